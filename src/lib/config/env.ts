@@ -1,0 +1,58 @@
+/**
+ * Every environment variable molectl reads, declared in one place. No other module reads
+ * process.env: they receive an `EnvVars` snapshot through ctx.env, so tests can hand in their own.
+ */
+
+export const envVarDocs = {
+  // molectl's own configuration layer (between the config file and flags).
+  MOLECTL_ENV: 'named environment to target (production, staging, sandbox, or one from the config file)',
+  MOLECTL_CP_URL: 'control plane base URL, overriding the environment\'s',
+  MOLECTL_PROFILE: 'AWS profile to use, overriding the environment\'s',
+  MOLECTL_REGION: 'AWS region to use, overriding the environment\'s',
+  MOLECTL_OUTPUT: 'default output format: text or json',
+  MOLECTL_CONFIG: 'path of the user config file (default $XDG_CONFIG_HOME/molectl/config.json)',
+  MOLECTL_STATE_DIR: 'directory for run ledgers and sandbox state (default $XDG_STATE_HOME/molectl)',
+  MOLECTL_CP_TOKEN_FILE: 'file holding the CP admin token (must not be readable by group or others)',
+  MOLECTL_CP_TOKEN_COMMAND: 'command whose stdout is the CP admin token, like AWS credential_process',
+  // Credentials for remote systems; values are secrets and are registered with the redactor.
+  CP_ADMIN_API_TOKEN: 'CP admin token for /cp/admin/* routes',
+  RAILWAY_TOKEN: 'Railway API token (secret rotation consumers, deploy checks)',
+  GITEA_TOKEN: 'Gitea API token (optional for repo checks; needed for Actions secrets)',
+  VERCEL_TOKEN: 'Vercel API token (canvas deploy check)',
+  REGISTRY_TOKEN: 'OCI registry bearer token (image check), when anonymous pull is not allowed',
+  // AWS, read the way the SDK reads them; molectl looks at them to resolve and report the region.
+  AWS_REGION: 'AWS region (the SDK reads it too)',
+  AWS_DEFAULT_REGION: 'AWS region, fallback (the SDK reads it too)',
+  AWS_PROFILE: 'AWS profile (the SDK reads it too)',
+  AWS_ENDPOINT_URL: 'endpoint for every AWS service; the sandbox sets it (the SDK reads it too)',
+  // Output.
+  NO_COLOR: 'any non-empty value disables colour',
+  FORCE_COLOR: '0 disables colour, 1-3 forces it even when not a terminal',
+  CI: 'set by CI systems: no spinners, no prompts',
+  TERM: 'terminal type; "dumb" disables spinners',
+  // Locations.
+  HOME: 'home directory, for the default config and state paths',
+  XDG_CONFIG_HOME: 'base directory for the user config file',
+  XDG_STATE_HOME: 'base directory for run ledgers',
+} as const;
+
+export type EnvVarName = keyof typeof envVarDocs;
+export type EnvVars = Partial<Record<EnvVarName, string>>;
+
+/** Takes the snapshot of the declared variables; the only read of process.env in molectl. */
+export function readEnv(source: NodeJS.ProcessEnv = process.env): EnvVars {
+  const env: EnvVars = {};
+  for (const name of Object.keys(envVarDocs) as EnvVarName[]) {
+    const value = source[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
+}
+
+/**
+ * Environment for child processes molectl spawns (git, credential commands, the sandbox):
+ * the parent's environment with overrides. Kept here so that process.env stays read in one module.
+ */
+export function childProcessEnv(overrides: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  return { ...process.env, ...overrides };
+}

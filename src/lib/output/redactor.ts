@@ -1,0 +1,203 @@
+/**
+ * Scrubs secrets from every byte molectl prints or writes. Two sources of knowledge:
+ *  - values registered at the moment molectl reads or generates them (raw, base64 at every
+ *    byte alignment, URL-encoded), replaced wherever they appear;
+ *  - token shapes known to leak from this platform's hosts (../shared/platform.md), replaced
+ *    even when molectl never held the value.
+ * Replacements read `[REDACTED:<kind>]` so a reader knows what was there without seeing it.
+ */
+
+export interface RedactionResult {
+  text: string;
+  count: number;
+  byKind: Record<string, number>;
+}
+
+interface ShapeRule {
+  kind: string;
+  pattern: RegExp;
+  /** Builds the replacement from the match; by default the whole match is replaced. */
+  replace?: (match: string, ...groups: string[]) => string;
+}
+
+const mark = (kind: string): string => `[REDACTED:${kind}]`;
+
+/** Variable names whose values are secrets: contain KEY, TOKEN, SECRET, PASSWORD or CREDENTIAL. */
+const SECRET_NAME = String.raw`[A-Za-z0-9_.-]*(?:key|token|secret|passw(?:or)?d|credential)[A-Za-z0-9_.-]*`;
+
+/**
+ * Order matters: multi-line and structured shapes first, so that a PEM block is one redaction
+ * and `TOKEN=Bearer x` is not counted twice.
+ */
+const SHAPE_RULES: ShapeRule[] = [
+  {
+    kind: 'pem',
+    pattern: /-----BEGIN ([A-Z0-9 ]*)-----[\s\S]*?-----END \1-----/g,
+    // Certificates are public; keys are not. Only key blocks are redacted.
+    replace: (match, label: string) => (/PRIVATE KEY|ENCRYPTED/.test(label) ? mark('pem') : match),
+  },
+  {
+    kind: 'url-credential',
+    pattern: /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/:@'"]+):([^\s/@'"]+)@/gi,
+    replace: (match, scheme: string, user: string, pass: string) =>
+      pass.startsWith('[REDACTED:') || /^\$\{?[A-Z_]+\}?$/.test(pass) ? match : `${scheme}${user}:${mark('url-credential')}@`,
+  },
+  {
+    kind: 'bearer',
+    pattern: /\b(Bearer)(\s+)([A-Za-z0-9\-._~+/]{8,}=*)/g,
+    replace: (_m, word: string, space: string) => `${word}${space}${mark('bearer')}`,
+  },
+  {
+    kind: 'named-secret',
+    // NAME=value, NAME: value, "name": "value", --name=value. The name is kept.
+    pattern: new RegExp(String.raw`(\b${SECRET_NAME})(["']?\s*[:=]\s*["']?)([^\s"',;&}\]\[]+)`, 'gi'),
+    replace: (match, name: string, sep: string, value: string) =>
+      value.startsWith('[REDACTED:') || value.startsWith('$') || isHarmlessValue(value) ? match : `${name}${sep}${mark('named-secret')}`,
+  },
+  { kind: 'aws-access-key', pattern: /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g },
+  { kind: 'github-token', pattern: /\b(?:gh[opsur]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})\b/g },
+  { kind: 'api-key', pattern: /\bsk-[A-Za-z0-9_-]{16,}/g },
+  { kind: 'molecule-key', pattern: /\bmol_pk_[A-Za-z0-9_-]{8,}/g },
+  {
+    kind: 'hex64',
+    // Image digests (`sha256:<64 hex>`) are public identifiers, not secrets.
+    pattern: /(sha256:)?\b[0-9a-fA-F]{64}\b/g,
+    replace: (match, digestPrefix: string | undefined) => (digestPrefix ? match : mark('hex64')),
+  },
+];
+
+/** Values after a secret-looking name that are clearly not secrets (booleans, empties, placeholders). */
+function isHarmlessValue(value: string): boolean {
+  return /^(?:true|false|null|none|yes|no|0|1|required|set|unset|missing|\*+|<[^>]*>|x+)$/i.test(value);
+}
+
+// eslint-disable-next-line no-control-regex
+const ANSI_PATTERN = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)/g;
+
+export function stripAnsi(text: string): string {
+  return text.replace(ANSI_PATTERN, '');
+}
+
+/** Shortest registered form worth matching: shorter ones would redact ordinary words. */
+const MIN_REGISTERED_LENGTH = 6;
+
+export class Redactor {
+  private readonly literals = new Map<string, string>(); // form -> kind
+  private literalPattern: RegExp | null = null;
+  private dirty = false;
+  private total = 0;
+
+  /**
+   * Registers a secret: from now on its raw, URL-encoded and base64 forms (at each of the three
+   * byte alignments a value can take inside a larger base64 blob) are replaced.
+   * Call it before any await that could log the value.
+   */
+  register(value: string | Buffer | undefined | null, kind = 'secret'): void {
+    if (value === undefined || value === null) return;
+    const raw = typeof value === 'string' ? value : value.toString('utf8');
+    const trimmed = raw.replace(/\r?\n$/, '');
+    if (trimmed.length < MIN_REGISTERED_LENGTH) return;
+    const bytes = Buffer.from(trimmed, 'utf8');
+    const forms = new Set<string>([trimmed, encodeURIComponent(trimmed)]);
+    for (const form of base64Forms(bytes)) forms.add(form);
+    for (const form of forms) {
+      if (form.length >= MIN_REGISTERED_LENGTH && !this.literals.has(form)) {
+        this.literals.set(form, kind);
+        this.dirty = true;
+      }
+    }
+  }
+
+  /** How many values this redactor has replaced since it was made (for "N values redacted"). */
+  get redactedCount(): number {
+    return this.total;
+  }
+
+  /** Redacts and returns just the text; the form every output path uses. */
+  redact(text: string): string {
+    return this.redactDetailed(text).text;
+  }
+
+  /**
+   * Redacts and reports what was replaced. Text carrying ANSI escapes is also checked with the
+   * escapes removed, because a colour code inside a token hides it from every pattern; when that
+   * finds more, the plain text is returned (losing colour is better than leaking).
+   */
+  redactDetailed(text: string): RedactionResult {
+    const direct = this.apply(text);
+    if (text.includes('\u001b')) {
+      const plain = this.apply(stripAnsi(text));
+      if (plain.count > direct.count) return this.count(plain);
+    }
+    return this.count(direct);
+  }
+
+  private count(result: RedactionResult): RedactionResult {
+    this.total += result.count;
+    return result;
+  }
+
+  private apply(input: string): RedactionResult {
+    const byKind: Record<string, number> = {};
+    let count = 0;
+    const bump = (kind: string): void => {
+      byKind[kind] = (byKind[kind] ?? 0) + 1;
+      count += 1;
+    };
+    let text = input;
+    const literals = this.compiledLiterals();
+    if (literals) {
+      text = text.replace(literals, (form) => {
+        const kind = this.literals.get(form) ?? 'secret';
+        bump(kind);
+        return mark(kind);
+      });
+    }
+    for (const rule of SHAPE_RULES) {
+      rule.pattern.lastIndex = 0;
+      text = text.replace(rule.pattern, (match: string, ...rest: unknown[]) => {
+        const groups = rest.slice(0, -2) as string[];
+        const replaced = rule.replace ? rule.replace(match, ...groups) : mark(rule.kind);
+        if (replaced !== match) bump(rule.kind);
+        return replaced;
+      });
+    }
+    return { text, count, byKind };
+  }
+
+  private compiledLiterals(): RegExp | null {
+    if (this.dirty) {
+      // Longest first, so a value is not half-replaced by a registered prefix of it.
+      const forms = [...this.literals.keys()].sort((a, b) => b.length - a.length);
+      this.literalPattern = forms.length ? new RegExp(forms.map(escapeRegExp).join('|'), 'g') : null;
+      this.dirty = false;
+    }
+    return this.literalPattern;
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * The base64 characters that depend only on the secret's bytes, for each alignment (0, 1 or 2
+ * bytes of unrelated data before it), in both the standard and URL-safe alphabets.
+ */
+function base64Forms(bytes: Buffer): string[] {
+  const forms: string[] = [];
+  for (const offset of [0, 1, 2]) {
+    const padded = Buffer.concat([Buffer.alloc(offset), bytes]);
+    const encoded = padded.toString('base64').replace(/=+$/, '');
+    // Characters before `start` mix in the unrelated leading bytes.
+    const start = offset === 0 ? 0 : offset === 1 ? 2 : 3;
+    // The final partial group's last character mixes in whatever follows, unless it is the end.
+    const fullBytes = padded.length - (padded.length % 3);
+    const determined = (fullBytes / 3) * 4 + [0, 1, 2][padded.length % 3]!;
+    const core = encoded.slice(start, determined);
+    forms.push(core, core.replace(/\+/g, '-').replace(/\//g, '_'));
+  }
+  // The exact encoding of the value alone, with padding, as it appears when encoded by itself.
+  forms.push(bytes.toString('base64'));
+  return forms;
+}

@@ -1,0 +1,224 @@
+/**
+ * The in-memory state of the simulated platform. One object, shared by the simulated CP
+ * (src/sandbox/cp/), the simulated AWS APIs (src/sandbox/aws/) and the simulated tenant hosts
+ * (src/sandbox/hosts/). Handlers mutate it; tests read it to assert what a user would observe.
+ *
+ * Invariants:
+ *  - every org with instance_status != 'provisioning' that has a tenant has exactly one
+ *    tenant instance whose tags carry its slug and id;
+ *  - a secret's AWSCURRENT label is on exactly one version once the secret has a value;
+ *  - `requests` records every request in arrival order, bodies included (tests assert that
+ *    secret values never appear in what molectl sent, except where the job is to store them).
+ */
+
+export type InstanceState = 'pending' | 'running' | 'shutting-down' | 'terminated' | 'stopping' | 'stopped';
+
+export interface Tag {
+  Key: string;
+  Value: string;
+}
+
+export interface SimInstance {
+  instanceId: string;
+  state: InstanceState;
+  launchTime: Date;
+  tags: Tag[];
+  /** user-data as provisioned (plain text; EC2 returns it base64). */
+  userData: string;
+  /** Console output, plain text; EC2 returns the last 64 KB base64-encoded. */
+  console: string;
+  consoleUpdatedAt: Date;
+  nitro: boolean;
+  privateIp: string;
+  /** SSM agent: null when the instance is not managed by SSM at all. */
+  ssm: { pingStatus: 'Online' | 'ConnectionLost' | 'Inactive'; agentVersion: string; platform: 'Linux' } | null;
+  /** Directory of the simulated host (null for workspaces, which have no host simulation). */
+  hostRoot: string | null;
+  /** IAM role name of the instance profile; the host's `aws` shim acts as this role. */
+  role: string;
+}
+
+export type InstanceStatus = 'provisioning' | 'running' | 'failed';
+
+export interface SimOrg {
+  id: string;
+  slug: string;
+  name: string;
+  ownerUserId: string;
+  instanceStatus: InstanceStatus;
+  createdAt: Date;
+  /** Tenant admin token (a secret; also stored in Secrets Manager under adminTokenSecretId). */
+  adminToken: string;
+  adminTokenSecretId: string;
+  tenantInstanceId: string | null;
+  workspaceIds: string[];
+  /** Provisioned before the 2026-04-19 cutover: no MOLECULE_CP_SHARED_SECRET/MOLECULE_CP_URL. */
+  preCutover: boolean;
+  /** In-progress cascade delete, for resumable DELETE /cp/admin/tenants/:slug. */
+  purge: { purgeId: string; stepsDone: string[] } | null;
+}
+
+export interface SimSecretVersion {
+  versionId: string;
+  value: string;
+  stages: string[];
+  createdAt: Date;
+  clientRequestToken: string | null;
+}
+
+export interface SimSecret {
+  name: string;
+  arn: string;
+  description: string;
+  createdAt: Date;
+  lastChangedAt: Date;
+  tags: Tag[];
+  versions: SimSecretVersion[];
+  deletedAt: Date | null;
+}
+
+export interface SimParameter {
+  name: string;
+  type: 'String' | 'SecureString' | 'StringList';
+  value: string;
+  version: number;
+  lastModified: Date;
+}
+
+export type InvocationStatus =
+  | 'Pending'
+  | 'InProgress'
+  | 'Delayed'
+  | 'Success'
+  | 'Failed'
+  | 'TimedOut'
+  | 'Cancelled'
+  | 'Cancelling'
+  | 'Undeliverable'
+  | 'DeliveryTimedOut'
+  | 'Terminated'
+  | 'InvalidPlatform'
+  | 'AccessDenied';
+
+export interface SimInvocation {
+  commandId: string;
+  instanceId: string;
+  status: InvocationStatus;
+  /** Exit code of the script; -1 until it finished. */
+  responseCode: number;
+  stdout: string;
+  stderr: string;
+  requestedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export interface SimCommand {
+  commandId: string;
+  documentName: string;
+  /** The commands parameter of AWS-RunShellScript, as sent. */
+  commands: string[];
+  parameters: Record<string, string[]>;
+  comment: string;
+  instanceIds: string[];
+  targets: { Key: string; Values: string[] }[];
+  maxConcurrency: string;
+  maxErrors: string;
+  timeoutSeconds: number;
+  requestedAt: Date;
+  status: 'Pending' | 'InProgress' | 'Success' | 'Failed' | 'TimedOut' | 'Cancelled' | 'Cancelling';
+  invocations: SimInvocation[];
+}
+
+export interface RecordedRequest {
+  at: Date;
+  /** 'cp', 'ec2', 'ssm', 'secretsmanager', 'sts', 'tenant', 'railway', 'vercel', 'registry', 'gitea' */
+  service: string;
+  /** AWS action (`SendCommand`) or `METHOD /path` for HTTP services. */
+  action: string;
+  headers: Record<string, string>;
+  body: string;
+  status: number;
+}
+
+/** Fault injection, parsed from `--faults` or given through the API. All deterministic per seed. */
+export interface FaultConfig {
+  /** Fraction 0..1 of AWS requests answered with ThrottlingException. */
+  awsThrottleRate: number;
+  /** Added latency per AWS request, milliseconds. */
+  awsLatencyMs: number;
+  /** Fraction 0..1 of CP requests answered with 503. */
+  cpErrorRate: number;
+  /** Instance ids or org slugs whose SSM agent is offline (Undeliverable / ConnectionLost). */
+  offlineHosts: string[];
+  /** Instance ids or org slugs whose docker fails to start a container. */
+  dockerFailHosts: string[];
+  /** Instance ids or org slugs whose scripts take this much longer, milliseconds. */
+  slowHosts: Record<string, number>;
+  /** Simulated per-host work added to every script, milliseconds. */
+  hostWorkMs: number;
+  /** Org slugs whose provisioning ends in instance_status=failed. */
+  provisionFail: string[];
+  /** Org slugs whose cascade delete fails once after this step, with 500 + purge_id. */
+  cascadeFailAfterStep: Record<string, string>;
+  /** Org slugs whose cascade delete leaves one workspace instance running. */
+  leakOnDelete: string[];
+  /** Extra faults added by later features (verify checks, railway, vercel, registry). */
+  flags: Record<string, boolean | string | number>;
+}
+
+export interface SandboxState {
+  seed: number;
+  /** Base URL of the sandbox server, e.g. http://127.0.0.1:40123 */
+  url: string;
+  /** Directory holding simulated hosts; removed on stop. */
+  root: string;
+  region: string;
+  accountId: string;
+  /** The CP's PROVISION_SHARED_SECRET (a secret). */
+  provisionSharedSecret: string;
+  /** The CP_ADMIN_API_TOKEN the CP accepts (a secret). */
+  cpAdminToken: string;
+  /** Secrets Manager id under which the CP shared secret is kept. */
+  cpSharedSecretId: string;
+  speed: 'fast' | 'realistic';
+  orgs: Map<string, SimOrg>; // by slug
+  instances: Map<string, SimInstance>; // by instance id
+  secrets: Map<string, SimSecret>; // by name
+  parameters: Map<string, SimParameter>; // by name
+  commands: Map<string, SimCommand>; // by command id
+  requests: RecordedRequest[];
+  faults: FaultConfig;
+}
+
+export function defaultFaults(): FaultConfig {
+  return {
+    awsThrottleRate: 0,
+    awsLatencyMs: 0,
+    cpErrorRate: 0,
+    offlineHosts: [],
+    dockerFailHosts: [],
+    slowHosts: {},
+    hostWorkMs: 0,
+    provisionFail: [],
+    cascadeFailAfterStep: {},
+    leakOnDelete: [],
+    flags: {},
+  };
+}
+
+/** Tag keys the simulated CP puts on the instances it launches (also molectl's built-in defaults). */
+export const SANDBOX_TAGS = {
+  managedBy: { Key: 'ManagedBy', Value: 'molecule-cp' },
+  roleKey: 'Role',
+  orgSlugKey: 'OrgSlug',
+  orgIdKey: 'OrgId',
+  workspaceIdKey: 'WorkspaceID',
+} as const;
+
+/** True when `key` (instance id or org slug) names this instance. */
+export function hostMatches(instance: SimInstance, keys: string[]): boolean {
+  if (keys.includes(instance.instanceId)) return true;
+  const slug = instance.tags.find((t) => t.Key === SANDBOX_TAGS.orgSlugKey)?.Value;
+  return slug !== undefined && keys.includes(slug);
+}
