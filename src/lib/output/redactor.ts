@@ -52,7 +52,9 @@ const SHAPE_RULES: ShapeRule[] = [
     // NAME=value, NAME: value, "name": "value", --name=value. The name is kept.
     pattern: new RegExp(String.raw`(\b${SECRET_NAME})(["']?\s*[:=]\s*["']?)([^\s"',;&}\]\[]+)`, 'gi'),
     replace: (match, name: string, sep: string, value: string) =>
-      value.startsWith('[REDACTED:') || value.startsWith('$') || isHarmlessValue(value) ? match : `${name}${sep}${mark('named-secret')}`,
+      isReferenceName(name) || value.startsWith('[REDACTED:') || value.startsWith('$') || isHarmlessValue(value)
+        ? match
+        : `${name}${sep}${mark('named-secret')}`,
   },
   { kind: 'aws-access-key', pattern: /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g },
   { kind: 'github-token', pattern: /\b(?:gh[opsur]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})\b/g },
@@ -66,9 +68,17 @@ const SHAPE_RULES: ShapeRule[] = [
   },
 ];
 
-/** Values after a secret-looking name that are clearly not secrets (booleans, empties, placeholders). */
+/** Values after a secret-looking name that are clearly not secrets (booleans, numbers, placeholders). */
 function isHarmlessValue(value: string): boolean {
-  return /^(?:true|false|null|none|yes|no|0|1|required|set|unset|missing|\*+|<[^>]*>|x+)$/i.test(value);
+  return /^(?:true|false|null|none|yes|no|\d{1,6}|required|set|unset|missing|\*+|<[^>]*>|x+)$/i.test(value);
+}
+
+/**
+ * Names that refer to a secret rather than hold one (SECRET_ID, tokenFile, secret_arn,
+ * token_count): their values are ids, paths and counts, which people need to see.
+ */
+function isReferenceName(name: string): boolean {
+  return /(?:id|ids|name|arn|file|path|url|uri|ref|count|len|length|type|stage|version|expiry|expires|ttl|fingerprint)$/i.test(name);
 }
 
 // eslint-disable-next-line no-control-regex

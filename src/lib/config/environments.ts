@@ -1,0 +1,117 @@
+/**
+ * The built-in named environments. Facts from ../shared/platform.md; where the platform does
+ * not document a value (tenant tags, secret names) these are the defaults molectl assumes, and
+ * the user config file can override each of them per environment.
+ */
+
+export interface TagFilter {
+  /** Tags an instance must carry, e.g. { ManagedBy: 'molecule-cp', Role: 'tenant' }. */
+  tags: Record<string, string>;
+}
+
+export interface SecretConsumerConfig {
+  /** `tenants-env:<VAR>`, `railway:<service>/<environment>/<VAR>`, `gitea-actions-secret:<owner>/<repo>/<NAME>` */
+  consumer: string;
+}
+
+export interface SecretConfig {
+  /** Secrets Manager id (name or ARN). */
+  secretId: string;
+  description?: string;
+  /** How a new value is generated on rotation. */
+  generate?: { kind: 'hex'; bytes: number };
+  consumers: string[];
+}
+
+export interface EnvironmentConfig {
+  /** Human name shown before acting and typed to confirm fleet-wide work. */
+  name: string;
+  cpUrl: string;
+  awsRegion?: string;
+  awsProfile?: string;
+  /** Public URL of a tenant; `{slug}` and `{cpUrl}` are substituted. */
+  tenantUrlTemplate: string;
+  tenantFilter: TagFilter;
+  workspaceFilter: TagFilter;
+  orgSlugTagKey: string;
+  orgIdTagKey: string;
+  workspaceIdTagKey: string;
+  /** Name of the platform container on a tenant host. */
+  containerName: string;
+  /** SSM Parameter Store prefix for molectl's locks and run-scoped parameters. */
+  parameterPrefix: string;
+  secrets: Record<string, SecretConfig>;
+  railway?: { projectId?: string; environment: string; service: string };
+  /** Credential sources for the CP admin token, per environment (production and staging differ). */
+  cpTokenFile?: string;
+  cpTokenCommand?: string[];
+}
+
+const commonFleetShape = {
+  tenantFilter: { tags: { ManagedBy: 'molecule-cp', Role: 'tenant' } },
+  workspaceFilter: { tags: { ManagedBy: 'molecule-cp', Role: 'workspace' } },
+  orgSlugTagKey: 'OrgSlug',
+  orgIdTagKey: 'OrgId',
+  workspaceIdTagKey: 'WorkspaceID',
+  containerName: 'molecule-tenant',
+} as const;
+
+function defaultSecrets(railwayEnvironment: string): Record<string, SecretConfig> {
+  return {
+    'cp-shared-secret': {
+      secretId: 'molecule/cp/provision-shared-secret',
+      description: 'PROVISION_SHARED_SECRET on the CP = MOLECULE_CP_SHARED_SECRET in every tenant',
+      generate: { kind: 'hex', bytes: 32 },
+      consumers: [`railway:controlplane/${railwayEnvironment}/PROVISION_SHARED_SECRET`, 'tenants-env:MOLECULE_CP_SHARED_SECRET'],
+    },
+    'cp-admin-api-token': {
+      secretId: 'molecule/cp/admin-api-token',
+      description: 'CP_ADMIN_API_TOKEN for /cp/admin/* callers (ops, CI)',
+      generate: { kind: 'hex', bytes: 32 },
+      consumers: [
+        `railway:controlplane/${railwayEnvironment}/CP_ADMIN_API_TOKEN`,
+        'gitea-actions-secret:molecule-ai/molecule-core/CP_ADMIN_API_TOKEN',
+      ],
+    },
+  };
+}
+
+export const BUILT_IN_ENVIRONMENTS: Record<string, EnvironmentConfig> = {
+  production: {
+    name: 'production',
+    cpUrl: 'https://api.moleculesai.app',
+    awsRegion: 'us-east-2',
+    tenantUrlTemplate: 'https://{slug}.moleculesai.app',
+    ...commonFleetShape,
+    parameterPrefix: '/molectl/production',
+    secrets: defaultSecrets('production'),
+    railway: { environment: 'production', service: 'controlplane' },
+  },
+  staging: {
+    name: 'staging',
+    cpUrl: 'https://staging-api.moleculesai.app',
+    awsRegion: 'us-east-2',
+    tenantUrlTemplate: 'https://{slug}.staging.moleculesai.app',
+    ...commonFleetShape,
+    parameterPrefix: '/molectl/staging',
+    secrets: defaultSecrets('staging'),
+    railway: { environment: 'staging', service: 'controlplane' },
+  },
+  /** The built-in simulated platform (`molectl sandbox up`); its URL comes from MOLECTL_CP_URL. */
+  sandbox: {
+    name: 'sandbox',
+    cpUrl: 'http://127.0.0.1:4510',
+    awsRegion: 'us-east-2',
+    tenantUrlTemplate: '{cpUrl}/_tenants/{slug}',
+    ...commonFleetShape,
+    parameterPrefix: '/molectl/sandbox',
+    secrets: defaultSecrets('production'),
+    railway: { environment: 'production', service: 'controlplane' },
+  },
+};
+
+export const DEFAULT_ENVIRONMENT = 'production';
+
+export function tenantUrl(env: Pick<EnvironmentConfig, 'tenantUrlTemplate' | 'cpUrl'>, slug: string): string {
+  return env.tenantUrlTemplate.replaceAll('{cpUrl}', env.cpUrl.replace(/\/+$/, '')).replaceAll('{slug}', slug);
+}

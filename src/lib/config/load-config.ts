@@ -1,0 +1,240 @@
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { ConfigError, UsageError } from '../errors.js';
+import type { EnvVars } from './env.js';
+import { BUILT_IN_ENVIRONMENTS, DEFAULT_ENVIRONMENT, type EnvironmentConfig } from './environments.js';
+
+/**
+ * One precedence for every setting: built-in defaults < user config file < MOLECTL_* variables
+ * < command-line flags. Each resolved value remembers the layer it came from, for `config show`.
+ *
+ * The AWS region is the one exception to a plain chain: flag > MOLECTL_REGION > the
+ * environment's configured region > AWS_REGION > AWS_DEFAULT_REGION > the profile's region.
+ * A named environment knows where its fleet lives; a stray AWS_REGION exported for other work
+ * must not point production work at an empty region. Nothing ever falls back to us-east-1.
+ */
+
+export type Layer = 'default' | 'file' | 'env' | 'flag' | 'aws-env' | 'profile';
+
+export interface Sourced<T> {
+  value: T;
+  source: Layer;
+  /** Which file, variable or flag, for `config show`. */
+  origin: string;
+}
+
+export interface GlobalFlags {
+  env?: string;
+  cpUrl?: string;
+  profile?: string;
+  region?: string;
+  output?: string;
+}
+
+export interface ResolvedConfig {
+  configPath: string;
+  configFileFound: boolean;
+  envName: Sourced<string>;
+  environment: EnvironmentConfig;
+  cpUrl: Sourced<string>;
+  region: Sourced<string> | null;
+  profile: Sourced<string> | null;
+  output: Sourced<'text' | 'json'>;
+  stateDir: string;
+  /** Names of all environments known (built-in and from the file). */
+  environmentNames: string[];
+}
+
+const stringRecord = z.record(z.string(), z.string());
+
+const environmentSchema = z
+  .object({
+    cpUrl: z.string().url(),
+    awsRegion: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as us-east-2'),
+    awsProfile: z.string().min(1),
+    tenantUrlTemplate: z.string().includes('{slug}', { message: 'must contain {slug}' }),
+    tenantFilter: z.object({ tags: stringRecord }).strict(),
+    workspaceFilter: z.object({ tags: stringRecord }).strict(),
+    orgSlugTagKey: z.string().min(1),
+    orgIdTagKey: z.string().min(1),
+    workspaceIdTagKey: z.string().min(1),
+    containerName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be a docker container name'),
+    parameterPrefix: z.string().regex(/^\/[A-Za-z0-9_.\-/]+$/, 'must be an SSM parameter path such as /molectl/prod'),
+    secrets: z.record(
+      z.string(),
+      z
+        .object({
+          secretId: z.string().min(1),
+          description: z.string().optional(),
+          generate: z.object({ kind: z.literal('hex'), bytes: z.number().int().min(16).max(128) }).strict().optional(),
+          consumers: z.array(z.string().regex(/^(tenants-env|railway|gitea-actions-secret):.+/, 'must start with tenants-env:, railway: or gitea-actions-secret:')),
+        })
+        .strict(),
+    ),
+    railway: z.object({ projectId: z.string().optional(), environment: z.string(), service: z.string() }).strict(),
+    cpTokenFile: z.string().min(1),
+    cpTokenCommand: z.array(z.string()).min(1),
+  })
+  .partial()
+  .strict();
+
+const fileSchema = z
+  .object({
+    defaultEnv: z.string().min(1).optional(),
+    output: z.enum(['text', 'json']).optional(),
+    environments: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'environment names are lowercase words'), environmentSchema).optional(),
+  })
+  .strict();
+
+export type ConfigFile = z.infer<typeof fileSchema>;
+
+export function defaultConfigPath(env: EnvVars): string {
+  if (env.MOLECTL_CONFIG) return env.MOLECTL_CONFIG;
+  const base = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config');
+  return join(base, 'molectl', 'config.json');
+}
+
+export function defaultStateDir(env: EnvVars): string {
+  if (env.MOLECTL_STATE_DIR) return env.MOLECTL_STATE_DIR;
+  const base = env.XDG_STATE_HOME || join(env.HOME || homedir(), '.local', 'state');
+  return join(base, 'molectl');
+}
+
+/** Reads and validates the user file; a missing file is an empty layer, a broken one exit 3. */
+export async function readConfigFile(path: string): Promise<ConfigFile | null> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`, 'check the file\'s permissions');
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`config file ${path} is not valid JSON: ${(error as Error).message}`, 'fix the syntax, or move the file away to use the defaults');
+  }
+  const parsed = fileSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key = issue.path.join('.') || '(top level)';
+    throw new ConfigError(`config file ${path}: key "${key}" ${issue.message}`, 'fix that key (docs/configuration.md lists every key), or remove it to use the default');
+  }
+  return parsed.data;
+}
+
+/** Pure: combines the layers. Tested as a table in test/lib/config. */
+export function resolveConfig(args: { file: ConfigFile | null; configPath: string; env: EnvVars; flags: GlobalFlags }): ResolvedConfig {
+  const { file, env, flags } = args;
+  const fileEnvs = file?.environments ?? {};
+  const environmentNames = [...new Set([...Object.keys(BUILT_IN_ENVIRONMENTS), ...Object.keys(fileEnvs)])];
+
+  const envName = pick<string>([
+    [flags.env, 'flag', '--env'],
+    [env.MOLECTL_ENV, 'env', 'MOLECTL_ENV'],
+    [file?.defaultEnv, 'file', `${args.configPath}: defaultEnv`],
+    [DEFAULT_ENVIRONMENT, 'default', 'built-in'],
+  ])!;
+  const builtIn = BUILT_IN_ENVIRONMENTS[envName.value];
+  const fromFile = fileEnvs[envName.value];
+  if (!builtIn && !fromFile) {
+    const known = environmentNames.join(', ');
+    const message = `unknown environment "${envName.value}" (from ${envName.origin})`;
+    const hint = `use one of: ${known}, or define it under "environments" in ${args.configPath}`;
+    throw envName.source === 'flag' ? new UsageError(message, hint) : new ConfigError(message, hint);
+  }
+  if (!builtIn && fromFile && (!fromFile.cpUrl || !fromFile.tenantUrlTemplate)) {
+    throw new ConfigError(
+      `environment "${envName.value}" in ${args.configPath} needs at least cpUrl and tenantUrlTemplate`,
+      'add them, or base the environment on a built-in one by using its name',
+    );
+  }
+  const environment = mergeEnvironment(envName.value, builtIn, fromFile);
+
+  const cpUrl = pick<string>([
+    [flags.cpUrl, 'flag', '--cp-url'],
+    [env.MOLECTL_CP_URL, 'env', 'MOLECTL_CP_URL'],
+    [fromFile?.cpUrl, 'file', `${args.configPath}: environments.${envName.value}.cpUrl`],
+    [builtIn?.cpUrl, 'default', `built-in ${envName.value}`],
+  ])!;
+  validateUrl(cpUrl);
+  environment.cpUrl = cpUrl.value;
+
+  const region = pick<string>([
+    [flags.region, 'flag', '--region'],
+    [env.MOLECTL_REGION, 'env', 'MOLECTL_REGION'],
+    [fromFile?.awsRegion, 'file', `${args.configPath}: environments.${envName.value}.awsRegion`],
+    [builtIn?.awsRegion, 'default', `built-in ${envName.value}`],
+    [env.AWS_REGION, 'aws-env', 'AWS_REGION'],
+    [env.AWS_DEFAULT_REGION, 'aws-env', 'AWS_DEFAULT_REGION'],
+  ]);
+  const profile = pick<string>([
+    [flags.profile, 'flag', '--profile'],
+    [env.MOLECTL_PROFILE, 'env', 'MOLECTL_PROFILE'],
+    [fromFile?.awsProfile, 'file', `${args.configPath}: environments.${envName.value}.awsProfile`],
+    [env.AWS_PROFILE, 'aws-env', 'AWS_PROFILE'],
+  ]);
+
+  const outputRaw = pick<string>([
+    [flags.output, 'flag', '--output'],
+    [env.MOLECTL_OUTPUT, 'env', 'MOLECTL_OUTPUT'],
+    [file?.output, 'file', `${args.configPath}: output`],
+    ['text', 'default', 'built-in'],
+  ])!;
+  if (outputRaw.value !== 'text' && outputRaw.value !== 'json') {
+    const message = `output format "${outputRaw.value}" (from ${outputRaw.origin}) is not one of text, json`;
+    throw outputRaw.source === 'flag' ? new UsageError(message, 'use --output text or --output json') : new ConfigError(message, 'set it to text or json');
+  }
+
+  return {
+    configPath: args.configPath,
+    configFileFound: file !== null,
+    envName,
+    environment,
+    cpUrl,
+    region,
+    profile,
+    output: outputRaw as Sourced<'text' | 'json'>,
+    stateDir: defaultStateDir(env),
+    environmentNames,
+  };
+}
+
+type Candidate<T> = [T | undefined, Layer, string];
+
+function pick<T>(candidates: Candidate<T>[]): Sourced<T> | null {
+  for (const [value, source, origin] of candidates) {
+    if (value !== undefined && value !== '') return { value, source, origin };
+  }
+  return null;
+}
+
+function mergeEnvironment(
+  name: string,
+  builtIn: EnvironmentConfig | undefined,
+  fromFile: Partial<EnvironmentConfig> | undefined,
+): EnvironmentConfig {
+  const base: EnvironmentConfig = builtIn
+    ? structuredClone(builtIn)
+    : { ...structuredClone(BUILT_IN_ENVIRONMENTS[DEFAULT_ENVIRONMENT]!), awsRegion: undefined, railway: undefined };
+  const merged: EnvironmentConfig = { ...base, ...(fromFile ?? {}), name };
+  // Secrets merge by name so a file can add one secret without restating the defaults.
+  merged.secrets = { ...base.secrets, ...(fromFile?.secrets ?? {}) };
+  return merged;
+}
+
+function validateUrl(url: Sourced<string>): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url.value);
+  } catch {
+    const message = `CP URL "${url.value}" (from ${url.origin}) is not a URL`;
+    throw url.source === 'flag' ? new UsageError(message, 'give a full URL such as https://api.moleculesai.app') : new ConfigError(message, 'give a full URL such as https://api.moleculesai.app');
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw new UsageError(`CP URL "${url.value}" (from ${url.origin}) must be https`, 'give a URL such as https://api.moleculesai.app');
+  }
+}

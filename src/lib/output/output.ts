@@ -1,0 +1,247 @@
+import type { Writable } from 'node:stream';
+import type { EnvVars } from '../config/env.js';
+import { resolveColorLevel, type ColorLevel } from './color.js';
+import type { Redactor } from './redactor.js';
+
+/**
+ * The output contract (docs/architecture.md): results to stdout, everything else to stderr;
+ * `--output json` prints exactly one JSON document carrying `schemaVersion`; spinners only on an
+ * interactive stderr; every byte passes through the redactor before it reaches a stream.
+ */
+
+export const SCHEMA_VERSION = 1;
+
+export type OutputFormat = 'text' | 'json';
+
+export interface TerminalStream extends Writable {
+  isTTY?: boolean;
+}
+
+export interface OutputOptions {
+  format: OutputFormat;
+  quiet: boolean;
+  verbose: boolean;
+  debug: boolean;
+  noColor: boolean;
+  env: EnvVars;
+  redactor: Redactor;
+  stdout: TerminalStream;
+  stderr: TerminalStream;
+  /** Minimum gap between repeated plain progress lines (non-interactive runs). */
+  plainProgressIntervalMs?: number;
+}
+
+export interface Styles {
+  ok(text: string): string;
+  fail(text: string): string;
+  warn(text: string): string;
+  dim(text: string): string;
+  bold(text: string): string;
+  accent(text: string): string;
+}
+
+/** A unit of work shown as a spinner on a terminal, or as plain lines elsewhere. */
+export interface Step {
+  update(text: string): void;
+  succeed(text?: string): void;
+  fail(text?: string): void;
+  warn(text?: string): void;
+}
+
+interface Spinner {
+  text: string;
+  start(): Spinner;
+  succeed(text?: string): Spinner;
+  fail(text?: string): Spinner;
+  warn(text?: string): Spinner;
+  stop(): Spinner;
+}
+
+export class Output {
+  readonly format: OutputFormat;
+  readonly style: Styles;
+  /** stderr is a terminal a person watches: spinners and prompts make sense. */
+  readonly interactive: boolean;
+  readonly stdoutIsTTY: boolean;
+  private activeSpinner: Spinner | null = null;
+  private pendingWrites: Promise<void>[] = [];
+
+  constructor(
+    private readonly options: OutputOptions,
+    style: Styles,
+    private readonly createSpinner: ((text: string) => Spinner) | null,
+  ) {
+    this.format = options.format;
+    this.style = style;
+    this.interactive = createSpinner !== null;
+    this.stdoutIsTTY = Boolean(options.stdout.isTTY);
+  }
+
+  get redactor(): Redactor {
+    return this.options.redactor;
+  }
+
+  get quiet(): boolean {
+    return this.options.quiet;
+  }
+
+  /**
+   * Prints the command's result: the JSON document under `--output json`, else the text the
+   * renderer produces. Strings are redacted value by value in JSON, so the document stays valid.
+   */
+  async result<T extends object>(data: T, renderText: (data: T, style: Styles) => string): Promise<void> {
+    if (this.format === 'json') {
+      const doc = { schemaVersion: SCHEMA_VERSION, ...redactDeep(data, this.options.redactor) };
+      await this.writeRaw(this.options.stdout, `${JSON.stringify(doc, null, 2)}\n`);
+      return;
+    }
+    const text = renderText(data, this.style);
+    if (text.length > 0) await this.writeRaw(this.options.stdout, `${this.options.redactor.redact(text)}\n`);
+  }
+
+  /** Streams a chunk of result text (console lines, logs) to stdout, redacted. */
+  async stream(text: string): Promise<void> {
+    await this.writeRaw(this.options.stdout, this.options.redactor.redact(text));
+  }
+
+  info(message: string): void {
+    if (!this.options.quiet) this.line(message);
+  }
+
+  warn(message: string): void {
+    this.line(`${this.style.warn('warning:')} ${message}`);
+  }
+
+  verbose(message: string): void {
+    if (this.options.verbose || this.options.debug) this.line(this.style.dim(message));
+  }
+
+  debug(message: string): void {
+    if (this.options.debug) this.line(this.style.dim(`debug: ${message}`));
+  }
+
+  /** Writes a line to stderr regardless of --quiet (errors, prompts). */
+  error(message: string): void {
+    this.line(message);
+  }
+
+  step(label: string): Step {
+    if (this.createSpinner && !this.options.quiet) return this.spinnerStep(label);
+    return this.plainStep(label);
+  }
+
+  /** Resolves once everything written so far has been handed to the OS (pipes included). */
+  async flush(): Promise<void> {
+    this.activeSpinner?.stop();
+    await Promise.all(this.pendingWrites);
+    this.pendingWrites = [];
+  }
+
+  private spinnerStep(label: string): Step {
+    const redact = (text: string): string => this.options.redactor.redact(text);
+    const spinner = this.createSpinner!(redact(label)).start();
+    this.activeSpinner = spinner;
+    const end = (fn: 'succeed' | 'fail' | 'warn', text?: string): void => {
+      spinner[fn](text === undefined ? undefined : redact(text));
+      if (this.activeSpinner === spinner) this.activeSpinner = null;
+    };
+    return {
+      update: (text) => {
+        spinner.text = redact(text);
+      },
+      succeed: (text) => end('succeed', text),
+      fail: (text) => end('fail', text),
+      warn: (text) => end('warn', text),
+    };
+  }
+
+  private plainStep(label: string): Step {
+    const interval = this.options.plainProgressIntervalMs ?? 5000;
+    let lastText = '';
+    let lastAt = 0;
+    this.info(`${label}...`);
+    return {
+      update: (text) => {
+        const now = Date.now();
+        if (text === lastText || now - lastAt < interval) return;
+        lastText = text;
+        lastAt = now;
+        this.info(`  ${text}`);
+      },
+      succeed: (text) => this.info(`${this.style.ok('✔')} ${text ?? label}`),
+      fail: (text) => this.error(`${this.style.fail('✖')} ${text ?? label}`),
+      warn: (text) => this.warn(text ?? label),
+    };
+  }
+
+  private line(message: string): void {
+    const text = `${this.options.redactor.redact(message)}\n`;
+    const spinner = this.activeSpinner;
+    if (spinner) {
+      // Clear the spinner line, print, redraw: interleaving would garble the terminal.
+      spinner.stop();
+      void this.writeRaw(this.options.stderr, text);
+      spinner.start();
+      return;
+    }
+    void this.writeRaw(this.options.stderr, text);
+  }
+
+  private writeRaw(stream: TerminalStream, text: string): Promise<void> {
+    // Waiting for the write callback is what makes >64 KiB through a pipe arrive whole:
+    // the process must not finish while the pipe still holds a backlog.
+    const done = new Promise<void>((resolve, reject) => {
+      stream.write(text, (error) => (error ? reject(error) : resolve()));
+    });
+    this.pendingWrites.push(done.catch(() => undefined));
+    return done;
+  }
+}
+
+/** Replaces secret values inside every string of a JSON-able value. */
+export function redactDeep<T>(value: T, redactor: Redactor): T {
+  if (typeof value === 'string') return redactor.redact(value) as T;
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v, redactor)) as T;
+  if (value instanceof Date) return value.toISOString() as T;
+  if (value && typeof value === 'object') {
+    const copy: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) copy[k] = redactDeep(v, redactor);
+    return copy as T;
+  }
+  return value;
+}
+
+/**
+ * Builds the output for one run. chalk (~20 ms) is always loaded here; ora (~100 ms) only when
+ * a spinner can be shown: stderr is a terminal, not CI, not JSON, not --quiet, TERM not dumb.
+ */
+export async function createOutput(options: OutputOptions): Promise<Output> {
+  const { Chalk } = await import('chalk');
+  const level: ColorLevel = resolveColorLevel({
+    noColorFlag: options.noColor,
+    json: false,
+    env: options.env,
+    isTTY: Boolean(options.stderr.isTTY),
+  });
+  const chalk = new Chalk({ level });
+  const style: Styles = {
+    ok: (t) => chalk.green(t),
+    fail: (t) => chalk.red(t),
+    warn: (t) => chalk.yellow(t),
+    dim: (t) => chalk.dim(t),
+    bold: (t) => chalk.bold(t),
+    accent: (t) => chalk.cyan(t),
+  };
+  const spinnersAllowed =
+    Boolean(options.stderr.isTTY) &&
+    !options.env.CI &&
+    options.format !== 'json' &&
+    !options.quiet &&
+    options.env.TERM !== 'dumb';
+  let createSpinner: ((text: string) => Spinner) | null = null;
+  if (spinnersAllowed) {
+    const { default: ora } = await import('ora');
+    createSpinner = (text) => ora({ text, stream: options.stderr, color: level > 0 ? 'cyan' : false, isEnabled: true });
+  }
+  return new Output(options, style, createSpinner);
+}
