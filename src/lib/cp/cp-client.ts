@@ -1,0 +1,369 @@
+import type { ZodType } from 'zod';
+import { ConfigError, ExitCode, HttpError, MolectlError, NotFoundError, UsageError } from '../errors.js';
+import type { Redactor } from '../output/redactor.js';
+import { checkHttpUrl } from '../http/check-http-url.js';
+import { httpRequest, type FetchFn, type HttpMethod, type HttpResponse, type RetryInfo, type SleepFn } from '../http/http-request.js';
+import { extractRemoteError } from '../http/remote-error.js';
+import { parseJsonBody, validateResponse } from '../http/validate-response.js';
+import {
+  adminTokenSchema,
+  cpHealthSchema,
+  createdOrgSchema,
+  orgInstanceSchema,
+  orgListSchema,
+  redeployFleetSchema,
+  tenantConfigSchema,
+  workspaceConsoleSchema,
+  workspaceStatusSchema,
+  type CpHealth,
+  type CreatedOrg,
+  type OrgInstance,
+  type OrgRow,
+  type RedeployFleetResponse,
+  type TenantConfig,
+  type WorkspaceStatus,
+} from './cp-schemas.js';
+import { TenantPurgeIncompleteError } from './tenant-purge-incomplete-error.js';
+
+export interface CpClientOptions {
+  baseUrl: string;
+  /** Asked only when a /cp/admin/* call is made, at most once per client. */
+  getAdminToken: () => Promise<string>;
+  redactor: Redactor;
+  timeoutMs?: number;
+  retries?: number;
+  fetch?: FetchFn;
+  sleep?: SleepFn;
+  random?: () => number;
+  onRetry?: (info: RetryInfo) => void;
+  signal?: AbortSignal;
+}
+
+export interface RedeployFleetOptions {
+  targetTag: string;
+  canarySlug?: string;
+  soakSeconds?: number;
+  batchSize?: number;
+  dryRun?: boolean;
+  /** The CP may answer only when the rollout ends; default 15 minutes (a guess: not documented). */
+  timeoutMs?: number;
+}
+
+interface CallSpec {
+  method: HttpMethod;
+  path: string;
+  admin?: boolean;
+  headers?: Record<string, string>;
+  json?: unknown;
+  timeoutMs?: number;
+  unknownOutcomeHint?: string;
+  /** Route-specific translation of an error status; undefined falls through to the defaults. */
+  mapStatus?: (status: number, remoteError: string | undefined) => MolectlError | undefined;
+}
+
+const SLUG_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+const SECRET_KEY_PATTERN = /key|token|secret|passw|credential/i;
+
+/** Typed client for the control plane routes ops use (../shared/platform.md, "CP HTTP API"). */
+export class CpClient {
+  readonly baseUrl: string;
+  private readonly options: CpClientOptions;
+  private adminTokenPromise: Promise<string> | undefined;
+
+  constructor(options: CpClientOptions) {
+    // Checked here so a bad CP URL fails before any credential is fetched or anything is sent.
+    checkHttpUrl(options.baseUrl, 'CP URL');
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.options = options;
+  }
+
+  async health(): Promise<CpHealth> {
+    return this.callJson(cpHealthSchema, { method: 'GET', path: '/health' });
+  }
+
+  async createOrg(input: { slug: string; name: string; ownerUserId: string }): Promise<CreatedOrg> {
+    const slug = checkSlug(input.slug);
+    return this.callJson(createdOrgSchema, {
+      method: 'POST',
+      path: '/cp/admin/orgs',
+      admin: true,
+      json: { slug, name: input.name, owner_user_id: input.ownerUserId },
+      unknownOutcomeHint: `run \`molectl org list\` to see whether org "${slug}" was created before trying again`,
+      mapStatus: (status) =>
+        status === 409
+          ? new HttpError({
+              method: 'POST',
+              url: `${this.baseUrl}/cp/admin/orgs`,
+              status,
+              code: ExitCode.usage,
+              message: `org slug "${slug}" is already taken`,
+              hint: 'pick another slug, or run `molectl org list` to see the existing org',
+            })
+          : undefined,
+    });
+  }
+
+  /** One page of orgs; a result as long as `limit` may mean there are more. */
+  async listOrgs(options: { limit?: number } = {}): Promise<OrgRow[]> {
+    const limit = options.limit ?? 500;
+    const body = await this.callJson(orgListSchema, { method: 'GET', path: `/cp/admin/orgs?limit=${encodeURIComponent(String(limit))}`, admin: true });
+    return body.orgs;
+  }
+
+  /**
+   * Invariant: the token is registered with the redactor before this returns and before any
+   * validation error could be built, so nothing downstream can print it.
+   */
+  async getOrgAdminToken(slug: string): Promise<string> {
+    const checked = checkSlug(slug);
+    const response = await this.call({ method: 'GET', path: `/cp/admin/orgs/${checked}/admin-token`, admin: true, mapStatus: this.orgNotFound(checked) });
+    const parsed = parseJsonBody(response, 'GET');
+    const raw = (parsed as { admin_token?: unknown } | undefined)?.admin_token;
+    if (typeof raw === 'string') this.options.redactor.register(raw, 'tenant-admin-token');
+    return this.validate(adminTokenSchema, parsed, response, 'GET').admin_token;
+  }
+
+  /**
+   * Runs the delete cascade. Resolves when the CP says it is done (200/204); throws
+   * TenantPurgeIncompleteError when it stopped part way (500 with purge_id: repeat the call),
+   * NotFoundError when the org is unknown (after a finished cascade too).
+   */
+  async deleteTenant(slug: string): Promise<{ status: 'deleted'; httpStatus: number }> {
+    const checked = checkSlug(slug);
+    const response = await this.call({
+      method: 'DELETE',
+      path: `/cp/admin/tenants/${checked}`,
+      admin: true,
+      json: { confirm: checked },
+      mapStatus: this.orgNotFound(checked),
+    }, (status, bodyText) => {
+      if (status !== 500) return undefined;
+      const purgeId = readPurgeId(bodyText);
+      return purgeId === undefined ? undefined : new TenantPurgeIncompleteError(checked, purgeId, extractRemoteError(bodyText, this.options.redactor));
+    });
+    return { status: 'deleted', httpStatus: response.status };
+  }
+
+  async redeployFleet(options: RedeployFleetOptions): Promise<RedeployFleetResponse> {
+    return this.callJson(redeployFleetSchema, {
+      method: 'POST',
+      path: '/cp/admin/tenants/redeploy-fleet',
+      admin: true,
+      timeoutMs: options.timeoutMs ?? 15 * 60_000,
+      json: {
+        target_tag: options.targetTag,
+        canary_slug: options.canarySlug ?? '',
+        soak_seconds: options.soakSeconds ?? 0,
+        batch_size: options.batchSize ?? 0,
+        dry_run: options.dryRun ?? false,
+      },
+      unknownOutcomeHint: 'a fleet redeploy may be running: check the tenants\' image tags (molectl fleet status) before starting another',
+    });
+  }
+
+  /** Serial console text. It can contain secrets (user-data, set -x traces): redact before showing. */
+  async getWorkspaceConsole(workspaceId: string): Promise<string> {
+    const id = checkId(workspaceId, 'workspace id');
+    const body = await this.callJson(workspaceConsoleSchema, { method: 'GET', path: `/cp/admin/workspaces/${id}/console`, admin: true });
+    return body.output;
+  }
+
+  /**
+   * The edge's unauthenticated view of an org. `keys` is the raw top-level key list, so verify
+   * can assert `admin_token` is absent; if it is present its value is registered with the
+   * redactor at once (a leak must not be made worse by printing it).
+   */
+  async getOrgInstance(slug: string): Promise<{ instance: OrgInstance; keys: string[] }> {
+    const checked = checkSlug(slug);
+    const response = await this.call({ method: 'GET', path: `/cp/orgs/${checked}/instance`, mapStatus: this.orgNotFound(checked) });
+    const parsed = parseJsonBody(response, 'GET');
+    const keys = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? Object.keys(parsed) : [];
+    const leaked = (parsed as { admin_token?: unknown } | undefined)?.admin_token;
+    if (typeof leaked === 'string') this.options.redactor.register(leaked, 'tenant-admin-token');
+    return { instance: this.validate(orgInstanceSchema, parsed, response, 'GET'), keys };
+  }
+
+  /**
+   * POST /cp/workspaces/provision and report only the status: without a bearer the CP must
+   * answer 401; 404 means the routes did not mount (PROVISION_SHARED_SECRET unset on the CP).
+   */
+  async probeProvisionRoute(options: { bearer?: string; adminToken?: string } = {}): Promise<{ status: number; remoteError?: string }> {
+    const headers = this.tenantHeaders(options.bearer, { 'x-molecule-admin-token': options.adminToken });
+    const response = await httpRequest({
+      ...this.doorOptions(),
+      method: 'POST',
+      url: `${this.baseUrl}/cp/workspaces/provision`,
+      headers,
+      json: {},
+      accept: () => true,
+    });
+    const remoteError = extractRemoteError(response.bodyText, this.options.redactor);
+    return { status: response.status, ...(remoteError === undefined ? {} : { remoteError }) };
+  }
+
+  /** Read-only proof of a tenant's CP credentials: 401 means the pair was rejected (exit 3). */
+  async getWorkspaceStatus(input: { workspaceId: string; instanceId: string; sharedSecret: string; adminToken: string }): Promise<WorkspaceStatus> {
+    const id = checkId(input.workspaceId, 'workspace id');
+    const instanceId = checkId(input.instanceId, 'instance id');
+    return this.callJson(workspaceStatusSchema, {
+      method: 'GET',
+      path: `/cp/workspaces/${id}/status?instance_id=${encodeURIComponent(instanceId)}`,
+      headers: this.tenantHeaders(input.sharedSecret, { 'x-molecule-admin-token': input.adminToken }),
+      mapStatus: (status) => (status === 401 || status === 403 ? this.tenantCredentialError('GET', `/cp/workspaces/${id}/status`, status, 'the shared secret (PROVISION_SHARED_SECRET) or the tenant admin token') : undefined),
+    });
+  }
+
+  /** The tenant's env as the CP hands it out. Values under secret-looking keys are registered with the redactor. */
+  async getTenantConfig(input: { adminToken: string; orgId: string }): Promise<TenantConfig> {
+    const config = await this.callJson(tenantConfigSchema, {
+      method: 'GET',
+      path: '/cp/tenants/config',
+      headers: this.tenantHeaders(input.adminToken, { 'x-molecule-org-id': input.orgId }),
+      mapStatus: (status) => (status === 401 || status === 403 ? this.tenantCredentialError('GET', '/cp/tenants/config', status, 'the tenant admin token or org id') : undefined),
+    });
+    for (const [key, value] of Object.entries(config)) {
+      if (typeof value === 'string' && SECRET_KEY_PATTERN.test(key)) this.options.redactor.register(value, 'tenant-config-secret');
+    }
+    return config;
+  }
+
+  private async callJson<T>(schema: ZodType<T>, spec: CallSpec): Promise<T> {
+    const response = await this.call(spec);
+    return this.validate(schema, parseJsonBody(response, spec.method), response, spec.method);
+  }
+
+  private validate<T>(schema: ZodType<T>, value: unknown, response: HttpResponse, method: string): T {
+    return validateResponse(schema, value, { method, url: response.url, redactor: this.options.redactor });
+  }
+
+  /**
+   * One CP call through the HTTP door. `inspect` sees every non-2xx body before the generic
+   * mapping (deleteTenant reads purge_id there); it must return an error, never the body.
+   */
+  private async call(spec: CallSpec, inspect?: (status: number, bodyText: string) => MolectlError | undefined): Promise<HttpResponse> {
+    const headers: Record<string, string> = { ...spec.headers };
+    if (spec.admin) headers.authorization = `Bearer ${await this.adminToken()}`;
+    const response = await httpRequest({
+      ...this.doorOptions(),
+      method: spec.method,
+      url: `${this.baseUrl}${spec.path}`,
+      headers,
+      ...(spec.json === undefined ? {} : { json: spec.json }),
+      ...(spec.timeoutMs === undefined ? {} : { timeoutMs: spec.timeoutMs }),
+      ...(spec.unknownOutcomeHint === undefined ? {} : { unknownOutcomeHint: spec.unknownOutcomeHint }),
+      // Non-2xx comes back here (after the door's retries) so the CP's meaning can be applied.
+      accept: () => true,
+    });
+    if (response.status >= 200 && response.status < 300) return response;
+    const inspected = inspect?.(response.status, response.bodyText);
+    if (inspected) throw inspected;
+    const remoteError = extractRemoteError(response.bodyText, this.options.redactor);
+    const mapped = spec.mapStatus?.(response.status, remoteError);
+    if (mapped) throw mapped;
+    if (spec.admin && (response.status === 401 || response.status === 403)) {
+      throw new HttpError({
+        method: spec.method,
+        url: response.url,
+        status: response.status,
+        ...(remoteError === undefined ? {} : { remoteError }),
+        code: ExitCode.credentials,
+        message: `the CP at ${this.baseUrl} rejected the admin token (HTTP ${response.status})`,
+        hint: `check CP_ADMIN_API_TOKEN (or cpTokenFile / cpTokenCommand in the config) for ${this.baseUrl}`,
+      });
+    }
+    const detail = remoteError ? `: ${remoteError}` : '';
+    const retried = response.attempts > 1 ? ` (gave up after ${response.attempts} attempts)` : '';
+    throw new HttpError({
+      method: spec.method,
+      url: response.url,
+      status: response.status,
+      ...(remoteError === undefined ? {} : { remoteError }),
+      message: `${spec.method} ${response.url} answered HTTP ${response.status}${detail}${retried}`,
+      hint: response.status >= 500 ? `the CP at ${this.baseUrl} failed or is overloaded; try again later` : 'check the inputs and the CP URL',
+    });
+  }
+
+  private doorOptions() {
+    const o = this.options;
+    return {
+      redactor: o.redactor,
+      ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
+      ...(o.retries === undefined ? {} : { retries: o.retries }),
+      ...(o.fetch === undefined ? {} : { fetch: o.fetch }),
+      ...(o.sleep === undefined ? {} : { sleep: o.sleep }),
+      ...(o.random === undefined ? {} : { random: o.random }),
+      ...(o.onRetry === undefined ? {} : { onRetry: o.onRetry }),
+      ...(o.signal === undefined ? {} : { signal: o.signal }),
+    };
+  }
+
+  /** Lazy and cached: only admin calls need the token, and a credential command runs once. */
+  private adminToken(): Promise<string> {
+    this.adminTokenPromise ??= this.options.getAdminToken().then(
+      (token) => {
+        const trimmed = token.trim();
+        this.options.redactor.register(trimmed, 'cp-admin-token');
+        if (!trimmed) throw new ConfigError(`no CP admin token for ${this.baseUrl}`, 'set CP_ADMIN_API_TOKEN, or cpTokenFile / cpTokenCommand in the config');
+        return trimmed;
+      },
+      (error: unknown) => {
+        this.adminTokenPromise = undefined; // a failed lookup is not cached: the next call asks again
+        throw error;
+      },
+    );
+    return this.adminTokenPromise;
+  }
+
+  private tenantHeaders(bearer: string | undefined, extra: Record<string, string | undefined>): Record<string, string> {
+    const headers: Record<string, string> = {};
+    if (bearer !== undefined) {
+      this.options.redactor.register(bearer, 'tenant-credential');
+      headers.authorization = `Bearer ${bearer}`;
+    }
+    for (const [name, value] of Object.entries(extra)) {
+      if (value === undefined) continue;
+      if (name === 'x-molecule-admin-token') this.options.redactor.register(value, 'tenant-admin-token');
+      headers[name] = value;
+    }
+    return headers;
+  }
+
+  private orgNotFound(slug: string): (status: number) => MolectlError | undefined {
+    return (status) =>
+      status === 404
+        ? new NotFoundError(`org "${slug}" not found on the CP at ${this.baseUrl}`, 'run `molectl org list` to see the org slugs; if every slug gives this, check the CP URL')
+        : undefined;
+  }
+
+  private tenantCredentialError(method: string, path: string, status: number, what: string): HttpError {
+    return new HttpError({
+      method,
+      url: `${this.baseUrl}${path}`,
+      status,
+      code: ExitCode.credentials,
+      message: `the CP at ${this.baseUrl} rejected ${what} (HTTP ${status})`,
+      hint: 'read both values again from their source (tenant env, Secrets Manager, CP env) and compare their fingerprints, not the values',
+    });
+  }
+}
+
+function checkSlug(slug: string): string {
+  if (!SLUG_PATTERN.test(slug)) throw new UsageError(`"${slug}" is not a valid org slug`, 'an org slug is letters, digits, "-" and "_", e.g. acme-prod');
+  return slug;
+}
+
+function checkId(id: string, what: string): string {
+  if (!ID_PATTERN.test(id)) throw new UsageError(`"${id}" is not a valid ${what}`, `pass the ${what} as the CP or EC2 shows it`);
+  return id;
+}
+
+function readPurgeId(bodyText: string): string | undefined {
+  try {
+    const parsed = JSON.parse(bodyText) as { purge_id?: unknown };
+    const id = parsed?.purge_id;
+    return typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
+  } catch {
+    return undefined;
+  }
+}

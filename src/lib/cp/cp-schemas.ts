@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+/*
+ * Response shapes of the CP routes in ../shared/platform.md. Objects are loose (extra fields
+ * pass through) because the CP is private and grows fields; only what molectl relies on is
+ * required. zod is imported here and in nothing `molectl --help` loads: load the CP client
+ * with `await import(...)`.
+ */
+
+export const cpHealthSchema = z.looseObject({
+  service: z.string().optional(),
+  status: z.string(),
+});
+export type CpHealth = z.infer<typeof cpHealthSchema>;
+
+export const createdOrgSchema = z.looseObject({ id: z.string().min(1) });
+export type CreatedOrg = z.infer<typeof createdOrgSchema>;
+
+export const orgRowSchema = z.looseObject({
+  id: z.string().min(1),
+  slug: z.string().min(1),
+  // provisioning -> running | failed; kept a string so a new state does not break listing.
+  instance_status: z.string(),
+  created_at: z.string(),
+});
+export type OrgRow = z.infer<typeof orgRowSchema>;
+export const orgListSchema = z.looseObject({ orgs: z.array(orgRowSchema) });
+
+export const adminTokenSchema = z.looseObject({ admin_token: z.string().min(1) });
+
+export const redeployResultSchema = z.looseObject({
+  slug: z.string(),
+  phase: z.string().nullish(),
+  ssm_status: z.string().nullish(),
+  ssm_exit_code: z.number().nullish(),
+  healthz_ok: z.boolean().nullish(),
+  error: z.string().nullish(),
+});
+export type RedeployResult = z.infer<typeof redeployResultSchema>;
+export const redeployFleetSchema = z.looseObject({ ok: z.boolean(), results: z.array(redeployResultSchema).default([]) });
+export type RedeployFleetResponse = z.infer<typeof redeployFleetSchema>;
+
+export const workspaceConsoleSchema = z.looseObject({ output: z.string() });
+
+export const orgInstanceSchema = z.looseObject({
+  slug: z.string().optional(),
+  status: z.string(),
+  ip: z.string().nullish(),
+  region: z.string().nullish(),
+});
+export type OrgInstance = z.infer<typeof orgInstanceSchema>;
+
+export const workspaceStatusSchema = z.looseObject({ state: z.string() });
+export type WorkspaceStatus = z.infer<typeof workspaceStatusSchema>;
+
+export const tenantConfigSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]));
+export type TenantConfig = z.infer<typeof tenantConfigSchema>;

@@ -1,0 +1,292 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { ConfigError, ExitCode, HttpError, InterruptedError, MolectlError } from '../errors.js';
+import type { Redactor } from '../output/redactor.js';
+import { computeBackoffDelay, parseRetryAfter } from './backoff.js';
+import { checkHttpUrl, describeUrl } from './check-http-url.js';
+import { BodyTooLargeError, readCappedBody } from './read-capped-body.js';
+import { extractRemoteError } from './remote-error.js';
+import { getUserAgent } from './user-agent.js';
+
+/**
+ * The one door to remote HTTP APIs (CP, tenants, Railway, Gitea, Vercel, OCI registries).
+ * Invariants: nothing is sent to a plain-http non-loopback host; every attempt has a timeout
+ * and honours the caller's AbortSignal; only idempotent calls are retried; a body is never
+ * held past the cap; no header value and no raw body ever reaches an error message.
+ */
+
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type FetchFn = typeof globalThis.fetch;
+export type SleepFn = (ms: number, signal?: AbortSignal) => Promise<void>;
+
+export interface RetryInfo {
+  method: HttpMethod;
+  /** Origin and path only (no query). */
+  url: string;
+  /** The attempt about to start, from 2 to maxAttempts. */
+  attempt: number;
+  maxAttempts: number;
+  delayMs: number;
+  /** Why: `HTTP 503`, `timeout after 20000 ms`, `network error ECONNRESET`. */
+  reason: string;
+  status?: number;
+}
+
+/** Defaults a client sets once (createHttpClient) and a request may override. */
+export interface HttpDoorOptions {
+  timeoutMs?: number;
+  /** Retries after the first attempt, for idempotent calls only. */
+  retries?: number;
+  maxBodyBytes?: number;
+  /** Cancels in-flight calls and backoff waits (Ctrl-C). */
+  signal?: AbortSignal;
+  onRetry?: (info: RetryInfo) => void;
+  /** Scrubs the remote `error` field before it enters a message. */
+  redactor?: Redactor;
+  fetch?: FetchFn;
+  sleep?: SleepFn;
+  random?: () => number;
+  now?: () => number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  retryAfterMaxMs?: number;
+}
+
+export interface HttpRequest extends HttpDoorOptions {
+  method: HttpMethod;
+  url: string | URL;
+  headers?: Record<string, string | undefined>;
+  /** Sent as JSON with Content-Type: application/json. */
+  json?: unknown;
+  /** Marks a POST/PATCH safe to repeat; GET, HEAD, PUT and DELETE always are. */
+  idempotent?: boolean;
+  /** Statuses returned instead of thrown; default 2xx. */
+  accept?: (status: number) => boolean;
+  /** How to find out whether a non-idempotent call that timed out took effect. */
+  unknownOutcomeHint?: string;
+  /** Off by default: a redirect could carry credential headers to another host. */
+  followRedirects?: boolean;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Headers;
+  bodyText: string;
+  /** Origin and path of the request, for messages. */
+  url: string;
+  attempts: number;
+}
+
+export const DEFAULT_TIMEOUT_MS = 20_000;
+export const DEFAULT_RETRIES = 3;
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+const RETRY_STATUSES = new Set([429, 502, 503, 504]);
+// Failures raised before the request left this machine: the server cannot have acted on it.
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+const defaultSleep: SleepFn = (ms, signal) => delay(ms, undefined, signal ? { signal } : undefined);
+
+/** Binds defaults (base options, test doubles) once; the result is what clients hold. */
+export function createHttpClient(defaults: HttpDoorOptions): (request: HttpRequest) => Promise<HttpResponse> {
+  return (request) => httpRequest({ ...defaults, ...request });
+}
+
+type Attempt =
+  | { kind: 'response'; status: number; headers: Headers; bodyText: string }
+  | { kind: 'timeout' }
+  | { kind: 'network'; code: string }
+  | { kind: 'cancelled' }
+  | { kind: 'too-large'; limitBytes: number };
+
+export async function httpRequest(request: HttpRequest): Promise<HttpResponse> {
+  const url = checkHttpUrl(request.url);
+  const shown = describeUrl(url);
+  const method = request.method;
+  const headers = buildHeaders(request, url);
+  const timeoutMs = request.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const repeatable = method !== 'POST' && method !== 'PATCH' ? true : request.idempotent === true;
+  const maxAttempts = repeatable ? Math.max(0, request.retries ?? DEFAULT_RETRIES) + 1 : 1;
+  const sleep = request.sleep ?? defaultSleep;
+  const now = request.now ?? Date.now;
+  const accept = request.accept ?? ((status: number) => status >= 200 && status < 300);
+  const label = `${method} ${shown}`;
+
+  for (let attempt = 1; ; attempt += 1) {
+    if (request.signal?.aborted) throw cancelledError(label, repeatable, request.unknownOutcomeHint, false);
+    const result = await attemptOnce(request, url, headers, timeoutMs);
+    const gaveUp = attempt > 1 ? ` (gave up after ${attempt} attempts)` : '';
+    const canRetry = attempt < maxAttempts;
+
+    if (result.kind === 'cancelled') throw cancelledError(label, repeatable, request.unknownOutcomeHint, true);
+    if (result.kind === 'too-large') {
+      throw new MolectlError(`${label}: the response body is larger than the ${formatBytes(result.limitBytes)} cap; molectl stopped reading it`, {
+        hint: 'this endpoint should answer a small JSON document; check that the URL points at the right service',
+      });
+    }
+
+    let reason: string;
+    let status: number | undefined;
+    let retryAfterMs: number | undefined;
+    if (result.kind === 'response') {
+      if (!(RETRY_STATUSES.has(result.status) && canRetry && repeatable)) {
+        if (accept(result.status)) return { status: result.status, headers: result.headers, bodyText: result.bodyText, url: shown, attempts: attempt };
+        throw statusError(method, shown, result, request.redactor, gaveUp);
+      }
+      status = result.status;
+      reason = `HTTP ${result.status}`;
+      retryAfterMs = parseRetryAfter(result.headers.get('retry-after'), now());
+    } else if (result.kind === 'timeout') {
+      if (!repeatable) {
+        throw new MolectlError(`${label} timed out after ${timeoutMs} ms; the outcome is unknown: the server may or may not have acted on it`, {
+          hint: request.unknownOutcomeHint ?? 'check the remote state before repeating this call',
+        });
+      }
+      if (!canRetry) {
+        throw new MolectlError(`${label} timed out after ${timeoutMs} ms${gaveUp}`, {
+          hint: `${url.host} is slow or unreachable; try again later`,
+        });
+      }
+      reason = `timeout after ${timeoutMs} ms`;
+    } else {
+      if (!canRetry) throw networkError(label, url, result.code, repeatable, request.unknownOutcomeHint, gaveUp);
+      reason = `network error ${result.code}`;
+    }
+
+    const delayMs =
+      retryAfterMs !== undefined
+        ? Math.min(retryAfterMs, request.retryAfterMaxMs ?? 30_000)
+        : computeBackoffDelay(attempt - 1, {
+            baseMs: request.backoffBaseMs ?? 250,
+            maxMs: request.backoffMaxMs ?? 8_000,
+            random: request.random ?? Math.random,
+          });
+    request.onRetry?.({ method, url: shown, attempt: attempt + 1, maxAttempts, delayMs, reason, ...(status === undefined ? {} : { status }) });
+    try {
+      await sleep(delayMs, request.signal);
+    } catch (error) {
+      if (request.signal?.aborted) throw cancelledError(label, repeatable, request.unknownOutcomeHint, false);
+      throw error;
+    }
+  }
+}
+
+async function attemptOnce(request: HttpRequest, url: URL, headers: Headers, timeoutMs: number): Promise<Attempt> {
+  const controller = new AbortController();
+  let timedOut = false;
+  // One timer covers the whole attempt, body included: a server that trickles bytes times out too.
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, timeoutMs);
+  const onCallerAbort = (): void => controller.abort();
+  request.signal?.addEventListener('abort', onCallerAbort, { once: true });
+  try {
+    const response = await (request.fetch ?? globalThis.fetch)(url, {
+      method: request.method,
+      headers,
+      body: request.json === undefined ? undefined : JSON.stringify(request.json),
+      redirect: request.followRedirects ? 'follow' : 'manual',
+      signal: controller.signal,
+    });
+    const bodyText = await readCappedBody(response, request.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+    return { kind: 'response', status: response.status, headers: response.headers, bodyText };
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) {
+      controller.abort();
+      return { kind: 'too-large', limitBytes: error.limitBytes };
+    }
+    if (request.signal?.aborted) return { kind: 'cancelled' };
+    if (timedOut) return { kind: 'timeout' };
+    return { kind: 'network', code: networkCode(error) };
+  } finally {
+    clearTimeout(timer);
+    request.signal?.removeEventListener('abort', onCallerAbort);
+  }
+}
+
+function buildHeaders(request: HttpRequest, url: URL): Headers {
+  const headers = new Headers();
+  headers.set('user-agent', getUserAgent());
+  headers.set('accept', 'application/json');
+  if (request.json !== undefined) headers.set('content-type', 'application/json');
+  for (const [name, value] of Object.entries(request.headers ?? {})) {
+    if (value === undefined) continue;
+    // fetch's own complaint about a bad header value quotes the value, which is often a token.
+    if (!/^[\t\x20-\x7e\x80-\xff]*$/.test(value)) {
+      throw new ConfigError(
+        `the ${name} header for ${url.hostname} contains a line break or a character HTTP headers cannot carry`,
+        'check the token source for a stray newline or non-ASCII character (the value is not shown)',
+      );
+    }
+    headers.set(name, value);
+  }
+  return headers;
+}
+
+function statusError(method: HttpMethod, shown: string, result: { status: number; headers: Headers; bodyText: string }, redactor: Redactor | undefined, gaveUp: string): HttpError {
+  const remoteError = extractRemoteError(result.bodyText, redactor);
+  const detail = remoteError ? `: ${remoteError}` : '';
+  const host = new URL(shown).host;
+  let hint: string;
+  if (result.status >= 300 && result.status < 400) {
+    const location = result.headers.get('location');
+    const target = location ? ` to ${safeLocation(location, shown)}` : '';
+    hint = `the server redirected${target}, which molectl does not follow; check the URL (scheme, host, path)`;
+  } else if (result.status === 401 || result.status === 403) hint = `the credentials were rejected; check the token molectl uses for ${host}`;
+  else if (result.status === 404) hint = 'check the URL and the name of the target';
+  else if (result.status === 429) hint = `${host} is rate limiting; wait a minute and try again`;
+  else if (result.status >= 500) hint = `${host} failed or is overloaded; try again later`;
+  else hint = 'the request was rejected; check the inputs';
+  return new HttpError({
+    method,
+    url: shown,
+    status: result.status,
+    ...(remoteError === undefined ? {} : { remoteError }),
+    message: `${method} ${shown} answered HTTP ${result.status}${detail}${gaveUp}`,
+    hint,
+  });
+}
+
+function networkError(label: string, url: URL, code: string, repeatable: boolean, outcomeHint: string | undefined, gaveUp: string): MolectlError {
+  const notSent = NOT_SENT_CODES.has(code);
+  if (!repeatable && !notSent) {
+    return new MolectlError(`${label}: the connection to ${url.host} failed (${code}); the outcome is unknown: the server may or may not have acted on it`, {
+      hint: outcomeHint ?? 'check the remote state before repeating this call',
+    });
+  }
+  return new MolectlError(`could not reach ${url.host} (${code})${gaveUp}`, {
+    code: ExitCode.failed,
+    hint: `check the URL, DNS, your network or VPN, and that ${url.host} is up`,
+  });
+}
+
+function cancelledError(label: string, repeatable: boolean, outcomeHint: string | undefined, inFlight: boolean): InterruptedError {
+  if (inFlight && !repeatable) {
+    return new InterruptedError(`${label} was cancelled in flight; its outcome is unknown`, outcomeHint ?? 'check the remote state before repeating this call');
+  }
+  return new InterruptedError(`${label} was cancelled`);
+}
+
+function networkCode(error: unknown): string {
+  const seen = new Set<unknown>();
+  let current: unknown = error;
+  while (typeof current === 'object' && current !== null && !seen.has(current)) {
+    seen.add(current);
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[A-Z_]+$/.test(code)) return code;
+    const inner = (current as { errors?: unknown[] }).errors?.[0];
+    current = (current as { cause?: unknown }).cause ?? inner;
+  }
+  return 'no error code';
+}
+
+function safeLocation(location: string, base: string): string {
+  try {
+    return describeUrl(new URL(location, base));
+  } catch {
+    return 'an unreadable location';
+  }
+}
+
+function formatBytes(bytes: number): string {
+  return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : bytes % 1024 === 0 ? `${bytes / 1024} KiB` : `${bytes} bytes`;
+}
