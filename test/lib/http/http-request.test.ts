@@ -39,7 +39,7 @@ describe('httpRequest retries', () => {
 
   it('waits what Retry-After asks, in seconds or as an HTTP-date, capped', async () => {
     const now = Date.parse('2026-11-22T21:00:00Z');
-    const answers = [
+    const answers: { status: number; headers: Record<string, string> }[] = [
       { status: 429, headers: { 'retry-after': '7' } },
       { status: 503, headers: { 'retry-after': new Date(now + 12_000).toUTCString() } },
       { status: 429, headers: { 'retry-after': '3600' } },
