@@ -45,6 +45,8 @@ export interface ResolvedConfig {
   stateDir: string;
   /** Names of all environments known (built-in and from the file). */
   environmentNames: string[];
+  /** Keys of the environment that the config file set (the rest are built-in defaults). */
+  environmentKeysFromFile: string[];
 }
 
 const stringRecord = z.record(z.string(), z.string());
@@ -200,6 +202,7 @@ export function resolveConfig(args: { file: ConfigFile | null; configPath: strin
     output: outputRaw as Sourced<'text' | 'json'>,
     stateDir: defaultStateDir(env),
     environmentNames,
+    environmentKeysFromFile: Object.keys(fromFile ?? {}),
   };
 }
 

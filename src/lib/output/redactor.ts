@@ -50,7 +50,9 @@ const SHAPE_RULES: ShapeRule[] = [
   {
     kind: 'named-secret',
     // NAME=value, NAME: value, "name": "value", --name=value. The name is kept.
-    pattern: new RegExp(String.raw`(\b${SECRET_NAME})(["']?\s*[:=]\s*["']?)([^\s"',;&}\]\[]+)`, 'gi'),
+    // A colon only counts as an assignment when followed by a space or inside quotes
+    // (`token: x`, `"token":"x"`); `gitea-actions-secret:owner/repo` is a reference, not a value.
+    pattern: new RegExp(String.raw`(\b${SECRET_NAME})(["']?\s*=\s*["']?|:\s+["']?|["']\s*:\s*["']?)([^\s"',;&}\]\[]+)`, 'gi'),
     replace: (match, name: string, sep: string, value: string) =>
       isReferenceName(name) || value.startsWith('[REDACTED:') || value.startsWith('$') || isHarmlessValue(value)
         ? match

@@ -1,0 +1,256 @@
+import { readFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { Command, CommanderError } from 'commander';
+import { commandGroups, commands } from './commands/index.js';
+import type { CommandEntry, CommandInput } from './lib/cli/command-definition.js';
+import { ExitCode, InterruptedError, isMolectlError } from './lib/errors.js';
+import type { TerminalStream } from './lib/output/output.js';
+import { Redactor } from './lib/output/redactor.js';
+
+/**
+ * Entry point: argv in, exit code out. Builds the commander program from the registry, loads
+ * only the module of the command being run (so `molectl --help` loads commander and nothing
+ * else), builds the context, runs, and maps every error to the exit-code table in
+ * docs/exit-codes.md. The only place that prints errors.
+ */
+
+export interface MainDeps {
+  stdout?: TerminalStream;
+  stderr?: TerminalStream;
+  stdin?: Readable & { isTTY?: boolean };
+  /** Process environment; defaults to the real one (read through src/lib/config/env.ts). */
+  env?: NodeJS.ProcessEnv;
+  /** Aborting it is what Ctrl-C does. When given, no SIGINT handler is installed. */
+  signal?: AbortSignal;
+  /** Overrides for the context (tests point clock, exec or fetch at fakes). */
+  overrides?: Record<string, unknown>;
+}
+
+/** Global options that take a value: their value is not a command word. */
+const VALUE_OPTIONS = new Set(['--env', '--cp-url', '--profile', '--region', '-o', '--output']);
+
+const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+export async function main(argv: string[], deps: MainDeps = {}): Promise<number> {
+  const stdout = deps.stdout ?? process.stdout;
+  const stderr = deps.stderr ?? process.stderr;
+  const interrupt = deps.signal ? null : installInterruptHandler();
+  const signal = deps.signal ?? interrupt!.signal;
+  const jsonRequested = wantsJson(argv);
+  // One redactor per run, made before anything can fail, so every error is redacted too.
+  const redactor = new Redactor();
+  let usageMessage = '';
+  let exitCode: number = ExitCode.ok;
+
+  const program = buildProgram({
+    writeOut: (text) => stdout.write(text),
+    writeErr: (text) => stderr.write(text),
+    captureUsageError: (text) => {
+      usageMessage = text.trim();
+    },
+  });
+
+  const entry = findEntry(argv);
+  if (entry) {
+    const leaf = leafCommand(program, entry.name);
+    const definition = await entry.load();
+    definition.declare(leaf);
+    leaf.action(async () => {
+      const input: CommandInput = { args: leaf.args, options: leaf.opts() };
+      const globals = leaf.optsWithGlobals();
+      const { buildContext } = await import('./lib/context.js');
+      const ctx = await buildContext({ globals, deps: { ...deps, stdout, stderr, signal, redactor }, commandName: entry.name });
+      try {
+        exitCode = await definition.run(ctx, input);
+      } finally {
+        await ctx.out.flush();
+      }
+    });
+  }
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    exitCode = await reportError(error, {
+      stderr,
+      json: jsonRequested,
+      debug: argv.includes('--debug'),
+      usageMessage,
+      signal,
+      redactor,
+    });
+  } finally {
+    interrupt?.dispose();
+  }
+  return exitCode;
+}
+
+interface ProgramIo {
+  writeOut(text: string): void;
+  writeErr(text: string): void;
+  captureUsageError(text: string): void;
+}
+
+function buildProgram(io: ProgramIo): Command {
+  const program = new Command('molectl')
+    .description('Operate the Molecule AI tenant fleet: orgs, secrets, migrations, consoles, verification.')
+    .version(VERSION, '--version', 'print the version and exit')
+    .option('--env <name>', 'target environment: production, staging, sandbox, or one from the config file')
+    .option('--cp-url <url>', 'control plane URL, overriding the environment\'s')
+    .option('--profile <name>', 'AWS profile')
+    .option('--region <region>', 'AWS region')
+    .option('-o, --output <format>', 'output format: text or json')
+    .option('--no-color', 'disable colour (NO_COLOR is honoured too)')
+    .option('-q, --quiet', 'print results only: no progress, no hints')
+    .option('-v, --verbose', 'print more detail about each step')
+    .option('--debug', 'print debugging detail and stack traces')
+    .option('-y, --yes', 'answer yes to confirmations for targets named on the command line')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: io.writeOut,
+      writeErr: io.writeErr,
+      outputError: (text) => io.captureUsageError(text),
+    })
+    .addHelpText(
+      'after',
+      '\nRun `molectl <command> --help` for a command\'s options and examples.\nTry it without AWS: eval "$(molectl sandbox up --detach)" and then any command.\nExit codes: 0 ok, 1 failed, 2 usage, 3 credentials/config, 4 not found, 5 partial, 8 changes found, 130 interrupted.\n',
+    );
+
+  const groups = new Map<string, Command>();
+  for (const entry of commands) {
+    const words = entry.name.split(' ');
+    let parent = program;
+    for (let i = 0; i < words.length - 1; i++) {
+      const path = words.slice(0, i + 1).join(' ');
+      let group = groups.get(path);
+      if (!group) {
+        group = parent.command(words[i]!).description(commandGroups[path] ?? '');
+        inheritSettings(group, io);
+        groups.set(path, group);
+      }
+      parent = group;
+    }
+    const leaf = parent.command(words.at(-1)!).description(entry.summary);
+    inheritSettings(leaf, io);
+  }
+  return program;
+}
+
+function inheritSettings(cmd: Command, io: ProgramIo): void {
+  cmd
+    .exitOverride()
+    .configureOutput({ writeOut: io.writeOut, writeErr: io.writeErr, outputError: (text) => io.captureUsageError(text) });
+}
+
+/** The registry entry argv names, found without parsing: its module is the only one loaded. */
+export function findEntry(argv: string[]): CommandEntry | undefined {
+  const words: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i]!;
+    if (token === '--') break;
+    if (token.startsWith('-')) {
+      if (VALUE_OPTIONS.has(token)) i++;
+      continue;
+    }
+    words.push(token);
+  }
+  let best: CommandEntry | undefined;
+  for (const entry of commands) {
+    const parts = entry.name.split(' ');
+    if (parts.every((p, i) => words[i] === p) && (!best || parts.length > best.name.split(' ').length)) best = entry;
+  }
+  return best;
+}
+
+function leafCommand(program: Command, name: string): Command {
+  let cmd = program;
+  for (const word of name.split(' ')) cmd = cmd.commands.find((c) => c.name() === word)!;
+  return cmd;
+}
+
+function wantsJson(argv: string[]): boolean {
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i]!;
+    if ((token === '-o' || token === '--output') && argv[i + 1] === 'json') return true;
+    if (token === '--output=json' || token === '-ojson') return true;
+  }
+  return false;
+}
+
+interface ReportOptions {
+  stderr: TerminalStream;
+  json: boolean;
+  debug: boolean;
+  usageMessage: string;
+  signal: AbortSignal;
+  redactor: Redactor;
+}
+
+async function reportError(error: unknown, options: ReportOptions): Promise<number> {
+  if (error instanceof CommanderError) {
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return ExitCode.ok;
+    // A group named without a subcommand: commander showed its help; that is a usage error.
+    const message = options.usageMessage.replace(/^error:\s*/, '') || error.message.replace(/^error:\s*/, '');
+    if (error.code === 'commander.help' || error.code === 'commander.executeSubCommandAsync') {
+      if (!message || message === '(outputHelp)') return ExitCode.usage;
+    }
+    await writeError(options, { code: ExitCode.usage, message, hint: 'run with --help for usage' });
+    return ExitCode.usage;
+  }
+  const interrupted =
+    (options.signal.aborted && (isAbortError(error) || error === options.signal.reason)) ||
+    (isMolectlError(error) && error.code === ExitCode.interrupted);
+  if (interrupted) {
+    const hint = isMolectlError(error) ? error.hint : undefined;
+    await writeError(options, { code: ExitCode.interrupted, message: isMolectlError(error) ? error.message : 'interrupted', hint });
+    return ExitCode.interrupted;
+  }
+  if (isMolectlError(error)) {
+    await writeError(options, { code: error.code, message: error.message, hint: error.hint, stack: error.stack });
+    return error.code;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  await writeError(options, {
+    code: ExitCode.failed,
+    message: `unexpected error: ${message}`,
+    hint: 'run again with --debug for the stack trace; if it persists, report it with that output',
+    stack: error instanceof Error ? error.stack : undefined,
+  });
+  return ExitCode.failed;
+}
+
+async function writeError(
+  options: ReportOptions,
+  err: { code: number; message: string; hint?: string | undefined; stack?: string | undefined },
+): Promise<void> {
+  // Errors may quote remote text: they pass the same redactor as all other output.
+  const redact = (text: string): string => options.redactor.redact(text);
+  let text: string;
+  if (options.json) {
+    const doc = { error: { code: err.code, message: redact(err.message), hint: err.hint ? redact(err.hint) : undefined } };
+    text = `${JSON.stringify(doc)}\n`;
+  } else {
+    text = `error: ${redact(err.message)}\n${err.hint ? `hint: ${redact(err.hint)}\n` : ''}`;
+  }
+  if (options.debug && err.stack) text += `${redact(err.stack)}\n`;
+  await new Promise<void>((resolve) => options.stderr.write(text, () => resolve()));
+}
+
+function isAbortError(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'AbortError' || (error as { code?: string }).code === 'ABORT_ERR');
+}
+
+/**
+ * First Ctrl-C aborts the signal every command watches (they stop dispatching, save state and
+ * end with exit 130); the handler then steps aside so a second Ctrl-C ends the process at once.
+ */
+function installInterruptHandler(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onSigint = (): void => {
+    process.removeListener('SIGINT', onSigint);
+    controller.abort(new InterruptedError());
+  };
+  process.on('SIGINT', onSigint);
+  return { signal: controller.signal, dispose: () => process.removeListener('SIGINT', onSigint) };
+}

@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
+import { describeConfig, type ConfigEntry } from '../lib/config/describe-config.js';
+import { renderTable } from '../lib/output/table.js';
+
+export const configShowCommand: CommandDefinition = {
+  declare(cmd: Command) {
+    cmd.description('Show the effective configuration: every value, and the layer it came from (default, file, env, flag). Secrets are never shown, only where they would be read from.');
+    addExamples(cmd, [
+      ['molectl config show', 'the production environment as molectl sees it'],
+      ['molectl --env staging config show -o json', 'staging, as JSON'],
+    ]);
+  },
+
+  async run(ctx) {
+    const entries = describeConfig(ctx.config, ctx.env);
+    await ctx.out.result({ environment: ctx.config.envName.value, configFile: ctx.config.configPath, configFileFound: ctx.config.configFileFound, settings: entries }, (data) =>
+      [
+        `environment ${data.environment}   config file ${data.configFile}${data.configFileFound ? '' : ' (not found: defaults apply)'}`,
+        '',
+        renderTable<ConfigEntry>(
+          [
+            { header: 'key', value: (e) => e.key },
+            { header: 'value', value: (e) => e.value },
+            { header: 'source', value: (e) => e.source },
+            { header: 'from', value: (e) => e.origin },
+          ],
+          data.settings,
+        ),
+      ].join('\n'),
+    );
+    return 0;
+  },
+};

@@ -1,0 +1,137 @@
+/**
+ * The molectl-shaped AWS calls, as the rest of molectl sees them. AwsDoor implements them over
+ * the SDK v3 clients; paginators are flattened, SDK errors are translated to MolectlErrors,
+ * and every secret value read is registered with the redactor before it is returned.
+ */
+
+export interface InstanceSummary {
+  instanceId: string;
+  /** pending | running | shutting-down | terminated | stopping | stopped */
+  state: string;
+  launchTime: Date | null;
+  tags: Record<string, string>;
+  name: string | null;
+  privateIp: string | null;
+}
+
+export interface InstanceQuery {
+  /** Every tag must match (tag:K = V). */
+  tags?: Record<string, string>;
+  /** Tag keys that must be present, any value. */
+  tagKeys?: string[];
+  states?: string[];
+  instanceIds?: string[];
+}
+
+export interface ConsoleOutput {
+  instanceId: string;
+  /** Decoded text; empty string when the instance has produced none yet. */
+  text: string;
+  timestamp: Date | null;
+  /** True when the 64 KB window is full, so older lines were dropped by EC2. */
+  truncated: boolean;
+  /** True when latest output was asked for and given (Nitro only). */
+  latest: boolean;
+}
+
+export interface ManagedInstance {
+  instanceId: string;
+  /** Online | ConnectionLost | Inactive */
+  pingStatus: string;
+  agentVersion: string | null;
+  platformType: string | null;
+  lastPingAt: Date | null;
+}
+
+export interface SendShellCommandInput {
+  /** At most 50: SSM's limit per call; callers batch above it. */
+  instanceIds: string[];
+  /** The script lines, passed as AWS-RunShellScript's `commands`. Must not contain secrets. */
+  commands: string[];
+  comment?: string;
+  timeoutSeconds?: number;
+  maxConcurrency?: string;
+  maxErrors?: string;
+}
+
+export interface InvocationSummary {
+  commandId: string;
+  instanceId: string;
+  /** SSM status: Pending | InProgress | Delayed | Success | Cancelled | TimedOut | Failed | Cancelling | Undeliverable | DeliveryTimedOut | Terminated | InvalidPlatform | AccessDenied */
+  status: string;
+  statusDetails: string | null;
+  responseCode: number | null;
+  /** Standard output as ListCommandInvocations gives it (cut at 2,500 characters by SSM). */
+  outputPreview: string | null;
+}
+
+export interface InvocationOutput {
+  status: string;
+  statusDetails: string | null;
+  responseCode: number | null;
+  /** At most 24,000 characters (SSM's cap). */
+  stdout: string;
+  /** At most 8,000 characters (SSM's cap). */
+  stderr: string;
+}
+
+export interface SecretVersionInfo {
+  versionId: string;
+  stages: string[];
+  createdAt: Date | null;
+}
+
+export interface SecretDescription {
+  arn: string;
+  name: string;
+  description: string | null;
+  lastChangedAt: Date | null;
+  versions: SecretVersionInfo[];
+}
+
+export interface SecretValue {
+  arn: string;
+  name: string;
+  versionId: string;
+  stages: string[];
+  /** Registered with the redactor before this object is returned. */
+  value: string;
+}
+
+export interface CallerIdentity {
+  account: string;
+  arn: string;
+  userId: string;
+  region: string;
+}
+
+export interface AwsApi {
+  callerIdentity(): Promise<CallerIdentity>;
+  /** The region calls go to, resolved (never a silent default). */
+  resolvedRegion(): Promise<string>;
+
+  listInstances(query: InstanceQuery): Promise<InstanceSummary[]>;
+  getConsoleOutput(instanceId: string, options?: { latest?: boolean }): Promise<ConsoleOutput>;
+  getUserData(instanceId: string): Promise<string | null>;
+
+  describeManagedInstances(instanceIds?: string[]): Promise<ManagedInstance[]>;
+  sendShellCommand(input: SendShellCommandInput): Promise<{ commandId: string }>;
+  listInvocations(commandId: string): Promise<InvocationSummary[]>;
+  /** Null while SSM has not created the invocation yet (InvocationDoesNotExist right after sending). */
+  getInvocationOutput(commandId: string, instanceId: string): Promise<InvocationOutput | null>;
+  cancelCommand(commandId: string, instanceIds?: string[]): Promise<void>;
+
+  /** Conditional when overwrite is false: resolves false if the parameter already exists. */
+  putParameter(input: { name: string; value: string; secure: boolean; overwrite: boolean; description?: string }): Promise<boolean>;
+  /** Null when the parameter does not exist. Secure values are registered with the redactor. */
+  getParameter(name: string, options?: { decrypt?: boolean }): Promise<{ value: string; version: number; lastModified: Date | null } | null>;
+  /** Resolves false when it did not exist. */
+  deleteParameter(name: string): Promise<boolean>;
+
+  describeSecret(secretId: string): Promise<SecretDescription | null>;
+  getSecretValue(secretId: string, options?: { versionId?: string; stage?: string }): Promise<SecretValue>;
+  putSecretValue(input: { secretId: string; value: string; clientRequestToken?: string; stages?: string[] }): Promise<{ versionId: string; stages: string[] }>;
+  updateSecretVersionStage(input: { secretId: string; stage: string; moveToVersionId?: string; removeFromVersionId?: string }): Promise<void>;
+  listSecrets(filter?: { namePrefix?: string }): Promise<SecretDescription[]>;
+  createSecret(input: { name: string; value: string; description?: string; clientRequestToken?: string }): Promise<{ arn: string; versionId: string }>;
+}

@@ -1,0 +1,146 @@
+import type { Readable } from 'node:stream';
+import { AwsDoor } from './aws/aws-door.js';
+import { systemClock, type Clock } from './cli/clock.js';
+import { createPrompt, type Prompt } from './cli/prompt.js';
+import { readCpToken } from './config/cp-token.js';
+import { readEnv, type EnvVars } from './config/env.js';
+import { defaultConfigPath, readConfigFile, resolveConfig, type ResolvedConfig } from './config/load-config.js';
+import { CpClient } from './cp/cp-client.js';
+import { execFile, type Exec } from './exec.js';
+import { createOutput, type Output, type TerminalStream } from './output/output.js';
+import type { Redactor } from './output/redactor.js';
+import { RunStore } from './runs/run-store.js';
+
+/**
+ * Everything a command touches, in one object: commands receive it instead of reaching for
+ * globals, and tests build it pointing at the sandbox or at fakes (through MainDeps.overrides).
+ * Remote clients are created on first use, so a command that never calls AWS never loads the SDK.
+ */
+export interface Context {
+  readonly commandName: string;
+  readonly config: ResolvedConfig;
+  readonly env: EnvVars;
+  readonly out: Output;
+  readonly redactor: Redactor;
+  readonly exec: Exec;
+  readonly prompt: Prompt;
+  readonly clock: Clock;
+  /** Aborted by Ctrl-C: long work stops dispatching, saves its ledger and ends with exit 130. */
+  readonly signal: AbortSignal;
+  readonly flags: RunFlags;
+  readonly fetch: typeof fetch;
+  readonly cp: CpClient;
+  readonly aws: AwsDoor;
+  readonly runs: RunStore;
+}
+
+export interface RunFlags {
+  yes: boolean;
+  debug: boolean;
+  verbose: boolean;
+  quiet: boolean;
+  /** The raw --output value; commands with extra formats (verify: junit, markdown) read it. */
+  outputFormat: string;
+}
+
+export interface BuildContextArgs {
+  commandName: string;
+  /** Commander's optsWithGlobals(): the global flags plus the command's own. */
+  globals: Record<string, unknown>;
+  deps: {
+    stdout: TerminalStream;
+    stderr: TerminalStream;
+    stdin?: Readable & { isTTY?: boolean };
+    env?: NodeJS.ProcessEnv;
+    signal: AbortSignal;
+    redactor: Redactor;
+    overrides?: Partial<Pick<Context, 'clock' | 'exec' | 'fetch' | 'prompt' | 'cp' | 'aws' | 'runs'>> & Record<string, unknown>;
+  };
+}
+
+/** Formats commands may add on top of text and json (they validate the value themselves). */
+const EXTRA_OUTPUT_FORMATS = new Set(['junit', 'markdown']);
+
+export async function buildContext(args: BuildContextArgs): Promise<Context> {
+  const { deps, globals } = args;
+  const env = readEnv(deps.env ?? process.env);
+  const configPath = defaultConfigPath(env);
+  const rawOutput = typeof globals.output === 'string' ? globals.output : undefined;
+  const config = resolveConfig({
+    file: await readConfigFile(configPath),
+    configPath,
+    env,
+    flags: {
+      env: globals.env as string | undefined,
+      cpUrl: globals.cpUrl as string | undefined,
+      profile: globals.profile as string | undefined,
+      region: globals.region as string | undefined,
+      output: rawOutput && EXTRA_OUTPUT_FORMATS.has(rawOutput) ? 'text' : rawOutput,
+    },
+  });
+  const flags: RunFlags = {
+    yes: Boolean(globals.yes),
+    debug: Boolean(globals.debug),
+    verbose: Boolean(globals.verbose),
+    quiet: Boolean(globals.quiet),
+    outputFormat: rawOutput ?? config.output.value,
+  };
+  const redactor = deps.redactor;
+  for (const name of ['CP_ADMIN_API_TOKEN', 'RAILWAY_TOKEN', 'GITEA_TOKEN', 'VERCEL_TOKEN', 'REGISTRY_TOKEN'] as const) {
+    redactor.register(env[name], name.toLowerCase().replace(/_/g, '-'));
+  }
+  const out = await createOutput({
+    format: config.output.value,
+    quiet: flags.quiet,
+    verbose: flags.verbose,
+    debug: flags.debug,
+    noColor: globals.color === false,
+    env,
+    redactor,
+    stdout: deps.stdout,
+    stderr: deps.stderr,
+  });
+  const overrides = deps.overrides ?? {};
+  const exec = overrides.exec ?? execFile;
+  const clock = overrides.clock ?? systemClock;
+  const fetchImpl = overrides.fetch ?? globalThis.fetch;
+  const stdin = deps.stdin ?? process.stdin;
+  const prompt = overrides.prompt ?? createPrompt(stdin, deps.stderr, Boolean(env.CI));
+
+  let cp = overrides.cp;
+  let aws = overrides.aws;
+  let runs = overrides.runs;
+  const ctx: Context = {
+    commandName: args.commandName,
+    config,
+    env,
+    out,
+    redactor,
+    exec,
+    prompt,
+    clock,
+    signal: deps.signal,
+    flags,
+    fetch: fetchImpl,
+    get cp() {
+      cp ??= new CpClient({
+        baseUrl: config.cpUrl.value,
+        getAdminToken: () => readCpToken({ env, environment: config.environment, exec, redactor }),
+        redactor,
+        fetch: fetchImpl,
+        signal: deps.signal,
+        onRetry: (info) => out.verbose(`retrying ${info.method} ${info.url} (${info.attempt}/${info.maxAttempts}) after ${info.reason}`),
+      });
+      return cp;
+    },
+    get aws() {
+      aws ??= new AwsDoor({ config, env, redactor, signal: deps.signal, out });
+      return aws;
+    },
+    get runs() {
+      runs ??= new RunStore({ stateDir: config.stateDir, clock, redactor });
+      return runs;
+    },
+  };
+  return ctx;
+}
