@@ -21,9 +21,9 @@ export function createSeededRandom(seed: number): RandomSource {
   };
 }
 
-export type RandomStream = 'throttle' | 'ids' | 'passwords';
+export type RandomStream = 'throttle' | 'ids';
 
-const STREAM_SALT: Record<RandomStream, number> = { throttle: 0x9e3779b9, ids: 0x85ebca6b, passwords: 0xc2b2ae35 };
+const STREAM_SALT: Record<RandomStream, number> = { throttle: 0x9e3779b9, ids: 0x85ebca6b };
 const streams = new WeakMap<SandboxState, Map<RandomStream, RandomSource>>();
 
 /** The per-state random stream; created lazily from `state.seed`. */

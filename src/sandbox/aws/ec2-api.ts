@@ -1,0 +1,141 @@
+import type { SandboxState, SimInstance } from '../state.js';
+import { AwsApiError } from './aws-api-error.js';
+import { EC2_XMLNS, renderXml, xmlItemSet, xmlNode, xmlText, type AwsResponse } from './aws-wire.js';
+import { findInstances, INSTANCE_STATE_CODES, readConsoleTail, requireInstances, terminateInstances } from './ec2-instances.js';
+import { paginateItems } from './pagination.js';
+import { readEc2Filters, readQueryBool, readQueryInt, readQueryList, type QueryParams } from './query-params.js';
+
+/** EC2 (ec2Query protocol): the four actions molectl uses, in EC2's XML shapes. */
+export function handleEc2Action(state: SandboxState, requestId: string, action: string, params: QueryParams): AwsResponse {
+  switch (action) {
+    case 'DescribeInstances':
+      return describeInstances(state, requestId, params);
+    case 'GetConsoleOutput':
+      return getConsoleOutput(state, requestId, params);
+    case 'DescribeInstanceAttribute':
+      return describeInstanceAttribute(state, requestId, params);
+    case 'TerminateInstances':
+      return terminate(state, requestId, params);
+    default:
+      throw new AwsApiError('InvalidAction', `The action ${action} is not valid for this web service.`);
+  }
+}
+
+function describeInstances(state: SandboxState, requestId: string, params: QueryParams): AwsResponse {
+  const instanceIds = readQueryList(params, 'InstanceId');
+  const maxResults = readQueryInt(params, 'MaxResults');
+  if (maxResults !== undefined && instanceIds.length > 0) {
+    throw new AwsApiError('InvalidParameterCombination', 'The parameter instancesSet cannot be used with the parameter maxResults');
+  }
+  const instances = findInstances(state, instanceIds, readEc2Filters(params));
+  const { page, nextToken } = paginateItems(instances, {
+    maxResults,
+    nextToken: params.get('NextToken'),
+    // Without MaxResults EC2 returns everything in one page.
+    defaultSize: Math.max(instances.length, 1),
+    minSize: maxResults === undefined ? 1 : 5,
+    maxSize: maxResults === undefined ? Math.max(instances.length, 1) : 1000,
+    scope: `ec2:DescribeInstances:${params.get('Filter.1.Name') ?? ''}`,
+    tokenErrorCode: 'InvalidParameterValue',
+    sizeErrorCode: 'InvalidParameterValue',
+  });
+  const reservations = page.map((instance) =>
+    [
+      xmlText('reservationId', `r-${instance.instanceId.slice(2)}`),
+      xmlText('ownerId', state.accountId),
+      xmlNode('groupSet', ''),
+      xmlItemSet('instancesSet', [renderInstance(state, instance)]),
+    ].join(''),
+  );
+  const body = [xmlText('requestId', requestId), xmlItemSet('reservationSet', reservations), nextToken ? xmlText('nextToken', nextToken) : ''];
+  return renderXml(requestId, `<DescribeInstancesResponse xmlns="${EC2_XMLNS}">${body.join('')}</DescribeInstancesResponse>`);
+}
+
+function renderInstance(state: SandboxState, instance: SimInstance): string {
+  const ipDashed = instance.privateIp.replace(/\./g, '-');
+  return [
+    xmlText('instanceId', instance.instanceId),
+    xmlText('imageId', 'ami-0a1b2c3d4e5f60718'),
+    renderState('instanceState', instance),
+    xmlText('privateDnsName', `ip-${ipDashed}.${state.region}.compute.internal`),
+    xmlText('dnsName', ''),
+    xmlText('reason', instance.state === 'terminated' || instance.state === 'shutting-down' ? 'User initiated' : ''),
+    xmlText('amiLaunchIndex', 0),
+    xmlNode('productCodes', ''),
+    xmlText('instanceType', instance.nitro ? 't3.medium' : 't2.medium'),
+    xmlText('launchTime', instance.launchTime.toISOString()),
+    xmlNode('placement', [xmlText('availabilityZone', `${state.region}a`), xmlText('groupName', ''), xmlText('tenancy', 'default')]),
+    xmlNode('monitoring', xmlText('state', 'disabled')),
+    xmlText('privateIpAddress', instance.privateIp),
+    xmlText('architecture', 'x86_64'),
+    xmlText('rootDeviceType', 'ebs'),
+    xmlText('rootDeviceName', '/dev/xvda'),
+    xmlNode('iamInstanceProfile', [
+      xmlText('arn', `arn:aws:iam::${state.accountId}:instance-profile/${instance.role}`),
+      xmlText('id', `AIPA${instance.instanceId.slice(2, 18).toUpperCase()}`),
+    ]),
+    xmlItemSet(
+      'tagSet',
+      instance.tags.map((t) => xmlText('key', t.Key) + xmlText('value', t.Value)),
+    ),
+    xmlText('virtualizationType', 'hvm'),
+    xmlText('hypervisor', 'xen'),
+  ].join('');
+}
+
+function renderState(name: string, instance: { state: SimInstance['state'] }): string {
+  return xmlNode(name, [xmlText('code', INSTANCE_STATE_CODES[instance.state]), xmlText('name', instance.state)]);
+}
+
+function requireOneInstance(state: SandboxState, params: QueryParams): SimInstance {
+  const id = params.get('InstanceId');
+  if (!id) throw new AwsApiError('MissingParameter', 'The request must contain the parameter InstanceId');
+  return requireInstances(state, [id])[0] as SimInstance;
+}
+
+function getConsoleOutput(state: SandboxState, requestId: string, params: QueryParams): AwsResponse {
+  const instance = requireOneInstance(state, params);
+  if (readQueryBool(params, 'Latest') && !instance.nitro) {
+    throw new AwsApiError('UnsupportedOperation', 'This instance type does not support retrieving the latest console logs.');
+  }
+  const tail = readConsoleTail(instance);
+  const body = [
+    xmlText('requestId', requestId),
+    xmlText('instanceId', instance.instanceId),
+    xmlText('timestamp', instance.consoleUpdatedAt.toISOString()),
+    tail.length > 0 ? xmlText('output', tail.toString('base64')) : '',
+  ];
+  return renderXml(requestId, `<GetConsoleOutputResponse xmlns="${EC2_XMLNS}">${body.join('')}</GetConsoleOutputResponse>`);
+}
+
+function describeInstanceAttribute(state: SandboxState, requestId: string, params: QueryParams): AwsResponse {
+  const instance = requireOneInstance(state, params);
+  const attribute = params.get('Attribute');
+  let value: string;
+  switch (attribute) {
+    case 'userData':
+      value = instance.userData === '' ? xmlNode('userData', '') : xmlNode('userData', xmlText('value', Buffer.from(instance.userData, 'utf8').toString('base64')));
+      break;
+    case 'instanceType':
+      value = xmlNode('instanceType', xmlText('value', instance.nitro ? 't3.medium' : 't2.medium'));
+      break;
+    case 'disableApiTermination':
+      value = xmlNode('disableApiTermination', xmlText('value', 'false'));
+      break;
+    default:
+      throw new AwsApiError('InvalidParameterValue', `Value (${attribute ?? ''}) for parameter attribute is invalid. Unknown attribute.`);
+  }
+  const body = [xmlText('requestId', requestId), xmlText('instanceId', instance.instanceId), value];
+  return renderXml(requestId, `<DescribeInstanceAttributeResponse xmlns="${EC2_XMLNS}">${body.join('')}</DescribeInstanceAttributeResponse>`);
+}
+
+function terminate(state: SandboxState, requestId: string, params: QueryParams): AwsResponse {
+  const ids = readQueryList(params, 'InstanceId');
+  if (ids.length === 0) throw new AwsApiError('MissingParameter', 'The request must contain the parameter InstanceId');
+  const changes = terminateInstances(state, ids);
+  const items = changes.map((c) =>
+    [xmlText('instanceId', c.instanceId), renderState('currentState', { state: c.currentState }), renderState('previousState', { state: c.previousState })].join(''),
+  );
+  const body = [xmlText('requestId', requestId), xmlItemSet('instancesSet', items)];
+  return renderXml(requestId, `<TerminateInstancesResponse xmlns="${EC2_XMLNS}">${body.join('')}</TerminateInstancesResponse>`);
+}

@@ -1,0 +1,49 @@
+import { AwsApiError } from './aws-api-error.js';
+
+/**
+ * Offset pagination with opaque tokens. A token carries the offset and the name of the listing
+ * it belongs to, so a token from one listing replayed on another is rejected as AWS rejects it.
+ */
+
+export interface PageOptions {
+  maxResults: number | undefined;
+  nextToken: string | undefined;
+  defaultSize: number;
+  minSize?: number;
+  maxSize: number;
+  /** Names the listing; tokens are only valid for the same listing. */
+  scope: string;
+  /** Error name the service uses for a bad token (`InvalidNextToken`, `InvalidParameterValue`). */
+  tokenErrorCode: string;
+  /** Error name for MaxResults out of range (`ValidationException`, `InvalidParameterValue`). */
+  sizeErrorCode: string;
+}
+
+export function paginateItems<T>(items: T[], options: PageOptions): { page: T[]; nextToken: string | undefined } {
+  const size = options.maxResults ?? options.defaultSize;
+  const min = options.minSize ?? 1;
+  if (!Number.isInteger(size) || size < min || size > options.maxSize) {
+    throw new AwsApiError(
+      options.sizeErrorCode,
+      `1 validation error detected: Value '${size}' at 'maxResults' failed to satisfy constraint: Member must have value between ${min} and ${options.maxSize}`,
+    );
+  }
+  const offset = options.nextToken ? decodeToken(options.nextToken, options) : 0;
+  const page = items.slice(offset, offset + size);
+  const next = offset + size < items.length ? encodeToken(offset + size, options.scope) : undefined;
+  return { page, nextToken: next };
+}
+
+function encodeToken(offset: number, scope: string): string {
+  return Buffer.from(JSON.stringify({ o: offset, s: scope })).toString('base64');
+}
+
+function decodeToken(token: string, options: PageOptions): number {
+  try {
+    const parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as { o?: unknown; s?: unknown };
+    if (typeof parsed.o === 'number' && Number.isInteger(parsed.o) && parsed.o >= 0 && parsed.s === options.scope) return parsed.o;
+  } catch {
+    // fall through to the service's error
+  }
+  throw new AwsApiError(options.tokenErrorCode, 'The nextToken provided is invalid.');
+}

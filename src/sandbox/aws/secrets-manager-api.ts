@@ -1,0 +1,147 @@
+import type { SandboxState, SimSecret, Tag } from '../state.js';
+import { AwsApiError } from './aws-api-error.js';
+import { renderJson, type AwsResponse } from './aws-wire.js';
+import { readBoolean, readNumber, readObjectList, readString, readStringList, requireString, type JsonInput } from './json-input.js';
+import { paginateItems } from './pagination.js';
+import { generateRandomPassword } from './random-password.js';
+import {
+  createSecret,
+  deleteSecret,
+  findSecret,
+  getSecretValue,
+  getVersionIdsToStages,
+  putSecretValue,
+  updateSecretVersionStage,
+} from './secrets-store.js';
+
+/** Secrets Manager (JSON 1.1, `X-Amz-Target: secretsmanager.<Op>`). */
+export function handleSecretsManagerAction(state: SandboxState, requestId: string, action: string, input: JsonInput): AwsResponse {
+  const reply = (payload: unknown): AwsResponse => renderJson(requestId, payload);
+  switch (action) {
+    case 'CreateSecret': {
+      if (input['SecretBinary'] !== undefined) throw unsupportedBinary();
+      const value = readString(input, 'SecretString') ?? null;
+      const secret = createSecret(state, requireString(input, 'Name'), value, readTags(input), {
+        description: readString(input, 'Description') ?? '',
+        clientRequestToken: readString(input, 'ClientRequestToken'),
+      });
+      const version = value === null ? undefined : secret.versions.find((v) => v.stages.includes('AWSCURRENT'))?.versionId;
+      return reply({ ARN: secret.arn, Name: secret.name, ...(version ? { VersionId: version } : {}) });
+    }
+    case 'DescribeSecret':
+      return reply(describe(findSecret(state, requireString(input, 'SecretId'))));
+    case 'GetSecretValue': {
+      const view = getSecretValue(state, requireString(input, 'SecretId'), {
+        versionId: readString(input, 'VersionId'),
+        stage: readString(input, 'VersionStage'),
+      });
+      return reply({ ARN: view.arn, Name: view.name, VersionId: view.versionId, SecretString: view.value, VersionStages: view.stages, CreatedDate: view.createdAt });
+    }
+    case 'PutSecretValue': {
+      if (input['SecretBinary'] !== undefined) throw unsupportedBinary();
+      const value = readString(input, 'SecretString');
+      if (value === undefined) throw new AwsApiError('InvalidRequestException', 'You must provide either SecretString or SecretBinary.');
+      const result = putSecretValue(state, requireString(input, 'SecretId'), value, {
+        clientRequestToken: readString(input, 'ClientRequestToken'),
+        stages: readStringList(input, 'VersionStages'),
+      });
+      return reply({ ARN: result.arn, Name: result.name, VersionId: result.versionId, VersionStages: result.stages });
+    }
+    case 'UpdateSecretVersionStage': {
+      const result = updateSecretVersionStage(state, requireString(input, 'SecretId'), requireString(input, 'VersionStage'), {
+        moveToVersionId: readString(input, 'MoveToVersionId'),
+        removeFromVersionId: readString(input, 'RemoveFromVersionId'),
+      });
+      return reply({ ARN: result.arn, Name: result.name });
+    }
+    case 'ListSecrets':
+      return reply(listSecrets(state, input));
+    case 'DeleteSecret': {
+      const result = deleteSecret(state, requireString(input, 'SecretId'), {
+        forceDeleteWithoutRecovery: readBoolean(input, 'ForceDeleteWithoutRecovery'),
+        recoveryWindowInDays: readNumber(input, 'RecoveryWindowInDays'),
+      });
+      return reply({ ARN: result.arn, Name: result.name, DeletionDate: result.deletionDate });
+    }
+    case 'GetRandomPassword':
+      return reply({
+        RandomPassword: generateRandomPassword({
+          passwordLength: readNumber(input, 'PasswordLength'),
+          excludeCharacters: readString(input, 'ExcludeCharacters'),
+          excludeNumbers: readBoolean(input, 'ExcludeNumbers'),
+          excludePunctuation: readBoolean(input, 'ExcludePunctuation'),
+          excludeUppercase: readBoolean(input, 'ExcludeUppercase'),
+          excludeLowercase: readBoolean(input, 'ExcludeLowercase'),
+          includeSpace: readBoolean(input, 'IncludeSpace'),
+          requireEachIncludedType: readBoolean(input, 'RequireEachIncludedType'),
+        }),
+      });
+    default:
+      throw new AwsApiError('UnknownOperationException', `The sandbox does not simulate secretsmanager.${action}.`);
+  }
+}
+
+function describe(secret: SimSecret): Record<string, unknown> {
+  return {
+    ARN: secret.arn,
+    Name: secret.name,
+    Description: secret.description || undefined,
+    LastChangedDate: secret.lastChangedAt,
+    Tags: secret.tags,
+    VersionIdsToStages: getVersionIdsToStages(secret),
+    CreatedDate: secret.createdAt,
+    RotationEnabled: false,
+    ...(secret.deletedAt ? { DeletedDate: secret.deletedAt } : {}),
+  };
+}
+
+function listSecrets(state: SandboxState, input: JsonInput): Record<string, unknown> {
+  const predicates = readObjectList(input, 'Filters').map((f) => compileSecretFilter(String(f['Key'] ?? ''), readStringList(f, 'Values') ?? []));
+  const includeDeleted = readBoolean(input, 'IncludePlannedDeletion') === true;
+  let secrets = [...state.secrets.values()].filter((s) => (includeDeleted || !s.deletedAt) && predicates.every((p) => p(s)));
+  if (readString(input, 'SortOrder') === 'desc') secrets = secrets.reverse();
+  const { page, nextToken } = paginateItems(secrets, {
+    maxResults: readNumber(input, 'MaxResults'),
+    nextToken: readString(input, 'NextToken'),
+    defaultSize: 100,
+    maxSize: 100,
+    scope: 'secretsmanager:ListSecrets',
+    tokenErrorCode: 'InvalidNextTokenException',
+    sizeErrorCode: 'InvalidParameterException',
+  });
+  return {
+    SecretList: page.map((s) => {
+      const { VersionIdsToStages, ...rest } = describe(s);
+      return { ...rest, SecretVersionsToStages: VersionIdsToStages };
+    }),
+    ...(nextToken ? { NextToken: nextToken } : {}),
+  };
+}
+
+/** ListSecrets filters: prefix match, case-sensitive; a value starting with `!` negates. */
+function compileSecretFilter(key: string, values: string[]): (secret: SimSecret) => boolean {
+  const fields: Record<string, (s: SimSecret) => string[]> = {
+    name: (s) => [s.name],
+    description: (s) => [s.description],
+    'tag-key': (s) => s.tags.map((t) => t.Key),
+    'tag-value': (s) => s.tags.map((t) => t.Value),
+    all: (s) => [s.name, s.description, ...s.tags.flatMap((t) => [t.Key, t.Value])],
+  };
+  const read = fields[key];
+  if (!read) throw new AwsApiError('InvalidParameterException', `Invalid filter key: ${key}`);
+  return (secret) =>
+    values.some((raw) => {
+      const negate = raw.startsWith('!');
+      const prefix = negate ? raw.slice(1) : raw;
+      const hit = read(secret).some((field) => field.startsWith(prefix));
+      return negate ? !hit : hit;
+    });
+}
+
+function readTags(input: JsonInput): Tag[] {
+  return readObjectList(input, 'Tags').map((t) => ({ Key: String(t['Key'] ?? ''), Value: String(t['Value'] ?? '') }));
+}
+
+function unsupportedBinary(): AwsApiError {
+  return new AwsApiError('InvalidRequestException', 'The sandbox stores SecretString only; SecretBinary is not simulated.');
+}
