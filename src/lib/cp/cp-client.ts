@@ -1,8 +1,8 @@
 import type { ZodType } from 'zod';
-import { ConfigError, ExitCode, HttpError, MolectlError, NotFoundError, UsageError } from '../errors.js';
+import { ConfigError, ExitCode, HttpError, MolectlError, NotFoundError } from '../errors.js';
 import type { Redactor } from '../output/redactor.js';
 import { checkHttpUrl } from '../http/check-http-url.js';
-import { httpRequest, type FetchFn, type HttpMethod, type HttpResponse, type RetryInfo, type SleepFn } from '../http/http-request.js';
+import { httpRequest, type FetchFn, type HttpDoorOptions, type HttpMethod, type HttpResponse, type RetryInfo, type SleepFn } from '../http/http-request.js';
 import { extractRemoteError } from '../http/remote-error.js';
 import { parseJsonBody, validateResponse } from '../http/validate-response.js';
 import {
@@ -23,7 +23,9 @@ import {
   type TenantConfig,
   type WorkspaceStatus,
 } from './cp-schemas.js';
-import { TenantPurgeIncompleteError } from './tenant-purge-incomplete-error.js';
+import { checkOrgSlug, checkResourceId } from './check-org-slug.js';
+import { createCpError, createTenantCredentialError } from './create-cp-error.js';
+import { readPurgeId, TenantPurgeIncompleteError } from './tenant-purge-incomplete-error.js';
 
 export interface CpClientOptions {
   baseUrl: string;
@@ -61,8 +63,6 @@ interface CallSpec {
   mapStatus?: (status: number, remoteError: string | undefined) => MolectlError | undefined;
 }
 
-const SLUG_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
-const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const SECRET_KEY_PATTERN = /key|token|secret|passw|credential/i;
 
 /** Typed client for the control plane routes ops use (../shared/platform.md, "CP HTTP API"). */
@@ -83,7 +83,7 @@ export class CpClient {
   }
 
   async createOrg(input: { slug: string; name: string; ownerUserId: string }): Promise<CreatedOrg> {
-    const slug = checkSlug(input.slug);
+    const slug = checkOrgSlug(input.slug);
     return this.callJson(createdOrgSchema, {
       method: 'POST',
       path: '/cp/admin/orgs',
@@ -116,7 +116,7 @@ export class CpClient {
    * validation error could be built, so nothing downstream can print it.
    */
   async getOrgAdminToken(slug: string): Promise<string> {
-    const checked = checkSlug(slug);
+    const checked = checkOrgSlug(slug);
     const response = await this.call({ method: 'GET', path: `/cp/admin/orgs/${checked}/admin-token`, admin: true, mapStatus: this.orgNotFound(checked) });
     const parsed = parseJsonBody(response, 'GET');
     const raw = (parsed as { admin_token?: unknown } | undefined)?.admin_token;
@@ -130,7 +130,7 @@ export class CpClient {
    * NotFoundError when the org is unknown (after a finished cascade too).
    */
   async deleteTenant(slug: string): Promise<{ status: 'deleted'; httpStatus: number }> {
-    const checked = checkSlug(slug);
+    const checked = checkOrgSlug(slug);
     const response = await this.call({
       method: 'DELETE',
       path: `/cp/admin/tenants/${checked}`,
@@ -164,7 +164,7 @@ export class CpClient {
 
   /** Serial console text. It can contain secrets (user-data, set -x traces): redact before showing. */
   async getWorkspaceConsole(workspaceId: string): Promise<string> {
-    const id = checkId(workspaceId, 'workspace id');
+    const id = checkResourceId(workspaceId, 'workspace id');
     const body = await this.callJson(workspaceConsoleSchema, { method: 'GET', path: `/cp/admin/workspaces/${id}/console`, admin: true });
     return body.output;
   }
@@ -175,7 +175,7 @@ export class CpClient {
    * redactor at once (a leak must not be made worse by printing it).
    */
   async getOrgInstance(slug: string): Promise<{ instance: OrgInstance; keys: string[] }> {
-    const checked = checkSlug(slug);
+    const checked = checkOrgSlug(slug);
     const response = await this.call({ method: 'GET', path: `/cp/orgs/${checked}/instance`, mapStatus: this.orgNotFound(checked) });
     const parsed = parseJsonBody(response, 'GET');
     const keys = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? Object.keys(parsed) : [];
@@ -204,13 +204,13 @@ export class CpClient {
 
   /** Read-only proof of a tenant's CP credentials: 401 means the pair was rejected (exit 3). */
   async getWorkspaceStatus(input: { workspaceId: string; instanceId: string; sharedSecret: string; adminToken: string }): Promise<WorkspaceStatus> {
-    const id = checkId(input.workspaceId, 'workspace id');
-    const instanceId = checkId(input.instanceId, 'instance id');
+    const id = checkResourceId(input.workspaceId, 'workspace id');
+    const instanceId = checkResourceId(input.instanceId, 'instance id');
     return this.callJson(workspaceStatusSchema, {
       method: 'GET',
       path: `/cp/workspaces/${id}/status?instance_id=${encodeURIComponent(instanceId)}`,
       headers: this.tenantHeaders(input.sharedSecret, { 'x-molecule-admin-token': input.adminToken }),
-      mapStatus: (status) => (status === 401 || status === 403 ? this.tenantCredentialError('GET', `/cp/workspaces/${id}/status`, status, 'the shared secret (PROVISION_SHARED_SECRET) or the tenant admin token') : undefined),
+      mapStatus: (status) => (status === 401 || status === 403 ? createTenantCredentialError({ baseUrl: this.baseUrl, method: 'GET', path: `/cp/workspaces/${id}/status`, status, what: 'the shared secret (PROVISION_SHARED_SECRET) or the tenant admin token' }) : undefined),
     });
   }
 
@@ -220,7 +220,7 @@ export class CpClient {
       method: 'GET',
       path: '/cp/tenants/config',
       headers: this.tenantHeaders(input.adminToken, { 'x-molecule-org-id': input.orgId }),
-      mapStatus: (status) => (status === 401 || status === 403 ? this.tenantCredentialError('GET', '/cp/tenants/config', status, 'the tenant admin token or org id') : undefined),
+      mapStatus: (status) => (status === 401 || status === 403 ? createTenantCredentialError({ baseUrl: this.baseUrl, method: 'GET', path: '/cp/tenants/config', status, what: 'the tenant admin token or org id' }) : undefined),
     });
     for (const [key, value] of Object.entries(config)) {
       if (typeof value === 'string' && SECRET_KEY_PATTERN.test(key)) this.options.redactor.register(value, 'tenant-config-secret');
@@ -261,41 +261,13 @@ export class CpClient {
     const remoteError = extractRemoteError(response.bodyText, this.options.redactor);
     const mapped = spec.mapStatus?.(response.status, remoteError);
     if (mapped) throw mapped;
-    if (spec.admin && (response.status === 401 || response.status === 403)) {
-      throw new HttpError({
-        method: spec.method,
-        url: response.url,
-        status: response.status,
-        ...(remoteError === undefined ? {} : { remoteError }),
-        code: ExitCode.credentials,
-        message: `the CP at ${this.baseUrl} rejected the admin token (HTTP ${response.status})`,
-        hint: `check CP_ADMIN_API_TOKEN (or cpTokenFile / cpTokenCommand in the config) for ${this.baseUrl}`,
-      });
-    }
-    const detail = remoteError ? `: ${remoteError}` : '';
-    const retried = response.attempts > 1 ? ` (gave up after ${response.attempts} attempts)` : '';
-    throw new HttpError({
-      method: spec.method,
-      url: response.url,
-      status: response.status,
-      ...(remoteError === undefined ? {} : { remoteError }),
-      message: `${spec.method} ${response.url} answered HTTP ${response.status}${detail}${retried}`,
-      hint: response.status >= 500 ? `the CP at ${this.baseUrl} failed or is overloaded; try again later` : 'check the inputs and the CP URL',
-    });
+    throw createCpError({ baseUrl: this.baseUrl, method: spec.method, url: response.url, status: response.status, remoteError, admin: spec.admin === true, attempts: response.attempts });
   }
 
-  private doorOptions() {
-    const o = this.options;
-    return {
-      redactor: o.redactor,
-      ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
-      ...(o.retries === undefined ? {} : { retries: o.retries }),
-      ...(o.fetch === undefined ? {} : { fetch: o.fetch }),
-      ...(o.sleep === undefined ? {} : { sleep: o.sleep }),
-      ...(o.random === undefined ? {} : { random: o.random }),
-      ...(o.onRetry === undefined ? {} : { onRetry: o.onRetry }),
-      ...(o.signal === undefined ? {} : { signal: o.signal }),
-    };
+  /** The door options this client passes on every call (undefined means the door's default). */
+  private doorOptions(): HttpDoorOptions {
+    const { redactor, timeoutMs, retries, fetch, sleep, random, onRetry, signal } = this.options;
+    return { redactor, timeoutMs, retries, fetch, sleep, random, onRetry, signal };
   }
 
   /** Lazy and cached: only admin calls need the token, and a credential command runs once. */
@@ -334,36 +306,5 @@ export class CpClient {
       status === 404
         ? new NotFoundError(`org "${slug}" not found on the CP at ${this.baseUrl}`, 'run `molectl org list` to see the org slugs; if every slug gives this, check the CP URL')
         : undefined;
-  }
-
-  private tenantCredentialError(method: string, path: string, status: number, what: string): HttpError {
-    return new HttpError({
-      method,
-      url: `${this.baseUrl}${path}`,
-      status,
-      code: ExitCode.credentials,
-      message: `the CP at ${this.baseUrl} rejected ${what} (HTTP ${status})`,
-      hint: 'read both values again from their source (tenant env, Secrets Manager, CP env) and compare their fingerprints, not the values',
-    });
-  }
-}
-
-function checkSlug(slug: string): string {
-  if (!SLUG_PATTERN.test(slug)) throw new UsageError(`"${slug}" is not a valid org slug`, 'an org slug is letters, digits, "-" and "_", e.g. acme-prod');
-  return slug;
-}
-
-function checkId(id: string, what: string): string {
-  if (!ID_PATTERN.test(id)) throw new UsageError(`"${id}" is not a valid ${what}`, `pass the ${what} as the CP or EC2 shows it`);
-  return id;
-}
-
-function readPurgeId(bodyText: string): string | undefined {
-  try {
-    const parsed = JSON.parse(bodyText) as { purge_id?: unknown };
-    const id = parsed?.purge_id;
-    return typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
-  } catch {
-    return undefined;
   }
 }

@@ -19,3 +19,13 @@ export class TenantPurgeIncompleteError extends MolectlError {
     this.name = 'TenantPurgeIncompleteError';
   }
 }
+
+/** The purge_id of a failed delete's JSON body, if it has one. */
+export function readPurgeId(bodyText: string): string | undefined {
+  try {
+    const id = (JSON.parse(bodyText) as { purge_id?: unknown } | null)?.purge_id;
+    return typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,50 @@
+import { ExitCode, HttpError } from '../errors.js';
+
+/**
+ * The error for a CP answer no route-specific rule claimed. A rejected admin token is a
+ * credentials problem (exit 3) with the hint naming where the token comes from.
+ */
+export function createCpError(args: {
+  baseUrl: string;
+  method: string;
+  url: string;
+  status: number;
+  remoteError: string | undefined;
+  admin: boolean;
+  attempts: number;
+}): HttpError {
+  const remote = args.remoteError === undefined ? {} : { remoteError: args.remoteError };
+  if (args.admin && (args.status === 401 || args.status === 403)) {
+    return new HttpError({
+      method: args.method,
+      url: args.url,
+      status: args.status,
+      ...remote,
+      code: ExitCode.credentials,
+      message: `the CP at ${args.baseUrl} rejected the admin token (HTTP ${args.status})`,
+      hint: `check CP_ADMIN_API_TOKEN (or cpTokenFile / cpTokenCommand in the config) for ${args.baseUrl}`,
+    });
+  }
+  const detail = args.remoteError ? `: ${args.remoteError}` : '';
+  const retried = args.attempts > 1 ? ` (gave up after ${args.attempts} attempts)` : '';
+  return new HttpError({
+    method: args.method,
+    url: args.url,
+    status: args.status,
+    ...remote,
+    message: `${args.method} ${args.url} answered HTTP ${args.status}${detail}${retried}`,
+    hint: args.status >= 500 ? `the CP at ${args.baseUrl} failed or is overloaded; try again later` : 'check the inputs and the CP URL',
+  });
+}
+
+/** 401/403 on a tenant-only route: the tenant's credential pair was rejected (exit 3). */
+export function createTenantCredentialError(args: { baseUrl: string; method: string; path: string; status: number; what: string }): HttpError {
+  return new HttpError({
+    method: args.method,
+    url: `${args.baseUrl}${args.path}`,
+    status: args.status,
+    code: ExitCode.credentials,
+    message: `the CP at ${args.baseUrl} rejected ${args.what} (HTTP ${args.status})`,
+    hint: 'read the values again from their source (tenant env, Secrets Manager, CP env) and compare their fingerprints, not the values',
+  });
+}
