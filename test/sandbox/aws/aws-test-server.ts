@@ -1,0 +1,128 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { handleAwsRequest, type HostRunner } from '../../../src/sandbox/aws/handle-aws-request.js';
+import { defaultFaults, type SandboxState, type SimInstance, type Tag } from '../../../src/sandbox/state.js';
+
+/**
+ * Test harness: a loopback HTTP server that feeds every request to handleAwsRequest, so the
+ * real SDK v3 clients (signing, serialisation, retries, error parsing) talk to the simulation.
+ */
+
+export interface AwsTestServer {
+  url: string;
+  state: SandboxState;
+  hosts: FakeHostRunner;
+  close(): Promise<void>;
+}
+
+export const TEST_CREDENTIALS = { accessKeyId: 'AKIDSANDBOX', secretAccessKey: 'x' };
+
+export function createTestState(overrides: Partial<SandboxState> = {}): SandboxState {
+  return {
+    seed: 42,
+    url: '',
+    root: '',
+    region: 'us-east-2',
+    accountId: '123456789012',
+    provisionSharedSecret: 'provision-secret',
+    cpAdminToken: 'cp-admin-token',
+    cpSharedSecretId: 'molecule/cp-shared-secret',
+    speed: 'fast',
+    orgs: new Map(),
+    instances: new Map(),
+    secrets: new Map(),
+    parameters: new Map(),
+    commands: new Map(),
+    requests: [],
+    faults: defaultFaults(),
+    ...overrides,
+  };
+}
+
+export async function startAwsTestServer(state: SandboxState = createTestState()): Promise<AwsTestServer> {
+  const hosts = new FakeHostRunner();
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
+      handleAwsRequest(state, hosts, { method: req.method ?? 'GET', path: req.url ?? '/', headers, body: Buffer.concat(chunks).toString('utf8') }).then(
+        (answer) => {
+          if (!answer) {
+            res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not an AWS request"}');
+            return;
+          }
+          res.writeHead(answer.status, answer.headers).end(answer.body);
+        },
+        () => res.writeHead(500).end(),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  state.url = url;
+  return {
+    url,
+    state,
+    hosts,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+export type ScriptBehaviour = (instance: SimInstance, script: string) => Promise<{ exitCode: number; stdout: string; stderr: string; timedOut?: boolean }>;
+
+/** A HostRunner that runs a per-test behaviour and measures how many scripts run at once. */
+export class FakeHostRunner implements HostRunner {
+  behaviour: ScriptBehaviour = async () => ({ exitCode: 0, stdout: 'ok\n', stderr: '' });
+  running = 0;
+  maxRunning = 0;
+  started: string[] = [];
+  scripts: string[] = [];
+
+  async runScript(instance: SimInstance, script: string, opts: { timeoutSeconds: number; commandId: string; signal?: AbortSignal }) {
+    this.running++;
+    this.maxRunning = Math.max(this.maxRunning, this.running);
+    this.started.push(instance.instanceId);
+    this.scripts.push(script);
+    try {
+      const timeout = new Promise<{ exitCode: number; stdout: string; stderr: string; timedOut: boolean }>((resolve) => {
+        const timer = setTimeout(() => resolve({ exitCode: -1, stdout: '', stderr: '', timedOut: true }), opts.timeoutSeconds * 1000);
+        timer.unref();
+      });
+      const result = await Promise.race([this.behaviour(instance, script).then((r) => ({ timedOut: false, ...r })), timeout]);
+      return result;
+    } finally {
+      this.running--;
+    }
+  }
+}
+
+let nextInstance = 0x1000;
+
+export function addInstance(
+  state: SandboxState,
+  init: { tags?: Tag[]; nitro?: boolean; console?: string; userData?: string; ssm?: SimInstance['ssm'] | 'none'; instanceId?: string } = {},
+): SimInstance {
+  const n = nextInstance++;
+  const instance: SimInstance = {
+    instanceId: init.instanceId ?? `i-0${n.toString(16).padStart(16, '0')}`,
+    state: 'running',
+    launchTime: new Date('2026-04-01T10:00:00Z'),
+    tags: init.tags ?? [],
+    userData: init.userData ?? '',
+    console: init.console ?? '',
+    consoleUpdatedAt: new Date('2026-04-01T10:05:00Z'),
+    nitro: init.nitro ?? true,
+    privateIp: `10.0.${(n >> 8) & 255}.${n & 255}`,
+    ssm: init.ssm === 'none' ? null : (init.ssm ?? { pingStatus: 'Online', agentVersion: '3.3.987.0', platform: 'Linux' }),
+    hostRoot: null,
+    role: 'molecule-tenant',
+  };
+  state.instances.set(instance.instanceId, instance);
+  return instance;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
