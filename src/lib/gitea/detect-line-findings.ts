@@ -1,0 +1,59 @@
+import type { RewriteRules } from './rewrite-rules.js';
+import type { LineSink } from './rewrite-github-urls.js';
+import { clipLine } from './text-rewrite-result.js';
+
+/**
+ * The forms with no safe mechanical rewrite (../shared/platform.md): reported with their line,
+ * never changed. Plus `ghcr.io/<owner>` images, rewritten only when a registry mapping is given.
+ * Pure.
+ */
+
+const GH_SUBCOMMANDS =
+  'api|pr|issue|repo|release|run|workflow|auth|secret|variable|label|gist|search|browse|cache|extension|project|ruleset|org|status|codespace|attestation';
+const GH_COMMAND = new RegExp(String.raw`(?:^|[\s;&|(\x60]|\$\()(gh\s+(?:${GH_SUBCOMMANDS}))\b`);
+const API_GITHUB = /(?<![\w.-])(?:https?:\/\/)?api\.github\.com(?<path>[^\s"'`<>()[\]\\]*)/gi;
+const WORKFLOW_PATH = /\.github\/workflows\b/;
+
+export function detectLineFindings(line: string, lineNo: number, rules: RewriteRules, sink: LineSink): string {
+  const report = (match: string, rule: string, reason: string): void => {
+    sink.findings.push({ line: lineNo, rule, text: clipLine(line), match, reason });
+  };
+  const owner = escapeRegExp(rules.githubOwner);
+  const ownerSegment = new RegExp(String.raw`/${owner}(?![A-Za-z0-9_.-])`, 'i');
+
+  if (/api\.github\.com/i.test(line)) {
+    for (const m of line.matchAll(API_GITHUB)) {
+      const path = m.groups?.path ?? '';
+      // Other organisations' API calls keep working; calls about the moved owner, owner-less
+      // endpoints (GraphQL, the API root) and variable owners may not.
+      if (ownerSegment.test(path) || /^\/(?:graphql|repos\/[$%{<]|orgs\/[$%{<])/i.test(path) || path === '' || path === '/') {
+        report(m[0], 'api-github', "a GitHub API call: Gitea's API is /api/v1 with different routes and no GraphQL; port it by hand");
+      }
+    }
+  }
+  const gh = GH_COMMAND.exec(line);
+  if (gh) report(gh[1] ?? 'gh', 'gh-command', 'a gh (GitHub CLI) command: it talks to github.com; use the Gitea API or tea instead');
+
+  if (WORKFLOW_PATH.test(line)) {
+    report('.github/workflows', 'workflow-path', 'a .github/workflows reference: Gitea Actions reads .gitea/workflows first, and reusable workflows and paths may differ; check it');
+  }
+  const uses = new RegExp(String.raw`\buses:\s*["']?(${owner}/[^\s"'@]*)`, 'i').exec(line);
+  if (uses) {
+    report(uses[1] ?? '', 'org-action', 'an action from the moved owner: Gitea Actions resolves bare `uses:` on github.com; write the full Gitea URL (uses: https://<gitea>/<owner>/<repo>@<ref>)');
+  }
+
+  if (!/ghcr\.io/i.test(line)) return line;
+  const ghcr = new RegExp(String.raw`(?<![\w.-])ghcr\.io/(${owner})(?![A-Za-z0-9_.-])`, 'gi');
+  return line.replace(ghcr, (match) => {
+    if (!rules.imageRegistry) {
+      report(match, 'ghcr-image', 'a ghcr.io image of the moved owner: images moved to another registry; give --image-registry to rewrite, or fix by hand');
+      return match;
+    }
+    sink.changes.push({ line: lineNo, rule: 'ghcr-image', before: match, after: rules.imageRegistry });
+    return rules.imageRegistry;
+  });
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

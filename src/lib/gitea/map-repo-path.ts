@@ -1,0 +1,98 @@
+import type { RewriteRules } from './rewrite-rules.js';
+
+/**
+ * Maps what follows `github.com/<owner>/<repo>` to Gitea's route for the same thing
+ * (Gitea 1.22 route table). Pure. Anything after the first `?` or `#` is kept byte for byte.
+ */
+
+export type RefKind = 'branch' | 'commit' | 'tag';
+
+export type PathMapping =
+  | { kind: 'rewrite'; path: string; rule: string }
+  | { kind: 'report'; rule: string; reason: string };
+
+/**
+ * GitHub URLs do not say whether a ref is a branch, a tag or a commit; Gitea's do. A hex string
+ * of 7-40 characters with a digit is taken as a commit id, `v1.2`-like names as tags, the rest
+ * as branches (Gitea resolves branch names containing `/` itself).
+ */
+export function classifyRef(ref: string): RefKind {
+  if (/^[0-9a-f]{7,40}$/i.test(ref) && /\d/.test(ref)) return 'commit';
+  if (/^v?\d+(?:\.\d+)+(?:[-+][0-9A-Za-z.-]+)?$/.test(ref)) return 'tag';
+  return 'branch';
+}
+
+const KEPT_PAGES = new Set(['commit', 'compare', 'tags', 'branches', 'wiki', 'labels', 'milestones', 'releases', 'pulls', 'issues', 'actions', 'src', 'info', 'git-upload-pack', 'git-receive-pack']);
+
+/** `path` starts with `/`; `query` is the rest from the first `?` or `#` (maybe empty). */
+export function mapRepoSubPath(path: string, query: string, rules: RewriteRules): PathMapping {
+  const segments = path.split('/').slice(1);
+  const [page = '', ...rest] = segments;
+  if (page === '') return { kind: 'rewrite', path, rule: 'repo-url' };
+  switch (page) {
+    case 'blob':
+    case 'tree':
+      return mapRefPage(page, rest, query, 'src', page === 'blob' ? 'blob-to-src' : 'tree-to-src');
+    case 'raw':
+      return mapRefPage(page, rest, query, 'raw', 'raw-path');
+    case 'blame':
+      return mapRefPage(page, rest, query, 'blame', 'blame');
+    case 'commits': {
+      if (rest.length === 0 || rest[0] === '') {
+        return { kind: 'report', rule: 'no-gitea-page', reason: 'Gitea lists commits per ref (/commits/branch/<b>): the default branch is not known; write the branch' };
+      }
+      return mapRefPage(page, rest, query, 'commits', 'commits');
+    }
+    case 'archive':
+      return { kind: 'rewrite', path: `/archive/${rest.join('/').replace(/^refs\/(?:heads|tags)\//, '')}`, rule: 'archive' };
+    case 'releases':
+      if (rest[0] === 'latest' && rest[1] === 'download') {
+        return { kind: 'report', rule: 'release-latest-download', reason: 'Gitea has no /releases/latest/download/: name the release tag (/releases/download/<tag>/<file>)' };
+      }
+      return { kind: 'rewrite', path, rule: 'releases' };
+    case 'pull':
+    case 'issues':
+      return mapNumberedLink(page, rest, path, rules);
+    case 'actions':
+      if (rest[0] === 'runs' && rest.length > 1) {
+        return { kind: 'report', rule: 'actions-run-link', reason: 'workflow run ids were not carried over to Gitea: link the run on Gitea by hand' };
+      }
+      return { kind: 'rewrite', path, rule: 'repo-url' };
+    default:
+      if (KEPT_PAGES.has(page)) return { kind: 'rewrite', path, rule: 'repo-url' };
+      return { kind: 'report', rule: 'no-gitea-page', reason: `GitHub page /${page} has no known Gitea equivalent: fix the link by hand` };
+  }
+}
+
+function mapRefPage(page: string, rest: string[], query: string, target: string, rule: string): PathMapping {
+  let [ref = '', ...file] = rest;
+  if (page !== 'commits' && ref === 'refs' && (file[0] === 'heads' || file[0] === 'tags')) {
+    ref = file[1] ?? '';
+    file = file.slice(2);
+  }
+  if (ref === '') return { kind: 'report', rule: 'no-gitea-page', reason: `/${page}/ without a ref has no Gitea equivalent` };
+  if (ref === 'HEAD') {
+    return { kind: 'report', rule: 'head-ref', reason: `GitHub's HEAD alias has no Gitea route: write the branch name (/${target}/branch/<b>/...)` };
+  }
+  // A blob viewed with ?raw=true is a raw download; Gitea ignores the query, so use its raw route.
+  const effectiveTarget = page === 'blob' && /(?:^\?|&)raw=true\b/.test(query) ? 'raw' : target;
+  const tail = file.length ? `/${file.join('/')}` : '';
+  return { kind: 'rewrite', path: `/${effectiveTarget}/${classifyRef(ref)}/${ref}${tail}`, rule: effectiveTarget === target ? rule : 'blob-raw' };
+}
+
+function mapNumberedLink(page: 'pull' | 'issues', rest: string[], path: string, rules: RewriteRules): PathMapping {
+  const numbered = /^\d+$/.test(rest[0] ?? '');
+  if (!numbered) {
+    if (page === 'issues') return { kind: 'rewrite', path, rule: 'repo-url' };
+    return { kind: 'report', rule: 'no-gitea-page', reason: 'this pull request page has no known Gitea equivalent: fix the link by hand' };
+  }
+  const rule = page === 'pull' ? 'pull-link' : 'issue-link';
+  if (!rules.rewriteIssueLinks) {
+    return {
+      kind: 'report',
+      rule,
+      reason: `${page === 'pull' ? 'pull request' : 'issue'} numbers restarted on Gitea: this link would point at another item (use --rewrite-issue-links to rewrite anyway)`,
+    };
+  }
+  return { kind: 'rewrite', path: page === 'pull' ? `/pulls/${rest.join('/')}` : path, rule };
+}

@@ -1,0 +1,292 @@
+import { describe, expect, it } from 'vitest';
+import { buildRewriteRules, type RewriteRules } from '../../../src/lib/gitea/rewrite-rules.js';
+import { rewriteText } from '../../../src/lib/gitea/rewrite-text.js';
+
+const G = 'https://git.moleculesai.app/molecule-ai';
+
+interface Row {
+  /** Input line. */
+  in: string;
+  /** Expected line; omitted means "unchanged". */
+  out?: string;
+  /** Expected change rule for the first change. */
+  rule?: string;
+  /** Expected finding rules, in order; omitted means none. */
+  findings?: string[];
+  rules?: Partial<RewriteRules>;
+  file?: string;
+}
+
+const table: Record<string, Row> = {
+  // Host and owner change together; owner lowercased whatever its case; repo name kept.
+  'plain repo URL': { in: 'see https://github.com/Molecule-AI/molecule-cli for docs', out: `see ${G}/molecule-cli for docs`, rule: 'repo-url' },
+  'owner case: lowercase input': { in: 'https://github.com/molecule-ai/Canvas', out: `${G}/Canvas` },
+  'owner case: upper input': { in: 'https://github.com/MOLECULE-AI/Canvas', out: `${G}/Canvas` },
+  'http becomes https': { in: 'http://github.com/Molecule-AI/x', out: `${G}/x` },
+  'www host': { in: 'https://www.github.com/Molecule-AI/x', out: `${G}/x` },
+  'owner page': { in: 'org: https://github.com/Molecule-AI', out: `org: ${G}`, rule: 'owner-url' },
+  'owner page at sentence end': { in: 'Visit https://github.com/Molecule-AI.', out: `Visit ${G}.` },
+  'repo at sentence end': { in: 'Clone https://github.com/Molecule-AI/x.', out: `Clone ${G}/x.` },
+  'markdown link': { in: '[cli](https://github.com/Molecule-AI/cli)', out: `[cli](${G}/cli)` },
+  'angle-bracket link': { in: '<https://github.com/Molecule-AI/cli>', out: `<${G}/cli>` },
+  'json string': { in: '"repository": "https://github.com/Molecule-AI/cli.git",', out: `"repository": "${G}/cli.git",` },
+  'two URLs on one line': {
+    in: 'a https://github.com/Molecule-AI/a b https://github.com/Molecule-AI/b',
+    out: `a ${G}/a b ${G}/b`,
+  },
+  'protocol-relative': { in: '<a href="//github.com/Molecule-AI/x">', out: '<a href="//git.moleculesai.app/molecule-ai/x">' },
+
+  // Segment boundary and other owners.
+  'owner prefix of another org': { in: 'https://github.com/Molecule-AI-labs/x' },
+  'owner with suffix segment': { in: 'https://github.com/Molecule-AIx/x' },
+  'other org untouched': { in: 'https://github.com/actions/checkout' },
+  'uses actions untouched': { in: '      - uses: actions/checkout@v4' },
+  'gist untouched': { in: 'https://gist.github.com/Molecule-AI/abc123' },
+  'lookalike host untouched': { in: 'https://notgithub.com/Molecule-AI/x' },
+  'free text untouched': { in: 'View on GitHub' },
+  'github pages untouched': { in: 'https://molecule-ai.github.io/docs' },
+
+  // Suffixes kept byte for byte.
+  '.git kept': { in: 'git clone https://github.com/Molecule-AI/x.git', out: `git clone ${G}/x.git` },
+  '.GIT case kept': { in: 'https://github.com/Molecule-AI/x.GIT', out: `${G}/x.GIT` },
+  '@ref kept (pip)': { in: 'pip install git+https://github.com/Molecule-AI/sdk.git@v1.2.0#egg=molecule-sdk', out: `pip install git+${G}/sdk.git@v1.2.0#egg=molecule-sdk` },
+  '@ref without .git': { in: 'git+https://github.com/Molecule-AI/sdk@main#egg=sdk&subdirectory=py', out: `git+${G}/sdk@main#egg=sdk&subdirectory=py` },
+  'query kept': { in: 'https://github.com/Molecule-AI/x?tab=readme-ov-file', out: `${G}/x?tab=readme-ov-file` },
+  'fragment kept': { in: 'https://github.com/Molecule-AI/x#installation', out: `${G}/x#installation` },
+  'requirements.txt line': { in: 'molecule-sdk @ git+https://github.com/Molecule-AI/sdk.git@8f3c2a1#egg=molecule-sdk', out: `molecule-sdk @ git+${G}/sdk.git@8f3c2a1#egg=molecule-sdk` },
+
+  // blob / tree / raw / blame / commits.
+  'blob branch': { in: 'https://github.com/Molecule-AI/x/blob/main/docs/a.md', out: `${G}/x/src/branch/main/docs/a.md`, rule: 'blob-to-src' },
+  'blob line anchor kept': { in: 'https://github.com/Molecule-AI/x/blob/main/a.py#L10-L20', out: `${G}/x/src/branch/main/a.py#L10-L20` },
+  'blob full sha': {
+    in: 'https://github.com/Molecule-AI/x/blob/0123456789abcdef0123456789abcdef01234567/a.md',
+    out: `${G}/x/src/commit/0123456789abcdef0123456789abcdef01234567/a.md`,
+  },
+  'blob short sha': { in: 'https://github.com/Molecule-AI/x/blob/8f3c2a1/a.md', out: `${G}/x/src/commit/8f3c2a1/a.md` },
+  'blob version tag': { in: 'https://github.com/Molecule-AI/x/blob/v1.4.2/CHANGELOG.md', out: `${G}/x/src/tag/v1.4.2/CHANGELOG.md` },
+  'blob raw=true': { in: '![logo](https://github.com/Molecule-AI/x/blob/main/logo.png?raw=true)', out: `![logo](${G}/x/raw/branch/main/logo.png?raw=true)`, rule: 'blob-raw' },
+  'blob HEAD reported': { in: 'https://github.com/Molecule-AI/x/blob/HEAD/a.md', findings: ['head-ref'] },
+  'tree branch': { in: 'https://github.com/Molecule-AI/x/tree/main/examples', out: `${G}/x/src/branch/main/examples`, rule: 'tree-to-src' },
+  'tree branch only': { in: 'https://github.com/Molecule-AI/x/tree/develop', out: `${G}/x/src/branch/develop` },
+  'tree branch with slash': { in: 'https://github.com/Molecule-AI/x/tree/feature/login', out: `${G}/x/src/branch/feature/login` },
+  'raw path on github.com': { in: 'https://github.com/Molecule-AI/x/raw/main/install.sh', out: `${G}/x/raw/branch/main/install.sh`, rule: 'raw-path' },
+  'blame': { in: 'https://github.com/Molecule-AI/x/blame/main/a.go', out: `${G}/x/blame/branch/main/a.go` },
+  'commit page kept': { in: 'https://github.com/Molecule-AI/x/commit/8f3c2a1', out: `${G}/x/commit/8f3c2a1` },
+  'commits of branch': { in: 'https://github.com/Molecule-AI/x/commits/main', out: `${G}/x/commits/branch/main` },
+  'compare kept': { in: 'https://github.com/Molecule-AI/x/compare/v1.0.0...v1.1.0', out: `${G}/x/compare/v1.0.0...v1.1.0` },
+
+  // raw.githubusercontent.com.
+  'raw branch': {
+    in: 'curl -fsSL https://raw.githubusercontent.com/Molecule-AI/x/main/install.sh | sh',
+    out: `curl -fsSL ${G}/x/raw/branch/main/install.sh | sh`,
+    rule: 'raw-url',
+  },
+  'raw sha': { in: 'https://raw.githubusercontent.com/Molecule-AI/x/0123456789abcdef0123456789abcdef01234567/a.sh', out: `${G}/x/raw/commit/0123456789abcdef0123456789abcdef01234567/a.sh` },
+  'raw refs/heads': { in: 'https://raw.githubusercontent.com/Molecule-AI/x/refs/heads/main/a.sh', out: `${G}/x/raw/branch/main/a.sh` },
+  'raw refs/tags': { in: 'https://raw.githubusercontent.com/Molecule-AI/x/refs/tags/release-7/a.sh', out: `${G}/x/raw/tag/release-7/a.sh` },
+  'raw other owner': { in: 'https://raw.githubusercontent.com/nvm-sh/nvm/v0.39.7/install.sh' },
+  'raw owner case': { in: 'https://raw.githubusercontent.com/molecule-ai/x/main/a.sh?token=1', out: `${G}/x/raw/branch/main/a.sh?token=1` },
+
+  // Archives and releases.
+  'archive tar.gz': { in: 'https://github.com/Molecule-AI/x/archive/v1.2.0.tar.gz', out: `${G}/x/archive/v1.2.0.tar.gz`, rule: 'archive' },
+  'archive refs/heads': { in: 'https://github.com/Molecule-AI/x/archive/refs/heads/main.zip', out: `${G}/x/archive/main.zip` },
+  'archive refs/tags': { in: 'https://github.com/Molecule-AI/x/archive/refs/tags/v1.2.0.tar.gz', out: `${G}/x/archive/v1.2.0.tar.gz` },
+  'release download': {
+    in: 'https://github.com/Molecule-AI/cli/releases/download/v0.3.1/molecule_linux_amd64.tar.gz',
+    out: `${G}/cli/releases/download/v0.3.1/molecule_linux_amd64.tar.gz`,
+    rule: 'releases',
+  },
+  'release download with variable tag': {
+    in: 'https://github.com/Molecule-AI/cli/releases/download/${VERSION}/cli-${VERSION}.tgz',
+    out: `${G}/cli/releases/download/\${VERSION}/cli-\${VERSION}.tgz`,
+  },
+  'release latest download reported': { in: 'https://github.com/Molecule-AI/cli/releases/latest/download/cli.tgz', findings: ['release-latest-download'] },
+  'release tag page': { in: 'https://github.com/Molecule-AI/cli/releases/tag/v0.3.1', out: `${G}/cli/releases/tag/v0.3.1` },
+
+  // Pull requests and issues: numbering restarted.
+  'pull link reported': { in: 'Fixed in https://github.com/Molecule-AI/x/pull/123.', findings: ['pull-link'] },
+  'issue link reported': { in: 'See https://github.com/Molecule-AI/x/issues/45#issuecomment-1', findings: ['issue-link'] },
+  'pull link rewritten when asked': { in: 'https://github.com/Molecule-AI/x/pull/123/files', out: `${G}/x/pulls/123/files`, rule: 'pull-link', rules: { rewriteIssueLinks: true } },
+  'issue link rewritten when asked': { in: 'https://github.com/Molecule-AI/x/issues/45', out: `${G}/x/issues/45`, rule: 'issue-link', rules: { rewriteIssueLinks: true } },
+  'issue list is safe': { in: 'https://github.com/Molecule-AI/x/issues', out: `${G}/x/issues` },
+  'new issue is safe': { in: 'https://github.com/Molecule-AI/x/issues/new', out: `${G}/x/issues/new` },
+  'actions run reported': { in: 'https://github.com/Molecule-AI/x/actions/runs/987654', findings: ['actions-run-link'] },
+  'unknown page reported': { in: 'https://github.com/Molecule-AI/x/discussions/9', findings: ['no-gitea-page'] },
+
+  // Token clone URLs.
+  'token clone ${}': {
+    in: 'git clone https://x-access-token:${GITHUB_TOKEN}@github.com/Molecule-AI/x.git',
+    out: 'git clone https://x-access-token:${GITEA_TOKEN}@git.moleculesai.app/molecule-ai/x.git',
+    rule: 'token-clone-url',
+  },
+  'token clone $VAR': { in: 'https://oauth2:$GITHUB_TOKEN@github.com/Molecule-AI/x', out: 'https://oauth2:$GITEA_TOKEN@git.moleculesai.app/molecule-ai/x' },
+  'secrets.GITHUB_TOKEN kept': {
+    in: 'https://x-access-token:${{ secrets.GITHUB_TOKEN }}@github.com/Molecule-AI/x.git',
+    out: 'https://x-access-token:${{ secrets.GITHUB_TOKEN }}@git.moleculesai.app/molecule-ai/x.git',
+    rule: 'repo-url',
+  },
+  'literal credential reported': { in: 'https://bot:ghp_abcdefghijklmnopqrstuvwxyz0123@github.com/Molecule-AI/x.git', out: 'https://bot:ghp_abcdefghijklmnopqrstuvwxyz0123@git.moleculesai.app/molecule-ai/x.git', findings: ['literal-credential'] },
+  'token to other owner untouched': { in: 'https://x-access-token:${GITHUB_TOKEN}@github.com/other/x.git' },
+
+  // SSH forms: rewritten to https and reported.
+  'scp-like ssh': { in: 'git@github.com:Molecule-AI/x.git', out: `${G}/x.git`, rule: 'ssh-to-https', findings: ['ssh-url'] },
+  'ssh scheme': { in: 'ssh://git@github.com/Molecule-AI/x.git', out: `${G}/x.git`, findings: ['ssh-url'] },
+  'git+ssh pip': { in: 'git+ssh://git@github.com/Molecule-AI/sdk.git@v1#egg=sdk', out: `git+${G}/sdk.git@v1#egg=sdk`, findings: ['ssh-url'] },
+  'ssh other owner untouched': { in: 'git@github.com:torvalds/linux.git' },
+  'git protocol': { in: 'git://github.com/Molecule-AI/x.git', out: `${G}/x.git` },
+
+  // Renames.
+  'renamed repo': { in: 'https://github.com/Molecule-AI/molecule-monorepo', out: `${G}/molecule-core` },
+  'renamed repo, any case, with path': {
+    in: 'https://github.com/Molecule-AI/Molecule-Monorepo/blob/main/README.md',
+    out: `${G}/molecule-core/src/branch/main/README.md`,
+  },
+  'rename from rules': { in: 'https://github.com/Molecule-AI/old-sdk.git', out: `${G}/sdk-python.git`, rules: { renames: { 'old-sdk': 'sdk-python' } } },
+  'unknown repo reported and rewritten': { in: 'https://github.com/Molecule-AI/ghost', out: `${G}/ghost`, findings: ['unknown-repo'], rules: { knownRepos: ['molecule-core'] } },
+  'known repo not reported': { in: 'https://github.com/Molecule-AI/molecule-monorepo', out: `${G}/molecule-core`, rules: { knownRepos: ['molecule-core'] } },
+
+  // Scheme-less: Go import paths skipped, other uses reported.
+  'go install': { in: 'RUN go install github.com/Molecule-AI/tool/cmd/tool@latest' },
+  'go import in markdown': { in: '\t"github.com/Molecule-AI/molecule-core/pkg/api"' },
+  'GOPRIVATE': { in: 'export GOPRIVATE=github.com/Molecule-AI/*' },
+  'scheme-less prose reported': { in: 'Code lives at github.com/Molecule-AI/cli now.', findings: ['scheme-less'] },
+
+  // Reported forms.
+  'api.github.com': { in: 'curl -H "Authorization: token $T" https://api.github.com/repos/Molecule-AI/x/releases', findings: ['api-github'] },
+  'api graphql': { in: 'url = "https://api.github.com/graphql"', findings: ['api-github'] },
+  'api other owner untouched': { in: 'curl https://api.github.com/repos/cli/cli/releases/latest' },
+  'gh command': { in: 'gh pr create --fill', findings: ['gh-command'] },
+  'gh in run step': { in: '        run: gh release upload v1 dist/*', findings: ['gh-command'] },
+  'gh in subshell': { in: 'TAG=$(gh release view --json tagName)', findings: ['gh-command'] },
+  'sigh is not gh': { in: 'sigh pr is long' },
+  'variable owner': { in: 'git clone https://github.com/${ORG}/x.git', findings: ['variable-owner'] },
+  'actions context owner': { in: 'url: https://github.com/${{ github.repository }}', findings: ['variable-owner'] },
+  'variable repo rewritten and reported': { in: 'git clone https://github.com/Molecule-AI/${repo}.git', out: `git clone ${G}/\${repo}.git`, findings: ['variable-repo'] },
+  'ghcr reported': { in: 'image: ghcr.io/molecule-ai/platform-tenant:latest', findings: ['ghcr-image'] },
+  'ghcr mapped': {
+    in: 'image: ghcr.io/Molecule-AI/platform-tenant:latest',
+    out: 'image: registry.moleculesai.app/molecule-ai/platform-tenant:latest',
+    rule: 'ghcr-image',
+    rules: { imageRegistry: 'registry.moleculesai.app/molecule-ai' },
+  },
+  'ghcr other owner untouched': { in: 'image: ghcr.io/molecule-ai-labs/x:1' },
+  'workflow path reported': { in: 'see .github/workflows/release.yml', findings: ['workflow-path'] },
+  'org action reported': { in: '      - uses: Molecule-AI/setup-molecule@v2', findings: ['org-action'] },
+
+  // Go files are out of scope.
+  'go file untouched': { in: '// https://github.com/Molecule-AI/x', file: 'pkg/a.go' },
+  'go.mod untouched': { in: 'module github.com/Molecule-AI/x', file: 'go.mod' },
+};
+
+describe('rewriteText rule table', () => {
+  for (const [name, row] of Object.entries(table)) {
+    it(name, () => {
+      const rules = buildRewriteRules(row.rules);
+      const result = rewriteText(`${row.in}\n`, rules, row.file ?? 'README.md');
+      expect(result.text).toBe(`${row.out ?? row.in}\n`);
+      expect(result.findings.map((f) => f.rule)).toEqual(row.findings ?? []);
+      if (row.rule) expect(result.changes[0]?.rule).toBe(row.rule);
+      if (row.out === undefined) expect(result.changes).toEqual([]);
+      for (const finding of result.findings) {
+        expect(finding.line).toBe(1);
+        expect(finding.reason.length).toBeGreaterThan(10);
+      }
+      // Idempotent: a second pass changes nothing.
+      expect(rewriteText(result.text, rules, row.file ?? 'README.md').changes).toEqual([]);
+    });
+  }
+});
+
+describe('rewriteText on whole files', () => {
+  const rules = buildRewriteRules();
+
+  it('switches a guard that tests the clone token, including its message, and reports the assignment', () => {
+    const script = [
+      '#!/bin/sh',
+      'export GITHUB_TOKEN="$(cat /run/token)"',
+      'if [ -z "${GITHUB_TOKEN}" ]; then',
+      '  echo "GITHUB_TOKEN is required" >&2',
+      '  exit 1',
+      'fi',
+      'git clone https://x-access-token:${GITHUB_TOKEN}@github.com/Molecule-AI/x.git',
+      '',
+    ].join('\n');
+    const result = rewriteText(script, rules, 'clone.sh');
+    const lines = result.text.split('\n');
+    expect(lines[2]).toBe('if [ -z "${GITEA_TOKEN}" ]; then');
+    expect(lines[3]).toBe('  echo "GITEA_TOKEN is required" >&2');
+    expect(lines[6]).toBe('git clone https://x-access-token:${GITEA_TOKEN}@git.moleculesai.app/molecule-ai/x.git');
+    expect(lines[1]).toBe('export GITHUB_TOKEN="$(cat /run/token)"');
+    expect(result.changes.map((c) => [c.line, c.rule])).toEqual([
+      [3, 'token-guard'],
+      [4, 'token-guard'],
+      [7, 'token-clone-url'],
+    ]);
+    expect(result.findings.map((f) => [f.line, f.rule])).toEqual([[2, 'token-assignment']]);
+    expect(rewriteText(result.text, rules, 'clone.sh').changes).toEqual([]);
+  });
+
+  it('switches a ${VAR:?} guard on the same line as nothing else', () => {
+    const text = ': "${GITHUB_TOKEN:?set GITHUB_TOKEN}"\ngit clone "https://${GITHUB_TOKEN}@github.com/Molecule-AI/x"\n';
+    const result = rewriteText(text, rules, 'a.sh');
+    expect(result.text).toBe(': "${GITEA_TOKEN:?set GITEA_TOKEN}"\ngit clone "https://${GITEA_TOKEN}@git.moleculesai.app/molecule-ai/x"\n');
+  });
+
+  it('reports rather than switches a guard when the token is also used for something else', () => {
+    const text = [
+      '[ -n "$GITHUB_TOKEN" ] || exit 1',
+      'curl -H "Authorization: token $GITHUB_TOKEN" https://api.example.com/',
+      'git clone https://x:${GITHUB_TOKEN}@github.com/Molecule-AI/x',
+    ].join('\n');
+    const result = rewriteText(text, rules, 'a.sh');
+    expect(result.text.split('\n')[0]).toBe('[ -n "$GITHUB_TOKEN" ] || exit 1');
+    expect(result.findings.map((f) => f.rule)).toEqual(['token-guard-shared']);
+  });
+
+  it('leaves guards alone when no clone URL switched', () => {
+    const text = 'if [ -z "$GITHUB_TOKEN" ]; then exit 1; fi\ngh release create v1\n';
+    const result = rewriteText(text, rules, 'a.sh');
+    expect(result.text).toBe(text);
+    expect(result.findings.map((f) => f.rule)).toEqual(['gh-command']);
+  });
+
+  it('keeps secrets.GITHUB_TOKEN in a workflow', () => {
+    const text = [
+      '    env:',
+      '      TOKEN: ${{ secrets.GITHUB_TOKEN }}',
+      '    run: git clone https://x-access-token:${{ secrets.GITHUB_TOKEN }}@github.com/Molecule-AI/x.git',
+    ].join('\n');
+    const result = rewriteText(text, rules, '.github/workflows/ci.yml');
+    expect(result.text).toContain('${{ secrets.GITHUB_TOKEN }}@git.moleculesai.app/molecule-ai/x.git');
+    expect(result.text).toContain('TOKEN: ${{ secrets.GITHUB_TOKEN }}');
+  });
+
+  it('keeps CRLF line endings, a BOM and a missing final newline', () => {
+    const text = '\uFEFFline one\r\nhttps://github.com/Molecule-AI/x\r\nlast https://github.com/Molecule-AI/y';
+    const result = rewriteText(text, rules, 'a.txt');
+    expect(result.text).toBe('\uFEFFline one\r\nhttps://git.moleculesai.app/molecule-ai/x\r\nlast https://git.moleculesai.app/molecule-ai/y');
+    expect(result.changes.map((c) => c.line)).toEqual([2, 3]);
+  });
+
+  it('reports line numbers of findings and records before/after and target of changes', () => {
+    const text = 'a\nb\nhttps://github.com/Molecule-AI/molecule-monorepo/pull/7\nhttps://github.com/Molecule-AI/molecule-monorepo.git\n';
+    const result = rewriteText(text, rules, 'a.md');
+    expect(result.findings).toMatchObject([{ line: 3, rule: 'pull-link', match: 'https://github.com/Molecule-AI/molecule-monorepo/pull/7' }]);
+    expect(result.changes).toEqual([
+      {
+        line: 4,
+        rule: 'repo-url',
+        before: 'https://github.com/Molecule-AI/molecule-monorepo.git',
+        after: 'https://git.moleculesai.app/molecule-ai/molecule-core.git',
+        renamedFrom: 'molecule-monorepo',
+        target: 'molecule-ai/molecule-core',
+      },
+    ]);
+  });
+
+  it('serves another organisation with its own rules', () => {
+    const other = buildRewriteRules({ githubOwner: 'Acme', giteaBaseUrl: 'https://code.acme.test/', giteaOwner: 'ACME-Corp', renames: {} });
+    const result = rewriteText('https://github.com/acme/tools/tree/main\nhttps://github.com/Molecule-AI/x\n', other, 'a.md');
+    expect(result.text).toBe('https://code.acme.test/acme-corp/tools/src/branch/main\nhttps://github.com/Molecule-AI/x\n');
+  });
+});
