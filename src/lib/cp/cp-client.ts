@@ -5,24 +5,7 @@ import { checkHttpUrl } from '../http/check-http-url.js';
 import { httpRequest, type FetchFn, type HttpDoorOptions, type HttpMethod, type HttpResponse, type RetryInfo, type SleepFn } from '../http/http-request.js';
 import { extractRemoteError } from '../http/remote-error.js';
 import { parseJsonBody, validateResponse } from '../http/validate-response.js';
-import {
-  adminTokenSchema,
-  cpHealthSchema,
-  createdOrgSchema,
-  orgInstanceSchema,
-  orgListSchema,
-  redeployFleetSchema,
-  tenantConfigSchema,
-  workspaceConsoleSchema,
-  workspaceStatusSchema,
-  type CpHealth,
-  type CreatedOrg,
-  type OrgInstance,
-  type OrgRow,
-  type RedeployFleetResponse,
-  type TenantConfig,
-  type WorkspaceStatus,
-} from './cp-schemas.js';
+import type { CpHealth, CreatedOrg, OrgInstance, OrgRow, RedeployFleetResponse, TenantConfig, WorkspaceStatus } from './cp-schemas.js';
 import { checkOrgSlug, checkResourceId } from './check-org-slug.js';
 import { createCpError, createTenantCredentialError } from './create-cp-error.js';
 import { readPurgeId, TenantPurgeIncompleteError } from './tenant-purge-incomplete-error.js';
@@ -63,6 +46,12 @@ interface CallSpec {
   mapStatus?: (status: number, remoteError: string | undefined) => MolectlError | undefined;
 }
 
+/**
+ * The schemas (and zod with them, ~100 ms) load on the first call, not with this module: the
+ * context module imports CpClient for every command, including ones that never call the CP.
+ */
+const loadSchemas = () => import('./cp-schemas.js');
+
 const SECRET_KEY_PATTERN = /key|token|secret|passw|credential/i;
 
 /** Typed client for the control plane routes ops use (../shared/platform.md, "CP HTTP API"). */
@@ -79,12 +68,12 @@ export class CpClient {
   }
 
   async health(): Promise<CpHealth> {
-    return this.callJson(cpHealthSchema, { method: 'GET', path: '/health' });
+    return this.callJson((await loadSchemas()).cpHealthSchema, { method: 'GET', path: '/health' });
   }
 
   async createOrg(input: { slug: string; name: string; ownerUserId: string }): Promise<CreatedOrg> {
     const slug = checkOrgSlug(input.slug);
-    return this.callJson(createdOrgSchema, {
+    return this.callJson((await loadSchemas()).createdOrgSchema, {
       method: 'POST',
       path: '/cp/admin/orgs',
       admin: true,
@@ -107,7 +96,7 @@ export class CpClient {
   /** One page of orgs; a result as long as `limit` may mean there are more. */
   async listOrgs(options: { limit?: number } = {}): Promise<OrgRow[]> {
     const limit = options.limit ?? 500;
-    const body = await this.callJson(orgListSchema, { method: 'GET', path: `/cp/admin/orgs?limit=${encodeURIComponent(String(limit))}`, admin: true });
+    const body = await this.callJson((await loadSchemas()).orgListSchema, { method: 'GET', path: `/cp/admin/orgs?limit=${encodeURIComponent(String(limit))}`, admin: true });
     return body.orgs;
   }
 
@@ -121,7 +110,7 @@ export class CpClient {
     const parsed = parseJsonBody(response, 'GET');
     const raw = (parsed as { admin_token?: unknown } | undefined)?.admin_token;
     if (typeof raw === 'string') this.options.redactor.register(raw, 'tenant-admin-token');
-    return this.validate(adminTokenSchema, parsed, response, 'GET').admin_token;
+    return this.validate((await loadSchemas()).adminTokenSchema, parsed, response, 'GET').admin_token;
   }
 
   /**
@@ -146,7 +135,7 @@ export class CpClient {
   }
 
   async redeployFleet(options: RedeployFleetOptions): Promise<RedeployFleetResponse> {
-    return this.callJson(redeployFleetSchema, {
+    return this.callJson((await loadSchemas()).redeployFleetSchema, {
       method: 'POST',
       path: '/cp/admin/tenants/redeploy-fleet',
       admin: true,
@@ -165,7 +154,7 @@ export class CpClient {
   /** Serial console text. It can contain secrets (user-data, set -x traces): redact before showing. */
   async getWorkspaceConsole(workspaceId: string): Promise<string> {
     const id = checkResourceId(workspaceId, 'workspace id');
-    const body = await this.callJson(workspaceConsoleSchema, { method: 'GET', path: `/cp/admin/workspaces/${id}/console`, admin: true });
+    const body = await this.callJson((await loadSchemas()).workspaceConsoleSchema, { method: 'GET', path: `/cp/admin/workspaces/${id}/console`, admin: true });
     return body.output;
   }
 
@@ -181,7 +170,7 @@ export class CpClient {
     const keys = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? Object.keys(parsed) : [];
     const leaked = (parsed as { admin_token?: unknown } | undefined)?.admin_token;
     if (typeof leaked === 'string') this.options.redactor.register(leaked, 'tenant-admin-token');
-    return { instance: this.validate(orgInstanceSchema, parsed, response, 'GET'), keys };
+    return { instance: this.validate((await loadSchemas()).orgInstanceSchema, parsed, response, 'GET'), keys };
   }
 
   /**
@@ -206,7 +195,7 @@ export class CpClient {
   async getWorkspaceStatus(input: { workspaceId: string; instanceId: string; sharedSecret: string; adminToken: string }): Promise<WorkspaceStatus> {
     const id = checkResourceId(input.workspaceId, 'workspace id');
     const instanceId = checkResourceId(input.instanceId, 'instance id');
-    return this.callJson(workspaceStatusSchema, {
+    return this.callJson((await loadSchemas()).workspaceStatusSchema, {
       method: 'GET',
       path: `/cp/workspaces/${id}/status?instance_id=${encodeURIComponent(instanceId)}`,
       headers: this.tenantHeaders(input.sharedSecret, { 'x-molecule-admin-token': input.adminToken }),
@@ -216,7 +205,7 @@ export class CpClient {
 
   /** The tenant's env as the CP hands it out. Values under secret-looking keys are registered with the redactor. */
   async getTenantConfig(input: { adminToken: string; orgId: string }): Promise<TenantConfig> {
-    const config = await this.callJson(tenantConfigSchema, {
+    const config = await this.callJson((await loadSchemas()).tenantConfigSchema, {
       method: 'GET',
       path: '/cp/tenants/config',
       headers: this.tenantHeaders(input.adminToken, { 'x-molecule-org-id': input.orgId }),
