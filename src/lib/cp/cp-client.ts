@@ -1,5 +1,5 @@
 import type { ZodType } from 'zod';
-import { ConfigError, ExitCode, HttpError, MolectlError, NotFoundError } from '../errors.js';
+import { ConfigError, ExitCode, HttpError, MolectlError, NotFoundError, UsageError } from '../errors.js';
 import type { Redactor } from '../output/redactor.js';
 import { checkHttpUrl } from '../http/check-http-url.js';
 import { httpRequest, type FetchFn, type HttpDoorOptions, type HttpMethod, type HttpResponse, type RetryInfo, type SleepFn } from '../http/http-request.js';
@@ -96,6 +96,7 @@ export class CpClient {
   /** One page of orgs; a result as long as `limit` may mean there are more. */
   async listOrgs(options: { limit?: number } = {}): Promise<OrgRow[]> {
     const limit = options.limit ?? 500;
+    if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a whole number of at least 1, not ${limit}`, 'for example --limit 500');
     const body = await this.callJson((await loadSchemas()).orgListSchema, { method: 'GET', path: `/cp/admin/orgs?limit=${encodeURIComponent(String(limit))}`, admin: true });
     return body.orgs;
   }

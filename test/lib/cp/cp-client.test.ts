@@ -105,6 +105,15 @@ describe('CpClient admin routes', () => {
     expect(delays).toHaveLength(1);
   });
 
+  it('refuses an empty admin token as a configuration problem (exit 3) without sending anything', async () => {
+    const { cp, server } = await startCp((_req, res) => sendJson(res, 200, { orgs: [] }), { getAdminToken: async () => '  \n' });
+    const error = await catchError(cp.listOrgs());
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.hint).toMatch(/CP_ADMIN_API_TOKEN/);
+    expect(server.requests).toHaveLength(0);
+    await expect(cp.listOrgs({ limit: 0 })).rejects.toBeInstanceOf(UsageError);
+  });
+
   it('refuses a plain-http CP URL off loopback before asking for the token or sending anything', () => {
     let asked = false;
     const build = () =>
