@@ -35,7 +35,8 @@ export function renderXml(requestId: string, xml: string, status = 200): AwsResp
 
 export function renderAwsError(protocol: AwsProtocol, requestId: string, error: Pick<AwsApiError, 'code' | 'message' | 'status'>): AwsResponse {
   if (protocol === 'json') {
-    const response = renderJson(requestId, { __type: error.code, message: error.message }, error.status);
+    const payload = error.message ? { __type: error.code, message: error.message } : { __type: error.code };
+    const response = renderJson(requestId, payload, error.status);
     response.headers['x-amzn-errortype'] = error.code;
     return response;
   }

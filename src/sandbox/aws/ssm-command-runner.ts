@@ -98,6 +98,9 @@ export function cancelCommand(state: SandboxState, commandId: string, instanceId
 async function dispatchCommand(state: SandboxState, hosts: HostRunner, command: SimCommand, runtime: CommandRuntime): Promise<void> {
   const concurrency = resolveLimit(command.maxConcurrency, command.invocations.length, 1);
   const maxErrors = resolveLimit(command.maxErrors, command.invocations.length, 0);
+  // Nothing is delivered while the command is still invisible to GetCommandInvocation, so a
+  // caller never sees a finished command whose invocations "do not exist".
+  await sleep(getSsmTimings(state).invisibleMs, runtime.abort.signal);
   const queue = [...command.invocations];
   let errors = 0;
   let stopped = false;
