@@ -14,7 +14,7 @@ export const configShowCommand: CommandDefinition = {
 
   async run(ctx) {
     const entries = describeConfig(ctx.config, ctx.env);
-    await ctx.out.result({ environment: ctx.config.envName.value, configFile: ctx.config.configPath, configFileFound: ctx.config.configFileFound, settings: entries }, (data) =>
+    await ctx.out.result({ environment: ctx.config.envName.value, configFile: ctx.config.configPath, configFileFound: ctx.config.configFileFound, settings: entries }, (data, style) =>
       [
         `environment ${data.environment}   config file ${data.configFile}${data.configFileFound ? '' : ' (not found: defaults apply)'}`,
         '',
@@ -22,7 +22,7 @@ export const configShowCommand: CommandDefinition = {
           [
             { header: 'key', value: (e) => e.key },
             { header: 'value', value: (e) => e.value },
-            { header: 'source', value: (e) => e.source },
+            { header: 'source', value: (e) => e.source, style: (cell, e) => (e.source === 'default' || e.source === 'unset' ? style.dim(cell) : style.accent(cell)) },
             { header: 'from', value: (e) => e.origin },
           ],
           data.settings,

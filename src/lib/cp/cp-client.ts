@@ -85,7 +85,8 @@ export class CpClient {
               method: 'POST',
               url: `${this.baseUrl}/cp/admin/orgs`,
               status,
-              code: ExitCode.usage,
+              // Issue 4: a taken slug is an operation that failed (exit 1), not malformed input.
+              code: ExitCode.failed,
               message: `org slug "${slug}" is already taken`,
               hint: 'pick another slug, or run `molectl org list` to see the existing org',
             })

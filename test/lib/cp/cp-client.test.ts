@@ -131,11 +131,11 @@ describe('CpClient org lifecycle', () => {
     expect(JSON.parse(server.requests[0]!.body)).toEqual({ slug: 'acme', name: 'Acme', owner_user_id: 'user-1' });
   });
 
-  it('reports a taken slug (409) as bad input, exit 2', async () => {
+  it('reports a taken slug (409) as a failed operation, exit 1 (issue 4)', async () => {
     const { cp } = await startCp((_req, res) => sendJson(res, 409, { error: 'duplicate key' }));
     const error = await catchError(cp.createOrg({ slug: 'acme', name: 'Acme', ownerUserId: 'user-1' }));
     expect(error.message).toBe('org slug "acme" is already taken');
-    expect(error.code).toBe(ExitCode.usage);
+    expect(error.code).toBe(ExitCode.failed);
     expect(error.hint).toMatch(/another slug/);
   });
 

@@ -1,0 +1,41 @@
+import { Writable } from 'node:stream';
+import { main, type MainDeps } from '../../src/cli.js';
+
+/** A writable that keeps what was written, standing in for stdout/stderr. */
+export class CapturedStream extends Writable {
+  private chunks: string[] = [];
+  constructor(readonly isTTY = false) {
+    super();
+  }
+  override _write(chunk: Buffer | string, _enc: BufferEncoding, done: (error?: Error | null) => void): void {
+    this.chunks.push(chunk.toString());
+    done();
+  }
+  get text(): string {
+    return this.chunks.join('');
+  }
+}
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs molectl's main() in-process, as a user would from a shell, with captured output.
+ * `env` is the whole environment the command sees: isolate config and state by default.
+ */
+export async function runCli(argv: string[], options: { env?: NodeJS.ProcessEnv; signal?: AbortSignal; overrides?: MainDeps['overrides']; stdoutIsTTY?: boolean } = {}): Promise<CliRun> {
+  const stdout = new CapturedStream(options.stdoutIsTTY ?? false);
+  const stderr = new CapturedStream(false);
+  const controller = new AbortController();
+  const code = await main(argv, {
+    stdout,
+    stderr,
+    env: { MOLECTL_CONFIG: '/nonexistent/molectl-config.json', PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
+    signal: options.signal ?? controller.signal,
+    overrides: options.overrides,
+  });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
