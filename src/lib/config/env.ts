@@ -24,6 +24,9 @@ export const envVarDocs = {
   AWS_REGION: 'AWS region (the SDK reads it too)',
   AWS_DEFAULT_REGION: 'AWS region, fallback (the SDK reads it too)',
   AWS_PROFILE: 'AWS profile (the SDK reads it too)',
+  AWS_ACCESS_KEY_ID: 'AWS access key id; used (as by the SDK) when no profile is selected',
+  AWS_SECRET_ACCESS_KEY: 'AWS secret access key (a secret: registered with the redactor)',
+  AWS_SESSION_TOKEN: 'AWS session token for temporary keys (a secret: registered with the redactor)',
   AWS_ENDPOINT_URL: 'endpoint for every AWS service; the sandbox sets it (the SDK reads it too)',
   // Output.
   NO_COLOR: 'any non-empty value disables colour',

@@ -125,6 +125,20 @@ export class Redactor {
     return this.total;
   }
 
+  /**
+   * True when `text` holds a registered value in any of its forms (raw, URL-encoded, base64).
+   * Token shapes do not count: this guards text that must never carry a known secret, such as
+   * an SSM command (SSM keeps commands readable to anyone with ssm:ListCommands). Counts nothing.
+   */
+  containsRegistered(text: string): boolean {
+    const literals = this.compiledLiterals();
+    if (!literals) return false;
+    literals.lastIndex = 0;
+    const found = literals.test(text);
+    literals.lastIndex = 0;
+    return found;
+  }
+
   /** Redacts and returns just the text; the form every output path uses. */
   redact(text: string): string {
     return this.redactDetailed(text).text;
