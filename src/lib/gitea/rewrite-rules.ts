@@ -23,6 +23,8 @@ export interface RewriteRules {
   rewriteIssueLinks: boolean;
   /** Variable authenticating clone URLs on GitHub, and the one that replaces it. */
   tokenVariable: { from: string; to: string };
+  /** Also rewrite `*.go`, go.mod and go.sum (off: their github.com paths are Go module paths). */
+  rewriteGoFiles: boolean;
 }
 
 export const DEFAULT_REWRITE_RULES: Readonly<RewriteRules> = Object.freeze({
@@ -34,6 +36,7 @@ export const DEFAULT_REWRITE_RULES: Readonly<RewriteRules> = Object.freeze({
   imageRegistry: undefined,
   rewriteIssueLinks: false,
   tokenVariable: { from: 'GITHUB_TOKEN', to: 'GITEA_TOKEN' },
+  rewriteGoFiles: false,
 });
 
 const ownerName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'an owner is letters, digits, "-", "_" or "."');
@@ -51,6 +54,7 @@ export const rulesFileSchema = z
     imageRegistry: z.string().regex(/^[a-z0-9.-]+(?::\d+)?(?:\/[a-z0-9._-]+)*$/, 'a registry prefix looks like host[:port]/path').optional(),
     rewriteIssueLinks: z.boolean().optional(),
     tokenVariable: z.object({ from: variableName, to: variableName }).strict().optional(),
+    rewriteGoFiles: z.boolean().optional(),
   })
   .strict();
 
@@ -89,7 +93,7 @@ export function parseRulesFile(content: unknown, fileName: string): RulesFileCon
     const where = issue?.path.length ? issue.path.join('.') : '(top level)';
     throw new UsageError(
       `rules file ${fileName}: ${where}: ${issue?.message ?? 'invalid'}`,
-      'see docs/commands/gitea.md for the rules file fields (githubOwner, giteaBaseUrl, giteaOwner, renames, knownRepos, imageRegistry, rewriteIssueLinks, tokenVariable)',
+      'see docs/commands/gitea.md for the rules file fields (githubOwner, giteaBaseUrl, giteaOwner, renames, knownRepos, imageRegistry, rewriteIssueLinks, tokenVariable, rewriteGoFiles)',
     );
   }
   return parsed.data;

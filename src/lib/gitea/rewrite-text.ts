@@ -24,7 +24,7 @@ export function isGoFile(fileName: string): boolean {
  */
 export function rewriteText(text: string, rules: RewriteRules, fileName: string): TextRewriteResult {
   const trigger = buildTrigger(rules);
-  if (isGoFile(fileName) || !trigger.test(text)) return { text, changes: [], findings: [] };
+  if ((isGoFile(fileName) && !rules.rewriteGoFiles) || !trigger.test(text)) return { text, changes: [], findings: [] };
   const lines = text.split('\n');
   const sink: LineSink = { changes: [], findings: [], tokenSwapped: false };
   let touched = false;

@@ -1,0 +1,59 @@
+/**
+ * A unified diff (`diff -u` / `git diff` format, applicable with `git apply` or `patch -p1`) for
+ * edits that replace lines one for one, which is all a URL rewrite does: no line is added or
+ * removed, so old and new line numbers are equal and hunks are runs of changed lines with context.
+ */
+export function renderUnifiedDiff(path: string, before: string, after: string, context = 3): string {
+  if (before === after) return '';
+  const oldLines = splitLines(before);
+  const newLines = splitLines(after);
+  const changed: number[] = [];
+  for (let i = 0; i < oldLines.length; i += 1) if (oldLines[i]?.text !== newLines[i]?.text) changed.push(i);
+
+  const out: string[] = [`--- a/${path}`, `+++ b/${path}`];
+  let index = 0;
+  while (index < changed.length) {
+    const first = changed[index] ?? 0;
+    let last = first;
+    // Merge changes whose context would touch or overlap into one hunk.
+    while (index + 1 < changed.length && (changed[index + 1] ?? 0) - last <= 2 * context + 1) {
+      index += 1;
+      last = changed[index] ?? last;
+    }
+    index += 1;
+    const start = Math.max(0, first - context);
+    const end = Math.min(oldLines.length - 1, last + context);
+    const count = end - start + 1;
+    out.push(`@@ -${start + 1},${count} +${start + 1},${count} @@`);
+    for (let i = start; i <= end; i += 1) {
+      const oldLine = oldLines[i] ?? { text: '', eol: true };
+      const newLine = newLines[i] ?? { text: '', eol: true };
+      if (oldLine.text === newLine.text) {
+        pushLine(out, ' ', oldLine);
+      } else {
+        pushLine(out, '-', oldLine);
+        pushLine(out, '+', newLine);
+      }
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
+
+interface Line {
+  /** Without its line ending; a CR of a CRLF ending is dropped for display. */
+  text: string;
+  /** False only for a last line without a final newline. */
+  eol: boolean;
+}
+
+function splitLines(text: string): Line[] {
+  const parts = text.split('\n');
+  const endsWithNewline = parts.at(-1) === '';
+  if (endsWithNewline) parts.pop();
+  return parts.map((part, i) => ({ text: part.endsWith('\r') ? part.slice(0, -1) : part, eol: endsWithNewline || i < parts.length - 1 }));
+}
+
+function pushLine(out: string[], sign: string, line: Line): void {
+  out.push(`${sign}${line.text}`);
+  if (!line.eol) out.push('\\ No newline at end of file');
+}

@@ -1,0 +1,134 @@
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { execFile } from '../../../src/lib/exec.js';
+import { rewriteFiles, type ChangedFile, type RewriteFilesOptions } from '../../../src/lib/gitea/rewrite-files.js';
+import { buildRewriteRules } from '../../../src/lib/gitea/rewrite-rules.js';
+
+const OLD = 'https://github.com/Molecule-AI/molecule-monorepo';
+const NEW = 'https://git.moleculesai.app/molecule-ai/molecule-core';
+
+let dir: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'molectl-gitea-files-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function options(overrides: Partial<RewriteFilesOptions> = {}): RewriteFilesOptions {
+  return {
+    rules: buildRewriteRules(),
+    write: true,
+    include: [],
+    exclude: [],
+    maxFileBytes: 1024 * 1024,
+    exec: execFile,
+    cwd: dir,
+    ...overrides,
+  };
+}
+
+async function put(path: string, content: string | Buffer): Promise<void> {
+  await mkdir(join(dir, path, '..'), { recursive: true });
+  await writeFile(join(dir, path), content);
+}
+
+async function git(...args: string[]): Promise<void> {
+  await execFile('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], { cwd: dir });
+}
+
+async function makeFixture(): Promise<void> {
+  await put('README.md', `# x\nClone ${OLD}.git\n`);
+  await put('docs/crlf.txt', `one\r\n${OLD}/blob/main/a.md\r\nthree\r\n`);
+  await put('docs/bom.md', `\uFEFFsee ${OLD}\n`);
+  await put('latin1.txt', Buffer.concat([Buffer.from('caf\xe9 ', 'latin1'), Buffer.from(`${OLD}\n`)]));
+  await put('run.sh', `#!/bin/sh\ngit clone ${OLD}.git\n`);
+  await chmod(join(dir, 'run.sh'), 0o755);
+  await put('main.go', `// ${OLD}\npackage main\n`);
+  await put('go.mod', 'module github.com/Molecule-AI/x\n');
+  await put('logo.bin', Buffer.concat([Buffer.from(`${OLD}\n`), Buffer.from([0, 1, 2])]));
+  await put('big.txt', `${OLD}\n${'x'.repeat(2048)}\n`);
+  await put('ignored/out.txt', `${OLD}\n`);
+  await put('.gitignore', 'ignored/\n');
+  await put('clean.md', 'nothing here\n');
+  await symlink(join(dir, 'README.md'), join(dir, 'link.md'));
+}
+
+async function checkOutcome(report: Awaited<ReturnType<typeof rewriteFiles>>, inGit: boolean): Promise<void> {
+  expect(await readFile(join(dir, 'README.md'), 'utf8')).toBe(`# x\nClone ${NEW}.git\n`);
+  expect(await readFile(join(dir, 'docs/crlf.txt'), 'utf8')).toBe(`one\r\n${NEW}/src/branch/main/a.md\r\nthree\r\n`);
+  expect(await readFile(join(dir, 'docs/bom.md'), 'utf8')).toBe(`\uFEFFsee ${NEW}\n`);
+  expect((await readFile(join(dir, 'latin1.txt'))).subarray(0, 5)).toEqual(Buffer.from('caf\xe9 ', 'latin1'));
+  expect(await readFile(join(dir, 'latin1.txt'), 'latin1')).toContain(NEW);
+  expect((await stat(join(dir, 'run.sh'))).mode & 0o777).toBe(0o755);
+  expect(await readFile(join(dir, 'main.go'), 'utf8')).toContain(OLD);
+  expect(await readFile(join(dir, 'go.mod'), 'utf8')).toContain('github.com/Molecule-AI');
+  expect(await readFile(join(dir, 'ignored/out.txt'), 'utf8')).toContain(OLD);
+  expect(await readFile(join(dir, 'logo.bin'), 'latin1')).toContain(OLD);
+  expect(await readFile(join(dir, 'big.txt'), 'utf8')).toContain(OLD);
+  // In git, a symlink's text (its target path) never mentions GitHub, so git grep never offers it.
+  expect(report.skipped).toEqual([
+    { file: 'big.txt', reason: 'too-large', bytes: 2098 },
+    ...(inGit ? [] : [{ file: 'link.md', reason: 'symlink' }]),
+    { file: 'logo.bin', reason: 'binary' },
+  ]);
+  expect(report.files.map((f) => f.path)).toEqual(['README.md', 'docs/bom.md', 'docs/crlf.txt', 'latin1.txt', 'run.sh']);
+  expect(report.changesByRule).toEqual({ 'repo-url': 4, 'blob-to-src': 1 });
+}
+
+describe('rewriteFiles', () => {
+  it('in a git repository: rewrites tracked and untracked files, skips ignored, Go, binary, large and symlinked files', async () => {
+    await makeFixture();
+    await git('init', '-q');
+    await git('add', 'README.md', 'docs', 'run.sh', 'main.go', 'go.mod', 'logo.bin', 'big.txt', '.gitignore', 'link.md');
+    await git('commit', '-qm', 'init');
+    const report = await rewriteFiles([], options({ maxFileBytes: 2000 }));
+    await checkOutcome(report, true);
+    expect(report.filesListed).toBe(10); // all but ignored/out.txt and the two Go files
+    expect(report.filesRead).toBeLessThan(report.filesListed); // clean.md and .gitignore never opened
+    const again = await rewriteFiles([], options({ maxFileBytes: 2000 }));
+    expect(again.changeCount).toBe(0);
+  });
+
+  it('outside git: walks honouring .gitignore with the same outcome', async () => {
+    await makeFixture();
+    const report = await rewriteFiles(['.'], options({ maxFileBytes: 2000 }));
+    await checkOutcome(report, false);
+    expect((await rewriteFiles(['.'], options({ maxFileBytes: 2000 }))).changeCount).toBe(0);
+  });
+
+  it('a dry run changes nothing and hands over diffs in listing order', async () => {
+    await put('b.md', `${OLD}\n`);
+    await put('a.md', `x\n${OLD}/pull/3\n${OLD}/tree/main\n`);
+    const seen: ChangedFile[] = [];
+    const report = await rewriteFiles(['.'], options({ write: false, wantDiff: true, onFileChanged: (f) => void seen.push(f) }));
+    expect(await readFile(join(dir, 'b.md'), 'utf8')).toBe(`${OLD}\n`);
+    expect(seen.map((f) => [f.path, f.written])).toEqual([
+      ['a.md', false],
+      ['b.md', false],
+    ]);
+    expect(seen[0]?.diff).toBe(
+      ['--- a/a.md', '+++ b/a.md', '@@ -1,3 +1,3 @@', ' x', ` ${OLD}/pull/3`, `-${OLD}/tree/main`, `+${NEW}/src/branch/main`, ''].join('\n'),
+    );
+    expect(report.findings).toMatchObject([{ file: 'a.md', line: 2, rule: 'pull-link' }]);
+  });
+
+  it('honours --include and --exclude globs, and rewriteGoFiles', async () => {
+    await put('docs/a.md', `${OLD}\n`);
+    await put('docs/vendor/b.md', `${OLD}\n`);
+    await put('src/c.ts', `// ${OLD}\n`);
+    await put('tools/d.go', `// ${OLD}\n`);
+    const report = await rewriteFiles(['.'], options({ write: false, include: ['docs/**', '*.go'], exclude: ['**/vendor/**'], rules: buildRewriteRules({ rewriteGoFiles: true }) }));
+    expect(report.files.map((f) => f.path)).toEqual(['docs/a.md', 'tools/d.go']);
+  });
+
+  it('accepts single files as paths and refuses a missing one with a usage error', async () => {
+    await put('a.md', `${OLD}\n`);
+    const report = await rewriteFiles(['a.md'], options());
+    expect(report.changeCount).toBe(1);
+    await expect(rewriteFiles(['nope'], options())).rejects.toMatchObject({ code: 2 });
+  });
+});
