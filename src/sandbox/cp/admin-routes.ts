@@ -1,0 +1,101 @@
+import { SANDBOX_TAGS } from '../state.js';
+import { runCascadeDelete } from './cascade-delete.js';
+import { getSimulatedDelayMs, type CpRuntime } from './cp-runtime.js';
+import { jsonResponse, parseJsonObject, type CpRequest, type CpResponse } from './cp-http.js';
+import { completeOrgProvisioning, createOrgRow } from './launch-org.js';
+import { runRedeployFleet } from './redeploy-fleet.js';
+
+/** The /cp/admin/* routes (the caller has already passed the CP admin token gate). */
+
+const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** Workspaces each org created through the API gets (seeded orgs take the sandbox option). */
+export const DEFAULT_WORKSPACES_PER_ORG = 1;
+
+export async function handleAdminRoute(runtime: CpRuntime, req: CpRequest): Promise<CpResponse | null> {
+  const { state } = runtime;
+  const { method, path } = req;
+
+  if (path === '/cp/admin/orgs' && method === 'POST') {
+    const body = parseJsonObject(req.body);
+    const slug = typeof body?.['slug'] === 'string' ? body['slug'] : '';
+    if (!SLUG.test(slug)) return jsonResponse(400, { error: 'slug must be lowercase letters, digits and dashes (1-63)' });
+    if (state.orgs.has(slug)) return jsonResponse(409, { error: 'slug already taken' });
+    const name = typeof body?.['name'] === 'string' && body['name'] !== '' ? body['name'] : slug;
+    const owner = typeof body?.['owner_user_id'] === 'string' ? body['owner_user_id'] : '';
+    const org = createOrgRow(state, { slug, name, ownerUserId: owner, preCutover: false });
+    runtime.scheduler.schedule(getSimulatedDelayMs(state, 'provision'), () => {
+      // The org may have been deleted while it was provisioning.
+      if (state.orgs.get(slug) === org && org.instanceStatus === 'provisioning') completeOrgProvisioning(state, org, DEFAULT_WORKSPACES_PER_ORG);
+    });
+    return jsonResponse(201, viewOrg(org));
+  }
+
+  if (path === '/cp/admin/orgs' && method === 'GET') {
+    const limit = clampInt(req.query.get('limit'), 100, 1, 10_000);
+    const orgs = [...state.orgs.values()].slice(0, limit).map(viewOrg);
+    return jsonResponse(200, { orgs });
+  }
+
+  const token = /^\/cp\/admin\/orgs\/([^/]+)\/admin-token$/.exec(path);
+  if (token && method === 'GET') {
+    const org = state.orgs.get(decodeURIComponent(token[1] ?? ''));
+    if (!org) return jsonResponse(404, { error: 'org not found' });
+    return jsonResponse(200, { admin_token: org.adminToken });
+  }
+
+  const del = /^\/cp\/admin\/tenants\/([^/]+)$/.exec(path);
+  if (del && method === 'DELETE' && del[1] !== 'redeploy-fleet') {
+    const slug = decodeURIComponent(del[1] ?? '');
+    const body = parseJsonObject(req.body);
+    if (body?.['confirm'] !== slug) return jsonResponse(400, { error: 'confirm must equal the slug in the path' });
+    const org = state.orgs.get(slug);
+    if (!org) return jsonResponse(404, { error: 'org not found' });
+    const outcome = runCascadeDelete(state, org);
+    if (!outcome.ok) return jsonResponse(500, { error: outcome.error, purge_id: outcome.purgeId });
+    return jsonResponse(200, { ok: true, purge_id: outcome.purgeId, steps: outcome.steps });
+  }
+
+  if (path === '/cp/admin/tenants/redeploy-fleet' && method === 'POST') {
+    const body = parseJsonObject(req.body) ?? {};
+    const targetTag = body['target_tag'];
+    if (typeof targetTag !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(targetTag)) return jsonResponse(400, { error: 'target_tag is required' });
+    const result = await runRedeployFleet(runtime, {
+      targetTag,
+      canarySlug: typeof body['canary_slug'] === 'string' && body['canary_slug'] !== '' ? body['canary_slug'] : null,
+      soakSeconds: typeof body['soak_seconds'] === 'number' ? body['soak_seconds'] : 0,
+      batchSize: typeof body['batch_size'] === 'number' && body['batch_size'] >= 1 ? Math.floor(body['batch_size']) : 10,
+      dryRun: body['dry_run'] === true,
+    });
+    return jsonResponse(200, result);
+  }
+
+  const consoleRoute = /^\/cp\/admin\/workspaces\/([^/]+)\/console$/.exec(path);
+  if (consoleRoute && method === 'GET') {
+    const workspaceId = decodeURIComponent(consoleRoute[1] ?? '');
+    for (const instance of state.instances.values()) {
+      if (instance.tags.some((t) => t.Key === SANDBOX_TAGS.workspaceIdKey && t.Value === workspaceId)) {
+        return jsonResponse(200, { output: instance.console });
+      }
+    }
+    return jsonResponse(404, { error: 'workspace not found' });
+  }
+
+  return null;
+}
+
+function viewOrg(org: { id: string; slug: string; name: string; instanceStatus: string; createdAt: Date; ownerUserId: string }): Record<string, string> {
+  return {
+    id: org.id,
+    slug: org.slug,
+    name: org.name,
+    instance_status: org.instanceStatus,
+    created_at: org.createdAt.toISOString(),
+    owner_user_id: org.ownerUserId,
+  };
+}
+
+function clampInt(text: string | null, fallback: number, min: number, max: number): number {
+  const n = text === null ? NaN : Number.parseInt(text, 10);
+  return Number.isFinite(n) ? Math.min(max, Math.max(min, n)) : fallback;
+}

@@ -1,0 +1,56 @@
+import { createSeededRandom, type RandomSource } from '../aws/seeded-random.js';
+import type { RecordedRequest, SandboxState } from '../state.js';
+import { handleAdminRoute } from './admin-routes.js';
+import type { CpRuntime } from './cp-runtime.js';
+import { jsonResponse, type CpRequest, type CpResponse } from './cp-http.js';
+import { readBearer, safeEqual } from './tenant-auth.js';
+import { handleTenantFacingRoute, handleTenantPublicRoute } from './tenant-routes.js';
+
+/**
+ * The simulated control plane: every route of the CP table in ../shared/platform.md with its
+ * auth, plus the tenants' public endpoints under /_tenants/<slug>/. Every request is recorded in
+ * state.requests at arrival (service 'cp' or 'tenant'), its status filled in when answered.
+ * faults.cpErrorRate answers CP routes with 503 from a PRNG seeded by state.seed.
+ */
+
+const cpRandoms = new WeakMap<SandboxState, RandomSource>();
+
+export async function handleCpRequest(runtime: CpRuntime, req: CpRequest): Promise<CpResponse> {
+  const { state } = runtime;
+  const isTenant = req.path.startsWith('/_tenants/');
+  const record: RecordedRequest = {
+    at: new Date(),
+    service: isTenant ? 'tenant' : 'cp',
+    action: `${req.method} ${req.path}`,
+    headers: req.headers,
+    body: req.body,
+    status: 0,
+  };
+  state.requests.push(record);
+  const response = await answer(runtime, req, isTenant);
+  record.status = response.status;
+  return response;
+}
+
+async function answer(runtime: CpRuntime, req: CpRequest, isTenant: boolean): Promise<CpResponse> {
+  const { state } = runtime;
+  if (isTenant) return handleTenantPublicRoute(state, req);
+  if (state.faults.cpErrorRate > 0 && drawCpRandom(state) < state.faults.cpErrorRate) {
+    return jsonResponse(503, { error: 'service unavailable' });
+  }
+  if (req.path === '/health' && req.method === 'GET') return jsonResponse(200, { service: 'molecule-cp', status: 'ok' });
+  if (req.path.startsWith('/cp/admin/')) {
+    if (!safeEqual(readBearer(req.headers), state.cpAdminToken)) return jsonResponse(401, { error: 'unauthorized' });
+    return (await handleAdminRoute(runtime, req)) ?? jsonResponse(404, { error: 'not found' });
+  }
+  return handleTenantFacingRoute(state, req) ?? jsonResponse(404, { error: 'not found' });
+}
+
+function drawCpRandom(state: SandboxState): number {
+  let random = cpRandoms.get(state);
+  if (!random) {
+    random = createSeededRandom((state.seed ^ 0x27d4eb2f) >>> 0);
+    cpRandoms.set(state, random);
+  }
+  return random();
+}

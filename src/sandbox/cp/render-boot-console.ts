@@ -1,0 +1,105 @@
+import type { SimInstance } from '../state.js';
+
+/**
+ * Serial-console output for simulated instances: a cloud-init boot of a few hundred lines,
+ * including what a `set -x` bootstrap really leaks (the docker run with ADMIN_TOKEN and, after
+ * the cutover, MOLECULE_CP_SHARED_SECRET; a curl with an Authorization header), so that console
+ * redaction can be tested against realistic text. Rendered on first read: a thousand seeded
+ * tenants must not cost a thousand logs up front.
+ */
+
+export interface BootConsoleSpec {
+  kind: 'tenant' | 'workspace';
+  slug: string;
+  hostname: string;
+  userData: string;
+  /** Secret the boot script sends as a bearer (tenant admin token or workspace token). */
+  bearerToken: string;
+  cpUrl: string;
+  failed: boolean;
+}
+
+/** Makes `instance.console` render on first read, then keeps the text. */
+export function defineLazyConsole(instance: SimInstance, render: () => string): void {
+  let cached: string | null = null;
+  Object.defineProperty(instance, 'console', {
+    configurable: true,
+    enumerable: true,
+    get: () => (cached ??= render()),
+    set: (value: string) => {
+      cached = value;
+    },
+  });
+}
+
+export function renderBootConsole(spec: BootConsoleSpec): string {
+  const lines: string[] = [];
+  let t = 0;
+  const k = (msg: string): void => {
+    t += 0.0137;
+    lines.push(`[${t.toFixed(6).padStart(12)}] ${msg}`);
+  };
+  k('Linux version 6.1.109-118.189.amzn2023.x86_64 (mockbuild@ip-10-0-47-118) (gcc (GCC) 11.4.1 20230605) #1 SMP PREEMPT_DYNAMIC');
+  k('Command line: BOOT_IMAGE=(hd0,gpt1)/boot/vmlinuz-6.1.109 root=UUID=2d3c1c14 ro console=tty0 console=ttyS0,115200n8 nvme_core.io_timeout=4294967295');
+  for (let i = 0; i < 90; i++) k(kernelLine(i));
+  k('systemd[1]: Detected virtualization amazon.');
+  for (let i = 0; i < 40; i++) k(`systemd[1]: Started ${SERVICES[i % SERVICES.length]}.`);
+  const ci = (msg: string): void => {
+    lines.push(`cloud-init[1873]: ${msg}`);
+  };
+  ci('Cloud-init v. 22.2.2 running \'init\' at Sat, 18 Apr 2026 09:14:03 +0000. Up 7.41 seconds.');
+  ci('ci-info: ++++++++++++++++++++++++++++Net device info+++++++++++++++++++++++++++++');
+  ci(`ci-info: |  ens5  | True |  ${spec.hostname.replace(/^ip-/, '').replace(/-/g, '.').replace(/\..*compute.*$/, '')}  | 255.255.240.0 | global |`);
+  for (let i = 0; i < 30; i++) ci(`ci-info: | ${String(i).padStart(5)} | ${ROUTES[i % ROUTES.length]} |`);
+  ci('Generating public/private ed25519 key pair.');
+  ci('The key fingerprint is: SHA256:Hn1q4c0p3ZbVg0dZJ3m8Zk1xq7v2nQf0bQy2Yk6cYlE root@localhost');
+  ci("Cloud-init v. 22.2.2 running 'modules:config' at Sat, 18 Apr 2026 09:14:09 +0000. Up 12.88 seconds.");
+  ci("Cloud-init v. 22.2.2 running 'modules:final' at Sat, 18 Apr 2026 09:14:12 +0000. Up 15.02 seconds.");
+  for (let i = 0; i < 25; i++) ci(`Installing: ${PACKAGES[i % PACKAGES.length]}  ${i + 1}/25`);
+  // `set -x` prints each command with its arguments expanded on one line: this is the leak.
+  for (const cmd of traceCommands(spec.userData)) ci(`+ ${cmd}`);
+  if (spec.kind === 'tenant') {
+    ci(`+ curl -fsS -H 'Authorization: Bearer ${spec.bearerToken}' ${spec.cpUrl}/cp/tenants/config`);
+  } else {
+    ci(`+ curl -fsS -H 'Authorization: Bearer ${spec.bearerToken}' ${spec.cpUrl}/cp/workspaces/register`);
+  }
+  if (spec.failed) {
+    const image = /ghcr\.io\/\S+/.exec(spec.userData)?.[0] ?? 'ghcr.io/molecule-ai/platform-tenant:latest';
+    ci(`docker: Error response from daemon: Head "https://ghcr.io/v2/molecule-ai/platform-tenant/manifests/${image.split(':').pop()}": denied: denied.`);
+    ci("See 'docker run --help'.");
+    ci('2026-04-18 09:16:41,118 - cc_scripts_user.py[WARNING]: Failed to run module scripts-user (scripts in /var/lib/cloud/instance/scripts)');
+    ci("2026-04-18 09:16:41,119 - util.py[WARNING]: Running module scripts-user (<module 'cloudinit.config.cc_scripts_user'>) failed");
+    ci('Cloud-init v. 22.2.2 finished at Sat, 18 Apr 2026 09:16:41 +0000. Datasource DataSourceEc2Local.  Up 169.20 seconds');
+  } else {
+    ci(spec.kind === 'tenant' ? `tenant ${spec.slug} ready` : `workspace agent for ${spec.slug} registered`);
+    ci('Cloud-init v. 22.2.2 finished at Sat, 18 Apr 2026 09:15:02 +0000. Datasource DataSourceEc2Local.  Up 74.66 seconds');
+  }
+  lines.push('', `Amazon Linux 2023.6.20241212`, `Kernel 6.1.109-118.189.amzn2023.x86_64 on an x86_64`, '', `${spec.hostname} login: `);
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+/** The user-data's commands as `set -x` would print them: continuation lines joined. */
+function traceCommands(userData: string): string[] {
+  return userData
+    .replace(/\\\n\s*/g, '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#') && !l.startsWith('set '));
+}
+
+function kernelLine(i: number): string {
+  const samples = [
+    `ACPI: PCI Interrupt Link [LNK${'ABCD'[i % 4]}] (IRQs 5 *10 11)`,
+    `pci 0000:00:0${i % 8}.0: [1d0f:ec20] type 00 class 0x010802`,
+    `nvme nvme0: ${2 + (i % 3)}/0/0 default/read/poll queues`,
+    `EXT4-fs (nvme0n1p1): mounted filesystem with ordered data mode. Quota mode: none.`,
+    `ena 0000:00:05.0: Elastic Network Adapter (ENA) v2.8.${i % 10}g`,
+    `random: crng init done`,
+    `audit: type=1130 audit(1776503643.${100 + i}:${i}): pid=1 uid=0 auid=4294967295 ses=4294967295 msg='unit=systemd-udevd comm="systemd"'`,
+  ];
+  return samples[i % samples.length] ?? '';
+}
+
+const SERVICES = ['Journal Service', 'udev Kernel Device Manager', 'Network Name Resolution', 'amazon-ssm-agent', 'Docker Application Container Engine', 'containerd container runtime', 'Command Scheduler', 'OpenSSH server daemon', 'chronyd NTP client', 'Initial cloud-init job'];
+const ROUTES = ['0.0.0.0     | 10.0.0.1 | 0.0.0.0       | ens5 | UG', '10.0.0.0    | 0.0.0.0  | 255.255.240.0 | ens5 | U', '10.0.0.2    | 0.0.0.0  | 255.255.255.255 | ens5 | UH'];
+const PACKAGES = ['docker-25.0.6-1.amzn2023.0.2.x86_64', 'containerd-1.7.23-1.amzn2023.0.1.x86_64', 'runc-1.1.14-1.amzn2023.0.1.x86_64', 'jq-1.7.1-1.amzn2023.0.1.x86_64', 'pigz-2.5-1.amzn2023.0.3.x86_64'];

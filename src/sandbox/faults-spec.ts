@@ -1,0 +1,154 @@
+import { UsageError } from '../lib/errors.js';
+import { defaultFaults, type FaultConfig } from './state.js';
+
+/**
+ * The `--faults` mini-language: comma-separated `key=value` items, lists joined with `|`.
+ * Parsing is total or throws a UsageError naming the bad item, so a typo in a rehearsal never
+ * silently runs without the fault the operator meant to inject.
+ */
+
+/** Steps of the simulated cascade delete, in order (DELETE /cp/admin/tenants/:slug). */
+export const CASCADE_STEPS = [
+  'terminate-workspaces',
+  'terminate-tenant',
+  'delete-secret',
+  'delete-tunnel',
+  'delete-dns',
+  'delete-rows',
+] as const;
+
+export type CascadeStep = (typeof CASCADE_STEPS)[number];
+
+export const FAULT_SPEC_FORMS = [
+  'throttle=<0..1>',
+  'latency=<n>ms|<n>s',
+  'cp5xx=<0..1>',
+  'offline=<slug|instance-id>[|...]',
+  'docker-fail=<slug|instance-id>[|...]',
+  'slow=<slug|instance-id>:<duration>[|...]',
+  'host-work=<duration>',
+  'provision-fail=<slug>[|...]',
+  `cascade-fail=<slug>:<step>[|...] (steps: ${CASCADE_STEPS.join(', ')})`,
+  'leak=<slug>[|...]',
+  'flag=<name>[:<value>][|...]',
+];
+
+const HINT = `Write --faults as comma-separated items, e.g. throttle=0.2,offline=acme|beta,slow=delta:2s. Accepted: ${FAULT_SPEC_FORMS.join('; ')}`;
+
+/** Parses a fault spec; an empty string gives no faults. */
+export function parseFaultSpec(spec: string): FaultConfig {
+  const faults = defaultFaults();
+  for (const rawItem of spec.split(',')) {
+    const item = rawItem.trim();
+    if (item === '') continue;
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw badItem(item, 'expected key=value');
+    const key = item.slice(0, eq).trim();
+    const value = item.slice(eq + 1).trim();
+    if (value === '') throw badItem(item, 'the value is empty');
+    applyItem(faults, key, value, item);
+  }
+  return faults;
+}
+
+/** Fills the gaps of a partial config (or parses a spec string) into a full FaultConfig. */
+export function resolveFaults(input: Partial<FaultConfig> | string | undefined): FaultConfig {
+  if (input === undefined) return defaultFaults();
+  if (typeof input === 'string') return parseFaultSpec(input);
+  return { ...defaultFaults(), ...input };
+}
+
+/** Parses `250ms`, `2s`, `1.5s`, `1m` or a bare number of milliseconds. */
+export function parseDurationMs(text: string): number | null {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  if (!m) return null;
+  const n = Number(m[1]);
+  const unit = m[2] ?? 'ms';
+  return Math.round(unit === 'ms' ? n : unit === 's' ? n * 1000 : n * 60_000);
+}
+
+function applyItem(faults: FaultConfig, key: string, value: string, item: string): void {
+  switch (key) {
+    case 'throttle':
+      faults.awsThrottleRate = parseRate(value, item);
+      return;
+    case 'cp5xx':
+      faults.cpErrorRate = parseRate(value, item);
+      return;
+    case 'latency':
+      faults.awsLatencyMs = parseDuration(value, item);
+      return;
+    case 'host-work':
+      faults.hostWorkMs = parseDuration(value, item);
+      return;
+    case 'offline':
+      faults.offlineHosts.push(...parseNames(value, item));
+      return;
+    case 'docker-fail':
+      faults.dockerFailHosts.push(...parseNames(value, item));
+      return;
+    case 'provision-fail':
+      faults.provisionFail.push(...parseNames(value, item));
+      return;
+    case 'leak':
+      faults.leakOnDelete.push(...parseNames(value, item));
+      return;
+    case 'slow':
+      for (const [name, duration] of parsePairs(value, item)) faults.slowHosts[name] = parseDuration(duration, item);
+      return;
+    case 'cascade-fail':
+      for (const [slug, step] of parsePairs(value, item)) {
+        if (!(CASCADE_STEPS as readonly string[]).includes(step)) {
+          throw badItem(item, `unknown cascade step "${step}" (steps: ${CASCADE_STEPS.join(', ')})`);
+        }
+        faults.cascadeFailAfterStep[slug] = step;
+      }
+      return;
+    case 'flag':
+      for (const part of parseNames(value, item)) {
+        const colon = part.indexOf(':');
+        if (colon < 0) faults.flags[part] = true;
+        else faults.flags[part.slice(0, colon)] = parseFlagValue(part.slice(colon + 1));
+      }
+      return;
+    default:
+      throw badItem(item, `unknown fault "${key}"`);
+  }
+}
+
+function parseRate(value: string, item: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 1 || value === '') throw badItem(item, 'expected a fraction between 0 and 1');
+  return n;
+}
+
+function parseDuration(value: string, item: string): number {
+  const ms = parseDurationMs(value);
+  if (ms === null) throw badItem(item, 'expected a duration like 250ms or 2s');
+  return ms;
+}
+
+function parseNames(value: string, item: string): string[] {
+  const names = value.split('|').map((s) => s.trim());
+  if (names.some((n) => n === '')) throw badItem(item, 'empty name in a |-separated list');
+  return names;
+}
+
+function parsePairs(value: string, item: string): [string, string][] {
+  return parseNames(value, item).map((part) => {
+    const colon = part.lastIndexOf(':');
+    if (colon <= 0 || colon === part.length - 1) throw badItem(item, `expected name:value in "${part}"`);
+    return [part.slice(0, colon), part.slice(colon + 1)];
+  });
+}
+
+function parseFlagValue(text: string): boolean | number | string {
+  if (text === 'true') return true;
+  if (text === 'false') return false;
+  const n = Number(text);
+  return text !== '' && Number.isFinite(n) ? n : text;
+}
+
+function badItem(item: string, reason: string): UsageError {
+  return new UsageError(`bad fault "${item}": ${reason}`, HINT);
+}

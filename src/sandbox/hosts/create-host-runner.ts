@@ -1,0 +1,172 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { HostRunner } from '../aws/host-runner.js';
+import type { SandboxState, SimInstance } from '../state.js';
+import { hostMatches } from '../state.js';
+import { installShims } from './host-assets.js';
+import { materialiseHost, syncHostFaults } from './materialise-host.js';
+
+/**
+ * Runs SSM scripts on simulated hosts: real bash, the shims first on PATH, the host's directory
+ * as cwd and MOLECTL_HOST_ROOT, and a minimal root-like env as the SSM agent gives.
+ *
+ * This spawns directly instead of going through src/lib/exec.ts because it needs two things
+ * that door does not offer: an env that does not inherit the sandbox's own (the parent's
+ * credentials must not leak into "hosts"), and a process group per script so that a timeout,
+ * a cancel or stop() kills the script's children too (no process outlives the sandbox).
+ */
+
+export interface ScriptResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+export interface SandboxHostRunner extends HostRunner {
+  /** Runs the host's /usr/local/bin/molecule-auto-update.sh now, as its cron would. */
+  runAutoUpdater(instance: SimInstance, options?: { tag?: string; timeoutSeconds?: number }): Promise<ScriptResult>;
+  /** Kills every running script (process groups) and cancels pending ones; used by stop(). */
+  killAll(): void;
+  /** Number of scripts running or waiting on simulated host work. */
+  readonly active: number;
+}
+
+/** Output kept per stream; SSM itself keeps far less (24,000 / 8,000 characters). */
+const OUTPUT_CAP_BYTES = 256 * 1024;
+
+export function createHostRunner(state: SandboxState): SandboxHostRunner {
+  const shimBin = installShims(state.root);
+  const running = new Set<() => void>();
+  let updaterRuns = 0;
+
+  async function runScript(
+    instance: SimInstance,
+    script: string,
+    opts: { timeoutSeconds: number; commandId: string; signal?: AbortSignal },
+  ): Promise<ScriptResult> {
+    const hostRoot = materialiseHost(state, instance);
+    syncHostFaults(state, instance);
+    const deadline = Date.now() + Math.max(1, opts.timeoutSeconds) * 1000;
+    const scriptDir = join(hostRoot, 'var', 'lib', 'amazon', 'ssm', instance.instanceId, 'document', 'orchestration', opts.commandId, 'awsrunShellScript', '0.awsrunShellScript');
+    mkdirSync(scriptDir, { recursive: true });
+    const scriptPath = join(scriptDir, '_script.sh');
+    writeFileSync(scriptPath, script, { mode: 0o700 });
+
+    const extraMs = state.faults.hostWorkMs + slowHostDelay(state, instance);
+    return new Promise<ScriptResult>((resolve) => {
+      let settled = false;
+      let delayTimer: NodeJS.Timeout | undefined;
+      let deadlineTimer: NodeJS.Timeout | undefined;
+      let child: ReturnType<typeof spawn> | null = null;
+      let timedOut = false;
+      const stdout: Buffer[] = [];
+      const stderr: Buffer[] = [];
+      let outBytes = 0;
+      let errBytes = 0;
+
+      const finish = (result: ScriptResult): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(delayTimer);
+        clearTimeout(deadlineTimer);
+        running.delete(kill);
+        opts.signal?.removeEventListener('abort', kill);
+        resolve(result);
+      };
+      const collected = (): { stdout: string; stderr: string } => ({
+        stdout: Buffer.concat(stdout).toString('utf8'),
+        stderr: Buffer.concat(stderr).toString('utf8'),
+      });
+      function kill(): void {
+        if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+          try {
+            process.kill(-child.pid, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }
+        if (!child) finish({ exitCode: timedOut ? 124 : 143, ...collected(), timedOut });
+      }
+      const onDeadline = (): void => {
+        timedOut = true;
+        kill();
+      };
+
+      const start = (): void => {
+        if (settled) return;
+        child = spawn('bash', [scriptPath], {
+          cwd: hostRoot,
+          env: buildHostEnv(shimBin, hostRoot),
+          detached: true,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        child.stdout?.on('data', (chunk: Buffer) => {
+          if (outBytes < OUTPUT_CAP_BYTES) stdout.push(chunk);
+          outBytes += chunk.length;
+        });
+        child.stderr?.on('data', (chunk: Buffer) => {
+          if (errBytes < OUTPUT_CAP_BYTES) stderr.push(chunk);
+          errBytes += chunk.length;
+        });
+        child.on('error', (error) => finish({ exitCode: 127, stdout: '', stderr: `failed to start bash: ${error.message}\n`, timedOut: false }));
+        child.on('close', (code, signal) => {
+          finish({ exitCode: timedOut ? 124 : code ?? (signal ? 128 + 9 : 1), ...collected(), timedOut });
+        });
+      };
+
+      running.add(kill);
+      opts.signal?.addEventListener('abort', kill);
+      deadlineTimer = setTimeout(onDeadline, deadline - Date.now());
+      // Simulated work (faults host-work / slow) happens before the script, inside its time budget.
+      delayTimer = setTimeout(start, extraMs);
+    });
+  }
+
+  return {
+    runScript,
+    async runAutoUpdater(instance, options = {}) {
+      updaterRuns += 1;
+      const tagArg = options.tag ? ` ${shellWord(options.tag)}` : '';
+      return runScript(instance, `#!/bin/bash\nexec bash "\${MOLECTL_HOST_ROOT:-}/usr/local/bin/molecule-auto-update.sh"${tagArg}\n`, {
+        timeoutSeconds: options.timeoutSeconds ?? 120,
+        commandId: `auto-update-${updaterRuns}`,
+      });
+    },
+    killAll() {
+      for (const kill of [...running]) kill();
+    },
+    get active() {
+      return running.size;
+    },
+  };
+}
+
+function slowHostDelay(state: SandboxState, instance: SimInstance): number {
+  let ms = 0;
+  for (const [key, delay] of Object.entries(state.faults.slowHosts)) {
+    if (hostMatches(instance, [key])) ms = Math.max(ms, delay);
+  }
+  return ms;
+}
+
+/** What the SSM agent gives a script: root, a system PATH (shims first), no inherited secrets. */
+function buildHostEnv(shimBin: string, hostRoot: string): Record<string, string> {
+  return {
+    PATH: `${shimBin}:${join(hostRoot, 'usr', 'local', 'bin')}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+    HOME: join(hostRoot, 'root'),
+    USER: 'root',
+    LOGNAME: 'root',
+    SHELL: '/bin/bash',
+    LANG: 'C.UTF-8',
+    TMPDIR: join(hostRoot, 'tmp'),
+    MOLECTL_HOST_ROOT: hostRoot,
+  };
+}
+
+/** Tags are [A-Za-z0-9_.-]; anything else is refused rather than quoted. */
+function shellWord(value: string): string {
+  if (!/^[A-Za-z0-9_.-]+$/.test(value)) throw new Error(`unsafe image tag: ${value}`);
+  return value;
+}

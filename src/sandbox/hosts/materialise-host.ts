@@ -1,0 +1,81 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SandboxState, SimInstance } from '../state.js';
+import { hostMatches } from '../state.js';
+import { getAssetPath, shellQuote } from './host-assets.js';
+import { buildInitialContainer, containersDir, isHostMaterialised } from './tenant-container.js';
+import { TENANT_CONTAINER_NAME } from './tenant-user-data.js';
+
+/**
+ * Writes a simulated host's directory the first time something needs it (a script, the
+ * updater), so that seeding a thousand tenants costs no disk work. Layout (docs/sandbox.md):
+ *   etc/molecule/image-tag, etc/cron.d/molecule-auto-update, etc/molectl-sandbox/ (host API),
+ *   usr/local/bin/molecule-auto-update.sh, var/lib/cloud/instance/user-data.txt, var/log/,
+ *   var/lib/docker-sim/ (the docker shim's state), root/ (HOME), tmp/.
+ */
+
+const hostApiKeys = new WeakMap<SandboxState, Buffer>();
+
+/** The credential a host presents to the sandbox's host API; derived, so nothing per host is stored. */
+export function getHostApiToken(state: SandboxState, instanceId: string): string {
+  let key = hostApiKeys.get(state);
+  if (!key) {
+    key = randomBytes(32);
+    hostApiKeys.set(state, key);
+  }
+  return createHmac('sha256', key).update(instanceId).digest('base64url');
+}
+
+export function hostRootFor(state: SandboxState, instanceId: string): string {
+  return join(state.root, 'hosts', instanceId);
+}
+
+export function materialiseHost(state: SandboxState, instance: SimInstance): string {
+  const root = instance.hostRoot;
+  if (root === null) throw new Error(`instance ${instance.instanceId} has no simulated host`);
+  if (isHostMaterialised(instance)) return root;
+  for (const dir of ['etc/molecule', 'etc/cron.d', 'etc/molectl-sandbox', 'usr/local/bin', 'var/lib/cloud/instance', 'var/log', 'var/lib/molecule', 'root', 'tmp']) {
+    mkdirSync(join(root, dir), { recursive: true });
+  }
+  const containers = containersDir(root);
+  mkdirSync(containers, { recursive: true });
+  writeFileSync(join(root, 'etc', 'hostname'), `ip-${instance.privateIp.replace(/\./g, '-')}.us-east-2.compute.internal\n`);
+  writeFileSync(join(root, 'etc', 'molecule', 'image-tag'), 'latest\n');
+  writeFileSync(
+    join(root, 'etc', 'cron.d', 'molecule-auto-update'),
+    '*/5 * * * * root /usr/local/bin/molecule-auto-update.sh >> /var/log/molecule-auto-update.log 2>&1\n',
+  );
+  writeFileSync(join(root, 'var', 'lib', 'cloud', 'instance', 'user-data.txt'), instance.userData, { mode: 0o600 });
+  const updater = join(root, 'usr', 'local', 'bin', 'molecule-auto-update.sh');
+  copyFileSync(getAssetPath('host-files', 'molecule-auto-update.sh'), updater);
+  chmodSync(updater, 0o755);
+
+  const initial = buildInitialContainer(state, instance);
+  if (initial) {
+    writeFileSync(join(containers, `${TENANT_CONTAINER_NAME}.json`), `${JSON.stringify(initial)}\n`);
+    writeFileSync(join(containers, `${TENANT_CONTAINER_NAME}.id`), `${initial.Id}\n`);
+    writeFileSync(join(containers, `${TENANT_CONTAINER_NAME}.status`), `${initial.State.Status}\n`);
+    writeFileSync(join(containers, `${TENANT_CONTAINER_NAME}.ports`), '8080 3000\n');
+    writeFileSync(join(root, 'var', 'lib', 'docker-sim', 'images'), `${initial.Config.Image}\n`);
+  }
+  writeFileSync(
+    join(root, 'etc', 'molectl-sandbox', 'host-api.headers'),
+    `Authorization: Bearer ${getHostApiToken(state, instance.instanceId)}\nX-Sandbox-Instance: ${instance.instanceId}\n`,
+    { mode: 0o600 },
+  );
+  // Written last: its presence is what marks the host as materialised.
+  writeFileSync(
+    join(root, 'etc', 'molectl-sandbox', 'host-api.env'),
+    `SANDBOX_URL=${shellQuote(state.url)}\nHOST_INSTANCE_ID=${shellQuote(instance.instanceId)}\n`,
+  );
+  return root;
+}
+
+/** Brings the fault files the docker shim reads in line with the current fault config. */
+export function syncHostFaults(state: SandboxState, instance: SimInstance): void {
+  if (instance.hostRoot === null) return;
+  const flag = join(instance.hostRoot, 'var', 'lib', 'docker-sim', 'fail-start');
+  if (hostMatches(instance, state.faults.dockerFailHosts)) writeFileSync(flag, 'docker-fail fault\n');
+  else rmSync(flag, { force: true });
+}

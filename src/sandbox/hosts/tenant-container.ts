@@ -1,0 +1,128 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SandboxState, SimInstance } from '../state.js';
+import { parseUserDataEnv, parseUserDataImage, TENANT_CONTAINER_NAME } from './tenant-user-data.js';
+
+/**
+ * The tenant container as the host's docker shim stores it (docker-inspect shaped JSON under
+ * var/lib/docker-sim/containers/). Hosts are materialised lazily: until a host's directory
+ * exists, its container is the one its user-data started, derived here without touching disk.
+ * The JSON shape must match what the shim's `docker run` writes (src/sandbox/hosts/shims/docker).
+ */
+
+export const DEFAULT_PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export interface ContainerView {
+  name: string;
+  id: string;
+  running: boolean;
+  status: string;
+  image: string;
+  env: Record<string, string>;
+  /** The raw inspect object. */
+  inspect: DockerInspect;
+}
+
+export interface DockerInspect {
+  Id: string;
+  Name: string;
+  State: { Status: string; Running: boolean; [k: string]: unknown };
+  Config: { Env: string[]; Image: string; Labels: Record<string, string>; [k: string]: unknown };
+  [k: string]: unknown;
+}
+
+export function containersDir(hostRoot: string): string {
+  return join(hostRoot, 'var', 'lib', 'docker-sim', 'containers');
+}
+
+/** True once the host's directory has been written (see materialiseHost). */
+export function isHostMaterialised(instance: SimInstance): boolean {
+  return instance.hostRoot !== null && existsSync(join(instance.hostRoot, 'etc', 'molectl-sandbox', 'host-api.env'));
+}
+
+/**
+ * The tenant container of an instance: from disk once materialised, else the one user-data
+ * started (none when the org's provisioning failed: its image pull was denied).
+ */
+export function readTenantContainer(state: SandboxState, instance: SimInstance, name = TENANT_CONTAINER_NAME): ContainerView | null {
+  if (instance.hostRoot === null) return null;
+  let inspect: DockerInspect | null;
+  if (isHostMaterialised(instance)) {
+    const file = join(containersDir(instance.hostRoot), `${name}.json`);
+    inspect = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DockerInspect) : null;
+  } else {
+    inspect = name === TENANT_CONTAINER_NAME ? buildInitialContainer(state, instance) : null;
+  }
+  return inspect ? viewContainer(inspect) : null;
+}
+
+/** The container user-data's `docker run` created at boot, or null when the org failed to provision. */
+export function buildInitialContainer(state: SandboxState, instance: SimInstance): DockerInspect | null {
+  const slug = instance.tags.find((t) => t.Key === 'OrgSlug')?.Value;
+  const org = slug ? state.orgs.get(slug) : undefined;
+  if (org?.instanceStatus === 'failed') return null;
+  const image = parseUserDataImage(instance.userData);
+  const env = [DEFAULT_PATH_ENV, ...parseUserDataEnv(instance.userData).map(([k, v]) => `${k}=${v}`)];
+  const created = instance.launchTime.toISOString().replace('Z', '000000Z');
+  const id = createHash('sha256').update(`container:${instance.instanceId}`).digest('hex');
+  return {
+    Id: id,
+    Created: created,
+    Path: '/usr/local/bin/entrypoint.sh',
+    Args: ['serve'],
+    State: {
+      Status: 'running',
+      Running: true,
+      Paused: false,
+      Restarting: false,
+      OOMKilled: false,
+      Dead: false,
+      Pid: 4242,
+      ExitCode: 0,
+      Error: '',
+      StartedAt: created,
+      FinishedAt: '0001-01-01T00:00:00Z',
+    },
+    Image: `sha256:${createHash('sha256').update(image).digest('hex')}`,
+    Name: `/${TENANT_CONTAINER_NAME}`,
+    RestartCount: 0,
+    HostConfig: {
+      Binds: ['/var/lib/molecule:/data'],
+      NetworkMode: 'bridge',
+      PortBindings: {
+        '8080/tcp': [{ HostIp: '', HostPort: '8080' }],
+        '3000/tcp': [{ HostIp: '', HostPort: '3000' }],
+      },
+      RestartPolicy: { Name: 'unless-stopped', MaximumRetryCount: 0 },
+      AutoRemove: false,
+    },
+    Mounts: [{ Type: 'bind', Source: '/var/lib/molecule', Destination: '/data', Mode: '', RW: true, Propagation: 'rprivate' }],
+    Config: {
+      Hostname: id.slice(0, 12),
+      Env: env,
+      Cmd: null,
+      Image: image,
+      Labels: { 'com.moleculesai.role': 'tenant' },
+      ExposedPorts: { '8080/tcp': {}, '3000/tcp': {} },
+    },
+    NetworkSettings: { Networks: { bridge: {} } },
+  };
+}
+
+function viewContainer(inspect: DockerInspect): ContainerView {
+  const env: Record<string, string> = {};
+  for (const kv of inspect.Config.Env) {
+    const eq = kv.indexOf('=');
+    if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  return {
+    name: inspect.Name.replace(/^\//, ''),
+    id: inspect.Id,
+    running: inspect.State.Running,
+    status: inspect.State.Status,
+    image: inspect.Config.Image,
+    env,
+    inspect,
+  };
+}
