@@ -7,6 +7,10 @@ import { readEc2Filters, readQueryBool, readQueryInt, readQueryList, type QueryP
 
 /** EC2 (ec2Query protocol): the four actions molectl uses, in EC2's XML shapes. */
 export function handleEc2Action(state: SandboxState, requestId: string, action: string, params: QueryParams): AwsResponse {
+  // DryRun is how callers probe permissions; in the sandbox every caller is allowed.
+  if (readQueryBool(params, 'DryRun')) {
+    throw new AwsApiError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412);
+  }
   switch (action) {
     case 'DescribeInstances':
       return describeInstances(state, requestId, params);

@@ -37,7 +37,7 @@ export async function handleAwsRequest(state: SandboxState, hosts: HostRunner, r
   if (!scope) return null;
   const service = scope[1] ?? '';
   const protocol = PROTOCOL_OF[service] ?? 'json';
-  const requestId = generateUuid(state);
+  const requestId = generateUuid(state, 'requests');
   const params = protocol === 'json' ? null : parseQueryParams(req.body);
   const action = protocol === 'json' ? (headers['x-amz-target'] ?? '').split('.').pop() ?? '' : params?.get('Action') ?? '';
 

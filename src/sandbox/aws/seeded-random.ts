@@ -21,9 +21,9 @@ export function createSeededRandom(seed: number): RandomSource {
   };
 }
 
-export type RandomStream = 'throttle' | 'ids';
+export type RandomStream = 'throttle' | 'ids' | 'requests';
 
-const STREAM_SALT: Record<RandomStream, number> = { throttle: 0x9e3779b9, ids: 0x85ebca6b };
+const STREAM_SALT: Record<RandomStream, number> = { throttle: 0x9e3779b9, ids: 0x85ebca6b, requests: 0xc2b2ae35 };
 const streams = new WeakMap<SandboxState, Map<RandomStream, RandomSource>>();
 
 /** The per-state random stream; created lazily from `state.seed`. */
@@ -42,20 +42,20 @@ export function getStateRandom(state: SandboxState, stream: RandomStream): Rando
 }
 
 /** `length` characters drawn from `alphabet` using the state's id stream. */
-export function generateChars(state: SandboxState, alphabet: string, length: number): string {
-  const next = getStateRandom(state, 'ids');
+export function generateChars(state: SandboxState, alphabet: string, length: number, stream: RandomStream = 'ids'): string {
+  const next = getStateRandom(state, stream);
   let out = '';
   for (let i = 0; i < length; i++) out += alphabet[Math.floor(next() * alphabet.length)];
   return out;
 }
 
-export function generateHex(state: SandboxState, length: number): string {
-  return generateChars(state, '0123456789abcdef', length);
+export function generateHex(state: SandboxState, length: number, stream: RandomStream = 'ids'): string {
+  return generateChars(state, '0123456789abcdef', length, stream);
 }
 
 /** A v4-shaped UUID (SSM command ids, secret version ids, request ids). */
-export function generateUuid(state: SandboxState): string {
-  const h = generateHex(state, 32);
+export function generateUuid(state: SandboxState, stream: RandomStream = 'ids'): string {
+  const h = generateHex(state, 32, stream);
   const variant = '89ab'[parseInt(h[16] ?? '0', 16) % 4];
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

@@ -99,6 +99,14 @@ describe('EC2 GetConsoleOutput and DescribeInstanceAttribute', () => {
   });
 });
 
+describe('EC2 DryRun', () => {
+  it('answers DryRunOperation, as EC2 does for a caller with permission', async () => {
+    const instance = addInstance(server.state);
+    await expect(ec2.send(new TerminateInstancesCommand({ InstanceIds: [instance.instanceId], DryRun: true }))).rejects.toMatchObject({ name: 'DryRunOperation' });
+    expect(instance.state).toBe('running');
+  });
+});
+
 describe('EC2 TerminateInstances', () => {
   it('moves running → shutting-down → terminated after a short delay in fast mode', async () => {
     const instance = addInstance(server.state);
@@ -123,8 +131,10 @@ describe('STS GetCallerIdentity', () => {
 
 describe('request recording', () => {
   it('records each AWS request with service, action and status', () => {
-    const terminate = server.state.requests.find((r) => r.action === 'TerminateInstances');
-    expect(terminate).toMatchObject({ service: 'ec2', status: 200 });
+    const terminates = server.state.requests.filter((r) => r.action === 'TerminateInstances');
+    expect(terminates.map((r) => r.status)).toEqual([412, 200]);
+    const terminate = terminates[1];
+    expect(terminate?.service).toBe('ec2');
     expect(terminate?.body).toContain('InstanceId.1=');
     expect(server.state.requests.some((r) => r.service === 'ec2' && r.status === 400)).toBe(true);
   });

@@ -53,6 +53,13 @@ describe('throttling', () => {
     expect(throttled / made.length).toBeLessThan(0.45);
   });
 
+  it('lets EC2 retries get through RequestLimitExceeded at a 20% rate', async () => {
+    server.state.faults.awsThrottleRate = 0.2;
+    const ec2 = new EC2Client(clientConfig(5));
+    for (let n = 0; n < 10; n++) await expect(ec2.send(new DescribeInstancesCommand({}))).resolves.toBeDefined();
+    ec2.destroy();
+  });
+
   it('throttles the same requests for the same seed', async () => {
     const pattern = async (seed: number): Promise<number[]> => {
       const state = createTestState({ seed });

@@ -7,6 +7,7 @@ import {
   paginateDescribeInstanceInformation,
   SendCommandCommand,
   SSMClient,
+  waitUntilCommandExecuted,
 } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SimInstance } from '../../../src/sandbox/state.js';
@@ -30,6 +31,7 @@ beforeEach(() => {
   server.hosts.maxRunning = 0;
   server.hosts.started = [];
   server.state.faults.offlineHosts = [];
+  delete server.state.faults.flags['ssmOfflineOutcome'];
 });
 
 function addHosts(n: number, tags: { Key: string; Value: string }[] = []): SimInstance[] {
@@ -121,6 +123,29 @@ describe('SendCommand execution', () => {
     expect(server.hosts.started).not.toContain(offline!.instanceId);
     const ok = await ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: online!.instanceId }));
     expect(ok.Status).toBe('Success');
+  });
+
+  it('reports DeliveryTimedOut for an offline host when the fault asks for it (TimeoutSeconds scaled in fast mode)', async () => {
+    const [offline] = addHosts(1);
+    server.state.faults.offlineHosts = [offline!.instanceId];
+    server.state.faults.flags['ssmOfflineOutcome'] = 'DeliveryTimedOut';
+    const commandId = await send([offline!.instanceId], { TimeoutSeconds: 30 });
+    const command = await waitForCommand(commandId);
+    expect(command).toMatchObject({ Status: 'TimedOut', StatusDetails: 'DeliveryTimedOut', ErrorCount: 0 });
+    const inv = await ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: offline!.instanceId }));
+    expect(inv).toMatchObject({ Status: 'TimedOut', StatusDetails: 'DeliveryTimedOut' });
+  });
+
+  it('works with the SDK’s own waitUntilCommandExecuted (which retries InvocationDoesNotExist)', async () => {
+    const [host] = addHosts(1);
+    const commandId = await send([host!.instanceId]);
+    const result = await waitUntilCommandExecuted({ client: ssm, maxWaitTime: 10, minDelay: 1, maxDelay: 1 }, { CommandId: commandId, InstanceId: host!.instanceId });
+    expect(result.state).toBe('SUCCESS');
+    server.hosts.behaviour = async () => ({ exitCode: 2, stdout: '', stderr: '' });
+    const failing = await send([host!.instanceId]);
+    await expect(
+      waitUntilCommandExecuted({ client: ssm, maxWaitTime: 10, minDelay: 1, maxDelay: 1 }, { CommandId: failing, InstanceId: host!.instanceId }),
+    ).rejects.toThrow(/FAILURE/);
   });
 
   it('cancels pending and running invocations', async () => {
