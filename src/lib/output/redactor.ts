@@ -48,6 +48,22 @@ const SHAPE_RULES: ShapeRule[] = [
     replace: (_m, word: string, space: string) => `${word}${space}${mark('bearer')}`,
   },
   {
+    kind: 'base64',
+    // A base64 blob (one run, or lines wrapped at 60+ columns as `base64` and PEM tools wrap)
+    // whose decoded text carries a known shape: set -x traces echo user-data and env files this
+    // way. The whole blob is replaced: any piece of it would decode to part of the secret.
+    pattern: /(?<![A-Za-z0-9+/])(?:(?:[A-Za-z0-9+/]{60,}\r?\n)+[A-Za-z0-9+/]*={0,2}|[A-Za-z0-9+/]{32,}={0,2})(?![A-Za-z0-9+/])/g,
+    replace: (match) => (decodedHoldsShape(match) ? mark('base64') : match),
+  },
+  {
+    kind: 'named-secret',
+    // A quoted value with spaces (`PASSWORD='correct horse'`): the unquoted rule below would
+    // stop at the first space and leave the rest of the value in the output.
+    pattern: new RegExp(String.raw`(\b${SECRET_NAME})(["']?\s*=\s*|:\s+|["']\s*:\s*)(["'])([^"'\r\n]*\s[^"'\r\n]*)\3`, 'gi'),
+    replace: (match, name: string, sep: string, quote: string, value: string) =>
+      isReferenceName(name) || value.trimStart().startsWith('$') ? match : `${name}${sep}${quote}${mark('named-secret')}${quote}`,
+  },
+  {
     kind: 'named-secret',
     // NAME=value, NAME: value, "name": "value", --name=value. The name is kept.
     // A colon only counts as an assignment when followed by a space or inside quotes
@@ -69,6 +85,30 @@ const SHAPE_RULES: ShapeRule[] = [
     replace: (match, digestPrefix: string | undefined) => (digestPrefix ? match : mark('hex64')),
   },
 ];
+
+/**
+ * True when a base64 run decodes to mostly printable text that one of the other shape rules
+ * would redact. Binary data (hex ids, hashes, random runs of letters) decodes to unprintable
+ * bytes and is left alone, which keeps ordinary text and digests intact.
+ */
+function decodedHoldsShape(run: string): boolean {
+  const decoded = Buffer.from(run.replace(/\s+/g, ''), 'base64').toString('latin1');
+  if (decoded.length < 16) return false;
+  const printable = decoded.replace(/[^\x20-\x7e\t\r\n]/g, '').length;
+  if (printable < decoded.length * 0.9) return false;
+  return SHAPE_RULES.some((rule) => {
+    if (rule.kind === 'base64') return false;
+    rule.pattern.lastIndex = 0;
+    let changed = false;
+    decoded.replace(rule.pattern, (match: string, ...rest: unknown[]) => {
+      const groups = rest.slice(0, -2) as string[];
+      if (!rule.replace || rule.replace(match, ...groups) !== match) changed = true;
+      return match;
+    });
+    rule.pattern.lastIndex = 0;
+    return changed;
+  });
+}
 
 /** Values after a secret-looking name that are clearly not secrets (booleans, numbers, placeholders). */
 function isHarmlessValue(value: string): boolean {
@@ -98,6 +138,7 @@ export class Redactor {
   private literalPattern: RegExp | null = null;
   private dirty = false;
   private total = 0;
+  private shapesEnabled = true;
 
   /**
    * Registers a secret: from now on its raw, URL-encoded and base64 forms (at each of the three
@@ -139,6 +180,15 @@ export class Redactor {
     return found;
   }
 
+  /**
+   * For `--no-redact` (console, logs), after the user was warned and confirmed: token shapes stop
+   * being replaced for the rest of the run. Registered values stay redacted: the flag is for
+   * reading what a machine printed, not for printing the credentials molectl itself holds.
+   */
+  disableShapeRules(): void {
+    this.shapesEnabled = false;
+  }
+
   /** Redacts and returns just the text; the form every output path uses. */
   redact(text: string): string {
     return this.redactDetailed(text).text;
@@ -153,7 +203,10 @@ export class Redactor {
     const direct = this.apply(text);
     if (text.includes('\u001b')) {
       const plain = this.apply(stripAnsi(text));
-      if (plain.count > direct.count) return this.count(plain);
+      // Counting is not enough: `TOKEN=<ESC>[1mab<ESC>[0mcd` redacts once either way, but with
+      // the escapes in place only the first fragment goes. Whenever the two disagree on what is
+      // left, an escape was hiding part of a secret.
+      if (plain.count > direct.count || (plain.count > 0 && stripAnsi(direct.text) !== plain.text)) return this.count(plain);
     }
     return this.count(direct);
   }
@@ -179,7 +232,7 @@ export class Redactor {
         return mark(kind);
       });
     }
-    for (const rule of SHAPE_RULES) {
+    for (const rule of this.shapesEnabled ? SHAPE_RULES : []) {
       rule.pattern.lastIndex = 0;
       text = text.replace(rule.pattern, (match: string, ...rest: unknown[]) => {
         const groups = rest.slice(0, -2) as string[];
