@@ -1,0 +1,270 @@
+import type { Clock } from '../cli/clock.js';
+import { ExitCode, MolectlError, isMolectlError } from '../errors.js';
+import { redactDeep } from '../output/output.js';
+import type { Redactor } from '../output/redactor.js';
+import { writeFileAtomic } from '../output/write-file.js';
+import { checkOwnerLiveness, describeCurrentProcess } from './process-owner.js';
+import {
+  FINISHED_TARGET_STATES,
+  SETTLED_TARGET_STATES,
+  TARGET_STATES,
+  type RunEnvironment,
+  type RunErrorRecord,
+  type RunEvent,
+  type RunLedgerDocument,
+  type RunStatus,
+  type ScalarOrList,
+  type TargetRecord,
+  type TargetState,
+} from './run-ledger-schema.js';
+
+/**
+ * One run's ledger, in memory and on disk. Every change is written at once (atomically: temp +
+ * fsync + rename), so a SIGKILL at any moment leaves the last complete state on disk.
+ *
+ * Invariants:
+ *  - every string that enters is redacted first, and the whole document is redacted again on
+ *    every write: a secret a caller slips into an error message never reaches the file;
+ *  - writes never interleave and never lose an update: at most one write is in flight and at
+ *    most one is queued behind it; the queued one snapshots the document when it starts, so it
+ *    carries every change made before then (many targets finishing at once cost two writes).
+ */
+
+export interface LedgerIo {
+  path: string;
+  clock: Clock;
+  redactor: Redactor;
+}
+
+export interface TargetPatch {
+  state?: TargetState;
+  outcome?: string;
+  /** Merged into the target's remote ids (SSM command id, secret version id). */
+  remoteIds?: Record<string, string>;
+  /** Merged into the target's details (fingerprints, exit code, health). Never secret values. */
+  detail?: Record<string, ScalarOrList>;
+  /** An Error, MolectlError or message; null clears a previous error. */
+  error?: unknown;
+}
+
+/** Keeps a ledger bounded however long the run: the oldest events go first. */
+export const MAX_EVENTS = 500;
+const MAX_MESSAGE_LENGTH = 2000;
+
+export class RunLedger {
+  private inFlight: Promise<void> | null = null;
+  private queued: Promise<void> | null = null;
+
+  constructor(
+    private readonly doc: RunLedgerDocument,
+    private readonly io: LedgerIo,
+  ) {}
+
+  get id(): string {
+    return this.doc.id;
+  }
+
+  get path(): string {
+    return this.io.path;
+  }
+
+  get status(): RunStatus {
+    return this.doc.status;
+  }
+
+  /** The ledger as it stands. Read-only: change it through the methods, which also persist. */
+  get document(): Readonly<RunLedgerDocument> {
+    return this.doc;
+  }
+
+  target(key: string): Readonly<TargetRecord> | undefined {
+    return this.doc.targets[key];
+  }
+
+  /** Keys of targets a resume still has to do: everything not succeeded or skipped. */
+  unfinishedTargets(): string[] {
+    return Object.values(this.doc.targets)
+      .filter((t) => !FINISHED_TARGET_STATES.has(t.state))
+      .map((t) => t.key);
+  }
+
+  countTargets(): Record<TargetState, number> & { total: number; settled: number } {
+    const counts = Object.fromEntries(TARGET_STATES.map((s) => [s, 0])) as Record<TargetState, number>;
+    let settled = 0;
+    for (const t of Object.values(this.doc.targets)) {
+      counts[t.state] += 1;
+      if (SETTLED_TARGET_STATES.has(t.state)) settled += 1;
+    }
+    return { ...counts, total: Object.keys(this.doc.targets).length, settled };
+  }
+
+  /** Adds targets as pending; targets already known are left as they are (resume-safe). */
+  addTargets(keys: Iterable<string>): Promise<void> {
+    const now = this.now();
+    for (const key of keys) {
+      this.doc.targets[key] ??= { key, state: 'pending', remoteIds: {}, detail: {}, attempts: 0, updatedAt: now };
+    }
+    return this.touch(now);
+  }
+
+  /**
+   * Changes one target and persists. Entering in-progress counts an attempt and clears the
+   * previous attempt's error and finish time; entering a settled state stamps finishedAt.
+   */
+  updateTarget(key: string, patch: TargetPatch): Promise<void> {
+    const now = this.now();
+    const target = (this.doc.targets[key] ??= { key, state: 'pending', remoteIds: {}, detail: {}, attempts: 0, updatedAt: now });
+    if (patch.state !== undefined && patch.state !== target.state) {
+      if (patch.state === 'in-progress') {
+        target.attempts += 1;
+        target.startedAt = now;
+        delete target.finishedAt;
+        delete target.error;
+      }
+      if (SETTLED_TARGET_STATES.has(patch.state)) target.finishedAt = now;
+      if (patch.state === 'pending') delete target.finishedAt;
+      target.state = patch.state;
+    }
+    if (patch.outcome !== undefined) target.outcome = this.clean(patch.outcome);
+    if (patch.remoteIds) for (const [k, v] of Object.entries(patch.remoteIds)) target.remoteIds[k] = this.clean(v);
+    if (patch.detail) for (const [k, v] of Object.entries(patch.detail)) target.detail[k] = this.cleanValue(v);
+    if (patch.error === null) delete target.error;
+    else if (patch.error !== undefined) target.error = this.toErrorRecord(patch.error);
+    target.updatedAt = now;
+    return this.touch(now);
+  }
+
+  /** Appends to the run's story (bounded to MAX_EVENTS, oldest dropped and counted). */
+  recordEvent(message: string, options: { level?: RunEvent['level']; target?: string } = {}): Promise<void> {
+    const now = this.now();
+    const event: RunEvent = { at: now, level: options.level ?? 'info', message: this.clean(message) };
+    if (options.target !== undefined) event.target = options.target;
+    this.doc.events.push(event);
+    const excess = this.doc.events.length - MAX_EVENTS;
+    if (excess > 0) {
+      this.doc.events.splice(0, excess);
+      this.doc.eventsDropped += excess;
+    }
+    return this.touch(now);
+  }
+
+  /** A terminal status stamps finishedAt; `running` clears it. */
+  setStatus(status: RunStatus, options: { error?: unknown } = {}): Promise<void> {
+    const now = this.now();
+    this.doc.status = status;
+    if (status === 'running') delete this.doc.finishedAt;
+    else this.doc.finishedAt = now;
+    if (options.error === null) delete this.doc.error;
+    else if (options.error !== undefined) this.doc.error = this.toErrorRecord(options.error);
+    return this.touch(now);
+  }
+
+  /** Records the run's inputs by name. Secret inputs as names or fingerprints, never values. */
+  setInputs(values: Record<string, ScalarOrList>): Promise<void> {
+    for (const [k, v] of Object.entries(values)) this.doc.inputs[k] = this.cleanValue(v);
+    return this.touch(this.now());
+  }
+
+  /** Records what the run pinned (secret id + version id, fingerprint): names and ids only. */
+  setPinned(values: Record<string, ScalarOrList>): Promise<void> {
+    for (const [k, v] of Object.entries(values)) this.doc.pinned[k] = this.cleanValue(v);
+    return this.touch(this.now());
+  }
+
+  /** Fills in what becomes known after the start (AWS account once STS answered). */
+  setEnvironment(patch: Partial<RunEnvironment>): Promise<void> {
+    for (const [k, v] of Object.entries(patch)) if (typeof v === 'string') this.doc.environment[k] = this.clean(v);
+    return this.touch(this.now());
+  }
+
+  /**
+   * Makes this process the owner, to resume the run. Refuses while the recorded owner may still
+   * be working on it: alive on this host, or on another host (unknowable) unless `force`.
+   */
+  claim(options: { force?: boolean } = {}): Promise<void> {
+    const me = describeCurrentProcess();
+    const owner = this.doc.owner;
+    const isMe = owner.pid === me.pid && owner.hostname === me.hostname;
+    if (this.doc.status === 'running' && !isMe) {
+      const liveness = checkOwnerLiveness(owner, me.hostname);
+      if (liveness === 'alive') {
+        throw new MolectlError(`run ${this.id} is still running (pid ${owner.pid} on ${owner.hostname}, since ${owner.since})`, {
+          code: ExitCode.failed,
+          hint: 'wait for it to finish, or stop that process; then resume',
+        });
+      }
+      if (liveness === 'unknown' && !options.force) {
+        throw new MolectlError(`run ${this.id} is marked running by pid ${owner.pid} on another host (${owner.hostname}); molectl cannot tell from here whether it is alive`, {
+          code: ExitCode.failed,
+          hint: `check on ${owner.hostname}; if that process is gone, resume with --force`,
+        });
+      }
+    }
+    const previous = `${this.doc.status}, owner ${owner.user}@${owner.hostname} pid ${owner.pid}`;
+    const now = this.now();
+    this.doc.owner = { ...me, since: now };
+    this.doc.status = 'running';
+    delete this.doc.finishedAt;
+    return this.recordEvent(`resumed by ${me.user}@${me.hostname} pid ${me.pid} (was ${previous})`);
+  }
+
+  /**
+   * Persists the current state. Concurrent calls coalesce (see the class comment); the promise
+   * resolves once a write that includes every change made before the call is on disk.
+   */
+  save(): Promise<void> {
+    if (this.queued) return this.queued;
+    if (!this.inFlight) return this.startWrite();
+    const previous = this.inFlight.catch(() => undefined);
+    const queued = previous.then(() => {
+      this.queued = null;
+      return this.startWrite();
+    });
+    this.queued = queued;
+    return queued;
+  }
+
+  /** The exact text written to disk: the document redacted again, as defence in depth. */
+  serialize(): string {
+    return `${JSON.stringify(redactDeep(this.doc, this.io.redactor), null, 2)}\n`;
+  }
+
+  private startWrite(): Promise<void> {
+    const text = this.serialize();
+    const write: Promise<void> = writeFileAtomic(this.io.path, text, { mode: 0o600 }).finally(() => {
+      if (this.inFlight === write) this.inFlight = null;
+    });
+    this.inFlight = write;
+    return write;
+  }
+
+  private touch(now: string): Promise<void> {
+    this.doc.updatedAt = now;
+    return this.save();
+  }
+
+  private now(): string {
+    return this.io.clock.now().toISOString();
+  }
+
+  private clean(text: string): string {
+    const redacted = this.io.redactor.redact(text);
+    return redacted.length > MAX_MESSAGE_LENGTH ? `${redacted.slice(0, MAX_MESSAGE_LENGTH)}… (truncated)` : redacted;
+  }
+
+  private cleanValue(value: ScalarOrList): ScalarOrList {
+    if (typeof value === 'string') return this.clean(value);
+    if (Array.isArray(value)) return value.map((v) => this.clean(v));
+    return value;
+  }
+
+  private toErrorRecord(error: unknown): RunErrorRecord {
+    if (isMolectlError(error)) {
+      const record: RunErrorRecord = { message: this.clean(error.message), code: error.code };
+      if (error.hint) record.hint = this.clean(error.hint);
+      return record;
+    }
+    if (error instanceof Error) return { message: this.clean(error.message) };
+    return { message: this.clean(String(error)) };
+  }
+}
