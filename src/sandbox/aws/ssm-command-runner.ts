@@ -73,7 +73,7 @@ export function startCommand(state: SandboxState, hosts: HostRunner, input: Send
   state.commands.set(command.commandId, command);
   const runtime: CommandRuntime = { abort: new AbortController(), cancelled: false, executionTimeoutSeconds: input.executionTimeoutSeconds };
   runtimes.set(command, runtime);
-  void dispatchCommand(state, hosts, command, runtime);
+  dispatchCommand(state, hosts, command, runtime).catch(() => failOpenInvocations(command));
   return command;
 }
 
@@ -91,6 +91,17 @@ export function cancelCommand(state: SandboxState, commandId: string, instanceId
   if (runtime && instanceIds.length === 0) {
     runtime.cancelled = true;
     runtime.abort.abort();
+  }
+  command.status = aggregateCommandStatus(command);
+}
+
+/** Last resort if the dispatcher itself breaks: nothing may stay InProgress forever. */
+function failOpenInvocations(command: SimCommand): void {
+  for (const inv of command.invocations) {
+    if (isTerminalStatus(inv.status)) continue;
+    inv.status = 'Failed';
+    inv.stderr = 'sandbox: the simulated SSM dispatcher failed\n';
+    inv.finishedAt = new Date();
   }
   command.status = aggregateCommandStatus(command);
 }

@@ -213,6 +213,29 @@ describe('SendCommand execution', () => {
   });
 });
 
+describe('fleet scale', () => {
+  it('fans a tag-targeted command out to 200 hosts at MaxConcurrency 50 and lists every invocation', async () => {
+    const fleet = addHosts(200, [{ Key: 'Fleet', Value: 'scale-test' }]);
+    server.hosts.behaviour = () => sleep(20).then(() => ({ exitCode: 0, stdout: 'done\n', stderr: '' }));
+    const started = Date.now();
+    const out = await ssm.send(
+      new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', Targets: [{ Key: 'tag:Fleet', Values: ['scale-test'] }], MaxConcurrency: '50', Parameters: { commands: ['true'] } }),
+    );
+    const command = await waitForCommand(out.Command?.CommandId ?? '');
+    expect(command).toMatchObject({ Status: 'Success', TargetCount: 200, CompletedCount: 200 });
+    expect(server.hosts.maxRunning).toBe(50);
+    expect(Date.now() - started).toBeLessThan(3000);
+    const ids: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await ssm.send(new ListCommandInvocationsCommand({ CommandId: out.Command?.CommandId, NextToken: token }));
+      ids.push(...(page.CommandInvocations ?? []).map((i) => i.InstanceId ?? ''));
+      token = page.NextToken;
+    } while (token);
+    expect(ids.sort()).toEqual(fleet.map((h) => h.instanceId).sort());
+  });
+});
+
 describe('output caps and listings', () => {
   it('caps stdout at 24,000 and stderr at 8,000 characters, and plugin Output at 2,500', async () => {
     const [host] = addHosts(1);
