@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../src/lib/errors.js';
+import { parseFaultSpec, resolveFaults } from '../../src/sandbox/faults-spec.js';
+import { defaultFaults } from '../../src/sandbox/state.js';
+
+describe('parseFaultSpec', () => {
+  it('parses the full example spec', () => {
+    const faults = parseFaultSpec(
+      'throttle=0.2,latency=20ms,cp5xx=0.1,offline=acme|beta,docker-fail=gamma,slow=delta:2s,host-work=2s,provision-fail=x,cascade-fail=y:terminate-tenant,leak=z,flag=instanceLeaksToken',
+    );
+    expect(faults).toEqual({
+      awsThrottleRate: 0.2,
+      awsLatencyMs: 20,
+      cpErrorRate: 0.1,
+      offlineHosts: ['acme', 'beta'],
+      dockerFailHosts: ['gamma'],
+      slowHosts: { delta: 2000 },
+      hostWorkMs: 2000,
+      provisionFail: ['x'],
+      cascadeFailAfterStep: { y: 'terminate-tenant' },
+      leakOnDelete: ['z'],
+      flags: { instanceLeaksToken: true },
+    });
+  });
+
+  it.each([
+    ['', defaultFaults()],
+    ['latency=1.5s', { ...defaultFaults(), awsLatencyMs: 1500 }],
+    ['latency=250', { ...defaultFaults(), awsLatencyMs: 250 }],
+    ['host-work=1m', { ...defaultFaults(), hostWorkMs: 60_000 }],
+    ['slow=a:1s|i-0abc:500ms', { ...defaultFaults(), slowHosts: { a: 1000, 'i-0abc': 500 } }],
+    ['offline=a, offline=b', { ...defaultFaults(), offlineHosts: ['a', 'b'] }],
+    ['flag=hostSecretsDenied:acme,flag=n:3|off:false', { ...defaultFaults(), flags: { hostSecretsDenied: 'acme', n: 3, off: false } }],
+  ])('parses %j', (spec, expected) => {
+    expect(parseFaultSpec(spec)).toEqual(expected);
+  });
+
+  it.each([
+    ['throttle=2', 'expected a fraction between 0 and 1'],
+    ['throttle=abc', 'expected a fraction between 0 and 1'],
+    ['latency=fast', 'expected a duration'],
+    ['offline', 'expected key=value'],
+    ['offline=', 'the value is empty'],
+    ['offline=a||b', 'empty name'],
+    ['slow=delta', 'expected name:value'],
+    ['cascade-fail=y:explode', 'unknown cascade step "explode"'],
+    ['teleport=1', 'unknown fault "teleport"'],
+  ])('rejects %j with a usage error naming the item', (spec, reason) => {
+    let error: unknown;
+    try {
+      parseFaultSpec(spec);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UsageError);
+    const e = error as UsageError;
+    expect(e.code).toBe(2);
+    expect(e.message).toContain(`"${spec}"`);
+    expect(e.message).toContain(reason);
+    expect(e.hint).toContain('cascade-fail=<slug>:<step>');
+  });
+
+  it('fills a partial config with defaults', () => {
+    expect(resolveFaults({ leakOnDelete: ['acme'] })).toEqual({ ...defaultFaults(), leakOnDelete: ['acme'] });
+    expect(resolveFaults(undefined)).toEqual(defaultFaults());
+  });
+});
