@@ -1,0 +1,121 @@
+import type { Clock } from '../cli/clock.js';
+import type { OrgRow } from '../cp/cp-schemas.js';
+import { ExitCode, InterruptedError, isMolectlError } from '../errors.js';
+import { formatDuration } from '../output/table.js';
+import { lookupOrg, type OrgLookupCp } from './lookup-org.js';
+import type { HealthProbe } from './probe-tenant-health.js';
+
+export type WaitPhase = 'provisioning' | 'health';
+
+export interface WaitProgress {
+  phase: WaitPhase;
+  /** The CP's instance_status, or `not listed yet`. */
+  instanceStatus: string;
+  /** The last health probe's detail, in the health phase. */
+  health?: string;
+  elapsedMs: number;
+}
+
+export type WaitOutcome =
+  | { kind: 'ready'; instanceStatus: string; healthChecked: boolean; elapsedMs: number; row: OrgRow | null }
+  | { kind: 'failed'; instanceStatus: string; elapsedMs: number; row: OrgRow | null }
+  | { kind: 'timeout'; phase: WaitPhase; instanceStatus: string; health?: string; elapsedMs: number };
+
+export interface WaitDeps {
+  cp: OrgLookupCp;
+  clock: Clock;
+  signal: AbortSignal;
+  probeHealth: () => Promise<HealthProbe>;
+}
+
+export interface WaitOptions {
+  slug: string;
+  /** Counted from startedAt, across both phases. */
+  timeoutMs: number;
+  startedAt: Date;
+  checkHealth: boolean;
+  onProgress?: (progress: WaitProgress) => void;
+  /** First poll gap; it grows by half each poll up to maxPollMs. */
+  firstPollMs?: number;
+  maxPollMs?: number;
+}
+
+/** Transient CP trouble is waited through; this many failed polls in a row end the wait. */
+const MAX_CONSECUTIVE_POLL_FAILURES = 5;
+
+/**
+ * Waits for a new org: instance_status `running` (12 to 20 minutes in production), then the
+ * tenant's public /health (up to 15 more). Read-only by construction: nothing in here can
+ * change the org, so stopping (Ctrl-C, timeout) always leaves it provisioning on the CP.
+ */
+export async function waitForOrg(deps: WaitDeps, options: WaitOptions): Promise<WaitOutcome> {
+  const start = options.startedAt.getTime();
+  const elapsed = (): number => deps.clock.now().getTime() - start;
+  const firstPoll = options.firstPollMs ?? 500;
+  const maxPoll = options.maxPollMs ?? 10_000;
+  let pollMs = firstPoll;
+  let failures = 0;
+  let phase: WaitPhase = 'provisioning';
+  let instanceStatus = 'not listed yet';
+  let row: OrgRow | null = null;
+  let health: string | undefined;
+
+  try {
+    for (;;) {
+      try {
+        if (phase === 'provisioning') {
+          const read = await readStatus(deps.cp, options.slug);
+          instanceStatus = read.status;
+          row = read.row;
+          if (instanceStatus === 'failed') return { kind: 'failed', instanceStatus, elapsedMs: elapsed(), row };
+          if (instanceStatus === 'running') {
+            if (!options.checkHealth) return { kind: 'ready', instanceStatus, healthChecked: false, elapsedMs: elapsed(), row };
+            phase = 'health';
+            pollMs = firstPoll;
+          }
+        }
+        if (phase === 'health') {
+          const probe = await deps.probeHealth();
+          health = probe.detail;
+          if (probe.healthy) return { kind: 'ready', instanceStatus, healthChecked: true, elapsedMs: elapsed(), row };
+        }
+        failures = 0;
+      } catch (error) {
+        if (deps.signal.aborted || !isTransient(error) || ++failures >= MAX_CONSECUTIVE_POLL_FAILURES) throw error;
+      }
+      options.onProgress?.({ phase, instanceStatus, ...(health === undefined ? {} : { health }), elapsedMs: elapsed() });
+      const remaining = options.timeoutMs - elapsed();
+      if (remaining <= 0) return { kind: 'timeout', phase, instanceStatus, ...(health === undefined ? {} : { health }), elapsedMs: elapsed() };
+      await deps.clock.sleep(Math.min(pollMs, remaining), deps.signal);
+      pollMs = Math.min(maxPoll, Math.round(pollMs * 1.5));
+    }
+  } catch (error) {
+    if (deps.signal.aborted) throw createStillProvisioningInterrupt(options.slug, elapsed());
+    throw error;
+  }
+}
+
+/** Ctrl-C while waiting: the org is left alone and keeps provisioning. Exit 130. */
+export function createStillProvisioningInterrupt(slug: string, elapsedMs: number): InterruptedError {
+  return new InterruptedError(
+    `stopped waiting for org "${slug}" after ${formatDuration(elapsedMs)}; nothing was deleted: the org keeps provisioning on the CP`,
+    checkProvisioningHint(slug),
+  );
+}
+
+export function checkProvisioningHint(slug: string): string {
+  return `check it with \`molectl org show ${slug}\` (or \`molectl org list --prefix ${slug}\`); if it ends up failed, \`molectl console ${slug}\` shows why`;
+}
+
+async function readStatus(cp: OrgLookupCp, slug: string): Promise<{ status: string; row: OrgRow | null }> {
+  const lookup = await lookupOrg(cp, slug);
+  if (!lookup.found) return { status: 'not listed yet', row: null };
+  if (lookup.row) return { status: lookup.row.instance_status, row: lookup.row };
+  // Beyond the listed page: the edge route carries a status too.
+  return { status: (await cp.getOrgInstance(slug)).instance.status, row: null };
+}
+
+/** A failed poll worth retrying: a CP 5xx or an unreachable network, not a rejected token. */
+function isTransient(error: unknown): boolean {
+  return isMolectlError(error) && error.code === ExitCode.failed;
+}
