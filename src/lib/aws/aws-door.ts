@@ -2,10 +2,31 @@ import type { EnvVars } from '../config/env.js';
 import type { ResolvedConfig } from '../config/load-config.js';
 import type { Output } from '../output/output.js';
 import type { Redactor } from '../output/redactor.js';
+import { AwsClients, type AwsServiceName } from './aws-clients.js';
+import type { AwsCallScope, AwsInvoker, InvokeOptions } from './aws-invoker.js';
+import type {
+  AwsApi,
+  CallerIdentity,
+  ConsoleOutput,
+  InstanceQuery,
+  InstanceSummary,
+  InvocationOutput,
+  InvocationSummary,
+  ManagedInstance,
+  SecretDescription,
+  SecretValue,
+  SendShellCommandInput,
+} from './aws-types.js';
+import { getConsoleOutput, getUserData, listInstances } from './ec2-calls.js';
+import { deleteParameter, getParameter, putParameter } from './parameter-calls.js';
+import { createSecret, describeSecret, getSecretValue, listSecrets, putSecretValue, updateSecretVersionStage } from './secrets-calls.js';
+import { cancelCommand, describeManagedInstances, getInvocationOutput, listInvocations, sampleManagedInstances, sendShellCommand } from './ssm-calls.js';
+import { awsErrorName, translateAwsError } from './translate-aws-error.js';
 
 /**
- * The one door to AWS. SKELETON: the AWS door engineer replaces this with the real thing
- * (lazy SDK clients, region resolution, capped retries, error translation, molectl-shaped calls).
+ * The one door to AWS (docs/architecture.md). Constructing it is free: no SDK module is loaded
+ * and no credential is read until the first call. Every call goes through `invoke`, which
+ * creates the client, passes Ctrl-C's abort signal, and translates failures into MolectlErrors.
  */
 export interface AwsDoorOptions {
   config: ResolvedConfig;
@@ -13,8 +34,148 @@ export interface AwsDoorOptions {
   redactor: Redactor;
   signal: AbortSignal;
   out: Output;
+  /** Total attempts per call (first included); SDK standard retry mode backs off between them. */
+  maxAttempts?: number;
 }
 
-export class AwsDoor {
-  constructor(readonly options: AwsDoorOptions) {}
+export const DEFAULT_MAX_ATTEMPTS = 5;
+
+export class AwsDoor implements AwsApi, AwsInvoker {
+  readonly redactor: Redactor;
+  private readonly clients: AwsClients;
+  private readonly profile: string | null;
+  private readonly endpoint: string | null;
+
+  constructor(readonly options: AwsDoorOptions) {
+    const { config, env, redactor } = options;
+    this.redactor = redactor;
+    // The secret key and session token are registered the moment molectl holds them.
+    redactor.register(env.AWS_SECRET_ACCESS_KEY, 'aws-secret-access-key');
+    redactor.register(env.AWS_SESSION_TOKEN, 'aws-session-token');
+    this.profile = config.profile?.value ?? null;
+    this.endpoint = env.AWS_ENDPOINT_URL || null;
+    const credentials =
+      env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+        ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) }
+        : null;
+    this.clients = new AwsClients({
+      region: config.region?.value ?? null,
+      profile: this.profile,
+      endpoint: this.endpoint,
+      credentials,
+      maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    });
+  }
+
+  async invoke<S extends AwsServiceName, T>(service: S, action: string, fn: (scope: AwsCallScope<S>) => Promise<T>, options: InvokeOptions<T> = {}): Promise<T> {
+    const { signal, out } = this.options;
+    signal.throwIfAborted();
+    let region: string | null = null;
+    const started = Date.now();
+    try {
+      region = await this.clients.region();
+      const { client, sdk } = await this.clients.get(service);
+      out.debug(`aws ${service}:${action}${options.target ? ` (${options.target})` : ''} in ${region}`);
+      const result = await fn({ client, sdk, sendOptions: { abortSignal: signal } });
+      out.debug(`aws ${service}:${action} answered in ${Date.now() - started} ms`);
+      return result;
+    } catch (error) {
+      // Ctrl-C: the command ends with exit 130, not with an AWS error.
+      if (signal.aborted) throw signal.reason;
+      const name = awsErrorName(error);
+      const expected = name ? options.expected?.[name] : undefined;
+      if (expected) return expected();
+      out.debug(`aws ${service}:${action} failed after ${Date.now() - started} ms: ${name ?? 'error'}`);
+      throw translateAwsError(error, { service, action, target: options.target, region, profile: this.profile, endpoint: this.endpoint });
+    }
+  }
+
+  /** The region calls go to; ConfigError (exit 3) when nothing resolves it. */
+  resolvedRegion(): Promise<string> {
+    return this.clients.region();
+  }
+
+  async callerIdentity(): Promise<CallerIdentity> {
+    return this.invoke('sts', 'GetCallerIdentity', async ({ client, sdk, sendOptions }) => {
+      const answer = await client.send(new sdk.GetCallerIdentityCommand({}), sendOptions);
+      return { account: answer.Account ?? '', arn: answer.Arn ?? '', userId: answer.UserId ?? '', region: await this.clients.region() };
+    });
+  }
+
+  /** Closes idle sockets; commands need not call it (the process ends), long-lived hosts should. */
+  async destroy(): Promise<void> {
+    await this.clients.destroy();
+  }
+
+  listInstances(query: InstanceQuery): Promise<InstanceSummary[]> {
+    return listInstances(this, query);
+  }
+
+  getConsoleOutput(instanceId: string, options?: { latest?: boolean }): Promise<ConsoleOutput> {
+    return getConsoleOutput(this, instanceId, options);
+  }
+
+  getUserData(instanceId: string): Promise<string | null> {
+    return getUserData(this, instanceId);
+  }
+
+  describeManagedInstances(instanceIds?: string[]): Promise<ManagedInstance[]> {
+    return describeManagedInstances(this, instanceIds);
+  }
+
+  sampleManagedInstances(limit?: number): Promise<{ instances: ManagedInstance[]; more: boolean }> {
+    return sampleManagedInstances(this, limit);
+  }
+
+  sendShellCommand(input: SendShellCommandInput): Promise<{ commandId: string }> {
+    return sendShellCommand(this, input);
+  }
+
+  listInvocations(commandId: string): Promise<InvocationSummary[]> {
+    return listInvocations(this, commandId);
+  }
+
+  getInvocationOutput(commandId: string, instanceId: string): Promise<InvocationOutput | null> {
+    return getInvocationOutput(this, commandId, instanceId);
+  }
+
+  cancelCommand(commandId: string, instanceIds?: string[]): Promise<void> {
+    return cancelCommand(this, commandId, instanceIds);
+  }
+
+  putParameter(input: { name: string; value: string; secure: boolean; overwrite: boolean; description?: string }): Promise<boolean> {
+    return putParameter(this, input);
+  }
+
+  getParameter(name: string, options?: { decrypt?: boolean }): Promise<{ value: string; version: number; lastModified: Date | null } | null> {
+    return getParameter(this, name, options);
+  }
+
+  deleteParameter(name: string): Promise<boolean> {
+    return deleteParameter(this, name);
+  }
+
+  describeSecret(secretId: string): Promise<SecretDescription | null> {
+    return describeSecret(this, secretId);
+  }
+
+  getSecretValue(secretId: string, options?: { versionId?: string; stage?: string }): Promise<SecretValue> {
+    return getSecretValue(this, secretId, options);
+  }
+
+  putSecretValue(input: { secretId: string; value: string; clientRequestToken?: string; stages?: string[] }): Promise<{ versionId: string; stages: string[] }> {
+    return putSecretValue(this, input);
+  }
+
+  updateSecretVersionStage(input: { secretId: string; stage: string; moveToVersionId?: string; removeFromVersionId?: string }): Promise<void> {
+    return updateSecretVersionStage(this, input);
+  }
+
+  listSecrets(filter?: { namePrefix?: string }): Promise<SecretDescription[]> {
+    return listSecrets(this, filter);
+  }
+
+  createSecret(input: { name: string; value: string; description?: string; clientRequestToken?: string }): Promise<{ arn: string; versionId: string }> {
+    return createSecret(this, input);
+  }
 }

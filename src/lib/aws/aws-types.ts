@@ -49,7 +49,10 @@ export interface SendShellCommandInput {
   /** The script lines, passed as AWS-RunShellScript's `commands`. Must not contain secrets. */
   commands: string[];
   comment?: string;
+  /** Script run time limit: AWS-RunShellScript's `executionTimeout` (SSM's default is 3600). */
   timeoutSeconds?: number;
+  /** How long SSM keeps trying to deliver to an unreachable instance: SendCommand `TimeoutSeconds` (30..2592000). */
+  deliveryTimeoutSeconds?: number;
   maxConcurrency?: string;
   maxErrors?: string;
 }
@@ -115,6 +118,8 @@ export interface AwsApi {
   getUserData(instanceId: string): Promise<string | null>;
 
   describeManagedInstances(instanceIds?: string[]): Promise<ManagedInstance[]>;
+  /** One page of DescribeInstanceInformation: proves SSM answers without listing the fleet (doctor). */
+  sampleManagedInstances(limit?: number): Promise<{ instances: ManagedInstance[]; more: boolean }>;
   sendShellCommand(input: SendShellCommandInput): Promise<{ commandId: string }>;
   listInvocations(commandId: string): Promise<InvocationSummary[]>;
   /** Null while SSM has not created the invocation yet (InvocationDoesNotExist right after sending). */

@@ -1,0 +1,142 @@
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { STSClient } from '@aws-sdk/client-sts';
+import { ConfigError } from '../errors.js';
+
+/**
+ * SDK v3 clients, created on first use. Every import of `@aws-sdk/*` in molectl is either
+ * `import type` (erased at build) or an `await import()` here: loading the SDK costs ~200 ms,
+ * and `molectl --help`, `--version` and commands that never call AWS must not pay it
+ * (test/e2e/lazy-sdk.test.ts holds this).
+ */
+
+export type AwsServiceName = 'ec2' | 'ssm' | 'secretsmanager' | 'sts';
+
+export interface AwsSdkModules {
+  ec2: typeof import('@aws-sdk/client-ec2');
+  ssm: typeof import('@aws-sdk/client-ssm');
+  secretsmanager: typeof import('@aws-sdk/client-secrets-manager');
+  sts: typeof import('@aws-sdk/client-sts');
+}
+
+export interface AwsSdkClients {
+  ec2: EC2Client;
+  ssm: SSMClient;
+  secretsmanager: SecretsManagerClient;
+  sts: STSClient;
+}
+
+export interface AwsClientSettings {
+  /** Resolved by molectl's config (flag, MOLECTL_REGION, environment, AWS_REGION...), or null. */
+  region: string | null;
+  /** Passed to the SDK so its chain reads that profile (static keys, SSO, role, credential_process). */
+  profile: string | null;
+  /** AWS_ENDPOINT_URL: every service at one endpoint (the sandbox, LocalStack). */
+  endpoint: string | null;
+  /** Static keys from ctx.env, used only when no profile is selected (the SDK's own order). */
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | null;
+  /** Total attempts per call, first included. */
+  maxAttempts: number;
+}
+
+export const NO_REGION_MESSAGE = 'no AWS region';
+export const NO_REGION_HINT = 'pass --region, set MOLECTL_REGION or AWS_REGION, or set region in your AWS profile';
+
+const loaders: { [S in AwsServiceName]: () => Promise<AwsSdkModules[S]> } = {
+  ec2: () => import('@aws-sdk/client-ec2'),
+  ssm: () => import('@aws-sdk/client-ssm'),
+  secretsmanager: () => import('@aws-sdk/client-secrets-manager'),
+  sts: () => import('@aws-sdk/client-sts'),
+};
+
+export class AwsClients {
+  private readonly clients = new Map<AwsServiceName, Promise<{ client: unknown; sdk: unknown }>>();
+  private regionPromise: Promise<string> | undefined;
+
+  constructor(private readonly settings: AwsClientSettings) {}
+
+  /**
+   * The region every call goes to. molectl's own resolution first; failing that the SDK's
+   * (which reads the selected profile's `region`). Never a silent us-east-1: nothing resolved
+   * is a ConfigError (exit 3).
+   */
+  region(): Promise<string> {
+    this.regionPromise ??= this.resolveRegion();
+    return this.regionPromise;
+  }
+
+  async get<S extends AwsServiceName>(service: S): Promise<{ client: AwsSdkClients[S]; sdk: AwsSdkModules[S] }> {
+    let entry = this.clients.get(service);
+    if (!entry) {
+      entry = this.create(service);
+      this.clients.set(service, entry);
+      // A failed creation (no region) must not be cached as a rejected promise forever.
+      entry.catch(() => this.clients.delete(service));
+    }
+    return (await entry) as { client: AwsSdkClients[S]; sdk: AwsSdkModules[S] };
+  }
+
+  /** Closes the clients' sockets so the process can end promptly. */
+  async destroy(): Promise<void> {
+    for (const entry of this.clients.values()) {
+      try {
+        const { client } = await entry;
+        (client as { destroy(): void }).destroy();
+      } catch {
+        // a client that never came to be has nothing to close
+      }
+    }
+    this.clients.clear();
+  }
+
+  private async create<S extends AwsServiceName>(service: S): Promise<{ client: unknown; sdk: unknown }> {
+    const [sdk, region] = await Promise.all([loaders[service](), this.region()]);
+    const Client = clientClass(service, sdk as AwsSdkModules[S]);
+    return { client: new Client(this.clientConfig(region)), sdk };
+  }
+
+  private clientConfig(region: string | null): Record<string, unknown> {
+    const { profile, endpoint, credentials, maxAttempts } = this.settings;
+    return {
+      ...(region ? { region } : {}),
+      ...(profile ? { profile } : {}),
+      // The SDK reads AWS_ENDPOINT_URL from process.env itself; passing it from ctx.env keeps
+      // one source of truth (tests hand main() their own env).
+      ...(endpoint ? { endpoint } : {}),
+      ...(credentials && !profile ? { credentials } : {}),
+      maxAttempts,
+      retryMode: 'standard',
+      requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000 },
+    };
+  }
+
+  private async resolveRegion(): Promise<string> {
+    if (this.settings.region) return this.settings.region;
+    const sts = await loaders.sts();
+    // A client built without a region resolves it the SDK's way: AWS_REGION, then the profile.
+    const probe = new sts.STSClient(this.clientConfig(null));
+    try {
+      const region = await probe.config.region();
+      if (region) return region;
+    } catch {
+      // "Region is missing": answered below with molectl's message.
+    } finally {
+      probe.destroy();
+    }
+    throw new ConfigError(NO_REGION_MESSAGE, NO_REGION_HINT);
+  }
+}
+
+function clientClass<S extends AwsServiceName>(service: S, sdk: AwsSdkModules[S]): new (config: Record<string, unknown>) => unknown {
+  switch (service) {
+    case 'ec2':
+      return (sdk as AwsSdkModules['ec2']).EC2Client as never;
+    case 'ssm':
+      return (sdk as AwsSdkModules['ssm']).SSMClient as never;
+    case 'secretsmanager':
+      return (sdk as AwsSdkModules['secretsmanager']).SecretsManagerClient as never;
+    default:
+      return (sdk as AwsSdkModules['sts']).STSClient as never;
+  }
+}

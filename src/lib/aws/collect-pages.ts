@@ -1,0 +1,32 @@
+import { MolectlError } from '../errors.js';
+
+/**
+ * Flattens a NextToken-paginated AWS listing into one array. Pages are fetched one after the
+ * other (AWS tokens are sequential); memory grows with the items kept, not with the pages.
+ * A token seen twice would loop forever, so it ends the listing with an error instead.
+ */
+export async function collectPages<Page, Item>(
+  fetchPage: (nextToken: string | undefined) => Promise<Page>,
+  readPage: (page: Page) => { items: Item[] | undefined; nextToken: string | undefined },
+): Promise<Item[]> {
+  const all: Item[] = [];
+  const seen = new Set<string>();
+  let token: string | undefined;
+  do {
+    const { items, nextToken } = readPage(await fetchPage(token));
+    if (items) all.push(...items);
+    if (nextToken && seen.has(nextToken)) {
+      throw new MolectlError('an AWS listing returned the same page token twice', { hint: 'run again; if it persists, report it with --debug output' });
+    }
+    if (nextToken) seen.add(nextToken);
+    token = nextToken || undefined;
+  } while (token);
+  return all;
+}
+
+/** Splits ids into groups of at most `size` (SSM and EC2 cap list parameters per call). */
+export function chunkIds<T>(items: T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}

@@ -1,0 +1,99 @@
+import type { Filter, Instance } from '@aws-sdk/client-ec2';
+import type { ConsoleOutput, InstanceQuery, InstanceSummary } from './aws-types.js';
+import type { AwsInvoker } from './aws-invoker.js';
+import { chunkIds, collectPages } from './collect-pages.js';
+
+/** EC2's GetConsoleOutput window: when the decoded text fills it, older lines were dropped. */
+const CONSOLE_WINDOW_BYTES = 64 * 1024;
+
+/** DescribeInstances, every page, as InstanceSummary rows. */
+export async function listInstances(aws: AwsInvoker, query: InstanceQuery): Promise<InstanceSummary[]> {
+  const filters = buildInstanceFilters(query);
+  const ids = query.instanceIds ?? [];
+  const target = ids.length > 0 ? `instance ${ids.join(', ')}` : undefined;
+  return aws.invoke(
+    'ec2',
+    'DescribeInstances',
+    async ({ client, sdk, sendOptions }) => {
+      const fetchAll = (instanceIds: string[] | undefined): Promise<Instance[]> =>
+        collectPages(
+          // EC2 refuses MaxResults together with InstanceIds; without ids, 500 per page keeps
+          // each response small while a fleet of thousands still takes only a few calls.
+          (token) =>
+            client.send(
+              new sdk.DescribeInstancesCommand({
+                ...(instanceIds ? { InstanceIds: instanceIds } : { MaxResults: 500 }),
+                ...(filters.length > 0 ? { Filters: filters } : {}),
+                ...(token ? { NextToken: token } : {}),
+              }),
+              sendOptions,
+            ),
+          (page) => ({ items: (page.Reservations ?? []).flatMap((r) => r.Instances ?? []), nextToken: page.NextToken }),
+        );
+      const instances = ids.length > 0 ? (await Promise.all(chunkIds(ids, 200).map((chunk) => fetchAll(chunk)))).flat() : await fetchAll(undefined);
+      return instances.map(toInstanceSummary);
+    },
+    target ? { target } : {},
+  );
+}
+
+export function buildInstanceFilters(query: InstanceQuery): Filter[] {
+  const filters: Filter[] = [];
+  for (const [key, value] of Object.entries(query.tags ?? {})) filters.push({ Name: `tag:${key}`, Values: [value] });
+  if (query.tagKeys && query.tagKeys.length > 0) {
+    // One filter per key: EC2 ORs the values of a single filter, and every key must be present.
+    for (const key of query.tagKeys) filters.push({ Name: 'tag-key', Values: [key] });
+  }
+  if (query.states && query.states.length > 0) filters.push({ Name: 'instance-state-name', Values: query.states });
+  return filters;
+}
+
+function toInstanceSummary(instance: Instance): InstanceSummary {
+  const tags: Record<string, string> = {};
+  for (const tag of instance.Tags ?? []) if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? '';
+  return {
+    instanceId: instance.InstanceId ?? '',
+    state: instance.State?.Name ?? 'unknown',
+    launchTime: instance.LaunchTime ?? null,
+    tags,
+    name: tags['Name'] ?? null,
+    privateIp: instance.PrivateIpAddress ?? null,
+  };
+}
+
+/**
+ * The serial console, decoded. Asking for the latest output on an instance that cannot give it
+ * (only Nitro can) falls back to the regular snapshot and says so with `latest: false`.
+ * The text can hold secrets (user-data traces): callers scrub it before showing it.
+ */
+export async function getConsoleOutput(aws: AwsInvoker, instanceId: string, options: { latest?: boolean } = {}): Promise<ConsoleOutput> {
+  const fetchOnce = (latest: boolean): Promise<ConsoleOutput | 'unsupported'> =>
+    aws.invoke<'ec2', ConsoleOutput | 'unsupported'>(
+      'ec2',
+      'GetConsoleOutput',
+      async ({ client, sdk, sendOptions }) => {
+        const answer = await client.send(new sdk.GetConsoleOutputCommand({ InstanceId: instanceId, ...(latest ? { Latest: true } : {}) }), sendOptions);
+        const bytes = Buffer.from(answer.Output ?? '', 'base64');
+        return { instanceId, text: bytes.toString('utf8'), timestamp: answer.Timestamp ?? null, truncated: bytes.length >= CONSOLE_WINDOW_BYTES, latest };
+      },
+      { target: `instance ${instanceId}`, expected: latest ? { UnsupportedOperation: () => 'unsupported' } : {} },
+    );
+  const first = await fetchOnce(Boolean(options.latest));
+  if (first !== 'unsupported') return first;
+  const fallback = await fetchOnce(false);
+  return fallback as ConsoleOutput;
+}
+
+/** The instance's user-data, decoded; null when it has none. It can hold secrets: do not print it raw. */
+export async function getUserData(aws: AwsInvoker, instanceId: string): Promise<string | null> {
+  return aws.invoke(
+    'ec2',
+    'DescribeInstanceAttribute',
+    async ({ client, sdk, sendOptions }) => {
+      const answer = await client.send(new sdk.DescribeInstanceAttributeCommand({ InstanceId: instanceId, Attribute: 'userData' }), sendOptions);
+      const encoded = answer.UserData?.Value;
+      return encoded ? Buffer.from(encoded, 'base64').toString('utf8') : null;
+    },
+    { target: `instance ${instanceId}` },
+  );
+}

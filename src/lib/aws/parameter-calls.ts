@@ -1,0 +1,65 @@
+import type { AwsInvoker } from './aws-invoker.js';
+
+/**
+ * SSM Parameter Store: molectl keeps locks and run-scoped values under the environment's
+ * parameterPrefix. SecureString values read with decryption are secrets: registered with the
+ * redactor before they are returned.
+ */
+
+export async function putParameter(
+  aws: AwsInvoker,
+  input: { name: string; value: string; secure: boolean; overwrite: boolean; description?: string },
+): Promise<boolean> {
+  if (input.secure) aws.redactor.register(input.value, 'parameter');
+  return aws.invoke(
+    'ssm',
+    'PutParameter',
+    async ({ client, sdk, sendOptions }) => {
+      await client.send(
+        new sdk.PutParameterCommand({
+          Name: input.name,
+          Value: input.value,
+          Type: input.secure ? 'SecureString' : 'String',
+          Overwrite: input.overwrite,
+          ...(input.description !== undefined ? { Description: input.description } : {}),
+        }),
+        sendOptions,
+      );
+      return true;
+    },
+    // Without overwrite the put is a conditional create: "already exists" is an answer (a held lock).
+    { target: `parameter ${input.name}`, expected: input.overwrite ? {} : { ParameterAlreadyExists: () => false } },
+  );
+}
+
+export async function getParameter(
+  aws: AwsInvoker,
+  name: string,
+  options: { decrypt?: boolean } = {},
+): Promise<{ value: string; version: number; lastModified: Date | null } | null> {
+  return aws.invoke<'ssm', { value: string; version: number; lastModified: Date | null } | null>(
+    'ssm',
+    'GetParameter',
+    async ({ client, sdk, sendOptions }) => {
+      const answer = await client.send(new sdk.GetParameterCommand({ Name: name, WithDecryption: Boolean(options.decrypt) }), sendOptions);
+      const parameter = answer.Parameter;
+      const value = parameter?.Value ?? '';
+      // Registered before anything else can see it.
+      if (parameter?.Type === 'SecureString' && options.decrypt) aws.redactor.register(value, 'parameter');
+      return { value, version: parameter?.Version ?? 0, lastModified: parameter?.LastModifiedDate ?? null };
+    },
+    { target: `parameter ${name}`, expected: { ParameterNotFound: () => null } },
+  );
+}
+
+export async function deleteParameter(aws: AwsInvoker, name: string): Promise<boolean> {
+  return aws.invoke(
+    'ssm',
+    'DeleteParameter',
+    async ({ client, sdk, sendOptions }) => {
+      await client.send(new sdk.DeleteParameterCommand({ Name: name }), sendOptions);
+      return true;
+    },
+    { target: `parameter ${name}`, expected: { ParameterNotFound: () => false } },
+  );
+}

@@ -1,0 +1,152 @@
+import type { CommandInvocation, InstanceInformation } from '@aws-sdk/client-ssm';
+import { MolectlError } from '../errors.js';
+import type { InvocationOutput, InvocationSummary, ManagedInstance, SendShellCommandInput } from './aws-types.js';
+import type { AwsInvoker } from './aws-invoker.js';
+import { chunkIds, collectPages } from './collect-pages.js';
+
+/** SSM's limit of instance ids per SendCommand; callers batch above it. */
+export const MAX_INSTANCES_PER_COMMAND = 50;
+
+/** DescribeInstanceInformation, every page; with ids, only those (50 per filter value list). */
+export async function describeManagedInstances(aws: AwsInvoker, instanceIds?: string[]): Promise<ManagedInstance[]> {
+  return aws.invoke('ssm', 'DescribeInstanceInformation', async ({ client, sdk, sendOptions }) => {
+    const fetchAll = (ids: string[] | undefined): Promise<InstanceInformation[]> =>
+      collectPages(
+        (token) =>
+          client.send(
+            new sdk.DescribeInstanceInformationCommand({
+              MaxResults: 50,
+              ...(ids ? { Filters: [{ Key: 'InstanceIds', Values: ids }] } : {}),
+              ...(token ? { NextToken: token } : {}),
+            }),
+            sendOptions,
+          ),
+        (page) => ({ items: page.InstanceInformationList, nextToken: page.NextToken }),
+      );
+    if (instanceIds === undefined) return (await fetchAll(undefined)).map(toManagedInstance);
+    if (instanceIds.length === 0) return [];
+    const groups = await Promise.all(chunkIds(instanceIds, 50).map((chunk) => fetchAll(chunk)));
+    return groups.flat().map(toManagedInstance);
+  });
+}
+
+export async function sampleManagedInstances(aws: AwsInvoker, limit = 5): Promise<{ instances: ManagedInstance[]; more: boolean }> {
+  // SSM accepts MaxResults 5..50 for this call.
+  const size = Math.min(50, Math.max(5, limit));
+  return aws.invoke('ssm', 'DescribeInstanceInformation', async ({ client, sdk, sendOptions }) => {
+    const page = await client.send(new sdk.DescribeInstanceInformationCommand({ MaxResults: size }), sendOptions);
+    return { instances: (page.InstanceInformationList ?? []).map(toManagedInstance), more: Boolean(page.NextToken) };
+  });
+}
+
+function toManagedInstance(info: InstanceInformation): ManagedInstance {
+  return {
+    instanceId: info.InstanceId ?? '',
+    pingStatus: info.PingStatus ?? 'Unknown',
+    agentVersion: info.AgentVersion ?? null,
+    platformType: info.PlatformType ?? null,
+    lastPingAt: info.LastPingDateTime ?? null,
+  };
+}
+
+/**
+ * Runs AWS-RunShellScript on at most 50 instances. Refuses, before anything is sent, a command
+ * that holds a value registered with the redactor: SSM keeps commands and parameters readable
+ * to anyone with ssm:ListCommands or CloudTrail access, so secrets are fetched on the host.
+ */
+export async function sendShellCommand(aws: AwsInvoker, input: SendShellCommandInput): Promise<{ commandId: string }> {
+  checkShellCommand(aws, input);
+  return aws.invoke('ssm', 'SendCommand', async ({ client, sdk, sendOptions }) => {
+    const parameters: Record<string, string[]> = { commands: input.commands };
+    if (input.timeoutSeconds !== undefined) parameters['executionTimeout'] = [String(input.timeoutSeconds)];
+    const answer = await client.send(
+      new sdk.SendCommandCommand({
+        DocumentName: 'AWS-RunShellScript',
+        InstanceIds: input.instanceIds,
+        Parameters: parameters,
+        ...(input.comment !== undefined ? { Comment: input.comment.slice(0, 100) } : {}),
+        ...(input.deliveryTimeoutSeconds !== undefined ? { TimeoutSeconds: input.deliveryTimeoutSeconds } : {}),
+        ...(input.maxConcurrency !== undefined ? { MaxConcurrency: input.maxConcurrency } : {}),
+        ...(input.maxErrors !== undefined ? { MaxErrors: input.maxErrors } : {}),
+      }),
+      sendOptions,
+    );
+    const commandId = answer.Command?.CommandId;
+    if (!commandId) throw new MolectlError('SSM accepted SendCommand but returned no command id', { hint: 'list recent commands with `aws ssm list-commands` before retrying, to avoid running it twice' });
+    return { commandId };
+  });
+}
+
+export function checkShellCommand(aws: Pick<AwsInvoker, 'redactor'>, input: SendShellCommandInput): void {
+  if (input.instanceIds.length === 0) throw new MolectlError('an SSM command needs at least one instance id', { hint: 'this is a molectl bug: report it' });
+  if (input.instanceIds.length > MAX_INSTANCES_PER_COMMAND) {
+    throw new MolectlError(`an SSM command was given ${input.instanceIds.length} instance ids; SSM takes at most ${MAX_INSTANCES_PER_COMMAND} per call`, {
+      hint: 'this is a molectl bug: the caller must send batches of at most 50',
+    });
+  }
+  const texts = [...input.commands, input.comment ?? ''];
+  if (texts.some((text) => aws.redactor.containsRegistered(text))) {
+    throw new MolectlError('refusing to send an SSM command that contains a secret value', {
+      hint: 'SSM keeps command text readable to anyone with ssm:ListCommands: the host must fetch the secret itself (Secrets Manager or a SecureString parameter)',
+    });
+  }
+}
+
+/** Every invocation of a command, with the 2,500-character output preview SSM keeps. */
+export async function listInvocations(aws: AwsInvoker, commandId: string): Promise<InvocationSummary[]> {
+  return aws.invoke(
+    'ssm',
+    'ListCommandInvocations',
+    async ({ client, sdk, sendOptions }) => {
+      const rows = await collectPages(
+        (token) => client.send(new sdk.ListCommandInvocationsCommand({ CommandId: commandId, Details: true, MaxResults: 50, ...(token ? { NextToken: token } : {}) }), sendOptions),
+        (page) => ({ items: page.CommandInvocations, nextToken: page.NextToken }),
+      );
+      return rows.map((row) => toInvocationSummary(commandId, row));
+    },
+    { target: `SSM command ${commandId}` },
+  );
+}
+
+function toInvocationSummary(commandId: string, row: CommandInvocation): InvocationSummary {
+  const plugin = row.CommandPlugins?.[0];
+  return {
+    commandId: row.CommandId ?? commandId,
+    instanceId: row.InstanceId ?? '',
+    status: row.Status ?? 'Unknown',
+    statusDetails: row.StatusDetails ?? null,
+    responseCode: plugin?.ResponseCode ?? null,
+    outputPreview: plugin?.Output ?? null,
+  };
+}
+
+/** Null while SSM has not created the invocation yet (right after SendCommand). */
+export async function getInvocationOutput(aws: AwsInvoker, commandId: string, instanceId: string): Promise<InvocationOutput | null> {
+  return aws.invoke<'ssm', InvocationOutput | null>(
+    'ssm',
+    'GetCommandInvocation',
+    async ({ client, sdk, sendOptions }) => {
+      const answer = await client.send(new sdk.GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }), sendOptions);
+      return {
+        status: answer.Status ?? 'Unknown',
+        statusDetails: answer.StatusDetails ?? null,
+        // -1 is SSM's "not finished yet".
+        responseCode: answer.ResponseCode === undefined || answer.ResponseCode === -1 ? null : answer.ResponseCode,
+        stdout: answer.StandardOutputContent ?? '',
+        stderr: answer.StandardErrorContent ?? '',
+      };
+    },
+    { target: `SSM command ${commandId} on ${instanceId}`, expected: { InvocationDoesNotExist: () => null } },
+  );
+}
+
+export async function cancelCommand(aws: AwsInvoker, commandId: string, instanceIds?: string[]): Promise<void> {
+  await aws.invoke(
+    'ssm',
+    'CancelCommand',
+    async ({ client, sdk, sendOptions }) => {
+      await client.send(new sdk.CancelCommandCommand({ CommandId: commandId, ...(instanceIds && instanceIds.length > 0 ? { InstanceIds: instanceIds } : {}) }), sendOptions);
+    },
+    { target: `SSM command ${commandId}` },
+  );
+}

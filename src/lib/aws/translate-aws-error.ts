@@ -1,0 +1,155 @@
+import { ConfigError, ExitCode, MolectlError, NotFoundError, UsageError } from '../errors.js';
+import { NO_REGION_HINT, NO_REGION_MESSAGE, type AwsServiceName } from './aws-clients.js';
+
+/**
+ * The one place SDK errors become molectl errors: a one-line message naming the problem and a
+ * hint naming the fix, with the exit code of docs/exit-codes.md. The raw error stays as `cause`
+ * (shown only with --debug). AWS messages may be quoted but are cut to one short line.
+ */
+
+export interface AwsCallInfo {
+  service: AwsServiceName;
+  /** API action, e.g. SendCommand. */
+  action: string;
+  /** What the call was about, for not-found messages: "secret molecule/cp/x". */
+  target?: string;
+  region?: string | null;
+  profile?: string | null;
+  /** AWS_ENDPOINT_URL when set; otherwise the public endpoint is named from the region. */
+  endpoint?: string | null;
+}
+
+/** IAM action prefixes (the service's namespace in a policy). */
+const IAM_PREFIX: Record<AwsServiceName, string> = { ec2: 'ec2', ssm: 'ssm', secretsmanager: 'secretsmanager', sts: 'sts' };
+
+const ACCESS_DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'UnauthorizedAccess', 'AuthorizationError', 'AuthorizationErrorException']);
+const EXPIRED = new Set(['ExpiredToken', 'ExpiredTokenException', 'TokenRefreshRequired']);
+const REJECTED = new Set(['InvalidClientTokenId', 'UnrecognizedClientException', 'SignatureDoesNotMatch', 'AuthFailure', 'IncompleteSignature', 'InvalidSignatureException', 'MissingAuthenticationToken']);
+const THROTTLED = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'SlowDown',
+]);
+const NOT_FOUND = new Set(['ResourceNotFoundException', 'InvalidInstanceID.NotFound', 'ParameterNotFound', 'InvocationDoesNotExist', 'InvalidCommandId', 'InvalidInstanceId']);
+const MALFORMED = new Set(['InvalidInstanceID.Malformed', 'InvalidParameterValue', 'ValidationException', 'InvalidParameterException', 'InvalidParameterCombination']);
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ECONNABORTED', 'UND_ERR_CONNECT_TIMEOUT']);
+const NETWORK_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'NetworkingError']);
+
+interface SdkLikeError {
+  name?: string;
+  code?: string;
+  Code?: string;
+  message?: string;
+  $fault?: 'client' | 'server';
+  $metadata?: { httpStatusCode?: number; attempts?: number };
+}
+
+export function translateAwsError(error: unknown, call: AwsCallInfo): MolectlError {
+  if (error instanceof MolectlError) return error;
+  const e = (error && typeof error === 'object' ? error : { message: String(error) }) as SdkLikeError;
+  const name = e.name && e.name !== 'Error' ? e.name : (e.Code ?? e.code ?? 'Error');
+  const message = e.message ?? '';
+  const api = `${IAM_PREFIX[call.service]}:${call.action}`;
+  const attempts = e.$metadata?.attempts ?? 1;
+  const cause = { cause: error };
+
+  if (ACCESS_DENIED.has(name) || /not authorized to perform/i.test(message)) {
+    const permission = /not authorized to perform:?\s+([a-z0-9-]+:[A-Za-z0-9*]+)/i.exec(message)?.[1] ?? api;
+    const principal = /User:\s+(arn:aws[\w-]*:[^\s]+)/.exec(message)?.[1];
+    return new MolectlError(`AWS denied ${permission}${principal ? ` to ${principal}` : ''} (calling ${api})`, {
+      code: ExitCode.credentials,
+      hint: `grant ${permission} to that identity; docs/iam/molectl-operator-policy.json lists every permission molectl needs`,
+      ...cause,
+    });
+  }
+  if (EXPIRED.has(name) || isExpiredSso(name, message)) {
+    return new ConfigError('the AWS credentials have expired', ssoHint(call.profile), error);
+  }
+  if (name === 'RequestExpired' || name === 'RequestTimeTooSkewed') {
+    return new ConfigError(`AWS rejected the request signature as out of date (${name})`, 'the clock of this machine is off: sync it (timedatectl / ntp) and retry', error);
+  }
+  if (REJECTED.has(name)) {
+    return new ConfigError(`AWS rejected the credentials (${name} calling ${api})`, `check the keys or profile in use${call.profile ? ` (profile ${call.profile})` : ''}: \`aws sts get-caller-identity${call.profile ? ` --profile ${call.profile}` : ''}\` shows who they are`, error);
+  }
+  if (/could not be found or parsed in shared/i.test(message) || (name === 'CredentialsProviderError' && /profile .* (not found|could not be found)/i.test(message))) {
+    return new ConfigError(`AWS profile "${call.profile ?? 'default'}" was not found`, 'check ~/.aws/config (or AWS_CONFIG_FILE), or create it with `aws configure sso`', error);
+  }
+  if (name === 'CredentialsProviderError' || name === 'TokenProviderError' || /could not load credentials/i.test(message)) {
+    return new ConfigError(
+      'no AWS credentials found',
+      `pass --profile <name> (after \`aws sso login --profile <name>\`), export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run on an instance with a role${call.profile ? ` (profile ${call.profile} gave none: run \`aws sso login --profile ${call.profile}\`)` : ''}`,
+      error,
+    );
+  }
+  if (/region is missing|invalid region/i.test(message)) {
+    return new ConfigError(NO_REGION_MESSAGE, NO_REGION_HINT, error);
+  }
+  if (THROTTLED.has(name)) {
+    return new MolectlError(`AWS throttled ${api} (${name}, gave up after ${attempts} attempts)`, {
+      code: ExitCode.failed,
+      hint: 'wait a minute and run again; lower the batch size or concurrency if the command has one',
+      ...cause,
+    });
+  }
+  if (NOT_FOUND.has(name)) {
+    const what = call.target ?? `the ${call.action} target`;
+    return new NotFoundError(`${what} was not found${call.region ? ` in ${call.region}` : ''} (${name})`, 'check the name or id, and the region and account (molectl doctor shows both)');
+  }
+  if (isNetworkError(e, name)) {
+    const endpoint = call.endpoint ?? (call.region ? `https://${call.service === 'secretsmanager' ? 'secretsmanager' : call.service}.${call.region}.amazonaws.com` : `the ${call.service} endpoint`);
+    return new MolectlError(`cannot reach AWS ${call.service} at ${endpoint} (${e.code ?? name})`, {
+      code: ExitCode.failed,
+      hint: 'check network access to it (VPN, proxy, firewall), or AWS_ENDPOINT_URL if you set it',
+      ...cause,
+    });
+  }
+  if (MALFORMED.has(name) && e.$fault !== 'server') {
+    return new UsageError(`AWS refused ${api}: ${oneLine(message) || name}`, 'check the ids and values given; nothing was changed');
+  }
+  if (e.$fault === 'server' || (e.$metadata?.httpStatusCode ?? 0) >= 500) {
+    return new MolectlError(`AWS ${api} failed on the AWS side (${name}${attempts > 1 ? `, after ${attempts} attempts` : ''})`, {
+      code: ExitCode.failed,
+      hint: 'try again in a few minutes; check https://health.aws.amazon.com if it persists',
+      ...cause,
+    });
+  }
+  return new MolectlError(`AWS ${api} failed: ${name}${message ? `: ${oneLine(message)}` : ''}`, {
+    code: ExitCode.failed,
+    hint: 'run again with --debug for details',
+    ...cause,
+  });
+}
+
+/** The error name AWS gave, whatever the SDK or a fake put it in. */
+export function awsErrorName(error: unknown): string | undefined {
+  if (!error || typeof error !== 'object') return undefined;
+  const e = error as SdkLikeError;
+  return e.name && e.name !== 'Error' ? e.name : (e.Code ?? e.code);
+}
+
+function isExpiredSso(name: string, message: string): boolean {
+  if (name !== 'CredentialsProviderError' && name !== 'TokenProviderError' && !/sso/i.test(name)) return false;
+  return /expired|refresh|re-?authenticate|sso session/i.test(message) && (/sso/i.test(message) || /token/i.test(message));
+}
+
+function ssoHint(profile: string | null | undefined): string {
+  return profile
+    ? `run \`aws sso login --profile ${profile}\` (or refresh that profile's credentials) and try again`
+    : 'run `aws sso login --profile <name>` and pass --profile <name>, or export fresh AWS_* keys';
+}
+
+function isNetworkError(e: SdkLikeError, name: string): boolean {
+  if (e.code && NETWORK_CODES.has(e.code)) return true;
+  if (NETWORK_NAMES.has(name)) return true;
+  return e.$metadata?.httpStatusCode === undefined && /socket hang up|ECONNREFUSED|ENOTFOUND|getaddrinfo|connect ETIMEDOUT/i.test(e.message ?? '');
+}
+
+function oneLine(text: string): string {
+  const line = text.split(/\r?\n/)[0]!.trim();
+  return line.length > 200 ? `${line.slice(0, 197)}...` : line;
+}
