@@ -131,7 +131,7 @@ export function buildSandboxEnv(state: SandboxState): Record<string, string> {
 
 async function stopAll(runtime: CpRuntime, close: (cb: () => void) => void, dropConnections: () => void): Promise<void> {
   runtime.scheduler.cancelAll();
-  runtime.hosts.killAll();
+  runtime.hosts.close();
   const closed = new Promise<void>((resolve) => close(() => resolve()));
   dropConnections();
   await closed;

@@ -27,8 +27,10 @@ export interface ScriptResult {
 export interface SandboxHostRunner extends HostRunner {
   /** Runs the host's /usr/local/bin/molecule-auto-update.sh now, as its cron would. */
   runAutoUpdater(instance: SimInstance, options?: { tag?: string; timeoutSeconds?: number }): Promise<ScriptResult>;
-  /** Kills every running script (process groups) and cancels pending ones; used by stop(). */
+  /** Kills every running script (process groups) and cancels pending ones. */
   killAll(): void;
+  /** killAll(), then refuses new scripts without touching disk: stop() removes the hosts' root. */
+  close(): void;
   /** Number of scripts running or waiting on simulated host work. */
   readonly active: number;
 }
@@ -40,12 +42,14 @@ export function createHostRunner(state: SandboxState): SandboxHostRunner {
   const shimBin = installShims(state.root);
   const running = new Set<() => void>();
   let updaterRuns = 0;
+  let closed = false;
 
   async function runScript(
     instance: SimInstance,
     script: string,
     opts: { timeoutSeconds: number; commandId: string; signal?: AbortSignal },
   ): Promise<ScriptResult> {
+    if (closed) return { exitCode: 143, stdout: '', stderr: 'sandbox stopped\n', timedOut: false };
     const hostRoot = materialiseHost(state, instance);
     syncHostFaults(state, instance);
     const deadline = Date.now() + Math.max(1, opts.timeoutSeconds) * 1000;
@@ -135,6 +139,10 @@ export function createHostRunner(state: SandboxState): SandboxHostRunner {
       });
     },
     killAll() {
+      for (const kill of [...running]) kill();
+    },
+    close() {
+      closed = true;
       for (const kill of [...running]) kill();
     },
     get active() {
