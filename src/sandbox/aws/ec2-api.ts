@@ -31,7 +31,8 @@ function describeInstances(state: SandboxState, requestId: string, params: Query
   if (maxResults !== undefined && instanceIds.length > 0) {
     throw new AwsApiError('InvalidParameterCombination', 'The parameter instancesSet cannot be used with the parameter maxResults');
   }
-  const instances = findInstances(state, instanceIds, readEc2Filters(params));
+  const filters = readEc2Filters(params);
+  const instances = findInstances(state, instanceIds, filters);
   const { page, nextToken } = paginateItems(instances, {
     maxResults,
     nextToken: params.get('NextToken'),
@@ -39,7 +40,8 @@ function describeInstances(state: SandboxState, requestId: string, params: Query
     defaultSize: Math.max(instances.length, 1),
     minSize: maxResults === undefined ? 1 : 5,
     maxSize: maxResults === undefined ? Math.max(instances.length, 1) : 1000,
-    scope: `ec2:DescribeInstances:${params.get('Filter.1.Name') ?? ''}`,
+    // A token is only good for the filters it was issued for, as in EC2.
+    scope: `ec2:DescribeInstances:${JSON.stringify(filters)}`,
     tokenErrorCode: 'InvalidParameterValue',
     sizeErrorCode: 'InvalidParameterValue',
   });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { AwsApiError } from './aws-api-error.js';
 
 /**
@@ -35,13 +36,17 @@ export function paginateItems<T>(items: T[], options: PageOptions): { page: T[];
 }
 
 function encodeToken(offset: number, scope: string): string {
-  return Buffer.from(JSON.stringify({ o: offset, s: scope })).toString('base64');
+  return Buffer.from(JSON.stringify({ o: offset, s: hashScope(scope) })).toString('base64');
+}
+
+function hashScope(scope: string): string {
+  return createHash('sha256').update(scope).digest('hex').slice(0, 16);
 }
 
 function decodeToken(token: string, options: PageOptions): number {
   try {
     const parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as { o?: unknown; s?: unknown };
-    if (typeof parsed.o === 'number' && Number.isInteger(parsed.o) && parsed.o >= 0 && parsed.s === options.scope) return parsed.o;
+    if (typeof parsed.o === 'number' && Number.isInteger(parsed.o) && parsed.o >= 0 && parsed.s === hashScope(options.scope)) return parsed.o;
   } catch {
     // fall through to the service's error
   }
