@@ -1,5 +1,5 @@
 import type { RecordedRequest, SandboxState } from '../state.js';
-import { isAwsApiError } from './aws-api-error.js';
+import { AwsApiError, isAwsApiError } from './aws-api-error.js';
 import { createThrottleError, renderAwsError, type AwsProtocol, type AwsResponse } from './aws-wire.js';
 import { handleEc2Action } from './ec2-api.js';
 import type { HostRunner } from './host-runner.js';
@@ -87,9 +87,9 @@ function parseJsonBody(body: string): Record<string, unknown> {
     const parsed: unknown = JSON.parse(body);
     if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
   } catch {
-    // answered below
+    // answered below, as the real services answer a body they cannot read
   }
-  return {};
+  throw new AwsApiError('SerializationException', 'Start of structure or map found where not expected.');
 }
 
 function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
