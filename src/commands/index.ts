@@ -6,6 +6,8 @@ import type { CommandEntry } from '../lib/cli/command-definition.js';
  */
 export const commands: CommandEntry[] = [
   { name: 'config show', summary: 'Show the effective configuration and where each value came from', load: async () => (await import('./config-show.js')).configShowCommand },
+  { name: 'runs list', summary: 'List the ledgers of mutating runs, newest first', load: async () => (await import('./runs-list.js')).runsListCommand },
+  { name: 'runs show', summary: 'Show one run: environment, per-target states and remote ids, events', load: async () => (await import('./runs-show.js')).runsShowCommand },
 ];
 
 /** One-line descriptions of the command groups (`molectl org --help`). */

@@ -1,0 +1,54 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
+import { parseOptions } from '../lib/cli/parse-options.js';
+import type { Styles } from '../lib/output/output.js';
+import { formatDuration, renderTable } from '../lib/output/table.js';
+import { formatTargets, formatTimestamp, styleStatus } from '../lib/runs/format-run-fields.js';
+import { summarizeRun, type RunSummary } from '../lib/runs/summarize-run.js';
+
+const optionsSchema = z.object({
+  command: z.string().trim().min(1, 'needs a command name, e.g. "migrate cp-secret apply" or "migrate"').optional(),
+  limit: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(100_000).default(20),
+});
+
+export const runsListCommand: CommandDefinition = {
+  declare(cmd: Command) {
+    cmd
+      .description('List the ledgers of mutating runs on this machine, newest first: status, duration and how many targets each got through. A run shown as "running, owner dead" was killed and can be resumed.')
+      .option('--command <name>', 'only runs of this command, or of a command group ("migrate")')
+      .option('--limit <n>', 'show at most n runs', '20');
+    addExamples(cmd, [
+      ['molectl runs list', 'the 20 most recent runs'],
+      ['molectl runs list --command "migrate cp-secret"', 'only cp-secret migration runs'],
+      ['molectl runs list --limit 100 -o json', 'as JSON, for scripts'],
+    ]);
+  },
+
+  async run(ctx, input) {
+    const options = parseOptions(optionsSchema, input.options);
+    const listing = await ctx.runs.list({ command: options.command, limit: options.limit });
+    // One unreadable file must not hide the rest: say which and carry on.
+    for (const skipped of listing.skipped) ctx.out.warn(`skipped: ${skipped.reason}`);
+    const now = ctx.clock.now();
+    const runs = listing.runs.map((doc) => summarizeRun(doc, now));
+    if (runs.length === 0) ctx.out.info(`no runs${options.command ? ` of "${options.command}"` : ''} recorded in ${ctx.runs.runsDir}`);
+    await ctx.out.result({ runsDir: ctx.runs.runsDir, runs, skipped: listing.skipped }, (data, style) => (data.runs.length ? renderRunsTable(data.runs, style) : ''));
+    return 0;
+  },
+};
+
+function renderRunsTable(runs: RunSummary[], style: Styles): string {
+  return renderTable<RunSummary>(
+    [
+      { header: 'id', value: (r) => r.id },
+      { header: 'command', value: (r) => r.command },
+      { header: 'env', value: (r) => r.environment },
+      { header: 'status', value: (r) => r.displayStatus, style: (cell, r) => styleStatus(cell, r, style) },
+      { header: 'started', value: (r) => formatTimestamp(r.startedAt) },
+      { header: 'duration', value: (r) => formatDuration(r.durationMs), align: 'right' },
+      { header: 'targets', value: (r) => formatTargets(r) },
+    ],
+    runs,
+  );
+}

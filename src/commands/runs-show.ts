@@ -1,0 +1,104 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
+import { parseOptions } from '../lib/cli/parse-options.js';
+import { UsageError } from '../lib/errors.js';
+import type { Styles } from '../lib/output/output.js';
+import { formatDuration, renderTable } from '../lib/output/table.js';
+import { formatTargets, formatTimestamp, styleStatus } from '../lib/runs/format-run-fields.js';
+import type { RunLedgerDocument, ScalarOrList, TargetRecord } from '../lib/runs/run-ledger-schema.js';
+import { summarizeRun, type RunSummary } from '../lib/runs/summarize-run.js';
+
+const optionsSchema = z.object({
+  events: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').max(100_000).default(20),
+});
+
+export const runsShowCommand: CommandDefinition = {
+  declare(cmd: Command) {
+    cmd
+      .description('Show one run\'s ledger: what it was asked to do, the environment, every target\'s state, outcome and remote ids, and the last events. `-o json` prints the whole ledger.')
+      .argument('<id>', 'run id, or a unique leading part of it (at least 6 characters)')
+      .option('--events <n>', 'how many of the latest events to show', '20');
+    addExamples(cmd, [
+      ['molectl runs show 20261122T203000Z-migrate-cp-secret-apply-3f9a', 'one run in full'],
+      ['molectl runs show 20261122T2030', 'the same run, by a unique prefix of its id'],
+      ['molectl runs show 20261122T2030 -o json | jq \'.run.targets[] | select(.state != "succeeded")\'', 'targets a resume would still do'],
+    ]);
+  },
+
+  async run(ctx, input) {
+    const options = parseOptions(optionsSchema, input.options);
+    const id = input.args[0];
+    if (!id) throw new UsageError('missing run id', 'list runs with `molectl runs list`');
+    const ledger = await ctx.runs.load(id);
+    const doc = ledger.document as RunLedgerDocument;
+    const summary = summarizeRun(doc, ctx.clock.now());
+    await ctx.out.result({ ledgerPath: ledger.path, summary, run: doc }, (data, style) => renderRun(data.run, data.summary, data.ledgerPath, options.events, style));
+    return 0;
+  },
+};
+
+function renderRun(doc: RunLedgerDocument, summary: RunSummary, path: string, eventCount: number, style: Styles): string {
+  const env = doc.environment;
+  const aws = env.awsAccount || env.awsRegion ? `aws ${[env.awsAccount, env.awsRegion].filter(Boolean).join(' ')}` : '';
+  const resumable = summary.resumable ? style.warn(' (resumable)') : '';
+  const lines: Array<[string, string]> = [
+    ['run', doc.id],
+    ['command', doc.command],
+    ['status', `${styleStatus(summary.displayStatus, summary, style)}${resumable}`],
+    ['env', [env.name, env.cpUrl, aws].filter(Boolean).join('  ')],
+    ['started', formatTimestamp(doc.startedAt)],
+    ['finished', doc.finishedAt ? `${formatTimestamp(doc.finishedAt)}  (took ${formatDuration(summary.durationMs)})` : `-  (${formatDuration(summary.durationMs)} so far)`],
+    ['owner', summary.owner],
+  ];
+  if (Object.keys(doc.inputs).length) lines.push(['inputs', formatPairs(doc.inputs)]);
+  if (Object.keys(doc.pinned).length) lines.push(['pinned', formatPairs(doc.pinned)]);
+  if (doc.error) lines.push(['error', style.fail(doc.error.message)]);
+  if (doc.error?.hint) lines.push(['hint', doc.error.hint]);
+  lines.push(['ledger', path]);
+  const width = Math.max(...lines.map(([k]) => k.length));
+  const out = lines.map(([k, v]) => `${k.padEnd(width)}  ${v}`);
+
+  const targets = Object.values(doc.targets);
+  if (targets.length) {
+    const t = summary.targets;
+    const parts = [`${t.succeeded} succeeded`, `${t.failed} failed`, `${t.skipped} skipped`, `${t.inProgress} in progress`, `${t.pending} pending`];
+    out.push('', `targets ${formatTargets(summary)}: ${parts.join(', ')}`, renderTargets(targets, style));
+  }
+
+  if (eventCount > 0 && doc.events.length) {
+    const shown = doc.events.slice(-eventCount);
+    const total = doc.events.length + doc.eventsDropped;
+    out.push('', shown.length < total ? `last ${shown.length} of ${total} events:` : 'events:');
+    for (const e of shown) {
+      const level = e.level === 'error' ? style.fail(e.level) : e.level === 'warn' ? style.warn(e.level) : e.level;
+      out.push(`  ${formatTimestamp(e.at)}  ${level.padEnd(5)}  ${e.target ? `[${e.target}] ` : ''}${e.message}`);
+    }
+  }
+  return out.join('\n');
+}
+
+function renderTargets(targets: TargetRecord[], style: Styles): string {
+  return renderTable<TargetRecord>(
+    [
+      { header: 'target', value: (t) => t.key },
+      {
+        header: 'state',
+        value: (t) => t.state,
+        style: (cell, t) => (t.state === 'succeeded' ? style.ok(cell) : t.state === 'failed' ? style.fail(cell) : t.state === 'skipped' ? style.dim(cell) : style.warn(cell)),
+      },
+      { header: 'outcome', value: (t) => t.outcome },
+      { header: 'attempts', value: (t) => t.attempts, align: 'right' },
+      { header: 'remote ids', value: (t) => formatPairs(t.remoteIds) },
+      { header: 'updated', value: (t) => formatTimestamp(t.updatedAt) },
+      { header: 'error', value: (t) => t.error?.message },
+    ],
+    targets,
+  );
+}
+
+function formatPairs(values: Record<string, ScalarOrList>): string {
+  return Object.entries(values)
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`)
+    .join('  ');
+}
