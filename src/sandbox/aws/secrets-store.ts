@@ -70,7 +70,7 @@ export function createSecret(
 
 /**
  * Finds a secret by name, full ARN or partial ARN (an ARN without the 6-character suffix).
- * Deleted secrets are found too unless `live` is set; callers decide how to treat them.
+ * Secrets scheduled for deletion are found too: DescribeSecret shows them, reads refuse them.
  */
 export function findSecret(state: SandboxState, idOrArn: string): SimSecret {
   const byName = state.secrets.get(idOrArn);
