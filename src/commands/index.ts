@@ -8,6 +8,8 @@ export const commands: CommandEntry[] = [
   { name: 'config show', summary: 'Show the effective configuration and where each value came from', load: async () => (await import('./config-show.js')).configShowCommand },
   { name: 'runs list', summary: 'List the ledgers of mutating runs, newest first', load: async () => (await import('./runs-list.js')).runsListCommand },
   { name: 'runs show', summary: 'Show one run: environment, per-target states and remote ids, events', load: async () => (await import('./runs-show.js')).runsShowCommand },
+  { name: 'gitea rewrite', summary: 'Rewrite GitHub URLs to Gitea across a repository (dry run, --write, --check for CI)', load: async () => (await import('./gitea-rewrite.js')).giteaRewriteCommand },
+  { name: 'gitea remotes', summary: 'Rewrite the git remote URLs of local clones from GitHub to Gitea', load: async () => (await import('./gitea-remotes.js')).giteaRemotesCommand },
 ];
 
 /** One-line descriptions of the command groups (`molectl org --help`). */

@@ -1,0 +1,91 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
+import { parseOptions } from '../lib/cli/parse-options.js';
+import { ExitCode } from '../lib/errors.js';
+import { renderRepoChecks } from '../lib/gitea/render-rewrite-report.js';
+import { applyRemoteRewrite, checkCloneDirs, maskUrlCredentials, planRemoteRewrites, readRemoteUrls, type RemotePlanItem } from '../lib/gitea/rewrite-remotes.js';
+import { declareRuleFlags, resolveRewriteRules } from '../lib/gitea/rule-flags.js';
+import { verifyGiteaRepos, type RepoCheck } from '../lib/gitea/verify-gitea-repos.js';
+import { renderTable } from '../lib/output/table.js';
+
+const optionsSchema = z.object({
+  write: z.boolean().default(false),
+  check: z.boolean().default(false),
+});
+
+export const giteaRemotesCommand: CommandDefinition = {
+  declare(cmd: Command) {
+    cmd
+      .description(
+        'Rewrite the git remote URLs of local clones from GitHub to Gitea, through `git remote set-url` (never by editing .git/config). ' +
+          'Without --write, shows what would change. SSH remotes become https (reported); a remote carrying a literal credential is reported, not rewritten.',
+      )
+      .argument('[dir...]', 'clone directories (default: the current directory)')
+      .option('--write', 'apply the changes')
+      .option('--check', 'change nothing; exit 8 when any remote would change');
+    declareRuleFlags(cmd);
+    addExamples(cmd, [
+      ['molectl gitea remotes', 'what would change in this clone'],
+      ['molectl gitea remotes ~/src/* --write', 'rewrite every clone under ~/src'],
+      ['molectl gitea remotes --write --verify-remote', 'rewrite, refusing if a target repository is missing on Gitea'],
+    ]);
+  },
+
+  async run(ctx, input) {
+    const options = parseOptions(optionsSchema, input.options);
+    const cwd = process.cwd();
+    const { rules, flags } = await resolveRewriteRules(input.options, cwd);
+    const dirs = await checkCloneDirs(input.args, cwd, ctx.exec);
+
+    const plan: RemotePlanItem[] = [];
+    for (const dir of dirs) plan.push(...planRemoteRewrites(dir, await readRemoteUrls(dir, ctx.exec), rules));
+    const rewrites = plan.filter((p) => p.action === 'rewrite');
+
+    let remote: RepoCheck[] | undefined;
+    if (flags.verifyRemote) {
+      const token = ctx.env.GITEA_TOKEN;
+      if (token) ctx.redactor.register(token, 'gitea-token');
+      const targets = rewrites.map((p) => p.target).filter((t): t is string => Boolean(t));
+      remote = await verifyGiteaRepos(targets, { baseUrl: rules.giteaBaseUrl, token, fetch: ctx.fetch, redactor: ctx.redactor, signal: ctx.signal });
+    }
+    const missing = remote?.some((c) => c.state !== 'exists') ?? false;
+    const write = options.write && !options.check && !missing;
+    if (write) for (const item of rewrites) await applyRemoteRewrite(item, ctx.exec);
+    if (options.write && missing) ctx.out.error('nothing was written: some target repositories are not on Gitea (add renames with --rename or the rules file)');
+
+    for (const item of plan) {
+      for (const note of item.notes) ctx.out.warn(`${displayDir(item.dir, cwd)} ${item.remote} (${item.kind}): [${note.rule}] ${note.reason}`);
+    }
+    const rows = plan.map((p) => ({
+      dir: displayDir(p.dir, cwd),
+      remote: p.remote,
+      kind: p.kind,
+      action: p.action === 'rewrite' ? (write ? 'rewritten' : 'would rewrite') : p.action === 'report' ? 'needs a person' : 'unchanged',
+      url: maskUrlCredentials(p.url),
+      newUrl: p.newUrl ?? null,
+      notes: p.notes,
+    }));
+    await ctx.out.result({ written: write, remotes: rows, ...(remote ? { remote } : {}) }, (data, style) =>
+      [
+        rows.length ? renderTable(
+          [
+            { header: 'clone', value: (r: (typeof rows)[number]) => r.dir },
+            { header: 'remote', value: (r) => (r.kind === 'pushurl' ? `${r.remote} (push)` : r.remote) },
+            { header: 'action', value: (r) => r.action },
+            { header: 'url', value: (r) => (r.newUrl ? `${r.url} → ${r.newUrl}` : r.url) },
+          ],
+          data.remotes,
+        ) : 'no remotes',
+        ...(data.remote ? renderRepoChecks(data.remote, style) : []),
+      ].join('\n'),
+    );
+    if (options.check && rewrites.length > 0) return ExitCode.changesFound;
+    return missing ? ExitCode.failed : ExitCode.ok;
+  },
+};
+
+function displayDir(dir: string, cwd: string): string {
+  if (dir === cwd) return '.';
+  return dir.startsWith(`${cwd}/`) ? dir.slice(cwd.length + 1) : dir;
+}
