@@ -1,0 +1,172 @@
+import type { AwsApi, InvocationSummary } from '../aws/aws-types.js';
+import type { Clock } from '../cli/clock.js';
+import { MolectlError, UsageError } from '../errors.js';
+import { isTerminalInvocationStatus, SSM_MAX_INSTANCE_IDS_PER_COMMAND, SSM_STDERR_CAP_CHARS, SSM_STDOUT_CAP_CHARS } from './ssm-limits.js';
+
+/**
+ * The executor every fleet feature shares: run one shell script on many instances through SSM
+ * Run Command and collect each instance's outcome and output.
+ *
+ *  - dispatch: one SendCommand per batch of at most 50 instance ids (SSM's limit), all batches
+ *    sent up front so SSM's own MaxConcurrency does the fan-out;
+ *  - wait: poll ListCommandInvocations once per command per round (API calls grow with the
+ *    number of batches, not of hosts); an instance missing from the list right after sending
+ *    is "not yet", never a failure;
+ *  - collect: GetCommandInvocation for each finished invocation (null = not visible yet, retried
+ *    next round), flagging stdout/stderr that reached SSM's caps as possibly truncated.
+ *
+ * Invariant: the script must not contain a secret. SSM keeps commands readable to anyone with
+ * ssm:ListCommands or CloudTrail access; instances fetch secrets themselves.
+ */
+
+export type ShellScriptApi = Pick<AwsApi, 'sendShellCommand' | 'listInvocations' | 'getInvocationOutput' | 'cancelCommand'>;
+
+export interface ShellScriptDeps {
+  aws: ShellScriptApi;
+  clock: Clock;
+  signal: AbortSignal;
+}
+
+export interface ShellScriptRequest {
+  instanceIds: string[];
+  /** Script lines (AWS-RunShellScript `commands`). */
+  commands: string[];
+  comment?: string;
+  /** Script run time limit on the instance (executionTimeout). */
+  timeoutSeconds?: number;
+  /** How long molectl waits for all results before giving up on the stragglers. Default: timeout + 60 s. */
+  waitMs?: number;
+  /** First poll delay; doubles up to maxPollIntervalMs. */
+  pollIntervalMs?: number;
+  maxPollIntervalMs?: number;
+  maxConcurrency?: string;
+  maxErrors?: string;
+  /** Called after every poll round with how many invocations finished. */
+  onProgress?(progress: { done: number; total: number; failed: number }): void;
+}
+
+export interface InstanceScriptResult {
+  instanceId: string;
+  commandId: string;
+  /** SSM status, or `NoResult` when molectl stopped waiting before the invocation finished. */
+  status: string;
+  statusDetails: string | null;
+  /** Exit code of the script; null when it never ran or did not finish. */
+  responseCode: number | null;
+  stdout: string;
+  stderr: string;
+  /** stdout reached SSM's 24,000-character cap: the end of it may be missing. */
+  stdoutTruncated: boolean;
+  /** stderr reached SSM's 8,000-character cap. */
+  stderrTruncated: boolean;
+}
+
+interface PendingCommand {
+  commandId: string;
+  instanceIds: string[];
+}
+
+export async function runShellScript(deps: ShellScriptDeps, request: ShellScriptRequest): Promise<InstanceScriptResult[]> {
+  const instanceIds = [...new Set(request.instanceIds)];
+  if (instanceIds.length === 0) return [];
+  if (request.commands.length === 0) throw new UsageError('no script to run', 'pass at least one command line');
+  const timeoutSeconds = request.timeoutSeconds ?? 600;
+  const waitMs = request.waitMs ?? (timeoutSeconds + 60) * 1000;
+  const startedAt = deps.clock.now().getTime();
+
+  const sent = await dispatchBatches(deps, request, instanceIds, timeoutSeconds);
+  const results = new Map<string, InstanceScriptResult>();
+  let interval = request.pollIntervalMs ?? 500;
+  const maxInterval = request.maxPollIntervalMs ?? 3000;
+  try {
+    while (results.size < instanceIds.length) {
+      await deps.clock.sleep(interval, deps.signal);
+      interval = Math.min(maxInterval, interval * 2);
+      for (const command of sent) await collectFinished(deps, command, results);
+      const done = results.size;
+      request.onProgress?.({ done, total: instanceIds.length, failed: [...results.values()].filter((r) => r.status !== 'Success').length });
+      if (done < instanceIds.length && deps.clock.now().getTime() - startedAt >= waitMs) break;
+    }
+  } catch (error) {
+    // Ctrl-C: stop the scripts we started (best effort) and let the interruption through.
+    if (deps.signal.aborted) await Promise.allSettled(sent.map((c) => deps.aws.cancelCommand(c.commandId)));
+    throw error;
+  }
+  return sent.flatMap((command) =>
+    command.instanceIds.map(
+      (instanceId) =>
+        results.get(instanceId) ?? {
+          instanceId,
+          commandId: command.commandId,
+          status: 'NoResult',
+          statusDetails: `molectl stopped waiting after ${Math.round(waitMs / 1000)} s`,
+          responseCode: null,
+          stdout: '',
+          stderr: '',
+          stdoutTruncated: false,
+          stderrTruncated: false,
+        },
+    ),
+  );
+}
+
+/** Splits ids into batches of at most 50 (pure). */
+export function batchInstanceIds(instanceIds: string[], size = SSM_MAX_INSTANCE_IDS_PER_COMMAND): string[][] {
+  const batches: string[][] = [];
+  for (let i = 0; i < instanceIds.length; i += size) batches.push(instanceIds.slice(i, i + size));
+  return batches;
+}
+
+async function dispatchBatches(deps: ShellScriptDeps, request: ShellScriptRequest, instanceIds: string[], timeoutSeconds: number): Promise<PendingCommand[]> {
+  const sent: PendingCommand[] = [];
+  for (const batch of batchInstanceIds(instanceIds)) {
+    if (deps.signal.aborted) throw deps.signal.reason;
+    const { commandId } = await deps.aws.sendShellCommand({
+      instanceIds: batch,
+      commands: request.commands,
+      comment: request.comment,
+      timeoutSeconds,
+      ...(request.maxConcurrency ? { maxConcurrency: request.maxConcurrency } : {}),
+      ...(request.maxErrors ? { maxErrors: request.maxErrors } : {}),
+    });
+    sent.push({ commandId, instanceIds: batch });
+  }
+  return sent;
+}
+
+async function collectFinished(deps: ShellScriptDeps, command: PendingCommand, results: Map<string, InstanceScriptResult>): Promise<void> {
+  if (command.instanceIds.every((id) => results.has(id))) return;
+  let invocations: InvocationSummary[];
+  try {
+    invocations = await deps.aws.listInvocations(command.commandId);
+  } catch (error) {
+    // Right after SendCommand the command itself can be invisible for a moment.
+    if (isNotYetVisible(error)) return;
+    throw error;
+  }
+  const byInstance = new Map(invocations.map((inv) => [inv.instanceId, inv]));
+  for (const instanceId of command.instanceIds) {
+    if (results.has(instanceId)) continue;
+    const summary = byInstance.get(instanceId);
+    if (!summary || !isTerminalInvocationStatus(summary.status)) continue; // not yet
+    const output = await deps.aws.getInvocationOutput(command.commandId, instanceId);
+    if (!output) continue; // visible in the list but not to GetCommandInvocation yet
+    results.set(instanceId, {
+      instanceId,
+      commandId: command.commandId,
+      status: output.status || summary.status,
+      statusDetails: output.statusDetails ?? summary.statusDetails,
+      responseCode: output.responseCode ?? summary.responseCode,
+      stdout: output.stdout,
+      stderr: output.stderr,
+      stdoutTruncated: output.stdout.length >= SSM_STDOUT_CAP_CHARS,
+      stderrTruncated: output.stderr.length >= SSM_STDERR_CAP_CHARS,
+    });
+  }
+}
+
+function isNotYetVisible(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const name = (error as { awsCode?: string }).awsCode ?? error.name;
+  return /InvalidCommandId|InvocationDoesNotExist/.test(name) || (error instanceof MolectlError && /InvalidCommandId|InvocationDoesNotExist/.test(error.message));
+}
