@@ -40,7 +40,16 @@ export const envVarDocs = {
 } as const;
 
 export type EnvVarName = keyof typeof envVarDocs;
-export type EnvVars = Partial<Record<EnvVarName, string>>;
+
+/**
+ * A family rather than one name: `VERIFY_*` variables are what a `molectl verify` checklist file
+ * may interpolate (`${VERIFY_CANVAS_URL}`), besides the variables declared above. A prefix keeps
+ * a checklist from reading (and sending anywhere) every variable of the process environment.
+ */
+export const CHECKLIST_VARIABLE_PREFIX = 'VERIFY_';
+export type ChecklistVariableName = `VERIFY_${string}`;
+
+export type EnvVars = Partial<Record<EnvVarName, string>> & { [name: ChecklistVariableName]: string | undefined };
 
 /** Takes the snapshot of the declared variables; the only read of process.env in molectl. */
 export function readEnv(source: NodeJS.ProcessEnv = process.env): EnvVars {
@@ -48,6 +57,9 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): EnvVars {
   for (const name of Object.keys(envVarDocs) as EnvVarName[]) {
     const value = source[name];
     if (value !== undefined) env[name] = value;
+  }
+  for (const [name, value] of Object.entries(source)) {
+    if (name.startsWith(CHECKLIST_VARIABLE_PREFIX) && value !== undefined) env[name as ChecklistVariableName] = value;
   }
   return env;
 }

@@ -45,6 +45,32 @@ export interface EnvironmentConfig {
   /** Credential sources for the CP admin token, per environment (production and staging differ). */
   cpTokenFile?: string;
   cpTokenCommand?: string[];
+  /** Where `molectl verify` looks for deploys and images; every URL may use `{cpUrl}`. */
+  verify?: VerifyConfig;
+}
+
+/**
+ * Settings of the post-deploy checks (issue 9). All optional: src/lib/verify/resolve-verify-settings.ts
+ * fills the public defaults, and a check whose ids are unknown skips and names the key to set.
+ */
+export interface VerifyConfig {
+  /** Railway GraphQL endpoint (default https://backboard.railway.com/graphql/v2). */
+  railwayApiUrl?: string;
+  /** Railway project id; falls back to railway.projectId. Service and environment are found by name. */
+  railwayProjectId?: string;
+  /** Ids that skip the name lookup (railway.service / railway.environment). */
+  railwayServiceId?: string;
+  railwayEnvironmentId?: string;
+  /** Vercel REST API base (default https://api.vercel.com). */
+  vercelApiUrl?: string;
+  vercelProjectId?: string;
+  vercelTeamId?: string;
+  /** OCI registry base URL (default https://ghcr.io), image name and tag pattern (`{sha}`, `{sha7}`). */
+  registryUrl?: string;
+  imageName?: string;
+  imageTagPattern?: string;
+  /** Canary org slugs checked when --canary is not given. */
+  canaries?: string[];
 }
 
 const commonFleetShape = {
@@ -107,6 +133,16 @@ export const BUILT_IN_ENVIRONMENTS: Record<string, EnvironmentConfig> = {
     parameterPrefix: '/molectl/sandbox',
     secrets: defaultSecrets('production'),
     railway: { environment: 'production', service: 'controlplane' },
+    // The simulated Railway, Vercel and registry of src/sandbox/deploy-services/.
+    verify: {
+      railwayApiUrl: '{cpUrl}/_railway/graphql/v2',
+      railwayProjectId: 'sandbox-project',
+      vercelApiUrl: '{cpUrl}/_vercel',
+      vercelProjectId: 'prj_sandbox_canvas',
+      registryUrl: '{cpUrl}',
+      imageName: 'molecule-ai/platform-tenant',
+      imageTagPattern: '{sha}',
+    },
   },
 };
 

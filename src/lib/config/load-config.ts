@@ -78,6 +78,22 @@ const environmentSchema = z
     railway: z.object({ projectId: z.string().optional(), environment: z.string(), service: z.string() }).strict(),
     cpTokenFile: z.string().min(1),
     cpTokenCommand: z.array(z.string()).min(1),
+    verify: z
+      .object({
+        railwayApiUrl: z.string().min(1),
+        railwayProjectId: z.string().min(1),
+        railwayServiceId: z.string().min(1),
+        railwayEnvironmentId: z.string().min(1),
+        vercelApiUrl: z.string().min(1),
+        vercelProjectId: z.string().min(1),
+        vercelTeamId: z.string().min(1),
+        registryUrl: z.string().min(1),
+        imageName: z.string().regex(/^[a-z0-9]+(?:[._\/-][a-z0-9]+)*$/, 'must be an image name such as molecule-ai/platform-tenant'),
+        imageTagPattern: z.string().min(1),
+        canaries: z.array(z.string().min(1)),
+      })
+      .partial()
+      .strict(),
   })
   .partial()
   .strict();
