@@ -181,7 +181,7 @@ export class RunLedger {
    * Makes this process the owner, to resume the run. Refuses while the recorded owner may still
    * be working on it: alive on this host, or on another host (unknowable) unless `force`.
    */
-  claim(options: { force?: boolean } = {}): Promise<void> {
+  async claim(options: { force?: boolean } = {}): Promise<void> {
     const me = describeCurrentProcess();
     const owner = this.doc.owner;
     const isMe = owner.pid === me.pid && owner.hostname === me.hostname;
@@ -205,7 +205,7 @@ export class RunLedger {
     this.doc.owner = { ...me, since: now };
     this.doc.status = 'running';
     delete this.doc.finishedAt;
-    return this.recordEvent(`resumed by ${me.user}@${me.hostname} pid ${me.pid} (was ${previous})`);
+    await this.recordEvent(`resumed by ${me.user}@${me.hostname} pid ${me.pid} (was ${previous})`);
   }
 
   /**
