@@ -5,11 +5,22 @@ import type { CommandEntry } from '../lib/cli/command-definition.js';
  * name, a one-line summary and a loader, so the top-level help loads no command module.
  */
 export const commands: CommandEntry[] = [
+  { name: 'doctor', summary: 'Check configuration, CP health and token, AWS identity and SSM access', load: async () => (await import('./doctor.js')).doctorCommand },
   { name: 'config show', summary: 'Show the effective configuration and where each value came from', load: async () => (await import('./config-show.js')).configShowCommand },
   { name: 'runs list', summary: 'List the ledgers of mutating runs, newest first', load: async () => (await import('./runs-list.js')).runsListCommand },
   { name: 'runs show', summary: 'Show one run: environment, per-target states and remote ids, events', load: async () => (await import('./runs-show.js')).runsShowCommand },
+  { name: 'org create', summary: 'Create an org through the CP and wait until it runs and its tenant is healthy', load: async () => (await import('./org-create.js')).orgCreateCommand },
+  { name: 'org list', summary: 'List orgs with instance_status and age (filter by status, age, prefix)', load: async () => (await import('./org-list.js')).orgListCommand },
+  { name: 'org show', summary: 'Show an org: CP row, tagged instances, edge answer, admin token secret (never its value)', load: async () => (await import('./org-show.js')).orgShowCommand },
+  { name: 'org delete', summary: 'Delete an org through the CP cascade after a typed confirmation, then verify it is gone', load: async () => (await import('./org-delete.js')).orgDeleteCommand },
+  { name: 'org gc', summary: 'Bulk-delete stale test orgs by prefix and age (dry run unless --execute)', load: async () => (await import('./org-gc.js')).orgGcCommand },
+  { name: 'fleet orphans', summary: 'Find CP-managed instances whose org is gone from the CP (report only)', load: async () => (await import('./fleet-orphans.js')).fleetOrphansCommand },
   { name: 'gitea rewrite', summary: 'Rewrite GitHub URLs to Gitea across a repository (dry run, --write, --check for CI)', load: async () => (await import('./gitea-rewrite.js')).giteaRewriteCommand },
   { name: 'gitea remotes', summary: 'Rewrite the git remote URLs of local clones from GitHub to Gitea', load: async () => (await import('./gitea-remotes.js')).giteaRemotesCommand },
+  { name: 'migrate cp-secret plan', summary: 'Read-only: classify which tenants need the CP shared secret', load: async () => (await import('./migrate-cp-secret-plan.js')).migrateCpSecretPlanCommand },
+  { name: 'sandbox up', summary: 'Start the simulated platform on loopback and print the environment that targets it', load: async () => (await import('./sandbox-up.js')).sandboxUpCommand },
+  { name: 'sandbox status', summary: 'Show whether a sandbox is running, where, and with which faults', load: async () => (await import('./sandbox-status.js')).sandboxStatusCommand },
+  { name: 'sandbox down', summary: 'Stop the background sandbox', load: async () => (await import('./sandbox-down.js')).sandboxDownCommand },
 ];
 
 /** One-line descriptions of the command groups (`molectl org --help`). */
