@@ -39,7 +39,7 @@ export function renderRewriteSummary(data: RewriteSummaryData, style: Styles): s
     for (const s of data.skipped) lines.push(style.dim(`  ${s.file} (${s.reason}${s.bytes === undefined ? '' : `, ${formatBytes(s.bytes)}`})`));
   }
   if (data.remote) lines.push(...renderRepoChecks(data.remote, style));
-  if (data.findings.length) lines.push(style.warn(`${plural(data.findings.length, 'finding')} need a person (listed on stderr)`));
+  if (data.findings.length) lines.push(style.warn(`${plural(data.findings.length, 'finding')} ${data.findings.length === 1 ? 'needs' : 'need'} a person (listed on stderr)`));
   return lines.join('\n');
 }
 

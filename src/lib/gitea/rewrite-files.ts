@@ -1,5 +1,5 @@
 import { chown, lstat, readFile, stat } from 'node:fs/promises';
-import { basename, dirname, relative, resolve, sep } from 'node:path';
+import { basename, dirname, posix, resolve, sep } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { Exec } from '../exec.js';
 import { writeFileAtomic } from '../output/write-file.js';
@@ -25,7 +25,7 @@ export interface RewriteFilesOptions {
   exclude: readonly string[];
   maxFileBytes: number;
   exec: Exec;
-  /** Paths in the report are relative to this directory. */
+  /** Relative paths are resolved from here. Report paths are the given path joined with the file's. */
   cwd: string;
   concurrency?: number;
   /** Each changed file, in listing order, with its diff (computed only when wanted). */
@@ -80,16 +80,16 @@ export async function rewriteFiles(paths: readonly string[], options: RewriteFil
     const root = resolve(options.cwd, input);
     const info = await stat(root).catch(() => undefined);
     if (!info) throw new UsageError(`${input}: no such file or directory`, 'name a directory or file inside the repository to rewrite');
-    report.roots.push(displayPath(options.cwd, root));
+    report.roots.push(input);
     if (info.isDirectory()) {
       const targets = await listTargetFiles(root, { exec: options.exec, filter, rewriteGoFiles: options.rules.rewriteGoFiles, githubOwner: options.rules.githubOwner });
-      await processAll(targets.paths, root, options, report);
+      await processAll(targets.paths, root, input, options, report);
       report.filesListed += targets.listed;
     } else {
       report.filesListed += 1;
       const name = basename(root);
-      if (!options.rules.rewriteGoFiles && isGoFile(name)) report.skipped.push({ file: displayPath(options.cwd, root), reason: 'excluded' });
-      else await processAll([name], dirname(root), options, report);
+      if (!options.rules.rewriteGoFiles && isGoFile(name)) report.skipped.push({ file: toPosix(input), reason: 'excluded' });
+      else await processAll([name], dirname(root), toPosix(dirname(input)), options, report);
     }
   }
   const byPath = (a: { file: string; line: number }, b: { file: string; line: number }): number => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1);
@@ -101,7 +101,7 @@ export async function rewriteFiles(paths: readonly string[], options: RewriteFil
 }
 
 /** Bounded-concurrency workers; changed files are handed on in listing order through a small reorder buffer. */
-async function processAll(paths: AsyncIterable<string> | Iterable<string>, root: string, options: RewriteFilesOptions, report: RewriteReport): Promise<void> {
+async function processAll(paths: AsyncIterable<string> | Iterable<string>, root: string, shownRoot: string, options: RewriteFilesOptions, report: RewriteReport): Promise<void> {
   const iterator = (Symbol.asyncIterator in paths ? paths[Symbol.asyncIterator]() : toAsyncIterator(paths as Iterable<string>)) as AsyncIterator<string>;
   const ready = new Map<number, ChangedFile | null>();
   let nextIndex = 0;
@@ -124,7 +124,7 @@ async function processAll(paths: AsyncIterable<string> | Iterable<string>, root:
       if (next.done) return;
       const index = nextIndex;
       nextIndex += 1;
-      const file = await processFile(root, next.value, options, report);
+      const file = await processFile(root, shownRoot, next.value, options, report);
       ready.set(index, file);
       emitting = emitting.then(emitReady);
     }
@@ -133,9 +133,9 @@ async function processAll(paths: AsyncIterable<string> | Iterable<string>, root:
   await emitting;
 }
 
-async function processFile(root: string, relativePath: string, options: RewriteFilesOptions, report: RewriteReport): Promise<ChangedFile | null> {
+async function processFile(root: string, shownRoot: string, relativePath: string, options: RewriteFilesOptions, report: RewriteReport): Promise<ChangedFile | null> {
   const absolute = resolve(root, relativePath);
-  const file = displayPath(options.cwd, absolute);
+  const file = shownPath(shownRoot, relativePath);
   const skip = (reason: SkipReason, bytes?: number): null => {
     report.skipped.push(bytes === undefined ? { file, reason } : { file, reason, bytes });
     return null;
@@ -192,9 +192,15 @@ function fromLatin1(text: string): string {
   return /[^\x00-\x7f]/.test(text) ? Buffer.from(text, 'latin1').toString('utf8') : text;
 }
 
-function displayPath(cwd: string, absolute: string): string {
-  const rel = relative(cwd, absolute) || '.';
-  return rel.split(sep).join('/');
+/** `docs` + `a/b.md` → `docs/a/b.md`; `.` + `a.md` → `a.md`: paths as the user named them. */
+function shownPath(shownRoot: string, relativePath: string): string {
+  const rel = toPosix(relativePath);
+  const root = toPosix(shownRoot).replace(/\/+$/, '');
+  return root === '' || root === '.' ? rel : posix.join(root, rel);
+}
+
+function toPosix(path: string): string {
+  return path.split(sep).join('/');
 }
 
 async function* toAsyncIterator(items: Iterable<string>): AsyncGenerator<string> {
