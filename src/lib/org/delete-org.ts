@@ -1,6 +1,7 @@
 import type { AwsApi } from '../aws/aws-types.js';
 import type { Clock } from '../cli/clock.js';
 import type { CpClient } from '../cp/cp-client.js';
+import type { Context } from '../context.js';
 import { ExitCode, isMolectlError } from '../errors.js';
 import type { FleetFilters } from './find-org-instances.js';
 import { runDeleteCascade } from './run-delete-cascade.js';
@@ -62,4 +63,9 @@ export async function deleteOrg(deps: DeleteOrgDeps, slug: string, options: { ti
 
 function isFatalForEveryOrg(code: number): boolean {
   return code === ExitCode.credentials || code === ExitCode.usage || code === ExitCode.interrupted;
+}
+
+/** The delete's dependencies from the command's context. */
+export function createDeleteDeps(ctx: Context, region: string | null, onProgress?: (text: string) => void): DeleteOrgDeps {
+  return { cp: ctx.cp, aws: ctx.aws, environment: ctx.config.environment, clock: ctx.clock, signal: ctx.signal, region, ...(onProgress ? { onProgress } : {}) };
 }

@@ -29,3 +29,13 @@ export async function describeTarget(config: Pick<ResolvedConfig, 'envName' | 'c
 export function formatTarget(target: Target): string {
   return `environment ${target.environment}   CP ${target.cpUrl}   AWS account ${target.awsAccount ?? 'unknown'}   region ${target.awsRegion ?? 'unknown'}`;
 }
+
+/** The run ledger's environment block for a target: names and ids only. */
+export function toRunEnvironment(target: Target): { name: string; cpUrl: string; awsAccount?: string; awsRegion?: string } {
+  return {
+    name: target.environment,
+    cpUrl: target.cpUrl,
+    ...(target.awsAccount ? { awsAccount: target.awsAccount } : {}),
+    ...(target.awsRegion ? { awsRegion: target.awsRegion } : {}),
+  };
+}

@@ -1,0 +1,65 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
+import { parseOptions } from '../lib/cli/parse-options.js';
+import { ExitCode } from '../lib/errors.js';
+import { findOrphans } from '../lib/fleet/find-orphans.js';
+import type { OrphanReport, OrphanRow } from '../lib/fleet/classify-orphans.js';
+import type { Styles } from '../lib/output/output.js';
+import { formatDuration, renderTable } from '../lib/output/table.js';
+
+const optionsSchema = z.object({ check: z.boolean().default(false) });
+
+export const fleetOrphansCommand: CommandDefinition = {
+  declare(cmd: Command) {
+    cmd
+      .description(
+        'Find EC2 instances managed by the CP whose org no longer exists on the CP (what a raw-SQL delete leaves running), or exists with another id. Report only: nothing is changed.',
+      )
+      .option('--check', 'exit 8 when any orphan is found (for CI and cron)');
+    addExamples(cmd, [
+      ['molectl fleet orphans', 'orphaned instances, oldest first'],
+      ['molectl --env staging fleet orphans --check', 'fail a scheduled job when something leaks'],
+      ['molectl fleet orphans -o json | jq -r \'.orphans[].instanceId\'', 'instance ids, for scripts'],
+    ]);
+  },
+
+  async run(ctx, input) {
+    const options = parseOptions(optionsSchema, input.options);
+    const step = ctx.out.step('reading the CP\'s orgs and the CP-managed instances');
+    const report = await findOrphans({ cp: ctx.cp, aws: ctx.aws, keys: ctx.config.environment, now: ctx.clock.now() }).catch((error: unknown) => {
+      step.fail('could not read the fleet');
+      throw error;
+    });
+    step.succeed(`${report.scanned} managed instance(s) checked`);
+    await ctx.out.result({ environment: ctx.config.envName.value, cpUrl: ctx.cp.baseUrl, ...report }, renderReport);
+    return options.check && report.orphans.length > 0 ? ExitCode.changesFound : ExitCode.ok;
+  },
+};
+
+function renderReport(report: OrphanReport, style: Styles): string {
+  const lines: string[] = [];
+  if (report.orphans.length === 0) lines.push(style.ok(`no orphans among ${report.scanned} managed instance(s)`));
+  else {
+    lines.push(
+      renderTable<OrphanRow>(
+        [
+          { header: 'instance', value: (o) => o.instanceId },
+          { header: 'role', value: (o) => o.role },
+          { header: 'org slug', value: (o) => o.orgSlug },
+          { header: 'org id', value: (o) => o.orgId },
+          { header: 'state', value: (o) => o.state },
+          { header: 'age', value: (o) => (o.ageMs === null ? null : formatDuration(o.ageMs)), align: 'right' },
+          { header: 'why', value: (o) => o.detail },
+        ],
+        report.orphans,
+      ),
+      '',
+      `${report.orphans.length} orphan(s). They run outside the CP's knowledge: check their tags and owner, then terminate them with \`aws ec2 terminate-instances --instance-ids ...\` (the CP cascade cannot, it has no row for them).`,
+    );
+  }
+  if (report.unattributed.length > 0) {
+    lines.push(style.warn(`${report.unattributed.length} managed instance(s) carry no org tag and could not be checked: ${report.unattributed.map((u) => u.instanceId).join(', ')}`));
+  }
+  return lines.join('\n');
+}

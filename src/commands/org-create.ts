@@ -1,0 +1,103 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
+import { parseOptions } from '../lib/cli/parse-options.js';
+import { tenantUrl } from '../lib/config/environments.js';
+import type { Context } from '../lib/context.js';
+import { ExitCode, MolectlError } from '../lib/errors.js';
+import { formatDuration } from '../lib/output/table.js';
+import { createOrg } from '../lib/org/create-org.js';
+import { durationOption } from '../lib/org/duration-option.js';
+import { probeTenantHealth, tenantHealthUrl } from '../lib/org/probe-tenant-health.js';
+import { validateNewOrgSlug } from '../lib/org/validate-new-org-slug.js';
+import { checkProvisioningHint, waitForOrg, type WaitOutcome } from '../lib/org/wait-for-org.js';
+
+const optionsSchema = z.object({
+  name: z.string().min(1).max(200).optional(),
+  owner: z.string().min(1).max(200).optional(),
+  wait: z.boolean().default(true),
+  health: z.boolean().default(true),
+  timeout: durationOption().default(30 * 60_000),
+  ifNotExists: z.boolean().default(false),
+});
+
+export const orgCreateCommand: CommandDefinition = {
+  declare(cmd: Command) {
+    cmd
+      .description(
+        'Create an org through the CP, then wait until its instance_status is running and its tenant\'s public /health answers. The slug is checked locally first: 3 to 32 characters, a lowercase letter, then lowercase letters, digits and single hyphens, no trailing hyphen, not a reserved name. Ctrl-C or a timeout stops the wait only: the org keeps provisioning.',
+      )
+      .argument('<slug>', 'the new org\'s slug (its tenant URL is https://<slug>.moleculesai.app)')
+      .option('--name <name>', 'display name (default: the slug)')
+      .option('--owner <user-id>', 'owner user id (owner_user_id); without it the CP gets an empty owner')
+      .option('--no-wait', 'return as soon as the CP accepted the org')
+      .option('--no-health', 'stop waiting at instance_status running; do not wait for the public /health')
+      .option('--timeout <duration>', 'how long to wait in all (running takes 12 to 20 minutes, /health up to 15 more)', '30m')
+      .option('--if-not-exists', 'a taken slug is not an error: wait for and report the existing org');
+    addExamples(cmd, [
+      ['molectl org create acme-prod --name "Acme" --owner 7f3c0e2a', 'create and wait until healthy'],
+      ['molectl --env staging org create e2e-1234 --if-not-exists -o json', 'idempotent, for CI'],
+      ['molectl org create acme-prod --no-wait', 'fire and forget; check with org show'],
+    ]);
+  },
+
+  async run(ctx, input) {
+    const slug = validateNewOrgSlug(input.args[0] ?? '');
+    const options = parseOptions(optionsSchema, input.options);
+    const startedAt = ctx.clock.now();
+    const url = tenantUrl(ctx.config.environment, slug);
+
+    ctx.out.info(`creating org ${slug} on ${ctx.cp.baseUrl} (environment ${ctx.config.envName.value})`);
+    const ledger = await ctx.runs.create({ command: 'org create', environment: { name: ctx.config.envName.value, cpUrl: ctx.cp.baseUrl }, inputs: { slug, ifNotExists: options.ifNotExists }, targets: [slug] });
+    const created = await createOrg(ctx.cp, { slug, name: options.name ?? slug, ownerUserId: options.owner ?? '', ifNotExists: options.ifNotExists }).catch(async (error: unknown) => {
+      await ledger.setStatus(ctx.signal.aborted ? 'interrupted' : 'failed', { error });
+      throw error;
+    });
+    await ledger.updateTarget(slug, { state: 'succeeded', outcome: created.created ? 'created' : 'existed', remoteIds: { orgId: created.id } });
+    await ledger.setStatus('succeeded');
+    if (!created.created) ctx.out.info(`org ${slug} already exists (id ${created.id}); --if-not-exists: using it`);
+
+    const base = { slug, id: created.id, url, created: created.created };
+    if (!options.wait) {
+      await ctx.out.result({ ...base, instanceStatus: created.existing?.instance_status ?? 'provisioning', waited: false }, (r) => `org ${r.slug} ${r.created ? 'created' : 'exists'}: id ${r.id}, url ${r.url}, instance_status ${r.instanceStatus}\n${checkProvisioningHint(r.slug)}`);
+      return ExitCode.ok;
+    }
+
+    const outcome = await waitUntilReady(ctx, slug, startedAt, options);
+    if (outcome.kind === 'failed') {
+      throw new MolectlError(`org "${slug}" failed to provision (instance_status failed after ${formatDuration(outcome.elapsedMs)})`, { hint: `see why on its console: \`molectl console ${slug}\`` });
+    }
+    if (outcome.kind === 'timeout') {
+      const what = outcome.phase === 'health' ? `is running but its public /health did not answer ok (last: ${outcome.health ?? 'no answer'})` : `is not running yet (instance_status ${outcome.instanceStatus})`;
+      throw new MolectlError(`org "${slug}" ${what} after ${formatDuration(outcome.elapsedMs)}; it keeps provisioning, nothing was deleted`, { hint: checkProvisioningHint(slug) });
+    }
+    await ctx.out.result({ ...base, instanceStatus: outcome.instanceStatus, healthChecked: outcome.healthChecked, elapsedMs: outcome.elapsedMs, waited: true }, (r) =>
+      `org ${r.slug} ${r.created ? 'created' : 'exists'}: id ${r.id}, url ${r.url}, ${r.healthChecked ? 'healthy' : 'running'} after ${formatDuration(r.elapsedMs)}`,
+    );
+    return ExitCode.ok;
+  },
+};
+
+async function waitUntilReady(ctx: Context, slug: string, startedAt: Date, options: { timeout: number; health: boolean }): Promise<WaitOutcome> {
+  const healthUrl = tenantHealthUrl(ctx.config.environment, slug);
+  const step = ctx.out.step(`waiting for org ${slug} (timeout ${formatDuration(options.timeout)})`);
+  try {
+    const outcome = await waitForOrg(
+      { cp: ctx.cp, clock: ctx.clock, signal: ctx.signal, probeHealth: () => probeTenantHealth({ url: healthUrl, fetch: ctx.fetch, signal: ctx.signal, redactor: ctx.redactor }) },
+      {
+        slug,
+        timeoutMs: options.timeout,
+        startedAt,
+        checkHealth: options.health,
+        onProgress: (p) =>
+          step.update(`${formatDuration(p.elapsedMs)} elapsed, instance_status ${p.instanceStatus}${p.phase === 'health' ? `, ${healthUrl}: ${p.health ?? 'not asked yet'}` : ''}`),
+      },
+    );
+    if (outcome.kind === 'ready') step.succeed(`org ${slug} is ${outcome.healthChecked ? 'running and healthy' : 'running'} (${formatDuration(outcome.elapsedMs)})`);
+    else step.fail(`org ${slug}: ${outcome.kind === 'failed' ? 'provisioning failed' : 'still not ready at the timeout'}`);
+    return outcome;
+  } catch (error) {
+    step.fail(`stopped waiting for org ${slug}`);
+    throw error;
+  }
+}

@@ -1,0 +1,106 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
+import { parseOptions } from '../lib/cli/parse-options.js';
+import type { Context } from '../lib/context.js';
+import { checkOrgSlug } from '../lib/cp/check-org-slug.js';
+import { ExitCode, InterruptedError, MolectlError, UsageError } from '../lib/errors.js';
+import { createDeleteDeps, deleteOrg } from '../lib/org/delete-org.js';
+import { describeTarget, toRunEnvironment } from '../lib/org/describe-target.js';
+import { durationOption } from '../lib/org/duration-option.js';
+import { findOrgInstances } from '../lib/org/find-org-instances.js';
+import { lookupOrg } from '../lib/org/lookup-org.js';
+import { planOrgDelete, type OrgDeletePlan } from '../lib/org/plan-org-delete.js';
+import { recordDeleteOutcome } from '../lib/org/record-delete-outcome.js';
+import { renderDeleteOutcomes, renderDeletePreview } from '../lib/org/render-org-delete.js';
+
+const optionsSchema = z.object({
+  dryRun: z.boolean().default(false),
+  confirm: z.string().optional(),
+  timeout: durationOption({ minMs: 1 }).default(10 * 60_000),
+});
+
+export const orgDeleteCommand: CommandDefinition = {
+  declare(cmd: Command) {
+    cmd
+      .description(
+        'Delete an org through the CP cascade (tenant and workspace instances, secret, tunnel, DNS, rows), then verify: the slug is gone from the CP and no instance tagged with it is left. Shows what will go first and asks for the slug to be typed; without a terminal, --confirm <slug> is required (--yes is not enough). Exit 5 when something was left behind.',
+      )
+      .argument('<slug>', 'the org to delete')
+      .option('--dry-run', 'show what the cascade would remove, change nothing')
+      .option('--confirm <slug>', 'confirm without a prompt: must equal the org slug')
+      .option('--timeout <duration>', 'how long the cascade and the verification may take', '10m');
+    addExamples(cmd, [
+      ['molectl org delete acme-test --dry-run', 'preview what the cascade removes'],
+      ['molectl org delete acme-test', 'preview, type the slug, delete, verify'],
+      ['molectl --env staging org delete e2e-1234 --confirm e2e-1234', 'non-interactive (CI)'],
+      ['molectl org delete acme-test --confirm acme-test -o json', 'machine-readable outcome'],
+    ]);
+  },
+
+  async run(ctx, input) {
+    const slug = checkOrgSlug(input.args[0] ?? '');
+    const options = parseOptions(optionsSchema, input.options);
+    if (options.confirm !== undefined && options.confirm !== slug) {
+      throw new UsageError(`--confirm "${options.confirm}" does not match the org slug "${slug}"; nothing was deleted`, `pass --confirm ${slug} to delete org ${slug}`);
+    }
+
+    const plan = await previewDelete(ctx, slug);
+    if (options.dryRun) {
+      await ctx.out.result({ dryRun: true, ...plan }, (p, style) => `${renderDeletePreview(p, style)}\n\nDry run: nothing was deleted.`);
+      return ExitCode.ok;
+    }
+    if (ctx.out.format === 'text') ctx.out.error(renderDeletePreview(plan, ctx.out.style));
+    await confirmDelete(ctx, slug, options.confirm);
+
+    const ledger = await ctx.runs.create({ command: 'org delete', environment: toRunEnvironment(plan.target), inputs: { slug, timeout: `${options.timeout}ms` }, targets: [slug] });
+    ctx.out.info(`run ${ledger.id}: ledger ${ledger.path}`);
+    await ledger.updateTarget(slug, { state: 'in-progress' });
+    const step = ctx.out.step(`deleting org ${slug} through the CP cascade`);
+    let outcome;
+    try {
+      outcome = await deleteOrg(createDeleteDeps(ctx, plan.target.awsRegion, (text) => step.update(text)), slug, { timeoutMs: options.timeout });
+    } catch (error) {
+      step.fail(`deleting org ${slug} stopped`);
+      await ledger.updateTarget(slug, { state: 'failed', error });
+      await ledger.setStatus(ctx.signal.aborted ? 'interrupted' : 'failed', { error });
+      if (ctx.signal.aborted) {
+        throw new InterruptedError(`interrupted while deleting org "${slug}"; the CP may still be running its cascade`, `run \`molectl org delete ${slug} --confirm ${slug}\` again: the cascade resumes, then molectl verifies (run ${ledger.id})`);
+      }
+      throw error;
+    }
+    await recordDeleteOutcome(ledger, outcome);
+    await ledger.setStatus(outcome.status === 'deleted' ? 'succeeded' : outcome.status === 'leftovers' ? 'partial' : 'failed');
+
+    if (outcome.status === 'failed') {
+      step.fail(`org ${slug} was not deleted`);
+      throw new MolectlError(outcome.error?.message ?? `deleting org "${slug}" failed`, { hint: outcome.error?.hint ?? `run \`molectl org delete ${slug} --confirm ${slug}\` again` });
+    }
+    if (outcome.status === 'deleted') step.succeed(`org ${slug} deleted and verified gone`);
+    else step.warn(`org ${slug}: the cascade finished but left ${outcome.leftovers.length} thing(s) behind`);
+    await ctx.out.result({ runId: ledger.id, target: plan.target, ...outcome }, (o, style) => renderDeleteOutcomes([o], style));
+    return outcome.status === 'deleted' ? ExitCode.ok : ExitCode.partial;
+  },
+};
+
+async function previewDelete(ctx: Context, slug: string): Promise<OrgDeletePlan> {
+  const [target, lookup, instances] = await Promise.all([
+    describeTarget(ctx.config, ctx.aws),
+    lookupOrg(ctx.cp, slug),
+    findOrgInstances(ctx.aws, ctx.config.environment, slug, ctx.clock.now()),
+  ]);
+  return planOrgDelete({ slug, lookup, instances, target, now: ctx.clock.now() });
+}
+
+/** The typed slug, or --confirm equal to it. --yes never answers this prompt. */
+async function confirmDelete(ctx: Context, slug: string, confirm: string | undefined): Promise<void> {
+  if (confirm === slug) return;
+  if (!ctx.prompt.canAsk) {
+    throw new UsageError(
+      `deleting org "${slug}" needs the slug typed as confirmation, and there is no terminal to ask on${ctx.flags.yes ? ' (--yes is not enough for a delete)' : ''}; nothing was deleted`,
+      `pass --confirm ${slug}`,
+    );
+  }
+  const typed = await ctx.prompt.ask(`Type the org slug (${slug}) to delete it: `, 'confirming a delete');
+  if (typed !== slug) throw new UsageError(`the typed slug "${typed}" does not match "${slug}"; nothing was deleted`, 'run the command again and type the slug exactly');
+}

@@ -1,0 +1,124 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
+import { parseOptions } from '../lib/cli/parse-options.js';
+import type { Context } from '../lib/context.js';
+import { ExitCode, InterruptedError, UsageError } from '../lib/errors.js';
+import type { Styles } from '../lib/output/output.js';
+import { formatDuration, renderTable } from '../lib/output/table.js';
+import { createDeleteDeps, type DeleteOutcome } from '../lib/org/delete-org.js';
+import { describeTarget, formatTarget, toRunEnvironment, type Target } from '../lib/org/describe-target.js';
+import { durationOption } from '../lib/org/duration-option.js';
+import { ORG_LIST_LIMIT } from '../lib/org/lookup-org.js';
+import { planOrgGc, type OrgGcPlan } from '../lib/org/plan-org-gc.js';
+import { recordDeleteOutcome } from '../lib/org/record-delete-outcome.js';
+import { renderDeleteOutcomes } from '../lib/org/render-org-delete.js';
+import { runOrgGc } from '../lib/org/run-org-gc.js';
+
+const optionsSchema = z.object({
+  // At least two characters and a letter first: a one-letter prefix is most of the fleet.
+  prefix: z.string().regex(/^[a-z][a-z0-9-]{1,31}$/, 'must be 2 to 32 characters: a lowercase letter, then lowercase letters, digits or hyphens (e.g. e2e-)'),
+  olderThan: durationOption({ minMs: 60_000 }),
+  max: z.coerce.number().int().min(1).max(500).default(20),
+  execute: z.boolean().default(false),
+  timeout: durationOption().default(10 * 60_000),
+});
+
+export const orgGcCommand: CommandDefinition = {
+  declare(cmd: Command) {
+    cmd
+      .description(
+        'Delete stale test orgs in bulk (the CI sweeper\'s job): orgs whose slug starts with --prefix and that are older than --older-than, each through the CP cascade with verification. A dry run unless --execute; refuses (exit 2) when more than --max would go. Keeps going past failures; exit 5 if any.',
+      )
+      .requiredOption('--prefix <prefix>', 'only orgs whose slug starts with this (e.g. e2e-)')
+      .requiredOption('--older-than <duration>', 'only orgs created longer ago than this (e.g. 2h)')
+      .option('--max <n>', 'refuse when more than this many orgs would be deleted', '20')
+      .option('--execute', 'delete them (without it: show what would be deleted)')
+      .option('--timeout <duration>', 'per org: how long its cascade and verification may take', '10m');
+    addExamples(cmd, [
+      ['molectl --env staging org gc --prefix e2e- --older-than 2h', 'what would be deleted (dry run)'],
+      ['molectl --env staging org gc --prefix e2e- --older-than 2h --execute', 'delete after typing the environment name'],
+      ['molectl --env staging -y org gc --prefix e2e- --older-than 2h --execute --max 50', 'the CI sweeper'],
+    ]);
+  },
+
+  async run(ctx, input) {
+    const options = parseOptions(optionsSchema, input.options);
+    const rows = await ctx.cp.listOrgs({ limit: ORG_LIST_LIMIT });
+    if (rows.length >= ORG_LIST_LIMIT) ctx.out.warn(`the CP returned ${rows.length} orgs, its page limit: older orgs beyond it are not considered this run`);
+    const plan = planOrgGc(rows, { prefix: options.prefix, olderThanMs: options.olderThan, max: options.max }, ctx.clock.now());
+    const target = await describeTarget(ctx.config, ctx.aws);
+
+    if (!options.execute || plan.refused || plan.candidates.length === 0) {
+      await ctx.out.result({ dryRun: !options.execute, target, ...plan }, (p, style) => renderPlan(p, target, style, !options.execute));
+      if (plan.refused) {
+        ctx.out.error(`refusing: ${plan.candidates.length} orgs match, more than --max ${plan.max}; nothing was deleted`);
+        ctx.out.error(`hint: narrow --prefix or --older-than, or raise --max after checking the list`);
+        return ExitCode.usage;
+      }
+      return ExitCode.ok;
+    }
+
+    if (ctx.out.format === 'text') ctx.out.error(renderPlan(plan, target, ctx.out.style, false));
+    await confirmGc(ctx, target, plan);
+    const outcomes = await executeGc(ctx, plan, target, options.timeout);
+    const failed = outcomes.filter((o) => o.status !== 'deleted').length;
+    await ctx.out.result({ dryRun: false, target, prefix: plan.prefix, deleted: outcomes.length - failed, failed, outcomes }, (r, style) =>
+      `${renderDeleteOutcomes(r.outcomes, style)}\n${r.deleted} deleted, ${r.failed} not`,
+    );
+    return failed > 0 ? ExitCode.partial : ExitCode.ok;
+  },
+};
+
+/** Bulk deletes are confirmed by typing the environment's name; --yes answers (the prefix is on the command line). */
+async function confirmGc(ctx: Context, target: Target, plan: OrgGcPlan): Promise<void> {
+  if (ctx.flags.yes) return;
+  if (!ctx.prompt.canAsk) {
+    throw new UsageError(`deleting ${plan.candidates.length} orgs needs a confirmation and there is no terminal to ask on; nothing was deleted`, 'pass --yes to confirm (the prefix and age are named on the command line)');
+  }
+  const typed = await ctx.prompt.ask(`Type the environment name (${target.environment}) to delete ${plan.candidates.length} org(s): `, 'confirming a bulk delete');
+  if (typed !== target.environment) throw new UsageError(`the typed name "${typed}" does not match "${target.environment}"; nothing was deleted`, 'run the command again and type the environment name exactly');
+}
+
+async function executeGc(ctx: Context, plan: OrgGcPlan, target: Target, timeoutMs: number): Promise<DeleteOutcome[]> {
+  const slugs = plan.candidates.map((c) => c.slug);
+  const ledger = await ctx.runs.create({ command: 'org gc', environment: toRunEnvironment(target), inputs: { prefix: plan.prefix, olderThanMs: plan.olderThanMs, max: plan.max }, targets: slugs });
+  ctx.out.info(`run ${ledger.id}: ledger ${ledger.path}`);
+  const step = ctx.out.step(`deleting ${slugs.length} org(s)`);
+  try {
+    const outcomes = await runOrgGc(createDeleteDeps(ctx, target.awsRegion), plan, {
+      timeoutMs,
+      onOutcome: async (p) => {
+        await recordDeleteOutcome(ledger, p.last);
+        step.update(`${p.done}/${p.total} done, ${p.failed} failed (last: ${p.last.slug} ${p.last.status})`);
+        if (p.last.status !== 'deleted') ctx.out.warn(`${p.last.slug}: ${p.last.status}${p.last.error ? `: ${p.last.error.message}` : ''}`);
+      },
+    });
+    const failed = outcomes.filter((o) => o.status !== 'deleted').length;
+    await ledger.setStatus(failed === 0 ? 'succeeded' : failed === outcomes.length ? 'failed' : 'partial');
+    if (failed === 0) step.succeed(`${outcomes.length} org(s) deleted and verified gone`);
+    else step.warn(`${outcomes.length - failed} of ${outcomes.length} org(s) deleted; ${failed} failed or left something behind`);
+    return outcomes;
+  } catch (error) {
+    step.fail('org gc stopped');
+    await ledger.setStatus(ctx.signal.aborted ? 'interrupted' : 'failed', { error });
+    if (ctx.signal.aborted) throw new InterruptedError(`org gc interrupted; deletes in flight may still be running on the CP`, `see what finished with \`molectl runs show ${ledger.id}\`, then run the same gc again: finished orgs are gone and will not match`);
+    throw error;
+  }
+}
+
+function renderPlan(plan: OrgGcPlan, target: Target, style: Styles, dryRun: boolean): string {
+  const head = `${formatTarget(target)}\norgs with prefix "${plan.prefix}" older than ${formatDuration(plan.olderThanMs)}: ${plan.candidates.length} (max ${plan.max}); ${plan.keptYoung} younger kept`;
+  if (plan.candidates.length === 0) return `${head}\nnothing to delete`;
+  const table = renderTable(
+    [
+      { header: 'slug', value: (o) => o.slug },
+      { header: 'status', value: (o) => o.instanceStatus },
+      { header: 'age', value: (o) => (o.ageMs === null ? null : formatDuration(o.ageMs)), align: 'right' },
+      { header: 'id', value: (o) => o.id },
+    ],
+    plan.candidates,
+  );
+  const tail = plan.refused ? style.fail('refused: more than --max') : dryRun ? style.dim('dry run: nothing was deleted; add --execute to delete them') : '';
+  return [head, table, tail].filter(Boolean).join('\n');
+}

@@ -1,0 +1,55 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
+import { parseOptions } from '../lib/cli/parse-options.js';
+import { ExitCode } from '../lib/errors.js';
+import { formatDuration, renderTable } from '../lib/output/table.js';
+import { durationOption } from '../lib/org/duration-option.js';
+import { ORG_LIST_LIMIT } from '../lib/org/lookup-org.js';
+import { filterOrgs, type OrgSummary } from '../lib/org/summarize-orgs.js';
+
+const optionsSchema = z.object({
+  status: z.string().regex(/^[a-z_-]+$/, 'expected an instance_status such as provisioning, running or failed').optional(),
+  olderThan: durationOption().optional(),
+  prefix: z.string().min(1).optional(),
+});
+
+export const orgListCommand: CommandDefinition = {
+  declare(cmd: Command) {
+    cmd
+      .description('List the CP\'s orgs with their instance_status and age, oldest first.')
+      .option('--status <status>', 'only orgs with this instance_status (provisioning, running, failed)')
+      .option('--older-than <duration>', 'only orgs created longer ago than this (90m, 2h, 7d)')
+      .option('--prefix <prefix>', 'only orgs whose slug starts with this');
+    addExamples(cmd, [
+      ['molectl org list', 'every org, oldest first'],
+      ['molectl org list --status failed', 'orgs whose provisioning failed'],
+      ['molectl --env staging org list --prefix e2e- --older-than 2h', 'stale CI orgs (what `org gc` would delete)'],
+      ['molectl org list -o json | jq -r \'.orgs[].slug\'', 'slugs, for scripts'],
+    ]);
+  },
+
+  async run(ctx, input) {
+    const options = parseOptions(optionsSchema, input.options);
+    const rows = await ctx.cp.listOrgs({ limit: ORG_LIST_LIMIT });
+    const orgs = filterOrgs(rows, options, ctx.clock.now());
+    // One page is all the CP route gives; saying so beats silently showing a partial fleet.
+    const truncated = rows.length >= ORG_LIST_LIMIT;
+    if (truncated) ctx.out.warn(`the CP returned ${rows.length} orgs, its page limit: there may be more that are not shown`);
+    await ctx.out.result({ cpUrl: ctx.cp.baseUrl, total: rows.length, truncated, orgs }, (data, style) =>
+      data.orgs.length === 0
+        ? `no orgs match (of ${data.total} on ${data.cpUrl})`
+        : `${renderTable<OrgSummary>(
+            [
+              { header: 'slug', value: (o) => o.slug },
+              { header: 'status', value: (o) => o.instanceStatus, style: (cell, o) => (o.instanceStatus === 'running' ? style.ok(cell) : o.instanceStatus === 'failed' ? style.fail(cell) : style.warn(cell)) },
+              { header: 'age', value: (o) => (o.ageMs === null ? null : formatDuration(o.ageMs)), align: 'right' },
+              { header: 'created', value: (o) => o.createdAt },
+              { header: 'id', value: (o) => o.id },
+            ],
+            data.orgs,
+          )}\n${style.dim(`${data.orgs.length} of ${data.total} orgs`)}`,
+    );
+    return ExitCode.ok;
+  },
+};

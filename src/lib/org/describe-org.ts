@@ -1,0 +1,67 @@
+import type { AwsApi } from '../aws/aws-types.js';
+import type { CpClient } from '../cp/cp-client.js';
+import { isMolectlError, NotFoundError } from '../errors.js';
+import { findOrgInstances, type FleetFilters, type OrgInstanceRow } from './find-org-instances.js';
+import { lookupOrg } from './lookup-org.js';
+import { summarizeOrg, type OrgSummary } from './summarize-orgs.js';
+
+/**
+ * Where the CP keeps an org's admin token in Secrets Manager. The production name pattern is
+ * NOT documented (../shared/platform.md); this is the sandbox's, and the most likely shape.
+ * Only the secret's metadata is ever read: its value is never fetched here.
+ */
+export const ADMIN_TOKEN_SECRET_TEMPLATE = 'molecule/tenants/{slug}/admin-token';
+
+export interface OrgDescription {
+  slug: string;
+  cpUrl: string;
+  /** Whether the CP has the org (its row may be beyond the listed page: then org is null). */
+  onCp: boolean;
+  org: OrgSummary | null;
+  instances: OrgInstanceRow[];
+  /** What GET /cp/orgs/:slug/instance answers (the edge's view); null on 404. */
+  edge: { status: string; ip: string | null; region: string | null; exposesAdminToken: boolean } | null;
+  adminTokenSecret: { name: string; exists: boolean; lastChangedAt: string | null; versions: number } | { name: string; error: string };
+}
+
+/** Everything `org show` prints, read from the CP, EC2 and Secrets Manager side by side. */
+export async function describeOrg(deps: { cp: Pick<CpClient, 'listOrgs' | 'getOrgInstance' | 'baseUrl'>; aws: Pick<AwsApi, 'listInstances' | 'describeSecret'>; environment: FleetFilters; now: Date }, slug: string): Promise<OrgDescription> {
+  const secretName = ADMIN_TOKEN_SECRET_TEMPLATE.replaceAll('{slug}', slug);
+  const [lookup, instances, edge, adminTokenSecret] = await Promise.all([
+    lookupOrg(deps.cp, slug),
+    findOrgInstances(deps.aws, deps.environment, slug, deps.now),
+    readEdge(deps.cp, slug),
+    readSecretMetadata(deps.aws, secretName),
+  ]);
+  return {
+    slug,
+    cpUrl: deps.cp.baseUrl,
+    onCp: lookup.found,
+    org: lookup.found && lookup.row ? summarizeOrg(lookup.row, deps.now) : null,
+    instances,
+    edge,
+    adminTokenSecret,
+  };
+}
+
+async function readEdge(cp: Pick<CpClient, 'getOrgInstance'>, slug: string): Promise<OrgDescription['edge']> {
+  try {
+    const { instance, keys } = await cp.getOrgInstance(slug);
+    // A past CP bug put admin_token here; the client registered any value with the redactor.
+    return { status: instance.status, ip: instance.ip ?? null, region: instance.region ?? null, exposesAdminToken: keys.includes('admin_token') };
+  } catch (error) {
+    if (error instanceof NotFoundError) return null;
+    throw error;
+  }
+}
+
+async function readSecretMetadata(aws: Pick<AwsApi, 'describeSecret'>, name: string): Promise<OrgDescription['adminTokenSecret']> {
+  try {
+    const secret = await aws.describeSecret(name);
+    if (!secret) return { name, exists: false, lastChangedAt: null, versions: 0 };
+    return { name, exists: true, lastChangedAt: secret.lastChangedAt ? new Date(secret.lastChangedAt).toISOString() : null, versions: secret.versions.length };
+  } catch (error) {
+    // Not being allowed to read one secret's metadata must not hide the rest of the picture.
+    return { name, error: isMolectlError(error) ? error.message : 'could not describe the secret' };
+  }
+}

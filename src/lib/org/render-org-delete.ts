@@ -1,0 +1,68 @@
+import { renderTable } from '../output/table.js';
+import { formatDuration } from '../output/table.js';
+import type { Styles } from '../output/output.js';
+import type { DeleteOutcome } from './delete-org.js';
+import { formatTarget } from './describe-target.js';
+import type { OrgDeletePlan } from './plan-org-delete.js';
+import type { Leftover } from './verify-org-gone.js';
+
+/** The preview shown before the typed confirmation (and as the whole output of --dry-run). */
+export function renderDeletePreview(plan: OrgDeletePlan, style: Styles): string {
+  const org = plan.org;
+  const lines = [
+    style.bold(`Deleting org ${plan.slug} will remove, through the CP cascade:`),
+    `  target: ${formatTarget(plan.target)}`,
+    org
+      ? `  CP row: id ${org.id}, instance_status ${org.instanceStatus}, created ${org.createdAt}${org.ageMs === null ? '' : ` (${formatDuration(org.ageMs)} ago)`}`
+      : '  CP row: present (beyond the listed page: details not shown)',
+  ];
+  if (plan.instances.length === 0) lines.push('  EC2 instances: none found by tag');
+  else {
+    lines.push(`  EC2 instances (${plan.instances.length}):`);
+    const table = renderTable(
+      [
+        { header: 'instance', value: (i) => i.instanceId },
+        { header: 'role', value: (i) => i.role },
+        { header: 'state', value: (i) => i.state },
+        { header: 'age', value: (i) => (i.ageMs === null ? null : formatDuration(i.ageMs)), align: 'right' },
+        { header: 'name', value: (i) => i.name },
+      ],
+      plan.instances,
+    );
+    lines.push(...table.split('\n').map((l) => `    ${l}`));
+  }
+  if (plan.alreadyTerminated > 0) lines.push(`  (${plan.alreadyTerminated} already terminated instance(s) not counted)`);
+  lines.push(`  also: ${plan.unverifiable.join(', ')}: molectl cannot see these, so cannot verify them afterwards`);
+  return lines.join('\n');
+}
+
+/** One line per org plus the leftovers with what to do: the end of `org delete` and `org gc`. */
+export function renderDeleteOutcomes(outcomes: DeleteOutcome[], style: Styles): string {
+  const table = renderTable(
+    [
+      { header: 'org', value: (o) => o.slug },
+      {
+        header: 'result',
+        value: (o) => o.status,
+        style: (cell, o) => (o.status === 'deleted' ? style.ok(cell) : o.status === 'leftovers' ? style.warn(cell) : style.fail(cell)),
+      },
+      { header: 'attempts', value: (o) => o.attempts, align: 'right' },
+      { header: 'took', value: (o) => formatDuration(o.elapsedMs), align: 'right' },
+      { header: 'detail', value: (o) => describeOutcome(o) },
+    ],
+    outcomes,
+  );
+  const leftovers = outcomes.flatMap((o) => o.leftovers.map((l) => ({ slug: o.slug, ...l })));
+  if (leftovers.length === 0) return table;
+  return [table, '', style.warn('Left behind:'), ...leftovers.map((l) => `  ${l.slug}: ${describeLeftover(l)}\n    fix: ${l.fix}`)].join('\n');
+}
+
+function describeOutcome(o: DeleteOutcome): string {
+  if (o.status === 'deleted') return `verified gone${o.purgeIds.length ? ` (cascade resumed ${o.purgeIds.length}x)` : ''}`;
+  if (o.status === 'leftovers') return `${o.leftovers.length} leftover(s)`;
+  return o.error?.message ?? 'failed';
+}
+
+function describeLeftover(l: Leftover): string {
+  return l.kind === 'cp-row' ? 'the CP row is still listed' : `instance ${l.id} (${l.role ?? 'instance'}) is ${l.state ?? 'still there'}`;
+}
