@@ -101,7 +101,7 @@ export class RunStore {
   /** Loads a run by id or unique id prefix. Unknown → exit 4. */
   async load(idOrPrefix: string): Promise<RunLedger> {
     const id = await this.resolveId(idOrPrefix);
-    const doc = await this.readDocument(this.pathOf(id));
+    const doc = await this.readDocument(id);
     return new RunLedger(doc, { path: this.pathOf(id), clock: this.options.clock, redactor: this.options.redactor });
   }
 
@@ -118,7 +118,7 @@ export class RunStore {
       if (runs.length >= limit) break;
       let doc: RunLedgerDocument;
       try {
-        doc = await this.readDocument(this.pathOf(id));
+        doc = await this.readDocument(id);
       } catch (error) {
         skipped.push({ file: this.pathOf(id), reason: (error as Error).message });
         continue;
@@ -168,13 +168,14 @@ export class RunStore {
       .filter(isRunId);
   }
 
-  private async readDocument(path: string): Promise<RunLedgerDocument> {
+  private async readDocument(id: string): Promise<RunLedgerDocument> {
+    const path = this.pathOf(id);
     let text: string;
     try {
       text = await readFile(path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new NotFoundError(`no run ledger at ${path}`, 'list runs with `molectl runs list`');
+        throw new NotFoundError(`no run "${id}" in ${this.runsDir}`, 'list runs with `molectl runs list`');
       }
       throw error;
     }
