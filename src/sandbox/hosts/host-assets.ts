@@ -13,8 +13,8 @@ const SHIMS = ['docker', 'aws', 'curl'] as const;
 
 function locateAssetDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  // From dist/src/sandbox/hosts the sources are four levels up, then src/sandbox/hosts.
-  const candidates = [here, join(here, '..', '..', '..', '..', 'src', 'sandbox', 'hosts')];
+  // From dist/sandbox/hosts (or dist/src/sandbox/hosts) the package root is three (four) levels up.
+  const candidates = [here, join(here, '..', '..', '..', 'src', 'sandbox', 'hosts'), join(here, '..', '..', '..', '..', 'src', 'sandbox', 'hosts')];
   for (const dir of candidates) if (existsSync(join(dir, 'shims', 'docker'))) return dir;
   throw new Error(`sandbox host assets not found next to ${here}`);
 }

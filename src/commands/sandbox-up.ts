@@ -1,0 +1,182 @@
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
+import { parseOptions } from '../lib/cli/parse-options.js';
+import { childProcessEnv } from '../lib/config/env.js';
+import type { Context } from '../lib/context.js';
+import { MolectlError, UsageError } from '../lib/errors.js';
+import { parseFaultSpec } from '../sandbox/faults-spec.js';
+import {
+  buildShellEnv,
+  getSandboxFiles,
+  isProcessAlive,
+  readSandboxRecord,
+  removeSandboxRecord,
+  renderExports,
+  writeSandboxRecord,
+  type SandboxFiles,
+} from '../sandbox/sandbox-record.js';
+
+const count = z.coerce.number().int().min(0);
+const optionsSchema = z.object({
+  // The sandbox environment's built-in CP URL is http://127.0.0.1:4510.
+  port: z.coerce.number().int().min(0).max(65535).default(4510),
+  tenants: count.max(10_000).default(10),
+  preCutover: count.optional(),
+  workspacesPerTenant: count.max(50).default(1),
+  seed: z.coerce.number().int().default(1),
+  faults: z.string().default(''),
+  speed: z.enum(['fast', 'realistic']).default('fast'),
+  detach: z.boolean().default(false),
+});
+
+type UpOptions = z.infer<typeof optionsSchema>;
+
+/** How long `--detach` waits for the background sandbox to be ready. */
+const DETACH_READY_TIMEOUT_MS = 30_000;
+
+export const sandboxUpCommand: CommandDefinition = {
+  declare(cmd: Command) {
+    cmd
+      .description(
+        'Start the simulated Molecule platform (CP, EC2, SSM, Secrets Manager, STS, tenant hosts) on 127.0.0.1 and print the environment that targets it. In the foreground it logs every request until Ctrl-C; with --detach it runs in the background (stop it with `molectl sandbox down`). Credentials are passed as file paths, never printed. See docs/sandbox.md.',
+      )
+      .option('--port <n>', 'port to listen on (0 = any free port)', '4510')
+      .option('--tenants <n>', 'orgs already running', '10')
+      .option('--pre-cutover <n>', 'how many of them predate the CP shared secret (default: half)')
+      .option('--workspaces-per-tenant <n>', 'workspace instances per org', '1')
+      .option('--seed <n>', 'seed for ids and fault draws (same seed, same fleet)', '1')
+      .option('--faults <spec>', 'faults to inject, e.g. offline=acme|beta,docker-fail=gamma,throttle=0.1')
+      .option('--speed <speed>', 'fast (tests) or realistic (demos) provisioning', 'fast')
+      .option('--detach', 'run in the background and return once it is ready');
+    addExamples(cmd, [
+      ['eval "$(molectl sandbox up --detach)"', 'start in the background and target it from this shell'],
+      ['molectl sandbox up --tenants 200 --pre-cutover 150', 'foreground, with a live request log'],
+      ["molectl sandbox up --detach --faults 'offline=delta,throttle=0.05'", 'rehearse with faults'],
+      ['molectl sandbox up --port 0 --detach -o json', 'any free port; machine-readable env'],
+    ]);
+  },
+
+  async run(ctx, input) {
+    const options = parseOptions(optionsSchema, input.options);
+    parseFaultSpec(options.faults); // a bad spec fails here, before anything starts
+    const files = getSandboxFiles(ctx.config.stateDir);
+    const existing = readSandboxRecord(files);
+    if (existing && isProcessAlive(existing.pid)) {
+      throw new UsageError(`a sandbox is already running at ${existing.url} (pid ${existing.pid})`, 'Stop it with `molectl sandbox down`, or target it with `eval "$(molectl sandbox status --exports)"`.');
+    }
+    return options.detach ? runDetached(ctx, options, files, input.options) : runForeground(ctx, options, files);
+  },
+};
+
+async function runForeground(ctx: Context, options: UpOptions, files: SandboxFiles): Promise<number> {
+  const { startSandbox } = await import('../sandbox/start-sandbox.js');
+  const sandbox = await startSandbox({
+    port: options.port,
+    tenants: options.tenants,
+    preCutover: options.preCutover,
+    workspacesPerTenant: options.workspacesPerTenant,
+    seed: options.seed,
+    faults: options.faults,
+    speed: options.speed,
+    onRequest: (r) => ctx.out.info(`${r.at.toISOString().slice(11, 23)} ${r.status} ${r.service.padEnd(14)} ${r.action}`),
+  }).catch((error: unknown) => {
+    throw new MolectlError(`the sandbox could not start on port ${options.port}: ${(error as Error).message}`, {
+      hint: 'Pick another port with --port, or --port 0 for any free one.',
+      cause: error,
+    });
+  });
+  try {
+    writeSandboxRecord(files, sandbox, {
+      pid: process.pid,
+      url: sandbox.url,
+      startedAt: new Date().toISOString(),
+      tenants: options.tenants,
+      seed: options.seed,
+      faults: options.faults,
+      logFile: null,
+    });
+    const env = buildShellEnv(files, sandbox.url);
+    await ctx.out.result({ url: sandbox.url, pid: process.pid, env: Object.fromEntries(env) }, () => renderExports(env));
+    await ctx.out.flush();
+    ctx.out.info(`sandbox ready at ${sandbox.url}: ${options.tenants} tenants; Ctrl-C to stop`);
+    await waitForStop(ctx.signal);
+    ctx.out.info('stopping the sandbox');
+  } finally {
+    await sandbox.stop();
+    removeSandboxRecord(files, process.pid);
+  }
+  return 0;
+}
+
+/** Resolves on Ctrl-C (ctx.signal) or SIGTERM (what `sandbox down` sends). */
+async function waitForStop(signal: AbortSignal): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      process.off('SIGTERM', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    if (signal.aborted) return resolve();
+    process.once('SIGTERM', done);
+    signal.addEventListener('abort', done);
+  });
+}
+
+async function runDetached(ctx: Context, options: UpOptions, files: SandboxFiles, raw: Record<string, unknown>): Promise<number> {
+  mkdirSync(files.dir, { recursive: true, mode: 0o700 });
+  const bin = fileURLToPath(new URL('../../bin/molectl.js', import.meta.url));
+  const args = [bin, 'sandbox', 'up', ...forwardFlags(raw)];
+  const log = openSync(files.log, 'w', 0o600);
+  // Detached into its own session so it outlives this process and the terminal's Ctrl-C.
+  const child = spawn(process.execPath, args, {
+    detached: true,
+    stdio: ['ignore', log, log],
+    env: childProcessEnv({ MOLECTL_STATE_DIR: ctx.config.stateDir, MOLECTL_OUTPUT: 'text' }),
+  });
+  closeSync(log);
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+  });
+  child.unref();
+
+  const deadline = Date.now() + DETACH_READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    const record = readSandboxRecord(files);
+    if (record && record.pid === child.pid) {
+      const env = buildShellEnv(files, record.url);
+      ctx.out.info(`sandbox running in the background at ${record.url} (pid ${record.pid}); log ${files.log}; stop it with: molectl sandbox down`);
+      await ctx.out.result({ url: record.url, pid: record.pid, env: Object.fromEntries(env) }, () => renderExports(env));
+      return 0;
+    }
+    if (exited) break;
+    await sleep(50);
+  }
+  if (!exited && child.pid !== undefined) process.kill(child.pid, 'SIGTERM');
+  const tail = readFileSync(files.log, 'utf8').trim().split('\n').slice(-3).join(' | ');
+  throw new MolectlError(`the background sandbox did not become ready${tail ? `: ${tail}` : ''}`, { hint: `See ${files.log}; try the foreground (without --detach) to see why.` });
+}
+
+/** The flags of this invocation, minus --detach, for the background process. */
+function forwardFlags(raw: Record<string, unknown>): string[] {
+  const names: Record<string, string> = {
+    port: '--port',
+    tenants: '--tenants',
+    preCutover: '--pre-cutover',
+    workspacesPerTenant: '--workspaces-per-tenant',
+    seed: '--seed',
+    faults: '--faults',
+    speed: '--speed',
+  };
+  const out: string[] = [];
+  for (const [key, flag] of Object.entries(names)) {
+    const value = raw[key];
+    if (typeof value === 'string') out.push(flag, value);
+  }
+  return out;
+}
