@@ -144,6 +144,15 @@ describe('molectl doctor against the sandbox', () => {
     expect(checks['aws identity']!.status).toBe('pass');
   });
 
+  it('cannot run on a broken config file: exit 3 naming the file and the key to fix', async () => {
+    const config = join(dir, 'broken.json');
+    writeFileSync(config, JSON.stringify({ environments: { sandbox: { awsRegion: 'nowhere' } } }));
+    const run = await runDoctor(['doctor'], { MOLECTL_CONFIG: config });
+    expect(run.code).toBe(3);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(`error: config file ${config}: key "environments.sandbox.awsRegion"`);
+  });
+
   it('shows examples in its help', async () => {
     const run = await runDoctor(['doctor', '--help']);
     expect(run.code).toBe(0);

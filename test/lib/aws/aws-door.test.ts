@@ -86,6 +86,12 @@ describe('AwsDoor over the simulated AWS APIs', () => {
     expect(secrets.some((s) => s.name === 'other/thing')).toBe(false);
   });
 
+  it('registers the AWS secret key and session token with the redactor when it is made', async () => {
+    const env = fakeAwsEnv(server.url, { AWS_SECRET_ACCESS_KEY: 'SENTINEL-aws-secret-key-31f0', AWS_SESSION_TOKEN: 'SENTINEL-aws-session-token-a7c2' });
+    const { redactor } = await createTestDoor(env);
+    expect(redactor.redact('k=SENTINEL-aws-secret-key-31f0 t=SENTINEL-aws-session-token-a7c2')).not.toContain('SENTINEL');
+  });
+
   it('registers a secret value with the redactor before returning it', async () => {
     const sentinel = 'SENTINEL-secret-4b1d9e0f7a';
     createSecret(server.state, 'molecule/cp/sentinel', sentinel);
