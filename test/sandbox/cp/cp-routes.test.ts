@@ -223,3 +223,24 @@ describe('simulated CP: fleet redeploy', () => {
     expect((await call('POST', '/cp/admin/tenants/redeploy-fleet', { body: {} })).status).toBe(400);
   });
 });
+
+describe('simulated CP: 5xx faults', () => {
+  it('answers a seeded, reproducible share of CP requests with 503', async () => {
+    const pattern = async (): Promise<number[]> => {
+      const sb = await startSandbox({ tenants: 1, seed: 11, faults: 'cp5xx=0.3' });
+      try {
+        const statuses: number[] = [];
+        for (let i = 0; i < 40; i++) statuses.push((await fetch(`${sb.url}/health`)).status);
+        return statuses;
+      } finally {
+        await sb.stop();
+      }
+    };
+    const a = await pattern();
+    const failures = a.filter((s) => s === 503).length;
+    expect(failures).toBeGreaterThan(3);
+    expect(failures).toBeLessThan(25);
+    expect(a.every((s) => s === 200 || s === 503)).toBe(true);
+    expect(await pattern()).toEqual(a);
+  });
+});

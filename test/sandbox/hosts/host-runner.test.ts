@@ -5,6 +5,7 @@ import { simulateTenantProvisionCall } from '../../../src/sandbox/cp/simulate-te
 import { readTenantContainer } from '../../../src/sandbox/hosts/tenant-container.js';
 import { startSandbox, type Sandbox } from '../../../src/sandbox/start-sandbox.js';
 import type { SimInstance } from '../../../src/sandbox/state.js';
+import { createSecret } from '../../../src/sandbox/aws/secrets-store.js';
 
 let sandbox: Sandbox;
 
@@ -36,7 +37,7 @@ curl -fsS http://127.0.0.1:8080/health
 `;
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ tenants: 6, preCutover: 2, seed: 7 });
+  sandbox = await startSandbox({ tenants: 8, preCutover: 2, seed: 7 });
 });
 
 afterAll(async () => {
@@ -166,5 +167,22 @@ docker run -d --name molecule-tenant -p 8080:8080 ghcr.io/molecule-ai/platform-t
 aws ssm put-parameter --name /molecule/test --value v1 --type SecureString >/dev/null && aws ssm get-parameter --name /molecule/test --with-decryption --query Parameter.Value --output text`);
     expect(r.stderr).toContain('An error occurred (ResourceNotFoundException) when calling the GetSecretValue operation');
     expect(r.stdout).toBe('rc=254\nv1\n');
+  });
+
+  it('keeps a secret fetched on the host out of the script, the host API argv and the recorded requests', async () => {
+    const sentinel = 'SENTINEL-host-secret-7f3a9c1e5b';
+    createSecret(sandbox.state, 'molecule/test/sentinel', sentinel);
+    const script = `set -euo pipefail
+v="$(aws secretsmanager get-secret-value --secret-id molecule/test/sentinel --query SecretString --output text)"
+printf 'X=%s\\n' "$v" > "\${MOLECTL_HOST_ROOT:-}/etc/molecule/sentinel.env"
+echo "len=\${#v}"`;
+    expect(script).not.toContain(sentinel);
+    const before = sandbox.state.requests.length;
+    const r = await run('eta', script);
+    expect(r).toMatchObject({ exitCode: 0, stdout: `len=${sentinel.length}\n` });
+    expect(readFileSync(join(tenantHost('eta').hostRoot ?? '', 'etc/molecule/sentinel.env'), 'utf8')).toBe(`X=${sentinel}\n`);
+    // Host API calls are not molectl's requests: nothing is recorded, so nothing can leak there.
+    expect(sandbox.state.requests.length).toBe(before);
+    expect(JSON.stringify(sandbox.state.requests)).not.toContain(sentinel);
   });
 });
