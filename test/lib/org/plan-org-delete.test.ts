@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { ExitCode, NotFoundError } from '../../../src/lib/errors.js';
+import type { OrgInstanceRow } from '../../../src/lib/org/find-org-instances.js';
+import { planOrgDelete } from '../../../src/lib/org/plan-org-delete.js';
+import { describeLeftovers } from '../../../src/lib/org/verify-org-gone.js';
+
+const now = new Date('2026-06-01T12:00:00Z');
+const target = { environment: 'staging', cpUrl: 'https://staging-api.moleculesai.app', awsRegion: 'us-east-2', awsAccount: '123456789012' };
+const instance = (id: string, role: 'tenant' | 'workspace', state: string): OrgInstanceRow => ({ instanceId: id, role, state, name: null, launchTime: null, ageMs: null });
+const row = { id: 'org-1', slug: 'acme', instance_status: 'running', created_at: '2026-06-01T10:00:00Z' };
+
+describe('planOrgDelete', () => {
+  it('lists the CP row and the live instances, counting terminated ones apart', () => {
+    const plan = planOrgDelete({
+      slug: 'acme',
+      lookup: { found: true, row },
+      instances: [instance('i-1', 'tenant', 'running'), instance('i-2', 'workspace', 'stopped'), instance('i-3', 'workspace', 'terminated')],
+      target,
+      now,
+    });
+    expect(plan.org).toMatchObject({ id: 'org-1', instanceStatus: 'running', ageMs: 2 * 3_600_000 });
+    expect(plan.instances.map((i) => i.instanceId)).toEqual(['i-1', 'i-2']);
+    expect(plan.alreadyTerminated).toBe(1);
+    expect(plan.unverifiable.join(' ')).toMatch(/DNS/);
+  });
+
+  it('is exit 4 for an org the CP does not have, pointing at fleet orphans when instances remain', () => {
+    const call = () => planOrgDelete({ slug: 'gone', lookup: { found: false }, instances: [instance('i-9', 'tenant', 'running')], target, now });
+    expect(call).toThrow(NotFoundError);
+    try {
+      call();
+    } catch (error) {
+      expect((error as NotFoundError).code).toBe(ExitCode.notFound);
+      expect((error as NotFoundError).message).toMatch(/fleet orphans/);
+    }
+  });
+});
+
+describe('describeLeftovers', () => {
+  it('gives each leftover its next step', () => {
+    const leftovers = describeLeftovers('acme', true, [instance('i-1', 'workspace', 'running'), instance('i-2', 'tenant', 'shutting-down')], 'us-east-2');
+    expect(leftovers.map((l) => [l.kind, l.id])).toEqual([
+      ['cp-row', 'acme'],
+      ['instance', 'i-1'],
+      ['instance', 'i-2'],
+    ]);
+    expect(leftovers[0]!.fix).toMatch(/org delete acme --confirm acme/);
+    expect(leftovers[1]!.fix).toMatch(/aws ec2 terminate-instances --region us-east-2 --instance-ids i-1/);
+    expect(leftovers[2]!.fix).toMatch(/still shutting down/);
+  });
+});
