@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { defaultFaults } from '../../src/sandbox/state.js';
+import { startHarness, type Harness } from './org-harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ tenants: 2 });
+});
+afterAll(async () => {
+  await h.stop();
+});
+beforeEach(() => {
+  h.sandbox.state.faults = defaultFaults();
+});
+
+describe('molectl org create', () => {
+  it('creates, waits for running and healthy, and prints id, slug, URL and time taken', async () => {
+    const run = await h.run(['org', 'create', 'acme-new', '--name', 'Acme New', '--owner', 'user-1', '--timeout', '20s', '-o', 'json']);
+    expect(run.code).toBe(0);
+    const doc = JSON.parse(run.stdout) as Record<string, unknown>;
+    const org = h.sandbox.state.orgs.get('acme-new')!;
+    expect(doc).toMatchObject({ schemaVersion: 1, slug: 'acme-new', id: org.id, created: true, instanceStatus: 'running', healthChecked: true, url: `${h.sandbox.url}/_tenants/acme-new` });
+    expect(typeof doc.elapsedMs).toBe('number');
+    expect(org).toMatchObject({ name: 'Acme New', ownerUserId: 'user-1', instanceStatus: 'running' });
+    // The tenant's public /health was asked before success was declared.
+    expect(h.sandbox.state.requests.some((r) => r.action === 'GET /_tenants/acme-new/health' && r.status === 200)).toBe(true);
+    expect(run.stderr).toMatch(/waiting for org acme-new/);
+  });
+
+  it('with --no-wait returns at once with the org provisioning', async () => {
+    const run = await h.run(['org', 'create', 'nowait-org', '--no-wait']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/org nowait-org created: id .*instance_status provisioning/);
+    expect(run.stdout).toMatch(/molectl org show nowait-org/);
+  });
+
+  it('exits 1 with the console hint when provisioning fails', async () => {
+    h.sandbox.state.faults.provisionFail = ['broken-org'];
+    const run = await h.run(['org', 'create', 'broken-org', '--timeout', '20s']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/error: org "broken-org" failed to provision/);
+    expect(run.stderr).toMatch(/hint: .*molectl console broken-org/);
+  });
+
+  it('on timeout exits 1, says the org keeps provisioning, and deletes nothing', async () => {
+    const mark = h.sandbox.state.requests.length;
+    const run = await h.run(['org', 'create', 'slow-org', '--timeout', '50ms']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/org "slow-org" is not running yet .*it keeps provisioning, nothing was deleted/);
+    expect(run.stderr).toMatch(/hint: check it with `molectl org show slow-org`/);
+    expect(h.cpRequestsSince(mark).filter((a) => a.startsWith('DELETE'))).toEqual([]);
+    expect(h.sandbox.state.orgs.has('slow-org')).toBe(true);
+  });
+
+  it('on Ctrl-C while waiting exits 130, deletes nothing and says how to check', async () => {
+    const controller = new AbortController();
+    const mark = h.sandbox.state.requests.length;
+    // Ctrl-C once the CP has the org, i.e. during the wait (not while the POST is in flight).
+    const timer = setInterval(() => {
+      if (h.sandbox.state.orgs.has('ctrlc-org')) {
+        clearInterval(timer);
+        setTimeout(() => controller.abort(), 30);
+      }
+    }, 5);
+    const run = await h.run(['org', 'create', 'ctrlc-org', '--timeout', '20s'], { signal: controller.signal });
+    expect(run.code).toBe(130);
+    expect(run.stderr).toMatch(/stopped waiting for org "ctrlc-org".*nothing was deleted: the org keeps provisioning/);
+    expect(run.stderr).toMatch(/molectl org show ctrlc-org/);
+    expect(h.cpRequestsSince(mark).filter((a) => a.startsWith('DELETE'))).toEqual([]);
+    expect(h.sandbox.state.orgs.has('ctrlc-org')).toBe(true);
+  });
+
+  it('a taken slug is exit 1 with a clear message, or the existing org (exit 0) with --if-not-exists', async () => {
+    const taken = await h.run(['org', 'create', 'acme', '--no-wait']);
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toMatch(/error: org slug "acme" is already taken/);
+    expect(taken.stderr).toMatch(/--if-not-exists/);
+
+    const existing = await h.run(['org', 'create', 'acme', '--if-not-exists', '--timeout', '10s', '-o', 'json']);
+    expect(existing.code).toBe(0);
+    expect(JSON.parse(existing.stdout)).toMatchObject({ slug: 'acme', id: h.sandbox.state.orgs.get('acme')!.id, created: false, instanceStatus: 'running' });
+  });
+
+  it.each([
+    ['ab'],
+    ['Acme'],
+    ['1acme'],
+    ['acme-'],
+    ['acme--prod'],
+    ['acme_prod'],
+    ['a'.repeat(33)],
+    ['api'],
+    ['staging-api'],
+    ['www'],
+    ['../admin'],
+  ])('refuses the invalid slug %j with exit 2 and sends nothing', async (slug) => {
+    const mark = h.sandbox.state.requests.length;
+    const run = await h.run(['org', 'create', slug, '--no-wait']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/error: org slug .* (too short|too long|uppercase|start with|ends with|consecutive|other than|reserved)/);
+    expect(h.sandbox.state.requests.slice(mark)).toEqual([]);
+  });
+
+  it('without a CP token exits 3 and sends nothing', async () => {
+    const mark = h.sandbox.state.requests.length;
+    const run = await h.run(['org', 'create', 'no-token-org', '--no-wait'], { env: { CP_ADMIN_API_TOKEN: undefined } });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/no CP admin token/);
+    expect(h.cpRequestsSince(mark)).toEqual([]);
+  });
+});
