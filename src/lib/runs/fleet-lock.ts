@@ -63,6 +63,8 @@ export class FleetLock {
     readonly name: string,
     private current: FleetLockHolder,
     private readonly args: AcquireFleetLockArgs & { ttlMs: number },
+    /** The expired holder this acquisition broke (--break-lock), for the run's record. */
+    readonly broke: FleetLockHolder | null = null,
   ) {}
 
   get holder(): Readonly<FleetLockHolder> {
@@ -128,6 +130,7 @@ export async function acquireFleetLock(input: AcquireFleetLockArgs): Promise<Fle
   const name = fleetLockName(args.parameterPrefix, args.operation);
   const me = args.identity ?? describeCurrentProcess();
   let broke = false;
+  let brokenHolder: FleetLockHolder | null = null;
   // A few rounds absorb a holder that releases between our put and our read.
   for (let round = 0; round < 4; round++) {
     const now = args.clock.now();
@@ -141,7 +144,7 @@ export async function acquireFleetLock(input: AcquireFleetLockArgs): Promise<Fle
     };
     const value = JSON.stringify(holder);
     if (await args.store.putParameter({ name, value, secure: false, overwrite: false, description: DESCRIPTION })) {
-      return new FleetLock(name, holder, args);
+      return new FleetLock(name, holder, args, brokenHolder);
     }
     const found = await readHolder(args.store, name);
     if (!found) continue;
@@ -154,6 +157,7 @@ export async function acquireFleetLock(input: AcquireFleetLockArgs): Promise<Fle
     const expired = !current || Date.parse(current.expiresAt) <= now.getTime() || Number.isNaN(Date.parse(current.expiresAt));
     if (args.breakLock && expired && !broke) {
       broke = true;
+      brokenHolder = current ?? null;
       await args.store.deleteParameter(name);
       continue;
     }
