@@ -56,6 +56,7 @@ function toManagedInstance(info: InstanceInformation): ManagedInstance {
  */
 export async function sendShellCommand(aws: AwsInvoker, input: SendShellCommandInput): Promise<{ commandId: string }> {
   checkShellCommand(aws, input);
+  const target = input.instanceIds.length <= 3 ? input.instanceIds.join(', ') : `${input.instanceIds.length} instances (${input.instanceIds[0]}, ...)`;
   return aws.invoke('ssm', 'SendCommand', async ({ client, sdk, sendOptions }) => {
     const parameters: Record<string, string[]> = { commands: input.commands };
     if (input.timeoutSeconds !== undefined) parameters['executionTimeout'] = [String(input.timeoutSeconds)];
@@ -74,7 +75,7 @@ export async function sendShellCommand(aws: AwsInvoker, input: SendShellCommandI
     const commandId = answer.Command?.CommandId;
     if (!commandId) throw new MolectlError('SSM accepted SendCommand but returned no command id', { hint: 'list recent commands with `aws ssm list-commands` before retrying, to avoid running it twice' });
     return { commandId };
-  });
+  }, { target });
 }
 
 export function checkShellCommand(aws: Pick<AwsInvoker, 'redactor'>, input: SendShellCommandInput): void {

@@ -35,7 +35,7 @@ const THROTTLED = new Set([
   'RequestThrottledException',
   'SlowDown',
 ]);
-const NOT_FOUND = new Set(['ResourceNotFoundException', 'InvalidInstanceID.NotFound', 'ParameterNotFound', 'InvocationDoesNotExist', 'InvalidCommandId', 'InvalidInstanceId']);
+const NOT_FOUND = new Set(['ResourceNotFoundException', 'InvalidInstanceID.NotFound', 'ParameterNotFound', 'InvocationDoesNotExist', 'InvalidCommandId']);
 const MALFORMED = new Set(['InvalidInstanceID.Malformed', 'InvalidParameterValue', 'ValidationException', 'InvalidParameterException', 'InvalidParameterCombination']);
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ECONNABORTED', 'UND_ERR_CONNECT_TIMEOUT']);
 const NETWORK_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'NetworkingError']);
@@ -96,8 +96,18 @@ export function translateAwsError(error: unknown, call: AwsCallInfo): MolectlErr
       ...cause,
     });
   }
+  if (name === 'InvalidInstanceId' && call.service === 'ssm') {
+    // SSM's word for "exists maybe, but I cannot run anything there".
+    return new MolectlError(`SSM cannot run commands on ${call.target ?? 'some of the instances'}: not managed by SSM, agent offline, or not running (InvalidInstanceId)`, {
+      code: ExitCode.failed,
+      hint: 'check the agents with `aws ssm describe-instance-information`; send to the Online instances only',
+      ...cause,
+    });
+  }
   if (NOT_FOUND.has(name)) {
-    const what = call.target ?? `the ${call.action} target`;
+    // EC2 names exactly which ids are missing; that beats repeating every id asked for.
+    const missing = name === 'InvalidInstanceID.NotFound' ? message.match(/i-[0-9a-f]{8,17}/g) : null;
+    const what = missing ? `instance ${[...new Set(missing)].join(', ')}` : (call.target ?? `the ${call.action} target`);
     return new NotFoundError(`${what} was not found${call.region ? ` in ${call.region}` : ''} (${name})`, 'check the name or id, and the region and account (molectl doctor shows both)');
   }
   if (isNetworkError(e, name)) {

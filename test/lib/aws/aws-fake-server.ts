@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { AwsDoor } from '../../../src/lib/aws/aws-door.js';
-import type { EnvVars } from '../../../src/lib/config/env.js';
+import { silenceAwsSdkNodeVersionWarning, type EnvVars } from '../../../src/lib/config/env.js';
 import { resolveConfig } from '../../../src/lib/config/load-config.js';
 import { createOutput } from '../../../src/lib/output/output.js';
 import { Redactor } from '../../../src/lib/output/redactor.js';
@@ -126,6 +126,8 @@ export interface TestDoor {
 
 /** An AwsDoor as ctx builds it, over `env`, with retries capped low so failure tests stay fast. */
 export async function createTestDoor(env: EnvVars, options: { maxAttempts?: number; region?: string } = {}): Promise<TestDoor> {
+  // As ctx does before the first AWS call: the SDK's Node 20 notice would bury the test output.
+  silenceAwsSdkNodeVersionWarning();
   const redactor = new Redactor();
   const stderr = new MemoryStream();
   const stdout = new MemoryStream();

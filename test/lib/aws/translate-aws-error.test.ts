@@ -144,6 +144,22 @@ const rows: Row[] = [
     hint: /check the name or id/,
   },
   {
+    what: 'EC2 names which of the ids asked for are missing',
+    error: sdkError('InvalidInstanceID.NotFound', "The instance IDs 'i-0abc12345678, i-0def12345678' do not exist"),
+    call: { service: 'ec2', action: 'DescribeInstances', target: 'instance i-0abc12345678, i-0aaa12345678, i-0def12345678' },
+    code: 4,
+    message: 'instance i-0abc12345678, i-0def12345678 was not found in us-east-2 (InvalidInstanceID.NotFound)',
+    hint: /check the name or id/,
+  },
+  {
+    what: 'SSM InvalidInstanceId means unreachable by SSM, not missing',
+    error: sdkError('InvalidInstanceId', 'Instances [[i-0abc12345678]] not in a valid state for account 1'),
+    call: { target: 'i-0abc12345678' },
+    code: 1,
+    message: 'SSM cannot run commands on i-0abc12345678: not managed by SSM, agent offline, or not running (InvalidInstanceId)',
+    hint: /describe-instance-information/,
+  },
+  {
     what: 'a missing parameter',
     error: sdkError('ParameterNotFound', ''),
     call: { action: 'GetParameter', target: 'parameter /molectl/x' },
