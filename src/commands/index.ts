@@ -15,6 +15,7 @@ export const commands: CommandEntry[] = [
   { name: 'org delete', summary: 'Delete an org through the CP cascade after a typed confirmation, then verify it is gone', load: async () => (await import('./org-delete.js')).orgDeleteCommand },
   { name: 'org gc', summary: 'Bulk-delete stale test orgs by prefix and age (dry run unless --execute)', load: async () => (await import('./org-gc.js')).orgGcCommand },
   { name: 'fleet orphans', summary: 'Find CP-managed instances whose org is gone from the CP (report only)', load: async () => (await import('./fleet-orphans.js')).fleetOrphansCommand },
+  { name: 'console', summary: 'Show an instance\'s serial console (org slug, instance id or workspace id), redacted, with likely causes', load: async () => (await import('./console.js')).consoleCommand },
   { name: 'gitea rewrite', summary: 'Rewrite GitHub URLs to Gitea across a repository (dry run, --write, --check for CI)', load: async () => (await import('./gitea-rewrite.js')).giteaRewriteCommand },
   { name: 'gitea remotes', summary: 'Rewrite the git remote URLs of local clones from GitHub to Gitea', load: async () => (await import('./gitea-remotes.js')).giteaRemotesCommand },
   { name: 'migrate cp-secret plan', summary: 'Read-only: classify which tenants need the CP shared secret', load: async () => (await import('./migrate-cp-secret-plan.js')).migrateCpSecretPlanCommand },

@@ -1,0 +1,151 @@
+import { open } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
+import { parseDurationMs, parseOptions } from '../lib/cli/parse-options.js';
+import { applyRedactionChoice } from '../lib/console/apply-redaction-choice.js';
+import { buildConsoleReport, type ConsoleReport } from '../lib/console/build-console-report.js';
+import { describeConsoleSource, describeEmptyConsole } from '../lib/console/describe-console-source.js';
+import { Diagnosis } from '../lib/console/diagnose-lines.js';
+import { followConsole } from '../lib/console/follow-console.js';
+import { readConsoleSnapshot, type ConsoleSnapshot } from '../lib/console/read-console-snapshot.js';
+import { RedactionTally } from '../lib/console/redaction-tally.js';
+import { renderDiagnosis } from '../lib/console/render-diagnosis.js';
+import { resolveConsoleTarget, type ResolvedConsoleTarget } from '../lib/console/resolve-console-target.js';
+import { compileGrep } from '../lib/console/select-lines.js';
+import type { Context } from '../lib/context.js';
+import { UsageError } from '../lib/errors.js';
+import { redactDeep, SCHEMA_VERSION } from '../lib/output/output.js';
+import { writeFileAtomic } from '../lib/output/write-file.js';
+
+const optionsSchema = z.object({
+  latest: z.boolean().default(false),
+  tail: z.coerce.number().int().min(0).optional(),
+  grep: z.string().min(1).optional(),
+  ignoreCase: z.boolean().default(false),
+  follow: z.boolean().default(false),
+  interval: z.string().default('5s').transform((v, c) => {
+    const ms = parseDurationMs(v);
+    if (ms === null || ms < 1000) c.addIssue({ code: 'custom', message: 'must be a duration of at least 1s, e.g. 5s or 1m' });
+    return ms ?? 0;
+  }),
+  out: z.string().min(1).optional(),
+  redact: z.boolean().default(true),
+  diagnosis: z.boolean().default(true),
+});
+type ConsoleOptions = z.infer<typeof optionsSchema>;
+
+export const consoleCommand: CommandDefinition = {
+  declare(cmd: Command) {
+    cmd
+      .description(
+        'Show what a tenant or workspace instance printed on its serial console (EC2 keeps the last 64 KB), redacted, with a "likely cause" section when a known failure shows. The target is an org slug (its tenant instance), an instance id, or a workspace id (its instance by tag, else the CP\'s copy).',
+      )
+      .argument('<target>', 'org slug, instance id (i-...) or workspace id (UUID)')
+      .option('--latest', 'the live console buffer (Nitro instances; others fall back with a note)')
+      .option('--tail <n>', 'only the last N lines (after --grep)')
+      .option('--grep <regex>', 'only lines matching this JavaScript regular expression (matched on the redacted text)')
+      .option('-i, --ignore-case', '--grep ignores case')
+      .option('-f, --follow', 'keep printing new lines as they arrive, until Ctrl-C (exit 0)')
+      .option('--interval <duration>', 'how often --follow polls', '5s')
+      .option('--out <file>', 'write the output (redacted) to a file instead of stdout')
+      .option('--no-redact', 'show secrets in clear (warned; refused into a pipe or file without --yes)')
+      .option('--no-diagnosis', 'leave out the "likely cause" section');
+    addExamples(cmd, [
+      ['molectl console acme', 'the tenant instance of org acme'],
+      ['molectl console acme --grep "cloud-init|docker" --tail 50', 'the last 50 cloud-init or docker lines'],
+      ['molectl console i-0123456789abcdef0 --follow', 'watch an instance boot'],
+      ['molectl console 3f2a5c1e-...-uuid -o json', 'a workspace\'s console as JSON, with findings'],
+      ['molectl console acme --out acme-console.txt', 'save it (redacted) for an incident ticket'],
+    ]);
+  },
+
+  async run(ctx, input) {
+    const options = parseOptions(optionsSchema, input.options);
+    const grep = compileGrep(options.grep, { ignoreCase: options.ignoreCase });
+    if (options.follow && ctx.out.format === 'json') {
+      throw new UsageError('--follow cannot be combined with --output json', '--output json prints one document; drop --follow, or follow as text');
+    }
+    applyRedactionChoice(ctx, { redact: options.redact, outFile: options.out });
+
+    const target = await resolveConsoleTarget({ aws: ctx.aws, environment: ctx.config.environment }, input.args[0]!, { allowCpFallback: true });
+    const read = (): Promise<ConsoleSnapshot> => readConsoleSnapshot({ aws: ctx.aws, cp: ctx.cp }, target, { latest: options.latest });
+    const first = await read();
+    if (options.follow) return followAndReport(ctx, target, first, { options, grep, read });
+
+    const tally = new RedactionTally(ctx.redactor);
+    const report = buildConsoleReport({ target, snapshot: first, selection: { grep, tail: options.tail }, tally, redactionEnabled: options.redact, now: ctx.clock.now(), diagnose: options.diagnosis });
+    describeToStderr(ctx, report);
+    await printReport(ctx, report, options);
+    ctx.out.info(tally.describe(options.redact));
+    return 0;
+  },
+};
+
+/** Text or JSON, to stdout or to --out (the diagnosis stays on stdout as the result's summary). */
+async function printReport(ctx: Context, report: ConsoleReport, options: ConsoleOptions): Promise<void> {
+  if (ctx.out.format === 'json') {
+    if (!options.out) return ctx.out.result(report, () => '');
+    await writeFileAtomic(options.out, `${JSON.stringify({ schemaVersion: SCHEMA_VERSION, ...redactDeep(report, ctx.redactor) }, null, 2)}\n`);
+    ctx.out.info(`wrote ${report.lines.length} lines and ${report.findings.length} findings to ${options.out}`);
+    return;
+  }
+  const text = report.lines.length ? `${report.lines.join('\n')}\n` : '';
+  if (options.out) {
+    await writeFileAtomic(options.out, ctx.redactor.redact(text));
+    ctx.out.info(`wrote ${report.lines.length} lines to ${options.out}`);
+  } else if (text) {
+    await ctx.out.stream(text);
+  }
+  const diagnosis = renderDiagnosis(report.findings, ctx.out.style);
+  if (diagnosis) await ctx.out.stream(`${text && !options.out ? '\n' : ''}${diagnosis}\n`);
+}
+
+/** Where the text comes from, how old it is, and what was left out: stderr, never the result. */
+function describeToStderr(ctx: Context, report: ConsoleReport): void {
+  for (const note of report.notes) ctx.out.info(note);
+  ctx.out.info(describeConsoleSource(report));
+  if (report.output.empty) {
+    ctx.out.warn(describeEmptyConsole(report));
+    return;
+  }
+  if (report.output.droppedPartialFirstLine) ctx.out.verbose('the window starts mid-line: that partial first line is left out');
+  if (report.selection.grep !== null || report.selection.tail !== null) ctx.out.info(`showing ${report.lines.length} of ${report.output.totalLines} lines`);
+}
+
+interface FollowInput {
+  options: ConsoleOptions;
+  grep: RegExp | undefined;
+  read: () => Promise<ConsoleSnapshot>;
+}
+
+/** --follow: stream to stdout (or to --out), then the diagnosis of everything seen. */
+async function followAndReport(ctx: Context, target: ResolvedConsoleTarget, first: ConsoleSnapshot, input: FollowInput): Promise<number> {
+  const { options } = input;
+  const tally = new RedactionTally(ctx.redactor);
+  // Only the header: the follower prints the lines itself, each once.
+  describeToStderr(ctx, buildConsoleReport({ target, snapshot: first, selection: {}, tally: new RedactionTally(ctx.redactor), redactionEnabled: options.redact, now: ctx.clock.now(), diagnose: false }));
+  ctx.out.info(`following every ${Math.round(options.interval / 1000)} s; Ctrl-C to stop`);
+  const diagnosis = options.diagnosis ? new Diagnosis({ target: target.input, orgSlug: target.orgSlug, source: 'console' }) : undefined;
+  const file = options.out ? await open(options.out, 'w', 0o600) : null;
+  try {
+    const summary = await followConsole(
+      {
+        read: input.read,
+        write: async (text) => (file ? void (await file.write(ctx.redactor.redact(text))) : ctx.out.stream(text)),
+        warn: (message) => ctx.out.warn(message),
+        clock: ctx.clock,
+        signal: ctx.signal,
+      },
+      first,
+      { intervalMs: options.interval, grep: input.grep, tail: options.tail, tally, diagnosis },
+    );
+    if (file) ctx.out.info(`wrote ${summary.linesPrinted} lines to ${options.out}`);
+  } finally {
+    await file?.close();
+  }
+  const rendered = diagnosis ? renderDiagnosis(diagnosis.findings(), ctx.out.style) : '';
+  if (rendered) await ctx.out.stream(`\n${rendered}\n`);
+  ctx.out.info(tally.describe(options.redact));
+  return 0;
+}

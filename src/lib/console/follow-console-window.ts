@@ -1,0 +1,115 @@
+/**
+ * `--follow` over EC2's console window (pure). GetConsoleOutput always returns the last 64 KB, so
+ * each poll returns a window that may have slid: the new window is "the old one minus some bytes
+ * at the front, plus what was appended". The appended text is what follows the longest suffix of
+ * the previous window that the new window starts with. Only complete lines are released, so a
+ * line printed while half-written is neither printed twice nor printed in two halves.
+ *
+ * Private key blocks are held back until their END line arrives (or, if it never comes, replaced
+ * whole): redaction works on the text it is given, and a block printed across two polls would
+ * otherwise show its body lines in clear.
+ */
+
+/** A shorter overlap is coincidence (a shared "\r\n"), not continuity. */
+const MIN_OVERLAP = 256;
+/** Longest a private key block is held waiting for its END line. */
+const MAX_HELD_PEM = 64 * 1024;
+
+export interface AppendedText {
+  appended: string;
+  /** The new window does not continue the old: more than a window arrived, or the console restarted. */
+  gap: boolean;
+}
+
+export function findAppendedText(previous: string, next: string): AppendedText {
+  if (previous === '') return { appended: next, gap: false };
+  if (next.startsWith(previous)) return { appended: next.slice(previous.length), gap: false };
+  const overlap = longestSuffixPrefix(previous, next);
+  if (overlap >= Math.min(previous.length, MIN_OVERLAP)) return { appended: next.slice(overlap), gap: false };
+  return { appended: next, gap: true };
+}
+
+/** Length of the longest suffix of `a` that is a prefix of `b` (KMP, linear time). */
+export function longestSuffixPrefix(a: string, b: string): number {
+  if (b.length === 0) return 0;
+  const failure = new Int32Array(b.length);
+  for (let i = 1, k = 0; i < b.length; i++) {
+    while (k > 0 && b[i] !== b[k]) k = failure[k - 1]!;
+    if (b[i] === b[k]) k++;
+    failure[i] = k;
+  }
+  // Only the last b.length characters of `a` can take part in the overlap.
+  let k = 0;
+  for (let i = Math.max(0, a.length - b.length); i < a.length; i++) {
+    while (k > 0 && (k === b.length || a[i] !== b[k])) k = failure[k - 1]!;
+    if (a[i] === b[k]) k++;
+  }
+  return k;
+}
+
+export interface FollowUpdate {
+  /** Complete lines ready to print (each ends with a newline), or ''. */
+  text: string;
+  gap: boolean;
+}
+
+export class ConsoleFollower {
+  private window = '';
+  private pending = '';
+
+  /** The first window: its complete lines; a trailing partial line waits for its end. */
+  start(window: string): string {
+    this.window = window;
+    return this.release(window);
+  }
+
+  /** A later window: only what was appended since the last one. */
+  next(window: string): FollowUpdate {
+    if (window === this.window) return { text: '', gap: false };
+    const { appended, gap } = findAppendedText(this.window, window);
+    this.window = window;
+    if (gap) this.pending = '';
+    return { text: this.release(appended), gap };
+  }
+
+  /** What is still held (a partial last line) when following stops. */
+  flush(): string {
+    const rest = this.pending;
+    this.pending = '';
+    if (rest === '') return '';
+    return isUnterminatedKey(rest) ? '[REDACTED:pem] (private key block without an END line)\n' : `${rest}\n`;
+  }
+
+  private release(appended: string): string {
+    const text = this.pending + appended;
+    const cut = text.lastIndexOf('\n') + 1;
+    let ready = text.slice(0, cut);
+    this.pending = text.slice(cut);
+    const held = findUnterminatedKey(ready);
+    if (held !== -1) {
+      const block = ready.slice(held) + this.pending;
+      if (block.length <= MAX_HELD_PEM) {
+        this.pending = block;
+        ready = ready.slice(0, held);
+      } else {
+        this.pending = '';
+        ready = `${ready.slice(0, held)}[REDACTED:pem] (private key block over ${MAX_HELD_PEM} bytes without an END line)\n`;
+      }
+    }
+    return ready;
+  }
+}
+
+const BEGIN_KEY = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/g;
+
+/** Index of the line start of a private key BEGIN with no END after it, or -1. */
+function findUnterminatedKey(text: string): number {
+  let last = -1;
+  for (const match of text.matchAll(BEGIN_KEY)) last = match.index;
+  if (last === -1 || /-----END [A-Z0-9 ]*PRIVATE KEY-----/.test(text.slice(last))) return -1;
+  return text.lastIndexOf('\n', last) + 1;
+}
+
+function isUnterminatedKey(text: string): boolean {
+  return findUnterminatedKey(`${text}\n`) !== -1;
+}
