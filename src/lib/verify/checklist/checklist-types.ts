@@ -1,0 +1,32 @@
+import type { HttpMethod } from '../../http/http-request.js';
+import type { Condition } from './condition.js';
+
+/** A checklist file after validation (docs/commands/verify.md, "Checklist files"). */
+export interface Checklist {
+  /** Which built-in checks stay: all (default), none, or the listed ids. */
+  builtins: 'all' | 'none' | string[];
+  checks: ChecklistCheckSpec[];
+}
+
+export interface ChecklistCheckSpec {
+  id: string;
+  name?: string;
+  hint?: string;
+  /** Retried under --wait like the deploy checks. */
+  retry: boolean;
+  request: {
+    method: HttpMethod;
+    /** May hold ${VARIABLES}; interpolated at run time. */
+    url: string;
+    headers: Record<string, string>;
+    body?: string;
+    timeoutMs: number;
+  };
+  conditions: Condition[];
+}
+
+export interface ChecklistProblem {
+  line: number;
+  column: number;
+  message: string;
+}

@@ -1,0 +1,148 @@
+import { fail, pass, skip, type CheckDeps, type CheckOutcome, type VerifyCheck } from '../check-types.js';
+
+/**
+ * The control-plane checks of the post-deploy checklist (../shared/platform.md): health, the
+ * provision gate, the admin gate, and the edge's instance view that once leaked a token.
+ */
+
+export const cpHealthCheck: VerifyCheck = {
+  id: 'cp-health',
+  title: 'CP /health answers 200 molecule-cp ok',
+  source: 'built-in',
+  waits: false,
+  async run(deps) {
+    const health = await deps.cp.health();
+    if (health.service === 'molecule-cp' && health.status === 'ok') return pass(`GET ${deps.settings.cpUrl}/health: service molecule-cp, status ok`);
+    return fail(
+      `GET ${deps.settings.cpUrl}/health answered service ${health.service ?? '(none)'}, status ${health.status}`,
+      'expected service molecule-cp and status ok: check that the CP URL points at the control plane, then its Railway deploy logs',
+    );
+  },
+};
+
+export const cpProvisionGatedCheck: VerifyCheck = {
+  id: 'cp-provision-gated',
+  title: 'POST /cp/workspaces/provision without a bearer answers 401',
+  source: 'built-in',
+  waits: false,
+  async run(deps) {
+    const { status } = await deps.cp.probeProvisionRoute();
+    const call = 'POST /cp/workspaces/provision without a bearer';
+    if (status === 401) return pass(`${call} answered 401`);
+    if (status === 404) {
+      return fail(
+        'routes not mounted: PROVISION_SHARED_SECRET is not set on the CP',
+        `${call} answered 404. Set PROVISION_SHARED_SECRET on the Railway service ${deps.settings.railway.serviceName} (${deps.settings.railway.environmentName}) to the value tenants hold as MOLECULE_CP_SHARED_SECRET, then redeploy the CP`,
+      );
+    }
+    if (status >= 200 && status < 300) {
+      return fail(`${call} was accepted (HTTP ${status}): the provision gate is open`, 'roll the CP back to the last good deploy at once; the route must demand the shared secret');
+    }
+    return fail(`${call} answered HTTP ${status}, expected 401`, 'check the CP deploy logs: the provision route should reject a call without credentials with 401');
+  },
+};
+
+export const cpAdminGatedCheck: VerifyCheck = {
+  id: 'cp-admin-gated',
+  title: 'An admin route without a token answers 401',
+  source: 'built-in',
+  waits: false,
+  async run(deps) {
+    const response = await deps.request({ method: 'GET', url: `${deps.settings.cpUrl}/cp/admin/orgs?limit=1`, accept: () => true });
+    const call = 'GET /cp/admin/orgs without a token';
+    if (response.status === 401) return pass(`${call} answered 401`);
+    if (response.status >= 200 && response.status < 300) {
+      return fail(`${call} was answered (HTTP ${response.status}): the admin API is open`, 'roll the CP back at once and rotate CP_ADMIN_API_TOKEN; admin routes must demand the token');
+    }
+    return fail(`${call} answered HTTP ${response.status}, expected 401`, 'check the CP deploy logs and the URL: admin routes should reject a call without a token with 401');
+  },
+};
+
+export const cpInstanceNoSecretCheck: VerifyCheck = {
+  id: 'cp-instance-no-secret',
+  title: 'GET /cp/orgs/<canary>/instance carries no admin_token or token-shaped value',
+  source: 'built-in',
+  waits: false,
+  async run(deps) {
+    if (deps.settings.canaries.length === 0) return noCanary();
+    const problems: string[] = [];
+    for (const slug of deps.settings.canaries) {
+      const problem = await inspectInstance(deps, slug);
+      if (problem) problems.push(problem);
+    }
+    if (problems.length === 0) return pass(`no admin_token and no token-shaped value for ${deps.settings.canaries.join(', ')}`);
+    const leaked = problems.some((p) => p.includes('admin_token') || p.includes('token-shaped'));
+    return fail(
+      problems.join('; '),
+      leaked
+        ? 'the instance route leaks a secret to anyone: roll the CP back to the last good deploy, then rotate the exposed tenant admin tokens'
+        : 'check the canary slug (molectl org list) and the CP URL',
+    );
+  },
+};
+
+/** One canary: a problem line, or null when its instance view is clean. */
+async function inspectInstance(deps: CheckDeps, slug: string): Promise<string | null> {
+  const response = await deps.request({ method: 'GET', url: `${deps.settings.cpUrl}/cp/orgs/${encodeURIComponent(slug)}/instance`, accept: () => true });
+  if (response.status === 404) return `${slug}: org not found (HTTP 404)`;
+  if (response.status !== 200) return `${slug}: HTTP ${response.status}`;
+  let body: unknown;
+  try {
+    body = JSON.parse(response.bodyText);
+  } catch {
+    return `${slug}: the body is not JSON`;
+  }
+  const leaks: string[] = [];
+  // Values are registered before anything is built from them, so no report can print them.
+  for (const [path, value] of walkStrings(body, '')) {
+    if (/token|secret|passw|credential|api_?key/i.test(path)) {
+      deps.redactor.register(value, 'leaked-secret');
+      leaks.push(`${path} field`);
+    } else if (deps.redactor.redact(value) !== value) {
+      deps.redactor.register(value, 'leaked-secret');
+      leaks.push(`token-shaped value in ${path}`);
+    }
+  }
+  if (response.bodyText.includes('admin_token') && !leaks.some((l) => l.includes('admin_token'))) leaks.unshift('admin_token field');
+  return leaks.length === 0 ? null : `${slug}: ${leaks.join(', ')}`;
+}
+
+function* walkStrings(value: unknown, path: string): Generator<[string, string]> {
+  if (typeof value === 'string') yield [path || '(body)', value];
+  else if (Array.isArray(value)) for (const [i, v] of value.entries()) yield* walkStrings(v, `${path}[${i}]`);
+  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) yield* walkStrings(v, path ? `${path}.${k}` : k);
+}
+
+export const tenantHealthCheck: VerifyCheck = {
+  id: 'tenant-health',
+  title: 'Each canary tenant\'s public /health answers 200 {"status":"ok"}',
+  source: 'built-in',
+  waits: false,
+  async run(deps) {
+    if (deps.settings.canaries.length === 0) return noCanary();
+    const results = await Promise.all(
+      deps.settings.canaries.map(async (slug) => {
+        const url = deps.settings.tenantHealthUrl(slug);
+        const response = await deps.request({ method: 'GET', url, accept: () => true, retries: 0 });
+        let status: unknown;
+        try {
+          status = (JSON.parse(response.bodyText) as { status?: unknown }).status;
+        } catch {
+          status = undefined;
+        }
+        const ok = response.status === 200 && status === 'ok';
+        return { slug, ok, text: ok ? `${slug} ok` : `${slug} HTTP ${response.status}${response.status === 200 ? ` status ${String(status ?? '(none)')}` : ''}` };
+      }),
+    );
+    const bad = results.filter((r) => !r.ok);
+    if (bad.length === 0) return pass(results.map((r) => r.text).join(', '));
+    return fail(
+      `unhealthy: ${bad.map((r) => r.text).join(', ')}`,
+      'a 502 means the tenant container or its tunnel is down: check the host with `molectl fleet status` and the container logs',
+    );
+  },
+};
+
+function noCanary(): CheckOutcome {
+  return skip('no canary tenant given', 'pass --canary SLUG (repeatable), or set verify.canaries for this environment in the config file');
+}
