@@ -1,8 +1,8 @@
 import type { Clock } from '../cli/clock.js';
 import { ExitCode, MolectlError, isMolectlError } from '../errors.js';
-import { redactDeep } from '../output/output.js';
 import type { Redactor } from '../output/redactor.js';
 import { writeFileAtomic } from '../output/write-file.js';
+import { LedgerSerializer } from './ledger-serializer.js';
 import { checkOwnerLiveness, describeCurrentProcess } from './process-owner.js';
 import {
   FINISHED_TARGET_STATES,
@@ -54,11 +54,14 @@ const MAX_MESSAGE_LENGTH = 2000;
 export class RunLedger {
   private inFlight: Promise<void> | null = null;
   private queued: Promise<void> | null = null;
+  private readonly serializer: LedgerSerializer;
 
   constructor(
     private readonly doc: RunLedgerDocument,
     private readonly io: LedgerIo,
-  ) {}
+  ) {
+    this.serializer = new LedgerSerializer(io.redactor);
+  }
 
   get id(): string {
     return this.doc.id;
@@ -102,7 +105,7 @@ export class RunLedger {
   addTargets(keys: Iterable<string>): Promise<void> {
     const now = this.now();
     for (const key of keys) {
-      this.doc.targets[key] ??= { key, state: 'pending', remoteIds: {}, detail: {}, attempts: 0, updatedAt: now };
+      this.doc.targets[key] ??= { key: this.clean(key), state: 'pending', remoteIds: {}, detail: {}, attempts: 0, updatedAt: now };
     }
     return this.touch(now);
   }
@@ -113,7 +116,8 @@ export class RunLedger {
    */
   updateTarget(key: string, patch: TargetPatch): Promise<void> {
     const now = this.now();
-    const target = (this.doc.targets[key] ??= { key, state: 'pending', remoteIds: {}, detail: {}, attempts: 0, updatedAt: now });
+    const target = (this.doc.targets[key] ??= { key: this.clean(key), state: 'pending', remoteIds: {}, detail: {}, attempts: 0, updatedAt: now });
+    this.serializer.forget(target);
     if (patch.state !== undefined && patch.state !== target.state) {
       if (patch.state === 'in-progress') {
         target.attempts += 1;
@@ -152,6 +156,7 @@ export class RunLedger {
   setStatus(status: RunStatus, options: { error?: unknown } = {}): Promise<void> {
     const now = this.now();
     this.doc.status = status;
+    this.serializer.forgetAll();
     if (status === 'running') delete this.doc.finishedAt;
     else this.doc.finishedAt = now;
     if (options.error === null) delete this.doc.error;
@@ -203,6 +208,7 @@ export class RunLedger {
     const previous = `${this.doc.status}, owner ${owner.user}@${owner.hostname} pid ${owner.pid}`;
     const now = this.now();
     this.doc.owner = { ...me, since: now };
+    this.serializer.forgetAll();
     this.doc.status = 'running';
     delete this.doc.finishedAt;
     await this.recordEvent(`resumed by ${me.user}@${me.hostname} pid ${me.pid} (was ${previous})`);
@@ -226,7 +232,7 @@ export class RunLedger {
 
   /** The exact text written to disk: the document redacted again, as defence in depth. */
   serialize(): string {
-    return `${JSON.stringify(redactDeep(this.doc, this.io.redactor), null, 2)}\n`;
+    return this.serializer.serialize(this.doc);
   }
 
   private startWrite(): Promise<void> {
@@ -235,6 +241,9 @@ export class RunLedger {
       if (this.inFlight === write) this.inFlight = null;
     });
     this.inFlight = write;
+    // Marks the failure handled for callers that did not await this change: the next awaited
+    // save (at the latest the final status) retries the write and reports the error.
+    write.catch(() => undefined);
     return write;
   }
 

@@ -1,0 +1,61 @@
+import { redactDeep } from '../output/output.js';
+import type { Redactor } from '../output/redactor.js';
+import type { RunLedgerDocument } from './run-ledger-schema.js';
+
+/**
+ * Turns a ledger into the text written to disk: pretty at the top level, one line per target and
+ * per event (so `grep '"state":"failed"' <ledger>` works), every string redacted.
+ *
+ * A fleet run rewrites its ledger after every change, and redacting a 1,000-target document
+ * string by string costs ~100 ms, which would dominate a run that records 2,000 updates. So
+ * the redacted text of each target and event is cached by object and recomputed only when the
+ * ledger says that record changed (`forget`). Strings were already redacted when they entered
+ * the ledger; this pass is defence in depth against secrets registered after that, which is why
+ * the whole cache is also dropped on status changes and at least every few seconds.
+ */
+export class LedgerSerializer {
+  private cache = new WeakMap<object, string>();
+  private lastFullPassAt = 0;
+
+  constructor(
+    private readonly redactor: Redactor,
+    private readonly fullPassEveryMs = 5_000,
+  ) {}
+
+  /** The record changed: its text is recomputed on the next write. */
+  forget(record: object): void {
+    this.cache.delete(record);
+  }
+
+  /** Re-redact everything on the next write (status changes, new owner). */
+  forgetAll(): void {
+    this.cache = new WeakMap();
+  }
+
+  serialize(doc: RunLedgerDocument): string {
+    const now = performance.now();
+    if (now - this.lastFullPassAt >= this.fullPassEveryMs) {
+      this.forgetAll();
+      this.lastFullPassAt = now;
+    }
+    const { targets, events, ...head } = doc;
+    const lines: string[] = [];
+    for (const [key, value] of Object.entries(head)) {
+      if (value !== undefined) lines.push(`  ${JSON.stringify(key)}: ${JSON.stringify(redactDeep(value, this.redactor))}`);
+    }
+    const targetLines = Object.entries(targets).map(([key, target]) => `    ${JSON.stringify(this.redactor.redact(key))}: ${this.fragment(target)}`);
+    lines.push(`  "targets": ${targetLines.length ? `{\n${targetLines.join(',\n')}\n  }` : '{}'}`);
+    const eventLines = events.map((event) => `    ${this.fragment(event)}`);
+    lines.push(`  "events": ${eventLines.length ? `[\n${eventLines.join(',\n')}\n  ]` : '[]'}`);
+    return `{\n${lines.join(',\n')}\n}\n`;
+  }
+
+  private fragment(record: object): string {
+    let text = this.cache.get(record);
+    if (text === undefined) {
+      text = JSON.stringify(redactDeep(record, this.redactor));
+      this.cache.set(record, text);
+    }
+    return text;
+  }
+}
