@@ -51,7 +51,8 @@ const loaders: { [S in AwsServiceName]: () => Promise<AwsSdkModules[S]> } = {
 };
 
 export class AwsClients {
-  private readonly clients = new Map<AwsServiceName, Promise<{ client: unknown; sdk: unknown }>>();
+  /** Keyed by service, plus `:once` for the clients that never retry on their own. */
+  private readonly clients = new Map<string, Promise<{ client: unknown; sdk: unknown }>>();
   private regionPromise: Promise<string> | undefined;
 
   constructor(private readonly settings: AwsClientSettings) {}
@@ -66,13 +67,19 @@ export class AwsClients {
     return this.regionPromise;
   }
 
-  async get<S extends AwsServiceName>(service: S): Promise<{ client: AwsSdkClients[S]; sdk: AwsSdkModules[S] }> {
-    let entry = this.clients.get(service);
+  /**
+   * `retries: false` gives a client that sends each request once: for calls that are not
+   * idempotent (SendCommand), where the SDK retrying a timed-out request could run it twice.
+   */
+  async get<S extends AwsServiceName>(service: S, options: { retries?: boolean } = {}): Promise<{ client: AwsSdkClients[S]; sdk: AwsSdkModules[S] }> {
+    const once = options.retries === false;
+    const key = once ? `${service}:once` : service;
+    let entry = this.clients.get(key);
     if (!entry) {
-      entry = this.create(service);
-      this.clients.set(service, entry);
+      entry = this.create(service, once ? 1 : this.settings.maxAttempts);
+      this.clients.set(key, entry);
       // A failed creation (no region) must not be cached as a rejected promise forever.
-      entry.catch(() => this.clients.delete(service));
+      entry.catch(() => this.clients.delete(key));
     }
     return (await entry) as { client: AwsSdkClients[S]; sdk: AwsSdkModules[S] };
   }
@@ -90,14 +97,14 @@ export class AwsClients {
     this.clients.clear();
   }
 
-  private async create<S extends AwsServiceName>(service: S): Promise<{ client: unknown; sdk: unknown }> {
+  private async create<S extends AwsServiceName>(service: S, maxAttempts: number): Promise<{ client: unknown; sdk: unknown }> {
     const [sdk, region] = await Promise.all([loaders[service](), this.region()]);
     const Client = clientClass(service, sdk as AwsSdkModules[S]);
-    return { client: new Client(this.clientConfig(region)), sdk };
+    return { client: new Client(this.clientConfig(region, maxAttempts)), sdk };
   }
 
-  private clientConfig(region: string | null): Record<string, unknown> {
-    const { profile, endpoint, credentials, maxAttempts } = this.settings;
+  private clientConfig(region: string | null, maxAttempts = this.settings.maxAttempts): Record<string, unknown> {
+    const { profile, endpoint, credentials } = this.settings;
     return {
       ...(region ? { region } : {}),
       ...(profile ? { profile } : {}),

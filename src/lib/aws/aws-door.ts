@@ -21,7 +21,7 @@ import { getConsoleOutput, getUserData, listInstances } from './ec2-calls.js';
 import { deleteParameter, getParameter, putParameter } from './parameter-calls.js';
 import { createSecret, describeSecret, getSecretValue, listSecrets, putSecretValue, updateSecretVersionStage } from './secrets-calls.js';
 import { cancelCommand, describeManagedInstances, getInvocationOutput, listInvocations, sampleManagedInstances, sendShellCommand } from './ssm-calls.js';
-import { awsErrorName, translateAwsError } from './translate-aws-error.js';
+import { awsErrorName, isThrottlingError, translateAwsError } from './translate-aws-error.js';
 
 /**
  * The one door to AWS (docs/architecture.md). Constructing it is free: no SDK module is loaded
@@ -72,13 +72,24 @@ export class AwsDoor implements AwsApi, AwsInvoker {
     signal.throwIfAborted();
     let region: string | null = null;
     const started = Date.now();
+    const throttlingOnly = options.retry === 'throttling-only';
+    const maxAttempts = this.options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    let attempt = 1;
     try {
       region = await this.clients.region();
-      const { client, sdk } = await this.clients.get(service);
+      const { client, sdk } = await this.clients.get(service, { retries: !throttlingOnly });
       out.debug(`aws ${service}:${action}${options.target ? ` (${options.target})` : ''} in ${region}`);
-      const result = await fn({ client, sdk, sendOptions: { abortSignal: signal } });
-      out.debug(`aws ${service}:${action} answered in ${Date.now() - started} ms`);
-      return result;
+      for (; ; attempt++) {
+        try {
+          const result = await fn({ client, sdk, sendOptions: { abortSignal: signal } });
+          out.debug(`aws ${service}:${action} answered in ${Date.now() - started} ms`);
+          return result;
+        } catch (error) {
+          if (!throttlingOnly || attempt >= maxAttempts || !isThrottlingError(error) || signal.aborted) throw error;
+          out.verbose(`aws ${service}:${action} throttled; retrying (${attempt + 1}/${maxAttempts})`);
+          await sleepWithJitter(attempt, signal);
+        }
+      }
     } catch (error) {
       // Ctrl-C: the command ends with exit 130, not with an AWS error.
       if (signal.aborted) throw signal.reason;
@@ -86,7 +97,16 @@ export class AwsDoor implements AwsApi, AwsInvoker {
       const expected = name ? options.expected?.[name] : undefined;
       if (expected) return expected();
       out.debug(`aws ${service}:${action} failed after ${Date.now() - started} ms: ${name ?? 'error'}`);
-      throw translateAwsError(error, { service, action, target: options.target, region, profile: this.profile, endpoint: this.endpoint });
+      throw translateAwsError(error, {
+        service,
+        action,
+        target: options.target,
+        region,
+        profile: this.profile,
+        endpoint: this.endpoint,
+        // With SDK retries the error carries its own count; with the door's, this loop's is it.
+        ...(throttlingOnly ? { attempts: attempt } : {}),
+      });
     }
   }
 
@@ -178,4 +198,20 @@ export class AwsDoor implements AwsApi, AwsInvoker {
   createSecret(input: { name: string; value: string; description?: string; clientRequestToken?: string }): Promise<{ arn: string; versionId: string }> {
     return createSecret(this, input);
   }
+}
+
+/** Full-jitter exponential backoff (500 ms base, 20 s cap), as the SDK does for throttling. */
+function sleepWithJitter(attempt: number, signal: AbortSignal): Promise<void> {
+  const ms = Math.random() * Math.min(20_000, 500 * 2 ** (attempt - 1));
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }

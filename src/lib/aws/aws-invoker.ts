@@ -14,6 +14,11 @@ export interface InvokeOptions<T> {
   target?: string;
   /** AWS error names that are an answer, not a failure (ParameterNotFound → null). */
   expected?: Record<string, () => T>;
+  /**
+   * 'throttling-only' for calls that are not idempotent: the SDK does not retry them (a retried
+   * timeout could act twice); the door retries only throttling, which AWS answers before acting.
+   */
+  retry?: 'sdk' | 'throttling-only';
 }
 
 /**

@@ -126,7 +126,11 @@ export interface AwsApi {
   getInvocationOutput(commandId: string, instanceId: string): Promise<InvocationOutput | null>;
   cancelCommand(commandId: string, instanceIds?: string[]): Promise<void>;
 
-  /** Conditional when overwrite is false: resolves false if the parameter already exists. */
+  /**
+   * Conditional when overwrite is false: resolves false if the parameter already exists with
+   * another value. An existing parameter holding exactly this value resolves true: that is our
+   * own write, met again by an SDK retry whose first answer was lost (so write unique values).
+   */
   putParameter(input: { name: string; value: string; secure: boolean; overwrite: boolean; description?: string }): Promise<boolean>;
   /** Null when the parameter does not exist. Secure values are registered with the redactor. */
   getParameter(name: string, options?: { decrypt?: boolean }): Promise<{ value: string; version: number; lastModified: Date | null } | null>;

@@ -11,7 +11,7 @@ export async function putParameter(
   input: { name: string; value: string; secure: boolean; overwrite: boolean; description?: string },
 ): Promise<boolean> {
   if (input.secure) aws.redactor.register(input.value, 'parameter');
-  return aws.invoke(
+  const written = await aws.invoke<'ssm', boolean | 'exists'>(
     'ssm',
     'PutParameter',
     async ({ client, sdk, sendOptions }) => {
@@ -28,8 +28,13 @@ export async function putParameter(
       return true;
     },
     // Without overwrite the put is a conditional create: "already exists" is an answer (a held lock).
-    { target: `parameter ${input.name}`, expected: input.overwrite ? {} : { ParameterAlreadyExists: () => false } },
+    { target: `parameter ${input.name}`, expected: input.overwrite ? {} : { ParameterAlreadyExists: () => 'exists' } },
   );
+  if (written !== 'exists') return written;
+  // The SDK retries a request whose answer was lost; the retry then meets our own first write.
+  // Values written conditionally are unique (run ids), so an equal value means it is ours.
+  const current = await getParameter(aws, input.name, { decrypt: input.secure });
+  return current !== null && current.value === input.value;
 }
 
 export async function getParameter(

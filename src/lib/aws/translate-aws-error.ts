@@ -17,6 +17,8 @@ export interface AwsCallInfo {
   profile?: string | null;
   /** AWS_ENDPOINT_URL when set; otherwise the public endpoint is named from the region. */
   endpoint?: string | null;
+  /** Attempts made, when the door (not the SDK) did the retrying. */
+  attempts?: number;
 }
 
 /** IAM action prefixes (the service's namespace in a policy). */
@@ -55,7 +57,7 @@ export function translateAwsError(error: unknown, call: AwsCallInfo): MolectlErr
   const name = e.name && e.name !== 'Error' ? e.name : (e.Code ?? e.code ?? 'Error');
   const message = e.message ?? '';
   const api = `${IAM_PREFIX[call.service]}:${call.action}`;
-  const attempts = e.$metadata?.attempts ?? 1;
+  const attempts = call.attempts ?? e.$metadata?.attempts ?? 1;
   const cause = { cause: error };
 
   if (ACCESS_DENIED.has(name) || /not authorized to perform/i.test(message)) {
@@ -133,6 +135,12 @@ export function translateAwsError(error: unknown, call: AwsCallInfo): MolectlErr
     hint: 'run again with --debug for details',
     ...cause,
   });
+}
+
+/** True for the errors AWS answers before acting on a request: safe to retry any call. */
+export function isThrottlingError(error: unknown): boolean {
+  const name = awsErrorName(error);
+  return name !== undefined && THROTTLED.has(name);
 }
 
 /** The error name AWS gave, whatever the SDK or a fake put it in. */

@@ -236,3 +236,56 @@ describe('failures', () => {
     }
   });
 });
+
+describe('calls that must not act twice', () => {
+  it('sends SendCommand once on a server error, while an idempotent call is retried', async () => {
+    const { createServer } = await import('node:http');
+    const seen: string[] = [];
+    const failing = createServer((req, res) => {
+      seen.push(String(req.headers['x-amz-target'] ?? ''));
+      req.resume();
+      req.on('end', () => res.writeHead(500, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ __type: 'InternalServerError', message: 'boom' })));
+    });
+    await new Promise<void>((r) => failing.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(failing.address() as { port: number }).port}`;
+    try {
+      const { door } = await createTestDoor(fakeAwsEnv(url), { maxAttempts: 3 });
+      const error = (await door.sendShellCommand({ instanceIds: ['i-0aaaabbbbccccdddd'], commands: ['true'] }).catch((e: unknown) => e)) as MolectlError;
+      expect(error.code).toBe(1);
+      expect(error.message).toBe('AWS ssm:SendCommand failed on the AWS side (InternalServerError)');
+      expect(seen.filter((t) => t.endsWith('.SendCommand'))).toHaveLength(1);
+      await door.sampleManagedInstances().catch(() => undefined);
+      expect(seen.filter((t) => t.endsWith('.DescribeInstanceInformation'))).toHaveLength(3);
+    } finally {
+      failing.closeAllConnections();
+      await new Promise<void>((r) => failing.close(() => r()));
+    }
+  });
+
+  it('retries SendCommand on throttling only, which AWS answers before acting, and creates one command', async () => {
+    const state = (await import('./aws-fake-server.js')).createFakeState();
+    const throttled = await startFakeServer({ state });
+    try {
+      const id = addFakeInstance(state, {}).instanceId;
+      state.faults.awsThrottleRate = 1;
+      const { door } = await createTestDoor(fakeAwsEnv(throttled.url), { maxAttempts: 3 });
+      await door.sampleManagedInstances(5).catch(() => undefined); // creates the SSM client under throttling too
+      const error = (await door.sendShellCommand({ instanceIds: [id], commands: ['true'] }).catch((e: unknown) => e)) as MolectlError;
+      expect(error.message).toBe('AWS throttled ssm:SendCommand (ThrottlingException, gave up after 3 attempts)');
+      expect(state.requests.filter((r) => r.action === 'SendCommand')).toHaveLength(3);
+      expect(state.commands.size).toBe(0);
+      state.faults.awsThrottleRate = 0.5;
+      const { commandId } = await door.sendShellCommand({ instanceIds: [id], commands: ['true'] });
+      expect([...state.commands.keys()]).toEqual([commandId]);
+    } finally {
+      await throttled.close();
+    }
+  });
+
+  it('treats a conditional put that meets its own earlier write as written', async () => {
+    const { door } = await createTestDoor(fakeAwsEnv(server.url));
+    server.state.parameters.set('/molectl/sandbox/lock-own', { name: '/molectl/sandbox/lock-own', type: 'String', value: 'run-own-1', version: 1, lastModified: new Date() });
+    expect(await door.putParameter({ name: '/molectl/sandbox/lock-own', value: 'run-own-1', secure: false, overwrite: false })).toBe(true);
+    expect(await door.putParameter({ name: '/molectl/sandbox/lock-own', value: 'run-other-2', secure: false, overwrite: false })).toBe(false);
+  });
+});
