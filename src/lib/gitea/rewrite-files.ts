@@ -2,10 +2,10 @@ import { chown, lstat, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, posix, resolve, sep } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { Exec } from '../exec.js';
-import { writeFileAtomic } from '../output/write-file.js';
 import { compilePathFilter } from './compile-glob.js';
 import { listTargetFiles } from './list-target-files.js';
 import { renderUnifiedDiff } from './render-unified-diff.js';
+import { replaceFileAtomically } from './replace-file-atomically.js';
 import type { RewriteRules } from './rewrite-rules.js';
 import { isGoFile, rewriteText } from './rewrite-text.js';
 import type { TextChange, TextFinding } from './text-rewrite-result.js';
@@ -166,7 +166,7 @@ async function processFile(root: string, shownRoot: string, relativePath: string
     const now = await lstat(absolute).catch(() => undefined);
     // Someone (an editor, another tool) changed the file while we worked: do not overwrite it.
     if (!now || now.mtimeMs !== info.mtimeMs || now.size !== info.size || now.ino !== info.ino) return skip('changed-during-rewrite');
-    await writeFileAtomic(absolute, Buffer.from(result.text, 'latin1'), { mode: info.mode & 0o7777 });
+    await replaceFileAtomically(absolute, Buffer.from(result.text, 'latin1'), info.mode & 0o7777);
     if (process.getuid?.() === 0 && (info.uid !== 0 || info.gid !== 0)) await chown(absolute, info.uid, info.gid).catch(() => undefined);
     written = true;
   }

@@ -1,0 +1,137 @@
+// `molectl gitea rewrite --write` against the shell pipeline it replaces, on a generated
+// repository: 20,000 files (~200 MB), 1% of them with Molecule-AI GitHub URLs, committed so both
+// tools see tracked files. Wall time and peak RSS from /usr/bin/time -f '%e %M', median of
+// BENCH_RUNS runs each (the copies are restored with `git checkout` between runs). Prints figures,
+// never asserts. Run after `npm run build`:  node bench/gitea-rewrite.mjs
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../bin/molectl.js', import.meta.url));
+const FILES = Number(process.env.BENCH_GITEA_FILES ?? 20_000);
+const FILE_BYTES = Number(process.env.BENCH_GITEA_FILE_BYTES ?? 10_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const SED = 's#https://github\\.com/Molecule-AI/#https://git.moleculesai.app/molecule-ai/#g';
+const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@example.com', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@example.com' };
+
+function run(cmd, args, cwd, extra = {}) {
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: GIT_ENV, maxBuffer: 256 * 1024 * 1024, ...extra });
+  if (r.status !== 0 && !extra.allowFailure) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return r;
+}
+
+// Deterministic filler text: words from a small vocabulary, no GitHub mentions.
+function makeFiller(seed, bytes) {
+  const words = ['tenant', 'fleet', 'workspace', 'provision', 'secret', 'canvas', 'runner', 'deploy', 'health', 'region', 'instance', 'console', 'ledger', 'rotate', 'verify', 'migrate'];
+  let x = seed * 2654435761 >>> 0;
+  const lines = [];
+  let size = 0;
+  while (size < bytes) {
+    const n = 8 + (x % 8);
+    const line = [];
+    for (let i = 0; i < n; i++) {
+      x = (x * 1103515245 + 12345) >>> 0;
+      line.push(words[x % words.length]);
+    }
+    const text = line.join(' ');
+    lines.push(text);
+    size += text.length + 1;
+  }
+  return lines;
+}
+
+const URL_LINES = [
+  'Clone https://github.com/Molecule-AI/molecule-monorepo.git to start.',
+  'Docs live at https://github.com/Molecule-AI/docs/blob/main/README.md#setup',
+  'pip install git+https://github.com/Molecule-AI/sdk-python.git@v1.2.0#egg=molecule-sdk',
+  'curl -fsSL https://github.com/Molecule-AI/cli/releases/download/v0.3.1/install.sh | sh',
+  'See https://github.com/Molecule-AI/platform for the platform.',
+];
+
+function generateRepo(dir) {
+  const exts = ['md', 'py', 'ts', 'txt', 'yaml', 'sh'];
+  const fillers = Array.from({ length: 16 }, (_, i) => makeFiller(i + 1, FILE_BYTES));
+  let withUrls = 0;
+  for (let i = 0; i < FILES; i++) {
+    const sub = join(dir, `pkg${String(Math.floor(i / 100)).padStart(3, '0')}`);
+    if (i % 100 === 0) mkdirSync(sub, { recursive: true });
+    const lines = [...fillers[i % fillers.length]];
+    if (i % 100 === 37) {
+      withUrls += 1;
+      for (let k = 0; k < URL_LINES.length; k++) lines.splice(10 + k * 20, 0, URL_LINES[k]);
+    }
+    writeFileSync(join(sub, `file${i}.${exts[i % exts.length]}`), `${lines.join('\n')}\n`);
+  }
+  run('git', ['init', '-q'], dir);
+  run('git', ['add', '-A'], dir);
+  run('git', ['commit', '-qm', 'generated'], dir);
+  return withUrls;
+}
+
+function timed(shellCommand, cwd) {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', 'sh', '-c', shellCommand], { cwd, encoding: 'utf8', env: GIT_ENV, maxBuffer: 64 * 1024 * 1024 });
+  const last = r.stderr.trim().split('\n').at(-1).split(' ');
+  return { seconds: Number(last[0]), peakMb: Number(last[1]) / 1024, status: r.status };
+}
+
+function changedFiles(cwd) {
+  return run('git', ['diff', '--name-only'], cwd).stdout.split('\n').filter(Boolean).length;
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+export async function runGiteaRewriteBench() {
+  const root = mkdtempSync(join(tmpdir(), 'molectl-bench-gitea-'));
+  try {
+    const source = join(root, 'source');
+    mkdirSync(source);
+    const t0 = Date.now();
+    const withUrls = generateRepo(source);
+    const du = run('du', ['-sm', '--exclude=.git', source], root).stdout.split('\t')[0];
+    console.log(`generated ${FILES} files, ${du} MB, ${withUrls} with URLs, in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const molectlDir = join(root, 'molectl');
+    const pipelineDir = join(root, 'pipeline');
+    run('cp', ['-a', source, molectlDir], root);
+    run('cp', ['-a', source, pipelineDir], root);
+    rmSync(source, { recursive: true, force: true });
+
+    const molectlCmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} gitea rewrite --write --quiet >/dev/null`;
+    const pipelineCmd = `git grep -l github.com/Molecule-AI | xargs sed -i -E '${SED}'`;
+    const results = { molectl: [], pipeline: [] };
+    let molectlChanged = 0;
+    let pipelineChanged = 0;
+    for (let i = 0; i < RUNS; i++) {
+      // Alternate the order so neither tool always runs on the colder cache.
+      const order = i % 2 === 0 ? ['pipeline', 'molectl'] : ['molectl', 'pipeline'];
+      for (const tool of order) {
+        const dir = tool === 'molectl' ? molectlDir : pipelineDir;
+        run('git', ['checkout', '-q', '--', '.'], dir);
+        const r = timed(tool === 'molectl' ? molectlCmd : pipelineCmd, dir);
+        if (r.status !== 0) throw new Error(`${tool} exited with ${r.status}`);
+        results[tool].push(r);
+        if (tool === 'molectl') molectlChanged = changedFiles(dir);
+        else pipelineChanged = changedFiles(dir);
+      }
+    }
+    const summary = Object.fromEntries(
+      Object.entries(results).map(([tool, rs]) => [tool, { medianSeconds: median(rs.map((r) => r.seconds)), peakMb: Math.max(...rs.map((r) => r.peakMb)) }]),
+    );
+    console.log(`runs: ${RUNS} each (median wall time, max peak RSS)`);
+    console.log(`  molectl gitea rewrite --write   ${summary.molectl.medianSeconds.toFixed(2)} s   ${summary.molectl.peakMb.toFixed(0)} MB   ${molectlChanged} files changed`);
+    console.log(`  git grep -l | xargs sed -i -E   ${summary.pipeline.medianSeconds.toFixed(2)} s   ${summary.pipeline.peakMb.toFixed(0)} MB   ${pipelineChanged} files changed`);
+    console.log(`  ratio molectl/pipeline: ${(summary.molectl.medianSeconds / Math.max(summary.pipeline.medianSeconds, 0.01)).toFixed(2)}x; target <= 1x and < 200 MB`);
+    return { files: FILES, megabytes: Number(du), withUrls, ...summary, molectlChanged, pipelineChanged };
+  } finally {
+    if (process.env.BENCH_GITEA_KEEP) console.log(`kept ${root}`);
+    else rmSync(root, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  await runGiteaRewriteBench();
+}
