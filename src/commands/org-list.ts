@@ -32,7 +32,7 @@ export const orgListCommand: CommandDefinition = {
   async run(ctx, input) {
     const options = parseOptions(optionsSchema, input.options);
     const rows = await ctx.cp.listOrgs({ limit: ORG_LIST_LIMIT });
-    const orgs = filterOrgs(rows, options, ctx.clock.now());
+    const orgs = filterOrgs(rows, { status: options.status, prefix: options.prefix, olderThanMs: options.olderThan }, ctx.clock.now());
     // One page is all the CP route gives; saying so beats silently showing a partial fleet.
     const truncated = rows.length >= ORG_LIST_LIMIT;
     if (truncated) ctx.out.warn(`the CP returned ${rows.length} orgs, its page limit: there may be more that are not shown`);

@@ -22,8 +22,11 @@ export const orgShowCommand: CommandDefinition = {
   async run(ctx, input) {
     const slug = checkOrgSlug(input.args[0] ?? '');
     const description = await describeOrg({ cp: ctx.cp, aws: ctx.aws, environment: ctx.config.environment, now: ctx.clock.now() }, slug);
-    if (!description.onCp && description.instances.length === 0 && description.edge === null) {
-      throw new NotFoundError(`org "${slug}" not found: not on the CP at ${description.cpUrl} and no instance is tagged with it`, 'run `molectl org list` to see the org slugs, and check --env');
+    // Terminated instances stay visible in EC2 for a while after a delete: they do not make an org exist.
+    const live = description.instances.filter((i) => i.state !== 'terminated');
+    if (!description.onCp && live.length === 0 && description.edge === null) {
+      const terminated = description.instances.length > 0 ? ` (EC2 still lists ${description.instances.length} terminated instance(s) tagged with it)` : '';
+      throw new NotFoundError(`org "${slug}" not found: not on the CP at ${description.cpUrl} and no live instance is tagged with it${terminated}`, 'run `molectl org list` to see the org slugs, and check --env');
     }
     if (description.edge?.exposesAdminToken) ctx.out.warn(`GET /cp/orgs/${slug}/instance includes admin_token: a known past leak is back; report it to the CP owners (the value is not shown)`);
     await ctx.out.result(description, renderOrg);

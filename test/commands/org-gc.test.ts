@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { completeOrgProvisioning, createOrgRow } from '../../src/sandbox/cp/launch-org.js';
+import { defaultFaults } from '../../src/sandbox/state.js';
+import { startHarness, typedAnswer, type Harness } from './org-harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ tenants: 2 });
+});
+afterAll(async () => {
+  await h.stop();
+});
+beforeEach(() => {
+  h.sandbox.state.faults = defaultFaults();
+});
+
+function seedOrg(slug: string, hoursOld: number): void {
+  const org = createOrgRow(h.sandbox.state, { slug, name: slug, ownerUserId: 'u', preCutover: false, createdAt: new Date(Date.now() - hoursOld * 3_600_000) });
+  completeOrgProvisioning(h.sandbox.state, org, 1);
+}
+
+const slugs = (): string[] => [...h.sandbox.state.orgs.keys()].sort();
+
+describe('molectl org gc', () => {
+  it('is a dry run unless --execute, listing only prefixed orgs older than the threshold', async () => {
+    seedOrg('e2e-old-a', 5);
+    seedOrg('e2e-old-b', 3);
+    seedOrg('e2e-young', 0.5);
+    seedOrg('keep-e2e-old', 10);
+    const before = slugs();
+    const run = await h.run(['org', 'gc', '--prefix', 'e2e-', '--older-than', '2h', '-o', 'json']);
+    expect(run.code).toBe(0);
+    const doc = JSON.parse(run.stdout) as { dryRun: boolean; candidates: Array<{ slug: string }>; keptYoung: number };
+    expect(doc.dryRun).toBe(true);
+    expect(doc.candidates.map((c) => c.slug)).toEqual(['e2e-old-a', 'e2e-old-b']);
+    expect(doc.keptYoung).toBe(1);
+    expect(slugs()).toEqual(before);
+  });
+
+  it('refuses when more than --max would be deleted, deleting nothing (exit 2)', async () => {
+    const before = slugs();
+    const run = await h.run(['--yes', 'org', 'gc', '--prefix', 'e2e-', '--older-than', '2h', '--max', '1', '--execute']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/refusing: 2 orgs match, more than --max 1; nothing was deleted/);
+    expect(slugs()).toEqual(before);
+  });
+
+  it('needs a confirmation: no terminal and no --yes is exit 2; a wrongly typed environment deletes nothing', async () => {
+    const before = slugs();
+    const noTty = await h.run(['org', 'gc', '--prefix', 'e2e-', '--older-than', '2h', '--execute']);
+    expect(noTty.code).toBe(2);
+    const wrong = await h.run(['org', 'gc', '--prefix', 'e2e-', '--older-than', '2h', '--execute'], { prompt: typedAnswer('production') });
+    expect(wrong.code).toBe(2);
+    expect(slugs()).toEqual(before);
+  });
+
+  it('refuses a too broad prefix and a missing age', async () => {
+    expect((await h.run(['org', 'gc', '--prefix', 'e', '--older-than', '2h'])).code).toBe(2);
+    expect((await h.run(['org', 'gc', '--prefix', 'e2e-'])).code).toBe(2);
+    expect((await h.run(['org', 'gc', '--prefix', 'e2e-', '--older-than', 'soon'])).code).toBe(2);
+  });
+
+  it('deletes the matching orgs, keeps going past a failure, reports each (exit 5) and records the run', async () => {
+    seedOrg('e2e-old-c', 4);
+    h.sandbox.state.faults.leakOnDelete = ['e2e-old-b'];
+    const run = await h.run(['org', 'gc', '--prefix', 'e2e-', '--older-than', '2h', '--execute', '--timeout', '1500ms'], { prompt: typedAnswer('sandbox') });
+    expect(run.code).toBe(5);
+    expect(run.stdout).toMatch(/e2e-old-a +deleted/);
+    expect(run.stdout).toMatch(/e2e-old-b +leftovers/);
+    expect(run.stdout).toMatch(/e2e-old-c +deleted/);
+    expect(run.stdout).toMatch(/2 deleted, 1 not/);
+    expect(slugs()).toEqual(['acme', 'beta', 'e2e-young', 'keep-e2e-old']);
+    const ledger = await h.run(['runs', 'list', '-o', 'json']);
+    expect(ledger.stdout).toContain('org gc');
+  });
+
+  it('with --yes runs unattended (the CI sweeper) and exits 0 when all are verified gone', async () => {
+    seedOrg('ci-old-1', 3);
+    seedOrg('ci-old-2', 3);
+    const run = await h.run(['--yes', 'org', 'gc', '--prefix', 'ci-', '--older-than', '1h', '--execute', '-o', 'json']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ deleted: 2, failed: 0 });
+    expect(slugs()).not.toContain('ci-old-1');
+  });
+});

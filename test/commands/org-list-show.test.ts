@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { completeOrgProvisioning, createOrgRow } from '../../src/sandbox/cp/launch-org.js';
+import { startHarness, type Harness } from './org-harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ tenants: 2 });
+  const failed = createOrgRow(h.sandbox.state, { slug: 'e2e-failed', name: 'x', ownerUserId: 'u', preCutover: false, createdAt: new Date(Date.now() - 3 * 3_600_000) });
+  h.sandbox.state.faults.provisionFail = ['e2e-failed'];
+  completeOrgProvisioning(h.sandbox.state, failed, 2);
+  createOrgRow(h.sandbox.state, { slug: 'e2e-new', name: 'x', ownerUserId: 'u', preCutover: false });
+});
+afterAll(async () => {
+  await h.stop();
+});
+
+describe('molectl org list', () => {
+  it('prints a table with status and age, oldest first', async () => {
+    const run = await h.run(['org', 'list']);
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^SLUG +STATUS +AGE +CREATED +ID$/);
+    expect(lines.slice(1, 5).map((l) => l.split(/\s+/)[0])).toEqual(['acme', 'beta', 'e2e-failed', 'e2e-new']);
+    expect(run.stdout).toMatch(/e2e-failed +failed +3h 0m/);
+  });
+
+  it('filters by --status, --prefix and --older-than, as JSON', async () => {
+    const run = await h.run(['org', 'list', '--prefix', 'e2e-', '--older-than', '1h', '-o', 'json']);
+    expect(run.code).toBe(0);
+    const doc = JSON.parse(run.stdout) as { schemaVersion: number; orgs: Array<{ slug: string; instanceStatus: string; ageMs: number }>; total: number; truncated: boolean };
+    expect(doc).toMatchObject({ schemaVersion: 1, total: 4, truncated: false });
+    expect(doc.orgs.map((o) => o.slug)).toEqual(['e2e-failed']);
+    const provisioning = JSON.parse((await h.run(['org', 'list', '--status', 'provisioning', '-o', 'json'])).stdout) as { orgs: Array<{ slug: string }> };
+    expect(provisioning.orgs.map((o) => o.slug)).toEqual(['e2e-new']);
+  });
+
+  it('rejects a bad duration with exit 2, and a missing CP token with exit 3', async () => {
+    expect((await h.run(['org', 'list', '--older-than', 'yesterday'])).code).toBe(2);
+    const noToken = await h.run(['org', 'list'], { env: { CP_ADMIN_API_TOKEN: undefined } });
+    expect(noToken.code).toBe(3);
+    expect(noToken.stderr).toMatch(/hint: export CP_ADMIN_API_TOKEN/);
+  });
+});
+
+describe('molectl org show', () => {
+  it('shows the CP row, the tagged instances with state and age, the edge answer and the secret, never its value', async () => {
+    const run = await h.run(['org', 'show', 'e2e-failed']);
+    expect(run.code).toBe(0);
+    const org = h.sandbox.state.orgs.get('e2e-failed')!;
+    expect(run.stdout).toContain(`id ${org.id}, instance_status failed`);
+    expect(run.stdout).toMatch(/edge +status /);
+    expect(run.stdout).toMatch(/admin token +secret molecule\/tenants\/e2e-failed\/admin-token exists/);
+    expect(run.stdout).toMatch(/instances +3/);
+    expect(run.stdout).toMatch(/i-[0-9a-f]+ +tenant +running +3h 0m +tenant-e2e-failed/);
+    expect(run.stdout.match(/ workspace /g)).toHaveLength(2);
+    expect(run.stdout + run.stderr).not.toContain(org.adminToken);
+  });
+
+  it('an org still provisioning has no instances and no secret yet', async () => {
+    const run = await h.run(['org', 'show', 'e2e-new', '-o', 'json']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ onCp: true, instances: [], adminTokenSecret: { exists: false } });
+  });
+
+  it('an unknown org is exit 4', async () => {
+    const run = await h.run(['org', 'show', 'nobody-here']);
+    expect(run.code).toBe(4);
+    expect(run.stderr).toMatch(/org "nobody-here" not found/);
+  });
+});
