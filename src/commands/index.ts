@@ -6,6 +6,7 @@ import type { CommandEntry } from '../lib/cli/command-definition.js';
  */
 export const commands: CommandEntry[] = [
   { name: 'doctor', summary: 'Check configuration, CP health and token, AWS identity and SSM access', load: async () => (await import('./doctor.js')).doctorCommand },
+  { name: 'verify', summary: 'Run the post-deploy checklist (CP, deploys, image, canaries); text, JSON, JUnit or Markdown', load: async () => (await import('./verify.js')).verifyCommand },
   { name: 'config show', summary: 'Show the effective configuration and where each value came from', load: async () => (await import('./config-show.js')).configShowCommand },
   { name: 'runs list', summary: 'List the ledgers of mutating runs, newest first', load: async () => (await import('./runs-list.js')).runsListCommand },
   { name: 'runs show', summary: 'Show one run: environment, per-target states and remote ids, events', load: async () => (await import('./runs-show.js')).runsShowCommand },

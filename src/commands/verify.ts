@@ -1,0 +1,135 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
+import { parseDurationMs, parseOptions } from '../lib/cli/parse-options.js';
+import type { Context } from '../lib/context.js';
+import { ExitCode, UsageError } from '../lib/errors.js';
+import { redactDeep } from '../lib/output/output.js';
+import type { VerifyCheck } from '../lib/verify/check-types.js';
+import { BUILT_IN_CHECK_IDS, BUILT_IN_CHECKS } from '../lib/verify/checks/built-in-checks.js';
+import { createCheckDeps } from '../lib/verify/create-check-deps.js';
+import { buildReport } from '../lib/verify/report/build-report.js';
+import { isReportFormat, renderReport, REPORT_FORMATS, type ReportFormat } from '../lib/verify/report/render-report.js';
+import { renderTextReport } from '../lib/verify/report/render-text-report.js';
+import { parseReportFileSpec, writeReportFiles } from '../lib/verify/report/write-report-files.js';
+import { resolveVerifySettings } from '../lib/verify/resolve-verify-settings.js';
+import { runChecks, selectChecks } from '../lib/verify/run-checks.js';
+
+const duration = z.string().refine((s) => parseDurationMs(s) !== null, 'must be a duration such as 15m, 30s or 500ms');
+const idList = z.string().transform((s) => s.split(',').map((id) => id.trim()).filter(Boolean));
+
+const optionsSchema = z.object({
+  checklist: z.string().min(1).optional(),
+  only: idList.optional(),
+  skip: idList.optional(),
+  expectCommit: z.string().regex(/^[0-9a-fA-F]{7,40}$/, 'must be a commit id of 7 to 40 hex digits').optional(),
+  canary: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be an org slug such as acme')).optional(),
+  wait: duration.default('0'),
+  interval: duration.default('15s').refine((s) => (parseDurationMs(s) ?? 0) >= 10, 'must be at least 10ms'),
+  strict: z.boolean().optional(),
+  reportFile: z.array(z.string().min(1)).optional(),
+  validate: z.string().min(1).optional(),
+});
+
+export const verifyCommand: CommandDefinition = {
+  declare(cmd: Command) {
+    cmd
+      .description(
+        `Run the post-deploy checklist: ${BUILT_IN_CHECK_IDS.join(', ')}, plus the checks of a checklist file. ` +
+          'Checks run in parallel; each passes, fails or skips (missing credentials or inputs, named in the detail). ' +
+          'Exit 0 when nothing failed, 1 otherwise. --output also takes junit and markdown.',
+      )
+      .option('--checklist <file>', 'YAML or JSON checklist file that adds checks or replaces built-in ones')
+      .option('--only <ids>', 'run only these check ids (comma-separated)')
+      .option('--skip <ids>', 'do not run these check ids (comma-separated)')
+      .option('--expect-commit <sha>', 'the commit the CP, the canvas and the tenant image must be on')
+      .option('--canary <slug...>', 'canary org slugs for the instance and tenant health checks')
+      .option('--wait <duration>', 'keep retrying the deploy and image checks this long (e.g. 15m)', '0')
+      .option('--interval <duration>', 'pause between retries under --wait', '15s')
+      .option('--strict', 'count skipped checks as failures')
+      .option('--report-file <[format:]file>', 'also write the report to a file (format: text, json, junit, markdown; default the --output one); repeatable', (v: string, prev: string[] = []) => [...prev, v])
+      .option('--validate <file>', 'check a checklist file and report its problems with line numbers; runs nothing');
+    addExamples(cmd, [
+      ['molectl verify', 'the built-in checklist against production'],
+      ['molectl verify --expect-commit 3f2a9c1 --canary acme --wait 15m', 'after a deploy: wait for it to land on the commit'],
+      ['molectl verify -o junit --report-file verify.xml --report-file markdown:"$GITHUB_STEP_SUMMARY"', 'in CI: JUnit file and step summary, table on the log'],
+      ['molectl verify --checklist checks.yaml --only cp-health,canvas-home', 'two checks, one of them from a file'],
+      ['molectl verify --validate checks.yaml', 'lint a checklist file'],
+    ]);
+  },
+
+  async run(ctx, input) {
+    const options = parseOptions(optionsSchema, input.options);
+    if (options.validate) return validateChecklist(ctx, options.validate);
+
+    const format = readReportFormat(ctx.flags.outputFormat);
+    const reportFiles = (options.reportFile ?? []).map((spec) => parseReportFileSpec(spec, format));
+    const settings = resolveVerifySettings(ctx.config.environment, { canaries: options.canary, expectCommit: options.expectCommit });
+    const checks = await chooseChecks(options);
+
+    ctx.out.info(`verifying ${settings.environmentName} (${settings.cpUrl}): ${checks.length} check${checks.length === 1 ? '' : 's'}`);
+    const startedAt = ctx.clock.now();
+    const results = await runChecks(checks, createCheckDeps(ctx, settings), {
+      waitMs: parseDurationMs(options.wait)!,
+      intervalMs: parseDurationMs(options.interval)!,
+      strict: options.strict === true,
+      now: () => ctx.clock.now().getTime(),
+      sleep: (ms, signal) => ctx.clock.sleep(ms, signal),
+      signal: ctx.signal,
+      onRetry: (check, outcome, attempt, delayMs) => ctx.out.info(`${check.id}: ${outcome.detail}; trying again in ${Math.round(delayMs / 1000)}s (attempt ${attempt})`),
+    });
+    const report = redactDeep(
+      buildReport({ environment: settings.environmentName, cpUrl: settings.cpUrl, startedAt, durationMs: ctx.clock.now().getTime() - startedAt.getTime(), strict: options.strict === true, expectCommit: settings.expectCommit, results }),
+      ctx.redactor,
+    );
+
+    await writeReportFiles(report, reportFiles, ctx.redactor);
+    await printReport(ctx, report, reportFiles.length > 0 ? 'text' : format);
+    return report.ok ? ExitCode.ok : ExitCode.failed;
+  },
+};
+
+function readReportFormat(value: string): ReportFormat {
+  if (isReportFormat(value)) return value;
+  throw new UsageError(`verify cannot print --output ${value}`, `use one of ${REPORT_FORMATS.join(', ')}`);
+}
+
+/** Built-ins, then the checklist file's changes, then --only / --skip. */
+async function chooseChecks(options: z.infer<typeof optionsSchema>): Promise<VerifyCheck[]> {
+  let fileChecks: VerifyCheck[] = [];
+  let keepBuiltIns: 'all' | 'none' | string[] = 'all';
+  if (options.checklist) {
+    // The YAML parser loads only when a checklist is used.
+    const { loadChecklistFile } = await import('../lib/verify/checklist/load-checklist-file.js');
+    const { createHttpCheck } = await import('../lib/verify/checklist/create-http-check.js');
+    const checklist = await loadChecklistFile(options.checklist, BUILT_IN_CHECK_IDS);
+    fileChecks = checklist.checks.map(createHttpCheck);
+    keepBuiltIns = checklist.builtins;
+  }
+  const { checks, unknownIds } = selectChecks({ builtIns: BUILT_IN_CHECKS, keepBuiltIns, fileChecks, only: options.only, skip: options.skip });
+  if (unknownIds.length) {
+    const known = selectChecks({ builtIns: BUILT_IN_CHECKS, keepBuiltIns, fileChecks }).checks.map((c) => c.id);
+    throw new UsageError(`unknown check id${unknownIds.length > 1 ? 's' : ''} ${unknownIds.join(', ')} in --only/--skip`, `the checks of this run are: ${known.join(', ')}`);
+  }
+  if (checks.length === 0) throw new UsageError('no checks left to run', 'loosen --only/--skip, or keep some built-in checks in the checklist file');
+  return checks;
+}
+
+/** stdout gets the chosen format, or the text table when the chosen format went to files. */
+async function printReport(ctx: Context, report: ReturnType<typeof buildReport>, format: ReportFormat): Promise<void> {
+  if (format === 'json') return ctx.out.result(report, () => '');
+  if (format === 'text') {
+    await ctx.out.stream(`${renderTextReport(report, ctx.out.style)}\n`);
+    return;
+  }
+  await ctx.out.stream(renderReport(report, format));
+}
+
+async function validateChecklist(ctx: Context, file: string): Promise<number> {
+  const { readChecklistFile } = await import('../lib/verify/checklist/load-checklist-file.js');
+  const { renderValidation } = await import('../lib/verify/checklist/render-validation.js');
+  const { checklist, problems } = await readChecklistFile(file, BUILT_IN_CHECK_IDS);
+  const result = { file, valid: checklist !== null, checks: checklist?.checks.length ?? 0, builtins: checklist?.builtins ?? null, problems };
+  await ctx.out.result(result, renderValidation);
+  return result.valid ? ExitCode.ok : ExitCode.usage;
+}

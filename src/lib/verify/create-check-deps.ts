@@ -1,0 +1,20 @@
+import type { Context } from '../context.js';
+import { createHttpClient } from '../http/http-request.js';
+import type { CheckDeps } from './check-types.js';
+import type { VerifySettings } from './resolve-verify-settings.js';
+
+/** Per-request timeout of the checks: a post-deploy check that takes longer is itself a finding. */
+export const CHECK_TIMEOUT_MS = 10_000;
+
+/** The checks' door to the world, built from ctx (so tests reach it through MainDeps.overrides). */
+export function createCheckDeps(ctx: Context, settings: VerifySettings): CheckDeps {
+  const request = createHttpClient({
+    timeoutMs: CHECK_TIMEOUT_MS,
+    retries: 2,
+    signal: ctx.signal,
+    redactor: ctx.redactor,
+    fetch: ctx.fetch,
+    onRetry: (info) => ctx.out.verbose(`retrying ${info.method} ${info.url} (${info.attempt}/${info.maxAttempts}) after ${info.reason}`),
+  });
+  return { cp: ctx.cp, request, settings, env: ctx.env, redactor: ctx.redactor };
+}

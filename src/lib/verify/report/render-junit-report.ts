@@ -1,0 +1,47 @@
+import type { VerifyReport } from './build-report.js';
+
+/**
+ * JUnit XML in the shape CI test-report tools read (Jenkins, GitLab, Gitea/GitHub Actions report
+ * actions): one <testsuite> with one <testcase> per check; a failure carries <failure>, a skip
+ * <skipped>. Times are seconds. Text is escaped, and characters XML 1.0 forbids are dropped.
+ */
+export function renderJunitReport(report: VerifyReport): string {
+  const s = report.summary;
+  const seconds = (ms: number): string => (ms / 1000).toFixed(3);
+  const suiteName = `molectl verify ${report.environment}`;
+  const cases = report.checks.map((c) => {
+    const open = `    <testcase classname="molectl.verify.${attr(report.environment)}" name="${attr(c.id)}" time="${seconds(c.durationMs)}"`;
+    const out = `      <system-out>${text(`${c.title}\n${c.detail}\nattempts: ${c.attempts}`)}</system-out>`;
+    if (c.status === 'pass') return `${open}>\n${out}\n    </testcase>`;
+    const message = attr(c.detail);
+    const body = text(`${c.detail}${c.hint ? `\nhint: ${c.hint}` : ''}`);
+    const verdict = c.status === 'fail' ? `      <failure message="${message}" type="CheckFailed">${body}</failure>` : `      <skipped message="${message}"/>`;
+    return `${open}>\n${verdict}\n${out}\n    </testcase>`;
+  });
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="molectl verify" tests="${s.total}" failures="${s.failed}" errors="0" skipped="${s.skipped}" time="${seconds(report.durationMs)}">`,
+    `  <testsuite name="${attr(suiteName)}" tests="${s.total}" failures="${s.failed}" errors="0" skipped="${s.skipped}" time="${seconds(report.durationMs)}" timestamp="${attr(report.startedAt)}">`,
+    '    <properties>',
+    `      <property name="environment" value="${attr(report.environment)}"/>`,
+    `      <property name="cpUrl" value="${attr(report.cpUrl)}"/>`,
+    ...(report.expectCommit ? [`      <property name="expectCommit" value="${attr(report.expectCommit)}"/>`] : []),
+    `      <property name="strict" value="${report.strict}"/>`,
+    '    </properties>',
+    ...cases,
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
+}
+
+// eslint-disable-next-line no-control-regex
+const INVALID_XML = /[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu;
+
+function text(value: string): string {
+  return value.replace(INVALID_XML, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function attr(value: string): string {
+  return text(value).replace(/"/g, '&quot;').replace(/'/g, '&apos;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;').replace(/\t/g, '&#9;');
+}

@@ -1,0 +1,42 @@
+import { UsageError } from '../../errors.js';
+import { writeFileAtomic } from '../../output/write-file.js';
+import type { Redactor } from '../../output/redactor.js';
+import type { VerifyReport } from './build-report.js';
+import { isReportFormat, renderReport, type ReportFormat } from './render-report.js';
+
+export interface ReportFileSpec {
+  format: ReportFormat;
+  path: string;
+}
+
+/**
+ * `--report-file FILE` writes the run's --output format; `--report-file junit:FILE` names its own
+ * format, so one run can leave a JUnit file for the test-report tool and Markdown for the step
+ * summary. Pure.
+ */
+export function parseReportFileSpec(spec: string, defaultFormat: ReportFormat): ReportFileSpec {
+  const colon = spec.indexOf(':');
+  const prefix = colon > 0 ? spec.slice(0, colon) : '';
+  if (isReportFormat(prefix)) {
+    const path = spec.slice(colon + 1);
+    if (!path) throw new UsageError(`--report-file ${spec}: no file name after "${prefix}:"`, `write it as --report-file ${prefix}:verify-report.xml`);
+    return { format: prefix, path };
+  }
+  return { format: defaultFormat, path: spec };
+}
+
+/**
+ * Writes each report atomically. Invariant: the report was redacted field by field before it was
+ * rendered, and the rendered text passes the redactor once more, so no file holds a secret.
+ */
+export async function writeReportFiles(report: VerifyReport, specs: ReportFileSpec[], redactor: Redactor): Promise<void> {
+  for (const spec of specs) {
+    const text = redactor.redact(renderReport(report, spec.format));
+    try {
+      // Reports are meant to be shared (CI artifacts, step summaries): readable, never secret.
+      await writeFileAtomic(spec.path, text, { mode: 0o644 });
+    } catch (error) {
+      throw new UsageError(`cannot write the ${spec.format} report to ${spec.path}: ${(error as Error).message}`, 'check that the directory exists and is writable');
+    }
+  }
+}
