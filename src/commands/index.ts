@@ -17,6 +17,7 @@ export const commands: CommandEntry[] = [
   { name: 'org gc', summary: 'Bulk-delete stale test orgs by prefix and age (dry run unless --execute)', load: async () => (await import('./org-gc.js')).orgGcCommand },
   { name: 'fleet orphans', summary: 'Find CP-managed instances whose org is gone from the CP (report only)', load: async () => (await import('./fleet-orphans.js')).fleetOrphansCommand },
   { name: 'console', summary: 'Show an instance\'s serial console (org slug, instance id or workspace id), redacted, with likely causes', load: async () => (await import('./console.js')).consoleCommand },
+  { name: 'logs', summary: 'Show a tenant\'s container logs through SSM, whole (past SSM\'s output cap), redacted, with likely causes', load: async () => (await import('./logs.js')).logsCommand },
   { name: 'gitea rewrite', summary: 'Rewrite GitHub URLs to Gitea across a repository (dry run, --write, --check for CI)', load: async () => (await import('./gitea-rewrite.js')).giteaRewriteCommand },
   { name: 'gitea remotes', summary: 'Rewrite the git remote URLs of local clones from GitHub to Gitea', load: async () => (await import('./gitea-remotes.js')).giteaRemotesCommand },
   { name: 'migrate cp-secret plan', summary: 'Read-only: classify which tenants need the CP shared secret', load: async () => (await import('./migrate-cp-secret-plan.js')).migrateCpSecretPlanCommand },

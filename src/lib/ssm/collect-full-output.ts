@@ -56,6 +56,8 @@ export interface FullOutputResult {
   cut: string | null;
   /** Bytes of the output left out (oldest first), 0 when complete. */
   cutBytes: number;
+  /** Why something is missing: the caller's maxBytes ('limit') or a failure to fetch ('failed'). */
+  cutReason: 'limit' | 'failed' | null;
   stderr: string;
   stderrTruncated: boolean;
   commandIds: string[];
@@ -189,6 +191,7 @@ function startResult(run: InstanceScriptResult, marker: CaptureMarker | null): F
     complete: false,
     cut: noMarker ? `no output: the capture did not finish (${run.status}${run.stderr ? `: ${firstLine(run.stderr)}` : ''})` : null,
     cutBytes: 0,
+    cutReason: noMarker ? 'failed' : null,
     stderr: run.stderr,
     stderrTruncated: run.stderrTruncated,
     commandIds: [run.commandId],
@@ -205,6 +208,7 @@ function finishInline(result: FullOutputResult, marker: CaptureMarker): void {
   result.output = bytes.toString('utf8');
   result.cut = `the output arrived damaged (${bytes.length} of ${marker.bytes} bytes, checksum mismatch)`;
   result.cutBytes = Math.max(0, marker.bytes - bytes.length);
+  result.cutReason = 'failed';
 }
 
 function assemble(plan: { result: FullOutputResult; marker: CaptureMarker; start: number }, pieces: Map<number, Buffer>, failure: string | undefined): void {
@@ -232,11 +236,15 @@ function assemble(plan: { result: FullOutputResult; marker: CaptureMarker; start
   result.cutBytes = cutBytes;
   if (cutBytes === 0 && !failure) {
     result.complete = sha256(bytes) === marker.sha256;
-    if (!result.complete) result.cut = 'the output arrived but its checksum does not match: it changed while being read or was damaged';
+    if (!result.complete) {
+      result.cut = 'the output arrived but its checksum does not match: it changed while being read or was damaged';
+      result.cutReason = 'failed';
+    }
     return;
   }
   const why = failure ?? (start > 0 ? `the output is ${marker.bytes} bytes, over the ${marker.bytes - start}-byte limit` : 'a piece did not arrive');
   result.cut = `the oldest ${cutBytes} of ${marker.bytes} bytes were left out: ${why}`;
+  result.cutReason = failure || start === 0 ? 'failed' : 'limit';
   if (failure && result.status === 'Success') result.status = 'Incomplete';
 }
 

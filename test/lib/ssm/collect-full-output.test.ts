@@ -52,6 +52,7 @@ describe('collectFullOutput', () => {
     expect(whole.length - r!.output.length).toBe(r!.cutBytes);
     expect(whole.split('\n')).toContain(r!.output.split('\n')[0]);
     expect(r!.cut).toMatch(new RegExp(`oldest ${r!.cutBytes} of ${whole.length} bytes were left out`));
+    expect(r!.cutReason).toBe('limit');
   });
 
   it('says what was cut when a piece fails instead of gluing over the hole', async () => {
@@ -60,6 +61,7 @@ describe('collectFullOutput', () => {
     expect(r!.complete).toBe(false);
     expect(r!.status).toBe('Incomplete');
     expect(r!.cut).toMatch(/piece at byte 17000 did not arrive/);
+    expect(r!.cutReason).toBe('failed');
     expect(expectedSeq(12000).endsWith(r!.output)).toBe(true);
     expect(r!.output.length).toBeLessThan(expectedSeq(12000).length - 34_000 + 100);
   });

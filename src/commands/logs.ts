@@ -1,0 +1,181 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
+import { parseDurationMs, parseOptions } from '../lib/cli/parse-options.js';
+import { applyRedactionChoice } from '../lib/console/apply-redaction-choice.js';
+import { Diagnosis } from '../lib/console/diagnose-lines.js';
+import { readContainerLogs, type ContainerLogs } from '../lib/console/read-container-logs.js';
+import { RedactionTally } from '../lib/console/redaction-tally.js';
+import { renderDiagnosis } from '../lib/console/render-diagnosis.js';
+import { resolveConsoleTarget, type ResolvedConsoleTarget } from '../lib/console/resolve-console-target.js';
+import { compileGrep, matchesLine } from '../lib/console/select-lines.js';
+import { createLogCursor, selectNewLogLines, stripLogTimestamp } from '../lib/console/select-new-log-lines.js';
+import { splitConsoleLines } from '../lib/console/split-console-lines.js';
+import type { Context } from '../lib/context.js';
+import { ExitCode, UsageError } from '../lib/errors.js';
+import { redactDeep, SCHEMA_VERSION } from '../lib/output/output.js';
+import { writeFileAtomic } from '../lib/output/write-file.js';
+
+const duration = (min: number, what: string) =>
+  z.string().transform((v, c) => {
+    const ms = parseDurationMs(v);
+    if (ms === null || ms < min) c.addIssue({ code: 'custom', message: `must be ${what}` });
+    return ms ?? 0;
+  });
+
+const optionsSchema = z.object({
+  container: z.string().min(1).optional(),
+  since: duration(1000, 'a duration such as 30m or 2h').optional(),
+  tail: z.union([z.literal('all'), z.coerce.number().int().min(0)]).default(500),
+  grep: z.string().min(1).optional(),
+  ignoreCase: z.boolean().default(false),
+  timestamps: z.boolean().default(false),
+  follow: z.boolean().default(false),
+  interval: duration(2000, 'a duration of at least 2s').default(10_000),
+  maxBytes: z.coerce.number().int().min(1024).default(8 * 1024 * 1024),
+  out: z.string().min(1).optional(),
+  redact: z.boolean().default(true),
+  diagnosis: z.boolean().default(true),
+});
+type LogsOptions = z.infer<typeof optionsSchema>;
+
+export const logsCommand: CommandDefinition = {
+  declare(cmd: Command) {
+    cmd
+      .description(
+        'Show a tenant\'s platform container logs (`docker logs` on its host, through SSM), redacted, whole however long they are (SSM\'s 24,000-character cap is worked around, or what was left out is stated), with a "likely cause" section.',
+      )
+      .argument('<slug>', 'org slug (or the tenant\'s instance id)')
+      .option('--container <name>', 'container name (default: the environment\'s, molecule-tenant)')
+      .option('--since <duration>', 'only lines from the last 30m, 2h, ...')
+      .option('--tail <n>', 'the last N lines as docker keeps them, or "all"; --grep filters these', '500')
+      .option('--grep <regex>', 'only lines matching this JavaScript regular expression (matched on the redacted text)')
+      .option('-i, --ignore-case', '--grep ignores case')
+      .option('--timestamps', 'prefix lines with docker\'s timestamps')
+      .option('-f, --follow', 'keep printing new lines, polling through SSM, until Ctrl-C (exit 0)')
+      .option('--interval <duration>', 'how often --follow polls', '10s')
+      .option('--max-bytes <n>', 'fetch at most this many bytes (the newest); what is left out is stated', String(8 * 1024 * 1024))
+      .option('--out <file>', 'write the logs (redacted) to a file instead of stdout')
+      .option('--no-redact', 'show secrets in clear (warned; refused into a pipe or file without --yes)')
+      .option('--no-diagnosis', 'leave out the "likely cause" section');
+    addExamples(cmd, [
+      ['molectl logs acme', 'the last 500 lines of acme\'s platform container'],
+      ['molectl logs acme --since 1h --tail all --grep "ERROR|401"', 'every error of the last hour'],
+      ['molectl logs acme --follow', 'watch new lines (polls every 10 s through SSM)'],
+      ['molectl logs acme --tail all --out acme.log', 'everything docker kept, redacted, to a file'],
+    ]);
+  },
+
+  async run(ctx, input) {
+    const options = parseOptions(optionsSchema, input.options);
+    const grep = compileGrep(options.grep, { ignoreCase: options.ignoreCase });
+    if (options.follow && ctx.out.format === 'json') {
+      throw new UsageError('--follow cannot be combined with --output json', '--output json prints one document; drop --follow, or follow as text');
+    }
+    applyRedactionChoice(ctx, { redact: options.redact, outFile: options.out });
+    const target = await resolveLogsTarget(ctx, input.args[0]!);
+    const container = options.container ?? ctx.config.environment.containerName;
+    ctx.out.info(`logs of ${container} on ${target.instanceId}${target.orgSlug ? ` (org ${target.orgSlug})` : ''} through SSM`);
+    if (options.follow) return followLogs(ctx, target, container, options, grep);
+
+    const logs = await readContainerLogs(ctx, target.instanceId!, {
+      container,
+      since: options.since === undefined ? undefined : options.since / 1000,
+      tail: options.tail === 'all' ? undefined : options.tail,
+      timestamps: options.timestamps,
+      maxBytes: options.maxBytes,
+    });
+    const tally = new RedactionTally(ctx.redactor);
+    const lines = splitConsoleLines(tally.redact(logs.text)).lines;
+    const diagnosis = new Diagnosis({ target: target.input, orgSlug: target.orgSlug, source: 'logs' });
+    if (options.diagnosis) diagnosis.add(lines);
+    const shown = grep ? lines.filter((l) => matchesLine(grep, l)) : lines;
+    const report = { target: describeTarget(target), container, since: input.options.since ?? null, tail: options.tail, totalBytes: logs.totalBytes, complete: logs.complete, cut: logs.cut, cutBytes: logs.cutBytes, totalLines: lines.length, lines: shown, redaction: { enabled: options.redact, count: tally.count, byKind: { ...tally.byKind } }, findings: diagnosis.findings() };
+
+    if (logs.cut) ctx.out.warn(logs.cut);
+    if (grep) ctx.out.info(`showing ${shown.length} of ${lines.length} lines`);
+    await printLogs(ctx, report, options);
+    ctx.out.info(tally.describe(options.redact));
+    return logs.cutReason === 'failed' ? ExitCode.failed : ExitCode.ok;
+  },
+};
+
+/** logs needs a host with the platform container: an org's tenant, or an instance named directly. */
+async function resolveLogsTarget(ctx: Context, input: string): Promise<ResolvedConsoleTarget> {
+  const target = await resolveConsoleTarget({ aws: ctx.aws, environment: ctx.config.environment }, input, { allowCpFallback: false });
+  if (target.kind === 'workspace') {
+    throw new UsageError('workspaces do not run the platform container', `read the workspace's console with \`molectl console ${input}\`, or pass its org slug`);
+  }
+  for (const note of target.notes) ctx.out.info(note);
+  return target;
+}
+
+type LogsReport = { lines: string[]; findings: ReturnType<Diagnosis['findings']> } & Record<string, unknown>;
+
+async function printLogs(ctx: Context, report: LogsReport, options: LogsOptions): Promise<void> {
+  if (ctx.out.format === 'json') {
+    if (!options.out) return ctx.out.result(report, () => '');
+    await writeFileAtomic(options.out, `${JSON.stringify({ schemaVersion: SCHEMA_VERSION, ...redactDeep(report, ctx.redactor) }, null, 2)}\n`);
+    ctx.out.info(`wrote ${report.lines.length} lines and ${report.findings.length} findings to ${options.out}`);
+    return;
+  }
+  const text = report.lines.length ? `${report.lines.join('\n')}\n` : '';
+  if (options.out) {
+    await writeFileAtomic(options.out, ctx.redactor.redact(text));
+    ctx.out.info(`wrote ${report.lines.length} lines to ${options.out}`);
+  } else if (text) {
+    await ctx.out.stream(text);
+  } else {
+    ctx.out.info('no log lines');
+  }
+  const rendered = renderDiagnosis(report.findings, ctx.out.style);
+  if (rendered) await ctx.out.stream(`${text && !options.out ? '\n' : ''}${rendered}\n`);
+}
+
+/**
+ * --follow: docker on the host has no window that survives between SSM commands, so each poll
+ * asks for the lines since the newest timestamp printed and prints only those not yet printed.
+ */
+async function followLogs(ctx: Context, target: ResolvedConsoleTarget, container: string, options: LogsOptions, grep: RegExp | undefined): Promise<number> {
+  if (options.out) throw new UsageError('--follow writes to stdout only', 'redirect stdout (with redaction on), or drop --follow to use --out');
+  const tally = new RedactionTally(ctx.redactor);
+  const diagnosis = new Diagnosis({ target: target.input, orgSlug: target.orgSlug, source: 'logs' });
+  const cursor = createLogCursor();
+  let first = true;
+  ctx.out.info(`following every ${Math.round(options.interval / 1000)} s; Ctrl-C to stop`);
+  while (!ctx.signal.aborted) {
+    let logs: ContainerLogs;
+    try {
+      logs = await readContainerLogs(ctx, target.instanceId!, {
+        container,
+        since: cursor.since ?? (options.since === undefined ? undefined : options.since / 1000),
+        tail: first && options.tail !== 'all' ? options.tail : undefined,
+        timestamps: true,
+        maxBytes: options.maxBytes,
+      });
+    } catch (error) {
+      if (ctx.signal.aborted) break;
+      throw error;
+    }
+    if (logs.cut) ctx.out.warn(logs.cut);
+    const fresh = selectNewLogLines(splitConsoleLines(logs.text).lines, cursor);
+    const lines = splitConsoleLines(tally.redact(fresh.map((l) => (options.timestamps ? l : stripLogTimestamp(l))).join('\n'))).lines;
+    if (options.diagnosis) diagnosis.add(lines);
+    const shown = grep ? lines.filter((l) => matchesLine(grep, l)) : lines;
+    if (shown.length) await ctx.out.stream(`${shown.join('\n')}\n`);
+    first = false;
+    try {
+      await ctx.clock.sleep(options.interval, ctx.signal);
+    } catch {
+      break; // Ctrl-C: the normal end of --follow
+    }
+  }
+  const rendered = renderDiagnosis(diagnosis.findings(), ctx.out.style);
+  if (rendered) await ctx.out.stream(`\n${rendered}\n`);
+  ctx.out.info(tally.describe(options.redact));
+  return ExitCode.ok;
+}
+
+function describeTarget(t: ResolvedConsoleTarget): Record<string, unknown> {
+  return { input: t.input, kind: t.kind, instanceId: t.instanceId, orgSlug: t.orgSlug, instanceState: t.instanceState };
+}

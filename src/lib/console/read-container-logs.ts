@@ -1,0 +1,69 @@
+import type { Clock } from '../cli/clock.js';
+import { MolectlError } from '../errors.js';
+import { collectFullOutput } from '../ssm/collect-full-output.js';
+import type { ShellScriptApi } from '../ssm/run-shell-script.js';
+import { SSM_NOT_DELIVERED_STATUSES } from '../ssm/ssm-limits.js';
+import { buildDockerLogsScript, type DockerLogsRequest } from './build-docker-logs-script.js';
+
+/**
+ * A tenant's container logs through SSM (`docker logs` on the host), whole however long: the
+ * output goes through the capture-and-pieces collector, so SSM's 24,000-character cap never cuts
+ * it silently. Anything that could not be fetched is stated in `cut`.
+ */
+
+export interface ContainerLogs {
+  instanceId: string;
+  text: string;
+  totalBytes: number;
+  complete: boolean;
+  cut: string | null;
+  cutBytes: number;
+  /** 'limit': --max-bytes left the oldest part out; 'failed': a piece could not be fetched. */
+  cutReason: 'limit' | 'failed' | null;
+  commandIds: string[];
+}
+
+export interface ReadLogsDeps {
+  aws: ShellScriptApi;
+  clock: Clock;
+  signal: AbortSignal;
+}
+
+export async function readContainerLogs(
+  deps: ReadLogsDeps,
+  instanceId: string,
+  request: DockerLogsRequest & { maxBytes: number; pollIntervalMs?: number },
+): Promise<ContainerLogs> {
+  const [result] = await collectFullOutput(deps, {
+    instanceIds: [instanceId],
+    commands: buildDockerLogsScript(request),
+    comment: `molectl logs ${request.container}`,
+    timeoutSeconds: 300,
+    maxBytes: request.maxBytes,
+    pollIntervalMs: request.pollIntervalMs,
+  });
+  if (!result) throw new MolectlError(`no result from ${instanceId}`);
+  if (SSM_NOT_DELIVERED_STATUSES.has(result.status) || result.status === 'NoResult') {
+    throw new MolectlError(`SSM could not run docker logs on ${instanceId} (${result.status}${result.statusDetails && result.statusDetails !== result.status ? `: ${result.statusDetails}` : ''})`, {
+      hint: 'the host\'s SSM agent is not reachable: check it with `molectl doctor` and `aws ssm describe-instance-information`; `molectl console` needs no agent',
+    });
+  }
+  if (result.exitCode !== 0) {
+    const said = (result.output || result.stderr).trim().split('\n')[0] ?? '';
+    const noContainer = /No such container/i.test(said);
+    throw new MolectlError(`docker logs failed on ${instanceId} (exit ${result.exitCode ?? '?'})${said ? `: ${said.slice(0, 200)}` : ''}`, {
+      code: noContainer ? 4 : 1,
+      hint: noContainer ? `name the container with --container (the environment's default is ${request.container})` : 'run it again with --debug; if the host is unhealthy, read its console with `molectl console`',
+    });
+  }
+  return {
+    instanceId,
+    text: result.output,
+    totalBytes: result.totalBytes,
+    complete: result.complete,
+    cut: result.cut,
+    cutBytes: result.cutBytes,
+    cutReason: result.cutReason,
+    commandIds: result.commandIds,
+  };
+}
