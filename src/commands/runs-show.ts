@@ -6,10 +6,15 @@ import { UsageError } from '../lib/errors.js';
 import type { Styles } from '../lib/output/output.js';
 import { formatDuration, renderTable } from '../lib/output/table.js';
 import { formatTargets, formatTimestamp, styleStatus } from '../lib/runs/format-run-fields.js';
-import type { RunLedgerDocument, ScalarOrList, TargetRecord } from '../lib/runs/run-ledger-schema.js';
+import { TARGET_STATES, type RunLedgerDocument, type ScalarOrList, type TargetRecord } from '../lib/runs/run-ledger-schema.js';
 import { summarizeRun, type RunSummary } from '../lib/runs/summarize-run.js';
 
 const optionsSchema = z.object({
+  state: z
+    .string()
+    .optional()
+    .transform((text) => (text ? text.split(',').map((s) => s.trim()).filter(Boolean) : null))
+    .refine((states) => !states || states.every((s) => (TARGET_STATES as readonly string[]).includes(s)), `must be a comma-separated list of: ${TARGET_STATES.join(', ')}`),
   events: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').max(100_000).default(20),
 });
 
@@ -18,10 +23,12 @@ export const runsShowCommand: CommandDefinition = {
     cmd
       .description('Show one run\'s ledger: what it was asked to do, the environment, every target\'s state, outcome and remote ids, and the last events. `-o json` prints the whole ledger.')
       .argument('<id>', 'run id, or a unique leading part of it (at least 6 characters)')
+      .option('--state <states>', `only targets in these states (comma-separated: ${TARGET_STATES.join(', ')})`)
       .option('--events <n>', 'how many of the latest events to show', '20');
     addExamples(cmd, [
       ['molectl runs show 20261122T203000Z-migrate-cp-secret-apply-3f9a', 'one run in full'],
       ['molectl runs show 20261122T2030', 'the same run, by a unique prefix of its id'],
+      ['molectl runs show 20261122T2030 --state failed,in-progress', 'only the targets a resume would look at first'],
       ['molectl runs show 20261122T2030 -o json | jq \'.run.targets[] | select(.state != "succeeded")\'', 'targets a resume would still do'],
     ]);
   },
@@ -33,12 +40,18 @@ export const runsShowCommand: CommandDefinition = {
     const ledger = await ctx.runs.load(id);
     const doc = ledger.document as RunLedgerDocument;
     const summary = summarizeRun(doc, ctx.clock.now());
-    await ctx.out.result({ ledgerPath: ledger.path, summary, run: doc }, (data, style) => renderRun(data.run, data.summary, data.ledgerPath, options.events, style));
+    await ctx.out.result({ ledgerPath: ledger.path, summary, run: doc }, (data, style) => renderRun(data.run, data.summary, data.ledgerPath, { events: options.events, states: options.state }, style));
     return 0;
   },
 };
 
-function renderRun(doc: RunLedgerDocument, summary: RunSummary, path: string, eventCount: number, style: Styles): string {
+interface RenderOptions {
+  events: number;
+  /** Target states to list; null lists all. */
+  states: string[] | null;
+}
+
+function renderRun(doc: RunLedgerDocument, summary: RunSummary, path: string, options: RenderOptions, style: Styles): string {
   const env = doc.environment;
   const aws = env.awsAccount || env.awsRegion ? `aws ${[env.awsAccount, env.awsRegion].filter(Boolean).join(' ')}` : '';
   const resumable = summary.resumable ? style.warn(' (resumable)') : '';
@@ -59,15 +72,18 @@ function renderRun(doc: RunLedgerDocument, summary: RunSummary, path: string, ev
   const width = Math.max(...lines.map(([k]) => k.length));
   const out = lines.map(([k, v]) => `${k.padEnd(width)}  ${v}`);
 
-  const targets = Object.values(doc.targets);
-  if (targets.length) {
+  const all = Object.values(doc.targets);
+  if (all.length) {
     const t = summary.targets;
     const parts = [`${t.succeeded} succeeded`, `${t.failed} failed`, `${t.skipped} skipped`, `${t.inProgress} in progress`, `${t.pending} pending`];
-    out.push('', `targets ${formatTargets(summary)}: ${parts.join(', ')}`, renderTargets(targets, style));
+    const shown = options.states ? all.filter((target) => options.states!.includes(target.state)) : all;
+    out.push('', `targets ${formatTargets(summary)}: ${parts.join(', ')}`);
+    if (options.states) out.push(`showing ${shown.length} in state ${options.states.join(' or ')}`);
+    if (shown.length) out.push(renderTargets(shown, style));
   }
 
-  if (eventCount > 0 && doc.events.length) {
-    const shown = doc.events.slice(-eventCount);
+  if (options.events > 0 && doc.events.length) {
+    const shown = doc.events.slice(-options.events);
     const total = doc.events.length + doc.eventsDropped;
     out.push('', shown.length < total ? `last ${shown.length} of ${total} events:` : 'events:');
     for (const e of shown) {

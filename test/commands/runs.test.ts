@@ -154,6 +154,19 @@ describe('molectl runs show', () => {
     expect(stdout).not.toContain('canary acme healthy');
   });
 
+  it('lists only the targets in the states asked for', async () => {
+    const { migration } = await seedRuns();
+    const { code, stdout } = await run(['runs', 'show', migration, '--state', 'failed,pending']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('showing 2 in state failed or pending');
+    expect(stdout).toMatch(/^beta\s+failed/m);
+    expect(stdout).toMatch(/^gamma\s+pending/m);
+    expect(stdout).not.toMatch(/^acme\s/m);
+    const bad = await run(['runs', 'show', migration, '--state', 'done']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--state: must be a comma-separated list of: pending, in-progress, succeeded, failed, skipped');
+  });
+
   it('gives the whole ledger under --output json', async () => {
     const { migration } = await seedRuns();
     const { stdout } = await run(['runs', 'show', migration, '-o', 'json']);
