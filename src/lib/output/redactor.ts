@@ -59,7 +59,9 @@ const SHAPE_RULES: ShapeRule[] = [
     kind: 'named-secret',
     // A quoted value with spaces (`PASSWORD='correct horse'`): the unquoted rule below would
     // stop at the first space and leave the rest of the value in the output.
-    pattern: new RegExp(String.raw`(\b${SECRET_NAME})(["']?\s*=\s*|:\s+|["']\s*:\s*)(["'])([^"'\r\n]*\s[^"'\r\n]*)\3`, 'gi'),
+    // The name must be a whole token (or a --flag) starting with a letter:
+    // `run 2026...-cp-secret-apply-x: ok` is an id followed by prose, not an assignment.
+    pattern: new RegExp(String.raw`((?:(?<=--)|(?<![A-Za-z0-9_.-]))(?=[A-Za-z_])${SECRET_NAME})(["']?\s*=\s*|:\s+|["']\s*:\s*)(["'])([^"'\r\n]*\s[^"'\r\n]*)\3`, 'gi'),
     replace: (match, name: string, sep: string, quote: string, value: string) =>
       isReferenceName(name) || value.trimStart().startsWith('$') ? match : `${name}${sep}${quote}${mark('named-secret')}${quote}`,
   },
@@ -68,7 +70,9 @@ const SHAPE_RULES: ShapeRule[] = [
     // NAME=value, NAME: value, "name": "value", --name=value. The name is kept.
     // A colon only counts as an assignment when followed by a space or inside quotes
     // (`token: x`, `"token":"x"`); `gitea-actions-secret:owner/repo` is a reference, not a value.
-    pattern: new RegExp(String.raw`(\b${SECRET_NAME})(["']?\s*=\s*["']?|:\s+["']?|["']\s*:\s*["']?)([^\s"',;&}\]\[]+)`, 'gi'),
+    // The name must be a whole token (or a --flag) starting with a letter:
+    // `run 2026...-cp-secret-apply-x: ok` is an id followed by prose, not an assignment.
+    pattern: new RegExp(String.raw`((?:(?<=--)|(?<![A-Za-z0-9_.-]))(?=[A-Za-z_])${SECRET_NAME})(["']?\s*=\s*["']?|:\s+["']?|["']\s*:\s*["']?)([^\s"',;&}\]\[]+)`, 'gi'),
     replace: (match, name: string, sep: string, value: string) =>
       isReferenceName(name) || value.startsWith('[REDACTED:') || value.startsWith('$') || isHarmlessValue(value)
         ? match

@@ -44,6 +44,9 @@ describe('token shapes from ../shared/platform.md', () => {
   it.each([
     ['Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.abc.def', 'Authorization: Bearer [REDACTED:bearer]'],
     ['ADMIN_TOKEN=0123abcd0123abcd', 'ADMIN_TOKEN=[REDACTED:named-secret]'],
+    ['token: abcdefgh1234', 'token: [REDACTED:named-secret]'],
+    ['password=hunter2hunter2', 'password=[REDACTED:named-secret]'],
+    ['--client-secret=abcdefgh1234', '--client-secret=[REDACTED:named-secret]'],
     ['-e MOLECULE_CP_SHARED_SECRET=deadbeefcafe1234', '-e MOLECULE_CP_SHARED_SECRET=[REDACTED:named-secret]'],
     ['OPENAI_API_KEY="sk-proj-abcdefghijklmnopqrstu"', 'OPENAI_API_KEY="[REDACTED:named-secret]"'],
     ['{"admin_token":"mol_abcdefgh12345"}', '{"admin_token":"[REDACTED:named-secret]"}'],
@@ -66,6 +69,7 @@ describe('token shapes from ../shared/platform.md', () => {
     'secretId: molecule/cp/provision-shared-secret',
     'SECRET_ID=molecule/cp/provision-shared-secret',
     'token_count: 12',
+    'run 20261122T210012Z-migrate-cp-secret-apply-dfaa: ledger /tmp/x.json',
     'consumer gitea-actions-secret:molecule-ai/molecule-core/CP_ADMIN_API_TOKEN',
     'clone https://x-access-token:${GITEA_TOKEN}@git.moleculesai.app/molecule-ai/x.git',
     '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----',
