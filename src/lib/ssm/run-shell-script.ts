@@ -43,6 +43,20 @@ export interface ShellScriptRequest {
   maxErrors?: string;
   /** Called after every poll round with how many invocations finished. */
   onProgress?(progress: { done: number; total: number; failed: number }): void;
+  /** Called as soon as a batch is sent, before any waiting: ledgers record the command id here. */
+  onDispatched?(command: { commandId: string; instanceIds: string[] }): void | Promise<void>;
+  /**
+   * On Ctrl-C, cancel the commands already sent (default true: right for read-only scripts).
+   * Mutating scripts pass false: killing one halfway could leave a host worse than either end;
+   * the ledger keeps their command ids so a resume can collect their results.
+   */
+  cancelOnAbort?: boolean;
+  /**
+   * Accept ListCommandInvocations' output (cut at 2,500 characters) as the whole stdout when
+   * this returns true for it, saving one GetCommandInvocation per instance. Only for successful
+   * invocations; failures are always fetched in full for their stderr.
+   */
+  previewIsComplete?(preview: string): boolean;
 }
 
 export interface InstanceScriptResult {
@@ -82,14 +96,14 @@ export async function runShellScript(deps: ShellScriptDeps, request: ShellScript
     while (results.size < instanceIds.length) {
       await deps.clock.sleep(interval, deps.signal);
       interval = Math.min(maxInterval, interval * 2);
-      for (const command of sent) await collectFinished(deps, command, results);
+      for (const command of sent) await collectFinished(deps, command, results, request.previewIsComplete);
       const done = results.size;
       request.onProgress?.({ done, total: instanceIds.length, failed: [...results.values()].filter((r) => r.status !== 'Success').length });
       if (done < instanceIds.length && deps.clock.now().getTime() - startedAt >= waitMs) break;
     }
   } catch (error) {
     // Ctrl-C: stop the scripts we started (best effort) and let the interruption through.
-    if (deps.signal.aborted) await Promise.allSettled(sent.map((c) => deps.aws.cancelCommand(c.commandId)));
+    if (deps.signal.aborted && request.cancelOnAbort !== false) await Promise.allSettled(sent.map((c) => deps.aws.cancelCommand(c.commandId)));
     throw error;
   }
   return sent.flatMap((command) =>
@@ -130,11 +144,17 @@ async function dispatchBatches(deps: ShellScriptDeps, request: ShellScriptReques
       ...(request.maxErrors ? { maxErrors: request.maxErrors } : {}),
     });
     sent.push({ commandId, instanceIds: batch });
+    await request.onDispatched?.({ commandId, instanceIds: batch });
   }
   return sent;
 }
 
-async function collectFinished(deps: ShellScriptDeps, command: PendingCommand, results: Map<string, InstanceScriptResult>): Promise<void> {
+async function collectFinished(
+  deps: ShellScriptDeps,
+  command: PendingCommand,
+  results: Map<string, InstanceScriptResult>,
+  previewIsComplete?: (preview: string) => boolean,
+): Promise<void> {
   if (command.instanceIds.every((id) => results.has(id))) return;
   let invocations: InvocationSummary[];
   try {
@@ -149,6 +169,21 @@ async function collectFinished(deps: ShellScriptDeps, command: PendingCommand, r
     if (results.has(instanceId)) continue;
     const summary = byInstance.get(instanceId);
     if (!summary || !isTerminalInvocationStatus(summary.status)) continue; // not yet
+    const preview = summary.outputPreview ?? '';
+    if (summary.status === 'Success' && previewIsComplete?.(preview)) {
+      results.set(instanceId, {
+        instanceId,
+        commandId: command.commandId,
+        status: summary.status,
+        statusDetails: summary.statusDetails,
+        responseCode: summary.responseCode,
+        stdout: preview,
+        stderr: '',
+        stdoutTruncated: false,
+        stderrTruncated: false,
+      });
+      continue;
+    }
     const output = await deps.aws.getInvocationOutput(command.commandId, instanceId);
     if (!output) continue; // visible in the list but not to GetCommandInvocation yet
     results.set(instanceId, {
