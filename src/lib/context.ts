@@ -3,7 +3,7 @@ import { AwsDoor } from './aws/aws-door.js';
 import { systemClock, type Clock } from './cli/clock.js';
 import { createPrompt, type Prompt } from './cli/prompt.js';
 import { readCpToken } from './config/cp-token.js';
-import { readEnv, type EnvVars } from './config/env.js';
+import { readEnv, silenceAwsSdkNodeVersionWarning, type EnvVars } from './config/env.js';
 import { defaultConfigPath, readConfigFile, resolveConfig, type ResolvedConfig } from './config/load-config.js';
 import { CpClient } from './cp/cp-client.js';
 import { execFile, type Exec } from './exec.js';
@@ -134,6 +134,7 @@ export async function buildContext(args: BuildContextArgs): Promise<Context> {
       return cp;
     },
     get aws() {
+      if (!aws) silenceAwsSdkNodeVersionWarning();
       aws ??= new AwsDoor({ config, env, redactor, signal: deps.signal, out });
       return aws;
     },

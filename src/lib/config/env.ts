@@ -71,3 +71,13 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): EnvVars {
 export function childProcessEnv(overrides: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   return { ...process.env, ...overrides };
 }
+
+/**
+ * The AWS SDK warns on Node 20 that its releases after January 2027 will need Node 22. molectl
+ * supports Node 20 with the SDK versions its lock file pins, and a warning on every AWS command
+ * would bury real ones, so it is switched off, once, before the SDK is first loaded. The SDK
+ * reads this variable itself; this is the one place molectl writes to the environment.
+ */
+export function silenceAwsSdkNodeVersionWarning(): void {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+}
