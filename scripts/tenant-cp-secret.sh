@@ -1,0 +1,383 @@
+#!/usr/bin/env bash
+# molectl on-tenant script: put the CP shared secret into the platform container, durably.
+# Sent by `molectl migrate cp-secret` through SSM Run Command (AWS-RunShellScript) as root.
+# Review it with `molectl migrate cp-secret script`.
+#
+# Inputs: environment variables set by the lines molectl puts before this script. None of them
+# is a secret: the value is fetched here, by the instance role, from Secrets Manager (pinned
+# version) or from a run-scoped SecureString parameter.
+#   MOLECTL_MODE            probe | apply | ensure | rollback | cp-auth-check
+#   MOLECTL_CONTAINER       platform container name (molecule-tenant)
+#   MOLECTL_CP_URL          value for MOLECULE_CP_URL
+#   MOLECTL_EXPECTED_FP     sha256:<12 hex> of the value this run delivers
+#   MOLECTL_DELIVERY        secrets-manager | parameter
+#   MOLECTL_SECRET_ID       secret ARN (secrets-manager delivery)
+#   MOLECTL_SECRET_VERSION  pinned VersionId (secrets-manager delivery)
+#   MOLECTL_PARAMETER       SecureString parameter name (parameter delivery)
+#   MOLECTL_RUN_ID          the molectl run, used to name the kept old container
+#   MOLECTL_HEALTH_TIMEOUT  seconds to wait for the new container's /health (default 90)
+#
+# Output: human lines on stderr; exactly one line `MOLECTL_RESULT {json}` on stdout. molectl
+# treats a run without a valid result line as failed ("unverified"), whatever its exit code.
+#
+# Invariants:
+#  - the secret value lives only in the SECRET shell variable and in 0600 root files under
+#    /etc/molecule; it is never echoed, never traced (no set -x), never in any process argv
+#    (only bash builtins touch it; docker receives it through --env-file);
+#  - on any failure after the old container was stopped, the old container is put back.
+#
+# Paths are prefixed with ${MOLECTL_HOST_ROOT:-}: empty on a real host; the sandbox points it at
+# a simulated host's directory, so this exact script is what the tests run.
+set -uo pipefail
+set +x
+umask 077
+
+R="${MOLECTL_HOST_ROOT:-}"
+MODE="${MOLECTL_MODE:-probe}"
+NAME="${MOLECTL_CONTAINER:-molecule-tenant}"
+ENV_DIR="$R/etc/molecule"
+DURABLE_ENV="$ENV_DIR/tenant.env"
+UPDATER="$R/usr/local/bin/molecule-auto-update.sh"
+UPDATER_ORIG="$UPDATER.molectl-orig"
+ENSURE_BIN="$R/usr/local/sbin/molectl-tenant-env"
+USER_DATA="$R/var/lib/cloud/instance/user-data.txt"
+WRAPPER_MARK='# molectl: durable-env wrapper'
+SECRET_KEY=MOLECULE_CP_SHARED_SECRET
+URL_KEY=MOLECULE_CP_URL
+SECRET=''
+
+log() { printf 'molectl: %s\n' "$*" >&2; }
+
+json_str() { # JSON-quote one value: backslash, quote and control characters escaped
+  local s=${1//\\/\\\\}
+  s=${s//\"/\\\"}
+  s=${s//$'\n'/\\n}
+  s=${s//$'\r'/\\r}
+  s=${s//$'\t'/\\t}
+  printf '"%s"' "$s"
+}
+
+result() { # result key value key value ... ; values starting with @ are raw JSON (true/false/null/numbers)
+  local out='{"molectl":"cp-secret","mode":' first
+  out+=$(json_str "$MODE")
+  while [ $# -ge 2 ]; do
+    first=$1
+    out+=",$(json_str "$first"):"
+    if [ "${2:0:1}" = '@' ]; then out+="${2:1}"; else out+=$(json_str "$2"); fi
+    shift 2
+  done
+  printf 'MOLECTL_RESULT %s}\n' "$out"
+}
+
+fail() { # fail <status> <reason> [extra result pairs]
+  local status=$1 reason=$2
+  shift 2
+  log "$reason"
+  result status "$status" reason "$reason" "$@"
+  exit 1
+}
+
+fingerprint() { # fingerprint of a value given on stdin: sha256:<12 hex>; empty input -> empty
+  local digest
+  digest=$(sha256sum | cut -c1-12)
+  printf 'sha256:%s' "$digest"
+}
+
+container_exists() { docker inspect "$1" >/dev/null 2>&1; }
+
+inspect_field() { # inspect_field <container> <python expression over c (the inspect object)>
+  docker inspect "$1" 2>/dev/null | python3 -c '
+import json, sys
+c = json.load(sys.stdin)[0]
+v = eval(sys.argv[1], {"c": c})
+print("" if v is None else (json.dumps(v) if isinstance(v, (dict, list, bool)) else v))
+' "$2"
+}
+
+container_env() { # container_env <container> <KEY>: prints the value, exit 1 when unset
+  docker inspect "$1" 2>/dev/null | python3 -c '
+import json, sys
+key = sys.argv[1] + "="
+for item in (json.load(sys.stdin)[0].get("Config") or {}).get("Env") or []:
+    if item.startswith(key):
+        sys.stdout.write(item[len(key):]); sys.exit(0)
+sys.exit(1)
+' "$2"
+}
+
+durable_env_value() { # value of KEY in the durable env file, exit 1 when absent
+  [ -f "$DURABLE_ENV" ] || return 1
+  local line
+  while IFS= read -r line || [ -n "$line" ]; do
+    case "$line" in "$1="*) printf '%s' "${line#"$1="}"; return 0 ;; esac
+  done < "$DURABLE_ENV"
+  return 1
+}
+
+updater_state() { # none | unwrapped | wrapped
+  if [ ! -f "$UPDATER" ]; then echo none; return; fi
+  if grep -qF "$WRAPPER_MARK" "$UPDATER"; then echo wrapped; else echo unwrapped; fi
+}
+
+fetch_secret() { # sets SECRET from the pinned source; never prints it
+  local value
+  case "${MOLECTL_DELIVERY:-secrets-manager}" in
+    secrets-manager)
+      value=$(aws secretsmanager get-secret-value --secret-id "$MOLECTL_SECRET_ID" --version-id "$MOLECTL_SECRET_VERSION" \
+        --query SecretString --output text 2>/dev/null) || return 1 ;;
+    parameter)
+      value=$(aws ssm get-parameter --name "$MOLECTL_PARAMETER" --with-decryption \
+        --query Parameter.Value --output text 2>/dev/null) || return 1 ;;
+    *) return 1 ;;
+  esac
+  SECRET=$value
+  [ -n "$SECRET" ]
+}
+
+write_durable_env() { # merge the two keys into /etc/molecule/tenant.env (0600), atomically
+  mkdir -p "$ENV_DIR"
+  local tmp="$DURABLE_ENV.molectl.$$" line
+  : > "$tmp"
+  chmod 600 "$tmp"
+  if [ -f "$DURABLE_ENV" ]; then
+    while IFS= read -r line || [ -n "$line" ]; do
+      case "$line" in "$SECRET_KEY="* | "$URL_KEY="*) ;; *) printf '%s\n' "$line" >> "$tmp" ;; esac
+    done < "$DURABLE_ENV"
+  fi
+  printf '%s=%s\n%s=%s\n' "$SECRET_KEY" "$SECRET" "$URL_KEY" "$MOLECTL_CP_URL" >> "$tmp"
+  mv -f "$tmp" "$DURABLE_ENV"
+}
+
+run_args_from_inspect() { # NUL-separated `docker run` options that recreate <container> as-is, env excluded
+  docker inspect "$1" | python3 -c '
+import json, sys
+c = json.load(sys.stdin)[0]
+cfg, host = c.get("Config") or {}, c.get("HostConfig") or {}
+args = ["-d"]
+policy = (host.get("RestartPolicy") or {})
+if policy.get("Name") and policy["Name"] != "no":
+    name = policy["Name"] + (":%d" % policy["MaximumRetryCount"] if policy["Name"] == "on-failure" and policy.get("MaximumRetryCount") else "")
+    args += ["--restart", name]
+for port, binds in sorted((host.get("PortBindings") or {}).items()):
+    for b in binds or []:
+        hp = b.get("HostPort") or ""
+        ip = b.get("HostIp") or ""
+        args += ["-p", (ip + ":" if ip else "") + (hp + ":" if hp else "") + port.replace("/tcp", "")]
+for bind in host.get("Binds") or []:
+    args += ["-v", bind]
+binds = {b.split(":")[1] for b in host.get("Binds") or [] if ":" in b}
+for m in c.get("Mounts") or []:
+    if m.get("Type") == "volume" and m.get("Destination") not in binds:
+        args += ["-v", "%s:%s" % (m.get("Name"), m.get("Destination"))]
+net = host.get("NetworkMode")
+if net and net != "default":
+    args += ["--network", net]
+for k, v in sorted((cfg.get("Labels") or {}).items()):
+    args += ["--label", "%s=%s" % (k, v)]
+if cfg.get("User"):
+    args += ["--user", cfg["User"]]
+if cfg.get("WorkingDir"):
+    args += ["--workdir", cfg["WorkingDir"]]
+log = host.get("LogConfig") or {}
+if log.get("Type") and log["Type"] != "json-file":
+    args += ["--log-driver", log["Type"]]
+args.append(cfg.get("Image") or c.get("Image"))
+args += cfg.get("Cmd") or []
+sys.stdout.write("\0".join(args) + "\0")
+'
+}
+
+write_combined_env() { # <container> <file>: its env minus our keys, plus the durable file's values
+  docker inspect "$1" | python3 -c '
+import json, sys
+skip = ("MOLECULE_CP_SHARED_SECRET=", "MOLECULE_CP_URL=")
+for item in (json.load(sys.stdin)[0].get("Config") or {}).get("Env") or []:
+    if "\n" not in item and not item.startswith(skip):
+        print(item)
+' > "$2" || return 1
+  grep -E "^($SECRET_KEY|$URL_KEY)=" "$DURABLE_ENV" >> "$2"
+}
+
+wait_healthy() { # wait for the platform API on the host to answer /health
+  local deadline=$((SECONDS + ${MOLECTL_HEALTH_TIMEOUT:-90}))
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    curl -fsS -m 3 http://127.0.0.1:8080/health >/dev/null 2>&1 && return 0
+    sleep 1
+  done
+  return 1
+}
+
+recreate_with_durable_env() { # <backup name>: stop, keep old as backup, run new; restore on failure
+  local backup=$1 envfile="$ENV_DIR/.molectl-run.env" args=()
+  mapfile -d '' args < <(run_args_from_inspect "$NAME") || return 1
+  [ "${#args[@]}" -gt 1 ] || { log "could not read $NAME's configuration"; return 1; }
+  write_combined_env "$NAME" "$envfile" || { rm -f "$envfile"; log "could not read $NAME's env"; return 1; }
+  docker rm -f "$backup" >/dev/null 2>&1
+  docker stop "$NAME" >/dev/null 2>&1 || { rm -f "$envfile"; log "docker stop $NAME failed"; return 1; }
+  docker rename "$NAME" "$backup" >/dev/null 2>&1 || { docker start "$NAME" >/dev/null 2>&1; rm -f "$envfile"; log "docker rename failed"; return 1; }
+  # args[0] is -d; the name goes right after it.
+  if ! docker run "${args[0]}" --name "$NAME" --env-file "$envfile" "${args[@]:1}" >/dev/null 2>"$envfile.err"; then
+    log "docker run failed: $(head -c 300 "$envfile.err")"
+    rm -f "$envfile" "$envfile.err"
+    restore_backup "$backup"
+    return 1
+  fi
+  rm -f "$envfile" "$envfile.err"
+  return 0
+}
+
+restore_backup() { # put the kept old container back under its name
+  local backup=$1
+  docker rm -f "$NAME" >/dev/null 2>&1
+  docker rename "$backup" "$NAME" >/dev/null 2>&1 && docker start "$NAME" >/dev/null 2>&1 && log "restored the previous container"
+}
+
+install_updater_wrapper() { # make the auto-updater re-apply the durable env after it recreates the container
+  mkdir -p "${ENSURE_BIN%/*}"
+  # The helper is built from this script's own functions (declare -f), so the logic that the
+  # updater re-runs is exactly the logic that was reviewed and tested here.
+  {
+    printf '#!/usr/bin/env bash\n# molectl: re-applies /etc/molecule/tenant.env to the platform container when an\n'
+    printf '# image update recreated it without those values. Installed by molectl migrate cp-secret.\n'
+    printf 'set -uo pipefail\nset +x\numask 077\n'
+    printf 'R="${MOLECTL_HOST_ROOT:-}"\nMODE=ensure\nNAME=%q\n' "$NAME"
+    printf 'ENV_DIR="$R/etc/molecule"\nDURABLE_ENV="$ENV_DIR/tenant.env"\n'
+    printf 'SECRET_KEY=%s\nURL_KEY=%s\n' "$SECRET_KEY" "$URL_KEY"
+    declare -f log json_str result fail fingerprint container_exists container_env durable_env_value \
+      run_args_from_inspect write_combined_env wait_healthy recreate_with_durable_env restore_backup ensure_main
+    printf 'ensure_main "$@"\n'
+  } > "$ENSURE_BIN.tmp" && chmod 700 "$ENSURE_BIN.tmp" && mv -f "$ENSURE_BIN.tmp" "$ENSURE_BIN" || return 1
+  [ "$(updater_state)" = unwrapped ] || return 0
+  cp -p "$UPDATER" "$UPDATER_ORIG" || return 1
+  {
+    printf '#!/usr/bin/env bash\n%s (original kept as %s)\n' "$WRAPPER_MARK" "${UPDATER_ORIG##*/}"
+    printf 'R="${MOLECTL_HOST_ROOT:-}"\n"$R/usr/local/bin/%s" "$@"\nrc=$?\n' "${UPDATER_ORIG##*/}"
+    printf '"$R/usr/local/sbin/molectl-tenant-env" || rc=$?\nexit $rc\n'
+  } > "$UPDATER.tmp" && chmod 755 "$UPDATER.tmp" && mv -f "$UPDATER.tmp" "$UPDATER"
+}
+
+ensure_main() { # after an image update: recreate the container if it lost the durable values
+  [ -f "$DURABLE_ENV" ] || exit 0
+  container_exists "$NAME" || { log "no container $NAME"; exit 1; }
+  local want have
+  want=$(durable_env_value "$SECRET_KEY" | fingerprint)
+  have=$(container_env "$NAME" "$SECRET_KEY" | fingerprint)
+  if container_env "$NAME" "$SECRET_KEY" >/dev/null && [ "$want" = "$have" ]; then exit 0; fi
+  log "container $NAME lost the durable CP settings; recreating it with them"
+  recreate_with_durable_env "$NAME-molectl-prev" || exit 1
+  wait_healthy || { restore_backup "$NAME-molectl-prev"; exit 1; }
+  docker rm -f "$NAME-molectl-prev" >/dev/null 2>&1
+  exit 0
+}
+
+probe_main() {
+  local container=false running=false image='' has_secret=false has_url=false fp='' url='' durable_fp='' \
+    aws_host=false aws_container=false python=false updater
+  command -v python3 >/dev/null 2>&1 && python=true
+  command -v aws >/dev/null 2>&1 && aws_host=true
+  updater=$(updater_state)
+  if ! command -v docker >/dev/null 2>&1; then
+    result status no-docker python3 "@$python" awsHost "@$aws_host" updater "$updater"
+    exit 0
+  fi
+  if container_exists "$NAME" && [ "$python" = true ]; then
+    container=true
+    [ "$(inspect_field "$NAME" 'c["State"]["Running"]')" = true ] && running=true
+    image=$(inspect_field "$NAME" 'c["Config"]["Image"]')
+    if container_env "$NAME" "$SECRET_KEY" >/dev/null; then
+      has_secret=true
+      fp=$(container_env "$NAME" "$SECRET_KEY" | fingerprint)
+    fi
+    url=$(container_env "$NAME" "$URL_KEY") && has_url=true
+    docker exec "$NAME" sh -c 'command -v aws' >/dev/null 2>&1 && aws_container=true
+  elif container_exists "$NAME"; then
+    container=true
+  fi
+  durable_env_value "$SECRET_KEY" >/dev/null && durable_fp=$(durable_env_value "$SECRET_KEY" | fingerprint)
+  # Tenants provisioned after the cutover carry the value in their user-data's docker run, which
+  # an image update re-applies: that is a durable source too.
+  local ud_line ud_fp=''
+  if [ -r "$USER_DATA" ] && ud_line=$(grep -oE -- "$SECRET_KEY=[^[:space:]\\\"']+" "$USER_DATA" | head -n 1) && [ -n "$ud_line" ]; then
+    ud_fp=$(printf '%s' "${ud_line#"$SECRET_KEY="}" | fingerprint)
+  fi
+  result status probed container "@$container" running "@$running" image "$image" hasSecret "@$has_secret" \
+    fingerprint "$fp" hasUrl "@$has_url" cpUrl "$url" durableFingerprint "$durable_fp" userDataFingerprint "$ud_fp" updater "$updater" \
+    python3 "@$python" awsHost "@$aws_host" awsContainer "@$aws_container"
+}
+
+apply_main() {
+  command -v python3 >/dev/null 2>&1 || fail not-deliverable 'python3 is not installed on the host'
+  command -v aws >/dev/null 2>&1 || fail not-deliverable 'the aws CLI is not installed on the host'
+  container_exists "$NAME" || fail no-container "no container named $NAME"
+  local previous='' backup="$NAME-molectl-${MOLECTL_RUN_ID:-manual}" got fp_new patched=false
+  container_env "$NAME" "$SECRET_KEY" >/dev/null && previous=$(container_env "$NAME" "$SECRET_KEY" | fingerprint)
+  fetch_secret || fail fetch-failed "could not read the secret with the instance role (${MOLECTL_DELIVERY:-secrets-manager})"
+  got=$(printf '%s' "$SECRET" | fingerprint)
+  [ "$got" = "$MOLECTL_EXPECTED_FP" ] || fail fetch-mismatch "fetched value has fingerprint $got, expected $MOLECTL_EXPECTED_FP"
+  if [ "$previous" = "$MOLECTL_EXPECTED_FP" ] && [ "$(container_env "$NAME" "$URL_KEY")" = "$MOLECTL_CP_URL" ]; then
+    result status current fingerprint "$previous" previousFingerprint "$previous" \
+      containerId "$(inspect_field "$NAME" 'c["Id"][:12]')" durable "@$( [ "$(durable_env_value "$SECRET_KEY" | fingerprint)" = "$previous" ] && echo true || echo false)" \
+      updaterPatched "@$( [ "$(updater_state)" != unwrapped ] && echo true || echo false)" health unchanged
+    exit 0
+  fi
+  write_durable_env || fail failed 'could not write /etc/molecule/tenant.env'
+  if ! recreate_with_durable_env "$backup"; then
+    fail rolled-back 'recreating the container failed; the previous container is running again' previousFingerprint "$previous"
+  fi
+  if ! wait_healthy; then
+    restore_backup "$backup"
+    fail rolled-back "the new container did not answer /health within ${MOLECTL_HEALTH_TIMEOUT:-90}s; the previous container is running again" previousFingerprint "$previous"
+  fi
+  fp_new=$(container_env "$NAME" "$SECRET_KEY" | fingerprint)
+  if [ "$fp_new" != "$MOLECTL_EXPECTED_FP" ]; then
+    restore_backup "$backup"
+    fail rolled-back "the new container holds $fp_new, not $MOLECTL_EXPECTED_FP; the previous container is running again" previousFingerprint "$previous"
+  fi
+  install_updater_wrapper && patched=true
+  result status migrated fingerprint "$fp_new" previousFingerprint "$previous" \
+    containerId "$(inspect_field "$NAME" 'c["Id"][:12]')" durable "@true" updaterPatched "@$patched" \
+    health ok backupContainer "$backup"
+}
+
+rollback_main() {
+  local backup="$NAME-molectl-${MOLECTL_RUN_ID:-manual}"
+  container_exists "$backup" || fail no-backup "no kept container $backup to roll back to"
+  restore_backup "$backup" || fail failed 'could not restore the previous container'
+  if [ -f "$UPDATER_ORIG" ]; then mv -f "$UPDATER_ORIG" "$UPDATER"; fi
+  rm -f "$ENSURE_BIN"
+  if [ -f "$DURABLE_ENV" ]; then
+    local tmp="$DURABLE_ENV.molectl.$$" line
+    while IFS= read -r line || [ -n "$line" ]; do
+      case "$line" in "$SECRET_KEY="* | "$URL_KEY="*) ;; *) printf '%s\n' "$line" ;; esac
+    done < "$DURABLE_ENV" > "$tmp"
+    if [ -s "$tmp" ]; then mv -f "$tmp" "$DURABLE_ENV"; else rm -f "$tmp" "$DURABLE_ENV"; fi
+  fi
+  wait_healthy || fail failed 'the restored container does not answer /health'
+  local fp=''
+  container_env "$NAME" "$SECRET_KEY" >/dev/null && fp=$(container_env "$NAME" "$SECRET_KEY" | fingerprint)
+  result status rolled-back fingerprint "$fp" health ok
+}
+
+cp_auth_check_main() { # can the container authenticate to the CP with its own credentials?
+  container_exists "$NAME" || fail no-container "no container named $NAME"
+  local code
+  # A read-only tenant route: 401 means the CP rejects this tenant's shared secret or token. The
+  # variables expand inside the container's shell; this script never sees their values.
+  code=$(docker exec "$NAME" sh -c 'curl -s -o /dev/null -m 10 -w "%{http_code}" \
+    -H "Authorization: Bearer ${MOLECULE_CP_SHARED_SECRET:-}" -H "X-Molecule-Admin-Token: ${ADMIN_TOKEN:-}" \
+    "${MOLECULE_CP_URL:-http://127.0.0.1:9}/cp/workspaces/00000000-0000-0000-0000-000000000000/status?instance_id=i-00000000"' 2>/dev/null)
+  case "$code" in
+    401 | 403) fail cp-auth-rejected "the CP answered $code to the container's credentials" httpStatus "$code" ;;
+    000 | '') fail cp-unreachable 'the container could not reach the CP' httpStatus "${code:-000}" ;;
+    *) result status cp-auth-ok httpStatus "$code" ;;
+  esac
+}
+
+case "$MODE" in
+  probe) probe_main ;;
+  cp-auth-check) cp_auth_check_main ;;
+  apply) apply_main ;;
+  ensure) ensure_main ;;
+  rollback) rollback_main ;;
+  *) fail usage "unknown MOLECTL_MODE $MODE" ;;
+esac

@@ -1,0 +1,55 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
+import { confirmEnvironment } from '../lib/cli/confirm-environment.js';
+import { parseOptions } from '../lib/cli/parse-options.js';
+import { adoptInFlight } from '../lib/cp-secret/adopt-in-flight.js';
+import { planFromLedger, settingsFromLedger } from '../lib/cp-secret/apply-ledger.js';
+import { pinSecret } from '../lib/cp-secret/plan-migration.js';
+import { reportRun, runApply } from '../lib/cp-secret/run-apply.js';
+import { MolectlError, UsageError } from '../lib/errors.js';
+
+const optionsSchema = z.object({
+  force: z.boolean().default(false),
+  breakLock: z.boolean().default(false),
+  summaryMd: z.string().min(1).optional(),
+});
+
+export const migrateCpSecretResumeCommand: CommandDefinition = {
+  declare(cmd: Command) {
+    cmd
+      .description('Continue an interrupted, killed, aborted or partial apply run: collects the results of commands it had already sent, skips tenants it finished, and goes on with the same settings and the same pinned secret version.')
+      .argument('<run>', 'run id (or a unique prefix of it), from `molectl runs list`')
+      .option('--force', 'take over a run marked running by a process on another host')
+      .option('--break-lock', 'take over an expired fleet lock')
+      .option('--summary-md <file>', 'also write a Markdown summary');
+    addExamples(cmd, [
+      ['molectl migrate cp-secret resume 20261122T203000Z-migrate', 'continue after Ctrl-C or a crash'],
+      ['molectl --env production migrate cp-secret resume 20261122T2030 --yes', 'unattended'],
+    ]);
+  },
+
+  async run(ctx, { args, options }) {
+    const input = parseOptions(optionsSchema, options);
+    const ledger = await ctx.runs.load(args[0]!);
+    const plan = planFromLedger(ledger.document);
+    const { settings } = settingsFromLedger(ledger.document);
+    if (plan.environment.name !== ctx.config.envName.value) {
+      throw new UsageError(`run ${ledger.id} was against ${plan.environment.name}, not ${ctx.config.envName.value}`, `add --env ${plan.environment.name}`);
+    }
+    if (ledger.status === 'succeeded') {
+      ctx.out.info(`run ${ledger.id} already finished; nothing to resume`);
+      await reportRun(ctx, ledger);
+      return 0;
+    }
+    // The hosts will fetch the pinned version: it must still exist and still be the same value.
+    const pinned = await pinSecret(ctx, plan.secret.secretId, plan.secret.versionId);
+    if (pinned.fingerprint !== plan.secret.fingerprint) {
+      throw new MolectlError(`secret version ${plan.secret.versionId} now has fingerprint ${pinned.fingerprint}, not ${plan.secret.fingerprint}`, { hint: 'start a new run with `molectl migrate cp-secret apply`' });
+    }
+    await confirmEnvironment(ctx, `resume run ${ledger.id}`);
+    await ledger.claim({ force: input.force });
+    await adoptInFlight(ctx, ledger, plan.secret.fingerprint, (settings.hostTimeoutSeconds + 60) * 1000);
+    return runApply(ctx, plan, settings, ledger, { breakLock: input.breakLock, summaryMd: input.summaryMd });
+  },
+};

@@ -1,0 +1,220 @@
+import type { Context } from '../context.js';
+import { MolectlError, UsageError } from '../errors.js';
+import { planWaves, type WaveStep } from '../fleet/plan-waves.js';
+import { FINISHED_TARGET_STATES } from '../runs/run-ledger-schema.js';
+import type { RunLedger } from '../runs/run-ledger.js';
+import { runShellScript, type InstanceScriptResult } from '../ssm/run-shell-script.js';
+import { judgeApplyResult } from './judge-apply-result.js';
+import { actionableTargets, type MigrationPlan, type PlanTarget } from './migration-plan.js';
+import { deleteRunParameter, putRunParameter, runParameterName } from './parameter-delivery.js';
+import { parseScriptResult } from './parse-script-result.js';
+import { checkCpAuthentication, checkPublicHealth } from './tenant-health.js';
+import { renderTenantCommands, type Delivery } from './tenant-script.js';
+
+/**
+ * `migrate cp-secret apply` and `resume`: the canary, a soak that watches it, then waves. Each
+ * wave goes to SSM in batches of at most 50 instances with SSM's own MaxConcurrency; results are
+ * judged by molectl and written to the ledger as they land. The run aborts as soon as failures
+ * exceed the budget (--max-errors), leaving later waves untouched.
+ *
+ * Invariants: a target the ledger marks succeeded is never dispatched again; a target's SSM
+ * command id is in the ledger before molectl waits on it, so an interrupted or killed run can be
+ * resumed without guessing; the secret value never enters a command (hosts fetch it).
+ */
+
+export interface ApplySettings {
+  canary?: string;
+  waves: WaveStep[];
+  maxErrors: number;
+  soakMs: number;
+  delivery: Delivery;
+  maxConcurrency: number;
+  healthTimeoutSeconds: number;
+  /** Time the script may run on a host. */
+  hostTimeoutSeconds: number;
+}
+
+export type ApplyStatus = 'succeeded' | 'partial' | 'aborted';
+
+export interface ApplyResult {
+  status: ApplyStatus;
+  abortReason: string | null;
+  failures: number;
+}
+
+export async function applyMigration(ctx: Context, plan: MigrationPlan, settings: ApplySettings, ledger: RunLedger): Promise<ApplyResult> {
+  const pending = actionableTargets(plan).filter((t) => !FINISHED_TARGET_STATES.has(ledger.target(t.slug)?.state ?? 'pending'));
+  const canary = chooseCanary(plan, pending, settings.canary, ledger);
+  const rest = pending.filter((t) => t.slug !== canary?.slug);
+  const waves = [...(canary ? [[canary]] : []), ...planWaves(rest, settings.waves)];
+  // Each attempt has its own budget: a resume retries the targets that failed before.
+  let failures = 0;
+  const parameterName = settings.delivery === 'parameter' ? runParameterName(ctx.config.environment.parameterPrefix, ledger.id) : undefined;
+
+  if (parameterName) {
+    await putRunParameter(ctx, plan.secret, parameterName);
+    await ledger.recordEvent(`put run-scoped SecureString parameter ${parameterName}`);
+  }
+  try {
+    for (const [index, wave] of waves.entries()) {
+      const label = canary && index === 0 ? 'canary' : `wave ${canary ? index : index + 1}/${waves.length - (canary ? 1 : 0)}`;
+      if (index > 0) {
+        const unhealthy = await recheckHealth(ctx, ledger, plan);
+        if (unhealthy) return await abort(ledger, failures, `${unhealthy} is unhealthy after the previous wave`);
+      }
+      const waveFailures = await dispatchWave(ctx, { plan, settings, ledger, wave, label, budget: settings.maxErrors - failures, parameterName });
+      failures += waveFailures;
+      if (failures > settings.maxErrors) {
+        const untouched = waves.slice(index + 1).flat().length + pendingIn(ledger, wave);
+        return await abort(ledger, failures, `${failures} failure${failures === 1 ? '' : 's'} exceed --max-errors ${settings.maxErrors} (abort when failures > ${settings.maxErrors}); ${untouched} tenant${untouched === 1 ? '' : 's'} left untouched`);
+      }
+      if (canary && index === 0) {
+        const soak = await soakCanary(ctx, canary, settings.soakMs, ledger);
+        if (!soak.ok) return await abort(ledger, failures + 1, `canary ${canary.slug} failed its soak: ${soak.detail}`);
+      }
+    }
+  } finally {
+    if (parameterName) {
+      const deleted = await deleteRunParameter(ctx, parameterName).catch(() => false);
+      await ledger.recordEvent(deleted ? `deleted parameter ${parameterName}` : `parameter ${parameterName} was already gone`);
+    }
+  }
+  const status: ApplyStatus = failures > 0 ? 'partial' : 'succeeded';
+  await ledger.setStatus(status);
+  return { status, abortReason: null, failures };
+}
+
+interface WaveJob {
+  plan: MigrationPlan;
+  settings: ApplySettings;
+  ledger: RunLedger;
+  wave: PlanTarget[];
+  label: string;
+  /** Failures this wave may add before the run must stop; SSM stops dispatching past it. */
+  budget: number;
+  parameterName: string | undefined;
+}
+
+/** Sends one wave and records every outcome; returns how many targets failed. */
+async function dispatchWave(ctx: Context, job: WaveJob): Promise<number> {
+  const { plan, settings, ledger, wave } = job;
+  const bySlug = new Map(wave.map((t) => [t.slug, t]));
+  const byInstance = new Map(wave.map((t) => [t.instanceId, t]));
+  const step = ctx.out.step(`${job.label}: ${wave.length} tenant${wave.length === 1 ? '' : 's'}`);
+  await ledger.recordEvent(`${job.label}: dispatching ${[...bySlug.keys()].join(', ')}`);
+  let results: InstanceScriptResult[];
+  try {
+    results = await runShellScript(
+      { aws: ctx.aws, clock: ctx.clock, signal: ctx.signal },
+      {
+        instanceIds: wave.map((t) => t.instanceId),
+        commands: renderTenantCommands({
+          mode: 'apply',
+          containerName: plan.containerName,
+          cpUrl: plan.tenantCpUrl,
+          expectedFingerprint: plan.secret.fingerprint,
+          delivery: settings.delivery,
+          ...(job.parameterName ? { parameterName: job.parameterName } : { secretArn: plan.secret.arn, secretVersionId: plan.secret.versionId }),
+          runId: ledger.id,
+          healthTimeoutSeconds: settings.healthTimeoutSeconds,
+        }),
+        comment: `molectl migrate cp-secret apply ${ledger.id} ${job.label}`.slice(0, 100),
+        timeoutSeconds: settings.hostTimeoutSeconds,
+        maxConcurrency: String(settings.maxConcurrency),
+        maxErrors: String(Math.max(0, job.budget)),
+        cancelOnAbort: false,
+        previewIsComplete: (preview) => parseScriptResult(preview) !== null,
+        onDispatched: async ({ commandId, instanceIds }) => {
+          await Promise.all(instanceIds.map((id) => ledger.updateTarget(byInstance.get(id)!.slug, { state: 'in-progress', remoteIds: { commandId } })));
+        },
+        onProgress: (p) => step.update(`${job.label}: ${p.done}/${p.total} done, ${p.failed} failed`),
+      },
+    );
+  } catch (error) {
+    step.fail(`${job.label}: stopped`);
+    throw error;
+  }
+  let failed = 0;
+  for (const result of results) {
+    const target = byInstance.get(result.instanceId)!;
+    const judged = judgeApplyResult(result, plan.secret.fingerprint);
+    if (judged.state === 'failed') failed += 1;
+    await ledger.updateTarget(target.slug, {
+      state: judged.state,
+      outcome: judged.outcome,
+      detail: { ...judged.detail, instanceId: target.instanceId },
+      error: judged.reason && judged.state === 'failed' ? new MolectlError(judged.reason) : null,
+    });
+  }
+  if (failed) step.fail(`${job.label}: ${wave.length - failed} done, ${failed} failed`);
+  else step.succeed(`${job.label}: ${wave.length} done`);
+  return failed;
+}
+
+/** Watches the canary for the soak period: public /health throughout, CP authentication once. */
+async function soakCanary(ctx: Context, canary: PlanTarget, soakMs: number, ledger: RunLedger): Promise<{ ok: boolean; detail: string }> {
+  if (ledger.target(canary.slug)?.state !== 'succeeded') return { ok: false, detail: 'the canary did not migrate' };
+  const step = ctx.out.step(`soaking canary ${canary.slug} for ${Math.round(soakMs / 1000)}s`);
+  const auth = await checkCpAuthentication(ctx, canary.instanceId);
+  await ledger.recordEvent(`canary ${canary.slug}: ${auth.detail}`, { target: canary.slug, level: auth.ok ? 'info' : 'error' });
+  if (!auth.ok) {
+    step.fail(`canary ${canary.slug}: ${auth.detail}`);
+    return auth;
+  }
+  const deadline = ctx.clock.now().getTime() + soakMs;
+  do {
+    const health = await checkPublicHealth(ctx, canary.slug);
+    if (!health.ok) {
+      step.fail(`canary ${canary.slug}: ${health.detail}`);
+      await ledger.recordEvent(`canary ${canary.slug}: ${health.detail}`, { target: canary.slug, level: 'error' });
+      return health;
+    }
+    const left = deadline - ctx.clock.now().getTime();
+    if (left <= 0) break;
+    step.update(`soaking canary ${canary.slug}: healthy, ${Math.ceil(left / 1000)}s left`);
+    await ctx.clock.sleep(Math.min(5000, left), ctx.signal);
+  } while (ctx.clock.now().getTime() < deadline);
+  step.succeed(`canary ${canary.slug} healthy and authenticated to the CP`);
+  return { ok: true, detail: 'healthy' };
+}
+
+/** Between waves: every tenant migrated so far must still answer /health. Returns the first that does not. */
+async function recheckHealth(ctx: Context, ledger: RunLedger, plan: MigrationPlan): Promise<string | null> {
+  const migrated = plan.targets.filter((t) => ledger.target(t.slug)?.outcome === 'migrated').slice(-50);
+  for (let i = 0; i < migrated.length; i += 10) {
+    const checks = await Promise.all(migrated.slice(i, i + 10).map(async (t) => ({ slug: t.slug, check: await checkPublicHealth(ctx, t.slug) })));
+    const bad = checks.find((c) => !c.check.ok);
+    if (bad) {
+      await ledger.recordEvent(`${bad.slug}: ${bad.check.detail}`, { target: bad.slug, level: 'error' });
+      return bad.slug;
+    }
+  }
+  return null;
+}
+
+async function abort(ledger: RunLedger, failures: number, reason: string): Promise<ApplyResult> {
+  await ledger.recordEvent(`aborted: ${reason}`, { level: 'error' });
+  await ledger.setStatus('aborted', { error: new MolectlError(reason) });
+  return { status: 'aborted', abortReason: reason, failures };
+}
+
+/** Refuses a --canary that is not a tenant this plan changes. Called before anything is created. */
+export function checkCanary(plan: MigrationPlan, requested: string | undefined): void {
+  if (!requested) return;
+  const target = plan.targets.find((t) => t.slug === requested);
+  if (!target) throw new UsageError(`--canary ${requested} is not a tenant in this plan`, 'pick one of the tenants the plan lists as needs-migration or stale');
+  if (!actionableTargets(plan).includes(target)) throw new UsageError(`--canary ${requested} is ${target.class}, not a tenant to change`, 'pick a tenant the plan lists as needs-migration or stale');
+}
+
+function chooseCanary(plan: MigrationPlan, pending: PlanTarget[], requested: string | undefined, ledger: RunLedger): PlanTarget | undefined {
+  // A resumed run whose canary already migrated does not soak again.
+  const canarySucceeded = requested
+    ? ledger.target(requested)?.state === 'succeeded'
+    : plan.targets.some((t) => ledger.target(t.slug)?.outcome === 'migrated');
+  if (canarySucceeded) return undefined;
+  return requested ? pending.find((t) => t.slug === requested) : pending[0];
+}
+
+function pendingIn(ledger: RunLedger, wave: PlanTarget[]): number {
+  return wave.filter((t) => ledger.target(t.slug)?.state === 'pending').length;
+}

@@ -1,0 +1,57 @@
+import type { TenantJoin } from '../fleet/join-tenants.js';
+import { ACTIONABLE_CLASSES, TENANT_CLASSES, type TenantClass } from './classify-tenant.js';
+
+/**
+ * The plan `migrate cp-secret plan` prints and `--out` writes; `apply` takes it (or makes a
+ * fresh one). It pins what will be delivered (secret version + fingerprint) and to whom, so an
+ * apply can refuse a plan the world has drifted from. Holds no secret value.
+ */
+
+export const PLAN_SCHEMA_VERSION = 1;
+
+export interface PinnedSecret {
+  secretId: string;
+  arn: string;
+  versionId: string;
+  /** `sha256:<12 hex>`: how the value is shown and compared on hosts. */
+  fingerprint: string;
+  length: number;
+}
+
+export interface PlanTarget {
+  slug: string;
+  orgId: string;
+  instanceId: string;
+  class: TenantClass;
+  reason: string;
+  /** Fingerprint the container holds now, if any. */
+  fingerprint: string | null;
+  durable: boolean;
+  updater: string | null;
+  pingStatus: string | null;
+  agentVersion: string | null;
+}
+
+export interface MigrationPlan {
+  schemaVersion: typeof PLAN_SCHEMA_VERSION;
+  kind: 'molectl-cp-secret-plan';
+  createdAt: string;
+  environment: { name: string; cpUrl: string; region: string | null; account: string | null };
+  secret: PinnedSecret;
+  /** The MOLECULE_CP_URL tenants get. */
+  tenantCpUrl: string;
+  containerName: string;
+  targets: PlanTarget[];
+  mismatches: Pick<TenantJoin, 'instanceWithoutOrg' | 'orgWithoutInstance' | 'duplicateInstances'>;
+  summary: Record<TenantClass, number> & { total: number; actionable: number };
+}
+
+export function summarizeTargets(targets: Pick<PlanTarget, 'class'>[]): MigrationPlan['summary'] {
+  const summary = Object.fromEntries(TENANT_CLASSES.map((c) => [c, 0])) as Record<TenantClass, number>;
+  for (const t of targets) summary[t.class] += 1;
+  return { ...summary, total: targets.length, actionable: targets.filter((t) => ACTIONABLE_CLASSES.has(t.class)).length };
+}
+
+export function actionableTargets(plan: MigrationPlan): PlanTarget[] {
+  return plan.targets.filter((t) => ACTIONABLE_CLASSES.has(t.class));
+}

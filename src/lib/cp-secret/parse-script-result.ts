@@ -1,0 +1,50 @@
+/**
+ * The one result line the tenant script prints: `MOLECTL_RESULT {json}`. A host that exits 0
+ * without a valid line is "unverified": success is what the script proves, not what SSM says.
+ */
+
+export interface TenantScriptResult {
+  status: string;
+  reason?: string;
+  fingerprint?: string;
+  previousFingerprint?: string;
+  containerId?: string;
+  durable?: boolean;
+  updaterPatched?: boolean;
+  health?: string;
+  backupContainer?: string;
+  httpStatus?: string;
+  // probe fields
+  container?: boolean;
+  running?: boolean;
+  image?: string;
+  hasSecret?: boolean;
+  hasUrl?: boolean;
+  cpUrl?: string;
+  durableFingerprint?: string;
+  userDataFingerprint?: string;
+  updater?: string;
+  python3?: boolean;
+  awsHost?: boolean;
+  awsContainer?: boolean;
+}
+
+const PREFIX = 'MOLECTL_RESULT ';
+
+export function parseScriptResult(stdout: string): TenantScriptResult | null {
+  const lines = stdout.split('\n');
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i]!.trim();
+    if (!line.startsWith(PREFIX)) continue;
+    try {
+      const parsed = JSON.parse(line.slice(PREFIX.length)) as unknown;
+      if (parsed && typeof parsed === 'object' && typeof (parsed as { status?: unknown }).status === 'string') {
+        return parsed as TenantScriptResult;
+      }
+    } catch {
+      return null;
+    }
+    return null;
+  }
+  return null;
+}

@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs';
+import { UsageError } from '../errors.js';
+
+/**
+ * The on-tenant script (scripts/tenant-cp-secret.sh) and the SSM `commands` that run it. The
+ * lines put before the script carry only names, ids, a URL and a fingerprint: the value is
+ * fetched on the host by the instance role. AwsDoor.sendShellCommand refuses any command that
+ * contains a registered secret, as a second guard.
+ */
+
+export type TenantScriptMode = 'probe' | 'apply' | 'rollback' | 'cp-auth-check';
+export type Delivery = 'secrets-manager' | 'parameter';
+
+export interface TenantScriptInputs {
+  mode: TenantScriptMode;
+  containerName: string;
+  cpUrl?: string;
+  expectedFingerprint?: string;
+  delivery?: Delivery;
+  secretArn?: string;
+  secretVersionId?: string;
+  parameterName?: string;
+  runId?: string;
+  healthTimeoutSeconds?: number;
+}
+
+/** Both src/lib/cp-secret and dist/lib/cp-secret sit three levels below the package root. */
+const SCRIPT_URL = new URL('../../../scripts/tenant-cp-secret.sh', import.meta.url);
+
+let cached: string | null = null;
+
+export function readTenantScript(): string {
+  cached ??= readFileSync(SCRIPT_URL, 'utf8');
+  return cached;
+}
+
+/** Values the header may carry: no quotes, spaces or shell metacharacters, so no quoting games. */
+const SAFE_VALUE = /^[A-Za-z0-9_.:/@+=,-]*$/;
+
+export function renderTenantCommands(inputs: TenantScriptInputs, script = readTenantScript()): string[] {
+  const vars: Record<string, string | number | undefined> = {
+    MOLECTL_MODE: inputs.mode,
+    MOLECTL_CONTAINER: inputs.containerName,
+    MOLECTL_CP_URL: inputs.cpUrl,
+    MOLECTL_EXPECTED_FP: inputs.expectedFingerprint,
+    MOLECTL_DELIVERY: inputs.delivery,
+    MOLECTL_SECRET_ID: inputs.secretArn,
+    MOLECTL_SECRET_VERSION: inputs.secretVersionId,
+    MOLECTL_PARAMETER: inputs.parameterName,
+    MOLECTL_RUN_ID: inputs.runId,
+    MOLECTL_HEALTH_TIMEOUT: inputs.healthTimeoutSeconds,
+  };
+  const assignments: string[] = [];
+  for (const [name, value] of Object.entries(vars)) {
+    if (value === undefined) continue;
+    const text = String(value);
+    if (!SAFE_VALUE.test(text)) throw new UsageError(`${name} value "${text}" has characters the tenant script does not accept`, 'use plain ids, URLs and names');
+    assignments.push(`export ${name}='${text}'`);
+  }
+  return [...assignments, script];
+}

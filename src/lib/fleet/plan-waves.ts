@@ -1,0 +1,44 @@
+import { UsageError } from '../errors.js';
+
+/**
+ * Splits a fleet into waves: the canary alone first, then waves whose sizes the user gives as
+ * counts or cumulative percentages (`1,5,25%,100%`). Pure. A count is the size of that wave; a
+ * percentage is cumulative ("25%": after this wave a quarter of the fleet is done), so a spec
+ * never reorders or repeats a target, and the last wave always takes whatever is left.
+ */
+
+export type WaveStep = { kind: 'count'; value: number } | { kind: 'percent'; value: number };
+
+export function parseWaveSpec(spec: string): WaveStep[] {
+  const steps = spec.split(',').map((raw) => {
+    const text = raw.trim();
+    const pct = /^(\d{1,3}(?:\.\d+)?)%$/.exec(text);
+    if (pct) {
+      const value = Number(pct[1]);
+      if (value <= 0 || value > 100) throw new UsageError(`--waves: "${text}" must be between 0% and 100%`, 'for example --waves 1,5,25%,100%');
+      return { kind: 'percent', value } as const;
+    }
+    if (/^\d+$/.test(text) && Number(text) > 0) return { kind: 'count', value: Number(text) } as const;
+    throw new UsageError(`--waves: "${text}" is not a count or a percentage`, 'for example --waves 1,5,25%,100%');
+  });
+  if (steps.length === 0) throw new UsageError('--waves is empty', 'for example --waves 1,5,25%,100%');
+  return steps;
+}
+
+/**
+ * @param targets the fleet in dispatch order, canary excluded
+ * @returns the waves after the canary; the last wave always reaches the whole fleet
+ */
+export function planWaves<T>(targets: T[], steps: WaveStep[]): T[][] {
+  const waves: T[][] = [];
+  let done = 0;
+  for (const step of steps) {
+    const cumulative = step.kind === 'count' ? done + step.value : Math.ceil((targets.length * step.value) / 100);
+    const end = Math.min(targets.length, Math.max(cumulative, done));
+    if (end > done) waves.push(targets.slice(done, end));
+    done = end;
+    if (done >= targets.length) break;
+  }
+  if (done < targets.length) waves.push(targets.slice(done));
+  return waves;
+}
