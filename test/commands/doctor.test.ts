@@ -133,6 +133,20 @@ describe('molectl doctor against the sandbox', () => {
     expect(checks['cp health']!.status).toBe('pass');
   });
 
+  it('fails the AWS identity check saying how to provide credentials when there are none', async () => {
+    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI']) vi.stubEnv(name, undefined);
+    vi.stubEnv('AWS_CONFIG_FILE', join(dir, 'no-aws-config'));
+    vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', join(dir, 'no-aws-credentials'));
+    // No instance metadata service here: do not wait for one.
+    vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
+    const run = await runDoctor(['doctor', '-o', 'json'], { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined });
+    expect(run.code).toBe(1);
+    const checks = checksOf(run);
+    expect(checks['aws identity']).toMatchObject({ status: 'fail', detail: 'no AWS credentials found', hint: expect.stringContaining('pass --profile <name>') });
+    expect(checks['ssm']!.status).toBe('skip');
+    expect(checks['cp token']!.status).toBe('pass');
+  });
+
   it('fails the CP health check naming the URL, and skips the token check, when the CP is unreachable', async () => {
     const run = await runDoctor(['doctor', '-o', 'json'], { MOLECTL_CP_URL: 'http://127.0.0.1:9' });
     expect(run.code).toBe(1);
