@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { handleAwsRequest } from './aws/handle-aws-request.js';
 import type { CpRuntime } from './cp/cp-runtime.js';
 import { handleCpRequest } from './cp/handle-cp-request.js';
+import { handleDeployServiceRequest } from './deploy-services/handle-deploy-service-request.js';
 import { handleHostApiRequest, HOST_API_PREFIX } from './hosts/handle-host-api.js';
 import type { RecordedRequest } from './state.js';
 
@@ -51,6 +52,14 @@ export function createSandboxServer(runtime: CpRuntime, options: SandboxServerOp
       send(res, handleHostApiRequest(state, { method, path: url.pathname, headers, body }));
       return;
     }
+    // --- deploy services for `molectl verify` (Railway, Vercel, OCI registry): src/sandbox/deploy-services/
+    const deploy = handleDeployServiceRequest(state, { method, path: url.pathname, query: url.searchParams, headers, body });
+    if (deploy) {
+      send(res, deploy);
+      emitAnswered();
+      return;
+    }
+    // --- end deploy services
     const aws = await handleAwsRequest(state, runtime.hosts, { method, path: `${url.pathname}${url.search}`, headers, body });
     if (aws) {
       send(res, aws);
