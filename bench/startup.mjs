@@ -1,0 +1,73 @@
+// Startup cost of molectl against bare Node, measured in the same run (the machine is noisy:
+// compare the ratios). Also reports whether the AWS SDK was loaded for --help and --version.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../bin/molectl.js', import.meta.url));
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+
+function measure(args) {
+  const times = [];
+  const rss = [];
+  for (let i = 0; i < RUNS; i++) {
+    const r = spawnSync('/usr/bin/time', ['-f', '%e %M', process.execPath, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+    const last = r.stderr.trim().split('\n').at(-1).split(' ');
+    times.push(Number(last[0]) * 1000);
+    rss.push(Number(last[1]) / 1024);
+  }
+  return { medianMs: median(times), peakRssMb: Math.max(...rss) };
+}
+
+// /usr/bin/time reports 10 ms resolution; a second, finer clock: hrtime around spawnSync.
+function measureFine(args) {
+  const times = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = process.hrtime.bigint();
+    spawnSync(process.execPath, args, { stdio: 'ignore', env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return median(times);
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function sdkLoadedFor(args) {
+  const dir = mkdtempSync(join(tmpdir(), 'molectl-bench-'));
+  const log = join(dir, 'resolved.log');
+  const hooks = join(dir, 'hooks.mjs');
+  const register = join(dir, 'register.mjs');
+  writeFileSync(hooks, `import { appendFileSync } from 'node:fs';\nexport async function resolve(specifier, context, next) { appendFileSync(${JSON.stringify(log)}, specifier + '\\n'); return next(specifier, context); }\n`);
+  writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+  writeFileSync(log, '');
+  spawnSync(process.execPath, ['--import', register, BIN, ...args], { stdio: 'ignore' });
+  const loaded = readFileSync(log, 'utf8').split('\n').some((s) => s.startsWith('@aws-sdk/'));
+  rmSync(dir, { recursive: true, force: true });
+  return loaded;
+}
+
+export async function runStartupBench() {
+  const rows = [
+    ['node -e 0', ['-e', '0']],
+    ['molectl --version', [BIN, '--version']],
+    ['molectl --help', [BIN, '--help']],
+  ].map(([name, args]) => ({ name, ...measure(args), fineMedianMs: measureFine(args) }));
+  const base = rows[0].fineMedianMs;
+  console.log(`startup (${RUNS} runs each, median wall time; ratio against node -e 0 in this run)`);
+  for (const r of rows) {
+    console.log(`  ${r.name.padEnd(20)} ${r.fineMedianMs.toFixed(1).padStart(7)} ms  x${(r.fineMedianMs / base).toFixed(2)}  peak RSS ${r.peakRssMb.toFixed(1)} MB`);
+  }
+  const helpRatio = rows[2].fineMedianMs / base;
+  console.log(`  target: molectl --help <= 1.5 x node -e 0 -> ${helpRatio <= 1.5 ? 'met' : 'NOT met'} (x${helpRatio.toFixed(2)})`);
+  for (const args of [['--help'], ['--version']]) {
+    console.log(`  AWS SDK loaded by molectl ${args.join(' ')}: ${sdkLoadedFor(args) ? 'YES (regression)' : 'no'}`);
+  }
+  return { rows, helpRatio };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) await runStartupBench();
