@@ -84,6 +84,11 @@ async function executeGc(ctx: Context, plan: OrgGcPlan, target: Target, timeoutM
   const slugs = plan.candidates.map((c) => c.slug);
   const ledger = await ctx.runs.create({ command: 'org gc', environment: toRunEnvironment(target), inputs: { prefix: plan.prefix, olderThanMs: plan.olderThanMs, max: plan.max }, targets: slugs });
   ctx.out.info(`run ${ledger.id}: ledger ${ledger.path}`);
+  // Two sweepers on one environment would race each other's deletes: one at a time per machine.
+  const lock = await ctx.runs.acquireLock({ environment: target.environment, operation: 'org-gc', runId: ledger.id }).catch(async (error: unknown) => {
+    await ledger.setStatus('aborted', { error });
+    throw error;
+  });
   const step = ctx.out.step(`deleting ${slugs.length} org(s)`);
   try {
     const outcomes = await runOrgGc(createDeleteDeps(ctx, target.awsRegion), plan, {
@@ -104,6 +109,8 @@ async function executeGc(ctx: Context, plan: OrgGcPlan, target: Target, timeoutM
     await ledger.setStatus(ctx.signal.aborted ? 'interrupted' : 'failed', { error });
     if (ctx.signal.aborted) throw new InterruptedError(`org gc interrupted; deletes in flight may still be running on the CP`, `see what finished with \`molectl runs show ${ledger.id}\`, then run the same gc again: finished orgs are gone and will not match`);
     throw error;
+  } finally {
+    await lock.release();
   }
 }
 

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { completeOrgProvisioning, createOrgRow } from '../../src/sandbox/cp/launch-org.js';
+import { systemClock } from '../../src/lib/cli/clock.js';
+import { Redactor } from '../../src/lib/output/redactor.js';
+import { RunStore } from '../../src/lib/runs/run-store.js';
 import { defaultFaults } from '../../src/sandbox/state.js';
 import { startHarness, typedAnswer, type Harness } from './org-harness.js';
 
@@ -81,5 +84,17 @@ describe('molectl org gc', () => {
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ deleted: 2, failed: 0 });
     expect(slugs()).not.toContain('ci-old-1');
+  });
+
+  it('refuses while another gc holds the environment\'s lock, deleting nothing', async () => {
+    seedOrg('lock-old-1', 3);
+    const other = await new RunStore({ stateDir: h.stateDir, clock: systemClock, redactor: new Redactor() }).acquireLock({ environment: 'sandbox', operation: 'org-gc', runId: '20260101T000000Z-org-gc-0000' });
+    try {
+      const run = await h.run(['--yes', 'org', 'gc', '--prefix', 'lock-', '--older-than', '1h', '--execute']);
+      expect(run.code).toBe(1);
+      expect(slugs()).toContain('lock-old-1');
+    } finally {
+      await other.release();
+    }
   });
 });

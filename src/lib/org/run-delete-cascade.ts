@@ -8,7 +8,10 @@ export interface CascadeResult {
   attempts: number;
   /** purge_ids the CP reported for cascades that stopped part way, in order. */
   purgeIds: string[];
-  /** True when the CP answered 404 after the first call: an earlier call had finished it. */
+  /**
+   * True when the CP answered 404: an earlier call of ours (whose answer was lost) or someone
+   * else's delete finished it. Either way the goal stands; the verification that follows decides.
+   */
   finishedEarlier: boolean;
 }
 
@@ -25,7 +28,8 @@ export const MAX_CASCADE_ATTEMPTS = 6;
  * DELETE /cp/admin/tenants/:slug until the CP says done. A 500 with purge_id (the cascade
  * stopped part way) and any other 5xx are retried with a growing pause: the CP resumes from
  * the last finished step, so repeating is both safe and the documented way to finish.
- * A 404 after our first call means an earlier call finished the job (its answer was lost).
+ * A 404 means the org is already gone (callers checked it existed just before): not an error
+ * here, because what counts is the verification afterwards.
  */
 export async function runDeleteCascade(deps: CascadeDeps, slug: string, options: { deadline: number; onRetry?: (attempt: number, reason: string) => void }): Promise<CascadeResult> {
   const purgeIds: string[] = [];
@@ -34,7 +38,7 @@ export async function runDeleteCascade(deps: CascadeDeps, slug: string, options:
       await deps.cp.deleteTenant(slug);
       return { attempts: attempt, purgeIds, finishedEarlier: false };
     } catch (error) {
-      if (error instanceof NotFoundError && attempt > 1) return { attempts: attempt, purgeIds, finishedEarlier: true };
+      if (error instanceof NotFoundError) return { attempts: attempt, purgeIds, finishedEarlier: true };
       const reason = retryReason(error);
       if (reason === null) throw error;
       if (error instanceof TenantPurgeIncompleteError) purgeIds.push(error.purgeId);
