@@ -1,0 +1,167 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { XMLParser } from 'fast-xml-parser';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { deployServicesEnv, sandboxDeployCommit } from '../../src/sandbox/deploy-services/deploy-services-state.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/start-sandbox.js';
+import { runCli } from '../helpers/run-cli.js';
+
+let sandbox: Sandbox;
+let tmp: string;
+let commit: string;
+
+const ALL_IDS = ['cp-deploy', 'cp-health', 'cp-provision-gated', 'cp-admin-gated', 'cp-instance-no-secret', 'image-published', 'canvas-deploy', 'tenant-health'];
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ tenants: 2, speed: 'fast' });
+  tmp = mkdtempSync(join(tmpdir(), 'molectl-verify-'));
+  commit = sandboxDeployCommit(sandbox.state);
+});
+
+afterAll(async () => {
+  await sandbox.stop();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+afterEach(() => {
+  sandbox.state.faults.flags = {};
+});
+
+function verify(args: string[], extraEnv: Record<string, string> = {}) {
+  return runCli(['verify', ...args], { env: { ...sandbox.env, ...deployServicesEnv(), MOLECTL_STATE_DIR: tmp, ...extraEnv } });
+}
+
+function json(stdout: string) {
+  return JSON.parse(stdout) as { schemaVersion: number; ok: boolean; summary: Record<string, number>; checks: Array<{ id: string; status: string; detail: string; hint?: string; attempts: number }> };
+}
+
+describe('molectl verify against the sandbox', () => {
+  it('passes every built-in check against a healthy sandbox', async () => {
+    const run = await verify(['--expect-commit', commit, '--canary', 'acme', 'beta', '-o', 'json']);
+    const doc = json(run.stdout);
+    expect(doc.checks.map((c) => [c.id, c.status])).toEqual(ALL_IDS.map((id) => [id, 'pass']));
+    expect(doc).toMatchObject({ schemaVersion: 1, ok: true, summary: { total: 8, passed: 8, failed: 0, skipped: 0 } });
+    expect(run.code).toBe(0);
+  });
+
+  it('prints a text table with one row per check and exits 0', async () => {
+    const run = await verify(['--expect-commit', commit.slice(0, 7), '--canary', 'acme']);
+    expect(run.code).toBe(0);
+    for (const id of ALL_IDS) expect(run.stdout).toMatch(new RegExp(`^${id}\\s+pass`, 'm'));
+    expect(run.stdout).toContain('OK: 8 passed, 0 failed, 0 skipped');
+  });
+
+  it('skips, naming the missing input, and --strict turns skips into failures', async () => {
+    const env = { RAILWAY_TOKEN: '', VERCEL_TOKEN: '' };
+    const loose = await verify(['-o', 'json'], env);
+    const doc = json(loose.stdout);
+    const byId = Object.fromEntries(doc.checks.map((c) => [c.id, c]));
+    expect(byId['cp-deploy']).toMatchObject({ status: 'skip', detail: 'RAILWAY_TOKEN is not set' });
+    expect(byId['canvas-deploy']).toMatchObject({ status: 'skip', detail: 'VERCEL_TOKEN is not set' });
+    expect(byId['image-published']).toMatchObject({ status: 'skip', detail: 'no commit to look for' });
+    expect(byId['tenant-health']!.hint).toContain('--canary');
+    expect(loose.code).toBe(0);
+
+    const strict = await verify(['-o', 'json', '--strict'], env);
+    expect(json(strict.stdout).summary).toMatchObject({ failed: 5, skipped: 0 });
+    expect(strict.code).toBe(1);
+  });
+
+  const faults: Array<[string, string | true, string, RegExp, RegExp]> = [
+    ['provisionRoutesUnmounted', true, 'cp-provision-gated', /^routes not mounted: PROVISION_SHARED_SECRET is not set on the CP$/, /PROVISION_SHARED_SECRET on the Railway service controlplane/],
+    ['instanceLeaksToken', true, 'cp-instance-no-secret', /acme: admin_token field/, /rotate the exposed tenant admin tokens/],
+    ['railwayDeployFailed', true, 'cp-deploy', /dep-production-2 of controlplane \(production\) is FAILED/, /deploy logs/],
+    ['vercelDeployError', true, 'canvas-deploy', /dpl_sandbox2 is ERROR/, /build logs on Vercel/],
+    ['registryImageMissing', true, 'image-published', /platform-tenant:[0-9a-f]{40} is not in the registry/, /publish job/],
+  ];
+  it.each(faults)('fault %s fails exactly %s with its message and hint', async (flag, value, id, detail, hint) => {
+    sandbox.state.faults.flags[flag] = value;
+    const run = await verify(['--expect-commit', commit, '--canary', 'acme', '-o', 'json']);
+    const doc = json(run.stdout);
+    const failed = doc.checks.filter((c) => c.status !== 'pass');
+    expect(failed.map((c) => c.id)).toEqual([id]);
+    expect(failed[0]!.detail).toMatch(detail);
+    expect(failed[0]!.hint).toMatch(hint);
+    expect(run.code).toBe(1);
+  });
+
+  it('never shows the leaked admin token', async () => {
+    sandbox.state.faults.flags['instanceLeaksToken'] = true;
+    const token = sandbox.state.orgs.get('acme')!.adminToken;
+    const run = await verify(['--canary', 'acme', '--only', 'cp-instance-no-secret', '-o', 'junit']);
+    expect(run.code).toBe(1);
+    expect(run.stdout + run.stderr).not.toContain(token);
+  });
+
+  it('fails cp-deploy and canvas-deploy when the deploys are on another commit', async () => {
+    const other = 'deadbeef'.repeat(5);
+    const run = await verify(['--expect-commit', other, '--only', 'cp-deploy,canvas-deploy', '-o', 'json']);
+    const doc = json(run.stdout);
+    expect(doc.checks.map((c) => c.status)).toEqual(['fail', 'fail']);
+    expect(doc.checks[0]!.detail).toContain(`on ${commit.slice(0, 12)}, expected deadbeefdead`);
+    expect(run.code).toBe(1);
+  });
+
+  it('turns green when a fault is cleared during --wait', async () => {
+    sandbox.state.faults.flags['railwayDeployFailed'] = 'DEPLOYING';
+    sandbox.state.faults.flags['registryImageMissing'] = true;
+    const timer = setTimeout(() => {
+      sandbox.state.faults.flags = {};
+    }, 300);
+    const run = await verify(['--expect-commit', commit, '--only', 'cp-deploy,image-published,canvas-deploy', '--wait', '10s', '--interval', '100ms', '-o', 'json']);
+    clearTimeout(timer);
+    const doc = json(run.stdout);
+    expect(doc.checks.map((c) => c.status)).toEqual(['pass', 'pass', 'pass']);
+    expect(doc.checks.find((c) => c.id === 'cp-deploy')!.attempts).toBeGreaterThan(1);
+    expect(doc.checks.find((c) => c.id === 'canvas-deploy')!.attempts).toBe(1);
+    expect(run.stderr).toMatch(/cp-deploy: .*DEPLOYING.*trying again/);
+    expect(run.code).toBe(0);
+  });
+
+  it('gives up when --wait runs out and reports the attempts', async () => {
+    sandbox.state.faults.flags['vercelDeployError'] = 'BUILDING';
+    const run = await verify(['--only', 'canvas-deploy', '--wait', '350ms', '--interval', '100ms', '-o', 'json']);
+    const check = json(run.stdout).checks[0]!;
+    expect(check).toMatchObject({ status: 'fail' });
+    expect(check.attempts).toBeGreaterThanOrEqual(3);
+    expect(check.hint).toContain('--wait');
+    expect(run.code).toBe(1);
+  });
+
+  it('writes JUnit that an XML parser reads, with the right counts, while the table goes to stdout', async () => {
+    sandbox.state.faults.flags['provisionRoutesUnmounted'] = true;
+    const file = join(tmp, 'verify.xml');
+    const md = join(tmp, 'summary.md');
+    const run = await verify(['--expect-commit', commit, '-o', 'junit', '--report-file', file, '--report-file', `markdown:${md}`], { VERCEL_TOKEN: '' });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^cp-provision-gated\s+fail/m);
+    const xml = readFileSync(file, 'utf8');
+    const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(xml);
+    const suite = parsed.testsuites.testsuite;
+    expect(suite).toMatchObject({ tests: '8', failures: '1', skipped: '3', errors: '0' });
+    expect(suite.testcase).toHaveLength(8);
+    const failedCase = suite.testcase.find((c: { name: string }) => c.name === 'cp-provision-gated');
+    expect(failedCase.failure.message).toBe('routes not mounted: PROVISION_SHARED_SECRET is not set on the CP');
+    expect(suite.testcase.filter((c: { skipped?: unknown }) => c.skipped !== undefined)).toHaveLength(3);
+    const summary = readFileSync(md, 'utf8');
+    expect(summary).toContain('## molectl verify: ❌ failed');
+    expect(summary).toMatch(/\| `cp-provision-gated` \| ❌ fail \|/);
+  });
+
+  it('prints JUnit and Markdown on stdout when asked', async () => {
+    const junit = await verify(['--only', 'cp-health', '-o', 'junit']);
+    expect(junit.stdout.startsWith('<?xml')).toBe(true);
+    expect(junit.code).toBe(0);
+    const md = await verify(['--only', 'cp-health', '-o', 'markdown']);
+    expect(md.stdout).toContain('| `cp-health` | ✅ pass |');
+  });
+
+  it('refuses unknown check ids and output formats with exit 2', async () => {
+    const run = await verify(['--only', 'cp-helth']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('unknown check id cp-helth');
+    const bad = await verify(['-o', 'yaml']);
+    expect(bad.code).toBe(2);
+  });
+});
