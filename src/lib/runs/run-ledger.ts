@@ -1,3 +1,5 @@
+import { readdir, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import type { Clock } from '../cli/clock.js';
 import { ExitCode, MolectlError, isMolectlError } from '../errors.js';
 import type { Redactor } from '../output/redactor.js';
@@ -205,6 +207,7 @@ export class RunLedger {
         });
       }
     }
+    await this.removeOrphanedTempFiles();
     const previous = `${this.doc.status}, owner ${owner.user}@${owner.hostname} pid ${owner.pid}`;
     const now = this.now();
     this.doc.owner = { ...me, since: now };
@@ -245,6 +248,14 @@ export class RunLedger {
     // save (at the latest the final status) retries the write and reports the error.
     write.catch(() => undefined);
     return write;
+  }
+
+  /** A killed owner can leave a half-written temp copy beside the ledger; it is ours now to remove. */
+  private async removeOrphanedTempFiles(): Promise<void> {
+    const dir = dirname(this.io.path);
+    const prefix = `.${basename(this.io.path)}.`;
+    const names = await readdir(dir).catch(() => [] as string[]);
+    await Promise.all(names.filter((n) => n.startsWith(prefix) && n.endsWith('.tmp')).map((n) => rm(join(dir, n), { force: true })));
   }
 
   private touch(now: string): Promise<void> {

@@ -172,8 +172,11 @@ describe('RunLedger.claim (resume)', () => {
 
   it('takes over a running ledger whose owner was killed, and records who resumed it', async () => {
     const id = await ledgerOwnedBy({ pid: findDeadPid(), hostname: hostname() });
+    // What a SIGKILL between write and rename leaves behind.
+    await writeFile(join(stateDir, 'runs', `.${id}.json.0123456789ab.tmp`), '{"half":');
     const ledger = await store.load(id);
     await ledger.claim();
+    expect(await readdir(join(stateDir, 'runs'))).toEqual([`${id}.json`]);
     const doc = await readLedgerFile(id);
     expect(doc.owner.pid).toBe(process.pid);
     expect(doc.status).toBe('running');
