@@ -208,7 +208,10 @@ export class RunLedger {
       }
     }
     await this.removeOrphanedTempFiles();
-    const previous = `${this.doc.status}, owner ${owner.user}@${owner.hostname} pid ${owner.pid}`;
+    // The old error moves into the story: the run's error field describes the current attempt.
+    const oldError = this.doc.error ? `: ${this.doc.error.message}` : '';
+    const previous = `${this.doc.status}${oldError}, owner ${owner.user}@${owner.hostname} pid ${owner.pid}`;
+    delete this.doc.error;
     const now = this.now();
     this.doc.owner = { ...me, since: now };
     this.serializer.forgetAll();
