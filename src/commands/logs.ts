@@ -7,7 +7,7 @@ import { Diagnosis } from '../lib/console/diagnose-lines.js';
 import { readContainerLogs, type ContainerLogs } from '../lib/console/read-container-logs.js';
 import { RedactionTally } from '../lib/console/redaction-tally.js';
 import { renderDiagnosis } from '../lib/console/render-diagnosis.js';
-import { resolveConsoleTarget, type ResolvedConsoleTarget } from '../lib/console/resolve-console-target.js';
+import { classifyConsoleTarget, resolveConsoleTarget, type ResolvedConsoleTarget } from '../lib/console/resolve-console-target.js';
 import { compileGrep, matchesLine } from '../lib/console/select-lines.js';
 import { createLogCursor, selectNewLogLines, stripLogTimestamp } from '../lib/console/select-new-log-lines.js';
 import { splitConsoleLines } from '../lib/console/split-console-lines.js';
@@ -102,10 +102,10 @@ export const logsCommand: CommandDefinition = {
 
 /** logs needs a host with the platform container: an org's tenant, or an instance named directly. */
 async function resolveLogsTarget(ctx: Context, input: string): Promise<ResolvedConsoleTarget> {
-  const target = await resolveConsoleTarget({ aws: ctx.aws, environment: ctx.config.environment }, input, { allowCpFallback: false });
-  if (target.kind === 'workspace') {
+  if (classifyConsoleTarget(input).kind === 'workspace') {
     throw new UsageError('workspaces do not run the platform container', `read the workspace's console with \`molectl console ${input}\`, or pass its org slug`);
   }
+  const target = await resolveConsoleTarget({ aws: ctx.aws, environment: ctx.config.environment }, input, { allowCpFallback: false });
   for (const note of target.notes) ctx.out.info(note);
   return target;
 }

@@ -62,7 +62,10 @@ export interface ShellScriptRequest {
 export interface InstanceScriptResult {
   instanceId: string;
   commandId: string;
-  /** SSM status, or `NoResult` when molectl stopped waiting before the invocation finished. */
+  /**
+   * SSM status, the detailed one when SSM gives it (`Undeliverable` rather than the `Failed` that
+   * GetCommandInvocation reports for it), or `NoResult` when molectl stopped waiting.
+   */
   status: string;
   statusDetails: string | null;
   /** Exit code of the script; null when it never ran or did not finish. */
@@ -186,11 +189,12 @@ async function collectFinished(
     }
     const output = await deps.aws.getInvocationOutput(command.commandId, instanceId);
     if (!output) continue; // visible in the list but not to GetCommandInvocation yet
+    const statusDetails = output.statusDetails ?? summary.statusDetails;
     results.set(instanceId, {
       instanceId,
       commandId: command.commandId,
-      status: output.status || summary.status,
-      statusDetails: output.statusDetails ?? summary.statusDetails,
+      status: detailedStatus(output.status || summary.status, statusDetails),
+      statusDetails,
       responseCode: output.responseCode ?? summary.responseCode,
       stdout: output.stdout,
       stderr: output.stderr,
@@ -198,6 +202,11 @@ async function collectFinished(
       stderrTruncated: output.stderr.length >= SSM_STDERR_CAP_CHARS,
     });
   }
+}
+
+/** GetCommandInvocation says `Failed` with StatusDetails `Undeliverable`: callers need the latter. */
+function detailedStatus(status: string, details: string | null): string {
+  return details && details !== status && isTerminalInvocationStatus(details) ? details : status;
 }
 
 function isNotYetVisible(error: unknown): boolean {

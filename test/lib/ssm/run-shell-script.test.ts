@@ -72,3 +72,14 @@ describe('runShellScript', () => {
     expect(batchInstanceIds([], 2)).toEqual([]);
   });
 });
+
+describe('status details', () => {
+  it('reports Undeliverable even when GetCommandInvocation says Failed', async () => {
+    const f = new FakeSsm({ instanceIds: ids(1), offline: ids(1) });
+    fake = f;
+    const get = f.getInvocationOutput.bind(f);
+    f.getInvocationOutput = async (c, i) => ({ ...(await get(c, i))!, status: 'Failed', statusDetails: 'Undeliverable' });
+    const [r] = await runShellScript(deps(f), { instanceIds: ids(1), commands: ['true'] });
+    expect(r).toMatchObject({ status: 'Undeliverable', statusDetails: 'Undeliverable' });
+  });
+});

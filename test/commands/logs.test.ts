@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli.js';
+import type { Clock } from '../../src/lib/cli/clock.js';
+import { defaultFaults } from '../../src/sandbox/state.js';
+import { CaptureStream, startHarness, type Harness } from './org-harness.js';
+
+/**
+ * `molectl logs` against the sandbox: tenant hosts run a docker shim whose `logs` prints 2,000
+ * deterministic lines (~196 KB, eight times SSM's 24,000-character cap); tenants provisioned
+ * before the cutover log `workspace provision failed ... cp_status=401`.
+ */
+
+let h: Harness;
+let pre: string; // a pre-cutover org
+let post: string;
+beforeAll(async () => {
+  h = await startHarness({ tenants: 2 });
+  const orgs = [...h.sandbox.state.orgs.values()];
+  pre = orgs.find((o) => o.preCutover)!.slug;
+  post = orgs.find((o) => !o.preCutover)!.slug;
+});
+afterAll(async () => {
+  await h.stop();
+});
+beforeEach(() => {
+  h.sandbox.state.faults = defaultFaults();
+});
+
+const LINE = /^time=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ level=(?:INFO|DEBUG|ERROR) msg="[^"]+"/;
+
+describe('molectl logs', () => {
+  it('prints the last 500 lines of the platform container, with the 401 diagnosis for a pre-cutover tenant', async () => {
+    const run = await h.run(['logs', pre]);
+    expect(run.code).toBe(0);
+    const [logPart, diagnosis] = run.stdout.split('\n\nlikely cause\n');
+    const lines = logPart!.split('\n');
+    expect(lines).toHaveLength(500);
+    expect(lines.every((l) => LINE.test(l))).toBe(true);
+    expect(diagnosis).toMatch(/401 from the CP during boot/);
+    expect(diagnosis).toContain(`next: molectl migrate cp-secret plan --orgs ${pre}`);
+    expect(run.stderr).toMatch(/logs of molecule-tenant on i-[0-9a-f]+ \(org .*\) through SSM/);
+    expect(run.stderr).toMatch(/0 values redacted/);
+  });
+
+  it('brings logs far over SSM\'s 24,000-character cap back whole, in pieces', async () => {
+    const before = h.sandbox.state.commands.size;
+    const run = await h.run(['logs', post, '--tail', 'all', '-o', 'json']);
+    expect(run.code).toBe(0);
+    const doc = JSON.parse(run.stdout);
+    expect(doc).toMatchObject({ schemaVersion: 1, complete: true, cut: null, cutBytes: 0, totalLines: 2000, findings: [] });
+    expect(doc.totalBytes).toBeGreaterThan(8 * 24_000);
+    expect(doc.lines).toHaveLength(2000);
+    expect(doc.lines.every((l: string) => LINE.test(l))).toBe(true);
+    const sent = [...h.sandbox.state.commands.values()].slice(before);
+    // capture, ceil(bytes / 17,000) pieces, cleanup
+    expect(sent.length).toBe(2 + Math.ceil(doc.totalBytes / 17_000));
+    for (const command of sent) {
+      const script = command.commands.join('\n');
+      for (const org of h.sandbox.state.orgs.values()) expect(script).not.toContain(org.adminToken);
+      expect(script).not.toContain(h.sandbox.state.provisionSharedSecret);
+    }
+  });
+
+  it('with --max-bytes keeps the newest part and says exactly what was left out', async () => {
+    const run = await h.run(['logs', post, '--tail', 'all', '--max-bytes', '30000', '-o', 'json']);
+    expect(run.code).toBe(0);
+    const doc = JSON.parse(run.stdout);
+    expect(doc.complete).toBe(false);
+    expect(doc.cutBytes).toBeGreaterThan(doc.totalBytes - 30_000 - 1);
+    expect(run.stderr).toMatch(new RegExp(`warning: the oldest ${doc.cutBytes} of ${doc.totalBytes} bytes were left out`));
+    expect(doc.lines.every((l: string) => LINE.test(l))).toBe(true); // no half line at the cut
+  });
+
+  it('--grep filters the lines docker returned', async () => {
+    const run = await h.run(['logs', pre, '--tail', '1000', '--grep', 'provision failed', '--no-diagnosis']);
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines.length).toBeGreaterThan(5);
+    expect(lines.every((l) => l.includes('workspace provision failed'))).toBe(true);
+    expect(run.stderr).toMatch(/showing \d+ of 1000 lines/);
+  });
+
+  it('an unknown org exits 4 naming the ways to name a target; a workspace id is a usage error', async () => {
+    const unknown = await h.run(['logs', 'ghost-org']);
+    expect(unknown.code).toBe(4);
+    expect(unknown.stderr).toMatch(/hint: name the target as an org slug/);
+    const ws = await h.run(['logs', '9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d']);
+    expect(ws.code).toBe(2);
+  });
+
+  it('an unknown container exits 4 with the --container hint', async () => {
+    const run = await h.run(['logs', post, '--container', 'nope']);
+    expect(run.code).toBe(4);
+    expect(run.stderr).toMatch(/docker logs failed on i-[0-9a-f]+ \(exit 1\): .*No such container/);
+    expect(run.stderr).toMatch(/hint: name the container with --container/);
+  });
+
+  it('an unreachable SSM agent exits 1 and points at console, which needs no agent', async () => {
+    h.sandbox.state.faults.offlineHosts = [post];
+    const run = await h.run(['logs', post]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/SSM could not run docker logs on i-[0-9a-f]+ \(Undeliverable/);
+    expect(run.stderr).toMatch(/molectl console/);
+  });
+
+  it('--no-redact into a pipe is refused', async () => {
+    const run = await h.run(['logs', post, '--no-redact']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--no-redact refused/);
+  });
+
+  it('--follow polls for new lines, prints none twice, and ends with exit 0 on Ctrl-C', async () => {
+    const controller = new AbortController();
+    let polls = 0;
+    const clock: Clock = {
+      now: () => new Date(),
+      async sleep(_ms, signal) {
+        polls += 1;
+        if (polls >= 2) {
+          controller.abort(new Error('ctrl-c'));
+          throw signal?.reason;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 2100)); // the shim logs one line every 2 s
+      },
+    };
+    const stdout = new CaptureStream();
+    const stderr = new CaptureStream();
+    const env = { ...process.env, ...h.sandbox.env, MOLECTL_STATE_DIR: h.stateDir, MOLECTL_CONFIG: '/nonexistent', NO_COLOR: '1', CI: '' };
+    const code = await main(['logs', post, '--follow', '--tail', '5', '--timestamps'], { stdout, stderr, env, signal: controller.signal, overrides: { clock } });
+    expect(code).toBe(0);
+    const lines = stdout.text.trimEnd().split('\n');
+    expect(lines.length).toBeGreaterThanOrEqual(5);
+    expect(new Set(lines).size).toBe(lines.length);
+    const stamps = lines.map((l) => l.split(' ')[0]!);
+    expect([...stamps].sort()).toEqual(stamps);
+    expect(stderr.text).toMatch(/following every 10 s/);
+  }, 30_000);
+});
