@@ -5,7 +5,7 @@ import { parseOptions } from '../lib/cli/parse-options.js';
 import type { Context } from '../lib/context.js';
 import { checkOrgSlug } from '../lib/cp/check-org-slug.js';
 import { ExitCode, InterruptedError, MolectlError, UsageError } from '../lib/errors.js';
-import { createDeleteDeps, deleteOrg } from '../lib/org/delete-org.js';
+import { createDeleteDeps, deleteOrg, type DeleteOutcome } from '../lib/org/delete-org.js';
 import { describeTarget, toRunEnvironment } from '../lib/org/describe-target.js';
 import { durationOption } from '../lib/org/duration-option.js';
 import { findOrgInstances } from '../lib/org/find-org-instances.js';
@@ -53,32 +53,11 @@ export const orgDeleteCommand: CommandDefinition = {
     if (ctx.out.format === 'text') ctx.out.error(renderDeletePreview(plan, ctx.out.style));
     await confirmDelete(ctx, slug, options.confirm);
 
-    const ledger = await ctx.runs.create({ command: 'org delete', environment: toRunEnvironment(plan.target), inputs: { slug, timeout: `${options.timeout}ms` }, targets: [slug] });
-    ctx.out.info(`run ${ledger.id}: ledger ${ledger.path}`);
-    await ledger.updateTarget(slug, { state: 'in-progress' });
-    const step = ctx.out.step(`deleting org ${slug} through the CP cascade`);
-    let outcome;
-    try {
-      outcome = await deleteOrg(createDeleteDeps(ctx, plan.target.awsRegion, (text) => step.update(text)), slug, { timeoutMs: options.timeout });
-    } catch (error) {
-      step.fail(`deleting org ${slug} stopped`);
-      await ledger.updateTarget(slug, { state: 'failed', error });
-      await ledger.setStatus(ctx.signal.aborted ? 'interrupted' : 'failed', { error });
-      if (ctx.signal.aborted) {
-        throw new InterruptedError(`interrupted while deleting org "${slug}"; the CP may still be running its cascade`, `run \`molectl org delete ${slug} --confirm ${slug}\` again: the cascade resumes, then molectl verifies (run ${ledger.id})`);
-      }
-      throw error;
-    }
-    await recordDeleteOutcome(ledger, outcome);
-    await ledger.setStatus(outcome.status === 'deleted' ? 'succeeded' : outcome.status === 'leftovers' ? 'partial' : 'failed');
-
+    const { outcome, runId } = await executeDelete(ctx, plan, options.timeout);
     if (outcome.status === 'failed') {
-      step.fail(`org ${slug} was not deleted`);
       throw new MolectlError(outcome.error?.message ?? `deleting org "${slug}" failed`, { hint: outcome.error?.hint ?? `run \`molectl org delete ${slug} --confirm ${slug}\` again` });
     }
-    if (outcome.status === 'deleted') step.succeed(`org ${slug} deleted and verified gone`);
-    else step.warn(`org ${slug}: the cascade finished but left ${outcome.leftovers.length} thing(s) behind`);
-    await ctx.out.result({ runId: ledger.id, target: plan.target, ...outcome }, (o, style) => renderDeleteOutcomes([o], style));
+    await ctx.out.result({ runId, target: plan.target, ...outcome }, (o, style) => renderDeleteOutcomes([o], style));
     return outcome.status === 'deleted' ? ExitCode.ok : ExitCode.partial;
   },
 };
@@ -103,4 +82,31 @@ async function confirmDelete(ctx: Context, slug: string, confirm: string | undef
   }
   const typed = await ctx.prompt.ask(`Type the org slug (${slug}) to delete it: `, 'confirming a delete');
   if (typed !== slug) throw new UsageError(`the typed slug "${typed}" does not match "${slug}"; nothing was deleted`, 'run the command again and type the slug exactly');
+}
+
+/** The cascade and its verification, recorded in a run ledger; progress on a step. */
+async function executeDelete(ctx: Context, plan: OrgDeletePlan, timeoutMs: number): Promise<{ outcome: DeleteOutcome; runId: string }> {
+  const slug = plan.slug;
+  const ledger = await ctx.runs.create({ command: 'org delete', environment: toRunEnvironment(plan.target), inputs: { slug, timeout: `${timeoutMs}ms` }, targets: [slug] });
+  ctx.out.info(`run ${ledger.id}: ledger ${ledger.path}`);
+  await ledger.updateTarget(slug, { state: 'in-progress' });
+  const step = ctx.out.step(`deleting org ${slug} through the CP cascade`);
+  let outcome: DeleteOutcome;
+  try {
+    outcome = await deleteOrg(createDeleteDeps(ctx, plan.target.awsRegion, (text) => step.update(text)), slug, { timeoutMs });
+  } catch (error) {
+    step.fail(`deleting org ${slug} stopped`);
+    await ledger.updateTarget(slug, { state: 'failed', error });
+    await ledger.setStatus(ctx.signal.aborted ? 'interrupted' : 'failed', { error });
+    if (ctx.signal.aborted) {
+      throw new InterruptedError(`interrupted while deleting org "${slug}"; the CP may still be running its cascade`, `run \`molectl org delete ${slug} --confirm ${slug}\` again: the cascade resumes, then molectl verifies (run ${ledger.id})`);
+    }
+    throw error;
+  }
+  await recordDeleteOutcome(ledger, outcome);
+  await ledger.setStatus(outcome.status === 'deleted' ? 'succeeded' : outcome.status === 'leftovers' ? 'partial' : 'failed');
+  if (outcome.status === 'deleted') step.succeed(`org ${slug} deleted and verified gone`);
+  else if (outcome.status === 'leftovers') step.warn(`org ${slug}: the cascade finished but left ${outcome.leftovers.length} thing(s) behind`);
+  else step.fail(`org ${slug} was not deleted`);
+  return { outcome, runId: ledger.id };
 }
