@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
 import { parseOptions } from '../lib/cli/parse-options.js';
 import type { Context } from '../lib/context.js';
-import { ExitCode, UsageError } from '../lib/errors.js';
+import { ExitCode, InterruptedError, UsageError } from '../lib/errors.js';
 import { renderFindings, renderRewriteSummary, type RewriteSummaryData } from '../lib/gitea/render-rewrite-report.js';
 import { DEFAULT_MAX_FILE_BYTES, rewriteFiles, type RewriteFilesOptions, type RewriteReport } from '../lib/gitea/rewrite-files.js';
 import { collectValues, declareRuleFlags, parseByteSize, resolveRewriteRules } from '../lib/gitea/rule-flags.js';
@@ -90,14 +90,20 @@ export const giteaRewriteCommand: CommandDefinition = {
 
 async function scan(ctx: Context, paths: string[], options: RewriteFilesOptions, label: string): Promise<RewriteReport> {
   const step = ctx.out.step(`${label} files`);
+  let report: RewriteReport;
   try {
-    const report = await rewriteFiles(paths, options);
-    step.succeed(`${label}: ${report.filesListed} files listed, ${report.filesRead} read, ${report.filesChanged} ${options.write ? 'changed' : 'to change'}`);
-    return report;
+    report = await rewriteFiles(paths, options);
   } catch (error) {
     step.fail();
     throw error;
   }
+  const verb = options.write ? 'changed' : 'to change';
+  if (ctx.signal.aborted) {
+    step.fail(`${label}: interrupted after ${report.filesChanged} files ${verb}`);
+    throw new InterruptedError('interrupted: not every file was looked at', 'run it again: each file is written atomically and a rerun only finishes the job');
+  }
+  step.succeed(`${label}: ${report.filesListed} files listed, ${report.filesRead} read, ${report.filesChanged} ${verb}`);
+  return report;
 }
 
 async function verifyTargets(ctx: Context, report: RewriteReport, baseUrl: string): Promise<RepoCheck[]> {

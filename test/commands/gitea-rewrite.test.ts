@@ -84,6 +84,14 @@ describe('molectl gitea rewrite', () => {
     expect(run.stderr).toContain('rules file');
   });
 
+  it('stops on Ctrl-C with exit 130, writing nothing more', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const run = await runCli(['gitea', 'rewrite', dir, '--write'], { signal: controller.signal });
+    expect(run.code).toBe(130);
+    expect(await readFile(join(dir, 'README.md'), 'utf8')).toContain(OLD);
+  });
+
   describe('--verify-remote', () => {
     let server: Server;
     let url: string;

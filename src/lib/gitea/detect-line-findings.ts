@@ -31,6 +31,10 @@ export function detectLineFindings(line: string, lineNo: number, rules: RewriteR
       }
     }
   }
+  if (/codeload\.github\.com|github\.com\/orgs\//i.test(line)) {
+    const other = new RegExp(String.raw`(?<![\w.-])(?:https?://)?(?:codeload\.github\.com|(?:www\.)?github\.com/orgs)/${owner}(?![A-Za-z0-9_.-])[^\s"'\x60<>()\[\]]*`, 'i').exec(line);
+    if (other) report(other[0], 'no-gitea-page', 'a GitHub-only URL of the moved owner (codeload archive or organisation page): fix it by hand (archives: /<owner>/<repo>/archive/<ref>.tar.gz)');
+  }
   const gh = GH_COMMAND.exec(line);
   if (gh) report(gh[1] ?? 'gh', 'gh-command', 'a gh (GitHub CLI) command: it talks to github.com; use the Gitea API or tea instead');
 

@@ -290,3 +290,18 @@ describe('rewriteText on whole files', () => {
     expect(result.text).toBe('https://code.acme.test/acme-corp/tools/src/branch/main\nhttps://github.com/Molecule-AI/x\n');
   });
 });
+
+describe('rewriteText: GitHub-only hosts of the moved owner', () => {
+  it.each([
+    ['https://codeload.github.com/Molecule-AI/x/tar.gz/refs/heads/main'],
+    ['https://github.com/orgs/Molecule-AI/people'],
+  ])('reports %s', (line) => {
+    const result = rewriteText(`${line}\n`, buildRewriteRules(), 'a.md');
+    expect(result.text).toBe(`${line}\n`);
+    expect(result.findings.map((f) => f.rule)).toEqual(['no-gitea-page']);
+  });
+
+  it('leaves other owners there alone', () => {
+    expect(rewriteText('https://github.com/orgs/other/people\n', buildRewriteRules(), 'a.md').findings).toEqual([]);
+  });
+});
