@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { deployServicesEnv, sandboxDeployCommit } from '../../src/sandbox/deploy-services/deploy-services-state.js';
+import { deployServicesEnv, SANDBOX_REGISTRY_TOKEN, sandboxDeployCommit } from '../../src/sandbox/deploy-services/deploy-services-state.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/start-sandbox.js';
 import { runCli } from '../helpers/run-cli.js';
 
@@ -155,6 +155,27 @@ describe('molectl verify against the sandbox', () => {
     expect(junit.code).toBe(0);
     const md = await verify(['--only', 'cp-health', '-o', 'markdown']);
     expect(md.stdout).toContain('| `cp-health` | ✅ pass |');
+  });
+
+  it('uses REGISTRY_TOKEN instead of the anonymous flow, and reports a rejected token without retrying', async () => {
+    const before = sandbox.state.requests.length;
+    const good = await verify(['--expect-commit', commit, '--only', 'image-published', '-o', 'json'], { REGISTRY_TOKEN: SANDBOX_REGISTRY_TOKEN });
+    expect(json(good.stdout).checks[0]!.status).toBe('pass');
+    expect(sandbox.state.requests.slice(before).some((r) => r.action.startsWith('GET /_registry/token'))).toBe(false);
+
+    const bad = await verify(['--expect-commit', commit, '--only', 'image-published', '--wait', '5s', '--interval', '50ms', '-o', 'json'], { REGISTRY_TOKEN: 'wrong-registry-credential' });
+    const check = json(bad.stdout).checks[0]!;
+    expect(check).toMatchObject({ status: 'fail', attempts: 1 });
+    expect(check.hint).toContain('REGISTRY_TOKEN was rejected');
+    expect(bad.stdout + bad.stderr).not.toContain('wrong-registry-credential');
+  });
+
+  it('reports a rejected RAILWAY_TOKEN as a credentials problem and never prints it', async () => {
+    const run = await verify(['--only', 'cp-deploy', '-o', 'json'], { RAILWAY_TOKEN: 'not-the-railway-token-xyz' });
+    const check = json(run.stdout).checks[0]!;
+    expect(check).toMatchObject({ status: 'fail', detail: 'Railway rejected RAILWAY_TOKEN (Not Authorized) for project sandbox-project' });
+    expect(run.stdout + run.stderr).not.toContain('not-the-railway-token-xyz');
+    expect(run.code).toBe(1);
   });
 
   it('refuses unknown check ids and output formats with exit 2', async () => {

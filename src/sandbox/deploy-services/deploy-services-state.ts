@@ -17,6 +17,8 @@ import type { SandboxState } from '../state.js';
 /** Not secrets: the sandbox's fixed credentials, like SANDBOX_SECRET_ACCESS_KEY. */
 export const SANDBOX_RAILWAY_TOKEN = 'sandbox-railway-api-credential';
 export const SANDBOX_VERCEL_TOKEN = 'sandbox-vercel-api-credential';
+/** A pull credential the registry accepts without the token flow (what REGISTRY_TOKEN carries). */
+export const SANDBOX_REGISTRY_TOKEN = 'sandbox-registry-pull-credential';
 
 export const SANDBOX_RAILWAY_PROJECT_ID = 'sandbox-project';
 export const SANDBOX_VERCEL_PROJECT_ID = 'prj_sandbox_canvas';

@@ -1,7 +1,7 @@
 import type { CpRequest, CpResponse } from '../cp/cp-http.js';
 import { jsonResponse } from '../cp/cp-http.js';
 import type { SandboxState } from '../state.js';
-import { getDeployServices, issueRegistryToken } from './deploy-services-state.js';
+import { getDeployServices, issueRegistryToken, SANDBOX_REGISTRY_TOKEN } from './deploy-services-state.js';
 
 /**
  * An OCI distribution registry with the anonymous token flow, as ghcr.io does it: /v2/ routes
@@ -23,7 +23,7 @@ export function handleRegistryRequest(state: SandboxState, req: CpRequest): CpRe
   const manifest = /^\/v2\/(.+)\/manifests\/([^/]+)$/.exec(req.path);
   const name = manifest?.[1] ?? '';
   const bearer = /^Bearer (.+)$/.exec(req.headers['authorization'] ?? '')?.[1];
-  if (!bearer || !services.registryTokens.has(bearer)) {
+  if (!bearer || !(services.registryTokens.has(bearer) || bearer === SANDBOX_REGISTRY_TOKEN)) {
     const scope = manifest ? `repository:${name}:pull` : '';
     return {
       status: 401,
