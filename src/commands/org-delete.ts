@@ -63,11 +63,9 @@ export const orgDeleteCommand: CommandDefinition = {
 };
 
 async function previewDelete(ctx: Context, slug: string): Promise<OrgDeletePlan> {
-  const [target, lookup, instances] = await Promise.all([
-    describeTarget(ctx.config, ctx.aws),
-    lookupOrg(ctx.cp, slug),
-    findOrgInstances(ctx.aws, ctx.config.environment, slug, ctx.clock.now()),
-  ]);
+  const [target, lookup] = await Promise.all([describeTarget(ctx.config, ctx.aws), lookupOrg(ctx.cp, slug)]);
+  const orgId = lookup.found ? lookup.row?.id : undefined;
+  const instances = await findOrgInstances(ctx.aws, ctx.config.environment, slug, ctx.clock.now(), orgId);
   return planOrgDelete({ slug, lookup, instances, target, now: ctx.clock.now() });
 }
 
@@ -93,7 +91,7 @@ async function executeDelete(ctx: Context, plan: OrgDeletePlan, timeoutMs: numbe
   const step = ctx.out.step(`deleting org ${slug} through the CP cascade`);
   let outcome: DeleteOutcome;
   try {
-    outcome = await deleteOrg(createDeleteDeps(ctx, plan.target.awsRegion, (text) => step.update(text)), slug, { timeoutMs });
+    outcome = await deleteOrg(createDeleteDeps(ctx, plan.target.awsRegion, (text) => step.update(text)), slug, { timeoutMs, orgId: plan.org?.id ?? null });
   } catch (error) {
     step.fail(`deleting org ${slug} stopped`);
     await ledger.updateTarget(slug, { state: 'failed', error });

@@ -35,7 +35,7 @@ export interface DeleteOrgDeps {
  * failures come back as an outcome (gc keeps going past them); what would fail every org alike
  * (rejected credentials, bad input) and Ctrl-C are thrown.
  */
-export async function deleteOrg(deps: DeleteOrgDeps, slug: string, options: { timeoutMs: number }): Promise<DeleteOutcome> {
+export async function deleteOrg(deps: DeleteOrgDeps, slug: string, options: { timeoutMs: number; orgId?: string | null }): Promise<DeleteOutcome> {
   const started = deps.clock.now().getTime();
   const deadline = started + options.timeoutMs;
   const elapsed = (): number => deps.clock.now().getTime() - started;
@@ -51,6 +51,7 @@ export async function deleteOrg(deps: DeleteOrgDeps, slug: string, options: { ti
     deps.onProgress?.(`${slug}: the CP accepted the delete; verifying that the org and its instances are gone`);
     const verified = await verifyOrgGone(deps, slug, {
       deadline,
+      orgId: options.orgId ?? null,
       onWaiting: (live, cpRowGone) => deps.onProgress?.(`${slug}: waiting for ${cpRowGone ? '' : 'the CP row and '}${live.length} instance(s) (${live.map((i) => `${i.instanceId} ${i.state}`).join(', ') || 'none'})`),
     });
     return { slug, status: verified.gone ? 'deleted' : 'leftovers', attempts, purgeIds, leftovers: verified.leftovers, elapsedMs: elapsed() };

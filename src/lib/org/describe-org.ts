@@ -27,12 +27,8 @@ export interface OrgDescription {
 /** Everything `org show` prints, read from the CP, EC2 and Secrets Manager side by side. */
 export async function describeOrg(deps: { cp: Pick<CpClient, 'listOrgs' | 'getOrgInstance' | 'baseUrl'>; aws: Pick<AwsApi, 'listInstances' | 'describeSecret'>; environment: FleetFilters; now: Date }, slug: string): Promise<OrgDescription> {
   const secretName = ADMIN_TOKEN_SECRET_TEMPLATE.replaceAll('{slug}', slug);
-  const [lookup, instances, edge, adminTokenSecret] = await Promise.all([
-    lookupOrg(deps.cp, slug),
-    findOrgInstances(deps.aws, deps.environment, slug, deps.now),
-    readEdge(deps.cp, slug),
-    readSecretMetadata(deps.aws, secretName),
-  ]);
+  const [lookup, edge, adminTokenSecret] = await Promise.all([lookupOrg(deps.cp, slug), readEdge(deps.cp, slug), readSecretMetadata(deps.aws, secretName)]);
+  const instances = await findOrgInstances(deps.aws, deps.environment, slug, deps.now, lookup.found ? lookup.row?.id : undefined);
   return {
     slug,
     cpUrl: deps.cp.baseUrl,

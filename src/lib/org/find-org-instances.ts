@@ -13,7 +13,7 @@ export interface OrgInstanceRow {
   ageMs: number | null;
 }
 
-export type FleetFilters = Pick<EnvironmentConfig, 'tenantFilter' | 'workspaceFilter' | 'orgSlugTagKey'>;
+export type FleetFilters = Pick<EnvironmentConfig, 'tenantFilter' | 'workspaceFilter' | 'orgSlugTagKey' | 'orgIdTagKey'>;
 
 /** Instance states that still exist (and may cost money); `terminated` is the only end. */
 export function isLive(state: string): boolean {
@@ -30,13 +30,17 @@ export async function findOrgInstances(
   environment: FleetFilters,
   slug: string,
   now: Date,
+  /** When known, instances tagged with the org's id are found too (the platform does not document which org tags workspaces carry). */
+  orgId?: string | null,
 ): Promise<OrgInstanceRow[]> {
-  const roles: Array<[InstanceRole, Record<string, string>]> = [
-    ['tenant', environment.tenantFilter.tags],
-    ['workspace', environment.workspaceFilter.tags],
-  ];
+  const orgTags: Array<Record<string, string>> = [{ [environment.orgSlugTagKey]: slug }];
+  if (orgId) orgTags.push({ [environment.orgIdTagKey]: orgId });
+  const queries: Array<[InstanceRole, Record<string, string>]> = [];
+  for (const orgTag of orgTags) {
+    queries.push(['tenant', { ...environment.tenantFilter.tags, ...orgTag }], ['workspace', { ...environment.workspaceFilter.tags, ...orgTag }]);
+  }
   const seen = new Map<string, OrgInstanceRow>();
-  const answers = await Promise.all(roles.map(async ([role, tags]) => ({ role, instances: await aws.listInstances({ tags: { ...tags, [environment.orgSlugTagKey]: slug } }) })));
+  const answers = await Promise.all(queries.map(async ([role, tags]) => ({ role, instances: await aws.listInstances({ tags }) })));
   for (const { role, instances } of answers) {
     for (const instance of instances) if (!seen.has(instance.instanceId)) seen.set(instance.instanceId, toRow(instance, role, now));
   }

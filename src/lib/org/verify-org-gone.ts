@@ -35,11 +35,15 @@ export interface VerifyDeps {
  * slug, and EC2 has no instance tagged with it in any state but terminated. Instances that are
  * shutting down are waited for, up to the deadline; whatever is left then is a leftover.
  */
-export async function verifyOrgGone(deps: VerifyDeps, slug: string, options: { deadline: number; pollMs?: number; onWaiting?: (live: OrgInstanceRow[], cpRowGone: boolean) => void }): Promise<VerifyResult> {
+export async function verifyOrgGone(
+  deps: VerifyDeps,
+  slug: string,
+  options: { deadline: number; orgId?: string | null; pollMs?: number; onWaiting?: (live: OrgInstanceRow[], cpRowGone: boolean) => void },
+): Promise<VerifyResult> {
   let pollMs = options.pollMs ?? 500;
   for (let checks = 1; ; checks++) {
     const lookup = await lookupOrg(deps.cp, slug);
-    const live = (await findOrgInstances(deps.aws, deps.environment, slug, deps.clock.now())).filter((i) => isLive(i.state));
+    const live = (await findOrgInstances(deps.aws, deps.environment, slug, deps.clock.now(), options.orgId)).filter((i) => isLive(i.state));
     if (!lookup.found && live.length === 0) return { gone: true, leftovers: [], checks };
     const remaining = options.deadline - deps.clock.now().getTime();
     if (remaining <= 0) return { gone: false, leftovers: describeLeftovers(slug, lookup.found, live, deps.region), checks };
