@@ -237,3 +237,21 @@ describe('molectl console --follow', () => {
     }
   });
 });
+
+describe('molectl console: the sandbox\'s failed provisioning', () => {
+  it('diagnoses the planted image pull denial and cloud-init failure, and only those', async () => {
+    const failed = await startHarness({ tenants: 2, faults: { provisionFail: ['acme'] } });
+    try {
+      const run = await failed.run(['console', 'acme', '-o', 'json']);
+      expect(run.code).toBe(0);
+      const doc = JSON.parse(run.stdout);
+      expect(doc.findings.map((f: { id: string }) => f.id)).toEqual(['image-pull-denied', 'cloud-init-module-failed']);
+      expect(doc.findings[0].evidence).toMatch(/denied/);
+      expect(doc.findings[0].next[0]).toMatch(/^molectl console acme --grep /);
+      const healthy = JSON.parse((await failed.run(['console', 'beta', '-o', 'json'])).stdout);
+      expect(healthy.findings).toEqual([]);
+    } finally {
+      await failed.stop();
+    }
+  });
+});
