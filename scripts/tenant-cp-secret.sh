@@ -83,26 +83,31 @@ fingerprint() { # fingerprint of a value given on stdin: sha256:<12 hex>; empty 
   printf 'sha256:%s' "$digest"
 }
 
-container_exists() { docker inspect "$1" >/dev/null 2>&1; }
+container_exists() { docker inspect --format '{{.Id}}' "$1" >/dev/null 2>&1; }
 
-inspect_field() { # inspect_field <container> <python expression over c (the inspect object)>
-  docker inspect "$1" 2>/dev/null | python3 -c '
-import json, sys
+# One `docker inspect` per phase, kept in INSPECT; every fact is read from it by one python call.
+INSPECT=''
+load_container() { INSPECT=$(docker inspect "$NAME" 2>/dev/null) || { INSPECT=''; return 1; }; }
+
+load_facts() { # sets C_ID C_RUNNING C_IMAGE C_HAS_SECRET C_FP C_HAS_URL C_URL from INSPECT
+  # The value reaches python through a pipe and leaves it only as a fingerprint.
+  eval "$(printf '%s' "$INSPECT" | python3 -c '
+import hashlib, json, shlex, sys
 c = json.load(sys.stdin)[0]
-v = eval(sys.argv[1], {"c": c})
-print("" if v is None else (json.dumps(v) if isinstance(v, (dict, list, bool)) else v))
-' "$2"
+cfg = c.get("Config") or {}
+env = dict(item.partition("=")[::2] for item in cfg.get("Env") or [])
+secret = env.get("MOLECULE_CP_SHARED_SECRET")
+facts = {
+    "C_ID": (c.get("Id") or "")[:12],
+    "C_RUNNING": "true" if (c.get("State") or {}).get("Running") else "false",
+    "C_IMAGE": cfg.get("Image") or "",
+    "C_HAS_SECRET": "false" if secret is None else "true",
+    "C_FP": "" if secret is None else "sha256:" + hashlib.sha256(secret.encode()).hexdigest()[:12],
+    "C_HAS_URL": "true" if "MOLECULE_CP_URL" in env else "false",
+    "C_URL": env.get("MOLECULE_CP_URL", ""),
 }
-
-container_env() { # container_env <container> <KEY>: prints the value, exit 1 when unset
-  docker inspect "$1" 2>/dev/null | python3 -c '
-import json, sys
-key = sys.argv[1] + "="
-for item in (json.load(sys.stdin)[0].get("Config") or {}).get("Env") or []:
-    if item.startswith(key):
-        sys.stdout.write(item[len(key):]); sys.exit(0)
-sys.exit(1)
-' "$2"
+print("\n".join("%s=%s" % (k, shlex.quote(v)) for k, v in facts.items()))
+')"
 }
 
 durable_env_value() { # value of KEY in the durable env file, exit 1 when absent
@@ -148,54 +153,47 @@ write_durable_env() { # merge the two keys into /etc/molecule/tenant.env (0600),
   mv -f "$tmp" "$DURABLE_ENV"
 }
 
-run_args_from_inspect() { # NUL-separated `docker run` options that recreate <container> as-is, env excluded
-  docker inspect "$1" | python3 -c '
+prepare_recreate() { # <envfile>: writes INSPECT's env minus our keys to it; prints NUL-separated `docker run` options
+  printf '%s' "$INSPECT" | python3 -c '
 import json, sys
 c = json.load(sys.stdin)[0]
 cfg, host = c.get("Config") or {}, c.get("HostConfig") or {}
+skip = ("MOLECULE_CP_SHARED_SECRET=", "MOLECULE_CP_URL=")
+with open(sys.argv[1], "w") as f:
+    for item in cfg.get("Env") or []:
+        if "\n" not in item and not item.startswith(skip):
+            f.write(item + "\n")
 args = ["-d"]
-policy = (host.get("RestartPolicy") or {})
+policy = host.get("RestartPolicy") or {}
 if policy.get("Name") and policy["Name"] != "no":
-    name = policy["Name"] + (":%d" % policy["MaximumRetryCount"] if policy["Name"] == "on-failure" and policy.get("MaximumRetryCount") else "")
-    args += ["--restart", name]
+    retries = policy.get("MaximumRetryCount")
+    args += ["--restart", policy["Name"] + (":%d" % retries if policy["Name"] == "on-failure" and retries else "")]
 for port, binds in sorted((host.get("PortBindings") or {}).items()):
     for b in binds or []:
-        hp = b.get("HostPort") or ""
-        ip = b.get("HostIp") or ""
+        hp, ip = b.get("HostPort") or "", b.get("HostIp") or ""
         args += ["-p", (ip + ":" if ip else "") + (hp + ":" if hp else "") + port.replace("/tcp", "")]
-for bind in host.get("Binds") or []:
+binds = host.get("Binds") or []
+for bind in binds:
     args += ["-v", bind]
-binds = {b.split(":")[1] for b in host.get("Binds") or [] if ":" in b}
+bound = {b.split(":")[1] for b in binds if ":" in b}
 for m in c.get("Mounts") or []:
-    if m.get("Type") == "volume" and m.get("Destination") not in binds:
+    if m.get("Type") == "volume" and m.get("Destination") not in bound:
         args += ["-v", "%s:%s" % (m.get("Name"), m.get("Destination"))]
 net = host.get("NetworkMode")
 if net and net != "default":
     args += ["--network", net]
 for k, v in sorted((cfg.get("Labels") or {}).items()):
     args += ["--label", "%s=%s" % (k, v)]
-if cfg.get("User"):
-    args += ["--user", cfg["User"]]
-if cfg.get("WorkingDir"):
-    args += ["--workdir", cfg["WorkingDir"]]
+for flag, key in (("--user", "User"), ("--workdir", "WorkingDir")):
+    if cfg.get(key):
+        args += [flag, cfg[key]]
 log = host.get("LogConfig") or {}
 if log.get("Type") and log["Type"] != "json-file":
     args += ["--log-driver", log["Type"]]
 args.append(cfg.get("Image") or c.get("Image"))
 args += cfg.get("Cmd") or []
 sys.stdout.write("\0".join(args) + "\0")
-'
-}
-
-write_combined_env() { # <container> <file>: its env minus our keys, plus the durable file's values
-  docker inspect "$1" | python3 -c '
-import json, sys
-skip = ("MOLECULE_CP_SHARED_SECRET=", "MOLECULE_CP_URL=")
-for item in (json.load(sys.stdin)[0].get("Config") or {}).get("Env") or []:
-    if "\n" not in item and not item.startswith(skip):
-        print(item)
-' > "$2" || return 1
-  grep -E "^($SECRET_KEY|$URL_KEY)=" "$DURABLE_ENV" >> "$2"
+' "$1"
 }
 
 wait_healthy() { # wait for the platform API on the host to answer /health
@@ -209,13 +207,14 @@ wait_healthy() { # wait for the platform API on the host to answer /health
 
 recreate_with_durable_env() { # <backup name>: stop, keep old as backup, run new; restore on failure
   local backup=$1 envfile="$ENV_DIR/.molectl-run.env" args=()
-  mapfile -d '' args < <(run_args_from_inspect "$NAME") || return 1
-  [ "${#args[@]}" -gt 1 ] || { log "could not read $NAME's configuration"; return 1; }
-  write_combined_env "$NAME" "$envfile" || { rm -f "$envfile"; log "could not read $NAME's env"; return 1; }
+  load_container || { log "no container $NAME"; return 1; }
+  mapfile -d '' args < <(prepare_recreate "$envfile")
+  if [ "${#args[@]}" -lt 2 ] || [ ! -f "$envfile" ]; then rm -f "$envfile"; log "could not read $NAME's configuration"; return 1; fi
+  grep -E "^($SECRET_KEY|$URL_KEY)=" "$DURABLE_ENV" >> "$envfile"
   docker rm -f "$backup" >/dev/null 2>&1
   docker stop "$NAME" >/dev/null 2>&1 || { rm -f "$envfile"; log "docker stop $NAME failed"; return 1; }
   docker rename "$NAME" "$backup" >/dev/null 2>&1 || { docker start "$NAME" >/dev/null 2>&1; rm -f "$envfile"; log "docker rename failed"; return 1; }
-  # args[0] is -d; the name goes right after it.
+  # args[0] is -d; the name goes right after it. The env, secret included, goes in by file.
   if ! docker run "${args[0]}" --name "$NAME" --env-file "$envfile" "${args[@]:1}" >/dev/null 2>"$envfile.err"; then
     log "docker run failed: $(head -c 300 "$envfile.err")"
     rm -f "$envfile" "$envfile.err"
@@ -243,26 +242,26 @@ install_updater_wrapper() { # make the auto-updater re-apply the durable env aft
     printf 'R="${MOLECTL_HOST_ROOT:-}"\nMODE=ensure\nNAME=%q\n' "$NAME"
     printf 'ENV_DIR="$R/etc/molecule"\nDURABLE_ENV="$ENV_DIR/tenant.env"\n'
     printf 'SECRET_KEY=%s\nURL_KEY=%s\n' "$SECRET_KEY" "$URL_KEY"
-    declare -f log json_str result fail fingerprint container_exists container_env durable_env_value \
-      run_args_from_inspect write_combined_env wait_healthy recreate_with_durable_env restore_backup ensure_main
+    printf "INSPECT=''\n"
+    declare -f log json_str result fail fingerprint container_exists load_container load_facts durable_env_value \
+      prepare_recreate wait_healthy recreate_with_durable_env restore_backup ensure_main
     printf 'ensure_main "$@"\n'
   } > "$ENSURE_BIN.tmp" && chmod 700 "$ENSURE_BIN.tmp" && mv -f "$ENSURE_BIN.tmp" "$ENSURE_BIN" || return 1
   [ "$(updater_state)" = unwrapped ] || return 0
   cp -p "$UPDATER" "$UPDATER_ORIG" || return 1
   {
     printf '#!/usr/bin/env bash\n%s (original kept as %s)\n' "$WRAPPER_MARK" "${UPDATER_ORIG##*/}"
-    printf 'R="${MOLECTL_HOST_ROOT:-}"\n"$R/usr/local/bin/%s" "$@"\nrc=$?\n' "${UPDATER_ORIG##*/}"
+    printf 'R="${MOLECTL_HOST_ROOT:-}"\nORIG="$R/usr/local/bin/%s"\n' "${UPDATER_ORIG##*/}"
+    printf 'if [ -x "$ORIG" ]; then "$ORIG" "$@"; else bash "$ORIG" "$@"; fi\nrc=$?\n'
     printf '"$R/usr/local/sbin/molectl-tenant-env" || rc=$?\nexit $rc\n'
   } > "$UPDATER.tmp" && chmod 755 "$UPDATER.tmp" && mv -f "$UPDATER.tmp" "$UPDATER"
 }
 
 ensure_main() { # after an image update: recreate the container if it lost the durable values
   [ -f "$DURABLE_ENV" ] || exit 0
-  container_exists "$NAME" || { log "no container $NAME"; exit 1; }
-  local want have
-  want=$(durable_env_value "$SECRET_KEY" | fingerprint)
-  have=$(container_env "$NAME" "$SECRET_KEY" | fingerprint)
-  if container_env "$NAME" "$SECRET_KEY" >/dev/null && [ "$want" = "$have" ]; then exit 0; fi
+  load_container || { log "no container $NAME"; exit 1; }
+  load_facts
+  [ "$C_FP" = "$(durable_env_value "$SECRET_KEY" | fingerprint)" ] && exit 0
   log "container $NAME lost the durable CP settings; recreating it with them"
   recreate_with_durable_env "$NAME-molectl-prev" || exit 1
   wait_healthy || { restore_backup "$NAME-molectl-prev"; exit 1; }
@@ -271,8 +270,7 @@ ensure_main() { # after an image update: recreate the container if it lost the d
 }
 
 probe_main() {
-  local container=false running=false image='' has_secret=false has_url=false fp='' url='' durable_fp='' \
-    aws_host=false aws_container=false python=false updater
+  local python=false aws_host=false aws_container=false durable_fp='' ud_line ud_fp='' updater
   command -v python3 >/dev/null 2>&1 && python=true
   command -v aws >/dev/null 2>&1 && aws_host=true
   updater=$(updater_state)
@@ -280,44 +278,39 @@ probe_main() {
     result status no-docker python3 "@$python" awsHost "@$aws_host" updater "$updater"
     exit 0
   fi
-  if container_exists "$NAME" && [ "$python" = true ]; then
-    container=true
-    [ "$(inspect_field "$NAME" 'c["State"]["Running"]')" = true ] && running=true
-    image=$(inspect_field "$NAME" 'c["Config"]["Image"]')
-    if container_env "$NAME" "$SECRET_KEY" >/dev/null; then
-      has_secret=true
-      fp=$(container_env "$NAME" "$SECRET_KEY" | fingerprint)
-    fi
-    url=$(container_env "$NAME" "$URL_KEY") && has_url=true
-    docker exec "$NAME" sh -c 'command -v aws' >/dev/null 2>&1 && aws_container=true
-  elif container_exists "$NAME"; then
-    container=true
+  if ! load_container; then
+    result status probed container "@false" python3 "@$python" awsHost "@$aws_host" updater "$updater"
+    exit 0
   fi
+  [ "$python" = true ] || { result status probed container "@true" python3 "@false" awsHost "@$aws_host" updater "$updater"; exit 0; }
+  load_facts
+  # Only worth a docker exec when the host itself cannot fetch the value.
+  if [ "$aws_host" = false ] && docker exec "$NAME" sh -c 'command -v aws' >/dev/null 2>&1; then aws_container=true; fi
   durable_env_value "$SECRET_KEY" >/dev/null && durable_fp=$(durable_env_value "$SECRET_KEY" | fingerprint)
   # Tenants provisioned after the cutover carry the value in their user-data's docker run, which
   # an image update re-applies: that is a durable source too.
-  local ud_line ud_fp=''
   if [ -r "$USER_DATA" ] && ud_line=$(grep -oE -- "$SECRET_KEY=[^[:space:]\\\"']+" "$USER_DATA" | head -n 1) && [ -n "$ud_line" ]; then
     ud_fp=$(printf '%s' "${ud_line#"$SECRET_KEY="}" | fingerprint)
   fi
-  result status probed container "@$container" running "@$running" image "$image" hasSecret "@$has_secret" \
-    fingerprint "$fp" hasUrl "@$has_url" cpUrl "$url" durableFingerprint "$durable_fp" userDataFingerprint "$ud_fp" updater "$updater" \
-    python3 "@$python" awsHost "@$aws_host" awsContainer "@$aws_container"
+  result status probed container "@true" running "@$C_RUNNING" image "$C_IMAGE" hasSecret "@$C_HAS_SECRET" \
+    fingerprint "$C_FP" hasUrl "@$C_HAS_URL" cpUrl "$C_URL" durableFingerprint "$durable_fp" userDataFingerprint "$ud_fp" \
+    updater "$updater" python3 "@$python" awsHost "@$aws_host" awsContainer "@$aws_container"
 }
 
 apply_main() {
   command -v python3 >/dev/null 2>&1 || fail not-deliverable 'python3 is not installed on the host'
   command -v aws >/dev/null 2>&1 || fail not-deliverable 'the aws CLI is not installed on the host'
-  container_exists "$NAME" || fail no-container "no container named $NAME"
-  local previous='' backup="$NAME-molectl-${MOLECTL_RUN_ID:-manual}" got fp_new patched=false
-  container_env "$NAME" "$SECRET_KEY" >/dev/null && previous=$(container_env "$NAME" "$SECRET_KEY" | fingerprint)
+  load_container || fail no-container "no container named $NAME"
+  load_facts
+  local previous=$C_FP backup="$NAME-molectl-${MOLECTL_RUN_ID:-manual}" got patched=false durable=false
   fetch_secret || fail fetch-failed "could not read the secret with the instance role (${MOLECTL_DELIVERY:-secrets-manager})"
   got=$(printf '%s' "$SECRET" | fingerprint)
   [ "$got" = "$MOLECTL_EXPECTED_FP" ] || fail fetch-mismatch "fetched value has fingerprint $got, expected $MOLECTL_EXPECTED_FP"
-  if [ "$previous" = "$MOLECTL_EXPECTED_FP" ] && [ "$(container_env "$NAME" "$URL_KEY")" = "$MOLECTL_CP_URL" ]; then
-    result status current fingerprint "$previous" previousFingerprint "$previous" \
-      containerId "$(inspect_field "$NAME" 'c["Id"][:12]')" durable "@$( [ "$(durable_env_value "$SECRET_KEY" | fingerprint)" = "$previous" ] && echo true || echo false)" \
-      updaterPatched "@$( [ "$(updater_state)" != unwrapped ] && echo true || echo false)" health unchanged
+  if [ "$previous" = "$MOLECTL_EXPECTED_FP" ] && [ "$C_URL" = "$MOLECTL_CP_URL" ]; then
+    [ "$(durable_env_value "$SECRET_KEY" | fingerprint)" = "$previous" ] && durable=true
+    [ "$(updater_state)" != unwrapped ] && patched=true
+    result status current fingerprint "$previous" previousFingerprint "$previous" containerId "$C_ID" \
+      durable "@$durable" updaterPatched "@$patched" health unchanged
     exit 0
   fi
   write_durable_env || fail failed 'could not write /etc/molecule/tenant.env'
@@ -328,15 +321,14 @@ apply_main() {
     restore_backup "$backup"
     fail rolled-back "the new container did not answer /health within ${MOLECTL_HEALTH_TIMEOUT:-90}s; the previous container is running again" previousFingerprint "$previous"
   fi
-  fp_new=$(container_env "$NAME" "$SECRET_KEY" | fingerprint)
-  if [ "$fp_new" != "$MOLECTL_EXPECTED_FP" ]; then
+  load_container && load_facts
+  if [ "$C_FP" != "$MOLECTL_EXPECTED_FP" ]; then
     restore_backup "$backup"
-    fail rolled-back "the new container holds $fp_new, not $MOLECTL_EXPECTED_FP; the previous container is running again" previousFingerprint "$previous"
+    fail rolled-back "the new container holds ${C_FP:-nothing}, not $MOLECTL_EXPECTED_FP; the previous container is running again" previousFingerprint "$previous"
   fi
   install_updater_wrapper && patched=true
-  result status migrated fingerprint "$fp_new" previousFingerprint "$previous" \
-    containerId "$(inspect_field "$NAME" 'c["Id"][:12]')" durable "@true" updaterPatched "@$patched" \
-    health ok backupContainer "$backup"
+  result status migrated fingerprint "$C_FP" previousFingerprint "$previous" containerId "$C_ID" \
+    durable "@true" updaterPatched "@$patched" health ok backupContainer "$backup"
 }
 
 rollback_main() {
@@ -353,9 +345,8 @@ rollback_main() {
     if [ -s "$tmp" ]; then mv -f "$tmp" "$DURABLE_ENV"; else rm -f "$tmp" "$DURABLE_ENV"; fi
   fi
   wait_healthy || fail failed 'the restored container does not answer /health'
-  local fp=''
-  container_env "$NAME" "$SECRET_KEY" >/dev/null && fp=$(container_env "$NAME" "$SECRET_KEY" | fingerprint)
-  result status rolled-back fingerprint "$fp" health ok
+  load_container && load_facts
+  result status rolled-back fingerprint "$C_FP" health ok
 }
 
 cp_auth_check_main() { # can the container authenticate to the CP with its own credentials?

@@ -86,7 +86,8 @@ export async function buildContext(args: BuildContextArgs): Promise<Context> {
     outputFormat: rawOutput ?? config.output.value,
   };
   const redactor = deps.redactor;
-  for (const name of ['CP_ADMIN_API_TOKEN', 'RAILWAY_TOKEN', 'GITEA_TOKEN', 'VERCEL_TOKEN', 'REGISTRY_TOKEN'] as const) {
+  // Every credential in the environment is registered before any output exists.
+  for (const name of ['CP_ADMIN_API_TOKEN', 'RAILWAY_TOKEN', 'GITEA_TOKEN', 'VERCEL_TOKEN', 'REGISTRY_TOKEN', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] as const) {
     redactor.register(env[name], name.toLowerCase().replace(/_/g, '-'));
   }
   const out = await createOutput({

@@ -1,11 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { MolectlError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../output/write-file.js';
+import { redactDeep } from '../output/output.js';
 import type { Redactor } from '../output/redactor.js';
 import { PLAN_SCHEMA_VERSION, type MigrationPlan } from './migration-plan.js';
 
 export async function writePlanFile(path: string, plan: MigrationPlan, redactor: Redactor): Promise<void> {
-  await writeFileAtomic(path, redactor.redact(`${JSON.stringify(plan, null, 2)}\n`), { mode: 0o644 });
+  // Redacted value by value: a replacement inside the serialized text could break the JSON.
+  await writeFileAtomic(path, `${JSON.stringify(redactDeep(plan, redactor), null, 2)}\n`, { mode: 0o644 });
 }
 
 export async function readPlanFile(path: string): Promise<MigrationPlan> {

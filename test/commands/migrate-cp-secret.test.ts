@@ -1,0 +1,264 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fingerprintOf } from '../../src/lib/output/fingerprint.js';
+import { renderTenantCommands } from '../../src/lib/cp-secret/tenant-script.js';
+import { createSecret } from '../../src/sandbox/aws/secrets-store.js';
+import { simulateTenantProvisionCall } from '../../src/sandbox/cp/simulate-tenant.js';
+import { readTenantContainer } from '../../src/sandbox/hosts/tenant-container.js';
+import type { SandboxState, SimInstance } from '../../src/sandbox/state.js';
+import { startSandboxFixture, type SandboxFixture } from '../helpers/sandbox-fixture.js';
+
+// Every scenario of issue 5's "How it is checked", against the sandbox: the real SDK, the real
+// CP client, and the real on-tenant script running under bash against simulated hosts.
+
+const APPLY = ['--env', 'sandbox', 'migrate', 'cp-secret', 'apply', '--yes', '--soak', '0', '--health-timeout', '5s'];
+
+function tenantOf(state: SandboxState, slug: string): SimInstance {
+  return state.instances.get(state.orgs.get(slug)!.tenantInstanceId!)!;
+}
+
+function currentSecret(state: SandboxState): string {
+  return state.secrets.get(state.cpSharedSecretId)!.versions.find((v) => v.stages.includes('AWSCURRENT'))!.value;
+}
+
+/** SendCommand requests that ran the apply script on this instance. */
+function applyDispatches(state: SandboxState, instanceId: string): number {
+  return state.requests.filter((r) => r.action === 'SendCommand' && r.body.includes("MOLECTL_MODE='apply'") && r.body.includes(instanceId)).length;
+}
+
+function ledgers(stateDir: string): Array<Record<string, unknown>> {
+  const dir = join(stateDir, 'runs');
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, unknown>);
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('a mixed fleet', () => {
+  let f: SandboxFixture;
+  beforeAll(async () => {
+    // acme..epsilon pre-cutover; zeta, eta, theta post-cutover.
+    f = await startSandboxFixture({ tenants: 8, preCutover: 5, faults: 'offline=beta,docker-fail=gamma' });
+    const { state } = f.sandbox;
+    // delta: no platform container at all.
+    await f.sandbox.hosts.runScript(tenantOf(state, 'delta'), 'docker rm -f molecule-tenant', { timeoutSeconds: 30, commandId: 'setup-delta' });
+    // zeta: holds an older value (what a half-done earlier rotation leaves behind).
+    const old = createSecret(state, 'molecule/cp/previous-shared-secret', 'an-older-shared-secret-value-0000');
+    const oldVersion = old.versions[0]!;
+    const stale = renderTenantCommands({ mode: 'apply', containerName: 'molecule-tenant', cpUrl: f.sandbox.url, expectedFingerprint: fingerprintOf(oldVersion.value), delivery: 'secrets-manager', secretArn: old.arn, secretVersionId: oldVersion.versionId, runId: 'setup', healthTimeoutSeconds: 5 });
+    const setup = await f.sandbox.hosts.runScript(tenantOf(state, 'zeta'), stale.join('\n'), { timeoutSeconds: 60, commandId: 'setup-zeta' });
+    expect(setup.exitCode).toBe(0);
+  });
+  afterAll(() => f.stop());
+
+  it('plan classifies every tenant without changing anything', async () => {
+    const before = f.sandbox.state.requests.filter((r) => r.action === 'SendCommand').length;
+    const r = await f.molectl(['migrate', 'cp-secret', 'plan', '-o', 'json']);
+    expect(r.code).toBe(0);
+    const plan = JSON.parse(r.stdout) as { targets: Array<{ slug: string; class: string }>; summary: Record<string, number> };
+    const classes = Object.fromEntries(plan.targets.map((t) => [t.slug, t.class]));
+    expect(classes).toEqual({
+      acme: 'needs-migration',
+      beta: 'unmanaged',
+      gamma: 'needs-migration',
+      delta: 'no-container',
+      epsilon: 'needs-migration',
+      zeta: 'stale',
+      eta: 'current',
+      theta: 'current',
+    });
+    expect(plan.summary.actionable).toBe(4);
+    // One probe command for the whole fleet (one batch), no apply.
+    const sent = f.sandbox.state.requests.filter((r) => r.action === 'SendCommand');
+    expect(sent.length - before).toBe(1);
+    expect(sent.at(-1)!.body).toContain("MOLECTL_MODE='probe'");
+  });
+
+  it('apply migrates what it should, rolls back the host whose docker fails, and reports partial (exit 5)', async () => {
+    const { state } = f.sandbox;
+    const r = await f.molectl([...APPLY, '--max-errors', '1', '--waves', '2,100%', '--summary-md', join(f.stateDir, 'summary.md')]);
+    expect(r.code).toBe(5);
+    expect(r.stdout).toMatch(/acme\s+needs-migration\s+migrated/);
+    expect(r.stdout).toMatch(/gamma\s+needs-migration\s+rolled-back/);
+    expect(r.stdout).toMatch(/zeta\s+stale\s+migrated/);
+    for (const slug of ['acme', 'epsilon', 'zeta', 'eta', 'theta']) {
+      expect(await simulateTenantProvisionCall(state, slug), slug).toBe(201);
+    }
+    // gamma is back on its old container, running, still without the secret.
+    const gamma = readTenantContainer(state, tenantOf(state, 'gamma'))!;
+    expect(gamma.running).toBe(true);
+    expect(gamma.env.MOLECULE_CP_SHARED_SECRET).toBeUndefined();
+    expect(await simulateTenantProvisionCall(state, 'gamma')).toBe(401);
+    // Offline and container-less tenants were never sent the apply script.
+    expect(applyDispatches(state, tenantOf(state, 'beta').instanceId)).toBe(0);
+    expect(applyDispatches(state, tenantOf(state, 'delta').instanceId)).toBe(0);
+    expect(readFileSync(join(f.stateDir, 'summary.md'), 'utf8')).toMatch(/\| gamma \| needs-migration \| rolled-back \|/);
+  });
+
+  it('the change survives the auto-updater recreating the container from the original user-data', async () => {
+    const { state } = f.sandbox;
+    const update = await f.sandbox.runAutoUpdater('acme', { tag: '2026.12.01-abc1234' });
+    expect(update.exitCode).toBe(0);
+    const acme = readTenantContainer(state, tenantOf(state, 'acme'))!;
+    expect(acme.image).toBe('ghcr.io/molecule-ai/platform-tenant:2026.12.01-abc1234');
+    expect(fingerprintOf(acme.env.MOLECULE_CP_SHARED_SECRET ?? '')).toBe(fingerprintOf(currentSecret(state)));
+    expect(await simulateTenantProvisionCall(state, 'acme')).toBe(201);
+  });
+
+  it('the secret value appears in no SSM request, output, ledger or plan file', async () => {
+    const { state } = f.sandbox;
+    const secret = currentSecret(state);
+    const plan = await f.molectl(['migrate', 'cp-secret', 'plan', '--out', join(f.stateDir, 'plan.json'), '--debug']);
+    expect(plan.code).toBe(0);
+    expect(plan.stdout + plan.stderr).not.toContain(secret);
+    expect(readFileSync(join(f.stateDir, 'plan.json'), 'utf8')).not.toContain(secret);
+    for (const request of state.requests.filter((r) => r.service === 'ssm')) expect(request.body).not.toContain(secret);
+    for (const ledger of ledgers(f.stateDir)) expect(JSON.stringify(ledger)).not.toContain(secret);
+  });
+});
+
+describe('a fleet where everything can succeed', () => {
+  let f: SandboxFixture;
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 4, preCutover: 3 });
+  });
+  afterAll(() => f.stop());
+
+  it('refuses to act without a typed confirmation or --yes with --env, changing nothing (exit 2)', async () => {
+    const noTty = await f.molectl(['migrate', 'cp-secret', 'apply', '--soak', '0']);
+    expect(noTty.code).toBe(2);
+    expect(noTty.stderr).toMatch(/needs the environment name typed as confirmation, and there is no terminal; nothing was changed/);
+    const yesWithoutEnv = await f.molectl(['migrate', 'cp-secret', 'apply', '--soak', '0', '--yes']);
+    expect(yesWithoutEnv.code).toBe(2);
+    expect(yesWithoutEnv.stderr).toMatch(/--yes needs the environment named on the command line/);
+    const badCanary = await f.molectl([...APPLY, '--canary', 'delta']);
+    expect(badCanary.code).toBe(2);
+    expect(badCanary.stderr).toMatch(/--canary delta is current, not a tenant to change/);
+    const badWaves = await f.molectl([...APPLY, '--waves', '1,five']);
+    expect(badWaves.code).toBe(2);
+    expect(f.sandbox.state.requests.some((r) => r.action === 'SendCommand' && r.body.includes("MOLECTL_MODE='apply'"))).toBe(false);
+  });
+
+  it('a missing secret is a configuration error with how to create it (exit 3)', async () => {
+    const r = await f.molectl(['migrate', 'cp-secret', 'plan', '--secret-id', 'molecule/does-not-exist']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/secret molecule\/does-not-exist does not exist in Secrets Manager\nhint: create it/);
+  });
+
+  it('parameter delivery completes and leaves no parameter (and no lock) behind', async () => {
+    const { state } = f.sandbox;
+    const r = await f.molectl([...APPLY, '--delivery', 'parameter']);
+    expect(r.code).toBe(0);
+    for (const slug of ['acme', 'beta', 'gamma', 'delta']) expect(await simulateTenantProvisionCall(state, slug)).toBe(201);
+    expect([...state.parameters.keys()]).toEqual([]);
+    // The one request that stores the value is the PutParameter; nothing else carries it.
+    const secret = currentSecret(state);
+    const carriers = state.requests.filter((req) => req.body.includes(secret)).map((req) => req.action);
+    expect(carriers).toEqual(['PutParameter']);
+  });
+
+  it('a second apply is a no-op', async () => {
+    const before = state(f).requests.filter((r) => r.action === 'SendCommand' && r.body.includes("MOLECTL_MODE='apply'")).length;
+    const r = await f.molectl(APPLY);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/nothing to do/);
+    expect(state(f).requests.filter((r) => r.action === 'SendCommand' && r.body.includes("MOLECTL_MODE='apply'")).length).toBe(before);
+  });
+
+  it('apply --plan refuses a plan the secret has drifted from', async () => {
+    const planFile = join(f.stateDir, 'drift-plan.json');
+    expect((await f.molectl(['migrate', 'cp-secret', 'plan', '--out', planFile])).code).toBe(0);
+    const secret = state(f).secrets.get(state(f).cpSharedSecretId)!;
+    const { putSecretValue } = await import('../../src/sandbox/aws/secrets-store.js');
+    putSecretValue(state(f), secret.name, 'a-rotated-value-the-plan-did-not-see-0000');
+    const r = await f.molectl([...APPLY, '--plan', planFile]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/has drifted: the secret's current version changed/);
+  });
+});
+
+function state(f: SandboxFixture): SandboxState {
+  return f.sandbox.state;
+}
+
+describe('the failure budget', () => {
+  let f: SandboxFixture;
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 5, preCutover: 5, faults: 'docker-fail=beta' });
+  });
+  afterAll(() => f.stop());
+
+  it('aborts when failures exceed --max-errors and leaves later waves untouched (exit 1)', async () => {
+    const { state } = f.sandbox;
+    const r = await f.molectl([...APPLY, '--waves', '1,100%']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/aborted: 1 failure exceed --max-errors 0 \(abort when failures > 0\); 3 tenants left untouched/);
+    expect(await simulateTenantProvisionCall(state, 'acme')).toBe(201);
+    for (const slug of ['delta', 'epsilon', 'gamma']) {
+      expect(applyDispatches(state, tenantOf(state, slug).instanceId), slug).toBe(0);
+      expect(await simulateTenantProvisionCall(state, slug)).toBe(401);
+    }
+    const [ledger] = ledgers(f.stateDir) as Array<{ status: string; targets: Record<string, { state: string }> }>;
+    expect(ledger!.status).toBe('aborted');
+    expect(ledger!.targets.delta!.state).toBe('pending');
+  });
+});
+
+describe('AWS throttling', () => {
+  let f: SandboxFixture;
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 3, preCutover: 3, faults: 'throttle=0.2' });
+  });
+  afterAll(() => f.stop());
+
+  it('completes through 20% ThrottlingException', async () => {
+    const r = await f.molectl(APPLY);
+    expect(r.code).toBe(0);
+    expect(f.sandbox.state.requests.filter((q) => q.status === 400 && q.service !== 'cp').length).toBeGreaterThan(0);
+    for (const slug of ['acme', 'beta', 'gamma']) expect(await simulateTenantProvisionCall(f.sandbox.state, slug)).toBe(201);
+  });
+});
+
+describe('interruption', () => {
+  let f: SandboxFixture;
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 5, preCutover: 5, faults: 'host-work=1500ms' });
+  });
+  afterAll(() => f.stop());
+
+  it('Ctrl-C saves the run (exit 130); resume finishes it without touching finished tenants', async () => {
+    const { state } = f.sandbox;
+    const controller = new AbortController();
+    const canaryDone = waitFor(() => {
+      try {
+        const [ledger] = ledgers(f.stateDir) as Array<{ targets: Record<string, { state: string }> }>;
+        return Object.values(ledger?.targets ?? {}).some((t) => t.state === 'in-progress') && ledger!.targets.acme?.state === 'succeeded';
+      } catch {
+        return false;
+      }
+    }).then(() => controller.abort());
+    const r = await f.molectl([...APPLY, '--waves', '100%'], { signal: controller.signal });
+    await canaryDone;
+    expect(r.code).toBe(130);
+    expect(r.stderr).toMatch(/hint: resume with: molectl migrate cp-secret resume \S+/);
+    const runId = /cp-secret resume (\S+)/.exec(r.stderr)![1]!;
+    const [interrupted] = ledgers(f.stateDir) as Array<{ status: string }>;
+    expect(interrupted!.status).toBe('interrupted');
+
+    const resumed = await f.molectl(['--env', 'sandbox', 'migrate', 'cp-secret', 'resume', runId, '--yes']);
+    expect(resumed.code).toBe(0);
+    expect(applyDispatches(state, tenantOf(state, 'acme').instanceId)).toBe(1);
+    for (const slug of ['acme', 'beta', 'delta', 'epsilon', 'gamma']) {
+      expect(await simulateTenantProvisionCall(state, slug), slug).toBe(201);
+      expect(applyDispatches(state, tenantOf(state, slug).instanceId), slug).toBe(1);
+    }
+  });
+});
