@@ -84,22 +84,21 @@ describe('simulated tenant hosts', () => {
     expect(log).toContain('recreated molecule-tenant');
   });
 
-  it('keeps the migration across an update when the durable env-file hook is installed', async () => {
-    const hook = `set -euo pipefail
+  it('ignores an env file a migration leaves behind: only changing the updater itself makes a change durable', async () => {
+    const envFile = `set -euo pipefail
 umask 077
 secret="$(aws secretsmanager get-secret-value --secret-id molecule/cp/provision-shared-secret --query SecretString --output text)"
 mkdir -p "\${MOLECTL_HOST_ROOT:-}/etc/molecule"
 printf 'MOLECULE_CP_SHARED_SECRET=%s\\nMOLECULE_CP_URL=%s\\n' "$secret" http://cp.example > "\${MOLECTL_HOST_ROOT:-}/etc/molecule/tenant.env"
 `;
-    expect((await run('beta', hook)).exitCode).toBe(0);
+    expect((await run('beta', envFile)).exitCode).toBe(0);
     const update = await sandbox.runAutoUpdater('beta', { tag: '2026.06.01-abc1234' });
     expect(update.exitCode).toBe(0);
     const container = readTenantContainer(sandbox.state, tenantHost('beta'));
     expect(container?.image).toBe('ghcr.io/molecule-ai/platform-tenant:2026.06.01-abc1234');
-    expect(container?.env['MOLECULE_CP_SHARED_SECRET']).toBe(sandbox.state.provisionSharedSecret);
-    expect(container?.env['MOLECULE_CP_URL']).toBe('http://cp.example');
+    expect(container?.env['MOLECULE_CP_SHARED_SECRET']).toBeUndefined();
     expect(container?.env['ORG_SLUG']).toBe('beta');
-    expect(await simulateTenantProvisionCall(sandbox.state, 'beta')).toBe(201);
+    expect(await simulateTenantProvisionCall(sandbox.state, 'beta')).toBe(401);
   });
 
   it('answers local health only while the container runs, and docker exec sees the container env', async () => {

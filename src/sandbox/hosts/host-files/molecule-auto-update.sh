@@ -2,11 +2,9 @@
 # /usr/local/bin/molecule-auto-update.sh: the tenant auto-updater (cron, every 5 minutes).
 # Sandbox model of the real one, whose exact behaviour is unknown (../shared/platform.md): it
 # takes the pessimistic case. It pulls the platform image and recreates the container with the
-# env of the ORIGINAL user-data, so a change made only to the running container is lost.
-#
-# Durable hook (docs/sandbox.md): if /etc/molecule/tenant.env exists (docker env-file format,
-# KEY=VALUE lines), it is passed as --env-file and its keys replace the user-data's values.
-# That file is how a migration makes an env change survive the next update.
+# env of the ORIGINAL user-data, so a change made only to the running container is lost, and it
+# knows nothing of any env file a migration writes. A migration that wants to survive it has to
+# change what runs here (molectl's migration wraps this script; docs/sandbox.md).
 #
 # Paths are prefixed with ${MOLECTL_HOST_ROOT:-} so the same script runs on a real host (unset)
 # and on a sandbox host (the host's directory).
@@ -15,7 +13,6 @@ set -euo pipefail
 R="${MOLECTL_HOST_ROOT:-}"
 LOG="$R/var/log/molecule-auto-update.log"
 USERDATA="$R/var/lib/cloud/instance/user-data.txt"
-HOOK="$R/etc/molecule/tenant.env"
 NAME=molecule-tenant
 TAG="${1:-$(cat "$R/etc/molecule/image-tag" 2>/dev/null || echo latest)}"
 IMAGE="ghcr.io/molecule-ai/platform-tenant:$TAG"
@@ -27,22 +24,8 @@ log "pulling $IMAGE"
 docker pull "$IMAGE" >/dev/null
 
 mapfile -t ORIGINAL < <(grep -oE -- '-e [A-Za-z_][A-Za-z0-9_]*=[^ \\]*' "$USERDATA" | sed 's/^-e //')
-HOOK_KEYS=()
-if [ -f "$HOOK" ]; then
-  mapfile -t HOOK_KEYS < <(grep -E '^[A-Za-z_][A-Za-z0-9_]*=' "$HOOK" | cut -d= -f1)
-fi
-
 ARGS=()
-for kv in "${ORIGINAL[@]}"; do
-  key="${kv%%=*}"
-  overridden=0
-  for hk in "${HOOK_KEYS[@]+"${HOOK_KEYS[@]}"}"; do [ "$hk" = "$key" ] && overridden=1; done
-  [ "$overridden" = 1 ] || ARGS+=(-e "$kv")
-done
-if [ -f "$HOOK" ]; then
-  ARGS+=(--env-file "$HOOK")
-  log "applying durable env from /etc/molecule/tenant.env (${#HOOK_KEYS[@]} keys)"
-fi
+for kv in "${ORIGINAL[@]}"; do ARGS+=(-e "$kv"); done
 
 docker rm -f "$NAME" >/dev/null 2>&1 || true
 docker run -d --name "$NAME" --restart unless-stopped \
