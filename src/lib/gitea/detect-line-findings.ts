@@ -14,12 +14,37 @@ const GH_COMMAND = new RegExp(String.raw`(?:^|[\s;&|(\x60]|\$\()(gh\s+(?:${GH_SU
 const API_GITHUB = /(?<![\w.-])(?:https?:\/\/)?api\.github\.com(?<path>[^\s"'`<>()[\]\\]*)/gi;
 const WORKFLOW_PATH = /\.github\/workflows\b/;
 
+interface OwnerPatterns {
+  segment: RegExp;
+  uses: RegExp;
+  ghcr: RegExp;
+  githubOnly: RegExp;
+}
+
+// Compiled once per owner, not per line: a large rewrite sees thousands of candidate lines.
+const ownerPatternCache = new Map<string, OwnerPatterns>();
+
+function compileOwnerPatterns(githubOwner: string): OwnerPatterns {
+  let patterns = ownerPatternCache.get(githubOwner);
+  if (!patterns) {
+    const owner = escapeRegExp(githubOwner);
+    patterns = {
+      segment: new RegExp(String.raw`/${owner}(?![A-Za-z0-9_.-])`, 'i'),
+      uses: new RegExp(String.raw`\buses:\s*["']?(${owner}/[^\s"'@]*)`, 'i'),
+      ghcr: new RegExp(String.raw`(?<![\w.-])ghcr\.io/(${owner})(?![A-Za-z0-9_.-])`, 'gi'),
+      githubOnly: new RegExp(String.raw`(?<![\w.-])(?:https?://)?(?:codeload\.github\.com|(?:www\.)?github\.com/orgs)/${owner}(?![A-Za-z0-9_.-])[^\s"'\x60<>()\[\]]*`, 'i'),
+    };
+    ownerPatternCache.set(githubOwner, patterns);
+  }
+  return patterns;
+}
+
 export function detectLineFindings(line: string, lineNo: number, rules: RewriteRules, sink: LineSink): string {
   const report = (match: string, rule: string, reason: string): void => {
     sink.findings.push({ line: lineNo, rule, text: clipLine(line), match, reason });
   };
-  const owner = escapeRegExp(rules.githubOwner);
-  const ownerSegment = new RegExp(String.raw`/${owner}(?![A-Za-z0-9_.-])`, 'i');
+  const patterns = compileOwnerPatterns(rules.githubOwner);
+  const ownerSegment = patterns.segment;
 
   if (/api\.github\.com/i.test(line)) {
     for (const m of line.matchAll(API_GITHUB)) {
@@ -32,7 +57,7 @@ export function detectLineFindings(line: string, lineNo: number, rules: RewriteR
     }
   }
   if (/codeload\.github\.com|github\.com\/orgs\//i.test(line)) {
-    const other = new RegExp(String.raw`(?<![\w.-])(?:https?://)?(?:codeload\.github\.com|(?:www\.)?github\.com/orgs)/${owner}(?![A-Za-z0-9_.-])[^\s"'\x60<>()\[\]]*`, 'i').exec(line);
+    const other = patterns.githubOnly.exec(line);
     if (other) report(other[0], 'no-gitea-page', 'a GitHub-only URL of the moved owner (codeload archive or organisation page): fix it by hand (archives: /<owner>/<repo>/archive/<ref>.tar.gz)');
   }
   const gh = GH_COMMAND.exec(line);
@@ -41,14 +66,13 @@ export function detectLineFindings(line: string, lineNo: number, rules: RewriteR
   if (WORKFLOW_PATH.test(line)) {
     report('.github/workflows', 'workflow-path', 'a .github/workflows reference: Gitea Actions reads .gitea/workflows first, and reusable workflows and paths may differ; check it');
   }
-  const uses = new RegExp(String.raw`\buses:\s*["']?(${owner}/[^\s"'@]*)`, 'i').exec(line);
+  const uses = patterns.uses.exec(line);
   if (uses) {
     report(uses[1] ?? '', 'org-action', 'an action from the moved owner: Gitea Actions resolves bare `uses:` on github.com; write the full Gitea URL (uses: https://<gitea>/<owner>/<repo>@<ref>)');
   }
 
   if (!/ghcr\.io/i.test(line)) return line;
-  const ghcr = new RegExp(String.raw`(?<![\w.-])ghcr\.io/(${owner})(?![A-Za-z0-9_.-])`, 'gi');
-  return line.replace(ghcr, (match) => {
+  return line.replace(patterns.ghcr, (match) => {
     if (!rules.imageRegistry) {
       report(match, 'ghcr-image', 'a ghcr.io image of the moved owner: images moved to another registry; give --image-registry to rewrite, or fix by hand');
       return match;

@@ -1,7 +1,9 @@
+import type { Stats } from 'node:fs';
 import { chown, lstat, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, posix, resolve, sep } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { Exec } from '../exec.js';
+import { ByteBudget } from './byte-budget.js';
 import { compilePathFilter } from './compile-glob.js';
 import { listTargetFiles } from './list-target-files.js';
 import { renderUnifiedDiff } from './render-unified-diff.js';
@@ -59,6 +61,8 @@ export interface RewriteReport {
 }
 
 export const DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024;
+/** File bytes in flight at once; with the copies each file needs, this keeps the heap well under 200 MB. */
+const IN_FLIGHT_BYTES = 12 * 1024 * 1024;
 const BINARY_SNIFF_BYTES = 8 * 1024;
 
 export async function rewriteFiles(paths: readonly string[], options: RewriteFilesOptions): Promise<RewriteReport> {
@@ -104,6 +108,7 @@ export async function rewriteFiles(paths: readonly string[], options: RewriteFil
 async function processAll(paths: AsyncIterable<string> | Iterable<string>, root: string, shownRoot: string, options: RewriteFilesOptions, report: RewriteReport): Promise<void> {
   const iterator = (Symbol.asyncIterator in paths ? paths[Symbol.asyncIterator]() : toAsyncIterator(paths as Iterable<string>)) as AsyncIterator<string>;
   const ready = new Map<number, ChangedFile | null>();
+  const budget = new ByteBudget(IN_FLIGHT_BYTES);
   let nextIndex = 0;
   let nextToEmit = 0;
   let emitting = Promise.resolve();
@@ -124,16 +129,16 @@ async function processAll(paths: AsyncIterable<string> | Iterable<string>, root:
       if (next.done) return;
       const index = nextIndex;
       nextIndex += 1;
-      const file = await processFile(root, shownRoot, next.value, options, report);
+      const file = await processFile(root, shownRoot, next.value, options, report, budget);
       ready.set(index, file);
       emitting = emitting.then(emitReady);
     }
   };
-  await Promise.all(Array.from({ length: options.concurrency ?? 8 }, worker));
+  await Promise.all(Array.from({ length: options.concurrency ?? 16 }, worker));
   await emitting;
 }
 
-async function processFile(root: string, shownRoot: string, relativePath: string, options: RewriteFilesOptions, report: RewriteReport): Promise<ChangedFile | null> {
+async function processFile(root: string, shownRoot: string, relativePath: string, options: RewriteFilesOptions, report: RewriteReport, budget: ByteBudget): Promise<ChangedFile | null> {
   const absolute = resolve(root, relativePath);
   const file = shownPath(shownRoot, relativePath);
   const skip = (reason: SkipReason, bytes?: number): null => {
@@ -145,6 +150,23 @@ async function processFile(root: string, shownRoot: string, relativePath: string
   if (info.isSymbolicLink()) return skip('symlink');
   if (!info.isFile()) return skip('not-regular');
   if (info.size > options.maxFileBytes) return skip('too-large', info.size);
+  await budget.acquire(info.size);
+  try {
+    return await rewriteOneFile(absolute, file, relativePath, info, options, report, skip);
+  } finally {
+    budget.release(info.size);
+  }
+}
+
+async function rewriteOneFile(
+  absolute: string,
+  file: string,
+  relativePath: string,
+  info: Stats,
+  options: RewriteFilesOptions,
+  report: RewriteReport,
+  skip: (reason: SkipReason) => null,
+): Promise<ChangedFile | null> {
   let buffer: Buffer;
   try {
     buffer = await readFile(absolute);

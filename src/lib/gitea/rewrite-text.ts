@@ -5,9 +5,15 @@ import { rewriteTokenGuards } from './rewrite-token-guards.js';
 import type { TextRewriteResult } from './text-rewrite-result.js';
 
 /** Lines worth a closer look; everything else is returned untouched without running the rules. */
+const triggerCache = new Map<string, RegExp>();
+
 function buildTrigger(rules: RewriteRules): RegExp {
+  const cached = triggerCache.get(rules.githubOwner);
+  if (cached) return cached;
   const owner = rules.githubOwner.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(String.raw`github|ghcr\.io|\bgh\s|uses:\s*["']?${owner}/`, 'i');
+  const trigger = new RegExp(String.raw`github|ghcr\.io|\bgh\s|uses:\s*["']?${owner}/`, 'i');
+  triggerCache.set(rules.githubOwner, trigger);
+  return trigger;
 }
 
 /** Go sources and module files are out of scope: their github.com paths are module paths. */
