@@ -46,7 +46,7 @@ describe('molectl verify against the sandbox', () => {
   });
 
   it('prints a text table with one row per check and exits 0', async () => {
-    const run = await verify(['--expect-commit', commit.slice(0, 7), '--canary', 'acme']);
+    const run = await verify(['--expect-commit', commit, '--canary', 'acme']);
     expect(run.code).toBe(0);
     for (const id of ALL_IDS) expect(run.stdout).toMatch(new RegExp(`^${id}\\s+pass`, 'm'));
     expect(run.stdout).toContain('OK: 8 passed, 0 failed, 0 skipped');
@@ -92,6 +92,14 @@ describe('molectl verify against the sandbox', () => {
     const run = await verify(['--canary', 'acme', '--only', 'cp-instance-no-secret', '-o', 'junit']);
     expect(run.code).toBe(1);
     expect(run.stdout + run.stderr).not.toContain(token);
+  });
+
+  it('compares abbreviated commits, but will not guess a full-commit image tag from one', async () => {
+    const run = await verify(['--expect-commit', commit.slice(0, 7), '--only', 'cp-deploy,canvas-deploy,image-published', '-o', 'json']);
+    const byId = Object.fromEntries(json(run.stdout).checks.map((c) => [c.id, c]));
+    expect(byId['cp-deploy']!.status).toBe('pass');
+    expect(byId['canvas-deploy']!.status).toBe('pass');
+    expect(byId['image-published']).toMatchObject({ status: 'skip', detail: 'the tag pattern {sha} needs the full 40-character commit, got 7 characters' });
   });
 
   it('fails cp-deploy and canvas-deploy when the deploys are on another commit', async () => {

@@ -79,8 +79,14 @@ export const imagePublishedCheck: VerifyCheck = {
   waits: true,
   async run(deps) {
     const reg = deps.settings.registry;
-    const tag = renderImageTag(reg.tagPattern, deps.settings.expectCommit);
+    const commit = deps.settings.expectCommit;
+    const tag = renderImageTag(reg.tagPattern, commit);
     if (tag === undefined) return skip('no commit to look for', `pass --expect-commit SHA (the image tag pattern is ${reg.tagPattern})`);
+    // An abbreviated commit cannot name a tag made from the full one: looking it up would report
+    // a missing image that may well exist.
+    if (commit && commit.length < 40 && /\{sha\}/.test(reg.tagPattern)) {
+      return skip(`the tag pattern ${reg.tagPattern} needs the full 40-character commit, got ${commit.length} characters`, 'pass the full commit to --expect-commit (git rev-parse HEAD), or set verify.imageTagPattern to the form CI publishes, e.g. sha-{sha7}');
+    }
     const image = `${new URL(reg.url).host}/${reg.imageName}:${tag}`;
     const token = deps.env.REGISTRY_TOKEN;
     const answer = await headManifest(deps.request, { registryUrl: reg.url, imageName: reg.imageName, tag, ...(token ? { token } : {}) }, deps.redactor);
