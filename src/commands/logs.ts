@@ -16,7 +16,7 @@ import { ExitCode, UsageError } from '../lib/errors.js';
 import { redactDeep, SCHEMA_VERSION } from '../lib/output/output.js';
 import { writeFileAtomic } from '../lib/output/write-file.js';
 
-const duration = (min: number, what: string) =>
+const parseDurationOption = (min: number, what: string) =>
   z.string().transform((v, c) => {
     const ms = parseDurationMs(v);
     if (ms === null || ms < min) c.addIssue({ code: 'custom', message: `must be ${what}` });
@@ -25,13 +25,13 @@ const duration = (min: number, what: string) =>
 
 const optionsSchema = z.object({
   container: z.string().min(1).optional(),
-  since: duration(1000, 'a duration such as 30m or 2h').optional(),
+  since: parseDurationOption(1000, 'a duration such as 30m or 2h').optional(),
   tail: z.union([z.literal('all'), z.coerce.number().int().min(0)]).default(500),
   grep: z.string().min(1).optional(),
   ignoreCase: z.boolean().default(false),
   timestamps: z.boolean().default(false),
   follow: z.boolean().default(false),
-  interval: duration(2000, 'a duration of at least 2s').default(10_000),
+  interval: parseDurationOption(2000, 'a duration of at least 2s').default(10_000),
   maxBytes: z.coerce.number().int().min(1024).default(8 * 1024 * 1024),
   out: z.string().min(1).optional(),
   redact: z.boolean().default(true),

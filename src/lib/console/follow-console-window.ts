@@ -24,13 +24,13 @@ export interface AppendedText {
 export function findAppendedText(previous: string, next: string): AppendedText {
   if (previous === '') return { appended: next, gap: false };
   if (next.startsWith(previous)) return { appended: next.slice(previous.length), gap: false };
-  const overlap = longestSuffixPrefix(previous, next);
+  const overlap = measureOverlap(previous, next);
   if (overlap >= Math.min(previous.length, MIN_OVERLAP)) return { appended: next.slice(overlap), gap: false };
   return { appended: next, gap: true };
 }
 
 /** Length of the longest suffix of `a` that is a prefix of `b` (KMP, linear time). */
-export function longestSuffixPrefix(a: string, b: string): number {
+export function measureOverlap(a: string, b: string): number {
   if (b.length === 0) return 0;
   const failure = new Int32Array(b.length);
   for (let i = 1, k = 0; i < b.length; i++) {

@@ -63,7 +63,7 @@ export async function resolveConsoleTarget(deps: ResolveTargetDeps, input: strin
       if (isInstanceNotFound(error)) return [];
       throw error;
     });
-    if (!found) throw notFound(`no instance ${spec.value} in ${env.name}`);
+    if (!found) throw createNotFound(`no instance ${spec.value} in ${env.name}`);
     return { ...base, instanceId: found.instanceId, source: 'ec2', instanceState: found.state, orgSlug: found.tags[env.orgSlugTagKey] ?? null, workspaceId: found.tags[env.workspaceIdTagKey] ?? null };
   }
   if (spec.kind === 'workspace') {
@@ -72,7 +72,7 @@ export async function resolveConsoleTarget(deps: ResolveTargetDeps, input: strin
     if (chosen) {
       return { ...base, workspaceId: spec.value, instanceId: chosen.instance.instanceId, source: 'ec2', instanceState: chosen.instance.state, notes: chosen.notes };
     }
-    if (!options.allowCpFallback) throw notFound(`no instance is tagged ${env.workspaceIdTagKey}=${spec.value} in ${env.name}`);
+    if (!options.allowCpFallback) throw createNotFound(`no instance is tagged ${env.workspaceIdTagKey}=${spec.value} in ${env.name}`);
     return {
       ...base,
       workspaceId: spec.value,
@@ -86,7 +86,7 @@ export async function resolveConsoleTarget(deps: ResolveTargetDeps, input: strin
   const chosen = chooseInstance(await deps.aws.listInstances({ tags }));
   if (!chosen) {
     const filter = Object.entries(tags).map(([k, v]) => `${k}=${v}`).join(', ');
-    throw notFound(`no tenant instance for org "${spec.value}" in ${env.name} (tags ${filter})`);
+    throw createNotFound(`no tenant instance for org "${spec.value}" in ${env.name} (tags ${filter})`);
   }
   return { ...base, orgSlug: spec.value, instanceId: chosen.instance.instanceId, source: 'ec2', instanceState: chosen.instance.state, notes: chosen.notes };
 }
@@ -111,6 +111,6 @@ function isInstanceNotFound(error: unknown): boolean {
   return error instanceof Error && /InvalidInstanceID\.(?:NotFound|Malformed)/.test(`${error.name} ${error.message} ${(error as { awsCode?: string }).awsCode ?? ''}`);
 }
 
-function notFound(message: string): NotFoundError {
+function createNotFound(message: string): NotFoundError {
   return new NotFoundError(message, TARGET_FORMS_HINT);
 }

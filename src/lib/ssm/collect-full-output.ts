@@ -102,7 +102,7 @@ export async function collectFullOutput(deps: ShellScriptDeps, request: FullOutp
       target.commandIds.push(run.commandId);
       const bytes = Buffer.from(run.stdout.trim(), 'base64');
       if (run.status !== 'Success' || run.stdoutTruncated || bytes.length !== range.length) {
-        failures.set(run.instanceId, `piece at byte ${range.offset} did not arrive (${run.status}${run.stderr ? `: ${firstLine(run.stderr)}` : ''})`);
+        failures.set(run.instanceId, `piece at byte ${range.offset} did not arrive (${run.status}${run.stderr ? `: ${readFirstLine(run.stderr)}` : ''})`);
         continue;
       }
       let map = pieces.get(run.instanceId);
@@ -189,7 +189,7 @@ function startResult(run: InstanceScriptResult, marker: CaptureMarker | null): F
     output: '',
     totalBytes: marker?.bytes ?? 0,
     complete: false,
-    cut: noMarker ? `no output: the capture did not finish (${run.status}${run.stderr ? `: ${firstLine(run.stderr)}` : ''})` : null,
+    cut: noMarker ? `no output: the capture did not finish (${run.status}${run.stderr ? `: ${readFirstLine(run.stderr)}` : ''})` : null,
     cutBytes: 0,
     cutReason: noMarker ? 'failed' : null,
     stderr: run.stderr,
@@ -200,7 +200,7 @@ function startResult(run: InstanceScriptResult, marker: CaptureMarker | null): F
 
 function finishInline(result: FullOutputResult, marker: CaptureMarker): void {
   const bytes = Buffer.from(marker.inline ?? '', 'base64');
-  if (bytes.length === marker.bytes && sha256(bytes) === marker.sha256) {
+  if (bytes.length === marker.bytes && hashSha256(bytes) === marker.sha256) {
     result.output = bytes.toString('utf8');
     result.complete = true;
     return;
@@ -235,7 +235,7 @@ function assemble(plan: { result: FullOutputResult; marker: CaptureMarker; start
   result.output = bytes.toString('utf8');
   result.cutBytes = cutBytes;
   if (cutBytes === 0 && !failure) {
-    result.complete = sha256(bytes) === marker.sha256;
+    result.complete = hashSha256(bytes) === marker.sha256;
     if (!result.complete) {
       result.cut = 'the output arrived but its checksum does not match: it changed while being read or was damaged';
       result.cutReason = 'failed';
@@ -256,10 +256,10 @@ async function runPool<T>(items: T[], concurrency: number, work: (item: T) => Pr
   await Promise.all(Array.from({ length: Math.min(Math.max(1, concurrency), items.length) }, worker));
 }
 
-function sha256(bytes: Buffer): string {
+function hashSha256(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-function firstLine(text: string): string {
+function readFirstLine(text: string): string {
   return text.trim().split('\n')[0]!.slice(0, 200);
 }

@@ -43,6 +43,17 @@ export interface ShellScriptRequest {
   maxErrors?: string;
   /** Called after every poll round with how many invocations finished. */
   onProgress?(progress: { done: number; total: number; failed: number }): void;
+  /**
+   * Most instances running at once across all batches. Batches are sent as earlier instances
+   * finish, so a wave of 1,000 hosts with 50 here never has more than 50 scripts running.
+   * Default: no cap (every batch is sent at once; SSM's MaxConcurrency applies per command).
+   */
+  maxInFlight?: number;
+  /**
+   * Checked before each further batch is sent: true stops dispatch (a failure budget is spent).
+   * Instances never sent come back with status `NotSent`.
+   */
+  stopDispatch?(results: InstanceScriptResult[]): boolean;
   /** Called as soon as a batch is sent, before any waiting: ledgers record the command id here. */
   onDispatched?(command: { commandId: string; instanceIds: string[] }): void | Promise<void>;
   /**
@@ -63,7 +74,7 @@ export interface InstanceScriptResult {
   instanceId: string;
   commandId: string;
   /**
-   * SSM status, the detailed one when SSM gives it (`Undeliverable` rather than the `Failed` that
+   * SSM status, `NotSent` when molectl never sent it (see stopDispatch), the detailed one when SSM gives it (`Undeliverable` rather than the `Failed` that
    * GetCommandInvocation reports for it), or `NoResult` when molectl stopped waiting.
    */
   status: string;
@@ -91,15 +102,20 @@ export async function runShellScript(deps: ShellScriptDeps, request: ShellScript
   const waitMs = request.waitMs ?? (timeoutSeconds + 60) * 1000;
   const startedAt = deps.clock.now().getTime();
 
-  const sent = await dispatchBatches(deps, request, instanceIds, timeoutSeconds);
+  const queue = batchInstanceIds(instanceIds);
+  const sent: PendingCommand[] = [];
   const results = new Map<string, InstanceScriptResult>();
-  let interval = request.pollIntervalMs ?? 500;
+  const firstInterval = request.pollIntervalMs ?? 500;
+  let interval = firstInterval;
   const maxInterval = request.maxPollIntervalMs ?? 3000;
   try {
+    await dispatchAllowed(deps, request, queue, sent, results, timeoutSeconds);
     while (results.size < instanceIds.length) {
       await deps.clock.sleep(interval, deps.signal);
       interval = Math.min(maxInterval, interval * 2);
       for (const command of sent) await collectFinished(deps, command, results, request.previewIsComplete);
+      // Freed capacity goes to the next batches at once; their results are polled briskly again.
+      if (queue.length && (await dispatchAllowed(deps, request, queue, sent, results, timeoutSeconds))) interval = firstInterval;
       const done = results.size;
       request.onProgress?.({ done, total: instanceIds.length, failed: [...results.values()].filter((r) => r.status !== 'Success').length });
       if (done < instanceIds.length && deps.clock.now().getTime() - startedAt >= waitMs) break;
@@ -109,7 +125,18 @@ export async function runShellScript(deps: ShellScriptDeps, request: ShellScript
     if (deps.signal.aborted && request.cancelOnAbort !== false) await Promise.allSettled(sent.map((c) => deps.aws.cancelCommand(c.commandId)));
     throw error;
   }
-  return sent.flatMap((command) =>
+  const notSent = queue.flat().map((instanceId) => ({
+    instanceId,
+    commandId: '',
+    status: 'NotSent',
+    statusDetails: 'not sent',
+    responseCode: null,
+    stdout: '',
+    stderr: '',
+    stdoutTruncated: false,
+    stderrTruncated: false,
+  }));
+  return [...sent.flatMap((command) =>
     command.instanceIds.map(
       (instanceId) =>
         results.get(instanceId) ?? {
@@ -124,7 +151,7 @@ export async function runShellScript(deps: ShellScriptDeps, request: ShellScript
           stderrTruncated: false,
         },
     ),
-  );
+  ), ...notSent];
 }
 
 /** Splits ids into batches of at most 50 (pure). */
@@ -134,10 +161,25 @@ export function batchInstanceIds(instanceIds: string[], size = SSM_MAX_INSTANCE_
   return batches;
 }
 
-async function dispatchBatches(deps: ShellScriptDeps, request: ShellScriptRequest, instanceIds: string[], timeoutSeconds: number): Promise<PendingCommand[]> {
-  const sent: PendingCommand[] = [];
-  for (const batch of batchInstanceIds(instanceIds)) {
+/** Sends queued batches while the in-flight cap allows (always at least one when none is running). Returns how many it sent. */
+async function dispatchAllowed(
+  deps: ShellScriptDeps,
+  request: ShellScriptRequest,
+  queue: string[][],
+  sent: PendingCommand[],
+  results: Map<string, InstanceScriptResult>,
+  timeoutSeconds: number,
+): Promise<number> {
+  const cap = request.maxInFlight ?? Number.POSITIVE_INFINITY;
+  let inFlight = sent.reduce((n, c) => n + c.instanceIds.filter((id) => !results.has(id)).length, 0);
+  let count = 0;
+  while (queue.length && (inFlight === 0 || inFlight + queue[0]!.length <= cap)) {
     if (deps.signal.aborted) throw deps.signal.reason;
+    if (request.stopDispatch?.([...results.values()])) {
+      queue.length = 0;
+      break;
+    }
+    const batch = queue.shift()!;
     const { commandId } = await deps.aws.sendShellCommand({
       instanceIds: batch,
       commands: request.commands,
@@ -148,8 +190,10 @@ async function dispatchBatches(deps: ShellScriptDeps, request: ShellScriptReques
     });
     sent.push({ commandId, instanceIds: batch });
     await request.onDispatched?.({ commandId, instanceIds: batch });
+    inFlight += batch.length;
+    count += 1;
   }
-  return sent;
+  return count;
 }
 
 async function collectFinished(
@@ -193,7 +237,7 @@ async function collectFinished(
     results.set(instanceId, {
       instanceId,
       commandId: command.commandId,
-      status: detailedStatus(output.status || summary.status, statusDetails),
+      status: pickDetailedStatus(output.status || summary.status, statusDetails),
       statusDetails,
       responseCode: output.responseCode ?? summary.responseCode,
       stdout: output.stdout,
@@ -205,7 +249,7 @@ async function collectFinished(
 }
 
 /** GetCommandInvocation says `Failed` with StatusDetails `Undeliverable`: callers need the latter. */
-function detailedStatus(status: string, details: string | null): string {
+function pickDetailedStatus(status: string, details: string | null): string {
   return details && details !== status && isTerminalInvocationStatus(details) ? details : status;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConsoleFollower, findAppendedText, longestSuffixPrefix } from '../../../src/lib/console/follow-console-window.js';
+import { ConsoleFollower, findAppendedText, measureOverlap } from '../../../src/lib/console/follow-console-window.js';
 
 const WINDOW = 64 * 1024;
 const windowOf = (all: string): string => (all.length > WINDOW ? all.slice(all.length - WINDOW) : all);
@@ -34,10 +34,10 @@ describe('findAppendedText', () => {
   });
 
   it('computes the longest suffix of one string that prefixes another', () => {
-    expect(longestSuffixPrefix('xxabcab', 'abcabz')).toBe(5);
-    expect(longestSuffixPrefix('aaaa', 'aaab')).toBe(3);
-    expect(longestSuffixPrefix('abc', 'xyz')).toBe(0);
-    expect(longestSuffixPrefix('abc', 'abc')).toBe(3);
+    expect(measureOverlap('xxabcab', 'abcabz')).toBe(5);
+    expect(measureOverlap('aaaa', 'aaab')).toBe(3);
+    expect(measureOverlap('abc', 'xyz')).toBe(0);
+    expect(measureOverlap('abc', 'abc')).toBe(3);
   });
 });
 
