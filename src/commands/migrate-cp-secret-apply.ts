@@ -58,9 +58,11 @@ export const migrateCpSecretApplyCommand: CommandDefinition = {
   async run(ctx, { options }) {
     const input = parseOptions(optionsSchema, options);
     const waves = parseWaveSpec(input.waves);
-    const fresh = await planMigration(ctx, { secretId: input.secretId, orgs: input.orgs });
-    const plan = input.plan ? await readPlanFile(input.plan) : fresh;
-    if (input.plan) assertNoDrift(findPlanDrift(plan, fresh), input.plan);
+    // A saved plan was probed when it was made; checking it for drift needs no second probe.
+    const saved = input.plan ? await readPlanFile(input.plan) : null;
+    const fresh = await planMigration(ctx, { secretId: saved?.secret.secretId ?? input.secretId, orgs: input.orgs, skipProbe: saved !== null });
+    const plan = saved ?? fresh;
+    if (saved) assertNoDrift(findPlanDrift(saved, fresh), input.plan!);
 
     checkCanary(plan, input.canary);
     const changes = actionableTargets(plan);

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Readable } from 'node:stream';
 import { AwsDoor } from './aws/aws-door.js';
 import { systemClock, type Clock } from './cli/clock.js';
@@ -63,6 +64,9 @@ const EXTRA_OUTPUT_FORMATS = new Set(['junit', 'markdown']);
 
 export async function buildContext(args: BuildContextArgs): Promise<Context> {
   const { deps, globals } = args;
+  // Every wait, HTTP call and AWS call listens on the one Ctrl-C signal; a fleet operation has
+  // hundreds in flight, which is by design, not a leak.
+  setMaxListeners(0, deps.signal);
   const env = readEnv(deps.env ?? process.env);
   const configPath = defaultConfigPath(env);
   const rawOutput = typeof globals.output === 'string' ? globals.output : undefined;

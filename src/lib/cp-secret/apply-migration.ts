@@ -122,6 +122,8 @@ async function dispatchWave(ctx: Context, job: WaveJob): Promise<number> {
         timeoutSeconds: settings.hostTimeoutSeconds,
         maxConcurrency: String(settings.maxConcurrency),
         maxErrors: String(Math.max(0, job.budget)),
+        maxInFlight: settings.maxConcurrency,
+        stopDispatch: (done) => done.filter((r) => judgeApplyResult(r, plan.secret.fingerprint).state === 'failed').length > job.budget,
         cancelOnAbort: false,
         previewIsComplete: (preview) => parseScriptResult(preview) !== null,
         onDispatched: async ({ commandId, instanceIds }) => {

@@ -20,8 +20,8 @@ export interface ApplyJudgement {
 export function judgeApplyResult(result: InstanceScriptResult, expectedFingerprint: string): ApplyJudgement {
   const ssmStatus = result.statusDetails ?? result.status;
   const detail = { ssmStatus, exitCode: result.responseCode };
-  // SSM stopped dispatching (MaxErrors reached) before this host started: it is untouched.
-  if (ssmStatus === 'Terminated' && result.responseCode !== 0 && !result.stdout) {
+  // Never started: molectl did not send it, or SSM stopped dispatching (MaxErrors reached).
+  if (result.status === 'NotSent' || (ssmStatus === 'Terminated' && result.responseCode !== 0 && !result.stdout)) {
     return { state: 'pending', outcome: 'not-started', reason: 'not started: the error budget was spent', detail };
   }
   const parsed = parseScriptResult(result.stdout);

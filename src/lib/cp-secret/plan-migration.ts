@@ -19,10 +19,18 @@ export interface PlanOptions {
   secretId?: string;
   /** Only these org slugs. */
   orgs?: string[];
+  /**
+   * Discover and pin, but do not probe hosts: enough to check a saved plan for drift (its
+   * environment, pinned version and instances), and it spares the fleet a round of SSM.
+   * Every target comes back classified 'probe-failed' with reason 'not probed'.
+   */
+  skipProbe?: boolean;
 }
 
 export const CP_SHARED_SECRET_NAME = 'cp-shared-secret';
 const PROBE_TIMEOUT_SECONDS = 120;
+/** The probe is read-only and light; this only keeps a large fleet's probe from all landing at once. */
+const PROBE_MAX_IN_FLIGHT = 200;
 
 export async function planMigration(ctx: Context, options: PlanOptions): Promise<MigrationPlan> {
   const environment = ctx.config.environment;
@@ -35,20 +43,25 @@ export async function planMigration(ctx: Context, options: PlanOptions): Promise
   const tenants = filterOrgs(join.tenants, options.orgs);
   discovered.succeed(`found ${tenants.length} tenant${tenants.length === 1 ? '' : 's'}${options.orgs ? ` (of ${join.tenants.length})` : ''}`);
 
-  const managed = new Map((await ctx.aws.describeManagedInstances(tenants.map((t) => t.instanceId))).map((m) => [m.instanceId, m]));
-  const online = tenants.filter((t) => managed.get(t.instanceId)?.pingStatus === 'Online');
+  const managed = new Map(
+    options.skipProbe ? [] : (await ctx.aws.describeManagedInstances(tenants.map((t) => t.instanceId))).map((m) => [m.instanceId, m] as const),
+  );
+  const online = options.skipProbe ? [] : tenants.filter((t) => managed.get(t.instanceId)?.pingStatus === 'Online');
   const probing = ctx.out.step(`probing ${online.length} online tenant${online.length === 1 ? '' : 's'}`);
-  const probes = await runShellScript(
+  const probes = options.skipProbe ? [] : await runShellScript(
     { aws: ctx.aws, clock: ctx.clock, signal: ctx.signal },
     {
       instanceIds: online.map((t) => t.instanceId),
       commands: renderTenantCommands({ mode: 'probe', containerName: environment.containerName }),
       comment: 'molectl migrate cp-secret plan: read-only probe',
       timeoutSeconds: PROBE_TIMEOUT_SECONDS,
+      maxInFlight: PROBE_MAX_IN_FLIGHT,
+      previewIsComplete: (preview) => parseScriptResult(preview) !== null,
       onProgress: (p) => probing.update(`probing: ${p.done}/${p.total} answered, ${p.failed} failed`),
     },
   );
-  probing.succeed(`probed ${online.length} tenant${online.length === 1 ? '' : 's'}`);
+  if (options.skipProbe) probing.succeed('saved plan: hosts not probed again');
+  else probing.succeed(`probed ${online.length} tenant${online.length === 1 ? '' : 's'}`);
   const byInstance = new Map(probes.map((p) => [p.instanceId, p]));
 
   const targets = tenants.map((tenant) => buildTarget(tenant, managed.get(tenant.instanceId), byInstance.get(tenant.instanceId), secret, ctx.config.cpUrl.value));
