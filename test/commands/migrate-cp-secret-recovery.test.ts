@@ -1,0 +1,136 @@
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { putParameter } from '../../src/sandbox/aws/parameter-store.js';
+import { simulateTenantProvisionCall } from '../../src/sandbox/cp/simulate-tenant.js';
+import type { SandboxState } from '../../src/sandbox/state.js';
+import { startSandboxFixture, type SandboxFixture } from '../helpers/sandbox-fixture.js';
+import { BIN } from '../helpers/spawn-cli.js';
+
+// Recovery paths of issue 5: a run killed outright, rollback, and the fleet lock.
+
+const APPLY = ['--env', 'sandbox', 'migrate', 'cp-secret', 'apply', '--yes', '--soak', '0', '--health-timeout', '5s'];
+
+interface LedgerDoc {
+  id: string;
+  status: string;
+  targets: Record<string, { state: string; outcome?: string }>;
+}
+
+function readLedgers(stateDir: string): LedgerDoc[] {
+  const dir = join(stateDir, 'runs');
+  try {
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as LedgerDoc);
+  } catch {
+    return [];
+  }
+}
+
+function applyDispatches(state: SandboxState, slug: string): number {
+  const instanceId = state.orgs.get(slug)!.tenantInstanceId!;
+  return state.requests.filter((r) => r.action === 'SendCommand' && r.body.includes("MOLECTL_MODE='apply'") && r.body.includes(instanceId)).length;
+}
+
+describe('a run killed with SIGKILL', () => {
+  let f: SandboxFixture;
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 5, preCutover: 5, faults: 'host-work=1500ms' });
+  });
+  afterAll(() => f.stop());
+
+  it('resumes without re-running the tenants it finished', async () => {
+    const { state } = f.sandbox;
+    // bin/molectl.js runs dist/: `npm test` builds first.
+    const child = spawn(process.execPath, [BIN, ...APPLY, '--waves', '100%'], { env: { ...f.env, PATH: process.env.PATH, MOLECTL_CONFIG: '/nonexistent' }, stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const [ledger] = readLedgers(f.stateDir);
+      if (ledger?.targets.acme?.state === 'succeeded' && Object.values(ledger.targets).some((t) => t.state === 'in-progress')) break;
+      if (Date.now() > deadline) throw new Error('the run never reached its first wave');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    child.kill('SIGKILL');
+    await exited;
+    const [killed] = readLedgers(f.stateDir);
+    expect(killed!.status).toBe('running');
+
+    const resumed = await f.molectl(['--env', 'sandbox', 'migrate', 'cp-secret', 'resume', killed!.id.slice(0, 24), '--yes']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toMatch(/collect(ing|ed) .*interrupted run/);
+    for (const slug of ['acme', 'beta', 'delta', 'epsilon', 'gamma']) {
+      expect(await simulateTenantProvisionCall(state, slug), slug).toBe(201);
+      // Each tenant was sent the apply script exactly once: by the killed run, or by the resume.
+      expect(applyDispatches(state, slug), slug).toBe(1);
+    }
+    const [done] = readLedgers(f.stateDir);
+    expect(done!.status).toBe('succeeded');
+  });
+});
+
+describe('rollback', () => {
+  let f: SandboxFixture;
+  let runId: string;
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 4, preCutover: 3 });
+    const r = await f.molectl(APPLY);
+    expect(r.code).toBe(0);
+    runId = readLedgers(f.stateDir)[0]!.id;
+  });
+  afterAll(() => f.stop());
+
+  it('undoes one org: its old container is back, the updater is the original again', async () => {
+    const { state } = f.sandbox;
+    const r = await f.molectl(['--env', 'sandbox', 'migrate', 'cp-secret', 'rollback', runId, '--orgs', 'beta', '--yes']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/beta\s+migrated\s+rolled-back/);
+    expect(await simulateTenantProvisionCall(state, 'beta')).toBe(401);
+    expect(await simulateTenantProvisionCall(state, 'acme')).toBe(201);
+    const hostRoot = state.instances.get(state.orgs.get('beta')!.tenantInstanceId!)!.hostRoot!;
+    expect(readFileSync(join(hostRoot, 'usr/local/bin/molecule-auto-update.sh'), 'utf8')).not.toContain('molectl: durable-env wrapper');
+    expect(() => readFileSync(join(hostRoot, 'etc/molecule/tenant.env'), 'utf8')).toThrow();
+  });
+
+  it('refuses orgs the run did not migrate (exit 2), then undoes the rest', async () => {
+    const { state } = f.sandbox;
+    const wrong = await f.molectl(['--env', 'sandbox', 'migrate', 'cp-secret', 'rollback', runId, '--orgs', 'delta', '--yes']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/did not migrate delta/);
+    const rest = await f.molectl(['--env', 'sandbox', 'migrate', 'cp-secret', 'rollback', runId, '--orgs', 'acme,gamma', '--yes']);
+    expect(rest.code).toBe(0);
+    for (const slug of ['acme', 'gamma']) expect(await simulateTenantProvisionCall(state, slug)).toBe(401);
+    // delta was post-cutover: never touched, still accepted.
+    expect(await simulateTenantProvisionCall(state, 'delta')).toBe(201);
+  });
+
+  it('status shows a run per tenant; an unknown run is exit 4', async () => {
+    const status = await f.molectl(['migrate', 'cp-secret', 'status', runId, '-o', 'json']);
+    expect(status.code).toBe(0);
+    const doc = JSON.parse(status.stdout) as { status: string; targets: Array<{ slug: string; action: string }> };
+    expect(doc.status).toBe('succeeded');
+    expect(doc.targets.find((t) => t.slug === 'delta')!.action).toBe('current');
+    const missing = await f.molectl(['migrate', 'cp-secret', 'status', '20990101T000000Z-nope']);
+    expect(missing.code).toBe(4);
+  });
+});
+
+describe('the fleet lock', () => {
+  let f: SandboxFixture;
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 2, preCutover: 2 });
+  });
+  afterAll(() => f.stop());
+
+  it('keeps a second migration out, naming who holds it, and changes nothing', async () => {
+    const { state } = f.sandbox;
+    const holder = { owner: 'alice@ops-laptop', runId: '20261122T200000Z-migrate-cp-secret-apply-aaaa', operation: 'migrate-cp-secret', pid: 4242, acquiredAt: new Date().toISOString(), expiresAt: new Date(Date.now() + 600_000).toISOString() };
+    putParameter(state, { name: '/molectl/sandbox/locks/migrate-cp-secret', value: JSON.stringify(holder), type: 'String' });
+    const r = await f.molectl(APPLY);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/alice@ops-laptop/);
+    expect(applyDispatches(state, 'acme')).toBe(0);
+  });
+});
