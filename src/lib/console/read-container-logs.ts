@@ -39,6 +39,8 @@ export async function readContainerLogs(
     commands: buildDockerLogsScript(request),
     comment: `molectl logs ${request.container}`,
     timeoutSeconds: 300,
+    // Someone is waiting at a terminal: an unreachable agent should say so within a minute.
+    deliveryTimeoutSeconds: 60,
     maxBytes: request.maxBytes,
     pollIntervalMs: request.pollIntervalMs,
   });

@@ -31,6 +31,8 @@ export interface FullOutputRequest {
   commands: string[];
   comment?: string;
   timeoutSeconds?: number;
+  /** See ShellScriptRequest.deliveryTimeoutSeconds. */
+  deliveryTimeoutSeconds?: number;
   /** Keep at most this many bytes: the end of the output. Default 16 MiB. */
   maxBytes?: number;
   /** Piece commands in flight at once. */
@@ -75,7 +77,7 @@ export async function collectFullOutput(deps: ShellScriptDeps, request: FullOutp
   const token = request.token ?? randomBytes(8).toString('hex');
   if (!/^[a-z0-9]+$/.test(token)) throw new Error(`capture token must be [a-z0-9]: ${token}`);
   const maxBytes = request.maxBytes ?? 16 * 1024 * 1024;
-  const common = { timeoutSeconds: request.timeoutSeconds, pollIntervalMs: request.pollIntervalMs, comment: request.comment };
+  const common = { timeoutSeconds: request.timeoutSeconds, deliveryTimeoutSeconds: request.deliveryTimeoutSeconds, pollIntervalMs: request.pollIntervalMs, comment: request.comment };
   const captured = await runShellScript(deps, { ...common, instanceIds: request.instanceIds, commands: buildCaptureScript(request.commands, token) });
 
   const results: FullOutputResult[] = [];

@@ -34,6 +34,11 @@ export interface ShellScriptRequest {
   comment?: string;
   /** Script run time limit on the instance (executionTimeout). */
   timeoutSeconds?: number;
+  /**
+   * How long SSM keeps trying to reach an offline agent before DeliveryTimedOut (30 s minimum;
+   * SSM's default is an hour, far too long for someone waiting at a terminal).
+   */
+  deliveryTimeoutSeconds?: number;
   /** How long molectl waits for all results before giving up on the stragglers. Default: timeout + 60 s. */
   waitMs?: number;
   /** First poll delay; doubles up to maxPollIntervalMs. */
@@ -99,7 +104,7 @@ export async function runShellScript(deps: ShellScriptDeps, request: ShellScript
   if (instanceIds.length === 0) return [];
   if (request.commands.length === 0) throw new UsageError('no script to run', 'pass at least one command line');
   const timeoutSeconds = request.timeoutSeconds ?? 600;
-  const waitMs = request.waitMs ?? (timeoutSeconds + 60) * 1000;
+  const waitMs = request.waitMs ?? (timeoutSeconds + (request.deliveryTimeoutSeconds ?? 0) + 60) * 1000;
   const startedAt = deps.clock.now().getTime();
 
   const queue = batchInstanceIds(instanceIds);
@@ -185,6 +190,7 @@ async function dispatchAllowed(
       commands: request.commands,
       comment: request.comment,
       timeoutSeconds,
+      ...(request.deliveryTimeoutSeconds ? { deliveryTimeoutSeconds: request.deliveryTimeoutSeconds } : {}),
       ...(request.maxConcurrency ? { maxConcurrency: request.maxConcurrency } : {}),
       ...(request.maxErrors ? { maxErrors: request.maxErrors } : {}),
     });

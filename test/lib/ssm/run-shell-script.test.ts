@@ -83,3 +83,14 @@ describe('status details', () => {
     expect(r).toMatchObject({ status: 'Undeliverable', statusDetails: 'Undeliverable' });
   });
 });
+
+describe('delivery timeout', () => {
+  it('passes a short delivery timeout through to SendCommand when asked', async () => {
+    const sent: Array<number | undefined> = [];
+    const f = new FakeSsm({ instanceIds: ids(1), runner: () => ({ code: 0, stdout: '', stderr: '' }), onSend: (input) => sent.push(input.deliveryTimeoutSeconds) });
+    fake = f;
+    await runShellScript(deps(f), { instanceIds: ids(1), commands: ['true'], deliveryTimeoutSeconds: 60 });
+    await runShellScript(deps(f), { instanceIds: ids(1), commands: ['true'] });
+    expect(sent).toEqual([60, undefined]);
+  });
+});
