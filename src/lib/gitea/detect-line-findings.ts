@@ -19,6 +19,8 @@ interface OwnerPatterns {
   uses: RegExp;
   ghcr: RegExp;
   githubOnly: RegExp;
+  npmShorthand: RegExp;
+  shieldsBadge: RegExp;
 }
 
 // Compiled once per owner, not per line: a large rewrite sees thousands of candidate lines.
@@ -33,6 +35,8 @@ function compileOwnerPatterns(githubOwner: string): OwnerPatterns {
       uses: new RegExp(String.raw`\buses:\s*["']?(${owner}/[^\s"'@]*)`, 'i'),
       ghcr: new RegExp(String.raw`(?<![\w.-])ghcr\.io/(${owner})(?![A-Za-z0-9_.-])`, 'gi'),
       githubOnly: new RegExp(String.raw`(?<![\w.-])(?:https?://)?(?:codeload\.github\.com|(?:www\.)?github\.com/orgs)/${owner}(?![A-Za-z0-9_.-])[^\s"'\x60<>()\[\]]*`, 'i'),
+      npmShorthand: new RegExp(String.raw`(?<![\w.-])github:${owner}/[A-Za-z0-9_.-]+(?:#[^\s"']*)?`, 'i'),
+      shieldsBadge: new RegExp(String.raw`(?:https?://)?img\.shields\.io/github/[^\s"'()\[\]]*?/${owner}/[^\s"'()\[\]]*`, 'i'),
     };
     ownerPatternCache.set(githubOwner, patterns);
   }
@@ -59,6 +63,14 @@ export function detectLineFindings(line: string, lineNo: number, rules: RewriteR
   if (/codeload\.github\.com|github\.com\/orgs\//i.test(line)) {
     const other = patterns.githubOnly.exec(line);
     if (other) report(other[0], 'no-gitea-page', 'a GitHub-only URL of the moved owner (codeload archive or organisation page): fix it by hand (archives: /<owner>/<repo>/archive/<ref>.tar.gz)');
+  }
+  const shorthand = patterns.npmShorthand.exec(line);
+  if (shorthand) {
+    report(shorthand[0], 'npm-shorthand', 'the npm/yarn `github:` shorthand resolves on github.com: write git+https://<gitea>/<owner>/<repo>.git#<ref>');
+  }
+  const badge = /shields\.io\/github\//i.test(line) ? patterns.shieldsBadge.exec(line) : null;
+  if (badge) {
+    report(badge[0], 'github-badge', 'a shields.io GitHub badge: it asks GitHub, which no longer has the repo; use a shields.io gitea/ endpoint or Gitea\'s own badge');
   }
   const gh = GH_COMMAND.exec(line);
   if (gh) report(gh[1] ?? 'gh', 'gh-command', 'a gh (GitHub CLI) command: it talks to github.com; use the Gitea API or tea instead');

@@ -1,5 +1,5 @@
-import type { Stats } from 'node:fs';
-import { chown, lstat, readFile, stat } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { chown, lstat, open, stat } from 'node:fs/promises';
 import { basename, dirname, posix, resolve, sep } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { Exec } from '../exec.js';
@@ -169,9 +169,10 @@ async function rewriteOneFile(
 ): Promise<ChangedFile | null> {
   let buffer: Buffer;
   try {
-    buffer = await readFile(absolute);
-  } catch {
-    return skip('unreadable');
+    buffer = await readWithoutFollowing(absolute);
+  } catch (error) {
+    // The path became a symlink after lstat: O_NOFOLLOW refused it.
+    return skip((error as NodeJS.ErrnoException).code === 'ELOOP' ? 'symlink' : 'unreadable');
   }
   if (buffer.subarray(0, BINARY_SNIFF_BYTES).includes(0)) return skip('binary');
   report.filesRead += 1;
@@ -206,6 +207,16 @@ async function rewriteOneFile(
   const changed: ChangedFile = { ...summary };
   if (options.wantDiff) changed.diff = renderUnifiedDiff(file, fromLatin1(before), fromLatin1(result.text));
   return changed;
+}
+
+/** O_NOFOLLOW closes the gap between lstat and read; O_NONBLOCK keeps a FIFO from hanging the run. */
+async function readWithoutFollowing(path: string): Promise<Buffer> {
+  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Text decoded as latin1 back to what a UTF-8 terminal should show. */

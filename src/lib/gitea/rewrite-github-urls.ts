@@ -210,6 +210,8 @@ export function isGoContext(line: string): boolean {
   return (
     /\bgo\s+(?:get|install|run|mod|build|list|test|doc|work|generate|vet|tool)\b/.test(line) ||
     /\bGO(?:PRIVATE|NOPROXY|NOSUMDB|PROXY|FLAGS|INSECURE)\b/.test(line) ||
+    /(?:^|\s)-X[\s=]+["']?(?:www\.)?github\.com\//i.test(line) || // go build -ldflags "-X pkg.Var=..."
+    /\bgoimport|\bgo_package\b|\bgomod\b/i.test(line) ||
     /^\s*(?:module|require|replace|import|package)\b/.test(line) ||
     /^\s*(?:[\w.]+\s+)?["\x60](?:www\.)?github\.com\//i.test(line) ||
     /github\.com\/[^\s"'\x60]*@(?:latest|v\d)/i.test(line)

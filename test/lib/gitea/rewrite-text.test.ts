@@ -151,7 +151,13 @@ const table: Record<string, Row> = {
   'GOPRIVATE': { in: 'export GOPRIVATE=github.com/Molecule-AI/*' },
   'scheme-less prose reported': { in: 'Code lives at github.com/Molecule-AI/cli now.', findings: ['scheme-less'] },
 
+  'go ldflags': { in: '      - -s -w -X github.com/Molecule-AI/cli/internal/version.Version={{.Version}}', file: '.goreleaser.yml' },
+  'protobuf go_package': { in: 'option go_package = "github.com/Molecule-AI/core/gen/api";', file: 'api.proto' },
+
   // Reported forms.
+  'npm github: shorthand': { in: '"molecule-sdk": "github:Molecule-AI/sdk-js#v1.0.0",', findings: ['npm-shorthand'] },
+  'shields.io github badge': { in: '![release](https://img.shields.io/github/v/release/Molecule-AI/cli)', findings: ['github-badge'] },
+  'shields.io other owner': { in: '![release](https://img.shields.io/github/v/release/cli/cli)' },
   'api.github.com': { in: 'curl -H "Authorization: token $T" https://api.github.com/repos/Molecule-AI/x/releases', findings: ['api-github'] },
   'api graphql': { in: 'url = "https://api.github.com/graphql"', findings: ['api-github'] },
   'api other owner untouched': { in: 'curl https://api.github.com/repos/cli/cli/releases/latest' },
