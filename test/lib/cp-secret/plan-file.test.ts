@@ -1,0 +1,89 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { MolectlError, UsageError } from '../../../src/lib/errors.js';
+import { assertNoDrift, findPlanDrift, readPlanFile } from '../../../src/lib/cp-secret/plan-file.js';
+import { OTHER_FP, plan, target } from './fixtures.js';
+
+const saved = plan([target('acme', 'needs-migration'), target('beta', 'stale'), target('gamma', 'current'), target('delta', 'unmanaged')]);
+
+describe('findPlanDrift', () => {
+  it('finds none when nothing changed', () => {
+    expect(findPlanDrift(saved, plan([...saved.targets]))).toEqual({ reasons: [] });
+  });
+
+  it.each([
+    ['another environment', plan(saved.targets, { environment: { ...saved.environment, name: 'staging' } }), ['the plan is for production (https://api.moleculesai.app), not staging (https://api.moleculesai.app)']],
+    ['another CP URL', plan(saved.targets, { environment: { ...saved.environment, cpUrl: 'https://staging-api.moleculesai.app' } }), ['the plan is for production (https://api.moleculesai.app), not production (https://staging-api.moleculesai.app)']],
+    ['a new secret version', plan(saved.targets, { secret: { ...saved.secret, versionId: 'v-2' } }), ["the secret's current version changed from v-1 (sha256:9f86d081884c) to v-2 (sha256:9f86d081884c)"]],
+    ['the same version id with another value', plan(saved.targets, { secret: { ...saved.secret, fingerprint: OTHER_FP } }), [`the secret's current version changed from v-1 (sha256:9f86d081884c) to v-1 (${OTHER_FP})`]],
+    ['a target on a new instance', plan([target('acme', 'needs-migration', { instanceId: 'i-new' }), ...saved.targets.slice(1)]), ['acme moved from i-acme to i-new']],
+    ['a target gone from the fleet', plan(saved.targets.filter((t) => t.slug !== 'beta')), ['beta is no longer in the fleet']],
+  ])('reports %s', (_name, fresh, reasons) => {
+    expect(findPlanDrift(saved, fresh).reasons).toEqual(reasons);
+  });
+
+  it('ignores targets the saved plan does not change, and new tenants it does not know', () => {
+    const fresh = plan([target('acme', 'needs-migration'), target('beta', 'stale'), target('delta', 'unmanaged', { instanceId: 'i-other' }), target('new', 'needs-migration')]);
+    expect(findPlanDrift(saved, fresh).reasons).toEqual([]);
+  });
+
+  it('lists every reason', () => {
+    const fresh = plan([], { environment: { ...saved.environment, name: 'staging' }, secret: { ...saved.secret, versionId: 'v-9' } });
+    expect(findPlanDrift(saved, fresh).reasons).toHaveLength(4);
+  });
+
+  // BUG (plan-file.ts): findPlanDrift's comment promises drift for actionable targets "no longer in
+  // the same class", but only the instance id is compared. A tenant that went offline (unmanaged)
+  // or lost its aws CLI (not-deliverable) since the plan was saved is still dispatched from the
+  // saved plan and fails (Undeliverable) against the error budget. Expected: reported as drift.
+  it.fails('reports an actionable target that can no longer be changed (now unmanaged)', () => {
+    const fresh = plan([target('acme', 'unmanaged'), ...saved.targets.slice(1)]);
+    expect(findPlanDrift(saved, fresh).reasons).toHaveLength(1);
+  });
+});
+
+describe('assertNoDrift', () => {
+  it('passes without reasons', () => {
+    expect(() => assertNoDrift({ reasons: [] }, 'plan.json')).not.toThrow();
+  });
+
+  it('names the file, the first three reasons and how many more, with a hint to re-plan', () => {
+    let error: unknown;
+    try {
+      assertNoDrift({ reasons: ['a', 'b', 'c', 'd', 'e'] }, 'plan.json');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(MolectlError);
+    expect((error as MolectlError).message).toBe('plan plan.json has drifted: a; b; c (+2 more)');
+    expect((error as MolectlError).hint).toContain('molectl migrate cp-secret plan --out FILE');
+  });
+});
+
+describe('readPlanFile', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'molectl-plan-file-'));
+  const file = (name: string, text: string): string => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+
+  it('reads a plan back', async () => {
+    await expect(readPlanFile(file('ok.json', JSON.stringify(saved)))).resolves.toEqual(saved);
+  });
+
+  it.each([
+    ['a missing file', join(dir, 'missing.json'), 'cannot read plan file'],
+    ['not JSON', 'not-json', 'is not JSON'],
+    ['another kind of JSON', 'other-kind', 'is not a molectl cp-secret plan (schema 1)'],
+    ['another schema version', 'schema-2', 'is not a molectl cp-secret plan (schema 1)'],
+  ])('refuses %s as a usage error', async (_name, which, message) => {
+    const path =
+      which === 'not-json' ? file('bad.json', '{') : which === 'other-kind' ? file('kind.json', '{"kind":"x"}') : which === 'schema-2' ? file('v2.json', JSON.stringify({ ...saved, schemaVersion: 2 })) : which;
+    const attempt = readPlanFile(path);
+    await expect(attempt).rejects.toBeInstanceOf(UsageError);
+    await expect(readPlanFile(path)).rejects.toThrow(message);
+  });
+});

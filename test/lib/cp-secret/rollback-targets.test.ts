@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../../src/lib/errors.js';
+import { selectRollbackTargets } from '../../../src/lib/cp-secret/rollback-migration.js';
+import { ledgerDoc, ledgerOf, record } from './fixtures.js';
+
+const apply = ledgerOf(
+  ledgerDoc([
+    record('acme', { state: 'succeeded', outcome: 'migrated', detail: { instanceId: 'i-acme', class: 'needs-migration' } }),
+    record('beta', { state: 'succeeded', outcome: 'current', detail: { instanceId: 'i-beta', class: 'stale' } }),
+    record('gamma', { state: 'failed', outcome: 'rolled-back', detail: { instanceId: 'i-gamma', class: 'needs-migration' } }),
+    record('delta', { state: 'pending', detail: { instanceId: 'i-delta', class: 'needs-migration' } }),
+    record('epsilon', { state: 'skipped', outcome: 'unmanaged', detail: { instanceId: 'i-epsilon', class: 'unmanaged' } }),
+    record('zeta', { state: 'succeeded', outcome: 'migrated', detail: { instanceId: 'i-zeta', class: 'stale' } }),
+  ]),
+);
+
+describe('selectRollbackTargets', () => {
+  it('takes only the tenants the run migrated (not current, failed, untouched or skipped ones)', () => {
+    expect(selectRollbackTargets(apply, undefined)).toEqual([
+      { slug: 'acme', instanceId: 'i-acme' },
+      { slug: 'zeta', instanceId: 'i-zeta' },
+    ]);
+  });
+
+  it('narrows to --orgs', () => {
+    expect(selectRollbackTargets(apply, ['zeta'])).toEqual([{ slug: 'zeta', instanceId: 'i-zeta' }]);
+  });
+
+  it.each([
+    ['an org the run found current', ['beta']],
+    ['an org whose migration the script rolled back itself', ['gamma']],
+    ['an org the run did not reach', ['acme', 'delta']],
+    ['an org not in the run', ['nobody']],
+  ])('refuses %s, naming it', (_name, orgs) => {
+    expect(() => selectRollbackTargets(apply, orgs)).toThrow(UsageError);
+    expect(() => selectRollbackTargets(apply, orgs)).toThrow(`did not migrate ${orgs.filter((o) => o !== 'acme').join(', ')}`);
+  });
+
+  it('returns nothing for a run that migrated no tenant', () => {
+    expect(selectRollbackTargets(ledgerOf(ledgerDoc([record('acme', { state: 'succeeded', outcome: 'current', detail: { instanceId: 'i-acme' } })])), undefined)).toEqual([]);
+  });
+
+  it('refuses a run of another command', () => {
+    const rollbackRun = ledgerOf(ledgerDoc([], { command: 'migrate cp-secret rollback' }));
+    expect(() => selectRollbackTargets(rollbackRun, undefined)).toThrow(UsageError);
+    expect(() => selectRollbackTargets(rollbackRun, undefined)).toThrow('rollback takes an apply run');
+  });
+});
