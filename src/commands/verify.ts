@@ -5,6 +5,7 @@ import { parseDurationMs, parseOptions } from '../lib/cli/parse-options.js';
 import type { Context } from '../lib/context.js';
 import { ExitCode, UsageError } from '../lib/errors.js';
 import { redactDeep } from '../lib/output/output.js';
+import { formatDuration } from '../lib/output/table.js';
 import type { VerifyCheck } from '../lib/verify/check-types.js';
 import { BUILT_IN_CHECK_IDS, BUILT_IN_CHECKS } from '../lib/verify/checks/built-in-checks.js';
 import { createCheckDeps } from '../lib/verify/create-check-deps.js';
@@ -68,6 +69,8 @@ export const verifyCommand: CommandDefinition = {
     const checks = await chooseChecks(options);
 
     ctx.out.info(`verifying ${settings.environmentName} (${settings.cpUrl}): ${checks.length} check${checks.length === 1 ? '' : 's'}`);
+    // A 15-minute wait retries every 15 s: say so when the answer changes, not 60 times over.
+    const lastSaid = new Map<string, string>();
     const startedAt = ctx.clock.now();
     const results = await runChecks(checks, createCheckDeps(ctx, settings), {
       waitMs: parseDurationMs(options.wait)!,
@@ -76,7 +79,12 @@ export const verifyCommand: CommandDefinition = {
       now: () => ctx.clock.now().getTime(),
       sleep: (ms, signal) => ctx.clock.sleep(ms, signal),
       signal: ctx.signal,
-      onRetry: (check, outcome, attempt, delayMs) => ctx.out.info(`${check.id}: ${outcome.detail}; trying again in ${Math.round(delayMs / 1000)}s (attempt ${attempt})`),
+      onRetry: (check, outcome, attempt, delayMs) => {
+        const line = `${check.id}: ${outcome.detail}; trying again every ${formatDuration(delayMs)} (attempt ${attempt})`;
+        if (lastSaid.get(check.id) === outcome.detail) ctx.out.verbose(line);
+        else ctx.out.info(line);
+        lastSaid.set(check.id, outcome.detail);
+      },
     });
     const report = redactDeep(
       buildReport({ environment: settings.environmentName, cpUrl: settings.cpUrl, startedAt, durationMs: ctx.clock.now().getTime() - startedAt.getTime(), strict: options.strict === true, expectCommit: settings.expectCommit, results }),
