@@ -25,15 +25,18 @@ export function renderUnifiedDiff(path: string, before: string, after: string, c
     const end = Math.min(oldLines.length - 1, last + context);
     const count = end - start + 1;
     out.push(`@@ -${start + 1},${count} +${start + 1},${count} @@`);
-    for (let i = start; i <= end; i += 1) {
-      const oldLine = oldLines[i] ?? { text: '', eol: true };
-      const newLine = newLines[i] ?? { text: '', eol: true };
-      if (oldLine.text === newLine.text) {
-        pushLine(out, ' ', oldLine);
-      } else {
-        pushLine(out, '-', oldLine);
-        pushLine(out, '+', newLine);
+    // Within a run of changed lines, all removals come first, then all additions, as diff -u prints them.
+    for (let i = start; i <= end; ) {
+      if (oldLines[i]?.text === newLines[i]?.text) {
+        pushLine(out, ' ', oldLines[i] ?? EMPTY);
+        i += 1;
+        continue;
       }
+      let runEnd = i;
+      while (runEnd + 1 <= end && oldLines[runEnd + 1]?.text !== newLines[runEnd + 1]?.text) runEnd += 1;
+      for (let j = i; j <= runEnd; j += 1) pushLine(out, '-', oldLines[j] ?? EMPTY);
+      for (let j = i; j <= runEnd; j += 1) pushLine(out, '+', newLines[j] ?? EMPTY);
+      i = runEnd + 1;
     }
   }
   return `${out.join('\n')}\n`;
@@ -45,6 +48,8 @@ interface Line {
   /** False only for a last line without a final newline. */
   eol: boolean;
 }
+
+const EMPTY: Line = { text: '', eol: true };
 
 function splitLines(text: string): Line[] {
   const parts = text.split('\n');

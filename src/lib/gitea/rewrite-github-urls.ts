@@ -130,7 +130,7 @@ export function rewriteGithubUrlsInLine(line: string, lineNo: number, rules: Rew
         sink.tokenSwapped = true;
         rule = 'token-clone-url';
       } else if (hasLiteralPassword(newUserinfo)) {
-        report(match, 'literal-credential', 'the URL carries a literal credential: it is a GitHub credential, useless on Gitea; remove it, revoke it, and use a variable');
+        report(match, 'literal-credential', 'the URL carries a literal GitHub credential, useless on Gitea; remove it, revoke it, and use a variable');
       }
     }
     const prefix = `${newScheme}${newUserinfo}${giteaHostPath}/${rules.giteaOwner}`;

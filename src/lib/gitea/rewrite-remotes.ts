@@ -33,7 +33,7 @@ export function planRemoteRewrites(dir: string, urls: readonly RemoteUrl[], rule
     const notes = result.findings.map((f) => ({ rule: f.rule, reason: f.reason }));
     const base = { ...entry, dir, notes };
     if (notes.some((n) => n.rule === 'literal-credential')) {
-      return { ...base, action: 'report' as const, notes: [{ rule: 'literal-credential', reason: 'the URL carries a GitHub credential: not rewritten; remove it (git remote set-url) and use a credential helper for Gitea' }] };
+      return { ...base, action: 'report' as const, notes: [{ rule: 'literal-credential', reason: 'the URL carries a GitHub credential, so it was not rewritten; remove it (git remote set-url) and use a credential helper for Gitea' }] };
     }
     const change = result.changes[0];
     if (!change || result.text === entry.url) return { ...base, action: notes.length ? ('report' as const) : ('keep' as const) };

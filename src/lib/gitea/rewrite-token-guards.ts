@@ -27,7 +27,7 @@ export function rewriteTokenGuards(lines: string[], rules: RewriteRules, changes
         rule: 'token-assignment',
         text: clipLine(line),
         match: from,
-        reason: `this sets ${from}, but the rewritten clone URL reads ${to}: provide ${to} here (on Gitea Actions secrets.GITHUB_TOKEN still exists)`,
+        reason: `this sets ${from}, but the rewritten clone URL reads ${to}, so provide ${to} here too (on Gitea Actions secrets.GITHUB_TOKEN still exists)`,
       });
     }
   });
@@ -40,7 +40,7 @@ export function rewriteTokenGuards(lines: string[], rules: RewriteRules, changes
         rule: 'token-guard-shared',
         text: clipLine(line),
         match: from,
-        reason: `this guard tests ${from}, which the file also uses for something else than the clone (now ${to}): decide which variable it should test`,
+        reason: `this guard tests ${from}, which the file also uses for something else than the clone (now ${to}); decide which variable it should test`,
       });
       continue;
     }

@@ -73,7 +73,7 @@ async function checkRepo(base: URL, repo: string, options: VerifyOptions): Promi
       return { repo, state: 'moved', status, detail: moved ? `renamed on Gitea to ${decodeURIComponent(moved)}` : 'redirected' };
     }
     if (status === 401 || status === 403) {
-      return { repo, state: 'denied', status, detail: options.token ? 'GITEA_TOKEN was rejected' : 'Gitea requires a token: set GITEA_TOKEN' };
+      return { repo, state: 'denied', status, detail: options.token ? 'GITEA_TOKEN was rejected' : 'Gitea requires a token (set GITEA_TOKEN)' };
     }
     return { repo, state: 'error', status, detail: `HTTP ${status}` };
   } catch (error) {

@@ -40,3 +40,10 @@ describe('renderUnifiedDiff', () => {
     }
   });
 });
+
+describe('renderUnifiedDiff grouping', () => {
+  it('prints a run of changed lines as removals then additions', () => {
+    const diff = renderUnifiedDiff('f', 'a\nb\nc\n', 'A\nB\nc\n');
+    expect(diff).toBe(['--- a/f', '+++ b/f', '@@ -1,3 +1,3 @@', '-a', '-b', '+A', '+B', ' c', ''].join('\n'));
+  });
+});

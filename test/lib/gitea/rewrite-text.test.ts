@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildRewriteRules, type RewriteRules } from '../../../src/lib/gitea/rewrite-rules.js';
 import { rewriteText } from '../../../src/lib/gitea/rewrite-text.js';
+import { Redactor } from '../../../src/lib/output/redactor.js';
 
 const G = 'https://git.moleculesai.app/molecule-ai';
 
@@ -196,6 +197,8 @@ describe('rewriteText rule table', () => {
       for (const finding of result.findings) {
         expect(finding.line).toBe(1);
         expect(finding.reason.length).toBeGreaterThan(10);
+        // Every printed byte goes through the redactor: a reason must survive it intact.
+        expect(new Redactor().redact(finding.reason)).toBe(finding.reason);
       }
       // Idempotent: a second pass changes nothing.
       expect(rewriteText(result.text, rules, row.file ?? 'README.md').changes).toEqual([]);
@@ -229,6 +232,7 @@ describe('rewriteText on whole files', () => {
       [7, 'token-clone-url'],
     ]);
     expect(result.findings.map((f) => [f.line, f.rule])).toEqual([[2, 'token-assignment']]);
+    expect(new Redactor().redact(result.findings[0]!.reason)).toBe(result.findings[0]!.reason);
     expect(rewriteText(result.text, rules, 'clone.sh').changes).toEqual([]);
   });
 
