@@ -22,8 +22,13 @@ interface ShapeRule {
 
 const mark = (kind: string): string => `[REDACTED:${kind}]`;
 
-/** Variable names whose values are secrets: contain KEY, TOKEN, SECRET, PASSWORD or CREDENTIAL. */
-const SECRET_NAME = String.raw`[A-Za-z0-9_.-]*(?:key|token|secret|passw(?:or)?d|credential)[A-Za-z0-9_.-]*`;
+/**
+ * Variable names whose values are secrets: contain KEY, TOKEN, SECRET, PASSWORD or CREDENTIAL.
+ * The parts around the keyword are bounded: unbounded, every start allowed in a long run such as
+ * `--a--a--a...` scans to the end of the run, which is quadratic (100 KB took seconds).
+ * No real variable name is longer than 64 characters on either side.
+ */
+const SECRET_NAME = String.raw`[A-Za-z0-9_.-]{0,64}(?:key|token|secret|passw(?:or)?d|credential)[A-Za-z0-9_.-]{0,64}`;
 
 /**
  * Order matters: multi-line and structured shapes first, so that a PEM block is one redaction
@@ -32,13 +37,16 @@ const SECRET_NAME = String.raw`[A-Za-z0-9_.-]*(?:key|token|secret|passw(?:or)?d|
 const SHAPE_RULES: ShapeRule[] = [
   {
     kind: 'pem',
-    pattern: /-----BEGIN ([A-Z0-9 ]*)-----[\s\S]*?-----END \1-----/g,
+    // A block ends before the next BEGIN and within 20,000 characters (a 4096-bit RSA key is
+    // ~3,300): unbounded, text full of BEGIN lines without END made this rule quadratic.
+    pattern: /-----BEGIN ([A-Z0-9 ]*)-----(?:(?!-----BEGIN )[\s\S]){0,20000}?-----END \1-----/g,
     // Certificates are public; keys are not. Only key blocks are redacted.
     replace: (match, label: string) => (/PRIVATE KEY|ENCRYPTED/.test(label) ? mark('pem') : match),
   },
   {
     kind: 'url-credential',
-    pattern: /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/:@'"]+):([^\s/@'"]+)@/gi,
+    // The scheme is bounded: unbounded, each "." of a long dotted run restarts a scan to its end.
+    pattern: /\b([a-z][a-z0-9+.-]{0,31}:\/\/)([^\s/:@'"]+):([^\s/@'"]+)@/gi,
     replace: (match, scheme: string, user: string, pass: string) =>
       pass.startsWith('[REDACTED:') || /^\$\{?[A-Z_]+\}?$/.test(pass) ? match : `${scheme}${user}:${mark('url-credential')}@`,
   },

@@ -132,3 +132,17 @@ describe('ordinary console text is left intact', () => {
     expect(redactor.redact(text)).toBe(text);
   });
 });
+
+describe('hostile console text stays linear', () => {
+  // Each of these took seconds to minutes per 100 KB before the patterns were bounded.
+  it.each([
+    ['dotted run', 'x.'.repeat(50_000)],
+    ['dashed run', 'a-'.repeat(50_000)],
+    ['--flag run', '--a'.repeat(40_000)],
+    ['BEGIN lines without END', '-----BEGIN X-----\n'.repeat(10_000)],
+  ])('%s', (_name, text) => {
+    const start = performance.now();
+    new Redactor().redact(text);
+    expect(performance.now() - start).toBeLessThan(2_000);
+  });
+});
