@@ -20,7 +20,7 @@ export function declareRuleFlags(cmd: Command): Command {
     .option('--github-owner <name>', 'GitHub owner whose URLs move (default Molecule-AI)')
     .option('--gitea-url <url>', 'Gitea base URL (default https://git.moleculesai.app)')
     .option('--gitea-owner <name>', 'owner on Gitea, written lowercase (default molecule-ai)')
-    .option('--rename <old=new>', 'repo renamed on the way (repeatable; default molecule-monorepo=molecule-core)', collectValues)
+    .option('--rename <old=new>', 'repo renamed on the way (repeatable; adds to the default molecule-monorepo=molecule-core)', collectValues)
     .option('--image-registry <prefix>', 'registry prefix replacing ghcr.io/<owner> (without it, ghcr images are reported)')
     .option('--rewrite-issue-links', 'also rewrite /pull/<n> and /issues/<n> links (numbering restarted on Gitea: off by default)')
     .option('--verify-remote', 'check through the Gitea API that every target repository exists (GITEA_TOKEN optional)');
