@@ -5,6 +5,7 @@
 // Three session secrets are registered, as in a real run. Also times the whole console pipeline
 // (redact, split, diagnose). Median of BENCH_RUNS runs; prints MB/s, never asserts.
 // Run after `npm run build`:  node bench/redaction.mjs
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 
@@ -67,6 +68,8 @@ function time(fn, runs) {
 export async function runRedactionBench() {
   const { Redactor, renderBootConsole, splitConsoleLines, diagnoseLines } = await load();
   const results = [];
+  // Figures scale with what else the machine is doing: say so next to them.
+  console.log(`(${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)})`);
   for (const [label, bytes, runs] of [
     ['64 KB', 64 * 1024, RUNS * 5],
     ['10 MB', 10 * 1024 * 1024, RUNS],
