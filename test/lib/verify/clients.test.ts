@@ -96,3 +96,16 @@ describe('registry client', () => {
     await expect(headManifest(empty.request, query, new Redactor())).rejects.toThrow('answered without a token');
   });
 });
+
+describe('deploy checks without a recorded commit', () => {
+  it('say the deployment records no commit instead of comparing nothing', async () => {
+    const { canvasDeployCheck } = await import('../../../src/lib/verify/checks/deploy-checks.js');
+    const { resolveVerifySettings } = await import('../../../src/lib/verify/resolve-verify-settings.js');
+    const { BUILT_IN_ENVIRONMENTS } = await import('../../../src/lib/config/environments.js');
+    const settings = resolveVerifySettings({ ...BUILT_IN_ENVIRONMENTS.production!, verify: { vercelProjectId: 'prj_1' } }, { expectCommit: 'abcdef1234' });
+    const { request } = scripted([{ status: 200, body: { deployments: [{ uid: 'dpl_cli', state: 'READY', meta: {} }] } }]);
+    const outcome = await canvasDeployCheck.run({ request, settings, env: { VERCEL_TOKEN: 'vc-token-123456' }, redactor: new Redactor(), cp: null as never });
+    expect(outcome).toMatchObject({ status: 'fail', detail: 'latest production deployment dpl_cli records no commit, expected abcdef1234' });
+    expect(outcome.hint).toContain('--meta githubCommitSha');
+  });
+});

@@ -36,6 +36,9 @@ export const cpDeployCheck: VerifyCheck = {
       return fail(`latest deployment ${deployment.id} of ${where} is ${deployment.status} (commit ${commit})`, `open the deploy logs of ${where} on Railway, fix the cause and redeploy`);
     }
     const expected = deps.settings.expectCommit;
+    if (expected && !deployment.commitHash) {
+      return fail(`latest deployment ${deployment.id} of ${where} records no commit, expected ${shortCommit(expected)}`, 'deploys from an image or `railway up` carry no commit: check the deployed version another way, or run this check without --expect-commit');
+    }
     if (expected && !isSameCommit(deployment.commitHash, expected)) {
       return fail(`latest deployment ${deployment.id} of ${where} is on ${commit}, expected ${shortCommit(expected)}`, 'the new commit has not been deployed yet: wait with --wait, or check that the deploy was triggered');
     }
@@ -65,6 +68,9 @@ export const canvasDeployCheck: VerifyCheck = {
       return fail(`latest production deployment ${deployment.id} is ${deployment.state} (commit ${commit})`, 'open the deployment\'s build logs on Vercel, fix the cause and redeploy');
     }
     const expected = deps.settings.expectCommit;
+    if (expected && !deployment.commitSha) {
+      return fail(`latest production deployment ${deployment.id} records no commit, expected ${shortCommit(expected)}`, 'CLI deploys carry no commit unless given one: deploy with `vercel deploy --prod --meta githubCommitSha=<sha>`, or run this check without --expect-commit');
+    }
     if (expected && !isSameCommit(deployment.commitSha, expected)) {
       return fail(`latest production deployment ${deployment.id} is on ${commit}, expected ${shortCommit(expected)}`, 'the canvas for this commit has not reached production yet: wait with --wait, or check the Vercel project');
     }
