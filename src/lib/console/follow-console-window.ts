@@ -6,8 +6,9 @@
  * line printed while half-written is neither printed twice nor printed in two halves.
  *
  * Private key blocks are held back until their END line arrives (or, if it never comes, replaced
- * whole): redaction works on the text it is given, and a block printed across two polls would
- * otherwise show its body lines in clear.
+ * whole), and so is a trailing run of wrapped base64 lines until a line that ends it: redaction
+ * works on the text it is given, and a block printed across two polls would otherwise show its
+ * body lines in clear (a key body, or the half of a base64 blob that decodes to a secret's value).
  */
 
 /** A shorter overlap is coincidence (a shared "\r\n"), not continuity. */
@@ -86,6 +87,11 @@ export class ConsoleFollower {
     let ready = text.slice(0, cut);
     this.pending = text.slice(cut);
     const held = findUnterminatedKey(ready);
+    const base64Tail = held === -1 ? findTrailingBase64(ready) : -1;
+    if (base64Tail !== -1 && ready.length - base64Tail + this.pending.length <= MAX_HELD_PEM) {
+      this.pending = ready.slice(base64Tail) + this.pending;
+      ready = ready.slice(0, base64Tail);
+    }
     if (held !== -1) {
       const block = ready.slice(held) + this.pending;
       if (block.length <= MAX_HELD_PEM) {
@@ -108,6 +114,21 @@ function findUnterminatedKey(text: string): number {
   for (const match of text.matchAll(BEGIN_KEY)) last = match.index;
   if (last === -1 || /-----END [A-Z0-9 ]*PRIVATE KEY-----/.test(text.slice(last))) return -1;
   return text.lastIndexOf('\n', last) + 1;
+}
+
+const BASE64_LINE = /^[A-Za-z0-9+/]{60,}={0,2}\r?$/;
+
+/** Start of a run of wrapped-base64 lines at the very end of `text` (which ends with a newline), or -1. */
+function findTrailingBase64(text: string): number {
+  let start = -1;
+  let end = text.length - 1; // the final newline
+  while (end > 0) {
+    const lineStart = text.lastIndexOf('\n', end - 1) + 1;
+    if (!BASE64_LINE.test(text.slice(lineStart, end))) break;
+    start = lineStart;
+    end = lineStart - 1;
+  }
+  return start;
 }
 
 function isUnterminatedKey(text: string): boolean {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConsoleFollower, findAppendedText, measureOverlap } from '../../../src/lib/console/follow-console-window.js';
+import { Redactor } from '../../../src/lib/output/redactor.js';
 
 const WINDOW = 64 * 1024;
 const windowOf = (all: string): string => (all.length > WINDOW ? all.slice(all.length - WINDOW) : all);
@@ -82,5 +83,19 @@ describe('ConsoleFollower', () => {
     const follower = new ConsoleFollower();
     follower.start('-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk\n');
     expect(follower.flush()).toBe('[REDACTED:pem] (private key block without an END line)\n');
+  });
+});
+
+describe('ConsoleFollower and wrapped base64', () => {
+  it('holds a base64 blob that may continue until a line ends it, so it is redacted whole', () => {
+    const blob = Buffer.from(`#!/bin/bash\nexport ADMIN_TOKEN=split-across-polls-1234567890\nexport X=${'y'.repeat(80)}\n`).toString('base64');
+    const lines = blob.match(/.{1,76}/g)!;
+    const follower = new ConsoleFollower();
+    const part1 = `boot\n${lines.slice(0, 2).join('\n')}\n`;
+    expect(follower.start(part1)).toBe('boot\n');
+    const whole = `${part1}${lines.slice(2).join('\n')}\nafter\n`;
+    const released = follower.next(whole).text;
+    expect(released).toBe(`${lines.join('\n')}\nafter\n`);
+    expect(new Redactor().redact(released)).toBe('[REDACTED:base64]\nafter\n');
   });
 });
