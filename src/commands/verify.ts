@@ -52,7 +52,7 @@ export const verifyCommand: CommandDefinition = {
       .option('--validate <file>', 'check a checklist file and report its problems with line numbers; runs nothing');
     addExamples(cmd, [
       ['molectl verify', 'the built-in checklist against production'],
-      ['molectl verify --expect-commit 3f2a9c1 --canary acme --wait 15m', 'after a deploy: wait for it to land on the commit'],
+      ['molectl verify --expect-commit "$(git rev-parse HEAD)" --canary acme --wait 15m', 'after a deploy: wait for it to land on the commit'],
       ['molectl verify -o junit --report-file verify.xml --report-file markdown:"$GITHUB_STEP_SUMMARY"', 'in CI: JUnit file and step summary, table on the log'],
       ['molectl verify --checklist checks.yaml --only cp-health,canvas-home', 'two checks, one of them from a file'],
       ['molectl verify --validate checks.yaml', 'lint a checklist file'],
