@@ -66,7 +66,9 @@ export function mapRepoSubPath(path: string, query: string, rules: RewriteRules)
 
 function mapRefPage(page: string, rest: string[], query: string, target: string, rule: string): PathMapping {
   let [ref = '', ...file] = rest;
+  let kind: RefKind | undefined;
   if (page !== 'commits' && ref === 'refs' && (file[0] === 'heads' || file[0] === 'tags')) {
+    kind = file[0] === 'tags' ? 'tag' : 'branch';
     ref = file[1] ?? '';
     file = file.slice(2);
   }
@@ -77,7 +79,7 @@ function mapRefPage(page: string, rest: string[], query: string, target: string,
   // A blob viewed with ?raw=true is a raw download; Gitea ignores the query, so use its raw route.
   const effectiveTarget = page === 'blob' && /(?:^\?|&)raw=true\b/.test(query) ? 'raw' : target;
   const tail = file.length ? `/${file.join('/')}` : '';
-  return { kind: 'rewrite', path: `/${effectiveTarget}/${classifyRef(ref)}/${ref}${tail}`, rule: effectiveTarget === target ? rule : 'blob-raw' };
+  return { kind: 'rewrite', path: `/${effectiveTarget}/${kind ?? classifyRef(ref)}/${ref}${tail}`, rule: effectiveTarget === target ? rule : 'blob-raw' };
 }
 
 function mapNumberedLink(page: 'pull' | 'issues', rest: string[], path: string, rules: RewriteRules): PathMapping {

@@ -70,6 +70,8 @@ const table: Record<string, Row> = {
   'tree branch': { in: 'https://github.com/Molecule-AI/x/tree/main/examples', out: `${G}/x/src/branch/main/examples`, rule: 'tree-to-src' },
   'tree branch only': { in: 'https://github.com/Molecule-AI/x/tree/develop', out: `${G}/x/src/branch/develop` },
   'tree branch with slash': { in: 'https://github.com/Molecule-AI/x/tree/feature/login', out: `${G}/x/src/branch/feature/login` },
+  'raw refs/tags on github.com': { in: 'https://github.com/Molecule-AI/x/raw/refs/tags/stable/a.sh', out: `${G}/x/raw/tag/stable/a.sh` },
+  'blob refs/heads on github.com': { in: 'https://github.com/Molecule-AI/x/blob/refs/heads/v2/a.md', out: `${G}/x/src/branch/v2/a.md` },
   'raw path on github.com': { in: 'https://github.com/Molecule-AI/x/raw/main/install.sh', out: `${G}/x/raw/branch/main/install.sh`, rule: 'raw-path' },
   'blame': { in: 'https://github.com/Molecule-AI/x/blame/main/a.go', out: `${G}/x/blame/branch/main/a.go` },
   'commit page kept': { in: 'https://github.com/Molecule-AI/x/commit/8f3c2a1', out: `${G}/x/commit/8f3c2a1` },
