@@ -56,20 +56,15 @@ export function rewriteGithubUrlsInLine(line: string, lineNo: number, rules: Rew
         return match;
       }
       if (owner.toLowerCase() !== ownerLower) return match;
-      const m = /^\/([A-Za-z0-9_.-]+)\/(?:refs\/(?:heads|tags)\/)?([^/?#\s]+)((?:\/[^?#]*)?)([\s\S]*)$/.exec(g.rest ?? '');
-      if (!m) {
-        report(match, 'no-gitea-page', 'raw URL without a repo, ref and path: fix it by hand');
+      // raw.githubusercontent.com/<owner>/<repo>/<ref>/<path> is github.com/<owner>/<repo>/raw/<ref>/<path>.
+      const m = /^\/([A-Za-z0-9_.-]+)((?:\/[^?#]*)?)([\s\S]*)$/.exec(g.rest ?? '');
+      const [, repo = '', refAndFile = '', tail = ''] = m ?? [];
+      const mapped = mapRepoSubPath(`/raw${refAndFile}`, tail, rules);
+      if (!m || mapped.kind === 'report') {
+        report(match, mapped.kind === 'report' ? mapped.rule : 'no-gitea-page', mapped.kind === 'report' ? mapped.reason : 'raw URL without a repo, ref and path: fix it by hand');
         return match;
       }
-      const [, repo = '', ref = '', file = '', tail = ''] = m;
-      const isTag = /\/refs\/tags\//.test(g.rest ?? '');
-      const kind = isTag ? 'tag' : undefined;
-      const mapped = mapRepoSubPath(`/raw/${ref}${file}`, tail, rules);
-      if (mapped.kind === 'report') {
-        report(match, mapped.rule, mapped.reason);
-        return match;
-      }
-      const path = kind ? mapped.path.replace(/^\/raw\/\w+\//, '/raw/tag/') : mapped.path;
+      const path = mapped.path;
       const { name, renamedFrom } = resolveRepoName(repo, rules);
       const scheme = g.scheme ? giteaScheme : '';
       const after = `${scheme}${giteaHostPath}/${rules.giteaOwner}/${name}${path}${tail}`;

@@ -2,7 +2,7 @@ import { detectLineFindings } from './detect-line-findings.js';
 import { rewriteGithubUrlsInLine, type LineSink } from './rewrite-github-urls.js';
 import type { RewriteRules } from './rewrite-rules.js';
 import { rewriteTokenGuards } from './rewrite-token-guards.js';
-import type { TextRewriteResult } from './text-rewrite-result.js';
+import { clipLine, type TextRewriteResult } from './text-rewrite-result.js';
 
 /** Lines worth a closer look; everything else is returned untouched without running the rules. */
 const triggerCache = new Map<string, RegExp>();
@@ -49,6 +49,17 @@ export function rewriteText(text: string, rules: RewriteRules, fileName: string)
     touched ||= sink.changes.length > before;
   }
   sink.changes.sort((a, b) => a.line - b.line);
+  const firstChange = sink.changes[0];
+  if (firstChange && /(?:^|\/)\.gitmodules$/.test(fileName)) {
+    // .gitmodules only seeds clones' configs: existing checkouts keep the old URL until synced.
+    sink.findings.push({
+      line: firstChange.line,
+      rule: 'gitmodules-sync',
+      text: clipLine(lines[firstChange.line - 1] ?? ''),
+      match: '.gitmodules',
+      reason: 'submodule URLs changed: existing clones must run `git submodule sync --recursive` (or `molectl gitea remotes` in each submodule)',
+    });
+  }
   sink.findings.sort((a, b) => a.line - b.line);
   return { text: touched ? lines.join('\n') : text, changes: sink.changes, findings: sink.findings };
 }

@@ -182,6 +182,8 @@ const table: Record<string, Row> = {
   'workflow path reported': { in: 'see .github/workflows/release.yml', findings: ['workflow-path'] },
   'org action reported': { in: '      - uses: Molecule-AI/setup-molecule@v2', findings: ['org-action'] },
 
+  '.gitmodules asks for a sync': { in: '\turl = https://github.com/Molecule-AI/sdk.git', out: `\turl = ${G}/sdk.git`, findings: ['gitmodules-sync'], file: '.gitmodules' },
+
   // Go files are out of scope.
   'go file untouched': { in: '// https://github.com/Molecule-AI/x', file: 'pkg/a.go' },
   'go.mod untouched': { in: 'module github.com/Molecule-AI/x', file: 'go.mod' },
