@@ -1,4 +1,6 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -57,6 +59,24 @@ describe('molectl gitea remotes', () => {
     expect(run.stdout + run.stderr).not.toContain('ghp_abcdefghijklmnopqrstuvwxyz0123456789');
     expect(run.stderr).toContain('[literal-credential]');
     expect(await url(a, 'origin')).toContain('github.com/Molecule-AI/x.git');
+  });
+
+  it('--verify-remote: writes nothing and exits 1 when a target is missing on Gitea', async () => {
+    const server = createServer((req, res) => void res.writeHead(req.url === '/api/v1/repos/molecule-ai/sdk' ? 200 : 404).end('{}'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const giteaUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const a = await clone('a', [['origin', 'https://github.com/Molecule-AI/sdk'], ['old', 'https://github.com/Molecule-AI/gone']]);
+      const run = await runCli(['gitea', 'remotes', a, '--write', '--verify-remote', '--gitea-url', giteaUrl]);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain('molecule-ai/gone');
+      expect(await url(a, 'origin')).toBe('https://github.com/Molecule-AI/sdk');
+      const ok = await runCli(['gitea', 'remotes', a, '--write', '--verify-remote', '--gitea-url', giteaUrl, '--rename', 'gone=sdk']);
+      expect(ok.code).toBe(0);
+      expect(await url(a, 'old')).toBe(`${giteaUrl}/molecule-ai/sdk`);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('refuses a directory that is not a clone with exit 2, changing nothing', async () => {
