@@ -1,6 +1,5 @@
 import type { Context } from '../context.js';
-import { tenantUrl } from '../config/environments.js';
-import { httpRequest } from '../http/http-request.js';
+import { probeTenantHealth, tenantHealthUrl } from '../org/probe-tenant-health.js';
 import { runShellScript } from '../ssm/run-shell-script.js';
 import { parseScriptResult } from './parse-script-result.js';
 import { renderTenantCommands } from './tenant-script.js';
@@ -12,17 +11,11 @@ export interface HealthCheck {
   detail: string;
 }
 
-/** `GET <tenant url>/health` answers 200 with {"status":"ok"} (the tenant API's documented body). */
+/** The tenant's public `/health` answers 200 with {"status":"ok"} (one look; no waiting). */
 export async function checkPublicHealth(ctx: Context, slug: string): Promise<HealthCheck> {
-  const url = `${tenantUrl({ tenantUrlTemplate: ctx.config.environment.tenantUrlTemplate, cpUrl: ctx.config.cpUrl.value }, slug)}/health`;
-  try {
-    const res = await httpRequest({ method: 'GET', url, timeoutMs: 10_000, retries: 1, signal: ctx.signal, fetch: ctx.fetch, redactor: ctx.redactor, accept: () => true });
-    const ok = res.status === 200 && /"status"\s*:\s*"ok"/.test(res.bodyText);
-    return { ok, detail: ok ? 'public /health ok' : `public /health answered HTTP ${res.status}` };
-  } catch (error) {
-    if (ctx.signal.aborted) throw error;
-    return { ok: false, detail: `public /health unreachable: ${(error as Error).message}` };
-  }
+  const url = tenantHealthUrl(ctx.config.environment, slug);
+  const probe = await probeTenantHealth({ url, fetch: ctx.fetch, signal: ctx.signal, redactor: ctx.redactor, timeoutMs: 10_000 });
+  return { ok: probe.healthy, detail: `public /health: ${probe.detail}` };
 }
 
 /**
