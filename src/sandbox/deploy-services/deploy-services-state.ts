@@ -19,6 +19,8 @@ export const SANDBOX_RAILWAY_TOKEN = 'sandbox-railway-api-credential';
 export const SANDBOX_VERCEL_TOKEN = 'sandbox-vercel-api-credential';
 /** A pull credential the registry accepts without the token flow (what REGISTRY_TOKEN carries). */
 export const SANDBOX_REGISTRY_TOKEN = 'sandbox-registry-pull-credential';
+/** The Gitea token the simulated Gitea Actions secrets endpoint accepts (issue 6). */
+export const SANDBOX_GITEA_TOKEN = 'sandbox-gitea-api-credential';
 
 export const SANDBOX_RAILWAY_PROJECT_ID = 'sandbox-project';
 export const SANDBOX_VERCEL_PROJECT_ID = 'prj_sandbox_canvas';
@@ -57,6 +59,12 @@ export interface DeployServicesState {
   registry: Map<string, Map<string, string>>;
   /** Pull tokens the registry's token service handed out. */
   registryTokens: Set<string>;
+  /**
+   * Issue 6 (secret rotation): Railway service variables by `<serviceId>/<environmentId>`, and
+   * Gitea Actions secrets by `<owner>/<repo>/<NAME>` (values are secrets; Gitea never returns them).
+   */
+  railwayVariables: Map<string, Record<string, string>>;
+  giteaActionsSecrets: Map<string, { value: string; createdAt: string }>;
 }
 
 const states = new WeakMap<SandboxState, DeployServicesState>();
@@ -68,13 +76,15 @@ export function sandboxDeployCommit(state: SandboxState): string {
 
 /** Environment variables that let molectl read the simulated Railway and Vercel. */
 export function deployServicesEnv(): Record<string, string> {
-  return { RAILWAY_TOKEN: SANDBOX_RAILWAY_TOKEN, VERCEL_TOKEN: SANDBOX_VERCEL_TOKEN };
+  return { RAILWAY_TOKEN: SANDBOX_RAILWAY_TOKEN, VERCEL_TOKEN: SANDBOX_VERCEL_TOKEN, GITEA_TOKEN: SANDBOX_GITEA_TOKEN };
 }
 
 export function getDeployServices(state: SandboxState): DeployServicesState {
   let services = states.get(state);
   if (!services) {
     services = seedDeployServices(state.seed);
+    // The CP's running variables, as Railway would hold them: the rotation consumers read and set these.
+    services.railwayVariables.set('svc-controlplane/env-production', { PROVISION_SHARED_SECRET: state.provisionSharedSecret, CP_ADMIN_API_TOKEN: state.cpAdminToken });
     states.set(state, services);
   }
   return services;
@@ -117,6 +127,8 @@ function seedDeployServices(seed: number): DeployServicesState {
     },
     registry: new Map([[SANDBOX_IMAGE_NAME, tags]]),
     registryTokens: new Set(),
+    railwayVariables: new Map(),
+    giteaActionsSecrets: new Map(),
   };
 }
 

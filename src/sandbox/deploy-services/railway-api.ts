@@ -1,11 +1,12 @@
 import type { CpRequest, CpResponse } from '../cp/cp-http.js';
 import { jsonResponse, parseJsonObject } from '../cp/cp-http.js';
 import type { SandboxState } from '../state.js';
-import { getDeployServices, SANDBOX_RAILWAY_TOKEN } from './deploy-services-state.js';
+import { getDeployServices, SANDBOX_RAILWAY_TOKEN, type DeployServicesState, type RailwayDeploymentRecord } from './deploy-services-state.js';
 
 /**
- * Railway's public GraphQL endpoint, reduced to the two operations molectl sends: `project(id)`
- * (services and environments by name) and `deployments(input, first)`. It does not parse GraphQL:
+ * Railway's public GraphQL endpoint, reduced to the operations molectl sends: `project(id)`
+ * (services and environments by name), `deployments(input, first)`, and for secret rotation
+ * `variables(...)`, `variableUpsert(input)` and `serviceInstanceRedeploy(...)`. It does not parse GraphQL:
  * it recognises the operation by its root field and reads the variables. Like Railway, a bad token
  * is a GraphQL error ("Not Authorized") in a 200 answer.
  */
@@ -17,6 +18,15 @@ export function handleRailwayRequest(state: SandboxState, req: CpRequest): CpRes
   const variables = (body?.variables ?? {}) as Record<string, unknown>;
   const services = getDeployServices(state);
   const railway = services.railway;
+
+  // Issue 6 (secret rotation): variables read and upsert, and redeploy.
+  if (/\bvariableUpsert\s*\(/.test(query)) return upsertVariable(services, variables);
+  if (/\bserviceInstanceRedeploy\s*\(/.test(query)) return redeployService(state, services, variables);
+  if (/\bvariables\s*\(/.test(query)) {
+    if (variables.projectId !== railway.projectId) return graphqlError('Project not found');
+    const key = `${String(variables.serviceId)}/${String(variables.environmentId)}`;
+    return jsonResponse(200, { data: { variables: { ...(services.railwayVariables.get(key) ?? {}) } } });
+  }
 
   if (/\bdeployments\s*\(/.test(query)) {
     const input = (variables.input ?? {}) as Record<string, unknown>;
@@ -39,7 +49,44 @@ export function handleRailwayRequest(state: SandboxState, req: CpRequest): CpRes
       },
     });
   }
-  return graphqlError('the sandbox simulates only the project and deployments queries');
+  return graphqlError('the sandbox simulates only the project, deployments and variables queries and the variableUpsert and serviceInstanceRedeploy mutations');
+}
+
+function upsertVariable(services: DeployServicesState, variables: Record<string, unknown>): CpResponse {
+  const input = (variables.input ?? {}) as Record<string, unknown>;
+  if (input.projectId !== services.railway.projectId) return graphqlError('Project not found');
+  if (typeof input.name !== 'string' || typeof input.value !== 'string') return graphqlError('name and value are required');
+  const key = `${String(input.serviceId)}/${String(input.environmentId)}`;
+  services.railwayVariables.set(key, { ...(services.railwayVariables.get(key) ?? {}), [input.name]: input.value });
+  return jsonResponse(200, { data: { variableUpsert: true } });
+}
+
+/**
+ * A redeploy takes the service's current variables. It succeeds unless the railwayDeployFailed
+ * fault is set; a successful deployment of controlplane in production is what the sandbox CP
+ * runs, so its PROVISION_SHARED_SECRET becomes the CP's (tenants left behind then get 401s).
+ */
+function redeployService(state: SandboxState, services: DeployServicesState, variables: Record<string, unknown>): CpResponse {
+  const serviceId = String(variables.serviceId);
+  const environmentId = String(variables.environmentId);
+  const railway = services.railway;
+  if (!railway.services.some((s) => s.id === serviceId) || !railway.environments.some((e) => e.id === environmentId)) return graphqlError('Service instance not found');
+  const fault = state.faults.flags['railwayDeployFailed'];
+  const status = fault ? (typeof fault === 'string' ? fault.toUpperCase() : 'FAILED') : 'SUCCESS';
+  const deployment: RailwayDeploymentRecord = {
+    id: `dep-redeploy-${railway.deployments.length + 1}`,
+    serviceId,
+    environmentId,
+    status,
+    createdAt: new Date().toISOString(),
+    meta: { commitHash: services.commit, branch: 'main', reason: 'redeploy' },
+  };
+  railway.deployments.unshift(deployment);
+  const vars = services.railwayVariables.get(`${serviceId}/${environmentId}`) ?? {};
+  if (status === 'SUCCESS' && serviceId === 'svc-controlplane' && environmentId === 'env-production' && vars.PROVISION_SHARED_SECRET) {
+    state.provisionSharedSecret = vars.PROVISION_SHARED_SECRET;
+  }
+  return jsonResponse(200, { data: { serviceInstanceRedeploy: true } });
 }
 
 function applyDeployFault<T extends { status: string }>(state: SandboxState, deployment: T): T {

@@ -59,7 +59,8 @@ export async function fetchLatestRailwayDeployment(request: Request, target: Rai
   };
 }
 
-async function resolveRailwayIds(request: Request, target: RailwayTarget): Promise<{ serviceId: string; environmentId: string }> {
+/** Exported for secret rotation's Railway consumer (src/lib/secrets/railway-variables.ts). */
+export async function resolveRailwayIds(request: Request, target: RailwayTarget): Promise<{ serviceId: string; environmentId: string }> {
   if (target.serviceId && target.environmentId) return { serviceId: target.serviceId, environmentId: target.environmentId };
   const data = await queryRailway(request, target, PROJECT_QUERY, { id: target.projectId });
   const find = (kind: 'services' | 'environments', name: string): string | undefined =>
@@ -79,14 +80,17 @@ async function resolveRailwayIds(request: Request, target: RailwayTarget): Promi
   return { serviceId, environmentId };
 }
 
-async function queryRailway(request: Request, target: RailwayTarget, query: string, variables: Record<string, unknown>): Promise<unknown> {
+/**
+ * One GraphQL call. Queries are read-only, so the door may retry them; a mutation that is not
+ * safe to repeat (a redeploy) passes `{ idempotent: false }`. Exported for secret rotation.
+ */
+export async function queryRailway(request: Request, target: RailwayTarget, query: string, variables: Record<string, unknown>, options: { idempotent?: boolean } = {}): Promise<unknown> {
   const response = await request({
     method: 'POST',
     url: target.apiUrl,
     headers: { authorization: `Bearer ${target.token}` },
     json: { query, variables },
-    // A read-only query: repeating it is harmless, so the door may retry it.
-    idempotent: true,
+    idempotent: options.idempotent ?? true,
     accept: (status) => status === 200 || status === 401 || status === 403,
   });
   if (response.status === 401 || response.status === 403) throw railwayAuthError(target, response.status);

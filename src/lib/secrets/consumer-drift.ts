@@ -1,0 +1,90 @@
+import type { Context } from '../context.js';
+import { planMigration } from '../cp-secret/plan-migration.js';
+import { fingerprintOf } from '../output/fingerprint.js';
+import { createConsumerRequester, giteaBaseUrl, giteaToken, railwayTargetFor } from './consumer-door.js';
+import { listGiteaActionsSecretNames } from './gitea-actions-secrets.js';
+import type { ManagedSecret } from './managed-secret.js';
+import { readRailwayVariables } from './railway-variables.js';
+import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, versionWithStage, type SecretVersionsView } from './read-secret-versions.js';
+import type { SecretConsumer } from './secret-consumer.js';
+
+/**
+ * Which version each consumer of a secret holds, by fingerprint. Tenants are probed with the
+ * migrate engine's read-only probe (one batched SSM command per 50 hosts) and summed up as a
+ * histogram. Values read from Railway are registered with the redactor as soon as they arrive.
+ */
+
+/** What a consumer holds, relative to the secret's versions. */
+export type HeldVersion = 'current' | 'pending' | 'previous' | 'other' | 'missing' | 'unknown';
+
+export interface ConsumerDrift {
+  consumer: string;
+  kind: SecretConsumer['kind'];
+  holds: HeldVersion;
+  fingerprint: string | null;
+  detail: string;
+  /** Tenant consumers only. */
+  histogram?: Record<HeldVersion, number>;
+  /** Tenants not on current: slug, what they hold, why. */
+  behind?: Array<{ slug: string; holds: HeldVersion; fingerprint: string | null; reason: string }>;
+}
+
+export function classifyHeld(fingerprint: string | null, versions: SecretVersionsView): HeldVersion {
+  if (!fingerprint) return 'missing';
+  if (versionWithStage(versions, AWSCURRENT)?.fingerprint === fingerprint) return 'current';
+  if (versionWithStage(versions, AWSPENDING)?.fingerprint === fingerprint) return 'pending';
+  if (versionWithStage(versions, AWSPREVIOUS)?.fingerprint === fingerprint) return 'previous';
+  return 'other';
+}
+
+export async function readConsumerDrift(ctx: Context, secret: ManagedSecret, versions: SecretVersionsView, options: { probeTenants: boolean }): Promise<ConsumerDrift[]> {
+  const out: ConsumerDrift[] = [];
+  for (const consumer of secret.consumers) {
+    try {
+      out.push(await readOne(ctx, secret, consumer, versions, options));
+    } catch (error) {
+      out.push({ consumer: consumer.ref, kind: consumer.kind, holds: 'unknown', fingerprint: null, detail: `could not read: ${(error as Error).message}` });
+    }
+  }
+  return out;
+}
+
+async function readOne(ctx: Context, secret: ManagedSecret, consumer: SecretConsumer, versions: SecretVersionsView, options: { probeTenants: boolean }): Promise<ConsumerDrift> {
+  const base = { consumer: consumer.ref, kind: consumer.kind };
+  if (consumer.kind === 'railway') {
+    const variables = await readRailwayVariables(createConsumerRequester(ctx), railwayTargetFor(ctx, consumer.service, consumer.environment));
+    const value = variables[consumer.variable];
+    for (const v of Object.values(variables)) ctx.redactor.register(v, 'railway-variable');
+    const fingerprint = value === undefined ? null : fingerprintOf(value);
+    const holds = classifyHeld(fingerprint, versions);
+    return { ...base, holds, fingerprint, detail: value === undefined ? `${consumer.variable} is not set` : `${consumer.variable} set (not necessarily deployed)` };
+  }
+  if (consumer.kind === 'gitea-actions-secret') {
+    const names = await listGiteaActionsSecretNames(createConsumerRequester(ctx), { baseUrl: giteaBaseUrl(ctx), token: giteaToken(ctx), owner: consumer.owner, repo: consumer.repo });
+    const present = names.includes(consumer.name.toUpperCase()) || names.includes(consumer.name);
+    return { ...base, holds: present ? 'unknown' : 'missing', fingerprint: null, detail: present ? 'set; Gitea never returns values, so its version is unknown' : `${consumer.name} is not set` };
+  }
+  if (!tenantEnvSupported(consumer)) {
+    return { ...base, holds: 'unknown', fingerprint: null, detail: `the tenant script handles only ${TENANT_SECRET_VARIABLE}` };
+  }
+  if (!options.probeTenants) return { ...base, holds: 'unknown', fingerprint: null, detail: 'not probed (--no-probe)' };
+  const plan = await planMigration(ctx, { secretId: secret.secretId });
+  const histogram: Record<HeldVersion, number> = { current: 0, pending: 0, previous: 0, other: 0, missing: 0, unknown: 0 };
+  const behind: NonNullable<ConsumerDrift['behind']> = [];
+  for (const t of plan.targets) {
+    const probed = t.class !== 'unmanaged' && t.class !== 'probe-failed';
+    const holds: HeldVersion = probed ? classifyHeld(t.fingerprint, versions) : 'unknown';
+    histogram[holds] += 1;
+    if (holds !== 'current') behind.push({ slug: t.slug, holds, fingerprint: t.fingerprint, reason: t.reason });
+  }
+  const total = plan.targets.length;
+  const holds: HeldVersion = total > 0 && histogram.current === total ? 'current' : total === 0 ? 'unknown' : 'other';
+  return { ...base, holds, fingerprint: null, detail: `${histogram.current}/${total} tenants on current`, histogram, behind };
+}
+
+/** The on-tenant script (scripts/tenant-cp-secret.sh) reads and writes this one variable. */
+export const TENANT_SECRET_VARIABLE = 'MOLECULE_CP_SHARED_SECRET';
+
+export function tenantEnvSupported(consumer: SecretConsumer): boolean {
+  return consumer.kind === 'tenants-env' && consumer.variable === TENANT_SECRET_VARIABLE;
+}

@@ -1,0 +1,34 @@
+import type { CpRequest, CpResponse } from '../cp/cp-http.js';
+import { jsonResponse, parseJsonObject } from '../cp/cp-http.js';
+import type { SandboxState } from '../state.js';
+import { getDeployServices, SANDBOX_GITEA_TOKEN } from './deploy-services-state.js';
+
+/**
+ * Gitea's Actions secrets API (1.22), reduced to what secret rotation sends, under /_gitea:
+ *   PUT /api/v1/repos/{owner}/{repo}/actions/secrets/{name}  body {"data": value}: 201 created, 204 updated
+ *   GET /api/v1/repos/{owner}/{repo}/actions/secrets          names and creation dates, never values
+ * Auth is `Authorization: token <GITEA_TOKEN>` (or Bearer). Every repository exists; the fault flag
+ * `giteaSecretsFail` answers the PUT with 500, so a CI-mirror consumer can fail mid-rotation.
+ */
+export function handleGiteaRequest(state: SandboxState, req: CpRequest, path: string): CpResponse {
+  const auth = req.headers['authorization'] ?? '';
+  if (auth !== `token ${SANDBOX_GITEA_TOKEN}` && auth !== `Bearer ${SANDBOX_GITEA_TOKEN}`) return jsonResponse(401, { message: 'token is required' });
+  const secrets = getDeployServices(state).giteaActionsSecrets;
+  const one = /^\/api\/v1\/repos\/([^/]+)\/([^/]+)\/actions\/secrets\/([A-Za-z0-9_]+)$/.exec(path);
+  if (one && req.method === 'PUT') {
+    if (state.faults.flags['giteaSecretsFail']) return jsonResponse(500, { message: 'simulated Gitea failure' });
+    const body = parseJsonObject(req.body);
+    if (typeof body?.data !== 'string' || body.data.length === 0) return jsonResponse(422, { message: 'data is required' });
+    const key = `${one[1]!.toLowerCase()}/${one[2]}/${one[3]!.toUpperCase()}`;
+    const existed = secrets.has(key);
+    secrets.set(key, { value: body.data, createdAt: new Date().toISOString() });
+    return existed ? { status: 204, headers: {}, body: '' } : jsonResponse(201, {});
+  }
+  const list = /^\/api\/v1\/repos\/([^/]+)\/([^/]+)\/actions\/secrets$/.exec(path);
+  if (list && req.method === 'GET') {
+    const prefix = `${list[1]!.toLowerCase()}/${list[2]}/`;
+    const rows = [...secrets.entries()].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => ({ name: k.slice(prefix.length), created_at: v.createdAt }));
+    return jsonResponse(200, rows);
+  }
+  return jsonResponse(404, { message: 'the sandbox simulates only the Actions secrets routes of Gitea' });
+}
