@@ -69,6 +69,11 @@ describe('judgeApplyResult', () => {
     expect(judged).toEqual({ state: 'pending', outcome: 'not-started', reason: 'not started: the error budget was spent', detail: { ssmStatus: 'Terminated', exitCode: -1 } });
   });
 
+  it('leaves a host molectl never sent (dispatch stopped past the budget) pending', () => {
+    const judged = judgeApplyResult(invocation({ commandId: '', status: 'NotSent', statusDetails: 'not sent', responseCode: null, stdout: '' }), EXPECTED_FP);
+    expect(judged).toMatchObject({ state: 'pending', outcome: 'not-started' });
+  });
+
   it('counts a Terminated host that had started (it printed something) as a failure', () => {
     const judged = judgeApplyResult(invocation({ status: 'Cancelled', statusDetails: 'Terminated', responseCode: -1, stdout: 'molectl: partial\n' }), EXPECTED_FP);
     expect(judged.state).toBe('failed');
