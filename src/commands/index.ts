@@ -20,6 +20,7 @@ export const commands: CommandEntry[] = [
   { name: 'logs', summary: 'Show a tenant\'s container logs through SSM, whole (past SSM\'s output cap), redacted, with likely causes', load: async () => (await import('./logs.js')).logsCommand },
   { name: 'secrets list', summary: 'List the configured secrets: Secrets Manager id, versions and stages, last change, consumers', load: async () => (await import('./secrets-list.js')).secretsListCommand },
   { name: 'secrets status', summary: 'Show a secret\'s versions (fingerprints, never values) and which version each consumer holds', load: async () => (await import('./secrets-status.js')).secretsStatusCommand },
+  { name: 'secrets put', summary: 'Store a secret value from a file or stdin (never a flag), read it back and compare fingerprints', load: async () => (await import('./secrets-put.js')).secretsPutCommand },
   { name: 'gitea rewrite', summary: 'Rewrite GitHub URLs to Gitea across a repository (dry run, --write, --check for CI)', load: async () => (await import('./gitea-rewrite.js')).giteaRewriteCommand },
   { name: 'gitea remotes', summary: 'Rewrite the git remote URLs of local clones from GitHub to Gitea', load: async () => (await import('./gitea-remotes.js')).giteaRemotesCommand },
   { name: 'migrate cp-secret plan', summary: 'Read-only: classify which tenants need the CP shared secret', load: async () => (await import('./migrate-cp-secret-plan.js')).migrateCpSecretPlanCommand },

@@ -1,0 +1,70 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
+import { confirmEnvironment } from '../lib/cli/confirm-environment.js';
+import { parseOptions } from '../lib/cli/parse-options.js';
+import { ExitCode, MolectlError } from '../lib/errors.js';
+import { describeTarget, formatTarget, toRunEnvironment } from '../lib/org/describe-target.js';
+import { describeSecret as showSecret } from '../lib/output/fingerprint.js';
+import { findManagedSecret } from '../lib/secrets/managed-secret.js';
+import { putSecret } from '../lib/secrets/put-secret.js';
+import { AWSPENDING } from '../lib/secrets/read-secret-versions.js';
+import { normalizeValue, readValueInput } from '../lib/secrets/read-value-input.js';
+
+const optionsSchema = z.object({ valueFile: z.string().min(1, 'give a file path, or - for stdin') }).strict();
+
+export const secretsPutCommand: CommandDefinition = {
+  declare(cmd: Command) {
+    cmd
+      .description(
+        'Store a value as the secret\'s current version (creating the secret if needed), read it back and compare fingerprints. ' +
+          'The value comes only from a file or stdin, never from a flag. One trailing newline is dropped (and said so); inner newlines are kept. ' +
+          'Consumers are not changed: use `secrets rotate` for that.',
+      )
+      .argument('<name>', 'secret name from `molectl secrets list`')
+      .requiredOption('--value-file <path|->', 'file holding the value, or - to read stdin');
+    addExamples(cmd, [
+      ['molectl secrets put cp-shared-secret --value-file ./shared-secret.txt', 'store the value in the file'],
+      ['pass show molecule/cp | molectl --env staging secrets put cp-admin-api-token --value-file -', 'from stdin'],
+      ['molectl --env production --yes secrets put cp-shared-secret --value-file v.txt', 'replace the current value without a prompt'],
+    ]);
+  },
+
+  async run(ctx, { args, options }) {
+    const secret = findManagedSecret(ctx, args[0]!);
+    const { valueFile } = parseOptions(optionsSchema, options);
+    // The value is registered with the redactor before any await that could print.
+    const input = normalizeValue(await readValueInput(valueFile, process.stdin), valueFile === '-' ? 'stdin' : valueFile);
+    ctx.redactor.register(input.value, 'secret');
+    if (input.strippedNewline) ctx.out.info(`note: dropped one trailing newline from ${input.source}; the stored value is ${showSecret(input.value)}`);
+
+    const target = await describeTarget(ctx.config, ctx.aws);
+    ctx.out.info(formatTarget(target));
+    const description = await ctx.aws.describeSecret(secret.secretId);
+    if (description?.versions.some((v) => v.stages.includes(AWSPENDING))) {
+      throw new MolectlError(`secret ${secret.secretId} has an AWSPENDING version: a rotation is in progress; nothing was changed`, {
+        code: ExitCode.failed,
+        hint: `finish or abort it first: molectl secrets rotate ${secret.name} --resume (or --abort-pending)`,
+      });
+    }
+    if (description) {
+      ctx.out.info(`${secret.secretId} exists: the new value becomes AWSCURRENT; consumers (${secret.consumers.map((c) => c.ref).join(', ') || 'none'}) keep what they hold`);
+      await confirmEnvironment(ctx, `replace the current value of ${secret.name}`);
+    }
+
+    const ledger = await ctx.runs.create({
+      command: 'secrets put',
+      environment: toRunEnvironment(target),
+      inputs: { name: secret.name, secretId: secret.secretId, source: valueFile === '-' ? 'stdin' : 'file', fingerprint: showSecret(input.value) },
+      targets: [secret.name],
+    });
+    ctx.out.info(`run ${ledger.id}: ledger ${ledger.path}`);
+    const result = await putSecret(ctx, secret, input.value, description !== null, ledger);
+    await ctx.out.result({ run: ledger.id, ...result }, (r, style) =>
+      r.matches && r.current
+        ? `${style.ok('✔')} ${r.name}: ${r.created ? 'created' : 'stored'} version ${r.versionId} (${r.readBack}), read back and matched`
+        : `${style.fail('✖')} ${r.name}: version ${r.versionId} ${r.matches ? 'is not AWSCURRENT' : `read back ${r.readBack}, but sent ${r.sent}`}`,
+    );
+    return result.matches && result.current ? ExitCode.ok : ExitCode.failed;
+  },
+};
