@@ -7,6 +7,7 @@ export default defineConfig({
     // so more workers than cores only adds contention.
     maxWorkers: 2,
     testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // Hooks start sandboxes and sometimes run a whole migration as a scenario's setup.
+    hookTimeout: 120_000,
   },
 });

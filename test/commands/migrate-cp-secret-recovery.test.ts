@@ -34,7 +34,7 @@ function applyDispatches(state: SandboxState, slug: string): number {
   return state.requests.filter((r) => r.action === 'SendCommand' && r.body.includes("MOLECTL_MODE='apply'") && r.body.includes(instanceId)).length;
 }
 
-describe('a run killed with SIGKILL', () => {
+describe('a run killed with SIGKILL', { timeout: 180_000 }, () => {
   let f: SandboxFixture;
   beforeAll(async () => {
     f = await startSandboxFixture({ tenants: 5, preCutover: 5, faults: 'host-work=1500ms' });
@@ -44,13 +44,15 @@ describe('a run killed with SIGKILL', () => {
   it('resumes without re-running the tenants it finished', async () => {
     const { state } = f.sandbox;
     // bin/molectl.js runs dist/: `npm test` builds first.
-    const child = spawn(process.execPath, [BIN, ...APPLY, '--waves', '100%'], { env: { ...f.env, PATH: process.env.PATH, MOLECTL_CONFIG: '/nonexistent' }, stdio: 'ignore' });
+    const child = spawn(process.execPath, [BIN, ...APPLY, '--waves', '100%'], { env: { ...f.env, PATH: process.env.PATH, MOLECTL_CONFIG: '/nonexistent' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let childStderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (childStderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + 120_000;
     for (;;) {
       const [ledger] = readLedgers(f.stateDir);
       if (ledger?.targets.acme?.state === 'succeeded' && Object.values(ledger.targets).some((t) => t.state === 'in-progress')) break;
-      if (Date.now() > deadline) throw new Error('the run never reached its first wave');
+      if (Date.now() > deadline) throw new Error(`the run never reached its first wave; its stderr:\n${childStderr}`);
       await new Promise((r) => setTimeout(r, 50));
     }
     child.kill('SIGKILL');
@@ -71,7 +73,7 @@ describe('a run killed with SIGKILL', () => {
   });
 });
 
-describe('rollback', () => {
+describe('rollback', { timeout: 180_000 }, () => {
   let f: SandboxFixture;
   let runId: string;
   beforeAll(async () => {
@@ -117,7 +119,7 @@ describe('rollback', () => {
   });
 });
 
-describe('the fleet lock', () => {
+describe('the fleet lock', { timeout: 180_000 }, () => {
   let f: SandboxFixture;
   beforeAll(async () => {
     f = await startSandboxFixture({ tenants: 2, preCutover: 2 });

@@ -42,7 +42,7 @@ async function waitFor(condition: () => boolean, timeoutMs = 60_000): Promise<vo
   }
 }
 
-describe('a mixed fleet', () => {
+describe('a mixed fleet', { timeout: 180_000 }, () => {
   let f: SandboxFixture;
   beforeAll(async () => {
     // acme..epsilon pre-cutover; zeta, eta, theta post-cutover.
@@ -125,7 +125,7 @@ describe('a mixed fleet', () => {
   });
 });
 
-describe('a fleet where everything can succeed', () => {
+describe('a fleet where everything can succeed', { timeout: 180_000 }, () => {
   let f: SandboxFixture;
   beforeAll(async () => {
     f = await startSandboxFixture({ tenants: 4, preCutover: 3 });
@@ -189,7 +189,7 @@ function state(f: SandboxFixture): SandboxState {
   return f.sandbox.state;
 }
 
-describe('the failure budget', () => {
+describe('the failure budget', { timeout: 180_000 }, () => {
   let f: SandboxFixture;
   beforeAll(async () => {
     f = await startSandboxFixture({ tenants: 5, preCutover: 5, faults: 'docker-fail=beta' });
@@ -212,7 +212,7 @@ describe('the failure budget', () => {
   });
 });
 
-describe('AWS throttling', () => {
+describe('AWS throttling', { timeout: 180_000 }, () => {
   let f: SandboxFixture;
   beforeAll(async () => {
     f = await startSandboxFixture({ tenants: 3, preCutover: 3, faults: 'throttle=0.2' });
@@ -227,7 +227,7 @@ describe('AWS throttling', () => {
   });
 });
 
-describe('interruption', () => {
+describe('interruption', { timeout: 180_000 }, () => {
   let f: SandboxFixture;
   beforeAll(async () => {
     f = await startSandboxFixture({ tenants: 5, preCutover: 5, faults: 'host-work=1500ms' });

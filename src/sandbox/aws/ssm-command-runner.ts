@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { hostMatches, type SandboxState, type SimCommand, type SimInstance, type SimInvocation } from '../state.js';
 import { AwsApiError } from './aws-api-error.js';
 import type { HostRunner } from './host-runner.js';
@@ -72,6 +73,8 @@ export function startCommand(state: SandboxState, hosts: HostRunner, input: Send
   for (const inv of command.invocations) inv.commandId = command.commandId;
   state.commands.set(command.commandId, command);
   const runtime: CommandRuntime = { abort: new AbortController(), cancelled: false, executionTimeoutSeconds: input.executionTimeoutSeconds };
+  // One listener per invocation waiting on CancelCommand: up to 50 per command, by design.
+  setMaxListeners(0, runtime.abort.signal);
   runtimes.set(command, runtime);
   dispatchCommand(state, hosts, command, runtime).catch(() => failOpenInvocations(command));
   return command;
