@@ -25,6 +25,11 @@ export interface PlanOptions {
    * Every target comes back classified 'probe-failed' with reason 'not probed'.
    */
   skipProbe?: boolean;
+  /**
+   * Pin this version instead of AWSCURRENT. `secrets rotate` delivers the AWSPENDING version (and
+   * puts tenants back on AWSCURRENT on failure) with this same engine.
+   */
+  versionId?: string;
 }
 
 export const CP_SHARED_SECRET_NAME = 'cp-shared-secret';
@@ -35,7 +40,7 @@ const PROBE_MAX_IN_FLIGHT = 200;
 export async function planMigration(ctx: Context, options: PlanOptions): Promise<MigrationPlan> {
   const environment = ctx.config.environment;
   const step = ctx.out.step('pinning the CP shared secret');
-  const secret = await pinSecret(ctx, options.secretId ?? environment.secrets[CP_SHARED_SECRET_NAME]?.secretId);
+  const secret = await pinSecret(ctx, options.secretId ?? environment.secrets[CP_SHARED_SECRET_NAME]?.secretId, options.versionId);
   step.succeed(`pinned ${secret.secretId} version ${secret.versionId} (len=${secret.length} ${secret.fingerprint})`);
 
   const discovered = ctx.out.step('discovering tenants');
