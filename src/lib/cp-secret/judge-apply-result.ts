@@ -18,7 +18,9 @@ export interface ApplyJudgement {
 }
 
 export function judgeApplyResult(result: InstanceScriptResult, expectedFingerprint: string): ApplyJudgement {
-  const ssmStatus = result.statusDetails ?? result.status;
+  // molectl's own verdicts (NoResult: stopped waiting; NotSent) name the case in `status`;
+  // for SSM's, StatusDetails is the precise one (Undeliverable rather than Failed).
+  const ssmStatus = result.status === 'NoResult' || result.status === 'NotSent' ? result.status : (result.statusDetails ?? result.status);
   const detail = { ssmStatus, exitCode: result.responseCode };
   // Never started: molectl did not send it, or SSM stopped dispatching (MaxErrors reached).
   if (result.status === 'NotSent' || (ssmStatus === 'Terminated' && result.responseCode !== 0 && !result.stdout)) {

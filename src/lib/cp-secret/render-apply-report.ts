@@ -62,13 +62,14 @@ export function renderApplyMarkdown(doc: Readonly<RunLedgerDocument>): string {
   const rows = buildReportRows(doc);
   const counts = Object.entries(countRows(rows)).map(([k, v]) => `${v} ${k}`).join(', ');
   const lines = [
-    `### molectl migrate cp-secret: ${doc.status}`,
+    // "cp-secret: partial" would read as an assignment to the redactor; name the subcommand.
+    `### molectl ${doc.command}: ${doc.status}`,
     '',
     `Run \`${doc.id}\` against **${doc.environment.name}** (${doc.environment.cpUrl ?? ''}): ${counts || 'no tenants'}.`,
     '',
     '| org | class | action | SSM | exit | health | fingerprint | error |',
     '|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${[r.slug, r.class, r.action, r.ssmStatus ?? '', r.exitCode ?? '', r.health ?? '', r.fingerprintMatch === null ? '' : r.fingerprintMatch ? 'match' : 'MISMATCH', (r.error ?? '').replace(/\|/g, '\\|')].join(' | ')} |`),
+    ...rows.map((r) => `| ${[r.slug, r.class, r.action, r.ssmStatus ?? '', r.exitCode ?? '', r.health ?? '', r.fingerprintMatch === null ? '' : r.fingerprintMatch ? 'match' : 'MISMATCH', (r.error ?? '').replace(/\|/g, '\\|').replace(/\s*[\r\n]+\s*/g, ' ')].join(' | ')} |`),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -29,8 +29,11 @@ export function joinTenants(args: { instances: InstanceSummary[]; orgs: OrgRow[]
   const instanceWithoutOrg: TenantJoin['instanceWithoutOrg'] = [];
   for (const instance of args.instances) {
     const slugTag = instance.tags[args.slugTagKey] ?? null;
-    const org = (slugTag && bySlug.get(slugTag)) || byId.get(instance.tags[args.orgIdTagKey] ?? '');
-    if (!org) {
+    const idTag = instance.tags[args.orgIdTagKey];
+    const org = (slugTag && bySlug.get(slugTag)) || byId.get(idTag ?? '');
+    // A slug can be reused after a delete: an instance whose OrgId names another (gone) org
+    // belongs to no live org, whatever its slug tag says. It must never receive the secret.
+    if (!org || (idTag !== undefined && idTag !== org.id)) {
       instanceWithoutOrg.push({ instanceId: instance.instanceId, slugTag });
       continue;
     }

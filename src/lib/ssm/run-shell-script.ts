@@ -110,27 +110,30 @@ export async function runShellScript(deps: ShellScriptDeps, request: ShellScript
   const queue = batchInstanceIds(instanceIds);
   const sent: PendingCommand[] = [];
   const results = new Map<string, InstanceScriptResult>();
+  /** Instances stopDispatch kept from ever being sent. */
+  const abandoned: string[] = [];
   const firstInterval = request.pollIntervalMs ?? 500;
   let interval = firstInterval;
   const maxInterval = request.maxPollIntervalMs ?? 3000;
   try {
-    await dispatchAllowed(deps, request, queue, sent, results, timeoutSeconds);
-    while (results.size < instanceIds.length) {
+    await dispatchAllowed(deps, request, queue, sent, results, timeoutSeconds, abandoned);
+    // Done when every instance has a result or will never be sent (see stopDispatch).
+    while (results.size + abandoned.length < instanceIds.length) {
       await deps.clock.sleep(interval, deps.signal);
       interval = Math.min(maxInterval, interval * 2);
       for (const command of sent) await collectFinished(deps, command, results, request.previewIsComplete);
       // Freed capacity goes to the next batches at once; their results are polled briskly again.
-      if (queue.length && (await dispatchAllowed(deps, request, queue, sent, results, timeoutSeconds))) interval = firstInterval;
+      if (queue.length && (await dispatchAllowed(deps, request, queue, sent, results, timeoutSeconds, abandoned))) interval = firstInterval;
       const done = results.size;
       request.onProgress?.({ done, total: instanceIds.length, failed: [...results.values()].filter((r) => r.status !== 'Success').length });
-      if (done < instanceIds.length && deps.clock.now().getTime() - startedAt >= waitMs) break;
+      if (done + abandoned.length < instanceIds.length && deps.clock.now().getTime() - startedAt >= waitMs) break;
     }
   } catch (error) {
     // Ctrl-C: stop the scripts we started (best effort) and let the interruption through.
     if (deps.signal.aborted && request.cancelOnAbort !== false) await Promise.allSettled(sent.map((c) => deps.aws.cancelCommand(c.commandId)));
     throw error;
   }
-  const notSent = queue.flat().map((instanceId) => ({
+  const notSent = [...abandoned, ...queue.flat()].map((instanceId) => ({
     instanceId,
     commandId: '',
     status: 'NotSent',
@@ -174,6 +177,7 @@ async function dispatchAllowed(
   sent: PendingCommand[],
   results: Map<string, InstanceScriptResult>,
   timeoutSeconds: number,
+  abandoned: string[],
 ): Promise<number> {
   const cap = request.maxInFlight ?? Number.POSITIVE_INFINITY;
   let inFlight = sent.reduce((n, c) => n + c.instanceIds.filter((id) => !results.has(id)).length, 0);
@@ -181,7 +185,7 @@ async function dispatchAllowed(
   while (queue.length && (inFlight === 0 || inFlight + queue[0]!.length <= cap)) {
     if (deps.signal.aborted) throw deps.signal.reason;
     if (request.stopDispatch?.([...results.values()])) {
-      queue.length = 0;
+      abandoned.push(...queue.splice(0).flat());
       break;
     }
     const batch = queue.shift()!;

@@ -48,12 +48,9 @@ describe('judgeApplyResult', () => {
     expect(judged.detail.fingerprintMatch).toBeNull();
   });
 
-  // BUG (judge-apply-result.ts): runShellScript reports a host it stopped waiting for as status
-  // 'NoResult' with statusDetails 'molectl stopped waiting after N s'. judgeApplyResult takes
-  // statusDetails first, so the `ssmStatus === 'NoResult'` branch never fires for them: the outcome
-  // (the report's "action" column, the ledger's outcome) becomes the sentence itself, and the
-  // detail's ssmStatus too. Expected outcome 'no-result' and ssmStatus 'NoResult'.
-  it.fails('names a host molectl stopped waiting for "no-result" (as runShellScript reports it)', () => {
+  // runShellScript reports a host it stopped waiting for as status 'NoResult' with a sentence in
+  // statusDetails; the verdict is named by the status.
+  it('names a host molectl stopped waiting for "no-result" (as runShellScript reports it)', () => {
     const judged = judgeApplyResult(invocation({ status: 'NoResult', statusDetails: 'molectl stopped waiting after 390 s', responseCode: null }), EXPECTED_FP);
     expect(judged).toMatchObject({ state: 'failed', outcome: 'no-result', reason: 'SSM molectl stopped waiting after 390 s' });
     expect(judged.detail.ssmStatus).toBe('NoResult');

@@ -52,7 +52,7 @@ describe('renderApplyMarkdown', () => {
   it('renders a CI step summary: heading, counts, one table row per tenant', () => {
     const md = renderApplyMarkdown(doc);
     const lines = md.trimEnd().split('\n');
-    expect(lines[0]).toBe('### molectl migrate cp-secret: partial');
+    expect(lines[0]).toBe('### molectl migrate cp-secret apply: partial');
     expect(lines[2]).toBe('Run `20261122T200000Z-migrate-cp-secret-apply-abcd` against **production** (https://api.moleculesai.app): 1 migrated, 1 untouched, 1 unmanaged, 1 in-progress, 1 rolled-back, 1 unverified.');
     expect(lines[4]).toBe('| org | class | action | SSM | exit | health | fingerprint | error |');
     expect(lines.slice(6)).toEqual([
@@ -66,21 +66,15 @@ describe('renderApplyMarkdown', () => {
     expect(md.endsWith('\n')).toBe(true);
   });
 
-  // BUG (render-apply-report.ts + run-apply.ts reportRun): the summary file is written through
-  // the redactor, whose named-secret rule reads "cp-secret: <word>" as an assignment to a name
-  // ending in "secret". Every run status (succeeded, partial, aborted, ...) is therefore replaced:
-  // the sandbox run wrote "### molectl migrate cp-secret: [REDACTED:named-secret]". Expected: the
-  // heading keeps the status (e.g. write "molectl migrate cp-secret apply: partial" or
-  // "cp-secret (partial)", which the rule leaves alone).
-  it.fails('keeps the run status in the heading once redacted, as --summary-md writes it', () => {
+  // The summary file is written through the redactor, which reads "cp-secret: <word>" as an
+  // assignment; the heading names the subcommand so the status survives.
+  it('keeps the run status in the heading once redacted, as --summary-md writes it', () => {
     const md = new Redactor().redact(renderApplyMarkdown(doc));
-    expect(md.split('\n')[0]).toBe('### molectl migrate cp-secret: partial');
+    expect(md.split('\n')[0]).toBe('### molectl migrate cp-secret apply: partial');
   });
 
-  // BUG (render-apply-report.ts): error texts are escaped for "|" but not for line breaks, so an
-  // error message with a newline (ledger errors keep them) splits its row and breaks the Markdown
-  // table; the text table (renderTable) already folds them into spaces. Expected: one row per tenant.
-  it.fails('keeps one table row per tenant when an error message has a line break', () => {
+  // Ledger errors keep their line breaks; a table row must not.
+  it('keeps one table row per tenant when an error message has a line break', () => {
     const withNewline = ledgerDoc([record('acme', { state: 'failed', outcome: 'failed', detail: { class: 'stale' }, error: { message: 'first line\nsecond line' } })]);
     const rows = renderApplyMarkdown(withNewline).trimEnd().split('\n').slice(6);
     expect(rows).toHaveLength(1);

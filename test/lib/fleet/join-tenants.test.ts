@@ -72,12 +72,9 @@ describe('joinTenants', () => {
     expect(join([], [])).toEqual({ tenants: [], instanceWithoutOrg: [], orgWithoutInstance: [], duplicateInstances: [] });
   });
 
-  // BUG (join-tenants.ts): the slug tag wins even when the instance's OrgId tag names another org.
-  // An instance left running by a deleted org whose slug was later reused (OrgSlug=acme,
-  // OrgId=<the old org's id>) is joined to the new acme and would be migrated: the CP shared
-  // secret would be delivered to an instance no live org owns. classifyOrphans calls the same case
-  // 'org-id-mismatch'. Expected: not joined, reported as an instance without org.
-  it.fails('does not join an instance whose OrgId tag contradicts the org its slug tag names', () => {
+  // An instance left running by a deleted org whose slug was later reused belongs to no live org
+  // (classifyOrphans calls it org-id-mismatch): it must never receive the secret.
+  it('does not join an instance whose OrgId tag contradicts the org its slug tag names', () => {
     const result = join([inst('i-old', { OrgSlug: 'acme', OrgId: 'id-of-a-deleted-org' })], [org('acme')]);
     expect(result.tenants).toEqual([]);
     expect(result.instanceWithoutOrg).toEqual([{ instanceId: 'i-old', slugTag: 'acme' }]);
