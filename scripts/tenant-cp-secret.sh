@@ -15,6 +15,8 @@
 #   MOLECTL_SECRET_VERSION  pinned VersionId (secrets-manager delivery)
 #   MOLECTL_PARAMETER       SecureString parameter name (parameter delivery)
 #   MOLECTL_RUN_ID          the molectl run, used to name the kept old container
+#   MOLECTL_AWS_REGION      region of the secret / parameter (aws CLI v1 does not read it from
+#                           instance metadata, and the host's profile may name another)
 #   MOLECTL_HEALTH_TIMEOUT  seconds to wait for the new container's /health (default 90)
 #
 # Output: human lines on stderr; exactly one line `MOLECTL_RESULT {json}` on stdout. molectl
@@ -128,11 +130,11 @@ fetch_secret() { # sets SECRET from the pinned source; never prints it
   local value
   case "${MOLECTL_DELIVERY:-secrets-manager}" in
     secrets-manager)
-      value=$(aws secretsmanager get-secret-value --secret-id "$MOLECTL_SECRET_ID" --version-id "$MOLECTL_SECRET_VERSION" \
-        --query SecretString --output text 2>/dev/null) || return 1 ;;
+      value=$(aws secretsmanager get-secret-value ${MOLECTL_AWS_REGION:+--region "$MOLECTL_AWS_REGION"} \
+        --secret-id "$MOLECTL_SECRET_ID" --version-id "$MOLECTL_SECRET_VERSION" --query SecretString --output text 2>/dev/null) || return 1 ;;
     parameter)
-      value=$(aws ssm get-parameter --name "$MOLECTL_PARAMETER" --with-decryption \
-        --query Parameter.Value --output text 2>/dev/null) || return 1 ;;
+      value=$(aws ssm get-parameter ${MOLECTL_AWS_REGION:+--region "$MOLECTL_AWS_REGION"} \
+        --name "$MOLECTL_PARAMETER" --with-decryption --query Parameter.Value --output text 2>/dev/null) || return 1 ;;
     *) return 1 ;;
   esac
   SECRET=$value

@@ -7,7 +7,7 @@ import { parseOptions } from '../lib/cli/parse-options.js';
 import { createApplyLedger } from '../lib/cp-secret/apply-ledger.js';
 import { checkCanary, type ApplySettings } from '../lib/cp-secret/apply-migration.js';
 import { actionableTargets } from '../lib/cp-secret/migration-plan.js';
-import { assertNoDrift, findPlanDrift, readPlanFile } from '../lib/cp-secret/plan-file.js';
+import { assertNoDrift, findPlanDrift, narrowPlan, readPlanFile } from '../lib/cp-secret/plan-file.js';
 import { planMigration } from '../lib/cp-secret/plan-migration.js';
 import { runApply } from '../lib/cp-secret/run-apply.js';
 import { parseWaveSpec } from '../lib/fleet/plan-waves.js';
@@ -43,7 +43,7 @@ export const migrateCpSecretApplyCommand: CommandDefinition = {
       .option('--max-errors <n>', 'abort when failures exceed this', '0')
       .option('--soak <duration>', 'how long to watch the canary before the waves', '60s')
       .option('--delivery <how>', 'how hosts read the value: secrets-manager (pinned version) or parameter (run-scoped SecureString)', 'secrets-manager')
-      .option('--max-concurrency <n>', 'hosts working at once per SSM command', '50')
+      .option('--max-concurrency <n>', 'most hosts working at once across a wave (also SSM MaxConcurrency per command)', '50')
       .option('--health-timeout <duration>', 'how long a host waits for its new container\'s /health', '90s')
       .option('--summary-md <file>', 'also write a Markdown summary (for a CI step summary)')
       .option('--break-lock', 'take over an expired fleet lock left by a dead run');
@@ -59,7 +59,7 @@ export const migrateCpSecretApplyCommand: CommandDefinition = {
     const input = parseOptions(optionsSchema, options);
     const waves = parseWaveSpec(input.waves);
     // A saved plan was probed when it was made; checking it for drift needs no second probe.
-    const saved = input.plan ? await readPlanFile(input.plan) : null;
+    const saved = input.plan ? narrowPlan(await readPlanFile(input.plan), input.orgs) : null;
     const fresh = await planMigration(ctx, { secretId: saved?.secret.secretId ?? input.secretId, orgs: input.orgs, skipProbe: saved !== null });
     const plan = saved ?? fresh;
     if (saved) assertNoDrift(findPlanDrift(saved, fresh), input.plan!);

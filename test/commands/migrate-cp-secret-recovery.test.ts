@@ -112,8 +112,12 @@ describe('rollback', { timeout: 180_000 }, () => {
     const status = await f.molectl(['migrate', 'cp-secret', 'status', runId, '-o', 'json']);
     expect(status.code).toBe(0);
     const doc = JSON.parse(status.stdout) as { status: string; targets: Array<{ slug: string; action: string }> };
-    expect(doc.status).toBe('succeeded');
-    expect(doc.targets.find((t) => t.slug === 'delta')!.action).toBe('current');
+    // Rolled-back tenants are pending again in the apply run, which can be resumed to redo them.
+    expect(doc.status).toBe('partial');
+    expect(Object.fromEntries(doc.targets.map((t) => [t.slug, t.action]))).toEqual({ acme: 'rolled-back', beta: 'rolled-back', gamma: 'rolled-back', delta: 'current' });
+    const again = await f.molectl(['--env', 'sandbox', 'migrate', 'cp-secret', 'rollback', runId, '--orgs', 'beta', '--yes']);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/beta was already rolled back\nhint: resume \S+ to migrate it again/);
     const missing = await f.molectl(['migrate', 'cp-secret', 'status', '20990101T000000Z-nope']);
     expect(missing.code).toBe(4);
   });

@@ -200,7 +200,7 @@ describe('the failure budget', { timeout: 180_000 }, () => {
     const { state } = f.sandbox;
     const r = await f.molectl([...APPLY, '--waves', '1,100%']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/aborted: 1 failure exceed --max-errors 0 \(abort when failures > 0\); 3 tenants left untouched/);
+    expect(r.stderr).toMatch(/aborted: 1 failure exceeds --max-errors 0 \(abort when failures > 0\); 3 tenants left untouched/);
     expect(await simulateTenantProvisionCall(state, 'acme')).toBe(201);
     for (const slug of ['delta', 'epsilon', 'gamma']) {
       expect(applyDispatches(state, tenantOf(state, slug).instanceId), slug).toBe(0);

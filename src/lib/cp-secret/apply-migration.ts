@@ -45,33 +45,36 @@ export interface ApplyResult {
 export async function applyMigration(ctx: Context, plan: MigrationPlan, settings: ApplySettings, ledger: RunLedger): Promise<ApplyResult> {
   const pending = actionableTargets(plan).filter((t) => !FINISHED_TARGET_STATES.has(ledger.target(t.slug)?.state ?? 'pending'));
   const canary = chooseCanary(plan, pending, settings.canary, ledger);
-  const rest = pending.filter((t) => t.slug !== canary?.slug);
-  const waves = [...(canary ? [[canary]] : []), ...planWaves(rest, settings.waves)];
+  const rest = pending.filter((t) => t.slug !== canary?.target.slug);
+  const waves = planWaves(rest, settings.waves);
   // Each attempt has its own budget: a resume retries the targets that failed before.
   let failures = 0;
   const parameterName = settings.delivery === 'parameter' ? runParameterName(ctx.config.environment.parameterPrefix, ledger.id) : undefined;
+  const exceeded = (untouched: number): Promise<ApplyResult> =>
+    abort(ledger, failures, `${failures} failure${failures === 1 ? ' exceeds' : 's exceed'} --max-errors ${settings.maxErrors} (abort when failures > ${settings.maxErrors}); ${untouched} tenant${untouched === 1 ? '' : 's'} left untouched`);
 
   if (parameterName) {
     await putRunParameter(ctx, plan.secret, parameterName);
     await ledger.recordEvent(`put run-scoped SecureString parameter ${parameterName}`);
   }
   try {
+    if (canary) {
+      if (canary.dispatch) {
+        failures += await dispatchWave(ctx, { plan, settings, ledger, wave: [canary.target], label: 'canary', budget: settings.maxErrors, parameterName });
+        if (failures > settings.maxErrors) return await exceeded(rest.length);
+      }
+      // Invariant: no wave starts until a canary has passed its soak in this run's ledger.
+      const soak = await soakCanary(ctx, canary.target, settings.soakMs, ledger);
+      if (!soak.ok) return await abort(ledger, failures + 1, `canary ${canary.target.slug} failed its soak: ${soak.detail}`);
+    }
     for (const [index, wave] of waves.entries()) {
-      const label = canary && index === 0 ? 'canary' : `wave ${canary ? index : index + 1}/${waves.length - (canary ? 1 : 0)}`;
-      if (index > 0) {
+      const label = `wave ${index + 1}/${waves.length}`;
+      if (index > 0 || canary) {
         const unhealthy = await recheckHealth(ctx, ledger, plan);
         if (unhealthy) return await abort(ledger, failures, `${unhealthy} is unhealthy after the previous wave`);
       }
-      const waveFailures = await dispatchWave(ctx, { plan, settings, ledger, wave, label, budget: settings.maxErrors - failures, parameterName });
-      failures += waveFailures;
-      if (failures > settings.maxErrors) {
-        const untouched = waves.slice(index + 1).flat().length + pendingIn(ledger, wave);
-        return await abort(ledger, failures, `${failures} failure${failures === 1 ? '' : 's'} exceed --max-errors ${settings.maxErrors} (abort when failures > ${settings.maxErrors}); ${untouched} tenant${untouched === 1 ? '' : 's'} left untouched`);
-      }
-      if (canary && index === 0) {
-        const soak = await soakCanary(ctx, canary, settings.soakMs, ledger);
-        if (!soak.ok) return await abort(ledger, failures + 1, `canary ${canary.slug} failed its soak: ${soak.detail}`);
-      }
+      failures += await dispatchWave(ctx, { plan, settings, ledger, wave, label, budget: settings.maxErrors - failures, parameterName });
+      if (failures > settings.maxErrors) return await exceeded(waves.slice(index + 1).flat().length + pendingIn(ledger, wave));
     }
   } finally {
     if (parameterName) {
@@ -117,6 +120,7 @@ async function dispatchWave(ctx: Context, job: WaveJob): Promise<number> {
           ...(job.parameterName ? { parameterName: job.parameterName } : { secretArn: plan.secret.arn, secretVersionId: plan.secret.versionId }),
           runId: ledger.id,
           healthTimeoutSeconds: settings.healthTimeoutSeconds,
+          ...(plan.environment.region ? { awsRegion: plan.environment.region } : {}),
         }),
         comment: `molectl migrate cp-secret apply ${ledger.id} ${job.label}`.slice(0, 100),
         timeoutSeconds: settings.hostTimeoutSeconds,
@@ -156,6 +160,7 @@ async function dispatchWave(ctx: Context, job: WaveJob): Promise<number> {
 /** Watches the canary for the soak period: public /health throughout, CP authentication once. */
 async function soakCanary(ctx: Context, canary: PlanTarget, soakMs: number, ledger: RunLedger): Promise<{ ok: boolean; detail: string }> {
   if (ledger.target(canary.slug)?.state !== 'succeeded') return { ok: false, detail: 'the canary did not migrate' };
+  await ledger.updateTarget(canary.slug, { detail: { soak: 'running' } });
   const step = ctx.out.step(`soaking canary ${canary.slug} for ${Math.round(soakMs / 1000)}s`);
   const auth = await checkCpAuthentication(ctx, canary.instanceId);
   await ledger.recordEvent(`canary ${canary.slug}: ${auth.detail}`, { target: canary.slug, level: auth.ok ? 'info' : 'error' });
@@ -177,6 +182,7 @@ async function soakCanary(ctx: Context, canary: PlanTarget, soakMs: number, ledg
     await ctx.clock.sleep(Math.min(5000, left), ctx.signal);
   } while (ctx.clock.now().getTime() < deadline);
   step.succeed(`canary ${canary.slug} healthy and authenticated to the CP`);
+  await ledger.updateTarget(canary.slug, { detail: { soak: 'passed' } });
   return { ok: true, detail: 'healthy' };
 }
 
@@ -208,13 +214,23 @@ export function checkCanary(plan: MigrationPlan, requested: string | undefined):
   if (!actionableTargets(plan).includes(target)) throw new UsageError(`--canary ${requested} is ${target.class}, not a tenant to change`, 'pick a tenant the plan lists as needs-migration or stale');
 }
 
-function chooseCanary(plan: MigrationPlan, pending: PlanTarget[], requested: string | undefined, ledger: RunLedger): PlanTarget | undefined {
-  // A resumed run whose canary already migrated does not soak again.
-  const canarySucceeded = requested
-    ? ledger.target(requested)?.state === 'succeeded'
-    : plan.targets.some((t) => ledger.target(t.slug)?.outcome === 'migrated');
-  if (canarySucceeded) return undefined;
-  return requested ? pending.find((t) => t.slug === requested) : pending[0];
+interface CanaryPhase {
+  target: PlanTarget;
+  /** False when an earlier attempt migrated it but its soak failed or never finished. */
+  dispatch: boolean;
+}
+
+/**
+ * The canary of this attempt, if one is still owed. A soak that passed is recorded on the
+ * canary's target; until one has, a resume soaks the canary again (re-sending nothing if it
+ * already migrated) before any wave: a value the CP rejects must never reach the fleet.
+ */
+function chooseCanary(plan: MigrationPlan, pending: PlanTarget[], requested: string | undefined, ledger: RunLedger): CanaryPhase | undefined {
+  if (plan.targets.some((t) => ledger.target(t.slug)?.detail.soak === 'passed')) return undefined;
+  const migrated = plan.targets.find((t) => ledger.target(t.slug)?.outcome === 'migrated' && (!requested || t.slug === requested));
+  if (migrated) return { target: migrated, dispatch: false };
+  const target = requested ? pending.find((t) => t.slug === requested) : pending[0];
+  return target ? { target, dispatch: true } : undefined;
 }
 
 function pendingIn(ledger: RunLedger, wave: PlanTarget[]): number {

@@ -3,7 +3,7 @@ import { MolectlError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../output/write-file.js';
 import { redactDeep } from '../output/output.js';
 import type { Redactor } from '../output/redactor.js';
-import { PLAN_SCHEMA_VERSION, type MigrationPlan } from './migration-plan.js';
+import { PLAN_SCHEMA_VERSION, summarizeTargets, type MigrationPlan } from './migration-plan.js';
 
 export async function writePlanFile(path: string, plan: MigrationPlan, redactor: Redactor): Promise<void> {
   // Redacted value by value: a replacement inside the serialized text could break the JSON.
@@ -33,10 +33,19 @@ export interface PlanDrift {
   reasons: string[];
 }
 
+/** A saved plan narrowed to some orgs (`apply --plan F --orgs a,b`). Pure. */
+export function narrowPlan(plan: MigrationPlan, orgs: string[] | undefined): MigrationPlan {
+  if (!orgs) return plan;
+  const unknown = orgs.filter((slug) => !plan.targets.some((t) => t.slug === slug));
+  if (unknown.length) throw new UsageError(`the plan has no tenant ${unknown.join(', ')}`, 'pick orgs the plan lists, or make a new plan');
+  const targets = plan.targets.filter((t) => orgs.includes(t.slug));
+  return { ...plan, targets, summary: summarizeTargets(targets) };
+}
+
 /**
  * Compares a saved plan with a fresh one. Pure. Drift that makes the saved plan unsafe to
  * apply: another environment, another pinned secret version, or actionable targets that moved
- * (different instance, gone, or no longer in the same class).
+ * (another instance, or gone from the fleet).
  */
 export function findPlanDrift(saved: MigrationPlan, fresh: MigrationPlan): PlanDrift {
   const reasons: string[] = [];

@@ -25,6 +25,8 @@ export function selectRollbackTargets(apply: RunLedger, orgs: string[] | undefin
   if (doc.command !== APPLY_COMMAND) throw new UsageError(`run ${doc.id} is a "${doc.command}" run; rollback takes an apply run`, 'find it with `molectl runs list --command "migrate cp-secret apply"`');
   const migrated = Object.values(doc.targets).filter((t) => t.outcome === 'migrated');
   if (orgs) {
+    const undone = orgs.filter((slug) => doc.targets[slug]?.outcome === 'rolled-back');
+    if (undone.length) throw new UsageError(`${undone.join(', ')} ${undone.length === 1 ? 'was' : 'were'} already rolled back`, `resume ${doc.id} to migrate ${undone.length === 1 ? 'it' : 'them'} again`);
     const unknown = orgs.filter((slug) => !migrated.some((t) => t.key === slug));
     if (unknown.length) throw new UsageError(`run ${doc.id} did not migrate ${unknown.join(', ')}`, `see \`molectl migrate cp-secret status ${doc.id}\``);
   }
@@ -56,6 +58,9 @@ export async function rollbackMigration(ctx: Context, apply: RunLedger, targets:
     const parsed = parseScriptResult(result.stdout);
     const ok = result.status === 'Success' && parsed?.status === 'rolled-back';
     if (!ok) failed += 1;
+    // The apply run no longer holds this tenant migrated: a second rollback has nothing to undo
+    // there, and resuming the apply run would migrate it again.
+    if (ok) await apply.updateTarget(target.slug, { state: 'pending', outcome: 'rolled-back', detail: { rolledBackBy: ledger.id, soak: null } });
     await ledger.updateTarget(target.slug, {
       state: ok ? 'succeeded' : 'failed',
       outcome: ok ? 'rolled-back' : (parsed?.status ?? 'unverified'),
@@ -65,6 +70,9 @@ export async function rollbackMigration(ctx: Context, apply: RunLedger, targets:
   }
   if (failed) step.fail(`rolled back ${targets.length - failed}, ${failed} failed`);
   else step.succeed(`rolled back ${targets.length} tenant${targets.length === 1 ? '' : 's'}`);
+  await apply.recordEvent(`${targets.length - failed} tenant(s) rolled back by run ${ledger.id}`);
+  // Resumable again: `resume` re-migrates what was rolled back.
+  if (failed < targets.length && apply.status === 'succeeded') await apply.setStatus('partial');
   await ledger.setStatus(failed === 0 ? 'succeeded' : failed === targets.length ? 'failed' : 'partial');
   return failed;
 }

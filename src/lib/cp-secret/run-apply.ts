@@ -31,6 +31,10 @@ export async function runApply(ctx: Context, plan: MigrationPlan, settings: Appl
     clock: ctx.clock,
     breakLock: options.breakLock,
     breakHint: 'if that run is dead, add --break-lock once its lock has expired',
+  }).catch(async (error: unknown) => {
+    // The ledger exists already (its id names the lock's owner): it must not stay "running".
+    await ledger.setStatus('failed', { error });
+    throw error;
   });
   const stopRefreshing = lock.keepFresh({ onError: (error) => ctx.out.warn(`could not refresh the fleet lock: ${(error as Error).message}`) });
   ctx.out.info(`run ${ledger.id}: ledger ${ledger.path}`);

@@ -22,6 +22,8 @@ export interface TenantScriptInputs {
   parameterName?: string;
   runId?: string;
   healthTimeoutSeconds?: number;
+  /** Region of the secret or parameter the host reads. */
+  awsRegion?: string;
 }
 
 /** Both src/lib/cp-secret and dist/lib/cp-secret sit three levels below the package root. */
@@ -49,6 +51,7 @@ export function renderTenantCommands(inputs: TenantScriptInputs, script = readTe
     MOLECTL_PARAMETER: inputs.parameterName,
     MOLECTL_RUN_ID: inputs.runId,
     MOLECTL_HEALTH_TIMEOUT: inputs.healthTimeoutSeconds,
+    MOLECTL_AWS_REGION: inputs.awsRegion,
   };
   const assignments: string[] = [];
   for (const [name, value] of Object.entries(vars)) {
