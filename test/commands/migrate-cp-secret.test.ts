@@ -262,3 +262,23 @@ describe('interruption', { timeout: 180_000 }, () => {
     }
   });
 });
+
+describe('a fleet larger than one page of the CP org list', { timeout: 180_000 }, () => {
+  let f: SandboxFixture;
+  beforeAll(async () => {
+    const { getSeedSlug } = await import('../../src/sandbox/seed-fleet.js');
+    // Every agent offline: nothing is probed, so the test stays cheap at 510 tenants.
+    const offline = Array.from({ length: 510 }, (_, i) => getSeedSlug(i));
+    f = await startSandboxFixture({ tenants: 510, preCutover: 510, workspacesPerTenant: 0, faults: { offlineHosts: offline } });
+  });
+  afterAll(() => f.stop());
+
+  it('finds every tenant, confirming those beyond the first 500 one by one', async () => {
+    const r = await f.molectl(['migrate', 'cp-secret', 'plan', '-o', 'json']);
+    expect(r.code).toBe(0);
+    const plan = JSON.parse(r.stdout) as { targets: unknown[]; mismatches: { instanceWithoutOrg: unknown[] } };
+    expect(plan.targets).toHaveLength(510);
+    expect(plan.mismatches.instanceWithoutOrg).toEqual([]);
+    expect(r.stderr).toMatch(/the CP listed a full page of 500 orgs; confirming 10 more one by one/);
+  });
+});

@@ -1,7 +1,9 @@
-import type { ManagedInstance } from '../aws/aws-types.js';
+import type { InstanceSummary, ManagedInstance } from '../aws/aws-types.js';
 import type { Context } from '../context.js';
+import type { OrgRow } from '../cp/cp-schemas.js';
 import { ConfigError, NotFoundError } from '../errors.js';
 import { joinTenants, type Tenant, type TenantJoin } from '../fleet/join-tenants.js';
+import { lookupOrg, ORG_LIST_LIMIT } from '../org/lookup-org.js';
 import { fingerprintOf } from '../output/fingerprint.js';
 import { runShellScript } from '../ssm/run-shell-script.js';
 import { classifyTenant, isDurable } from './classify-tenant.js';
@@ -114,11 +116,39 @@ export async function pinSecret(ctx: Context, secretId: string | undefined, vers
 
 export async function discoverTenants(ctx: Context): Promise<TenantJoin> {
   const environment = ctx.config.environment;
-  const [instances, orgs] = await Promise.all([
+  const [instances, page] = await Promise.all([
     ctx.aws.listInstances({ tags: environment.tenantFilter.tags, states: ['running'] }),
-    ctx.cp.listOrgs({ limit: 500 }),
+    ctx.cp.listOrgs({ limit: ORG_LIST_LIMIT }),
   ]);
+  const orgs = page.length < ORG_LIST_LIMIT ? page : [...page, ...(await confirmUnlistedOrgs(ctx, instances, page))];
   return joinTenants({ instances, orgs, slugTagKey: environment.orgSlugTagKey, orgIdTagKey: environment.orgIdTagKey });
+}
+
+/**
+ * The CP lists one page of orgs. When the page is full, absence from it proves nothing, so each
+ * tenant instance whose slug is not on the page is confirmed through the CP's per-org route (a
+ * 404 there: no such org). Without this, a fleet larger than a page would silently lose its
+ * tail: the instances would read as "without org" and never be migrated.
+ */
+async function confirmUnlistedOrgs(ctx: Context, instances: InstanceSummary[], page: OrgRow[]): Promise<OrgRow[]> {
+  const { orgSlugTagKey, orgIdTagKey } = ctx.config.environment;
+  const listed = new Set(page.map((o) => o.slug));
+  const unlisted = [...new Set(instances.map((i) => i.tags[orgSlugTagKey]).filter((slug): slug is string => !!slug && !listed.has(slug)))];
+  if (unlisted.length === 0) return [];
+  const step = ctx.out.step(`the CP listed a full page of ${page.length} orgs; confirming ${unlisted.length} more one by one`);
+  const idBySlug = new Map(instances.map((i) => [i.tags[orgSlugTagKey], i.tags[orgIdTagKey]]));
+  const confirmed: OrgRow[] = [];
+  for (let i = 0; i < unlisted.length; i += 20) {
+    await Promise.all(
+      unlisted.slice(i, i + 20).map(async (slug) => {
+        const found = await lookupOrg(ctx.cp, slug, page);
+        if (found.found) confirmed.push({ id: idBySlug.get(slug) ?? '', slug, instance_status: 'running', created_at: '' });
+      }),
+    );
+    step.update(`confirming unlisted orgs: ${Math.min(i + 20, unlisted.length)}/${unlisted.length}`);
+  }
+  step.succeed(`confirmed ${confirmed.length} of ${unlisted.length} orgs beyond the CP's first page`);
+  return confirmed;
 }
 
 function filterOrgs(tenants: Tenant[], orgs: string[] | undefined): Tenant[] {
