@@ -8,7 +8,7 @@ import { getDeployServices, SANDBOX_GITEA_TOKEN } from './deploy-services-state.
  *   PUT /api/v1/repos/{owner}/{repo}/actions/secrets/{name}  body {"data": value}: 201 created, 204 updated
  *   GET /api/v1/repos/{owner}/{repo}/actions/secrets          names and creation dates, never values
  * Auth is `Authorization: token <GITEA_TOKEN>` (or Bearer). Every repository exists; the fault flag
- * `giteaSecretsFail` answers the PUT with 500, so a CI-mirror consumer can fail mid-rotation.
+ * `giteaSecretsFail` answers the PUT with 500 (always, or the next n times), so a CI-mirror consumer can fail mid-rotation.
  */
 export function handleGiteaRequest(state: SandboxState, req: CpRequest, path: string): CpResponse {
   const auth = req.headers['authorization'] ?? '';
@@ -16,7 +16,15 @@ export function handleGiteaRequest(state: SandboxState, req: CpRequest, path: st
   const secrets = getDeployServices(state).giteaActionsSecrets;
   const one = /^\/api\/v1\/repos\/([^/]+)\/([^/]+)\/actions\/secrets\/([A-Za-z0-9_]+)$/.exec(path);
   if (one && req.method === 'PUT') {
-    if (state.faults.flags['giteaSecretsFail']) return jsonResponse(500, { message: 'simulated Gitea failure' });
+    const fault = state.faults.flags['giteaSecretsFail'];
+    if (fault) {
+      // true: every PUT fails; a number n: the next n PUTs fail.
+      if (typeof fault === 'number') {
+        if (fault <= 1) delete state.faults.flags['giteaSecretsFail'];
+        else state.faults.flags['giteaSecretsFail'] = fault - 1;
+      }
+      return jsonResponse(500, { message: 'simulated Gitea failure' });
+    }
     const body = parseJsonObject(req.body);
     if (typeof body?.data !== 'string' || body.data.length === 0) return jsonResponse(422, { message: 'data is required' });
     const key = `${one[1]!.toLowerCase()}/${one[2]}/${one[3]!.toUpperCase()}`;

@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
+import { parseOptions } from '../lib/cli/parse-options.js';
+import { findManagedSecret } from '../lib/secrets/managed-secret.js';
+import { prepareRotation } from '../lib/secrets/prepare-rotation.js';
+import { renderRotationResult } from '../lib/secrets/render-rotation-result.js';
+import { consumerOptionsShape, declareConsumerOptions, toApplySettings } from '../lib/secrets/rotation-options.js';
+import { runRotation } from '../lib/secrets/run-rotation.js';
+
+const optionsSchema = z.object(consumerOptionsShape);
+
+export const secretsRollbackCommand: CommandDefinition = {
+  declare(cmd: Command) {
+    cmd
+      .description(
+        'Roll a secret back: set every consumer, in the configured order, to the AWSPREVIOUS value and test it, then move AWSCURRENT back to that version. ' +
+          'A failure before the move puts the touched consumers back on AWSCURRENT. Refused while a rotation is pending.',
+      )
+      .argument('<name>', 'secret name from `molectl secrets list`');
+    declareConsumerOptions(cmd);
+    addExamples(cmd, [
+      ['molectl secrets rollback cp-shared-secret', 'shows the plan, asks for the environment name, rolls back'],
+      ['molectl --env staging --yes secrets rollback cp-admin-api-token', 'unattended'],
+    ]);
+  },
+
+  async run(ctx, { args, options }) {
+    const secret = findManagedSecret(ctx, args[0]!);
+    const input = parseOptions(optionsSchema, options);
+    const prepared = await prepareRotation(ctx, {
+      secret,
+      requested: 'rollback',
+      resume: false,
+      abortPending: false,
+      overlapMs: 0,
+      settings: { apply: toApplySettings(input), waveSpec: input.waves, deployTimeoutMs: input.deployTimeout },
+      breakLock: input.breakLock,
+    });
+    const result = await runRotation(ctx, prepared.run, prepared.ledger);
+    await ctx.out.result({ ...result, plan: prepared.plan }, (r, style) => renderRotationResult(r, style));
+    return result.exitCode;
+  },
+};

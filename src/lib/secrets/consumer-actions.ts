@@ -1,0 +1,130 @@
+import type { Context } from '../context.js';
+import { createApplyLedger } from '../cp-secret/apply-ledger.js';
+import { applyMigration, type ApplySettings } from '../cp-secret/apply-migration.js';
+import { actionableTargets } from '../cp-secret/migration-plan.js';
+import { planMigration } from '../cp-secret/plan-migration.js';
+import { MolectlError, UsageError } from '../errors.js';
+import type { Target } from '../org/describe-target.js';
+import { fingerprintOf } from '../output/fingerprint.js';
+import { createConsumerRequester, giteaBaseUrl, giteaToken, railwayTargetFor } from './consumer-door.js';
+import { tenantEnvSupported, TENANT_SECRET_VARIABLE } from './consumer-drift.js';
+import { listGiteaActionsSecretNames, putGiteaActionsSecret } from './gitea-actions-secrets.js';
+import { FINAL_DEPLOYMENT_STATES, latestRailwayDeployment, readRailwayVariables, redeployRailwayService, upsertRailwayVariable } from './railway-variables.js';
+import type { SecretConsumer } from './secret-consumer.js';
+
+/**
+ * Setting one consumer to one version of a secret, and testing that it holds it and works.
+ * Used for every direction: rotate (to AWSPENDING), put back (to AWSCURRENT), rollback (to
+ * AWSPREVIOUS). The value is registered with the redactor before it reaches here; it leaves
+ * this file only in the request that stores it (Railway's variableUpsert, Gitea's PUT) and is
+ * never sent to a tenant: hosts fetch the pinned version themselves.
+ */
+
+export interface VersionToSet {
+  secretId: string;
+  versionId: string;
+  value: string;
+  fingerprint: string;
+}
+
+export interface ConsumerSettings {
+  apply: ApplySettings;
+  waveSpec: string;
+  deployTimeoutMs: number;
+  target: Target;
+}
+
+export interface ConsumerOutcome {
+  ok: boolean;
+  detail: string;
+  /** Remote ids for the ledger (a deployment id, the tenant apply run id). */
+  remoteIds: Record<string, string>;
+  /** Tenants that could not be reached and still hold another value (not a failure, but reported). */
+  leftBehind: string[];
+}
+
+export async function setConsumer(ctx: Context, consumer: SecretConsumer, version: VersionToSet, settings: ConsumerSettings): Promise<ConsumerOutcome> {
+  if (consumer.kind === 'railway') return setRailway(ctx, consumer, version, settings);
+  if (consumer.kind === 'gitea-actions-secret') return setGitea(ctx, consumer, version);
+  return setTenants(ctx, consumer, version, settings);
+}
+
+/** Checks before anything changes: each consumer can be reached with what molectl has. */
+export function checkConsumerPrerequisites(ctx: Context, consumers: SecretConsumer[]): void {
+  for (const c of consumers) {
+    if (c.kind === 'railway') railwayTargetFor(ctx, c.service, c.environment);
+    if (c.kind === 'gitea-actions-secret') giteaToken(ctx);
+    if (c.kind === 'tenants-env' && !tenantEnvSupported(c)) {
+      throw new UsageError(`consumer ${c.ref}: the tenant script sets only ${TENANT_SECRET_VARIABLE}; nothing was changed`, 'use tenants-env:MOLECULE_CP_SHARED_SECRET, or extend scripts/tenant-cp-secret.sh');
+    }
+  }
+}
+
+async function setRailway(ctx: Context, consumer: Extract<SecretConsumer, { kind: 'railway' }>, version: VersionToSet, settings: ConsumerSettings): Promise<ConsumerOutcome> {
+  const request = createConsumerRequester(ctx);
+  const target = railwayTargetFor(ctx, consumer.service, consumer.environment);
+  await upsertRailwayVariable(request, target, consumer.variable, version.value);
+  const { previousDeploymentId } = await redeployRailwayService(request, target);
+  const deadline = ctx.clock.now().getTime() + settings.deployTimeoutMs;
+  let deployment = await latestRailwayDeployment(request, target);
+  while (!deployment || deployment.id === previousDeploymentId || !FINAL_DEPLOYMENT_STATES.has(deployment.status)) {
+    if (ctx.clock.now().getTime() > deadline) {
+      return { ok: false, detail: `the redeploy of ${consumer.service}/${consumer.environment} did not finish in time (last: ${deployment?.status ?? 'none'})`, remoteIds: deployment ? { deploymentId: deployment.id } : {}, leftBehind: [] };
+    }
+    await ctx.clock.sleep(5000, ctx.signal);
+    deployment = await latestRailwayDeployment(request, target);
+  }
+  const remoteIds = { deploymentId: deployment.id };
+  if (deployment.status !== 'SUCCESS') return { ok: false, detail: `deployment ${deployment.id} of ${consumer.service}/${consumer.environment} ended ${deployment.status}`, remoteIds, leftBehind: [] };
+  const variables = await readRailwayVariables(request, target);
+  const held = variables[consumer.variable];
+  for (const v of Object.values(variables)) ctx.redactor.register(v, 'railway-variable');
+  if (held === undefined || fingerprintOf(held) !== version.fingerprint) {
+    return { ok: false, detail: `${consumer.variable} reads back as ${held === undefined ? 'unset' : fingerprintOf(held)}, expected ${version.fingerprint}`, remoteIds, leftBehind: [] };
+  }
+  if (consumer.service === (ctx.config.environment.railway?.service ?? 'controlplane')) {
+    const health = await ctx.cp.health().then(() => null, (error: unknown) => (error as Error).message);
+    if (health) return { ok: false, detail: `deployed, but the CP's /health failed: ${health}`, remoteIds, leftBehind: [] };
+    return { ok: true, detail: `deployment ${deployment.id} SUCCESS, ${consumer.variable} ${version.fingerprint}, CP /health ok`, remoteIds, leftBehind: [] };
+  }
+  return { ok: true, detail: `deployment ${deployment.id} SUCCESS, ${consumer.variable} ${version.fingerprint}`, remoteIds, leftBehind: [] };
+}
+
+async function setGitea(ctx: Context, consumer: Extract<SecretConsumer, { kind: 'gitea-actions-secret' }>, version: VersionToSet): Promise<ConsumerOutcome> {
+  const request = createConsumerRequester(ctx);
+  const ref = { baseUrl: giteaBaseUrl(ctx), token: giteaToken(ctx), owner: consumer.owner, repo: consumer.repo, name: consumer.name };
+  const how = await putGiteaActionsSecret(request, ref, version.value);
+  const names = await listGiteaActionsSecretNames(request, ref);
+  if (!names.includes(consumer.name.toUpperCase()) && !names.includes(consumer.name)) {
+    return { ok: false, detail: `Gitea answered ${how} but does not list ${consumer.name}`, remoteIds: {}, leftBehind: [] };
+  }
+  // Gitea never returns a value: its answer to the PUT is the only proof there is.
+  return { ok: true, detail: `${how} ${consumer.name} (${version.fingerprint}); Gitea cannot read values back`, remoteIds: {}, leftBehind: [] };
+}
+
+/**
+ * Tenants go through the migrate engine: a plan pinned to this version, then an apply run of its
+ * own (canary, soak with the CP authentication check, waves, verified by fingerprint on each
+ * host, durable), whose id is kept so `migrate cp-secret status|resume` can look at it.
+ */
+async function setTenants(ctx: Context, consumer: SecretConsumer, version: VersionToSet, settings: ConsumerSettings): Promise<ConsumerOutcome> {
+  if (!tenantEnvSupported(consumer)) throw new MolectlError(`consumer ${consumer.ref} is not supported`);
+  const plan = await planMigration(ctx, { secretId: version.secretId, versionId: version.versionId });
+  const leftBehind = plan.targets.filter((t) => t.class === 'unmanaged' || t.class === 'probe-failed' || t.class === 'not-deliverable').map((t) => `${t.slug} (${t.class}: ${t.reason})`);
+  const changes = actionableTargets(plan);
+  if (changes.length === 0) return { ok: true, detail: `all ${plan.summary.current} reachable tenants already hold ${version.fingerprint}`, remoteIds: {}, leftBehind };
+  // A --canary that already holds this version (or is not in the fleet) gives way to the engine's default.
+  const applySettings: ApplySettings = { ...settings.apply };
+  if (applySettings.canary && !changes.some((t) => t.slug === applySettings.canary)) delete applySettings.canary;
+  const ledger = await createApplyLedger(ctx, plan, applySettings, settings.waveSpec, settings.target);
+  const result = await applyMigration(ctx, plan, applySettings, ledger).catch(async (error: unknown) => {
+    // The rotation's ledger says how to go on; this one must not stay "running" after Ctrl-C.
+    await ledger.setStatus(ctx.signal.aborted ? 'interrupted' : 'failed', { error });
+    throw error;
+  });
+  const remoteIds = { applyRun: ledger.id };
+  if (result.status !== 'succeeded') {
+    return { ok: false, detail: `tenant apply run ${ledger.id} ${result.status}${result.abortReason ? `: ${result.abortReason}` : ` (${result.failures} failed)`}`, remoteIds, leftBehind };
+  }
+  return { ok: true, detail: `${changes.length} tenant${changes.length === 1 ? '' : 's'} changed to ${version.fingerprint} (run ${ledger.id}), ${plan.summary.current} already on it`, remoteIds, leftBehind };
+}

@@ -1,0 +1,262 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { simulateTenantProvisionCall } from '../../src/sandbox/cp/simulate-tenant.js';
+import { getDeployServices } from '../../src/sandbox/deploy-services/deploy-services-state.js';
+import { deployServicesEnv } from '../../src/sandbox/deploy-services/deploy-services-state.js';
+import { readTenantContainer } from '../../src/sandbox/hosts/tenant-container.js';
+import type { SandboxState } from '../../src/sandbox/state.js';
+import { startSandboxFixture, type SandboxFixture } from '../helpers/sandbox-fixture.js';
+
+// Issue 6's "How it is checked" for rotation, against the sandbox: Secrets Manager stages, the
+// simulated Railway (whose controlplane redeploy changes the CP's PROVISION_SHARED_SECRET), the
+// simulated Gitea, and tenants changed by the migrate engine's real script.
+
+const SHARED_ID = 'molecule/cp/provision-shared-secret';
+const FAST = ['--soak', '0', '--health-timeout', '5s'];
+const ROTATE = ['--env', 'sandbox', '--yes', 'secrets', 'rotate', 'cp-shared-secret', ...FAST];
+
+function stageMap(state: SandboxState, id: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of state.secrets.get(id)!.versions) for (const s of v.stages) out[s] = v.versionId;
+  return out;
+}
+function valueOf(state: SandboxState, id: string, stage: string): string {
+  return state.secrets.get(id)!.versions.find((v) => v.stages.includes(stage))!.value;
+}
+function tenantValues(state: SandboxState): Record<string, string | undefined> {
+  return Object.fromEntries([...state.orgs.values()].map((o) => [o.slug, readTenantContainer(state, state.instances.get(o.tenantInstanceId!)!)?.env['MOLECULE_CP_SHARED_SECRET']]));
+}
+async function provisionCalls(state: SandboxState): Promise<number[]> {
+  return Promise.all([...state.orgs.keys()].map((slug) => simulateTenantProvisionCall(state, slug)));
+}
+function ledgers(stateDir: string): string {
+  const dir = join(stateDir, 'runs');
+  return readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8')).join('\n');
+}
+/**
+ * Requests molectl sent that carry the value. Tenants calling the CP with their own credentials
+ * (the canary's authentication check) are not molectl sending it: they prove the CP accepts it.
+ */
+function carriers(state: SandboxState, since: number, value: string): string[] {
+  return state.requests
+    .slice(since)
+    .filter((q) => !(q.service === 'cp' && q.action.includes('/cp/workspaces/')))
+    .filter((q) => q.body.includes(value) || JSON.stringify(q.headers).includes(value))
+    .map((q) => (q.service === 'railway' ? `railway ${/mutation (\w+)|query (\w+)/.exec(q.body)?.slice(1).find(Boolean)}` : q.action));
+}
+async function waitFor(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('rotating cp-shared-secret', { timeout: 120_000 }, () => {
+  let f: SandboxFixture;
+  const run = (argv: string[], signal?: AbortSignal) => f.molectl(argv, { env: deployServicesEnv(), ...(signal ? { signal } : {}) });
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 3, preCutover: 0 });
+  });
+  afterAll(() => f.stop());
+
+  it('without --yes and without a terminal it shows the plan and changes nothing (exit 2)', async () => {
+    const before = stageMap(f.sandbox.state, SHARED_ID);
+    const r = await run(['secrets', 'rotate', 'cp-shared-secret', ...FAST]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('impact window');
+    expect(r.stderr).toContain('tenant provisioning calls get 401');
+    expect(stageMap(f.sandbox.state, SHARED_ID)).toEqual(before);
+  });
+
+  it('ends with the CP and every tenant on the new value, provisioning accepted, stages correct; the value is nowhere else', async () => {
+    const { state } = f.sandbox;
+    const old = valueOf(state, SHARED_ID, 'AWSCURRENT');
+    const oldVersion = stageMap(state, SHARED_ID).AWSCURRENT;
+    const requestsBefore = state.requests.length;
+    const r = await run([...ROTATE, '-o', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as { run: string; status: string; to: { versionId: string } };
+    expect(doc.status).toBe('succeeded');
+    // The run id is the ClientRequestToken, and so the new version's id.
+    expect(doc.to.versionId).toBe(doc.run);
+    expect(stageMap(state, SHARED_ID)).toEqual({ AWSCURRENT: doc.run, AWSPREVIOUS: oldVersion });
+    const fresh = valueOf(state, SHARED_ID, 'AWSCURRENT');
+    expect(fresh).toMatch(/^[0-9a-f]{64}$/);
+    expect(fresh).not.toBe(old);
+    expect(state.provisionSharedSecret).toBe(fresh);
+    expect(Object.values(tenantValues(state))).toEqual([fresh, fresh, fresh]);
+    expect(await provisionCalls(state)).toEqual([201, 201, 201]);
+
+    // Sentinel: the new value is in no output, ledger or argv, and only in the requests that store it.
+    expect(r.stdout + r.stderr).not.toContain(fresh);
+    expect(ledgers(f.stateDir)).not.toContain(fresh);
+    expect(ROTATE.join(' ')).not.toContain(fresh);
+    expect(carriers(state, requestsBefore, fresh)).toEqual(['PutSecretValue', 'railway variableUpsert']);
+    expect(carriers(state, requestsBefore, old)).toEqual([]);
+  });
+
+  it('rollback restores the previous value everywhere', async () => {
+    const { state } = f.sandbox;
+    const before = stageMap(state, SHARED_ID);
+    const previous = valueOf(state, SHARED_ID, 'AWSPREVIOUS');
+    const since = state.requests.length;
+    const r = await run(['--env', 'sandbox', '--yes', 'secrets', 'rollback', 'cp-shared-secret', ...FAST]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(stageMap(state, SHARED_ID)).toEqual({ AWSCURRENT: before.AWSPREVIOUS, AWSPREVIOUS: before.AWSCURRENT });
+    expect(state.provisionSharedSecret).toBe(previous);
+    expect(Object.values(tenantValues(state))).toEqual([previous, previous, previous]);
+    expect(await provisionCalls(state)).toEqual([201, 201, 201]);
+    expect(r.stdout + r.stderr + ledgers(f.stateDir)).not.toContain(previous);
+    expect(carriers(state, since, previous)).toEqual(['railway variableUpsert']);
+  });
+
+  it('a consumer failing mid-rotation leaves everything on the old value with AWSPENDING removed (exit 1)', async () => {
+    const { state } = f.sandbox;
+    const before = stageMap(state, SHARED_ID);
+    const old = valueOf(state, SHARED_ID, 'AWSCURRENT');
+    // The CP takes the new value first; then the second tenant's container will not start.
+    state.faults.dockerFailHosts = ['beta'];
+    const r = await run([...ROTATE, '--canary', 'acme', '-o', 'json']);
+    state.faults.dockerFailHosts = [];
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout) as { status: string; failure: string; consumers: Array<{ consumer: string; state: string }> };
+    expect(doc.status).toBe('failed');
+    expect(doc.failure, JSON.stringify(doc, null, 1) + r.stderr).toContain('AWSPENDING was removed');
+    expect(doc.consumers.map((c) => c.state)).toEqual(['put-back', 'failed, put-back']);
+    expect(stageMap(state, SHARED_ID)).toEqual(before);
+    expect(state.provisionSharedSecret).toBe(old);
+    expect(Object.values(tenantValues(state))).toEqual([old, old, old]);
+    expect(await provisionCalls(state)).toEqual([201, 201, 201]);
+  });
+
+  it('an interrupted rotation is detected, and resumes with the same ClientRequestToken', async () => {
+    const { state } = f.sandbox;
+    const before = stageMap(state, SHARED_ID);
+    const controller = new AbortController();
+    const redeploys = (): number => state.requests.filter((q) => q.service === 'railway' && q.body.includes('serviceInstanceRedeploy')).length;
+    const already = redeploys();
+    const interrupted = run(ROTATE, controller.signal);
+    await waitFor(() => redeploys() > already);
+    controller.abort(new Error('Ctrl-C'));
+    const r1 = await interrupted;
+    expect(r1.code).toBe(130);
+    const pending = stageMap(state, SHARED_ID).AWSPENDING!;
+    expect(pending).toBeDefined();
+
+    const again = await run(ROTATE);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('--resume');
+    expect(again.stderr).toContain('--abort-pending');
+
+    const versionsBefore = state.secrets.get(SHARED_ID)!.versions.length;
+    const since = state.requests.length;
+    const resumed = await run([...ROTATE, '--resume', '-o', 'json']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const doc = JSON.parse(resumed.stdout) as { run: string; to: { versionId: string } };
+    expect(doc.run).toBe(pending);
+    expect(doc.to.versionId).toBe(pending);
+    expect(state.secrets.get(SHARED_ID)!.versions.length).toBe(versionsBefore);
+    expect(stageMap(state, SHARED_ID)).toEqual({ AWSCURRENT: pending, AWSPREVIOUS: before.AWSCURRENT });
+    const fresh = valueOf(state, SHARED_ID, 'AWSCURRENT');
+    expect(state.provisionSharedSecret).toBe(fresh);
+    expect(Object.values(tenantValues(state))).toEqual([fresh, fresh, fresh]);
+    expect(await provisionCalls(state)).toEqual([201, 201, 201]);
+    // The resume reads the pending value back and stores it at most in Railway again (not at all
+    // when Ctrl-C landed after the Railway step had passed its test).
+    expect(resumed.stdout + resumed.stderr + r1.stdout + r1.stderr + ledgers(f.stateDir)).not.toContain(fresh);
+    expect(carriers(state, since, fresh).filter((c) => c !== 'railway variableUpsert')).toEqual([]);
+  });
+
+  it('--abort-pending puts an interrupted rotation back and removes AWSPENDING', async () => {
+    const { state } = f.sandbox;
+    const before = stageMap(state, SHARED_ID);
+    const old = valueOf(state, SHARED_ID, 'AWSCURRENT');
+    const controller = new AbortController();
+    const redeploys = (): number => state.requests.filter((q) => q.service === 'railway' && q.body.includes('serviceInstanceRedeploy')).length;
+    const already = redeploys();
+    const interrupted = run(ROTATE, controller.signal);
+    await waitFor(() => redeploys() > already);
+    controller.abort(new Error('Ctrl-C'));
+    expect((await interrupted).code).toBe(130);
+    expect(state.provisionSharedSecret).not.toBe(old);
+
+    const since = state.requests.length;
+    const r = await run([...ROTATE, '--abort-pending']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout + r.stderr + ledgers(f.stateDir)).not.toContain(old);
+    expect(carriers(state, since, old)).toEqual(['railway variableUpsert']);
+    expect(stageMap(state, SHARED_ID)).toEqual(before);
+    expect(state.provisionSharedSecret).toBe(old);
+    expect(Object.values(tenantValues(state))).toEqual([old, old, old]);
+    expect(await provisionCalls(state)).toEqual([201, 201, 201]);
+  });
+});
+
+describe('rotating cp-admin-api-token (Railway and a Gitea Actions mirror)', () => {
+  let f: SandboxFixture;
+  const run = (argv: string[]) => f.molectl(argv, { env: deployServicesEnv() });
+  const ROTATE_ADMIN = ['--env', 'sandbox', '--yes', 'secrets', 'rotate', 'cp-admin-api-token', '--deploy-timeout', '30s'];
+  const ADMIN_ID = 'molecule/cp/admin-api-token';
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 1 });
+    // The admin token as Secrets Manager's AWSCURRENT, as `secrets put` would store it.
+    const { createSecret } = await import('../../src/sandbox/aws/secrets-store.js');
+    createSecret(f.sandbox.state, ADMIN_ID, f.sandbox.state.cpAdminToken);
+  });
+  afterAll(() => f.stop());
+
+  it('sets the Railway variable and the Gitea secret, and sends the value nowhere else', async () => {
+    const { state } = f.sandbox;
+    const requestsBefore = state.requests.length;
+    const r = await run([...ROTATE_ADMIN, '-o', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const fresh = valueOf(state, ADMIN_ID, 'AWSCURRENT');
+    const services = getDeployServices(state);
+    expect(services.railwayVariables.get('svc-controlplane/env-production')!.CP_ADMIN_API_TOKEN).toBe(fresh);
+    expect(services.giteaActionsSecrets.get('molecule-ai/molecule-core/CP_ADMIN_API_TOKEN')!.value).toBe(fresh);
+    expect(r.stdout + r.stderr + ledgers(f.stateDir)).not.toContain(fresh);
+    expect(carriers(state, requestsBefore, fresh)).toEqual(['PutSecretValue', 'railway variableUpsert', 'PUT /_gitea/api/v1/repos/molecule-ai/molecule-core/actions/secrets/CP_ADMIN_API_TOKEN']);
+  });
+
+  it('a failing Gitea puts Railway back on the current value and removes AWSPENDING', async () => {
+    const { state } = f.sandbox;
+    const before = stageMap(state, ADMIN_ID);
+    const current = valueOf(state, ADMIN_ID, 'AWSCURRENT');
+    state.faults.flags['giteaSecretsFail'] = 1;
+    const r = await run(ROTATE_ADMIN);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('AWSPENDING was removed');
+    expect(stageMap(state, ADMIN_ID)).toEqual(before);
+    expect(getDeployServices(state).railwayVariables.get('svc-controlplane/env-production')!.CP_ADMIN_API_TOKEN).toBe(current);
+  });
+
+  it('refuses to run without GITEA_TOKEN before changing anything (exit 3)', async () => {
+    const before = stageMap(f.sandbox.state, ADMIN_ID);
+    const r = await f.molectl(ROTATE_ADMIN, { env: { RAILWAY_TOKEN: deployServicesEnv().RAILWAY_TOKEN } });
+    expect(r.code).toBe(3);
+    expect(stageMap(f.sandbox.state, ADMIN_ID)).toEqual(before);
+  });
+});
+
+describe('rotating with a tenant out of reach', { timeout: 120_000 }, () => {
+  let f: SandboxFixture;
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 3, preCutover: 0, faults: 'offline=beta' });
+  });
+  afterAll(() => f.stop());
+
+  it('finishes, exits 5 and names the tenant left behind, whose provisioning calls now get 401', async () => {
+    const r = await f.molectl([...ROTATE, '-o', 'json'], { env: deployServicesEnv() });
+    expect(r.code, r.stderr).toBe(5);
+    const doc = JSON.parse(r.stdout) as { status: string; leftBehind: string[] };
+    expect(doc.status).toBe('partial');
+    expect(doc.leftBehind).toEqual([expect.stringMatching(/^beta \(unmanaged/)]);
+    const { state } = f.sandbox;
+    expect(stageMap(state, SHARED_ID).AWSPENDING).toBeUndefined();
+    expect(state.provisionSharedSecret).toBe(valueOf(state, SHARED_ID, 'AWSCURRENT'));
+    expect(await simulateTenantProvisionCall(state, 'acme')).toBe(201);
+    expect(await simulateTenantProvisionCall(state, 'beta')).toBe(401);
+  });
+});
