@@ -232,6 +232,19 @@ describe('rotating cp-admin-api-token (Railway and a Gitea Actions mirror)', () 
     expect(getDeployServices(state).railwayVariables.get('svc-controlplane/env-production')!.CP_ADMIN_API_TOKEN).toBe(current);
   });
 
+  it('a second rotation of the same secret while one holds its lock is refused, changing nothing', async () => {
+    const { state } = f.sandbox;
+    const before = stageMap(state, ADMIN_ID);
+    const name = '/molectl/sandbox/locks/secrets-cp-admin-api-token';
+    const holder = { owner: 'someone@elsewhere', runId: '20261122T000000Z-secrets-rotate-aaaa', operation: 'secrets-cp-admin-api-token', pid: 1, acquiredAt: new Date().toISOString(), expiresAt: new Date(Date.now() + 600_000).toISOString() };
+    state.parameters.set(name, { name, type: 'String', value: JSON.stringify(holder), version: 1, lastModified: new Date() });
+    const r = await run(ROTATE_ADMIN);
+    state.parameters.delete(name);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('someone@elsewhere');
+    expect(stageMap(state, ADMIN_ID)).toEqual(before);
+  });
+
   it('refuses to run without GITEA_TOKEN before changing anything (exit 3)', async () => {
     const before = stageMap(f.sandbox.state, ADMIN_ID);
     const r = await f.molectl(ROTATE_ADMIN, { env: { RAILWAY_TOKEN: deployServicesEnv().RAILWAY_TOKEN } });

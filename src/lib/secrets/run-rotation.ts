@@ -68,8 +68,8 @@ export interface RotationResult {
 }
 
 export async function runRotation(ctx: Context, run: RotationRun, ledger: RunLedger): Promise<RotationResult> {
-  const lock = await lockIfFleetWide(ctx, run, ledger);
-  const stopRefreshing = lock?.keepFresh({ onError: (error) => ctx.out.warn(`could not refresh the fleet lock: ${(error as Error).message}`) });
+  const locks = await acquireLocks(ctx, run, ledger);
+  const stops = locks.map((lock) => lock.keepFresh({ onError: (error) => ctx.out.warn(`could not refresh the fleet lock: ${(error as Error).message}`) }));
   try {
     return await walk(ctx, run, ledger);
   } catch (error) {
@@ -81,8 +81,8 @@ export async function runRotation(ctx: Context, run: RotationRun, ledger: RunLed
     await ledger.setStatus('failed', { error });
     throw error;
   } finally {
-    stopRefreshing?.();
-    await lock?.release().catch((error: unknown) => ctx.out.warn(`could not release the fleet lock: ${(error as Error).message}`));
+    for (const stop of stops) stop();
+    for (const lock of locks.reverse()) await lock.release().catch((error: unknown) => ctx.out.warn(`could not release the fleet lock: ${(error as Error).message}`));
   }
 }
 
@@ -258,16 +258,32 @@ async function touchedByEarlierRun(ctx: Context, run: RotationRun): Promise<stri
   });
 }
 
-/** Tenant consumers share the migrate engine's fleet lock: two runs must not recreate the same containers. */
-async function lockIfFleetWide(ctx: Context, run: RotationRun, ledger: RunLedger): Promise<FleetLock | null> {
-  if (!run.secret.consumers.some((c) => c.kind === 'tenants-env')) return null;
-  return acquireFleetLock({
-    store: createDetachedDoor(ctx.aws, 24 * 3600_000),
-    parameterPrefix: ctx.config.environment.parameterPrefix,
-    operation: LOCK_OPERATION,
-    runId: ledger.id,
-    clock: ctx.clock,
-    breakLock: run.breakLock,
-    breakHint: 'if that run is dead, add --break-lock once its lock has expired',
-  });
+/**
+ * One run per secret and environment at a time (two rotations would fight over AWSPENDING), and a
+ * rotation with tenant consumers also holds the migrate engine's lock: two runs must not recreate
+ * the same containers.
+ */
+async function acquireLocks(ctx: Context, run: RotationRun, ledger: RunLedger): Promise<FleetLock[]> {
+  const operations = [`secrets-${run.secret.name}`, ...(run.secret.consumers.some((c) => c.kind === 'tenants-env') ? [LOCK_OPERATION] : [])];
+  const locks: FleetLock[] = [];
+  try {
+    for (const operation of operations) {
+      locks.push(
+        await acquireFleetLock({
+          store: createDetachedDoor(ctx.aws, 24 * 3600_000),
+          parameterPrefix: ctx.config.environment.parameterPrefix,
+          operation,
+          runId: ledger.id,
+          clock: ctx.clock,
+          breakLock: run.breakLock,
+          breakHint: 'if that run is dead, add --break-lock once its lock has expired',
+        }),
+      );
+    }
+  } catch (error) {
+    for (const lock of locks) await lock.release().catch(() => undefined);
+    await ledger.setStatus('failed', { error });
+    throw error;
+  }
+  return locks;
 }
