@@ -16,11 +16,13 @@ import type { SecretConsumer } from './secret-consumer.js';
 
 /** What a consumer holds, relative to the secret's versions. */
 export type HeldVersion = 'current' | 'pending' | 'previous' | 'other' | 'missing' | 'unknown';
+/** A fleet consumer as a whole: one answer when every tenant gives it, else mixed (see the histogram). */
+export type ConsumerHolds = HeldVersion | 'mixed';
 
 export interface ConsumerDrift {
   consumer: string;
   kind: SecretConsumer['kind'];
-  holds: HeldVersion;
+  holds: ConsumerHolds;
   fingerprint: string | null;
   detail: string;
   /** Tenant consumers only. */
@@ -78,7 +80,8 @@ async function readOne(ctx: Context, secret: ManagedSecret, consumer: SecretCons
     if (holds !== 'current') behind.push({ slug: t.slug, holds, fingerprint: t.fingerprint, reason: t.reason });
   }
   const total = plan.targets.length;
-  const holds: HeldVersion = total > 0 && histogram.current === total ? 'current' : total === 0 ? 'unknown' : 'other';
+  const uniform = (Object.keys(histogram) as HeldVersion[]).find((k) => histogram[k] === total);
+  const holds: ConsumerHolds = total === 0 ? 'unknown' : (uniform ?? 'mixed');
   return { ...base, holds, fingerprint: null, detail: `${histogram.current}/${total} tenants on current`, histogram, behind };
 }
 

@@ -21,7 +21,7 @@ export function renderSecretList(rows: SecretListRow[], style: Styles): string {
     [
       { header: 'name', value: (r: SecretListRow) => r.name },
       { header: 'secrets manager id', value: (r) => r.secretId },
-      { header: 'versions', value: (r) => (r.exists ? r.versions.map((v) => `${v.versionId.slice(0, 8)}:${v.stages.join('+')}`).join(' ') : 'MISSING'), style: (c, r) => (r.exists ? c : style.fail(c)) },
+      { header: 'versions', value: (r) => (r.exists ? r.versions.map((v) => `${v.versionId}:${v.stages.join('+')}`).join(' ') : 'MISSING'), style: (c, r) => (r.exists ? c : style.fail(c)) },
       { header: 'last change', value: (r) => r.lastChangedAt },
       { header: 'consumers', value: (r) => r.consumers.join(', ') },
     ],
