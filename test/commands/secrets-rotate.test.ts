@@ -232,6 +232,30 @@ describe('rotating cp-admin-api-token (Railway and a Gitea Actions mirror)', () 
     expect(getDeployServices(state).railwayVariables.get('svc-controlplane/env-production')!.CP_ADMIN_API_TOKEN).toBe(current);
   });
 
+  it('a consumer that cannot be put back keeps AWSPENDING and says so; --abort-pending finishes the job once it is fixed', async () => {
+    const { state } = f.sandbox;
+    const before = stageMap(state, ADMIN_ID);
+    const current = valueOf(state, ADMIN_ID, 'AWSCURRENT');
+    // Every Railway deploy fails: the rotation's and the put-back's.
+    state.faults.flags['railwayDeployFailed'] = true;
+    const r = await run([...ROTATE_ADMIN, '-o', 'json']);
+    delete state.faults.flags['railwayDeployFailed'];
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout) as { failure: string; to: { versionId: string } };
+    expect(doc.failure).toContain('retry with --abort-pending');
+    expect(stageMap(state, ADMIN_ID)).toEqual({ ...before, AWSPENDING: doc.to.versionId });
+    // Gitea was never touched: the failure came first.
+    expect(getDeployServices(state).giteaActionsSecrets.get('molecule-ai/molecule-core/CP_ADMIN_API_TOKEN')!.value).toBe(valueOf(state, ADMIN_ID, 'AWSCURRENT'));
+
+    const abort = await run([...ROTATE_ADMIN, '--abort-pending', '-o', 'json']);
+    expect(abort.code, abort.stderr).toBe(0);
+    const aborted = JSON.parse(abort.stdout) as { consumers: Array<{ consumer: string; state: string }> };
+    expect(aborted.consumers.map((c) => c.consumer)).toEqual(['railway:controlplane/production/CP_ADMIN_API_TOKEN']);
+    expect(stageMap(state, ADMIN_ID)).toEqual(before);
+    expect(getDeployServices(state).railwayVariables.get('svc-controlplane/env-production')!.CP_ADMIN_API_TOKEN).toBe(current);
+    expect(getDeployServices(state).railway.deployments[0]!.status).toBe('SUCCESS');
+  });
+
   it('a second rotation of the same secret while one holds its lock is refused, changing nothing', async () => {
     const { state } = f.sandbox;
     const before = stageMap(state, ADMIN_ID);
