@@ -25,7 +25,8 @@ export function selectRollbackTargets(apply: RunLedger, orgs: string[] | undefin
   if (doc.command !== APPLY_COMMAND) throw new UsageError(`run ${doc.id} is a "${doc.command}" run; rollback takes an apply run`, 'find it with `molectl runs list --command "migrate cp-secret apply"`');
   const migrated = Object.values(doc.targets).filter((t) => t.outcome === 'migrated');
   if (orgs) {
-    const undone = orgs.filter((slug) => doc.targets[slug]?.outcome === 'rolled-back');
+    // Undone by a rollback run (which records itself), not rolled back by the script during apply.
+    const undone = orgs.filter((slug) => doc.targets[slug]?.detail.rolledBackBy);
     if (undone.length) throw new UsageError(`${undone.join(', ')} ${undone.length === 1 ? 'was' : 'were'} already rolled back`, `resume ${doc.id} to migrate ${undone.length === 1 ? 'it' : 'them'} again`);
     const unknown = orgs.filter((slug) => !migrated.some((t) => t.key === slug));
     if (unknown.length) throw new UsageError(`run ${doc.id} did not migrate ${unknown.join(', ')}`, `see \`molectl migrate cp-secret status ${doc.id}\``);
