@@ -11,8 +11,8 @@ import { assertNoDrift, findPlanDrift, narrowPlan, readPlanFile } from '../lib/c
 import { planMigration } from '../lib/cp-secret/plan-migration.js';
 import { runApply } from '../lib/cp-secret/run-apply.js';
 import { parseWaveSpec } from '../lib/fleet/plan-waves.js';
-import { describeTarget, formatTarget } from '../lib/org/describe-target.js';
-import { durationOption } from '../lib/org/duration-option.js';
+import { describeTarget, formatTarget } from '../lib/cli/describe-target.js';
+import { durationOption } from '../lib/cli/duration-option.js';
 
 const optionsSchema = z.object({
   plan: z.string().min(1).optional(),

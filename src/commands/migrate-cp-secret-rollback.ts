@@ -7,7 +7,7 @@ import { parseOptions } from '../lib/cli/parse-options.js';
 import { reportRun } from '../lib/cp-secret/run-apply.js';
 import { ROLLBACK_COMMAND, rollbackMigration, selectRollbackTargets } from '../lib/cp-secret/rollback-migration.js';
 import { ExitCode } from '../lib/errors.js';
-import { describeTarget, formatTarget, toRunEnvironment } from '../lib/org/describe-target.js';
+import { describeTarget, formatTarget, toRunEnvironment } from '../lib/cli/describe-target.js';
 
 const optionsSchema = z.object({ orgs: orgListSchema.optional() });
 

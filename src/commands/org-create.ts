@@ -7,8 +7,8 @@ import type { Context } from '../lib/context.js';
 import { ExitCode, MolectlError } from '../lib/errors.js';
 import { formatDuration } from '../lib/output/table.js';
 import { createOrg } from '../lib/org/create-org.js';
-import { durationOption } from '../lib/org/duration-option.js';
-import { probeTenantHealth, tenantHealthUrl } from '../lib/org/probe-tenant-health.js';
+import { durationOption } from '../lib/cli/duration-option.js';
+import { probeTenantHealth, tenantHealthUrl } from '../lib/fleet/probe-tenant-health.js';
 import { validateNewOrgSlug } from '../lib/org/validate-new-org-slug.js';
 import { checkProvisioningHint, waitForOrg, type WaitOutcome } from '../lib/org/wait-for-org.js';
 

@@ -4,8 +4,8 @@ import { addExamples, type CommandDefinition } from '../lib/cli/command-definiti
 import { parseOptions } from '../lib/cli/parse-options.js';
 import { ExitCode } from '../lib/errors.js';
 import { formatDuration, renderTable } from '../lib/output/table.js';
-import { durationOption } from '../lib/org/duration-option.js';
-import { ORG_LIST_LIMIT } from '../lib/org/lookup-org.js';
+import { durationOption } from '../lib/cli/duration-option.js';
+import { ORG_LIST_LIMIT } from '../lib/fleet/lookup-org.js';
 import { filterOrgs, type OrgSummary } from '../lib/org/summarize-orgs.js';
 
 const optionsSchema = z.object({

@@ -4,7 +4,7 @@ import { addExamples, type CommandDefinition } from '../lib/cli/command-definiti
 import { confirmEnvironment } from '../lib/cli/confirm-environment.js';
 import { parseOptions } from '../lib/cli/parse-options.js';
 import { ExitCode, MolectlError } from '../lib/errors.js';
-import { describeTarget, formatTarget, toRunEnvironment } from '../lib/org/describe-target.js';
+import { describeTarget, formatTarget, toRunEnvironment } from '../lib/cli/describe-target.js';
 import { describeSecret as showSecret } from '../lib/output/fingerprint.js';
 import { findManagedSecret } from '../lib/secrets/managed-secret.js';
 import { putSecret } from '../lib/secrets/put-secret.js';

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
 import { parseOptions } from '../lib/cli/parse-options.js';
-import { durationOption } from '../lib/org/duration-option.js';
+import { durationOption } from '../lib/cli/duration-option.js';
 import { findManagedSecret } from '../lib/secrets/managed-secret.js';
 import { prepareRotation } from '../lib/secrets/prepare-rotation.js';
 import { renderRotationResult } from '../lib/secrets/render-rotation-result.js';

@@ -1,7 +1,7 @@
 import type { Context } from '../context.js';
 import { MolectlError } from '../errors.js';
 import { parseWaveSpec } from '../fleet/plan-waves.js';
-import { formatTarget, toRunEnvironment, type Target } from '../org/describe-target.js';
+import { formatTarget, toRunEnvironment, type Target } from '../cli/describe-target.js';
 import type { RunLedgerDocument } from '../runs/run-ledger-schema.js';
 import type { RunLedger } from '../runs/run-ledger.js';
 import type { ApplySettings } from './apply-migration.js';

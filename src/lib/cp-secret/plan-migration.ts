@@ -3,7 +3,7 @@ import type { Context } from '../context.js';
 import type { OrgRow } from '../cp/cp-schemas.js';
 import { ConfigError, NotFoundError } from '../errors.js';
 import { joinTenants, type Tenant, type TenantJoin } from '../fleet/join-tenants.js';
-import { lookupOrg, ORG_LIST_LIMIT } from '../org/lookup-org.js';
+import { lookupOrg, ORG_LIST_LIMIT } from '../fleet/lookup-org.js';
 import { fingerprintOf } from '../output/fingerprint.js';
 import { runShellScript } from '../ssm/run-shell-script.js';
 import { classifyTenant, isDurable } from './classify-tenant.js';

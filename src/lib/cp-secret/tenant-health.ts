@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { probeTenantHealth, tenantHealthUrl } from '../org/probe-tenant-health.js';
+import { probeTenantHealth, tenantHealthUrl } from '../fleet/probe-tenant-health.js';
 import { runShellScript } from '../ssm/run-shell-script.js';
 import { parseScriptResult } from './parse-script-result.js';
 import { renderTenantCommands } from './tenant-script.js';

@@ -1,7 +1,7 @@
 import type { AwsApi, InstanceSummary } from '../aws/aws-types.js';
 import type { CpClient } from '../cp/cp-client.js';
 import { NotFoundError, UsageError } from '../errors.js';
-import { ORG_LIST_LIMIT } from '../org/lookup-org.js';
+import { ORG_LIST_LIMIT } from './lookup-org.js';
 import { classifyOrphans, commonFilterTags, type KnownOrgs, type OrphanKeys, type OrphanReport } from './classify-orphans.js';
 
 /** Every state an instance can cost money in. */

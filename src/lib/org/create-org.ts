@@ -1,7 +1,7 @@
 import type { CpClient } from '../cp/cp-client.js';
 import type { OrgRow } from '../cp/cp-schemas.js';
 import { HttpError, MolectlError } from '../errors.js';
-import { lookupOrg } from './lookup-org.js';
+import { lookupOrg } from '../fleet/lookup-org.js';
 
 export interface CreateOrgInput {
   slug: string;

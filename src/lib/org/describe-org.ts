@@ -2,7 +2,7 @@ import type { AwsApi } from '../aws/aws-types.js';
 import type { CpClient } from '../cp/cp-client.js';
 import { isMolectlError, NotFoundError } from '../errors.js';
 import { findOrgInstances, type FleetFilters, type OrgInstanceRow } from './find-org-instances.js';
-import { lookupOrg } from './lookup-org.js';
+import { lookupOrg } from '../fleet/lookup-org.js';
 import { summarizeOrg, type OrgSummary } from './summarize-orgs.js';
 
 /**

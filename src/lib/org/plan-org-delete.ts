@@ -1,7 +1,7 @@
 import { NotFoundError } from '../errors.js';
-import type { Target } from './describe-target.js';
+import type { Target } from '../cli/describe-target.js';
 import { isLive, type OrgInstanceRow } from './find-org-instances.js';
-import type { OrgLookup } from './lookup-org.js';
+import type { OrgLookup } from '../fleet/lookup-org.js';
 import { summarizeOrg, type OrgSummary } from './summarize-orgs.js';
 
 /** What `org delete` will ask the CP to remove, shown before the typed confirmation. */

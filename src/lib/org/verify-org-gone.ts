@@ -1,7 +1,7 @@
 import type { AwsApi } from '../aws/aws-types.js';
 import type { Clock } from '../cli/clock.js';
 import { findOrgInstances, isLive, type FleetFilters, type OrgInstanceRow } from './find-org-instances.js';
-import { lookupOrg, type OrgLookupCp } from './lookup-org.js';
+import { lookupOrg, type OrgLookupCp } from '../fleet/lookup-org.js';
 
 /** Something the cascade should have removed and did not, with what to do about it. */
 export interface Leftover {

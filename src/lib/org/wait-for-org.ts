@@ -2,8 +2,8 @@ import type { Clock } from '../cli/clock.js';
 import type { OrgRow } from '../cp/cp-schemas.js';
 import { ExitCode, InterruptedError, isMolectlError } from '../errors.js';
 import { formatDuration } from '../output/table.js';
-import { lookupOrg, type OrgLookupCp } from './lookup-org.js';
-import type { HealthProbe } from './probe-tenant-health.js';
+import { lookupOrg, type OrgLookupCp } from '../fleet/lookup-org.js';
+import type { HealthProbe } from '../fleet/probe-tenant-health.js';
 
 export type WaitPhase = 'provisioning' | 'health';
 

@@ -4,7 +4,7 @@ import { applyMigration, type ApplySettings } from '../cp-secret/apply-migration
 import { actionableTargets } from '../cp-secret/migration-plan.js';
 import { planMigration } from '../cp-secret/plan-migration.js';
 import { MolectlError, UsageError } from '../errors.js';
-import type { Target } from '../org/describe-target.js';
+import type { Target } from '../cli/describe-target.js';
 import { fingerprintOf } from '../output/fingerprint.js';
 import { createConsumerRequester, giteaBaseUrl, giteaToken, railwayTargetFor } from './consumer-door.js';
 import { tenantEnvSupported, TENANT_SECRET_VARIABLE } from './consumer-drift.js';

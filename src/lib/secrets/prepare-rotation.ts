@@ -1,7 +1,7 @@
 import { confirmEnvironment } from '../cli/confirm-environment.js';
 import type { Context } from '../context.js';
 import { ExitCode, MolectlError, NotFoundError, UsageError } from '../errors.js';
-import { describeTarget, formatTarget, toRunEnvironment } from '../org/describe-target.js';
+import { describeTarget, formatTarget, toRunEnvironment } from '../cli/describe-target.js';
 import { fingerprintOf } from '../output/fingerprint.js';
 import type { RunLedger } from '../runs/run-ledger.js';
 import { checkConsumerPrerequisites, type ConsumerSettings, type VersionToSet } from './consumer-actions.js';

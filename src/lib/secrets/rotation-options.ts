@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import type { ApplySettings } from '../cp-secret/apply-migration.js';
 import { parseWaveSpec } from '../fleet/plan-waves.js';
-import { durationOption } from '../org/duration-option.js';
+import { durationOption } from '../cli/duration-option.js';
 
 /** Flags `secrets rotate` and `secrets rollback` share: how tenants are changed and how long Railway may take. */
 

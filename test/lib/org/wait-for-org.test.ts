@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { OrgRow } from '../../../src/lib/cp/cp-schemas.js';
 import { ExitCode, HttpError, InterruptedError, MolectlError } from '../../../src/lib/errors.js';
-import type { OrgLookupCp } from '../../../src/lib/org/lookup-org.js';
+import type { OrgLookupCp } from '../../../src/lib/fleet/lookup-org.js';
 import { waitForOrg, type WaitProgress } from '../../../src/lib/org/wait-for-org.js';
 import { createFakeClock } from './fake-clock.js';
 
