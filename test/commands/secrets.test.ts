@@ -36,10 +36,12 @@ describe('secrets list and status', () => {
     const r = await run(['secrets', 'status', 'cp-shared-secret', '-o', 'json']);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as {
-      versions: Array<{ stages: string[]; fingerprint: string }>;
+      versions: Array<{ stages: string[]; fingerprint: string; createdAt: string | null }>;
       consumers: Array<{ consumer: string; holds: string; histogram?: Record<string, number>; behind?: Array<{ slug: string; holds: string }> }>;
     };
     expect(doc.versions[0]!.fingerprint).toBe(fingerprintOf(value));
+    // Creation dates come from ListSecretVersionIds (DescribeSecret has none).
+    expect(Date.parse(doc.versions[0]!.createdAt ?? '')).toBeGreaterThan(Date.parse('2026-01-01'));
     const [railway, tenants] = doc.consumers;
     expect(railway!.holds).toBe('current');
     expect(tenants!.histogram).toMatchObject({ current: 2, missing: 1 });
@@ -48,6 +50,7 @@ describe('secrets list and status', () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('current 2');
     expect(text.stdout).toContain(fingerprintOf(value));
+    expect(text.stdout).toMatch(/CREATED/);
     expect(r.stdout + r.stderr + text.stdout + text.stderr).not.toContain(value);
   });
 

@@ -10,9 +10,12 @@ import { collectPages } from './collect-pages.js';
  * path, error message or ledger can print it.
  */
 
-/** Null when the secret does not exist. Version creation times are not in DescribeSecret: null. */
+/**
+ * Null when the secret does not exist. DescribeSecret has no version dates, so they come from
+ * ListSecretVersionIds (labelled versions: the ones that matter for stages).
+ */
 export async function describeSecret(aws: AwsInvoker, secretId: string): Promise<SecretDescription | null> {
-  return aws.invoke<'secretsmanager', SecretDescription | null>(
+  const description = await aws.invoke<'secretsmanager', SecretDescription | null>(
     'secretsmanager',
     'DescribeSecret',
     async ({ client, sdk, sendOptions }) => {
@@ -21,6 +24,16 @@ export async function describeSecret(aws: AwsInvoker, secretId: string): Promise
     },
     { target: `secret ${secretId}`, expected: { ResourceNotFoundException: () => null } },
   );
+  if (!description) return null;
+  const created = await aws.invoke('secretsmanager', 'ListSecretVersionIds', async ({ client, sdk, sendOptions }) =>
+    collectPages(
+      (token) => client.send(new sdk.ListSecretVersionIdsCommand({ SecretId: secretId, MaxResults: 100, ...(token ? { NextToken: token } : {}) }), sendOptions),
+      (page) => ({ items: page.Versions ?? [], nextToken: page.NextToken }),
+    ),
+    { target: `secret ${secretId}` },
+  );
+  const byId = new Map(created.map((v) => [v.VersionId, v.CreatedDate ?? null]));
+  return { ...description, versions: description.versions.map((v) => ({ ...v, createdAt: byId.get(v.versionId) ?? null })) };
 }
 
 export async function getSecretValue(aws: AwsInvoker, secretId: string, options: { versionId?: string; stage?: string } = {}): Promise<SecretValue> {

@@ -13,6 +13,8 @@ export const AWSPREVIOUS = 'AWSPREVIOUS';
 export interface SecretVersionView {
   versionId: string;
   stages: string[];
+  /** When the version was created (ListSecretVersionIds); null when AWS did not say. */
+  createdAt: Date | null;
   /** `sha256:<12 hex>`; null when the version could not be read. */
   fingerprint: string | null;
   /** `len=N sha256:...`, how molectl shows a secret. */
@@ -33,11 +35,12 @@ export async function readSecretVersions(ctx: Context, secretId: string, options
   if (!description) return { secretId, exists: false, arn: null, lastChangedAt: null, versions: [] };
   const versions = await Promise.all(
     description.versions.map(async (v): Promise<SecretVersionView> => {
-      if (options.fingerprints === false) return { versionId: v.versionId, stages: v.stages, fingerprint: null, shown: null, length: null };
+      if (options.fingerprints === false) return { versionId: v.versionId, stages: v.stages, createdAt: v.createdAt, fingerprint: null, shown: null, length: null };
       const value = await ctx.aws.getSecretValue(secretId, { versionId: v.versionId }).then((s) => s.value, () => null);
       return {
         versionId: v.versionId,
         stages: v.stages,
+        createdAt: v.createdAt,
         fingerprint: value === null ? null : fingerprintOf(value),
         shown: value === null ? null : describeValue(value),
         length: value === null ? null : Buffer.byteLength(value),

@@ -40,6 +40,7 @@ export function renderSecretStatus(secret: ManagedSecret, versions: SecretVersio
         [
           { header: 'version', value: (v: SecretVersionsView['versions'][number]) => v.versionId },
           { header: 'stages', value: (v) => v.stages.join(', ') },
+          { header: 'created', value: (v) => v.createdAt?.toISOString().replace(/\.\d{3}Z$/, 'Z') ?? null },
           { header: 'value', value: (v) => v.shown ?? 'unreadable' },
         ],
         versions.versions,

@@ -56,6 +56,16 @@ export function handleSecretsManagerAction(state: SandboxState, requestId: strin
     }
     case 'ListSecrets':
       return reply(listSecrets(state, input));
+    case 'ListSecretVersionIds': {
+      // Versions that carry a label, with creation dates (IncludeDeprecated adds unlabelled ones).
+      // One page: the sandbox never keeps more versions than a page holds.
+      const secret = findSecret(state, requireString(input, 'SecretId'));
+      const all = readBoolean(input, 'IncludeDeprecated') === true;
+      const versions = secret.versions
+        .filter((v) => all || v.stages.length > 0)
+        .map((v) => ({ VersionId: v.versionId, VersionStages: [...v.stages], CreatedDate: v.createdAt }));
+      return reply({ ARN: secret.arn, Name: secret.name, Versions: versions });
+    }
     case 'DeleteSecret': {
       const result = deleteSecret(state, requireString(input, 'SecretId'), {
         forceDeleteWithoutRecovery: readBoolean(input, 'ForceDeleteWithoutRecovery'),

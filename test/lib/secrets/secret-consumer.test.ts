@@ -24,9 +24,9 @@ describe('classifyHeld', () => {
     arn: 'arn',
     lastChangedAt: null,
     versions: [
-      { versionId: 'c', stages: ['AWSCURRENT'], fingerprint: 'sha256:c', shown: null, length: 1 },
-      { versionId: 'p', stages: ['AWSPENDING'], fingerprint: 'sha256:p', shown: null, length: 1 },
-      { versionId: 'o', stages: ['AWSPREVIOUS'], fingerprint: 'sha256:o', shown: null, length: 1 },
+      { versionId: 'c', stages: ['AWSCURRENT'], createdAt: null, fingerprint: 'sha256:c', shown: null, length: 1 },
+      { versionId: 'p', stages: ['AWSPENDING'], createdAt: null, fingerprint: 'sha256:p', shown: null, length: 1 },
+      { versionId: 'o', stages: ['AWSPREVIOUS'], createdAt: null, fingerprint: 'sha256:o', shown: null, length: 1 },
     ],
   };
   it.each([
