@@ -34,7 +34,7 @@ export const secretsPutCommand: CommandDefinition = {
     const secret = findManagedSecret(ctx, args[0]!);
     const { valueFile } = parseOptions(optionsSchema, options);
     // The value is registered with the redactor before any await that could print.
-    const input = normalizeValue(await readValueInput(valueFile, process.stdin), valueFile === '-' ? 'stdin' : valueFile);
+    const input = normalizeValue(await readValueInput(valueFile, ctx.stdin), valueFile === '-' ? 'stdin' : valueFile);
     ctx.redactor.register(input.value, 'secret');
     if (input.strippedNewline) ctx.out.info(`note: dropped one trailing newline from ${input.source}; the stored value is ${showSecret(input.value)}`);
 

@@ -25,6 +25,8 @@ export interface Context {
   readonly redactor: Redactor;
   readonly exec: Exec;
   readonly prompt: Prompt;
+  /** Where `--value-file -` and similar read from; tests hand in their own. */
+  readonly stdin: Readable & { isTTY?: boolean };
   readonly clock: Clock;
   /** Aborted by Ctrl-C: long work stops dispatching, saves its ledger and ends with exit 130. */
   readonly signal: AbortSignal;
@@ -67,7 +69,7 @@ export async function buildContext(args: BuildContextArgs): Promise<Context> {
   // Every wait, HTTP call and AWS call listens on the one Ctrl-C signal; a fleet operation has
   // hundreds in flight, which is by design, not a leak.
   setMaxListeners(0, deps.signal);
-  const env = readEnv(deps.env ?? process.env);
+  const env = readEnv(deps.env);
   const configPath = defaultConfigPath(env);
   const rawOutput = typeof globals.output === 'string' ? globals.output : undefined;
   const config = resolveConfig({
@@ -123,6 +125,7 @@ export async function buildContext(args: BuildContextArgs): Promise<Context> {
     redactor,
     exec,
     prompt,
+    stdin,
     clock,
     signal: deps.signal,
     flags,
