@@ -10,6 +10,7 @@ import { resolveFaults } from './faults-spec.js';
 import { createHostRunner, type SandboxHostRunner, type ScriptResult } from './hosts/create-host-runner.js';
 import { seedFleet } from './seed-fleet.js';
 import { createSandboxServer } from './server.js';
+import { createSandboxState } from './create-sandbox-state.js';
 import type { FaultConfig, RecordedRequest, SandboxState } from './state.js';
 
 /**
@@ -58,24 +59,16 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
   const parent = options.root ?? tmpdir();
   mkdirSync(parent, { recursive: true });
   const root = mkdtempSync(join(parent, 'molectl-sandbox-'));
-  const state: SandboxState = {
+  const state = createSandboxState({
     seed: options.seed ?? 1,
-    url: '',
     root,
-    region: 'us-east-2',
     accountId: SANDBOX_ACCOUNT_ID,
     provisionSharedSecret: randomBytes(32).toString('hex'),
     cpAdminToken: randomBytes(32).toString('base64url'),
-    cpSharedSecretId: 'molecule/cp/provision-shared-secret',
     speed: options.speed ?? 'fast',
-    orgs: new Map(),
-    instances: new Map(),
-    secrets: new Map(),
-    parameters: new Map(),
-    commands: new Map(),
-    requests: [],
     faults,
-  };
+  });
+
 
   let runtime: CpRuntime | null = null;
   try {

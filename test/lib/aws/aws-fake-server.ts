@@ -1,13 +1,13 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { AwsDoor } from '../../../src/lib/aws/aws-door.js';
 import { silenceAwsSdkNodeVersionWarning, type EnvVars } from '../../../src/lib/config/env.js';
 import { resolveConfig } from '../../../src/lib/config/load-config.js';
 import { createOutput } from '../../../src/lib/output/output.js';
 import { Redactor } from '../../../src/lib/output/redactor.js';
-import { handleAwsRequest, type HostRunner } from '../../../src/sandbox/aws/handle-aws-request.js';
-import { defaultFaults, type SandboxState, type SimInstance, type Tag } from '../../../src/sandbox/state.js';
+import type { HostRunner } from '../../../src/sandbox/aws/handle-aws-request.js';
+import { createSandboxState } from '../../../src/sandbox/create-sandbox-state.js';
+import type { SandboxState, SimInstance, Tag } from '../../../src/sandbox/state.js';
+import { serveAwsHandler, type Fallback } from '../../helpers/serve-aws-handler.js';
 
 /**
  * A loopback server that answers AWS requests with the sandbox's simulated APIs (so the real
@@ -21,27 +21,9 @@ export interface FakeServer {
   close(): Promise<void>;
 }
 
-export type Fallback = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 
 export function createFakeState(): SandboxState {
-  return {
-    seed: 7,
-    url: '',
-    root: '',
-    region: 'us-east-2',
-    accountId: '210987654321',
-    provisionSharedSecret: 'provision-secret',
-    cpAdminToken: 'cp-admin-token',
-    cpSharedSecretId: 'molecule/cp/provision-shared-secret',
-    speed: 'fast',
-    orgs: new Map(),
-    instances: new Map(),
-    secrets: new Map(),
-    parameters: new Map(),
-    commands: new Map(),
-    requests: [],
-    faults: defaultFaults(),
-  };
+  return createSandboxState({ seed: 7, accountId: '210987654321', provisionSharedSecret: 'provision-secret', cpAdminToken: 'cp-admin-token' });
 }
 
 const quietHosts: HostRunner = {
@@ -50,36 +32,8 @@ const quietHosts: HostRunner = {
 
 export async function startFakeServer(options: { state?: SandboxState; hosts?: HostRunner; fallback?: Fallback } = {}): Promise<FakeServer> {
   const state = options.state ?? createFakeState();
-  const hosts = options.hosts ?? quietHosts;
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
-      handleAwsRequest(state, hosts, { method: req.method ?? 'GET', path: req.url ?? '/', headers, body }).then(
-        (answer) => {
-          if (answer) res.writeHead(answer.status, answer.headers).end(answer.body);
-          else if (options.fallback) options.fallback(req, res, body);
-          else res.writeHead(404).end();
-        },
-        () => res.writeHead(500).end(),
-      );
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  state.url = url;
-  return {
-    url,
-    state,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const server = await serveAwsHandler({ state, hosts: options.hosts ?? quietHosts, ...(options.fallback ? { fallback: options.fallback } : {}) });
+  return { url: server.url, state, close: server.close };
 }
 
 let instanceCounter = 0x2000;

@@ -1,7 +1,7 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { handleAwsRequest, type HostRunner } from '../../../src/sandbox/aws/handle-aws-request.js';
-import { defaultFaults, type SandboxState, type SimInstance, type Tag } from '../../../src/sandbox/state.js';
+import type { HostRunner } from '../../../src/sandbox/aws/handle-aws-request.js';
+import { createSandboxState } from '../../../src/sandbox/create-sandbox-state.js';
+import type { SandboxState, SimInstance, Tag } from '../../../src/sandbox/state.js';
+import { serveAwsHandler } from '../../helpers/serve-aws-handler.js';
 
 /**
  * Test harness: a loopback HTTP server that feeds every request to handleAwsRequest, so the
@@ -18,56 +18,13 @@ export interface AwsTestServer {
 export const TEST_CREDENTIALS = { accessKeyId: 'AKIDSANDBOX', secretAccessKey: 'x' };
 
 export function createTestState(overrides: Partial<SandboxState> = {}): SandboxState {
-  return {
-    seed: 42,
-    url: '',
-    root: '',
-    region: 'us-east-2',
-    accountId: '123456789012',
-    provisionSharedSecret: 'provision-secret',
-    cpAdminToken: 'cp-admin-token',
-    cpSharedSecretId: 'molecule/cp-shared-secret',
-    speed: 'fast',
-    orgs: new Map(),
-    instances: new Map(),
-    secrets: new Map(),
-    parameters: new Map(),
-    commands: new Map(),
-    requests: [],
-    faults: defaultFaults(),
-    ...overrides,
-  };
+  return createSandboxState({ seed: 42, accountId: '123456789012', provisionSharedSecret: 'provision-secret', cpAdminToken: 'cp-admin-token', cpSharedSecretId: 'molecule/cp-shared-secret', ...overrides });
 }
 
 export async function startAwsTestServer(state: SandboxState = createTestState()): Promise<AwsTestServer> {
   const hosts = new FakeHostRunner();
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
-      handleAwsRequest(state, hosts, { method: req.method ?? 'GET', path: req.url ?? '/', headers, body: Buffer.concat(chunks).toString('utf8') }).then(
-        (answer) => {
-          if (!answer) {
-            res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not an AWS request"}');
-            return;
-          }
-          res.writeHead(answer.status, answer.headers).end(answer.body);
-        },
-        () => res.writeHead(500).end(),
-      );
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  state.url = url;
-  return {
-    url,
-    state,
-    hosts,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  const server = await serveAwsHandler({ state, hosts });
+  return { url: server.url, state, hosts, close: server.close };
 }
 
 export type ScriptBehaviour = (instance: SimInstance, script: string) => Promise<{ exitCode: number; stdout: string; stderr: string; timedOut?: boolean }>;
