@@ -9,5 +9,8 @@ export default defineConfig({
     testTimeout: 30_000,
     // Hooks start sandboxes and sometimes run a whole migration as a scenario's setup.
     hookTimeout: 120_000,
+    // The JSON report lets .ci/run print the plain "N passed, N failed" line CI systems read.
+    reporters: ['default', 'json'],
+    outputFile: { json: '.molectl-tmp/vitest-results.json' },
   },
 });
