@@ -42,7 +42,8 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
   let usageMessage = '';
   let exitCode: number = ExitCode.ok;
 
-  const program = buildProgram(argv, {
+  const words = commandWords(argv);
+  const program = buildProgram(words, {
     writeOut: (text) => stdout.write(text),
     writeErr: (text) => stderr.write(text),
     captureUsageError: (text) => {
@@ -50,7 +51,7 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
     },
   });
 
-  const entry = findEntry(argv);
+  const entry = findEntry(words);
   if (entry) {
     const leaf = leafCommand(program, entry.name);
     const definition = await entry.load();
@@ -91,7 +92,7 @@ interface ProgramIo {
   captureUsageError(text: string): void;
 }
 
-function buildProgram(argv: string[], io: ProgramIo): Command {
+function buildProgram(words: string[], io: ProgramIo): Command {
   const program = new Command('molectl')
     .description('Operate the Molecule AI tenant fleet: orgs, secrets, migrations, consoles, verification.')
     .version(VERSION, '--version', 'print the version and exit')
@@ -117,7 +118,7 @@ function buildProgram(argv: string[], io: ProgramIo): Command {
       '\nRun `molectl <command> --help` for a command\'s options and examples.\nTry it without AWS: eval "$(molectl sandbox up --detach)" and then any command.\nExit codes: 0 ok, 1 failed, 2 usage, 3 credentials/config, 4 not found, 5 partial, 8 changes found, 130 interrupted.\n',
     );
 
-  addCommandTree(program, io, commandWords(argv));
+  addCommandTree(program, io, words);
   return program;
 }
 
@@ -167,9 +168,8 @@ function inheritSettings(cmd: Command, io: ProgramIo): void {
     .configureOutput({ writeOut: io.writeOut, writeErr: io.writeErr, outputError: (text) => io.captureUsageError(text) });
 }
 
-/** The registry entry argv names, found without parsing: its module is the only one loaded. */
-export function findEntry(argv: string[]): CommandEntry | undefined {
-  const words = commandWords(argv);
+/** The registry entry the command words name, found without parsing: its module is the only one loaded. */
+export function findEntry(words: string[]): CommandEntry | undefined {
   let best: CommandEntry | undefined;
   for (const entry of commands) {
     const parts = entry.name.split(' ');
@@ -205,6 +205,9 @@ interface ReportOptions {
 async function reportError(error: unknown, options: ReportOptions): Promise<number> {
   if (error instanceof CommanderError) {
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return ExitCode.ok;
+    // `molectl help org` is asked-for help (commander exits 0); `molectl org` alone shows the same
+    // help as an error (commander exits 1), which is a usage error below.
+    if (error.code === 'commander.help' && error.exitCode === 0) return ExitCode.ok;
     // A group named without a subcommand: commander showed its help; that is a usage error.
     const message = options.usageMessage.replace(/^error:\s*/, '') || error.message.replace(/^error:\s*/, '');
     if (error.code === 'commander.help' || error.code === 'commander.executeSubCommandAsync') {

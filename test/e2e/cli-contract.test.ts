@@ -30,6 +30,15 @@ describe('molectl as a process', () => {
     expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
+  it('`help <group>` exits 0; a group named without a subcommand shows its help and exits 2', async () => {
+    const asked = await spawnCli(['help', 'config']);
+    expect(asked.code).toBe(0);
+    expect(asked.stdout).toContain('show');
+    const bare = await spawnCli(['config']);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain('Usage: molectl config');
+  });
+
   it('every command\'s help shows examples', async () => {
     const r = await spawnCli(['config', 'show', '--help']);
     expect(r.code).toBe(0);
