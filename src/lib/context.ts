@@ -70,6 +70,11 @@ export async function buildContext(args: BuildContextArgs): Promise<Context> {
   // hundreds in flight, which is by design, not a leak.
   setMaxListeners(0, deps.signal);
   const env = readEnv(deps.env);
+  const redactor = deps.redactor;
+  // Every credential in the environment is registered before anything can fail or print.
+  for (const name of ['CP_ADMIN_API_TOKEN', 'RAILWAY_TOKEN', 'GITEA_TOKEN', 'VERCEL_TOKEN', 'REGISTRY_TOKEN', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] as const) {
+    redactor.register(env[name], name.toLowerCase().replace(/_/g, '-'));
+  }
   const configPath = defaultConfigPath(env);
   const rawOutput = typeof globals.output === 'string' ? globals.output : undefined;
   const config = resolveConfig({
@@ -91,11 +96,6 @@ export async function buildContext(args: BuildContextArgs): Promise<Context> {
     quiet: Boolean(globals.quiet),
     outputFormat: rawOutput ?? config.output.value,
   };
-  const redactor = deps.redactor;
-  // Every credential in the environment is registered before any output exists.
-  for (const name of ['CP_ADMIN_API_TOKEN', 'RAILWAY_TOKEN', 'GITEA_TOKEN', 'VERCEL_TOKEN', 'REGISTRY_TOKEN', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] as const) {
-    redactor.register(env[name], name.toLowerCase().replace(/_/g, '-'));
-  }
   const out = await createOutput({
     format: config.output.value,
     quiet: flags.quiet,
