@@ -7,6 +7,7 @@ import { Redactor } from '../../../src/lib/output/redactor.js';
 import type { HostRunner } from '../../../src/sandbox/aws/handle-aws-request.js';
 import { createSandboxState } from '../../../src/sandbox/create-sandbox-state.js';
 import type { SandboxState, SimInstance, Tag } from '../../../src/sandbox/state.js';
+import { addSimInstance } from '../../helpers/add-sim-instance.js';
 import { serveAwsHandler, type Fallback } from '../../helpers/serve-aws-handler.js';
 
 /**
@@ -36,26 +37,9 @@ export async function startFakeServer(options: { state?: SandboxState; hosts?: H
   return { url: server.url, state, close: server.close };
 }
 
-let instanceCounter = 0x2000;
-
 export function addFakeInstance(state: SandboxState, init: { tags?: Tag[]; nitro?: boolean; console?: string; userData?: string; managed?: boolean } = {}): SimInstance {
-  const n = instanceCounter++;
-  const instance: SimInstance = {
-    instanceId: `i-0${n.toString(16).padStart(16, '0')}`,
-    state: 'running',
-    launchTime: new Date('2026-04-01T10:00:00Z'),
-    tags: init.tags ?? [],
-    userData: init.userData ?? '',
-    console: init.console ?? '',
-    consoleUpdatedAt: new Date('2026-04-01T10:05:00Z'),
-    nitro: init.nitro ?? true,
-    privateIp: `10.1.${(n >> 8) & 255}.${n & 255}`,
-    ssm: init.managed === false ? null : { pingStatus: 'Online', agentVersion: '3.3.987.0', platform: 'Linux' },
-    hostRoot: null,
-    role: 'molecule-tenant',
-  };
-  state.instances.set(instance.instanceId, instance);
-  return instance;
+  const { managed, ...rest } = init;
+  return addSimInstance(state, { ...rest, ...(managed === false ? { ssm: 'none' as const } : {}) });
 }
 
 /** The AWS part of the environment the sandbox hands out: endpoint, region, fake keys. */
