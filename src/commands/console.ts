@@ -3,20 +3,17 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
 import { parseDurationMs, parseOptions } from '../lib/cli/parse-options.js';
-import { applyRedactionChoice } from '../lib/console/apply-redaction-choice.js';
 import { buildConsoleReport, type ConsoleReport } from '../lib/console/build-console-report.js';
 import { describeConsoleSource, describeEmptyConsole } from '../lib/console/describe-console-source.js';
 import { Diagnosis } from '../lib/console/diagnose-lines.js';
 import { followConsole } from '../lib/console/follow-console.js';
 import { readConsoleSnapshot, type ConsoleSnapshot } from '../lib/console/read-console-snapshot.js';
 import { RedactionTally } from '../lib/console/redaction-tally.js';
+import { checkLineOutputOptions, printLineReport } from '../lib/console/print-line-report.js';
 import { renderDiagnosis } from '../lib/console/render-diagnosis.js';
 import { resolveConsoleTarget, type ResolvedConsoleTarget } from '../lib/console/resolve-console-target.js';
 import { compileGrep } from '../lib/console/select-lines.js';
 import type { Context } from '../lib/context.js';
-import { UsageError } from '../lib/errors.js';
-import { redactDeep, SCHEMA_VERSION } from '../lib/output/output.js';
-import { writeFileAtomic } from '../lib/output/write-file.js';
 
 const optionsSchema = z.object({
   latest: z.boolean().default(false),
@@ -63,10 +60,7 @@ export const consoleCommand: CommandDefinition = {
   async run(ctx, input) {
     const options = parseOptions(optionsSchema, input.options);
     const grep = compileGrep(options.grep, { ignoreCase: options.ignoreCase });
-    if (options.follow && ctx.out.format === 'json') {
-      throw new UsageError('--follow cannot be combined with --output json', '--output json prints one document; drop --follow, or follow as text');
-    }
-    applyRedactionChoice(ctx, { redact: options.redact, outFile: options.out });
+    checkLineOutputOptions(ctx, options);
 
     const target = await resolveConsoleTarget({ aws: ctx.aws, environment: ctx.config.environment }, input.args[0]!, { allowCpFallback: true });
     const read = (): Promise<ConsoleSnapshot> => readConsoleSnapshot({ aws: ctx.aws, cp: ctx.cp }, target, { latest: options.latest });
@@ -76,30 +70,11 @@ export const consoleCommand: CommandDefinition = {
     const tally = new RedactionTally(ctx.redactor);
     const report = buildConsoleReport({ target, snapshot: first, selection: { grep, tail: options.tail }, tally, redactionEnabled: options.redact, now: ctx.clock.now(), diagnose: options.diagnosis });
     describeToStderr(ctx, report);
-    await printReport(ctx, report, options);
+    await printLineReport(ctx, report, options);
     ctx.out.info(tally.describe(options.redact));
     return 0;
   },
 };
-
-/** Text or JSON, to stdout or to --out (the diagnosis stays on stdout as the result's summary). */
-async function printReport(ctx: Context, report: ConsoleReport, options: ConsoleOptions): Promise<void> {
-  if (ctx.out.format === 'json') {
-    if (!options.out) return ctx.out.result(report, () => '');
-    await writeFileAtomic(options.out, `${JSON.stringify({ schemaVersion: SCHEMA_VERSION, ...redactDeep(report, ctx.redactor) }, null, 2)}\n`);
-    ctx.out.info(`wrote ${report.lines.length} lines and ${report.findings.length} findings to ${options.out}`);
-    return;
-  }
-  const text = report.lines.length ? `${report.lines.join('\n')}\n` : '';
-  if (options.out) {
-    await writeFileAtomic(options.out, ctx.redactor.redact(text));
-    ctx.out.info(`wrote ${report.lines.length} lines to ${options.out}`);
-  } else if (text) {
-    await ctx.out.stream(text);
-  }
-  const diagnosis = renderDiagnosis(report.findings, ctx.out.style);
-  if (diagnosis) await ctx.out.stream(`${text && !options.out ? '\n' : ''}${diagnosis}\n`);
-}
 
 /** Where the text comes from, how old it is, and what was left out: stderr, never the result. */
 function describeToStderr(ctx: Context, report: ConsoleReport): void {

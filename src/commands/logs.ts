@@ -2,10 +2,10 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
 import { parseDurationMs, parseOptions } from '../lib/cli/parse-options.js';
-import { applyRedactionChoice } from '../lib/console/apply-redaction-choice.js';
 import { Diagnosis } from '../lib/console/diagnose-lines.js';
 import { readContainerLogs, type ContainerLogs } from '../lib/console/read-container-logs.js';
 import { RedactionTally } from '../lib/console/redaction-tally.js';
+import { checkLineOutputOptions, printLineReport } from '../lib/console/print-line-report.js';
 import { renderDiagnosis } from '../lib/console/render-diagnosis.js';
 import { classifyConsoleTarget, resolveConsoleTarget, type ResolvedConsoleTarget } from '../lib/console/resolve-console-target.js';
 import { compileGrep, matchesLine } from '../lib/console/select-lines.js';
@@ -13,8 +13,6 @@ import { createLogCursor, selectNewLogLines, stripLogTimestamp } from '../lib/co
 import { splitConsoleLines } from '../lib/console/split-console-lines.js';
 import type { Context } from '../lib/context.js';
 import { ExitCode, UsageError } from '../lib/errors.js';
-import { redactDeep, SCHEMA_VERSION } from '../lib/output/output.js';
-import { writeFileAtomic } from '../lib/output/write-file.js';
 
 const parseDurationOption = (min: number, what: string) =>
   z.string().transform((v, c) => {
@@ -69,10 +67,7 @@ export const logsCommand: CommandDefinition = {
   async run(ctx, input) {
     const options = parseOptions(optionsSchema, input.options);
     const grep = compileGrep(options.grep, { ignoreCase: options.ignoreCase });
-    if (options.follow && ctx.out.format === 'json') {
-      throw new UsageError('--follow cannot be combined with --output json', '--output json prints one document; drop --follow, or follow as text');
-    }
-    applyRedactionChoice(ctx, { redact: options.redact, outFile: options.out });
+    checkLineOutputOptions(ctx, options);
     const target = await resolveLogsTarget(ctx, input.args[0]!);
     const container = options.container ?? ctx.config.environment.containerName;
     ctx.out.info(`logs of ${container} on ${target.instanceId}${target.orgSlug ? ` (org ${target.orgSlug})` : ''} through SSM`);
@@ -94,7 +89,7 @@ export const logsCommand: CommandDefinition = {
 
     if (logs.cut) ctx.out.warn(logs.cut);
     if (grep) ctx.out.info(`showing ${shown.length} of ${lines.length} lines`);
-    await printLogs(ctx, report, options);
+    await printLineReport(ctx, report, { out: options.out, emptyNote: 'no log lines' });
     ctx.out.info(tally.describe(options.redact));
     return logs.cutReason === 'failed' ? ExitCode.failed : ExitCode.ok;
   },
@@ -108,28 +103,6 @@ async function resolveLogsTarget(ctx: Context, input: string): Promise<ResolvedC
   const target = await resolveConsoleTarget({ aws: ctx.aws, environment: ctx.config.environment }, input, { allowCpFallback: false });
   for (const note of target.notes) ctx.out.info(note);
   return target;
-}
-
-type LogsReport = { lines: string[]; findings: ReturnType<Diagnosis['findings']> } & Record<string, unknown>;
-
-async function printLogs(ctx: Context, report: LogsReport, options: LogsOptions): Promise<void> {
-  if (ctx.out.format === 'json') {
-    if (!options.out) return ctx.out.result(report, () => '');
-    await writeFileAtomic(options.out, `${JSON.stringify({ schemaVersion: SCHEMA_VERSION, ...redactDeep(report, ctx.redactor) }, null, 2)}\n`);
-    ctx.out.info(`wrote ${report.lines.length} lines and ${report.findings.length} findings to ${options.out}`);
-    return;
-  }
-  const text = report.lines.length ? `${report.lines.join('\n')}\n` : '';
-  if (options.out) {
-    await writeFileAtomic(options.out, ctx.redactor.redact(text));
-    ctx.out.info(`wrote ${report.lines.length} lines to ${options.out}`);
-  } else if (text) {
-    await ctx.out.stream(text);
-  } else {
-    ctx.out.info('no log lines');
-  }
-  const rendered = renderDiagnosis(report.findings, ctx.out.style);
-  if (rendered) await ctx.out.stream(`${text && !options.out ? '\n' : ''}${rendered}\n`);
 }
 
 /**

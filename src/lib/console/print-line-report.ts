@@ -1,0 +1,45 @@
+import type { Context } from '../context.js';
+import { UsageError } from '../errors.js';
+import { redactDeep, SCHEMA_VERSION } from '../output/output.js';
+import { writeFileAtomic } from '../output/write-file.js';
+import type { Finding } from './diagnose-lines.js';
+import { applyRedactionChoice } from './apply-redaction-choice.js';
+import { renderDiagnosis } from './render-diagnosis.js';
+
+/** What console and logs print: the selected lines and the findings about them. */
+export interface LineReport {
+  lines: string[];
+  findings: Finding[];
+}
+
+/**
+ * The output choices console and logs share, checked before anything is read: --follow streams,
+ * so it cannot be one JSON document; --no-redact has its own refusals.
+ */
+export function checkLineOutputOptions(ctx: Context, options: { follow?: boolean; redact: boolean; out?: string | undefined }): void {
+  if (options.follow && ctx.out.format === 'json') {
+    throw new UsageError('--follow cannot be combined with --output json', '--output json prints one document; drop --follow, or follow as text');
+  }
+  applyRedactionChoice(ctx, { redact: options.redact, outFile: options.out });
+}
+
+/** Text or JSON, to stdout or to --out (the diagnosis stays on stdout as the result's summary). */
+export async function printLineReport(ctx: Context, report: LineReport, options: { out?: string | undefined; emptyNote?: string }): Promise<void> {
+  if (ctx.out.format === 'json') {
+    if (!options.out) return ctx.out.result(report, () => '');
+    await writeFileAtomic(options.out, `${JSON.stringify({ schemaVersion: SCHEMA_VERSION, ...redactDeep(report, ctx.redactor) }, null, 2)}\n`);
+    ctx.out.info(`wrote ${report.lines.length} lines and ${report.findings.length} findings to ${options.out}`);
+    return;
+  }
+  const text = report.lines.length ? `${report.lines.join('\n')}\n` : '';
+  if (options.out) {
+    await writeFileAtomic(options.out, ctx.redactor.redact(text));
+    ctx.out.info(`wrote ${report.lines.length} lines to ${options.out}`);
+  } else if (text) {
+    await ctx.out.stream(text);
+  } else if (options.emptyNote) {
+    ctx.out.info(options.emptyNote);
+  }
+  const diagnosis = renderDiagnosis(report.findings, ctx.out.style);
+  if (diagnosis) await ctx.out.stream(`${text && !options.out ? '\n' : ''}${diagnosis}\n`);
+}
