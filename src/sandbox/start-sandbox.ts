@@ -102,7 +102,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
     };
   } catch (error) {
     runtime?.scheduler.cancelAll();
-    runtime?.hosts.killAll();
+    runtime?.hosts.close();
     rmSync(root, { recursive: true, force: true });
     throw error;
   }
