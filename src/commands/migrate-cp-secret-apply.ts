@@ -10,6 +10,7 @@ import { actionableTargets } from '../lib/cp-secret/migration-plan.js';
 import { assertNoDrift, findPlanDrift, narrowPlan, readPlanFile } from '../lib/cp-secret/plan-file.js';
 import { planMigration } from '../lib/cp-secret/plan-migration.js';
 import { runApply } from '../lib/cp-secret/run-apply.js';
+import { MAX_FLEET_CONCURRENCY } from '../lib/ssm/ssm-limits.js';
 import { parseWaveSpec } from '../lib/fleet/plan-waves.js';
 import { describeTarget, formatTarget } from '../lib/cli/describe-target.js';
 import { durationOption } from '../lib/cli/duration-option.js';
@@ -23,7 +24,7 @@ const optionsSchema = z.object({
   maxErrors: z.coerce.number().int().min(0, 'must be 0 or more').default(0),
   soak: durationOption({ minMs: 0 }).default(60_000),
   delivery: z.enum(['secrets-manager', 'parameter']).default('secrets-manager'),
-  maxConcurrency: z.coerce.number().int().min(1).max(50, 'SSM takes at most 50 hosts per command').default(50),
+  maxConcurrency: z.coerce.number().int().min(1).max(MAX_FLEET_CONCURRENCY, `at most ${MAX_FLEET_CONCURRENCY} hosts at once`).default(50),
   healthTimeout: durationOption({ minMs: 1000 }).default(90_000),
   summaryMd: z.string().min(1).optional(),
   breakLock: z.boolean().default(false),
@@ -43,7 +44,7 @@ export const migrateCpSecretApplyCommand: CommandDefinition = {
       .option('--max-errors <n>', 'abort when failures exceed this', '0')
       .option('--soak <duration>', 'how long to watch the canary before the waves', '60s')
       .option('--delivery <how>', 'how hosts read the value: secrets-manager (pinned version) or parameter (run-scoped SecureString)', 'secrets-manager')
-      .option('--max-concurrency <n>', 'most hosts working at once across a wave (also SSM MaxConcurrency per command)', '50')
+      .option('--max-concurrency <n>', `most hosts working at once across the fleet (1-${MAX_FLEET_CONCURRENCY}); above 50, several SSM commands run at once`, '50')
       .option('--health-timeout <duration>', 'how long a host waits for its new container\'s /health', '90s')
       .option('--summary-md <file>', 'also write a Markdown summary (for a CI step summary)')
       .option('--break-lock', 'take over an expired fleet lock left by a dead run');
@@ -52,6 +53,7 @@ export const migrateCpSecretApplyCommand: CommandDefinition = {
       ['molectl migrate cp-secret apply --plan plan.json', 'apply it; asks you to type the environment name'],
       ['molectl --env production migrate cp-secret apply --canary acme --soak 5m --yes', 'unattended, with a chosen canary and a longer soak'],
       ['molectl --env staging migrate cp-secret apply --waves 10,50%,100% --max-errors 2', 'tolerate two failures before aborting'],
+      ['molectl --env production migrate cp-secret apply --plan plan.json --max-concurrency 500', 'a large fleet: 500 hosts at once, ten SSM commands in flight'],
     ]);
   },
 

@@ -55,6 +55,8 @@ export interface SendShellCommandInput {
   deliveryTimeoutSeconds?: number;
   maxConcurrency?: string;
   maxErrors?: string;
+  /** Told of each throttled attempt the door retries (molectl's SSM pacer slows down on it). */
+  onThrottled?(): void;
 }
 
 export interface InvocationSummary {

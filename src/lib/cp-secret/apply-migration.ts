@@ -13,8 +13,9 @@ import { renderTenantCommands, type Delivery } from './tenant-script.js';
 
 /**
  * `migrate cp-secret apply` and `resume`: the canary, a soak that watches it, then waves. Each
- * wave goes to SSM in batches of at most 50 instances with SSM's own MaxConcurrency; results are
- * judged by molectl and written to the ledger as they land. The run aborts as soon as failures
+ * wave goes to SSM in commands of at most 50 instances, sent as capacity frees so that at most
+ * --max-concurrency hosts work at once across the fleet; results are judged by molectl and
+ * written to the ledger as they land. The run aborts as soon as failures
  * exceed the budget (--max-errors), leaving later waves untouched.
  *
  * Invariants: a target the ledger marks succeeded is never dispatched again; a target's SSM
@@ -124,8 +125,8 @@ async function dispatchWave(ctx: Context, job: WaveJob): Promise<number> {
         }),
         comment: `molectl migrate cp-secret apply ${ledger.id} ${job.label}`.slice(0, 100),
         timeoutSeconds: settings.hostTimeoutSeconds,
-        maxConcurrency: String(settings.maxConcurrency),
         maxErrors: String(Math.max(0, job.budget)),
+        // Hosts working at once across the fleet: above 50, several SSM commands in flight.
         maxInFlight: settings.maxConcurrency,
         stopDispatch: (done) => done.filter((r) => judgeApplyResult(r, plan.secret.fingerprint).state === 'failed').length > job.budget,
         cancelOnAbort: false,

@@ -1,17 +1,23 @@
-import type { AwsApi, InvocationSummary } from '../aws/aws-types.js';
+import type { AwsApi } from '../aws/aws-types.js';
 import type { Clock } from '../cli/clock.js';
-import { MolectlError, UsageError } from '../errors.js';
-import { isTerminalInvocationStatus, SSM_MAX_INSTANCE_IDS_PER_COMMAND, SSM_STDERR_CAP_CHARS, SSM_STDOUT_CAP_CHARS } from './ssm-limits.js';
+import { UsageError } from '../errors.js';
+import { SSM_MAX_INSTANCE_IDS_PER_COMMAND } from './ssm-limits.js';
+import { collectFinished } from './collect-finished-invocations.js';
+import { createSsmPacer, isSsmThrottle, type SsmPacer } from './ssm-pacer.js';
 
 /**
  * The executor every fleet feature shares: run one shell script on many instances through SSM
  * Run Command and collect each instance's outcome and output.
  *
- *  - dispatch: one SendCommand per batch of at most 50 instance ids (SSM's limit), all batches
- *    sent up front so SSM's own MaxConcurrency does the fan-out;
+ *  - dispatch: one SendCommand per batch of at most 50 instance ids (SSM's limit). Without a cap
+ *    every batch is sent up front; with `maxInFlight` (hosts working at once across the fleet)
+ *    batches are sent as capacity frees, so several commands are in flight above 50 hosts;
+ *  - pace: SSM's API rate limits are met with an adaptive pacer (ssm-pacer.ts); a throttled
+ *    call is retried later at a slower rate, never counted as a host's failure;
  *  - wait: poll ListCommandInvocations once per command per round (API calls grow with the
  *    number of batches, not of hosts); an instance missing from the list right after sending
- *    is "not yet", never a failure;
+ *    is "not yet", never a failure; a command's stragglers are given up on `waitMs` after that
+ *    command was sent (NoResult);
  *  - collect: GetCommandInvocation for each finished invocation (null = not visible yet, retried
  *    next round), flagging stdout/stderr that reached SSM's caps as possibly truncated.
  *
@@ -25,6 +31,8 @@ export interface ShellScriptDeps {
   aws: ShellScriptApi;
   clock: Clock;
   signal: AbortSignal;
+  /** Paces SSM calls; by default one per AWS door, shared by every run through it. */
+  pacer?: SsmPacer;
 }
 
 export interface ShellScriptRequest {
@@ -97,6 +105,8 @@ export interface InstanceScriptResult {
 interface PendingCommand {
   commandId: string;
   instanceIds: string[];
+  /** When molectl stops waiting for this command's results (waitMs after it was sent). */
+  deadline: number;
 }
 
 export async function runShellScript(deps: ShellScriptDeps, request: ShellScriptRequest): Promise<InstanceScriptResult[]> {
@@ -105,35 +115,41 @@ export async function runShellScript(deps: ShellScriptDeps, request: ShellScript
   if (request.commands.length === 0) throw new UsageError('no script to run', 'pass at least one command line');
   const timeoutSeconds = request.timeoutSeconds ?? 600;
   const waitMs = request.waitMs ?? (timeoutSeconds + (request.deliveryTimeoutSeconds ?? 0) + 60) * 1000;
-  const startedAt = deps.clock.now().getTime();
-
-  const queue = batchInstanceIds(instanceIds);
-  const sent: PendingCommand[] = [];
-  const results = new Map<string, InstanceScriptResult>();
-  /** Instances stopDispatch kept from ever being sent. */
-  const abandoned: string[] = [];
+  const run: RunState = {
+    queue: [...instanceIds],
+    sent: [],
+    results: new Map(),
+    abandoned: [],
+    expired: new Set(),
+    pacer: pacerFor(deps),
+    timeoutSeconds,
+    waitMs,
+  };
   const firstInterval = request.pollIntervalMs ?? 500;
   let interval = firstInterval;
   const maxInterval = request.maxPollIntervalMs ?? 3000;
   try {
-    await dispatchAllowed(deps, request, queue, sent, results, timeoutSeconds, abandoned);
-    // Done when every instance has a result or will never be sent (see stopDispatch).
-    while (results.size + abandoned.length < instanceIds.length) {
+    await dispatchAllowed(deps, request, run);
+    // Done when every instance has a result, was given up on, or will never be sent (stopDispatch).
+    while (!isSettled(run, instanceIds.length)) {
       await deps.clock.sleep(interval, deps.signal);
       interval = Math.min(maxInterval, interval * 2);
-      for (const command of sent) await collectFinished(deps, command, results, request.previewIsComplete);
+      for (const command of run.sent) {
+        if (run.expired.has(command.commandId)) continue;
+        await collectFinished(deps, run, command, request.previewIsComplete);
+        if (deps.clock.now().getTime() >= command.deadline && command.instanceIds.some((id) => !run.results.has(id))) run.expired.add(command.commandId);
+      }
       // Freed capacity goes to the next batches at once; their results are polled briskly again.
-      if (queue.length && (await dispatchAllowed(deps, request, queue, sent, results, timeoutSeconds, abandoned))) interval = firstInterval;
-      const done = results.size;
-      request.onProgress?.({ done, total: instanceIds.length, failed: [...results.values()].filter((r) => r.status !== 'Success').length });
-      if (done + abandoned.length < instanceIds.length && deps.clock.now().getTime() - startedAt >= waitMs) break;
+      if (run.queue.length && (await dispatchAllowed(deps, request, run))) interval = firstInterval;
+      const done = run.results.size;
+      request.onProgress?.({ done, total: instanceIds.length, failed: [...run.results.values()].filter((r) => r.status !== 'Success').length });
     }
   } catch (error) {
     // Ctrl-C: stop the scripts we started (best effort) and let the interruption through.
-    if (deps.signal.aborted && request.cancelOnAbort !== false) await Promise.allSettled(sent.map((c) => deps.aws.cancelCommand(c.commandId)));
+    if (deps.signal.aborted && request.cancelOnAbort !== false) await Promise.allSettled(run.sent.map((c) => deps.aws.cancelCommand(c.commandId)));
     throw error;
   }
-  const notSent = [...abandoned, ...queue.flat()].map((instanceId) => ({
+  const notSent = [...run.abandoned, ...run.queue].map((instanceId) => ({
     instanceId,
     commandId: '',
     status: 'NotSent',
@@ -144,10 +160,10 @@ export async function runShellScript(deps: ShellScriptDeps, request: ShellScript
     stdoutTruncated: false,
     stderrTruncated: false,
   }));
-  return [...sent.flatMap((command) =>
+  return [...run.sent.flatMap((command) =>
     command.instanceIds.map(
       (instanceId) =>
-        results.get(instanceId) ?? {
+        run.results.get(instanceId) ?? {
           instanceId,
           commandId: command.commandId,
           status: 'NoResult',
@@ -162,6 +178,33 @@ export async function runShellScript(deps: ShellScriptDeps, request: ShellScript
   ), ...notSent];
 }
 
+interface RunState {
+  /** Instance ids not sent yet, in order. */
+  queue: string[];
+  sent: PendingCommand[];
+  results: Map<string, InstanceScriptResult>;
+  /** Instances stopDispatch kept from ever being sent. */
+  abandoned: string[];
+  /** Commands whose deadline passed with results missing: their stragglers are NoResult. */
+  expired: Set<string>;
+  pacer: SsmPacer;
+  timeoutSeconds: number;
+  waitMs: number;
+}
+
+function isSettled(run: RunState, total: number): boolean {
+  if (run.queue.length > 0) return false;
+  const given = run.sent.filter((c) => run.expired.has(c.commandId)).reduce((n, c) => n + c.instanceIds.filter((id) => !run.results.has(id)).length, 0);
+  return run.results.size + given + run.abandoned.length >= total;
+}
+
+/** Instances sent and still running (neither answered nor given up on). */
+function countInFlight(run: RunState): number {
+  let n = 0;
+  for (const c of run.sent) if (!run.expired.has(c.commandId)) for (const id of c.instanceIds) if (!run.results.has(id)) n++;
+  return n;
+}
+
 /** Splits ids into batches of at most 50 (pure). */
 export function batchInstanceIds(instanceIds: string[], size = SSM_MAX_INSTANCE_IDS_PER_COMMAND): string[][] {
   const batches: string[][] = [];
@@ -169,102 +212,78 @@ export function batchInstanceIds(instanceIds: string[], size = SSM_MAX_INSTANCE_
   return batches;
 }
 
-/** Sends queued batches while the in-flight cap allows (always at least one when none is running). Returns how many it sent. */
-async function dispatchAllowed(
-  deps: ShellScriptDeps,
-  request: ShellScriptRequest,
-  queue: string[][],
-  sent: PendingCommand[],
-  results: Map<string, InstanceScriptResult>,
-  timeoutSeconds: number,
-  abandoned: string[],
-): Promise<number> {
+/**
+ * How many queued instances to send now (pure): 0 = wait for capacity. `cap` is the most
+ * instances running at once across all commands (Infinity: no cap). A command takes at most 50
+ * ids; once something runs, a new one waits until at least half a full batch is free, so that
+ * freed capacity is used without sending a command per finished host.
+ */
+export function nextBatchSize(input: { cap: number; inFlight: number; queued: number }): number {
+  const full = Math.min(SSM_MAX_INSTANCE_IDS_PER_COMMAND, input.cap);
+  const free = input.cap - input.inFlight;
+  if (input.queued === 0 || free < 1) return 0;
+  const size = Math.min(full, free, input.queued);
+  if (size === Math.min(full, input.queued) || input.inFlight === 0) return size;
+  return size >= Math.ceil(full / 2) ? size : 0;
+}
+
+/**
+ * Sends queued instances while the in-flight cap allows. Returns how many commands it sent. A
+ * throttled SendCommand (AWS refuses it before acting) stays queued for the next round, sent at
+ * the pacer's slower rate.
+ */
+async function dispatchAllowed(deps: ShellScriptDeps, request: ShellScriptRequest, run: RunState): Promise<number> {
   const cap = request.maxInFlight ?? Number.POSITIVE_INFINITY;
-  let inFlight = sent.reduce((n, c) => n + c.instanceIds.filter((id) => !results.has(id)).length, 0);
   let count = 0;
-  while (queue.length && (inFlight === 0 || inFlight + queue[0]!.length <= cap)) {
+  for (;;) {
+    const size = nextBatchSize({ cap, inFlight: countInFlight(run), queued: run.queue.length });
+    if (size === 0) break;
     if (deps.signal.aborted) throw deps.signal.reason;
-    if (request.stopDispatch?.([...results.values()])) {
-      abandoned.push(...queue.splice(0).flat());
+    if (request.stopDispatch?.([...run.results.values()])) {
+      run.abandoned.push(...run.queue.splice(0));
       break;
     }
-    const batch = queue.shift()!;
-    const { commandId } = await deps.aws.sendShellCommand({
-      instanceIds: batch,
-      commands: request.commands,
-      comment: request.comment,
-      timeoutSeconds,
-      ...(request.deliveryTimeoutSeconds ? { deliveryTimeoutSeconds: request.deliveryTimeoutSeconds } : {}),
-      ...(request.maxConcurrency ? { maxConcurrency: request.maxConcurrency } : {}),
-      ...(request.maxErrors ? { maxErrors: request.maxErrors } : {}),
-    });
-    sent.push({ commandId, instanceIds: batch });
+    const batch = run.queue.slice(0, size);
+    await run.pacer.take('SendCommand', deps.signal);
+    let commandId: string;
+    try {
+      ({ commandId } = await deps.aws.sendShellCommand({
+        instanceIds: batch,
+        commands: request.commands,
+        comment: request.comment,
+        timeoutSeconds: run.timeoutSeconds,
+        ...(request.deliveryTimeoutSeconds ? { deliveryTimeoutSeconds: request.deliveryTimeoutSeconds } : {}),
+        // Under a cap molectl does the fan-out: every id of a command starts at once.
+        ...(request.maxInFlight !== undefined ? { maxConcurrency: String(batch.length) } : request.maxConcurrency ? { maxConcurrency: request.maxConcurrency } : {}),
+        ...(request.maxErrors ? { maxErrors: request.maxErrors } : {}),
+        onThrottled: () => run.pacer.settle('SendCommand', THROTTLED),
+      }));
+      run.pacer.settle('SendCommand');
+    } catch (error) {
+      run.pacer.settle('SendCommand', error);
+      if (isSsmThrottle(error) && !deps.signal.aborted) break;
+      throw error;
+    }
+    run.queue.splice(0, size);
+    run.sent.push({ commandId, instanceIds: batch, deadline: deps.clock.now().getTime() + run.waitMs });
     await request.onDispatched?.({ commandId, instanceIds: batch });
-    inFlight += batch.length;
     count += 1;
   }
   return count;
 }
 
-async function collectFinished(
-  deps: ShellScriptDeps,
-  command: PendingCommand,
-  results: Map<string, InstanceScriptResult>,
-  previewIsComplete?: (preview: string) => boolean,
-): Promise<void> {
-  if (command.instanceIds.every((id) => results.has(id))) return;
-  let invocations: InvocationSummary[];
-  try {
-    invocations = await deps.aws.listInvocations(command.commandId);
-  } catch (error) {
-    // Right after SendCommand the command itself can be invisible for a moment.
-    if (isNotYetVisible(error)) return;
-    throw error;
-  }
-  const byInstance = new Map(invocations.map((inv) => [inv.instanceId, inv]));
-  for (const instanceId of command.instanceIds) {
-    if (results.has(instanceId)) continue;
-    const summary = byInstance.get(instanceId);
-    if (!summary || !isTerminalInvocationStatus(summary.status)) continue; // not yet
-    const preview = summary.outputPreview ?? '';
-    if (summary.status === 'Success' && previewIsComplete?.(preview)) {
-      results.set(instanceId, {
-        instanceId,
-        commandId: command.commandId,
-        status: summary.status,
-        statusDetails: summary.statusDetails,
-        responseCode: summary.responseCode,
-        stdout: preview,
-        stderr: '',
-        stdoutTruncated: false,
-        stderrTruncated: false,
-      });
-      continue;
-    }
-    const output = await deps.aws.getInvocationOutput(command.commandId, instanceId);
-    if (!output) continue; // visible in the list but not to GetCommandInvocation yet
-    const statusDetails = output.statusDetails ?? summary.statusDetails;
-    results.set(instanceId, {
-      instanceId,
-      commandId: command.commandId,
-      status: pickDetailedStatus(output.status || summary.status, statusDetails),
-      statusDetails,
-      responseCode: output.responseCode ?? summary.responseCode,
-      stdout: output.stdout,
-      stderr: output.stderr,
-      stdoutTruncated: output.stdout.length >= SSM_STDOUT_CAP_CHARS,
-      stderrTruncated: output.stderr.length >= SSM_STDERR_CAP_CHARS,
-    });
-  }
-}
+/** What a throttled attempt the door retried looks like to the pacer. */
+const THROTTLED = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
 
-/** GetCommandInvocation says `Failed` with StatusDetails `Undeliverable`: callers need the latter. */
-function pickDetailedStatus(status: string, details: string | null): string {
-  return details && details !== status && isTerminalInvocationStatus(details) ? details : status;
-}
+const pacers = new WeakMap<object, SsmPacer>();
 
-function isNotYetVisible(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const name = (error as { awsCode?: string }).awsCode ?? error.name;
-  return /InvalidCommandId|InvocationDoesNotExist/.test(name) || (error instanceof MolectlError && /InvalidCommandId|InvocationDoesNotExist/.test(error.message));
+/** One pacer per AWS door, so every script run of a command shares its rate (and what it learnt). */
+function pacerFor(deps: ShellScriptDeps): SsmPacer {
+  if (deps.pacer) return deps.pacer;
+  let pacer = pacers.get(deps.aws);
+  if (!pacer) {
+    pacer = createSsmPacer(deps.clock);
+    pacers.set(deps.aws, pacer);
+  }
+  return pacer;
 }

@@ -163,7 +163,8 @@ export function createHostRunner(state: SandboxState): SandboxHostRunner {
   };
 }
 
-function slowHostDelay(state: SandboxState, instance: SimInstance): number {
+/** Extra time the `slow` fault gives this host's scripts, milliseconds. */
+export function slowHostDelay(state: SandboxState, instance: SimInstance): number {
   let ms = 0;
   for (const [key, delay] of Object.entries(state.faults.slowHosts)) {
     if (hostMatches(instance, [key])) ms = Math.max(ms, delay);

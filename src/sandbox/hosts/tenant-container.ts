@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SandboxState, SimInstance } from '../state.js';
+import { readModelledContainer } from './modelled-hosts.js';
 import { parseUserDataEnv, parseUserDataImage, TENANT_CONTAINER_NAME } from './tenant-user-data.js';
 
 /**
@@ -48,7 +49,9 @@ export function isHostMaterialised(instance: SimInstance): boolean {
 export function readTenantContainer(state: SandboxState, instance: SimInstance, name = TENANT_CONTAINER_NAME): ContainerView | null {
   if (instance.hostRoot === null) return null;
   let inspect: DockerInspect | null;
-  if (isHostMaterialised(instance)) {
+  if (state.hostMode === 'modelled') {
+    inspect = readModelledContainer(state, instance, name);
+  } else if (isHostMaterialised(instance)) {
     const file = join(containersDir(instance.hostRoot), `${name}.json`);
     inspect = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DockerInspect) : null;
   } else {
