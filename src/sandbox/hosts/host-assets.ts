@@ -12,7 +12,7 @@ import { childProcessEnv } from '../../lib/config/env.js';
 /** Executables put first on every host's PATH. python3 only where the system has one. */
 const SHIMS = ['docker', 'aws', 'curl', 'python3'] as const;
 /** Sourced by a shim, not run. */
-const SHIM_LIBRARIES = ['docker-jq.sh'] as const;
+const SHIM_LIBRARIES = ['docker-extra.sh'] as const;
 
 /** The PATH a host's scripts see after the shims and the host's own bin: where real tools are found. */
 export const HOST_SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
