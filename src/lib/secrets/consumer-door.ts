@@ -21,7 +21,7 @@ export function createConsumerRequester(ctx: Context): Requester {
     retries: 2,
     signal: ctx.signal,
     redactor: ctx.redactor,
-    fetch: ctx.fetch,
+    ...(ctx.fetch ? { fetch: ctx.fetch } : {}),
     onRetry: (info) => ctx.out.verbose(`retrying ${info.method} ${info.url} (${info.attempt}/${info.maxAttempts}) after ${info.reason}`),
   });
 }

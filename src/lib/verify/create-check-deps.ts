@@ -13,7 +13,7 @@ export function createCheckDeps(ctx: Context, settings: VerifySettings): CheckDe
     retries: 2,
     signal: ctx.signal,
     redactor: ctx.redactor,
-    fetch: ctx.fetch,
+    ...(ctx.fetch ? { fetch: ctx.fetch } : {}),
     onRetry: (info) => ctx.out.verbose(`retrying ${info.method} ${info.url} (${info.attempt}/${info.maxAttempts}) after ${info.reason}`),
   });
   return { cp: ctx.cp, request, settings, env: ctx.env, redactor: ctx.redactor };

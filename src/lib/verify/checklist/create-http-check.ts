@@ -1,3 +1,4 @@
+import type { HeaderReader } from '../../http/node-http-fetch.js';
 import type { EnvVars } from '../../config/env.js';
 import { fail, pass, skip, type CheckDeps, type VerifyCheck } from '../check-types.js';
 import type { ChecklistCheckSpec } from './checklist-types.js';
@@ -83,7 +84,7 @@ function collectMissing(results: Array<InterpolationResult | undefined>): string
   return [...new Set(names)];
 }
 
-function headersToRecord(headers: Headers): Record<string, string> {
+function headersToRecord(headers: HeaderReader): Record<string, string> {
   const out: Record<string, string> = {};
   headers.forEach((value, name) => {
     out[name.toLowerCase()] = value;
