@@ -2,7 +2,10 @@ import type { CommandInvocation, InstanceInformation } from '@aws-sdk/client-ssm
 import { MolectlError } from '../errors.js';
 import type { InvocationOutput, InvocationSummary, ManagedInstance, SendShellCommandInput } from './aws-types.js';
 import type { AwsInvoker } from './aws-invoker.js';
-import { chunkIds, collectPages } from './collect-pages.js';
+import { chunkIds, collectPages, mapChunks } from './collect-pages.js';
+
+/** DescribeInstanceInformation calls in flight at once for a list of ids. */
+const CHUNKS_AT_ONCE = 16;
 
 /** SSM's limit of instance ids per SendCommand; callers batch above it. */
 export const MAX_INSTANCES_PER_COMMAND = 50;
@@ -25,7 +28,7 @@ export async function describeManagedInstances(aws: AwsInvoker, instanceIds?: st
       );
     if (instanceIds === undefined) return (await fetchAll(undefined)).map(toManagedInstance);
     if (instanceIds.length === 0) return [];
-    const groups = await Promise.all(chunkIds(instanceIds, 50).map((chunk) => fetchAll(chunk)));
+    const groups = await mapChunks(chunkIds(instanceIds, 50), CHUNKS_AT_ONCE, fetchAll);
     return groups.flat().map(toManagedInstance);
   });
 }

@@ -2,8 +2,10 @@ import type { AwsApi } from '../aws/aws-types.js';
 import type { Clock } from '../cli/clock.js';
 import { UsageError } from '../errors.js';
 import { SSM_MAX_INSTANCE_IDS_PER_COMMAND } from './ssm-limits.js';
-import { collectFinished } from './collect-finished-invocations.js';
-import { createSsmPacer, isSsmThrottle, type SsmPacer } from './ssm-pacer.js';
+import { dispatchAllowed } from './dispatch-commands.js';
+import { nextPollAt, pollDueCommands } from './poll-commands.js';
+import type { RunState } from './script-run-state.js';
+import { createSsmPacer, type SsmPacer } from './ssm-pacer.js';
 
 /**
  * The executor every fleet feature shares: run one shell script on many instances through SSM
@@ -102,13 +104,6 @@ export interface InstanceScriptResult {
   stderrTruncated: boolean;
 }
 
-interface PendingCommand {
-  commandId: string;
-  instanceIds: string[];
-  /** When molectl stops waiting for this command's results (waitMs after it was sent). */
-  deadline: number;
-}
-
 export async function runShellScript(deps: ShellScriptDeps, request: ShellScriptRequest): Promise<InstanceScriptResult[]> {
   const instanceIds = [...new Set(request.instanceIds)];
   if (instanceIds.length === 0) return [];
@@ -124,23 +119,28 @@ export async function runShellScript(deps: ShellScriptDeps, request: ShellScript
     pacer: pacerFor(deps),
     timeoutSeconds,
     waitMs,
+    firstPollMs: request.pollIntervalMs ?? 500,
+    maxPollMs: request.maxPollIntervalMs ?? 3000,
+    reserved: 0,
+    quickestMs: null,
+    dispatching: null,
   };
-  const firstInterval = request.pollIntervalMs ?? 500;
-  let interval = firstInterval;
-  const maxInterval = request.maxPollIntervalMs ?? 3000;
   try {
-    await dispatchAllowed(deps, request, run);
+    const kick = (): void => {
+      if (!run.dispatching && run.queue.length) run.dispatching = dispatchAllowed(deps, request, run).finally(() => (run.dispatching = null));
+    };
+    kick();
+    await drainDispatch(run);
     // Done when every instance has a result, was given up on, or will never be sent (stopDispatch).
     while (!isSettled(run, instanceIds.length)) {
-      await deps.clock.sleep(interval, deps.signal);
-      interval = Math.min(maxInterval, interval * 2);
-      for (const command of run.sent) {
-        if (run.expired.has(command.commandId)) continue;
-        await collectFinished(deps, run, command, request.previewIsComplete);
-        if (deps.clock.now().getTime() >= command.deadline && command.instanceIds.some((id) => !run.results.has(id))) run.expired.add(command.commandId);
-      }
-      // Freed capacity goes to the next batches at once; their results are polled briskly again.
-      if (run.queue.length && (await dispatchAllowed(deps, request, run))) interval = firstInterval;
+      await deps.clock.sleep(Math.max(MIN_PAUSE_MS, nextPollAt(run) - deps.clock.now().getTime()), deps.signal);
+      // Poll and dispatch side by side: each command polled kicks dispatch, so capacity a poll
+      // frees is used at once, and a fleet's worth of paced SendCommands does not hold results
+      // back (nor the other way round).
+      kick();
+      await pollDueCommands(deps, request, run, kick);
+      kick();
+      await drainDispatch(run);
       const done = run.results.size;
       request.onProgress?.({ done, total: instanceIds.length, failed: [...run.results.values()].filter((r) => r.status !== 'Success').length });
     }
@@ -178,18 +178,12 @@ export async function runShellScript(deps: ShellScriptDeps, request: ShellScript
   ), ...notSent];
 }
 
-interface RunState {
-  /** Instance ids not sent yet, in order. */
-  queue: string[];
-  sent: PendingCommand[];
-  results: Map<string, InstanceScriptResult>;
-  /** Instances stopDispatch kept from ever being sent. */
-  abandoned: string[];
-  /** Commands whose deadline passed with results missing: their stragglers are NoResult. */
-  expired: Set<string>;
-  pacer: SsmPacer;
-  timeoutSeconds: number;
-  waitMs: number;
+/** The shortest pause between poll rounds, so a busy fleet does not spin. */
+const MIN_PAUSE_MS = 20;
+
+/** Waits until no dispatch loop runs (one may start another); its failure is thrown here. */
+async function drainDispatch(run: RunState): Promise<void> {
+  while (run.dispatching) await run.dispatching;
 }
 
 function isSettled(run: RunState, total: number): boolean {
@@ -198,82 +192,12 @@ function isSettled(run: RunState, total: number): boolean {
   return run.results.size + given + run.abandoned.length >= total;
 }
 
-/** Instances sent and still running (neither answered nor given up on). */
-function countInFlight(run: RunState): number {
-  let n = 0;
-  for (const c of run.sent) if (!run.expired.has(c.commandId)) for (const id of c.instanceIds) if (!run.results.has(id)) n++;
-  return n;
-}
-
 /** Splits ids into batches of at most 50 (pure). */
 export function batchInstanceIds(instanceIds: string[], size = SSM_MAX_INSTANCE_IDS_PER_COMMAND): string[][] {
   const batches: string[][] = [];
   for (let i = 0; i < instanceIds.length; i += size) batches.push(instanceIds.slice(i, i + size));
   return batches;
 }
-
-/**
- * How many queued instances to send now (pure): 0 = wait for capacity. `cap` is the most
- * instances running at once across all commands (Infinity: no cap). A command takes at most 50
- * ids; once something runs, a new one waits until at least half a full batch is free, so that
- * freed capacity is used without sending a command per finished host.
- */
-export function nextBatchSize(input: { cap: number; inFlight: number; queued: number }): number {
-  const full = Math.min(SSM_MAX_INSTANCE_IDS_PER_COMMAND, input.cap);
-  const free = input.cap - input.inFlight;
-  if (input.queued === 0 || free < 1) return 0;
-  const size = Math.min(full, free, input.queued);
-  if (size === Math.min(full, input.queued) || input.inFlight === 0) return size;
-  return size >= Math.ceil(full / 2) ? size : 0;
-}
-
-/**
- * Sends queued instances while the in-flight cap allows. Returns how many commands it sent. A
- * throttled SendCommand (AWS refuses it before acting) stays queued for the next round, sent at
- * the pacer's slower rate.
- */
-async function dispatchAllowed(deps: ShellScriptDeps, request: ShellScriptRequest, run: RunState): Promise<number> {
-  const cap = request.maxInFlight ?? Number.POSITIVE_INFINITY;
-  let count = 0;
-  for (;;) {
-    const size = nextBatchSize({ cap, inFlight: countInFlight(run), queued: run.queue.length });
-    if (size === 0) break;
-    if (deps.signal.aborted) throw deps.signal.reason;
-    if (request.stopDispatch?.([...run.results.values()])) {
-      run.abandoned.push(...run.queue.splice(0));
-      break;
-    }
-    const batch = run.queue.slice(0, size);
-    await run.pacer.take('SendCommand', deps.signal);
-    let commandId: string;
-    try {
-      ({ commandId } = await deps.aws.sendShellCommand({
-        instanceIds: batch,
-        commands: request.commands,
-        comment: request.comment,
-        timeoutSeconds: run.timeoutSeconds,
-        ...(request.deliveryTimeoutSeconds ? { deliveryTimeoutSeconds: request.deliveryTimeoutSeconds } : {}),
-        // Under a cap molectl does the fan-out: every id of a command starts at once.
-        ...(request.maxInFlight !== undefined ? { maxConcurrency: String(batch.length) } : request.maxConcurrency ? { maxConcurrency: request.maxConcurrency } : {}),
-        ...(request.maxErrors ? { maxErrors: request.maxErrors } : {}),
-        onThrottled: () => run.pacer.settle('SendCommand', THROTTLED),
-      }));
-      run.pacer.settle('SendCommand');
-    } catch (error) {
-      run.pacer.settle('SendCommand', error);
-      if (isSsmThrottle(error) && !deps.signal.aborted) break;
-      throw error;
-    }
-    run.queue.splice(0, size);
-    run.sent.push({ commandId, instanceIds: batch, deadline: deps.clock.now().getTime() + run.waitMs });
-    await request.onDispatched?.({ commandId, instanceIds: batch });
-    count += 1;
-  }
-  return count;
-}
-
-/** What a throttled attempt the door retried looks like to the pacer. */
-const THROTTLED = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
 
 const pacers = new WeakMap<object, SsmPacer>();
 

@@ -12,12 +12,12 @@ import type { Clock } from '../cli/clock.js';
  * Ceilings (docs/commands/migrate-cp-secret.md, "Concurrency and SSM rate limits"):
  */
 export const SSM_RATE_CEILINGS = {
-  /** SendCommand: each starts up to 50 hosts, so 8/s keeps 2,000 hosts a second fed. */
-  SendCommand: 8,
+  /** SendCommand: each starts up to 50 hosts, so 10/s can feed 500 hosts a second. */
+  SendCommand: 10,
   /** ListCommandInvocations: one per command in flight per poll round. */
-  ListCommandInvocations: 16,
+  ListCommandInvocations: 20,
   /** GetCommandInvocation: only for failures and outputs past ListCommandInvocations' preview. */
-  GetCommandInvocation: 16,
+  GetCommandInvocation: 20,
 } as const;
 
 export type PacedSsmAction = keyof typeof SSM_RATE_CEILINGS;

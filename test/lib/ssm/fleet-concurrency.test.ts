@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { InvocationOutput, InvocationSummary, SendShellCommandInput } from '../../../src/lib/aws/aws-types.js';
-import { nextBatchSize, runShellScript, type ShellScriptApi } from '../../../src/lib/ssm/run-shell-script.js';
+import { nextBatchSize } from '../../../src/lib/ssm/dispatch-commands.js';
+import { runShellScript, type ShellScriptApi } from '../../../src/lib/ssm/run-shell-script.js';
 import { createSsmPacer } from '../../../src/lib/ssm/ssm-pacer.js';
 import { createFastClock } from './fake-ssm.js';
 
