@@ -5,7 +5,7 @@ import { FINISHED_TARGET_STATES } from '../runs/run-ledger-schema.js';
 import type { RunLedger } from '../runs/run-ledger.js';
 import { runShellScript, type InstanceScriptResult } from '../ssm/run-shell-script.js';
 import { judgeApplyResult } from './judge-apply-result.js';
-import { actionableTargets, type MigrationPlan, type PlanTarget } from './migration-plan.js';
+import { actionableTargets, unseenTenants, type MigrationPlan, type PlanTarget } from './migration-plan.js';
 import { deleteRunParameter, putRunParameter, runParameterName } from './parameter-delivery.js';
 import { parseScriptResult } from './parse-script-result.js';
 import { checkCpAuthentication, checkPublicHealth } from './tenant-health.js';
@@ -40,6 +40,8 @@ export interface ApplyResult {
   status: ApplyStatus;
   abortReason: string | null;
   failures: number;
+  /** Tenants the plan could not judge (probe failed, agent not online, org unconfirmed): not reached. */
+  unseen: Array<{ name: string; why: string }>;
 }
 
 export async function applyMigration(ctx: Context, plan: MigrationPlan, settings: ApplySettings, ledger: RunLedger): Promise<ApplyResult> {
@@ -82,9 +84,12 @@ export async function applyMigration(ctx: Context, plan: MigrationPlan, settings
       await ledger.recordEvent(deleted ? `deleted parameter ${parameterName}` : `parameter ${parameterName} was already gone`);
     }
   }
-  const status: ApplyStatus = failures > 0 ? 'partial' : 'succeeded';
+  // Everyone reachable done is not everyone done: tenants the plan could not see may still need it.
+  const unseen = unseenTenants(plan);
+  if (unseen.length > 0) await ledger.recordEvent(`not reached: ${unseen.map((u) => `${u.name} (${u.why})`).join('; ')}`, { level: 'warn' });
+  const status: ApplyStatus = failures > 0 || unseen.length > 0 ? 'partial' : 'succeeded';
   await ledger.setStatus(status);
-  return { status, abortReason: null, failures };
+  return { status, abortReason: null, failures, unseen };
 }
 
 interface WaveJob {
@@ -203,7 +208,7 @@ async function recheckHealth(ctx: Context, ledger: RunLedger, plan: MigrationPla
 async function abort(ledger: RunLedger, failures: number, reason: string): Promise<ApplyResult> {
   await ledger.recordEvent(`aborted: ${reason}`, { level: 'error' });
   await ledger.setStatus('aborted', { error: new MolectlError(reason) });
-  return { status: 'aborted', abortReason: reason, failures };
+  return { status: 'aborted', abortReason: reason, failures, unseen: [] };
 }
 
 /** Refuses a --canary that is not a tenant this plan changes. Called before anything is created. */

@@ -3,7 +3,7 @@ import type { Context } from '../context.js';
 import type { OrgRow } from '../cp/cp-schemas.js';
 import { ConfigError, NotFoundError } from '../errors.js';
 import { joinTenants, type Tenant, type TenantJoin } from '../fleet/join-tenants.js';
-import { lookupOrg, ORG_LIST_LIMIT } from '../fleet/lookup-org.js';
+import { OrgDirectory, warnUnreadableRows } from '../fleet/org-directory.js';
 import { fingerprintOf } from '../output/fingerprint.js';
 import { runShellScript } from '../ssm/run-shell-script.js';
 import { classifyTenant, isDurable } from './classify-tenant.js';
@@ -86,6 +86,7 @@ export async function planMigration(ctx: Context, options: PlanOptions): Promise
       instanceWithoutOrg: join.instanceWithoutOrg,
       orgWithoutInstance: join.orgWithoutInstance.filter((o) => !options.orgs || options.orgs.includes(o.slug)),
       duplicateInstances: join.duplicateInstances,
+      orgUnknown: join.orgUnknown.filter((o) => !options.orgs || options.orgs.includes(o.slugTag)),
     },
     summary: summarizeTargets(targets),
   };
@@ -114,41 +115,56 @@ export async function pinSecret(ctx: Context, secretId: string | undefined, vers
   };
 }
 
-export async function discoverTenants(ctx: Context): Promise<TenantJoin> {
+/** The fleet as the CP and EC2 see it together, plus the instances whose org the CP could not confirm either way. */
+export interface DiscoveredFleet extends TenantJoin {
+  orgUnknown: Array<{ instanceId: string; slugTag: string; reason: string }>;
+}
+
+export async function discoverTenants(ctx: Context): Promise<DiscoveredFleet> {
   const environment = ctx.config.environment;
-  const [instances, page] = await Promise.all([
+  const [instances, directory] = await Promise.all([
     ctx.aws.listInstances({ tags: environment.tenantFilter.tags, states: ['running'] }),
-    ctx.cp.listOrgs({ limit: ORG_LIST_LIMIT }),
+    OrgDirectory.read(ctx.cp),
   ]);
-  const orgs = page.length < ORG_LIST_LIMIT ? page : [...page, ...(await confirmUnlistedOrgs(ctx, instances, page))];
-  return joinTenants({ instances, orgs, slugTagKey: environment.orgSlugTagKey, orgIdTagKey: environment.orgIdTagKey });
+  warnUnreadableRows(ctx.out, directory.page);
+  const unlisted = await confirmUnlistedOrgs(ctx, instances, directory);
+  const unknownSlugs = new Set(unlisted.unknown.map((u) => u.slug));
+  const orgUnknown = instances
+    .filter((i) => unknownSlugs.has(i.tags[environment.orgSlugTagKey] ?? ''))
+    .map((i) => ({ instanceId: i.instanceId, slugTag: i.tags[environment.orgSlugTagKey]!, reason: unlisted.unknown.find((u) => u.slug === i.tags[environment.orgSlugTagKey])!.reason }));
+  const join = joinTenants({
+    instances: instances.filter((i) => !unknownSlugs.has(i.tags[environment.orgSlugTagKey] ?? '')),
+    orgs: [...directory.rows, ...unlisted.confirmed],
+    slugTagKey: environment.orgSlugTagKey,
+    orgIdTagKey: environment.orgIdTagKey,
+  });
+  return { ...join, orgUnknown };
 }
 
 /**
- * The CP lists one page of orgs. When the page is full, absence from it proves nothing, so each
- * tenant instance whose slug is not on the page is confirmed through the CP's per-org route (a
- * 404 there: no such org). Without this, a fleet larger than a page would silently lose its
- * tail: the instances would read as "without org" and never be migrated.
+ * Every tenant instance whose slug is not on the CP's list page is confirmed one by one (see
+ * OrgDirectory): a page may be capped below what was asked, so absence from it proves nothing.
+ * Without this, a fleet larger than a page would silently lose its tail. A confirmed org gets a
+ * stand-in row whose id is the instance's OrgId tag (unconfirmed by the CP); an org the CP
+ * cannot confirm either way is reported, never migrated and never called missing.
  */
-async function confirmUnlistedOrgs(ctx: Context, instances: InstanceSummary[], page: OrgRow[]): Promise<OrgRow[]> {
+async function confirmUnlistedOrgs(ctx: Context, instances: InstanceSummary[], directory: OrgDirectory): Promise<{ confirmed: OrgRow[]; unknown: Array<{ slug: string; reason: string }> }> {
   const { orgSlugTagKey, orgIdTagKey } = ctx.config.environment;
-  const listed = new Set(page.map((o) => o.slug));
-  const unlisted = [...new Set(instances.map((i) => i.tags[orgSlugTagKey]).filter((slug): slug is string => !!slug && !listed.has(slug)))];
-  if (unlisted.length === 0) return [];
-  const step = ctx.out.step(`the CP listed a full page of ${page.length} orgs; confirming ${unlisted.length} more one by one`);
+  const unlisted = [...new Set(instances.map((i) => i.tags[orgSlugTagKey]).filter((slug): slug is string => !!slug && !directory.listed(slug)))];
+  if (unlisted.length === 0) return { confirmed: [], unknown: [] };
+  const step = ctx.out.step(`the CP listed ${directory.rows.length} orgs; confirming ${unlisted.length} more one by one`);
+  const lookups = await directory.lookupMany(unlisted, (done, total) => step.update(`confirming orgs the CP did not list: ${done}/${total}`));
   const idBySlug = new Map(instances.map((i) => [i.tags[orgSlugTagKey], i.tags[orgIdTagKey]]));
   const confirmed: OrgRow[] = [];
-  for (let i = 0; i < unlisted.length; i += 20) {
-    await Promise.all(
-      unlisted.slice(i, i + 20).map(async (slug) => {
-        const found = await lookupOrg(ctx.cp, slug, page);
-        if (found.found) confirmed.push({ id: idBySlug.get(slug) ?? '', slug, instance_status: 'running', created_at: '' });
-      }),
-    );
-    step.update(`confirming unlisted orgs: ${Math.min(i + 20, unlisted.length)}/${unlisted.length}`);
+  const unknown: Array<{ slug: string; reason: string }> = [];
+  for (const [slug, lookup] of lookups) {
+    if (lookup.state === 'exists') confirmed.push({ id: idBySlug.get(slug) ?? '', slug, instance_status: 'unlisted', created_at: null, idUnconfirmed: true });
+    if (lookup.state === 'unknown') unknown.push({ slug, reason: lookup.reason });
   }
-  step.succeed(`confirmed ${confirmed.length} of ${unlisted.length} orgs beyond the CP's first page`);
-  return confirmed;
+  const summary = `confirmed ${confirmed.length} of ${unlisted.length} orgs the CP did not list${unknown.length ? `; ${unknown.length} could not be confirmed either way` : ''}`;
+  if (unknown.length) step.warn(summary);
+  else step.succeed(summary);
+  return { confirmed, unknown };
 }
 
 function filterOrgs(tenants: Tenant[], orgs: string[] | undefined): Tenant[] {
@@ -173,6 +189,7 @@ function buildTarget(
   return {
     slug: tenant.slug,
     orgId: tenant.orgId,
+    ...(tenant.orgIdUnconfirmed ? { orgIdUnconfirmed: true as const } : {}),
     instanceId: tenant.instanceId,
     class: classification.class,
     reason: classification.reason,

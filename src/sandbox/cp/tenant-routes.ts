@@ -50,6 +50,7 @@ export function handleTenantFacingRoute(state: SandboxState, req: CpRequest): Cp
   }
 
   const inst = /^\/cp\/orgs\/([^/]+)\/instance$/.exec(path);
+  if (inst && method === 'GET' && state.faults.flags['instanceRouteFails']) return jsonResponse(503, { error: 'service unavailable' });
   if (inst && method === 'GET') {
     const org = state.orgs.get(decodeURIComponent(inst[1] ?? ''));
     if (!org) return jsonResponse(404, { error: 'org not found' });
