@@ -1,7 +1,9 @@
-import type { InstanceSummary, ManagedInstance } from '../aws/aws-types.js';
+import type { InstanceSummary, ManagedInstance, SecretDescription } from '../aws/aws-types.js';
+import type { Sourced } from '../config/load-config.js';
 import type { Context } from '../context.js';
 import type { OrgRow } from '../cp/cp-schemas.js';
-import { ConfigError, NotFoundError } from '../errors.js';
+import { ConfigError, MolectlError, NotFoundError } from '../errors.js';
+import { AWSCURRENT } from '../aws/secret-stages.js';
 import { joinTenants, type Tenant, type TenantJoin } from '../fleet/join-tenants.js';
 import { OrgDirectory, warnUnreadableRows } from '../fleet/org-directory.js';
 import { fingerprintOf } from '../output/fingerprint.js';
@@ -41,6 +43,7 @@ const PROBE_MAX_IN_FLIGHT = 200;
 
 export async function planMigration(ctx: Context, options: PlanOptions): Promise<MigrationPlan> {
   const environment = ctx.config.environment;
+  const tenantCpUrl = checkTenantCpUrl(ctx.config.tenantCpUrl, environment.name);
   const step = ctx.out.step('pinning the CP shared secret');
   const secret = await pinSecret(ctx, options.secretId ?? environment.secrets[CP_SHARED_SECRET_NAME]?.secretId, options.versionId);
   step.succeed(`pinned ${secret.secretId} version ${secret.versionId} (len=${secret.length} ${secret.fingerprint})`);
@@ -64,14 +67,17 @@ export async function planMigration(ctx: Context, options: PlanOptions): Promise
       timeoutSeconds: PROBE_TIMEOUT_SECONDS,
       maxInFlight: PROBE_MAX_IN_FLIGHT,
       previewIsComplete: (preview) => parseScriptResult(preview) !== null,
+      countsAsFailed: (r) => r.status !== 'Success' || parseScriptResult(r.stdout) === null,
       onProgress: (p) => probing.update(`probing: ${p.done}/${p.total} answered, ${p.failed} failed`),
     },
   );
+  const unproven = probes.filter((p) => p.status !== 'Success' || parseScriptResult(p.stdout) === null).length;
   if (options.skipProbe) probing.succeed('saved plan: hosts not probed again');
+  else if (unproven > 0) probing.warn(`probed ${online.length} tenant${online.length === 1 ? '' : 's'}: ${unproven} gave no result (probe-failed)`);
   else probing.succeed(`probed ${online.length} tenant${online.length === 1 ? '' : 's'}`);
   const byInstance = new Map(probes.map((p) => [p.instanceId, p]));
 
-  const targets = tenants.map((tenant) => buildTarget(tenant, managed.get(tenant.instanceId), byInstance.get(tenant.instanceId), secret, ctx.config.cpUrl.value));
+  const targets = tenants.map((tenant) => buildTarget(tenant, managed.get(tenant.instanceId), byInstance.get(tenant.instanceId), secret, tenantCpUrl));
   const account = await ctx.aws.callerIdentity().then((id) => id.account, () => null);
   return {
     schemaVersion: PLAN_SCHEMA_VERSION,
@@ -79,7 +85,7 @@ export async function planMigration(ctx: Context, options: PlanOptions): Promise
     createdAt: ctx.clock.now().toISOString(),
     environment: { name: environment.name, cpUrl: ctx.config.cpUrl.value, region: await ctx.aws.resolvedRegion(), account },
     secret,
-    tenantCpUrl: ctx.config.cpUrl.value,
+    tenantCpUrl,
     containerName: environment.containerName,
     targets,
     mismatches: {
@@ -92,12 +98,35 @@ export async function planMigration(ctx: Context, options: PlanOptions): Promise
   };
 }
 
+/**
+ * The URL every tenant will call the CP on. Outside the sandbox it must be https and not a
+ * loopback or private-looking address: a tenant pointed at 127.0.0.1 or plain http would lose
+ * the CP (or leak its secret) after the migration "succeeded". Checked before anything else.
+ */
+export function checkTenantCpUrl(url: Sourced<string>, environmentName: string): string {
+  if (environmentName === 'sandbox') return url.value;
+  const parsed = new URL(url.value);
+  const loopback = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\]|0\.0\.0\.0)$/i.test(parsed.hostname);
+  if (parsed.protocol !== 'https:' || loopback) {
+    throw new ConfigError(
+      `the CP URL for tenants in environment "${environmentName}" is ${url.value} (from ${url.origin}): tenants need an https URL that is not loopback; nothing was planned`,
+      `set environments.${environmentName}.tenantCpUrl in the config file (an --cp-url or MOLECTL_CP_URL override never reaches tenants)`,
+    );
+  }
+  return url.value;
+}
+
 /** Reads the current value once, registers it, and keeps only what identifies it. */
 export async function pinSecret(ctx: Context, secretId: string | undefined, versionId?: string): Promise<PinnedSecret> {
   if (!secretId) {
     throw new ConfigError(`environment "${ctx.config.environment.name}" has no ${CP_SHARED_SECRET_NAME} secret configured`, 'set secrets.cp-shared-secret.secretId in the config file, or pass --secret-id');
   }
-  const secret = await ctx.aws.getSecretValue(secretId, versionId ? { versionId } : {}).catch((error: unknown) => {
+  // AWSCURRENT is asked for by name, and the stages are read beside it: the plan pins a version
+  // only when exactly one version claims the stage, and it is the one that was read.
+  const [secret, stages] = await Promise.all([
+    ctx.aws.getSecretValue(secretId, versionId ? { versionId } : { stage: AWSCURRENT }),
+    versionId ? Promise.resolve(null) : ctx.aws.describeSecret(secretId).catch(() => null),
+  ]).catch((error: unknown) => {
     if (error instanceof NotFoundError) {
       throw new ConfigError(
         `secret ${secretId} does not exist in Secrets Manager`,
@@ -106,6 +135,7 @@ export async function pinSecret(ctx: Context, secretId: string | undefined, vers
     }
     throw error;
   });
+  if (!versionId) checkSingleCurrent(secretId, secret.versionId, stages);
   return {
     secretId,
     arn: secret.arn,
@@ -118,6 +148,26 @@ export async function pinSecret(ctx: Context, secretId: string | undefined, vers
 /** The fleet as the CP and EC2 see it together, plus the instances whose org the CP could not confirm either way. */
 export interface DiscoveredFleet extends TenantJoin {
   orgUnknown: Array<{ instanceId: string; slugTag: string; reason: string }>;
+}
+
+/**
+ * Exactly one version labelled AWSCURRENT, the one GetSecretValue returned. Two holders (or a
+ * holder other than what was read) mean nobody can say which value tenants should get: refuse.
+ */
+function checkSingleCurrent(secretId: string, readVersionId: string, stages: SecretDescription | null): void {
+  if (!stages) {
+    throw new MolectlError(`could not read the version stages of ${secretId} to confirm which version is AWSCURRENT; nothing was planned`, {
+      hint: 'molectl needs secretsmanager:DescribeSecret and secretsmanager:ListSecretVersionIds on this secret (docs/iam/)',
+    });
+  }
+  const holders = stages.versions.filter((v) => v.stages.includes(AWSCURRENT)).map((v) => v.versionId);
+  if (holders.length === 1 && holders[0] === readVersionId) return;
+  throw new MolectlError(
+    holders.length > 1
+      ? `${holders.length} versions of ${secretId} claim AWSCURRENT (${holders.join(', ')}): which value tenants should get is ambiguous; nothing was planned`
+      : `the AWSCURRENT version of ${secretId} changed while it was read (read ${readVersionId}, stages say ${holders[0] ?? 'none'}); nothing was planned`,
+    { hint: `look with \`molectl secrets status ${CP_SHARED_SECRET_NAME}\`; leave AWSCURRENT on one version (aws secretsmanager update-secret-version-stage --secret-id ${secretId} --version-stage AWSCURRENT --remove-from-version-id <id>), then plan again` },
+  );
 }
 
 export async function discoverTenants(ctx: Context): Promise<DiscoveredFleet> {

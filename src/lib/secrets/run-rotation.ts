@@ -8,7 +8,7 @@ import { acquireFleetLock, type FleetLock } from '../runs/fleet-lock.js';
 import type { RunLedger } from '../runs/run-ledger.js';
 import { setConsumer, type ConsumerSettings, type PutBackOf, type VersionToSet } from './consumer-actions.js';
 import type { ManagedSecret } from './managed-secret.js';
-import { AWSCURRENT, AWSPENDING } from './read-secret-versions.js';
+import { AWSCURRENT, AWSPENDING } from '../aws/secret-stages.js';
 import type { RotationMode } from './rotation-plan.js';
 
 /**

@@ -49,6 +49,12 @@ export interface ShellScriptRequest {
   /** Called after every poll round with how many invocations finished. */
   onProgress?(progress: { done: number; total: number; failed: number }): void;
   /**
+   * What progress counts as failed. Default: any SSM status but Success. Callers whose scripts
+   * prove their result pass their own judge, so that "Success" with no result line is a failure
+   * in the progress too, not "0 failed".
+   */
+  countsAsFailed?(result: InstanceScriptResult): boolean;
+  /**
    * Most instances running at once across all batches. Batches are sent as earlier instances
    * finish, so a wave of 1,000 hosts with 50 here never has more than 50 scripts running.
    * Default: no cap (every batch is sent at once; SSM's MaxConcurrency applies per command).
@@ -125,7 +131,8 @@ export async function runShellScript(deps: ShellScriptDeps, request: ShellScript
       // Freed capacity goes to the next batches at once; their results are polled briskly again.
       if (queue.length && (await dispatchAllowed(deps, request, queue, sent, results, timeoutSeconds, abandoned))) interval = firstInterval;
       const done = results.size;
-      request.onProgress?.({ done, total: instanceIds.length, failed: [...results.values()].filter((r) => r.status !== 'Success').length });
+      const failed = request.countsAsFailed ?? ((r: InstanceScriptResult) => r.status !== 'Success');
+      request.onProgress?.({ done, total: instanceIds.length, failed: [...results.values()].filter(failed).length });
       if (done + abandoned.length < instanceIds.length && deps.clock.now().getTime() - startedAt >= waitMs) break;
     }
   } catch (error) {
