@@ -103,4 +103,20 @@ describe('migrate cp-secret plan verdicts', { timeout: 120_000 }, () => {
       delete f.sandbox.state.faults.flags['ssmEmptyOutput'];
     }
   });
+
+  it('rides out dropped connections on read-only work: a plan with 20% of connections reset still judges every tenant', async () => {
+    const { state } = f.sandbox;
+    state.faults.connectionResetRate = 0.2;
+    const before = state.connectionsReset;
+    try {
+      const r = await f.molectl(['migrate', 'cp-secret', 'plan', '-o', 'json']);
+      expect(r.code, r.stderr).toBe(0);
+      const plan = JSON.parse(r.stdout) as { targets: Array<{ class: string }> };
+      expect(plan.targets).toHaveLength(3);
+      expect(plan.targets.every((t) => t.class === 'current' || t.class === 'needs-migration')).toBe(true);
+      expect(state.connectionsReset - before).toBeGreaterThan(0);
+    } finally {
+      state.faults.connectionResetRate = 0;
+    }
+  });
 });

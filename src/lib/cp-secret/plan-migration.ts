@@ -64,6 +64,7 @@ export async function planMigration(ctx: Context, options: PlanOptions): Promise
       instanceIds: online.map((t) => t.instanceId),
       commands: renderTenantCommands({ mode: 'probe', containerName: environment.containerName }),
       comment: 'molectl migrate cp-secret plan: read-only probe',
+      readOnly: true,
       timeoutSeconds: PROBE_TIMEOUT_SECONDS,
       maxInFlight: PROBE_MAX_IN_FLIGHT,
       previewIsComplete: (preview) => parseScriptResult(preview) !== null,

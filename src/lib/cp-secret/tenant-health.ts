@@ -22,7 +22,8 @@ export interface CpAuthCheck extends HealthCheck {
 /** The tenant's public `/health` answers 200 with {"status":"ok"} (one look; no waiting). */
 export async function checkPublicHealth(ctx: Context, slug: string): Promise<HealthCheck> {
   const url = tenantHealthUrl(ctx.config.environment, slug);
-  const probe = await probeTenantHealth({ url, fetch: ctx.fetch, signal: ctx.signal, redactor: ctx.redactor, timeoutMs: 10_000 });
+  // One dropped connection must not stop a fleet's waves: the door repeats the GET twice.
+  const probe = await probeTenantHealth({ url, fetch: ctx.fetch, signal: ctx.signal, redactor: ctx.redactor, timeoutMs: 10_000, retries: 2 });
   return { ok: probe.healthy, detail: `public /health: ${probe.detail}` };
 }
 
@@ -49,6 +50,7 @@ export async function checkCpAuthentication(ctx: Context, tenant: { slug: string
         ...(workspace ? { workspaceId: workspace.workspaceId, workspaceInstanceId: workspace.instanceId } : {}),
       }),
       comment: 'molectl migrate cp-secret: canary CP authentication check (read-only)',
+      readOnly: true,
       timeoutSeconds: 60,
       pollIntervalMs: 250,
       previewIsComplete: (p) => parseScriptResult(p) !== null,

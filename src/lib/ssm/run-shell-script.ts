@@ -31,6 +31,8 @@ export interface ShellScriptRequest {
   instanceIds: string[];
   /** Script lines (AWS-RunShellScript `commands`). */
   commands: string[];
+  /** The script changes nothing: its SendCommand may be repeated on a transient error. */
+  readOnly?: boolean;
   comment?: string;
   /** Script run time limit on the instance (executionTimeout). */
   timeoutSeconds?: number;
@@ -204,6 +206,7 @@ async function dispatchAllowed(
       ...(request.deliveryTimeoutSeconds ? { deliveryTimeoutSeconds: request.deliveryTimeoutSeconds } : {}),
       ...(request.maxConcurrency ? { maxConcurrency: request.maxConcurrency } : {}),
       ...(request.maxErrors ? { maxErrors: request.maxErrors } : {}),
+      ...(request.readOnly ? { readOnly: true } : {}),
     });
     sent.push({ commandId, instanceIds: batch });
     await request.onDispatched?.({ commandId, instanceIds: batch });
