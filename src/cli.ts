@@ -3,7 +3,8 @@ import type { Readable } from 'node:stream';
 import { Command, CommanderError } from 'commander';
 import { commandGroups, commands } from './commands/index.js';
 import type { CommandEntry, CommandInput } from './lib/cli/command-definition.js';
-import { ExitCode, InterruptedError, isMolectlError } from './lib/errors.js';
+import { installInterruptHandler } from './lib/cli/interrupts.js';
+import { ExitCode, isMolectlError } from './lib/errors.js';
 import type { TerminalStream } from './lib/output/output.js';
 import { Redactor } from './lib/output/redactor.js';
 
@@ -20,7 +21,7 @@ export interface MainDeps {
   stdin?: Readable & { isTTY?: boolean };
   /** Process environment; defaults to the real one (read through src/lib/config/env.ts). */
   env?: NodeJS.ProcessEnv;
-  /** Aborting it is what Ctrl-C does. When given, no SIGINT handler is installed. */
+  /** Aborting it is what Ctrl-C (or SIGTERM, SIGHUP) does. When given, no signal handler is installed. */
   signal?: AbortSignal;
   /** Overrides for the context (tests point clock, exec or fetch at fakes). */
   overrides?: Record<string, unknown>;
@@ -34,7 +35,7 @@ const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', impo
 export async function main(argv: string[], deps: MainDeps = {}): Promise<number> {
   const stdout = deps.stdout ?? process.stdout;
   const stderr = deps.stderr ?? process.stderr;
-  const interrupt = deps.signal ? null : installInterruptHandler();
+  const interrupt = deps.signal ? null : installInterruptHandler((text) => stderr.write(text));
   const signal = deps.signal ?? interrupt!.signal;
   const jsonRequested = wantsJson(argv);
   // One redactor per run, made before anything can fail, so every error is redacted too.
@@ -257,18 +258,4 @@ async function writeError(
 
 function isAbortError(error: unknown): boolean {
   return error instanceof Error && (error.name === 'AbortError' || (error as { code?: string }).code === 'ABORT_ERR');
-}
-
-/**
- * First Ctrl-C aborts the signal every command watches (they stop dispatching, save state and
- * end with exit 130); the handler then steps aside so a second Ctrl-C ends the process at once.
- */
-function installInterruptHandler(): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController();
-  const onSigint = (): void => {
-    process.removeListener('SIGINT', onSigint);
-    controller.abort(new InterruptedError());
-  };
-  process.on('SIGINT', onSigint);
-  return { signal: controller.signal, dispose: () => process.removeListener('SIGINT', onSigint) };
 }

@@ -113,7 +113,9 @@ export async function buildContext(args: BuildContextArgs): Promise<Context> {
   const clock = overrides.clock ?? systemClock;
   const fetchImpl = overrides.fetch ?? globalThis.fetch;
   const stdin = deps.stdin ?? process.stdin;
-  const prompt = overrides.prompt ?? createPrompt(stdin, deps.stderr, Boolean(env.CI));
+  const prompt = overrides.prompt ?? createPrompt(stdin, deps.stderr, Boolean(env.CI), deps.signal);
+  // Said once, on the first interrupt: what happens now, and how to leave at once.
+  deps.signal.addEventListener('abort', () => out.warn('interrupted: stopping at the next safe point (work in flight reports first); interrupt again to exit at once'), { once: true });
 
   let cp = overrides.cp;
   let aws = overrides.aws;

@@ -15,6 +15,8 @@ export type OutputFormat = 'text' | 'json';
 
 export interface TerminalStream extends Writable {
   isTTY?: boolean;
+  /** Width of the terminal, when it is one (may be 0 or missing on terminals that do not say). */
+  columns?: number;
 }
 
 export interface OutputOptions {
@@ -232,16 +234,28 @@ export async function createOutput(options: OutputOptions): Promise<Output> {
     bold: (t) => chalk.bold(t),
     accent: (t) => chalk.cyan(t),
   };
-  const spinnersAllowed =
-    Boolean(options.stderr.isTTY) &&
-    !options.env.CI &&
-    options.format !== 'json' &&
-    !options.quiet &&
-    options.env.TERM !== 'dumb';
+  const spinnersAllowed = Boolean(options.stderr.isTTY) && !options.env.CI && options.format !== 'json' && !options.quiet && terminalCanRedraw(options);
   let createSpinner: ((text: string) => Spinner) | null = null;
   if (spinnersAllowed) {
     const { default: ora } = await import('ora');
-    createSpinner = (text) => ora({ text, stream: options.stderr, color: level > 0 ? 'cyan' : false, isEnabled: true });
+    // discardStdin: false. Discarding puts stdin in raw mode, where Ctrl-C is a byte that a
+    // library must turn back into a signal; the terminal's own line discipline does it better.
+    createSpinner = (text) => ora({ text, stream: options.stderr, color: level > 0 ? 'cyan' : false, isEnabled: true, discardStdin: false });
   }
   return new Output(options, style, createSpinner);
+}
+
+/** Narrower than this, a spinner line wraps on every frame; 0 (some `docker exec -t`, `script`) made redraws divide by zero. */
+const MIN_SPINNER_COLUMNS = 20;
+
+/**
+ * Whether stderr is a terminal that can redraw a line in place: TERM set and not `dumb`, and a
+ * width that a status line fits in. A terminal that lies about its size (0 or 1 columns) gets
+ * plain lines: a spinner computing how many rows to clear from 0 columns loops forever.
+ */
+export function terminalCanRedraw(options: { env: Pick<EnvVars, 'TERM'>; stderr: TerminalStream }): boolean {
+  const term = options.env.TERM;
+  if (!term || term === 'dumb') return false;
+  const columns = options.stderr.columns;
+  return typeof columns === 'number' && Number.isFinite(columns) && columns >= MIN_SPINNER_COLUMNS;
 }
