@@ -10,6 +10,7 @@ import { createOrg } from '../lib/org/create-org.js';
 import { durationOption } from '../lib/cli/duration-option.js';
 import { probeTenantHealth, tenantHealthUrl } from '../lib/fleet/probe-tenant-health.js';
 import { validateNewOrgSlug } from '../lib/org/validate-new-org-slug.js';
+import { runMutation } from '../lib/runs/run-lifecycle.js';
 import { checkProvisioningHint, waitForOrg, type WaitOutcome } from '../lib/org/wait-for-org.js';
 
 const optionsSchema = z.object({
@@ -48,13 +49,24 @@ export const orgCreateCommand: CommandDefinition = {
     const url = tenantUrl(ctx.config.environment, slug);
 
     ctx.out.info(`creating org ${slug} on ${ctx.cp.baseUrl} (environment ${ctx.config.envName.value})`);
-    const ledger = await ctx.runs.create({ command: 'org create', environment: { name: ctx.config.envName.value, cpUrl: ctx.cp.baseUrl }, inputs: { slug, ifNotExists: options.ifNotExists }, targets: [slug] });
-    const created = await createOrg({ cp: ctx.cp, clock: ctx.clock, signal: ctx.signal }, { slug, name: options.name ?? slug, ownerUserId: options.owner ?? '', ifNotExists: options.ifNotExists }).catch(async (error: unknown) => {
-      await ledger.setStatus(ctx.signal.aborted ? 'interrupted' : 'failed', { error });
-      throw error;
-    });
-    await ledger.updateTarget(slug, { state: 'succeeded', outcome: created.created ? 'created' : 'existed', remoteIds: created.id ? { orgId: created.id } : {}, detail: { idSource: created.idSource } });
-    await ledger.setStatus('succeeded');
+    // The create itself is the run; waiting for the org afterwards is read-only and outside it.
+    const created = await runMutation(
+      ctx,
+      {
+        ledger: { create: { command: 'org create', environment: { name: ctx.config.envName.value, cpUrl: ctx.cp.baseUrl }, inputs: { slug, ifNotExists: options.ifNotExists }, targets: [slug] } },
+        locks: [],
+        fleet: false,
+        breakLock: false,
+        resumeHint: () => checkProvisioningHint(slug),
+        interruptNote: 'the CP may have created the org',
+      },
+      async ({ ledger }) => {
+        const result = await createOrg({ cp: ctx.cp, clock: ctx.clock, signal: ctx.signal }, { slug, name: options.name ?? slug, ownerUserId: options.owner ?? '', ifNotExists: options.ifNotExists });
+        await ledger.updateTarget(slug, { state: 'succeeded', outcome: result.created ? 'created' : 'existed', remoteIds: result.id ? { orgId: result.id } : {}, detail: { idSource: result.idSource } });
+        await ledger.setStatus('succeeded');
+        return result;
+      },
+    );
     const shownId = created.id ?? 'unconfirmed (the CP gave none; see `molectl org show`)';
     if (!created.created) ctx.out.info(`org ${slug} already exists (id ${shownId}); --if-not-exists: using it`);
 

@@ -4,7 +4,8 @@ import { addExamples, type CommandDefinition } from '../lib/cli/command-definiti
 import { parseOptions } from '../lib/cli/parse-options.js';
 import type { Context } from '../lib/context.js';
 import { checkOrgSlug } from '../lib/cp/check-org-slug.js';
-import { ExitCode, InterruptedError, MolectlError, UsageError } from '../lib/errors.js';
+import { ExitCode, MolectlError, UsageError } from '../lib/errors.js';
+import { runMutation } from '../lib/runs/run-lifecycle.js';
 import { createDeleteDeps, DEFAULT_CASCADE_CALL_TIMEOUT_MS, deleteOrg, type DeleteOutcome } from '../lib/org/delete-org.js';
 import { describeTarget, toRunEnvironment } from '../lib/cli/describe-target.js';
 import { durationOption } from '../lib/cli/duration-option.js';
@@ -84,34 +85,42 @@ async function confirmDelete(ctx: Context, slug: string, confirm: string | undef
   if (typed !== slug) throw new UsageError(`the typed slug "${typed}" does not match "${slug}"; nothing was deleted`, 'run the command again and type the slug exactly');
 }
 
-/** The cascade and its verification, recorded in a run ledger; progress on a step. */
+/** The cascade and its verification, in the run lifecycle (ledger, local lock, interrupts); progress on a step. */
 async function executeDelete(ctx: Context, plan: OrgDeletePlan, timeouts: { timeoutMs: number; callTimeoutMs: number }): Promise<{ outcome: DeleteOutcome; runId: string }> {
   const slug = plan.slug;
-  const ledger = await ctx.runs.create({ command: 'org delete', environment: toRunEnvironment(plan.target), inputs: { slug, timeout: `${timeouts.timeoutMs}ms`, cascadeTimeout: `${timeouts.callTimeoutMs}ms` }, targets: [slug] });
-  ctx.out.info(`run ${ledger.id}: ledger ${ledger.path}`);
-  await ledger.updateTarget(slug, { state: 'in-progress' });
-  const step = ctx.out.step(`deleting org ${slug} through the CP cascade`);
-  let outcome: DeleteOutcome;
-  try {
-    const deps = createDeleteDeps(ctx, plan.target.awsRegion, {
-      onProgress: (text) => step.update(text),
-      onAttempt: (attempt) => ledger.recordEvent(`DELETE /cp/admin/tenants/${slug} sent ${attempt.at}: ${attempt.answer}`, { target: slug }),
-    });
-    outcome = await deleteOrg(deps, slug, { ...timeouts, orgId: plan.org?.id ?? null });
-  } catch (error) {
-    step.fail(`deleting org ${slug} stopped`);
-    await ledger.updateTarget(slug, { state: 'failed', error });
-    await ledger.setStatus(ctx.signal.aborted ? 'interrupted' : 'failed', { error });
-    if (ctx.signal.aborted) {
-      throw new InterruptedError(`interrupted while deleting org "${slug}"; the CP may still be running its cascade`, `run \`molectl org delete ${slug} --confirm ${slug}\` again: the cascade resumes, then molectl verifies (run ${ledger.id})`);
-    }
-    throw error;
-  }
-  await recordDeleteOutcome(ledger, outcome);
-  await ledger.setStatus(outcome.status === 'deleted' ? 'succeeded' : outcome.status === 'leftovers' ? 'partial' : 'failed');
-  if (outcome.status === 'deleted') step.succeed(`org ${slug} deleted and verified gone`);
-  else if (outcome.status === 'leftovers') step.warn(`org ${slug}: the cascade ended but ${outcome.leftovers.length} thing(s) are still there`);
-  else if (outcome.status === 'unverified') step.fail(`org ${slug}: the cascade ended, but molectl could not verify the org is gone`);
-  else step.fail(`org ${slug} was not deleted`);
-  return { outcome, runId: ledger.id };
+  return runMutation(
+    ctx,
+    {
+      ledger: { create: { command: 'org delete', environment: toRunEnvironment(plan.target), inputs: { slug, timeout: `${timeouts.timeoutMs}ms`, cascadeTimeout: `${timeouts.callTimeoutMs}ms` }, targets: [slug] } },
+      // Two deletes of one org from this machine would race each other's DELETEs.
+      locks: [`org-delete-${slug}`],
+      fleet: false,
+      breakLock: false,
+      resumeHint: (id) => `run \`molectl org delete ${slug} --confirm ${slug}\` again: the cascade resumes, then molectl verifies (run ${id})`,
+      interruptNote: 'the CP may still be running its cascade',
+    },
+    async ({ ledger }) => {
+      await ledger.updateTarget(slug, { state: 'in-progress' });
+      const step = ctx.out.step(`deleting org ${slug} through the CP cascade`);
+      let outcome: DeleteOutcome;
+      try {
+        const deps = createDeleteDeps(ctx, plan.target.awsRegion, {
+          onProgress: (text) => step.update(text),
+          onAttempt: (attempt) => ledger.recordEvent(`DELETE /cp/admin/tenants/${slug} sent ${attempt.at}: ${attempt.answer}`, { target: slug }),
+        });
+        outcome = await deleteOrg(deps, slug, { ...timeouts, orgId: plan.org?.id ?? null });
+      } catch (error) {
+        step.fail(`deleting org ${slug} stopped`);
+        await ledger.updateTarget(slug, { state: 'failed', error });
+        throw error;
+      }
+      await recordDeleteOutcome(ledger, outcome);
+      await ledger.setStatus(outcome.status === 'deleted' ? 'succeeded' : outcome.status === 'leftovers' ? 'partial' : 'failed');
+      if (outcome.status === 'deleted') step.succeed(`org ${slug} deleted and verified gone`);
+      else if (outcome.status === 'leftovers') step.warn(`org ${slug}: the cascade ended but ${outcome.leftovers.length} thing(s) are still there`);
+      else if (outcome.status === 'unverified') step.fail(`org ${slug}: the cascade ended, but molectl could not verify the org is gone`);
+      else step.fail(`org ${slug} was not deleted`);
+      return { outcome, runId: ledger.id };
+    },
+  );
 }

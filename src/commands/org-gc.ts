@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
 import { parseOptions } from '../lib/cli/parse-options.js';
 import type { Context } from '../lib/context.js';
-import { ExitCode, InterruptedError, UsageError } from '../lib/errors.js';
+import { ExitCode, UsageError } from '../lib/errors.js';
+import { runMutation } from '../lib/runs/run-lifecycle.js';
 import type { Styles } from '../lib/output/output.js';
 import { formatDuration, renderTable } from '../lib/output/table.js';
 import { createDeleteDeps, DEFAULT_CASCADE_CALL_TIMEOUT_MS, type DeleteOutcome } from '../lib/org/delete-org.js';
@@ -85,36 +86,39 @@ async function confirmGc(ctx: Context, target: Target, plan: OrgGcPlan): Promise
 
 async function executeGc(ctx: Context, plan: OrgGcPlan, target: Target, timeouts: { timeoutMs: number; callTimeoutMs: number }): Promise<DeleteOutcome[]> {
   const slugs = plan.candidates.map((c) => c.slug);
-  const ledger = await ctx.runs.create({ command: 'org gc', environment: toRunEnvironment(target), inputs: { prefix: plan.prefix, olderThanMs: plan.olderThanMs, max: plan.max }, targets: slugs });
-  ctx.out.info(`run ${ledger.id}: ledger ${ledger.path}`);
-  // Two sweepers on one environment would race each other's deletes: one at a time per machine.
-  const lock = await ctx.runs.acquireLock({ environment: target.environment, operation: 'org-gc', runId: ledger.id }).catch(async (error: unknown) => {
-    await ledger.setStatus('aborted', { error });
-    throw error;
-  });
-  const step = ctx.out.step(`deleting ${slugs.length} org(s)`);
-  try {
-    const outcomes = await runOrgGc(createDeleteDeps(ctx, target.awsRegion, { onAttempt: (a) => ledger.recordEvent(`DELETE sent ${a.at}: ${a.answer}`) }), plan, {
-      ...timeouts,
-      onOutcome: async (p) => {
-        await recordDeleteOutcome(ledger, p.last);
-        step.update(`${p.done}/${p.total} done, ${p.failed} failed (last: ${p.last.slug} ${p.last.status})`);
-        if (p.last.status !== 'deleted') ctx.out.warn(`${p.last.slug}: ${p.last.status}${p.last.error ? `: ${p.last.error.message}` : ''}`);
-      },
-    });
-    const failed = outcomes.filter((o) => o.status !== 'deleted').length;
-    await ledger.setStatus(failed === 0 ? 'succeeded' : failed === outcomes.length ? 'failed' : 'partial');
-    if (failed === 0) step.succeed(`${outcomes.length} org(s) deleted and verified gone`);
-    else step.warn(`${outcomes.length - failed} of ${outcomes.length} org(s) deleted; ${failed} failed or left something behind`);
-    return outcomes;
-  } catch (error) {
-    step.fail('org gc stopped');
-    await ledger.setStatus(ctx.signal.aborted ? 'interrupted' : 'failed', { error });
-    if (ctx.signal.aborted) throw new InterruptedError(`org gc interrupted; deletes in flight may still be running on the CP`, `see what finished with \`molectl runs show ${ledger.id}\`, then run the same gc again: finished orgs are gone and will not match`);
-    throw error;
-  } finally {
-    await lock.release();
-  }
+  return runMutation(
+    ctx,
+    {
+      ledger: { create: { command: 'org gc', environment: toRunEnvironment(target), inputs: { prefix: plan.prefix, olderThanMs: plan.olderThanMs, max: plan.max }, targets: slugs } },
+      // Two sweepers on one environment would race each other's deletes: one at a time per machine.
+      locks: ['org-gc'],
+      fleet: false,
+      breakLock: false,
+      resumeHint: (id) => `see what finished with \`molectl runs show ${id}\`, then run the same gc again: finished orgs are gone and will not match`,
+      interruptNote: 'deletes in flight may still be running on the CP',
+    },
+    async ({ ledger }) => {
+      const step = ctx.out.step(`deleting ${slugs.length} org(s)`);
+      try {
+        const outcomes = await runOrgGc(createDeleteDeps(ctx, target.awsRegion, { onAttempt: (a) => ledger.recordEvent(`DELETE sent ${a.at}: ${a.answer}`) }), plan, {
+          ...timeouts,
+          onOutcome: async (p) => {
+            await recordDeleteOutcome(ledger, p.last);
+            step.update(`${p.done}/${p.total} done, ${p.failed} failed (last: ${p.last.slug} ${p.last.status})`);
+            if (p.last.status !== 'deleted') ctx.out.warn(`${p.last.slug}: ${p.last.status}${p.last.error ? `: ${p.last.error.message}` : ''}`);
+          },
+        });
+        const failed = outcomes.filter((o) => o.status !== 'deleted').length;
+        await ledger.setStatus(failed === 0 ? 'succeeded' : failed === outcomes.length ? 'failed' : 'partial');
+        if (failed === 0) step.succeed(`${outcomes.length} org(s) deleted and verified gone`);
+        else step.warn(`${outcomes.length - failed} of ${outcomes.length} org(s) deleted; ${failed} failed or left something behind`);
+        return outcomes;
+      } catch (error) {
+        step.fail('org gc stopped');
+        throw error;
+      }
+    },
+  );
 }
 
 function renderPlan(plan: OrgGcPlan, target: Target, style: Styles, dryRun: boolean): string {

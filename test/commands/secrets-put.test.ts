@@ -8,6 +8,7 @@ import type { SandboxState } from '../../src/sandbox/state.js';
 import { runCli } from '../helpers/run-cli.js';
 import { startSandboxFixture, type SandboxFixture } from '../helpers/sandbox-fixture.js';
 import { spawnCli } from '../helpers/spawn-cli.js';
+import { createFakeParameterStore } from '../lib/runs/fake-parameter-store.js';
 
 // `secrets put` against the sandbox's Secrets Manager.
 
@@ -117,6 +118,8 @@ describe('secrets put read-back', () => {
     const path = join(dir, 'v');
     writeFileSync(path, 'the-value-sent');
     const fake: Partial<AwsApi> = {
+      // The run's lock (secrets-cp-shared-secret) lives in Parameter Store.
+      ...createFakeParameterStore(),
       callerIdentity: async () => ({ account: '111122223333', arn: 'arn', userId: 'u', region: 'us-east-2' }),
       resolvedRegion: async () => 'us-east-2',
       describeSecret: async () => ({ arn: 'arn:s', name: 's', description: null, lastChangedAt: null, versions: [{ versionId: 'v1', stages: ['AWSCURRENT'], createdAt: null }] }),
@@ -124,8 +127,8 @@ describe('secrets put read-back', () => {
       getSecretValue: async () => ({ arn: 'arn:s', name: 's', versionId: 'v2', stages: ['AWSCURRENT'], value: 'something-else' }),
     };
     const r = await runCli(['--env', 'sandbox', '--yes', 'secrets', 'put', 'cp-shared-secret', '--value-file', path], { env: { MOLECTL_STATE_DIR: dir }, overrides: { aws: fake } });
-    expect(r.code).toBe(1);
-    expect(r.stdout).toContain(`but sent len=14 ${fingerprintOf('the-value-sent')}`);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout, r.stderr).toContain(`but sent len=14 ${fingerprintOf('the-value-sent')}`);
     rmSync(dir, { recursive: true, force: true });
   });
 });

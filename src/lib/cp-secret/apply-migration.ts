@@ -2,6 +2,7 @@ import type { Context } from '../context.js';
 import { MolectlError, UsageError } from '../errors.js';
 import { planWaves, type WaveStep } from '../fleet/plan-waves.js';
 import { FINISHED_TARGET_STATES } from '../runs/run-ledger-schema.js';
+import type { RunGuard } from '../runs/run-lifecycle.js';
 import type { RunLedger } from '../runs/run-ledger.js';
 import { runShellScript, type InstanceScriptResult } from '../ssm/run-shell-script.js';
 import { judgeApplyResult } from './judge-apply-result.js';
@@ -44,7 +45,7 @@ export interface ApplyResult {
   unseen: Array<{ name: string; why: string }>;
 }
 
-export async function applyMigration(ctx: Context, plan: MigrationPlan, settings: ApplySettings, ledger: RunLedger): Promise<ApplyResult> {
+export async function applyMigration(ctx: Context, plan: MigrationPlan, settings: ApplySettings, ledger: RunLedger, guard: RunGuard): Promise<ApplyResult> {
   const pending = actionableTargets(plan).filter((t) => !FINISHED_TARGET_STATES.has(ledger.target(t.slug)?.state ?? 'pending'));
   const canary = chooseCanary(plan, pending, settings.canary, ledger);
   const rest = pending.filter((t) => t.slug !== canary?.target.slug);
@@ -62,11 +63,13 @@ export async function applyMigration(ctx: Context, plan: MigrationPlan, settings
   try {
     if (canary) {
       if (canary.dispatch) {
-        failures += await dispatchWave(ctx, { plan, settings, ledger, wave: [canary.target], label: 'canary', budget: settings.maxErrors, parameterName });
+        guard.checkpoint();
+        failures += await dispatchWave(ctx, { plan, settings, ledger, guard, wave: [canary.target], label: 'canary', budget: settings.maxErrors, parameterName });
         if (failures > settings.maxErrors) return await exceeded(rest.length);
       }
       // Invariant: no wave starts until a canary has passed its soak in this run's ledger.
-      const soak = await soakCanary(ctx, canary.target, settings.soakMs, ledger);
+      guard.checkpoint();
+      const soak = await soakCanary(ctx, canary.target, settings.soakMs, ledger, guard);
       if (!soak.ok) {
         const why = soak.migrated ? `canary ${canary.target.slug} failed its soak: ${soak.detail}` : `canary ${canary.target.slug} did not migrate (${ledger.target(canary.target.slug)?.error?.message ?? 'see its row'}), so no wave was started`;
         return await abort(ledger, failures + (soak.migrated ? 1 : 0), why);
@@ -74,11 +77,13 @@ export async function applyMigration(ctx: Context, plan: MigrationPlan, settings
     }
     for (const [index, wave] of waves.entries()) {
       const label = `wave ${index + 1}/${waves.length}`;
+      // A safe point: nothing of this wave is out yet. Interrupted or a lost lock: stop here.
+      guard.checkpoint();
       if (index > 0 || canary) {
         const unhealthy = await recheckHealth(ctx, ledger, plan);
         if (unhealthy) return await abort(ledger, failures, `${unhealthy} is unhealthy after the previous wave`);
       }
-      failures += await dispatchWave(ctx, { plan, settings, ledger, wave, label, budget: settings.maxErrors - failures, parameterName });
+      failures += await dispatchWave(ctx, { plan, settings, ledger, guard, wave, label, budget: settings.maxErrors - failures, parameterName });
       if (failures > settings.maxErrors) return await exceeded(waves.slice(index + 1).flat().length + pendingIn(ledger, wave));
     }
   } finally {
@@ -99,6 +104,7 @@ interface WaveJob {
   plan: MigrationPlan;
   settings: ApplySettings;
   ledger: RunLedger;
+  guard: RunGuard;
   wave: PlanTarget[];
   label: string;
   /** Failures this wave may add before the run must stop; SSM stops dispatching past it. */
@@ -135,7 +141,8 @@ async function dispatchWave(ctx: Context, job: WaveJob): Promise<number> {
         maxConcurrency: String(settings.maxConcurrency),
         maxErrors: String(Math.max(0, job.budget)),
         maxInFlight: settings.maxConcurrency,
-        stopDispatch: (done) => done.filter((r) => judgeApplyResult(r, plan.secret.fingerprint).state === 'failed').length > job.budget,
+        // Between batches: a spent budget, an interrupt or a lost lock sends nothing more.
+        stopDispatch: (done) => job.guard.stopping || done.filter((r) => judgeApplyResult(r, plan.secret.fingerprint).state === 'failed').length > job.budget,
         cancelOnAbort: false,
         previewIsComplete: (preview) => parseScriptResult(preview) !== null,
         onDispatched: async ({ commandId, instanceIds }) => {
@@ -173,13 +180,14 @@ const CP_AUTH_RETRY_MS = 5_000;
  * that is unavailable is asked again until the soak ends, then it is a failure), and its public
  * /health must answer ok throughout. The ledger records which proof was used and what was seen.
  */
-async function soakCanary(ctx: Context, canary: PlanTarget, soakMs: number, ledger: RunLedger): Promise<{ ok: boolean; migrated: boolean; detail: string }> {
+async function soakCanary(ctx: Context, canary: PlanTarget, soakMs: number, ledger: RunLedger, guard: RunGuard): Promise<{ ok: boolean; migrated: boolean; detail: string }> {
   if (ledger.target(canary.slug)?.state !== 'succeeded') return { ok: false, migrated: false, detail: 'the canary did not migrate' };
   await ledger.updateTarget(canary.slug, { detail: { soak: 'running' } });
   const deadline = ctx.clock.now().getTime() + soakMs;
   const step = ctx.out.step(`soaking canary ${canary.slug} for ${Math.round(soakMs / 1000)}s: checking that the CP accepts its credentials`);
   let auth = await checkCpAuthentication(ctx, canary);
   while (!auth.ok && auth.retriable && ctx.clock.now().getTime() + CP_AUTH_RETRY_MS <= deadline) {
+    guard.checkpoint();
     step.update(`canary ${canary.slug}: ${auth.detail}; asking again`);
     await ctx.clock.sleep(CP_AUTH_RETRY_MS, ctx.signal);
     auth = await checkCpAuthentication(ctx, canary);
@@ -199,6 +207,7 @@ async function soakCanary(ctx: Context, canary: PlanTarget, soakMs: number, ledg
     }
     const left = deadline - ctx.clock.now().getTime();
     if (left <= 0) break;
+    guard.checkpoint();
     step.update(`soaking canary ${canary.slug}: healthy, ${Math.ceil(left / 1000)}s left`);
     await ctx.clock.sleep(Math.min(5000, left), ctx.signal);
   } while (ctx.clock.now().getTime() < deadline);

@@ -5,6 +5,7 @@ import { actionableTargets, unseenTenants } from '../cp-secret/migration-plan.js
 import { planMigration } from '../cp-secret/plan-migration.js';
 import { MolectlError, UsageError } from '../errors.js';
 import type { Target } from '../cli/describe-target.js';
+import type { RunGuard } from '../runs/run-lifecycle.js';
 import { fingerprintOf } from '../output/fingerprint.js';
 import { createConsumerRequester, giteaBaseUrl, giteaToken, railwayTargetFor } from './consumer-door.js';
 import { tenantEnvSupported, TENANT_SECRET_VARIABLE } from './consumer-drift.js';
@@ -37,6 +38,8 @@ export interface ConsumerSettings {
   /** Tenants the operator accepted up front to leave unverified (--accept-unreachable). */
   acceptUnreachable: number;
   target: Target;
+  /** The rotation's run: stops the tenant waves when it is interrupted or loses a lock. */
+  guard: RunGuard;
 }
 
 export interface ConsumerOutcome {
@@ -159,7 +162,7 @@ async function setTenants(ctx: Context, consumer: SecretConsumer, version: Versi
   const applySettings: ApplySettings = { ...settings.apply };
   if (applySettings.canary && !changes.some((t) => t.slug === applySettings.canary)) delete applySettings.canary;
   const ledger = await createApplyLedger(ctx, plan, applySettings, settings.waveSpec, settings.target);
-  const result = await applyMigration(ctx, plan, applySettings, ledger).catch(async (error: unknown) => {
+  const result = await applyMigration(ctx, plan, applySettings, ledger, settings.guard).catch(async (error: unknown) => {
     // The rotation's ledger says how to go on; this one must not stay "running" after Ctrl-C.
     await ledger.setStatus(ctx.signal.aborted ? 'interrupted' : 'failed', { error });
     throw error;

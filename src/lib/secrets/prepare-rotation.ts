@@ -23,7 +23,7 @@ export interface PrepareInput {
   resume: boolean;
   abortPending: boolean;
   overlapMs: number;
-  settings: Omit<ConsumerSettings, 'target'>;
+  settings: Omit<ConsumerSettings, 'target' | 'guard'>;
   breakLock: boolean;
 }
 
