@@ -118,6 +118,29 @@ describe('molectl fleet audit: a clean fleet', () => {
   });
 });
 
+describe('molectl fleet audit: a fleet larger than the CP\'s org page', () => {
+  it('judges every org, reusing the edge answers fleet orphans read to confirm the unlisted ones', async () => {
+    const big = await startHarness({ tenants: 510, preCutover: 0, workspacesPerTenant: 0, faults: 'instance-token=zeta-21' });
+    try {
+      const mark = big.sandbox.state.requests.length;
+      const run = await big.run(['fleet', 'audit', '-q', '-o', 'json', '--checks', 'admin-token-exposed,orphan-instance,org-without-instance']);
+      expect(run.code).toBe(1);
+      const doc = json(run.stdout);
+      const byId = Object.fromEntries(doc.checks.map((c) => [c.id, c]));
+      expect(byId['admin-token-exposed']).toMatchObject({ pass: 509, fail: 1, unknown: 0 });
+      expect(byId['orphan-instance']).toMatchObject({ pass: 510, fail: 0 });
+      // Only the listed page has an instance_status to judge.
+      expect(byId['org-without-instance']).toMatchObject({ pass: 500, fail: 0 });
+      expect(failures(doc)).toEqual(['admin-token-exposed zeta-21']);
+      const reads = big.sandbox.state.requests.slice(mark).filter((r) => r.service === 'cp' && /^GET \/cp\/orgs\/[^/]+\/instance$/.test(r.action));
+      expect(reads).toHaveLength(510);
+      expect(new Set(reads.map((r) => r.action)).size).toBe(510);
+    } finally {
+      await big.stop();
+    }
+  });
+});
+
 describe('molectl fleet audit: each fault fails exactly its check, on its tenant, with its fix', () => {
   let h: Harness;
   let doc: AuditDoc;

@@ -83,10 +83,12 @@ export function assembleVerdicts(input: AssembleInput): AssembledAudit {
     add('tag-mismatch', subject, () => judgeTags(instance, inventory, duplicates));
   }
 
+  for (const slug of evidence.orgSlugs) {
+    add('admin-token-exposed', { slug, instanceId: null, role: 'org' }, () => judgeInstanceAnswer({ answer: evidence.answers.get(slug) ?? { unavailable: 'not read' }, slug, redactor: input.redactor }));
+  }
+  // Only listed orgs have an instance_status; one confirmed beyond the page is known to exist, no more.
   for (const org of evidence.orgs) {
-    const subject: AuditSubject = { slug: org.slug, instanceId: null, role: 'org' };
-    add('admin-token-exposed', subject, () => judgeInstanceAnswer({ answer: evidence.answers.get(org.slug) ?? { unavailable: 'not read' }, slug: org.slug, redactor: input.redactor }));
-    if (org.instance_status === 'running') add('org-without-instance', subject, () => judgeOrgInstance(org, inventory, new Set(orphans.keys())));
+    if (org.instance_status === 'running') add('org-without-instance', { slug: org.slug, instanceId: null, role: 'org' }, () => judgeOrgInstance(org, inventory, new Set(orphans.keys())));
   }
   return { verdicts, images, agentVersions };
 }

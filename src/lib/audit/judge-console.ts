@@ -18,17 +18,19 @@ export interface ConsoleLeak {
 }
 
 const EXCERPT_CHARS = 160;
+/** A key block whose END fell outside the window is still a leak. */
+const PRIVATE_KEY_BEGIN = /-----BEGIN [A-Z0-9 ]*(?:PRIVATE KEY|ENCRYPTED)[A-Z0-9 ]*-----/;
 /** Findings listed per instance; the count says how many more there were. */
 const MAX_LEAKS_SHOWN = 5;
 
 export function findConsoleLeaks(text: string, truncated: boolean, redactor: Redactor): ConsoleLeak[] {
-  if (text === '' || redactor.redactDetailed(text).count === 0) return [];
+  if (text === '' || (redactor.redactDetailed(text).count === 0 && !PRIVATE_KEY_BEGIN.test(text))) return [];
   const { lines, droppedPartialFirstLine } = splitConsoleLines(text, { startsMidLine: truncated });
   const offset = droppedPartialFirstLine ? 2 : 1;
   const leaks: ConsoleLeak[] = [];
   lines.forEach((line, i) => {
     // A private key spans lines: its BEGIN line alone matches no rule, so it is named here.
-    if (/-----BEGIN [A-Z0-9 ]*(?:PRIVATE KEY|ENCRYPTED)[A-Z0-9 ]*-----/.test(line)) {
+    if (PRIVATE_KEY_BEGIN.test(line)) {
       leaks.push({ line: i + offset, kinds: ['pem'], excerpt: '[REDACTED:pem] (a private key block starts here)' });
       return;
     }

@@ -27,7 +27,7 @@ export async function runAudit(ctx: Context, settings: AuditSettings): Promise<A
     startedAt,
     durationMs: ctx.clock.now().getTime() - startedAt.getTime(),
     settings,
-    scope: { orgs: evidence.orgs.length, tenants: evidence.tenants.length, instances: evidence.instances.length },
+    scope: { orgs: evidence.orgSlugs.length, tenants: evidence.tenants.length, instances: evidence.instances.length },
     verdicts,
     images,
     agentVersions,

@@ -67,7 +67,7 @@ describe('EC2 DescribeSecurityGroups', () => {
       { IpProtocol: 'tcp', FromPort: 8080, ToPort: 8080, UserIdGroupPairs: [], IpRanges: [{ CidrIp: '10.0.0.0/16', Description: 'workspaces to the tenant API' }], Ipv6Ranges: [], PrefixListIds: [] },
       { IpProtocol: 'tcp', FromPort: 9999, ToPort: 9999, UserIdGroupPairs: [], IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'debug' }], Ipv6Ranges: [], PrefixListIds: [] },
     ]);
-    expect(byId[workspace]!.IpPermissions?.map((p) => p.FromPort)).toEqual([9999]);
+    expect(byId[workspace]!.IpPermissions?.map((p: { FromPort?: number }) => p.FromPort)).toEqual([9999]);
     expect(byId[tenant]!.IpPermissionsEgress?.[0]).toMatchObject({ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] });
     expect(out.NextToken).toBeUndefined();
   });
