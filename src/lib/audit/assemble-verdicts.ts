@@ -12,7 +12,7 @@ import { judgeCpSecret } from './judge-cp-secret.js';
 import { judgeImage } from './judge-image.js';
 import { judgeAgentOnline, judgeAgentVersion, judgeImds } from './judge-instance-basics.js';
 import { judgeInstanceAnswer } from './judge-instance-answer.js';
-import { findDuplicateTenants, indexOrphans, judgeOrgInstance, judgeOrphan, judgeTags } from './judge-inventory.js';
+import { findDuplicateTenants, indexOrphans, judgeOrgInstance, judgeOrphan, judgeTags, orphanIdsOf } from './judge-inventory.js';
 import type { Listener } from './judge-listeners.js';
 import { judgeListeners } from './judge-listeners.js';
 import { judgeSecurityGroups } from './judge-security-groups.js';
@@ -72,8 +72,9 @@ export function assembleVerdicts(input: AssembleInput): AssembledAudit {
   }
 
   const orphans = indexOrphans(evidence.orphans);
+  const orphanIds = orphanIdsOf(evidence.orphans);
   const inventory = { instances: evidence.instances, orphans: evidence.orphans, orgs: evidence.orgs, keys, region: evidence.region };
-  const duplicates = findDuplicateTenants(inventory, new Set(orphans.keys()));
+  const duplicates = findDuplicateTenants(inventory, orphanIds);
   for (const instance of evidence.instances) {
     const subject: AuditSubject = { slug: instance.tags[keys.orgSlugTagKey] ?? null, instanceId: instance.instanceId, role: roleOf(instance.tags, keys) };
     add('console-leaks-secret', subject, () => judgeConsole({ console: evidence.consoles.get(instance.instanceId) ?? { unavailable: 'the console was not read' }, redactor: input.redactor }));
@@ -88,7 +89,7 @@ export function assembleVerdicts(input: AssembleInput): AssembledAudit {
   }
   // Only listed orgs have an instance_status; one confirmed beyond the page is known to exist, no more.
   for (const org of evidence.orgs) {
-    if (org.instance_status === 'running') add('org-without-instance', { slug: org.slug, instanceId: null, role: 'org' }, () => judgeOrgInstance(org, inventory, new Set(orphans.keys())));
+    if (org.instance_status === 'running') add('org-without-instance', { slug: org.slug, instanceId: null, role: 'org' }, () => judgeOrgInstance(org, inventory, orphanIds));
   }
   return { verdicts, images, agentVersions };
 }

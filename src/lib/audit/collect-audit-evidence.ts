@@ -5,6 +5,7 @@ import { CP_SHARED_SECRET_NAME, pinSecret } from '../cp-secret/plan-migration.js
 import { ExitCode, isMolectlError, NotFoundError } from '../errors.js';
 import { roleOf, type OrphanReport } from '../fleet/classify-orphans.js';
 import { findOrphans } from '../fleet/find-orphans.js';
+import { warnUnreadableRows } from '../fleet/org-directory.js';
 import type { Step } from '../output/output.js';
 import { runShellScript, type InstanceScriptResult } from '../ssm/run-shell-script.js';
 import { isAuditPreviewComplete, renderAuditProbeCommands } from './audit-probe.js';
@@ -59,16 +60,20 @@ export async function collectAuditEvidence(ctx: Context, settings: AuditSettings
   const orphans = await findOrphans({
     cp: {
       listOrgs: async (options) => {
-        const rows = await ctx.cp.listOrgs(options);
-        seenOrgs.push(...rows);
-        return rows;
+        const page = await ctx.cp.listOrgs(options);
+        seenOrgs.push(...page.rows);
+        return page;
       },
-      // Beyond a full page, findOrphans confirms slugs on the edge route: the very answer
+      // findOrphans confirms every slug the page lacks on the edge route: the very answer
       // admin-token-exposed judges, so it is kept rather than asked for again.
       getOrgInstance: async (slug) => {
         const answer = await ctx.cp.getOrgInstance(slug);
         answers.set(slug, { body: answer.instance as unknown });
         return answer;
+      },
+      getOrgAdminToken: (slug) => ctx.cp.getOrgAdminToken(slug),
+      get edgeRouteAnswered() {
+        return ctx.cp.edgeRouteAnswered;
       },
     },
     aws: {
@@ -80,10 +85,12 @@ export async function collectAuditEvidence(ctx: Context, settings: AuditSettings
     },
     keys,
     now: ctx.clock.now(),
+    onProgress: (done, total) => inventory.update(`confirming the instances' orgs with the CP: ${done}/${total}`),
   }).catch((error: unknown) => {
     inventory.fail('could not read the fleet');
     throw error;
   });
+  warnUnreadableRows(ctx.out, { unreadable: orphans.unreadableRows });
   const region = await ctx.aws.resolvedRegion();
   const inScope = (slug: string | undefined): boolean => settings.orgs === null || (slug !== undefined && settings.orgs.includes(slug));
   const instances = [...seenInstances.values()].filter((i) => inScope(i.tags[keys.orgSlugTagKey]));
@@ -91,7 +98,14 @@ export async function collectAuditEvidence(ctx: Context, settings: AuditSettings
   const orgSlugs = [...new Set([...orgs.map((o) => o.slug), ...[...answers.keys()].filter((slug) => inScope(slug))])];
   checkRequestedOrgs(settings.orgs, orgs, instances, keys.orgSlugTagKey);
   const inScopeIds = new Set(instances.map((i) => i.instanceId));
-  const scopedOrphans: OrphanReport = { ...orphans, orphans: orphans.orphans.filter((o) => inScopeIds.has(o.instanceId)), unattributed: orphans.unattributed.filter((u) => inScopeIds.has(u.instanceId)), scanned: instances.length };
+  const scoped = <T extends { instanceId: string }>(rows: T[]): T[] => rows.filter((r) => inScopeIds.has(r.instanceId));
+  const scopedOrphans: OrphanReport = {
+    orphans: scoped(orphans.orphans),
+    unattributed: scoped(orphans.unattributed),
+    unconfirmed: scoped(orphans.unconfirmed),
+    idUnconfirmed: scoped(orphans.idUnconfirmed),
+    scanned: instances.length,
+  };
   const orphanIds = new Set(scopedOrphans.orphans.map((o) => o.instanceId));
   const tenants = instances.filter((i) => i.state === 'running' && !orphanIds.has(i.instanceId) && i.tags[keys.orgSlugTagKey] !== undefined && roleOf(i.tags, keys) === 'tenant');
   inventory.succeed(`${instances.length} managed instance(s), ${tenants.length} running tenant(s), ${orgSlugs.length} org(s) on the CP`);

@@ -17,10 +17,16 @@ export interface InventoryInput {
   region: string;
 }
 
-export function judgeOrphan(instance: InstanceSummary, input: InventoryInput, orphan: OrphanRow | undefined): Judgement {
+/** What fleet orphans concluded about one instance; absent means its org is confirmed. */
+export type OrphanStatus = { kind: 'orphan'; row: OrphanRow } | { kind: 'unconfirmed'; detail: string } | { kind: 'id-unconfirmed' };
+
+export function judgeOrphan(instance: InstanceSummary, input: InventoryInput, status: OrphanStatus | undefined): Judgement {
   const slug = instance.tags[input.keys.orgSlugTagKey];
   const orgId = instance.tags[input.keys.orgIdTagKey];
-  if (orphan) {
+  if (status?.kind === 'unconfirmed') return unknown(`${status.detail} (not an orphan, not cleared: do not terminate it)`);
+  if (status?.kind === 'id-unconfirmed') return pass(`the CP confirmed org ${slug} by slug beyond its listed page; the ${input.keys.orgIdTagKey} tag ${orgId} could not be cross-checked`);
+  if (status?.kind === 'orphan') {
+    const orphan = status.row;
     return fail(
       `${orphan.detail}: the instance runs outside the CP's knowledge (the cascade delete cannot reach it)`,
       `tags ${input.keys.orgSlugTagKey}=${orphan.orgSlug ?? '-'} ${input.keys.orgIdTagKey}=${orphan.orgId ?? '-'}, state ${orphan.state}`,
@@ -78,6 +84,15 @@ function describeTags(tags: Record<string, string>): string {
   return entries.length ? entries.join(' ') : '(none)';
 }
 
-export function indexOrphans(report: OrphanReport): Map<string, OrphanRow> {
-  return new Map(report.orphans.map((o) => [o.instanceId, o]));
+export function indexOrphans(report: OrphanReport): Map<string, OrphanStatus> {
+  const index = new Map<string, OrphanStatus>();
+  for (const row of report.orphans) index.set(row.instanceId, { kind: 'orphan', row });
+  for (const row of report.unconfirmed) index.set(row.instanceId, { kind: 'unconfirmed', detail: row.detail });
+  for (const row of report.idUnconfirmed) index.set(row.instanceId, { kind: 'id-unconfirmed' });
+  return index;
+}
+
+/** Instances fleet orphans calls orphans: left out of the tenant checks and of an org's tenants. */
+export function orphanIdsOf(report: OrphanReport): Set<string> {
+  return new Set(report.orphans.map((o) => o.instanceId));
 }

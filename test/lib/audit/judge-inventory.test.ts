@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { InstanceSummary } from '../../../src/lib/aws/aws-types.js';
 import type { OrgRow } from '../../../src/lib/cp/cp-schemas.js';
 import { classifyOrphans } from '../../../src/lib/fleet/classify-orphans.js';
-import { findDuplicateTenants, indexOrphans, judgeOrgInstance, judgeOrphan, judgeTags, type InventoryInput } from '../../../src/lib/audit/judge-inventory.js';
+import type { OrgLookup } from '../../../src/lib/fleet/org-directory.js';
+import { findDuplicateTenants, indexOrphans, judgeOrgInstance, judgeOrphan, judgeTags, orphanIdsOf, type InventoryInput } from '../../../src/lib/audit/judge-inventory.js';
 
 const keys = {
   tenantFilter: { tags: { ManagedBy: 'molecule-cp', Role: 'tenant' } },
@@ -22,12 +23,21 @@ const instances = [
   inst('i-beta-2', { Role: 'tenant', OrgSlug: 'beta', OrgId: 'id-beta' }),
   inst('i-bare', { Role: 'tenant' }),
   inst('i-odd', { Role: 'builder', OrgSlug: 'acme' }),
+  inst('i-hazy', { Role: 'tenant', OrgSlug: 'hazy', OrgId: 'id-hazy' }),
+  inst('i-far', { Role: 'tenant', OrgSlug: 'far', OrgId: 'id-far' }),
 ];
 const orgs = [org('acme', 'id-acme'), org('beta', 'id-beta'), org('delta', 'id-delta'), org('new', 'id-new', 'provisioning')];
-const report = classifyOrphans({ instances, known: new Map(orgs.map((o) => [o.slug, o.id])), listComplete: true, keys, now: new Date('2026-06-01T00:00:00Z') });
+// As the CP answers through OrgDirectory: listed rows, a 404 confirmed, a timeout, a slug confirmed beyond the page.
+const lookups = new Map<string, OrgLookup>([
+  ...orgs.map((o) => [o.slug, { state: 'listed', row: o }] as [string, OrgLookup]),
+  ['gone', { state: 'absent', evidence: 'the CP\'s per-org route answers 404 for it' }],
+  ['hazy', { state: 'unknown', reason: 'GET /cp/orgs/hazy/instance: timed out' }],
+  ['far', { state: 'exists', row: null, evidence: 'the CP\'s per-org route answers for it' }],
+]);
+const report = classifyOrphans({ instances, lookups, listedIds: new Set(orgs.map((o) => o.id)), keys, now: new Date('2026-06-01T00:00:00Z') });
 const input: InventoryInput = { instances, orphans: report, orgs, keys, region: 'us-east-2' };
 const orphans = indexOrphans(report);
-const orphanIds = new Set(orphans.keys());
+const orphanIds = orphanIdsOf(report);
 const duplicates = findDuplicateTenants(input, orphanIds);
 
 describe('inventory judges', () => {
@@ -40,6 +50,8 @@ describe('inventory judges', () => {
     ['i-beta-2', 'pass', 'fail'],
     ['i-bare', 'unknown', 'fail'],
     ['i-odd', 'pass', 'fail'],
+    ['i-hazy', 'unknown', 'pass'],
+    ['i-far', 'pass', 'pass'],
   ])('%s: orphan-instance %s, tag-mismatch %s', (id, orphan, tags) => {
     const instance = instances.find((i) => i.instanceId === id)!;
     expect(judgeOrphan(instance, input, orphans.get(id)).status).toBe(orphan);
