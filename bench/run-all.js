@@ -9,6 +9,7 @@ const benches = [
   ['gitea-rewrite.mjs', 'runGiteaRewriteBench'],
   ['verify.mjs', 'runVerifyBench'],
   ['migrate.mjs', 'runMigrateBench'],
+  ['fleet-audit.mjs', 'runFleetAuditBench'],
 ];
 
 const only = process.argv.slice(2);

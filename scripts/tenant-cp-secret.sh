@@ -53,22 +53,24 @@ SECRET=''
 
 log() { printf 'molectl: %s\n' "$*" >&2; }
 
-json_str() { # JSON-quote one value: backslash, quote and control characters escaped
+json_str() { # JSON-quote one value into JSON_STR: backslash, quote and control characters escaped
+  # No $(...) here or in result(): each would fork a subshell, and the probe runs on every host.
   local s=${1//\\/\\\\}
   s=${s//\"/\\\"}
   s=${s//$'\n'/\\n}
   s=${s//$'\r'/\\r}
   s=${s//$'\t'/\\t}
-  printf '"%s"' "$s"
+  printf -v JSON_STR '"%s"' "$s"
 }
 
 result() { # result key value key value ... ; values starting with @ are raw JSON (true/false/null/numbers)
-  local out='{"molectl":"cp-secret","mode":' first
-  out+=$(json_str "$MODE")
+  local out='{"molectl":"cp-secret","mode":'
+  json_str "$MODE"
+  out+=$JSON_STR
   while [ $# -ge 2 ]; do
-    first=$1
-    out+=",$(json_str "$first"):"
-    if [ "${2:0:1}" = '@' ]; then out+="${2:1}"; else out+=$(json_str "$2"); fi
+    json_str "$1"
+    out+=",$JSON_STR:"
+    if [ "${2:0:1}" = '@' ]; then out+="${2:1}"; else json_str "$2"; out+=$JSON_STR; fi
     shift 2
   done
   printf 'MOLECTL_RESULT %s}\n' "$out"

@@ -16,6 +16,7 @@ export const commands: CommandEntry[] = [
   { name: 'org delete', summary: 'Delete an org through the CP cascade after a typed confirmation, then verify it is gone', load: async () => (await import('./org-delete.js')).orgDeleteCommand },
   { name: 'org gc', summary: 'Bulk-delete stale test orgs by prefix and age (dry run unless --execute)', load: async () => (await import('./org-gc.js')).orgGcCommand },
   { name: 'fleet orphans', summary: 'Find CP-managed instances whose org is gone from the CP (report only)', load: async () => (await import('./fleet-orphans.js')).fleetOrphansCommand },
+  { name: 'fleet audit', summary: 'Read-only security and drift audit of the fleet: secrets, tokens, consoles, ports, IMDS, orphans, images, agents; text, JSON, JUnit or Markdown', load: async () => (await import('./fleet-audit.js')).fleetAuditCommand },
   { name: 'console', summary: 'Show an instance\'s serial console (org slug, instance id or workspace id), redacted, with likely causes', load: async () => (await import('./console.js')).consoleCommand },
   { name: 'logs', summary: 'Show a tenant\'s container logs through SSM, whole (past SSM\'s output cap), redacted, with likely causes', load: async () => (await import('./logs.js')).logsCommand },
   { name: 'secrets list', summary: 'List the configured secrets: Secrets Manager id, versions and stages, last change, consumers', load: async () => (await import('./secrets-list.js')).secretsListCommand },

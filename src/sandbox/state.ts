@@ -1,3 +1,5 @@
+import type { PostureFaults } from './posture-faults.js';
+
 /**
  * The in-memory state of the simulated platform. One object, shared by the simulated CP
  * (src/sandbox/cp/), the simulated AWS APIs (src/sandbox/aws/) and the simulated tenant hosts
@@ -167,6 +169,8 @@ export interface FaultConfig {
   leakOnDelete: string[];
   /** Extra faults added by later features (verify checks, railway, vercel, registry). */
   flags: Record<string, boolean | string | number>;
+  /** Security and drift faults for `molectl fleet audit` (src/sandbox/posture-faults.ts); absent until one is given. */
+  posture?: PostureFaults;
 }
 
 export interface SandboxState {

@@ -15,11 +15,13 @@ import type {
   ManagedInstance,
   SecretDescription,
   SecretValue,
+  SecurityGroupSummary,
   SendShellCommandInput,
 } from './aws-types.js';
 import { getConsoleOutput, getUserData, listInstances } from './ec2-calls.js';
 import { deleteParameter, getParameter, putParameter } from './parameter-calls.js';
 import { createSecret, describeSecret, getSecretValue, listSecrets, putSecretValue, updateSecretVersionStage } from './secrets-calls.js';
+import { describeSecurityGroups } from './security-group-calls.js';
 import { cancelCommand, describeManagedInstances, getInvocationOutput, listInvocations, sampleManagedInstances, sendShellCommand } from './ssm-calls.js';
 import { awsErrorName, isThrottlingError, translateAwsError } from './translate-aws-error.js';
 
@@ -137,6 +139,10 @@ export class AwsDoor implements AwsApi, AwsInvoker {
 
   getUserData(instanceId: string): Promise<string | null> {
     return getUserData(this, instanceId);
+  }
+
+  describeSecurityGroups(groupIds: string[]): Promise<SecurityGroupSummary[]> {
+    return describeSecurityGroups(this, groupIds);
   }
 
   describeManagedInstances(instanceIds?: string[]): Promise<ManagedInstance[]> {

@@ -102,6 +102,14 @@ const environmentSchema = z
       })
       .partial()
       .strict(),
+    audit: z
+      .object({
+        expectedImage: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._\/:@-]*$/, 'must be an image tag, reference or digest'),
+        expectedPorts: z.array(z.number().int().min(1).max(65535)).max(64),
+        minAgentVersion: z.string().regex(/^\d+(\.\d+){1,3}$/, 'must be a version such as 3.3.1142.0'),
+      })
+      .partial()
+      .strict(),
   })
   .partial()
   .strict();

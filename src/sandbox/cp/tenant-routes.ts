@@ -4,6 +4,7 @@ import { emptyResponse, goNotFound, jsonResponse, type CpRequest, type CpRespons
 import { simulateTenantProvisionCall } from './simulate-tenant.js';
 import { checkTenantCredentials, readBearer, safeEqual } from './tenant-auth.js';
 import { generateUuid } from '../aws/seeded-random.js';
+import { leaksInstanceToken } from '../posture-faults.js';
 
 /**
  * Routes tenants and the edge call: /cp/workspaces/*, /cp/tenants/config, /cp/orgs/:slug/instance,
@@ -59,7 +60,7 @@ export function handleTenantFacingRoute(state: SandboxState, req: CpRequest): Cp
     const instance = org.tenantInstanceId ? state.instances.get(org.tenantInstanceId) : undefined;
     const body: Record<string, string> = { slug: org.slug, status: org.instanceStatus, ip: instance?.privateIp ?? '', region: state.region };
     // The past leak, reproducible on demand so that molectl's check can be seen to catch it.
-    if (state.faults.flags['instanceLeaksToken']) body['admin_token'] = org.adminToken;
+    if (leaksInstanceToken(state.faults, org.slug)) body['admin_token'] = org.adminToken;
     return jsonResponse(200, body);
   }
 

@@ -4,12 +4,12 @@ import { fileURLToPath } from 'node:url';
 import { childProcessEnv } from '../../lib/config/env.js';
 
 /**
- * The files every simulated host shares: the shims (docker, aws, curl) and the auto-updater
+ * The files every simulated host shares: the shims (docker, aws, curl, ss) and the auto-updater
  * template. They live as real bash files next to this module so they can be read and linted
  * as bash; this finds them whether molectl runs from src/ (tsx/vitest) or from dist/.
  */
 
-const SHIMS = ['docker', 'aws', 'curl'] as const;
+const SHIMS = ['docker', 'aws', 'curl', 'ss'] as const;
 
 function locateAssetDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));

@@ -1,4 +1,5 @@
 import { fail, pass, skip, type CheckDeps, type CheckOutcome, type VerifyCheck } from '../check-types.js';
+import { findInstanceAnswerLeaks } from './instance-answer-leaks.js';
 
 /**
  * The control-plane checks of the post-deploy checklist (../shared/platform.md): health, the
@@ -108,25 +109,10 @@ async function inspectInstance(deps: CheckDeps, slug: string): Promise<string | 
   } catch {
     return `${slug}: the body is not JSON`;
   }
-  const leaks: string[] = [];
   // Values are registered before anything is built from them, so no report can print them.
-  for (const [path, value] of walkStrings(body, '')) {
-    if (/token|secret|passw|credential|api_?key/i.test(path)) {
-      deps.redactor.register(value, 'leaked-secret');
-      leaks.push(`${path} field`);
-    } else if (deps.redactor.redact(value) !== value) {
-      deps.redactor.register(value, 'leaked-secret');
-      leaks.push(`token-shaped value in ${path}`);
-    }
-  }
+  const leaks = findInstanceAnswerLeaks(body, deps.redactor);
   if (response.bodyText.includes('admin_token') && !leaks.some((l) => l.includes('admin_token'))) leaks.unshift('admin_token field');
   return leaks.length === 0 ? null : `${slug}: ${leaks.join(', ')}`;
-}
-
-function* walkStrings(value: unknown, path: string): Generator<[string, string]> {
-  if (typeof value === 'string') yield [path || '(body)', value];
-  else if (Array.isArray(value)) for (const [i, v] of value.entries()) yield* walkStrings(v, `${path}[${i}]`);
-  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) yield* walkStrings(v, path ? `${path}.${k}` : k);
 }
 
 export const tenantHealthCheck: VerifyCheck = {

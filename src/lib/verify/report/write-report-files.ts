@@ -30,8 +30,13 @@ export function parseReportFileSpec(spec: string, defaultFormat: ReportFormat): 
  * rendered, and the rendered text passes the redactor once more, so no file holds a secret.
  */
 export async function writeReportFiles(report: VerifyReport, specs: ReportFileSpec[], redactor: Redactor): Promise<void> {
+  await writeRenderedReports(specs, (format) => renderReport(report, format), redactor);
+}
+
+/** The same for any report: `render` gives the text of one format (fleet audit passes its own). */
+export async function writeRenderedReports(specs: ReportFileSpec[], render: (format: ReportFormat) => string, redactor: Redactor): Promise<void> {
   for (const spec of specs) {
-    const text = redactor.redact(renderReport(report, spec.format));
+    const text = redactor.redact(render(spec.format));
     try {
       // Reports are meant to be shared (CI artifacts, step summaries): readable, never secret.
       await writeFileAtomic(spec.path, text, { mode: 0o644 });
