@@ -68,7 +68,8 @@ describe('molectl gitea rewrite', () => {
     [['--write', '--check'], '--write and --check cannot be combined'],
     [['--max-size', 'lots'], '--max-size'],
     [['--rename', 'nope'], '--rename'],
-    [['--gitea-url', 'ftp://x'], 'Gitea base URL'],
+    [['--gitea-url', 'ftp://x'], '--gitea-url must be https'],
+    [['--gitea-url', 'http://git.example.com'], '--gitea-url: refusing plain http:// to git.example.com'],
   ])('refuses bad input %j with exit 2', async (flags, message) => {
     const run = await runCli(['gitea', 'rewrite', dir, ...flags]);
     expect(run.code).toBe(2);
