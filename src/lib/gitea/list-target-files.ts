@@ -15,6 +15,8 @@ export interface TargetFiles {
   inGitRepo: boolean;
   /** Files that passed the filters. */
   listed: number;
+  /** Go sources and module files left out (they are out of scope unless rewriteGoFiles). */
+  goFiles: number;
   /** Paths (relative to the directory, POSIX) worth reading: a subset of the listed ones. */
   paths: AsyncIterable<string>;
 }
@@ -30,7 +32,13 @@ export interface ListOptions {
 }
 
 export async function listTargetFiles(dir: string, options: ListOptions): Promise<TargetFiles> {
-  const keep = (path: string): boolean => options.filter(path) && (options.rewriteGoFiles || !isGoFile(path));
+  let goFiles = 0;
+  const keep = (path: string): boolean => {
+    if (!options.filter(path)) return false;
+    if (options.rewriteGoFiles || !isGoFile(path)) return true;
+    goFiles += 1;
+    return false;
+  };
   // ls-files doubles as the "is this a work tree?" probe: one process less than rev-parse first.
   const [listing, candidates] = await Promise.all([
     options.exec('git', ['ls-files', '-co', '--exclude-standard', '-z', '--', '.'], { cwd: dir, allowFailure: true, timeoutMs: 120_000 }).catch(() => undefined),
@@ -39,7 +47,7 @@ export async function listTargetFiles(dir: string, options: ListOptions): Promis
   if (listing && listing.exitCode === 0 && candidates) {
     const listed = new Set(splitNul(listing.stdout).filter(keep));
     const paths = candidates.filter((path) => listed.has(path));
-    return { inGitRepo: true, listed: listed.size, paths: toAsync(paths) };
+    return { inGitRepo: true, listed: listed.size, goFiles, paths: toAsync(paths) };
   }
   // Outside git the listing streams: the walk yields as it goes, nothing is collected.
   const counter = { listed: 0 };
@@ -47,6 +55,9 @@ export async function listTargetFiles(dir: string, options: ListOptions): Promis
     inGitRepo: false,
     get listed() {
       return counter.listed;
+    },
+    get goFiles() {
+      return goFiles;
     },
     paths: (async function* () {
       for await (const entry of walkFiles(dir)) {
@@ -70,12 +81,15 @@ export async function listTargetFiles(dir: string, options: ListOptions): Promis
 async function grepCandidates(dir: string, options: ListOptions): Promise<string[] | undefined> {
   const result = await options.exec(
     'git',
-    ['-c', 'grep.fallbackToNoIndex=false', 'grep', '--untracked', '-l', '-z', '-i', '-F', '--no-color', '-e', 'github', '-e', options.githubOwner, '-e', 'gh ', '--', '.'],
+    ['-c', 'grep.fallbackToNoIndex=false', 'grep', '--untracked', '-l', '-z', '-i', '-F', '--no-color', '-e', 'github', '-e', options.githubOwner, '-e', 'gh ', '--', '.', ...(options.rewriteGoFiles ? [] : GO_PATHSPEC_EXCLUDES)],
     { cwd: dir, allowFailure: true, timeoutMs: 600_000 },
   );
   // 0: matches, 1: no match; anything else (128: not a work tree) means git cannot answer.
   return result.exitCode > 1 ? undefined : splitNul(result.stdout);
 }
+
+/** Go files are never candidates unless asked for: git grep need not read them at all. */
+const GO_PATHSPEC_EXCLUDES = ['*.go', 'go.mod', 'go.sum', 'go.work', 'go.work.sum'].map((name) => `:(exclude,glob)**/${name}`);
 
 function splitNul(output: string): string[] {
   return output.split('\0').filter((p) => p.length > 0);
