@@ -94,10 +94,11 @@ export async function rewriteFiles(paths: readonly string[], options: RewriteFil
     const dir = info.isDirectory() ? root : dirname(root);
     const ignore = IgnoreFiles.load(dir, options.cwd);
     if (info.isDirectory()) {
-      const targets = await listTargetFiles(root, { exec: options.exec, filter, rewriteGoFiles: options.rules.rewriteGoFiles, githubOwner: options.rules.githubOwner });
+      const targets = listTargetFiles(root, { exec: options.exec, filter, rewriteGoFiles: options.rules.rewriteGoFiles, githubOwner: options.rules.githubOwner, signal: options.signal });
       await processAll(targets.paths, { root, shownRoot: input, ignore }, options, report);
-      report.filesListed += targets.listed;
-      report.goFilesSkipped += targets.goFiles;
+      const looked = await targets.summary();
+      report.filesListed += looked.listed;
+      report.goFilesSkipped += looked.goFiles;
     } else {
       report.filesListed += 1;
       const name = basename(root);
