@@ -6,7 +6,9 @@ import { orgListSchema } from '../lib/cli/org-list-option.js';
 import { parseOptions } from '../lib/cli/parse-options.js';
 import { createApplyLedger } from '../lib/cp-secret/apply-ledger.js';
 import { checkCanary, type ApplySettings } from '../lib/cp-secret/apply-migration.js';
-import { actionableTargets } from '../lib/cp-secret/migration-plan.js';
+import { actionableTargets, unseenTenants, type MigrationPlan } from '../lib/cp-secret/migration-plan.js';
+import type { Context } from '../lib/context.js';
+import { ExitCode } from '../lib/errors.js';
 import { assertNoDrift, findPlanDrift, narrowPlan, readPlanFile } from '../lib/cp-secret/plan-file.js';
 import { planMigration } from '../lib/cp-secret/plan-migration.js';
 import { runApply } from '../lib/cp-secret/run-apply.js';
@@ -66,11 +68,7 @@ export const migrateCpSecretApplyCommand: CommandDefinition = {
 
     checkCanary(plan, input.canary);
     const changes = actionableTargets(plan);
-    if (changes.length === 0) {
-      ctx.out.info(`nothing to do: all ${plan.summary.total} tenants are current or cannot be changed (see \`molectl migrate cp-secret plan\`)`);
-      await ctx.out.result({ run: null, status: 'nothing-to-do', summary: plan.summary }, () => `nothing to do: ${plan.summary.current} current, ${plan.summary.total - plan.summary.current} not changeable`);
-      return 0;
-    }
+    if (changes.length === 0) return reportNothingToChange(ctx, plan);
     const target = await describeTarget(ctx.config, ctx.aws);
     ctx.out.info(formatTarget(target));
     ctx.out.info(`will change ${changes.length} tenant${changes.length === 1 ? '' : 's'} to ${plan.secret.fingerprint} (${plan.secret.secretId} ${plan.secret.versionId}), canary ${input.canary ?? changes[0]!.slug}, waves ${input.waves}, abort when failures > ${input.maxErrors}`);
@@ -90,3 +88,20 @@ export const migrateCpSecretApplyCommand: CommandDefinition = {
     return runApply(ctx, plan, settings, ledger, { breakLock: input.breakLock, summaryMd: input.summaryMd });
   },
 };
+
+/**
+ * No tenant to change. That is "nothing to do" only when every tenant was seen: tenants whose
+ * probe failed or whose agent is offline may still need the secret (exit 5, named).
+ */
+async function reportNothingToChange(ctx: Context, plan: MigrationPlan): Promise<number> {
+  const unseen = unseenTenants(plan);
+  const notChangeable = plan.summary.total - plan.summary.current - unseen.filter((u) => plan.targets.some((t) => t.slug === u.name)).length;
+  const status = unseen.length === 0 ? 'nothing-to-do' : 'nothing-reachable-to-do';
+  if (unseen.length > 0) ctx.out.warn(`${unseen.length} tenant${unseen.length === 1 ? '' : 's'} could not be judged (they may still need the secret) — ${unseen.map((u) => `${u.name} (${u.why})`).join('; ')}`);
+  await ctx.out.result({ run: null, status, summary: plan.summary, unseen }, () =>
+    unseen.length === 0
+      ? `nothing to do: ${plan.summary.current} current, ${notChangeable} not changeable (see \`molectl migrate cp-secret plan\`)`
+      : `nothing changed: ${plan.summary.current} current, ${notChangeable} not changeable, ${unseen.length} not judged (probe failed, agent offline or org unconfirmed)`,
+  );
+  return unseen.length === 0 ? ExitCode.ok : ExitCode.partial;
+}

@@ -49,17 +49,20 @@ export const orgCreateCommand: CommandDefinition = {
 
     ctx.out.info(`creating org ${slug} on ${ctx.cp.baseUrl} (environment ${ctx.config.envName.value})`);
     const ledger = await ctx.runs.create({ command: 'org create', environment: { name: ctx.config.envName.value, cpUrl: ctx.cp.baseUrl }, inputs: { slug, ifNotExists: options.ifNotExists }, targets: [slug] });
-    const created = await createOrg(ctx.cp, { slug, name: options.name ?? slug, ownerUserId: options.owner ?? '', ifNotExists: options.ifNotExists }).catch(async (error: unknown) => {
+    const created = await createOrg({ cp: ctx.cp, clock: ctx.clock, signal: ctx.signal }, { slug, name: options.name ?? slug, ownerUserId: options.owner ?? '', ifNotExists: options.ifNotExists }).catch(async (error: unknown) => {
       await ledger.setStatus(ctx.signal.aborted ? 'interrupted' : 'failed', { error });
       throw error;
     });
-    await ledger.updateTarget(slug, { state: 'succeeded', outcome: created.created ? 'created' : 'existed', remoteIds: { orgId: created.id } });
+    await ledger.updateTarget(slug, { state: 'succeeded', outcome: created.created ? 'created' : 'existed', remoteIds: created.id ? { orgId: created.id } : {}, detail: { idSource: created.idSource } });
     await ledger.setStatus('succeeded');
-    if (!created.created) ctx.out.info(`org ${slug} already exists (id ${created.id}); --if-not-exists: using it`);
+    const shownId = created.id ?? 'unconfirmed (the CP gave none; see `molectl org show`)';
+    if (!created.created) ctx.out.info(`org ${slug} already exists (id ${shownId}); --if-not-exists: using it`);
 
-    const base = { slug, id: created.id, url, created: created.created };
+    const base = { slug, id: created.id, idSource: created.idSource, url, created: created.created };
+    const verdict = (r: { created: boolean }): string => (r.created ? 'created' : 'already exists');
     if (!options.wait) {
-      await ctx.out.result({ ...base, instanceStatus: created.existing?.instance_status ?? 'provisioning', waited: false }, (r) => `org ${r.slug} ${r.created ? 'created' : 'exists'}: id ${r.id}, url ${r.url}, instance_status ${r.instanceStatus}\n${checkProvisioningHint(r.slug)}`);
+      await ctx.out.result({ ...base, instanceStatus: created.existing?.instance_status ?? (created.created ? 'provisioning' : 'unknown'), waited: false }, (r) => `org ${r.slug} ${verdict(r)}: id ${r.id ?? 'unconfirmed'}, url ${r.url}, instance_status ${r.instanceStatus}`);
+      ctx.out.info(checkProvisioningHint(slug));
       return ExitCode.ok;
     }
 
@@ -72,7 +75,7 @@ export const orgCreateCommand: CommandDefinition = {
       throw new MolectlError(`org "${slug}" ${what} after ${formatDuration(outcome.elapsedMs)}; it keeps provisioning, nothing was deleted`, { hint: checkProvisioningHint(slug) });
     }
     await ctx.out.result({ ...base, instanceStatus: outcome.instanceStatus, healthChecked: outcome.healthChecked, elapsedMs: outcome.elapsedMs, waited: true }, (r) =>
-      `org ${r.slug} ${r.created ? 'created' : 'exists'}: id ${r.id}, url ${r.url}, ${r.healthChecked ? 'healthy' : 'running'} after ${formatDuration(r.elapsedMs)}`,
+      `org ${r.slug} ${verdict(r)}: id ${r.id ?? 'unconfirmed'}, url ${r.url}, ${r.healthChecked ? 'healthy' : 'running'} after ${formatDuration(r.elapsedMs)}`,
     );
     return ExitCode.ok;
   },

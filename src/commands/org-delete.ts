@@ -5,11 +5,11 @@ import { parseOptions } from '../lib/cli/parse-options.js';
 import type { Context } from '../lib/context.js';
 import { checkOrgSlug } from '../lib/cp/check-org-slug.js';
 import { ExitCode, InterruptedError, MolectlError, UsageError } from '../lib/errors.js';
-import { createDeleteDeps, deleteOrg, type DeleteOutcome } from '../lib/org/delete-org.js';
+import { createDeleteDeps, DEFAULT_CASCADE_CALL_TIMEOUT_MS, deleteOrg, type DeleteOutcome } from '../lib/org/delete-org.js';
 import { describeTarget, toRunEnvironment } from '../lib/cli/describe-target.js';
 import { durationOption } from '../lib/cli/duration-option.js';
 import { findOrgInstances } from '../lib/org/find-org-instances.js';
-import { lookupOrg } from '../lib/fleet/lookup-org.js';
+import { lookupOrg } from '../lib/fleet/org-directory.js';
 import { planOrgDelete, type OrgDeletePlan } from '../lib/org/plan-org-delete.js';
 import { recordDeleteOutcome } from '../lib/org/record-delete-outcome.js';
 import { renderDeleteOutcomes, renderDeletePreview } from '../lib/org/render-org-delete.js';
@@ -18,6 +18,7 @@ const optionsSchema = z.object({
   dryRun: z.boolean().default(false),
   confirm: z.string().optional(),
   timeout: durationOption({ minMs: 1 }).default(10 * 60_000),
+  cascadeTimeout: durationOption({ minMs: 1000 }).default(DEFAULT_CASCADE_CALL_TIMEOUT_MS),
 });
 
 export const orgDeleteCommand: CommandDefinition = {
@@ -29,7 +30,8 @@ export const orgDeleteCommand: CommandDefinition = {
       .argument('<slug>', 'the org to delete')
       .option('--dry-run', 'show what the cascade would remove, change nothing')
       .option('--confirm <slug>', 'confirm without a prompt: must equal the org slug')
-      .option('--timeout <duration>', 'how long the cascade and the verification may take', '10m');
+      .option('--timeout <duration>', 'how long the cascade and the verification may take', '10m')
+      .option('--cascade-timeout <duration>', 'how long one DELETE call may take before molectl stops waiting for its answer (the cascade may take minutes)', '3m');
     addExamples(cmd, [
       ['molectl org delete acme-test --dry-run', 'preview what the cascade removes'],
       ['molectl org delete acme-test', 'preview, type the slug, delete, verify'],
@@ -53,18 +55,18 @@ export const orgDeleteCommand: CommandDefinition = {
     if (ctx.out.format === 'text') ctx.out.error(renderDeletePreview(plan, ctx.out.style));
     await confirmDelete(ctx, slug, options.confirm);
 
-    const { outcome, runId } = await executeDelete(ctx, plan, options.timeout);
+    const { outcome, runId } = await executeDelete(ctx, plan, { timeoutMs: options.timeout, callTimeoutMs: options.cascadeTimeout });
     if (outcome.status === 'failed') {
       throw new MolectlError(outcome.error?.message ?? `deleting org "${slug}" failed`, { hint: outcome.error?.hint ?? `run \`molectl org delete ${slug} --confirm ${slug}\` again` });
     }
     await ctx.out.result({ runId, target: plan.target, ...outcome }, (o, style) => renderDeleteOutcomes([o], style));
-    return outcome.status === 'deleted' ? ExitCode.ok : ExitCode.partial;
+    return outcome.status === 'deleted' ? ExitCode.ok : outcome.status === 'leftovers' ? ExitCode.partial : ExitCode.failed;
   },
 };
 
 async function previewDelete(ctx: Context, slug: string): Promise<OrgDeletePlan> {
   const [target, lookup] = await Promise.all([describeTarget(ctx.config, ctx.aws), lookupOrg(ctx.cp, slug)]);
-  const orgId = lookup.found ? lookup.row?.id : undefined;
+  const orgId = lookup.state === 'listed' ? lookup.row.id : undefined;
   const instances = await findOrgInstances(ctx.aws, ctx.config.environment, slug, ctx.clock.now(), orgId);
   return planOrgDelete({ slug, lookup, instances, target, now: ctx.clock.now() });
 }
@@ -83,15 +85,19 @@ async function confirmDelete(ctx: Context, slug: string, confirm: string | undef
 }
 
 /** The cascade and its verification, recorded in a run ledger; progress on a step. */
-async function executeDelete(ctx: Context, plan: OrgDeletePlan, timeoutMs: number): Promise<{ outcome: DeleteOutcome; runId: string }> {
+async function executeDelete(ctx: Context, plan: OrgDeletePlan, timeouts: { timeoutMs: number; callTimeoutMs: number }): Promise<{ outcome: DeleteOutcome; runId: string }> {
   const slug = plan.slug;
-  const ledger = await ctx.runs.create({ command: 'org delete', environment: toRunEnvironment(plan.target), inputs: { slug, timeout: `${timeoutMs}ms` }, targets: [slug] });
+  const ledger = await ctx.runs.create({ command: 'org delete', environment: toRunEnvironment(plan.target), inputs: { slug, timeout: `${timeouts.timeoutMs}ms`, cascadeTimeout: `${timeouts.callTimeoutMs}ms` }, targets: [slug] });
   ctx.out.info(`run ${ledger.id}: ledger ${ledger.path}`);
   await ledger.updateTarget(slug, { state: 'in-progress' });
   const step = ctx.out.step(`deleting org ${slug} through the CP cascade`);
   let outcome: DeleteOutcome;
   try {
-    outcome = await deleteOrg(createDeleteDeps(ctx, plan.target.awsRegion, (text) => step.update(text)), slug, { timeoutMs, orgId: plan.org?.id ?? null });
+    const deps = createDeleteDeps(ctx, plan.target.awsRegion, {
+      onProgress: (text) => step.update(text),
+      onAttempt: (attempt) => ledger.recordEvent(`DELETE /cp/admin/tenants/${slug} sent ${attempt.at}: ${attempt.answer}`, { target: slug }),
+    });
+    outcome = await deleteOrg(deps, slug, { ...timeouts, orgId: plan.org?.id ?? null });
   } catch (error) {
     step.fail(`deleting org ${slug} stopped`);
     await ledger.updateTarget(slug, { state: 'failed', error });
@@ -104,7 +110,8 @@ async function executeDelete(ctx: Context, plan: OrgDeletePlan, timeoutMs: numbe
   await recordDeleteOutcome(ledger, outcome);
   await ledger.setStatus(outcome.status === 'deleted' ? 'succeeded' : outcome.status === 'leftovers' ? 'partial' : 'failed');
   if (outcome.status === 'deleted') step.succeed(`org ${slug} deleted and verified gone`);
-  else if (outcome.status === 'leftovers') step.warn(`org ${slug}: the cascade finished but left ${outcome.leftovers.length} thing(s) behind`);
+  else if (outcome.status === 'leftovers') step.warn(`org ${slug}: the cascade ended but ${outcome.leftovers.length} thing(s) are still there`);
+  else if (outcome.status === 'unverified') step.fail(`org ${slug}: the cascade ended, but molectl could not verify the org is gone`);
   else step.fail(`org ${slug} was not deleted`);
   return { outcome, runId: ledger.id };
 }

@@ -6,10 +6,10 @@ import type { Context } from '../lib/context.js';
 import { ExitCode, InterruptedError, UsageError } from '../lib/errors.js';
 import type { Styles } from '../lib/output/output.js';
 import { formatDuration, renderTable } from '../lib/output/table.js';
-import { createDeleteDeps, type DeleteOutcome } from '../lib/org/delete-org.js';
+import { createDeleteDeps, DEFAULT_CASCADE_CALL_TIMEOUT_MS, type DeleteOutcome } from '../lib/org/delete-org.js';
 import { describeTarget, formatTarget, toRunEnvironment, type Target } from '../lib/cli/describe-target.js';
 import { durationOption } from '../lib/cli/duration-option.js';
-import { ORG_LIST_LIMIT } from '../lib/fleet/lookup-org.js';
+import { ORG_LIST_LIMIT, warnUnreadableRows } from '../lib/fleet/org-directory.js';
 import { planOrgGc, type OrgGcPlan } from '../lib/org/plan-org-gc.js';
 import { recordDeleteOutcome } from '../lib/org/record-delete-outcome.js';
 import { renderDeleteOutcomes } from '../lib/org/render-org-delete.js';
@@ -22,6 +22,7 @@ const optionsSchema = z.object({
   max: z.coerce.number().int().min(1).max(500).default(20),
   execute: z.boolean().default(false),
   timeout: durationOption().default(10 * 60_000),
+  cascadeTimeout: durationOption({ minMs: 1000 }).default(DEFAULT_CASCADE_CALL_TIMEOUT_MS),
 });
 
 export const orgGcCommand: CommandDefinition = {
@@ -34,7 +35,8 @@ export const orgGcCommand: CommandDefinition = {
       .requiredOption('--older-than <duration>', 'only orgs created longer ago than this (e.g. 2h)')
       .option('--max <n>', 'refuse when more than this many orgs would be deleted', '20')
       .option('--execute', 'delete them (without it: show what would be deleted)')
-      .option('--timeout <duration>', 'per org: how long its cascade and verification may take', '10m');
+      .option('--timeout <duration>', 'per org: how long its cascade and verification may take', '10m')
+      .option('--cascade-timeout <duration>', 'how long one DELETE call may take before molectl stops waiting for its answer', '3m');
     addExamples(cmd, [
       ['molectl --env staging org gc --prefix e2e- --older-than 2h', 'what would be deleted (dry run)'],
       ['molectl --env staging org gc --prefix e2e- --older-than 2h --execute', 'delete after typing the environment name'],
@@ -44,9 +46,10 @@ export const orgGcCommand: CommandDefinition = {
 
   async run(ctx, input) {
     const options = parseOptions(optionsSchema, input.options);
-    const rows = await ctx.cp.listOrgs({ limit: ORG_LIST_LIMIT });
-    if (rows.length >= ORG_LIST_LIMIT) ctx.out.warn(`the CP returned ${rows.length} orgs, its page limit: older orgs beyond it are not considered this run`);
-    const plan = planOrgGc(rows, { prefix: options.prefix, olderThanMs: options.olderThan, max: options.max }, ctx.clock.now());
+    const page = await ctx.cp.listOrgs({ limit: ORG_LIST_LIMIT });
+    if (page.rows.length >= ORG_LIST_LIMIT) ctx.out.warn(`the CP returned ${page.rows.length} orgs, its page limit: older orgs beyond it are not considered this run`);
+    warnUnreadableRows(ctx.out, page);
+    const plan = planOrgGc(page.rows, { prefix: options.prefix, olderThanMs: options.olderThan, max: options.max }, ctx.clock.now());
     const target = await describeTarget(ctx.config, ctx.aws);
 
     if (!options.execute || plan.refused || plan.candidates.length === 0) {
@@ -61,7 +64,7 @@ export const orgGcCommand: CommandDefinition = {
 
     if (ctx.out.format === 'text') ctx.out.error(renderPlan(plan, target, ctx.out.style, false));
     await confirmGc(ctx, target, plan);
-    const outcomes = await executeGc(ctx, plan, target, options.timeout);
+    const outcomes = await executeGc(ctx, plan, target, { timeoutMs: options.timeout, callTimeoutMs: options.cascadeTimeout });
     const failed = outcomes.filter((o) => o.status !== 'deleted').length;
     await ctx.out.result({ dryRun: false, target, prefix: plan.prefix, deleted: outcomes.length - failed, failed, outcomes }, (r, style) =>
       `${renderDeleteOutcomes(r.outcomes, style)}\n${r.deleted} deleted, ${r.failed} not`,
@@ -80,7 +83,7 @@ async function confirmGc(ctx: Context, target: Target, plan: OrgGcPlan): Promise
   if (typed !== target.environment) throw new UsageError(`the typed name "${typed}" does not match "${target.environment}"; nothing was deleted`, 'run the command again and type the environment name exactly');
 }
 
-async function executeGc(ctx: Context, plan: OrgGcPlan, target: Target, timeoutMs: number): Promise<DeleteOutcome[]> {
+async function executeGc(ctx: Context, plan: OrgGcPlan, target: Target, timeouts: { timeoutMs: number; callTimeoutMs: number }): Promise<DeleteOutcome[]> {
   const slugs = plan.candidates.map((c) => c.slug);
   const ledger = await ctx.runs.create({ command: 'org gc', environment: toRunEnvironment(target), inputs: { prefix: plan.prefix, olderThanMs: plan.olderThanMs, max: plan.max }, targets: slugs });
   ctx.out.info(`run ${ledger.id}: ledger ${ledger.path}`);
@@ -91,8 +94,8 @@ async function executeGc(ctx: Context, plan: OrgGcPlan, target: Target, timeoutM
   });
   const step = ctx.out.step(`deleting ${slugs.length} org(s)`);
   try {
-    const outcomes = await runOrgGc(createDeleteDeps(ctx, target.awsRegion), plan, {
-      timeoutMs,
+    const outcomes = await runOrgGc(createDeleteDeps(ctx, target.awsRegion, { onAttempt: (a) => ledger.recordEvent(`DELETE sent ${a.at}: ${a.answer}`) }), plan, {
+      ...timeouts,
       onOutcome: async (p) => {
         await recordDeleteOutcome(ledger, p.last);
         step.update(`${p.done}/${p.total} done, ${p.failed} failed (last: ${p.last.slug} ${p.last.status})`);
@@ -115,7 +118,7 @@ async function executeGc(ctx: Context, plan: OrgGcPlan, target: Target, timeoutM
 }
 
 function renderPlan(plan: OrgGcPlan, target: Target, style: Styles, dryRun: boolean): string {
-  const head = `${formatTarget(target)}\norgs with prefix "${plan.prefix}" older than ${formatDuration(plan.olderThanMs)}: ${plan.candidates.length} (max ${plan.max}); ${plan.keptYoung} younger kept`;
+  const head = `${formatTarget(target)}\norgs with prefix "${plan.prefix}" older than ${formatDuration(plan.olderThanMs)}: ${plan.candidates.length} (max ${plan.max}); ${plan.keptYoung} younger kept${plan.keptAgeUnknown ? `, ${plan.keptAgeUnknown} of unknown age kept` : ''}`;
   if (plan.candidates.length === 0) return `${head}\nnothing to delete`;
   const table = renderTable(
     [

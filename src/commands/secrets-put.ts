@@ -8,7 +8,7 @@ import { describeTarget, formatTarget, toRunEnvironment } from '../lib/cli/descr
 import { describeSecret as showSecret } from '../lib/output/fingerprint.js';
 import { findManagedSecret } from '../lib/secrets/managed-secret.js';
 import { putSecret } from '../lib/secrets/put-secret.js';
-import { AWSPENDING } from '../lib/secrets/read-secret-versions.js';
+import { AWSPENDING } from '../lib/aws/secret-stages.js';
 import { normalizeValue, readValueInput } from '../lib/secrets/read-value-input.js';
 
 const optionsSchema = z.object({ valueFile: z.string().min(1, 'give a file path, or - for stdin') }).strict();

@@ -7,6 +7,7 @@ import { readCpToken } from './config/cp-token.js';
 import { readEnv, silenceAwsSdkNodeVersionWarning, type EnvVars } from './config/env.js';
 import { defaultConfigPath, readConfigFile, resolveConfig, type ResolvedConfig } from './config/load-config.js';
 import { CpClient } from './cp/cp-client.js';
+import { createRetryAnnouncer } from './http/announce-retry.js';
 import { execFile, type Exec } from './exec.js';
 import { createOutput, type Output, type TerminalStream } from './output/output.js';
 import type { Redactor } from './output/redactor.js';
@@ -137,7 +138,7 @@ export async function buildContext(args: BuildContextArgs): Promise<Context> {
         redactor,
         fetch: fetchImpl,
         signal: deps.signal,
-        onRetry: (info) => out.verbose(`retrying ${info.method} ${info.url} (${info.attempt}/${info.maxAttempts}) after ${info.reason}`),
+        onRetry: createRetryAnnouncer(out),
       });
       return cp;
     },

@@ -23,6 +23,7 @@ export const FAULT_SPEC_FORMS = [
   'throttle=<0..1>',
   'latency=<n>ms|<n>s',
   'cp5xx=<0..1>',
+  'reset=<0..1>',
   'offline=<slug|instance-id>[|...]',
   'docker-fail=<slug|instance-id>[|...]',
   'slow=<slug|instance-id>:<duration>[|...]',
@@ -74,6 +75,9 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
       return;
     case 'cp5xx':
       faults.cpErrorRate = parseRate(value, item);
+      return;
+    case 'reset':
+      faults.connectionResetRate = parseRate(value, item);
       return;
     case 'latency':
       faults.awsLatencyMs = parseDuration(value, item);

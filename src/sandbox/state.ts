@@ -149,6 +149,8 @@ export interface FaultConfig {
   awsLatencyMs: number;
   /** Fraction 0..1 of CP requests answered with 503. */
   cpErrorRate: number;
+  /** Fraction 0..1 of AWS, CP and tenant requests whose connection is reset before an answer. */
+  connectionResetRate: number;
   /** Instance ids or org slugs whose SSM agent is offline (Undeliverable / ConnectionLost). */
   offlineHosts: string[];
   /** Instance ids or org slugs whose docker fails to start a container. */
@@ -188,6 +190,8 @@ export interface SandboxState {
   parameters: Map<string, SimParameter>; // by name
   commands: Map<string, SimCommand>; // by command id
   requests: RecordedRequest[];
+  /** Connections dropped by faults.connectionResetRate (they never reach `requests`). */
+  connectionsReset: number;
   faults: FaultConfig;
 }
 
@@ -196,6 +200,7 @@ export function defaultFaults(): FaultConfig {
     awsThrottleRate: 0,
     awsLatencyMs: 0,
     cpErrorRate: 0,
+    connectionResetRate: 0,
     offlineHosts: [],
     dockerFailHosts: [],
     slowHosts: {},

@@ -40,9 +40,23 @@ describe('molectl verify, edges', () => {
     const run = await runCli(['verify', '--only', 'cp-admin-gated,cp-health', '-o', 'json'], { env: env(), overrides: { fetch: openAdmin } });
     const doc = JSON.parse(run.stdout);
     const byId = Object.fromEntries(doc.checks.map((c: { id: string }) => [c.id, c]));
-    expect(byId['cp-admin-gated']).toMatchObject({ status: 'fail', detail: 'GET /cp/admin/orgs without a token was answered (HTTP 200): the admin API is open' });
+    expect(byId['cp-admin-gated']).toMatchObject({ status: 'fail', detail: 'GET /cp/admin/orgs without a token was answered with the org list (HTTP 200): the admin API is open' });
     expect(byId['cp-health']).toMatchObject({ status: 'pass' });
     expect(run.code).toBe(1);
+  });
+
+  it('calls a 200 HTML page on an admin route an unexpected answer, not an open admin API', async () => {
+    sandbox.state.faults.flags['adminHtml'] = true;
+    try {
+      const run = await runCli(['verify', '--only', 'cp-admin-gated', '-o', 'json'], { env: env() });
+      const check = JSON.parse(run.stdout).checks[0];
+      expect(check).toMatchObject({ id: 'cp-admin-gated', status: 'fail' });
+      expect(check.detail).toMatch(/unexpected answer: HTTP 200 that is not the admin API's/);
+      expect(check.detail).not.toMatch(/is open/);
+      expect(run.code).toBe(1);
+    } finally {
+      delete sandbox.state.faults.flags['adminHtml'];
+    }
   });
 
   it('reports an unreachable CP as failed checks, not a crash', async () => {

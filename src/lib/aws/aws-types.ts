@@ -55,6 +55,11 @@ export interface SendShellCommandInput {
   deliveryTimeoutSeconds?: number;
   maxConcurrency?: string;
   maxErrors?: string;
+  /**
+   * The script changes nothing (a probe, a check): SendCommand may then be repeated on a
+   * transient transport error, like any read. Otherwise it is sent once (throttling aside).
+   */
+  readOnly?: boolean;
 }
 
 export interface InvocationSummary {

@@ -75,7 +75,7 @@ export async function sendShellCommand(aws: AwsInvoker, input: SendShellCommandI
     const commandId = answer.Command?.CommandId;
     if (!commandId) throw new MolectlError('SSM accepted SendCommand but returned no command id', { hint: 'list recent commands with `aws ssm list-commands` before retrying, to avoid running it twice' });
     return { commandId };
-  }, { target, retry: 'throttling-only' });
+  }, { target, ...(input.readOnly ? {} : { retry: 'throttling-only' as const }) });
 }
 
 export function checkShellCommand(aws: Pick<AwsInvoker, 'redactor'>, input: SendShellCommandInput): void {

@@ -27,6 +27,8 @@ export interface EnvironmentConfig {
   /** Human name shown before acting and typed to confirm fleet-wide work. */
   name: string;
   cpUrl: string;
+  /** MOLECULE_CP_URL for tenants (default: cpUrl as configured, never an operator's override). */
+  tenantCpUrl?: string;
   awsRegion?: string;
   awsProfile?: string;
   /** Public URL of a tenant; `{slug}` and `{cpUrl}` are substituted. */

@@ -39,6 +39,13 @@ export interface ResolvedConfig {
   envName: Sourced<string>;
   environment: EnvironmentConfig;
   cpUrl: Sourced<string>;
+  /**
+   * The MOLECULE_CP_URL written into tenants: the environment's configured value, never the
+   * operator's --cp-url or MOLECTL_CP_URL override (an operator may reach the CP through a
+   * tunnel or a staging proxy that tenants must never be pointed at). The sandbox's CP URL is
+   * only known from MOLECTL_CP_URL, so there the override is the value.
+   */
+  tenantCpUrl: Sourced<string>;
   region: Sourced<string> | null;
   profile: Sourced<string> | null;
   output: Sourced<'text' | 'json'>;
@@ -54,6 +61,7 @@ const stringRecord = z.record(z.string(), z.string());
 const environmentSchema = z
   .object({
     cpUrl: z.string().url(),
+    tenantCpUrl: z.string().url(),
     awsRegion: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as us-east-2'),
     awsProfile: z.string().min(1),
     tenantUrlTemplate: z.string().includes('{slug}', { message: 'must contain {slug}' }),
@@ -179,7 +187,14 @@ export function resolveConfig(args: { file: ConfigFile | null; configPath: strin
     [builtIn?.cpUrl, 'default', `built-in ${envName.value}`],
   ])!;
   validateUrl(cpUrl);
+  const tenantCpUrl = pick<string>([
+    [fromFile?.tenantCpUrl, 'file', `${args.configPath}: environments.${envName.value}.tenantCpUrl`],
+    [builtIn?.tenantCpUrl, 'default', `built-in ${envName.value}`],
+    [fromFile?.cpUrl, 'file', `${args.configPath}: environments.${envName.value}.cpUrl`],
+    [envName.value === 'sandbox' ? cpUrl.value : builtIn?.cpUrl, envName.value === 'sandbox' ? cpUrl.source : 'default', envName.value === 'sandbox' ? cpUrl.origin : `built-in ${envName.value}`],
+  ])!;
   environment.cpUrl = cpUrl.value;
+  environment.tenantCpUrl = tenantCpUrl.value;
 
   const region = pick<string>([
     [flags.region, 'flag', '--region'],
@@ -213,6 +228,7 @@ export function resolveConfig(args: { file: ConfigFile | null; configPath: strin
     envName,
     environment,
     cpUrl,
+    tenantCpUrl,
     region,
     profile,
     output: outputRaw as Sourced<'text' | 'json'>,

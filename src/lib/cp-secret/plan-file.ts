@@ -52,6 +52,9 @@ export function findPlanDrift(saved: MigrationPlan, fresh: MigrationPlan): PlanD
   if (saved.environment.name !== fresh.environment.name || saved.environment.cpUrl !== fresh.environment.cpUrl) {
     reasons.push(`the plan is for ${saved.environment.name} (${saved.environment.cpUrl}), not ${fresh.environment.name} (${fresh.environment.cpUrl})`);
   }
+  if (saved.tenantCpUrl !== fresh.tenantCpUrl) {
+    reasons.push(`the plan gives tenants MOLECULE_CP_URL ${saved.tenantCpUrl}, the environment now says ${fresh.tenantCpUrl}`);
+  }
   if (saved.secret.versionId !== fresh.secret.versionId || saved.secret.fingerprint !== fresh.secret.fingerprint) {
     reasons.push(`the secret's current version changed from ${saved.secret.versionId} (${saved.secret.fingerprint}) to ${fresh.secret.versionId} (${fresh.secret.fingerprint})`);
   }

@@ -42,6 +42,7 @@ export async function runApply(ctx: Context, plan: MigrationPlan, settings: Appl
   try {
     const result = await applyMigration(ctx, plan, settings, ledger);
     if (result.abortReason) ctx.out.error(ctx.out.style.fail(`aborted: ${result.abortReason}`));
+    if (result.unseen.length > 0) ctx.out.warn(`${result.unseen.length} tenant${result.unseen.length === 1 ? ' was' : 's were'} not reached (they may still need the secret) — ${result.unseen.map((u) => `${u.name} (${u.why})`).join('; ')}`);
     code = result.status === 'succeeded' ? ExitCode.ok : result.status === 'partial' ? ExitCode.partial : ExitCode.failed;
   } catch (error) {
     if (ctx.signal.aborted) {

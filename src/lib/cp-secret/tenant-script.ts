@@ -24,6 +24,9 @@ export interface TenantScriptInputs {
   healthTimeoutSeconds?: number;
   /** Region of the secret or parameter the host reads. */
   awsRegion?: string;
+  /** cp-auth-check: a workspace of the org whose status the container reads with its credentials. */
+  workspaceId?: string;
+  workspaceInstanceId?: string;
 }
 
 /** Both src/lib/cp-secret and dist/lib/cp-secret sit three levels below the package root. */
@@ -52,6 +55,8 @@ export function renderTenantCommands(inputs: TenantScriptInputs, script = readTe
     MOLECTL_RUN_ID: inputs.runId,
     MOLECTL_HEALTH_TIMEOUT: inputs.healthTimeoutSeconds,
     MOLECTL_AWS_REGION: inputs.awsRegion,
+    MOLECTL_WORKSPACE_ID: inputs.workspaceId,
+    MOLECTL_WORKSPACE_INSTANCE: inputs.workspaceInstanceId,
   };
   const assignments: string[] = [];
   for (const [name, value] of Object.entries(vars)) {

@@ -1,7 +1,7 @@
 import type { Context } from '../context.js';
 import { createApplyLedger } from '../cp-secret/apply-ledger.js';
 import { applyMigration, type ApplySettings } from '../cp-secret/apply-migration.js';
-import { actionableTargets } from '../cp-secret/migration-plan.js';
+import { actionableTargets, unseenTenants } from '../cp-secret/migration-plan.js';
 import { planMigration } from '../cp-secret/plan-migration.js';
 import { MolectlError, UsageError } from '../errors.js';
 import type { Target } from '../cli/describe-target.js';
@@ -20,6 +20,9 @@ import type { SecretConsumer } from './secret-consumer.js';
  * never sent to a tenant: hosts fetch the pinned version themselves.
  */
 
+/** The CP's admin token variable: setting it changes what every admin caller (ops, CI) must send. */
+export const CP_ADMIN_TOKEN_VARIABLE = 'CP_ADMIN_API_TOKEN';
+
 export interface VersionToSet {
   secretId: string;
   versionId: string;
@@ -31,6 +34,8 @@ export interface ConsumerSettings {
   apply: ApplySettings;
   waveSpec: string;
   deployTimeoutMs: number;
+  /** Tenants the operator accepted up front to leave unverified (--accept-unreachable). */
+  acceptUnreachable: number;
   target: Target;
 }
 
@@ -41,12 +46,20 @@ export interface ConsumerOutcome {
   remoteIds: Record<string, string>;
   /** Tenants that could not be reached and still hold another value (not a failure, but reported). */
   leftBehind: string[];
+  /** True when the attempt failed before changing any member: there is nothing to put back. */
+  changedNothing?: boolean;
 }
 
-export async function setConsumer(ctx: Context, consumer: SecretConsumer, version: VersionToSet, settings: ConsumerSettings): Promise<ConsumerOutcome> {
+/** Putting a consumer back after a failed rotation: what the forward step changed. */
+export interface PutBackOf {
+  /** The tenants consumer's forward apply run (its ledger says which tenants were migrated). */
+  applyRun?: string;
+}
+
+export async function setConsumer(ctx: Context, consumer: SecretConsumer, version: VersionToSet, settings: ConsumerSettings, putBackOf?: PutBackOf): Promise<ConsumerOutcome> {
   if (consumer.kind === 'railway') return setRailway(ctx, consumer, version, settings);
   if (consumer.kind === 'gitea-actions-secret') return setGitea(ctx, consumer, version);
-  return setTenants(ctx, consumer, version, settings);
+  return setTenants(ctx, consumer, version, settings, putBackOf);
 }
 
 /** Checks before anything changes: each consumer can be reached with what molectl has. */
@@ -85,6 +98,12 @@ async function setRailway(ctx: Context, consumer: Extract<SecretConsumer, { kind
   if (consumer.service === (ctx.config.environment.railway?.service ?? 'controlplane')) {
     const health = await ctx.cp.health().then(() => null, (error: unknown) => (error as Error).message);
     if (health) return { ok: false, detail: `deployed, but the CP's /health failed: ${health}`, remoteIds, leftBehind: [] };
+    if (consumer.variable === CP_ADMIN_TOKEN_VARIABLE) {
+      // Proof, not absence of error: an admin call with the new token must get the admin API's answer.
+      const refused = await ctx.cp.withAdminToken(version.value).listOrgs({ limit: 1 }).then(() => null, (error: unknown) => (error as Error).message);
+      if (refused) return { ok: false, detail: `deployed, but the CP does not accept ${version.fingerprint} as its admin token: ${refused}`, remoteIds, leftBehind: [] };
+      return { ok: true, detail: `deployment ${deployment.id} SUCCESS, ${consumer.variable} ${version.fingerprint}, an admin call with it answered`, remoteIds, leftBehind: [] };
+    }
     return { ok: true, detail: `deployment ${deployment.id} SUCCESS, ${consumer.variable} ${version.fingerprint}, CP /health ok`, remoteIds, leftBehind: [] };
   }
   return { ok: true, detail: `deployment ${deployment.id} SUCCESS, ${consumer.variable} ${version.fingerprint}`, remoteIds, leftBehind: [] };
@@ -106,13 +125,36 @@ async function setGitea(ctx: Context, consumer: Extract<SecretConsumer, { kind: 
  * Tenants go through the migrate engine: a plan pinned to this version, then an apply run of its
  * own (canary, soak with the CP authentication check, waves, verified by fingerprint on each
  * host, durable), whose id is kept so `migrate cp-secret status|resume` can look at it.
+ * The consumer is verified only when every tenant was observed holding the version: tenants
+ * that could not be seen (agent offline, probe failed) fail it, unless the operator accepted
+ * that many up front (--accept-unreachable); and a fleet of none proves nothing. Putting back,
+ * only the tenants the forward run changed must be seen: one it never reached still holds the
+ * value it had.
  */
-async function setTenants(ctx: Context, consumer: SecretConsumer, version: VersionToSet, settings: ConsumerSettings): Promise<ConsumerOutcome> {
+async function setTenants(ctx: Context, consumer: SecretConsumer, version: VersionToSet, settings: ConsumerSettings, putBackOf?: PutBackOf): Promise<ConsumerOutcome> {
   if (!tenantEnvSupported(consumer)) throw new MolectlError(`consumer ${consumer.ref} is not supported`);
   const plan = await planMigration(ctx, { secretId: version.secretId, versionId: version.versionId });
-  const leftBehind = plan.targets.filter((t) => t.class === 'unmanaged' || t.class === 'probe-failed' || t.class === 'not-deliverable').map((t) => `${t.slug} (${t.class}: ${t.reason})`);
+  const unseen = unseenTenants(plan);
+  const leftBehind = [
+    ...unseen.map((u) => `${u.name} (${u.why})`),
+    ...plan.targets.filter((t) => t.class === 'not-deliverable').map((t) => `${t.slug} (${t.class}: ${t.reason})`),
+  ];
+  if (plan.targets.length === 0 && unseen.length === 0) {
+    return { ok: false, detail: 'found no tenant to set: a fleet of none cannot be verified (check the tenant tags in the config, or remove this consumer)', remoteIds: {}, leftBehind, changedNothing: true };
+  }
+  const changedBefore = putBackOf ? await tenantsChangedBy(ctx, putBackOf.applyRun) : null;
+  const blocking = changedBefore ? unseen.filter((u) => changedBefore.has(u.name)) : unseen;
+  const tooMany = blocking.length > settings.acceptUnreachable
+    ? `${blocking.length} tenant${blocking.length === 1 ? '' : 's'} could not be reached (${blocking.map((u) => u.name).join(', ')}); accepted up front: ${settings.acceptUnreachable} (--accept-unreachable)`
+    : null;
+  const unreachableNote = unseen.length > 0 ? `; ${unseen.length} unreachable${changedBefore ? ' (never changed by the rotation)' : ', accepted'}` : '';
+  const seenCount = plan.targets.filter((t) => !unseen.some((u) => u.name === t.slug)).length;
   const changes = actionableTargets(plan);
-  if (changes.length === 0) return { ok: true, detail: `all ${plan.summary.current} reachable tenants already hold ${version.fingerprint}`, remoteIds: {}, leftBehind };
+  if (changes.length === 0) {
+    if (tooMany) return { ok: false, detail: tooMany, remoteIds: {}, leftBehind, changedNothing: true };
+    return { ok: true, detail: `${plan.summary.current} of ${seenCount} reachable tenants observed holding ${version.fingerprint}, nothing to change${unreachableNote}`, remoteIds: {}, leftBehind };
+  }
+  if (tooMany) return { ok: false, detail: `${tooMany}; nothing was sent to the tenants`, remoteIds: {}, leftBehind, changedNothing: true };
   // A --canary that already holds this version (or is not in the fleet) gives way to the engine's default.
   const applySettings: ApplySettings = { ...settings.apply };
   if (applySettings.canary && !changes.some((t) => t.slug === applySettings.canary)) delete applySettings.canary;
@@ -123,8 +165,17 @@ async function setTenants(ctx: Context, consumer: SecretConsumer, version: Versi
     throw error;
   });
   const remoteIds = { applyRun: ledger.id };
-  if (result.status !== 'succeeded') {
+  // Unreachable tenants make the run partial; within what the operator accepted, that is the only shortfall allowed.
+  if (result.status === 'aborted' || result.failures > 0) {
     return { ok: false, detail: `tenant apply run ${ledger.id} ${result.status}${result.abortReason ? `: ${result.abortReason}` : ` (${result.failures} failed)`}`, remoteIds, leftBehind };
   }
-  return { ok: true, detail: `${changes.length} tenant${changes.length === 1 ? '' : 's'} changed to ${version.fingerprint} (run ${ledger.id}), ${plan.summary.current} already on it`, remoteIds, leftBehind };
+  return { ok: true, detail: `${changes.length} tenant${changes.length === 1 ? '' : 's'} changed to ${version.fingerprint} and verified (run ${ledger.id}), ${plan.summary.current} already on it${unreachableNote}`, remoteIds, leftBehind };
+}
+
+/** Slugs a forward apply run migrated; null (every tenant counts) when the run is unknown or unreadable. */
+async function tenantsChangedBy(ctx: Context, applyRun: string | undefined): Promise<Set<string> | null> {
+  if (!applyRun) return null;
+  const ledger = await ctx.runs.load(applyRun).catch(() => null);
+  if (!ledger) return null;
+  return new Set(Object.values(ledger.document.targets).filter((t) => t.state !== 'pending' && t.state !== 'skipped').map((t) => t.key));
 }

@@ -6,7 +6,7 @@ import { fingerprintOf } from '../output/fingerprint.js';
 import type { RunLedger } from '../runs/run-ledger.js';
 import { checkConsumerPrerequisites, type ConsumerSettings, type VersionToSet } from './consumer-actions.js';
 import type { ManagedSecret } from './managed-secret.js';
-import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from './read-secret-versions.js';
+import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '../aws/secret-stages.js';
 import { planRotation, renderRotationPlan, type RotationMode, type RotationPlan } from './rotation-plan.js';
 import { ROLLBACK_COMMAND, ROTATE_COMMAND, type RotationRun } from './run-rotation.js';
 

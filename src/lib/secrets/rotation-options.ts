@@ -13,6 +13,7 @@ export const consumerOptionsShape = {
   soak: durationOption({ minMs: 0 }).default(60_000),
   healthTimeout: durationOption({ minMs: 1000 }).default(90_000),
   deployTimeout: durationOption({ minMs: 1000 }).default(600_000),
+  acceptUnreachable: z.coerce.number().int().min(0, 'must be 0 or more').max(100_000).default(0),
   breakLock: z.boolean().default(false),
 };
 
@@ -24,6 +25,7 @@ export function declareConsumerOptions(cmd: Command): Command {
     .option('--soak <duration>', 'how long the tenant canary is watched (its CP authentication is checked too)', '60s')
     .option('--health-timeout <duration>', 'how long a tenant waits for its new container\'s /health', '90s')
     .option('--deploy-timeout <duration>', 'how long a Railway redeploy may take', '10m')
+    .option('--accept-unreachable <n>', 'tenants that may stay unverified (agent offline, probe failed) without stopping the rotation; they are named as left behind', '0')
     .option('--break-lock', 'take over an expired fleet lock left by a dead run');
 }
 

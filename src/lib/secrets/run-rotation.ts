@@ -6,9 +6,9 @@ import { ExitCode, InterruptedError, MolectlError } from '../errors.js';
 import { fingerprintOf } from '../output/fingerprint.js';
 import { acquireFleetLock, type FleetLock } from '../runs/fleet-lock.js';
 import type { RunLedger } from '../runs/run-ledger.js';
-import { setConsumer, type ConsumerSettings, type VersionToSet } from './consumer-actions.js';
+import { setConsumer, type ConsumerSettings, type PutBackOf, type VersionToSet } from './consumer-actions.js';
 import type { ManagedSecret } from './managed-secret.js';
-import { AWSCURRENT, AWSPENDING } from './read-secret-versions.js';
+import { AWSCURRENT, AWSPENDING } from '../aws/secret-stages.js';
 import type { RotationMode } from './rotation-plan.js';
 
 /**
@@ -105,8 +105,9 @@ async function walk(ctx: Context, run: RotationRun, ledger: RunLedger): Promise<
   if (run.mode === 'abort-pending') {
     const pending = run.to!;
     result.to = { versionId: pending.versionId, fingerprint: pending.fingerprint };
-    const touched = await touchedByEarlierRun(ctx, run);
-    const back = await putBack(ctx, run, ledger, touched, result);
+    const earlier = await ctx.runs.load(pending.versionId).catch(() => null);
+    const touched = touchedByEarlierRun(run, earlier);
+    const back = await putBack(ctx, run, ledger, touched, result, (ref) => ({ applyRun: earlier?.target(ref)?.remoteIds.applyRun }));
     await finishFailure(ctx, run, ledger, result, back, 'aborted at the operator\'s request');
     result.failure = back ? null : `some consumers could not be put back (see the table): AWSPENDING ${pending.versionId} is kept, retry with --abort-pending`;
     result.status = back ? 'succeeded' : 'failed';
@@ -140,6 +141,8 @@ async function walk(ctx: Context, run: RotationRun, ledger: RunLedger): Promise<
       outcome = { ok: false, detail: (error as Error).message, remoteIds: {}, leftBehind: [] };
     }
     result.leftBehind.push(...outcome.leftBehind);
+    // A consumer that failed before changing any member has nothing to be put back.
+    if (!outcome.ok && outcome.changedNothing) touched.pop();
     await ledger.updateTarget(consumer.ref, {
       state: outcome.ok ? 'succeeded' : 'failed',
       outcome: outcome.ok ? 'set' : 'set-failed',
@@ -154,7 +157,7 @@ async function walk(ctx: Context, run: RotationRun, ledger: RunLedger): Promise<
     }
     step.fail(`${consumer.ref} — ${outcome.detail}`);
     result.failure = `${consumer.ref} — ${outcome.detail}`;
-    const back = await putBack(ctx, run, ledger, touched, result);
+    const back = await putBack(ctx, run, ledger, touched, result, (ref) => ({ applyRun: ledger.target(ref)?.remoteIds.applyRun }));
     await finishFailure(ctx, run, ledger, result, back, result.failure);
     return result;
   }
@@ -198,14 +201,14 @@ async function finish(ctx: Context, run: RotationRun, ledger: RunLedger, to: Ver
  * consumer's test presumes the ones before it already hold the value, so the tenants' CP
  * authentication check passes only once the CP is back. True when all went back.
  */
-async function putBack(ctx: Context, run: RotationRun, ledger: RunLedger, touched: string[], result: RotationResult): Promise<boolean> {
+async function putBack(ctx: Context, run: RotationRun, ledger: RunLedger, touched: string[], result: RotationResult, forwardOf: (ref: string) => PutBackOf): Promise<boolean> {
   let allBack = true;
   for (const ref of touched) {
     const consumer = run.secret.consumers.find((c) => c.ref === ref)!;
     const step = ctx.out.step(`${ref} — putting back ${run.current.fingerprint}`);
     let outcome;
     try {
-      outcome = await setConsumer(ctx, consumer, run.current, run.settings);
+      outcome = await setConsumer(ctx, consumer, run.current, run.settings, forwardOf(ref));
     } catch (error) {
       if (ctx.signal.aborted) throw error;
       outcome = { ok: false, detail: (error as Error).message, remoteIds: {}, leftBehind: [] };
@@ -248,9 +251,8 @@ async function finishFailure(ctx: Context, run: RotationRun, ledger: RunLedger, 
 }
 
 /** Consumers an earlier run touched, from its ledger (id = the pending version id); all when it is not here. */
-async function touchedByEarlierRun(ctx: Context, run: RotationRun): Promise<string[]> {
+function touchedByEarlierRun(run: RotationRun, earlier: RunLedger | null): string[] {
   const all = run.secret.consumers.map((c) => c.ref);
-  const earlier = await ctx.runs.load(run.to!.versionId).catch(() => null);
   if (!earlier) return all;
   return all.filter((ref) => {
     const t = earlier.target(ref);

@@ -31,6 +31,8 @@ export interface ShellScriptRequest {
   instanceIds: string[];
   /** Script lines (AWS-RunShellScript `commands`). */
   commands: string[];
+  /** The script changes nothing: its SendCommand may be repeated on a transient error. */
+  readOnly?: boolean;
   comment?: string;
   /** Script run time limit on the instance (executionTimeout). */
   timeoutSeconds?: number;
@@ -48,6 +50,12 @@ export interface ShellScriptRequest {
   maxErrors?: string;
   /** Called after every poll round with how many invocations finished. */
   onProgress?(progress: { done: number; total: number; failed: number }): void;
+  /**
+   * What progress counts as failed. Default: any SSM status but Success. Callers whose scripts
+   * prove their result pass their own judge, so that "Success" with no result line is a failure
+   * in the progress too, not "0 failed".
+   */
+  countsAsFailed?(result: InstanceScriptResult): boolean;
   /**
    * Most instances running at once across all batches. Batches are sent as earlier instances
    * finish, so a wave of 1,000 hosts with 50 here never has more than 50 scripts running.
@@ -125,7 +133,8 @@ export async function runShellScript(deps: ShellScriptDeps, request: ShellScript
       // Freed capacity goes to the next batches at once; their results are polled briskly again.
       if (queue.length && (await dispatchAllowed(deps, request, queue, sent, results, timeoutSeconds, abandoned))) interval = firstInterval;
       const done = results.size;
-      request.onProgress?.({ done, total: instanceIds.length, failed: [...results.values()].filter((r) => r.status !== 'Success').length });
+      const failed = request.countsAsFailed ?? ((r: InstanceScriptResult) => r.status !== 'Success');
+      request.onProgress?.({ done, total: instanceIds.length, failed: [...results.values()].filter(failed).length });
       if (done + abandoned.length < instanceIds.length && deps.clock.now().getTime() - startedAt >= waitMs) break;
     }
   } catch (error) {
@@ -197,6 +206,7 @@ async function dispatchAllowed(
       ...(request.deliveryTimeoutSeconds ? { deliveryTimeoutSeconds: request.deliveryTimeoutSeconds } : {}),
       ...(request.maxConcurrency ? { maxConcurrency: request.maxConcurrency } : {}),
       ...(request.maxErrors ? { maxErrors: request.maxErrors } : {}),
+      ...(request.readOnly ? { readOnly: true } : {}),
     });
     sent.push({ commandId, instanceIds: batch });
     await request.onDispatched?.({ commandId, instanceIds: batch });

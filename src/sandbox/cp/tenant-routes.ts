@@ -17,6 +17,8 @@ export function handleTenantFacingRoute(state: SandboxState, req: CpRequest): Cp
   if (path.startsWith('/cp/workspaces/')) {
     // Without PROVISION_SHARED_SECRET the real CP does not mount these routes at all.
     if (state.faults.flags['provisionRoutesUnmounted']) return goNotFound();
+    // A CP that is up for ops but failing for tenants (a broken dependency behind these routes).
+    if (state.faults.flags['tenantRoutesFail']) return jsonResponse(503, { error: 'service unavailable' });
     const creds = { bearer: readBearer(headers), adminToken: headers['x-molecule-admin-token'] ?? null, orgId: headers['x-molecule-org-id'] ?? null };
     if (path === '/cp/workspaces/provision') {
       if (method !== 'POST') return jsonResponse(405, { error: 'method not allowed' });
@@ -50,6 +52,7 @@ export function handleTenantFacingRoute(state: SandboxState, req: CpRequest): Cp
   }
 
   const inst = /^\/cp\/orgs\/([^/]+)\/instance$/.exec(path);
+  if (inst && method === 'GET' && state.faults.flags['instanceRouteFails']) return jsonResponse(503, { error: 'service unavailable' });
   if (inst && method === 'GET') {
     const org = state.orgs.get(decodeURIComponent(inst[1] ?? ''));
     if (!org) return jsonResponse(404, { error: 'org not found' });

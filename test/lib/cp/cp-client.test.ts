@@ -56,7 +56,7 @@ describe('CpClient admin routes', () => {
   it('lists orgs with the bearer token (asked for once, trimmed), keeping extra fields', async () => {
     const orgs = [{ id: 'u-1', slug: 'acme', instance_status: 'running', created_at: '2026-04-01T00:00:00Z', plan: 'pro' }];
     const { cp, lookups, server } = await startCp((_req, res) => sendJson(res, 200, { orgs, next: null }));
-    expect(await cp.listOrgs()).toEqual(orgs);
+    expect(await cp.listOrgs()).toEqual({ rows: orgs, unreadable: [], limit: 500 });
     await cp.listOrgs({ limit: 20 });
     expect(server.requests.map((r) => r.url)).toEqual(['/cp/admin/orgs?limit=500', '/cp/admin/orgs?limit=20']);
     expect(server.requests[0]!.headers.authorization).toBe(`Bearer ${CP_TOKEN}`);
@@ -73,13 +73,30 @@ describe('CpClient admin routes', () => {
     expect((error as HttpError).remoteError).toBe('invalid token Bearer [REDACTED:cp-admin-token]');
   });
 
-  it('names the failing field when a response has the wrong shape, never quoting the body', async () => {
+  it('sets an odd row apart as unreadable (naming the field, never quoting the body) and keeps the rest', async () => {
     const { cp } = await startCp((_req, res) =>
-      sendJson(res, 200, { orgs: [{ id: 'u-1', instance_status: 'running', created_at: 'x', note: 'RAW-BODY-SENTINEL' }] }),
+      sendJson(res, 200, {
+        orgs: [
+          { id: 'u-1', instance_status: 'running', created_at: 'x', note: 'RAW-BODY-SENTINEL' },
+          { id: null, slug: 'beta', created_at: null },
+          { id: 'u-3', slug: 'gamma', instance_status: 'running', created_at: null },
+        ],
+      }),
     );
+    const page = await cp.listOrgs();
+    expect(page.rows.map((r) => [r.slug, r.created_at])).toEqual([['gamma', null]]);
+    expect(page.unreadable).toEqual([
+      { index: 0, slug: null, problem: expect.stringMatching(/^slug: .*expected string/) },
+      { index: 1, slug: 'beta', problem: expect.stringMatching(/id: .*; instance_status: /) },
+    ]);
+    expect(JSON.stringify(page)).not.toContain('RAW-BODY-SENTINEL');
+  });
+
+  it('names the failing field when the list itself has the wrong shape, never quoting the body', async () => {
+    const { cp } = await startCp((_req, res) => sendJson(res, 200, { organisations: [], note: 'RAW-BODY-SENTINEL' }));
     const error = await catchError(cp.listOrgs());
     expect(error.code).toBe(ExitCode.failed);
-    expect(error.message).toMatch(/answered with an unexpected shape: orgs\.0\.slug: .*expected string/);
+    expect(error.message).toMatch(/answered with an unexpected shape: orgs: .*expected array/);
     expect(error.message).not.toContain('RAW-BODY-SENTINEL');
     expect(error.hint).toMatch(/up to date/);
   });
@@ -126,9 +143,19 @@ describe('CpClient admin routes', () => {
 describe('CpClient org lifecycle', () => {
   it('creates an org with the snake_case body and returns its id', async () => {
     const { cp, server } = await startCp((_req, res) => sendJson(res, 201, { id: 'org-uuid-1', slug: 'acme' }));
-    expect(await cp.createOrg({ slug: 'acme', name: 'Acme', ownerUserId: 'user-1' })).toEqual({ id: 'org-uuid-1', slug: 'acme' });
+    expect(await cp.createOrg({ slug: 'acme', name: 'Acme', ownerUserId: 'user-1' })).toEqual({ httpStatus: 201, id: 'org-uuid-1', createdAt: null });
     expect(server.requests[0]!.method).toBe('POST');
     expect(JSON.parse(server.requests[0]!.body)).toEqual({ slug: 'acme', name: 'Acme', owner_user_id: 'user-1' });
+  });
+
+  it('takes any 2xx as created, whatever the body (the id is then unknown)', async () => {
+    for (const [status, body] of [[201, ''], [200, '<html>ok</html>'], [202, '{"slug":"acme"}'], [204, '']] as const) {
+      const { cp } = await startCp((_req, res) => {
+        res.writeHead(status);
+        res.end(body);
+      });
+      expect(await cp.createOrg({ slug: 'acme', name: 'Acme', ownerUserId: 'user-1' })).toEqual({ httpStatus: status, id: null, createdAt: null });
+    }
   });
 
   it('reports a taken slug (409) as a failed operation, exit 1 (issue 4)', async () => {

@@ -52,7 +52,14 @@ export const cpAdminGatedCheck: VerifyCheck = {
     const call = 'GET /cp/admin/orgs without a token';
     if (response.status === 401) return pass(`${call} answered 401`);
     if (response.status >= 200 && response.status < 300) {
-      return fail(`${call} was answered (HTTP ${response.status}): the admin API is open`, 'roll the CP back at once and rotate CP_ADMIN_API_TOKEN; admin routes must demand the token');
+      // "Open" is a verdict: it needs the admin API's own answer (JSON with an orgs list), not any 2xx.
+      if (hasAdminListShape(response.bodyText)) {
+        return fail(`${call} was answered with the org list (HTTP ${response.status}): the admin API is open`, 'roll the CP back at once and rotate CP_ADMIN_API_TOKEN; admin routes must demand the token');
+      }
+      return fail(
+        `${call} got an unexpected answer: HTTP ${response.status} that is not the admin API's (not JSON with an orgs list)`,
+        'something other than the CP answers this URL (a proxy, a login page, a wrong host): check the CP URL and what is in front of the CP',
+      );
     }
     return fail(`${call} answered HTTP ${response.status}, expected 401`, 'check the CP deploy logs and the URL: admin routes should reject a call without a token with 401');
   },
@@ -80,6 +87,15 @@ export const cpInstanceNoSecretCheck: VerifyCheck = {
     );
   },
 };
+
+function hasAdminListShape(bodyText: string): boolean {
+  try {
+    const body = JSON.parse(bodyText) as { orgs?: unknown } | null;
+    return Array.isArray(body?.orgs);
+  } catch {
+    return false;
+  }
+}
 
 /** One canary: a problem line, or null when its instance view is clean. */
 async function inspectInstance(deps: CheckDeps, slug: string): Promise<string | null> {
