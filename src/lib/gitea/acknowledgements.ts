@@ -11,7 +11,7 @@ import { compileGlob, type PathMatcher } from './compile-glob.js';
  */
 
 export const KEEP_MARKER = 'molectl-gitea: keep';
-const KEEP_MARKER_PATTERN = /molectl-gitea:\s*keep\b/i;
+const KEEP_MARKER_PATTERN = /molectl-gitea:\s*keep\b/;
 export const IGNORE_FILE_NAME = '.molectl-gitea-ignore';
 
 export function hasKeepMarker(line: string): boolean {
