@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, posix, resolve, sep } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
@@ -154,8 +155,10 @@ function processFile(relativePath: string, where: RootInfo, options: RewriteFile
 
   const before = buffer.toString('latin1');
   const result = rewriteText(before, options.rules, toPosix(relativePath), { keep: where.ignore.match(absolute) });
-  for (const finding of result.findings) report.findings.push({ file, ...finding, text: fromLatin1(finding.text), match: fromLatin1(finding.match) });
-  for (const entry of result.acknowledged) report.acknowledged.push({ file, ...entry, text: fromLatin1(entry.text) });
+  // Most files are ASCII: then the latin1 text is already what a terminal should show.
+  const shown = isAscii(buffer) ? (text: string): string => text : fromLatin1;
+  for (const finding of result.findings) report.findings.push({ file, ...finding, text: shown(finding.text), match: shown(finding.match) });
+  for (const entry of result.acknowledged) report.acknowledged.push({ file, ...entry, text: shown(entry.text) });
   if (result.changes.length === 0) return null;
 
   let written = false;
@@ -171,14 +174,14 @@ function processFile(relativePath: string, where: RootInfo, options: RewriteFile
   for (const change of result.changes) {
     byRule[change.rule] = (byRule[change.rule] ?? 0) + 1;
     report.changesByRule[change.rule] = (report.changesByRule[change.rule] ?? 0) + 1;
-    report.changes.push({ file, ...change, before: fromLatin1(change.before), after: fromLatin1(change.after) });
+    report.changes.push({ file, ...change, before: shown(change.before), after: shown(change.after) });
   }
   report.filesChanged += 1;
   report.changeCount += result.changes.length;
   const summary = { path: file, changes: result.changes.length, byRule, written };
   report.files.push(summary);
   const changed: ChangedFile = { ...summary };
-  if (options.wantDiff) changed.diff = renderUnifiedDiff(file, fromLatin1(before), fromLatin1(result.text));
+  if (options.wantDiff) changed.diff = renderUnifiedDiff(file, shown(before), shown(result.text));
   return changed;
 }
 
@@ -248,5 +251,5 @@ function shownPath(shownRoot: string, relativePath: string): string {
 }
 
 function toPosix(path: string): string {
-  return path.split(sep).join('/');
+  return sep === '/' ? path : path.split(sep).join('/');
 }
