@@ -121,8 +121,15 @@ export async function runGiteaRewriteBench() {
         else pipelineChanged = changedFiles(dir);
       }
     }
-    // The fixed cost any molectl command pays (Node, CLI framework, context), for reading the ratio.
+    // Fixed costs, for reading the ratio: Node itself, any molectl command (CLI framework), and the
+    // whole gitea rewrite path (context, git start-up, report) on an empty repository.
+    const node = median(Array.from({ length: RUNS }, () => timed(`${JSON.stringify(process.execPath)} -e 0`, root).seconds));
     const startup = median(Array.from({ length: RUNS }, () => timed(`${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} --version >/dev/null`, root).seconds));
+    const empty = join(root, 'empty');
+    mkdirSync(empty);
+    run('git', ['init', '-q'], empty);
+    writeFileSync(join(empty, 'README.md'), 'nothing to see\n');
+    const fixed = median(Array.from({ length: RUNS }, () => timed(`${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} gitea rewrite --write --quiet >/dev/null`, empty).seconds));
     const summary = Object.fromEntries(
       Object.entries(results).map(([tool, rs]) => [
         tool,
@@ -134,9 +141,9 @@ export async function runGiteaRewriteBench() {
     console.log(`runs: ${RUNS} each (median wall and CPU time, max peak RSS); load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     console.log(`  molectl gitea rewrite --write   ${summary.molectl.medianSeconds.toFixed(2)} s wall  ${summary.molectl.medianCpuSeconds.toFixed(2)} s CPU  ${summary.molectl.peakMb.toFixed(0)} MB   ${molectlChanged} files changed   (runs: ${summary.molectl.allSeconds.map((s) => s.toFixed(2)).join(' ')})`);
     console.log(`  git grep -l | xargs sed -i -E   ${summary.pipeline.medianSeconds.toFixed(2)} s wall  ${summary.pipeline.medianCpuSeconds.toFixed(2)} s CPU  ${summary.pipeline.peakMb.toFixed(0)} MB   ${pipelineChanged} files changed   (runs: ${summary.pipeline.allSeconds.map((s) => s.toFixed(2)).join(' ')})`);
-    console.log(`  molectl --version (startup floor) ${startup.toFixed(2)} s`);
+    console.log(`  fixed costs: node -e 0 ${node.toFixed(2)} s, molectl --version ${startup.toFixed(2)} s, gitea rewrite --write of a one-file repository ${fixed.toFixed(2)} s`);
     console.log(`  ratio molectl/pipeline: ${ratio.toFixed(2)}x wall (target <= 1x), ${cpuRatio.toFixed(2)}x CPU; molectl peak ${summary.molectl.peakMb.toFixed(0)} MB (target < 200 MB)`);
-    return { files: FILES, megabytes: Number(du), withUrls, ...summary, ratio, cpuRatio, startupSeconds: startup, molectlChanged, pipelineChanged };
+    return { files: FILES, megabytes: Number(du), withUrls, ...summary, ratio, cpuRatio, nodeSeconds: node, startupSeconds: startup, fixedSeconds: fixed, molectlChanged, pipelineChanged };
   } finally {
     if (process.env.BENCH_GITEA_KEEP) console.log(`kept ${root}`);
     else rmSync(root, { recursive: true, force: true });
