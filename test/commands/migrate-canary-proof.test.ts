@@ -62,7 +62,7 @@ describe('a canary whose org has no workspace', { timeout: 120_000 }, () => {
     const { state } = f.sandbox;
     state.faults.flags['tenantRoutesFail'] = true;
     const before = authChecks(state);
-    const r = await f.molectl([...APPLY.filter((a) => a !== '0' && a !== '--soak'), '--soak', '6s']);
+    const r = await f.molectl([...APPLY.filter((a) => a !== '0' && a !== '--soak'), '--soak', '12s']);
     delete state.faults.flags['tenantRoutesFail'];
     expect(r.code).toBe(1);
     expect(authChecks(state) - before).toBeGreaterThanOrEqual(2);
