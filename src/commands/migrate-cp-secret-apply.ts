@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
-import { confirmEnvironment } from '../lib/cli/confirm-environment.js';
+import { confirmChange } from '../lib/cli/confirm-change.js';
 import { orgListSchema } from '../lib/cli/org-list-option.js';
 import { parseOptions } from '../lib/cli/parse-options.js';
 import { createApplyLedger } from '../lib/cp-secret/apply-ledger.js';
@@ -32,6 +32,7 @@ const optionsSchema = z.object({
 });
 
 export const migrateCpSecretApplyCommand: CommandDefinition = {
+  confirmation: () => ({ kind: 'environment' }),
   declare(cmd: Command) {
     cmd
       .description(
@@ -72,7 +73,7 @@ export const migrateCpSecretApplyCommand: CommandDefinition = {
     const target = await describeTarget(ctx.config, ctx.aws);
     ctx.out.info(formatTarget(target));
     ctx.out.info(`will change ${changes.length} tenant${changes.length === 1 ? '' : 's'} to ${plan.secret.fingerprint} (${plan.secret.secretId} ${plan.secret.versionId}), canary ${input.canary ?? changes[0]!.slug}, waves ${input.waves}, abort when failures > ${input.maxErrors}`);
-    await confirmEnvironment(ctx, `change ${changes.length} tenants`);
+    await confirmChange(ctx, { kind: 'environment' }, `change ${changes.length} tenants`);
 
     const settings: ApplySettings = {
       ...(input.canary ? { canary: input.canary } : {}),

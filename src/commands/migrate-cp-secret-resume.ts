@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
-import { confirmEnvironment } from '../lib/cli/confirm-environment.js';
+import { confirmChange } from '../lib/cli/confirm-change.js';
 import { parseOptions } from '../lib/cli/parse-options.js';
 import { adoptInFlight } from '../lib/cp-secret/adopt-in-flight.js';
 import { planFromLedger, settingsFromLedger } from '../lib/cp-secret/apply-ledger.js';
@@ -16,6 +16,7 @@ const optionsSchema = z.object({
 });
 
 export const migrateCpSecretResumeCommand: CommandDefinition = {
+  confirmation: () => ({ kind: 'environment' }),
   declare(cmd: Command) {
     cmd
       .description('Continue an interrupted, killed, aborted or partial apply run: collects the results of commands it had already sent, skips tenants it finished, and goes on with the same settings and the same pinned secret version.')
@@ -47,7 +48,7 @@ export const migrateCpSecretResumeCommand: CommandDefinition = {
     if (pinned.fingerprint !== plan.secret.fingerprint) {
       throw new MolectlError(`secret version ${plan.secret.versionId} now has fingerprint ${pinned.fingerprint}, not ${plan.secret.fingerprint}`, { hint: 'start a new run with `molectl migrate cp-secret apply`' });
     }
-    await confirmEnvironment(ctx, `resume run ${ledger.id}`);
+    await confirmChange(ctx, { kind: 'environment' }, `resume run ${ledger.id}`);
     await ledger.claim({ force: input.force });
     await adoptInFlight(ctx, ledger, plan.secret.fingerprint, (settings.hostTimeoutSeconds + 60) * 1000);
     return runApply(ctx, plan, settings, ledger, { breakLock: input.breakLock, summaryMd: input.summaryMd });

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
-import { confirmEnvironment } from '../lib/cli/confirm-environment.js';
+import { confirmChange } from '../lib/cli/confirm-change.js';
 import { orgListSchema } from '../lib/cli/org-list-option.js';
 import { parseOptions } from '../lib/cli/parse-options.js';
 import { LOCK_OPERATION, reportRun } from '../lib/cp-secret/run-apply.js';
@@ -20,6 +20,7 @@ const optionsSchema = z.object({
 });
 
 export const migrateCpSecretRollbackCommand: CommandDefinition = {
+  confirmation: () => ({ kind: 'environment' }),
   declare(cmd: Command) {
     cmd
       .description('Undo an apply run on the tenants it migrated: restart the container it kept, restore the original auto-updater, remove the durable values. Recorded as a run of its own.')
@@ -49,7 +50,7 @@ export const migrateCpSecretRollbackCommand: CommandDefinition = {
     const target = await describeTarget(ctx.config, ctx.aws);
     ctx.out.info(formatTarget(target));
     ctx.out.info(`will roll back ${targets.length} tenant${targets.length === 1 ? '' : 's'} migrated by ${apply.id}: ${targets.map((t) => t.slug).join(', ')}`);
-    await confirmEnvironment(ctx, `roll back ${targets.length} tenants`);
+    await confirmChange(ctx, { kind: 'environment' }, `roll back ${targets.length} tenants`);
     const ledger = await ctx.runs.create({ command: ROLLBACK_COMMAND, environment: toRunEnvironment(target), inputs: { run: apply.id, orgs: input.orgs ?? null, waves: input.waves, maxErrors: input.maxErrors, maxConcurrency: input.maxConcurrency }, targets: targets.map((t) => t.slug) });
     ctx.out.info(`run ${ledger.id}: ledger ${ledger.path}`);
     // Under the same fleet lock as apply: a rollback beside an apply would fight over the same containers.

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
 import { parseOptions } from '../lib/cli/parse-options.js';
 import type { Context } from '../lib/context.js';
-import { ExitCode, UsageError } from '../lib/errors.js';
+import { ExitCode } from '../lib/errors.js';
+import { confirmChange } from '../lib/cli/confirm-change.js';
 import { runMutation } from '../lib/runs/run-lifecycle.js';
 import type { Styles } from '../lib/output/output.js';
 import { formatDuration, renderTable } from '../lib/output/table.js';
@@ -27,6 +28,7 @@ const optionsSchema = z.object({
 });
 
 export const orgGcCommand: CommandDefinition = {
+  confirmation: ({ options }) => (options.execute ? { kind: 'environment' } : null),
   declare(cmd: Command) {
     cmd
       .description(
@@ -64,7 +66,7 @@ export const orgGcCommand: CommandDefinition = {
     }
 
     if (ctx.out.format === 'text') ctx.out.error(renderPlan(plan, target, ctx.out.style, false));
-    await confirmGc(ctx, target, plan);
+    await confirmChange(ctx, { kind: 'environment' }, `delete ${plan.candidates.length} org(s)`);
     const outcomes = await executeGc(ctx, plan, target, { timeoutMs: options.timeout, callTimeoutMs: options.cascadeTimeout });
     const failed = outcomes.filter((o) => o.status !== 'deleted').length;
     await ctx.out.result({ dryRun: false, target, prefix: plan.prefix, deleted: outcomes.length - failed, failed, outcomes }, (r, style) =>
@@ -73,16 +75,6 @@ export const orgGcCommand: CommandDefinition = {
     return failed > 0 ? ExitCode.partial : ExitCode.ok;
   },
 };
-
-/** Bulk deletes are confirmed by typing the environment's name; --yes answers (the prefix is on the command line). */
-async function confirmGc(ctx: Context, target: Target, plan: OrgGcPlan): Promise<void> {
-  if (ctx.flags.yes) return;
-  if (!ctx.prompt.canAsk) {
-    throw new UsageError(`deleting ${plan.candidates.length} orgs needs a confirmation and there is no terminal to ask on; nothing was deleted`, 'pass --yes to confirm (the prefix and age are named on the command line)');
-  }
-  const typed = await ctx.prompt.ask(`Type the environment name (${target.environment}) to delete ${plan.candidates.length} org(s): `, 'confirming a bulk delete');
-  if (typed !== target.environment) throw new UsageError(`the typed name "${typed}" does not match "${target.environment}"; nothing was deleted`, 'run the command again and type the environment name exactly');
-}
 
 async function executeGc(ctx: Context, plan: OrgGcPlan, target: Target, timeouts: { timeoutMs: number; callTimeoutMs: number }): Promise<DeleteOutcome[]> {
   const slugs = plan.candidates.map((c) => c.slug);

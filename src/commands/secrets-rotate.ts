@@ -18,6 +18,7 @@ const optionsSchema = z.object({
 });
 
 export const secretsRotateCommand: CommandDefinition = {
+  confirmation: () => ({ kind: 'environment' }),
   declare(cmd: Command) {
     cmd
       .description(

@@ -39,6 +39,8 @@ export interface ResolvedConfig {
   envName: Sourced<string>;
   environment: EnvironmentConfig;
   cpUrl: Sourced<string>;
+  /** The environment's own CP URL (config file or built-in), whatever overrides say. */
+  environmentCpUrl: string | null;
   /**
    * The MOLECULE_CP_URL written into tenants: the environment's configured value, never the
    * operator's --cp-url or MOLECTL_CP_URL override (an operator may reach the CP through a
@@ -236,6 +238,7 @@ export function resolveConfig(args: { file: ConfigFile | null; configPath: strin
     envName,
     environment,
     cpUrl,
+    environmentCpUrl: fromFile?.cpUrl ?? builtIn?.cpUrl ?? null,
     tenantCpUrl,
     region,
     profile,

@@ -1,4 +1,4 @@
-import { confirmEnvironment } from '../cli/confirm-environment.js';
+import { confirmChange } from '../cli/confirm-change.js';
 import type { Context } from '../context.js';
 import { ExitCode, MolectlError, NotFoundError, UsageError } from '../errors.js';
 import { describeTarget, formatTarget, toRunEnvironment } from '../cli/describe-target.js';
@@ -68,7 +68,7 @@ export async function prepareRotation(ctx: Context, input: PrepareInput): Promis
     bytes: secret.generate.bytes,
   });
   ctx.out.info(renderRotationPlan(plan));
-  await confirmEnvironment(ctx, `${mode === 'abort-pending' ? 'abort the pending rotation of' : mode} ${secret.name}`);
+  await confirmChange(ctx, { kind: 'environment' }, `${mode === 'abort-pending' ? 'abort the pending rotation of' : mode} ${secret.name}`);
 
   let ledger: RunLedger;
   if (earlier && earlier.document.command === ROTATE_COMMAND) {
