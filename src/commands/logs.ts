@@ -13,6 +13,7 @@ import { createLogCursor, selectNewLogLines, stripLogTimestamp } from '../lib/co
 import { splitConsoleLines } from '../lib/console/split-console-lines.js';
 import type { Context } from '../lib/context.js';
 import { ExitCode, UsageError } from '../lib/errors.js';
+import { outputFileOption } from '../lib/cli/output-file-option.js';
 
 const parseDurationOption = (min: number, what: string) =>
   z.string().transform((v, c) => {
@@ -31,7 +32,7 @@ const optionsSchema = z.object({
   follow: z.boolean().default(false),
   interval: parseDurationOption(2000, 'a duration of at least 2s').default(10_000),
   maxBytes: z.coerce.number().int().min(1024).default(8 * 1024 * 1024),
-  out: z.string().min(1).optional(),
+  out: outputFileOption().optional(),
   redact: z.boolean().default(true),
   diagnosis: z.boolean().default(true),
 });

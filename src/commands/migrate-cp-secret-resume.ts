@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
 import { confirmChange } from '../lib/cli/confirm-change.js';
 import { parseOptions } from '../lib/cli/parse-options.js';
+import { outputFileOption } from '../lib/cli/output-file-option.js';
 import { adoptInFlight } from '../lib/cp-secret/adopt-in-flight.js';
 import { planFromLedger, settingsFromLedger } from '../lib/cp-secret/apply-ledger.js';
 import { pinSecret } from '../lib/cp-secret/plan-migration.js';
@@ -12,7 +13,7 @@ import { MolectlError, UsageError } from '../lib/errors.js';
 const optionsSchema = z.object({
   force: z.boolean().default(false),
   breakLock: z.boolean().default(false),
-  summaryMd: z.string().min(1).optional(),
+  summaryMd: outputFileOption().optional(),
 });
 
 export const migrateCpSecretResumeCommand: CommandDefinition = {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
 import { confirmChange } from '../lib/cli/confirm-change.js';
 import { orgListSchema } from '../lib/cli/org-list-option.js';
+import { countOption } from '../lib/cli/count-option.js';
 import { parseOptions } from '../lib/cli/parse-options.js';
 import { LOCK_OPERATION, reportRun } from '../lib/cp-secret/run-apply.js';
 import { parseWaveSpec } from '../lib/fleet/plan-waves.js';
@@ -14,8 +15,8 @@ import { describeTarget, formatTarget, toRunEnvironment } from '../lib/cli/descr
 const optionsSchema = z.object({
   orgs: orgListSchema.optional(),
   waves: z.string().default('1,5,25%,100%'),
-  maxErrors: z.coerce.number().int().min(0, 'must be 0 or more').max(100_000).default(0),
-  maxConcurrency: z.coerce.number().int().min(1).max(50, 'SSM takes at most 50 hosts per command').default(50),
+  maxErrors: countOption({ min: 0, max: 100_000 }).default(0),
+  maxConcurrency: countOption({ min: 1, max: 50, why: 'SSM takes at most 50 hosts per command' }).default(50),
   breakLock: z.boolean().default(false),
 });
 

@@ -19,8 +19,8 @@ import { renderDeleteOutcomes, renderDeletePreview } from '../lib/org/render-org
 const optionsSchema = z.object({
   dryRun: z.boolean().default(false),
   confirm: z.string().optional(),
-  timeout: durationOption({ minMs: 1 }).default(10 * 60_000),
-  cascadeTimeout: durationOption({ minMs: 1000 }).default(DEFAULT_CASCADE_CALL_TIMEOUT_MS),
+  timeout: durationOption({ minMs: 1, maxMs: 24 * 3600_000 }).default(10 * 60_000),
+  cascadeTimeout: durationOption({ minMs: 1000, maxMs: 3600_000 }).default(DEFAULT_CASCADE_CALL_TIMEOUT_MS),
 });
 
 export const orgDeleteCommand: CommandDefinition = {

@@ -10,6 +10,7 @@ import type { Styles } from '../lib/output/output.js';
 import { formatDuration, renderTable } from '../lib/output/table.js';
 import { createDeleteDeps, DEFAULT_CASCADE_CALL_TIMEOUT_MS, type DeleteOutcome } from '../lib/org/delete-org.js';
 import { describeTarget, formatTarget, toRunEnvironment, type Target } from '../lib/cli/describe-target.js';
+import { countOption } from '../lib/cli/count-option.js';
 import { durationOption } from '../lib/cli/duration-option.js';
 import { ORG_LIST_LIMIT, warnUnreadableRows } from '../lib/fleet/org-directory.js';
 import { planOrgGc, type OrgGcPlan } from '../lib/org/plan-org-gc.js';
@@ -20,11 +21,11 @@ import { runOrgGc } from '../lib/org/run-org-gc.js';
 const optionsSchema = z.object({
   // At least two characters and a letter first: a one-letter prefix is most of the fleet.
   prefix: z.string().regex(/^[a-z][a-z0-9-]{1,31}$/, 'must be 2 to 32 characters: a lowercase letter, then lowercase letters, digits or hyphens (e.g. e2e-)'),
-  olderThan: durationOption({ minMs: 60_000 }),
-  max: z.coerce.number().int().min(1).max(500).default(20),
+  olderThan: durationOption({ minMs: 60_000, maxMs: 3650 * 86_400_000 }),
+  max: countOption({ min: 1, max: 500 }).default(20),
   execute: z.boolean().default(false),
-  timeout: durationOption().default(10 * 60_000),
-  cascadeTimeout: durationOption({ minMs: 1000 }).default(DEFAULT_CASCADE_CALL_TIMEOUT_MS),
+  timeout: durationOption({ maxMs: 24 * 3600_000 }).default(10 * 60_000),
+  cascadeTimeout: durationOption({ minMs: 1000, maxMs: 3600_000 }).default(DEFAULT_CASCADE_CALL_TIMEOUT_MS),
 });
 
 export const orgGcCommand: CommandDefinition = {

@@ -174,8 +174,9 @@ export function resolveConfig(args: { file: ConfigFile | null; configPath: strin
     [file?.defaultEnv, 'file', `${args.configPath}: defaultEnv`],
     [DEFAULT_ENVIRONMENT, 'default', 'built-in'],
   ])!;
-  const builtIn = BUILT_IN_ENVIRONMENTS[envName.value];
-  const fromFile = fileEnvs[envName.value];
+  // Own properties only: `--env __proto__` or `--env constructor` name no environment.
+  const builtIn = Object.hasOwn(BUILT_IN_ENVIRONMENTS, envName.value) ? BUILT_IN_ENVIRONMENTS[envName.value] : undefined;
+  const fromFile = Object.hasOwn(fileEnvs, envName.value) ? fileEnvs[envName.value] : undefined;
   if (!builtIn && !fromFile) {
     const known = environmentNames.join(', ');
     const message = `unknown environment "${envName.value}" (from ${envName.origin})`;

@@ -36,7 +36,7 @@ export interface PreparedRotation {
 export async function prepareRotation(ctx: Context, input: PrepareInput): Promise<PreparedRotation> {
   const { secret } = input;
   if (input.resume && input.abortPending) throw new UsageError('--resume and --abort-pending exclude each other', 'pick one');
-  checkConsumerPrerequisites(ctx, secret.consumers);
+  await checkConsumerPrerequisites(ctx, secret.consumers, input.settings.apply.canary);
   const described = await ctx.aws.describeSecret(secret.secretId);
   if (!described) throw new NotFoundError(`secret ${secret.secretId} (${secret.name}) does not exist in Secrets Manager`, `store its current value first: molectl secrets put ${secret.name} --value-file <file>`);
   const stageHolder = (stage: string): string | undefined => described.versions.find((v) => v.stages.includes(stage))?.versionId;
