@@ -70,6 +70,7 @@ export function createSandboxServer(runtime: CpRuntime, options: SandboxServerOp
     // --- end deploy services
     const aws = await handleAwsRequest(state, runtime.hosts, { method, path: `${url.pathname}${url.search}`, headers, body });
     if (aws) {
+      state.beforeAwsReply?.(headers['x-amz-target'] ?? new URLSearchParams(body).get('Action') ?? '', body);
       send(res, aws);
     } else {
       send(res, await handleCpRequest(runtime, { method, path: url.pathname, query: url.searchParams, headers, body }));

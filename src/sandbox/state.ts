@@ -196,6 +196,12 @@ export interface SandboxState {
   requests: RecordedRequest[];
   /** Connections dropped by faults.connectionResetRate (they never reach `requests`). */
   connectionsReset: number;
+  /**
+   * For tests that need an exact moment: called after an AWS action has taken effect and before
+   * its answer is sent (`target` is the X-Amz-Target or the query Action). A test can kill the
+   * client there, which is the window between "SSM accepted the command" and "the caller knows".
+   */
+  beforeAwsReply?: (target: string, body: string) => void;
   faults: FaultConfig;
 }
 

@@ -67,7 +67,7 @@ describe('molectl fleet audit: a clean fleet', () => {
     expect(count('GetConsoleOutput')).toBe(0);
     expect(h.sandbox.state.commands.size).toBe(commandsBefore + 1);
     const sent = [...h.sandbox.state.commands.values()].at(-1)!;
-    expect(sent.comment).toBe('molectl fleet audit: read-only probe');
+    expect(sent.comment).toMatch(/^molectl fleet audit: read-only probe #[0-9a-f]{6}$/);
     expect(sent.commands.join('\n')).toContain("export MOLECTL_MODE='probe'");
     expect(actions.filter((a) => /^(POST|DELETE|PUT) /.test(a) || ['PutParameter', 'PutSecretValue', 'TerminateInstances'].includes(a))).toEqual([]);
     expect(json(run.stdout).skipped).toEqual([{ id: 'console-leaks-secret', reason: '--no-console' }]);

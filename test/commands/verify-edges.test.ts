@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployServicesEnv } from '../../src/sandbox/deploy-services/deploy-services-state.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/start-sandbox.js';
 import { runCli } from '../helpers/run-cli.js';
+import { unusedPort } from '../helpers/absent-path.js';
 
 let sandbox: Sandbox;
 let tmp: string;
@@ -60,10 +61,11 @@ describe('molectl verify, edges', () => {
   });
 
   it('reports an unreachable CP as failed checks, not a crash', async () => {
-    const run = await runCli(['verify', '--only', 'cp-health,cp-admin-gated', '-o', 'json'], { env: { ...env(), MOLECTL_CP_URL: 'http://127.0.0.1:9' } });
+    const port = await unusedPort();
+    const run = await runCli(['verify', '--only', 'cp-health,cp-admin-gated', '-o', 'json'], { env: { ...env(), MOLECTL_CP_URL: `http://127.0.0.1:${port}` } });
     const doc = JSON.parse(run.stdout);
     expect(doc.checks.map((c: { status: string }) => c.status)).toEqual(['fail', 'fail']);
-    expect(doc.checks[0].detail).toContain('could not reach 127.0.0.1:9');
+    expect(doc.checks[0].detail).toContain(`could not reach 127.0.0.1:${port}`);
     expect(run.code).toBe(1);
   });
 

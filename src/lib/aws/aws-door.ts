@@ -12,6 +12,7 @@ import type {
   InstanceSummary,
   InvocationOutput,
   InvocationSummary,
+  SentCommand,
   ManagedInstance,
   SecretDescription,
   SecretValue,
@@ -22,7 +23,7 @@ import { getConsoleOutput, getUserData, listInstances } from './ec2-calls.js';
 import { deleteParameter, getParameter, putParameter } from './parameter-calls.js';
 import { createSecret, describeSecret, getSecretValue, listSecrets, putSecretValue, updateSecretVersionStage } from './secrets-calls.js';
 import { describeSecurityGroups } from './security-group-calls.js';
-import { cancelCommand, describeManagedInstances, getInvocationOutput, listInvocations, sampleManagedInstances, sendShellCommand } from './ssm-calls.js';
+import { cancelCommand, describeManagedInstances, getInvocationOutput, listCommandsSince, listInvocations, sampleManagedInstances, sendShellCommand } from './ssm-calls.js';
 import { awsErrorName, isThrottlingError, translateAwsError } from './translate-aws-error.js';
 
 /**
@@ -163,6 +164,10 @@ export class AwsDoor implements AwsApi, AwsInvoker {
 
   getInvocationOutput(commandId: string, instanceId: string): Promise<InvocationOutput | null> {
     return getInvocationOutput(this, commandId, instanceId);
+  }
+
+  listCommandsSince(since: Date): Promise<SentCommand[]> {
+    return listCommandsSince(this, since);
   }
 
   cancelCommand(commandId: string, instanceIds?: string[]): Promise<void> {

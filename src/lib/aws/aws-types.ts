@@ -92,6 +92,14 @@ export interface SendShellCommandInput {
   readOnly?: boolean;
 }
 
+/** A Run Command command as ListCommands shows it. */
+export interface SentCommand {
+  commandId: string;
+  comment: string;
+  instanceIds: string[];
+  requestedAt: Date | null;
+}
+
 export interface InvocationSummary {
   commandId: string;
   instanceId: string;
@@ -162,6 +170,7 @@ export interface AwsApi {
   /** Null while SSM has not created the invocation yet (InvocationDoesNotExist right after sending). */
   getInvocationOutput(commandId: string, instanceId: string): Promise<InvocationOutput | null>;
   cancelCommand(commandId: string, instanceIds?: string[]): Promise<void>;
+  listCommandsSince(since: Date): Promise<SentCommand[]>;
 
   /**
    * Conditional when overwrite is false: resolves false if the parameter already exists with

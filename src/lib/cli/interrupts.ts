@@ -31,7 +31,7 @@ export function installInterruptHandler(notify: (text: string) => void): Interru
   for (const name of INTERRUPT_SIGNALS) {
     const handler = (): void => {
       if (!controller.signal.aborted) {
-        controller.abort(new InterruptedError(`interrupted (${name})`));
+        controller.abort(new InterruptedError(`interrupted (${name})`, undefined, name));
         return;
       }
       dispose();

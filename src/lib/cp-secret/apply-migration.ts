@@ -145,6 +145,12 @@ async function dispatchWave(ctx: Context, job: WaveJob): Promise<number> {
         stopDispatch: (done) => job.guard.stopping || done.filter((r) => judgeApplyResult(r, plan.secret.fingerprint).state === 'failed').length > job.budget,
         cancelOnAbort: false,
         previewIsComplete: (preview) => parseScriptResult(preview) !== null,
+        // Intent first, on disk before SendCommand: a run killed between SSM accepting the
+        // command and the ledger recording its id is found again by this comment on resume.
+        onBeforeDispatch: async ({ comment, instanceIds }) => {
+          const at = ctx.clock.now().toISOString();
+          await Promise.all(instanceIds.map((id) => ledger.updateTarget(byInstance.get(id)!.slug, { state: 'in-progress', detail: { dispatchComment: comment, dispatchedAt: at } })));
+        },
         onDispatched: async ({ commandId, instanceIds }) => {
           await Promise.all(instanceIds.map((id) => ledger.updateTarget(byInstance.get(id)!.slug, { state: 'in-progress', remoteIds: { commandId } })));
         },

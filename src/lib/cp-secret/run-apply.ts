@@ -1,6 +1,6 @@
 import { createDetachedDoor } from '../aws/detached-door.js';
 import type { Context } from '../context.js';
-import { ExitCode } from '../errors.js';
+import { ExitCode, InterruptedError } from '../errors.js';
 import { writeFileAtomic } from '../output/write-file.js';
 import { runMutation } from '../runs/run-lifecycle.js';
 import type { RunLedger } from '../runs/run-ledger.js';
@@ -66,7 +66,10 @@ async function offerToCancel(ctx: Context, ledger: RunLedger): Promise<void> {
   const commandIds = [...new Set(inFlight.map((t) => t.remoteIds.commandId!))];
   if (commandIds.length === 0) return;
   ctx.out.warn(`${inFlight.length} tenant${inFlight.length === 1 ? ' is' : 's are'} still being changed by ${commandIds.length} SSM command${commandIds.length === 1 ? '' : 's'}; they will finish on their own`);
-  if (!ctx.prompt.canAsk) return;
+  // Only a person's Ctrl-C is asked about: SIGTERM (a CI cancel) or SIGHUP (the terminal is gone)
+  // has nobody to answer, and the default, letting them finish, is the safe one.
+  const reason: unknown = ctx.signal.reason;
+  if (!ctx.prompt.canAsk || !(reason instanceof InterruptedError) || reason.signal !== 'SIGINT') return;
   const answer = await ctx.prompt.ask('Cancel them anyway? A host cancelled mid-change may be left without its container. [y/N] ', 'cancelling in-flight commands', { afterInterrupt: true }).catch(() => 'n');
   if (!/^y(es)?$/i.test(answer)) return;
   const door = createDetachedDoor(ctx.aws);

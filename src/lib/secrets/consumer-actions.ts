@@ -1,7 +1,7 @@
 import type { Context } from '../context.js';
 import { createApplyLedger } from '../cp-secret/apply-ledger.js';
 import { applyMigration, type ApplySettings } from '../cp-secret/apply-migration.js';
-import { actionableTargets, unseenTenants } from '../cp-secret/migration-plan.js';
+import { actionableTargets, summarizeTargets, unseenTenants, type MigrationPlan } from '../cp-secret/migration-plan.js';
 import { discoverTenants, planMigration } from '../cp-secret/plan-migration.js';
 import { MolectlError, UsageError } from '../errors.js';
 import type { Target } from '../cli/describe-target.js';
@@ -40,6 +40,11 @@ export interface ConsumerSettings {
   target: Target;
   /** The rotation's run: stops the tenant waves when it is interrupted or loses a lock. */
   guard: RunGuard;
+  /**
+   * Told the id of the tenant apply run as soon as it exists, before any tenant is changed: the
+   * rotation's ledger then knows where the tenants' state is even if the run is killed mid-step.
+   */
+  onApplyRunCreated?: (applyRunId: string) => Promise<void>;
 }
 
 export interface ConsumerOutcome {
@@ -155,7 +160,14 @@ async function setGitea(ctx: Context, consumer: Extract<SecretConsumer, { kind: 
  */
 async function setTenants(ctx: Context, consumer: SecretConsumer, version: VersionToSet, settings: ConsumerSettings, putBackOf?: PutBackOf): Promise<ConsumerOutcome> {
   if (!tenantEnvSupported(consumer)) throw new MolectlError(`consumer ${consumer.ref} is not supported`);
-  const plan = await planMigration(ctx, { secretId: version.secretId, versionId: version.versionId });
+  const changedBefore = putBackOf ? await tenantsChangedBy(ctx, putBackOf.applyRun) : null;
+  // Putting back touches only what the forward run changed: a tenant it never reached keeps what
+  // it holds (it may never have had this secret at all).
+  const fullPlan = await planMigration(ctx, { secretId: version.secretId, versionId: version.versionId });
+  const plan = changedBefore ? restrictPlan(fullPlan, changedBefore) : fullPlan;
+  if (changedBefore && plan.targets.length === 0 && unseenTenants(plan).length === 0) {
+    return { ok: true, detail: 'the forward step changed no tenant: nothing to put back', remoteIds: {}, leftBehind: [] };
+  }
   const unseen = unseenTenants(plan);
   const leftBehind = [
     ...unseen.map((u) => `${u.name} (${u.why})`),
@@ -164,12 +176,11 @@ async function setTenants(ctx: Context, consumer: SecretConsumer, version: Versi
   if (plan.targets.length === 0 && unseen.length === 0) {
     return { ok: false, detail: 'found no tenant to set: a fleet of none cannot be verified (check the tenant tags in the config, or remove this consumer)', remoteIds: {}, leftBehind, changedNothing: true };
   }
-  const changedBefore = putBackOf ? await tenantsChangedBy(ctx, putBackOf.applyRun) : null;
-  const blocking = changedBefore ? unseen.filter((u) => changedBefore.has(u.name)) : unseen;
+  const blocking = unseen;
   const tooMany = blocking.length > settings.acceptUnreachable
     ? `${blocking.length} tenant${blocking.length === 1 ? '' : 's'} could not be reached (${blocking.map((u) => u.name).join(', ')}); accepted up front: ${settings.acceptUnreachable} (--accept-unreachable)`
     : null;
-  const unreachableNote = unseen.length > 0 ? `; ${unseen.length} unreachable${changedBefore ? ' (never changed by the rotation)' : ', accepted'}` : '';
+  const unreachableNote = unseen.length > 0 ? `; ${unseen.length} unreachable, accepted` : '';
   const seenCount = plan.targets.filter((t) => !unseen.some((u) => u.name === t.slug)).length;
   const changes = actionableTargets(plan);
   if (changes.length === 0) {
@@ -186,6 +197,7 @@ async function setTenants(ctx: Context, consumer: SecretConsumer, version: Versi
     delete applySettings.canary;
   }
   const ledger = await createApplyLedger(ctx, plan, applySettings, settings.waveSpec, settings.target);
+  await settings.onApplyRunCreated?.(ledger.id);
   const result = await applyMigration(ctx, plan, applySettings, ledger, settings.guard).catch(async (error: unknown) => {
     // The rotation's ledger says how to go on; this one must not stay "running" after Ctrl-C.
     await ledger.setStatus(ctx.signal.aborted ? 'interrupted' : 'failed', { error });
@@ -197,6 +209,13 @@ async function setTenants(ctx: Context, consumer: SecretConsumer, version: Versi
     return { ok: false, detail: `tenant apply run ${ledger.id} ${result.status}${result.abortReason ? `: ${result.abortReason}` : ` (${result.failures} failed)`}`, remoteIds, leftBehind };
   }
   return { ok: true, detail: `${changes.length} tenant${changes.length === 1 ? '' : 's'} changed to ${version.fingerprint} and verified (run ${ledger.id}), ${plan.summary.current} already on it${unreachableNote}`, remoteIds, leftBehind };
+}
+
+/** The plan narrowed to some tenants (and their org mismatches), its summary recomputed. */
+function restrictPlan(plan: MigrationPlan, slugs: ReadonlySet<string>): MigrationPlan {
+  const targets = plan.targets.filter((t) => slugs.has(t.slug));
+  const orgUnknown = (plan.mismatches.orgUnknown ?? []).filter((u) => slugs.has(u.slugTag));
+  return { ...plan, targets, mismatches: { ...plan.mismatches, orgUnknown }, summary: summarizeTargets(targets) };
 }
 
 /** Slugs a forward apply run migrated; null (every tenant counts) when the run is unknown or unreadable. */

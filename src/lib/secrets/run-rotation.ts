@@ -137,7 +137,7 @@ async function walk(ctx: Context, run: RotationRun, settings: ConsumerSettings, 
     const step = ctx.out.step(`${consumer.ref} — setting ${to.fingerprint}`);
     let outcome;
     try {
-      outcome = await setConsumer(ctx, consumer, to, settings);
+      outcome = await setConsumer(ctx, consumer, to, { ...settings, onApplyRunCreated: (id) => ledger.updateTarget(consumer.ref, { remoteIds: { applyRun: id } }) });
     } catch (error) {
       if (ctx.signal.aborted) {
         step.fail(`${consumer.ref} — interrupted`);
@@ -213,7 +213,7 @@ async function putBack(ctx: Context, run: RotationRun, settings: ConsumerSetting
     const step = ctx.out.step(`${ref} — putting back ${run.current.fingerprint}`);
     let outcome;
     try {
-      outcome = await setConsumer(ctx, consumer, run.current, settings, forwardOf(ref));
+      outcome = await setConsumer(ctx, consumer, run.current, { ...settings, onApplyRunCreated: (id) => ledger.updateTarget(ref, { remoteIds: { putBackApplyRun: id } }) }, forwardOf(ref));
     } catch (error) {
       if (ctx.signal.aborted) throw error;
       outcome = { ok: false, detail: (error as Error).message, remoteIds: {}, leftBehind: [] };

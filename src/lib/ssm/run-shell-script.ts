@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { AwsApi, InvocationSummary } from '../aws/aws-types.js';
 import type { Clock } from '../cli/clock.js';
 import { MolectlError, UsageError } from '../errors.js';
@@ -67,6 +68,13 @@ export interface ShellScriptRequest {
    * Instances never sent come back with status `NotSent`.
    */
   stopDispatch?(results: InstanceScriptResult[]): boolean;
+  /**
+   * Called just before a batch is sent, with the comment that batch carries (the request's
+   * comment plus a unique batch marker). A ledger records it here: if the process dies between
+   * SendCommand and onDispatched, a resume finds the command by this comment (ListCommands)
+   * instead of sending the script to those hosts a second time.
+   */
+  onBeforeDispatch?(batch: { comment: string; instanceIds: string[] }): void | Promise<void>;
   /** Called as soon as a batch is sent, before any waiting: ledgers record the command id here. */
   onDispatched?(command: { commandId: string; instanceIds: string[] }): void | Promise<void>;
   /**
@@ -198,10 +206,12 @@ async function dispatchAllowed(
       break;
     }
     const batch = queue.shift()!;
+    const comment = batchComment(request.comment);
+    await request.onBeforeDispatch?.({ comment, instanceIds: batch });
     const { commandId } = await deps.aws.sendShellCommand({
       instanceIds: batch,
       commands: request.commands,
-      comment: request.comment,
+      comment,
       timeoutSeconds,
       ...(request.deliveryTimeoutSeconds ? { deliveryTimeoutSeconds: request.deliveryTimeoutSeconds } : {}),
       ...(request.maxConcurrency ? { maxConcurrency: request.maxConcurrency } : {}),
@@ -277,4 +287,16 @@ function isNotYetVisible(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const name = (error as { awsCode?: string }).awsCode ?? error.name;
   return /InvalidCommandId|InvocationDoesNotExist/.test(name) || (error instanceof MolectlError && /InvalidCommandId|InvocationDoesNotExist/.test(error.message));
+}
+
+/** SSM's Comment limit. */
+const MAX_COMMENT = 100;
+
+/**
+ * The request's comment plus a marker unique to this batch (`#` and 6 hex digits), within SSM's
+ * 100 characters: the marker is what identifies the batch on a later ListCommands.
+ */
+function batchComment(base: string | undefined): string {
+  const marker = ` #${randomBytes(3).toString('hex')}`;
+  return `${(base ?? 'molectl').slice(0, MAX_COMMENT - marker.length)}${marker}`;
 }
