@@ -1,3 +1,4 @@
+import { stripRemoteMarks } from './remote-text.js';
 import { applyShapeRules, mark } from './shape-rules.js';
 
 /**
@@ -106,7 +107,12 @@ export class Redactor {
     return this.redactText(text, this.shapesEnabled);
   }
 
-  private redactText(text: string, shapes: boolean): RedactionResult {
+  /**
+   * Remote marks (remote-text.ts) are dropped first: here the text is either all remote (both
+   * tiers) or all molectl's (first tier), and no mark may reach a file or a stream.
+   */
+  private redactText(input: string, shapes: boolean): RedactionResult {
+    const text = stripRemoteMarks(input);
     const direct = this.apply(text, shapes);
     if (text.includes('\u001b')) {
       const plain = this.apply(stripAnsi(text), shapes);
