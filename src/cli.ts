@@ -64,6 +64,12 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
       const { buildContext } = await import('./lib/context.js');
       const ctx = await buildContext({ globals, deps: { ...deps, stdout, stderr, signal, redactor }, commandName: entry.name });
       try {
+        // Before the command reads or changes anything remote: is this where it should act, and
+        // can its change be confirmed at all (exit 2 otherwise, nothing sent)?
+        const { checkTargetOverrides } = await import('./lib/cli/check-target-overrides.js');
+        checkTargetOverrides({ config: ctx.config, env: ctx.env, safety: entry.safety, warn: (text) => ctx.out.warn(text) });
+        const how = definition.confirmation?.(input);
+        if (how) (await import('./lib/cli/confirm-change.js')).checkConfirmable(ctx, how);
         exitCode = await definition.run(ctx, input);
       } finally {
         await ctx.out.flush();

@@ -14,6 +14,7 @@ import { renderDiagnosis } from '../lib/console/render-diagnosis.js';
 import { resolveConsoleTarget, type ResolvedConsoleTarget } from '../lib/console/resolve-console-target.js';
 import { compileGrep } from '../lib/console/select-lines.js';
 import type { Context } from '../lib/context.js';
+import { outputFileOption } from '../lib/cli/output-file-option.js';
 import { remoteText } from '../lib/output/remote-text.js';
 
 const optionsSchema = z.object({
@@ -27,7 +28,7 @@ const optionsSchema = z.object({
     if (ms === null || ms < 1000) c.addIssue({ code: 'custom', message: 'must be a duration of at least 1s, e.g. 5s or 1m' });
     return ms ?? 0;
   }),
-  out: z.string().min(1).optional(),
+  out: outputFileOption().optional(),
   redact: z.boolean().default(true),
   diagnosis: z.boolean().default(true),
 });

@@ -12,7 +12,7 @@ import { parseOptions } from '../lib/cli/parse-options.js';
 import type { Context } from '../lib/context.js';
 import { UsageError } from '../lib/errors.js';
 import { isReportFormat, REPORT_FORMATS, type ReportFormat } from '../lib/verify/report/render-report.js';
-import { parseReportFileSpec, writeRenderedReports } from '../lib/verify/report/write-report-files.js';
+import { parseReportFileSpec, writeRenderedReports, checkReportFile } from '../lib/verify/report/write-report-files.js';
 
 const idList = z.string().transform((s) => [...new Set(s.split(',').map((id) => id.trim()).filter(Boolean))]);
 
@@ -53,7 +53,7 @@ export const fleetAuditCommand: CommandDefinition = {
   async run(ctx, input) {
     const options = parseOptions(optionsSchema, input.options);
     const format = readReportFormat(ctx.flags.outputFormat);
-    const reportFiles = (options.reportFile ?? []).map((spec) => parseReportFileSpec(spec, format));
+    const reportFiles = (options.reportFile ?? []).map((spec) => checkReportFile(parseReportFileSpec(spec, format)));
     const settings = resolveAuditSettings(ctx.config.environment, options);
     ctx.out.info(`auditing ${ctx.config.envName.value} (${ctx.cp.baseUrl}): ${settings.checks.length} check(s), read-only`);
     const report = await runAudit(ctx, settings);

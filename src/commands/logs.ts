@@ -14,6 +14,7 @@ import { splitConsoleLines } from '../lib/console/split-console-lines.js';
 import type { Context } from '../lib/context.js';
 import { remoteText } from '../lib/output/remote-text.js';
 import { ExitCode, UsageError } from '../lib/errors.js';
+import { outputFileOption } from '../lib/cli/output-file-option.js';
 
 const parseDurationOption = (min: number, what: string) =>
   z.string().transform((v, c) => {
@@ -32,7 +33,7 @@ const optionsSchema = z.object({
   follow: z.boolean().default(false),
   interval: parseDurationOption(2000, 'a duration of at least 2s').default(10_000),
   maxBytes: z.coerce.number().int().min(1024).default(8 * 1024 * 1024),
-  out: z.string().min(1).optional(),
+  out: outputFileOption().optional(),
   redact: z.boolean().default(true),
   diagnosis: z.boolean().default(true),
 });

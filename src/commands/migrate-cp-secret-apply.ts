@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
-import { confirmEnvironment } from '../lib/cli/confirm-environment.js';
+import { confirmChange } from '../lib/cli/confirm-change.js';
 import { orgListSchema } from '../lib/cli/org-list-option.js';
 import { parseOptions } from '../lib/cli/parse-options.js';
+import { outputFileOption } from '../lib/cli/output-file-option.js';
 import { createApplyLedger } from '../lib/cp-secret/apply-ledger.js';
 import { checkCanary, type ApplySettings } from '../lib/cp-secret/apply-migration.js';
 import { actionableTargets, unseenTenants, type MigrationPlan } from '../lib/cp-secret/migration-plan.js';
@@ -14,6 +15,7 @@ import { planMigration } from '../lib/cp-secret/plan-migration.js';
 import { runApply } from '../lib/cp-secret/run-apply.js';
 import { parseWaveSpec } from '../lib/fleet/plan-waves.js';
 import { describeTarget, formatTarget } from '../lib/cli/describe-target.js';
+import { countOption } from '../lib/cli/count-option.js';
 import { durationOption } from '../lib/cli/duration-option.js';
 
 const optionsSchema = z.object({
@@ -22,16 +24,17 @@ const optionsSchema = z.object({
   secretId: z.string().min(1).optional(),
   canary: z.string().regex(/^[a-z][a-z0-9-]{1,31}$/, 'must be an org slug').optional(),
   waves: z.string().default('1,5,25%,100%'),
-  maxErrors: z.coerce.number().int().min(0, 'must be 0 or more').default(0),
-  soak: durationOption({ minMs: 0 }).default(60_000),
+  maxErrors: countOption({ min: 0, max: 100_000 }).default(0),
+  soak: durationOption({ minMs: 0, maxMs: 24 * 3600_000 }).default(60_000),
   delivery: z.enum(['secrets-manager', 'parameter']).default('secrets-manager'),
-  maxConcurrency: z.coerce.number().int().min(1).max(50, 'SSM takes at most 50 hosts per command').default(50),
-  healthTimeout: durationOption({ minMs: 1000 }).default(90_000),
-  summaryMd: z.string().min(1).optional(),
+  maxConcurrency: countOption({ min: 1, max: 50, why: 'SSM takes at most 50 hosts per command' }).default(50),
+  healthTimeout: durationOption({ minMs: 1000, maxMs: 3600_000 }).default(90_000),
+  summaryMd: outputFileOption().optional(),
   breakLock: z.boolean().default(false),
 });
 
 export const migrateCpSecretApplyCommand: CommandDefinition = {
+  confirmation: () => ({ kind: 'environment' }),
   declare(cmd: Command) {
     cmd
       .description(
@@ -72,7 +75,7 @@ export const migrateCpSecretApplyCommand: CommandDefinition = {
     const target = await describeTarget(ctx.config, ctx.aws);
     ctx.out.info(formatTarget(target));
     ctx.out.info(`will change ${changes.length} tenant${changes.length === 1 ? '' : 's'} to ${plan.secret.fingerprint} (${plan.secret.secretId} ${plan.secret.versionId}), canary ${input.canary ?? changes[0]!.slug}, waves ${input.waves}, abort when failures > ${input.maxErrors}`);
-    await confirmEnvironment(ctx, `change ${changes.length} tenants`);
+    await confirmChange(ctx, { kind: 'environment' }, `change ${changes.length} tenants`);
 
     const settings: ApplySettings = {
       ...(input.canary ? { canary: input.canary } : {}),

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
 import { parseOptions } from '../lib/cli/parse-options.js';
+import { outputFileOption } from '../lib/cli/output-file-option.js';
 import { planMigration } from '../lib/cp-secret/plan-migration.js';
 import { writePlanFile } from '../lib/cp-secret/plan-file.js';
 import { renderPlan } from '../lib/cp-secret/render-plan.js';
@@ -11,7 +12,7 @@ import { ExitCode } from '../lib/errors.js';
 
 const optionsSchema = z.object({
   orgs: orgListSchema.optional(),
-  out: z.string().min(1).optional(),
+  out: outputFileOption().optional(),
   secretId: z.string().min(1).optional(),
 });
 

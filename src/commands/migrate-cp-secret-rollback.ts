@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
-import { confirmEnvironment } from '../lib/cli/confirm-environment.js';
+import { confirmChange } from '../lib/cli/confirm-change.js';
 import { orgListSchema } from '../lib/cli/org-list-option.js';
+import { countOption } from '../lib/cli/count-option.js';
 import { parseOptions } from '../lib/cli/parse-options.js';
 import { LOCK_OPERATION, reportRun } from '../lib/cp-secret/run-apply.js';
 import { parseWaveSpec } from '../lib/fleet/plan-waves.js';
@@ -15,12 +16,13 @@ import { describeTarget, formatTarget, toRunEnvironment } from '../lib/cli/descr
 const optionsSchema = z.object({
   orgs: orgListSchema.optional(),
   waves: z.string().default('1,5,25%,100%'),
-  maxErrors: z.coerce.number().int().min(0, 'must be 0 or more').max(100_000).default(0),
-  maxConcurrency: z.coerce.number().int().min(1).max(50, 'SSM takes at most 50 hosts per command').default(50),
+  maxErrors: countOption({ min: 0, max: 100_000 }).default(0),
+  maxConcurrency: countOption({ min: 1, max: 50, why: 'SSM takes at most 50 hosts per command' }).default(50),
   breakLock: z.boolean().default(false),
 });
 
 export const migrateCpSecretRollbackCommand: CommandDefinition = {
+  confirmation: () => ({ kind: 'environment' }),
   declare(cmd: Command) {
     cmd
       .description('Undo an apply run on the tenants it migrated: restart the container it kept, restore the original auto-updater, remove the durable values. Recorded as a run of its own.')
@@ -50,7 +52,7 @@ export const migrateCpSecretRollbackCommand: CommandDefinition = {
     const target = await describeTarget(ctx.config, ctx.aws);
     ctx.out.info(formatTarget(target));
     ctx.out.info(`will roll back ${targets.length} tenant${targets.length === 1 ? '' : 's'} migrated by ${apply.id}: ${targets.map((t) => t.slug).join(', ')}`);
-    await confirmEnvironment(ctx, `roll back ${targets.length} tenants`);
+    await confirmChange(ctx, { kind: 'environment' }, `roll back ${targets.length} tenants`);
     const ledger = await ctx.runs.create({ command: ROLLBACK_COMMAND, environment: toRunEnvironment(target), inputs: { run: apply.id, orgs: input.orgs ?? null, waves: input.waves, maxErrors: input.maxErrors, maxConcurrency: input.maxConcurrency, scriptSha256: tenantScriptSha256() }, targets: targets.map((t) => t.slug) });
     ctx.out.info(`run ${ledger.id}: ledger ${ledger.path}`);
     // Under the same fleet lock as apply: a rollback beside an apply would fight over the same containers.

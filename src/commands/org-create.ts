@@ -18,7 +18,7 @@ const optionsSchema = z.object({
   owner: z.string().min(1).max(200).optional(),
   wait: z.boolean().default(true),
   health: z.boolean().default(true),
-  timeout: durationOption().default(30 * 60_000),
+  timeout: durationOption({ maxMs: 24 * 3600_000 }).default(30 * 60_000),
   ifNotExists: z.boolean().default(false),
 });
 

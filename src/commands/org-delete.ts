@@ -4,7 +4,8 @@ import { addExamples, type CommandDefinition } from '../lib/cli/command-definiti
 import { parseOptions } from '../lib/cli/parse-options.js';
 import type { Context } from '../lib/context.js';
 import { checkOrgSlug } from '../lib/cp/check-org-slug.js';
-import { ExitCode, MolectlError, UsageError } from '../lib/errors.js';
+import { ExitCode, MolectlError } from '../lib/errors.js';
+import { confirmChange } from '../lib/cli/confirm-change.js';
 import { runMutation } from '../lib/runs/run-lifecycle.js';
 import { createDeleteDeps, DEFAULT_CASCADE_CALL_TIMEOUT_MS, deleteOrg, type DeleteOutcome } from '../lib/org/delete-org.js';
 import { describeTarget, toRunEnvironment } from '../lib/cli/describe-target.js';
@@ -18,11 +19,12 @@ import { renderDeleteOutcomes, renderDeletePreview } from '../lib/org/render-org
 const optionsSchema = z.object({
   dryRun: z.boolean().default(false),
   confirm: z.string().optional(),
-  timeout: durationOption({ minMs: 1 }).default(10 * 60_000),
-  cascadeTimeout: durationOption({ minMs: 1000 }).default(DEFAULT_CASCADE_CALL_TIMEOUT_MS),
+  timeout: durationOption({ minMs: 1, maxMs: 24 * 3600_000 }).default(10 * 60_000),
+  cascadeTimeout: durationOption({ minMs: 1000, maxMs: 3600_000 }).default(DEFAULT_CASCADE_CALL_TIMEOUT_MS),
 });
 
 export const orgDeleteCommand: CommandDefinition = {
+  confirmation: ({ args, options }) => (options.dryRun ? null : { kind: 'slug', slug: args[0] ?? '', confirmFlag: typeof options.confirm === 'string' ? options.confirm : undefined }),
   declare(cmd: Command) {
     cmd
       .description(
@@ -44,9 +46,7 @@ export const orgDeleteCommand: CommandDefinition = {
   async run(ctx, input) {
     const slug = checkOrgSlug(input.args[0] ?? '');
     const options = parseOptions(optionsSchema, input.options);
-    if (options.confirm !== undefined && options.confirm !== slug) {
-      throw new UsageError(`--confirm "${options.confirm}" does not match the org slug "${slug}"; nothing was deleted`, `pass --confirm ${slug} to delete org ${slug}`);
-    }
+    const how = { kind: 'slug', slug, confirmFlag: options.confirm } as const;
 
     const plan = await previewDelete(ctx, slug);
     if (options.dryRun) {
@@ -54,7 +54,7 @@ export const orgDeleteCommand: CommandDefinition = {
       return ExitCode.ok;
     }
     if (ctx.out.format === 'text') ctx.out.error(renderDeletePreview(plan, ctx.out.style));
-    await confirmDelete(ctx, slug, options.confirm);
+    await confirmChange(ctx, how, `delete org ${slug}`);
 
     const { outcome, runId } = await executeDelete(ctx, plan, { timeoutMs: options.timeout, callTimeoutMs: options.cascadeTimeout });
     if (outcome.status === 'failed') {
@@ -70,19 +70,6 @@ async function previewDelete(ctx: Context, slug: string): Promise<OrgDeletePlan>
   const orgId = lookup.state === 'listed' ? lookup.row.id : undefined;
   const instances = await findOrgInstances(ctx.aws, ctx.config.environment, slug, ctx.clock.now(), orgId);
   return planOrgDelete({ slug, lookup, instances, target, now: ctx.clock.now() });
-}
-
-/** The typed slug, or --confirm equal to it. --yes never answers this prompt. */
-async function confirmDelete(ctx: Context, slug: string, confirm: string | undefined): Promise<void> {
-  if (confirm === slug) return;
-  if (!ctx.prompt.canAsk) {
-    throw new UsageError(
-      `deleting org "${slug}" needs the slug typed as confirmation, and there is no terminal to ask on${ctx.flags.yes ? ' (--yes is not enough for a delete)' : ''}; nothing was deleted`,
-      `pass --confirm ${slug}`,
-    );
-  }
-  const typed = await ctx.prompt.ask(`Type the org slug (${slug}) to delete it: `, 'confirming a delete');
-  if (typed !== slug) throw new UsageError(`the typed slug "${typed}" does not match "${slug}"; nothing was deleted`, 'run the command again and type the slug exactly');
 }
 
 /** The cascade and its verification, in the run lifecycle (ledger, local lock, interrupts); progress on a step. */

@@ -3,12 +3,14 @@ import { z } from 'zod';
 import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
 import { parseOptions } from '../lib/cli/parse-options.js';
 import type { Context } from '../lib/context.js';
-import { ExitCode, UsageError } from '../lib/errors.js';
+import { ExitCode } from '../lib/errors.js';
+import { confirmChange } from '../lib/cli/confirm-change.js';
 import { runMutation } from '../lib/runs/run-lifecycle.js';
 import type { Styles } from '../lib/output/output.js';
 import { formatDuration, renderTable } from '../lib/output/table.js';
 import { createDeleteDeps, DEFAULT_CASCADE_CALL_TIMEOUT_MS, type DeleteOutcome } from '../lib/org/delete-org.js';
 import { describeTarget, formatTarget, toRunEnvironment, type Target } from '../lib/cli/describe-target.js';
+import { countOption } from '../lib/cli/count-option.js';
 import { durationOption } from '../lib/cli/duration-option.js';
 import { ORG_LIST_LIMIT, warnUnreadableRows } from '../lib/fleet/org-directory.js';
 import { planOrgGc, type OrgGcPlan } from '../lib/org/plan-org-gc.js';
@@ -19,14 +21,15 @@ import { runOrgGc } from '../lib/org/run-org-gc.js';
 const optionsSchema = z.object({
   // At least two characters and a letter first: a one-letter prefix is most of the fleet.
   prefix: z.string().regex(/^[a-z][a-z0-9-]{1,31}$/, 'must be 2 to 32 characters: a lowercase letter, then lowercase letters, digits or hyphens (e.g. e2e-)'),
-  olderThan: durationOption({ minMs: 60_000 }),
-  max: z.coerce.number().int().min(1).max(500).default(20),
+  olderThan: durationOption({ minMs: 60_000, maxMs: 3650 * 86_400_000 }),
+  max: countOption({ min: 1, max: 500 }).default(20),
   execute: z.boolean().default(false),
-  timeout: durationOption().default(10 * 60_000),
-  cascadeTimeout: durationOption({ minMs: 1000 }).default(DEFAULT_CASCADE_CALL_TIMEOUT_MS),
+  timeout: durationOption({ maxMs: 24 * 3600_000 }).default(10 * 60_000),
+  cascadeTimeout: durationOption({ minMs: 1000, maxMs: 3600_000 }).default(DEFAULT_CASCADE_CALL_TIMEOUT_MS),
 });
 
 export const orgGcCommand: CommandDefinition = {
+  confirmation: ({ options }) => (options.execute ? { kind: 'environment' } : null),
   declare(cmd: Command) {
     cmd
       .description(
@@ -64,7 +67,7 @@ export const orgGcCommand: CommandDefinition = {
     }
 
     if (ctx.out.format === 'text') ctx.out.error(renderPlan(plan, target, ctx.out.style, false));
-    await confirmGc(ctx, target, plan);
+    await confirmChange(ctx, { kind: 'environment' }, `delete ${plan.candidates.length} org(s)`);
     const outcomes = await executeGc(ctx, plan, target, { timeoutMs: options.timeout, callTimeoutMs: options.cascadeTimeout });
     const failed = outcomes.filter((o) => o.status !== 'deleted').length;
     await ctx.out.result({ dryRun: false, target, prefix: plan.prefix, deleted: outcomes.length - failed, failed, outcomes }, (r, style) =>
@@ -73,16 +76,6 @@ export const orgGcCommand: CommandDefinition = {
     return failed > 0 ? ExitCode.partial : ExitCode.ok;
   },
 };
-
-/** Bulk deletes are confirmed by typing the environment's name; --yes answers (the prefix is on the command line). */
-async function confirmGc(ctx: Context, target: Target, plan: OrgGcPlan): Promise<void> {
-  if (ctx.flags.yes) return;
-  if (!ctx.prompt.canAsk) {
-    throw new UsageError(`deleting ${plan.candidates.length} orgs needs a confirmation and there is no terminal to ask on; nothing was deleted`, 'pass --yes to confirm (the prefix and age are named on the command line)');
-  }
-  const typed = await ctx.prompt.ask(`Type the environment name (${target.environment}) to delete ${plan.candidates.length} org(s): `, 'confirming a bulk delete');
-  if (typed !== target.environment) throw new UsageError(`the typed name "${typed}" does not match "${target.environment}"; nothing was deleted`, 'run the command again and type the environment name exactly');
-}
 
 async function executeGc(ctx: Context, plan: OrgGcPlan, target: Target, timeouts: { timeoutMs: number; callTimeoutMs: number }): Promise<DeleteOutcome[]> {
   const slugs = plan.candidates.map((c) => c.slug);

@@ -10,7 +10,7 @@ import { filterOrgs, type OrgSummary } from '../lib/org/summarize-orgs.js';
 
 const optionsSchema = z.object({
   status: z.string().regex(/^[a-z_-]+$/, 'expected an instance_status such as provisioning, running or failed').optional(),
-  olderThan: durationOption().optional(),
+  olderThan: durationOption({ maxMs: 3650 * 86_400_000 }).optional(),
   prefix: z.string().min(1).optional(),
 });
 

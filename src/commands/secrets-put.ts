@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
-import { confirmEnvironment } from '../lib/cli/confirm-environment.js';
+import { confirmChange } from '../lib/cli/confirm-change.js';
 import { parseOptions } from '../lib/cli/parse-options.js';
 import { ExitCode, MolectlError } from '../lib/errors.js';
 import { describeTarget, formatTarget, toRunEnvironment } from '../lib/cli/describe-target.js';
@@ -15,6 +15,7 @@ import { runMutation } from '../lib/runs/run-lifecycle.js';
 const optionsSchema = z.object({ valueFile: z.string().min(1, 'give a file path, or - for stdin') }).strict();
 
 export const secretsPutCommand: CommandDefinition = {
+  confirmation: () => ({ kind: 'environment' }),
   declare(cmd: Command) {
     cmd
       .description(
@@ -48,10 +49,8 @@ export const secretsPutCommand: CommandDefinition = {
         hint: `finish or abort it first: molectl secrets rotate ${secret.name} --resume (or --abort-pending)`,
       });
     }
-    if (description) {
-      ctx.out.info(`${secret.secretId} exists: the new value becomes AWSCURRENT; consumers (${secret.consumers.map((c) => c.ref).join(', ') || 'none'}) keep what they hold`);
-      await confirmEnvironment(ctx, `replace the current value of ${secret.name}`);
-    }
+    if (description) ctx.out.info(`${secret.secretId} exists: the new value becomes AWSCURRENT; consumers (${secret.consumers.map((c) => c.ref).join(', ') || 'none'}) keep what they hold`);
+    await confirmChange(ctx, { kind: 'environment' }, description ? `replace the current value of ${secret.name}` : `create ${secret.secretId}`);
 
     const { ledger, result } = await runMutation(
       ctx,

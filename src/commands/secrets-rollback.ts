@@ -12,6 +12,7 @@ import { runRotation } from '../lib/secrets/run-rotation.js';
 const optionsSchema = z.object(consumerOptionsShape);
 
 export const secretsRollbackCommand: CommandDefinition = {
+  confirmation: () => ({ kind: 'environment' }),
   declare(cmd: Command) {
     cmd
       .description(

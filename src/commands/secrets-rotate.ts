@@ -14,10 +14,11 @@ const optionsSchema = z.object({
   ...consumerOptionsShape,
   resume: z.boolean().default(false),
   abortPending: z.boolean().default(false),
-  overlap: durationOption({ minMs: 0 }).default(3_600_000),
+  overlap: durationOption({ minMs: 0, maxMs: 30 * 86_400_000 }).default(3_600_000),
 });
 
 export const secretsRotateCommand: CommandDefinition = {
+  confirmation: () => ({ kind: 'environment' }),
   declare(cmd: Command) {
     cmd
       .description(

@@ -12,7 +12,7 @@ import { createCheckDeps } from '../lib/verify/create-check-deps.js';
 import { buildReport } from '../lib/verify/report/build-report.js';
 import { isReportFormat, renderReport, REPORT_FORMATS, type ReportFormat } from '../lib/verify/report/render-report.js';
 import { renderTextReport } from '../lib/verify/report/render-text-report.js';
-import { parseReportFileSpec, writeReportFiles } from '../lib/verify/report/write-report-files.js';
+import { parseReportFileSpec, writeReportFiles, checkReportFile } from '../lib/verify/report/write-report-files.js';
 import { resolveVerifySettings } from '../lib/verify/resolve-verify-settings.js';
 import { runChecks, selectChecks } from '../lib/verify/run-checks.js';
 
@@ -64,7 +64,7 @@ export const verifyCommand: CommandDefinition = {
     if (options.validate) return validateChecklist(ctx, options.validate);
 
     const format = readReportFormat(ctx.flags.outputFormat);
-    const reportFiles = (options.reportFile ?? []).map((spec) => parseReportFileSpec(spec, format));
+    const reportFiles = (options.reportFile ?? []).map((spec) => checkReportFile(parseReportFileSpec(spec, format)));
     const settings = resolveVerifySettings(ctx.config.environment, { canaries: options.canary, expectCommit: options.expectCommit });
     const { checks, refuseLeaks } = await chooseChecks(options);
     // Before anything is sent: a checklist whose request would carry a secret molectl holds

@@ -115,7 +115,7 @@ describe('org delete judged by verification, never by HTTP status', () => {
     seedOrg('slow-cascade');
     h.sandbox.state.faults.flags['cascadeDelay'] = '2500ms';
     const mark = h.sandbox.state.requests.length;
-    const run = await h.run(['org', 'delete', 'slow-cascade', '--confirm', 'slow-cascade', '--cascade-timeout', '1s', '--timeout', '60s']);
+    const run = await h.run(['--env', 'sandbox', 'org', 'delete', 'slow-cascade', '--confirm', 'slow-cascade', '--cascade-timeout', '1s', '--timeout', '60s']);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/slow-cascade +deleted/);
     expect(h.cpRequestsSince(mark).filter((a) => a.startsWith('DELETE'))).toHaveLength(1);
@@ -127,7 +127,7 @@ describe('org delete judged by verification, never by HTTP status', () => {
   it('a DELETE answered 404 after the cascade: verified gone, exit 0, the 404 recorded', async () => {
     seedOrg('gone-404');
     h.sandbox.state.faults.flags['delete404'] = true;
-    const run = await h.run(['org', 'delete', 'gone-404', '--confirm', 'gone-404']);
+    const run = await h.run(['--env', 'sandbox', 'org', 'delete', 'gone-404', '--confirm', 'gone-404']);
     expect(run.code).toBe(0);
     expect(lastLedger().targets['gone-404']!.detail).toMatchObject({ cpAnswered404: true, deleteCalls: [expect.stringMatching(/HTTP 404$/)] });
   });
@@ -136,7 +136,7 @@ describe('org delete judged by verification, never by HTTP status', () => {
     seedOrg('gone-leaky');
     h.sandbox.state.faults.flags['delete404'] = true;
     h.sandbox.state.faults.leakOnDelete = ['gone-leaky'];
-    const run = await h.run(['org', 'delete', 'gone-leaky', '--confirm', 'gone-leaky', '--timeout', '3s']);
+    const run = await h.run(['--env', 'sandbox', 'org', 'delete', 'gone-leaky', '--confirm', 'gone-leaky', '--timeout', '3s']);
     expect(run.code).toBe(5);
     expect(run.stdout).toMatch(/gone-leaky +leftovers/);
     expect(run.stdout).toMatch(/confirms org gone-leaky is gone but the cascade left this running/);
@@ -147,7 +147,7 @@ describe('org delete judged by verification, never by HTTP status', () => {
     const bastion = addSimInstance(h.sandbox.state, { tags: [{ Key: 'OrgSlug', Value: 'with-bastion' }, { Key: 'Role', Value: 'bastion' }] });
     const dry = await h.run(['org', 'delete', 'with-bastion', '--dry-run']);
     expect(dry.stdout).toMatch(new RegExp(`${bastion.instanceId} +bastion +running`));
-    const run = await h.run(['org', 'delete', 'with-bastion', '--confirm', 'with-bastion', '--timeout', '3s']);
+    const run = await h.run(['--env', 'sandbox', 'org', 'delete', 'with-bastion', '--confirm', 'with-bastion', '--timeout', '3s']);
     expect(run.code).toBe(5);
     expect(run.stdout).not.toMatch(/verified gone/);
     expect(run.stdout).toMatch(new RegExp(`instance ${bastion.instanceId} \\(bastion\\) is running`));

@@ -135,12 +135,16 @@ describe('a fleet where everything can succeed', { timeout: 180_000 }, () => {
   afterAll(() => f.stop());
 
   it('refuses to act without a typed confirmation or --yes with --env, changing nothing (exit 2)', async () => {
+    const mark = f.sandbox.state.requests.length;
     const noTty = await f.molectl(['migrate', 'cp-secret', 'apply', '--soak', '0']);
     expect(noTty.code).toBe(2);
-    expect(noTty.stderr).toMatch(/needs the environment name typed as confirmation, and there is no terminal; nothing was changed/);
+    expect(noTty.stderr).toMatch(/needs a confirmation, and there is no terminal to type it on; nothing was changed/);
+    expect(noTty.stderr).toMatch(/hint: pass --env sandbox --yes/);
     const yesWithoutEnv = await f.molectl(['migrate', 'cp-secret', 'apply', '--soak', '0', '--yes']);
     expect(yesWithoutEnv.code).toBe(2);
     expect(yesWithoutEnv.stderr).toMatch(/--yes needs the environment named on the command line/);
+    // Both stopped before any remote call: nothing was even read.
+    expect(f.sandbox.state.requests.slice(mark)).toEqual([]);
     const badCanary = await f.molectl([...APPLY, '--canary', 'delta']);
     expect(badCanary.code).toBe(2);
     expect(badCanary.stderr).toMatch(/--canary delta is current, not a tenant to change/);

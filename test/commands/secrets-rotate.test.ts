@@ -61,12 +61,20 @@ describe('rotating cp-shared-secret', { timeout: 120_000 }, () => {
   });
   afterAll(() => f.stop());
 
-  it('without --yes and without a terminal it shows the plan and changes nothing (exit 2)', async () => {
+  it('without --yes and without a terminal it stops before any remote call (exit 2); with a terminal the plan comes before the question', async () => {
     const before = stageMap(f.sandbox.state, SHARED_ID);
+    const mark = f.sandbox.state.requests.length;
     const r = await run(['secrets', 'rotate', 'cp-shared-secret', ...FAST]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('impact window');
-    expect(r.stderr).toContain('tenant provisioning calls get 401');
+    expect(r.stderr).toMatch(/needs a confirmation, and there is no terminal to type it on; nothing was changed/);
+    expect(f.sandbox.state.requests.slice(mark)).toEqual([]);
+    const { typedAnswer } = await import('./org-harness.js');
+    const prompt = typedAnswer('not-sandbox');
+    const typed = await f.molectl(['secrets', 'rotate', 'cp-shared-secret', ...FAST], { env: deployServicesEnv(), overrides: { prompt } });
+    expect(typed.code).toBe(2);
+    expect(typed.stderr).toContain('impact window');
+    expect(typed.stderr).toContain('tenant provisioning calls get 401');
+    expect(prompt.questions[0]).toMatch(/Type the environment name \(sandbox\) to rotate cp-shared-secret/);
     expect(stageMap(f.sandbox.state, SHARED_ID)).toEqual(before);
   });
 

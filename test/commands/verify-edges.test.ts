@@ -89,6 +89,6 @@ describe('molectl verify, edges', () => {
     writeFileSync(notADirectory, '');
     const run = await runCli(['verify', '--only', 'cp-health', '--report-file', join(notADirectory, 'nope.txt')], { env: env() });
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('cannot write the text report');
+    expect(run.stderr).toMatch(/--report-file: .*a-file is not a directory/);
   });
 });

@@ -39,6 +39,8 @@ export interface ResolvedConfig {
   envName: Sourced<string>;
   environment: EnvironmentConfig;
   cpUrl: Sourced<string>;
+  /** The environment's own CP URL (config file or built-in), whatever overrides say. */
+  environmentCpUrl: string | null;
   /**
    * The MOLECULE_CP_URL written into tenants: the environment's configured value, never the
    * operator's --cp-url or MOLECTL_CP_URL override (an operator may reach the CP through a
@@ -172,8 +174,9 @@ export function resolveConfig(args: { file: ConfigFile | null; configPath: strin
     [file?.defaultEnv, 'file', `${args.configPath}: defaultEnv`],
     [DEFAULT_ENVIRONMENT, 'default', 'built-in'],
   ])!;
-  const builtIn = BUILT_IN_ENVIRONMENTS[envName.value];
-  const fromFile = fileEnvs[envName.value];
+  // Own properties only: `--env __proto__` or `--env constructor` name no environment.
+  const builtIn = Object.hasOwn(BUILT_IN_ENVIRONMENTS, envName.value) ? BUILT_IN_ENVIRONMENTS[envName.value] : undefined;
+  const fromFile = Object.hasOwn(fileEnvs, envName.value) ? fileEnvs[envName.value] : undefined;
   if (!builtIn && !fromFile) {
     const known = environmentNames.join(', ');
     const message = `unknown environment "${envName.value}" (from ${envName.origin})`;
@@ -236,6 +239,7 @@ export function resolveConfig(args: { file: ConfigFile | null; configPath: strin
     envName,
     environment,
     cpUrl,
+    environmentCpUrl: fromFile?.cpUrl ?? builtIn?.cpUrl ?? null,
     tenantCpUrl,
     region,
     profile,

@@ -2,7 +2,7 @@ import type { Context } from '../context.js';
 import { createApplyLedger } from '../cp-secret/apply-ledger.js';
 import { applyMigration, type ApplySettings } from '../cp-secret/apply-migration.js';
 import { actionableTargets, unseenTenants } from '../cp-secret/migration-plan.js';
-import { planMigration } from '../cp-secret/plan-migration.js';
+import { discoverTenants, planMigration } from '../cp-secret/plan-migration.js';
 import { MolectlError, UsageError } from '../errors.js';
 import type { Target } from '../cli/describe-target.js';
 import type { RunGuard } from '../runs/run-lifecycle.js';
@@ -65,13 +65,32 @@ export async function setConsumer(ctx: Context, consumer: SecretConsumer, versio
   return setTenants(ctx, consumer, version, settings, putBackOf);
 }
 
-/** Checks before anything changes: each consumer can be reached with what molectl has. */
-export function checkConsumerPrerequisites(ctx: Context, consumers: SecretConsumer[]): void {
+/**
+ * Checks before anything changes (before AWSPENDING exists): each consumer can be reached with
+ * what molectl has, proven by a read call with the very credentials the change will use (a
+ * rejected token is exit 3 here, not a failed rotation to put back), and a --canary names a
+ * tenant of the fleet.
+ */
+export async function checkConsumerPrerequisites(ctx: Context, consumers: SecretConsumer[], canary: string | undefined): Promise<void> {
   for (const c of consumers) {
-    if (c.kind === 'railway') railwayTargetFor(ctx, c.service, c.environment);
-    if (c.kind === 'gitea-actions-secret') giteaToken(ctx);
     if (c.kind === 'tenants-env' && !tenantEnvSupported(c)) {
       throw new UsageError(`consumer ${c.ref}: the tenant script sets only ${TENANT_SECRET_VARIABLE}; nothing was changed`, 'use tenants-env:MOLECULE_CP_SHARED_SECRET, or extend scripts/tenant-cp-secret.sh');
+    }
+  }
+  for (const c of consumers) {
+    if (c.kind === 'railway') {
+      // The service's variables are secrets too: registered before anything could print them.
+      const variables = await readRailwayVariables(createConsumerRequester(ctx), railwayTargetFor(ctx, c.service, c.environment));
+      for (const value of Object.values(variables)) ctx.redactor.register(value, 'railway-variable');
+    }
+    if (c.kind === 'gitea-actions-secret') {
+      await listGiteaActionsSecretNames(createConsumerRequester(ctx), { baseUrl: giteaBaseUrl(ctx), token: giteaToken(ctx), owner: c.owner, repo: c.repo });
+    }
+    if (c.kind === 'tenants-env' && canary) {
+      const fleet = await discoverTenants(ctx);
+      if (!fleet.tenants.some((t) => t.slug === canary)) {
+        throw new UsageError(`--canary ${canary} is not a running tenant of this fleet; nothing was changed`, 'pick a tenant from `molectl migrate cp-secret plan`, or leave --canary out');
+      }
     }
   }
 }
@@ -158,9 +177,14 @@ async function setTenants(ctx: Context, consumer: SecretConsumer, version: Versi
     return { ok: true, detail: `${plan.summary.current} of ${seenCount} reachable tenants observed holding ${version.fingerprint}, nothing to change${unreachableNote}`, remoteIds: {}, leftBehind };
   }
   if (tooMany) return { ok: false, detail: `${tooMany}; nothing was sent to the tenants`, remoteIds: {}, leftBehind, changedNothing: true };
-  // A --canary that already holds this version (or is not in the fleet) gives way to the engine's default.
+  // A named canary is never silently replaced: going forward it must be a tenant to change.
+  // Putting back is recovery: there the engine picks a canary among the tenants to change.
   const applySettings: ApplySettings = { ...settings.apply };
-  if (applySettings.canary && !changes.some((t) => t.slug === applySettings.canary)) delete applySettings.canary;
+  if (applySettings.canary && !changes.some((t) => t.slug === applySettings.canary)) {
+    const canaryTarget = plan.targets.find((t) => t.slug === applySettings.canary);
+    if (!putBackOf) return { ok: false, detail: `--canary ${applySettings.canary} is ${canaryTarget ? `${canaryTarget.class} (${canaryTarget.reason})` : 'not in the fleet'}, not a tenant to change; nothing was sent to the tenants`, remoteIds: {}, leftBehind, changedNothing: true };
+    delete applySettings.canary;
+  }
   const ledger = await createApplyLedger(ctx, plan, applySettings, settings.waveSpec, settings.target);
   const result = await applyMigration(ctx, plan, applySettings, ledger, settings.guard).catch(async (error: unknown) => {
     // The rotation's ledger says how to go on; this one must not stay "running" after Ctrl-C.
