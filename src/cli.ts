@@ -7,6 +7,7 @@ import { installInterruptHandler } from './lib/cli/interrupts.js';
 import { ExitCode, isMolectlError } from './lib/errors.js';
 import type { TerminalStream } from './lib/output/output.js';
 import { Redactor } from './lib/output/redactor.js';
+import { echoInput, remoteText, renderOutputText } from './lib/output/remote-text.js';
 
 /**
  * Entry point: argv in, exit code out. Builds the commander program from the registry, loads
@@ -216,7 +217,9 @@ async function reportError(error: unknown, options: ReportOptions): Promise<numb
     // help as an error (commander exits 1), which is a usage error below.
     if (error.code === 'commander.help' && error.exitCode === 0) return ExitCode.ok;
     // A group named without a subcommand: commander showed its help; that is a usage error.
-    const message = options.usageMessage.replace(/^error:\s*/, '') || error.message.replace(/^error:\s*/, '');
+    // Commander quotes the word it refused: echo it short and escaped (a 100 KB argument, or a
+    // secret pasted in the wrong place, is not printed back whole).
+    const message = (options.usageMessage.replace(/^error:\s*/, '') || error.message.replace(/^error:\s*/, '')).replace(/'([^']*)'/g, (_m, word: string) => `'${echoInput(word)}'`);
     if (error.code === 'commander.help' || error.code === 'commander.executeSubCommandAsync') {
       if (!message || message === '(outputHelp)') return ExitCode.usage;
     }
@@ -249,16 +252,19 @@ async function writeError(
   options: ReportOptions,
   err: { code: number; message: string; hint?: string | undefined; stack?: string | undefined },
 ): Promise<void> {
-  // Errors may quote remote text: they pass the same redactor as all other output.
-  const redact = (text: string): string => options.redactor.redact(text);
+  // Errors are molectl's words and may quote remote text (marked where it was quoted): they
+  // pass the same rendering as all other output. A stack trace repeats the message unmarked,
+  // so it is rendered as remote text entirely.
+  const mode = options.json ? 'json' : 'text';
+  const render = (text: string): string => renderOutputText(text, options.redactor, mode);
   let text: string;
   if (options.json) {
-    const doc = { error: { code: err.code, message: redact(err.message), hint: err.hint ? redact(err.hint) : undefined } };
+    const doc = { error: { code: err.code, message: render(err.message), hint: err.hint ? render(err.hint) : undefined } };
     text = `${JSON.stringify(doc)}\n`;
   } else {
-    text = `error: ${redact(err.message)}\n${err.hint ? `hint: ${redact(err.hint)}\n` : ''}`;
+    text = `error: ${render(err.message)}\n${err.hint ? `hint: ${render(err.hint)}\n` : ''}`;
   }
-  if (options.debug && err.stack) text += `${redact(err.stack)}\n`;
+  if (options.debug && err.stack) text += `${renderOutputText(remoteText(err.stack), options.redactor, 'text')}\n`;
   await new Promise<void>((resolve) => options.stderr.write(text, () => resolve()));
 }
 

@@ -15,6 +15,7 @@ import { resolveConsoleTarget, type ResolvedConsoleTarget } from '../lib/console
 import { compileGrep } from '../lib/console/select-lines.js';
 import type { Context } from '../lib/context.js';
 import { outputFileOption } from '../lib/cli/output-file-option.js';
+import { remoteText } from '../lib/output/remote-text.js';
 
 const optionsSchema = z.object({
   latest: z.boolean().default(false),
@@ -108,7 +109,7 @@ async function followAndReport(ctx: Context, target: ResolvedConsoleTarget, firs
     const summary = await followConsole(
       {
         read: input.read,
-        write: async (text) => (file ? void (await file.write(ctx.redactor.redact(text))) : ctx.out.stream(text)),
+        write: async (text) => (file ? void (await file.write(ctx.redactor.redact(text))) : ctx.out.streamRemote(remoteText(text))),
         warn: (message) => ctx.out.warn(message),
         clock: ctx.clock,
         signal: ctx.signal,

@@ -12,6 +12,7 @@ import { compileGrep, matchesLine } from '../lib/console/select-lines.js';
 import { createLogCursor, selectNewLogLines, stripLogTimestamp } from '../lib/console/select-new-log-lines.js';
 import { splitConsoleLines } from '../lib/console/split-console-lines.js';
 import type { Context } from '../lib/context.js';
+import { remoteText } from '../lib/output/remote-text.js';
 import { ExitCode, UsageError } from '../lib/errors.js';
 import { outputFileOption } from '../lib/cli/output-file-option.js';
 
@@ -136,7 +137,7 @@ async function followLogs(ctx: Context, target: ResolvedConsoleTarget, container
     const lines = splitConsoleLines(tally.redact(fresh.map((l) => (options.timestamps ? l : stripLogTimestamp(l))).join('\n'))).lines;
     if (options.diagnosis) diagnosis.add(lines);
     const shown = grep ? lines.filter((l) => matchesLine(grep, l)) : lines;
-    if (shown.length) await ctx.out.stream(`${shown.join('\n')}\n`);
+    if (shown.length) await ctx.out.streamRemote(remoteText(`${shown.join('\n')}\n`));
     first = false;
     try {
       await ctx.clock.sleep(options.interval, ctx.signal);

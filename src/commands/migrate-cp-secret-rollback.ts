@@ -9,6 +9,7 @@ import { LOCK_OPERATION, reportRun } from '../lib/cp-secret/run-apply.js';
 import { parseWaveSpec } from '../lib/fleet/plan-waves.js';
 import { runMutation } from '../lib/runs/run-lifecycle.js';
 import { ROLLBACK_COMMAND, rollbackMigration, selectRollbackTargets } from '../lib/cp-secret/rollback-migration.js';
+import { tenantScriptSha256 } from '../lib/cp-secret/tenant-script.js';
 import { ExitCode } from '../lib/errors.js';
 import { describeTarget, formatTarget, toRunEnvironment } from '../lib/cli/describe-target.js';
 
@@ -52,7 +53,7 @@ export const migrateCpSecretRollbackCommand: CommandDefinition = {
     ctx.out.info(formatTarget(target));
     ctx.out.info(`will roll back ${targets.length} tenant${targets.length === 1 ? '' : 's'} migrated by ${apply.id}: ${targets.map((t) => t.slug).join(', ')}`);
     await confirmChange(ctx, { kind: 'environment' }, `roll back ${targets.length} tenants`);
-    const ledger = await ctx.runs.create({ command: ROLLBACK_COMMAND, environment: toRunEnvironment(target), inputs: { run: apply.id, orgs: input.orgs ?? null, waves: input.waves, maxErrors: input.maxErrors, maxConcurrency: input.maxConcurrency }, targets: targets.map((t) => t.slug) });
+    const ledger = await ctx.runs.create({ command: ROLLBACK_COMMAND, environment: toRunEnvironment(target), inputs: { run: apply.id, orgs: input.orgs ?? null, waves: input.waves, maxErrors: input.maxErrors, maxConcurrency: input.maxConcurrency, scriptSha256: tenantScriptSha256() }, targets: targets.map((t) => t.slug) });
     ctx.out.info(`run ${ledger.id}: ledger ${ledger.path}`);
     // Under the same fleet lock as apply: a rollback beside an apply would fight over the same containers.
     const result = await runMutation(

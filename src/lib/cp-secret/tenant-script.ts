@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 
@@ -37,6 +38,15 @@ let cached: string | null = null;
 export function readTenantScript(): string {
   cached ??= readFileSync(SCRIPT_URL, 'utf8');
   return cached;
+}
+
+/**
+ * `sha256:<64 hex>` of the script's bytes as sent (the last element of renderTenantCommands):
+ * `migrate cp-secret script` prints it, each run's ledger records it, `runs show` shows it, so a
+ * reviewer can match what was reviewed with what ran.
+ */
+export function tenantScriptSha256(script = readTenantScript()): string {
+  return `sha256:${createHash('sha256').update(script, 'utf8').digest('hex')}`;
 }
 
 /** Values the header may carry: no quotes, spaces or shell metacharacters, so no quoting games. */

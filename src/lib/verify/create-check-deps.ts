@@ -1,3 +1,4 @@
+import { readCpToken } from '../config/cp-token.js';
 import type { Context } from '../context.js';
 import { createHttpClient } from '../http/http-request.js';
 import type { CheckDeps } from './check-types.js';
@@ -17,5 +18,7 @@ export function createCheckDeps(ctx: Context, settings: VerifySettings): CheckDe
     fetch: ctx.fetch,
     onRetry: createRetryAnnouncer(ctx.out),
   });
-  return { cp: ctx.cp, request, settings, env: ctx.env, redactor: ctx.redactor };
+  let token: Promise<string> | undefined;
+  const adminToken = (): Promise<string> => (token ??= readCpToken({ env: ctx.env, environment: ctx.config.environment, exec: ctx.exec, redactor: ctx.redactor }));
+  return { cp: ctx.cp, request, settings, env: ctx.env, redactor: ctx.redactor, adminToken };
 }

@@ -4,6 +4,7 @@ import { TenantPurgeIncompleteError } from '../../../src/lib/cp/tenant-purge-inc
 import { ConfigError, ExitCode, HttpError, MolectlError, NotFoundError, UsageError } from '../../../src/lib/errors.js';
 import { Redactor } from '../../../src/lib/output/redactor.js';
 import { recordingSleep, sendJson, startLocalServer, type Handler, type LocalServer } from '../http/local-server.js';
+import { hasRemoteText, stripRemoteMarks } from '../../../src/lib/output/remote-text.js';
 
 const CP_TOKEN = 'SENTINEL-cp-admin-token-7c1e55';
 const TENANT_TOKEN = 'SENTINEL-tenant-admin-token-90ab12';
@@ -70,7 +71,9 @@ describe('CpClient admin routes', () => {
     expect(error.message).toBe(`the CP at ${server.url} rejected the admin token (HTTP 401)`);
     expect(error.hint).toBe(`check CP_ADMIN_API_TOKEN (or cpTokenFile / cpTokenCommand in the config) for ${server.url}`);
     expect(everythingAbout(error)).not.toContain(CP_TOKEN);
-    expect((error as HttpError).remoteError).toBe('invalid token Bearer [REDACTED:cp-admin-token]');
+    expect(stripRemoteMarks((error as HttpError).remoteError!)).toBe('invalid token Bearer [REDACTED:cp-admin-token]');
+    // The CP's words are marked as remote text: printed with shapes redacted and controls escaped.
+    expect(hasRemoteText((error as HttpError).remoteError!)).toBe(true);
   });
 
   it('sets an odd row apart as unreadable (naming the field, never quoting the body) and keeps the rest', async () => {
@@ -198,7 +201,7 @@ describe('CpClient org lifecycle', () => {
     expect(error).toBeInstanceOf(TenantPurgeIncompleteError);
     expect((error as TenantPurgeIncompleteError).purgeId).toBe('p-42');
     expect((error as TenantPurgeIncompleteError).retryable).toBe(true);
-    expect(error.message).toBe('deleting tenant "acme" stopped part way (purge p-42): terminate instances: throttled');
+    expect(stripRemoteMarks(error.message)).toBe('deleting tenant "acme" stopped part way (purge p-42): terminate instances: throttled');
     expect(error.hint).toMatch(/run the same delete/);
   });
 
@@ -260,7 +263,8 @@ describe('CpClient fleet, console and tenant routes', () => {
     const { cp, server } = await startCp((req, res) =>
       req.headers.authorization ? sendJson(res, 404, { error: 'not found' }) : sendJson(res, 401, { error: 'unauthorized' }),
     );
-    expect(await cp.probeProvisionRoute()).toEqual({ status: 401, remoteError: 'unauthorized' });
+    const probed = await cp.probeProvisionRoute();
+    expect({ ...probed, remoteError: stripRemoteMarks(probed.remoteError ?? '') }).toEqual({ status: 401, remoteError: 'unauthorized' });
     expect(server.requests[0]!.headers.authorization).toBeUndefined();
     expect((await cp.probeProvisionRoute({ bearer: 'SENTINEL-provision-secret-1', adminToken: TENANT_TOKEN })).status).toBe(404);
     expect(server.requests[1]!.headers['x-molecule-admin-token']).toBe(TENANT_TOKEN);

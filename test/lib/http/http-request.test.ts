@@ -4,6 +4,7 @@ import { ConfigError, ExitCode, HttpError, InterruptedError, MolectlError } from
 import { httpRequest, type RetryInfo } from '../../../src/lib/http/http-request.js';
 import { Redactor } from '../../../src/lib/output/redactor.js';
 import { recordingSleep, sendJson, startLocalServer, type LocalServer } from './local-server.js';
+import { stripRemoteMarks } from '../../../src/lib/output/remote-text.js';
 
 let server: LocalServer | undefined;
 afterEach(async () => {
@@ -78,7 +79,7 @@ describe('httpRequest retries', () => {
     expect(error).toBeInstanceOf(HttpError);
     expect(error.code).toBe(ExitCode.failed);
     expect((error as HttpError).status).toBe(503);
-    expect(error.message).toBe(`GET ${server.url}/cp/admin/orgs answered HTTP 503: upstream unavailable (gave up after 3 attempts)`);
+    expect(stripRemoteMarks(error.message)).toBe(`GET ${server.url}/cp/admin/orgs answered HTTP 503: upstream unavailable (gave up after 3 attempts)`);
     expect(error.hint).toMatch(/try again later/);
     expect(server.requests).toHaveLength(3);
   });
@@ -194,7 +195,7 @@ describe('httpRequest safety', () => {
     redactor.register(token, 'test-token');
     const headers = { authorization: `Bearer ${token}` };
     const first = await catchError(httpRequest({ method: 'POST', url: server.url, headers, redactor }));
-    expect((first as HttpError).remoteError).toBe('bad request for [REDACTED:test-token]');
+    expect(stripRemoteMarks((first as HttpError).remoteError!)).toBe('bad request for [REDACTED:test-token]');
     const second = await catchError(httpRequest({ method: 'POST', url: server.url, headers, redactor }));
     for (const error of [first, second]) {
       const text = `${error.message} ${error.hint} ${JSON.stringify(error)} ${String(error.stack)}`;
