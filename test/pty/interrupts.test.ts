@@ -18,7 +18,7 @@ let stateDir: string;
 
 beforeAll(async () => {
   // Slow hosts, so that a wave is still out when the test interrupts it.
-  sandbox = await startSandbox({ speed: 'fast', tenants: 17, preCutover: 17, workspacesPerTenant: 0, faults: 'host-work=800ms' });
+  sandbox = await startSandbox({ speed: 'fast', tenants: 19, preCutover: 19, workspacesPerTenant: 0, faults: 'host-work=800ms' });
   tmp = mkdtempSync(join(tmpdir(), 'molectl-pty-int-'));
   stateDir = join(tmp, 'state');
 });
@@ -108,6 +108,17 @@ describe('signals during an apply', { timeout: 90_000 }, () => {
     expect(locksHeld()).toEqual([]);
     expect(sendsAfter('apply', at)).toBe(0);
     expect(sendsFor('apply', ['delta'])).toBe(0);
+  });
+
+  it('SIGTERM while the canary is being changed: its host finishes, no wave is sent, 130', async () => {
+    const pty = startPty(['--env', 'sandbox', '--yes', ...APPLY, '--orgs', 'sigma,tau', '--soak', '0'], { env: env() });
+    await untilSent('apply', ['sigma']);
+    const { code, at } = await interrupted(pty, () => pty.kill('SIGTERM'));
+    expect(code).toBe(130);
+    expect(newest('migrate cp-secret apply').status).toBe('interrupted');
+    expect(locksHeld()).toEqual([]);
+    expect(sendsAfter('apply', at)).toBe(0);
+    expect(sendsFor('apply', ['tau'])).toBe(0);
   });
 
   it('SIGHUP during the soak (the terminal went away) ends it the same way', async () => {
