@@ -2,8 +2,10 @@
 // THE redactor (dist/lib/output/redactor.js) on a realistic serial console (the sandbox's cloud-init
 // boot log with its `set -x` leaks, plus container log lines, a few ANSI colour codes and base64
 // runs), at 64 KB (one GetConsoleOutput window) and 10 MB (a long `molectl logs --tail all`).
-// Three session secrets are registered, as in a real run. Also times the whole console pipeline
-// (redact, split, diagnose). Median of BENCH_RUNS runs; prints MB/s, never asserts.
+// Twenty session secrets are registered (issue 14's yardstick: >= 50 MB/s on 10 MB). The same
+// input also goes through the redactor as it was before issue 14 (bench/yardsticks/), in the same
+// run, so the ratio holds whatever else the machine is doing. Also times the whole console
+// pipeline (redact, split, diagnose). Median of BENCH_RUNS runs; prints MB/s, never asserts.
 // Run after `npm run build`:  node bench/redaction.mjs
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -17,7 +19,8 @@ async function load() {
   const { renderBootConsole } = await import(new URL('sandbox/cp/render-boot-console.js', dist).href);
   const { splitConsoleLines } = await import(new URL('lib/console/split-console-lines.js', dist).href);
   const { diagnoseLines } = await import(new URL('lib/console/diagnose-lines.js', dist).href);
-  return { Redactor, renderBootConsole, splitConsoleLines, diagnoseLines };
+  const { Redactor: PreviousRedactor } = await import(new URL('./yardsticks/redactor-before-issue-14.js', import.meta.url).href);
+  return { Redactor, PreviousRedactor, renderBootConsole, splitConsoleLines, diagnoseLines };
 }
 
 /** A console-and-logs corpus of about `bytes` bytes, deterministic. */
@@ -49,6 +52,12 @@ function makeCorpus(renderBootConsole, bytes) {
   return text.slice(0, bytes);
 }
 
+/** Twenty registered values, as a long `secrets rotate` or `migrate` run holds. */
+function withSecrets(redactor) {
+  for (let i = 0; i < 20; i++) redactor.register(`SENTINEL-session-secret-${String(i).padStart(2, '0')}-${(i * 7919).toString(16)}`);
+  return redactor;
+}
+
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
@@ -66,7 +75,7 @@ function time(fn, runs) {
 }
 
 export async function runRedactionBench() {
-  const { Redactor, renderBootConsole, splitConsoleLines, diagnoseLines } = await load();
+  const { Redactor, PreviousRedactor, renderBootConsole, splitConsoleLines, diagnoseLines } = await load();
   const results = [];
   // Figures scale with what else the machine is doing: say so next to them.
   console.log(`(${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)})`);
@@ -75,20 +84,24 @@ export async function runRedactionBench() {
     ['10 MB', 10 * 1024 * 1024, RUNS],
   ]) {
     const corpus = makeCorpus(renderBootConsole, bytes);
-    const redactor = new Redactor();
-    for (const secret of ['SENTINEL-cp-admin-token-7c1e55aa', 'SENTINEL-tenant-admin-9f8e7d6c', 'SENTINEL-shared-0011223344']) redactor.register(secret);
+    const redactor = withSecrets(new Redactor());
+    const previous = withSecrets(new PreviousRedactor());
     let count = 0;
     const redactMs = time(() => {
       count = redactor.redactDetailed(corpus).count;
+    }, runs);
+    let previousCount = 0;
+    const previousMs = time(() => {
+      previousCount = previous.redactDetailed(corpus).count;
     }, runs);
     const pipelineMs = time(() => {
       const lines = splitConsoleLines(redactor.redact(corpus)).lines;
       diagnoseLines(lines, { target: 'acme', orgSlug: 'acme', source: 'console' });
     }, runs);
     const mb = bytes / (1024 * 1024);
-    const row = { input: label, bytes, redactions: count, redactMs: +redactMs.toFixed(2), redactMBps: +(mb / (redactMs / 1000)).toFixed(1), pipelineMs: +pipelineMs.toFixed(2), pipelineMBps: +(mb / (pipelineMs / 1000)).toFixed(1) };
+    const row = { input: label, bytes, redactions: count, redactMs: +redactMs.toFixed(2), redactMBps: +(mb / (redactMs / 1000)).toFixed(1), previousMBps: +(mb / (previousMs / 1000)).toFixed(1), speedup: +(previousMs / redactMs).toFixed(1), pipelineMs: +pipelineMs.toFixed(2), pipelineMBps: +(mb / (pipelineMs / 1000)).toFixed(1) };
     results.push(row);
-    console.log(`redaction ${label.padEnd(6)} ${String(row.redactMBps).padStart(7)} MB/s  (${row.redactMs} ms, ${count} values)   redact+split+diagnose ${String(row.pipelineMBps).padStart(7)} MB/s (${row.pipelineMs} ms)`);
+    console.log(`redaction ${label.padEnd(6)} ${String(row.redactMBps).padStart(7)} MB/s  (${row.redactMs} ms, ${count} values)   before issue 14 ${String(row.previousMBps).padStart(6)} MB/s (${previousCount} values): ${row.speedup}x   redact+split+diagnose ${String(row.pipelineMBps).padStart(7)} MB/s (${row.pipelineMs} ms)`);
   }
   return results;
 }

@@ -14,6 +14,7 @@ const benches = [
   ['gitea-rewrite.mjs', 'runGiteaRewriteBench'],
   ['verify.mjs', 'runVerifyBench'],
   ['migrate.mjs', 'runMigrateBench'],
+  ['fleet-audit.mjs', 'runFleetAuditBench'],
 ];
 
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');

@@ -18,6 +18,9 @@
 #   MOLECTL_AWS_REGION      region of the secret / parameter (aws CLI v1 does not read it from
 #                           instance metadata, and the host's profile may name another)
 #   MOLECTL_HEALTH_TIMEOUT  seconds to wait for the new container's /health (default 90)
+#   MOLECTL_WORKSPACE_ID, MOLECTL_WORKSPACE_INSTANCE
+#                           cp-auth-check: a workspace of the org and its instance id, whose status
+#                           the container reads with its own credentials (absent: differential proof)
 #
 # Output: human lines on stderr; exactly one line `MOLECTL_RESULT {json}` on stdout. molectl
 # treats a run without a valid result line as failed ("unverified"), whatever its exit code.
@@ -50,22 +53,24 @@ SECRET=''
 
 log() { printf 'molectl: %s\n' "$*" >&2; }
 
-json_str() { # JSON-quote one value: backslash, quote and control characters escaped
+json_str() { # JSON-quote one value into JSON_STR: backslash, quote and control characters escaped
+  # No $(...) here or in result(): each would fork a subshell, and the probe runs on every host.
   local s=${1//\\/\\\\}
   s=${s//\"/\\\"}
   s=${s//$'\n'/\\n}
   s=${s//$'\r'/\\r}
   s=${s//$'\t'/\\t}
-  printf '"%s"' "$s"
+  printf -v JSON_STR '"%s"' "$s"
 }
 
 result() { # result key value key value ... ; values starting with @ are raw JSON (true/false/null/numbers)
-  local out='{"molectl":"cp-secret","mode":' first
-  out+=$(json_str "$MODE")
+  local out='{"molectl":"cp-secret","mode":'
+  json_str "$MODE"
+  out+=$JSON_STR
   while [ $# -ge 2 ]; do
-    first=$1
-    out+=",$(json_str "$first"):"
-    if [ "${2:0:1}" = '@' ]; then out+="${2:1}"; else out+=$(json_str "$2"); fi
+    json_str "$1"
+    out+=",$JSON_STR:"
+    if [ "${2:0:1}" = '@' ]; then out+="${2:1}"; else json_str "$2"; out+=$JSON_STR; fi
     shift 2
   done
   printf 'MOLECTL_RESULT %s}\n' "$out"
@@ -351,19 +356,38 @@ rollback_main() {
   result status rolled-back fingerprint "$C_FP" health ok
 }
 
-cp_auth_check_main() { # can the container authenticate to the CP with its own credentials?
+cp_auth_check_main() { # does the CP accept the container's own credentials? Proven, not presumed.
   container_exists "$NAME" || fail no-container "no container named $NAME"
-  local code
-  # A read-only tenant route: 401 means the CP rejects this tenant's shared secret or token. The
-  # variables expand inside the container's shell; this script never sees their values.
-  code=$(docker exec "$NAME" sh -c 'curl -s -o /dev/null -m 10 -w "%{http_code}" \
-    -H "Authorization: Bearer ${MOLECULE_CP_SHARED_SECRET:-}" -H "X-Molecule-Admin-Token: ${ADMIN_TOKEN:-}" \
-    "${MOLECULE_CP_URL:-http://127.0.0.1:9}/cp/workspaces/00000000-0000-0000-0000-000000000000/status?instance_id=i-00000000"' 2>/dev/null)
-  case "$code" in
-    401 | 403) fail cp-auth-rejected "the CP answered $code to the container's credentials" httpStatus "$code" ;;
-    000 | '') fail cp-unreachable 'the container could not reach the CP' httpStatus "${code:-000}" ;;
-    *) result status cp-auth-ok httpStatus "$code" ;;
+  # Both halves run inside the container, on its own network path to the CP, and in one go:
+  #  - without credentials the route must answer 401 (mounted, gate on; 404 = not mounted);
+  #  - with the container's MOLECULE_CP_SHARED_SECRET and ADMIN_TOKEN it must answer a 2xx with
+  #    a state for a real workspace of the org (proof "workspace-status"), or, when the org has
+  #    none, anything but 401/403, 5xx or no answer (proof "differential").
+  # The credentials reach curl on stdin (-H @-): never in an argv that `ps` on the host shows.
+  local ws="${MOLECTL_WORKSPACE_ID:-00000000-0000-0000-0000-000000000000}" inst="${MOLECTL_WORKSPACE_INSTANCE:-i-00000000000000000}"
+  local out unauth auth state proof
+  out=$(docker exec -e "MOLECTL_WS=$ws" -e "MOLECTL_WS_INSTANCE=$inst" "$NAME" sh -c '
+    u="${MOLECULE_CP_URL:-http://127.0.0.1:9}/cp/workspaces/$MOLECTL_WS/status?instance_id=$MOLECTL_WS_INSTANCE"
+    printf "unauth %s\n" "$(curl -s -o /dev/null -m 10 -w "%{http_code}" "$u" 2>/dev/null)"
+    printf "Authorization: Bearer %s\nX-Molecule-Admin-Token: %s\n" "${MOLECULE_CP_SHARED_SECRET:-}" "${ADMIN_TOKEN:-}" |
+      curl -s -m 10 -H @- -w "\nauth %{http_code}\n" "$u" 2>/dev/null | tail -c 4096' 2>/dev/null)
+  unauth=$(printf '%s\n' "$out" | sed -n 's/^unauth //p' | head -n 1)
+  auth=$(printf '%s\n' "$out" | sed -n 's/^auth //p' | tail -n 1)
+  state=$(printf '%s\n' "$out" | grep -o '"state"[[:space:]]*:[[:space:]]*"[^"]*"' | head -n 1 | sed 's/.*"\([^"]*\)"$/\1/')
+  case "${unauth:-000}" in
+    401 | 403) ;;
+    404) fail cp-routes-unmounted "without credentials the CP answered 404: its tenant routes are not mounted (PROVISION_SHARED_SECRET unset on the CP?)" unauthStatus 404 ;;
+    000 | 5??) fail cp-unavailable "the CP did not answer a call without credentials properly (${unauth:-no answer})" unauthStatus "${unauth:-000}" ;;
+    2??) fail cp-gate-open "the CP answered $unauth to a call without credentials: its tenant gate is off" unauthStatus "$unauth" ;;
+    *) fail cp-unexpected "the CP answered $unauth to a call without credentials, expected 401" unauthStatus "$unauth" ;;
   esac
+  case "${auth:-000}" in
+    401 | 403) fail cp-auth-rejected "the CP answered $auth to the container's credentials" unauthStatus "$unauth" authStatus "$auth" ;;
+    000 | 5??) fail cp-unavailable "the CP did not answer the container's authenticated call properly (${auth:-no answer})" unauthStatus "$unauth" authStatus "${auth:-000}" ;;
+  esac
+  proof=differential
+  [ -n "${MOLECTL_WORKSPACE_ID:-}" ] && [ "${auth:0:1}" = 2 ] && [ -n "$state" ] && proof=workspace-status
+  result status cp-auth-ok proof "$proof" unauthStatus "$unauth" authStatus "$auth" state "$state" workspaceId "${MOLECTL_WORKSPACE_ID:-}"
 }
 
 case "$MODE" in

@@ -3,10 +3,12 @@ import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { commandGroups, commands } from './commands/index.js';
 import type { CommandEntry, CommandInput } from './lib/cli/command-definition.js';
+import { installInterruptHandler } from './lib/cli/interrupts.js';
 import { GLOBAL_OPTIONS, PROGRAM_DESCRIPTION, PROGRAM_HELP_AFTER, renderTopLevelHelp, VERSION_OPTION } from './lib/cli/top-level-help.js';
-import { ExitCode, InterruptedError, isMolectlError } from './lib/errors.js';
+import { ExitCode, isMolectlError } from './lib/errors.js';
 import type { TerminalStream } from './lib/output/output.js';
 import { Redactor } from './lib/output/redactor.js';
+import { echoInput, remoteText, renderOutputText } from './lib/output/remote-text.js';
 
 /**
  * Entry point: argv in, exit code out. Builds the commander program from the registry, loads
@@ -21,7 +23,7 @@ export interface MainDeps {
   stdin?: Readable & { isTTY?: boolean };
   /** Process environment; defaults to the real one (read through src/lib/config/env.ts). */
   env?: NodeJS.ProcessEnv;
-  /** Aborting it is what Ctrl-C does. When given, no SIGINT handler is installed. */
+  /** Aborting it is what Ctrl-C (or SIGTERM, SIGHUP) does. When given, no signal handler is installed. */
   signal?: AbortSignal;
   /** Overrides for the context (tests point clock, exec or fetch at fakes). */
   overrides?: Record<string, unknown>;
@@ -35,7 +37,7 @@ const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', impo
 export async function main(argv: string[], deps: MainDeps = {}): Promise<number> {
   const stdout = deps.stdout ?? process.stdout;
   const stderr = deps.stderr ?? process.stderr;
-  const interrupt = deps.signal ? null : installInterruptHandler();
+  const interrupt = deps.signal ? null : installInterruptHandler((text) => stderr.write(text));
   const signal = deps.signal ?? interrupt!.signal;
   const jsonRequested = wantsJson(argv);
   // One redactor per run, made before anything can fail, so every error is redacted too.
@@ -71,6 +73,12 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
       const { buildContext } = await import('./lib/context.js');
       const ctx = await buildContext({ globals, deps: { ...deps, stdout, stderr, signal, redactor }, commandName: entry.name });
       try {
+        // Before the command reads or changes anything remote: is this where it should act, and
+        // can its change be confirmed at all (exit 2 otherwise, nothing sent)?
+        const { checkTargetOverrides } = await import('./lib/cli/check-target-overrides.js');
+        checkTargetOverrides({ config: ctx.config, env: ctx.env, safety: entry.safety, warn: (text) => ctx.out.warn(text) });
+        const how = definition.confirmation?.(input);
+        if (how) (await import('./lib/cli/confirm-change.js')).checkConfirmable(ctx, how);
         exitCode = await definition.run(ctx, input);
       } finally {
         await ctx.out.flush();
@@ -216,7 +224,9 @@ async function reportError(error: unknown, options: ReportOptions): Promise<numb
     // help as an error (commander exits 1), which is a usage error below.
     if (error.code === 'commander.help' && error.exitCode === 0) return ExitCode.ok;
     // A group named without a subcommand: commander showed its help; that is a usage error.
-    const message = options.usageMessage.replace(/^error:\s*/, '') || error.message.replace(/^error:\s*/, '');
+    // Commander quotes the word it refused: echo it short and escaped (a 100 KB argument, or a
+    // secret pasted in the wrong place, is not printed back whole).
+    const message = (options.usageMessage.replace(/^error:\s*/, '') || error.message.replace(/^error:\s*/, '')).replace(/'([^']*)'/g, (_m, word: string) => `'${echoInput(word)}'`);
     if (error.code === 'commander.help' || error.code === 'commander.executeSubCommandAsync') {
       if (!message || message === '(outputHelp)') return ExitCode.usage;
     }
@@ -249,16 +259,19 @@ async function writeError(
   options: ReportOptions,
   err: { code: number; message: string; hint?: string | undefined; stack?: string | undefined },
 ): Promise<void> {
-  // Errors may quote remote text: they pass the same redactor as all other output.
-  const redact = (text: string): string => options.redactor.redact(text);
+  // Errors are molectl's words and may quote remote text (marked where it was quoted): they
+  // pass the same rendering as all other output. A stack trace repeats the message unmarked,
+  // so it is rendered as remote text entirely.
+  const mode = options.json ? 'json' : 'text';
+  const render = (text: string): string => renderOutputText(text, options.redactor, mode);
   let text: string;
   if (options.json) {
-    const doc = { error: { code: err.code, message: redact(err.message), hint: err.hint ? redact(err.hint) : undefined } };
+    const doc = { error: { code: err.code, message: render(err.message), hint: err.hint ? render(err.hint) : undefined } };
     text = `${JSON.stringify(doc)}\n`;
   } else {
-    text = `error: ${redact(err.message)}\n${err.hint ? `hint: ${redact(err.hint)}\n` : ''}`;
+    text = `error: ${render(err.message)}\n${err.hint ? `hint: ${render(err.hint)}\n` : ''}`;
   }
-  if (options.debug && err.stack) text += `${redact(err.stack)}\n`;
+  if (options.debug && err.stack) text += `${renderOutputText(remoteText(err.stack), options.redactor, 'text')}\n`;
   await new Promise<void>((resolve) => options.stderr.write(text, () => resolve()));
 }
 
@@ -270,18 +283,4 @@ function isCommanderError(error: unknown): error is Error & { code: string; exit
 
 function isAbortError(error: unknown): boolean {
   return error instanceof Error && (error.name === 'AbortError' || (error as { code?: string }).code === 'ABORT_ERR');
-}
-
-/**
- * First Ctrl-C aborts the signal every command watches (they stop dispatching, save state and
- * end with exit 130); the handler then steps aside so a second Ctrl-C ends the process at once.
- */
-function installInterruptHandler(): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController();
-  const onSigint = (): void => {
-    process.removeListener('SIGINT', onSigint);
-    controller.abort(new InterruptedError());
-  };
-  process.on('SIGINT', onSigint);
-  return { signal: controller.signal, dispose: () => process.removeListener('SIGINT', onSigint) };
 }

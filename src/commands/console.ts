@@ -14,6 +14,8 @@ import { renderDiagnosis } from '../lib/console/render-diagnosis.js';
 import { resolveConsoleTarget, type ResolvedConsoleTarget } from '../lib/console/resolve-console-target.js';
 import { compileGrep } from '../lib/console/select-lines.js';
 import type { Context } from '../lib/context.js';
+import { outputFileOption } from '../lib/cli/output-file-option.js';
+import { remoteText } from '../lib/output/remote-text.js';
 
 const optionsSchema = z.object({
   latest: z.boolean().default(false),
@@ -26,7 +28,7 @@ const optionsSchema = z.object({
     if (ms === null || ms < 1000) c.addIssue({ code: 'custom', message: 'must be a duration of at least 1s, e.g. 5s or 1m' });
     return ms ?? 0;
   }),
-  out: z.string().min(1).optional(),
+  out: outputFileOption().optional(),
   redact: z.boolean().default(true),
   diagnosis: z.boolean().default(true),
 });
@@ -107,7 +109,7 @@ async function followAndReport(ctx: Context, target: ResolvedConsoleTarget, firs
     const summary = await followConsole(
       {
         read: input.read,
-        write: async (text) => (file ? void (await file.write(ctx.redactor.redact(text))) : ctx.out.stream(text)),
+        write: async (text) => (file ? void (await file.write(ctx.redactor.redact(text))) : ctx.out.streamRemote(remoteText(text))),
         warn: (message) => ctx.out.warn(message),
         clock: ctx.clock,
         signal: ctx.signal,

@@ -4,6 +4,7 @@ import { addExamples, type CommandDefinition } from '../lib/cli/command-definiti
 import { parseOptions } from '../lib/cli/parse-options.js';
 import { ExitCode } from '../lib/errors.js';
 import { findOrphans } from '../lib/fleet/find-orphans.js';
+import { warnUnreadableRows } from '../lib/fleet/org-directory.js';
 import type { OrphanReport, OrphanRow } from '../lib/fleet/classify-orphans.js';
 import type { Styles } from '../lib/output/output.js';
 import { formatDuration, renderTable } from '../lib/output/table.js';
@@ -16,7 +17,7 @@ export const fleetOrphansCommand: CommandDefinition = {
       .description(
         'Find EC2 instances managed by the CP whose org no longer exists on the CP (what a raw-SQL delete leaves running), or exists with another id. Report only: nothing is changed.',
       )
-      .option('--check', 'exit 8 when any orphan is found (for CI and cron)');
+      .option('--check', 'exit 8 when any orphan is found (for CI and cron); exit 5 when some instances could not be judged');
     addExamples(cmd, [
       ['molectl fleet orphans', 'orphaned instances, oldest first'],
       ['molectl --env staging fleet orphans --check', 'fail a scheduled job when something leaks'],
@@ -27,19 +28,28 @@ export const fleetOrphansCommand: CommandDefinition = {
   async run(ctx, input) {
     const options = parseOptions(optionsSchema, input.options);
     const step = ctx.out.step('reading the CP\'s orgs and the CP-managed instances');
-    const report = await findOrphans({ cp: ctx.cp, aws: ctx.aws, keys: ctx.config.environment, now: ctx.clock.now() }).catch((error: unknown) => {
+    const report = await findOrphans({
+      cp: ctx.cp,
+      aws: ctx.aws,
+      keys: ctx.config.environment,
+      now: ctx.clock.now(),
+      onProgress: (done, total) => step.update(`confirming the instances' orgs with the CP: ${done}/${total}`),
+    }).catch((error: unknown) => {
       step.fail('could not read the fleet');
       throw error;
     });
     step.succeed(`${report.scanned} managed instance(s) checked`);
+    warnUnreadableRows(ctx.out, { unreadable: report.unreadableRows });
     await ctx.out.result({ environment: ctx.config.envName.value, cpUrl: ctx.cp.baseUrl, ...report }, renderReport);
-    return options.check && report.orphans.length > 0 ? ExitCode.changesFound : ExitCode.ok;
+    if (options.check && report.orphans.length > 0) return ExitCode.changesFound;
+    // What could not be judged is neither an orphan nor cleared: the scan is incomplete.
+    return report.unconfirmed.length > 0 ? ExitCode.partial : ExitCode.ok;
   },
 };
 
 function renderReport(report: OrphanReport, style: Styles): string {
   const lines: string[] = [];
-  if (report.orphans.length === 0) lines.push(style.ok(`no orphans among ${report.scanned} managed instance(s)`));
+  if (report.orphans.length === 0) lines.push(report.unconfirmed.length === 0 ? style.ok(`no orphans among ${report.scanned} managed instance(s)`) : `no confirmed orphans among ${report.scanned} managed instance(s)`);
   else {
     lines.push(
       renderTable<OrphanRow>(
@@ -55,8 +65,15 @@ function renderReport(report: OrphanReport, style: Styles): string {
         report.orphans,
       ),
       '',
-      `${report.orphans.length} orphan(s). They run outside the CP's knowledge: check their tags and owner, then terminate them with \`aws ec2 terminate-instances --instance-ids ...\` (the CP cascade cannot, it has no row for them).`,
+      `${report.orphans.length} orphan(s): the CP confirmed, slug by slug, that their orgs are gone (or belong to another org id). They run outside the CP's knowledge: check their tags and owner, then terminate them with \`aws ec2 terminate-instances --instance-ids ...\` (the CP cascade cannot, it has no row for them).`,
     );
+  }
+  if (report.unconfirmed.length > 0) {
+    lines.push(style.warn(`${report.unconfirmed.length} instance(s) could not be judged (not orphans, not cleared; do not terminate them):`));
+    for (const u of report.unconfirmed) lines.push(`  ${u.instanceId} (${u.role}): ${u.detail}`);
+  }
+  if (report.idUnconfirmed.length > 0) {
+    lines.push(`${report.idUnconfirmed.length} instance(s) belong to orgs the CP confirmed by slug but did not list: their OrgId tag is unconfirmed: ${report.idUnconfirmed.map((u) => `${u.instanceId} (${u.orgSlug} ${u.orgId})`).join(', ')}`);
   }
   if (report.unattributed.length > 0) {
     lines.push(style.warn(`${report.unattributed.length} managed instance(s) carry no org tag and could not be checked: ${report.unattributed.map((u) => u.instanceId).join(', ')}`));

@@ -1,18 +1,11 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
 import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
-import { parseOptions } from '../lib/cli/parse-options.js';
-import { ExitCode } from '../lib/errors.js';
+import { ExitCode, UsageError } from '../lib/errors.js';
 import { renderRepoChecks } from '../lib/gitea/render-rewrite-report.js';
 import { applyRemoteRewrite, checkCloneDirs, maskUrlCredentials, planRemoteRewrites, readRemoteUrls, type RemotePlanItem } from '../lib/gitea/rewrite-remotes.js';
 import { declareRuleFlags, resolveRewriteRules } from '../lib/gitea/rule-flags.js';
-import { verifyGiteaRepos, type RepoCheck } from '../lib/gitea/verify-gitea-repos.js';
+import { judgeRepoChecks, verifyGiteaRepos, type RemoteVerdict, type RepoCheck } from '../lib/gitea/verify-gitea-repos.js';
 import { renderTable } from '../lib/output/table.js';
-
-const optionsSchema = z.object({
-  write: z.boolean().default(false),
-  check: z.boolean().default(false),
-});
 
 export const giteaRemotesCommand: CommandDefinition = {
   declare(cmd: Command) {
@@ -33,7 +26,8 @@ export const giteaRemotesCommand: CommandDefinition = {
   },
 
   async run(ctx, input) {
-    const options = parseOptions(optionsSchema, input.options);
+    const options = { write: input.options.write === true, check: input.options.check === true };
+    if (options.write && options.check) throw new UsageError('--write and --check cannot be combined', 'use --check to see whether anything would change, --write to apply');
     const cwd = process.cwd();
     const { rules, flags } = await resolveRewriteRules(input.options, cwd);
     const dirs = await checkCloneDirs(input.args, cwd, ctx.exec);
@@ -43,16 +37,18 @@ export const giteaRemotesCommand: CommandDefinition = {
     const rewrites = plan.filter((p) => p.action === 'rewrite');
 
     let remote: RepoCheck[] | undefined;
+    let verdict: RemoteVerdict | undefined;
     if (flags.verifyRemote) {
       const token = ctx.env.GITEA_TOKEN;
       if (token) ctx.redactor.register(token, 'gitea-token');
       const targets = rewrites.map((p) => p.target).filter((t): t is string => Boolean(t));
       remote = await verifyGiteaRepos(targets, { baseUrl: rules.giteaBaseUrl, token, fetch: ctx.fetch, redactor: ctx.redactor, signal: ctx.signal });
+      verdict = judgeRepoChecks(remote);
     }
-    const missing = remote?.some((c) => c.state !== 'exists') ?? false;
-    const write = options.write && !options.check && !missing;
+    const unconfirmed = verdict !== undefined && !verdict.ok;
+    const write = options.write && !unconfirmed;
     if (write) for (const item of rewrites) await applyRemoteRewrite(item, ctx.exec);
-    if (options.write && missing) ctx.out.error('nothing was written: some target repositories are not on Gitea (add renames with --rename or the rules file)');
+    if (verdict && !verdict.ok) ctx.out.error(`${options.write ? 'nothing was written: ' : ''}${verdict.message}`);
 
     for (const item of plan) {
       for (const note of item.notes) ctx.out.warn(`${displayDir(item.dir, cwd)} ${item.remote} (${item.kind}): [${note.rule}] ${note.reason}`);
@@ -81,7 +77,7 @@ export const giteaRemotesCommand: CommandDefinition = {
       ].join('\n'),
     );
     if (options.check && rewrites.length > 0) return ExitCode.changesFound;
-    return missing ? ExitCode.failed : ExitCode.ok;
+    return verdict && !verdict.ok ? verdict.exitCode : ExitCode.ok;
   },
 };
 

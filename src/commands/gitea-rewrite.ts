@@ -1,37 +1,36 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
 import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
-import { parseOptions } from '../lib/cli/parse-options.js';
 import type { Context } from '../lib/context.js';
 import { ExitCode, InterruptedError, UsageError } from '../lib/errors.js';
-import { renderFindings, renderRewriteSummary, type RewriteSummaryData } from '../lib/gitea/render-rewrite-report.js';
+import { KEEP_MARKER, IGNORE_FILE_NAME } from '../lib/gitea/acknowledgements.js';
+import { lightExec } from '../lib/gitea/light-exec.js';
+import { renderAcknowledged, renderFindings, renderRewriteSummary, summariseGate, type RewriteSummaryData } from '../lib/gitea/render-rewrite-report.js';
 import { DEFAULT_MAX_FILE_BYTES, rewriteFiles, type RewriteFilesOptions, type RewriteReport } from '../lib/gitea/rewrite-files.js';
-import { collectValues, declareRuleFlags, parseByteSize, resolveRewriteRules } from '../lib/gitea/rule-flags.js';
-import { verifyGiteaRepos, type RepoCheck } from '../lib/gitea/verify-gitea-repos.js';
+import type { RewriteRules } from '../lib/gitea/rewrite-rules.js';
+import { collectValues, declareRuleFlags, matching, parseByteSize, resolveRewriteRules } from '../lib/gitea/rule-flags.js';
+import type { RemoteVerdict, RepoCheck } from '../lib/gitea/verify-gitea-repos.js';
 
-const optionsSchema = z.object({
-  write: z.boolean().default(false),
-  check: z.boolean().default(false),
-  include: z.array(z.string().min(1)).default([]),
-  exclude: z.array(z.string().min(1)).default([]),
-  includeGo: z.boolean().default(false),
-  maxSize: z
-    .string()
-    .optional()
-    .refine((v) => v === undefined || (parseByteSize(v) ?? 0) > 0, 'write a size like 2MiB, 512k or 4096'),
-  diff: z.boolean().default(true),
-});
+/*
+ * The whole of this command's path (this file, src/lib/gitea, and what the context needs) stays
+ * free of zod and execa, and loads the HTTP stack only for --verify-remote: on a large repository
+ * the rewrite itself takes a few hundred milliseconds, so module loading is most of the bill
+ * (bench/gitea-rewrite.mjs holds it against a `git grep | xargs sed` pipeline).
+ */
+
+type Mode = RewriteSummaryData['mode'];
 
 export const giteaRewriteCommand: CommandDefinition = {
   declare(cmd: Command) {
     cmd
       .description(
-        'Rewrite GitHub URLs of the moved organisation to Gitea across a repository: links, clone URLs, raw files, archives, releases. ' +
-          'Without --write, a dry run that prints a unified diff and a summary. Forms with no safe rewrite (PR/issue numbers, api.github.com, gh, variable owners, ghcr images, SSH) are listed for a person.',
+        'Rewrite references to the moved GitHub organisation to Gitea across a repository: links, clone URLs, raw files, archives, releases, ' +
+          'scheme-less references and placeholder owners in front of the organisation\'s repos. Without --write, a dry run that prints a unified diff and a summary. ' +
+          'What has no safe rewrite (PR/issue numbers, api.github.com, variable owners, ghcr images, Go module paths, ...) is listed for a person; ' +
+          `--check fails until every reference is gone or acknowledged (\`${KEEP_MARKER}\` on the line, or ${IGNORE_FILE_NAME}).`,
       )
       .argument('[path...]', 'directories or files to rewrite (default: the current directory)')
       .option('--write', 'apply the changes (atomic writes keeping mode, line endings and BOM)')
-      .option('--check', 'change nothing; exit 8 when anything would change (a CI gate against stale URLs)')
+      .option('--check', 'change nothing; exit 8 while anything would be rewritten or a reference needs a person (a CI gate)')
       .option('--include <glob>', 'only files matching this glob (repeatable; `*.md` matches at any depth, `docs/**` from the root)', collectValues)
       .option('--exclude <glob>', 'skip files matching this glob (repeatable)', collectValues)
       .option('--include-go', 'also rewrite *.go, go.mod and go.sum (skipped by default: module paths are out of scope)')
@@ -40,8 +39,9 @@ export const giteaRewriteCommand: CommandDefinition = {
     declareRuleFlags(cmd);
     addExamples(cmd, [
       ['molectl gitea rewrite', 'dry run over the current repository: diff and summary'],
-      ['molectl gitea rewrite --write', 'apply it'],
-      ['molectl gitea rewrite --check --no-diff', 'CI gate: exit 8 if stale GitHub URLs came back'],
+      ['molectl gitea rewrite > p.diff && git apply p.diff', 'the same diff, applied by git'],
+      ['molectl gitea rewrite --write', 'apply it; says how many references still need a person'],
+      ['molectl gitea rewrite --check --no-diff', 'CI gate: exit 8 while a reference to the old organisation is left'],
       ['molectl gitea rewrite docs --include "*.md" --write', 'only Markdown under docs/'],
       ['molectl gitea rewrite --rename old-sdk=sdk-python --verify-remote', 'one more rename, and check every target exists on Gitea'],
       ['molectl gitea rewrite -o json > report.json', 'the report as one JSON document'],
@@ -49,44 +49,62 @@ export const giteaRewriteCommand: CommandDefinition = {
   },
 
   async run(ctx, input) {
-    const options = parseOptions(optionsSchema, input.options);
-    if (options.write && options.check) throw new UsageError('--write and --check cannot be combined', 'use --check in CI (changes nothing) and --write to apply');
     const cwd = process.cwd();
-    const { rules, flags } = await resolveRewriteRules(input.options, cwd, options.includeGo ? { rewriteGoFiles: true } : {});
-    const mode: RewriteSummaryData['mode'] = options.write ? 'write' : options.check ? 'check' : 'dry-run';
-    const showDiff = mode !== 'write' && options.diff && ctx.out.format === 'text';
-    const base: RewriteFilesOptions = {
-      rules,
-      write: false,
-      include: options.include,
-      exclude: options.exclude,
-      maxFileBytes: options.maxSize ? (parseByteSize(options.maxSize) ?? DEFAULT_MAX_FILE_BYTES) : DEFAULT_MAX_FILE_BYTES,
-      exec: ctx.exec,
-      cwd,
-      signal: ctx.signal,
-    };
+    const checked = checkOptions(input.options, cwd, ctx);
+    const mode: Mode = input.options.write === true ? 'write' : input.options.check === true ? 'check' : 'dry-run';
+    const { rules, flags } = await resolveRewriteRules(input.options, cwd, input.options.includeGo === true ? { rewriteGoFiles: true } : {});
+    const base: RewriteFilesOptions = { ...checked, rules };
+    const showDiff = mode !== 'write' && input.options.diff !== false && ctx.out.format === 'text';
 
     let remote: RepoCheck[] | undefined;
+    let verdict: RemoteVerdict | undefined;
     if (flags.verifyRemote && mode === 'write') {
       // Verify before writing: a target missing on Gitea usually means a rename the map lacks,
       // and writing dead links first would leave the repository half-migrated.
-      const planned = await scan(ctx, input.args, { ...base }, 'Planning');
-      remote = await verifyTargets(ctx, planned, rules.giteaBaseUrl);
-      if (remote.some((c) => c.state !== 'exists')) {
-        await printReport(ctx, { ...planned, mode: 'dry-run', remote });
-        ctx.out.error('nothing was written: some target repositories are not on Gitea (add renames with --rename or the rules file, or create them)');
-        return ExitCode.failed;
+      const planned = await scan(ctx, input.args, base, 'Planning');
+      ({ remote, verdict } = await verifyTargets(ctx, planned, rules));
+      if (!verdict.ok) {
+        await printReport(ctx, planned, 'dry-run', rules, remote);
+        ctx.out.error(`nothing was written: ${verdict.message}`);
+        return verdict.exitCode;
       }
     }
-    const report = await scan(ctx, input.args, { ...base, write: mode === 'write', wantDiff: showDiff, ...(showDiff ? { onFileChanged: async (f) => ctx.out.stream(f.diff ?? '') } : {}) }, mode === 'write' ? 'Rewriting' : 'Scanning');
-    if (flags.verifyRemote && !remote) remote = await verifyTargets(ctx, report, rules.giteaBaseUrl);
+    const onFileChanged: Pick<RewriteFilesOptions, 'onFileChanged'> = showDiff ? { onFileChanged: async (f) => ctx.out.stream(f.diff ?? '') } : {};
+    const report = await scan(ctx, input.args, { ...base, write: mode === 'write', wantDiff: showDiff, ...onFileChanged }, mode === 'write' ? 'Rewriting' : 'Scanning');
+    if (flags.verifyRemote && !remote) ({ remote, verdict } = await verifyTargets(ctx, report, rules));
 
-    await printReport(ctx, { ...report, mode, ...(remote ? { remote } : {}) });
-    if (mode === 'check' && report.changeCount > 0) return ExitCode.changesFound;
-    if (remote?.some((c) => c.state !== 'exists')) return ExitCode.failed;
+    const gate = await printReport(ctx, report, mode, rules, remote);
+    if (mode === 'check' && !gate.passed) return ExitCode.changesFound;
+    if (verdict && !verdict.ok) {
+      ctx.out.error(verdict.message);
+      return verdict.exitCode;
+    }
     return ExitCode.ok;
   },
 };
+
+/** Every flag checked before anything is read: one-line errors, exit 2. */
+function checkOptions(options: Record<string, unknown>, cwd: string, ctx: Context): Omit<RewriteFilesOptions, 'rules'> {
+  if (options.write === true && options.check === true) throw new UsageError('--write and --check cannot be combined', 'use --check in CI (changes nothing) and --write to apply');
+  const size = matching(options, 'maxSize', /./, 'write a size like 2MiB, 512k or 4096');
+  const maxFileBytes = size === undefined ? DEFAULT_MAX_FILE_BYTES : (parseByteSize(size) ?? 0);
+  if (maxFileBytes <= 0) throw new UsageError('--max-size: write a size like 2MiB, 512k or 4096', 'see --help for the accepted values');
+  return {
+    write: false,
+    include: globs(options, 'include'),
+    exclude: globs(options, 'exclude'),
+    maxFileBytes,
+    exec: lightExec,
+    cwd,
+    signal: ctx.signal,
+  };
+}
+
+function globs(options: Record<string, unknown>, key: 'include' | 'exclude'): string[] {
+  const values = (options[key] ?? []) as unknown[];
+  if (values.some((v) => typeof v !== 'string' || v.length === 0)) throw new UsageError(`--${key}: give a glob such as "*.md" or "docs/**"`, 'see --help for the accepted values');
+  return values as string[];
+}
 
 async function scan(ctx: Context, paths: string[], options: RewriteFilesOptions, label: string): Promise<RewriteReport> {
   const step = ctx.out.step(`${label} files`);
@@ -106,20 +124,27 @@ async function scan(ctx: Context, paths: string[], options: RewriteFilesOptions,
   return report;
 }
 
-async function verifyTargets(ctx: Context, report: RewriteReport, baseUrl: string): Promise<RepoCheck[]> {
+async function verifyTargets(ctx: Context, report: RewriteReport, rules: RewriteRules): Promise<{ remote: RepoCheck[]; verdict: RemoteVerdict }> {
+  const { verifyGiteaRepos, judgeRepoChecks } = await import('../lib/gitea/verify-gitea-repos.js');
   const token = ctx.env.GITEA_TOKEN;
   if (token) ctx.redactor.register(token, 'gitea-token');
   const targets = report.changes.map((c) => c.target).filter((t): t is string => Boolean(t));
   const step = ctx.out.step(`Checking ${new Set(targets).size} repositories on Gitea`);
-  const checks = await verifyGiteaRepos(targets, { baseUrl, token, fetch: ctx.fetch, redactor: ctx.redactor, signal: ctx.signal });
-  const missing = checks.filter((c) => c.state !== 'exists').length;
-  if (missing) step.warn(`${missing} of ${checks.length} target repositories not found on Gitea`);
-  else step.succeed(`all ${checks.length} target repositories exist on Gitea`);
-  return checks;
+  const remote = await verifyGiteaRepos(targets, { baseUrl: rules.giteaBaseUrl, token, fetch: ctx.fetch, redactor: ctx.redactor, signal: ctx.signal });
+  const verdict = judgeRepoChecks(remote);
+  if (verdict.ok) step.succeed(verdict.message);
+  else step.warn(verdict.message);
+  return { remote, verdict };
 }
 
-async function printReport(ctx: Context, data: RewriteSummaryData): Promise<void> {
+async function printReport(ctx: Context, report: RewriteReport, mode: Mode, rules: RewriteRules, remote: RepoCheck[] | undefined): Promise<RewriteSummaryData['gate']> {
+  const gate = summariseGate(report, mode);
+  const data: RewriteSummaryData = { ...report, mode, githubOwner: rules.githubOwner, gate, ...(remote ? { remote } : {}) };
   // Findings are for a person: stderr in text mode; in JSON they are part of the one document.
-  if (ctx.out.format === 'text') for (const block of renderFindings(data.findings, ctx.out.style)) ctx.out.error(block);
+  if (ctx.out.format === 'text') {
+    for (const block of renderFindings(data.findings, ctx.out.style)) ctx.out.error(block);
+    for (const line of renderAcknowledged(data.acknowledged)) ctx.out.verbose(line);
+  }
   await ctx.out.result(data, renderRewriteSummary);
+  return gate;
 }

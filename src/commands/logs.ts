@@ -12,7 +12,9 @@ import { compileGrep, matchesLine } from '../lib/console/select-lines.js';
 import { createLogCursor, selectNewLogLines, stripLogTimestamp } from '../lib/console/select-new-log-lines.js';
 import { splitConsoleLines } from '../lib/console/split-console-lines.js';
 import type { Context } from '../lib/context.js';
+import { remoteText } from '../lib/output/remote-text.js';
 import { ExitCode, UsageError } from '../lib/errors.js';
+import { outputFileOption } from '../lib/cli/output-file-option.js';
 
 const parseDurationOption = (min: number, what: string) =>
   z.string().transform((v, c) => {
@@ -31,7 +33,7 @@ const optionsSchema = z.object({
   follow: z.boolean().default(false),
   interval: parseDurationOption(2000, 'a duration of at least 2s').default(10_000),
   maxBytes: z.coerce.number().int().min(1024).default(8 * 1024 * 1024),
-  out: z.string().min(1).optional(),
+  out: outputFileOption().optional(),
   redact: z.boolean().default(true),
   diagnosis: z.boolean().default(true),
 });
@@ -135,7 +137,7 @@ async function followLogs(ctx: Context, target: ResolvedConsoleTarget, container
     const lines = splitConsoleLines(tally.redact(fresh.map((l) => (options.timestamps ? l : stripLogTimestamp(l))).join('\n'))).lines;
     if (options.diagnosis) diagnosis.add(lines);
     const shown = grep ? lines.filter((l) => matchesLine(grep, l)) : lines;
-    if (shown.length) await ctx.out.stream(`${shown.join('\n')}\n`);
+    if (shown.length) await ctx.out.streamRemote(remoteText(`${shown.join('\n')}\n`));
     first = false;
     try {
       await ctx.clock.sleep(options.interval, ctx.signal);

@@ -1,18 +1,22 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
-import { confirmEnvironment } from '../lib/cli/confirm-environment.js';
+import { confirmChange } from '../lib/cli/confirm-change.js';
 import { orgListSchema } from '../lib/cli/org-list-option.js';
 import { parseOptions } from '../lib/cli/parse-options.js';
+import { outputFileOption } from '../lib/cli/output-file-option.js';
 import { createApplyLedger } from '../lib/cp-secret/apply-ledger.js';
 import { checkCanary, type ApplySettings } from '../lib/cp-secret/apply-migration.js';
-import { actionableTargets } from '../lib/cp-secret/migration-plan.js';
+import { actionableTargets, unseenTenants, type MigrationPlan } from '../lib/cp-secret/migration-plan.js';
+import type { Context } from '../lib/context.js';
+import { ExitCode } from '../lib/errors.js';
 import { assertNoDrift, findPlanDrift, narrowPlan, readPlanFile } from '../lib/cp-secret/plan-file.js';
 import { planMigration } from '../lib/cp-secret/plan-migration.js';
 import { runApply } from '../lib/cp-secret/run-apply.js';
 import { MAX_FLEET_CONCURRENCY } from '../lib/ssm/ssm-limits.js';
 import { parseWaveSpec } from '../lib/fleet/plan-waves.js';
 import { describeTarget, formatTarget } from '../lib/cli/describe-target.js';
+import { countOption } from '../lib/cli/count-option.js';
 import { durationOption } from '../lib/cli/duration-option.js';
 
 const optionsSchema = z.object({
@@ -21,16 +25,17 @@ const optionsSchema = z.object({
   secretId: z.string().min(1).optional(),
   canary: z.string().regex(/^[a-z][a-z0-9-]{1,31}$/, 'must be an org slug').optional(),
   waves: z.string().default('1,5,25%,100%'),
-  maxErrors: z.coerce.number().int().min(0, 'must be 0 or more').default(0),
-  soak: durationOption({ minMs: 0 }).default(60_000),
+  maxErrors: countOption({ min: 0, max: 100_000 }).default(0),
+  soak: durationOption({ minMs: 0, maxMs: 24 * 3600_000 }).default(60_000),
   delivery: z.enum(['secrets-manager', 'parameter']).default('secrets-manager'),
-  maxConcurrency: z.coerce.number().int().min(1).max(MAX_FLEET_CONCURRENCY, `at most ${MAX_FLEET_CONCURRENCY} hosts at once`).default(50),
-  healthTimeout: durationOption({ minMs: 1000 }).default(90_000),
-  summaryMd: z.string().min(1).optional(),
+  maxConcurrency: countOption({ min: 1, max: MAX_FLEET_CONCURRENCY, why: `at most ${MAX_FLEET_CONCURRENCY} hosts at once across the fleet` }).default(50),
+  healthTimeout: durationOption({ minMs: 1000, maxMs: 3600_000 }).default(90_000),
+  summaryMd: outputFileOption().optional(),
   breakLock: z.boolean().default(false),
 });
 
 export const migrateCpSecretApplyCommand: CommandDefinition = {
+  confirmation: () => ({ kind: 'environment' }),
   declare(cmd: Command) {
     cmd
       .description(
@@ -68,15 +73,11 @@ export const migrateCpSecretApplyCommand: CommandDefinition = {
 
     checkCanary(plan, input.canary);
     const changes = actionableTargets(plan);
-    if (changes.length === 0) {
-      ctx.out.info(`nothing to do: all ${plan.summary.total} tenants are current or cannot be changed (see \`molectl migrate cp-secret plan\`)`);
-      await ctx.out.result({ run: null, status: 'nothing-to-do', summary: plan.summary }, () => `nothing to do: ${plan.summary.current} current, ${plan.summary.total - plan.summary.current} not changeable`);
-      return 0;
-    }
+    if (changes.length === 0) return reportNothingToChange(ctx, plan);
     const target = await describeTarget(ctx.config, ctx.aws);
     ctx.out.info(formatTarget(target));
     ctx.out.info(`will change ${changes.length} tenant${changes.length === 1 ? '' : 's'} to ${plan.secret.fingerprint} (${plan.secret.secretId} ${plan.secret.versionId}), canary ${input.canary ?? changes[0]!.slug}, waves ${input.waves}, abort when failures > ${input.maxErrors}`);
-    await confirmEnvironment(ctx, `change ${changes.length} tenants`);
+    await confirmChange(ctx, { kind: 'environment' }, `change ${changes.length} tenants`);
 
     const settings: ApplySettings = {
       ...(input.canary ? { canary: input.canary } : {}),
@@ -92,3 +93,20 @@ export const migrateCpSecretApplyCommand: CommandDefinition = {
     return runApply(ctx, plan, settings, ledger, { breakLock: input.breakLock, summaryMd: input.summaryMd });
   },
 };
+
+/**
+ * No tenant to change. That is "nothing to do" only when every tenant was seen: tenants whose
+ * probe failed or whose agent is offline may still need the secret (exit 5, named).
+ */
+async function reportNothingToChange(ctx: Context, plan: MigrationPlan): Promise<number> {
+  const unseen = unseenTenants(plan);
+  const notChangeable = plan.summary.total - plan.summary.current - unseen.filter((u) => plan.targets.some((t) => t.slug === u.name)).length;
+  const status = unseen.length === 0 ? 'nothing-to-do' : 'nothing-reachable-to-do';
+  if (unseen.length > 0) ctx.out.warn(`${unseen.length} tenant${unseen.length === 1 ? '' : 's'} could not be judged (they may still need the secret) — ${unseen.map((u) => `${u.name} (${u.why})`).join('; ')}`);
+  await ctx.out.result({ run: null, status, summary: plan.summary, unseen }, () =>
+    unseen.length === 0
+      ? `nothing to do: ${plan.summary.current} current, ${notChangeable} not changeable (see \`molectl migrate cp-secret plan\`)`
+      : `nothing changed: ${plan.summary.current} current, ${notChangeable} not changeable, ${unseen.length} not judged (probe failed, agent offline or org unconfirmed)`,
+  );
+  return unseen.length === 0 ? ExitCode.ok : ExitCode.partial;
+}

@@ -2,21 +2,24 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
 import { parseOptions } from '../lib/cli/parse-options.js';
+import { outputFileOption } from '../lib/cli/output-file-option.js';
 import { planMigration } from '../lib/cp-secret/plan-migration.js';
 import { writePlanFile } from '../lib/cp-secret/plan-file.js';
 import { renderPlan } from '../lib/cp-secret/render-plan.js';
 import { orgListSchema } from '../lib/cli/org-list-option.js';
+import { unseenTenants } from '../lib/cp-secret/migration-plan.js';
+import { ExitCode } from '../lib/errors.js';
 
 const optionsSchema = z.object({
   orgs: orgListSchema.optional(),
-  out: z.string().min(1).optional(),
+  out: outputFileOption().optional(),
   secretId: z.string().min(1).optional(),
 });
 
 export const migrateCpSecretPlanCommand: CommandDefinition = {
   declare(cmd: Command) {
     cmd
-      .description('Read-only: find pre-cutover tenants, probe each over SSM, and classify what the migration would do. Only fingerprints of the secret are shown.')
+      .description('Read-only: find pre-cutover tenants, probe each over SSM, and classify what the migration would do. Only fingerprints of the secret are shown. Exit 5 when some tenants could not be judged (probe failed, SSM agent not online, org unconfirmed).')
       .option('--orgs <slugs>', 'only these orgs (comma-separated slugs)')
       .option('--out <file>', 'write the plan to a file that `apply --plan` takes')
       .option('--secret-id <id>', 'Secrets Manager id of the CP shared secret (default: from the environment)');
@@ -35,6 +38,10 @@ export const migrateCpSecretPlanCommand: CommandDefinition = {
       ctx.out.info(`plan written to ${input.out}; apply it with: molectl migrate cp-secret apply --plan ${input.out}`);
     }
     await ctx.out.result(plan, renderPlan);
-    return 0;
+    // A plan is a verdict on every tenant; the ones it could not see make it incomplete.
+    const unseen = unseenTenants(plan);
+    if (unseen.length === 0) return ExitCode.ok;
+    ctx.out.warn(`${unseen.length} tenant${unseen.length === 1 ? '' : 's'} could not be judged (they may still need the secret) — ${unseen.slice(0, 10).map((u) => u.name).join(', ')}${unseen.length > 10 ? ', ...' : ''}`);
+    return ExitCode.partial;
   },
 };

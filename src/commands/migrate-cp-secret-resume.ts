@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
-import { confirmEnvironment } from '../lib/cli/confirm-environment.js';
+import { confirmChange } from '../lib/cli/confirm-change.js';
 import { parseOptions } from '../lib/cli/parse-options.js';
+import { outputFileOption } from '../lib/cli/output-file-option.js';
 import { adoptInFlight } from '../lib/cp-secret/adopt-in-flight.js';
 import { planFromLedger, settingsFromLedger } from '../lib/cp-secret/apply-ledger.js';
 import { pinSecret } from '../lib/cp-secret/plan-migration.js';
@@ -12,10 +13,11 @@ import { MolectlError, UsageError } from '../lib/errors.js';
 const optionsSchema = z.object({
   force: z.boolean().default(false),
   breakLock: z.boolean().default(false),
-  summaryMd: z.string().min(1).optional(),
+  summaryMd: outputFileOption().optional(),
 });
 
 export const migrateCpSecretResumeCommand: CommandDefinition = {
+  confirmation: () => ({ kind: 'environment' }),
   declare(cmd: Command) {
     cmd
       .description('Continue an interrupted, killed, aborted or partial apply run: collects the results of commands it had already sent, skips tenants it finished, and goes on with the same settings and the same pinned secret version.')
@@ -47,7 +49,7 @@ export const migrateCpSecretResumeCommand: CommandDefinition = {
     if (pinned.fingerprint !== plan.secret.fingerprint) {
       throw new MolectlError(`secret version ${plan.secret.versionId} now has fingerprint ${pinned.fingerprint}, not ${plan.secret.fingerprint}`, { hint: 'start a new run with `molectl migrate cp-secret apply`' });
     }
-    await confirmEnvironment(ctx, `resume run ${ledger.id}`);
+    await confirmChange(ctx, { kind: 'environment' }, `resume run ${ledger.id}`);
     await ledger.claim({ force: input.force });
     await adoptInFlight(ctx, ledger, plan.secret.fingerprint, (settings.hostTimeoutSeconds + 60) * 1000);
     return runApply(ctx, plan, settings, ledger, { breakLock: input.breakLock, summaryMd: input.summaryMd });

@@ -10,6 +10,7 @@ import { createOrg } from '../lib/org/create-org.js';
 import { durationOption } from '../lib/cli/duration-option.js';
 import { probeTenantHealth, tenantHealthUrl } from '../lib/fleet/probe-tenant-health.js';
 import { validateNewOrgSlug } from '../lib/org/validate-new-org-slug.js';
+import { runMutation } from '../lib/runs/run-lifecycle.js';
 import { checkProvisioningHint, waitForOrg, type WaitOutcome } from '../lib/org/wait-for-org.js';
 
 const optionsSchema = z.object({
@@ -17,7 +18,7 @@ const optionsSchema = z.object({
   owner: z.string().min(1).max(200).optional(),
   wait: z.boolean().default(true),
   health: z.boolean().default(true),
-  timeout: durationOption().default(30 * 60_000),
+  timeout: durationOption({ maxMs: 24 * 3600_000 }).default(30 * 60_000),
   ifNotExists: z.boolean().default(false),
 });
 
@@ -48,18 +49,32 @@ export const orgCreateCommand: CommandDefinition = {
     const url = tenantUrl(ctx.config.environment, slug);
 
     ctx.out.info(`creating org ${slug} on ${ctx.cp.baseUrl} (environment ${ctx.config.envName.value})`);
-    const ledger = await ctx.runs.create({ command: 'org create', environment: { name: ctx.config.envName.value, cpUrl: ctx.cp.baseUrl }, inputs: { slug, ifNotExists: options.ifNotExists }, targets: [slug] });
-    const created = await createOrg(ctx.cp, { slug, name: options.name ?? slug, ownerUserId: options.owner ?? '', ifNotExists: options.ifNotExists }).catch(async (error: unknown) => {
-      await ledger.setStatus(ctx.signal.aborted ? 'interrupted' : 'failed', { error });
-      throw error;
-    });
-    await ledger.updateTarget(slug, { state: 'succeeded', outcome: created.created ? 'created' : 'existed', remoteIds: { orgId: created.id } });
-    await ledger.setStatus('succeeded');
-    if (!created.created) ctx.out.info(`org ${slug} already exists (id ${created.id}); --if-not-exists: using it`);
+    // The create itself is the run; waiting for the org afterwards is read-only and outside it.
+    const created = await runMutation(
+      ctx,
+      {
+        ledger: { create: { command: 'org create', environment: { name: ctx.config.envName.value, cpUrl: ctx.cp.baseUrl }, inputs: { slug, ifNotExists: options.ifNotExists }, targets: [slug] } },
+        locks: [],
+        fleet: false,
+        breakLock: false,
+        resumeHint: () => checkProvisioningHint(slug),
+        interruptNote: 'the CP may have created the org',
+      },
+      async ({ ledger }) => {
+        const result = await createOrg({ cp: ctx.cp, clock: ctx.clock, signal: ctx.signal }, { slug, name: options.name ?? slug, ownerUserId: options.owner ?? '', ifNotExists: options.ifNotExists });
+        await ledger.updateTarget(slug, { state: 'succeeded', outcome: result.created ? 'created' : 'existed', remoteIds: result.id ? { orgId: result.id } : {}, detail: { idSource: result.idSource } });
+        await ledger.setStatus('succeeded');
+        return result;
+      },
+    );
+    const shownId = created.id ?? 'unconfirmed (the CP gave none; see `molectl org show`)';
+    if (!created.created) ctx.out.info(`org ${slug} already exists (id ${shownId}); --if-not-exists: using it`);
 
-    const base = { slug, id: created.id, url, created: created.created };
+    const base = { slug, id: created.id, idSource: created.idSource, url, created: created.created };
+    const verdict = (r: { created: boolean }): string => (r.created ? 'created' : 'already exists');
     if (!options.wait) {
-      await ctx.out.result({ ...base, instanceStatus: created.existing?.instance_status ?? 'provisioning', waited: false }, (r) => `org ${r.slug} ${r.created ? 'created' : 'exists'}: id ${r.id}, url ${r.url}, instance_status ${r.instanceStatus}\n${checkProvisioningHint(r.slug)}`);
+      await ctx.out.result({ ...base, instanceStatus: created.existing?.instance_status ?? (created.created ? 'provisioning' : 'unknown'), waited: false }, (r) => `org ${r.slug} ${verdict(r)}: id ${r.id ?? 'unconfirmed'}, url ${r.url}, instance_status ${r.instanceStatus}`);
+      ctx.out.info(checkProvisioningHint(slug));
       return ExitCode.ok;
     }
 
@@ -72,7 +87,7 @@ export const orgCreateCommand: CommandDefinition = {
       throw new MolectlError(`org "${slug}" ${what} after ${formatDuration(outcome.elapsedMs)}; it keeps provisioning, nothing was deleted`, { hint: checkProvisioningHint(slug) });
     }
     await ctx.out.result({ ...base, instanceStatus: outcome.instanceStatus, healthChecked: outcome.healthChecked, elapsedMs: outcome.elapsedMs, waited: true }, (r) =>
-      `org ${r.slug} ${r.created ? 'created' : 'exists'}: id ${r.id}, url ${r.url}, ${r.healthChecked ? 'healthy' : 'running'} after ${formatDuration(r.elapsedMs)}`,
+      `org ${r.slug} ${verdict(r)}: id ${r.id ?? 'unconfirmed'}, url ${r.url}, ${r.healthChecked ? 'healthy' : 'running'} after ${formatDuration(r.elapsedMs)}`,
     );
     return ExitCode.ok;
   },

@@ -4,12 +4,14 @@ import { addExamples, type CommandDefinition } from '../lib/cli/command-definiti
 import { parseOptions } from '../lib/cli/parse-options.js';
 import type { Context } from '../lib/context.js';
 import { checkOrgSlug } from '../lib/cp/check-org-slug.js';
-import { ExitCode, InterruptedError, MolectlError, UsageError } from '../lib/errors.js';
-import { createDeleteDeps, deleteOrg, type DeleteOutcome } from '../lib/org/delete-org.js';
+import { ExitCode, MolectlError } from '../lib/errors.js';
+import { confirmChange } from '../lib/cli/confirm-change.js';
+import { runMutation } from '../lib/runs/run-lifecycle.js';
+import { createDeleteDeps, DEFAULT_CASCADE_CALL_TIMEOUT_MS, deleteOrg, type DeleteOutcome } from '../lib/org/delete-org.js';
 import { describeTarget, toRunEnvironment } from '../lib/cli/describe-target.js';
 import { durationOption } from '../lib/cli/duration-option.js';
 import { findOrgInstances } from '../lib/org/find-org-instances.js';
-import { lookupOrg } from '../lib/fleet/lookup-org.js';
+import { lookupOrg } from '../lib/fleet/org-directory.js';
 import { planOrgDelete, type OrgDeletePlan } from '../lib/org/plan-org-delete.js';
 import { recordDeleteOutcome } from '../lib/org/record-delete-outcome.js';
 import { renderDeleteOutcomes, renderDeletePreview } from '../lib/org/render-org-delete.js';
@@ -17,10 +19,12 @@ import { renderDeleteOutcomes, renderDeletePreview } from '../lib/org/render-org
 const optionsSchema = z.object({
   dryRun: z.boolean().default(false),
   confirm: z.string().optional(),
-  timeout: durationOption({ minMs: 1 }).default(10 * 60_000),
+  timeout: durationOption({ minMs: 1, maxMs: 24 * 3600_000 }).default(10 * 60_000),
+  cascadeTimeout: durationOption({ minMs: 1000, maxMs: 3600_000 }).default(DEFAULT_CASCADE_CALL_TIMEOUT_MS),
 });
 
 export const orgDeleteCommand: CommandDefinition = {
+  confirmation: ({ args, options }) => (options.dryRun ? null : { kind: 'slug', slug: args[0] ?? '', confirmFlag: typeof options.confirm === 'string' ? options.confirm : undefined }),
   declare(cmd: Command) {
     cmd
       .description(
@@ -29,7 +33,8 @@ export const orgDeleteCommand: CommandDefinition = {
       .argument('<slug>', 'the org to delete')
       .option('--dry-run', 'show what the cascade would remove, change nothing')
       .option('--confirm <slug>', 'confirm without a prompt: must equal the org slug')
-      .option('--timeout <duration>', 'how long the cascade and the verification may take', '10m');
+      .option('--timeout <duration>', 'how long the cascade and the verification may take', '10m')
+      .option('--cascade-timeout <duration>', 'how long one DELETE call may take before molectl stops waiting for its answer (the cascade may take minutes)', '3m');
     addExamples(cmd, [
       ['molectl org delete acme-test --dry-run', 'preview what the cascade removes'],
       ['molectl org delete acme-test', 'preview, type the slug, delete, verify'],
@@ -41,9 +46,7 @@ export const orgDeleteCommand: CommandDefinition = {
   async run(ctx, input) {
     const slug = checkOrgSlug(input.args[0] ?? '');
     const options = parseOptions(optionsSchema, input.options);
-    if (options.confirm !== undefined && options.confirm !== slug) {
-      throw new UsageError(`--confirm "${options.confirm}" does not match the org slug "${slug}"; nothing was deleted`, `pass --confirm ${slug} to delete org ${slug}`);
-    }
+    const how = { kind: 'slug', slug, confirmFlag: options.confirm } as const;
 
     const plan = await previewDelete(ctx, slug);
     if (options.dryRun) {
@@ -51,60 +54,60 @@ export const orgDeleteCommand: CommandDefinition = {
       return ExitCode.ok;
     }
     if (ctx.out.format === 'text') ctx.out.error(renderDeletePreview(plan, ctx.out.style));
-    await confirmDelete(ctx, slug, options.confirm);
+    await confirmChange(ctx, how, `delete org ${slug}`);
 
-    const { outcome, runId } = await executeDelete(ctx, plan, options.timeout);
+    const { outcome, runId } = await executeDelete(ctx, plan, { timeoutMs: options.timeout, callTimeoutMs: options.cascadeTimeout });
     if (outcome.status === 'failed') {
       throw new MolectlError(outcome.error?.message ?? `deleting org "${slug}" failed`, { hint: outcome.error?.hint ?? `run \`molectl org delete ${slug} --confirm ${slug}\` again` });
     }
     await ctx.out.result({ runId, target: plan.target, ...outcome }, (o, style) => renderDeleteOutcomes([o], style));
-    return outcome.status === 'deleted' ? ExitCode.ok : ExitCode.partial;
+    return outcome.status === 'deleted' ? ExitCode.ok : outcome.status === 'leftovers' ? ExitCode.partial : ExitCode.failed;
   },
 };
 
 async function previewDelete(ctx: Context, slug: string): Promise<OrgDeletePlan> {
   const [target, lookup] = await Promise.all([describeTarget(ctx.config, ctx.aws), lookupOrg(ctx.cp, slug)]);
-  const orgId = lookup.found ? lookup.row?.id : undefined;
+  const orgId = lookup.state === 'listed' ? lookup.row.id : undefined;
   const instances = await findOrgInstances(ctx.aws, ctx.config.environment, slug, ctx.clock.now(), orgId);
   return planOrgDelete({ slug, lookup, instances, target, now: ctx.clock.now() });
 }
 
-/** The typed slug, or --confirm equal to it. --yes never answers this prompt. */
-async function confirmDelete(ctx: Context, slug: string, confirm: string | undefined): Promise<void> {
-  if (confirm === slug) return;
-  if (!ctx.prompt.canAsk) {
-    throw new UsageError(
-      `deleting org "${slug}" needs the slug typed as confirmation, and there is no terminal to ask on${ctx.flags.yes ? ' (--yes is not enough for a delete)' : ''}; nothing was deleted`,
-      `pass --confirm ${slug}`,
-    );
-  }
-  const typed = await ctx.prompt.ask(`Type the org slug (${slug}) to delete it: `, 'confirming a delete');
-  if (typed !== slug) throw new UsageError(`the typed slug "${typed}" does not match "${slug}"; nothing was deleted`, 'run the command again and type the slug exactly');
-}
-
-/** The cascade and its verification, recorded in a run ledger; progress on a step. */
-async function executeDelete(ctx: Context, plan: OrgDeletePlan, timeoutMs: number): Promise<{ outcome: DeleteOutcome; runId: string }> {
+/** The cascade and its verification, in the run lifecycle (ledger, local lock, interrupts); progress on a step. */
+async function executeDelete(ctx: Context, plan: OrgDeletePlan, timeouts: { timeoutMs: number; callTimeoutMs: number }): Promise<{ outcome: DeleteOutcome; runId: string }> {
   const slug = plan.slug;
-  const ledger = await ctx.runs.create({ command: 'org delete', environment: toRunEnvironment(plan.target), inputs: { slug, timeout: `${timeoutMs}ms` }, targets: [slug] });
-  ctx.out.info(`run ${ledger.id}: ledger ${ledger.path}`);
-  await ledger.updateTarget(slug, { state: 'in-progress' });
-  const step = ctx.out.step(`deleting org ${slug} through the CP cascade`);
-  let outcome: DeleteOutcome;
-  try {
-    outcome = await deleteOrg(createDeleteDeps(ctx, plan.target.awsRegion, (text) => step.update(text)), slug, { timeoutMs, orgId: plan.org?.id ?? null });
-  } catch (error) {
-    step.fail(`deleting org ${slug} stopped`);
-    await ledger.updateTarget(slug, { state: 'failed', error });
-    await ledger.setStatus(ctx.signal.aborted ? 'interrupted' : 'failed', { error });
-    if (ctx.signal.aborted) {
-      throw new InterruptedError(`interrupted while deleting org "${slug}"; the CP may still be running its cascade`, `run \`molectl org delete ${slug} --confirm ${slug}\` again: the cascade resumes, then molectl verifies (run ${ledger.id})`);
-    }
-    throw error;
-  }
-  await recordDeleteOutcome(ledger, outcome);
-  await ledger.setStatus(outcome.status === 'deleted' ? 'succeeded' : outcome.status === 'leftovers' ? 'partial' : 'failed');
-  if (outcome.status === 'deleted') step.succeed(`org ${slug} deleted and verified gone`);
-  else if (outcome.status === 'leftovers') step.warn(`org ${slug}: the cascade finished but left ${outcome.leftovers.length} thing(s) behind`);
-  else step.fail(`org ${slug} was not deleted`);
-  return { outcome, runId: ledger.id };
+  return runMutation(
+    ctx,
+    {
+      ledger: { create: { command: 'org delete', environment: toRunEnvironment(plan.target), inputs: { slug, timeout: `${timeouts.timeoutMs}ms`, cascadeTimeout: `${timeouts.callTimeoutMs}ms` }, targets: [slug] } },
+      // Two deletes of one org from this machine would race each other's DELETEs.
+      locks: [`org-delete-${slug}`],
+      fleet: false,
+      breakLock: false,
+      resumeHint: (id) => `run \`molectl org delete ${slug} --confirm ${slug}\` again: the cascade resumes, then molectl verifies (run ${id})`,
+      interruptNote: 'the CP may still be running its cascade',
+    },
+    async ({ ledger }) => {
+      await ledger.updateTarget(slug, { state: 'in-progress' });
+      const step = ctx.out.step(`deleting org ${slug} through the CP cascade`);
+      let outcome: DeleteOutcome;
+      try {
+        const deps = createDeleteDeps(ctx, plan.target.awsRegion, {
+          onProgress: (text) => step.update(text),
+          onAttempt: (attempt) => ledger.recordEvent(`DELETE /cp/admin/tenants/${slug} sent ${attempt.at}: ${attempt.answer}`, { target: slug }),
+        });
+        outcome = await deleteOrg(deps, slug, { ...timeouts, orgId: plan.org?.id ?? null });
+      } catch (error) {
+        step.fail(`deleting org ${slug} stopped`);
+        await ledger.updateTarget(slug, { state: 'failed', error });
+        throw error;
+      }
+      await recordDeleteOutcome(ledger, outcome);
+      await ledger.setStatus(outcome.status === 'deleted' ? 'succeeded' : outcome.status === 'leftovers' ? 'partial' : 'failed');
+      if (outcome.status === 'deleted') step.succeed(`org ${slug} deleted and verified gone`);
+      else if (outcome.status === 'leftovers') step.warn(`org ${slug}: the cascade ended but ${outcome.leftovers.length} thing(s) are still there`);
+      else if (outcome.status === 'unverified') step.fail(`org ${slug}: the cascade ended, but molectl could not verify the org is gone`);
+      else step.fail(`org ${slug} was not deleted`);
+      return { outcome, runId: ledger.id };
+    },
+  );
 }

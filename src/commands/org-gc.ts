@@ -3,13 +3,16 @@ import { z } from 'zod';
 import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
 import { parseOptions } from '../lib/cli/parse-options.js';
 import type { Context } from '../lib/context.js';
-import { ExitCode, InterruptedError, UsageError } from '../lib/errors.js';
+import { ExitCode } from '../lib/errors.js';
+import { confirmChange } from '../lib/cli/confirm-change.js';
+import { runMutation } from '../lib/runs/run-lifecycle.js';
 import type { Styles } from '../lib/output/output.js';
 import { formatDuration, renderTable } from '../lib/output/table.js';
-import { createDeleteDeps, type DeleteOutcome } from '../lib/org/delete-org.js';
+import { createDeleteDeps, DEFAULT_CASCADE_CALL_TIMEOUT_MS, type DeleteOutcome } from '../lib/org/delete-org.js';
 import { describeTarget, formatTarget, toRunEnvironment, type Target } from '../lib/cli/describe-target.js';
+import { countOption } from '../lib/cli/count-option.js';
 import { durationOption } from '../lib/cli/duration-option.js';
-import { ORG_LIST_LIMIT } from '../lib/fleet/lookup-org.js';
+import { ORG_LIST_LIMIT, warnUnreadableRows } from '../lib/fleet/org-directory.js';
 import { planOrgGc, type OrgGcPlan } from '../lib/org/plan-org-gc.js';
 import { recordDeleteOutcome } from '../lib/org/record-delete-outcome.js';
 import { renderDeleteOutcomes } from '../lib/org/render-org-delete.js';
@@ -18,13 +21,15 @@ import { runOrgGc } from '../lib/org/run-org-gc.js';
 const optionsSchema = z.object({
   // At least two characters and a letter first: a one-letter prefix is most of the fleet.
   prefix: z.string().regex(/^[a-z][a-z0-9-]{1,31}$/, 'must be 2 to 32 characters: a lowercase letter, then lowercase letters, digits or hyphens (e.g. e2e-)'),
-  olderThan: durationOption({ minMs: 60_000 }),
-  max: z.coerce.number().int().min(1).max(500).default(20),
+  olderThan: durationOption({ minMs: 60_000, maxMs: 3650 * 86_400_000 }),
+  max: countOption({ min: 1, max: 500 }).default(20),
   execute: z.boolean().default(false),
-  timeout: durationOption().default(10 * 60_000),
+  timeout: durationOption({ maxMs: 24 * 3600_000 }).default(10 * 60_000),
+  cascadeTimeout: durationOption({ minMs: 1000, maxMs: 3600_000 }).default(DEFAULT_CASCADE_CALL_TIMEOUT_MS),
 });
 
 export const orgGcCommand: CommandDefinition = {
+  confirmation: ({ options }) => (options.execute ? { kind: 'environment' } : null),
   declare(cmd: Command) {
     cmd
       .description(
@@ -34,7 +39,8 @@ export const orgGcCommand: CommandDefinition = {
       .requiredOption('--older-than <duration>', 'only orgs created longer ago than this (e.g. 2h)')
       .option('--max <n>', 'refuse when more than this many orgs would be deleted', '20')
       .option('--execute', 'delete them (without it: show what would be deleted)')
-      .option('--timeout <duration>', 'per org: how long its cascade and verification may take', '10m');
+      .option('--timeout <duration>', 'per org: how long its cascade and verification may take', '10m')
+      .option('--cascade-timeout <duration>', 'how long one DELETE call may take before molectl stops waiting for its answer', '3m');
     addExamples(cmd, [
       ['molectl --env staging org gc --prefix e2e- --older-than 2h', 'what would be deleted (dry run)'],
       ['molectl --env staging org gc --prefix e2e- --older-than 2h --execute', 'delete after typing the environment name'],
@@ -44,9 +50,10 @@ export const orgGcCommand: CommandDefinition = {
 
   async run(ctx, input) {
     const options = parseOptions(optionsSchema, input.options);
-    const rows = await ctx.cp.listOrgs({ limit: ORG_LIST_LIMIT });
-    if (rows.length >= ORG_LIST_LIMIT) ctx.out.warn(`the CP returned ${rows.length} orgs, its page limit: older orgs beyond it are not considered this run`);
-    const plan = planOrgGc(rows, { prefix: options.prefix, olderThanMs: options.olderThan, max: options.max }, ctx.clock.now());
+    const page = await ctx.cp.listOrgs({ limit: ORG_LIST_LIMIT });
+    if (page.rows.length >= ORG_LIST_LIMIT) ctx.out.warn(`the CP returned ${page.rows.length} orgs, its page limit: older orgs beyond it are not considered this run`);
+    warnUnreadableRows(ctx.out, page);
+    const plan = planOrgGc(page.rows, { prefix: options.prefix, olderThanMs: options.olderThan, max: options.max }, ctx.clock.now());
     const target = await describeTarget(ctx.config, ctx.aws);
 
     if (!options.execute || plan.refused || plan.candidates.length === 0) {
@@ -60,8 +67,8 @@ export const orgGcCommand: CommandDefinition = {
     }
 
     if (ctx.out.format === 'text') ctx.out.error(renderPlan(plan, target, ctx.out.style, false));
-    await confirmGc(ctx, target, plan);
-    const outcomes = await executeGc(ctx, plan, target, options.timeout);
+    await confirmChange(ctx, { kind: 'environment' }, `delete ${plan.candidates.length} org(s)`);
+    const outcomes = await executeGc(ctx, plan, target, { timeoutMs: options.timeout, callTimeoutMs: options.cascadeTimeout });
     const failed = outcomes.filter((o) => o.status !== 'deleted').length;
     await ctx.out.result({ dryRun: false, target, prefix: plan.prefix, deleted: outcomes.length - failed, failed, outcomes }, (r, style) =>
       `${renderDeleteOutcomes(r.outcomes, style)}\n${r.deleted} deleted, ${r.failed} not`,
@@ -70,52 +77,45 @@ export const orgGcCommand: CommandDefinition = {
   },
 };
 
-/** Bulk deletes are confirmed by typing the environment's name; --yes answers (the prefix is on the command line). */
-async function confirmGc(ctx: Context, target: Target, plan: OrgGcPlan): Promise<void> {
-  if (ctx.flags.yes) return;
-  if (!ctx.prompt.canAsk) {
-    throw new UsageError(`deleting ${plan.candidates.length} orgs needs a confirmation and there is no terminal to ask on; nothing was deleted`, 'pass --yes to confirm (the prefix and age are named on the command line)');
-  }
-  const typed = await ctx.prompt.ask(`Type the environment name (${target.environment}) to delete ${plan.candidates.length} org(s): `, 'confirming a bulk delete');
-  if (typed !== target.environment) throw new UsageError(`the typed name "${typed}" does not match "${target.environment}"; nothing was deleted`, 'run the command again and type the environment name exactly');
-}
-
-async function executeGc(ctx: Context, plan: OrgGcPlan, target: Target, timeoutMs: number): Promise<DeleteOutcome[]> {
+async function executeGc(ctx: Context, plan: OrgGcPlan, target: Target, timeouts: { timeoutMs: number; callTimeoutMs: number }): Promise<DeleteOutcome[]> {
   const slugs = plan.candidates.map((c) => c.slug);
-  const ledger = await ctx.runs.create({ command: 'org gc', environment: toRunEnvironment(target), inputs: { prefix: plan.prefix, olderThanMs: plan.olderThanMs, max: plan.max }, targets: slugs });
-  ctx.out.info(`run ${ledger.id}: ledger ${ledger.path}`);
-  // Two sweepers on one environment would race each other's deletes: one at a time per machine.
-  const lock = await ctx.runs.acquireLock({ environment: target.environment, operation: 'org-gc', runId: ledger.id }).catch(async (error: unknown) => {
-    await ledger.setStatus('aborted', { error });
-    throw error;
-  });
-  const step = ctx.out.step(`deleting ${slugs.length} org(s)`);
-  try {
-    const outcomes = await runOrgGc(createDeleteDeps(ctx, target.awsRegion), plan, {
-      timeoutMs,
-      onOutcome: async (p) => {
-        await recordDeleteOutcome(ledger, p.last);
-        step.update(`${p.done}/${p.total} done, ${p.failed} failed (last: ${p.last.slug} ${p.last.status})`);
-        if (p.last.status !== 'deleted') ctx.out.warn(`${p.last.slug}: ${p.last.status}${p.last.error ? `: ${p.last.error.message}` : ''}`);
-      },
-    });
-    const failed = outcomes.filter((o) => o.status !== 'deleted').length;
-    await ledger.setStatus(failed === 0 ? 'succeeded' : failed === outcomes.length ? 'failed' : 'partial');
-    if (failed === 0) step.succeed(`${outcomes.length} org(s) deleted and verified gone`);
-    else step.warn(`${outcomes.length - failed} of ${outcomes.length} org(s) deleted; ${failed} failed or left something behind`);
-    return outcomes;
-  } catch (error) {
-    step.fail('org gc stopped');
-    await ledger.setStatus(ctx.signal.aborted ? 'interrupted' : 'failed', { error });
-    if (ctx.signal.aborted) throw new InterruptedError(`org gc interrupted; deletes in flight may still be running on the CP`, `see what finished with \`molectl runs show ${ledger.id}\`, then run the same gc again: finished orgs are gone and will not match`);
-    throw error;
-  } finally {
-    await lock.release();
-  }
+  return runMutation(
+    ctx,
+    {
+      ledger: { create: { command: 'org gc', environment: toRunEnvironment(target), inputs: { prefix: plan.prefix, olderThanMs: plan.olderThanMs, max: plan.max }, targets: slugs } },
+      // Two sweepers on one environment would race each other's deletes: one at a time per machine.
+      locks: ['org-gc'],
+      fleet: false,
+      breakLock: false,
+      resumeHint: (id) => `see what finished with \`molectl runs show ${id}\`, then run the same gc again: finished orgs are gone and will not match`,
+      interruptNote: 'deletes in flight may still be running on the CP',
+    },
+    async ({ ledger }) => {
+      const step = ctx.out.step(`deleting ${slugs.length} org(s)`);
+      try {
+        const outcomes = await runOrgGc(createDeleteDeps(ctx, target.awsRegion, { onAttempt: (a) => ledger.recordEvent(`DELETE sent ${a.at}: ${a.answer}`) }), plan, {
+          ...timeouts,
+          onOutcome: async (p) => {
+            await recordDeleteOutcome(ledger, p.last);
+            step.update(`${p.done}/${p.total} done, ${p.failed} failed (last: ${p.last.slug} ${p.last.status})`);
+            if (p.last.status !== 'deleted') ctx.out.warn(`${p.last.slug}: ${p.last.status}${p.last.error ? `: ${p.last.error.message}` : ''}`);
+          },
+        });
+        const failed = outcomes.filter((o) => o.status !== 'deleted').length;
+        await ledger.setStatus(failed === 0 ? 'succeeded' : failed === outcomes.length ? 'failed' : 'partial');
+        if (failed === 0) step.succeed(`${outcomes.length} org(s) deleted and verified gone`);
+        else step.warn(`${outcomes.length - failed} of ${outcomes.length} org(s) deleted; ${failed} failed or left something behind`);
+        return outcomes;
+      } catch (error) {
+        step.fail('org gc stopped');
+        throw error;
+      }
+    },
+  );
 }
 
 function renderPlan(plan: OrgGcPlan, target: Target, style: Styles, dryRun: boolean): string {
-  const head = `${formatTarget(target)}\norgs with prefix "${plan.prefix}" older than ${formatDuration(plan.olderThanMs)}: ${plan.candidates.length} (max ${plan.max}); ${plan.keptYoung} younger kept`;
+  const head = `${formatTarget(target)}\norgs with prefix "${plan.prefix}" older than ${formatDuration(plan.olderThanMs)}: ${plan.candidates.length} (max ${plan.max}); ${plan.keptYoung} younger kept${plan.keptAgeUnknown ? `, ${plan.keptAgeUnknown} of unknown age kept` : ''}`;
   if (plan.candidates.length === 0) return `${head}\nnothing to delete`;
   const table = renderTable(
     [

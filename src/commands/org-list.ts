@@ -5,12 +5,12 @@ import { parseOptions } from '../lib/cli/parse-options.js';
 import { ExitCode } from '../lib/errors.js';
 import { formatDuration, renderTable } from '../lib/output/table.js';
 import { durationOption } from '../lib/cli/duration-option.js';
-import { ORG_LIST_LIMIT } from '../lib/fleet/lookup-org.js';
+import { ORG_LIST_LIMIT, warnUnreadableRows } from '../lib/fleet/org-directory.js';
 import { filterOrgs, type OrgSummary } from '../lib/org/summarize-orgs.js';
 
 const optionsSchema = z.object({
   status: z.string().regex(/^[a-z_-]+$/, 'expected an instance_status such as provisioning, running or failed').optional(),
-  olderThan: durationOption().optional(),
+  olderThan: durationOption({ maxMs: 3650 * 86_400_000 }).optional(),
   prefix: z.string().min(1).optional(),
 });
 
@@ -31,12 +31,15 @@ export const orgListCommand: CommandDefinition = {
 
   async run(ctx, input) {
     const options = parseOptions(optionsSchema, input.options);
-    const rows = await ctx.cp.listOrgs({ limit: ORG_LIST_LIMIT });
+    const page = await ctx.cp.listOrgs({ limit: ORG_LIST_LIMIT });
+    const rows = page.rows;
     const orgs = filterOrgs(rows, { status: options.status, prefix: options.prefix, olderThanMs: options.olderThan }, ctx.clock.now());
     // One page is all the CP route gives; saying so beats silently showing a partial fleet.
-    const truncated = rows.length >= ORG_LIST_LIMIT;
-    if (truncated) ctx.out.warn(`the CP returned ${rows.length} orgs, its page limit: there may be more that are not shown`);
-    await ctx.out.result({ cpUrl: ctx.cp.baseUrl, total: rows.length, truncated, orgs }, (data, style) =>
+    const truncated = rows.length + page.unreadable.length >= ORG_LIST_LIMIT;
+    if (truncated) ctx.out.warn(`the CP returned ${rows.length + page.unreadable.length} orgs, its page limit: there may be more that are not shown`);
+    warnUnreadableRows(ctx.out, page);
+    const unreadable = page.unreadable;
+    await ctx.out.result({ cpUrl: ctx.cp.baseUrl, total: rows.length, truncated, unreadable, orgs }, (data, style) =>
       data.orgs.length === 0
         ? `no orgs match (of ${data.total} on ${data.cpUrl})`
         : `${renderTable<OrgSummary>(
@@ -50,6 +53,7 @@ export const orgListCommand: CommandDefinition = {
             data.orgs,
           )}\n${style.dim(`${data.orgs.length} of ${data.total} orgs`)}`,
     );
-    return ExitCode.ok;
+    // Rows that could not be read are counted and warned about; the list is then incomplete.
+    return unreadable.length > 0 ? ExitCode.partial : ExitCode.ok;
   },
 };

@@ -24,20 +24,24 @@ export const orgShowCommand: CommandDefinition = {
     const description = await describeOrg({ cp: ctx.cp, aws: ctx.aws, environment: ctx.config.environment, now: ctx.clock.now() }, slug);
     // Terminated instances stay visible in EC2 for a while after a delete: they do not make an org exist.
     const live = description.instances.filter((i) => i.state !== 'terminated');
-    if (!description.onCp && live.length === 0 && description.edge === null) {
+    if (description.onCp === false && live.length === 0 && description.edge === null) {
       const terminated = description.instances.length > 0 ? ` (EC2 still lists ${description.instances.length} terminated instance(s) tagged with it)` : '';
       throw new NotFoundError(`org "${slug}" not found: not on the CP at ${description.cpUrl} and no live instance is tagged with it${terminated}`, 'run `molectl org list` to see the org slugs, and check --env');
     }
     if (description.edge?.exposesAdminToken) ctx.out.warn(`GET /cp/orgs/${slug}/instance includes admin_token: a known past leak is back; report it to the CP owners (the value is not shown)`);
     await ctx.out.result(description, renderOrg);
+    if (description.onCp === null) {
+      ctx.out.warn(`whether the CP has org ${slug} is unknown: ${description.cpEvidence}`);
+      return ExitCode.partial;
+    }
     return ExitCode.ok;
   },
 };
 
 function renderOrg(d: OrgDescription, style: Styles): string {
   const lines: string[] = [style.bold(`org ${d.slug}`)];
-  if (d.org) lines.push(`  CP row        id ${d.org.id}, instance_status ${d.org.instanceStatus}, created ${d.org.createdAt}${d.org.ageMs === null ? '' : ` (${formatDuration(d.org.ageMs)} ago)`}`);
-  else lines.push(`  CP row        ${d.onCp ? 'present (beyond the listed page)' : style.warn('none: the CP does not have this org')}`);
+  if (d.org) lines.push(`  CP row        id ${d.org.id}, instance_status ${d.org.instanceStatus}, created ${d.org.createdAt ?? 'unknown'}${d.org.ageMs === null ? '' : ` (${formatDuration(d.org.ageMs)} ago)`}`);
+  else lines.push(`  CP row        ${d.onCp === null ? style.warn(`unknown: ${d.cpEvidence}`) : d.onCp ? `present, no readable row (${d.cpEvidence}); id unconfirmed` : style.warn(`none: the CP does not have this org (${d.cpEvidence})`)}`);
   lines.push(`  edge          ${d.edge ? `status ${d.edge.status}, ip ${d.edge.ip ?? '-'}, region ${d.edge.region ?? '-'}` : 'no answer (404)'}`);
   const secret = d.adminTokenSecret;
   lines.push(
@@ -58,6 +62,6 @@ function renderOrg(d: OrgDescription, style: Styles): string {
     );
     lines.push(...table.split('\n').map((l) => `    ${l}`));
   }
-  if (!d.onCp && d.instances.some((i) => i.state !== 'terminated')) lines.push(style.warn('  the CP has no such org but instances carry its tag: see `molectl fleet orphans`'));
+  if (d.onCp === false && d.instances.some((i) => i.state !== 'terminated')) lines.push(style.warn('  the CP has no such org but instances carry its tag: see `molectl fleet orphans`'));
   return lines.join('\n');
 }

@@ -1,19 +1,21 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
-import { confirmEnvironment } from '../lib/cli/confirm-environment.js';
+import { confirmChange } from '../lib/cli/confirm-change.js';
 import { parseOptions } from '../lib/cli/parse-options.js';
 import { ExitCode, MolectlError } from '../lib/errors.js';
 import { describeTarget, formatTarget, toRunEnvironment } from '../lib/cli/describe-target.js';
 import { describeSecret as showSecret } from '../lib/output/fingerprint.js';
 import { findManagedSecret } from '../lib/secrets/managed-secret.js';
 import { putSecret } from '../lib/secrets/put-secret.js';
-import { AWSPENDING } from '../lib/secrets/read-secret-versions.js';
+import { AWSPENDING } from '../lib/aws/secret-stages.js';
 import { normalizeValue, readValueInput } from '../lib/secrets/read-value-input.js';
+import { runMutation } from '../lib/runs/run-lifecycle.js';
 
 const optionsSchema = z.object({ valueFile: z.string().min(1, 'give a file path, or - for stdin') }).strict();
 
 export const secretsPutCommand: CommandDefinition = {
+  confirmation: () => ({ kind: 'environment' }),
   declare(cmd: Command) {
     cmd
       .description(
@@ -47,19 +49,28 @@ export const secretsPutCommand: CommandDefinition = {
         hint: `finish or abort it first: molectl secrets rotate ${secret.name} --resume (or --abort-pending)`,
       });
     }
-    if (description) {
-      ctx.out.info(`${secret.secretId} exists: the new value becomes AWSCURRENT; consumers (${secret.consumers.map((c) => c.ref).join(', ') || 'none'}) keep what they hold`);
-      await confirmEnvironment(ctx, `replace the current value of ${secret.name}`);
-    }
+    if (description) ctx.out.info(`${secret.secretId} exists: the new value becomes AWSCURRENT; consumers (${secret.consumers.map((c) => c.ref).join(', ') || 'none'}) keep what they hold`);
+    await confirmChange(ctx, { kind: 'environment' }, description ? `replace the current value of ${secret.name}` : `create ${secret.secretId}`);
 
-    const ledger = await ctx.runs.create({
-      command: 'secrets put',
-      environment: toRunEnvironment(target),
-      inputs: { name: secret.name, secretId: secret.secretId, source: valueFile === '-' ? 'stdin' : 'file', fingerprint: showSecret(input.value) },
-      targets: [secret.name],
-    });
-    ctx.out.info(`run ${ledger.id}: ledger ${ledger.path}`);
-    const result = await putSecret(ctx, secret, input.value, description !== null, ledger);
+    const { ledger, result } = await runMutation(
+      ctx,
+      {
+        ledger: {
+          create: {
+            command: 'secrets put',
+            environment: toRunEnvironment(target),
+            inputs: { name: secret.name, secretId: secret.secretId, source: valueFile === '-' ? 'stdin' : 'file', fingerprint: showSecret(input.value) },
+            targets: [secret.name],
+          },
+        },
+        // The same lock as a rotation of this secret: a put beside a rotation would race AWSPENDING.
+        locks: [`secrets-${secret.name}`],
+        fleet: true,
+        breakLock: false,
+        resumeHint: () => `check the stored version with \`molectl secrets status ${secret.name}\`, then put again if needed (the run id keeps a retry from making a second version)`,
+      },
+      async (run) => ({ ledger: run.ledger, result: await putSecret(ctx, secret, input.value, description !== null, run.ledger) }),
+    );
     await ctx.out.result({ run: ledger.id, ...result }, (r, style) =>
       r.matches && r.current
         ? `${style.ok('✔')} ${r.name}: ${r.created ? 'created' : 'stored'} version ${r.versionId} (${r.readBack}), read back and matched`

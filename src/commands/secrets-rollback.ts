@@ -5,12 +5,14 @@ import { parseOptions } from '../lib/cli/parse-options.js';
 import { findManagedSecret } from '../lib/secrets/managed-secret.js';
 import { prepareRotation } from '../lib/secrets/prepare-rotation.js';
 import { renderRotationResult } from '../lib/secrets/render-rotation-result.js';
+import { warnStaleAdminToken } from '../lib/secrets/warn-stale-admin-token.js';
 import { consumerOptionsShape, declareConsumerOptions, toApplySettings } from '../lib/secrets/rotation-options.js';
 import { runRotation } from '../lib/secrets/run-rotation.js';
 
 const optionsSchema = z.object(consumerOptionsShape);
 
 export const secretsRollbackCommand: CommandDefinition = {
+  confirmation: () => ({ kind: 'environment' }),
   declare(cmd: Command) {
     cmd
       .description(
@@ -34,11 +36,12 @@ export const secretsRollbackCommand: CommandDefinition = {
       resume: false,
       abortPending: false,
       overlapMs: 0,
-      settings: { apply: toApplySettings(input), waveSpec: input.waves, deployTimeoutMs: input.deployTimeout },
+      settings: { apply: toApplySettings(input), waveSpec: input.waves, deployTimeoutMs: input.deployTimeout, acceptUnreachable: input.acceptUnreachable },
       breakLock: input.breakLock,
     });
     const result = await runRotation(ctx, prepared.run, prepared.ledger);
     await ctx.out.result({ ...result, plan: prepared.plan }, (r, style) => renderRotationResult(r, style));
+    warnStaleAdminToken(ctx, secret, result);
     return result.exitCode;
   },
 };

@@ -6,6 +6,7 @@ import { durationOption } from '../lib/cli/duration-option.js';
 import { findManagedSecret } from '../lib/secrets/managed-secret.js';
 import { prepareRotation } from '../lib/secrets/prepare-rotation.js';
 import { renderRotationResult } from '../lib/secrets/render-rotation-result.js';
+import { warnStaleAdminToken } from '../lib/secrets/warn-stale-admin-token.js';
 import { consumerOptionsShape, declareConsumerOptions, toApplySettings } from '../lib/secrets/rotation-options.js';
 import { runRotation } from '../lib/secrets/run-rotation.js';
 
@@ -13,10 +14,11 @@ const optionsSchema = z.object({
   ...consumerOptionsShape,
   resume: z.boolean().default(false),
   abortPending: z.boolean().default(false),
-  overlap: durationOption({ minMs: 0 }).default(3_600_000),
+  overlap: durationOption({ minMs: 0, maxMs: 30 * 86_400_000 }).default(3_600_000),
 });
 
 export const secretsRotateCommand: CommandDefinition = {
+  confirmation: () => ({ kind: 'environment' }),
   declare(cmd: Command) {
     cmd
       .description(
@@ -46,11 +48,12 @@ export const secretsRotateCommand: CommandDefinition = {
       resume: input.resume,
       abortPending: input.abortPending,
       overlapMs: input.overlap,
-      settings: { apply: toApplySettings(input), waveSpec: input.waves, deployTimeoutMs: input.deployTimeout },
+      settings: { apply: toApplySettings(input), waveSpec: input.waves, deployTimeoutMs: input.deployTimeout, acceptUnreachable: input.acceptUnreachable },
       breakLock: input.breakLock,
     });
     const result = await runRotation(ctx, prepared.run, prepared.ledger);
     await ctx.out.result({ ...result, plan: prepared.plan }, (r, style) => renderRotationResult(r, style));
+    warnStaleAdminToken(ctx, secret, result);
     return result.exitCode;
   },
 };

@@ -12,7 +12,7 @@ import { createCheckDeps } from '../lib/verify/create-check-deps.js';
 import { buildReport } from '../lib/verify/report/build-report.js';
 import { isReportFormat, renderReport, REPORT_FORMATS, type ReportFormat } from '../lib/verify/report/render-report.js';
 import { renderTextReport } from '../lib/verify/report/render-text-report.js';
-import { parseReportFileSpec, writeReportFiles } from '../lib/verify/report/write-report-files.js';
+import { parseReportFileSpec, writeReportFiles, checkReportFile } from '../lib/verify/report/write-report-files.js';
 import { resolveVerifySettings } from '../lib/verify/resolve-verify-settings.js';
 import { runChecks, selectChecks } from '../lib/verify/run-checks.js';
 
@@ -64,9 +64,12 @@ export const verifyCommand: CommandDefinition = {
     if (options.validate) return validateChecklist(ctx, options.validate);
 
     const format = readReportFormat(ctx.flags.outputFormat);
-    const reportFiles = (options.reportFile ?? []).map((spec) => parseReportFileSpec(spec, format));
+    const reportFiles = (options.reportFile ?? []).map((spec) => checkReportFile(parseReportFileSpec(spec, format)));
     const settings = resolveVerifySettings(ctx.config.environment, { canaries: options.canary, expectCommit: options.expectCommit });
-    const checks = await chooseChecks(options);
+    const { checks, refuseLeaks } = await chooseChecks(options);
+    // Before anything is sent: a checklist whose request would carry a secret molectl holds
+    // (whatever the variable's name) stops the run, exit 2.
+    refuseLeaks?.(settings, ctx);
 
     ctx.out.info(`verifying ${settings.environmentName} (${settings.cpUrl}): ${checks.length} check${checks.length === 1 ? '' : 's'}`);
     // A 15-minute wait retries every 15 s: say so when the answer changes, not 60 times over.
@@ -102,17 +105,29 @@ function readReportFormat(value: string): ReportFormat {
   throw new UsageError(`verify cannot print --output ${value}`, `use one of ${REPORT_FORMATS.join(', ')}`);
 }
 
+type LeakGuard = (settings: ReturnType<typeof resolveVerifySettings>, ctx: Context) => void;
+
 /** Built-ins, then the checklist file's changes, then --only / --skip. */
-async function chooseChecks(options: z.infer<typeof optionsSchema>): Promise<VerifyCheck[]> {
+async function chooseChecks(options: z.infer<typeof optionsSchema>): Promise<{ checks: VerifyCheck[]; refuseLeaks?: LeakGuard }> {
   let fileChecks: VerifyCheck[] = [];
   let keepBuiltIns: 'all' | 'none' | string[] = 'all';
+  let refuseLeaks: LeakGuard | undefined;
   if (options.checklist) {
     // The YAML parser loads only when a checklist is used.
     const { loadChecklistFile } = await import('../lib/verify/checklist/load-checklist-file.js');
     const { createHttpCheck } = await import('../lib/verify/checklist/create-http-check.js');
+    const { findRegisteredValue, prepareRequest } = await import('../lib/verify/checklist/create-http-check.js');
     const checklist = await loadChecklistFile(options.checklist, BUILT_IN_CHECK_IDS);
-    fileChecks = checklist.checks.map(createHttpCheck);
+    fileChecks = checklist.checks.map((spec) => createHttpCheck(spec, checklist.vars));
     keepBuiltIns = checklist.builtins;
+    const file = options.checklist;
+    refuseLeaks = (settings, ctx) => {
+      for (const spec of checklist.checks) {
+        const prepared = prepareRequest(spec, checklist.vars, { settings, env: ctx.env });
+        const leak = prepared.ok ? findRegisteredValue(prepared, ctx.redactor) : undefined;
+        if (leak) throw new UsageError(`${file}: check ${spec.id}: the ${leak} would carry a secret molectl holds; nothing was sent`, 'a checklist sends a credential only with auth: (see the threat model in docs/commands/verify.md)');
+      }
+    };
   }
   const { checks, unknownIds } = selectChecks({ builtIns: BUILT_IN_CHECKS, keepBuiltIns, fileChecks, only: options.only, skip: options.skip });
   if (unknownIds.length) {
@@ -120,7 +135,7 @@ async function chooseChecks(options: z.infer<typeof optionsSchema>): Promise<Ver
     throw new UsageError(`unknown check id${unknownIds.length > 1 ? 's' : ''} ${unknownIds.join(', ')} in --only/--skip`, `the checks of this run are: ${known.join(', ')}`);
   }
   if (checks.length === 0) throw new UsageError('no checks left to run', 'loosen --only/--skip, or keep some built-in checks in the checklist file');
-  return checks;
+  return { checks, ...(refuseLeaks ? { refuseLeaks } : {}) };
 }
 
 /** stdout gets the chosen format, or the text table when the chosen format went to files. */

@@ -7,6 +7,7 @@ import { readCpToken } from './config/cp-token.js';
 import { readEnv, silenceAwsSdkNodeVersionWarning, type EnvVars } from './config/env.js';
 import { defaultConfigPath, readConfigFile, resolveConfig, type ResolvedConfig } from './config/load-config.js';
 import { CpClient } from './cp/cp-client.js';
+import { createRetryAnnouncer } from './http/announce-retry.js';
 import { execFile, type Exec } from './exec.js';
 import { createOutput, type Output, type TerminalStream } from './output/output.js';
 import type { Redactor } from './output/redactor.js';
@@ -113,7 +114,9 @@ export async function buildContext(args: BuildContextArgs): Promise<Context> {
   const clock = overrides.clock ?? systemClock;
   const fetchImpl = overrides.fetch;
   const stdin = deps.stdin ?? process.stdin;
-  const prompt = overrides.prompt ?? createPrompt(stdin, deps.stderr, Boolean(env.CI));
+  const prompt = overrides.prompt ?? createPrompt(stdin, deps.stderr, Boolean(env.CI), deps.signal);
+  // Said once, on the first interrupt: what happens now, and how to leave at once.
+  deps.signal.addEventListener('abort', () => out.warn('interrupted: stopping at the next safe point (work in flight reports first); interrupt again to exit at once'), { once: true });
 
   let cp = overrides.cp;
   let aws = overrides.aws;
@@ -138,7 +141,7 @@ export async function buildContext(args: BuildContextArgs): Promise<Context> {
         redactor,
         ...(fetchImpl ? { fetch: fetchImpl } : {}),
         signal: deps.signal,
-        onRetry: (info) => out.verbose(`retrying ${info.method} ${info.url} (${info.attempt}/${info.maxAttempts}) after ${info.reason}`),
+        onRetry: createRetryAnnouncer(out),
       });
       return cp;
     },

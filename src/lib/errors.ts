@@ -61,9 +61,13 @@ export class NotFoundError extends MolectlError {
 
 /** Ctrl-C: the command stopped cleanly and saved what it had. Exit 130. */
 export class InterruptedError extends MolectlError {
-  constructor(message = 'interrupted', hint?: string) {
+  /** The signal that interrupted the run, when one did (SIGINT is a person at the terminal). */
+  readonly signal: string | undefined;
+
+  constructor(message = 'interrupted', hint?: string, signal?: string) {
     super(message, { code: ExitCode.interrupted, hint });
     this.name = 'InterruptedError';
+    this.signal = signal;
   }
 }
 

@@ -20,6 +20,7 @@ export function createSandboxState(init: Pick<SandboxState, 'provisionSharedSecr
     parameters: new Map(),
     commands: new Map(),
     requests: [],
+    connectionsReset: 0,
     faults: defaultFaults(),
     ...init,
   };

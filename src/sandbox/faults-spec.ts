@@ -1,4 +1,5 @@
 import { UsageError } from '../lib/errors.js';
+import { applyPostureFault, POSTURE_FAULT_FORMS } from './posture-faults.js';
 import { defaultFaults, type FaultConfig } from './state.js';
 
 /**
@@ -23,6 +24,7 @@ export const FAULT_SPEC_FORMS = [
   'throttle=<0..1>',
   'latency=<n>ms|<n>s',
   'cp5xx=<0..1>',
+  'reset=<0..1>',
   'offline=<slug|instance-id>[|...]',
   'docker-fail=<slug|instance-id>[|...]',
   'slow=<slug|instance-id>:<duration>[|...]',
@@ -32,6 +34,7 @@ export const FAULT_SPEC_FORMS = [
   `cascade-fail=<slug>:<step>[|...] (steps: ${CASCADE_STEPS.join(', ')})`,
   'leak=<slug>[|...]',
   'flag=<name>[:<value>][|...]',
+  ...POSTURE_FAULT_FORMS,
 ];
 
 const HINT = `Write --faults as comma-separated items, e.g. throttle=0.2,offline=acme|beta,slow=delta:2s. Accepted: ${FAULT_SPEC_FORMS.join('; ')}`;
@@ -75,6 +78,9 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
       return;
     case 'cp5xx':
       faults.cpErrorRate = parseRate(value, item);
+      return;
+    case 'reset':
+      faults.connectionResetRate = parseRate(value, item);
       return;
     case 'latency':
       faults.awsLatencyMs = parseDuration(value, item);
@@ -124,6 +130,7 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
       }
       return;
     default:
+      if (applyPostureFault(faults, key, () => parseNames(value, item), (part) => parsePairs(part, item)[0]!, (reason) => badItem(item, reason))) return;
       throw badItem(item, `unknown fault "${key}"`);
   }
 }

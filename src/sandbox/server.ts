@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { handleAwsRequest } from './aws/handle-aws-request.js';
+import { createSeededRandom, type RandomSource } from './aws/seeded-random.js';
 import type { CpRuntime } from './cp/cp-runtime.js';
 import { handleCpRequest } from './cp/handle-cp-request.js';
 import { handleDeployServiceRequest } from './deploy-services/handle-deploy-service-request.js';
@@ -52,6 +53,13 @@ export function createSandboxServer(runtime: CpRuntime, options: SandboxServerOp
       send(res, handleHostApiRequest(state, { method, path: url.pathname, headers, body }));
       return;
     }
+    // faults.connectionResetRate: the connection drops before any answer (the request was not
+    // acted on), as a flaky network or a restarting load balancer does.
+    if (state.faults.connectionResetRate > 0 && drawResetRandom(state) < state.faults.connectionResetRate) {
+      state.connectionsReset += 1;
+      req.socket.destroy();
+      return;
+    }
     // --- deploy services for `molectl verify` (Railway, Vercel, OCI registry): src/sandbox/deploy-services/
     const deploy = handleDeployServiceRequest(state, { method, path: url.pathname, query: url.searchParams, headers, body });
     if (deploy) {
@@ -62,12 +70,24 @@ export function createSandboxServer(runtime: CpRuntime, options: SandboxServerOp
     // --- end deploy services
     const aws = await handleAwsRequest(state, runtime.hosts, { method, path: `${url.pathname}${url.search}`, headers, body });
     if (aws) {
+      state.beforeAwsReply?.(headers['x-amz-target'] ?? new URLSearchParams(body).get('Action') ?? '', body);
       send(res, aws);
     } else {
       send(res, await handleCpRequest(runtime, { method, path: url.pathname, query: url.searchParams, headers, body }));
     }
     emitAnswered();
   }
+}
+
+const resetRandoms = new WeakMap<CpRuntime['state'], RandomSource>();
+
+function drawResetRandom(state: CpRuntime['state']): number {
+  let random = resetRandoms.get(state);
+  if (!random) {
+    random = createSeededRandom((state.seed ^ 0x5bd1e995) >>> 0);
+    resetRandoms.set(state, random);
+  }
+  return random();
 }
 
 function send(res: ServerResponse, response: { status: number; headers: Record<string, string>; body: string }): void {

@@ -1,3 +1,5 @@
+import type { PostureFaults } from './posture-faults.js';
+
 /**
  * The in-memory state of the simulated platform. One object, shared by the simulated CP
  * (src/sandbox/cp/), the simulated AWS APIs (src/sandbox/aws/) and the simulated tenant hosts
@@ -149,6 +151,8 @@ export interface FaultConfig {
   awsLatencyMs: number;
   /** Fraction 0..1 of CP requests answered with 503. */
   cpErrorRate: number;
+  /** Fraction 0..1 of AWS, CP and tenant requests whose connection is reset before an answer. */
+  connectionResetRate: number;
   /** Instance ids or org slugs whose SSM agent is offline (Undeliverable / ConnectionLost). */
   offlineHosts: string[];
   /** Instance ids or org slugs whose docker fails to start a container. */
@@ -170,6 +174,8 @@ export interface FaultConfig {
   leakOnDelete: string[];
   /** Extra faults added by later features (verify checks, railway, vercel, registry). */
   flags: Record<string, boolean | string | number>;
+  /** Security and drift faults for `molectl fleet audit` (src/sandbox/posture-faults.ts); absent until one is given. */
+  posture?: PostureFaults;
 }
 
 export interface SandboxState {
@@ -199,6 +205,14 @@ export interface SandboxState {
   parameters: Map<string, SimParameter>; // by name
   commands: Map<string, SimCommand>; // by command id
   requests: RecordedRequest[];
+  /** Connections dropped by faults.connectionResetRate (they never reach `requests`). */
+  connectionsReset: number;
+  /**
+   * For tests that need an exact moment: called after an AWS action has taken effect and before
+   * its answer is sent (`target` is the X-Amz-Target or the query Action). A test can kill the
+   * client there, which is the window between "SSM accepted the command" and "the caller knows".
+   */
+  beforeAwsReply?: (target: string, body: string) => void;
   faults: FaultConfig;
 }
 
@@ -207,6 +221,7 @@ export function defaultFaults(): FaultConfig {
     awsThrottleRate: 0,
     awsLatencyMs: 0,
     cpErrorRate: 0,
+    connectionResetRate: 0,
     offlineHosts: [],
     dockerFailHosts: [],
     slowHosts: {},

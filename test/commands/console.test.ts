@@ -6,6 +6,7 @@ import type { Clock } from '../../src/lib/cli/clock.js';
 import type { SimInstance } from '../../src/sandbox/state.js';
 import { main } from '../../src/cli.js';
 import { CaptureStream, startHarness, type Harness } from './org-harness.js';
+import { absentPath } from '../helpers/absent-path.js';
 
 /** `molectl console` against the sandbox, whose consoles leak the secrets a `set -x` boot leaks. */
 
@@ -224,7 +225,7 @@ describe('molectl console --follow', () => {
     try {
       const stdout = new CaptureStream();
       const stderr = new CaptureStream();
-      const env = { ...process.env, ...h.sandbox.env, MOLECTL_STATE_DIR: h.stateDir, MOLECTL_CONFIG: '/nonexistent', NO_COLOR: '1', CI: '' };
+      const env = { ...process.env, ...h.sandbox.env, MOLECTL_STATE_DIR: h.stateDir, MOLECTL_CONFIG: absentPath(), NO_COLOR: '1', CI: '' };
       const code = await main(['console', 'acme', '--follow', '--interval', '1s'], { stdout, stderr, env, signal: controller.signal, overrides: { clock } });
       const run = { code, stdout: stdout.text, stderr: stderr.text };
       expect(run.code).toBe(0);

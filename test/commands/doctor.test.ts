@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { main } from '../../src/cli.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/start-sandbox.js';
 import { MemoryStream } from '../lib/aws/aws-fake-server.js';
+import { unusedPort } from '../helpers/absent-path.js';
 
 let sandbox: Sandbox;
 let dir: string;
@@ -148,11 +149,12 @@ describe('molectl doctor against the sandbox', () => {
   });
 
   it('fails the CP health check naming the URL, and skips the token check, when the CP is unreachable', async () => {
-    const run = await runDoctor(['doctor', '-o', 'json'], { MOLECTL_CP_URL: 'http://127.0.0.1:9' });
+    const port = await unusedPort();
+    const run = await runDoctor(['doctor', '-o', 'json'], { MOLECTL_CP_URL: `http://127.0.0.1:${port}` });
     expect(run.code).toBe(1);
     const checks = checksOf(run);
     expect(checks['cp health']!.status).toBe('fail');
-    expect(checks['cp health']!.detail).toContain('127.0.0.1:9');
+    expect(checks['cp health']!.detail).toContain(`127.0.0.1:${port}`);
     expect(checks['cp health']!.hint).toBeTruthy();
     expect(checks['cp token']!.status).toBe('skip');
     expect(checks['aws identity']!.status).toBe('pass');

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -28,22 +29,96 @@ describe('molectl gitea rewrite', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`--- a/${dir}/README.md`);
     expect(run.stdout).toContain(`+Clone ${NEW}.git`);
-    expect(run.stdout).toContain('would change 1 file, 2 changes');
+    expect(run.stdout).toContain('would rewrite   2 changes in 1 file (dry run: nothing written; --write applies it)');
+    expect(run.stdout).toContain('needs a person  1 reference to github.com/Molecule-AI (listed on stderr)');
     expect(run.stdout).toMatch(/by rule: (repo-url 1, blob-to-src 1|blob-to-src 1, repo-url 1)/);
     expect(run.stderr).toContain(`${dir}/README.md:5: [pull-link]`);
     expect(run.stdout).not.toContain('[pull-link]');
     expect(await readFile(join(dir, 'README.md'), 'utf8')).toContain(`Clone ${OLD}.git`);
   });
 
-  it('--check exits 8 while stale URLs remain, and 0 after --write; a second --write changes nothing', async () => {
-    expect((await runCli(['gitea', 'rewrite', dir, '--check', '--no-diff'])).code).toBe(8);
+  it('--check exits 8 while anything would be rewritten or needs a person; --write says how many remain', async () => {
+    const before = await runCli(['gitea', 'rewrite', dir, '--check', '--no-diff']);
+    expect(before.code).toBe(8);
+    expect(before.stdout).toContain('check failed: 2 changes would rewrite 1 file, 1 reference needs a person');
     const write = await runCli(['gitea', 'rewrite', dir, '--write']);
     expect(write.code).toBe(0);
-    expect(write.stdout).toContain('changed 1 file, 2 changes');
+    expect(write.stdout).toContain('rewrote         2 changes in 1 file');
+    expect(write.stdout).toContain('needs a person  1 reference to github.com/Molecule-AI remains: fix by hand or acknowledge (listed on stderr)');
+    expect(write.stderr).toContain(`${dir}/README.md:5: [pull-link]`);
     expect(await readFile(join(dir, 'README.md'), 'utf8')).toBe(`# core\n\nClone ${NEW}.git\nDocs: ${NEW}/src/branch/main/docs/index.md\nFixed in ${OLD}/pull/12\n`);
-    expect((await runCli(['gitea', 'rewrite', dir, '--check'])).code).toBe(0);
+    // The pull request link stays, so the gate still fails: that is the point of an honest gate.
+    const after = await runCli(['gitea', 'rewrite', dir, '--check']);
+    expect(after.code).toBe(8);
+    expect(after.stdout).toContain('check failed: 1 reference needs a person');
     const again = await runCli(['gitea', 'rewrite', dir, '--write', '-o', 'json']);
-    expect(JSON.parse(again.stdout).changeCount).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ changeCount: 0, gate: { rewrite: 0, needsPerson: 1, acknowledged: 0, passed: false } });
+  });
+
+  it('--check exits 0 on a repository whose only references are acknowledged, by marker or ignore file', async () => {
+    await writeFile(join(dir, 'README.md'), `# core\n\nFixed in ${OLD}/pull/12 <!-- molectl-gitea: keep -->\ngo install github.com/Molecule-AI/tool@latest # molectl-gitea: keep\n`);
+    await writeFile(join(dir, 'CHANGELOG.md'), `## 1.0\n- ${OLD}/pull/3\n- github.com/Molecule-AI/cli was renamed\n`);
+    await writeFile(join(dir, '.molectl-gitea-ignore'), '# kept on purpose\nCHANGELOG.md  release notes keep the links of their time (github.com/Molecule-AI)\n');
+    const run = await runCli(['gitea', 'rewrite', dir, '--check']);
+    expect(run.stderr).not.toContain('[');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('check passed: no reference to github.com/Molecule-AI left (4 acknowledged references)');
+    expect(run.stdout).toContain('acknowledged    4 references on 4 lines (inline marker 2, .molectl-gitea-ignore 2)');
+    const json = JSON.parse((await runCli(['gitea', 'rewrite', dir, '--check', '-o', 'json'])).stdout);
+    expect(json.acknowledged).toContainEqual(expect.objectContaining({ file: `${dir}/CHANGELOG.md`, line: 2, by: 'ignore-file', reason: `release notes keep the links of their time (github.com/Molecule-AI) (${dir}/.molectl-gitea-ignore:2)` }));
+    // --write leaves acknowledged lines as they are.
+    expect((await runCli(['gitea', 'rewrite', dir, '--write'])).code).toBe(0);
+    expect(await readFile(join(dir, 'CHANGELOG.md'), 'utf8')).toContain('github.com/Molecule-AI/cli was renamed');
+  });
+
+  it('--check exits 8 on one unacknowledged scheme-less reference, whether rewritable or a Go path', async () => {
+    await writeFile(join(dir, 'README.md'), `# core\n\nFixed in ${OLD}/pull/12 <!-- molectl-gitea: keep -->\n`);
+    expect((await runCli(['gitea', 'rewrite', dir, '--check'])).code).toBe(0);
+    await writeFile(join(dir, 'notes.md'), 'Source: github.com/Molecule-AI/cli\n');
+    const rewritable = await runCli(['gitea', 'rewrite', dir, '--check', '--no-diff']);
+    expect(rewritable.code).toBe(8);
+    expect(rewritable.stdout).toContain('check failed: 1 change would rewrite 1 file');
+    await writeFile(join(dir, 'notes.md'), 'go get github.com/Molecule-AI/cli\n');
+    const goPath = await runCli(['gitea', 'rewrite', dir, '--check']);
+    expect(goPath.code).toBe(8);
+    expect(goPath.stdout).toContain('check failed: 1 reference needs a person');
+    expect(goPath.stderr).toContain(`${dir}/notes.md:1: [go-import-path]`);
+  });
+
+  it('refuses an ignore file entry without a reason with exit 2, changing nothing', async () => {
+    await writeFile(join(dir, '.molectl-gitea-ignore'), 'CHANGELOG.md\n');
+    const run = await runCli(['gitea', 'rewrite', dir, '--write']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`${dir}/.molectl-gitea-ignore:1: "CHANGELOG.md" has no reason`);
+    expect(await readFile(join(dir, 'README.md'), 'utf8')).toContain(OLD);
+  });
+
+  it('the dry-run diff of CRLF and BOM files applies: `molectl gitea rewrite > p.diff && git apply --check p.diff`', async () => {
+    await writeFile(join(dir, 'crlf.md'), `\uFEFF# title\r\nClone ${OLD}.git\r\nthree\r\n`);
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      const run = await runCli(['gitea', 'rewrite']);
+      expect(run.code).toBe(0);
+      await writeFile(join(dir, 'p.diff'), run.stdout);
+      const check = spawnSync('git', ['apply', '--check', 'p.diff'], { cwd: dir, encoding: 'utf8' });
+      expect(check.status, check.stderr).toBe(0);
+      expect(spawnSync('git', ['apply', 'p.diff'], { cwd: dir }).status).toBe(0);
+      expect(await readFile(join(dir, 'crlf.md'), 'utf8')).toBe(`\uFEFF# title\r\nClone ${NEW}.git\r\nthree\r\n`);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  it('moves placeholder owners in front of the organisation\'s repos, unless --no-placeholder-owners', async () => {
+    await writeFile(join(dir, 'CONTRIBUTING.md'), 'git clone https://github.com/your-org/molecule-core.git\ngit clone https://github.com/your-org/my-app.git\n');
+    const off = await runCli(['gitea', 'rewrite', dir, '--write', '--no-placeholder-owners']);
+    expect(off.code).toBe(0);
+    expect(await readFile(join(dir, 'CONTRIBUTING.md'), 'utf8')).toContain('github.com/your-org/molecule-core.git');
+    const on = await runCli(['gitea', 'rewrite', dir, '--write', '--placeholder-owner', 'acme']);
+    expect(on.code).toBe(0);
+    expect(on.stdout).toContain('placeholder-owner 1');
+    expect(await readFile(join(dir, 'CONTRIBUTING.md'), 'utf8')).toBe('git clone https://git.moleculesai.app/molecule-ai/molecule-core.git\ngit clone https://github.com/your-org/my-app.git\n');
   });
 
   it('--output json prints one document with schemaVersion, counts per rule and file, and findings', async () => {
@@ -68,12 +143,25 @@ describe('molectl gitea rewrite', () => {
     [['--write', '--check'], '--write and --check cannot be combined'],
     [['--max-size', 'lots'], '--max-size'],
     [['--rename', 'nope'], '--rename'],
-    [['--gitea-url', 'ftp://x'], 'Gitea base URL'],
+    [['--gitea-url', 'ftp://x'], '--gitea-url must be https'],
+    [['--gitea-url', 'http://git.example.com'], '--gitea-url: refusing plain http:// to git.example.com'],
+    [['--placeholder-owner', 'a/b'], '--placeholder-owner'],
   ])('refuses bad input %j with exit 2', async (flags, message) => {
     const run = await runCli(['gitea', 'rewrite', dir, ...flags]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(message);
     expect(await readFile(join(dir, 'README.md'), 'utf8')).toContain(OLD);
+  });
+
+  it('refuses plain http in the rules file too, but takes loopback', async () => {
+    await writeFile(join(dir, 'rules.yaml'), 'giteaBaseUrl: http://git.example.com\n');
+    const run = await runCli(['gitea', 'rewrite', dir, '--write', '--rules', join(dir, 'rules.yaml')]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('rules.yaml: giteaBaseUrl: refusing plain http:// to git.example.com');
+    expect(await readFile(join(dir, 'README.md'), 'utf8')).toContain(OLD);
+    await writeFile(join(dir, 'rules.yaml'), 'giteaBaseUrl: http://127.0.0.1:3000\n');
+    expect((await runCli(['gitea', 'rewrite', dir, '--write', '--rules', join(dir, 'rules.yaml')])).code).toBe(0);
+    expect(await readFile(join(dir, 'README.md'), 'utf8')).toContain('http://127.0.0.1:3000/molecule-ai/molecule-core.git');
   });
 
   it('refuses a missing path and a rules file with an unknown field with exit 2', async () => {
@@ -121,9 +209,35 @@ describe('molectl gitea rewrite', () => {
       const run = await runCli(['gitea', 'rewrite', dir, '--write', '--verify-remote', '--gitea-url', url]);
       expect(run.code).toBe(1);
       expect(run.stdout).toContain('molecule-ai/ghost-repo');
-      expect(run.stderr).toContain('nothing was written');
+      expect(run.stderr).toContain('nothing was written: 1 of 2 target repositories not confirmed on Gitea: 1 missing');
       expect(await readFile(join(dir, 'more.md'), 'utf8')).toBe('https://github.com/Molecule-AI/ghost-repo\n');
       expect(await readFile(join(dir, 'README.md'), 'utf8')).toContain(OLD);
     });
+  });
+
+  it('--verify-remote that cannot reach Gitea says so and exits 1, writing nothing; it never calls repositories missing', async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    const run = await runCli(['gitea', 'rewrite', dir, '--write', '--verify-remote', '--gitea-url', `http://127.0.0.1:${port}`]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`nothing was written: 1 of 1 target repositories not confirmed on Gitea: 1 unknown: Gitea could not be asked (could not reach 127.0.0.1:${port} (ECONNREFUSED)`);
+    expect(run.stdout + run.stderr).not.toMatch(/missing|not found/);
+    expect(await readFile(join(dir, 'README.md'), 'utf8')).toContain(OLD);
+  });
+
+  it('--verify-remote with a token Gitea refuses exits 3', async () => {
+    const refusing = createServer((_req, res) => void res.writeHead(401).end('{}'));
+    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(refusing.address() as AddressInfo).port}`;
+      const run = await runCli(['gitea', 'rewrite', dir, '--verify-remote', '--gitea-url', url], { env: { GITEA_TOKEN: 'tok-1234567890' } });
+      expect(run.code).toBe(3);
+      expect(run.stderr).toContain('1 refused (credentials)');
+      expect(run.stdout + run.stderr).not.toContain('tok-1234567890');
+    } finally {
+      await new Promise((resolve) => refusing.close(resolve));
+    }
   });
 });

@@ -6,6 +6,7 @@ import { main } from '../../src/cli.js';
 import type { InstanceQuery, InstanceSummary } from '../../src/lib/aws/aws-types.js';
 import { createFastClock, FakeSsm } from '../lib/ssm/fake-ssm.js';
 import { CaptureStream } from './org-harness.js';
+import { absentPath } from '../helpers/absent-path.js';
 
 /**
  * `molectl logs` redaction, end to end through the real collector: the host is a FakeSsm whose
@@ -56,7 +57,7 @@ async function run(argv: string[]) {
   const code = await main(argv, {
     stdout,
     stderr,
-    env: { PATH: process.env.PATH, MOLECTL_CONFIG: '/nonexistent', MOLECTL_STATE_DIR: tmpdir(), MOLECTL_ENV: 'sandbox', NO_COLOR: '1' },
+    env: { PATH: process.env.PATH, MOLECTL_CONFIG: absentPath(), MOLECTL_STATE_DIR: tmpdir(), MOLECTL_ENV: 'sandbox', NO_COLOR: '1' },
     signal: new AbortController().signal,
     overrides: { aws: aws(), clock: createFastClock() },
   });

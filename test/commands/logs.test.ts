@@ -3,6 +3,7 @@ import { main } from '../../src/cli.js';
 import type { Clock } from '../../src/lib/cli/clock.js';
 import { defaultFaults } from '../../src/sandbox/state.js';
 import { CaptureStream, startHarness, type Harness } from './org-harness.js';
+import { absentPath } from '../helpers/absent-path.js';
 
 /**
  * `molectl logs` against the sandbox: tenant hosts run a docker shim whose `logs` prints 2,000
@@ -125,7 +126,7 @@ describe('molectl logs', () => {
     };
     const stdout = new CaptureStream();
     const stderr = new CaptureStream();
-    const env = { ...process.env, ...h.sandbox.env, MOLECTL_STATE_DIR: h.stateDir, MOLECTL_CONFIG: '/nonexistent', NO_COLOR: '1', CI: '' };
+    const env = { ...process.env, ...h.sandbox.env, MOLECTL_STATE_DIR: h.stateDir, MOLECTL_CONFIG: absentPath(), NO_COLOR: '1', CI: '' };
     const code = await main(['logs', post, '--follow', '--tail', '5', '--timestamps'], { stdout, stderr, env, signal: controller.signal, overrides: { clock } });
     expect(code).toBe(0);
     const lines = stdout.text.trimEnd().split('\n');

@@ -7,6 +7,7 @@ import { simulateTenantProvisionCall } from '../../src/sandbox/cp/simulate-tenan
 import type { SandboxState } from '../../src/sandbox/state.js';
 import { startSandboxFixture, type SandboxFixture } from '../helpers/sandbox-fixture.js';
 import { BIN } from '../helpers/spawn-cli.js';
+import { absentPath } from '../helpers/absent-path.js';
 
 // Recovery paths of issue 5: a run killed outright, rollback, and the fleet lock.
 
@@ -44,7 +45,7 @@ describe('a run killed with SIGKILL', { timeout: 180_000 }, () => {
   it('resumes without re-running the tenants it finished', async () => {
     const { state } = f.sandbox;
     // bin/molectl.js runs dist/: `npm test` builds first.
-    const child = spawn(process.execPath, [BIN, ...APPLY, '--waves', '100%'], { env: { ...f.env, PATH: process.env.PATH, MOLECTL_CONFIG: '/nonexistent' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...APPLY, '--waves', '100%'], { env: { ...f.env, PATH: process.env.PATH, MOLECTL_CONFIG: absentPath() }, stdio: ['ignore', 'ignore', 'pipe'] });
     let childStderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (childStderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

@@ -25,7 +25,7 @@ describe('CP 503s', () => {
     expect(list.code).toBe(0);
     expect((JSON.parse(list.stdout) as { orgs: Array<{ slug: string }> }).orgs.map((o) => o.slug)).toEqual(['flaky-org']);
 
-    const del = await h.run(['org', 'delete', 'flaky-org', '--confirm', 'flaky-org', '--timeout', '30s']);
+    const del = await h.run(['--env', 'sandbox', 'org', 'delete', 'flaky-org', '--confirm', 'flaky-org', '--timeout', '30s']);
     expect(del.code).toBe(0);
     expect(h.sandbox.state.orgs.has('flaky-org')).toBe(false);
     expect(h.sandbox.state.requests.filter((r) => r.service === 'cp' && r.status === 503).length).toBeGreaterThanOrEqual(3);

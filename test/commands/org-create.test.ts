@@ -31,7 +31,8 @@ describe('molectl org create', () => {
     const run = await h.run(['org', 'create', 'nowait-org', '--no-wait']);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/org nowait-org created: id .*instance_status provisioning/);
-    expect(run.stdout).toMatch(/molectl org show nowait-org/);
+    expect(run.stdout).not.toMatch(/molectl org show/);
+    expect(run.stderr).toMatch(/molectl org show nowait-org/);
   });
 
   it('exits 1 with the console hint when provisioning fails', async () => {

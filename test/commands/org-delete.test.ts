@@ -28,6 +28,12 @@ function liveInstancesOf(slug: string): string[] {
     .map((i) => i.instanceId);
 }
 
+/** stderr of a run that must have stopped with exit 2. */
+function run0(run: { code: number; stderr: string }): string {
+  expect(run.code).toBe(2);
+  return run.stderr;
+}
+
 function deletesSince(mark: number): string[] {
   return h.cpRequestsSince(mark).filter((a) => a.startsWith('DELETE'));
 }
@@ -54,26 +60,29 @@ describe('molectl org delete: confirmation', () => {
     const run = await h.run(['org', 'delete', 'typed-org'], { prompt });
     expect(run.code).toBe(2);
     expect(prompt.questions[0]).toMatch(/Type the org slug \(typed-org\)/);
-    expect(run.stderr).toMatch(/does not match "typed-org"; nothing was deleted/);
+    expect(run.stderr).toMatch(/"typed-orgg" does not match "typed-org"; nothing was changed/);
     expect(deletesSince(mark)).toEqual([]);
     expect(h.sandbox.state.orgs.has('typed-org')).toBe(true);
   });
 
-  it('without a terminal and without --confirm deletes nothing (exit 2), even with --yes', async () => {
+  it('without a terminal and without --confirm deletes nothing and sends nothing (exit 2), even with --yes', async () => {
     const mark = h.sandbox.state.requests.length;
-    for (const argv of [['org', 'delete', 'typed-org'], ['--yes', 'org', 'delete', 'typed-org']]) {
+    for (const argv of [['org', 'delete', 'typed-org'], ['--env', 'sandbox', '--yes', 'org', 'delete', 'typed-org']]) {
       const run = await h.run(argv);
       expect(run.code).toBe(2);
-      expect(run.stderr).toMatch(/needs the slug typed as confirmation/);
-      expect(run.stderr).toMatch(/hint: pass --confirm typed-org/);
+      expect(run.stderr).toMatch(/this changes org "typed-org" and needs a confirmation, and there is no terminal to type it on/);
+      expect(run.stderr).toMatch(/hint: pass --env sandbox --confirm typed-org/);
     }
-    expect(deletesSince(mark)).toEqual([]);
+    expect(run0(await h.run(['--yes', 'org', 'delete', 'typed-org']))).toMatch(/--yes is not enough for a delete/);
+    // --confirm with the environment from MOLECTL_ENV (the harness exports it) is refused too.
+    expect(run0(await h.run(['org', 'delete', 'typed-org', '--confirm', 'typed-org']))).toMatch(/--confirm needs the environment named on the command line \(it came from MOLECTL_ENV\)/);
+    expect(h.sandbox.state.requests.slice(mark)).toEqual([]);
     expect(h.sandbox.state.orgs.has('typed-org')).toBe(true);
   });
 
   it('a --confirm that does not match deletes nothing and asks nothing (exit 2)', async () => {
     const mark = h.sandbox.state.requests.length;
-    const run = await h.run(['org', 'delete', 'typed-org', '--confirm', 'other-org']);
+    const run = await h.run(['--env', 'sandbox', 'org', 'delete', 'typed-org', '--confirm', 'other-org']);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/--confirm "other-org" does not match the org slug "typed-org"/);
     expect(h.sandbox.state.requests.slice(mark)).toEqual([]);
@@ -86,7 +95,7 @@ describe('molectl org delete: confirmation', () => {
   });
 
   it('an org the CP does not have is exit 4', async () => {
-    const run = await h.run(['org', 'delete', 'never-was', '--confirm', 'never-was']);
+    const run = await h.run(['--env', 'sandbox', 'org', 'delete', 'never-was', '--confirm', 'never-was']);
     expect(run.code).toBe(4);
     expect(run.stderr).toMatch(/org "never-was" not found on the CP/);
   });
@@ -97,7 +106,7 @@ describe('molectl org delete: cascade and verification', () => {
     seedOrg('midway-org', 2);
     h.sandbox.state.faults.cascadeFailAfterStep = { 'midway-org': 'terminate-tenant' };
     const mark = h.sandbox.state.requests.length;
-    const run = await h.run(['org', 'delete', 'midway-org', '--confirm', 'midway-org', '--timeout', '20s', '-o', 'json']);
+    const run = await h.run(['--env', 'sandbox', 'org', 'delete', 'midway-org', '--confirm', 'midway-org', '--timeout', '20s', '-o', 'json']);
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout) as { status: string; attempts: number; purgeIds: string[]; runId: string };
     expect(doc).toMatchObject({ status: 'deleted', attempts: 2 });
@@ -114,7 +123,7 @@ describe('molectl org delete: cascade and verification', () => {
   it('a cascade that leaks an instance is exit 5, naming it and what to do', async () => {
     seedOrg('leaky-org', 2);
     h.sandbox.state.faults.leakOnDelete = ['leaky-org'];
-    const run = await h.run(['org', 'delete', 'leaky-org', '--confirm', 'leaky-org', '--timeout', '1500ms']);
+    const run = await h.run(['--env', 'sandbox', 'org', 'delete', 'leaky-org', '--confirm', 'leaky-org', '--timeout', '1500ms']);
     expect(run.code).toBe(5);
     const leaked = liveInstancesOf('leaky-org');
     expect(leaked).toHaveLength(1);
@@ -127,7 +136,7 @@ describe('molectl org delete: cascade and verification', () => {
 
   it('without a CP token exits 3 before anything is deleted', async () => {
     seedOrg('token-org');
-    const run = await h.run(['org', 'delete', 'token-org', '--confirm', 'token-org'], { env: { CP_ADMIN_API_TOKEN: undefined } });
+    const run = await h.run(['--env', 'sandbox', 'org', 'delete', 'token-org', '--confirm', 'token-org'], { env: { CP_ADMIN_API_TOKEN: undefined } });
     expect(run.code).toBe(3);
     expect(h.sandbox.state.orgs.has('token-org')).toBe(true);
   });

@@ -42,7 +42,7 @@ describe('molectl org gc', () => {
 
   it('refuses when more than --max would be deleted, deleting nothing (exit 2)', async () => {
     const before = slugs();
-    const run = await h.run(['--yes', 'org', 'gc', '--prefix', 'e2e-', '--older-than', '2h', '--max', '1', '--execute']);
+    const run = await h.run(['--env', 'sandbox', '--yes', 'org', 'gc', '--prefix', 'e2e-', '--older-than', '2h', '--max', '1', '--execute']);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/refusing: 2 orgs match, more than --max 1; nothing was deleted/);
     expect(slugs()).toEqual(before);
@@ -80,7 +80,7 @@ describe('molectl org gc', () => {
   it('with --yes runs unattended (the CI sweeper) and exits 0 when all are verified gone', async () => {
     seedOrg('ci-old-1', 3);
     seedOrg('ci-old-2', 3);
-    const run = await h.run(['--yes', 'org', 'gc', '--prefix', 'ci-', '--older-than', '1h', '--execute', '-o', 'json']);
+    const run = await h.run(['--env', 'sandbox', '--yes', 'org', 'gc', '--prefix', 'ci-', '--older-than', '1h', '--execute', '-o', 'json']);
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ deleted: 2, failed: 0 });
     expect(slugs()).not.toContain('ci-old-1');
@@ -90,7 +90,7 @@ describe('molectl org gc', () => {
     seedOrg('lock-old-1', 3);
     const other = await new RunStore({ stateDir: h.stateDir, clock: systemClock, redactor: new Redactor() }).acquireLock({ environment: 'sandbox', operation: 'org-gc', runId: '20260101T000000Z-org-gc-0000' });
     try {
-      const run = await h.run(['--yes', 'org', 'gc', '--prefix', 'lock-', '--older-than', '1h', '--execute']);
+      const run = await h.run(['--env', 'sandbox', '--yes', 'org', 'gc', '--prefix', 'lock-', '--older-than', '1h', '--execute']);
       expect(run.code).toBe(1);
       expect(slugs()).toContain('lock-old-1');
     } finally {

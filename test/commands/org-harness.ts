@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import { main } from '../../src/cli.js';
 import type { Prompt } from '../../src/lib/cli/prompt.js';
 import { startSandbox, type Sandbox, type StartSandboxOptions } from '../../src/sandbox/start-sandbox.js';
+import { absentPath } from '../helpers/absent-path.js';
 
 /** Shared set-up of the org and fleet command tests: a sandbox, a state dir, main() with captured streams. */
 
@@ -41,7 +42,7 @@ export async function startHarness(options: StartSandboxOptions = {}): Promise<H
     async run(argv, runOptions = {}) {
       const stdout = new CaptureStream();
       const stderr = new CaptureStream();
-      const env: NodeJS.ProcessEnv = { ...process.env, ...sandbox.env, MOLECTL_STATE_DIR: stateDir, MOLECTL_CONFIG: '/nonexistent', NO_COLOR: '1', CI: '' };
+      const env: NodeJS.ProcessEnv = { ...process.env, ...sandbox.env, MOLECTL_STATE_DIR: stateDir, MOLECTL_CONFIG: absentPath(), NO_COLOR: '1', CI: '' };
       for (const [k, v] of Object.entries(runOptions.env ?? {})) {
         if (v === undefined) delete env[k];
         else env[k] = v;

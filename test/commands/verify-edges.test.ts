@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployServicesEnv } from '../../src/sandbox/deploy-services/deploy-services-state.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/start-sandbox.js';
 import { runCli } from '../helpers/run-cli.js';
+import { unusedPort } from '../helpers/absent-path.js';
 
 let sandbox: Sandbox;
 let tmp: string;
@@ -40,16 +41,31 @@ describe('molectl verify, edges', () => {
     const run = await runCli(['verify', '--only', 'cp-admin-gated,cp-health', '-o', 'json'], { env: env(), overrides: { fetch: openAdmin } });
     const doc = JSON.parse(run.stdout);
     const byId = Object.fromEntries(doc.checks.map((c: { id: string }) => [c.id, c]));
-    expect(byId['cp-admin-gated']).toMatchObject({ status: 'fail', detail: 'GET /cp/admin/orgs without a token was answered (HTTP 200): the admin API is open' });
+    expect(byId['cp-admin-gated']).toMatchObject({ status: 'fail', detail: 'GET /cp/admin/orgs without a token was answered with the org list (HTTP 200): the admin API is open' });
     expect(byId['cp-health']).toMatchObject({ status: 'pass' });
     expect(run.code).toBe(1);
   });
 
+  it('calls a 200 HTML page on an admin route an unexpected answer, not an open admin API', async () => {
+    sandbox.state.faults.flags['adminHtml'] = true;
+    try {
+      const run = await runCli(['verify', '--only', 'cp-admin-gated', '-o', 'json'], { env: env() });
+      const check = JSON.parse(run.stdout).checks[0];
+      expect(check).toMatchObject({ id: 'cp-admin-gated', status: 'fail' });
+      expect(check.detail).toMatch(/unexpected answer: HTTP 200 that is not the admin API's/);
+      expect(check.detail).not.toMatch(/is open/);
+      expect(run.code).toBe(1);
+    } finally {
+      delete sandbox.state.faults.flags['adminHtml'];
+    }
+  });
+
   it('reports an unreachable CP as failed checks, not a crash', async () => {
-    const run = await runCli(['verify', '--only', 'cp-health,cp-admin-gated', '-o', 'json'], { env: { ...env(), MOLECTL_CP_URL: 'http://127.0.0.1:9' } });
+    const port = await unusedPort();
+    const run = await runCli(['verify', '--only', 'cp-health,cp-admin-gated', '-o', 'json'], { env: { ...env(), MOLECTL_CP_URL: `http://127.0.0.1:${port}` } });
     const doc = JSON.parse(run.stdout);
     expect(doc.checks.map((c: { status: string }) => c.status)).toEqual(['fail', 'fail']);
-    expect(doc.checks[0].detail).toContain('could not reach 127.0.0.1:9');
+    expect(doc.checks[0].detail).toContain(`could not reach 127.0.0.1:${port}`);
     expect(run.code).toBe(1);
   });
 
@@ -75,6 +91,6 @@ describe('molectl verify, edges', () => {
     writeFileSync(notADirectory, '');
     const run = await runCli(['verify', '--only', 'cp-health', '--report-file', join(notADirectory, 'nope.txt')], { env: env() });
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('cannot write the text report');
+    expect(run.stderr).toMatch(/--report-file: .*a-file is not a directory/);
   });
 });

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { main, type MainDeps } from '../../src/cli.js';
+import { absentPath } from './absent-path.js';
 
 /** A writable that keeps what was written, standing in for stdout/stderr. */
 export class CapturedStream extends Writable {
@@ -33,7 +34,7 @@ export async function runCli(argv: string[], options: { env?: NodeJS.ProcessEnv;
   const code = await main(argv, {
     stdout,
     stderr,
-    env: { MOLECTL_CONFIG: '/nonexistent/molectl-config.json', PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
+    env: { MOLECTL_CONFIG: absentPath('molectl-config.json'), PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
     signal: options.signal ?? controller.signal,
     overrides: options.overrides,
   });

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox, type Sandbox, type StartSandboxOptions } from '../../src/sandbox/start-sandbox.js';
+import type { MainDeps } from '../../src/cli.js';
 import { runCli, type CliRun } from './run-cli.js';
 
 /**
@@ -12,7 +13,7 @@ export interface SandboxFixture {
   sandbox: Sandbox;
   stateDir: string;
   env: NodeJS.ProcessEnv;
-  molectl(argv: string[], options?: { signal?: AbortSignal; env?: NodeJS.ProcessEnv }): Promise<CliRun>;
+  molectl(argv: string[], options?: { signal?: AbortSignal; env?: NodeJS.ProcessEnv; overrides?: MainDeps['overrides'] }): Promise<CliRun>;
   stop(): Promise<void>;
 }
 
@@ -24,7 +25,7 @@ export async function startSandboxFixture(options: StartSandboxOptions = {}): Pr
     sandbox,
     stateDir,
     env,
-    molectl: (argv, opts = {}) => runCli(argv, { env: { ...env, ...opts.env }, ...(opts.signal ? { signal: opts.signal } : {}) }),
+    molectl: (argv, opts = {}) => runCli(argv, { env: { ...env, ...opts.env }, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.overrides ? { overrides: opts.overrides } : {}) }),
     async stop() {
       await sandbox.stop();
       rmSync(stateDir, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { absentPath } from './absent-path.js';
 
 export const BIN = fileURLToPath(new URL('../../bin/molectl.js', import.meta.url));
 
@@ -13,7 +14,7 @@ export interface SpawnResult {
 export function spawnCli(argv: string[], env: NodeJS.ProcessEnv = {}, input?: string): Promise<SpawnResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...argv], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, MOLECTL_CONFIG: '/nonexistent/molectl-config.json', ...env },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, MOLECTL_CONFIG: absentPath('molectl-config.json'), ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];

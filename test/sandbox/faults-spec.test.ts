@@ -6,12 +6,13 @@ import { defaultFaults } from '../../src/sandbox/state.js';
 describe('parseFaultSpec', () => {
   it('parses the full example spec', () => {
     const faults = parseFaultSpec(
-      'throttle=0.2,latency=20ms,cp5xx=0.1,offline=acme|beta,docker-fail=gamma,slow=delta:2s,host-work=2s,api-rate=SendCommand:2/s:3|ListCommandInvocations:0.5/s,provision-fail=x,cascade-fail=y:terminate-tenant,leak=z,flag=instanceLeaksToken',
+      'throttle=0.2,latency=20ms,cp5xx=0.1,reset=0.05,offline=acme|beta,docker-fail=gamma,slow=delta:2s,host-work=2s,api-rate=SendCommand:2/s:3|ListCommandInvocations:0.5/s,provision-fail=x,cascade-fail=y:terminate-tenant,leak=z,flag=instanceLeaksToken',
     );
     expect(faults).toEqual({
       awsThrottleRate: 0.2,
       awsLatencyMs: 20,
       cpErrorRate: 0.1,
+      connectionResetRate: 0.05,
       offlineHosts: ['acme', 'beta'],
       dockerFailHosts: ['gamma'],
       slowHosts: { delta: 2000 },

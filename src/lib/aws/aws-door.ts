@@ -12,15 +12,18 @@ import type {
   InstanceSummary,
   InvocationOutput,
   InvocationSummary,
+  SentCommand,
   ManagedInstance,
   SecretDescription,
   SecretValue,
+  SecurityGroupSummary,
   SendShellCommandInput,
 } from './aws-types.js';
 import { getConsoleOutput, getUserData, listInstances } from './ec2-calls.js';
 import { deleteParameter, getParameter, putParameter } from './parameter-calls.js';
 import { createSecret, describeSecret, getSecretValue, listSecrets, putSecretValue, updateSecretVersionStage } from './secrets-calls.js';
-import { cancelCommand, describeManagedInstances, getInvocationOutput, listInvocations, sampleManagedInstances, sendShellCommand } from './ssm-calls.js';
+import { describeSecurityGroups } from './security-group-calls.js';
+import { cancelCommand, describeManagedInstances, getInvocationOutput, listCommandsSince, listInvocations, sampleManagedInstances, sendShellCommand } from './ssm-calls.js';
 import { awsErrorName, isThrottlingError, translateAwsError } from './translate-aws-error.js';
 
 /**
@@ -140,6 +143,10 @@ export class AwsDoor implements AwsApi, AwsInvoker {
     return getUserData(this, instanceId);
   }
 
+  describeSecurityGroups(groupIds: string[]): Promise<SecurityGroupSummary[]> {
+    return describeSecurityGroups(this, groupIds);
+  }
+
   describeManagedInstances(instanceIds?: string[]): Promise<ManagedInstance[]> {
     return describeManagedInstances(this, instanceIds);
   }
@@ -158,6 +165,10 @@ export class AwsDoor implements AwsApi, AwsInvoker {
 
   getInvocationOutput(commandId: string, instanceId: string): Promise<InvocationOutput | null> {
     return getInvocationOutput(this, commandId, instanceId);
+  }
+
+  listCommandsSince(since: Date): Promise<SentCommand[]> {
+    return listCommandsSince(this, since);
   }
 
   cancelCommand(commandId: string, instanceIds?: string[]): Promise<void> {

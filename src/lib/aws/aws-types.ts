@@ -12,6 +12,36 @@ export interface InstanceSummary {
   tags: Record<string, string>;
   name: string | null;
   privateIp: string | null;
+  /** The AMI; absent where a caller built the row by hand. */
+  imageId?: string | null;
+  /** Instance metadata options (IMDS); null when EC2 did not say. */
+  metadataOptions?: InstanceMetadataOptions | null;
+  /** Ids of the security groups attached to the instance's interfaces. */
+  securityGroupIds?: string[];
+}
+
+export interface InstanceMetadataOptions {
+  /** `required` = IMDSv2 only; `optional` = IMDSv1 still answers (SSRF reaches role credentials). */
+  httpTokens: string | null;
+  /** `enabled` | `disabled`: with the endpoint off, no version of IMDS answers. */
+  httpEndpoint: string | null;
+}
+
+/** One inbound rule of a security group, flattened to one source range per row. */
+export interface IngressRule {
+  /** `tcp`, `udp`, `icmp`, or `-1` for every protocol. */
+  protocol: string;
+  /** Null when the rule covers every port (protocol -1). */
+  fromPort: number | null;
+  toPort: number | null;
+  /** `0.0.0.0/0`, `::/0`, a narrower CIDR, or `sg-...` / `pl-...` for a group or prefix-list source. */
+  source: string;
+}
+
+export interface SecurityGroupSummary {
+  groupId: string;
+  groupName: string | null;
+  ingress: IngressRule[];
 }
 
 export interface InstanceQuery {
@@ -57,6 +87,19 @@ export interface SendShellCommandInput {
   maxErrors?: string;
   /** Told of each throttled attempt the door retries (molectl's SSM pacer slows down on it). */
   onThrottled?(): void;
+  /**
+   * The script changes nothing (a probe, a check): SendCommand may then be repeated on a
+   * transient transport error, like any read. Otherwise it is sent once (throttling aside).
+   */
+  readOnly?: boolean;
+}
+
+/** A Run Command command as ListCommands shows it. */
+export interface SentCommand {
+  commandId: string;
+  comment: string;
+  instanceIds: string[];
+  requestedAt: Date | null;
 }
 
 export interface InvocationSummary {
@@ -118,6 +161,8 @@ export interface AwsApi {
   listInstances(query: InstanceQuery): Promise<InstanceSummary[]>;
   getConsoleOutput(instanceId: string, options?: { latest?: boolean }): Promise<ConsoleOutput>;
   getUserData(instanceId: string): Promise<string | null>;
+  /** DescribeSecurityGroups for these ids: one call per page of up to 200 ids, never one per instance. */
+  describeSecurityGroups(groupIds: string[]): Promise<SecurityGroupSummary[]>;
 
   describeManagedInstances(instanceIds?: string[]): Promise<ManagedInstance[]>;
   /** One page of DescribeInstanceInformation: proves SSM answers without listing the fleet (doctor). */
@@ -127,6 +172,7 @@ export interface AwsApi {
   /** Null while SSM has not created the invocation yet (InvocationDoesNotExist right after sending). */
   getInvocationOutput(commandId: string, instanceId: string): Promise<InvocationOutput | null>;
   cancelCommand(commandId: string, instanceIds?: string[]): Promise<void>;
+  listCommandsSince(since: Date): Promise<SentCommand[]>;
 
   /**
    * Conditional when overwrite is false: resolves false if the parameter already exists with

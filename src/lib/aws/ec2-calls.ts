@@ -58,6 +58,11 @@ function toInstanceSummary(instance: Instance): InstanceSummary {
     tags,
     name: tags['Name'] ?? null,
     privateIp: instance.PrivateIpAddress ?? null,
+    imageId: instance.ImageId ?? null,
+    metadataOptions: instance.MetadataOptions
+      ? { httpTokens: instance.MetadataOptions.HttpTokens ?? null, httpEndpoint: instance.MetadataOptions.HttpEndpoint ?? null }
+      : null,
+    securityGroupIds: (instance.SecurityGroups ?? []).map((g) => g.GroupId ?? '').filter((id) => id !== ''),
   };
 }
 

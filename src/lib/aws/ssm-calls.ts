@@ -1,6 +1,6 @@
 import type { CommandInvocation, InstanceInformation } from '@aws-sdk/client-ssm';
 import { MolectlError } from '../errors.js';
-import type { InvocationOutput, InvocationSummary, ManagedInstance, SendShellCommandInput } from './aws-types.js';
+import type { SentCommand, InvocationOutput, InvocationSummary, ManagedInstance, SendShellCommandInput } from './aws-types.js';
 import type { AwsInvoker } from './aws-invoker.js';
 import { chunkIds, collectPages, mapChunks } from './collect-pages.js';
 
@@ -78,7 +78,7 @@ export async function sendShellCommand(aws: AwsInvoker, input: SendShellCommandI
     const commandId = answer.Command?.CommandId;
     if (!commandId) throw new MolectlError('SSM accepted SendCommand but returned no command id', { hint: 'list recent commands with `aws ssm list-commands` before retrying, to avoid running it twice' });
     return { commandId };
-  }, { target, retry: 'throttling-only', ...(input.onThrottled ? { onThrottled: input.onThrottled } : {}) });
+  }, { target, ...(input.readOnly ? {} : { retry: 'throttling-only' as const }), ...(input.onThrottled ? { onThrottled: input.onThrottled } : {}) });
 }
 
 export function checkShellCommand(aws: Pick<AwsInvoker, 'redactor'>, input: SendShellCommandInput): void {
@@ -152,5 +152,20 @@ export async function cancelCommand(aws: AwsInvoker, commandId: string, instance
       await client.send(new sdk.CancelCommandCommand({ CommandId: commandId, ...(instanceIds && instanceIds.length > 0 ? { InstanceIds: instanceIds } : {}) }), sendOptions);
     },
     { target: `SSM command ${commandId}` },
+  );
+}
+
+/**
+ * Run Command commands requested since `since`, newest first (ListCommands, every page): how a
+ * resume finds a command a killed run sent but never recorded, by the comment it sent it with.
+ */
+export async function listCommandsSince(aws: AwsInvoker, since: Date): Promise<SentCommand[]> {
+  return aws.invoke('ssm', 'ListCommands', async ({ client, sdk, sendOptions }) =>
+    (
+      await collectPages(
+        (token) => client.send(new sdk.ListCommandsCommand({ Filters: [{ key: 'InvokedAfter', value: since.toISOString() }], MaxResults: 50, ...(token ? { NextToken: token } : {}) }), sendOptions),
+        (page) => ({ items: page.Commands ?? [], nextToken: page.NextToken }),
+      )
+    ).map((c) => ({ commandId: c.CommandId ?? '', comment: c.Comment ?? '', instanceIds: c.InstanceIds ?? [], requestedAt: c.RequestedDateTime ? new Date(c.RequestedDateTime) : null })),
   );
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
+import type { ConfirmHow } from './confirm-change.js';
 
 /**
  * What a command file exports. `declare` runs whenever the command is named on the command
@@ -9,6 +10,12 @@ import type { Context } from '../context.js';
 export interface CommandDefinition {
   /** Arguments, options, description and examples on the commander command. */
   declare(cmd: Command): void;
+  /**
+   * Destructive and fleet-wide commands: how this invocation is confirmed, or null when it
+   * changes nothing (a dry run). src/cli.ts checks that it can be confirmed before the command
+   * runs, so a run that could never be confirmed stops with exit 2 before any remote call.
+   */
+  confirmation?(input: CommandInput): ConfirmHow | null;
   /** Validates input, does the work through ctx, prints the result; returns the exit code. */
   run(ctx: Context, input: CommandInput): Promise<number>;
 }
@@ -19,11 +26,20 @@ export interface CommandInput {
   options: Record<string, unknown>;
 }
 
+/**
+ * What a command does to the world. `destructive`: changes or removes what exists, or acts
+ * fleet-wide; it must declare `confirmation` (a registry test holds every such command to the
+ * confirmation rule). `additive`: creates something new and names it (org create). `local`:
+ * changes files or processes on this machine only. `read-only`: changes nothing.
+ */
+export type CommandSafety = 'read-only' | 'local' | 'additive' | 'destructive';
+
 /** An entry of the registry in src/commands/index.ts: enough for the top-level help, nothing more. */
 export interface CommandEntry {
   /** Space-separated path, e.g. 'org create'. */
   name: string;
   summary: string;
+  safety: CommandSafety;
   load(): Promise<CommandDefinition>;
 }
 

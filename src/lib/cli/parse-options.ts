@@ -21,5 +21,7 @@ export function parseDurationMs(text: string): number | null {
   const value = Number(match[1]);
   const unit = match[2] ?? 's';
   const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[unit]!;
-  return Math.round(value * factor);
+  const ms = Math.round(value * factor);
+  // A run of digits too long for a number is not a duration anyone meant.
+  return Number.isFinite(ms) ? ms : null;
 }

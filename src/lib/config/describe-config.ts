@@ -25,6 +25,7 @@ export function describeConfig(config: ResolvedConfig, env: EnvVars): ConfigEntr
   const rows: ConfigEntry[] = [
     { key: 'env', ...config.envName },
     { key: 'cpUrl', ...config.cpUrl },
+    { key: 'tenantCpUrl', ...config.tenantCpUrl },
     config.region ? { key: 'awsRegion', ...config.region } : { key: 'awsRegion', value: '(from the AWS profile, or unset)', source: 'unset', origin: '--region, MOLECTL_REGION, AWS_REGION' },
     config.profile ? { key: 'awsProfile', ...config.profile } : { key: 'awsProfile', value: '(SDK default chain)', source: 'unset', origin: 'AWS_PROFILE, env credentials, SSO, instance role' },
     { key: 'output', ...config.output },

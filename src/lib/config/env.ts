@@ -14,6 +14,7 @@ export const envVarDocs = {
   MOLECTL_STATE_DIR: 'directory for run ledgers and sandbox state (default $XDG_STATE_HOME/molectl)',
   MOLECTL_CP_TOKEN_FILE: 'file holding the CP admin token (must not be readable by group or others)',
   MOLECTL_CP_TOKEN_COMMAND: 'command whose stdout is the CP admin token, like AWS credential_process',
+  MOLECTL_LOCK_TTL: 'how long a fleet lock lasts without renewal (default 10m; renewed every third of it); shorter frees a dead run\'s lock sooner',
   // Credentials for remote systems; values are secrets and are registered with the redactor.
   CP_ADMIN_API_TOKEN: 'CP admin token for /cp/admin/* routes',
   RAILWAY_TOKEN: 'Railway API token (secret rotation consumers, deploy checks)',

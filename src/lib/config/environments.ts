@@ -27,6 +27,8 @@ export interface EnvironmentConfig {
   /** Human name shown before acting and typed to confirm fleet-wide work. */
   name: string;
   cpUrl: string;
+  /** MOLECULE_CP_URL for tenants (default: cpUrl as configured, never an operator's override). */
+  tenantCpUrl?: string;
   awsRegion?: string;
   awsProfile?: string;
   /** Public URL of a tenant; `{slug}` and `{cpUrl}` are substituted. */
@@ -47,6 +49,18 @@ export interface EnvironmentConfig {
   cpTokenCommand?: string[];
   /** Where `molectl verify` looks for deploys and images; every URL may use `{cpUrl}`. */
   verify?: VerifyConfig;
+  /** What `molectl fleet audit` expects of the fleet (docs/commands/fleet-audit.md). */
+  audit?: AuditConfig;
+}
+
+/** Settings of `molectl fleet audit`. All optional: src/lib/audit/audit-settings.ts fills the defaults. */
+export interface AuditConfig {
+  /** The platform image tenants must run: a tag, a full reference or a digest. Unset: image-drift is unknown. */
+  expectedImage?: string;
+  /** Ports that may listen beyond loopback and be open to the world (default 8080, 3000). */
+  expectedPorts?: number[];
+  /** Oldest SSM agent molectl accepts (default 3.0.0.0). */
+  minAgentVersion?: string;
 }
 
 /**
@@ -143,6 +157,8 @@ export const BUILT_IN_ENVIRONMENTS: Record<string, EnvironmentConfig> = {
       imageName: 'molecule-ai/platform-tenant',
       imageTagPattern: '{sha}',
     },
+    // The image the simulated CP provisions today (CURRENT_IMAGE_TAG in src/sandbox/cp/launch-org.ts).
+    audit: { expectedImage: 'ghcr.io/molecule-ai/platform-tenant:2026.05.28-8be41d0' },
   },
 };
 

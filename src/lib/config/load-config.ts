@@ -39,6 +39,15 @@ export interface ResolvedConfig {
   envName: Sourced<string>;
   environment: EnvironmentConfig;
   cpUrl: Sourced<string>;
+  /** The environment's own CP URL (config file or built-in), whatever overrides say. */
+  environmentCpUrl: string | null;
+  /**
+   * The MOLECULE_CP_URL written into tenants: the environment's configured value, never the
+   * operator's --cp-url or MOLECTL_CP_URL override (an operator may reach the CP through a
+   * tunnel or a staging proxy that tenants must never be pointed at). The sandbox's CP URL is
+   * only known from MOLECTL_CP_URL, so there the override is the value.
+   */
+  tenantCpUrl: Sourced<string>;
   region: Sourced<string> | null;
   profile: Sourced<string> | null;
   output: Sourced<'text' | 'json'>;
@@ -54,6 +63,7 @@ const stringRecord = z.record(z.string(), z.string());
 const environmentSchema = z
   .object({
     cpUrl: z.string().url(),
+    tenantCpUrl: z.string().url(),
     awsRegion: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as us-east-2'),
     awsProfile: z.string().min(1),
     tenantUrlTemplate: z.string().includes('{slug}', { message: 'must contain {slug}' }),
@@ -91,6 +101,14 @@ const environmentSchema = z
         imageName: z.string().regex(/^[a-z0-9]+(?:[._\/-][a-z0-9]+)*$/, 'must be an image name such as molecule-ai/platform-tenant'),
         imageTagPattern: z.string().min(1),
         canaries: z.array(z.string().min(1)),
+      })
+      .partial()
+      .strict(),
+    audit: z
+      .object({
+        expectedImage: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._\/:@-]*$/, 'must be an image tag, reference or digest'),
+        expectedPorts: z.array(z.number().int().min(1).max(65535)).max(64),
+        minAgentVersion: z.string().regex(/^\d+(\.\d+){1,3}$/, 'must be a version such as 3.3.1142.0'),
       })
       .partial()
       .strict(),
@@ -156,8 +174,9 @@ export function resolveConfig(args: { file: ConfigFile | null; configPath: strin
     [file?.defaultEnv, 'file', `${args.configPath}: defaultEnv`],
     [DEFAULT_ENVIRONMENT, 'default', 'built-in'],
   ])!;
-  const builtIn = BUILT_IN_ENVIRONMENTS[envName.value];
-  const fromFile = fileEnvs[envName.value];
+  // Own properties only: `--env __proto__` or `--env constructor` name no environment.
+  const builtIn = Object.hasOwn(BUILT_IN_ENVIRONMENTS, envName.value) ? BUILT_IN_ENVIRONMENTS[envName.value] : undefined;
+  const fromFile = Object.hasOwn(fileEnvs, envName.value) ? fileEnvs[envName.value] : undefined;
   if (!builtIn && !fromFile) {
     const known = environmentNames.join(', ');
     const message = `unknown environment "${envName.value}" (from ${envName.origin})`;
@@ -179,7 +198,14 @@ export function resolveConfig(args: { file: ConfigFile | null; configPath: strin
     [builtIn?.cpUrl, 'default', `built-in ${envName.value}`],
   ])!;
   validateUrl(cpUrl);
+  const tenantCpUrl = pick<string>([
+    [fromFile?.tenantCpUrl, 'file', `${args.configPath}: environments.${envName.value}.tenantCpUrl`],
+    [builtIn?.tenantCpUrl, 'default', `built-in ${envName.value}`],
+    [fromFile?.cpUrl, 'file', `${args.configPath}: environments.${envName.value}.cpUrl`],
+    [envName.value === 'sandbox' ? cpUrl.value : builtIn?.cpUrl, envName.value === 'sandbox' ? cpUrl.source : 'default', envName.value === 'sandbox' ? cpUrl.origin : `built-in ${envName.value}`],
+  ])!;
   environment.cpUrl = cpUrl.value;
+  environment.tenantCpUrl = tenantCpUrl.value;
 
   const region = pick<string>([
     [flags.region, 'flag', '--region'],
@@ -213,6 +239,8 @@ export function resolveConfig(args: { file: ConfigFile | null; configPath: strin
     envName,
     environment,
     cpUrl,
+    environmentCpUrl: fromFile?.cpUrl ?? builtIn?.cpUrl ?? null,
+    tenantCpUrl,
     region,
     profile,
     output: outputRaw as Sourced<'text' | 'json'>,

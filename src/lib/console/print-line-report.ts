@@ -1,6 +1,7 @@
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { redactDeep, SCHEMA_VERSION } from '../output/output.js';
+import { remoteText } from '../output/remote-text.js';
 import { writeFileAtomic } from '../output/write-file.js';
 import type { Finding } from './diagnose-lines.js';
 import { applyRedactionChoice } from './apply-redaction-choice.js';
@@ -36,7 +37,7 @@ export async function printLineReport(ctx: Context, report: LineReport, options:
     await writeFileAtomic(options.out, ctx.redactor.redact(text));
     ctx.out.info(`wrote ${report.lines.length} lines to ${options.out}`);
   } else if (text) {
-    await ctx.out.stream(text);
+    await ctx.out.streamRemote(remoteText(text));
   } else if (options.emptyNote) {
     ctx.out.info(options.emptyNote);
   }

@@ -1,4 +1,5 @@
 import type { Styles } from '../output/output.js';
+import { remoteText } from '../output/remote-text.js';
 import type { Finding } from './diagnose-lines.js';
 
 /** The "likely cause" section printed after console or log output (pure). */
@@ -9,7 +10,7 @@ export function renderDiagnosis(findings: Finding[], style: Pick<Styles, 'bold' 
     return [
       `  ${style.fail('✖')} ${style.bold(f.title)} ${style.dim(`(${where})`)}`,
       `    ${f.cause}`,
-      `    ${style.dim('>')} ${f.evidence}`,
+      `    ${style.dim('>')} ${remoteText(f.evidence)}`,
       ...f.next.map((n) => `    next: ${n}`),
     ].join('\n');
   });

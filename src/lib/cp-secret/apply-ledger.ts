@@ -6,6 +6,7 @@ import type { RunLedgerDocument } from '../runs/run-ledger-schema.js';
 import type { RunLedger } from '../runs/run-ledger.js';
 import type { ApplySettings } from './apply-migration.js';
 import { ACTIONABLE_CLASSES, type TenantClass } from './classify-tenant.js';
+import { tenantScriptSha256 } from './tenant-script.js';
 import { summarizeTargets, PLAN_SCHEMA_VERSION, type MigrationPlan, type PlanTarget } from './migration-plan.js';
 
 /**
@@ -31,6 +32,8 @@ export async function createApplyLedger(ctx: Context, plan: MigrationPlan, setti
       hostTimeoutSeconds: settings.hostTimeoutSeconds,
       tenantCpUrl: plan.tenantCpUrl,
       containerName: plan.containerName,
+      // What ran as root on each tenant, matched with `molectl migrate cp-secret script`.
+      scriptSha256: tenantScriptSha256(),
     },
     pinned: { secretId: plan.secret.secretId, arn: plan.secret.arn, versionId: plan.secret.versionId, fingerprint: plan.secret.fingerprint, length: plan.secret.length },
   });

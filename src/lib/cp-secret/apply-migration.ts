@@ -2,10 +2,11 @@ import type { Context } from '../context.js';
 import { MolectlError, UsageError } from '../errors.js';
 import { planWaves, type WaveStep } from '../fleet/plan-waves.js';
 import { FINISHED_TARGET_STATES } from '../runs/run-ledger-schema.js';
+import type { RunGuard } from '../runs/run-lifecycle.js';
 import type { RunLedger } from '../runs/run-ledger.js';
 import { runShellScript, type InstanceScriptResult } from '../ssm/run-shell-script.js';
 import { judgeApplyResult } from './judge-apply-result.js';
-import { actionableTargets, type MigrationPlan, type PlanTarget } from './migration-plan.js';
+import { actionableTargets, unseenTenants, type MigrationPlan, type PlanTarget } from './migration-plan.js';
 import { deleteRunParameter, putRunParameter, runParameterName } from './parameter-delivery.js';
 import { parseScriptResult } from './parse-script-result.js';
 import { checkCpAuthentication, checkPublicHealth } from './tenant-health.js';
@@ -41,9 +42,11 @@ export interface ApplyResult {
   status: ApplyStatus;
   abortReason: string | null;
   failures: number;
+  /** Tenants the plan could not judge (probe failed, agent not online, org unconfirmed): not reached. */
+  unseen: Array<{ name: string; why: string }>;
 }
 
-export async function applyMigration(ctx: Context, plan: MigrationPlan, settings: ApplySettings, ledger: RunLedger): Promise<ApplyResult> {
+export async function applyMigration(ctx: Context, plan: MigrationPlan, settings: ApplySettings, ledger: RunLedger, guard: RunGuard): Promise<ApplyResult> {
   const pending = actionableTargets(plan).filter((t) => !FINISHED_TARGET_STATES.has(ledger.target(t.slug)?.state ?? 'pending'));
   const canary = chooseCanary(plan, pending, settings.canary, ledger);
   const rest = pending.filter((t) => t.slug !== canary?.target.slug);
@@ -61,20 +64,27 @@ export async function applyMigration(ctx: Context, plan: MigrationPlan, settings
   try {
     if (canary) {
       if (canary.dispatch) {
-        failures += await dispatchWave(ctx, { plan, settings, ledger, wave: [canary.target], label: 'canary', budget: settings.maxErrors, parameterName });
+        guard.checkpoint();
+        failures += await dispatchWave(ctx, { plan, settings, ledger, guard, wave: [canary.target], label: 'canary', budget: settings.maxErrors, parameterName });
         if (failures > settings.maxErrors) return await exceeded(rest.length);
       }
       // Invariant: no wave starts until a canary has passed its soak in this run's ledger.
-      const soak = await soakCanary(ctx, canary.target, settings.soakMs, ledger);
-      if (!soak.ok) return await abort(ledger, failures + 1, `canary ${canary.target.slug} failed its soak: ${soak.detail}`);
+      guard.checkpoint();
+      const soak = await soakCanary(ctx, canary.target, settings.soakMs, ledger, guard);
+      if (!soak.ok) {
+        const why = soak.migrated ? `canary ${canary.target.slug} failed its soak: ${soak.detail}` : `canary ${canary.target.slug} did not migrate (${ledger.target(canary.target.slug)?.error?.message ?? 'see its row'}), so no wave was started`;
+        return await abort(ledger, failures + (soak.migrated ? 1 : 0), why);
+      }
     }
     for (const [index, wave] of waves.entries()) {
       const label = `wave ${index + 1}/${waves.length}`;
+      // A safe point: nothing of this wave is out yet. Interrupted or a lost lock: stop here.
+      guard.checkpoint();
       if (index > 0 || canary) {
         const unhealthy = await recheckHealth(ctx, ledger, plan);
         if (unhealthy) return await abort(ledger, failures, `${unhealthy} is unhealthy after the previous wave`);
       }
-      failures += await dispatchWave(ctx, { plan, settings, ledger, wave, label, budget: settings.maxErrors - failures, parameterName });
+      failures += await dispatchWave(ctx, { plan, settings, ledger, guard, wave, label, budget: settings.maxErrors - failures, parameterName });
       if (failures > settings.maxErrors) return await exceeded(waves.slice(index + 1).flat().length + pendingIn(ledger, wave));
     }
   } finally {
@@ -83,15 +93,19 @@ export async function applyMigration(ctx: Context, plan: MigrationPlan, settings
       await ledger.recordEvent(deleted ? `deleted parameter ${parameterName}` : `parameter ${parameterName} was already gone`);
     }
   }
-  const status: ApplyStatus = failures > 0 ? 'partial' : 'succeeded';
+  // Everyone reachable done is not everyone done: tenants the plan could not see may still need it.
+  const unseen = unseenTenants(plan);
+  if (unseen.length > 0) await ledger.recordEvent(`not reached: ${unseen.map((u) => `${u.name} (${u.why})`).join('; ')}`, { level: 'warn' });
+  const status: ApplyStatus = failures > 0 || unseen.length > 0 ? 'partial' : 'succeeded';
   await ledger.setStatus(status);
-  return { status, abortReason: null, failures };
+  return { status, abortReason: null, failures, unseen };
 }
 
 interface WaveJob {
   plan: MigrationPlan;
   settings: ApplySettings;
   ledger: RunLedger;
+  guard: RunGuard;
   wave: PlanTarget[];
   label: string;
   /** Failures this wave may add before the run must stop; SSM stops dispatching past it. */
@@ -139,9 +153,16 @@ async function dispatchWave(ctx: Context, job: WaveJob): Promise<number> {
         maxErrors: String(Math.max(0, job.budget)),
         // Hosts working at once across the fleet: above 50, several SSM commands in flight.
         maxInFlight: settings.maxConcurrency,
-        stopDispatch: (done) => countFailed(done) > job.budget,
+        // Between batches: a spent budget, an interrupt or a lost lock sends nothing more.
+        stopDispatch: (done) => job.guard.stopping || countFailed(done) > job.budget,
         cancelOnAbort: false,
         previewIsComplete: (preview) => parseScriptResult(preview) !== null,
+        // Intent first, on disk before SendCommand: a run killed between SSM accepting the
+        // command and the ledger recording its id is found again by this comment on resume.
+        onBeforeDispatch: async ({ comment, instanceIds }) => {
+          const at = ctx.clock.now().toISOString();
+          await Promise.all(instanceIds.map((id) => ledger.updateTarget(byInstance.get(id)!.slug, { state: 'in-progress', detail: { dispatchComment: comment, dispatchedAt: at } })));
+        },
         onDispatched: async ({ commandId, instanceIds }) => {
           await Promise.all(instanceIds.map((id) => ledger.updateTarget(byInstance.get(id)!.slug, { state: 'in-progress', remoteIds: { commandId } })));
         },
@@ -173,33 +194,48 @@ async function dispatchWave(ctx: Context, job: WaveJob): Promise<number> {
   return failed;
 }
 
-/** Watches the canary for the soak period: public /health throughout, CP authentication once. */
-async function soakCanary(ctx: Context, canary: PlanTarget, soakMs: number, ledger: RunLedger): Promise<{ ok: boolean; detail: string }> {
-  if (ledger.target(canary.slug)?.state !== 'succeeded') return { ok: false, detail: 'the canary did not migrate' };
+/** Gap between CP authentication checks while the CP is unavailable during the soak. */
+const CP_AUTH_RETRY_MS = 5_000;
+
+/**
+ * Watches the canary for the soak period: the CP must positively accept its credentials (a CP
+ * that is unavailable is asked again until the soak ends, then it is a failure), and its public
+ * /health must answer ok throughout. The ledger records which proof was used and what was seen.
+ */
+async function soakCanary(ctx: Context, canary: PlanTarget, soakMs: number, ledger: RunLedger, guard: RunGuard): Promise<{ ok: boolean; migrated: boolean; detail: string }> {
+  if (ledger.target(canary.slug)?.state !== 'succeeded') return { ok: false, migrated: false, detail: 'the canary did not migrate' };
   await ledger.updateTarget(canary.slug, { detail: { soak: 'running' } });
-  const step = ctx.out.step(`soaking canary ${canary.slug} for ${Math.round(soakMs / 1000)}s`);
-  const auth = await checkCpAuthentication(ctx, canary.instanceId);
+  const deadline = ctx.clock.now().getTime() + soakMs;
+  const step = ctx.out.step(`soaking canary ${canary.slug} for ${Math.round(soakMs / 1000)}s: checking that the CP accepts its credentials`);
+  let auth = await checkCpAuthentication(ctx, canary);
+  while (!auth.ok && auth.retriable && ctx.clock.now().getTime() + CP_AUTH_RETRY_MS <= deadline) {
+    guard.checkpoint();
+    step.update(`canary ${canary.slug}: ${auth.detail}; asking again`);
+    await ctx.clock.sleep(CP_AUTH_RETRY_MS, ctx.signal);
+    auth = await checkCpAuthentication(ctx, canary);
+  }
+  await ledger.updateTarget(canary.slug, { detail: auth.record });
   await ledger.recordEvent(`canary ${canary.slug}: ${auth.detail}`, { target: canary.slug, level: auth.ok ? 'info' : 'error' });
   if (!auth.ok) {
     step.fail(`canary ${canary.slug}: ${auth.detail}`);
-    return auth;
+    return { ok: false, migrated: true, detail: auth.detail };
   }
-  const deadline = ctx.clock.now().getTime() + soakMs;
   do {
     const health = await checkPublicHealth(ctx, canary.slug);
     if (!health.ok) {
       step.fail(`canary ${canary.slug}: ${health.detail}`);
       await ledger.recordEvent(`canary ${canary.slug}: ${health.detail}`, { target: canary.slug, level: 'error' });
-      return health;
+      return { ...health, migrated: true };
     }
     const left = deadline - ctx.clock.now().getTime();
     if (left <= 0) break;
+    guard.checkpoint();
     step.update(`soaking canary ${canary.slug}: healthy, ${Math.ceil(left / 1000)}s left`);
     await ctx.clock.sleep(Math.min(5000, left), ctx.signal);
   } while (ctx.clock.now().getTime() < deadline);
-  step.succeed(`canary ${canary.slug} healthy and authenticated to the CP`);
+  step.succeed(`canary ${canary.slug} healthy; ${auth.detail}`);
   await ledger.updateTarget(canary.slug, { detail: { soak: 'passed' } });
-  return { ok: true, detail: 'healthy' };
+  return { ok: true, migrated: true, detail: 'healthy' };
 }
 
 /** Between waves: every tenant migrated so far must still answer /health. Returns the first that does not. */
@@ -219,7 +255,7 @@ async function recheckHealth(ctx: Context, ledger: RunLedger, plan: MigrationPla
 async function abort(ledger: RunLedger, failures: number, reason: string): Promise<ApplyResult> {
   await ledger.recordEvent(`aborted: ${reason}`, { level: 'error' });
   await ledger.setStatus('aborted', { error: new MolectlError(reason) });
-  return { status: 'aborted', abortReason: reason, failures };
+  return { status: 'aborted', abortReason: reason, failures, unseen: [] };
 }
 
 /** Refuses a --canary that is not a tenant this plan changes. Called before anything is created. */

@@ -21,6 +21,8 @@ export interface PinnedSecret {
 export interface PlanTarget {
   slug: string;
   orgId: string;
+  /** The org id is the instance's tag: the CP confirmed the org by slug but listed no row for it. */
+  orgIdUnconfirmed?: true;
   instanceId: string;
   class: TenantClass;
   reason: string;
@@ -42,7 +44,10 @@ export interface MigrationPlan {
   tenantCpUrl: string;
   containerName: string;
   targets: PlanTarget[];
-  mismatches: Pick<TenantJoin, 'instanceWithoutOrg' | 'orgWithoutInstance' | 'duplicateInstances'>;
+  mismatches: Pick<TenantJoin, 'instanceWithoutOrg' | 'orgWithoutInstance' | 'duplicateInstances'> & {
+    /** Tenant instances whose org the CP could neither confirm nor deny (absent from plans of older molectl). */
+    orgUnknown?: Array<{ instanceId: string; slugTag: string; reason: string }>;
+  };
   summary: Record<TenantClass, number> & { total: number; actionable: number };
 }
 
@@ -50,6 +55,17 @@ export function summarizeTargets(targets: Pick<PlanTarget, 'class'>[]): Migratio
   const summary = Object.fromEntries(TENANT_CLASSES.map((c) => [c, 0])) as Record<TenantClass, number>;
   for (const t of targets) summary[t.class] += 1;
   return { ...summary, total: targets.length, actionable: targets.filter((t) => ACTIONABLE_CLASSES.has(t.class)).length };
+}
+
+/** Classes that mean "molectl could not see this tenant": never a verdict, always counted. */
+export const UNSEEN_CLASSES: ReadonlySet<TenantClass> = new Set(['probe-failed', 'unmanaged']);
+
+/** Tenants the plan could not judge: probes that failed, agents not online, orgs the CP could not confirm. */
+export function unseenTenants(plan: MigrationPlan): Array<{ name: string; why: string }> {
+  return [
+    ...plan.targets.filter((t) => UNSEEN_CLASSES.has(t.class)).map((t) => ({ name: t.slug, why: `${t.class}: ${t.reason}` })),
+    ...(plan.mismatches.orgUnknown ?? []).map((u) => ({ name: `${u.slugTag} (${u.instanceId})`, why: `org unconfirmed: ${u.reason}` })),
+  ];
 }
 
 export function actionableTargets(plan: MigrationPlan): PlanTarget[] {

@@ -14,6 +14,12 @@ export interface TenantScriptResult {
   health?: string;
   backupContainer?: string;
   httpStatus?: string;
+  // cp-auth-check fields: which proof, and the statuses seen without and with credentials
+  proof?: 'workspace-status' | 'differential';
+  unauthStatus?: string;
+  authStatus?: string;
+  state?: string;
+  workspaceId?: string;
   // probe fields
   container?: boolean;
   running?: boolean;

@@ -1,9 +1,11 @@
-import type { InstanceSummary, ManagedInstance } from '../aws/aws-types.js';
+import type { InstanceSummary, ManagedInstance, SecretDescription } from '../aws/aws-types.js';
+import type { Sourced } from '../config/load-config.js';
 import type { Context } from '../context.js';
 import type { OrgRow } from '../cp/cp-schemas.js';
-import { ConfigError, NotFoundError } from '../errors.js';
+import { ConfigError, MolectlError, NotFoundError } from '../errors.js';
+import { AWSCURRENT } from '../aws/secret-stages.js';
 import { joinTenants, type Tenant, type TenantJoin } from '../fleet/join-tenants.js';
-import { lookupOrg, ORG_LIST_LIMIT } from '../fleet/lookup-org.js';
+import { OrgDirectory, warnUnreadableRows } from '../fleet/org-directory.js';
 import { fingerprintOf } from '../output/fingerprint.js';
 import { runShellScript } from '../ssm/run-shell-script.js';
 import { classifyTenant, isDurable } from './classify-tenant.js';
@@ -45,6 +47,7 @@ const PROBE_MAX_IN_FLIGHT = 2500;
 
 export async function planMigration(ctx: Context, options: PlanOptions): Promise<MigrationPlan> {
   const environment = ctx.config.environment;
+  const tenantCpUrl = checkTenantCpUrl(ctx.config.tenantCpUrl, environment.name);
   const step = ctx.out.step('pinning the CP shared secret');
   const secret = await pinSecret(ctx, options.secretId ?? environment.secrets[CP_SHARED_SECRET_NAME]?.secretId, options.versionId);
   step.succeed(`pinned ${secret.secretId} version ${secret.versionId} (len=${secret.length} ${secret.fingerprint})`);
@@ -65,17 +68,21 @@ export async function planMigration(ctx: Context, options: PlanOptions): Promise
       instanceIds: online.map((t) => t.instanceId),
       commands: renderTenantCommands({ mode: 'probe', containerName: environment.containerName }),
       comment: 'molectl migrate cp-secret plan: read-only probe',
+      readOnly: true,
       timeoutSeconds: PROBE_TIMEOUT_SECONDS,
       maxInFlight: PROBE_MAX_IN_FLIGHT,
       previewIsComplete: (preview) => parseScriptResult(preview) !== null,
+      countsAsFailed: (r) => r.status !== 'Success' || parseScriptResult(r.stdout) === null,
       onProgress: (p) => probing.update(`probing: ${p.done}/${p.total} answered, ${p.failed} failed`),
     },
   );
+  const unproven = probes.filter((p) => p.status !== 'Success' || parseScriptResult(p.stdout) === null).length;
   if (options.skipProbe) probing.succeed('saved plan: hosts not probed again');
+  else if (unproven > 0) probing.warn(`probed ${online.length} tenant${online.length === 1 ? '' : 's'}: ${unproven} gave no result (probe-failed)`);
   else probing.succeed(`probed ${online.length} tenant${online.length === 1 ? '' : 's'}`);
   const byInstance = new Map(probes.map((p) => [p.instanceId, p]));
 
-  const targets = tenants.map((tenant) => buildTarget(tenant, managed.get(tenant.instanceId), byInstance.get(tenant.instanceId), secret, ctx.config.cpUrl.value));
+  const targets = tenants.map((tenant) => buildTarget(tenant, managed.get(tenant.instanceId), byInstance.get(tenant.instanceId), secret, tenantCpUrl));
   const account = await ctx.aws.callerIdentity().then((id) => id.account, () => null);
   return {
     schemaVersion: PLAN_SCHEMA_VERSION,
@@ -83,16 +90,35 @@ export async function planMigration(ctx: Context, options: PlanOptions): Promise
     createdAt: ctx.clock.now().toISOString(),
     environment: { name: environment.name, cpUrl: ctx.config.cpUrl.value, region: await ctx.aws.resolvedRegion(), account },
     secret,
-    tenantCpUrl: ctx.config.cpUrl.value,
+    tenantCpUrl,
     containerName: environment.containerName,
     targets,
     mismatches: {
       instanceWithoutOrg: join.instanceWithoutOrg,
       orgWithoutInstance: join.orgWithoutInstance.filter((o) => !options.orgs || options.orgs.includes(o.slug)),
       duplicateInstances: join.duplicateInstances,
+      orgUnknown: join.orgUnknown.filter((o) => !options.orgs || options.orgs.includes(o.slugTag)),
     },
     summary: summarizeTargets(targets),
   };
+}
+
+/**
+ * The URL every tenant will call the CP on. Outside the sandbox it must be https and not a
+ * loopback or private-looking address: a tenant pointed at 127.0.0.1 or plain http would lose
+ * the CP (or leak its secret) after the migration "succeeded". Checked before anything else.
+ */
+export function checkTenantCpUrl(url: Sourced<string>, environmentName: string): string {
+  if (environmentName === 'sandbox') return url.value;
+  const parsed = new URL(url.value);
+  const loopback = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\]|0\.0\.0\.0)$/i.test(parsed.hostname);
+  if (parsed.protocol !== 'https:' || loopback) {
+    throw new ConfigError(
+      `the CP URL for tenants in environment "${environmentName}" is ${url.value} (from ${url.origin}): tenants need an https URL that is not loopback; nothing was planned`,
+      `set environments.${environmentName}.tenantCpUrl in the config file (an --cp-url or MOLECTL_CP_URL override never reaches tenants)`,
+    );
+  }
+  return url.value;
 }
 
 /** Reads the current value once, registers it, and keeps only what identifies it. */
@@ -100,7 +126,12 @@ export async function pinSecret(ctx: Context, secretId: string | undefined, vers
   if (!secretId) {
     throw new ConfigError(`environment "${ctx.config.environment.name}" has no ${CP_SHARED_SECRET_NAME} secret configured`, 'set secrets.cp-shared-secret.secretId in the config file, or pass --secret-id');
   }
-  const secret = await ctx.aws.getSecretValue(secretId, versionId ? { versionId } : {}).catch((error: unknown) => {
+  // AWSCURRENT is asked for by name, and the stages are read beside it: the plan pins a version
+  // only when exactly one version claims the stage, and it is the one that was read.
+  const [secret, stages] = await Promise.all([
+    ctx.aws.getSecretValue(secretId, versionId ? { versionId } : { stage: AWSCURRENT }),
+    versionId ? Promise.resolve(null) : ctx.aws.describeSecret(secretId).catch(() => null),
+  ]).catch((error: unknown) => {
     if (error instanceof NotFoundError) {
       throw new ConfigError(
         `secret ${secretId} does not exist in Secrets Manager`,
@@ -109,6 +140,7 @@ export async function pinSecret(ctx: Context, secretId: string | undefined, vers
     }
     throw error;
   });
+  if (!versionId) checkSingleCurrent(secretId, secret.versionId, stages);
   return {
     secretId,
     arn: secret.arn,
@@ -118,41 +150,76 @@ export async function pinSecret(ctx: Context, secretId: string | undefined, vers
   };
 }
 
-export async function discoverTenants(ctx: Context): Promise<TenantJoin> {
-  const environment = ctx.config.environment;
-  const [instances, page] = await Promise.all([
-    ctx.aws.listInstances({ tags: environment.tenantFilter.tags, states: ['running'] }),
-    ctx.cp.listOrgs({ limit: ORG_LIST_LIMIT }),
-  ]);
-  const orgs = page.length < ORG_LIST_LIMIT ? page : [...page, ...(await confirmUnlistedOrgs(ctx, instances, page))];
-  return joinTenants({ instances, orgs, slugTagKey: environment.orgSlugTagKey, orgIdTagKey: environment.orgIdTagKey });
+/** The fleet as the CP and EC2 see it together, plus the instances whose org the CP could not confirm either way. */
+export interface DiscoveredFleet extends TenantJoin {
+  orgUnknown: Array<{ instanceId: string; slugTag: string; reason: string }>;
 }
 
 /**
- * The CP lists one page of orgs. When the page is full, absence from it proves nothing, so each
- * tenant instance whose slug is not on the page is confirmed through the CP's per-org route (a
- * 404 there: no such org). Without this, a fleet larger than a page would silently lose its
- * tail: the instances would read as "without org" and never be migrated.
+ * Exactly one version labelled AWSCURRENT, the one GetSecretValue returned. Two holders (or a
+ * holder other than what was read) mean nobody can say which value tenants should get: refuse.
  */
-async function confirmUnlistedOrgs(ctx: Context, instances: InstanceSummary[], page: OrgRow[]): Promise<OrgRow[]> {
+function checkSingleCurrent(secretId: string, readVersionId: string, stages: SecretDescription | null): void {
+  if (!stages) {
+    throw new MolectlError(`could not read the version stages of ${secretId} to confirm which version is AWSCURRENT; nothing was planned`, {
+      hint: 'molectl needs secretsmanager:DescribeSecret and secretsmanager:ListSecretVersionIds on this secret (docs/iam/)',
+    });
+  }
+  const holders = stages.versions.filter((v) => v.stages.includes(AWSCURRENT)).map((v) => v.versionId);
+  if (holders.length === 1 && holders[0] === readVersionId) return;
+  throw new MolectlError(
+    holders.length > 1
+      ? `${holders.length} versions of ${secretId} claim AWSCURRENT (${holders.join(', ')}): which value tenants should get is ambiguous; nothing was planned`
+      : `the AWSCURRENT version of ${secretId} changed while it was read (read ${readVersionId}, stages say ${holders[0] ?? 'none'}); nothing was planned`,
+    { hint: `look with \`molectl secrets status ${CP_SHARED_SECRET_NAME}\`; leave AWSCURRENT on one version (aws secretsmanager update-secret-version-stage --secret-id ${secretId} --version-stage AWSCURRENT --remove-from-version-id <id>), then plan again` },
+  );
+}
+
+export async function discoverTenants(ctx: Context): Promise<DiscoveredFleet> {
+  const environment = ctx.config.environment;
+  const [instances, directory] = await Promise.all([
+    ctx.aws.listInstances({ tags: environment.tenantFilter.tags, states: ['running'] }),
+    OrgDirectory.read(ctx.cp),
+  ]);
+  warnUnreadableRows(ctx.out, directory.page);
+  const unlisted = await confirmUnlistedOrgs(ctx, instances, directory);
+  const unknownSlugs = new Set(unlisted.unknown.map((u) => u.slug));
+  const orgUnknown = instances
+    .filter((i) => unknownSlugs.has(i.tags[environment.orgSlugTagKey] ?? ''))
+    .map((i) => ({ instanceId: i.instanceId, slugTag: i.tags[environment.orgSlugTagKey]!, reason: unlisted.unknown.find((u) => u.slug === i.tags[environment.orgSlugTagKey])!.reason }));
+  const join = joinTenants({
+    instances: instances.filter((i) => !unknownSlugs.has(i.tags[environment.orgSlugTagKey] ?? '')),
+    orgs: [...directory.rows, ...unlisted.confirmed],
+    slugTagKey: environment.orgSlugTagKey,
+    orgIdTagKey: environment.orgIdTagKey,
+  });
+  return { ...join, orgUnknown };
+}
+
+/**
+ * Every tenant instance whose slug is not on the CP's list page is confirmed one by one (see
+ * OrgDirectory): a page may be capped below what was asked, so absence from it proves nothing.
+ * Without this, a fleet larger than a page would silently lose its tail. A confirmed org gets a
+ * stand-in row whose id is the instance's OrgId tag (unconfirmed by the CP); an org the CP
+ * cannot confirm either way is reported, never migrated and never called missing.
+ */
+async function confirmUnlistedOrgs(ctx: Context, instances: InstanceSummary[], directory: OrgDirectory): Promise<{ confirmed: OrgRow[]; unknown: Array<{ slug: string; reason: string }> }> {
   const { orgSlugTagKey, orgIdTagKey } = ctx.config.environment;
-  const listed = new Set(page.map((o) => o.slug));
-  const unlisted = [...new Set(instances.map((i) => i.tags[orgSlugTagKey]).filter((slug): slug is string => !!slug && !listed.has(slug)))];
-  if (unlisted.length === 0) return [];
-  const step = ctx.out.step(`the CP listed a full page of ${page.length} orgs; confirming ${unlisted.length} more one by one`);
+  const unlisted = [...new Set(instances.map((i) => i.tags[orgSlugTagKey]).filter((slug): slug is string => !!slug && !directory.listed(slug)))];
+  if (unlisted.length === 0) return { confirmed: [], unknown: [] };
+  const step = ctx.out.step(`the CP listed ${directory.rows.length} orgs; confirming ${unlisted.length} more one by one`);
+  const lookups = await directory.lookupMany(unlisted, (done, total) => step.update(`confirming orgs the CP did not list: ${done}/${total}`));
   const idBySlug = new Map(instances.map((i) => [i.tags[orgSlugTagKey], i.tags[orgIdTagKey]]));
   const confirmed: OrgRow[] = [];
-  for (let i = 0; i < unlisted.length; i += 20) {
-    await Promise.all(
-      unlisted.slice(i, i + 20).map(async (slug) => {
-        const found = await lookupOrg(ctx.cp, slug, page);
-        if (found.found) confirmed.push({ id: idBySlug.get(slug) ?? '', slug, instance_status: 'running', created_at: '' });
-      }),
-    );
-    step.update(`confirming unlisted orgs: ${Math.min(i + 20, unlisted.length)}/${unlisted.length}`);
+  const unknown: Array<{ slug: string; reason: string }> = [];
+  for (const [slug, lookup] of lookups) {
+    if (lookup.state === 'exists') confirmed.push({ id: idBySlug.get(slug) ?? '', slug, instance_status: 'unlisted', created_at: null, idUnconfirmed: true });
+    if (lookup.state === 'unknown') unknown.push({ slug, reason: lookup.reason });
   }
-  step.succeed(`confirmed ${confirmed.length} of ${unlisted.length} orgs beyond the CP's first page`);
-  return confirmed;
+  const summary = `confirmed ${confirmed.length} of ${unlisted.length} orgs the CP did not list${unknown.length ? `; ${unknown.length} could not be confirmed either way` : ''}`;
+  if (unknown.length) step.warn(summary);
+  else step.succeed(summary);
+  return { confirmed, unknown };
 }
 
 function filterOrgs(tenants: Tenant[], orgs: string[] | undefined): Tenant[] {
@@ -177,6 +244,7 @@ function buildTarget(
   return {
     slug: tenant.slug,
     orgId: tenant.orgId,
+    ...(tenant.orgIdUnconfirmed ? { orgIdUnconfirmed: true as const } : {}),
     instanceId: tenant.instanceId,
     class: classification.class,
     reason: classification.reason,

@@ -25,11 +25,13 @@ export function renderPlan(plan: MigrationPlan, style: Styles): string {
     ),
   ];
   const m = plan.mismatches;
-  if (m.instanceWithoutOrg.length || m.orgWithoutInstance.length || m.duplicateInstances.length) {
+  const orgUnknown = m.orgUnknown ?? [];
+  if (m.instanceWithoutOrg.length || m.orgWithoutInstance.length || m.duplicateInstances.length || orgUnknown.length) {
     lines.push('', style.warn('mismatches between the CP and EC2 (not migrated):'));
     for (const i of m.instanceWithoutOrg) lines.push(`  instance ${i.instanceId} (OrgSlug tag ${i.slugTag ?? 'missing'}) has no org in the CP`);
     for (const o of m.orgWithoutInstance) lines.push(`  org ${o.slug} (${o.instanceStatus}) has no running tenant instance with the tenant tags`);
     for (const d of m.duplicateInstances) lines.push(`  org ${d.slug} has ${d.instanceIds.length} tenant instances: ${d.instanceIds.join(', ')}`);
+    for (const u of orgUnknown) lines.push(`  instance ${u.instanceId} (OrgSlug tag ${u.slugTag}): the CP could not confirm its org either way (${u.reason})`);
   }
   const s = plan.summary;
   const parts = (Object.entries(s) as [string, number][]).filter(([k, v]) => v > 0 && k !== 'total' && k !== 'actionable').map(([k, v]) => `${v} ${k}`);

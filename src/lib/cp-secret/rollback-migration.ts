@@ -1,7 +1,9 @@
 import type { Context } from '../context.js';
 import { MolectlError, UsageError } from '../errors.js';
 import type { RunLedger } from '../runs/run-ledger.js';
-import { runShellScript } from '../ssm/run-shell-script.js';
+import { planWaves, type WaveStep } from '../fleet/plan-waves.js';
+import type { RunGuard } from '../runs/run-lifecycle.js';
+import { runShellScript, type InstanceScriptResult } from '../ssm/run-shell-script.js';
 import { APPLY_COMMAND } from './apply-ledger.js';
 import { parseScriptResult } from './parse-script-result.js';
 import { renderTenantCommands } from './tenant-script.js';
@@ -34,46 +36,96 @@ export function selectRollbackTargets(apply: RunLedger, orgs: string[] | undefin
   return migrated.filter((t) => !orgs || orgs.includes(t.key)).map((t) => ({ slug: t.key, instanceId: String(t.detail.instanceId) }));
 }
 
-export async function rollbackMigration(ctx: Context, apply: RunLedger, targets: RollbackTarget[], ledger: RunLedger): Promise<number> {
+export interface RollbackSettings {
+  waves: WaveStep[];
+  /** Abort when failures exceed this, leaving later waves untouched. */
+  maxErrors: number;
+  /** Hosts working at once (SSM MaxConcurrency of each command, and the fleet-wide cap). */
+  maxConcurrency: number;
+}
+
+export interface RollbackResult {
+  failed: number;
+  abortReason: string | null;
+}
+
+/**
+ * The rollback, in waves like an apply: each wave goes out in batches of at most 50 with SSM's
+ * MaxConcurrency, the run stops dispatching when failures exceed the budget, when it is
+ * interrupted or when it loses the fleet lock; tenants of later waves are left untouched.
+ */
+export async function rollbackMigration(ctx: Context, apply: RunLedger, targets: RollbackTarget[], ledger: RunLedger, settings: RollbackSettings, guard: RunGuard): Promise<RollbackResult> {
   const inputs = apply.document.inputs as Record<string, string>;
   const byInstance = new Map(targets.map((t) => [t.instanceId, t]));
-  const step = ctx.out.step(`rolling back ${targets.length} tenant${targets.length === 1 ? '' : 's'}`);
-  const results = await runShellScript(
-    { aws: ctx.aws, clock: ctx.clock, signal: ctx.signal },
-    {
-      instanceIds: targets.map((t) => t.instanceId),
-      commands: renderTenantCommands({ mode: 'rollback', containerName: String(inputs.containerName), runId: apply.id, healthTimeoutSeconds: Number(inputs.healthTimeoutSeconds) }),
-      comment: `molectl migrate cp-secret rollback ${apply.id}`.slice(0, 100),
-      timeoutSeconds: Number(inputs.healthTimeoutSeconds) + 240,
-      cancelOnAbort: false,
-      previewIsComplete: (p) => parseScriptResult(p) !== null,
-      onDispatched: async ({ commandId, instanceIds }) => {
-        await Promise.all(instanceIds.map((id) => ledger.updateTarget(byInstance.get(id)!.slug, { state: 'in-progress', remoteIds: { commandId }, detail: { instanceId: id } })));
-      },
-      onProgress: (p) => step.update(`rolling back: ${p.done}/${p.total} done, ${p.failed} failed`),
-    },
-  );
+  const waves = planWaves(targets, settings.waves);
   let failed = 0;
-  for (const result of results) {
-    const target = byInstance.get(result.instanceId)!;
-    const parsed = parseScriptResult(result.stdout);
-    const ok = result.status === 'Success' && parsed?.status === 'rolled-back';
-    if (!ok) failed += 1;
-    // The apply run no longer holds this tenant migrated: a second rollback has nothing to undo
-    // there, and resuming the apply run would migrate it again.
-    if (ok) await apply.updateTarget(target.slug, { state: 'pending', outcome: 'rolled-back', detail: { rolledBackBy: ledger.id, soak: null } });
-    await ledger.updateTarget(target.slug, {
-      state: ok ? 'succeeded' : 'failed',
-      outcome: ok ? 'rolled-back' : (parsed?.status ?? 'unverified'),
-      detail: { ssmStatus: result.statusDetails ?? result.status, exitCode: result.responseCode, fingerprint: parsed?.fingerprint ?? null, health: parsed?.health ?? null, class: 'migrated' },
-      error: ok ? null : new MolectlError(parsed?.reason ?? `SSM ${result.statusDetails ?? result.status}`),
-    });
+  let rolledBack = 0;
+  let abortReason: string | null = null;
+  for (const [index, wave] of waves.entries()) {
+    guard.checkpoint();
+    const label = `rollback wave ${index + 1}/${waves.length}`;
+    const budget = settings.maxErrors - failed;
+    const step = ctx.out.step(`${label}: ${wave.length} tenant${wave.length === 1 ? '' : 's'}`);
+    const results = await runShellScript(
+      { aws: ctx.aws, clock: ctx.clock, signal: ctx.signal },
+      {
+        instanceIds: wave.map((t) => t.instanceId),
+        commands: renderTenantCommands({ mode: 'rollback', containerName: String(inputs.containerName), runId: apply.id, healthTimeoutSeconds: Number(inputs.healthTimeoutSeconds) }),
+        comment: `molectl migrate cp-secret rollback ${apply.id} ${index + 1}`.slice(0, 100),
+        timeoutSeconds: Number(inputs.healthTimeoutSeconds) + 240,
+        maxConcurrency: String(settings.maxConcurrency),
+        maxErrors: String(Math.max(0, budget)),
+        maxInFlight: settings.maxConcurrency,
+        cancelOnAbort: false,
+        stopDispatch: (done) => guard.stopping || done.filter((r) => !isRolledBack(r)).length > budget,
+        previewIsComplete: (p) => parseScriptResult(p) !== null,
+        countsAsFailed: (r) => !isRolledBack(r) && r.status !== 'NotSent',
+        onDispatched: async ({ commandId, instanceIds }) => {
+          await Promise.all(instanceIds.map((id) => ledger.updateTarget(byInstance.get(id)!.slug, { state: 'in-progress', remoteIds: { commandId }, detail: { instanceId: id } })));
+        },
+        onProgress: (p) => step.update(`${label}: ${p.done}/${p.total} done, ${p.failed} failed`),
+      },
+    );
+    let waveFailed = 0;
+    for (const result of results) {
+      const target = byInstance.get(result.instanceId)!;
+      if (result.status === 'NotSent') continue; // stays pending: never sent
+      const parsed = parseScriptResult(result.stdout);
+      const ok = isRolledBack(result);
+      if (ok) rolledBack += 1;
+      else waveFailed += 1;
+      // The apply run no longer holds this tenant migrated: a second rollback has nothing to undo
+      // there, and resuming the apply run would migrate it again.
+      if (ok) await apply.updateTarget(target.slug, { state: 'pending', outcome: 'rolled-back', detail: { rolledBackBy: ledger.id, soak: null } });
+      await ledger.updateTarget(target.slug, {
+        state: ok ? 'succeeded' : 'failed',
+        outcome: ok ? 'rolled-back' : (parsed?.status ?? 'unverified'),
+        detail: { ssmStatus: result.statusDetails ?? result.status, exitCode: result.responseCode, fingerprint: parsed?.fingerprint ?? null, health: parsed?.health ?? null, class: 'migrated' },
+        error: ok ? null : new MolectlError(parsed?.reason ?? `SSM ${result.statusDetails ?? result.status}`),
+      });
+    }
+    failed += waveFailed;
+    if (waveFailed) step.fail(`${label}: ${wave.length - waveFailed} rolled back, ${waveFailed} failed`);
+    else step.succeed(`${label}: ${wave.length} rolled back`);
+    if (failed > settings.maxErrors) {
+      const untouched = targets.length - rolledBack - failed;
+      abortReason = `${failed} failure${failed === 1 ? ' exceeds' : 's exceed'} --max-errors ${settings.maxErrors}; ${untouched} tenant${untouched === 1 ? '' : 's'} left untouched`;
+      break;
+    }
   }
-  if (failed) step.fail(`rolled back ${targets.length - failed}, ${failed} failed`);
-  else step.succeed(`rolled back ${targets.length} tenant${targets.length === 1 ? '' : 's'}`);
-  await apply.recordEvent(`${targets.length - failed} tenant(s) rolled back by run ${ledger.id}`);
+  if (rolledBack > 0) await apply.recordEvent(`${rolledBack} tenant(s) rolled back by run ${ledger.id}`);
   // Resumable again: `resume` re-migrates what was rolled back.
-  if (failed < targets.length && apply.status === 'succeeded') await apply.setStatus('partial');
-  await ledger.setStatus(failed === 0 ? 'succeeded' : failed === targets.length ? 'failed' : 'partial');
-  return failed;
+  if (rolledBack > 0 && apply.status === 'succeeded') await apply.setStatus('partial');
+  if (abortReason) {
+    await ledger.recordEvent(`aborted: ${abortReason}`, { level: 'error' });
+    await ledger.setStatus('aborted', { error: new MolectlError(abortReason) });
+  } else {
+    await ledger.setStatus(failed === 0 ? 'succeeded' : rolledBack === 0 ? 'failed' : 'partial');
+  }
+  return { failed, abortReason };
+}
+
+/** Proven rolled back: the script ran to its end and printed a rolled-back result. */
+function isRolledBack(result: InstanceScriptResult): boolean {
+  return result.status === 'Success' && parseScriptResult(result.stdout)?.status === 'rolled-back';
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 
@@ -24,6 +25,9 @@ export interface TenantScriptInputs {
   healthTimeoutSeconds?: number;
   /** Region of the secret or parameter the host reads. */
   awsRegion?: string;
+  /** cp-auth-check: a workspace of the org whose status the container reads with its credentials. */
+  workspaceId?: string;
+  workspaceInstanceId?: string;
 }
 
 /** Both src/lib/cp-secret and dist/lib/cp-secret sit three levels below the package root. */
@@ -34,6 +38,15 @@ let cached: string | null = null;
 export function readTenantScript(): string {
   cached ??= readFileSync(SCRIPT_URL, 'utf8');
   return cached;
+}
+
+/**
+ * `sha256:<64 hex>` of the script's bytes as sent (the last element of renderTenantCommands):
+ * `migrate cp-secret script` prints it, each run's ledger records it, `runs show` shows it, so a
+ * reviewer can match what was reviewed with what ran.
+ */
+export function tenantScriptSha256(script = readTenantScript()): string {
+  return `sha256:${createHash('sha256').update(script, 'utf8').digest('hex')}`;
 }
 
 /** Values the header may carry: no quotes, spaces or shell metacharacters, so no quoting games. */
@@ -52,6 +65,8 @@ export function renderTenantCommands(inputs: TenantScriptInputs, script = readTe
     MOLECTL_RUN_ID: inputs.runId,
     MOLECTL_HEALTH_TIMEOUT: inputs.healthTimeoutSeconds,
     MOLECTL_AWS_REGION: inputs.awsRegion,
+    MOLECTL_WORKSPACE_ID: inputs.workspaceId,
+    MOLECTL_WORKSPACE_INSTANCE: inputs.workspaceInstanceId,
   };
   const assignments: string[] = [];
   for (const [name, value] of Object.entries(vars)) {

@@ -6,6 +6,22 @@ import { httpRequest, type FetchFn, type HttpDoorOptions, type HttpMethod, type 
 import { extractRemoteError } from '../http/remote-error.js';
 import { parseJsonBody, validateResponse } from '../http/validate-response.js';
 import type { CpHealth, CreatedOrg, OrgInstance, OrgRow, RedeployFleetResponse, TenantConfig, WorkspaceStatus } from './cp-schemas.js';
+
+export interface UnreadableOrgRow {
+  /** Position in the CP's answer. */
+  index: number;
+  /** The row's slug when that field at least was readable. */
+  slug: string | null;
+  /** Which fields were wrong (names and expectations, never values). */
+  problem: string;
+}
+
+export interface OrgPage {
+  rows: OrgRow[];
+  unreadable: UnreadableOrgRow[];
+  /** The `limit` asked for. */
+  limit: number;
+}
 import { checkOrgSlug, checkResourceId } from './check-org-slug.js';
 import { createCpError, createTenantCredentialError } from './create-cp-error.js';
 import { readPurgeId, TenantPurgeIncompleteError } from './tenant-purge-incomplete-error.js';
@@ -41,6 +57,8 @@ interface CallSpec {
   headers?: Record<string, string>;
   json?: unknown;
   timeoutMs?: number;
+  /** Overrides the client's retry count for this call (0: send once). */
+  retries?: number;
   unknownOutcomeHint?: string;
   /** Route-specific translation of an error status; undefined falls through to the defaults. */
   mapStatus?: (status: number, remoteError: string | undefined) => MolectlError | undefined;
@@ -57,6 +75,11 @@ const SECRET_KEY_PATTERN = /key|token|secret|passw|credential/i;
 /** Typed client for the control plane routes ops use (../shared/platform.md, "CP HTTP API"). */
 export class CpClient {
   readonly baseUrl: string;
+  /**
+   * True once `GET /cp/orgs/:slug/instance` answered 200 with an instance in this process: the
+   * route is mounted, so a 404 from it means "no such org" rather than "no such route".
+   */
+  edgeRouteAnswered = false;
   private readonly options: CpClientOptions;
   private adminTokenPromise: Promise<string> | undefined;
 
@@ -67,13 +90,27 @@ export class CpClient {
     this.options = options;
   }
 
+  /**
+   * The same CP through another admin token: how a rotation proves the CP accepts the new one
+   * (the token is registered with the redactor on first use, as every admin token is).
+   */
+  withAdminToken(token: string): CpClient {
+    return new CpClient({ ...this.options, getAdminToken: async () => token });
+  }
+
   async health(): Promise<CpHealth> {
     return this.callJson((await loadSchemas()).cpHealthSchema, { method: 'GET', path: '/health' });
   }
 
+  /**
+   * POST /cp/admin/orgs. Any 2xx means the CP accepted it (the contract); the body is read
+   * leniently, since only `id` is promised and a CP may send none: the caller then finds the
+   * org by slug. `createdAt` lets the caller tell a CP that answers 200 with an org that
+   * existed before from one that just created it.
+   */
   async createOrg(input: { slug: string; name: string; ownerUserId: string }): Promise<CreatedOrg> {
     const slug = checkOrgSlug(input.slug);
-    return this.callJson((await loadSchemas()).createdOrgSchema, {
+    const response = await this.call({
       method: 'POST',
       path: '/cp/admin/orgs',
       admin: true,
@@ -92,14 +129,34 @@ export class CpClient {
             })
           : undefined,
     });
+    let body: unknown;
+    try {
+      body = parseJsonBody(response, 'POST');
+    } catch {
+      body = undefined; // a 2xx whose body is not JSON still means created; the org is found by slug
+    }
+    const parsed = (await loadSchemas()).createdOrgSchema.safeParse(body);
+    const fields = parsed.success ? parsed.data : {};
+    return { httpStatus: response.status, id: fields.id ?? null, createdAt: fields.created_at ?? null };
   }
 
-  /** One page of orgs; a result as long as `limit` may mean there are more. */
-  async listOrgs(options: { limit?: number } = {}): Promise<OrgRow[]> {
+  /**
+   * One page of orgs. The contract says nothing of paging: a CP may cap the page below `limit`
+   * or ignore `limit`, so absence from the page never proves an org is gone (see OrgDirectory).
+   * Rows are validated one by one: an odd row is reported in `unreadable`, never fatal.
+   */
+  async listOrgs(options: { limit?: number } = {}): Promise<OrgPage> {
     const limit = options.limit ?? 500;
     if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a whole number of at least 1, not ${limit}`, 'for example --limit 500');
-    const body = await this.callJson((await loadSchemas()).orgListSchema, { method: 'GET', path: `/cp/admin/orgs?limit=${encodeURIComponent(String(limit))}`, admin: true });
-    return body.orgs;
+    const schemas = await loadSchemas();
+    const body = await this.callJson(schemas.orgListSchema, { method: 'GET', path: `/cp/admin/orgs?limit=${encodeURIComponent(String(limit))}`, admin: true });
+    const page: OrgPage = { rows: [], unreadable: [], limit };
+    body.orgs.forEach((raw, index) => {
+      const parsed = schemas.orgRowSchema.safeParse(raw);
+      if (parsed.success) page.rows.push(parsed.data);
+      else page.unreadable.push({ index, slug: readSlugField(raw), problem: describeIssues(parsed.error.issues) });
+    });
+    return page;
   }
 
   /**
@@ -116,17 +173,21 @@ export class CpClient {
   }
 
   /**
-   * Runs the delete cascade. Resolves when the CP says it is done (200/204); throws
-   * TenantPurgeIncompleteError when it stopped part way (500 with purge_id: repeat the call),
-   * NotFoundError when the org is unknown (after a finished cascade too).
+   * One DELETE of the cascade, sent exactly once: the HTTP door does not repeat it, because a
+   * cascade can outlast the call's timeout and a repeat would run beside the first. Resolves
+   * when the CP answers 2xx; throws TenantPurgeIncompleteError when it stopped part way (500
+   * with purge_id: repeat the call), NotFoundError on 404 (the CP does not know the slug, after
+   * a finished cascade too), NoAnswerError when no answer came (the cascade may be running).
    */
-  async deleteTenant(slug: string): Promise<{ status: 'deleted'; httpStatus: number }> {
+  async deleteTenant(slug: string, options: { timeoutMs?: number } = {}): Promise<{ status: 'deleted'; httpStatus: number }> {
     const checked = checkOrgSlug(slug);
     const response = await this.call({
       method: 'DELETE',
       path: `/cp/admin/tenants/${checked}`,
       admin: true,
       json: { confirm: checked },
+      retries: 0,
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
       mapStatus: this.orgNotFound(checked),
     }, (status, bodyText) => {
       if (status !== 500) return undefined;
@@ -172,7 +233,9 @@ export class CpClient {
     const keys = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? Object.keys(parsed) : [];
     const leaked = (parsed as { admin_token?: unknown } | undefined)?.admin_token;
     if (typeof leaked === 'string') this.options.redactor.register(leaked, 'tenant-admin-token');
-    return { instance: this.validate((await loadSchemas()).orgInstanceSchema, parsed, response, 'GET'), keys };
+    const instance = this.validate((await loadSchemas()).orgInstanceSchema, parsed, response, 'GET');
+    this.edgeRouteAnswered = true;
+    return { instance, keys };
   }
 
   /**
@@ -242,6 +305,7 @@ export class CpClient {
       headers,
       ...(spec.json === undefined ? {} : { json: spec.json }),
       ...(spec.timeoutMs === undefined ? {} : { timeoutMs: spec.timeoutMs }),
+      ...(spec.retries === undefined ? {} : { retries: spec.retries }),
       ...(spec.unknownOutcomeHint === undefined ? {} : { unknownOutcomeHint: spec.unknownOutcomeHint }),
       // Non-2xx comes back here (after the door's retries) so the CP's meaning can be applied.
       accept: () => true,
@@ -252,7 +316,7 @@ export class CpClient {
     const remoteError = extractRemoteError(response.bodyText, this.options.redactor);
     const mapped = spec.mapStatus?.(response.status, remoteError);
     if (mapped) throw mapped;
-    throw createCpError({ baseUrl: this.baseUrl, method: spec.method, url: response.url, status: response.status, remoteError, admin: spec.admin === true, attempts: response.attempts });
+    throw createCpError({ baseUrl: this.baseUrl, method: spec.method, url: response.url, status: response.status, remoteError, admin: spec.admin === true, attempts: response.attempts, headers: response.headers });
   }
 
   /** The door options this client passes on every call (undefined means the door's default). */
@@ -298,4 +362,13 @@ export class CpClient {
         ? new NotFoundError(`org "${slug}" not found on the CP at ${this.baseUrl}`, 'run `molectl org list` to see the org slugs; if every slug gives this, check the CP URL')
         : undefined;
   }
+}
+
+function readSlugField(raw: unknown): string | null {
+  const slug = typeof raw === 'object' && raw !== null ? (raw as { slug?: unknown }).slug : undefined;
+  return typeof slug === 'string' && slug !== '' ? slug : null;
+}
+
+function describeIssues(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>): string {
+  return issues.map((issue) => `${issue.path.map(String).join('.') || '(row)'}: ${issue.message}`).join('; ');
 }

@@ -1,4 +1,6 @@
+import type { HeaderReader } from '../http/node-http-fetch.js';
 import { ExitCode, HttpError } from '../errors.js';
+import { describeRedirect, rateLimitHint } from '../http/http-request.js';
 
 /**
  * The error for a CP answer no route-specific rule claimed. A rejected admin token is a
@@ -12,6 +14,7 @@ export function createCpError(args: {
   remoteError: string | undefined;
   admin: boolean;
   attempts: number;
+  headers: HeaderReader;
 }): HttpError {
   const remote = args.remoteError === undefined ? {} : { remoteError: args.remoteError };
   if (args.admin && (args.status === 401 || args.status === 403)) {
@@ -27,13 +30,14 @@ export function createCpError(args: {
   }
   const detail = args.remoteError ? `: ${args.remoteError}` : '';
   const retried = args.attempts > 1 ? ` (gave up after ${args.attempts} attempts)` : '';
+  const redirect = args.status >= 300 && args.status < 400 ? `, ${describeRedirect(args.headers, args.url)} (not followed)` : '';
   return new HttpError({
     method: args.method,
     url: args.url,
     status: args.status,
     ...remote,
-    message: `${args.method} ${args.url} answered HTTP ${args.status}${detail}${retried}`,
-    hint: args.status >= 500 ? `the CP at ${args.baseUrl} failed or is overloaded; try again later` : 'check the inputs and the CP URL',
+    message: `${args.method} ${args.url} answered HTTP ${args.status}${redirect}${detail}${retried}`,
+    hint: cpErrorHint(args.status, args.baseUrl, args.headers),
   });
 }
 
@@ -47,4 +51,11 @@ export function createTenantCredentialError(args: { baseUrl: string; method: str
     message: `the CP at ${args.baseUrl} rejected ${args.what} (HTTP ${args.status})`,
     hint: 'read the values again from their source (tenant env, Secrets Manager, CP env) and compare their fingerprints, not the values',
   });
+}
+
+function cpErrorHint(status: number, baseUrl: string, headers: HeaderReader): string {
+  if (status === 429) return rateLimitHint(new URL(baseUrl).host, headers);
+  if (status >= 500) return `the CP at ${baseUrl} failed or is overloaded; try again later`;
+  if (status >= 300 && status < 400) return `molectl does not follow redirects; check the CP URL (${baseUrl}) for a wrong scheme or host`;
+  return 'check the inputs and the CP URL';
 }

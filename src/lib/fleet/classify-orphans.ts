@@ -1,5 +1,6 @@
 import type { InstanceSummary } from '../aws/aws-types.js';
 import type { EnvironmentConfig } from '../config/environments.js';
+import type { OrgLookup } from './org-directory.js';
 
 export type OrphanReason = 'org-missing' | 'org-id-mismatch';
 
@@ -18,38 +19,42 @@ export interface OrphanRow {
   detail: string;
 }
 
+export type OrphanBase = Omit<OrphanRow, 'reason' | 'detail'>;
+
 export interface OrphanReport {
   orphans: OrphanRow[];
   /** Managed instances that carry neither the org slug nor the org id tag: cannot be attributed. */
-  unattributed: Array<Omit<OrphanRow, 'reason' | 'detail'>>;
+  unattributed: OrphanBase[];
+  /** Instances whose org the CP could neither confirm nor deny: not orphans, not cleared. */
+  unconfirmed: Array<OrphanBase & { detail: string }>;
+  /** The CP confirmed the org by slug without a readable row: its OrgId tag could not be cross-checked. */
+  idUnconfirmed: OrphanBase[];
   scanned: number;
 }
-
-/** What the CP knows: slug → org id (null when the org exists but its id was not listed). */
-export type KnownOrgs = Map<string, string | null>;
 
 export type OrphanKeys = Pick<EnvironmentConfig, 'tenantFilter' | 'workspaceFilter' | 'orgSlugTagKey' | 'orgIdTagKey'>;
 
 /**
- * Pure. An instance is an orphan when the org its tags name is not on the CP (a raw-SQL delete
- * leaves exactly this), or when the CP has an org of that slug with another id (the slug was
- * reused after such a delete: the new org does not own the old instance).
+ * Pure. An instance is an orphan only on an observation: the CP confirmed, for the slug its
+ * tags name, that no such org exists (a raw-SQL delete leaves exactly this), or the CP lists an
+ * org of that slug with another id (the slug was reused after such a delete: the new org does
+ * not own the old instance). Anything the CP could not confirm either way is `unconfirmed`.
  */
 export function classifyOrphans(args: {
   instances: InstanceSummary[];
-  known: KnownOrgs;
-  /** True when `known` is the CP's whole org list (not one full page): only then can an id-only tag be judged. */
-  listComplete: boolean;
+  /** The CP's answer for every slug the instances name (OrgDirectory.lookupMany). */
+  lookups: ReadonlyMap<string, OrgLookup>;
+  /** Org ids on the CP's listed page: an id-only tag can only be cleared by these. */
+  listedIds: ReadonlySet<string>;
   keys: OrphanKeys;
   now: Date;
 }): OrphanReport {
-  const idsKnown = new Set([...args.known.values()].filter((id): id is string => id !== null));
-  const report: OrphanReport = { orphans: [], unattributed: [], scanned: args.instances.length };
+  const report: OrphanReport = { orphans: [], unattributed: [], unconfirmed: [], idUnconfirmed: [], scanned: args.instances.length };
   for (const instance of args.instances) {
     const orgSlug = instance.tags[args.keys.orgSlugTagKey] ?? null;
     const orgId = instance.tags[args.keys.orgIdTagKey] ?? null;
     const launched = instance.launchTime ? new Date(instance.launchTime) : null;
-    const base = {
+    const base: OrphanBase = {
       instanceId: instance.instanceId,
       role: roleOf(instance.tags, args.keys),
       orgSlug,
@@ -63,19 +68,18 @@ export function classifyOrphans(args: {
       report.unattributed.push(base);
       continue;
     }
-    if (orgSlug !== null) {
-      if (!args.known.has(orgSlug)) {
-        report.orphans.push({ ...base, reason: 'org-missing', detail: `the CP has no org "${orgSlug}"` });
-        continue;
-      }
-      const knownId = args.known.get(orgSlug) ?? null;
-      if (orgId !== null && knownId !== null && orgId !== knownId) {
-        report.orphans.push({ ...base, reason: 'org-id-mismatch', detail: `org "${orgSlug}" on the CP has id ${knownId}, the instance is tagged ${orgId}` });
-      }
+    if (orgSlug === null) {
+      // The CP has no per-id route: an id missing from the listed page proves nothing.
+      if (!args.listedIds.has(orgId!)) report.unconfirmed.push({ ...base, detail: `tagged only with org id ${orgId}, which the CP did not list (it has no route to look an id up)` });
       continue;
     }
-    if (orgId !== null && args.listComplete && !idsKnown.has(orgId)) {
-      report.orphans.push({ ...base, reason: 'org-missing', detail: `the CP has no org with id ${orgId}` });
+    const lookup = args.lookups.get(orgSlug) ?? { state: 'unknown' as const, reason: 'not looked up' };
+    if (lookup.state === 'absent') report.orphans.push({ ...base, reason: 'org-missing', detail: `the CP has no org "${orgSlug}" (${lookup.evidence})` });
+    else if (lookup.state === 'unknown') report.unconfirmed.push({ ...base, detail: `whether the CP has org "${orgSlug}" is unknown: ${lookup.reason}` });
+    else if (lookup.state === 'exists') {
+      if (orgId !== null) report.idUnconfirmed.push(base);
+    } else if (orgId !== null && orgId !== lookup.row.id) {
+      report.orphans.push({ ...base, reason: 'org-id-mismatch', detail: `org "${orgSlug}" on the CP has id ${lookup.row.id}, the instance is tagged ${orgId}` });
     }
   }
   report.orphans.sort((a, b) => (b.ageMs ?? -1) - (a.ageMs ?? -1) || a.instanceId.localeCompare(b.instanceId));

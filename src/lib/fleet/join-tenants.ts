@@ -10,6 +10,8 @@ import type { OrgRow } from '../cp/cp-schemas.js';
 export interface Tenant {
   slug: string;
   orgId: string;
+  /** True when the id comes from the instance's tag because the CP gave no readable row. */
+  orgIdUnconfirmed?: true;
   instanceId: string;
   launchTime: string | null;
 }
@@ -47,7 +49,8 @@ export function joinTenants(args: { instances: InstanceSummary[]; orgs: OrgRow[]
       continue;
     }
     const instance = instances[0]!;
-    tenants.push({ slug, orgId: bySlug.get(slug)!.id, instanceId: instance.instanceId, launchTime: instance.launchTime?.toISOString() ?? null });
+    const org = bySlug.get(slug)!;
+    tenants.push({ slug, orgId: org.id, ...(org.idUnconfirmed === true ? { orgIdUnconfirmed: true as const } : {}), instanceId: instance.instanceId, launchTime: instance.launchTime?.toISOString() ?? null });
   }
   const orgWithoutInstance = args.orgs
     .filter((o) => o.instance_status === 'running' && !found.has(o.slug))

@@ -19,13 +19,13 @@ export function tenantHealthUrl(environment: Pick<EnvironmentConfig, 'tenantUrlT
  * including an unreachable host (DNS and the tunnel appear late), is "not yet", not an error:
  * the caller is waiting for it to change. Only Ctrl-C propagates.
  */
-export async function probeTenantHealth(args: { url: string; fetch?: FetchFn; signal: AbortSignal; redactor: Redactor; timeoutMs?: number }): Promise<HealthProbe> {
+export async function probeTenantHealth(args: { url: string; fetch?: FetchFn; signal: AbortSignal; redactor: Redactor; timeoutMs?: number; retries?: number }): Promise<HealthProbe> {
   try {
     const response = await httpRequest({
       method: 'GET',
       url: args.url,
       timeoutMs: args.timeoutMs ?? 5_000,
-      retries: 0,
+      retries: args.retries ?? 0,
       accept: () => true,
       signal: args.signal,
       redactor: args.redactor,

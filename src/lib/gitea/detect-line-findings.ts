@@ -21,6 +21,7 @@ interface OwnerPatterns {
   githubOnly: RegExp;
   npmShorthand: RegExp;
   shieldsBadge: RegExp;
+  pages: RegExp;
 }
 
 // Compiled once per owner, not per line: a large rewrite sees thousands of candidate lines.
@@ -37,6 +38,7 @@ function compileOwnerPatterns(githubOwner: string): OwnerPatterns {
       githubOnly: new RegExp(String.raw`(?<![\w.-])(?:https?://)?(?:codeload\.github\.com|(?:www\.)?github\.com/orgs)/${owner}(?![A-Za-z0-9_.-])[^\s"'\x60<>()\[\]]*`, 'i'),
       npmShorthand: new RegExp(String.raw`(?<![\w.-])github:${owner}/[A-Za-z0-9_.-]+(?:#[^\s"']*)?`, 'i'),
       shieldsBadge: new RegExp(String.raw`(?:https?://)?img\.shields\.io/github/[^\s"'()\[\]]*?/${owner}/[^\s"'()\[\]]*`, 'i'),
+      pages: new RegExp(String.raw`(?<![\w.-])(?:https?://)?${owner}\.github\.io\b[^\s"'\x60<>()\[\]\x80-\uffff]*`, 'i'),
     };
     ownerPatternCache.set(githubOwner, patterns);
   }
@@ -44,8 +46,10 @@ function compileOwnerPatterns(githubOwner: string): OwnerPatterns {
 }
 
 export function detectLineFindings(line: string, lineNo: number, rules: RewriteRules, sink: LineSink): string {
-  const report = (match: string, rule: string, reason: string): void => {
-    sink.findings.push({ line: lineNo, rule, text: clipLine(line), match, reason });
+  // Blocking: the line still names the moved organisation (or may: a variable owner), so
+  // `--check` fails until a person fixes or acknowledges it. Notes concern lines that never did.
+  const report = (match: string, rule: string, reason: string, blocking: boolean): void => {
+    sink.findings.push({ line: lineNo, rule, text: clipLine(line), match, reason, blocking });
   };
   const patterns = compileOwnerPatterns(rules.githubOwner);
   const ownerSegment = patterns.segment;
@@ -55,38 +59,43 @@ export function detectLineFindings(line: string, lineNo: number, rules: RewriteR
       const path = m.groups?.path ?? '';
       // Other organisations' API calls keep working; calls about the moved owner, owner-less
       // endpoints (GraphQL, the API root) and variable owners may not.
-      if (ownerSegment.test(path) || /^\/(?:graphql|repos\/[$%{<]|orgs\/[$%{<])/i.test(path) || path === '' || path === '/') {
-        report(m[0], 'api-github', "a GitHub API call: Gitea's API is /api/v1 with different routes and no GraphQL; port it by hand");
+      const aboutOwner = ownerSegment.test(path) || /^\/(?:repos|orgs)\/[$%{<]/i.test(path);
+      if (aboutOwner || /^\/graphql\b/i.test(path) || path === '' || path === '/') {
+        report(m[0], 'api-github', "a GitHub API call: Gitea's API is /api/v1 with different routes and no GraphQL; port it by hand", aboutOwner);
       }
     }
   }
   if (/codeload\.github\.com|github\.com\/orgs\//i.test(line)) {
     const other = patterns.githubOnly.exec(line);
-    if (other) report(other[0], 'no-gitea-page', 'a GitHub-only URL of the moved owner (codeload archive or organisation page): fix it by hand (archives: /<owner>/<repo>/archive/<ref>.tar.gz)');
+    if (other) report(other[0], 'no-gitea-page', 'a GitHub-only URL of the moved owner (codeload archive or organisation page): fix it by hand (archives: /<owner>/<repo>/archive/<ref>.tar.gz)', true);
   }
   const shorthand = patterns.npmShorthand.exec(line);
   if (shorthand) {
-    report(shorthand[0], 'npm-shorthand', 'the npm/yarn `github:` shorthand resolves on github.com: write git+https://<gitea>/<owner>/<repo>.git#<ref>');
+    report(shorthand[0], 'npm-shorthand', 'the npm/yarn `github:` shorthand resolves on github.com: write git+https://<gitea>/<owner>/<repo>.git#<ref>', true);
   }
   const badge = /shields\.io\/github\//i.test(line) ? patterns.shieldsBadge.exec(line) : null;
   if (badge) {
-    report(badge[0], 'github-badge', 'a shields.io GitHub badge: it asks GitHub, which no longer has the repo; use a shields.io gitea/ endpoint or Gitea\'s own badge');
+    report(badge[0], 'github-badge', 'a shields.io GitHub badge: it asks GitHub, which no longer has the repo; use a shields.io gitea/ endpoint or Gitea\'s own badge', true);
+  }
+  const pages = /\.github\.io/i.test(line) ? patterns.pages.exec(line) : null;
+  if (pages) {
+    report(pages[0], 'github-pages', 'the GitHub Pages site of the moved organisation: it went with the suspended organisation; link where the pages are served now', true);
   }
   const gh = GH_COMMAND.exec(line);
-  if (gh) report(gh[1] ?? 'gh', 'gh-command', 'a gh (GitHub CLI) command: it talks to github.com; use the Gitea API or tea instead');
+  if (gh) report(gh[1] ?? 'gh', 'gh-command', 'a gh (GitHub CLI) command: it talks to github.com; use the Gitea API or tea instead', false);
 
   if (WORKFLOW_PATH.test(line)) {
-    report('.github/workflows', 'workflow-path', 'a .github/workflows reference: Gitea Actions reads .gitea/workflows first, and reusable workflows and paths may differ; check it');
+    report('.github/workflows', 'workflow-path', 'a .github/workflows reference: Gitea Actions reads .gitea/workflows first, and reusable workflows and paths may differ; check it', false);
   }
   const uses = patterns.uses.exec(line);
   if (uses) {
-    report(uses[1] ?? '', 'org-action', 'an action from the moved owner: Gitea Actions resolves bare `uses:` on github.com; write the full Gitea URL (uses: https://<gitea>/<owner>/<repo>@<ref>)');
+    report(uses[1] ?? '', 'org-action', 'an action from the moved owner: Gitea Actions resolves bare `uses:` on github.com; write the full Gitea URL (uses: https://<gitea>/<owner>/<repo>@<ref>)', true);
   }
 
   if (!/ghcr\.io/i.test(line)) return line;
   return line.replace(patterns.ghcr, (match) => {
     if (!rules.imageRegistry) {
-      report(match, 'ghcr-image', 'a ghcr.io image of the moved owner: images moved to another registry; give --image-registry to rewrite, or fix by hand');
+      report(match, 'ghcr-image', 'a ghcr.io image of the moved owner: images moved to another registry; give --image-registry to rewrite, or fix by hand', true);
       return match;
     }
     sink.changes.push({ line: lineNo, rule: 'ghcr-image', before: match, after: rules.imageRegistry });

@@ -1,24 +1,66 @@
 import type { Styles } from '../output/output.js';
+import { IGNORE_FILE_NAME } from './acknowledgements.js';
 import type { RewriteReport } from './rewrite-files.js';
 import type { RepoCheck } from './verify-gitea-repos.js';
 
-/** Text renderings of a rewrite's report. Pure. */
+/** Text renderings of a rewrite's report, and the gate's verdict. Pure. */
+
+export interface GateSummary {
+  /** Changes the run would make (dry run, check) or made (write). */
+  rewrite: number;
+  files: number;
+  /** References to the moved organisation that stay and are not acknowledged: they fail --check. */
+  needsPerson: number;
+  /** References on acknowledged lines, and those lines, by marker and by ignore file. */
+  acknowledged: number;
+  acknowledgedLines: { marker: number; ignoreFile: number };
+  /** Findings about lines that no longer (or never did) name the organisation. */
+  notes: number;
+  /** `--check` passes: nothing to rewrite and nothing unacknowledged left. */
+  passed: boolean;
+}
 
 export interface RewriteSummaryData extends RewriteReport {
   mode: 'dry-run' | 'check' | 'write';
+  githubOwner: string;
+  gate: GateSummary;
   remote?: RepoCheck[];
 }
 
+export function summariseGate(report: RewriteReport, mode: RewriteSummaryData['mode']): GateSummary {
+  const needsPerson = report.findings.filter((f) => f.blocking).length;
+  const rewrite = report.changeCount;
+  return {
+    rewrite,
+    files: report.filesChanged,
+    needsPerson,
+    acknowledged: report.acknowledged.reduce((sum, a) => sum + a.references, 0),
+    acknowledgedLines: {
+      marker: report.acknowledged.filter((a) => a.by === 'marker').length,
+      ignoreFile: report.acknowledged.filter((a) => a.by === 'ignore-file').length,
+    },
+    notes: report.findings.length - needsPerson,
+    passed: needsPerson === 0 && (mode === 'write' || rewrite === 0),
+  };
+}
+
 export function renderRewriteSummary(data: RewriteSummaryData, style: Styles): string {
+  const { gate } = data;
+  const org = `github.com/${data.githubOwner}`;
   const lines: string[] = [];
-  const files = plural(data.filesChanged, 'file');
-  const urls = plural(data.changeCount, 'change');
-  if (data.changeCount === 0) {
+  if (data.mode === 'check') {
+    lines.push(
+      gate.passed
+        ? style.ok(`check passed: no reference to ${org} left${gate.acknowledged ? ` (${plural(gate.acknowledged, 'acknowledged reference')})` : ''}; ${plural(data.filesListed, 'file')} looked at`)
+        : style.fail(`check failed: ${[gate.rewrite ? `${plural(gate.rewrite, 'change')} would rewrite ${plural(gate.files, 'file')}` : '', gate.needsPerson ? `${plural(gate.needsPerson, 'reference')} ${gate.needsPerson === 1 ? 'needs' : 'need'} a person` : ''].filter(Boolean).join(', ')}`),
+    );
+  }
+  const verb = data.mode === 'write' ? 'rewrote' : 'would rewrite';
+  if (gate.rewrite === 0 && gate.needsPerson === 0 && gate.acknowledged === 0 && data.mode !== 'check') {
     lines.push(style.ok(`nothing to change: ${plural(data.filesListed, 'file')} looked at, ${data.filesRead} read`));
-  } else if (data.mode === 'write') {
-    lines.push(style.ok(`changed ${files}, ${urls}`));
   } else {
-    lines.push(`${data.mode === 'check' ? style.fail('stale GitHub URLs:') : 'would change'} ${files}, ${urls} (${data.mode === 'check' ? 'check' : 'dry run'}: nothing written; --write applies it)`);
+    const tail = data.mode === 'dry-run' && gate.rewrite ? ' (dry run: nothing written; --write applies it)' : '';
+    lines.push(`${verb.padEnd(15)} ${gate.rewrite ? `${plural(gate.rewrite, 'change')} in ${plural(gate.files, 'file')}` : 'nothing'}${tail}`);
   }
   const byRule = Object.entries(data.changesByRule).sort((a, b) => b[1] - a[1]);
   if (byRule.length) lines.push(`by rule: ${byRule.map(([rule, n]) => `${rule} ${n}`).join(', ')}`);
@@ -32,20 +74,38 @@ export function renderRewriteSummary(data: RewriteSummaryData, style: Styles): s
       lines.push(`  ${file.path.padEnd(width)}  ${String(file.changes).padStart(4)}  ${style.dim(rules)}`);
     }
   }
+  if (gate.needsPerson) {
+    const what = `${plural(gate.needsPerson, 'reference')} to ${org}`;
+    const advice = data.mode === 'write' ? `${gate.needsPerson === 1 ? 'remains' : 'remain'}: fix by hand or acknowledge (listed on stderr)` : '(listed on stderr)';
+    lines.push(style.warn(`${'needs a person'.padEnd(15)} ${what} ${advice}`));
+  } else if (data.mode !== 'dry-run' || gate.rewrite || gate.acknowledged) {
+    lines.push(`${'needs a person'.padEnd(15)} none`);
+  }
+  if (gate.acknowledged || data.mode === 'check') {
+    const by = [gate.acknowledgedLines.marker ? `inline marker ${gate.acknowledgedLines.marker}` : '', gate.acknowledgedLines.ignoreFile ? `${IGNORE_FILE_NAME} ${gate.acknowledgedLines.ignoreFile}` : ''].filter(Boolean).join(', ');
+    const lineCount = gate.acknowledgedLines.marker + gate.acknowledgedLines.ignoreFile;
+    lines.push(`${'acknowledged'.padEnd(15)} ${gate.acknowledged ? `${plural(gate.acknowledged, 'reference')} on ${plural(lineCount, 'line')} (${by})` : 'none'}`);
+  }
+  if (gate.notes) lines.push(style.dim(`${'notes'.padEnd(15)} ${gate.notes} (listed on stderr; they do not fail --check)`));
   if (data.skipped.length) {
     const counts = new Map<string, number>();
     for (const s of data.skipped) counts.set(s.reason, (counts.get(s.reason) ?? 0) + 1);
     lines.push(`skipped: ${[...counts].map(([reason, n]) => `${n} ${reason}`).join(', ')}`);
     for (const s of data.skipped) lines.push(style.dim(`  ${s.file} (${s.reason}${s.bytes === undefined ? '' : `, ${formatBytes(s.bytes)}`})`));
   }
+  if (data.goFilesSkipped) lines.push(style.dim(`not looked at: ${plural(data.goFilesSkipped, 'Go file')} (module paths are out of scope; --include-go rewrites them)`));
   if (data.remote) lines.push(...renderRepoChecks(data.remote, style));
-  if (data.findings.length) lines.push(style.warn(`${plural(data.findings.length, 'finding')} ${data.findings.length === 1 ? 'needs' : 'need'} a person (listed on stderr)`));
   return lines.join('\n');
 }
 
-/** One block per finding: `file:line: [rule] why`, then the line itself. */
+/** One block per finding: `file:line: [rule] why` (`note [rule]` when it does not fail --check), then the line. */
 export function renderFindings(findings: RewriteReport['findings'], style: Styles): string[] {
-  return findings.map((f) => `${style.bold(`${f.file}:${f.line}`)}: ${style.warn(`[${f.rule}]`)} ${f.reason}\n    ${style.dim(f.text)}`);
+  return findings.map((f) => `${style.bold(`${f.file}:${f.line}`)}: ${f.blocking ? style.warn(`[${f.rule}]`) : style.dim(`note [${f.rule}]`)} ${f.reason}\n    ${style.dim(f.text)}`);
+}
+
+/** One line per acknowledged line, for --verbose. */
+export function renderAcknowledged(entries: RewriteReport['acknowledged']): string[] {
+  return entries.map((a) => `${a.file}:${a.line}: acknowledged (${a.by === 'marker' ? 'inline marker' : a.reason ?? IGNORE_FILE_NAME}): ${a.text}`);
 }
 
 export function renderRepoChecks(checks: readonly RepoCheck[], style: Styles): string[] {

@@ -2,6 +2,8 @@
  * A unified diff (`diff -u` / `git diff` format, applicable with `git apply` or `patch -p1`) for
  * edits that replace lines one for one, which is all a URL rewrite does: no line is added or
  * removed, so old and new line numbers are equal and hunks are runs of changed lines with context.
+ * Lines are printed byte for byte as in the file, the CR of a CRLF ending and a BOM included, as
+ * `git diff` does: `git apply` matches context exactly, so a diff without them does not apply.
  */
 export function renderUnifiedDiff(path: string, before: string, after: string, context = 3): string {
   if (before === after) return '';
@@ -43,7 +45,7 @@ export function renderUnifiedDiff(path: string, before: string, after: string, c
 }
 
 interface Line {
-  /** Without its line ending; a CR of a CRLF ending is dropped for display. */
+  /** Without its LF; the CR of a CRLF ending stays (see above). */
   text: string;
   /** False only for a last line without a final newline. */
   eol: boolean;
@@ -55,7 +57,7 @@ function splitLines(text: string): Line[] {
   const parts = text.split('\n');
   const endsWithNewline = parts.at(-1) === '';
   if (endsWithNewline) parts.pop();
-  return parts.map((part, i) => ({ text: part.endsWith('\r') ? part.slice(0, -1) : part, eol: endsWithNewline || i < parts.length - 1 }));
+  return parts.map((part, i) => ({ text: part, eol: endsWithNewline || i < parts.length - 1 }));
 }
 
 function pushLine(out: string[], sign: string, line: Line): void {

@@ -1,27 +1,51 @@
-import { randomBytes } from 'node:crypto';
-import { chmod, open, rename, rm } from 'node:fs/promises';
+import { closeSync, fchmodSync, fchownSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /**
  * Replaces a repository file's content so that readers see the old bytes or the new, never a mix:
- * a temp file in the same directory (same filesystem, so rename is atomic), the original mode, then
- * rename over the target. Unlike src/lib/output/write-file.ts it does not fsync each file: a
- * rewrite touches hundreds of files, git holds every original, and a rerun is idempotent, so
- * per-file durability is not worth its cost (it doubled the time of a 200-file rewrite).
- * Hard links to the file are broken by the rename, as with `sed -i`.
+ * a temp file in the same directory (same filesystem, so rename is atomic), the original mode
+ * (and owner, when running as root), then rename over the target. Unlike
+ * src/lib/output/write-file.ts it does not fsync each file: a rewrite touches hundreds of files,
+ * git holds every original, and a rerun is idempotent, so per-file durability is not worth its
+ * cost (it doubled the time of a 200-file rewrite). Hard links to the file are broken by the
+ * rename, as with `sed -i`. Synchronous: see rewrite-files.ts.
  */
-export async function replaceFileAtomically(path: string, content: Buffer, mode: number): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.molectl-${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(temp, 'wx', mode);
+
+let counter = 0;
+
+export function replaceFileAtomically(path: string, content: Buffer, original: { mode: number; uid: number; gid: number }): void {
+  const mode = original.mode & 0o7777;
+  let temp = '';
+  let fd = -1;
+  // The name only has to be unique among molectl's own temp files: O_EXCL ('wx') guarantees that
+  // nothing existing is ever opened, and a clash just takes the next number.
+  for (let attempt = 0; fd === -1; attempt += 1) {
+    counter += 1;
+    temp = join(dirname(path), `.${basename(path)}.molectl-${process.pid}-${counter}.tmp`);
+    try {
+      fd = openSync(temp, 'wx', mode);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 100) throw error;
+    }
+  }
   try {
-    await handle.writeFile(content);
-    await handle.close();
+    let offset = 0;
+    while (offset < content.length) offset += writeSync(fd, content, offset, content.length - offset);
     // open() applies the umask; the original mode is what must survive.
-    await chmod(temp, mode);
-    await rename(temp, path);
+    fchmodSync(fd, mode);
+    if (process.getuid?.() === 0 && (original.uid !== 0 || original.gid !== 0)) {
+      try {
+        fchownSync(fd, original.uid, original.gid);
+      } catch {
+        // Keeping root as the owner is the worse outcome, but not a reason to lose the rewrite.
+      }
+    }
+    closeSync(fd);
+    fd = -1;
+    renameSync(temp, path);
   } catch (error) {
-    await handle.close().catch(() => undefined);
-    await rm(temp, { force: true });
+    if (fd !== -1) closeSync(fd);
+    rmSync(temp, { force: true });
     throw error;
   }
 }

@@ -1,23 +1,26 @@
-import { constants, type Stats } from 'node:fs';
-import { chown, lstat, open, stat } from 'node:fs/promises';
+import { isAscii } from 'node:buffer';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, posix, resolve, sep } from 'node:path';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { UsageError } from '../errors.js';
 import type { Exec } from '../exec.js';
-import { ByteBudget } from './byte-budget.js';
+import { IGNORE_FILE_NAME, IgnoreFiles } from './acknowledgements.js';
 import { compilePathFilter } from './compile-glob.js';
 import { listTargetFiles } from './list-target-files.js';
 import { renderUnifiedDiff } from './render-unified-diff.js';
 import { replaceFileAtomically } from './replace-file-atomically.js';
 import type { RewriteRules } from './rewrite-rules.js';
 import { isGoFile, rewriteText } from './rewrite-text.js';
-import type { TextChange, TextFinding } from './text-rewrite-result.js';
+import type { AcknowledgedLine, TextChange, TextFinding } from './text-rewrite-result.js';
 
 /**
- * Applies rewriteText to the files under the given paths. Memory stays bounded: files are read
- * one at a time per worker (a few workers), and only results (changes, findings, counts) are kept.
- * Files are decoded as latin1, a byte-for-byte round trip, so whatever the encoding, only bytes
- * inside rewritten URLs change. Repo files are written as they are: not through the redactor,
- * which would corrupt them (the report printed to the terminal is redacted by the output layer).
+ * Applies rewriteText to the files under the given paths. Files are handled one at a time with
+ * synchronous calls: the candidates are a few hundred small files, where a thread-pool round trip
+ * per call costs more than the call, and only results (changes, findings, counts) are kept, so
+ * memory stays at one file. Files are decoded as latin1, a byte-for-byte round trip, so whatever
+ * the encoding, only bytes inside rewritten URLs change. Repo files are written as they are: not
+ * through the redactor, which would corrupt them (the report printed to the terminal is redacted
+ * by the output layer).
  */
 
 export interface RewriteFilesOptions {
@@ -29,7 +32,6 @@ export interface RewriteFilesOptions {
   exec: Exec;
   /** Relative paths are resolved from here. Report paths are the given path joined with the file's. */
   cwd: string;
-  concurrency?: number;
   /** Each changed file, in listing order, with its diff (computed only when wanted). */
   onFileChanged?: (file: ChangedFile) => void | Promise<void>;
   wantDiff?: boolean;
@@ -44,7 +46,7 @@ export interface ChangedFile {
   diff?: string;
 }
 
-export type SkipReason = 'binary' | 'too-large' | 'symlink' | 'not-regular' | 'excluded' | 'changed-during-rewrite' | 'unreadable';
+export type SkipReason = 'binary' | 'too-large' | 'symlink' | 'not-regular' | 'changed-during-rewrite' | 'unreadable';
 
 export interface RewriteReport {
   roots: string[];
@@ -57,13 +59,16 @@ export interface RewriteReport {
   files: Array<Omit<ChangedFile, 'diff'>>;
   changes: Array<TextChange & { file: string }>;
   findings: Array<TextFinding & { file: string }>;
+  acknowledged: Array<AcknowledgedLine & { file: string }>;
   skipped: Array<{ file: string; reason: SkipReason; bytes?: number }>;
+  /** Go sources and module files not looked at (module paths are out of scope unless --include-go). */
+  goFilesSkipped: number;
 }
 
 export const DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024;
-/** File bytes in flight at once; with the copies each file needs, this keeps the heap well under 200 MB. */
-const IN_FLIGHT_BYTES = 12 * 1024 * 1024;
 const BINARY_SNIFF_BYTES = 8 * 1024;
+/** Files handled between two returns to the event loop, so that Ctrl-C is noticed promptly. */
+const FILES_PER_TURN = 32;
 
 export async function rewriteFiles(paths: readonly string[], options: RewriteFilesOptions): Promise<RewriteReport> {
   const report: RewriteReport = {
@@ -77,120 +82,91 @@ export async function rewriteFiles(paths: readonly string[], options: RewriteFil
     files: [],
     changes: [],
     findings: [],
+    acknowledged: [],
     skipped: [],
+    goFilesSkipped: 0,
   };
   const filter = compilePathFilter(options.include, options.exclude);
   for (const input of paths.length ? paths : ['.']) {
     const root = resolve(options.cwd, input);
-    const info = await stat(root).catch(() => undefined);
+    const info = statOptional(root);
     if (!info) throw new UsageError(`${input}: no such file or directory`, 'name a directory or file inside the repository to rewrite');
     report.roots.push(input);
+    const dir = info.isDirectory() ? root : dirname(root);
+    const ignore = IgnoreFiles.load(dir, options.cwd);
     if (info.isDirectory()) {
-      const targets = await listTargetFiles(root, { exec: options.exec, filter, rewriteGoFiles: options.rules.rewriteGoFiles, githubOwner: options.rules.githubOwner });
-      await processAll(targets.paths, root, input, options, report);
-      report.filesListed += targets.listed;
+      const targets = listTargetFiles(root, { exec: options.exec, filter, rewriteGoFiles: options.rules.rewriteGoFiles, githubOwner: options.rules.githubOwner, signal: options.signal });
+      await processAll(targets.paths, { root, shownRoot: input, ignore }, options, report);
+      const looked = await targets.summary();
+      report.filesListed += looked.listed;
+      report.goFilesSkipped += looked.goFiles;
     } else {
       report.filesListed += 1;
       const name = basename(root);
-      if (!options.rules.rewriteGoFiles && isGoFile(name)) report.skipped.push({ file: toPosix(input), reason: 'excluded' });
-      else await processAll([name], dirname(root), toPosix(dirname(input)), options, report);
+      if (!options.rules.rewriteGoFiles && isGoFile(name)) report.goFilesSkipped += 1;
+      else await processAll([name], { root: dir, shownRoot: toPosix(dirname(input)), ignore }, options, report);
     }
   }
   const byPath = (a: { file: string; line: number }, b: { file: string; line: number }): number => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1);
   report.changes.sort(byPath);
   report.findings.sort(byPath);
+  report.acknowledged.sort(byPath);
   report.files.sort((a, b) => (a.path < b.path ? -1 : 1));
   report.skipped.sort((a, b) => (a.file < b.file ? -1 : 1));
   return report;
 }
 
-/** Bounded-concurrency workers; changed files are handed on in listing order through a small reorder buffer. */
-async function processAll(paths: AsyncIterable<string> | Iterable<string>, root: string, shownRoot: string, options: RewriteFilesOptions, report: RewriteReport): Promise<void> {
-  const iterator = (Symbol.asyncIterator in paths ? paths[Symbol.asyncIterator]() : toAsyncIterator(paths as Iterable<string>)) as AsyncIterator<string>;
-  const ready = new Map<number, ChangedFile | null>();
-  const budget = new ByteBudget(IN_FLIGHT_BYTES);
-  let nextIndex = 0;
-  let nextToEmit = 0;
-  let emitting = Promise.resolve();
-
-  const emitReady = async (): Promise<void> => {
-    while (ready.has(nextToEmit)) {
-      const file = ready.get(nextToEmit) ?? null;
-      ready.delete(nextToEmit);
-      nextToEmit += 1;
-      if (file && options.onFileChanged) await options.onFileChanged(file);
-    }
-  };
-
-  const worker = async (): Promise<void> => {
-    for (;;) {
-      if (options.signal?.aborted) return;
-      const next = await iterator.next();
-      if (next.done) return;
-      const index = nextIndex;
-      nextIndex += 1;
-      const file = await processFile(root, shownRoot, next.value, options, report, budget);
-      ready.set(index, file);
-      emitting = emitting.then(emitReady);
-    }
-  };
-  await Promise.all(Array.from({ length: options.concurrency ?? 16 }, worker));
-  await emitting;
+interface RootInfo {
+  root: string;
+  /** The root as the user named it: report paths start with it. */
+  shownRoot: string;
+  ignore: IgnoreFiles;
 }
 
-async function processFile(root: string, shownRoot: string, relativePath: string, options: RewriteFilesOptions, report: RewriteReport, budget: ByteBudget): Promise<ChangedFile | null> {
-  const absolute = resolve(root, relativePath);
-  const file = shownPath(shownRoot, relativePath);
+async function processAll(paths: AsyncIterable<string> | Iterable<string>, where: RootInfo, options: RewriteFilesOptions, report: RewriteReport): Promise<void> {
+  let sinceYield = 0;
+  for await (const relativePath of paths) {
+    if (options.signal?.aborted) return;
+    const file = processFile(relativePath, where, options, report);
+    if (file && options.onFileChanged) await options.onFileChanged(file);
+    sinceYield += 1;
+    if (sinceYield >= FILES_PER_TURN) {
+      sinceYield = 0;
+      await yieldToEventLoop();
+    }
+  }
+}
+
+function processFile(relativePath: string, where: RootInfo, options: RewriteFilesOptions, report: RewriteReport): ChangedFile | null {
+  const absolute = resolve(where.root, relativePath);
+  const file = shownPath(where.shownRoot, relativePath);
   const skip = (reason: SkipReason, bytes?: number): null => {
     report.skipped.push(bytes === undefined ? { file, reason } : { file, reason, bytes });
     return null;
   };
-  const info = await lstat(absolute).catch(() => undefined);
-  if (!info) return null; // deleted since listing (a tracked file missing from the work tree)
-  if (info.isSymbolicLink()) return skip('symlink');
-  if (!info.isFile()) return skip('not-regular');
-  if (info.size > options.maxFileBytes) return skip('too-large', info.size);
-  await budget.acquire(info.size);
-  try {
-    return await rewriteOneFile(absolute, file, relativePath, info, options, report, skip);
-  } finally {
-    budget.release(info.size);
-  }
-}
-
-async function rewriteOneFile(
-  absolute: string,
-  file: string,
-  relativePath: string,
-  info: Stats,
-  options: RewriteFilesOptions,
-  report: RewriteReport,
-  skip: (reason: SkipReason) => null,
-): Promise<ChangedFile | null> {
-  let buffer: Buffer;
-  try {
-    buffer = await readWithoutFollowing(absolute);
-  } catch (error) {
-    // The path became a symlink after lstat: O_NOFOLLOW refused it.
-    return skip((error as NodeJS.ErrnoException).code === 'ELOOP' ? 'symlink' : 'unreadable');
-  }
+  // The ignore file names the references it keeps, so it mentions them itself.
+  if (basename(relativePath) === IGNORE_FILE_NAME) return null;
+  const read = readWithoutFollowing(absolute, options.maxFileBytes);
+  if (read.kind === 'gone') return null; // deleted since listing (a tracked file missing from the work tree)
+  if (read.kind !== 'read') return skip(read.kind, read.kind === 'too-large' ? read.bytes : undefined);
+  const { buffer, info } = read;
   if (buffer.subarray(0, BINARY_SNIFF_BYTES).includes(0)) return skip('binary');
   report.filesRead += 1;
 
   const before = buffer.toString('latin1');
-  const result = rewriteText(before, options.rules, relativePath.split(sep).join('/'));
-  for (const finding of result.findings) {
-    report.findings.push({ file, ...finding, text: fromLatin1(finding.text), match: fromLatin1(finding.match) });
-  }
+  const result = rewriteText(before, options.rules, toPosix(relativePath), { keep: where.ignore.match(absolute) });
+  // Most files are ASCII: then the latin1 text is already what a terminal should show.
+  const shown = isAscii(buffer) ? (text: string): string => text : fromLatin1;
+  for (const finding of result.findings) report.findings.push({ file, ...finding, text: shown(finding.text), match: shown(finding.match) });
+  for (const entry of result.acknowledged) report.acknowledged.push({ file, ...entry, text: shown(entry.text) });
   if (result.changes.length === 0) return null;
 
   let written = false;
   if (options.write) {
-    const now = await lstat(absolute).catch(() => undefined);
+    const now = lstatOptional(absolute);
     // Someone (an editor, another tool) changed the file while we worked: do not overwrite it.
     if (!now || now.mtimeMs !== info.mtimeMs || now.size !== info.size || now.ino !== info.ino) return skip('changed-during-rewrite');
-    await replaceFileAtomically(absolute, Buffer.from(result.text, 'latin1'), info.mode & 0o7777);
-    if (process.getuid?.() === 0 && (info.uid !== 0 || info.gid !== 0)) await chown(absolute, info.uid, info.gid).catch(() => undefined);
+    replaceFileAtomically(absolute, Buffer.from(result.text, 'latin1'), info);
     written = true;
   }
 
@@ -198,24 +174,66 @@ async function rewriteOneFile(
   for (const change of result.changes) {
     byRule[change.rule] = (byRule[change.rule] ?? 0) + 1;
     report.changesByRule[change.rule] = (report.changesByRule[change.rule] ?? 0) + 1;
-    report.changes.push({ file, ...change, before: fromLatin1(change.before), after: fromLatin1(change.after) });
+    report.changes.push({ file, ...change, before: shown(change.before), after: shown(change.after) });
   }
   report.filesChanged += 1;
   report.changeCount += result.changes.length;
   const summary = { path: file, changes: result.changes.length, byRule, written };
   report.files.push(summary);
   const changed: ChangedFile = { ...summary };
-  if (options.wantDiff) changed.diff = renderUnifiedDiff(file, fromLatin1(before), fromLatin1(result.text));
+  if (options.wantDiff) changed.diff = renderUnifiedDiff(file, shown(before), shown(result.text));
   return changed;
 }
 
-/** O_NOFOLLOW closes the gap between lstat and read; O_NONBLOCK keeps a FIFO from hanging the run. */
-async function readWithoutFollowing(path: string): Promise<Buffer> {
-  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+type ReadOutcome =
+  | { kind: 'read'; buffer: Buffer; info: Stats }
+  | { kind: 'too-large'; bytes: number }
+  | { kind: 'symlink' | 'not-regular' | 'unreadable' | 'gone' };
+
+/**
+ * O_NOFOLLOW refuses a symlink at open (no lstat/open gap to race); O_NONBLOCK keeps a FIFO from
+ * hanging the run; fstat on the open descriptor says what was opened and how big it is.
+ */
+function readWithoutFollowing(path: string, maxBytes: number): ReadOutcome {
+  let fd: number;
   try {
-    return await handle.readFile();
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return { kind: code === 'ELOOP' ? 'symlink' : code === 'ENOENT' ? 'gone' : 'unreadable' };
+  }
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile()) return { kind: 'not-regular' };
+    if (info.size > maxBytes) return { kind: 'too-large', bytes: info.size };
+    const buffer = Buffer.allocUnsafe(info.size);
+    let offset = 0;
+    while (offset < info.size) {
+      const n = readSync(fd, buffer, offset, info.size - offset, offset);
+      if (n === 0) break;
+      offset += n;
+    }
+    return { kind: 'read', buffer: offset === info.size ? buffer : buffer.subarray(0, offset), info };
+  } catch {
+    return { kind: 'unreadable' };
   } finally {
-    await handle.close();
+    closeSync(fd);
+  }
+}
+
+function statOptional(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function lstatOptional(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
   }
 }
 
@@ -233,9 +251,5 @@ function shownPath(shownRoot: string, relativePath: string): string {
 }
 
 function toPosix(path: string): string {
-  return path.split(sep).join('/');
-}
-
-async function* toAsyncIterator(items: Iterable<string>): AsyncGenerator<string> {
-  yield* items;
+  return sep === '/' ? path : path.split(sep).join('/');
 }

@@ -1,12 +1,16 @@
+import { followsGoSite, isGoImportLine } from './go-context.js';
 import { mapRepoSubPath } from './map-repo-path.js';
-import { resolveRepoName, type RewriteRules } from './rewrite-rules.js';
+import { isOwnRepo, isPlaceholderOwner, resolveRepoName, type RewriteRules } from './rewrite-rules.js';
+import { swapTokenVariable, hasLiteralPassword } from './clone-credentials.js';
 import { clipLine, type TextChange, type TextFinding } from './text-rewrite-result.js';
 
 /**
  * Rewrites `github.com/<owner>/...` and `raw.githubusercontent.com/<owner>/...` URLs in one line.
- * Pure. Invariants: only URLs whose owner equals the configured GitHub owner (case-insensitive,
- * whole path segment) change; host and owner change together; bytes after the structural part
- * (`.git`, `@ref`, `?query`, `#fragment`, `#egg=`) are kept as they were.
+ * Pure. Invariants: only references whose owner equals the configured GitHub owner
+ * (case-insensitive, whole path segment), or a placeholder owner in front of one of the
+ * organisation's own repos, change; host and owner change together; bytes after the structural
+ * part (`.git`, `@ref`, `?query`, `#fragment`, `#egg=`) are kept as they were; a reference written
+ * without a scheme stays without one, and one that is a Go module path stays and is reported.
  */
 
 export interface LineSink {
@@ -16,10 +20,21 @@ export interface LineSink {
   tokenSwapped: boolean;
 }
 
-// Characters that end a URL in prose, markup, shell and YAML. `{}` and `$` stay inside so that
-// `${VAR}` path parts remain part of the URL and are kept verbatim.
-const URL_TAIL = String.raw`(?:\$\{\{[^}]*\}\}|[^\s"'\x60<>()\[\]\\])*`;
-const VARIABLE = String.raw`\$\{\{[^}]*\}\}|\$\{[^}]*\}|\$[A-Za-z_]\w*|\{\{[^}]*\}\}|%[sv]|<[^>\s]*>`;
+/** What the line's surroundings say; asked only when a scheme-less reference needs it. */
+export interface LineContext {
+  /** The line stands inside a fenced Go sample or a Go `import (` / `require (` block. */
+  inGoBlock(): boolean;
+}
+
+const NO_CONTEXT: LineContext = { inGoBlock: () => false };
+
+// Characters that end a URL in prose, markup, shell and YAML, and any non-ASCII character: prose in
+// other languages puts its own punctuation (「」，。« » „ “) right against a link, and a URL written
+// by hand has its non-ASCII percent-encoded. `{}` and `$` stay inside so that `${VAR}` path parts
+// remain part of the URL and are kept verbatim. Files arrive latin1-decoded, so a UTF-8 character
+// is several chars in \x80-\xff here: all of them end the URL too.
+const URL_TAIL = String.raw`(?:\$\{\{[^}]*\}\}|[^\s"'\x60<>()\[\]\\\x80-\uffff])*`;
+const VARIABLE = String.raw`\$\{\{[^}]*\}\}|\$\{[^}]*\}|\$[A-Za-z_]\w*|\{\{[^}]*\}\}|\{[\w-]+\}|%[sv]|<[^>\s]*>`;
 
 const GITHUB_URL = new RegExp(
   String.raw`(?<![\w.+-])` +
@@ -38,67 +53,65 @@ const RAW_URL = new RegExp(
 
 const REPO_VARIABLE = new RegExp(String.raw`^/(?:${VARIABLE}|:\w+)`);
 
-export function rewriteGithubUrlsInLine(line: string, lineNo: number, rules: RewriteRules, sink: LineSink): string {
+type Groups = Record<string, string | undefined>;
+
+export function rewriteGithubUrlsInLine(line: string, lineNo: number, rules: RewriteRules, sink: LineSink, context: LineContext = NO_CONTEXT): string {
   const giteaHostPath = rules.giteaBaseUrl.replace(/^[a-z]+:\/\//, '');
   const giteaScheme = rules.giteaBaseUrl.slice(0, rules.giteaBaseUrl.indexOf('://') + 3);
   const ownerLower = rules.githubOwner.toLowerCase();
-  const report = (match: string, rule: string, reason: string): void => {
-    sink.findings.push({ line: lineNo, rule, text: clipLine(line), match, reason });
+  const report = (match: string, rule: string, reason: string, blocking: boolean): void => {
+    sink.findings.push({ line: lineNo, rule, text: clipLine(line), match, reason, blocking });
   };
+  /** The owner is ours, a placeholder (in front of which only our repos move), or someone else's. */
+  const ownerKind = (owner: string): 'ours' | 'placeholder' | 'other' =>
+    owner.toLowerCase() === ownerLower ? 'ours' : isPlaceholderOwner(owner, rules) ? 'placeholder' : 'other';
 
   let out = line;
-  if (/raw\.githubusercontent\.com/i.test(out)) {
-    out = out.replace(RAW_URL, (match, ...args) => {
-      const g = args.at(-1) as Record<string, string | undefined>;
-      const owner = g.owner ?? '';
-      if (isVariable(owner)) {
-        reportVariableOwner(match);
-        return match;
-      }
-      if (owner.toLowerCase() !== ownerLower) return match;
-      // raw.githubusercontent.com/<owner>/<repo>/<ref>/<path> is github.com/<owner>/<repo>/raw/<ref>/<path>.
-      const m = /^\/([A-Za-z0-9_.-]+)((?:\/[^?#]*)?)([\s\S]*)$/.exec(g.rest ?? '');
-      const [, repo = '', refAndFile = '', tail = ''] = m ?? [];
-      const mapped = mapRepoSubPath(`/raw${refAndFile}`, tail, rules);
-      if (!m || mapped.kind === 'report') {
-        report(match, mapped.kind === 'report' ? mapped.rule : 'no-gitea-page', mapped.kind === 'report' ? mapped.reason : 'raw URL without a repo, ref and path: fix it by hand');
-        return match;
-      }
-      const path = mapped.path;
-      const { name, renamedFrom } = resolveRepoName(repo, rules);
-      const scheme = g.scheme ? giteaScheme : '';
-      const after = `${scheme}${giteaHostPath}/${rules.giteaOwner}/${name}${path}${tail}`;
-      record(match, after, 'raw-url', renamedFrom, name);
-      return after;
-    });
-  }
-
-  if (/github\.com/i.test(out)) {
-    out = out.replace(GITHUB_URL, (match, ...args) => {
-      const g = args.at(-1) as Record<string, string | undefined>;
-      return rewriteOne(match, g);
-    });
-  }
+  if (/raw\.githubusercontent\.com/i.test(out)) out = out.replace(RAW_URL, (match, ...args) => rewriteRaw(match, args.at(-1) as Groups));
+  if (/github\.com/i.test(out)) out = out.replace(GITHUB_URL, (match, ...args) => rewriteOne(match, args.at(-1) as Groups, args.at(-3) as number));
   return out;
 
   function reportVariableOwner(match: string): void {
-    report(match, 'variable-owner', 'the owner is a variable: molectl cannot tell whether it names the moved organisation; check the values it takes');
+    report(match, 'variable-owner', 'the owner is a variable: molectl cannot tell whether it names the moved organisation; check the values it takes', true);
   }
 
-  function record(before: string, after: string, rule: string, renamedFrom: string | undefined, repo: string): void {
-    const change: TextChange = { line: lineNo, rule, before, after, target: `${rules.giteaOwner}/${repo}` };
+  function record(before: string, after: string, rule: string, renamedFrom: string | undefined, repo: string | undefined): void {
+    const change: TextChange = { line: lineNo, rule, before, after };
     if (renamedFrom) change.renamedFrom = renamedFrom;
+    if (repo) change.target = `${rules.giteaOwner}/${repo}`;
     sink.changes.push(change);
   }
 
-  function rewriteOne(match: string, g: Record<string, string | undefined>): string {
+  function rewriteRaw(match: string, g: Groups): string {
+    const owner = g.owner ?? '';
+    const kind = ownerKind(owner);
+    if (kind === 'other') {
+      if (isVariable(owner)) reportVariableOwner(match);
+      return match;
+    }
+    // raw.githubusercontent.com/<owner>/<repo>/<ref>/<path> is github.com/<owner>/<repo>/raw/<ref>/<path>.
+    const m = /^\/([A-Za-z0-9_.-]+)((?:\/[^?#]*)?)([\s\S]*)$/.exec(g.rest ?? '');
+    const [, repo = '', refAndFile = '', tail = ''] = m ?? [];
+    if (kind === 'placeholder' && !isOwnRepo(repo, rules)) return match;
+    const mapped = mapRepoSubPath(`/raw${refAndFile}`, tail, rules);
+    if (!m || mapped.kind === 'report') {
+      if (kind === 'ours') report(match, mapped.kind === 'report' ? mapped.rule : 'no-gitea-page', mapped.kind === 'report' ? mapped.reason : 'raw URL without a repo, ref and path: fix it by hand', true);
+      return match;
+    }
+    const { name, renamedFrom } = resolveRepoName(repo, rules);
+    const after = `${g.scheme ? giteaScheme : ''}${giteaHostPath}/${rules.giteaOwner}/${name}${mapped.path}${tail}`;
+    record(match, after, kind === 'placeholder' ? 'placeholder-owner' : 'raw-url', renamedFrom, name);
+    return after;
+  }
+
+  function rewriteOne(match: string, g: Groups, offset: number): string {
     const scheme = g.scheme ?? '';
     const userinfo = g.userinfo ?? '';
     const scpLike = g.sep === ':';
     if (scpLike && (scheme || !userinfo)) return match; // `github.com:443` or prose like "github.com: ..."
     let owner = g.owner ?? '';
     let rest = g.rest ?? '';
-    if (isVariable(owner)) {
+    if (isVariable(owner) && ownerKind(owner) !== 'placeholder') {
       if (scheme || userinfo) reportVariableOwner(match);
       return match;
     }
@@ -108,35 +121,48 @@ export function rewriteGithubUrlsInLine(line: string, lineNo: number, rules: Rew
       owner = owner.slice(0, -trailingDots.length);
       rest = trailingDots + rest;
     }
-    if (owner.toLowerCase() !== ownerLower) return match;
+    const kind = ownerKind(owner);
+    if (kind === 'other') return match;
+    const ours = kind === 'ours';
 
-    if (!scheme && !scpLike) {
-      reportSchemeLess(match);
-      return match;
+    const schemeLess = !scheme && !scpLike;
+    if (schemeLess) {
+      const embedded = offset > 0 && line[offset - 1] === '/';
+      if (isGoImportLine(line) || (embedded && followsGoSite(line.slice(0, offset))) || context.inGoBlock()) {
+        if (ours) report(match, 'go-import-path', 'a Go module or import path: left as it is (module paths are out of scope); acknowledge it, or change the module path by hand', true);
+        return match;
+      }
+      if (embedded) {
+        if (ours) report(match, 'embedded-path', "a GitHub path inside another site's URL: that site names the repository by its GitHub path; check whether it follows the move", true);
+        return match;
+      }
     }
     const ssh = scpLike || /ssh:\/\/$/i.test(scheme);
-    const newScheme = scheme === '//' ? '//' : `${/^git\+/i.test(scheme) ? 'git+' : ''}${giteaScheme}`;
+    const newScheme = schemeLess ? '' : scheme === '//' ? '//' : `${/^git\+/i.test(scheme) ? 'git+' : ''}${giteaScheme}`;
     let newUserinfo = ssh ? '' : userinfo;
-    let rule: string | undefined;
+    let special: string | undefined;
     if (newUserinfo) {
       const swapped = swapTokenVariable(newUserinfo, rules);
       if (swapped !== newUserinfo) {
         newUserinfo = swapped;
         sink.tokenSwapped = true;
-        rule = 'token-clone-url';
+        special = 'token-clone-url';
       } else if (hasLiteralPassword(newUserinfo)) {
-        report(match, 'literal-credential', 'the URL carries a literal GitHub credential, useless on Gitea; remove it, revoke it, and use a variable');
+        report(match, 'literal-credential', 'the URL carries a literal GitHub credential, useless on Gitea; remove it, revoke it, and use a variable', false);
       }
     }
     const prefix = `${newScheme}${newUserinfo}${giteaHostPath}/${rules.giteaOwner}`;
+    const ruleFor = (structural: string): string =>
+      special ?? (kind === 'placeholder' ? 'placeholder-owner' : schemeLess && (structural === 'repo-url' || structural === 'owner-url') ? 'scheme-less' : structural);
 
     const repoMatch = /^\/([A-Za-z0-9_.-]+)/.exec(rest);
     if (!repoMatch) {
+      if (!ours) return match; // a placeholder owner alone, or with a variable repo: not ours to say
       if (REPO_VARIABLE.test(rest)) {
-        report(match, 'variable-repo', 'the repo name is a variable: host and owner were rewritten, but renames (e.g. molecule-monorepo → molecule-core) cannot be applied; check the values it takes');
-        return finish(`${prefix}${rest}`, rule ?? 'repo-url', undefined, undefined);
+        report(match, 'variable-repo', 'the repo name is a variable: host and owner were rewritten, but renames (e.g. molecule-monorepo → molecule-core) cannot be applied; check the values it takes', false);
+        return finish(`${prefix}${rest}`, ruleFor('repo-url'), undefined, undefined);
       }
-      return finish(`${prefix}${rest}`, rule ?? 'owner-url', undefined, undefined);
+      return finish(`${prefix}${rest}`, ruleFor('owner-url'), undefined, undefined);
     }
     let repo = repoMatch[1] ?? '';
     let after = rest.slice(repoMatch[0].length);
@@ -151,8 +177,10 @@ export function rewriteGithubUrlsInLine(line: string, lineNo: number, rules: Rew
       repo = repo.slice(0, -4);
     }
     if (!repo) return match;
+    if (!ours && !isOwnRepo(repo, rules)) return match;
 
     let newAfter = after;
+    let structural = 'repo-url';
     if (after.startsWith('/') && !gitSuffix) {
       const cut = after.search(/[?#]/);
       let path = cut === -1 ? after : after.slice(0, cut);
@@ -165,65 +193,29 @@ export function rewriteGithubUrlsInLine(line: string, lineNo: number, rules: Rew
       }
       const mapped = mapRepoSubPath(path, query, rules);
       if (mapped.kind === 'report') {
-        report(match, mapped.rule, mapped.reason);
+        if (ours) report(match, mapped.rule, mapped.reason, true);
         return match;
       }
       newAfter = mapped.path + query;
-      rule ??= mapped.rule;
+      structural = mapped.rule;
     }
     const { name, renamedFrom } = resolveRepoName(repo, rules);
     if (rules.knownRepos.length > 0 && !rules.knownRepos.some((known) => known.toLowerCase() === name.toLowerCase())) {
-      report(match, 'unknown-repo', `${name} is not in the known repo list: rewritten, but check it exists on Gitea or add a rename`);
+      report(match, 'unknown-repo', `${name} is not in the known repo list: rewritten, but check it exists on Gitea or add a rename`, false);
     }
     if (ssh) {
-      report(match, 'ssh-url', 'SSH clone URL rewritten to https: clones now need a Gitea token or credential helper (or use Gitea\'s own SSH URL)');
-      rule = 'ssh-to-https';
+      report(match, 'ssh-url', 'SSH clone URL rewritten to https: clones now need a Gitea token or credential helper (or use Gitea\'s own SSH URL)', false);
+      special = 'ssh-to-https';
     }
-    return finish(`${prefix}/${name}${gitSuffix}${newAfter}`, rule ?? 'repo-url', renamedFrom, name);
+    return finish(`${prefix}/${name}${gitSuffix}${newAfter}`, ruleFor(structural), renamedFrom, name);
 
-    function finish(rewritten: string, ruleName: string, renamed: string | undefined, repoName: string | undefined): string {
-      const change: TextChange = { line: lineNo, rule: ruleName, before: match, after: rewritten };
-      if (renamed) change.renamedFrom = renamed;
-      if (repoName) change.target = `${rules.giteaOwner}/${repoName}`;
-      sink.changes.push(change);
+    function finish(rewritten: string, rule: string, renamed: string | undefined, repoName: string | undefined): string {
+      record(match, rewritten, rule, renamed, repoName);
       return rewritten;
     }
-  }
-
-  function reportSchemeLess(match: string): void {
-    if (isGoContext(line)) return; // Go module paths are out of scope
-    report(match, 'scheme-less', 'a GitHub path without a scheme: if it is a link, write it as a full Gitea URL; if it is a Go import path, leave it');
   }
 }
 
 function isVariable(owner: string): boolean {
   return /^[$%<{]/.test(owner);
-}
-
-/** A scheme-less `github.com/<owner>/...` in one of these is a Go module path, not a link. */
-export function isGoContext(line: string): boolean {
-  return (
-    /\bgo\s+(?:get|install|run|mod|build|list|test|doc|work|generate|vet|tool)\b/.test(line) ||
-    /\bGO(?:PRIVATE|NOPROXY|NOSUMDB|PROXY|FLAGS|INSECURE)\b/.test(line) ||
-    /(?:^|\s)-X[\s=]+["']?(?:www\.)?github\.com\//i.test(line) || // go build -ldflags "-X pkg.Var=..."
-    /\bgoimport|\bgo_package\b|\bgomod\b/i.test(line) ||
-    /^\s*(?:module|require|replace|import|package)\b/.test(line) ||
-    /^\s*(?:[\w.]+\s+)?["\x60](?:www\.)?github\.com\//i.test(line) ||
-    /github\.com\/[^\s"'\x60]*@(?:latest|v\d)/i.test(line)
-  );
-}
-
-function swapTokenVariable(userinfo: string, rules: RewriteRules): string {
-  const { from, to } = rules.tokenVariable;
-  return userinfo.replace(new RegExp(String.raw`(\$\{?)${from}(?![A-Za-z0-9_])`, 'g'), `$1${to}`);
-}
-
-/** `user:password@` where the password is not a variable reference. */
-function hasLiteralPassword(userinfo: string): boolean {
-  const body = userinfo.slice(0, -1);
-  const colon = body.indexOf(':');
-  const secret = colon === -1 ? body : body.slice(colon + 1);
-  if (/\$/.test(secret) || secret.length === 0) return false;
-  // A bare user name (`git@`, `oauth2@`) is not a credential; a token-looking one is.
-  return colon !== -1 || /^(?:gh[opsur]_|github_pat_)/.test(secret);
 }

@@ -1,10 +1,12 @@
-import { z } from 'zod';
 import { UsageError } from '../errors.js';
+import { isLoopbackHost } from '../http/check-http-url.js';
 
 /**
  * What a GitHub → Gitea rewrite needs to know. Defaults describe Molecule AI's move
  * (../shared/platform.md, "GitHub → Gitea"); every field can be overridden by flags or a rules
- * file so the same engine serves any organisation leaving GitHub for Gitea.
+ * file (rules-file.ts) so the same engine serves any organisation leaving GitHub for Gitea.
+ * No zod here: this module is on the path of every `gitea rewrite`, whose whole budget is a few
+ * hundred milliseconds; the rules file, which needs a schema, loads it only when one is given.
  */
 export interface RewriteRules {
   /** The GitHub owner whose URLs move; matched case-insensitively on a path-segment boundary. */
@@ -25,7 +27,28 @@ export interface RewriteRules {
   tokenVariable: { from: string; to: string };
   /** Also rewrite `*.go`, go.mod and go.sum (off: their github.com paths are Go module paths). */
   rewriteGoFiles: boolean;
+  /**
+   * Owners that docs write in place of the real one (`github.com/your-org/<repo>`). In front of
+   * one of the organisation's own repos (ownsRepo) they are rewritten to the Gitea owner; in
+   * front of anything else they stay. Matched case-insensitively. Empty: the rule is off.
+   */
+  placeholderOwners: string[];
+  /** Name prefixes that mark a repo as the organisation's own (besides knownRepos and renames). */
+  ownRepoPrefixes: string[];
 }
+
+export const DEFAULT_PLACEHOLDER_OWNERS: readonly string[] = Object.freeze([
+  'your-org',
+  'YOUR_ORG',
+  'YOUR-ORG',
+  'your-organization',
+  'your-org-name',
+  '<org>',
+  '<your-org>',
+  '<organization>',
+  '{org}',
+  'ORG_NAME',
+]);
 
 export const DEFAULT_REWRITE_RULES: Readonly<RewriteRules> = Object.freeze({
   githubOwner: 'Molecule-AI',
@@ -37,39 +60,30 @@ export const DEFAULT_REWRITE_RULES: Readonly<RewriteRules> = Object.freeze({
   rewriteIssueLinks: false,
   tokenVariable: { from: 'GITHUB_TOKEN', to: 'GITEA_TOKEN' },
   rewriteGoFiles: false,
+  placeholderOwners: [...DEFAULT_PLACEHOLDER_OWNERS],
+  ownRepoPrefixes: ['molecule-ai-'],
 });
 
-const ownerName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'an owner is letters, digits, "-", "_" or "."');
-const repoName = z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a repo name is letters, digits, "-", "_" or "."');
-const variableName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a variable name is letters, digits and "_"');
+export const OWNER_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+export const REPO_PATTERN = /^[A-Za-z0-9_.-]+$/;
+export const REGISTRY_PATTERN = /^[a-z0-9.-]+(?::\d+)?(?:\/[a-z0-9._-]+)*$/;
+/** A placeholder is free text people type in docs, but never whitespace, `/` or a URL delimiter. */
+export const PLACEHOLDER_PATTERN = /^[^\s/"'`()[\]\\@:]+$/;
 
-/** The rules file (YAML or JSON): every field optional, unknown fields refused so typos surface. */
-export const rulesFileSchema = z
-  .object({
-    githubOwner: ownerName.optional(),
-    giteaBaseUrl: z.string().optional(),
-    giteaOwner: ownerName.optional(),
-    renames: z.record(repoName, repoName).optional(),
-    knownRepos: z.array(repoName).optional(),
-    imageRegistry: z.string().regex(/^[a-z0-9.-]+(?::\d+)?(?:\/[a-z0-9._-]+)*$/, 'a registry prefix looks like host[:port]/path').optional(),
-    rewriteIssueLinks: z.boolean().optional(),
-    tokenVariable: z.object({ from: variableName, to: variableName }).strict().optional(),
-    rewriteGoFiles: z.boolean().optional(),
-  })
-  .strict();
-
-export type RulesFileContent = z.infer<typeof rulesFileSchema>;
+export type RulesLayer = Partial<RewriteRules>;
 
 /**
  * Layers overrides over the defaults and checks the result. Renames merge with the defaults'
  * (a rules file adds to the known map); everything else replaces.
  */
-export function buildRewriteRules(...layers: Array<Partial<RewriteRules> | RulesFileContent | undefined>): RewriteRules {
+export function buildRewriteRules(...layers: Array<RulesLayer | undefined>): RewriteRules {
   const rules: RewriteRules = {
     ...DEFAULT_REWRITE_RULES,
     renames: { ...DEFAULT_REWRITE_RULES.renames },
     knownRepos: [...DEFAULT_REWRITE_RULES.knownRepos],
     tokenVariable: { ...DEFAULT_REWRITE_RULES.tokenVariable },
+    placeholderOwners: [...DEFAULT_REWRITE_RULES.placeholderOwners],
+    ownRepoPrefixes: [...DEFAULT_REWRITE_RULES.ownRepoPrefixes],
   };
   for (const layer of layers) {
     if (!layer) continue;
@@ -79,38 +93,31 @@ export function buildRewriteRules(...layers: Array<Partial<RewriteRules> | Rules
       else (rules as unknown as Record<string, unknown>)[key] = value;
     }
   }
-  rules.giteaBaseUrl = normaliseBaseUrl(rules.giteaBaseUrl);
+  rules.giteaBaseUrl = checkGiteaBaseUrl(rules.giteaBaseUrl, 'the Gitea base URL');
   rules.giteaOwner = rules.giteaOwner.toLowerCase();
   rules.imageRegistry = rules.imageRegistry?.replace(/\/+$/, '');
   return rules;
 }
 
-/** Parses a rules file's already-decoded content (YAML/JSON); throws UsageError naming the field. */
-export function parseRulesFile(content: unknown, fileName: string): RulesFileContent {
-  const parsed = rulesFileSchema.safeParse(content ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue?.path.length ? issue.path.join('.') : '(top level)';
-    throw new UsageError(
-      `rules file ${fileName}: ${where}: ${issue?.message ?? 'invalid'}`,
-      'see docs/commands/gitea.md for the rules file fields (githubOwner, giteaBaseUrl, giteaOwner, renames, knownRepos, imageRegistry, rewriteIssueLinks, tokenVariable, rewriteGoFiles)',
-    );
-  }
-  return parsed.data;
-}
-
-function normaliseBaseUrl(input: string): string {
+/**
+ * The Gitea base URL, normalised (no trailing slash). https only, plain http only to loopback,
+ * as for the CP URL: it is written into files and git remotes, and --verify-remote sends
+ * GITEA_TOKEN to it. `where` names the source (a flag or a rules file field) in the error.
+ */
+export function checkGiteaBaseUrl(input: string, where: string): string {
+  const fix = 'write it as https://git.example.com (plain http only to loopback: 127.0.0.1, ::1, localhost)';
   let url: URL;
   try {
     url = new URL(input);
   } catch {
-    throw new UsageError(`the Gitea base URL ${JSON.stringify(input)} is not a URL`, 'write it as https://git.example.com');
+    throw new UsageError(`${where} ${JSON.stringify(input)} is not a URL`, fix);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new UsageError(`the Gitea base URL must be http(s), not ${url.protocol}`, 'write it as https://git.example.com');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`${where} must be https, not ${url.protocol}`, fix);
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    throw new UsageError(`${where}: refusing plain http:// to ${url.hostname}; it would be written into files and remotes, and GITEA_TOKEN sent to it`, `use https://${url.host}${url.pathname === '/' ? '' : url.pathname}`);
   }
   if (url.username || url.password || url.search || url.hash) {
-    throw new UsageError('the Gitea base URL must not carry credentials, a query or a fragment', 'write it as https://git.example.com');
+    throw new UsageError(`${where} must not carry credentials, a query or a fragment`, fix);
   }
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
@@ -124,4 +131,20 @@ export function resolveRepoName(repo: string, rules: RewriteRules): { name: stri
     if (from.toLowerCase() === lower) return { name: `${to}${wiki}`, renamedFrom: repo };
   }
   return { name: repo };
+}
+
+/** Whether a repo name is the organisation's own: known, renamed (either name), or carrying its prefix. */
+export function isOwnRepo(repo: string, rules: RewriteRules): boolean {
+  const lower = repo.toLowerCase().replace(/\.git$/, '').replace(/\.wiki$/, '');
+  if (!lower) return false;
+  if (rules.knownRepos.some((known) => known.toLowerCase() === lower)) return true;
+  for (const [from, to] of Object.entries(rules.renames)) if (from.toLowerCase() === lower || to.toLowerCase() === lower) return true;
+  return rules.ownRepoPrefixes.some((prefix) => prefix.length > 0 && lower.startsWith(prefix.toLowerCase()) && lower.length > prefix.length);
+}
+
+/** Whether an owner as written in a URL is one of the placeholder owners (case-insensitive). */
+export function isPlaceholderOwner(owner: string, rules: RewriteRules): boolean {
+  if (rules.placeholderOwners.length === 0) return false;
+  const lower = owner.toLowerCase();
+  return rules.placeholderOwners.some((p) => p.toLowerCase() === lower);
 }

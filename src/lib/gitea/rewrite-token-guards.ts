@@ -6,9 +6,9 @@ import { clipLine, type TextChange, type TextFinding } from './text-rewrite-resu
  * a guard testing the old variable would now fail (or pass) for the wrong reason, so it switches
  * too. Only guards: `secrets.GITHUB_TOKEN` and other uses of the variable stay, and when the file
  * uses the variable for anything else the guard may serve that too, so it is reported instead.
- * Pure; mutates `lines` in place (the caller's copy).
+ * Acknowledged lines (`kept`, 0-based) are never switched. Pure; mutates `lines` in place (the caller's copy).
  */
-export function rewriteTokenGuards(lines: string[], rules: RewriteRules, changes: TextChange[], findings: TextFinding[]): void {
+export function rewriteTokenGuards(lines: string[], rules: RewriteRules, changes: TextChange[], findings: TextFinding[], kept: ReadonlySet<number> = new Set()): void {
   const { from, to } = rules.tokenVariable;
   const reference = new RegExp(String.raw`\$\{?${from}(?![A-Za-z0-9_])`);
   const bareName = new RegExp(String.raw`(?<![A-Za-z0-9_.])${from}(?![A-Za-z0-9_])`, 'g');
@@ -28,6 +28,7 @@ export function rewriteTokenGuards(lines: string[], rules: RewriteRules, changes
         text: clipLine(line),
         match: from,
         reason: `this sets ${from}, but the rewritten clone URL reads ${to}, so provide ${to} here too (on Gitea Actions secrets.GITHUB_TOKEN still exists)`,
+        blocking: false,
       });
     }
   });
@@ -41,6 +42,7 @@ export function rewriteTokenGuards(lines: string[], rules: RewriteRules, changes
         text: clipLine(line),
         match: from,
         reason: `this guard tests ${from}, which the file also uses for something else than the clone (now ${to}); decide which variable it should test`,
+        blocking: false,
       });
       continue;
     }
@@ -56,6 +58,7 @@ export function rewriteTokenGuards(lines: string[], rules: RewriteRules, changes
   }
 
   function swapLine(index: number, rule: string): void {
+    if (kept.has(index)) return;
     const before = lines[index] ?? '';
     const after = before.replace(bareName, to);
     if (after === before) return;

@@ -23,12 +23,30 @@ export interface TextFinding {
   match: string;
   /** Why a person must look at it, and what to do. */
   reason: string;
+  /**
+   * True when a reference to the moved organisation (or one that may be it, such as a variable
+   * owner) stays in the file: it fails `--check` until fixed or acknowledged. False for notes
+   * about lines whose reference was rewritten or that never named the organisation.
+   */
+  blocking: boolean;
+}
+
+/** A line left alone on purpose (`molectl-gitea: keep`, or the ignore file) that names the organisation. */
+export interface AcknowledgedLine {
+  line: number;
+  text: string;
+  /** References to the organisation on the line, and what the rules would have done there. */
+  references: number;
+  by: 'marker' | 'ignore-file';
+  /** The ignore file's reason and entry (`... (.molectl-gitea-ignore:3)`); absent for a marker. */
+  reason?: string;
 }
 
 export interface TextRewriteResult {
   text: string;
   changes: TextChange[];
   findings: TextFinding[];
+  acknowledged: AcknowledgedLine[];
 }
 
 /** Lines are shown trimmed and capped in findings: a minified file has one enormous line. */

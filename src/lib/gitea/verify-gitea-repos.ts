@@ -6,10 +6,12 @@ import type { Redactor } from '../output/redactor.js';
  * --verify-remote: asks Gitea whether each target repository exists
  * (`GET /api/v1/repos/{owner}/{repo}`). A missing one usually means a rename the map does not
  * know yet. Without a token Gitea answers 404 for private repos too, which the result says.
- * The token travels only in the Authorization header; it is never part of a result or message.
+ * Only an answer from Gitea is a verdict: a repository Gitea could not be asked about (network
+ * failure, timeout, 5xx) is `unknown`, never `missing`. The token travels only in the
+ * Authorization header; it is never part of a result or message.
  */
 
-export type RepoState = 'exists' | 'missing' | 'moved' | 'denied' | 'error';
+export type RepoState = 'exists' | 'missing' | 'moved' | 'denied' | 'unknown';
 
 export interface RepoCheck {
   /** `owner/repo` as the rewrite produced it. */
@@ -36,11 +38,21 @@ export async function verifyGiteaRepos(repos: Iterable<string>, options: VerifyO
   const unique = [...new Set(repos)].sort();
   const results: RepoCheck[] = new Array(unique.length);
   let next = 0;
+  // Once Gitea cannot be reached at all, asking about the other repositories only repeats the
+  // wait (with retries and backoff each): they are unknown for the same cause.
+  let unreachable: string | undefined;
   const worker = async (): Promise<void> => {
     while (next < unique.length) {
       const index = next;
       next += 1;
-      results[index] = await checkRepo(base, unique[index] ?? '', options);
+      const repo = unique[index] ?? '';
+      if (unreachable) {
+        results[index] = { repo, state: 'unknown', detail: unreachable };
+        continue;
+      }
+      const check = await checkRepo(base, repo, options);
+      if (check.state === 'unknown' && check.status === undefined) unreachable ??= check.detail;
+      results[index] = check;
     }
   };
   await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 8, Math.max(1, unique.length)) }, worker));
@@ -75,8 +87,31 @@ async function checkRepo(base: URL, repo: string, options: VerifyOptions): Promi
     if (status === 401 || status === 403) {
       return { repo, state: 'denied', status, detail: options.token ? 'GITEA_TOKEN was rejected' : 'Gitea requires a token (set GITEA_TOKEN)' };
     }
-    return { repo, state: 'error', status, detail: `HTTP ${status}` };
+    return { repo, state: 'unknown', status, detail: `Gitea answered HTTP ${status}` };
   } catch (error) {
-    return { repo, state: 'error', detail: error instanceof Error ? error.message : String(error) };
+    if (options.signal?.aborted) throw error;
+    return { repo, state: 'unknown', detail: error instanceof Error ? error.message : String(error) };
   }
+}
+
+export interface RemoteVerdict {
+  ok: boolean;
+  /** 0, 1 (missing, moved, or not known), or 3 (Gitea refused the credentials). */
+  exitCode: 0 | 1 | 3;
+  /** One line naming what is wrong and, for unknowns, the cause. */
+  message: string;
+}
+
+/** What a set of checks allows to say. Success only when Gitea said, for every target, that it exists. */
+export function judgeRepoChecks(checks: readonly RepoCheck[]): RemoteVerdict {
+  const count = (state: RepoState): number => checks.filter((c) => c.state === state).length;
+  const bad = checks.length - count('exists');
+  if (bad === 0) return { ok: true, exitCode: 0, message: `all ${checks.length} target repositories exist on Gitea` };
+  const unknown = checks.filter((c) => c.state === 'unknown');
+  const parts: string[] = [];
+  if (count('missing')) parts.push(`${count('missing')} missing`);
+  if (count('moved')) parts.push(`${count('moved')} renamed on Gitea`);
+  if (count('denied')) parts.push(`${count('denied')} refused (credentials)`);
+  if (unknown.length) parts.push(`${unknown.length} unknown: Gitea could not be asked (${unknown[0]?.detail ?? 'no answer'})`);
+  return { ok: false, exitCode: count('denied') ? 3 : 1, message: `${bad} of ${checks.length} target repositories not confirmed on Gitea: ${parts.join(', ')}` };
 }

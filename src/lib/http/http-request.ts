@@ -5,6 +5,7 @@ import { computeBackoffDelay, parseRetryAfter } from './backoff.js';
 import { checkHttpUrl, describeUrl } from './check-http-url.js';
 import { nodeHttpFetch, type HeaderReader } from './node-http-fetch.js';
 import { BodyTooLargeError, readCappedBody } from './read-capped-body.js';
+import { NoAnswerError } from './no-answer-error.js';
 import { extractRemoteError } from './remote-error.js';
 import { getUserAgent } from './user-agent.js';
 
@@ -106,7 +107,9 @@ export async function httpRequest(request: HttpRequest): Promise<HttpResponse> {
   const headers = buildHeaders(request, url);
   const timeoutMs = request.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const repeatable = method !== 'POST' && method !== 'PATCH' ? true : request.idempotent === true;
-  const maxAttempts = repeatable ? Math.max(0, request.retries ?? DEFAULT_RETRIES) + 1 : 1;
+  // A call that is not repeatable may still be sent again after a 429 that says when: the
+  // server refused it without processing it. Timeouts and failed connections never repeat it.
+  const maxAttempts = Math.max(0, request.retries ?? DEFAULT_RETRIES) + 1;
   const sleep = request.sleep ?? defaultSleep;
   const now = request.now ?? Date.now;
   const accept = request.accept ?? ((status: number) => status >= 200 && status < 300);
@@ -129,27 +132,28 @@ export async function httpRequest(request: HttpRequest): Promise<HttpResponse> {
     let status: number | undefined;
     let retryAfterMs: number | undefined;
     if (result.kind === 'response') {
-      if (!(RETRY_STATUSES.has(result.status) && canRetry && repeatable)) {
+      retryAfterMs = parseRetryAfter(result.headers.get('retry-after'), now());
+      const mayRepeat = repeatable || (result.status === 429 && retryAfterMs !== undefined);
+      if (!(RETRY_STATUSES.has(result.status) && canRetry && mayRepeat)) {
         if (accept(result.status)) return { status: result.status, headers: result.headers, bodyText: result.bodyText, url: shown, attempts: attempt };
         throw statusError(method, shown, result, request.redactor, gaveUp);
       }
       status = result.status;
       reason = `HTTP ${result.status}`;
-      retryAfterMs = parseRetryAfter(result.headers.get('retry-after'), now());
     } else if (result.kind === 'timeout') {
       if (!repeatable) {
-        throw new MolectlError(`${label} timed out after ${timeoutMs} ms; the outcome is unknown: the server may or may not have acted on it`, {
+        throw new NoAnswerError(`${label} timed out after ${timeoutMs} ms; the outcome is unknown: the server may or may not have acted on it`, 'timeout', true, {
           hint: request.unknownOutcomeHint ?? 'check the remote state before repeating this call',
         });
       }
       if (!canRetry) {
-        throw new MolectlError(`${label} timed out after ${timeoutMs} ms${gaveUp}`, {
-          hint: `${url.host} is slow or unreachable; try again later`,
+        throw new NoAnswerError(`${label} timed out after ${timeoutMs} ms${gaveUp}`, 'timeout', true, {
+          hint: request.unknownOutcomeHint ?? `${url.host} is slow or unreachable; try again later`,
         });
       }
       reason = `timeout after ${timeoutMs} ms`;
     } else {
-      if (!canRetry) throw networkError(label, url, result.code, repeatable, request.unknownOutcomeHint, gaveUp);
+      if (!canRetry || !repeatable) throw networkError(label, url, result.code, repeatable, request.unknownOutcomeHint, gaveUp);
       reason = `network error ${result.code}`;
     }
 
@@ -227,13 +231,13 @@ function statusError(method: HttpMethod, shown: string, result: { status: number
   const detail = remoteError ? `: ${remoteError}` : '';
   const host = new URL(shown).host;
   let hint: string;
+  let redirect = '';
   if (result.status >= 300 && result.status < 400) {
-    const location = result.headers.get('location');
-    const target = location ? ` to ${safeLocation(location, shown)}` : '';
-    hint = `the server redirected${target}, which molectl does not follow; check the URL (scheme, host, path)`;
+    redirect = `, ${describeRedirect(result.headers, shown)} (not followed)`;
+    hint = 'molectl does not follow redirects (they could carry credentials to another host); check the URL (scheme, host, path)';
   } else if (result.status === 401 || result.status === 403) hint = `the credentials were rejected; check the token molectl uses for ${host}`;
   else if (result.status === 404) hint = 'check the URL and the name of the target';
-  else if (result.status === 429) hint = `${host} is rate limiting; wait a minute and try again`;
+  else if (result.status === 429) hint = rateLimitHint(host, result.headers);
   else if (result.status >= 500) hint = `${host} failed or is overloaded; try again later`;
   else hint = 'the request was rejected; check the inputs';
   return new HttpError({
@@ -241,19 +245,19 @@ function statusError(method: HttpMethod, shown: string, result: { status: number
     url: shown,
     status: result.status,
     ...(remoteError === undefined ? {} : { remoteError }),
-    message: `${method} ${shown} answered HTTP ${result.status}${detail}${gaveUp}`,
+    message: `${method} ${shown} answered HTTP ${result.status}${redirect}${detail}${gaveUp}`,
     hint,
   });
 }
 
-function networkError(label: string, url: URL, code: string, repeatable: boolean, outcomeHint: string | undefined, gaveUp: string): MolectlError {
+function networkError(label: string, url: URL, code: string, repeatable: boolean, outcomeHint: string | undefined, gaveUp: string): NoAnswerError {
   const notSent = NOT_SENT_CODES.has(code);
   if (!repeatable && !notSent) {
-    return new MolectlError(`${label}: the connection to ${url.host} failed (${code}); the outcome is unknown: the server may or may not have acted on it`, {
+    return new NoAnswerError(`${label}: the connection to ${url.host} failed (${code}); the outcome is unknown: the server may or may not have acted on it`, 'network', true, {
       hint: outcomeHint ?? 'check the remote state before repeating this call',
     });
   }
-  return new MolectlError(`could not reach ${url.host} (${code})${gaveUp}`, {
+  return new NoAnswerError(`could not reach ${url.host} (${code})${gaveUp}`, 'network', !notSent, {
     code: ExitCode.failed,
     hint: `check the URL, DNS, your network or VPN, and that ${url.host} is up`,
   });
@@ -277,6 +281,18 @@ function networkCode(error: unknown): string {
     current = (current as { cause?: unknown }).cause ?? inner;
   }
   return 'no error code';
+}
+
+/** The hint after a 429 (after the door's own retries): it is about rate limits, nothing else. */
+export function rateLimitHint(host: string, headers: HeaderReader): string {
+  const after = headers.get('retry-after');
+  return `${host} is rate limiting molectl (HTTP 429${after ? `, Retry-After ${after}` : ''}): wait and try again, and lower the concurrency if the command has such a flag`;
+}
+
+/** Where a 3xx points, origin and path only (never a query that could carry a token). */
+export function describeRedirect(headers: HeaderReader, base: string): string {
+  const location = headers.get('location');
+  return location ? `redirected to ${safeLocation(location, base)}` : 'redirected without a Location';
 }
 
 function safeLocation(location: string, base: string): string {

@@ -1,13 +1,15 @@
 import type { Redactor } from '../output/redactor.js';
+import { remoteText, type RemoteText } from '../output/remote-text.js';
 
 const MAX_REMOTE_ERROR_LENGTH = 200;
 
 /**
  * The structured error a JSON body carries (`{"error":"..."}`, `{"error":{"message":"..."}}` or
- * `{"message":"..."}`), as one short, redacted line. Anything else yields undefined: a raw body
+ * `{"message":"..."}`), as one short, redacted line, marked as remote text (its shapes redacted
+ * and its controls escaped wherever it is printed). Anything else yields undefined: a raw body
  * (HTML error pages, stack traces, echoed requests) never reaches a message.
  */
-export function extractRemoteError(bodyText: string, redactor?: Redactor): string | undefined {
+export function extractRemoteError(bodyText: string, redactor?: Redactor): RemoteText | undefined {
   let parsed: unknown;
   try {
     parsed = JSON.parse(bodyText);
@@ -21,5 +23,5 @@ export function extractRemoteError(bodyText: string, redactor?: Redactor): strin
   if (candidate === undefined) return undefined;
   const line = candidate.replace(/\s+/g, ' ').trim();
   const short = line.length > MAX_REMOTE_ERROR_LENGTH ? `${line.slice(0, MAX_REMOTE_ERROR_LENGTH)}…` : line;
-  return redactor ? redactor.redact(short) : short;
+  return remoteText(redactor ? redactor.redact(short) : short);
 }

@@ -28,12 +28,14 @@ export function validateResponse<T>(schema: ZodType<T>, value: unknown, context:
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issues = result.error.issues.slice(0, 3).map((issue) => {
+    // Paths are the schema's keys (and list indexes): molectl's vocabulary, printed intact.
     const path = issue.path.length ? issue.path.map(String).join('.') : '(the body)';
     return `${path}: ${issue.message}`;
   });
   const more = result.error.issues.length > 3 ? ` (+${result.error.issues.length - 3} more)` : '';
   const text = `${context.method} ${context.url} answered with an unexpected shape: ${issues.join('; ')}${more}`;
-  throw new MolectlError(context.redactor ? context.redactor.redact(text) : text, { hint: UPDATE_HINT });
+  // Not redacted here: the output layer renders molectl's words and the remote keys each by their tier.
+  throw new MolectlError(text, { hint: UPDATE_HINT });
 }
 
 /** parseJsonBody + validateResponse, the usual pair. */

@@ -1,7 +1,8 @@
+import type { Clock } from '../cli/clock.js';
 import type { CpClient } from '../cp/cp-client.js';
 import type { OrgRow } from '../cp/cp-schemas.js';
 import { HttpError, MolectlError } from '../errors.js';
-import { lookupOrg } from '../fleet/lookup-org.js';
+import { lookupOrg, orgExists, type OrgDirectoryCp, type OrgLookup } from '../fleet/org-directory.js';
 
 export interface CreateOrgInput {
   slug: string;
@@ -12,36 +13,84 @@ export interface CreateOrgInput {
 }
 
 export interface CreateOrgResult {
-  /** False when --if-not-exists found the org already there. */
+  /** False when the org was there before this call (--if-not-exists). */
   created: boolean;
-  id: string;
-  /** The CP row of an existing org (null when it is beyond the listed page). */
+  /** Null when neither the CP's answer nor its list gave one (the org is known by slug only). */
+  id: string | null;
+  /** What the id rests on. */
+  idSource: 'create answer' | 'org list' | 'unconfirmed';
+  /** The CP row of an existing org (null when the CP gave no readable row). */
   existing: OrgRow | null;
 }
 
+export type CreateOrgCp = Pick<CpClient, 'createOrg' | 'baseUrl'> & OrgDirectoryCp;
+
+/** A 200 whose org is older than this before the request is an org that existed already. */
+const EXISTED_BEFORE_MS = 60_000;
+/** Lookups of a just-created org that the CP's answer did not identify. */
+const FIND_ATTEMPTS = 3;
+
 /**
- * POST /cp/admin/orgs. A taken slug (409) is exit 1 with a clear message, or the existing org
- * under --if-not-exists. The POST is never retried by the HTTP door (not idempotent): if its
- * outcome is unknown the error says to look with `org list` before trying again.
+ * POST /cp/admin/orgs. Any 2xx means created (the contract); when the answer carries no id the
+ * org is found by slug. A taken slug (409, or a 200 that hands back an org created before this
+ * call) is exit 1 with a clear message, or the existing org under --if-not-exists, which looks
+ * first so it never sends a create for an org that is there. The POST is never retried blindly
+ * (not idempotent): if its outcome is unknown the error says to look before trying again.
  */
-export async function createOrg(cp: Pick<CpClient, 'createOrg' | 'listOrgs' | 'getOrgInstance' | 'baseUrl'>, input: CreateOrgInput): Promise<CreateOrgResult> {
+export async function createOrg(deps: { cp: CreateOrgCp; clock: Clock; signal: AbortSignal }, input: CreateOrgInput): Promise<CreateOrgResult> {
+  const { cp } = deps;
+  if (input.ifNotExists) {
+    const before = await lookupOrg(cp, input.slug);
+    if (orgExists(before)) return existingResult(before);
+  }
+  const startedAt = deps.clock.now().getTime();
+  let answer;
   try {
-    const created = await cp.createOrg({ slug: input.slug, name: input.name, ownerUserId: input.ownerUserId });
-    return { created: true, id: created.id, existing: null };
+    answer = await cp.createOrg({ slug: input.slug, name: input.name, ownerUserId: input.ownerUserId });
   } catch (error) {
     if (!(error instanceof HttpError && error.status === 409)) throw error;
-    if (!input.ifNotExists) {
-      throw new MolectlError(`org slug "${input.slug}" is already taken on the CP at ${cp.baseUrl}`, {
-        hint: `pick another slug, see the existing org with \`molectl org show ${input.slug}\`, or pass --if-not-exists to accept it`,
-      });
-    }
-    const lookup = await lookupOrg(cp, input.slug);
-    if (!lookup.found) {
-      // 409 but not listed: a delete may be running right now. Never pretend it exists.
-      throw new MolectlError(`the CP says org slug "${input.slug}" is taken, but does not list the org`, {
-        hint: `a delete of "${input.slug}" may be in progress; check with \`molectl org show ${input.slug}\` and try again`,
-      });
-    }
-    return { created: false, id: lookup.row?.id ?? 'unknown', existing: lookup.row };
+    return takenSlug(cp, input);
   }
+  const createdAt = answer.createdAt === null ? NaN : Date.parse(answer.createdAt);
+  if (answer.httpStatus === 200 && createdAt < startedAt - EXISTED_BEFORE_MS) {
+    // Some CPs answer a create for a taken slug with the existing org instead of 409.
+    if (!input.ifNotExists) throw takenError(cp, input.slug);
+    return { created: false, id: answer.id, idSource: answer.id ? 'create answer' : 'unconfirmed', existing: null };
+  }
+  if (answer.id) return { created: true, id: answer.id, idSource: 'create answer', existing: null };
+  return { created: true, ...(await findCreatedOrgId(deps, input.slug)), existing: null };
+}
+
+/** The create answered 2xx without an id: the org list should show it within moments. */
+async function findCreatedOrgId(deps: { cp: CreateOrgCp; clock: Clock; signal: AbortSignal }, slug: string): Promise<Pick<CreateOrgResult, 'id' | 'idSource'>> {
+  for (let attempt = 1; attempt <= FIND_ATTEMPTS; attempt++) {
+    const lookup = await lookupOrg(deps.cp, slug).catch(() => null);
+    if (lookup?.state === 'listed') return { id: lookup.row.id, idSource: 'org list' };
+    if (attempt < FIND_ATTEMPTS) await deps.clock.sleep(1000 * attempt, deps.signal);
+  }
+  return { id: null, idSource: 'unconfirmed' };
+}
+
+async function takenSlug(cp: CreateOrgCp, input: CreateOrgInput): Promise<CreateOrgResult> {
+  if (!input.ifNotExists) throw takenError(cp, input.slug);
+  const lookup = await lookupOrg(cp, input.slug);
+  if (!orgExists(lookup)) {
+    // 409 but not found: a delete may be running right now. Never pretend it exists.
+    throw new MolectlError(`the CP says org slug "${input.slug}" is taken, but does not list the org`, {
+      hint: `a delete of "${input.slug}" may be in progress; check with \`molectl org show ${input.slug}\` and try again`,
+    });
+  }
+  return existingResult(lookup);
+}
+
+function existingResult(lookup: Extract<OrgLookup, { state: 'listed' | 'exists' }>): CreateOrgResult {
+  return lookup.state === 'listed'
+    ? { created: false, id: lookup.row.id, idSource: 'org list', existing: lookup.row }
+    : { created: false, id: null, idSource: 'unconfirmed', existing: null };
+}
+
+function takenError(cp: CreateOrgCp, slug: string): MolectlError {
+  return new MolectlError(`org slug "${slug}" is already taken on the CP at ${cp.baseUrl}`, {
+    hint: `pick another slug, see the existing org with \`molectl org show ${slug}\`, or pass --if-not-exists to accept it`,
+  });
 }

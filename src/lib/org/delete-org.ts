@@ -4,61 +4,99 @@ import type { CpClient } from '../cp/cp-client.js';
 import type { Context } from '../context.js';
 import { ExitCode, isMolectlError } from '../errors.js';
 import type { FleetFilters } from './find-org-instances.js';
-import { runDeleteCascade } from './run-delete-cascade.js';
+import type { OrgDirectoryCp } from '../fleet/org-directory.js';
+import { runDeleteCascade, type CascadeAttempt } from './run-delete-cascade.js';
 import { verifyOrgGone, type Leftover } from './verify-org-gone.js';
 
-export type DeleteStatus = 'deleted' | 'leftovers' | 'failed';
+export type DeleteStatus = 'deleted' | 'leftovers' | 'unverified' | 'failed';
 
 export interface DeleteOutcome {
   slug: string;
-  /** deleted: verified gone; leftovers: the cascade ran but something is still there; failed: it did not finish. */
+  /**
+   * deleted: verified gone (the CP confirms no such org, EC2 no live instance tagged with it);
+   * leftovers: something is still there; unverified: the CP's side could not be judged;
+   * failed: the cascade did not finish.
+   */
   status: DeleteStatus;
+  /** DELETE calls sent (each sent once: the HTTP door never repeats it). */
   attempts: number;
+  attemptLog: CascadeAttempt[];
   purgeIds: string[];
+  /** The CP answered a DELETE with 404 (it did not know the slug at that moment). */
+  cpAnswered404: boolean;
   leftovers: Leftover[];
   error?: { message: string; hint?: string };
   elapsedMs: number;
 }
 
 export interface DeleteOrgDeps {
-  cp: Pick<CpClient, 'deleteTenant' | 'listOrgs' | 'getOrgInstance'>;
+  cp: Pick<CpClient, 'deleteTenant'> & OrgDirectoryCp;
   aws: Pick<AwsApi, 'listInstances'>;
   environment: FleetFilters;
   clock: Clock;
   signal: AbortSignal;
   region: string | null;
   onProgress?: (text: string) => void;
+  /** Each DELETE as it is answered (the ledger records them as they happen). */
+  onAttempt?: (attempt: CascadeAttempt) => void | Promise<void>;
 }
 
 /**
- * One org through the CP cascade and the verification after it, within one timeout. Per-org
- * failures come back as an outcome (gc keeps going past them); what would fail every org alike
- * (rejected credentials, bad input) and Ctrl-C are thrown.
+ * One DELETE's timeout: the CP runs the whole cascade (EC2 terminations, tunnel, DNS) inside the
+ * call, which the platform's runbooks say can take a minute or more.
  */
-export async function deleteOrg(deps: DeleteOrgDeps, slug: string, options: { timeoutMs: number; orgId?: string | null }): Promise<DeleteOutcome> {
+export const DEFAULT_CASCADE_CALL_TIMEOUT_MS = 3 * 60_000;
+
+export interface DeleteOrgOptions {
+  /** The cascade and the verification together. */
+  timeoutMs: number;
+  /** One DELETE call's timeout. */
+  callTimeoutMs: number;
+  orgId?: string | null;
+}
+
+/**
+ * One org through the CP cascade and the verification after it, within one timeout. The
+ * verdict comes from the verification, never from the last HTTP status. Per-org failures come
+ * back as an outcome (gc keeps going past them); what would fail every org alike (rejected
+ * credentials, bad input) and Ctrl-C are thrown.
+ */
+export async function deleteOrg(deps: DeleteOrgDeps, slug: string, options: DeleteOrgOptions): Promise<DeleteOutcome> {
   const started = deps.clock.now().getTime();
   const deadline = started + options.timeoutMs;
   const elapsed = (): number => deps.clock.now().getTime() - started;
-  let attempts = 0;
-  let purgeIds: string[] = [];
+  const attemptLog: CascadeAttempt[] = [];
+  const base = (): Pick<DeleteOutcome, 'slug' | 'attempts' | 'attemptLog' | 'purgeIds' | 'cpAnswered404'> => ({
+    slug,
+    attempts: attemptLog.length,
+    attemptLog,
+    purgeIds: attemptLog.flatMap((a) => (a.purgeId ? [a.purgeId] : [])),
+    cpAnswered404: attemptLog.some((a) => a.answer === 'HTTP 404'),
+  });
   try {
-    const cascade = await runDeleteCascade(deps, slug, {
+    await runDeleteCascade(deps, slug, {
       deadline,
-      onRetry: (attempt, reason) => deps.onProgress?.(`${slug}: ${reason}; sending the delete again (attempt ${attempt})`),
+      callTimeoutMs: options.callTimeoutMs,
+      onRetry: (attempt, reason) => deps.onProgress?.(`${slug}: ${reason}; attempt ${attempt} next`),
+      onAttempt: async (attempt) => {
+        attemptLog.push(attempt);
+        await deps.onAttempt?.(attempt);
+      },
     });
-    attempts = cascade.attempts;
-    purgeIds = cascade.purgeIds;
-    deps.onProgress?.(`${slug}: the CP accepted the delete; verifying that the org and its instances are gone`);
+    deps.onProgress?.(`${slug}: the CP ended the delete; verifying that the org and its instances are gone`);
     const verified = await verifyOrgGone(deps, slug, {
       deadline,
       orgId: options.orgId ?? null,
-      onWaiting: (live, cpRowGone) => deps.onProgress?.(`${slug}: waiting for ${cpRowGone ? '' : 'the CP row and '}${live.length} instance(s) (${live.map((i) => `${i.instanceId} ${i.state}`).join(', ') || 'none'})`),
+      cpAnswered404: base().cpAnswered404,
+      onWaiting: (live, cpRowGone) => deps.onProgress?.(`${slug}: waiting for ${cpRowGone ? '' : 'the CP to confirm the org is gone and '}${live.length} instance(s) (${live.map((i) => `${i.instanceId} ${i.state}`).join(', ') || 'none'})`),
     });
-    return { slug, status: verified.gone ? 'deleted' : 'leftovers', attempts, purgeIds, leftovers: verified.leftovers, elapsedMs: elapsed() };
+    const status: DeleteStatus = verified.verdict === 'gone' ? 'deleted' : verified.verdict;
+    const unknown = verified.unknownReason ? { error: { message: `could not verify that the CP removed org "${slug}": ${verified.unknownReason}`, hint: `check with \`molectl org show ${slug}\`` } } : {};
+    return { ...base(), status, leftovers: verified.leftovers, ...unknown, elapsedMs: elapsed() };
   } catch (error) {
     if (deps.signal.aborted || !isMolectlError(error) || isFatalForEveryOrg(error.code)) throw error;
     const hint = error.hint === undefined ? {} : { hint: error.hint };
-    return { slug, status: 'failed', attempts, purgeIds, leftovers: [], error: { message: error.message, ...hint }, elapsedMs: elapsed() };
+    return { ...base(), status: 'failed', leftovers: [], error: { message: error.message, ...hint }, elapsedMs: elapsed() };
   }
 }
 
@@ -67,6 +105,6 @@ function isFatalForEveryOrg(code: number): boolean {
 }
 
 /** The delete's dependencies from the command's context. */
-export function createDeleteDeps(ctx: Context, region: string | null, onProgress?: (text: string) => void): DeleteOrgDeps {
-  return { cp: ctx.cp, aws: ctx.aws, environment: ctx.config.environment, clock: ctx.clock, signal: ctx.signal, region, ...(onProgress ? { onProgress } : {}) };
+export function createDeleteDeps(ctx: Context, region: string | null, hooks: Pick<DeleteOrgDeps, 'onProgress' | 'onAttempt'> = {}): DeleteOrgDeps {
+  return { cp: ctx.cp, aws: ctx.aws, environment: ctx.config.environment, clock: ctx.clock, signal: ctx.signal, region, ...hooks };
 }

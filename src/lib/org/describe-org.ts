@@ -2,7 +2,7 @@ import type { AwsApi } from '../aws/aws-types.js';
 import type { CpClient } from '../cp/cp-client.js';
 import { isMolectlError, NotFoundError } from '../errors.js';
 import { findOrgInstances, type FleetFilters, type OrgInstanceRow } from './find-org-instances.js';
-import { lookupOrg } from '../fleet/lookup-org.js';
+import { lookupOrg, type OrgDirectoryCp } from '../fleet/org-directory.js';
 import { summarizeOrg, type OrgSummary } from './summarize-orgs.js';
 
 /**
@@ -15,8 +15,10 @@ export const ADMIN_TOKEN_SECRET_TEMPLATE = 'molecule/tenants/{slug}/admin-token'
 export interface OrgDescription {
   slug: string;
   cpUrl: string;
-  /** Whether the CP has the org (its row may be beyond the listed page: then org is null). */
-  onCp: boolean;
+  /** Whether the CP has the org (its row may be missing from the list: then org is null); null: unknown. */
+  onCp: boolean | null;
+  /** What onCp rests on. */
+  cpEvidence: string;
   org: OrgSummary | null;
   instances: OrgInstanceRow[];
   /** What GET /cp/orgs/:slug/instance answers (the edge's view); null on 404. */
@@ -25,15 +27,17 @@ export interface OrgDescription {
 }
 
 /** Everything `org show` prints, read from the CP, EC2 and Secrets Manager side by side. */
-export async function describeOrg(deps: { cp: Pick<CpClient, 'listOrgs' | 'getOrgInstance' | 'baseUrl'>; aws: Pick<AwsApi, 'listInstances' | 'describeSecret'>; environment: FleetFilters; now: Date }, slug: string): Promise<OrgDescription> {
+export async function describeOrg(deps: { cp: OrgDirectoryCp & Pick<CpClient, 'baseUrl'>; aws: Pick<AwsApi, 'listInstances' | 'describeSecret'>; environment: FleetFilters; now: Date }, slug: string): Promise<OrgDescription> {
   const secretName = ADMIN_TOKEN_SECRET_TEMPLATE.replaceAll('{slug}', slug);
   const [lookup, edge, adminTokenSecret] = await Promise.all([lookupOrg(deps.cp, slug), readEdge(deps.cp, slug), readSecretMetadata(deps.aws, secretName)]);
-  const instances = await findOrgInstances(deps.aws, deps.environment, slug, deps.now, lookup.found ? lookup.row?.id : undefined);
+  const row = lookup.state === 'listed' ? lookup.row : null;
+  const instances = await findOrgInstances(deps.aws, deps.environment, slug, deps.now, row?.id);
   return {
     slug,
     cpUrl: deps.cp.baseUrl,
-    onCp: lookup.found,
-    org: lookup.found && lookup.row ? summarizeOrg(lookup.row, deps.now) : null,
+    onCp: lookup.state === 'unknown' ? null : lookup.state !== 'absent',
+    cpEvidence: lookup.state === 'listed' ? 'on the CP\'s org list' : lookup.state === 'unknown' ? lookup.reason : lookup.evidence,
+    org: row ? summarizeOrg(row, deps.now) : null,
     instances,
     edge,
     adminTokenSecret,

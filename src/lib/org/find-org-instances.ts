@@ -1,7 +1,9 @@
 import type { AwsApi, InstanceSummary } from '../aws/aws-types.js';
 import type { EnvironmentConfig } from '../config/environments.js';
+import { roleOf } from '../fleet/classify-orphans.js';
 
-export type InstanceRole = 'tenant' | 'workspace';
+/** tenant, workspace, or the Role tag's value (or `unknown`) when neither filter matches. */
+export type InstanceRole = string;
 
 /** One EC2 instance of an org, as `org show`, the delete preview and its verification list it. */
 export interface OrgInstanceRow {
@@ -21,9 +23,10 @@ export function isLive(state: string): boolean {
 }
 
 /**
- * The org's instances found by tag, through both filters of the environment (tenant and
- * workspace), each narrowed to the org's slug tag. Tag-based on purpose: it sees what EC2 has,
- * whatever the CP believes, which is what proves a cascade removed everything.
+ * Every instance tagged with the org (its slug tag, and its id tag when known), whatever its
+ * role: a delete is verified only when none is left, and an instance the tenant and workspace
+ * filters do not describe (a bastion, a one-off debug box) is still the org's and still costs
+ * money. Tag-based on purpose: it sees what EC2 has, whatever the CP believes.
  */
 export async function findOrgInstances(
   aws: Pick<AwsApi, 'listInstances'>,
@@ -35,15 +38,9 @@ export async function findOrgInstances(
 ): Promise<OrgInstanceRow[]> {
   const orgTags: Array<Record<string, string>> = [{ [environment.orgSlugTagKey]: slug }];
   if (orgId) orgTags.push({ [environment.orgIdTagKey]: orgId });
-  const queries: Array<[InstanceRole, Record<string, string>]> = [];
-  for (const orgTag of orgTags) {
-    queries.push(['tenant', { ...environment.tenantFilter.tags, ...orgTag }], ['workspace', { ...environment.workspaceFilter.tags, ...orgTag }]);
-  }
   const seen = new Map<string, OrgInstanceRow>();
-  const answers = await Promise.all(queries.map(async ([role, tags]) => ({ role, instances: await aws.listInstances({ tags }) })));
-  for (const { role, instances } of answers) {
-    for (const instance of instances) if (!seen.has(instance.instanceId)) seen.set(instance.instanceId, toRow(instance, role, now));
-  }
+  const answers = await Promise.all(orgTags.map((tags) => aws.listInstances({ tags })));
+  for (const instance of answers.flat()) if (!seen.has(instance.instanceId)) seen.set(instance.instanceId, toRow(instance, roleOf(instance.tags, environment), now));
   return [...seen.values()].sort((a, b) => roleOrder(a.role) - roleOrder(b.role) || a.instanceId.localeCompare(b.instanceId));
 }
 
@@ -60,5 +57,5 @@ export function toRow(instance: InstanceSummary, role: InstanceRole, now: Date):
 }
 
 function roleOrder(role: InstanceRole): number {
-  return role === 'tenant' ? 0 : 1;
+  return role === 'tenant' ? 0 : role === 'workspace' ? 1 : 2;
 }

@@ -1,14 +1,14 @@
-import { NotFoundError } from '../errors.js';
+import { MolectlError, NotFoundError } from '../errors.js';
 import type { Target } from '../cli/describe-target.js';
 import { isLive, type OrgInstanceRow } from './find-org-instances.js';
-import type { OrgLookup } from '../fleet/lookup-org.js';
+import type { OrgLookup } from '../fleet/org-directory.js';
 import { summarizeOrg, type OrgSummary } from './summarize-orgs.js';
 
 /** What `org delete` will ask the CP to remove, shown before the typed confirmation. */
 export interface OrgDeletePlan {
   slug: string;
   target: Target;
-  /** The CP row; null when the CP knows the org but it is beyond the listed page. */
+  /** The CP row; null when the CP knows the org but gave no readable row for it (id unconfirmed). */
   org: OrgSummary | null;
   /** Instances the cascade must terminate (every state but terminated). */
   instances: OrgInstanceRow[];
@@ -32,7 +32,12 @@ export const UNVERIFIABLE_CASCADE_PARTS = [
  */
 export function planOrgDelete(args: { slug: string; lookup: OrgLookup; instances: OrgInstanceRow[]; target: Target; now: Date }): OrgDeletePlan {
   const live = args.instances.filter((i) => isLive(i.state));
-  if (!args.lookup.found) {
+  if (args.lookup.state === 'unknown') {
+    throw new MolectlError(`cannot tell whether the CP at ${args.target.cpUrl} has org "${args.slug}": ${args.lookup.reason}; nothing was deleted`, {
+      hint: `check the CP with \`molectl doctor\` and \`molectl org show ${args.slug}\`, then try again`,
+    });
+  }
+  if (args.lookup.state === 'absent') {
     const leftovers = live.length > 0 ? `; ${live.length} instance(s) tagged with it are still there: see \`molectl fleet orphans\`` : '';
     throw new NotFoundError(
       `org "${args.slug}" not found on the CP at ${args.target.cpUrl}${leftovers}`,
@@ -42,7 +47,7 @@ export function planOrgDelete(args: { slug: string; lookup: OrgLookup; instances
   return {
     slug: args.slug,
     target: args.target,
-    org: args.lookup.row ? summarizeOrg(args.lookup.row, args.now) : null,
+    org: args.lookup.state === 'listed' ? summarizeOrg(args.lookup.row, args.now) : null,
     instances: live,
     alreadyTerminated: args.instances.length - live.length,
     unverifiable: [...UNVERIFIABLE_CASCADE_PARTS],

@@ -13,8 +13,10 @@ export interface OrgGcPlan {
   max: number;
   /** Orgs to delete, oldest first. */
   candidates: OrgSummary[];
-  /** Orgs with the prefix that are too young (or of unknown age): kept. */
+  /** Orgs with the prefix that are too young: kept. */
   keptYoung: number;
+  /** Orgs with the prefix whose created_at could not be read: kept (never deleted on a guess). */
+  keptAgeUnknown: number;
   /** True when there are more candidates than max: nothing may be deleted. */
   refused: boolean;
 }
@@ -32,7 +34,8 @@ export function planOrgGc(rows: OrgRow[], options: OrgGcOptions, now: Date): Org
     olderThanMs: options.olderThanMs,
     max: options.max,
     candidates,
-    keptYoung: withPrefix.length - candidates.length,
+    keptYoung: withPrefix.filter((o) => o.ageMs !== null).length - candidates.length,
+    keptAgeUnknown: withPrefix.filter((o) => o.ageMs === null).length,
     refused: candidates.length > options.max,
   };
 }

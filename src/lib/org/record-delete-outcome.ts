@@ -11,6 +11,9 @@ export async function recordDeleteOutcome(ledger: RunLedger, outcome: DeleteOutc
     remoteIds,
     detail: {
       attempts: outcome.attempts,
+      // Each DELETE sent and what came back, in order: `2026-...Z HTTP 500: ... (purge p-1)`.
+      deleteCalls: outcome.attemptLog.map((a) => `${a.at} ${a.answer}`),
+      cpAnswered404: outcome.cpAnswered404,
       elapsedMs: outcome.elapsedMs,
       leftovers: outcome.leftovers.map((l) => (l.kind === 'cp-row' ? `cp-row:${l.id}` : `${l.id} (${l.role ?? 'instance'}, ${l.state ?? 'unknown'})`)),
     },

@@ -13,8 +13,8 @@ export function renderDeletePreview(plan: OrgDeletePlan, style: Styles): string 
     style.bold(`Deleting org ${plan.slug} will remove, through the CP cascade:`),
     `  target: ${formatTarget(plan.target)}`,
     org
-      ? `  CP row: id ${org.id}, instance_status ${org.instanceStatus}, created ${org.createdAt}${org.ageMs === null ? '' : ` (${formatDuration(org.ageMs)} ago)`}`
-      : '  CP row: present (beyond the listed page: details not shown)',
+      ? `  CP row: id ${org.id}, instance_status ${org.instanceStatus}, created ${org.createdAt ?? 'unknown'}${org.ageMs === null ? '' : ` (${formatDuration(org.ageMs)} ago)`}`
+      : '  CP row: present, but the CP gave no readable row (id unconfirmed)',
   ];
   if (plan.instances.length === 0) lines.push('  EC2 instances: none found by tag');
   else {

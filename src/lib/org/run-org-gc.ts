@@ -19,7 +19,7 @@ export interface OrgGcProgress {
 export async function runOrgGc(
   deps: DeleteOrgDeps,
   plan: OrgGcPlan,
-  options: { timeoutMs: number; onOutcome?: (progress: OrgGcProgress) => void | Promise<void> },
+  options: { timeoutMs: number; callTimeoutMs: number; onOutcome?: (progress: OrgGcProgress) => void | Promise<void> },
 ): Promise<DeleteOutcome[]> {
   if (plan.refused) throw new Error('runOrgGc called with a refused plan');
   const outcomes: DeleteOutcome[] = new Array<DeleteOutcome>(plan.candidates.length);
@@ -32,7 +32,7 @@ export async function runOrgGc(
       const index = next++;
       let outcome: DeleteOutcome;
       try {
-        outcome = await deleteOrg(deps, plan.candidates[index]!.slug, { timeoutMs: options.timeoutMs, orgId: plan.candidates[index]!.id });
+        outcome = await deleteOrg(deps, plan.candidates[index]!.slug, { timeoutMs: options.timeoutMs, callTimeoutMs: options.callTimeoutMs, orgId: plan.candidates[index]!.id });
       } catch (error) {
         stopped = true; // no new org is started once one failure would repeat for all
         throw error;

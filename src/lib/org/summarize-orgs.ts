@@ -5,8 +5,9 @@ export interface OrgSummary {
   id: string;
   slug: string;
   instanceStatus: string;
-  createdAt: string;
-  /** Null when the CP's created_at does not parse: such an org is never "older than" anything. */
+  /** As the CP sent it; null when it sent none. */
+  createdAt: string | null;
+  /** Null when the CP's created_at is absent or does not parse: such an org is never "older than" anything. */
   ageMs: number | null;
 }
 
@@ -17,7 +18,7 @@ export interface OrgFilter {
 }
 
 export function summarizeOrg(row: OrgRow, now: Date): OrgSummary {
-  const created = Date.parse(row.created_at);
+  const created = row.created_at === null ? NaN : Date.parse(row.created_at);
   return {
     id: row.id,
     slug: row.slug,

@@ -1,8 +1,8 @@
 import type { Clock } from '../cli/clock.js';
 import type { OrgRow } from '../cp/cp-schemas.js';
-import { ExitCode, InterruptedError, isMolectlError } from '../errors.js';
+import { ExitCode, InterruptedError, isMolectlError, MolectlError } from '../errors.js';
 import { formatDuration } from '../output/table.js';
-import { lookupOrg, type OrgLookupCp } from '../fleet/lookup-org.js';
+import { lookupOrg, type OrgDirectoryCp } from '../fleet/org-directory.js';
 import type { HealthProbe } from '../fleet/probe-tenant-health.js';
 
 export type WaitPhase = 'provisioning' | 'health';
@@ -22,7 +22,7 @@ export type WaitOutcome =
   | { kind: 'timeout'; phase: WaitPhase; instanceStatus: string; health?: string; elapsedMs: number };
 
 export interface WaitDeps {
-  cp: OrgLookupCp;
+  cp: OrgDirectoryCp;
   clock: Clock;
   signal: AbortSignal;
   probeHealth: () => Promise<HealthProbe>;
@@ -107,12 +107,13 @@ export function checkProvisioningHint(slug: string): string {
   return `check it with \`molectl org show ${slug}\` (or \`molectl org list --prefix ${slug}\`); if it ends up failed, \`molectl console ${slug}\` shows why`;
 }
 
-async function readStatus(cp: OrgLookupCp, slug: string): Promise<{ status: string; row: OrgRow | null }> {
+async function readStatus(cp: OrgDirectoryCp, slug: string): Promise<{ status: string; row: OrgRow | null }> {
   const lookup = await lookupOrg(cp, slug);
-  if (!lookup.found) return { status: 'not listed yet', row: null };
-  if (lookup.row) return { status: lookup.row.instance_status, row: lookup.row };
-  // Beyond the listed page: the edge route carries a status too.
-  return { status: (await cp.getOrgInstance(slug)).instance.status, row: null };
+  if (lookup.state === 'listed') return { status: lookup.row.instance_status, row: lookup.row };
+  // Known to the CP without a readable row: the edge route carries a status too.
+  if (lookup.state === 'exists') return { status: (await cp.getOrgInstance(slug)).instance.status, row: null };
+  if (lookup.state === 'absent') return { status: 'not listed yet', row: null };
+  throw new MolectlError(`cannot tell whether org "${slug}" exists yet: ${lookup.reason}`);
 }
 
 /** A failed poll worth retrying: a CP 5xx or an unreachable network, not a rejected token. */

@@ -2,11 +2,14 @@ import type { Writable } from 'node:stream';
 import type { EnvVars } from '../config/env.js';
 import { resolveColorLevel, type ColorLevel } from './color.js';
 import type { Redactor } from './redactor.js';
+import { renderOutputText, type RemoteText, type RenderMode } from './remote-text.js';
 
 /**
  * The output contract (docs/architecture.md): results to stdout, everything else to stderr;
  * `--output json` prints exactly one JSON document carrying `schemaVersion`; spinners only on an
- * interactive stderr; every byte passes through the redactor before it reaches a stream.
+ * interactive stderr; every byte passes through the redactor before it reaches a stream: known
+ * values everywhere, token shapes and control escaping only in text marked as remote
+ * (remote-text.ts), so molectl's own messages, hints, scripts and key names print intact.
  */
 
 export const SCHEMA_VERSION = 1;
@@ -15,6 +18,8 @@ export type OutputFormat = 'text' | 'json';
 
 export interface TerminalStream extends Writable {
   isTTY?: boolean;
+  /** Width of the terminal, when it is one (may be 0 or missing on terminals that do not say). */
+  columns?: number;
 }
 
 export interface OutputOptions {
@@ -91,17 +96,27 @@ export class Output {
    */
   async result<T extends object>(data: T, renderText: (data: T, style: Styles) => string): Promise<void> {
     if (this.format === 'json') {
-      const doc = { schemaVersion: SCHEMA_VERSION, ...redactDeep(data, this.options.redactor) };
+      const doc = { schemaVersion: SCHEMA_VERSION, ...renderDeep(data, this.options.redactor, 'json') };
       await this.writeRaw(this.options.stdout, `${JSON.stringify(doc, null, 2)}\n`);
       return;
     }
     const text = renderText(data, this.style);
-    if (text.length > 0) await this.writeRaw(this.options.stdout, `${this.options.redactor.redact(text)}\n`);
+    if (text.length > 0) await this.writeRaw(this.options.stdout, `${this.render(text)}\n`);
   }
 
-  /** Streams a chunk of result text (console lines, logs) to stdout, redacted. */
+  /** Streams a chunk of result text to stdout, redacted; remote spans in it are rendered as remote. */
   async stream(text: string): Promise<void> {
-    await this.writeRaw(this.options.stdout, this.options.redactor.redact(text));
+    await this.writeRaw(this.options.stdout, this.render(text));
+  }
+
+  /** Streams text from outside (console lines, logs, a remote body) to stdout: shapes redacted, controls escaped. */
+  async streamRemote(text: RemoteText): Promise<void> {
+    await this.writeRaw(this.options.stdout, this.render(text));
+  }
+
+  /** What a string becomes on a text stream: the output contract's rendering, exposed for files written as text. */
+  render(text: string): string {
+    return renderOutputText(text, this.options.redactor, 'text');
   }
 
   info(message: string): void {
@@ -138,7 +153,7 @@ export class Output {
   }
 
   private spinnerStep(label: string): Step {
-    const redact = (text: string): string => this.options.redactor.redact(text);
+    const redact = (text: string): string => this.render(text);
     const spinner = this.createSpinner!(redact(label)).start();
     this.activeSpinner = spinner;
     const end = (fn: 'succeed' | 'fail' | 'warn', text?: string): void => {
@@ -175,7 +190,7 @@ export class Output {
   }
 
   private line(message: string): void {
-    const text = `${this.options.redactor.redact(message)}\n`;
+    const text = `${this.render(message)}\n`;
     const spinner = this.activeSpinner;
     if (spinner) {
       // Clear the spinner line, print, redraw: interleaving would garble the terminal.
@@ -198,7 +213,10 @@ export class Output {
   }
 }
 
-/** Replaces secret values inside every string of a JSON-able value. */
+/**
+ * Both tiers inside every string of a JSON-able value, for records whose strings mix molectl's
+ * words and unmarked remote text (ledgers, plan files): the safe default. Remote marks are removed.
+ */
 export function redactDeep<T>(value: T, redactor: Redactor): T {
   if (typeof value === 'string') return redactor.redact(value) as T;
   if (Array.isArray(value)) return value.map((v) => redactDeep(v, redactor)) as T;
@@ -206,6 +224,23 @@ export function redactDeep<T>(value: T, redactor: Redactor): T {
   if (value && typeof value === 'object') {
     const copy: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) if (v !== undefined) copy[k] = redactDeep(v, redactor);
+    return copy as T;
+  }
+  return value;
+}
+
+/**
+ * The output contract inside every string of a JSON-able value: registered values everywhere,
+ * shapes (and, in text mode, control escaping) in remote spans only. For documents molectl
+ * prints or writes as its result (JSON output, reports).
+ */
+export function renderDeep<T>(value: T, redactor: Redactor, mode: RenderMode): T {
+  if (typeof value === 'string') return renderOutputText(value, redactor, mode) as T;
+  if (Array.isArray(value)) return value.map((v) => renderDeep(v, redactor, mode)) as T;
+  if (value instanceof Date) return value.toISOString() as T;
+  if (value && typeof value === 'object') {
+    const copy: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) copy[renderOutputText(k, redactor, mode)] = renderDeep(v, redactor, mode);
     return copy as T;
   }
   return value;
@@ -232,16 +267,28 @@ export async function createOutput(options: OutputOptions): Promise<Output> {
     bold: (t) => chalk.bold(t),
     accent: (t) => chalk.cyan(t),
   };
-  const spinnersAllowed =
-    Boolean(options.stderr.isTTY) &&
-    !options.env.CI &&
-    options.format !== 'json' &&
-    !options.quiet &&
-    options.env.TERM !== 'dumb';
+  const spinnersAllowed = Boolean(options.stderr.isTTY) && !options.env.CI && options.format !== 'json' && !options.quiet && terminalCanRedraw(options);
   let createSpinner: ((text: string) => Spinner) | null = null;
   if (spinnersAllowed) {
     const { default: ora } = await import('ora');
-    createSpinner = (text) => ora({ text, stream: options.stderr, color: level > 0 ? 'cyan' : false, isEnabled: true });
+    // discardStdin: false. Discarding puts stdin in raw mode, where Ctrl-C is a byte that a
+    // library must turn back into a signal; the terminal's own line discipline does it better.
+    createSpinner = (text) => ora({ text, stream: options.stderr, color: level > 0 ? 'cyan' : false, isEnabled: true, discardStdin: false });
   }
   return new Output(options, style, createSpinner);
+}
+
+/** Narrower than this, a spinner line wraps on every frame; 0 (some `docker exec -t`, `script`) made redraws divide by zero. */
+const MIN_SPINNER_COLUMNS = 20;
+
+/**
+ * Whether stderr is a terminal that can redraw a line in place: TERM set and not `dumb`, and a
+ * width that a status line fits in. A terminal that lies about its size (0 or 1 columns) gets
+ * plain lines: a spinner computing how many rows to clear from 0 columns loops forever.
+ */
+export function terminalCanRedraw(options: { env: Pick<EnvVars, 'TERM'>; stderr: TerminalStream }): boolean {
+  const term = options.env.TERM;
+  if (!term || term === 'dumb') return false;
+  const columns = options.stderr.columns;
+  return typeof columns === 'number' && Number.isFinite(columns) && columns >= MIN_SPINNER_COLUMNS;
 }

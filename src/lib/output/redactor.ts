@@ -1,9 +1,15 @@
+import { stripRemoteMarks } from './remote-text.js';
+import { applyShapeRules, mark } from './shape-rules.js';
+
 /**
- * Scrubs secrets from every byte molectl prints or writes. Two sources of knowledge:
- *  - values registered at the moment molectl reads or generates them (raw, base64 at every
- *    byte alignment, URL-encoded), replaced wherever they appear;
- *  - token shapes known to leak from this platform's hosts (../shared/platform.md), replaced
- *    even when molectl never held the value.
+ * Scrubs secrets from every byte molectl prints or writes, in two tiers:
+ *  - known values, registered at the moment molectl reads, generates or is given them (raw,
+ *    base64 at every byte alignment, URL-encoded), replaced in every byte: `redactKnown`;
+ *  - token shapes known to leak from this platform's hosts (shape-rules.ts), replaced even when
+ *    molectl never held the value, but only in text that came from outside: `redact`. Applied to
+ *    molectl's own messages they garbled them (`Unrecognized key: "[REDACTED:named-secret]"`),
+ *    which teaches people to ignore redaction. The output layer tells the two apart by
+ *    RemoteText marks (remote-text.ts).
  * Replacements read `[REDACTED:<kind>]` so a reader knows what was there without seeing it.
  */
 
@@ -11,128 +17,6 @@ export interface RedactionResult {
   text: string;
   count: number;
   byKind: Record<string, number>;
-}
-
-interface ShapeRule {
-  kind: string;
-  pattern: RegExp;
-  /** Builds the replacement from the match; by default the whole match is replaced. */
-  replace?: (match: string, ...groups: string[]) => string;
-}
-
-const mark = (kind: string): string => `[REDACTED:${kind}]`;
-
-/**
- * Variable names whose values are secrets: contain KEY, TOKEN, SECRET, PASSWORD or CREDENTIAL.
- * The parts around the keyword are bounded: unbounded, every start allowed in a long run such as
- * `--a--a--a...` scans to the end of the run, which is quadratic (100 KB took seconds).
- * No real variable name is longer than 64 characters on either side.
- */
-const SECRET_NAME = String.raw`[A-Za-z0-9_.-]{0,64}(?:key|token|secret|passw(?:or)?d|credential)[A-Za-z0-9_.-]{0,64}`;
-
-/**
- * Order matters: multi-line and structured shapes first, so that a PEM block is one redaction
- * and `TOKEN=Bearer x` is not counted twice.
- */
-const SHAPE_RULES: ShapeRule[] = [
-  {
-    kind: 'pem',
-    // A block ends before the next BEGIN and within 20,000 characters (a 4096-bit RSA key is
-    // ~3,300): unbounded, text full of BEGIN lines without END made this rule quadratic.
-    pattern: /-----BEGIN ([A-Z0-9 ]*)-----(?:(?!-----BEGIN )[\s\S]){0,20000}?-----END \1-----/g,
-    // Certificates are public; keys are not. Only key blocks are redacted.
-    replace: (match, label: string) => (/PRIVATE KEY|ENCRYPTED/.test(label) ? mark('pem') : match),
-  },
-  {
-    kind: 'url-credential',
-    // The scheme is bounded: unbounded, each "." of a long dotted run restarts a scan to its end.
-    pattern: /\b([a-z][a-z0-9+.-]{0,31}:\/\/)([^\s/:@'"]+):([^\s/@'"]+)@/gi,
-    replace: (match, scheme: string, user: string, pass: string) =>
-      pass.startsWith('[REDACTED:') || /^\$\{?[A-Z_]+\}?$/.test(pass) ? match : `${scheme}${user}:${mark('url-credential')}@`,
-  },
-  {
-    kind: 'bearer',
-    pattern: /\b(Bearer)(\s+)([A-Za-z0-9\-._~+/]{8,}=*)/g,
-    replace: (_m, word: string, space: string) => `${word}${space}${mark('bearer')}`,
-  },
-  {
-    kind: 'base64',
-    // A base64 blob (one run, or lines wrapped at 60+ columns as `base64` and PEM tools wrap)
-    // whose decoded text carries a known shape: set -x traces echo user-data and env files this
-    // way. The whole blob is replaced: any piece of it would decode to part of the secret.
-    pattern: /(?<![A-Za-z0-9+/])(?:(?:[A-Za-z0-9+/]{60,}\r?\n)+[A-Za-z0-9+/]*={0,2}|[A-Za-z0-9+/]{32,}={0,2})(?![A-Za-z0-9+/])/g,
-    replace: (match) => (decodedHoldsShape(match) ? mark('base64') : match),
-  },
-  {
-    kind: 'named-secret',
-    // A quoted value with spaces (`PASSWORD='correct horse'`): the unquoted rule below would
-    // stop at the first space and leave the rest of the value in the output.
-    // The name must be a whole token (or a --flag) starting with a letter:
-    // `run 2026...-cp-secret-apply-x: ok` is an id followed by prose, not an assignment.
-    pattern: new RegExp(String.raw`((?:(?<=--)|(?<![A-Za-z0-9_.-]))(?=[A-Za-z_])${SECRET_NAME})(["']?\s*=\s*|:\s+|["']\s*:\s*)(["'])([^"'\r\n]*\s[^"'\r\n]*)\3`, 'gi'),
-    replace: (match, name: string, sep: string, quote: string, value: string) =>
-      isReferenceName(name) || value.trimStart().startsWith('$') ? match : `${name}${sep}${quote}${mark('named-secret')}${quote}`,
-  },
-  {
-    kind: 'named-secret',
-    // NAME=value, NAME: value, "name": "value", --name=value. The name is kept.
-    // A colon only counts as an assignment when followed by a space or inside quotes
-    // (`token: x`, `"token":"x"`); `gitea-actions-secret:owner/repo` is a reference, not a value.
-    // The name must be a whole token (or a --flag) starting with a letter:
-    // `run 2026...-cp-secret-apply-x: ok` is an id followed by prose, not an assignment.
-    pattern: new RegExp(String.raw`((?:(?<=--)|(?<![A-Za-z0-9_.-]))(?=[A-Za-z_])${SECRET_NAME})(["']?\s*=\s*["']?|:\s+["']?|["']\s*:\s*["']?)([^\s"',;&}\]\[]+)`, 'gi'),
-    replace: (match, name: string, sep: string, value: string) =>
-      isReferenceName(name) || value.startsWith('[REDACTED:') || value.startsWith('$') || isHarmlessValue(value)
-        ? match
-        : `${name}${sep}${mark('named-secret')}`,
-  },
-  { kind: 'aws-access-key', pattern: /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g },
-  { kind: 'github-token', pattern: /\b(?:gh[opsur]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})\b/g },
-  { kind: 'api-key', pattern: /\bsk-[A-Za-z0-9_-]{16,}/g },
-  { kind: 'molecule-key', pattern: /\bmol_pk_[A-Za-z0-9_-]{8,}/g },
-  {
-    kind: 'hex64',
-    // Image digests (`sha256:<64 hex>`) are public identifiers, not secrets.
-    pattern: /(sha256:)?\b[0-9a-fA-F]{64}\b/g,
-    replace: (match, digestPrefix: string | undefined) => (digestPrefix ? match : mark('hex64')),
-  },
-];
-
-/**
- * True when a base64 run decodes to mostly printable text that one of the other shape rules
- * would redact. Binary data (hex ids, hashes, random runs of letters) decodes to unprintable
- * bytes and is left alone, which keeps ordinary text and digests intact.
- */
-function decodedHoldsShape(run: string): boolean {
-  const decoded = Buffer.from(run.replace(/\s+/g, ''), 'base64').toString('latin1');
-  if (decoded.length < 16) return false;
-  const printable = decoded.replace(/[^\x20-\x7e\t\r\n]/g, '').length;
-  if (printable < decoded.length * 0.9) return false;
-  return SHAPE_RULES.some((rule) => {
-    if (rule.kind === 'base64') return false;
-    rule.pattern.lastIndex = 0;
-    let changed = false;
-    decoded.replace(rule.pattern, (match: string, ...rest: unknown[]) => {
-      const groups = rest.slice(0, -2) as string[];
-      if (!rule.replace || rule.replace(match, ...groups) !== match) changed = true;
-      return match;
-    });
-    rule.pattern.lastIndex = 0;
-    return changed;
-  });
-}
-
-/** Values after a secret-looking name that are clearly not secrets (booleans, numbers, placeholders). */
-function isHarmlessValue(value: string): boolean {
-  return /^(?:true|false|null|none|yes|no|\d{1,6}|required|set|unset|missing|\*+|<[^>]*>|x+)$/i.test(value);
-}
-
-/**
- * Names that refer to a secret rather than hold one (SECRET_ID, tokenFile, secret_arn,
- * token_count): their values are ids, paths and counts, which people need to see.
- */
-function isReferenceName(name: string): boolean {
-  return /(?:id|ids|name|arn|file|path|url|uri|ref|count|len|length|type|stage|version|expiry|expires|ttl|fingerprint)$/i.test(name);
 }
 
 // eslint-disable-next-line no-control-regex
@@ -201,20 +85,37 @@ export class Redactor {
     this.shapesEnabled = false;
   }
 
-  /** Redacts and returns just the text; the form every output path uses. */
+  /**
+   * Both tiers, for text that came from outside (or whose origin is unknown): registered values
+   * and token shapes. Returns just the text.
+   */
   redact(text: string): string {
     return this.redactDetailed(text).text;
   }
 
+  /** Registered values only, for molectl's own words: messages, help, hints, scripts, key names. */
+  redactKnown(text: string): string {
+    return this.redactText(text, false).text;
+  }
+
   /**
-   * Redacts and reports what was replaced. Text carrying ANSI escapes is also checked with the
+   * Both tiers, reporting what was replaced. Text carrying ANSI escapes is also checked with the
    * escapes removed, because a colour code inside a token hides it from every pattern; when that
    * finds more, the plain text is returned (losing colour is better than leaking).
    */
   redactDetailed(text: string): RedactionResult {
-    const direct = this.apply(text);
+    return this.redactText(text, this.shapesEnabled);
+  }
+
+  /**
+   * Remote marks (remote-text.ts) are dropped first: here the text is either all remote (both
+   * tiers) or all molectl's (first tier), and no mark may reach a file or a stream.
+   */
+  private redactText(input: string, shapes: boolean): RedactionResult {
+    const text = stripRemoteMarks(input);
+    const direct = this.apply(text, shapes);
     if (text.includes('\u001b')) {
-      const plain = this.apply(stripAnsi(text));
+      const plain = this.apply(stripAnsi(text), shapes);
       // Counting is not enough: `TOKEN=<ESC>[1mab<ESC>[0mcd` redacts once either way, but with
       // the escapes in place only the first fragment goes. Whenever the two disagree on what is
       // left, an escape was hiding part of a secret.
@@ -228,7 +129,7 @@ export class Redactor {
     return result;
   }
 
-  private apply(input: string): RedactionResult {
+  private apply(input: string, shapes: boolean): RedactionResult {
     const byKind: Record<string, number> = {};
     let count = 0;
     const bump = (kind: string): void => {
@@ -244,15 +145,7 @@ export class Redactor {
         return mark(kind);
       });
     }
-    for (const rule of this.shapesEnabled ? SHAPE_RULES : []) {
-      rule.pattern.lastIndex = 0;
-      text = text.replace(rule.pattern, (match: string, ...rest: unknown[]) => {
-        const groups = rest.slice(0, -2) as string[];
-        const replaced = rule.replace ? rule.replace(match, ...groups) : mark(rule.kind);
-        if (replaced !== match) bump(rule.kind);
-        return replaced;
-      });
-    }
+    if (shapes) text = applyShapeRules(text, bump);
     return { text, count, byKind };
   }
 

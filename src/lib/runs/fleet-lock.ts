@@ -1,7 +1,7 @@
 import type { AwsApi } from '../aws/aws-types.js';
 import type { Clock } from '../cli/clock.js';
 import { LockHeldError, LockLostError } from './lock-held-error.js';
-import { describeCurrentProcess, formatOwner, type ProcessIdentity } from './process-owner.js';
+import { describeCurrentProcess, formatOwner, isProcessAlive, type ProcessIdentity } from './process-owner.js';
 
 /**
  * The fleet-wide lock: one SSM parameter `<parameterPrefix>/locks/<operation>` per operation and
@@ -63,8 +63,8 @@ export class FleetLock {
     readonly name: string,
     private current: FleetLockHolder,
     private readonly args: AcquireFleetLockArgs & { ttlMs: number },
-    /** The expired holder this acquisition broke (--break-lock), for the run's record. */
-    readonly broke: FleetLockHolder | null = null,
+    /** The holder this acquisition broke (expired with --break-lock, or dead on this host), for the run's record. */
+    readonly broke: { holder: FleetLockHolder; because: 'expired' | 'owner-dead' } | null = null,
   ) {}
 
   get holder(): Readonly<FleetLockHolder> {
@@ -131,6 +131,7 @@ export async function acquireFleetLock(input: AcquireFleetLockArgs): Promise<Fle
   const me = args.identity ?? describeCurrentProcess();
   let broke = false;
   let brokenHolder: FleetLockHolder | null = null;
+  let brokeBecause: 'expired' | 'owner-dead' = 'expired';
   // A few rounds absorb a holder that releases between our put and our read.
   for (let round = 0; round < 4; round++) {
     const now = args.clock.now();
@@ -144,7 +145,7 @@ export async function acquireFleetLock(input: AcquireFleetLockArgs): Promise<Fle
     };
     const value = JSON.stringify(holder);
     if (await args.store.putParameter({ name, value, secure: false, overwrite: false, description: DESCRIPTION })) {
-      return new FleetLock(name, holder, args, brokenHolder);
+      return new FleetLock(name, holder, args, brokenHolder ? { holder: brokenHolder, because: brokeBecause } : null);
     }
     const found = await readHolder(args.store, name);
     if (!found) continue;
@@ -155,9 +156,13 @@ export async function acquireFleetLock(input: AcquireFleetLockArgs): Promise<Fle
       return new FleetLock(name, holder, args);
     }
     const expired = !current || Date.parse(current.expiresAt) <= now.getTime() || Number.isNaN(Date.parse(current.expiresAt));
-    if (args.breakLock && expired && !broke) {
+    // A holder on this very host whose process is gone can never release or renew: waiting for
+    // its expiry helps nobody, and only this host can tell, so it is taken over with a notice.
+    const deadHere = current !== undefined && ownerHost(current.owner) === me.hostname && current.pid > 0 && !isProcessAlive(current.pid);
+    if (((args.breakLock && expired) || deadHere) && !broke) {
       broke = true;
       brokenHolder = current ?? null;
+      brokeBecause = deadHere ? 'owner-dead' : 'expired';
       await args.store.deleteParameter(name);
       continue;
     }
@@ -227,4 +232,9 @@ async function readHolder(store: ParameterStore, name: string): Promise<{ holder
     // Falls through: something is there, but not a lock molectl wrote.
   }
   return {};
+}
+
+/** The host part of a `user@host` owner. */
+function ownerHost(owner: string): string {
+  return owner.slice(owner.lastIndexOf('@') + 1);
 }

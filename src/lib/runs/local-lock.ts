@@ -10,8 +10,9 @@ import { writeFileExclusive } from './write-file-exclusive.js';
  * seen half-written) and holding who took it. It stops two molectl processes on one machine from
  * running the same operation at once; across machines the SSM fleet lock (fleet-lock.ts) does.
  *
- * A holder whose pid is gone on this host is reported as stale, with how to break it; breaking
- * is always an explicit act (breakLocalLock, a command's --break-lock).
+ * A holder whose pid is gone on this host is reported as stale (ownerDeadHere); the run lifecycle
+ * takes such a lock over with a notice. An unreadable lock, or one held from another host, is
+ * broken only by an explicit act (breakLocalLock, a command's --break-lock).
  */
 
 export interface LocalLockHolder {
@@ -110,6 +111,7 @@ async function describeContention(path: string, args: AcquireLocalLockArgs, here
       lockName: path,
       holderRunId: holder.runId,
       stale: true,
+      ownerDeadHere: true,
     });
   }
   if (liveness === 'unknown') {

@@ -10,13 +10,16 @@ export class LockHeldError extends MolectlError {
   readonly lockName: string;
   readonly holderRunId: string | undefined;
   readonly stale: boolean;
+  /** True when the holder is a process on this host that no longer exists: safe to take over. */
+  readonly ownerDeadHere: boolean;
 
-  constructor(args: { message: string; hint: string; lockName: string; holderRunId?: string; stale: boolean }) {
+  constructor(args: { message: string; hint: string; lockName: string; holderRunId?: string; stale: boolean; ownerDeadHere?: boolean }) {
     super(args.message, { code: ExitCode.failed, hint: args.hint });
     this.name = 'LockHeldError';
     this.lockName = args.lockName;
     this.holderRunId = args.holderRunId;
     this.stale = args.stale;
+    this.ownerDeadHere = args.ownerDeadHere ?? false;
   }
 }
 

@@ -11,9 +11,11 @@ import type { RunStore } from './run-store.js';
  * keeps the fleet lock fresh. Whatever goes wrong, what was taken is given back and the ledger
  * records the refused attempt as `aborted`, so `runs list` shows it.
  *
- * `breakLock` (a command's --break-lock) breaks only locks known to be stale: a local lock whose
- * pid is dead on this host (or whose file is unreadable), a fleet lock past its expiry. Each
- * break is recorded in the ledger's events.
+ * A lock whose holder is a process that no longer exists on this host is taken over with a notice
+ * (waiting would never end: it can neither renew nor release). `breakLock` (a command's
+ * --break-lock) also breaks what only looks stale from here: a local lock whose file is
+ * unreadable, a fleet lock past its expiry held from another host. Each takeover is recorded in
+ * the ledger's events.
  */
 
 export interface LockRunArgs {
@@ -56,7 +58,13 @@ export async function lockRun(args: LockRunArgs): Promise<RunLocks> {
         })
       : null;
     if (fleet?.broke) {
-      await ledger.recordEvent(`broke the expired fleet lock ${fleet.name} held by ${fleet.broke.owner} (run ${fleet.broke.runId}, expired ${fleet.broke.expiresAt})`, { level: 'warn' });
+      const { holder, because } = fleet.broke;
+      const notice =
+        because === 'owner-dead'
+          ? `took over the fleet lock ${fleet.name} from run ${holder.runId} (pid ${holder.pid}, ${holder.owner}), which is no longer running on this host`
+          : `broke the expired fleet lock ${fleet.name} held by ${holder.owner} (run ${holder.runId}, expired ${holder.expiresAt})`;
+      await ledger.recordEvent(notice, { level: 'warn' });
+      args.onWarning(notice);
     }
     return startHolding(args, local, fleet);
   } catch (error) {
@@ -71,10 +79,13 @@ async function acquireLocal(args: LockRunArgs): Promise<LocalLock> {
   try {
     return await args.runs.acquireLock(request);
   } catch (error) {
-    if (!(error instanceof LockHeldError && error.stale && args.breakLock)) throw error;
+    // A holder dead on this host is taken over with a notice; anything else stale needs --break-lock.
+    if (!(error instanceof LockHeldError && error.stale && (error.ownerDeadHere || args.breakLock))) throw error;
     const broken = await args.runs.breakLock(request);
     const who = broken.holder ? `run ${broken.holder.runId} (pid ${broken.holder.pid} on ${broken.holder.hostname})` : 'an unreadable holder';
-    await args.ledger.recordEvent(`broke the stale local lock ${broken.path} held by ${who}`, { level: 'warn' });
+    const notice = error.ownerDeadHere ? `took over the local lock ${broken.path} from ${who}, which is no longer running` : `broke the stale local lock ${broken.path} held by ${who}`;
+    await args.ledger.recordEvent(notice, { level: 'warn' });
+    args.onWarning(notice);
     return args.runs.acquireLock(request);
   }
 }

@@ -1,10 +1,11 @@
 import type { Context } from '../context.js';
 import { createApplyLedger } from '../cp-secret/apply-ledger.js';
 import { applyMigration, type ApplySettings } from '../cp-secret/apply-migration.js';
-import { actionableTargets } from '../cp-secret/migration-plan.js';
-import { planMigration } from '../cp-secret/plan-migration.js';
+import { actionableTargets, summarizeTargets, unseenTenants, type MigrationPlan } from '../cp-secret/migration-plan.js';
+import { discoverTenants, planMigration } from '../cp-secret/plan-migration.js';
 import { MolectlError, UsageError } from '../errors.js';
 import type { Target } from '../cli/describe-target.js';
+import type { RunGuard } from '../runs/run-lifecycle.js';
 import { fingerprintOf } from '../output/fingerprint.js';
 import { createConsumerRequester, giteaBaseUrl, giteaToken, railwayTargetFor } from './consumer-door.js';
 import { tenantEnvSupported, TENANT_SECRET_VARIABLE } from './consumer-drift.js';
@@ -20,6 +21,9 @@ import type { SecretConsumer } from './secret-consumer.js';
  * never sent to a tenant: hosts fetch the pinned version themselves.
  */
 
+/** The CP's admin token variable: setting it changes what every admin caller (ops, CI) must send. */
+export const CP_ADMIN_TOKEN_VARIABLE = 'CP_ADMIN_API_TOKEN';
+
 export interface VersionToSet {
   secretId: string;
   versionId: string;
@@ -31,7 +35,16 @@ export interface ConsumerSettings {
   apply: ApplySettings;
   waveSpec: string;
   deployTimeoutMs: number;
+  /** Tenants the operator accepted up front to leave unverified (--accept-unreachable). */
+  acceptUnreachable: number;
   target: Target;
+  /** The rotation's run: stops the tenant waves when it is interrupted or loses a lock. */
+  guard: RunGuard;
+  /**
+   * Told the id of the tenant apply run as soon as it exists, before any tenant is changed: the
+   * rotation's ledger then knows where the tenants' state is even if the run is killed mid-step.
+   */
+  onApplyRunCreated?: (applyRunId: string) => Promise<void>;
 }
 
 export interface ConsumerOutcome {
@@ -41,21 +54,48 @@ export interface ConsumerOutcome {
   remoteIds: Record<string, string>;
   /** Tenants that could not be reached and still hold another value (not a failure, but reported). */
   leftBehind: string[];
+  /** True when the attempt failed before changing any member: there is nothing to put back. */
+  changedNothing?: boolean;
 }
 
-export async function setConsumer(ctx: Context, consumer: SecretConsumer, version: VersionToSet, settings: ConsumerSettings): Promise<ConsumerOutcome> {
+/** Putting a consumer back after a failed rotation: what the forward step changed. */
+export interface PutBackOf {
+  /** The tenants consumer's forward apply run (its ledger says which tenants were migrated). */
+  applyRun?: string;
+}
+
+export async function setConsumer(ctx: Context, consumer: SecretConsumer, version: VersionToSet, settings: ConsumerSettings, putBackOf?: PutBackOf): Promise<ConsumerOutcome> {
   if (consumer.kind === 'railway') return setRailway(ctx, consumer, version, settings);
   if (consumer.kind === 'gitea-actions-secret') return setGitea(ctx, consumer, version);
-  return setTenants(ctx, consumer, version, settings);
+  return setTenants(ctx, consumer, version, settings, putBackOf);
 }
 
-/** Checks before anything changes: each consumer can be reached with what molectl has. */
-export function checkConsumerPrerequisites(ctx: Context, consumers: SecretConsumer[]): void {
+/**
+ * Checks before anything changes (before AWSPENDING exists): each consumer can be reached with
+ * what molectl has, proven by a read call with the very credentials the change will use (a
+ * rejected token is exit 3 here, not a failed rotation to put back), and a --canary names a
+ * tenant of the fleet.
+ */
+export async function checkConsumerPrerequisites(ctx: Context, consumers: SecretConsumer[], canary: string | undefined): Promise<void> {
   for (const c of consumers) {
-    if (c.kind === 'railway') railwayTargetFor(ctx, c.service, c.environment);
-    if (c.kind === 'gitea-actions-secret') giteaToken(ctx);
     if (c.kind === 'tenants-env' && !tenantEnvSupported(c)) {
       throw new UsageError(`consumer ${c.ref}: the tenant script sets only ${TENANT_SECRET_VARIABLE}; nothing was changed`, 'use tenants-env:MOLECULE_CP_SHARED_SECRET, or extend scripts/tenant-cp-secret.sh');
+    }
+  }
+  for (const c of consumers) {
+    if (c.kind === 'railway') {
+      // The service's variables are secrets too: registered before anything could print them.
+      const variables = await readRailwayVariables(createConsumerRequester(ctx), railwayTargetFor(ctx, c.service, c.environment));
+      for (const value of Object.values(variables)) ctx.redactor.register(value, 'railway-variable');
+    }
+    if (c.kind === 'gitea-actions-secret') {
+      await listGiteaActionsSecretNames(createConsumerRequester(ctx), { baseUrl: giteaBaseUrl(ctx), token: giteaToken(ctx), owner: c.owner, repo: c.repo });
+    }
+    if (c.kind === 'tenants-env' && canary) {
+      const fleet = await discoverTenants(ctx);
+      if (!fleet.tenants.some((t) => t.slug === canary)) {
+        throw new UsageError(`--canary ${canary} is not a running tenant of this fleet; nothing was changed`, 'pick a tenant from `molectl migrate cp-secret plan`, or leave --canary out');
+      }
     }
   }
 }
@@ -85,6 +125,12 @@ async function setRailway(ctx: Context, consumer: Extract<SecretConsumer, { kind
   if (consumer.service === (ctx.config.environment.railway?.service ?? 'controlplane')) {
     const health = await ctx.cp.health().then(() => null, (error: unknown) => (error as Error).message);
     if (health) return { ok: false, detail: `deployed, but the CP's /health failed: ${health}`, remoteIds, leftBehind: [] };
+    if (consumer.variable === CP_ADMIN_TOKEN_VARIABLE) {
+      // Proof, not absence of error: an admin call with the new token must get the admin API's answer.
+      const refused = await ctx.cp.withAdminToken(version.value).listOrgs({ limit: 1 }).then(() => null, (error: unknown) => (error as Error).message);
+      if (refused) return { ok: false, detail: `deployed, but the CP does not accept ${version.fingerprint} as its admin token: ${refused}`, remoteIds, leftBehind: [] };
+      return { ok: true, detail: `deployment ${deployment.id} SUCCESS, ${consumer.variable} ${version.fingerprint}, an admin call with it answered`, remoteIds, leftBehind: [] };
+    }
     return { ok: true, detail: `deployment ${deployment.id} SUCCESS, ${consumer.variable} ${version.fingerprint}, CP /health ok`, remoteIds, leftBehind: [] };
   }
   return { ok: true, detail: `deployment ${deployment.id} SUCCESS, ${consumer.variable} ${version.fingerprint}`, remoteIds, leftBehind: [] };
@@ -106,25 +152,76 @@ async function setGitea(ctx: Context, consumer: Extract<SecretConsumer, { kind: 
  * Tenants go through the migrate engine: a plan pinned to this version, then an apply run of its
  * own (canary, soak with the CP authentication check, waves, verified by fingerprint on each
  * host, durable), whose id is kept so `migrate cp-secret status|resume` can look at it.
+ * The consumer is verified only when every tenant was observed holding the version: tenants
+ * that could not be seen (agent offline, probe failed) fail it, unless the operator accepted
+ * that many up front (--accept-unreachable); and a fleet of none proves nothing. Putting back,
+ * only the tenants the forward run changed must be seen: one it never reached still holds the
+ * value it had.
  */
-async function setTenants(ctx: Context, consumer: SecretConsumer, version: VersionToSet, settings: ConsumerSettings): Promise<ConsumerOutcome> {
+async function setTenants(ctx: Context, consumer: SecretConsumer, version: VersionToSet, settings: ConsumerSettings, putBackOf?: PutBackOf): Promise<ConsumerOutcome> {
   if (!tenantEnvSupported(consumer)) throw new MolectlError(`consumer ${consumer.ref} is not supported`);
-  const plan = await planMigration(ctx, { secretId: version.secretId, versionId: version.versionId });
-  const leftBehind = plan.targets.filter((t) => t.class === 'unmanaged' || t.class === 'probe-failed' || t.class === 'not-deliverable').map((t) => `${t.slug} (${t.class}: ${t.reason})`);
+  const changedBefore = putBackOf ? await tenantsChangedBy(ctx, putBackOf.applyRun) : null;
+  // Putting back touches only what the forward run changed: a tenant it never reached keeps what
+  // it holds (it may never have had this secret at all).
+  const fullPlan = await planMigration(ctx, { secretId: version.secretId, versionId: version.versionId });
+  const plan = changedBefore ? restrictPlan(fullPlan, changedBefore) : fullPlan;
+  if (changedBefore && plan.targets.length === 0 && unseenTenants(plan).length === 0) {
+    return { ok: true, detail: 'the forward step changed no tenant: nothing to put back', remoteIds: {}, leftBehind: [] };
+  }
+  const unseen = unseenTenants(plan);
+  const leftBehind = [
+    ...unseen.map((u) => `${u.name} (${u.why})`),
+    ...plan.targets.filter((t) => t.class === 'not-deliverable').map((t) => `${t.slug} (${t.class}: ${t.reason})`),
+  ];
+  if (plan.targets.length === 0 && unseen.length === 0) {
+    return { ok: false, detail: 'found no tenant to set: a fleet of none cannot be verified (check the tenant tags in the config, or remove this consumer)', remoteIds: {}, leftBehind, changedNothing: true };
+  }
+  const blocking = unseen;
+  const tooMany = blocking.length > settings.acceptUnreachable
+    ? `${blocking.length} tenant${blocking.length === 1 ? '' : 's'} could not be reached (${blocking.map((u) => u.name).join(', ')}); accepted up front: ${settings.acceptUnreachable} (--accept-unreachable)`
+    : null;
+  const unreachableNote = unseen.length > 0 ? `; ${unseen.length} unreachable, accepted` : '';
+  const seenCount = plan.targets.filter((t) => !unseen.some((u) => u.name === t.slug)).length;
   const changes = actionableTargets(plan);
-  if (changes.length === 0) return { ok: true, detail: `all ${plan.summary.current} reachable tenants already hold ${version.fingerprint}`, remoteIds: {}, leftBehind };
-  // A --canary that already holds this version (or is not in the fleet) gives way to the engine's default.
+  if (changes.length === 0) {
+    if (tooMany) return { ok: false, detail: tooMany, remoteIds: {}, leftBehind, changedNothing: true };
+    return { ok: true, detail: `${plan.summary.current} of ${seenCount} reachable tenants observed holding ${version.fingerprint}, nothing to change${unreachableNote}`, remoteIds: {}, leftBehind };
+  }
+  if (tooMany) return { ok: false, detail: `${tooMany}; nothing was sent to the tenants`, remoteIds: {}, leftBehind, changedNothing: true };
+  // A named canary is never silently replaced: going forward it must be a tenant to change.
+  // Putting back is recovery: there the engine picks a canary among the tenants to change.
   const applySettings: ApplySettings = { ...settings.apply };
-  if (applySettings.canary && !changes.some((t) => t.slug === applySettings.canary)) delete applySettings.canary;
+  if (applySettings.canary && !changes.some((t) => t.slug === applySettings.canary)) {
+    const canaryTarget = plan.targets.find((t) => t.slug === applySettings.canary);
+    if (!putBackOf) return { ok: false, detail: `--canary ${applySettings.canary} is ${canaryTarget ? `${canaryTarget.class} (${canaryTarget.reason})` : 'not in the fleet'}, not a tenant to change; nothing was sent to the tenants`, remoteIds: {}, leftBehind, changedNothing: true };
+    delete applySettings.canary;
+  }
   const ledger = await createApplyLedger(ctx, plan, applySettings, settings.waveSpec, settings.target);
-  const result = await applyMigration(ctx, plan, applySettings, ledger).catch(async (error: unknown) => {
+  await settings.onApplyRunCreated?.(ledger.id);
+  const result = await applyMigration(ctx, plan, applySettings, ledger, settings.guard).catch(async (error: unknown) => {
     // The rotation's ledger says how to go on; this one must not stay "running" after Ctrl-C.
     await ledger.setStatus(ctx.signal.aborted ? 'interrupted' : 'failed', { error });
     throw error;
   });
   const remoteIds = { applyRun: ledger.id };
-  if (result.status !== 'succeeded') {
+  // Unreachable tenants make the run partial; within what the operator accepted, that is the only shortfall allowed.
+  if (result.status === 'aborted' || result.failures > 0) {
     return { ok: false, detail: `tenant apply run ${ledger.id} ${result.status}${result.abortReason ? `: ${result.abortReason}` : ` (${result.failures} failed)`}`, remoteIds, leftBehind };
   }
-  return { ok: true, detail: `${changes.length} tenant${changes.length === 1 ? '' : 's'} changed to ${version.fingerprint} (run ${ledger.id}), ${plan.summary.current} already on it`, remoteIds, leftBehind };
+  return { ok: true, detail: `${changes.length} tenant${changes.length === 1 ? '' : 's'} changed to ${version.fingerprint} and verified (run ${ledger.id}), ${plan.summary.current} already on it${unreachableNote}`, remoteIds, leftBehind };
+}
+
+/** The plan narrowed to some tenants (and their org mismatches), its summary recomputed. */
+function restrictPlan(plan: MigrationPlan, slugs: ReadonlySet<string>): MigrationPlan {
+  const targets = plan.targets.filter((t) => slugs.has(t.slug));
+  const orgUnknown = (plan.mismatches.orgUnknown ?? []).filter((u) => slugs.has(u.slugTag));
+  return { ...plan, targets, mismatches: { ...plan.mismatches, orgUnknown }, summary: summarizeTargets(targets) };
+}
+
+/** Slugs a forward apply run migrated; null (every tenant counts) when the run is unknown or unreadable. */
+async function tenantsChangedBy(ctx: Context, applyRun: string | undefined): Promise<Set<string> | null> {
+  if (!applyRun) return null;
+  const ledger = await ctx.runs.load(applyRun).catch(() => null);
+  if (!ledger) return null;
+  return new Set(Object.values(ledger.document.targets).filter((t) => t.state !== 'pending' && t.state !== 'skipped').map((t) => t.key));
 }

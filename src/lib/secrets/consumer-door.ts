@@ -1,5 +1,6 @@
 import type { Context } from '../context.js';
 import { ConfigError } from '../errors.js';
+import { createRetryAnnouncer } from '../http/announce-retry.js';
 import { createHttpClient, type HttpRequest, type HttpResponse } from '../http/http-request.js';
 import type { RailwayTarget } from '../verify/clients/railway-client.js';
 import { resolveVerifySettings } from '../verify/resolve-verify-settings.js';
@@ -22,7 +23,7 @@ export function createConsumerRequester(ctx: Context): Requester {
     signal: ctx.signal,
     redactor: ctx.redactor,
     ...(ctx.fetch ? { fetch: ctx.fetch } : {}),
-    onRetry: (info) => ctx.out.verbose(`retrying ${info.method} ${info.url} (${info.attempt}/${info.maxAttempts}) after ${info.reason}`),
+    onRetry: createRetryAnnouncer(ctx.out),
   });
 }
 

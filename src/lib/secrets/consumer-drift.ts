@@ -5,7 +5,8 @@ import { createConsumerRequester, giteaBaseUrl, giteaToken, railwayTargetFor } f
 import { listGiteaActionsSecretNames } from './gitea-actions-secrets.js';
 import type { ManagedSecret } from './managed-secret.js';
 import { readRailwayVariables } from './railway-variables.js';
-import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, versionWithStage, type SecretVersionsView } from './read-secret-versions.js';
+import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '../aws/secret-stages.js';
+import { versionWithStage, type SecretVersionsView } from './read-secret-versions.js';
 import type { SecretConsumer } from './secret-consumer.js';
 
 /**

@@ -33,7 +33,9 @@ export async function listGiteaActionsSecretNames(request: Requester, ref: Omit<
     method: 'GET',
     url: `${ref.baseUrl}/api/v1/repos/${encodeURIComponent(ref.owner)}/${encodeURIComponent(ref.repo)}/actions/secrets`,
     headers: { authorization: `token ${ref.token}` },
+    accept: (status) => (status >= 200 && status < 300) || status === 401 || status === 403,
   });
+  if (response.status === 401 || response.status === 403) throw new ConfigError(`Gitea rejected GITEA_TOKEN (HTTP ${response.status}) for ${ref.owner}/${ref.repo}`, 'use a token with write access to the repository (scope write:repository)');
   const rows = JSON.parse(response.bodyText) as unknown;
   return Array.isArray(rows) ? rows.map((r) => (r && typeof r === 'object' ? String((r as { name?: unknown }).name ?? '') : '')).filter(Boolean) : [];
 }

@@ -17,7 +17,8 @@ export function listManagedSecrets(ctx: Pick<Context, 'config'>): ManagedSecret[
 }
 
 export function findManagedSecret(ctx: Pick<Context, 'config'>, name: string): ManagedSecret {
-  const config = ctx.config.environment.secrets[name];
+  // Own properties only: `__proto__` or `constructor` name no secret (they used to crash here).
+  const config = Object.hasOwn(ctx.config.environment.secrets, name) ? ctx.config.environment.secrets[name] : undefined;
   if (!config) {
     const known = Object.keys(ctx.config.environment.secrets).join(', ') || 'none';
     throw new NotFoundError(`environment "${ctx.config.environment.name}" has no secret named "${name}" (known: ${known})`, 'see `molectl secrets list`, or add it under secrets in the config file');

@@ -1,4 +1,4 @@
-import { confirmEnvironment } from '../cli/confirm-environment.js';
+import { confirmChange } from '../cli/confirm-change.js';
 import type { Context } from '../context.js';
 import { ExitCode, MolectlError, NotFoundError, UsageError } from '../errors.js';
 import { describeTarget, formatTarget, toRunEnvironment } from '../cli/describe-target.js';
@@ -6,7 +6,7 @@ import { fingerprintOf } from '../output/fingerprint.js';
 import type { RunLedger } from '../runs/run-ledger.js';
 import { checkConsumerPrerequisites, type ConsumerSettings, type VersionToSet } from './consumer-actions.js';
 import type { ManagedSecret } from './managed-secret.js';
-import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from './read-secret-versions.js';
+import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '../aws/secret-stages.js';
 import { planRotation, renderRotationPlan, type RotationMode, type RotationPlan } from './rotation-plan.js';
 import { ROLLBACK_COMMAND, ROTATE_COMMAND, type RotationRun } from './run-rotation.js';
 
@@ -23,7 +23,7 @@ export interface PrepareInput {
   resume: boolean;
   abortPending: boolean;
   overlapMs: number;
-  settings: Omit<ConsumerSettings, 'target'>;
+  settings: Omit<ConsumerSettings, 'target' | 'guard'>;
   breakLock: boolean;
 }
 
@@ -36,7 +36,7 @@ export interface PreparedRotation {
 export async function prepareRotation(ctx: Context, input: PrepareInput): Promise<PreparedRotation> {
   const { secret } = input;
   if (input.resume && input.abortPending) throw new UsageError('--resume and --abort-pending exclude each other', 'pick one');
-  checkConsumerPrerequisites(ctx, secret.consumers);
+  await checkConsumerPrerequisites(ctx, secret.consumers, input.settings.apply.canary);
   const described = await ctx.aws.describeSecret(secret.secretId);
   if (!described) throw new NotFoundError(`secret ${secret.secretId} (${secret.name}) does not exist in Secrets Manager`, `store its current value first: molectl secrets put ${secret.name} --value-file <file>`);
   const stageHolder = (stage: string): string | undefined => described.versions.find((v) => v.stages.includes(stage))?.versionId;
@@ -68,7 +68,7 @@ export async function prepareRotation(ctx: Context, input: PrepareInput): Promis
     bytes: secret.generate.bytes,
   });
   ctx.out.info(renderRotationPlan(plan));
-  await confirmEnvironment(ctx, `${mode === 'abort-pending' ? 'abort the pending rotation of' : mode} ${secret.name}`);
+  await confirmChange(ctx, { kind: 'environment' }, `${mode === 'abort-pending' ? 'abort the pending rotation of' : mode} ${secret.name}`);
 
   let ledger: RunLedger;
   if (earlier && earlier.document.command === ROTATE_COMMAND) {

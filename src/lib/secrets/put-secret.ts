@@ -3,7 +3,7 @@ import { MolectlError } from '../errors.js';
 import { describeSecret as showSecret, fingerprintOf } from '../output/fingerprint.js';
 import type { RunLedger } from '../runs/run-ledger.js';
 import type { ManagedSecret } from './managed-secret.js';
-import { AWSCURRENT } from './read-secret-versions.js';
+import { AWSCURRENT } from '../aws/secret-stages.js';
 
 /**
  * `secrets put`: stores a value as the secret's AWSCURRENT version (creating the secret when it

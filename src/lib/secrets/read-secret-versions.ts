@@ -1,14 +1,12 @@
 import type { Context } from '../context.js';
 import { describeSecret as describeValue, fingerprintOf } from '../output/fingerprint.js';
+import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '../aws/secret-stages.js';
 
 /**
  * The labelled versions of a secret, each with its fingerprint. Values are read (and so
  * registered with the redactor by the AWS door) only to fingerprint them; none leaves this file.
  */
 
-export const AWSCURRENT = 'AWSCURRENT';
-export const AWSPENDING = 'AWSPENDING';
-export const AWSPREVIOUS = 'AWSPREVIOUS';
 
 export interface SecretVersionView {
   versionId: string;

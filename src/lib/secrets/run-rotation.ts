@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { createDetachedDoor } from '../aws/detached-door.js';
 import type { Context } from '../context.js';
 import { LOCK_OPERATION } from '../cp-secret/run-apply.js';
-import { ExitCode, InterruptedError, MolectlError } from '../errors.js';
+import { ExitCode, MolectlError } from '../errors.js';
 import { fingerprintOf } from '../output/fingerprint.js';
-import { acquireFleetLock, type FleetLock } from '../runs/fleet-lock.js';
+import { runMutation } from '../runs/run-lifecycle.js';
 import type { RunLedger } from '../runs/run-ledger.js';
-import { setConsumer, type ConsumerSettings, type VersionToSet } from './consumer-actions.js';
+import { setConsumer, type ConsumerSettings, type PutBackOf, type VersionToSet } from './consumer-actions.js';
 import type { ManagedSecret } from './managed-secret.js';
-import { AWSCURRENT, AWSPENDING } from './read-secret-versions.js';
+import { AWSCURRENT, AWSPENDING } from '../aws/secret-stages.js';
 import type { RotationMode } from './rotation-plan.js';
 
 /**
@@ -42,7 +41,8 @@ export interface RotationRun {
   /** The version consumers move to: AWSPENDING (resume, abort), AWSPREVIOUS (rollback); null: create it. */
   to: VersionToSet | null;
   generateBytes: number;
-  settings: ConsumerSettings;
+  /** How consumers are set; the run's guard is added once the run holds its locks. */
+  settings: Omit<ConsumerSettings, 'guard'>;
   breakLock: boolean;
 }
 
@@ -68,25 +68,28 @@ export interface RotationResult {
 }
 
 export async function runRotation(ctx: Context, run: RotationRun, ledger: RunLedger): Promise<RotationResult> {
-  const locks = await acquireLocks(ctx, run, ledger);
-  const stops = locks.map((lock) => lock.keepFresh({ onError: (error) => ctx.out.warn(`could not refresh the fleet lock: ${(error as Error).message}`) }));
-  try {
-    return await walk(ctx, run, ledger);
-  } catch (error) {
-    if (ctx.signal.aborted) {
-      await ledger.setStatus('interrupted');
-      const hint = run.mode === 'rollback' ? `run \`molectl secrets rollback ${run.secret.name}\` again` : `continue with \`molectl secrets rotate ${run.secret.name} --resume\`, or undo with --abort-pending`;
-      throw new InterruptedError(`interrupted: run ${ledger.id} saved; consumers already changed stay changed`, hint);
-    }
-    await ledger.setStatus('failed', { error });
-    throw error;
-  } finally {
-    for (const stop of stops) stop();
-    for (const lock of locks.reverse()) await lock.release().catch((error: unknown) => ctx.out.warn(`could not release the fleet lock: ${(error as Error).message}`));
-  }
+  // One run per secret and environment at a time (two rotations would fight over AWSPENDING);
+  // a rotation with tenant consumers also holds the migrate engine's lock: two runs must not
+  // recreate the same containers.
+  const locks = [`secrets-${run.secret.name}`, ...(run.secret.consumers.some((c) => c.kind === 'tenants-env') ? [LOCK_OPERATION] : [])];
+  return runMutation(
+    ctx,
+    {
+      ledger: { existing: ledger },
+      locks,
+      fleet: true,
+      breakLock: run.breakLock,
+      resumeHint: () =>
+        run.mode === 'rollback'
+          ? `run \`molectl secrets rollback ${run.secret.name}\` again`
+          : `continue with \`molectl secrets rotate ${run.secret.name} --resume\`, or undo with --abort-pending`,
+      interruptNote: 'consumers already changed stay changed',
+    },
+    (active) => walk(ctx, run, { ...run.settings, guard: active }, ledger),
+  );
 }
 
-async function walk(ctx: Context, run: RotationRun, ledger: RunLedger): Promise<RotationResult> {
+async function walk(ctx: Context, run: RotationRun, settings: ConsumerSettings, ledger: RunLedger): Promise<RotationResult> {
   const { secret } = run;
   const result: RotationResult = {
     run: ledger.id,
@@ -105,8 +108,9 @@ async function walk(ctx: Context, run: RotationRun, ledger: RunLedger): Promise<
   if (run.mode === 'abort-pending') {
     const pending = run.to!;
     result.to = { versionId: pending.versionId, fingerprint: pending.fingerprint };
-    const touched = await touchedByEarlierRun(ctx, run);
-    const back = await putBack(ctx, run, ledger, touched, result);
+    const earlier = await ctx.runs.load(pending.versionId).catch(() => null);
+    const touched = touchedByEarlierRun(run, earlier);
+    const back = await putBack(ctx, run, settings, ledger, touched, result, (ref) => ({ applyRun: earlier?.target(ref)?.remoteIds.applyRun }));
     await finishFailure(ctx, run, ledger, result, back, 'aborted at the operator\'s request');
     result.failure = back ? null : `some consumers could not be put back (see the table): AWSPENDING ${pending.versionId} is kept, retry with --abort-pending`;
     result.status = back ? 'succeeded' : 'failed';
@@ -121,6 +125,8 @@ async function walk(ctx: Context, run: RotationRun, ledger: RunLedger): Promise<
 
   const touched: string[] = [];
   for (const consumer of secret.consumers) {
+    // A safe point: the consumers before this one are set and tested.
+    settings.guard.checkpoint();
     if (ledger.target(consumer.ref)?.state === 'succeeded' && ledger.target(consumer.ref)?.detail.versionId === to.versionId) {
       touched.push(consumer.ref);
       result.consumers.push({ consumer: consumer.ref, state: 'done-before', detail: 'set and tested by the earlier attempt of this run' });
@@ -131,7 +137,7 @@ async function walk(ctx: Context, run: RotationRun, ledger: RunLedger): Promise<
     const step = ctx.out.step(`${consumer.ref} — setting ${to.fingerprint}`);
     let outcome;
     try {
-      outcome = await setConsumer(ctx, consumer, to, run.settings);
+      outcome = await setConsumer(ctx, consumer, to, { ...settings, onApplyRunCreated: (id) => ledger.updateTarget(consumer.ref, { remoteIds: { applyRun: id } }) });
     } catch (error) {
       if (ctx.signal.aborted) {
         step.fail(`${consumer.ref} — interrupted`);
@@ -140,6 +146,8 @@ async function walk(ctx: Context, run: RotationRun, ledger: RunLedger): Promise<
       outcome = { ok: false, detail: (error as Error).message, remoteIds: {}, leftBehind: [] };
     }
     result.leftBehind.push(...outcome.leftBehind);
+    // A consumer that failed before changing any member has nothing to be put back.
+    if (!outcome.ok && outcome.changedNothing) touched.pop();
     await ledger.updateTarget(consumer.ref, {
       state: outcome.ok ? 'succeeded' : 'failed',
       outcome: outcome.ok ? 'set' : 'set-failed',
@@ -154,7 +162,7 @@ async function walk(ctx: Context, run: RotationRun, ledger: RunLedger): Promise<
     }
     step.fail(`${consumer.ref} — ${outcome.detail}`);
     result.failure = `${consumer.ref} — ${outcome.detail}`;
-    const back = await putBack(ctx, run, ledger, touched, result);
+    const back = await putBack(ctx, run, settings, ledger, touched, result, (ref) => ({ applyRun: ledger.target(ref)?.remoteIds.applyRun }));
     await finishFailure(ctx, run, ledger, result, back, result.failure);
     return result;
   }
@@ -198,14 +206,14 @@ async function finish(ctx: Context, run: RotationRun, ledger: RunLedger, to: Ver
  * consumer's test presumes the ones before it already hold the value, so the tenants' CP
  * authentication check passes only once the CP is back. True when all went back.
  */
-async function putBack(ctx: Context, run: RotationRun, ledger: RunLedger, touched: string[], result: RotationResult): Promise<boolean> {
+async function putBack(ctx: Context, run: RotationRun, settings: ConsumerSettings, ledger: RunLedger, touched: string[], result: RotationResult, forwardOf: (ref: string) => PutBackOf): Promise<boolean> {
   let allBack = true;
   for (const ref of touched) {
     const consumer = run.secret.consumers.find((c) => c.ref === ref)!;
     const step = ctx.out.step(`${ref} — putting back ${run.current.fingerprint}`);
     let outcome;
     try {
-      outcome = await setConsumer(ctx, consumer, run.current, run.settings);
+      outcome = await setConsumer(ctx, consumer, run.current, { ...settings, onApplyRunCreated: (id) => ledger.updateTarget(ref, { remoteIds: { putBackApplyRun: id } }) }, forwardOf(ref));
     } catch (error) {
       if (ctx.signal.aborted) throw error;
       outcome = { ok: false, detail: (error as Error).message, remoteIds: {}, leftBehind: [] };
@@ -248,42 +256,11 @@ async function finishFailure(ctx: Context, run: RotationRun, ledger: RunLedger, 
 }
 
 /** Consumers an earlier run touched, from its ledger (id = the pending version id); all when it is not here. */
-async function touchedByEarlierRun(ctx: Context, run: RotationRun): Promise<string[]> {
+function touchedByEarlierRun(run: RotationRun, earlier: RunLedger | null): string[] {
   const all = run.secret.consumers.map((c) => c.ref);
-  const earlier = await ctx.runs.load(run.to!.versionId).catch(() => null);
   if (!earlier) return all;
   return all.filter((ref) => {
     const t = earlier.target(ref);
     return t !== undefined && t.state !== 'pending';
   });
-}
-
-/**
- * One run per secret and environment at a time (two rotations would fight over AWSPENDING), and a
- * rotation with tenant consumers also holds the migrate engine's lock: two runs must not recreate
- * the same containers.
- */
-async function acquireLocks(ctx: Context, run: RotationRun, ledger: RunLedger): Promise<FleetLock[]> {
-  const operations = [`secrets-${run.secret.name}`, ...(run.secret.consumers.some((c) => c.kind === 'tenants-env') ? [LOCK_OPERATION] : [])];
-  const locks: FleetLock[] = [];
-  try {
-    for (const operation of operations) {
-      locks.push(
-        await acquireFleetLock({
-          store: createDetachedDoor(ctx.aws, 24 * 3600_000),
-          parameterPrefix: ctx.config.environment.parameterPrefix,
-          operation,
-          runId: ledger.id,
-          clock: ctx.clock,
-          breakLock: run.breakLock,
-          breakHint: 'if that run is dead, add --break-lock once its lock has expired',
-        }),
-      );
-    }
-  } catch (error) {
-    for (const lock of locks) await lock.release().catch(() => undefined);
-    await ledger.setStatus('failed', { error });
-    throw error;
-  }
-  return locks;
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { ShellScriptDeps, ShellScriptRequest } from './run-shell-script.js';
 import { countInFlight, type RunState } from './script-run-state.js';
 import { SSM_MAX_INSTANCE_IDS_PER_COMMAND } from './ssm-limits.js';
@@ -34,15 +35,18 @@ export async function dispatchAllowed(deps: ShellScriptDeps, request: ShellScrip
   const active = new Set<Promise<void>>();
   const send = async (batch: string[]): Promise<void> => {
     try {
+      const comment = batchComment(request.comment);
+      await request.onBeforeDispatch?.({ comment, instanceIds: batch });
       const { commandId } = await deps.aws.sendShellCommand({
         instanceIds: batch,
         commands: request.commands,
-        comment: request.comment,
+        comment,
         timeoutSeconds: run.timeoutSeconds,
         ...(request.deliveryTimeoutSeconds ? { deliveryTimeoutSeconds: request.deliveryTimeoutSeconds } : {}),
         // Under a cap molectl does the fan-out: every id of a command starts at once.
         ...(request.maxInFlight !== undefined ? { maxConcurrency: String(batch.length) } : request.maxConcurrency ? { maxConcurrency: request.maxConcurrency } : {}),
         ...(request.maxErrors ? { maxErrors: request.maxErrors } : {}),
+        ...(request.readOnly ? { readOnly: true } : {}),
         onThrottled: () => run.pacer.settle('SendCommand', THROTTLED),
       });
       run.pacer.settle('SendCommand');
@@ -98,3 +102,14 @@ const SENDS_AT_ONCE = 4;
 /** What a throttled attempt the door retried looks like to the pacer. */
 const THROTTLED = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
 
+/** SSM's Comment limit. */
+const MAX_COMMENT = 100;
+
+/**
+ * The request's comment plus a marker unique to this batch (`#` and 6 hex digits), within SSM's
+ * 100 characters: the marker is what identifies the batch on a later ListCommands.
+ */
+function batchComment(base: string | undefined): string {
+  const marker = ` #${randomBytes(3).toString('hex')}`;
+  return `${(base ?? 'molectl').slice(0, MAX_COMMENT - marker.length)}${marker}`;
+}

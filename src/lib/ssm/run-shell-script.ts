@@ -41,6 +41,8 @@ export interface ShellScriptRequest {
   instanceIds: string[];
   /** Script lines (AWS-RunShellScript `commands`). */
   commands: string[];
+  /** The script changes nothing: its SendCommand may be repeated on a transient error. */
+  readOnly?: boolean;
   comment?: string;
   /** Script run time limit on the instance (executionTimeout). */
   timeoutSeconds?: number;
@@ -59,6 +61,12 @@ export interface ShellScriptRequest {
   /** Called after every poll round with how many invocations finished. */
   onProgress?(progress: { done: number; total: number; failed: number }): void;
   /**
+   * What progress counts as failed. Default: any SSM status but Success. Callers whose scripts
+   * prove their result pass their own judge, so that "Success" with no result line is a failure
+   * in the progress too, not "0 failed".
+   */
+  countsAsFailed?(result: InstanceScriptResult): boolean;
+  /**
    * Most instances running at once across all batches. Batches are sent as earlier instances
    * finish, so a wave of 1,000 hosts with 50 here never has more than 50 scripts running.
    * Default: no cap (every batch is sent at once; SSM's MaxConcurrency applies per command).
@@ -69,6 +77,13 @@ export interface ShellScriptRequest {
    * Instances never sent come back with status `NotSent`.
    */
   stopDispatch?(results: InstanceScriptResult[]): boolean;
+  /**
+   * Called just before a batch is sent, with the comment that batch carries (the request's
+   * comment plus a unique batch marker). A ledger records it here: if the process dies between
+   * SendCommand and onDispatched, a resume finds the command by this comment (ListCommands)
+   * instead of sending the script to those hosts a second time.
+   */
+  onBeforeDispatch?(batch: { comment: string; instanceIds: string[] }): void | Promise<void>;
   /** Called as soon as a batch is sent, before any waiting: ledgers record the command id here. */
   onDispatched?(command: { commandId: string; instanceIds: string[] }): void | Promise<void>;
   /**
@@ -142,7 +157,8 @@ export async function runShellScript(deps: ShellScriptDeps, request: ShellScript
       kick();
       await drainDispatch(run);
       const done = run.results.size;
-      request.onProgress?.({ done, total: instanceIds.length, failed: [...run.results.values()].filter((r) => r.status !== 'Success').length });
+      const failed = request.countsAsFailed ?? ((r: InstanceScriptResult) => r.status !== 'Success');
+      request.onProgress?.({ done, total: instanceIds.length, failed: [...run.results.values()].filter(failed).length });
     }
   } catch (error) {
     // Ctrl-C: stop the scripts we started (best effort) and let the interruption through.

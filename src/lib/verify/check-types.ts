@@ -50,6 +50,8 @@ export interface CheckDeps {
   settings: VerifySettings;
   env: EnvVars;
   redactor: Redactor;
+  /** The CP admin token, read on first use, for `auth: cp-admin` checklist requests only. */
+  adminToken(): Promise<string>;
 }
 
 export function pass(detail: string): CheckOutcome {

@@ -1,11 +1,13 @@
 import type { SandboxState, SimInstance } from '../state.js';
 import { AwsApiError } from './aws-api-error.js';
 import { EC2_XMLNS, renderXml, xmlItemSet, xmlNode, xmlText, type AwsResponse } from './aws-wire.js';
+import { answersImdsV1 } from '../posture-faults.js';
 import { findInstances, INSTANCE_STATE_CODES, readConsoleTail, requireInstances, terminateInstances } from './ec2-instances.js';
+import { filterSecurityGroups, listSecurityGroups, renderSecurityGroup, requireSecurityGroups, securityGroupIdOf, securityGroupNameOf } from './ec2-security-groups.js';
 import { paginateItems } from './pagination.js';
 import { readEc2Filters, readQueryBool, readQueryInt, readQueryList, type QueryParams } from './query-params.js';
 
-/** EC2 (ec2Query protocol): the four actions molectl uses, in EC2's XML shapes. */
+/** EC2 (ec2Query protocol): the actions molectl uses, in EC2's XML shapes. */
 export function handleEc2Action(state: SandboxState, requestId: string, action: string, params: QueryParams): AwsResponse {
   // DryRun is how callers probe permissions; in the sandbox every caller is allowed.
   if (readQueryBool(params, 'DryRun')) {
@@ -20,6 +22,8 @@ export function handleEc2Action(state: SandboxState, requestId: string, action: 
       return describeInstanceAttribute(state, requestId, params);
     case 'TerminateInstances':
       return terminate(state, requestId, params);
+    case 'DescribeSecurityGroups':
+      return describeSecurityGroups(state, requestId, params);
     default:
       throw new AwsApiError('InvalidAction', `The action ${action} is not valid for this web service.`);
   }
@@ -59,6 +63,8 @@ function describeInstances(state: SandboxState, requestId: string, params: Query
 
 function renderInstance(state: SandboxState, instance: SimInstance): string {
   const ipDashed = instance.privateIp.replace(/\./g, '-');
+  const groupId = securityGroupIdOf(state, instance);
+  const groupName = securityGroupNameOf(instance);
   return [
     xmlText('instanceId', instance.instanceId),
     xmlText('imageId', 'ami-0a1b2c3d4e5f60718'),
@@ -86,7 +92,39 @@ function renderInstance(state: SandboxState, instance: SimInstance): string {
     ),
     xmlText('virtualizationType', 'hvm'),
     xmlText('hypervisor', 'xen'),
+    xmlItemSet('groupSet', instance.state === 'terminated' ? [] : [xmlText('groupId', groupId) + xmlText('groupName', groupName)]),
+    xmlNode('metadataOptions', [
+      xmlText('state', 'applied'),
+      // The CP launches with IMDSv2 required; the imds-v1 fault is an instance someone relaxed.
+      xmlText('httpTokens', answersImdsV1(state.faults, instance) ? 'optional' : 'required'),
+      xmlText('httpPutResponseHopLimit', 2),
+      xmlText('httpEndpoint', 'enabled'),
+      xmlText('httpProtocolIpv6', 'disabled'),
+      xmlText('instanceMetadataTags', 'disabled'),
+    ]),
   ].join('');
+}
+
+function describeSecurityGroups(state: SandboxState, requestId: string, params: QueryParams): AwsResponse {
+  const groupIds = readQueryList(params, 'GroupId');
+  const all = listSecurityGroups(state);
+  requireSecurityGroups(all, groupIds);
+  const byId = groupIds.length > 0 ? all.filter((g) => groupIds.includes(g.groupId)) : all;
+  const filters = readEc2Filters(params);
+  const groups = filterSecurityGroups(byId, filters);
+  const maxResults = readQueryInt(params, 'MaxResults');
+  const { page, nextToken } = paginateItems(groups, {
+    maxResults,
+    nextToken: params.get('NextToken'),
+    defaultSize: Math.max(groups.length, 1),
+    minSize: maxResults === undefined ? 1 : 5,
+    maxSize: maxResults === undefined ? Math.max(groups.length, 1) : 1000,
+    scope: `ec2:DescribeSecurityGroups:${JSON.stringify([groupIds, filters])}`,
+    tokenErrorCode: 'InvalidParameterValue',
+    sizeErrorCode: 'InvalidParameterValue',
+  });
+  const body = [xmlText('requestId', requestId), xmlItemSet('securityGroupInfo', page.map((g) => renderSecurityGroup(state, g))), nextToken ? xmlText('nextToken', nextToken) : ''];
+  return renderXml(requestId, `<DescribeSecurityGroupsResponse xmlns="${EC2_XMLNS}">${body.join('')}</DescribeSecurityGroupsResponse>`);
 }
 
 function renderState(name: string, instance: { state: SimInstance['state'] }): string {

@@ -29,7 +29,7 @@ export function handleSecretsManagerAction(state: SandboxState, requestId: strin
       return reply({ ARN: secret.arn, Name: secret.name, ...(version ? { VersionId: version } : {}) });
     }
     case 'DescribeSecret':
-      return reply(describe(findSecret(state, requireString(input, 'SecretId'))));
+      return reply(describe(findSecret(state, requireString(input, 'SecretId')), state));
     case 'GetSecretValue': {
       const view = getSecretValue(state, requireString(input, 'SecretId'), {
         versionId: readString(input, 'VersionId'),
@@ -61,9 +61,10 @@ export function handleSecretsManagerAction(state: SandboxState, requestId: strin
       // One page: the sandbox never keeps more versions than a page holds.
       const secret = findSecret(state, requireString(input, 'SecretId'));
       const all = readBoolean(input, 'IncludeDeprecated') === true;
+      const stages = stagesAsAnswered(secret, state);
       const versions = secret.versions
-        .filter((v) => all || v.stages.length > 0)
-        .map((v) => ({ VersionId: v.versionId, VersionStages: [...v.stages], CreatedDate: v.createdAt }));
+        .filter((v) => all || v.stages.length > 0 || stages[v.versionId])
+        .map((v) => ({ VersionId: v.versionId, VersionStages: stages[v.versionId] ?? [...v.stages], CreatedDate: v.createdAt }));
       return reply({ ARN: secret.arn, Name: secret.name, Versions: versions });
     }
     case 'DeleteSecret': {
@@ -91,14 +92,27 @@ export function handleSecretsManagerAction(state: SandboxState, requestId: strin
   }
 }
 
-function describe(secret: SimSecret): Record<string, unknown> {
+/**
+ * Version stages as the sandbox answers them. flag=duplicateAwsCurrent:<secret name> rehearses an
+ * inconsistency a reader must not paper over: a second version also labelled AWSCURRENT (real
+ * Secrets Manager keeps the label on one version; a bug or a hand edit elsewhere may not).
+ */
+function stagesAsAnswered(secret: SimSecret, state: SandboxState): Record<string, string[]> {
+  const stages = getVersionIdsToStages(secret);
+  if (state.faults.flags['duplicateAwsCurrent'] !== secret.name) return stages;
+  const other = secret.versions.find((v) => !v.stages.includes('AWSCURRENT'));
+  if (other) stages[other.versionId] = [...(stages[other.versionId] ?? []), 'AWSCURRENT'];
+  return stages;
+}
+
+function describe(secret: SimSecret, state: SandboxState): Record<string, unknown> {
   return {
     ARN: secret.arn,
     Name: secret.name,
     Description: secret.description || undefined,
     LastChangedDate: secret.lastChangedAt,
     Tags: secret.tags,
-    VersionIdsToStages: getVersionIdsToStages(secret),
+    VersionIdsToStages: stagesAsAnswered(secret, state),
     CreatedDate: secret.createdAt,
     RotationEnabled: false,
     ...(secret.deletedAt ? { DeletedDate: secret.deletedAt } : {}),
@@ -121,7 +135,7 @@ function listSecrets(state: SandboxState, input: JsonInput): Record<string, unkn
   });
   return {
     SecretList: page.map((s) => {
-      const { VersionIdsToStages, ...rest } = describe(s);
+      const { VersionIdsToStages, ...rest } = describe(s, state);
       return { ...rest, SecretVersionsToStages: VersionIdsToStages };
     }),
     ...(nextToken ? { NextToken: nextToken } : {}),

@@ -1,3 +1,4 @@
+import { agentVersionFault } from '../posture-faults.js';
 import { hostMatches, type SandboxState, type SimInstance } from '../state.js';
 import { AwsApiError } from './aws-api-error.js';
 import { renderJson, type AwsResponse } from './aws-wire.js';
@@ -105,7 +106,7 @@ function describeInstanceInformation(state: SandboxState, input: JsonInput): Rec
       InstanceId: i.instanceId,
       PingStatus: getPingStatus(state, i),
       LastPingDateTime: new Date(),
-      AgentVersion: i.ssm?.agentVersion,
+      AgentVersion: agentVersionFault(state.faults, i) ?? i.ssm?.agentVersion,
       IsLatestVersion: true,
       PlatformType: i.ssm?.platform,
       PlatformName: 'Amazon Linux',
@@ -140,7 +141,7 @@ function compileInfoFilter(state: SandboxState, key: string, values: string[]): 
     case 'tag-key':
       return (i) => i.tags.some((t) => values.includes(t.Key));
     case 'AgentVersion':
-      return (i) => values.includes(i.ssm?.agentVersion ?? '');
+      return (i) => values.includes(agentVersionFault(state.faults, i) ?? i.ssm?.agentVersion ?? '');
     default:
       throw new AwsApiError('InvalidInstanceInformationFilterValue', `The filter key ${key} is not valid.`);
   }

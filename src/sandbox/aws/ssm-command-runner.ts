@@ -172,6 +172,10 @@ async function runInvocation(state: SandboxState, hosts: HostRunner, command: Si
     result = { exitCode: 1, stdout: '', stderr: `failed to run commands: ${error instanceof Error ? error.message : String(error)}`, timedOut: false };
   }
   if (inv.status !== 'InProgress') return; // cancelled while running: the late result is dropped
+  // flag=ssmEmptyOutput[:slug|i-id]: the agent reports Success and exit 0 with no output at all
+  // (a lost output stream): a caller must not take that for a result.
+  const emptyOutput = state.faults.flags['ssmEmptyOutput'];
+  if (emptyOutput === true || (typeof emptyOutput === 'string' && hostMatches(instance, [emptyOutput]))) result = { exitCode: 0, stdout: '', stderr: '', timedOut: false };
   inv.stdout = result.stdout;
   inv.stderr = result.stderr;
   inv.finishedAt = new Date();

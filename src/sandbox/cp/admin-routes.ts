@@ -1,7 +1,9 @@
 import { SANDBOX_TAGS } from '../state.js';
 import { runCascadeDelete } from './cascade-delete.js';
 import { getSimulatedDelayMs, type CpRuntime } from './cp-runtime.js';
-import { jsonResponse, parseJsonObject, type CpRequest, type CpResponse } from './cp-http.js';
+import { emptyResponse, jsonResponse, parseJsonObject, type CpRequest, type CpResponse } from './cp-http.js';
+import { parseDurationMs } from '../faults-spec.js';
+import type { SandboxState } from '../state.js';
 import { completeOrgProvisioning, createOrgRow } from './launch-org.js';
 import { runRedeployFleet } from './redeploy-fleet.js';
 
@@ -20,7 +22,10 @@ export async function handleAdminRoute(runtime: CpRuntime, req: CpRequest): Prom
     const body = parseJsonObject(req.body);
     const slug = typeof body?.['slug'] === 'string' ? body['slug'] : '';
     if (!SLUG.test(slug)) return jsonResponse(400, { error: 'slug must be lowercase letters, digits and dashes (1-63)' });
-    if (state.orgs.has(slug)) return jsonResponse(409, { error: 'slug already taken' });
+    const existing = state.orgs.get(slug);
+    // An idempotent-create CP hands back the existing org instead of 409.
+    if (existing && state.faults.flags['createReturnsExisting']) return jsonResponse(200, viewOrg(existing));
+    if (existing) return jsonResponse(409, { error: 'slug already taken' });
     const name = typeof body?.['name'] === 'string' && body['name'] !== '' ? body['name'] : slug;
     const owner = typeof body?.['owner_user_id'] === 'string' ? body['owner_user_id'] : '';
     const org = createOrgRow(state, { slug, name, ownerUserId: owner, preCutover: false });
@@ -28,14 +33,12 @@ export async function handleAdminRoute(runtime: CpRuntime, req: CpRequest): Prom
       // The org may have been deleted while it was provisioning.
       if (state.orgs.get(slug) === org && org.instanceStatus === 'provisioning') completeOrgProvisioning(state, org, DEFAULT_WORKSPACES_PER_ORG);
     });
+    // The contract promises only that any 2xx means created; a CP may send no body at all.
+    if (state.faults.flags['createEmptyBody']) return emptyResponse(201);
     return jsonResponse(201, viewOrg(org));
   }
 
-  if (path === '/cp/admin/orgs' && method === 'GET') {
-    const limit = clampInt(req.query.get('limit'), 100, 1, 10_000);
-    const orgs = [...state.orgs.values()].slice(0, limit).map(viewOrg);
-    return jsonResponse(200, { orgs });
-  }
+  if (path === '/cp/admin/orgs' && method === 'GET') return listOrgs(state, req);
 
   const token = /^\/cp\/admin\/orgs\/([^/]+)\/admin-token$/.exec(path);
   if (token && method === 'GET') {
@@ -51,8 +54,13 @@ export async function handleAdminRoute(runtime: CpRuntime, req: CpRequest): Prom
     if (body?.['confirm'] !== slug) return jsonResponse(400, { error: 'confirm must equal the slug in the path' });
     const org = state.orgs.get(slug);
     if (!org) return jsonResponse(404, { error: 'org not found' });
+    // A cascade that takes longer than a client's timeout: the work finishes, the answer is late.
+    const delayMs = readDurationFlag(state.faults.flags['cascadeDelay']);
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     const outcome = runCascadeDelete(state, org);
     if (!outcome.ok) return jsonResponse(500, { error: outcome.error, purge_id: outcome.purgeId });
+    // A CP that removes the row first and then reports the slug as unknown.
+    if (state.faults.flags['delete404']) return jsonResponse(404, { error: 'org not found' });
     return jsonResponse(200, { ok: true, purge_id: outcome.purgeId, steps: outcome.steps });
   }
 
@@ -82,6 +90,33 @@ export async function handleAdminRoute(runtime: CpRuntime, req: CpRequest): Prom
   }
 
   return null;
+}
+
+/**
+ * GET /cp/admin/orgs?limit=n. The contract leaves paging open, so faults rehearse the answers a
+ * real CP may give: a page capped below `limit` (orgPageCap:n), `limit` ignored (orgLimitIgnored),
+ * and odd rows (orgRowBroken:<slug> sends id null and no instance_status; orgRowNoCreatedAt:<slug>
+ * sends created_at null).
+ */
+function listOrgs(state: SandboxState, req: CpRequest): CpResponse {
+  const flags = state.faults.flags;
+  let limit = flags['orgLimitIgnored'] ? 10_000 : clampInt(req.query.get('limit'), 100, 1, 10_000);
+  if (typeof flags['orgPageCap'] === 'number') limit = Math.min(limit, flags['orgPageCap']);
+  const orgs = [...state.orgs.values()].slice(0, limit).map((org): Record<string, unknown> => {
+    const row: Record<string, unknown> = viewOrg(org);
+    if (flags['orgRowBroken'] === org.slug) {
+      row['id'] = null;
+      delete row['instance_status'];
+    }
+    if (flags['orgRowNoCreatedAt'] === org.slug) row['created_at'] = null;
+    return row;
+  });
+  return jsonResponse(200, { orgs });
+}
+
+function readDurationFlag(value: boolean | string | number | undefined): number {
+  if (typeof value === 'number') return value;
+  return typeof value === 'string' ? (parseDurationMs(value) ?? 0) : 0;
 }
 
 function viewOrg(org: { id: string; slug: string; name: string; instanceStatus: string; createdAt: Date; ownerUserId: string }): Record<string, string> {

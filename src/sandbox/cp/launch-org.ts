@@ -5,7 +5,8 @@ import { hostRootFor } from '../hosts/materialise-host.js';
 import { renderTenantUserData } from '../hosts/tenant-user-data.js';
 import type { SandboxState, SimInstance, SimOrg, Tag } from '../state.js';
 import { SANDBOX_TAGS } from '../state.js';
-import { defineLazyConsole, renderBootConsole } from './render-boot-console.js';
+import { tracesConsole } from '../posture-faults.js';
+import { bootTraces, defineLazyConsole, renderBootConsole } from './render-boot-console.js';
 
 /**
  * Org provisioning as the CP does it: an org row first (instance_status provisioning), then a
@@ -55,7 +56,7 @@ export function createOrgRow(state: SandboxState, input: NewOrgInput): SimOrg {
  */
 export function completeOrgProvisioning(state: SandboxState, org: SimOrg, workspaces: number): void {
   const failed = state.faults.provisionFail.includes(org.slug);
-  const imageTag = org.preCutover ? PRE_CUTOVER_IMAGE_TAG : CURRENT_IMAGE_TAG;
+  const imageTag = state.faults.posture?.oldImage[org.slug] ?? (org.preCutover ? PRE_CUTOVER_IMAGE_TAG : CURRENT_IMAGE_TAG);
   const userData = renderTenantUserData({
     orgId: org.id,
     slug: org.slug,
@@ -75,7 +76,7 @@ export function completeOrgProvisioning(state: SandboxState, org: SimOrg, worksp
     launchTime: org.createdAt,
   });
   defineLazyConsole(tenant, () =>
-    renderBootConsole({ kind: 'tenant', slug: org.slug, hostname: hostnameOf(tenant), userData, bearerToken: org.adminToken, cpUrl: state.url, failed }),
+    renderBootConsole({ kind: 'tenant', slug: org.slug, hostname: hostnameOf(tenant), userData, bearerToken: org.adminToken, cpUrl: state.url, failed, trace: bootTraces(userData) || tracesConsole(state.faults, tenant) }),
   );
   org.tenantInstanceId = tenant.instanceId;
 
@@ -90,13 +91,13 @@ export function completeOrgProvisioning(state: SandboxState, org: SimOrg, worksp
         ...orgTags,
         { Key: 'Name', Value: `ws-${workspaceId.slice(0, 8)}-${org.slug}` },
       ],
-      userData: `#!/bin/bash\nset -x\nexport WORKSPACE_ID=${workspaceId}\nexport WORKSPACE_TOKEN=${token}\n/opt/molecule/agent --register\n`,
+      userData: `#!/bin/bash\n${org.preCutover ? 'set -x\n' : ''}export WORKSPACE_ID=${workspaceId}\nexport WORKSPACE_TOKEN=${token}\n/opt/molecule/agent --register\n`,
       role: 'molecule-workspace-instance',
       withHost: false,
       launchTime: org.createdAt,
     });
     defineLazyConsole(ws, () =>
-      renderBootConsole({ kind: 'workspace', slug: org.slug, hostname: hostnameOf(ws), userData: ws.userData, bearerToken: token, cpUrl: state.url, failed: false }),
+      renderBootConsole({ kind: 'workspace', slug: org.slug, hostname: hostnameOf(ws), userData: ws.userData, bearerToken: token, cpUrl: state.url, failed: false, trace: bootTraces(ws.userData) || tracesConsole(state.faults, ws) }),
     );
     org.workspaceIds.push(workspaceId);
   }

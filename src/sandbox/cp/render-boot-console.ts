@@ -2,7 +2,8 @@ import type { SimInstance } from '../state.js';
 
 /**
  * Serial-console output for simulated instances: a cloud-init boot of a few hundred lines,
- * including what a `set -x` bootstrap really leaks (the docker run with ADMIN_TOKEN and, after
+ * including, when the bootstrap traces (pre-cutover user-data, or the console-trace fault), what a
+ * `set -x` bootstrap really leaks (the docker run with ADMIN_TOKEN and, after
  * the cutover, MOLECULE_CP_SHARED_SECRET; a curl with an Authorization header), so that console
  * redaction can be tested against realistic text. Rendered on first read: a thousand seeded
  * tenants must not cost a thousand logs up front.
@@ -17,6 +18,13 @@ export interface BootConsoleSpec {
   bearerToken: string;
   cpUrl: string;
   failed: boolean;
+  /** The boot prints `set -x` traces; default: when the user-data turns xtrace on (bootTraces). */
+  trace?: boolean;
+}
+
+/** True when the user-data turns on bash's xtrace, which prints every command with its arguments. */
+export function bootTraces(userData: string): boolean {
+  return /^\s*set\s+-[a-z]*x/m.test(userData);
 }
 
 /** Makes `instance.console` render on first read, then keeps the text. */
@@ -57,11 +65,12 @@ export function renderBootConsole(spec: BootConsoleSpec): string {
   ci("Cloud-init v. 22.2.2 running 'modules:final' at Sat, 18 Apr 2026 09:14:12 +0000. Up 15.02 seconds.");
   for (let i = 0; i < 25; i++) ci(`Installing: ${PACKAGES[i % PACKAGES.length]}  ${i + 1}/25`);
   // `set -x` prints each command with its arguments expanded on one line: this is the leak.
-  for (const cmd of traceCommands(spec.userData)) ci(`+ ${cmd}`);
-  if (spec.kind === 'tenant') {
-    ci(`+ curl -fsS -H 'Authorization: Bearer ${spec.bearerToken}' ${spec.cpUrl}/cp/tenants/config`);
+  if (spec.trace ?? bootTraces(spec.userData)) {
+    for (const cmd of traceCommands(spec.userData)) ci(`+ ${cmd}`);
+    const route = spec.kind === 'tenant' ? 'cp/tenants/config' : 'cp/workspaces/register';
+    ci(`+ curl -fsS -H 'Authorization: Bearer ${spec.bearerToken}' ${spec.cpUrl}/${route}`);
   } else {
-    ci(`+ curl -fsS -H 'Authorization: Bearer ${spec.bearerToken}' ${spec.cpUrl}/cp/workspaces/register`);
+    ci(spec.kind === 'tenant' ? `bootstrapping tenant ${spec.slug}` : 'registering the workspace agent');
   }
   if (spec.failed) {
     const image = /ghcr\.io\/\S+/.exec(spec.userData)?.[0] ?? 'ghcr.io/molecule-ai/platform-tenant:latest';

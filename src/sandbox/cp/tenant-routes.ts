@@ -4,6 +4,7 @@ import { emptyResponse, goNotFound, jsonResponse, type CpRequest, type CpRespons
 import { simulateTenantProvisionCall } from './simulate-tenant.js';
 import { checkTenantCredentials, readBearer, safeEqual } from './tenant-auth.js';
 import { generateUuid } from '../aws/seeded-random.js';
+import { leaksInstanceToken } from '../posture-faults.js';
 
 /**
  * Routes tenants and the edge call: /cp/workspaces/*, /cp/tenants/config, /cp/orgs/:slug/instance,
@@ -17,6 +18,8 @@ export function handleTenantFacingRoute(state: SandboxState, req: CpRequest): Cp
   if (path.startsWith('/cp/workspaces/')) {
     // Without PROVISION_SHARED_SECRET the real CP does not mount these routes at all.
     if (state.faults.flags['provisionRoutesUnmounted']) return goNotFound();
+    // A CP that is up for ops but failing for tenants (a broken dependency behind these routes).
+    if (state.faults.flags['tenantRoutesFail']) return jsonResponse(503, { error: 'service unavailable' });
     const creds = { bearer: readBearer(headers), adminToken: headers['x-molecule-admin-token'] ?? null, orgId: headers['x-molecule-org-id'] ?? null };
     if (path === '/cp/workspaces/provision') {
       if (method !== 'POST') return jsonResponse(405, { error: 'method not allowed' });
@@ -50,13 +53,14 @@ export function handleTenantFacingRoute(state: SandboxState, req: CpRequest): Cp
   }
 
   const inst = /^\/cp\/orgs\/([^/]+)\/instance$/.exec(path);
+  if (inst && method === 'GET' && state.faults.flags['instanceRouteFails']) return jsonResponse(503, { error: 'service unavailable' });
   if (inst && method === 'GET') {
     const org = state.orgs.get(decodeURIComponent(inst[1] ?? ''));
     if (!org) return jsonResponse(404, { error: 'org not found' });
     const instance = org.tenantInstanceId ? state.instances.get(org.tenantInstanceId) : undefined;
     const body: Record<string, string> = { slug: org.slug, status: org.instanceStatus, ip: instance?.privateIp ?? '', region: state.region };
     // The past leak, reproducible on demand so that molectl's check can be seen to catch it.
-    if (state.faults.flags['instanceLeaksToken']) body['admin_token'] = org.adminToken;
+    if (leaksInstanceToken(state.faults, org.slug)) body['admin_token'] = org.adminToken;
     return jsonResponse(200, body);
   }
 

@@ -64,7 +64,8 @@ function upsertVariable(services: DeployServicesState, variables: Record<string,
 /**
  * A redeploy takes the service's current variables. It succeeds unless the railwayDeployFailed
  * fault is set; a successful deployment of controlplane in production is what the sandbox CP
- * runs, so its PROVISION_SHARED_SECRET becomes the CP's (tenants left behind then get 401s).
+ * runs, so its PROVISION_SHARED_SECRET and CP_ADMIN_API_TOKEN become the CP's (tenants and admin
+ * callers left behind then get 401s).
  */
 function redeployService(state: SandboxState, services: DeployServicesState, variables: Record<string, unknown>): CpResponse {
   const serviceId = String(variables.serviceId);
@@ -83,8 +84,10 @@ function redeployService(state: SandboxState, services: DeployServicesState, var
   };
   railway.deployments.unshift(deployment);
   const vars = services.railwayVariables.get(`${serviceId}/${environmentId}`) ?? {};
-  if (status === 'SUCCESS' && serviceId === 'svc-controlplane' && environmentId === 'env-production' && vars.PROVISION_SHARED_SECRET) {
-    state.provisionSharedSecret = vars.PROVISION_SHARED_SECRET;
+  if (status === 'SUCCESS' && serviceId === 'svc-controlplane' && environmentId === 'env-production') {
+    if (vars.PROVISION_SHARED_SECRET) state.provisionSharedSecret = vars.PROVISION_SHARED_SECRET;
+    // The CP's admin gate takes its token from the same env: callers with the old one get 401.
+    if (vars.CP_ADMIN_API_TOKEN) state.cpAdminToken = vars.CP_ADMIN_API_TOKEN;
   }
   return jsonResponse(200, { data: { serviceInstanceRedeploy: true } });
 }

@@ -4,13 +4,13 @@ import { fileURLToPath } from 'node:url';
 import { childProcessEnv } from '../../lib/config/env.js';
 
 /**
- * The files every simulated host shares: the shims (docker, aws, curl, python3) and the
+ * The files every simulated host shares: the shims (docker, aws, curl, ss, python3) and the
  * auto-updater template. They live as real bash files next to this module so they can be read
  * and linted as bash; this finds them whether molectl runs from src/ (tsx/vitest) or from dist/.
  */
 
 /** Executables put first on every host's PATH. python3 only where the system has one. */
-const SHIMS = ['docker', 'aws', 'curl', 'python3'] as const;
+const SHIMS = ['docker', 'aws', 'curl', 'ss', 'python3'] as const;
 /** Sourced by a shim, not run. */
 const SHIM_LIBRARIES = ['docker-extra.sh'] as const;
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { SandboxState, SimInstance } from '../state.js';
 import { hostMatches } from '../state.js';
 import { getAssetPath, shellQuote } from './host-assets.js';
+import { syncHostListeners } from './host-listeners.js';
 import { buildInitialContainer, containersDir, isHostMaterialised } from './tenant-container.js';
 import { writeContainerFiles } from './write-container-files.js';
 
@@ -75,4 +76,5 @@ export function syncHostFaults(state: SandboxState, instance: SimInstance): void
   const flag = join(instance.hostRoot, 'var', 'lib', 'docker-sim', 'fail-start');
   if (hostMatches(instance, state.faults.dockerFailHosts)) writeFileSync(flag, 'docker-fail fault\n');
   else rmSync(flag, { force: true });
+  syncHostListeners(state, instance);
 }

@@ -132,23 +132,36 @@ class ScriptRun {
   cpAuthCheck(): ModelledScriptResult {
     const c = this.host.containers.get(this.name);
     if (!c) return this.fail('no-container', `no container named ${this.name}`);
-    const code = this.cpStatusFor(c);
-    if (code === 401 || code === 403) return this.fail('cp-auth-rejected', `the CP answered ${code} to the container's credentials`, { httpStatus: String(code) });
-    if (code === 0) return this.fail('cp-unreachable', 'the container could not reach the CP', { httpStatus: '000' });
-    return this.result(0, { status: 'cp-auth-ok', httpStatus: String(code) });
+    const workspaceId = this.vars['MOLECTL_WORKSPACE_ID'] ?? '';
+    const instanceId = this.vars['MOLECTL_WORKSPACE_INSTANCE'] ?? 'i-00000000000000000';
+    // Both calls from inside the container: without credentials, then with its own.
+    const unauth = this.cpStatusFor(c, null, instanceId);
+    const u = unauth.code === 0 ? '000' : String(unauth.code);
+    if (u === '404') return this.fail('cp-routes-unmounted', 'without credentials the CP answered 404: its tenant routes are not mounted (PROVISION_SHARED_SECRET unset on the CP?)', { unauthStatus: u });
+    if (u === '000' || u.startsWith('5')) return this.fail('cp-unavailable', `the CP did not answer a call without credentials properly (${unauth.code === 0 ? 'no answer' : u})`, { unauthStatus: u });
+    if (u.startsWith('2')) return this.fail('cp-gate-open', `the CP answered ${u} to a call without credentials: its tenant gate is off`, { unauthStatus: u });
+    if (u !== '401' && u !== '403') return this.fail('cp-unexpected', `the CP answered ${u} to a call without credentials, expected 401`, { unauthStatus: u });
+    const env = envOf(c);
+    const auth = this.cpStatusFor(c, { bearer: env.get(SECRET_KEY) || null, adminToken: env.get('ADMIN_TOKEN') || null }, instanceId);
+    const a = auth.code === 0 ? '000' : String(auth.code);
+    if (a === '401' || a === '403') return this.fail('cp-auth-rejected', `the CP answered ${a} to the container's credentials`, { unauthStatus: u, authStatus: a });
+    if (a === '000' || a.startsWith('5')) return this.fail('cp-unavailable', `the CP did not answer the container's authenticated call properly (${auth.code === 0 ? 'no answer' : a})`, { unauthStatus: u, authStatus: a });
+    const proof = workspaceId && a.startsWith('2') && auth.state ? 'workspace-status' : 'differential';
+    return this.result(0, { status: 'cp-auth-ok', proof, unauthStatus: u, authStatus: a, state: auth.state, workspaceId });
   }
 
   /**
-   * What the container's curl gets from GET /cp/workspaces/<zero uuid>/status with its own
-   * credentials (tenant-routes.ts); 0 = no answer (container stopped, or a CP URL elsewhere).
+   * What the container's curl gets from GET /cp/workspaces/<id>/status?instance_id=... with these
+   * credentials (tenant-routes.ts): the status (0 = no answer: container stopped, or a CP URL
+   * elsewhere) and the `state` of a 2xx body.
    */
-  private cpStatusFor(c: DockerInspect): number {
+  private cpStatusFor(c: DockerInspect, creds: { bearer: string | null; adminToken: string | null } | null, instanceId: string): { code: number; state: string } {
     const env = envOf(c);
-    if (!c.State.Running || (env.get(URL_KEY) ?? '').replace(/\/+$/, '') !== this.state.url) return 0;
-    if (this.state.faults.flags['provisionRoutesUnmounted']) return 404;
-    const bearer = env.get(SECRET_KEY) || null;
-    const org = checkTenantCredentials(this.state, { bearer, adminToken: env.get('ADMIN_TOKEN') || null, orgId: null });
-    return org ? 404 : 401; // authenticated, the zero instance id is simply not found
+    if (!c.State.Running || (env.get(URL_KEY) ?? '').replace(/\/+$/, '') !== this.state.url) return { code: 0, state: '' };
+    if (this.state.faults.flags['provisionRoutesUnmounted']) return { code: 404, state: '' };
+    if (!creds || !checkTenantCredentials(this.state, { ...creds, orgId: null })) return { code: 401, state: '' };
+    const instance = this.state.instances.get(instanceId);
+    return instance ? { code: 200, state: instance.state } : { code: 404, state: '' };
   }
 
   private fetchSecret(): string | null {

@@ -17,6 +17,11 @@ export interface TenantUserDataSpec {
   cp: { url: string; sharedSecret: string } | null;
 }
 
+/**
+ * Bootstraps rendered before the cutover ran under `set -x`, which printed every secret into the
+ * console; the sandbox models the current template without it (docs/sandbox.md).
+ */
+
 /** The env of the tenant container, in the order the CP writes it. */
 export function buildTenantEnv(spec: TenantUserDataSpec): [string, string][] {
   const env: [string, string][] = [
@@ -40,7 +45,7 @@ export function renderTenantUserData(spec: TenantUserDataSpec): string {
   return [
     '#!/bin/bash',
     '# Molecule tenant bootstrap, rendered by the control plane at provision time.',
-    'set -euxo pipefail',
+    spec.cp ? 'set -euo pipefail' : 'set -euxo pipefail',
     `echo "bootstrapping tenant ${spec.slug}"`,
     'dnf install -y docker jq',
     'systemctl enable --now docker',

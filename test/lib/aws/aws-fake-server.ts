@@ -9,6 +9,7 @@ import { createSandboxState } from '../../../src/sandbox/create-sandbox-state.js
 import type { SandboxState, SimInstance, Tag } from '../../../src/sandbox/state.js';
 import { addSimInstance } from '../../helpers/add-sim-instance.js';
 import { serveAwsHandler, type Fallback } from '../../helpers/serve-aws-handler.js';
+import { absentPath } from '../../helpers/absent-path.js';
 
 /**
  * A loopback server that answers AWS requests with the sandbox's simulated APIs (so the real
@@ -69,7 +70,7 @@ export async function createTestDoor(env: EnvVars, options: { maxAttempts?: numb
   const redactor = new Redactor();
   const stderr = new MemoryStream();
   const stdout = new MemoryStream();
-  const config = resolveConfig({ file: null, configPath: '/nonexistent/config.json', env, flags: options.region ? { region: options.region } : {} });
+  const config = resolveConfig({ file: null, configPath: absentPath('config.json'), env, flags: options.region ? { region: options.region } : {} });
   const out = await createOutput({ format: 'text', quiet: false, verbose: false, debug: true, noColor: true, env, redactor, stdout, stderr });
   const controller = new AbortController();
   const door = new AwsDoor({ config, env, redactor, signal: controller.signal, out, maxAttempts: options.maxAttempts ?? 1 });

@@ -70,18 +70,22 @@ describe('readPlanFile', () => {
     return path;
   };
 
+  // A plan as molectl writes it: real-looking instance ids.
+  const written = plan([target('acme', 'needs-migration', { instanceId: 'i-0123456789abcdef0' }), target('beta', 'stale', { instanceId: 'i-0fedcba9876543210', fingerprint: OTHER_FP })]);
+
   it('reads a plan back', async () => {
-    await expect(readPlanFile(file('ok.json', JSON.stringify(saved)))).resolves.toEqual(saved);
+    await expect(readPlanFile(file('ok.json', JSON.stringify(written)))).resolves.toEqual(written);
   });
 
   it.each([
     ['a missing file', join(dir, 'missing.json'), 'cannot read plan file'],
     ['not JSON', 'not-json', 'is not JSON'],
-    ['another kind of JSON', 'other-kind', 'is not a molectl cp-secret plan (schema 1)'],
-    ['another schema version', 'schema-2', 'is not a molectl cp-secret plan (schema 1)'],
+    ['another kind of JSON', 'other-kind', 'is not a valid molectl cp-secret plan: schemaVersion'],
+    ['another schema version', 'schema-2', 'is a plan of schema 2; this molectl reads schema 1'],
+    ['a made-up instance id', 'bad-id', 'targets.0.instanceId: expected an EC2 instance id'],
   ])('refuses %s as a usage error', async (_name, which, message) => {
     const path =
-      which === 'not-json' ? file('bad.json', '{') : which === 'other-kind' ? file('kind.json', '{"kind":"x"}') : which === 'schema-2' ? file('v2.json', JSON.stringify({ ...saved, schemaVersion: 2 })) : which;
+      which === 'not-json' ? file('bad.json', '{') : which === 'other-kind' ? file('kind.json', '{"kind":"x"}') : which === 'schema-2' ? file('v2.json', JSON.stringify({ ...saved, schemaVersion: 2 })) : which === 'bad-id' ? file('id.json', JSON.stringify(saved)) : which;
     const attempt = readPlanFile(path);
     await expect(attempt).rejects.toBeInstanceOf(UsageError);
     await expect(readPlanFile(path)).rejects.toThrow(message);

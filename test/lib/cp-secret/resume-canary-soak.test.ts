@@ -68,13 +68,15 @@ function setup(targets: TargetRecord[]) {
   return { ctx, ledger, applied, authChecks };
 }
 
+/** A run that is never interrupted and never loses its lock. */
+const noStop = { stopping: false, checkpoint() {} };
 const migrationPlan = plan([target('acme', 'needs-migration'), target('beta', 'needs-migration'), target('gamma', 'needs-migration')]);
 const settings: ApplySettings = { waves: [{ kind: 'percent', value: 100 }], maxErrors: 0, soakMs: 0, delivery: 'secrets-manager', maxConcurrency: 50, healthTimeoutSeconds: 5, hostTimeoutSeconds: 245 };
 
 describe('the canary soak gates the waves', () => {
   it('a fresh run: the CP rejects the canary, the run aborts, no other tenant is touched', async () => {
     const { ctx, ledger, applied, authChecks } = setup([record('acme'), record('beta'), record('gamma')]);
-    const result = await applyMigration(ctx, migrationPlan, settings, ledger);
+    const result = await applyMigration(ctx, migrationPlan, settings, ledger, noStop);
     expect(result.status).toBe('aborted');
     expect(result.abortReason).toContain("canary acme failed its soak: the CP answered 401 to the container's credentials");
     expect(authChecks()).toBe(1);
@@ -89,7 +91,7 @@ describe('the canary soak gates the waves', () => {
       record('beta'),
       record('gamma'),
     ]);
-    const result = await applyMigration(ctx, migrationPlan, settings, ledger);
+    const result = await applyMigration(ctx, migrationPlan, settings, ledger, noStop);
     expect(authChecks()).toBe(1);
     expect(applied()).toEqual([]);
     expect(result.status).toBe('aborted');

@@ -4,6 +4,7 @@ import { TenantPurgeIncompleteError } from '../../../src/lib/cp/tenant-purge-inc
 import { ConfigError, ExitCode, HttpError, MolectlError, NotFoundError, UsageError } from '../../../src/lib/errors.js';
 import { Redactor } from '../../../src/lib/output/redactor.js';
 import { recordingSleep, sendJson, startLocalServer, type Handler, type LocalServer } from '../http/local-server.js';
+import { hasRemoteText, stripRemoteMarks } from '../../../src/lib/output/remote-text.js';
 
 const CP_TOKEN = 'SENTINEL-cp-admin-token-7c1e55';
 const TENANT_TOKEN = 'SENTINEL-tenant-admin-token-90ab12';
@@ -56,7 +57,7 @@ describe('CpClient admin routes', () => {
   it('lists orgs with the bearer token (asked for once, trimmed), keeping extra fields', async () => {
     const orgs = [{ id: 'u-1', slug: 'acme', instance_status: 'running', created_at: '2026-04-01T00:00:00Z', plan: 'pro' }];
     const { cp, lookups, server } = await startCp((_req, res) => sendJson(res, 200, { orgs, next: null }));
-    expect(await cp.listOrgs()).toEqual(orgs);
+    expect(await cp.listOrgs()).toEqual({ rows: orgs, unreadable: [], limit: 500 });
     await cp.listOrgs({ limit: 20 });
     expect(server.requests.map((r) => r.url)).toEqual(['/cp/admin/orgs?limit=500', '/cp/admin/orgs?limit=20']);
     expect(server.requests[0]!.headers.authorization).toBe(`Bearer ${CP_TOKEN}`);
@@ -70,16 +71,35 @@ describe('CpClient admin routes', () => {
     expect(error.message).toBe(`the CP at ${server.url} rejected the admin token (HTTP 401)`);
     expect(error.hint).toBe(`check CP_ADMIN_API_TOKEN (or cpTokenFile / cpTokenCommand in the config) for ${server.url}`);
     expect(everythingAbout(error)).not.toContain(CP_TOKEN);
-    expect((error as HttpError).remoteError).toBe('invalid token Bearer [REDACTED:cp-admin-token]');
+    expect(stripRemoteMarks((error as HttpError).remoteError!)).toBe('invalid token Bearer [REDACTED:cp-admin-token]');
+    // The CP's words are marked as remote text: printed with shapes redacted and controls escaped.
+    expect(hasRemoteText((error as HttpError).remoteError!)).toBe(true);
   });
 
-  it('names the failing field when a response has the wrong shape, never quoting the body', async () => {
+  it('sets an odd row apart as unreadable (naming the field, never quoting the body) and keeps the rest', async () => {
     const { cp } = await startCp((_req, res) =>
-      sendJson(res, 200, { orgs: [{ id: 'u-1', instance_status: 'running', created_at: 'x', note: 'RAW-BODY-SENTINEL' }] }),
+      sendJson(res, 200, {
+        orgs: [
+          { id: 'u-1', instance_status: 'running', created_at: 'x', note: 'RAW-BODY-SENTINEL' },
+          { id: null, slug: 'beta', created_at: null },
+          { id: 'u-3', slug: 'gamma', instance_status: 'running', created_at: null },
+        ],
+      }),
     );
+    const page = await cp.listOrgs();
+    expect(page.rows.map((r) => [r.slug, r.created_at])).toEqual([['gamma', null]]);
+    expect(page.unreadable).toEqual([
+      { index: 0, slug: null, problem: expect.stringMatching(/^slug: .*expected string/) },
+      { index: 1, slug: 'beta', problem: expect.stringMatching(/id: .*; instance_status: /) },
+    ]);
+    expect(JSON.stringify(page)).not.toContain('RAW-BODY-SENTINEL');
+  });
+
+  it('names the failing field when the list itself has the wrong shape, never quoting the body', async () => {
+    const { cp } = await startCp((_req, res) => sendJson(res, 200, { organisations: [], note: 'RAW-BODY-SENTINEL' }));
     const error = await catchError(cp.listOrgs());
     expect(error.code).toBe(ExitCode.failed);
-    expect(error.message).toMatch(/answered with an unexpected shape: orgs\.0\.slug: .*expected string/);
+    expect(error.message).toMatch(/answered with an unexpected shape: orgs: .*expected array/);
     expect(error.message).not.toContain('RAW-BODY-SENTINEL');
     expect(error.hint).toMatch(/up to date/);
   });
@@ -126,9 +146,19 @@ describe('CpClient admin routes', () => {
 describe('CpClient org lifecycle', () => {
   it('creates an org with the snake_case body and returns its id', async () => {
     const { cp, server } = await startCp((_req, res) => sendJson(res, 201, { id: 'org-uuid-1', slug: 'acme' }));
-    expect(await cp.createOrg({ slug: 'acme', name: 'Acme', ownerUserId: 'user-1' })).toEqual({ id: 'org-uuid-1', slug: 'acme' });
+    expect(await cp.createOrg({ slug: 'acme', name: 'Acme', ownerUserId: 'user-1' })).toEqual({ httpStatus: 201, id: 'org-uuid-1', createdAt: null });
     expect(server.requests[0]!.method).toBe('POST');
     expect(JSON.parse(server.requests[0]!.body)).toEqual({ slug: 'acme', name: 'Acme', owner_user_id: 'user-1' });
+  });
+
+  it('takes any 2xx as created, whatever the body (the id is then unknown)', async () => {
+    for (const [status, body] of [[201, ''], [200, '<html>ok</html>'], [202, '{"slug":"acme"}'], [204, '']] as const) {
+      const { cp } = await startCp((_req, res) => {
+        res.writeHead(status);
+        res.end(body);
+      });
+      expect(await cp.createOrg({ slug: 'acme', name: 'Acme', ownerUserId: 'user-1' })).toEqual({ httpStatus: status, id: null, createdAt: null });
+    }
   });
 
   it('reports a taken slug (409) as a failed operation, exit 1 (issue 4)', async () => {
@@ -171,7 +201,7 @@ describe('CpClient org lifecycle', () => {
     expect(error).toBeInstanceOf(TenantPurgeIncompleteError);
     expect((error as TenantPurgeIncompleteError).purgeId).toBe('p-42');
     expect((error as TenantPurgeIncompleteError).retryable).toBe(true);
-    expect(error.message).toBe('deleting tenant "acme" stopped part way (purge p-42): terminate instances: throttled');
+    expect(stripRemoteMarks(error.message)).toBe('deleting tenant "acme" stopped part way (purge p-42): terminate instances: throttled');
     expect(error.hint).toMatch(/run the same delete/);
   });
 
@@ -233,7 +263,8 @@ describe('CpClient fleet, console and tenant routes', () => {
     const { cp, server } = await startCp((req, res) =>
       req.headers.authorization ? sendJson(res, 404, { error: 'not found' }) : sendJson(res, 401, { error: 'unauthorized' }),
     );
-    expect(await cp.probeProvisionRoute()).toEqual({ status: 401, remoteError: 'unauthorized' });
+    const probed = await cp.probeProvisionRoute();
+    expect({ ...probed, remoteError: stripRemoteMarks(probed.remoteError ?? '') }).toEqual({ status: 401, remoteError: 'unauthorized' });
     expect(server.requests[0]!.headers.authorization).toBeUndefined();
     expect((await cp.probeProvisionRoute({ bearer: 'SENTINEL-provision-secret-1', adminToken: TENANT_TOKEN })).status).toBe(404);
     expect(server.requests[1]!.headers['x-molecule-admin-token']).toBe(TENANT_TOKEN);

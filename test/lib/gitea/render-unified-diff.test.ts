@@ -20,9 +20,29 @@ describe('renderUnifiedDiff', () => {
     expect(diff.match(/^@@ .* @@$/gm)).toEqual(['@@ -1,8 +1,8 @@', '@@ -23,7 +23,7 @@']);
   });
 
-  it('marks a last line without newline and hides CR of CRLF', () => {
+  it('marks a last line without newline and keeps the CR of CRLF lines', () => {
     const diff = renderUnifiedDiff('f.txt', 'a\r\nold', 'a\r\nnew');
-    expect(diff).toBe(['--- a/f.txt', '+++ b/f.txt', '@@ -1,2 +1,2 @@', ' a', '-old', '\\ No newline at end of file', '+new', '\\ No newline at end of file', ''].join('\n'));
+    expect(diff).toBe(['--- a/f.txt', '+++ b/f.txt', '@@ -1,2 +1,2 @@', ' a\r', '-old', '\\ No newline at end of file', '+new', '\\ No newline at end of file', ''].join('\n'));
+  });
+
+  it.each([
+    ['CRLF with a BOM', '\uFEFFtitle\r\nold link\r\nthree\r\n', (t: string) => t.replace('old', 'new')],
+    ['CRLF, BOM on the changed line, no final newline', '\uFEFFold first\r\nsecond\r\nold last', (t: string) => t.replaceAll('old', 'new')],
+    ['mixed endings', 'a\nold\r\nb\n', (t: string) => t.replace('old', 'new')],
+  ])('a patch for %s applies with `git apply`, byte for byte', async (_name, before, edit) => {
+    const dir = await mkdtemp(join(tmpdir(), 'molectl-gitea-diff-'));
+    try {
+      const after = edit(before);
+      await writeFile(join(dir, 'f.txt'), before);
+      await writeFile(join(dir, 'p.diff'), renderUnifiedDiff('f.txt', before, after));
+      const check = spawnSync('git', ['apply', '--check', 'p.diff'], { cwd: dir, encoding: 'utf8' });
+      expect(check.status, check.stderr).toBe(0);
+      const apply = spawnSync('git', ['apply', 'p.diff'], { cwd: dir, encoding: 'utf8' });
+      expect(apply.status, apply.stderr).toBe(0);
+      expect(await readFile(join(dir, 'f.txt'), 'utf8')).toBe(after);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('produces a patch that `git apply` accepts', async () => {

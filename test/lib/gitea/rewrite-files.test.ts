@@ -88,6 +88,7 @@ describe('rewriteFiles', () => {
     const report = await rewriteFiles([], options({ maxFileBytes: 2000 }));
     await checkOutcome(report, true);
     expect(report.filesListed).toBe(10); // all but ignored/out.txt and the two Go files
+    expect(report.goFilesSkipped).toBe(2);
     expect(report.filesRead).toBeLessThan(report.filesListed); // clean.md and .gitignore never opened
     const again = await rewriteFiles([], options({ maxFileBytes: 2000 }));
     expect(again.changeCount).toBe(0);
@@ -130,5 +131,22 @@ describe('rewriteFiles', () => {
     const report = await rewriteFiles(['a.md'], options());
     expect(report.changeCount).toBe(1);
     await expect(rewriteFiles(['nope'], options())).rejects.toMatchObject({ code: 2 });
+  });
+
+  it('honours the repository\'s ignore file from a subdirectory, and never rewrites the ignore file itself', async () => {
+    await git('init', '-q');
+    await put('.molectl-gitea-ignore', `docs/history.md  archived page, kept as published (${OLD})\ndocs/a.md:2  quotes the old address on purpose\n`);
+    await put('docs/history.md', `${OLD}\n${OLD}/pull/9\n`);
+    await put('docs/a.md', `${OLD}\n${OLD}\n`);
+    const report = await rewriteFiles(['docs'], options());
+    expect(await readFile(join(dir, 'docs/history.md'), 'utf8')).toBe(`${OLD}\n${OLD}/pull/9\n`);
+    expect(await readFile(join(dir, 'docs/a.md'), 'utf8')).toBe(`${NEW}\n${OLD}\n`);
+    expect(await readFile(join(dir, '.molectl-gitea-ignore'), 'utf8')).toContain(OLD);
+    expect(report.findings).toEqual([]);
+    expect(report.acknowledged.map((a) => [a.file, a.line, a.by, a.reason])).toEqual([
+      ['docs/a.md', 2, 'ignore-file', 'quotes the old address on purpose (.molectl-gitea-ignore:2)'],
+      ['docs/history.md', 1, 'ignore-file', `archived page, kept as published (${OLD}) (.molectl-gitea-ignore:1)`],
+      ['docs/history.md', 2, 'ignore-file', `archived page, kept as published (${OLD}) (.molectl-gitea-ignore:1)`],
+    ]);
   });
 });

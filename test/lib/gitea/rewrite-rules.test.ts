@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildRewriteRules, parseRulesFile, resolveRepoName } from '../../../src/lib/gitea/rewrite-rules.js';
+import { buildRewriteRules, resolveRepoName } from '../../../src/lib/gitea/rewrite-rules.js';
+import { parseRulesFile } from '../../../src/lib/gitea/rules-file.js';
 import { parseByteSize } from '../../../src/lib/gitea/rule-flags.js';
 
 describe('rewrite rules', () => {
@@ -13,6 +14,20 @@ describe('rewrite rules', () => {
     expect(rules.giteaOwner).toBe('acme');
     expect(rules.giteaBaseUrl).toBe('https://code.example.com/gitea');
     expect(rules.renames).toEqual({ 'molecule-monorepo': 'molecule-core', a: 'b' });
+  });
+
+  it('refuses plain http except to loopback, naming where the URL came from (exit 2)', () => {
+    expect(() => buildRewriteRules({ giteaBaseUrl: 'http://git.example.com' })).toThrow(expect.objectContaining({ code: 2, message: expect.stringContaining('refusing plain http:// to git.example.com') }));
+    expect(() => parseRulesFile({ giteaBaseUrl: 'http://10.0.0.5:3000' }, 'r.yaml')).toThrow(/rules file r\.yaml: giteaBaseUrl: refusing plain http/);
+    expect(buildRewriteRules({ giteaBaseUrl: 'http://127.0.0.1:3000/' }).giteaBaseUrl).toBe('http://127.0.0.1:3000');
+    expect(buildRewriteRules({ giteaBaseUrl: 'http://localhost:3000' }).giteaBaseUrl).toBe('http://localhost:3000');
+  });
+
+  it('placeholder owners and own-repo prefixes come from the rules file; an empty list turns the rule off', () => {
+    expect(buildRewriteRules().placeholderOwners).toEqual(expect.arrayContaining(['your-org', 'YOUR_ORG', '<org>']));
+    expect(buildRewriteRules(parseRulesFile({ placeholderOwners: [] }, 'r.yaml')).placeholderOwners).toEqual([]);
+    expect(buildRewriteRules(parseRulesFile({ ownRepoPrefixes: ['acme-'] }, 'r.yaml')).ownRepoPrefixes).toEqual(['acme-']);
+    expect(() => parseRulesFile({ placeholderOwners: ['a/b'] }, 'r.yaml')).toThrow(/placeholderOwners/);
   });
 
   it('refuses a base URL with credentials or a bad scheme (exit 2)', () => {

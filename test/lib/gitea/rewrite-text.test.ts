@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { FileKeep } from '../../../src/lib/gitea/acknowledgements.js';
 import { buildRewriteRules, type RewriteRules } from '../../../src/lib/gitea/rewrite-rules.js';
 import { rewriteText } from '../../../src/lib/gitea/rewrite-text.js';
 import { Redactor } from '../../../src/lib/output/redactor.js';
@@ -16,6 +17,12 @@ interface Row {
   findings?: string[];
   rules?: Partial<RewriteRules>;
   file?: string;
+  /** Line numbers of the findings when the input has several lines (default: all on line 1). */
+  lines?: number[];
+  /** Expected acknowledged lines, as [line, by]. */
+  acknowledged?: Array<[number, 'marker' | 'ignore-file']>;
+  /** What the repository's ignore file says about this file. */
+  keep?: FileKeep;
 }
 
 const table: Record<string, Row> = {
@@ -45,7 +52,7 @@ const table: Record<string, Row> = {
   'gist untouched': { in: 'https://gist.github.com/Molecule-AI/abc123' },
   'lookalike host untouched': { in: 'https://notgithub.com/Molecule-AI/x' },
   'free text untouched': { in: 'View on GitHub' },
-  'github pages untouched': { in: 'https://molecule-ai.github.io/docs' },
+  'github pages reported, not rewritten': { in: 'https://molecule-ai.github.io/docs', findings: ['github-pages'] },
 
   // Suffixes kept byte for byte.
   '.git kept': { in: 'git clone https://github.com/Molecule-AI/x.git', out: `git clone ${G}/x.git` },
@@ -148,14 +155,91 @@ const table: Record<string, Row> = {
   'unknown repo reported and rewritten': { in: 'https://github.com/Molecule-AI/ghost', out: `${G}/ghost`, findings: ['unknown-repo'], rules: { knownRepos: ['molecule-core'] } },
   'known repo not reported': { in: 'https://github.com/Molecule-AI/molecule-monorepo', out: `${G}/molecule-core`, rules: { knownRepos: ['molecule-core'] } },
 
-  // Scheme-less: Go import paths skipped, other uses reported.
-  'go install': { in: 'RUN go install github.com/Molecule-AI/tool/cmd/tool@latest' },
-  'go import in markdown': { in: '\t"github.com/Molecule-AI/molecule-core/pkg/api"' },
-  'GOPRIVATE': { in: 'export GOPRIVATE=github.com/Molecule-AI/*' },
-  'scheme-less prose reported': { in: 'Code lives at github.com/Molecule-AI/cli now.', findings: ['scheme-less'] },
+  // Scheme-less references outside Go: repository references, rewritten and kept scheme-less.
+  'scheme-less in prose': { in: 'Code lives at github.com/Molecule-AI/cli now.', out: 'Code lives at git.moleculesai.app/molecule-ai/cli now.', rule: 'scheme-less' },
+  'scheme-less at sentence end': { in: 'Clone github.com/Molecule-AI/cli.', out: 'Clone git.moleculesai.app/molecule-ai/cli.' },
+  'scheme-less owner only': { in: 'All our repos: github.com/Molecule-AI', out: 'All our repos: git.moleculesai.app/molecule-ai', rule: 'scheme-less' },
+  'scheme-less www': { in: 'www.github.com/Molecule-AI/cli', out: 'git.moleculesai.app/molecule-ai/cli' },
+  'scheme-less renamed repo': { in: 'The monorepo (github.com/Molecule-AI/molecule-monorepo) is gone.', out: 'The monorepo (git.moleculesai.app/molecule-ai/molecule-core) is gone.' },
+  'scheme-less with a path': { in: 'see github.com/Molecule-AI/platform/tree/main/scripts', out: 'see git.moleculesai.app/molecule-ai/platform/src/branch/main/scripts', rule: 'tree-to-src' },
+  'scheme-less in a YAML comment': { in: '# source: github.com/Molecule-AI/molecule-cli', out: '# source: git.moleculesai.app/molecule-ai/molecule-cli', file: 'deploy.yaml' },
+  'scheme-less in a shell comment': { in: '# mirrors github.com/Molecule-AI/platform', out: '# mirrors git.moleculesai.app/molecule-ai/platform', file: 'sync.sh' },
+  'scheme-less in a Python comment': { in: '# vendored from github.com/Molecule-AI/sdk-python (MIT)', out: '# vendored from git.moleculesai.app/molecule-ai/sdk-python (MIT)', file: 'a.py' },
+  'scheme-less in a Dockerfile comment': { in: '# built from github.com/Molecule-AI/molecule-monorepo', out: '# built from git.moleculesai.app/molecule-ai/molecule-core', file: 'Dockerfile' },
+  'scheme-less Markdown link': { in: 'See [the CLI](github.com/Molecule-AI/cli).', out: 'See [the CLI](git.moleculesai.app/molecule-ai/cli).' },
+  'scheme-less other owner untouched': { in: 'see github.com/actions/checkout' },
 
-  'go ldflags': { in: '      - -s -w -X github.com/Molecule-AI/cli/internal/version.Version={{.Version}}', file: '.goreleaser.yml' },
-  'protobuf go_package': { in: 'option go_package = "github.com/Molecule-AI/core/gen/api";', file: 'api.proto' },
+  // Prose in other languages: non-ASCII punctuation right against the reference ends it.
+  'Chinese full stop': { in: '代码在github.com/Molecule-AI/molecule-cli。', out: '代码在git.moleculesai.app/molecule-ai/molecule-cli。' },
+  'Chinese full-width parentheses, renamed': { in: '仓库（github.com/Molecule-AI/molecule-monorepo）已迁移', out: '仓库（git.moleculesai.app/molecule-ai/molecule-core）已迁移' },
+  'Japanese corner brackets': { in: '「github.com/Molecule-AI/cli」を参照してください', out: '「git.moleculesai.app/molecule-ai/cli」を参照してください' },
+  'German quotes': { in: 'Siehe „github.com/Molecule-AI/cli“.', out: 'Siehe „git.moleculesai.app/molecule-ai/cli“.' },
+  'French guillemets with no-break spaces': { in: 'Voir «\u00a0github.com/Molecule-AI/cli\u00a0».', out: 'Voir «\u00a0git.moleculesai.app/molecule-ai/cli\u00a0».' },
+  'em dash after a full URL with a path': { in: 'https://github.com/Molecule-AI/docs/blob/main/README.md—lire ceci', out: `${G}/docs/src/branch/main/README.md—lire ceci` },
+  'Chinese comma after a full URL with a path': { in: '文档：https://github.com/Molecule-AI/docs/tree/main/guide，谢谢', out: `文档：${G}/docs/src/branch/main/guide，谢谢` },
+
+  // Go-import contexts: the path stays and is reported (it fails --check until acknowledged).
+  'go install': { in: 'RUN go install github.com/Molecule-AI/tool/cmd/tool@latest', findings: ['go-import-path'] },
+  'go get': { in: 'go get github.com/Molecule-AI/sdk-go@v1.2.0', findings: ['go-import-path'] },
+  'import spec line': { in: '\t"github.com/Molecule-AI/molecule-core/pkg/api"', findings: ['go-import-path'] },
+  'GOPRIVATE': { in: 'export GOPRIVATE=github.com/Molecule-AI/*', findings: ['go-import-path'] },
+  'replace directive': { in: 'replace github.com/Molecule-AI/molecule-core => ../molecule-core', findings: ['go-import-path'] },
+  'replace directive quoted in prose': { in: 'Add `replace github.com/Molecule-AI/sdk-go v1.0.0 => ./sdk-go` to go.mod.', findings: ['go-import-path'] },
+  'go ldflags': { in: '      - -s -w -X github.com/Molecule-AI/cli/internal/version.Version={{.Version}}', file: '.goreleaser.yml', findings: ['go-import-path'] },
+  'protobuf go_package': { in: 'option go_package = "github.com/Molecule-AI/core/gen/api";', file: 'api.proto', findings: ['go-import-path'] },
+  'pkg.go.dev badge and page': {
+    in: '[![Go Reference](https://pkg.go.dev/badge/github.com/Molecule-AI/sdk-go.svg)](https://pkg.go.dev/github.com/Molecule-AI/sdk-go)',
+    findings: ['go-import-path', 'go-import-path'],
+  },
+  'import block in a fenced Go sample': {
+    in: '```go\nimport (\n\t"fmt"\n\tapi "github.com/Molecule-AI/molecule-core/pkg/api"\n)\n```',
+    findings: ['go-import-path'],
+    lines: [4],
+  },
+  'any scheme-less path inside a fenced Go sample': { in: '```golang\nclient := sdk.New() // github.com/Molecule-AI/sdk-go\n```', findings: ['go-import-path'], lines: [2] },
+  'import block without a fence': { in: 'import (\n    "github.com/Molecule-AI/x/pkg"\n)', findings: ['go-import-path'], lines: [2] },
+  'require block of a go.mod sample': { in: '```\nrequire (\n\tgithub.com/Molecule-AI/sdk-go v1.2.0\n)\n```', findings: ['go-import-path'], lines: [3] },
+  'after a Go fence closes, prose is rewritten': {
+    in: '```go\nimport "github.com/Molecule-AI/x"\n```\nSource: github.com/Molecule-AI/x',
+    out: '```go\nimport "github.com/Molecule-AI/x"\n```\nSource: git.moleculesai.app/molecule-ai/x',
+    findings: ['go-import-path'],
+    lines: [2],
+  },
+  'a shell fence is not Go': { in: '```sh\n# from github.com/Molecule-AI/cli\n```', out: '```sh\n# from git.moleculesai.app/molecule-ai/cli\n```' },
+  'full URL inside a Go fence is still rewritten': { in: '```go\n// docs: https://github.com/Molecule-AI/x\n```', out: `\`\`\`go\n// docs: ${G}/x\n\`\`\`` },
+  'path inside another site\'s URL reported': { in: 'https://sourcegraph.com/github.com/Molecule-AI/cli', findings: ['embedded-path'] },
+
+  // Placeholder owners: moved only in front of the organisation's own repos.
+  'placeholder before a renamed own repo': {
+    in: 'git clone https://github.com/your-org/molecule-monorepo.git',
+    out: `git clone ${G}/molecule-core.git`,
+    rule: 'placeholder-owner',
+  },
+  'placeholder YOUR_ORG before the naming prefix': { in: 'https://github.com/YOUR_ORG/molecule-ai-plugin-slack', out: `${G}/molecule-ai-plugin-slack`, rule: 'placeholder-owner' },
+  'placeholder <org> over SSH': { in: 'git clone git@github.com:<org>/molecule-core.git', out: `git clone ${G}/molecule-core.git`, rule: 'ssh-to-https', findings: ['ssh-url'] },
+  'placeholder before a known repo': { in: 'https://github.com/your-org/docs/blob/main/a.md', out: `${G}/docs/src/branch/main/a.md`, rules: { knownRepos: ['docs'] } },
+  'placeholder scheme-less': { in: 'fork github.com/your-org/molecule-core first', out: 'fork git.moleculesai.app/molecule-ai/molecule-core first', rule: 'placeholder-owner' },
+  'placeholder raw file': { in: 'https://raw.githubusercontent.com/your-org/molecule-core/main/install.sh', out: `${G}/molecule-core/raw/branch/main/install.sh`, rule: 'placeholder-owner' },
+  'placeholder from the rules': { in: 'https://github.com/ACME/molecule-core', out: `${G}/molecule-core`, rules: { placeholderOwners: ['acme'] } },
+  'placeholder before a foreign repo stays': { in: 'git clone https://github.com/your-org/my-service.git' },
+  'placeholder alone stays': { in: 'https://github.com/your-org' },
+  'placeholder in a Go context stays': { in: 'go get github.com/your-org/molecule-core' },
+  'placeholder rule turned off': { in: 'https://github.com/your-org/molecule-core', rules: { placeholderOwners: [] } },
+
+  // Acknowledged lines: left as they are, listed apart, no finding.
+  'inline marker keeps a rewritable line': { in: 'Old home: https://github.com/Molecule-AI/cli <!-- molectl-gitea: keep -->', acknowledged: [[1, 'marker']] },
+  'inline marker keeps a reported form': { in: 'Fixed in https://github.com/Molecule-AI/x/pull/12 # molectl-gitea: keep', acknowledged: [[1, 'marker']] },
+  'inline marker keeps a Go path': { in: 'go install github.com/Molecule-AI/tool@latest  # molectl-gitea: keep (module path)', acknowledged: [[1, 'marker']] },
+  'ignore file keeps one line': {
+    in: 'a https://github.com/Molecule-AI/a\nb https://github.com/Molecule-AI/b',
+    out: `a ${G}/a\nb https://github.com/Molecule-AI/b`,
+    keep: { lines: new Map([[2, 'history (.molectl-gitea-ignore:1)']]) },
+    acknowledged: [[2, 'ignore-file']],
+  },
+  'ignore file keeps the whole file': { in: 'https://github.com/Molecule-AI/x/pull/3', keep: { whole: 'release notes (.molectl-gitea-ignore:2)' }, acknowledged: [[1, 'ignore-file']] },
+
+  // Whatever no rule knows still fails the gate.
+  'a form no rule knows is still caught': { in: 'ssh://git@github.com:Molecule-AI/x.git', findings: ['stale-reference'] },
 
   // Reported forms.
   'npm github: shorthand': { in: '"molecule-sdk": "github:Molecule-AI/sdk-js#v1.0.0",', findings: ['npm-shorthand'] },
@@ -193,19 +277,25 @@ describe('rewriteText rule table', () => {
   for (const [name, row] of Object.entries(table)) {
     it(name, () => {
       const rules = buildRewriteRules(row.rules);
-      const result = rewriteText(`${row.in}\n`, rules, row.file ?? 'README.md');
+      const file = row.file ?? 'README.md';
+      const result = rewriteText(`${row.in}\n`, rules, file, { keep: row.keep });
       expect(result.text).toBe(`${row.out ?? row.in}\n`);
       expect(result.findings.map((f) => f.rule)).toEqual(row.findings ?? []);
       if (row.rule) expect(result.changes[0]?.rule).toBe(row.rule);
       if (row.out === undefined) expect(result.changes).toEqual([]);
+      expect(result.findings.map((f) => f.line)).toEqual(row.lines ?? result.findings.map(() => 1));
+      expect(result.acknowledged.map((a) => [a.line, a.by])).toEqual(row.acknowledged ?? []);
       for (const finding of result.findings) {
-        expect(finding.line).toBe(1);
         expect(finding.reason.length).toBeGreaterThan(10);
         // Every printed byte goes through the redactor: a reason must survive it intact.
         expect(new Redactor().redact(finding.reason)).toBe(finding.reason);
       }
+      // Files are read as latin1 (bytes one for one): the same row through that path.
+      const bytes = rewriteText(Buffer.from(`${row.in}\n`).toString('latin1'), rules, file, { keep: row.keep });
+      expect(Buffer.from(bytes.text, 'latin1').toString('utf8')).toBe(`${row.out ?? row.in}\n`);
+      expect(bytes.findings.map((f) => f.rule)).toEqual(row.findings ?? []);
       // Idempotent: a second pass changes nothing.
-      expect(rewriteText(result.text, rules, row.file ?? 'README.md').changes).toEqual([]);
+      expect(rewriteText(result.text, rules, file, { keep: row.keep }).changes).toEqual([]);
     });
   }
 });

@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyGiteaRepos } from '../../../src/lib/gitea/verify-gitea-repos.js';
+import { judgeRepoChecks, verifyGiteaRepos } from '../../../src/lib/gitea/verify-gitea-repos.js';
 
 let server: Server;
 let baseUrl: string;
@@ -57,8 +57,47 @@ describe('verifyGiteaRepos', () => {
     await expect(verifyGiteaRepos(['a/b'], { baseUrl: 'http://git.example.com', token: 't' })).rejects.toThrow(/must use https/);
   });
 
-  it('reports an unreachable server as an error per repo, not a crash', async () => {
-    const results = await verifyGiteaRepos(['a/b'], { baseUrl: 'http://127.0.0.1:9', timeoutMs: 2000 });
-    expect(results[0]?.state).toBe('error');
+  it('an unreachable server is no verdict: every repo is unknown, with the cause, and is asked about once', async () => {
+    const port = await closedPort();
+    let calls = 0;
+    const counting: typeof fetch = (input, init) => {
+      calls += 1;
+      return fetch(input, init);
+    };
+    const results = await verifyGiteaRepos(['a/b', 'a/c', 'a/d'], { baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 2000, concurrency: 1, fetch: counting });
+    expect(calls).toBe(3); // the first repo, with its two retries; the others are not asked
+    expect(results.map((r) => r.state)).toEqual(['unknown', 'unknown', 'unknown']);
+    for (const r of results) expect(r.detail).toContain(`could not reach 127.0.0.1:${port} (ECONNREFUSED)`);
+    const verdict = judgeRepoChecks(results);
+    expect(verdict).toMatchObject({ ok: false, exitCode: 1 });
+    expect(verdict.message).toContain(`3 unknown: Gitea could not be asked (could not reach 127.0.0.1:${port} (ECONNREFUSED)`);
+    expect(verdict.message).not.toMatch(/missing/);
+  });
+
+  it('judges: success only when every target exists; a refused token is exit 3', () => {
+    expect(judgeRepoChecks([{ repo: 'a/b', state: 'exists' }])).toMatchObject({ ok: true, exitCode: 0 });
+    expect(judgeRepoChecks([])).toMatchObject({ ok: true });
+    expect(judgeRepoChecks([{ repo: 'a/b', state: 'exists' }, { repo: 'a/c', state: 'missing' }])).toMatchObject({ ok: false, exitCode: 1, message: '1 of 2 target repositories not confirmed on Gitea: 1 missing' });
+    expect(judgeRepoChecks([{ repo: 'a/b', state: 'denied', status: 401 }])).toMatchObject({ ok: false, exitCode: 3 });
+  });
+
+  it('a 5xx answer is unknown, not missing', async () => {
+    const failing = createServer((_req, res) => void res.writeHead(500).end('{}'));
+    await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(failing.address() as AddressInfo).port}`;
+      expect(await verifyGiteaRepos(['a/b'], { baseUrl: url })).toEqual([{ repo: 'a/b', state: 'unknown', status: 500, detail: 'Gitea answered HTTP 500' }]);
+    } finally {
+      await new Promise((resolve) => failing.close(resolve));
+    }
   });
 });
+
+/** A loopback port that nothing listens on: bound, then released. */
+async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}

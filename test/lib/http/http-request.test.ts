@@ -4,6 +4,7 @@ import { ConfigError, ExitCode, HttpError, InterruptedError, MolectlError } from
 import { httpRequest, type RetryInfo } from '../../../src/lib/http/http-request.js';
 import { Redactor } from '../../../src/lib/output/redactor.js';
 import { recordingSleep, sendJson, startLocalServer, type LocalServer } from './local-server.js';
+import { stripRemoteMarks } from '../../../src/lib/output/remote-text.js';
 
 let server: LocalServer | undefined;
 afterEach(async () => {
@@ -52,6 +53,25 @@ describe('httpRequest retries', () => {
     expect(delays).toEqual([7_000, 12_000, 30_000]);
   });
 
+  it('sends a POST again after a 429 that says when (the server did not process it), never after a 429 without Retry-After or a 503', async () => {
+    server = await startLocalServer((_req, res, i) => (i === 0 ? sendJson(res, 429, { error: 'slow down' }, { 'retry-after': '2' }) : sendJson(res, 201, { id: 'x' })));
+    const { sleep, delays } = recordingSleep();
+    const created = await httpRequest({ method: 'POST', url: server.url, json: {}, sleep });
+    expect(created.status).toBe(201);
+    expect(delays).toEqual([2_000]);
+    await server.close();
+
+    for (const [status, headers] of [[429, {}], [503, { 'retry-after': '1' }]] as const) {
+      server = await startLocalServer((_req, res) => sendJson(res, status, { error: 'no' }, headers));
+      const error = await catchError(httpRequest({ method: 'POST', url: server.url, json: {}, sleep: recordingSleep().sleep }));
+      expect((error as HttpError).status).toBe(status);
+      expect(server.requests).toHaveLength(1);
+      if (status === 429) expect(error.hint).toMatch(/rate limiting molectl \(HTTP 429\)/);
+      await server.close();
+    }
+    server = undefined;
+  });
+
   it('gives up after the configured retries with a clear message and exit code 1', async () => {
     server = await startLocalServer((_req, res) => sendJson(res, 503, { error: 'upstream unavailable' }));
     const { sleep } = recordingSleep();
@@ -59,7 +79,7 @@ describe('httpRequest retries', () => {
     expect(error).toBeInstanceOf(HttpError);
     expect(error.code).toBe(ExitCode.failed);
     expect((error as HttpError).status).toBe(503);
-    expect(error.message).toBe(`GET ${server.url}/cp/admin/orgs answered HTTP 503: upstream unavailable (gave up after 3 attempts)`);
+    expect(stripRemoteMarks(error.message)).toBe(`GET ${server.url}/cp/admin/orgs answered HTTP 503: upstream unavailable (gave up after 3 attempts)`);
     expect(error.hint).toMatch(/try again later/);
     expect(server.requests).toHaveLength(3);
   });
@@ -175,7 +195,7 @@ describe('httpRequest safety', () => {
     redactor.register(token, 'test-token');
     const headers = { authorization: `Bearer ${token}` };
     const first = await catchError(httpRequest({ method: 'POST', url: server.url, headers, redactor }));
-    expect((first as HttpError).remoteError).toBe('bad request for [REDACTED:test-token]');
+    expect(stripRemoteMarks((first as HttpError).remoteError!)).toBe('bad request for [REDACTED:test-token]');
     const second = await catchError(httpRequest({ method: 'POST', url: server.url, headers, redactor }));
     for (const error of [first, second]) {
       const text = `${error.message} ${error.hint} ${JSON.stringify(error)} ${String(error.stack)}`;
@@ -201,8 +221,9 @@ describe('httpRequest safety', () => {
     });
     const error = await catchError(httpRequest({ method: 'GET', url: server.url }));
     expect((error as HttpError).status).toBe(302);
-    expect(error.hint).toContain('https://elsewhere.example/login');
-    expect(error.hint).not.toContain('token=abc');
+    expect(error.message).toContain('answered HTTP 302, redirected to https://elsewhere.example/login (not followed)');
+    expect(error.message).not.toContain('token=abc');
+    expect(error.hint).toMatch(/does not follow redirects/);
     expect(server.requests).toHaveLength(1);
   });
 });

@@ -24,19 +24,25 @@ describe('findOrgInstances', () => {
     inst('i-ws-slug', { Role: 'workspace', OrgSlug: 'acme', OrgId: 'id-1' }, 'shutting-down'),
     inst('i-ws-id-only', { Role: 'workspace', OrgId: 'id-1', WorkspaceID: 'w-2' }),
     inst('i-other', { Role: 'tenant', OrgSlug: 'beta', OrgId: 'id-2' }),
-    inst('i-unmanaged', { Role: 'tenant', OrgSlug: 'acme', ManagedBy: 'someone-else' }),
+    inst('i-bastion', { Role: 'bastion', OrgSlug: 'acme' }),
+    inst('i-untagged-role', { OrgSlug: 'acme', ManagedBy: 'someone-else' }),
   ];
 
-  it('finds the tenant and workspaces by the slug tag through both filters, tenant first', async () => {
+  it('finds every instance carrying the slug tag whatever its role: tenant, workspaces, then the rest', async () => {
     const rows = await findOrgInstances(fakeAws(fleet), env, 'acme', now);
-    expect(rows.map((r) => `${r.instanceId}:${r.role}:${r.state}`)).toEqual(['i-tenant:tenant:running', 'i-ws-slug:workspace:shutting-down']);
+    expect(rows.map((r) => `${r.instanceId}:${r.role}:${r.state}`)).toEqual([
+      'i-tenant:tenant:running',
+      'i-ws-slug:workspace:shutting-down',
+      'i-bastion:bastion:running',
+      'i-untagged-role:unknown:running',
+    ]);
     expect(rows[0]!.ageMs).toBe(3_600_000);
   });
 
   it('also finds instances tagged only with the org id when it is known, without duplicates', async () => {
     const aws = fakeAws(fleet);
     const rows = await findOrgInstances(aws, env, 'acme', now, 'id-1');
-    expect(rows.map((r) => r.instanceId)).toEqual(['i-tenant', 'i-ws-id-only', 'i-ws-slug']);
-    expect(aws.queries).toHaveLength(4);
+    expect(rows.map((r) => r.instanceId)).toEqual(['i-tenant', 'i-ws-id-only', 'i-ws-slug', 'i-bastion', 'i-untagged-role']);
+    expect(aws.queries).toHaveLength(2);
   });
 });

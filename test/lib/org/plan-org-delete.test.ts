@@ -6,14 +6,14 @@ import { describeLeftovers } from '../../../src/lib/org/verify-org-gone.js';
 
 const now = new Date('2026-06-01T12:00:00Z');
 const target = { environment: 'staging', cpUrl: 'https://staging-api.moleculesai.app', awsRegion: 'us-east-2', awsAccount: '123456789012' };
-const instance = (id: string, role: 'tenant' | 'workspace', state: string): OrgInstanceRow => ({ instanceId: id, role, state, name: null, launchTime: null, ageMs: null });
+const instance = (id: string, role: string, state: string): OrgInstanceRow => ({ instanceId: id, role, state, name: null, launchTime: null, ageMs: null });
 const row = { id: 'org-1', slug: 'acme', instance_status: 'running', created_at: '2026-06-01T10:00:00Z' };
 
 describe('planOrgDelete', () => {
   it('lists the CP row and the live instances, counting terminated ones apart', () => {
     const plan = planOrgDelete({
       slug: 'acme',
-      lookup: { found: true, row },
+      lookup: { state: 'listed', row },
       instances: [instance('i-1', 'tenant', 'running'), instance('i-2', 'workspace', 'stopped'), instance('i-3', 'workspace', 'terminated')],
       target,
       now,
@@ -25,7 +25,7 @@ describe('planOrgDelete', () => {
   });
 
   it('is exit 4 for an org the CP does not have, pointing at fleet orphans when instances remain', () => {
-    const call = () => planOrgDelete({ slug: 'gone', lookup: { found: false }, instances: [instance('i-9', 'tenant', 'running')], target, now });
+    const call = () => planOrgDelete({ slug: 'gone', lookup: { state: 'absent', evidence: 'the CP said so' }, instances: [instance('i-9', 'tenant', 'running')], target, now });
     expect(call).toThrow(NotFoundError);
     try {
       call();
@@ -37,15 +37,27 @@ describe('planOrgDelete', () => {
 });
 
 describe('describeLeftovers', () => {
-  it('gives each leftover its next step', () => {
-    const leftovers = describeLeftovers('acme', true, [instance('i-1', 'workspace', 'running'), instance('i-2', 'tenant', 'shutting-down')], 'us-east-2');
+  it('advises terminating by hand only when the CP confirmed the org gone', () => {
+    const leftovers = describeLeftovers('acme', 'absent', [instance('i-1', 'workspace', 'running'), instance('i-2', 'tenant', 'shutting-down')], 'us-east-2');
     expect(leftovers.map((l) => [l.kind, l.id])).toEqual([
-      ['cp-row', 'acme'],
       ['instance', 'i-1'],
       ['instance', 'i-2'],
     ]);
-    expect(leftovers[0]!.fix).toMatch(/org delete acme --confirm acme/);
-    expect(leftovers[1]!.fix).toMatch(/aws ec2 terminate-instances --region us-east-2 --instance-ids i-1/);
-    expect(leftovers[2]!.fix).toMatch(/still shutting down/);
+    expect(leftovers[0]!.fix).toMatch(/aws ec2 terminate-instances --region us-east-2 --instance-ids i-1/);
+    expect(leftovers[1]!.fix).toMatch(/still shutting down/);
+  });
+
+  it('while the CP still has the org (or cannot say), the fix is the cascade, never a hand-made termination', () => {
+    for (const cpRow of ['present', 'unknown'] as const) {
+      const leftovers = describeLeftovers('acme', cpRow, [instance('i-1', 'workspace', 'running')], 'us-east-2');
+      expect(leftovers.every((l) => !/terminate-instances/.test(l.fix))).toBe(true);
+      expect(leftovers.at(-1)!.fix).toMatch(/org delete acme --confirm acme/);
+    }
+    expect(describeLeftovers('acme', 'present', [], null)[0]).toMatchObject({ kind: 'cp-row', fix: expect.stringMatching(/org delete acme --confirm acme/) });
+  });
+
+  it('names the contradiction when the CP answered 404 to the delete but still has the org', () => {
+    const [row] = describeLeftovers('acme', 'present', [], null, true);
+    expect(row!.fix).toMatch(/answered 404 to the delete but still has the org/);
   });
 });

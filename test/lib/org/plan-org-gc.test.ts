@@ -20,7 +20,8 @@ describe('planOrgGc', () => {
   it('takes only prefixed orgs older than the threshold, oldest first', () => {
     const plan = planOrgGc(rows, { prefix: 'e2e-', olderThanMs: 2 * 3_600_000, max: 20 }, now);
     expect(plan.candidates.map((c) => c.slug)).toEqual(['e2e-old-1', 'e2e-old-2']);
-    expect(plan.keptYoung).toBe(2);
+    expect(plan.keptYoung).toBe(1);
+    expect(plan.keptAgeUnknown).toBe(1);
     expect(plan.refused).toBe(false);
   });
 

@@ -1,23 +1,30 @@
 import { describe, expect, it } from 'vitest';
 import type { OrgRow } from '../../../src/lib/cp/cp-schemas.js';
-import { ExitCode, HttpError, InterruptedError, MolectlError } from '../../../src/lib/errors.js';
-import type { OrgLookupCp } from '../../../src/lib/fleet/lookup-org.js';
+import type { OrgPage } from '../../../src/lib/cp/cp-client.js';
+import { ExitCode, HttpError, InterruptedError, MolectlError, NotFoundError } from '../../../src/lib/errors.js';
+import type { OrgDirectoryCp } from '../../../src/lib/fleet/org-directory.js';
 import { waitForOrg, type WaitProgress } from '../../../src/lib/org/wait-for-org.js';
 import { createFakeClock } from './fake-clock.js';
 
 /** A CP whose list answers the given statuses in turn (the last one repeats); errors are thrown. */
-function scriptedCp(script: Array<string | Error | null>): OrgLookupCp & { calls: number } {
+function scriptedCp(script: Array<string | Error | null>): OrgDirectoryCp & { calls: number } {
   let i = 0;
   const cp = {
     calls: 0,
-    async listOrgs(): Promise<OrgRow[]> {
+    edgeRouteAnswered: false,
+    async listOrgs(): Promise<OrgPage> {
       cp.calls++;
       const step = script[Math.min(i++, script.length - 1)];
       if (step instanceof Error) throw step;
-      return step === null ? [] : [{ id: 'org-1', slug: 'acme', instance_status: step!, created_at: '2026-06-01T12:00:00Z' }];
+      const rows: OrgRow[] = step === null ? [] : [{ id: 'org-1', slug: 'acme', instance_status: step!, created_at: '2026-06-01T12:00:00Z' }];
+      return { rows, unreadable: [], limit: 500 };
     },
+    // Not listed yet: both per-org routes say so (no listed org to compare the edge route with).
     async getOrgInstance(): Promise<never> {
-      throw new Error('not used: the list is short');
+      throw new NotFoundError('org not found');
+    },
+    async getOrgAdminToken(): Promise<never> {
+      throw new NotFoundError('org not found');
     },
   };
   return cp;

@@ -6,6 +6,7 @@ import { Redactor } from '../../../src/lib/output/redactor.js';
 import { acquireFleetLock, readFleetLock } from '../../../src/lib/runs/fleet-lock.js';
 import { LockHeldError } from '../../../src/lib/runs/lock-held-error.js';
 import { startSandbox, type Sandbox } from '../../../src/sandbox/start-sandbox.js';
+import { absentPath } from '../../helpers/absent-path.js';
 
 /** The fleet lock through the real AWS door and SDK, against the sandbox's Parameter Store. */
 
@@ -20,7 +21,7 @@ beforeAll(async () => {
     deps: {
       stdout: new PassThrough(),
       stderr: new PassThrough(),
-      env: { ...sandbox.env, MOLECTL_CONFIG: '/nonexistent/config.json' },
+      env: { ...sandbox.env, MOLECTL_CONFIG: absentPath('config.json') },
       signal: new AbortController().signal,
       redactor: new Redactor(),
     },

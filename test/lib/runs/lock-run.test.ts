@@ -65,20 +65,30 @@ describe('lockRun', () => {
     await (await startRun()).locks.release();
   });
 
-  it('with --break-lock breaks a stale local lock and an expired fleet lock, and records both', async () => {
+  it('takes over locks whose holder died on this host, with a notice, without --break-lock', async () => {
     const deadPid = findDeadPid();
     await mkdir(store.lockDir, { recursive: true });
     await writeFile(localLockPath({ lockDir: store.lockDir, environment: 'staging', operation: OPERATION }), JSON.stringify({ pid: deadPid, hostname: hostname(), runId: 'run-killed', user: 'alice', acquiredAt: 'x' }));
+    // Not expired: a holder that died a minute ago would otherwise block every run for ten more.
     await acquireFleetLock({ store: params, parameterPrefix: PREFIX, operation: OPERATION, runId: 'run-killed', clock, identity: { pid: deadPid, hostname: hostname(), user: 'alice' } });
-    clock.advance(11 * 60_000);
 
+    const { ledger, locks } = await startRun(false);
+    const events = JSON.parse(await readFile(ledger.path, 'utf8')).events.map((e: { message: string }) => e.message);
+    expect(events).toEqual([
+      expect.stringMatching(new RegExp(`^took over the local lock .* from run run-killed \\(pid ${deadPid} on .*\\), which is no longer running$`)),
+      expect.stringMatching(new RegExp(`^took over the fleet lock /molectl/staging/locks/migrate-cp-secret from run run-killed \\(pid ${deadPid}, alice@.*\\), which is no longer running on this host$`)),
+    ]);
+    expect(warnings).toEqual(events);
+    await locks.release();
+  });
+
+  it('with --break-lock breaks an expired fleet lock held from another host, and records it; without, it refuses', async () => {
+    await acquireFleetLock({ store: params, parameterPrefix: PREFIX, operation: OPERATION, runId: 'run-elsewhere', clock, identity: { pid: 4242, hostname: 'another-host', user: 'bob' } });
+    clock.advance(11 * 60_000);
     await expect(startRun(false)).rejects.toThrow(/is stale/);
     const { ledger, locks } = await startRun(true);
     const events = JSON.parse(await readFile(ledger.path, 'utf8')).events.map((e: { message: string }) => e.message);
-    expect(events).toEqual([
-      expect.stringMatching(new RegExp(`^broke the stale local lock .* held by run run-killed \\(pid ${deadPid} on `)),
-      expect.stringMatching(/^broke the expired fleet lock \/molectl\/staging\/locks\/migrate-cp-secret held by alice@.* \(run run-killed, expired /),
-    ]);
+    expect(events).toEqual([expect.stringMatching(/^broke the expired fleet lock \/molectl\/staging\/locks\/migrate-cp-secret held by bob@another-host \(run run-elsewhere, expired /)]);
     await locks.release();
   });
 

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { MAX_VALUE_BYTES, normalizeValue, readValueInput } from '../../../src/lib/secrets/read-value-input.js';
+import { absentPath } from '../../helpers/absent-path.js';
 
 describe('normalizeValue', () => {
   it.each([
@@ -34,6 +35,6 @@ describe('readValueInput', () => {
   });
 
   it('names the file and the cause when it cannot read it (exit 2)', async () => {
-    await expect(readValueInput('/nonexistent/value', Readable.from([]))).rejects.toThrow(expect.objectContaining({ code: 2, message: expect.stringContaining('ENOENT') }));
+    await expect(readValueInput(absentPath('value'), Readable.from([]))).rejects.toThrow(expect.objectContaining({ code: 2, message: expect.stringContaining('ENOENT') }));
   });
 });

@@ -104,7 +104,7 @@ describe('deploy checks without a recorded commit', () => {
     const { BUILT_IN_ENVIRONMENTS } = await import('../../../src/lib/config/environments.js');
     const settings = resolveVerifySettings({ ...BUILT_IN_ENVIRONMENTS.production!, verify: { vercelProjectId: 'prj_1' } }, { expectCommit: 'abcdef1234' });
     const { request } = scripted([{ status: 200, body: { deployments: [{ uid: 'dpl_cli', state: 'READY', meta: {} }] } }]);
-    const outcome = await canvasDeployCheck.run({ request, settings, env: { VERCEL_TOKEN: 'vc-token-123456' }, redactor: new Redactor(), cp: null as never });
+    const outcome = await canvasDeployCheck.run({ request, settings, env: { VERCEL_TOKEN: 'vc-token-123456' }, redactor: new Redactor(), cp: null as never, adminToken: async () => '' });
     expect(outcome).toMatchObject({ status: 'fail', detail: 'latest production deployment dpl_cli records no commit, expected abcdef1234' });
     expect(outcome.hint).toContain('--meta githubCommitSha');
   });

@@ -6,13 +6,14 @@ const BUILT_INS = ['cp-health', 'cp-deploy'];
 describe('parseChecklist', () => {
   it('reads a YAML checklist with defaults filled in', () => {
     const { checklist, problems } = parseChecklist(
-      ['checks:', '  - id: canvas', '    retry: true', '    request:', '      url: https://canvas.example/api', '      method: post', '      body: { ping: "${VERIFY_X}" }', '      timeout: 1.5', '      headers: { X-Token: "${VERIFY_TOKEN}" }', '    conditions: ["[STATUS] == 200"]'].join('\n'),
+      ['vars: [VERIFY_X, VERIFY_TRACE]', 'checks:', '  - id: canvas', '    retry: true', '    request:', '      url: https://canvas.example/api', '      method: post', '      body: { ping: "${VERIFY_X}" }', '      timeout: 1.5', '      headers: { X-Trace: "${VERIFY_TRACE}" }', '    conditions: ["[STATUS] == 200"]'].join('\n'),
       BUILT_INS,
     );
     expect(problems).toEqual([]);
     expect(checklist).toMatchObject({
       builtins: 'all',
-      checks: [{ id: 'canvas', retry: true, request: { method: 'POST', url: 'https://canvas.example/api', body: '{"ping":"${VERIFY_X}"}', timeoutMs: 1500, headers: { 'x-token': '${VERIFY_TOKEN}' } } }],
+      vars: ['VERIFY_X', 'VERIFY_TRACE'],
+      checks: [{ id: 'canvas', retry: true, request: { method: 'POST', url: 'https://canvas.example/api', body: '{"ping":"${VERIFY_X}"}', timeoutMs: 1500, headers: { 'x-trace': '${VERIFY_TRACE}' } } }],
     });
   });
 
@@ -34,8 +35,10 @@ describe('parseChecklist', () => {
     ['checks:\n  - id: a\n    request: { url: "https://x", body: "not json" }\n    conditions: ["[STATUS] == 200"]', 'body must be JSON'],
     ['checks:\n  - id: a\n    request: { url: "https://x" }\n    conditions: []', 'conditions must be a non-empty list'],
     ['checks:\n  - id: a\n    request: { url: "https://x" }\n    conditions: [200]', 'a condition is a string'],
-    ['checks:\n  - id: a\n    request: { url: "https://x", headers: { A: "${HOME}" } }\n    conditions: ["[STATUS] == 200"]', ''],
-    ['checks:\n  - id: a\n    request: { url: "https://x", headers: { A: "${SECRET_THING}" } }\n    conditions: ["[STATUS] == 200"]', 'unknown variable ${SECRET_THING}'],
+    ['vars: [HOME]\nchecks:\n  - id: a\n    request: { url: "https://x", headers: { A: "${HOME}" } }\n    conditions: ["[STATUS] == 200"]', ''],
+    ['checks:\n  - id: a\n    request: { url: "https://x", headers: { A: "${HOME}" } }\n    conditions: ["[STATUS] == 200"]', '${HOME} is not declared'],
+    ['vars: [PATH]\nchecks: []', 'PATH cannot be declared'],
+    ['checks:\n  - id: a\n    request: { url: "https://x", headers: { A: "${SECRET_THING}" } }\n    conditions: ["[STATUS] == 200"]', '${SECRET_THING} is a secret by its name'],
     ['checks:\n  - request: { url: "https://x" }\n    conditions: ["[STATUS] == 200"]', 'the check has no "id"'],
     ['checks:\n  - id: a\n    conditions: ["[STATUS] == 200"]', 'the check has no "request"'],
     ['checks:\n  - id: a\n    request: { url: "https://x" }\n    conditions: ["[STATUS] == 200"]\n    retry: sometimes', 'retry must be true or false'],

@@ -1,10 +1,13 @@
 import type { HttpMethod } from '../../http/http-request.js';
+import type { AuthKind } from './checklist-secrets.js';
 import type { Condition } from './condition.js';
 
 /** A checklist file after validation (docs/commands/verify.md, "Checklist files"). */
 export interface Checklist {
   /** Which built-in checks stay: all (default), none, or the listed ids. */
   builtins: 'all' | 'none' | string[];
+  /** The variables the file declared (`vars:`); interpolation reads these and the built-ins only. */
+  vars: string[];
   checks: ChecklistCheckSpec[];
 }
 
@@ -21,6 +24,8 @@ export interface ChecklistCheckSpec {
     headers: Record<string, string>;
     body?: string;
     timeoutMs: number;
+    /** A credential molectl adds itself, to the origin it belongs to (checklist-secrets.ts). */
+    auth?: AuthKind;
   };
   conditions: Condition[];
 }

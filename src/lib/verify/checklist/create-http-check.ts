@@ -1,43 +1,43 @@
 import type { HeaderReader } from '../../http/node-http-fetch.js';
 import type { EnvVars } from '../../config/env.js';
+import { remoteText } from '../../output/remote-text.js';
+import type { Redactor } from '../../output/redactor.js';
 import { fail, pass, skip, type CheckDeps, type VerifyCheck } from '../check-types.js';
+import type { VerifySettings } from '../resolve-verify-settings.js';
+import { credentialOriginAllowed } from './checklist-secrets.js';
 import type { ChecklistCheckSpec } from './checklist-types.js';
 import { evaluateCondition } from './condition.js';
-import { interpolate, isSecretVariableName, type InterpolationResult } from './interpolate.js';
+import { interpolate, type InterpolationResult } from './interpolate.js';
 
 /**
  * A checklist file's check as a VerifyCheck: interpolate, send one request through the HTTP door,
- * evaluate every condition. Invariant: every header value and every secret-named variable's value
- * is registered with the redactor before the request is sent, so no report can show it.
+ * evaluate every condition. Invariants (checklist-secrets.ts): interpolation reads only the
+ * file's declared variables and the built-ins; no registered secret leaves in the URL, a header
+ * or the body (verify refuses the whole run before sending anything, and each check checks
+ * again); the only credential is the one `auth:` names, added here, to its own origin.
  */
-export function createHttpCheck(spec: ChecklistCheckSpec): VerifyCheck {
+export function createHttpCheck(spec: ChecklistCheckSpec, vars: readonly string[]): VerifyCheck {
   return {
     id: spec.id,
     title: spec.name ?? `${spec.request.method} ${spec.request.url}`,
     source: 'checklist',
     waits: spec.retry,
     async run(deps) {
-      const lookup = createLookup(deps);
-      const url = interpolate(spec.request.url, lookup);
-      const headerResults = Object.entries(spec.request.headers).map(([name, value]) => [name, interpolate(value, lookup)] as const);
-      const body = spec.request.body === undefined ? undefined : interpolate(spec.request.body, lookup);
-      const missing = collectMissing([url, body, ...headerResults.map(([, r]) => r)]);
-      if (missing.length) {
-        return skip(`needs ${missing.map((n) => `\${${n}}`).join(', ')}, which ${missing.length === 1 ? 'is' : 'are'} not set`, `export ${missing.join(', ')} before running verify`);
+      const prepared = prepareRequest(spec, vars, deps);
+      if (!prepared.ok) {
+        return skip(`needs ${prepared.missing.map((n) => `\${${n}}`).join(', ')}, which ${prepared.missing.length === 1 ? 'is' : 'are'} not set`, `export ${prepared.missing.join(', ')} before running verify`);
       }
-      const headers: Record<string, string> = {};
-      for (const [name, result] of headerResults) {
-        const value = (result as { text: string }).text;
-        deps.redactor.register(value, 'checklist-header');
-        // "Bearer <token>": the token alone may show up elsewhere (an echoing server).
-        const credential = /^\s*(?:Bearer|Basic|Token)\s+(\S+)\s*$/i.exec(value)?.[1];
-        if (credential) deps.redactor.register(credential, 'checklist-header');
-        headers[name] = value;
+      const leak = findRegisteredValue(prepared, deps.redactor);
+      if (leak) return fail(`not sent: the ${leak} holds a secret molectl holds`, 'a checklist sends credentials only with auth:', false);
+      const { url, headers, body } = prepared;
+      if (spec.request.auth === 'cp-admin') {
+        if (!credentialOriginAllowed(url, deps.settings.cpUrl)) return fail(`not sent: auth: cp-admin goes to ${new URL(deps.settings.cpUrl).origin} over https only`, 'start the url with ${CP_URL}/', false);
+        headers.authorization = `Bearer ${await deps.adminToken()}`;
       }
       let json: unknown;
-      if (body) {
+      if (body !== undefined) {
         try {
-          json = JSON.parse((body as { text: string }).text);
+          json = JSON.parse(body);
         } catch {
           return fail('the request body is not valid JSON once its variables are filled in', 'check the variables used in the body: a text value needs quotes around ${...}', false);
         }
@@ -45,7 +45,7 @@ export function createHttpCheck(spec: ChecklistCheckSpec): VerifyCheck {
       const began = performance.now();
       const response = await deps.request({
         method: spec.request.method,
-        url: (url as { text: string }).text,
+        url,
         headers,
         ...(json === undefined ? {} : { json }),
         timeoutMs: spec.request.timeoutMs,
@@ -58,7 +58,7 @@ export function createHttpCheck(spec: ChecklistCheckSpec): VerifyCheck {
       const failures = spec.conditions
         .map((c) => ({ c, verdict: evaluateCondition(c, observed) }))
         .filter((r) => !r.verdict.pass)
-        .map((r) => `${r.c.source} (actual ${r.verdict.actual})`);
+        .map((r) => `${r.c.source} (actual ${remoteText(String(r.verdict.actual))})`);
       const summary = `HTTP ${response.status} in ${Math.round(responseTimeMs)} ms`;
       if (failures.length === 0) return pass(`${summary}, ${spec.conditions.length} condition${spec.conditions.length === 1 ? '' : 's'} met`);
       return fail(`${summary}; not met: ${failures.join('; ')}`, spec.hint ?? `check the service behind ${spec.request.url}`);
@@ -66,17 +66,43 @@ export function createHttpCheck(spec: ChecklistCheckSpec): VerifyCheck {
   };
 }
 
-function createLookup(deps: CheckDeps): (name: string) => string | undefined {
+export interface PreparedRequest {
+  ok: true;
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+/** The request with its variables filled in, or the variables that are unset. Reads nothing else. */
+export function prepareRequest(spec: ChecklistCheckSpec, vars: readonly string[], deps: { settings: VerifySettings; env: EnvVars }): PreparedRequest | { ok: false; missing: string[] } {
+  const lookup = createLookup(vars, deps);
+  const url = interpolate(spec.request.url, lookup);
+  const headerResults = Object.entries(spec.request.headers).map(([name, value]) => [name, interpolate(value, lookup)] as const);
+  const body = spec.request.body === undefined ? undefined : interpolate(spec.request.body, lookup);
+  const missing = collectMissing([url, body, ...headerResults.map(([, r]) => r)]);
+  if (missing.length || !url.ok || (body && !body.ok)) return { ok: false, missing };
+  const headers: Record<string, string> = {};
+  for (const [name, result] of headerResults) if (result.ok) headers[name] = result.text;
+  return { ok: true, url: url.text, headers, ...(body ? { body: body.text } : {}) };
+}
+
+/** Which part of a request carries a value registered with the redactor, if any. */
+export function findRegisteredValue(request: PreparedRequest, redactor: Redactor): string | undefined {
+  if (redactor.containsRegistered(request.url)) return 'url';
+  for (const [name, value] of Object.entries(request.headers)) if (redactor.containsRegistered(value)) return `header ${name}`;
+  if (request.body !== undefined && redactor.containsRegistered(request.body)) return 'body';
+  return undefined;
+}
+
+/** Built-ins and the declared variables; nothing else of the environment is visible. */
+function createLookup(vars: readonly string[], deps: { settings: VerifySettings; env: EnvVars }): (name: string) => string | undefined {
   const builtIns: Record<string, string | undefined> = {
     CP_URL: deps.settings.cpUrl,
     ENVIRONMENT: deps.settings.environmentName,
     COMMIT: deps.settings.expectCommit,
   };
-  return (name) => {
-    const value = name in builtIns ? builtIns[name] : (deps.env as Record<string, string | undefined>)[name as keyof EnvVars];
-    if (value && isSecretVariableName(name)) deps.redactor.register(value, 'checklist-variable');
-    return value;
-  };
+  const declared = new Set(vars);
+  return (name) => (name in builtIns ? builtIns[name] : declared.has(name) ? (deps.env as Record<string, string | undefined>)[name] : undefined);
 }
 
 function collectMissing(results: Array<InterpolationResult | undefined>): string[] {

@@ -1,15 +1,7 @@
-import { CHECKLIST_VARIABLE_PREFIX, envVarDocs } from '../../config/env.js';
-
 /**
- * `${NAME}` in checklist URLs, headers and bodies. Allowed names: molectl's declared variables
- * (src/lib/config/env.ts), any `VERIFY_*` variable, and the run's built-ins below. Pure.
+ * `${NAME}` in checklist URLs, headers and bodies. Which names a file may use, and where, is
+ * checklist-secrets.ts. Pure.
  */
-
-export const BUILT_IN_VARIABLES: Record<string, string> = {
-  CP_URL: 'the environment\'s CP base URL',
-  ENVIRONMENT: 'the environment name',
-  COMMIT: 'the --expect-commit value',
-};
 
 const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
@@ -21,15 +13,6 @@ export interface VariableReference {
 
 export function findVariables(text: string): VariableReference[] {
   return [...text.matchAll(REFERENCE)].map((m) => ({ name: m[1] ?? '', index: m.index ?? 0 }));
-}
-
-export function isAllowedVariable(name: string): boolean {
-  return name in BUILT_IN_VARIABLES || name in envVarDocs || (name.startsWith(CHECKLIST_VARIABLE_PREFIX) && name.length > CHECKLIST_VARIABLE_PREFIX.length);
-}
-
-/** Names that hold credentials: their values are registered with the redactor wherever used. */
-export function isSecretVariableName(name: string): boolean {
-  return /TOKEN|SECRET|PASSW|KEY|CREDENTIAL|AUTH/i.test(name);
 }
 
 export type InterpolationResult = { ok: true; text: string } | { ok: false; missing: string[] };

@@ -3,7 +3,8 @@ import { parseDurationMs } from '../../cli/parse-options.js';
 import type { HttpMethod } from '../../http/http-request.js';
 import type { Checklist, ChecklistCheckSpec, ChecklistProblem } from './checklist-types.js';
 import { parseCondition, type Condition } from './condition.js';
-import { findVariables, isAllowedVariable } from './interpolate.js';
+import { AUTH_KINDS, isAuthKind, isCpRelativeUrl, isDeclarableVariable, refuseVariable, type AuthKind } from './checklist-secrets.js';
+import { findVariables } from './interpolate.js';
 
 /**
  * Parses and validates a checklist file (YAML, or JSON, which is YAML too) in one pass over the
@@ -32,7 +33,8 @@ export function parseChecklist(text: string, builtInIds: readonly string[]): { c
     report(start(root), 'the file must be a mapping with a "checks" list (and optionally "version" and "builtins")');
     return { checklist: null, problems };
   }
-  const top = readMap(root, ['version', 'builtins', 'checks'], report, 'the top level');
+  const top = readMap(root, ['version', 'vars', 'builtins', 'checks'], report, 'the top level');
+  const vars = readVars(top.get('vars'), report);
   const version = top.get('version');
   if (version && !(isScalar(version) && (version.value === 1 || version.value === '1'))) report(start(version), 'version must be 1');
   const builtins = readBuiltins(top.get('builtins'), builtInIds, report);
@@ -43,7 +45,7 @@ export function parseChecklist(text: string, builtInIds: readonly string[]): { c
   else {
     const seen = new Map<string, number>();
     for (const item of checksNode.items) {
-      const spec = readCheck(item as Node, report);
+      const spec = readCheck(item as Node, report, vars);
       if (!spec) continue;
       if (seen.has(spec.id)) report(spec.idOffset, `duplicate check id "${spec.id}" (first used on line ${lineCounter.linePos(seen.get(spec.id)!).line})`);
       else seen.set(spec.id, spec.idOffset);
@@ -51,10 +53,27 @@ export function parseChecklist(text: string, builtInIds: readonly string[]): { c
     }
   }
   problems.sort((a, b) => a.line - b.line || a.column - b.column);
-  return problems.length ? { checklist: null, problems } : { checklist: { builtins, checks }, problems };
+  return problems.length ? { checklist: null, problems } : { checklist: { builtins, vars: [...vars], checks }, problems };
 }
 
 type Report = (offset: number, message: string) => void;
+
+/** `vars:`, the only variables the file's requests may read (besides the built-ins). */
+function readVars(node: Node | undefined, report: Report): Set<string> {
+  const vars = new Set<string>();
+  if (!node) return vars;
+  if (!isSeq(node)) {
+    report(start(node), 'vars must be a list of variable names, such as [VERIFY_CANVAS_URL]');
+    return vars;
+  }
+  for (const item of node.items as Node[]) {
+    const name = readString(item);
+    if (name === undefined || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) report(start(item), 'a variable name is letters, digits and underscores, such as VERIFY_CANVAS_URL');
+    else if (!isDeclarableVariable(name)) report(start(item), `${name} cannot be declared: checklists may read VERIFY_* variables and molectl's own (src/lib/config/env.ts)`);
+    else vars.add(name);
+  }
+  return vars;
+}
 
 function readBuiltins(node: Node | undefined, builtInIds: readonly string[], report: Report): Checklist['builtins'] {
   if (!node) return 'all';
@@ -75,7 +94,7 @@ function readBuiltins(node: Node | undefined, builtInIds: readonly string[], rep
   return 'all';
 }
 
-function readCheck(node: Node, report: Report): { check: ChecklistCheckSpec; id: string; idOffset: number } | null {
+function readCheck(node: Node, report: Report, vars: ReadonlySet<string>): { check: ChecklistCheckSpec; id: string; idOffset: number } | null {
   if (!isMap(node)) {
     report(start(node), 'each check must be a mapping with id, request and conditions');
     return null;
@@ -95,7 +114,7 @@ function readCheck(node: Node, report: Report): { check: ChecklistCheckSpec; id:
   const hint = optionalString(fields.get('hint'), 'hint', report);
   const retryNode = fields.get('retry');
   if (retryNode && !(isScalar(retryNode) && typeof retryNode.value === 'boolean')) report(start(retryNode), 'retry must be true or false');
-  const request = readRequest(fields.get('request'), node, report);
+  const request = readRequest(fields.get('request'), node, report, vars);
   const conditions = readConditions(fields.get('conditions'), node, report);
   if (!ok || !request || !conditions) return null;
   const check: ChecklistCheckSpec = {
@@ -109,7 +128,7 @@ function readCheck(node: Node, report: Report): { check: ChecklistCheckSpec; id:
   return { check, id: id!, idOffset: start(idNode!) };
 }
 
-function readRequest(node: Node | undefined, parent: Node, report: Report): ChecklistCheckSpec['request'] | null {
+function readRequest(node: Node | undefined, parent: Node, report: Report, vars: ReadonlySet<string>): ChecklistCheckSpec['request'] | null {
   if (!node) {
     report(start(parent), 'the check has no "request" (method, url, headers, body, timeout)');
     return null;
@@ -118,7 +137,8 @@ function readRequest(node: Node | undefined, parent: Node, report: Report): Chec
     report(start(node), 'request must be a mapping with at least url');
     return null;
   }
-  const fields = readMap(node, ['method', 'url', 'headers', 'body', 'timeout'], report, 'a request');
+  const fields = readMap(node, ['method', 'url', 'headers', 'body', 'timeout', 'auth'], report, 'a request');
+  const checkVariables = (text: string, at: Node): boolean => checkReferences(text, at, report, vars);
   let ok = true;
   const methodNode = fields.get('method');
   const method = (readString(methodNode) ?? 'GET').toUpperCase() as HttpMethod;
@@ -136,7 +156,19 @@ function readRequest(node: Node | undefined, parent: Node, report: Report): Chec
       report(start(urlNode), 'url must start with https:// (http:// only to loopback) or with a ${VARIABLE}');
       ok = false;
     }
-    ok = checkVariables(url, urlNode, report) && ok;
+    ok = checkVariables(url, urlNode) && ok;
+  }
+  const authNode = fields.get('auth');
+  let auth: AuthKind | undefined;
+  if (authNode) {
+    const kind = readString(authNode);
+    if (kind === undefined || !isAuthKind(kind)) {
+      report(start(authNode), `auth must be one of: ${Object.entries(AUTH_KINDS).map(([k, v]) => `${k} (${v})`).join(', ')}`);
+      ok = false;
+    } else if (url !== undefined && !isCpRelativeUrl(url)) {
+      report(start(urlNode ?? authNode), `auth: ${kind} goes to the environment's CP only: the url must start with \${CP_URL}/`);
+      ok = false;
+    } else auth = kind;
   }
   const headers: Record<string, string> = {};
   const headersNode = fields.get('headers');
@@ -154,7 +186,11 @@ function readRequest(node: Node | undefined, parent: Node, report: Report): Chec
         report(start(pair.value ?? pair.key), `header ${key} needs a text value`);
         ok = false;
       } else {
-        ok = checkVariables(value, pair.value!, report) && ok;
+        if (key.toLowerCase() === 'authorization' || key.toLowerCase() === 'cookie') {
+          report(start(pair.key), `a checklist does not set ${key}: credentials travel only as auth: (${Object.keys(AUTH_KINDS).join(', ')})`);
+          ok = false;
+        }
+        ok = checkVariables(value, pair.value!) && ok;
         headers[key.toLowerCase()] = value;
       }
     }
@@ -163,7 +199,7 @@ function readRequest(node: Node | undefined, parent: Node, report: Report): Chec
   let body: string | undefined;
   if (bodyNode) {
     body = isScalar(bodyNode) ? String(bodyNode.value) : JSON.stringify(bodyNode.toJSON());
-    ok = checkVariables(body, bodyNode, report) && ok;
+    ok = checkVariables(body, bodyNode) && ok;
     // Bodies are JSON (the HTTP door sends JSON only). A variable stands in as 0, which is valid
     // both inside quotes and as a bare number.
     try {
@@ -175,7 +211,7 @@ function readRequest(node: Node | undefined, parent: Node, report: Report): Chec
   }
   const timeoutMs = readTimeout(fields.get('timeout'), report);
   if (timeoutMs === null) ok = false;
-  return ok ? { method, url: url!, headers, ...(body === undefined ? {} : { body }), timeoutMs: timeoutMs ?? DEFAULT_TIMEOUT_MS } : null;
+  return ok ? { method, url: url!, headers, ...(body === undefined ? {} : { body }), timeoutMs: timeoutMs ?? DEFAULT_TIMEOUT_MS, ...(auth ? { auth } : {}) } : null;
 }
 
 function readConditions(node: Node | undefined, parent: Node, report: Report): Condition[] | null {
@@ -218,11 +254,18 @@ function readTimeout(node: Node | undefined, report: Report): number | undefined
   return ms;
 }
 
-function checkVariables(text: string, node: Node, report: Report): boolean {
+/**
+ * Each refused reference, at its own line and column: inside a one-line scalar the `${` sits
+ * at the node's start (plus its opening quote) plus its index in the text.
+ */
+function checkReferences(text: string, node: Node, report: Report, vars: ReadonlySet<string>): boolean {
   let ok = true;
+  const quoted = isScalar(node) && (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE') ? 1 : 0;
+  const exact = isScalar(node) && typeof node.source === 'string' && !text.includes('\n');
   for (const ref of findVariables(text)) {
-    if (isAllowedVariable(ref.name)) continue;
-    report(start(node), `unknown variable \${${ref.name}}: checklists may use VERIFY_* variables, CP_URL, ENVIRONMENT, COMMIT and molectl's own (e.g. CP_ADMIN_API_TOKEN)`);
+    const refusal = refuseVariable(ref.name, vars);
+    if (refusal === undefined) continue;
+    report(exact ? start(node) + quoted + ref.index : start(node), refusal);
     ok = false;
   }
   return ok;

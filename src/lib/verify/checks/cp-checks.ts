@@ -1,4 +1,5 @@
 import { fail, pass, skip, type CheckDeps, type CheckOutcome, type VerifyCheck } from '../check-types.js';
+import { findInstanceAnswerLeaks } from './instance-answer-leaks.js';
 
 /**
  * The control-plane checks of the post-deploy checklist (../shared/platform.md): health, the
@@ -52,7 +53,14 @@ export const cpAdminGatedCheck: VerifyCheck = {
     const call = 'GET /cp/admin/orgs without a token';
     if (response.status === 401) return pass(`${call} answered 401`);
     if (response.status >= 200 && response.status < 300) {
-      return fail(`${call} was answered (HTTP ${response.status}): the admin API is open`, 'roll the CP back at once and rotate CP_ADMIN_API_TOKEN; admin routes must demand the token');
+      // "Open" is a verdict: it needs the admin API's own answer (JSON with an orgs list), not any 2xx.
+      if (hasAdminListShape(response.bodyText)) {
+        return fail(`${call} was answered with the org list (HTTP ${response.status}): the admin API is open`, 'roll the CP back at once and rotate CP_ADMIN_API_TOKEN; admin routes must demand the token');
+      }
+      return fail(
+        `${call} got an unexpected answer: HTTP ${response.status} that is not the admin API's (not JSON with an orgs list)`,
+        'something other than the CP answers this URL (a proxy, a login page, a wrong host): check the CP URL and what is in front of the CP',
+      );
     }
     return fail(`${call} answered HTTP ${response.status}, expected 401`, 'check the CP deploy logs and the URL: admin routes should reject a call without a token with 401');
   },
@@ -81,6 +89,15 @@ export const cpInstanceNoSecretCheck: VerifyCheck = {
   },
 };
 
+function hasAdminListShape(bodyText: string): boolean {
+  try {
+    const body = JSON.parse(bodyText) as { orgs?: unknown } | null;
+    return Array.isArray(body?.orgs);
+  } catch {
+    return false;
+  }
+}
+
 /** One canary: a problem line, or null when its instance view is clean. */
 async function inspectInstance(deps: CheckDeps, slug: string): Promise<string | null> {
   const response = await deps.request({ method: 'GET', url: `${deps.settings.cpUrl}/cp/orgs/${encodeURIComponent(slug)}/instance`, accept: () => true });
@@ -92,25 +109,10 @@ async function inspectInstance(deps: CheckDeps, slug: string): Promise<string | 
   } catch {
     return `${slug}: the body is not JSON`;
   }
-  const leaks: string[] = [];
   // Values are registered before anything is built from them, so no report can print them.
-  for (const [path, value] of walkStrings(body, '')) {
-    if (/token|secret|passw|credential|api_?key/i.test(path)) {
-      deps.redactor.register(value, 'leaked-secret');
-      leaks.push(`${path} field`);
-    } else if (deps.redactor.redact(value) !== value) {
-      deps.redactor.register(value, 'leaked-secret');
-      leaks.push(`token-shaped value in ${path}`);
-    }
-  }
+  const leaks = findInstanceAnswerLeaks(body, deps.redactor);
   if (response.bodyText.includes('admin_token') && !leaks.some((l) => l.includes('admin_token'))) leaks.unshift('admin_token field');
   return leaks.length === 0 ? null : `${slug}: ${leaks.join(', ')}`;
-}
-
-function* walkStrings(value: unknown, path: string): Generator<[string, string]> {
-  if (typeof value === 'string') yield [path || '(body)', value];
-  else if (Array.isArray(value)) for (const [i, v] of value.entries()) yield* walkStrings(v, `${path}[${i}]`);
-  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) yield* walkStrings(v, path ? `${path}.${k}` : k);
 }
 
 export const tenantHealthCheck: VerifyCheck = {

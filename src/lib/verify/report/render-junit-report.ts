@@ -1,3 +1,4 @@
+import { xmlAttr as attr, xmlText as text } from '../../output/xml-text.js';
 import type { VerifyReport } from './build-report.js';
 
 /**
@@ -33,15 +34,4 @@ export function renderJunitReport(report: VerifyReport): string {
     '</testsuites>',
     '',
   ].join('\n');
-}
-
-// eslint-disable-next-line no-control-regex
-const INVALID_XML = /[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu;
-
-function text(value: string): string {
-  return value.replace(INVALID_XML, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-function attr(value: string): string {
-  return text(value).replace(/"/g, '&quot;').replace(/'/g, '&apos;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;').replace(/\t/g, '&#9;');
 }

@@ -1,3 +1,4 @@
+import { markdownCell as cell, markdownInline as inline } from '../../output/markdown-text.js';
 import { formatDuration } from '../../output/table.js';
 import { summarizeReport, type VerifyReport } from './build-report.js';
 
@@ -18,13 +19,4 @@ export function renderMarkdownReport(report: VerifyReport): string {
     ...(todo.length ? ['', '### What to do', '', ...todo] : []),
     '',
   ].join('\n');
-}
-
-/** Table cells: no line breaks, pipes escaped, markup characters neutralised. */
-function cell(value: string): string {
-  return inline(value).replace(/\|/g, '\\|');
-}
-
-function inline(value: string): string {
-  return value.replace(/[\r\n]+/g, ' ').replace(/([\\`*_<>[\]])/g, '\\$1');
 }

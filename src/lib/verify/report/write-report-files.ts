@@ -1,3 +1,4 @@
+import { findOutputPathProblem } from '../../output/check-output-path.js';
 import { UsageError } from '../../errors.js';
 import { writeFileAtomic } from '../../output/write-file.js';
 import type { Redactor } from '../../output/redactor.js';
@@ -17,12 +18,16 @@ export interface ReportFileSpec {
 export function parseReportFileSpec(spec: string, defaultFormat: ReportFormat): ReportFileSpec {
   const colon = spec.indexOf(':');
   const prefix = colon > 0 ? spec.slice(0, colon) : '';
-  if (isReportFormat(prefix)) {
-    const path = spec.slice(colon + 1);
-    if (!path) throw new UsageError(`--report-file ${spec}: no file name after "${prefix}:"`, `write it as --report-file ${prefix}:verify-report.xml`);
-    return { format: prefix, path };
-  }
-  return { format: defaultFormat, path: spec };
+  const parsed: ReportFileSpec = isReportFormat(prefix) ? { format: prefix, path: spec.slice(colon + 1) } : { format: defaultFormat, path: spec };
+  if (!parsed.path) throw new UsageError(`--report-file ${spec}: no file name after "${prefix}:"`, `write it as --report-file ${prefix}:verify-report.xml`);
+  return parsed;
+}
+
+/** Checked with the flags, before any check runs: a report that cannot be written is found now, not after. */
+export function checkReportFile(spec: ReportFileSpec): ReportFileSpec {
+  const problem = findOutputPathProblem(spec.path);
+  if (problem) throw new UsageError(`--report-file: ${problem}`, 'give a file in an existing, writable directory');
+  return spec;
 }
 
 /**
@@ -30,8 +35,13 @@ export function parseReportFileSpec(spec: string, defaultFormat: ReportFormat): 
  * rendered, and the rendered text passes the redactor once more, so no file holds a secret.
  */
 export async function writeReportFiles(report: VerifyReport, specs: ReportFileSpec[], redactor: Redactor): Promise<void> {
+  await writeRenderedReports(specs, (format) => renderReport(report, format), redactor);
+}
+
+/** The same for any report: `render` gives the text of one format (fleet audit passes its own). */
+export async function writeRenderedReports(specs: ReportFileSpec[], render: (format: ReportFormat) => string, redactor: Redactor): Promise<void> {
   for (const spec of specs) {
-    const text = redactor.redact(renderReport(report, spec.format));
+    const text = redactor.redact(render(spec.format));
     try {
       // Reports are meant to be shared (CI artifacts, step summaries): readable, never secret.
       await writeFileAtomic(spec.path, text, { mode: 0o644 });

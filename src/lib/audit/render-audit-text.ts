@@ -1,0 +1,49 @@
+import type { Styles } from '../output/output.js';
+import { renderTable } from '../output/table.js';
+import { summarizeAudit, type AuditReport, type CheckSummary } from './build-audit-report.js';
+import type { HistogramBar } from './judge-image.js';
+
+const PLAIN: Styles = { ok: (t) => t, fail: (t) => t, warn: (t) => t, dim: (t) => t, bold: (t) => t, accent: (t) => t };
+const BAR_WIDTH = 30;
+
+/** What people read: the summary per check, the histograms, then the findings by tenant. */
+export function renderAuditText(report: AuditReport, style: Styles = PLAIN): string {
+  const orgs = report.settings.orgs ? ` (orgs ${report.settings.orgs.join(', ')})` : '';
+  const head = `fleet audit ${report.environment} (${report.cpUrl}, ${report.region})${orgs}: ${report.scope.tenants} tenant(s), ${report.scope.instances} instance(s), ${report.scope.orgs} org(s); fail on ${report.failOn}`;
+  const table = renderTable<CheckSummary>(
+    [
+      { header: 'check', value: (c) => c.id },
+      { header: 'severity', value: (c) => c.severity },
+      { header: 'pass', value: (c) => c.pass, align: 'right' },
+      { header: 'fail', value: (c) => c.fail, align: 'right', style: (cell, c) => (c.fail > 0 ? style.fail(cell) : cell) },
+      { header: 'unknown', value: (c) => c.unknown, align: 'right', style: (cell, c) => (c.unknown > 0 ? style.warn(cell) : cell) },
+    ],
+    report.checks,
+  );
+  const lines = [head, '', table];
+  if (report.skipped.length) lines.push('', style.dim(`not run: ${report.skipped.map((s) => `${s.id} (${s.reason})`).join(', ')}`));
+  lines.push('', ...renderHistogram('images in use (tenants)', report.histograms.images), '', ...renderHistogram('SSM agent versions (tenants)', report.histograms.agentVersions));
+  if (report.tenants.length > 0) {
+    lines.push('', style.bold('findings by tenant'));
+    for (const group of report.tenants) {
+      lines.push('', style.bold(group.tenant));
+      for (const f of group.findings) {
+        const label = f.status === 'fail' ? style.fail(`FAIL ${f.severity}`) : style.warn('UNKNOWN');
+        lines.push(`  ${label}  ${f.check}  ${f.instanceId ?? 'org'} (${f.role})  ${f.detail}`);
+        if (f.evidence) lines.push(`      evidence: ${f.evidence}`);
+        if (f.fix) lines.push(`      fix: ${f.fix}`);
+      }
+    }
+  }
+  const summary = summarizeAudit(report);
+  lines.push('', report.exitCode === 0 ? style.ok(`OK: ${summary}`) : report.exitCode === 5 ? style.warn(`INCOMPLETE: ${summary}`) : style.fail(`FAILED: ${summary}`));
+  return lines.join('\n');
+}
+
+function renderHistogram(title: string, bars: HistogramBar[]): string[] {
+  if (bars.length === 0) return [`${title}: none`];
+  const max = Math.max(...bars.map((b) => b.count));
+  const width = Math.max(...bars.map((b) => b.value.length));
+  const digits = String(max).length;
+  return [title, ...bars.map((b) => `  ${b.value.padEnd(width)}  ${String(b.count).padStart(digits)}  ${'#'.repeat(Math.max(1, Math.round((b.count / max) * BAR_WIDTH)))}`)];
+}

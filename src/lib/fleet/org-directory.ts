@@ -1,0 +1,143 @@
+import type { CpClient, OrgPage } from '../cp/cp-client.js';
+import type { OrgRow } from '../cp/cp-schemas.js';
+import { NotFoundError, UsageError } from '../errors.js';
+
+/** What molectl asks the CP's list route for; the CP may answer fewer (or ignore it). */
+export const ORG_LIST_LIMIT = 500;
+
+/**
+ * What the CP says about one slug. Only `listed`, `exists` and `absent` are verdicts, each on
+ * an observation: the slug on the CP's list, the CP's per-org route answering for it, or the CP
+ * answering "no such org" on a route proven to be mounted. `unknown` is everything else.
+ */
+export type OrgLookup =
+  | { state: 'listed'; row: OrgRow }
+  /** The CP knows the org but gave no readable row for it: its id is unconfirmed. */
+  | { state: 'exists'; row: null; evidence: string }
+  | { state: 'absent'; evidence: string }
+  | { state: 'unknown'; reason: string };
+
+export type OrgDirectoryCp = Pick<CpClient, 'listOrgs' | 'getOrgInstance' | 'getOrgAdminToken' | 'edgeRouteAnswered'>;
+
+/** How many per-slug confirmations run at once. */
+const CONFIRM_CONCURRENCY = 20;
+
+/**
+ * The CP's orgs as one command sees them: one page of the list route, plus per-slug
+ * confirmation for every slug the page does not hold. The contract says nothing of paging (a CP
+ * may cap pages, ignore `limit`, or send odd rows), so absence from the page is never taken as
+ * absence from the CP: it is confirmed on the per-org route, `GET /cp/orgs/:slug/instance`, and
+ * its 404 counts only once that route has been seen answering for a known org (else an
+ * unmounted route would make every org look deleted). Without any known org to compare with,
+ * the admin API's per-org route is the second witness.
+ */
+export class OrgDirectory {
+  private readonly listedBySlug: Map<string, OrgRow>;
+  private readonly unreadableSlugs: Set<string>;
+
+  private constructor(
+    private readonly cp: OrgDirectoryCp,
+    readonly page: OrgPage,
+  ) {
+    this.listedBySlug = new Map(page.rows.map((row) => [row.slug, row]));
+    this.unreadableSlugs = new Set(page.unreadable.map((u) => u.slug).filter((s): s is string => s !== null));
+  }
+
+  static async read(cp: OrgDirectoryCp): Promise<OrgDirectory> {
+    return new OrgDirectory(cp, await cp.listOrgs({ limit: ORG_LIST_LIMIT }));
+  }
+
+  /** For callers that already hold the page. */
+  static fromPage(cp: OrgDirectoryCp, page: OrgPage): OrgDirectory {
+    return new OrgDirectory(cp, page);
+  }
+
+  get rows(): OrgRow[] {
+    return this.page.rows;
+  }
+
+  /** Listed with a readable row: no call made. */
+  listed(slug: string): OrgRow | undefined {
+    return this.listedBySlug.get(slug);
+  }
+
+  async lookup(slug: string): Promise<OrgLookup> {
+    const row = this.listedBySlug.get(slug);
+    if (row) return { state: 'listed', row };
+    if (this.unreadableSlugs.has(slug)) return { state: 'exists', row: null, evidence: 'the CP lists it, but its row is unreadable' };
+    return this.confirmBySlug(slug);
+  }
+
+  /** Lookups of many slugs, a bounded number at a time; `onProgress` gets done/total. */
+  async lookupMany(slugs: Iterable<string>, onProgress?: (done: number, total: number) => void): Promise<Map<string, OrgLookup>> {
+    const unique = [...new Set(slugs)];
+    const results = new Map<string, OrgLookup>();
+    for (let i = 0; i < unique.length; i += CONFIRM_CONCURRENCY) {
+      const chunk = unique.slice(i, i + CONFIRM_CONCURRENCY);
+      const answers = await Promise.all(chunk.map((slug) => this.lookup(slug)));
+      chunk.forEach((slug, j) => results.set(slug, answers[j]!));
+      onProgress?.(Math.min(i + CONFIRM_CONCURRENCY, unique.length), unique.length);
+    }
+    return results;
+  }
+
+  private async confirmBySlug(slug: string): Promise<OrgLookup> {
+    try {
+      await this.cp.getOrgInstance(slug);
+      return { state: 'exists', row: null, evidence: `the CP's per-org route answers for it (not on the listed page of ${this.page.rows.length})` };
+    } catch (error) {
+      // A tag value no CP route could name cannot be an org's slug either.
+      if (error instanceof UsageError) return { state: 'absent', evidence: `"${slug}" is not a valid org slug` };
+      if (!(error instanceof NotFoundError)) return { state: 'unknown', reason: `GET /cp/orgs/${slug}/instance: ${(error as Error).message}` };
+    }
+    return this.confirmNotFound(slug);
+  }
+
+  /** The per-org route said 404: believe it only when the route is seen to work. */
+  private async confirmNotFound(slug: string): Promise<OrgLookup> {
+    const absent: OrgLookup = { state: 'absent', evidence: 'the CP\'s per-org route answers 404 for it and answers for known orgs' };
+    if (this.cp.edgeRouteAnswered) return absent;
+    const control = this.page.rows.find((row) => row.slug !== slug);
+    if (control) {
+      try {
+        await this.cp.getOrgInstance(control.slug);
+        return absent;
+      } catch (error) {
+        const why = error instanceof NotFoundError ? `it answers 404 for the listed org ${control.slug} too (route not mounted?)` : (error as Error).message;
+        return { state: 'unknown', reason: `the CP's per-org route answered 404 for "${slug}", but ${why}` };
+      }
+    }
+    // Nothing listed to compare with (an empty or unreadable list): ask the admin API. Its
+    // answer for a live org is a secret, which the client registers with the redactor and
+    // nothing here keeps.
+    try {
+      await this.cp.getOrgAdminToken(slug);
+      return { state: 'exists', row: null, evidence: 'the admin API knows it (its per-org edge route answered 404)' };
+    } catch (error) {
+      if (error instanceof NotFoundError) return { state: 'absent', evidence: 'the CP\'s per-org route and its admin API both answer 404 for it' };
+      return { state: 'unknown', reason: `the CP's per-org route answered 404 for "${slug}", and the admin API could not confirm: ${(error as Error).message}` };
+    }
+  }
+}
+
+/** One lookup with a fresh page: for commands about a single org. */
+export async function lookupOrg(cp: OrgDirectoryCp, slug: string): Promise<OrgLookup> {
+  return (await OrgDirectory.read(cp)).lookup(slug);
+}
+
+/** True for the two verdicts that say the CP has the org. */
+export function orgExists(lookup: OrgLookup): lookup is Extract<OrgLookup, { state: 'listed' | 'exists' }> {
+  return lookup.state === 'listed' || lookup.state === 'exists';
+}
+
+/**
+ * One warning for the rows of a page that could not be read: counted and named, left out of
+ * what the command does, never fatal (issue 12: one odd row must not stop a fleet-wide command).
+ */
+export function warnUnreadableRows(out: { warn(text: string): void }, page: Pick<OrgPage, 'unreadable'>): void {
+  const rows = page.unreadable;
+  if (rows.length === 0) return;
+  const shown = rows.slice(0, 5).map((r) => `${r.slug ?? `row ${r.index + 1}`} (${r.problem})`);
+  const more = rows.length > 5 ? `, and ${rows.length - 5} more` : '';
+  out.warn(`${rows.length} org row${rows.length === 1 ? '' : 's'} from the CP could not be read and ${rows.length === 1 ? 'is' : 'are'} left out: ${shown.join(', ')}${more}`);
+}

@@ -1,0 +1,66 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { UsageError } from '../errors.js';
+import { checkGiteaBaseUrl, OWNER_PATTERN, PLACEHOLDER_PATTERN, REGISTRY_PATTERN, REPO_PATTERN, type RulesLayer } from './rewrite-rules.js';
+
+/**
+ * The `--rules` file (YAML or JSON). Loaded only when the flag is given (rule-flags.ts imports
+ * it lazily), so zod and yaml stay off the path of a plain `gitea rewrite`.
+ */
+
+const ownerName = z.string().regex(OWNER_PATTERN, 'an owner is letters, digits, "-", "_" or "."');
+const repoName = z.string().regex(REPO_PATTERN, 'a repo name is letters, digits, "-", "_" or "."');
+const variableName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a variable name is letters, digits and "_"');
+
+/** Every field optional, unknown fields refused so typos surface. */
+export const rulesFileSchema = z
+  .object({
+    githubOwner: ownerName.optional(),
+    giteaBaseUrl: z.string().optional(),
+    giteaOwner: ownerName.optional(),
+    renames: z.record(repoName, repoName).optional(),
+    knownRepos: z.array(repoName).optional(),
+    imageRegistry: z.string().regex(REGISTRY_PATTERN, 'a registry prefix looks like host[:port]/path').optional(),
+    rewriteIssueLinks: z.boolean().optional(),
+    tokenVariable: z.object({ from: variableName, to: variableName }).strict().optional(),
+    rewriteGoFiles: z.boolean().optional(),
+    placeholderOwners: z.array(z.string().regex(PLACEHOLDER_PATTERN, 'a placeholder owner has no spaces, "/", quotes, brackets, "@" or ":"')).optional(),
+    ownRepoPrefixes: z.array(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a repo prefix is letters, digits, "-", "_" or "."')).optional(),
+  })
+  .strict();
+
+export type RulesFileContent = z.infer<typeof rulesFileSchema>;
+
+const FIELDS = 'githubOwner, giteaBaseUrl, giteaOwner, renames, knownRepos, imageRegistry, rewriteIssueLinks, tokenVariable, rewriteGoFiles, placeholderOwners, ownRepoPrefixes';
+
+/** Parses a rules file's already-decoded content (YAML/JSON); throws UsageError naming the field. */
+export function parseRulesFile(content: unknown, fileName: string): RulesLayer {
+  const parsed = rulesFileSchema.safeParse(content ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? issue.path.join('.') : '(top level)';
+    throw new UsageError(`rules file ${fileName}: ${where}: ${issue?.message ?? 'invalid'}`, `see docs/commands/gitea.md for the rules file fields (${FIELDS})`);
+  }
+  const layer: RulesLayer = { ...parsed.data };
+  if (parsed.data.giteaBaseUrl !== undefined) layer.giteaBaseUrl = checkGiteaBaseUrl(parsed.data.giteaBaseUrl, `rules file ${fileName}: giteaBaseUrl`);
+  return layer;
+}
+
+export async function readRulesFile(path: string, cwd: string): Promise<RulesLayer> {
+  let text: string;
+  try {
+    text = await readFile(resolve(cwd, path), 'utf8');
+  } catch {
+    throw new UsageError(`cannot read the rules file ${path}`, 'check the path given to --rules');
+  }
+  const { parse } = await import('yaml');
+  let content: unknown;
+  try {
+    content = parse(text) as unknown;
+  } catch (error) {
+    const detail = error instanceof Error ? error.message.split('\n')[0] : '';
+    throw new UsageError(`the rules file ${path} is not valid YAML or JSON: ${detail}`, 'fix the syntax; see docs/commands/gitea.md for an example');
+  }
+  return parseRulesFile(content, path);
+}

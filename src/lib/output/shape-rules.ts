@@ -1,0 +1,201 @@
+import { charClass, findHits, findRuns, mergeWindows, windowAround, type Window } from './scan-windows.js';
+
+/**
+ * Token shapes known to leak from this platform's hosts (../shared/platform.md), replaced even
+ * when molectl never held the value. They apply to text that came from outside (consoles, logs,
+ * SSM output, HTTP bodies, files read, remote error messages), never to molectl's own words.
+ * shapeWindows finds the few places where any rule can match (scan-windows.ts), so 10 MB of logs is not
+ * scanned by eleven patterns position by position.
+ */
+
+export interface ShapeRule {
+  kind: string;
+  pattern: RegExp;
+  /** Builds the replacement from the match; by default the whole match is replaced. */
+  replace?: (match: string, ...groups: string[]) => string;
+}
+
+export const mark = (kind: string): string => `[REDACTED:${kind}]`;
+
+/**
+ * Variable names whose values are secrets: contain KEY, TOKEN, SECRET, PASSWORD or CREDENTIAL.
+ * The parts around the keyword are bounded: unbounded, every start allowed in a long run such as
+ * `--a--a--a...` scans to the end of the run, which is quadratic (100 KB took seconds).
+ * No real variable name is longer than 64 characters on either side.
+ */
+const SECRET_NAME = String.raw`[A-Za-z0-9_.-]{0,64}(?:key|token|secret|passw(?:or)?d|credential)[A-Za-z0-9_.-]{0,64}`;
+
+/**
+ * What every match of some rule contains, and so where it can match: a secret-name word (spelled
+ * out case by case, twice as fast as the `i` flag), a literal (`://`, `Bearer`, a key prefix, a
+ * PEM header), or a run of at least 32 base64 characters (a base64 blob, a 64-hex value).
+ */
+const NAME_WORDS = /[kK][eE][yY]|[tT][oO][kK][eE][nN]|[sS][eE][cC][rR][eE][tT]|[pP][aA][sS][sS][wW]|[cC][rR][eE][dD][eE][nN][tT][iI][aA][lL]/g;
+const LITERALS = /:\/\/|Bearer|AKIA|ASIA|gh[opsur]_|github_pat_|sk-|mol_pk_|-----BEGIN /g;
+/** The rule a literal hit can start, by the literal's first character. */
+const LITERAL_KINDS: Record<string, string> = { ':': 'url-credential', B: 'bearer', A: 'aws-access-key', g: 'github-token', s: 'api-key', m: 'molecule-key', '-': 'pem' };
+const BASE64_CHARS = charClass('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/');
+/** The PEM rule's bound on a block's length, plus room for its END line. */
+const PEM_REACH = 20_100;
+
+/** The bit set of the rules of these kinds (bit i = SHAPE_RULES[i]). */
+function bitsOf(...kinds: string[]): number {
+  return SHAPE_RULES.reduce((bits, rule, i) => (kinds.includes(rule.kind) ? bits | (1 << i) : bits), 0);
+}
+
+/** Where any shape rule can match, each window tagged with the rules that can: merged, sorted. */
+export function shapeWindows(text: string): Window[] {
+  const windows: Window[] = [];
+  const names = bitsOf('named-secret');
+  for (const hit of findHits(text, NAME_WORDS)) windows.push(windowAround(text, hit, names));
+  for (const hit of findHits(text, LITERALS)) {
+    const kind = LITERAL_KINDS[text[hit[0]]!]!;
+    const reach: Window = kind === 'pem' ? [hit[0], Math.min(text.length, hit[1] + PEM_REACH)] : hit;
+    windows.push(windowAround(text, reach, bitsOf(kind)));
+  }
+  const blobs = bitsOf('base64', 'hex64');
+  for (const run of findRuns(text, 32, BASE64_CHARS)) windows.push(windowAround(text, run, blobs));
+  return mergeWindows(windows);
+}
+
+/**
+ * Order matters: multi-line and structured shapes first, so that a PEM block is one redaction
+ * and `TOKEN=Bearer x` is not counted twice.
+ */
+export const SHAPE_RULES: ShapeRule[] = [
+  {
+    kind: 'pem',
+    // A block ends before the next BEGIN and within 20,000 characters (a 4096-bit RSA key is
+    // ~3,300): unbounded, text full of BEGIN lines without END made this rule quadratic.
+    pattern: /-----BEGIN ([A-Z0-9 ]*)-----(?:(?!-----BEGIN )[\s\S]){0,20000}?-----END \1-----/g,
+    // Certificates are public; keys are not. Only key blocks are redacted.
+    replace: (match, label: string) => (/PRIVATE KEY|ENCRYPTED/.test(label) ? mark('pem') : match),
+  },
+  {
+    kind: 'url-credential',
+    // The scheme is bounded: unbounded, each "." of a long dotted run restarts a scan to its end.
+    pattern: /\b([a-z][a-z0-9+.-]{0,31}:\/\/)([^\s/:@'"]+):([^\s/@'"]+)@/gi,
+    replace: (match, scheme: string, user: string, pass: string) =>
+      pass.startsWith('[REDACTED:') || /^\$\{?[A-Z_]+\}?$/.test(pass) ? match : `${scheme}${user}:${mark('url-credential')}@`,
+  },
+  {
+    kind: 'bearer',
+    pattern: /\b(Bearer)(\s+)([A-Za-z0-9\-._~+/]{8,}=*)/g,
+    replace: (_m, word: string, space: string) => `${word}${space}${mark('bearer')}`,
+  },
+  {
+    kind: 'base64',
+    // A base64 blob (one run, or lines wrapped at 60+ columns as `base64` and PEM tools wrap)
+    // whose decoded text carries a known shape: set -x traces echo user-data and env files this
+    // way. The whole blob is replaced: any piece of it would decode to part of the secret.
+    pattern: /(?<![A-Za-z0-9+/])(?:(?:[A-Za-z0-9+/]{60,}\r?\n)+[A-Za-z0-9+/]*={0,2}|[A-Za-z0-9+/]{32,}={0,2})(?![A-Za-z0-9+/])/g,
+    replace: (match) => (decodedHoldsShape(match) ? mark('base64') : match),
+  },
+  {
+    kind: 'named-secret',
+    // A quoted value with spaces (`PASSWORD='correct horse'`): the unquoted rule below would
+    // stop at the first space and leave the rest of the value in the output.
+    // The name must be a whole token (or a --flag) starting with a letter:
+    // `run 2026...-cp-secret-apply-x: ok` is an id followed by prose, not an assignment.
+    pattern: new RegExp(String.raw`((?:(?<=--)|(?<![A-Za-z0-9_.-]))(?=[A-Za-z_])${SECRET_NAME})(["']?\s*=\s*|:\s+|["']\s*:\s*)(["'])([^"'\r\n]*\s[^"'\r\n]*)\3`, 'gi'),
+    replace: (match, name: string, sep: string, quote: string, value: string) =>
+      isReferenceName(name) || value.trimStart().startsWith('$') ? match : `${name}${sep}${quote}${mark('named-secret')}${quote}`,
+  },
+  {
+    kind: 'named-secret',
+    // NAME=value, NAME: value, "name": "value", --name=value. The name is kept.
+    // A colon only counts as an assignment when followed by a space or inside quotes
+    // (`token: x`, `"token":"x"`); `gitea-actions-secret:owner/repo` is a reference, not a value.
+    // The name must be a whole token (or a --flag) starting with a letter:
+    // `run 2026...-cp-secret-apply-x: ok` is an id followed by prose, not an assignment.
+    pattern: new RegExp(String.raw`((?:(?<=--)|(?<![A-Za-z0-9_.-]))(?=[A-Za-z_])${SECRET_NAME})(["']?\s*=\s*["']?|:\s+["']?|["']\s*:\s*["']?)([^\s"',;&}\]\[]+)`, 'gi'),
+    replace: (match, name: string, sep: string, value: string) =>
+      isReferenceName(name) || value.startsWith('[REDACTED:') || value.startsWith('$') || isHarmlessValue(value)
+        ? match
+        : `${name}${sep}${mark('named-secret')}`,
+  },
+  { kind: 'aws-access-key', pattern: /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g },
+  { kind: 'github-token', pattern: /\b(?:gh[opsur]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})\b/g },
+  { kind: 'api-key', pattern: /\bsk-[A-Za-z0-9_-]{16,}/g },
+  { kind: 'molecule-key', pattern: /\bmol_pk_[A-Za-z0-9_-]{8,}/g },
+  {
+    kind: 'hex64',
+    // Image digests (`sha256:<64 hex>`) are public identifiers, not secrets.
+    pattern: /(sha256:)?\b[0-9a-fA-F]{64}\b/g,
+    replace: (match, digestPrefix: string | undefined) => (digestPrefix ? match : mark('hex64')),
+  },
+];
+
+/**
+ * Applies every shape rule in order; `onRedact` hears each replacement's kind. The rules run on
+ * the windows only (scan-windows.ts): outside them no rule can match. Replacements (`[REDACTED:
+ * named-secret]`) hold trigger words but never form a new match: no separator follows them.
+ */
+export function applyShapeRules(text: string, onRedact: (kind: string) => void): string {
+  const parts: string[] = [];
+  let last = 0;
+  for (const [start, end, rules = 0] of shapeWindows(text)) {
+    const before = text.slice(start, end);
+    const after = applyRulesTo(before, rules, onRedact);
+    if (after === before) continue;
+    parts.push(text.slice(last, start), after);
+    last = end;
+  }
+  if (parts.length === 0) return text;
+  parts.push(text.slice(last));
+  return parts.join('');
+}
+
+/** The rules in `bits`, in table order (the order matters: see SHAPE_RULES). */
+function applyRulesTo(input: string, bits: number, onRedact: (kind: string) => void): string {
+  let text = input;
+  for (const [i, rule] of SHAPE_RULES.entries()) {
+    if ((bits & (1 << i)) === 0) continue;
+    rule.pattern.lastIndex = 0;
+    text = text.replace(rule.pattern, (match: string, ...rest: unknown[]) => {
+      const groups = rest.slice(0, -2) as string[];
+      const replaced = rule.replace ? rule.replace(match, ...groups) : mark(rule.kind);
+      if (replaced !== match) onRedact(rule.kind);
+      return replaced;
+    });
+  }
+  return text;
+}
+
+/**
+ * True when a base64 run decodes to mostly printable text that one of the other shape rules
+ * would redact. Binary data (hex ids, hashes, random runs of letters) decodes to unprintable
+ * bytes and is left alone, which keeps ordinary text and digests intact.
+ */
+function decodedHoldsShape(run: string): boolean {
+  const decoded = Buffer.from(run.replace(/\s+/g, ''), 'base64').toString('latin1');
+  if (decoded.length < 16) return false;
+  const printable = decoded.replace(/[^\x20-\x7e\t\r\n]/g, '').length;
+  if (printable < decoded.length * 0.9) return false;
+  return SHAPE_RULES.some((rule) => {
+    if (rule.kind === 'base64') return false;
+    rule.pattern.lastIndex = 0;
+    let changed = false;
+    decoded.replace(rule.pattern, (match: string, ...rest: unknown[]) => {
+      const groups = rest.slice(0, -2) as string[];
+      if (!rule.replace || rule.replace(match, ...groups) !== match) changed = true;
+      return match;
+    });
+    rule.pattern.lastIndex = 0;
+    return changed;
+  });
+}
+
+/** Values after a secret-looking name that are clearly not secrets (booleans, numbers, placeholders). */
+function isHarmlessValue(value: string): boolean {
+  return /^(?:true|false|null|none|yes|no|\d{1,6}|required|set|unset|missing|\*+|<[^>]*>|x+)$/i.test(value);
+}
+
+/**
+ * Names that refer to a secret rather than hold one (SECRET_ID, tokenFile, secret_arn,
+ * token_count): their values are ids, paths and counts, which people need to see.
+ */
+function isReferenceName(name: string): boolean {
+  return /(?:id|ids|name|arn|file|path|url|uri|ref|count|len|length|type|stage|version|expiry|expires|ttl|fingerprint)$/i.test(name);
+}
+

@@ -1,0 +1,138 @@
+import { createDetachedDoor } from '../aws/detached-door.js';
+import type { Context } from '../context.js';
+import { parseDurationMs } from '../cli/parse-options.js';
+import { ConfigError, InterruptedError, MolectlError } from '../errors.js';
+import { LockLostError } from './lock-held-error.js';
+import { lockRun, type RunLocks } from './lock-run.js';
+import type { RunLedger } from './run-ledger.js';
+import type { CreateRunInput } from './run-store.js';
+
+/**
+ * The one lifecycle of every mutating run (migrate apply, resume, rollback; secrets put, rotate,
+ * rollback; org delete, gc; org create without locks):
+ *
+ *   1. the ledger is created (or an existing one, being resumed, is handed in);
+ *   2. its locks are taken in the one order (LOCK_ORDER below), each a local lock then, for
+ *      fleet-wide work, the SSM fleet lock; a lock whose holder died on this host is taken over
+ *      with a notice; any refusal releases what was taken and records the run as aborted;
+ *   3. fleet locks are renewed while the work runs; a renewal that finds the lock taken by
+ *      another run marks the run as stopping: the work stops dispatching at its next safe
+ *      point (checkpoint) and the run ends `aborted` with the reason, never just a warning;
+ *   4. an interrupt (SIGINT, SIGTERM, SIGHUP) ends the run `interrupted` with how to resume;
+ *   5. the locks are released in reverse order, whatever happened.
+ */
+
+/** What the work can ask: may it start more? */
+export interface RunGuard {
+  /** True once no new work may start: the run was interrupted, or lost a lock. */
+  readonly stopping: boolean;
+  /** Throws the reason (InterruptedError, LockLostError) when stopping: call before each new batch of changes. */
+  checkpoint(): void;
+}
+
+export interface ActiveRun extends RunGuard {
+  readonly ledger: RunLedger;
+}
+
+export interface RunSpec {
+  /** A new run, or the ledger of one being resumed (already claimed by this process). */
+  ledger: { create: CreateRunInput } | { existing: RunLedger };
+  /** Operations to lock for the whole run. */
+  locks: string[];
+  /** Fleet-wide work also takes each lock in SSM Parameter Store (every machine sees it). */
+  fleet: boolean;
+  breakLock: boolean;
+  /** How to go on after an interrupt, given the run id. */
+  resumeHint(runId: string): string;
+  /** Said on an interrupt about what was already done (default: work already done stays done). */
+  interruptNote?: string;
+}
+
+/**
+ * Locks are taken sorted by operation name and released in reverse: any two runs that need
+ * overlapping locks take them in the same order. Documented in docs/runs.md.
+ */
+export function orderLocks(operations: string[]): string[] {
+  return [...new Set(operations)].sort();
+}
+
+/** Fleet locks last ten minutes without renewal (MOLECTL_LOCK_TTL) and are renewed every third of that. */
+const DEFAULT_FLEET_LOCK_TTL_MS = 10 * 60_000;
+
+function fleetLockTtlMs(ctx: Context): number {
+  const ms = ctx.env.MOLECTL_LOCK_TTL ? parseDurationMs(ctx.env.MOLECTL_LOCK_TTL) : null;
+  if (ctx.env.MOLECTL_LOCK_TTL && (ms === null || ms < 3000 || ms > 24 * 3600_000)) {
+    throw new ConfigError(`MOLECTL_LOCK_TTL "${ctx.env.MOLECTL_LOCK_TTL}" is not a duration between 3s and 24h`, 'write it like 10m or 90s, or unset it');
+  }
+  return ms ?? DEFAULT_FLEET_LOCK_TTL_MS;
+}
+
+export async function runMutation<T>(ctx: Context, spec: RunSpec, work: (run: ActiveRun) => Promise<T>): Promise<T> {
+  const ttlMs = fleetLockTtlMs(ctx);
+  const ledger = 'existing' in spec.ledger ? spec.ledger.existing : await ctx.runs.create(spec.ledger.create);
+  if ('create' in spec.ledger) ctx.out.info(`run ${ledger.id}: ledger ${ledger.path}`);
+  const held: RunLocks[] = [];
+  try {
+    for (const operation of orderLocks(spec.locks)) {
+      held.push(
+        await lockRun({
+          runs: ctx.runs,
+          ledger,
+          environment: ctx.config.envName.value,
+          operation,
+          // The locks outlive a Ctrl-C long enough to be released: they talk through a detached door.
+          ...(spec.fleet ? { fleet: { store: createDetachedDoor(ctx.aws, 24 * 3600_000), parameterPrefix: ctx.config.environment.parameterPrefix, clock: ctx.clock, ttlMs, refreshEveryMs: Math.max(1000, Math.floor(ttlMs / 3)) } } : {}),
+          breakLock: spec.breakLock,
+          onWarning: (message) => ctx.out.warn(message),
+        }),
+      );
+    }
+  } catch (error) {
+    await releaseAll(held);
+    throw error;
+  }
+
+  const lostLock = (): LockLostError | null => {
+    for (const lock of held) {
+      try {
+        lock.throwIfLost();
+      } catch (error) {
+        return error as LockLostError;
+      }
+    }
+    return null;
+  };
+  const run: ActiveRun = {
+    ledger,
+    get stopping() {
+      return ctx.signal.aborted || lostLock() !== null;
+    },
+    checkpoint() {
+      if (ctx.signal.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new InterruptedError();
+      const lost = lostLock();
+      if (lost) throw lost;
+    },
+  };
+
+  try {
+    return await work(run);
+  } catch (error) {
+    if (ctx.signal.aborted) {
+      await ledger.setStatus('interrupted');
+      throw new InterruptedError(`interrupted: run ${ledger.id} saved; ${spec.interruptNote ?? 'work already done stays done'}`, spec.resumeHint(ledger.id));
+    }
+    const lost = error instanceof LockLostError ? error : lostLock();
+    if (lost) {
+      await ledger.setStatus('aborted', { error: lost });
+      throw new MolectlError(`aborted: ${lost.message}; run ${ledger.id} stopped dispatching`, { hint: lost.hint ?? spec.resumeHint(ledger.id) });
+    }
+    if (ledger.status === 'running') await ledger.setStatus('failed', { error });
+    throw error;
+  } finally {
+    await releaseAll(held);
+  }
+}
+
+async function releaseAll(held: RunLocks[]): Promise<void> {
+  for (const lock of [...held].reverse()) await lock.release();
+}

@@ -1,0 +1,64 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type Sandbox } from '../../src/sandbox/start-sandbox.js';
+import type { SandboxState } from '../../src/sandbox/state.js';
+import { runCli } from '../helpers/run-cli.js';
+import { BIN } from '../helpers/spawn-cli.js';
+
+// Issue 13, item 9: a run killed (SIGKILL) in the exact window between SSM accepting SendCommand
+// and the ledger recording the command id must not make a resume run the script on those hosts
+// a second time. Killed deterministically at that point: the sandbox kills molectl after the
+// command exists in SSM and before its answer leaves, so no timing is involved.
+
+let sandbox: Sandbox;
+let tmp: string;
+beforeAll(async () => {
+  sandbox = await startSandbox({ speed: 'fast', tenants: 4, preCutover: 4 });
+  tmp = mkdtempSync(join(tmpdir(), 'molectl-sigkill-'));
+});
+afterAll(async () => {
+  await sandbox.stop();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+const isApplySend = (target: string, body: string): boolean => target.endsWith('.SendCommand') && body.includes("MOLECTL_MODE='apply'");
+const applySends = (state: SandboxState, instanceId: string): number =>
+  state.requests.filter((r) => r.action === 'SendCommand' && r.body.includes("MOLECTL_MODE='apply'") && r.body.includes(instanceId)).length;
+
+describe('SIGKILL between SendCommand and the ledger write', { timeout: 120_000 }, () => {
+  it('resume adopts the command the killed run sent: no host runs the script twice', async () => {
+    const env = { PATH: process.env.PATH, HOME: tmp, ...sandbox.env, MOLECTL_STATE_DIR: join(tmp, 'state'), MOLECTL_CONFIG: join(tmp, 'absent-config.json') };
+    const child = spawn(process.execPath, [BIN, '--env', 'sandbox', '--yes', 'migrate', 'cp-secret', 'apply', '--soak', '0', '--health-timeout', '5s', '--waves', '100%'], { env, stdio: 'ignore' });
+    // The second apply command (the first wave, after the canary) is where the kill lands.
+    let applyCommands = 0;
+    sandbox.state.beforeAwsReply = (target, body) => {
+      if (isApplySend(target, body) && ++applyCommands === 2) child.kill('SIGKILL');
+    };
+    const exit = await new Promise<string | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    sandbox.state.beforeAwsReply = undefined;
+    expect(exit).toBe('SIGKILL');
+
+    const runsDir = join(tmp, 'state', 'runs');
+    const [ledgerFile] = readdirSync(runsDir).filter((f) => f.includes('apply'));
+    const killed = JSON.parse(readFileSync(join(runsDir, ledgerFile!), 'utf8')) as { id: string; status: string; targets: Record<string, { state: string; remoteIds: Record<string, string>; detail: Record<string, unknown> }> };
+    expect(killed.status).toBe('running');
+    // The wave's targets were recorded as being sent, but their command id never made it.
+    const unrecorded = Object.values(killed.targets).filter((t) => t.state === 'in-progress' && !t.remoteIds.commandId);
+    expect(unrecorded.length).toBe(3);
+    expect(unrecorded.every((t) => typeof t.detail.dispatchComment === 'string')).toBe(true);
+
+    const resumed = await runCli(['--env', 'sandbox', '--yes', 'migrate', 'cp-secret', 'resume', killed.id], { env });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/collected results of the interrupted run/);
+    const after = JSON.parse(readFileSync(join(runsDir, ledgerFile!), 'utf8')) as { status: string; targets: Record<string, { outcome: string; detail: Record<string, unknown> }>; events: Array<{ message: string }> };
+    expect(after.status).toBe('succeeded');
+    expect(after.events.filter((e) => /adopted command .*, sent before the run stopped but not yet recorded/.test(e.message))).toHaveLength(3);
+    for (const org of sandbox.state.orgs.values()) {
+      expect(applySends(sandbox.state, org.tenantInstanceId!), `${org.slug} got the apply script more than once`).toBe(1);
+      expect(after.targets[org.slug]!.outcome).toMatch(/^(migrated|current)$/);
+    }
+  });
+});

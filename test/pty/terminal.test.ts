@@ -1,0 +1,82 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type Sandbox } from '../../src/sandbox/start-sandbox.js';
+import { startPty, stopAllPtys } from '../helpers/pty.js';
+
+// Issue 13: molectl on a real terminal. Spinners, prompts and Ctrl-C only exist there.
+
+let sandbox: Sandbox;
+let tmp: string;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ speed: 'fast', tenants: 4, preCutover: 4, faults: 'host-work=1500ms' });
+  tmp = mkdtempSync(join(tmpdir(), 'molectl-pty-'));
+});
+afterEach(() => stopAllPtys());
+afterAll(async () => {
+  await sandbox.stop();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+function env(stateDir: string): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: tmp, ...sandbox.env, MOLECTL_STATE_DIR: stateDir, MOLECTL_CONFIG: join(tmp, 'no-config.json') };
+}
+function freshStateDir(): string {
+  return mkdtempSync(join(tmp, 'state-'));
+}
+
+describe('terminals that lie about themselves', { timeout: 60_000 }, () => {
+  it('a 0-column terminal gets plain lines, not a spinner that loops: the plan ends and prints a bounded transcript', async () => {
+    const pty = startPty(['migrate', 'cp-secret', 'plan'], { env: env(freshStateDir()), cols: 0, rows: 0 });
+    const code = await pty.exited;
+    expect(code).toBe(0);
+    expect(pty.text).toMatch(/probing 4 online tenants\.\.\./);
+    expect(pty.text).toMatch(/4 tenants: 4 needs-migration/);
+    // A runaway spinner wrote hundreds of MB of cursor codes; plain output is a few KB.
+    expect(pty.transcript.length).toBeLessThan(20_000);
+    // eslint-disable-next-line no-control-regex
+    expect(pty.transcript).not.toMatch(/\u001b\[\d*[AK]/);
+  });
+
+  it('a 1-column terminal, TERM=dumb and no TERM all get plain lines too', async () => {
+    for (const [cols, term] of [[1, 'xterm-256color'], [120, 'dumb'], [120, '']] as const) {
+      const pty = startPty(['migrate', 'cp-secret', 'plan', '--orgs', 'acme'], { env: { ...env(freshStateDir()), TERM: term }, cols });
+      expect(await pty.exited).toBe(0);
+      // eslint-disable-next-line no-control-regex
+      expect(pty.transcript, `cols ${cols} TERM ${term}`).not.toMatch(/\u001b\[\d*[AK]/);
+      expect(pty.text).toMatch(/probing 1 online tenant\.\.\./);
+    }
+  });
+
+  it('a normal terminal gets a spinner, and the result still arrives whole', async () => {
+    const pty = startPty(['migrate', 'cp-secret', 'plan', '--orgs', 'acme'], { env: env(freshStateDir()), cols: 120 });
+    expect(await pty.exited).toBe(0);
+    expect(pty.text).toMatch(/✔ probed 1 tenant/);
+    expect(pty.text).toMatch(/1 tenant: 1 needs-migration/);
+  });
+});
+
+describe('Ctrl-C during read-only work', { timeout: 60_000 }, () => {
+  it('stops a plan promptly with exit 130 while its probe is out', async () => {
+    const pty = startPty(['migrate', 'cp-secret', 'plan'], { env: env(freshStateDir()), cols: 120 });
+    await pty.waitFor(/probing/);
+    const pressed = Date.now();
+    pty.ctrlC();
+    expect(await pty.exited).toBe(130);
+    expect(Date.now() - pressed).toBeLessThan(5_000);
+    expect(pty.text).toMatch(/interrupted: stopping at the next safe point/);
+  });
+});
+
+export function ledgersIn(stateDir: string): Array<{ id: string; status: string; command: string }> {
+  const dir = join(stateDir, 'runs');
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir).filter((f) => f.endsWith('.json'));
+  } catch {
+    return [];
+  }
+  return names.map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as { id: string; status: string; command: string });
+}
