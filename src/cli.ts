@@ -7,8 +7,7 @@ import { installInterruptHandler } from './lib/cli/interrupts.js';
 import { GLOBAL_OPTIONS, PROGRAM_DESCRIPTION, PROGRAM_HELP_AFTER, renderTopLevelHelp, VERSION_OPTION } from './lib/cli/top-level-help.js';
 import { ExitCode, isMolectlError } from './lib/errors.js';
 import type { TerminalStream } from './lib/output/output.js';
-import { Redactor } from './lib/output/redactor.js';
-import { echoInput, remoteText, renderOutputText } from './lib/output/remote-text.js';
+import type { Redactor } from './lib/output/redactor.js';
 
 /**
  * Entry point: argv in, exit code out. Builds the commander program from the registry, loads
@@ -37,22 +36,21 @@ const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', impo
 export async function main(argv: string[], deps: MainDeps = {}): Promise<number> {
   const stdout = deps.stdout ?? process.stdout;
   const stderr = deps.stderr ?? process.stderr;
+  // The top-level help and the version: nothing to redact, nothing to interrupt.
+  const quick = answerWithoutCommander(argv);
+  if (quick !== null) {
+    await new Promise<void>((resolve) => stdout.write(quick, () => resolve()));
+    return ExitCode.ok;
+  }
   const interrupt = deps.signal ? null : installInterruptHandler((text) => stderr.write(text));
   const signal = deps.signal ?? interrupt!.signal;
   const jsonRequested = wantsJson(argv);
+  const [{ Redactor }, { Command }] = await Promise.all([import('./lib/output/redactor.js'), import('commander')]);
   // One redactor per run, made before anything can fail, so every error is redacted too.
   const redactor = new Redactor();
   let usageMessage = '';
   let exitCode: number = ExitCode.ok;
 
-  const quick = answerWithoutCommander(argv);
-  if (quick !== null) {
-    interrupt?.dispose();
-    await new Promise<void>((resolve) => stdout.write(quick, () => resolve()));
-    return ExitCode.ok;
-  }
-
-  const { Command } = await import('commander');
   const words = commandWords(argv);
   const program = buildProgram(Command, words, {
     writeOut: (text) => stdout.write(text),
@@ -226,6 +224,7 @@ async function reportError(error: unknown, options: ReportOptions): Promise<numb
     // A group named without a subcommand: commander showed its help; that is a usage error.
     // Commander quotes the word it refused: echo it short and escaped (a 100 KB argument, or a
     // secret pasted in the wrong place, is not printed back whole).
+    const { echoInput } = await import('./lib/output/remote-text.js');
     const message = (options.usageMessage.replace(/^error:\s*/, '') || error.message.replace(/^error:\s*/, '')).replace(/'([^']*)'/g, (_m, word: string) => `'${echoInput(word)}'`);
     if (error.code === 'commander.help' || error.code === 'commander.executeSubCommandAsync') {
       if (!message || message === '(outputHelp)') return ExitCode.usage;
@@ -263,6 +262,7 @@ async function writeError(
   // pass the same rendering as all other output. A stack trace repeats the message unmarked,
   // so it is rendered as remote text entirely.
   const mode = options.json ? 'json' : 'text';
+  const { remoteText, renderOutputText } = await import('./lib/output/remote-text.js');
   const render = (text: string): string => renderOutputText(text, options.redactor, mode);
   let text: string;
   if (options.json) {
