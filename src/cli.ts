@@ -1,19 +1,19 @@
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { Command, CommanderError } from 'commander';
+import type { Command } from 'commander';
 import { commandGroups, commands } from './commands/index.js';
 import type { CommandEntry, CommandInput } from './lib/cli/command-definition.js';
 import { installInterruptHandler } from './lib/cli/interrupts.js';
+import { GLOBAL_OPTIONS, PROGRAM_DESCRIPTION, PROGRAM_HELP_AFTER, renderTopLevelHelp, VERSION_OPTION } from './lib/cli/top-level-help.js';
 import { ExitCode, isMolectlError } from './lib/errors.js';
 import type { TerminalStream } from './lib/output/output.js';
-import { Redactor } from './lib/output/redactor.js';
-import { echoInput, remoteText, renderOutputText } from './lib/output/remote-text.js';
+import type { Redactor } from './lib/output/redactor.js';
 
 /**
  * Entry point: argv in, exit code out. Builds the commander program from the registry, loads
- * only the module of the command being run (so `molectl --help` loads commander and nothing
- * else), builds the context, runs, and maps every error to the exit-code table in
- * docs/exit-codes.md. The only place that prints errors.
+ * only the module of the command being run, builds the context, runs, and maps every error to
+ * the exit-code table in docs/exit-codes.md. The only place that prints errors. `molectl --help`
+ * and `--version` are answered before commander is even loaded (top-level-help.ts).
  */
 
 export interface MainDeps {
@@ -36,16 +36,23 @@ const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', impo
 export async function main(argv: string[], deps: MainDeps = {}): Promise<number> {
   const stdout = deps.stdout ?? process.stdout;
   const stderr = deps.stderr ?? process.stderr;
+  // The top-level help and the version: nothing to redact, nothing to interrupt.
+  const quick = answerWithoutCommander(argv);
+  if (quick !== null) {
+    await new Promise<void>((resolve) => stdout.write(quick, () => resolve()));
+    return ExitCode.ok;
+  }
   const interrupt = deps.signal ? null : installInterruptHandler((text) => stderr.write(text));
   const signal = deps.signal ?? interrupt!.signal;
   const jsonRequested = wantsJson(argv);
+  const [{ Redactor }, { Command }] = await Promise.all([import('./lib/output/redactor.js'), import('commander')]);
   // One redactor per run, made before anything can fail, so every error is redacted too.
   const redactor = new Redactor();
   let usageMessage = '';
   let exitCode: number = ExitCode.ok;
 
   const words = commandWords(argv);
-  const program = buildProgram(words, {
+  const program = buildProgram(Command, words, {
     writeOut: (text) => stdout.write(text),
     writeErr: (text) => stderr.write(text),
     captureUsageError: (text) => {
@@ -94,26 +101,27 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
   return exitCode;
 }
 
-interface ProgramIo {
+export interface ProgramIo {
   writeOut(text: string): void;
   writeErr(text: string): void;
   captureUsageError(text: string): void;
 }
 
-function buildProgram(words: string[], io: ProgramIo): Command {
-  const program = new Command('molectl')
-    .description('Operate the Molecule AI tenant fleet: orgs, secrets, migrations, consoles, verification.')
-    .version(VERSION, '--version', 'print the version and exit')
-    .option('--env <name>', 'target environment: production, staging, sandbox, or one from the config file')
-    .option('--cp-url <url>', 'control plane URL, overriding the environment\'s')
-    .option('--profile <name>', 'AWS profile')
-    .option('--region <region>', 'AWS region')
-    .option('-o, --output <format>', 'output format: text or json')
-    .option('--no-color', 'disable colour (NO_COLOR is honoured too)')
-    .option('-q, --quiet', 'print results only: no progress, no hints')
-    .option('-v, --verbose', 'print more detail about each step')
-    .option('--debug', 'print debugging detail and stack traces')
-    .option('-y, --yes', 'answer yes to confirmations for targets named on the command line')
+/**
+ * `molectl --help` (or `-h`, `help`) and `--version`: the text, without loading commander; null
+ * for anything else. The help's width follows commander's rule (the terminal's, else 80).
+ */
+function answerWithoutCommander(argv: string[]): string | null {
+  if (argv.length !== 1) return null;
+  if (argv[0] === '--version') return `${VERSION}\n`;
+  if (argv[0] !== '--help' && argv[0] !== '-h' && argv[0] !== 'help') return null;
+  return renderTopLevelHelp({ commands, commandGroups }, (process.stdout.isTTY ? process.stdout.columns : undefined) ?? 80);
+}
+
+export function buildProgram(CommandClass: typeof Command, words: string[], io: ProgramIo): Command {
+  const program = new CommandClass('molectl').description(PROGRAM_DESCRIPTION).version(VERSION, VERSION_OPTION.flags, VERSION_OPTION.description);
+  for (const option of GLOBAL_OPTIONS) program.option(option.flags, option.description);
+  program
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({
@@ -121,10 +129,7 @@ function buildProgram(words: string[], io: ProgramIo): Command {
       writeErr: io.writeErr,
       outputError: (text) => io.captureUsageError(text),
     })
-    .addHelpText(
-      'after',
-      '\nRun `molectl <command> --help` for a command\'s options and examples.\nTry it without AWS: eval "$(molectl sandbox up --detach)" and then any command.\nExit codes: 0 ok, 1 failed, 2 usage, 3 credentials/config, 4 not found, 5 partial, 8 changes found, 130 interrupted.\n',
-    );
+    .addHelpText('after', PROGRAM_HELP_AFTER);
 
   addCommandTree(program, io, words);
   return program;
@@ -211,7 +216,7 @@ interface ReportOptions {
 }
 
 async function reportError(error: unknown, options: ReportOptions): Promise<number> {
-  if (error instanceof CommanderError) {
+  if (isCommanderError(error)) {
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return ExitCode.ok;
     // `molectl help org` is asked-for help (commander exits 0); `molectl org` alone shows the same
     // help as an error (commander exits 1), which is a usage error below.
@@ -219,6 +224,7 @@ async function reportError(error: unknown, options: ReportOptions): Promise<numb
     // A group named without a subcommand: commander showed its help; that is a usage error.
     // Commander quotes the word it refused: echo it short and escaped (a 100 KB argument, or a
     // secret pasted in the wrong place, is not printed back whole).
+    const { echoInput } = await import('./lib/output/remote-text.js');
     const message = (options.usageMessage.replace(/^error:\s*/, '') || error.message.replace(/^error:\s*/, '')).replace(/'([^']*)'/g, (_m, word: string) => `'${echoInput(word)}'`);
     if (error.code === 'commander.help' || error.code === 'commander.executeSubCommandAsync') {
       if (!message || message === '(outputHelp)') return ExitCode.usage;
@@ -256,6 +262,7 @@ async function writeError(
   // pass the same rendering as all other output. A stack trace repeats the message unmarked,
   // so it is rendered as remote text entirely.
   const mode = options.json ? 'json' : 'text';
+  const { remoteText, renderOutputText } = await import('./lib/output/remote-text.js');
   const render = (text: string): string => renderOutputText(text, options.redactor, mode);
   let text: string;
   if (options.json) {
@@ -266,6 +273,12 @@ async function writeError(
   }
   if (options.debug && err.stack) text += `${renderOutputText(remoteText(err.stack), options.redactor, 'text')}\n`;
   await new Promise<void>((resolve) => options.stderr.write(text, () => resolve()));
+}
+
+/** Commander's own errors (its module is loaded lazily, so no instanceof): `code` is `commander.*`. */
+function isCommanderError(error: unknown): error is Error & { code: string; exitCode: number } {
+  const e = error as { code?: unknown; exitCode?: unknown } | null;
+  return error instanceof Error && typeof e?.code === 'string' && e.code.startsWith('commander.') && typeof e.exitCode === 'number';
 }
 
 function isAbortError(error: unknown): boolean {

@@ -13,6 +13,7 @@ import { ExitCode } from '../lib/errors.js';
 import { assertNoDrift, findPlanDrift, narrowPlan, readPlanFile } from '../lib/cp-secret/plan-file.js';
 import { planMigration } from '../lib/cp-secret/plan-migration.js';
 import { runApply } from '../lib/cp-secret/run-apply.js';
+import { MAX_FLEET_CONCURRENCY } from '../lib/ssm/ssm-limits.js';
 import { parseWaveSpec } from '../lib/fleet/plan-waves.js';
 import { describeTarget, formatTarget } from '../lib/cli/describe-target.js';
 import { countOption } from '../lib/cli/count-option.js';
@@ -27,7 +28,7 @@ const optionsSchema = z.object({
   maxErrors: countOption({ min: 0, max: 100_000 }).default(0),
   soak: durationOption({ minMs: 0, maxMs: 24 * 3600_000 }).default(60_000),
   delivery: z.enum(['secrets-manager', 'parameter']).default('secrets-manager'),
-  maxConcurrency: countOption({ min: 1, max: 50, why: 'SSM takes at most 50 hosts per command' }).default(50),
+  maxConcurrency: countOption({ min: 1, max: MAX_FLEET_CONCURRENCY, why: `at most ${MAX_FLEET_CONCURRENCY} hosts at once across the fleet` }).default(50),
   healthTimeout: durationOption({ minMs: 1000, maxMs: 3600_000 }).default(90_000),
   summaryMd: outputFileOption().optional(),
   breakLock: z.boolean().default(false),
@@ -48,7 +49,7 @@ export const migrateCpSecretApplyCommand: CommandDefinition = {
       .option('--max-errors <n>', 'abort when failures exceed this', '0')
       .option('--soak <duration>', 'how long to watch the canary before the waves', '60s')
       .option('--delivery <how>', 'how hosts read the value: secrets-manager (pinned version) or parameter (run-scoped SecureString)', 'secrets-manager')
-      .option('--max-concurrency <n>', 'most hosts working at once across a wave (also SSM MaxConcurrency per command)', '50')
+      .option('--max-concurrency <n>', `most hosts working at once across the fleet (1-${MAX_FLEET_CONCURRENCY}); above 50, several SSM commands run at once`, '50')
       .option('--health-timeout <duration>', 'how long a host waits for its new container\'s /health', '90s')
       .option('--summary-md <file>', 'also write a Markdown summary (for a CI step summary)')
       .option('--break-lock', 'take over an expired fleet lock left by a dead run');
@@ -57,6 +58,7 @@ export const migrateCpSecretApplyCommand: CommandDefinition = {
       ['molectl migrate cp-secret apply --plan plan.json', 'apply it; asks you to type the environment name'],
       ['molectl --env production migrate cp-secret apply --canary acme --soak 5m --yes', 'unattended, with a chosen canary and a longer soak'],
       ['molectl --env staging migrate cp-secret apply --waves 10,50%,100% --max-errors 2', 'tolerate two failures before aborting'],
+      ['molectl --env production migrate cp-secret apply --plan plan.json --max-concurrency 500', 'a large fleet: 500 hosts at once, ten SSM commands in flight'],
     ]);
   },
 

@@ -1,3 +1,4 @@
+import { MAX_FLEET_CONCURRENCY } from '../lib/ssm/ssm-limits.js';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
@@ -17,7 +18,7 @@ const optionsSchema = z.object({
   orgs: orgListSchema.optional(),
   waves: z.string().default('1,5,25%,100%'),
   maxErrors: countOption({ min: 0, max: 100_000 }).default(0),
-  maxConcurrency: countOption({ min: 1, max: 50, why: 'SSM takes at most 50 hosts per command' }).default(50),
+  maxConcurrency: countOption({ min: 1, max: MAX_FLEET_CONCURRENCY, why: `at most ${MAX_FLEET_CONCURRENCY} hosts at once across the fleet` }).default(50),
   breakLock: z.boolean().default(false),
 });
 
@@ -30,7 +31,7 @@ export const migrateCpSecretRollbackCommand: CommandDefinition = {
       .option('--orgs <slugs>', 'only these orgs (comma-separated slugs)')
       .option('--waves <spec>', 'wave sizes: counts or cumulative percentages, as for apply', '1,5,25%,100%')
       .option('--max-errors <n>', 'abort when failures exceed this; later waves stay untouched', '0')
-      .option('--max-concurrency <n>', 'most hosts working at once (also SSM MaxConcurrency per command)', '50')
+      .option('--max-concurrency <n>', `most hosts working at once across the fleet (1-${MAX_FLEET_CONCURRENCY}), as for apply`, '50')
       .option('--break-lock', 'take over an expired fleet lock left by a run on another host');
     addExamples(cmd, [
       ['molectl migrate cp-secret rollback 20261122T203000Z-migrate', 'undo the whole run (asks for the environment name)'],

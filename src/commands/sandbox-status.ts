@@ -32,7 +32,7 @@ export const sandboxStatusCommand: CommandDefinition = {
     }
     let healthy = false;
     try {
-      const res = await ctx.fetch(`${record.url}/health`, { signal: AbortSignal.timeout(2000) });
+      const res = await (ctx.fetch ?? globalThis.fetch)(`${record.url}/health`, { signal: AbortSignal.timeout(2000) });
       healthy = res.status === 200;
       await res.body?.cancel();
     } catch {

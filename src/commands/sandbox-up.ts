@@ -31,6 +31,7 @@ const optionsSchema = z.object({
   seed: z.coerce.number().int().default(1),
   faults: z.string().default(''),
   speed: z.enum(['fast', 'realistic']).default('fast'),
+  hostMode: z.enum(['real', 'modelled']).default('real'),
   detach: z.boolean().default(false),
 });
 
@@ -52,12 +53,14 @@ export const sandboxUpCommand: CommandDefinition = {
       .option('--seed <n>', 'seed for ids and fault draws (same seed, same fleet)', '1')
       .option('--faults <spec>', 'faults to inject, e.g. offline=acme|beta,docker-fail=gamma,throttle=0.1')
       .option('--speed <speed>', 'fast (tests) or realistic (demos) provisioning', 'fast')
+      .option('--host-mode <mode>', 'real (bash runs each SSM script on a simulated host) or modelled (the cp-secret script\'s result is computed; for benchmarks at scale)', 'real')
       .option('--detach', 'run in the background and return once it is ready');
     addExamples(cmd, [
       ['eval "$(molectl sandbox up --detach)"', 'start in the background and target it from this shell'],
       ['molectl sandbox up --tenants 200 --pre-cutover 150', 'foreground, with a live request log'],
       ["molectl sandbox up --detach --faults 'offline=delta,throttle=0.05'", 'rehearse with faults'],
       ['molectl sandbox up --port 0 --detach -o json', 'any free port; machine-readable env'],
+      ["molectl sandbox up --detach --tenants 10000 --host-mode modelled --faults 'host-work=2s'", 'a fleet at scale, to measure molectl rather than bash'],
     ]);
   },
 
@@ -83,6 +86,7 @@ async function runForeground(ctx: Context, options: UpOptions, files: SandboxFil
     seed: options.seed,
     faults: options.faults,
     speed: options.speed,
+    hostMode: options.hostMode,
     onRequest: (r) => ctx.out.info(`${r.at.toISOString().slice(11, 23)} ${r.status} ${r.service.padEnd(14)} ${r.action}`),
   }).catch((error: unknown) => {
     throw new MolectlError(`the sandbox could not start on port ${options.port}: ${(error as Error).message}`, {
@@ -172,6 +176,7 @@ function forwardFlags(raw: Record<string, unknown>): string[] {
     seed: '--seed',
     faults: '--faults',
     speed: '--speed',
+    hostMode: '--host-mode',
   };
   const out: string[] = [];
   for (const [key, flag] of Object.entries(names)) {

@@ -32,7 +32,8 @@ export interface Context {
   /** Aborted by Ctrl-C: long work stops dispatching, saves its ledger and ends with exit 130. */
   readonly signal: AbortSignal;
   readonly flags: RunFlags;
-  readonly fetch: typeof fetch;
+  /** A fetch double from tests; undefined in real runs (the HTTP door uses node:http). */
+  readonly fetch: typeof fetch | undefined;
   readonly cp: CpClient;
   readonly aws: AwsDoor;
   readonly runs: RunStore;
@@ -111,7 +112,7 @@ export async function buildContext(args: BuildContextArgs): Promise<Context> {
   const overrides = deps.overrides ?? {};
   const exec = overrides.exec ?? execFile;
   const clock = overrides.clock ?? systemClock;
-  const fetchImpl = overrides.fetch ?? globalThis.fetch;
+  const fetchImpl = overrides.fetch;
   const stdin = deps.stdin ?? process.stdin;
   const prompt = overrides.prompt ?? createPrompt(stdin, deps.stderr, Boolean(env.CI), deps.signal);
   // Said once, on the first interrupt: what happens now, and how to leave at once.
@@ -138,7 +139,7 @@ export async function buildContext(args: BuildContextArgs): Promise<Context> {
         baseUrl: config.cpUrl.value,
         getAdminToken: () => readCpToken({ env, environment: config.environment, exec, redactor }),
         redactor,
-        fetch: fetchImpl,
+        ...(fetchImpl ? { fetch: fetchImpl } : {}),
         signal: deps.signal,
         onRetry: createRetryAnnouncer(out),
       });

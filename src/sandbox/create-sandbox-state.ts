@@ -13,6 +13,7 @@ export function createSandboxState(init: Pick<SandboxState, 'provisionSharedSecr
     region: 'us-east-2',
     cpSharedSecretId: 'molecule/cp/provision-shared-secret',
     speed: 'fast',
+    hostMode: 'real',
     orgs: new Map(),
     instances: new Map(),
     secrets: new Map(),

@@ -29,6 +29,7 @@ export const FAULT_SPEC_FORMS = [
   'docker-fail=<slug|instance-id>[|...]',
   'slow=<slug|instance-id>:<duration>[|...]',
   'host-work=<duration>',
+  'api-rate=<AwsAction>:<n>/s[:<burst>][|...] or api-rate=off',
   'provision-fail=<slug>[|...]',
   `cascade-fail=<slug>:<step>[|...] (steps: ${CASCADE_STEPS.join(', ')})`,
   'leak=<slug>[|...]',
@@ -86,6 +87,17 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
       return;
     case 'host-work':
       faults.hostWorkMs = parseDuration(value, item);
+      return;
+    case 'api-rate':
+      if (value === 'off') {
+        faults.apiRates = {};
+        return;
+      }
+      for (const part of parseNames(value, item)) {
+        const m = /^([A-Za-z]+):(\d+(?:\.\d+)?)\/s(?::(\d+))?$/.exec(part);
+        if (!m || Number(m[2]) <= 0) throw badItem(item, `expected <action>:<n>/s[:<burst>] in "${part}"`);
+        faults.apiRates[m[1]!] = { perSecond: Number(m[2]), burst: m[3] ? Number(m[3]) : Math.max(1, Math.ceil(Number(m[2]) * 2)) };
+      }
       return;
     case 'offline':
       faults.offlineHosts.push(...parseNames(value, item));

@@ -8,6 +8,7 @@ import { UsageError } from '../lib/errors.js';
 import { createTaskScheduler, type CpRuntime } from './cp/cp-runtime.js';
 import { resolveFaults } from './faults-spec.js';
 import { createHostRunner, type SandboxHostRunner, type ScriptResult } from './hosts/create-host-runner.js';
+import { createModelledHostRunner } from './hosts/create-modelled-host-runner.js';
 import { seedFleet } from './seed-fleet.js';
 import { createSandboxServer } from './server.js';
 import { createSandboxState } from './create-sandbox-state.js';
@@ -29,6 +30,8 @@ export interface StartSandboxOptions {
   seed?: number;
   faults?: Partial<FaultConfig> | string;
   speed?: 'fast' | 'realistic';
+  /** 'real' (default): bash on every simulated host. 'modelled': see SandboxState.hostMode. */
+  hostMode?: 'real' | 'modelled';
   /** Parent directory for the sandbox's temporary root (default: the OS temp dir). */
   root?: string;
   onRequest?: (request: RecordedRequest) => void;
@@ -66,13 +69,15 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
     provisionSharedSecret: randomBytes(32).toString('hex'),
     cpAdminToken: randomBytes(32).toString('base64url'),
     speed: options.speed ?? 'fast',
+    hostMode: options.hostMode ?? 'real',
     faults,
   });
 
 
   let runtime: CpRuntime | null = null;
   try {
-    runtime = { state, hosts: createHostRunner(state), scheduler: createTaskScheduler() };
+    const hosts = state.hostMode === 'modelled' ? createModelledHostRunner(state) : createHostRunner(state);
+    runtime = { state, hosts, scheduler: createTaskScheduler() };
     const server = createSandboxServer(runtime, { onRequest: options.onRequest });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -102,7 +107,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
     };
   } catch (error) {
     runtime?.scheduler.cancelAll();
-    runtime?.hosts.killAll();
+    runtime?.hosts.close();
     rmSync(root, { recursive: true, force: true });
     throw error;
   }

@@ -161,6 +161,11 @@ export interface FaultConfig {
   slowHosts: Record<string, number>;
   /** Simulated per-host work added to every script, milliseconds. */
   hostWorkMs: number;
+  /**
+   * Account-level rate limits per AWS action (token buckets, src/sandbox/aws/api-rate-limits.ts):
+   * a request over the rate is answered with the service's throttling error.
+   */
+  apiRates: Record<string, { perSecond: number; burst: number }>;
   /** Org slugs whose provisioning ends in instance_status=failed. */
   provisionFail: string[];
   /** Org slugs whose cascade delete fails once after this step, with 500 + purge_id. */
@@ -188,6 +193,12 @@ export interface SandboxState {
   /** Secrets Manager id under which the CP shared secret is kept. */
   cpSharedSecretId: string;
   speed: 'fast' | 'realistic';
+  /**
+   * 'real': SSM scripts run under bash on simulated host directories. 'modelled': the cp-secret
+   * script's result is computed instead (src/sandbox/hosts/model-cp-secret-script.ts), for
+   * benchmarks at a scale where bash on every host would measure the simulator.
+   */
+  hostMode: 'real' | 'modelled';
   orgs: Map<string, SimOrg>; // by slug
   instances: Map<string, SimInstance>; // by instance id
   secrets: Map<string, SimSecret>; // by name
@@ -215,6 +226,8 @@ export function defaultFaults(): FaultConfig {
     dockerFailHosts: [],
     slowHosts: {},
     hostWorkMs: 0,
+    // SSM Run Command's rates are not published; these are the sandbox's assumption (docs/sandbox.md).
+    apiRates: { SendCommand: { perSecond: 10, burst: 20 }, ListCommandInvocations: { perSecond: 20, burst: 40 } },
     provisionFail: [],
     cascadeFailAfterStep: {},
     leakOnDelete: [],

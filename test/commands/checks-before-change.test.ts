@@ -36,7 +36,7 @@ describe('bad input stops a run before anything remote happens (exit 2)', { time
     [['--health-timeout', '0.1s'], /--health-timeout: must be at least 1s/],
     [['--max-errors', '0x10'], /--max-errors: "0x10" is not a whole number/],
     [['--max-errors', ''], /--max-errors/],
-    [['--max-concurrency', '51'], /--max-concurrency: must be between 1 and 50 \(SSM takes at most 50 hosts per command\)/],
+    [['--max-concurrency', '1001'], /--max-concurrency: must be between 1 and 1000 \(at most 1000 hosts at once across the fleet\)/],
   ])('apply %j', async (extra, message) => {
     const mark = f.sandbox.state.requests.length;
     const r = await f.molectl([...APPLY, ...extra]);

@@ -6,7 +6,7 @@ import { defaultFaults } from '../../src/sandbox/state.js';
 describe('parseFaultSpec', () => {
   it('parses the full example spec', () => {
     const faults = parseFaultSpec(
-      'throttle=0.2,latency=20ms,cp5xx=0.1,reset=0.05,offline=acme|beta,docker-fail=gamma,slow=delta:2s,host-work=2s,provision-fail=x,cascade-fail=y:terminate-tenant,leak=z,flag=instanceLeaksToken',
+      'throttle=0.2,latency=20ms,cp5xx=0.1,reset=0.05,offline=acme|beta,docker-fail=gamma,slow=delta:2s,host-work=2s,api-rate=SendCommand:2/s:3|ListCommandInvocations:0.5/s,provision-fail=x,cascade-fail=y:terminate-tenant,leak=z,flag=instanceLeaksToken',
     );
     expect(faults).toEqual({
       awsThrottleRate: 0.2,
@@ -17,6 +17,7 @@ describe('parseFaultSpec', () => {
       dockerFailHosts: ['gamma'],
       slowHosts: { delta: 2000 },
       hostWorkMs: 2000,
+      apiRates: { SendCommand: { perSecond: 2, burst: 3 }, ListCommandInvocations: { perSecond: 0.5, burst: 1 } },
       provisionFail: ['x'],
       cascadeFailAfterStep: { y: 'terminate-tenant' },
       leakOnDelete: ['z'],
@@ -29,6 +30,7 @@ describe('parseFaultSpec', () => {
     ['latency=1.5s', { ...defaultFaults(), awsLatencyMs: 1500 }],
     ['latency=250', { ...defaultFaults(), awsLatencyMs: 250 }],
     ['host-work=1m', { ...defaultFaults(), hostWorkMs: 60_000 }],
+    ['api-rate=off', { ...defaultFaults(), apiRates: {} }],
     ['slow=a:1s|i-0abc:500ms', { ...defaultFaults(), slowHosts: { a: 1000, 'i-0abc': 500 } }],
     ['offline=a, offline=b', { ...defaultFaults(), offlineHosts: ['a', 'b'] }],
     ['flag=hostSecretsDenied:acme,flag=n:3|off:false', { ...defaultFaults(), flags: { hostSecretsDenied: 'acme', n: 3, off: false } }],
@@ -45,6 +47,7 @@ describe('parseFaultSpec', () => {
     ['offline=a||b', 'empty name'],
     ['slow=delta', 'expected name:value'],
     ['cascade-fail=y:explode', 'unknown cascade step "explode"'],
+    ['api-rate=SendCommand:fast', 'expected <action>:<n>/s[:<burst>] in "SendCommand:fast"'],
     ['teleport=1', 'unknown fault "teleport"'],
   ])('rejects %j with a usage error naming the item', (spec, reason) => {
     let error: unknown;

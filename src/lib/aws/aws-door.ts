@@ -89,6 +89,7 @@ export class AwsDoor implements AwsApi, AwsInvoker {
           return result;
         } catch (error) {
           if (!throttlingOnly || attempt >= maxAttempts || !isThrottlingError(error) || signal.aborted) throw error;
+          options.onThrottled?.();
           out.verbose(`aws ${service}:${action} throttled; retrying (${attempt + 1}/${maxAttempts})`);
           await sleepWithJitter(attempt, signal);
         }

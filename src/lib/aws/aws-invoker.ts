@@ -19,6 +19,8 @@ export interface InvokeOptions<T> {
    * timeout could act twice); the door retries only throttling, which AWS answers before acting.
    */
   retry?: 'sdk' | 'throttling-only';
+  /** Told of every throttled attempt the door retries ('throttling-only'), so callers can slow down. */
+  onThrottled?(): void;
 }
 
 /**

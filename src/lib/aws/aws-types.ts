@@ -85,6 +85,8 @@ export interface SendShellCommandInput {
   deliveryTimeoutSeconds?: number;
   maxConcurrency?: string;
   maxErrors?: string;
+  /** Told of each throttled attempt the door retries (molectl's SSM pacer slows down on it). */
+  onThrottled?(): void;
   /**
    * The script changes nothing (a probe, a check): SendCommand may then be repeated on a
    * transient transport error, like any read. Otherwise it is sent once (throttling aside).

@@ -30,3 +30,21 @@ export function chunkIds<T>(items: T[], size: number): T[][] {
   for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
   return chunks;
 }
+
+/**
+ * Runs `fn` over every chunk, at most `limit` at a time, results in chunk order. A fleet of
+ * 10,000 instances is 200 chunks of 50: all at once they would queue behind the SDK's socket
+ * pool and time out, and meet the API's rate limit besides.
+ */
+export async function mapChunks<T, R>(chunks: T[][], limit: number, fn: (chunk: T[]) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(chunks.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < chunks.length) {
+      const index = next++;
+      results[index] = await fn(chunks[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, chunks.length) }, worker));
+  return results;
+}

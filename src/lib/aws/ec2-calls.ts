@@ -1,7 +1,7 @@
 import type { Filter, Instance } from '@aws-sdk/client-ec2';
 import type { ConsoleOutput, InstanceQuery, InstanceSummary } from './aws-types.js';
 import type { AwsInvoker } from './aws-invoker.js';
-import { chunkIds, collectPages } from './collect-pages.js';
+import { chunkIds, collectPages, mapChunks } from './collect-pages.js';
 
 /** EC2's GetConsoleOutput window: when the decoded text fills it, older lines were dropped. */
 const CONSOLE_WINDOW_BYTES = 64 * 1024;
@@ -30,7 +30,7 @@ export async function listInstances(aws: AwsInvoker, query: InstanceQuery): Prom
             ),
           (page) => ({ items: (page.Reservations ?? []).flatMap((r) => r.Instances ?? []), nextToken: page.NextToken }),
         );
-      const instances = ids.length > 0 ? (await Promise.all(chunkIds(ids, 200).map((chunk) => fetchAll(chunk)))).flat() : await fetchAll(undefined);
+      const instances = ids.length > 0 ? (await mapChunks(chunkIds(ids, 200), 8, fetchAll)).flat() : await fetchAll(undefined);
       return instances.map(toInstanceSummary);
     },
     target ? { target } : {},

@@ -2,7 +2,10 @@ import type { CommandInvocation, InstanceInformation } from '@aws-sdk/client-ssm
 import { MolectlError } from '../errors.js';
 import type { SentCommand, InvocationOutput, InvocationSummary, ManagedInstance, SendShellCommandInput } from './aws-types.js';
 import type { AwsInvoker } from './aws-invoker.js';
-import { chunkIds, collectPages } from './collect-pages.js';
+import { chunkIds, collectPages, mapChunks } from './collect-pages.js';
+
+/** DescribeInstanceInformation calls in flight at once for a list of ids. */
+const CHUNKS_AT_ONCE = 16;
 
 /** SSM's limit of instance ids per SendCommand; callers batch above it. */
 export const MAX_INSTANCES_PER_COMMAND = 50;
@@ -25,7 +28,7 @@ export async function describeManagedInstances(aws: AwsInvoker, instanceIds?: st
       );
     if (instanceIds === undefined) return (await fetchAll(undefined)).map(toManagedInstance);
     if (instanceIds.length === 0) return [];
-    const groups = await Promise.all(chunkIds(instanceIds, 50).map((chunk) => fetchAll(chunk)));
+    const groups = await mapChunks(chunkIds(instanceIds, 50), CHUNKS_AT_ONCE, fetchAll);
     return groups.flat().map(toManagedInstance);
   });
 }
@@ -75,7 +78,7 @@ export async function sendShellCommand(aws: AwsInvoker, input: SendShellCommandI
     const commandId = answer.Command?.CommandId;
     if (!commandId) throw new MolectlError('SSM accepted SendCommand but returned no command id', { hint: 'list recent commands with `aws ssm list-commands` before retrying, to avoid running it twice' });
     return { commandId };
-  }, { target, ...(input.readOnly ? {} : { retry: 'throttling-only' as const }) });
+  }, { target, ...(input.readOnly ? {} : { retry: 'throttling-only' as const }), ...(input.onThrottled ? { onThrottled: input.onThrottled } : {}) });
 }
 
 export function checkShellCommand(aws: Pick<AwsInvoker, 'redactor'>, input: SendShellCommandInput): void {

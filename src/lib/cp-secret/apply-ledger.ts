@@ -37,14 +37,17 @@ export async function createApplyLedger(ctx: Context, plan: MigrationPlan, setti
     },
     pinned: { secretId: plan.secret.secretId, arn: plan.secret.arn, versionId: plan.secret.versionId, fingerprint: plan.secret.fingerprint, length: plan.secret.length },
   });
-  for (const t of plan.targets) {
-    const actionable = ACTIONABLE_CLASSES.has(t.class);
-    await ledger.updateTarget(t.slug, {
-      state: actionable ? 'pending' : 'skipped',
-      ...(actionable ? {} : { outcome: t.class }),
-      detail: { instanceId: t.instanceId, orgId: t.orgId, class: t.class, reason: t.reason, previousFingerprint: t.fingerprint },
-    });
-  }
+  // Updates coalesce into one write; awaiting each in turn would be one fsync per tenant.
+  await Promise.all(
+    plan.targets.map((t) => {
+      const actionable = ACTIONABLE_CLASSES.has(t.class);
+      return ledger.updateTarget(t.slug, {
+        state: actionable ? 'pending' : 'skipped',
+        ...(actionable ? {} : { outcome: t.class }),
+        detail: { instanceId: t.instanceId, orgId: t.orgId, class: t.class, reason: t.reason, previousFingerprint: t.fingerprint },
+      });
+    }),
+  );
   await ledger.recordEvent(`started against ${formatTarget(target)}`);
   return ledger;
 }

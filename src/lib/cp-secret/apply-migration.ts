@@ -14,8 +14,9 @@ import { renderTenantCommands, type Delivery } from './tenant-script.js';
 
 /**
  * `migrate cp-secret apply` and `resume`: the canary, a soak that watches it, then waves. Each
- * wave goes to SSM in batches of at most 50 instances with SSM's own MaxConcurrency; results are
- * judged by molectl and written to the ledger as they land. The run aborts as soon as failures
+ * wave goes to SSM in commands of at most 50 instances, sent as capacity frees so that at most
+ * --max-concurrency hosts work at once across the fleet; results are judged by molectl and
+ * written to the ledger as they land. The run aborts as soon as failures
  * exceed the budget (--max-errors), leaving later waves untouched.
  *
  * Invariants: a target the ledger marks succeeded is never dispatched again; a target's SSM
@@ -118,6 +119,17 @@ async function dispatchWave(ctx: Context, job: WaveJob): Promise<number> {
   const bySlug = new Map(wave.map((t) => [t.slug, t]));
   const byInstance = new Map(wave.map((t) => [t.instanceId, t]));
   const step = ctx.out.step(`${job.label}: ${wave.length} tenant${wave.length === 1 ? '' : 's'}`);
+  // stopDispatch sees every result so far before each command: judge each result once.
+  const judgedFailed = new WeakMap<InstanceScriptResult, boolean>();
+  const countFailed = (done: InstanceScriptResult[]): number => {
+    let n = 0;
+    for (const r of done) {
+      let failed = judgedFailed.get(r);
+      if (failed === undefined) judgedFailed.set(r, (failed = judgeApplyResult(r, plan.secret.fingerprint).state === 'failed'));
+      if (failed) n++;
+    }
+    return n;
+  };
   await ledger.recordEvent(`${job.label}: dispatching ${[...bySlug.keys()].join(', ')}`);
   let results: InstanceScriptResult[];
   try {
@@ -138,11 +150,11 @@ async function dispatchWave(ctx: Context, job: WaveJob): Promise<number> {
         }),
         comment: `molectl migrate cp-secret apply ${ledger.id} ${job.label}`.slice(0, 100),
         timeoutSeconds: settings.hostTimeoutSeconds,
-        maxConcurrency: String(settings.maxConcurrency),
         maxErrors: String(Math.max(0, job.budget)),
+        // Hosts working at once across the fleet: above 50, several SSM commands in flight.
         maxInFlight: settings.maxConcurrency,
         // Between batches: a spent budget, an interrupt or a lost lock sends nothing more.
-        stopDispatch: (done) => job.guard.stopping || done.filter((r) => judgeApplyResult(r, plan.secret.fingerprint).state === 'failed').length > job.budget,
+        stopDispatch: (done) => job.guard.stopping || countFailed(done) > job.budget,
         cancelOnAbort: false,
         previewIsComplete: (preview) => parseScriptResult(preview) !== null,
         // Intent first, on disk before SendCommand: a run killed between SSM accepting the
@@ -162,17 +174,21 @@ async function dispatchWave(ctx: Context, job: WaveJob): Promise<number> {
     throw error;
   }
   let failed = 0;
-  for (const result of results) {
-    const target = byInstance.get(result.instanceId)!;
-    const judged = judgeApplyResult(result, plan.secret.fingerprint);
-    if (judged.state === 'failed') failed += 1;
-    await ledger.updateTarget(target.slug, {
-      state: judged.state,
-      outcome: judged.outcome,
-      detail: { ...judged.detail, instanceId: target.instanceId },
-      error: judged.reason && judged.state === 'failed' ? new MolectlError(judged.reason) : null,
-    });
-  }
+  // One ledger write for the whole wave (updates coalesce), not one awaited write per target:
+  // at 10,000 targets that is the difference between a second and minutes.
+  await Promise.all(
+    results.map((result) => {
+      const target = byInstance.get(result.instanceId)!;
+      const judged = judgeApplyResult(result, plan.secret.fingerprint);
+      if (judged.state === 'failed') failed += 1;
+      return ledger.updateTarget(target.slug, {
+        state: judged.state,
+        outcome: judged.outcome,
+        detail: { ...judged.detail, instanceId: target.instanceId },
+        error: judged.reason && judged.state === 'failed' ? new MolectlError(judged.reason) : null,
+      });
+    }),
+  );
   if (failed) step.fail(`${job.label}: ${wave.length - failed} done, ${failed} failed`);
   else step.succeed(`${job.label}: ${wave.length} done`);
   return failed;

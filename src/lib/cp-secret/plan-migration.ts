@@ -38,8 +38,12 @@ export interface PlanOptions {
 
 export const CP_SHARED_SECRET_NAME = 'cp-shared-secret';
 const PROBE_TIMEOUT_SECONDS = 120;
-/** The probe is read-only and light; this only keeps a large fleet's probe from all landing at once. */
-const PROBE_MAX_IN_FLIGHT = 200;
+/**
+ * The probe is read-only and light; this only keeps a large fleet's probe from all landing at
+ * once. The pace of SendCommand (ssm-pacer.ts, 10/s) bounds it first: this is 5 s of it, so
+ * sending never waits for probes that are already done but not yet polled.
+ */
+const PROBE_MAX_IN_FLIGHT = 2500;
 
 export async function planMigration(ctx: Context, options: PlanOptions): Promise<MigrationPlan> {
   const environment = ctx.config.environment;

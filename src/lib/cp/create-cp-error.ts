@@ -1,3 +1,4 @@
+import type { HeaderReader } from '../http/node-http-fetch.js';
 import { ExitCode, HttpError } from '../errors.js';
 import { describeRedirect, rateLimitHint } from '../http/http-request.js';
 
@@ -13,7 +14,7 @@ export function createCpError(args: {
   remoteError: string | undefined;
   admin: boolean;
   attempts: number;
-  headers: Headers;
+  headers: HeaderReader;
 }): HttpError {
   const remote = args.remoteError === undefined ? {} : { remoteError: args.remoteError };
   if (args.admin && (args.status === 401 || args.status === 403)) {
@@ -52,7 +53,7 @@ export function createTenantCredentialError(args: { baseUrl: string; method: str
   });
 }
 
-function cpErrorHint(status: number, baseUrl: string, headers: Headers): string {
+function cpErrorHint(status: number, baseUrl: string, headers: HeaderReader): string {
   if (status === 429) return rateLimitHint(new URL(baseUrl).host, headers);
   if (status >= 500) return `the CP at ${baseUrl} failed or is overloaded; try again later`;
   if (status >= 300 && status < 400) return `molectl does not follow redirects; check the CP URL (${baseUrl}) for a wrong scheme or host`;

@@ -3,6 +3,7 @@ import { ConfigError, ExitCode, HttpError, InterruptedError, MolectlError } from
 import type { Redactor } from '../output/redactor.js';
 import { computeBackoffDelay, parseRetryAfter } from './backoff.js';
 import { checkHttpUrl, describeUrl } from './check-http-url.js';
+import { nodeHttpFetch, type HeaderReader } from './node-http-fetch.js';
 import { BodyTooLargeError, readCappedBody } from './read-capped-body.js';
 import { NoAnswerError } from './no-answer-error.js';
 import { extractRemoteError } from './remote-error.js';
@@ -43,6 +44,7 @@ export interface HttpDoorOptions {
   onRetry?: (info: RetryInfo) => void;
   /** Scrubs the remote `error` field before it enters a message. */
   redactor?: Redactor;
+  /** Tests hand in a fetch double; by default requests go over node:http(s) (node-http-fetch.ts). */
   fetch?: FetchFn;
   sleep?: SleepFn;
   random?: () => number;
@@ -70,7 +72,7 @@ export interface HttpRequest extends HttpDoorOptions {
 
 export interface HttpResponse {
   status: number;
-  headers: Headers;
+  headers: HeaderReader;
   bodyText: string;
   /** Origin and path of the request, for messages. */
   url: string;
@@ -92,7 +94,7 @@ export function createHttpClient(defaults: HttpDoorOptions): (request: HttpReque
 }
 
 type Attempt =
-  | { kind: 'response'; status: number; headers: Headers; bodyText: string }
+  | { kind: 'response'; status: number; headers: HeaderReader; bodyText: string }
   | { kind: 'timeout' }
   | { kind: 'network'; code: string }
   | { kind: 'cancelled' }
@@ -173,7 +175,7 @@ export async function httpRequest(request: HttpRequest): Promise<HttpResponse> {
   }
 }
 
-async function attemptOnce(request: HttpRequest, url: URL, headers: Headers, timeoutMs: number): Promise<Attempt> {
+async function attemptOnce(request: HttpRequest, url: URL, headers: Record<string, string>, timeoutMs: number): Promise<Attempt> {
   const controller = new AbortController();
   let timedOut = false;
   // One timer covers the whole attempt, body included: a server that trickles bytes times out too.
@@ -184,13 +186,12 @@ async function attemptOnce(request: HttpRequest, url: URL, headers: Headers, tim
   const onCallerAbort = (): void => controller.abort();
   request.signal?.addEventListener('abort', onCallerAbort, { once: true });
   try {
-    const response = await (request.fetch ?? globalThis.fetch)(url, {
-      method: request.method,
-      headers,
-      body: request.json === undefined ? undefined : JSON.stringify(request.json),
-      redirect: request.followRedirects ? 'follow' : 'manual',
-      signal: controller.signal,
-    });
+    const body = request.json === undefined ? undefined : JSON.stringify(request.json);
+    const init = { method: request.method, headers, signal: controller.signal, ...(body === undefined ? {} : { body }) };
+    const response =
+      request.fetch || request.followRedirects
+        ? await (request.fetch ?? globalThis.fetch)(url, { ...init, redirect: request.followRedirects ? 'follow' : 'manual' })
+        : await nodeHttpFetch(url, { ...init, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) } });
     const bodyText = await readCappedBody(response, request.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
     return { kind: 'response', status: response.status, headers: response.headers, bodyText };
   } catch (error) {
@@ -207,11 +208,10 @@ async function attemptOnce(request: HttpRequest, url: URL, headers: Headers, tim
   }
 }
 
-function buildHeaders(request: HttpRequest, url: URL): Headers {
-  const headers = new Headers();
-  headers.set('user-agent', getUserAgent());
-  headers.set('accept', 'application/json');
-  if (request.json !== undefined) headers.set('content-type', 'application/json');
+/** Plain lowercase names: building a `Headers` would load undici (see node-http-fetch.ts). */
+function buildHeaders(request: HttpRequest, url: URL): Record<string, string> {
+  const headers: Record<string, string> = { 'user-agent': getUserAgent(), accept: 'application/json' };
+  if (request.json !== undefined) headers['content-type'] = 'application/json';
   for (const [name, value] of Object.entries(request.headers ?? {})) {
     if (value === undefined) continue;
     // fetch's own complaint about a bad header value quotes the value, which is often a token.
@@ -221,12 +221,12 @@ function buildHeaders(request: HttpRequest, url: URL): Headers {
         'check the token source for a stray newline or non-ASCII character (the value is not shown)',
       );
     }
-    headers.set(name, value);
+    headers[name.toLowerCase()] = value;
   }
   return headers;
 }
 
-function statusError(method: HttpMethod, shown: string, result: { status: number; headers: Headers; bodyText: string }, redactor: Redactor | undefined, gaveUp: string): HttpError {
+function statusError(method: HttpMethod, shown: string, result: { status: number; headers: HeaderReader; bodyText: string }, redactor: Redactor | undefined, gaveUp: string): HttpError {
   const remoteError = extractRemoteError(result.bodyText, redactor);
   const detail = remoteError ? `: ${remoteError}` : '';
   const host = new URL(shown).host;
@@ -284,13 +284,13 @@ function networkCode(error: unknown): string {
 }
 
 /** The hint after a 429 (after the door's own retries): it is about rate limits, nothing else. */
-export function rateLimitHint(host: string, headers: Headers): string {
+export function rateLimitHint(host: string, headers: HeaderReader): string {
   const after = headers.get('retry-after');
   return `${host} is rate limiting molectl (HTTP 429${after ? `, Retry-After ${after}` : ''}): wait and try again, and lower the concurrency if the command has such a flag`;
 }
 
 /** Where a 3xx points, origin and path only (never a query that could carry a token). */
-export function describeRedirect(headers: Headers, base: string): string {
+export function describeRedirect(headers: HeaderReader, base: string): string {
   const location = headers.get('location');
   return location ? `redirected to ${safeLocation(location, base)}` : 'redirected without a Location';
 }

@@ -1,3 +1,5 @@
+import type { MinimalBody } from './node-http-fetch.js';
+
 /** Thrown when a response body passes the cap; the door turns it into a MolectlError. */
 export class BodyTooLargeError extends Error {
   constructor(readonly limitBytes: number) {
@@ -11,7 +13,7 @@ export class BodyTooLargeError extends Error {
  * Content-Length over the cap is refused before reading, and a stream that grows past it is
  * cancelled at that point, so a runaway or hostile server cannot fill memory.
  */
-export async function readCappedBody(response: Response, limitBytes: number): Promise<string> {
+export async function readCappedBody(response: { headers: { get(name: string): string | null }; body: MinimalBody | ReadableStream<Uint8Array> | null }, limitBytes: number): Promise<string> {
   const declared = Number(response.headers.get('content-length') ?? '');
   if (Number.isFinite(declared) && declared > limitBytes) {
     await response.body?.cancel().catch(() => undefined);
@@ -24,7 +26,7 @@ export async function readCappedBody(response: Response, limitBytes: number): Pr
   let text = '';
   for (;;) {
     const { done, value } = await reader.read();
-    if (done) break;
+    if (done || !value) break;
     total += value.byteLength;
     if (total > limitBytes) {
       await reader.cancel().catch(() => undefined);

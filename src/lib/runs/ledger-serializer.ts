@@ -16,6 +16,8 @@ import type { RunLedgerDocument } from './run-ledger-schema.js';
 export class LedgerSerializer {
   private cache = new WeakMap<object, string>();
   private lastFullPassAt = 0;
+  /** How long the last full pass took: at 10,000 targets it is seconds, so passes are spaced out. */
+  private lastFullPassMs = 0;
 
   constructor(
     private readonly redactor: Redactor,
@@ -34,7 +36,9 @@ export class LedgerSerializer {
 
   serialize(doc: RunLedgerDocument): string {
     const now = performance.now();
-    if (now - this.lastFullPassAt >= this.fullPassEveryMs) {
+    // A full pass at most every 5 s, and never more than ~5% of the time (20 x its own cost).
+    const fullPass = now - this.lastFullPassAt >= Math.max(this.fullPassEveryMs, 20 * this.lastFullPassMs);
+    if (fullPass) {
       this.forgetAll();
       this.lastFullPassAt = now;
     }
@@ -43,17 +47,20 @@ export class LedgerSerializer {
     for (const [key, value] of Object.entries(head)) {
       if (value !== undefined) lines.push(`  ${JSON.stringify(key)}: ${JSON.stringify(redactDeep(value, this.redactor))}`);
     }
-    const targetLines = Object.entries(targets).map(([key, target]) => `    ${JSON.stringify(this.redactor.redact(key))}: ${this.fragment(target)}`);
+    // A target's key is the record's own `key` field, so the cached line may hold both.
+    const targetLines = Object.entries(targets).map(([key, target]) => this.fragment(target, () => `    ${JSON.stringify(this.redactor.redact(key))}: `));
     lines.push(`  "targets": ${targetLines.length ? `{\n${targetLines.join(',\n')}\n  }` : '{}'}`);
-    const eventLines = events.map((event) => `    ${this.fragment(event)}`);
+    const eventLines = events.map((event) => this.fragment(event, () => '    '));
     lines.push(`  "events": ${eventLines.length ? `[\n${eventLines.join(',\n')}\n  ]` : '[]'}`);
-    return `{\n${lines.join(',\n')}\n}\n`;
+    const text = `{\n${lines.join(',\n')}\n}\n`;
+    if (fullPass) this.lastFullPassMs = performance.now() - now;
+    return text;
   }
 
-  private fragment(record: object): string {
+  private fragment(record: object, prefix: () => string): string {
     let text = this.cache.get(record);
     if (text === undefined) {
-      text = JSON.stringify(redactDeep(record, this.redactor));
+      text = `${prefix()}${JSON.stringify(redactDeep(record, this.redactor))}`;
       this.cache.set(record, text);
     }
     return text;

@@ -22,7 +22,7 @@ export function createConsumerRequester(ctx: Context): Requester {
     retries: 2,
     signal: ctx.signal,
     redactor: ctx.redactor,
-    fetch: ctx.fetch,
+    ...(ctx.fetch ? { fetch: ctx.fetch } : {}),
     onRetry: createRetryAnnouncer(ctx.out),
   });
 }

@@ -1,18 +1,25 @@
-import { randomBytes } from 'node:crypto';
-import type { AwsApi, InvocationSummary } from '../aws/aws-types.js';
+import type { AwsApi } from '../aws/aws-types.js';
 import type { Clock } from '../cli/clock.js';
-import { MolectlError, UsageError } from '../errors.js';
-import { isTerminalInvocationStatus, SSM_MAX_INSTANCE_IDS_PER_COMMAND, SSM_STDERR_CAP_CHARS, SSM_STDOUT_CAP_CHARS } from './ssm-limits.js';
+import { UsageError } from '../errors.js';
+import { SSM_MAX_INSTANCE_IDS_PER_COMMAND } from './ssm-limits.js';
+import { dispatchAllowed } from './dispatch-commands.js';
+import { nextPollAt, pollDueCommands } from './poll-commands.js';
+import type { RunState } from './script-run-state.js';
+import { createSsmPacer, type SsmPacer } from './ssm-pacer.js';
 
 /**
  * The executor every fleet feature shares: run one shell script on many instances through SSM
  * Run Command and collect each instance's outcome and output.
  *
- *  - dispatch: one SendCommand per batch of at most 50 instance ids (SSM's limit), all batches
- *    sent up front so SSM's own MaxConcurrency does the fan-out;
+ *  - dispatch: one SendCommand per batch of at most 50 instance ids (SSM's limit). Without a cap
+ *    every batch is sent up front; with `maxInFlight` (hosts working at once across the fleet)
+ *    batches are sent as capacity frees, so several commands are in flight above 50 hosts;
+ *  - pace: SSM's API rate limits are met with an adaptive pacer (ssm-pacer.ts); a throttled
+ *    call is retried later at a slower rate, never counted as a host's failure;
  *  - wait: poll ListCommandInvocations once per command per round (API calls grow with the
  *    number of batches, not of hosts); an instance missing from the list right after sending
- *    is "not yet", never a failure;
+ *    is "not yet", never a failure; a command's stragglers are given up on `waitMs` after that
+ *    command was sent (NoResult);
  *  - collect: GetCommandInvocation for each finished invocation (null = not visible yet, retried
  *    next round), flagging stdout/stderr that reached SSM's caps as possibly truncated.
  *
@@ -26,6 +33,8 @@ export interface ShellScriptDeps {
   aws: ShellScriptApi;
   clock: Clock;
   signal: AbortSignal;
+  /** Paces SSM calls; by default one per AWS door, shared by every run through it. */
+  pacer?: SsmPacer;
 }
 
 export interface ShellScriptRequest {
@@ -110,47 +119,53 @@ export interface InstanceScriptResult {
   stderrTruncated: boolean;
 }
 
-interface PendingCommand {
-  commandId: string;
-  instanceIds: string[];
-}
-
 export async function runShellScript(deps: ShellScriptDeps, request: ShellScriptRequest): Promise<InstanceScriptResult[]> {
   const instanceIds = [...new Set(request.instanceIds)];
   if (instanceIds.length === 0) return [];
   if (request.commands.length === 0) throw new UsageError('no script to run', 'pass at least one command line');
   const timeoutSeconds = request.timeoutSeconds ?? 600;
   const waitMs = request.waitMs ?? (timeoutSeconds + (request.deliveryTimeoutSeconds ?? 0) + 60) * 1000;
-  const startedAt = deps.clock.now().getTime();
-
-  const queue = batchInstanceIds(instanceIds);
-  const sent: PendingCommand[] = [];
-  const results = new Map<string, InstanceScriptResult>();
-  /** Instances stopDispatch kept from ever being sent. */
-  const abandoned: string[] = [];
-  const firstInterval = request.pollIntervalMs ?? 500;
-  let interval = firstInterval;
-  const maxInterval = request.maxPollIntervalMs ?? 3000;
+  const run: RunState = {
+    queue: [...instanceIds],
+    sent: [],
+    results: new Map(),
+    abandoned: [],
+    expired: new Set(),
+    pacer: pacerFor(deps),
+    timeoutSeconds,
+    waitMs,
+    firstPollMs: request.pollIntervalMs ?? 500,
+    maxPollMs: request.maxPollIntervalMs ?? 3000,
+    reserved: 0,
+    quickestMs: null,
+    dispatching: null,
+  };
   try {
-    await dispatchAllowed(deps, request, queue, sent, results, timeoutSeconds, abandoned);
-    // Done when every instance has a result or will never be sent (see stopDispatch).
-    while (results.size + abandoned.length < instanceIds.length) {
-      await deps.clock.sleep(interval, deps.signal);
-      interval = Math.min(maxInterval, interval * 2);
-      for (const command of sent) await collectFinished(deps, command, results, request.previewIsComplete);
-      // Freed capacity goes to the next batches at once; their results are polled briskly again.
-      if (queue.length && (await dispatchAllowed(deps, request, queue, sent, results, timeoutSeconds, abandoned))) interval = firstInterval;
-      const done = results.size;
+    const kick = (): void => {
+      if (!run.dispatching && run.queue.length) run.dispatching = dispatchAllowed(deps, request, run).finally(() => (run.dispatching = null));
+    };
+    kick();
+    await drainDispatch(run);
+    // Done when every instance has a result, was given up on, or will never be sent (stopDispatch).
+    while (!isSettled(run, instanceIds.length)) {
+      await deps.clock.sleep(Math.max(MIN_PAUSE_MS, nextPollAt(run) - deps.clock.now().getTime()), deps.signal);
+      // Poll and dispatch side by side: each command polled kicks dispatch, so capacity a poll
+      // frees is used at once, and a fleet's worth of paced SendCommands does not hold results
+      // back (nor the other way round).
+      kick();
+      await pollDueCommands(deps, request, run, kick);
+      kick();
+      await drainDispatch(run);
+      const done = run.results.size;
       const failed = request.countsAsFailed ?? ((r: InstanceScriptResult) => r.status !== 'Success');
-      request.onProgress?.({ done, total: instanceIds.length, failed: [...results.values()].filter(failed).length });
-      if (done + abandoned.length < instanceIds.length && deps.clock.now().getTime() - startedAt >= waitMs) break;
+      request.onProgress?.({ done, total: instanceIds.length, failed: [...run.results.values()].filter(failed).length });
     }
   } catch (error) {
     // Ctrl-C: stop the scripts we started (best effort) and let the interruption through.
-    if (deps.signal.aborted && request.cancelOnAbort !== false) await Promise.allSettled(sent.map((c) => deps.aws.cancelCommand(c.commandId)));
+    if (deps.signal.aborted && request.cancelOnAbort !== false) await Promise.allSettled(run.sent.map((c) => deps.aws.cancelCommand(c.commandId)));
     throw error;
   }
-  const notSent = [...abandoned, ...queue.flat()].map((instanceId) => ({
+  const notSent = [...run.abandoned, ...run.queue].map((instanceId) => ({
     instanceId,
     commandId: '',
     status: 'NotSent',
@@ -161,10 +176,10 @@ export async function runShellScript(deps: ShellScriptDeps, request: ShellScript
     stdoutTruncated: false,
     stderrTruncated: false,
   }));
-  return [...sent.flatMap((command) =>
+  return [...run.sent.flatMap((command) =>
     command.instanceIds.map(
       (instanceId) =>
-        results.get(instanceId) ?? {
+        run.results.get(instanceId) ?? {
           instanceId,
           commandId: command.commandId,
           status: 'NoResult',
@@ -179,6 +194,20 @@ export async function runShellScript(deps: ShellScriptDeps, request: ShellScript
   ), ...notSent];
 }
 
+/** The shortest pause between poll rounds, so a busy fleet does not spin. */
+const MIN_PAUSE_MS = 20;
+
+/** Waits until no dispatch loop runs (one may start another); its failure is thrown here. */
+async function drainDispatch(run: RunState): Promise<void> {
+  while (run.dispatching) await run.dispatching;
+}
+
+function isSettled(run: RunState, total: number): boolean {
+  if (run.queue.length > 0) return false;
+  const given = run.sent.filter((c) => run.expired.has(c.commandId)).reduce((n, c) => n + c.instanceIds.filter((id) => !run.results.has(id)).length, 0);
+  return run.results.size + given + run.abandoned.length >= total;
+}
+
 /** Splits ids into batches of at most 50 (pure). */
 export function batchInstanceIds(instanceIds: string[], size = SSM_MAX_INSTANCE_IDS_PER_COMMAND): string[][] {
   const batches: string[][] = [];
@@ -186,117 +215,15 @@ export function batchInstanceIds(instanceIds: string[], size = SSM_MAX_INSTANCE_
   return batches;
 }
 
-/** Sends queued batches while the in-flight cap allows (always at least one when none is running). Returns how many it sent. */
-async function dispatchAllowed(
-  deps: ShellScriptDeps,
-  request: ShellScriptRequest,
-  queue: string[][],
-  sent: PendingCommand[],
-  results: Map<string, InstanceScriptResult>,
-  timeoutSeconds: number,
-  abandoned: string[],
-): Promise<number> {
-  const cap = request.maxInFlight ?? Number.POSITIVE_INFINITY;
-  let inFlight = sent.reduce((n, c) => n + c.instanceIds.filter((id) => !results.has(id)).length, 0);
-  let count = 0;
-  while (queue.length && (inFlight === 0 || inFlight + queue[0]!.length <= cap)) {
-    if (deps.signal.aborted) throw deps.signal.reason;
-    if (request.stopDispatch?.([...results.values()])) {
-      abandoned.push(...queue.splice(0).flat());
-      break;
-    }
-    const batch = queue.shift()!;
-    const comment = batchComment(request.comment);
-    await request.onBeforeDispatch?.({ comment, instanceIds: batch });
-    const { commandId } = await deps.aws.sendShellCommand({
-      instanceIds: batch,
-      commands: request.commands,
-      comment,
-      timeoutSeconds,
-      ...(request.deliveryTimeoutSeconds ? { deliveryTimeoutSeconds: request.deliveryTimeoutSeconds } : {}),
-      ...(request.maxConcurrency ? { maxConcurrency: request.maxConcurrency } : {}),
-      ...(request.maxErrors ? { maxErrors: request.maxErrors } : {}),
-      ...(request.readOnly ? { readOnly: true } : {}),
-    });
-    sent.push({ commandId, instanceIds: batch });
-    await request.onDispatched?.({ commandId, instanceIds: batch });
-    inFlight += batch.length;
-    count += 1;
+const pacers = new WeakMap<object, SsmPacer>();
+
+/** One pacer per AWS door, so every script run of a command shares its rate (and what it learnt). */
+function pacerFor(deps: ShellScriptDeps): SsmPacer {
+  if (deps.pacer) return deps.pacer;
+  let pacer = pacers.get(deps.aws);
+  if (!pacer) {
+    pacer = createSsmPacer(deps.clock);
+    pacers.set(deps.aws, pacer);
   }
-  return count;
-}
-
-async function collectFinished(
-  deps: ShellScriptDeps,
-  command: PendingCommand,
-  results: Map<string, InstanceScriptResult>,
-  previewIsComplete?: (preview: string) => boolean,
-): Promise<void> {
-  if (command.instanceIds.every((id) => results.has(id))) return;
-  let invocations: InvocationSummary[];
-  try {
-    invocations = await deps.aws.listInvocations(command.commandId);
-  } catch (error) {
-    // Right after SendCommand the command itself can be invisible for a moment.
-    if (isNotYetVisible(error)) return;
-    throw error;
-  }
-  const byInstance = new Map(invocations.map((inv) => [inv.instanceId, inv]));
-  for (const instanceId of command.instanceIds) {
-    if (results.has(instanceId)) continue;
-    const summary = byInstance.get(instanceId);
-    if (!summary || !isTerminalInvocationStatus(summary.status)) continue; // not yet
-    const preview = summary.outputPreview ?? '';
-    if (summary.status === 'Success' && previewIsComplete?.(preview)) {
-      results.set(instanceId, {
-        instanceId,
-        commandId: command.commandId,
-        status: summary.status,
-        statusDetails: summary.statusDetails,
-        responseCode: summary.responseCode,
-        stdout: preview,
-        stderr: '',
-        stdoutTruncated: false,
-        stderrTruncated: false,
-      });
-      continue;
-    }
-    const output = await deps.aws.getInvocationOutput(command.commandId, instanceId);
-    if (!output) continue; // visible in the list but not to GetCommandInvocation yet
-    const statusDetails = output.statusDetails ?? summary.statusDetails;
-    results.set(instanceId, {
-      instanceId,
-      commandId: command.commandId,
-      status: pickDetailedStatus(output.status || summary.status, statusDetails),
-      statusDetails,
-      responseCode: output.responseCode ?? summary.responseCode,
-      stdout: output.stdout,
-      stderr: output.stderr,
-      stdoutTruncated: output.stdout.length >= SSM_STDOUT_CAP_CHARS,
-      stderrTruncated: output.stderr.length >= SSM_STDERR_CAP_CHARS,
-    });
-  }
-}
-
-/** GetCommandInvocation says `Failed` with StatusDetails `Undeliverable`: callers need the latter. */
-function pickDetailedStatus(status: string, details: string | null): string {
-  return details && details !== status && isTerminalInvocationStatus(details) ? details : status;
-}
-
-function isNotYetVisible(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const name = (error as { awsCode?: string }).awsCode ?? error.name;
-  return /InvalidCommandId|InvocationDoesNotExist/.test(name) || (error instanceof MolectlError && /InvalidCommandId|InvocationDoesNotExist/.test(error.message));
-}
-
-/** SSM's Comment limit. */
-const MAX_COMMENT = 100;
-
-/**
- * The request's comment plus a marker unique to this batch (`#` and 6 hex digits), within SSM's
- * 100 characters: the marker is what identifies the batch on a later ListCommands.
- */
-function batchComment(base: string | undefined): string {
-  const marker = ` #${randomBytes(3).toString('hex')}`;
-  return `${(base ?? 'molectl').slice(0, MAX_COMMENT - marker.length)}${marker}`;
+  return pacer;
 }

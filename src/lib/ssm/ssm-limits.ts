@@ -6,6 +6,12 @@
 /** Instance ids one SendCommand call may name. */
 export const SSM_MAX_INSTANCE_IDS_PER_COMMAND = 50;
 
+/**
+ * The most hosts molectl lets one run work on at once (--max-concurrency). Not an SSM limit: a
+ * bound on the blast radius of one bad run, and on the commands in flight (20 of 50 hosts).
+ */
+export const MAX_FLEET_CONCURRENCY = 1000;
+
 /** GetCommandInvocation keeps at most this many characters of stdout; the rest is dropped. */
 export const SSM_STDOUT_CAP_CHARS = 24_000;
 

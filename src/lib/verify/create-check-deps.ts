@@ -15,7 +15,7 @@ export function createCheckDeps(ctx: Context, settings: VerifySettings): CheckDe
     retries: 2,
     signal: ctx.signal,
     redactor: ctx.redactor,
-    fetch: ctx.fetch,
+    ...(ctx.fetch ? { fetch: ctx.fetch } : {}),
     onRetry: createRetryAnnouncer(ctx.out),
   });
   let token: Promise<string> | undefined;

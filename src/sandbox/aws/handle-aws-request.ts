@@ -1,5 +1,6 @@
 import type { RecordedRequest, SandboxState } from '../state.js';
 import { AwsApiError, isAwsApiError } from './aws-api-error.js';
+import { takeApiToken } from './api-rate-limits.js';
 import { createThrottleError, renderAwsError, type AwsProtocol, type AwsResponse } from './aws-wire.js';
 import { handleEc2Action } from './ec2-api.js';
 import type { HostRunner } from './host-runner.js';
@@ -51,7 +52,7 @@ export async function handleAwsRequest(state: SandboxState, hosts: HostRunner, r
   async function answerRequest(): Promise<AwsResponse> {
     try {
       if (state.faults.awsLatencyMs > 0) await sleep(state.faults.awsLatencyMs);
-      if (state.faults.awsThrottleRate > 0 && getStateRandom(state, 'throttle')() < state.faults.awsThrottleRate) {
+      if (!takeApiToken(state, action) || (state.faults.awsThrottleRate > 0 && getStateRandom(state, 'throttle')() < state.faults.awsThrottleRate)) {
         return renderAwsError(protocol, requestId, createThrottleError(protocol));
       }
       switch (service) {

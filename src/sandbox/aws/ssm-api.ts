@@ -128,8 +128,10 @@ function compileInfoFilter(state: SandboxState, key: string, values: string[]): 
     return (i) => i.tags.some((t) => t.Key === tagKey && values.includes(t.Value));
   }
   switch (key) {
-    case 'InstanceIds':
-      return (i) => values.includes(i.instanceId);
+    case 'InstanceIds': {
+      const ids = new Set(values);
+      return (i) => ids.has(i.instanceId);
+    }
     case 'PingStatus':
       return (i) => values.includes(getPingStatus(state, i));
     case 'PlatformTypes':

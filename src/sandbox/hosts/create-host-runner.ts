@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import type { HostRunner } from '../aws/host-runner.js';
 import type { SandboxState, SimInstance } from '../state.js';
 import { hostMatches } from '../state.js';
-import { installShims } from './host-assets.js';
+import { HOST_SYSTEM_PATH, installShims } from './host-assets.js';
 import { materialiseHost, syncHostFaults } from './materialise-host.js';
+import { startPythonHelper, type PythonHelper } from './start-python-helper.js';
 
 /**
  * Runs SSM scripts on simulated hosts: real bash, the shims first on PATH, the host's directory
@@ -33,13 +34,20 @@ export interface SandboxHostRunner extends HostRunner {
   close(): void;
   /** Number of scripts running or waiting on simulated host work. */
   readonly active: number;
+  /**
+   * CPU seconds spent by the sandbox's long-lived host helpers (the warm python3), which the
+   * reaped-children counters of this process do not include until the sandbox stops.
+   */
+  helperCpuSeconds(): number;
 }
 
 /** Output kept per stream; SSM itself keeps far less (24,000 / 8,000 characters). */
 const OUTPUT_CAP_BYTES = 256 * 1024;
 
 export function createHostRunner(state: SandboxState): SandboxHostRunner {
-  const shimBin = installShims(state.root);
+  const shims = installShims(state.root);
+  const shimBin = shims.bin;
+  const python: PythonHelper | null = shims.realPython ? startPythonHelper(shims.realPython, shims.announcePythonHelper) : null;
   const running = new Set<() => void>();
   let updaterRuns = 0;
   let closed = false;
@@ -144,14 +152,19 @@ export function createHostRunner(state: SandboxState): SandboxHostRunner {
     close() {
       closed = true;
       for (const kill of [...running]) kill();
+      python?.stop();
     },
     get active() {
       return running.size;
     },
+    helperCpuSeconds() {
+      return python?.cpuSeconds() ?? 0;
+    },
   };
 }
 
-function slowHostDelay(state: SandboxState, instance: SimInstance): number {
+/** Extra time the `slow` fault gives this host's scripts, milliseconds. */
+export function slowHostDelay(state: SandboxState, instance: SimInstance): number {
   let ms = 0;
   for (const [key, delay] of Object.entries(state.faults.slowHosts)) {
     if (hostMatches(instance, [key])) ms = Math.max(ms, delay);
@@ -162,7 +175,7 @@ function slowHostDelay(state: SandboxState, instance: SimInstance): number {
 /** What the SSM agent gives a script: root, a system PATH (shims first), no inherited secrets. */
 function buildHostEnv(shimBin: string, hostRoot: string): Record<string, string> {
   return {
-    PATH: `${shimBin}:${join(hostRoot, 'usr', 'local', 'bin')}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+    PATH: `${shimBin}:${join(hostRoot, 'usr', 'local', 'bin')}:${HOST_SYSTEM_PATH}`,
     HOME: join(hostRoot, 'root'),
     USER: 'root',
     LOGNAME: 'root',

@@ -6,7 +6,7 @@ import { hostMatches } from '../state.js';
 import { getAssetPath, shellQuote } from './host-assets.js';
 import { syncHostListeners } from './host-listeners.js';
 import { buildInitialContainer, containersDir, isHostMaterialised } from './tenant-container.js';
-import { TENANT_CONTAINER_NAME } from './tenant-user-data.js';
+import { writeContainerFiles } from './write-container-files.js';
 
 /**
  * Writes a simulated host's directory the first time something needs it (a script, the
@@ -54,10 +54,7 @@ export function materialiseHost(state: SandboxState, instance: SimInstance): str
 
   const initial = buildInitialContainer(state, instance);
   if (initial) {
-    writeFileSync(join(containers, `${TENANT_CONTAINER_NAME}.json`), `${JSON.stringify(initial)}\n`);
-    writeFileSync(join(containers, `${TENANT_CONTAINER_NAME}.id`), `${initial.Id}\n`);
-    writeFileSync(join(containers, `${TENANT_CONTAINER_NAME}.status`), `${initial.State.Status}\n`);
-    writeFileSync(join(containers, `${TENANT_CONTAINER_NAME}.ports`), '8080 3000\n');
+    writeContainerFiles(containers, initial);
     writeFileSync(join(root, 'var', 'lib', 'docker-sim', 'images'), `${initial.Config.Image}\n`);
   }
   writeFileSync(

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SandboxState, SimInstance } from '../state.js';
+import { readModelledContainer } from './modelled-hosts.js';
 import { parseUserDataEnv, parseUserDataImage, TENANT_CONTAINER_NAME } from './tenant-user-data.js';
 
 /**
@@ -48,14 +49,40 @@ export function isHostMaterialised(instance: SimInstance): boolean {
 export function readTenantContainer(state: SandboxState, instance: SimInstance, name = TENANT_CONTAINER_NAME): ContainerView | null {
   if (instance.hostRoot === null) return null;
   let inspect: DockerInspect | null;
-  if (isHostMaterialised(instance)) {
+  if (state.hostMode === 'modelled') {
+    inspect = readModelledContainer(state, instance, name);
+  } else if (isHostMaterialised(instance)) {
     const file = join(containersDir(instance.hostRoot), `${name}.json`);
-    inspect = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DockerInspect) : null;
+    inspect = existsSync(file) ? readContainerJson(file) : null;
   } else {
     inspect = name === TENANT_CONTAINER_NAME ? buildInitialContainer(state, instance) : null;
   }
   return inspect ? viewContainer(inspect) : null;
 }
+
+/**
+ * The docker shim rewrites a container's JSON file in place (a rename would cost a process start
+ * on every docker call), so a read can land mid-write. Half a JSON object never parses: such a
+ * read is retried for a moment, and sees the whole old file or the whole new one.
+ */
+function readContainerJson(file: string): DockerInspect | null {
+  for (let attempt = 0; ; attempt++) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      return null; // removed meanwhile (docker rm)
+    }
+    try {
+      return JSON.parse(text) as DockerInspect;
+    } catch (error) {
+      if (attempt >= 50) throw error;
+      Atomics.wait(PAUSE, 0, 0, 2);
+    }
+  }
+}
+
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 /** The container user-data's `docker run` created at boot, or null when the org failed to provision. */
 export function buildInitialContainer(state: SandboxState, instance: SimInstance): DockerInspect | null {

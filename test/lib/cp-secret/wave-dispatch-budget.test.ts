@@ -7,8 +7,9 @@ import { EXPECTED_FP, resultLine } from './fixtures.js';
 
 /**
  * How a wave of apply (src/lib/cp-secret/apply-migration.ts dispatchWave) uses runShellScript:
- * batches of 50, at most --max-concurrency hosts in flight, and no further batch once the wave's
- * failures exceed its budget. A fake SSM in which every host answers at the first poll, one host
+ * commands of at most 50 ids sized to the free capacity (at most --max-concurrency hosts in
+ * flight across the fleet, every id of a command started at once), and no further command once
+ * the wave's failures exceed its budget. A fake SSM in which every host answers at the first poll, one host
  * failing; time is a fake clock, so a hang shows up as time passed, not as a slow test.
  */
 function fakeSsm(failing: Set<string>) {
@@ -64,14 +65,15 @@ async function runWave(budget: number) {
 describe('a wave past its failure budget', () => {
   it('sends the whole wave when failures stay within the budget', async () => {
     const { results, sent } = await runWave(1);
-    expect(sent.map((s) => s.instanceIds.length)).toEqual([50, 9]);
+    expect(sent.map((s) => s.instanceIds.length)).toEqual([5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 4]);
+    expect(sent.every((s) => s.maxConcurrency === String(s.instanceIds.length))).toBe(true);
     expect(results).toHaveLength(59);
     expect(results.filter((r) => judgeApplyResult(r, EXPECTED_FP).state === 'failed')).toHaveLength(1);
   });
 
   it('sends no further batch once failures exceed the budget', async () => {
     const { sent } = await runWave(0);
-    expect(sent.map((s) => s.instanceIds.length)).toEqual([50]);
+    expect(sent.map((s) => s.instanceIds.length)).toEqual([5]);
   });
 
   // Hosts kept back once the budget is spent come back NotSent at once; the run does not wait
@@ -79,7 +81,7 @@ describe('a wave past its failure budget', () => {
   it('returns the unsent hosts as NotSent, without waiting out the host timeout', async () => {
     const { results, elapsedMs } = await runWave(0);
     expect(results).toHaveLength(59);
-    expect(results.filter((r) => r.status === 'NotSent')).toHaveLength(9);
+    expect(results.filter((r) => r.status === 'NotSent')).toHaveLength(54);
     expect(results.filter((r) => r.status === 'NotSent').every((r) => judgeApplyResult(r, EXPECTED_FP).outcome === 'not-started')).toBe(true);
     expect(elapsedMs).toBeLessThan(60_000);
   });

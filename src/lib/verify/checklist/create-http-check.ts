@@ -1,3 +1,4 @@
+import type { HeaderReader } from '../../http/node-http-fetch.js';
 import type { EnvVars } from '../../config/env.js';
 import { remoteText } from '../../output/remote-text.js';
 import type { Redactor } from '../../output/redactor.js';
@@ -109,7 +110,7 @@ function collectMissing(results: Array<InterpolationResult | undefined>): string
   return [...new Set(names)];
 }
 
-function headersToRecord(headers: Headers): Record<string, string> {
+function headersToRecord(headers: HeaderReader): Record<string, string> {
   const out: Record<string, string> = {};
   headers.forEach((value, name) => {
     out[name.toLowerCase()] = value;

@@ -1,0 +1,85 @@
+// What a fresh `molectl` process costs beyond its work (issue 16), each ratio measured in this
+// run against `node -e 0` started the same way: `molectl --help`; `molectl org list` (one CP call);
+// `molectl verify` (the built-in checklist) against 2 x (node -e 0 + the same verify run
+// in-process, warm). The sandbox runs in this process; molectl is spawned asynchronously so the
+// sandbox keeps answering.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../bin/molectl.js', import.meta.url));
+const dist = (path) => new URL(`../dist/${path}`, import.meta.url).href;
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+
+class Sink extends Writable {
+  text = '';
+  _write(chunk, _enc, done) {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+function spawnMs(args, env) {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(process.execPath, args, { env, stdio: 'ignore' });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ ms: Number(process.hrtime.bigint() - started) / 1e6, code }));
+  });
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+export async function runCommandStartupBench() {
+  const { startSandbox } = await import(dist('sandbox/start-sandbox.js'));
+  const { deployServicesEnv, sandboxDeployCommit } = await import(dist('sandbox/deploy-services/deploy-services-state.js'));
+  const sandbox = await startSandbox({ tenants: 4, speed: 'fast' });
+  const stateDir = mkdtempSync(join(tmpdir(), 'molectl-bench-start-'));
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...sandbox.env, ...deployServicesEnv(), MOLECTL_CONFIG: '/nonexistent', MOLECTL_STATE_DIR: stateDir };
+  const verifyArgs = ['verify', '--expect-commit', sandboxDeployCommit(sandbox.state), '--canary', 'acme', 'beta', '-o', 'json'];
+  const cases = [
+    ['node -e 0', ['-e', '0']],
+    ['molectl --help', [BIN, '--help']],
+    ['molectl org list', [BIN, 'org', 'list']],
+    ['molectl verify', [BIN, ...verifyArgs]],
+  ];
+  try {
+    // Interleaved, so that a burst of load on the machine touches every case alike.
+    const times = cases.map(() => []);
+    for (let i = 0; i < RUNS; i++) {
+      for (const [k, [, args]] of cases.entries()) {
+        const r = await spawnMs(args, env);
+        if (r.code !== 0 && r.code !== 1) throw new Error(`${cases[k][0]} exited ${r.code}`);
+        times[k].push(r.ms);
+      }
+    }
+    const { main } = await import(dist('cli.js'));
+    const inProcess = [];
+    for (let i = 0; i < RUNS; i++) {
+      const t0 = process.hrtime.bigint();
+      await main(verifyArgs, { stdout: new Sink(), stderr: new Sink(), env, signal: new AbortController().signal });
+      inProcess.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+    const [node, help, orgList, verify] = times.map(median);
+    const warm = median(inProcess.slice(1));
+    console.log(`fresh processes (median of ${RUNS}, interleaved; sandbox in this process)`);
+    for (const [k, [name]] of cases.entries()) console.log(`  ${name.padEnd(18)} ${median(times[k]).toFixed(1).padStart(7)} ms  x${(median(times[k]) / node).toFixed(2)} node -e 0`);
+    console.log(`  verify in-process: first ${inProcess[0].toFixed(0)} ms (modules loaded), warm median ${warm.toFixed(1)} ms`);
+    const verifyBudget = 2 * (node + warm);
+    return {
+      goals: [
+        { measure: '`molectl --help`', value: `${help.toFixed(0)} ms = x${(help / node).toFixed(2)} node -e 0 (${node.toFixed(0)} ms)`, goal: '<= 1.3 x node -e 0', met: help <= 1.3 * node },
+        { measure: '`molectl verify` (fresh process, sandbox)', value: `${verify.toFixed(0)} ms = x${(verify / (node + warm)).toFixed(2)} (node -e 0 + in-process ${warm.toFixed(0)} ms)`, goal: '<= 2 x (node -e 0 + in-process run)', met: verify <= verifyBudget },
+        { measure: '`molectl org list` (fresh process, sandbox)', value: `${orgList.toFixed(0)} ms = x${(orgList / node).toFixed(2)} node -e 0`, goal: '<= 2.5 x node -e 0', met: orgList <= 2.5 * node },
+      ],
+    };
+  } finally {
+    await sandbox.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) await runCommandStartupBench();

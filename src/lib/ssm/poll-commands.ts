@@ -1,0 +1,48 @@
+import { mapChunks } from '../aws/collect-pages.js';
+import { collectFinished } from './collect-finished-invocations.js';
+import type { ShellScriptDeps, ShellScriptRequest } from './run-shell-script.js';
+import type { PendingCommand, RunState } from './script-run-state.js';
+
+/** Commands still waiting on some instance (neither answered nor given up on). */
+export function openCommands(run: RunState): PendingCommand[] {
+  return run.sent.filter((c) => !run.expired.has(c.commandId) && c.instanceIds.some((id) => !run.results.has(id)));
+}
+
+/** When the next poll is due: the earliest of the open commands' schedules (now when none is open). */
+export function nextPollAt(run: RunState): number {
+  let at = Number.POSITIVE_INFINITY;
+  for (const c of openCommands(run)) at = Math.min(at, c.pollAt, c.deadline);
+  return Number.isFinite(at) ? at : 0;
+}
+
+/**
+ * Polls the commands whose turn has come. A poll that brings results keeps the command's gap at
+ * the first interval (more of its hosts are likely done soon); one that brings none halves it
+ * while the command is near the age at which commands have been finishing, and doubles it past
+ * that. A command past its deadline is given up on (NoResult).
+ */
+export async function pollDueCommands(deps: ShellScriptDeps, request: ShellScriptRequest, run: RunState, afterEach: () => void): Promise<void> {
+  const now = deps.clock.now().getTime();
+  const due = openCommands(run).filter((c) => c.pollAt <= now || c.deadline <= now);
+  await mapChunks(
+    due.map((c) => [c]),
+    POLLS_AT_ONCE,
+    async ([command]) => {
+      const c = command!;
+      const before = c.instanceIds.filter((id) => run.results.has(id)).length;
+      await collectFinished(deps, run, c, request.previewIsComplete);
+      const after = c.instanceIds.filter((id) => run.results.has(id)).length;
+      const at = deps.clock.now().getTime();
+      if (before === 0 && after > 0) run.quickestMs = Math.min(run.quickestMs ?? at - c.sentAt, at - c.sentAt);
+      // Around the time commands have been taking, poll briskly; past it, back off.
+      const expected = run.quickestMs !== null && at - c.sentAt < 1.5 * run.quickestMs;
+      c.pollEvery = after > before ? run.firstPollMs : expected ? run.firstPollMs / 2 : Math.min(run.maxPollMs, c.pollEvery * 2);
+      c.pollAt = at + c.pollEvery;
+      if (at >= c.deadline && after < c.instanceIds.length) run.expired.add(c.commandId);
+      afterEach();
+    },
+  );
+}
+
+/** ListCommandInvocations polls in flight at once, one per command. */
+const POLLS_AT_ONCE = 4;

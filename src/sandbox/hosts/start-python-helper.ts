@@ -1,0 +1,64 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { getAssetPath, HOST_SYSTEM_PATH } from './host-assets.js';
+
+/**
+ * Starts the sandbox's warm Python interpreter (python-helper.py), which serves the hosts'
+ * `python3 -c` calls through the python3 shim. Until it has announced its port, and if it cannot
+ * start at all, the shim runs the real python3: the helper changes how fast a script runs, never
+ * what it does. It ends when the sandbox closes its stdin (or dies), so it never outlives it.
+ *
+ * Spawned directly rather than through src/lib/exec.ts for the same reasons as the host runner:
+ * an env that does not inherit the sandbox's own, and a lifetime tied to the sandbox's.
+ */
+
+export interface PythonHelper {
+  /** CPU seconds the helper and the forks it reaped have used so far (benchmarks read it). */
+  cpuSeconds(): number;
+  stop(): void;
+}
+
+export function startPythonHelper(realPython: string, onReady: (port: number, token: string) => void): PythonHelper {
+  const token = randomBytes(24).toString('base64url');
+  let child: ChildProcess | null = null;
+  try {
+    child = spawn(realPython, [getAssetPath('python-helper.py')], {
+      env: { PATH: HOST_SYSTEM_PATH, LANG: 'C.UTF-8', MOLECTL_PY_HELPER_TOKEN: token },
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
+  } catch {
+    child = null;
+  }
+  let announced = '';
+  child?.on('error', () => undefined);
+  child?.stdout?.on('data', (chunk: Buffer) => {
+    if (announced.endsWith('\n')) return;
+    announced += chunk.toString('utf8');
+    const port = Number(announced.trim());
+    if (announced.endsWith('\n') && Number.isInteger(port) && port > 0) onReady(port, token);
+  });
+  // Neither keeps the sandbox's event loop alive: the helper lives exactly as long as the sandbox.
+  child?.unref();
+  (child?.stdout as { unref?: () => void } | null | undefined)?.unref?.();
+  (child?.stdin as { unref?: () => void } | null | undefined)?.unref?.();
+
+  return {
+    cpuSeconds() {
+      if (!child?.pid) return 0;
+      try {
+        const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        // utime, stime, cutime, cstime: stat fields 14-17, in clock ticks (100 per second).
+        return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100;
+      } catch {
+        return 0;
+      }
+    },
+    stop() {
+      if (!child) return;
+      child.stdin?.end();
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      child = null;
+    },
+  };
+}

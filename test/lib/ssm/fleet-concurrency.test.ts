@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import type { InvocationOutput, InvocationSummary, SendShellCommandInput } from '../../../src/lib/aws/aws-types.js';
+import { nextBatchSize } from '../../../src/lib/ssm/dispatch-commands.js';
+import { runShellScript, type ShellScriptApi } from '../../../src/lib/ssm/run-shell-script.js';
+import { createSsmPacer } from '../../../src/lib/ssm/ssm-pacer.js';
+import { createFastClock } from './fake-ssm.js';
+
+/**
+ * --max-concurrency past 50 (issue 16): hosts working at once across the fleet, several SSM
+ * commands in flight, each of at most 50 ids, within SSM's rate limits. A fake SSM on a fake
+ * clock: every host takes a few seconds, and SendCommand / ListCommandInvocations answer
+ * ThrottlingException past a token-bucket rate, as AWS does.
+ */
+
+const ids = (n: number): string[] => Array.from({ length: n }, (_, i) => `i-${(i + 1).toString(16).padStart(17, '0')}`);
+
+function throttle(): Error {
+  return Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+}
+
+class TimedSsm implements ShellScriptApi {
+  readonly sent: (SendShellCommandInput & { at: number })[] = [];
+  readonly throttled = { send: 0, list: 0 };
+  private readonly runs = new Map<string, { instanceId: string; start: number; end: number }[]>();
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+
+  constructor(
+    private readonly now: () => number,
+    private readonly options: { durationMs: (id: string) => number; failing?: Set<string>; rates?: { send: number; list: number } },
+  ) {}
+
+  /** Most invocations running at one instant. */
+  maxRunning(): number {
+    const edges = [...this.runs.values()].flat().flatMap((r) => [[r.start, 1], [r.end, -1]] as const);
+    edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    let running = 0;
+    let max = 0;
+    for (const [, d] of edges) max = Math.max(max, (running += d));
+    return max;
+  }
+
+  private allow(kind: 'send' | 'list'): boolean {
+    const rate = this.options.rates?.[kind];
+    if (!rate) return true;
+    const b = this.buckets.get(kind) ?? { tokens: rate, at: this.now() };
+    b.tokens = Math.min(rate, b.tokens + ((this.now() - b.at) / 1000) * rate);
+    b.at = this.now();
+    this.buckets.set(kind, b);
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+
+  async sendShellCommand(input: SendShellCommandInput): Promise<{ commandId: string }> {
+    if (!this.allow('send')) {
+      this.throttled.send += 1;
+      throw throttle();
+    }
+    if (input.instanceIds.length > 50) throw new Error('ValidationException: at most 50 instance ids');
+    const commandId = `cmd-${this.sent.length + 1}`;
+    this.sent.push({ ...input, at: this.now() });
+    const start = this.now();
+    this.runs.set(commandId, input.instanceIds.map((instanceId) => ({ instanceId, start, end: start + this.options.durationMs(instanceId) })));
+    return { commandId };
+  }
+
+  async listInvocations(commandId: string): Promise<InvocationSummary[]> {
+    if (!this.allow('list')) {
+      this.throttled.list += 1;
+      throw throttle();
+    }
+    return this.runs.get(commandId)!.map((r) => {
+      const done = this.now() >= r.end;
+      const failed = this.options.failing?.has(r.instanceId) ?? false;
+      const status = !done ? 'InProgress' : failed ? 'Failed' : 'Success';
+      return { commandId, instanceId: r.instanceId, status, statusDetails: status, responseCode: done ? (failed ? 1 : 0) : null, outputPreview: done ? 'ok\n' : '' };
+    });
+  }
+
+  async getInvocationOutput(commandId: string, instanceId: string): Promise<InvocationOutput | null> {
+    const r = this.runs.get(commandId)!.find((x) => x.instanceId === instanceId)!;
+    const failed = this.options.failing?.has(instanceId) ?? false;
+    return { status: failed ? 'Failed' : 'Success', statusDetails: failed ? 'Failed' : 'Success', responseCode: this.now() >= r.end ? (failed ? 1 : 0) : null, stdout: 'ok\n', stderr: '' };
+  }
+
+  async cancelCommand(): Promise<void> {}
+}
+
+function setup(options: ConstructorParameters<typeof TimedSsm>[1]) {
+  const clock = createFastClock();
+  const ssm = new TimedSsm(() => clock.now().getTime(), options);
+  const pacer = createSsmPacer(clock);
+  return { clock, ssm, pacer, deps: { aws: ssm, clock, signal: new AbortController().signal, pacer } };
+}
+
+// Hosts take 2 to 4 s, deterministically per id.
+const duration = (id: string): number => 2000 + (parseInt(id.slice(-3), 16) % 3) * 1000;
+
+describe('hosts working at once across the fleet', () => {
+  it('keeps several commands of at most 50 in flight, up to the cap and never past it', async () => {
+    const { ssm, deps } = setup({ durationMs: duration });
+    const results = await runShellScript(deps, { instanceIds: ids(600), commands: ['true'], maxInFlight: 200, previewIsComplete: () => true });
+    expect(results.filter((r) => r.status === 'Success')).toHaveLength(600);
+    expect(ssm.sent.every((c) => c.instanceIds.length <= 50 && c.maxConcurrency === String(c.instanceIds.length))).toBe(true);
+    expect(ssm.maxRunning()).toBeGreaterThan(150);
+    expect(ssm.maxRunning()).toBeLessThanOrEqual(200);
+    // Freed capacity is reused in commands of at least half a batch, not one per finished host.
+    expect(ssm.sent.length).toBeLessThan(600 / 25 + 1);
+  });
+
+  it('meets SSM throttling on SendCommand and ListCommandInvocations and still finishes every host', async () => {
+    const { ssm, deps, pacer } = setup({ durationMs: duration, rates: { send: 1, list: 2 } });
+    const results = await runShellScript(deps, { instanceIds: ids(300), commands: ['true'], maxInFlight: 150, previewIsComplete: () => true });
+    expect(results.filter((r) => r.status === 'Success')).toHaveLength(300);
+    expect(ssm.throttled.send + ssm.throttled.list).toBeGreaterThan(0);
+    expect(pacer.throttled.SendCommand + pacer.throttled.ListCommandInvocations).toBe(ssm.throttled.send + ssm.throttled.list);
+    expect(ssm.maxRunning()).toBeGreaterThan(50);
+  });
+
+  it('stops sending once failures exceed the budget, with more than 50 hosts in flight', async () => {
+    const failing = new Set(ids(300).slice(60, 63));
+    const { ssm, deps } = setup({ durationMs: duration, failing });
+    const results = await runShellScript(deps, {
+      instanceIds: ids(300),
+      commands: ['true'],
+      maxInFlight: 100,
+      stopDispatch: (done) => done.filter((r) => r.status === 'Failed').length > 1,
+      previewIsComplete: () => true,
+    });
+    expect(ssm.maxRunning()).toBeGreaterThan(50);
+    expect(results.filter((r) => r.status === 'Failed')).toHaveLength(3);
+    // Nothing was sent after the failures were seen; the rest came back NotSent, not run.
+    const notSent = results.filter((r) => r.status === 'NotSent');
+    expect(notSent.length).toBeGreaterThan(100);
+    expect(ssm.sent.flatMap((c) => c.instanceIds)).not.toContain(notSent[0]!.instanceId);
+  });
+});
+
+describe('nextBatchSize', () => {
+  it.each([
+    [{ cap: Infinity, inFlight: 0, queued: 120 }, 50],
+    [{ cap: Infinity, inFlight: 500, queued: 7 }, 7],
+    [{ cap: 50, inFlight: 0, queued: 120 }, 50],
+    [{ cap: 50, inFlight: 30, queued: 120 }, 0],
+    [{ cap: 50, inFlight: 25, queued: 120 }, 25],
+    [{ cap: 50, inFlight: 45, queued: 3 }, 3],
+    [{ cap: 500, inFlight: 430, queued: 900 }, 50],
+    [{ cap: 500, inFlight: 470, queued: 900 }, 30],
+    [{ cap: 500, inFlight: 480, queued: 900 }, 0],
+    [{ cap: 5, inFlight: 0, queued: 59 }, 5],
+    [{ cap: 5, inFlight: 2, queued: 59 }, 3],
+    [{ cap: 5, inFlight: 3, queued: 59 }, 0],
+    [{ cap: 1, inFlight: 1, queued: 3 }, 0],
+  ])('%j -> %i', (input, expected) => {
+    expect(nextBatchSize(input)).toBe(expected);
+  });
+});

@@ -1,0 +1,113 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readTenantContainer } from '../../../src/sandbox/hosts/tenant-container.js';
+import { startSandbox, type Sandbox } from '../../../src/sandbox/start-sandbox.js';
+import type { SimInstance } from '../../../src/sandbox/state.js';
+
+/**
+ * The shims answer a migration's calls without starting jq or python (docs/sandbox.md): the
+ * docker shim keeps containers as bash state and renders the inspect JSON itself, and python3
+ * -c runs in a fork of one warm interpreter. What a script observes must not change: these pin
+ * the shapes and behaviours scripts rely on.
+ */
+
+let sandbox: Sandbox;
+
+function host(slug: string): SimInstance {
+  const id = sandbox.state.orgs.get(slug)?.tenantInstanceId;
+  const instance = id ? sandbox.state.instances.get(id) : undefined;
+  if (!instance) throw new Error(`no host for ${slug}`);
+  return instance;
+}
+
+async function run(slug: string, script: string) {
+  return sandbox.hosts.runScript(host(slug), script, { timeoutSeconds: 30, commandId: `cmd-${Math.random().toString(16).slice(2)}` });
+}
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ tenants: 4, preCutover: 2, seed: 11 });
+});
+
+afterAll(async () => {
+  await sandbox.stop();
+});
+
+describe('the docker shim', () => {
+  it('renders the same docker-inspect object as the sandbox wrote, after a stop and start', async () => {
+    const before = readTenantContainer(sandbox.state, host('acme'))?.inspect;
+    expect((await run('acme', 'docker stop molecule-tenant >/dev/null && docker start molecule-tenant >/dev/null')).exitCode).toBe(0);
+    const file = join(host('acme').hostRoot!, 'var/lib/docker-sim/containers/molecule-tenant.json');
+    const after = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown> & { State: Record<string, unknown> };
+    expect(Object.keys(after)).toEqual(Object.keys(before!));
+    const { StartedAt: _s, FinishedAt: _f, ...state } = after.State;
+    const { StartedAt: _s0, FinishedAt: _f0, ...stateBefore } = before!.State;
+    expect(state).toEqual(stateBefore);
+    expect({ ...after, State: null }).toEqual({ ...before, State: null });
+    expect(after.State['FinishedAt']).not.toBe('0001-01-01T00:00:00Z');
+  });
+
+  it('answers the --format templates scripts use, and falls back to jq for the others', async () => {
+    const r = await run('beta', `docker inspect --format '{{.Id}}|{{.State.Status}}|{{.State.Running}}|{{.Config.Image}}|{{.HostConfig.RestartPolicy.Name}}' molecule-tenant
+docker inspect --format '{{json .Config.Labels}} {{json .HostConfig.PortBindings}} {{json .Config.Cmd}}' molecule-tenant
+docker inspect --format '{{range .Config.Env}}{{println .}}{{end}}' molecule-tenant | grep -c '^ORG_SLUG=beta$'
+docker inspect --format '{{.Config.Labels}} {{index .Config.Labels "com.moleculesai.role"}}' molecule-tenant 2>&1 | head -c 40; echo
+docker inspect molecule-tenant | head -c 1`);
+    const { id, image } = readTenantContainer(sandbox.state, host('beta'))!;
+    expect(r.stdout.split('\n')).toEqual([
+      `${id}|running|true|${image}|unless-stopped`,
+      '{"com.moleculesai.role":"tenant"} {"8080/tcp":[{"HostIp":"","HostPort":"8080"}],"3000/tcp":[{"HostIp":"","HostPort":"3000"}]} null',
+      '1',
+      // A template the shim does not render itself goes to the jq renderer, as before.
+      'map[com.moleculesai.role:tenant] {{index',
+      '[',
+    ]);
+  });
+
+  it('keeps env, ports, binds, labels, restart policy and cmd through run, rename and inspect', async () => {
+    const r = await run('gamma', `printf 'FROM_FILE=a b\\n# comment\\nSPACE= x\\n' > "$MOLECTL_HOST_ROOT/tmp/e.env"
+FROM_SHELL='q"uote' docker run -d --name extra -e FROM_SHELL -e A=1 -e A=2 --env-file "$MOLECTL_HOST_ROOT/tmp/e.env" \\
+  -p 127.0.0.1:9090:90 -v /srv:/data:ro --label k=v=w --restart on-failure:3 --network host img:1 run --fast >/dev/null
+docker rename extra extra2
+docker inspect extra2`);
+    expect(r.exitCode).toBe(0);
+    const [c] = JSON.parse(r.stdout) as [Record<string, any>];
+    expect(c['Name']).toBe('/extra2');
+    expect(c['Config'].Env).toEqual(['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'FROM_SHELL=q"uote', 'A=2', 'FROM_FILE=a b', 'SPACE= x']);
+    expect(c['Config'].Cmd).toEqual(['run', '--fast']);
+    expect([c['Path'], c['Args']]).toEqual(['run', ['--fast']]);
+    expect(c['Config'].Labels).toEqual({ k: 'v=w' });
+    expect(c['HostConfig']).toMatchObject({
+      Binds: ['/srv:/data:ro'],
+      NetworkMode: 'host',
+      PortBindings: { '90/tcp': [{ HostIp: '', HostPort: '9090' }] },
+      RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 3 },
+    });
+    expect(c['Mounts']).toEqual([{ Type: 'bind', Source: '/srv', Destination: '/data', Mode: 'ro', RW: false, Propagation: 'rprivate' }]);
+    expect(readTenantContainer(sandbox.state, host('gamma'), 'extra')).toBeNull();
+  });
+});
+
+describe('the python3 shim', () => {
+  it('runs python3 -c with the caller\'s stdin, argv, cwd, env, umask and exit status', async () => {
+    const r = await run('delta', `export PROBE=yes
+printf '{"a": [1, 2]}' | python3 -c 'import json, os, sys; d = json.load(sys.stdin); print(d["a"], sys.argv, os.getcwd() == os.environ["MOLECTL_HOST_ROOT"], os.environ["PROBE"])' one two
+(umask 077; python3 -c 'import sys; open(sys.argv[1], "w").write("x")' "$MOLECTL_HOST_ROOT/tmp/umask-probe"; stat -c %a "$MOLECTL_HOST_ROOT/tmp/umask-probe")
+python3 -c 'import sys; sys.stdout.write("a\\0b"); sys.exit(3)' > "$MOLECTL_HOST_ROOT/tmp/out"; echo "rc=$? bytes=$(wc -c < "$MOLECTL_HOST_ROOT/tmp/out")"
+python3 -c 'raise ValueError("boom")' 2>&1 | tail -n 2
+python3 -c 'import sys; print(sys.stdin.read().upper())' <<< "here"
+python3 --version | cut -c1-7`);
+    expect(r.stdout.split('\n')).toEqual([
+      "[1, 2] ['-c', 'one', 'two'] True yes",
+      '600',
+      'rc=3 bytes=3',
+      '  File "<string>", line 1, in <module>',
+      'ValueError: boom',
+      'HERE',
+      '',
+      'Python ',
+      '',
+    ]);
+    expect(r.stderr).toBe('');
+  });
+});
