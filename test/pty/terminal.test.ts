@@ -11,7 +11,7 @@ let sandbox: Sandbox;
 let tmp: string;
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ speed: 'fast', tenants: 4, preCutover: 4, faults: 'host-work=1500ms' });
+  sandbox = await startSandbox({ speed: 'fast', tenants: 4, preCutover: 4, faults: 'host-work=700ms' });
   tmp = mkdtempSync(join(tmpdir(), 'molectl-pty-'));
 });
 afterEach(() => stopAllPtys());
@@ -41,11 +41,12 @@ describe('terminals that lie about themselves', { timeout: 60_000 }, () => {
   });
 
   it('a 1-column terminal, TERM=dumb and no TERM all get plain lines too', async () => {
-    for (const [cols, term] of [[1, 'xterm-256color'], [120, 'dumb'], [120, '']] as const) {
-      const pty = startPty(['migrate', 'cp-secret', 'plan', '--orgs', 'acme'], { env: { ...env(freshStateDir()), TERM: term }, cols });
+    const cases = [[1, 'xterm-256color'], [120, 'dumb'], [120, '']] as const;
+    const ptys = cases.map(([cols, term]) => startPty(['migrate', 'cp-secret', 'plan', '--orgs', 'acme'], { env: { ...env(freshStateDir()), TERM: term }, cols }));
+    for (const [i, pty] of ptys.entries()) {
       expect(await pty.exited).toBe(0);
       // eslint-disable-next-line no-control-regex
-      expect(pty.transcript, `cols ${cols} TERM ${term}`).not.toMatch(/\u001b\[\d*[AK]/);
+      expect(pty.transcript, `cols ${cases[i]![0]} TERM ${cases[i]![1]}`).not.toMatch(/\u001b\[\d*[AK]/);
       expect(pty.text).toMatch(/probing 1 online tenant\.\.\./);
     }
   });
