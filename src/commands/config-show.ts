@@ -1,16 +1,15 @@
-import type { Command } from 'commander';
-import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
+import { defineCommand } from '../lib/cli/command-definition.js';
 import { describeConfig, type ConfigEntry } from '../lib/config/describe-config.js';
 import { renderTable } from '../lib/output/table.js';
 
-export const configShowCommand: CommandDefinition = {
-  declare(cmd: Command) {
-    cmd.description('Show the effective configuration: every value, and the layer it came from (default, file, env, flag). Secrets are never shown, only where they would be read from.');
-    addExamples(cmd, [
+export const configShowCommand = defineCommand({
+  description:
+    'Show the effective configuration: every value, and the layer it came from (default, file, env, flag). Secrets are never shown, only where they would be read from.',
+  flags: {},
+  examples: [
       ['molectl config show', 'the production environment as molectl sees it'],
       ['molectl --env staging config show -o json', 'staging, as JSON'],
-    ]);
-  },
+    ],
 
   async run(ctx) {
     const entries = describeConfig(ctx.config, ctx.env);
@@ -31,4 +30,4 @@ export const configShowCommand: CommandDefinition = {
     );
     return 0;
   },
-};
+});

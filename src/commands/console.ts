@@ -1,8 +1,6 @@
 import { open } from 'node:fs/promises';
-import type { Command } from 'commander';
-import { z } from 'zod';
-import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
-import { parseDurationMs, parseOptions } from '../lib/cli/parse-options.js';
+import { defineCommand } from '../lib/cli/command-definition.js';
+import { argument, countFlag, durationFlag, outputFileFlag, type ParsedFlags, regexFlag, switchFlag } from '../lib/cli/flags.js';
 import { buildConsoleReport, type ConsoleReport } from '../lib/console/build-console-report.js';
 import { describeConsoleSource, describeEmptyConsole } from '../lib/console/describe-console-source.js';
 import { Diagnosis } from '../lib/console/diagnose-lines.js';
@@ -14,53 +12,38 @@ import { renderDiagnosis } from '../lib/console/render-diagnosis.js';
 import { resolveConsoleTarget, type ResolvedConsoleTarget } from '../lib/console/resolve-console-target.js';
 import { compileGrep } from '../lib/console/select-lines.js';
 import type { Context } from '../lib/context.js';
-import { outputFileOption } from '../lib/cli/output-file-option.js';
 import { remoteText } from '../lib/output/remote-text.js';
 
-const optionsSchema = z.object({
-  latest: z.boolean().default(false),
-  tail: z.coerce.number().int().min(0).optional(),
-  grep: z.string().min(1).optional(),
-  ignoreCase: z.boolean().default(false),
-  follow: z.boolean().default(false),
-  interval: z.string().default('5s').transform((v, c) => {
-    const ms = parseDurationMs(v);
-    if (ms === null || ms < 1000) c.addIssue({ code: 'custom', message: 'must be a duration of at least 1s, e.g. 5s or 1m' });
-    return ms ?? 0;
-  }),
-  out: outputFileOption().optional(),
-  redact: z.boolean().default(true),
-  diagnosis: z.boolean().default(true),
-});
-type ConsoleOptions = z.infer<typeof optionsSchema>;
+const flags = {
+  latest: switchFlag('--latest', 'the live console buffer (Nitro instances; others fall back with a note)'),
+  tail: countFlag('--tail <n>', 'only the last N lines (after --grep)', { min: 0, max: 1_000_000 }),
+  grep: regexFlag('--grep <regex>', 'only lines matching this JavaScript regular expression (matched on the redacted text)'),
+  ignoreCase: switchFlag('-i, --ignore-case', '--grep ignores case'),
+  follow: switchFlag('-f, --follow', 'keep printing new lines as they arrive, until Ctrl-C (exit 0)'),
+  interval: durationFlag('--interval <duration>', 'how often --follow polls', { minMs: 1000, maxMs: 3600_000, default: '5s' }),
+  out: outputFileFlag('--out <file>', 'write the output (redacted) to a file instead of stdout'),
+  redact: switchFlag('--no-redact', 'show secrets in clear (warned; refused into a pipe or file without --yes)'),
+  diagnosis: switchFlag('--no-diagnosis', 'leave out the "likely cause" section'),
+};
+type ConsoleOptions = ParsedFlags<typeof flags>;
 
-export const consoleCommand: CommandDefinition = {
-  declare(cmd: Command) {
-    cmd
-      .description(
-        'Show what a tenant or workspace instance printed on its serial console (EC2 keeps the last 64 KB), redacted, with a "likely cause" section when a known failure shows. The target is an org slug (its tenant instance), an instance id, or a workspace id (its instance by tag, else the CP\'s copy).',
-      )
-      .argument('<target>', 'org slug, instance id (i-...) or workspace id (UUID)')
-      .option('--latest', 'the live console buffer (Nitro instances; others fall back with a note)')
-      .option('--tail <n>', 'only the last N lines (after --grep)')
-      .option('--grep <regex>', 'only lines matching this JavaScript regular expression (matched on the redacted text)')
-      .option('-i, --ignore-case', '--grep ignores case')
-      .option('-f, --follow', 'keep printing new lines as they arrive, until Ctrl-C (exit 0)')
-      .option('--interval <duration>', 'how often --follow polls', '5s')
-      .option('--out <file>', 'write the output (redacted) to a file instead of stdout')
-      .option('--no-redact', 'show secrets in clear (warned; refused into a pipe or file without --yes)')
-      .option('--no-diagnosis', 'leave out the "likely cause" section');
-    addExamples(cmd, [
+export const consoleCommand = defineCommand({
+  description:
+    'Show what a tenant or workspace instance printed on its serial console (EC2 keeps the last 64 KB), redacted, with a "likely cause" section when a known failure shows. The target is an org slug (its tenant instance), an instance id, or a workspace id (its instance by tag, else the CP\'s copy).',
+  args: [
+    argument('target', 'org slug, instance id (i-...) or workspace id (UUID)'),
+  ],
+  flags,
+  examples: [
       ['molectl console acme', 'the tenant instance of org acme'],
       ['molectl console acme --grep "cloud-init|docker" --tail 50', 'the last 50 cloud-init or docker lines'],
       ['molectl console i-0123456789abcdef0 --follow', 'watch an instance boot'],
       ['molectl console 3f2a5c1e-...-uuid -o json', 'a workspace\'s console as JSON, with findings'],
       ['molectl console acme --out acme-console.txt', 'save it (redacted) for an incident ticket'],
-    ]);
-  },
+    ],
 
   async run(ctx, input) {
-    const options = parseOptions(optionsSchema, input.options);
+    const { options } = input;
     const grep = compileGrep(options.grep, { ignoreCase: options.ignoreCase });
     checkLineOutputOptions(ctx, options);
 
@@ -76,7 +59,7 @@ export const consoleCommand: CommandDefinition = {
     ctx.out.info(tally.describe(options.redact));
     return 0;
   },
-};
+});
 
 /** Where the text comes from, how old it is, and what was left out: stderr, never the result. */
 function describeToStderr(ctx: Context, report: ConsoleReport): void {

@@ -1,5 +1,4 @@
-import type { Command } from 'commander';
-import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
+import { defineCommand } from '../lib/cli/command-definition.js';
 import { describeCpTokenSource } from '../lib/config/cp-token.js';
 import type { Context } from '../lib/context.js';
 import { ExitCode, isMolectlError } from '../lib/errors.js';
@@ -31,17 +30,15 @@ interface CheckOutcome {
   hint?: string;
 }
 
-export const doctorCommand: CommandDefinition = {
-  declare(cmd: Command) {
-    cmd.description(
-      'Check that molectl can work against the target environment: configuration, CP reachable and healthy, CP admin token accepted, AWS identity (account, region), SSM reachable. Read-only. Exit 1 if any check fails.',
-    );
-    addExamples(cmd, [
+export const doctorCommand = defineCommand({
+  description:
+    'Check that molectl can work against the target environment: configuration, CP reachable and healthy, CP admin token accepted, AWS identity (account, region), SSM reachable. Read-only. Exit 1 if any check fails.',
+  flags: {},
+  examples: [
       ['molectl doctor', 'check production (the default environment)'],
       ['molectl --env staging --profile molecule-staging doctor', 'check staging with an SSO profile'],
       ['molectl doctor -o json | jq \'.checks[] | select(.status=="fail")\'', 'only the failures, for scripts'],
-    ]);
-  },
+    ],
 
   async run(ctx) {
     const step = ctx.out.step('running 5 checks');
@@ -103,7 +100,7 @@ export const doctorCommand: CommandDefinition = {
     });
     return failed > 0 ? ExitCode.failed : ExitCode.ok;
   },
-};
+});
 
 async function runCheck(ctx: Context, name: string, check: () => Promise<CheckOutcome>): Promise<CheckResult> {
   const started = ctx.clock.now().getTime();

@@ -1,59 +1,50 @@
-import type { Command } from 'commander';
-import { z } from 'zod';
 import { CHECK_IDS } from '../lib/audit/audit-checks.js';
 import { resolveAuditSettings } from '../lib/audit/audit-settings.js';
 import { toAuditDocument, type AuditReport } from '../lib/audit/build-audit-report.js';
 import { renderAuditReport } from '../lib/audit/render-audit-report.js';
 import { renderAuditText } from '../lib/audit/render-audit-text.js';
 import { runAudit } from '../lib/audit/run-audit.js';
-import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
-import { orgListSchema } from '../lib/cli/org-list-option.js';
-import { parseOptions } from '../lib/cli/parse-options.js';
+import { defineCommand } from '../lib/cli/command-definition.js';
+import { choiceFlag, orgSlugsFlag, type ParsedFlags, switchFlag, textFlag } from '../lib/cli/flags.js';
+import { checkIdsFlag, REPORT_COMMAND_FORMATS, reportFileFlag } from '../lib/cli/shared-flags.js';
 import type { Context } from '../lib/context.js';
 import { UsageError } from '../lib/errors.js';
-import { isReportFormat, REPORT_FORMATS, type ReportFormat } from '../lib/verify/report/render-report.js';
+import type { ReportFormat } from '../lib/verify/report/render-report.js';
 import { parseReportFileSpec, writeRenderedReports, checkReportFile } from '../lib/verify/report/write-report-files.js';
 
-const idList = z.string().transform((s) => [...new Set(s.split(',').map((id) => id.trim()).filter(Boolean))]);
 
-const optionsSchema = z.object({
-  orgs: orgListSchema.optional(),
-  checks: idList.optional(),
-  skip: idList.optional(),
-  failOn: z.enum(['high', 'medium', 'low']).default('high'),
-  console: z.boolean().default(true),
-  expectedImage: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/, 'must be an image tag, reference or digest').optional(),
-  reportFile: z.array(z.string().min(1)).optional(),
-});
+const flags = {
+  orgs: orgSlugsFlag('--orgs <slugs>', 'audit only these orgs (comma-separated)'),
+  checks: checkIdsFlag('--checks <ids>', 'run only these check ids (comma-separated)'),
+  skip: checkIdsFlag('--skip <ids>', 'do not run these check ids (comma-separated)'),
+  failOn: choiceFlag('--fail-on <severity>', 'lowest severity that makes the audit exit 1: high, medium or low', ['high', 'medium', 'low'], { default: 'high' }),
+  console: switchFlag('--no-console', 'do not read EC2 console output (skips console-leaks-secret)'),
+  expectedImage: textFlag('--expected-image <ref>', 'the image tenants must run: tag, reference or sha256 digest (default: audit.expectedImage)', {
+    pattern: /^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/,
+    what: 'an image tag, reference or digest',
+  }),
+  reportFile: reportFileFlag(),
+};
 
-export const fleetAuditCommand: CommandDefinition = {
-  declare(cmd: Command) {
-    cmd
-      .description(
-        'Audit the fleet\'s security and drift posture, read-only: the CP shared secret on tenants, exposed tokens, ' +
+export const fleetAuditCommand = defineCommand({
+  description:
+    'Audit the fleet\'s security and drift posture, read-only: the CP shared secret on tenants, exposed tokens, ' +
           'secrets in consoles, open ports and listeners, IMDSv1, orphans, image drift and SSM agents. ' +
           `Checks: ${CHECK_IDS.join(', ')}. Exit 0 when nothing fails at or above --fail-on, 1 when something does, ` +
           '5 when part of the fleet could not be audited (unknown). --output also takes junit and markdown.',
-      )
-      .option('--orgs <slugs>', 'audit only these orgs (comma-separated)')
-      .option('--checks <ids>', 'run only these check ids (comma-separated)')
-      .option('--skip <ids>', 'do not run these check ids (comma-separated)')
-      .option('--fail-on <severity>', 'lowest severity that makes the audit exit 1: high, medium or low', 'high')
-      .option('--no-console', 'do not read EC2 console output (skips console-leaks-secret)')
-      .option('--expected-image <ref>', 'the image tenants must run: tag, reference or sha256 digest (default: audit.expectedImage)')
-      .option('--report-file <[format:]file>', 'also write the report to a file (format: text, json, junit, markdown; default the --output one); repeatable', (v: string, prev: string[] = []) => [...prev, v]);
-    addExamples(cmd, [
+  flags,
+  formats: REPORT_COMMAND_FORMATS,
+  examples: [
       ['molectl fleet audit', 'the whole fleet: summary, histograms, findings by tenant'],
       ['molectl fleet audit --orgs acme,beta --checks cp-secret-missing,imds-v1', 'two checks on two tenants'],
       ['molectl fleet audit --fail-on medium --no-console -o json', 'machine-readable, medium findings fail too'],
       ['molectl fleet audit -o junit --report-file audit.xml --report-file markdown:"$GITHUB_STEP_SUMMARY"', 'in CI: JUnit file and step summary, table on the log'],
-    ]);
-  },
+    ],
 
   async run(ctx, input) {
-    const options = parseOptions(optionsSchema, input.options);
-    const format = readReportFormat(ctx.flags.outputFormat);
-    const reportFiles = (options.reportFile ?? []).map((spec) => checkReportFile(parseReportFileSpec(spec, format)));
+    const { options } = input;
+    const format = ctx.flags.outputFormat;
+    const reportFiles = options.reportFile.map((spec) => checkReportFile(parseReportFileSpec(spec, format)));
     const settings = resolveAuditSettings(ctx.config.environment, options);
     ctx.out.info(`auditing ${ctx.config.envName.value} (${ctx.cp.baseUrl}): ${settings.checks.length} check(s), read-only`);
     const report = await runAudit(ctx, settings);
@@ -61,12 +52,7 @@ export const fleetAuditCommand: CommandDefinition = {
     await printReport(ctx, report, reportFiles.length > 0 ? 'text' : format);
     return report.exitCode;
   },
-};
-
-function readReportFormat(value: string): ReportFormat {
-  if (isReportFormat(value)) return value;
-  throw new UsageError(`fleet audit cannot print --output ${value}`, `use one of ${REPORT_FORMATS.join(', ')}`);
-}
+});
 
 /** stdout gets the chosen format, or the text report when the chosen format went to files. */
 async function printReport(ctx: Context, report: AuditReport, format: ReportFormat): Promise<void> {

@@ -1,7 +1,5 @@
-import type { Command } from 'commander';
-import { z } from 'zod';
-import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
-import { parseOptions } from '../lib/cli/parse-options.js';
+import { defineCommand } from '../lib/cli/command-definition.js';
+import { switchFlag } from '../lib/cli/flags.js';
 import { ExitCode } from '../lib/errors.js';
 import { findOrphans } from '../lib/fleet/find-orphans.js';
 import { warnUnreadableRows } from '../lib/fleet/org-directory.js';
@@ -9,24 +7,21 @@ import type { OrphanReport, OrphanRow } from '../lib/fleet/classify-orphans.js';
 import type { Styles } from '../lib/output/output.js';
 import { formatDuration, renderTable } from '../lib/output/table.js';
 
-const optionsSchema = z.object({ check: z.boolean().default(false) });
 
-export const fleetOrphansCommand: CommandDefinition = {
-  declare(cmd: Command) {
-    cmd
-      .description(
-        'Find EC2 instances managed by the CP whose org no longer exists on the CP (what a raw-SQL delete leaves running), or exists with another id. Report only: nothing is changed.',
-      )
-      .option('--check', 'exit 8 when any orphan is found (for CI and cron); exit 5 when some instances could not be judged');
-    addExamples(cmd, [
+export const fleetOrphansCommand = defineCommand({
+  description:
+    'Find EC2 instances managed by the CP whose org no longer exists on the CP (what a raw-SQL delete leaves running), or exists with another id. Report only: nothing is changed.',
+  flags: {
+    check: switchFlag('--check', 'exit 8 when any orphan is found (for CI and cron); exit 5 when some instances could not be judged'),
+  },
+  examples: [
       ['molectl fleet orphans', 'orphaned instances, oldest first'],
       ['molectl --env staging fleet orphans --check', 'fail a scheduled job when something leaks'],
       ['molectl fleet orphans -o json | jq -r \'.orphans[].instanceId\'', 'instance ids, for scripts'],
-    ]);
-  },
+    ],
 
   async run(ctx, input) {
-    const options = parseOptions(optionsSchema, input.options);
+    const options = input.options;
     const step = ctx.out.step('reading the CP\'s orgs and the CP-managed instances');
     const report = await findOrphans({
       cp: ctx.cp,
@@ -45,7 +40,7 @@ export const fleetOrphansCommand: CommandDefinition = {
     // What could not be judged is neither an orphan nor cleared: the scan is incomplete.
     return report.unconfirmed.length > 0 ? ExitCode.partial : ExitCode.ok;
   },
-};
+});
 
 function renderReport(report: OrphanReport, style: Styles): string {
   const lines: string[] = [];

@@ -1,35 +1,35 @@
-import type { Command } from 'commander';
-import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
+import { defineCommand } from '../lib/cli/command-definition.js';
+import { argument, switchFlag } from '../lib/cli/flags.js';
 import { ExitCode, UsageError } from '../lib/errors.js';
 import { renderRepoChecks } from '../lib/gitea/render-rewrite-report.js';
 import { applyRemoteRewrite, checkCloneDirs, maskUrlCredentials, planRemoteRewrites, readRemoteUrls, type RemotePlanItem } from '../lib/gitea/rewrite-remotes.js';
-import { declareRuleFlags, resolveRewriteRules } from '../lib/gitea/rule-flags.js';
+import { resolveRewriteRules, ruleFlags } from '../lib/gitea/rule-flags.js';
 import { judgeRepoChecks, verifyGiteaRepos, type RemoteVerdict, type RepoCheck } from '../lib/gitea/verify-gitea-repos.js';
 import { renderTable } from '../lib/output/table.js';
 
-export const giteaRemotesCommand: CommandDefinition = {
-  declare(cmd: Command) {
-    cmd
-      .description(
-        'Rewrite the git remote URLs of local clones from GitHub to Gitea, through `git remote set-url` (never by editing .git/config). ' +
+export const giteaRemotesCommand = defineCommand({
+  description:
+    'Rewrite the git remote URLs of local clones from GitHub to Gitea, through `git remote set-url` (never by editing .git/config). ' +
           'Without --write, shows what would change. SSH remotes become https (reported); a remote carrying a literal credential is reported, not rewritten.',
-      )
-      .argument('[dir...]', 'clone directories (default: the current directory)')
-      .option('--write', 'apply the changes')
-      .option('--check', 'change nothing; exit 8 when any remote would change');
-    declareRuleFlags(cmd);
-    addExamples(cmd, [
+  args: [
+    argument('dir', 'clone directories (default: the current directory)', { optional: true, variadic: true }),
+  ],
+  flags: {
+    write: switchFlag('--write', 'apply the changes'),
+    check: switchFlag('--check', 'change nothing; exit 8 when any remote would change'),
+    ...ruleFlags,
+  },
+  examples: [
       ['molectl gitea remotes', 'what would change in this clone'],
       ['molectl gitea remotes ~/src/* --write', 'rewrite every clone under ~/src'],
       ['molectl gitea remotes --write --verify-remote', 'rewrite, refusing if a target repository is missing on Gitea'],
-    ]);
-  },
+    ],
 
   async run(ctx, input) {
-    const options = { write: input.options.write === true, check: input.options.check === true };
+    const { options } = input;
     if (options.write && options.check) throw new UsageError('--write and --check cannot be combined', 'use --check to see whether anything would change, --write to apply');
     const cwd = process.cwd();
-    const { rules, flags } = await resolveRewriteRules(input.options, cwd);
+    const rules = await resolveRewriteRules(options, cwd);
     const dirs = await checkCloneDirs(input.args, cwd, ctx.exec);
 
     const plan: RemotePlanItem[] = [];
@@ -38,7 +38,7 @@ export const giteaRemotesCommand: CommandDefinition = {
 
     let remote: RepoCheck[] | undefined;
     let verdict: RemoteVerdict | undefined;
-    if (flags.verifyRemote) {
+    if (options.verifyRemote) {
       const token = ctx.env.GITEA_TOKEN;
       if (token) ctx.redactor.register(token, 'gitea-token');
       const targets = rewrites.map((p) => p.target).filter((t): t is string => Boolean(t));
@@ -79,7 +79,7 @@ export const giteaRemotesCommand: CommandDefinition = {
     if (options.check && rewrites.length > 0) return ExitCode.changesFound;
     return verdict && !verdict.ok ? verdict.exitCode : ExitCode.ok;
   },
-};
+});
 
 function displayDir(dir: string, cwd: string): string {
   if (dir === cwd) return '.';

@@ -1,5 +1,6 @@
-import type { Command } from 'commander';
-import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
+import { defineCommand } from '../lib/cli/command-definition.js';
+import { argument, customFlag, FlagProblem, repeatableFlag, switchFlag } from '../lib/cli/flags.js';
+import { echoInput } from '../lib/output/remote-text.js';
 import type { Context } from '../lib/context.js';
 import { ExitCode, InterruptedError, UsageError } from '../lib/errors.js';
 import { KEEP_MARKER, IGNORE_FILE_NAME } from '../lib/gitea/acknowledgements.js';
@@ -7,7 +8,7 @@ import { lightExec } from '../lib/gitea/light-exec.js';
 import { renderAcknowledged, renderFindings, renderRewriteSummary, summariseGate, type RewriteSummaryData } from '../lib/gitea/render-rewrite-report.js';
 import { DEFAULT_MAX_FILE_BYTES, rewriteFiles, type RewriteFilesOptions, type RewriteReport } from '../lib/gitea/rewrite-files.js';
 import type { RewriteRules } from '../lib/gitea/rewrite-rules.js';
-import { collectValues, declareRuleFlags, matching, parseByteSize, resolveRewriteRules } from '../lib/gitea/rule-flags.js';
+import { parseByteSize, resolveRewriteRules, ruleFlags } from '../lib/gitea/rule-flags.js';
 import type { RemoteVerdict, RepoCheck } from '../lib/gitea/verify-gitea-repos.js';
 
 /*
@@ -19,25 +20,30 @@ import type { RemoteVerdict, RepoCheck } from '../lib/gitea/verify-gitea-repos.j
 
 type Mode = RewriteSummaryData['mode'];
 
-export const giteaRewriteCommand: CommandDefinition = {
-  declare(cmd: Command) {
-    cmd
-      .description(
-        'Rewrite references to the moved GitHub organisation to Gitea across a repository: links, clone URLs, raw files, archives, releases, ' +
+export const giteaRewriteCommand = defineCommand({
+  description:
+    'Rewrite references to the moved GitHub organisation to Gitea across a repository: links, clone URLs, raw files, archives, releases, ' +
           'scheme-less references and placeholder owners in front of the organisation\'s repos. Without --write, a dry run that prints a unified diff and a summary. ' +
           'What has no safe rewrite (PR/issue numbers, api.github.com, variable owners, ghcr images, Go module paths, ...) is listed for a person; ' +
           `--check fails until every reference is gone or acknowledged (\`${KEEP_MARKER}\` on the line, or ${IGNORE_FILE_NAME}).`,
-      )
-      .argument('[path...]', 'directories or files to rewrite (default: the current directory)')
-      .option('--write', 'apply the changes (atomic writes keeping mode, line endings and BOM)')
-      .option('--check', 'change nothing; exit 8 while anything would be rewritten or a reference needs a person (a CI gate)')
-      .option('--include <glob>', 'only files matching this glob (repeatable; `*.md` matches at any depth, `docs/**` from the root)', collectValues)
-      .option('--exclude <glob>', 'skip files matching this glob (repeatable)', collectValues)
-      .option('--include-go', 'also rewrite *.go, go.mod and go.sum (skipped by default: module paths are out of scope)')
-      .option('--max-size <size>', `skip (and report) files larger than this (default ${DEFAULT_MAX_FILE_BYTES / 1024 / 1024}MiB)`)
-      .option('--no-diff', 'dry run and check: print only the summary, not the diff');
-    declareRuleFlags(cmd);
-    addExamples(cmd, [
+  args: [
+    argument('path', 'directories or files to rewrite (default: the current directory)', { optional: true, variadic: true }),
+  ],
+  flags: {
+    write: switchFlag('--write', 'apply the changes (atomic writes keeping mode, line endings and BOM)'),
+    check: switchFlag('--check', 'change nothing; exit 8 while anything would be rewritten or a reference needs a person (a CI gate)'),
+    include: repeatableFlag('--include <glob>', 'only files matching this glob (repeatable; `*.md` matches at any depth, `docs/**` from the root)'),
+    exclude: repeatableFlag('--exclude <glob>', 'skip files matching this glob (repeatable)'),
+    includeGo: switchFlag('--include-go', 'also rewrite *.go, go.mod and go.sum (skipped by default: module paths are out of scope)'),
+    maxSize: customFlag('--max-size <size>', `skip (and report) files larger than this (default ${DEFAULT_MAX_FILE_BYTES / 1024 / 1024}MiB)`, (text) => {
+      const bytes = parseByteSize(text);
+      if (!bytes) throw new FlagProblem(`"${echoInput(text)}" is not a size; write it like 2MiB, 512k or 4096`);
+      return bytes;
+    }),
+    diff: switchFlag('--no-diff', 'dry run and check: print only the summary, not the diff'),
+    ...ruleFlags,
+  },
+  examples: [
       ['molectl gitea rewrite', 'dry run over the current repository: diff and summary'],
       ['molectl gitea rewrite > p.diff && git apply p.diff', 'the same diff, applied by git'],
       ['molectl gitea rewrite --write', 'apply it; says how many references still need a person'],
@@ -45,20 +51,29 @@ export const giteaRewriteCommand: CommandDefinition = {
       ['molectl gitea rewrite docs --include "*.md" --write', 'only Markdown under docs/'],
       ['molectl gitea rewrite --rename old-sdk=sdk-python --verify-remote', 'one more rename, and check every target exists on Gitea'],
       ['molectl gitea rewrite -o json > report.json', 'the report as one JSON document'],
-    ]);
-  },
+    ],
 
   async run(ctx, input) {
     const cwd = process.cwd();
-    const checked = checkOptions(input.options, cwd, ctx);
-    const mode: Mode = input.options.write === true ? 'write' : input.options.check === true ? 'check' : 'dry-run';
-    const { rules, flags } = await resolveRewriteRules(input.options, cwd, input.options.includeGo === true ? { rewriteGoFiles: true } : {});
-    const base: RewriteFilesOptions = { ...checked, rules };
-    const showDiff = mode !== 'write' && input.options.diff !== false && ctx.out.format === 'text';
+    const { options } = input;
+    if (options.write && options.check) throw new UsageError('--write and --check cannot be combined', 'use --check in CI (changes nothing) and --write to apply');
+    const mode: Mode = options.write ? 'write' : options.check ? 'check' : 'dry-run';
+    const rules = await resolveRewriteRules(options, cwd, options.includeGo ? { rewriteGoFiles: true } : {});
+    const base: RewriteFilesOptions = {
+      write: false,
+      include: options.include,
+      exclude: options.exclude,
+      maxFileBytes: options.maxSize ?? DEFAULT_MAX_FILE_BYTES,
+      exec: lightExec,
+      cwd,
+      signal: ctx.signal,
+      rules,
+    };
+    const showDiff = mode !== 'write' && options.diff && ctx.out.format === 'text';
 
     let remote: RepoCheck[] | undefined;
     let verdict: RemoteVerdict | undefined;
-    if (flags.verifyRemote && mode === 'write') {
+    if (options.verifyRemote && mode === 'write') {
       // Verify before writing: a target missing on Gitea usually means a rename the map lacks,
       // and writing dead links first would leave the repository half-migrated.
       const planned = await scan(ctx, input.args, base, 'Planning');
@@ -71,7 +86,7 @@ export const giteaRewriteCommand: CommandDefinition = {
     }
     const onFileChanged: Pick<RewriteFilesOptions, 'onFileChanged'> = showDiff ? { onFileChanged: async (f) => ctx.out.stream(f.diff ?? '') } : {};
     const report = await scan(ctx, input.args, { ...base, write: mode === 'write', wantDiff: showDiff, ...onFileChanged }, mode === 'write' ? 'Rewriting' : 'Scanning');
-    if (flags.verifyRemote && !remote) ({ remote, verdict } = await verifyTargets(ctx, report, rules));
+    if (options.verifyRemote && !remote) ({ remote, verdict } = await verifyTargets(ctx, report, rules));
 
     const gate = await printReport(ctx, report, mode, rules, remote);
     if (mode === 'check' && !gate.passed) return ExitCode.changesFound;
@@ -81,30 +96,7 @@ export const giteaRewriteCommand: CommandDefinition = {
     }
     return ExitCode.ok;
   },
-};
-
-/** Every flag checked before anything is read: one-line errors, exit 2. */
-function checkOptions(options: Record<string, unknown>, cwd: string, ctx: Context): Omit<RewriteFilesOptions, 'rules'> {
-  if (options.write === true && options.check === true) throw new UsageError('--write and --check cannot be combined', 'use --check in CI (changes nothing) and --write to apply');
-  const size = matching(options, 'maxSize', /./, 'write a size like 2MiB, 512k or 4096');
-  const maxFileBytes = size === undefined ? DEFAULT_MAX_FILE_BYTES : (parseByteSize(size) ?? 0);
-  if (maxFileBytes <= 0) throw new UsageError('--max-size: write a size like 2MiB, 512k or 4096', 'see --help for the accepted values');
-  return {
-    write: false,
-    include: globs(options, 'include'),
-    exclude: globs(options, 'exclude'),
-    maxFileBytes,
-    exec: lightExec,
-    cwd,
-    signal: ctx.signal,
-  };
-}
-
-function globs(options: Record<string, unknown>, key: 'include' | 'exclude'): string[] {
-  const values = (options[key] ?? []) as unknown[];
-  if (values.some((v) => typeof v !== 'string' || v.length === 0)) throw new UsageError(`--${key}: give a glob such as "*.md" or "docs/**"`, 'see --help for the accepted values');
-  return values as string[];
-}
+});
 
 async function scan(ctx: Context, paths: string[], options: RewriteFilesOptions, label: string): Promise<RewriteReport> {
   const step = ctx.out.step(`${label} files`);

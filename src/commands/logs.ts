@@ -1,7 +1,7 @@
-import type { Command } from 'commander';
 import { z } from 'zod';
-import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
-import { parseDurationMs, parseOptions } from '../lib/cli/parse-options.js';
+import { defineCommand } from '../lib/cli/command-definition.js';
+import { argument, countFlag, customFlag, durationFlag, FlagProblem, outputFileFlag, type ParsedFlags, regexFlag, switchFlag, textFlag } from '../lib/cli/flags.js';
+import { echoInput } from '../lib/output/remote-text.js';
 import { Diagnosis } from '../lib/console/diagnose-lines.js';
 import { readContainerLogs, type ContainerLogs } from '../lib/console/read-container-logs.js';
 import { RedactionTally } from '../lib/console/redaction-tally.js';
@@ -14,60 +14,52 @@ import { splitConsoleLines } from '../lib/console/split-console-lines.js';
 import type { Context } from '../lib/context.js';
 import { remoteText } from '../lib/output/remote-text.js';
 import { ExitCode, UsageError } from '../lib/errors.js';
-import { outputFileOption } from '../lib/cli/output-file-option.js';
 
-const parseDurationOption = (min: number, what: string) =>
-  z.string().transform((v, c) => {
-    const ms = parseDurationMs(v);
-    if (ms === null || ms < min) c.addIssue({ code: 'custom', message: `must be ${what}` });
-    return ms ?? 0;
-  });
 
-const optionsSchema = z.object({
-  container: z.string().min(1).optional(),
-  since: parseDurationOption(1000, 'a duration such as 30m or 2h').optional(),
-  tail: z.union([z.literal('all'), z.coerce.number().int().min(0)]).default(500),
-  grep: z.string().min(1).optional(),
-  ignoreCase: z.boolean().default(false),
-  timestamps: z.boolean().default(false),
-  follow: z.boolean().default(false),
-  interval: parseDurationOption(2000, 'a duration of at least 2s').default(10_000),
-  maxBytes: z.coerce.number().int().min(1024).default(8 * 1024 * 1024),
-  out: outputFileOption().optional(),
-  redact: z.boolean().default(true),
-  diagnosis: z.boolean().default(true),
-});
-type LogsOptions = z.infer<typeof optionsSchema>;
+const flags = {
+  container: textFlag('--container <name>', 'container name (default: the environment\'s, molecule-tenant)', {
+    pattern: /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/,
+    what: 'a container name (letters, digits, "_", "." and "-")',
+  }),
+  since: durationFlag('--since <duration>', 'only lines from the last 30m, 2h, ...', { minMs: 1000, maxMs: 3650 * 86_400_000 }),
+  tail: customFlag(
+    '--tail <n>',
+    'the last N lines as docker keeps them, or "all"; --grep filters these',
+    (text): number | 'all' => {
+      if (text === 'all') return 'all';
+      if (!/^\d{1,9}$/.test(text)) throw new FlagProblem(`"${echoInput(text)}" is not a number of lines or "all"`);
+      return Number(text);
+    },
+    { default: '500' },
+  ),
+  grep: regexFlag('--grep <regex>', 'only lines matching this JavaScript regular expression (matched on the redacted text)'),
+  ignoreCase: switchFlag('-i, --ignore-case', '--grep ignores case'),
+  timestamps: switchFlag('--timestamps', 'prefix lines with docker\'s timestamps'),
+  follow: switchFlag('-f, --follow', 'keep printing new lines, polling through SSM, until Ctrl-C (exit 0)'),
+  interval: durationFlag('--interval <duration>', 'how often --follow polls', { minMs: 2000, maxMs: 3600_000, default: '10s' }),
+  maxBytes: countFlag('--max-bytes <n>', 'fetch at most this many bytes (the newest); what is left out is stated', { min: 1024, max: 1024 ** 3, default: 8 * 1024 * 1024 }),
+  out: outputFileFlag('--out <file>', 'write the logs (redacted) to a file instead of stdout'),
+  redact: switchFlag('--no-redact', 'show secrets in clear (warned; refused into a pipe or file without --yes)'),
+  diagnosis: switchFlag('--no-diagnosis', 'leave out the "likely cause" section'),
+};
+type LogsOptions = ParsedFlags<typeof flags>;
 
-export const logsCommand: CommandDefinition = {
-  declare(cmd: Command) {
-    cmd
-      .description(
-        'Show a tenant\'s platform container logs (`docker logs` on its host, through SSM), redacted, whole however long they are (SSM\'s 24,000-character cap is worked around, or what was left out is stated), with a "likely cause" section.',
-      )
-      .argument('<slug>', 'org slug (or the tenant\'s instance id)')
-      .option('--container <name>', 'container name (default: the environment\'s, molecule-tenant)')
-      .option('--since <duration>', 'only lines from the last 30m, 2h, ...')
-      .option('--tail <n>', 'the last N lines as docker keeps them, or "all"; --grep filters these', '500')
-      .option('--grep <regex>', 'only lines matching this JavaScript regular expression (matched on the redacted text)')
-      .option('-i, --ignore-case', '--grep ignores case')
-      .option('--timestamps', 'prefix lines with docker\'s timestamps')
-      .option('-f, --follow', 'keep printing new lines, polling through SSM, until Ctrl-C (exit 0)')
-      .option('--interval <duration>', 'how often --follow polls', '10s')
-      .option('--max-bytes <n>', 'fetch at most this many bytes (the newest); what is left out is stated', String(8 * 1024 * 1024))
-      .option('--out <file>', 'write the logs (redacted) to a file instead of stdout')
-      .option('--no-redact', 'show secrets in clear (warned; refused into a pipe or file without --yes)')
-      .option('--no-diagnosis', 'leave out the "likely cause" section');
-    addExamples(cmd, [
+export const logsCommand = defineCommand({
+  description:
+    'Show a tenant\'s platform container logs (`docker logs` on its host, through SSM), redacted, whole however long they are (SSM\'s 24,000-character cap is worked around, or what was left out is stated), with a "likely cause" section.',
+  args: [
+    argument('slug', 'org slug (or the tenant\'s instance id)'),
+  ],
+  flags,
+  examples: [
       ['molectl logs acme', 'the last 500 lines of acme\'s platform container'],
       ['molectl logs acme --since 1h --tail all --grep "ERROR|401"', 'every error of the last hour'],
       ['molectl logs acme --follow', 'watch new lines (polls every 10 s through SSM)'],
       ['molectl logs acme --tail all --out acme.log', 'everything docker kept, redacted, to a file'],
-    ]);
-  },
+    ],
 
   async run(ctx, input) {
-    const options = parseOptions(optionsSchema, input.options);
+    const { options } = input;
     const grep = compileGrep(options.grep, { ignoreCase: options.ignoreCase });
     checkLineOutputOptions(ctx, options);
     const target = await resolveLogsTarget(ctx, input.args[0]!);
@@ -95,7 +87,7 @@ export const logsCommand: CommandDefinition = {
     ctx.out.info(tally.describe(options.redact));
     return logs.cutReason === 'failed' ? ExitCode.failed : ExitCode.ok;
   },
-};
+});
 
 /** logs needs a host with the platform container: an org's tenant, or an instance named directly. */
 async function resolveLogsTarget(ctx: Context, input: string): Promise<ResolvedConsoleTarget> {

@@ -1,10 +1,7 @@
-import type { Command } from 'commander';
-import { z } from 'zod';
-import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
+import { breakLockFlag, canaryFlag, healthTimeoutFlag, maxConcurrencyFlag, maxErrorsFlag, onlyOrgsFlag, soakFlag, summaryMdFlag, wavesFlag } from '../lib/cli/shared-flags.js';
+import { defineCommand } from '../lib/cli/command-definition.js';
+import { choiceFlag, textFlag } from '../lib/cli/flags.js';
 import { confirmChange } from '../lib/cli/confirm-change.js';
-import { orgListSchema } from '../lib/cli/org-list-option.js';
-import { parseOptions } from '../lib/cli/parse-options.js';
-import { outputFileOption } from '../lib/cli/output-file-option.js';
 import { createApplyLedger } from '../lib/cp-secret/apply-ledger.js';
 import { checkCanary, type ApplySettings } from '../lib/cp-secret/apply-migration.js';
 import { actionableTargets, unseenTenants, type MigrationPlan } from '../lib/cp-secret/migration-plan.js';
@@ -16,54 +13,36 @@ import { runApply } from '../lib/cp-secret/run-apply.js';
 import { MAX_FLEET_CONCURRENCY } from '../lib/ssm/ssm-limits.js';
 import { parseWaveSpec } from '../lib/fleet/plan-waves.js';
 import { describeTarget, formatTarget } from '../lib/cli/describe-target.js';
-import { countOption } from '../lib/cli/count-option.js';
-import { durationOption } from '../lib/cli/duration-option.js';
 
-const optionsSchema = z.object({
-  plan: z.string().min(1).optional(),
-  orgs: orgListSchema.optional(),
-  secretId: z.string().min(1).optional(),
-  canary: z.string().regex(/^[a-z][a-z0-9-]{1,31}$/, 'must be an org slug').optional(),
-  waves: z.string().default('1,5,25%,100%'),
-  maxErrors: countOption({ min: 0, max: 100_000 }).default(0),
-  soak: durationOption({ minMs: 0, maxMs: 24 * 3600_000 }).default(60_000),
-  delivery: z.enum(['secrets-manager', 'parameter']).default('secrets-manager'),
-  maxConcurrency: countOption({ min: 1, max: MAX_FLEET_CONCURRENCY, why: `at most ${MAX_FLEET_CONCURRENCY} hosts at once across the fleet` }).default(50),
-  healthTimeout: durationOption({ minMs: 1000, maxMs: 3600_000 }).default(90_000),
-  summaryMd: outputFileOption().optional(),
-  breakLock: z.boolean().default(false),
-});
 
-export const migrateCpSecretApplyCommand: CommandDefinition = {
+export const migrateCpSecretApplyCommand = defineCommand({
   confirmation: () => ({ kind: 'environment' }),
-  declare(cmd: Command) {
-    cmd
-      .description(
-        'Put the CP shared secret into the tenants that need it, over SSM: canary first, a soak that checks its /health and its CP authentication, then waves. Hosts fetch the value themselves; it is never part of a command. Recorded in a run ledger; Ctrl-C saves it for `resume`.',
-      )
-      .option('--plan <file>', 'apply a plan saved by `plan --out` (refused if the fleet or the secret drifted)')
-      .option('--orgs <slugs>', 'only these orgs (comma-separated slugs)')
-      .option('--secret-id <id>', 'Secrets Manager id of the CP shared secret (default: from the environment)')
-      .option('--canary <slug>', 'the tenant changed first and soaked (default: the first in the plan)')
-      .option('--waves <spec>', 'wave sizes after the canary: counts or cumulative percentages', '1,5,25%,100%')
-      .option('--max-errors <n>', 'abort when failures exceed this', '0')
-      .option('--soak <duration>', 'how long to watch the canary before the waves', '60s')
-      .option('--delivery <how>', 'how hosts read the value: secrets-manager (pinned version) or parameter (run-scoped SecureString)', 'secrets-manager')
-      .option('--max-concurrency <n>', `most hosts working at once across the fleet (1-${MAX_FLEET_CONCURRENCY}); above 50, several SSM commands run at once`, '50')
-      .option('--health-timeout <duration>', 'how long a host waits for its new container\'s /health', '90s')
-      .option('--summary-md <file>', 'also write a Markdown summary (for a CI step summary)')
-      .option('--break-lock', 'take over an expired fleet lock left by a dead run');
-    addExamples(cmd, [
+  description:
+    'Put the CP shared secret into the tenants that need it, over SSM: canary first, a soak that checks its /health and its CP authentication, then waves. Hosts fetch the value themselves; it is never part of a command. Recorded in a run ledger; Ctrl-C saves it for `resume`.',
+  flags: {
+    plan: textFlag('--plan <file>', 'apply a plan saved by `plan --out` (refused if the fleet or the secret drifted)'),
+    orgs: onlyOrgsFlag(),
+    secretId: textFlag('--secret-id <id>', 'Secrets Manager id of the CP shared secret (default: from the environment)'),
+    canary: canaryFlag('the tenant changed first and soaked (default: the first in the plan)'),
+    waves: wavesFlag('wave sizes after the canary: counts or cumulative percentages'),
+    maxErrors: maxErrorsFlag('abort when failures exceed this'),
+    soak: soakFlag('how long to watch the canary before the waves'),
+    delivery: choiceFlag('--delivery <how>', 'how hosts read the value: secrets-manager (pinned version) or parameter (run-scoped SecureString)', ['secrets-manager', 'parameter'], { default: 'secrets-manager' }),
+    maxConcurrency: maxConcurrencyFlag(`most hosts working at once across the fleet (1-${MAX_FLEET_CONCURRENCY}); above 50, several SSM commands run at once`),
+    healthTimeout: healthTimeoutFlag('how long a host waits for its new container\'s /health'),
+    summaryMd: summaryMdFlag('also write a Markdown summary (for a CI step summary)'),
+    breakLock: breakLockFlag('take over an expired fleet lock left by a dead run'),
+  },
+  examples: [
       ['molectl migrate cp-secret plan --out plan.json', 'first: review what will change'],
       ['molectl migrate cp-secret apply --plan plan.json', 'apply it; asks you to type the environment name'],
       ['molectl --env production migrate cp-secret apply --canary acme --soak 5m --yes', 'unattended, with a chosen canary and a longer soak'],
       ['molectl --env staging migrate cp-secret apply --waves 10,50%,100% --max-errors 2', 'tolerate two failures before aborting'],
       ['molectl --env production migrate cp-secret apply --plan plan.json --max-concurrency 500', 'a large fleet: 500 hosts at once, ten SSM commands in flight'],
-    ]);
-  },
+    ],
 
   async run(ctx, { options }) {
-    const input = parseOptions(optionsSchema, options);
+    const input = options;
     const waves = parseWaveSpec(input.waves);
     // A saved plan was probed when it was made; checking it for drift needs no second probe.
     const saved = input.plan ? narrowPlan(await readPlanFile(input.plan), input.orgs) : null;
@@ -92,7 +71,7 @@ export const migrateCpSecretApplyCommand: CommandDefinition = {
     const ledger = await createApplyLedger(ctx, plan, settings, input.waves, target);
     return runApply(ctx, plan, settings, ledger, { breakLock: input.breakLock, summaryMd: input.summaryMd });
   },
-};
+});
 
 /**
  * No tenant to change. That is "nothing to do" only when every tenant was seen: tenants whose

@@ -1,37 +1,29 @@
-import type { Command } from 'commander';
-import { z } from 'zod';
-import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
-import { parseOptions } from '../lib/cli/parse-options.js';
-import { outputFileOption } from '../lib/cli/output-file-option.js';
+import { onlyOrgsFlag } from '../lib/cli/shared-flags.js';
+import { defineCommand } from '../lib/cli/command-definition.js';
+import { outputFileFlag, textFlag } from '../lib/cli/flags.js';
 import { planMigration } from '../lib/cp-secret/plan-migration.js';
 import { writePlanFile } from '../lib/cp-secret/plan-file.js';
 import { renderPlan } from '../lib/cp-secret/render-plan.js';
-import { orgListSchema } from '../lib/cli/org-list-option.js';
 import { unseenTenants } from '../lib/cp-secret/migration-plan.js';
 import { ExitCode } from '../lib/errors.js';
 
-const optionsSchema = z.object({
-  orgs: orgListSchema.optional(),
-  out: outputFileOption().optional(),
-  secretId: z.string().min(1).optional(),
-});
 
-export const migrateCpSecretPlanCommand: CommandDefinition = {
-  declare(cmd: Command) {
-    cmd
-      .description('Read-only: find pre-cutover tenants, probe each over SSM, and classify what the migration would do. Only fingerprints of the secret are shown. Exit 5 when some tenants could not be judged (probe failed, SSM agent not online, org unconfirmed).')
-      .option('--orgs <slugs>', 'only these orgs (comma-separated slugs)')
-      .option('--out <file>', 'write the plan to a file that `apply --plan` takes')
-      .option('--secret-id <id>', 'Secrets Manager id of the CP shared secret (default: from the environment)');
-    addExamples(cmd, [
+export const migrateCpSecretPlanCommand = defineCommand({
+  description:
+    'Read-only: find pre-cutover tenants, probe each over SSM, and classify what the migration would do. Only fingerprints of the secret are shown. Exit 5 when some tenants could not be judged (probe failed, SSM agent not online, org unconfirmed).',
+  flags: {
+    orgs: onlyOrgsFlag(),
+    out: outputFileFlag('--out <file>', 'write the plan to a file that `apply --plan` takes'),
+    secretId: textFlag('--secret-id <id>', 'Secrets Manager id of the CP shared secret (default: from the environment)'),
+  },
+  examples: [
       ['molectl migrate cp-secret plan', 'classify the whole production fleet'],
       ['molectl migrate cp-secret plan --out plan.json', 'save the plan for review and `apply --plan`'],
       ['molectl --env staging migrate cp-secret plan --orgs acme,beta -o json', 'two staging orgs, as JSON'],
-    ]);
-  },
+    ],
 
   async run(ctx, { options }) {
-    const input = parseOptions(optionsSchema, options);
+    const input = options;
     const plan = await planMigration(ctx, { secretId: input.secretId, orgs: input.orgs });
     if (input.out) {
       await writePlanFile(input.out, plan, ctx.redactor);
@@ -44,4 +36,4 @@ export const migrateCpSecretPlanCommand: CommandDefinition = {
     ctx.out.warn(`${unseen.length} tenant${unseen.length === 1 ? '' : 's'} could not be judged (they may still need the secret) — ${unseen.slice(0, 10).map((u) => u.name).join(', ')}${unseen.length > 10 ? ', ...' : ''}`);
     return ExitCode.partial;
   },
-};
+});

@@ -1,38 +1,33 @@
-import type { Command } from 'commander';
-import { z } from 'zod';
-import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
+import { breakLockFlag, summaryMdFlag } from '../lib/cli/shared-flags.js';
+import { defineCommand } from '../lib/cli/command-definition.js';
+import { argument, switchFlag } from '../lib/cli/flags.js';
 import { confirmChange } from '../lib/cli/confirm-change.js';
-import { parseOptions } from '../lib/cli/parse-options.js';
-import { outputFileOption } from '../lib/cli/output-file-option.js';
 import { adoptInFlight } from '../lib/cp-secret/adopt-in-flight.js';
 import { planFromLedger, settingsFromLedger } from '../lib/cp-secret/apply-ledger.js';
 import { pinSecret } from '../lib/cp-secret/plan-migration.js';
 import { reportRun, runApply } from '../lib/cp-secret/run-apply.js';
 import { MolectlError, UsageError } from '../lib/errors.js';
 
-const optionsSchema = z.object({
-  force: z.boolean().default(false),
-  breakLock: z.boolean().default(false),
-  summaryMd: outputFileOption().optional(),
-});
 
-export const migrateCpSecretResumeCommand: CommandDefinition = {
+export const migrateCpSecretResumeCommand = defineCommand({
   confirmation: () => ({ kind: 'environment' }),
-  declare(cmd: Command) {
-    cmd
-      .description('Continue an interrupted, killed, aborted or partial apply run: collects the results of commands it had already sent, skips tenants it finished, and goes on with the same settings and the same pinned secret version.')
-      .argument('<run>', 'run id (or a unique prefix of it), from `molectl runs list`')
-      .option('--force', 'take over a run marked running by a process on another host')
-      .option('--break-lock', 'take over an expired fleet lock')
-      .option('--summary-md <file>', 'also write a Markdown summary');
-    addExamples(cmd, [
+  description:
+    'Continue an interrupted, killed, aborted or partial apply run: collects the results of commands it had already sent, skips tenants it finished, and goes on with the same settings and the same pinned secret version.',
+  args: [
+    argument('run', 'run id (or a unique prefix of it), from `molectl runs list`'),
+  ],
+  flags: {
+    force: switchFlag('--force', 'take over a run marked running by a process on another host'),
+    breakLock: breakLockFlag('take over an expired fleet lock'),
+    summaryMd: summaryMdFlag('also write a Markdown summary'),
+  },
+  examples: [
       ['molectl migrate cp-secret resume 20261122T203000Z-migrate', 'continue after Ctrl-C or a crash'],
       ['molectl --env production migrate cp-secret resume 20261122T2030 --yes', 'unattended'],
-    ]);
-  },
+    ],
 
   async run(ctx, { args, options }) {
-    const input = parseOptions(optionsSchema, options);
+    const input = options;
     const ledger = await ctx.runs.load(args[0]!);
     const plan = planFromLedger(ledger.document);
     const { settings } = settingsFromLedger(ledger.document);
@@ -54,4 +49,4 @@ export const migrateCpSecretResumeCommand: CommandDefinition = {
     await adoptInFlight(ctx, ledger, plan.secret.fingerprint, (settings.hostTimeoutSeconds + 60) * 1000);
     return runApply(ctx, plan, settings, ledger, { breakLock: input.breakLock, summaryMd: input.summaryMd });
   },
-};
+});

@@ -1,11 +1,8 @@
 import { MAX_FLEET_CONCURRENCY } from '../lib/ssm/ssm-limits.js';
-import type { Command } from 'commander';
-import { z } from 'zod';
-import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
+import { breakLockFlag, maxConcurrencyFlag, maxErrorsFlag, onlyOrgsFlag, wavesFlag } from '../lib/cli/shared-flags.js';
+import { defineCommand } from '../lib/cli/command-definition.js';
+import { argument } from '../lib/cli/flags.js';
 import { confirmChange } from '../lib/cli/confirm-change.js';
-import { orgListSchema } from '../lib/cli/org-list-option.js';
-import { countOption } from '../lib/cli/count-option.js';
-import { parseOptions } from '../lib/cli/parse-options.js';
 import { LOCK_OPERATION, reportRun } from '../lib/cp-secret/run-apply.js';
 import { parseWaveSpec } from '../lib/fleet/plan-waves.js';
 import { runMutation } from '../lib/runs/run-lifecycle.js';
@@ -14,34 +11,29 @@ import { tenantScriptSha256 } from '../lib/cp-secret/tenant-script.js';
 import { ExitCode } from '../lib/errors.js';
 import { describeTarget, formatTarget, toRunEnvironment } from '../lib/cli/describe-target.js';
 
-const optionsSchema = z.object({
-  orgs: orgListSchema.optional(),
-  waves: z.string().default('1,5,25%,100%'),
-  maxErrors: countOption({ min: 0, max: 100_000 }).default(0),
-  maxConcurrency: countOption({ min: 1, max: MAX_FLEET_CONCURRENCY, why: `at most ${MAX_FLEET_CONCURRENCY} hosts at once across the fleet` }).default(50),
-  breakLock: z.boolean().default(false),
-});
 
-export const migrateCpSecretRollbackCommand: CommandDefinition = {
+export const migrateCpSecretRollbackCommand = defineCommand({
   confirmation: () => ({ kind: 'environment' }),
-  declare(cmd: Command) {
-    cmd
-      .description('Undo an apply run on the tenants it migrated: restart the container it kept, restore the original auto-updater, remove the durable values. Recorded as a run of its own.')
-      .argument('<run>', 'the apply run to undo')
-      .option('--orgs <slugs>', 'only these orgs (comma-separated slugs)')
-      .option('--waves <spec>', 'wave sizes: counts or cumulative percentages, as for apply', '1,5,25%,100%')
-      .option('--max-errors <n>', 'abort when failures exceed this; later waves stay untouched', '0')
-      .option('--max-concurrency <n>', `most hosts working at once across the fleet (1-${MAX_FLEET_CONCURRENCY}), as for apply`, '50')
-      .option('--break-lock', 'take over an expired fleet lock left by a run on another host');
-    addExamples(cmd, [
+  description:
+    'Undo an apply run on the tenants it migrated: restart the container it kept, restore the original auto-updater, remove the durable values. Recorded as a run of its own.',
+  args: [
+    argument('run', 'the apply run to undo'),
+  ],
+  flags: {
+    orgs: onlyOrgsFlag(),
+    waves: wavesFlag('wave sizes: counts or cumulative percentages, as for apply'),
+    maxErrors: maxErrorsFlag('abort when failures exceed this; later waves stay untouched'),
+    maxConcurrency: maxConcurrencyFlag(`most hosts working at once across the fleet (1-${MAX_FLEET_CONCURRENCY}), as for apply`),
+    breakLock: breakLockFlag('take over an expired fleet lock left by a run on another host'),
+  },
+  examples: [
       ['molectl migrate cp-secret rollback 20261122T203000Z-migrate', 'undo the whole run (asks for the environment name)'],
       ['molectl --env production migrate cp-secret rollback 20261122T2030 --orgs acme --yes', 'undo one tenant, unattended'],
       ['molectl --env staging migrate cp-secret rollback 20261122T2030 --waves 10,100% --max-errors 2', 'in two waves, tolerating two failures'],
-    ]);
-  },
+    ],
 
   async run(ctx, { args, options }) {
-    const input = parseOptions(optionsSchema, options);
+    const input = options;
     const waves = parseWaveSpec(input.waves);
     const apply = await ctx.runs.load(args[0]!);
     const targets = selectRollbackTargets(apply, input.orgs);
@@ -66,4 +58,4 @@ export const migrateCpSecretRollbackCommand: CommandDefinition = {
     await reportRun(ctx, ledger);
     return result.abortReason ? ExitCode.failed : result.failed === 0 ? ExitCode.ok : result.failed === targets.length ? ExitCode.failed : ExitCode.partial;
   },
-};
+});

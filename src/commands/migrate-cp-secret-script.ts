@@ -1,19 +1,16 @@
-import type { Command } from 'commander';
-import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
+import { defineCommand } from '../lib/cli/command-definition.js';
 import { readTenantScript, tenantScriptSha256 } from '../lib/cp-secret/tenant-script.js';
 
-export const migrateCpSecretScriptCommand: CommandDefinition = {
-  declare(cmd: Command) {
-    cmd.description(
-      'Print the exact script molectl runs on each tenant (probe, apply, rollback), for review: the bytes apply sends, unchanged, with their sha256 on stderr ' +
+export const migrateCpSecretScriptCommand = defineCommand({
+  description:
+    'Print the exact script molectl runs on each tenant (probe, apply, rollback), for review: the bytes apply sends, unchanged, with their sha256 on stderr ' +
         '(each run records the sha256 of the script it sent; `molectl runs show` prints it). molectl sends it preceded only by `export MOLECTL_*=...` lines that hold ids, a URL and a fingerprint.',
-    );
-    addExamples(cmd, [
+  flags: {},
+  examples: [
       ['molectl migrate cp-secret script | less', 'read it'],
       ['molectl migrate cp-secret script > tenant-cp-secret.sh && shellcheck tenant-cp-secret.sh', 'lint it'],
       ['molectl migrate cp-secret script | sha256sum', 'the same hash as on stderr and in `runs show`'],
-    ]);
-  },
+    ],
 
   async run(ctx) {
     const script = readTenantScript();
@@ -27,4 +24,4 @@ export const migrateCpSecretScriptCommand: CommandDefinition = {
     ctx.out.info(`${sha256}  ${Buffer.byteLength(script)} bytes: the script migrate cp-secret apply, resume and rollback send`);
     return 0;
   },
-};
+});

@@ -1,18 +1,19 @@
-import type { Command } from 'commander';
-import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
+import { defineCommand } from '../lib/cli/command-definition.js';
+import { argument } from '../lib/cli/flags.js';
 import { reportRun } from '../lib/cp-secret/run-apply.js';
 import { UsageError } from '../lib/errors.js';
 
-export const migrateCpSecretStatusCommand: CommandDefinition = {
-  declare(cmd: Command) {
-    cmd
-      .description('Show where an apply or rollback run stands, per tenant, from its ledger. Read-only; works while the run is going.')
-      .argument('<run>', 'run id (or a unique prefix of it)');
-    addExamples(cmd, [
+export const migrateCpSecretStatusCommand = defineCommand({
+  description:
+    'Show where an apply or rollback run stands, per tenant, from its ledger. Read-only; works while the run is going.',
+  args: [
+    argument('run', 'run id (or a unique prefix of it)'),
+  ],
+  flags: {},
+  examples: [
       ['molectl migrate cp-secret status 20261122T203000Z-migrate', 'the per-tenant table'],
       ['molectl migrate cp-secret status 20261122T2030 -o json', 'the same as JSON'],
-    ]);
-  },
+    ],
 
   async run(ctx, { args }) {
     const ledger = await ctx.runs.load(args[0]!);
@@ -22,4 +23,4 @@ export const migrateCpSecretStatusCommand: CommandDefinition = {
     await reportRun(ctx, ledger);
     return 0;
   },
-};
+});

@@ -1,50 +1,39 @@
-import type { Command } from 'commander';
-import { z } from 'zod';
-import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
-import { parseOptions } from '../lib/cli/parse-options.js';
+import { defineCommand } from '../lib/cli/command-definition.js';
+import { argument, durationFlag, switchFlag, textFlag } from '../lib/cli/flags.js';
 import { tenantUrl } from '../lib/config/environments.js';
 import type { Context } from '../lib/context.js';
 import { ExitCode, MolectlError } from '../lib/errors.js';
 import { formatDuration } from '../lib/output/table.js';
 import { createOrg } from '../lib/org/create-org.js';
-import { durationOption } from '../lib/cli/duration-option.js';
 import { probeTenantHealth, tenantHealthUrl } from '../lib/fleet/probe-tenant-health.js';
 import { validateNewOrgSlug } from '../lib/org/validate-new-org-slug.js';
 import { runMutation } from '../lib/runs/run-lifecycle.js';
 import { checkProvisioningHint, waitForOrg, type WaitOutcome } from '../lib/org/wait-for-org.js';
 
-const optionsSchema = z.object({
-  name: z.string().min(1).max(200).optional(),
-  owner: z.string().min(1).max(200).optional(),
-  wait: z.boolean().default(true),
-  health: z.boolean().default(true),
-  timeout: durationOption({ maxMs: 24 * 3600_000 }).default(30 * 60_000),
-  ifNotExists: z.boolean().default(false),
-});
 
-export const orgCreateCommand: CommandDefinition = {
-  declare(cmd: Command) {
-    cmd
-      .description(
-        'Create an org through the CP, then wait until its instance_status is running and its tenant\'s public /health answers. The slug is checked locally first: 3 to 32 characters, a lowercase letter, then lowercase letters, digits and single hyphens, no trailing hyphen, not a reserved name. Ctrl-C or a timeout stops the wait only: the org keeps provisioning.',
-      )
-      .argument('<slug>', 'the new org\'s slug (its tenant URL is https://<slug>.moleculesai.app)')
-      .option('--name <name>', 'display name (default: the slug)')
-      .option('--owner <user-id>', 'owner user id (owner_user_id); without it the CP gets an empty owner')
-      .option('--no-wait', 'return as soon as the CP accepted the org')
-      .option('--no-health', 'stop waiting at instance_status running; do not wait for the public /health')
-      .option('--timeout <duration>', 'how long to wait in all (running takes 12 to 20 minutes, /health up to 15 more)', '30m')
-      .option('--if-not-exists', 'a taken slug is not an error: wait for and report the existing org');
-    addExamples(cmd, [
+export const orgCreateCommand = defineCommand({
+  description:
+    'Create an org through the CP, then wait until its instance_status is running and its tenant\'s public /health answers. The slug is checked locally first: 3 to 32 characters, a lowercase letter, then lowercase letters, digits and single hyphens, no trailing hyphen, not a reserved name. Ctrl-C or a timeout stops the wait only: the org keeps provisioning.',
+  args: [
+    argument('slug', 'the new org\'s slug (its tenant URL is https://<slug>.moleculesai.app)'),
+  ],
+  flags: {
+    name: textFlag('--name <name>', 'display name (default: the slug)', { maxLength: 200 }),
+    owner: textFlag('--owner <user-id>', 'owner user id (owner_user_id); without it the CP gets an empty owner', { maxLength: 200 }),
+    wait: switchFlag('--no-wait', 'return as soon as the CP accepted the org'),
+    health: switchFlag('--no-health', 'stop waiting at instance_status running; do not wait for the public /health'),
+    timeout: durationFlag('--timeout <duration>', 'how long to wait in all (running takes 12 to 20 minutes, /health up to 15 more)', { minMs: 1, maxMs: 24 * 3600_000, default: '30m' }),
+    ifNotExists: switchFlag('--if-not-exists', 'a taken slug is not an error: wait for and report the existing org'),
+  },
+  examples: [
       ['molectl org create acme-prod --name "Acme" --owner 7f3c0e2a', 'create and wait until healthy'],
       ['molectl --env staging org create e2e-1234 --if-not-exists -o json', 'idempotent, for CI'],
       ['molectl org create acme-prod --no-wait', 'fire and forget; check with org show'],
-    ]);
-  },
+    ],
 
   async run(ctx, input) {
     const slug = validateNewOrgSlug(input.args[0] ?? '');
-    const options = parseOptions(optionsSchema, input.options);
+    const options = input.options;
     const startedAt = ctx.clock.now();
     const url = tenantUrl(ctx.config.environment, slug);
 
@@ -91,7 +80,7 @@ export const orgCreateCommand: CommandDefinition = {
     );
     return ExitCode.ok;
   },
-};
+});
 
 async function waitUntilReady(ctx: Context, slug: string, startedAt: Date, options: { timeout: number; health: boolean }): Promise<WaitOutcome> {
   const healthUrl = tenantHealthUrl(ctx.config.environment, slug);

@@ -1,51 +1,42 @@
-import type { Command } from 'commander';
-import { z } from 'zod';
-import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
-import { parseOptions } from '../lib/cli/parse-options.js';
+import { cascadeTimeoutFlag } from '../lib/cli/shared-flags.js';
+import { defineCommand } from '../lib/cli/command-definition.js';
+import { orgSlugArgument, durationFlag, orgSlugFlag, switchFlag } from '../lib/cli/flags.js';
 import type { Context } from '../lib/context.js';
-import { checkOrgSlug } from '../lib/cp/check-org-slug.js';
 import { ExitCode, MolectlError } from '../lib/errors.js';
 import { confirmChange } from '../lib/cli/confirm-change.js';
 import { runMutation } from '../lib/runs/run-lifecycle.js';
 import { createDeleteDeps, DEFAULT_CASCADE_CALL_TIMEOUT_MS, deleteOrg, type DeleteOutcome } from '../lib/org/delete-org.js';
 import { describeTarget, toRunEnvironment } from '../lib/cli/describe-target.js';
-import { durationOption } from '../lib/cli/duration-option.js';
 import { findOrgInstances } from '../lib/org/find-org-instances.js';
 import { lookupOrg } from '../lib/fleet/org-directory.js';
 import { planOrgDelete, type OrgDeletePlan } from '../lib/org/plan-org-delete.js';
 import { recordDeleteOutcome } from '../lib/org/record-delete-outcome.js';
 import { renderDeleteOutcomes, renderDeletePreview } from '../lib/org/render-org-delete.js';
 
-const optionsSchema = z.object({
-  dryRun: z.boolean().default(false),
-  confirm: z.string().optional(),
-  timeout: durationOption({ minMs: 1, maxMs: 24 * 3600_000 }).default(10 * 60_000),
-  cascadeTimeout: durationOption({ minMs: 1000, maxMs: 3600_000 }).default(DEFAULT_CASCADE_CALL_TIMEOUT_MS),
-});
 
-export const orgDeleteCommand: CommandDefinition = {
+export const orgDeleteCommand = defineCommand({
   confirmation: ({ args, options }) => (options.dryRun ? null : { kind: 'slug', slug: args[0] ?? '', confirmFlag: typeof options.confirm === 'string' ? options.confirm : undefined }),
-  declare(cmd: Command) {
-    cmd
-      .description(
-        'Delete an org through the CP cascade (tenant and workspace instances, secret, tunnel, DNS, rows), then verify: the slug is gone from the CP and no instance tagged with it is left. Shows what will go first and asks for the slug to be typed; without a terminal, --confirm <slug> is required (--yes is not enough). Exit 5 when something was left behind.',
-      )
-      .argument('<slug>', 'the org to delete')
-      .option('--dry-run', 'show what the cascade would remove, change nothing')
-      .option('--confirm <slug>', 'confirm without a prompt: must equal the org slug')
-      .option('--timeout <duration>', 'how long the cascade and the verification may take', '10m')
-      .option('--cascade-timeout <duration>', 'how long one DELETE call may take before molectl stops waiting for its answer (the cascade may take minutes)', '3m');
-    addExamples(cmd, [
+  description:
+    'Delete an org through the CP cascade (tenant and workspace instances, secret, tunnel, DNS, rows), then verify: the slug is gone from the CP and no instance tagged with it is left. Shows what will go first and asks for the slug to be typed; without a terminal, --confirm <slug> is required (--yes is not enough). Exit 5 when something was left behind.',
+  args: [
+    orgSlugArgument('the org to delete'),
+  ],
+  flags: {
+    dryRun: switchFlag('--dry-run', 'show what the cascade would remove, change nothing'),
+    confirm: orgSlugFlag('--confirm <slug>', 'confirm without a prompt: must equal the org slug'),
+    timeout: durationFlag('--timeout <duration>', 'how long the cascade and the verification may take', { minMs: 1, maxMs: 24 * 3600_000, default: '10m' }),
+    cascadeTimeout: cascadeTimeoutFlag('how long one DELETE call may take before molectl stops waiting for its answer (the cascade may take minutes)'),
+  },
+  examples: [
       ['molectl org delete acme-test --dry-run', 'preview what the cascade removes'],
       ['molectl org delete acme-test', 'preview, type the slug, delete, verify'],
       ['molectl --env staging org delete e2e-1234 --confirm e2e-1234', 'non-interactive (CI)'],
       ['molectl org delete acme-test --confirm acme-test -o json', 'machine-readable outcome'],
-    ]);
-  },
+    ],
 
   async run(ctx, input) {
-    const slug = checkOrgSlug(input.args[0] ?? '');
-    const options = parseOptions(optionsSchema, input.options);
+    const slug = input.args[0]!;
+    const options = input.options;
     const how = { kind: 'slug', slug, confirmFlag: options.confirm } as const;
 
     const plan = await previewDelete(ctx, slug);
@@ -63,7 +54,7 @@ export const orgDeleteCommand: CommandDefinition = {
     await ctx.out.result({ runId, target: plan.target, ...outcome }, (o, style) => renderDeleteOutcomes([o], style));
     return outcome.status === 'deleted' ? ExitCode.ok : outcome.status === 'leftovers' ? ExitCode.partial : ExitCode.failed;
   },
-};
+});
 
 async function previewDelete(ctx: Context, slug: string): Promise<OrgDeletePlan> {
   const [target, lookup] = await Promise.all([describeTarget(ctx.config, ctx.aws), lookupOrg(ctx.cp, slug)]);

@@ -1,7 +1,6 @@
-import type { Command } from 'commander';
-import { z } from 'zod';
-import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
-import { parseOptions } from '../lib/cli/parse-options.js';
+import { cascadeTimeoutFlag } from '../lib/cli/shared-flags.js';
+import { defineCommand } from '../lib/cli/command-definition.js';
+import { countFlag, durationFlag, switchFlag, textFlag } from '../lib/cli/flags.js';
 import type { Context } from '../lib/context.js';
 import { ExitCode } from '../lib/errors.js';
 import { confirmChange } from '../lib/cli/confirm-change.js';
@@ -10,46 +9,38 @@ import type { Styles } from '../lib/output/output.js';
 import { formatDuration, renderTable } from '../lib/output/table.js';
 import { createDeleteDeps, DEFAULT_CASCADE_CALL_TIMEOUT_MS, type DeleteOutcome } from '../lib/org/delete-org.js';
 import { describeTarget, formatTarget, toRunEnvironment, type Target } from '../lib/cli/describe-target.js';
-import { countOption } from '../lib/cli/count-option.js';
-import { durationOption } from '../lib/cli/duration-option.js';
 import { ORG_LIST_LIMIT, warnUnreadableRows } from '../lib/fleet/org-directory.js';
 import { planOrgGc, type OrgGcPlan } from '../lib/org/plan-org-gc.js';
 import { recordDeleteOutcome } from '../lib/org/record-delete-outcome.js';
 import { renderDeleteOutcomes } from '../lib/org/render-org-delete.js';
 import { runOrgGc } from '../lib/org/run-org-gc.js';
 
-const optionsSchema = z.object({
-  // At least two characters and a letter first: a one-letter prefix is most of the fleet.
-  prefix: z.string().regex(/^[a-z][a-z0-9-]{1,31}$/, 'must be 2 to 32 characters: a lowercase letter, then lowercase letters, digits or hyphens (e.g. e2e-)'),
-  olderThan: durationOption({ minMs: 60_000, maxMs: 3650 * 86_400_000 }),
-  max: countOption({ min: 1, max: 500 }).default(20),
-  execute: z.boolean().default(false),
-  timeout: durationOption({ maxMs: 24 * 3600_000 }).default(10 * 60_000),
-  cascadeTimeout: durationOption({ minMs: 1000, maxMs: 3600_000 }).default(DEFAULT_CASCADE_CALL_TIMEOUT_MS),
-});
 
-export const orgGcCommand: CommandDefinition = {
+export const orgGcCommand = defineCommand({
   confirmation: ({ options }) => (options.execute ? { kind: 'environment' } : null),
-  declare(cmd: Command) {
-    cmd
-      .description(
-        'Delete stale test orgs in bulk (the CI sweeper\'s job): orgs whose slug starts with --prefix and that are older than --older-than, each through the CP cascade with verification. A dry run unless --execute; refuses (exit 2) when more than --max would go. Keeps going past failures; exit 5 if any.',
-      )
-      .requiredOption('--prefix <prefix>', 'only orgs whose slug starts with this (e.g. e2e-)')
-      .requiredOption('--older-than <duration>', 'only orgs created longer ago than this (e.g. 2h)')
-      .option('--max <n>', 'refuse when more than this many orgs would be deleted', '20')
-      .option('--execute', 'delete them (without it: show what would be deleted)')
-      .option('--timeout <duration>', 'per org: how long its cascade and verification may take', '10m')
-      .option('--cascade-timeout <duration>', 'how long one DELETE call may take before molectl stops waiting for its answer', '3m');
-    addExamples(cmd, [
+  description:
+    'Delete stale test orgs in bulk (the CI sweeper\'s job): orgs whose slug starts with --prefix and that are older than --older-than, each through the CP cascade with verification. A dry run unless --execute; refuses (exit 2) when more than --max would go. Keeps going past failures; exit 5 if any.',
+  flags: {
+    prefix: textFlag('--prefix <prefix>', 'only orgs whose slug starts with this (e.g. e2e-)', {
+      required: true,
+      // At least two characters and a letter first: a one-letter prefix is most of the fleet.
+      pattern: /^[a-z][a-z0-9-]{1,31}$/,
+      what: 'a prefix of 2 to 32 characters: a lowercase letter, then lowercase letters, digits or hyphens (e.g. e2e-)',
+    }),
+    olderThan: durationFlag('--older-than <duration>', 'only orgs created longer ago than this (e.g. 2h)', { minMs: 60_000, maxMs: 3650 * 86_400_000, required: true }),
+    max: countFlag('--max <n>', 'refuse when more than this many orgs would be deleted', { min: 1, max: 500, default: 20 }),
+    execute: switchFlag('--execute', 'delete them (without it: show what would be deleted)'),
+    timeout: durationFlag('--timeout <duration>', 'per org: how long its cascade and verification may take', { minMs: 1, maxMs: 24 * 3600_000, default: '10m' }),
+    cascadeTimeout: cascadeTimeoutFlag('how long one DELETE call may take before molectl stops waiting for its answer'),
+  },
+  examples: [
       ['molectl --env staging org gc --prefix e2e- --older-than 2h', 'what would be deleted (dry run)'],
       ['molectl --env staging org gc --prefix e2e- --older-than 2h --execute', 'delete after typing the environment name'],
       ['molectl --env staging -y org gc --prefix e2e- --older-than 2h --execute --max 50', 'the CI sweeper'],
-    ]);
-  },
+    ],
 
   async run(ctx, input) {
-    const options = parseOptions(optionsSchema, input.options);
+    const options = input.options;
     const page = await ctx.cp.listOrgs({ limit: ORG_LIST_LIMIT });
     if (page.rows.length >= ORG_LIST_LIMIT) ctx.out.warn(`the CP returned ${page.rows.length} orgs, its page limit: older orgs beyond it are not considered this run`);
     warnUnreadableRows(ctx.out, page);
@@ -75,7 +66,7 @@ export const orgGcCommand: CommandDefinition = {
     );
     return failed > 0 ? ExitCode.partial : ExitCode.ok;
   },
-};
+});
 
 async function executeGc(ctx: Context, plan: OrgGcPlan, target: Target, timeouts: { timeoutMs: number; callTimeoutMs: number }): Promise<DeleteOutcome[]> {
   const slugs = plan.candidates.map((c) => c.slug);

@@ -1,36 +1,30 @@
-import type { Command } from 'commander';
-import { z } from 'zod';
-import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
-import { parseOptions } from '../lib/cli/parse-options.js';
+import { defineCommand } from '../lib/cli/command-definition.js';
+import { durationFlag, textFlag } from '../lib/cli/flags.js';
 import { ExitCode } from '../lib/errors.js';
 import { formatDuration, renderTable } from '../lib/output/table.js';
-import { durationOption } from '../lib/cli/duration-option.js';
 import { ORG_LIST_LIMIT, warnUnreadableRows } from '../lib/fleet/org-directory.js';
 import { filterOrgs, type OrgSummary } from '../lib/org/summarize-orgs.js';
 
-const optionsSchema = z.object({
-  status: z.string().regex(/^[a-z_-]+$/, 'expected an instance_status such as provisioning, running or failed').optional(),
-  olderThan: durationOption({ maxMs: 3650 * 86_400_000 }).optional(),
-  prefix: z.string().min(1).optional(),
-});
 
-export const orgListCommand: CommandDefinition = {
-  declare(cmd: Command) {
-    cmd
-      .description('List the CP\'s orgs with their instance_status and age, oldest first.')
-      .option('--status <status>', 'only orgs with this instance_status (provisioning, running, failed)')
-      .option('--older-than <duration>', 'only orgs created longer ago than this (90m, 2h, 7d)')
-      .option('--prefix <prefix>', 'only orgs whose slug starts with this');
-    addExamples(cmd, [
+export const orgListCommand = defineCommand({
+  description: 'List the CP\'s orgs with their instance_status and age, oldest first.',
+  flags: {
+    status: textFlag('--status <status>', 'only orgs with this instance_status (provisioning, running, failed)', {
+      pattern: /^[a-z_-]+$/,
+      what: 'an instance_status such as provisioning, running or failed',
+    }),
+    olderThan: durationFlag('--older-than <duration>', 'only orgs created longer ago than this (90m, 2h, 7d)', { minMs: 1, maxMs: 3650 * 86_400_000 }),
+    prefix: textFlag('--prefix <prefix>', 'only orgs whose slug starts with this'),
+  },
+  examples: [
       ['molectl org list', 'every org, oldest first'],
       ['molectl org list --status failed', 'orgs whose provisioning failed'],
       ['molectl --env staging org list --prefix e2e- --older-than 2h', 'stale CI orgs (what `org gc` would delete)'],
       ['molectl org list -o json | jq -r \'.orgs[].slug\'', 'slugs, for scripts'],
-    ]);
-  },
+    ],
 
   async run(ctx, input) {
-    const options = parseOptions(optionsSchema, input.options);
+    const options = input.options;
     const page = await ctx.cp.listOrgs({ limit: ORG_LIST_LIMIT });
     const rows = page.rows;
     const orgs = filterOrgs(rows, { status: options.status, prefix: options.prefix, olderThanMs: options.olderThan }, ctx.clock.now());
@@ -56,4 +50,4 @@ export const orgListCommand: CommandDefinition = {
     // Rows that could not be read are counted and warned about; the list is then incomplete.
     return unreadable.length > 0 ? ExitCode.partial : ExitCode.ok;
   },
-};
+});

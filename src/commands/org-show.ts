@@ -1,26 +1,24 @@
-import type { Command } from 'commander';
-import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
-import { checkOrgSlug } from '../lib/cp/check-org-slug.js';
+import { defineCommand } from '../lib/cli/command-definition.js';
+import { orgSlugArgument } from '../lib/cli/flags.js';
 import { ExitCode, NotFoundError } from '../lib/errors.js';
 import type { Styles } from '../lib/output/output.js';
 import { formatDuration, renderTable } from '../lib/output/table.js';
 import { describeOrg, type OrgDescription } from '../lib/org/describe-org.js';
 
-export const orgShowCommand: CommandDefinition = {
-  declare(cmd: Command) {
-    cmd
-      .description(
-        'Show one org: its CP row, its EC2 instances found by tag (tenant and workspaces, with state and age), what the edge route /cp/orgs/<slug>/instance answers, and whether its admin token secret exists (never the value).',
-      )
-      .argument('<slug>', 'the org');
-    addExamples(cmd, [
+export const orgShowCommand = defineCommand({
+  description:
+    'Show one org: its CP row, its EC2 instances found by tag (tenant and workspaces, with state and age), what the edge route /cp/orgs/<slug>/instance answers, and whether its admin token secret exists (never the value).',
+  args: [
+    orgSlugArgument('the org'),
+  ],
+  flags: {},
+  examples: [
       ['molectl org show acme-prod', 'the whole picture of one org'],
       ['molectl org show acme-prod -o json | jq .instances', 'its instances, for scripts'],
-    ]);
-  },
+    ],
 
   async run(ctx, input) {
-    const slug = checkOrgSlug(input.args[0] ?? '');
+    const slug = input.args[0]!;
     const description = await describeOrg({ cp: ctx.cp, aws: ctx.aws, environment: ctx.config.environment, now: ctx.clock.now() }, slug);
     // Terminated instances stay visible in EC2 for a while after a delete: they do not make an org exist.
     const live = description.instances.filter((i) => i.state !== 'terminated');
@@ -36,7 +34,7 @@ export const orgShowCommand: CommandDefinition = {
     }
     return ExitCode.ok;
   },
-};
+});
 
 function renderOrg(d: OrgDescription, style: Styles): string {
   const lines: string[] = [style.bold(`org ${d.slug}`)];

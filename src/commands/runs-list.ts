@@ -1,32 +1,26 @@
-import type { Command } from 'commander';
-import { z } from 'zod';
-import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
-import { parseOptions } from '../lib/cli/parse-options.js';
+import { defineCommand } from '../lib/cli/command-definition.js';
+import { countFlag, textFlag } from '../lib/cli/flags.js';
 import type { Styles } from '../lib/output/output.js';
 import { formatDuration, renderTable } from '../lib/output/table.js';
 import { formatTargets, formatTimestamp, styleStatus } from '../lib/runs/format-run-fields.js';
 import { summarizeRun, type RunSummary } from '../lib/runs/summarize-run.js';
 
-const optionsSchema = z.object({
-  command: z.string().trim().min(1, 'needs a command name, e.g. "migrate cp-secret apply" or "migrate"').optional(),
-  limit: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(100_000).default(20),
-});
 
-export const runsListCommand: CommandDefinition = {
-  declare(cmd: Command) {
-    cmd
-      .description('List the ledgers of mutating runs on this machine, newest first: status, duration and how many targets each got through. A run shown as "running, owner dead" was killed and can be resumed.')
-      .option('--command <name>', 'only runs of this command, or of a command group ("migrate")')
-      .option('--limit <n>', 'show at most n runs', '20');
-    addExamples(cmd, [
+export const runsListCommand = defineCommand({
+  description:
+    'List the ledgers of mutating runs on this machine, newest first: status, duration and how many targets each got through. A run shown as "running, owner dead" was killed and can be resumed.',
+  flags: {
+    command: textFlag('--command <name>', 'only runs of this command, or of a command group ("migrate")'),
+    limit: countFlag('--limit <n>', 'show at most n runs', { min: 1, max: 100_000, default: 20 }),
+  },
+  examples: [
       ['molectl runs list', 'the 20 most recent runs'],
       ['molectl runs list --command "migrate cp-secret"', 'only cp-secret migration runs'],
       ['molectl runs list --limit 100 -o json', 'as JSON, for scripts'],
-    ]);
-  },
+    ],
 
   async run(ctx, input) {
-    const options = parseOptions(optionsSchema, input.options);
+    const options = input.options;
     const listing = await ctx.runs.list({ command: options.command, limit: options.limit });
     // One unreadable file must not hide the rest: say which and carry on.
     for (const skipped of listing.skipped) ctx.out.warn(`skipped: ${skipped.reason}`);
@@ -36,7 +30,7 @@ export const runsListCommand: CommandDefinition = {
     await ctx.out.result({ runsDir: ctx.runs.runsDir, runs, skipped: listing.skipped }, (data, style) => (data.runs.length ? renderRunsTable(data.runs, style) : ''));
     return 0;
   },
-};
+});
 
 function renderRunsTable(runs: RunSummary[], style: Styles): string {
   return renderTable<RunSummary>(

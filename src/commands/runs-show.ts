@@ -1,7 +1,5 @@
-import type { Command } from 'commander';
-import { z } from 'zod';
-import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
-import { parseOptions } from '../lib/cli/parse-options.js';
+import { defineCommand } from '../lib/cli/command-definition.js';
+import { argument, countFlag, listFlag } from '../lib/cli/flags.js';
 import { UsageError } from '../lib/errors.js';
 import type { Styles } from '../lib/output/output.js';
 import { formatDuration, renderTable } from '../lib/output/table.js';
@@ -9,41 +7,39 @@ import { formatTargets, formatTimestamp, styleStatus } from '../lib/runs/format-
 import { TARGET_STATES, type RunLedgerDocument, type ScalarOrList, type TargetRecord } from '../lib/runs/run-ledger-schema.js';
 import { summarizeRun, type RunSummary } from '../lib/runs/summarize-run.js';
 
-const optionsSchema = z.object({
-  state: z
-    .string()
-    .optional()
-    .transform((text) => (text ? text.split(',').map((s) => s.trim()).filter(Boolean) : null))
-    .refine((states) => !states || states.every((s) => (TARGET_STATES as readonly string[]).includes(s)), `must be a comma-separated list of: ${TARGET_STATES.join(', ')}`),
-  events: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').max(100_000).default(20),
-});
 
-export const runsShowCommand: CommandDefinition = {
-  declare(cmd: Command) {
-    cmd
-      .description('Show one run\'s ledger: what it was asked to do, the environment, every target\'s state, outcome and remote ids, and the last events. `-o json` prints the whole ledger.')
-      .argument('<id>', 'run id, or a unique leading part of it (at least 6 characters)')
-      .option('--state <states>', `only targets in these states (comma-separated: ${TARGET_STATES.join(', ')})`)
-      .option('--events <n>', 'how many of the latest events to show', '20');
-    addExamples(cmd, [
+export const runsShowCommand = defineCommand({
+  description:
+    'Show one run\'s ledger: what it was asked to do, the environment, every target\'s state, outcome and remote ids, and the last events. `-o json` prints the whole ledger.',
+  args: [
+    argument('id', 'run id, or a unique leading part of it (at least 6 characters)'),
+  ],
+  flags: {
+    states: listFlag('--state <states>', `only targets in these states (comma-separated: ${TARGET_STATES.join(', ')})`, {
+      pattern: new RegExp(`^(${TARGET_STATES.join('|')})$`),
+      problem: `is not a target state (${TARGET_STATES.join(', ')})`,
+      example: 'failed,unverified',
+    }),
+    events: countFlag('--events <n>', 'how many of the latest events to show', { min: 0, max: 100_000, default: 20 }),
+  },
+  examples: [
       ['molectl runs show 20261122T203000Z-migrate-cp-secret-apply-3f9a', 'one run in full'],
       ['molectl runs show 20261122T2030', 'the same run, by a unique prefix of its id'],
       ['molectl runs show 20261122T2030 --state failed,in-progress', 'only the targets a resume would look at first'],
       ['molectl runs show 20261122T2030 -o json | jq \'.run.targets[] | select(.state != "succeeded")\'', 'targets a resume would still do'],
-    ]);
-  },
+    ],
 
   async run(ctx, input) {
-    const options = parseOptions(optionsSchema, input.options);
+    const options = input.options;
     const id = input.args[0];
     if (!id) throw new UsageError('missing run id', 'list runs with `molectl runs list`');
     const ledger = await ctx.runs.load(id);
     const doc = ledger.document as RunLedgerDocument;
     const summary = summarizeRun(doc, ctx.clock.now());
-    await ctx.out.result({ ledgerPath: ledger.path, summary, run: doc }, (data, style) => renderRun(data.run, data.summary, data.ledgerPath, { events: options.events, states: options.state }, style));
+    await ctx.out.result({ ledgerPath: ledger.path, summary, run: doc }, (data, style) => renderRun(data.run, data.summary, data.ledgerPath, { events: options.events, states: options.states ?? null }, style));
     return 0;
   },
-};
+});
 
 interface RenderOptions {
   events: number;

@@ -1,20 +1,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Command } from 'commander';
-import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
+import { defineCommand } from '../lib/cli/command-definition.js';
 import { NotFoundError } from '../lib/errors.js';
 import { getSandboxFiles, isProcessAlive, readSandboxRecord, removeSandboxRecord } from '../sandbox/sandbox-record.js';
 
 /** How long the sandbox gets to stop cleanly (kill its host scripts, remove its temp dir). */
 const STOP_GRACE_MS = 10_000;
 
-export const sandboxDownCommand: CommandDefinition = {
-  declare(cmd: Command) {
-    cmd.description('Stop the sandbox started with `molectl sandbox up --detach` (by the pid it recorded). It stops its host scripts and removes its temporary directory.');
-    addExamples(cmd, [
+export const sandboxDownCommand = defineCommand({
+  description:
+    'Stop the sandbox started with `molectl sandbox up --detach` (by the pid it recorded). It stops its host scripts and removes its temporary directory.',
+  flags: {},
+  examples: [
       ['molectl sandbox down', 'stop the background sandbox'],
       ['molectl sandbox down -o json', 'machine-readable outcome'],
-    ]);
-  },
+    ],
 
   async run(ctx) {
     const files = getSandboxFiles(ctx.config.stateDir);
@@ -36,4 +35,4 @@ export const sandboxDownCommand: CommandDefinition = {
     );
     return 0;
   },
-};
+});

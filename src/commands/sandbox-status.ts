@@ -1,25 +1,22 @@
-import type { Command } from 'commander';
-import { z } from 'zod';
-import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
-import { parseOptions } from '../lib/cli/parse-options.js';
+import { defineCommand } from '../lib/cli/command-definition.js';
+import { switchFlag } from '../lib/cli/flags.js';
 import { NotFoundError } from '../lib/errors.js';
 import { buildShellEnv, getSandboxFiles, isProcessAlive, readSandboxRecord, renderExports } from '../sandbox/sandbox-record.js';
 
-const optionsSchema = z.object({ exports: z.boolean().default(false) });
 
-export const sandboxStatusCommand: CommandDefinition = {
-  declare(cmd: Command) {
-    cmd
-      .description('Show whether a sandbox started with `molectl sandbox up` is running: its URL, pid, fleet size, seed and faults, and whether it answers. Exit 4 when none is running.')
-      .option('--exports', 'print only the environment to target it (for eval)');
-    addExamples(cmd, [
+export const sandboxStatusCommand = defineCommand({
+  description:
+    'Show whether a sandbox started with `molectl sandbox up` is running: its URL, pid, fleet size, seed and faults, and whether it answers. Exit 4 when none is running.',
+  flags: {
+    exports: switchFlag('--exports', 'print only the environment to target it (for eval)'),
+  },
+  examples: [
       ['molectl sandbox status', 'is it up, where, with which faults'],
       ['eval "$(molectl sandbox status --exports)"', 'target the running sandbox from another shell'],
-    ]);
-  },
+    ],
 
   async run(ctx, input) {
-    const options = parseOptions(optionsSchema, input.options);
+    const options = input.options;
     const files = getSandboxFiles(ctx.config.stateDir);
     const record = readSandboxRecord(files);
     if (!record || !isProcessAlive(record.pid)) {
@@ -47,4 +44,4 @@ export const sandboxStatusCommand: CommandDefinition = {
     );
     return healthy ? 0 : 1;
   },
-};
+});

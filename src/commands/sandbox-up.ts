@@ -2,10 +2,8 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Command } from 'commander';
-import { z } from 'zod';
-import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
-import { parseOptions } from '../lib/cli/parse-options.js';
+import { defineCommand } from '../lib/cli/command-definition.js';
+import { choiceFlag, countFlag, type ParsedFlags, switchFlag, textFlag } from '../lib/cli/flags.js';
 import { childProcessEnv } from '../lib/config/env.js';
 import type { Context } from '../lib/context.js';
 import { MolectlError, UsageError } from '../lib/errors.js';
@@ -21,60 +19,52 @@ import {
   type SandboxFiles,
 } from '../sandbox/sandbox-record.js';
 
-const count = z.coerce.number().int().min(0);
-const optionsSchema = z.object({
+const flags = {
   // The sandbox environment's built-in CP URL is http://127.0.0.1:4510.
-  port: z.coerce.number().int().min(0).max(65535).default(4510),
-  tenants: count.max(10_000).default(10),
-  preCutover: count.optional(),
-  workspacesPerTenant: count.max(50).default(1),
-  seed: z.coerce.number().int().default(1),
-  faults: z.string().default(''),
-  speed: z.enum(['fast', 'realistic']).default('fast'),
-  hostMode: z.enum(['real', 'modelled']).default('real'),
-  detach: z.boolean().default(false),
-});
+  port: countFlag('--port <n>', 'port to listen on (0 = any free port)', { min: 0, max: 65535, default: 4510 }),
+  tenants: countFlag('--tenants <n>', 'orgs already running', { min: 0, max: 10_000, default: 10 }),
+  preCutover: countFlag('--pre-cutover <n>', 'how many of them predate the CP shared secret (default: half)', { min: 0, max: 10_000 }),
+  workspacesPerTenant: countFlag('--workspaces-per-tenant <n>', 'workspace instances per org', { min: 0, max: 50, default: 1 }),
+  seed: countFlag('--seed <n>', 'seed for ids and fault draws (same seed, same fleet)', { min: 0, max: 2 ** 31 - 1, default: 1 }),
+  faults: textFlag('--faults <spec>', 'faults to inject, e.g. offline=acme|beta,docker-fail=gamma,throttle=0.1', { default: '' }),
+  speed: choiceFlag('--speed <speed>', 'fast (tests) or realistic (demos) provisioning', ['fast', 'realistic'], { default: 'fast' }),
+  hostMode: choiceFlag(
+    '--host-mode <mode>',
+    'real (bash runs each SSM script on a simulated host) or modelled (the cp-secret script\'s result is computed; for benchmarks at scale)',
+    ['real', 'modelled'],
+    { default: 'real' },
+  ),
+  detach: switchFlag('--detach', 'run in the background and return once it is ready'),
+};
 
-type UpOptions = z.infer<typeof optionsSchema>;
+type UpOptions = ParsedFlags<typeof flags>;
 
 /** How long `--detach` waits for the background sandbox to be ready. */
 const DETACH_READY_TIMEOUT_MS = 30_000;
 
-export const sandboxUpCommand: CommandDefinition = {
-  declare(cmd: Command) {
-    cmd
-      .description(
-        'Start the simulated Molecule platform (CP, EC2, SSM, Secrets Manager, STS, tenant hosts) on 127.0.0.1 and print the environment that targets it. In the foreground it logs every request until Ctrl-C; with --detach it runs in the background (stop it with `molectl sandbox down`). Credentials are passed as file paths, never printed. See docs/sandbox.md.',
-      )
-      .option('--port <n>', 'port to listen on (0 = any free port)', '4510')
-      .option('--tenants <n>', 'orgs already running', '10')
-      .option('--pre-cutover <n>', 'how many of them predate the CP shared secret (default: half)')
-      .option('--workspaces-per-tenant <n>', 'workspace instances per org', '1')
-      .option('--seed <n>', 'seed for ids and fault draws (same seed, same fleet)', '1')
-      .option('--faults <spec>', 'faults to inject, e.g. offline=acme|beta,docker-fail=gamma,throttle=0.1')
-      .option('--speed <speed>', 'fast (tests) or realistic (demos) provisioning', 'fast')
-      .option('--host-mode <mode>', 'real (bash runs each SSM script on a simulated host) or modelled (the cp-secret script\'s result is computed; for benchmarks at scale)', 'real')
-      .option('--detach', 'run in the background and return once it is ready');
-    addExamples(cmd, [
+export const sandboxUpCommand = defineCommand({
+  description:
+    'Start the simulated Molecule platform (CP, EC2, SSM, Secrets Manager, STS, tenant hosts) on 127.0.0.1 and print the environment that targets it. In the foreground it logs every request until Ctrl-C; with --detach it runs in the background (stop it with `molectl sandbox down`). Credentials are passed as file paths, never printed. See docs/sandbox.md.',
+  flags,
+  examples: [
       ['eval "$(molectl sandbox up --detach)"', 'start in the background and target it from this shell'],
       ['molectl sandbox up --tenants 200 --pre-cutover 150', 'foreground, with a live request log'],
       ["molectl sandbox up --detach --faults 'offline=delta,throttle=0.05'", 'rehearse with faults'],
       ['molectl sandbox up --port 0 --detach -o json', 'any free port; machine-readable env'],
       ["molectl sandbox up --detach --tenants 10000 --host-mode modelled --faults 'host-work=2s'", 'a fleet at scale, to measure molectl rather than bash'],
-    ]);
-  },
+    ],
 
   async run(ctx, input) {
-    const options = parseOptions(optionsSchema, input.options);
+    const { options } = input;
     parseFaultSpec(options.faults); // a bad spec fails here, before anything starts
     const files = getSandboxFiles(ctx.config.stateDir);
     const existing = readSandboxRecord(files);
     if (existing && isProcessAlive(existing.pid)) {
       throw new UsageError(`a sandbox is already running at ${existing.url} (pid ${existing.pid})`, 'Stop it with `molectl sandbox down`, or target it with `eval "$(molectl sandbox status --exports)"`.');
     }
-    return options.detach ? runDetached(ctx, options, files, input.options) : runForeground(ctx, options, files);
+    return options.detach ? runDetached(ctx, options, files) : runForeground(ctx, options, files);
   },
-};
+});
 
 async function runForeground(ctx: Context, options: UpOptions, files: SandboxFiles): Promise<number> {
   const { startSandbox } = await import('../sandbox/start-sandbox.js');
@@ -131,10 +121,10 @@ async function waitForStop(signal: AbortSignal): Promise<void> {
   });
 }
 
-async function runDetached(ctx: Context, options: UpOptions, files: SandboxFiles, raw: Record<string, unknown>): Promise<number> {
+async function runDetached(ctx: Context, options: UpOptions, files: SandboxFiles): Promise<number> {
   mkdirSync(files.dir, { recursive: true, mode: 0o700 });
   const bin = fileURLToPath(new URL('../../bin/molectl.js', import.meta.url));
-  const args = [bin, 'sandbox', 'up', ...forwardFlags(raw)];
+  const args = [bin, 'sandbox', 'up', ...forwardFlags(options)];
   const log = openSync(files.log, 'w', 0o600);
   // Detached into its own session so it outlives this process and the terminal's Ctrl-C.
   const child = spawn(process.execPath, args, {
@@ -167,21 +157,13 @@ async function runDetached(ctx: Context, options: UpOptions, files: SandboxFiles
 }
 
 /** The flags of this invocation, minus --detach, for the background process. */
-function forwardFlags(raw: Record<string, unknown>): string[] {
-  const names: Record<string, string> = {
-    port: '--port',
-    tenants: '--tenants',
-    preCutover: '--pre-cutover',
-    workspacesPerTenant: '--workspaces-per-tenant',
-    seed: '--seed',
-    faults: '--faults',
-    speed: '--speed',
-    hostMode: '--host-mode',
-  };
+/** The background sandbox gets the same fleet: every setting but --detach, as given or defaulted. */
+function forwardFlags(options: UpOptions): string[] {
   const out: string[] = [];
-  for (const [key, flag] of Object.entries(names)) {
-    const value = raw[key];
-    if (typeof value === 'string') out.push(flag, value);
+  for (const [key, flag] of Object.entries(flags)) {
+    const value = options[key as keyof UpOptions];
+    if (key === 'detach' || value === undefined || value === '') continue;
+    out.push(/--[a-z-]+/.exec(flag.flags)![0], String(value));
   }
   return out;
 }

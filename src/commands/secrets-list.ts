@@ -1,16 +1,15 @@
-import type { Command } from 'commander';
-import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
+import { defineCommand } from '../lib/cli/command-definition.js';
 import { listManagedSecrets } from '../lib/secrets/managed-secret.js';
 import { renderSecretList, type SecretListRow } from '../lib/secrets/render-secret-status.js';
 
-export const secretsListCommand: CommandDefinition = {
-  declare(cmd: Command) {
-    cmd.description('List the secrets molectl knows for the environment: Secrets Manager id, versions and stages, last change, consumers. Never values. Read-only.');
-    addExamples(cmd, [
+export const secretsListCommand = defineCommand({
+  description:
+    'List the secrets molectl knows for the environment: Secrets Manager id, versions and stages, last change, consumers. Never values. Read-only.',
+  flags: {},
+  examples: [
       ['molectl secrets list', 'the configured secrets of the current environment'],
       ['molectl --env staging secrets list -o json', 'the same for staging, as JSON'],
-    ]);
-  },
+    ],
 
   async run(ctx) {
     const rows: SecretListRow[] = [];
@@ -28,4 +27,4 @@ export const secretsListCommand: CommandDefinition = {
     await ctx.out.result({ environment: ctx.config.environment.name, secrets: rows }, (data, style) => renderSecretList(data.secrets, style));
     return 0;
   },
-};
+});

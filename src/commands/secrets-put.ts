@@ -1,8 +1,6 @@
-import type { Command } from 'commander';
-import { z } from 'zod';
-import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
+import { defineCommand } from '../lib/cli/command-definition.js';
+import { argument, textFlag } from '../lib/cli/flags.js';
 import { confirmChange } from '../lib/cli/confirm-change.js';
-import { parseOptions } from '../lib/cli/parse-options.js';
 import { ExitCode, MolectlError } from '../lib/errors.js';
 import { describeTarget, formatTarget, toRunEnvironment } from '../lib/cli/describe-target.js';
 import { describeSecret as showSecret } from '../lib/output/fingerprint.js';
@@ -12,29 +10,28 @@ import { AWSPENDING } from '../lib/aws/secret-stages.js';
 import { normalizeValue, readValueInput } from '../lib/secrets/read-value-input.js';
 import { runMutation } from '../lib/runs/run-lifecycle.js';
 
-const optionsSchema = z.object({ valueFile: z.string().min(1, 'give a file path, or - for stdin') }).strict();
 
-export const secretsPutCommand: CommandDefinition = {
+export const secretsPutCommand = defineCommand({
   confirmation: () => ({ kind: 'environment' }),
-  declare(cmd: Command) {
-    cmd
-      .description(
-        'Store a value as the secret\'s current version (creating the secret if needed), read it back and compare fingerprints. ' +
+  description:
+    'Store a value as the secret\'s current version (creating the secret if needed), read it back and compare fingerprints. ' +
           'The value comes only from a file or stdin, never from a flag. One trailing newline is dropped (and said so); inner newlines are kept. ' +
           'Consumers are not changed: use `secrets rotate` for that.',
-      )
-      .argument('<name>', 'secret name from `molectl secrets list`')
-      .requiredOption('--value-file <path|->', 'file holding the value, or - to read stdin');
-    addExamples(cmd, [
+  args: [
+    argument('name', 'secret name from `molectl secrets list`'),
+  ],
+  flags: {
+    valueFile: textFlag('--value-file <path|->', 'file holding the value, or - to read stdin', { required: true }),
+  },
+  examples: [
       ['molectl secrets put cp-shared-secret --value-file ./shared-secret.txt', 'store the value in the file'],
       ['pass show molecule/cp | molectl --env staging secrets put cp-admin-api-token --value-file -', 'from stdin'],
       ['molectl --env production --yes secrets put cp-shared-secret --value-file v.txt', 'replace the current value without a prompt'],
-    ]);
-  },
+    ],
 
   async run(ctx, { args, options }) {
     const secret = findManagedSecret(ctx, args[0]!);
-    const { valueFile } = parseOptions(optionsSchema, options);
+    const { valueFile } = options;
     // The value is registered with the redactor before any await that could print.
     const input = normalizeValue(await readValueInput(valueFile, ctx.stdin), valueFile === '-' ? 'stdin' : valueFile);
     ctx.redactor.register(input.value, 'secret');
@@ -78,4 +75,4 @@ export const secretsPutCommand: CommandDefinition = {
     );
     return result.matches && result.current ? ExitCode.ok : ExitCode.failed;
   },
-};
+});

@@ -1,35 +1,32 @@
-import type { Command } from 'commander';
-import { z } from 'zod';
-import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
-import { parseOptions } from '../lib/cli/parse-options.js';
+import { defineCommand } from '../lib/cli/command-definition.js';
+import { argument } from '../lib/cli/flags.js';
 import { findManagedSecret } from '../lib/secrets/managed-secret.js';
 import { prepareRotation } from '../lib/secrets/prepare-rotation.js';
 import { renderRotationResult } from '../lib/secrets/render-rotation-result.js';
 import { warnStaleAdminToken } from '../lib/secrets/warn-stale-admin-token.js';
-import { consumerOptionsShape, declareConsumerOptions, toApplySettings } from '../lib/secrets/rotation-options.js';
+import { consumerFlags, toApplySettings } from '../lib/secrets/rotation-options.js';
 import { runRotation } from '../lib/secrets/run-rotation.js';
 
-const optionsSchema = z.object(consumerOptionsShape);
 
-export const secretsRollbackCommand: CommandDefinition = {
+export const secretsRollbackCommand = defineCommand({
   confirmation: () => ({ kind: 'environment' }),
-  declare(cmd: Command) {
-    cmd
-      .description(
-        'Roll a secret back: set every consumer, in the configured order, to the AWSPREVIOUS value and test it, then move AWSCURRENT back to that version. ' +
+  description:
+    'Roll a secret back: set every consumer, in the configured order, to the AWSPREVIOUS value and test it, then move AWSCURRENT back to that version. ' +
           'A failure before the move puts the touched consumers back on AWSCURRENT. Refused while a rotation is pending.',
-      )
-      .argument('<name>', 'secret name from `molectl secrets list`');
-    declareConsumerOptions(cmd);
-    addExamples(cmd, [
+  args: [
+    argument('name', 'secret name from `molectl secrets list`'),
+  ],
+  flags: {
+    ...consumerFlags,
+  },
+  examples: [
       ['molectl secrets rollback cp-shared-secret', 'shows the plan, asks for the environment name, rolls back'],
       ['molectl --env staging --yes secrets rollback cp-admin-api-token', 'unattended'],
-    ]);
-  },
+    ],
 
   async run(ctx, { args, options }) {
     const secret = findManagedSecret(ctx, args[0]!);
-    const input = parseOptions(optionsSchema, options);
+    const input = options;
     const prepared = await prepareRotation(ctx, {
       secret,
       requested: 'rollback',
@@ -44,4 +41,4 @@ export const secretsRollbackCommand: CommandDefinition = {
     warnStaleAdminToken(ctx, secret, result);
     return result.exitCode;
   },
-};
+});

@@ -1,22 +1,24 @@
-import type { Command } from 'commander';
-import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
+import { defineCommand } from '../lib/cli/command-definition.js';
+import { argument, switchFlag } from '../lib/cli/flags.js';
 import { readConsumerDrift } from '../lib/secrets/consumer-drift.js';
 import { findManagedSecret } from '../lib/secrets/managed-secret.js';
 import { readSecretVersions } from '../lib/secrets/read-secret-versions.js';
 import { renderSecretStatus } from '../lib/secrets/render-secret-status.js';
 import { NotFoundError } from '../lib/errors.js';
 
-export const secretsStatusCommand: CommandDefinition = {
-  declare(cmd: Command) {
-    cmd
-      .description('Show a secret\'s versions (stages, fingerprints, never values) and which version each consumer holds; tenants are probed read-only over SSM and shown as a histogram.')
-      .argument('<name>', 'secret name from `molectl secrets list` (e.g. cp-shared-secret)')
-      .option('--no-probe', 'do not probe the tenants (their consumer shows as unknown)');
-    addExamples(cmd, [
+export const secretsStatusCommand = defineCommand({
+  description:
+    'Show a secret\'s versions (stages, fingerprints, never values) and which version each consumer holds; tenants are probed read-only over SSM and shown as a histogram.',
+  args: [
+    argument('name', 'secret name from `molectl secrets list` (e.g. cp-shared-secret)'),
+  ],
+  flags: {
+    probe: switchFlag('--no-probe', 'do not probe the tenants (their consumer shows as unknown)'),
+  },
+  examples: [
       ['molectl secrets status cp-shared-secret', 'versions, the CP\'s variable and the tenant histogram'],
       ['molectl secrets status cp-admin-api-token --no-probe -o json', 'as JSON, without SSM'],
-    ]);
-  },
+    ],
 
   async run(ctx, { args, options }) {
     const secret = findManagedSecret(ctx, args[0]!);
@@ -29,4 +31,4 @@ export const secretsStatusCommand: CommandDefinition = {
     );
     return 0;
   },
-};
+});

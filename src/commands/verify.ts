@@ -1,7 +1,7 @@
-import type { Command } from 'commander';
-import { z } from 'zod';
-import { addExamples, type CommandDefinition } from '../lib/cli/command-definition.js';
-import { parseDurationMs, parseOptions } from '../lib/cli/parse-options.js';
+import { defineCommand } from '../lib/cli/command-definition.js';
+import { durationFlag, listFlag, type ParsedFlags, switchFlag, textFlag } from '../lib/cli/flags.js';
+import { ORG_SLUG_PATTERN } from '../lib/cp/check-org-slug.js';
+import { checkIdsFlag, REPORT_COMMAND_FORMATS, reportFileFlag } from '../lib/cli/shared-flags.js';
 import type { Context } from '../lib/context.js';
 import { ExitCode, UsageError } from '../lib/errors.js';
 import { redactDeep } from '../lib/output/output.js';
@@ -10,61 +10,50 @@ import type { VerifyCheck } from '../lib/verify/check-types.js';
 import { BUILT_IN_CHECK_IDS, BUILT_IN_CHECKS } from '../lib/verify/checks/built-in-checks.js';
 import { createCheckDeps } from '../lib/verify/create-check-deps.js';
 import { buildReport } from '../lib/verify/report/build-report.js';
-import { isReportFormat, renderReport, REPORT_FORMATS, type ReportFormat } from '../lib/verify/report/render-report.js';
+import { renderReport, type ReportFormat } from '../lib/verify/report/render-report.js';
 import { renderTextReport } from '../lib/verify/report/render-text-report.js';
 import { parseReportFileSpec, writeReportFiles, checkReportFile } from '../lib/verify/report/write-report-files.js';
 import { resolveVerifySettings } from '../lib/verify/resolve-verify-settings.js';
 import { runChecks, selectChecks } from '../lib/verify/run-checks.js';
 
-const duration = z.string().refine((s) => parseDurationMs(s) !== null, 'must be a duration such as 15m, 30s or 500ms');
-const idList = z.string().transform((s) => s.split(',').map((id) => id.trim()).filter(Boolean));
 
-const optionsSchema = z.object({
-  checklist: z.string().min(1).optional(),
-  only: idList.optional(),
-  skip: idList.optional(),
-  expectCommit: z.string().regex(/^[0-9a-fA-F]{7,40}$/, 'must be a commit id of 7 to 40 hex digits').optional(),
-  canary: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be an org slug such as acme')).optional(),
-  wait: duration.default('0'),
-  interval: duration.default('15s').refine((s) => (parseDurationMs(s) ?? 0) >= 10, 'must be at least 10ms'),
-  strict: z.boolean().optional(),
-  reportFile: z.array(z.string().min(1)).optional(),
-  validate: z.string().min(1).optional(),
-});
+const flags = {
+  checklist: textFlag('--checklist <file>', 'YAML or JSON checklist file that adds checks or replaces built-in ones'),
+  only: checkIdsFlag('--only <ids>', 'run only these check ids (comma-separated)'),
+  skip: checkIdsFlag('--skip <ids>', 'do not run these check ids (comma-separated)'),
+  expectCommit: textFlag('--expect-commit <sha>', 'the commit the CP, the canvas and the tenant image must be on', {
+    pattern: /^[0-9a-fA-F]{7,40}$/,
+    what: 'a commit id of 7 to 40 hex digits',
+  }),
+  canary: listFlag('--canary <slug...>', 'canary org slugs for the instance and tenant health checks', { pattern: ORG_SLUG_PATTERN, problem: 'is not an org slug', example: 'acme' }),
+  wait: durationFlag('--wait <duration>', 'keep retrying the deploy and image checks this long (e.g. 15m)', { minMs: 0, maxMs: 24 * 3600_000, default: '0' }),
+  interval: durationFlag('--interval <duration>', 'pause between retries under --wait', { minMs: 10, maxMs: 3600_000, default: '15s' }),
+  strict: switchFlag('--strict', 'count skipped checks as failures'),
+  reportFile: reportFileFlag(),
+  validate: textFlag('--validate <file>', 'check a checklist file and report its problems with line numbers; runs nothing'),
+};
 
-export const verifyCommand: CommandDefinition = {
-  declare(cmd: Command) {
-    cmd
-      .description(
-        `Run the post-deploy checklist: ${BUILT_IN_CHECK_IDS.join(', ')}, plus the checks of a checklist file. ` +
+export const verifyCommand = defineCommand({
+  description:
+    `Run the post-deploy checklist: ${BUILT_IN_CHECK_IDS.join(', ')}, plus the checks of a checklist file. ` +
           'Checks run in parallel; each passes, fails or skips (missing credentials or inputs, named in the detail). ' +
           'Exit 0 when nothing failed, 1 otherwise. --output also takes junit and markdown.',
-      )
-      .option('--checklist <file>', 'YAML or JSON checklist file that adds checks or replaces built-in ones')
-      .option('--only <ids>', 'run only these check ids (comma-separated)')
-      .option('--skip <ids>', 'do not run these check ids (comma-separated)')
-      .option('--expect-commit <sha>', 'the commit the CP, the canvas and the tenant image must be on')
-      .option('--canary <slug...>', 'canary org slugs for the instance and tenant health checks')
-      .option('--wait <duration>', 'keep retrying the deploy and image checks this long (e.g. 15m)', '0')
-      .option('--interval <duration>', 'pause between retries under --wait', '15s')
-      .option('--strict', 'count skipped checks as failures')
-      .option('--report-file <[format:]file>', 'also write the report to a file (format: text, json, junit, markdown; default the --output one); repeatable', (v: string, prev: string[] = []) => [...prev, v])
-      .option('--validate <file>', 'check a checklist file and report its problems with line numbers; runs nothing');
-    addExamples(cmd, [
+  flags,
+  formats: REPORT_COMMAND_FORMATS,
+  examples: [
       ['molectl verify', 'the built-in checklist against production'],
       ['molectl verify --expect-commit "$(git rev-parse HEAD)" --canary acme --wait 15m', 'after a deploy: wait for it to land on the commit'],
       ['molectl verify -o junit --report-file verify.xml --report-file markdown:"$GITHUB_STEP_SUMMARY"', 'in CI: JUnit file and step summary, table on the log'],
       ['molectl verify --checklist checks.yaml --only cp-health,canvas-home', 'two checks, one of them from a file'],
       ['molectl verify --validate checks.yaml', 'lint a checklist file'],
-    ]);
-  },
+    ],
 
   async run(ctx, input) {
-    const options = parseOptions(optionsSchema, input.options);
+    const { options } = input;
     if (options.validate) return validateChecklist(ctx, options.validate);
 
-    const format = readReportFormat(ctx.flags.outputFormat);
-    const reportFiles = (options.reportFile ?? []).map((spec) => checkReportFile(parseReportFileSpec(spec, format)));
+    const format = ctx.flags.outputFormat;
+    const reportFiles = options.reportFile.map((spec) => checkReportFile(parseReportFileSpec(spec, format)));
     const settings = resolveVerifySettings(ctx.config.environment, { canaries: options.canary, expectCommit: options.expectCommit });
     const { checks, refuseLeaks } = await chooseChecks(options);
     // Before anything is sent: a checklist whose request would carry a secret molectl holds
@@ -76,9 +65,9 @@ export const verifyCommand: CommandDefinition = {
     const lastSaid = new Map<string, string>();
     const startedAt = ctx.clock.now();
     const results = await runChecks(checks, createCheckDeps(ctx, settings), {
-      waitMs: parseDurationMs(options.wait)!,
-      intervalMs: parseDurationMs(options.interval)!,
-      strict: options.strict === true,
+      waitMs: options.wait,
+      intervalMs: options.interval,
+      strict: options.strict,
       now: () => ctx.clock.now().getTime(),
       sleep: (ms, signal) => ctx.clock.sleep(ms, signal),
       signal: ctx.signal,
@@ -90,7 +79,7 @@ export const verifyCommand: CommandDefinition = {
       },
     });
     const report = redactDeep(
-      buildReport({ environment: settings.environmentName, cpUrl: settings.cpUrl, startedAt, durationMs: ctx.clock.now().getTime() - startedAt.getTime(), strict: options.strict === true, expectCommit: settings.expectCommit, results }),
+      buildReport({ environment: settings.environmentName, cpUrl: settings.cpUrl, startedAt, durationMs: ctx.clock.now().getTime() - startedAt.getTime(), strict: options.strict, expectCommit: settings.expectCommit, results }),
       ctx.redactor,
     );
 
@@ -98,17 +87,12 @@ export const verifyCommand: CommandDefinition = {
     await printReport(ctx, report, reportFiles.length > 0 ? 'text' : format);
     return report.ok ? ExitCode.ok : ExitCode.failed;
   },
-};
-
-function readReportFormat(value: string): ReportFormat {
-  if (isReportFormat(value)) return value;
-  throw new UsageError(`verify cannot print --output ${value}`, `use one of ${REPORT_FORMATS.join(', ')}`);
-}
+});
 
 type LeakGuard = (settings: ReturnType<typeof resolveVerifySettings>, ctx: Context) => void;
 
 /** Built-ins, then the checklist file's changes, then --only / --skip. */
-async function chooseChecks(options: z.infer<typeof optionsSchema>): Promise<{ checks: VerifyCheck[]; refuseLeaks?: LeakGuard }> {
+async function chooseChecks(options: ParsedFlags<typeof flags>): Promise<{ checks: VerifyCheck[]; refuseLeaks?: LeakGuard }> {
   let fileChecks: VerifyCheck[] = [];
   let keepBuiltIns: 'all' | 'none' | string[] = 'all';
   let refuseLeaks: LeakGuard | undefined;

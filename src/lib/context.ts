@@ -5,6 +5,7 @@ import { systemClock, type Clock } from './cli/clock.js';
 import { createPrompt, type Prompt } from './cli/prompt.js';
 import { readCpToken } from './config/cp-token.js';
 import { readEnv, silenceAwsSdkNodeVersionWarning, type EnvVars } from './config/env.js';
+import { DEFAULT_FORMATS, type OutputFormat } from './config/output-format.js';
 import { defaultConfigPath, readConfigFile, resolveConfig, type ResolvedConfig } from './config/load-config.js';
 import { CpClient } from './cp/cp-client.js';
 import { createRetryAnnouncer } from './http/announce-retry.js';
@@ -44,14 +45,16 @@ export interface RunFlags {
   debug: boolean;
   verbose: boolean;
   quiet: boolean;
-  /** The raw --output value; commands with extra formats (verify: junit, markdown) read it. */
-  outputFormat: string;
+  /** The run's format, one the command declared (src/lib/config/output-format.ts decides it). */
+  outputFormat: OutputFormat;
 }
 
 export interface BuildContextArgs {
   commandName: string;
-  /** Commander's optsWithGlobals(): the global flags plus the command's own. */
+  /** The global flags as commander read them (their values are judged here and in resolveConfig). */
   globals: Record<string, unknown>;
+  /** The formats the command declared; --output may name only these (default: text and json). */
+  formats?: readonly OutputFormat[];
   deps: {
     stdout: TerminalStream;
     stderr: TerminalStream;
@@ -62,9 +65,6 @@ export interface BuildContextArgs {
     overrides?: Partial<Pick<Context, 'clock' | 'exec' | 'fetch' | 'prompt' | 'cp' | 'aws' | 'runs'>> & Record<string, unknown>;
   };
 }
-
-/** Formats commands may add on top of text and json (they validate the value themselves). */
-const EXTRA_OUTPUT_FORMATS = new Set(['junit', 'markdown']);
 
 export async function buildContext(args: BuildContextArgs): Promise<Context> {
   const { deps, globals } = args;
@@ -78,7 +78,6 @@ export async function buildContext(args: BuildContextArgs): Promise<Context> {
     redactor.register(env[name], name.toLowerCase().replace(/_/g, '-'));
   }
   const configPath = defaultConfigPath(env);
-  const rawOutput = typeof globals.output === 'string' ? globals.output : undefined;
   const config = resolveConfig({
     file: await readConfigFile(configPath),
     configPath,
@@ -88,18 +87,20 @@ export async function buildContext(args: BuildContextArgs): Promise<Context> {
       cpUrl: globals.cpUrl as string | undefined,
       profile: globals.profile as string | undefined,
       region: globals.region as string | undefined,
-      output: rawOutput && EXTRA_OUTPUT_FORMATS.has(rawOutput) ? 'text' : rawOutput,
+      output: globals.output as string | undefined,
     },
+    command: { name: args.commandName, formats: args.formats ?? DEFAULT_FORMATS },
   });
   const flags: RunFlags = {
     yes: Boolean(globals.yes),
     debug: Boolean(globals.debug),
     verbose: Boolean(globals.verbose),
     quiet: Boolean(globals.quiet),
-    outputFormat: rawOutput ?? config.output.value,
+    outputFormat: config.output.value,
   };
   const out = await createOutput({
-    format: config.output.value,
+    // junit and markdown are reports the command renders itself; around them molectl speaks text.
+    format: config.output.value === 'json' ? 'json' : 'text',
     quiet: flags.quiet,
     verbose: flags.verbose,
     debug: flags.debug,

@@ -1,29 +1,48 @@
-import type { Command } from 'commander';
 import type { Context } from '../context.js';
+import type { OutputFormat } from '../config/output-format.js';
 import type { ConfirmHow } from './confirm-change.js';
+import type { ArgumentSpec, FlagSpecs, ParsedFlags } from './flags.js';
 
 /**
- * What a command file exports. `declare` runs whenever the command is named on the command
- * line (also for its --help); `run` only when it executes. Command files are loaded lazily by
- * src/cli.ts, so what they import never slows `molectl --help`.
+ * What a command file exports: a declaration, not code that drives commander. Its flags are
+ * declared once (spelling, help, default, parser, in ./flags.ts); src/cli.ts, the only module
+ * that knows commander, turns the declaration into the commander command, parses every flag
+ * and argument before the command runs and hands `run` typed options. Command files are loaded
+ * lazily by src/cli.ts, so what they import never slows `molectl --help`.
  */
-export interface CommandDefinition {
-  /** Arguments, options, description and examples on the commander command. */
-  declare(cmd: Command): void;
+export interface CommandDefinition<F extends FlagSpecs = FlagSpecs> {
+  /** The help's description: what the command does, in a sentence or three. */
+  readonly description: string;
+  /** Positional arguments in order; each may check its value (a problem is exit 2 naming it). */
+  readonly args?: readonly ArgumentSpec[];
+  readonly flags: F;
+  /** Shown under "Examples:" in --help; every command has some (a registry test holds it to that). */
+  readonly examples: ReadonlyArray<readonly [command: string, explanation: string]>;
+  /**
+   * The formats --output may name for this command; text and json unless it says otherwise
+   * (verify and fleet audit add junit and markdown). Any other is exit 2 before the command runs.
+   */
+  readonly formats?: readonly OutputFormat[];
   /**
    * Destructive and fleet-wide commands: how this invocation is confirmed, or null when it
    * changes nothing (a dry run). src/cli.ts checks that it can be confirmed before the command
    * runs, so a run that could never be confirmed stops with exit 2 before any remote call.
    */
-  confirmation?(input: CommandInput): ConfirmHow | null;
-  /** Validates input, does the work through ctx, prints the result; returns the exit code. */
-  run(ctx: Context, input: CommandInput): Promise<number>;
+  confirmation?(input: CommandInput<ParsedFlags<F>>): ConfirmHow | null;
+  /** Does the work through ctx and prints the result; returns the exit code. */
+  run(ctx: Context, input: CommandInput<ParsedFlags<F>>): Promise<number>;
 }
 
-export interface CommandInput {
+export interface CommandInput<Options = Record<string, unknown>> {
+  /** The positional arguments, checked by their ArgumentSpec. */
   args: string[];
-  /** The command's own options, as commander parsed them (validated by the command). */
-  options: Record<string, unknown>;
+  /** The command's own flags, parsed and typed by their declarations. */
+  options: Options;
+}
+
+/** Declares a command, inferring its options' types from its flags. */
+export function defineCommand<F extends FlagSpecs>(definition: CommandDefinition<F>): CommandDefinition<F> {
+  return definition;
 }
 
 /**
@@ -40,12 +59,7 @@ export interface CommandEntry {
   name: string;
   summary: string;
   safety: CommandSafety;
-  load(): Promise<CommandDefinition>;
-}
-
-/** Adds an "Examples:" section to a command's help. Every command has one. */
-export function addExamples(cmd: Command, examples: Array<[command: string, explanation: string]>): Command {
-  const width = Math.max(...examples.map(([c]) => c.length));
-  const lines = examples.map(([c, e]) => `  $ ${c.padEnd(width)}  # ${e}`);
-  return cmd.addHelpText('after', `\nExamples:\n${lines.join('\n')}\n`);
+  // The registry holds commands of every flag shape; each is type-checked where it is defined.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  load(): Promise<CommandDefinition<any>>;
 }

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, UsageError } from '../errors.js';
 import type { EnvVars } from './env.js';
+import { resolveOutputFormat, type OutputFormat } from './output-format.js';
+import type { Layer, Sourced } from './sourced.js';
 import { BUILT_IN_ENVIRONMENTS, DEFAULT_ENVIRONMENT, type EnvironmentConfig } from './environments.js';
 
 /**
@@ -16,14 +18,7 @@ import { BUILT_IN_ENVIRONMENTS, DEFAULT_ENVIRONMENT, type EnvironmentConfig } fr
  * must not point production work at an empty region. Nothing ever falls back to us-east-1.
  */
 
-export type Layer = 'default' | 'file' | 'env' | 'flag' | 'aws-env' | 'profile';
-
-export interface Sourced<T> {
-  value: T;
-  source: Layer;
-  /** Which file, variable or flag, for `config show`. */
-  origin: string;
-}
+export type { Layer, Sourced } from './sourced.js';
 
 export interface GlobalFlags {
   env?: string;
@@ -50,7 +45,8 @@ export interface ResolvedConfig {
   tenantCpUrl: Sourced<string>;
   region: Sourced<string> | null;
   profile: Sourced<string> | null;
-  output: Sourced<'text' | 'json'>;
+  /** The run's output format (flag > MOLECTL_OUTPUT > file > text), one the command accepts. */
+  output: Sourced<OutputFormat>;
   stateDir: string;
   /** Names of all environments known (built-in and from the file). */
   environmentNames: string[];
@@ -163,7 +159,14 @@ export async function readConfigFile(path: string): Promise<ConfigFile | null> {
 }
 
 /** Pure: combines the layers. Tested as a table in test/lib/config. */
-export function resolveConfig(args: { file: ConfigFile | null; configPath: string; env: EnvVars; flags: GlobalFlags }): ResolvedConfig {
+export function resolveConfig(args: {
+  file: ConfigFile | null;
+  configPath: string;
+  env: EnvVars;
+  flags: GlobalFlags;
+  /** The formats the command prints (its declaration's), and its name for the message when --output names another. */
+  command?: { name: string; formats: readonly OutputFormat[] };
+}): ResolvedConfig {
   const { file, env, flags } = args;
   const fileEnvs = file?.environments ?? {};
   const environmentNames = [...new Set([...Object.keys(BUILT_IN_ENVIRONMENTS), ...Object.keys(fileEnvs)])];
@@ -222,16 +225,7 @@ export function resolveConfig(args: { file: ConfigFile | null; configPath: strin
     [env.AWS_PROFILE, 'aws-env', 'AWS_PROFILE'],
   ]);
 
-  const outputRaw = pick<string>([
-    [flags.output, 'flag', '--output'],
-    [env.MOLECTL_OUTPUT, 'env', 'MOLECTL_OUTPUT'],
-    [file?.output, 'file', `${args.configPath}: output`],
-    ['text', 'default', 'built-in'],
-  ])!;
-  if (outputRaw.value !== 'text' && outputRaw.value !== 'json') {
-    const message = `output format "${outputRaw.value}" (from ${outputRaw.origin}) is not one of text, json`;
-    throw outputRaw.source === 'flag' ? new UsageError(message, 'use --output text or --output json') : new ConfigError(message, 'set it to text or json');
-  }
+  const output = resolveOutputFormat({ flag: flags.output, env: env.MOLECTL_OUTPUT, file: file?.output, configPath: args.configPath }, args.command?.formats, args.command?.name);
 
   return {
     configPath: args.configPath,
@@ -243,7 +237,7 @@ export function resolveConfig(args: { file: ConfigFile | null; configPath: strin
     tenantCpUrl,
     region,
     profile,
-    output: outputRaw as Sourced<'text' | 'json'>,
+    output,
     stateDir: defaultStateDir(env),
     environmentNames,
     environmentKeysFromFile: Object.keys(fromFile ?? {}),

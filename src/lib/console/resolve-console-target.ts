@@ -1,4 +1,5 @@
 import type { AwsApi, InstanceSummary } from '../aws/aws-types.js';
+import { ORG_SLUG_PATTERN } from '../cp/check-org-slug.js';
 import type { EnvironmentConfig } from '../config/environments.js';
 import { ExitCode, isMolectlError, NotFoundError, UsageError } from '../errors.js';
 
@@ -33,7 +34,6 @@ export interface ResolvedConsoleTarget {
 
 const INSTANCE_ID = /^i-[0-9a-f]{8}(?:[0-9a-f]{9})?$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const SLUG = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
 
 /** The ways to name a target, for errors and help. */
 export const TARGET_FORMS_HINT =
@@ -44,7 +44,7 @@ export function classifyConsoleTarget(input: string): ConsoleTargetSpec {
   const value = input.trim();
   if (INSTANCE_ID.test(value)) return { kind: 'instance', value };
   if (UUID.test(value)) return { kind: 'workspace', value: value.toLowerCase() };
-  if (SLUG.test(value) && !value.startsWith('i-')) return { kind: 'org', value };
+  if (ORG_SLUG_PATTERN.test(value) && !value.startsWith('i-')) return { kind: 'org', value };
   throw new UsageError(`"${input}" is not an org slug, an instance id or a workspace id`, TARGET_FORMS_HINT);
 }
 

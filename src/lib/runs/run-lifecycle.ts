@@ -1,6 +1,6 @@
 import { createDetachedDoor } from '../aws/detached-door.js';
 import type { Context } from '../context.js';
-import { parseDurationMs } from '../cli/parse-options.js';
+import { parseDurationMs } from '../config/parse-duration.js';
 import { ConfigError, InterruptedError, MolectlError } from '../errors.js';
 import { LockLostError } from './lock-held-error.js';
 import { lockRun, type RunLocks } from './lock-run.js';

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { buildProgram } from '../../../src/cli.js';
+import { buildProgram } from '../../../src/cli/build-program.js';
 import { commandGroups, commands } from '../../../src/commands/index.js';
 import { renderTopLevelHelp } from '../../../src/lib/cli/top-level-help.js';
 
@@ -11,7 +11,7 @@ import { renderTopLevelHelp } from '../../../src/lib/cli/top-level-help.js';
 function commanderHelp(width: number): string {
   let text = '';
   const io = { writeOut: (t: string) => (text += t), writeErr: () => undefined, captureUsageError: () => undefined };
-  const program = buildProgram(Command, [], io).configureOutput({ writeOut: io.writeOut, getOutHelpWidth: () => width });
+  const program = buildProgram(Command, [], io, '0.0.0').configureOutput({ writeOut: io.writeOut, getOutHelpWidth: () => width });
   program.outputHelp();
   return text;
 }

@@ -1,5 +1,5 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
-import { parseDurationMs } from '../../cli/parse-options.js';
+import { parseDurationMs } from '../../config/parse-duration.js';
 import type { HttpMethod } from '../../http/http-request.js';
 import type { Checklist, ChecklistCheckSpec, ChecklistProblem } from './checklist-types.js';
 import { parseCondition, type Condition } from './condition.js';

@@ -4,8 +4,11 @@ import { renderJunitReport } from './render-junit-report.js';
 import { renderMarkdownReport } from './render-markdown-report.js';
 import { renderTextReport } from './render-text-report.js';
 
-export const REPORT_FORMATS = ['text', 'json', 'junit', 'markdown'] as const;
-export type ReportFormat = (typeof REPORT_FORMATS)[number];
+import { OUTPUT_FORMATS, type OutputFormat } from '../../config/output-format.js';
+
+/** A report renders in every output format molectl has; the commands that print reports declare all of them. */
+export const REPORT_FORMATS = OUTPUT_FORMATS;
+export type ReportFormat = OutputFormat;
 
 export function isReportFormat(value: string): value is ReportFormat {
   return (REPORT_FORMATS as readonly string[]).includes(value);
