@@ -61,7 +61,10 @@ async function serveSandbox() {
 }
 
 function startSandboxProcess() {
-  const child = fork(SELF, ['--sandbox'], { env: { ...process.env, BENCH_TENANTS: String(TENANTS) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(SELF, ['--sandbox'], {
+    env: { ...process.env, BENCH_TENANTS: String(TENANTS) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const ask = (message) =>
     new Promise((resolve) => {
       child.once('message', resolve);
@@ -93,21 +96,35 @@ export async function runFleetAuditBench() {
   const ready = await ask(null);
   const env = { ...process.env, ...ready.env, MOLECTL_STATE_DIR: stateDir, MOLECTL_CONFIG: '/nonexistent' };
   const instances = ready.instances;
-  console.log(`fleet audit: ${TENANTS} tenants + ${instances - TENANTS} workspaces, every check, consoles included; sandbox in its own process (up in ${((performance.now() - bootStarted) / 1000).toFixed(1)} s); ${availableParallelism()} cores`);
+  console.log(
+    `fleet audit: ${TENANTS} tenants + ${instances - TENANTS} workspaces, every check, consoles included; sandbox in its own process (up in ${((performance.now() - bootStarted) / 1000).toFixed(1)} s); ${availableParallelism()} cores`,
+  );
   try {
     const audit = await timed(main, ['fleet', 'audit', '-q', '-o', 'json'], env, ask);
     const doc = [0, 1, 5].includes(audit.code) ? JSON.parse(audit.stdout) : null;
     const plan = await timed(main, ['migrate', 'cp-secret', 'plan', '-q', '-o', 'json'], env, ask);
     const per = (n) => (n / instances).toFixed(2);
     const batched = total(audit.aws) - (audit.aws.GetConsoleOutput ?? 0) - (audit.aws.GetCommandInvocation ?? 0);
-    console.log(`  audit: ${audit.seconds.toFixed(1)} s (exit ${audit.code}), ${doc ? `${doc.checks.length} checks, ${doc.totals.failed} failed, ${doc.totals.unknown} unknown` : 'no report'}`);
+    console.log(
+      `  audit: ${audit.seconds.toFixed(1)} s (exit ${audit.code}), ${doc ? `${doc.checks.length} checks, ${doc.totals.failed} failed, ${doc.totals.unknown} unknown` : 'no report'}`,
+    );
     console.log(`    AWS calls: ${total(audit.aws)} = ${per(total(audit.aws))}/instance ${JSON.stringify(audit.aws)}`);
-    console.log(`    of which by page or batch: ${batched} = ${per(batched)}/instance; one per instance: GetConsoleOutput (AWS has no batch form)`);
-    console.log(`    CP calls: ${audit.cp} = ${per(audit.cp)}/instance (the org list, then one /instance answer per org)`);
-    console.log(`    CPU: molectl ${audit.ownCpu.toFixed(1)} s, the sandbox's servers ${audit.serverCpu.toFixed(1)} s, the simulated hosts ${audit.hostCpu.toFixed(1)} s (${((audit.hostCpu / TENANTS) * 1000).toFixed(0)} ms per tenant probe)`);
-    console.log(`  yardstick, migrate cp-secret plan (the same probe alone): ${plan.seconds.toFixed(1)} s (exit ${plan.code}), ${total(plan.aws)} AWS calls; CPU molectl ${plan.ownCpu.toFixed(1)} s, servers ${plan.serverCpu.toFixed(1)} s, hosts ${plan.hostCpu.toFixed(1)} s -> audit/plan ${(audit.seconds / plan.seconds).toFixed(2)}x`);
+    console.log(
+      `    of which by page or batch: ${batched} = ${per(batched)}/instance; one per instance: GetConsoleOutput (AWS has no batch form)`,
+    );
+    console.log(
+      `    CP calls: ${audit.cp} = ${per(audit.cp)}/instance (the org list, then one /instance answer per org)`,
+    );
+    console.log(
+      `    CPU: molectl ${audit.ownCpu.toFixed(1)} s, the sandbox's servers ${audit.serverCpu.toFixed(1)} s, the simulated hosts ${audit.hostCpu.toFixed(1)} s (${((audit.hostCpu / TENANTS) * 1000).toFixed(0)} ms per tenant probe)`,
+    );
+    console.log(
+      `  yardstick, migrate cp-secret plan (the same probe alone): ${plan.seconds.toFixed(1)} s (exit ${plan.code}), ${total(plan.aws)} AWS calls; CPU molectl ${plan.ownCpu.toFixed(1)} s, servers ${plan.serverCpu.toFixed(1)} s, hosts ${plan.hostCpu.toFixed(1)} s -> audit/plan ${(audit.seconds / plan.seconds).toFixed(2)}x`,
+    );
     const cpu = audit.ownCpu + audit.serverCpu + audit.hostCpu;
-    console.log(`  all CPU / cores = ${(cpu / availableParallelism()).toFixed(1)} s floor; target < ${TARGET_SECONDS} s -> ${audit.seconds < TARGET_SECONDS ? 'met' : 'NOT met'}`);
+    console.log(
+      `  all CPU / cores = ${(cpu / availableParallelism()).toFixed(1)} s floor; target < ${TARGET_SECONDS} s -> ${audit.seconds < TARGET_SECONDS ? 'met' : 'NOT met'}`,
+    );
     if (!doc) console.log(audit.stderr.split('\n').slice(-8).join('\n'));
     const sample = doc?.tenants.flatMap((t) => t.findings)[0];
     if (sample) console.log(`    first finding: ${sample.check} ${sample.status}: ${sample.detail}`);

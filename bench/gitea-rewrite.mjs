@@ -16,18 +16,42 @@ const FILES = Number(process.env.BENCH_GITEA_FILES ?? 20_000);
 const FILE_BYTES = Number(process.env.BENCH_GITEA_FILE_BYTES ?? 10_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SED = 's#https://github\\.com/Molecule-AI/#https://git.moleculesai.app/molecule-ai/#g';
-const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@example.com', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@example.com' };
+const GIT_ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'bench',
+  GIT_AUTHOR_EMAIL: 'bench@example.com',
+  GIT_COMMITTER_NAME: 'bench',
+  GIT_COMMITTER_EMAIL: 'bench@example.com',
+};
 
 function run(cmd, args, cwd, extra = {}) {
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: GIT_ENV, maxBuffer: 256 * 1024 * 1024, ...extra });
-  if (r.status !== 0 && !extra.allowFailure) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  if (r.status !== 0 && !extra.allowFailure)
+    throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
   return r;
 }
 
 // Deterministic filler text: words from a small vocabulary, no GitHub mentions.
 function makeFiller(seed, bytes) {
-  const words = ['tenant', 'fleet', 'workspace', 'provision', 'secret', 'canvas', 'runner', 'deploy', 'health', 'region', 'instance', 'console', 'ledger', 'rotate', 'verify', 'migrate'];
-  let x = seed * 2654435761 >>> 0;
+  const words = [
+    'tenant',
+    'fleet',
+    'workspace',
+    'provision',
+    'secret',
+    'canvas',
+    'runner',
+    'deploy',
+    'health',
+    'region',
+    'instance',
+    'console',
+    'ledger',
+    'rotate',
+    'verify',
+    'migrate',
+  ];
+  let x = (seed * 2654435761) >>> 0;
   const lines = [];
   let size = 0;
   while (size < bytes) {
@@ -73,9 +97,19 @@ function generateRepo(dir) {
 }
 
 function timed(shellCommand, cwd) {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', 'sh', '-c', shellCommand], { cwd, encoding: 'utf8', env: GIT_ENV, maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', 'sh', '-c', shellCommand], {
+    cwd,
+    encoding: 'utf8',
+    env: GIT_ENV,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   const last = r.stderr.trim().split('\n').at(-1).split(' ');
-  return { seconds: Number(last[0]), peakMb: Number(last[1]) / 1024, cpuSeconds: Number(last[2]) + Number(last[3]), status: r.status };
+  return {
+    seconds: Number(last[0]),
+    peakMb: Number(last[1]) / 1024,
+    cpuSeconds: Number(last[2]) + Number(last[3]),
+    status: r.status,
+  };
 }
 
 function changedFiles(cwd) {
@@ -95,7 +129,9 @@ export async function runGiteaRewriteBench() {
     const t0 = Date.now();
     const withUrls = generateRepo(source);
     const du = run('du', ['-sm', '--exclude=.git', source], root).stdout.split('\t')[0];
-    console.log(`generated ${FILES} files, ${du} MB, ${withUrls} with URLs, in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(
+      `generated ${FILES} files, ${du} MB, ${withUrls} with URLs, in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
     const molectlDir = join(root, 'molectl');
     const pipelineDir = join(root, 'pipeline');
     run('cp', ['-a', source, molectlDir], root);
@@ -123,27 +159,72 @@ export async function runGiteaRewriteBench() {
     }
     // Fixed costs, for reading the ratio: Node itself, any molectl command (CLI framework), and the
     // whole gitea rewrite path (context, git start-up, report) on an empty repository.
-    const node = median(Array.from({ length: RUNS }, () => timed(`${JSON.stringify(process.execPath)} -e 0`, root).seconds));
-    const startup = median(Array.from({ length: RUNS }, () => timed(`${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} --version >/dev/null`, root).seconds));
+    const node = median(
+      Array.from({ length: RUNS }, () => timed(`${JSON.stringify(process.execPath)} -e 0`, root).seconds),
+    );
+    const startup = median(
+      Array.from(
+        { length: RUNS },
+        () => timed(`${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} --version >/dev/null`, root).seconds,
+      ),
+    );
     const empty = join(root, 'empty');
     mkdirSync(empty);
     run('git', ['init', '-q'], empty);
     writeFileSync(join(empty, 'README.md'), 'nothing to see\n');
-    const fixed = median(Array.from({ length: RUNS }, () => timed(`${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} gitea rewrite --write --quiet >/dev/null`, empty).seconds));
+    const fixed = median(
+      Array.from(
+        { length: RUNS },
+        () =>
+          timed(
+            `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} gitea rewrite --write --quiet >/dev/null`,
+            empty,
+          ).seconds,
+      ),
+    );
     const summary = Object.fromEntries(
       Object.entries(results).map(([tool, rs]) => [
         tool,
-        { medianSeconds: median(rs.map((r) => r.seconds)), medianCpuSeconds: median(rs.map((r) => r.cpuSeconds)), peakMb: Math.max(...rs.map((r) => r.peakMb)), allSeconds: rs.map((r) => r.seconds) },
+        {
+          medianSeconds: median(rs.map((r) => r.seconds)),
+          medianCpuSeconds: median(rs.map((r) => r.cpuSeconds)),
+          peakMb: Math.max(...rs.map((r) => r.peakMb)),
+          allSeconds: rs.map((r) => r.seconds),
+        },
       ]),
     );
     const ratio = summary.molectl.medianSeconds / Math.max(summary.pipeline.medianSeconds, 0.01);
     const cpuRatio = summary.molectl.medianCpuSeconds / Math.max(summary.pipeline.medianCpuSeconds, 0.01);
-    console.log(`runs: ${RUNS} each (median wall and CPU time, max peak RSS); load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-    console.log(`  molectl gitea rewrite --write   ${summary.molectl.medianSeconds.toFixed(2)} s wall  ${summary.molectl.medianCpuSeconds.toFixed(2)} s CPU  ${summary.molectl.peakMb.toFixed(0)} MB   ${molectlChanged} files changed   (runs: ${summary.molectl.allSeconds.map((s) => s.toFixed(2)).join(' ')})`);
-    console.log(`  git grep -l | xargs sed -i -E   ${summary.pipeline.medianSeconds.toFixed(2)} s wall  ${summary.pipeline.medianCpuSeconds.toFixed(2)} s CPU  ${summary.pipeline.peakMb.toFixed(0)} MB   ${pipelineChanged} files changed   (runs: ${summary.pipeline.allSeconds.map((s) => s.toFixed(2)).join(' ')})`);
-    console.log(`  fixed costs: node -e 0 ${node.toFixed(2)} s, molectl --version ${startup.toFixed(2)} s, gitea rewrite --write of a one-file repository ${fixed.toFixed(2)} s`);
-    console.log(`  ratio molectl/pipeline: ${ratio.toFixed(2)}x wall (target <= 1x), ${cpuRatio.toFixed(2)}x CPU; molectl peak ${summary.molectl.peakMb.toFixed(0)} MB (target < 200 MB)`);
-    return { files: FILES, megabytes: Number(du), withUrls, ...summary, ratio, cpuRatio, nodeSeconds: node, startupSeconds: startup, fixedSeconds: fixed, molectlChanged, pipelineChanged };
+    console.log(
+      `runs: ${RUNS} each (median wall and CPU time, max peak RSS); load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
+    console.log(
+      `  molectl gitea rewrite --write   ${summary.molectl.medianSeconds.toFixed(2)} s wall  ${summary.molectl.medianCpuSeconds.toFixed(2)} s CPU  ${summary.molectl.peakMb.toFixed(0)} MB   ${molectlChanged} files changed   (runs: ${summary.molectl.allSeconds.map((s) => s.toFixed(2)).join(' ')})`,
+    );
+    console.log(
+      `  git grep -l | xargs sed -i -E   ${summary.pipeline.medianSeconds.toFixed(2)} s wall  ${summary.pipeline.medianCpuSeconds.toFixed(2)} s CPU  ${summary.pipeline.peakMb.toFixed(0)} MB   ${pipelineChanged} files changed   (runs: ${summary.pipeline.allSeconds.map((s) => s.toFixed(2)).join(' ')})`,
+    );
+    console.log(
+      `  fixed costs: node -e 0 ${node.toFixed(2)} s, molectl --version ${startup.toFixed(2)} s, gitea rewrite --write of a one-file repository ${fixed.toFixed(2)} s`,
+    );
+    console.log(
+      `  ratio molectl/pipeline: ${ratio.toFixed(2)}x wall (target <= 1x), ${cpuRatio.toFixed(2)}x CPU; molectl peak ${summary.molectl.peakMb.toFixed(0)} MB (target < 200 MB)`,
+    );
+    return {
+      files: FILES,
+      megabytes: Number(du),
+      withUrls,
+      ...summary,
+      ratio,
+      cpuRatio,
+      nodeSeconds: node,
+      startupSeconds: startup,
+      fixedSeconds: fixed,
+      molectlChanged,
+      pipelineChanged,
+    };
   } finally {
     if (process.env.BENCH_GITEA_KEEP) console.log(`kept ${root}`);
     else rmSync(root, { recursive: true, force: true });

@@ -46,7 +46,10 @@ function awsCalls(state, since) {
 function molectl(args, env) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn('/usr/bin/time', ['-f', 'MOLECTL_TIME %U %S %M', process.execPath, BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('/usr/bin/time', ['-f', 'MOLECTL_TIME %U %S %M', process.execPath, BIN, ...args], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
@@ -70,9 +73,21 @@ function molectl(args, env) {
 async function migrateFleet({ hostMode, tenants, concurrency, startSandbox }) {
   const stateDir = mkdtempSync(join(tmpdir(), 'molectl-bench-'));
   const booted = performance.now();
-  const sandbox = await startSandbox({ tenants, preCutover: tenants, hostMode, faults: { awsLatencyMs: AWS_LATENCY_MS }, speed: 'fast' });
+  const sandbox = await startSandbox({
+    tenants,
+    preCutover: tenants,
+    hostMode,
+    faults: { awsLatencyMs: AWS_LATENCY_MS },
+    speed: 'fast',
+  });
   const bootSeconds = (performance.now() - booted) / 1000;
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...sandbox.env, MOLECTL_STATE_DIR: stateDir, MOLECTL_CONFIG: '/nonexistent' };
+  const env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    ...sandbox.env,
+    MOLECTL_STATE_DIR: stateDir,
+    MOLECTL_CONFIG: '/nonexistent',
+  };
   try {
     const { state } = sandbox;
     const planFile = join(stateDir, 'plan.json');
@@ -86,7 +101,26 @@ async function migrateFleet({ hostMode, tenants, concurrency, startSandbox }) {
     since = state.requests.length;
     const hostCpu0 = reapedChildCpuSeconds() + sandbox.hosts.helperCpuSeconds();
     const selfCpu0 = process.cpuUsage();
-    const apply = await molectl(['--env', 'sandbox', 'migrate', 'cp-secret', 'apply', '--plan', planFile, '--yes', '--soak', '0', '--max-concurrency', String(concurrency), '-q', '-o', 'json'], env);
+    const apply = await molectl(
+      [
+        '--env',
+        'sandbox',
+        'migrate',
+        'cp-secret',
+        'apply',
+        '--plan',
+        planFile,
+        '--yes',
+        '--soak',
+        '0',
+        '--max-concurrency',
+        String(concurrency),
+        '-q',
+        '-o',
+        'json',
+      ],
+      env,
+    );
     const selfCpu = process.cpuUsage(selfCpu0);
     // The hosts' CPU: everything this process reaped during the apply (bash, shims, the warm
     // python helper's forks), minus molectl itself, which is also one of its children.
@@ -95,7 +129,19 @@ async function migrateFleet({ hostMode, tenants, concurrency, startSandbox }) {
     const result = apply.code === 0 ? JSON.parse(apply.stdout) : null;
     const migrated = result ? result.targets.filter((t) => t.action === 'migrated').length : 0;
     if (apply.code !== 0) console.log(apply.stderr.split('\n').slice(-8).join('\n'));
-    return { hostMode, tenants, concurrency, bootSeconds, plan, planCalls, apply, applyCalls, migrated, hostCpu, sandboxCpu: (selfCpu.user + selfCpu.system) / 1e6 };
+    return {
+      hostMode,
+      tenants,
+      concurrency,
+      bootSeconds,
+      plan,
+      planCalls,
+      apply,
+      applyCalls,
+      migrated,
+      hostCpu,
+      sandboxCpu: (selfCpu.user + selfCpu.system) / 1e6,
+    };
   } finally {
     await sandbox.stop();
     rmSync(stateDir, { recursive: true, force: true });
@@ -106,9 +152,15 @@ function report(r) {
   const floor = (r.tenants * HOST_WORK_MS) / r.concurrency / 1000;
   const label = `${r.hostMode} mode, ${r.tenants} tenants, --max-concurrency ${r.concurrency}`;
   console.log(`migrate (${label}; sandbox up in ${r.bootSeconds.toFixed(1)} s)`);
-  console.log(`  plan : ${r.plan.seconds.toFixed(1)} s, molectl CPU ${r.plan.cpuSeconds.toFixed(1)} s, peak RSS ${r.plan.peakRssMb.toFixed(0)} MB, ${r.planCalls.total} AWS calls (${(r.planCalls.total / r.tenants).toFixed(2)}/tenant) ${JSON.stringify(r.planCalls.counts)}`);
-  console.log(`  apply: ${r.apply.seconds.toFixed(1)} s (exit ${r.apply.code}, floor ${floor.toFixed(0)} s, x${(r.apply.seconds / floor).toFixed(2)}), ${r.migrated}/${r.tenants} migrated, ${r.applyCalls.total} AWS calls = ${(r.applyCalls.total / r.tenants).toFixed(2)}/tenant ${JSON.stringify(r.applyCalls.counts)}, ${r.applyCalls.throttled} throttled and retried`);
-  console.log(`  CPU during apply: molectl ${r.apply.cpuSeconds.toFixed(1)} s (${((r.apply.cpuSeconds / r.tenants) * 1000).toFixed(1)} ms/tenant, peak RSS ${r.apply.peakRssMb.toFixed(0)} MB), sandbox servers ${r.sandboxCpu.toFixed(1)} s, simulated hosts ${r.hostCpu.toFixed(1)} s (${((r.hostCpu / r.tenants) * 1000).toFixed(0)} ms/host) on ${availableParallelism()} cores`);
+  console.log(
+    `  plan : ${r.plan.seconds.toFixed(1)} s, molectl CPU ${r.plan.cpuSeconds.toFixed(1)} s, peak RSS ${r.plan.peakRssMb.toFixed(0)} MB, ${r.planCalls.total} AWS calls (${(r.planCalls.total / r.tenants).toFixed(2)}/tenant) ${JSON.stringify(r.planCalls.counts)}`,
+  );
+  console.log(
+    `  apply: ${r.apply.seconds.toFixed(1)} s (exit ${r.apply.code}, floor ${floor.toFixed(0)} s, x${(r.apply.seconds / floor).toFixed(2)}), ${r.migrated}/${r.tenants} migrated, ${r.applyCalls.total} AWS calls = ${(r.applyCalls.total / r.tenants).toFixed(2)}/tenant ${JSON.stringify(r.applyCalls.counts)}, ${r.applyCalls.throttled} throttled and retried`,
+  );
+  console.log(
+    `  CPU during apply: molectl ${r.apply.cpuSeconds.toFixed(1)} s (${((r.apply.cpuSeconds / r.tenants) * 1000).toFixed(1)} ms/tenant, peak RSS ${r.apply.peakRssMb.toFixed(0)} MB), sandbox servers ${r.sandboxCpu.toFixed(1)} s, simulated hosts ${r.hostCpu.toFixed(1)} s (${((r.hostCpu / r.tenants) * 1000).toFixed(0)} ms/host) on ${availableParallelism()} cores`,
+  );
   return floor;
 }
 
@@ -117,21 +169,52 @@ async function measureNaive(startSandbox) {
   const { SSMClient, SendCommandCommand, waitUntilCommandExecuted } = await import('@aws-sdk/client-ssm');
   const { renderTenantCommands } = await import(dist('lib/cp-secret/tenant-script.js'));
   const { fingerprintOf } = await import(dist('lib/output/fingerprint.js'));
-  const sandbox = await startSandbox({ tenants: NAIVE_SAMPLE, preCutover: NAIVE_SAMPLE, faults: { awsLatencyMs: AWS_LATENCY_MS, hostWorkMs: HOST_WORK_MS }, speed: 'fast' });
+  const sandbox = await startSandbox({
+    tenants: NAIVE_SAMPLE,
+    preCutover: NAIVE_SAMPLE,
+    faults: { awsLatencyMs: AWS_LATENCY_MS, hostWorkMs: HOST_WORK_MS },
+    speed: 'fast',
+  });
   try {
     const { state } = sandbox;
     const secret = state.secrets.get(state.cpSharedSecretId);
     const version = secret.versions.find((v) => v.stages.includes('AWSCURRENT'));
-    const commands = renderTenantCommands({ mode: 'apply', containerName: 'molecule-tenant', cpUrl: sandbox.url, expectedFingerprint: fingerprintOf(version.value), delivery: 'secrets-manager', secretArn: secret.arn, secretVersionId: version.versionId, runId: 'naive', healthTimeoutSeconds: 30 });
-    const ssm = new SSMClient({ region: 'us-east-2', endpoint: sandbox.url, credentials: { accessKeyId: 'AKIDSANDBOX000000000', secretAccessKey: 'x' } });
+    const commands = renderTenantCommands({
+      mode: 'apply',
+      containerName: 'molecule-tenant',
+      cpUrl: sandbox.url,
+      expectedFingerprint: fingerprintOf(version.value),
+      delivery: 'secrets-manager',
+      secretArn: secret.arn,
+      secretVersionId: version.versionId,
+      runId: 'naive',
+      healthTimeoutSeconds: 30,
+    });
+    const ssm = new SSMClient({
+      region: 'us-east-2',
+      endpoint: sandbox.url,
+      credentials: { accessKeyId: 'AKIDSANDBOX000000000', secretAccessKey: 'x' },
+    });
     const since = state.requests.length;
     const started = performance.now();
     for (const org of state.orgs.values()) {
-      const { Command } = await ssm.send(new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', InstanceIds: [org.tenantInstanceId], Parameters: { commands } }));
-      await waitUntilCommandExecuted({ client: ssm, maxWaitTime: 300, minDelay: 1 }, { CommandId: Command.CommandId, InstanceId: org.tenantInstanceId });
+      const { Command } = await ssm.send(
+        new SendCommandCommand({
+          DocumentName: 'AWS-RunShellScript',
+          InstanceIds: [org.tenantInstanceId],
+          Parameters: { commands },
+        }),
+      );
+      await waitUntilCommandExecuted(
+        { client: ssm, maxWaitTime: 300, minDelay: 1 },
+        { CommandId: Command.CommandId, InstanceId: org.tenantInstanceId },
+      );
     }
     ssm.destroy();
-    return { perTenant: (performance.now() - started) / 1000 / NAIVE_SAMPLE, callsPerTenant: awsCalls(state, since).total / NAIVE_SAMPLE };
+    return {
+      perTenant: (performance.now() - started) / 1000 / NAIVE_SAMPLE,
+      callsPerTenant: awsCalls(state, since).total / NAIVE_SAMPLE,
+    };
   } finally {
     await sandbox.stop();
   }
@@ -150,14 +233,23 @@ export async function runMigrateBench() {
     met: real.apply.code === 0 && real.apply.seconds <= 2 * realFloor,
   });
 
-  const modelled = await migrateFleet({ hostMode: 'modelled', tenants: MODELLED_TENANTS, concurrency: 500, startSandbox });
+  const modelled = await migrateFleet({
+    hostMode: 'modelled',
+    tenants: MODELLED_TENANTS,
+    concurrency: 500,
+    startSandbox,
+  });
   const modelledFloor = report(modelled);
   const callsPerTenant = modelled.applyCalls.total / MODELLED_TENANTS;
   goals.push({
     measure: `migrate apply, ${MODELLED_TENANTS} tenants, modelled mode, 2 s host work, --max-concurrency 500`,
     value: `${modelled.apply.seconds.toFixed(1)} s = x${(modelled.apply.seconds / modelledFloor).toFixed(2)} the ${modelledFloor.toFixed(0)} s floor; RSS ${modelled.apply.peakRssMb.toFixed(0)} MB; ${callsPerTenant.toFixed(2)} AWS calls/tenant (${modelled.applyCalls.throttled} throttled); molectl CPU ${((modelled.apply.cpuSeconds / MODELLED_TENANTS) * 1000).toFixed(1)} ms/tenant`,
     goal: '<= 1.5 x floor, RSS < 300 MB, <= 3 calls/tenant',
-    met: modelled.apply.code === 0 && modelled.apply.seconds <= 1.5 * modelledFloor && modelled.apply.peakRssMb < 300 && callsPerTenant <= 3,
+    met:
+      modelled.apply.code === 0 &&
+      modelled.apply.seconds <= 1.5 * modelledFloor &&
+      modelled.apply.peakRssMb < 300 &&
+      callsPerTenant <= 3,
   });
   goals.push({
     measure: `migrate plan, ${MODELLED_TENANTS} tenants, modelled mode`,
@@ -167,7 +259,9 @@ export async function runMigrateBench() {
   });
 
   const naive = await measureNaive(startSandbox);
-  console.log(`  naive (SendCommand + waiter per tenant, in sequence), sample of ${NAIVE_SAMPLE}: ${naive.perTenant.toFixed(2)} s and ${naive.callsPerTenant.toFixed(1)} AWS calls per tenant -> projected ${((naive.perTenant * REAL_TENANTS) / 60).toFixed(0)} min for ${REAL_TENANTS}`);
+  console.log(
+    `  naive (SendCommand + waiter per tenant, in sequence), sample of ${NAIVE_SAMPLE}: ${naive.perTenant.toFixed(2)} s and ${naive.callsPerTenant.toFixed(1)} AWS calls per tenant -> projected ${((naive.perTenant * REAL_TENANTS) / 60).toFixed(0)} min for ${REAL_TENANTS}`,
+  );
   return { goals };
 }
 

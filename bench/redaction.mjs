@@ -19,7 +19,9 @@ async function load() {
   const { renderBootConsole } = await import(new URL('sandbox/cp/render-boot-console.js', dist).href);
   const { splitConsoleLines } = await import(new URL('lib/console/split-console-lines.js', dist).href);
   const { diagnoseLines } = await import(new URL('lib/console/diagnose-lines.js', dist).href);
-  const { Redactor: PreviousRedactor } = await import(new URL('./yardsticks/redactor-before-issue-14.js', import.meta.url).href);
+  const { Redactor: PreviousRedactor } = await import(
+    new URL('./yardsticks/redactor-before-issue-14.js', import.meta.url).href
+  );
   return { Redactor, PreviousRedactor, renderBootConsole, splitConsoleLines, diagnoseLines };
 }
 
@@ -29,7 +31,10 @@ function makeCorpus(renderBootConsole, bytes) {
     kind: 'tenant',
     slug: 'acme',
     hostname: 'ip-10-0-1-23.us-east-2.compute.internal',
-    userData: '#!/bin/bash\nset -x\ndocker pull ghcr.io/molecule-ai/platform-tenant:2026.04.02\ndocker run -d --name molecule-tenant -e ADMIN_TOKEN=tok-8d1f0c2a77e34b19aa -e MOLECULE_CP_SHARED_SECRET=' + 'ab12'.repeat(16) + ' ghcr.io/molecule-ai/platform-tenant:2026.04.02\n',
+    userData:
+      '#!/bin/bash\nset -x\ndocker pull ghcr.io/molecule-ai/platform-tenant:2026.04.02\ndocker run -d --name molecule-tenant -e ADMIN_TOKEN=tok-8d1f0c2a77e34b19aa -e MOLECULE_CP_SHARED_SECRET=' +
+      'ab12'.repeat(16) +
+      ' ghcr.io/molecule-ai/platform-tenant:2026.04.02\n',
     bearerToken: 'mol_tenant_5f2c9a1e88b04d77',
     cpUrl: 'https://api.moleculesai.app',
     failed: false,
@@ -54,7 +59,8 @@ function makeCorpus(renderBootConsole, bytes) {
 
 /** Twenty registered values, as a long `secrets rotate` or `migrate` run holds. */
 function withSecrets(redactor) {
-  for (let i = 0; i < 20; i++) redactor.register(`SENTINEL-session-secret-${String(i).padStart(2, '0')}-${(i * 7919).toString(16)}`);
+  for (let i = 0; i < 20; i++)
+    redactor.register(`SENTINEL-session-secret-${String(i).padStart(2, '0')}-${(i * 7919).toString(16)}`);
   return redactor;
 }
 
@@ -99,9 +105,21 @@ export async function runRedactionBench() {
       diagnoseLines(lines, { target: 'acme', orgSlug: 'acme', source: 'console' });
     }, runs);
     const mb = bytes / (1024 * 1024);
-    const row = { input: label, bytes, redactions: count, redactMs: +redactMs.toFixed(2), redactMBps: +(mb / (redactMs / 1000)).toFixed(1), previousMBps: +(mb / (previousMs / 1000)).toFixed(1), speedup: +(previousMs / redactMs).toFixed(1), pipelineMs: +pipelineMs.toFixed(2), pipelineMBps: +(mb / (pipelineMs / 1000)).toFixed(1) };
+    const row = {
+      input: label,
+      bytes,
+      redactions: count,
+      redactMs: +redactMs.toFixed(2),
+      redactMBps: +(mb / (redactMs / 1000)).toFixed(1),
+      previousMBps: +(mb / (previousMs / 1000)).toFixed(1),
+      speedup: +(previousMs / redactMs).toFixed(1),
+      pipelineMs: +pipelineMs.toFixed(2),
+      pipelineMBps: +(mb / (pipelineMs / 1000)).toFixed(1),
+    };
     results.push(row);
-    console.log(`redaction ${label.padEnd(6)} ${String(row.redactMBps).padStart(7)} MB/s  (${row.redactMs} ms, ${count} values)   before issue 14 ${String(row.previousMBps).padStart(6)} MB/s (${previousCount} values): ${row.speedup}x   redact+split+diagnose ${String(row.pipelineMBps).padStart(7)} MB/s (${row.pipelineMs} ms)`);
+    console.log(
+      `redaction ${label.padEnd(6)} ${String(row.redactMBps).padStart(7)} MB/s  (${row.redactMs} ms, ${count} values)   before issue 14 ${String(row.previousMBps).padStart(6)} MB/s (${previousCount} values): ${row.speedup}x   redact+split+diagnose ${String(row.pipelineMBps).padStart(7)} MB/s (${row.pipelineMs} ms)`,
+    );
   }
   return results;
 }

@@ -17,7 +17,10 @@ const benches = [
   ['fleet-audit.mjs', 'runFleetAuditBench'],
 ];
 
-const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 const startLoad = load();
 const goals = [];
 const only = process.argv.slice(2);
@@ -32,7 +35,9 @@ for (const [file, fn] of benches) {
 }
 
 if (goals.length) {
-  console.log(`\n== goals (${availableParallelism()} cores; load average 1/5/15 min: ${startLoad} at the start, ${load()} at the end)`);
+  console.log(
+    `\n== goals (${availableParallelism()} cores; load average 1/5/15 min: ${startLoad} at the start, ${load()} at the end)`,
+  );
   console.log('| measure | measured | goal | met |');
   console.log('|---|---|---|---|');
   for (const g of goals) console.log(`| ${g.measure} | ${g.value} | ${g.goal} | ${g.met ? 'yes' : 'NO'} |`);

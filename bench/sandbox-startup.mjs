@@ -12,7 +12,10 @@ const TENANTS = Number(process.env.BENCH_TENANTS ?? 1000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
 function molectl(args, env) {
-  return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: process.env.HOME, MOLECTL_CONFIG: '/nonexistent', ...env } });
+  return spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, MOLECTL_CONFIG: '/nonexistent', ...env },
+  });
 }
 
 function memoryMb(pid) {
@@ -47,9 +50,15 @@ export async function runSandboxStartupBench() {
   const ready = median(rows.map((r) => r.readySeconds));
   const peak = Math.max(...rows.map((r) => r.memory.peak));
   console.log(`sandbox up --tenants ${TENANTS} --detach, ${RUNS} runs (process start included)`);
-  console.log(`  ready: median ${ready.toFixed(2)} s (${rows.map((r) => r.readySeconds.toFixed(2)).join(', ')}); target < 5 s -> ${ready < 5 ? 'met' : 'NOT met'}`);
-  console.log(`  memory of the background process: RSS ${rows.map((r) => r.memory.rss.toFixed(0)).join(', ')} MB, peak ${peak.toFixed(0)} MB; target < 300 MB -> ${peak < 300 ? 'met' : 'NOT met'}`);
-  console.log(`  after sandbox down: process gone ${rows.every((r) => r.processGone) ? 'yes' : 'NO'}, temp dirs left ${rows.reduce((n, r) => n + r.leftovers.length, 0)}, CP healthy while up ${rows.every((r) => r.healthy) ? 'yes' : 'NO'}`);
+  console.log(
+    `  ready: median ${ready.toFixed(2)} s (${rows.map((r) => r.readySeconds.toFixed(2)).join(', ')}); target < 5 s -> ${ready < 5 ? 'met' : 'NOT met'}`,
+  );
+  console.log(
+    `  memory of the background process: RSS ${rows.map((r) => r.memory.rss.toFixed(0)).join(', ')} MB, peak ${peak.toFixed(0)} MB; target < 300 MB -> ${peak < 300 ? 'met' : 'NOT met'}`,
+  );
+  console.log(
+    `  after sandbox down: process gone ${rows.every((r) => r.processGone) ? 'yes' : 'NO'}, temp dirs left ${rows.reduce((n, r) => n + r.leftovers.length, 0)}, CP healthy while up ${rows.every((r) => r.healthy) ? 'yes' : 'NO'}`,
+  );
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) await runSandboxStartupBench();

@@ -13,7 +13,10 @@ function measure(args) {
   const times = [];
   const rss = [];
   for (let i = 0; i < RUNS; i++) {
-    const r = spawnSync('/usr/bin/time', ['-f', '%e %M', process.execPath, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+    const r = spawnSync('/usr/bin/time', ['-f', '%e %M', process.execPath, ...args], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, HOME: process.env.HOME },
+    });
     const last = r.stderr.trim().split('\n').at(-1).split(' ');
     times.push(Number(last[0]) * 1000);
     rss.push(Number(last[1]) / 1024);
@@ -42,11 +45,19 @@ function sdkLoadedFor(args) {
   const log = join(dir, 'resolved.log');
   const hooks = join(dir, 'hooks.mjs');
   const register = join(dir, 'register.mjs');
-  writeFileSync(hooks, `import { appendFileSync } from 'node:fs';\nexport async function resolve(specifier, context, next) { appendFileSync(${JSON.stringify(log)}, specifier + '\\n'); return next(specifier, context); }\n`);
-  writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+  writeFileSync(
+    hooks,
+    `import { appendFileSync } from 'node:fs';\nexport async function resolve(specifier, context, next) { appendFileSync(${JSON.stringify(log)}, specifier + '\\n'); return next(specifier, context); }\n`,
+  );
+  writeFileSync(
+    register,
+    `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`,
+  );
   writeFileSync(log, '');
   spawnSync(process.execPath, ['--import', register, BIN, ...args], { stdio: 'ignore' });
-  const loaded = readFileSync(log, 'utf8').split('\n').some((s) => s.startsWith('@aws-sdk/'));
+  const loaded = readFileSync(log, 'utf8')
+    .split('\n')
+    .some((s) => s.startsWith('@aws-sdk/'));
   rmSync(dir, { recursive: true, force: true });
   return loaded;
 }
@@ -60,10 +71,14 @@ export async function runStartupBench() {
   const base = rows[0].fineMedianMs;
   console.log(`startup (${RUNS} runs each, median wall time; ratio against node -e 0 in this run)`);
   for (const r of rows) {
-    console.log(`  ${r.name.padEnd(20)} ${r.fineMedianMs.toFixed(1).padStart(7)} ms  x${(r.fineMedianMs / base).toFixed(2)}  peak RSS ${r.peakRssMb.toFixed(1)} MB`);
+    console.log(
+      `  ${r.name.padEnd(20)} ${r.fineMedianMs.toFixed(1).padStart(7)} ms  x${(r.fineMedianMs / base).toFixed(2)}  peak RSS ${r.peakRssMb.toFixed(1)} MB`,
+    );
   }
   const helpRatio = rows[2].fineMedianMs / base;
-  console.log(`  target: molectl --help <= 1.3 x node -e 0 -> ${helpRatio <= 1.3 ? "met" : "NOT met"} (x${helpRatio.toFixed(2)})`);
+  console.log(
+    `  target: molectl --help <= 1.3 x node -e 0 -> ${helpRatio <= 1.3 ? 'met' : 'NOT met'} (x${helpRatio.toFixed(2)})`,
+  );
   for (const args of [['--help'], ['--version']]) {
     console.log(`  AWS SDK loaded by molectl ${args.join(' ')}: ${sdkLoadedFor(args) ? 'YES (regression)' : 'no'}`);
   }

@@ -24,11 +24,29 @@ class Sink extends Writable {
 
 export async function runVerifyBench() {
   const { startSandbox } = await import(dist('sandbox/start-sandbox.js'));
-  const { deployServicesEnv, sandboxDeployCommit } = await import(dist('sandbox/deploy-services/deploy-services-state.js'));
+  const { deployServicesEnv, sandboxDeployCommit } = await import(
+    dist('sandbox/deploy-services/deploy-services-state.js')
+  );
   const sandbox = await startSandbox({ tenants: 4, speed: 'fast' });
   const stateDir = mkdtempSync(join(tmpdir(), 'molectl-bench-verify-'));
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...sandbox.env, ...deployServicesEnv(), MOLECTL_CONFIG: '/nonexistent', MOLECTL_STATE_DIR: stateDir };
-  const args = ['verify', '--expect-commit', sandboxDeployCommit(sandbox.state), '--canary', 'acme', 'beta', '-o', 'json'];
+  const env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    ...sandbox.env,
+    ...deployServicesEnv(),
+    MOLECTL_CONFIG: '/nonexistent',
+    MOLECTL_STATE_DIR: stateDir,
+  };
+  const args = [
+    'verify',
+    '--expect-commit',
+    sandboxDeployCommit(sandbox.state),
+    '--canary',
+    'acme',
+    'beta',
+    '-o',
+    'json',
+  ];
   try {
     // A fresh process, as a user or CI runs it. Spawned asynchronously: the sandbox lives in this
     // process and must keep answering while the child runs.
@@ -55,10 +73,16 @@ export async function runVerifyBench() {
     }
     const slowest = [...doc.checks].sort((a, b) => b.durationMs - a.durationMs)[0];
     const spawnedMedian = median(spawned);
-    console.log(`verify: ${doc.summary.total} built-in checks against a healthy sandbox (${doc.summary.passed} passed; fresh process: ${spawnedDoc.summary.passed}/${spawnedDoc.summary.total})`);
-    console.log(`  fresh process (node bin/molectl.js verify), median of ${spawned.length}: ${spawnedMedian.toFixed(0)} ms  (min ${Math.min(...spawned).toFixed(0)}, max ${Math.max(...spawned).toFixed(0)})`);
+    console.log(
+      `verify: ${doc.summary.total} built-in checks against a healthy sandbox (${doc.summary.passed} passed; fresh process: ${spawnedDoc.summary.passed}/${spawnedDoc.summary.total})`,
+    );
+    console.log(
+      `  fresh process (node bin/molectl.js verify), median of ${spawned.length}: ${spawnedMedian.toFixed(0)} ms  (min ${Math.min(...spawned).toFixed(0)}, max ${Math.max(...spawned).toFixed(0)})`,
+    );
     console.log(`  in-process first run (module loading included): ${inProcess[0].toFixed(0)} ms`);
-    console.log(`  in-process warm, median of ${RUNS - 1}: ${median(inProcess.slice(1)).toFixed(0)} ms; checks' own time ${doc.durationMs} ms, slowest ${slowest.id} ${slowest.durationMs} ms`);
+    console.log(
+      `  in-process warm, median of ${RUNS - 1}: ${median(inProcess.slice(1)).toFixed(0)} ms; checks' own time ${doc.durationMs} ms, slowest ${slowest.id} ${slowest.durationMs} ms`,
+    );
     console.log(`  target: under ${TARGET_MS} ms -> ${spawnedMedian < TARGET_MS ? 'met' : 'NOT met'}`);
     return { spawnedMedianMs: spawnedMedian, firstInProcessMs: inProcess[0], warmMedianMs: median(inProcess.slice(1)) };
   } finally {

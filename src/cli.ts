@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { commandGroups, commands } from './commands/index.js';
-import { buildProgram, commandWords, declareCommand, findEntry, leafCommand, rawFlagValues } from './cli/build-program.js';
+import {
+  buildProgram,
+  commandWords,
+  declareCommand,
+  findEntry,
+  leafCommand,
+  rawFlagValues,
+} from './cli/build-program.js';
 import { reportError } from './cli/report-error.js';
 import { installInterruptHandler } from './lib/cli/interrupts.js';
 import { renderTopLevelHelp } from './lib/cli/top-level-help.js';
@@ -30,7 +37,9 @@ export interface MainDeps {
   overrides?: Record<string, unknown>;
 }
 
-const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const VERSION: string = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 export async function main(argv: string[], deps: MainDeps = {}): Promise<number> {
   const stdout = deps.stdout ?? process.stdout;
@@ -49,13 +58,18 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
   let usageMessage = '';
   let exitCode: number = ExitCode.ok;
 
-  const program = buildProgram(Command, commandWords(argv), {
-    writeOut: (text) => stdout.write(text),
-    writeErr: (text) => stderr.write(text),
-    captureUsageError: (text) => {
-      usageMessage = text.trim();
+  const program = buildProgram(
+    Command,
+    commandWords(argv),
+    {
+      writeOut: (text) => stdout.write(text),
+      writeErr: (text) => stderr.write(text),
+      captureUsageError: (text) => {
+        usageMessage = text.trim();
+      },
     },
-  }, VERSION);
+    VERSION,
+  );
 
   const entry = findEntry(commandWords(argv));
   if (entry) {
@@ -66,7 +80,10 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
       // Every flag and argument is judged before the context exists: a bad value is exit 2
       // before any file is read or any remote call is made.
       const { parseArguments, parseFlags } = await import('./lib/cli/flags.js');
-      const input = { args: parseArguments(definition.args ?? [], leaf.processedArgs), options: parseFlags(definition.flags, rawFlagValues(leaf, options)) };
+      const input = {
+        args: parseArguments(definition.args ?? [], leaf.processedArgs),
+        options: parseFlags(definition.flags, rawFlagValues(leaf, options)),
+      };
       const { buildContext } = await import('./lib/context.js');
       const ctx = await buildContext({
         globals: program.opts(),
@@ -78,7 +95,12 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
         // Before the command reads or changes anything remote: is this where it should act, and
         // can its change be confirmed at all (exit 2 otherwise, nothing sent)?
         const { checkTargetOverrides } = await import('./lib/cli/check-target-overrides.js');
-        checkTargetOverrides({ config: ctx.config, env: ctx.env, safety: entry.safety, warn: (text) => ctx.out.warn(text) });
+        checkTargetOverrides({
+          config: ctx.config,
+          env: ctx.env,
+          safety: entry.safety,
+          warn: (text) => ctx.out.warn(text),
+        });
         const how = definition.confirmation?.(input);
         if (how) (await import('./lib/cli/confirm-change.js')).checkConfirmable(ctx, how);
         exitCode = await definition.run(ctx, input);
@@ -113,7 +135,8 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
  */
 async function errorsAsJson(flag: string | undefined, processEnv: NodeJS.ProcessEnv): Promise<boolean> {
   const format = await import('./lib/config/output-format.js');
-  if (flag !== undefined || processEnv.MOLECTL_OUTPUT) return format.errorsAsJson({ flag, env: processEnv.MOLECTL_OUTPUT });
+  if (flag !== undefined || processEnv.MOLECTL_OUTPUT)
+    return format.errorsAsJson({ flag, env: processEnv.MOLECTL_OUTPUT });
   const { readEnv } = await import('./lib/config/env.js');
   const { defaultConfigPath, readConfigFile } = await import('./lib/config/load-config.js');
   const file = await readConfigFile(defaultConfigPath(readEnv(processEnv))).catch(() => null);
@@ -128,6 +151,8 @@ function answerWithoutCommander(argv: string[]): string | null {
   if (argv.length !== 1) return null;
   if (argv[0] === '--version') return `${VERSION}\n`;
   if (argv[0] !== '--help' && argv[0] !== '-h' && argv[0] !== 'help') return null;
-  return renderTopLevelHelp({ commands, commandGroups }, (process.stdout.isTTY ? process.stdout.columns : undefined) ?? 80);
+  return renderTopLevelHelp(
+    { commands, commandGroups },
+    (process.stdout.isTTY ? process.stdout.columns : undefined) ?? 80,
+  );
 }
-

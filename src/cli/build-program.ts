@@ -21,7 +21,9 @@ export interface ProgramIo {
 const VALUE_OPTIONS = new Set(['--env', '--cp-url', '--profile', '--region', '-o', '--output']);
 
 export function buildProgram(CommandClass: typeof Command, words: string[], io: ProgramIo, version: string): Command {
-  const program = new CommandClass('molectl').description(PROGRAM_DESCRIPTION).version(version, VERSION_OPTION.flags, VERSION_OPTION.description);
+  const program = new CommandClass('molectl')
+    .description(PROGRAM_DESCRIPTION)
+    .version(version, VERSION_OPTION.flags, VERSION_OPTION.description);
   for (const option of GLOBAL_OPTIONS) program.option(option.flags, option.description);
   inheritSettings(program, io);
   program.showSuggestionAfterError(true).addHelpText('after', PROGRAM_HELP_AFTER);
@@ -39,7 +41,8 @@ export function declareCommand(cmd: Command, definition: CommandDefinition): Map
   const options = new Map<string, Option>();
   for (const [key, flag] of Object.entries(definition.flags)) {
     const option = cmd.createOption(flag.flags, withDefault(flag));
-    if (flag.repeatable) option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
+    if (flag.repeatable)
+      option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
     cmd.addOption(option);
     options.set(key, option);
   }
@@ -85,7 +88,10 @@ function addCommandTree(program: Command, io: ProgramIo, words: string[]): void 
       if (nodes.has(path)) continue;
       if (!wanted(parentPath)) break;
       const isLeaf = depth === parts.length;
-      const cmd = nodes.get(parentPath)!.command(parts[depth - 1]!).description(isLeaf ? entry.summary : (commandGroups[path] ?? ''));
+      const cmd = nodes
+        .get(parentPath)!
+        .command(parts[depth - 1]!)
+        .description(isLeaf ? entry.summary : (commandGroups[path] ?? ''));
       inheritSettings(cmd, io);
       nodes.set(path, cmd);
     }
@@ -110,7 +116,11 @@ export function commandWords(argv: string[]): string[] {
 function inheritSettings(cmd: Command, io: ProgramIo): void {
   cmd
     .exitOverride()
-    .configureOutput({ writeOut: io.writeOut, writeErr: io.writeErr, outputError: (text) => io.captureUsageError(text) });
+    .configureOutput({
+      writeOut: io.writeOut,
+      writeErr: io.writeErr,
+      outputError: (text) => io.captureUsageError(text),
+    });
 }
 
 /** The registry entry the command words name, found without parsing: its module is the only one loaded. */

@@ -27,7 +27,10 @@ export async function reportError(error: unknown, options: ReportOptions): Promi
     // Commander quotes the word it refused: echo it short and escaped (a 100 KB argument, or a
     // secret pasted in the wrong place, is not printed back whole).
     const { echoInput } = await import('../lib/output/remote-text.js');
-    const message = (options.usageMessage.replace(/^error:\s*/, '') || error.message.replace(/^error:\s*/, '')).replace(/'([^']*)'/g, (_m, word: string) => `'${echoInput(word)}'`);
+    const message = (options.usageMessage.replace(/^error:\s*/, '') || error.message.replace(/^error:\s*/, '')).replace(
+      /'([^']*)'/g,
+      (_m, word: string) => `'${echoInput(word)}'`,
+    );
     if (error.code === 'commander.help' || error.code === 'commander.executeSubCommandAsync') {
       if (!message || message === '(outputHelp)') return ExitCode.usage;
     }
@@ -39,7 +42,11 @@ export async function reportError(error: unknown, options: ReportOptions): Promi
     (isMolectlError(error) && error.code === ExitCode.interrupted);
   if (interrupted) {
     const hint = isMolectlError(error) ? error.hint : undefined;
-    await writeError(options, { code: ExitCode.interrupted, message: isMolectlError(error) ? error.message : 'interrupted', hint });
+    await writeError(options, {
+      code: ExitCode.interrupted,
+      message: isMolectlError(error) ? error.message : 'interrupted',
+      hint,
+    });
     return ExitCode.interrupted;
   }
   if (isMolectlError(error)) {
@@ -68,7 +75,9 @@ async function writeError(
   const render = (text: string): string => renderOutputText(text, options.redactor, mode);
   let text: string;
   if (options.json) {
-    const doc = { error: { code: err.code, message: render(err.message), hint: err.hint ? render(err.hint) : undefined } };
+    const doc = {
+      error: { code: err.code, message: render(err.message), hint: err.hint ? render(err.hint) : undefined },
+    };
     text = `${JSON.stringify(doc)}\n`;
   } else {
     text = `error: ${render(err.message)}\n${err.hint ? `hint: ${render(err.hint)}\n` : ''}`;
@@ -80,7 +89,12 @@ async function writeError(
 /** Commander's own errors (its module is loaded lazily, so no instanceof): `code` is `commander.*`. */
 function isCommanderError(error: unknown): error is Error & { code: string; exitCode: number } {
   const e = error as { code?: unknown; exitCode?: unknown } | null;
-  return error instanceof Error && typeof e?.code === 'string' && e.code.startsWith('commander.') && typeof e.exitCode === 'number';
+  return (
+    error instanceof Error &&
+    typeof e?.code === 'string' &&
+    e.code.startsWith('commander.') &&
+    typeof e.exitCode === 'number'
+  );
 }
 
 function isAbortError(error: unknown): boolean {

@@ -7,26 +7,38 @@ export const configShowCommand = defineCommand({
     'Show the effective configuration: every value, and the layer it came from (default, file, env, flag). Secrets are never shown, only where they would be read from.',
   flags: {},
   examples: [
-      ['molectl config show', 'the production environment as molectl sees it'],
-      ['molectl --env staging config show -o json', 'staging, as JSON'],
-    ],
+    ['molectl config show', 'the production environment as molectl sees it'],
+    ['molectl --env staging config show -o json', 'staging, as JSON'],
+  ],
 
   async run(ctx) {
     const entries = describeConfig(ctx.config, ctx.env);
-    await ctx.out.result({ environment: ctx.config.envName.value, configFile: ctx.config.configPath, configFileFound: ctx.config.configFileFound, settings: entries }, (data, style) =>
-      [
-        `environment ${data.environment}   config file ${data.configFile}${data.configFileFound ? '' : ' (not found: defaults apply)'}`,
-        '',
-        renderTable<ConfigEntry>(
-          [
-            { header: 'key', value: (e) => e.key },
-            { header: 'value', value: (e) => e.value },
-            { header: 'source', value: (e) => e.source, style: (cell, e) => (e.source === 'default' || e.source === 'unset' ? style.dim(cell) : style.accent(cell)) },
-            { header: 'from', value: (e) => e.origin },
-          ],
-          data.settings,
-        ),
-      ].join('\n'),
+    await ctx.out.result(
+      {
+        environment: ctx.config.envName.value,
+        configFile: ctx.config.configPath,
+        configFileFound: ctx.config.configFileFound,
+        settings: entries,
+      },
+      (data, style) =>
+        [
+          `environment ${data.environment}   config file ${data.configFile}${data.configFileFound ? '' : ' (not found: defaults apply)'}`,
+          '',
+          renderTable<ConfigEntry>(
+            [
+              { header: 'key', value: (e) => e.key },
+              { header: 'value', value: (e) => e.value },
+              {
+                header: 'source',
+                value: (e) => e.source,
+                style: (cell, e) =>
+                  e.source === 'default' || e.source === 'unset' ? style.dim(cell) : style.accent(cell),
+              },
+              { header: 'from', value: (e) => e.origin },
+            ],
+            data.settings,
+          ),
+        ].join('\n'),
     );
     return 0;
   },

@@ -35,10 +35,10 @@ export const doctorCommand = defineCommand({
     'Check that molectl can work against the target environment: configuration, CP reachable and healthy, CP admin token accepted, AWS identity (account, region), SSM reachable. Read-only. Exit 1 if any check fails.',
   flags: {},
   examples: [
-      ['molectl doctor', 'check production (the default environment)'],
-      ['molectl --env staging --profile molecule-staging doctor', 'check staging with an SSO profile'],
-      ['molectl doctor -o json | jq \'.checks[] | select(.status=="fail")\'', 'only the failures, for scripts'],
-    ],
+    ['molectl doctor', 'check production (the default environment)'],
+    ['molectl --env staging --profile molecule-staging doctor', 'check staging with an SSO profile'],
+    ['molectl doctor -o json | jq \'.checks[] | select(.status=="fail")\'', 'only the failures, for scripts'],
+  ],
 
   async run(ctx) {
     const step = ctx.out.step('running 5 checks');
@@ -53,16 +53,18 @@ export const doctorCommand = defineCommand({
     const [cpChecks, awsChecks] = await Promise.all([
       (async () => {
         const health = await track('cp health', () => checkCpHealth(ctx));
-        const token = health.status === 'fail'
-          ? skipped('cp token', 'the CP did not answer /health as expected (see cp health)')
-          : await track('cp token', () => checkCpToken(ctx));
+        const token =
+          health.status === 'fail'
+            ? skipped('cp token', 'the CP did not answer /health as expected (see cp health)')
+            : await track('cp token', () => checkCpToken(ctx));
         return [health, token];
       })(),
       (async () => {
         const identity = await track('aws identity', () => checkAwsIdentity(ctx));
-        const ssm = identity.status === 'fail' && identity.errorCode === ExitCode.credentials
-          ? skipped('ssm', 'needs AWS credentials and a region (see aws identity)')
-          : await track('ssm', () => checkSsm(ctx));
+        const ssm =
+          identity.status === 'fail' && identity.errorCode === ExitCode.credentials
+            ? skipped('ssm', 'needs AWS credentials and a region (see aws identity)')
+            : await track('ssm', () => checkSsm(ctx));
         return [identity, ssm];
       })(),
     ]);
@@ -87,7 +89,8 @@ export const doctorCommand = defineCommand({
           {
             header: 'status',
             value: (c) => c.status,
-            style: (cell, c) => (c.status === 'pass' ? style.ok(cell) : c.status === 'fail' ? style.fail(cell) : style.dim(cell)),
+            style: (cell, c) =>
+              c.status === 'pass' ? style.ok(cell) : c.status === 'fail' ? style.fail(cell) : style.dim(cell),
           },
           { header: 'time', value: (c) => formatDuration(c.durationMs), align: 'right' },
           { header: 'detail', value: (c) => c.detail },
@@ -96,7 +99,14 @@ export const doctorCommand = defineCommand({
       );
       const hints = d.checks.filter((c) => c.hint).map((c) => `hint (${c.name}): ${c.hint}`);
       const summary = `${d.checks.filter((c) => c.status === 'pass').length} passed, ${failed} failed, ${d.checks.filter((c) => c.status === 'skip').length} skipped`;
-      return [`environment ${d.environment}   CP ${d.cpUrl}`, '', table, ...(hints.length ? ['', ...hints] : []), '', summary].join('\n');
+      return [
+        `environment ${d.environment}   CP ${d.cpUrl}`,
+        '',
+        table,
+        ...(hints.length ? ['', ...hints] : []),
+        '',
+        summary,
+      ].join('\n');
     });
     return failed > 0 ? ExitCode.failed : ExitCode.ok;
   },
@@ -109,9 +119,24 @@ async function runCheck(ctx: Context, name: string, check: () => Promise<CheckOu
     return { name, ...outcome, durationMs: ctx.clock.now().getTime() - started };
   } catch (error) {
     const durationMs = ctx.clock.now().getTime() - started;
-    if (isMolectlError(error)) return { name, status: 'fail', detail: error.message, ...(error.hint ? { hint: error.hint } : {}), durationMs, errorCode: error.code };
+    if (isMolectlError(error))
+      return {
+        name,
+        status: 'fail',
+        detail: error.message,
+        ...(error.hint ? { hint: error.hint } : {}),
+        durationMs,
+        errorCode: error.code,
+      };
     const message = error instanceof Error ? error.message : String(error);
-    return { name, status: 'fail', detail: `unexpected error: ${message}`, hint: 'run again with --debug; if it persists, report it with that output', durationMs, errorCode: ExitCode.failed };
+    return {
+      name,
+      status: 'fail',
+      detail: `unexpected error: ${message}`,
+      hint: 'run again with --debug; if it persists, report it with that output',
+      durationMs,
+      errorCode: ExitCode.failed,
+    };
   }
 }
 
@@ -122,14 +147,17 @@ function skipped(name: string, detail: string): CheckResult {
 /** The context could only be built from a valid config file and a known environment: say which. */
 function checkConfig(ctx: Context): CheckOutcome {
   const { config } = ctx;
-  const file = config.configFileFound ? `config file ${config.configPath}` : `no config file at ${config.configPath} (built-in defaults)`;
+  const file = config.configFileFound
+    ? `config file ${config.configPath}`
+    : `no config file at ${config.configPath} (built-in defaults)`;
   return { status: 'pass', detail: `environment ${config.envName.value} (from ${config.envName.origin}); ${file}` };
 }
 
 async function checkCpHealth(ctx: Context): Promise<CheckOutcome> {
   const health = await ctx.cp.health();
   const service = health.service ?? '(none)';
-  if (service === 'molecule-cp' && health.status === 'ok') return { status: 'pass', detail: `${ctx.config.cpUrl.value}/health: service molecule-cp, status ok` };
+  if (service === 'molecule-cp' && health.status === 'ok')
+    return { status: 'pass', detail: `${ctx.config.cpUrl.value}/health: service molecule-cp, status ok` };
   return {
     status: 'fail',
     detail: `${ctx.config.cpUrl.value}/health answered service ${clip(service)}, status ${clip(health.status)} (expected molecule-cp, ok)`,
@@ -148,19 +176,27 @@ async function checkCpToken(ctx: Context): Promise<CheckOutcome> {
   }
   // The cheapest admin call: one org. 401/403 arrive as a credentials error with the fix.
   await ctx.cp.listOrgs({ limit: 1 });
-  return { status: 'pass', detail: `accepted by the CP (token from ${source.kind === 'env' ? source.origin : `${source.kind} ${source.origin}`})` };
+  return {
+    status: 'pass',
+    detail: `accepted by the CP (token from ${source.kind === 'env' ? source.origin : `${source.kind} ${source.origin}`})`,
+  };
 }
 
 async function checkAwsIdentity(ctx: Context): Promise<CheckOutcome> {
   const identity = await ctx.aws.callerIdentity();
   const regionOrigin = ctx.config.region ? ctx.config.region.origin : 'the AWS profile';
-  return { status: 'pass', detail: `account ${identity.account}, ${identity.arn}, region ${identity.region} (from ${regionOrigin})` };
+  return {
+    status: 'pass',
+    detail: `account ${identity.account}, ${identity.arn}, region ${identity.region} (from ${regionOrigin})`,
+  };
 }
 
 async function checkSsm(ctx: Context): Promise<CheckOutcome> {
   const { instances, more } = await ctx.aws.sampleManagedInstances(5);
   const online = instances.filter((i) => i.pingStatus === 'Online').length;
-  const count = more ? `${instances.length}+ managed instances (first page: ${online} online)` : `${instances.length} managed instance${instances.length === 1 ? '' : 's'} (${online} online)`;
+  const count = more
+    ? `${instances.length}+ managed instances (first page: ${online} online)`
+    : `${instances.length} managed instance${instances.length === 1 ? '' : 's'} (${online} online)`;
   return { status: 'pass', detail: `DescribeInstanceInformation answered: ${count}` };
 }
 

@@ -12,41 +12,54 @@ import { UsageError } from '../lib/errors.js';
 import type { ReportFormat } from '../lib/verify/report/render-report.js';
 import { parseReportFileSpec, writeRenderedReports, checkReportFile } from '../lib/verify/report/write-report-files.js';
 
-
 const flags = {
   orgs: orgSlugsFlag('--orgs <slugs>', 'audit only these orgs (comma-separated)'),
   checks: checkIdsFlag('--checks <ids>', 'run only these check ids (comma-separated)'),
   skip: checkIdsFlag('--skip <ids>', 'do not run these check ids (comma-separated)'),
-  failOn: choiceFlag('--fail-on <severity>', 'lowest severity that makes the audit exit 1: high, medium or low', ['high', 'medium', 'low'], { default: 'high' }),
+  failOn: choiceFlag(
+    '--fail-on <severity>',
+    'lowest severity that makes the audit exit 1: high, medium or low',
+    ['high', 'medium', 'low'],
+    { default: 'high' },
+  ),
   console: switchFlag('--no-console', 'do not read EC2 console output (skips console-leaks-secret)'),
-  expectedImage: textFlag('--expected-image <ref>', 'the image tenants must run: tag, reference or sha256 digest (default: audit.expectedImage)', {
-    pattern: /^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/,
-    what: 'an image tag, reference or digest',
-  }),
+  expectedImage: textFlag(
+    '--expected-image <ref>',
+    'the image tenants must run: tag, reference or sha256 digest (default: audit.expectedImage)',
+    {
+      pattern: /^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/,
+      what: 'an image tag, reference or digest',
+    },
+  ),
   reportFile: reportFileFlag(),
 };
 
 export const fleetAuditCommand = defineCommand({
   description:
-    'Audit the fleet\'s security and drift posture, read-only: the CP shared secret on tenants, exposed tokens, ' +
-          'secrets in consoles, open ports and listeners, IMDSv1, orphans, image drift and SSM agents. ' +
-          `Checks: ${CHECK_IDS.join(', ')}. Exit 0 when nothing fails at or above --fail-on, 1 when something does, ` +
-          '5 when part of the fleet could not be audited (unknown). --output also takes junit and markdown.',
+    "Audit the fleet's security and drift posture, read-only: the CP shared secret on tenants, exposed tokens, " +
+    'secrets in consoles, open ports and listeners, IMDSv1, orphans, image drift and SSM agents. ' +
+    `Checks: ${CHECK_IDS.join(', ')}. Exit 0 when nothing fails at or above --fail-on, 1 when something does, ` +
+    '5 when part of the fleet could not be audited (unknown). --output also takes junit and markdown.',
   flags,
   formats: REPORT_COMMAND_FORMATS,
   examples: [
-      ['molectl fleet audit', 'the whole fleet: summary, histograms, findings by tenant'],
-      ['molectl fleet audit --orgs acme,beta --checks cp-secret-missing,imds-v1', 'two checks on two tenants'],
-      ['molectl fleet audit --fail-on medium --no-console -o json', 'machine-readable, medium findings fail too'],
-      ['molectl fleet audit -o junit --report-file audit.xml --report-file markdown:"$GITHUB_STEP_SUMMARY"', 'in CI: JUnit file and step summary, table on the log'],
+    ['molectl fleet audit', 'the whole fleet: summary, histograms, findings by tenant'],
+    ['molectl fleet audit --orgs acme,beta --checks cp-secret-missing,imds-v1', 'two checks on two tenants'],
+    ['molectl fleet audit --fail-on medium --no-console -o json', 'machine-readable, medium findings fail too'],
+    [
+      'molectl fleet audit -o junit --report-file audit.xml --report-file markdown:"$GITHUB_STEP_SUMMARY"',
+      'in CI: JUnit file and step summary, table on the log',
     ],
+  ],
 
   async run(ctx, input) {
     const { options } = input;
     const format = ctx.flags.outputFormat;
     const reportFiles = options.reportFile.map((spec) => checkReportFile(parseReportFileSpec(spec, format)));
     const settings = resolveAuditSettings(ctx.config.environment, options);
-    ctx.out.info(`auditing ${ctx.config.envName.value} (${ctx.cp.baseUrl}): ${settings.checks.length} check(s), read-only`);
+    ctx.out.info(
+      `auditing ${ctx.config.envName.value} (${ctx.cp.baseUrl}): ${settings.checks.length} check(s), read-only`,
+    );
     const report = await runAudit(ctx, settings);
     await writeRenderedReports(reportFiles, (f) => renderAuditReport(report, f), ctx.redactor);
     await printReport(ctx, report, reportFiles.length > 0 ? 'text' : format);

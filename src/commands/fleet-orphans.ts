@@ -7,22 +7,24 @@ import type { OrphanReport, OrphanRow } from '../lib/fleet/classify-orphans.js';
 import type { Styles } from '../lib/output/output.js';
 import { formatDuration, renderTable } from '../lib/output/table.js';
 
-
 export const fleetOrphansCommand = defineCommand({
   description:
     'Find EC2 instances managed by the CP whose org no longer exists on the CP (what a raw-SQL delete leaves running), or exists with another id. Report only: nothing is changed.',
   flags: {
-    check: switchFlag('--check', 'exit 8 when any orphan is found (for CI and cron); exit 5 when some instances could not be judged'),
+    check: switchFlag(
+      '--check',
+      'exit 8 when any orphan is found (for CI and cron); exit 5 when some instances could not be judged',
+    ),
   },
   examples: [
-      ['molectl fleet orphans', 'orphaned instances, oldest first'],
-      ['molectl --env staging fleet orphans --check', 'fail a scheduled job when something leaks'],
-      ['molectl fleet orphans -o json | jq -r \'.orphans[].instanceId\'', 'instance ids, for scripts'],
-    ],
+    ['molectl fleet orphans', 'orphaned instances, oldest first'],
+    ['molectl --env staging fleet orphans --check', 'fail a scheduled job when something leaks'],
+    ["molectl fleet orphans -o json | jq -r '.orphans[].instanceId'", 'instance ids, for scripts'],
+  ],
 
   async run(ctx, input) {
     const options = input.options;
-    const step = ctx.out.step('reading the CP\'s orgs and the CP-managed instances');
+    const step = ctx.out.step("reading the CP's orgs and the CP-managed instances");
     const report = await findOrphans({
       cp: ctx.cp,
       aws: ctx.aws,
@@ -44,7 +46,12 @@ export const fleetOrphansCommand = defineCommand({
 
 function renderReport(report: OrphanReport, style: Styles): string {
   const lines: string[] = [];
-  if (report.orphans.length === 0) lines.push(report.unconfirmed.length === 0 ? style.ok(`no orphans among ${report.scanned} managed instance(s)`) : `no confirmed orphans among ${report.scanned} managed instance(s)`);
+  if (report.orphans.length === 0)
+    lines.push(
+      report.unconfirmed.length === 0
+        ? style.ok(`no orphans among ${report.scanned} managed instance(s)`)
+        : `no confirmed orphans among ${report.scanned} managed instance(s)`,
+    );
   else {
     lines.push(
       renderTable<OrphanRow>(
@@ -64,14 +71,24 @@ function renderReport(report: OrphanReport, style: Styles): string {
     );
   }
   if (report.unconfirmed.length > 0) {
-    lines.push(style.warn(`${report.unconfirmed.length} instance(s) could not be judged (not orphans, not cleared; do not terminate them):`));
+    lines.push(
+      style.warn(
+        `${report.unconfirmed.length} instance(s) could not be judged (not orphans, not cleared; do not terminate them):`,
+      ),
+    );
     for (const u of report.unconfirmed) lines.push(`  ${u.instanceId} (${u.role}): ${u.detail}`);
   }
   if (report.idUnconfirmed.length > 0) {
-    lines.push(`${report.idUnconfirmed.length} instance(s) belong to orgs the CP confirmed by slug but did not list: their OrgId tag is unconfirmed: ${report.idUnconfirmed.map((u) => `${u.instanceId} (${u.orgSlug} ${u.orgId})`).join(', ')}`);
+    lines.push(
+      `${report.idUnconfirmed.length} instance(s) belong to orgs the CP confirmed by slug but did not list: their OrgId tag is unconfirmed: ${report.idUnconfirmed.map((u) => `${u.instanceId} (${u.orgSlug} ${u.orgId})`).join(', ')}`,
+    );
   }
   if (report.unattributed.length > 0) {
-    lines.push(style.warn(`${report.unattributed.length} managed instance(s) carry no org tag and could not be checked: ${report.unattributed.map((u) => u.instanceId).join(', ')}`));
+    lines.push(
+      style.warn(
+        `${report.unattributed.length} managed instance(s) carry no org tag and could not be checked: ${report.unattributed.map((u) => u.instanceId).join(', ')}`,
+      ),
+    );
   }
   return lines.join('\n');
 }

@@ -5,8 +5,19 @@ import type { Context } from '../lib/context.js';
 import { ExitCode, InterruptedError, UsageError } from '../lib/errors.js';
 import { KEEP_MARKER, IGNORE_FILE_NAME } from '../lib/gitea/acknowledgements.js';
 import { lightExec } from '../lib/gitea/light-exec.js';
-import { renderAcknowledged, renderFindings, renderRewriteSummary, summariseGate, type RewriteSummaryData } from '../lib/gitea/render-rewrite-report.js';
-import { DEFAULT_MAX_FILE_BYTES, rewriteFiles, type RewriteFilesOptions, type RewriteReport } from '../lib/gitea/rewrite-files.js';
+import {
+  renderAcknowledged,
+  renderFindings,
+  renderRewriteSummary,
+  summariseGate,
+  type RewriteSummaryData,
+} from '../lib/gitea/render-rewrite-report.js';
+import {
+  DEFAULT_MAX_FILE_BYTES,
+  rewriteFiles,
+  type RewriteFilesOptions,
+  type RewriteReport,
+} from '../lib/gitea/rewrite-files.js';
 import type { RewriteRules } from '../lib/gitea/rewrite-rules.js';
 import { parseByteSize, resolveRewriteRules, ruleFlags } from '../lib/gitea/rule-flags.js';
 import type { RemoteVerdict, RepoCheck } from '../lib/gitea/verify-gitea-repos.js';
@@ -23,40 +34,63 @@ type Mode = RewriteSummaryData['mode'];
 export const giteaRewriteCommand = defineCommand({
   description:
     'Rewrite references to the moved GitHub organisation to Gitea across a repository: links, clone URLs, raw files, archives, releases, ' +
-          'scheme-less references and placeholder owners in front of the organisation\'s repos. Without --write, a dry run that prints a unified diff and a summary. ' +
-          'What has no safe rewrite (PR/issue numbers, api.github.com, variable owners, ghcr images, Go module paths, ...) is listed for a person; ' +
-          `--check fails until every reference is gone or acknowledged (\`${KEEP_MARKER}\` on the line, or ${IGNORE_FILE_NAME}).`,
+    "scheme-less references and placeholder owners in front of the organisation's repos. Without --write, a dry run that prints a unified diff and a summary. " +
+    'What has no safe rewrite (PR/issue numbers, api.github.com, variable owners, ghcr images, Go module paths, ...) is listed for a person; ' +
+    `--check fails until every reference is gone or acknowledged (\`${KEEP_MARKER}\` on the line, or ${IGNORE_FILE_NAME}).`,
   args: [
-    argument('path', 'directories or files to rewrite (default: the current directory)', { optional: true, variadic: true }),
+    argument('path', 'directories or files to rewrite (default: the current directory)', {
+      optional: true,
+      variadic: true,
+    }),
   ],
   flags: {
     write: switchFlag('--write', 'apply the changes (atomic writes keeping mode, line endings and BOM)'),
-    check: switchFlag('--check', 'change nothing; exit 8 while anything would be rewritten or a reference needs a person (a CI gate)'),
-    include: repeatableFlag('--include <glob>', 'only files matching this glob (repeatable; `*.md` matches at any depth, `docs/**` from the root)'),
+    check: switchFlag(
+      '--check',
+      'change nothing; exit 8 while anything would be rewritten or a reference needs a person (a CI gate)',
+    ),
+    include: repeatableFlag(
+      '--include <glob>',
+      'only files matching this glob (repeatable; `*.md` matches at any depth, `docs/**` from the root)',
+    ),
     exclude: repeatableFlag('--exclude <glob>', 'skip files matching this glob (repeatable)'),
-    includeGo: switchFlag('--include-go', 'also rewrite *.go, go.mod and go.sum (skipped by default: module paths are out of scope)'),
-    maxSize: customFlag('--max-size <size>', `skip (and report) files larger than this (default ${DEFAULT_MAX_FILE_BYTES / 1024 / 1024}MiB)`, (text) => {
-      const bytes = parseByteSize(text);
-      if (!bytes) throw new FlagProblem(`"${echoInput(text)}" is not a size; write it like 2MiB, 512k or 4096`);
-      return bytes;
-    }),
+    includeGo: switchFlag(
+      '--include-go',
+      'also rewrite *.go, go.mod and go.sum (skipped by default: module paths are out of scope)',
+    ),
+    maxSize: customFlag(
+      '--max-size <size>',
+      `skip (and report) files larger than this (default ${DEFAULT_MAX_FILE_BYTES / 1024 / 1024}MiB)`,
+      (text) => {
+        const bytes = parseByteSize(text);
+        if (!bytes) throw new FlagProblem(`"${echoInput(text)}" is not a size; write it like 2MiB, 512k or 4096`);
+        return bytes;
+      },
+    ),
     diff: switchFlag('--no-diff', 'dry run and check: print only the summary, not the diff'),
     ...ruleFlags,
   },
   examples: [
-      ['molectl gitea rewrite', 'dry run over the current repository: diff and summary'],
-      ['molectl gitea rewrite > p.diff && git apply p.diff', 'the same diff, applied by git'],
-      ['molectl gitea rewrite --write', 'apply it; says how many references still need a person'],
-      ['molectl gitea rewrite --check --no-diff', 'CI gate: exit 8 while a reference to the old organisation is left'],
-      ['molectl gitea rewrite docs --include "*.md" --write', 'only Markdown under docs/'],
-      ['molectl gitea rewrite --rename old-sdk=sdk-python --verify-remote', 'one more rename, and check every target exists on Gitea'],
-      ['molectl gitea rewrite -o json > report.json', 'the report as one JSON document'],
+    ['molectl gitea rewrite', 'dry run over the current repository: diff and summary'],
+    ['molectl gitea rewrite > p.diff && git apply p.diff', 'the same diff, applied by git'],
+    ['molectl gitea rewrite --write', 'apply it; says how many references still need a person'],
+    ['molectl gitea rewrite --check --no-diff', 'CI gate: exit 8 while a reference to the old organisation is left'],
+    ['molectl gitea rewrite docs --include "*.md" --write', 'only Markdown under docs/'],
+    [
+      'molectl gitea rewrite --rename old-sdk=sdk-python --verify-remote',
+      'one more rename, and check every target exists on Gitea',
     ],
+    ['molectl gitea rewrite -o json > report.json', 'the report as one JSON document'],
+  ],
 
   async run(ctx, input) {
     const cwd = process.cwd();
     const { options } = input;
-    if (options.write && options.check) throw new UsageError('--write and --check cannot be combined', 'use --check in CI (changes nothing) and --write to apply');
+    if (options.write && options.check)
+      throw new UsageError(
+        '--write and --check cannot be combined',
+        'use --check in CI (changes nothing) and --write to apply',
+      );
     const mode: Mode = options.write ? 'write' : options.check ? 'check' : 'dry-run';
     const rules = await resolveRewriteRules(options, cwd, options.includeGo ? { rewriteGoFiles: true } : {});
     const base: RewriteFilesOptions = {
@@ -84,8 +118,15 @@ export const giteaRewriteCommand = defineCommand({
         return verdict.exitCode;
       }
     }
-    const onFileChanged: Pick<RewriteFilesOptions, 'onFileChanged'> = showDiff ? { onFileChanged: async (f) => ctx.out.stream(f.diff ?? '') } : {};
-    const report = await scan(ctx, input.args, { ...base, write: mode === 'write', wantDiff: showDiff, ...onFileChanged }, mode === 'write' ? 'Rewriting' : 'Scanning');
+    const onFileChanged: Pick<RewriteFilesOptions, 'onFileChanged'> = showDiff
+      ? { onFileChanged: async (f) => ctx.out.stream(f.diff ?? '') }
+      : {};
+    const report = await scan(
+      ctx,
+      input.args,
+      { ...base, write: mode === 'write', wantDiff: showDiff, ...onFileChanged },
+      mode === 'write' ? 'Rewriting' : 'Scanning',
+    );
     if (options.verifyRemote && !remote) ({ remote, verdict } = await verifyTargets(ctx, report, rules));
 
     const gate = await printReport(ctx, report, mode, rules, remote);
@@ -98,7 +139,12 @@ export const giteaRewriteCommand = defineCommand({
   },
 });
 
-async function scan(ctx: Context, paths: string[], options: RewriteFilesOptions, label: string): Promise<RewriteReport> {
+async function scan(
+  ctx: Context,
+  paths: string[],
+  options: RewriteFilesOptions,
+  label: string,
+): Promise<RewriteReport> {
   const step = ctx.out.step(`${label} files`);
   let report: RewriteReport;
   try {
@@ -110,28 +156,55 @@ async function scan(ctx: Context, paths: string[], options: RewriteFilesOptions,
   const verb = options.write ? 'changed' : 'to change';
   if (ctx.signal.aborted) {
     step.fail(`${label}: interrupted after ${report.filesChanged} files ${verb}`);
-    throw new InterruptedError('interrupted: not every file was looked at', 'run it again: each file is written atomically and a rerun only finishes the job');
+    throw new InterruptedError(
+      'interrupted: not every file was looked at',
+      'run it again: each file is written atomically and a rerun only finishes the job',
+    );
   }
-  step.succeed(`${label}: ${report.filesListed} files listed, ${report.filesRead} read, ${report.filesChanged} ${verb}`);
+  step.succeed(
+    `${label}: ${report.filesListed} files listed, ${report.filesRead} read, ${report.filesChanged} ${verb}`,
+  );
   return report;
 }
 
-async function verifyTargets(ctx: Context, report: RewriteReport, rules: RewriteRules): Promise<{ remote: RepoCheck[]; verdict: RemoteVerdict }> {
+async function verifyTargets(
+  ctx: Context,
+  report: RewriteReport,
+  rules: RewriteRules,
+): Promise<{ remote: RepoCheck[]; verdict: RemoteVerdict }> {
   const { verifyGiteaRepos, judgeRepoChecks } = await import('../lib/gitea/verify-gitea-repos.js');
   const token = ctx.env.GITEA_TOKEN;
   if (token) ctx.redactor.register(token, 'gitea-token');
   const targets = report.changes.map((c) => c.target).filter((t): t is string => Boolean(t));
   const step = ctx.out.step(`Checking ${new Set(targets).size} repositories on Gitea`);
-  const remote = await verifyGiteaRepos(targets, { baseUrl: rules.giteaBaseUrl, token, fetch: ctx.fetch, redactor: ctx.redactor, signal: ctx.signal });
+  const remote = await verifyGiteaRepos(targets, {
+    baseUrl: rules.giteaBaseUrl,
+    token,
+    fetch: ctx.fetch,
+    redactor: ctx.redactor,
+    signal: ctx.signal,
+  });
   const verdict = judgeRepoChecks(remote);
   if (verdict.ok) step.succeed(verdict.message);
   else step.warn(verdict.message);
   return { remote, verdict };
 }
 
-async function printReport(ctx: Context, report: RewriteReport, mode: Mode, rules: RewriteRules, remote: RepoCheck[] | undefined): Promise<RewriteSummaryData['gate']> {
+async function printReport(
+  ctx: Context,
+  report: RewriteReport,
+  mode: Mode,
+  rules: RewriteRules,
+  remote: RepoCheck[] | undefined,
+): Promise<RewriteSummaryData['gate']> {
   const gate = summariseGate(report, mode);
-  const data: RewriteSummaryData = { ...report, mode, githubOwner: rules.githubOwner, gate, ...(remote ? { remote } : {}) };
+  const data: RewriteSummaryData = {
+    ...report,
+    mode,
+    githubOwner: rules.githubOwner,
+    gate,
+    ...(remote ? { remote } : {}),
+  };
   // Findings are for a person: stderr in text mode; in JSON they are part of the one document.
   if (ctx.out.format === 'text') {
     for (const block of renderFindings(data.findings, ctx.out.style)) ctx.out.error(block);

@@ -1,4 +1,14 @@
-import { breakLockFlag, canaryFlag, healthTimeoutFlag, maxConcurrencyFlag, maxErrorsFlag, onlyOrgsFlag, soakFlag, summaryMdFlag, wavesFlag } from '../lib/cli/shared-flags.js';
+import {
+  breakLockFlag,
+  canaryFlag,
+  healthTimeoutFlag,
+  maxConcurrencyFlag,
+  maxErrorsFlag,
+  onlyOrgsFlag,
+  soakFlag,
+  summaryMdFlag,
+  wavesFlag,
+} from '../lib/cli/shared-flags.js';
 import { defineCommand } from '../lib/cli/command-definition.js';
 import { choiceFlag, textFlag } from '../lib/cli/flags.js';
 import { confirmChange } from '../lib/cli/confirm-change.js';
@@ -14,7 +24,6 @@ import { MAX_FLEET_CONCURRENCY } from '../lib/ssm/ssm-limits.js';
 import { parseWaveSpec } from '../lib/fleet/plan-waves.js';
 import { describeTarget, formatTarget } from '../lib/cli/describe-target.js';
 
-
 export const migrateCpSecretApplyCommand = defineCommand({
   confirmation: () => ({ kind: 'environment' }),
   description:
@@ -22,31 +31,54 @@ export const migrateCpSecretApplyCommand = defineCommand({
   flags: {
     plan: textFlag('--plan <file>', 'apply a plan saved by `plan --out` (refused if the fleet or the secret drifted)'),
     orgs: onlyOrgsFlag(),
-    secretId: textFlag('--secret-id <id>', 'Secrets Manager id of the CP shared secret (default: from the environment)'),
+    secretId: textFlag(
+      '--secret-id <id>',
+      'Secrets Manager id of the CP shared secret (default: from the environment)',
+    ),
     canary: canaryFlag('the tenant changed first and soaked (default: the first in the plan)'),
     waves: wavesFlag('wave sizes after the canary: counts or cumulative percentages'),
     maxErrors: maxErrorsFlag('abort when failures exceed this'),
     soak: soakFlag('how long to watch the canary before the waves'),
-    delivery: choiceFlag('--delivery <how>', 'how hosts read the value: secrets-manager (pinned version) or parameter (run-scoped SecureString)', ['secrets-manager', 'parameter'], { default: 'secrets-manager' }),
-    maxConcurrency: maxConcurrencyFlag(`most hosts working at once across the fleet (1-${MAX_FLEET_CONCURRENCY}); above 50, several SSM commands run at once`),
-    healthTimeout: healthTimeoutFlag('how long a host waits for its new container\'s /health'),
+    delivery: choiceFlag(
+      '--delivery <how>',
+      'how hosts read the value: secrets-manager (pinned version) or parameter (run-scoped SecureString)',
+      ['secrets-manager', 'parameter'],
+      { default: 'secrets-manager' },
+    ),
+    maxConcurrency: maxConcurrencyFlag(
+      `most hosts working at once across the fleet (1-${MAX_FLEET_CONCURRENCY}); above 50, several SSM commands run at once`,
+    ),
+    healthTimeout: healthTimeoutFlag("how long a host waits for its new container's /health"),
     summaryMd: summaryMdFlag('also write a Markdown summary (for a CI step summary)'),
     breakLock: breakLockFlag('take over an expired fleet lock left by a dead run'),
   },
   examples: [
-      ['molectl migrate cp-secret plan --out plan.json', 'first: review what will change'],
-      ['molectl migrate cp-secret apply --plan plan.json', 'apply it; asks you to type the environment name'],
-      ['molectl --env production migrate cp-secret apply --canary acme --soak 5m --yes', 'unattended, with a chosen canary and a longer soak'],
-      ['molectl --env staging migrate cp-secret apply --waves 10,50%,100% --max-errors 2', 'tolerate two failures before aborting'],
-      ['molectl --env production migrate cp-secret apply --plan plan.json --max-concurrency 500', 'a large fleet: 500 hosts at once, ten SSM commands in flight'],
+    ['molectl migrate cp-secret plan --out plan.json', 'first: review what will change'],
+    ['molectl migrate cp-secret apply --plan plan.json', 'apply it; asks you to type the environment name'],
+    [
+      'molectl --env production migrate cp-secret apply --canary acme --soak 5m --yes',
+      'unattended, with a chosen canary and a longer soak',
     ],
+    [
+      'molectl --env staging migrate cp-secret apply --waves 10,50%,100% --max-errors 2',
+      'tolerate two failures before aborting',
+    ],
+    [
+      'molectl --env production migrate cp-secret apply --plan plan.json --max-concurrency 500',
+      'a large fleet: 500 hosts at once, ten SSM commands in flight',
+    ],
+  ],
 
   async run(ctx, { options }) {
     const input = options;
     const waves = parseWaveSpec(input.waves);
     // A saved plan was probed when it was made; checking it for drift needs no second probe.
     const saved = input.plan ? narrowPlan(await readPlanFile(input.plan), input.orgs) : null;
-    const fresh = await planMigration(ctx, { secretId: saved?.secret.secretId ?? input.secretId, orgs: input.orgs, skipProbe: saved !== null });
+    const fresh = await planMigration(ctx, {
+      secretId: saved?.secret.secretId ?? input.secretId,
+      orgs: input.orgs,
+      skipProbe: saved !== null,
+    });
     const plan = saved ?? fresh;
     if (saved) assertNoDrift(findPlanDrift(saved, fresh), input.plan!);
 
@@ -55,7 +87,9 @@ export const migrateCpSecretApplyCommand = defineCommand({
     if (changes.length === 0) return reportNothingToChange(ctx, plan);
     const target = await describeTarget(ctx.config, ctx.aws);
     ctx.out.info(formatTarget(target));
-    ctx.out.info(`will change ${changes.length} tenant${changes.length === 1 ? '' : 's'} to ${plan.secret.fingerprint} (${plan.secret.secretId} ${plan.secret.versionId}), canary ${input.canary ?? changes[0]!.slug}, waves ${input.waves}, abort when failures > ${input.maxErrors}`);
+    ctx.out.info(
+      `will change ${changes.length} tenant${changes.length === 1 ? '' : 's'} to ${plan.secret.fingerprint} (${plan.secret.secretId} ${plan.secret.versionId}), canary ${input.canary ?? changes[0]!.slug}, waves ${input.waves}, abort when failures > ${input.maxErrors}`,
+    );
     await confirmChange(ctx, { kind: 'environment' }, `change ${changes.length} tenants`);
 
     const settings: ApplySettings = {
@@ -79,9 +113,15 @@ export const migrateCpSecretApplyCommand = defineCommand({
  */
 async function reportNothingToChange(ctx: Context, plan: MigrationPlan): Promise<number> {
   const unseen = unseenTenants(plan);
-  const notChangeable = plan.summary.total - plan.summary.current - unseen.filter((u) => plan.targets.some((t) => t.slug === u.name)).length;
+  const notChangeable =
+    plan.summary.total -
+    plan.summary.current -
+    unseen.filter((u) => plan.targets.some((t) => t.slug === u.name)).length;
   const status = unseen.length === 0 ? 'nothing-to-do' : 'nothing-reachable-to-do';
-  if (unseen.length > 0) ctx.out.warn(`${unseen.length} tenant${unseen.length === 1 ? '' : 's'} could not be judged (they may still need the secret) — ${unseen.map((u) => `${u.name} (${u.why})`).join('; ')}`);
+  if (unseen.length > 0)
+    ctx.out.warn(
+      `${unseen.length} tenant${unseen.length === 1 ? '' : 's'} could not be judged (they may still need the secret) — ${unseen.map((u) => `${u.name} (${u.why})`).join('; ')}`,
+    );
   await ctx.out.result({ run: null, status, summary: plan.summary, unseen }, () =>
     unseen.length === 0
       ? `nothing to do: ${plan.summary.current} current, ${notChangeable} not changeable (see \`molectl migrate cp-secret plan\`)`

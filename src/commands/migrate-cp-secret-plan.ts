@@ -7,20 +7,22 @@ import { renderPlan } from '../lib/cp-secret/render-plan.js';
 import { unseenTenants } from '../lib/cp-secret/migration-plan.js';
 import { ExitCode } from '../lib/errors.js';
 
-
 export const migrateCpSecretPlanCommand = defineCommand({
   description:
     'Read-only: find pre-cutover tenants, probe each over SSM, and classify what the migration would do. Only fingerprints of the secret are shown. Exit 5 when some tenants could not be judged (probe failed, SSM agent not online, org unconfirmed).',
   flags: {
     orgs: onlyOrgsFlag(),
     out: outputFileFlag('--out <file>', 'write the plan to a file that `apply --plan` takes'),
-    secretId: textFlag('--secret-id <id>', 'Secrets Manager id of the CP shared secret (default: from the environment)'),
+    secretId: textFlag(
+      '--secret-id <id>',
+      'Secrets Manager id of the CP shared secret (default: from the environment)',
+    ),
   },
   examples: [
-      ['molectl migrate cp-secret plan', 'classify the whole production fleet'],
-      ['molectl migrate cp-secret plan --out plan.json', 'save the plan for review and `apply --plan`'],
-      ['molectl --env staging migrate cp-secret plan --orgs acme,beta -o json', 'two staging orgs, as JSON'],
-    ],
+    ['molectl migrate cp-secret plan', 'classify the whole production fleet'],
+    ['molectl migrate cp-secret plan --out plan.json', 'save the plan for review and `apply --plan`'],
+    ['molectl --env staging migrate cp-secret plan --orgs acme,beta -o json', 'two staging orgs, as JSON'],
+  ],
 
   async run(ctx, { options }) {
     const input = options;
@@ -33,7 +35,12 @@ export const migrateCpSecretPlanCommand = defineCommand({
     // A plan is a verdict on every tenant; the ones it could not see make it incomplete.
     const unseen = unseenTenants(plan);
     if (unseen.length === 0) return ExitCode.ok;
-    ctx.out.warn(`${unseen.length} tenant${unseen.length === 1 ? '' : 's'} could not be judged (they may still need the secret) — ${unseen.slice(0, 10).map((u) => u.name).join(', ')}${unseen.length > 10 ? ', ...' : ''}`);
+    ctx.out.warn(
+      `${unseen.length} tenant${unseen.length === 1 ? '' : 's'} could not be judged (they may still need the secret) — ${unseen
+        .slice(0, 10)
+        .map((u) => u.name)
+        .join(', ')}${unseen.length > 10 ? ', ...' : ''}`,
+    );
     return ExitCode.partial;
   },
 });

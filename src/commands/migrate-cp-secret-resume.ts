@@ -8,23 +8,20 @@ import { pinSecret } from '../lib/cp-secret/plan-migration.js';
 import { reportRun, runApply } from '../lib/cp-secret/run-apply.js';
 import { MolectlError, UsageError } from '../lib/errors.js';
 
-
 export const migrateCpSecretResumeCommand = defineCommand({
   confirmation: () => ({ kind: 'environment' }),
   description:
     'Continue an interrupted, killed, aborted or partial apply run: collects the results of commands it had already sent, skips tenants it finished, and goes on with the same settings and the same pinned secret version.',
-  args: [
-    argument('run', 'run id (or a unique prefix of it), from `molectl runs list`'),
-  ],
+  args: [argument('run', 'run id (or a unique prefix of it), from `molectl runs list`')],
   flags: {
     force: switchFlag('--force', 'take over a run marked running by a process on another host'),
     breakLock: breakLockFlag('take over an expired fleet lock'),
     summaryMd: summaryMdFlag('also write a Markdown summary'),
   },
   examples: [
-      ['molectl migrate cp-secret resume 20261122T203000Z-migrate', 'continue after Ctrl-C or a crash'],
-      ['molectl --env production migrate cp-secret resume 20261122T2030 --yes', 'unattended'],
-    ],
+    ['molectl migrate cp-secret resume 20261122T203000Z-migrate', 'continue after Ctrl-C or a crash'],
+    ['molectl --env production migrate cp-secret resume 20261122T2030 --yes', 'unattended'],
+  ],
 
   async run(ctx, { args, options }) {
     const input = options;
@@ -32,7 +29,10 @@ export const migrateCpSecretResumeCommand = defineCommand({
     const plan = planFromLedger(ledger.document);
     const { settings } = settingsFromLedger(ledger.document);
     if (plan.environment.name !== ctx.config.envName.value) {
-      throw new UsageError(`run ${ledger.id} was against ${plan.environment.name}, not ${ctx.config.envName.value}`, `add --env ${plan.environment.name}`);
+      throw new UsageError(
+        `run ${ledger.id} was against ${plan.environment.name}, not ${ctx.config.envName.value}`,
+        `add --env ${plan.environment.name}`,
+      );
     }
     if (ledger.status === 'succeeded') {
       ctx.out.info(`run ${ledger.id} already finished; nothing to resume`);
@@ -42,7 +42,10 @@ export const migrateCpSecretResumeCommand = defineCommand({
     // The hosts will fetch the pinned version: it must still exist and still be the same value.
     const pinned = await pinSecret(ctx, plan.secret.secretId, plan.secret.versionId);
     if (pinned.fingerprint !== plan.secret.fingerprint) {
-      throw new MolectlError(`secret version ${plan.secret.versionId} now has fingerprint ${pinned.fingerprint}, not ${plan.secret.fingerprint}`, { hint: 'start a new run with `molectl migrate cp-secret apply`' });
+      throw new MolectlError(
+        `secret version ${plan.secret.versionId} now has fingerprint ${pinned.fingerprint}, not ${plan.secret.fingerprint}`,
+        { hint: 'start a new run with `molectl migrate cp-secret apply`' },
+      );
     }
     await confirmChange(ctx, { kind: 'environment' }, `resume run ${ledger.id}`);
     await ledger.claim({ force: input.force });

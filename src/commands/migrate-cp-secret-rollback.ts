@@ -11,26 +11,34 @@ import { tenantScriptSha256 } from '../lib/cp-secret/tenant-script.js';
 import { ExitCode } from '../lib/errors.js';
 import { describeTarget, formatTarget, toRunEnvironment } from '../lib/cli/describe-target.js';
 
-
 export const migrateCpSecretRollbackCommand = defineCommand({
   confirmation: () => ({ kind: 'environment' }),
   description:
     'Undo an apply run on the tenants it migrated: restart the container it kept, restore the original auto-updater, remove the durable values. Recorded as a run of its own.',
-  args: [
-    argument('run', 'the apply run to undo'),
-  ],
+  args: [argument('run', 'the apply run to undo')],
   flags: {
     orgs: onlyOrgsFlag(),
     waves: wavesFlag('wave sizes: counts or cumulative percentages, as for apply'),
     maxErrors: maxErrorsFlag('abort when failures exceed this; later waves stay untouched'),
-    maxConcurrency: maxConcurrencyFlag(`most hosts working at once across the fleet (1-${MAX_FLEET_CONCURRENCY}), as for apply`),
+    maxConcurrency: maxConcurrencyFlag(
+      `most hosts working at once across the fleet (1-${MAX_FLEET_CONCURRENCY}), as for apply`,
+    ),
     breakLock: breakLockFlag('take over an expired fleet lock left by a run on another host'),
   },
   examples: [
-      ['molectl migrate cp-secret rollback 20261122T203000Z-migrate', 'undo the whole run (asks for the environment name)'],
-      ['molectl --env production migrate cp-secret rollback 20261122T2030 --orgs acme --yes', 'undo one tenant, unattended'],
-      ['molectl --env staging migrate cp-secret rollback 20261122T2030 --waves 10,100% --max-errors 2', 'in two waves, tolerating two failures'],
+    [
+      'molectl migrate cp-secret rollback 20261122T203000Z-migrate',
+      'undo the whole run (asks for the environment name)',
     ],
+    [
+      'molectl --env production migrate cp-secret rollback 20261122T2030 --orgs acme --yes',
+      'undo one tenant, unattended',
+    ],
+    [
+      'molectl --env staging migrate cp-secret rollback 20261122T2030 --waves 10,100% --max-errors 2',
+      'in two waves, tolerating two failures',
+    ],
+  ],
 
   async run(ctx, { args, options }) {
     const input = options;
@@ -44,18 +52,53 @@ export const migrateCpSecretRollbackCommand = defineCommand({
     }
     const target = await describeTarget(ctx.config, ctx.aws);
     ctx.out.info(formatTarget(target));
-    ctx.out.info(`will roll back ${targets.length} tenant${targets.length === 1 ? '' : 's'} migrated by ${apply.id}: ${targets.map((t) => t.slug).join(', ')}`);
+    ctx.out.info(
+      `will roll back ${targets.length} tenant${targets.length === 1 ? '' : 's'} migrated by ${apply.id}: ${targets.map((t) => t.slug).join(', ')}`,
+    );
     await confirmChange(ctx, { kind: 'environment' }, `roll back ${targets.length} tenants`);
-    const ledger = await ctx.runs.create({ command: ROLLBACK_COMMAND, environment: toRunEnvironment(target), inputs: { run: apply.id, orgs: input.orgs ?? null, waves: input.waves, maxErrors: input.maxErrors, maxConcurrency: input.maxConcurrency, scriptSha256: tenantScriptSha256() }, targets: targets.map((t) => t.slug) });
+    const ledger = await ctx.runs.create({
+      command: ROLLBACK_COMMAND,
+      environment: toRunEnvironment(target),
+      inputs: {
+        run: apply.id,
+        orgs: input.orgs ?? null,
+        waves: input.waves,
+        maxErrors: input.maxErrors,
+        maxConcurrency: input.maxConcurrency,
+        scriptSha256: tenantScriptSha256(),
+      },
+      targets: targets.map((t) => t.slug),
+    });
     ctx.out.info(`run ${ledger.id}: ledger ${ledger.path}`);
     // Under the same fleet lock as apply: a rollback beside an apply would fight over the same containers.
     const result = await runMutation(
       ctx,
-      { ledger: { existing: ledger }, locks: [LOCK_OPERATION], fleet: true, breakLock: input.breakLock, resumeHint: () => `run the same rollback again: tenants already rolled back are skipped`, interruptNote: 'tenants already rolled back stay rolled back' },
-      (run) => rollbackMigration(ctx, apply, targets, ledger, { waves, maxErrors: input.maxErrors, maxConcurrency: input.maxConcurrency }, run),
+      {
+        ledger: { existing: ledger },
+        locks: [LOCK_OPERATION],
+        fleet: true,
+        breakLock: input.breakLock,
+        resumeHint: () => `run the same rollback again: tenants already rolled back are skipped`,
+        interruptNote: 'tenants already rolled back stay rolled back',
+      },
+      (run) =>
+        rollbackMigration(
+          ctx,
+          apply,
+          targets,
+          ledger,
+          { waves, maxErrors: input.maxErrors, maxConcurrency: input.maxConcurrency },
+          run,
+        ),
     );
     if (result.abortReason) ctx.out.error(ctx.out.style.fail(`aborted: ${result.abortReason}`));
     await reportRun(ctx, ledger);
-    return result.abortReason ? ExitCode.failed : result.failed === 0 ? ExitCode.ok : result.failed === targets.length ? ExitCode.failed : ExitCode.partial;
+    return result.abortReason
+      ? ExitCode.failed
+      : result.failed === 0
+        ? ExitCode.ok
+        : result.failed === targets.length
+          ? ExitCode.failed
+          : ExitCode.partial;
   },
 });

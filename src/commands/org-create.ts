@@ -10,26 +10,29 @@ import { validateNewOrgSlug } from '../lib/org/validate-new-org-slug.js';
 import { runMutation } from '../lib/runs/run-lifecycle.js';
 import { checkProvisioningHint, waitForOrg, type WaitOutcome } from '../lib/org/wait-for-org.js';
 
-
 export const orgCreateCommand = defineCommand({
   description:
-    'Create an org through the CP, then wait until its instance_status is running and its tenant\'s public /health answers. The slug is checked locally first: 3 to 32 characters, a lowercase letter, then lowercase letters, digits and single hyphens, no trailing hyphen, not a reserved name. Ctrl-C or a timeout stops the wait only: the org keeps provisioning.',
-  args: [
-    argument('slug', 'the new org\'s slug (its tenant URL is https://<slug>.moleculesai.app)'),
-  ],
+    "Create an org through the CP, then wait until its instance_status is running and its tenant's public /health answers. The slug is checked locally first: 3 to 32 characters, a lowercase letter, then lowercase letters, digits and single hyphens, no trailing hyphen, not a reserved name. Ctrl-C or a timeout stops the wait only: the org keeps provisioning.",
+  args: [argument('slug', "the new org's slug (its tenant URL is https://<slug>.moleculesai.app)")],
   flags: {
     name: textFlag('--name <name>', 'display name (default: the slug)', { maxLength: 200 }),
-    owner: textFlag('--owner <user-id>', 'owner user id (owner_user_id); without it the CP gets an empty owner', { maxLength: 200 }),
+    owner: textFlag('--owner <user-id>', 'owner user id (owner_user_id); without it the CP gets an empty owner', {
+      maxLength: 200,
+    }),
     wait: switchFlag('--no-wait', 'return as soon as the CP accepted the org'),
     health: switchFlag('--no-health', 'stop waiting at instance_status running; do not wait for the public /health'),
-    timeout: durationFlag('--timeout <duration>', 'how long to wait in all (running takes 12 to 20 minutes, /health up to 15 more)', { minMs: 1, maxMs: 24 * 3600_000, default: '30m' }),
+    timeout: durationFlag(
+      '--timeout <duration>',
+      'how long to wait in all (running takes 12 to 20 minutes, /health up to 15 more)',
+      { minMs: 1, maxMs: 24 * 3600_000, default: '30m' },
+    ),
     ifNotExists: switchFlag('--if-not-exists', 'a taken slug is not an error: wait for and report the existing org'),
   },
   examples: [
-      ['molectl org create acme-prod --name "Acme" --owner 7f3c0e2a', 'create and wait until healthy'],
-      ['molectl --env staging org create e2e-1234 --if-not-exists -o json', 'idempotent, for CI'],
-      ['molectl org create acme-prod --no-wait', 'fire and forget; check with org show'],
-    ],
+    ['molectl org create acme-prod --name "Acme" --owner 7f3c0e2a', 'create and wait until healthy'],
+    ['molectl --env staging org create e2e-1234 --if-not-exists -o json', 'idempotent, for CI'],
+    ['molectl org create acme-prod --no-wait', 'fire and forget; check with org show'],
+  ],
 
   async run(ctx, input) {
     const slug = validateNewOrgSlug(input.args[0] ?? '');
@@ -42,7 +45,14 @@ export const orgCreateCommand = defineCommand({
     const created = await runMutation(
       ctx,
       {
-        ledger: { create: { command: 'org create', environment: { name: ctx.config.envName.value, cpUrl: ctx.cp.baseUrl }, inputs: { slug, ifNotExists: options.ifNotExists }, targets: [slug] } },
+        ledger: {
+          create: {
+            command: 'org create',
+            environment: { name: ctx.config.envName.value, cpUrl: ctx.cp.baseUrl },
+            inputs: { slug, ifNotExists: options.ifNotExists },
+            targets: [slug],
+          },
+        },
         locks: [],
         fleet: false,
         breakLock: false,
@@ -50,8 +60,16 @@ export const orgCreateCommand = defineCommand({
         interruptNote: 'the CP may have created the org',
       },
       async ({ ledger }) => {
-        const result = await createOrg({ cp: ctx.cp, clock: ctx.clock, signal: ctx.signal }, { slug, name: options.name ?? slug, ownerUserId: options.owner ?? '', ifNotExists: options.ifNotExists });
-        await ledger.updateTarget(slug, { state: 'succeeded', outcome: result.created ? 'created' : 'existed', remoteIds: result.id ? { orgId: result.id } : {}, detail: { idSource: result.idSource } });
+        const result = await createOrg(
+          { cp: ctx.cp, clock: ctx.clock, signal: ctx.signal },
+          { slug, name: options.name ?? slug, ownerUserId: options.owner ?? '', ifNotExists: options.ifNotExists },
+        );
+        await ledger.updateTarget(slug, {
+          state: 'succeeded',
+          outcome: result.created ? 'created' : 'existed',
+          remoteIds: result.id ? { orgId: result.id } : {},
+          detail: { idSource: result.idSource },
+        });
         await ledger.setStatus('succeeded');
         return result;
       },
@@ -62,43 +80,85 @@ export const orgCreateCommand = defineCommand({
     const base = { slug, id: created.id, idSource: created.idSource, url, created: created.created };
     const verdict = (r: { created: boolean }): string => (r.created ? 'created' : 'already exists');
     if (!options.wait) {
-      await ctx.out.result({ ...base, instanceStatus: created.existing?.instance_status ?? (created.created ? 'provisioning' : 'unknown'), waited: false }, (r) => `org ${r.slug} ${verdict(r)}: id ${r.id ?? 'unconfirmed'}, url ${r.url}, instance_status ${r.instanceStatus}`);
+      await ctx.out.result(
+        {
+          ...base,
+          instanceStatus: created.existing?.instance_status ?? (created.created ? 'provisioning' : 'unknown'),
+          waited: false,
+        },
+        (r) =>
+          `org ${r.slug} ${verdict(r)}: id ${r.id ?? 'unconfirmed'}, url ${r.url}, instance_status ${r.instanceStatus}`,
+      );
       ctx.out.info(checkProvisioningHint(slug));
       return ExitCode.ok;
     }
 
     const outcome = await waitUntilReady(ctx, slug, startedAt, options);
     if (outcome.kind === 'failed') {
-      throw new MolectlError(`org "${slug}" failed to provision (instance_status failed after ${formatDuration(outcome.elapsedMs)})`, { hint: `see why on its console: \`molectl console ${slug}\`` });
+      throw new MolectlError(
+        `org "${slug}" failed to provision (instance_status failed after ${formatDuration(outcome.elapsedMs)})`,
+        { hint: `see why on its console: \`molectl console ${slug}\`` },
+      );
     }
     if (outcome.kind === 'timeout') {
-      const what = outcome.phase === 'health' ? `is running but its public /health did not answer ok (last: ${outcome.health ?? 'no answer'})` : `is not running yet (instance_status ${outcome.instanceStatus})`;
-      throw new MolectlError(`org "${slug}" ${what} after ${formatDuration(outcome.elapsedMs)}; it keeps provisioning, nothing was deleted`, { hint: checkProvisioningHint(slug) });
+      const what =
+        outcome.phase === 'health'
+          ? `is running but its public /health did not answer ok (last: ${outcome.health ?? 'no answer'})`
+          : `is not running yet (instance_status ${outcome.instanceStatus})`;
+      throw new MolectlError(
+        `org "${slug}" ${what} after ${formatDuration(outcome.elapsedMs)}; it keeps provisioning, nothing was deleted`,
+        { hint: checkProvisioningHint(slug) },
+      );
     }
-    await ctx.out.result({ ...base, instanceStatus: outcome.instanceStatus, healthChecked: outcome.healthChecked, elapsedMs: outcome.elapsedMs, waited: true }, (r) =>
-      `org ${r.slug} ${verdict(r)}: id ${r.id ?? 'unconfirmed'}, url ${r.url}, ${r.healthChecked ? 'healthy' : 'running'} after ${formatDuration(r.elapsedMs)}`,
+    await ctx.out.result(
+      {
+        ...base,
+        instanceStatus: outcome.instanceStatus,
+        healthChecked: outcome.healthChecked,
+        elapsedMs: outcome.elapsedMs,
+        waited: true,
+      },
+      (r) =>
+        `org ${r.slug} ${verdict(r)}: id ${r.id ?? 'unconfirmed'}, url ${r.url}, ${r.healthChecked ? 'healthy' : 'running'} after ${formatDuration(r.elapsedMs)}`,
     );
     return ExitCode.ok;
   },
 });
 
-async function waitUntilReady(ctx: Context, slug: string, startedAt: Date, options: { timeout: number; health: boolean }): Promise<WaitOutcome> {
+async function waitUntilReady(
+  ctx: Context,
+  slug: string,
+  startedAt: Date,
+  options: { timeout: number; health: boolean },
+): Promise<WaitOutcome> {
   const healthUrl = tenantHealthUrl(ctx.config.environment, slug);
   const step = ctx.out.step(`waiting for org ${slug} (timeout ${formatDuration(options.timeout)})`);
   try {
     const outcome = await waitForOrg(
-      { cp: ctx.cp, clock: ctx.clock, signal: ctx.signal, probeHealth: () => probeTenantHealth({ url: healthUrl, fetch: ctx.fetch, signal: ctx.signal, redactor: ctx.redactor }) },
+      {
+        cp: ctx.cp,
+        clock: ctx.clock,
+        signal: ctx.signal,
+        probeHealth: () =>
+          probeTenantHealth({ url: healthUrl, fetch: ctx.fetch, signal: ctx.signal, redactor: ctx.redactor }),
+      },
       {
         slug,
         timeoutMs: options.timeout,
         startedAt,
         checkHealth: options.health,
         onProgress: (p) =>
-          step.update(`${formatDuration(p.elapsedMs)} elapsed, instance_status ${p.instanceStatus}${p.phase === 'health' ? `, ${healthUrl}: ${p.health ?? 'not asked yet'}` : ''}`),
+          step.update(
+            `${formatDuration(p.elapsedMs)} elapsed, instance_status ${p.instanceStatus}${p.phase === 'health' ? `, ${healthUrl}: ${p.health ?? 'not asked yet'}` : ''}`,
+          ),
       },
     );
-    if (outcome.kind === 'ready') step.succeed(`org ${slug} is ${outcome.healthChecked ? 'running and healthy' : 'running'} (${formatDuration(outcome.elapsedMs)})`);
-    else step.fail(`org ${slug}: ${outcome.kind === 'failed' ? 'provisioning failed' : 'still not ready at the timeout'}`);
+    if (outcome.kind === 'ready')
+      step.succeed(
+        `org ${slug} is ${outcome.healthChecked ? 'running and healthy' : 'running'} (${formatDuration(outcome.elapsedMs)})`,
+      );
+    else
+      step.fail(`org ${slug}: ${outcome.kind === 'failed' ? 'provisioning failed' : 'still not ready at the timeout'}`);
     return outcome;
   } catch (error) {
     step.fail(`stopped waiting for org ${slug}`);

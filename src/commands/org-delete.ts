@@ -5,7 +5,12 @@ import type { Context } from '../lib/context.js';
 import { ExitCode, MolectlError } from '../lib/errors.js';
 import { confirmChange } from '../lib/cli/confirm-change.js';
 import { runMutation } from '../lib/runs/run-lifecycle.js';
-import { createDeleteDeps, DEFAULT_CASCADE_CALL_TIMEOUT_MS, deleteOrg, type DeleteOutcome } from '../lib/org/delete-org.js';
+import {
+  createDeleteDeps,
+  DEFAULT_CASCADE_CALL_TIMEOUT_MS,
+  deleteOrg,
+  type DeleteOutcome,
+} from '../lib/org/delete-org.js';
 import { describeTarget, toRunEnvironment } from '../lib/cli/describe-target.js';
 import { findOrgInstances } from '../lib/org/find-org-instances.js';
 import { lookupOrg } from '../lib/fleet/org-directory.js';
@@ -13,26 +18,36 @@ import { planOrgDelete, type OrgDeletePlan } from '../lib/org/plan-org-delete.js
 import { recordDeleteOutcome } from '../lib/org/record-delete-outcome.js';
 import { renderDeleteOutcomes, renderDeletePreview } from '../lib/org/render-org-delete.js';
 
-
 export const orgDeleteCommand = defineCommand({
-  confirmation: ({ args, options }) => (options.dryRun ? null : { kind: 'slug', slug: args[0] ?? '', confirmFlag: typeof options.confirm === 'string' ? options.confirm : undefined }),
+  confirmation: ({ args, options }) =>
+    options.dryRun
+      ? null
+      : {
+          kind: 'slug',
+          slug: args[0] ?? '',
+          confirmFlag: typeof options.confirm === 'string' ? options.confirm : undefined,
+        },
   description:
     'Delete an org through the CP cascade (tenant and workspace instances, secret, tunnel, DNS, rows), then verify: the slug is gone from the CP and no instance tagged with it is left. Shows what will go first and asks for the slug to be typed; without a terminal, --confirm <slug> is required (--yes is not enough). Exit 5 when something was left behind.',
-  args: [
-    orgSlugArgument('the org to delete'),
-  ],
+  args: [orgSlugArgument('the org to delete')],
   flags: {
     dryRun: switchFlag('--dry-run', 'show what the cascade would remove, change nothing'),
     confirm: orgSlugFlag('--confirm <slug>', 'confirm without a prompt: must equal the org slug'),
-    timeout: durationFlag('--timeout <duration>', 'how long the cascade and the verification may take', { minMs: 1, maxMs: 24 * 3600_000, default: '10m' }),
-    cascadeTimeout: cascadeTimeoutFlag('how long one DELETE call may take before molectl stops waiting for its answer (the cascade may take minutes)'),
+    timeout: durationFlag('--timeout <duration>', 'how long the cascade and the verification may take', {
+      minMs: 1,
+      maxMs: 24 * 3600_000,
+      default: '10m',
+    }),
+    cascadeTimeout: cascadeTimeoutFlag(
+      'how long one DELETE call may take before molectl stops waiting for its answer (the cascade may take minutes)',
+    ),
   },
   examples: [
-      ['molectl org delete acme-test --dry-run', 'preview what the cascade removes'],
-      ['molectl org delete acme-test', 'preview, type the slug, delete, verify'],
-      ['molectl --env staging org delete e2e-1234 --confirm e2e-1234', 'non-interactive (CI)'],
-      ['molectl org delete acme-test --confirm acme-test -o json', 'machine-readable outcome'],
-    ],
+    ['molectl org delete acme-test --dry-run', 'preview what the cascade removes'],
+    ['molectl org delete acme-test', 'preview, type the slug, delete, verify'],
+    ['molectl --env staging org delete e2e-1234 --confirm e2e-1234', 'non-interactive (CI)'],
+    ['molectl org delete acme-test --confirm acme-test -o json', 'machine-readable outcome'],
+  ],
 
   async run(ctx, input) {
     const slug = input.args[0]!;
@@ -41,18 +56,30 @@ export const orgDeleteCommand = defineCommand({
 
     const plan = await previewDelete(ctx, slug);
     if (options.dryRun) {
-      await ctx.out.result({ dryRun: true, ...plan }, (p, style) => `${renderDeletePreview(p, style)}\n\nDry run: nothing was deleted.`);
+      await ctx.out.result(
+        { dryRun: true, ...plan },
+        (p, style) => `${renderDeletePreview(p, style)}\n\nDry run: nothing was deleted.`,
+      );
       return ExitCode.ok;
     }
     if (ctx.out.format === 'text') ctx.out.error(renderDeletePreview(plan, ctx.out.style));
     await confirmChange(ctx, how, `delete org ${slug}`);
 
-    const { outcome, runId } = await executeDelete(ctx, plan, { timeoutMs: options.timeout, callTimeoutMs: options.cascadeTimeout });
+    const { outcome, runId } = await executeDelete(ctx, plan, {
+      timeoutMs: options.timeout,
+      callTimeoutMs: options.cascadeTimeout,
+    });
     if (outcome.status === 'failed') {
-      throw new MolectlError(outcome.error?.message ?? `deleting org "${slug}" failed`, { hint: outcome.error?.hint ?? `run \`molectl org delete ${slug} --confirm ${slug}\` again` });
+      throw new MolectlError(outcome.error?.message ?? `deleting org "${slug}" failed`, {
+        hint: outcome.error?.hint ?? `run \`molectl org delete ${slug} --confirm ${slug}\` again`,
+      });
     }
     await ctx.out.result({ runId, target: plan.target, ...outcome }, (o, style) => renderDeleteOutcomes([o], style));
-    return outcome.status === 'deleted' ? ExitCode.ok : outcome.status === 'leftovers' ? ExitCode.partial : ExitCode.failed;
+    return outcome.status === 'deleted'
+      ? ExitCode.ok
+      : outcome.status === 'leftovers'
+        ? ExitCode.partial
+        : ExitCode.failed;
   },
 });
 
@@ -64,17 +91,29 @@ async function previewDelete(ctx: Context, slug: string): Promise<OrgDeletePlan>
 }
 
 /** The cascade and its verification, in the run lifecycle (ledger, local lock, interrupts); progress on a step. */
-async function executeDelete(ctx: Context, plan: OrgDeletePlan, timeouts: { timeoutMs: number; callTimeoutMs: number }): Promise<{ outcome: DeleteOutcome; runId: string }> {
+async function executeDelete(
+  ctx: Context,
+  plan: OrgDeletePlan,
+  timeouts: { timeoutMs: number; callTimeoutMs: number },
+): Promise<{ outcome: DeleteOutcome; runId: string }> {
   const slug = plan.slug;
   return runMutation(
     ctx,
     {
-      ledger: { create: { command: 'org delete', environment: toRunEnvironment(plan.target), inputs: { slug, timeout: `${timeouts.timeoutMs}ms`, cascadeTimeout: `${timeouts.callTimeoutMs}ms` }, targets: [slug] } },
+      ledger: {
+        create: {
+          command: 'org delete',
+          environment: toRunEnvironment(plan.target),
+          inputs: { slug, timeout: `${timeouts.timeoutMs}ms`, cascadeTimeout: `${timeouts.callTimeoutMs}ms` },
+          targets: [slug],
+        },
+      },
       // Two deletes of one org from this machine would race each other's DELETEs.
       locks: [`org-delete-${slug}`],
       fleet: false,
       breakLock: false,
-      resumeHint: (id) => `run \`molectl org delete ${slug} --confirm ${slug}\` again: the cascade resumes, then molectl verifies (run ${id})`,
+      resumeHint: (id) =>
+        `run \`molectl org delete ${slug} --confirm ${slug}\` again: the cascade resumes, then molectl verifies (run ${id})`,
       interruptNote: 'the CP may still be running its cascade',
     },
     async ({ ledger }) => {
@@ -84,7 +123,10 @@ async function executeDelete(ctx: Context, plan: OrgDeletePlan, timeouts: { time
       try {
         const deps = createDeleteDeps(ctx, plan.target.awsRegion, {
           onProgress: (text) => step.update(text),
-          onAttempt: (attempt) => ledger.recordEvent(`DELETE /cp/admin/tenants/${slug} sent ${attempt.at}: ${attempt.answer}`, { target: slug }),
+          onAttempt: (attempt) =>
+            ledger.recordEvent(`DELETE /cp/admin/tenants/${slug} sent ${attempt.at}: ${attempt.answer}`, {
+              target: slug,
+            }),
         });
         outcome = await deleteOrg(deps, slug, { ...timeouts, orgId: plan.org?.id ?? null });
       } catch (error) {
@@ -93,10 +135,14 @@ async function executeDelete(ctx: Context, plan: OrgDeletePlan, timeouts: { time
         throw error;
       }
       await recordDeleteOutcome(ledger, outcome);
-      await ledger.setStatus(outcome.status === 'deleted' ? 'succeeded' : outcome.status === 'leftovers' ? 'partial' : 'failed');
+      await ledger.setStatus(
+        outcome.status === 'deleted' ? 'succeeded' : outcome.status === 'leftovers' ? 'partial' : 'failed',
+      );
       if (outcome.status === 'deleted') step.succeed(`org ${slug} deleted and verified gone`);
-      else if (outcome.status === 'leftovers') step.warn(`org ${slug}: the cascade ended but ${outcome.leftovers.length} thing(s) are still there`);
-      else if (outcome.status === 'unverified') step.fail(`org ${slug}: the cascade ended, but molectl could not verify the org is gone`);
+      else if (outcome.status === 'leftovers')
+        step.warn(`org ${slug}: the cascade ended but ${outcome.leftovers.length} thing(s) are still there`);
+      else if (outcome.status === 'unverified')
+        step.fail(`org ${slug}: the cascade ended, but molectl could not verify the org is gone`);
       else step.fail(`org ${slug} was not deleted`);
       return { outcome, runId: ledger.id };
     },

@@ -15,11 +15,10 @@ import { recordDeleteOutcome } from '../lib/org/record-delete-outcome.js';
 import { renderDeleteOutcomes } from '../lib/org/render-org-delete.js';
 import { runOrgGc } from '../lib/org/run-org-gc.js';
 
-
 export const orgGcCommand = defineCommand({
   confirmation: ({ options }) => (options.execute ? { kind: 'environment' } : null),
   description:
-    'Delete stale test orgs in bulk (the CI sweeper\'s job): orgs whose slug starts with --prefix and that are older than --older-than, each through the CP cascade with verification. A dry run unless --execute; refuses (exit 2) when more than --max would go. Keeps going past failures; exit 5 if any.',
+    "Delete stale test orgs in bulk (the CI sweeper's job): orgs whose slug starts with --prefix and that are older than --older-than, each through the CP cascade with verification. A dry run unless --execute; refuses (exit 2) when more than --max would go. Keeps going past failures; exit 5 if any.",
   flags: {
     prefix: textFlag('--prefix <prefix>', 'only orgs whose slug starts with this (e.g. e2e-)', {
       required: true,
@@ -27,30 +26,56 @@ export const orgGcCommand = defineCommand({
       pattern: /^[a-z][a-z0-9-]{1,31}$/,
       what: 'a prefix of 2 to 32 characters: a lowercase letter, then lowercase letters, digits or hyphens (e.g. e2e-)',
     }),
-    olderThan: durationFlag('--older-than <duration>', 'only orgs created longer ago than this (e.g. 2h)', { minMs: 60_000, maxMs: 3650 * 86_400_000, required: true }),
-    max: countFlag('--max <n>', 'refuse when more than this many orgs would be deleted', { min: 1, max: 500, default: 20 }),
+    olderThan: durationFlag('--older-than <duration>', 'only orgs created longer ago than this (e.g. 2h)', {
+      minMs: 60_000,
+      maxMs: 3650 * 86_400_000,
+      required: true,
+    }),
+    max: countFlag('--max <n>', 'refuse when more than this many orgs would be deleted', {
+      min: 1,
+      max: 500,
+      default: 20,
+    }),
     execute: switchFlag('--execute', 'delete them (without it: show what would be deleted)'),
-    timeout: durationFlag('--timeout <duration>', 'per org: how long its cascade and verification may take', { minMs: 1, maxMs: 24 * 3600_000, default: '10m' }),
+    timeout: durationFlag('--timeout <duration>', 'per org: how long its cascade and verification may take', {
+      minMs: 1,
+      maxMs: 24 * 3600_000,
+      default: '10m',
+    }),
     cascadeTimeout: cascadeTimeoutFlag('how long one DELETE call may take before molectl stops waiting for its answer'),
   },
   examples: [
-      ['molectl --env staging org gc --prefix e2e- --older-than 2h', 'what would be deleted (dry run)'],
-      ['molectl --env staging org gc --prefix e2e- --older-than 2h --execute', 'delete after typing the environment name'],
-      ['molectl --env staging -y org gc --prefix e2e- --older-than 2h --execute --max 50', 'the CI sweeper'],
+    ['molectl --env staging org gc --prefix e2e- --older-than 2h', 'what would be deleted (dry run)'],
+    [
+      'molectl --env staging org gc --prefix e2e- --older-than 2h --execute',
+      'delete after typing the environment name',
     ],
+    ['molectl --env staging -y org gc --prefix e2e- --older-than 2h --execute --max 50', 'the CI sweeper'],
+  ],
 
   async run(ctx, input) {
     const options = input.options;
     const page = await ctx.cp.listOrgs({ limit: ORG_LIST_LIMIT });
-    if (page.rows.length >= ORG_LIST_LIMIT) ctx.out.warn(`the CP returned ${page.rows.length} orgs, its page limit: older orgs beyond it are not considered this run`);
+    if (page.rows.length >= ORG_LIST_LIMIT)
+      ctx.out.warn(
+        `the CP returned ${page.rows.length} orgs, its page limit: older orgs beyond it are not considered this run`,
+      );
     warnUnreadableRows(ctx.out, page);
-    const plan = planOrgGc(page.rows, { prefix: options.prefix, olderThanMs: options.olderThan, max: options.max }, ctx.clock.now());
+    const plan = planOrgGc(
+      page.rows,
+      { prefix: options.prefix, olderThanMs: options.olderThan, max: options.max },
+      ctx.clock.now(),
+    );
     const target = await describeTarget(ctx.config, ctx.aws);
 
     if (!options.execute || plan.refused || plan.candidates.length === 0) {
-      await ctx.out.result({ dryRun: !options.execute, target, ...plan }, (p, style) => renderPlan(p, target, style, !options.execute));
+      await ctx.out.result({ dryRun: !options.execute, target, ...plan }, (p, style) =>
+        renderPlan(p, target, style, !options.execute),
+      );
       if (plan.refused) {
-        ctx.out.error(`refusing: ${plan.candidates.length} orgs match, more than --max ${plan.max}; nothing was deleted`);
+        ctx.out.error(
+          `refusing: ${plan.candidates.length} orgs match, more than --max ${plan.max}; nothing was deleted`,
+        );
         ctx.out.error(`hint: narrow --prefix or --older-than, or raise --max after checking the list`);
         return ExitCode.usage;
       }
@@ -59,43 +84,70 @@ export const orgGcCommand = defineCommand({
 
     if (ctx.out.format === 'text') ctx.out.error(renderPlan(plan, target, ctx.out.style, false));
     await confirmChange(ctx, { kind: 'environment' }, `delete ${plan.candidates.length} org(s)`);
-    const outcomes = await executeGc(ctx, plan, target, { timeoutMs: options.timeout, callTimeoutMs: options.cascadeTimeout });
+    const outcomes = await executeGc(ctx, plan, target, {
+      timeoutMs: options.timeout,
+      callTimeoutMs: options.cascadeTimeout,
+    });
     const failed = outcomes.filter((o) => o.status !== 'deleted').length;
-    await ctx.out.result({ dryRun: false, target, prefix: plan.prefix, deleted: outcomes.length - failed, failed, outcomes }, (r, style) =>
-      `${renderDeleteOutcomes(r.outcomes, style)}\n${r.deleted} deleted, ${r.failed} not`,
+    await ctx.out.result(
+      { dryRun: false, target, prefix: plan.prefix, deleted: outcomes.length - failed, failed, outcomes },
+      (r, style) => `${renderDeleteOutcomes(r.outcomes, style)}\n${r.deleted} deleted, ${r.failed} not`,
     );
     return failed > 0 ? ExitCode.partial : ExitCode.ok;
   },
 });
 
-async function executeGc(ctx: Context, plan: OrgGcPlan, target: Target, timeouts: { timeoutMs: number; callTimeoutMs: number }): Promise<DeleteOutcome[]> {
+async function executeGc(
+  ctx: Context,
+  plan: OrgGcPlan,
+  target: Target,
+  timeouts: { timeoutMs: number; callTimeoutMs: number },
+): Promise<DeleteOutcome[]> {
   const slugs = plan.candidates.map((c) => c.slug);
   return runMutation(
     ctx,
     {
-      ledger: { create: { command: 'org gc', environment: toRunEnvironment(target), inputs: { prefix: plan.prefix, olderThanMs: plan.olderThanMs, max: plan.max }, targets: slugs } },
+      ledger: {
+        create: {
+          command: 'org gc',
+          environment: toRunEnvironment(target),
+          inputs: { prefix: plan.prefix, olderThanMs: plan.olderThanMs, max: plan.max },
+          targets: slugs,
+        },
+      },
       // Two sweepers on one environment would race each other's deletes: one at a time per machine.
       locks: ['org-gc'],
       fleet: false,
       breakLock: false,
-      resumeHint: (id) => `see what finished with \`molectl runs show ${id}\`, then run the same gc again: finished orgs are gone and will not match`,
+      resumeHint: (id) =>
+        `see what finished with \`molectl runs show ${id}\`, then run the same gc again: finished orgs are gone and will not match`,
       interruptNote: 'deletes in flight may still be running on the CP',
     },
     async ({ ledger }) => {
       const step = ctx.out.step(`deleting ${slugs.length} org(s)`);
       try {
-        const outcomes = await runOrgGc(createDeleteDeps(ctx, target.awsRegion, { onAttempt: (a) => ledger.recordEvent(`DELETE sent ${a.at}: ${a.answer}`) }), plan, {
-          ...timeouts,
-          onOutcome: async (p) => {
-            await recordDeleteOutcome(ledger, p.last);
-            step.update(`${p.done}/${p.total} done, ${p.failed} failed (last: ${p.last.slug} ${p.last.status})`);
-            if (p.last.status !== 'deleted') ctx.out.warn(`${p.last.slug}: ${p.last.status}${p.last.error ? `: ${p.last.error.message}` : ''}`);
+        const outcomes = await runOrgGc(
+          createDeleteDeps(ctx, target.awsRegion, {
+            onAttempt: (a) => ledger.recordEvent(`DELETE sent ${a.at}: ${a.answer}`),
+          }),
+          plan,
+          {
+            ...timeouts,
+            onOutcome: async (p) => {
+              await recordDeleteOutcome(ledger, p.last);
+              step.update(`${p.done}/${p.total} done, ${p.failed} failed (last: ${p.last.slug} ${p.last.status})`);
+              if (p.last.status !== 'deleted')
+                ctx.out.warn(`${p.last.slug}: ${p.last.status}${p.last.error ? `: ${p.last.error.message}` : ''}`);
+            },
           },
-        });
+        );
         const failed = outcomes.filter((o) => o.status !== 'deleted').length;
         await ledger.setStatus(failed === 0 ? 'succeeded' : failed === outcomes.length ? 'failed' : 'partial');
         if (failed === 0) step.succeed(`${outcomes.length} org(s) deleted and verified gone`);
-        else step.warn(`${outcomes.length - failed} of ${outcomes.length} org(s) deleted; ${failed} failed or left something behind`);
+        else
+          step.warn(
+            `${outcomes.length - failed} of ${outcomes.length} org(s) deleted; ${failed} failed or left something behind`,
+          );
         return outcomes;
       } catch (error) {
         step.fail('org gc stopped');
@@ -117,6 +169,10 @@ function renderPlan(plan: OrgGcPlan, target: Target, style: Styles, dryRun: bool
     ],
     plan.candidates,
   );
-  const tail = plan.refused ? style.fail('refused: more than --max') : dryRun ? style.dim('dry run: nothing was deleted; add --execute to delete them') : '';
+  const tail = plan.refused
+    ? style.fail('refused: more than --max')
+    : dryRun
+      ? style.dim('dry run: nothing was deleted; add --execute to delete them')
+      : '';
   return [head, table, tail].filter(Boolean).join('\n');
 }

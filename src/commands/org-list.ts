@@ -5,32 +5,41 @@ import { formatDuration, renderTable } from '../lib/output/table.js';
 import { ORG_LIST_LIMIT, warnUnreadableRows } from '../lib/fleet/org-directory.js';
 import { filterOrgs, type OrgSummary } from '../lib/org/summarize-orgs.js';
 
-
 export const orgListCommand = defineCommand({
-  description: 'List the CP\'s orgs with their instance_status and age, oldest first.',
+  description: "List the CP's orgs with their instance_status and age, oldest first.",
   flags: {
     status: textFlag('--status <status>', 'only orgs with this instance_status (provisioning, running, failed)', {
       pattern: /^[a-z_-]+$/,
       what: 'an instance_status such as provisioning, running or failed',
     }),
-    olderThan: durationFlag('--older-than <duration>', 'only orgs created longer ago than this (90m, 2h, 7d)', { minMs: 1, maxMs: 3650 * 86_400_000 }),
+    olderThan: durationFlag('--older-than <duration>', 'only orgs created longer ago than this (90m, 2h, 7d)', {
+      minMs: 1,
+      maxMs: 3650 * 86_400_000,
+    }),
     prefix: textFlag('--prefix <prefix>', 'only orgs whose slug starts with this'),
   },
   examples: [
-      ['molectl org list', 'every org, oldest first'],
-      ['molectl org list --status failed', 'orgs whose provisioning failed'],
-      ['molectl --env staging org list --prefix e2e- --older-than 2h', 'stale CI orgs (what `org gc` would delete)'],
-      ['molectl org list -o json | jq -r \'.orgs[].slug\'', 'slugs, for scripts'],
-    ],
+    ['molectl org list', 'every org, oldest first'],
+    ['molectl org list --status failed', 'orgs whose provisioning failed'],
+    ['molectl --env staging org list --prefix e2e- --older-than 2h', 'stale CI orgs (what `org gc` would delete)'],
+    ["molectl org list -o json | jq -r '.orgs[].slug'", 'slugs, for scripts'],
+  ],
 
   async run(ctx, input) {
     const options = input.options;
     const page = await ctx.cp.listOrgs({ limit: ORG_LIST_LIMIT });
     const rows = page.rows;
-    const orgs = filterOrgs(rows, { status: options.status, prefix: options.prefix, olderThanMs: options.olderThan }, ctx.clock.now());
+    const orgs = filterOrgs(
+      rows,
+      { status: options.status, prefix: options.prefix, olderThanMs: options.olderThan },
+      ctx.clock.now(),
+    );
     // One page is all the CP route gives; saying so beats silently showing a partial fleet.
     const truncated = rows.length + page.unreadable.length >= ORG_LIST_LIMIT;
-    if (truncated) ctx.out.warn(`the CP returned ${rows.length + page.unreadable.length} orgs, its page limit: there may be more that are not shown`);
+    if (truncated)
+      ctx.out.warn(
+        `the CP returned ${rows.length + page.unreadable.length} orgs, its page limit: there may be more that are not shown`,
+      );
     warnUnreadableRows(ctx.out, page);
     const unreadable = page.unreadable;
     await ctx.out.result({ cpUrl: ctx.cp.baseUrl, total: rows.length, truncated, unreadable, orgs }, (data, style) =>
@@ -39,7 +48,16 @@ export const orgListCommand = defineCommand({
         : `${renderTable<OrgSummary>(
             [
               { header: 'slug', value: (o) => o.slug },
-              { header: 'status', value: (o) => o.instanceStatus, style: (cell, o) => (o.instanceStatus === 'running' ? style.ok(cell) : o.instanceStatus === 'failed' ? style.fail(cell) : style.warn(cell)) },
+              {
+                header: 'status',
+                value: (o) => o.instanceStatus,
+                style: (cell, o) =>
+                  o.instanceStatus === 'running'
+                    ? style.ok(cell)
+                    : o.instanceStatus === 'failed'
+                      ? style.fail(cell)
+                      : style.warn(cell),
+              },
               { header: 'age', value: (o) => (o.ageMs === null ? null : formatDuration(o.ageMs)), align: 'right' },
               { header: 'created', value: (o) => o.createdAt },
               { header: 'id', value: (o) => o.id },

@@ -8,25 +8,35 @@ import { describeOrg, type OrgDescription } from '../lib/org/describe-org.js';
 export const orgShowCommand = defineCommand({
   description:
     'Show one org: its CP row, its EC2 instances found by tag (tenant and workspaces, with state and age), what the edge route /cp/orgs/<slug>/instance answers, and whether its admin token secret exists (never the value).',
-  args: [
-    orgSlugArgument('the org'),
-  ],
+  args: [orgSlugArgument('the org')],
   flags: {},
   examples: [
-      ['molectl org show acme-prod', 'the whole picture of one org'],
-      ['molectl org show acme-prod -o json | jq .instances', 'its instances, for scripts'],
-    ],
+    ['molectl org show acme-prod', 'the whole picture of one org'],
+    ['molectl org show acme-prod -o json | jq .instances', 'its instances, for scripts'],
+  ],
 
   async run(ctx, input) {
     const slug = input.args[0]!;
-    const description = await describeOrg({ cp: ctx.cp, aws: ctx.aws, environment: ctx.config.environment, now: ctx.clock.now() }, slug);
+    const description = await describeOrg(
+      { cp: ctx.cp, aws: ctx.aws, environment: ctx.config.environment, now: ctx.clock.now() },
+      slug,
+    );
     // Terminated instances stay visible in EC2 for a while after a delete: they do not make an org exist.
     const live = description.instances.filter((i) => i.state !== 'terminated');
     if (description.onCp === false && live.length === 0 && description.edge === null) {
-      const terminated = description.instances.length > 0 ? ` (EC2 still lists ${description.instances.length} terminated instance(s) tagged with it)` : '';
-      throw new NotFoundError(`org "${slug}" not found: not on the CP at ${description.cpUrl} and no live instance is tagged with it${terminated}`, 'run `molectl org list` to see the org slugs, and check --env');
+      const terminated =
+        description.instances.length > 0
+          ? ` (EC2 still lists ${description.instances.length} terminated instance(s) tagged with it)`
+          : '';
+      throw new NotFoundError(
+        `org "${slug}" not found: not on the CP at ${description.cpUrl} and no live instance is tagged with it${terminated}`,
+        'run `molectl org list` to see the org slugs, and check --env',
+      );
     }
-    if (description.edge?.exposesAdminToken) ctx.out.warn(`GET /cp/orgs/${slug}/instance includes admin_token: a known past leak is back; report it to the CP owners (the value is not shown)`);
+    if (description.edge?.exposesAdminToken)
+      ctx.out.warn(
+        `GET /cp/orgs/${slug}/instance includes admin_token: a known past leak is back; report it to the CP owners (the value is not shown)`,
+      );
     await ctx.out.result(description, renderOrg);
     if (description.onCp === null) {
       ctx.out.warn(`whether the CP has org ${slug} is unknown: ${description.cpEvidence}`);
@@ -38,9 +48,17 @@ export const orgShowCommand = defineCommand({
 
 function renderOrg(d: OrgDescription, style: Styles): string {
   const lines: string[] = [style.bold(`org ${d.slug}`)];
-  if (d.org) lines.push(`  CP row        id ${d.org.id}, instance_status ${d.org.instanceStatus}, created ${d.org.createdAt ?? 'unknown'}${d.org.ageMs === null ? '' : ` (${formatDuration(d.org.ageMs)} ago)`}`);
-  else lines.push(`  CP row        ${d.onCp === null ? style.warn(`unknown: ${d.cpEvidence}`) : d.onCp ? `present, no readable row (${d.cpEvidence}); id unconfirmed` : style.warn(`none: the CP does not have this org (${d.cpEvidence})`)}`);
-  lines.push(`  edge          ${d.edge ? `status ${d.edge.status}, ip ${d.edge.ip ?? '-'}, region ${d.edge.region ?? '-'}` : 'no answer (404)'}`);
+  if (d.org)
+    lines.push(
+      `  CP row        id ${d.org.id}, instance_status ${d.org.instanceStatus}, created ${d.org.createdAt ?? 'unknown'}${d.org.ageMs === null ? '' : ` (${formatDuration(d.org.ageMs)} ago)`}`,
+    );
+  else
+    lines.push(
+      `  CP row        ${d.onCp === null ? style.warn(`unknown: ${d.cpEvidence}`) : d.onCp ? `present, no readable row (${d.cpEvidence}); id unconfirmed` : style.warn(`none: the CP does not have this org (${d.cpEvidence})`)}`,
+    );
+  lines.push(
+    `  edge          ${d.edge ? `status ${d.edge.status}, ip ${d.edge.ip ?? '-'}, region ${d.edge.region ?? '-'}` : 'no answer (404)'}`,
+  );
   const secret = d.adminTokenSecret;
   lines.push(
     `  admin token   ${'error' in secret ? style.warn(`unknown: ${secret.error}`) : secret.exists ? `secret ${secret.name} exists (${secret.versions} version(s), changed ${secret.lastChangedAt ?? '-'})` : style.warn(`no secret ${secret.name}`)}`,
@@ -52,7 +70,11 @@ function renderOrg(d: OrgDescription, style: Styles): string {
       [
         { header: 'instance', value: (i) => i.instanceId },
         { header: 'role', value: (i) => i.role },
-        { header: 'state', value: (i) => i.state, style: (cell, i) => (i.state === 'running' ? style.ok(cell) : style.warn(cell)) },
+        {
+          header: 'state',
+          value: (i) => i.state,
+          style: (cell, i) => (i.state === 'running' ? style.ok(cell) : style.warn(cell)),
+        },
         { header: 'age', value: (i) => (i.ageMs === null ? null : formatDuration(i.ageMs)), align: 'right' },
         { header: 'name', value: (i) => i.name },
       ],
@@ -60,6 +82,7 @@ function renderOrg(d: OrgDescription, style: Styles): string {
     );
     lines.push(...table.split('\n').map((l) => `    ${l}`));
   }
-  if (d.onCp === false && d.instances.some((i) => i.state !== 'terminated')) lines.push(style.warn('  the CP has no such org but instances carry its tag: see `molectl fleet orphans`'));
+  if (d.onCp === false && d.instances.some((i) => i.state !== 'terminated'))
+    lines.push(style.warn('  the CP has no such org but instances carry its tag: see `molectl fleet orphans`'));
   return lines.join('\n');
 }

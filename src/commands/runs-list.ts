@@ -5,7 +5,6 @@ import { formatDuration, renderTable } from '../lib/output/table.js';
 import { formatTargets, formatTimestamp, styleStatus } from '../lib/runs/format-run-fields.js';
 import { summarizeRun, type RunSummary } from '../lib/runs/summarize-run.js';
 
-
 export const runsListCommand = defineCommand({
   description:
     'List the ledgers of mutating runs on this machine, newest first: status, duration and how many targets each got through. A run shown as "running, owner dead" was killed and can be resumed.',
@@ -14,10 +13,10 @@ export const runsListCommand = defineCommand({
     limit: countFlag('--limit <n>', 'show at most n runs', { min: 1, max: 100_000, default: 20 }),
   },
   examples: [
-      ['molectl runs list', 'the 20 most recent runs'],
-      ['molectl runs list --command "migrate cp-secret"', 'only cp-secret migration runs'],
-      ['molectl runs list --limit 100 -o json', 'as JSON, for scripts'],
-    ],
+    ['molectl runs list', 'the 20 most recent runs'],
+    ['molectl runs list --command "migrate cp-secret"', 'only cp-secret migration runs'],
+    ['molectl runs list --limit 100 -o json', 'as JSON, for scripts'],
+  ],
 
   async run(ctx, input) {
     const options = input.options;
@@ -26,8 +25,11 @@ export const runsListCommand = defineCommand({
     for (const skipped of listing.skipped) ctx.out.warn(`skipped: ${skipped.reason}`);
     const now = ctx.clock.now();
     const runs = listing.runs.map((doc) => summarizeRun(doc, now));
-    if (runs.length === 0) ctx.out.info(`no runs${options.command ? ` of "${options.command}"` : ''} recorded in ${ctx.runs.runsDir}`);
-    await ctx.out.result({ runsDir: ctx.runs.runsDir, runs, skipped: listing.skipped }, (data, style) => (data.runs.length ? renderRunsTable(data.runs, style) : ''));
+    if (runs.length === 0)
+      ctx.out.info(`no runs${options.command ? ` of "${options.command}"` : ''} recorded in ${ctx.runs.runsDir}`);
+    await ctx.out.result({ runsDir: ctx.runs.runsDir, runs, skipped: listing.skipped }, (data, style) =>
+      data.runs.length ? renderRunsTable(data.runs, style) : '',
+    );
     return 0;
   },
 });

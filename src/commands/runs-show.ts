@@ -4,30 +4,39 @@ import { UsageError } from '../lib/errors.js';
 import type { Styles } from '../lib/output/output.js';
 import { formatDuration, renderTable } from '../lib/output/table.js';
 import { formatTargets, formatTimestamp, styleStatus } from '../lib/runs/format-run-fields.js';
-import { TARGET_STATES, type RunLedgerDocument, type ScalarOrList, type TargetRecord } from '../lib/runs/run-ledger-schema.js';
+import {
+  TARGET_STATES,
+  type RunLedgerDocument,
+  type ScalarOrList,
+  type TargetRecord,
+} from '../lib/runs/run-ledger-schema.js';
 import { summarizeRun, type RunSummary } from '../lib/runs/summarize-run.js';
-
 
 export const runsShowCommand = defineCommand({
   description:
-    'Show one run\'s ledger: what it was asked to do, the environment, every target\'s state, outcome and remote ids, and the last events. `-o json` prints the whole ledger.',
-  args: [
-    argument('id', 'run id, or a unique leading part of it (at least 6 characters)'),
-  ],
+    "Show one run's ledger: what it was asked to do, the environment, every target's state, outcome and remote ids, and the last events. `-o json` prints the whole ledger.",
+  args: [argument('id', 'run id, or a unique leading part of it (at least 6 characters)')],
   flags: {
-    states: listFlag('--state <states>', `only targets in these states (comma-separated: ${TARGET_STATES.join(', ')})`, {
-      pattern: new RegExp(`^(${TARGET_STATES.join('|')})$`),
-      problem: `is not a target state (${TARGET_STATES.join(', ')})`,
-      example: 'failed,unverified',
-    }),
+    states: listFlag(
+      '--state <states>',
+      `only targets in these states (comma-separated: ${TARGET_STATES.join(', ')})`,
+      {
+        pattern: new RegExp(`^(${TARGET_STATES.join('|')})$`),
+        problem: `is not a target state (${TARGET_STATES.join(', ')})`,
+        example: 'failed,unverified',
+      },
+    ),
     events: countFlag('--events <n>', 'how many of the latest events to show', { min: 0, max: 100_000, default: 20 }),
   },
   examples: [
-      ['molectl runs show 20261122T203000Z-migrate-cp-secret-apply-3f9a', 'one run in full'],
-      ['molectl runs show 20261122T2030', 'the same run, by a unique prefix of its id'],
-      ['molectl runs show 20261122T2030 --state failed,in-progress', 'only the targets a resume would look at first'],
-      ['molectl runs show 20261122T2030 -o json | jq \'.run.targets[] | select(.state != "succeeded")\'', 'targets a resume would still do'],
+    ['molectl runs show 20261122T203000Z-migrate-cp-secret-apply-3f9a', 'one run in full'],
+    ['molectl runs show 20261122T2030', 'the same run, by a unique prefix of its id'],
+    ['molectl runs show 20261122T2030 --state failed,in-progress', 'only the targets a resume would look at first'],
+    [
+      'molectl runs show 20261122T2030 -o json | jq \'.run.targets[] | select(.state != "succeeded")\'',
+      'targets a resume would still do',
     ],
+  ],
 
   async run(ctx, input) {
     const options = input.options;
@@ -36,7 +45,15 @@ export const runsShowCommand = defineCommand({
     const ledger = await ctx.runs.load(id);
     const doc = ledger.document as RunLedgerDocument;
     const summary = summarizeRun(doc, ctx.clock.now());
-    await ctx.out.result({ ledgerPath: ledger.path, summary, run: doc }, (data, style) => renderRun(data.run, data.summary, data.ledgerPath, { events: options.events, states: options.states ?? null }, style));
+    await ctx.out.result({ ledgerPath: ledger.path, summary, run: doc }, (data, style) =>
+      renderRun(
+        data.run,
+        data.summary,
+        data.ledgerPath,
+        { events: options.events, states: options.states ?? null },
+        style,
+      ),
+    );
     return 0;
   },
 });
@@ -47,7 +64,13 @@ interface RenderOptions {
   states: string[] | null;
 }
 
-function renderRun(doc: RunLedgerDocument, summary: RunSummary, path: string, options: RenderOptions, style: Styles): string {
+function renderRun(
+  doc: RunLedgerDocument,
+  summary: RunSummary,
+  path: string,
+  options: RenderOptions,
+  style: Styles,
+): string {
   const env = doc.environment;
   const aws = env.awsAccount || env.awsRegion ? `aws ${[env.awsAccount, env.awsRegion].filter(Boolean).join(' ')}` : '';
   const resumable = summary.resumable ? style.warn(' (resumable)') : '';
@@ -57,7 +80,12 @@ function renderRun(doc: RunLedgerDocument, summary: RunSummary, path: string, op
     ['status', `${styleStatus(summary.displayStatus, summary, style)}${resumable}`],
     ['env', [env.name, env.cpUrl, aws].filter(Boolean).join('  ')],
     ['started', formatTimestamp(doc.startedAt)],
-    ['finished', doc.finishedAt ? `${formatTimestamp(doc.finishedAt)}  (took ${formatDuration(summary.durationMs)})` : `-  (${formatDuration(summary.durationMs)} so far)`],
+    [
+      'finished',
+      doc.finishedAt
+        ? `${formatTimestamp(doc.finishedAt)}  (took ${formatDuration(summary.durationMs)})`
+        : `-  (${formatDuration(summary.durationMs)} so far)`,
+    ],
     ['owner', summary.owner],
   ];
   if (Object.keys(doc.inputs).length) lines.push(['inputs', formatPairs(doc.inputs)]);
@@ -71,7 +99,13 @@ function renderRun(doc: RunLedgerDocument, summary: RunSummary, path: string, op
   const all = Object.values(doc.targets);
   if (all.length) {
     const t = summary.targets;
-    const parts = [`${t.succeeded} succeeded`, `${t.failed} failed`, `${t.skipped} skipped`, `${t.inProgress} in progress`, `${t.pending} pending`];
+    const parts = [
+      `${t.succeeded} succeeded`,
+      `${t.failed} failed`,
+      `${t.skipped} skipped`,
+      `${t.inProgress} in progress`,
+      `${t.pending} pending`,
+    ];
     const shown = options.states ? all.filter((target) => options.states!.includes(target.state)) : all;
     out.push('', `targets ${formatTargets(summary)}: ${parts.join(', ')}`);
     if (options.states) out.push(`showing ${shown.length} in state ${options.states.join(' or ')}`);
@@ -97,7 +131,14 @@ function renderTargets(targets: TargetRecord[], style: Styles): string {
       {
         header: 'state',
         value: (t) => t.state,
-        style: (cell, t) => (t.state === 'succeeded' ? style.ok(cell) : t.state === 'failed' ? style.fail(cell) : t.state === 'skipped' ? style.dim(cell) : style.warn(cell)),
+        style: (cell, t) =>
+          t.state === 'succeeded'
+            ? style.ok(cell)
+            : t.state === 'failed'
+              ? style.fail(cell)
+              : t.state === 'skipped'
+                ? style.dim(cell)
+                : style.warn(cell),
       },
       { header: 'outcome', value: (t) => t.outcome },
       { header: 'attempts', value: (t) => t.attempts, align: 'right' },

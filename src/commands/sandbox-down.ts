@@ -11,14 +11,18 @@ export const sandboxDownCommand = defineCommand({
     'Stop the sandbox started with `molectl sandbox up --detach` (by the pid it recorded). It stops its host scripts and removes its temporary directory.',
   flags: {},
   examples: [
-      ['molectl sandbox down', 'stop the background sandbox'],
-      ['molectl sandbox down -o json', 'machine-readable outcome'],
-    ],
+    ['molectl sandbox down', 'stop the background sandbox'],
+    ['molectl sandbox down -o json', 'machine-readable outcome'],
+  ],
 
   async run(ctx) {
     const files = getSandboxFiles(ctx.config.stateDir);
     const record = readSandboxRecord(files);
-    if (!record) throw new NotFoundError('no sandbox is running (no record in the state directory)', 'Start one with `molectl sandbox up --detach`.');
+    if (!record)
+      throw new NotFoundError(
+        'no sandbox is running (no record in the state directory)',
+        'Start one with `molectl sandbox up --detach`.',
+      );
     let forced = false;
     if (isProcessAlive(record.pid)) {
       process.kill(record.pid, 'SIGTERM');
@@ -30,8 +34,10 @@ export const sandboxDownCommand = defineCommand({
       }
     }
     removeSandboxRecord(files, record.pid);
-    await ctx.out.result({ stopped: true, pid: record.pid, url: record.url, forced }, (d) =>
-      `sandbox at ${d.url} (pid ${d.pid}) stopped${d.forced ? ' (killed after 10 s; its temporary directory may remain)' : ''}`,
+    await ctx.out.result(
+      { stopped: true, pid: record.pid, url: record.url, forced },
+      (d) =>
+        `sandbox at ${d.url} (pid ${d.pid}) stopped${d.forced ? ' (killed after 10 s; its temporary directory may remain)' : ''}`,
     );
     return 0;
   },

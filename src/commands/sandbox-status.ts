@@ -1,8 +1,13 @@
 import { defineCommand } from '../lib/cli/command-definition.js';
 import { switchFlag } from '../lib/cli/flags.js';
 import { NotFoundError } from '../lib/errors.js';
-import { buildShellEnv, getSandboxFiles, isProcessAlive, readSandboxRecord, renderExports } from '../sandbox/sandbox-record.js';
-
+import {
+  buildShellEnv,
+  getSandboxFiles,
+  isProcessAlive,
+  readSandboxRecord,
+  renderExports,
+} from '../sandbox/sandbox-record.js';
 
 export const sandboxStatusCommand = defineCommand({
   description:
@@ -11,9 +16,9 @@ export const sandboxStatusCommand = defineCommand({
     exports: switchFlag('--exports', 'print only the environment to target it (for eval)'),
   },
   examples: [
-      ['molectl sandbox status', 'is it up, where, with which faults'],
-      ['eval "$(molectl sandbox status --exports)"', 'target the running sandbox from another shell'],
-    ],
+    ['molectl sandbox status', 'is it up, where, with which faults'],
+    ['eval "$(molectl sandbox status --exports)"', 'target the running sandbox from another shell'],
+  ],
 
   async run(ctx, input) {
     const options = input.options;
@@ -35,7 +40,16 @@ export const sandboxStatusCommand = defineCommand({
     } catch {
       healthy = false;
     }
-    const status = { running: true, healthy, url: record.url, pid: record.pid, startedAt: record.startedAt, tenants: record.tenants, seed: record.seed, faults: record.faults };
+    const status = {
+      running: true,
+      healthy,
+      url: record.url,
+      pid: record.pid,
+      startedAt: record.startedAt,
+      tenants: record.tenants,
+      seed: record.seed,
+      faults: record.faults,
+    };
     await ctx.out.result(status, (s) =>
       [
         `sandbox ${s.healthy ? 'running' : 'NOT ANSWERING'} at ${s.url} (pid ${s.pid}, since ${s.startedAt})`,

@@ -23,14 +23,29 @@ const flags = {
   // The sandbox environment's built-in CP URL is http://127.0.0.1:4510.
   port: countFlag('--port <n>', 'port to listen on (0 = any free port)', { min: 0, max: 65535, default: 4510 }),
   tenants: countFlag('--tenants <n>', 'orgs already running', { min: 0, max: 10_000, default: 10 }),
-  preCutover: countFlag('--pre-cutover <n>', 'how many of them predate the CP shared secret (default: half)', { min: 0, max: 10_000 }),
-  workspacesPerTenant: countFlag('--workspaces-per-tenant <n>', 'workspace instances per org', { min: 0, max: 50, default: 1 }),
-  seed: countFlag('--seed <n>', 'seed for ids and fault draws (same seed, same fleet)', { min: 0, max: 2 ** 31 - 1, default: 1 }),
-  faults: textFlag('--faults <spec>', 'faults to inject, e.g. offline=acme|beta,docker-fail=gamma,throttle=0.1', { default: '' }),
-  speed: choiceFlag('--speed <speed>', 'fast (tests) or realistic (demos) provisioning', ['fast', 'realistic'], { default: 'fast' }),
+  preCutover: countFlag('--pre-cutover <n>', 'how many of them predate the CP shared secret (default: half)', {
+    min: 0,
+    max: 10_000,
+  }),
+  workspacesPerTenant: countFlag('--workspaces-per-tenant <n>', 'workspace instances per org', {
+    min: 0,
+    max: 50,
+    default: 1,
+  }),
+  seed: countFlag('--seed <n>', 'seed for ids and fault draws (same seed, same fleet)', {
+    min: 0,
+    max: 2 ** 31 - 1,
+    default: 1,
+  }),
+  faults: textFlag('--faults <spec>', 'faults to inject, e.g. offline=acme|beta,docker-fail=gamma,throttle=0.1', {
+    default: '',
+  }),
+  speed: choiceFlag('--speed <speed>', 'fast (tests) or realistic (demos) provisioning', ['fast', 'realistic'], {
+    default: 'fast',
+  }),
   hostMode: choiceFlag(
     '--host-mode <mode>',
-    'real (bash runs each SSM script on a simulated host) or modelled (the cp-secret script\'s result is computed; for benchmarks at scale)',
+    "real (bash runs each SSM script on a simulated host) or modelled (the cp-secret script's result is computed; for benchmarks at scale)",
     ['real', 'modelled'],
     { default: 'real' },
   ),
@@ -47,12 +62,15 @@ export const sandboxUpCommand = defineCommand({
     'Start the simulated Molecule platform (CP, EC2, SSM, Secrets Manager, STS, tenant hosts) on 127.0.0.1 and print the environment that targets it. In the foreground it logs every request until Ctrl-C; with --detach it runs in the background (stop it with `molectl sandbox down`). Credentials are passed as file paths, never printed. See docs/sandbox.md.',
   flags,
   examples: [
-      ['eval "$(molectl sandbox up --detach)"', 'start in the background and target it from this shell'],
-      ['molectl sandbox up --tenants 200 --pre-cutover 150', 'foreground, with a live request log'],
-      ["molectl sandbox up --detach --faults 'offline=delta,throttle=0.05'", 'rehearse with faults'],
-      ['molectl sandbox up --port 0 --detach -o json', 'any free port; machine-readable env'],
-      ["molectl sandbox up --detach --tenants 10000 --host-mode modelled --faults 'host-work=2s'", 'a fleet at scale, to measure molectl rather than bash'],
+    ['eval "$(molectl sandbox up --detach)"', 'start in the background and target it from this shell'],
+    ['molectl sandbox up --tenants 200 --pre-cutover 150', 'foreground, with a live request log'],
+    ["molectl sandbox up --detach --faults 'offline=delta,throttle=0.05'", 'rehearse with faults'],
+    ['molectl sandbox up --port 0 --detach -o json', 'any free port; machine-readable env'],
+    [
+      "molectl sandbox up --detach --tenants 10000 --host-mode modelled --faults 'host-work=2s'",
+      'a fleet at scale, to measure molectl rather than bash',
     ],
+  ],
 
   async run(ctx, input) {
     const { options } = input;
@@ -60,7 +78,10 @@ export const sandboxUpCommand = defineCommand({
     const files = getSandboxFiles(ctx.config.stateDir);
     const existing = readSandboxRecord(files);
     if (existing && isProcessAlive(existing.pid)) {
-      throw new UsageError(`a sandbox is already running at ${existing.url} (pid ${existing.pid})`, 'Stop it with `molectl sandbox down`, or target it with `eval "$(molectl sandbox status --exports)"`.');
+      throw new UsageError(
+        `a sandbox is already running at ${existing.url} (pid ${existing.pid})`,
+        'Stop it with `molectl sandbox down`, or target it with `eval "$(molectl sandbox status --exports)"`.',
+      );
     }
     return options.detach ? runDetached(ctx, options, files) : runForeground(ctx, options, files);
   },
@@ -77,7 +98,8 @@ async function runForeground(ctx: Context, options: UpOptions, files: SandboxFil
     faults: options.faults,
     speed: options.speed,
     hostMode: options.hostMode,
-    onRequest: (r) => ctx.out.info(`${r.at.toISOString().slice(11, 23)} ${r.status} ${r.service.padEnd(14)} ${r.action}`),
+    onRequest: (r) =>
+      ctx.out.info(`${r.at.toISOString().slice(11, 23)} ${r.status} ${r.service.padEnd(14)} ${r.action}`),
   }).catch((error: unknown) => {
     throw new MolectlError(`the sandbox could not start on port ${options.port}: ${(error as Error).message}`, {
       hint: 'Pick another port with --port, or --port 0 for any free one.',
@@ -95,7 +117,9 @@ async function runForeground(ctx: Context, options: UpOptions, files: SandboxFil
       logFile: null,
     });
     const env = buildShellEnv(files, sandbox.url);
-    await ctx.out.result({ url: sandbox.url, pid: process.pid, env: Object.fromEntries(env) }, () => renderExports(env));
+    await ctx.out.result({ url: sandbox.url, pid: process.pid, env: Object.fromEntries(env) }, () =>
+      renderExports(env),
+    );
     await ctx.out.flush();
     ctx.out.info(`sandbox ready at ${sandbox.url}: ${options.tenants} tenants; Ctrl-C to stop`);
     await waitForStop(ctx.signal);
@@ -144,8 +168,12 @@ async function runDetached(ctx: Context, options: UpOptions, files: SandboxFiles
     const record = readSandboxRecord(files);
     if (record && record.pid === child.pid) {
       const env = buildShellEnv(files, record.url);
-      ctx.out.info(`sandbox running in the background at ${record.url} (pid ${record.pid}); log ${files.log}; stop it with: molectl sandbox down`);
-      await ctx.out.result({ url: record.url, pid: record.pid, env: Object.fromEntries(env) }, () => renderExports(env));
+      ctx.out.info(
+        `sandbox running in the background at ${record.url} (pid ${record.pid}); log ${files.log}; stop it with: molectl sandbox down`,
+      );
+      await ctx.out.result({ url: record.url, pid: record.pid, env: Object.fromEntries(env) }, () =>
+        renderExports(env),
+      );
       return 0;
     }
     if (exited) break;
@@ -153,7 +181,9 @@ async function runDetached(ctx: Context, options: UpOptions, files: SandboxFiles
   }
   if (!exited && child.pid !== undefined) process.kill(child.pid, 'SIGTERM');
   const tail = readFileSync(files.log, 'utf8').trim().split('\n').slice(-3).join(' | ');
-  throw new MolectlError(`the background sandbox did not become ready${tail ? `: ${tail}` : ''}`, { hint: `See ${files.log}; try the foreground (without --detach) to see why.` });
+  throw new MolectlError(`the background sandbox did not become ready${tail ? `: ${tail}` : ''}`, {
+    hint: `See ${files.log}; try the foreground (without --detach) to see why.`,
+  });
 }
 
 /** The flags of this invocation, minus --detach, for the background process. */

@@ -7,9 +7,9 @@ export const secretsListCommand = defineCommand({
     'List the secrets molectl knows for the environment: Secrets Manager id, versions and stages, last change, consumers. Never values. Read-only.',
   flags: {},
   examples: [
-      ['molectl secrets list', 'the configured secrets of the current environment'],
-      ['molectl --env staging secrets list -o json', 'the same for staging, as JSON'],
-    ],
+    ['molectl secrets list', 'the configured secrets of the current environment'],
+    ['molectl --env staging secrets list -o json', 'the same for staging, as JSON'],
+  ],
 
   async run(ctx) {
     const rows: SecretListRow[] = [];
@@ -24,7 +24,9 @@ export const secretsListCommand = defineCommand({
         consumers: secret.consumers.map((c) => c.ref),
       });
     }
-    await ctx.out.result({ environment: ctx.config.environment.name, secrets: rows }, (data, style) => renderSecretList(data.secrets, style));
+    await ctx.out.result({ environment: ctx.config.environment.name, secrets: rows }, (data, style) =>
+      renderSecretList(data.secrets, style),
+    );
     return 0;
   },
 });

@@ -10,24 +10,24 @@ import { AWSPENDING } from '../lib/aws/secret-stages.js';
 import { normalizeValue, readValueInput } from '../lib/secrets/read-value-input.js';
 import { runMutation } from '../lib/runs/run-lifecycle.js';
 
-
 export const secretsPutCommand = defineCommand({
   confirmation: () => ({ kind: 'environment' }),
   description:
-    'Store a value as the secret\'s current version (creating the secret if needed), read it back and compare fingerprints. ' +
-          'The value comes only from a file or stdin, never from a flag. One trailing newline is dropped (and said so); inner newlines are kept. ' +
-          'Consumers are not changed: use `secrets rotate` for that.',
-  args: [
-    argument('name', 'secret name from `molectl secrets list`'),
-  ],
+    "Store a value as the secret's current version (creating the secret if needed), read it back and compare fingerprints. " +
+    'The value comes only from a file or stdin, never from a flag. One trailing newline is dropped (and said so); inner newlines are kept. ' +
+    'Consumers are not changed: use `secrets rotate` for that.',
+  args: [argument('name', 'secret name from `molectl secrets list`')],
   flags: {
     valueFile: textFlag('--value-file <path|->', 'file holding the value, or - to read stdin', { required: true }),
   },
   examples: [
-      ['molectl secrets put cp-shared-secret --value-file ./shared-secret.txt', 'store the value in the file'],
-      ['pass show molecule/cp | molectl --env staging secrets put cp-admin-api-token --value-file -', 'from stdin'],
-      ['molectl --env production --yes secrets put cp-shared-secret --value-file v.txt', 'replace the current value without a prompt'],
+    ['molectl secrets put cp-shared-secret --value-file ./shared-secret.txt', 'store the value in the file'],
+    ['pass show molecule/cp | molectl --env staging secrets put cp-admin-api-token --value-file -', 'from stdin'],
+    [
+      'molectl --env production --yes secrets put cp-shared-secret --value-file v.txt',
+      'replace the current value without a prompt',
     ],
+  ],
 
   async run(ctx, { args, options }) {
     const secret = findManagedSecret(ctx, args[0]!);
@@ -35,19 +35,32 @@ export const secretsPutCommand = defineCommand({
     // The value is registered with the redactor before any await that could print.
     const input = normalizeValue(await readValueInput(valueFile, ctx.stdin), valueFile === '-' ? 'stdin' : valueFile);
     ctx.redactor.register(input.value, 'secret');
-    if (input.strippedNewline) ctx.out.info(`note: dropped one trailing newline from ${input.source}; the stored value is ${showSecret(input.value)}`);
+    if (input.strippedNewline)
+      ctx.out.info(
+        `note: dropped one trailing newline from ${input.source}; the stored value is ${showSecret(input.value)}`,
+      );
 
     const target = await describeTarget(ctx.config, ctx.aws);
     ctx.out.info(formatTarget(target));
     const description = await ctx.aws.describeSecret(secret.secretId);
     if (description?.versions.some((v) => v.stages.includes(AWSPENDING))) {
-      throw new MolectlError(`secret ${secret.secretId} has an AWSPENDING version: a rotation is in progress; nothing was changed`, {
-        code: ExitCode.failed,
-        hint: `finish or abort it first: molectl secrets rotate ${secret.name} --resume (or --abort-pending)`,
-      });
+      throw new MolectlError(
+        `secret ${secret.secretId} has an AWSPENDING version: a rotation is in progress; nothing was changed`,
+        {
+          code: ExitCode.failed,
+          hint: `finish or abort it first: molectl secrets rotate ${secret.name} --resume (or --abort-pending)`,
+        },
+      );
     }
-    if (description) ctx.out.info(`${secret.secretId} exists: the new value becomes AWSCURRENT; consumers (${secret.consumers.map((c) => c.ref).join(', ') || 'none'}) keep what they hold`);
-    await confirmChange(ctx, { kind: 'environment' }, description ? `replace the current value of ${secret.name}` : `create ${secret.secretId}`);
+    if (description)
+      ctx.out.info(
+        `${secret.secretId} exists: the new value becomes AWSCURRENT; consumers (${secret.consumers.map((c) => c.ref).join(', ') || 'none'}) keep what they hold`,
+      );
+    await confirmChange(
+      ctx,
+      { kind: 'environment' },
+      description ? `replace the current value of ${secret.name}` : `create ${secret.secretId}`,
+    );
 
     const { ledger, result } = await runMutation(
       ctx,
@@ -56,7 +69,12 @@ export const secretsPutCommand = defineCommand({
           create: {
             command: 'secrets put',
             environment: toRunEnvironment(target),
-            inputs: { name: secret.name, secretId: secret.secretId, source: valueFile === '-' ? 'stdin' : 'file', fingerprint: showSecret(input.value) },
+            inputs: {
+              name: secret.name,
+              secretId: secret.secretId,
+              source: valueFile === '-' ? 'stdin' : 'file',
+              fingerprint: showSecret(input.value),
+            },
             targets: [secret.name],
           },
         },
@@ -64,9 +82,13 @@ export const secretsPutCommand = defineCommand({
         locks: [`secrets-${secret.name}`],
         fleet: true,
         breakLock: false,
-        resumeHint: () => `check the stored version with \`molectl secrets status ${secret.name}\`, then put again if needed (the run id keeps a retry from making a second version)`,
+        resumeHint: () =>
+          `check the stored version with \`molectl secrets status ${secret.name}\`, then put again if needed (the run id keeps a retry from making a second version)`,
       },
-      async (run) => ({ ledger: run.ledger, result: await putSecret(ctx, secret, input.value, description !== null, run.ledger) }),
+      async (run) => ({
+        ledger: run.ledger,
+        result: await putSecret(ctx, secret, input.value, description !== null, run.ledger),
+      }),
     );
     await ctx.out.result({ run: ledger.id, ...result }, (r, style) =>
       r.matches && r.current

@@ -7,28 +7,35 @@ import { warnStaleAdminToken } from '../lib/secrets/warn-stale-admin-token.js';
 import { consumerFlags, toApplySettings } from '../lib/secrets/rotation-options.js';
 import { runRotation } from '../lib/secrets/run-rotation.js';
 
-
 export const secretsRotateCommand = defineCommand({
   confirmation: () => ({ kind: 'environment' }),
   description:
-    'Rotate a secret the way Secrets Manager\'s rotation protocol does: create a new value as AWSPENDING (ClientRequestToken = run id), ' +
-          'set each consumer in the configured order and test it, then finish (AWSCURRENT moves, the old value becomes AWSPREVIOUS). ' +
-          'A failure before finish puts every touched consumer back and removes AWSPENDING. The plan and the impact window are shown before a typed confirmation.',
-  args: [
-    argument('name', 'secret name from `molectl secrets list`'),
-  ],
+    "Rotate a secret the way Secrets Manager's rotation protocol does: create a new value as AWSPENDING (ClientRequestToken = run id), " +
+    'set each consumer in the configured order and test it, then finish (AWSCURRENT moves, the old value becomes AWSPREVIOUS). ' +
+    'A failure before finish puts every touched consumer back and removes AWSPENDING. The plan and the impact window are shown before a typed confirmation.',
+  args: [argument('name', 'secret name from `molectl secrets list`')],
   flags: {
     ...consumerFlags,
     resume: switchFlag('--resume', 'continue the rotation whose AWSPENDING version exists (same ClientRequestToken)'),
-    abortPending: switchFlag('--abort-pending', 'undo the rotation whose AWSPENDING version exists: consumers back on AWSCURRENT, AWSPENDING removed'),
-    overlap: durationFlag('--overlap <duration>', 'for consumers that accept two values: how long the old one stays valid after finish', { minMs: 0, maxMs: 30 * 86_400_000, default: '1h' }),
+    abortPending: switchFlag(
+      '--abort-pending',
+      'undo the rotation whose AWSPENDING version exists: consumers back on AWSCURRENT, AWSPENDING removed',
+    ),
+    overlap: durationFlag(
+      '--overlap <duration>',
+      'for consumers that accept two values: how long the old one stays valid after finish',
+      { minMs: 0, maxMs: 30 * 86_400_000, default: '1h' },
+    ),
   },
   examples: [
-      ['molectl secrets rotate cp-shared-secret', 'shows the plan, asks for the environment name, rotates'],
-      ['molectl --env production --yes secrets rotate cp-admin-api-token', 'unattended'],
-      ['molectl secrets rotate cp-shared-secret --resume', 'continue an interrupted rotation'],
-      ['molectl secrets rotate cp-shared-secret --abort-pending', 'give up an interrupted rotation and put everything back'],
+    ['molectl secrets rotate cp-shared-secret', 'shows the plan, asks for the environment name, rotates'],
+    ['molectl --env production --yes secrets rotate cp-admin-api-token', 'unattended'],
+    ['molectl secrets rotate cp-shared-secret --resume', 'continue an interrupted rotation'],
+    [
+      'molectl secrets rotate cp-shared-secret --abort-pending',
+      'give up an interrupted rotation and put everything back',
     ],
+  ],
 
   async run(ctx, { args, options }) {
     const secret = findManagedSecret(ctx, args[0]!);
@@ -39,7 +46,12 @@ export const secretsRotateCommand = defineCommand({
       resume: input.resume,
       abortPending: input.abortPending,
       overlapMs: input.overlap,
-      settings: { apply: toApplySettings(input), waveSpec: input.waves, deployTimeoutMs: input.deployTimeout, acceptUnreachable: input.acceptUnreachable },
+      settings: {
+        apply: toApplySettings(input),
+        waveSpec: input.waves,
+        deployTimeoutMs: input.deployTimeout,
+        acceptUnreachable: input.acceptUnreachable,
+      },
       breakLock: input.breakLock,
     });
     const result = await runRotation(ctx, prepared.run, prepared.ledger);

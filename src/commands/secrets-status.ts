@@ -8,25 +8,34 @@ import { NotFoundError } from '../lib/errors.js';
 
 export const secretsStatusCommand = defineCommand({
   description:
-    'Show a secret\'s versions (stages, fingerprints, never values) and which version each consumer holds; tenants are probed read-only over SSM and shown as a histogram.',
-  args: [
-    argument('name', 'secret name from `molectl secrets list` (e.g. cp-shared-secret)'),
-  ],
+    "Show a secret's versions (stages, fingerprints, never values) and which version each consumer holds; tenants are probed read-only over SSM and shown as a histogram.",
+  args: [argument('name', 'secret name from `molectl secrets list` (e.g. cp-shared-secret)')],
   flags: {
     probe: switchFlag('--no-probe', 'do not probe the tenants (their consumer shows as unknown)'),
   },
   examples: [
-      ['molectl secrets status cp-shared-secret', 'versions, the CP\'s variable and the tenant histogram'],
-      ['molectl secrets status cp-admin-api-token --no-probe -o json', 'as JSON, without SSM'],
-    ],
+    ['molectl secrets status cp-shared-secret', "versions, the CP's variable and the tenant histogram"],
+    ['molectl secrets status cp-admin-api-token --no-probe -o json', 'as JSON, without SSM'],
+  ],
 
   async run(ctx, { args, options }) {
     const secret = findManagedSecret(ctx, args[0]!);
     const versions = await readSecretVersions(ctx, secret.secretId);
-    if (!versions.exists) throw new NotFoundError(`secret ${secret.secretId} (${secret.name}) does not exist in Secrets Manager`, `create it with: molectl secrets put ${secret.name} --value-file <file>`);
+    if (!versions.exists)
+      throw new NotFoundError(
+        `secret ${secret.secretId} (${secret.name}) does not exist in Secrets Manager`,
+        `create it with: molectl secrets put ${secret.name} --value-file <file>`,
+      );
     const drift = await readConsumerDrift(ctx, secret, versions, { probeTenants: options.probe !== false });
     await ctx.out.result(
-      { name: secret.name, secretId: secret.secretId, arn: versions.arn, lastChangedAt: versions.lastChangedAt, versions: versions.versions, consumers: drift },
+      {
+        name: secret.name,
+        secretId: secret.secretId,
+        arn: versions.arn,
+        lastChangedAt: versions.lastChangedAt,
+        versions: versions.versions,
+        consumers: drift,
+      },
       (_d, style) => renderSecretStatus(secret, versions, drift, style),
     );
     return 0;

@@ -16,7 +16,6 @@ import { parseReportFileSpec, writeReportFiles, checkReportFile } from '../lib/v
 import { resolveVerifySettings } from '../lib/verify/resolve-verify-settings.js';
 import { runChecks, selectChecks } from '../lib/verify/run-checks.js';
 
-
 const flags = {
   checklist: textFlag('--checklist <file>', 'YAML or JSON checklist file that adds checks or replaces built-in ones'),
   only: checkIdsFlag('--only <ids>', 'run only these check ids (comma-separated)'),
@@ -25,28 +24,49 @@ const flags = {
     pattern: /^[0-9a-fA-F]{7,40}$/,
     what: 'a commit id of 7 to 40 hex digits',
   }),
-  canary: listFlag('--canary <slug...>', 'canary org slugs for the instance and tenant health checks', { pattern: ORG_SLUG_PATTERN, problem: 'is not an org slug', example: 'acme' }),
-  wait: durationFlag('--wait <duration>', 'keep retrying the deploy and image checks this long (e.g. 15m)', { minMs: 0, maxMs: 24 * 3600_000, default: '0' }),
-  interval: durationFlag('--interval <duration>', 'pause between retries under --wait', { minMs: 10, maxMs: 3600_000, default: '15s' }),
+  canary: listFlag('--canary <slug...>', 'canary org slugs for the instance and tenant health checks', {
+    pattern: ORG_SLUG_PATTERN,
+    problem: 'is not an org slug',
+    example: 'acme',
+  }),
+  wait: durationFlag('--wait <duration>', 'keep retrying the deploy and image checks this long (e.g. 15m)', {
+    minMs: 0,
+    maxMs: 24 * 3600_000,
+    default: '0',
+  }),
+  interval: durationFlag('--interval <duration>', 'pause between retries under --wait', {
+    minMs: 10,
+    maxMs: 3600_000,
+    default: '15s',
+  }),
   strict: switchFlag('--strict', 'count skipped checks as failures'),
   reportFile: reportFileFlag(),
-  validate: textFlag('--validate <file>', 'check a checklist file and report its problems with line numbers; runs nothing'),
+  validate: textFlag(
+    '--validate <file>',
+    'check a checklist file and report its problems with line numbers; runs nothing',
+  ),
 };
 
 export const verifyCommand = defineCommand({
   description:
     `Run the post-deploy checklist: ${BUILT_IN_CHECK_IDS.join(', ')}, plus the checks of a checklist file. ` +
-          'Checks run in parallel; each passes, fails or skips (missing credentials or inputs, named in the detail). ' +
-          'Exit 0 when nothing failed, 1 otherwise. --output also takes junit and markdown.',
+    'Checks run in parallel; each passes, fails or skips (missing credentials or inputs, named in the detail). ' +
+    'Exit 0 when nothing failed, 1 otherwise. --output also takes junit and markdown.',
   flags,
   formats: REPORT_COMMAND_FORMATS,
   examples: [
-      ['molectl verify', 'the built-in checklist against production'],
-      ['molectl verify --expect-commit "$(git rev-parse HEAD)" --canary acme --wait 15m', 'after a deploy: wait for it to land on the commit'],
-      ['molectl verify -o junit --report-file verify.xml --report-file markdown:"$GITHUB_STEP_SUMMARY"', 'in CI: JUnit file and step summary, table on the log'],
-      ['molectl verify --checklist checks.yaml --only cp-health,canvas-home', 'two checks, one of them from a file'],
-      ['molectl verify --validate checks.yaml', 'lint a checklist file'],
+    ['molectl verify', 'the built-in checklist against production'],
+    [
+      'molectl verify --expect-commit "$(git rev-parse HEAD)" --canary acme --wait 15m',
+      'after a deploy: wait for it to land on the commit',
     ],
+    [
+      'molectl verify -o junit --report-file verify.xml --report-file markdown:"$GITHUB_STEP_SUMMARY"',
+      'in CI: JUnit file and step summary, table on the log',
+    ],
+    ['molectl verify --checklist checks.yaml --only cp-health,canvas-home', 'two checks, one of them from a file'],
+    ['molectl verify --validate checks.yaml', 'lint a checklist file'],
+  ],
 
   async run(ctx, input) {
     const { options } = input;
@@ -54,13 +74,18 @@ export const verifyCommand = defineCommand({
 
     const format = ctx.flags.outputFormat;
     const reportFiles = options.reportFile.map((spec) => checkReportFile(parseReportFileSpec(spec, format)));
-    const settings = resolveVerifySettings(ctx.config.environment, { canaries: options.canary, expectCommit: options.expectCommit });
+    const settings = resolveVerifySettings(ctx.config.environment, {
+      canaries: options.canary,
+      expectCommit: options.expectCommit,
+    });
     const { checks, refuseLeaks } = await chooseChecks(options);
     // Before anything is sent: a checklist whose request would carry a secret molectl holds
     // (whatever the variable's name) stops the run, exit 2.
     refuseLeaks?.(settings, ctx);
 
-    ctx.out.info(`verifying ${settings.environmentName} (${settings.cpUrl}): ${checks.length} check${checks.length === 1 ? '' : 's'}`);
+    ctx.out.info(
+      `verifying ${settings.environmentName} (${settings.cpUrl}): ${checks.length} check${checks.length === 1 ? '' : 's'}`,
+    );
     // A 15-minute wait retries every 15 s: say so when the answer changes, not 60 times over.
     const lastSaid = new Map<string, string>();
     const startedAt = ctx.clock.now();
@@ -79,7 +104,15 @@ export const verifyCommand = defineCommand({
       },
     });
     const report = redactDeep(
-      buildReport({ environment: settings.environmentName, cpUrl: settings.cpUrl, startedAt, durationMs: ctx.clock.now().getTime() - startedAt.getTime(), strict: options.strict, expectCommit: settings.expectCommit, results }),
+      buildReport({
+        environment: settings.environmentName,
+        cpUrl: settings.cpUrl,
+        startedAt,
+        durationMs: ctx.clock.now().getTime() - startedAt.getTime(),
+        strict: options.strict,
+        expectCommit: settings.expectCommit,
+        results,
+      }),
       ctx.redactor,
     );
 
@@ -92,7 +125,9 @@ export const verifyCommand = defineCommand({
 type LeakGuard = (settings: ReturnType<typeof resolveVerifySettings>, ctx: Context) => void;
 
 /** Built-ins, then the checklist file's changes, then --only / --skip. */
-async function chooseChecks(options: ParsedFlags<typeof flags>): Promise<{ checks: VerifyCheck[]; refuseLeaks?: LeakGuard }> {
+async function chooseChecks(
+  options: ParsedFlags<typeof flags>,
+): Promise<{ checks: VerifyCheck[]; refuseLeaks?: LeakGuard }> {
   let fileChecks: VerifyCheck[] = [];
   let keepBuiltIns: 'all' | 'none' | string[] = 'all';
   let refuseLeaks: LeakGuard | undefined;
@@ -109,16 +144,33 @@ async function chooseChecks(options: ParsedFlags<typeof flags>): Promise<{ check
       for (const spec of checklist.checks) {
         const prepared = prepareRequest(spec, checklist.vars, { settings, env: ctx.env });
         const leak = prepared.ok ? findRegisteredValue(prepared, ctx.redactor) : undefined;
-        if (leak) throw new UsageError(`${file}: check ${spec.id}: the ${leak} would carry a secret molectl holds; nothing was sent`, 'a checklist sends a credential only with auth: (see the threat model in docs/commands/verify.md)');
+        if (leak)
+          throw new UsageError(
+            `${file}: check ${spec.id}: the ${leak} would carry a secret molectl holds; nothing was sent`,
+            'a checklist sends a credential only with auth: (see the threat model in docs/commands/verify.md)',
+          );
       }
     };
   }
-  const { checks, unknownIds } = selectChecks({ builtIns: BUILT_IN_CHECKS, keepBuiltIns, fileChecks, only: options.only, skip: options.skip });
+  const { checks, unknownIds } = selectChecks({
+    builtIns: BUILT_IN_CHECKS,
+    keepBuiltIns,
+    fileChecks,
+    only: options.only,
+    skip: options.skip,
+  });
   if (unknownIds.length) {
     const known = selectChecks({ builtIns: BUILT_IN_CHECKS, keepBuiltIns, fileChecks }).checks.map((c) => c.id);
-    throw new UsageError(`unknown check id${unknownIds.length > 1 ? 's' : ''} ${unknownIds.join(', ')} in --only/--skip`, `the checks of this run are: ${known.join(', ')}`);
+    throw new UsageError(
+      `unknown check id${unknownIds.length > 1 ? 's' : ''} ${unknownIds.join(', ')} in --only/--skip`,
+      `the checks of this run are: ${known.join(', ')}`,
+    );
   }
-  if (checks.length === 0) throw new UsageError('no checks left to run', 'loosen --only/--skip, or keep some built-in checks in the checklist file');
+  if (checks.length === 0)
+    throw new UsageError(
+      'no checks left to run',
+      'loosen --only/--skip, or keep some built-in checks in the checklist file',
+    );
   return { checks, ...(refuseLeaks ? { refuseLeaks } : {}) };
 }
 
@@ -136,7 +188,13 @@ async function validateChecklist(ctx: Context, file: string): Promise<number> {
   const { readChecklistFile } = await import('../lib/verify/checklist/load-checklist-file.js');
   const { renderValidation } = await import('../lib/verify/checklist/render-validation.js');
   const { checklist, problems } = await readChecklistFile(file, BUILT_IN_CHECK_IDS);
-  const result = { file, valid: checklist !== null, checks: checklist?.checks.length ?? 0, builtins: checklist?.builtins ?? null, problems };
+  const result = {
+    file,
+    valid: checklist !== null,
+    checks: checklist?.checks.length ?? 0,
+    builtins: checklist?.builtins ?? null,
+    problems,
+  };
   await ctx.out.result(result, renderValidation);
   return result.valid ? ExitCode.ok : ExitCode.usage;
 }

@@ -62,7 +62,8 @@ export interface BuildContextArgs {
     env?: NodeJS.ProcessEnv;
     signal: AbortSignal;
     redactor: Redactor;
-    overrides?: Partial<Pick<Context, 'clock' | 'exec' | 'fetch' | 'prompt' | 'cp' | 'aws' | 'runs'>> & Record<string, unknown>;
+    overrides?: Partial<Pick<Context, 'clock' | 'exec' | 'fetch' | 'prompt' | 'cp' | 'aws' | 'runs'>> &
+      Record<string, unknown>;
   };
 }
 
@@ -74,7 +75,15 @@ export async function buildContext(args: BuildContextArgs): Promise<Context> {
   const env = readEnv(deps.env);
   const redactor = deps.redactor;
   // Every credential in the environment is registered before anything can fail or print.
-  for (const name of ['CP_ADMIN_API_TOKEN', 'RAILWAY_TOKEN', 'GITEA_TOKEN', 'VERCEL_TOKEN', 'REGISTRY_TOKEN', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] as const) {
+  for (const name of [
+    'CP_ADMIN_API_TOKEN',
+    'RAILWAY_TOKEN',
+    'GITEA_TOKEN',
+    'VERCEL_TOKEN',
+    'REGISTRY_TOKEN',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_SESSION_TOKEN',
+  ] as const) {
     redactor.register(env[name], name.toLowerCase().replace(/_/g, '-'));
   }
   const configPath = defaultConfigPath(env);
@@ -117,7 +126,14 @@ export async function buildContext(args: BuildContextArgs): Promise<Context> {
   const stdin = deps.stdin ?? process.stdin;
   const prompt = overrides.prompt ?? createPrompt(stdin, deps.stderr, Boolean(env.CI), deps.signal);
   // Said once, on the first interrupt: what happens now, and how to leave at once.
-  deps.signal.addEventListener('abort', () => out.warn('interrupted: stopping at the next safe point (work in flight reports first); interrupt again to exit at once'), { once: true });
+  deps.signal.addEventListener(
+    'abort',
+    () =>
+      out.warn(
+        'interrupted: stopping at the next safe point (work in flight reports first); interrupt again to exit at once',
+      ),
+    { once: true },
+  );
 
   let cp = overrides.cp;
   let aws = overrides.aws;

@@ -89,7 +89,13 @@ export class HttpError extends MolectlError {
   }) {
     const detail = args.remoteError ? `: ${args.remoteError}` : '';
     super(args.message ?? `${args.method} ${args.url} answered HTTP ${args.status}${detail}`, {
-      code: args.code ?? (args.status === 401 || args.status === 403 ? ExitCode.credentials : args.status === 404 ? ExitCode.notFound : ExitCode.failed),
+      code:
+        args.code ??
+        (args.status === 401 || args.status === 403
+          ? ExitCode.credentials
+          : args.status === 404
+            ? ExitCode.notFound
+            : ExitCode.failed),
       hint: args.hint,
     });
     this.name = 'HttpError';

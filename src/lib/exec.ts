@@ -39,7 +39,10 @@ export const execFile: Exec = async (file, args, options = {}) => {
   if (!options.allowFailure && (exitCode !== 0 || result.failed)) {
     const { MolectlError } = await import('./errors.js');
     const reason = result.timedOut ? `timed out after ${options.timeoutMs} ms` : `exited with ${exitCode}`;
-    const firstLine = String(result.stderr ?? '').split('\n').find((l) => l.trim()) ?? '';
+    const firstLine =
+      String(result.stderr ?? '')
+        .split('\n')
+        .find((l) => l.trim()) ?? '';
     throw new MolectlError(`${file} ${reason}${firstLine ? `: ${firstLine.trim()}` : ''}`);
   }
   return {

@@ -5,7 +5,9 @@ import { defaultFaults, type SandboxState } from './state.js';
  * tests that drive a single simulated API without the whole sandbox. Secrets and ids are the
  * caller's: startSandbox draws random ones, tests pass fixed ones.
  */
-export function createSandboxState(init: Pick<SandboxState, 'provisionSharedSecret' | 'cpAdminToken' | 'accountId'> & Partial<SandboxState>): SandboxState {
+export function createSandboxState(
+  init: Pick<SandboxState, 'provisionSharedSecret' | 'cpAdminToken' | 'accountId'> & Partial<SandboxState>,
+): SandboxState {
   return {
     seed: 1,
     url: '',

@@ -96,7 +96,10 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
       for (const part of parseNames(value, item)) {
         const m = /^([A-Za-z]+):(\d+(?:\.\d+)?)\/s(?::(\d+))?$/.exec(part);
         if (!m || Number(m[2]) <= 0) throw badItem(item, `expected <action>:<n>/s[:<burst>] in "${part}"`);
-        faults.apiRates[m[1]!] = { perSecond: Number(m[2]), burst: m[3] ? Number(m[3]) : Math.max(1, Math.ceil(Number(m[2]) * 2)) };
+        faults.apiRates[m[1]!] = {
+          perSecond: Number(m[2]),
+          burst: m[3] ? Number(m[3]) : Math.max(1, Math.ceil(Number(m[2]) * 2)),
+        };
       }
       return;
     case 'offline':
@@ -130,7 +133,16 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
       }
       return;
     default:
-      if (applyPostureFault(faults, key, () => parseNames(value, item), (part) => parsePairs(part, item)[0]!, (reason) => badItem(item, reason))) return;
+      if (
+        applyPostureFault(
+          faults,
+          key,
+          () => parseNames(value, item),
+          (part) => parsePairs(part, item)[0]!,
+          (reason) => badItem(item, reason),
+        )
+      )
+        return;
       throw badItem(item, `unknown fault "${key}"`);
   }
 }

@@ -45,7 +45,15 @@ export const POSTURE_FAULT_FORMS = [
 ];
 
 export function emptyPostureFaults(): PostureFaults {
-  return { listeners: [], openIngress: [], imdsV1: [], consoleTrace: [], oldImage: {}, instanceToken: [], agentVersion: {} };
+  return {
+    listeners: [],
+    openIngress: [],
+    imdsV1: [],
+    consoleTrace: [],
+    oldImage: {},
+    instanceToken: [],
+    agentVersion: {},
+  };
 }
 
 /**
@@ -123,6 +131,7 @@ export function leaksInstanceToken(faults: FaultConfig, slug: string): boolean {
 
 /** The agent version a fault imposes on this instance, or null. */
 export function agentVersionFault(faults: FaultConfig, instance: SimInstance): string | null {
-  for (const [host, version] of Object.entries(faults.posture?.agentVersion ?? {})) if (hostMatches(instance, [host])) return version;
+  for (const [host, version] of Object.entries(faults.posture?.agentVersion ?? {}))
+    if (hostMatches(instance, [host])) return version;
   return null;
 }

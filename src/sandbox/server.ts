@@ -61,14 +61,25 @@ export function createSandboxServer(runtime: CpRuntime, options: SandboxServerOp
       return;
     }
     // --- deploy services for `molectl verify` (Railway, Vercel, OCI registry): src/sandbox/deploy-services/
-    const deploy = handleDeployServiceRequest(state, { method, path: url.pathname, query: url.searchParams, headers, body });
+    const deploy = handleDeployServiceRequest(state, {
+      method,
+      path: url.pathname,
+      query: url.searchParams,
+      headers,
+      body,
+    });
     if (deploy) {
       send(res, deploy);
       emitAnswered();
       return;
     }
     // --- end deploy services
-    const aws = await handleAwsRequest(state, runtime.hosts, { method, path: `${url.pathname}${url.search}`, headers, body });
+    const aws = await handleAwsRequest(state, runtime.hosts, {
+      method,
+      path: `${url.pathname}${url.search}`,
+      headers,
+      body,
+    });
     if (aws) {
       state.beforeAwsReply?.(headers['x-amz-target'] ?? new URLSearchParams(body).get('Action') ?? '', body);
       send(res, aws);

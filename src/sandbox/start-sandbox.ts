@@ -56,7 +56,8 @@ export const SANDBOX_ACCOUNT_ID = '111122223333';
 export async function startSandbox(options: StartSandboxOptions = {}): Promise<Sandbox> {
   const tenants = checkCount('tenants', options.tenants ?? 0);
   const workspacesPerTenant = checkCount('workspaces per tenant', options.workspacesPerTenant ?? 1);
-  const preCutover = options.preCutover === undefined ? undefined : checkCount('pre-cutover tenants', options.preCutover);
+  const preCutover =
+    options.preCutover === undefined ? undefined : checkCount('pre-cutover tenants', options.preCutover);
   const faults = resolveFaults(options.faults);
 
   const parent = options.root ?? tmpdir();
@@ -72,7 +73,6 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
     hostMode: options.hostMode ?? 'real',
     faults,
   });
-
 
   let runtime: CpRuntime | null = null;
   try {
@@ -97,7 +97,11 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
       runAutoUpdater(slug, updaterOptions) {
         const org = state.orgs.get(slug);
         const instance = org?.tenantInstanceId ? state.instances.get(org.tenantInstanceId) : undefined;
-        if (!instance) throw new UsageError(`no tenant host for org "${slug}" in the sandbox`, 'List the orgs with GET /cp/admin/orgs.');
+        if (!instance)
+          throw new UsageError(
+            `no tenant host for org "${slug}" in the sandbox`,
+            'List the orgs with GET /cp/admin/orgs.',
+          );
         return live.hosts.runAutoUpdater(instance, updaterOptions);
       },
       stop() {
@@ -127,7 +131,11 @@ export function buildSandboxEnv(state: SandboxState): Record<string, string> {
   };
 }
 
-async function stopAll(runtime: CpRuntime, close: (cb: () => void) => void, dropConnections: () => void): Promise<void> {
+async function stopAll(
+  runtime: CpRuntime,
+  close: (cb: () => void) => void,
+  dropConnections: () => void,
+): Promise<void> {
   runtime.scheduler.cancelAll();
   runtime.hosts.close();
   const closed = new Promise<void>((resolve) => close(() => resolve()));
@@ -139,6 +147,7 @@ async function stopAll(runtime: CpRuntime, close: (cb: () => void) => void, drop
 }
 
 function checkCount(what: string, value: number): number {
-  if (!Number.isInteger(value) || value < 0) throw new UsageError(`the number of ${what} must be a whole number >= 0, got ${value}`, 'Pass a count such as 10.');
+  if (!Number.isInteger(value) || value < 0)
+    throw new UsageError(`the number of ${what} must be a whole number >= 0, got ${value}`, 'Pass a count such as 10.');
   return value;
 }

@@ -37,22 +37,28 @@ describe('every command in the registry', () => {
     expect(run.stdout).toMatch(/\nExamples:\n {2}\$ .*molectl /);
   });
 
-  it.each(commands.map((c) => c.name))('%s: an unknown flag under MOLECTL_OUTPUT=json is a JSON error, exit 2', async (name) => {
-    const run = await runCli([...words(name), '--no-such-flag'], { env: { MOLECTL_OUTPUT: 'json' } });
-    expect(run.code).toBe(2);
-    expect(run.stdout).toBe('');
-    const doc = JSON.parse(run.stderr) as { error: { code: number; message: string } };
-    expect(doc.error.code).toBe(2);
-    expect(doc.error.message).toContain('--no-such-flag');
-  });
+  it.each(commands.map((c) => c.name))(
+    '%s: an unknown flag under MOLECTL_OUTPUT=json is a JSON error, exit 2',
+    async (name) => {
+      const run = await runCli([...words(name), '--no-such-flag'], { env: { MOLECTL_OUTPUT: 'json' } });
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      const doc = JSON.parse(run.stderr) as { error: { code: number; message: string } };
+      expect(doc.error.code).toBe(2);
+      expect(doc.error.message).toContain('--no-such-flag');
+    },
+  );
 
-  it.each(commands.filter((c) => !['verify', 'fleet audit'].includes(c.name)).map((c) => c.name))('%s -o junit is refused before anything runs (exit 2)', async (name) => {
-    // The sample arguments satisfy each command's required ones, so the format is what is refused.
-    const run = await runCli([...words(name), ...(REQUIRED_ARGS[name] ?? []), '-o', 'junit']);
-    expect(run.code).toBe(2);
-    expect(run.stdout).toBe('');
-    expect(run.stderr).toContain(`error: --output junit: molectl ${name} does not print junit`);
-  });
+  it.each(commands.filter((c) => !['verify', 'fleet audit'].includes(c.name)).map((c) => c.name))(
+    '%s -o junit is refused before anything runs (exit 2)',
+    async (name) => {
+      // The sample arguments satisfy each command's required ones, so the format is what is refused.
+      const run = await runCli([...words(name), ...(REQUIRED_ARGS[name] ?? []), '-o', 'junit']);
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toContain(`error: --output junit: molectl ${name} does not print junit`);
+    },
+  );
 });
 
 describe('errors follow the output format however it was chosen', () => {
@@ -62,7 +68,9 @@ describe('errors follow the output format however it was chosen', () => {
   ] as const)('org delete with a bad slug under %s prints one JSON error', async (_label, flags, env) => {
     const run = await runCli([...flags, 'org', 'delete', 'bad!'], { env: { ...env } });
     expect(run.code).toBe(2);
-    expect(JSON.parse(run.stderr)).toEqual({ error: { code: 2, message: expect.stringContaining('"bad!" is not an org slug'), hint: expect.any(String) } });
+    expect(JSON.parse(run.stderr)).toEqual({
+      error: { code: 2, message: expect.stringContaining('"bad!" is not an org slug'), hint: expect.any(String) },
+    });
   });
 
   it('the flag wins over MOLECTL_OUTPUT: -o text prints a text error', async () => {
@@ -87,7 +95,18 @@ describe('-o json on every read command prints one document with schemaVersion',
     fx = await startSandboxFixture({ tenants: 2, preCutover: 1 });
     const slug = [...fx.sandbox.state.orgs.keys()][0]!;
     // One apply run gives `runs show` and `migrate cp-secret status` something to show.
-    const apply = await fx.molectl(['--env', 'sandbox', '-y', 'migrate', 'cp-secret', 'apply', '--soak', '0', '--health-timeout', '5s']);
+    const apply = await fx.molectl([
+      '--env',
+      'sandbox',
+      '-y',
+      'migrate',
+      'cp-secret',
+      'apply',
+      '--soak',
+      '0',
+      '--health-timeout',
+      '5s',
+    ]);
     expect(apply.code, apply.stderr).toBe(0);
     const listed = await fx.molectl(['--env', 'sandbox', '-o', 'json', 'runs', 'list']);
     runId = (JSON.parse(listed.stdout) as { runs: Array<{ id: string }> }).runs[0]!.id;
@@ -118,19 +137,23 @@ describe('-o json on every read command prints one document with schemaVersion',
     expect(runId).toMatch(/migrate/);
   });
 
-  it.each(commands.filter((c) => c.safety === 'read-only').map((c) => c.name))('%s', async (name) => {
-    const argv = sample.get(name);
-    // A read command without a sample here fails: add one when you add the command.
-    expect(argv, `no sample invocation for ${name}`).toBeDefined();
-    const run = await fx.molectl(['--env', 'sandbox', '-o', 'json', ...argv!()]);
-    // `sandbox status` answers "none running" from the state directory: that is its JSON error.
-    if (name === 'sandbox status') {
-      expect(run.code).toBe(4);
-      expect(JSON.parse(run.stderr)).toMatchObject({ error: { code: 4 } });
-      return;
-    }
-    expect(run.stdout.trim().split('\n').length, run.stderr).toBeGreaterThan(0);
-    const doc = JSON.parse(run.stdout) as { schemaVersion?: unknown };
-    expect(doc.schemaVersion).toBe(1);
-  }, 60_000);
+  it.each(commands.filter((c) => c.safety === 'read-only').map((c) => c.name))(
+    '%s',
+    async (name) => {
+      const argv = sample.get(name);
+      // A read command without a sample here fails: add one when you add the command.
+      expect(argv, `no sample invocation for ${name}`).toBeDefined();
+      const run = await fx.molectl(['--env', 'sandbox', '-o', 'json', ...argv!()]);
+      // `sandbox status` answers "none running" from the state directory: that is its JSON error.
+      if (name === 'sandbox status') {
+        expect(run.code).toBe(4);
+        expect(JSON.parse(run.stderr)).toMatchObject({ error: { code: 4 } });
+        return;
+      }
+      expect(run.stdout.trim().split('\n').length, run.stderr).toBeGreaterThan(0);
+      const doc = JSON.parse(run.stdout) as { schemaVersion?: unknown };
+      expect(doc.schemaVersion).toBe(1);
+    },
+    60_000,
+  );
 });

@@ -20,7 +20,10 @@ afterAll(async () => {
 });
 
 const APPLY = ['--env', 'sandbox', '--yes', 'migrate', 'cp-secret', 'apply', '--soak', '0', '--health-timeout', '5s'];
-const changes = (state: SandboxState) => state.requests.filter((r) => r.action === 'SendCommand' || r.action === 'PutParameter' || r.action === 'PutSecretValue');
+const changes = (state: SandboxState) =>
+  state.requests.filter(
+    (r) => r.action === 'SendCommand' || r.action === 'PutParameter' || r.action === 'PutSecretValue',
+  );
 const ledgerCount = () => {
   try {
     return readdirSync(join(f.stateDir, 'runs')).length;
@@ -36,7 +39,10 @@ describe('bad input stops a run before anything remote happens (exit 2)', { time
     [['--health-timeout', '0.1s'], /--health-timeout: must be at least 1s/],
     [['--max-errors', '0x10'], /--max-errors: "0x10" is not a whole number/],
     [['--max-errors', ''], /--max-errors/],
-    [['--max-concurrency', '1001'], /--max-concurrency: must be between 1 and 1000 \(at most 1000 hosts at once across the fleet\)/],
+    [
+      ['--max-concurrency', '1001'],
+      /--max-concurrency: must be between 1 and 1000 \(at most 1000 hosts at once across the fleet\)/,
+    ],
   ])('apply %j', async (extra, message) => {
     const mark = f.sandbox.state.requests.length;
     const r = await f.molectl([...APPLY, ...extra]);
@@ -80,7 +86,9 @@ describe('bad input stops a run before anything remote happens (exit 2)', { time
     writeFileSync(bad, JSON.stringify(plan));
     const r = await f.molectl([...APPLY, '--plan', bad]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/bad\.json is not a valid molectl cp-secret plan: secret\.fingerprint: expected sha256:<12 hex>/);
+    expect(r.stderr).toMatch(
+      /bad\.json is not a valid molectl cp-secret plan: secret\.fingerprint: expected sha256:<12 hex>/,
+    );
   });
 
   it('names are looked up as names: __proto__ and constructor are simply not found', async () => {
@@ -97,7 +105,8 @@ describe('bad input stops a run before anything remote happens (exit 2)', { time
 
 describe('a rotation proves what it can before AWSPENDING exists', { timeout: 60_000 }, () => {
   const ROTATE = ['--env', 'sandbox', '--yes', 'secrets', 'rotate', 'cp-shared-secret', '--soak', '0'];
-  const stages = () => JSON.stringify(f.sandbox.state.secrets.get(f.sandbox.state.cpSharedSecretId)!.versions.map((v) => v.stages));
+  const stages = () =>
+    JSON.stringify(f.sandbox.state.secrets.get(f.sandbox.state.cpSharedSecretId)!.versions.map((v) => v.stages));
 
   it('a rejected Railway token is exit 3 with nothing changed', async () => {
     const before = stages();
@@ -110,10 +119,14 @@ describe('a rotation proves what it can before AWSPENDING exists', { timeout: 60
   it('a rejected Gitea token is exit 3 with nothing changed', async () => {
     const { createSecret } = await import('../../src/sandbox/aws/secrets-store.js');
     createSecret(f.sandbox.state, 'molecule/cp/admin-api-token', f.sandbox.state.cpAdminToken);
-    const r = await f.molectl(['--env', 'sandbox', '--yes', 'secrets', 'rotate', 'cp-admin-api-token'], { env: { ...deployServicesEnv(), GITEA_TOKEN: 'not-the-gitea-token' } });
+    const r = await f.molectl(['--env', 'sandbox', '--yes', 'secrets', 'rotate', 'cp-admin-api-token'], {
+      env: { ...deployServicesEnv(), GITEA_TOKEN: 'not-the-gitea-token' },
+    });
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/Gitea rejected GITEA_TOKEN \(HTTP 401\)/);
-    expect(f.sandbox.state.secrets.get('molecule/cp/admin-api-token')!.versions.map((v) => v.stages)).toEqual([['AWSCURRENT']]);
+    expect(f.sandbox.state.secrets.get('molecule/cp/admin-api-token')!.versions.map((v) => v.stages)).toEqual([
+      ['AWSCURRENT'],
+    ]);
   });
 
   it('a --canary that is not a tenant of the fleet is refused, not replaced (exit 2)', async () => {

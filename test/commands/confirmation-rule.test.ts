@@ -47,7 +47,11 @@ describe('the confirmation rule, for every destructive command in the registry',
       for (const extra of [[], ['--yes'], confirmFlag]) {
         const mark = f.sandbox.state.requests.length;
         // The fixture exports MOLECTL_ENV=sandbox: the environment is not on this command line.
-        const run = await f.molectl([...extra.filter((e) => e === '--yes'), ...argv, ...extra.filter((e) => e !== '--yes')]);
+        const run = await f.molectl([
+          ...extra.filter((e) => e === '--yes'),
+          ...argv,
+          ...extra.filter((e) => e !== '--yes'),
+        ]);
         expect(run.code, `${entry.name} ${extra.join(' ')}: ${run.stderr}`).toBe(2);
         expect(run.stderr, entry.name).toMatch(/nothing was changed|nothing was deleted/);
         expect(f.sandbox.state.requests.slice(mark), `${entry.name} ${extra.join(' ')} sent requests`).toEqual([]);
@@ -62,20 +66,28 @@ describe('the environment names its targets together', { timeout: 60_000 }, () =
   it('a read-only command with --env production and exported sandbox overrides says so, and goes on', async () => {
     const run = await f.molectl(['--env', 'production', 'config', 'show'], { env: elsewhere() });
     expect(run.code).toBe(0);
-    expect(run.stderr).toMatch(/warning: MOLECTL_CP_URL \(exported\) points the CP at http:\/\/127\.0\.0\.1:\d+, not production's https:\/\/api\.moleculesai\.app/);
-    expect(run.stderr).toMatch(/warning: AWS_ENDPOINT_URL \(exported\) sends every AWS call to http:\/\/127\.0\.0\.1:\d+, not to production's AWS/);
+    expect(run.stderr).toMatch(
+      /warning: MOLECTL_CP_URL \(exported\) points the CP at http:\/\/127\.0\.0\.1:\d+, not production's https:\/\/api\.moleculesai\.app/,
+    );
+    expect(run.stderr).toMatch(
+      /warning: AWS_ENDPOINT_URL \(exported\) sends every AWS call to http:\/\/127\.0\.0\.1:\d+, not to production's AWS/,
+    );
   });
 
   it('a destructive command refuses it (exit 2) before any remote call, even with --yes', async () => {
     const mark = f.sandbox.state.requests.length;
-    const run = await f.molectl(['--env', 'production', '--yes', 'migrate', 'cp-secret', 'apply'], { env: elsewhere() });
+    const run = await f.molectl(['--env', 'production', '--yes', 'migrate', 'cp-secret', 'apply'], {
+      env: elsewhere(),
+    });
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/error: --env production was asked for, but MOLECTL_CP_URL \(exported\) points the CP at .*; and AWS_ENDPOINT_URL \(exported\) sends every AWS call to .*; nothing was changed/);
+    expect(run.stderr).toMatch(
+      /error: --env production was asked for, but MOLECTL_CP_URL \(exported\) points the CP at .*; and AWS_ENDPOINT_URL \(exported\) sends every AWS call to .*; nothing was changed/,
+    );
     expect(run.stderr).toMatch(/hint: unset the exported override/);
     expect(f.sandbox.state.requests.slice(mark)).toEqual([]);
   });
 
-  it('the sandbox environment\'s own exports are not overrides', async () => {
+  it("the sandbox environment's own exports are not overrides", async () => {
     const run = await f.molectl(['--env', 'sandbox', 'config', 'show']);
     expect(run.stderr).not.toMatch(/exported/);
   });

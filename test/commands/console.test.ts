@@ -36,7 +36,7 @@ function expectNoSecrets(text: string): void {
 }
 
 describe('molectl console: targets', () => {
-  it('an org slug shows its tenant instance\'s console, redacted, and counts what it redacted', async () => {
+  it("an org slug shows its tenant instance's console, redacted, and counts what it redacted", async () => {
     expect(tenant.console).toContain(h.sandbox.state.orgs.get('acme')!.adminToken); // the leak is really there
     const run = await h.run(['console', 'acme']);
     expect(run.code).toBe(0);
@@ -57,7 +57,12 @@ describe('molectl console: targets', () => {
     const byWorkspace = await h.run(['console', wsId, '-o', 'json']);
     expect(byWorkspace.code).toBe(0);
     const doc = JSON.parse(byWorkspace.stdout);
-    expect(doc.target).toMatchObject({ kind: 'workspace', instanceId: workspace.instanceId, workspaceId: wsId, source: 'ec2' });
+    expect(doc.target).toMatchObject({
+      kind: 'workspace',
+      instanceId: workspace.instanceId,
+      workspaceId: wsId,
+      source: 'ec2',
+    });
     expectNoSecrets(byWorkspace.stdout);
   });
 
@@ -66,7 +71,9 @@ describe('molectl console: targets', () => {
     const config = join(dir, 'config.json');
     // The environment looks for another tag key, so EC2 finds nothing and the CP is asked.
     writeFileSync(config, JSON.stringify({ environments: { sandbox: { workspaceIdTagKey: 'NoSuchTag' } } }));
-    const run = await h.run(['console', tag(workspace, 'WorkspaceID')!, '-o', 'json'], { env: { MOLECTL_CONFIG: config } });
+    const run = await h.run(['console', tag(workspace, 'WorkspaceID')!, '-o', 'json'], {
+      env: { MOLECTL_CONFIG: config },
+    });
     expect(run.stderr).toMatch(/reading the console the CP keeps/);
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout);
@@ -75,13 +82,16 @@ describe('molectl console: targets', () => {
     expectNoSecrets(run.stdout);
   });
 
-  it.each(['ghost-org', 'i-0123456789abcdef0', '9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d'])('an unknown target %s exits 4 naming the ways to name one', async (target) => {
-    const run = await h.run(['console', target]);
-    expect(run.code).toBe(4);
-    expect(run.stderr).toMatch(/^error: no /m);
-    expect(run.stderr).toMatch(/hint: name the target as an org slug .*an EC2 instance id .*or a workspace id/);
-    expect(run.stdout).toBe('');
-  });
+  it.each(['ghost-org', 'i-0123456789abcdef0', '9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d'])(
+    'an unknown target %s exits 4 naming the ways to name one',
+    async (target) => {
+      const run = await h.run(['console', target]);
+      expect(run.code).toBe(4);
+      expect(run.stderr).toMatch(/^error: no /m);
+      expect(run.stderr).toMatch(/hint: name the target as an org slug .*an EC2 instance id .*or a workspace id/);
+      expect(run.stdout).toBe('');
+    },
+  );
 
   it('a malformed target is a usage error', async () => {
     const run = await h.run(['console', '../etc/passwd']);
@@ -102,7 +112,12 @@ describe('molectl console: selection, JSON, files', () => {
   it('--output json carries lines, instance, timestamp, truncation and findings', async () => {
     const run = await h.run(['console', 'acme', '-o', 'json']);
     const doc = JSON.parse(run.stdout);
-    expect(doc).toMatchObject({ schemaVersion: 1, target: { instanceId: tenant.instanceId, orgSlug: 'acme' }, output: { truncated: false, empty: false }, findings: [] });
+    expect(doc).toMatchObject({
+      schemaVersion: 1,
+      target: { instanceId: tenant.instanceId, orgSlug: 'acme' },
+      output: { truncated: false, empty: false },
+      findings: [],
+    });
     expect(doc.output.timestamp).toBe(tenant.consoleUpdatedAt.toISOString());
     expect(doc.redaction.count).toBeGreaterThanOrEqual(2);
   });
@@ -188,7 +203,11 @@ describe('molectl console: diagnosis', () => {
       expect(text.stdout).toMatch(/\n\nlikely cause\n  ✖ image pull denied \(line 2\)/);
       expect(text.stdout).toMatch(/next: molectl console acme --grep/);
       const json = JSON.parse((await h.run(['console', 'acme', '-o', 'json'])).stdout);
-      expect(json.findings.map((f: { id: string }) => f.id)).toEqual(['image-pull-denied', 'out-of-memory', 'cloud-init-module-failed']);
+      expect(json.findings.map((f: { id: string }) => f.id)).toEqual([
+        'image-pull-denied',
+        'out-of-memory',
+        'cloud-init-module-failed',
+      ]);
       expect((await h.run(['console', 'acme', '--no-diagnosis'])).stdout).not.toMatch(/likely cause/);
     } finally {
       tenant.console = saved;
@@ -225,8 +244,21 @@ describe('molectl console --follow', () => {
     try {
       const stdout = new CaptureStream();
       const stderr = new CaptureStream();
-      const env = { ...process.env, ...h.sandbox.env, MOLECTL_STATE_DIR: h.stateDir, MOLECTL_CONFIG: absentPath(), NO_COLOR: '1', CI: '' };
-      const code = await main(['console', 'acme', '--follow', '--interval', '1s'], { stdout, stderr, env, signal: controller.signal, overrides: { clock } });
+      const env = {
+        ...process.env,
+        ...h.sandbox.env,
+        MOLECTL_STATE_DIR: h.stateDir,
+        MOLECTL_CONFIG: absentPath(),
+        NO_COLOR: '1',
+        CI: '',
+      };
+      const code = await main(['console', 'acme', '--follow', '--interval', '1s'], {
+        stdout,
+        stderr,
+        env,
+        signal: controller.signal,
+        overrides: { clock },
+      });
       const run = { code, stdout: stdout.text, stderr: stderr.text };
       expect(run.code).toBe(0);
       const printed = run.stdout.trimEnd().split('\n');
@@ -239,7 +271,7 @@ describe('molectl console --follow', () => {
   });
 });
 
-describe('molectl console: the sandbox\'s failed provisioning', () => {
+describe("molectl console: the sandbox's failed provisioning", () => {
   it('diagnoses the planted image pull denial and cloud-init failure, and only those', async () => {
     const failed = await startHarness({ tenants: 2, faults: { provisionFail: ['acme'] } });
     try {

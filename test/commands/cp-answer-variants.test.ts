@@ -23,16 +23,29 @@ beforeEach(() => {
 });
 
 function seedOrg(slug: string): void {
-  completeOrgProvisioning(h.sandbox.state, createOrgRow(h.sandbox.state, { slug, name: slug, ownerUserId: 'u', preCutover: false }), 1);
+  completeOrgProvisioning(
+    h.sandbox.state,
+    createOrgRow(h.sandbox.state, { slug, name: slug, ownerUserId: 'u', preCutover: false }),
+    1,
+  );
 }
 
 function liveInstancesOf(slug: string): string[] {
-  return [...h.sandbox.state.instances.values()].filter((i) => i.state !== 'terminated' && i.tags.some((t) => t.Key === 'OrgSlug' && t.Value === slug)).map((i) => i.instanceId);
+  return [...h.sandbox.state.instances.values()]
+    .filter((i) => i.state !== 'terminated' && i.tags.some((t) => t.Key === 'OrgSlug' && t.Value === slug))
+    .map((i) => i.instanceId);
 }
 
-function lastLedger(): { status: string; targets: Record<string, { detail: Record<string, unknown> }>; events: Array<{ message: string }> } {
+function lastLedger(): {
+  status: string;
+  targets: Record<string, { detail: Record<string, unknown> }>;
+  events: Array<{ message: string }>;
+} {
   const dir = join(h.stateDir, 'runs');
-  const newest = readdirSync(dir).filter((f) => f.endsWith('.json')).sort().at(-1)!;
+  const newest = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .at(-1)!;
   return JSON.parse(readFileSync(join(dir, newest), 'utf8'));
 }
 
@@ -44,7 +57,7 @@ describe('pages shorter than asked, limit ignored', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ orphans: [], unconfirmed: [] });
   });
 
-  it('and still finds the real orphan among them, on the CP\'s own word for that slug', async () => {
+  it("and still finds the real orphan among them, on the CP's own word for that slug", async () => {
     seedOrg('sql-victim');
     const left = liveInstancesOf('sql-victim').sort();
     simulateRawSqlDelete(h.sandbox.state, 'sql-victim');
@@ -83,19 +96,27 @@ describe('one odd row', () => {
     h.sandbox.state.faults.flags['orgRowBroken'] = broken!;
     const run = await h.run(['org', 'list', '-o', 'json']);
     expect(run.code).toBe(5);
-    const doc = JSON.parse(run.stdout) as { orgs: Array<{ slug: string }>; unreadable: Array<{ slug: string; problem: string }> };
+    const doc = JSON.parse(run.stdout) as {
+      orgs: Array<{ slug: string }>;
+      unreadable: Array<{ slug: string; problem: string }>;
+    };
     expect(doc.orgs.map((o) => o.slug)).not.toContain(broken);
     expect(doc.orgs.length).toBeGreaterThan(3);
-    expect(doc.unreadable).toEqual([{ index: 0, slug: broken, problem: expect.stringMatching(/id: .*instance_status/) }]);
+    expect(doc.unreadable).toEqual([
+      { index: 0, slug: broken, problem: expect.stringMatching(/id: .*instance_status/) },
+    ]);
     expect(run.stderr).toMatch(new RegExp(`1 org row from the CP could not be read and is left out: ${broken} \\(`));
   });
 
-  it('the migration plan still runs, and the odd row\'s tenant is confirmed by slug (id unconfirmed), not dropped', async () => {
+  it("the migration plan still runs, and the odd row's tenant is confirmed by slug (id unconfirmed), not dropped", async () => {
     const [broken] = [...h.sandbox.state.orgs.keys()];
     h.sandbox.state.faults.flags['orgRowBroken'] = broken!;
     const run = await h.run(['migrate', 'cp-secret', 'plan', '-o', 'json']);
     expect([0, 5]).toContain(run.code);
-    const plan = JSON.parse(run.stdout) as { targets: Array<{ slug: string; orgIdUnconfirmed?: boolean }>; mismatches: { instanceWithoutOrg: unknown[] } };
+    const plan = JSON.parse(run.stdout) as {
+      targets: Array<{ slug: string; orgIdUnconfirmed?: boolean }>;
+      mismatches: { instanceWithoutOrg: unknown[] };
+    };
     expect(plan.targets.find((t) => t.slug === broken)).toMatchObject({ orgIdUnconfirmed: true });
     expect(plan.mismatches.instanceWithoutOrg).toEqual([]);
   });
@@ -115,13 +136,27 @@ describe('org delete judged by verification, never by HTTP status', () => {
     seedOrg('slow-cascade');
     h.sandbox.state.faults.flags['cascadeDelay'] = '2500ms';
     const mark = h.sandbox.state.requests.length;
-    const run = await h.run(['--env', 'sandbox', 'org', 'delete', 'slow-cascade', '--confirm', 'slow-cascade', '--cascade-timeout', '1s', '--timeout', '60s']);
+    const run = await h.run([
+      '--env',
+      'sandbox',
+      'org',
+      'delete',
+      'slow-cascade',
+      '--confirm',
+      'slow-cascade',
+      '--cascade-timeout',
+      '1s',
+      '--timeout',
+      '60s',
+    ]);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/slow-cascade +deleted/);
     expect(h.cpRequestsSince(mark).filter((a) => a.startsWith('DELETE'))).toHaveLength(1);
     const ledger = lastLedger();
     expect(ledger.status).toBe('succeeded');
-    expect(ledger.targets['slow-cascade']!.detail['deleteCalls']).toEqual([expect.stringMatching(/no answer \(.*timed out after 1000 ms/)]);
+    expect(ledger.targets['slow-cascade']!.detail['deleteCalls']).toEqual([
+      expect.stringMatching(/no answer \(.*timed out after 1000 ms/),
+    ]);
   });
 
   it('a DELETE answered 404 after the cascade: verified gone, exit 0, the 404 recorded', async () => {
@@ -129,14 +164,27 @@ describe('org delete judged by verification, never by HTTP status', () => {
     h.sandbox.state.faults.flags['delete404'] = true;
     const run = await h.run(['--env', 'sandbox', 'org', 'delete', 'gone-404', '--confirm', 'gone-404']);
     expect(run.code).toBe(0);
-    expect(lastLedger().targets['gone-404']!.detail).toMatchObject({ cpAnswered404: true, deleteCalls: [expect.stringMatching(/HTTP 404$/)] });
+    expect(lastLedger().targets['gone-404']!.detail).toMatchObject({
+      cpAnswered404: true,
+      deleteCalls: [expect.stringMatching(/HTTP 404$/)],
+    });
   });
 
   it('a DELETE answered 404 with an instance left: not success (exit 5), the leftover named', async () => {
     seedOrg('gone-leaky');
     h.sandbox.state.faults.flags['delete404'] = true;
     h.sandbox.state.faults.leakOnDelete = ['gone-leaky'];
-    const run = await h.run(['--env', 'sandbox', 'org', 'delete', 'gone-leaky', '--confirm', 'gone-leaky', '--timeout', '3s']);
+    const run = await h.run([
+      '--env',
+      'sandbox',
+      'org',
+      'delete',
+      'gone-leaky',
+      '--confirm',
+      'gone-leaky',
+      '--timeout',
+      '3s',
+    ]);
     expect(run.code).toBe(5);
     expect(run.stdout).toMatch(/gone-leaky +leftovers/);
     expect(run.stdout).toMatch(/confirms org gone-leaky is gone but the cascade left this running/);
@@ -144,10 +192,25 @@ describe('org delete judged by verification, never by HTTP status', () => {
 
   it('an instance tagged with the org in another role is previewed and keeps the delete from "verified gone"', async () => {
     seedOrg('with-bastion');
-    const bastion = addSimInstance(h.sandbox.state, { tags: [{ Key: 'OrgSlug', Value: 'with-bastion' }, { Key: 'Role', Value: 'bastion' }] });
+    const bastion = addSimInstance(h.sandbox.state, {
+      tags: [
+        { Key: 'OrgSlug', Value: 'with-bastion' },
+        { Key: 'Role', Value: 'bastion' },
+      ],
+    });
     const dry = await h.run(['org', 'delete', 'with-bastion', '--dry-run']);
     expect(dry.stdout).toMatch(new RegExp(`${bastion.instanceId} +bastion +running`));
-    const run = await h.run(['--env', 'sandbox', 'org', 'delete', 'with-bastion', '--confirm', 'with-bastion', '--timeout', '3s']);
+    const run = await h.run([
+      '--env',
+      'sandbox',
+      'org',
+      'delete',
+      'with-bastion',
+      '--confirm',
+      'with-bastion',
+      '--timeout',
+      '3s',
+    ]);
     expect(run.code).toBe(5);
     expect(run.stdout).not.toMatch(/verified gone/);
     expect(run.stdout).toMatch(new RegExp(`instance ${bastion.instanceId} \\(bastion\\) is running`));

@@ -33,7 +33,13 @@ interface Run {
 async function runDoctor(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
   const stdout = new MemoryStream();
   const stderr = new MemoryStream();
-  const base: Record<string, string> = { ...sandbox.env, HOME: dir, MOLECTL_CONFIG: join(dir, 'none.json'), MOLECTL_STATE_DIR: join(dir, 'state'), NO_COLOR: '1' };
+  const base: Record<string, string> = {
+    ...sandbox.env,
+    HOME: dir,
+    MOLECTL_CONFIG: join(dir, 'none.json'),
+    MOLECTL_STATE_DIR: join(dir, 'state'),
+    NO_COLOR: '1',
+  };
   const merged: NodeJS.ProcessEnv = { ...base };
   for (const [k, v] of Object.entries(env)) {
     if (v === undefined) delete merged[k];
@@ -108,7 +114,11 @@ describe('molectl doctor against the sandbox', () => {
     const run = await runDoctor(['doctor', '-o', 'json'], { CP_ADMIN_API_TOKEN: undefined });
     expect(run.code).toBe(1);
     const checks = checksOf(run);
-    expect(checks['cp token']).toMatchObject({ status: 'fail', detail: 'no CP admin token for environment sandbox', hint: expect.stringContaining('export CP_ADMIN_API_TOKEN') });
+    expect(checks['cp token']).toMatchObject({
+      status: 'fail',
+      detail: 'no CP admin token for environment sandbox',
+      hint: expect.stringContaining('export CP_ADMIN_API_TOKEN'),
+    });
     expect(checks['cp health']!.status).toBe('pass');
   });
 
@@ -120,8 +130,18 @@ describe('molectl doctor against the sandbox', () => {
     vi.stubEnv('AWS_DEFAULT_REGION', undefined);
     vi.stubEnv('AWS_PROFILE', undefined);
     const config = join(dir, 'lab.json');
-    writeFileSync(config, JSON.stringify({ environments: { lab: { cpUrl: sandbox.url, tenantUrlTemplate: `${sandbox.url}/_tenants/{slug}` } } }));
-    const run = await runDoctor(['doctor', '-o', 'json'], { MOLECTL_CONFIG: config, MOLECTL_ENV: 'lab', MOLECTL_CP_URL: undefined, AWS_REGION: undefined });
+    writeFileSync(
+      config,
+      JSON.stringify({
+        environments: { lab: { cpUrl: sandbox.url, tenantUrlTemplate: `${sandbox.url}/_tenants/{slug}` } },
+      }),
+    );
+    const run = await runDoctor(['doctor', '-o', 'json'], {
+      MOLECTL_CONFIG: config,
+      MOLECTL_ENV: 'lab',
+      MOLECTL_CP_URL: undefined,
+      AWS_REGION: undefined,
+    });
     expect(run.code).toBe(1);
     const checks = checksOf(run);
     expect(checks['aws identity']).toMatchObject({
@@ -135,15 +155,31 @@ describe('molectl doctor against the sandbox', () => {
   });
 
   it('fails the AWS identity check saying how to provide credentials when there are none', async () => {
-    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI']) vi.stubEnv(name, undefined);
+    for (const name of [
+      'AWS_ACCESS_KEY_ID',
+      'AWS_SECRET_ACCESS_KEY',
+      'AWS_SESSION_TOKEN',
+      'AWS_PROFILE',
+      'AWS_WEB_IDENTITY_TOKEN_FILE',
+      'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+      'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+    ])
+      vi.stubEnv(name, undefined);
     vi.stubEnv('AWS_CONFIG_FILE', join(dir, 'no-aws-config'));
     vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', join(dir, 'no-aws-credentials'));
     // No instance metadata service here: do not wait for one.
     vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
-    const run = await runDoctor(['doctor', '-o', 'json'], { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined });
+    const run = await runDoctor(['doctor', '-o', 'json'], {
+      AWS_ACCESS_KEY_ID: undefined,
+      AWS_SECRET_ACCESS_KEY: undefined,
+    });
     expect(run.code).toBe(1);
     const checks = checksOf(run);
-    expect(checks['aws identity']).toMatchObject({ status: 'fail', detail: 'no AWS credentials found', hint: expect.stringContaining('pass --profile <name>') });
+    expect(checks['aws identity']).toMatchObject({
+      status: 'fail',
+      detail: 'no AWS credentials found',
+      hint: expect.stringContaining('pass --profile <name>'),
+    });
     expect(checks['ssm']!.status).toBe('skip');
     expect(checks['cp token']!.status).toBe('pass');
   });

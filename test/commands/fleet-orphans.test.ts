@@ -12,7 +12,10 @@ afterAll(async () => {
 });
 
 const instancesOf = (slug: string): string[] =>
-  [...h.sandbox.state.instances.values()].filter((i) => i.tags.some((t) => t.Key === 'OrgSlug' && t.Value === slug)).map((i) => i.instanceId).sort();
+  [...h.sandbox.state.instances.values()]
+    .filter((i) => i.tags.some((t) => t.Key === 'OrgSlug' && t.Value === slug))
+    .map((i) => i.instanceId)
+    .sort();
 
 describe('molectl fleet orphans', () => {
   it('finds nothing in a healthy fleet (exit 0, also with --check)', async () => {
@@ -29,10 +32,23 @@ describe('molectl fleet orphans', () => {
 
     const run = await h.run(['fleet', 'orphans', '-o', 'json']);
     expect(run.code).toBe(0);
-    const doc = JSON.parse(run.stdout) as { orphans: Array<{ instanceId: string; role: string; orgSlug: string; state: string; ageMs: number; reason: string }> };
+    const doc = JSON.parse(run.stdout) as {
+      orphans: Array<{
+        instanceId: string;
+        role: string;
+        orgSlug: string;
+        state: string;
+        ageMs: number;
+        reason: string;
+      }>;
+    };
     expect(doc.orphans.map((o) => o.instanceId).sort()).toEqual(left);
     expect(doc.orphans.map((o) => o.role).sort()).toEqual(['tenant', 'workspace']);
-    expect(doc.orphans.every((o) => o.orgSlug === victim && o.reason === 'org-missing' && o.state === 'running' && o.ageMs > 0)).toBe(true);
+    expect(
+      doc.orphans.every(
+        (o) => o.orgSlug === victim && o.reason === 'org-missing' && o.state === 'running' && o.ageMs > 0,
+      ),
+    ).toBe(true);
     expect(JSON.stringify([...h.sandbox.state.instances.values()].map((i) => i.state))).toBe(before);
 
     const text = await h.run(['fleet', 'orphans']);
@@ -46,10 +62,17 @@ describe('molectl fleet orphans', () => {
     const old = instancesOf(reusedSlug);
     // The old row vanishes by raw SQL; a new org takes the slug (new id, new instances).
     simulateRawSqlDelete(h.sandbox.state, reusedSlug);
-    completeOrgProvisioning(h.sandbox.state, createOrgRow(h.sandbox.state, { slug: reusedSlug, name: 'again', ownerUserId: 'u', preCutover: false }), 1);
+    completeOrgProvisioning(
+      h.sandbox.state,
+      createOrgRow(h.sandbox.state, { slug: reusedSlug, name: 'again', ownerUserId: 'u', preCutover: false }),
+      1,
+    );
     const run = await h.run(['fleet', 'orphans', '-o', 'json']);
     const doc = JSON.parse(run.stdout) as { orphans: Array<{ instanceId: string; reason: string }> };
-    const mismatched = doc.orphans.filter((o) => o.reason === 'org-id-mismatch').map((o) => o.instanceId).sort();
+    const mismatched = doc.orphans
+      .filter((o) => o.reason === 'org-id-mismatch')
+      .map((o) => o.instanceId)
+      .sort();
     expect(mismatched).toEqual(old);
   });
 });

@@ -31,7 +31,10 @@ async function url(dir: string, remote: string): Promise<string> {
 describe('molectl gitea remotes', () => {
   it('shows what would change without --write, applies it with --write, across several clones', async () => {
     const a = await clone('a', [['origin', 'git@github.com:Molecule-AI/molecule-monorepo.git']]);
-    const b = await clone('b', [['origin', 'https://github.com/Molecule-AI/sdk'], ['fork', 'https://github.com/someone/sdk']]);
+    const b = await clone('b', [
+      ['origin', 'https://github.com/Molecule-AI/sdk'],
+      ['fork', 'https://github.com/someone/sdk'],
+    ]);
 
     const dry = await runCli(['gitea', 'remotes', a, b]);
     expect(dry.code).toBe(0);
@@ -45,7 +48,11 @@ describe('molectl gitea remotes', () => {
     const doc = JSON.parse(write.stdout);
     expect(doc.schemaVersion).toBe(1);
     expect(doc.written).toBe(true);
-    expect(doc.remotes.map((r: { remote: string; action: string }) => `${r.remote}:${r.action}`)).toEqual(['origin:rewritten', 'fork:unchanged', 'origin:rewritten']);
+    expect(doc.remotes.map((r: { remote: string; action: string }) => `${r.remote}:${r.action}`)).toEqual([
+      'origin:rewritten',
+      'fork:unchanged',
+      'origin:rewritten',
+    ]);
     expect(await url(a, 'origin')).toBe('https://git.moleculesai.app/molecule-ai/molecule-core.git');
     expect(await url(b, 'origin')).toBe('https://git.moleculesai.app/molecule-ai/sdk');
     expect(await url(b, 'fork')).toBe('https://github.com/someone/sdk');
@@ -53,7 +60,9 @@ describe('molectl gitea remotes', () => {
   });
 
   it('never prints a credential found in a remote URL', async () => {
-    const a = await clone('a', [['origin', 'https://bot:ghp_abcdefghijklmnopqrstuvwxyz0123456789@github.com/Molecule-AI/x.git']]);
+    const a = await clone('a', [
+      ['origin', 'https://bot:ghp_abcdefghijklmnopqrstuvwxyz0123456789@github.com/Molecule-AI/x.git'],
+    ]);
     const run = await runCli(['gitea', 'remotes', a, '--write']);
     expect(run.code).toBe(0);
     expect(run.stdout + run.stderr).not.toContain('ghp_abcdefghijklmnopqrstuvwxyz0123456789');
@@ -62,16 +71,31 @@ describe('molectl gitea remotes', () => {
   });
 
   it('--verify-remote: writes nothing and exits 1 when a target is missing on Gitea', async () => {
-    const server = createServer((req, res) => void res.writeHead(req.url === '/api/v1/repos/molecule-ai/sdk' ? 200 : 404).end('{}'));
+    const server = createServer(
+      (req, res) => void res.writeHead(req.url === '/api/v1/repos/molecule-ai/sdk' ? 200 : 404).end('{}'),
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const giteaUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const a = await clone('a', [['origin', 'https://github.com/Molecule-AI/sdk'], ['old', 'https://github.com/Molecule-AI/gone']]);
+      const a = await clone('a', [
+        ['origin', 'https://github.com/Molecule-AI/sdk'],
+        ['old', 'https://github.com/Molecule-AI/gone'],
+      ]);
       const run = await runCli(['gitea', 'remotes', a, '--write', '--verify-remote', '--gitea-url', giteaUrl]);
       expect(run.code).toBe(1);
       expect(run.stdout).toContain('molecule-ai/gone');
       expect(await url(a, 'origin')).toBe('https://github.com/Molecule-AI/sdk');
-      const ok = await runCli(['gitea', 'remotes', a, '--write', '--verify-remote', '--gitea-url', giteaUrl, '--rename', 'gone=sdk']);
+      const ok = await runCli([
+        'gitea',
+        'remotes',
+        a,
+        '--write',
+        '--verify-remote',
+        '--gitea-url',
+        giteaUrl,
+        '--rename',
+        'gone=sdk',
+      ]);
       expect(ok.code).toBe(0);
       expect(await url(a, 'old')).toBe(`${giteaUrl}/molecule-ai/sdk`);
     } finally {

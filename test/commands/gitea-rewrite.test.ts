@@ -15,7 +15,10 @@ let dir: string;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'molectl-gitea-cmd-'));
-  await writeFile(join(dir, 'README.md'), `# core\n\nClone ${OLD}.git\nDocs: ${OLD}/blob/main/docs/index.md\nFixed in ${OLD}/pull/12\n`);
+  await writeFile(
+    join(dir, 'README.md'),
+    `# core\n\nClone ${OLD}.git\nDocs: ${OLD}/blob/main/docs/index.md\nFixed in ${OLD}/pull/12\n`,
+  );
   await writeFile(join(dir, 'clean.txt'), 'nothing to see\n');
   await execFile('git', ['init', '-q'], { cwd: dir });
 });
@@ -44,28 +47,50 @@ describe('molectl gitea rewrite', () => {
     const write = await runCli(['gitea', 'rewrite', dir, '--write']);
     expect(write.code).toBe(0);
     expect(write.stdout).toContain('rewrote         2 changes in 1 file');
-    expect(write.stdout).toContain('needs a person  1 reference to github.com/Molecule-AI remains: fix by hand or acknowledge (listed on stderr)');
+    expect(write.stdout).toContain(
+      'needs a person  1 reference to github.com/Molecule-AI remains: fix by hand or acknowledge (listed on stderr)',
+    );
     expect(write.stderr).toContain(`${dir}/README.md:5: [pull-link]`);
-    expect(await readFile(join(dir, 'README.md'), 'utf8')).toBe(`# core\n\nClone ${NEW}.git\nDocs: ${NEW}/src/branch/main/docs/index.md\nFixed in ${OLD}/pull/12\n`);
+    expect(await readFile(join(dir, 'README.md'), 'utf8')).toBe(
+      `# core\n\nClone ${NEW}.git\nDocs: ${NEW}/src/branch/main/docs/index.md\nFixed in ${OLD}/pull/12\n`,
+    );
     // The pull request link stays, so the gate still fails: that is the point of an honest gate.
     const after = await runCli(['gitea', 'rewrite', dir, '--check']);
     expect(after.code).toBe(8);
     expect(after.stdout).toContain('check failed: 1 reference needs a person');
     const again = await runCli(['gitea', 'rewrite', dir, '--write', '-o', 'json']);
-    expect(JSON.parse(again.stdout)).toMatchObject({ changeCount: 0, gate: { rewrite: 0, needsPerson: 1, acknowledged: 0, passed: false } });
+    expect(JSON.parse(again.stdout)).toMatchObject({
+      changeCount: 0,
+      gate: { rewrite: 0, needsPerson: 1, acknowledged: 0, passed: false },
+    });
   });
 
   it('--check exits 0 on a repository whose only references are acknowledged, by marker or ignore file', async () => {
-    await writeFile(join(dir, 'README.md'), `# core\n\nFixed in ${OLD}/pull/12 <!-- molectl-gitea: keep -->\ngo install github.com/Molecule-AI/tool@latest # molectl-gitea: keep\n`);
+    await writeFile(
+      join(dir, 'README.md'),
+      `# core\n\nFixed in ${OLD}/pull/12 <!-- molectl-gitea: keep -->\ngo install github.com/Molecule-AI/tool@latest # molectl-gitea: keep\n`,
+    );
     await writeFile(join(dir, 'CHANGELOG.md'), `## 1.0\n- ${OLD}/pull/3\n- github.com/Molecule-AI/cli was renamed\n`);
-    await writeFile(join(dir, '.molectl-gitea-ignore'), '# kept on purpose\nCHANGELOG.md  release notes keep the links of their time (github.com/Molecule-AI)\n');
+    await writeFile(
+      join(dir, '.molectl-gitea-ignore'),
+      '# kept on purpose\nCHANGELOG.md  release notes keep the links of their time (github.com/Molecule-AI)\n',
+    );
     const run = await runCli(['gitea', 'rewrite', dir, '--check']);
     expect(run.stderr).not.toContain('[');
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('check passed: no reference to github.com/Molecule-AI left (4 acknowledged references)');
+    expect(run.stdout).toContain(
+      'check passed: no reference to github.com/Molecule-AI left (4 acknowledged references)',
+    );
     expect(run.stdout).toContain('acknowledged    4 references on 4 lines (inline marker 2, .molectl-gitea-ignore 2)');
     const json = JSON.parse((await runCli(['gitea', 'rewrite', dir, '--check', '-o', 'json'])).stdout);
-    expect(json.acknowledged).toContainEqual(expect.objectContaining({ file: `${dir}/CHANGELOG.md`, line: 2, by: 'ignore-file', reason: `release notes keep the links of their time (github.com/Molecule-AI) (${dir}/.molectl-gitea-ignore:2)` }));
+    expect(json.acknowledged).toContainEqual(
+      expect.objectContaining({
+        file: `${dir}/CHANGELOG.md`,
+        line: 2,
+        by: 'ignore-file',
+        reason: `release notes keep the links of their time (github.com/Molecule-AI) (${dir}/.molectl-gitea-ignore:2)`,
+      }),
+    );
     // --write leaves acknowledged lines as they are.
     expect((await runCli(['gitea', 'rewrite', dir, '--write'])).code).toBe(0);
     expect(await readFile(join(dir, 'CHANGELOG.md'), 'utf8')).toContain('github.com/Molecule-AI/cli was renamed');
@@ -110,15 +135,20 @@ describe('molectl gitea rewrite', () => {
     }
   });
 
-  it('moves placeholder owners in front of the organisation\'s repos, unless --no-placeholder-owners', async () => {
-    await writeFile(join(dir, 'CONTRIBUTING.md'), 'git clone https://github.com/your-org/molecule-core.git\ngit clone https://github.com/your-org/my-app.git\n');
+  it("moves placeholder owners in front of the organisation's repos, unless --no-placeholder-owners", async () => {
+    await writeFile(
+      join(dir, 'CONTRIBUTING.md'),
+      'git clone https://github.com/your-org/molecule-core.git\ngit clone https://github.com/your-org/my-app.git\n',
+    );
     const off = await runCli(['gitea', 'rewrite', dir, '--write', '--no-placeholder-owners']);
     expect(off.code).toBe(0);
     expect(await readFile(join(dir, 'CONTRIBUTING.md'), 'utf8')).toContain('github.com/your-org/molecule-core.git');
     const on = await runCli(['gitea', 'rewrite', dir, '--write', '--placeholder-owner', 'acme']);
     expect(on.code).toBe(0);
     expect(on.stdout).toContain('placeholder-owner 1');
-    expect(await readFile(join(dir, 'CONTRIBUTING.md'), 'utf8')).toBe('git clone https://git.moleculesai.app/molecule-ai/molecule-core.git\ngit clone https://github.com/your-org/my-app.git\n');
+    expect(await readFile(join(dir, 'CONTRIBUTING.md'), 'utf8')).toBe(
+      'git clone https://git.moleculesai.app/molecule-ai/molecule-core.git\ngit clone https://github.com/your-org/my-app.git\n',
+    );
   });
 
   it('--output json prints one document with schemaVersion, counts per rule and file, and findings', async () => {
@@ -128,14 +158,32 @@ describe('molectl gitea rewrite', () => {
     expect(doc.schemaVersion).toBe(1);
     expect(doc.mode).toBe('dry-run');
     expect(doc.changesByRule).toEqual({ 'repo-url': 1, 'blob-to-src': 1 });
-    expect(doc.files).toEqual([{ path: `${dir}/README.md`, changes: 2, byRule: { 'repo-url': 1, 'blob-to-src': 1 }, written: false }]);
-    expect(doc.findings).toMatchObject([{ file: `${dir}/README.md`, line: 5, rule: 'pull-link', text: `Fixed in ${OLD}/pull/12` }]);
-    expect(doc.changes[0]).toMatchObject({ line: 3, renamedFrom: 'molecule-monorepo', target: 'molecule-ai/molecule-core' });
+    expect(doc.files).toEqual([
+      { path: `${dir}/README.md`, changes: 2, byRule: { 'repo-url': 1, 'blob-to-src': 1 }, written: false },
+    ]);
+    expect(doc.findings).toMatchObject([
+      { file: `${dir}/README.md`, line: 5, rule: 'pull-link', text: `Fixed in ${OLD}/pull/12` },
+    ]);
+    expect(doc.changes[0]).toMatchObject({
+      line: 3,
+      renamedFrom: 'molecule-monorepo',
+      target: 'molecule-ai/molecule-core',
+    });
   });
 
   it('takes renames and owners from a rules file, flags winning over it', async () => {
     await writeFile(join(dir, 'rules.yaml'), 'renames:\n  molecule-monorepo: core-v2\ngiteaOwner: Other-Owner\n');
-    const run = await runCli(['gitea', 'rewrite', dir, '--rules', join(dir, 'rules.yaml'), '--gitea-owner', 'flag-owner', '-o', 'json']);
+    const run = await runCli([
+      'gitea',
+      'rewrite',
+      dir,
+      '--rules',
+      join(dir, 'rules.yaml'),
+      '--gitea-owner',
+      'flag-owner',
+      '-o',
+      'json',
+    ]);
     expect(JSON.parse(run.stdout).changes[0].after).toBe('https://git.moleculesai.app/flag-owner/core-v2.git');
   });
 
@@ -161,7 +209,9 @@ describe('molectl gitea rewrite', () => {
     expect(await readFile(join(dir, 'README.md'), 'utf8')).toContain(OLD);
     await writeFile(join(dir, 'rules.yaml'), 'giteaBaseUrl: http://127.0.0.1:3000\n');
     expect((await runCli(['gitea', 'rewrite', dir, '--write', '--rules', join(dir, 'rules.yaml')])).code).toBe(0);
-    expect(await readFile(join(dir, 'README.md'), 'utf8')).toContain('http://127.0.0.1:3000/molecule-ai/molecule-core.git');
+    expect(await readFile(join(dir, 'README.md'), 'utf8')).toContain(
+      'http://127.0.0.1:3000/molecule-ai/molecule-core.git',
+    );
   });
 
   it('refuses a missing path and a rules file with an unknown field with exit 2', async () => {
@@ -197,7 +247,9 @@ describe('molectl gitea rewrite', () => {
     });
 
     it('writes when every target exists, sending GITEA_TOKEN without printing it', async () => {
-      const run = await runCli(['gitea', 'rewrite', dir, '--write', '--verify-remote', '--gitea-url', url], { env: { GITEA_TOKEN: 'tok-1234567890' } });
+      const run = await runCli(['gitea', 'rewrite', dir, '--write', '--verify-remote', '--gitea-url', url], {
+        env: { GITEA_TOKEN: 'tok-1234567890' },
+      });
       expect(run.code).toBe(0);
       expect(tokens.at(-1)).toBe('token tok-1234567890');
       expect(run.stdout + run.stderr).not.toContain('tok-1234567890');
@@ -220,9 +272,19 @@ describe('molectl gitea rewrite', () => {
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
     const port = (probe.address() as AddressInfo).port;
     await new Promise((resolve) => probe.close(resolve));
-    const run = await runCli(['gitea', 'rewrite', dir, '--write', '--verify-remote', '--gitea-url', `http://127.0.0.1:${port}`]);
+    const run = await runCli([
+      'gitea',
+      'rewrite',
+      dir,
+      '--write',
+      '--verify-remote',
+      '--gitea-url',
+      `http://127.0.0.1:${port}`,
+    ]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain(`nothing was written: 1 of 1 target repositories not confirmed on Gitea: 1 unknown: Gitea could not be asked (could not reach 127.0.0.1:${port} (ECONNREFUSED)`);
+    expect(run.stderr).toContain(
+      `nothing was written: 1 of 1 target repositories not confirmed on Gitea: 1 unknown: Gitea could not be asked (could not reach 127.0.0.1:${port} (ECONNREFUSED)`,
+    );
     expect(run.stdout + run.stderr).not.toMatch(/missing|not found/);
     expect(await readFile(join(dir, 'README.md'), 'utf8')).toContain(OLD);
   });
@@ -232,7 +294,9 @@ describe('molectl gitea rewrite', () => {
     await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
     try {
       const url = `http://127.0.0.1:${(refusing.address() as AddressInfo).port}`;
-      const run = await runCli(['gitea', 'rewrite', dir, '--verify-remote', '--gitea-url', url], { env: { GITEA_TOKEN: 'tok-1234567890' } });
+      const run = await runCli(['gitea', 'rewrite', dir, '--verify-remote', '--gitea-url', url], {
+        env: { GITEA_TOKEN: 'tok-1234567890' },
+      });
       expect(run.code).toBe(3);
       expect(run.stderr).toContain('1 refused (credentials)');
       expect(run.stdout + run.stderr).not.toContain('tok-1234567890');

@@ -23,7 +23,13 @@ const LEAKS = [
   'level=WARN msg="clone" url=https://deploy:gh-pass-91827364@git.example.com/x.git',
   'level=INFO msg="llm" key=sk-live-4f3e2d1c0b9a8f7e6d5c',
 ];
-const SECRETS = ['tok-logs-7788aa99bbcc', HEX, 'mol_tenant_logs_5f2c9a1e88', 'gh-pass-91827364', 'sk-live-4f3e2d1c0b9a8f7e6d5c'];
+const SECRETS = [
+  'tok-logs-7788aa99bbcc',
+  HEX,
+  'mol_tenant_logs_5f2c9a1e88',
+  'gh-pass-91827364',
+  'sk-live-4f3e2d1c0b9a8f7e6d5c',
+];
 
 let bin: string;
 let fake: FakeSsm;
@@ -47,7 +53,9 @@ const aws = () =>
     async listInstances(query: InstanceQuery): Promise<InstanceSummary[]> {
       const tags = { ManagedBy: 'molecule-cp', Role: 'tenant', OrgSlug: 'acme' };
       const match = Object.entries(query.tags ?? {}).every(([k, v]) => tags[k as keyof typeof tags] === v);
-      return match ? [{ instanceId: INSTANCE, state: 'running', launchTime: null, tags, name: null, privateIp: null }] : [];
+      return match
+        ? [{ instanceId: INSTANCE, state: 'running', launchTime: null, tags, name: null, privateIp: null }]
+        : [];
     },
   });
 
@@ -57,7 +65,13 @@ async function run(argv: string[]) {
   const code = await main(argv, {
     stdout,
     stderr,
-    env: { PATH: process.env.PATH, MOLECTL_CONFIG: absentPath(), MOLECTL_STATE_DIR: tmpdir(), MOLECTL_ENV: 'sandbox', NO_COLOR: '1' },
+    env: {
+      PATH: process.env.PATH,
+      MOLECTL_CONFIG: absentPath(),
+      MOLECTL_STATE_DIR: tmpdir(),
+      MOLECTL_ENV: 'sandbox',
+      NO_COLOR: '1',
+    },
     signal: new AbortController().signal,
     overrides: { aws: aws(), clock: createFastClock() },
   });
@@ -72,7 +86,9 @@ describe('molectl logs redaction', () => {
     const doc = JSON.parse(r.stdout);
     expect(doc.complete).toBe(true);
     expect(doc.lines).toHaveLength(3000);
-    expect(doc.lines.map((l: string) => Number(/n=(\d+)/.exec(l)![1]))).toEqual(Array.from({ length: 3000 }, (_, i) => i + 1));
+    expect(doc.lines.map((l: string) => Number(/n=(\d+)/.exec(l)![1]))).toEqual(
+      Array.from({ length: 3000 }, (_, i) => i + 1),
+    );
     expect(doc.redaction.count).toBeGreaterThanOrEqual(Math.floor(3000 / 7) * 5);
     // key=sk-... is caught by its name before its shape: either way it is gone.
     expect(Object.keys(doc.redaction.byKind).sort()).toEqual(['bearer', 'named-secret', 'url-credential']);

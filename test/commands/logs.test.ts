@@ -43,12 +43,19 @@ describe('molectl logs', () => {
     expect(run.stderr).toMatch(/0 values redacted/);
   });
 
-  it('brings logs far over SSM\'s 24,000-character cap back whole, in pieces', async () => {
+  it("brings logs far over SSM's 24,000-character cap back whole, in pieces", async () => {
     const before = h.sandbox.state.commands.size;
     const run = await h.run(['logs', post, '--tail', 'all', '-o', 'json']);
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout);
-    expect(doc).toMatchObject({ schemaVersion: 1, complete: true, cut: null, cutBytes: 0, totalLines: 2000, findings: [] });
+    expect(doc).toMatchObject({
+      schemaVersion: 1,
+      complete: true,
+      cut: null,
+      cutBytes: 0,
+      totalLines: 2000,
+      findings: [],
+    });
     expect(doc.totalBytes).toBeGreaterThan(8 * 24_000);
     expect(doc.lines).toHaveLength(2000);
     expect(doc.lines.every((l: string) => LINE.test(l))).toBe(true);
@@ -68,7 +75,9 @@ describe('molectl logs', () => {
     const doc = JSON.parse(run.stdout);
     expect(doc.complete).toBe(false);
     expect(doc.cutBytes).toBeGreaterThan(doc.totalBytes - 30_000 - 1);
-    expect(run.stderr).toMatch(new RegExp(`warning: the oldest ${doc.cutBytes} of ${doc.totalBytes} bytes were left out`));
+    expect(run.stderr).toMatch(
+      new RegExp(`warning: the oldest ${doc.cutBytes} of ${doc.totalBytes} bytes were left out`),
+    );
     expect(doc.lines.every((l: string) => LINE.test(l))).toBe(true); // no half line at the cut
   });
 
@@ -126,8 +135,21 @@ describe('molectl logs', () => {
     };
     const stdout = new CaptureStream();
     const stderr = new CaptureStream();
-    const env = { ...process.env, ...h.sandbox.env, MOLECTL_STATE_DIR: h.stateDir, MOLECTL_CONFIG: absentPath(), NO_COLOR: '1', CI: '' };
-    const code = await main(['logs', post, '--follow', '--tail', '5', '--timestamps'], { stdout, stderr, env, signal: controller.signal, overrides: { clock } });
+    const env = {
+      ...process.env,
+      ...h.sandbox.env,
+      MOLECTL_STATE_DIR: h.stateDir,
+      MOLECTL_CONFIG: absentPath(),
+      NO_COLOR: '1',
+      CI: '',
+    };
+    const code = await main(['logs', post, '--follow', '--tail', '5', '--timestamps'], {
+      stdout,
+      stderr,
+      env,
+      signal: controller.signal,
+      overrides: { clock },
+    });
     expect(code).toBe(0);
     const lines = stdout.text.trimEnd().split('\n');
     expect(lines.length).toBeGreaterThanOrEqual(5);

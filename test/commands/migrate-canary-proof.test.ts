@@ -15,11 +15,18 @@ interface Ledger {
 }
 function newestApplyLedger(stateDir: string): Ledger {
   const dir = join(stateDir, 'runs');
-  const name = readdirSync(dir).filter((f) => f.includes('apply') && f.endsWith('.json')).sort().at(-1)!;
+  const name = readdirSync(dir)
+    .filter((f) => f.includes('apply') && f.endsWith('.json'))
+    .sort()
+    .at(-1)!;
   return JSON.parse(readFileSync(join(dir, name), 'utf8')) as Ledger;
 }
-const applyCommands = (state: SandboxState): string[] => state.requests.filter((r) => r.action === 'SendCommand' && r.body.includes("MOLECTL_MODE='apply'")).map((r) => r.body);
-const authChecks = (state: SandboxState): number => state.requests.filter((r) => r.action === 'SendCommand' && r.body.includes("MOLECTL_MODE='cp-auth-check'")).length;
+const applyCommands = (state: SandboxState): string[] =>
+  state.requests
+    .filter((r) => r.action === 'SendCommand' && r.body.includes("MOLECTL_MODE='apply'"))
+    .map((r) => r.body);
+const authChecks = (state: SandboxState): number =>
+  state.requests.filter((r) => r.action === 'SendCommand' && r.body.includes("MOLECTL_MODE='cp-auth-check'")).length;
 
 describe('a canary whose org has a workspace', { timeout: 120_000 }, () => {
   let f: SandboxFixture;
@@ -28,12 +35,18 @@ describe('a canary whose org has a workspace', { timeout: 120_000 }, () => {
   });
   afterAll(() => f.stop());
 
-  it('is proven by reading that workspace with the tenant\'s own credentials, recorded in the ledger', async () => {
+  it("is proven by reading that workspace with the tenant's own credentials, recorded in the ledger", async () => {
     const r = await f.molectl(APPLY);
     expect(r.code, r.stderr).toBe(0);
     const canary = newestApplyLedger(f.stateDir).targets['acme']!;
-    expect(canary.detail).toMatchObject({ soak: 'passed', cpAuthProof: 'workspace-status', cpAuthStatuses: 'without credentials 401, with them 200' });
-    expect(r.stderr).toMatch(/the CP accepts the tenant's credentials \(workspace [0-9a-f-]{36} read with them answered HTTP 200, state running\)/);
+    expect(canary.detail).toMatchObject({
+      soak: 'passed',
+      cpAuthProof: 'workspace-status',
+      cpAuthStatuses: 'without credentials 401, with them 200',
+    });
+    expect(r.stderr).toMatch(
+      /the CP accepts the tenant's credentials \(workspace [0-9a-f-]{36} read with them answered HTTP 200, state running\)/,
+    );
   });
 });
 
@@ -44,17 +57,22 @@ describe('a canary whose org has no workspace', { timeout: 120_000 }, () => {
   });
   afterAll(() => f.stop());
 
-  it('fails when the CP\'s tenant routes are not mounted (404): the run aborts with the cause, no wave starts (exit 1)', async () => {
+  it("fails when the CP's tenant routes are not mounted (404): the run aborts with the cause, no wave starts (exit 1)", async () => {
     const { state } = f.sandbox;
     state.faults.flags['provisionRoutesUnmounted'] = true;
     const r = await f.molectl(APPLY);
     delete state.faults.flags['provisionRoutesUnmounted'];
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/aborted: canary acme failed its soak: without credentials the CP answered 404: its tenant routes are not mounted/);
+    expect(r.stderr).toMatch(
+      /aborted: canary acme failed its soak: without credentials the CP answered 404: its tenant routes are not mounted/,
+    );
     expect(applyCommands(state)).toHaveLength(1);
     const ledger = newestApplyLedger(f.stateDir);
     expect(ledger.status).toBe('aborted');
-    expect(ledger.targets['acme']!.detail).toMatchObject({ cpAuthProof: 'none', cpAuthStatuses: 'without credentials 404, with them -' });
+    expect(ledger.targets['acme']!.detail).toMatchObject({
+      cpAuthProof: 'none',
+      cpAuthStatuses: 'without credentials 404, with them -',
+    });
     expect(ledger.targets['beta']!.state).toBe('pending');
   });
 
@@ -74,7 +92,12 @@ describe('a canary whose org has no workspace', { timeout: 120_000 }, () => {
     expect(r.code, r.stderr).toBe(0);
     const ledger = newestApplyLedger(f.stateDir);
     const canary = Object.values(ledger.targets).find((t) => t.detail['cpAuthProof'])!;
-    expect(canary.detail).toMatchObject({ cpAuthProof: 'differential', cpAuthStatuses: 'without credentials 401, with them 404' });
-    expect(r.stderr).toMatch(/differential: HTTP 401 without credentials, 404 with them \(the org has no workspace to read\)/);
+    expect(canary.detail).toMatchObject({
+      cpAuthProof: 'differential',
+      cpAuthStatuses: 'without credentials 401, with them 404',
+    });
+    expect(r.stderr).toMatch(
+      /differential: HTTP 401 without credentials, 404 with them \(the org has no workspace to read\)/,
+    );
   });
 });

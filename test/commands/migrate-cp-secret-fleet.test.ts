@@ -20,7 +20,17 @@ function applyCommands(state: SandboxState): SimCommand[] {
 
 /** Most apply invocations running at one instant. */
 function maxRunning(commands: SimCommand[]): number {
-  const edges = commands.flatMap((c) => c.invocations.filter((i) => i.startedAt).flatMap((i) => [[i.startedAt!.getTime(), 1], [(i.finishedAt ?? new Date()).getTime(), -1]] as const));
+  const edges = commands.flatMap((c) =>
+    c.invocations
+      .filter((i) => i.startedAt)
+      .flatMap(
+        (i) =>
+          [
+            [i.startedAt!.getTime(), 1],
+            [(i.finishedAt ?? new Date()).getTime(), -1],
+          ] as const,
+      ),
+  );
   edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   let running = 0;
   let max = 0;
@@ -47,10 +57,36 @@ describe('a fleet wave wider than one SSM command', { timeout: 240_000 }, () => 
     const broken = [order[10]!, order[20]!];
     const lastWave = order.slice(53);
     // Slow enough that the wave's hosts overlap; rate limits low enough that they are met.
-    state.faults = { ...state.faults, hostWorkMs: 1500, dockerFailHosts: broken, apiRates: { SendCommand: { perSecond: 5, burst: 5 }, ListCommandInvocations: { perSecond: 1, burst: 1 } } };
+    state.faults = {
+      ...state.faults,
+      hostWorkMs: 1500,
+      dockerFailHosts: broken,
+      apiRates: { SendCommand: { perSecond: 5, burst: 5 }, ListCommandInvocations: { perSecond: 1, burst: 1 } },
+    };
     const since = state.requests.length;
 
-    const r = await f.molectl(['--env', 'sandbox', 'migrate', 'cp-secret', 'apply', '--plan', planFile, '--yes', '--soak', '0', '--health-timeout', '10s', '--waves', '52,100%', '--max-errors', '1', '--max-concurrency', '60', '-o', 'json']);
+    const r = await f.molectl([
+      '--env',
+      'sandbox',
+      'migrate',
+      'cp-secret',
+      'apply',
+      '--plan',
+      planFile,
+      '--yes',
+      '--soak',
+      '0',
+      '--health-timeout',
+      '10s',
+      '--waves',
+      '52,100%',
+      '--max-errors',
+      '1',
+      '--max-concurrency',
+      '60',
+      '-o',
+      'json',
+    ]);
     expect(r.code).toBe(1);
     const doc = JSON.parse(r.stdout) as { status: string; targets: Array<{ slug: string; action: string }> };
     expect(doc.status).toBe('aborted');
@@ -63,7 +99,9 @@ describe('a fleet wave wider than one SSM command', { timeout: 240_000 }, () => 
     expect(maxRunning(commands.slice(1))).toBeGreaterThan(50);
 
     // SSM's rate limits were met, and throttled calls were retried, not counted as failures.
-    const throttled = state.requests.slice(since).filter((q) => q.status === 400 && ['SendCommand', 'ListCommandInvocations'].includes(q.action));
+    const throttled = state.requests
+      .slice(since)
+      .filter((q) => q.status === 400 && ['SendCommand', 'ListCommandInvocations'].includes(q.action));
     expect(throttled.length).toBeGreaterThan(0);
 
     // The canary went alone and finished before any wave was sent.
@@ -73,7 +111,12 @@ describe('a fleet wave wider than one SSM command', { timeout: 240_000 }, () => 
 
     // The budget: two failures > --max-errors 1 after wave 1; wave 2 never started.
     expect(broken.map((s) => action[s])).toEqual(['rolled-back', 'rolled-back']);
-    expect(order.slice(1, 53).filter((s) => !broken.includes(s)).every((s) => action[s] === 'migrated')).toBe(true);
+    expect(
+      order
+        .slice(1, 53)
+        .filter((s) => !broken.includes(s))
+        .every((s) => action[s] === 'migrated'),
+    ).toBe(true);
     expect(lastWave.map((s) => action[s])).toEqual(lastWave.map(() => 'untouched'));
     for (const slug of lastWave) expect(await simulateTenantProvisionCall(state, slug)).toBe(401);
     expect(await simulateTenantProvisionCall(state, order[1]!)).toBe(201);

@@ -32,7 +32,9 @@ function readLedgers(stateDir: string): LedgerDoc[] {
 
 function applyDispatches(state: SandboxState, slug: string): number {
   const instanceId = state.orgs.get(slug)!.tenantInstanceId!;
-  return state.requests.filter((r) => r.action === 'SendCommand' && r.body.includes("MOLECTL_MODE='apply'") && r.body.includes(instanceId)).length;
+  return state.requests.filter(
+    (r) => r.action === 'SendCommand' && r.body.includes("MOLECTL_MODE='apply'") && r.body.includes(instanceId),
+  ).length;
 }
 
 describe('a run killed with SIGKILL', { timeout: 180_000 }, () => {
@@ -45,7 +47,10 @@ describe('a run killed with SIGKILL', { timeout: 180_000 }, () => {
   it('resumes without re-running the tenants it finished', async () => {
     const { state } = f.sandbox;
     // bin/molectl.js runs dist/: `npm test` builds first.
-    const child = spawn(process.execPath, [BIN, ...APPLY, '--waves', '100%'], { env: { ...f.env, PATH: process.env.PATH, MOLECTL_CONFIG: absentPath() }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...APPLY, '--waves', '100%'], {
+      env: { ...f.env, PATH: process.env.PATH, MOLECTL_CONFIG: absentPath() },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let childStderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (childStderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -56,7 +61,11 @@ describe('a run killed with SIGKILL', { timeout: 180_000 }, () => {
       // SendCommand and that write, a resume sends the script again to a host that already has
       // it; the script then reports `current`: harmless, but not "exactly once".)
       const wave = ['beta', 'delta', 'epsilon', 'gamma'].map((slug) => ledger?.targets[slug]?.state);
-      if (ledger?.targets.acme?.state === 'succeeded' && wave.every((state) => state === 'in-progress' || state === 'succeeded')) break;
+      if (
+        ledger?.targets.acme?.state === 'succeeded' &&
+        wave.every((state) => state === 'in-progress' || state === 'succeeded')
+      )
+        break;
       if (Date.now() > deadline) throw new Error(`the run never reached its first wave; its stderr:\n${childStderr}`);
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -65,7 +74,15 @@ describe('a run killed with SIGKILL', { timeout: 180_000 }, () => {
     const [killed] = readLedgers(f.stateDir);
     expect(killed!.status).toBe('running');
 
-    const resumed = await f.molectl(['--env', 'sandbox', 'migrate', 'cp-secret', 'resume', killed!.id.slice(0, 24), '--yes']);
+    const resumed = await f.molectl([
+      '--env',
+      'sandbox',
+      'migrate',
+      'cp-secret',
+      'resume',
+      killed!.id.slice(0, 24),
+      '--yes',
+    ]);
     expect(resumed.code).toBe(0);
     expect(resumed.stderr).toMatch(/collect(ing|ed) .*interrupted run/);
     for (const slug of ['acme', 'beta', 'delta', 'epsilon', 'gamma']) {
@@ -91,22 +108,54 @@ describe('rollback', { timeout: 180_000 }, () => {
 
   it('undoes one org: its old container is back, the updater is the original again', async () => {
     const { state } = f.sandbox;
-    const r = await f.molectl(['--env', 'sandbox', 'migrate', 'cp-secret', 'rollback', runId, '--orgs', 'beta', '--yes']);
+    const r = await f.molectl([
+      '--env',
+      'sandbox',
+      'migrate',
+      'cp-secret',
+      'rollback',
+      runId,
+      '--orgs',
+      'beta',
+      '--yes',
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/beta\s+migrated\s+rolled-back/);
     expect(await simulateTenantProvisionCall(state, 'beta')).toBe(401);
     expect(await simulateTenantProvisionCall(state, 'acme')).toBe(201);
     const hostRoot = state.instances.get(state.orgs.get('beta')!.tenantInstanceId!)!.hostRoot!;
-    expect(readFileSync(join(hostRoot, 'usr/local/bin/molecule-auto-update.sh'), 'utf8')).not.toContain('molectl: durable-env wrapper');
+    expect(readFileSync(join(hostRoot, 'usr/local/bin/molecule-auto-update.sh'), 'utf8')).not.toContain(
+      'molectl: durable-env wrapper',
+    );
     expect(() => readFileSync(join(hostRoot, 'etc/molecule/tenant.env'), 'utf8')).toThrow();
   });
 
   it('refuses orgs the run did not migrate (exit 2), then undoes the rest', async () => {
     const { state } = f.sandbox;
-    const wrong = await f.molectl(['--env', 'sandbox', 'migrate', 'cp-secret', 'rollback', runId, '--orgs', 'delta', '--yes']);
+    const wrong = await f.molectl([
+      '--env',
+      'sandbox',
+      'migrate',
+      'cp-secret',
+      'rollback',
+      runId,
+      '--orgs',
+      'delta',
+      '--yes',
+    ]);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toMatch(/did not migrate delta/);
-    const rest = await f.molectl(['--env', 'sandbox', 'migrate', 'cp-secret', 'rollback', runId, '--orgs', 'acme,gamma', '--yes']);
+    const rest = await f.molectl([
+      '--env',
+      'sandbox',
+      'migrate',
+      'cp-secret',
+      'rollback',
+      runId,
+      '--orgs',
+      'acme,gamma',
+      '--yes',
+    ]);
     expect(rest.code).toBe(0);
     for (const slug of ['acme', 'gamma']) expect(await simulateTenantProvisionCall(state, slug)).toBe(401);
     // delta was post-cutover: never touched, still accepted.
@@ -119,8 +168,23 @@ describe('rollback', { timeout: 180_000 }, () => {
     const doc = JSON.parse(status.stdout) as { status: string; targets: Array<{ slug: string; action: string }> };
     // Rolled-back tenants are pending again in the apply run, which can be resumed to redo them.
     expect(doc.status).toBe('partial');
-    expect(Object.fromEntries(doc.targets.map((t) => [t.slug, t.action]))).toEqual({ acme: 'rolled-back', beta: 'rolled-back', gamma: 'rolled-back', delta: 'current' });
-    const again = await f.molectl(['--env', 'sandbox', 'migrate', 'cp-secret', 'rollback', runId, '--orgs', 'beta', '--yes']);
+    expect(Object.fromEntries(doc.targets.map((t) => [t.slug, t.action]))).toEqual({
+      acme: 'rolled-back',
+      beta: 'rolled-back',
+      gamma: 'rolled-back',
+      delta: 'current',
+    });
+    const again = await f.molectl([
+      '--env',
+      'sandbox',
+      'migrate',
+      'cp-secret',
+      'rollback',
+      runId,
+      '--orgs',
+      'beta',
+      '--yes',
+    ]);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/beta was already rolled back\nhint: resume \S+ to migrate it again/);
     const missing = await f.molectl(['migrate', 'cp-secret', 'status', '20990101T000000Z-nope']);
@@ -137,8 +201,19 @@ describe('the fleet lock', { timeout: 180_000 }, () => {
 
   it('keeps a second migration out, naming who holds it, and changes nothing', async () => {
     const { state } = f.sandbox;
-    const holder = { owner: 'alice@ops-laptop', runId: '20261122T200000Z-migrate-cp-secret-apply-aaaa', operation: 'migrate-cp-secret', pid: 4242, acquiredAt: new Date().toISOString(), expiresAt: new Date(Date.now() + 600_000).toISOString() };
-    putParameter(state, { name: '/molectl/sandbox/locks/migrate-cp-secret', value: JSON.stringify(holder), type: 'String' });
+    const holder = {
+      owner: 'alice@ops-laptop',
+      runId: '20261122T200000Z-migrate-cp-secret-apply-aaaa',
+      operation: 'migrate-cp-secret',
+      pid: 4242,
+      acquiredAt: new Date().toISOString(),
+      expiresAt: new Date(Date.now() + 600_000).toISOString(),
+    };
+    putParameter(state, {
+      name: '/molectl/sandbox/locks/migrate-cp-secret',
+      value: JSON.stringify(holder),
+      type: 'String',
+    });
     const r = await f.molectl(APPLY);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/alice@ops-laptop/);

@@ -66,7 +66,18 @@ describe('the script a run sent', () => {
     const printed = await f.molectl(['migrate', 'cp-secret', 'script']);
     const hash = /sha256:[0-9a-f]{64}/.exec(printed.stderr)![0];
 
-    const apply = await f.molectl(['--env', 'sandbox', 'migrate', 'cp-secret', 'apply', '--yes', '--soak', '0', '--health-timeout', '5s']);
+    const apply = await f.molectl([
+      '--env',
+      'sandbox',
+      'migrate',
+      'cp-secret',
+      'apply',
+      '--yes',
+      '--soak',
+      '0',
+      '--health-timeout',
+      '5s',
+    ]);
     expect(apply.code).toBe(0);
     const runId = /run (\S+): ledger/.exec(apply.stderr)![1]!;
 

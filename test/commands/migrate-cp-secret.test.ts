@@ -24,7 +24,9 @@ function currentSecret(state: SandboxState): string {
 
 /** SendCommand requests that ran the apply script on this instance. */
 function applyDispatches(state: SandboxState, instanceId: string): number {
-  return state.requests.filter((r) => r.action === 'SendCommand' && r.body.includes("MOLECTL_MODE='apply'") && r.body.includes(instanceId)).length;
+  return state.requests.filter(
+    (r) => r.action === 'SendCommand' && r.body.includes("MOLECTL_MODE='apply'") && r.body.includes(instanceId),
+  ).length;
 }
 
 function ledgers(stateDir: string): Array<Record<string, unknown>> {
@@ -49,12 +51,28 @@ describe('a mixed fleet', { timeout: 180_000 }, () => {
     f = await startSandboxFixture({ tenants: 8, preCutover: 5, faults: 'offline=beta,docker-fail=gamma' });
     const { state } = f.sandbox;
     // delta: no platform container at all.
-    await f.sandbox.hosts.runScript(tenantOf(state, 'delta'), 'docker rm -f molecule-tenant', { timeoutSeconds: 30, commandId: 'setup-delta' });
+    await f.sandbox.hosts.runScript(tenantOf(state, 'delta'), 'docker rm -f molecule-tenant', {
+      timeoutSeconds: 30,
+      commandId: 'setup-delta',
+    });
     // zeta: holds an older value (what a half-done earlier rotation leaves behind).
     const old = createSecret(state, 'molecule/cp/previous-shared-secret', 'an-older-shared-secret-value-0000');
     const oldVersion = old.versions[0]!;
-    const stale = renderTenantCommands({ mode: 'apply', containerName: 'molecule-tenant', cpUrl: f.sandbox.url, expectedFingerprint: fingerprintOf(oldVersion.value), delivery: 'secrets-manager', secretArn: old.arn, secretVersionId: oldVersion.versionId, runId: 'setup', healthTimeoutSeconds: 5 });
-    const setup = await f.sandbox.hosts.runScript(tenantOf(state, 'zeta'), stale.join('\n'), { timeoutSeconds: 60, commandId: 'setup-zeta' });
+    const stale = renderTenantCommands({
+      mode: 'apply',
+      containerName: 'molecule-tenant',
+      cpUrl: f.sandbox.url,
+      expectedFingerprint: fingerprintOf(oldVersion.value),
+      delivery: 'secrets-manager',
+      secretArn: old.arn,
+      secretVersionId: oldVersion.versionId,
+      runId: 'setup',
+      healthTimeoutSeconds: 5,
+    });
+    const setup = await f.sandbox.hosts.runScript(tenantOf(state, 'zeta'), stale.join('\n'), {
+      timeoutSeconds: 60,
+      commandId: 'setup-zeta',
+    });
     expect(setup.exitCode).toBe(0);
   });
   afterAll(() => f.stop());
@@ -65,7 +83,10 @@ describe('a mixed fleet', { timeout: 180_000 }, () => {
     // beta's agent is offline: the plan cannot judge it, so it is incomplete (exit 5) and says so.
     expect(r.code).toBe(5);
     expect(r.stderr).toMatch(/1 tenant could not be judged \(they may still need the secret\) — beta/);
-    const plan = JSON.parse(r.stdout) as { targets: Array<{ slug: string; class: string }>; summary: Record<string, number> };
+    const plan = JSON.parse(r.stdout) as {
+      targets: Array<{ slug: string; class: string }>;
+      summary: Record<string, number>;
+    };
     const classes = Object.fromEntries(plan.targets.map((t) => [t.slug, t.class]));
     expect(classes).toEqual({
       acme: 'needs-migration',
@@ -86,7 +107,15 @@ describe('a mixed fleet', { timeout: 180_000 }, () => {
 
   it('apply migrates what it should, rolls back the host whose docker fails, and reports partial (exit 5)', async () => {
     const { state } = f.sandbox;
-    const r = await f.molectl([...APPLY, '--max-errors', '1', '--waves', '2,100%', '--summary-md', join(f.stateDir, 'summary.md')]);
+    const r = await f.molectl([
+      ...APPLY,
+      '--max-errors',
+      '1',
+      '--waves',
+      '2,100%',
+      '--summary-md',
+      join(f.stateDir, 'summary.md'),
+    ]);
     expect(r.code).toBe(5);
     expect(r.stdout).toMatch(/acme\s+needs-migration\s+migrated/);
     expect(r.stdout).toMatch(/gamma\s+needs-migration\s+rolled-back/);
@@ -102,7 +131,9 @@ describe('a mixed fleet', { timeout: 180_000 }, () => {
     // Offline and container-less tenants were never sent the apply script.
     expect(applyDispatches(state, tenantOf(state, 'beta').instanceId)).toBe(0);
     expect(applyDispatches(state, tenantOf(state, 'delta').instanceId)).toBe(0);
-    expect(readFileSync(join(f.stateDir, 'summary.md'), 'utf8')).toMatch(/\| gamma \| needs-migration \| rolled-back \|/);
+    expect(readFileSync(join(f.stateDir, 'summary.md'), 'utf8')).toMatch(
+      /\| gamma \| needs-migration \| rolled-back \|/,
+    );
   });
 
   it('the change survives the auto-updater recreating the container from the original user-data', async () => {
@@ -150,7 +181,9 @@ describe('a fleet where everything can succeed', { timeout: 180_000 }, () => {
     expect(badCanary.stderr).toMatch(/--canary delta is current, not a tenant to change/);
     const badWaves = await f.molectl([...APPLY, '--waves', '1,five']);
     expect(badWaves.code).toBe(2);
-    expect(f.sandbox.state.requests.some((r) => r.action === 'SendCommand' && r.body.includes("MOLECTL_MODE='apply'"))).toBe(false);
+    expect(
+      f.sandbox.state.requests.some((r) => r.action === 'SendCommand' && r.body.includes("MOLECTL_MODE='apply'")),
+    ).toBe(false);
   });
 
   it('a missing secret is a configuration error with how to create it (exit 3)', async () => {
@@ -163,7 +196,8 @@ describe('a fleet where everything can succeed', { timeout: 180_000 }, () => {
     const { state } = f.sandbox;
     const r = await f.molectl([...APPLY, '--delivery', 'parameter']);
     expect(r.code).toBe(0);
-    for (const slug of ['acme', 'beta', 'gamma', 'delta']) expect(await simulateTenantProvisionCall(state, slug)).toBe(201);
+    for (const slug of ['acme', 'beta', 'gamma', 'delta'])
+      expect(await simulateTenantProvisionCall(state, slug)).toBe(201);
     expect([...state.parameters.keys()]).toEqual([]);
     // The one request that stores the value is the PutParameter; nothing else carries it.
     const secret = currentSecret(state);
@@ -172,11 +206,15 @@ describe('a fleet where everything can succeed', { timeout: 180_000 }, () => {
   });
 
   it('a second apply is a no-op', async () => {
-    const before = state(f).requests.filter((r) => r.action === 'SendCommand' && r.body.includes("MOLECTL_MODE='apply'")).length;
+    const before = state(f).requests.filter(
+      (r) => r.action === 'SendCommand' && r.body.includes("MOLECTL_MODE='apply'"),
+    ).length;
     const r = await f.molectl(APPLY);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/nothing to do/);
-    expect(state(f).requests.filter((r) => r.action === 'SendCommand' && r.body.includes("MOLECTL_MODE='apply'")).length).toBe(before);
+    expect(
+      state(f).requests.filter((r) => r.action === 'SendCommand' && r.body.includes("MOLECTL_MODE='apply'")).length,
+    ).toBe(before);
   });
 
   it('apply --plan refuses a plan the secret has drifted from', async () => {
@@ -206,7 +244,9 @@ describe('the failure budget', { timeout: 180_000 }, () => {
     const { state } = f.sandbox;
     const r = await f.molectl([...APPLY, '--waves', '1,100%']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/aborted: 1 failure exceeds --max-errors 0 \(abort when failures > 0\); 3 tenants left untouched/);
+    expect(r.stderr).toMatch(
+      /aborted: 1 failure exceeds --max-errors 0 \(abort when failures > 0\); 3 tenants left untouched/,
+    );
     expect(await simulateTenantProvisionCall(state, 'acme')).toBe(201);
     for (const slug of ['delta', 'epsilon', 'gamma']) {
       expect(applyDispatches(state, tenantOf(state, slug).instanceId), slug).toBe(0);
@@ -229,7 +269,8 @@ describe('AWS throttling', { timeout: 180_000 }, () => {
     const r = await f.molectl(APPLY);
     expect(r.code).toBe(0);
     expect(f.sandbox.state.requests.filter((q) => q.status === 400 && q.service !== 'cp').length).toBeGreaterThan(0);
-    for (const slug of ['acme', 'beta', 'gamma']) expect(await simulateTenantProvisionCall(f.sandbox.state, slug)).toBe(201);
+    for (const slug of ['acme', 'beta', 'gamma'])
+      expect(await simulateTenantProvisionCall(f.sandbox.state, slug)).toBe(201);
   });
 });
 
@@ -246,7 +287,10 @@ describe('interruption', { timeout: 180_000 }, () => {
     const canaryDone = waitFor(() => {
       try {
         const [ledger] = ledgers(f.stateDir) as Array<{ targets: Record<string, { state: string }> }>;
-        return Object.values(ledger?.targets ?? {}).some((t) => t.state === 'in-progress') && ledger!.targets.acme?.state === 'succeeded';
+        return (
+          Object.values(ledger?.targets ?? {}).some((t) => t.state === 'in-progress') &&
+          ledger!.targets.acme?.state === 'succeeded'
+        );
       } catch {
         return false;
       }
@@ -275,7 +319,12 @@ describe('a fleet larger than one page of the CP org list', { timeout: 180_000 }
     const { getSeedSlug } = await import('../../src/sandbox/seed-fleet.js');
     // Every agent offline: nothing is probed, so the test stays cheap at 510 tenants.
     const offline = Array.from({ length: 510 }, (_, i) => getSeedSlug(i));
-    f = await startSandboxFixture({ tenants: 510, preCutover: 510, workspacesPerTenant: 0, faults: { offlineHosts: offline } });
+    f = await startSandboxFixture({
+      tenants: 510,
+      preCutover: 510,
+      workspacesPerTenant: 0,
+      faults: { offlineHosts: offline },
+    });
   });
   afterAll(() => f.stop());
 

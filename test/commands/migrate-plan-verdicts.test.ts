@@ -26,7 +26,9 @@ describe('migrate cp-secret plan verdicts', { timeout: 120_000 }, () => {
     const { state } = f.sandbox;
     const secret = state.secrets.get(state.cpSharedSecretId)!;
     const current = secret.versions.find((v) => v.stages.includes('AWSCURRENT'))!.versionId;
-    const other = putSecretValue(state, state.cpSharedSecretId, 'an-older-value-of-the-shared-secret', { stages: ['AWSPREVIOUS'] }).versionId;
+    const other = putSecretValue(state, state.cpSharedSecretId, 'an-older-value-of-the-shared-secret', {
+      stages: ['AWSPREVIOUS'],
+    }).versionId;
     state.faults.flags['duplicateAwsCurrent'] = secret.name;
     try {
       const r = await f.molectl(['migrate', 'cp-secret', 'plan']);
@@ -48,8 +50,10 @@ describe('migrate cp-secret plan verdicts', { timeout: 120_000 }, () => {
     expect(JSON.parse(get.body)).toMatchObject({ VersionStage: 'AWSCURRENT' });
   });
 
-  it('gives tenants the environment\'s CP URL, never an operator\'s MOLECTL_CP_URL override', async () => {
-    const r = await f.molectl(['--env', 'staging', 'migrate', 'cp-secret', 'plan', '-o', 'json'], { env: { MOLECTL_CP_URL: f.sandbox.url } });
+  it("gives tenants the environment's CP URL, never an operator's MOLECTL_CP_URL override", async () => {
+    const r = await f.molectl(['--env', 'staging', 'migrate', 'cp-secret', 'plan', '-o', 'json'], {
+      env: { MOLECTL_CP_URL: f.sandbox.url },
+    });
     const plan = JSON.parse(r.stdout) as { tenantCpUrl: string; environment: { cpUrl: string } };
     expect(plan.environment.cpUrl).toBe(f.sandbox.url);
     expect(plan.tenantCpUrl).toBe('https://staging-api.moleculesai.app');
@@ -59,7 +63,9 @@ describe('migrate cp-secret plan verdicts', { timeout: 120_000 }, () => {
     const config = join(tmp, 'config.json');
     writeFileSync(config, JSON.stringify({ environments: { staging: { tenantCpUrl: 'http://127.0.0.1:4510' } } }));
     const mark = f.sandbox.state.requests.length;
-    const r = await f.molectl(['--env', 'staging', 'migrate', 'cp-secret', 'plan'], { env: { MOLECTL_CP_URL: f.sandbox.url, MOLECTL_CONFIG: config } });
+    const r = await f.molectl(['--env', 'staging', 'migrate', 'cp-secret', 'plan'], {
+      env: { MOLECTL_CP_URL: f.sandbox.url, MOLECTL_CONFIG: config },
+    });
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/tenants need an https URL that is not loopback; nothing was planned/);
     expect(r.stderr).toMatch(/hint: set environments\.staging\.tenantCpUrl/);
@@ -72,7 +78,10 @@ describe('migrate cp-secret plan verdicts', { timeout: 120_000 }, () => {
       const r = await f.molectl(['migrate', 'cp-secret', 'plan', '-o', 'json']);
       expect(r.code).toBe(5);
       const plan = JSON.parse(r.stdout) as { targets: Array<{ slug: string; class: string; reason: string }> };
-      expect(plan.targets.find((t) => t.slug === 'acme')).toMatchObject({ class: 'probe-failed', reason: 'probe printed no result line' });
+      expect(plan.targets.find((t) => t.slug === 'acme')).toMatchObject({
+        class: 'probe-failed',
+        reason: 'probe printed no result line',
+      });
       expect(r.stderr).toMatch(/1 gave no result \(probe-failed\)/);
       expect(r.stderr).not.toMatch(/3\/3 answered, 0 failed/);
     } finally {
@@ -85,7 +94,9 @@ describe('migrate cp-secret plan verdicts', { timeout: 120_000 }, () => {
     try {
       const r = await f.molectl(APPLY);
       expect(r.code, r.stderr).toBe(5);
-      expect(r.stderr).toMatch(/1 tenant was not reached \(they may still need the secret\) — acme \(probe-failed: probe printed no result line\)/);
+      expect(r.stderr).toMatch(
+        /1 tenant was not reached \(they may still need the secret\) — acme \(probe-failed: probe printed no result line\)/,
+      );
       expect(r.stdout).toMatch(/: partial\./);
     } finally {
       delete f.sandbox.state.faults.flags['ssmEmptyOutput'];

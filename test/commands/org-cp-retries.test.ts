@@ -11,7 +11,12 @@ import { startHarness, type Harness } from './org-harness.js';
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness({ tenants: 2, seed: 3 });
-  const org = createOrgRow(h.sandbox.state, { slug: 'flaky-org', name: 'flaky-org', ownerUserId: 'u', preCutover: false });
+  const org = createOrgRow(h.sandbox.state, {
+    slug: 'flaky-org',
+    name: 'flaky-org',
+    ownerUserId: 'u',
+    preCutover: false,
+  });
   completeOrgProvisioning(h.sandbox.state, org, 1);
   h.sandbox.state.faults.cpErrorRate = 0.25;
 });
@@ -23,11 +28,25 @@ describe('CP 503s', () => {
   it('are retried: org list and org delete succeed through them', async () => {
     const list = await h.run(['org', 'list', '--prefix', 'flaky-', '-o', 'json']);
     expect(list.code).toBe(0);
-    expect((JSON.parse(list.stdout) as { orgs: Array<{ slug: string }> }).orgs.map((o) => o.slug)).toEqual(['flaky-org']);
+    expect((JSON.parse(list.stdout) as { orgs: Array<{ slug: string }> }).orgs.map((o) => o.slug)).toEqual([
+      'flaky-org',
+    ]);
 
-    const del = await h.run(['--env', 'sandbox', 'org', 'delete', 'flaky-org', '--confirm', 'flaky-org', '--timeout', '30s']);
+    const del = await h.run([
+      '--env',
+      'sandbox',
+      'org',
+      'delete',
+      'flaky-org',
+      '--confirm',
+      'flaky-org',
+      '--timeout',
+      '30s',
+    ]);
     expect(del.code).toBe(0);
     expect(h.sandbox.state.orgs.has('flaky-org')).toBe(false);
-    expect(h.sandbox.state.requests.filter((r) => r.service === 'cp' && r.status === 503).length).toBeGreaterThanOrEqual(3);
+    expect(
+      h.sandbox.state.requests.filter((r) => r.service === 'cp' && r.status === 503).length,
+    ).toBeGreaterThanOrEqual(3);
   });
 });

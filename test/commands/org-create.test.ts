@@ -15,15 +15,37 @@ beforeEach(() => {
 
 describe('molectl org create', () => {
   it('creates, waits for running and healthy, and prints id, slug, URL and time taken', async () => {
-    const run = await h.run(['org', 'create', 'acme-new', '--name', 'Acme New', '--owner', 'user-1', '--timeout', '20s', '-o', 'json']);
+    const run = await h.run([
+      'org',
+      'create',
+      'acme-new',
+      '--name',
+      'Acme New',
+      '--owner',
+      'user-1',
+      '--timeout',
+      '20s',
+      '-o',
+      'json',
+    ]);
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout) as Record<string, unknown>;
     const org = h.sandbox.state.orgs.get('acme-new')!;
-    expect(doc).toMatchObject({ schemaVersion: 1, slug: 'acme-new', id: org.id, created: true, instanceStatus: 'running', healthChecked: true, url: `${h.sandbox.url}/_tenants/acme-new` });
+    expect(doc).toMatchObject({
+      schemaVersion: 1,
+      slug: 'acme-new',
+      id: org.id,
+      created: true,
+      instanceStatus: 'running',
+      healthChecked: true,
+      url: `${h.sandbox.url}/_tenants/acme-new`,
+    });
     expect(typeof doc.elapsedMs).toBe('number');
     expect(org).toMatchObject({ name: 'Acme New', ownerUserId: 'user-1', instanceStatus: 'running' });
     // The tenant's public /health was asked before success was declared.
-    expect(h.sandbox.state.requests.some((r) => r.action === 'GET /_tenants/acme-new/health' && r.status === 200)).toBe(true);
+    expect(h.sandbox.state.requests.some((r) => r.action === 'GET /_tenants/acme-new/health' && r.status === 200)).toBe(
+      true,
+    );
     expect(run.stderr).toMatch(/waiting for org acme-new/);
   });
 
@@ -79,7 +101,12 @@ describe('molectl org create', () => {
 
     const existing = await h.run(['org', 'create', 'acme', '--if-not-exists', '--timeout', '10s', '-o', 'json']);
     expect(existing.code).toBe(0);
-    expect(JSON.parse(existing.stdout)).toMatchObject({ slug: 'acme', id: h.sandbox.state.orgs.get('acme')!.id, created: false, instanceStatus: 'running' });
+    expect(JSON.parse(existing.stdout)).toMatchObject({
+      slug: 'acme',
+      id: h.sandbox.state.orgs.get('acme')!.id,
+      created: false,
+      instanceStatus: 'running',
+    });
   });
 
   it.each([
@@ -98,7 +125,9 @@ describe('molectl org create', () => {
     const mark = h.sandbox.state.requests.length;
     const run = await h.run(['org', 'create', slug, '--no-wait']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/error: org slug .* (too short|too long|uppercase|start with|ends with|consecutive|other than|reserved)/);
+    expect(run.stderr).toMatch(
+      /error: org slug .* (too short|too long|uppercase|start with|ends with|consecutive|other than|reserved)/,
+    );
     expect(h.sandbox.state.requests.slice(mark)).toEqual([]);
   });
 

@@ -45,7 +45,9 @@ describe('molectl org delete: confirmation', () => {
     const run = await h.run(['org', 'delete', 'dry-org', '--dry-run']);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/Deleting org dry-org will remove/);
-    expect(run.stdout).toMatch(/environment sandbox +CP http:\/\/127\.0\.0\.1:\d+ +AWS account 111122223333 +region us-east-2/);
+    expect(run.stdout).toMatch(
+      /environment sandbox +CP http:\/\/127\.0\.0\.1:\d+ +AWS account 111122223333 +region us-east-2/,
+    );
     expect(run.stdout).toMatch(/CP row: id [0-9a-f-]+, instance_status running/);
     expect(run.stdout).toMatch(/EC2 instances \(3\)/);
     for (const id of liveInstancesOf('dry-org')) expect(run.stdout).toContain(id);
@@ -67,15 +69,22 @@ describe('molectl org delete: confirmation', () => {
 
   it('without a terminal and without --confirm deletes nothing and sends nothing (exit 2), even with --yes', async () => {
     const mark = h.sandbox.state.requests.length;
-    for (const argv of [['org', 'delete', 'typed-org'], ['--env', 'sandbox', '--yes', 'org', 'delete', 'typed-org']]) {
+    for (const argv of [
+      ['org', 'delete', 'typed-org'],
+      ['--env', 'sandbox', '--yes', 'org', 'delete', 'typed-org'],
+    ]) {
       const run = await h.run(argv);
       expect(run.code).toBe(2);
-      expect(run.stderr).toMatch(/this changes org "typed-org" and needs a confirmation, and there is no terminal to type it on/);
+      expect(run.stderr).toMatch(
+        /this changes org "typed-org" and needs a confirmation, and there is no terminal to type it on/,
+      );
       expect(run.stderr).toMatch(/hint: pass --env sandbox --confirm typed-org/);
     }
     expect(run0(await h.run(['--yes', 'org', 'delete', 'typed-org']))).toMatch(/--yes is not enough for a delete/);
     // --confirm with the environment from MOLECTL_ENV (the harness exports it) is refused too.
-    expect(run0(await h.run(['org', 'delete', 'typed-org', '--confirm', 'typed-org']))).toMatch(/--confirm needs the environment named on the command line \(it came from MOLECTL_ENV\)/);
+    expect(run0(await h.run(['org', 'delete', 'typed-org', '--confirm', 'typed-org']))).toMatch(
+      /--confirm needs the environment named on the command line \(it came from MOLECTL_ENV\)/,
+    );
     expect(h.sandbox.state.requests.slice(mark)).toEqual([]);
     expect(h.sandbox.state.orgs.has('typed-org')).toBe(true);
   });
@@ -106,7 +115,19 @@ describe('molectl org delete: cascade and verification', () => {
     seedOrg('midway-org', 2);
     h.sandbox.state.faults.cascadeFailAfterStep = { 'midway-org': 'terminate-tenant' };
     const mark = h.sandbox.state.requests.length;
-    const run = await h.run(['--env', 'sandbox', 'org', 'delete', 'midway-org', '--confirm', 'midway-org', '--timeout', '20s', '-o', 'json']);
+    const run = await h.run([
+      '--env',
+      'sandbox',
+      'org',
+      'delete',
+      'midway-org',
+      '--confirm',
+      'midway-org',
+      '--timeout',
+      '20s',
+      '-o',
+      'json',
+    ]);
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout) as { status: string; attempts: number; purgeIds: string[]; runId: string };
     expect(doc).toMatchObject({ status: 'deleted', attempts: 2 });
@@ -115,28 +136,59 @@ describe('molectl org delete: cascade and verification', () => {
     expect(h.sandbox.state.orgs.has('midway-org')).toBe(false);
     expect(liveInstancesOf('midway-org')).toEqual([]);
 
-    const ledger = JSON.parse(readFileSync(join(h.stateDir, 'runs', `${doc.runId}.json`), 'utf8')) as { command: string; status: string; targets: Record<string, { state: string; outcome: string; remoteIds: Record<string, string> }> };
+    const ledger = JSON.parse(readFileSync(join(h.stateDir, 'runs', `${doc.runId}.json`), 'utf8')) as {
+      command: string;
+      status: string;
+      targets: Record<string, { state: string; outcome: string; remoteIds: Record<string, string> }>;
+    };
     expect(ledger).toMatchObject({ command: 'org delete', status: 'succeeded' });
-    expect(ledger.targets['midway-org']).toMatchObject({ state: 'succeeded', outcome: 'deleted', remoteIds: { 'purge-1': doc.purgeIds[0] } });
+    expect(ledger.targets['midway-org']).toMatchObject({
+      state: 'succeeded',
+      outcome: 'deleted',
+      remoteIds: { 'purge-1': doc.purgeIds[0] },
+    });
   });
 
   it('a cascade that leaks an instance is exit 5, naming it and what to do', async () => {
     seedOrg('leaky-org', 2);
     h.sandbox.state.faults.leakOnDelete = ['leaky-org'];
-    const run = await h.run(['--env', 'sandbox', 'org', 'delete', 'leaky-org', '--confirm', 'leaky-org', '--timeout', '1500ms']);
+    const run = await h.run([
+      '--env',
+      'sandbox',
+      'org',
+      'delete',
+      'leaky-org',
+      '--confirm',
+      'leaky-org',
+      '--timeout',
+      '1500ms',
+    ]);
     expect(run.code).toBe(5);
     const leaked = liveInstancesOf('leaky-org');
     expect(leaked).toHaveLength(1);
     expect(run.stdout).toMatch(/leaky-org +leftovers/);
     expect(run.stdout).toContain(`instance ${leaked[0]} (workspace) is running`);
-    expect(run.stdout).toMatch(new RegExp(`aws ec2 terminate-instances --region us-east-2 --instance-ids ${leaked[0]}`));
-    const ledgers = readdirSync(join(h.stateDir, 'runs')).map((f) => JSON.parse(readFileSync(join(h.stateDir, 'runs', f), 'utf8')) as { status: string; targets: Record<string, { outcome?: string }> });
-    expect(ledgers.find((l) => l.targets['leaky-org'])).toMatchObject({ status: 'partial', targets: { 'leaky-org': { outcome: 'leftovers' } } });
+    expect(run.stdout).toMatch(
+      new RegExp(`aws ec2 terminate-instances --region us-east-2 --instance-ids ${leaked[0]}`),
+    );
+    const ledgers = readdirSync(join(h.stateDir, 'runs')).map(
+      (f) =>
+        JSON.parse(readFileSync(join(h.stateDir, 'runs', f), 'utf8')) as {
+          status: string;
+          targets: Record<string, { outcome?: string }>;
+        },
+    );
+    expect(ledgers.find((l) => l.targets['leaky-org'])).toMatchObject({
+      status: 'partial',
+      targets: { 'leaky-org': { outcome: 'leftovers' } },
+    });
   });
 
   it('without a CP token exits 3 before anything is deleted', async () => {
     seedOrg('token-org');
-    const run = await h.run(['--env', 'sandbox', 'org', 'delete', 'token-org', '--confirm', 'token-org'], { env: { CP_ADMIN_API_TOKEN: undefined } });
+    const run = await h.run(['--env', 'sandbox', 'org', 'delete', 'token-org', '--confirm', 'token-org'], {
+      env: { CP_ADMIN_API_TOKEN: undefined },
+    });
     expect(run.code).toBe(3);
     expect(h.sandbox.state.orgs.has('token-org')).toBe(true);
   });

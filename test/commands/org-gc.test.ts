@@ -18,7 +18,13 @@ beforeEach(() => {
 });
 
 function seedOrg(slug: string, hoursOld: number): void {
-  const org = createOrgRow(h.sandbox.state, { slug, name: slug, ownerUserId: 'u', preCutover: false, createdAt: new Date(Date.now() - hoursOld * 3_600_000) });
+  const org = createOrgRow(h.sandbox.state, {
+    slug,
+    name: slug,
+    ownerUserId: 'u',
+    preCutover: false,
+    createdAt: new Date(Date.now() - hoursOld * 3_600_000),
+  });
   completeOrgProvisioning(h.sandbox.state, org, 1);
 }
 
@@ -42,7 +48,20 @@ describe('molectl org gc', () => {
 
   it('refuses when more than --max would be deleted, deleting nothing (exit 2)', async () => {
     const before = slugs();
-    const run = await h.run(['--env', 'sandbox', '--yes', 'org', 'gc', '--prefix', 'e2e-', '--older-than', '2h', '--max', '1', '--execute']);
+    const run = await h.run([
+      '--env',
+      'sandbox',
+      '--yes',
+      'org',
+      'gc',
+      '--prefix',
+      'e2e-',
+      '--older-than',
+      '2h',
+      '--max',
+      '1',
+      '--execute',
+    ]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/refusing: 2 orgs match, more than --max 1; nothing was deleted/);
     expect(slugs()).toEqual(before);
@@ -52,7 +71,9 @@ describe('molectl org gc', () => {
     const before = slugs();
     const noTty = await h.run(['org', 'gc', '--prefix', 'e2e-', '--older-than', '2h', '--execute']);
     expect(noTty.code).toBe(2);
-    const wrong = await h.run(['org', 'gc', '--prefix', 'e2e-', '--older-than', '2h', '--execute'], { prompt: typedAnswer('production') });
+    const wrong = await h.run(['org', 'gc', '--prefix', 'e2e-', '--older-than', '2h', '--execute'], {
+      prompt: typedAnswer('production'),
+    });
     expect(wrong.code).toBe(2);
     expect(slugs()).toEqual(before);
   });
@@ -66,7 +87,10 @@ describe('molectl org gc', () => {
   it('deletes the matching orgs, keeps going past a failure, reports each (exit 5) and records the run', async () => {
     seedOrg('e2e-old-c', 4);
     h.sandbox.state.faults.leakOnDelete = ['e2e-old-b'];
-    const run = await h.run(['org', 'gc', '--prefix', 'e2e-', '--older-than', '2h', '--execute', '--timeout', '1500ms'], { prompt: typedAnswer('sandbox') });
+    const run = await h.run(
+      ['org', 'gc', '--prefix', 'e2e-', '--older-than', '2h', '--execute', '--timeout', '1500ms'],
+      { prompt: typedAnswer('sandbox') },
+    );
     expect(run.code).toBe(5);
     expect(run.stdout).toMatch(/e2e-old-a +deleted/);
     expect(run.stdout).toMatch(/e2e-old-b +leftovers/);
@@ -80,17 +104,45 @@ describe('molectl org gc', () => {
   it('with --yes runs unattended (the CI sweeper) and exits 0 when all are verified gone', async () => {
     seedOrg('ci-old-1', 3);
     seedOrg('ci-old-2', 3);
-    const run = await h.run(['--env', 'sandbox', '--yes', 'org', 'gc', '--prefix', 'ci-', '--older-than', '1h', '--execute', '-o', 'json']);
+    const run = await h.run([
+      '--env',
+      'sandbox',
+      '--yes',
+      'org',
+      'gc',
+      '--prefix',
+      'ci-',
+      '--older-than',
+      '1h',
+      '--execute',
+      '-o',
+      'json',
+    ]);
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ deleted: 2, failed: 0 });
     expect(slugs()).not.toContain('ci-old-1');
   });
 
-  it('refuses while another gc holds the environment\'s lock, deleting nothing', async () => {
+  it("refuses while another gc holds the environment's lock, deleting nothing", async () => {
     seedOrg('lock-old-1', 3);
-    const other = await new RunStore({ stateDir: h.stateDir, clock: systemClock, redactor: new Redactor() }).acquireLock({ environment: 'sandbox', operation: 'org-gc', runId: '20260101T000000Z-org-gc-0000' });
+    const other = await new RunStore({
+      stateDir: h.stateDir,
+      clock: systemClock,
+      redactor: new Redactor(),
+    }).acquireLock({ environment: 'sandbox', operation: 'org-gc', runId: '20260101T000000Z-org-gc-0000' });
     try {
-      const run = await h.run(['--env', 'sandbox', '--yes', 'org', 'gc', '--prefix', 'lock-', '--older-than', '1h', '--execute']);
+      const run = await h.run([
+        '--env',
+        'sandbox',
+        '--yes',
+        'org',
+        'gc',
+        '--prefix',
+        'lock-',
+        '--older-than',
+        '1h',
+        '--execute',
+      ]);
       expect(run.code).toBe(1);
       expect(slugs()).toContain('lock-old-1');
     } finally {

@@ -27,7 +27,10 @@ export interface RunResult {
 export interface Harness {
   sandbox: Sandbox;
   stateDir: string;
-  run(argv: string[], options?: { env?: Record<string, string | undefined>; prompt?: Prompt; signal?: AbortSignal }): Promise<RunResult>;
+  run(
+    argv: string[],
+    options?: { env?: Record<string, string | undefined>; prompt?: Prompt; signal?: AbortSignal },
+  ): Promise<RunResult>;
   /** CP requests recorded by the sandbox since the mark. */
   cpRequestsSince(mark: number): string[];
   stop(): Promise<void>;
@@ -42,7 +45,14 @@ export async function startHarness(options: StartSandboxOptions = {}): Promise<H
     async run(argv, runOptions = {}) {
       const stdout = new CaptureStream();
       const stderr = new CaptureStream();
-      const env: NodeJS.ProcessEnv = { ...process.env, ...sandbox.env, MOLECTL_STATE_DIR: stateDir, MOLECTL_CONFIG: absentPath(), NO_COLOR: '1', CI: '' };
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        ...sandbox.env,
+        MOLECTL_STATE_DIR: stateDir,
+        MOLECTL_CONFIG: absentPath(),
+        NO_COLOR: '1',
+        CI: '',
+      };
       for (const [k, v] of Object.entries(runOptions.env ?? {})) {
         if (v === undefined) delete env[k];
         else env[k] = v;
@@ -57,7 +67,10 @@ export async function startHarness(options: StartSandboxOptions = {}): Promise<H
       return { code, stdout: stdout.text, stderr: stderr.text };
     },
     cpRequestsSince(mark) {
-      return sandbox.state.requests.slice(mark).filter((r) => r.service === 'cp').map((r) => r.action);
+      return sandbox.state.requests
+        .slice(mark)
+        .filter((r) => r.service === 'cp')
+        .map((r) => r.action);
     },
     async stop() {
       await sandbox.stop();

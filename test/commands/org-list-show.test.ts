@@ -5,7 +5,13 @@ import { startHarness, type Harness } from './org-harness.js';
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness({ tenants: 2 });
-  const failed = createOrgRow(h.sandbox.state, { slug: 'e2e-failed', name: 'x', ownerUserId: 'u', preCutover: false, createdAt: new Date(Date.now() - 3 * 3_600_000) });
+  const failed = createOrgRow(h.sandbox.state, {
+    slug: 'e2e-failed',
+    name: 'x',
+    ownerUserId: 'u',
+    preCutover: false,
+    createdAt: new Date(Date.now() - 3 * 3_600_000),
+  });
   h.sandbox.state.faults.provisionFail = ['e2e-failed'];
   completeOrgProvisioning(h.sandbox.state, failed, 2);
   createOrgRow(h.sandbox.state, { slug: 'e2e-new', name: 'x', ownerUserId: 'u', preCutover: false });
@@ -27,10 +33,17 @@ describe('molectl org list', () => {
   it('filters by --status, --prefix and --older-than, as JSON', async () => {
     const run = await h.run(['org', 'list', '--prefix', 'e2e-', '--older-than', '1h', '-o', 'json']);
     expect(run.code).toBe(0);
-    const doc = JSON.parse(run.stdout) as { schemaVersion: number; orgs: Array<{ slug: string; instanceStatus: string; ageMs: number }>; total: number; truncated: boolean };
+    const doc = JSON.parse(run.stdout) as {
+      schemaVersion: number;
+      orgs: Array<{ slug: string; instanceStatus: string; ageMs: number }>;
+      total: number;
+      truncated: boolean;
+    };
     expect(doc).toMatchObject({ schemaVersion: 1, total: 4, truncated: false });
     expect(doc.orgs.map((o) => o.slug)).toEqual(['e2e-failed']);
-    const provisioning = JSON.parse((await h.run(['org', 'list', '--status', 'provisioning', '-o', 'json'])).stdout) as { orgs: Array<{ slug: string }> };
+    const provisioning = JSON.parse(
+      (await h.run(['org', 'list', '--status', 'provisioning', '-o', 'json'])).stdout,
+    ) as { orgs: Array<{ slug: string }> };
     expect(provisioning.orgs.map((o) => o.slug)).toEqual(['e2e-new']);
   });
 

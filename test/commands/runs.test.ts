@@ -25,7 +25,10 @@ afterEach(async () => {
   await rm(stateDir, { recursive: true, force: true });
 });
 
-async function run(argv: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function run(
+  argv: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = '';
@@ -46,9 +49,18 @@ async function run(argv: string[], env: Record<string, string> = {}): Promise<{ 
 async function seedRuns(): Promise<{ migration: string; orgCreate: string }> {
   const migration = await store.create({
     command: 'migrate cp-secret apply',
-    environment: { name: 'staging', cpUrl: 'https://staging-api.moleculesai.app', awsAccount: '123456789012', awsRegion: 'us-east-2' },
+    environment: {
+      name: 'staging',
+      cpUrl: 'https://staging-api.moleculesai.app',
+      awsAccount: '123456789012',
+      awsRegion: 'us-east-2',
+    },
     inputs: { waves: ['1', '100%'], maxErrors: 0 },
-    pinned: { secretId: 'molecule/staging/cp-shared-secret', secretVersionId: 'v-7', fingerprint: 'sha256:0123456789ab' },
+    pinned: {
+      secretId: 'molecule/staging/cp-shared-secret',
+      secretVersionId: 'v-7',
+      fingerprint: 'sha256:0123456789ab',
+    },
     targets: ['acme', 'beta', 'gamma'],
   });
   await migration.updateTarget('acme', { state: 'in-progress', remoteIds: { ssmCommandId: 'cmd-0001' } });
@@ -61,7 +73,12 @@ async function seedRuns(): Promise<{ migration: string; orgCreate: string }> {
   clock.advance(42_000);
   await migration.setStatus('aborted', { error: 'aborted: failures exceeded --max-errors 0' });
   clock.advance(60_000);
-  const orgCreate = await store.create({ command: 'org create', environment: { name: 'production' }, inputs: { slug: 'delta' }, targets: ['delta'] });
+  const orgCreate = await store.create({
+    command: 'org create',
+    environment: { name: 'production' },
+    inputs: { slug: 'delta' },
+    targets: ['delta'],
+  });
   await orgCreate.updateTarget('delta', { state: 'succeeded' });
   await orgCreate.setStatus('succeeded');
   clock.advance(5 * 60_000);
@@ -76,8 +93,14 @@ describe('molectl runs list', () => {
     expect(stderr).toBe('');
     const lines = stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^ID\s+COMMAND\s+ENV\s+STATUS\s+STARTED\s+DURATION\s+TARGETS$/);
-    expect(lines[1]).toMatch(new RegExp(`^${orgCreate}\\s+org create\\s+production\\s+succeeded\\s+2026-11-22 20:32:12Z\\s+0ms\\s+1/1$`));
-    expect(lines[2]).toMatch(new RegExp(`^${migration}\\s+migrate cp-secret apply\\s+staging\\s+aborted\\s+2026-11-22 20:30:00Z\\s+1m 12s\\s+2/3 \\(1 failed\\)$`));
+    expect(lines[1]).toMatch(
+      new RegExp(`^${orgCreate}\\s+org create\\s+production\\s+succeeded\\s+2026-11-22 20:32:12Z\\s+0ms\\s+1/1$`),
+    );
+    expect(lines[2]).toMatch(
+      new RegExp(
+        `^${migration}\\s+migrate cp-secret apply\\s+staging\\s+aborted\\s+2026-11-22 20:30:00Z\\s+1m 12s\\s+2/3 \\(1 failed\\)$`,
+      ),
+    );
   });
 
   it('filters by command group and limits', async () => {
@@ -94,11 +117,21 @@ describe('molectl runs list', () => {
     const doc = JSON.parse(stdout);
     expect(doc.schemaVersion).toBe(1);
     expect(doc.runs).toHaveLength(2);
-    expect(doc.runs[1]).toMatchObject({ id: migration, status: 'aborted', resumable: true, durationMs: 72_000, targets: { total: 3, settled: 2, failed: 1, pending: 1 } });
+    expect(doc.runs[1]).toMatchObject({
+      id: migration,
+      status: 'aborted',
+      resumable: true,
+      durationMs: 72_000,
+      targets: { total: 3, settled: 2, failed: 1, pending: 1 },
+    });
   });
 
   it('shows a killed run as "running, owner dead"', async () => {
-    const ledger = await store.create({ command: 'migrate cp-secret apply', environment: { name: 'staging' }, targets: ['acme'] });
+    const ledger = await store.create({
+      command: 'migrate cp-secret apply',
+      environment: { name: 'staging' },
+      targets: ['acme'],
+    });
     const doc = JSON.parse(await readFile(ledger.path, 'utf8'));
     doc.owner = { ...doc.owner, pid: findDeadPid(), hostname: hostname() };
     await writeFile(ledger.path, JSON.stringify(doc));
@@ -112,7 +145,9 @@ describe('molectl runs list', () => {
     const { code, stdout, stderr } = await run(['runs', 'list']);
     expect(code).toBe(0);
     expect(stdout).toContain(migration);
-    expect(stderr).toMatch(/^warning: skipped: run ledger .*20261122T100000Z-org-delete-beef\.json is unreadable: not valid JSON/);
+    expect(stderr).toMatch(
+      /^warning: skipped: run ledger .*20261122T100000Z-org-delete-beef\.json is unreadable: not valid JSON/,
+    );
   });
 
   it('says where it looked when there are no runs, keeping stdout empty', async () => {
@@ -137,7 +172,9 @@ describe('molectl runs show', () => {
     expect(stdout).toContain(`run       ${migration}`);
     expect(stdout).toContain('status    aborted (resumable)');
     expect(stdout).toContain('env       staging  https://staging-api.moleculesai.app  aws 123456789012 us-east-2');
-    expect(stdout).toContain('pinned    secretId=molecule/staging/cp-shared-secret  secretVersionId=v-7  fingerprint=sha256:0123456789ab');
+    expect(stdout).toContain(
+      'pinned    secretId=molecule/staging/cp-shared-secret  secretVersionId=v-7  fingerprint=sha256:0123456789ab',
+    );
     expect(stdout).toContain('error     aborted: failures exceeded --max-errors 0');
     expect(stdout).toContain('targets 2/3 (1 failed): 1 succeeded, 1 failed, 0 skipped, 0 in progress, 1 pending');
     expect(stdout).toMatch(/acme\s+succeeded\s+migrated\s+1\s+ssmCommandId=cmd-0001/);
@@ -164,7 +201,9 @@ describe('molectl runs show', () => {
     expect(stdout).not.toMatch(/^acme\s/m);
     const bad = await run(['runs', 'show', migration, '--state', 'done']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('--state: "done" is not a target state (pending, in-progress, succeeded, failed, skipped)');
+    expect(bad.stderr).toContain(
+      '--state: "done" is not a target state (pending, in-progress, succeeded, failed, skipped)',
+    );
   });
 
   it('gives the whole ledger under --output json', async () => {
@@ -180,7 +219,9 @@ describe('molectl runs show', () => {
     const { code, stdout, stderr } = await run(['runs', 'show', '20261122T203000Z-org-create-0000']);
     expect(code).toBe(4);
     expect(stdout).toBe('');
-    expect(stderr).toMatch(/^error: no run "20261122T203000Z-org-create-0000" in .*\nhint: list runs with `molectl runs list`\n$/);
+    expect(stderr).toMatch(
+      /^error: no run "20261122T203000Z-org-create-0000" in .*\nhint: list runs with `molectl runs list`\n$/,
+    );
   });
 
   it('redacts a secret found in an old or hand-edited ledger before printing it', async () => {
@@ -189,7 +230,10 @@ describe('molectl runs show', () => {
     const doc = JSON.parse(await readFile(path, 'utf8'));
     doc.targets.beta.error.message = `curl said ${SENTINEL}`;
     await writeFile(path, JSON.stringify(doc));
-    for (const argv of [['runs', 'show', migration], ['runs', 'show', migration, '-o', 'json']]) {
+    for (const argv of [
+      ['runs', 'show', migration],
+      ['runs', 'show', migration, '-o', 'json'],
+    ]) {
       const { stdout, stderr } = await run(argv, { CP_ADMIN_API_TOKEN: SENTINEL });
       expect(stdout + stderr).not.toContain(SENTINEL);
       expect(stdout).toContain('[REDACTED:cp-admin-api-token]');

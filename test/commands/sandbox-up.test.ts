@@ -13,7 +13,13 @@ afterAll(() => {
 });
 
 function baseEnv(): NodeJS.ProcessEnv {
-  return { HOME: dir, MOLECTL_CONFIG: join(dir, 'none.json'), MOLECTL_STATE_DIR: stateDir, NO_COLOR: '1', PATH: process.env['PATH'] };
+  return {
+    HOME: dir,
+    MOLECTL_CONFIG: join(dir, 'none.json'),
+    MOLECTL_STATE_DIR: stateDir,
+    NO_COLOR: '1',
+    PATH: process.env['PATH'],
+  };
 }
 
 async function run(args: string[], signal?: AbortSignal) {
@@ -32,7 +38,12 @@ describe('molectl sandbox up / status / down', () => {
     const abort = new AbortController();
     const stdout = new MemoryStream();
     const stderr = new MemoryStream();
-    const up = main(['sandbox', 'up', '--port', '0', '--tenants', '3', '--faults', 'offline=acme'], { stdout, stderr, env: baseEnv(), signal: abort.signal });
+    const up = main(['sandbox', 'up', '--port', '0', '--tenants', '3', '--faults', 'offline=acme'], {
+      stdout,
+      stderr,
+      env: baseEnv(),
+      signal: abort.signal,
+    });
     const recordPath = join(stateDir, 'sandbox', 'sandbox.json');
     await waitForFile(recordPath);
     const record = JSON.parse(readFileSync(recordPath, 'utf8')) as { url: string; pid: number };

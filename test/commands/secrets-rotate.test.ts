@@ -25,14 +25,21 @@ function valueOf(state: SandboxState, id: string, stage: string): string {
   return state.secrets.get(id)!.versions.find((v) => v.stages.includes(stage))!.value;
 }
 function tenantValues(state: SandboxState): Record<string, string | undefined> {
-  return Object.fromEntries([...state.orgs.values()].map((o) => [o.slug, readTenantContainer(state, state.instances.get(o.tenantInstanceId!)!)?.env['MOLECULE_CP_SHARED_SECRET']]));
+  return Object.fromEntries(
+    [...state.orgs.values()].map((o) => [
+      o.slug,
+      readTenantContainer(state, state.instances.get(o.tenantInstanceId!)!)?.env['MOLECULE_CP_SHARED_SECRET'],
+    ]),
+  );
 }
 async function provisionCalls(state: SandboxState): Promise<number[]> {
   return Promise.all([...state.orgs.keys()].map((slug) => simulateTenantProvisionCall(state, slug)));
 }
 function ledgers(stateDir: string): string {
   const dir = join(stateDir, 'runs');
-  return readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8')).join('\n');
+  return readdirSync(dir)
+    .map((f) => readFileSync(join(dir, f), 'utf8'))
+    .join('\n');
 }
 /**
  * Requests molectl sent that carry the value. Tenants calling the CP with their own credentials
@@ -43,7 +50,11 @@ function carriers(state: SandboxState, since: number, value: string): string[] {
     .slice(since)
     .filter((q) => !(q.service === 'cp' && q.action.includes('/cp/workspaces/')))
     .filter((q) => q.body.includes(value) || JSON.stringify(q.headers).includes(value))
-    .map((q) => (q.service === 'railway' ? `railway ${/mutation (\w+)|query (\w+)/.exec(q.body)?.slice(1).find(Boolean)}` : q.action));
+    .map((q) =>
+      q.service === 'railway'
+        ? `railway ${/mutation (\w+)|query (\w+)/.exec(q.body)?.slice(1).find(Boolean)}`
+        : q.action,
+    );
 }
 async function waitFor(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -55,7 +66,8 @@ async function waitFor(condition: () => boolean, timeoutMs = 60_000): Promise<vo
 
 describe('rotating cp-shared-secret', { timeout: 120_000 }, () => {
   let f: SandboxFixture;
-  const run = (argv: string[], signal?: AbortSignal) => f.molectl(argv, { env: deployServicesEnv(), ...(signal ? { signal } : {}) });
+  const run = (argv: string[], signal?: AbortSignal) =>
+    f.molectl(argv, { env: deployServicesEnv(), ...(signal ? { signal } : {}) });
   beforeAll(async () => {
     f = await startSandboxFixture({ tenants: 3, preCutover: 0 });
   });
@@ -70,7 +82,10 @@ describe('rotating cp-shared-secret', { timeout: 120_000 }, () => {
     expect(f.sandbox.state.requests.slice(mark)).toEqual([]);
     const { typedAnswer } = await import('./org-harness.js');
     const prompt = typedAnswer('not-sandbox');
-    const typed = await f.molectl(['secrets', 'rotate', 'cp-shared-secret', ...FAST], { env: deployServicesEnv(), overrides: { prompt } });
+    const typed = await f.molectl(['secrets', 'rotate', 'cp-shared-secret', ...FAST], {
+      env: deployServicesEnv(),
+      overrides: { prompt },
+    });
     expect(typed.code).toBe(2);
     expect(typed.stderr).toContain('impact window');
     expect(typed.stderr).toContain('tenant provisioning calls get 401');
@@ -129,7 +144,11 @@ describe('rotating cp-shared-secret', { timeout: 120_000 }, () => {
     const r = await run([...ROTATE, '--canary', 'acme', '-o', 'json']);
     state.faults.dockerFailHosts = [];
     expect(r.code).toBe(1);
-    const doc = JSON.parse(r.stdout) as { status: string; failure: string; consumers: Array<{ consumer: string; state: string }> };
+    const doc = JSON.parse(r.stdout) as {
+      status: string;
+      failure: string;
+      consumers: Array<{ consumer: string; state: string }>;
+    };
     expect(doc.status).toBe('failed');
     expect(doc.failure, JSON.stringify(doc, null, 1) + r.stderr).toContain('AWSPENDING was removed');
     expect(doc.consumers.map((c) => c.state)).toEqual(['put-back', 'failed, put-back']);
@@ -143,7 +162,8 @@ describe('rotating cp-shared-secret', { timeout: 120_000 }, () => {
     const { state } = f.sandbox;
     const before = stageMap(state, SHARED_ID);
     const controller = new AbortController();
-    const redeploys = (): number => state.requests.filter((q) => q.service === 'railway' && q.body.includes('serviceInstanceRedeploy')).length;
+    const redeploys = (): number =>
+      state.requests.filter((q) => q.service === 'railway' && q.body.includes('serviceInstanceRedeploy')).length;
     const already = redeploys();
     const interrupted = run(ROTATE, controller.signal);
     await waitFor(() => redeploys() > already);
@@ -182,7 +202,8 @@ describe('rotating cp-shared-secret', { timeout: 120_000 }, () => {
     const before = stageMap(state, SHARED_ID);
     const old = valueOf(state, SHARED_ID, 'AWSCURRENT');
     const controller = new AbortController();
-    const redeploys = (): number => state.requests.filter((q) => q.service === 'railway' && q.body.includes('serviceInstanceRedeploy')).length;
+    const redeploys = (): number =>
+      state.requests.filter((q) => q.service === 'railway' && q.body.includes('serviceInstanceRedeploy')).length;
     const already = redeploys();
     const interrupted = run(ROTATE, controller.signal);
     await waitFor(() => redeploys() > already);
@@ -205,7 +226,16 @@ describe('rotating cp-shared-secret', { timeout: 120_000 }, () => {
 describe('rotating cp-admin-api-token (Railway and a Gitea Actions mirror)', () => {
   let f: SandboxFixture;
   const run = (argv: string[]) => f.molectl(argv, { env: deployServicesEnv() });
-  const ROTATE_ADMIN = ['--env', 'sandbox', '--yes', 'secrets', 'rotate', 'cp-admin-api-token', '--deploy-timeout', '30s'];
+  const ROTATE_ADMIN = [
+    '--env',
+    'sandbox',
+    '--yes',
+    'secrets',
+    'rotate',
+    'cp-admin-api-token',
+    '--deploy-timeout',
+    '30s',
+  ];
   const ADMIN_ID = 'molecule/cp/admin-api-token';
   beforeAll(async () => {
     f = await startSandboxFixture({ tenants: 1 });
@@ -226,12 +256,21 @@ describe('rotating cp-admin-api-token (Railway and a Gitea Actions mirror)', () 
     expect(services.giteaActionsSecrets.get('molecule-ai/molecule-core/CP_ADMIN_API_TOKEN')!.value).toBe(fresh);
     expect(r.stdout + r.stderr + ledgers(f.stateDir)).not.toContain(fresh);
     // The proof that the CP accepts the new token is an admin call made with it.
-    expect(carriers(state, requestsBefore, fresh)).toEqual(['PutSecretValue', 'railway variableUpsert', 'GET /cp/admin/orgs', 'PUT /_gitea/api/v1/repos/molecule-ai/molecule-core/actions/secrets/CP_ADMIN_API_TOKEN']);
+    expect(carriers(state, requestsBefore, fresh)).toEqual([
+      'PutSecretValue',
+      'railway variableUpsert',
+      'GET /cp/admin/orgs',
+      'PUT /_gitea/api/v1/repos/molecule-ai/molecule-core/actions/secrets/CP_ADMIN_API_TOKEN',
+    ]);
     expect(JSON.parse(r.stdout).consumers[0].detail).toMatch(/an admin call with it answered/);
     expect(state.cpAdminToken).toBe(fresh);
     // The operator's own token is now the old one: molectl says so, and how to refresh it.
-    expect(r.stderr).toMatch(/the CP now accepts only the new admin token \(sha256:[0-9a-f]{12}\): your CP admin token \(CP_ADMIN_API_TOKEN\) is stale/);
-    expect(r.stderr).toContain('export CP_ADMIN_API_TOKEN="$(aws secretsmanager get-secret-value --secret-id molecule/cp/admin-api-token --query SecretString --output text)"');
+    expect(r.stderr).toMatch(
+      /the CP now accepts only the new admin token \(sha256:[0-9a-f]{12}\): your CP admin token \(CP_ADMIN_API_TOKEN\) is stale/,
+    );
+    expect(r.stderr).toContain(
+      'export CP_ADMIN_API_TOKEN="$(aws secretsmanager get-secret-value --secret-id molecule/cp/admin-api-token --query SecretString --output text)"',
+    );
     expect((await run(['org', 'list'])).code).toBe(3);
   });
 
@@ -244,7 +283,9 @@ describe('rotating cp-admin-api-token (Railway and a Gitea Actions mirror)', () 
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('AWSPENDING was removed');
     expect(stageMap(state, ADMIN_ID)).toEqual(before);
-    expect(getDeployServices(state).railwayVariables.get('svc-controlplane/env-production')!.CP_ADMIN_API_TOKEN).toBe(current);
+    expect(getDeployServices(state).railwayVariables.get('svc-controlplane/env-production')!.CP_ADMIN_API_TOKEN).toBe(
+      current,
+    );
   });
 
   it('a consumer that cannot be put back keeps AWSPENDING and says so; --abort-pending finishes the job once it is fixed', async () => {
@@ -260,14 +301,18 @@ describe('rotating cp-admin-api-token (Railway and a Gitea Actions mirror)', () 
     expect(doc.failure).toContain('retry with --abort-pending');
     expect(stageMap(state, ADMIN_ID)).toEqual({ ...before, AWSPENDING: doc.to.versionId });
     // Gitea was never touched: the failure came first.
-    expect(getDeployServices(state).giteaActionsSecrets.get('molecule-ai/molecule-core/CP_ADMIN_API_TOKEN')!.value).toBe(valueOf(state, ADMIN_ID, 'AWSCURRENT'));
+    expect(
+      getDeployServices(state).giteaActionsSecrets.get('molecule-ai/molecule-core/CP_ADMIN_API_TOKEN')!.value,
+    ).toBe(valueOf(state, ADMIN_ID, 'AWSCURRENT'));
 
     const abort = await run([...ROTATE_ADMIN, '--abort-pending', '-o', 'json']);
     expect(abort.code, abort.stderr).toBe(0);
     const aborted = JSON.parse(abort.stdout) as { consumers: Array<{ consumer: string; state: string }> };
     expect(aborted.consumers.map((c) => c.consumer)).toEqual(['railway:controlplane/production/CP_ADMIN_API_TOKEN']);
     expect(stageMap(state, ADMIN_ID)).toEqual(before);
-    expect(getDeployServices(state).railwayVariables.get('svc-controlplane/env-production')!.CP_ADMIN_API_TOKEN).toBe(current);
+    expect(getDeployServices(state).railwayVariables.get('svc-controlplane/env-production')!.CP_ADMIN_API_TOKEN).toBe(
+      current,
+    );
     expect(getDeployServices(state).railway.deployments[0]!.status).toBe('SUCCESS');
   });
 
@@ -275,8 +320,21 @@ describe('rotating cp-admin-api-token (Railway and a Gitea Actions mirror)', () 
     const { state } = f.sandbox;
     const before = stageMap(state, ADMIN_ID);
     const name = '/molectl/sandbox/locks/secrets-cp-admin-api-token';
-    const holder = { owner: 'someone@elsewhere', runId: '20261122T000000Z-secrets-rotate-aaaa', operation: 'secrets-cp-admin-api-token', pid: 1, acquiredAt: new Date().toISOString(), expiresAt: new Date(Date.now() + 600_000).toISOString() };
-    state.parameters.set(name, { name, type: 'String', value: JSON.stringify(holder), version: 1, lastModified: new Date() });
+    const holder = {
+      owner: 'someone@elsewhere',
+      runId: '20261122T000000Z-secrets-rotate-aaaa',
+      operation: 'secrets-cp-admin-api-token',
+      pid: 1,
+      acquiredAt: new Date().toISOString(),
+      expiresAt: new Date(Date.now() + 600_000).toISOString(),
+    };
+    state.parameters.set(name, {
+      name,
+      type: 'String',
+      value: JSON.stringify(holder),
+      version: 1,
+      lastModified: new Date(),
+    });
     const r = await run(ROTATE_ADMIN);
     state.parameters.delete(name);
     expect(r.code).not.toBe(0);
@@ -307,7 +365,9 @@ describe('rotating with a tenant out of reach', { timeout: 120_000 }, () => {
     expect(r.code, r.stderr).toBe(1);
     const doc = JSON.parse(r.stdout) as { status: string; failure: string; leftBehind: string[] };
     expect(doc.status).toBe('failed');
-    expect(doc.failure).toMatch(/1 tenant could not be reached \(beta\); accepted up front: 0 \(--accept-unreachable\)/);
+    expect(doc.failure).toMatch(
+      /1 tenant could not be reached \(beta\); accepted up front: 0 \(--accept-unreachable\)/,
+    );
     expect(doc.failure).toMatch(/every touched consumer is back on AWSCURRENT and AWSPENDING was removed/);
     expect(stageMap(state, SHARED_ID)).toEqual(before);
     expect(state.provisionSharedSecret).toBe(cpBefore);

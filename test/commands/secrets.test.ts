@@ -20,11 +20,16 @@ describe('secrets list and status', () => {
   it('list shows each configured secret with its stages and consumers, no value', async () => {
     const r = await run(['secrets', 'list', '-o', 'json']);
     expect(r.code).toBe(0);
-    const doc = JSON.parse(r.stdout) as { secrets: Array<{ name: string; exists: boolean; versions: Array<{ stages: string[] }>; consumers: string[] }> };
+    const doc = JSON.parse(r.stdout) as {
+      secrets: Array<{ name: string; exists: boolean; versions: Array<{ stages: string[] }>; consumers: string[] }>;
+    };
     const shared = doc.secrets.find((s) => s.name === 'cp-shared-secret')!;
     expect(shared.exists).toBe(true);
     expect(shared.versions.map((v) => v.stages)).toEqual([['AWSCURRENT']]);
-    expect(shared.consumers).toEqual(['railway:controlplane/production/PROVISION_SHARED_SECRET', 'tenants-env:MOLECULE_CP_SHARED_SECRET']);
+    expect(shared.consumers).toEqual([
+      'railway:controlplane/production/PROVISION_SHARED_SECRET',
+      'tenants-env:MOLECULE_CP_SHARED_SECRET',
+    ]);
     expect(doc.secrets.find((s) => s.name === 'cp-admin-api-token')!.exists).toBe(false);
     const text = await run(['secrets', 'list']);
     expect(text.stdout).toContain('cp-shared-secret');
@@ -37,7 +42,12 @@ describe('secrets list and status', () => {
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as {
       versions: Array<{ stages: string[]; fingerprint: string; createdAt: string | null }>;
-      consumers: Array<{ consumer: string; holds: string; histogram?: Record<string, number>; behind?: Array<{ slug: string; holds: string }> }>;
+      consumers: Array<{
+        consumer: string;
+        holds: string;
+        histogram?: Record<string, number>;
+        behind?: Array<{ slug: string; holds: string }>;
+      }>;
     };
     expect(doc.versions[0]!.fingerprint).toBe(fingerprintOf(value));
     // Creation dates come from ListSecretVersionIds (DescribeSecret has none).

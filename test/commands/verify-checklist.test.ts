@@ -41,7 +41,9 @@ function write(name: string, text: string): string {
 }
 
 function verify(args: string[], extraEnv: Record<string, string> = {}) {
-  return runCli(['verify', ...args], { env: { ...sandbox.env, ...deployServicesEnv(), MOLECTL_STATE_DIR: tmp, ...extraEnv } });
+  return runCli(['verify', ...args], {
+    env: { ...sandbox.env, ...deployServicesEnv(), MOLECTL_STATE_DIR: tmp, ...extraEnv },
+  });
 }
 
 describe('molectl verify --checklist', () => {
@@ -52,7 +54,7 @@ describe('molectl verify --checklist', () => {
         'version: 1',
         'checks:',
         '  - id: cp-health',
-        '    name: CP health, the file\'s way',
+        "    name: CP health, the file's way",
         '    request: { url: "${CP_URL}/health", timeout: 2s }',
         '    conditions: ["[STATUS] == 200", "[BODY].service == molecule-cp", "[RESPONSE_TIME] < 2000"]',
         '  - id: tenant-acme',
@@ -68,28 +70,60 @@ describe('molectl verify --checklist', () => {
     const run = await verify(['--checklist', file, '-o', 'json']);
     const doc = JSON.parse(run.stdout);
     const ids = doc.checks.map((c: { id: string }) => c.id);
-    expect(ids).toEqual(['cp-deploy', 'cp-health', 'cp-provision-gated', 'cp-admin-gated', 'cp-instance-no-secret', 'image-published', 'canvas-deploy', 'tenant-health', 'tenant-acme']);
-    expect(doc.checks.find((c: { id: string }) => c.id === 'cp-health')).toMatchObject({ status: 'pass', source: 'checklist', title: 'CP health, the file\'s way' });
-    expect(doc.checks.find((c: { id: string }) => c.id === 'tenant-acme')).toMatchObject({ status: 'pass', detail: expect.stringContaining('3 conditions met') });
+    expect(ids).toEqual([
+      'cp-deploy',
+      'cp-health',
+      'cp-provision-gated',
+      'cp-admin-gated',
+      'cp-instance-no-secret',
+      'image-published',
+      'canvas-deploy',
+      'tenant-health',
+      'tenant-acme',
+    ]);
+    expect(doc.checks.find((c: { id: string }) => c.id === 'cp-health')).toMatchObject({
+      status: 'pass',
+      source: 'checklist',
+      title: "CP health, the file's way",
+    });
+    expect(doc.checks.find((c: { id: string }) => c.id === 'tenant-acme')).toMatchObject({
+      status: 'pass',
+      detail: expect.stringContaining('3 conditions met'),
+    });
     expect(run.code).toBe(0);
   });
 
-  it('runs only the file\'s checks with builtins: none, and skips a check whose variable is unset', async () => {
+  it("runs only the file's checks with builtins: none, and skips a check whose variable is unset", async () => {
     const file = write(
       'only.json',
-      JSON.stringify({ builtins: 'none', vars: ['VERIFY_CANVAS_URL'], checks: [{ id: 'canvas-home', request: { url: '${VERIFY_CANVAS_URL}/' }, conditions: ['[STATUS] == 200'] }] }, null, 2),
+      JSON.stringify(
+        {
+          builtins: 'none',
+          vars: ['VERIFY_CANVAS_URL'],
+          checks: [{ id: 'canvas-home', request: { url: '${VERIFY_CANVAS_URL}/' }, conditions: ['[STATUS] == 200'] }],
+        },
+        null,
+        2,
+      ),
     );
     const run = await verify(['--checklist', file, '-o', 'json']);
     const doc = JSON.parse(run.stdout);
     expect(doc.checks).toHaveLength(1);
-    expect(doc.checks[0]).toMatchObject({ id: 'canvas-home', status: 'skip', detail: 'needs ${VERIFY_CANVAS_URL}, which is not set' });
+    expect(doc.checks[0]).toMatchObject({
+      id: 'canvas-home',
+      status: 'skip',
+      detail: 'needs ${VERIFY_CANVAS_URL}, which is not set',
+    });
     expect(run.code).toBe(0);
     const strict = await verify(['--checklist', file, '--strict']);
     expect(strict.code).toBe(1);
   });
 
   it('reports failed conditions with the observed value', async () => {
-    const file = write('fail.yaml', `builtins: none\nchecks:\n  - id: wrong-status\n    hint: the CP should answer 418 here\n    request: { url: "\${CP_URL}/health" }\n    conditions: ["[STATUS] == 418", "[BODY].status == ok"]\n`);
+    const file = write(
+      'fail.yaml',
+      `builtins: none\nchecks:\n  - id: wrong-status\n    hint: the CP should answer 418 here\n    request: { url: "\${CP_URL}/health" }\n    conditions: ["[STATUS] == 418", "[BODY].status == ok"]\n`,
+    );
     const run = await verify(['--checklist', file, '-o', 'json']);
     const check = JSON.parse(run.stdout).checks[0];
     expect(check).toMatchObject({ status: 'fail', hint: 'the CP should answer 418 here' });
@@ -116,7 +150,14 @@ describe('molectl verify --checklist', () => {
     const files = ['json', 'junit', 'markdown', 'text'].map((f) => `${f}:${join(tmp, `report.${f}`)}`);
     const outputs: string[] = [];
     for (const format of ['text', 'json', 'junit', 'markdown']) {
-      const run = await verify(['--checklist', file, '-o', format, '--verbose', ...files.flatMap((f) => ['--report-file', f])]);
+      const run = await verify([
+        '--checklist',
+        file,
+        '-o',
+        format,
+        '--verbose',
+        ...files.flatMap((f) => ['--report-file', f]),
+      ]);
       expect(run.code).toBe(1);
       outputs.push(run.stdout, run.stderr, ...files.map((f) => readFileSync(f.slice(f.indexOf(':') + 1), 'utf8')));
     }
@@ -130,7 +171,10 @@ describe('molectl verify --checklist', () => {
 
 describe('molectl verify --validate', () => {
   it('accepts a good file', async () => {
-    const file = write('good.yaml', 'checks:\n  - id: a\n    request: { url: "https://example.com/health" }\n    conditions: ["[STATUS] == 200"]\n');
+    const file = write(
+      'good.yaml',
+      'checks:\n  - id: a\n    request: { url: "https://example.com/health" }\n    conditions: ["[STATUS] == 200"]\n',
+    );
     const run = await verify(['--validate', file]);
     expect(run.stdout).toContain('good.yaml: valid, 1 check (built-in checks kept: all)');
     expect(run.code).toBe(0);

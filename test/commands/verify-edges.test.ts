@@ -26,7 +26,16 @@ describe('molectl verify, edges', () => {
   it('lists every built-in check id in --help', async () => {
     const run = await runCli(['verify', '--help'], { env: env() });
     expect(run.code).toBe(0);
-    for (const id of ['cp-deploy', 'cp-health', 'cp-provision-gated', 'cp-admin-gated', 'cp-instance-no-secret', 'image-published', 'canvas-deploy', 'tenant-health']) {
+    for (const id of [
+      'cp-deploy',
+      'cp-health',
+      'cp-provision-gated',
+      'cp-admin-gated',
+      'cp-instance-no-secret',
+      'image-published',
+      'canvas-deploy',
+      'tenant-health',
+    ]) {
       expect(run.stdout).toContain(id);
     }
   });
@@ -35,13 +44,20 @@ describe('molectl verify, edges', () => {
     const openAdmin: typeof fetch = async (input, init) => {
       const url = String(input);
       const headers = new Headers(init?.headers);
-      if (url.includes('/cp/admin/orgs') && !headers.has('authorization')) return new Response('{"orgs":[]}', { status: 200, headers: { 'content-type': 'application/json' } });
+      if (url.includes('/cp/admin/orgs') && !headers.has('authorization'))
+        return new Response('{"orgs":[]}', { status: 200, headers: { 'content-type': 'application/json' } });
       return fetch(input, init);
     };
-    const run = await runCli(['verify', '--only', 'cp-admin-gated,cp-health', '-o', 'json'], { env: env(), overrides: { fetch: openAdmin } });
+    const run = await runCli(['verify', '--only', 'cp-admin-gated,cp-health', '-o', 'json'], {
+      env: env(),
+      overrides: { fetch: openAdmin },
+    });
     const doc = JSON.parse(run.stdout);
     const byId = Object.fromEntries(doc.checks.map((c: { id: string }) => [c.id, c]));
-    expect(byId['cp-admin-gated']).toMatchObject({ status: 'fail', detail: 'GET /cp/admin/orgs without a token was answered with the org list (HTTP 200): the admin API is open' });
+    expect(byId['cp-admin-gated']).toMatchObject({
+      status: 'fail',
+      detail: 'GET /cp/admin/orgs without a token was answered with the org list (HTTP 200): the admin API is open',
+    });
     expect(byId['cp-health']).toMatchObject({ status: 'pass' });
     expect(run.code).toBe(1);
   });
@@ -62,7 +78,9 @@ describe('molectl verify, edges', () => {
 
   it('reports an unreachable CP as failed checks, not a crash', async () => {
     const port = await unusedPort();
-    const run = await runCli(['verify', '--only', 'cp-health,cp-admin-gated', '-o', 'json'], { env: { ...env(), MOLECTL_CP_URL: `http://127.0.0.1:${port}` } });
+    const run = await runCli(['verify', '--only', 'cp-health,cp-admin-gated', '-o', 'json'], {
+      env: { ...env(), MOLECTL_CP_URL: `http://127.0.0.1:${port}` },
+    });
     const doc = JSON.parse(run.stdout);
     expect(doc.checks.map((c: { status: string }) => c.status)).toEqual(['fail', 'fail']);
     expect(doc.checks[0].detail).toContain(`could not reach 127.0.0.1:${port}`);
@@ -73,7 +91,10 @@ describe('molectl verify, edges', () => {
     sandbox.state.faults.flags['railwayDeployFailed'] = 'DEPLOYING';
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('interrupted')), 200);
-    const run = await runCli(['verify', '--only', 'cp-deploy', '--wait', '1m', '--interval', '50ms'], { env: env(), signal: controller.signal });
+    const run = await runCli(['verify', '--only', 'cp-deploy', '--wait', '1m', '--interval', '50ms'], {
+      env: env(),
+      signal: controller.signal,
+    });
     sandbox.state.faults.flags = {};
     expect(run.code).toBe(130);
   });
@@ -83,13 +104,19 @@ describe('molectl verify, edges', () => {
     const run = await runCli(['verify', '--only', 'cp-health', '-o', 'json', '--report-file', file], { env: env() });
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^cp-health\s+pass/m);
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ schemaVersion: 1, ok: true, summary: { total: 1, passed: 1 } });
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({
+      schemaVersion: 1,
+      ok: true,
+      summary: { total: 1, passed: 1 },
+    });
   });
 
   it('refuses a report file it cannot write with exit 2', async () => {
     const notADirectory = join(tmp, 'a-file');
     writeFileSync(notADirectory, '');
-    const run = await runCli(['verify', '--only', 'cp-health', '--report-file', join(notADirectory, 'nope.txt')], { env: env() });
+    const run = await runCli(['verify', '--only', 'cp-health', '--report-file', join(notADirectory, 'nope.txt')], {
+      env: env(),
+    });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/--report-file: .*a-file is not a directory/);
   });

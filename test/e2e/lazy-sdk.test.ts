@@ -34,7 +34,8 @@ register('./hooks.mjs', import.meta.url, { data: { logFile: process.env.LAZY_SDK
 `;
 
 beforeAll(async () => {
-  if (!existsSync(fileURLToPath(new URL('../../dist/cli.js', import.meta.url)))) throw new Error('dist/cli.js is missing: run `npm run build` first');
+  if (!existsSync(fileURLToPath(new URL('../../dist/cli.js', import.meta.url))))
+    throw new Error('dist/cli.js is missing: run `npm run build` first');
   dir = mkdtempSync(join(tmpdir(), 'molectl-lazy-sdk-'));
   writeFileSync(join(dir, 'hooks.mjs'), HOOKS);
   writeFileSync(join(dir, 'register.mjs'), REGISTER);
@@ -49,7 +50,10 @@ afterAll(async () => {
 let runs = 0;
 
 /** Runs molectl under the hook; returns the exit code and every module URL it resolved. */
-function runLogged(argv: string[], env: Record<string, string> = {}): Promise<{ code: number | null; resolved: string[]; stderr: string }> {
+function runLogged(
+  argv: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; resolved: string[]; stderr: string }> {
   const logFile = join(dir, `resolved-${runs++}.log`);
   writeFileSync(logFile, '');
   return new Promise((resolvePromise, reject) => {
@@ -71,14 +75,17 @@ function runLogged(argv: string[], env: Record<string, string> = {}): Promise<{ 
 const isSdk = (url: string): boolean => url.includes('/@aws-sdk/') || url.includes('/@smithy/');
 
 describe('the AWS SDK is loaded only by commands that call AWS', () => {
-  it.each([['--help'], ['--version'], ['config show'], ['doctor --help']])('molectl %s resolves no @aws-sdk module', async (args) => {
-    const run = await runLogged(args.split(' '));
-    expect(run.code).toBe(0);
-    // The hook works: molectl's own modules were seen (and commander, past the top-level help).
-    expect(run.resolved.some((u) => u.endsWith('/dist/cli.js'))).toBe(true);
-    expect(run.resolved.some((u) => u.includes('/commander/'))).toBe(!['--help', '--version'].includes(args));
-    expect(run.resolved.filter(isSdk)).toEqual([]);
-  });
+  it.each([['--help'], ['--version'], ['config show'], ['doctor --help']])(
+    'molectl %s resolves no @aws-sdk module',
+    async (args) => {
+      const run = await runLogged(args.split(' '));
+      expect(run.code).toBe(0);
+      // The hook works: molectl's own modules were seen (and commander, past the top-level help).
+      expect(run.resolved.some((u) => u.endsWith('/dist/cli.js'))).toBe(true);
+      expect(run.resolved.some((u) => u.includes('/commander/'))).toBe(!['--help', '--version'].includes(args));
+      expect(run.resolved.filter(isSdk)).toEqual([]);
+    },
+  );
 
   it('molectl doctor (which calls STS and SSM) does load it: the hook would see a regression', async () => {
     const run = await runLogged(['doctor'], sandbox.env);

@@ -21,9 +21,14 @@ describe('molectl sandbox up --detach', () => {
     const up = await spawnCli(['sandbox', 'up', '--port', '0', '--tenants', '1000', '--detach'], env);
     const readyMs = performance.now() - started;
     expect(up.code).toBe(0);
-    const record = JSON.parse(readFileSync(join(dir, 'state', 'sandbox', 'sandbox.json'), 'utf8')) as { pid: number; url: string };
+    const record = JSON.parse(readFileSync(join(dir, 'state', 'sandbox', 'sandbox.json'), 'utf8')) as {
+      pid: number;
+      url: string;
+    };
     const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${record.pid}/status`, 'utf8'))?.[1] ?? 0);
-    console.log(`sandbox up --tenants 1000 --detach: ready in ${readyMs.toFixed(0)} ms (process start included), sandbox RSS ${(rssKb / 1024).toFixed(0)} MB`);
+    console.log(
+      `sandbox up --tenants 1000 --detach: ready in ${readyMs.toFixed(0)} ms (process start included), sandbox RSS ${(rssKb / 1024).toFixed(0)} MB`,
+    );
     expect(readyMs).toBeLessThan(15_000);
     expect(rssKb / 1024).toBeLessThan(300);
 
@@ -31,7 +36,12 @@ describe('molectl sandbox up --detach', () => {
     writeFileSync(envFile, up.stdout);
     const count = execFileSync(
       'bash',
-      ['-c', `eval "$(cat "$1")"; curl -fsS -H "Authorization: Bearer $(cat "$MOLECTL_CP_TOKEN_FILE")" "$MOLECTL_CP_URL/cp/admin/orgs?limit=5000" | jq '.orgs | length'`, 'bash', envFile],
+      [
+        '-c',
+        `eval "$(cat "$1")"; curl -fsS -H "Authorization: Bearer $(cat "$MOLECTL_CP_TOKEN_FILE")" "$MOLECTL_CP_URL/cp/admin/orgs?limit=5000" | jq '.orgs | length'`,
+        'bash',
+        envFile,
+      ],
       { encoding: 'utf8' },
     );
     expect(count.trim()).toBe('1000');

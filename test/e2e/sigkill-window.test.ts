@@ -24,14 +24,41 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-const isApplySend = (target: string, body: string): boolean => target.endsWith('.SendCommand') && body.includes("MOLECTL_MODE='apply'");
+const isApplySend = (target: string, body: string): boolean =>
+  target.endsWith('.SendCommand') && body.includes("MOLECTL_MODE='apply'");
 const applySends = (state: SandboxState, instanceId: string): number =>
-  state.requests.filter((r) => r.action === 'SendCommand' && r.body.includes("MOLECTL_MODE='apply'") && r.body.includes(instanceId)).length;
+  state.requests.filter(
+    (r) => r.action === 'SendCommand' && r.body.includes("MOLECTL_MODE='apply'") && r.body.includes(instanceId),
+  ).length;
 
 describe('SIGKILL between SendCommand and the ledger write', { timeout: 120_000 }, () => {
   it('resume adopts the command the killed run sent: no host runs the script twice', async () => {
-    const env = { PATH: process.env.PATH, HOME: tmp, ...sandbox.env, MOLECTL_STATE_DIR: join(tmp, 'state'), MOLECTL_CONFIG: join(tmp, 'absent-config.json') };
-    const child = spawn(process.execPath, [BIN, '--env', 'sandbox', '--yes', 'migrate', 'cp-secret', 'apply', '--soak', '0', '--health-timeout', '5s', '--waves', '100%'], { env, stdio: 'ignore' });
+    const env = {
+      PATH: process.env.PATH,
+      HOME: tmp,
+      ...sandbox.env,
+      MOLECTL_STATE_DIR: join(tmp, 'state'),
+      MOLECTL_CONFIG: join(tmp, 'absent-config.json'),
+    };
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        '--env',
+        'sandbox',
+        '--yes',
+        'migrate',
+        'cp-secret',
+        'apply',
+        '--soak',
+        '0',
+        '--health-timeout',
+        '5s',
+        '--waves',
+        '100%',
+      ],
+      { env, stdio: 'ignore' },
+    );
     // The second apply command (the first wave, after the canary) is where the kill lands.
     let applyCommands = 0;
     sandbox.state.beforeAwsReply = (target, body) => {
@@ -43,7 +70,11 @@ describe('SIGKILL between SendCommand and the ledger write', { timeout: 120_000 
 
     const runsDir = join(tmp, 'state', 'runs');
     const [ledgerFile] = readdirSync(runsDir).filter((f) => f.includes('apply'));
-    const killed = JSON.parse(readFileSync(join(runsDir, ledgerFile!), 'utf8')) as { id: string; status: string; targets: Record<string, { state: string; remoteIds: Record<string, string>; detail: Record<string, unknown> }> };
+    const killed = JSON.parse(readFileSync(join(runsDir, ledgerFile!), 'utf8')) as {
+      id: string;
+      status: string;
+      targets: Record<string, { state: string; remoteIds: Record<string, string>; detail: Record<string, unknown> }>;
+    };
     expect(killed.status).toBe('running');
     // The wave's targets were recorded as being sent, but their command id never made it.
     const unrecorded = Object.values(killed.targets).filter((t) => t.state === 'in-progress' && !t.remoteIds.commandId);
@@ -53,11 +84,21 @@ describe('SIGKILL between SendCommand and the ledger write', { timeout: 120_000 
     const resumed = await runCli(['--env', 'sandbox', '--yes', 'migrate', 'cp-secret', 'resume', killed.id], { env });
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stderr).toMatch(/collected results of the interrupted run/);
-    const after = JSON.parse(readFileSync(join(runsDir, ledgerFile!), 'utf8')) as { status: string; targets: Record<string, { outcome: string; detail: Record<string, unknown> }>; events: Array<{ message: string }> };
+    const after = JSON.parse(readFileSync(join(runsDir, ledgerFile!), 'utf8')) as {
+      status: string;
+      targets: Record<string, { outcome: string; detail: Record<string, unknown> }>;
+      events: Array<{ message: string }>;
+    };
     expect(after.status).toBe('succeeded');
-    expect(after.events.filter((e) => /adopted command .*, sent before the run stopped but not yet recorded/.test(e.message))).toHaveLength(3);
+    expect(
+      after.events.filter((e) =>
+        /adopted command .*, sent before the run stopped but not yet recorded/.test(e.message),
+      ),
+    ).toHaveLength(3);
     for (const org of sandbox.state.orgs.values()) {
-      expect(applySends(sandbox.state, org.tenantInstanceId!), `${org.slug} got the apply script more than once`).toBe(1);
+      expect(applySends(sandbox.state, org.tenantInstanceId!), `${org.slug} got the apply script more than once`).toBe(
+        1,
+      );
       expect(after.targets[org.slug]!.outcome).toMatch(/^(migrated|current)$/);
     }
   });

@@ -44,11 +44,15 @@ export interface PtyOptions {
 }
 
 export function startPty(argv: string[], options: PtyOptions): PtySession {
-  const child: ChildProcessWithoutNullStreams = spawn('python3', [DRIVER, String(options.cols ?? 100), String(options.rows ?? 30), '--', process.execPath, BIN, ...argv], {
-    env: { TERM: 'xterm-256color', ...options.env },
-    cwd: options.cwd,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child: ChildProcessWithoutNullStreams = spawn(
+    'python3',
+    [DRIVER, String(options.cols ?? 100), String(options.rows ?? 30), '--', process.execPath, BIN, ...argv],
+    {
+      env: { TERM: 'xterm-256color', ...options.env },
+      cwd: options.cwd,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   let transcript = '';
   let driverErr = '';
   child.stdout.setEncoding('utf8');
@@ -80,7 +84,10 @@ export function startPty(argv: string[], options: PtyOptions): PtySession {
     async waitFor(pattern, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       while (!pattern.test(stripControls(transcript))) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}; the terminal shows:\n${stripControls(transcript).slice(-2000)}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `timed out waiting for ${pattern}; the terminal shows:\n${stripControls(transcript).slice(-2000)}`,
+          );
         await new Promise((r) => setTimeout(r, 25));
       }
     },
@@ -102,5 +109,8 @@ export function startPty(argv: string[], options: PtyOptions): PtySession {
 /** Removes ANSI escape sequences and carriage returns (what a spinner redraws with). */
 export function stripControls(text: string): string {
   // eslint-disable-next-line no-control-regex
-  return text.replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '').replace(/\u001b\][^\u0007]*\u0007/g, '').replace(/\r/g, '');
+  return text
+    .replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '')
+    .replace(/\u001b\][^\u0007]*\u0007/g, '')
+    .replace(/\r/g, '');
 }

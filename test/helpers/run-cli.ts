@@ -27,14 +27,27 @@ export interface CliRun {
  * Runs molectl's main() in-process, as a user would from a shell, with captured output.
  * `env` is the whole environment the command sees: isolate config and state by default.
  */
-export async function runCli(argv: string[], options: { env?: NodeJS.ProcessEnv; signal?: AbortSignal; overrides?: MainDeps['overrides']; stdoutIsTTY?: boolean } = {}): Promise<CliRun> {
+export async function runCli(
+  argv: string[],
+  options: {
+    env?: NodeJS.ProcessEnv;
+    signal?: AbortSignal;
+    overrides?: MainDeps['overrides'];
+    stdoutIsTTY?: boolean;
+  } = {},
+): Promise<CliRun> {
   const stdout = new CapturedStream(options.stdoutIsTTY ?? false);
   const stderr = new CapturedStream(false);
   const controller = new AbortController();
   const code = await main(argv, {
     stdout,
     stderr,
-    env: { MOLECTL_CONFIG: absentPath('molectl-config.json'), PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
+    env: {
+      MOLECTL_CONFIG: absentPath('molectl-config.json'),
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      ...options.env,
+    },
     signal: options.signal ?? controller.signal,
     overrides: options.overrides,
   });

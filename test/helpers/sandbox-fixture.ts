@@ -13,7 +13,10 @@ export interface SandboxFixture {
   sandbox: Sandbox;
   stateDir: string;
   env: NodeJS.ProcessEnv;
-  molectl(argv: string[], options?: { signal?: AbortSignal; env?: NodeJS.ProcessEnv; overrides?: MainDeps['overrides'] }): Promise<CliRun>;
+  molectl(
+    argv: string[],
+    options?: { signal?: AbortSignal; env?: NodeJS.ProcessEnv; overrides?: MainDeps['overrides'] },
+  ): Promise<CliRun>;
   stop(): Promise<void>;
 }
 
@@ -25,7 +28,12 @@ export async function startSandboxFixture(options: StartSandboxOptions = {}): Pr
     sandbox,
     stateDir,
     env,
-    molectl: (argv, opts = {}) => runCli(argv, { env: { ...env, ...opts.env }, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.overrides ? { overrides: opts.overrides } : {}) }),
+    molectl: (argv, opts = {}) =>
+      runCli(argv, {
+        env: { ...env, ...opts.env },
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.overrides ? { overrides: opts.overrides } : {}),
+      }),
     async stop() {
       await sandbox.stop();
       rmSync(stateDir, { recursive: true, force: true });

@@ -10,7 +10,11 @@ export type Fallback = (req: IncomingMessage, res: ServerResponse, body: string)
  * (signing, serialisation, retries, error parsing) talk to one simulated API without the rest of
  * the sandbox. Requests that are not AWS go to `fallback` (a fake CP), else 404.
  */
-export async function serveAwsHandler(args: { state: SandboxState; hosts: HostRunner; fallback?: Fallback }): Promise<{ url: string; close(): Promise<void> }> {
+export async function serveAwsHandler(args: {
+  state: SandboxState;
+  hosts: HostRunner;
+  fallback?: Fallback;
+}): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -18,7 +22,12 @@ export async function serveAwsHandler(args: { state: SandboxState; hosts: HostRu
       const body = Buffer.concat(chunks).toString('utf8');
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
-      handleAwsRequest(args.state, args.hosts, { method: req.method ?? 'GET', path: req.url ?? '/', headers, body }).then(
+      handleAwsRequest(args.state, args.hosts, {
+        method: req.method ?? 'GET',
+        path: req.url ?? '/',
+        headers,
+        body,
+      }).then(
         (answer) => {
           if (answer) res.writeHead(answer.status, answer.headers).end(answer.body);
           else if (args.fallback) args.fallback(req, res, body);

@@ -14,7 +14,12 @@ export interface SpawnResult {
 export function spawnCli(argv: string[], env: NodeJS.ProcessEnv = {}, input?: string): Promise<SpawnResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...argv], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, MOLECTL_CONFIG: absentPath('molectl-config.json'), ...env },
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        MOLECTL_CONFIG: absentPath('molectl-config.json'),
+        ...env,
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];
@@ -22,7 +27,9 @@ export function spawnCli(argv: string[], env: NodeJS.ProcessEnv = {}, input?: st
     child.stdout.on('data', (c: Buffer) => out.push(c));
     child.stderr.on('data', (c: Buffer) => err.push(c));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
+    child.on('close', (code) =>
+      resolve({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }),
+    );
     child.stdin.end(input ?? '');
   });
 }

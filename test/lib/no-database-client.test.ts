@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
  */
 
 const root = new URL('../../', import.meta.url).pathname;
-const DB_PACKAGE = /^(pg|pg-[a-z-]+|postgres|postgres-[a-z-]+|@neondatabase\/.*|mysql2?|mariadb|sqlite3?|better-sqlite3|@libsql\/.*|libsql|knex|sequelize|typeorm|@prisma\/client|prisma|drizzle-orm|kysely|slonik|pg-promise|tedious|oracledb|mongodb|mongoose)$/;
+const DB_PACKAGE =
+  /^(pg|pg-[a-z-]+|postgres|postgres-[a-z-]+|@neondatabase\/.*|mysql2?|mariadb|sqlite3?|better-sqlite3|@libsql\/.*|libsql|knex|sequelize|typeorm|@prisma\/client|prisma|drizzle-orm|kysely|slonik|pg-promise|tedious|oracledb|mongodb|mongoose)$/;
 
 function listSources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -20,15 +21,22 @@ function listSources(dir: string): string[] {
 
 describe('no database client', () => {
   it('package-lock.json holds no database driver or ORM, direct or transitive', () => {
-    const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, unknown> };
+    const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, unknown>;
+    };
     const names = Object.keys(lock.packages).map((path) => path.replace(/^.*node_modules\//, ''));
     expect(names.length).toBeGreaterThan(10);
     expect(names.filter((n) => DB_PACKAGE.test(n))).toEqual([]);
   });
 
   it('package.json declares none', () => {
-    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>;
-    const declared = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies'].flatMap((k) => Object.keys(pkg[k] ?? {}));
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Record<
+      string,
+      Record<string, string> | undefined
+    >;
+    const declared = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies'].flatMap((k) =>
+      Object.keys(pkg[k] ?? {}),
+    );
     expect(declared.filter((n) => DB_PACKAGE.test(n))).toEqual([]);
   });
 
@@ -36,8 +44,14 @@ describe('no database client', () => {
     const offenders: string[] = [];
     for (const file of listSources(join(root, 'src'))) {
       const text = readFileSync(file, 'utf8');
-      if (/\b(psql|pg_dump|mysql|sqlite3)\b/.test(text.replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, ''))) offenders.push(`${file}: SQL shell`);
-      if (/(from\s+|import\(\s*|require\(\s*)['"](pg|postgres|mysql2?|sqlite3|better-sqlite3|knex|@prisma\/client)['"]/.test(text)) offenders.push(`${file}: driver import`);
+      if (/\b(psql|pg_dump|mysql|sqlite3)\b/.test(text.replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, '')))
+        offenders.push(`${file}: SQL shell`);
+      if (
+        /(from\s+|import\(\s*|require\(\s*)['"](pg|postgres|mysql2?|sqlite3|better-sqlite3|knex|@prisma\/client)['"]/.test(
+          text,
+        )
+      )
+        offenders.push(`${file}: driver import`);
     }
     expect(offenders).toEqual([]);
   });

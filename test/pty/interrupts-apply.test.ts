@@ -18,7 +18,13 @@ let stateDir: string;
 
 beforeAll(async () => {
   // Slow hosts, so that a wave is still out when the test interrupts it.
-  sandbox = await startSandbox({ speed: 'fast', tenants: 19, preCutover: 19, workspacesPerTenant: 0, faults: 'host-work=500ms' });
+  sandbox = await startSandbox({
+    speed: 'fast',
+    tenants: 19,
+    preCutover: 19,
+    workspacesPerTenant: 0,
+    faults: 'host-work=500ms',
+  });
   tmp = mkdtempSync(join(tmpdir(), 'molectl-pty-int-'));
   stateDir = join(tmp, 'state');
 });
@@ -29,7 +35,14 @@ afterAll(async () => {
 });
 
 function env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, HOME: tmp, ...sandbox.env, MOLECTL_STATE_DIR: stateDir, MOLECTL_CONFIG: join(tmp, 'absent-config.json'), ...extra };
+  return {
+    PATH: process.env.PATH,
+    HOME: tmp,
+    ...sandbox.env,
+    MOLECTL_STATE_DIR: stateDir,
+    MOLECTL_CONFIG: join(tmp, 'absent-config.json'),
+    ...extra,
+  };
 }
 
 interface Ledger {
@@ -46,14 +59,26 @@ function ledgers(): Ledger[] {
   } catch {
     return [];
   }
-  return names.map((f) => JSON.parse(readFileSync(join(stateDir, 'runs', f), 'utf8')) as Ledger).sort((a, b) => a.id.localeCompare(b.id));
+  return names
+    .map((f) => JSON.parse(readFileSync(join(stateDir, 'runs', f), 'utf8')) as Ledger)
+    .sort((a, b) => a.id.localeCompare(b.id));
 }
-const newest = (command: string): Ledger => ledgers().filter((l) => l.command === command).at(-1)!;
+const newest = (command: string): Ledger =>
+  ledgers()
+    .filter((l) => l.command === command)
+    .at(-1)!;
 const locksHeld = (): string[] => [...sandbox.state.parameters.keys()].filter((k) => k.includes('/locks/'));
 const sendsAfter = (mode: string, at: number): number =>
-  sandbox.state.requests.filter((r) => r.action === 'SendCommand' && r.body.includes(`MOLECTL_MODE='${mode}'`) && r.at.getTime() > at).length;
+  sandbox.state.requests.filter(
+    (r) => r.action === 'SendCommand' && r.body.includes(`MOLECTL_MODE='${mode}'`) && r.at.getTime() > at,
+  ).length;
 const sendsFor = (mode: string, slugs: string[]): number =>
-  sandbox.state.requests.filter((r) => r.action === 'SendCommand' && r.body.includes(`MOLECTL_MODE='${mode}'`) && slugs.some((s) => r.body.includes(sandbox.state.orgs.get(s)!.tenantInstanceId!))).length;
+  sandbox.state.requests.filter(
+    (r) =>
+      r.action === 'SendCommand' &&
+      r.body.includes(`MOLECTL_MODE='${mode}'`) &&
+      slugs.some((s) => r.body.includes(sandbox.state.orgs.get(s)!.tenantInstanceId!)),
+  ).length;
 
 /** Waits until the sandbox has seen an apply (or rollback) command for one of these orgs, then a moment more. */
 async function untilSent(mode: string, slugs: string[], count = 1): Promise<void> {
@@ -98,7 +123,10 @@ describe('signals during an apply', { timeout: 90_000 }, () => {
   }
 
   it('Ctrl-C during the soak: 130, ledger interrupted, lock released, no wave sent', async () => {
-    const pty = startPty(['--env', 'sandbox', '--yes', ...APPLY, '--orgs', 'gamma,delta', '--canary', 'gamma', '--soak', '60s'], { env: env() });
+    const pty = startPty(
+      ['--env', 'sandbox', '--yes', ...APPLY, '--orgs', 'gamma,delta', '--canary', 'gamma', '--soak', '60s'],
+      { env: env() },
+    );
     await pty.waitFor(/soaking canary gamma/);
     const { code, at } = await interrupted(pty, () => pty.ctrlC());
     expect(code).toBe(130);
@@ -122,7 +150,9 @@ describe('signals during an apply', { timeout: 90_000 }, () => {
   });
 
   it('SIGHUP during the soak (the terminal went away) ends it the same way', async () => {
-    const pty = startPty(['--env', 'sandbox', '--yes', ...APPLY, '--orgs', 'epsilon,zeta', '--soak', '60s'], { env: env() });
+    const pty = startPty(['--env', 'sandbox', '--yes', ...APPLY, '--orgs', 'epsilon,zeta', '--soak', '60s'], {
+      env: env(),
+    });
     await pty.waitFor(/soaking canary epsilon/);
     const { code, at } = await interrupted(pty, () => pty.kill('SIGHUP'));
     expect(code).toBe(130);
@@ -132,7 +162,10 @@ describe('signals during an apply', { timeout: 90_000 }, () => {
   });
 
   it('Ctrl-C during a wave: the hosts in flight finish on their own (the person is asked), no further wave is sent', async () => {
-    const pty = startPty(['--env', 'sandbox', '--yes', ...APPLY, '--orgs', 'eta,theta,iota', '--soak', '0', '--waves', '1,100%'], { env: env() });
+    const pty = startPty(
+      ['--env', 'sandbox', '--yes', ...APPLY, '--orgs', 'eta,theta,iota', '--soak', '0', '--waves', '1,100%'],
+      { env: env() },
+    );
     await untilSent('apply', ['theta', 'iota']);
     const at = Date.now();
     pty.ctrlC();
@@ -148,7 +181,10 @@ describe('signals during an apply', { timeout: 90_000 }, () => {
   });
 
   it('SIGTERM during a wave (a CI cancel): no question, 130, nothing sent after', async () => {
-    const pty = startPty(['--env', 'sandbox', '--yes', ...APPLY, '--orgs', 'kappa,lambda,mu', '--soak', '0', '--waves', '1,100%'], { env: env() });
+    const pty = startPty(
+      ['--env', 'sandbox', '--yes', ...APPLY, '--orgs', 'kappa,lambda,mu', '--soak', '0', '--waves', '1,100%'],
+      { env: env() },
+    );
     await untilSent('apply', ['lambda', 'mu']);
     const at = Date.now();
     pty.kill('SIGTERM');
@@ -175,7 +211,10 @@ describe('signals during an apply', { timeout: 90_000 }, () => {
   });
 });
 
-function startAndWait(argv: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stderr: string }> {
+function startAndWait(
+  argv: string[],
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...argv], { env: env(extraEnv), stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';

@@ -18,7 +18,13 @@ let stateDir: string;
 
 beforeAll(async () => {
   // Slow hosts, so that a wave is still out when the test interrupts it.
-  sandbox = await startSandbox({ speed: 'fast', tenants: 19, preCutover: 19, workspacesPerTenant: 0, faults: 'host-work=500ms' });
+  sandbox = await startSandbox({
+    speed: 'fast',
+    tenants: 19,
+    preCutover: 19,
+    workspacesPerTenant: 0,
+    faults: 'host-work=500ms',
+  });
   tmp = mkdtempSync(join(tmpdir(), 'molectl-pty-runs-'));
   stateDir = join(tmp, 'state');
 });
@@ -29,7 +35,14 @@ afterAll(async () => {
 });
 
 function env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, HOME: tmp, ...sandbox.env, MOLECTL_STATE_DIR: stateDir, MOLECTL_CONFIG: join(tmp, 'absent-config.json'), ...extra };
+  return {
+    PATH: process.env.PATH,
+    HOME: tmp,
+    ...sandbox.env,
+    MOLECTL_STATE_DIR: stateDir,
+    MOLECTL_CONFIG: join(tmp, 'absent-config.json'),
+    ...extra,
+  };
 }
 
 interface Ledger {
@@ -46,14 +59,26 @@ function ledgers(): Ledger[] {
   } catch {
     return [];
   }
-  return names.map((f) => JSON.parse(readFileSync(join(stateDir, 'runs', f), 'utf8')) as Ledger).sort((a, b) => a.id.localeCompare(b.id));
+  return names
+    .map((f) => JSON.parse(readFileSync(join(stateDir, 'runs', f), 'utf8')) as Ledger)
+    .sort((a, b) => a.id.localeCompare(b.id));
 }
-const newest = (command: string): Ledger => ledgers().filter((l) => l.command === command).at(-1)!;
+const newest = (command: string): Ledger =>
+  ledgers()
+    .filter((l) => l.command === command)
+    .at(-1)!;
 const locksHeld = (): string[] => [...sandbox.state.parameters.keys()].filter((k) => k.includes('/locks/'));
 const sendsAfter = (mode: string, at: number): number =>
-  sandbox.state.requests.filter((r) => r.action === 'SendCommand' && r.body.includes(`MOLECTL_MODE='${mode}'`) && r.at.getTime() > at).length;
+  sandbox.state.requests.filter(
+    (r) => r.action === 'SendCommand' && r.body.includes(`MOLECTL_MODE='${mode}'`) && r.at.getTime() > at,
+  ).length;
 const sendsFor = (mode: string, slugs: string[]): number =>
-  sandbox.state.requests.filter((r) => r.action === 'SendCommand' && r.body.includes(`MOLECTL_MODE='${mode}'`) && slugs.some((s) => r.body.includes(sandbox.state.orgs.get(s)!.tenantInstanceId!))).length;
+  sandbox.state.requests.filter(
+    (r) =>
+      r.action === 'SendCommand' &&
+      r.body.includes(`MOLECTL_MODE='${mode}'`) &&
+      slugs.some((s) => r.body.includes(sandbox.state.orgs.get(s)!.tenantInstanceId!)),
+  ).length;
 
 /** Waits until the sandbox has seen an apply (or rollback) command for one of these orgs, then a moment more. */
 async function untilSent(mode: string, slugs: string[], count = 1): Promise<void> {
@@ -85,9 +110,12 @@ describe('rollback and rotation are interrupted the same way', { timeout: 90_000
     expect(locksHeld()).toEqual([]);
   });
 
-  it('SIGTERM during a rotation\'s tenant step: 130, AWSPENDING kept for --resume, both locks released', async () => {
+  it("SIGTERM during a rotation's tenant step: 130, AWSPENDING kept for --resume, both locks released", async () => {
     const secret = sandbox.state.secrets.get(sandbox.state.cpSharedSecretId)!;
-    const pty = startPty(['--env', 'sandbox', '--yes', 'secrets', 'rotate', 'cp-shared-secret', '--soak', '60s', '--health-timeout', '5s'], { env: env(deployServicesEnv()) });
+    const pty = startPty(
+      ['--env', 'sandbox', '--yes', 'secrets', 'rotate', 'cp-shared-secret', '--soak', '60s', '--health-timeout', '5s'],
+      { env: env(deployServicesEnv()) },
+    );
     await pty.waitFor(/soaking canary/, 60_000);
     pty.kill('SIGTERM');
     expect(await pty.exited).toBe(130);
@@ -96,10 +124,27 @@ describe('rollback and rotation are interrupted the same way', { timeout: 90_000
     expect(secret.versions.some((v) => v.stages.includes('AWSPENDING'))).toBe(true);
     expect(locksHeld()).toEqual([]);
     // And the way back works: --abort-pending puts every consumer the run touched back.
-    const aborted = await startAndWait(['--env', 'sandbox', '--yes', 'secrets', 'rotate', 'cp-shared-secret', '--abort-pending', '--soak', '0', '--health-timeout', '5s'], deployServicesEnv());
+    const aborted = await startAndWait(
+      [
+        '--env',
+        'sandbox',
+        '--yes',
+        'secrets',
+        'rotate',
+        'cp-shared-secret',
+        '--abort-pending',
+        '--soak',
+        '0',
+        '--health-timeout',
+        '5s',
+      ],
+      deployServicesEnv(),
+    );
     expect(aborted.code, aborted.stderr).toBe(0);
     expect(secret.versions.some((v) => v.stages.includes('AWSPENDING'))).toBe(false);
-    expect(sandbox.state.provisionSharedSecret).toBe(secret.versions.find((v) => v.stages.includes('AWSCURRENT'))!.value);
+    expect(sandbox.state.provisionSharedSecret).toBe(
+      secret.versions.find((v) => v.stages.includes('AWSCURRENT'))!.value,
+    );
   });
 });
 
@@ -113,19 +158,26 @@ describe('one run at a time', { timeout: 90_000 }, () => {
   });
 
   it('an apply and a rollback started together: exactly one runs (whichever takes the lock first)', async () => {
-    const done = ledgers().find((l) => l.command === 'migrate cp-secret apply' && l.status === 'succeeded' && l.targets['omicron'])!;
+    const done = ledgers().find(
+      (l) => l.command === 'migrate cp-secret apply' && l.status === 'succeeded' && l.targets['omicron'],
+    )!;
     const [apply, rollback] = await Promise.all([
       startAndWait(['--env', 'sandbox', '--yes', ...APPLY, '--orgs', 'rho', '--soak', '5s']),
       startAndWait(['--env', 'sandbox', '--yes', 'migrate', 'cp-secret', 'rollback', done.id]),
     ]);
     expect([apply.code, rollback.code].sort()).toEqual([0, 1]);
     const refused = apply.code === 1 ? apply : rollback;
-    expect(refused.stderr).toMatch(/migrate-cp-secret on sandbox is already running: the local lock is held by run|already running against this environment/);
+    expect(refused.stderr).toMatch(
+      /migrate-cp-secret on sandbox is already running: the local lock is held by run|already running against this environment/,
+    );
     expect(locksHeld()).toEqual([]);
   });
 });
 
-function startAndWait(argv: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stderr: string }> {
+function startAndWait(
+  argv: string[],
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...argv], { env: env(extraEnv), stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';

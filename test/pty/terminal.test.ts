@@ -21,7 +21,13 @@ afterAll(async () => {
 });
 
 function env(stateDir: string): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, HOME: tmp, ...sandbox.env, MOLECTL_STATE_DIR: stateDir, MOLECTL_CONFIG: join(tmp, 'no-config.json') };
+  return {
+    PATH: process.env.PATH,
+    HOME: tmp,
+    ...sandbox.env,
+    MOLECTL_STATE_DIR: stateDir,
+    MOLECTL_CONFIG: join(tmp, 'no-config.json'),
+  };
 }
 function freshStateDir(): string {
   return mkdtempSync(join(tmp, 'state-'));
@@ -41,8 +47,17 @@ describe('terminals that lie about themselves', { timeout: 60_000 }, () => {
   });
 
   it('a 1-column terminal, TERM=dumb and no TERM all get plain lines too', async () => {
-    const cases = [[1, 'xterm-256color'], [120, 'dumb'], [120, '']] as const;
-    const ptys = cases.map(([cols, term]) => startPty(['migrate', 'cp-secret', 'plan', '--orgs', 'acme'], { env: { ...env(freshStateDir()), TERM: term }, cols }));
+    const cases = [
+      [1, 'xterm-256color'],
+      [120, 'dumb'],
+      [120, ''],
+    ] as const;
+    const ptys = cases.map(([cols, term]) =>
+      startPty(['migrate', 'cp-secret', 'plan', '--orgs', 'acme'], {
+        env: { ...env(freshStateDir()), TERM: term },
+        cols,
+      }),
+    );
     for (const [i, pty] of ptys.entries()) {
       expect(await pty.exited).toBe(0);
       // eslint-disable-next-line no-control-regex
@@ -79,5 +94,7 @@ export function ledgersIn(stateDir: string): Array<{ id: string; status: string;
   } catch {
     return [];
   }
-  return names.map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as { id: string; status: string; command: string });
+  return names.map(
+    (f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as { id: string; status: string; command: string },
+  );
 }

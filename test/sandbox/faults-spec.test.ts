@@ -33,7 +33,10 @@ describe('parseFaultSpec', () => {
     ['api-rate=off', { ...defaultFaults(), apiRates: {} }],
     ['slow=a:1s|i-0abc:500ms', { ...defaultFaults(), slowHosts: { a: 1000, 'i-0abc': 500 } }],
     ['offline=a, offline=b', { ...defaultFaults(), offlineHosts: ['a', 'b'] }],
-    ['flag=hostSecretsDenied:acme,flag=n:3|off:false', { ...defaultFaults(), flags: { hostSecretsDenied: 'acme', n: 3, off: false } }],
+    [
+      'flag=hostSecretsDenied:acme,flag=n:3|off:false',
+      { ...defaultFaults(), flags: { hostSecretsDenied: 'acme', n: 3, off: false } },
+    ],
   ])('parses %j', (spec, expected) => {
     expect(parseFaultSpec(spec)).toEqual(expected);
   });

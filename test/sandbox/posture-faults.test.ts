@@ -10,7 +10,11 @@ import type { SimInstance } from '../../src/sandbox/state.js';
 describe('posture faults in --faults', () => {
   it('parses every item into faults.posture, absent until one is given', () => {
     expect(parseFaultSpec('offline=a').posture).toBeUndefined();
-    expect(parseFaultSpec('listener=acme:9999|i-0abc:8081,sg-open=beta:22,imds-v1=gamma,console-trace=delta|i-0def,old-image=eta|theta:2026.01.01-aaaaaaa,instance-token=zeta,agent-version=iota:2.3.1644.0').posture).toEqual({
+    expect(
+      parseFaultSpec(
+        'listener=acme:9999|i-0abc:8081,sg-open=beta:22,imds-v1=gamma,console-trace=delta|i-0def,old-image=eta|theta:2026.01.01-aaaaaaa,instance-token=zeta,agent-version=iota:2.3.1644.0',
+      ).posture,
+    ).toEqual({
       ...emptyPostureFaults(),
       listeners: [
         { host: 'acme', port: 9999 },
@@ -40,20 +44,36 @@ describe('posture faults in --faults', () => {
 
 describe('posture faults in a running sandbox', () => {
   let sandbox: Sandbox;
-  const tenantOf = (slug: string): SimInstance => [...sandbox.state.instances.values()].find((i) => i.tags.some((t) => t.Key === 'OrgSlug' && t.Value === slug) && i.tags.some((t) => t.Value === 'tenant'))!;
-  const run = (slug: string, script: string) => sandbox.hosts.runScript(tenantOf(slug), script, { timeoutSeconds: 20, commandId: `c-${Math.random().toString(16).slice(2)}` });
+  const tenantOf = (slug: string): SimInstance =>
+    [...sandbox.state.instances.values()].find(
+      (i) => i.tags.some((t) => t.Key === 'OrgSlug' && t.Value === slug) && i.tags.some((t) => t.Value === 'tenant'),
+    )!;
+  const run = (slug: string, script: string) =>
+    sandbox.hosts.runScript(tenantOf(slug), script, {
+      timeoutSeconds: 20,
+      commandId: `c-${Math.random().toString(16).slice(2)}`,
+    });
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ tenants: 3, preCutover: 1, faults: 'listener=gamma:9999,console-trace=gamma,old-image=beta,instance-token=beta' });
+    sandbox = await startSandbox({
+      tenants: 3,
+      preCutover: 1,
+      faults: 'listener=gamma:9999,console-trace=gamma,old-image=beta,instance-token=beta',
+    });
   });
   afterAll(async () => {
     await sandbox.stop();
   });
 
-  it('ss lists the published ports, loopback resolver, and the listener fault\'s stray process', async () => {
+  it("ss lists the published ports, loopback resolver, and the listener fault's stray process", async () => {
     const clean = await run('beta', 'ss -Hltnp');
     expect(clean.exitCode).toBe(0);
-    expect(clean.stdout.trim().split('\n').map((l) => l.split(/\s+/)[3])).toEqual(['127.0.0.53%lo:53', '0.0.0.0:8080', '[::]:8080', '0.0.0.0:3000', '[::]:3000']);
+    expect(
+      clean.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split(/\s+/)[3]),
+    ).toEqual(['127.0.0.53%lo:53', '0.0.0.0:8080', '[::]:8080', '0.0.0.0:3000', '[::]:3000']);
     expect(clean.stdout).toContain('users:(("docker-proxy",pid=');
     const faulted = await run('gamma', 'ss -ltn');
     expect(faulted.stdout.split('\n')[0]).toMatch(/^State\s+Recv-Q\s+Send-Q\s+Local Address:Port/);
@@ -72,8 +92,9 @@ describe('posture faults in a running sandbox', () => {
     expect(tenantOf('gamma').userData).toContain('platform-tenant:2026.05.28-8be41d0');
   });
 
-  it('instance-token leaks only the named org\'s admin token on the edge route', async () => {
-    const get = async (slug: string) => (await fetch(`${sandbox.url}/cp/orgs/${slug}/instance`)).json() as Promise<Record<string, string>>;
+  it("instance-token leaks only the named org's admin token on the edge route", async () => {
+    const get = async (slug: string) =>
+      (await fetch(`${sandbox.url}/cp/orgs/${slug}/instance`)).json() as Promise<Record<string, string>>;
     expect(await get('beta')).toMatchObject({ admin_token: sandbox.state.orgs.get('beta')!.adminToken });
     expect(await get('gamma')).not.toHaveProperty('admin_token');
   });

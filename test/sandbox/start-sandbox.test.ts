@@ -29,7 +29,9 @@ describe('startSandbox', () => {
     expect(sandbox.env['AWS_ACCESS_KEY_ID']).toMatch(/^AKIDSANDBOX/);
     expect(sandbox.state.cpAdminToken.length).toBeGreaterThanOrEqual(32);
     expect(sandbox.state.provisionSharedSecret).toMatch(/^[0-9a-f]{64}$/);
-    expect(sandbox.state.secrets.get(sandbox.state.cpSharedSecretId)?.versions[0]?.value).toBe(sandbox.state.provisionSharedSecret);
+    expect(sandbox.state.secrets.get(sandbox.state.cpSharedSecretId)?.versions[0]?.value).toBe(
+      sandbox.state.provisionSharedSecret,
+    );
 
     const res = await fetch(`${sandbox.url}/health`);
     expect(res.status).toBe(200);
@@ -37,7 +39,10 @@ describe('startSandbox', () => {
 
     // A script still running at stop() is killed with its children.
     const host = sandbox.state.instances.get(sandbox.state.orgs.get('acme')?.tenantInstanceId ?? '')!;
-    const pending = sandbox.hosts.runScript(host, 'sleep 60 & sleep 60; wait', { timeoutSeconds: 120, commandId: 'long' });
+    const pending = sandbox.hosts.runScript(host, 'sleep 60 & sleep 60; wait', {
+      timeoutSeconds: 120,
+      commandId: 'long',
+    });
     await new Promise((r) => setTimeout(r, 200));
     const root = sandbox.state.root;
     expect(existsSync(root)).toBe(true);
@@ -71,12 +76,16 @@ describe('startSandbox', () => {
     const sandbox = await startSandbox({ tenants: 1000, root: parent });
     const startupMs = performance.now() - started;
     try {
-      const res = await fetch(`${sandbox.url}/cp/admin/orgs?limit=2000`, { headers: { authorization: `Bearer ${sandbox.state.cpAdminToken}` } });
+      const res = await fetch(`${sandbox.url}/cp/admin/orgs?limit=2000`, {
+        headers: { authorization: `Bearer ${sandbox.state.cpAdminToken}` },
+      });
       const body = (await res.json()) as { orgs: { instance_status: string }[] };
       const readyMs = performance.now() - started;
       const heapMb = (process.memoryUsage().heapUsed - heapBefore) / 1e6;
       const rssMb = process.memoryUsage().rss / 1e6;
-      console.log(`sandbox --tenants 1000: started in ${startupMs.toFixed(0)} ms, first list in ${readyMs.toFixed(0)} ms, heap +${heapMb.toFixed(1)} MB, rss ${rssMb.toFixed(0)} MB, ${sandbox.state.instances.size} instances`);
+      console.log(
+        `sandbox --tenants 1000: started in ${startupMs.toFixed(0)} ms, first list in ${readyMs.toFixed(0)} ms, heap +${heapMb.toFixed(1)} MB, rss ${rssMb.toFixed(0)} MB, ${sandbox.state.instances.size} instances`,
+      );
       expect(body.orgs).toHaveLength(1000);
       expect(body.orgs.every((o) => o.instance_status === 'running')).toBe(true);
       expect([...sandbox.state.orgs.values()].filter((o) => o.preCutover)).toHaveLength(500);
@@ -92,7 +101,10 @@ describe('startSandbox', () => {
     const ssm = new SSMClient({
       region: sandbox.env['AWS_REGION'],
       endpoint: sandbox.env['AWS_ENDPOINT_URL'],
-      credentials: { accessKeyId: sandbox.env['AWS_ACCESS_KEY_ID']!, secretAccessKey: sandbox.env['AWS_SECRET_ACCESS_KEY']! },
+      credentials: {
+        accessKeyId: sandbox.env['AWS_ACCESS_KEY_ID']!,
+        secretAccessKey: sandbox.env['AWS_SECRET_ACCESS_KEY']!,
+      },
       maxAttempts: 1,
     });
     try {
@@ -101,7 +113,9 @@ describe('startSandbox', () => {
         new SendCommandCommand({
           DocumentName: 'AWS-RunShellScript',
           InstanceIds: [instanceId],
-          Parameters: { commands: ['docker stop molecule-tenant >/dev/null', "docker ps -a --format '{{.Names}} {{.State}}'"] },
+          Parameters: {
+            commands: ['docker stop molecule-tenant >/dev/null', "docker ps -a --format '{{.Names}} {{.State}}'"],
+          },
         }),
       );
       const commandId = sent.Command!.CommandId!;

@@ -12,7 +12,14 @@ import { judgeCpSecret } from './judge-cp-secret.js';
 import { judgeImage } from './judge-image.js';
 import { judgeAgentOnline, judgeAgentVersion, judgeImds } from './judge-instance-basics.js';
 import { judgeInstanceAnswer } from './judge-instance-answer.js';
-import { findDuplicateTenants, indexOrphans, judgeOrgInstance, judgeOrphan, judgeTags, orphanIdsOf } from './judge-inventory.js';
+import {
+  findDuplicateTenants,
+  indexOrphans,
+  judgeOrgInstance,
+  judgeOrphan,
+  judgeTags,
+  orphanIdsOf,
+} from './judge-inventory.js';
 import type { Listener } from './judge-listeners.js';
 import { judgeListeners } from './judge-listeners.js';
 import { judgeSecurityGroups } from './judge-security-groups.js';
@@ -57,39 +64,86 @@ export function assembleVerdicts(input: AssembleInput): AssembledAudit {
     const image = imageOf(probe);
     images.push(typeof image === 'string' ? image : null);
     agentVersions.push(managed?.agentVersion ?? null);
-    const secret = judgeCpSecret({ slug, probe: 'reason' in probe ? { unavailable: probe.reason } : { result: probe.result }, expected: evidence.expected, cpUrl: input.cpUrl });
+    const secret = judgeCpSecret({
+      slug,
+      probe: 'reason' in probe ? { unavailable: probe.reason } : { result: probe.result },
+      expected: evidence.expected,
+      cpUrl: input.cpUrl,
+    });
     add('cp-secret-missing', subject, () => secret['cp-secret-missing']);
     add('cp-secret-stale', subject, () => secret['cp-secret-stale']);
     add('cp-secret-not-durable', subject, () => secret['cp-secret-not-durable']);
     add('unexpected-listener', subject, () =>
-      judgeListeners({ listeners: 'reason' in probe ? { unavailable: probe.reason } : probe.listeners, expectedPorts: settings.expectedPorts, instanceId: tenant.instanceId, region: evidence.region }),
+      judgeListeners({
+        listeners: 'reason' in probe ? { unavailable: probe.reason } : probe.listeners,
+        expectedPorts: settings.expectedPorts,
+        instanceId: tenant.instanceId,
+        region: evidence.region,
+      }),
     );
     add('image-drift', subject, () => judgeImage({ image, expected: settings.expectedImage, slug }));
-    add('agent-offline', subject, () => (evidence.managed instanceof Map ? judgeAgentOnline(managed, tenant.instanceId, evidence.region) : unknown(evidence.managed.unavailable)));
+    add('agent-offline', subject, () =>
+      evidence.managed instanceof Map
+        ? judgeAgentOnline(managed, tenant.instanceId, evidence.region)
+        : unknown(evidence.managed.unavailable),
+    );
     add('agent-too-old', subject, () =>
-      evidence.managed instanceof Map ? judgeAgentVersion(managed, settings.minAgentVersion, tenant.instanceId, evidence.region) : unknown(evidence.managed.unavailable),
+      evidence.managed instanceof Map
+        ? judgeAgentVersion(managed, settings.minAgentVersion, tenant.instanceId, evidence.region)
+        : unknown(evidence.managed.unavailable),
     );
   }
 
   const orphans = indexOrphans(evidence.orphans);
   const orphanIds = orphanIdsOf(evidence.orphans);
-  const inventory = { instances: evidence.instances, orphans: evidence.orphans, orgs: evidence.orgs, keys, region: evidence.region };
+  const inventory = {
+    instances: evidence.instances,
+    orphans: evidence.orphans,
+    orgs: evidence.orgs,
+    keys,
+    region: evidence.region,
+  };
   const duplicates = findDuplicateTenants(inventory, orphanIds);
   for (const instance of evidence.instances) {
-    const subject: AuditSubject = { slug: instance.tags[keys.orgSlugTagKey] ?? null, instanceId: instance.instanceId, role: roleOf(instance.tags, keys) };
-    add('console-leaks-secret', subject, () => judgeConsole({ console: evidence.consoles.get(instance.instanceId) ?? { unavailable: 'the console was not read' }, redactor: input.redactor }));
-    add('debug-port-open', subject, () => judgeSecurityGroups({ groupIds: instance.securityGroupIds, groups: evidence.groups, expectedPorts: settings.expectedPorts, region: evidence.region }));
+    const subject: AuditSubject = {
+      slug: instance.tags[keys.orgSlugTagKey] ?? null,
+      instanceId: instance.instanceId,
+      role: roleOf(instance.tags, keys),
+    };
+    add('console-leaks-secret', subject, () =>
+      judgeConsole({
+        console: evidence.consoles.get(instance.instanceId) ?? { unavailable: 'the console was not read' },
+        redactor: input.redactor,
+      }),
+    );
+    add('debug-port-open', subject, () =>
+      judgeSecurityGroups({
+        groupIds: instance.securityGroupIds,
+        groups: evidence.groups,
+        expectedPorts: settings.expectedPorts,
+        region: evidence.region,
+      }),
+    );
     add('imds-v1', subject, () => judgeImds(instance.metadataOptions, instance.instanceId, evidence.region));
     add('orphan-instance', subject, () => judgeOrphan(instance, inventory, orphans.get(instance.instanceId)));
     add('tag-mismatch', subject, () => judgeTags(instance, inventory, duplicates));
   }
 
   for (const slug of evidence.orgSlugs) {
-    add('admin-token-exposed', { slug, instanceId: null, role: 'org' }, () => judgeInstanceAnswer({ answer: evidence.answers.get(slug) ?? { unavailable: 'not read' }, slug, redactor: input.redactor }));
+    add('admin-token-exposed', { slug, instanceId: null, role: 'org' }, () =>
+      judgeInstanceAnswer({
+        answer: evidence.answers.get(slug) ?? { unavailable: 'not read' },
+        slug,
+        redactor: input.redactor,
+      }),
+    );
   }
   // Only listed orgs have an instance_status; one confirmed beyond the page is known to exist, no more.
   for (const org of evidence.orgs) {
-    if (org.instance_status === 'running') add('org-without-instance', { slug: org.slug, instanceId: null, role: 'org' }, () => judgeOrgInstance(org, inventory, orphanIds));
+    if (org.instance_status === 'running')
+      add('org-without-instance', { slug: org.slug, instanceId: null, role: 'org' }, () =>
+        judgeOrgInstance(org, inventory, orphanIds),
+      );
   }
   return { verdicts, images, agentVersions };
 }
@@ -98,13 +152,17 @@ type ProbeRead = { result: TenantScriptResult; listeners: Listener[] | Unavailab
 
 /** The tenant's probe output, or the one reason every probe-based check is unknown. */
 function readProbe(evidence: AuditEvidence, tenant: InstanceSummary, managed: ManagedInstance | undefined): ProbeRead {
-  if (!(evidence.managed instanceof Map)) return { reason: `SSM could not be asked who is online: ${evidence.managed.unavailable}` };
+  if (!(evidence.managed instanceof Map))
+    return { reason: `SSM could not be asked who is online: ${evidence.managed.unavailable}` };
   if (!managed) return { reason: 'not registered with SSM: the probe could not run' };
   if (managed.pingStatus !== 'Online') return { reason: `SSM agent ${managed.pingStatus}: the probe could not run` };
   if (evidence.probeFailure) return { reason: `the probe could not be sent: ${evidence.probeFailure}` };
   const invocation = evidence.probes.get(tenant.instanceId);
   if (!invocation) return { reason: 'no probe result came back' };
-  if (invocation.status !== 'Success') return { reason: `probe ${invocation.status}${invocation.statusDetails && invocation.statusDetails !== invocation.status ? ` (${invocation.statusDetails})` : ''}` };
+  if (invocation.status !== 'Success')
+    return {
+      reason: `probe ${invocation.status}${invocation.statusDetails && invocation.statusDetails !== invocation.status ? ` (${invocation.statusDetails})` : ''}`,
+    };
   const parsed = parseAuditProbe(invocation.stdout);
   if (!parsed.result) return { reason: 'the probe printed no result line' };
   return { result: parsed.result, listeners: parsed.listeners };

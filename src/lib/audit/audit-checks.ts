@@ -32,17 +32,17 @@ export const AUDIT_CHECKS = [
   },
   {
     id: 'cp-secret-stale',
-    title: 'The container\'s shared secret and MOLECULE_CP_URL are the current ones',
+    title: "The container's shared secret and MOLECULE_CP_URL are the current ones",
     severity: 'high',
     scope: 'tenant',
-    evidence: 'the probe\'s sha256 fingerprint against the AWSCURRENT value in Secrets Manager, and the CP URL',
+    evidence: "the probe's sha256 fingerprint against the AWSCURRENT value in Secrets Manager, and the CP URL",
   },
   {
     id: 'cp-secret-not-durable',
     title: 'An image update would keep the shared secret',
     severity: 'medium',
     scope: 'tenant',
-    evidence: 'the probe: the env file molectl writes, the user-data\'s docker run, or no auto-updater',
+    evidence: "the probe: the env file molectl writes, the user-data's docker run, or no auto-updater",
   },
   {
     id: 'admin-token-exposed',
@@ -84,14 +84,15 @@ export const AUDIT_CHECKS = [
     title: 'Every CP-managed instance belongs to an org the CP has',
     severity: 'medium',
     scope: 'instance',
-    evidence: 'the cross-check of `molectl fleet orphans`: instance org tags against the CP, absences confirmed by the CP',
+    evidence:
+      'the cross-check of `molectl fleet orphans`: instance org tags against the CP, absences confirmed by the CP',
   },
   {
     id: 'org-without-instance',
     title: 'Every running org has a live tenant instance',
     severity: 'medium',
     scope: 'org',
-    evidence: 'the CP\'s org list (instance_status running) against the tenant-tagged EC2 instances',
+    evidence: "the CP's org list (instance_status running) against the tenant-tagged EC2 instances",
   },
   {
     id: 'tag-mismatch',

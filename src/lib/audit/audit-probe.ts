@@ -46,7 +46,13 @@ export function parseAuditProbe(stdout: string): AuditProbeOutput {
     } else if (line.startsWith(LISTENERS_END)) end = line.slice(LISTENERS_END.length).trim();
   }
   const unavailable =
-    end === null ? 'the probe printed no socket listing' : end === 'no-ss' ? 'ss is not installed on the host' : end !== 'ok' ? 'ss failed on the host' : null;
+    end === null
+      ? 'the probe printed no socket listing'
+      : end === 'no-ss'
+        ? 'ss is not installed on the host'
+        : end !== 'ok'
+          ? 'ss failed on the host'
+          : null;
   return { result: parseScriptResult(stdout), listeners: unavailable ? { unavailable } : listeners };
 }
 

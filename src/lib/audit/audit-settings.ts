@@ -31,16 +31,26 @@ export interface AuditFlags {
 export function resolveAuditSettings(environment: Pick<EnvironmentConfig, 'audit'>, flags: AuditFlags): AuditSettings {
   const unknownIds = [...(flags.checks ?? []), ...(flags.skip ?? [])].filter((id) => !isCheckId(id));
   if (unknownIds.length > 0) {
-    throw new UsageError(`unknown check id${unknownIds.length > 1 ? 's' : ''} ${unknownIds.join(', ')} in --checks/--skip`, `the checks are: ${CHECK_IDS.join(', ')}`);
+    throw new UsageError(
+      `unknown check id${unknownIds.length > 1 ? 's' : ''} ${unknownIds.join(', ')} in --checks/--skip`,
+      `the checks are: ${CHECK_IDS.join(', ')}`,
+    );
   }
   const skipped: AuditSettings['skipped'] = [];
   const checks = AUDIT_CHECKS.map((c) => c.id).filter((id) => {
     const reason =
-      flags.checks && !flags.checks.includes(id) ? 'not in --checks' : flags.skip?.includes(id) ? '--skip' : id === 'console-leaks-secret' && !flags.console ? '--no-console' : null;
+      flags.checks && !flags.checks.includes(id)
+        ? 'not in --checks'
+        : flags.skip?.includes(id)
+          ? '--skip'
+          : id === 'console-leaks-secret' && !flags.console
+            ? '--no-console'
+            : null;
     if (reason) skipped.push({ id, reason });
     return reason === null;
   });
-  if (checks.length === 0) throw new UsageError('no checks left to run', 'loosen --checks/--skip (or drop --no-console)');
+  if (checks.length === 0)
+    throw new UsageError('no checks left to run', 'loosen --checks/--skip (or drop --no-console)');
   return {
     checks,
     skipped,
@@ -53,9 +63,22 @@ export function resolveAuditSettings(environment: Pick<EnvironmentConfig, 'audit
 }
 
 /** Which sources a set of checks needs read: everything else is not fetched at all. */
-export function neededSources(checks: readonly CheckId[]): { probe: boolean; managed: boolean; secret: boolean; groups: boolean; consoles: boolean; answers: boolean } {
+export function neededSources(checks: readonly CheckId[]): {
+  probe: boolean;
+  managed: boolean;
+  secret: boolean;
+  groups: boolean;
+  consoles: boolean;
+  answers: boolean;
+} {
   const has = (...ids: CheckId[]): boolean => ids.some((id) => checks.includes(id));
-  const probe = has('cp-secret-missing', 'cp-secret-stale', 'cp-secret-not-durable', 'unexpected-listener', 'image-drift');
+  const probe = has(
+    'cp-secret-missing',
+    'cp-secret-stale',
+    'cp-secret-not-durable',
+    'unexpected-listener',
+    'image-drift',
+  );
   return {
     probe,
     managed: probe || has('agent-offline', 'agent-too-old'),

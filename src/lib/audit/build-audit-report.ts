@@ -82,7 +82,15 @@ export function buildAuditReport(args: {
   const checks: CheckSummary[] = AUDIT_CHECKS.filter((c) => settings.checks.includes(c.id)).map((c) => {
     const mine = verdicts.filter((v) => v.check === c.id);
     const count = (status: VerdictStatus): number => mine.filter((v) => v.status === status).length;
-    return { id: c.id, title: c.title, severity: c.severity, evidence: c.evidence, pass: count('pass'), fail: count('fail'), unknown: count('unknown') };
+    return {
+      id: c.id,
+      title: c.title,
+      severity: c.severity,
+      evidence: c.evidence,
+      pass: count('pass'),
+      fail: count('fail'),
+      unknown: count('unknown'),
+    };
   });
 
   const byTenant = new Map<string, Finding[]>();
@@ -103,11 +111,22 @@ export function buildAuditReport(args: {
   }
   const rank = (f: Finding): number => (f.status === 'fail' ? 10 : 0) + SEVERITY_RANK[f.severity];
   const tenants = [...byTenant.entries()]
-    .map(([tenant, findings]) => ({ tenant, findings: findings.sort((a, b) => rank(b) - rank(a) || a.check.localeCompare(b.check) || (a.instanceId ?? '').localeCompare(b.instanceId ?? '')) }))
-    .sort((a, b) => Math.max(...b.findings.map(rank)) - Math.max(...a.findings.map(rank)) || a.tenant.localeCompare(b.tenant));
+    .map(([tenant, findings]) => ({
+      tenant,
+      findings: findings.sort(
+        (a, b) =>
+          rank(b) - rank(a) || a.check.localeCompare(b.check) || (a.instanceId ?? '').localeCompare(b.instanceId ?? ''),
+      ),
+    }))
+    .sort(
+      (a, b) =>
+        Math.max(...b.findings.map(rank)) - Math.max(...a.findings.map(rank)) || a.tenant.localeCompare(b.tenant),
+    );
 
   const failed = verdicts.filter((v) => v.status === 'fail');
-  const failedAtOrAboveFailOn = failed.filter((v) => SEVERITY_RANK[severityOf.get(v.check)!] >= SEVERITY_RANK[settings.failOn]).length;
+  const failedAtOrAboveFailOn = failed.filter(
+    (v) => SEVERITY_RANK[severityOf.get(v.check)!] >= SEVERITY_RANK[settings.failOn],
+  ).length;
   const unknownCount = verdicts.filter((v) => v.status === 'unknown').length;
   const exitCode = failedAtOrAboveFailOn > 0 ? ExitCode.failed : unknownCount > 0 ? ExitCode.partial : ExitCode.ok;
   return {
@@ -118,7 +137,12 @@ export function buildAuditReport(args: {
     startedAt: args.startedAt.toISOString(),
     durationMs: Math.round(args.durationMs),
     failOn: settings.failOn,
-    settings: { orgs: settings.orgs, expectedImage: settings.expectedImage, expectedPorts: settings.expectedPorts, minAgentVersion: settings.minAgentVersion },
+    settings: {
+      orgs: settings.orgs,
+      expectedImage: settings.expectedImage,
+      expectedPorts: settings.expectedPorts,
+      minAgentVersion: settings.minAgentVersion,
+    },
     scope: args.scope,
     checks,
     skipped: settings.skipped,

@@ -51,7 +51,7 @@ const PROBE_MAX_IN_FLIGHT = 200;
 export async function collectAuditEvidence(ctx: Context, settings: AuditSettings): Promise<AuditEvidence> {
   const keys = ctx.config.environment;
   const needs = neededSources(settings.checks);
-  const inventory = ctx.out.step('reading the CP\'s orgs and the CP-managed instances');
+  const inventory = ctx.out.step("reading the CP's orgs and the CP-managed instances");
   const seenInstances = new Map<string, InstanceSummary>();
   const seenOrgs: OrgRow[] = [];
   const answers: AuditEvidence['answers'] = new Map();
@@ -92,7 +92,8 @@ export async function collectAuditEvidence(ctx: Context, settings: AuditSettings
   });
   warnUnreadableRows(ctx.out, { unreadable: orphans.unreadableRows });
   const region = await ctx.aws.resolvedRegion();
-  const inScope = (slug: string | undefined): boolean => settings.orgs === null || (slug !== undefined && settings.orgs.includes(slug));
+  const inScope = (slug: string | undefined): boolean =>
+    settings.orgs === null || (slug !== undefined && settings.orgs.includes(slug));
   const instances = [...seenInstances.values()].filter((i) => inScope(i.tags[keys.orgSlugTagKey]));
   const orgs = seenOrgs.filter((o) => inScope(o.slug));
   const orgSlugs = [...new Set([...orgs.map((o) => o.slug), ...[...answers.keys()].filter((slug) => inScope(slug))])];
@@ -107,39 +108,103 @@ export async function collectAuditEvidence(ctx: Context, settings: AuditSettings
     scanned: instances.length,
   };
   const orphanIds = new Set(scopedOrphans.orphans.map((o) => o.instanceId));
-  const tenants = instances.filter((i) => i.state === 'running' && !orphanIds.has(i.instanceId) && i.tags[keys.orgSlugTagKey] !== undefined && roleOf(i.tags, keys) === 'tenant');
-  inventory.succeed(`${instances.length} managed instance(s), ${tenants.length} running tenant(s), ${orgSlugs.length} org(s) on the CP`);
+  const tenants = instances.filter(
+    (i) =>
+      i.state === 'running' &&
+      !orphanIds.has(i.instanceId) &&
+      i.tags[keys.orgSlugTagKey] !== undefined &&
+      roleOf(i.tags, keys) === 'tenant',
+  );
+  inventory.succeed(
+    `${instances.length} managed instance(s), ${tenants.length} running tenant(s), ${orgSlugs.length} org(s) on the CP`,
+  );
 
   const progress = createProgress(ctx.out.step('auditing'));
   const managedRead = needs.managed
-    ? settle(ctx, ctx.aws.describeManagedInstances(tenants.map((t) => t.instanceId)).then((rows) => new Map(rows.map((m) => [m.instanceId, m]))))
+    ? settle(
+        ctx,
+        ctx.aws
+          .describeManagedInstances(tenants.map((t) => t.instanceId))
+          .then((rows) => new Map(rows.map((m) => [m.instanceId, m]))),
+      )
     : emptyMap<ManagedInstance>();
   // The probe is dispatched as soon as SSM says who is online: hosts work while consoles are read.
   const probeRun = managedRead.then((managed) =>
-    needs.probe && managed instanceof Map ? probeTenants(ctx, tenants, managed, progress) : { probes: new Map<string, InstanceScriptResult>(), probeFailure: null },
+    needs.probe && managed instanceof Map
+      ? probeTenants(ctx, tenants, managed, progress)
+      : { probes: new Map<string, InstanceScriptResult>(), probeFailure: null },
   );
   const [managed, { probes, probeFailure }, expected, groups, consoles] = await Promise.all([
     managedRead,
     probeRun,
-    needs.secret ? settle(ctx, pinSecret(ctx, keys.secrets[CP_SHARED_SECRET_NAME]?.secretId).then((s) => ({ fingerprint: s.fingerprint }))) : Promise.resolve({ unavailable: 'not needed' } as Unavailable),
-    needs.groups ? settle(ctx, ctx.aws.describeSecurityGroups(instances.flatMap((i) => i.securityGroupIds ?? [])).then((rows) => new Map(rows.map((g) => [g.groupId, g])))) : emptyMap<SecurityGroupSummary>(),
+    needs.secret
+      ? settle(
+          ctx,
+          pinSecret(ctx, keys.secrets[CP_SHARED_SECRET_NAME]?.secretId).then((s) => ({ fingerprint: s.fingerprint })),
+        )
+      : Promise.resolve({ unavailable: 'not needed' } as Unavailable),
+    needs.groups
+      ? settle(
+          ctx,
+          ctx.aws
+            .describeSecurityGroups(instances.flatMap((i) => i.securityGroupIds ?? []))
+            .then((rows) => new Map(rows.map((g) => [g.groupId, g]))),
+        )
+      : emptyMap<SecurityGroupSummary>(),
     needs.consoles ? readConsoles(ctx, instances, progress) : Promise.resolve(new Map()),
-    needs.answers ? readInstanceAnswers(ctx, orgSlugs.filter((slug) => !answers.has(slug)), answers, progress) : Promise.resolve(),
+    needs.answers
+      ? readInstanceAnswers(
+          ctx,
+          orgSlugs.filter((slug) => !answers.has(slug)),
+          answers,
+          progress,
+        )
+      : Promise.resolve(),
   ]);
   progress.done();
-  return { region, instances, orgs, orgSlugs, orphans: scopedOrphans, tenants, managed, probes, probeFailure, expected, groups, consoles, answers };
+  return {
+    region,
+    instances,
+    orgs,
+    orgSlugs,
+    orphans: scopedOrphans,
+    tenants,
+    managed,
+    probes,
+    probeFailure,
+    expected,
+    groups,
+    consoles,
+    answers,
+  };
 }
 
-function checkRequestedOrgs(requested: string[] | null, orgs: OrgRow[], instances: InstanceSummary[], slugKey: string): void {
+function checkRequestedOrgs(
+  requested: string[] | null,
+  orgs: OrgRow[],
+  instances: InstanceSummary[],
+  slugKey: string,
+): void {
   if (requested === null) return;
-  const known = new Set([...orgs.map((o) => o.slug), ...instances.map((i) => i.tags[slugKey]).filter((s): s is string => s !== undefined)]);
+  const known = new Set([
+    ...orgs.map((o) => o.slug),
+    ...instances.map((i) => i.tags[slugKey]).filter((s): s is string => s !== undefined),
+  ]);
   const missing = requested.filter((slug) => !known.has(slug));
   if (missing.length > 0) {
-    throw new NotFoundError(`no org and no managed instance for ${missing.join(', ')}`, 'run `molectl org list` to see the org slugs, or drop --orgs to audit the whole fleet');
+    throw new NotFoundError(
+      `no org and no managed instance for ${missing.join(', ')}`,
+      'run `molectl org list` to see the org slugs, or drop --orgs to audit the whole fleet',
+    );
   }
 }
 
-async function probeTenants(ctx: Context, tenants: InstanceSummary[], managed: Map<string, ManagedInstance>, progress: Progress): Promise<{ probes: Map<string, InstanceScriptResult>; probeFailure: string | null }> {
+async function probeTenants(
+  ctx: Context,
+  tenants: InstanceSummary[],
+  managed: Map<string, ManagedInstance>,
+  progress: Progress,
+): Promise<{ probes: Map<string, InstanceScriptResult>; probeFailure: string | null }> {
   const online = tenants.filter((t) => managed.get(t.instanceId)?.pingStatus === 'Online').map((t) => t.instanceId);
   progress.set('probe', 0, online.length);
   try {
@@ -162,22 +227,40 @@ async function probeTenants(ctx: Context, tenants: InstanceSummary[], managed: M
   }
 }
 
-async function readConsoles(ctx: Context, instances: InstanceSummary[], progress: Progress): Promise<AuditEvidence['consoles']> {
+async function readConsoles(
+  ctx: Context,
+  instances: InstanceSummary[],
+  progress: Progress,
+): Promise<AuditEvidence['consoles']> {
   let done = 0;
   progress.set('consoles', 0, instances.length);
   const reads = await mapBounded(instances, CONSOLE_CONCURRENCY, async (instance) => {
-    const read = await settle(ctx, ctx.aws.getConsoleOutput(instance.instanceId).then((c) => ({ text: c.text, truncated: c.truncated })));
+    const read = await settle(
+      ctx,
+      ctx.aws.getConsoleOutput(instance.instanceId).then((c) => ({ text: c.text, truncated: c.truncated })),
+    );
     progress.set('consoles', ++done, instances.length);
     return [instance.instanceId, read] as const;
   });
   return new Map(reads);
 }
 
-async function readInstanceAnswers(ctx: Context, slugs: string[], answers: AuditEvidence['answers'], progress: Progress): Promise<void> {
+async function readInstanceAnswers(
+  ctx: Context,
+  slugs: string[],
+  answers: AuditEvidence['answers'],
+  progress: Progress,
+): Promise<void> {
   let done = 0;
   progress.set('cp', 0, slugs.length);
   await mapBounded(slugs, CP_CONCURRENCY, async (slug) => {
-    answers.set(slug, await settle(ctx, ctx.cp.getOrgInstance(slug).then((answer) => ({ body: answer.instance as unknown }))));
+    answers.set(
+      slug,
+      await settle(
+        ctx,
+        ctx.cp.getOrgInstance(slug).then((answer) => ({ body: answer.instance as unknown })),
+      ),
+    );
     progress.set('cp', ++done, slugs.length);
   });
 }

@@ -35,14 +35,17 @@ export function findConsoleLeaks(text: string, truncated: boolean, redactor: Red
       return;
     }
     const result = redactor.redactDetailed(line);
-    if (result.count > 0) leaks.push({ line: i + offset, kinds: Object.keys(result.byKind).sort(), excerpt: excerptAround(result.text) });
+    if (result.count > 0)
+      leaks.push({ line: i + offset, kinds: Object.keys(result.byKind).sort(), excerpt: excerptAround(result.text) });
   });
   return leaks;
 }
 
 function excerptAround(redacted: string): string {
   // eslint-disable-next-line no-control-regex
-  const clean = stripAnsi(redacted).replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '').replace(/\t/g, ' ');
+  const clean = stripAnsi(redacted)
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '')
+    .replace(/\t/g, ' ');
   if (clean.length <= EXCERPT_CHARS) return clean;
   const at = Math.max(0, clean.indexOf('[REDACTED:') - 60);
   const cut = clean.slice(at, at + EXCERPT_CHARS);
@@ -71,7 +74,11 @@ export function judgeConsole(input: {
 
 /** The CP shared secret has a molectl rotation; other credentials are rotated where they live. */
 function consoleFix(leaks: ConsoleLeak[]): string {
-  const sharedSecret = leaks.some((l) => /MOLECULE_CP_SHARED_SECRET|PROVISION_SHARED_SECRET/.test(l.excerpt) || l.kinds.includes('secret'));
-  const rotate = sharedSecret ? 'molectl secrets rotate cp-shared-secret' : 'rotate the credential named on each line where it is issued (the tenant admin token, the workspace token)';
+  const sharedSecret = leaks.some(
+    (l) => /MOLECULE_CP_SHARED_SECRET|PROVISION_SHARED_SECRET/.test(l.excerpt) || l.kinds.includes('secret'),
+  );
+  const rotate = sharedSecret
+    ? 'molectl secrets rotate cp-shared-secret'
+    : 'rotate the credential named on each line where it is issued (the tenant admin token, the workspace token)';
   return `${rotate}; then take set -x out of the boot script: the console keeps the trace until the instance is replaced`;
 }

@@ -33,7 +33,11 @@ export function judgeCpSecret(input: CpSecretInput): CpSecretJudgements {
   const migrate = `molectl migrate cp-secret apply --orgs ${input.slug}`;
   if (!result.hasSecret) {
     return {
-      'cp-secret-missing': fail('MOLECULE_CP_SHARED_SECRET is not set in the container', `probe: container env has no MOLECULE_CP_SHARED_SECRET (image ${result.image ?? 'unknown'})`, migrate),
+      'cp-secret-missing': fail(
+        'MOLECULE_CP_SHARED_SECRET is not set in the container',
+        `probe: container env has no MOLECULE_CP_SHARED_SECRET (image ${result.image ?? 'unknown'})`,
+        migrate,
+      ),
       'cp-secret-stale': pass('holds no other value'),
       'cp-secret-not-durable': pass('holds no value an update could lose'),
     };
@@ -52,21 +56,34 @@ export function judgeCpSecret(input: CpSecretInput): CpSecretJudgements {
 
 function judgeStale(input: CpSecretInput, held: string, url: string, migrate: string): Judgement {
   if (url !== input.cpUrl) {
-    return fail(`MOLECULE_CP_URL is ${url || 'not set'}, expected ${input.cpUrl}`, 'probe: container env MOLECULE_CP_URL', migrate);
+    return fail(
+      `MOLECULE_CP_URL is ${url || 'not set'}, expected ${input.cpUrl}`,
+      'probe: container env MOLECULE_CP_URL',
+      migrate,
+    );
   }
-  if ('unavailable' in input.expected) return unknown(`holds ${held}, but the current value could not be read: ${input.expected.unavailable}`);
+  if ('unavailable' in input.expected)
+    return unknown(`holds ${held}, but the current value could not be read: ${input.expected.unavailable}`);
   if (held !== input.expected.fingerprint) {
-    return fail(`holds ${held}, the current value is ${input.expected.fingerprint}`, 'probe: fingerprint of MOLECULE_CP_SHARED_SECRET in the container env', migrate);
+    return fail(
+      `holds ${held}, the current value is ${input.expected.fingerprint}`,
+      'probe: fingerprint of MOLECULE_CP_SHARED_SECRET in the container env',
+      migrate,
+    );
   }
   return pass(`holds the current value ${held}`);
 }
 
 function durableSource(result: TenantScriptResult, held: string): string {
-  if (result.durableFingerprint === held) return 'molectl\'s env file';
-  if (result.userDataFingerprint === held) return 'the user-data\'s docker run';
+  if (result.durableFingerprint === held) return "molectl's env file";
+  if (result.userDataFingerprint === held) return "the user-data's docker run";
   return 'no auto-updater on the host';
 }
 
 function allUnknown(reason: string): CpSecretJudgements {
-  return { 'cp-secret-missing': unknown(reason), 'cp-secret-stale': unknown(reason), 'cp-secret-not-durable': unknown(reason) };
+  return {
+    'cp-secret-missing': unknown(reason),
+    'cp-secret-stale': unknown(reason),
+    'cp-secret-not-durable': unknown(reason),
+  };
 }

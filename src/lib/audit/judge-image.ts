@@ -16,11 +16,18 @@ export function imageMatches(running: string, expected: string): boolean {
   return tag === expected;
 }
 
-export function judgeImage(input: { image: string | { unavailable: string }; expected: string | null; slug: string }): Judgement {
+export function judgeImage(input: {
+  image: string | { unavailable: string };
+  expected: string | null;
+  slug: string;
+}): Judgement {
   if (typeof input.image !== 'string') return unknown(input.image.unavailable);
-  if (input.expected === null) return unknown(`runs ${input.image}; no expected image is configured (audit.expectedImage or --expected-image)`);
+  if (input.expected === null)
+    return unknown(`runs ${input.image}; no expected image is configured (audit.expectedImage or --expected-image)`);
   if (imageMatches(input.image, input.expected)) return pass(`runs ${input.image}`);
-  const tag = /:([^/:@]+)$/.exec(input.expected)?.[1] ?? (input.expected.includes('/') || input.expected.includes('sha256:') ? '<tag>' : input.expected);
+  const tag =
+    /:([^/:@]+)$/.exec(input.expected)?.[1] ??
+    (input.expected.includes('/') || input.expected.includes('sha256:') ? '<tag>' : input.expected);
   return fail(
     `runs ${input.image}, expected ${input.expected}`,
     `probe: the container's image is ${input.image}`,
@@ -37,5 +44,7 @@ export interface HistogramBar {
 export function buildHistogram(values: Array<string | null>): HistogramBar[] {
   const counts = new Map<string, number>();
   for (const v of values) counts.set(v ?? '(unknown)', (counts.get(v ?? '(unknown)') ?? 0) + 1);
-  return [...counts.entries()].map(([value, count]) => ({ value, count })).sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
+  return [...counts.entries()]
+    .map(([value, count]) => ({ value, count }))
+    .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
 }

@@ -7,7 +7,11 @@ import { fail, pass, unknown, type Judgement } from './audit-verdict.js';
  * token-shaped value (a leak the platform once shipped). Same rules as verify's
  * cp-instance-no-secret, applied to every org instead of the canaries.
  */
-export function judgeInstanceAnswer(input: { answer: { body: unknown } | { unavailable: string }; slug: string; redactor: Redactor }): Judgement {
+export function judgeInstanceAnswer(input: {
+  answer: { body: unknown } | { unavailable: string };
+  slug: string;
+  redactor: Redactor;
+}): Judgement {
   if (!('body' in input.answer)) return unknown(`GET /cp/orgs/${input.slug}/instance: ${input.answer.unavailable}`);
   const leaks = findInstanceAnswerLeaks(input.answer.body, input.redactor);
   if (leaks.length === 0) return pass('no admin_token, no token-shaped value');

@@ -3,20 +3,29 @@ import { fail, pass, unknown, type Judgement } from './audit-verdict.js';
 
 /** imds-v1, agent-offline and agent-too-old: one field each, from DescribeInstances and DescribeInstanceInformation. Pure. */
 
-export function judgeImds(options: InstanceMetadataOptions | null | undefined, instanceId: string, region: string): Judgement {
-  if (!options || (!options.httpTokens && !options.httpEndpoint)) return unknown('DescribeInstances gave no MetadataOptions');
+export function judgeImds(
+  options: InstanceMetadataOptions | null | undefined,
+  instanceId: string,
+  region: string,
+): Judgement {
+  if (!options || (!options.httpTokens && !options.httpEndpoint))
+    return unknown('DescribeInstances gave no MetadataOptions');
   if (options.httpEndpoint === 'disabled') return pass('the metadata endpoint is disabled');
   if (options.httpTokens === 'required') return pass('HttpTokens required (IMDSv2 only)');
   return fail(
     `IMDSv1 answers (HttpTokens ${options.httpTokens ?? 'unset'}): an SSRF on the host can read the role's credentials, and the role reads Secrets Manager`,
-    `DescribeInstances MetadataOptions: HttpTokens is ${options.httpTokens ?? "unset"}, HttpEndpoint is ${options.httpEndpoint ?? "unset"}`,
+    `DescribeInstances MetadataOptions: HttpTokens is ${options.httpTokens ?? 'unset'}, HttpEndpoint is ${options.httpEndpoint ?? 'unset'}`,
     `aws ec2 modify-instance-metadata-options --region ${region} --instance-id ${instanceId} --http-tokens required --http-endpoint enabled`,
   );
 }
 
 export function judgeAgentOnline(managed: ManagedInstance | undefined, instanceId: string, region: string): Judgement {
   if (!managed) {
-    return fail('not registered with SSM', 'DescribeInstanceInformation does not list the instance', `check the instance profile allows SSM (AmazonSSMManagedInstanceCore) and the agent runs; then aws ssm describe-instance-information --region ${region} --filters Key=InstanceIds,Values=${instanceId}`);
+    return fail(
+      'not registered with SSM',
+      'DescribeInstanceInformation does not list the instance',
+      `check the instance profile allows SSM (AmazonSSMManagedInstanceCore) and the agent runs; then aws ssm describe-instance-information --region ${region} --filters Key=InstanceIds,Values=${instanceId}`,
+    );
   }
   if (managed.pingStatus === 'Online') return pass(`Online, agent ${managed.agentVersion ?? 'version unknown'}`);
   return fail(
@@ -26,8 +35,14 @@ export function judgeAgentOnline(managed: ManagedInstance | undefined, instanceI
   );
 }
 
-export function judgeAgentVersion(managed: ManagedInstance | undefined, minimum: string, instanceId: string, region: string): Judgement {
-  if (!managed?.agentVersion) return unknown(managed ? 'SSM did not report the agent version' : 'not registered with SSM: no agent version');
+export function judgeAgentVersion(
+  managed: ManagedInstance | undefined,
+  minimum: string,
+  instanceId: string,
+  region: string,
+): Judgement {
+  if (!managed?.agentVersion)
+    return unknown(managed ? 'SSM did not report the agent version' : 'not registered with SSM: no agent version');
   if (compareVersions(managed.agentVersion, minimum) >= 0) return pass(`agent ${managed.agentVersion} (>= ${minimum})`);
   return fail(
     `agent ${managed.agentVersion} is older than ${minimum}`,

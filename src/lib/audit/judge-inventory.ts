@@ -18,13 +18,22 @@ export interface InventoryInput {
 }
 
 /** What fleet orphans concluded about one instance; absent means its org is confirmed. */
-export type OrphanStatus = { kind: 'orphan'; row: OrphanRow } | { kind: 'unconfirmed'; detail: string } | { kind: 'id-unconfirmed' };
+export type OrphanStatus =
+  { kind: 'orphan'; row: OrphanRow } | { kind: 'unconfirmed'; detail: string } | { kind: 'id-unconfirmed' };
 
-export function judgeOrphan(instance: InstanceSummary, input: InventoryInput, status: OrphanStatus | undefined): Judgement {
+export function judgeOrphan(
+  instance: InstanceSummary,
+  input: InventoryInput,
+  status: OrphanStatus | undefined,
+): Judgement {
   const slug = instance.tags[input.keys.orgSlugTagKey];
   const orgId = instance.tags[input.keys.orgIdTagKey];
-  if (status?.kind === 'unconfirmed') return unknown(`${status.detail} (not an orphan, not cleared: do not terminate it)`);
-  if (status?.kind === 'id-unconfirmed') return pass(`the CP confirmed org ${slug} by slug beyond its listed page; the ${input.keys.orgIdTagKey} tag ${orgId} could not be cross-checked`);
+  if (status?.kind === 'unconfirmed')
+    return unknown(`${status.detail} (not an orphan, not cleared: do not terminate it)`);
+  if (status?.kind === 'id-unconfirmed')
+    return pass(
+      `the CP confirmed org ${slug} by slug beyond its listed page; the ${input.keys.orgIdTagKey} tag ${orgId} could not be cross-checked`,
+    );
   if (status?.kind === 'orphan') {
     const orphan = status.row;
     return fail(
@@ -33,7 +42,10 @@ export function judgeOrphan(instance: InstanceSummary, input: InventoryInput, st
       `aws ec2 terminate-instances --region ${input.region} --instance-ids ${instance.instanceId}  # after checking its tags and owner`,
     );
   }
-  if (slug === undefined && orgId === undefined) return unknown(`carries neither ${input.keys.orgSlugTagKey} nor ${input.keys.orgIdTagKey}: no org to check it against`);
+  if (slug === undefined && orgId === undefined)
+    return unknown(
+      `carries neither ${input.keys.orgSlugTagKey} nor ${input.keys.orgIdTagKey}: no org to check it against`,
+    );
   return pass(`org ${slug ?? orgId} is on the CP`);
 }
 
@@ -42,34 +54,60 @@ export function findDuplicateTenants(input: InventoryInput, orphanIds: Set<strin
   const bySlug = new Map<string, string[]>();
   for (const instance of input.instances) {
     const slug = instance.tags[input.keys.orgSlugTagKey];
-    if (slug === undefined || instance.state !== 'running' || orphanIds.has(instance.instanceId) || roleOf(instance.tags, input.keys) !== 'tenant') continue;
+    if (
+      slug === undefined ||
+      instance.state !== 'running' ||
+      orphanIds.has(instance.instanceId) ||
+      roleOf(instance.tags, input.keys) !== 'tenant'
+    )
+      continue;
     bySlug.set(slug, [...(bySlug.get(slug) ?? []), instance.instanceId]);
   }
   return new Map([...bySlug].filter(([, ids]) => ids.length > 1));
 }
 
-export function judgeTags(instance: InstanceSummary, input: InventoryInput, duplicates: Map<string, string[]>): Judgement {
+export function judgeTags(
+  instance: InstanceSummary,
+  input: InventoryInput,
+  duplicates: Map<string, string[]>,
+): Judgement {
   const { orgSlugTagKey, orgIdTagKey } = input.keys;
   const slug = instance.tags[orgSlugTagKey];
   const orgId = instance.tags[orgIdTagKey];
   const role = roleOf(instance.tags, input.keys);
   const tagCommand = `aws ec2 create-tags --region ${input.region} --resources ${instance.instanceId} --tags Key=${orgSlugTagKey},Value=<slug> Key=${orgIdTagKey},Value=<org id>`;
   if (slug === undefined && orgId === undefined) {
-    return fail(`carries neither ${orgSlugTagKey} nor ${orgIdTagKey}`, `tags: ${describeTags(instance.tags)}`, `find its org (its user-data or console names it: molectl console ${instance.instanceId}), then ${tagCommand}`);
+    return fail(
+      `carries neither ${orgSlugTagKey} nor ${orgIdTagKey}`,
+      `tags: ${describeTags(instance.tags)}`,
+      `find its org (its user-data or console names it: molectl console ${instance.instanceId}), then ${tagCommand}`,
+    );
   }
   if (role !== 'tenant' && role !== 'workspace') {
-    return fail(`Role ${role} matches neither the tenant nor the workspace filter`, `tags: ${describeTags(instance.tags)}`, `aws ec2 create-tags --region ${input.region} --resources ${instance.instanceId} --tags Key=Role,Value=<tenant|workspace>`);
+    return fail(
+      `Role ${role} matches neither the tenant nor the workspace filter`,
+      `tags: ${describeTags(instance.tags)}`,
+      `aws ec2 create-tags --region ${input.region} --resources ${instance.instanceId} --tags Key=Role,Value=<tenant|workspace>`,
+    );
   }
   const twins = slug !== undefined ? duplicates.get(slug) : undefined;
   if (twins?.includes(instance.instanceId)) {
-    return fail(`one of ${twins.length} running tenant instances tagged for ${slug}: ${twins.join(', ')}`, `tags ${orgSlugTagKey}=${slug} on ${twins.join(', ')}`, `molectl org show ${slug}  # keep the one the CP serves; terminate the other after checking it`);
+    return fail(
+      `one of ${twins.length} running tenant instances tagged for ${slug}: ${twins.join(', ')}`,
+      `tags ${orgSlugTagKey}=${slug} on ${twins.join(', ')}`,
+      `molectl org show ${slug}  # keep the one the CP serves; terminate the other after checking it`,
+    );
   }
   return pass(`${role} of ${slug ?? orgId}`);
 }
 
 export function judgeOrgInstance(org: OrgRow, input: InventoryInput, orphanIds: Set<string>): Judgement {
   const tenant = input.instances.find(
-    (i) => i.tags[input.keys.orgSlugTagKey] === org.slug && i.state === 'running' && !orphanIds.has(i.instanceId) && roleOf(i.tags, input.keys) === 'tenant',
+    (i) =>
+      i.tags[input.keys.orgSlugTagKey] === org.slug &&
+      i.state === 'running' &&
+      !orphanIds.has(i.instanceId) &&
+      roleOf(i.tags, input.keys) === 'tenant',
   );
   if (tenant) return pass(`tenant ${tenant.instanceId} is running`);
   return fail(

@@ -40,15 +40,21 @@ export function judgeListeners(input: {
   const stray = exposed.filter((l) => !input.expectedPorts.includes(l.port));
   if (stray.length === 0) {
     const ports = [...new Set(exposed.map((l) => l.port))].sort((a, b) => a - b);
-    return pass(ports.length ? `listening only on expected ports ${ports.join(', ')}` : 'nothing listens beyond loopback');
+    return pass(
+      ports.length ? `listening only on expected ports ${ports.join(', ')}` : 'nothing listens beyond loopback',
+    );
   }
-  const describe = (l: Listener): string => `${l.address}:${l.port}${l.process ? ` (${l.process}${l.pid !== null ? `, pid ${l.pid}` : ''})` : ''}`;
+  const describe = (l: Listener): string =>
+    `${l.address}:${l.port}${l.process ? ` (${l.process}${l.pid !== null ? `, pid ${l.pid}` : ''})` : ''}`;
   const pids = [...new Set(stray.map((l) => l.pid).filter((p): p is number => p !== null))];
   const kill = pids.length
     ? `aws ssm send-command --region ${input.region} --instance-ids ${input.instanceId} --document-name AWS-RunShellScript --parameters 'commands=["kill ${pids.join(' ')}"]'`
     : `aws ssm start-session --region ${input.region} --target ${input.instanceId}  # then find it with: ss -ltnp`;
   return fail(
-    `listening on ${stray.map((l) => l.port).filter((p, i, a) => a.indexOf(p) === i).join(', ')}, outside the expected ${input.expectedPorts.join(', ')}`,
+    `listening on ${stray
+      .map((l) => l.port)
+      .filter((p, i, a) => a.indexOf(p) === i)
+      .join(', ')}, outside the expected ${input.expectedPorts.join(', ')}`,
     `ss on the host: ${stray.map(describe).join('; ')}`,
     `${kill}; then remove what starts it (user-data, a systemd unit), or it comes back at the next boot`,
   );

@@ -18,12 +18,20 @@ export function findWorldOpenRules(groups: SecurityGroupSummary[], expectedPorts
   const open: OpenRule[] = [];
   for (const group of groups) {
     for (const rule of group.ingress) {
-      if (!WORLD.has(rule.source) || rule.protocol === 'icmp' || rule.protocol === 'icmpv6' || rule.protocol === '1' || rule.protocol === '58') continue;
+      if (
+        !WORLD.has(rule.source) ||
+        rule.protocol === 'icmp' ||
+        rule.protocol === 'icmpv6' ||
+        rule.protocol === '1' ||
+        rule.protocol === '58'
+      )
+        continue;
       if (rule.fromPort === null || rule.toPort === null || rule.fromPort < 0) {
         open.push({ groupId: group.groupId, rule });
         continue;
       }
-      const onlyExpected = rule.toPort - rule.fromPort < 65536 && rangeWithin(rule.fromPort, rule.toPort, expectedPorts);
+      const onlyExpected =
+        rule.toPort - rule.fromPort < 65536 && rangeWithin(rule.fromPort, rule.toPort, expectedPorts);
       if (!onlyExpected) open.push({ groupId: group.groupId, rule });
     }
   }
@@ -37,14 +45,21 @@ function rangeWithin(from: number, to: number, expected: readonly number[]): boo
 }
 
 export function describeRule(rule: IngressRule): string {
-  const ports = rule.fromPort === null ? 'all ports' : rule.fromPort === rule.toPort ? String(rule.fromPort) : `${rule.fromPort}-${rule.toPort}`;
+  const ports =
+    rule.fromPort === null
+      ? 'all ports'
+      : rule.fromPort === rule.toPort
+        ? String(rule.fromPort)
+        : `${rule.fromPort}-${rule.toPort}`;
   return `${rule.protocol === '-1' ? 'all traffic' : `${rule.protocol} ${ports}`} from ${rule.source}`;
 }
 
 /** The revoke command for exactly this rule, in the AWS CLI's shorthand. */
 export function revokeCommand(region: string, open: OpenRule): string {
   const { rule } = open;
-  const range = rule.source.includes(':') ? `Ipv6Ranges=[{CidrIpv6=${rule.source}}]` : `IpRanges=[{CidrIp=${rule.source}}]`;
+  const range = rule.source.includes(':')
+    ? `Ipv6Ranges=[{CidrIpv6=${rule.source}}]`
+    : `IpRanges=[{CidrIp=${rule.source}}]`;
   const ports = rule.fromPort === null ? '' : `,FromPort=${rule.fromPort},ToPort=${rule.toPort}`;
   return `aws ec2 revoke-security-group-ingress --region ${region} --group-id ${open.groupId} --ip-permissions 'IpProtocol=${rule.protocol}${ports},${range}'`;
 }
@@ -70,5 +85,7 @@ export function judgeSecurityGroups(input: {
     );
   }
   if (missing.length > 0) return unknown(`DescribeSecurityGroups did not return ${missing.join(', ')}`);
-  return pass(`${input.groupIds.join(', ')}: no ingress from 0.0.0.0/0 or ::/0 beyond ports ${input.expectedPorts.join(', ')}`);
+  return pass(
+    `${input.groupIds.join(', ')}: no ingress from 0.0.0.0/0 or ::/0 beyond ports ${input.expectedPorts.join(', ')}`,
+  );
 }

@@ -32,8 +32,13 @@ function renderCase(report: AuditReport, v: Verdict): string {
   const name = `${v.subject.slug ?? '(unattributed)'} ${v.subject.instanceId ?? 'org'}`;
   const open = `    <testcase classname="${attr(`molectl.fleet-audit.${report.environment}.${v.check}`)}" name="${attr(name)}" time="0"`;
   if (v.status === 'pass') return `${open}/>`;
-  const body = text([v.detail, v.evidence ? `evidence: ${v.evidence}` : '', v.fix ? `fix: ${v.fix}` : ''].filter(Boolean).join('\n'));
+  const body = text(
+    [v.detail, v.evidence ? `evidence: ${v.evidence}` : '', v.fix ? `fix: ${v.fix}` : ''].filter(Boolean).join('\n'),
+  );
   const severity = report.checks.find((c) => c.id === v.check)?.severity ?? 'high';
-  const element = v.status === 'fail' ? `<failure message="${attr(v.detail)}" type="${severity}">${body}</failure>` : `<error message="${attr(v.detail)}" type="Unknown">${body}</error>`;
+  const element =
+    v.status === 'fail'
+      ? `<failure message="${attr(v.detail)}" type="${severity}">${body}</failure>`
+      : `<error message="${attr(v.detail)}" type="Unknown">${body}</error>`;
   return `${open}>\n      ${element}\n    </testcase>`;
 }

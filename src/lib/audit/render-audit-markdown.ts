@@ -7,7 +7,10 @@ const MAX_FINDINGS_PER_TENANT = 20;
 
 /** A code span inside a table cell: only pipes need escaping there; backticks would end the span. */
 function code(value: string): string {
-  return `\`${value.replace(/[\r\n]+/g, ' ').replace(/`/g, "'").replace(/\|/g, '\\|')}\``;
+  return `\`${value
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/`/g, "'")
+    .replace(/\|/g, '\\|')}\``;
 }
 
 /** Markdown for a CI step summary ($GITHUB_STEP_SUMMARY, Gitea's equivalent). */
@@ -20,23 +23,50 @@ export function renderAuditMarkdown(report: AuditReport): string {
     '',
     '| Check | Severity | Pass | Fail | Unknown |',
     '| --- | --- | ---: | ---: | ---: |',
-    ...report.checks.map((c) => `| \`${c.id}\` | ${c.severity} | ${c.pass} | ${c.fail ? `**${c.fail}**` : 0} | ${c.unknown ? `**${c.unknown}**` : 0} |`),
+    ...report.checks.map(
+      (c) =>
+        `| \`${c.id}\` | ${c.severity} | ${c.pass} | ${c.fail ? `**${c.fail}**` : 0} | ${c.unknown ? `**${c.unknown}**` : 0} |`,
+    ),
   ];
-  if (report.skipped.length) lines.push('', `Not run: ${report.skipped.map((s) => `\`${s.id}\` (${inline(s.reason)})`).join(', ')}.`);
-  for (const [title, bars] of [['Images in use', report.histograms.images], ['SSM agent versions', report.histograms.agentVersions]] as const) {
-    lines.push('', `### ${title}`, '', '| Value | Tenants |', '| --- | ---: |', ...bars.map((b) => `| \`${cell(b.value)}\` | ${b.count} |`));
+  if (report.skipped.length)
+    lines.push('', `Not run: ${report.skipped.map((s) => `\`${s.id}\` (${inline(s.reason)})`).join(', ')}.`);
+  for (const [title, bars] of [
+    ['Images in use', report.histograms.images],
+    ['SSM agent versions', report.histograms.agentVersions],
+  ] as const) {
+    lines.push(
+      '',
+      `### ${title}`,
+      '',
+      '| Value | Tenants |',
+      '| --- | ---: |',
+      ...bars.map((b) => `| \`${cell(b.value)}\` | ${b.count} |`),
+    );
   }
   if (report.tenants.length > 0) {
     lines.push('', '### Findings by tenant');
     for (const group of report.tenants.slice(0, MAX_TENANTS)) {
-      lines.push('', `#### ${inline(group.tenant)}`, '', '| Result | Check | Instance | Detail | Fix |', '| --- | --- | --- | --- | --- |');
+      lines.push(
+        '',
+        `#### ${inline(group.tenant)}`,
+        '',
+        '| Result | Check | Instance | Detail | Fix |',
+        '| --- | --- | --- | --- | --- |',
+      );
       for (const f of group.findings.slice(0, MAX_FINDINGS_PER_TENANT)) {
         const result = f.status === 'fail' ? `❌ ${f.severity}` : '⚠️ unknown';
-        lines.push(`| ${result} | \`${f.check}\` | ${f.instanceId ? `\`${f.instanceId}\`` : 'org'} | ${cell(f.detail)} | ${f.fix ? code(f.fix) : ''} |`);
+        lines.push(
+          `| ${result} | \`${f.check}\` | ${f.instanceId ? `\`${f.instanceId}\`` : 'org'} | ${cell(f.detail)} | ${f.fix ? code(f.fix) : ''} |`,
+        );
       }
-      if (group.findings.length > MAX_FINDINGS_PER_TENANT) lines.push('', `…and ${group.findings.length - MAX_FINDINGS_PER_TENANT} more for ${inline(group.tenant)} (see the JSON report).`);
+      if (group.findings.length > MAX_FINDINGS_PER_TENANT)
+        lines.push(
+          '',
+          `…and ${group.findings.length - MAX_FINDINGS_PER_TENANT} more for ${inline(group.tenant)} (see the JSON report).`,
+        );
     }
-    if (report.tenants.length > MAX_TENANTS) lines.push('', `…and ${report.tenants.length - MAX_TENANTS} more tenant(s) with findings (see the JSON report).`);
+    if (report.tenants.length > MAX_TENANTS)
+      lines.push('', `…and ${report.tenants.length - MAX_TENANTS} more tenant(s) with findings (see the JSON report).`);
   }
   lines.push('');
   return lines.join('\n');

@@ -15,14 +15,30 @@ export function renderAuditText(report: AuditReport, style: Styles = PLAIN): str
       { header: 'check', value: (c) => c.id },
       { header: 'severity', value: (c) => c.severity },
       { header: 'pass', value: (c) => c.pass, align: 'right' },
-      { header: 'fail', value: (c) => c.fail, align: 'right', style: (cell, c) => (c.fail > 0 ? style.fail(cell) : cell) },
-      { header: 'unknown', value: (c) => c.unknown, align: 'right', style: (cell, c) => (c.unknown > 0 ? style.warn(cell) : cell) },
+      {
+        header: 'fail',
+        value: (c) => c.fail,
+        align: 'right',
+        style: (cell, c) => (c.fail > 0 ? style.fail(cell) : cell),
+      },
+      {
+        header: 'unknown',
+        value: (c) => c.unknown,
+        align: 'right',
+        style: (cell, c) => (c.unknown > 0 ? style.warn(cell) : cell),
+      },
     ],
     report.checks,
   );
   const lines = [head, '', table];
-  if (report.skipped.length) lines.push('', style.dim(`not run: ${report.skipped.map((s) => `${s.id} (${s.reason})`).join(', ')}`));
-  lines.push('', ...renderHistogram('images in use (tenants)', report.histograms.images), '', ...renderHistogram('SSM agent versions (tenants)', report.histograms.agentVersions));
+  if (report.skipped.length)
+    lines.push('', style.dim(`not run: ${report.skipped.map((s) => `${s.id} (${s.reason})`).join(', ')}`));
+  lines.push(
+    '',
+    ...renderHistogram('images in use (tenants)', report.histograms.images),
+    '',
+    ...renderHistogram('SSM agent versions (tenants)', report.histograms.agentVersions),
+  );
   if (report.tenants.length > 0) {
     lines.push('', style.bold('findings by tenant'));
     for (const group of report.tenants) {
@@ -36,7 +52,14 @@ export function renderAuditText(report: AuditReport, style: Styles = PLAIN): str
     }
   }
   const summary = summarizeAudit(report);
-  lines.push('', report.exitCode === 0 ? style.ok(`OK: ${summary}`) : report.exitCode === 5 ? style.warn(`INCOMPLETE: ${summary}`) : style.fail(`FAILED: ${summary}`));
+  lines.push(
+    '',
+    report.exitCode === 0
+      ? style.ok(`OK: ${summary}`)
+      : report.exitCode === 5
+        ? style.warn(`INCOMPLETE: ${summary}`)
+        : style.fail(`FAILED: ${summary}`),
+  );
   return lines.join('\n');
 }
 
@@ -45,5 +68,11 @@ function renderHistogram(title: string, bars: HistogramBar[]): string[] {
   const max = Math.max(...bars.map((b) => b.count));
   const width = Math.max(...bars.map((b) => b.value.length));
   const digits = String(max).length;
-  return [title, ...bars.map((b) => `  ${b.value.padEnd(width)}  ${String(b.count).padStart(digits)}  ${'#'.repeat(Math.max(1, Math.round((b.count / max) * BAR_WIDTH)))}`)];
+  return [
+    title,
+    ...bars.map(
+      (b) =>
+        `  ${b.value.padEnd(width)}  ${String(b.count).padStart(digits)}  ${'#'.repeat(Math.max(1, Math.round((b.count / max) * BAR_WIDTH)))}`,
+    ),
+  ];
 }

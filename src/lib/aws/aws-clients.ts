@@ -71,7 +71,10 @@ export class AwsClients {
    * `retries: false` gives a client that sends each request once: for calls that are not
    * idempotent (SendCommand), where the SDK retrying a timed-out request could run it twice.
    */
-  async get<S extends AwsServiceName>(service: S, options: { retries?: boolean } = {}): Promise<{ client: AwsSdkClients[S]; sdk: AwsSdkModules[S] }> {
+  async get<S extends AwsServiceName>(
+    service: S,
+    options: { retries?: boolean } = {},
+  ): Promise<{ client: AwsSdkClients[S]; sdk: AwsSdkModules[S] }> {
     const once = options.retries === false;
     const key = once ? `${service}:once` : service;
     let entry = this.clients.get(key);
@@ -97,7 +100,10 @@ export class AwsClients {
     this.clients.clear();
   }
 
-  private async create<S extends AwsServiceName>(service: S, maxAttempts: number): Promise<{ client: unknown; sdk: unknown }> {
+  private async create<S extends AwsServiceName>(
+    service: S,
+    maxAttempts: number,
+  ): Promise<{ client: unknown; sdk: unknown }> {
     const [sdk, region] = await Promise.all([loaders[service](), this.region()]);
     const Client = clientClass(service, sdk as AwsSdkModules[S]);
     return { client: new Client(this.clientConfig(region, maxAttempts)), sdk };
@@ -135,7 +141,10 @@ export class AwsClients {
   }
 }
 
-function clientClass<S extends AwsServiceName>(service: S, sdk: AwsSdkModules[S]): new (config: Record<string, unknown>) => unknown {
+function clientClass<S extends AwsServiceName>(
+  service: S,
+  sdk: AwsSdkModules[S],
+): new (config: Record<string, unknown>) => unknown {
   switch (service) {
     case 'ec2':
       return (sdk as AwsSdkModules['ec2']).EC2Client as never;

@@ -21,9 +21,24 @@ import type {
 } from './aws-types.js';
 import { getConsoleOutput, getUserData, listInstances } from './ec2-calls.js';
 import { deleteParameter, getParameter, putParameter } from './parameter-calls.js';
-import { createSecret, describeSecret, getSecretValue, listSecrets, putSecretValue, updateSecretVersionStage } from './secrets-calls.js';
+import {
+  createSecret,
+  describeSecret,
+  getSecretValue,
+  listSecrets,
+  putSecretValue,
+  updateSecretVersionStage,
+} from './secrets-calls.js';
 import { describeSecurityGroups } from './security-group-calls.js';
-import { cancelCommand, describeManagedInstances, getInvocationOutput, listCommandsSince, listInvocations, sampleManagedInstances, sendShellCommand } from './ssm-calls.js';
+import {
+  cancelCommand,
+  describeManagedInstances,
+  getInvocationOutput,
+  listCommandsSince,
+  listInvocations,
+  sampleManagedInstances,
+  sendShellCommand,
+} from './ssm-calls.js';
 import { awsErrorName, isThrottlingError, translateAwsError } from './translate-aws-error.js';
 
 /**
@@ -59,7 +74,11 @@ export class AwsDoor implements AwsApi, AwsInvoker {
     this.endpoint = env.AWS_ENDPOINT_URL || null;
     const credentials =
       env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
-        ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) }
+        ? {
+            accessKeyId: env.AWS_ACCESS_KEY_ID,
+            secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+            ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+          }
         : null;
     this.clients = new AwsClients({
       region: config.region?.value ?? null,
@@ -70,7 +89,12 @@ export class AwsDoor implements AwsApi, AwsInvoker {
     });
   }
 
-  async invoke<S extends AwsServiceName, T>(service: S, action: string, fn: (scope: AwsCallScope<S>) => Promise<T>, options: InvokeOptions<T> = {}): Promise<T> {
+  async invoke<S extends AwsServiceName, T>(
+    service: S,
+    action: string,
+    fn: (scope: AwsCallScope<S>) => Promise<T>,
+    options: InvokeOptions<T> = {},
+  ): Promise<T> {
     const { signal, out } = this.options;
     signal.throwIfAborted();
     let region: string | null = null;
@@ -122,7 +146,12 @@ export class AwsDoor implements AwsApi, AwsInvoker {
   async callerIdentity(): Promise<CallerIdentity> {
     return this.invoke('sts', 'GetCallerIdentity', async ({ client, sdk, sendOptions }) => {
       const answer = await client.send(new sdk.GetCallerIdentityCommand({}), sendOptions);
-      return { account: answer.Account ?? '', arn: answer.Arn ?? '', userId: answer.UserId ?? '', region: await this.clients.region() };
+      return {
+        account: answer.Account ?? '',
+        arn: answer.Arn ?? '',
+        userId: answer.UserId ?? '',
+        region: await this.clients.region(),
+      };
     });
   }
 
@@ -175,11 +204,20 @@ export class AwsDoor implements AwsApi, AwsInvoker {
     return cancelCommand(this, commandId, instanceIds);
   }
 
-  putParameter(input: { name: string; value: string; secure: boolean; overwrite: boolean; description?: string }): Promise<boolean> {
+  putParameter(input: {
+    name: string;
+    value: string;
+    secure: boolean;
+    overwrite: boolean;
+    description?: string;
+  }): Promise<boolean> {
     return putParameter(this, input);
   }
 
-  getParameter(name: string, options?: { decrypt?: boolean }): Promise<{ value: string; version: number; lastModified: Date | null } | null> {
+  getParameter(
+    name: string,
+    options?: { decrypt?: boolean },
+  ): Promise<{ value: string; version: number; lastModified: Date | null } | null> {
     return getParameter(this, name, options);
   }
 
@@ -195,11 +233,21 @@ export class AwsDoor implements AwsApi, AwsInvoker {
     return getSecretValue(this, secretId, options);
   }
 
-  putSecretValue(input: { secretId: string; value: string; clientRequestToken?: string; stages?: string[] }): Promise<{ versionId: string; stages: string[] }> {
+  putSecretValue(input: {
+    secretId: string;
+    value: string;
+    clientRequestToken?: string;
+    stages?: string[];
+  }): Promise<{ versionId: string; stages: string[] }> {
     return putSecretValue(this, input);
   }
 
-  updateSecretVersionStage(input: { secretId: string; stage: string; moveToVersionId?: string; removeFromVersionId?: string }): Promise<void> {
+  updateSecretVersionStage(input: {
+    secretId: string;
+    stage: string;
+    moveToVersionId?: string;
+    removeFromVersionId?: string;
+  }): Promise<void> {
     return updateSecretVersionStage(this, input);
   }
 
@@ -207,7 +255,12 @@ export class AwsDoor implements AwsApi, AwsInvoker {
     return listSecrets(this, filter);
   }
 
-  createSecret(input: { name: string; value: string; description?: string; clientRequestToken?: string }): Promise<{ arn: string; versionId: string }> {
+  createSecret(input: {
+    name: string;
+    value: string;
+    description?: string;
+    clientRequestToken?: string;
+  }): Promise<{ arn: string; versionId: string }> {
     return createSecret(this, input);
   }
 }

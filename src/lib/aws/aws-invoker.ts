@@ -29,5 +29,10 @@ export interface InvokeOptions<T> {
  */
 export interface AwsInvoker {
   readonly redactor: Redactor;
-  invoke<S extends AwsServiceName, T>(service: S, action: string, fn: (scope: AwsCallScope<S>) => Promise<T>, options?: InvokeOptions<T>): Promise<T>;
+  invoke<S extends AwsServiceName, T>(
+    service: S,
+    action: string,
+    fn: (scope: AwsCallScope<S>) => Promise<T>,
+    options?: InvokeOptions<T>,
+  ): Promise<T>;
 }

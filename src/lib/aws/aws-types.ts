@@ -179,16 +179,40 @@ export interface AwsApi {
    * another value. An existing parameter holding exactly this value resolves true: that is our
    * own write, met again by an SDK retry whose first answer was lost (so write unique values).
    */
-  putParameter(input: { name: string; value: string; secure: boolean; overwrite: boolean; description?: string }): Promise<boolean>;
+  putParameter(input: {
+    name: string;
+    value: string;
+    secure: boolean;
+    overwrite: boolean;
+    description?: string;
+  }): Promise<boolean>;
   /** Null when the parameter does not exist. Secure values are registered with the redactor. */
-  getParameter(name: string, options?: { decrypt?: boolean }): Promise<{ value: string; version: number; lastModified: Date | null } | null>;
+  getParameter(
+    name: string,
+    options?: { decrypt?: boolean },
+  ): Promise<{ value: string; version: number; lastModified: Date | null } | null>;
   /** Resolves false when it did not exist. */
   deleteParameter(name: string): Promise<boolean>;
 
   describeSecret(secretId: string): Promise<SecretDescription | null>;
   getSecretValue(secretId: string, options?: { versionId?: string; stage?: string }): Promise<SecretValue>;
-  putSecretValue(input: { secretId: string; value: string; clientRequestToken?: string; stages?: string[] }): Promise<{ versionId: string; stages: string[] }>;
-  updateSecretVersionStage(input: { secretId: string; stage: string; moveToVersionId?: string; removeFromVersionId?: string }): Promise<void>;
+  putSecretValue(input: {
+    secretId: string;
+    value: string;
+    clientRequestToken?: string;
+    stages?: string[];
+  }): Promise<{ versionId: string; stages: string[] }>;
+  updateSecretVersionStage(input: {
+    secretId: string;
+    stage: string;
+    moveToVersionId?: string;
+    removeFromVersionId?: string;
+  }): Promise<void>;
   listSecrets(filter?: { namePrefix?: string }): Promise<SecretDescription[]>;
-  createSecret(input: { name: string; value: string; description?: string; clientRequestToken?: string }): Promise<{ arn: string; versionId: string }>;
+  createSecret(input: {
+    name: string;
+    value: string;
+    description?: string;
+    clientRequestToken?: string;
+  }): Promise<{ arn: string; versionId: string }>;
 }

@@ -16,7 +16,9 @@ export async function collectPages<Page, Item>(
     const { items, nextToken } = readPage(await fetchPage(token));
     if (items) all.push(...items);
     if (nextToken && seen.has(nextToken)) {
-      throw new MolectlError('an AWS listing returned the same page token twice', { hint: 'run again; if it persists, report it with --debug output' });
+      throw new MolectlError('an AWS listing returned the same page token twice', {
+        hint: 'run again; if it persists, report it with --debug output',
+      });
     }
     if (nextToken) seen.add(nextToken);
     token = nextToken || undefined;

@@ -30,7 +30,8 @@ export async function listInstances(aws: AwsInvoker, query: InstanceQuery): Prom
             ),
           (page) => ({ items: (page.Reservations ?? []).flatMap((r) => r.Instances ?? []), nextToken: page.NextToken }),
         );
-      const instances = ids.length > 0 ? (await mapChunks(chunkIds(ids, 200), 8, fetchAll)).flat() : await fetchAll(undefined);
+      const instances =
+        ids.length > 0 ? (await mapChunks(chunkIds(ids, 200), 8, fetchAll)).flat() : await fetchAll(undefined);
       return instances.map(toInstanceSummary);
     },
     target ? { target } : {},
@@ -60,7 +61,10 @@ function toInstanceSummary(instance: Instance): InstanceSummary {
     privateIp: instance.PrivateIpAddress ?? null,
     imageId: instance.ImageId ?? null,
     metadataOptions: instance.MetadataOptions
-      ? { httpTokens: instance.MetadataOptions.HttpTokens ?? null, httpEndpoint: instance.MetadataOptions.HttpEndpoint ?? null }
+      ? {
+          httpTokens: instance.MetadataOptions.HttpTokens ?? null,
+          httpEndpoint: instance.MetadataOptions.HttpEndpoint ?? null,
+        }
       : null,
     securityGroupIds: (instance.SecurityGroups ?? []).map((g) => g.GroupId ?? '').filter((id) => id !== ''),
   };
@@ -71,15 +75,28 @@ function toInstanceSummary(instance: Instance): InstanceSummary {
  * (only Nitro can) falls back to the regular snapshot and says so with `latest: false`.
  * The text can hold secrets (user-data traces): callers scrub it before showing it.
  */
-export async function getConsoleOutput(aws: AwsInvoker, instanceId: string, options: { latest?: boolean } = {}): Promise<ConsoleOutput> {
+export async function getConsoleOutput(
+  aws: AwsInvoker,
+  instanceId: string,
+  options: { latest?: boolean } = {},
+): Promise<ConsoleOutput> {
   const fetchOnce = (latest: boolean): Promise<ConsoleOutput | 'unsupported'> =>
     aws.invoke<'ec2', ConsoleOutput | 'unsupported'>(
       'ec2',
       'GetConsoleOutput',
       async ({ client, sdk, sendOptions }) => {
-        const answer = await client.send(new sdk.GetConsoleOutputCommand({ InstanceId: instanceId, ...(latest ? { Latest: true } : {}) }), sendOptions);
+        const answer = await client.send(
+          new sdk.GetConsoleOutputCommand({ InstanceId: instanceId, ...(latest ? { Latest: true } : {}) }),
+          sendOptions,
+        );
         const bytes = Buffer.from(answer.Output ?? '', 'base64');
-        return { instanceId, text: bytes.toString('utf8'), timestamp: answer.Timestamp ?? null, truncated: bytes.length >= CONSOLE_WINDOW_BYTES, latest };
+        return {
+          instanceId,
+          text: bytes.toString('utf8'),
+          timestamp: answer.Timestamp ?? null,
+          truncated: bytes.length >= CONSOLE_WINDOW_BYTES,
+          latest,
+        };
       },
       { target: `instance ${instanceId}`, expected: latest ? { UnsupportedOperation: () => 'unsupported' } : {} },
     );
@@ -95,7 +112,10 @@ export async function getUserData(aws: AwsInvoker, instanceId: string): Promise<
     'ec2',
     'DescribeInstanceAttribute',
     async ({ client, sdk, sendOptions }) => {
-      const answer = await client.send(new sdk.DescribeInstanceAttributeCommand({ InstanceId: instanceId, Attribute: 'userData' }), sendOptions);
+      const answer = await client.send(
+        new sdk.DescribeInstanceAttributeCommand({ InstanceId: instanceId, Attribute: 'userData' }),
+        sendOptions,
+      );
       const encoded = answer.UserData?.Value;
       return encoded ? Buffer.from(encoded, 'base64').toString('utf8') : null;
     },

@@ -46,7 +46,10 @@ export async function getParameter(
     'ssm',
     'GetParameter',
     async ({ client, sdk, sendOptions }) => {
-      const answer = await client.send(new sdk.GetParameterCommand({ Name: name, WithDecryption: Boolean(options.decrypt) }), sendOptions);
+      const answer = await client.send(
+        new sdk.GetParameterCommand({ Name: name, WithDecryption: Boolean(options.decrypt) }),
+        sendOptions,
+      );
       const parameter = answer.Parameter;
       const value = parameter?.Value ?? '';
       // Registered before anything else can see it.

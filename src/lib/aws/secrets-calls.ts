@@ -25,18 +25,36 @@ export async function describeSecret(aws: AwsInvoker, secretId: string): Promise
     { target: `secret ${secretId}`, expected: { ResourceNotFoundException: () => null } },
   );
   if (!description) return null;
-  const created = await aws.invoke('secretsmanager', 'ListSecretVersionIds', async ({ client, sdk, sendOptions }) =>
-    collectPages(
-      (token) => client.send(new sdk.ListSecretVersionIdsCommand({ SecretId: secretId, MaxResults: 100, ...(token ? { NextToken: token } : {}) }), sendOptions),
-      (page) => ({ items: page.Versions ?? [], nextToken: page.NextToken }),
-    ),
+  const created = await aws.invoke(
+    'secretsmanager',
+    'ListSecretVersionIds',
+    async ({ client, sdk, sendOptions }) =>
+      collectPages(
+        (token) =>
+          client.send(
+            new sdk.ListSecretVersionIdsCommand({
+              SecretId: secretId,
+              MaxResults: 100,
+              ...(token ? { NextToken: token } : {}),
+            }),
+            sendOptions,
+          ),
+        (page) => ({ items: page.Versions ?? [], nextToken: page.NextToken }),
+      ),
     { target: `secret ${secretId}` },
   );
   const byId = new Map(created.map((v) => [v.VersionId, v.CreatedDate ?? null]));
-  return { ...description, versions: description.versions.map((v) => ({ ...v, createdAt: byId.get(v.versionId) ?? null })) };
+  return {
+    ...description,
+    versions: description.versions.map((v) => ({ ...v, createdAt: byId.get(v.versionId) ?? null })),
+  };
 }
 
-export async function getSecretValue(aws: AwsInvoker, secretId: string, options: { versionId?: string; stage?: string } = {}): Promise<SecretValue> {
+export async function getSecretValue(
+  aws: AwsInvoker,
+  secretId: string,
+  options: { versionId?: string; stage?: string } = {},
+): Promise<SecretValue> {
   return aws.invoke(
     'secretsmanager',
     'GetSecretValue',
@@ -49,13 +67,25 @@ export async function getSecretValue(aws: AwsInvoker, secretId: string, options:
         }),
         sendOptions,
       );
-      const value = answer.SecretString ?? (answer.SecretBinary ? Buffer.from(answer.SecretBinary).toString('utf8') : undefined);
-      if (value === undefined) throw new MolectlError(`secret ${secretId} has no value in that version`, { hint: 'put a value with `molectl secrets set`, or name another version' });
+      const value =
+        answer.SecretString ?? (answer.SecretBinary ? Buffer.from(answer.SecretBinary).toString('utf8') : undefined);
+      if (value === undefined)
+        throw new MolectlError(`secret ${secretId} has no value in that version`, {
+          hint: 'put a value with `molectl secrets set`, or name another version',
+        });
       // Registered first: from here on nothing molectl prints can carry it.
       aws.redactor.register(value, 'secret');
-      return { arn: answer.ARN ?? '', name: answer.Name ?? secretId, versionId: answer.VersionId ?? '', stages: answer.VersionStages ?? [], value };
+      return {
+        arn: answer.ARN ?? '',
+        name: answer.Name ?? secretId,
+        versionId: answer.VersionId ?? '',
+        stages: answer.VersionStages ?? [],
+        value,
+      };
     },
-    { target: `secret ${secretId}${options.versionId ? ` version ${options.versionId}` : ''}${options.stage ? ` stage ${options.stage}` : ''}` },
+    {
+      target: `secret ${secretId}${options.versionId ? ` version ${options.versionId}` : ''}${options.stage ? ` stage ${options.stage}` : ''}`,
+    },
   );
 }
 
@@ -149,7 +179,9 @@ export async function createSecret(
 }
 
 function toSecretDescription(entry: SecretListEntry): SecretDescription {
-  const versions: SecretVersionInfo[] = Object.entries(entry.SecretVersionsToStages ?? {}).map(([versionId, stages]) => ({ versionId, stages: stages ?? [], createdAt: null }));
+  const versions: SecretVersionInfo[] = Object.entries(entry.SecretVersionsToStages ?? {}).map(
+    ([versionId, stages]) => ({ versionId, stages: stages ?? [], createdAt: null }),
+  );
   return {
     arn: entry.ARN ?? '',
     name: entry.Name ?? '',

@@ -38,14 +38,22 @@ export async function describeSecurityGroups(aws: AwsInvoker, groupIds: string[]
 }
 
 function toSecurityGroupSummary(group: SecurityGroup): SecurityGroupSummary {
-  return { groupId: group.GroupId ?? '', groupName: group.GroupName ?? null, ingress: (group.IpPermissions ?? []).flatMap(flattenPermission) };
+  return {
+    groupId: group.GroupId ?? '',
+    groupName: group.GroupName ?? null,
+    ingress: (group.IpPermissions ?? []).flatMap(flattenPermission),
+  };
 }
 
 /** One row per source: an IpPermission can list several CIDRs, groups and prefix lists at once. */
 export function flattenPermission(permission: IpPermission): IngressRule[] {
   const protocol = permission.IpProtocol ?? '-1';
   const all = protocol === '-1';
-  const base = { protocol, fromPort: all ? null : (permission.FromPort ?? null), toPort: all ? null : (permission.ToPort ?? null) };
+  const base = {
+    protocol,
+    fromPort: all ? null : (permission.FromPort ?? null),
+    toPort: all ? null : (permission.ToPort ?? null),
+  };
   return [
     ...(permission.IpRanges ?? []).map((r) => ({ ...base, source: r.CidrIp ?? '' })),
     ...(permission.Ipv6Ranges ?? []).map((r) => ({ ...base, source: r.CidrIpv6 ?? '' })),

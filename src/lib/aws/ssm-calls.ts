@@ -1,6 +1,12 @@
 import type { CommandInvocation, InstanceInformation } from '@aws-sdk/client-ssm';
 import { MolectlError } from '../errors.js';
-import type { SentCommand, InvocationOutput, InvocationSummary, ManagedInstance, SendShellCommandInput } from './aws-types.js';
+import type {
+  SentCommand,
+  InvocationOutput,
+  InvocationSummary,
+  ManagedInstance,
+  SendShellCommandInput,
+} from './aws-types.js';
 import type { AwsInvoker } from './aws-invoker.js';
 import { chunkIds, collectPages, mapChunks } from './collect-pages.js';
 
@@ -33,7 +39,10 @@ export async function describeManagedInstances(aws: AwsInvoker, instanceIds?: st
   });
 }
 
-export async function sampleManagedInstances(aws: AwsInvoker, limit = 5): Promise<{ instances: ManagedInstance[]; more: boolean }> {
+export async function sampleManagedInstances(
+  aws: AwsInvoker,
+  limit = 5,
+): Promise<{ instances: ManagedInstance[]; more: boolean }> {
   // SSM accepts MaxResults 5..50 for this call.
   const size = Math.min(50, Math.max(5, limit));
   return aws.invoke('ssm', 'DescribeInstanceInformation', async ({ client, sdk, sendOptions }) => {
@@ -59,34 +68,55 @@ function toManagedInstance(info: InstanceInformation): ManagedInstance {
  */
 export async function sendShellCommand(aws: AwsInvoker, input: SendShellCommandInput): Promise<{ commandId: string }> {
   checkShellCommand(aws, input);
-  const target = input.instanceIds.length <= 3 ? input.instanceIds.join(', ') : `${input.instanceIds.length} instances (${input.instanceIds[0]}, ...)`;
-  return aws.invoke('ssm', 'SendCommand', async ({ client, sdk, sendOptions }) => {
-    const parameters: Record<string, string[]> = { commands: input.commands };
-    if (input.timeoutSeconds !== undefined) parameters['executionTimeout'] = [String(input.timeoutSeconds)];
-    const answer = await client.send(
-      new sdk.SendCommandCommand({
-        DocumentName: 'AWS-RunShellScript',
-        InstanceIds: input.instanceIds,
-        Parameters: parameters,
-        ...(input.comment !== undefined ? { Comment: input.comment.slice(0, 100) } : {}),
-        ...(input.deliveryTimeoutSeconds !== undefined ? { TimeoutSeconds: input.deliveryTimeoutSeconds } : {}),
-        ...(input.maxConcurrency !== undefined ? { MaxConcurrency: input.maxConcurrency } : {}),
-        ...(input.maxErrors !== undefined ? { MaxErrors: input.maxErrors } : {}),
-      }),
-      sendOptions,
-    );
-    const commandId = answer.Command?.CommandId;
-    if (!commandId) throw new MolectlError('SSM accepted SendCommand but returned no command id', { hint: 'list recent commands with `aws ssm list-commands` before retrying, to avoid running it twice' });
-    return { commandId };
-  }, { target, ...(input.readOnly ? {} : { retry: 'throttling-only' as const }), ...(input.onThrottled ? { onThrottled: input.onThrottled } : {}) });
+  const target =
+    input.instanceIds.length <= 3
+      ? input.instanceIds.join(', ')
+      : `${input.instanceIds.length} instances (${input.instanceIds[0]}, ...)`;
+  return aws.invoke(
+    'ssm',
+    'SendCommand',
+    async ({ client, sdk, sendOptions }) => {
+      const parameters: Record<string, string[]> = { commands: input.commands };
+      if (input.timeoutSeconds !== undefined) parameters['executionTimeout'] = [String(input.timeoutSeconds)];
+      const answer = await client.send(
+        new sdk.SendCommandCommand({
+          DocumentName: 'AWS-RunShellScript',
+          InstanceIds: input.instanceIds,
+          Parameters: parameters,
+          ...(input.comment !== undefined ? { Comment: input.comment.slice(0, 100) } : {}),
+          ...(input.deliveryTimeoutSeconds !== undefined ? { TimeoutSeconds: input.deliveryTimeoutSeconds } : {}),
+          ...(input.maxConcurrency !== undefined ? { MaxConcurrency: input.maxConcurrency } : {}),
+          ...(input.maxErrors !== undefined ? { MaxErrors: input.maxErrors } : {}),
+        }),
+        sendOptions,
+      );
+      const commandId = answer.Command?.CommandId;
+      if (!commandId)
+        throw new MolectlError('SSM accepted SendCommand but returned no command id', {
+          hint: 'list recent commands with `aws ssm list-commands` before retrying, to avoid running it twice',
+        });
+      return { commandId };
+    },
+    {
+      target,
+      ...(input.readOnly ? {} : { retry: 'throttling-only' as const }),
+      ...(input.onThrottled ? { onThrottled: input.onThrottled } : {}),
+    },
+  );
 }
 
 export function checkShellCommand(aws: Pick<AwsInvoker, 'redactor'>, input: SendShellCommandInput): void {
-  if (input.instanceIds.length === 0) throw new MolectlError('an SSM command needs at least one instance id', { hint: 'this is a molectl bug: report it' });
-  if (input.instanceIds.length > MAX_INSTANCES_PER_COMMAND) {
-    throw new MolectlError(`an SSM command was given ${input.instanceIds.length} instance ids; SSM takes at most ${MAX_INSTANCES_PER_COMMAND} per call`, {
-      hint: 'this is a molectl bug: the caller must send batches of at most 50',
+  if (input.instanceIds.length === 0)
+    throw new MolectlError('an SSM command needs at least one instance id', {
+      hint: 'this is a molectl bug: report it',
     });
+  if (input.instanceIds.length > MAX_INSTANCES_PER_COMMAND) {
+    throw new MolectlError(
+      `an SSM command was given ${input.instanceIds.length} instance ids; SSM takes at most ${MAX_INSTANCES_PER_COMMAND} per call`,
+      {
+        hint: 'this is a molectl bug: the caller must send batches of at most 50',
+      },
+    );
   }
   const texts = [...input.commands, input.comment ?? ''];
   if (texts.some((text) => aws.redactor.containsRegistered(text))) {
@@ -103,7 +133,16 @@ export async function listInvocations(aws: AwsInvoker, commandId: string): Promi
     'ListCommandInvocations',
     async ({ client, sdk, sendOptions }) => {
       const rows = await collectPages(
-        (token) => client.send(new sdk.ListCommandInvocationsCommand({ CommandId: commandId, Details: true, MaxResults: 50, ...(token ? { NextToken: token } : {}) }), sendOptions),
+        (token) =>
+          client.send(
+            new sdk.ListCommandInvocationsCommand({
+              CommandId: commandId,
+              Details: true,
+              MaxResults: 50,
+              ...(token ? { NextToken: token } : {}),
+            }),
+            sendOptions,
+          ),
         (page) => ({ items: page.CommandInvocations, nextToken: page.NextToken }),
       );
       return rows.map((row) => toInvocationSummary(commandId, row));
@@ -125,12 +164,19 @@ function toInvocationSummary(commandId: string, row: CommandInvocation): Invocat
 }
 
 /** Null while SSM has not created the invocation yet (right after SendCommand). */
-export async function getInvocationOutput(aws: AwsInvoker, commandId: string, instanceId: string): Promise<InvocationOutput | null> {
+export async function getInvocationOutput(
+  aws: AwsInvoker,
+  commandId: string,
+  instanceId: string,
+): Promise<InvocationOutput | null> {
   return aws.invoke<'ssm', InvocationOutput | null>(
     'ssm',
     'GetCommandInvocation',
     async ({ client, sdk, sendOptions }) => {
-      const answer = await client.send(new sdk.GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }), sendOptions);
+      const answer = await client.send(
+        new sdk.GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }),
+        sendOptions,
+      );
       return {
         status: answer.Status ?? 'Unknown',
         statusDetails: answer.StatusDetails ?? null,
@@ -149,7 +195,13 @@ export async function cancelCommand(aws: AwsInvoker, commandId: string, instance
     'ssm',
     'CancelCommand',
     async ({ client, sdk, sendOptions }) => {
-      await client.send(new sdk.CancelCommandCommand({ CommandId: commandId, ...(instanceIds && instanceIds.length > 0 ? { InstanceIds: instanceIds } : {}) }), sendOptions);
+      await client.send(
+        new sdk.CancelCommandCommand({
+          CommandId: commandId,
+          ...(instanceIds && instanceIds.length > 0 ? { InstanceIds: instanceIds } : {}),
+        }),
+        sendOptions,
+      );
     },
     { target: `SSM command ${commandId}` },
   );
@@ -163,9 +215,22 @@ export async function listCommandsSince(aws: AwsInvoker, since: Date): Promise<S
   return aws.invoke('ssm', 'ListCommands', async ({ client, sdk, sendOptions }) =>
     (
       await collectPages(
-        (token) => client.send(new sdk.ListCommandsCommand({ Filters: [{ key: 'InvokedAfter', value: since.toISOString() }], MaxResults: 50, ...(token ? { NextToken: token } : {}) }), sendOptions),
+        (token) =>
+          client.send(
+            new sdk.ListCommandsCommand({
+              Filters: [{ key: 'InvokedAfter', value: since.toISOString() }],
+              MaxResults: 50,
+              ...(token ? { NextToken: token } : {}),
+            }),
+            sendOptions,
+          ),
         (page) => ({ items: page.Commands ?? [], nextToken: page.NextToken }),
       )
-    ).map((c) => ({ commandId: c.CommandId ?? '', comment: c.Comment ?? '', instanceIds: c.InstanceIds ?? [], requestedAt: c.RequestedDateTime ? new Date(c.RequestedDateTime) : null })),
+    ).map((c) => ({
+      commandId: c.CommandId ?? '',
+      comment: c.Comment ?? '',
+      instanceIds: c.InstanceIds ?? [],
+      requestedAt: c.RequestedDateTime ? new Date(c.RequestedDateTime) : null,
+    })),
   );
 }

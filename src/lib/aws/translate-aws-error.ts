@@ -22,11 +22,31 @@ export interface AwsCallInfo {
 }
 
 /** IAM action prefixes (the service's namespace in a policy). */
-const IAM_PREFIX: Record<AwsServiceName, string> = { ec2: 'ec2', ssm: 'ssm', secretsmanager: 'secretsmanager', sts: 'sts' };
+const IAM_PREFIX: Record<AwsServiceName, string> = {
+  ec2: 'ec2',
+  ssm: 'ssm',
+  secretsmanager: 'secretsmanager',
+  sts: 'sts',
+};
 
-const ACCESS_DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'UnauthorizedAccess', 'AuthorizationError', 'AuthorizationErrorException']);
+const ACCESS_DENIED = new Set([
+  'AccessDenied',
+  'AccessDeniedException',
+  'UnauthorizedOperation',
+  'UnauthorizedAccess',
+  'AuthorizationError',
+  'AuthorizationErrorException',
+]);
 const EXPIRED = new Set(['ExpiredToken', 'ExpiredTokenException', 'TokenRefreshRequired']);
-const REJECTED = new Set(['InvalidClientTokenId', 'UnrecognizedClientException', 'SignatureDoesNotMatch', 'AuthFailure', 'IncompleteSignature', 'InvalidSignatureException', 'MissingAuthenticationToken']);
+const REJECTED = new Set([
+  'InvalidClientTokenId',
+  'UnrecognizedClientException',
+  'SignatureDoesNotMatch',
+  'AuthFailure',
+  'IncompleteSignature',
+  'InvalidSignatureException',
+  'MissingAuthenticationToken',
+]);
 const THROTTLED = new Set([
   'Throttling',
   'ThrottlingException',
@@ -37,9 +57,32 @@ const THROTTLED = new Set([
   'RequestThrottledException',
   'SlowDown',
 ]);
-const NOT_FOUND = new Set(['ResourceNotFoundException', 'InvalidInstanceID.NotFound', 'ParameterNotFound', 'InvocationDoesNotExist', 'InvalidCommandId']);
-const MALFORMED = new Set(['InvalidInstanceID.Malformed', 'InvalidParameterValue', 'ValidationException', 'InvalidParameterException', 'InvalidParameterCombination']);
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ECONNABORTED', 'UND_ERR_CONNECT_TIMEOUT']);
+const NOT_FOUND = new Set([
+  'ResourceNotFoundException',
+  'InvalidInstanceID.NotFound',
+  'ParameterNotFound',
+  'InvocationDoesNotExist',
+  'InvalidCommandId',
+]);
+const MALFORMED = new Set([
+  'InvalidInstanceID.Malformed',
+  'InvalidParameterValue',
+  'ValidationException',
+  'InvalidParameterException',
+  'InvalidParameterCombination',
+]);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'ECONNABORTED',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 const NETWORK_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'NetworkingError']);
 
 interface SdkLikeError {
@@ -73,15 +116,34 @@ export function translateAwsError(error: unknown, call: AwsCallInfo): MolectlErr
     return new ConfigError('the AWS credentials have expired', ssoHint(call.profile), error);
   }
   if (name === 'RequestExpired' || name === 'RequestTimeTooSkewed') {
-    return new ConfigError(`AWS rejected the request signature as out of date (${name})`, 'the clock of this machine is off: sync it (timedatectl / ntp) and retry', error);
+    return new ConfigError(
+      `AWS rejected the request signature as out of date (${name})`,
+      'the clock of this machine is off: sync it (timedatectl / ntp) and retry',
+      error,
+    );
   }
   if (REJECTED.has(name)) {
-    return new ConfigError(`AWS rejected the credentials (${name} calling ${api})`, `check the keys or profile in use${call.profile ? ` (profile ${call.profile})` : ''}: \`aws sts get-caller-identity${call.profile ? ` --profile ${call.profile}` : ''}\` shows who they are`, error);
+    return new ConfigError(
+      `AWS rejected the credentials (${name} calling ${api})`,
+      `check the keys or profile in use${call.profile ? ` (profile ${call.profile})` : ''}: \`aws sts get-caller-identity${call.profile ? ` --profile ${call.profile}` : ''}\` shows who they are`,
+      error,
+    );
   }
-  if (/could not be found or parsed in shared/i.test(message) || (name === 'CredentialsProviderError' && /profile .* (not found|could not be found)/i.test(message))) {
-    return new ConfigError(`AWS profile "${call.profile ?? 'default'}" was not found`, 'check ~/.aws/config (or AWS_CONFIG_FILE), or create it with `aws configure sso`', error);
+  if (
+    /could not be found or parsed in shared/i.test(message) ||
+    (name === 'CredentialsProviderError' && /profile .* (not found|could not be found)/i.test(message))
+  ) {
+    return new ConfigError(
+      `AWS profile "${call.profile ?? 'default'}" was not found`,
+      'check ~/.aws/config (or AWS_CONFIG_FILE), or create it with `aws configure sso`',
+      error,
+    );
   }
-  if (name === 'CredentialsProviderError' || name === 'TokenProviderError' || /could not load credentials/i.test(message)) {
+  if (
+    name === 'CredentialsProviderError' ||
+    name === 'TokenProviderError' ||
+    /could not load credentials/i.test(message)
+  ) {
     return new ConfigError(
       'no AWS credentials found',
       `pass --profile <name> (after \`aws sso login --profile <name>\`), export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run on an instance with a role${call.profile ? ` (profile ${call.profile} gave none: run \`aws sso login --profile ${call.profile}\`)` : ''}`,
@@ -100,20 +162,32 @@ export function translateAwsError(error: unknown, call: AwsCallInfo): MolectlErr
   }
   if (name === 'InvalidInstanceId' && call.service === 'ssm') {
     // SSM's word for "exists maybe, but I cannot run anything there".
-    return new MolectlError(`SSM cannot run commands on ${call.target ?? 'some of the instances'}: not managed by SSM, agent offline, or not running (InvalidInstanceId)`, {
-      code: ExitCode.failed,
-      hint: 'check the agents with `aws ssm describe-instance-information`; send to the Online instances only',
-      ...cause,
-    });
+    return new MolectlError(
+      `SSM cannot run commands on ${call.target ?? 'some of the instances'}: not managed by SSM, agent offline, or not running (InvalidInstanceId)`,
+      {
+        code: ExitCode.failed,
+        hint: 'check the agents with `aws ssm describe-instance-information`; send to the Online instances only',
+        ...cause,
+      },
+    );
   }
   if (NOT_FOUND.has(name)) {
     // EC2 names exactly which ids are missing; that beats repeating every id asked for.
     const missing = name === 'InvalidInstanceID.NotFound' ? message.match(/i-[0-9a-f]{8,17}/g) : null;
-    const what = missing ? `instance ${[...new Set(missing)].join(', ')}` : (call.target ?? `the ${call.action} target`);
-    return new NotFoundError(`${what} was not found${call.region ? ` in ${call.region}` : ''} (${name})`, 'check the name or id, and the region and account (molectl doctor shows both)');
+    const what = missing
+      ? `instance ${[...new Set(missing)].join(', ')}`
+      : (call.target ?? `the ${call.action} target`);
+    return new NotFoundError(
+      `${what} was not found${call.region ? ` in ${call.region}` : ''} (${name})`,
+      'check the name or id, and the region and account (molectl doctor shows both)',
+    );
   }
   if (isNetworkError(e, name)) {
-    const endpoint = call.endpoint ?? (call.region ? `https://${call.service === 'secretsmanager' ? 'secretsmanager' : call.service}.${call.region}.amazonaws.com` : `the ${call.service} endpoint`);
+    const endpoint =
+      call.endpoint ??
+      (call.region
+        ? `https://${call.service === 'secretsmanager' ? 'secretsmanager' : call.service}.${call.region}.amazonaws.com`
+        : `the ${call.service} endpoint`);
     return new MolectlError(`cannot reach AWS ${call.service} at ${endpoint} (${e.code ?? name})`, {
       code: ExitCode.failed,
       hint: 'check network access to it (VPN, proxy, firewall), or AWS_ENDPOINT_URL if you set it',
@@ -121,14 +195,20 @@ export function translateAwsError(error: unknown, call: AwsCallInfo): MolectlErr
     });
   }
   if (MALFORMED.has(name) && e.$fault !== 'server') {
-    return new UsageError(`AWS refused ${api}: ${oneLine(message) || name}`, 'check the ids and values given; nothing was changed');
+    return new UsageError(
+      `AWS refused ${api}: ${oneLine(message) || name}`,
+      'check the ids and values given; nothing was changed',
+    );
   }
   if (e.$fault === 'server' || (e.$metadata?.httpStatusCode ?? 0) >= 500) {
-    return new MolectlError(`AWS ${api} failed on the AWS side (${name}${attempts > 1 ? `, after ${attempts} attempts` : ''})`, {
-      code: ExitCode.failed,
-      hint: 'try again in a few minutes; check https://health.aws.amazon.com if it persists',
-      ...cause,
-    });
+    return new MolectlError(
+      `AWS ${api} failed on the AWS side (${name}${attempts > 1 ? `, after ${attempts} attempts` : ''})`,
+      {
+        code: ExitCode.failed,
+        hint: 'try again in a few minutes; check https://health.aws.amazon.com if it persists',
+        ...cause,
+      },
+    );
   }
   return new MolectlError(`AWS ${api} failed: ${name}${message ? `: ${oneLine(message)}` : ''}`, {
     code: ExitCode.failed,
@@ -152,7 +232,9 @@ export function awsErrorName(error: unknown): string | undefined {
 
 function isExpiredSso(name: string, message: string): boolean {
   if (name !== 'CredentialsProviderError' && name !== 'TokenProviderError' && !/sso/i.test(name)) return false;
-  return /expired|refresh|re-?authenticate|sso session/i.test(message) && (/sso/i.test(message) || /token/i.test(message));
+  return (
+    /expired|refresh|re-?authenticate|sso session/i.test(message) && (/sso/i.test(message) || /token/i.test(message))
+  );
 }
 
 function ssoHint(profile: string | null | undefined): string {
@@ -164,7 +246,10 @@ function ssoHint(profile: string | null | undefined): string {
 function isNetworkError(e: SdkLikeError, name: string): boolean {
   if (e.code && NETWORK_CODES.has(e.code)) return true;
   if (NETWORK_NAMES.has(name)) return true;
-  return e.$metadata?.httpStatusCode === undefined && /socket hang up|ECONNREFUSED|ENOTFOUND|getaddrinfo|connect ETIMEDOUT/i.test(e.message ?? '');
+  return (
+    e.$metadata?.httpStatusCode === undefined &&
+    /socket hang up|ECONNREFUSED|ENOTFOUND|getaddrinfo|connect ETIMEDOUT/i.test(e.message ?? '')
+  );
 }
 
 function oneLine(text: string): string {

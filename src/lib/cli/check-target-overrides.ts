@@ -10,24 +10,41 @@ import type { CommandSafety } from './command-definition.js';
  * command says so and goes on; a destructive one refuses unless the override is on the same
  * command line (`--cp-url`): a run that changes production must not half-act on a sandbox.
  */
-export function findTargetOverrides(config: Pick<ResolvedConfig, 'envName' | 'cpUrl' | 'environmentCpUrl' | 'profile' | 'environment'>, env: Pick<EnvVars, 'AWS_ENDPOINT_URL' | 'AWS_PROFILE'>): string[] {
+export function findTargetOverrides(
+  config: Pick<ResolvedConfig, 'envName' | 'cpUrl' | 'environmentCpUrl' | 'profile' | 'environment'>,
+  env: Pick<EnvVars, 'AWS_ENDPOINT_URL' | 'AWS_PROFILE'>,
+): string[] {
   // Only an environment named on this command line is a promise to check against; the sandbox's
   // own URLs are exported by design.
   if (config.envName.source !== 'flag' || config.envName.value === 'sandbox') return [];
   const name = config.envName.value;
   const found: string[] = [];
-  if (config.cpUrl.source === 'env' && config.environmentCpUrl && config.cpUrl.value.replace(/\/+$/, '') !== config.environmentCpUrl.replace(/\/+$/, '')) {
-    found.push(`${config.cpUrl.origin} (exported) points the CP at ${config.cpUrl.value}, not ${name}'s ${config.environmentCpUrl}`);
+  if (
+    config.cpUrl.source === 'env' &&
+    config.environmentCpUrl &&
+    config.cpUrl.value.replace(/\/+$/, '') !== config.environmentCpUrl.replace(/\/+$/, '')
+  ) {
+    found.push(
+      `${config.cpUrl.origin} (exported) points the CP at ${config.cpUrl.value}, not ${name}'s ${config.environmentCpUrl}`,
+    );
   }
-  if (env.AWS_ENDPOINT_URL) found.push(`AWS_ENDPOINT_URL (exported) sends every AWS call to ${env.AWS_ENDPOINT_URL}, not to ${name}'s AWS`);
+  if (env.AWS_ENDPOINT_URL)
+    found.push(`AWS_ENDPOINT_URL (exported) sends every AWS call to ${env.AWS_ENDPOINT_URL}, not to ${name}'s AWS`);
   const ownProfile = config.environment.awsProfile;
   if (config.profile?.source === 'env' && ownProfile && config.profile.value !== ownProfile) {
-    found.push(`${config.profile.origin} (exported) selects AWS profile ${config.profile.value}, not ${name}'s ${ownProfile}`);
+    found.push(
+      `${config.profile.origin} (exported) selects AWS profile ${config.profile.value}, not ${name}'s ${ownProfile}`,
+    );
   }
   return found;
 }
 
-export function checkTargetOverrides(args: { config: Parameters<typeof findTargetOverrides>[0]; env: Parameters<typeof findTargetOverrides>[1]; safety: CommandSafety; warn(text: string): void }): void {
+export function checkTargetOverrides(args: {
+  config: Parameters<typeof findTargetOverrides>[0];
+  env: Parameters<typeof findTargetOverrides>[1];
+  safety: CommandSafety;
+  warn(text: string): void;
+}): void {
   const found = findTargetOverrides(args.config, args.env);
   if (found.length === 0) return;
   if (args.safety !== 'destructive') {

@@ -16,7 +16,10 @@ export function checkConfirmable(ctx: Pick<Context, 'config' | 'flags' | 'prompt
   const name = ctx.config.envName.value;
   const onLine = how.kind === 'slug' ? `--env ${name} --confirm ${how.slug}` : `--env ${name} --yes`;
   if (how.kind === 'slug' && how.confirmFlag !== undefined && how.confirmFlag !== how.slug) {
-    throw new UsageError(`--confirm "${how.confirmFlag}" does not match the org slug "${how.slug}"; nothing was changed`, `pass --confirm ${how.slug} to delete org ${how.slug}`);
+    throw new UsageError(
+      `--confirm "${how.confirmFlag}" does not match the org slug "${how.slug}"; nothing was changed`,
+      `pass --confirm ${how.slug} to delete org ${how.slug}`,
+    );
   }
   if (confirmedOnCommandLine(ctx, how)) return;
   const given = how.kind === 'slug' ? how.confirmFlag !== undefined : ctx.flags.yes;
@@ -35,13 +38,21 @@ export function checkConfirmable(ctx: Pick<Context, 'config' | 'flags' | 'prompt
 }
 
 /** After the preview: asks for the typed confirmation unless the command line gave it. */
-export async function confirmChange(ctx: Pick<Context, 'config' | 'flags' | 'prompt'>, how: ConfirmHow, action: string): Promise<void> {
+export async function confirmChange(
+  ctx: Pick<Context, 'config' | 'flags' | 'prompt'>,
+  how: ConfirmHow,
+  action: string,
+): Promise<void> {
   checkConfirmable(ctx, how);
   if (confirmedOnCommandLine(ctx, how)) return;
   const expected = how.kind === 'slug' ? how.slug : ctx.config.envName.value;
   const what = how.kind === 'slug' ? 'the org slug' : 'the environment name';
   const typed = await ctx.prompt.ask(`Type ${what} (${expected}) to ${action}: `, `confirming: ${action}`);
-  if (typed !== expected) throw new UsageError(`"${typed}" does not match "${expected}"; nothing was changed`, `run the command again and type ${what} exactly`);
+  if (typed !== expected)
+    throw new UsageError(
+      `"${typed}" does not match "${expected}"; nothing was changed`,
+      `run the command again and type ${what} exactly`,
+    );
 }
 
 function confirmedOnCommandLine(ctx: Pick<Context, 'config' | 'flags'>, how: ConfirmHow): boolean {

@@ -14,8 +14,16 @@ export interface Target {
  * preview still shows the CP side when it does not (the CP does the deleting; AWS is only
  * read, to verify). A credentials problem then surfaces at the first real AWS call instead.
  */
-export async function describeTarget(config: Pick<ResolvedConfig, 'envName' | 'cpUrl' | 'region'>, aws: Pick<AwsApi, 'callerIdentity'>): Promise<Target> {
-  const target: Target = { environment: config.envName.value, cpUrl: config.cpUrl.value, awsRegion: config.region?.value ?? null, awsAccount: null };
+export async function describeTarget(
+  config: Pick<ResolvedConfig, 'envName' | 'cpUrl' | 'region'>,
+  aws: Pick<AwsApi, 'callerIdentity'>,
+): Promise<Target> {
+  const target: Target = {
+    environment: config.envName.value,
+    cpUrl: config.cpUrl.value,
+    awsRegion: config.region?.value ?? null,
+    awsAccount: null,
+  };
   try {
     const identity = await aws.callerIdentity();
     target.awsAccount = identity.account;
@@ -31,7 +39,12 @@ export function formatTarget(target: Target): string {
 }
 
 /** The run ledger's environment block for a target: names and ids only. */
-export function toRunEnvironment(target: Target): { name: string; cpUrl: string; awsAccount?: string; awsRegion?: string } {
+export function toRunEnvironment(target: Target): {
+  name: string;
+  cpUrl: string;
+  awsAccount?: string;
+  awsRegion?: string;
+} {
   return {
     name: target.environment,
     cpUrl: target.cpUrl,

@@ -83,7 +83,11 @@ export function parseArguments(specs: readonly ArgumentSpec[], values: readonly 
       if (value === undefined) continue;
       const text = String(value);
       try {
-        if (text.trim() === '') throw new FlagProblem('is empty', 'give it a value; if you passed a shell variable, that variable is unset or empty');
+        if (text.trim() === '')
+          throw new FlagProblem(
+            'is empty',
+            'give it a value; if you passed a shell variable, that variable is unset or empty',
+          );
         spec.check?.(text);
       } catch (error) {
         if (!(error instanceof FlagProblem)) throw error;
@@ -95,7 +99,11 @@ export function parseArguments(specs: readonly ArgumentSpec[], values: readonly 
   return out;
 }
 
-export function argument(name: string, description: string, options: Omit<ArgumentSpec, 'name' | 'description'> = {}): ArgumentSpec {
+export function argument(
+  name: string,
+  description: string,
+  options: Omit<ArgumentSpec, 'name' | 'description'> = {},
+): ArgumentSpec {
   return { name, description, ...options };
 }
 
@@ -110,13 +118,28 @@ function single(raw: RawFlagValue): string | undefined {
   if (Array.isArray(raw)) return single(raw.at(-1));
   if (typeof raw !== 'string') throw new FlagProblem('needs a value');
   if (raw.trim() === '') {
-    throw new FlagProblem('is empty', 'give it a value; if you passed a shell variable (like "$GITHUB_STEP_SUMMARY"), that variable is unset or empty');
+    throw new FlagProblem(
+      'is empty',
+      'give it a value; if you passed a shell variable (like "$GITHUB_STEP_SUMMARY"), that variable is unset or empty',
+    );
   }
   return raw;
 }
 
-function make<T>(flags: string, description: string, parse: (raw: RawFlagValue) => T, defaultText?: string, repeatable = false): Flag<T> {
-  return { flags, description, parse, ...(defaultText === undefined ? {} : { defaultText }), ...(repeatable ? { repeatable } : {}) };
+function make<T>(
+  flags: string,
+  description: string,
+  parse: (raw: RawFlagValue) => T,
+  defaultText?: string,
+  repeatable = false,
+): Flag<T> {
+  return {
+    flags,
+    description,
+    parse,
+    ...(defaultText === undefined ? {} : { defaultText }),
+    ...(repeatable ? { repeatable } : {}),
+  };
 }
 
 /** The problem with a required flag that is absent. */
@@ -132,9 +155,17 @@ interface TextOptions {
 }
 
 /** A text value, optionally held to a pattern. */
-export function textFlag(flags: string, description: string, options: TextOptions & ({ default: string } | { required: true })): Flag<string>;
+export function textFlag(
+  flags: string,
+  description: string,
+  options: TextOptions & ({ default: string } | { required: true }),
+): Flag<string>;
 export function textFlag(flags: string, description: string, options?: TextOptions): Flag<string | undefined>;
-export function textFlag(flags: string, description: string, options: TextOptions & { default?: string; required?: boolean } = {}): Flag<string | undefined> {
+export function textFlag(
+  flags: string,
+  description: string,
+  options: TextOptions & { default?: string; required?: boolean } = {},
+): Flag<string | undefined> {
   const maxLength = options.maxLength ?? 1000;
   return make(
     flags,
@@ -143,7 +174,8 @@ export function textFlag(flags: string, description: string, options: TextOption
       const value = single(raw);
       if (value === undefined) return options.required ? missing() : options.default;
       if (value.length > maxLength) throw new FlagProblem(`is ${value.length} characters long; at most ${maxLength}`);
-      if (options.pattern && !options.pattern.test(value)) throw new FlagProblem(`"${echoInput(value)}" is not ${options.what ?? 'an accepted value'}`);
+      if (options.pattern && !options.pattern.test(value))
+        throw new FlagProblem(`"${echoInput(value)}" is not ${options.what ?? 'an accepted value'}`);
       return value;
     },
     options.default,
@@ -151,9 +183,21 @@ export function textFlag(flags: string, description: string, options: TextOption
 }
 
 /** A whole number within bounds: plain decimal digits only (`0x10`, `1e3`, `2.0` are refused). */
-export function countFlag(flags: string, description: string, bounds: { min: number; max: number; why?: string; default: number }): Flag<number>;
-export function countFlag(flags: string, description: string, bounds: { min: number; max: number; why?: string }): Flag<number | undefined>;
-export function countFlag(flags: string, description: string, bounds: { min: number; max: number; why?: string } & Common<number>): Flag<number | undefined> {
+export function countFlag(
+  flags: string,
+  description: string,
+  bounds: { min: number; max: number; why?: string; default: number },
+): Flag<number>;
+export function countFlag(
+  flags: string,
+  description: string,
+  bounds: { min: number; max: number; why?: string },
+): Flag<number | undefined>;
+export function countFlag(
+  flags: string,
+  description: string,
+  bounds: { min: number; max: number; why?: string } & Common<number>,
+): Flag<number | undefined> {
   return make(
     flags,
     description,
@@ -161,9 +205,11 @@ export function countFlag(flags: string, description: string, bounds: { min: num
       const value = single(raw);
       if (value === undefined) return bounds.default;
       const text = value.trim();
-      if (!/^\d{1,12}$/.test(text)) throw new FlagProblem(`"${echoInput(value)}" is not a whole number (digits only, like ${bounds.min})`);
+      if (!/^\d{1,12}$/.test(text))
+        throw new FlagProblem(`"${echoInput(value)}" is not a whole number (digits only, like ${bounds.min})`);
       const n = Number(text);
-      if (n < bounds.min || n > bounds.max) throw new FlagProblem(`must be between ${bounds.min} and ${bounds.max}${bounds.why ? ` (${bounds.why})` : ''}`);
+      if (n < bounds.min || n > bounds.max)
+        throw new FlagProblem(`must be between ${bounds.min} and ${bounds.max}${bounds.why ? ` (${bounds.why})` : ''}`);
       return n;
     },
     bounds.default === undefined ? undefined : String(bounds.default),
@@ -171,9 +217,21 @@ export function countFlag(flags: string, description: string, bounds: { min: num
 }
 
 /** A duration (`90s`, `15m`, `2h`, `1d`, or seconds) within bounds, as milliseconds. */
-export function durationFlag(flags: string, description: string, bounds: { minMs: number; maxMs: number } & ({ default: string } | { required: true })): Flag<number>;
-export function durationFlag(flags: string, description: string, bounds: { minMs: number; maxMs: number }): Flag<number | undefined>;
-export function durationFlag(flags: string, description: string, bounds: { minMs: number; maxMs: number; default?: string; required?: boolean }): Flag<number | undefined> {
+export function durationFlag(
+  flags: string,
+  description: string,
+  bounds: { minMs: number; maxMs: number } & ({ default: string } | { required: true }),
+): Flag<number>;
+export function durationFlag(
+  flags: string,
+  description: string,
+  bounds: { minMs: number; maxMs: number },
+): Flag<number | undefined>;
+export function durationFlag(
+  flags: string,
+  description: string,
+  bounds: { minMs: number; maxMs: number; default?: string; required?: boolean },
+): Flag<number | undefined> {
   const parse = (value: string): number => {
     const ms = parseDurationMs(value);
     if (ms === null) throw new FlagProblem(`"${echoInput(value)}" is not a duration; write it like 90s, 15m, 2h or 1d`);
@@ -195,16 +253,31 @@ export function durationFlag(flags: string, description: string, bounds: { minMs
 }
 
 /** One of a fixed set of words. */
-export function choiceFlag<const C extends string>(flags: string, description: string, choices: readonly C[], options: { default: C }): Flag<C>;
-export function choiceFlag<const C extends string>(flags: string, description: string, choices: readonly C[]): Flag<C | undefined>;
-export function choiceFlag<const C extends string>(flags: string, description: string, choices: readonly C[], options: Common<C> = {}): Flag<C | undefined> {
+export function choiceFlag<const C extends string>(
+  flags: string,
+  description: string,
+  choices: readonly C[],
+  options: { default: C },
+): Flag<C>;
+export function choiceFlag<const C extends string>(
+  flags: string,
+  description: string,
+  choices: readonly C[],
+): Flag<C | undefined>;
+export function choiceFlag<const C extends string>(
+  flags: string,
+  description: string,
+  choices: readonly C[],
+  options: Common<C> = {},
+): Flag<C | undefined> {
   return make(
     flags,
     description,
     (raw) => {
       const value = single(raw);
       if (value === undefined) return options.default;
-      if (!(choices as readonly string[]).includes(value)) throw new FlagProblem(`"${echoInput(value)}" is not one of ${choices.join(', ')}`);
+      if (!(choices as readonly string[]).includes(value))
+        throw new FlagProblem(`"${echoInput(value)}" is not one of ${choices.join(', ')}`);
       return value as C;
     },
     options.default,
@@ -216,9 +289,19 @@ export function choiceFlag<const C extends string>(flags: string, description: s
  * the value, never empty, and throws a FlagProblem for one it refuses. Absent: the default,
  * parsed the same way, or undefined.
  */
-export function customFlag<T>(flags: string, description: string, parse: (value: string) => T, options: { default: string }): Flag<T>;
+export function customFlag<T>(
+  flags: string,
+  description: string,
+  parse: (value: string) => T,
+  options: { default: string },
+): Flag<T>;
 export function customFlag<T>(flags: string, description: string, parse: (value: string) => T): Flag<T | undefined>;
-export function customFlag<T>(flags: string, description: string, parse: (value: string) => T, options: { default?: string } = {}): Flag<T | undefined> {
+export function customFlag<T>(
+  flags: string,
+  description: string,
+  parse: (value: string) => T,
+  options: { default?: string } = {},
+): Flag<T | undefined> {
   return make(
     flags,
     description,
@@ -240,7 +323,6 @@ export function switchFlag(flags: string, description: string): Flag<boolean> {
   });
 }
 
-
 export function orgSlugFlag(flags: string, description: string): Flag<string | undefined> {
   return make(flags, description, (raw) => {
     const value = single(raw);
@@ -254,7 +336,10 @@ const NOT_A_SLUG = 'is not an org slug (letters, digits, "-" and "_", like acme-
 
 /** An argument naming an existing org. */
 export function orgSlugArgument(description: string, options: Pick<ArgumentSpec, 'optional'> = {}): ArgumentSpec {
-  return argument('slug', description, { ...options, check: (value) => checkWord(value, ORG_SLUG_PATTERN, NOT_A_SLUG) });
+  return argument('slug', description, {
+    ...options,
+    check: (value) => checkWord(value, ORG_SLUG_PATTERN, NOT_A_SLUG),
+  });
 }
 
 function checkWord(value: string, pattern: RegExp, problem: string): void {
@@ -266,14 +351,30 @@ function checkWord(value: string, pattern: RegExp, problem: string): void {
  * or both; duplicates dropped; each held to `pattern` when given. Absent: undefined; given but
  * naming nothing (`--orgs ,`): a problem.
  */
-export function listFlag(flags: string, description: string, options: { pattern?: RegExp; problem?: string; example?: string } = {}): Flag<string[] | undefined> {
+export function listFlag(
+  flags: string,
+  description: string,
+  options: { pattern?: RegExp; problem?: string; example?: string } = {},
+): Flag<string[] | undefined> {
   return make(flags, description, (raw) => {
     if (raw === undefined) return undefined;
     const given = Array.isArray(raw) ? raw : [raw];
     if (given.some((v) => typeof v !== 'string')) throw new FlagProblem('needs a value');
-    const words = [...new Set(given.flatMap((v) => String(v).split(',')).map((w) => w.trim()).filter(Boolean))];
-    if (words.length === 0) throw new FlagProblem('names nothing', `give comma-separated values, like ${options.example ?? 'a,b'}; if you passed a shell variable, it is unset or empty`);
-    for (const word of words) if (options.pattern) checkWord(word, options.pattern, options.problem ?? 'is not accepted');
+    const words = [
+      ...new Set(
+        given
+          .flatMap((v) => String(v).split(','))
+          .map((w) => w.trim())
+          .filter(Boolean),
+      ),
+    ];
+    if (words.length === 0)
+      throw new FlagProblem(
+        'names nothing',
+        `give comma-separated values, like ${options.example ?? 'a,b'}; if you passed a shell variable, it is unset or empty`,
+      );
+    for (const word of words)
+      if (options.pattern) checkWord(word, options.pattern, options.problem ?? 'is not accepted');
     return words;
   });
 }
@@ -295,7 +396,11 @@ export function outputFileFlag(flags: string, description: string): Flag<string 
 }
 
 /** A flag given any number of times (`--include a --include b`); empty values refused, each held to `pattern` when given. */
-export function repeatableFlag(flags: string, description: string, options: { pattern?: RegExp; problem?: string } = {}): Flag<string[]> {
+export function repeatableFlag(
+  flags: string,
+  description: string,
+  options: { pattern?: RegExp; problem?: string } = {},
+): Flag<string[]> {
   return make(
     flags,
     description,
@@ -315,7 +420,11 @@ export function repeatableFlag(flags: string, description: string, options: { pa
 }
 
 /** A regular expression from the user (`--grep`): bounded in length, compiled now so a bad one is exit 2. */
-export function regexFlag(flags: string, description: string, options: { ignoreCaseFrom?: () => boolean } = {}): Flag<string | undefined> {
+export function regexFlag(
+  flags: string,
+  description: string,
+  options: { ignoreCaseFrom?: () => boolean } = {},
+): Flag<string | undefined> {
   return make(flags, description, (raw) => {
     const value = single(raw);
     if (value === undefined) return undefined;
@@ -323,7 +432,9 @@ export function regexFlag(flags: string, description: string, options: { ignoreC
     try {
       new RegExp(value, options.ignoreCaseFrom?.() ? 'i' : '');
     } catch (error) {
-      throw new FlagProblem(`is not a valid regular expression (${(error as Error).message.replace(/^Invalid regular expression: /, '')})`);
+      throw new FlagProblem(
+        `is not a valid regular expression (${(error as Error).message.replace(/^Invalid regular expression: /, '')})`,
+      );
     }
     return value;
   });

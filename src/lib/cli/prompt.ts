@@ -20,12 +20,21 @@ export interface Prompt {
  * the question ends the run the same way as anywhere else (saved ledger, released locks, 130).
  * A question still open when the run is interrupted (SIGTERM, SIGHUP) is abandoned.
  */
-export function createPrompt(stdin: Readable & { isTTY?: boolean }, stderr: TerminalStream, ci: boolean, signal?: AbortSignal): Prompt {
+export function createPrompt(
+  stdin: Readable & { isTTY?: boolean },
+  stderr: TerminalStream,
+  ci: boolean,
+  signal?: AbortSignal,
+): Prompt {
   const canAsk = Boolean(stdin.isTTY) && Boolean(stderr.isTTY) && !ci;
   return {
     canAsk,
     async ask(question, whyNeeded, options = {}) {
-      if (!canAsk) throw new UsageError(`cannot ask for confirmation without a terminal (${whyNeeded})`, 'name the target explicitly and pass the confirmation flag shown in --help');
+      if (!canAsk)
+        throw new UsageError(
+          `cannot ask for confirmation without a terminal (${whyNeeded})`,
+          'name the target explicitly and pass the confirmation flag shown in --help',
+        );
       const watch = options.afterInterrupt ? undefined : signal;
       if (watch?.aborted) throw new InterruptedError(`interrupted before ${whyNeeded}`);
       const rl = createInterface({ input: stdin, output: stderr, terminal: true });

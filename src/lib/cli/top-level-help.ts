@@ -8,13 +8,17 @@ import type { CommandEntry } from './command-definition.js';
  * test/lib/cli/top-level-help.test.ts holds the two renderings equal, at several widths.
  */
 
-export const PROGRAM_DESCRIPTION = 'Operate the Molecule AI tenant fleet: orgs, secrets, migrations, consoles, verification.';
+export const PROGRAM_DESCRIPTION =
+  'Operate the Molecule AI tenant fleet: orgs, secrets, migrations, consoles, verification.';
 
 export const VERSION_OPTION = { flags: '--version', description: 'print the version and exit' } as const;
 
 export const GLOBAL_OPTIONS: ReadonlyArray<{ flags: string; description: string }> = [
-  { flags: '--env <name>', description: 'target environment: production, staging, sandbox, or one from the config file' },
-  { flags: '--cp-url <url>', description: 'control plane URL, overriding the environment\'s' },
+  {
+    flags: '--env <name>',
+    description: 'target environment: production, staging, sandbox, or one from the config file',
+  },
+  { flags: '--cp-url <url>', description: "control plane URL, overriding the environment's" },
   { flags: '--profile <name>', description: 'AWS profile' },
   { flags: '--region <region>', description: 'AWS region' },
   { flags: '-o, --output <format>', description: 'output format: text or json' },
@@ -35,9 +39,15 @@ const HELP_COMMAND = { term: 'help [command]', description: 'display help for co
 const MIN_WIDTH_TO_WRAP = 40;
 
 /** `molectl --help` exactly as commander 14 formats it, for a terminal `width` columns wide. */
-export function renderTopLevelHelp(registry: { commands: CommandEntry[]; commandGroups: Record<string, string> }, width = 80): string {
+export function renderTopLevelHelp(
+  registry: { commands: CommandEntry[]; commandGroups: Record<string, string> },
+  width = 80,
+): string {
   const { commands, commandGroups } = registry;
-  const options = [VERSION_OPTION, ...GLOBAL_OPTIONS, HELP_OPTION].map((o) => ({ term: o.flags, description: o.description }));
+  const options = [VERSION_OPTION, ...GLOBAL_OPTIONS, HELP_OPTION].map((o) => ({
+    term: o.flags,
+    description: o.description,
+  }));
   const words: Array<{ term: string; description: string }> = [];
   for (const entry of commands) {
     const word = entry.name.split(' ')[0]!;
@@ -46,7 +56,8 @@ export function renderTopLevelHelp(registry: { commands: CommandEntry[]; command
   }
   words.push(HELP_COMMAND);
   const termWidth = Math.max(...[...options, ...words].map((i) => i.term.length));
-  const item = (i: { term: string; description: string }): string => formatItem(i.term, termWidth, i.description, width);
+  const item = (i: { term: string; description: string }): string =>
+    formatItem(i.term, termWidth, i.description, width);
   const lines = [
     'Usage: molectl [options] [command]',
     '',
@@ -64,7 +75,10 @@ export function renderTopLevelHelp(registry: { commands: CommandEntry[]; command
 
 function formatItem(term: string, termWidth: number, description: string, width: number): string {
   const remaining = width - termWidth - 4;
-  const wrapped = remaining < MIN_WIDTH_TO_WRAP ? description : boxWrap(description, remaining).replace(/\n/g, `\n${' '.repeat(termWidth + 2)}`);
+  const wrapped =
+    remaining < MIN_WIDTH_TO_WRAP
+      ? description
+      : boxWrap(description, remaining).replace(/\n/g, `\n${' '.repeat(termWidth + 2)}`);
   return `  ${term.padEnd(termWidth)}  ${wrapped.replace(/\n/g, '\n  ')}`;
 }
 

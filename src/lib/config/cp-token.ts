@@ -46,18 +46,27 @@ export async function readCpToken(args: {
   } else if (source.kind === 'file') {
     token = await readTokenFile(source.origin);
   } else {
-    const argv = env.MOLECTL_CP_TOKEN_COMMAND ? splitCommand(env.MOLECTL_CP_TOKEN_COMMAND) : environment.cpTokenCommand!;
+    const argv = env.MOLECTL_CP_TOKEN_COMMAND
+      ? splitCommand(env.MOLECTL_CP_TOKEN_COMMAND)
+      : environment.cpTokenCommand!;
     const [file, ...rest] = argv;
     const result = await args.exec(file!, rest, { timeoutMs: 30_000, allowFailure: true });
     if (result.exitCode !== 0) {
-      throw new ConfigError(`CP token command "${source.origin}" exited with ${result.exitCode}`, 'run it by hand to see why (a login may have expired)');
+      throw new ConfigError(
+        `CP token command "${source.origin}" exited with ${result.exitCode}`,
+        'run it by hand to see why (a login may have expired)',
+      );
     }
     token = result.stdout;
   }
   token = token.trim();
   // Registered before returning: from here on no output path can print it.
   redactor.register(token, 'cp-admin-token');
-  if (!token) throw new ConfigError(`the CP admin token from ${source.origin} is empty`, 'put the token there, or use another source');
+  if (!token)
+    throw new ConfigError(
+      `the CP admin token from ${source.origin} is empty`,
+      'put the token there, or use another source',
+    );
   return token;
 }
 
@@ -66,7 +75,10 @@ async function readTokenFile(path: string): Promise<string> {
   try {
     mode = (await stat(path)).mode;
   } catch {
-    throw new ConfigError(`CP token file ${path} does not exist`, 'create it with the token as its only content, mode 0600');
+    throw new ConfigError(
+      `CP token file ${path} does not exist`,
+      'create it with the token as its only content, mode 0600',
+    );
   }
   if ((mode & 0o077) !== 0) {
     throw new ConfigError(

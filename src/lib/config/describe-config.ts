@@ -26,11 +26,35 @@ export function describeConfig(config: ResolvedConfig, env: EnvVars): ConfigEntr
     { key: 'env', ...config.envName },
     { key: 'cpUrl', ...config.cpUrl },
     { key: 'tenantCpUrl', ...config.tenantCpUrl },
-    config.region ? { key: 'awsRegion', ...config.region } : { key: 'awsRegion', value: '(from the AWS profile, or unset)', source: 'unset', origin: '--region, MOLECTL_REGION, AWS_REGION' },
-    config.profile ? { key: 'awsProfile', ...config.profile } : { key: 'awsProfile', value: '(SDK default chain)', source: 'unset', origin: 'AWS_PROFILE, env credentials, SSO, instance role' },
+    config.region
+      ? { key: 'awsRegion', ...config.region }
+      : {
+          key: 'awsRegion',
+          value: '(from the AWS profile, or unset)',
+          source: 'unset',
+          origin: '--region, MOLECTL_REGION, AWS_REGION',
+        },
+    config.profile
+      ? { key: 'awsProfile', ...config.profile }
+      : {
+          key: 'awsProfile',
+          value: '(SDK default chain)',
+          source: 'unset',
+          origin: 'AWS_PROFILE, env credentials, SSO, instance role',
+        },
     { key: 'output', ...config.output },
-    { key: 'cpToken', value: token ? `read from ${token.kind}` : 'not configured', source: token ? (token.kind === 'env' ? 'env' : 'file') : 'unset', origin: token?.origin ?? 'CP_ADMIN_API_TOKEN, cpTokenFile, cpTokenCommand' },
-    { key: 'stateDir', value: config.stateDir, source: env.MOLECTL_STATE_DIR ? 'env' : 'default', origin: env.MOLECTL_STATE_DIR ? 'MOLECTL_STATE_DIR' : 'XDG_STATE_HOME' },
+    {
+      key: 'cpToken',
+      value: token ? `read from ${token.kind}` : 'not configured',
+      source: token ? (token.kind === 'env' ? 'env' : 'file') : 'unset',
+      origin: token?.origin ?? 'CP_ADMIN_API_TOKEN, cpTokenFile, cpTokenCommand',
+    },
+    {
+      key: 'stateDir',
+      value: config.stateDir,
+      source: env.MOLECTL_STATE_DIR ? 'env' : 'default',
+      origin: env.MOLECTL_STATE_DIR ? 'MOLECTL_STATE_DIR' : 'XDG_STATE_HOME',
+    },
     fromEnv('tenantUrlTemplate', e.tenantUrlTemplate),
     fromEnv('tenantFilter', formatTags(e.tenantFilter.tags)),
     fromEnv('workspaceFilter', formatTags(e.workspaceFilter.tags)),

@@ -6,15 +6,16 @@
 export const envVarDocs = {
   // molectl's own configuration layer (between the config file and flags).
   MOLECTL_ENV: 'named environment to target (production, staging, sandbox, or one from the config file)',
-  MOLECTL_CP_URL: 'control plane base URL, overriding the environment\'s',
-  MOLECTL_PROFILE: 'AWS profile to use, overriding the environment\'s',
-  MOLECTL_REGION: 'AWS region to use, overriding the environment\'s',
+  MOLECTL_CP_URL: "control plane base URL, overriding the environment's",
+  MOLECTL_PROFILE: "AWS profile to use, overriding the environment's",
+  MOLECTL_REGION: "AWS region to use, overriding the environment's",
   MOLECTL_OUTPUT: 'default output format: text or json',
   MOLECTL_CONFIG: 'path of the user config file (default $XDG_CONFIG_HOME/molectl/config.json)',
   MOLECTL_STATE_DIR: 'directory for run ledgers and sandbox state (default $XDG_STATE_HOME/molectl)',
   MOLECTL_CP_TOKEN_FILE: 'file holding the CP admin token (must not be readable by group or others)',
   MOLECTL_CP_TOKEN_COMMAND: 'command whose stdout is the CP admin token, like AWS credential_process',
-  MOLECTL_LOCK_TTL: 'how long a fleet lock lasts without renewal (default 10m; renewed every third of it); shorter frees a dead run\'s lock sooner',
+  MOLECTL_LOCK_TTL:
+    "how long a fleet lock lasts without renewal (default 10m; renewed every third of it); shorter frees a dead run's lock sooner",
   // Credentials for remote systems; values are secrets and are registered with the redactor.
   CP_ADMIN_API_TOKEN: 'CP admin token for /cp/admin/* routes',
   RAILWAY_TOKEN: 'Railway API token (secret rotation consumers, deploy checks)',

@@ -102,7 +102,10 @@ function defaultSecrets(railwayEnvironment: string): Record<string, SecretConfig
       secretId: 'molecule/cp/provision-shared-secret',
       description: 'PROVISION_SHARED_SECRET on the CP = MOLECULE_CP_SHARED_SECRET in every tenant',
       generate: { kind: 'hex', bytes: 32 },
-      consumers: [`railway:controlplane/${railwayEnvironment}/PROVISION_SHARED_SECRET`, 'tenants-env:MOLECULE_CP_SHARED_SECRET'],
+      consumers: [
+        `railway:controlplane/${railwayEnvironment}/PROVISION_SHARED_SECRET`,
+        'tenants-env:MOLECULE_CP_SHARED_SECRET',
+      ],
     },
     'cp-admin-api-token': {
       secretId: 'molecule/cp/admin-api-token',

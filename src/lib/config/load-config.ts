@@ -76,8 +76,18 @@ const environmentSchema = z
         .object({
           secretId: z.string().min(1),
           description: z.string().optional(),
-          generate: z.object({ kind: z.literal('hex'), bytes: z.number().int().min(16).max(128) }).strict().optional(),
-          consumers: z.array(z.string().regex(/^(tenants-env|railway|gitea-actions-secret):.+/, 'must start with tenants-env:, railway: or gitea-actions-secret:')),
+          generate: z
+            .object({ kind: z.literal('hex'), bytes: z.number().int().min(16).max(128) })
+            .strict()
+            .optional(),
+          consumers: z.array(
+            z
+              .string()
+              .regex(
+                /^(tenants-env|railway|gitea-actions-secret):.+/,
+                'must start with tenants-env:, railway: or gitea-actions-secret:',
+              ),
+          ),
         })
         .strict(),
     ),
@@ -94,7 +104,9 @@ const environmentSchema = z
         vercelProjectId: z.string().min(1),
         vercelTeamId: z.string().min(1),
         registryUrl: z.string().min(1),
-        imageName: z.string().regex(/^[a-z0-9]+(?:[._\/-][a-z0-9]+)*$/, 'must be an image name such as molecule-ai/platform-tenant'),
+        imageName: z
+          .string()
+          .regex(/^[a-z0-9]+(?:[._\/-][a-z0-9]+)*$/, 'must be an image name such as molecule-ai/platform-tenant'),
         imageTagPattern: z.string().min(1),
         canaries: z.array(z.string().min(1)),
       })
@@ -102,7 +114,9 @@ const environmentSchema = z
       .strict(),
     audit: z
       .object({
-        expectedImage: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._\/:@-]*$/, 'must be an image tag, reference or digest'),
+        expectedImage: z
+          .string()
+          .regex(/^[A-Za-z0-9][A-Za-z0-9._\/:@-]*$/, 'must be an image tag, reference or digest'),
         expectedPorts: z.array(z.number().int().min(1).max(65535)).max(64),
         minAgentVersion: z.string().regex(/^\d+(\.\d+){1,3}$/, 'must be a version such as 3.3.1142.0'),
       })
@@ -116,7 +130,9 @@ const fileSchema = z
   .object({
     defaultEnv: z.string().min(1).optional(),
     output: z.enum(['text', 'json']).optional(),
-    environments: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'environment names are lowercase words'), environmentSchema).optional(),
+    environments: z
+      .record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'environment names are lowercase words'), environmentSchema)
+      .optional(),
   })
   .strict();
 
@@ -141,19 +157,28 @@ export async function readConfigFile(path: string): Promise<ConfigFile | null> {
     text = await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`, 'check the file\'s permissions');
+    throw new ConfigError(
+      `cannot read config file ${path}: ${(error as Error).message}`,
+      "check the file's permissions",
+    );
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(`config file ${path} is not valid JSON: ${(error as Error).message}`, 'fix the syntax, or move the file away to use the defaults');
+    throw new ConfigError(
+      `config file ${path} is not valid JSON: ${(error as Error).message}`,
+      'fix the syntax, or move the file away to use the defaults',
+    );
   }
   const parsed = fileSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const key = issue.path.join('.') || '(top level)';
-    throw new ConfigError(`config file ${path}: key "${key}" ${issue.message}`, 'fix that key (docs/configuration.md lists every key), or remove it to use the default');
+    throw new ConfigError(
+      `config file ${path}: key "${key}" ${issue.message}`,
+      'fix that key (docs/configuration.md lists every key), or remove it to use the default',
+    );
   }
   return parsed.data;
 }
@@ -178,7 +203,9 @@ export function resolveConfig(args: {
     [DEFAULT_ENVIRONMENT, 'default', 'built-in'],
   ])!;
   // Own properties only: `--env __proto__` or `--env constructor` name no environment.
-  const builtIn = Object.hasOwn(BUILT_IN_ENVIRONMENTS, envName.value) ? BUILT_IN_ENVIRONMENTS[envName.value] : undefined;
+  const builtIn = Object.hasOwn(BUILT_IN_ENVIRONMENTS, envName.value)
+    ? BUILT_IN_ENVIRONMENTS[envName.value]
+    : undefined;
   const fromFile = Object.hasOwn(fileEnvs, envName.value) ? fileEnvs[envName.value] : undefined;
   if (!builtIn && !fromFile) {
     const known = environmentNames.join(', ');
@@ -205,7 +232,11 @@ export function resolveConfig(args: {
     [fromFile?.tenantCpUrl, 'file', `${args.configPath}: environments.${envName.value}.tenantCpUrl`],
     [builtIn?.tenantCpUrl, 'default', `built-in ${envName.value}`],
     [fromFile?.cpUrl, 'file', `${args.configPath}: environments.${envName.value}.cpUrl`],
-    [envName.value === 'sandbox' ? cpUrl.value : builtIn?.cpUrl, envName.value === 'sandbox' ? cpUrl.source : 'default', envName.value === 'sandbox' ? cpUrl.origin : `built-in ${envName.value}`],
+    [
+      envName.value === 'sandbox' ? cpUrl.value : builtIn?.cpUrl,
+      envName.value === 'sandbox' ? cpUrl.source : 'default',
+      envName.value === 'sandbox' ? cpUrl.origin : `built-in ${envName.value}`,
+    ],
   ])!;
   environment.cpUrl = cpUrl.value;
   environment.tenantCpUrl = tenantCpUrl.value;
@@ -225,7 +256,11 @@ export function resolveConfig(args: {
     [env.AWS_PROFILE, 'aws-env', 'AWS_PROFILE'],
   ]);
 
-  const output = resolveOutputFormat({ flag: flags.output, env: env.MOLECTL_OUTPUT, file: file?.output, configPath: args.configPath }, args.command?.formats, args.command?.name);
+  const output = resolveOutputFormat(
+    { flag: flags.output, env: env.MOLECTL_OUTPUT, file: file?.output, configPath: args.configPath },
+    args.command?.formats,
+    args.command?.name,
+  );
 
   return {
     configPath: args.configPath,
@@ -273,9 +308,14 @@ function validateUrl(url: Sourced<string>): void {
     parsed = new URL(url.value);
   } catch {
     const message = `CP URL "${url.value}" (from ${url.origin}) is not a URL`;
-    throw url.source === 'flag' ? new UsageError(message, 'give a full URL such as https://api.moleculesai.app') : new ConfigError(message, 'give a full URL such as https://api.moleculesai.app');
+    throw url.source === 'flag'
+      ? new UsageError(message, 'give a full URL such as https://api.moleculesai.app')
+      : new ConfigError(message, 'give a full URL such as https://api.moleculesai.app');
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-    throw new UsageError(`CP URL "${url.value}" (from ${url.origin}) must be https`, 'give a URL such as https://api.moleculesai.app');
+    throw new UsageError(
+      `CP URL "${url.value}" (from ${url.origin}) must be https`,
+      'give a URL such as https://api.moleculesai.app',
+    );
   }
 }

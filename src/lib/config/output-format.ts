@@ -29,13 +29,19 @@ export interface FormatLayers {
 }
 
 /** The run's format. An unknown or unaccepted --output is exit 2; a bad default is exit 3. */
-export function resolveOutputFormat(layers: FormatLayers, accepted: readonly OutputFormat[] = DEFAULT_FORMATS, commandName?: string): Sourced<OutputFormat> {
+export function resolveOutputFormat(
+  layers: FormatLayers,
+  accepted: readonly OutputFormat[] = DEFAULT_FORMATS,
+  commandName?: string,
+): Sourced<OutputFormat> {
   if (layers.flag !== undefined) {
     if (!accepted.includes(layers.flag as OutputFormat)) {
       const who = commandName ? `molectl ${commandName}` : 'this command';
       const known = (OUTPUT_FORMATS as readonly string[]).includes(layers.flag);
       throw new UsageError(
-        known ? `--output ${layers.flag}: ${who} does not print ${layers.flag}` : `--output: "${echoInput(layers.flag)}" is not an output format`,
+        known
+          ? `--output ${layers.flag}: ${who} does not print ${layers.flag}`
+          : `--output: "${echoInput(layers.flag)}" is not an output format`,
         `use ${accepted.map((f) => `--output ${f}`).join(' or ')}`,
       );
     }
@@ -48,7 +54,10 @@ export function resolveOutputFormat(layers: FormatLayers, accepted: readonly Out
   for (const [value, source, origin] of fromDefault) {
     if (value === undefined || value === '') continue;
     if (!DEFAULT_LAYER_FORMATS.includes(value as OutputFormat)) {
-      throw new ConfigError(`output format "${echoInput(value)}" (from ${origin}) is not one of ${DEFAULT_LAYER_FORMATS.join(', ')}`, 'set it to text or json');
+      throw new ConfigError(
+        `output format "${echoInput(value)}" (from ${origin}) is not one of ${DEFAULT_LAYER_FORMATS.join(', ')}`,
+        'set it to text or json',
+      );
     }
     return { value: value as OutputFormat, source, origin };
   }

@@ -16,6 +16,12 @@ export function parseDurationMs(text: string): number | null {
 /** A bound as a person would write it back: 7d, 1h, 90s. */
 export function describeDurationMs(ms: number): string {
   if (ms === 0) return '0s';
-  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) if (ms % size === 0) return `${ms / size}${unit}`;
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const)
+    if (ms % size === 0) return `${ms / size}${unit}`;
   return `${ms} ms`;
 }

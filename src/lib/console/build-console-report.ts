@@ -68,7 +68,9 @@ export function buildConsoleReport(input: BuildReportInput): ConsoleReport {
     },
     output: {
       timestamp: snapshot.timestamp?.toISOString() ?? null,
-      ageSeconds: snapshot.timestamp ? Math.max(0, Math.round((input.now.getTime() - snapshot.timestamp.getTime()) / 1000)) : null,
+      ageSeconds: snapshot.timestamp
+        ? Math.max(0, Math.round((input.now.getTime() - snapshot.timestamp.getTime()) / 1000))
+        : null,
       truncated: snapshot.truncated,
       latest: snapshot.latest,
       empty: snapshot.text.trim() === '',

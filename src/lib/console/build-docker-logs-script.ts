@@ -21,14 +21,18 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
 
 export function buildDockerLogsScript(request: DockerLogsRequest): string[] {
   if (!CONTAINER.test(request.container)) {
-    throw new UsageError(`"${request.container}" is not a docker container name`, 'a container name is letters, digits, "_", "." and "-", e.g. molecule-tenant');
+    throw new UsageError(
+      `"${request.container}" is not a docker container name`,
+      'a container name is letters, digits, "_", "." and "-", e.g. molecule-tenant',
+    );
   }
   const args = ['docker', 'logs'];
   if (request.timestamps) args.push('--timestamps');
   if (request.since !== undefined) {
     if (typeof request.since === 'number') args.push('--since', `${Math.max(1, Math.ceil(request.since))}s`);
     else if (RFC3339.test(request.since)) args.push('--since', request.since);
-    else throw new UsageError(`--since "${request.since}" is not a duration or an RFC 3339 time`, 'use e.g. --since 30m');
+    else
+      throw new UsageError(`--since "${request.since}" is not a duration or an RFC 3339 time`, 'use e.g. --since 30m');
   }
   if (request.tail !== undefined) args.push('--tail', String(Math.max(0, Math.floor(request.tail))));
   args.push(request.container);

@@ -8,7 +8,13 @@ import { formatAge } from './format-age.js';
 export function describeConsoleSource(report: Pick<ConsoleReport, 'target' | 'output'>): string {
   const t = report.target;
   const what = t.instanceId ?? `workspace ${t.workspaceId}`;
-  const about = [t.orgSlug ? `org ${t.orgSlug}` : null, t.workspaceId && t.instanceId ? `workspace ${t.workspaceId}` : null, t.instanceState].filter(Boolean).join(', ');
+  const about = [
+    t.orgSlug ? `org ${t.orgSlug}` : null,
+    t.workspaceId && t.instanceId ? `workspace ${t.workspaceId}` : null,
+    t.instanceState,
+  ]
+    .filter(Boolean)
+    .join(', ');
   const parts = [`console of ${what}${about ? ` (${about})` : ''}${t.source === 'cp' ? ' from the CP' : ''}`];
   const o = report.output;
   if (o.timestamp) parts.push(`output ${formatAge((o.ageSeconds ?? 0) * 1000)} old (${o.timestamp})`);
@@ -21,6 +27,7 @@ export function describeConsoleSource(report: Pick<ConsoleReport, 'target' | 'ou
 export function describeEmptyConsole(report: Pick<ConsoleReport, 'target'>): string {
   const t = report.target;
   const what = t.instanceId ?? `workspace ${t.workspaceId}`;
-  if (t.instanceState === 'pending') return `no console output yet for ${what}: the instance is still starting; try again in a minute, or use --follow`;
+  if (t.instanceState === 'pending')
+    return `no console output yet for ${what}: the instance is still starting; try again in a minute, or use --follow`;
   return `no console output yet for ${what}: EC2 publishes the console a few minutes after boot (use --latest on Nitro instances, or --follow to wait for it)`;
 }

@@ -38,7 +38,11 @@ export interface FollowSummary {
 /** Consecutive failed reads after which following gives up (the error is then reported). */
 const MAX_CONSECUTIVE_FAILURES = 5;
 
-export async function followConsole(deps: FollowDeps, first: ConsoleSnapshot, options: FollowOptions): Promise<FollowSummary> {
+export async function followConsole(
+  deps: FollowDeps,
+  first: ConsoleSnapshot,
+  options: FollowOptions,
+): Promise<FollowSummary> {
   const follower = new ConsoleFollower();
   const summary: FollowSummary = { linesPrinted: 0, polls: 0, gaps: 0 };
   const emit = async (raw: string, startsMidLine: boolean, tail?: number): Promise<void> => {
@@ -67,14 +71,18 @@ export async function followConsole(deps: FollowDeps, first: ConsoleSnapshot, op
       if (deps.signal.aborted) break;
       failures += 1;
       if (failures >= MAX_CONSECUTIVE_FAILURES) throw error;
-      deps.warn(`reading the console failed (${(error as Error).message}); retrying in ${Math.round(options.intervalMs / 1000)} s`);
+      deps.warn(
+        `reading the console failed (${(error as Error).message}); retrying in ${Math.round(options.intervalMs / 1000)} s`,
+      );
       continue;
     }
     summary.polls += 1;
     const update = follower.next(snapshot.text);
     if (update.gap) {
       summary.gaps += 1;
-      deps.warn('the console moved on by more than its 64 KB window between two reads (or restarted): some lines were missed; lower --interval');
+      deps.warn(
+        'the console moved on by more than its 64 KB window between two reads (or restarted): some lines were missed; lower --interval',
+      );
     }
     await emit(update.text, update.gap && snapshot.truncated);
   }

@@ -17,18 +17,31 @@ export interface LineReport {
  * The output choices console and logs share, checked before anything is read: --follow streams,
  * so it cannot be one JSON document; --no-redact has its own refusals.
  */
-export function checkLineOutputOptions(ctx: Context, options: { follow?: boolean; redact: boolean; out?: string | undefined }): void {
+export function checkLineOutputOptions(
+  ctx: Context,
+  options: { follow?: boolean; redact: boolean; out?: string | undefined },
+): void {
   if (options.follow && ctx.out.format === 'json') {
-    throw new UsageError('--follow cannot be combined with --output json', '--output json prints one document; drop --follow, or follow as text');
+    throw new UsageError(
+      '--follow cannot be combined with --output json',
+      '--output json prints one document; drop --follow, or follow as text',
+    );
   }
   applyRedactionChoice(ctx, { redact: options.redact, outFile: options.out });
 }
 
 /** Text or JSON, to stdout or to --out (the diagnosis stays on stdout as the result's summary). */
-export async function printLineReport(ctx: Context, report: LineReport, options: { out?: string | undefined; emptyNote?: string }): Promise<void> {
+export async function printLineReport(
+  ctx: Context,
+  report: LineReport,
+  options: { out?: string | undefined; emptyNote?: string },
+): Promise<void> {
   if (ctx.out.format === 'json') {
     if (!options.out) return ctx.out.result(report, () => '');
-    await writeFileAtomic(options.out, `${JSON.stringify({ schemaVersion: SCHEMA_VERSION, ...redactDeep(report, ctx.redactor) }, null, 2)}\n`);
+    await writeFileAtomic(
+      options.out,
+      `${JSON.stringify({ schemaVersion: SCHEMA_VERSION, ...redactDeep(report, ctx.redactor) }, null, 2)}\n`,
+    );
     ctx.out.info(`wrote ${report.lines.length} lines and ${report.findings.length} findings to ${options.out}`);
     return;
   }

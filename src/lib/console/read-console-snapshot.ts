@@ -27,10 +27,16 @@ export interface ReadConsoleDeps {
   cp: Pick<CpClient, 'getWorkspaceConsole'>;
 }
 
-export const LATEST_UNSUPPORTED_NOTE = '--latest needs a Nitro instance; this one keeps only the buffered console output, shown instead';
+export const LATEST_UNSUPPORTED_NOTE =
+  '--latest needs a Nitro instance; this one keeps only the buffered console output, shown instead';
 
-export async function readConsoleSnapshot(deps: ReadConsoleDeps, target: ResolvedConsoleTarget, options: { latest: boolean }): Promise<ConsoleSnapshot> {
-  if (target.source === 'cp' || target.instanceId === null) return readCpConsole(deps, target.workspaceId ?? target.input);
+export async function readConsoleSnapshot(
+  deps: ReadConsoleDeps,
+  target: ResolvedConsoleTarget,
+  options: { latest: boolean },
+): Promise<ConsoleSnapshot> {
+  if (target.source === 'cp' || target.instanceId === null)
+    return readCpConsole(deps, target.workspaceId ?? target.input);
   const notes: string[] = [];
   let output: ConsoleOutput;
   try {
@@ -41,7 +47,14 @@ export async function readConsoleSnapshot(deps: ReadConsoleDeps, target: Resolve
     output = await deps.aws.getConsoleOutput(target.instanceId, { latest: false });
   }
   if (options.latest && !output.latest && notes.length === 0) notes.push(LATEST_UNSUPPORTED_NOTE);
-  return { text: output.text, timestamp: output.timestamp, truncated: output.truncated, latest: output.latest, source: 'ec2', notes };
+  return {
+    text: output.text,
+    timestamp: output.timestamp,
+    truncated: output.truncated,
+    latest: output.latest,
+    source: 'ec2',
+    notes,
+  };
 }
 
 async function readCpConsole(deps: ReadConsoleDeps, workspaceId: string): Promise<ConsoleSnapshot> {
@@ -50,7 +63,10 @@ async function readCpConsole(deps: ReadConsoleDeps, workspaceId: string): Promis
     return { text, timestamp: null, truncated: false, latest: false, source: 'cp', notes: [] };
   } catch (error) {
     if (isMolectlError(error) && error.code === 4) {
-      throw new NotFoundError(`no instance is tagged with workspace ${workspaceId}, and the CP knows no console for it`, TARGET_FORMS_HINT);
+      throw new NotFoundError(
+        `no instance is tagged with workspace ${workspaceId}, and the CP knows no console for it`,
+        TARGET_FORMS_HINT,
+      );
     }
     throw error;
   }

@@ -46,17 +46,25 @@ export async function readContainerLogs(
   });
   if (!result) throw new MolectlError(`no result from ${instanceId}`);
   if (SSM_NOT_DELIVERED_STATUSES.has(result.status) || result.status === 'NoResult') {
-    throw new MolectlError(`SSM could not run docker logs on ${instanceId} (${result.status}${result.statusDetails && result.statusDetails !== result.status ? `: ${result.statusDetails}` : ''})`, {
-      hint: 'the host\'s SSM agent is not reachable: check it with `molectl doctor` and `aws ssm describe-instance-information`; `molectl console` needs no agent',
-    });
+    throw new MolectlError(
+      `SSM could not run docker logs on ${instanceId} (${result.status}${result.statusDetails && result.statusDetails !== result.status ? `: ${result.statusDetails}` : ''})`,
+      {
+        hint: "the host's SSM agent is not reachable: check it with `molectl doctor` and `aws ssm describe-instance-information`; `molectl console` needs no agent",
+      },
+    );
   }
   if (result.exitCode !== 0) {
     const said = (result.output || result.stderr).trim().split('\n')[0] ?? '';
     const noContainer = /No such container/i.test(said);
-    throw new MolectlError(`docker logs failed on ${instanceId} (exit ${result.exitCode ?? '?'})${said ? `: ${said.slice(0, 200)}` : ''}`, {
-      code: noContainer ? 4 : 1,
-      hint: noContainer ? `name the container with --container (the environment's default is ${request.container})` : 'run it again with --debug; if the host is unhealthy, read its console with `molectl console`',
-    });
+    throw new MolectlError(
+      `docker logs failed on ${instanceId} (exit ${result.exitCode ?? '?'})${said ? `: ${said.slice(0, 200)}` : ''}`,
+      {
+        code: noContainer ? 4 : 1,
+        hint: noContainer
+          ? `name the container with --container (the environment's default is ${request.container})`
+          : 'run it again with --debug; if the host is unhealthy, read its console with `molectl console`',
+      },
+    );
   }
   return {
     instanceId,

@@ -53,7 +53,11 @@ export interface ResolveTargetDeps {
   environment: Pick<EnvironmentConfig, 'tenantFilter' | 'orgSlugTagKey' | 'workspaceIdTagKey' | 'name'>;
 }
 
-export async function resolveConsoleTarget(deps: ResolveTargetDeps, input: string, options: { allowCpFallback: boolean }): Promise<ResolvedConsoleTarget> {
+export async function resolveConsoleTarget(
+  deps: ResolveTargetDeps,
+  input: string,
+  options: { allowCpFallback: boolean },
+): Promise<ResolvedConsoleTarget> {
   const spec = classifyConsoleTarget(input);
   const env = deps.environment;
   const base = { kind: spec.kind, input, orgSlug: null, workspaceId: null, notes: [] as string[] };
@@ -64,31 +68,57 @@ export async function resolveConsoleTarget(deps: ResolveTargetDeps, input: strin
       throw error;
     });
     if (!found) throw createNotFound(`no instance ${spec.value} in ${env.name}`);
-    return { ...base, instanceId: found.instanceId, source: 'ec2', instanceState: found.state, orgSlug: found.tags[env.orgSlugTagKey] ?? null, workspaceId: found.tags[env.workspaceIdTagKey] ?? null };
+    return {
+      ...base,
+      instanceId: found.instanceId,
+      source: 'ec2',
+      instanceState: found.state,
+      orgSlug: found.tags[env.orgSlugTagKey] ?? null,
+      workspaceId: found.tags[env.workspaceIdTagKey] ?? null,
+    };
   }
   if (spec.kind === 'workspace') {
     const candidates = await deps.aws.listInstances({ tags: { [env.workspaceIdTagKey]: spec.value } });
     const chosen = chooseInstance(candidates);
     if (chosen) {
-      return { ...base, workspaceId: spec.value, instanceId: chosen.instance.instanceId, source: 'ec2', instanceState: chosen.instance.state, notes: chosen.notes };
+      return {
+        ...base,
+        workspaceId: spec.value,
+        instanceId: chosen.instance.instanceId,
+        source: 'ec2',
+        instanceState: chosen.instance.state,
+        notes: chosen.notes,
+      };
     }
-    if (!options.allowCpFallback) throw createNotFound(`no instance is tagged ${env.workspaceIdTagKey}=${spec.value} in ${env.name}`);
+    if (!options.allowCpFallback)
+      throw createNotFound(`no instance is tagged ${env.workspaceIdTagKey}=${spec.value} in ${env.name}`);
     return {
       ...base,
       workspaceId: spec.value,
       instanceId: null,
       source: 'cp',
       instanceState: null,
-      notes: [`no instance is tagged ${env.workspaceIdTagKey}=${spec.value}; reading the console the CP keeps for the workspace`],
+      notes: [
+        `no instance is tagged ${env.workspaceIdTagKey}=${spec.value}; reading the console the CP keeps for the workspace`,
+      ],
     };
   }
   const tags = { ...env.tenantFilter.tags, [env.orgSlugTagKey]: spec.value };
   const chosen = chooseInstance(await deps.aws.listInstances({ tags }));
   if (!chosen) {
-    const filter = Object.entries(tags).map(([k, v]) => `${k}=${v}`).join(', ');
+    const filter = Object.entries(tags)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ');
     throw createNotFound(`no tenant instance for org "${spec.value}" in ${env.name} (tags ${filter})`);
   }
-  return { ...base, orgSlug: spec.value, instanceId: chosen.instance.instanceId, source: 'ec2', instanceState: chosen.instance.state, notes: chosen.notes };
+  return {
+    ...base,
+    orgSlug: spec.value,
+    instanceId: chosen.instance.instanceId,
+    source: 'ec2',
+    instanceState: chosen.instance.state,
+    notes: chosen.notes,
+  };
 }
 
 /**
@@ -101,14 +131,22 @@ export function chooseInstance(candidates: InstanceSummary[]): { instance: Insta
   const live = byNewest.filter((i) => i.state !== 'terminated' && i.state !== 'shutting-down');
   const instance = live[0] ?? byNewest[0]!;
   const notes: string[] = [];
-  if (live.length > 1) notes.push(`${live.length} live instances carry these tags (${live.map((i) => i.instanceId).join(', ')}); showing the newest`);
+  if (live.length > 1)
+    notes.push(
+      `${live.length} live instances carry these tags (${live.map((i) => i.instanceId).join(', ')}); showing the newest`,
+    );
   if (live.length === 0) notes.push(`the instance is ${instance.state}; its console may be incomplete`);
   return { instance, notes };
 }
 
 function isInstanceNotFound(error: unknown): boolean {
   if (isMolectlError(error) && error.code === ExitCode.notFound) return true;
-  return error instanceof Error && /InvalidInstanceID\.(?:NotFound|Malformed)/.test(`${error.name} ${error.message} ${(error as { awsCode?: string }).awsCode ?? ''}`);
+  return (
+    error instanceof Error &&
+    /InvalidInstanceID\.(?:NotFound|Malformed)/.test(
+      `${error.name} ${error.message} ${(error as { awsCode?: string }).awsCode ?? ''}`,
+    )
+  );
 }
 
 function createNotFound(message: string): NotFoundError {

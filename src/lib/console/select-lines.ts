@@ -30,6 +30,9 @@ export function compileGrep(pattern: string | undefined, options: { ignoreCase?:
   try {
     return new RegExp(pattern, options.ignoreCase ? 'i' : '');
   } catch (error) {
-    throw new UsageError(`--grep: ${(error as Error).message}`, 'pass a JavaScript regular expression, e.g. --grep "error|denied"');
+    throw new UsageError(
+      `--grep: ${(error as Error).message}`,
+      'pass a JavaScript regular expression, e.g. --grep "error|denied"',
+    );
   }
 }

@@ -16,10 +16,17 @@ const CLOCK_SLACK_MS = 5 * 60_000;
  * lists with the batch comment the run recorded just before sending. Only a target whose command
  * provably was never sent goes back to pending.
  */
-export async function adoptInFlight(ctx: Context, ledger: RunLedger, expectedFingerprint: string, waitMs: number): Promise<number> {
+export async function adoptInFlight(
+  ctx: Context,
+  ledger: RunLedger,
+  expectedFingerprint: string,
+  waitMs: number,
+): Promise<number> {
   const inFlight = Object.values(ledger.document.targets).filter((t) => t.state === 'in-progress');
   if (inFlight.length === 0) return 0;
-  const step = ctx.out.step(`collecting ${inFlight.length} result${inFlight.length === 1 ? '' : 's'} from the interrupted run`);
+  const step = ctx.out.step(
+    `collecting ${inFlight.length} result${inFlight.length === 1 ? '' : 's'} from the interrupted run`,
+  );
   await findUnrecordedCommands(ctx, ledger, inFlight);
   const deadline = ctx.clock.now().getTime() + waitMs;
   let open = Object.values(ledger.document.targets).filter((t) => t.state === 'in-progress');
@@ -33,8 +40,15 @@ export async function adoptInFlight(ctx: Context, ledger: RunLedger, expectedFin
         still.push(target);
         continue;
       }
-      const judged = judgeApplyResult({ instanceId, commandId, ...output, stdoutTruncated: false, stderrTruncated: false }, expectedFingerprint);
-      await ledger.updateTarget(target.key, { state: judged.state === 'pending' ? 'pending' : judged.state, outcome: judged.outcome, detail: judged.detail });
+      const judged = judgeApplyResult(
+        { instanceId, commandId, ...output, stdoutTruncated: false, stderrTruncated: false },
+        expectedFingerprint,
+      );
+      await ledger.updateTarget(target.key, {
+        state: judged.state === 'pending' ? 'pending' : judged.state,
+        outcome: judged.outcome,
+        detail: judged.detail,
+      });
     }
     open = still;
     if (open.length === 0) break;
@@ -57,15 +71,22 @@ export async function adoptInFlight(ctx: Context, ledger: RunLedger, expectedFin
 async function findUnrecordedCommands(ctx: Context, ledger: RunLedger, inFlight: TargetRecord[]): Promise<void> {
   const unrecorded = inFlight.filter((t) => !t.remoteIds.commandId);
   if (unrecorded.length === 0) return;
-  const withComment = unrecorded.filter((t) => typeof t.detail.dispatchComment === 'string' && typeof t.detail.dispatchedAt === 'string');
+  const withComment = unrecorded.filter(
+    (t) => typeof t.detail.dispatchComment === 'string' && typeof t.detail.dispatchedAt === 'string',
+  );
   const since = Math.min(...withComment.map((t) => Date.parse(String(t.detail.dispatchedAt))));
-  const sent: SentCommand[] = withComment.length ? await ctx.aws.listCommandsSince(new Date(since - CLOCK_SLACK_MS)) : [];
+  const sent: SentCommand[] = withComment.length
+    ? await ctx.aws.listCommandsSince(new Date(since - CLOCK_SLACK_MS))
+    : [];
   for (const target of unrecorded) {
     const instanceId = String(target.detail.instanceId ?? '');
     const command = sent.find((c) => c.comment === target.detail.dispatchComment && c.instanceIds.includes(instanceId));
     if (command) {
       await ledger.updateTarget(target.key, { remoteIds: { commandId: command.commandId } });
-      await ledger.recordEvent(`${target.key}: adopted command ${command.commandId}, sent before the run stopped but not yet recorded`, { target: target.key });
+      await ledger.recordEvent(
+        `${target.key}: adopted command ${command.commandId}, sent before the run stopped but not yet recorded`,
+        { target: target.key },
+      );
     } else {
       await ledger.updateTarget(target.key, { state: 'pending' });
     }

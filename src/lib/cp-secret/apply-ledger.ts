@@ -17,7 +17,13 @@ import { summarizeTargets, PLAN_SCHEMA_VERSION, type MigrationPlan, type PlanTar
 
 export const APPLY_COMMAND = 'migrate cp-secret apply';
 
-export async function createApplyLedger(ctx: Context, plan: MigrationPlan, settings: ApplySettings, waveSpec: string, target: Target): Promise<RunLedger> {
+export async function createApplyLedger(
+  ctx: Context,
+  plan: MigrationPlan,
+  settings: ApplySettings,
+  waveSpec: string,
+  target: Target,
+): Promise<RunLedger> {
   const ledger = await ctx.runs.create({
     command: APPLY_COMMAND,
     environment: toRunEnvironment(target),
@@ -35,7 +41,13 @@ export async function createApplyLedger(ctx: Context, plan: MigrationPlan, setti
       // What ran as root on each tenant, matched with `molectl migrate cp-secret script`.
       scriptSha256: tenantScriptSha256(),
     },
-    pinned: { secretId: plan.secret.secretId, arn: plan.secret.arn, versionId: plan.secret.versionId, fingerprint: plan.secret.fingerprint, length: plan.secret.length },
+    pinned: {
+      secretId: plan.secret.secretId,
+      arn: plan.secret.arn,
+      versionId: plan.secret.versionId,
+      fingerprint: plan.secret.fingerprint,
+      length: plan.secret.length,
+    },
   });
   // Updates coalesce into one write; awaiting each in turn would be one fsync per tenant.
   await Promise.all(
@@ -44,7 +56,13 @@ export async function createApplyLedger(ctx: Context, plan: MigrationPlan, setti
       return ledger.updateTarget(t.slug, {
         state: actionable ? 'pending' : 'skipped',
         ...(actionable ? {} : { outcome: t.class }),
-        detail: { instanceId: t.instanceId, orgId: t.orgId, class: t.class, reason: t.reason, previousFingerprint: t.fingerprint },
+        detail: {
+          instanceId: t.instanceId,
+          orgId: t.orgId,
+          class: t.class,
+          reason: t.reason,
+          previousFingerprint: t.fingerprint,
+        },
       });
     }),
   );
@@ -55,7 +73,9 @@ export async function createApplyLedger(ctx: Context, plan: MigrationPlan, setti
 /** Rebuilds the plan an apply run was working from, for resume. */
 export function planFromLedger(doc: Readonly<RunLedgerDocument>): MigrationPlan {
   if (doc.command !== APPLY_COMMAND) {
-    throw new MolectlError(`run ${doc.id} is a "${doc.command}" run, not "${APPLY_COMMAND}"`, { hint: 'pick an apply run from `molectl runs list --command "migrate cp-secret"`' });
+    throw new MolectlError(`run ${doc.id} is a "${doc.command}" run, not "${APPLY_COMMAND}"`, {
+      hint: 'pick an apply run from `molectl runs list --command "migrate cp-secret"`',
+    });
   }
   const pinned = doc.pinned as Record<string, string | number>;
   const inputs = doc.inputs as Record<string, string | number | null>;
@@ -75,8 +95,19 @@ export function planFromLedger(doc: Readonly<RunLedgerDocument>): MigrationPlan 
     schemaVersion: PLAN_SCHEMA_VERSION,
     kind: 'molectl-cp-secret-plan',
     createdAt: doc.startedAt,
-    environment: { name: doc.environment.name, cpUrl: doc.environment.cpUrl ?? '', region: doc.environment.awsRegion ?? null, account: doc.environment.awsAccount ?? null },
-    secret: { secretId: String(pinned.secretId), arn: String(pinned.arn), versionId: String(pinned.versionId), fingerprint: String(pinned.fingerprint), length: Number(pinned.length) },
+    environment: {
+      name: doc.environment.name,
+      cpUrl: doc.environment.cpUrl ?? '',
+      region: doc.environment.awsRegion ?? null,
+      account: doc.environment.awsAccount ?? null,
+    },
+    secret: {
+      secretId: String(pinned.secretId),
+      arn: String(pinned.arn),
+      versionId: String(pinned.versionId),
+      fingerprint: String(pinned.fingerprint),
+      length: Number(pinned.length),
+    },
     tenantCpUrl: String(inputs.tenantCpUrl),
     containerName: String(inputs.containerName),
     targets,

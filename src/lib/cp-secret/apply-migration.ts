@@ -46,16 +46,29 @@ export interface ApplyResult {
   unseen: Array<{ name: string; why: string }>;
 }
 
-export async function applyMigration(ctx: Context, plan: MigrationPlan, settings: ApplySettings, ledger: RunLedger, guard: RunGuard): Promise<ApplyResult> {
-  const pending = actionableTargets(plan).filter((t) => !FINISHED_TARGET_STATES.has(ledger.target(t.slug)?.state ?? 'pending'));
+export async function applyMigration(
+  ctx: Context,
+  plan: MigrationPlan,
+  settings: ApplySettings,
+  ledger: RunLedger,
+  guard: RunGuard,
+): Promise<ApplyResult> {
+  const pending = actionableTargets(plan).filter(
+    (t) => !FINISHED_TARGET_STATES.has(ledger.target(t.slug)?.state ?? 'pending'),
+  );
   const canary = chooseCanary(plan, pending, settings.canary, ledger);
   const rest = pending.filter((t) => t.slug !== canary?.target.slug);
   const waves = planWaves(rest, settings.waves);
   // Each attempt has its own budget: a resume retries the targets that failed before.
   let failures = 0;
-  const parameterName = settings.delivery === 'parameter' ? runParameterName(ctx.config.environment.parameterPrefix, ledger.id) : undefined;
+  const parameterName =
+    settings.delivery === 'parameter' ? runParameterName(ctx.config.environment.parameterPrefix, ledger.id) : undefined;
   const exceeded = (untouched: number): Promise<ApplyResult> =>
-    abort(ledger, failures, `${failures} failure${failures === 1 ? ' exceeds' : 's exceed'} --max-errors ${settings.maxErrors} (abort when failures > ${settings.maxErrors}); ${untouched} tenant${untouched === 1 ? '' : 's'} left untouched`);
+    abort(
+      ledger,
+      failures,
+      `${failures} failure${failures === 1 ? ' exceeds' : 's exceed'} --max-errors ${settings.maxErrors} (abort when failures > ${settings.maxErrors}); ${untouched} tenant${untouched === 1 ? '' : 's'} left untouched`,
+    );
 
   if (parameterName) {
     await putRunParameter(ctx, plan.secret, parameterName);
@@ -65,14 +78,25 @@ export async function applyMigration(ctx: Context, plan: MigrationPlan, settings
     if (canary) {
       if (canary.dispatch) {
         guard.checkpoint();
-        failures += await dispatchWave(ctx, { plan, settings, ledger, guard, wave: [canary.target], label: 'canary', budget: settings.maxErrors, parameterName });
+        failures += await dispatchWave(ctx, {
+          plan,
+          settings,
+          ledger,
+          guard,
+          wave: [canary.target],
+          label: 'canary',
+          budget: settings.maxErrors,
+          parameterName,
+        });
         if (failures > settings.maxErrors) return await exceeded(rest.length);
       }
       // Invariant: no wave starts until a canary has passed its soak in this run's ledger.
       guard.checkpoint();
       const soak = await soakCanary(ctx, canary.target, settings.soakMs, ledger, guard);
       if (!soak.ok) {
-        const why = soak.migrated ? `canary ${canary.target.slug} failed its soak: ${soak.detail}` : `canary ${canary.target.slug} did not migrate (${ledger.target(canary.target.slug)?.error?.message ?? 'see its row'}), so no wave was started`;
+        const why = soak.migrated
+          ? `canary ${canary.target.slug} failed its soak: ${soak.detail}`
+          : `canary ${canary.target.slug} did not migrate (${ledger.target(canary.target.slug)?.error?.message ?? 'see its row'}), so no wave was started`;
         return await abort(ledger, failures + (soak.migrated ? 1 : 0), why);
       }
     }
@@ -84,18 +108,31 @@ export async function applyMigration(ctx: Context, plan: MigrationPlan, settings
         const unhealthy = await recheckHealth(ctx, ledger, plan);
         if (unhealthy) return await abort(ledger, failures, `${unhealthy} is unhealthy after the previous wave`);
       }
-      failures += await dispatchWave(ctx, { plan, settings, ledger, guard, wave, label, budget: settings.maxErrors - failures, parameterName });
-      if (failures > settings.maxErrors) return await exceeded(waves.slice(index + 1).flat().length + pendingIn(ledger, wave));
+      failures += await dispatchWave(ctx, {
+        plan,
+        settings,
+        ledger,
+        guard,
+        wave,
+        label,
+        budget: settings.maxErrors - failures,
+        parameterName,
+      });
+      if (failures > settings.maxErrors)
+        return await exceeded(waves.slice(index + 1).flat().length + pendingIn(ledger, wave));
     }
   } finally {
     if (parameterName) {
       const deleted = await deleteRunParameter(ctx, parameterName).catch(() => false);
-      await ledger.recordEvent(deleted ? `deleted parameter ${parameterName}` : `parameter ${parameterName} was already gone`);
+      await ledger.recordEvent(
+        deleted ? `deleted parameter ${parameterName}` : `parameter ${parameterName} was already gone`,
+      );
     }
   }
   // Everyone reachable done is not everyone done: tenants the plan could not see may still need it.
   const unseen = unseenTenants(plan);
-  if (unseen.length > 0) await ledger.recordEvent(`not reached: ${unseen.map((u) => `${u.name} (${u.why})`).join('; ')}`, { level: 'warn' });
+  if (unseen.length > 0)
+    await ledger.recordEvent(`not reached: ${unseen.map((u) => `${u.name} (${u.why})`).join('; ')}`, { level: 'warn' });
   const status: ApplyStatus = failures > 0 || unseen.length > 0 ? 'partial' : 'succeeded';
   await ledger.setStatus(status);
   return { status, abortReason: null, failures, unseen };
@@ -125,7 +162,8 @@ async function dispatchWave(ctx: Context, job: WaveJob): Promise<number> {
     let n = 0;
     for (const r of done) {
       let failed = judgedFailed.get(r);
-      if (failed === undefined) judgedFailed.set(r, (failed = judgeApplyResult(r, plan.secret.fingerprint).state === 'failed'));
+      if (failed === undefined)
+        judgedFailed.set(r, (failed = judgeApplyResult(r, plan.secret.fingerprint).state === 'failed'));
       if (failed) n++;
     }
     return n;
@@ -143,7 +181,9 @@ async function dispatchWave(ctx: Context, job: WaveJob): Promise<number> {
           cpUrl: plan.tenantCpUrl,
           expectedFingerprint: plan.secret.fingerprint,
           delivery: settings.delivery,
-          ...(job.parameterName ? { parameterName: job.parameterName } : { secretArn: plan.secret.arn, secretVersionId: plan.secret.versionId }),
+          ...(job.parameterName
+            ? { parameterName: job.parameterName }
+            : { secretArn: plan.secret.arn, secretVersionId: plan.secret.versionId }),
           runId: ledger.id,
           healthTimeoutSeconds: settings.healthTimeoutSeconds,
           ...(plan.environment.region ? { awsRegion: plan.environment.region } : {}),
@@ -161,10 +201,21 @@ async function dispatchWave(ctx: Context, job: WaveJob): Promise<number> {
         // command and the ledger recording its id is found again by this comment on resume.
         onBeforeDispatch: async ({ comment, instanceIds }) => {
           const at = ctx.clock.now().toISOString();
-          await Promise.all(instanceIds.map((id) => ledger.updateTarget(byInstance.get(id)!.slug, { state: 'in-progress', detail: { dispatchComment: comment, dispatchedAt: at } })));
+          await Promise.all(
+            instanceIds.map((id) =>
+              ledger.updateTarget(byInstance.get(id)!.slug, {
+                state: 'in-progress',
+                detail: { dispatchComment: comment, dispatchedAt: at },
+              }),
+            ),
+          );
         },
         onDispatched: async ({ commandId, instanceIds }) => {
-          await Promise.all(instanceIds.map((id) => ledger.updateTarget(byInstance.get(id)!.slug, { state: 'in-progress', remoteIds: { commandId } })));
+          await Promise.all(
+            instanceIds.map((id) =>
+              ledger.updateTarget(byInstance.get(id)!.slug, { state: 'in-progress', remoteIds: { commandId } }),
+            ),
+          );
         },
         onProgress: (p) => step.update(`${job.label}: ${p.done}/${p.total} done, ${p.failed} failed`),
       },
@@ -202,11 +253,20 @@ const CP_AUTH_RETRY_MS = 5_000;
  * that is unavailable is asked again until the soak ends, then it is a failure), and its public
  * /health must answer ok throughout. The ledger records which proof was used and what was seen.
  */
-async function soakCanary(ctx: Context, canary: PlanTarget, soakMs: number, ledger: RunLedger, guard: RunGuard): Promise<{ ok: boolean; migrated: boolean; detail: string }> {
-  if (ledger.target(canary.slug)?.state !== 'succeeded') return { ok: false, migrated: false, detail: 'the canary did not migrate' };
+async function soakCanary(
+  ctx: Context,
+  canary: PlanTarget,
+  soakMs: number,
+  ledger: RunLedger,
+  guard: RunGuard,
+): Promise<{ ok: boolean; migrated: boolean; detail: string }> {
+  if (ledger.target(canary.slug)?.state !== 'succeeded')
+    return { ok: false, migrated: false, detail: 'the canary did not migrate' };
   await ledger.updateTarget(canary.slug, { detail: { soak: 'running' } });
   const deadline = ctx.clock.now().getTime() + soakMs;
-  const step = ctx.out.step(`soaking canary ${canary.slug} for ${Math.round(soakMs / 1000)}s: checking that the CP accepts its credentials`);
+  const step = ctx.out.step(
+    `soaking canary ${canary.slug} for ${Math.round(soakMs / 1000)}s: checking that the CP accepts its credentials`,
+  );
   let auth = await checkCpAuthentication(ctx, canary);
   while (!auth.ok && auth.retriable && ctx.clock.now().getTime() + CP_AUTH_RETRY_MS <= deadline) {
     guard.checkpoint();
@@ -215,7 +275,10 @@ async function soakCanary(ctx: Context, canary: PlanTarget, soakMs: number, ledg
     auth = await checkCpAuthentication(ctx, canary);
   }
   await ledger.updateTarget(canary.slug, { detail: auth.record });
-  await ledger.recordEvent(`canary ${canary.slug}: ${auth.detail}`, { target: canary.slug, level: auth.ok ? 'info' : 'error' });
+  await ledger.recordEvent(`canary ${canary.slug}: ${auth.detail}`, {
+    target: canary.slug,
+    level: auth.ok ? 'info' : 'error',
+  });
   if (!auth.ok) {
     step.fail(`canary ${canary.slug}: ${auth.detail}`);
     return { ok: false, migrated: true, detail: auth.detail };
@@ -242,7 +305,9 @@ async function soakCanary(ctx: Context, canary: PlanTarget, soakMs: number, ledg
 async function recheckHealth(ctx: Context, ledger: RunLedger, plan: MigrationPlan): Promise<string | null> {
   const migrated = plan.targets.filter((t) => ledger.target(t.slug)?.outcome === 'migrated').slice(-50);
   for (let i = 0; i < migrated.length; i += 10) {
-    const checks = await Promise.all(migrated.slice(i, i + 10).map(async (t) => ({ slug: t.slug, check: await checkPublicHealth(ctx, t.slug) })));
+    const checks = await Promise.all(
+      migrated.slice(i, i + 10).map(async (t) => ({ slug: t.slug, check: await checkPublicHealth(ctx, t.slug) })),
+    );
     const bad = checks.find((c) => !c.check.ok);
     if (bad) {
       await ledger.recordEvent(`${bad.slug}: ${bad.check.detail}`, { target: bad.slug, level: 'error' });
@@ -262,8 +327,16 @@ async function abort(ledger: RunLedger, failures: number, reason: string): Promi
 export function checkCanary(plan: MigrationPlan, requested: string | undefined): void {
   if (!requested) return;
   const target = plan.targets.find((t) => t.slug === requested);
-  if (!target) throw new UsageError(`--canary ${requested} is not a tenant in this plan`, 'pick one of the tenants the plan lists as needs-migration or stale');
-  if (!actionableTargets(plan).includes(target)) throw new UsageError(`--canary ${requested} is ${target.class}, not a tenant to change`, 'pick a tenant the plan lists as needs-migration or stale');
+  if (!target)
+    throw new UsageError(
+      `--canary ${requested} is not a tenant in this plan`,
+      'pick one of the tenants the plan lists as needs-migration or stale',
+    );
+  if (!actionableTargets(plan).includes(target))
+    throw new UsageError(
+      `--canary ${requested} is ${target.class}, not a tenant to change`,
+      'pick a tenant the plan lists as needs-migration or stale',
+    );
 }
 
 interface CanaryPhase {
@@ -277,9 +350,16 @@ interface CanaryPhase {
  * canary's target; until one has, a resume soaks the canary again (re-sending nothing if it
  * already migrated) before any wave: a value the CP rejects must never reach the fleet.
  */
-function chooseCanary(plan: MigrationPlan, pending: PlanTarget[], requested: string | undefined, ledger: RunLedger): CanaryPhase | undefined {
+function chooseCanary(
+  plan: MigrationPlan,
+  pending: PlanTarget[],
+  requested: string | undefined,
+  ledger: RunLedger,
+): CanaryPhase | undefined {
   if (plan.targets.some((t) => ledger.target(t.slug)?.detail.soak === 'passed')) return undefined;
-  const migrated = plan.targets.find((t) => ledger.target(t.slug)?.outcome === 'migrated' && (!requested || t.slug === requested));
+  const migrated = plan.targets.find(
+    (t) => ledger.target(t.slug)?.outcome === 'migrated' && (!requested || t.slug === requested),
+  );
   if (migrated) return { target: migrated, dispatch: false };
   const target = requested ? pending.find((t) => t.slug === requested) : pending[0];
   return target ? { target, dispatch: true } : undefined;

@@ -2,7 +2,15 @@ import type { ManagedInstance } from '../aws/aws-types.js';
 import type { TenantScriptResult } from './parse-script-result.js';
 
 /** What the plan says about one tenant. Pure; tested as a table. */
-export const TENANT_CLASSES = ['needs-migration', 'stale', 'current', 'unmanaged', 'no-container', 'probe-failed', 'not-deliverable'] as const;
+export const TENANT_CLASSES = [
+  'needs-migration',
+  'stale',
+  'current',
+  'unmanaged',
+  'no-container',
+  'probe-failed',
+  'not-deliverable',
+] as const;
 export type TenantClass = (typeof TENANT_CLASSES)[number];
 
 /** Classes apply changes; the others are reported and left alone. */
@@ -26,23 +34,36 @@ export function classifyTenant(input: ClassifyInput): Classification {
   const { managed, result } = input;
   if (!managed) return { class: 'unmanaged', reason: 'not registered with SSM' };
   if (managed.pingStatus !== 'Online') return { class: 'unmanaged', reason: `SSM agent ${managed.pingStatus}` };
-  if (input.probeStatus !== 'Success') return { class: 'probe-failed', reason: `probe ${input.probeStatus ?? 'did not run'}` };
+  if (input.probeStatus !== 'Success')
+    return { class: 'probe-failed', reason: `probe ${input.probeStatus ?? 'did not run'}` };
   if (!result) return { class: 'probe-failed', reason: 'probe printed no result line' };
   if (result.status === 'no-docker') return { class: 'no-container', reason: 'docker is not installed' };
   if (!result.container) return { class: 'no-container', reason: 'no platform container' };
   if (result.hasSecret && result.fingerprint === input.expectedFingerprint && result.cpUrl === input.cpUrl) {
-    return { class: 'current', reason: isDurable(result, input.expectedFingerprint) ? 'up to date, durable' : 'up to date, but an image update would lose it' };
+    return {
+      class: 'current',
+      reason: isDurable(result, input.expectedFingerprint)
+        ? 'up to date, durable'
+        : 'up to date, but an image update would lose it',
+    };
   }
   const deliverable = result.python3 && result.awsHost;
   const missing = !result.python3 ? 'python3' : 'the aws CLI';
   if (result.hasSecret && result.fingerprint !== input.expectedFingerprint) {
-    return deliverable ? { class: 'stale', reason: `holds ${result.fingerprint}` } : { class: 'not-deliverable', reason: `stale, and ${missing} is missing on the host` };
+    return deliverable
+      ? { class: 'stale', reason: `holds ${result.fingerprint}` }
+      : { class: 'not-deliverable', reason: `stale, and ${missing} is missing on the host` };
   }
   if (!deliverable) return { class: 'not-deliverable', reason: `${missing} is missing on the host` };
-  return { class: 'needs-migration', reason: result.hasSecret ? 'MOLECULE_CP_URL differs' : 'MOLECULE_CP_SHARED_SECRET not set' };
+  return {
+    class: 'needs-migration',
+    reason: result.hasSecret ? 'MOLECULE_CP_URL differs' : 'MOLECULE_CP_SHARED_SECRET not set',
+  };
 }
 
 /** The value survives an image update: molectl's env file or the user-data carries it, or nothing recreates the container. */
 export function isDurable(result: TenantScriptResult, fingerprint: string): boolean {
-  return result.durableFingerprint === fingerprint || result.userDataFingerprint === fingerprint || result.updater === 'none';
+  return (
+    result.durableFingerprint === fingerprint || result.userDataFingerprint === fingerprint || result.updater === 'none'
+  );
 }

@@ -20,7 +20,10 @@ export interface ApplyJudgement {
 export function judgeApplyResult(result: InstanceScriptResult, expectedFingerprint: string): ApplyJudgement {
   // molectl's own verdicts (NoResult: stopped waiting; NotSent) name the case in `status`;
   // for SSM's, StatusDetails is the precise one (Undeliverable rather than Failed).
-  const ssmStatus = result.status === 'NoResult' || result.status === 'NotSent' ? result.status : (result.statusDetails ?? result.status);
+  const ssmStatus =
+    result.status === 'NoResult' || result.status === 'NotSent'
+      ? result.status
+      : (result.statusDetails ?? result.status);
   const detail = { ssmStatus, exitCode: result.responseCode };
   // Never started: molectl did not send it, or SSM stopped dispatching (MaxErrors reached).
   if (result.status === 'NotSent' || (ssmStatus === 'Terminated' && result.responseCode !== 0 && !result.stdout)) {
@@ -38,13 +41,30 @@ export function judgeApplyResult(result: InstanceScriptResult, expectedFingerpri
     fingerprintMatch: parsed?.fingerprint ? parsed.fingerprint === expectedFingerprint : null,
   };
   if (result.status === 'Success') {
-    if (!parsed) return { state: 'failed', outcome: 'unverified', reason: 'the script exited 0 without a result line', detail: full };
+    if (!parsed)
+      return {
+        state: 'failed',
+        outcome: 'unverified',
+        reason: 'the script exited 0 without a result line',
+        detail: full,
+      };
     if ((parsed.status === 'migrated' || parsed.status === 'current') && parsed.fingerprint === expectedFingerprint) {
       return { state: 'succeeded', outcome: parsed.status, reason: null, detail: full };
     }
-    return { state: 'failed', outcome: 'unverified', reason: `result "${parsed.status}" does not prove ${expectedFingerprint}`, detail: full };
+    return {
+      state: 'failed',
+      outcome: 'unverified',
+      reason: `result "${parsed.status}" does not prove ${expectedFingerprint}`,
+      detail: full,
+    };
   }
-  if (parsed) return { state: 'failed', outcome: parsed.status, reason: parsed.reason ?? `script ended ${parsed.status}`, detail: full };
+  if (parsed)
+    return {
+      state: 'failed',
+      outcome: parsed.status,
+      reason: parsed.reason ?? `script ended ${parsed.status}`,
+      detail: full,
+    };
   const outcome = ssmStatus === 'NoResult' ? 'no-result' : ssmStatus.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
   const why = result.statusDetails && result.statusDetails !== result.status ? result.statusDetails : result.status;
   const stderr = result.stderr.trim().split('\n').at(-1);

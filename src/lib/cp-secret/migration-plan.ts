@@ -54,7 +54,11 @@ export interface MigrationPlan {
 export function summarizeTargets(targets: Pick<PlanTarget, 'class'>[]): MigrationPlan['summary'] {
   const summary = Object.fromEntries(TENANT_CLASSES.map((c) => [c, 0])) as Record<TenantClass, number>;
   for (const t of targets) summary[t.class] += 1;
-  return { ...summary, total: targets.length, actionable: targets.filter((t) => ACTIONABLE_CLASSES.has(t.class)).length };
+  return {
+    ...summary,
+    total: targets.length,
+    actionable: targets.filter((t) => ACTIONABLE_CLASSES.has(t.class)).length,
+  };
 }
 
 /** Classes that mean "molectl could not see this tenant": never a verdict, always counted. */
@@ -63,8 +67,13 @@ export const UNSEEN_CLASSES: ReadonlySet<TenantClass> = new Set(['probe-failed',
 /** Tenants the plan could not judge: probes that failed, agents not online, orgs the CP could not confirm. */
 export function unseenTenants(plan: MigrationPlan): Array<{ name: string; why: string }> {
   return [
-    ...plan.targets.filter((t) => UNSEEN_CLASSES.has(t.class)).map((t) => ({ name: t.slug, why: `${t.class}: ${t.reason}` })),
-    ...(plan.mismatches.orgUnknown ?? []).map((u) => ({ name: `${u.slugTag} (${u.instanceId})`, why: `org unconfirmed: ${u.reason}` })),
+    ...plan.targets
+      .filter((t) => UNSEEN_CLASSES.has(t.class))
+      .map((t) => ({ name: t.slug, why: `${t.class}: ${t.reason}` })),
+    ...(plan.mismatches.orgUnknown ?? []).map((u) => ({
+      name: `${u.slugTag} (${u.instanceId})`,
+      why: `org unconfirmed: ${u.reason}`,
+    })),
   ];
 }
 

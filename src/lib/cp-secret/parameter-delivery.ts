@@ -15,7 +15,13 @@ export function runParameterName(parameterPrefix: string, runId: string): string
 export async function putRunParameter(ctx: Context, secret: PinnedSecret, name: string): Promise<void> {
   // The value is registered with the redactor by getSecretValue before it reaches this frame.
   const value = await ctx.aws.getSecretValue(secret.arn, { versionId: secret.versionId });
-  await ctx.aws.putParameter({ name, value: value.value, secure: true, overwrite: true, description: 'molectl migrate cp-secret: run-scoped copy, deleted when the run ends' });
+  await ctx.aws.putParameter({
+    name,
+    value: value.value,
+    secure: true,
+    overwrite: true,
+    description: 'molectl migrate cp-secret: run-scoped copy, deleted when the run ends',
+  });
 }
 
 /**

@@ -33,18 +33,30 @@ const planFileSchema = z.looseObject({
   schemaVersion: z.literal(PLAN_SCHEMA_VERSION),
   kind: z.literal('molectl-cp-secret-plan'),
   createdAt: z.string(),
-  environment: z.looseObject({ name: z.string().min(1), cpUrl: z.string().url(), region: z.string().nullable(), account: z.string().nullable() }),
+  environment: z.looseObject({
+    name: z.string().min(1),
+    cpUrl: z.string().url(),
+    region: z.string().nullable(),
+    account: z.string().nullable(),
+  }),
   secret: z.looseObject({
     secretId: z.string().min(1),
     arn: z.string(),
-    versionId: z.string().min(1).regex(/^[A-Za-z0-9_.:/@+=,-]+$/, 'expected a Secrets Manager version id'),
+    versionId: z
+      .string()
+      .min(1)
+      .regex(/^[A-Za-z0-9_.:/@+=,-]+$/, 'expected a Secrets Manager version id'),
     fingerprint: z.string().regex(FINGERPRINT, 'expected sha256:<12 hex>'),
     length: z.number().int().positive(),
   }),
   tenantCpUrl: z.string().url(),
   containerName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'expected a docker container name'),
   targets: z.array(planTargetSchema),
-  mismatches: z.looseObject({ instanceWithoutOrg: z.array(z.unknown()), orgWithoutInstance: z.array(z.unknown()), duplicateInstances: z.array(z.unknown()) }),
+  mismatches: z.looseObject({
+    instanceWithoutOrg: z.array(z.unknown()),
+    orgWithoutInstance: z.array(z.unknown()),
+    duplicateInstances: z.array(z.unknown()),
+  }),
 });
 
 export async function readPlanFile(path: string): Promise<MigrationPlan> {
@@ -58,21 +70,39 @@ export async function readPlanFile(path: string): Promise<MigrationPlan> {
   try {
     json = JSON.parse(text);
   } catch {
-    throw new UsageError(`plan file ${path} is not JSON`, 'write a new one with `molectl migrate cp-secret plan --out FILE`');
+    throw new UsageError(
+      `plan file ${path} is not JSON`,
+      'write a new one with `molectl migrate cp-secret plan --out FILE`',
+    );
   }
   const version = (json as { schemaVersion?: unknown } | null)?.schemaVersion;
-  if ((json as { kind?: unknown } | null)?.kind === 'molectl-cp-secret-plan' && typeof version === 'number' && version !== PLAN_SCHEMA_VERSION) {
-    throw new UsageError(`${path} is a plan of schema ${version}; this molectl reads schema ${PLAN_SCHEMA_VERSION}`, 'make a new plan with this molectl: `molectl migrate cp-secret plan --out FILE`');
+  if (
+    (json as { kind?: unknown } | null)?.kind === 'molectl-cp-secret-plan' &&
+    typeof version === 'number' &&
+    version !== PLAN_SCHEMA_VERSION
+  ) {
+    throw new UsageError(
+      `${path} is a plan of schema ${version}; this molectl reads schema ${PLAN_SCHEMA_VERSION}`,
+      'make a new plan with this molectl: `molectl migrate cp-secret plan --out FILE`',
+    );
   }
   const parsed = planFileSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const where = issue.path.map(String).join('.') || '(the file)';
-    throw new UsageError(`${path} is not a valid molectl cp-secret plan: ${where}: ${issue.message}`, 'make a new plan with `molectl migrate cp-secret plan --out FILE`; do not edit plans by hand');
+    throw new UsageError(
+      `${path} is not a valid molectl cp-secret plan: ${where}: ${issue.message}`,
+      'make a new plan with `molectl migrate cp-secret plan --out FILE`; do not edit plans by hand',
+    );
   }
   const plan = parsed.data as unknown as MigrationPlan;
-  const duplicate = findDuplicate(plan.targets.map((t) => t.slug)) ?? findDuplicate(plan.targets.map((t) => t.instanceId));
-  if (duplicate) throw new UsageError(`${path} lists ${duplicate} more than once`, 'make a new plan with `molectl migrate cp-secret plan --out FILE`');
+  const duplicate =
+    findDuplicate(plan.targets.map((t) => t.slug)) ?? findDuplicate(plan.targets.map((t) => t.instanceId));
+  if (duplicate)
+    throw new UsageError(
+      `${path} lists ${duplicate} more than once`,
+      'make a new plan with `molectl migrate cp-secret plan --out FILE`',
+    );
   return { ...plan, summary: summarizeTargets(plan.targets) };
 }
 
@@ -93,7 +123,11 @@ export interface PlanDrift {
 export function narrowPlan(plan: MigrationPlan, orgs: string[] | undefined): MigrationPlan {
   if (!orgs) return plan;
   const unknown = orgs.filter((slug) => !plan.targets.some((t) => t.slug === slug));
-  if (unknown.length) throw new UsageError(`the plan has no tenant ${unknown.join(', ')}`, 'pick orgs the plan lists, or make a new plan');
+  if (unknown.length)
+    throw new UsageError(
+      `the plan has no tenant ${unknown.join(', ')}`,
+      'pick orgs the plan lists, or make a new plan',
+    );
   const targets = plan.targets.filter((t) => orgs.includes(t.slug));
   return { ...plan, targets, summary: summarizeTargets(targets) };
 }
@@ -106,26 +140,36 @@ export function narrowPlan(plan: MigrationPlan, orgs: string[] | undefined): Mig
 export function findPlanDrift(saved: MigrationPlan, fresh: MigrationPlan): PlanDrift {
   const reasons: string[] = [];
   if (saved.environment.name !== fresh.environment.name || saved.environment.cpUrl !== fresh.environment.cpUrl) {
-    reasons.push(`the plan is for ${saved.environment.name} (${saved.environment.cpUrl}), not ${fresh.environment.name} (${fresh.environment.cpUrl})`);
+    reasons.push(
+      `the plan is for ${saved.environment.name} (${saved.environment.cpUrl}), not ${fresh.environment.name} (${fresh.environment.cpUrl})`,
+    );
   }
   if (saved.tenantCpUrl !== fresh.tenantCpUrl) {
-    reasons.push(`the plan gives tenants MOLECULE_CP_URL ${saved.tenantCpUrl}, the environment now says ${fresh.tenantCpUrl}`);
+    reasons.push(
+      `the plan gives tenants MOLECULE_CP_URL ${saved.tenantCpUrl}, the environment now says ${fresh.tenantCpUrl}`,
+    );
   }
   if (saved.secret.versionId !== fresh.secret.versionId || saved.secret.fingerprint !== fresh.secret.fingerprint) {
-    reasons.push(`the secret's current version changed from ${saved.secret.versionId} (${saved.secret.fingerprint}) to ${fresh.secret.versionId} (${fresh.secret.fingerprint})`);
+    reasons.push(
+      `the secret's current version changed from ${saved.secret.versionId} (${saved.secret.fingerprint}) to ${fresh.secret.versionId} (${fresh.secret.fingerprint})`,
+    );
   }
   const now = new Map(fresh.targets.map((t) => [t.slug, t]));
   for (const target of saved.targets.filter((t) => t.class === 'needs-migration' || t.class === 'stale')) {
     const current = now.get(target.slug);
     if (!current) reasons.push(`${target.slug} is no longer in the fleet`);
-    else if (current.instanceId !== target.instanceId) reasons.push(`${target.slug} moved from ${target.instanceId} to ${current.instanceId}`);
+    else if (current.instanceId !== target.instanceId)
+      reasons.push(`${target.slug} moved from ${target.instanceId} to ${current.instanceId}`);
   }
   return { reasons };
 }
 
 export function assertNoDrift(drift: PlanDrift, path: string): void {
   if (drift.reasons.length === 0) return;
-  throw new MolectlError(`plan ${path} has drifted: ${drift.reasons.slice(0, 3).join('; ')}${drift.reasons.length > 3 ? ` (+${drift.reasons.length - 3} more)` : ''}`, {
-    hint: 'make a new plan with `molectl migrate cp-secret plan --out FILE` and review it',
-  });
+  throw new MolectlError(
+    `plan ${path} has drifted: ${drift.reasons.slice(0, 3).join('; ')}${drift.reasons.length > 3 ? ` (+${drift.reasons.length - 3} more)` : ''}`,
+    {
+      hint: 'make a new plan with `molectl migrate cp-secret plan --out FILE` and review it',
+    },
+  );
 }

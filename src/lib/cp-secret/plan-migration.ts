@@ -9,7 +9,13 @@ import { OrgDirectory, warnUnreadableRows } from '../fleet/org-directory.js';
 import { fingerprintOf } from '../output/fingerprint.js';
 import { runShellScript } from '../ssm/run-shell-script.js';
 import { classifyTenant, isDurable } from './classify-tenant.js';
-import { summarizeTargets, PLAN_SCHEMA_VERSION, type MigrationPlan, type PinnedSecret, type PlanTarget } from './migration-plan.js';
+import {
+  summarizeTargets,
+  PLAN_SCHEMA_VERSION,
+  type MigrationPlan,
+  type PinnedSecret,
+  type PlanTarget,
+} from './migration-plan.js';
 import { parseScriptResult } from './parse-script-result.js';
 import { renderTenantCommands } from './tenant-script.js';
 
@@ -49,46 +55,71 @@ export async function planMigration(ctx: Context, options: PlanOptions): Promise
   const environment = ctx.config.environment;
   const tenantCpUrl = checkTenantCpUrl(ctx.config.tenantCpUrl, environment.name);
   const step = ctx.out.step('pinning the CP shared secret');
-  const secret = await pinSecret(ctx, options.secretId ?? environment.secrets[CP_SHARED_SECRET_NAME]?.secretId, options.versionId);
+  const secret = await pinSecret(
+    ctx,
+    options.secretId ?? environment.secrets[CP_SHARED_SECRET_NAME]?.secretId,
+    options.versionId,
+  );
   step.succeed(`pinned ${secret.secretId} version ${secret.versionId} (len=${secret.length} ${secret.fingerprint})`);
 
   const discovered = ctx.out.step('discovering tenants');
   const join = await discoverTenants(ctx);
   const tenants = filterOrgs(join.tenants, options.orgs);
-  discovered.succeed(`found ${tenants.length} tenant${tenants.length === 1 ? '' : 's'}${options.orgs ? ` (of ${join.tenants.length})` : ''}`);
+  discovered.succeed(
+    `found ${tenants.length} tenant${tenants.length === 1 ? '' : 's'}${options.orgs ? ` (of ${join.tenants.length})` : ''}`,
+  );
 
   const managed = new Map(
-    options.skipProbe ? [] : (await ctx.aws.describeManagedInstances(tenants.map((t) => t.instanceId))).map((m) => [m.instanceId, m] as const),
+    options.skipProbe
+      ? []
+      : (await ctx.aws.describeManagedInstances(tenants.map((t) => t.instanceId))).map(
+          (m) => [m.instanceId, m] as const,
+        ),
   );
   const online = options.skipProbe ? [] : tenants.filter((t) => managed.get(t.instanceId)?.pingStatus === 'Online');
   const probing = ctx.out.step(`probing ${online.length} online tenant${online.length === 1 ? '' : 's'}`);
-  const probes = options.skipProbe ? [] : await runShellScript(
-    { aws: ctx.aws, clock: ctx.clock, signal: ctx.signal },
-    {
-      instanceIds: online.map((t) => t.instanceId),
-      commands: renderTenantCommands({ mode: 'probe', containerName: environment.containerName }),
-      comment: 'molectl migrate cp-secret plan: read-only probe',
-      readOnly: true,
-      timeoutSeconds: PROBE_TIMEOUT_SECONDS,
-      maxInFlight: PROBE_MAX_IN_FLIGHT,
-      previewIsComplete: (preview) => parseScriptResult(preview) !== null,
-      countsAsFailed: (r) => r.status !== 'Success' || parseScriptResult(r.stdout) === null,
-      onProgress: (p) => probing.update(`probing: ${p.done}/${p.total} answered, ${p.failed} failed`),
-    },
-  );
+  const probes = options.skipProbe
+    ? []
+    : await runShellScript(
+        { aws: ctx.aws, clock: ctx.clock, signal: ctx.signal },
+        {
+          instanceIds: online.map((t) => t.instanceId),
+          commands: renderTenantCommands({ mode: 'probe', containerName: environment.containerName }),
+          comment: 'molectl migrate cp-secret plan: read-only probe',
+          readOnly: true,
+          timeoutSeconds: PROBE_TIMEOUT_SECONDS,
+          maxInFlight: PROBE_MAX_IN_FLIGHT,
+          previewIsComplete: (preview) => parseScriptResult(preview) !== null,
+          countsAsFailed: (r) => r.status !== 'Success' || parseScriptResult(r.stdout) === null,
+          onProgress: (p) => probing.update(`probing: ${p.done}/${p.total} answered, ${p.failed} failed`),
+        },
+      );
   const unproven = probes.filter((p) => p.status !== 'Success' || parseScriptResult(p.stdout) === null).length;
   if (options.skipProbe) probing.succeed('saved plan: hosts not probed again');
-  else if (unproven > 0) probing.warn(`probed ${online.length} tenant${online.length === 1 ? '' : 's'}: ${unproven} gave no result (probe-failed)`);
+  else if (unproven > 0)
+    probing.warn(
+      `probed ${online.length} tenant${online.length === 1 ? '' : 's'}: ${unproven} gave no result (probe-failed)`,
+    );
   else probing.succeed(`probed ${online.length} tenant${online.length === 1 ? '' : 's'}`);
   const byInstance = new Map(probes.map((p) => [p.instanceId, p]));
 
-  const targets = tenants.map((tenant) => buildTarget(tenant, managed.get(tenant.instanceId), byInstance.get(tenant.instanceId), secret, tenantCpUrl));
-  const account = await ctx.aws.callerIdentity().then((id) => id.account, () => null);
+  const targets = tenants.map((tenant) =>
+    buildTarget(tenant, managed.get(tenant.instanceId), byInstance.get(tenant.instanceId), secret, tenantCpUrl),
+  );
+  const account = await ctx.aws.callerIdentity().then(
+    (id) => id.account,
+    () => null,
+  );
   return {
     schemaVersion: PLAN_SCHEMA_VERSION,
     kind: 'molectl-cp-secret-plan',
     createdAt: ctx.clock.now().toISOString(),
-    environment: { name: environment.name, cpUrl: ctx.config.cpUrl.value, region: await ctx.aws.resolvedRegion(), account },
+    environment: {
+      name: environment.name,
+      cpUrl: ctx.config.cpUrl.value,
+      region: await ctx.aws.resolvedRegion(),
+      account,
+    },
     secret,
     tenantCpUrl,
     containerName: environment.containerName,
@@ -124,7 +155,10 @@ export function checkTenantCpUrl(url: Sourced<string>, environmentName: string):
 /** Reads the current value once, registers it, and keeps only what identifies it. */
 export async function pinSecret(ctx: Context, secretId: string | undefined, versionId?: string): Promise<PinnedSecret> {
   if (!secretId) {
-    throw new ConfigError(`environment "${ctx.config.environment.name}" has no ${CP_SHARED_SECRET_NAME} secret configured`, 'set secrets.cp-shared-secret.secretId in the config file, or pass --secret-id');
+    throw new ConfigError(
+      `environment "${ctx.config.environment.name}" has no ${CP_SHARED_SECRET_NAME} secret configured`,
+      'set secrets.cp-shared-secret.secretId in the config file, or pass --secret-id',
+    );
   }
   // AWSCURRENT is asked for by name, and the stages are read beside it: the plan pins a version
   // only when exactly one version claims the stage, and it is the one that was read.
@@ -161,9 +195,12 @@ export interface DiscoveredFleet extends TenantJoin {
  */
 function checkSingleCurrent(secretId: string, readVersionId: string, stages: SecretDescription | null): void {
   if (!stages) {
-    throw new MolectlError(`could not read the version stages of ${secretId} to confirm which version is AWSCURRENT; nothing was planned`, {
-      hint: 'molectl needs secretsmanager:DescribeSecret and secretsmanager:ListSecretVersionIds on this secret (docs/iam/)',
-    });
+    throw new MolectlError(
+      `could not read the version stages of ${secretId} to confirm which version is AWSCURRENT; nothing was planned`,
+      {
+        hint: 'molectl needs secretsmanager:DescribeSecret and secretsmanager:ListSecretVersionIds on this secret (docs/iam/)',
+      },
+    );
   }
   const holders = stages.versions.filter((v) => v.stages.includes(AWSCURRENT)).map((v) => v.versionId);
   if (holders.length === 1 && holders[0] === readVersionId) return;
@@ -171,7 +208,9 @@ function checkSingleCurrent(secretId: string, readVersionId: string, stages: Sec
     holders.length > 1
       ? `${holders.length} versions of ${secretId} claim AWSCURRENT (${holders.join(', ')}): which value tenants should get is ambiguous; nothing was planned`
       : `the AWSCURRENT version of ${secretId} changed while it was read (read ${readVersionId}, stages say ${holders[0] ?? 'none'}); nothing was planned`,
-    { hint: `look with \`molectl secrets status ${CP_SHARED_SECRET_NAME}\`; leave AWSCURRENT on one version (aws secretsmanager update-secret-version-stage --secret-id ${secretId} --version-stage AWSCURRENT --remove-from-version-id <id>), then plan again` },
+    {
+      hint: `look with \`molectl secrets status ${CP_SHARED_SECRET_NAME}\`; leave AWSCURRENT on one version (aws secretsmanager update-secret-version-stage --secret-id ${secretId} --version-stage AWSCURRENT --remove-from-version-id <id>), then plan again`,
+    },
   );
 }
 
@@ -186,7 +225,11 @@ export async function discoverTenants(ctx: Context): Promise<DiscoveredFleet> {
   const unknownSlugs = new Set(unlisted.unknown.map((u) => u.slug));
   const orgUnknown = instances
     .filter((i) => unknownSlugs.has(i.tags[environment.orgSlugTagKey] ?? ''))
-    .map((i) => ({ instanceId: i.instanceId, slugTag: i.tags[environment.orgSlugTagKey]!, reason: unlisted.unknown.find((u) => u.slug === i.tags[environment.orgSlugTagKey])!.reason }));
+    .map((i) => ({
+      instanceId: i.instanceId,
+      slugTag: i.tags[environment.orgSlugTagKey]!,
+      reason: unlisted.unknown.find((u) => u.slug === i.tags[environment.orgSlugTagKey])!.reason,
+    }));
   const join = joinTenants({
     instances: instances.filter((i) => !unknownSlugs.has(i.tags[environment.orgSlugTagKey] ?? '')),
     orgs: [...directory.rows, ...unlisted.confirmed],
@@ -203,17 +246,36 @@ export async function discoverTenants(ctx: Context): Promise<DiscoveredFleet> {
  * stand-in row whose id is the instance's OrgId tag (unconfirmed by the CP); an org the CP
  * cannot confirm either way is reported, never migrated and never called missing.
  */
-async function confirmUnlistedOrgs(ctx: Context, instances: InstanceSummary[], directory: OrgDirectory): Promise<{ confirmed: OrgRow[]; unknown: Array<{ slug: string; reason: string }> }> {
+async function confirmUnlistedOrgs(
+  ctx: Context,
+  instances: InstanceSummary[],
+  directory: OrgDirectory,
+): Promise<{ confirmed: OrgRow[]; unknown: Array<{ slug: string; reason: string }> }> {
   const { orgSlugTagKey, orgIdTagKey } = ctx.config.environment;
-  const unlisted = [...new Set(instances.map((i) => i.tags[orgSlugTagKey]).filter((slug): slug is string => !!slug && !directory.listed(slug)))];
+  const unlisted = [
+    ...new Set(
+      instances.map((i) => i.tags[orgSlugTagKey]).filter((slug): slug is string => !!slug && !directory.listed(slug)),
+    ),
+  ];
   if (unlisted.length === 0) return { confirmed: [], unknown: [] };
-  const step = ctx.out.step(`the CP listed ${directory.rows.length} orgs; confirming ${unlisted.length} more one by one`);
-  const lookups = await directory.lookupMany(unlisted, (done, total) => step.update(`confirming orgs the CP did not list: ${done}/${total}`));
+  const step = ctx.out.step(
+    `the CP listed ${directory.rows.length} orgs; confirming ${unlisted.length} more one by one`,
+  );
+  const lookups = await directory.lookupMany(unlisted, (done, total) =>
+    step.update(`confirming orgs the CP did not list: ${done}/${total}`),
+  );
   const idBySlug = new Map(instances.map((i) => [i.tags[orgSlugTagKey], i.tags[orgIdTagKey]]));
   const confirmed: OrgRow[] = [];
   const unknown: Array<{ slug: string; reason: string }> = [];
   for (const [slug, lookup] of lookups) {
-    if (lookup.state === 'exists') confirmed.push({ id: idBySlug.get(slug) ?? '', slug, instance_status: 'unlisted', created_at: null, idUnconfirmed: true });
+    if (lookup.state === 'exists')
+      confirmed.push({
+        id: idBySlug.get(slug) ?? '',
+        slug,
+        instance_status: 'unlisted',
+        created_at: null,
+        idUnconfirmed: true,
+      });
     if (lookup.state === 'unknown') unknown.push({ slug, reason: lookup.reason });
   }
   const summary = `confirmed ${confirmed.length} of ${unlisted.length} orgs the CP did not list${unknown.length ? `; ${unknown.length} could not be confirmed either way` : ''}`;
@@ -227,7 +289,10 @@ function filterOrgs(tenants: Tenant[], orgs: string[] | undefined): Tenant[] {
   const known = new Set(tenants.map((t) => t.slug));
   const unknown = orgs.filter((slug) => !known.has(slug));
   if (unknown.length) {
-    throw new NotFoundError(`no running tenant for org${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`, 'run `molectl migrate cp-secret plan` without --orgs to see the fleet, or `molectl org show <slug>`');
+    throw new NotFoundError(
+      `no running tenant for org${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`,
+      'run `molectl migrate cp-secret plan` without --orgs to see the fleet, or `molectl org show <slug>`',
+    );
   }
   return tenants.filter((t) => orgs.includes(t.slug));
 }
@@ -240,7 +305,13 @@ function buildTarget(
   cpUrl: string,
 ): PlanTarget {
   const result = probe ? parseScriptResult(probe.stdout) : null;
-  const classification = classifyTenant({ managed, probeStatus: probe?.status, result, expectedFingerprint: secret.fingerprint, cpUrl });
+  const classification = classifyTenant({
+    managed,
+    probeStatus: probe?.status,
+    result,
+    expectedFingerprint: secret.fingerprint,
+    cpUrl,
+  });
   return {
     slug: tenant.slug,
     orgId: tenant.orgId,

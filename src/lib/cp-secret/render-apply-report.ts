@@ -44,7 +44,11 @@ export function renderApplyReport(doc: Readonly<RunLedgerDocument>, style: Style
     [
       { header: 'org', value: (r) => r.slug },
       { header: 'class', value: (r) => r.class },
-      { header: 'action', value: (r) => r.action, style: (cell, r) => (r.state === 'failed' ? style.fail(cell) : r.state === 'succeeded' ? style.ok(cell) : cell) },
+      {
+        header: 'action',
+        value: (r) => r.action,
+        style: (cell, r) => (r.state === 'failed' ? style.fail(cell) : r.state === 'succeeded' ? style.ok(cell) : cell),
+      },
       { header: 'ssm', value: (r) => r.ssmStatus },
       { header: 'exit', value: (r) => r.exitCode, align: 'right' },
       { header: 'health', value: (r) => r.health },
@@ -53,14 +57,18 @@ export function renderApplyReport(doc: Readonly<RunLedgerDocument>, style: Style
     ],
     rows,
   );
-  const counts = Object.entries(countRows(rows)).map(([k, v]) => `${v} ${k}`).join(', ');
+  const counts = Object.entries(countRows(rows))
+    .map(([k, v]) => `${v} ${k}`)
+    .join(', ');
   return `${table}\n\nrun ${doc.id}: ${doc.status}. ${counts || 'no tenants'}.`;
 }
 
 /** A CI step summary (GitHub/Gitea Actions render Markdown). */
 export function renderApplyMarkdown(doc: Readonly<RunLedgerDocument>): string {
   const rows = buildReportRows(doc);
-  const counts = Object.entries(countRows(rows)).map(([k, v]) => `${v} ${k}`).join(', ');
+  const counts = Object.entries(countRows(rows))
+    .map(([k, v]) => `${v} ${k}`)
+    .join(', ');
   const lines = [
     // "cp-secret: partial" would read as an assignment to the redactor; name the subcommand.
     `### molectl ${doc.command}: ${doc.status}`,
@@ -69,7 +77,10 @@ export function renderApplyMarkdown(doc: Readonly<RunLedgerDocument>): string {
     '',
     '| org | class | action | SSM | exit | health | fingerprint | error |',
     '|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${[r.slug, r.class, r.action, r.ssmStatus ?? '', r.exitCode ?? '', r.health ?? '', r.fingerprintMatch === null ? '' : r.fingerprintMatch ? 'match' : 'MISMATCH', (r.error ?? '').replace(/\|/g, '\\|').replace(/\s*[\r\n]+\s*/g, ' ')].join(' | ')} |`),
+    ...rows.map(
+      (r) =>
+        `| ${[r.slug, r.class, r.action, r.ssmStatus ?? '', r.exitCode ?? '', r.health ?? '', r.fingerprintMatch === null ? '' : r.fingerprintMatch ? 'match' : 'MISMATCH', (r.error ?? '').replace(/\|/g, '\\|').replace(/\s*[\r\n]+\s*/g, ' ')].join(' | ')} |`,
+    ),
   ];
   return `${lines.join('\n')}\n`;
 }

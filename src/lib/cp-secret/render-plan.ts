@@ -6,7 +6,11 @@ import type { MigrationPlan, PlanTarget } from './migration-plan.js';
 /** The plan as people read it: pinned value, fleet table, mismatches, summary. Pure. */
 export function renderPlan(plan: MigrationPlan, style: Styles): string {
   const classStyle = (cls: TenantClass, text: string): string =>
-    cls === 'current' ? style.ok(text) : cls === 'needs-migration' || cls === 'stale' ? style.accent(text) : style.warn(text);
+    cls === 'current'
+      ? style.ok(text)
+      : cls === 'needs-migration' || cls === 'stale'
+        ? style.accent(text)
+        : style.warn(text);
   const lines = [
     `environment ${plan.environment.name}  CP ${plan.environment.cpUrl}  region ${plan.environment.region ?? '?'}  account ${plan.environment.account ?? '?'}`,
     `secret      ${plan.secret.secretId} version ${plan.secret.versionId} (len=${plan.secret.length} ${plan.secret.fingerprint})`,
@@ -28,13 +32,24 @@ export function renderPlan(plan: MigrationPlan, style: Styles): string {
   const orgUnknown = m.orgUnknown ?? [];
   if (m.instanceWithoutOrg.length || m.orgWithoutInstance.length || m.duplicateInstances.length || orgUnknown.length) {
     lines.push('', style.warn('mismatches between the CP and EC2 (not migrated):'));
-    for (const i of m.instanceWithoutOrg) lines.push(`  instance ${i.instanceId} (OrgSlug tag ${i.slugTag ?? 'missing'}) has no org in the CP`);
-    for (const o of m.orgWithoutInstance) lines.push(`  org ${o.slug} (${o.instanceStatus}) has no running tenant instance with the tenant tags`);
-    for (const d of m.duplicateInstances) lines.push(`  org ${d.slug} has ${d.instanceIds.length} tenant instances: ${d.instanceIds.join(', ')}`);
-    for (const u of orgUnknown) lines.push(`  instance ${u.instanceId} (OrgSlug tag ${u.slugTag}): the CP could not confirm its org either way (${u.reason})`);
+    for (const i of m.instanceWithoutOrg)
+      lines.push(`  instance ${i.instanceId} (OrgSlug tag ${i.slugTag ?? 'missing'}) has no org in the CP`);
+    for (const o of m.orgWithoutInstance)
+      lines.push(`  org ${o.slug} (${o.instanceStatus}) has no running tenant instance with the tenant tags`);
+    for (const d of m.duplicateInstances)
+      lines.push(`  org ${d.slug} has ${d.instanceIds.length} tenant instances: ${d.instanceIds.join(', ')}`);
+    for (const u of orgUnknown)
+      lines.push(
+        `  instance ${u.instanceId} (OrgSlug tag ${u.slugTag}): the CP could not confirm its org either way (${u.reason})`,
+      );
   }
   const s = plan.summary;
-  const parts = (Object.entries(s) as [string, number][]).filter(([k, v]) => v > 0 && k !== 'total' && k !== 'actionable').map(([k, v]) => `${v} ${k}`);
-  lines.push('', `${s.total} tenant${s.total === 1 ? '' : 's'}: ${parts.join(', ') || 'none'}. ${style.bold(`${s.actionable} to change.`)}`);
+  const parts = (Object.entries(s) as [string, number][])
+    .filter(([k, v]) => v > 0 && k !== 'total' && k !== 'actionable')
+    .map(([k, v]) => `${v} ${k}`);
+  lines.push(
+    '',
+    `${s.total} tenant${s.total === 1 ? '' : 's'}: ${parts.join(', ') || 'none'}. ${style.bold(`${s.actionable} to change.`)}`,
+  );
   return lines.join('\n');
 }

@@ -24,16 +24,30 @@ export interface RollbackTarget {
 /** The tenants an apply run changed, optionally narrowed to some orgs. Pure over the ledger. */
 export function selectRollbackTargets(apply: RunLedger, orgs: string[] | undefined): RollbackTarget[] {
   const doc = apply.document;
-  if (doc.command !== APPLY_COMMAND) throw new UsageError(`run ${doc.id} is a "${doc.command}" run; rollback takes an apply run`, 'find it with `molectl runs list --command "migrate cp-secret apply"`');
+  if (doc.command !== APPLY_COMMAND)
+    throw new UsageError(
+      `run ${doc.id} is a "${doc.command}" run; rollback takes an apply run`,
+      'find it with `molectl runs list --command "migrate cp-secret apply"`',
+    );
   const migrated = Object.values(doc.targets).filter((t) => t.outcome === 'migrated');
   if (orgs) {
     // Undone by a rollback run (which records itself), not rolled back by the script during apply.
     const undone = orgs.filter((slug) => doc.targets[slug]?.detail.rolledBackBy);
-    if (undone.length) throw new UsageError(`${undone.join(', ')} ${undone.length === 1 ? 'was' : 'were'} already rolled back`, `resume ${doc.id} to migrate ${undone.length === 1 ? 'it' : 'them'} again`);
+    if (undone.length)
+      throw new UsageError(
+        `${undone.join(', ')} ${undone.length === 1 ? 'was' : 'were'} already rolled back`,
+        `resume ${doc.id} to migrate ${undone.length === 1 ? 'it' : 'them'} again`,
+      );
     const unknown = orgs.filter((slug) => !migrated.some((t) => t.key === slug));
-    if (unknown.length) throw new UsageError(`run ${doc.id} did not migrate ${unknown.join(', ')}`, `see \`molectl migrate cp-secret status ${doc.id}\``);
+    if (unknown.length)
+      throw new UsageError(
+        `run ${doc.id} did not migrate ${unknown.join(', ')}`,
+        `see \`molectl migrate cp-secret status ${doc.id}\``,
+      );
   }
-  return migrated.filter((t) => !orgs || orgs.includes(t.key)).map((t) => ({ slug: t.key, instanceId: String(t.detail.instanceId) }));
+  return migrated
+    .filter((t) => !orgs || orgs.includes(t.key))
+    .map((t) => ({ slug: t.key, instanceId: String(t.detail.instanceId) }));
 }
 
 export interface RollbackSettings {
@@ -54,7 +68,14 @@ export interface RollbackResult {
  * MaxConcurrency, the run stops dispatching when failures exceed the budget, when it is
  * interrupted or when it loses the fleet lock; tenants of later waves are left untouched.
  */
-export async function rollbackMigration(ctx: Context, apply: RunLedger, targets: RollbackTarget[], ledger: RunLedger, settings: RollbackSettings, guard: RunGuard): Promise<RollbackResult> {
+export async function rollbackMigration(
+  ctx: Context,
+  apply: RunLedger,
+  targets: RollbackTarget[],
+  ledger: RunLedger,
+  settings: RollbackSettings,
+  guard: RunGuard,
+): Promise<RollbackResult> {
   const inputs = apply.document.inputs as Record<string, string>;
   const byInstance = new Map(targets.map((t) => [t.instanceId, t]));
   const waves = planWaves(targets, settings.waves);
@@ -70,7 +91,12 @@ export async function rollbackMigration(ctx: Context, apply: RunLedger, targets:
       { aws: ctx.aws, clock: ctx.clock, signal: ctx.signal },
       {
         instanceIds: wave.map((t) => t.instanceId),
-        commands: renderTenantCommands({ mode: 'rollback', containerName: String(inputs.containerName), runId: apply.id, healthTimeoutSeconds: Number(inputs.healthTimeoutSeconds) }),
+        commands: renderTenantCommands({
+          mode: 'rollback',
+          containerName: String(inputs.containerName),
+          runId: apply.id,
+          healthTimeoutSeconds: Number(inputs.healthTimeoutSeconds),
+        }),
         comment: `molectl migrate cp-secret rollback ${apply.id} ${index + 1}`.slice(0, 100),
         timeoutSeconds: Number(inputs.healthTimeoutSeconds) + 240,
         maxConcurrency: String(settings.maxConcurrency),
@@ -81,7 +107,15 @@ export async function rollbackMigration(ctx: Context, apply: RunLedger, targets:
         previewIsComplete: (p) => parseScriptResult(p) !== null,
         countsAsFailed: (r) => !isRolledBack(r) && r.status !== 'NotSent',
         onDispatched: async ({ commandId, instanceIds }) => {
-          await Promise.all(instanceIds.map((id) => ledger.updateTarget(byInstance.get(id)!.slug, { state: 'in-progress', remoteIds: { commandId }, detail: { instanceId: id } })));
+          await Promise.all(
+            instanceIds.map((id) =>
+              ledger.updateTarget(byInstance.get(id)!.slug, {
+                state: 'in-progress',
+                remoteIds: { commandId },
+                detail: { instanceId: id },
+              }),
+            ),
+          );
         },
         onProgress: (p) => step.update(`${label}: ${p.done}/${p.total} done, ${p.failed} failed`),
       },
@@ -96,11 +130,22 @@ export async function rollbackMigration(ctx: Context, apply: RunLedger, targets:
       else waveFailed += 1;
       // The apply run no longer holds this tenant migrated: a second rollback has nothing to undo
       // there, and resuming the apply run would migrate it again.
-      if (ok) await apply.updateTarget(target.slug, { state: 'pending', outcome: 'rolled-back', detail: { rolledBackBy: ledger.id, soak: null } });
+      if (ok)
+        await apply.updateTarget(target.slug, {
+          state: 'pending',
+          outcome: 'rolled-back',
+          detail: { rolledBackBy: ledger.id, soak: null },
+        });
       await ledger.updateTarget(target.slug, {
         state: ok ? 'succeeded' : 'failed',
         outcome: ok ? 'rolled-back' : (parsed?.status ?? 'unverified'),
-        detail: { ssmStatus: result.statusDetails ?? result.status, exitCode: result.responseCode, fingerprint: parsed?.fingerprint ?? null, health: parsed?.health ?? null, class: 'migrated' },
+        detail: {
+          ssmStatus: result.statusDetails ?? result.status,
+          exitCode: result.responseCode,
+          fingerprint: parsed?.fingerprint ?? null,
+          health: parsed?.health ?? null,
+          class: 'migrated',
+        },
         error: ok ? null : new MolectlError(parsed?.reason ?? `SSM ${result.statusDetails ?? result.status}`),
       });
     }

@@ -18,7 +18,13 @@ export interface RunApplyOptions {
 }
 
 /** Runs an apply (fresh or resumed) through the run lifecycle (fleet lock, interrupts), then prints the final table. */
-export async function runApply(ctx: Context, plan: MigrationPlan, settings: ApplySettings, ledger: RunLedger, options: RunApplyOptions): Promise<number> {
+export async function runApply(
+  ctx: Context,
+  plan: MigrationPlan,
+  settings: ApplySettings,
+  ledger: RunLedger,
+  options: RunApplyOptions,
+): Promise<number> {
   const result = await runMutation(
     ctx,
     {
@@ -40,7 +46,10 @@ export async function runApply(ctx: Context, plan: MigrationPlan, settings: Appl
     },
   );
   if (result.abortReason) ctx.out.error(ctx.out.style.fail(`aborted: ${result.abortReason}`));
-  if (result.unseen.length > 0) ctx.out.warn(`${result.unseen.length} tenant${result.unseen.length === 1 ? ' was' : 's were'} not reached (they may still need the secret) — ${result.unseen.map((u) => `${u.name} (${u.why})`).join('; ')}`);
+  if (result.unseen.length > 0)
+    ctx.out.warn(
+      `${result.unseen.length} tenant${result.unseen.length === 1 ? ' was' : 's were'} not reached (they may still need the secret) — ${result.unseen.map((u) => `${u.name} (${u.why})`).join('; ')}`,
+    );
   await reportRun(ctx, ledger, options.summaryMd);
   return result.status === 'succeeded' ? ExitCode.ok : result.status === 'partial' ? ExitCode.partial : ExitCode.failed;
 }
@@ -50,7 +59,14 @@ export async function reportRun(ctx: Context, ledger: RunLedger, summaryMd?: str
   if (summaryMd) await writeFileAtomic(summaryMd, ctx.redactor.redact(renderApplyMarkdown(doc)), { mode: 0o644 });
   const rows = buildReportRows(doc);
   await ctx.out.result(
-    { run: doc.id, status: doc.status, environment: doc.environment, pinned: doc.pinned, counts: countRows(rows), targets: rows },
+    {
+      run: doc.id,
+      status: doc.status,
+      environment: doc.environment,
+      pinned: doc.pinned,
+      counts: countRows(rows),
+      targets: rows,
+    },
     () => renderApplyReport(doc, ctx.out.style),
   );
 }
@@ -62,17 +78,29 @@ export async function reportRun(ctx: Context, ledger: RunLedger, summaryMd?: str
  * still choose to cancel.
  */
 async function offerToCancel(ctx: Context, ledger: RunLedger): Promise<void> {
-  const inFlight = Object.values(ledger.document.targets).filter((t) => t.state === 'in-progress' && t.remoteIds.commandId);
+  const inFlight = Object.values(ledger.document.targets).filter(
+    (t) => t.state === 'in-progress' && t.remoteIds.commandId,
+  );
   const commandIds = [...new Set(inFlight.map((t) => t.remoteIds.commandId!))];
   if (commandIds.length === 0) return;
-  ctx.out.warn(`${inFlight.length} tenant${inFlight.length === 1 ? ' is' : 's are'} still being changed by ${commandIds.length} SSM command${commandIds.length === 1 ? '' : 's'}; they will finish on their own`);
+  ctx.out.warn(
+    `${inFlight.length} tenant${inFlight.length === 1 ? ' is' : 's are'} still being changed by ${commandIds.length} SSM command${commandIds.length === 1 ? '' : 's'}; they will finish on their own`,
+  );
   // Only a person's Ctrl-C is asked about: SIGTERM (a CI cancel) or SIGHUP (the terminal is gone)
   // has nobody to answer, and the default, letting them finish, is the safe one.
   const reason: unknown = ctx.signal.reason;
   if (!ctx.prompt.canAsk || !(reason instanceof InterruptedError) || reason.signal !== 'SIGINT') return;
-  const answer = await ctx.prompt.ask('Cancel them anyway? A host cancelled mid-change may be left without its container. [y/N] ', 'cancelling in-flight commands', { afterInterrupt: true }).catch(() => 'n');
+  const answer = await ctx.prompt
+    .ask(
+      'Cancel them anyway? A host cancelled mid-change may be left without its container. [y/N] ',
+      'cancelling in-flight commands',
+      { afterInterrupt: true },
+    )
+    .catch(() => 'n');
   if (!/^y(es)?$/i.test(answer)) return;
   const door = createDetachedDoor(ctx.aws);
   await Promise.allSettled(commandIds.map((id) => door.cancelCommand(id)));
-  await ledger.recordEvent(`cancelled in-flight commands ${commandIds.join(', ')} at the operator's request`, { level: 'warn' });
+  await ledger.recordEvent(`cancelled in-flight commands ${commandIds.join(', ')} at the operator's request`, {
+    level: 'warn',
+  });
 }

@@ -23,7 +23,14 @@ export interface CpAuthCheck extends HealthCheck {
 export async function checkPublicHealth(ctx: Context, slug: string): Promise<HealthCheck> {
   const url = tenantHealthUrl(ctx.config.environment, slug);
   // One dropped connection must not stop a fleet's waves: the door repeats the GET twice.
-  const probe = await probeTenantHealth({ url, fetch: ctx.fetch, signal: ctx.signal, redactor: ctx.redactor, timeoutMs: 10_000, retries: 2 });
+  const probe = await probeTenantHealth({
+    url,
+    fetch: ctx.fetch,
+    signal: ctx.signal,
+    redactor: ctx.redactor,
+    timeoutMs: 10_000,
+    retries: 2,
+  });
   return { ok: probe.healthy, detail: `public /health: ${probe.detail}` };
 }
 
@@ -38,7 +45,10 @@ const RETRIABLE = new Set(['cp-unavailable', 'did-not-run']);
  * nor silence with them. "Not 401" alone is never enough: a CP whose routes did not mount says
  * 404 to everyone.
  */
-export async function checkCpAuthentication(ctx: Context, tenant: { slug: string; orgId: string; instanceId: string }): Promise<CpAuthCheck> {
+export async function checkCpAuthentication(
+  ctx: Context,
+  tenant: { slug: string; orgId: string; instanceId: string },
+): Promise<CpAuthCheck> {
   const workspace = await findOrgWorkspace(ctx, tenant).catch(() => null);
   const [result] = await runShellScript(
     { aws: ctx.aws, clock: ctx.clock, signal: ctx.signal },
@@ -69,18 +79,28 @@ export async function checkCpAuthentication(ctx: Context, tenant: { slug: string
   }
   const status = parsed?.status ?? 'did-not-run';
   record.cpAuthProof = 'none';
-  const detail = parsed?.reason ?? `CP authentication check ${result?.statusDetails ?? result?.status ?? 'did not run'}`;
+  const detail =
+    parsed?.reason ?? `CP authentication check ${result?.statusDetails ?? result?.status ?? 'did not run'}`;
   return { ok: false, retriable: RETRIABLE.has(status), detail, record };
 }
 
 /** A running workspace instance of the org, by its tags (slug tag, then id tag when known). */
-async function findOrgWorkspace(ctx: Context, tenant: { slug: string; orgId: string }): Promise<{ workspaceId: string; instanceId: string } | null> {
+async function findOrgWorkspace(
+  ctx: Context,
+  tenant: { slug: string; orgId: string },
+): Promise<{ workspaceId: string; instanceId: string } | null> {
   const env = ctx.config.environment;
   const pick = async (tag: Record<string, string>) => {
-    const instances = await ctx.aws.listInstances({ tags: { ...env.workspaceFilter.tags, ...tag }, states: ['running'] });
+    const instances = await ctx.aws.listInstances({
+      tags: { ...env.workspaceFilter.tags, ...tag },
+      states: ['running'],
+    });
     // The id travels to the host in the script's header: only plain ids qualify.
     const instance = instances.find((i) => /^[A-Za-z0-9-]{1,64}$/.test(i.tags[env.workspaceIdTagKey] ?? ''));
     return instance ? { workspaceId: instance.tags[env.workspaceIdTagKey]!, instanceId: instance.instanceId } : null;
   };
-  return (await pick({ [env.orgSlugTagKey]: tenant.slug })) ?? (tenant.orgId ? await pick({ [env.orgIdTagKey]: tenant.orgId }) : null);
+  return (
+    (await pick({ [env.orgSlugTagKey]: tenant.slug })) ??
+    (tenant.orgId ? await pick({ [env.orgIdTagKey]: tenant.orgId }) : null)
+  );
 }

@@ -72,7 +72,11 @@ export function renderTenantCommands(inputs: TenantScriptInputs, script = readTe
   for (const [name, value] of Object.entries(vars)) {
     if (value === undefined) continue;
     const text = String(value);
-    if (!SAFE_VALUE.test(text)) throw new UsageError(`${name} value "${text}" has characters the tenant script does not accept`, 'use plain ids, URLs and names');
+    if (!SAFE_VALUE.test(text))
+      throw new UsageError(
+        `${name} value "${text}" has characters the tenant script does not accept`,
+        'use plain ids, URLs and names',
+      );
     assignments.push(`export ${name}='${text}'`);
   }
   return [...assignments, script];

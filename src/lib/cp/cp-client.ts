@@ -2,10 +2,26 @@ import type { ZodType } from 'zod';
 import { ConfigError, ExitCode, HttpError, MolectlError, NotFoundError, UsageError } from '../errors.js';
 import type { Redactor } from '../output/redactor.js';
 import { checkHttpUrl } from '../http/check-http-url.js';
-import { httpRequest, type FetchFn, type HttpDoorOptions, type HttpMethod, type HttpResponse, type RetryInfo, type SleepFn } from '../http/http-request.js';
+import {
+  httpRequest,
+  type FetchFn,
+  type HttpDoorOptions,
+  type HttpMethod,
+  type HttpResponse,
+  type RetryInfo,
+  type SleepFn,
+} from '../http/http-request.js';
 import { extractRemoteError } from '../http/remote-error.js';
 import { parseJsonBody, validateResponse } from '../http/validate-response.js';
-import type { CpHealth, CreatedOrg, OrgInstance, OrgRow, RedeployFleetResponse, TenantConfig, WorkspaceStatus } from './cp-schemas.js';
+import type {
+  CpHealth,
+  CreatedOrg,
+  OrgInstance,
+  OrgRow,
+  RedeployFleetResponse,
+  TenantConfig,
+  WorkspaceStatus,
+} from './cp-schemas.js';
 
 export interface UnreadableOrgRow {
   /** Position in the CP's answer. */
@@ -147,9 +163,14 @@ export class CpClient {
    */
   async listOrgs(options: { limit?: number } = {}): Promise<OrgPage> {
     const limit = options.limit ?? 500;
-    if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a whole number of at least 1, not ${limit}`, 'for example --limit 500');
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new UsageError(`--limit must be a whole number of at least 1, not ${limit}`, 'for example --limit 500');
     const schemas = await loadSchemas();
-    const body = await this.callJson(schemas.orgListSchema, { method: 'GET', path: `/cp/admin/orgs?limit=${encodeURIComponent(String(limit))}`, admin: true });
+    const body = await this.callJson(schemas.orgListSchema, {
+      method: 'GET',
+      path: `/cp/admin/orgs?limit=${encodeURIComponent(String(limit))}`,
+      admin: true,
+    });
     const page: OrgPage = { rows: [], unreadable: [], limit };
     body.orgs.forEach((raw, index) => {
       const parsed = schemas.orgRowSchema.safeParse(raw);
@@ -165,7 +186,12 @@ export class CpClient {
    */
   async getOrgAdminToken(slug: string): Promise<string> {
     const checked = checkOrgSlug(slug);
-    const response = await this.call({ method: 'GET', path: `/cp/admin/orgs/${checked}/admin-token`, admin: true, mapStatus: this.orgNotFound(checked) });
+    const response = await this.call({
+      method: 'GET',
+      path: `/cp/admin/orgs/${checked}/admin-token`,
+      admin: true,
+      mapStatus: this.orgNotFound(checked),
+    });
     const parsed = parseJsonBody(response, 'GET');
     const raw = (parsed as { admin_token?: unknown } | undefined)?.admin_token;
     if (typeof raw === 'string') this.options.redactor.register(raw, 'tenant-admin-token');
@@ -179,21 +205,29 @@ export class CpClient {
    * with purge_id: repeat the call), NotFoundError on 404 (the CP does not know the slug, after
    * a finished cascade too), NoAnswerError when no answer came (the cascade may be running).
    */
-  async deleteTenant(slug: string, options: { timeoutMs?: number } = {}): Promise<{ status: 'deleted'; httpStatus: number }> {
+  async deleteTenant(
+    slug: string,
+    options: { timeoutMs?: number } = {},
+  ): Promise<{ status: 'deleted'; httpStatus: number }> {
     const checked = checkOrgSlug(slug);
-    const response = await this.call({
-      method: 'DELETE',
-      path: `/cp/admin/tenants/${checked}`,
-      admin: true,
-      json: { confirm: checked },
-      retries: 0,
-      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-      mapStatus: this.orgNotFound(checked),
-    }, (status, bodyText) => {
-      if (status !== 500) return undefined;
-      const purgeId = readPurgeId(bodyText);
-      return purgeId === undefined ? undefined : new TenantPurgeIncompleteError(checked, purgeId, extractRemoteError(bodyText, this.options.redactor));
-    });
+    const response = await this.call(
+      {
+        method: 'DELETE',
+        path: `/cp/admin/tenants/${checked}`,
+        admin: true,
+        json: { confirm: checked },
+        retries: 0,
+        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+        mapStatus: this.orgNotFound(checked),
+      },
+      (status, bodyText) => {
+        if (status !== 500) return undefined;
+        const purgeId = readPurgeId(bodyText);
+        return purgeId === undefined
+          ? undefined
+          : new TenantPurgeIncompleteError(checked, purgeId, extractRemoteError(bodyText, this.options.redactor));
+      },
+    );
     return { status: 'deleted', httpStatus: response.status };
   }
 
@@ -210,14 +244,19 @@ export class CpClient {
         batch_size: options.batchSize ?? 0,
         dry_run: options.dryRun ?? false,
       },
-      unknownOutcomeHint: 'a fleet redeploy may be running: check the tenants\' image tags (molectl fleet status) before starting another',
+      unknownOutcomeHint:
+        "a fleet redeploy may be running: check the tenants' image tags (molectl fleet status) before starting another",
     });
   }
 
   /** Serial console text. It can contain secrets (user-data, set -x traces): redact before showing. */
   async getWorkspaceConsole(workspaceId: string): Promise<string> {
     const id = checkResourceId(workspaceId, 'workspace id');
-    const body = await this.callJson((await loadSchemas()).workspaceConsoleSchema, { method: 'GET', path: `/cp/admin/workspaces/${id}/console`, admin: true });
+    const body = await this.callJson((await loadSchemas()).workspaceConsoleSchema, {
+      method: 'GET',
+      path: `/cp/admin/workspaces/${id}/console`,
+      admin: true,
+    });
     return body.output;
   }
 
@@ -228,7 +267,11 @@ export class CpClient {
    */
   async getOrgInstance(slug: string): Promise<{ instance: OrgInstance; keys: string[] }> {
     const checked = checkOrgSlug(slug);
-    const response = await this.call({ method: 'GET', path: `/cp/orgs/${checked}/instance`, mapStatus: this.orgNotFound(checked) });
+    const response = await this.call({
+      method: 'GET',
+      path: `/cp/orgs/${checked}/instance`,
+      mapStatus: this.orgNotFound(checked),
+    });
     const parsed = parseJsonBody(response, 'GET');
     const keys = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? Object.keys(parsed) : [];
     const leaked = (parsed as { admin_token?: unknown } | undefined)?.admin_token;
@@ -242,7 +285,9 @@ export class CpClient {
    * POST /cp/workspaces/provision and report only the status: without a bearer the CP must
    * answer 401; 404 means the routes did not mount (PROVISION_SHARED_SECRET unset on the CP).
    */
-  async probeProvisionRoute(options: { bearer?: string; adminToken?: string } = {}): Promise<{ status: number; remoteError?: string }> {
+  async probeProvisionRoute(
+    options: { bearer?: string; adminToken?: string } = {},
+  ): Promise<{ status: number; remoteError?: string }> {
     const headers = this.tenantHeaders(options.bearer, { 'x-molecule-admin-token': options.adminToken });
     const response = await httpRequest({
       ...this.doorOptions(),
@@ -257,14 +302,28 @@ export class CpClient {
   }
 
   /** Read-only proof of a tenant's CP credentials: 401 means the pair was rejected (exit 3). */
-  async getWorkspaceStatus(input: { workspaceId: string; instanceId: string; sharedSecret: string; adminToken: string }): Promise<WorkspaceStatus> {
+  async getWorkspaceStatus(input: {
+    workspaceId: string;
+    instanceId: string;
+    sharedSecret: string;
+    adminToken: string;
+  }): Promise<WorkspaceStatus> {
     const id = checkResourceId(input.workspaceId, 'workspace id');
     const instanceId = checkResourceId(input.instanceId, 'instance id');
     return this.callJson((await loadSchemas()).workspaceStatusSchema, {
       method: 'GET',
       path: `/cp/workspaces/${id}/status?instance_id=${encodeURIComponent(instanceId)}`,
       headers: this.tenantHeaders(input.sharedSecret, { 'x-molecule-admin-token': input.adminToken }),
-      mapStatus: (status) => (status === 401 || status === 403 ? createTenantCredentialError({ baseUrl: this.baseUrl, method: 'GET', path: `/cp/workspaces/${id}/status`, status, what: 'the shared secret (PROVISION_SHARED_SECRET) or the tenant admin token' }) : undefined),
+      mapStatus: (status) =>
+        status === 401 || status === 403
+          ? createTenantCredentialError({
+              baseUrl: this.baseUrl,
+              method: 'GET',
+              path: `/cp/workspaces/${id}/status`,
+              status,
+              what: 'the shared secret (PROVISION_SHARED_SECRET) or the tenant admin token',
+            })
+          : undefined,
     });
   }
 
@@ -274,10 +333,20 @@ export class CpClient {
       method: 'GET',
       path: '/cp/tenants/config',
       headers: this.tenantHeaders(input.adminToken, { 'x-molecule-org-id': input.orgId }),
-      mapStatus: (status) => (status === 401 || status === 403 ? createTenantCredentialError({ baseUrl: this.baseUrl, method: 'GET', path: '/cp/tenants/config', status, what: 'the tenant admin token or org id' }) : undefined),
+      mapStatus: (status) =>
+        status === 401 || status === 403
+          ? createTenantCredentialError({
+              baseUrl: this.baseUrl,
+              method: 'GET',
+              path: '/cp/tenants/config',
+              status,
+              what: 'the tenant admin token or org id',
+            })
+          : undefined,
     });
     for (const [key, value] of Object.entries(config)) {
-      if (typeof value === 'string' && SECRET_KEY_PATTERN.test(key)) this.options.redactor.register(value, 'tenant-config-secret');
+      if (typeof value === 'string' && SECRET_KEY_PATTERN.test(key))
+        this.options.redactor.register(value, 'tenant-config-secret');
     }
     return config;
   }
@@ -295,7 +364,10 @@ export class CpClient {
    * One CP call through the HTTP door. `inspect` sees every non-2xx body before the generic
    * mapping (deleteTenant reads purge_id there); it must return an error, never the body.
    */
-  private async call(spec: CallSpec, inspect?: (status: number, bodyText: string) => MolectlError | undefined): Promise<HttpResponse> {
+  private async call(
+    spec: CallSpec,
+    inspect?: (status: number, bodyText: string) => MolectlError | undefined,
+  ): Promise<HttpResponse> {
     const headers: Record<string, string> = { ...spec.headers };
     if (spec.admin) headers.authorization = `Bearer ${await this.adminToken()}`;
     const response = await httpRequest({
@@ -316,7 +388,16 @@ export class CpClient {
     const remoteError = extractRemoteError(response.bodyText, this.options.redactor);
     const mapped = spec.mapStatus?.(response.status, remoteError);
     if (mapped) throw mapped;
-    throw createCpError({ baseUrl: this.baseUrl, method: spec.method, url: response.url, status: response.status, remoteError, admin: spec.admin === true, attempts: response.attempts, headers: response.headers });
+    throw createCpError({
+      baseUrl: this.baseUrl,
+      method: spec.method,
+      url: response.url,
+      status: response.status,
+      remoteError,
+      admin: spec.admin === true,
+      attempts: response.attempts,
+      headers: response.headers,
+    });
   }
 
   /** The door options this client passes on every call (undefined means the door's default). */
@@ -331,7 +412,11 @@ export class CpClient {
       (token) => {
         const trimmed = token.trim();
         this.options.redactor.register(trimmed, 'cp-admin-token');
-        if (!trimmed) throw new ConfigError(`no CP admin token for ${this.baseUrl}`, 'set CP_ADMIN_API_TOKEN, or cpTokenFile / cpTokenCommand in the config');
+        if (!trimmed)
+          throw new ConfigError(
+            `no CP admin token for ${this.baseUrl}`,
+            'set CP_ADMIN_API_TOKEN, or cpTokenFile / cpTokenCommand in the config',
+          );
         return trimmed;
       },
       (error: unknown) => {
@@ -359,7 +444,10 @@ export class CpClient {
   private orgNotFound(slug: string): (status: number) => MolectlError | undefined {
     return (status) =>
       status === 404
-        ? new NotFoundError(`org "${slug}" not found on the CP at ${this.baseUrl}`, 'run `molectl org list` to see the org slugs; if every slug gives this, check the CP URL')
+        ? new NotFoundError(
+            `org "${slug}" not found on the CP at ${this.baseUrl}`,
+            'run `molectl org list` to see the org slugs; if every slug gives this, check the CP URL',
+          )
         : undefined;
   }
 }

@@ -34,7 +34,10 @@ export const orgRowSchema = z.looseObject({
   slug: z.string().min(1),
   // provisioning -> running | failed; kept a string so a new state does not break listing.
   instance_status: z.string().min(1),
-  created_at: z.string().nullish().transform((value) => value ?? null),
+  created_at: z
+    .string()
+    .nullish()
+    .transform((value) => value ?? null),
 });
 export type OrgRow = z.infer<typeof orgRowSchema>;
 export const orgListSchema = z.looseObject({ orgs: z.array(z.unknown()) });
@@ -50,7 +53,10 @@ export const redeployResultSchema = z.looseObject({
   error: z.string().nullish(),
 });
 export type RedeployResult = z.infer<typeof redeployResultSchema>;
-export const redeployFleetSchema = z.looseObject({ ok: z.boolean(), results: z.array(redeployResultSchema).default([]) });
+export const redeployFleetSchema = z.looseObject({
+  ok: z.boolean(),
+  results: z.array(redeployResultSchema).default([]),
+});
 export type RedeployFleetResponse = z.infer<typeof redeployFleetSchema>;
 
 export const workspaceConsoleSchema = z.looseObject({ output: z.string() });

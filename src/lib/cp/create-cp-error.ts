@@ -30,7 +30,8 @@ export function createCpError(args: {
   }
   const detail = args.remoteError ? `: ${args.remoteError}` : '';
   const retried = args.attempts > 1 ? ` (gave up after ${args.attempts} attempts)` : '';
-  const redirect = args.status >= 300 && args.status < 400 ? `, ${describeRedirect(args.headers, args.url)} (not followed)` : '';
+  const redirect =
+    args.status >= 300 && args.status < 400 ? `, ${describeRedirect(args.headers, args.url)} (not followed)` : '';
   return new HttpError({
     method: args.method,
     url: args.url,
@@ -42,7 +43,13 @@ export function createCpError(args: {
 }
 
 /** 401/403 on a tenant-only route: the tenant's credential pair was rejected (exit 3). */
-export function createTenantCredentialError(args: { baseUrl: string; method: string; path: string; status: number; what: string }): HttpError {
+export function createTenantCredentialError(args: {
+  baseUrl: string;
+  method: string;
+  path: string;
+  status: number;
+  what: string;
+}): HttpError {
   return new HttpError({
     method: args.method,
     url: `${args.baseUrl}${args.path}`,
@@ -56,6 +63,7 @@ export function createTenantCredentialError(args: { baseUrl: string; method: str
 function cpErrorHint(status: number, baseUrl: string, headers: HeaderReader): string {
   if (status === 429) return rateLimitHint(new URL(baseUrl).host, headers);
   if (status >= 500) return `the CP at ${baseUrl} failed or is overloaded; try again later`;
-  if (status >= 300 && status < 400) return `molectl does not follow redirects; check the CP URL (${baseUrl}) for a wrong scheme or host`;
+  if (status >= 300 && status < 400)
+    return `molectl does not follow redirects; check the CP URL (${baseUrl}) for a wrong scheme or host`;
   return 'check the inputs and the CP URL';
 }

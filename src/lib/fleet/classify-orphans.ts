@@ -49,7 +49,13 @@ export function classifyOrphans(args: {
   keys: OrphanKeys;
   now: Date;
 }): OrphanReport {
-  const report: OrphanReport = { orphans: [], unattributed: [], unconfirmed: [], idUnconfirmed: [], scanned: args.instances.length };
+  const report: OrphanReport = {
+    orphans: [],
+    unattributed: [],
+    unconfirmed: [],
+    idUnconfirmed: [],
+    scanned: args.instances.length,
+  };
   for (const instance of args.instances) {
     const orgSlug = instance.tags[args.keys.orgSlugTagKey] ?? null;
     const orgId = instance.tags[args.keys.orgIdTagKey] ?? null;
@@ -70,23 +76,40 @@ export function classifyOrphans(args: {
     }
     if (orgSlug === null) {
       // The CP has no per-id route: an id missing from the listed page proves nothing.
-      if (!args.listedIds.has(orgId!)) report.unconfirmed.push({ ...base, detail: `tagged only with org id ${orgId}, which the CP did not list (it has no route to look an id up)` });
+      if (!args.listedIds.has(orgId!))
+        report.unconfirmed.push({
+          ...base,
+          detail: `tagged only with org id ${orgId}, which the CP did not list (it has no route to look an id up)`,
+        });
       continue;
     }
     const lookup = args.lookups.get(orgSlug) ?? { state: 'unknown' as const, reason: 'not looked up' };
-    if (lookup.state === 'absent') report.orphans.push({ ...base, reason: 'org-missing', detail: `the CP has no org "${orgSlug}" (${lookup.evidence})` });
-    else if (lookup.state === 'unknown') report.unconfirmed.push({ ...base, detail: `whether the CP has org "${orgSlug}" is unknown: ${lookup.reason}` });
+    if (lookup.state === 'absent')
+      report.orphans.push({
+        ...base,
+        reason: 'org-missing',
+        detail: `the CP has no org "${orgSlug}" (${lookup.evidence})`,
+      });
+    else if (lookup.state === 'unknown')
+      report.unconfirmed.push({ ...base, detail: `whether the CP has org "${orgSlug}" is unknown: ${lookup.reason}` });
     else if (lookup.state === 'exists') {
       if (orgId !== null) report.idUnconfirmed.push(base);
     } else if (orgId !== null && orgId !== lookup.row.id) {
-      report.orphans.push({ ...base, reason: 'org-id-mismatch', detail: `org "${orgSlug}" on the CP has id ${lookup.row.id}, the instance is tagged ${orgId}` });
+      report.orphans.push({
+        ...base,
+        reason: 'org-id-mismatch',
+        detail: `org "${orgSlug}" on the CP has id ${lookup.row.id}, the instance is tagged ${orgId}`,
+      });
     }
   }
   report.orphans.sort((a, b) => (b.ageMs ?? -1) - (a.ageMs ?? -1) || a.instanceId.localeCompare(b.instanceId));
   return report;
 }
 
-export function roleOf(tags: Record<string, string>, keys: Pick<EnvironmentConfig, 'tenantFilter' | 'workspaceFilter'>): string {
+export function roleOf(
+  tags: Record<string, string>,
+  keys: Pick<EnvironmentConfig, 'tenantFilter' | 'workspaceFilter'>,
+): string {
   const matches = (filter: Record<string, string>): boolean => Object.entries(filter).every(([k, v]) => tags[k] === v);
   if (matches(keys.tenantFilter.tags)) return 'tenant';
   if (matches(keys.workspaceFilter.tags)) return 'workspace';
@@ -94,7 +117,9 @@ export function roleOf(tags: Record<string, string>, keys: Pick<EnvironmentConfi
 }
 
 /** Tags both filters require with the same value: what "managed by the CP" means here. */
-export function commonFilterTags(keys: Pick<EnvironmentConfig, 'tenantFilter' | 'workspaceFilter'>): Record<string, string> {
+export function commonFilterTags(
+  keys: Pick<EnvironmentConfig, 'tenantFilter' | 'workspaceFilter'>,
+): Record<string, string> {
   const common: Record<string, string> = {};
   for (const [k, v] of Object.entries(keys.tenantFilter.tags)) if (keys.workspaceFilter.tags[k] === v) common[k] = v;
   return common;

@@ -12,18 +12,31 @@ const LIVE_STATES = ['pending', 'running', 'shutting-down', 'stopping', 'stopped
  * with the CP (OrgDirectory) before its instances can be called orphans: a CP may cap or
  * ignore the page size, and a live tenant must never be reported for termination.
  */
-export async function findOrphans(deps: { cp: OrgDirectoryCp; aws: Pick<AwsApi, 'listInstances'>; keys: OrphanKeys; now: Date; onProgress?: (done: number, total: number) => void }): Promise<OrphanReport & { unreadableRows: OrgPage['unreadable'] }> {
-  const [instances, directory] = await Promise.all([listManagedInstances(deps.aws, deps.keys), OrgDirectory.read(deps.cp)]);
+export async function findOrphans(deps: {
+  cp: OrgDirectoryCp;
+  aws: Pick<AwsApi, 'listInstances'>;
+  keys: OrphanKeys;
+  now: Date;
+  onProgress?: (done: number, total: number) => void;
+}): Promise<OrphanReport & { unreadableRows: OrgPage['unreadable'] }> {
+  const [instances, directory] = await Promise.all([
+    listManagedInstances(deps.aws, deps.keys),
+    OrgDirectory.read(deps.cp),
+  ]);
   const slugs = instances.map((i) => i.tags[deps.keys.orgSlugTagKey]).filter((s): s is string => s !== undefined);
   const lookups = await directory.lookupMany(slugs, deps.onProgress);
   const listedIds = new Set(directory.rows.map((r) => r.id));
-  return { ...classifyOrphans({ instances, lookups, listedIds, keys: deps.keys, now: deps.now }), unreadableRows: directory.page.unreadable };
+  return {
+    ...classifyOrphans({ instances, lookups, listedIds, keys: deps.keys, now: deps.now }),
+    unreadableRows: directory.page.unreadable,
+  };
 }
 
 async function listManagedInstances(aws: Pick<AwsApi, 'listInstances'>, keys: OrphanKeys): Promise<InstanceSummary[]> {
   const common = commonFilterTags(keys);
   const filters = Object.keys(common).length > 0 ? [common] : [keys.tenantFilter.tags, keys.workspaceFilter.tags];
   const byId = new Map<string, InstanceSummary>();
-  for (const tags of filters) for (const i of await aws.listInstances({ tags, states: LIVE_STATES })) byId.set(i.instanceId, i);
+  for (const tags of filters)
+    for (const i of await aws.listInstances({ tags, states: LIVE_STATES })) byId.set(i.instanceId, i);
   return [...byId.values()];
 }

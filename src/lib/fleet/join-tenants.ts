@@ -24,7 +24,12 @@ export interface TenantJoin {
   duplicateInstances: Array<{ slug: string; instanceIds: string[] }>;
 }
 
-export function joinTenants(args: { instances: InstanceSummary[]; orgs: OrgRow[]; slugTagKey: string; orgIdTagKey: string }): TenantJoin {
+export function joinTenants(args: {
+  instances: InstanceSummary[];
+  orgs: OrgRow[];
+  slugTagKey: string;
+  orgIdTagKey: string;
+}): TenantJoin {
   const bySlug = new Map(args.orgs.map((o) => [o.slug, o]));
   const byId = new Map(args.orgs.map((o) => [o.id, o]));
   const found = new Map<string, InstanceSummary[]>();
@@ -50,7 +55,13 @@ export function joinTenants(args: { instances: InstanceSummary[]; orgs: OrgRow[]
     }
     const instance = instances[0]!;
     const org = bySlug.get(slug)!;
-    tenants.push({ slug, orgId: org.id, ...(org.idUnconfirmed === true ? { orgIdUnconfirmed: true as const } : {}), instanceId: instance.instanceId, launchTime: instance.launchTime?.toISOString() ?? null });
+    tenants.push({
+      slug,
+      orgId: org.id,
+      ...(org.idUnconfirmed === true ? { orgIdUnconfirmed: true as const } : {}),
+      instanceId: instance.instanceId,
+      launchTime: instance.launchTime?.toISOString() ?? null,
+    });
   }
   const orgWithoutInstance = args.orgs
     .filter((o) => o.instance_status === 'running' && !found.has(o.slug))

@@ -64,12 +64,16 @@ export class OrgDirectory {
   async lookup(slug: string): Promise<OrgLookup> {
     const row = this.listedBySlug.get(slug);
     if (row) return { state: 'listed', row };
-    if (this.unreadableSlugs.has(slug)) return { state: 'exists', row: null, evidence: 'the CP lists it, but its row is unreadable' };
+    if (this.unreadableSlugs.has(slug))
+      return { state: 'exists', row: null, evidence: 'the CP lists it, but its row is unreadable' };
     return this.confirmBySlug(slug);
   }
 
   /** Lookups of many slugs, a bounded number at a time; `onProgress` gets done/total. */
-  async lookupMany(slugs: Iterable<string>, onProgress?: (done: number, total: number) => void): Promise<Map<string, OrgLookup>> {
+  async lookupMany(
+    slugs: Iterable<string>,
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<Map<string, OrgLookup>> {
     const unique = [...new Set(slugs)];
     const results = new Map<string, OrgLookup>();
     for (let i = 0; i < unique.length; i += CONFIRM_CONCURRENCY) {
@@ -84,18 +88,26 @@ export class OrgDirectory {
   private async confirmBySlug(slug: string): Promise<OrgLookup> {
     try {
       await this.cp.getOrgInstance(slug);
-      return { state: 'exists', row: null, evidence: `the CP's per-org route answers for it (not on the listed page of ${this.page.rows.length})` };
+      return {
+        state: 'exists',
+        row: null,
+        evidence: `the CP's per-org route answers for it (not on the listed page of ${this.page.rows.length})`,
+      };
     } catch (error) {
       // A tag value no CP route could name cannot be an org's slug either.
       if (error instanceof UsageError) return { state: 'absent', evidence: `"${slug}" is not a valid org slug` };
-      if (!(error instanceof NotFoundError)) return { state: 'unknown', reason: `GET /cp/orgs/${slug}/instance: ${(error as Error).message}` };
+      if (!(error instanceof NotFoundError))
+        return { state: 'unknown', reason: `GET /cp/orgs/${slug}/instance: ${(error as Error).message}` };
     }
     return this.confirmNotFound(slug);
   }
 
   /** The per-org route said 404: believe it only when the route is seen to work. */
   private async confirmNotFound(slug: string): Promise<OrgLookup> {
-    const absent: OrgLookup = { state: 'absent', evidence: 'the CP\'s per-org route answers 404 for it and answers for known orgs' };
+    const absent: OrgLookup = {
+      state: 'absent',
+      evidence: "the CP's per-org route answers 404 for it and answers for known orgs",
+    };
     if (this.cp.edgeRouteAnswered) return absent;
     const control = this.page.rows.find((row) => row.slug !== slug);
     if (control) {
@@ -103,7 +115,10 @@ export class OrgDirectory {
         await this.cp.getOrgInstance(control.slug);
         return absent;
       } catch (error) {
-        const why = error instanceof NotFoundError ? `it answers 404 for the listed org ${control.slug} too (route not mounted?)` : (error as Error).message;
+        const why =
+          error instanceof NotFoundError
+            ? `it answers 404 for the listed org ${control.slug} too (route not mounted?)`
+            : (error as Error).message;
         return { state: 'unknown', reason: `the CP's per-org route answered 404 for "${slug}", but ${why}` };
       }
     }
@@ -114,8 +129,12 @@ export class OrgDirectory {
       await this.cp.getOrgAdminToken(slug);
       return { state: 'exists', row: null, evidence: 'the admin API knows it (its per-org edge route answered 404)' };
     } catch (error) {
-      if (error instanceof NotFoundError) return { state: 'absent', evidence: 'the CP\'s per-org route and its admin API both answer 404 for it' };
-      return { state: 'unknown', reason: `the CP's per-org route answered 404 for "${slug}", and the admin API could not confirm: ${(error as Error).message}` };
+      if (error instanceof NotFoundError)
+        return { state: 'absent', evidence: "the CP's per-org route and its admin API both answer 404 for it" };
+      return {
+        state: 'unknown',
+        reason: `the CP's per-org route answered 404 for "${slug}", and the admin API could not confirm: ${(error as Error).message}`,
+      };
     }
   }
 }
@@ -139,5 +158,7 @@ export function warnUnreadableRows(out: { warn(text: string): void }, page: Pick
   if (rows.length === 0) return;
   const shown = rows.slice(0, 5).map((r) => `${r.slug ?? `row ${r.index + 1}`} (${r.problem})`);
   const more = rows.length > 5 ? `, and ${rows.length - 5} more` : '';
-  out.warn(`${rows.length} org row${rows.length === 1 ? '' : 's'} from the CP could not be read and ${rows.length === 1 ? 'is' : 'are'} left out: ${shown.join(', ')}${more}`);
+  out.warn(
+    `${rows.length} org row${rows.length === 1 ? '' : 's'} from the CP could not be read and ${rows.length === 1 ? 'is' : 'are'} left out: ${shown.join(', ')}${more}`,
+  );
 }

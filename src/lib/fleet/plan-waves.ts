@@ -15,7 +15,8 @@ export function parseWaveSpec(spec: string): WaveStep[] {
     const pct = /^(\d{1,3}(?:\.\d+)?)%$/.exec(text);
     if (pct) {
       const value = Number(pct[1]);
-      if (value <= 0 || value > 100) throw new UsageError(`--waves: "${text}" must be between 0% and 100%`, 'for example --waves 1,5,25%,100%');
+      if (value <= 0 || value > 100)
+        throw new UsageError(`--waves: "${text}" must be between 0% and 100%`, 'for example --waves 1,5,25%,100%');
       return { kind: 'percent', value } as const;
     }
     if (/^\d+$/.test(text) && Number(text) > 0) return { kind: 'count', value: Number(text) } as const;

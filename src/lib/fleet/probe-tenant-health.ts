@@ -10,7 +10,10 @@ export interface HealthProbe {
 }
 
 /** The tenant's public health URL: the environment's tenant URL plus `/health`. */
-export function tenantHealthUrl(environment: Pick<EnvironmentConfig, 'tenantUrlTemplate' | 'cpUrl'>, slug: string): string {
+export function tenantHealthUrl(
+  environment: Pick<EnvironmentConfig, 'tenantUrlTemplate' | 'cpUrl'>,
+  slug: string,
+): string {
   return `${tenantUrl(environment, slug).replace(/\/+$/, '')}/health`;
 }
 
@@ -19,7 +22,14 @@ export function tenantHealthUrl(environment: Pick<EnvironmentConfig, 'tenantUrlT
  * including an unreachable host (DNS and the tunnel appear late), is "not yet", not an error:
  * the caller is waiting for it to change. Only Ctrl-C propagates.
  */
-export async function probeTenantHealth(args: { url: string; fetch?: FetchFn; signal: AbortSignal; redactor: Redactor; timeoutMs?: number; retries?: number }): Promise<HealthProbe> {
+export async function probeTenantHealth(args: {
+  url: string;
+  fetch?: FetchFn;
+  signal: AbortSignal;
+  redactor: Redactor;
+  timeoutMs?: number;
+  retries?: number;
+}): Promise<HealthProbe> {
   try {
     const response = await httpRequest({
       method: 'GET',
@@ -32,7 +42,9 @@ export async function probeTenantHealth(args: { url: string; fetch?: FetchFn; si
       ...(args.fetch ? { fetch: args.fetch } : {}),
     });
     if (response.status !== 200) return { healthy: false, detail: `HTTP ${response.status}` };
-    return readsOk(response.bodyText) ? { healthy: true, detail: 'HTTP 200 status ok' } : { healthy: false, detail: 'HTTP 200 without status ok' };
+    return readsOk(response.bodyText)
+      ? { healthy: true, detail: 'HTTP 200 status ok' }
+      : { healthy: false, detail: 'HTTP 200 without status ok' };
   } catch (error) {
     if (args.signal.aborted || (isMolectlError(error) && error.code === ExitCode.interrupted)) throw error;
     // A ConfigError means the URL itself is unusable (plain http to a public host, a bad

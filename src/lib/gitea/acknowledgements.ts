@@ -51,7 +51,11 @@ export function parseIgnoreFile(content: string, label: string): IgnoreEntry[] {
     const space = text.search(/\s/);
     const spec = space === -1 ? text : text.slice(0, space);
     const reason = space === -1 ? '' : text.slice(space).trim();
-    if (!reason) throw new UsageError(`${source}: ${JSON.stringify(spec)} has no reason`, `write the path, a space, and why the reference stays (e.g. "CHANGELOG.md  release notes keep the old links")`);
+    if (!reason)
+      throw new UsageError(
+        `${source}: ${JSON.stringify(spec)} has no reason`,
+        `write the path, a space, and why the reference stays (e.g. "CHANGELOG.md  release notes keep the old links")`,
+      );
     const lineMatch = /^(.+):(\d+)$/.exec(spec);
     const entry: IgnoreEntry = { source, matches: compileGlob(lineMatch ? lineMatch[1]! : spec), reason };
     if (lineMatch) entry.line = Number(lineMatch[2]);

@@ -35,10 +35,19 @@ function compileOwnerPatterns(githubOwner: string): OwnerPatterns {
       segment: new RegExp(String.raw`/${owner}(?![A-Za-z0-9_.-])`, 'i'),
       uses: new RegExp(String.raw`\buses:\s*["']?(${owner}/[^\s"'@]*)`, 'i'),
       ghcr: new RegExp(String.raw`(?<![\w.-])ghcr\.io/(${owner})(?![A-Za-z0-9_.-])`, 'gi'),
-      githubOnly: new RegExp(String.raw`(?<![\w.-])(?:https?://)?(?:codeload\.github\.com|(?:www\.)?github\.com/orgs)/${owner}(?![A-Za-z0-9_.-])[^\s"'\x60<>()\[\]]*`, 'i'),
+      githubOnly: new RegExp(
+        String.raw`(?<![\w.-])(?:https?://)?(?:codeload\.github\.com|(?:www\.)?github\.com/orgs)/${owner}(?![A-Za-z0-9_.-])[^\s"'\x60<>()\[\]]*`,
+        'i',
+      ),
       npmShorthand: new RegExp(String.raw`(?<![\w.-])github:${owner}/[A-Za-z0-9_.-]+(?:#[^\s"']*)?`, 'i'),
-      shieldsBadge: new RegExp(String.raw`(?:https?://)?img\.shields\.io/github/[^\s"'()\[\]]*?/${owner}/[^\s"'()\[\]]*`, 'i'),
-      pages: new RegExp(String.raw`(?<![\w.-])(?:https?://)?${owner}\.github\.io\b[^\s"'\x60<>()\[\]\x80-\uffff]*`, 'i'),
+      shieldsBadge: new RegExp(
+        String.raw`(?:https?://)?img\.shields\.io/github/[^\s"'()\[\]]*?/${owner}/[^\s"'()\[\]]*`,
+        'i',
+      ),
+      pages: new RegExp(
+        String.raw`(?<![\w.-])(?:https?://)?${owner}\.github\.io\b[^\s"'\x60<>()\[\]\x80-\uffff]*`,
+        'i',
+      ),
     };
     ownerPatternCache.set(githubOwner, patterns);
   }
@@ -61,41 +70,88 @@ export function detectLineFindings(line: string, lineNo: number, rules: RewriteR
       // endpoints (GraphQL, the API root) and variable owners may not.
       const aboutOwner = ownerSegment.test(path) || /^\/(?:repos|orgs)\/[$%{<]/i.test(path);
       if (aboutOwner || /^\/graphql\b/i.test(path) || path === '' || path === '/') {
-        report(m[0], 'api-github', "a GitHub API call: Gitea's API is /api/v1 with different routes and no GraphQL; port it by hand", aboutOwner);
+        report(
+          m[0],
+          'api-github',
+          "a GitHub API call: Gitea's API is /api/v1 with different routes and no GraphQL; port it by hand",
+          aboutOwner,
+        );
       }
     }
   }
   if (/codeload\.github\.com|github\.com\/orgs\//i.test(line)) {
     const other = patterns.githubOnly.exec(line);
-    if (other) report(other[0], 'no-gitea-page', 'a GitHub-only URL of the moved owner (codeload archive or organisation page): fix it by hand (archives: /<owner>/<repo>/archive/<ref>.tar.gz)', true);
+    if (other)
+      report(
+        other[0],
+        'no-gitea-page',
+        'a GitHub-only URL of the moved owner (codeload archive or organisation page): fix it by hand (archives: /<owner>/<repo>/archive/<ref>.tar.gz)',
+        true,
+      );
   }
   const shorthand = patterns.npmShorthand.exec(line);
   if (shorthand) {
-    report(shorthand[0], 'npm-shorthand', 'the npm/yarn `github:` shorthand resolves on github.com: write git+https://<gitea>/<owner>/<repo>.git#<ref>', true);
+    report(
+      shorthand[0],
+      'npm-shorthand',
+      'the npm/yarn `github:` shorthand resolves on github.com: write git+https://<gitea>/<owner>/<repo>.git#<ref>',
+      true,
+    );
   }
   const badge = /shields\.io\/github\//i.test(line) ? patterns.shieldsBadge.exec(line) : null;
   if (badge) {
-    report(badge[0], 'github-badge', 'a shields.io GitHub badge: it asks GitHub, which no longer has the repo; use a shields.io gitea/ endpoint or Gitea\'s own badge', true);
+    report(
+      badge[0],
+      'github-badge',
+      "a shields.io GitHub badge: it asks GitHub, which no longer has the repo; use a shields.io gitea/ endpoint or Gitea's own badge",
+      true,
+    );
   }
   const pages = /\.github\.io/i.test(line) ? patterns.pages.exec(line) : null;
   if (pages) {
-    report(pages[0], 'github-pages', 'the GitHub Pages site of the moved organisation: it went with the suspended organisation; link where the pages are served now', true);
+    report(
+      pages[0],
+      'github-pages',
+      'the GitHub Pages site of the moved organisation: it went with the suspended organisation; link where the pages are served now',
+      true,
+    );
   }
   const gh = GH_COMMAND.exec(line);
-  if (gh) report(gh[1] ?? 'gh', 'gh-command', 'a gh (GitHub CLI) command: it talks to github.com; use the Gitea API or tea instead', false);
+  if (gh)
+    report(
+      gh[1] ?? 'gh',
+      'gh-command',
+      'a gh (GitHub CLI) command: it talks to github.com; use the Gitea API or tea instead',
+      false,
+    );
 
   if (WORKFLOW_PATH.test(line)) {
-    report('.github/workflows', 'workflow-path', 'a .github/workflows reference: Gitea Actions reads .gitea/workflows first, and reusable workflows and paths may differ; check it', false);
+    report(
+      '.github/workflows',
+      'workflow-path',
+      'a .github/workflows reference: Gitea Actions reads .gitea/workflows first, and reusable workflows and paths may differ; check it',
+      false,
+    );
   }
   const uses = patterns.uses.exec(line);
   if (uses) {
-    report(uses[1] ?? '', 'org-action', 'an action from the moved owner: Gitea Actions resolves bare `uses:` on github.com; write the full Gitea URL (uses: https://<gitea>/<owner>/<repo>@<ref>)', true);
+    report(
+      uses[1] ?? '',
+      'org-action',
+      'an action from the moved owner: Gitea Actions resolves bare `uses:` on github.com; write the full Gitea URL (uses: https://<gitea>/<owner>/<repo>@<ref>)',
+      true,
+    );
   }
 
   if (!/ghcr\.io/i.test(line)) return line;
   return line.replace(patterns.ghcr, (match) => {
     if (!rules.imageRegistry) {
-      report(match, 'ghcr-image', 'a ghcr.io image of the moved owner: images moved to another registry; give --image-registry to rewrite, or fix by hand', true);
+      report(
+        match,
+        'ghcr-image',
+        'a ghcr.io image of the moved owner: images moved to another registry; give --image-registry to rewrite, or fix by hand',
+        true,
+      );
       return match;
     }
     sink.changes.push({ line: lineNo, rule: 'ghcr-image', before: match, after: rules.imageRegistry });

@@ -21,7 +21,8 @@ const GO_LINE_PATTERNS: readonly RegExp[] = [
 ];
 
 /** Sites whose URLs carry a Go module path: `https://pkg.go.dev/github.com/<owner>/<repo>`. */
-const GO_SITE_BEFORE = /(?:pkg\.go\.dev(?:\/badge)?|godoc\.org|goreportcard\.com\/report|gocover\.io|proxy\.golang\.org|sum\.golang\.org\/lookup|gopkg\.in)\/$/i;
+const GO_SITE_BEFORE =
+  /(?:pkg\.go\.dev(?:\/badge)?|godoc\.org|goreportcard\.com\/report|gocover\.io|proxy\.golang\.org|sum\.golang\.org\/lookup|gopkg\.in)\/$/i;
 
 export function isGoImportLine(line: string): boolean {
   return GO_LINE_PATTERNS.some((pattern) => pattern.test(line));
@@ -49,7 +50,13 @@ export function markGoBlocks(lines: readonly string[]): Uint8Array {
     const line = lines[index] ?? '';
     const opening = FENCE.exec(line);
     if (fence) {
-      if (opening && opening[1]![0] === fence.char && opening[1]!.length >= fence.length && opening[2] === '' && line.trim() === opening[1]) {
+      if (
+        opening &&
+        opening[1]![0] === fence.char &&
+        opening[1]!.length >= fence.length &&
+        opening[2] === '' &&
+        line.trim() === opening[1]
+      ) {
         fence = null;
         inBlock = false;
         continue;

@@ -18,7 +18,14 @@ export const lightExec: Exec = (file, args, options = {}) =>
     const child = execFile(
       file,
       [...args],
-      { cwd: options.cwd, timeout: options.timeoutMs ?? 0, signal: options.signal, maxBuffer: 1024 * 1024 * 1024, encoding: 'utf8', windowsHide: true },
+      {
+        cwd: options.cwd,
+        timeout: options.timeoutMs ?? 0,
+        signal: options.signal,
+        maxBuffer: 1024 * 1024 * 1024,
+        encoding: 'utf8',
+        windowsHide: true,
+      },
       (error, stdout, stderr) => {
         const failure = error as (NodeJS.ErrnoException & { code?: string | number; killed?: boolean }) | null;
         if (failure && typeof failure.code === 'string') {
@@ -30,7 +37,11 @@ export const lightExec: Exec = (file, args, options = {}) =>
         const exitCode = typeof failure?.code === 'number' ? failure.code : failure ? 1 : 0;
         if (exitCode !== 0 && !options.allowFailure) {
           const firstLine = stderr.split('\n').find((l) => l.trim()) ?? '';
-          reject(new MolectlError(`${file} ${timedOut ? `timed out after ${options.timeoutMs} ms` : `exited with ${exitCode}`}${firstLine ? `: ${firstLine.trim()}` : ''}`));
+          reject(
+            new MolectlError(
+              `${file} ${timedOut ? `timed out after ${options.timeoutMs} ms` : `exited with ${exitCode}`}${firstLine ? `: ${firstLine.trim()}` : ''}`,
+            ),
+          );
           return;
         }
         resolve({ exitCode, stdout, stderr, timedOut });
@@ -52,8 +63,18 @@ export interface NulStream {
  * Starts `file args` and hands its NUL-separated output over item by item, so that work on the
  * first items overlaps with the process finding the rest (git grep -l prints matches as it goes).
  */
-export function streamNulSeparated(file: string, args: readonly string[], options: { cwd: string; timeoutMs?: number; signal?: AbortSignal }): NulStream {
-  const child = spawn(file, [...args], { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'], timeout: options.timeoutMs ?? 0, signal: options.signal, windowsHide: true });
+export function streamNulSeparated(
+  file: string,
+  args: readonly string[],
+  options: { cwd: string; timeoutMs?: number; signal?: AbortSignal },
+): NulStream {
+  const child = spawn(file, [...args], {
+    cwd: options.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: options.timeoutMs ?? 0,
+    signal: options.signal,
+    windowsHide: true,
+  });
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk: string) => {

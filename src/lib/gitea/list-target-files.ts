@@ -45,7 +45,13 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
   const passes = (path: string): boolean => options.filter(path) && (options.rewriteGoFiles || !isGoFile(path));
   const grep = grepCandidates(dir, options);
   // Also the "is this a work tree?" answer when git grep fails.
-  const listing = options.exec('git', ['ls-files', '-co', '--exclude-standard', '-z', '--', '.'], { cwd: dir, allowFailure: true, timeoutMs: 120_000 }).catch(() => undefined);
+  const listing = options
+    .exec('git', ['ls-files', '-co', '--exclude-standard', '-z', '--', '.'], {
+      cwd: dir,
+      allowFailure: true,
+      timeoutMs: 120_000,
+    })
+    .catch(() => undefined);
   let walked: { listed: number; goFiles: number } | undefined;
 
   async function* paths(): AsyncGenerator<string> {
@@ -73,7 +79,9 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
       return;
     }
     const detail = stderr.split('\n').find((l) => l.trim()) ?? `exit ${exitCode}`;
-    throw new MolectlError(`git grep could not search the work tree: ${detail.trim()}`, { hint: 'run `git status` there to see what git objects to' });
+    throw new MolectlError(`git grep could not search the work tree: ${detail.trim()}`, {
+      hint: 'run `git status` there to see what git objects to',
+    });
   }
 
   return {
@@ -104,13 +112,34 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
 function grepCandidates(dir: string, options: ListOptions): NulStream {
   return streamNulSeparated(
     'git',
-    ['-c', 'grep.fallbackToNoIndex=false', 'grep', '--untracked', '-l', '-z', '-i', '-F', '--no-color', '-e', 'github', '-e', options.githubOwner, '-e', 'gh ', '--', '.', ...(options.rewriteGoFiles ? [] : GO_PATHSPEC_EXCLUDES)],
+    [
+      '-c',
+      'grep.fallbackToNoIndex=false',
+      'grep',
+      '--untracked',
+      '-l',
+      '-z',
+      '-i',
+      '-F',
+      '--no-color',
+      '-e',
+      'github',
+      '-e',
+      options.githubOwner,
+      '-e',
+      'gh ',
+      '--',
+      '.',
+      ...(options.rewriteGoFiles ? [] : GO_PATHSPEC_EXCLUDES),
+    ],
     { cwd: dir, timeoutMs: 600_000, ...(options.signal ? { signal: options.signal } : {}) },
   );
 }
 
 /** Go files are never candidates unless asked for: git grep need not read them at all. */
-const GO_PATHSPEC_EXCLUDES = ['*.go', 'go.mod', 'go.sum', 'go.work', 'go.work.sum'].map((name) => `:(exclude,glob)**/${name}`);
+const GO_PATHSPEC_EXCLUDES = ['*.go', 'go.mod', 'go.sum', 'go.work', 'go.work.sum'].map(
+  (name) => `:(exclude,glob)**/${name}`,
+);
 
 function splitNul(output: string): string[] {
   return output.split('\0').filter((p) => p.length > 0);

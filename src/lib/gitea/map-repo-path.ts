@@ -8,8 +8,7 @@ import type { RewriteRules } from './rewrite-rules.js';
 export type RefKind = 'branch' | 'commit' | 'tag';
 
 export type PathMapping =
-  | { kind: 'rewrite'; path: string; rule: string }
-  | { kind: 'report'; rule: string; reason: string };
+  { kind: 'rewrite'; path: string; rule: string } | { kind: 'report'; rule: string; reason: string };
 
 /**
  * GitHub URLs do not say whether a ref is a branch, a tag or a commit; Gitea's do. A hex string
@@ -22,7 +21,23 @@ export function classifyRef(ref: string): RefKind {
   return 'branch';
 }
 
-const KEPT_PAGES = new Set(['commit', 'compare', 'tags', 'branches', 'wiki', 'labels', 'milestones', 'releases', 'pulls', 'issues', 'actions', 'src', 'info', 'git-upload-pack', 'git-receive-pack']);
+const KEPT_PAGES = new Set([
+  'commit',
+  'compare',
+  'tags',
+  'branches',
+  'wiki',
+  'labels',
+  'milestones',
+  'releases',
+  'pulls',
+  'issues',
+  'actions',
+  'src',
+  'info',
+  'git-upload-pack',
+  'git-receive-pack',
+]);
 
 /** `path` starts with `/`; `query` is the rest from the first `?` or `#` (maybe empty). */
 export function mapRepoSubPath(path: string, query: string, rules: RewriteRules): PathMapping {
@@ -39,15 +54,28 @@ export function mapRepoSubPath(path: string, query: string, rules: RewriteRules)
       return mapRefPage(page, rest, query, 'blame', 'blame');
     case 'commits': {
       if (rest.length === 0 || rest[0] === '') {
-        return { kind: 'report', rule: 'no-gitea-page', reason: 'Gitea lists commits per ref (/commits/branch/<b>): the default branch is not known; write the branch' };
+        return {
+          kind: 'report',
+          rule: 'no-gitea-page',
+          reason:
+            'Gitea lists commits per ref (/commits/branch/<b>): the default branch is not known; write the branch',
+        };
       }
       return mapRefPage(page, rest, query, 'commits', 'commits');
     }
     case 'archive':
-      return { kind: 'rewrite', path: `/archive/${rest.join('/').replace(/^refs\/(?:heads|tags)\//, '')}`, rule: 'archive' };
+      return {
+        kind: 'rewrite',
+        path: `/archive/${rest.join('/').replace(/^refs\/(?:heads|tags)\//, '')}`,
+        rule: 'archive',
+      };
     case 'releases':
       if (rest[0] === 'latest' && rest[1] === 'download') {
-        return { kind: 'report', rule: 'release-latest-download', reason: 'Gitea has no /releases/latest/download/: name the release tag (/releases/download/<tag>/<file>)' };
+        return {
+          kind: 'report',
+          rule: 'release-latest-download',
+          reason: 'Gitea has no /releases/latest/download/: name the release tag (/releases/download/<tag>/<file>)',
+        };
       }
       return { kind: 'rewrite', path, rule: 'releases' };
     case 'pull':
@@ -55,12 +83,20 @@ export function mapRepoSubPath(path: string, query: string, rules: RewriteRules)
       return mapNumberedLink(page, rest, path, rules);
     case 'actions':
       if (rest[0] === 'runs' && rest.length > 1) {
-        return { kind: 'report', rule: 'actions-run-link', reason: 'workflow run ids were not carried over to Gitea: link the run on Gitea by hand' };
+        return {
+          kind: 'report',
+          rule: 'actions-run-link',
+          reason: 'workflow run ids were not carried over to Gitea: link the run on Gitea by hand',
+        };
       }
       return { kind: 'rewrite', path, rule: 'repo-url' };
     default:
       if (KEPT_PAGES.has(page)) return { kind: 'rewrite', path, rule: 'repo-url' };
-      return { kind: 'report', rule: 'no-gitea-page', reason: `GitHub page /${page} has no known Gitea equivalent: fix the link by hand` };
+      return {
+        kind: 'report',
+        rule: 'no-gitea-page',
+        reason: `GitHub page /${page} has no known Gitea equivalent: fix the link by hand`,
+      };
   }
 }
 
@@ -72,21 +108,34 @@ function mapRefPage(page: string, rest: string[], query: string, target: string,
     ref = file[1] ?? '';
     file = file.slice(2);
   }
-  if (ref === '') return { kind: 'report', rule: 'no-gitea-page', reason: `/${page}/ without a ref has no Gitea equivalent` };
+  if (ref === '')
+    return { kind: 'report', rule: 'no-gitea-page', reason: `/${page}/ without a ref has no Gitea equivalent` };
   if (ref === 'HEAD') {
-    return { kind: 'report', rule: 'head-ref', reason: `GitHub's HEAD alias has no Gitea route: write the branch name (/${target}/branch/<b>/...)` };
+    return {
+      kind: 'report',
+      rule: 'head-ref',
+      reason: `GitHub's HEAD alias has no Gitea route: write the branch name (/${target}/branch/<b>/...)`,
+    };
   }
   // A blob viewed with ?raw=true is a raw download; Gitea ignores the query, so use its raw route.
   const effectiveTarget = page === 'blob' && /(?:^\?|&)raw=true\b/.test(query) ? 'raw' : target;
   const tail = file.length ? `/${file.join('/')}` : '';
-  return { kind: 'rewrite', path: `/${effectiveTarget}/${kind ?? classifyRef(ref)}/${ref}${tail}`, rule: effectiveTarget === target ? rule : 'blob-raw' };
+  return {
+    kind: 'rewrite',
+    path: `/${effectiveTarget}/${kind ?? classifyRef(ref)}/${ref}${tail}`,
+    rule: effectiveTarget === target ? rule : 'blob-raw',
+  };
 }
 
 function mapNumberedLink(page: 'pull' | 'issues', rest: string[], path: string, rules: RewriteRules): PathMapping {
   const numbered = /^\d+$/.test(rest[0] ?? '');
   if (!numbered) {
     if (page === 'issues') return { kind: 'rewrite', path, rule: 'repo-url' };
-    return { kind: 'report', rule: 'no-gitea-page', reason: 'this pull request page has no known Gitea equivalent: fix the link by hand' };
+    return {
+      kind: 'report',
+      rule: 'no-gitea-page',
+      reason: 'this pull request page has no known Gitea equivalent: fix the link by hand',
+    };
   }
   const rule = page === 'pull' ? 'pull-link' : 'issue-link';
   if (!rules.rewriteIssueLinks) {

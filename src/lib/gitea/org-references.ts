@@ -20,7 +20,10 @@ export function compileOrgReferences(githubOwner: string): OrgReferenceMatcher {
   const end = String.raw`(?![A-Za-z0-9_-])(?!\.[A-Za-z0-9])`;
   const patterns = [
     // github.com, www., api., codeload., raw.githubusercontent.com, ghcr.io; gists are per user, not per org.
-    new RegExp(String.raw`(?<![\w.-])(?:(?!gist\.)[\w-]+\.)*(?:github\.com|githubusercontent\.com|ghcr\.io)[/:](?:(?:orgs|repos|users)/)?${owner}${end}`, 'gi'),
+    new RegExp(
+      String.raw`(?<![\w.-])(?:(?!gist\.)[\w-]+\.)*(?:github\.com|githubusercontent\.com|ghcr\.io)[/:](?:(?:orgs|repos|users)/)?${owner}${end}`,
+      'gi',
+    ),
     new RegExp(String.raw`(?<![\w.-])${owner}\.github\.io\b`, 'gi'), // the organisation's GitHub Pages
     new RegExp(String.raw`(?<![\w.-])github:${owner}/`, 'gi'), // npm/yarn shorthand
     new RegExp(String.raw`\buses:\s*["']?${owner}/`, 'gi'), // actions resolved on github.com

@@ -51,8 +51,12 @@ export function renderRewriteSummary(data: RewriteSummaryData, style: Styles): s
   if (data.mode === 'check') {
     lines.push(
       gate.passed
-        ? style.ok(`check passed: no reference to ${org} left${gate.acknowledged ? ` (${plural(gate.acknowledged, 'acknowledged reference')})` : ''}; ${plural(data.filesListed, 'file')} looked at`)
-        : style.fail(`check failed: ${[gate.rewrite ? `${plural(gate.rewrite, 'change')} would rewrite ${plural(gate.files, 'file')}` : '', gate.needsPerson ? `${plural(gate.needsPerson, 'reference')} ${gate.needsPerson === 1 ? 'needs' : 'need'} a person` : ''].filter(Boolean).join(', ')}`),
+        ? style.ok(
+            `check passed: no reference to ${org} left${gate.acknowledged ? ` (${plural(gate.acknowledged, 'acknowledged reference')})` : ''}; ${plural(data.filesListed, 'file')} looked at`,
+          )
+        : style.fail(
+            `check failed: ${[gate.rewrite ? `${plural(gate.rewrite, 'change')} would rewrite ${plural(gate.files, 'file')}` : '', gate.needsPerson ? `${plural(gate.needsPerson, 'reference')} ${gate.needsPerson === 1 ? 'needs' : 'need'} a person` : ''].filter(Boolean).join(', ')}`,
+          ),
     );
   }
   const verb = data.mode === 'write' ? 'rewrote' : 'would rewrite';
@@ -60,7 +64,9 @@ export function renderRewriteSummary(data: RewriteSummaryData, style: Styles): s
     lines.push(style.ok(`nothing to change: ${plural(data.filesListed, 'file')} looked at, ${data.filesRead} read`));
   } else {
     const tail = data.mode === 'dry-run' && gate.rewrite ? ' (dry run: nothing written; --write applies it)' : '';
-    lines.push(`${verb.padEnd(15)} ${gate.rewrite ? `${plural(gate.rewrite, 'change')} in ${plural(gate.files, 'file')}` : 'nothing'}${tail}`);
+    lines.push(
+      `${verb.padEnd(15)} ${gate.rewrite ? `${plural(gate.rewrite, 'change')} in ${plural(gate.files, 'file')}` : 'nothing'}${tail}`,
+    );
   }
   const byRule = Object.entries(data.changesByRule).sort((a, b) => b[1] - a[1]);
   if (byRule.length) lines.push(`by rule: ${byRule.map(([rule, n]) => `${rule} ${n}`).join(', ')}`);
@@ -70,48 +76,74 @@ export function renderRewriteSummary(data: RewriteSummaryData, style: Styles): s
     lines.push('by file:');
     const width = Math.min(60, Math.max(...data.files.map((f) => f.path.length)));
     for (const file of data.files) {
-      const rules = Object.entries(file.byRule).map(([rule, n]) => `${rule} ${n}`).join(', ');
+      const rules = Object.entries(file.byRule)
+        .map(([rule, n]) => `${rule} ${n}`)
+        .join(', ');
       lines.push(`  ${file.path.padEnd(width)}  ${String(file.changes).padStart(4)}  ${style.dim(rules)}`);
     }
   }
   if (gate.needsPerson) {
     const what = `${plural(gate.needsPerson, 'reference')} to ${org}`;
-    const advice = data.mode === 'write' ? `${gate.needsPerson === 1 ? 'remains' : 'remain'}: fix by hand or acknowledge (listed on stderr)` : '(listed on stderr)';
+    const advice =
+      data.mode === 'write'
+        ? `${gate.needsPerson === 1 ? 'remains' : 'remain'}: fix by hand or acknowledge (listed on stderr)`
+        : '(listed on stderr)';
     lines.push(style.warn(`${'needs a person'.padEnd(15)} ${what} ${advice}`));
   } else if (data.mode !== 'dry-run' || gate.rewrite || gate.acknowledged) {
     lines.push(`${'needs a person'.padEnd(15)} none`);
   }
   if (gate.acknowledged || data.mode === 'check') {
-    const by = [gate.acknowledgedLines.marker ? `inline marker ${gate.acknowledgedLines.marker}` : '', gate.acknowledgedLines.ignoreFile ? `${IGNORE_FILE_NAME} ${gate.acknowledgedLines.ignoreFile}` : ''].filter(Boolean).join(', ');
+    const by = [
+      gate.acknowledgedLines.marker ? `inline marker ${gate.acknowledgedLines.marker}` : '',
+      gate.acknowledgedLines.ignoreFile ? `${IGNORE_FILE_NAME} ${gate.acknowledgedLines.ignoreFile}` : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
     const lineCount = gate.acknowledgedLines.marker + gate.acknowledgedLines.ignoreFile;
-    lines.push(`${'acknowledged'.padEnd(15)} ${gate.acknowledged ? `${plural(gate.acknowledged, 'reference')} on ${plural(lineCount, 'line')} (${by})` : 'none'}`);
+    lines.push(
+      `${'acknowledged'.padEnd(15)} ${gate.acknowledged ? `${plural(gate.acknowledged, 'reference')} on ${plural(lineCount, 'line')} (${by})` : 'none'}`,
+    );
   }
-  if (gate.notes) lines.push(style.dim(`${'notes'.padEnd(15)} ${gate.notes} (listed on stderr; they do not fail --check)`));
+  if (gate.notes)
+    lines.push(style.dim(`${'notes'.padEnd(15)} ${gate.notes} (listed on stderr; they do not fail --check)`));
   if (data.skipped.length) {
     const counts = new Map<string, number>();
     for (const s of data.skipped) counts.set(s.reason, (counts.get(s.reason) ?? 0) + 1);
     lines.push(`skipped: ${[...counts].map(([reason, n]) => `${n} ${reason}`).join(', ')}`);
-    for (const s of data.skipped) lines.push(style.dim(`  ${s.file} (${s.reason}${s.bytes === undefined ? '' : `, ${formatBytes(s.bytes)}`})`));
+    for (const s of data.skipped)
+      lines.push(style.dim(`  ${s.file} (${s.reason}${s.bytes === undefined ? '' : `, ${formatBytes(s.bytes)}`})`));
   }
-  if (data.goFilesSkipped) lines.push(style.dim(`not looked at: ${plural(data.goFilesSkipped, 'Go file')} (module paths are out of scope; --include-go rewrites them)`));
+  if (data.goFilesSkipped)
+    lines.push(
+      style.dim(
+        `not looked at: ${plural(data.goFilesSkipped, 'Go file')} (module paths are out of scope; --include-go rewrites them)`,
+      ),
+    );
   if (data.remote) lines.push(...renderRepoChecks(data.remote, style));
   return lines.join('\n');
 }
 
 /** One block per finding: `file:line: [rule] why` (`note [rule]` when it does not fail --check), then the line. */
 export function renderFindings(findings: RewriteReport['findings'], style: Styles): string[] {
-  return findings.map((f) => `${style.bold(`${f.file}:${f.line}`)}: ${f.blocking ? style.warn(`[${f.rule}]`) : style.dim(`note [${f.rule}]`)} ${f.reason}\n    ${style.dim(f.text)}`);
+  return findings.map(
+    (f) =>
+      `${style.bold(`${f.file}:${f.line}`)}: ${f.blocking ? style.warn(`[${f.rule}]`) : style.dim(`note [${f.rule}]`)} ${f.reason}\n    ${style.dim(f.text)}`,
+  );
 }
 
 /** One line per acknowledged line, for --verbose. */
 export function renderAcknowledged(entries: RewriteReport['acknowledged']): string[] {
-  return entries.map((a) => `${a.file}:${a.line}: acknowledged (${a.by === 'marker' ? 'inline marker' : a.reason ?? IGNORE_FILE_NAME}): ${a.text}`);
+  return entries.map(
+    (a) =>
+      `${a.file}:${a.line}: acknowledged (${a.by === 'marker' ? 'inline marker' : (a.reason ?? IGNORE_FILE_NAME)}): ${a.text}`,
+  );
 }
 
 export function renderRepoChecks(checks: readonly RepoCheck[], style: Styles): string[] {
   const bad = checks.filter((c) => c.state !== 'exists');
   const lines = [`Gitea repositories: ${checks.length - bad.length}/${checks.length} exist`];
-  for (const c of bad) lines.push(`  ${style.fail(c.state.padEnd(7))} ${c.repo}${c.detail ? `  ${style.dim(c.detail)}` : ''}`);
+  for (const c of bad)
+    lines.push(`  ${style.fail(c.state.padEnd(7))} ${c.repo}${c.detail ? `  ${style.dim(c.detail)}` : ''}`);
   return lines;
 }
 

@@ -28,7 +28,7 @@ export function renderUnifiedDiff(path: string, before: string, after: string, c
     const count = end - start + 1;
     out.push(`@@ -${start + 1},${count} +${start + 1},${count} @@`);
     // Within a run of changed lines, all removals come first, then all additions, as diff -u prints them.
-    for (let i = start; i <= end; ) {
+    for (let i = start; i <= end;) {
       if (oldLines[i]?.text === newLines[i]?.text) {
         pushLine(out, ' ', oldLines[i] ?? EMPTY);
         i += 1;

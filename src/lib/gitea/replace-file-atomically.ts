@@ -13,7 +13,11 @@ import { basename, dirname, join } from 'node:path';
 
 let counter = 0;
 
-export function replaceFileAtomically(path: string, content: Buffer, original: { mode: number; uid: number; gid: number }): void {
+export function replaceFileAtomically(
+  path: string,
+  content: Buffer,
+  original: { mode: number; uid: number; gid: number },
+): void {
   const mode = original.mode & 0o7777;
   let temp = '';
   let fd = -1;

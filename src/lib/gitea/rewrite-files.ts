@@ -90,12 +90,22 @@ export async function rewriteFiles(paths: readonly string[], options: RewriteFil
   for (const input of paths.length ? paths : ['.']) {
     const root = resolve(options.cwd, input);
     const info = statOptional(root);
-    if (!info) throw new UsageError(`${input}: no such file or directory`, 'name a directory or file inside the repository to rewrite');
+    if (!info)
+      throw new UsageError(
+        `${input}: no such file or directory`,
+        'name a directory or file inside the repository to rewrite',
+      );
     report.roots.push(input);
     const dir = info.isDirectory() ? root : dirname(root);
     const ignore = IgnoreFiles.load(dir, options.cwd);
     if (info.isDirectory()) {
-      const targets = listTargetFiles(root, { exec: options.exec, filter, rewriteGoFiles: options.rules.rewriteGoFiles, githubOwner: options.rules.githubOwner, signal: options.signal });
+      const targets = listTargetFiles(root, {
+        exec: options.exec,
+        filter,
+        rewriteGoFiles: options.rules.rewriteGoFiles,
+        githubOwner: options.rules.githubOwner,
+        signal: options.signal,
+      });
       await processAll(targets.paths, { root, shownRoot: input, ignore }, options, report);
       const looked = await targets.summary();
       report.filesListed += looked.listed;
@@ -107,7 +117,8 @@ export async function rewriteFiles(paths: readonly string[], options: RewriteFil
       else await processAll([name], { root: dir, shownRoot: toPosix(dirname(input)), ignore }, options, report);
     }
   }
-  const byPath = (a: { file: string; line: number }, b: { file: string; line: number }): number => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1);
+  const byPath = (a: { file: string; line: number }, b: { file: string; line: number }): number =>
+    a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1;
   report.changes.sort(byPath);
   report.findings.sort(byPath);
   report.acknowledged.sort(byPath);
@@ -123,7 +134,12 @@ interface RootInfo {
   ignore: IgnoreFiles;
 }
 
-async function processAll(paths: AsyncIterable<string> | Iterable<string>, where: RootInfo, options: RewriteFilesOptions, report: RewriteReport): Promise<void> {
+async function processAll(
+  paths: AsyncIterable<string> | Iterable<string>,
+  where: RootInfo,
+  options: RewriteFilesOptions,
+  report: RewriteReport,
+): Promise<void> {
   let sinceYield = 0;
   for await (const relativePath of paths) {
     if (options.signal?.aborted) return;
@@ -137,7 +153,12 @@ async function processAll(paths: AsyncIterable<string> | Iterable<string>, where
   }
 }
 
-function processFile(relativePath: string, where: RootInfo, options: RewriteFilesOptions, report: RewriteReport): ChangedFile | null {
+function processFile(
+  relativePath: string,
+  where: RootInfo,
+  options: RewriteFilesOptions,
+  report: RewriteReport,
+): ChangedFile | null {
   const absolute = resolve(where.root, relativePath);
   const file = shownPath(where.shownRoot, relativePath);
   const skip = (reason: SkipReason, bytes?: number): null => {
@@ -157,7 +178,8 @@ function processFile(relativePath: string, where: RootInfo, options: RewriteFile
   const result = rewriteText(before, options.rules, toPosix(relativePath), { keep: where.ignore.match(absolute) });
   // Most files are ASCII: then the latin1 text is already what a terminal should show.
   const shown = isAscii(buffer) ? (text: string): string => text : fromLatin1;
-  for (const finding of result.findings) report.findings.push({ file, ...finding, text: shown(finding.text), match: shown(finding.match) });
+  for (const finding of result.findings)
+    report.findings.push({ file, ...finding, text: shown(finding.text), match: shown(finding.match) });
   for (const entry of result.acknowledged) report.acknowledged.push({ file, ...entry, text: shown(entry.text) });
   if (result.changes.length === 0) return null;
 
@@ -165,7 +187,8 @@ function processFile(relativePath: string, where: RootInfo, options: RewriteFile
   if (options.write) {
     const now = lstatOptional(absolute);
     // Someone (an editor, another tool) changed the file while we worked: do not overwrite it.
-    if (!now || now.mtimeMs !== info.mtimeMs || now.size !== info.size || now.ino !== info.ino) return skip('changed-during-rewrite');
+    if (!now || now.mtimeMs !== info.mtimeMs || now.size !== info.size || now.ino !== info.ino)
+      return skip('changed-during-rewrite');
     replaceFileAtomically(absolute, Buffer.from(result.text, 'latin1'), info);
     written = true;
   }

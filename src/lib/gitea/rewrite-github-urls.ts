@@ -55,7 +55,13 @@ const REPO_VARIABLE = new RegExp(String.raw`^/(?:${VARIABLE}|:\w+)`);
 
 type Groups = Record<string, string | undefined>;
 
-export function rewriteGithubUrlsInLine(line: string, lineNo: number, rules: RewriteRules, sink: LineSink, context: LineContext = NO_CONTEXT): string {
+export function rewriteGithubUrlsInLine(
+  line: string,
+  lineNo: number,
+  rules: RewriteRules,
+  sink: LineSink,
+  context: LineContext = NO_CONTEXT,
+): string {
   const giteaHostPath = rules.giteaBaseUrl.replace(/^[a-z]+:\/\//, '');
   const giteaScheme = rules.giteaBaseUrl.slice(0, rules.giteaBaseUrl.indexOf('://') + 3);
   const ownerLower = rules.githubOwner.toLowerCase();
@@ -67,15 +73,28 @@ export function rewriteGithubUrlsInLine(line: string, lineNo: number, rules: Rew
     owner.toLowerCase() === ownerLower ? 'ours' : isPlaceholderOwner(owner, rules) ? 'placeholder' : 'other';
 
   let out = line;
-  if (/raw\.githubusercontent\.com/i.test(out)) out = out.replace(RAW_URL, (match, ...args) => rewriteRaw(match, args.at(-1) as Groups));
-  if (/github\.com/i.test(out)) out = out.replace(GITHUB_URL, (match, ...args) => rewriteOne(match, args.at(-1) as Groups, args.at(-3) as number));
+  if (/raw\.githubusercontent\.com/i.test(out))
+    out = out.replace(RAW_URL, (match, ...args) => rewriteRaw(match, args.at(-1) as Groups));
+  if (/github\.com/i.test(out))
+    out = out.replace(GITHUB_URL, (match, ...args) => rewriteOne(match, args.at(-1) as Groups, args.at(-3) as number));
   return out;
 
   function reportVariableOwner(match: string): void {
-    report(match, 'variable-owner', 'the owner is a variable: molectl cannot tell whether it names the moved organisation; check the values it takes', true);
+    report(
+      match,
+      'variable-owner',
+      'the owner is a variable: molectl cannot tell whether it names the moved organisation; check the values it takes',
+      true,
+    );
   }
 
-  function record(before: string, after: string, rule: string, renamedFrom: string | undefined, repo: string | undefined): void {
+  function record(
+    before: string,
+    after: string,
+    rule: string,
+    renamedFrom: string | undefined,
+    repo: string | undefined,
+  ): void {
     const change: TextChange = { line: lineNo, rule, before, after };
     if (renamedFrom) change.renamedFrom = renamedFrom;
     if (repo) change.target = `${rules.giteaOwner}/${repo}`;
@@ -95,7 +114,13 @@ export function rewriteGithubUrlsInLine(line: string, lineNo: number, rules: Rew
     if (kind === 'placeholder' && !isOwnRepo(repo, rules)) return match;
     const mapped = mapRepoSubPath(`/raw${refAndFile}`, tail, rules);
     if (!m || mapped.kind === 'report') {
-      if (kind === 'ours') report(match, mapped.kind === 'report' ? mapped.rule : 'no-gitea-page', mapped.kind === 'report' ? mapped.reason : 'raw URL without a repo, ref and path: fix it by hand', true);
+      if (kind === 'ours')
+        report(
+          match,
+          mapped.kind === 'report' ? mapped.rule : 'no-gitea-page',
+          mapped.kind === 'report' ? mapped.reason : 'raw URL without a repo, ref and path: fix it by hand',
+          true,
+        );
       return match;
     }
     const { name, renamedFrom } = resolveRepoName(repo, rules);
@@ -129,16 +154,32 @@ export function rewriteGithubUrlsInLine(line: string, lineNo: number, rules: Rew
     if (schemeLess) {
       const embedded = offset > 0 && line[offset - 1] === '/';
       if (isGoImportLine(line) || (embedded && followsGoSite(line.slice(0, offset))) || context.inGoBlock()) {
-        if (ours) report(match, 'go-import-path', 'a Go module or import path: left as it is (module paths are out of scope); acknowledge it, or change the module path by hand', true);
+        if (ours)
+          report(
+            match,
+            'go-import-path',
+            'a Go module or import path: left as it is (module paths are out of scope); acknowledge it, or change the module path by hand',
+            true,
+          );
         return match;
       }
       if (embedded) {
-        if (ours) report(match, 'embedded-path', "a GitHub path inside another site's URL: that site names the repository by its GitHub path; check whether it follows the move", true);
+        if (ours)
+          report(
+            match,
+            'embedded-path',
+            "a GitHub path inside another site's URL: that site names the repository by its GitHub path; check whether it follows the move",
+            true,
+          );
         return match;
       }
     }
     const ssh = scpLike || /ssh:\/\/$/i.test(scheme);
-    const newScheme = schemeLess ? '' : scheme === '//' ? '//' : `${/^git\+/i.test(scheme) ? 'git+' : ''}${giteaScheme}`;
+    const newScheme = schemeLess
+      ? ''
+      : scheme === '//'
+        ? '//'
+        : `${/^git\+/i.test(scheme) ? 'git+' : ''}${giteaScheme}`;
     let newUserinfo = ssh ? '' : userinfo;
     let special: string | undefined;
     if (newUserinfo) {
@@ -148,18 +189,33 @@ export function rewriteGithubUrlsInLine(line: string, lineNo: number, rules: Rew
         sink.tokenSwapped = true;
         special = 'token-clone-url';
       } else if (hasLiteralPassword(newUserinfo)) {
-        report(match, 'literal-credential', 'the URL carries a literal GitHub credential, useless on Gitea; remove it, revoke it, and use a variable', false);
+        report(
+          match,
+          'literal-credential',
+          'the URL carries a literal GitHub credential, useless on Gitea; remove it, revoke it, and use a variable',
+          false,
+        );
       }
     }
     const prefix = `${newScheme}${newUserinfo}${giteaHostPath}/${rules.giteaOwner}`;
     const ruleFor = (structural: string): string =>
-      special ?? (kind === 'placeholder' ? 'placeholder-owner' : schemeLess && (structural === 'repo-url' || structural === 'owner-url') ? 'scheme-less' : structural);
+      special ??
+      (kind === 'placeholder'
+        ? 'placeholder-owner'
+        : schemeLess && (structural === 'repo-url' || structural === 'owner-url')
+          ? 'scheme-less'
+          : structural);
 
     const repoMatch = /^\/([A-Za-z0-9_.-]+)/.exec(rest);
     if (!repoMatch) {
       if (!ours) return match; // a placeholder owner alone, or with a variable repo: not ours to say
       if (REPO_VARIABLE.test(rest)) {
-        report(match, 'variable-repo', 'the repo name is a variable: host and owner were rewritten, but renames (e.g. molecule-monorepo → molecule-core) cannot be applied; check the values it takes', false);
+        report(
+          match,
+          'variable-repo',
+          'the repo name is a variable: host and owner were rewritten, but renames (e.g. molecule-monorepo → molecule-core) cannot be applied; check the values it takes',
+          false,
+        );
         return finish(`${prefix}${rest}`, ruleFor('repo-url'), undefined, undefined);
       }
       return finish(`${prefix}${rest}`, ruleFor('owner-url'), undefined, undefined);
@@ -201,15 +257,30 @@ export function rewriteGithubUrlsInLine(line: string, lineNo: number, rules: Rew
     }
     const { name, renamedFrom } = resolveRepoName(repo, rules);
     if (rules.knownRepos.length > 0 && !rules.knownRepos.some((known) => known.toLowerCase() === name.toLowerCase())) {
-      report(match, 'unknown-repo', `${name} is not in the known repo list: rewritten, but check it exists on Gitea or add a rename`, false);
+      report(
+        match,
+        'unknown-repo',
+        `${name} is not in the known repo list: rewritten, but check it exists on Gitea or add a rename`,
+        false,
+      );
     }
     if (ssh) {
-      report(match, 'ssh-url', 'SSH clone URL rewritten to https: clones now need a Gitea token or credential helper (or use Gitea\'s own SSH URL)', false);
+      report(
+        match,
+        'ssh-url',
+        "SSH clone URL rewritten to https: clones now need a Gitea token or credential helper (or use Gitea's own SSH URL)",
+        false,
+      );
       special = 'ssh-to-https';
     }
     return finish(`${prefix}/${name}${gitSuffix}${newAfter}`, ruleFor(structural), renamedFrom, name);
 
-    function finish(rewritten: string, rule: string, renamed: string | undefined, repoName: string | undefined): string {
+    function finish(
+      rewritten: string,
+      rule: string,
+      renamed: string | undefined,
+      repoName: string | undefined,
+    ): string {
       record(match, rewritten, rule, renamed, repoName);
       return rewritten;
     }

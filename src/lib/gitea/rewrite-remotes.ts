@@ -33,10 +33,21 @@ export function planRemoteRewrites(dir: string, urls: readonly RemoteUrl[], rule
     const notes = result.findings.map((f) => ({ rule: f.rule, reason: f.reason }));
     const base = { ...entry, dir, notes };
     if (notes.some((n) => n.rule === 'literal-credential')) {
-      return { ...base, action: 'report' as const, notes: [{ rule: 'literal-credential', reason: 'the URL carries a GitHub credential, so it was not rewritten; remove it (git remote set-url) and use a credential helper for Gitea' }] };
+      return {
+        ...base,
+        action: 'report' as const,
+        notes: [
+          {
+            rule: 'literal-credential',
+            reason:
+              'the URL carries a GitHub credential, so it was not rewritten; remove it (git remote set-url) and use a credential helper for Gitea',
+          },
+        ],
+      };
     }
     const change = result.changes[0];
-    if (!change || result.text === entry.url) return { ...base, action: notes.length ? ('report' as const) : ('keep' as const) };
+    if (!change || result.text === entry.url)
+      return { ...base, action: notes.length ? ('report' as const) : ('keep' as const) };
     const item: RemotePlanItem = { ...base, action: 'rewrite', newUrl: result.text };
     if (change.target) item.target = change.target;
     return item;
@@ -48,9 +59,16 @@ export async function checkCloneDirs(dirs: readonly string[], cwd: string, exec:
   const resolved: string[] = [];
   for (const dir of dirs.length ? dirs : ['.']) {
     const absolute = resolve(cwd, dir);
-    const probe = await exec('git', ['rev-parse', '--git-dir'], { cwd: absolute, allowFailure: true, timeoutMs: 30_000 }).catch(() => undefined);
+    const probe = await exec('git', ['rev-parse', '--git-dir'], {
+      cwd: absolute,
+      allowFailure: true,
+      timeoutMs: 30_000,
+    }).catch(() => undefined);
     if (!probe || probe.exitCode !== 0) {
-      throw new UsageError(`${dir} is not a git repository`, 'name the directories of local clones (each must contain a .git)');
+      throw new UsageError(
+        `${dir} is not a git repository`,
+        'name the directories of local clones (each must contain a .git)',
+      );
     }
     resolved.push(absolute);
   }
@@ -62,7 +80,11 @@ export async function readRemoteUrls(dir: string, exec: Exec): Promise<RemoteUrl
   const urls: RemoteUrl[] = [];
   for (const remote of names) {
     for (const kind of ['url', 'pushurl'] as const) {
-      const values = await exec('git', ['config', '--get-all', `remote.${remote}.${kind}`], { cwd: dir, allowFailure: true, timeoutMs: 30_000 });
+      const values = await exec('git', ['config', '--get-all', `remote.${remote}.${kind}`], {
+        cwd: dir,
+        allowFailure: true,
+        timeoutMs: 30_000,
+      });
       for (const url of values.stdout.split('\n').filter(Boolean)) urls.push({ remote, kind, url });
     }
   }
@@ -72,7 +94,14 @@ export async function readRemoteUrls(dir: string, exec: Exec): Promise<RemoteUrl
 /** Applies one planned rewrite; the old URL is matched exactly (git takes it as an extended regex). */
 export async function applyRemoteRewrite(item: RemotePlanItem, exec: Exec): Promise<void> {
   if (item.action !== 'rewrite' || !item.newUrl) return;
-  const args = ['remote', 'set-url', ...(item.kind === 'pushurl' ? ['--push'] : []), item.remote, item.newUrl, `^${escapeExtendedRegExp(item.url)}$`];
+  const args = [
+    'remote',
+    'set-url',
+    ...(item.kind === 'pushurl' ? ['--push'] : []),
+    item.remote,
+    item.newUrl,
+    `^${escapeExtendedRegExp(item.url)}$`,
+  ];
   await exec('git', args, { cwd: item.dir, timeoutMs: 30_000 });
 }
 

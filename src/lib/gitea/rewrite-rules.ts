@@ -112,9 +112,13 @@ export function checkGiteaBaseUrl(input: string, where: string): string {
   } catch {
     throw new UsageError(`${where} ${JSON.stringify(input)} is not a URL`, fix);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`${where} must be https, not ${url.protocol}`, fix);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new UsageError(`${where} must be https, not ${url.protocol}`, fix);
   if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
-    throw new UsageError(`${where}: refusing plain http:// to ${url.hostname}; it would be written into files and remotes, and GITEA_TOKEN sent to it`, `use https://${url.host}${url.pathname === '/' ? '' : url.pathname}`);
+    throw new UsageError(
+      `${where}: refusing plain http:// to ${url.hostname}; it would be written into files and remotes, and GITEA_TOKEN sent to it`,
+      `use https://${url.host}${url.pathname === '/' ? '' : url.pathname}`,
+    );
   }
   if (url.username || url.password || url.search || url.hash) {
     throw new UsageError(`${where} must not carry credentials, a query or a fragment`, fix);
@@ -135,11 +139,17 @@ export function resolveRepoName(repo: string, rules: RewriteRules): { name: stri
 
 /** Whether a repo name is the organisation's own: known, renamed (either name), or carrying its prefix. */
 export function isOwnRepo(repo: string, rules: RewriteRules): boolean {
-  const lower = repo.toLowerCase().replace(/\.git$/, '').replace(/\.wiki$/, '');
+  const lower = repo
+    .toLowerCase()
+    .replace(/\.git$/, '')
+    .replace(/\.wiki$/, '');
   if (!lower) return false;
   if (rules.knownRepos.some((known) => known.toLowerCase() === lower)) return true;
-  for (const [from, to] of Object.entries(rules.renames)) if (from.toLowerCase() === lower || to.toLowerCase() === lower) return true;
-  return rules.ownRepoPrefixes.some((prefix) => prefix.length > 0 && lower.startsWith(prefix.toLowerCase()) && lower.length > prefix.length);
+  for (const [from, to] of Object.entries(rules.renames))
+    if (from.toLowerCase() === lower || to.toLowerCase() === lower) return true;
+  return rules.ownRepoPrefixes.some(
+    (prefix) => prefix.length > 0 && lower.startsWith(prefix.toLowerCase()) && lower.length > prefix.length,
+  );
 }
 
 /** Whether an owner as written in a URL is one of the placeholder owners (case-insensitive). */

@@ -43,7 +43,12 @@ export interface RewriteTextOptions {
  * after the rules ran carries a blocking finding: the gate rests on that observation, not on the
  * rules having had an opinion.
  */
-export function rewriteText(text: string, rules: RewriteRules, fileName: string, options: RewriteTextOptions = {}): TextRewriteResult {
+export function rewriteText(
+  text: string,
+  rules: RewriteRules,
+  fileName: string,
+  options: RewriteTextOptions = {},
+): TextRewriteResult {
   const unchanged: TextRewriteResult = { text, changes: [], findings: [], acknowledged: [] };
   if (isGoFile(fileName) && !rules.rewriteGoFiles) return unchanged;
   const trigger = buildTrigger(rules);
@@ -92,7 +97,8 @@ export function rewriteText(text: string, rules: RewriteRules, fileName: string,
       rule: 'gitmodules-sync',
       text: clipLine(result.split('\n')[firstChange.line - 1] ?? ''),
       match: '.gitmodules',
-      reason: 'submodule URLs changed: existing clones must run `git submodule sync --recursive` (or `molectl gitea remotes` in each submodule)',
+      reason:
+        'submodule URLs changed: existing clones must run `git submodule sync --recursive` (or `molectl gitea remotes` in each submodule)',
       blocking: false,
     });
   }
@@ -110,7 +116,12 @@ export function rewriteText(text: string, rules: RewriteRules, fileName: string,
       return undefined;
     }
     const findingsBefore = sink.findings.length;
-    const rewritten = detectLineFindings(rewriteGithubUrlsInLine(line, lineNo, rules, sink, context), lineNo, rules, sink);
+    const rewritten = detectLineFindings(
+      rewriteGithubUrlsInLine(line, lineNo, rules, sink, context),
+      lineNo,
+      rules,
+      sink,
+    );
     let blocked = false;
     for (let i = findingsBefore; i < sink.findings.length; i += 1) blocked ||= sink.findings[i]!.blocking;
     const left = blocked ? undefined : references.find(rewritten)[0];
@@ -120,7 +131,8 @@ export function rewriteText(text: string, rules: RewriteRules, fileName: string,
         rule: 'stale-reference',
         text: clipLine(rewritten),
         match: left,
-        reason: 'still names the moved organisation on GitHub, in a form molectl has no rule for: fix it by hand, or acknowledge it',
+        reason:
+          'still names the moved organisation on GitHub, in a form molectl has no rule for: fix it by hand, or acknowledge it',
         blocking: true,
       });
     }
@@ -131,7 +143,10 @@ export function rewriteText(text: string, rules: RewriteRules, fileName: string,
   function acknowledge(line: string, lineNo: number, context: LineContext, keep: Keep): AcknowledgedLine | undefined {
     const scratch: LineSink = { changes: [], findings: [], tokenSwapped: false };
     detectLineFindings(rewriteGithubUrlsInLine(line, lineNo, rules, scratch, context), lineNo, rules, scratch);
-    const count = Math.max(references.find(line).length, scratch.changes.length + scratch.findings.filter((f) => f.blocking).length);
+    const count = Math.max(
+      references.find(line).length,
+      scratch.changes.length + scratch.findings.filter((f) => f.blocking).length,
+    );
     if (count === 0) return undefined;
     const entry: AcknowledgedLine = { line: lineNo, text: clipLine(line), references: count, by: keep.by };
     if (keep.reason) entry.reason = keep.reason;

@@ -8,7 +8,13 @@ import { clipLine, type TextChange, type TextFinding } from './text-rewrite-resu
  * uses the variable for anything else the guard may serve that too, so it is reported instead.
  * Acknowledged lines (`kept`, 0-based) are never switched. Pure; mutates `lines` in place (the caller's copy).
  */
-export function rewriteTokenGuards(lines: string[], rules: RewriteRules, changes: TextChange[], findings: TextFinding[], kept: ReadonlySet<number> = new Set()): void {
+export function rewriteTokenGuards(
+  lines: string[],
+  rules: RewriteRules,
+  changes: TextChange[],
+  findings: TextFinding[],
+  kept: ReadonlySet<number> = new Set(),
+): void {
   const { from, to } = rules.tokenVariable;
   const reference = new RegExp(String.raw`\$\{?${from}(?![A-Za-z0-9_])`);
   const bareName = new RegExp(String.raw`(?<![A-Za-z0-9_.])${from}(?![A-Za-z0-9_])`, 'g');

@@ -2,7 +2,14 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
-import { checkGiteaBaseUrl, OWNER_PATTERN, PLACEHOLDER_PATTERN, REGISTRY_PATTERN, REPO_PATTERN, type RulesLayer } from './rewrite-rules.js';
+import {
+  checkGiteaBaseUrl,
+  OWNER_PATTERN,
+  PLACEHOLDER_PATTERN,
+  REGISTRY_PATTERN,
+  REPO_PATTERN,
+  type RulesLayer,
+} from './rewrite-rules.js';
 
 /**
  * The `--rules` file (YAML or JSON). Loaded only when the flag is given (rule-flags.ts imports
@@ -25,14 +32,21 @@ export const rulesFileSchema = z
     rewriteIssueLinks: z.boolean().optional(),
     tokenVariable: z.object({ from: variableName, to: variableName }).strict().optional(),
     rewriteGoFiles: z.boolean().optional(),
-    placeholderOwners: z.array(z.string().regex(PLACEHOLDER_PATTERN, 'a placeholder owner has no spaces, "/", quotes, brackets, "@" or ":"')).optional(),
-    ownRepoPrefixes: z.array(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a repo prefix is letters, digits, "-", "_" or "."')).optional(),
+    placeholderOwners: z
+      .array(
+        z.string().regex(PLACEHOLDER_PATTERN, 'a placeholder owner has no spaces, "/", quotes, brackets, "@" or ":"'),
+      )
+      .optional(),
+    ownRepoPrefixes: z
+      .array(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a repo prefix is letters, digits, "-", "_" or "."'))
+      .optional(),
   })
   .strict();
 
 export type RulesFileContent = z.infer<typeof rulesFileSchema>;
 
-const FIELDS = 'githubOwner, giteaBaseUrl, giteaOwner, renames, knownRepos, imageRegistry, rewriteIssueLinks, tokenVariable, rewriteGoFiles, placeholderOwners, ownRepoPrefixes';
+const FIELDS =
+  'githubOwner, giteaBaseUrl, giteaOwner, renames, knownRepos, imageRegistry, rewriteIssueLinks, tokenVariable, rewriteGoFiles, placeholderOwners, ownRepoPrefixes';
 
 /** Parses a rules file's already-decoded content (YAML/JSON); throws UsageError naming the field. */
 export function parseRulesFile(content: unknown, fileName: string): RulesLayer {
@@ -40,10 +54,14 @@ export function parseRulesFile(content: unknown, fileName: string): RulesLayer {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? issue.path.join('.') : '(top level)';
-    throw new UsageError(`rules file ${fileName}: ${where}: ${issue?.message ?? 'invalid'}`, `see docs/commands/gitea.md for the rules file fields (${FIELDS})`);
+    throw new UsageError(
+      `rules file ${fileName}: ${where}: ${issue?.message ?? 'invalid'}`,
+      `see docs/commands/gitea.md for the rules file fields (${FIELDS})`,
+    );
   }
   const layer: RulesLayer = { ...parsed.data };
-  if (parsed.data.giteaBaseUrl !== undefined) layer.giteaBaseUrl = checkGiteaBaseUrl(parsed.data.giteaBaseUrl, `rules file ${fileName}: giteaBaseUrl`);
+  if (parsed.data.giteaBaseUrl !== undefined)
+    layer.giteaBaseUrl = checkGiteaBaseUrl(parsed.data.giteaBaseUrl, `rules file ${fileName}: giteaBaseUrl`);
   return layer;
 }
 
@@ -60,7 +78,10 @@ export async function readRulesFile(path: string, cwd: string): Promise<RulesLay
     content = parse(text) as unknown;
   } catch (error) {
     const detail = error instanceof Error ? error.message.split('\n')[0] : '';
-    throw new UsageError(`the rules file ${path} is not valid YAML or JSON: ${detail}`, 'fix the syntax; see docs/commands/gitea.md for an example');
+    throw new UsageError(
+      `the rules file ${path} is not valid YAML or JSON: ${detail}`,
+      'fix the syntax; see docs/commands/gitea.md for an example',
+    );
   }
   return parseRulesFile(content, path);
 }

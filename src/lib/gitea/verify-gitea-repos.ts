@@ -61,7 +61,10 @@ export async function verifyGiteaRepos(repos: Iterable<string>, options: VerifyO
 
 async function checkRepo(base: URL, repo: string, options: VerifyOptions): Promise<RepoCheck> {
   const [owner = '', name = ''] = repo.split('/');
-  const url = new URL(`${base.pathname.replace(/\/+$/, '')}/api/v1/repos/${encodeURIComponent(owner)}/${encodeURIComponent(name)}`, base);
+  const url = new URL(
+    `${base.pathname.replace(/\/+$/, '')}/api/v1/repos/${encodeURIComponent(owner)}/${encodeURIComponent(name)}`,
+    base,
+  );
   try {
     const response = await httpRequest({
       method: 'GET',
@@ -77,15 +80,30 @@ async function checkRepo(base: URL, repo: string, options: VerifyOptions): Promi
     const status = response.status;
     if (status === 200) return { repo, state: 'exists', status };
     if (status === 404) {
-      return { repo, state: 'missing', status, detail: options.token ? 'not found' : 'not found (or private: set GITEA_TOKEN to see private repos)' };
+      return {
+        repo,
+        state: 'missing',
+        status,
+        detail: options.token ? 'not found' : 'not found (or private: set GITEA_TOKEN to see private repos)',
+      };
     }
     if (status >= 300 && status < 400) {
       const location = response.headers.get('location') ?? '';
       const moved = /\/api\/v1\/repos\/([^/?#]+\/[^/?#]+)/.exec(location)?.[1];
-      return { repo, state: 'moved', status, detail: moved ? `renamed on Gitea to ${decodeURIComponent(moved)}` : 'redirected' };
+      return {
+        repo,
+        state: 'moved',
+        status,
+        detail: moved ? `renamed on Gitea to ${decodeURIComponent(moved)}` : 'redirected',
+      };
     }
     if (status === 401 || status === 403) {
-      return { repo, state: 'denied', status, detail: options.token ? 'GITEA_TOKEN was rejected' : 'Gitea requires a token (set GITEA_TOKEN)' };
+      return {
+        repo,
+        state: 'denied',
+        status,
+        detail: options.token ? 'GITEA_TOKEN was rejected' : 'Gitea requires a token (set GITEA_TOKEN)',
+      };
     }
     return { repo, state: 'unknown', status, detail: `Gitea answered HTTP ${status}` };
   } catch (error) {
@@ -112,6 +130,11 @@ export function judgeRepoChecks(checks: readonly RepoCheck[]): RemoteVerdict {
   if (count('missing')) parts.push(`${count('missing')} missing`);
   if (count('moved')) parts.push(`${count('moved')} renamed on Gitea`);
   if (count('denied')) parts.push(`${count('denied')} refused (credentials)`);
-  if (unknown.length) parts.push(`${unknown.length} unknown: Gitea could not be asked (${unknown[0]?.detail ?? 'no answer'})`);
-  return { ok: false, exitCode: count('denied') ? 3 : 1, message: `${bad} of ${checks.length} target repositories not confirmed on Gitea: ${parts.join(', ')}` };
+  if (unknown.length)
+    parts.push(`${unknown.length} unknown: Gitea could not be asked (${unknown[0]?.detail ?? 'no answer'})`);
+  return {
+    ok: false,
+    exitCode: count('denied') ? 3 : 1,
+    message: `${bad} of ${checks.length} target repositories not confirmed on Gitea: ${parts.join(', ')}`,
+  };
 }

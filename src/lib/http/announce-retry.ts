@@ -7,7 +7,10 @@ export const LONG_RETRY_WAIT_MS = 5_000;
  * How a client tells about the HTTP door's retries: a short one only with --verbose, a long one
  * (a Retry-After of a minute, a backoff near its cap) always, with how long and why.
  */
-export function createRetryAnnouncer(out: { warn(text: string): void; verbose(text: string): void }): (info: RetryInfo) => void {
+export function createRetryAnnouncer(out: {
+  warn(text: string): void;
+  verbose(text: string): void;
+}): (info: RetryInfo) => void {
   return (info) => {
     const text = `retrying ${info.method} ${info.url} (${info.attempt}/${info.maxAttempts}) in ${(info.delayMs / 1000).toFixed(1)}s after ${info.reason}`;
     if (info.delayMs >= LONG_RETRY_WAIT_MS) out.warn(text);

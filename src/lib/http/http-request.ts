@@ -84,7 +84,14 @@ export const DEFAULT_RETRIES = 3;
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 const RETRY_STATUSES = new Set([429, 502, 503, 504]);
 // Failures raised before the request left this machine: the server cannot have acted on it.
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 const defaultSleep: SleepFn = (ms, signal) => delay(ms, undefined, signal ? { signal } : undefined);
 
@@ -123,9 +130,12 @@ export async function httpRequest(request: HttpRequest): Promise<HttpResponse> {
 
     if (result.kind === 'cancelled') throw cancelledError(label, repeatable, request.unknownOutcomeHint, true);
     if (result.kind === 'too-large') {
-      throw new MolectlError(`${label}: the response body is larger than the ${formatBytes(result.limitBytes)} cap; molectl stopped reading it`, {
-        hint: 'this endpoint should answer a small JSON document; check that the URL points at the right service',
-      });
+      throw new MolectlError(
+        `${label}: the response body is larger than the ${formatBytes(result.limitBytes)} cap; molectl stopped reading it`,
+        {
+          hint: 'this endpoint should answer a small JSON document; check that the URL points at the right service',
+        },
+      );
     }
 
     let reason: string;
@@ -135,16 +145,28 @@ export async function httpRequest(request: HttpRequest): Promise<HttpResponse> {
       retryAfterMs = parseRetryAfter(result.headers.get('retry-after'), now());
       const mayRepeat = repeatable || (result.status === 429 && retryAfterMs !== undefined);
       if (!(RETRY_STATUSES.has(result.status) && canRetry && mayRepeat)) {
-        if (accept(result.status)) return { status: result.status, headers: result.headers, bodyText: result.bodyText, url: shown, attempts: attempt };
+        if (accept(result.status))
+          return {
+            status: result.status,
+            headers: result.headers,
+            bodyText: result.bodyText,
+            url: shown,
+            attempts: attempt,
+          };
         throw statusError(method, shown, result, request.redactor, gaveUp);
       }
       status = result.status;
       reason = `HTTP ${result.status}`;
     } else if (result.kind === 'timeout') {
       if (!repeatable) {
-        throw new NoAnswerError(`${label} timed out after ${timeoutMs} ms; the outcome is unknown: the server may or may not have acted on it`, 'timeout', true, {
-          hint: request.unknownOutcomeHint ?? 'check the remote state before repeating this call',
-        });
+        throw new NoAnswerError(
+          `${label} timed out after ${timeoutMs} ms; the outcome is unknown: the server may or may not have acted on it`,
+          'timeout',
+          true,
+          {
+            hint: request.unknownOutcomeHint ?? 'check the remote state before repeating this call',
+          },
+        );
       }
       if (!canRetry) {
         throw new NoAnswerError(`${label} timed out after ${timeoutMs} ms${gaveUp}`, 'timeout', true, {
@@ -153,7 +175,8 @@ export async function httpRequest(request: HttpRequest): Promise<HttpResponse> {
       }
       reason = `timeout after ${timeoutMs} ms`;
     } else {
-      if (!canRetry || !repeatable) throw networkError(label, url, result.code, repeatable, request.unknownOutcomeHint, gaveUp);
+      if (!canRetry || !repeatable)
+        throw networkError(label, url, result.code, repeatable, request.unknownOutcomeHint, gaveUp);
       reason = `network error ${result.code}`;
     }
 
@@ -165,7 +188,15 @@ export async function httpRequest(request: HttpRequest): Promise<HttpResponse> {
             maxMs: request.backoffMaxMs ?? 8_000,
             random: request.random ?? Math.random,
           });
-    request.onRetry?.({ method, url: shown, attempt: attempt + 1, maxAttempts, delayMs, reason, ...(status === undefined ? {} : { status }) });
+    request.onRetry?.({
+      method,
+      url: shown,
+      attempt: attempt + 1,
+      maxAttempts,
+      delayMs,
+      reason,
+      ...(status === undefined ? {} : { status }),
+    });
     try {
       await sleep(delayMs, request.signal);
     } catch (error) {
@@ -175,7 +206,12 @@ export async function httpRequest(request: HttpRequest): Promise<HttpResponse> {
   }
 }
 
-async function attemptOnce(request: HttpRequest, url: URL, headers: Record<string, string>, timeoutMs: number): Promise<Attempt> {
+async function attemptOnce(
+  request: HttpRequest,
+  url: URL,
+  headers: Record<string, string>,
+  timeoutMs: number,
+): Promise<Attempt> {
   const controller = new AbortController();
   let timedOut = false;
   // One timer covers the whole attempt, body included: a server that trickles bytes times out too.
@@ -187,11 +223,22 @@ async function attemptOnce(request: HttpRequest, url: URL, headers: Record<strin
   request.signal?.addEventListener('abort', onCallerAbort, { once: true });
   try {
     const body = request.json === undefined ? undefined : JSON.stringify(request.json);
-    const init = { method: request.method, headers, signal: controller.signal, ...(body === undefined ? {} : { body }) };
+    const init = {
+      method: request.method,
+      headers,
+      signal: controller.signal,
+      ...(body === undefined ? {} : { body }),
+    };
     const response =
       request.fetch || request.followRedirects
-        ? await (request.fetch ?? globalThis.fetch)(url, { ...init, redirect: request.followRedirects ? 'follow' : 'manual' })
-        : await nodeHttpFetch(url, { ...init, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) } });
+        ? await (request.fetch ?? globalThis.fetch)(url, {
+            ...init,
+            redirect: request.followRedirects ? 'follow' : 'manual',
+          })
+        : await nodeHttpFetch(url, {
+            ...init,
+            headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+          });
     const bodyText = await readCappedBody(response, request.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
     return { kind: 'response', status: response.status, headers: response.headers, bodyText };
   } catch (error) {
@@ -226,7 +273,13 @@ function buildHeaders(request: HttpRequest, url: URL): Record<string, string> {
   return headers;
 }
 
-function statusError(method: HttpMethod, shown: string, result: { status: number; headers: HeaderReader; bodyText: string }, redactor: Redactor | undefined, gaveUp: string): HttpError {
+function statusError(
+  method: HttpMethod,
+  shown: string,
+  result: { status: number; headers: HeaderReader; bodyText: string },
+  redactor: Redactor | undefined,
+  gaveUp: string,
+): HttpError {
   const remoteError = extractRemoteError(result.bodyText, redactor);
   const detail = remoteError ? `: ${remoteError}` : '';
   const host = new URL(shown).host;
@@ -234,8 +287,10 @@ function statusError(method: HttpMethod, shown: string, result: { status: number
   let redirect = '';
   if (result.status >= 300 && result.status < 400) {
     redirect = `, ${describeRedirect(result.headers, shown)} (not followed)`;
-    hint = 'molectl does not follow redirects (they could carry credentials to another host); check the URL (scheme, host, path)';
-  } else if (result.status === 401 || result.status === 403) hint = `the credentials were rejected; check the token molectl uses for ${host}`;
+    hint =
+      'molectl does not follow redirects (they could carry credentials to another host); check the URL (scheme, host, path)';
+  } else if (result.status === 401 || result.status === 403)
+    hint = `the credentials were rejected; check the token molectl uses for ${host}`;
   else if (result.status === 404) hint = 'check the URL and the name of the target';
   else if (result.status === 429) hint = rateLimitHint(host, result.headers);
   else if (result.status >= 500) hint = `${host} failed or is overloaded; try again later`;
@@ -250,12 +305,24 @@ function statusError(method: HttpMethod, shown: string, result: { status: number
   });
 }
 
-function networkError(label: string, url: URL, code: string, repeatable: boolean, outcomeHint: string | undefined, gaveUp: string): NoAnswerError {
+function networkError(
+  label: string,
+  url: URL,
+  code: string,
+  repeatable: boolean,
+  outcomeHint: string | undefined,
+  gaveUp: string,
+): NoAnswerError {
   const notSent = NOT_SENT_CODES.has(code);
   if (!repeatable && !notSent) {
-    return new NoAnswerError(`${label}: the connection to ${url.host} failed (${code}); the outcome is unknown: the server may or may not have acted on it`, 'network', true, {
-      hint: outcomeHint ?? 'check the remote state before repeating this call',
-    });
+    return new NoAnswerError(
+      `${label}: the connection to ${url.host} failed (${code}); the outcome is unknown: the server may or may not have acted on it`,
+      'network',
+      true,
+      {
+        hint: outcomeHint ?? 'check the remote state before repeating this call',
+      },
+    );
   }
   return new NoAnswerError(`could not reach ${url.host} (${code})${gaveUp}`, 'network', !notSent, {
     code: ExitCode.failed,
@@ -263,9 +330,17 @@ function networkError(label: string, url: URL, code: string, repeatable: boolean
   });
 }
 
-function cancelledError(label: string, repeatable: boolean, outcomeHint: string | undefined, inFlight: boolean): InterruptedError {
+function cancelledError(
+  label: string,
+  repeatable: boolean,
+  outcomeHint: string | undefined,
+  inFlight: boolean,
+): InterruptedError {
   if (inFlight && !repeatable) {
-    return new InterruptedError(`${label} was cancelled in flight; its outcome is unknown`, outcomeHint ?? 'check the remote state before repeating this call');
+    return new InterruptedError(
+      `${label} was cancelled in flight; its outcome is unknown`,
+      outcomeHint ?? 'check the remote state before repeating this call',
+    );
   }
   return new InterruptedError(`${label} was cancelled`);
 }
@@ -304,5 +379,9 @@ function safeLocation(location: string, base: string): string {
 }
 
 function formatBytes(bytes: number): string {
-  return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : bytes % 1024 === 0 ? `${bytes / 1024} KiB` : `${bytes} bytes`;
+  return bytes % (1024 * 1024) === 0
+    ? `${bytes / (1024 * 1024)} MiB`
+    : bytes % 1024 === 0
+      ? `${bytes / 1024} KiB`
+      : `${bytes} bytes`;
 }

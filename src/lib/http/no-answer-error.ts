@@ -13,7 +13,10 @@ export class NoAnswerError extends MolectlError {
     readonly mayHaveActed: boolean,
     options: { hint?: string; code?: ExitCodeValue } = {},
   ) {
-    super(message, { code: options.code ?? ExitCode.failed, ...(options.hint === undefined ? {} : { hint: options.hint }) });
+    super(message, {
+      code: options.code ?? ExitCode.failed,
+      ...(options.hint === undefined ? {} : { hint: options.hint }),
+    });
     this.name = 'NoAnswerError';
   }
 }

@@ -37,7 +37,11 @@ export interface MinimalRequestInit {
 
 export async function nodeHttpFetch(url: URL, init: MinimalRequestInit): Promise<MinimalResponse> {
   const transport = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
-  const options: RequestOptions = { method: init.method, headers: init.headers, ...(init.signal ? { signal: init.signal } : {}) };
+  const options: RequestOptions = {
+    method: init.method,
+    headers: init.headers,
+    ...(init.signal ? { signal: init.signal } : {}),
+  };
   return new Promise<MinimalResponse>((resolve, reject) => {
     const req = transport.request(url, options, (res) => resolve(wrapResponse(res)));
     req.on('error', reject);
@@ -52,7 +56,8 @@ function wrapResponse(res: IncomingMessage): MinimalResponse {
       return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
     },
     forEach(callback) {
-      for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) callback(Array.isArray(value) ? value.join(', ') : value, name);
+      for (const [name, value] of Object.entries(res.headers))
+        if (value !== undefined) callback(Array.isArray(value) ? value.join(', ') : value, name);
     },
   };
   const chunks = res[Symbol.asyncIterator]();

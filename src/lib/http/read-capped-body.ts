@@ -13,7 +13,10 @@ export class BodyTooLargeError extends Error {
  * Content-Length over the cap is refused before reading, and a stream that grows past it is
  * cancelled at that point, so a runaway or hostile server cannot fill memory.
  */
-export async function readCappedBody(response: { headers: { get(name: string): string | null }; body: MinimalBody | ReadableStream<Uint8Array> | null }, limitBytes: number): Promise<string> {
+export async function readCappedBody(
+  response: { headers: { get(name: string): string | null }; body: MinimalBody | ReadableStream<Uint8Array> | null },
+  limitBytes: number,
+): Promise<string> {
   const declared = Number(response.headers.get('content-length') ?? '');
   if (Number.isFinite(declared) && declared > limitBytes) {
     await response.body?.cancel().catch(() => undefined);

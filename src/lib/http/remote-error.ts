@@ -18,8 +18,13 @@ export function extractRemoteError(bodyText: string, redactor?: Redactor): Remot
   }
   if (typeof parsed !== 'object' || parsed === null) return undefined;
   const record = parsed as Record<string, unknown>;
-  const nested = typeof record.error === 'object' && record.error !== null ? (record.error as Record<string, unknown>).message : undefined;
-  const candidate = [record.error, nested, record.message].find((v): v is string => typeof v === 'string' && v.trim() !== '');
+  const nested =
+    typeof record.error === 'object' && record.error !== null
+      ? (record.error as Record<string, unknown>).message
+      : undefined;
+  const candidate = [record.error, nested, record.message].find(
+    (v): v is string => typeof v === 'string' && v.trim() !== '',
+  );
   if (candidate === undefined) return undefined;
   const line = candidate.replace(/\s+/g, ' ').trim();
   const short = line.length > MAX_REMOTE_ERROR_LENGTH ? `${line.slice(0, MAX_REMOTE_ERROR_LENGTH)}…` : line;

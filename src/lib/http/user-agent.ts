@@ -15,7 +15,10 @@ function readPackageVersion(): string {
   let dir = new URL('./', import.meta.url);
   for (let depth = 0; depth < 6; depth += 1) {
     try {
-      const parsed = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { name?: unknown; version?: unknown };
+      const parsed = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as {
+        name?: unknown;
+        version?: unknown;
+      };
       if (parsed.name === 'molectl' && typeof parsed.version === 'string') return parsed.version;
     } catch {
       // No package.json at this level (or an unrelated one): keep walking up.

@@ -8,7 +8,8 @@ import type { HttpResponse } from './http-request.js';
  * never pays zod's import cost (remote clients without schemas stay light).
  */
 
-const UPDATE_HINT = 'the remote API may have changed: check that molectl is up to date, and report it with --debug output';
+const UPDATE_HINT =
+  'the remote API may have changed: check that molectl is up to date, and report it with --debug output';
 
 /** Parses a body as JSON; the error says it was not JSON and never quotes it. */
 export function parseJsonBody(response: HttpResponse, method: string): unknown {
@@ -16,7 +17,9 @@ export function parseJsonBody(response: HttpResponse, method: string): unknown {
   try {
     return JSON.parse(response.bodyText) as unknown;
   } catch {
-    throw new MolectlError(`${method} ${response.url} answered HTTP ${response.status} with a body that is not JSON`, { hint: UPDATE_HINT });
+    throw new MolectlError(`${method} ${response.url} answered HTTP ${response.status} with a body that is not JSON`, {
+      hint: UPDATE_HINT,
+    });
   }
 }
 
@@ -24,7 +27,11 @@ export function parseJsonBody(response: HttpResponse, method: string): unknown {
  * Validates a parsed body. The message names the failing fields and what was expected,
  * built from the schema's issues (paths and expectations), never from the received values.
  */
-export function validateResponse<T>(schema: ZodType<T>, value: unknown, context: { method: string; url: string; redactor?: Redactor }): T {
+export function validateResponse<T>(
+  schema: ZodType<T>,
+  value: unknown,
+  context: { method: string; url: string; redactor?: Redactor },
+): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issues = result.error.issues.slice(0, 3).map((issue) => {
@@ -39,6 +46,15 @@ export function validateResponse<T>(schema: ZodType<T>, value: unknown, context:
 }
 
 /** parseJsonBody + validateResponse, the usual pair. */
-export function readJsonResponse<T>(schema: ZodType<T>, response: HttpResponse, method: string, redactor?: Redactor): T {
-  return validateResponse(schema, parseJsonBody(response, method), { method, url: response.url, ...(redactor ? { redactor } : {}) });
+export function readJsonResponse<T>(
+  schema: ZodType<T>,
+  response: HttpResponse,
+  method: string,
+  redactor?: Redactor,
+): T {
+  return validateResponse(schema, parseJsonBody(response, method), {
+    method,
+    url: response.url,
+    ...(redactor ? { redactor } : {}),
+  });
 }

@@ -37,7 +37,10 @@ const FIND_ATTEMPTS = 3;
  * first so it never sends a create for an org that is there. The POST is never retried blindly
  * (not idempotent): if its outcome is unknown the error says to look before trying again.
  */
-export async function createOrg(deps: { cp: CreateOrgCp; clock: Clock; signal: AbortSignal }, input: CreateOrgInput): Promise<CreateOrgResult> {
+export async function createOrg(
+  deps: { cp: CreateOrgCp; clock: Clock; signal: AbortSignal },
+  input: CreateOrgInput,
+): Promise<CreateOrgResult> {
   const { cp } = deps;
   if (input.ifNotExists) {
     const before = await lookupOrg(cp, input.slug);
@@ -62,7 +65,10 @@ export async function createOrg(deps: { cp: CreateOrgCp; clock: Clock; signal: A
 }
 
 /** The create answered 2xx without an id: the org list should show it within moments. */
-async function findCreatedOrgId(deps: { cp: CreateOrgCp; clock: Clock; signal: AbortSignal }, slug: string): Promise<Pick<CreateOrgResult, 'id' | 'idSource'>> {
+async function findCreatedOrgId(
+  deps: { cp: CreateOrgCp; clock: Clock; signal: AbortSignal },
+  slug: string,
+): Promise<Pick<CreateOrgResult, 'id' | 'idSource'>> {
   for (let attempt = 1; attempt <= FIND_ATTEMPTS; attempt++) {
     const lookup = await lookupOrg(deps.cp, slug).catch(() => null);
     if (lookup?.state === 'listed') return { id: lookup.row.id, idSource: 'org list' };

@@ -88,15 +88,31 @@ export async function deleteOrg(deps: DeleteOrgDeps, slug: string, options: Dele
       deadline,
       orgId: options.orgId ?? null,
       cpAnswered404: base().cpAnswered404,
-      onWaiting: (live, cpRowGone) => deps.onProgress?.(`${slug}: waiting for ${cpRowGone ? '' : 'the CP to confirm the org is gone and '}${live.length} instance(s) (${live.map((i) => `${i.instanceId} ${i.state}`).join(', ') || 'none'})`),
+      onWaiting: (live, cpRowGone) =>
+        deps.onProgress?.(
+          `${slug}: waiting for ${cpRowGone ? '' : 'the CP to confirm the org is gone and '}${live.length} instance(s) (${live.map((i) => `${i.instanceId} ${i.state}`).join(', ') || 'none'})`,
+        ),
     });
     const status: DeleteStatus = verified.verdict === 'gone' ? 'deleted' : verified.verdict;
-    const unknown = verified.unknownReason ? { error: { message: `could not verify that the CP removed org "${slug}": ${verified.unknownReason}`, hint: `check with \`molectl org show ${slug}\`` } } : {};
+    const unknown = verified.unknownReason
+      ? {
+          error: {
+            message: `could not verify that the CP removed org "${slug}": ${verified.unknownReason}`,
+            hint: `check with \`molectl org show ${slug}\``,
+          },
+        }
+      : {};
     return { ...base(), status, leftovers: verified.leftovers, ...unknown, elapsedMs: elapsed() };
   } catch (error) {
     if (deps.signal.aborted || !isMolectlError(error) || isFatalForEveryOrg(error.code)) throw error;
     const hint = error.hint === undefined ? {} : { hint: error.hint };
-    return { ...base(), status: 'failed', leftovers: [], error: { message: error.message, ...hint }, elapsedMs: elapsed() };
+    return {
+      ...base(),
+      status: 'failed',
+      leftovers: [],
+      error: { message: error.message, ...hint },
+      elapsedMs: elapsed(),
+    };
   }
 }
 
@@ -105,6 +121,18 @@ function isFatalForEveryOrg(code: number): boolean {
 }
 
 /** The delete's dependencies from the command's context. */
-export function createDeleteDeps(ctx: Context, region: string | null, hooks: Pick<DeleteOrgDeps, 'onProgress' | 'onAttempt'> = {}): DeleteOrgDeps {
-  return { cp: ctx.cp, aws: ctx.aws, environment: ctx.config.environment, clock: ctx.clock, signal: ctx.signal, region, ...hooks };
+export function createDeleteDeps(
+  ctx: Context,
+  region: string | null,
+  hooks: Pick<DeleteOrgDeps, 'onProgress' | 'onAttempt'> = {},
+): DeleteOrgDeps {
+  return {
+    cp: ctx.cp,
+    aws: ctx.aws,
+    environment: ctx.config.environment,
+    clock: ctx.clock,
+    signal: ctx.signal,
+    region,
+    ...hooks,
+  };
 }

@@ -23,20 +23,34 @@ export interface OrgDescription {
   instances: OrgInstanceRow[];
   /** What GET /cp/orgs/:slug/instance answers (the edge's view); null on 404. */
   edge: { status: string; ip: string | null; region: string | null; exposesAdminToken: boolean } | null;
-  adminTokenSecret: { name: string; exists: boolean; lastChangedAt: string | null; versions: number } | { name: string; error: string };
+  adminTokenSecret:
+    { name: string; exists: boolean; lastChangedAt: string | null; versions: number } | { name: string; error: string };
 }
 
 /** Everything `org show` prints, read from the CP, EC2 and Secrets Manager side by side. */
-export async function describeOrg(deps: { cp: OrgDirectoryCp & Pick<CpClient, 'baseUrl'>; aws: Pick<AwsApi, 'listInstances' | 'describeSecret'>; environment: FleetFilters; now: Date }, slug: string): Promise<OrgDescription> {
+export async function describeOrg(
+  deps: {
+    cp: OrgDirectoryCp & Pick<CpClient, 'baseUrl'>;
+    aws: Pick<AwsApi, 'listInstances' | 'describeSecret'>;
+    environment: FleetFilters;
+    now: Date;
+  },
+  slug: string,
+): Promise<OrgDescription> {
   const secretName = ADMIN_TOKEN_SECRET_TEMPLATE.replaceAll('{slug}', slug);
-  const [lookup, edge, adminTokenSecret] = await Promise.all([lookupOrg(deps.cp, slug), readEdge(deps.cp, slug), readSecretMetadata(deps.aws, secretName)]);
+  const [lookup, edge, adminTokenSecret] = await Promise.all([
+    lookupOrg(deps.cp, slug),
+    readEdge(deps.cp, slug),
+    readSecretMetadata(deps.aws, secretName),
+  ]);
   const row = lookup.state === 'listed' ? lookup.row : null;
   const instances = await findOrgInstances(deps.aws, deps.environment, slug, deps.now, row?.id);
   return {
     slug,
     cpUrl: deps.cp.baseUrl,
     onCp: lookup.state === 'unknown' ? null : lookup.state !== 'absent',
-    cpEvidence: lookup.state === 'listed' ? 'on the CP\'s org list' : lookup.state === 'unknown' ? lookup.reason : lookup.evidence,
+    cpEvidence:
+      lookup.state === 'listed' ? "on the CP's org list" : lookup.state === 'unknown' ? lookup.reason : lookup.evidence,
     org: row ? summarizeOrg(row, deps.now) : null,
     instances,
     edge,
@@ -48,18 +62,31 @@ async function readEdge(cp: Pick<CpClient, 'getOrgInstance'>, slug: string): Pro
   try {
     const { instance, keys } = await cp.getOrgInstance(slug);
     // A past CP bug put admin_token here; the client registered any value with the redactor.
-    return { status: instance.status, ip: instance.ip ?? null, region: instance.region ?? null, exposesAdminToken: keys.includes('admin_token') };
+    return {
+      status: instance.status,
+      ip: instance.ip ?? null,
+      region: instance.region ?? null,
+      exposesAdminToken: keys.includes('admin_token'),
+    };
   } catch (error) {
     if (error instanceof NotFoundError) return null;
     throw error;
   }
 }
 
-async function readSecretMetadata(aws: Pick<AwsApi, 'describeSecret'>, name: string): Promise<OrgDescription['adminTokenSecret']> {
+async function readSecretMetadata(
+  aws: Pick<AwsApi, 'describeSecret'>,
+  name: string,
+): Promise<OrgDescription['adminTokenSecret']> {
   try {
     const secret = await aws.describeSecret(name);
     if (!secret) return { name, exists: false, lastChangedAt: null, versions: 0 };
-    return { name, exists: true, lastChangedAt: secret.lastChangedAt ? new Date(secret.lastChangedAt).toISOString() : null, versions: secret.versions.length };
+    return {
+      name,
+      exists: true,
+      lastChangedAt: secret.lastChangedAt ? new Date(secret.lastChangedAt).toISOString() : null,
+      versions: secret.versions.length,
+    };
   } catch (error) {
     // Not being allowed to read one secret's metadata must not hide the rest of the picture.
     return { name, error: isMolectlError(error) ? error.message : 'could not describe the secret' };

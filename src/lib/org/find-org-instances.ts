@@ -15,7 +15,10 @@ export interface OrgInstanceRow {
   ageMs: number | null;
 }
 
-export type FleetFilters = Pick<EnvironmentConfig, 'tenantFilter' | 'workspaceFilter' | 'orgSlugTagKey' | 'orgIdTagKey'>;
+export type FleetFilters = Pick<
+  EnvironmentConfig,
+  'tenantFilter' | 'workspaceFilter' | 'orgSlugTagKey' | 'orgIdTagKey'
+>;
 
 /** Instance states that still exist (and may cost money); `terminated` is the only end. */
 export function isLive(state: string): boolean {
@@ -40,8 +43,12 @@ export async function findOrgInstances(
   if (orgId) orgTags.push({ [environment.orgIdTagKey]: orgId });
   const seen = new Map<string, OrgInstanceRow>();
   const answers = await Promise.all(orgTags.map((tags) => aws.listInstances({ tags })));
-  for (const instance of answers.flat()) if (!seen.has(instance.instanceId)) seen.set(instance.instanceId, toRow(instance, roleOf(instance.tags, environment), now));
-  return [...seen.values()].sort((a, b) => roleOrder(a.role) - roleOrder(b.role) || a.instanceId.localeCompare(b.instanceId));
+  for (const instance of answers.flat())
+    if (!seen.has(instance.instanceId))
+      seen.set(instance.instanceId, toRow(instance, roleOf(instance.tags, environment), now));
+  return [...seen.values()].sort(
+    (a, b) => roleOrder(a.role) - roleOrder(b.role) || a.instanceId.localeCompare(b.instanceId),
+  );
 }
 
 export function toRow(instance: InstanceSummary, role: InstanceRole, now: Date): OrgInstanceRow {

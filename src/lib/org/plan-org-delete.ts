@@ -30,18 +30,32 @@ export const UNVERIFIABLE_CASCADE_PARTS = [
  * even when instances carry its tag: the cascade cannot remove those (it has no row to start
  * from), and `fleet orphans` is the tool for them.
  */
-export function planOrgDelete(args: { slug: string; lookup: OrgLookup; instances: OrgInstanceRow[]; target: Target; now: Date }): OrgDeletePlan {
+export function planOrgDelete(args: {
+  slug: string;
+  lookup: OrgLookup;
+  instances: OrgInstanceRow[];
+  target: Target;
+  now: Date;
+}): OrgDeletePlan {
   const live = args.instances.filter((i) => isLive(i.state));
   if (args.lookup.state === 'unknown') {
-    throw new MolectlError(`cannot tell whether the CP at ${args.target.cpUrl} has org "${args.slug}": ${args.lookup.reason}; nothing was deleted`, {
-      hint: `check the CP with \`molectl doctor\` and \`molectl org show ${args.slug}\`, then try again`,
-    });
+    throw new MolectlError(
+      `cannot tell whether the CP at ${args.target.cpUrl} has org "${args.slug}": ${args.lookup.reason}; nothing was deleted`,
+      {
+        hint: `check the CP with \`molectl doctor\` and \`molectl org show ${args.slug}\`, then try again`,
+      },
+    );
   }
   if (args.lookup.state === 'absent') {
-    const leftovers = live.length > 0 ? `; ${live.length} instance(s) tagged with it are still there: see \`molectl fleet orphans\`` : '';
+    const leftovers =
+      live.length > 0
+        ? `; ${live.length} instance(s) tagged with it are still there: see \`molectl fleet orphans\``
+        : '';
     throw new NotFoundError(
       `org "${args.slug}" not found on the CP at ${args.target.cpUrl}${leftovers}`,
-      live.length > 0 ? 'the CP cascade cannot remove instances of an org it no longer has; `molectl fleet orphans` lists them with what to do' : 'run `molectl org list` to see the org slugs, and check --env',
+      live.length > 0
+        ? 'the CP cascade cannot remove instances of an org it no longer has; `molectl fleet orphans` lists them with what to do'
+        : 'run `molectl org list` to see the org slugs, and check --env',
     );
   }
   return {

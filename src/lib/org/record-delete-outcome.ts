@@ -15,7 +15,9 @@ export async function recordDeleteOutcome(ledger: RunLedger, outcome: DeleteOutc
       deleteCalls: outcome.attemptLog.map((a) => `${a.at} ${a.answer}`),
       cpAnswered404: outcome.cpAnswered404,
       elapsedMs: outcome.elapsedMs,
-      leftovers: outcome.leftovers.map((l) => (l.kind === 'cp-row' ? `cp-row:${l.id}` : `${l.id} (${l.role ?? 'instance'}, ${l.state ?? 'unknown'})`)),
+      leftovers: outcome.leftovers.map((l) =>
+        l.kind === 'cp-row' ? `cp-row:${l.id}` : `${l.id} (${l.role ?? 'instance'}, ${l.state ?? 'unknown'})`,
+      ),
     },
     ...(outcome.error ? { error: outcome.error.message } : {}),
   });

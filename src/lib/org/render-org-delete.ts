@@ -31,7 +31,8 @@ export function renderDeletePreview(plan: OrgDeletePlan, style: Styles): string 
     );
     lines.push(...table.split('\n').map((l) => `    ${l}`));
   }
-  if (plan.alreadyTerminated > 0) lines.push(`  (${plan.alreadyTerminated} already terminated instance(s) not counted)`);
+  if (plan.alreadyTerminated > 0)
+    lines.push(`  (${plan.alreadyTerminated} already terminated instance(s) not counted)`);
   lines.push(`  also: ${plan.unverifiable.join(', ')}: molectl cannot see these, so cannot verify them afterwards`);
   return lines.join('\n');
 }
@@ -44,7 +45,8 @@ export function renderDeleteOutcomes(outcomes: DeleteOutcome[], style: Styles): 
       {
         header: 'result',
         value: (o) => o.status,
-        style: (cell, o) => (o.status === 'deleted' ? style.ok(cell) : o.status === 'leftovers' ? style.warn(cell) : style.fail(cell)),
+        style: (cell, o) =>
+          o.status === 'deleted' ? style.ok(cell) : o.status === 'leftovers' ? style.warn(cell) : style.fail(cell),
       },
       { header: 'attempts', value: (o) => o.attempts, align: 'right' },
       { header: 'took', value: (o) => formatDuration(o.elapsedMs), align: 'right' },
@@ -54,15 +56,23 @@ export function renderDeleteOutcomes(outcomes: DeleteOutcome[], style: Styles): 
   );
   const leftovers = outcomes.flatMap((o) => o.leftovers.map((l) => ({ slug: o.slug, ...l })));
   if (leftovers.length === 0) return table;
-  return [table, '', style.warn('Left behind:'), ...leftovers.map((l) => `  ${l.slug}: ${describeLeftover(l)}\n    fix: ${l.fix}`)].join('\n');
+  return [
+    table,
+    '',
+    style.warn('Left behind:'),
+    ...leftovers.map((l) => `  ${l.slug}: ${describeLeftover(l)}\n    fix: ${l.fix}`),
+  ].join('\n');
 }
 
 function describeOutcome(o: DeleteOutcome): string {
-  if (o.status === 'deleted') return `verified gone${o.purgeIds.length ? ` (cascade resumed ${o.purgeIds.length}x)` : ''}`;
+  if (o.status === 'deleted')
+    return `verified gone${o.purgeIds.length ? ` (cascade resumed ${o.purgeIds.length}x)` : ''}`;
   if (o.status === 'leftovers') return `${o.leftovers.length} leftover(s)`;
   return o.error?.message ?? 'failed';
 }
 
 function describeLeftover(l: Leftover): string {
-  return l.kind === 'cp-row' ? 'the CP row is still listed' : `instance ${l.id} (${l.role ?? 'instance'}) is ${l.state ?? 'still there'}`;
+  return l.kind === 'cp-row'
+    ? 'the CP row is still listed'
+    : `instance ${l.id} (${l.role ?? 'instance'}) is ${l.state ?? 'still there'}`;
 }

@@ -61,7 +61,11 @@ const MIN_WATCH_MS = 30_000;
  * 30 s) before sending again, and stops sending if the org disappears meanwhile. A 404 ends the sending; the
  * verification afterwards decides what it meant.
  */
-export async function runDeleteCascade(deps: CascadeDeps, slug: string, options: CascadeOptions): Promise<CascadeResult> {
+export async function runDeleteCascade(
+  deps: CascadeDeps,
+  slug: string,
+  options: CascadeOptions,
+): Promise<CascadeResult> {
   const purgeIds: string[] = [];
   const attempts: CascadeAttempt[] = [];
   const record = async (attempt: CascadeAttempt): Promise<void> => {
@@ -73,7 +77,9 @@ export async function runDeleteCascade(deps: CascadeDeps, slug: string, options:
     let reason: string;
     let answered: boolean;
     try {
-      const result = await deps.cp.deleteTenant(slug, { timeoutMs: Math.max(1, Math.min(options.callTimeoutMs, options.deadline - deps.clock.now().getTime())) });
+      const result = await deps.cp.deleteTenant(slug, {
+        timeoutMs: Math.max(1, Math.min(options.callTimeoutMs, options.deadline - deps.clock.now().getTime())),
+      });
       await record({ at, answer: `HTTP ${result.httpStatus}` });
       return { attempts, purgeIds, ending: 'done' };
     } catch (error) {
@@ -90,7 +96,11 @@ export async function runDeleteCascade(deps: CascadeDeps, slug: string, options:
       reason = judged.reason;
       answered = judged.answered;
       if (error instanceof TenantPurgeIncompleteError) purgeIds.push(error.purgeId);
-      await record({ at, answer: reason, ...(error instanceof TenantPurgeIncompleteError ? { purgeId: error.purgeId } : {}) });
+      await record({
+        at,
+        answer: reason,
+        ...(error instanceof TenantPurgeIncompleteError ? { purgeId: error.purgeId } : {}),
+      });
     }
     const giveUp = (why: string): MolectlError =>
       new MolectlError(`the CP did not finish deleting org "${slug}" after ${n} attempt(s): ${why}`, {
@@ -98,7 +108,10 @@ export async function runDeleteCascade(deps: CascadeDeps, slug: string, options:
       });
     if (!answered) {
       // The call may still be running on the CP: never send another beside it.
-      const watchUntil = Math.min(options.deadline, deps.clock.now().getTime() + Math.max(2 * options.callTimeoutMs, MIN_WATCH_MS));
+      const watchUntil = Math.min(
+        options.deadline,
+        deps.clock.now().getTime() + Math.max(2 * options.callTimeoutMs, MIN_WATCH_MS),
+      );
       options.onRetry?.(n + 1, `${reason}; the cascade may still be running: watching the org before sending again`);
       if (await watchUntilGone(deps, slug, watchUntil)) return { attempts, purgeIds, ending: 'gone-while-waiting' };
       if (n >= MAX_CASCADE_ATTEMPTS || deps.clock.now().getTime() >= options.deadline) throw giveUp(reason);
@@ -113,11 +126,13 @@ export async function runDeleteCascade(deps: CascadeDeps, slug: string, options:
 
 /** Null: not a failure repeating can fix. `answered`: the CP replied, so the call has ended. */
 function judgeFailedCall(error: unknown): { reason: string; answered: boolean } | null {
-  if (error instanceof TenantPurgeIncompleteError) return { reason: `HTTP 500: the cascade stopped part way (purge ${error.purgeId})`, answered: true };
+  if (error instanceof TenantPurgeIncompleteError)
+    return { reason: `HTTP 500: the cascade stopped part way (purge ${error.purgeId})`, answered: true };
   if (error instanceof HttpError && (error.status === 502 || error.status === 504)) {
     return { reason: `HTTP ${error.status} from a gateway (the CP behind it may still be working)`, answered: false };
   }
-  if (error instanceof HttpError && error.status >= 500) return { reason: `HTTP ${error.status}${error.remoteError ? `: ${error.remoteError}` : ''}`, answered: true };
+  if (error instanceof HttpError && error.status >= 500)
+    return { reason: `HTTP ${error.status}${error.remoteError ? `: ${error.remoteError}` : ''}`, answered: true };
   if (error instanceof NoAnswerError) return { reason: `no answer (${error.message})`, answered: !error.mayHaveActed };
   return null;
 }

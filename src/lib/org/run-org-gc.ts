@@ -32,7 +32,11 @@ export async function runOrgGc(
       const index = next++;
       let outcome: DeleteOutcome;
       try {
-        outcome = await deleteOrg(deps, plan.candidates[index]!.slug, { timeoutMs: options.timeoutMs, callTimeoutMs: options.callTimeoutMs, orgId: plan.candidates[index]!.id });
+        outcome = await deleteOrg(deps, plan.candidates[index]!.slug, {
+          timeoutMs: options.timeoutMs,
+          callTimeoutMs: options.callTimeoutMs,
+          orgId: plan.candidates[index]!.id,
+        });
       } catch (error) {
         stopped = true; // no new org is started once one failure would repeat for all
         throw error;

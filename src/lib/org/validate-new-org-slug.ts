@@ -12,11 +12,29 @@ export const ORG_SLUG_MAX_LENGTH = 32;
 
 /** Hostnames the platform uses or may use under its domain; an org named so would shadow them. */
 export const RESERVED_ORG_SLUGS: ReadonlySet<string> = new Set([
-  'api', 'app', 'www', 'admin', 'staging', 'staging-api', 'status', 'doc', 'docs', 'send',
-  'mail', 'git', 'auth', 'login', 'help', 'support', 'dashboard', 'console', 'canvas',
+  'api',
+  'app',
+  'www',
+  'admin',
+  'staging',
+  'staging-api',
+  'status',
+  'doc',
+  'docs',
+  'send',
+  'mail',
+  'git',
+  'auth',
+  'login',
+  'help',
+  'support',
+  'dashboard',
+  'console',
+  'canvas',
 ]);
 
-const HINT = 'an org slug is 3 to 32 characters: a lowercase letter, then lowercase letters, digits and single hyphens, not ending in a hyphen (e.g. acme-prod)';
+const HINT =
+  'an org slug is 3 to 32 characters: a lowercase letter, then lowercase letters, digits and single hyphens, not ending in a hyphen (e.g. acme-prod)';
 
 /** Returns the slug unchanged, or throws a UsageError (exit 2) naming the first rule it breaks. */
 export function validateNewOrgSlug(slug: string): string {
@@ -27,8 +45,10 @@ export function validateNewOrgSlug(slug: string): string {
 
 /** The first rule the slug breaks, as a phrase, or null when it is valid. Pure. */
 export function findSlugProblem(slug: string): string | null {
-  if (slug.length < ORG_SLUG_MIN_LENGTH) return `is too short (${slug.length} characters, at least ${ORG_SLUG_MIN_LENGTH})`;
-  if (slug.length > ORG_SLUG_MAX_LENGTH) return `is too long (${slug.length} characters, at most ${ORG_SLUG_MAX_LENGTH})`;
+  if (slug.length < ORG_SLUG_MIN_LENGTH)
+    return `is too short (${slug.length} characters, at least ${ORG_SLUG_MIN_LENGTH})`;
+  if (slug.length > ORG_SLUG_MAX_LENGTH)
+    return `is too long (${slug.length} characters, at most ${ORG_SLUG_MAX_LENGTH})`;
   if (/[A-Z]/.test(slug)) return 'has uppercase letters';
   if (!/^[a-z]/.test(slug)) return 'must start with a lowercase letter';
   if (/[^a-z0-9-]/.test(slug)) return 'has characters other than lowercase letters, digits and hyphens';

@@ -43,17 +43,44 @@ export interface VerifyDeps {
 export async function verifyOrgGone(
   deps: VerifyDeps,
   slug: string,
-  options: { deadline: number; orgId?: string | null; pollMs?: number; cpAnswered404?: boolean; onWaiting?: (live: OrgInstanceRow[], cpRowGone: boolean) => void },
+  options: {
+    deadline: number;
+    orgId?: string | null;
+    pollMs?: number;
+    cpAnswered404?: boolean;
+    onWaiting?: (live: OrgInstanceRow[], cpRowGone: boolean) => void;
+  },
 ): Promise<VerifyResult> {
   let pollMs = options.pollMs ?? 500;
   for (let checks = 1; ; checks++) {
-    const lookup = await lookupOrg(deps.cp, slug).catch((error: unknown): OrgLookup => ({ state: 'unknown', reason: (error as Error).message }));
-    const live = (await findOrgInstances(deps.aws, deps.environment, slug, deps.clock.now(), options.orgId)).filter((i) => isLive(i.state));
+    const lookup = await lookupOrg(deps.cp, slug).catch((error: unknown): OrgLookup => ({
+      state: 'unknown',
+      reason: (error as Error).message,
+    }));
+    const live = (await findOrgInstances(deps.aws, deps.environment, slug, deps.clock.now(), options.orgId)).filter(
+      (i) => isLive(i.state),
+    );
     if (lookup.state === 'absent' && live.length === 0) return { verdict: 'gone', leftovers: [], checks };
     const remaining = options.deadline - deps.clock.now().getTime();
     if (remaining <= 0) {
-      if (lookup.state === 'unknown') return { verdict: 'unverified', leftovers: describeLeftovers(slug, 'unknown', live, deps.region, options.cpAnswered404 ?? false), unknownReason: lookup.reason, checks };
-      return { verdict: 'leftovers', leftovers: describeLeftovers(slug, lookup.state === 'absent' ? 'absent' : 'present', live, deps.region, options.cpAnswered404 ?? false), checks };
+      if (lookup.state === 'unknown')
+        return {
+          verdict: 'unverified',
+          leftovers: describeLeftovers(slug, 'unknown', live, deps.region, options.cpAnswered404 ?? false),
+          unknownReason: lookup.reason,
+          checks,
+        };
+      return {
+        verdict: 'leftovers',
+        leftovers: describeLeftovers(
+          slug,
+          lookup.state === 'absent' ? 'absent' : 'present',
+          live,
+          deps.region,
+          options.cpAnswered404 ?? false,
+        ),
+        checks,
+      };
     }
     options.onWaiting?.(live, lookup.state === 'absent');
     await deps.clock.sleep(Math.min(pollMs, remaining), deps.signal);
@@ -67,7 +94,13 @@ export async function verifyOrgGone(
  * still has the org (or cannot say), the cascade is the way, and a hand-made termination would
  * be exactly the out-of-band change that left instances running in the first place.
  */
-export function describeLeftovers(slug: string, cpRow: 'present' | 'absent' | 'unknown', live: OrgInstanceRow[], region: string | null, cpAnswered404 = false): Leftover[] {
+export function describeLeftovers(
+  slug: string,
+  cpRow: 'present' | 'absent' | 'unknown',
+  live: OrgInstanceRow[],
+  region: string | null,
+  cpAnswered404 = false,
+): Leftover[] {
   const leftovers: Leftover[] = [];
   const again = `run \`molectl org delete ${slug} --confirm ${slug}\` again (the cascade resumes)`;
   if (cpRow === 'present') {
@@ -82,9 +115,12 @@ export function describeLeftovers(slug: string, cpRow: 'present' | 'absent' | 'u
   const regionFlag = region ? ` --region ${region}` : '';
   for (const instance of live) {
     let fix: string;
-    if (instance.state === 'shutting-down') fix = `still shutting down at the timeout: check again in a few minutes with \`molectl org show ${slug}\``;
-    else if (cpRow !== 'absent') fix = `the CP ${cpRow === 'present' ? 'still has' : 'could not confirm the removal of'} org ${slug}, so this is still its instance: ${again}, never terminate it by hand`;
-    else fix = `the CP confirms org ${slug} is gone but the cascade left this ${instance.state}: confirm its tags name org ${slug}, then \`aws ec2 terminate-instances${regionFlag} --instance-ids ${instance.instanceId}\``;
+    if (instance.state === 'shutting-down')
+      fix = `still shutting down at the timeout: check again in a few minutes with \`molectl org show ${slug}\``;
+    else if (cpRow !== 'absent')
+      fix = `the CP ${cpRow === 'present' ? 'still has' : 'could not confirm the removal of'} org ${slug}, so this is still its instance: ${again}, never terminate it by hand`;
+    else
+      fix = `the CP confirms org ${slug} is gone but the cascade left this ${instance.state}: confirm its tags name org ${slug}, then \`aws ec2 terminate-instances${regionFlag} --instance-ids ${instance.instanceId}\``;
     leftovers.push({ kind: 'instance', id: instance.instanceId, role: instance.role, state: instance.state, fix });
   }
   return leftovers;

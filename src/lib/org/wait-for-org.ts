@@ -69,7 +69,8 @@ export async function waitForOrg(deps: WaitDeps, options: WaitOptions): Promise<
           row = read.row;
           if (instanceStatus === 'failed') return { kind: 'failed', instanceStatus, elapsedMs: elapsed(), row };
           if (instanceStatus === 'running') {
-            if (!options.checkHealth) return { kind: 'ready', instanceStatus, healthChecked: false, elapsedMs: elapsed(), row };
+            if (!options.checkHealth)
+              return { kind: 'ready', instanceStatus, healthChecked: false, elapsedMs: elapsed(), row };
             phase = 'health';
             pollMs = firstPoll;
           }
@@ -83,9 +84,21 @@ export async function waitForOrg(deps: WaitDeps, options: WaitOptions): Promise<
       } catch (error) {
         if (deps.signal.aborted || !isTransient(error) || ++failures >= MAX_CONSECUTIVE_POLL_FAILURES) throw error;
       }
-      options.onProgress?.({ phase, instanceStatus, ...(health === undefined ? {} : { health }), elapsedMs: elapsed() });
+      options.onProgress?.({
+        phase,
+        instanceStatus,
+        ...(health === undefined ? {} : { health }),
+        elapsedMs: elapsed(),
+      });
       const remaining = options.timeoutMs - elapsed();
-      if (remaining <= 0) return { kind: 'timeout', phase, instanceStatus, ...(health === undefined ? {} : { health }), elapsedMs: elapsed() };
+      if (remaining <= 0)
+        return {
+          kind: 'timeout',
+          phase,
+          instanceStatus,
+          ...(health === undefined ? {} : { health }),
+          elapsedMs: elapsed(),
+        };
       await deps.clock.sleep(Math.min(pollMs, remaining), deps.signal);
       pollMs = Math.min(maxPoll, Math.round(pollMs * 1.5));
     }

@@ -7,7 +7,12 @@ export type ColorLevel = 0 | 1 | 2 | 3;
  * (https://no-color.org) and --no-color are applied here. Precedence: --no-color > NO_COLOR >
  * FORCE_COLOR > whether the stream is a terminal. JSON output never has colour.
  */
-export function resolveColorLevel(args: { noColorFlag: boolean; json: boolean; env: EnvVars; isTTY: boolean }): ColorLevel {
+export function resolveColorLevel(args: {
+  noColorFlag: boolean;
+  json: boolean;
+  env: EnvVars;
+  isTTY: boolean;
+}): ColorLevel {
   if (args.noColorFlag || args.json) return 0;
   if (args.env.NO_COLOR !== undefined && args.env.NO_COLOR !== '') return 0;
   const forced = args.env.FORCE_COLOR;

@@ -240,7 +240,8 @@ export function renderDeep<T>(value: T, redactor: Redactor, mode: RenderMode): T
   if (value instanceof Date) return value.toISOString() as T;
   if (value && typeof value === 'object') {
     const copy: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (v !== undefined) copy[renderOutputText(k, redactor, mode)] = renderDeep(v, redactor, mode);
+    for (const [k, v] of Object.entries(value))
+      if (v !== undefined) copy[renderOutputText(k, redactor, mode)] = renderDeep(v, redactor, mode);
     return copy as T;
   }
   return value;
@@ -267,13 +268,19 @@ export async function createOutput(options: OutputOptions): Promise<Output> {
     bold: (t) => chalk.bold(t),
     accent: (t) => chalk.cyan(t),
   };
-  const spinnersAllowed = Boolean(options.stderr.isTTY) && !options.env.CI && options.format !== 'json' && !options.quiet && terminalCanRedraw(options);
+  const spinnersAllowed =
+    Boolean(options.stderr.isTTY) &&
+    !options.env.CI &&
+    options.format !== 'json' &&
+    !options.quiet &&
+    terminalCanRedraw(options);
   let createSpinner: ((text: string) => Spinner) | null = null;
   if (spinnersAllowed) {
     const { default: ora } = await import('ora');
     // discardStdin: false. Discarding puts stdin in raw mode, where Ctrl-C is a byte that a
     // library must turn back into a signal; the terminal's own line discipline does it better.
-    createSpinner = (text) => ora({ text, stream: options.stderr, color: level > 0 ? 'cyan' : false, isEnabled: true, discardStdin: false });
+    createSpinner = (text) =>
+      ora({ text, stream: options.stderr, color: level > 0 ? 'cyan' : false, isEnabled: true, discardStdin: false });
   }
   return new Output(options, style, createSpinner);
 }

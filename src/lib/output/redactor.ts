@@ -119,7 +119,8 @@ export class Redactor {
       // Counting is not enough: `TOKEN=<ESC>[1mab<ESC>[0mcd` redacts once either way, but with
       // the escapes in place only the first fragment goes. Whenever the two disagree on what is
       // left, an escape was hiding part of a secret.
-      if (plain.count > direct.count || (plain.count > 0 && stripAnsi(direct.text) !== plain.text)) return this.count(plain);
+      if (plain.count > direct.count || (plain.count > 0 && stripAnsi(direct.text) !== plain.text))
+        return this.count(plain);
     }
     return this.count(direct);
   }

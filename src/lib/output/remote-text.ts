@@ -70,7 +70,15 @@ export function renderOutputText(text: string, redactor: Redactor, mode: RenderM
 // is kept, so serial consoles' CRLF line ends print as they are.
 // eslint-disable-next-line no-control-regex
 const CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]|\r(?!\n)/g;
-const NAMED: Record<string, string> = { '\u001b': '\\e', '\r': '\\r', '\u0000': '\\0', '\u0007': '\\a', '\b': '\\b', '\f': '\\f', '\v': '\\v' };
+const NAMED: Record<string, string> = {
+  '\u001b': '\\e',
+  '\r': '\\r',
+  '\u0000': '\\0',
+  '\u0007': '\\a',
+  '\b': '\\b',
+  '\f': '\\f',
+  '\v': '\\v',
+};
 
 /** Shows controls as visible escapes (`\e[31m`, `\r`, `\x85`) instead of letting a terminal act on them. */
 export function escapeControls(text: string): string {

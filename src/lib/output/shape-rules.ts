@@ -30,10 +30,19 @@ const SECRET_NAME = String.raw`[A-Za-z0-9_.-]{0,64}(?:key|token|secret|passw(?:o
  * out case by case, twice as fast as the `i` flag), a literal (`://`, `Bearer`, a key prefix, a
  * PEM header), or a run of at least 32 base64 characters (a base64 blob, a 64-hex value).
  */
-const NAME_WORDS = /[kK][eE][yY]|[tT][oO][kK][eE][nN]|[sS][eE][cC][rR][eE][tT]|[pP][aA][sS][sS][wW]|[cC][rR][eE][dD][eE][nN][tT][iI][aA][lL]/g;
+const NAME_WORDS =
+  /[kK][eE][yY]|[tT][oO][kK][eE][nN]|[sS][eE][cC][rR][eE][tT]|[pP][aA][sS][sS][wW]|[cC][rR][eE][dD][eE][nN][tT][iI][aA][lL]/g;
 const LITERALS = /:\/\/|Bearer|AKIA|ASIA|gh[opsur]_|github_pat_|sk-|mol_pk_|-----BEGIN /g;
 /** The rule a literal hit can start, by the literal's first character. */
-const LITERAL_KINDS: Record<string, string> = { ':': 'url-credential', B: 'bearer', A: 'aws-access-key', g: 'github-token', s: 'api-key', m: 'molecule-key', '-': 'pem' };
+const LITERAL_KINDS: Record<string, string> = {
+  ':': 'url-credential',
+  B: 'bearer',
+  A: 'aws-access-key',
+  g: 'github-token',
+  s: 'api-key',
+  m: 'molecule-key',
+  '-': 'pem',
+};
 const BASE64_CHARS = charClass('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/');
 /** The PEM rule's bound on a block's length, plus room for its END line. */
 const PEM_REACH = 20_100;
@@ -76,7 +85,9 @@ export const SHAPE_RULES: ShapeRule[] = [
     // The scheme is bounded: unbounded, each "." of a long dotted run restarts a scan to its end.
     pattern: /\b([a-z][a-z0-9+.-]{0,31}:\/\/)([^\s/:@'"]+):([^\s/@'"]+)@/gi,
     replace: (match, scheme: string, user: string, pass: string) =>
-      pass.startsWith('[REDACTED:') || /^\$\{?[A-Z_]+\}?$/.test(pass) ? match : `${scheme}${user}:${mark('url-credential')}@`,
+      pass.startsWith('[REDACTED:') || /^\$\{?[A-Z_]+\}?$/.test(pass)
+        ? match
+        : `${scheme}${user}:${mark('url-credential')}@`,
   },
   {
     kind: 'bearer',
@@ -88,7 +99,8 @@ export const SHAPE_RULES: ShapeRule[] = [
     // A base64 blob (one run, or lines wrapped at 60+ columns as `base64` and PEM tools wrap)
     // whose decoded text carries a known shape: set -x traces echo user-data and env files this
     // way. The whole blob is replaced: any piece of it would decode to part of the secret.
-    pattern: /(?<![A-Za-z0-9+/])(?:(?:[A-Za-z0-9+/]{60,}\r?\n)+[A-Za-z0-9+/]*={0,2}|[A-Za-z0-9+/]{32,}={0,2})(?![A-Za-z0-9+/])/g,
+    pattern:
+      /(?<![A-Za-z0-9+/])(?:(?:[A-Za-z0-9+/]{60,}\r?\n)+[A-Za-z0-9+/]*={0,2}|[A-Za-z0-9+/]{32,}={0,2})(?![A-Za-z0-9+/])/g,
     replace: (match) => (decodedHoldsShape(match) ? mark('base64') : match),
   },
   {
@@ -97,9 +109,14 @@ export const SHAPE_RULES: ShapeRule[] = [
     // stop at the first space and leave the rest of the value in the output.
     // The name must be a whole token (or a --flag) starting with a letter:
     // `run 2026...-cp-secret-apply-x: ok` is an id followed by prose, not an assignment.
-    pattern: new RegExp(String.raw`((?:(?<=--)|(?<![A-Za-z0-9_.-]))(?=[A-Za-z_])${SECRET_NAME})(["']?\s*=\s*|:\s+|["']\s*:\s*)(["'])([^"'\r\n]*\s[^"'\r\n]*)\3`, 'gi'),
+    pattern: new RegExp(
+      String.raw`((?:(?<=--)|(?<![A-Za-z0-9_.-]))(?=[A-Za-z_])${SECRET_NAME})(["']?\s*=\s*|:\s+|["']\s*:\s*)(["'])([^"'\r\n]*\s[^"'\r\n]*)\3`,
+      'gi',
+    ),
     replace: (match, name: string, sep: string, quote: string, value: string) =>
-      isReferenceName(name) || value.trimStart().startsWith('$') ? match : `${name}${sep}${quote}${mark('named-secret')}${quote}`,
+      isReferenceName(name) || value.trimStart().startsWith('$')
+        ? match
+        : `${name}${sep}${quote}${mark('named-secret')}${quote}`,
   },
   {
     kind: 'named-secret',
@@ -108,7 +125,10 @@ export const SHAPE_RULES: ShapeRule[] = [
     // (`token: x`, `"token":"x"`); `gitea-actions-secret:owner/repo` is a reference, not a value.
     // The name must be a whole token (or a --flag) starting with a letter:
     // `run 2026...-cp-secret-apply-x: ok` is an id followed by prose, not an assignment.
-    pattern: new RegExp(String.raw`((?:(?<=--)|(?<![A-Za-z0-9_.-]))(?=[A-Za-z_])${SECRET_NAME})(["']?\s*=\s*["']?|:\s+["']?|["']\s*:\s*["']?)([^\s"',;&}\]\[]+)`, 'gi'),
+    pattern: new RegExp(
+      String.raw`((?:(?<=--)|(?<![A-Za-z0-9_.-]))(?=[A-Za-z_])${SECRET_NAME})(["']?\s*=\s*["']?|:\s+["']?|["']\s*:\s*["']?)([^\s"',;&}\]\[]+)`,
+      'gi',
+    ),
     replace: (match, name: string, sep: string, value: string) =>
       isReferenceName(name) || value.startsWith('[REDACTED:') || value.startsWith('$') || isHarmlessValue(value)
         ? match
@@ -196,6 +216,7 @@ function isHarmlessValue(value: string): boolean {
  * token_count): their values are ids, paths and counts, which people need to see.
  */
 function isReferenceName(name: string): boolean {
-  return /(?:id|ids|name|arn|file|path|url|uri|ref|count|len|length|type|stage|version|expiry|expires|ttl|fingerprint)$/i.test(name);
+  return /(?:id|ids|name|arn|file|path|url|uri|ref|count|len|length|type|stage|version|expiry|expires|ttl|fingerprint)$/i.test(
+    name,
+  );
 }
-

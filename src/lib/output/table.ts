@@ -13,7 +13,12 @@ export function renderTable<Row>(columns: Column<Row>[], rows: Row[]): string {
   const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((r) => r[i]!.length)));
   const pad = (text: string, i: number): string =>
     columns[i]!.align === 'right' ? text.padStart(widths[i]!) : text.padEnd(widths[i]!);
-  const lines = [columns.map((c, i) => pad(c.header.toUpperCase(), i)).join('  ').trimEnd()];
+  const lines = [
+    columns
+      .map((c, i) => pad(c.header.toUpperCase(), i))
+      .join('  ')
+      .trimEnd(),
+  ];
   rows.forEach((row, r) => {
     lines.push(
       columns

@@ -6,7 +6,11 @@ import { dirname, join, basename } from 'node:path';
  * Writes a file so that readers see the old content or the new, never half of either:
  * write to a temp file in the same directory, fsync, rename over the target.
  */
-export async function writeFileAtomic(path: string, content: string | Buffer, options: { mode?: number } = {}): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  content: string | Buffer,
+  options: { mode?: number } = {},
+): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
   const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);

@@ -52,7 +52,10 @@ export interface AcquireFleetLockArgs extends FleetLockTarget {
 export const DEFAULT_FLEET_LOCK_TTL_MS = 10 * 60_000;
 
 export function fleetLockName(parameterPrefix: string, operation: string): string {
-  const word = operation.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '');
+  const word = operation
+    .toLowerCase()
+    .replace(/[^a-z0-9_.-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
   return `${parameterPrefix.replace(/\/+$/, '')}/locks/${word}`;
 }
 
@@ -76,10 +79,22 @@ export class FleetLock {
     const found = await readHolder(this.args.store, this.name);
     if (!found || found.holder?.runId !== this.current.runId) {
       const who = found?.holder ? `${found.holder.owner} (run ${found.holder.runId})` : 'nobody (it was deleted)';
-      throw new LockLostError(`the fleet lock ${this.name} is no longer held by run ${this.current.runId}: it is now held by ${who}`, 'stop and check what else is working on this environment before resuming');
+      throw new LockLostError(
+        `the fleet lock ${this.name} is no longer held by run ${this.current.runId}: it is now held by ${who}`,
+        'stop and check what else is working on this environment before resuming',
+      );
     }
-    const next = { ...this.current, expiresAt: new Date(this.args.clock.now().getTime() + this.args.ttlMs).toISOString() };
-    await this.args.store.putParameter({ name: this.name, value: JSON.stringify(next), secure: false, overwrite: true, description: DESCRIPTION });
+    const next = {
+      ...this.current,
+      expiresAt: new Date(this.args.clock.now().getTime() + this.args.ttlMs).toISOString(),
+    };
+    await this.args.store.putParameter({
+      name: this.name,
+      value: JSON.stringify(next),
+      secure: false,
+      overwrite: true,
+      description: DESCRIPTION,
+    });
     this.current = next;
   }
 
@@ -155,10 +170,15 @@ export async function acquireFleetLock(input: AcquireFleetLockArgs): Promise<Fle
       await args.store.putParameter({ name, value, secure: false, overwrite: true, description: DESCRIPTION });
       return new FleetLock(name, holder, args);
     }
-    const expired = !current || Date.parse(current.expiresAt) <= now.getTime() || Number.isNaN(Date.parse(current.expiresAt));
+    const expired =
+      !current || Date.parse(current.expiresAt) <= now.getTime() || Number.isNaN(Date.parse(current.expiresAt));
     // A holder on this very host whose process is gone can never release or renew: waiting for
     // its expiry helps nobody, and only this host can tell, so it is taken over with a notice.
-    const deadHere = current !== undefined && ownerHost(current.owner) === me.hostname && current.pid > 0 && !isProcessAlive(current.pid);
+    const deadHere =
+      current !== undefined &&
+      ownerHost(current.owner) === me.hostname &&
+      current.pid > 0 &&
+      !isProcessAlive(current.pid);
     if (((args.breakLock && expired) || deadHere) && !broke) {
       broke = true;
       brokenHolder = current ?? null;
@@ -183,14 +203,21 @@ export async function readFleetLock(target: FleetLockTarget): Promise<FleetLockH
 }
 
 /** Deletes the fleet lock whoever holds it, expired or not. Resolves the holder it removed. */
-export async function breakFleetLock(target: FleetLockTarget): Promise<{ name: string; holder: FleetLockHolder | null; existed: boolean }> {
+export async function breakFleetLock(
+  target: FleetLockTarget,
+): Promise<{ name: string; holder: FleetLockHolder | null; existed: boolean }> {
   const name = fleetLockName(target.parameterPrefix, target.operation);
   const found = await readHolder(target.store, name);
   const existed = await target.store.deleteParameter(name);
   return { name, holder: found?.holder ?? null, existed };
 }
 
-function describeContention(name: string, holder: FleetLockHolder | undefined, expired: boolean, args: AcquireFleetLockArgs): LockHeldError {
+function describeContention(
+  name: string,
+  holder: FleetLockHolder | undefined,
+  expired: boolean,
+  args: AcquireFleetLockArgs,
+): LockHeldError {
   const breakHint = args.breakHint ?? 'rerun with --break-lock';
   if (!holder) {
     return new LockHeldError({

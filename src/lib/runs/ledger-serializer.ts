@@ -45,10 +45,13 @@ export class LedgerSerializer {
     const { targets, events, ...head } = doc;
     const lines: string[] = [];
     for (const [key, value] of Object.entries(head)) {
-      if (value !== undefined) lines.push(`  ${JSON.stringify(key)}: ${JSON.stringify(redactDeep(value, this.redactor))}`);
+      if (value !== undefined)
+        lines.push(`  ${JSON.stringify(key)}: ${JSON.stringify(redactDeep(value, this.redactor))}`);
     }
     // A target's key is the record's own `key` field, so the cached line may hold both.
-    const targetLines = Object.entries(targets).map(([key, target]) => this.fragment(target, () => `    ${JSON.stringify(this.redactor.redact(key))}: `));
+    const targetLines = Object.entries(targets).map(([key, target]) =>
+      this.fragment(target, () => `    ${JSON.stringify(this.redactor.redact(key))}: `),
+    );
     lines.push(`  "targets": ${targetLines.length ? `{\n${targetLines.join(',\n')}\n  }` : '{}'}`);
     const eventLines = events.map((event) => this.fragment(event, () => '    '));
     lines.push(`  "events": ${eventLines.length ? `[\n${eventLines.join(',\n')}\n  ]` : '[]'}`);

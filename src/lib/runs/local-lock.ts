@@ -49,7 +49,8 @@ export class LocalLock {
   /** Removes the lock if it is still ours; resolves false when it was broken meanwhile. */
   async release(): Promise<boolean> {
     const current = await readHolder(this.path);
-    if (!current.holder || current.holder.runId !== this.holder.runId || current.holder.pid !== this.holder.pid) return false;
+    if (!current.holder || current.holder.runId !== this.holder.runId || current.holder.pid !== this.holder.pid)
+      return false;
     await rm(this.path, { force: true });
     return true;
   }
@@ -71,7 +72,8 @@ export async function acquireLocalLock(args: AcquireLocalLockArgs): Promise<Loca
     operation: args.operation,
     acquiredAt: args.now.toISOString(),
   };
-  if (await writeFileExclusive(path, `${JSON.stringify(holder, null, 2)}\n`, { mode: 0o600 })) return new LocalLock(path, holder);
+  if (await writeFileExclusive(path, `${JSON.stringify(holder, null, 2)}\n`, { mode: 0o600 }))
+    return new LocalLock(path, holder);
   throw await describeContention(path, args, me.hostname);
 }
 
@@ -82,7 +84,9 @@ export async function readLocalLock(target: LocalLockTarget): Promise<LocalLockH
 }
 
 /** Removes the lock whoever holds it. Resolves the holder that was removed, or null if free. */
-export async function breakLocalLock(target: LocalLockTarget): Promise<{ path: string; holder: LocalLockHolder | null; existed: boolean }> {
+export async function breakLocalLock(
+  target: LocalLockTarget,
+): Promise<{ path: string; holder: LocalLockHolder | null; existed: boolean }> {
   const path = localLockPath(target);
   const current = await readHolder(path);
   await rm(path, { force: true });
@@ -153,5 +157,10 @@ async function readHolder(path: string): Promise<{ exists: boolean; holder?: Loc
 
 /** Environment and operation names become one file-name word: no separators, no dots to climb. */
 function toFileWord(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '') || 'default';
+  return (
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'default'
+  );
 }

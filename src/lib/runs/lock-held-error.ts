@@ -13,7 +13,14 @@ export class LockHeldError extends MolectlError {
   /** True when the holder is a process on this host that no longer exists: safe to take over. */
   readonly ownerDeadHere: boolean;
 
-  constructor(args: { message: string; hint: string; lockName: string; holderRunId?: string; stale: boolean; ownerDeadHere?: boolean }) {
+  constructor(args: {
+    message: string;
+    hint: string;
+    lockName: string;
+    holderRunId?: string;
+    stale: boolean;
+    ownerDeadHere?: boolean;
+  }) {
     super(args.message, { code: ExitCode.failed, hint: args.hint });
     this.name = 'LockHeldError';
     this.lockName = args.lockName;

@@ -82,8 +82,12 @@ async function acquireLocal(args: LockRunArgs): Promise<LocalLock> {
     // A holder dead on this host is taken over with a notice; anything else stale needs --break-lock.
     if (!(error instanceof LockHeldError && error.stale && (error.ownerDeadHere || args.breakLock))) throw error;
     const broken = await args.runs.breakLock(request);
-    const who = broken.holder ? `run ${broken.holder.runId} (pid ${broken.holder.pid} on ${broken.holder.hostname})` : 'an unreadable holder';
-    const notice = error.ownerDeadHere ? `took over the local lock ${broken.path} from ${who}, which is no longer running` : `broke the stale local lock ${broken.path} held by ${who}`;
+    const who = broken.holder
+      ? `run ${broken.holder.runId} (pid ${broken.holder.pid} on ${broken.holder.hostname})`
+      : 'an unreadable holder';
+    const notice = error.ownerDeadHere
+      ? `took over the local lock ${broken.path} from ${who}, which is no longer running`
+      : `broke the stale local lock ${broken.path} held by ${who}`;
     await args.ledger.recordEvent(notice, { level: 'warn' });
     args.onWarning(notice);
     return args.runs.acquireLock(request);
@@ -115,15 +119,20 @@ function startHolding(args: LockRunArgs, local: LocalLock, fleet: FleetLock | nu
       stopRefreshing?.();
       if (fleet) {
         try {
-          if (!(await fleet.release()) && !lost) args.onWarning(`the fleet lock ${fleet.name} was no longer held by this run; left it as it is`);
+          if (!(await fleet.release()) && !lost)
+            args.onWarning(`the fleet lock ${fleet.name} was no longer held by this run; left it as it is`);
         } catch (error) {
-          args.onWarning(`could not release the fleet lock ${fleet.name} (${(error as Error).message}); it expires at ${fleet.holder.expiresAt}, or delete it with \`aws ssm delete-parameter --name ${fleet.name}\``);
+          args.onWarning(
+            `could not release the fleet lock ${fleet.name} (${(error as Error).message}); it expires at ${fleet.holder.expiresAt}, or delete it with \`aws ssm delete-parameter --name ${fleet.name}\``,
+          );
         }
       }
       try {
         await local.release();
       } catch (error) {
-        args.onWarning(`could not release the local lock ${local.path} (${(error as Error).message}); delete it by hand`);
+        args.onWarning(
+          `could not release the local lock ${local.path} (${(error as Error).message}); delete it by hand`,
+        );
       }
     },
   };

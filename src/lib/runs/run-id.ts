@@ -10,8 +10,15 @@ import { randomBytes } from 'node:crypto';
 
 export const RUN_ID_PATTERN = /^\d{8}T\d{6}Z-[a-z0-9]+(?:-[a-z0-9]+)*-[0-9a-f]{4,12}$/;
 
-export function createRunId(command: string, now: Date, random: () => string = () => randomBytes(2).toString('hex')): string {
-  const stamp = now.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+export function createRunId(
+  command: string,
+  now: Date,
+  random: () => string = () => randomBytes(2).toString('hex'),
+): string {
+  const stamp = now
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/[-:]/g, '');
   return `${stamp}-${slugifyCommand(command)}-${random()}`;
 }
 

@@ -107,7 +107,14 @@ export class RunLedger {
   addTargets(keys: Iterable<string>): Promise<void> {
     const now = this.now();
     for (const key of keys) {
-      this.doc.targets[key] ??= { key: this.clean(key), state: 'pending', remoteIds: {}, detail: {}, attempts: 0, updatedAt: now };
+      this.doc.targets[key] ??= {
+        key: this.clean(key),
+        state: 'pending',
+        remoteIds: {},
+        detail: {},
+        attempts: 0,
+        updatedAt: now,
+      };
     }
     return this.touch(now);
   }
@@ -118,7 +125,14 @@ export class RunLedger {
    */
   updateTarget(key: string, patch: TargetPatch): Promise<void> {
     const now = this.now();
-    const target = (this.doc.targets[key] ??= { key: this.clean(key), state: 'pending', remoteIds: {}, detail: {}, attempts: 0, updatedAt: now });
+    const target = (this.doc.targets[key] ??= {
+      key: this.clean(key),
+      state: 'pending',
+      remoteIds: {},
+      detail: {},
+      attempts: 0,
+      updatedAt: now,
+    });
     this.serializer.forget(target);
     if (patch.state !== undefined && patch.state !== target.state) {
       if (patch.state === 'in-progress') {
@@ -195,16 +209,22 @@ export class RunLedger {
     if (this.doc.status === 'running' && !isMe) {
       const liveness = checkOwnerLiveness(owner, me.hostname);
       if (liveness === 'alive') {
-        throw new MolectlError(`run ${this.id} is still running (pid ${owner.pid} on ${owner.hostname}, since ${owner.since})`, {
-          code: ExitCode.failed,
-          hint: 'wait for it to finish, or stop that process; then resume',
-        });
+        throw new MolectlError(
+          `run ${this.id} is still running (pid ${owner.pid} on ${owner.hostname}, since ${owner.since})`,
+          {
+            code: ExitCode.failed,
+            hint: 'wait for it to finish, or stop that process; then resume',
+          },
+        );
       }
       if (liveness === 'unknown' && !options.force) {
-        throw new MolectlError(`run ${this.id} is marked running by pid ${owner.pid} on another host (${owner.hostname}); molectl cannot tell from here whether it is alive`, {
-          code: ExitCode.failed,
-          hint: `check on ${owner.hostname}; if that process is gone, resume with --force`,
-        });
+        throw new MolectlError(
+          `run ${this.id} is marked running by pid ${owner.pid} on another host (${owner.hostname}); molectl cannot tell from here whether it is alive`,
+          {
+            code: ExitCode.failed,
+            hint: `check on ${owner.hostname}; if that process is gone, resume with --force`,
+          },
+        );
       }
     }
     await this.removeOrphanedTempFiles();
@@ -258,7 +278,9 @@ export class RunLedger {
     const dir = dirname(this.io.path);
     const prefix = `.${basename(this.io.path)}.`;
     const names = await readdir(dir).catch(() => [] as string[]);
-    await Promise.all(names.filter((n) => n.startsWith(prefix) && n.endsWith('.tmp')).map((n) => rm(join(dir, n), { force: true })));
+    await Promise.all(
+      names.filter((n) => n.startsWith(prefix) && n.endsWith('.tmp')).map((n) => rm(join(dir, n), { force: true })),
+    );
   }
 
   private touch(now: string): Promise<void> {

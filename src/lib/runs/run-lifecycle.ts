@@ -62,7 +62,10 @@ const DEFAULT_FLEET_LOCK_TTL_MS = 10 * 60_000;
 function fleetLockTtlMs(ctx: Context): number {
   const ms = ctx.env.MOLECTL_LOCK_TTL ? parseDurationMs(ctx.env.MOLECTL_LOCK_TTL) : null;
   if (ctx.env.MOLECTL_LOCK_TTL && (ms === null || ms < 3000 || ms > 24 * 3600_000)) {
-    throw new ConfigError(`MOLECTL_LOCK_TTL "${ctx.env.MOLECTL_LOCK_TTL}" is not a duration between 3s and 24h`, 'write it like 10m or 90s, or unset it');
+    throw new ConfigError(
+      `MOLECTL_LOCK_TTL "${ctx.env.MOLECTL_LOCK_TTL}" is not a duration between 3s and 24h`,
+      'write it like 10m or 90s, or unset it',
+    );
   }
   return ms ?? DEFAULT_FLEET_LOCK_TTL_MS;
 }
@@ -81,7 +84,17 @@ export async function runMutation<T>(ctx: Context, spec: RunSpec, work: (run: Ac
           environment: ctx.config.envName.value,
           operation,
           // The locks outlive a Ctrl-C long enough to be released: they talk through a detached door.
-          ...(spec.fleet ? { fleet: { store: createDetachedDoor(ctx.aws, 24 * 3600_000), parameterPrefix: ctx.config.environment.parameterPrefix, clock: ctx.clock, ttlMs, refreshEveryMs: Math.max(1000, Math.floor(ttlMs / 3)) } } : {}),
+          ...(spec.fleet
+            ? {
+                fleet: {
+                  store: createDetachedDoor(ctx.aws, 24 * 3600_000),
+                  parameterPrefix: ctx.config.environment.parameterPrefix,
+                  clock: ctx.clock,
+                  ttlMs,
+                  refreshEveryMs: Math.max(1000, Math.floor(ttlMs / 3)),
+                },
+              }
+            : {}),
           breakLock: spec.breakLock,
           onWarning: (message) => ctx.out.warn(message),
         }),
@@ -119,12 +132,17 @@ export async function runMutation<T>(ctx: Context, spec: RunSpec, work: (run: Ac
   } catch (error) {
     if (ctx.signal.aborted) {
       await ledger.setStatus('interrupted');
-      throw new InterruptedError(`interrupted: run ${ledger.id} saved; ${spec.interruptNote ?? 'work already done stays done'}`, spec.resumeHint(ledger.id));
+      throw new InterruptedError(
+        `interrupted: run ${ledger.id} saved; ${spec.interruptNote ?? 'work already done stays done'}`,
+        spec.resumeHint(ledger.id),
+      );
     }
     const lost = error instanceof LockLostError ? error : lostLock();
     if (lost) {
       await ledger.setStatus('aborted', { error: lost });
-      throw new MolectlError(`aborted: ${lost.message}; run ${ledger.id} stopped dispatching`, { hint: lost.hint ?? spec.resumeHint(ledger.id) });
+      throw new MolectlError(`aborted: ${lost.message}; run ${ledger.id} stopped dispatching`, {
+        hint: lost.hint ?? spec.resumeHint(ledger.id),
+      });
     }
     if (ledger.status === 'running') await ledger.setStatus('failed', { error });
     throw error;

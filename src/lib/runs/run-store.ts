@@ -6,7 +6,13 @@ import type { Redactor } from '../output/redactor.js';
 import { acquireLocalLock, breakLocalLock, type LocalLock, type LocalLockHolder } from './local-lock.js';
 import { describeCurrentProcess } from './process-owner.js';
 import { RunLedger } from './run-ledger.js';
-import { LEDGER_SCHEMA_VERSION, runLedgerSchema, type RunEnvironment, type RunLedgerDocument, type ScalarOrList } from './run-ledger-schema.js';
+import {
+  LEDGER_SCHEMA_VERSION,
+  runLedgerSchema,
+  type RunEnvironment,
+  type RunLedgerDocument,
+  type ScalarOrList,
+} from './run-ledger-schema.js';
 import { createRunId, isRunId } from './run-id.js';
 import { UnreadableLedgerError } from './unreadable-ledger-error.js';
 import { writeFileExclusive } from './write-file-exclusive.js';
@@ -86,7 +92,11 @@ export class RunStore {
         events: [],
         eventsDropped: 0,
       };
-      const ledger = new RunLedger(doc, { path: this.pathOf(id), clock: this.options.clock, redactor: this.options.redactor });
+      const ledger = new RunLedger(doc, {
+        path: this.pathOf(id),
+        clock: this.options.clock,
+        redactor: this.options.redactor,
+      });
       // Redacted content is built through the ledger's own setters, then the name is claimed
       // exclusively: two runs in the same second with the same random tail cannot share a file.
       if (!(await writeFileExclusive(ledger.path, ledger.serialize(), { mode: 0o600 }))) continue;
@@ -126,7 +136,9 @@ export class RunStore {
       if (filter.command && !matchesCommand(doc.command, filter.command)) continue;
       runs.push(doc);
     }
-    runs.sort((a, b) => (a.startedAt === b.startedAt ? b.id.localeCompare(a.id) : b.startedAt.localeCompare(a.startedAt)));
+    runs.sort((a, b) =>
+      a.startedAt === b.startedAt ? b.id.localeCompare(a.id) : b.startedAt.localeCompare(a.startedAt),
+    );
     return { runs, skipped };
   }
 
@@ -136,7 +148,10 @@ export class RunStore {
   }
 
   /** Explicitly breaks a local lock; resolves who held it (null when free or unreadable). */
-  async breakLock(args: { environment: string; operation: string }): Promise<{ path: string; holder: LocalLockHolder | null; existed: boolean }> {
+  async breakLock(args: {
+    environment: string;
+    operation: string;
+  }): Promise<{ path: string; holder: LocalLockHolder | null; existed: boolean }> {
     return breakLocalLock({ ...args, lockDir: this.lockDir });
   }
 
@@ -148,7 +163,10 @@ export class RunStore {
       const matches = (await this.listIds()).filter((id) => id.startsWith(idOrPrefix));
       if (matches.length === 1) return matches[0]!;
       if (matches.length > 1) {
-        throw new UsageError(`run id prefix "${idOrPrefix}" matches ${matches.length} runs (${matches.slice(0, 3).join(', ')}${matches.length > 3 ? ', ...' : ''})`, 'give more of the id');
+        throw new UsageError(
+          `run id prefix "${idOrPrefix}" matches ${matches.length} runs (${matches.slice(0, 3).join(', ')}${matches.length > 3 ? ', ...' : ''})`,
+          'give more of the id',
+        );
       }
     }
     throw new NotFoundError(`no run "${idOrPrefix}" in ${this.runsDir}`, hint);

@@ -20,7 +20,15 @@ export interface RunSummary {
   startedAt: string;
   finishedAt: string | null;
   durationMs: number;
-  targets: { total: number; settled: number; succeeded: number; failed: number; skipped: number; pending: number; inProgress: number };
+  targets: {
+    total: number;
+    settled: number;
+    succeeded: number;
+    failed: number;
+    skipped: number;
+    pending: number;
+    inProgress: number;
+  };
   /** Some work is left and nobody is doing it. */
   resumable: boolean;
 }

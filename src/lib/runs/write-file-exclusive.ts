@@ -10,7 +10,11 @@ import { basename, dirname, join } from 'node:path';
  *
  * Resolves true when created, false when the path already existed.
  */
-export async function writeFileExclusive(path: string, content: string, options: { mode?: number } = {}): Promise<boolean> {
+export async function writeFileExclusive(
+  path: string,
+  content: string,
+  options: { mode?: number } = {},
+): Promise<boolean> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);

@@ -10,7 +10,13 @@ import { fingerprintOf } from '../output/fingerprint.js';
 import { createConsumerRequester, giteaBaseUrl, giteaToken, railwayTargetFor } from './consumer-door.js';
 import { tenantEnvSupported, TENANT_SECRET_VARIABLE } from './consumer-drift.js';
 import { listGiteaActionsSecretNames, putGiteaActionsSecret } from './gitea-actions-secrets.js';
-import { FINAL_DEPLOYMENT_STATES, latestRailwayDeployment, readRailwayVariables, redeployRailwayService, upsertRailwayVariable } from './railway-variables.js';
+import {
+  FINAL_DEPLOYMENT_STATES,
+  latestRailwayDeployment,
+  readRailwayVariables,
+  redeployRailwayService,
+  upsertRailwayVariable,
+} from './railway-variables.js';
 import type { SecretConsumer } from './secret-consumer.js';
 
 /**
@@ -64,7 +70,13 @@ export interface PutBackOf {
   applyRun?: string;
 }
 
-export async function setConsumer(ctx: Context, consumer: SecretConsumer, version: VersionToSet, settings: ConsumerSettings, putBackOf?: PutBackOf): Promise<ConsumerOutcome> {
+export async function setConsumer(
+  ctx: Context,
+  consumer: SecretConsumer,
+  version: VersionToSet,
+  settings: ConsumerSettings,
+  putBackOf?: PutBackOf,
+): Promise<ConsumerOutcome> {
   if (consumer.kind === 'railway') return setRailway(ctx, consumer, version, settings);
   if (consumer.kind === 'gitea-actions-secret') return setGitea(ctx, consumer, version);
   return setTenants(ctx, consumer, version, settings, putBackOf);
@@ -76,31 +88,54 @@ export async function setConsumer(ctx: Context, consumer: SecretConsumer, versio
  * rejected token is exit 3 here, not a failed rotation to put back), and a --canary names a
  * tenant of the fleet.
  */
-export async function checkConsumerPrerequisites(ctx: Context, consumers: SecretConsumer[], canary: string | undefined): Promise<void> {
+export async function checkConsumerPrerequisites(
+  ctx: Context,
+  consumers: SecretConsumer[],
+  canary: string | undefined,
+): Promise<void> {
   for (const c of consumers) {
     if (c.kind === 'tenants-env' && !tenantEnvSupported(c)) {
-      throw new UsageError(`consumer ${c.ref}: the tenant script sets only ${TENANT_SECRET_VARIABLE}; nothing was changed`, 'use tenants-env:MOLECULE_CP_SHARED_SECRET, or extend scripts/tenant-cp-secret.sh');
+      throw new UsageError(
+        `consumer ${c.ref}: the tenant script sets only ${TENANT_SECRET_VARIABLE}; nothing was changed`,
+        'use tenants-env:MOLECULE_CP_SHARED_SECRET, or extend scripts/tenant-cp-secret.sh',
+      );
     }
   }
   for (const c of consumers) {
     if (c.kind === 'railway') {
       // The service's variables are secrets too: registered before anything could print them.
-      const variables = await readRailwayVariables(createConsumerRequester(ctx), railwayTargetFor(ctx, c.service, c.environment));
+      const variables = await readRailwayVariables(
+        createConsumerRequester(ctx),
+        railwayTargetFor(ctx, c.service, c.environment),
+      );
       for (const value of Object.values(variables)) ctx.redactor.register(value, 'railway-variable');
     }
     if (c.kind === 'gitea-actions-secret') {
-      await listGiteaActionsSecretNames(createConsumerRequester(ctx), { baseUrl: giteaBaseUrl(ctx), token: giteaToken(ctx), owner: c.owner, repo: c.repo });
+      await listGiteaActionsSecretNames(createConsumerRequester(ctx), {
+        baseUrl: giteaBaseUrl(ctx),
+        token: giteaToken(ctx),
+        owner: c.owner,
+        repo: c.repo,
+      });
     }
     if (c.kind === 'tenants-env' && canary) {
       const fleet = await discoverTenants(ctx);
       if (!fleet.tenants.some((t) => t.slug === canary)) {
-        throw new UsageError(`--canary ${canary} is not a running tenant of this fleet; nothing was changed`, 'pick a tenant from `molectl migrate cp-secret plan`, or leave --canary out');
+        throw new UsageError(
+          `--canary ${canary} is not a running tenant of this fleet; nothing was changed`,
+          'pick a tenant from `molectl migrate cp-secret plan`, or leave --canary out',
+        );
       }
     }
   }
 }
 
-async function setRailway(ctx: Context, consumer: Extract<SecretConsumer, { kind: 'railway' }>, version: VersionToSet, settings: ConsumerSettings): Promise<ConsumerOutcome> {
+async function setRailway(
+  ctx: Context,
+  consumer: Extract<SecretConsumer, { kind: 'railway' }>,
+  version: VersionToSet,
+  settings: ConsumerSettings,
+): Promise<ConsumerOutcome> {
   const request = createConsumerRequester(ctx);
   const target = railwayTargetFor(ctx, consumer.service, consumer.environment);
   await upsertRailwayVariable(request, target, consumer.variable, version.value);
@@ -109,43 +144,110 @@ async function setRailway(ctx: Context, consumer: Extract<SecretConsumer, { kind
   let deployment = await latestRailwayDeployment(request, target);
   while (!deployment || deployment.id === previousDeploymentId || !FINAL_DEPLOYMENT_STATES.has(deployment.status)) {
     if (ctx.clock.now().getTime() > deadline) {
-      return { ok: false, detail: `the redeploy of ${consumer.service}/${consumer.environment} did not finish in time (last: ${deployment?.status ?? 'none'})`, remoteIds: deployment ? { deploymentId: deployment.id } : {}, leftBehind: [] };
+      return {
+        ok: false,
+        detail: `the redeploy of ${consumer.service}/${consumer.environment} did not finish in time (last: ${deployment?.status ?? 'none'})`,
+        remoteIds: deployment ? { deploymentId: deployment.id } : {},
+        leftBehind: [],
+      };
     }
     await ctx.clock.sleep(5000, ctx.signal);
     deployment = await latestRailwayDeployment(request, target);
   }
   const remoteIds = { deploymentId: deployment.id };
-  if (deployment.status !== 'SUCCESS') return { ok: false, detail: `deployment ${deployment.id} of ${consumer.service}/${consumer.environment} ended ${deployment.status}`, remoteIds, leftBehind: [] };
+  if (deployment.status !== 'SUCCESS')
+    return {
+      ok: false,
+      detail: `deployment ${deployment.id} of ${consumer.service}/${consumer.environment} ended ${deployment.status}`,
+      remoteIds,
+      leftBehind: [],
+    };
   const variables = await readRailwayVariables(request, target);
   const held = variables[consumer.variable];
   for (const v of Object.values(variables)) ctx.redactor.register(v, 'railway-variable');
   if (held === undefined || fingerprintOf(held) !== version.fingerprint) {
-    return { ok: false, detail: `${consumer.variable} reads back as ${held === undefined ? 'unset' : fingerprintOf(held)}, expected ${version.fingerprint}`, remoteIds, leftBehind: [] };
+    return {
+      ok: false,
+      detail: `${consumer.variable} reads back as ${held === undefined ? 'unset' : fingerprintOf(held)}, expected ${version.fingerprint}`,
+      remoteIds,
+      leftBehind: [],
+    };
   }
   if (consumer.service === (ctx.config.environment.railway?.service ?? 'controlplane')) {
-    const health = await ctx.cp.health().then(() => null, (error: unknown) => (error as Error).message);
-    if (health) return { ok: false, detail: `deployed, but the CP's /health failed: ${health}`, remoteIds, leftBehind: [] };
+    const health = await ctx.cp.health().then(
+      () => null,
+      (error: unknown) => (error as Error).message,
+    );
+    if (health)
+      return { ok: false, detail: `deployed, but the CP's /health failed: ${health}`, remoteIds, leftBehind: [] };
     if (consumer.variable === CP_ADMIN_TOKEN_VARIABLE) {
       // Proof, not absence of error: an admin call with the new token must get the admin API's answer.
-      const refused = await ctx.cp.withAdminToken(version.value).listOrgs({ limit: 1 }).then(() => null, (error: unknown) => (error as Error).message);
-      if (refused) return { ok: false, detail: `deployed, but the CP does not accept ${version.fingerprint} as its admin token: ${refused}`, remoteIds, leftBehind: [] };
-      return { ok: true, detail: `deployment ${deployment.id} SUCCESS, ${consumer.variable} ${version.fingerprint}, an admin call with it answered`, remoteIds, leftBehind: [] };
+      const refused = await ctx.cp
+        .withAdminToken(version.value)
+        .listOrgs({ limit: 1 })
+        .then(
+          () => null,
+          (error: unknown) => (error as Error).message,
+        );
+      if (refused)
+        return {
+          ok: false,
+          detail: `deployed, but the CP does not accept ${version.fingerprint} as its admin token: ${refused}`,
+          remoteIds,
+          leftBehind: [],
+        };
+      return {
+        ok: true,
+        detail: `deployment ${deployment.id} SUCCESS, ${consumer.variable} ${version.fingerprint}, an admin call with it answered`,
+        remoteIds,
+        leftBehind: [],
+      };
     }
-    return { ok: true, detail: `deployment ${deployment.id} SUCCESS, ${consumer.variable} ${version.fingerprint}, CP /health ok`, remoteIds, leftBehind: [] };
+    return {
+      ok: true,
+      detail: `deployment ${deployment.id} SUCCESS, ${consumer.variable} ${version.fingerprint}, CP /health ok`,
+      remoteIds,
+      leftBehind: [],
+    };
   }
-  return { ok: true, detail: `deployment ${deployment.id} SUCCESS, ${consumer.variable} ${version.fingerprint}`, remoteIds, leftBehind: [] };
+  return {
+    ok: true,
+    detail: `deployment ${deployment.id} SUCCESS, ${consumer.variable} ${version.fingerprint}`,
+    remoteIds,
+    leftBehind: [],
+  };
 }
 
-async function setGitea(ctx: Context, consumer: Extract<SecretConsumer, { kind: 'gitea-actions-secret' }>, version: VersionToSet): Promise<ConsumerOutcome> {
+async function setGitea(
+  ctx: Context,
+  consumer: Extract<SecretConsumer, { kind: 'gitea-actions-secret' }>,
+  version: VersionToSet,
+): Promise<ConsumerOutcome> {
   const request = createConsumerRequester(ctx);
-  const ref = { baseUrl: giteaBaseUrl(ctx), token: giteaToken(ctx), owner: consumer.owner, repo: consumer.repo, name: consumer.name };
+  const ref = {
+    baseUrl: giteaBaseUrl(ctx),
+    token: giteaToken(ctx),
+    owner: consumer.owner,
+    repo: consumer.repo,
+    name: consumer.name,
+  };
   const how = await putGiteaActionsSecret(request, ref, version.value);
   const names = await listGiteaActionsSecretNames(request, ref);
   if (!names.includes(consumer.name.toUpperCase()) && !names.includes(consumer.name)) {
-    return { ok: false, detail: `Gitea answered ${how} but does not list ${consumer.name}`, remoteIds: {}, leftBehind: [] };
+    return {
+      ok: false,
+      detail: `Gitea answered ${how} but does not list ${consumer.name}`,
+      remoteIds: {},
+      leftBehind: [],
+    };
   }
   // Gitea never returns a value: its answer to the PUT is the only proof there is.
-  return { ok: true, detail: `${how} ${consumer.name} (${version.fingerprint}); Gitea cannot read values back`, remoteIds: {}, leftBehind: [] };
+  return {
+    ok: true,
+    detail: `${how} ${consumer.name} (${version.fingerprint}); Gitea cannot read values back`,
+    remoteIds: {},
+    leftBehind: [],
+  };
 }
 
 /**
@@ -158,7 +260,13 @@ async function setGitea(ctx: Context, consumer: Extract<SecretConsumer, { kind: 
  * only the tenants the forward run changed must be seen: one it never reached still holds the
  * value it had.
  */
-async function setTenants(ctx: Context, consumer: SecretConsumer, version: VersionToSet, settings: ConsumerSettings, putBackOf?: PutBackOf): Promise<ConsumerOutcome> {
+async function setTenants(
+  ctx: Context,
+  consumer: SecretConsumer,
+  version: VersionToSet,
+  settings: ConsumerSettings,
+  putBackOf?: PutBackOf,
+): Promise<ConsumerOutcome> {
   if (!tenantEnvSupported(consumer)) throw new MolectlError(`consumer ${consumer.ref} is not supported`);
   const changedBefore = putBackOf ? await tenantsChangedBy(ctx, putBackOf.applyRun) : null;
   // Putting back touches only what the forward run changed: a tenant it never reached keeps what
@@ -166,7 +274,12 @@ async function setTenants(ctx: Context, consumer: SecretConsumer, version: Versi
   const fullPlan = await planMigration(ctx, { secretId: version.secretId, versionId: version.versionId });
   const plan = changedBefore ? restrictPlan(fullPlan, changedBefore) : fullPlan;
   if (changedBefore && plan.targets.length === 0 && unseenTenants(plan).length === 0) {
-    return { ok: true, detail: 'the forward step changed no tenant: nothing to put back', remoteIds: {}, leftBehind: [] };
+    return {
+      ok: true,
+      detail: 'the forward step changed no tenant: nothing to put back',
+      remoteIds: {},
+      leftBehind: [],
+    };
   }
   const unseen = unseenTenants(plan);
   const leftBehind = [
@@ -174,41 +287,80 @@ async function setTenants(ctx: Context, consumer: SecretConsumer, version: Versi
     ...plan.targets.filter((t) => t.class === 'not-deliverable').map((t) => `${t.slug} (${t.class}: ${t.reason})`),
   ];
   if (plan.targets.length === 0 && unseen.length === 0) {
-    return { ok: false, detail: 'found no tenant to set: a fleet of none cannot be verified (check the tenant tags in the config, or remove this consumer)', remoteIds: {}, leftBehind, changedNothing: true };
+    return {
+      ok: false,
+      detail:
+        'found no tenant to set: a fleet of none cannot be verified (check the tenant tags in the config, or remove this consumer)',
+      remoteIds: {},
+      leftBehind,
+      changedNothing: true,
+    };
   }
   const blocking = unseen;
-  const tooMany = blocking.length > settings.acceptUnreachable
-    ? `${blocking.length} tenant${blocking.length === 1 ? '' : 's'} could not be reached (${blocking.map((u) => u.name).join(', ')}); accepted up front: ${settings.acceptUnreachable} (--accept-unreachable)`
-    : null;
+  const tooMany =
+    blocking.length > settings.acceptUnreachable
+      ? `${blocking.length} tenant${blocking.length === 1 ? '' : 's'} could not be reached (${blocking.map((u) => u.name).join(', ')}); accepted up front: ${settings.acceptUnreachable} (--accept-unreachable)`
+      : null;
   const unreachableNote = unseen.length > 0 ? `; ${unseen.length} unreachable, accepted` : '';
   const seenCount = plan.targets.filter((t) => !unseen.some((u) => u.name === t.slug)).length;
   const changes = actionableTargets(plan);
   if (changes.length === 0) {
     if (tooMany) return { ok: false, detail: tooMany, remoteIds: {}, leftBehind, changedNothing: true };
-    return { ok: true, detail: `${plan.summary.current} of ${seenCount} reachable tenants observed holding ${version.fingerprint}, nothing to change${unreachableNote}`, remoteIds: {}, leftBehind };
+    return {
+      ok: true,
+      detail: `${plan.summary.current} of ${seenCount} reachable tenants observed holding ${version.fingerprint}, nothing to change${unreachableNote}`,
+      remoteIds: {},
+      leftBehind,
+    };
   }
-  if (tooMany) return { ok: false, detail: `${tooMany}; nothing was sent to the tenants`, remoteIds: {}, leftBehind, changedNothing: true };
+  if (tooMany)
+    return {
+      ok: false,
+      detail: `${tooMany}; nothing was sent to the tenants`,
+      remoteIds: {},
+      leftBehind,
+      changedNothing: true,
+    };
   // A named canary is never silently replaced: going forward it must be a tenant to change.
   // Putting back is recovery: there the engine picks a canary among the tenants to change.
   const applySettings: ApplySettings = { ...settings.apply };
   if (applySettings.canary && !changes.some((t) => t.slug === applySettings.canary)) {
     const canaryTarget = plan.targets.find((t) => t.slug === applySettings.canary);
-    if (!putBackOf) return { ok: false, detail: `--canary ${applySettings.canary} is ${canaryTarget ? `${canaryTarget.class} (${canaryTarget.reason})` : 'not in the fleet'}, not a tenant to change; nothing was sent to the tenants`, remoteIds: {}, leftBehind, changedNothing: true };
+    if (!putBackOf)
+      return {
+        ok: false,
+        detail: `--canary ${applySettings.canary} is ${canaryTarget ? `${canaryTarget.class} (${canaryTarget.reason})` : 'not in the fleet'}, not a tenant to change; nothing was sent to the tenants`,
+        remoteIds: {},
+        leftBehind,
+        changedNothing: true,
+      };
     delete applySettings.canary;
   }
   const ledger = await createApplyLedger(ctx, plan, applySettings, settings.waveSpec, settings.target);
   await settings.onApplyRunCreated?.(ledger.id);
-  const result = await applyMigration(ctx, plan, applySettings, ledger, settings.guard).catch(async (error: unknown) => {
-    // The rotation's ledger says how to go on; this one must not stay "running" after Ctrl-C.
-    await ledger.setStatus(ctx.signal.aborted ? 'interrupted' : 'failed', { error });
-    throw error;
-  });
+  const result = await applyMigration(ctx, plan, applySettings, ledger, settings.guard).catch(
+    async (error: unknown) => {
+      // The rotation's ledger says how to go on; this one must not stay "running" after Ctrl-C.
+      await ledger.setStatus(ctx.signal.aborted ? 'interrupted' : 'failed', { error });
+      throw error;
+    },
+  );
   const remoteIds = { applyRun: ledger.id };
   // Unreachable tenants make the run partial; within what the operator accepted, that is the only shortfall allowed.
   if (result.status === 'aborted' || result.failures > 0) {
-    return { ok: false, detail: `tenant apply run ${ledger.id} ${result.status}${result.abortReason ? `: ${result.abortReason}` : ` (${result.failures} failed)`}`, remoteIds, leftBehind };
+    return {
+      ok: false,
+      detail: `tenant apply run ${ledger.id} ${result.status}${result.abortReason ? `: ${result.abortReason}` : ` (${result.failures} failed)`}`,
+      remoteIds,
+      leftBehind,
+    };
   }
-  return { ok: true, detail: `${changes.length} tenant${changes.length === 1 ? '' : 's'} changed to ${version.fingerprint} and verified (run ${ledger.id}), ${plan.summary.current} already on it${unreachableNote}`, remoteIds, leftBehind };
+  return {
+    ok: true,
+    detail: `${changes.length} tenant${changes.length === 1 ? '' : 's'} changed to ${version.fingerprint} and verified (run ${ledger.id}), ${plan.summary.current} already on it${unreachableNote}`,
+    remoteIds,
+    leftBehind,
+  };
 }
 
 /** The plan narrowed to some tenants (and their org mismatches), its summary recomputed. */
@@ -223,5 +375,9 @@ async function tenantsChangedBy(ctx: Context, applyRun: string | undefined): Pro
   if (!applyRun) return null;
   const ledger = await ctx.runs.load(applyRun).catch(() => null);
   if (!ledger) return null;
-  return new Set(Object.values(ledger.document.targets).filter((t) => t.state !== 'pending' && t.state !== 'skipped').map((t) => t.key));
+  return new Set(
+    Object.values(ledger.document.targets)
+      .filter((t) => t.state !== 'pending' && t.state !== 'skipped')
+      .map((t) => t.key),
+  );
 }

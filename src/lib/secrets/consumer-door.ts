@@ -29,9 +29,17 @@ export function createConsumerRequester(ctx: Context): Requester {
 
 export function railwayTargetFor(ctx: Context, service: string, environment: string): RailwayTarget {
   const token = ctx.env.RAILWAY_TOKEN;
-  if (!token) throw new ConfigError('RAILWAY_TOKEN is not set; the Railway consumer needs it', 'export RAILWAY_TOKEN with a token that can change the project\'s variables');
+  if (!token)
+    throw new ConfigError(
+      'RAILWAY_TOKEN is not set; the Railway consumer needs it',
+      "export RAILWAY_TOKEN with a token that can change the project's variables",
+    );
   const settings = resolveVerifySettings(ctx.config.environment).railway;
-  if (!settings.projectId) throw new ConfigError(`environment "${ctx.config.environment.name}" has no Railway project id`, 'set railway.projectId (or verify.railwayProjectId) in the config file');
+  if (!settings.projectId)
+    throw new ConfigError(
+      `environment "${ctx.config.environment.name}" has no Railway project id`,
+      'set railway.projectId (or verify.railwayProjectId) in the config file',
+    );
   const sameService = service === settings.serviceName && environment === settings.environmentName;
   return {
     apiUrl: settings.apiUrl,
@@ -45,11 +53,17 @@ export function railwayTargetFor(ctx: Context, service: string, environment: str
 }
 
 export function giteaBaseUrl(ctx: Context): string {
-  return ctx.config.environment.name === 'sandbox' ? `${ctx.config.cpUrl.value.replace(/\/+$/, '')}/_gitea` : GITEA_BASE_URL;
+  return ctx.config.environment.name === 'sandbox'
+    ? `${ctx.config.cpUrl.value.replace(/\/+$/, '')}/_gitea`
+    : GITEA_BASE_URL;
 }
 
 export function giteaToken(ctx: Context): string {
   const token = ctx.env.GITEA_TOKEN;
-  if (!token) throw new ConfigError('GITEA_TOKEN is not set; the Gitea Actions secret consumer needs it', 'export GITEA_TOKEN with a token that can write the repository\'s Actions secrets');
+  if (!token)
+    throw new ConfigError(
+      'GITEA_TOKEN is not set; the Gitea Actions secret consumer needs it',
+      "export GITEA_TOKEN with a token that can write the repository's Actions secrets",
+    );
   return token;
 }

@@ -40,39 +40,87 @@ export function classifyHeld(fingerprint: string | null, versions: SecretVersion
   return 'other';
 }
 
-export async function readConsumerDrift(ctx: Context, secret: ManagedSecret, versions: SecretVersionsView, options: { probeTenants: boolean }): Promise<ConsumerDrift[]> {
+export async function readConsumerDrift(
+  ctx: Context,
+  secret: ManagedSecret,
+  versions: SecretVersionsView,
+  options: { probeTenants: boolean },
+): Promise<ConsumerDrift[]> {
   const out: ConsumerDrift[] = [];
   for (const consumer of secret.consumers) {
     try {
       out.push(await readOne(ctx, secret, consumer, versions, options));
     } catch (error) {
-      out.push({ consumer: consumer.ref, kind: consumer.kind, holds: 'unknown', fingerprint: null, detail: `could not read: ${(error as Error).message}` });
+      out.push({
+        consumer: consumer.ref,
+        kind: consumer.kind,
+        holds: 'unknown',
+        fingerprint: null,
+        detail: `could not read: ${(error as Error).message}`,
+      });
     }
   }
   return out;
 }
 
-async function readOne(ctx: Context, secret: ManagedSecret, consumer: SecretConsumer, versions: SecretVersionsView, options: { probeTenants: boolean }): Promise<ConsumerDrift> {
+async function readOne(
+  ctx: Context,
+  secret: ManagedSecret,
+  consumer: SecretConsumer,
+  versions: SecretVersionsView,
+  options: { probeTenants: boolean },
+): Promise<ConsumerDrift> {
   const base = { consumer: consumer.ref, kind: consumer.kind };
   if (consumer.kind === 'railway') {
-    const variables = await readRailwayVariables(createConsumerRequester(ctx), railwayTargetFor(ctx, consumer.service, consumer.environment));
+    const variables = await readRailwayVariables(
+      createConsumerRequester(ctx),
+      railwayTargetFor(ctx, consumer.service, consumer.environment),
+    );
     const value = variables[consumer.variable];
     for (const v of Object.values(variables)) ctx.redactor.register(v, 'railway-variable');
     const fingerprint = value === undefined ? null : fingerprintOf(value);
     const holds = classifyHeld(fingerprint, versions);
-    return { ...base, holds, fingerprint, detail: value === undefined ? `${consumer.variable} is not set` : `${consumer.variable} set (not necessarily deployed)` };
+    return {
+      ...base,
+      holds,
+      fingerprint,
+      detail:
+        value === undefined ? `${consumer.variable} is not set` : `${consumer.variable} set (not necessarily deployed)`,
+    };
   }
   if (consumer.kind === 'gitea-actions-secret') {
-    const names = await listGiteaActionsSecretNames(createConsumerRequester(ctx), { baseUrl: giteaBaseUrl(ctx), token: giteaToken(ctx), owner: consumer.owner, repo: consumer.repo });
+    const names = await listGiteaActionsSecretNames(createConsumerRequester(ctx), {
+      baseUrl: giteaBaseUrl(ctx),
+      token: giteaToken(ctx),
+      owner: consumer.owner,
+      repo: consumer.repo,
+    });
     const present = names.includes(consumer.name.toUpperCase()) || names.includes(consumer.name);
-    return { ...base, holds: present ? 'unknown' : 'missing', fingerprint: null, detail: present ? 'set; Gitea never returns values, so its version is unknown' : `${consumer.name} is not set` };
+    return {
+      ...base,
+      holds: present ? 'unknown' : 'missing',
+      fingerprint: null,
+      detail: present ? 'set; Gitea never returns values, so its version is unknown' : `${consumer.name} is not set`,
+    };
   }
   if (!tenantEnvSupported(consumer)) {
-    return { ...base, holds: 'unknown', fingerprint: null, detail: `the tenant script handles only ${TENANT_SECRET_VARIABLE}` };
+    return {
+      ...base,
+      holds: 'unknown',
+      fingerprint: null,
+      detail: `the tenant script handles only ${TENANT_SECRET_VARIABLE}`,
+    };
   }
   if (!options.probeTenants) return { ...base, holds: 'unknown', fingerprint: null, detail: 'not probed (--no-probe)' };
   const plan = await planMigration(ctx, { secretId: secret.secretId });
-  const histogram: Record<HeldVersion, number> = { current: 0, pending: 0, previous: 0, other: 0, missing: 0, unknown: 0 };
+  const histogram: Record<HeldVersion, number> = {
+    current: 0,
+    pending: 0,
+    previous: 0,
+    other: 0,
+    missing: 0,
+    unknown: 0,
+  };
   const behind: NonNullable<ConsumerDrift['behind']> = [];
   for (const t of plan.targets) {
     const probed = t.class !== 'unmanaged' && t.class !== 'probe-failed';
@@ -83,7 +131,14 @@ async function readOne(ctx: Context, secret: ManagedSecret, consumer: SecretCons
   const total = plan.targets.length;
   const uniform = (Object.keys(histogram) as HeldVersion[]).find((k) => histogram[k] === total);
   const holds: ConsumerHolds = total === 0 ? 'unknown' : (uniform ?? 'mixed');
-  return { ...base, holds, fingerprint: null, detail: `${histogram.current}/${total} tenants on current`, histogram, behind };
+  return {
+    ...base,
+    holds,
+    fingerprint: null,
+    detail: `${histogram.current}/${total} tenants on current`,
+    histogram,
+    behind,
+  };
 }
 
 /** The on-tenant script (scripts/tenant-cp-secret.sh) reads and writes this one variable. */

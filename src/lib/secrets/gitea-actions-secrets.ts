@@ -15,7 +15,11 @@ export interface GiteaSecretRef {
   name: string;
 }
 
-export async function putGiteaActionsSecret(request: Requester, ref: GiteaSecretRef, value: string): Promise<'created' | 'updated'> {
+export async function putGiteaActionsSecret(
+  request: Requester,
+  ref: GiteaSecretRef,
+  value: string,
+): Promise<'created' | 'updated'> {
   const response = await request({
     method: 'PUT',
     url: `${ref.baseUrl}/api/v1/repos/${encodeURIComponent(ref.owner)}/${encodeURIComponent(ref.repo)}/actions/secrets/${encodeURIComponent(ref.name)}`,
@@ -23,19 +27,35 @@ export async function putGiteaActionsSecret(request: Requester, ref: GiteaSecret
     json: { data: value },
     accept: (status) => status === 201 || status === 204 || status === 401 || status === 403 || status === 404,
   });
-  if (response.status === 401 || response.status === 403) throw new ConfigError(`Gitea rejected GITEA_TOKEN (HTTP ${response.status}) for ${ref.owner}/${ref.repo}`, 'use a token with write access to the repository (scope write:repository)');
-  if (response.status === 404) throw new MolectlError(`Gitea has no repository ${ref.owner}/${ref.repo} (or the token cannot see it)`, { hint: 'fix the consumer in the config file' });
+  if (response.status === 401 || response.status === 403)
+    throw new ConfigError(
+      `Gitea rejected GITEA_TOKEN (HTTP ${response.status}) for ${ref.owner}/${ref.repo}`,
+      'use a token with write access to the repository (scope write:repository)',
+    );
+  if (response.status === 404)
+    throw new MolectlError(`Gitea has no repository ${ref.owner}/${ref.repo} (or the token cannot see it)`, {
+      hint: 'fix the consumer in the config file',
+    });
   return response.status === 201 ? 'created' : 'updated';
 }
 
-export async function listGiteaActionsSecretNames(request: Requester, ref: Omit<GiteaSecretRef, 'name'>): Promise<string[]> {
+export async function listGiteaActionsSecretNames(
+  request: Requester,
+  ref: Omit<GiteaSecretRef, 'name'>,
+): Promise<string[]> {
   const response = await request({
     method: 'GET',
     url: `${ref.baseUrl}/api/v1/repos/${encodeURIComponent(ref.owner)}/${encodeURIComponent(ref.repo)}/actions/secrets`,
     headers: { authorization: `token ${ref.token}` },
     accept: (status) => (status >= 200 && status < 300) || status === 401 || status === 403,
   });
-  if (response.status === 401 || response.status === 403) throw new ConfigError(`Gitea rejected GITEA_TOKEN (HTTP ${response.status}) for ${ref.owner}/${ref.repo}`, 'use a token with write access to the repository (scope write:repository)');
+  if (response.status === 401 || response.status === 403)
+    throw new ConfigError(
+      `Gitea rejected GITEA_TOKEN (HTTP ${response.status}) for ${ref.owner}/${ref.repo}`,
+      'use a token with write access to the repository (scope write:repository)',
+    );
   const rows = JSON.parse(response.bodyText) as unknown;
-  return Array.isArray(rows) ? rows.map((r) => (r && typeof r === 'object' ? String((r as { name?: unknown }).name ?? '') : '')).filter(Boolean) : [];
+  return Array.isArray(rows)
+    ? rows.map((r) => (r && typeof r === 'object' ? String((r as { name?: unknown }).name ?? '') : '')).filter(Boolean)
+    : [];
 }

@@ -21,7 +21,10 @@ export function findManagedSecret(ctx: Pick<Context, 'config'>, name: string): M
   const config = Object.hasOwn(ctx.config.environment.secrets, name) ? ctx.config.environment.secrets[name] : undefined;
   if (!config) {
     const known = Object.keys(ctx.config.environment.secrets).join(', ') || 'none';
-    throw new NotFoundError(`environment "${ctx.config.environment.name}" has no secret named "${name}" (known: ${known})`, 'see `molectl secrets list`, or add it under secrets in the config file');
+    throw new NotFoundError(
+      `environment "${ctx.config.environment.name}" has no secret named "${name}" (known: ${known})`,
+      'see `molectl secrets list`, or add it under secrets in the config file',
+    );
   }
   return toManagedSecret(name, config);
 }

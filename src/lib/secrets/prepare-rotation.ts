@@ -35,13 +35,23 @@ export interface PreparedRotation {
 
 export async function prepareRotation(ctx: Context, input: PrepareInput): Promise<PreparedRotation> {
   const { secret } = input;
-  if (input.resume && input.abortPending) throw new UsageError('--resume and --abort-pending exclude each other', 'pick one');
+  if (input.resume && input.abortPending)
+    throw new UsageError('--resume and --abort-pending exclude each other', 'pick one');
   await checkConsumerPrerequisites(ctx, secret.consumers, input.settings.apply.canary);
   const described = await ctx.aws.describeSecret(secret.secretId);
-  if (!described) throw new NotFoundError(`secret ${secret.secretId} (${secret.name}) does not exist in Secrets Manager`, `store its current value first: molectl secrets put ${secret.name} --value-file <file>`);
-  const stageHolder = (stage: string): string | undefined => described.versions.find((v) => v.stages.includes(stage))?.versionId;
+  if (!described)
+    throw new NotFoundError(
+      `secret ${secret.secretId} (${secret.name}) does not exist in Secrets Manager`,
+      `store its current value first: molectl secrets put ${secret.name} --value-file <file>`,
+    );
+  const stageHolder = (stage: string): string | undefined =>
+    described.versions.find((v) => v.stages.includes(stage))?.versionId;
   const currentId = stageHolder(AWSCURRENT);
-  if (!currentId) throw new NotFoundError(`secret ${secret.secretId} has no AWSCURRENT version`, `store one: molectl secrets put ${secret.name} --value-file <file>`);
+  if (!currentId)
+    throw new NotFoundError(
+      `secret ${secret.secretId} has no AWSCURRENT version`,
+      `store one: molectl secrets put ${secret.name} --value-file <file>`,
+    );
   const pendingId = stageHolder(AWSPENDING);
   const mode = chooseMode(input, secret, pendingId, stageHolder(AWSPREVIOUS));
 
@@ -50,9 +60,15 @@ export async function prepareRotation(ctx: Context, input: PrepareInput): Promis
   const to = toId ? await readVersion(ctx, secret.secretId, toId) : null;
 
   const earlier = mode === 'resume' ? await ctx.runs.load(pendingId!).catch(() => null) : null;
-  const done = earlier && earlier.document.command === ROTATE_COMMAND
-    ? secret.consumers.filter((c) => earlier.target(c.ref)?.state === 'succeeded' && earlier.target(c.ref)?.detail.versionId === pendingId).map((c) => c.ref)
-    : [];
+  const done =
+    earlier && earlier.document.command === ROTATE_COMMAND
+      ? secret.consumers
+          .filter(
+            (c) =>
+              earlier.target(c.ref)?.state === 'succeeded' && earlier.target(c.ref)?.detail.versionId === pendingId,
+          )
+          .map((c) => c.ref)
+      : [];
 
   const target = await describeTarget(ctx.config, ctx.aws);
   ctx.out.info(formatTarget(target));
@@ -68,7 +84,11 @@ export async function prepareRotation(ctx: Context, input: PrepareInput): Promis
     bytes: secret.generate.bytes,
   });
   ctx.out.info(renderRotationPlan(plan));
-  await confirmChange(ctx, { kind: 'environment' }, `${mode === 'abort-pending' ? 'abort the pending rotation of' : mode} ${secret.name}`);
+  await confirmChange(
+    ctx,
+    { kind: 'environment' },
+    `${mode === 'abort-pending' ? 'abort the pending rotation of' : mode} ${secret.name}`,
+  );
 
   let ledger: RunLedger;
   if (earlier && earlier.document.command === ROTATE_COMMAND) {
@@ -80,36 +100,82 @@ export async function prepareRotation(ctx: Context, input: PrepareInput): Promis
     ledger = await ctx.runs.create({
       command: mode === 'rollback' ? ROLLBACK_COMMAND : ROTATE_COMMAND,
       environment: toRunEnvironment(target),
-      inputs: { name: secret.name, secretId: secret.secretId, mode, consumers: secret.consumers.map((c) => c.ref), overlapMs: input.overlapMs, deployTimeoutMs: input.settings.deployTimeoutMs },
-      pinned: { currentVersionId: current.versionId, currentFingerprint: current.fingerprint, ...(to ? { toVersionId: to.versionId, toFingerprint: to.fingerprint } : {}) },
-      targets: [...(mode === 'rotate' ? ['create'] : []), ...secret.consumers.map((c) => c.ref), ...(mode === 'abort-pending' ? [] : ['finish'])],
+      inputs: {
+        name: secret.name,
+        secretId: secret.secretId,
+        mode,
+        consumers: secret.consumers.map((c) => c.ref),
+        overlapMs: input.overlapMs,
+        deployTimeoutMs: input.settings.deployTimeoutMs,
+      },
+      pinned: {
+        currentVersionId: current.versionId,
+        currentFingerprint: current.fingerprint,
+        ...(to ? { toVersionId: to.versionId, toFingerprint: to.fingerprint } : {}),
+      },
+      targets: [
+        ...(mode === 'rotate' ? ['create'] : []),
+        ...secret.consumers.map((c) => c.ref),
+        ...(mode === 'abort-pending' ? [] : ['finish']),
+      ],
     });
     await ledger.recordEvent(`started (${mode}) against ${formatTarget(target)}`);
   }
   ctx.out.info(`run ${ledger.id}: ledger ${ledger.path}`);
   return {
-    run: { mode, secret, current, to, generateBytes: secret.generate.bytes, settings: { ...input.settings, target }, breakLock: input.breakLock },
+    run: {
+      mode,
+      secret,
+      current,
+      to,
+      generateBytes: secret.generate.bytes,
+      settings: { ...input.settings, target },
+      breakLock: input.breakLock,
+    },
     ledger,
     plan,
   };
 }
 
-function chooseMode(input: PrepareInput, secret: ManagedSecret, pendingId: string | undefined, previousId: string | undefined): RotationMode {
+function chooseMode(
+  input: PrepareInput,
+  secret: ManagedSecret,
+  pendingId: string | undefined,
+  previousId: string | undefined,
+): RotationMode {
   const name = secret.name;
   if (input.requested === 'rollback') {
-    if (pendingId) throw new MolectlError(`${secret.secretId} has an AWSPENDING version ${pendingId}: a rotation is in progress; nothing was changed`, { code: ExitCode.failed, hint: `finish it (molectl secrets rotate ${name} --resume) or abort it (--abort-pending) first` });
-    if (!previousId) throw new NotFoundError(`${secret.secretId} has no AWSPREVIOUS version to roll back to`, `see \`molectl secrets status ${name}\``);
+    if (pendingId)
+      throw new MolectlError(
+        `${secret.secretId} has an AWSPENDING version ${pendingId}: a rotation is in progress; nothing was changed`,
+        {
+          code: ExitCode.failed,
+          hint: `finish it (molectl secrets rotate ${name} --resume) or abort it (--abort-pending) first`,
+        },
+      );
+    if (!previousId)
+      throw new NotFoundError(
+        `${secret.secretId} has no AWSPREVIOUS version to roll back to`,
+        `see \`molectl secrets status ${name}\``,
+      );
     return 'rollback';
   }
   if (pendingId) {
     if (input.resume) return 'resume';
     if (input.abortPending) return 'abort-pending';
-    throw new MolectlError(`${secret.secretId} already has an AWSPENDING version ${pendingId}, left by rotation run ${pendingId}; nothing was changed`, {
-      code: ExitCode.failed,
-      hint: `continue it with \`molectl secrets rotate ${name} --resume\`, or undo it with \`molectl secrets rotate ${name} --abort-pending\` (see \`molectl runs show ${pendingId}\`)`,
-    });
+    throw new MolectlError(
+      `${secret.secretId} already has an AWSPENDING version ${pendingId}, left by rotation run ${pendingId}; nothing was changed`,
+      {
+        code: ExitCode.failed,
+        hint: `continue it with \`molectl secrets rotate ${name} --resume\`, or undo it with \`molectl secrets rotate ${name} --abort-pending\` (see \`molectl runs show ${pendingId}\`)`,
+      },
+    );
   }
-  if (input.resume || input.abortPending) throw new UsageError(`${secret.secretId} has no AWSPENDING version: there is no rotation to ${input.resume ? 'resume' : 'abort'}`, `start one with \`molectl secrets rotate ${name}\``);
+  if (input.resume || input.abortPending)
+    throw new UsageError(
+      `${secret.secretId} has no AWSPENDING version: there is no rotation to ${input.resume ? 'resume' : 'abort'}`,
+      `start one with \`molectl secrets rotate ${name}\``,
+    );
   return 'rotate';
 }
 

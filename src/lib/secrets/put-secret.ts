@@ -25,16 +25,38 @@ export interface PutResult {
   current: boolean;
 }
 
-export async function putSecret(ctx: Context, secret: ManagedSecret, value: string, existed: boolean, ledger: RunLedger): Promise<PutResult> {
+export async function putSecret(
+  ctx: Context,
+  secret: ManagedSecret,
+  value: string,
+  existed: boolean,
+  ledger: RunLedger,
+): Promise<PutResult> {
   const token = ledger.id;
   let versionId: string;
   if (existed) {
-    versionId = (await ctx.aws.putSecretValue({ secretId: secret.secretId, value, clientRequestToken: token, stages: [AWSCURRENT] })).versionId;
+    versionId = (
+      await ctx.aws.putSecretValue({
+        secretId: secret.secretId,
+        value,
+        clientRequestToken: token,
+        stages: [AWSCURRENT],
+      })
+    ).versionId;
   } else {
-    versionId = (await ctx.aws.createSecret({ name: secret.secretId, value, clientRequestToken: token, ...(secret.description ? { description: secret.description } : {}) })).versionId;
+    versionId = (
+      await ctx.aws.createSecret({
+        name: secret.secretId,
+        value,
+        clientRequestToken: token,
+        ...(secret.description ? { description: secret.description } : {}),
+      })
+    ).versionId;
   }
   await ledger.updateTarget(secret.name, { state: 'in-progress', remoteIds: { versionId } });
-  await ledger.recordEvent(`${existed ? 'put a new version' : 'created the secret with version'} ${versionId}`, { target: secret.name });
+  await ledger.recordEvent(`${existed ? 'put a new version' : 'created the secret with version'} ${versionId}`, {
+    target: secret.name,
+  });
 
   const back = await ctx.aws.getSecretValue(secret.secretId, { versionId });
   const matches = fingerprintOf(back.value) === fingerprintOf(value) && back.value === value;
@@ -53,7 +75,11 @@ export async function putSecret(ctx: Context, secret: ManagedSecret, value: stri
     state: ok ? 'succeeded' : 'failed',
     outcome: ok ? 'stored' : matches ? 'not-current' : 'mismatch',
     detail: { sent: result.sent, readBack: result.readBack, stages: back.stages },
-    error: ok ? null : new MolectlError(matches ? `version ${versionId} is not AWSCURRENT` : `read back ${result.readBack}, sent ${result.sent}`),
+    error: ok
+      ? null
+      : new MolectlError(
+          matches ? `version ${versionId} is not AWSCURRENT` : `read back ${result.readBack}, sent ${result.sent}`,
+        ),
   });
   await ledger.setStatus(ok ? 'succeeded' : 'failed');
   return result;

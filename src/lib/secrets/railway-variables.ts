@@ -1,5 +1,11 @@
 import { MolectlError } from '../errors.js';
-import { fetchLatestRailwayDeployment, queryRailway, resolveRailwayIds, type RailwayDeployment, type RailwayTarget } from '../verify/clients/railway-client.js';
+import {
+  fetchLatestRailwayDeployment,
+  queryRailway,
+  resolveRailwayIds,
+  type RailwayDeployment,
+  type RailwayTarget,
+} from '../verify/clients/railway-client.js';
 import type { Requester } from './consumer-door.js';
 
 /**
@@ -32,23 +38,44 @@ export async function readRailwayVariables(request: Requester, target: RailwayTa
 }
 
 /** Sets the variable without deploying (skipDeploys): the redeploy is a separate, watched step. */
-export async function upsertRailwayVariable(request: Requester, target: RailwayTarget, name: string, value: string): Promise<void> {
+export async function upsertRailwayVariable(
+  request: Requester,
+  target: RailwayTarget,
+  name: string,
+  value: string,
+): Promise<void> {
   const ids = await resolveRailwayIds(request, target);
   const data = await queryRailway(request, target, VARIABLE_UPSERT, {
-    input: { projectId: target.projectId, environmentId: ids.environmentId, serviceId: ids.serviceId, name, value, skipDeploys: true },
+    input: {
+      projectId: target.projectId,
+      environmentId: ids.environmentId,
+      serviceId: ids.serviceId,
+      name,
+      value,
+      skipDeploys: true,
+    },
   });
-  if (!isRecord(data) || data.variableUpsert !== true) throw new MolectlError(`Railway did not confirm setting ${name} on ${target.serviceName}/${target.environmentName}`);
+  if (!isRecord(data) || data.variableUpsert !== true)
+    throw new MolectlError(
+      `Railway did not confirm setting ${name} on ${target.serviceName}/${target.environmentName}`,
+    );
 }
 
 /** Starts a redeploy; returns the id of the deployment that was latest before it (to tell the new one apart). */
-export async function redeployRailwayService(request: Requester, target: RailwayTarget): Promise<{ previousDeploymentId: string | null }> {
+export async function redeployRailwayService(
+  request: Requester,
+  target: RailwayTarget,
+): Promise<{ previousDeploymentId: string | null }> {
   const ids = await resolveRailwayIds(request, target);
   const before = await fetchLatestRailwayDeployment(request, { ...target, ...ids });
   await queryRailway(request, target, SERVICE_REDEPLOY, ids, { idempotent: false });
   return { previousDeploymentId: before?.id ?? null };
 }
 
-export async function latestRailwayDeployment(request: Requester, target: RailwayTarget): Promise<RailwayDeployment | null> {
+export async function latestRailwayDeployment(
+  request: Requester,
+  target: RailwayTarget,
+): Promise<RailwayDeployment | null> {
   const ids = await resolveRailwayIds(request, target);
   return fetchLatestRailwayDeployment(request, { ...target, ...ids });
 }

@@ -7,7 +7,6 @@ import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '../aws/secret-stages.js';
  * registered with the redactor by the AWS door) only to fingerprint them; none leaves this file.
  */
 
-
 export interface SecretVersionView {
   versionId: string;
   stages: string[];
@@ -28,13 +27,28 @@ export interface SecretVersionsView {
   versions: SecretVersionView[];
 }
 
-export async function readSecretVersions(ctx: Context, secretId: string, options: { fingerprints?: boolean } = {}): Promise<SecretVersionsView> {
+export async function readSecretVersions(
+  ctx: Context,
+  secretId: string,
+  options: { fingerprints?: boolean } = {},
+): Promise<SecretVersionsView> {
   const description = await ctx.aws.describeSecret(secretId);
   if (!description) return { secretId, exists: false, arn: null, lastChangedAt: null, versions: [] };
   const versions = await Promise.all(
     description.versions.map(async (v): Promise<SecretVersionView> => {
-      if (options.fingerprints === false) return { versionId: v.versionId, stages: v.stages, createdAt: v.createdAt, fingerprint: null, shown: null, length: null };
-      const value = await ctx.aws.getSecretValue(secretId, { versionId: v.versionId }).then((s) => s.value, () => null);
+      if (options.fingerprints === false)
+        return {
+          versionId: v.versionId,
+          stages: v.stages,
+          createdAt: v.createdAt,
+          fingerprint: null,
+          shown: null,
+          length: null,
+        };
+      const value = await ctx.aws.getSecretValue(secretId, { versionId: v.versionId }).then(
+        (s) => s.value,
+        () => null,
+      );
       return {
         versionId: v.versionId,
         stages: v.stages,

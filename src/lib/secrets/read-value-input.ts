@@ -41,14 +41,20 @@ export async function readValueInput(path: string, stdin: Readable): Promise<Buf
     }
   } catch (error) {
     if (error instanceof UsageError) throw error;
-    throw new UsageError(`cannot read --value-file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 'give a readable file, or - to read the value from stdin');
+    throw new UsageError(
+      `cannot read --value-file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      'give a readable file, or - to read the value from stdin',
+    );
   }
 }
 
 export function normalizeValue(raw: Buffer, source: string): ValueInput {
   let text = raw.toString('utf8');
   if (Buffer.compare(Buffer.from(text, 'utf8'), raw) !== 0) {
-    throw new UsageError(`the value in ${source} is not valid UTF-8; nothing was changed`, 'Secrets Manager string secrets are UTF-8: store binary data base64-encoded');
+    throw new UsageError(
+      `the value in ${source} is not valid UTF-8; nothing was changed`,
+      'Secrets Manager string secrets are UTF-8: store binary data base64-encoded',
+    );
   }
   let strippedNewline = false;
   if (text.endsWith('\r\n')) {
@@ -58,7 +64,11 @@ export function normalizeValue(raw: Buffer, source: string): ValueInput {
     text = text.slice(0, -1);
     strippedNewline = true;
   }
-  if (text.length === 0) throw new UsageError(`the value in ${source} is empty${strippedNewline ? ' (only a newline)' : ''}; nothing was changed`, 'write the value into the file (or pipe it to stdin with --value-file -)');
+  if (text.length === 0)
+    throw new UsageError(
+      `the value in ${source} is empty${strippedNewline ? ' (only a newline)' : ''}; nothing was changed`,
+      'write the value into the file (or pipe it to stdin with --value-file -)',
+    );
   return { value: text, strippedNewline, source };
 }
 
@@ -75,6 +85,8 @@ async function readStream(stream: Readable): Promise<Buffer> {
 }
 
 function tooLarge(source: string): UsageError {
-  return new UsageError(`the value in ${source} is larger than ${MAX_VALUE_BYTES} bytes; nothing was changed`, 'Secrets Manager secrets hold at most 64 KiB');
+  return new UsageError(
+    `the value in ${source} is larger than ${MAX_VALUE_BYTES} bytes; nothing was changed`,
+    'Secrets Manager secrets hold at most 64 KiB',
+  );
 }
-

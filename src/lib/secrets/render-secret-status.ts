@@ -21,7 +21,11 @@ export function renderSecretList(rows: SecretListRow[], style: Styles): string {
     [
       { header: 'name', value: (r: SecretListRow) => r.name },
       { header: 'secrets manager id', value: (r) => r.secretId },
-      { header: 'versions', value: (r) => (r.exists ? r.versions.map((v) => `${v.versionId}:${v.stages.join('+')}`).join(' ') : 'MISSING'), style: (c, r) => (r.exists ? c : style.fail(c)) },
+      {
+        header: 'versions',
+        value: (r) => (r.exists ? r.versions.map((v) => `${v.versionId}:${v.stages.join('+')}`).join(' ') : 'MISSING'),
+        style: (c, r) => (r.exists ? c : style.fail(c)),
+      },
       { header: 'last change', value: (r) => r.lastChangedAt },
       { header: 'consumers', value: (r) => r.consumers.join(', ') },
     ],
@@ -29,8 +33,15 @@ export function renderSecretList(rows: SecretListRow[], style: Styles): string {
   );
 }
 
-export function renderSecretStatus(secret: ManagedSecret, versions: SecretVersionsView, drift: ConsumerDrift[], style: Styles): string {
-  const lines: string[] = [`${style.bold(secret.name)}  ${secret.secretId}${versions.arn ? `  (${versions.arn})` : ''}`];
+export function renderSecretStatus(
+  secret: ManagedSecret,
+  versions: SecretVersionsView,
+  drift: ConsumerDrift[],
+  style: Styles,
+): string {
+  const lines: string[] = [
+    `${style.bold(secret.name)}  ${secret.secretId}${versions.arn ? `  (${versions.arn})` : ''}`,
+  ];
   if (!versions.exists) {
     lines.push(style.fail('not in Secrets Manager'));
   } else {
@@ -52,7 +63,11 @@ export function renderSecretStatus(secret: ManagedSecret, versions: SecretVersio
     renderTable(
       [
         { header: 'consumer', value: (d: ConsumerDrift) => d.consumer },
-        { header: 'holds', value: (d) => d.holds, style: (c, d) => (d.holds === 'current' ? style.ok(c) : d.holds === 'unknown' ? style.dim(c) : style.warn(c)) },
+        {
+          header: 'holds',
+          value: (d) => d.holds,
+          style: (c, d) => (d.holds === 'current' ? style.ok(c) : d.holds === 'unknown' ? style.dim(c) : style.warn(c)),
+        },
         { header: 'fingerprint', value: (d) => d.fingerprint },
         { header: 'detail', value: (d) => d.detail },
       ],
@@ -63,14 +78,23 @@ export function renderSecretStatus(secret: ManagedSecret, versions: SecretVersio
     if (!d.histogram) continue;
     const h = d.histogram;
     // Not `NAME_SECRET: current 2`: the redactor would rightly read that as an assignment.
-    lines.push('', `tenant histogram (${d.consumer})`, `  current ${h.current}  pending ${h.pending}  previous ${h.previous}  other ${h.other}  missing ${h.missing}  unknown ${h.unknown}`);
+    lines.push(
+      '',
+      `tenant histogram (${d.consumer})`,
+      `  current ${h.current}  pending ${h.pending}  previous ${h.previous}  other ${h.other}  missing ${h.missing}  unknown ${h.unknown}`,
+    );
     if (d.behind && d.behind.length > 0) {
-      lines.push(renderTable([
-        { header: 'tenant', value: (b: NonNullable<ConsumerDrift['behind']>[number]) => b.slug },
-        { header: 'holds', value: (b) => b.holds },
-        { header: 'fingerprint', value: (b) => b.fingerprint },
-        { header: 'reason', value: (b) => b.reason },
-      ], d.behind));
+      lines.push(
+        renderTable(
+          [
+            { header: 'tenant', value: (b: NonNullable<ConsumerDrift['behind']>[number]) => b.slug },
+            { header: 'holds', value: (b) => b.holds },
+            { header: 'fingerprint', value: (b) => b.fingerprint },
+            { header: 'reason', value: (b) => b.reason },
+          ],
+          d.behind,
+        ),
+      );
     }
   }
   return lines.join('\n');

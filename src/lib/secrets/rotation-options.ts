@@ -1,7 +1,14 @@
 import type { ApplySettings } from '../cp-secret/apply-migration.js';
 import { parseWaveSpec } from '../fleet/plan-waves.js';
 import { countFlag, durationFlag } from '../cli/flags.js';
-import { breakLockFlag, canaryFlag, healthTimeoutFlag, maxErrorsFlag, soakFlag, wavesFlag } from '../cli/shared-flags.js';
+import {
+  breakLockFlag,
+  canaryFlag,
+  healthTimeoutFlag,
+  maxErrorsFlag,
+  soakFlag,
+  wavesFlag,
+} from '../cli/shared-flags.js';
 
 /** Flags `secrets rotate` and `secrets rollback` share: how tenants are changed and how long Railway may take. */
 export const consumerFlags = {
@@ -9,8 +16,12 @@ export const consumerFlags = {
   waves: wavesFlag('tenant wave sizes after the canary: counts or cumulative percentages'),
   maxErrors: maxErrorsFlag('tenant failures tolerated before the tenant step fails'),
   soak: soakFlag('how long the tenant canary is watched (its CP authentication is checked too)'),
-  healthTimeout: healthTimeoutFlag('how long a tenant waits for its new container\'s /health'),
-  deployTimeout: durationFlag('--deploy-timeout <duration>', 'how long a Railway redeploy may take', { minMs: 1000, maxMs: 6 * 3600_000, default: '10m' }),
+  healthTimeout: healthTimeoutFlag("how long a tenant waits for its new container's /health"),
+  deployTimeout: durationFlag('--deploy-timeout <duration>', 'how long a Railway redeploy may take', {
+    minMs: 1000,
+    maxMs: 6 * 3600_000,
+    default: '10m',
+  }),
   acceptUnreachable: countFlag(
     '--accept-unreachable <n>',
     'tenants that may stay unverified (agent offline, probe failed) without stopping the rotation; they are named as left behind',
@@ -19,7 +30,13 @@ export const consumerFlags = {
   breakLock: breakLockFlag('take over an expired fleet lock left by a dead run'),
 };
 
-export function toApplySettings(input: { canary?: string | undefined; waves: string; maxErrors: number; soak: number; healthTimeout: number }): ApplySettings {
+export function toApplySettings(input: {
+  canary?: string | undefined;
+  waves: string;
+  maxErrors: number;
+  soak: number;
+  healthTimeout: number;
+}): ApplySettings {
   return {
     ...(input.canary ? { canary: input.canary } : {}),
     waves: parseWaveSpec(input.waves),

@@ -41,14 +41,26 @@ export function planRotation(input: RotationPlanInput): RotationPlan {
   const consumers = secret.consumers.map((c) => c.ref);
   const steps: string[] = [];
   const each = (verb: string): string[] =>
-    secret.consumers.map((c, i) => `${i + 1}. ${input.done.includes(c.ref) ? `${c.ref}: done by the earlier run, skipped` : `${verb} ${describeConsumerStep(c)}`}`);
+    secret.consumers.map(
+      (c, i) =>
+        `${i + 1}. ${input.done.includes(c.ref) ? `${c.ref}: done by the earlier run, skipped` : `${verb} ${describeConsumerStep(c)}`}`,
+    );
   if (mode === 'rotate' || mode === 'resume') {
-    steps.push(mode === 'resume' ? `create: reuse the AWSPENDING version ${to} (same ClientRequestToken)` : `create: a new value (${input.bytes} random bytes as hex) as AWSPENDING, with the run id as ClientRequestToken`);
+    steps.push(
+      mode === 'resume'
+        ? `create: reuse the AWSPENDING version ${to} (same ClientRequestToken)`
+        : `create: a new value (${input.bytes} random bytes as hex) as AWSPENDING, with the run id as ClientRequestToken`,
+    );
     steps.push('set and test, in order:', ...each('set to AWSPENDING, then test:'));
     steps.push(`finish: move AWSCURRENT to the new version; ${from} becomes AWSPREVIOUS; AWSPENDING is removed`);
-    steps.push('on any failure before finish: every touched consumer is put back on AWSCURRENT (in the configured order) and AWSPENDING is removed');
+    steps.push(
+      'on any failure before finish: every touched consumer is put back on AWSCURRENT (in the configured order) and AWSPENDING is removed',
+    );
   } else if (mode === 'abort-pending') {
-    steps.push(`put the consumers the earlier run touched back on AWSCURRENT ${from}, in the configured order:`, ...each('put back:'));
+    steps.push(
+      `put the consumers the earlier run touched back on AWSCURRENT ${from}, in the configured order:`,
+      ...each('put back:'),
+    );
     steps.push(`remove AWSPENDING from ${to}`);
   } else {
     steps.push(`set and test, in order, on AWSPREVIOUS ${to}:`, ...each('set to AWSPREVIOUS, then test:'));
@@ -71,8 +83,10 @@ export function renderRotationPlan(plan: RotationPlan): string {
 }
 
 function describeConsumerStep(c: SecretConsumer): string {
-  if (c.kind === 'railway') return `${c.ref} (upsert ${c.variable}, redeploy ${c.service} in ${c.environment}, wait for SUCCESS, check the variable's fingerprint and the service's health)`;
-  if (c.kind === 'gitea-actions-secret') return `${c.ref} (PUT the Actions secret; Gitea cannot read it back, the PUT answer is the check)`;
+  if (c.kind === 'railway')
+    return `${c.ref} (upsert ${c.variable}, redeploy ${c.service} in ${c.environment}, wait for SUCCESS, check the variable's fingerprint and the service's health)`;
+  if (c.kind === 'gitea-actions-secret')
+    return `${c.ref} (PUT the Actions secret; Gitea cannot read it back, the PUT answer is the check)`;
   return `${c.ref} (migrate engine: canary, soak with the CP authentication check, waves; verified by fingerprint on each host)`;
 }
 
@@ -81,8 +95,11 @@ function describeImpact(consumers: SecretConsumer[], input: RotationPlanInput): 
   const last = consumers[consumers.length - 1]!;
   const hasRailway = consumers.some((c) => c.kind === 'railway');
   const hasTenants = consumers.some((c) => c.kind === 'tenants-env');
-  const parts = [`none of ${consumers.map((c) => c.ref).join(', ')} can hold two values, so from the moment ${first.ref} takes the new value until ${last.ref} has it, they disagree`];
-  if (hasRailway && hasTenants) parts.push('calls between the CP and tenants not yet changed fail (tenant provisioning calls get 401)');
+  const parts = [
+    `none of ${consumers.map((c) => c.ref).join(', ')} can hold two values, so from the moment ${first.ref} takes the new value until ${last.ref} has it, they disagree`,
+  ];
+  if (hasRailway && hasTenants)
+    parts.push('calls between the CP and tenants not yet changed fail (tenant provisioning calls get 401)');
   const estimates = [
     ...(hasRailway ? [`a Railway redeploy (up to ${formatDuration(input.deployTimeoutMs)})`] : []),
     ...(hasTenants ? [`the tenant canary, its ${formatDuration(input.soakMs)} soak and the waves`] : []),

@@ -71,7 +71,10 @@ export async function runRotation(ctx: Context, run: RotationRun, ledger: RunLed
   // One run per secret and environment at a time (two rotations would fight over AWSPENDING);
   // a rotation with tenant consumers also holds the migrate engine's lock: two runs must not
   // recreate the same containers.
-  const locks = [`secrets-${run.secret.name}`, ...(run.secret.consumers.some((c) => c.kind === 'tenants-env') ? [LOCK_OPERATION] : [])];
+  const locks = [
+    `secrets-${run.secret.name}`,
+    ...(run.secret.consumers.some((c) => c.kind === 'tenants-env') ? [LOCK_OPERATION] : []),
+  ];
   return runMutation(
     ctx,
     {
@@ -89,7 +92,12 @@ export async function runRotation(ctx: Context, run: RotationRun, ledger: RunLed
   );
 }
 
-async function walk(ctx: Context, run: RotationRun, settings: ConsumerSettings, ledger: RunLedger): Promise<RotationResult> {
+async function walk(
+  ctx: Context,
+  run: RotationRun,
+  settings: ConsumerSettings,
+  ledger: RunLedger,
+): Promise<RotationResult> {
   const { secret } = run;
   const result: RotationResult = {
     run: ledger.id,
@@ -110,9 +118,13 @@ async function walk(ctx: Context, run: RotationRun, settings: ConsumerSettings, 
     result.to = { versionId: pending.versionId, fingerprint: pending.fingerprint };
     const earlier = await ctx.runs.load(pending.versionId).catch(() => null);
     const touched = touchedByEarlierRun(run, earlier);
-    const back = await putBack(ctx, run, settings, ledger, touched, result, (ref) => ({ applyRun: earlier?.target(ref)?.remoteIds.applyRun }));
-    await finishFailure(ctx, run, ledger, result, back, 'aborted at the operator\'s request');
-    result.failure = back ? null : `some consumers could not be put back (see the table): AWSPENDING ${pending.versionId} is kept, retry with --abort-pending`;
+    const back = await putBack(ctx, run, settings, ledger, touched, result, (ref) => ({
+      applyRun: earlier?.target(ref)?.remoteIds.applyRun,
+    }));
+    await finishFailure(ctx, run, ledger, result, back, "aborted at the operator's request");
+    result.failure = back
+      ? null
+      : `some consumers could not be put back (see the table): AWSPENDING ${pending.versionId} is kept, retry with --abort-pending`;
     result.status = back ? 'succeeded' : 'failed';
     result.exitCode = back ? ExitCode.ok : ExitCode.failed;
     await ledger.setStatus(back ? 'succeeded' : 'failed');
@@ -127,17 +139,30 @@ async function walk(ctx: Context, run: RotationRun, settings: ConsumerSettings, 
   for (const consumer of secret.consumers) {
     // A safe point: the consumers before this one are set and tested.
     settings.guard.checkpoint();
-    if (ledger.target(consumer.ref)?.state === 'succeeded' && ledger.target(consumer.ref)?.detail.versionId === to.versionId) {
+    if (
+      ledger.target(consumer.ref)?.state === 'succeeded' &&
+      ledger.target(consumer.ref)?.detail.versionId === to.versionId
+    ) {
       touched.push(consumer.ref);
-      result.consumers.push({ consumer: consumer.ref, state: 'done-before', detail: 'set and tested by the earlier attempt of this run' });
+      result.consumers.push({
+        consumer: consumer.ref,
+        state: 'done-before',
+        detail: 'set and tested by the earlier attempt of this run',
+      });
       continue;
     }
     touched.push(consumer.ref);
-    await ledger.updateTarget(consumer.ref, { state: 'in-progress', detail: { versionId: to.versionId, fingerprint: to.fingerprint } });
+    await ledger.updateTarget(consumer.ref, {
+      state: 'in-progress',
+      detail: { versionId: to.versionId, fingerprint: to.fingerprint },
+    });
     const step = ctx.out.step(`${consumer.ref} — setting ${to.fingerprint}`);
     let outcome;
     try {
-      outcome = await setConsumer(ctx, consumer, to, { ...settings, onApplyRunCreated: (id) => ledger.updateTarget(consumer.ref, { remoteIds: { applyRun: id } }) });
+      outcome = await setConsumer(ctx, consumer, to, {
+        ...settings,
+        onApplyRunCreated: (id) => ledger.updateTarget(consumer.ref, { remoteIds: { applyRun: id } }),
+      });
     } catch (error) {
       if (ctx.signal.aborted) {
         step.fail(`${consumer.ref} — interrupted`);
@@ -162,7 +187,9 @@ async function walk(ctx: Context, run: RotationRun, settings: ConsumerSettings, 
     }
     step.fail(`${consumer.ref} — ${outcome.detail}`);
     result.failure = `${consumer.ref} — ${outcome.detail}`;
-    const back = await putBack(ctx, run, settings, ledger, touched, result, (ref) => ({ applyRun: ledger.target(ref)?.remoteIds.applyRun }));
+    const back = await putBack(ctx, run, settings, ledger, touched, result, (ref) => ({
+      applyRun: ledger.target(ref)?.remoteIds.applyRun,
+    }));
     await finishFailure(ctx, run, ledger, result, back, result.failure);
     return result;
   }
@@ -179,9 +206,19 @@ async function createPending(ctx: Context, run: RotationRun, ledger: RunLedger):
   await ledger.updateTarget(CREATE, { state: 'in-progress' });
   const value = randomBytes(run.generateBytes).toString('hex');
   ctx.redactor.register(value, 'secret');
-  const put = await ctx.aws.putSecretValue({ secretId: run.secret.secretId, value, clientRequestToken: ledger.id, stages: [AWSPENDING] });
+  const put = await ctx.aws.putSecretValue({
+    secretId: run.secret.secretId,
+    value,
+    clientRequestToken: ledger.id,
+    stages: [AWSPENDING],
+  });
   const version = { secretId: run.secret.secretId, versionId: put.versionId, value, fingerprint: fingerprintOf(value) };
-  await ledger.updateTarget(CREATE, { state: 'succeeded', outcome: 'created', remoteIds: { versionId: put.versionId }, detail: { fingerprint: version.fingerprint, clientRequestToken: ledger.id } });
+  await ledger.updateTarget(CREATE, {
+    state: 'succeeded',
+    outcome: 'created',
+    remoteIds: { versionId: put.versionId },
+    detail: { fingerprint: version.fingerprint, clientRequestToken: ledger.id },
+  });
   ctx.out.info(`created AWSPENDING version ${put.versionId} (len=${Buffer.byteLength(value)} ${version.fingerprint})`);
   return version;
 }
@@ -192,13 +229,24 @@ async function finish(ctx: Context, run: RotationRun, ledger: RunLedger, to: Ver
   const described = await ctx.aws.describeSecret(secretId);
   const holder = described?.versions.find((v) => v.stages.includes(AWSCURRENT));
   if (holder && holder.versionId !== to.versionId) {
-    await ctx.aws.updateSecretVersionStage({ secretId, stage: AWSCURRENT, moveToVersionId: to.versionId, removeFromVersionId: holder.versionId });
+    await ctx.aws.updateSecretVersionStage({
+      secretId,
+      stage: AWSCURRENT,
+      moveToVersionId: to.versionId,
+      removeFromVersionId: holder.versionId,
+    });
   }
   if (described?.versions.some((v) => v.versionId === to.versionId && v.stages.includes(AWSPENDING))) {
     await ctx.aws.updateSecretVersionStage({ secretId, stage: AWSPENDING, removeFromVersionId: to.versionId });
   }
-  await ledger.updateTarget(FINISH, { state: 'succeeded', outcome: 'finished', detail: { current: to.versionId, previous: holder?.versionId ?? '' } });
-  ctx.out.info(`finished: AWSCURRENT is ${to.versionId} (${to.fingerprint})${holder && holder.versionId !== to.versionId ? `, AWSPREVIOUS ${holder.versionId}` : ''}`);
+  await ledger.updateTarget(FINISH, {
+    state: 'succeeded',
+    outcome: 'finished',
+    detail: { current: to.versionId, previous: holder?.versionId ?? '' },
+  });
+  ctx.out.info(
+    `finished: AWSCURRENT is ${to.versionId} (${to.fingerprint})${holder && holder.versionId !== to.versionId ? `, AWSPREVIOUS ${holder.versionId}` : ''}`,
+  );
 }
 
 /**
@@ -206,14 +254,28 @@ async function finish(ctx: Context, run: RotationRun, ledger: RunLedger, to: Ver
  * consumer's test presumes the ones before it already hold the value, so the tenants' CP
  * authentication check passes only once the CP is back. True when all went back.
  */
-async function putBack(ctx: Context, run: RotationRun, settings: ConsumerSettings, ledger: RunLedger, touched: string[], result: RotationResult, forwardOf: (ref: string) => PutBackOf): Promise<boolean> {
+async function putBack(
+  ctx: Context,
+  run: RotationRun,
+  settings: ConsumerSettings,
+  ledger: RunLedger,
+  touched: string[],
+  result: RotationResult,
+  forwardOf: (ref: string) => PutBackOf,
+): Promise<boolean> {
   let allBack = true;
   for (const ref of touched) {
     const consumer = run.secret.consumers.find((c) => c.ref === ref)!;
     const step = ctx.out.step(`${ref} — putting back ${run.current.fingerprint}`);
     let outcome;
     try {
-      outcome = await setConsumer(ctx, consumer, run.current, { ...settings, onApplyRunCreated: (id) => ledger.updateTarget(ref, { remoteIds: { putBackApplyRun: id } }) }, forwardOf(ref));
+      outcome = await setConsumer(
+        ctx,
+        consumer,
+        run.current,
+        { ...settings, onApplyRunCreated: (id) => ledger.updateTarget(ref, { remoteIds: { putBackApplyRun: id } }) },
+        forwardOf(ref),
+      );
     } catch (error) {
       if (ctx.signal.aborted) throw error;
       outcome = { ok: false, detail: (error as Error).message, remoteIds: {}, leftBehind: [] };
@@ -223,7 +285,9 @@ async function putBack(ctx: Context, run: RotationRun, settings: ConsumerSetting
       // Putting back is the whole job of an abort; in a rotation the consumer's change failed.
       state: run.mode === 'abort-pending' && outcome.ok ? 'succeeded' : 'failed',
       outcome: outcome.ok ? 'put-back' : 'put-back-failed',
-      remoteIds: Object.fromEntries(Object.entries(outcome.remoteIds).map(([k, v]) => [`putBack${k[0]!.toUpperCase()}${k.slice(1)}`, v])),
+      remoteIds: Object.fromEntries(
+        Object.entries(outcome.remoteIds).map(([k, v]) => [`putBack${k[0]!.toUpperCase()}${k.slice(1)}`, v]),
+      ),
       detail: { putBack: outcome.detail },
     });
     const report = result.consumers.find((c) => c.consumer === ref);
@@ -236,12 +300,23 @@ async function putBack(ctx: Context, run: RotationRun, settings: ConsumerSetting
   return allBack;
 }
 
-async function finishFailure(ctx: Context, run: RotationRun, ledger: RunLedger, result: RotationResult, allBack: boolean, reason: string): Promise<void> {
+async function finishFailure(
+  ctx: Context,
+  run: RotationRun,
+  ledger: RunLedger,
+  result: RotationResult,
+  allBack: boolean,
+  reason: string,
+): Promise<void> {
   const pending = result.to && run.mode !== 'rollback' ? result.to : null;
   if (pending && allBack) {
     const described = await ctx.aws.describeSecret(run.secret.secretId);
     if (described?.versions.some((v) => v.versionId === pending.versionId && v.stages.includes(AWSPENDING))) {
-      await ctx.aws.updateSecretVersionStage({ secretId: run.secret.secretId, stage: AWSPENDING, removeFromVersionId: pending.versionId });
+      await ctx.aws.updateSecretVersionStage({
+        secretId: run.secret.secretId,
+        stage: AWSPENDING,
+        removeFromVersionId: pending.versionId,
+      });
     }
     await ledger.recordEvent(`removed AWSPENDING from ${pending.versionId}`);
   }

@@ -19,17 +19,20 @@ export function parseConsumer(ref: string): SecretConsumer {
   const colon = ref.indexOf(':');
   const kind = ref.slice(0, colon);
   const parts = ref.slice(colon + 1).split('/');
-  const bad = (shape: string): UsageError => new UsageError(`consumer "${ref}" is not of the form ${shape}`, 'fix the secret\'s consumers in the config file');
+  const bad = (shape: string): UsageError =>
+    new UsageError(`consumer "${ref}" is not of the form ${shape}`, "fix the secret's consumers in the config file");
   if (kind === 'tenants-env') {
     if (parts.length !== 1 || !NAME.test(parts[0]!)) throw bad('tenants-env:<VAR>');
     return { kind, ref, variable: parts[0]! };
   }
   if (kind === 'railway') {
-    if (parts.length !== 3 || !SEGMENT.test(parts[0]!) || !SEGMENT.test(parts[1]!) || !NAME.test(parts[2]!)) throw bad('railway:<service>/<environment>/<VAR>');
+    if (parts.length !== 3 || !SEGMENT.test(parts[0]!) || !SEGMENT.test(parts[1]!) || !NAME.test(parts[2]!))
+      throw bad('railway:<service>/<environment>/<VAR>');
     return { kind, ref, service: parts[0]!, environment: parts[1]!, variable: parts[2]! };
   }
   if (kind === 'gitea-actions-secret') {
-    if (parts.length !== 3 || !SEGMENT.test(parts[0]!) || !SEGMENT.test(parts[1]!) || !NAME.test(parts[2]!)) throw bad('gitea-actions-secret:<owner>/<repo>/<NAME>');
+    if (parts.length !== 3 || !SEGMENT.test(parts[0]!) || !SEGMENT.test(parts[1]!) || !NAME.test(parts[2]!))
+      throw bad('gitea-actions-secret:<owner>/<repo>/<NAME>');
     return { kind, ref, owner: parts[0]!, repo: parts[1]!, name: parts[2]! };
   }
   throw bad('tenants-env:, railway: or gitea-actions-secret:');

@@ -84,5 +84,8 @@ function pickDetailedStatus(status: string, details: string | null): string {
 function isNotYetVisible(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const name = (error as { awsCode?: string }).awsCode ?? error.name;
-  return /InvalidCommandId|InvocationDoesNotExist/.test(name) || (error instanceof MolectlError && /InvalidCommandId|InvocationDoesNotExist/.test(error.message));
+  return (
+    /InvalidCommandId|InvocationDoesNotExist/.test(name) ||
+    (error instanceof MolectlError && /InvalidCommandId|InvocationDoesNotExist/.test(error.message))
+  );
 }

@@ -73,12 +73,24 @@ export interface CaptureMarker {
   inline: string | null;
 }
 
-export async function collectFullOutput(deps: ShellScriptDeps, request: FullOutputRequest): Promise<FullOutputResult[]> {
+export async function collectFullOutput(
+  deps: ShellScriptDeps,
+  request: FullOutputRequest,
+): Promise<FullOutputResult[]> {
   const token = request.token ?? randomBytes(8).toString('hex');
   if (!/^[a-z0-9]+$/.test(token)) throw new Error(`capture token must be [a-z0-9]: ${token}`);
   const maxBytes = request.maxBytes ?? 16 * 1024 * 1024;
-  const common = { timeoutSeconds: request.timeoutSeconds, deliveryTimeoutSeconds: request.deliveryTimeoutSeconds, pollIntervalMs: request.pollIntervalMs, comment: request.comment };
-  const captured = await runShellScript(deps, { ...common, instanceIds: request.instanceIds, commands: buildCaptureScript(request.commands, token) });
+  const common = {
+    timeoutSeconds: request.timeoutSeconds,
+    deliveryTimeoutSeconds: request.deliveryTimeoutSeconds,
+    pollIntervalMs: request.pollIntervalMs,
+    comment: request.comment,
+  };
+  const captured = await runShellScript(deps, {
+    ...common,
+    instanceIds: request.instanceIds,
+    commands: buildCaptureScript(request.commands, token),
+  });
 
   const results: FullOutputResult[] = [];
   const plans: Array<{ result: FullOutputResult; marker: CaptureMarker; start: number }> = [];
@@ -94,17 +106,26 @@ export async function collectFullOutput(deps: ShellScriptDeps, request: FullOutp
     plans.push({ result, marker, start: Math.max(0, marker.bytes - maxBytes) });
   }
 
-  const ranges = planPieces(plans.map((p) => ({ instanceId: p.result.instanceId, start: p.start, end: p.marker.bytes })));
+  const ranges = planPieces(
+    plans.map((p) => ({ instanceId: p.result.instanceId, start: p.start, end: p.marker.bytes })),
+  );
   const pieces = new Map<string, Map<number, Buffer>>(); // instance -> offset -> bytes
   const failures = new Map<string, string>();
   await runPool(ranges, request.pieceConcurrency ?? 4, async (range) => {
-    const runs = await runShellScript(deps, { ...common, instanceIds: range.instanceIds, commands: buildPieceScript(token, range.offset, range.length) });
+    const runs = await runShellScript(deps, {
+      ...common,
+      instanceIds: range.instanceIds,
+      commands: buildPieceScript(token, range.offset, range.length),
+    });
     for (const run of runs) {
       const target = results.find((r) => r.instanceId === run.instanceId)!;
       target.commandIds.push(run.commandId);
       const bytes = Buffer.from(run.stdout.trim(), 'base64');
       if (run.status !== 'Success' || run.stdoutTruncated || bytes.length !== range.length) {
-        failures.set(run.instanceId, `piece at byte ${range.offset} did not arrive (${run.status}${run.stderr ? `: ${readFirstLine(run.stderr)}` : ''})`);
+        failures.set(
+          run.instanceId,
+          `piece at byte ${range.offset} did not arrive (${run.status}${run.stderr ? `: ${readFirstLine(run.stderr)}` : ''})`,
+        );
         continue;
       }
       let map = pieces.get(run.instanceId);
@@ -113,9 +134,14 @@ export async function collectFullOutput(deps: ShellScriptDeps, request: FullOutp
     }
   });
   if (plans.length > 0) {
-    await runShellScript(deps, { ...common, instanceIds: plans.map((p) => p.result.instanceId), commands: buildCleanupScript(token) }).catch(() => undefined);
+    await runShellScript(deps, {
+      ...common,
+      instanceIds: plans.map((p) => p.result.instanceId),
+      commands: buildCleanupScript(token),
+    }).catch(() => undefined);
   }
-  for (const plan of plans) assemble(plan, pieces.get(plan.result.instanceId) ?? new Map(), failures.get(plan.result.instanceId));
+  for (const plan of plans)
+    assemble(plan, pieces.get(plan.result.instanceId) ?? new Map(), failures.get(plan.result.instanceId));
   return results;
 }
 
@@ -191,7 +217,9 @@ function startResult(run: InstanceScriptResult, marker: CaptureMarker | null): F
     output: '',
     totalBytes: marker?.bytes ?? 0,
     complete: false,
-    cut: noMarker ? `no output: the capture did not finish (${run.status}${run.stderr ? `: ${readFirstLine(run.stderr)}` : ''})` : null,
+    cut: noMarker
+      ? `no output: the capture did not finish (${run.status}${run.stderr ? `: ${readFirstLine(run.stderr)}` : ''})`
+      : null,
     cutBytes: 0,
     cutReason: noMarker ? 'failed' : null,
     stderr: run.stderr,
@@ -213,7 +241,11 @@ function finishInline(result: FullOutputResult, marker: CaptureMarker): void {
   result.cutReason = 'failed';
 }
 
-function assemble(plan: { result: FullOutputResult; marker: CaptureMarker; start: number }, pieces: Map<number, Buffer>, failure: string | undefined): void {
+function assemble(
+  plan: { result: FullOutputResult; marker: CaptureMarker; start: number },
+  pieces: Map<number, Buffer>,
+  failure: string | undefined,
+): void {
   const { result, marker, start } = plan;
   const offsets = [...pieces.keys()].sort((a, b) => a - b);
   // Keep only the contiguous run that ends at the end of the output: a hole must not be glued over.
@@ -244,7 +276,11 @@ function assemble(plan: { result: FullOutputResult; marker: CaptureMarker; start
     }
     return;
   }
-  const why = failure ?? (start > 0 ? `the output is ${marker.bytes} bytes, over the ${marker.bytes - start}-byte limit` : 'a piece did not arrive');
+  const why =
+    failure ??
+    (start > 0
+      ? `the output is ${marker.bytes} bytes, over the ${marker.bytes - start}-byte limit`
+      : 'a piece did not arrive');
   result.cut = `the oldest ${cutBytes} of ${marker.bytes} bytes were left out: ${why}`;
   result.cutReason = failure || start === 0 ? 'failed' : 'limit';
   if (failure && result.status === 'Success') result.status = 'Incomplete';

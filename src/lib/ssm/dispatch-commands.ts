@@ -27,7 +27,11 @@ export function nextBatchSize(input: { cap: number; inFlight: number; queued: nu
  * would one send at a time. A throttled SendCommand (AWS refuses it before acting) goes back to
  * the front of the queue for the next round, sent at the pacer's slower rate.
  */
-export async function dispatchAllowed(deps: ShellScriptDeps, request: ShellScriptRequest, run: RunState): Promise<number> {
+export async function dispatchAllowed(
+  deps: ShellScriptDeps,
+  request: ShellScriptRequest,
+  run: RunState,
+): Promise<number> {
   const cap = request.maxInFlight ?? Number.POSITIVE_INFINITY;
   let count = 0;
   let stop = false;
@@ -44,7 +48,11 @@ export async function dispatchAllowed(deps: ShellScriptDeps, request: ShellScrip
         timeoutSeconds: run.timeoutSeconds,
         ...(request.deliveryTimeoutSeconds ? { deliveryTimeoutSeconds: request.deliveryTimeoutSeconds } : {}),
         // Under a cap molectl does the fan-out: every id of a command starts at once.
-        ...(request.maxInFlight !== undefined ? { maxConcurrency: String(batch.length) } : request.maxConcurrency ? { maxConcurrency: request.maxConcurrency } : {}),
+        ...(request.maxInFlight !== undefined
+          ? { maxConcurrency: String(batch.length) }
+          : request.maxConcurrency
+            ? { maxConcurrency: request.maxConcurrency }
+            : {}),
         ...(request.maxErrors ? { maxErrors: request.maxErrors } : {}),
         ...(request.readOnly ? { readOnly: true } : {}),
         onThrottled: () => run.pacer.settle('SendCommand', THROTTLED),
@@ -54,7 +62,14 @@ export async function dispatchAllowed(deps: ShellScriptDeps, request: ShellScrip
       // Not before the quickest any command has taken to show a result: with hundreds of hosts
       // in flight, a round then asks only about the commands that may be done.
       const firstPoll = Math.max(run.firstPollMs, 0.8 * (run.quickestMs ?? 0));
-      run.sent.push({ commandId, instanceIds: batch, sentAt, deadline: sentAt + run.waitMs, pollAt: sentAt + firstPoll, pollEvery: run.firstPollMs });
+      run.sent.push({
+        commandId,
+        instanceIds: batch,
+        sentAt,
+        deadline: sentAt + run.waitMs,
+        pollAt: sentAt + firstPoll,
+        pollEvery: run.firstPollMs,
+      });
       count += 1;
       await request.onDispatched?.({ commandId, instanceIds: batch });
     } catch (error) {

@@ -21,7 +21,12 @@ export function nextPollAt(run: RunState): number {
  * while the command is near the age at which commands have been finishing, and doubles it past
  * that. A command past its deadline is given up on (NoResult).
  */
-export async function pollDueCommands(deps: ShellScriptDeps, request: ShellScriptRequest, run: RunState, afterEach: () => void): Promise<void> {
+export async function pollDueCommands(
+  deps: ShellScriptDeps,
+  request: ShellScriptRequest,
+  run: RunState,
+  afterEach: () => void,
+): Promise<void> {
   const now = deps.clock.now().getTime();
   const due = openCommands(run).filter((c) => c.pollAt <= now || c.deadline <= now);
   await mapChunks(
@@ -36,7 +41,8 @@ export async function pollDueCommands(deps: ShellScriptDeps, request: ShellScrip
       if (before === 0 && after > 0) run.quickestMs = Math.min(run.quickestMs ?? at - c.sentAt, at - c.sentAt);
       // Around the time commands have been taking, poll briskly; past it, back off.
       const expected = run.quickestMs !== null && at - c.sentAt < 1.5 * run.quickestMs;
-      c.pollEvery = after > before ? run.firstPollMs : expected ? run.firstPollMs / 2 : Math.min(run.maxPollMs, c.pollEvery * 2);
+      c.pollEvery =
+        after > before ? run.firstPollMs : expected ? run.firstPollMs / 2 : Math.min(run.maxPollMs, c.pollEvery * 2);
       c.pollAt = at + c.pollEvery;
       if (at >= c.deadline && after < c.instanceIds.length) run.expired.add(c.commandId);
       afterEach();

@@ -27,7 +27,10 @@ import { createSsmPacer, type SsmPacer } from './ssm-pacer.js';
  * ssm:ListCommands or CloudTrail access; instances fetch secrets themselves.
  */
 
-export type ShellScriptApi = Pick<AwsApi, 'sendShellCommand' | 'listInvocations' | 'getInvocationOutput' | 'cancelCommand'>;
+export type ShellScriptApi = Pick<
+  AwsApi,
+  'sendShellCommand' | 'listInvocations' | 'getInvocationOutput' | 'cancelCommand'
+>;
 
 export interface ShellScriptDeps {
   aws: ShellScriptApi;
@@ -119,7 +122,10 @@ export interface InstanceScriptResult {
   stderrTruncated: boolean;
 }
 
-export async function runShellScript(deps: ShellScriptDeps, request: ShellScriptRequest): Promise<InstanceScriptResult[]> {
+export async function runShellScript(
+  deps: ShellScriptDeps,
+  request: ShellScriptRequest,
+): Promise<InstanceScriptResult[]> {
   const instanceIds = [...new Set(request.instanceIds)];
   if (instanceIds.length === 0) return [];
   if (request.commands.length === 0) throw new UsageError('no script to run', 'pass at least one command line');
@@ -142,7 +148,8 @@ export async function runShellScript(deps: ShellScriptDeps, request: ShellScript
   };
   try {
     const kick = (): void => {
-      if (!run.dispatching && run.queue.length) run.dispatching = dispatchAllowed(deps, request, run).finally(() => (run.dispatching = null));
+      if (!run.dispatching && run.queue.length)
+        run.dispatching = dispatchAllowed(deps, request, run).finally(() => (run.dispatching = null));
     };
     kick();
     await drainDispatch(run);
@@ -158,11 +165,16 @@ export async function runShellScript(deps: ShellScriptDeps, request: ShellScript
       await drainDispatch(run);
       const done = run.results.size;
       const failed = request.countsAsFailed ?? ((r: InstanceScriptResult) => r.status !== 'Success');
-      request.onProgress?.({ done, total: instanceIds.length, failed: [...run.results.values()].filter(failed).length });
+      request.onProgress?.({
+        done,
+        total: instanceIds.length,
+        failed: [...run.results.values()].filter(failed).length,
+      });
     }
   } catch (error) {
     // Ctrl-C: stop the scripts we started (best effort) and let the interruption through.
-    if (deps.signal.aborted && request.cancelOnAbort !== false) await Promise.allSettled(run.sent.map((c) => deps.aws.cancelCommand(c.commandId)));
+    if (deps.signal.aborted && request.cancelOnAbort !== false)
+      await Promise.allSettled(run.sent.map((c) => deps.aws.cancelCommand(c.commandId)));
     throw error;
   }
   const notSent = [...run.abandoned, ...run.queue].map((instanceId) => ({
@@ -176,22 +188,25 @@ export async function runShellScript(deps: ShellScriptDeps, request: ShellScript
     stdoutTruncated: false,
     stderrTruncated: false,
   }));
-  return [...run.sent.flatMap((command) =>
-    command.instanceIds.map(
-      (instanceId) =>
-        run.results.get(instanceId) ?? {
-          instanceId,
-          commandId: command.commandId,
-          status: 'NoResult',
-          statusDetails: `molectl stopped waiting after ${Math.round(waitMs / 1000)} s`,
-          responseCode: null,
-          stdout: '',
-          stderr: '',
-          stdoutTruncated: false,
-          stderrTruncated: false,
-        },
+  return [
+    ...run.sent.flatMap((command) =>
+      command.instanceIds.map(
+        (instanceId) =>
+          run.results.get(instanceId) ?? {
+            instanceId,
+            commandId: command.commandId,
+            status: 'NoResult',
+            statusDetails: `molectl stopped waiting after ${Math.round(waitMs / 1000)} s`,
+            responseCode: null,
+            stdout: '',
+            stderr: '',
+            stdoutTruncated: false,
+            stderrTruncated: false,
+          },
+      ),
     ),
-  ), ...notSent];
+    ...notSent,
+  ];
 }
 
 /** The shortest pause between poll rounds, so a busy fleet does not spin. */
@@ -204,7 +219,9 @@ async function drainDispatch(run: RunState): Promise<void> {
 
 function isSettled(run: RunState, total: number): boolean {
   if (run.queue.length > 0) return false;
-  const given = run.sent.filter((c) => run.expired.has(c.commandId)).reduce((n, c) => n + c.instanceIds.filter((id) => !run.results.has(id)).length, 0);
+  const given = run.sent
+    .filter((c) => run.expired.has(c.commandId))
+    .reduce((n, c) => n + c.instanceIds.filter((id) => !run.results.has(id)).length, 0);
   return run.results.size + given + run.abandoned.length >= total;
 }
 

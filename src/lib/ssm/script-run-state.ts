@@ -40,7 +40,7 @@ export interface RunState {
 /** Instances sent and still running (neither answered nor given up on). */
 export function countInFlight(run: RunState): number {
   let n = 0;
-  for (const c of run.sent) if (!run.expired.has(c.commandId)) for (const id of c.instanceIds) if (!run.results.has(id)) n++;
+  for (const c of run.sent)
+    if (!run.expired.has(c.commandId)) for (const id of c.instanceIds) if (!run.results.has(id)) n++;
   return n;
 }
-

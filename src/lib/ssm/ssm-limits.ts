@@ -38,7 +38,13 @@ export const SSM_TERMINAL_STATUSES: ReadonlySet<string> = new Set([
 ]);
 
 /** Statuses that mean the script never started on the instance (no output will ever come). */
-export const SSM_NOT_DELIVERED_STATUSES: ReadonlySet<string> = new Set(['Undeliverable', 'DeliveryTimedOut', 'InvalidPlatform', 'AccessDenied', 'Terminated']);
+export const SSM_NOT_DELIVERED_STATUSES: ReadonlySet<string> = new Set([
+  'Undeliverable',
+  'DeliveryTimedOut',
+  'InvalidPlatform',
+  'AccessDenied',
+  'Terminated',
+]);
 
 export function isTerminalInvocationStatus(status: string): boolean {
   return SSM_TERMINAL_STATUSES.has(status);

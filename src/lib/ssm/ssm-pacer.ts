@@ -36,7 +36,11 @@ export interface SsmPacer {
 
 export function createSsmPacer(clock: Clock, ceilings: Record<PacedSsmAction, number> = SSM_RATE_CEILINGS): SsmPacer {
   const lanes = new Map<PacedSsmAction, { rate: number; next: number }>();
-  const throttled: Record<PacedSsmAction, number> = { SendCommand: 0, ListCommandInvocations: 0, GetCommandInvocation: 0 };
+  const throttled: Record<PacedSsmAction, number> = {
+    SendCommand: 0,
+    ListCommandInvocations: 0,
+    GetCommandInvocation: 0,
+  };
   const lane = (action: PacedSsmAction): { rate: number; next: number } => {
     let l = lanes.get(action);
     if (!l) {

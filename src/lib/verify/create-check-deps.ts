@@ -19,6 +19,12 @@ export function createCheckDeps(ctx: Context, settings: VerifySettings): CheckDe
     onRetry: createRetryAnnouncer(ctx.out),
   });
   let token: Promise<string> | undefined;
-  const adminToken = (): Promise<string> => (token ??= readCpToken({ env: ctx.env, environment: ctx.config.environment, exec: ctx.exec, redactor: ctx.redactor }));
+  const adminToken = (): Promise<string> =>
+    (token ??= readCpToken({
+      env: ctx.env,
+      environment: ctx.config.environment,
+      exec: ctx.exec,
+      redactor: ctx.redactor,
+    }));
   return { cp: ctx.cp, request, settings, env: ctx.env, redactor: ctx.redactor, adminToken };
 }

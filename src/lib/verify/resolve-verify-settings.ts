@@ -30,7 +30,10 @@ export const DEFAULT_REGISTRY_URL = 'https://ghcr.io';
 export const DEFAULT_IMAGE_NAME = 'molecule-ai/platform-tenant';
 export const DEFAULT_IMAGE_TAG_PATTERN = '{sha}';
 
-export function resolveVerifySettings(environment: EnvironmentConfig, options: { canaries?: string[]; expectCommit?: string } = {}): VerifySettings {
+export function resolveVerifySettings(
+  environment: EnvironmentConfig,
+  options: { canaries?: string[]; expectCommit?: string } = {},
+): VerifySettings {
   const cpUrl = environment.cpUrl.replace(/\/+$/, '');
   const v = environment.verify ?? {};
   const expand = (url: string): string => url.replaceAll('{cpUrl}', cpUrl).replace(/\/+$/, '');
@@ -58,7 +61,8 @@ export function resolveVerifySettings(environment: EnvironmentConfig, options: {
     },
     canaries: options.canaries?.length ? options.canaries : (v.canaries ?? []),
     ...(options.expectCommit ? { expectCommit: options.expectCommit.toLowerCase() } : {}),
-    tenantHealthUrl: (slug) => `${tenantUrl({ tenantUrlTemplate: environment.tenantUrlTemplate, cpUrl }, slug).replace(/\/+$/, '')}/health`,
+    tenantHealthUrl: (slug) =>
+      `${tenantUrl({ tenantUrlTemplate: environment.tenantUrlTemplate, cpUrl }, slug).replace(/\/+$/, '')}/health`,
   };
 }
 
@@ -80,5 +84,8 @@ export function shortCommit(sha: string | undefined): string {
 export function renderImageTag(pattern: string, commit: string | undefined): string | undefined {
   if (!/\{sha(7|12)?\}/.test(pattern)) return pattern;
   if (!commit) return undefined;
-  return pattern.replaceAll('{sha7}', commit.slice(0, 7)).replaceAll('{sha12}', commit.slice(0, 12)).replaceAll('{sha}', commit);
+  return pattern
+    .replaceAll('{sha7}', commit.slice(0, 7))
+    .replaceAll('{sha12}', commit.slice(0, 12))
+    .replaceAll('{sha}', commit);
 }

@@ -20,7 +20,11 @@ export interface RunChecksOptions {
   onRetry?(check: VerifyCheck, outcome: CheckOutcome, attempt: number, delayMs: number): void;
 }
 
-export async function runChecks(checks: readonly VerifyCheck[], deps: CheckDeps, options: RunChecksOptions): Promise<CheckResult[]> {
+export async function runChecks(
+  checks: readonly VerifyCheck[],
+  deps: CheckDeps,
+  options: RunChecksOptions,
+): Promise<CheckResult[]> {
   const startedAt = options.now();
   const deadline = startedAt + options.waitMs;
   return Promise.all(
@@ -31,7 +35,11 @@ export async function runChecks(checks: readonly VerifyCheck[], deps: CheckDeps,
       for (;;) {
         attempts += 1;
         outcome = await runOnce(check, deps);
-        const retry = check.waits && outcome.status === 'fail' && outcome.retryable !== false && options.now() + options.intervalMs <= deadline;
+        const retry =
+          check.waits &&
+          outcome.status === 'fail' &&
+          outcome.retryable !== false &&
+          options.now() + options.intervalMs <= deadline;
         if (!retry) break;
         options.onRetry?.(check, outcome, attempts + 1, options.intervalMs);
         await options.sleep(options.intervalMs, options.signal);
@@ -51,17 +59,31 @@ async function runOnce(check: VerifyCheck, deps: CheckDeps): Promise<CheckOutcom
       if (error.code === ExitCode.interrupted) throw error;
       // Rejected credentials and bad configuration do not fix themselves while we wait.
       const retryable = error.code !== ExitCode.credentials && error.code !== ExitCode.usage;
-      return { status: 'fail', detail: error.message, hint: error.hint ?? 'run again with --debug for details', retryable };
+      return {
+        status: 'fail',
+        detail: error.message,
+        hint: error.hint ?? 'run again with --debug for details',
+        retryable,
+      };
     }
     if (error instanceof Error && error.name === 'AbortError') throw error;
     const message = error instanceof Error ? error.message : String(error);
-    return { status: 'fail', detail: `unexpected error: ${message}`, hint: 'run again with --debug; if it persists, report it', retryable: false };
+    return {
+      status: 'fail',
+      detail: `unexpected error: ${message}`,
+      hint: 'run again with --debug; if it persists, report it',
+      retryable: false,
+    };
   }
 }
 
 function applyStrict(outcome: CheckOutcome, strict: boolean): CheckOutcome {
   if (!strict || outcome.status !== 'skip') return outcome;
-  return { status: 'fail', detail: `skipped, which --strict counts as a failure: ${outcome.detail}`, hint: outcome.hint ?? 'provide the missing input' };
+  return {
+    status: 'fail',
+    detail: `skipped, which --strict counts as a failure: ${outcome.detail}`,
+    hint: outcome.hint ?? 'provide the missing input',
+  };
 }
 
 function toResult(check: VerifyCheck, outcome: CheckOutcome, attempts: number, durationMs: number): CheckResult {
@@ -90,12 +112,20 @@ export function selectChecks(args: {
   skip?: string[];
 }): { checks: VerifyCheck[]; unknownIds: string[] } {
   const fileById = new Map(args.fileChecks.map((c) => [c.id, c]));
-  const kept = args.builtIns.filter((c) => args.keepBuiltIns === 'all' || fileById.has(c.id) || (Array.isArray(args.keepBuiltIns) && args.keepBuiltIns.includes(c.id)));
+  const kept = args.builtIns.filter(
+    (c) =>
+      args.keepBuiltIns === 'all' ||
+      fileById.has(c.id) ||
+      (Array.isArray(args.keepBuiltIns) && args.keepBuiltIns.includes(c.id)),
+  );
   const merged = kept.map((c) => fileById.get(c.id) ?? c);
   for (const c of args.fileChecks) if (!merged.includes(c)) merged.push(c);
   const known = new Set(merged.map((c) => c.id));
   const unknownIds = [...(args.only ?? []), ...(args.skip ?? [])].filter((id) => !known.has(id));
   const only = args.only?.length ? new Set(args.only) : null;
   const skip = new Set(args.skip ?? []);
-  return { checks: merged.filter((c) => (!only || only.has(c.id)) && !skip.has(c.id)), unknownIds: [...new Set(unknownIds)] };
+  return {
+    checks: merged.filter((c) => (!only || only.has(c.id)) && !skip.has(c.id)),
+    unknownIds: [...new Set(unknownIds)],
+  };
 }

@@ -33,7 +33,11 @@ export function renderXml(requestId: string, xml: string, status = 200): AwsResp
   };
 }
 
-export function renderAwsError(protocol: AwsProtocol, requestId: string, error: Pick<AwsApiError, 'code' | 'message' | 'status'>): AwsResponse {
+export function renderAwsError(
+  protocol: AwsProtocol,
+  requestId: string,
+  error: Pick<AwsApiError, 'code' | 'message' | 'status'>,
+): AwsResponse {
   if (protocol === 'json') {
     const payload = error.message ? { __type: error.code, message: error.message } : { __type: error.code };
     const response = renderJson(requestId, payload, error.status);
@@ -63,7 +67,10 @@ export function createThrottleError(protocol: AwsProtocol): { code: string; mess
 }
 
 export function escapeXml(text: string): string {
-  return text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] ?? c);
+  return text.replace(
+    /[<>&'"]/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] ?? c,
+  );
 }
 
 /** `<name>escaped text</name>`, or `<name/>` for empty/undefined. */
@@ -80,7 +87,10 @@ export function xmlNode(name: string, children: string | string[]): string {
 
 /** An EC2 `*Set` list: `<name><item>...</item>...</name>`. */
 export function xmlItemSet(name: string, items: string[]): string {
-  return xmlNode(name, items.map((i) => `<item>${i}</item>`));
+  return xmlNode(
+    name,
+    items.map((i) => `<item>${i}</item>`),
+  );
 }
 
 /** JSON 1.1 sends timestamps as epoch seconds. */

@@ -2,13 +2,31 @@ import type { SandboxState, SimInstance } from '../state.js';
 import { AwsApiError } from './aws-api-error.js';
 import { EC2_XMLNS, renderXml, xmlItemSet, xmlNode, xmlText, type AwsResponse } from './aws-wire.js';
 import { answersImdsV1 } from '../posture-faults.js';
-import { findInstances, INSTANCE_STATE_CODES, readConsoleTail, requireInstances, terminateInstances } from './ec2-instances.js';
-import { filterSecurityGroups, listSecurityGroups, renderSecurityGroup, requireSecurityGroups, securityGroupIdOf, securityGroupNameOf } from './ec2-security-groups.js';
+import {
+  findInstances,
+  INSTANCE_STATE_CODES,
+  readConsoleTail,
+  requireInstances,
+  terminateInstances,
+} from './ec2-instances.js';
+import {
+  filterSecurityGroups,
+  listSecurityGroups,
+  renderSecurityGroup,
+  requireSecurityGroups,
+  securityGroupIdOf,
+  securityGroupNameOf,
+} from './ec2-security-groups.js';
 import { paginateItems } from './pagination.js';
 import { readEc2Filters, readQueryBool, readQueryInt, readQueryList, type QueryParams } from './query-params.js';
 
 /** EC2 (ec2Query protocol): the actions molectl uses, in EC2's XML shapes. */
-export function handleEc2Action(state: SandboxState, requestId: string, action: string, params: QueryParams): AwsResponse {
+export function handleEc2Action(
+  state: SandboxState,
+  requestId: string,
+  action: string,
+  params: QueryParams,
+): AwsResponse {
   // DryRun is how callers probe permissions; in the sandbox every caller is allowed.
   if (readQueryBool(params, 'DryRun')) {
     throw new AwsApiError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412);
@@ -33,7 +51,10 @@ function describeInstances(state: SandboxState, requestId: string, params: Query
   const instanceIds = readQueryList(params, 'InstanceId');
   const maxResults = readQueryInt(params, 'MaxResults');
   if (maxResults !== undefined && instanceIds.length > 0) {
-    throw new AwsApiError('InvalidParameterCombination', 'The parameter instancesSet cannot be used with the parameter maxResults');
+    throw new AwsApiError(
+      'InvalidParameterCombination',
+      'The parameter instancesSet cannot be used with the parameter maxResults',
+    );
   }
   const filters = readEc2Filters(params);
   const instances = findInstances(state, instanceIds, filters);
@@ -57,8 +78,15 @@ function describeInstances(state: SandboxState, requestId: string, params: Query
       xmlItemSet('instancesSet', [renderInstance(state, instance)]),
     ].join(''),
   );
-  const body = [xmlText('requestId', requestId), xmlItemSet('reservationSet', reservations), nextToken ? xmlText('nextToken', nextToken) : ''];
-  return renderXml(requestId, `<DescribeInstancesResponse xmlns="${EC2_XMLNS}">${body.join('')}</DescribeInstancesResponse>`);
+  const body = [
+    xmlText('requestId', requestId),
+    xmlItemSet('reservationSet', reservations),
+    nextToken ? xmlText('nextToken', nextToken) : '',
+  ];
+  return renderXml(
+    requestId,
+    `<DescribeInstancesResponse xmlns="${EC2_XMLNS}">${body.join('')}</DescribeInstancesResponse>`,
+  );
 }
 
 function renderInstance(state: SandboxState, instance: SimInstance): string {
@@ -76,7 +104,11 @@ function renderInstance(state: SandboxState, instance: SimInstance): string {
     xmlNode('productCodes', ''),
     xmlText('instanceType', instance.nitro ? 't3.medium' : 't2.medium'),
     xmlText('launchTime', instance.launchTime.toISOString()),
-    xmlNode('placement', [xmlText('availabilityZone', `${state.region}a`), xmlText('groupName', ''), xmlText('tenancy', 'default')]),
+    xmlNode('placement', [
+      xmlText('availabilityZone', `${state.region}a`),
+      xmlText('groupName', ''),
+      xmlText('tenancy', 'default'),
+    ]),
     xmlNode('monitoring', xmlText('state', 'disabled')),
     xmlText('privateIpAddress', instance.privateIp),
     xmlText('architecture', 'x86_64'),
@@ -92,7 +124,10 @@ function renderInstance(state: SandboxState, instance: SimInstance): string {
     ),
     xmlText('virtualizationType', 'hvm'),
     xmlText('hypervisor', 'xen'),
-    xmlItemSet('groupSet', instance.state === 'terminated' ? [] : [xmlText('groupId', groupId) + xmlText('groupName', groupName)]),
+    xmlItemSet(
+      'groupSet',
+      instance.state === 'terminated' ? [] : [xmlText('groupId', groupId) + xmlText('groupName', groupName)],
+    ),
     xmlNode('metadataOptions', [
       xmlText('state', 'applied'),
       // The CP launches with IMDSv2 required; the imds-v1 fault is an instance someone relaxed.
@@ -123,8 +158,18 @@ function describeSecurityGroups(state: SandboxState, requestId: string, params: 
     tokenErrorCode: 'InvalidParameterValue',
     sizeErrorCode: 'InvalidParameterValue',
   });
-  const body = [xmlText('requestId', requestId), xmlItemSet('securityGroupInfo', page.map((g) => renderSecurityGroup(state, g))), nextToken ? xmlText('nextToken', nextToken) : ''];
-  return renderXml(requestId, `<DescribeSecurityGroupsResponse xmlns="${EC2_XMLNS}">${body.join('')}</DescribeSecurityGroupsResponse>`);
+  const body = [
+    xmlText('requestId', requestId),
+    xmlItemSet(
+      'securityGroupInfo',
+      page.map((g) => renderSecurityGroup(state, g)),
+    ),
+    nextToken ? xmlText('nextToken', nextToken) : '',
+  ];
+  return renderXml(
+    requestId,
+    `<DescribeSecurityGroupsResponse xmlns="${EC2_XMLNS}">${body.join('')}</DescribeSecurityGroupsResponse>`,
+  );
 }
 
 function renderState(name: string, instance: { state: SimInstance['state'] }): string {
@@ -140,7 +185,10 @@ function requireOneInstance(state: SandboxState, params: QueryParams): SimInstan
 function getConsoleOutput(state: SandboxState, requestId: string, params: QueryParams): AwsResponse {
   const instance = requireOneInstance(state, params);
   if (readQueryBool(params, 'Latest') && !instance.nitro) {
-    throw new AwsApiError('UnsupportedOperation', 'This instance type does not support retrieving the latest console logs.');
+    throw new AwsApiError(
+      'UnsupportedOperation',
+      'This instance type does not support retrieving the latest console logs.',
+    );
   }
   const tail = readConsoleTail(instance);
   const body = [
@@ -149,7 +197,10 @@ function getConsoleOutput(state: SandboxState, requestId: string, params: QueryP
     xmlText('timestamp', instance.consoleUpdatedAt.toISOString()),
     tail.length > 0 ? xmlText('output', tail.toString('base64')) : '',
   ];
-  return renderXml(requestId, `<GetConsoleOutputResponse xmlns="${EC2_XMLNS}">${body.join('')}</GetConsoleOutputResponse>`);
+  return renderXml(
+    requestId,
+    `<GetConsoleOutputResponse xmlns="${EC2_XMLNS}">${body.join('')}</GetConsoleOutputResponse>`,
+  );
 }
 
 function describeInstanceAttribute(state: SandboxState, requestId: string, params: QueryParams): AwsResponse {
@@ -158,7 +209,10 @@ function describeInstanceAttribute(state: SandboxState, requestId: string, param
   let value: string;
   switch (attribute) {
     case 'userData':
-      value = instance.userData === '' ? xmlNode('userData', '') : xmlNode('userData', xmlText('value', Buffer.from(instance.userData, 'utf8').toString('base64')));
+      value =
+        instance.userData === ''
+          ? xmlNode('userData', '')
+          : xmlNode('userData', xmlText('value', Buffer.from(instance.userData, 'utf8').toString('base64')));
       break;
     case 'instanceType':
       value = xmlNode('instanceType', xmlText('value', instance.nitro ? 't3.medium' : 't2.medium'));
@@ -167,10 +221,16 @@ function describeInstanceAttribute(state: SandboxState, requestId: string, param
       value = xmlNode('disableApiTermination', xmlText('value', 'false'));
       break;
     default:
-      throw new AwsApiError('InvalidParameterValue', `Value (${attribute ?? ''}) for parameter attribute is invalid. Unknown attribute.`);
+      throw new AwsApiError(
+        'InvalidParameterValue',
+        `Value (${attribute ?? ''}) for parameter attribute is invalid. Unknown attribute.`,
+      );
   }
   const body = [xmlText('requestId', requestId), xmlText('instanceId', instance.instanceId), value];
-  return renderXml(requestId, `<DescribeInstanceAttributeResponse xmlns="${EC2_XMLNS}">${body.join('')}</DescribeInstanceAttributeResponse>`);
+  return renderXml(
+    requestId,
+    `<DescribeInstanceAttributeResponse xmlns="${EC2_XMLNS}">${body.join('')}</DescribeInstanceAttributeResponse>`,
+  );
 }
 
 function terminate(state: SandboxState, requestId: string, params: QueryParams): AwsResponse {
@@ -178,8 +238,15 @@ function terminate(state: SandboxState, requestId: string, params: QueryParams):
   if (ids.length === 0) throw new AwsApiError('MissingParameter', 'The request must contain the parameter InstanceId');
   const changes = terminateInstances(state, ids);
   const items = changes.map((c) =>
-    [xmlText('instanceId', c.instanceId), renderState('currentState', { state: c.currentState }), renderState('previousState', { state: c.previousState })].join(''),
+    [
+      xmlText('instanceId', c.instanceId),
+      renderState('currentState', { state: c.currentState }),
+      renderState('previousState', { state: c.previousState }),
+    ].join(''),
   );
   const body = [xmlText('requestId', requestId), xmlItemSet('instancesSet', items)];
-  return renderXml(requestId, `<TerminateInstancesResponse xmlns="${EC2_XMLNS}">${body.join('')}</TerminateInstancesResponse>`);
+  return renderXml(
+    requestId,
+    `<TerminateInstancesResponse xmlns="${EC2_XMLNS}">${body.join('')}</TerminateInstancesResponse>`,
+  );
 }

@@ -36,7 +36,10 @@ export interface SimSecurityGroup {
 
 /** The id of the group an instance's interface carries. */
 export function securityGroupIdOf(state: SandboxState, instance: SimInstance): string {
-  return `sg-0${createHash('sha256').update(`${state.seed}:${groupKeyOf(instance)}`).digest('hex').slice(0, 16)}`;
+  return `sg-0${createHash('sha256')
+    .update(`${state.seed}:${groupKeyOf(instance)}`)
+    .digest('hex')
+    .slice(0, 16)}`;
 }
 
 export function securityGroupNameOf(instance: SimInstance): string {
@@ -64,20 +67,42 @@ export function listSecurityGroups(state: SandboxState): SimSecurityGroup[] {
         description: `Molecule ${role} instances of ${slug}`,
         role,
         slug,
-        ingress: role === 'tenant' ? [{ protocol: 'tcp', fromPort: 8080, toPort: 8080, cidrs: [SANDBOX_VPC_CIDR], ipv6Cidrs: [], description: 'workspaces to the tenant API' }] : [],
+        ingress:
+          role === 'tenant'
+            ? [
+                {
+                  protocol: 'tcp',
+                  fromPort: 8080,
+                  toPort: 8080,
+                  cidrs: [SANDBOX_VPC_CIDR],
+                  ipv6Cidrs: [],
+                  description: 'workspaces to the tenant API',
+                },
+              ]
+            : [],
       };
       groups.set(groupId, group);
     }
     for (const port of openIngressPorts(state.faults, instance)) {
       if (group.ingress.some((r) => r.fromPort === port && r.cidrs.includes('0.0.0.0/0'))) continue;
-      group.ingress.push({ protocol: 'tcp', fromPort: port, toPort: port, cidrs: ['0.0.0.0/0'], ipv6Cidrs: [], description: 'debug' });
+      group.ingress.push({
+        protocol: 'tcp',
+        fromPort: port,
+        toPort: port,
+        cidrs: ['0.0.0.0/0'],
+        ipv6Cidrs: [],
+        description: 'debug',
+      });
     }
   }
   return [...groups.values()];
 }
 
 /** DescribeSecurityGroups' filters the sandbox knows; values OR together, filters AND. */
-export function filterSecurityGroups(groups: SimSecurityGroup[], filters: Array<{ name: string; values: string[] }>): SimSecurityGroup[] {
+export function filterSecurityGroups(
+  groups: SimSecurityGroup[],
+  filters: Array<{ name: string; values: string[] }>,
+): SimSecurityGroup[] {
   const predicates = filters.map(({ name, values }): ((g: SimSecurityGroup) => boolean) => {
     switch (name) {
       case 'group-id':
@@ -111,9 +136,18 @@ export function renderSecurityGroup(state: SandboxState, group: SimSecurityGroup
     xmlText('securityGroupArn', `arn:aws:ec2:${state.region}:${state.accountId}:security-group/${group.groupId}`),
     xmlItemSet('ipPermissions', group.ingress.map(renderIngress)),
     xmlItemSet('ipPermissionsEgress', [
-      [xmlText('ipProtocol', '-1'), xmlNode('groups', ''), xmlItemSet('ipRanges', [xmlText('cidrIp', '0.0.0.0/0')]), xmlNode('ipv6Ranges', ''), xmlNode('prefixListIds', '')].join(''),
+      [
+        xmlText('ipProtocol', '-1'),
+        xmlNode('groups', ''),
+        xmlItemSet('ipRanges', [xmlText('cidrIp', '0.0.0.0/0')]),
+        xmlNode('ipv6Ranges', ''),
+        xmlNode('prefixListIds', ''),
+      ].join(''),
     ]),
-    xmlItemSet('tagSet', [xmlText('key', 'ManagedBy') + xmlText('value', 'molecule-cp'), xmlText('key', 'OrgSlug') + xmlText('value', group.slug)]),
+    xmlItemSet('tagSet', [
+      xmlText('key', 'ManagedBy') + xmlText('value', 'molecule-cp'),
+      xmlText('key', 'OrgSlug') + xmlText('value', group.slug),
+    ]),
   ].join('');
 }
 
@@ -123,8 +157,14 @@ function renderIngress(rule: SimIngressRule): string {
     xmlText('fromPort', rule.fromPort),
     xmlText('toPort', rule.toPort),
     xmlNode('groups', ''),
-    xmlItemSet('ipRanges', rule.cidrs.map((c) => xmlText('cidrIp', c) + xmlText('description', rule.description))),
-    xmlItemSet('ipv6Ranges', rule.ipv6Cidrs.map((c) => xmlText('cidrIpv6', c) + xmlText('description', rule.description))),
+    xmlItemSet(
+      'ipRanges',
+      rule.cidrs.map((c) => xmlText('cidrIp', c) + xmlText('description', rule.description)),
+    ),
+    xmlItemSet(
+      'ipv6Ranges',
+      rule.ipv6Cidrs.map((c) => xmlText('cidrIpv6', c) + xmlText('description', rule.description)),
+    ),
     xmlNode('prefixListIds', ''),
   ].join('');
 }
@@ -133,5 +173,6 @@ function renderIngress(rule: SimIngressRule): string {
 export function requireSecurityGroups(groups: SimSecurityGroup[], ids: string[]): void {
   const known = new Set(groups.map((g) => g.groupId));
   const missing = ids.filter((id) => !known.has(id));
-  if (missing.length > 0) throw new AwsApiError('InvalidGroup.NotFound', `The security group '${missing[0]}' does not exist`);
+  if (missing.length > 0)
+    throw new AwsApiError('InvalidGroup.NotFound', `The security group '${missing[0]}' does not exist`);
 }

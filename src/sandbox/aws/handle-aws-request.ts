@@ -32,7 +32,11 @@ const PROTOCOL_OF: Record<string, AwsProtocol> = { ec2: 'ec2', sts: 'query', ssm
  * tests rely on); its status is filled in when the answer is known. Faults apply before the
  * action runs, so a throttled request never changes state, as with the real services.
  */
-export async function handleAwsRequest(state: SandboxState, hosts: HostRunner, req: AwsRequest): Promise<AwsResponse | null> {
+export async function handleAwsRequest(
+  state: SandboxState,
+  hosts: HostRunner,
+  req: AwsRequest,
+): Promise<AwsResponse | null> {
   const headers = lowerCaseKeys(req.headers);
   const scope = CREDENTIAL_SCOPE.exec(headers['authorization'] ?? '');
   if (!scope) return null;
@@ -40,7 +44,8 @@ export async function handleAwsRequest(state: SandboxState, hosts: HostRunner, r
   const protocol = PROTOCOL_OF[service] ?? 'json';
   const requestId = generateUuid(state, 'requests');
   const params = protocol === 'json' ? null : parseQueryParams(req.body);
-  const action = protocol === 'json' ? (headers['x-amz-target'] ?? '').split('.').pop() ?? '' : params?.get('Action') ?? '';
+  const action =
+    protocol === 'json' ? ((headers['x-amz-target'] ?? '').split('.').pop() ?? '') : (params?.get('Action') ?? '');
 
   const record: RecordedRequest = { at: new Date(), service, action, headers, body: req.body, status: 0 };
   state.requests.push(record);
@@ -52,7 +57,10 @@ export async function handleAwsRequest(state: SandboxState, hosts: HostRunner, r
   async function answerRequest(): Promise<AwsResponse> {
     try {
       if (state.faults.awsLatencyMs > 0) await sleep(state.faults.awsLatencyMs);
-      if (!takeApiToken(state, action) || (state.faults.awsThrottleRate > 0 && getStateRandom(state, 'throttle')() < state.faults.awsThrottleRate)) {
+      if (
+        !takeApiToken(state, action) ||
+        (state.faults.awsThrottleRate > 0 && getStateRandom(state, 'throttle')() < state.faults.awsThrottleRate)
+      ) {
         return renderAwsError(protocol, requestId, createThrottleError(protocol));
       }
       switch (service) {

@@ -18,7 +18,10 @@ export function readString(input: JsonInput, name: string): string | undefined {
 export function requireString(input: JsonInput, name: string): string {
   const value = readString(input, name);
   if (value === undefined || value === '') {
-    throw new AwsApiError('ValidationException', `1 validation error detected: Value null at '${lowerFirst(name)}' failed to satisfy constraint: Member must not be null`);
+    throw new AwsApiError(
+      'ValidationException',
+      `1 validation error detected: Value null at '${lowerFirst(name)}' failed to satisfy constraint: Member must not be null`,
+    );
   }
   return value;
 }
@@ -40,14 +43,16 @@ export function readBoolean(input: JsonInput, name: string): boolean | undefined
 export function readStringList(input: JsonInput, name: string): string[] | undefined {
   const value = input[name];
   if (value === undefined || value === null) return undefined;
-  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw invalid(name, 'must be a list of strings');
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string'))
+    throw invalid(name, 'must be a list of strings');
   return value as string[];
 }
 
 export function readObjectList(input: JsonInput, name: string): JsonInput[] {
   const value = input[name];
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value) || value.some((v) => !v || typeof v !== 'object')) throw invalid(name, 'must be a list of structures');
+  if (!Array.isArray(value) || value.some((v) => !v || typeof v !== 'object'))
+    throw invalid(name, 'must be a list of structures');
   return value as JsonInput[];
 }
 

@@ -46,7 +46,13 @@ function hashScope(scope: string): string {
 function decodeToken(token: string, options: PageOptions): number {
   try {
     const parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as { o?: unknown; s?: unknown };
-    if (typeof parsed.o === 'number' && Number.isInteger(parsed.o) && parsed.o >= 0 && parsed.s === hashScope(options.scope)) return parsed.o;
+    if (
+      typeof parsed.o === 'number' &&
+      Number.isInteger(parsed.o) &&
+      parsed.o >= 0 &&
+      parsed.s === hashScope(options.scope)
+    )
+      return parsed.o;
   } catch {
     // fall through to the service's error
   }

@@ -33,14 +33,20 @@ export function putParameter(state: SandboxState, input: PutParameterInput): { v
   validateParameterName(input.name);
   const existing = state.parameters.get(input.name);
   if (existing && input.overwrite !== true) {
-    throw new AwsApiError('ParameterAlreadyExists', 'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.');
+    throw new AwsApiError(
+      'ParameterAlreadyExists',
+      'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.',
+    );
   }
   const type = input.type ?? existing?.type;
   if (!type) {
     throw new AwsApiError('ValidationException', 'A parameter type is required when you create a parameter.');
   }
   if (input.value.length === 0 || input.value.length > 4096) {
-    throw new AwsApiError('ValidationException', `1 validation error detected: Value at 'value' failed to satisfy constraint: Member must have length between 1 and 4096`);
+    throw new AwsApiError(
+      'ValidationException',
+      `1 validation error detected: Value at 'value' failed to satisfy constraint: Member must have length between 1 and 4096`,
+    );
   }
   const param: SimParameter = {
     name: input.name,
@@ -54,7 +60,11 @@ export function putParameter(state: SandboxState, input: PutParameterInput): { v
 }
 
 /** GetParameter. ParameterNotFound when absent. */
-export function getParameter(state: SandboxState, name: string, options: { withDecryption?: boolean } = {}): ParameterView {
+export function getParameter(
+  state: SandboxState,
+  name: string,
+  options: { withDecryption?: boolean } = {},
+): ParameterView {
   const param = state.parameters.get(name);
   if (!param) throw new AwsApiError('ParameterNotFound', '');
   return viewParameter(state, param, options.withDecryption === true);
@@ -72,7 +82,10 @@ export function listParametersByPath(
   options: { recursive?: boolean; withDecryption?: boolean } = {},
 ): ParameterView[] {
   if (!path.startsWith('/')) {
-    throw new AwsApiError('ValidationException', 'The parameter doesn\'t meet the parameter name requirements. The parameter name must begin with a forward slash "/".');
+    throw new AwsApiError(
+      'ValidationException',
+      'The parameter doesn\'t meet the parameter name requirements. The parameter name must begin with a forward slash "/".',
+    );
   }
   const prefix = path.endsWith('/') ? path : `${path}/`;
   const out: ParameterView[] = [];
@@ -90,7 +103,14 @@ export function getParameterArn(state: SandboxState, name: string): string {
 
 function viewParameter(state: SandboxState, param: SimParameter, decrypt: boolean): ParameterView {
   const value = param.type === 'SecureString' && !decrypt ? encryptStandIn(state, param) : param.value;
-  return { name: param.name, type: param.type, value, version: param.version, lastModified: param.lastModified, arn: getParameterArn(state, param.name) };
+  return {
+    name: param.name,
+    type: param.type,
+    value,
+    version: param.version,
+    lastModified: param.lastModified,
+    arn: getParameterArn(state, param.name),
+  };
 }
 
 /**
@@ -98,12 +118,17 @@ function viewParameter(state: SandboxState, param: SimParameter, decrypt: boolea
  * never reveals the value (not even a plain hash of it, which would be guessable).
  */
 function encryptStandIn(state: SandboxState, param: SimParameter): string {
-  const digest = createHash('sha256').update(`${state.seed}:${state.accountId}:${param.name}:${param.version}:kms`).digest();
+  const digest = createHash('sha256')
+    .update(`${state.seed}:${state.accountId}:${param.name}:${param.version}:kms`)
+    .digest();
   return `AQICAHh${Buffer.concat([digest, digest]).toString('base64')}`;
 }
 
 function validateParameterName(name: string): void {
   if (!/^[a-zA-Z0-9_.\-/]{1,1011}$/.test(name) || /^\/?aws|^\/?ssm/i.test(name)) {
-    throw new AwsApiError('ValidationException', `Parameter name: can't be prefixed with "aws" or "ssm" (case-insensitive), and may only contain a-zA-Z0-9_.-/`);
+    throw new AwsApiError(
+      'ValidationException',
+      `Parameter name: can't be prefixed with "aws" or "ssm" (case-insensitive), and may only contain a-zA-Z0-9_.-/`,
+    );
   }
 }

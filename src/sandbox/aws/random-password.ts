@@ -35,11 +35,17 @@ export function generateRandomPassword(options: RandomPasswordOptions = {}): str
   ].filter((c) => c.length > 0);
   const all = classes.join('');
   if (all.length === 0) {
-    throw new AwsApiError('InvalidParameterException', 'The password cannot be generated because all character types are excluded.');
+    throw new AwsApiError(
+      'InvalidParameterException',
+      'The password cannot be generated because all character types are excluded.',
+    );
   }
   const requireEach = options.requireEachIncludedType !== false;
   if (requireEach && classes.length > length) {
-    throw new AwsApiError('InvalidParameterException', 'PasswordLength is too short to include each included character type.');
+    throw new AwsApiError(
+      'InvalidParameterException',
+      'PasswordLength is too short to include each included character type.',
+    );
   }
   const chars: string[] = [];
   if (requireEach) for (const cls of classes) chars.push(pick(cls));

@@ -1,7 +1,15 @@
 import type { SandboxState, SimSecret, Tag } from '../state.js';
 import { AwsApiError } from './aws-api-error.js';
 import { renderJson, type AwsResponse } from './aws-wire.js';
-import { readBoolean, readNumber, readObjectList, readString, readStringList, requireString, type JsonInput } from './json-input.js';
+import {
+  readBoolean,
+  readNumber,
+  readObjectList,
+  readString,
+  readStringList,
+  requireString,
+  type JsonInput,
+} from './json-input.js';
 import { paginateItems } from './pagination.js';
 import { generateRandomPassword } from './random-password.js';
 import {
@@ -15,7 +23,12 @@ import {
 } from './secrets-store.js';
 
 /** Secrets Manager (JSON 1.1, `X-Amz-Target: secretsmanager.<Op>`). */
-export function handleSecretsManagerAction(state: SandboxState, requestId: string, action: string, input: JsonInput): AwsResponse {
+export function handleSecretsManagerAction(
+  state: SandboxState,
+  requestId: string,
+  action: string,
+  input: JsonInput,
+): AwsResponse {
   const reply = (payload: unknown): AwsResponse => renderJson(requestId, payload);
   switch (action) {
     case 'CreateSecret': {
@@ -25,7 +38,8 @@ export function handleSecretsManagerAction(state: SandboxState, requestId: strin
         description: readString(input, 'Description') ?? '',
         clientRequestToken: readString(input, 'ClientRequestToken'),
       });
-      const version = value === null ? undefined : secret.versions.find((v) => v.stages.includes('AWSCURRENT'))?.versionId;
+      const version =
+        value === null ? undefined : secret.versions.find((v) => v.stages.includes('AWSCURRENT'))?.versionId;
       return reply({ ARN: secret.arn, Name: secret.name, ...(version ? { VersionId: version } : {}) });
     }
     case 'DescribeSecret':
@@ -35,12 +49,20 @@ export function handleSecretsManagerAction(state: SandboxState, requestId: strin
         versionId: readString(input, 'VersionId'),
         stage: readString(input, 'VersionStage'),
       });
-      return reply({ ARN: view.arn, Name: view.name, VersionId: view.versionId, SecretString: view.value, VersionStages: view.stages, CreatedDate: view.createdAt });
+      return reply({
+        ARN: view.arn,
+        Name: view.name,
+        VersionId: view.versionId,
+        SecretString: view.value,
+        VersionStages: view.stages,
+        CreatedDate: view.createdAt,
+      });
     }
     case 'PutSecretValue': {
       if (input['SecretBinary'] !== undefined) throw unsupportedBinary();
       const value = readString(input, 'SecretString');
-      if (value === undefined) throw new AwsApiError('InvalidRequestException', 'You must provide either SecretString or SecretBinary.');
+      if (value === undefined)
+        throw new AwsApiError('InvalidRequestException', 'You must provide either SecretString or SecretBinary.');
       const result = putSecretValue(state, requireString(input, 'SecretId'), value, {
         clientRequestToken: readString(input, 'ClientRequestToken'),
         stages: readStringList(input, 'VersionStages'),
@@ -48,10 +70,15 @@ export function handleSecretsManagerAction(state: SandboxState, requestId: strin
       return reply({ ARN: result.arn, Name: result.name, VersionId: result.versionId, VersionStages: result.stages });
     }
     case 'UpdateSecretVersionStage': {
-      const result = updateSecretVersionStage(state, requireString(input, 'SecretId'), requireString(input, 'VersionStage'), {
-        moveToVersionId: readString(input, 'MoveToVersionId'),
-        removeFromVersionId: readString(input, 'RemoveFromVersionId'),
-      });
+      const result = updateSecretVersionStage(
+        state,
+        requireString(input, 'SecretId'),
+        requireString(input, 'VersionStage'),
+        {
+          moveToVersionId: readString(input, 'MoveToVersionId'),
+          removeFromVersionId: readString(input, 'RemoveFromVersionId'),
+        },
+      );
       return reply({ ARN: result.arn, Name: result.name });
     }
     case 'ListSecrets':
@@ -64,7 +91,11 @@ export function handleSecretsManagerAction(state: SandboxState, requestId: strin
       const stages = stagesAsAnswered(secret, state);
       const versions = secret.versions
         .filter((v) => all || v.stages.length > 0 || stages[v.versionId])
-        .map((v) => ({ VersionId: v.versionId, VersionStages: stages[v.versionId] ?? [...v.stages], CreatedDate: v.createdAt }));
+        .map((v) => ({
+          VersionId: v.versionId,
+          VersionStages: stages[v.versionId] ?? [...v.stages],
+          CreatedDate: v.createdAt,
+        }));
       return reply({ ARN: secret.arn, Name: secret.name, Versions: versions });
     }
     case 'DeleteSecret': {
@@ -120,9 +151,13 @@ function describe(secret: SimSecret, state: SandboxState): Record<string, unknow
 }
 
 function listSecrets(state: SandboxState, input: JsonInput): Record<string, unknown> {
-  const predicates = readObjectList(input, 'Filters').map((f) => compileSecretFilter(String(f['Key'] ?? ''), readStringList(f, 'Values') ?? []));
+  const predicates = readObjectList(input, 'Filters').map((f) =>
+    compileSecretFilter(String(f['Key'] ?? ''), readStringList(f, 'Values') ?? []),
+  );
   const includeDeleted = readBoolean(input, 'IncludePlannedDeletion') === true;
-  let secrets = [...state.secrets.values()].filter((s) => (includeDeleted || !s.deletedAt) && predicates.every((p) => p(s)));
+  let secrets = [...state.secrets.values()].filter(
+    (s) => (includeDeleted || !s.deletedAt) && predicates.every((p) => p(s)),
+  );
   if (readString(input, 'SortOrder') === 'desc') secrets = secrets.reverse();
   const { page, nextToken } = paginateItems(secrets, {
     maxResults: readNumber(input, 'MaxResults'),
@@ -167,5 +202,8 @@ function readTags(input: JsonInput): Tag[] {
 }
 
 function unsupportedBinary(): AwsApiError {
-  return new AwsApiError('InvalidRequestException', 'The sandbox stores SecretString only; SecretBinary is not simulated.');
+  return new AwsApiError(
+    'InvalidRequestException',
+    'The sandbox stores SecretString only; SecretBinary is not simulated.',
+  );
 }

@@ -105,19 +105,35 @@ export function getSecretValue(
   if (selector.versionId) {
     version = secret.versions.find((v) => v.versionId === selector.versionId);
     if (version && selector.stage && !version.stages.includes(selector.stage)) {
-      throw new AwsApiError('InvalidRequestException', 'You provided a VersionStage that is not associated to the provided VersionId.');
+      throw new AwsApiError(
+        'InvalidRequestException',
+        'You provided a VersionStage that is not associated to the provided VersionId.',
+      );
     }
     if (!version) {
-      throw new AwsApiError('ResourceNotFoundException', `Secrets Manager can't find the specified secret value for VersionId: ${selector.versionId}`);
+      throw new AwsApiError(
+        'ResourceNotFoundException',
+        `Secrets Manager can't find the specified secret value for VersionId: ${selector.versionId}`,
+      );
     }
   } else {
     const stage = selector.stage ?? AWSCURRENT;
     version = secret.versions.find((v) => v.stages.includes(stage));
     if (!version) {
-      throw new AwsApiError('ResourceNotFoundException', `Secrets Manager can't find the specified secret value for staging label: ${stage}`);
+      throw new AwsApiError(
+        'ResourceNotFoundException',
+        `Secrets Manager can't find the specified secret value for staging label: ${stage}`,
+      );
     }
   }
-  return { arn: secret.arn, name: secret.name, versionId: version.versionId, value: version.value, stages: [...version.stages], createdAt: version.createdAt };
+  return {
+    arn: secret.arn,
+    name: secret.name,
+    versionId: version.versionId,
+    value: version.value,
+    stages: [...version.stages],
+    createdAt: version.createdAt,
+  };
 }
 
 /**
@@ -170,13 +186,19 @@ export function updateSecretVersionStage(
   const holder = secret.versions.find((v) => v.stages.includes(stage));
   if (options.removeFromVersionId) {
     if (!holder || holder.versionId !== options.removeFromVersionId) {
-      throw new AwsApiError('InvalidParameterException', `The staging label ${stage} is not attached to version ${options.removeFromVersionId}.`);
+      throw new AwsApiError(
+        'InvalidParameterException',
+        `The staging label ${stage} is not attached to version ${options.removeFromVersionId}.`,
+      );
     }
   }
   if (options.moveToVersionId) {
     const target = secret.versions.find((v) => v.versionId === options.moveToVersionId);
     if (!target) {
-      throw new AwsApiError('ResourceNotFoundException', `Secrets Manager can't find the specified secret value for VersionId: ${options.moveToVersionId}`);
+      throw new AwsApiError(
+        'ResourceNotFoundException',
+        `Secrets Manager can't find the specified secret value for VersionId: ${options.moveToVersionId}`,
+      );
     }
     if (holder && holder !== target && holder.versionId !== options.removeFromVersionId) {
       throw new AwsApiError(
@@ -187,7 +209,10 @@ export function updateSecretVersionStage(
     moveStage(secret, stage, target);
   } else if (holder) {
     if (stage === AWSCURRENT) {
-      throw new AwsApiError('InvalidParameterException', 'You can only remove the AWSCURRENT label by moving it to another version.');
+      throw new AwsApiError(
+        'InvalidParameterException',
+        'You can only remove the AWSCURRENT label by moving it to another version.',
+      );
     }
     holder.stages = holder.stages.filter((s) => s !== stage);
   }
@@ -223,7 +248,13 @@ export function deleteSecret(
 }
 
 function newVersion(state: SandboxState, value: string, stages: string[], token: string | null): SimSecretVersion {
-  return { versionId: token ?? generateUuid(state), value, stages: [...stages], createdAt: new Date(), clientRequestToken: token };
+  return {
+    versionId: token ?? generateUuid(state),
+    value,
+    stages: [...stages],
+    createdAt: new Date(),
+    clientRequestToken: token,
+  };
 }
 
 /** Attaches `stage` to `target`, taking it off whichever version held it. */

@@ -42,7 +42,12 @@ export function getStateRandom(state: SandboxState, stream: RandomStream): Rando
 }
 
 /** `length` characters drawn from `alphabet` using the state's id stream. */
-export function generateChars(state: SandboxState, alphabet: string, length: number, stream: RandomStream = 'ids'): string {
+export function generateChars(
+  state: SandboxState,
+  alphabet: string,
+  length: number,
+  stream: RandomStream = 'ids',
+): string {
   const next = getStateRandom(state, stream);
   let out = '';
   for (let i = 0; i < length; i++) out += alphabet[Math.floor(next() * alphabet.length)];

@@ -3,13 +3,40 @@ import { hostMatches, type SandboxState, type SimInstance } from '../state.js';
 import { AwsApiError } from './aws-api-error.js';
 import { renderJson, type AwsResponse } from './aws-wire.js';
 import type { HostRunner } from './host-runner.js';
-import { readBoolean, readNumber, readObjectList, readString, readStringList, requireString, type JsonInput } from './json-input.js';
+import {
+  readBoolean,
+  readNumber,
+  readObjectList,
+  readString,
+  readStringList,
+  requireString,
+  type JsonInput,
+} from './json-input.js';
 import { paginateItems } from './pagination.js';
-import { deleteParameter, getParameter, listParametersByPath, putParameter, type ParameterType, type ParameterView } from './parameter-store.js';
-import { cancelCommandAction, getCommandInvocation, listCommandInvocations, listCommands, sendCommand } from './ssm-command-api.js';
+import {
+  deleteParameter,
+  getParameter,
+  listParametersByPath,
+  putParameter,
+  type ParameterType,
+  type ParameterView,
+} from './parameter-store.js';
+import {
+  cancelCommandAction,
+  getCommandInvocation,
+  listCommandInvocations,
+  listCommands,
+  sendCommand,
+} from './ssm-command-api.js';
 
 /** SSM (JSON 1.1, `X-Amz-Target: AmazonSSM.<Op>`): managed-instance inventory, Run Command, Parameter Store. */
-export async function handleSsmAction(state: SandboxState, hosts: HostRunner, requestId: string, action: string, input: JsonInput): Promise<AwsResponse> {
+export async function handleSsmAction(
+  state: SandboxState,
+  hosts: HostRunner,
+  requestId: string,
+  action: string,
+  input: JsonInput,
+): Promise<AwsResponse> {
   const reply = (payload: unknown): AwsResponse => renderJson(requestId, payload);
   switch (action) {
     case 'DescribeInstanceInformation':
@@ -27,7 +54,10 @@ export async function handleSsmAction(state: SandboxState, hosts: HostRunner, re
     case 'PutParameter': {
       const type = readString(input, 'Type');
       if (type !== undefined && type !== 'String' && type !== 'SecureString' && type !== 'StringList') {
-        throw new AwsApiError('ValidationException', `1 validation error detected: Value '${type}' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [SecureString, StringList, String]`);
+        throw new AwsApiError(
+          'ValidationException',
+          `1 validation error detected: Value '${type}' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [SecureString, StringList, String]`,
+        );
       }
       const result = putParameter(state, {
         name: requireString(input, 'Name'),
@@ -38,13 +68,18 @@ export async function handleSsmAction(state: SandboxState, hosts: HostRunner, re
       return reply({ Version: result.version, Tier: result.tier });
     }
     case 'GetParameter':
-      return reply({ Parameter: renderParameter(getParameter(state, requireString(input, 'Name'), { withDecryption: readBoolean(input, 'WithDecryption') })) });
+      return reply({
+        Parameter: renderParameter(
+          getParameter(state, requireString(input, 'Name'), { withDecryption: readBoolean(input, 'WithDecryption') }),
+        ),
+      });
     case 'GetParameters': {
       const names = readStringList(input, 'Names') ?? [];
       const found: ParameterView[] = [];
       const invalid: string[] = [];
       for (const name of names) {
-        if (state.parameters.has(name)) found.push(getParameter(state, name, { withDecryption: readBoolean(input, 'WithDecryption') }));
+        if (state.parameters.has(name))
+          found.push(getParameter(state, name, { withDecryption: readBoolean(input, 'WithDecryption') }));
         else invalid.push(name);
       }
       return reply({ Parameters: found.map(renderParameter), InvalidParameters: invalid });
@@ -74,7 +109,15 @@ export async function handleSsmAction(state: SandboxState, hosts: HostRunner, re
 }
 
 function renderParameter(view: ParameterView): Record<string, unknown> {
-  return { Name: view.name, Type: view.type, Value: view.value, Version: view.version, LastModifiedDate: view.lastModified, ARN: view.arn, DataType: 'text' };
+  return {
+    Name: view.name,
+    Type: view.type,
+    Value: view.value,
+    Version: view.version,
+    LastModifiedDate: view.lastModified,
+    ARN: view.arn,
+    DataType: 'text',
+  };
 }
 
 /** PingStatus as SSM reports it: offline faults and stopped or terminated instances read ConnectionLost. */
@@ -86,11 +129,19 @@ export function getPingStatus(state: SandboxState, instance: SimInstance): strin
 
 function describeInstanceInformation(state: SandboxState, input: JsonInput): Record<string, unknown> {
   const filters = [
-    ...readObjectList(input, 'InstanceInformationFilterList').map((f) => ({ key: String(f['key'] ?? ''), values: readStringList(f, 'valueSet') ?? [] })),
-    ...readObjectList(input, 'Filters').map((f) => ({ key: String(f['Key'] ?? ''), values: readStringList(f, 'Values') ?? [] })),
+    ...readObjectList(input, 'InstanceInformationFilterList').map((f) => ({
+      key: String(f['key'] ?? ''),
+      values: readStringList(f, 'valueSet') ?? [],
+    })),
+    ...readObjectList(input, 'Filters').map((f) => ({
+      key: String(f['Key'] ?? ''),
+      values: readStringList(f, 'Values') ?? [],
+    })),
   ];
   const predicates = filters.map(({ key, values }) => compileInfoFilter(state, key, values));
-  const managed = [...state.instances.values()].filter((i) => i.ssm !== null && i.state !== 'terminated' && predicates.every((p) => p(i)));
+  const managed = [...state.instances.values()].filter(
+    (i) => i.ssm !== null && i.state !== 'terminated' && predicates.every((p) => p(i)),
+  );
   const { page, nextToken } = paginateItems(managed, {
     maxResults: readNumber(input, 'MaxResults'),
     nextToken: readString(input, 'NextToken'),

@@ -1,7 +1,15 @@
 import type { SandboxState, SimCommand, SimInstance, SimInvocation } from '../state.js';
 import { AwsApiError } from './aws-api-error.js';
 import type { HostRunner } from './host-runner.js';
-import { readNumber, readObject, readObjectList, readString, readStringList, requireString, type JsonInput } from './json-input.js';
+import {
+  readNumber,
+  readObject,
+  readObjectList,
+  readString,
+  readStringList,
+  requireString,
+  type JsonInput,
+} from './json-input.js';
 import { paginateItems } from './pagination.js';
 import { cancelCommand, getSsmTimings, startCommand } from './ssm-command-runner.js';
 import { countInvocations, describeCommandStatus, describeInvocationStatus } from './ssm-status.js';
@@ -15,15 +23,23 @@ const PLUGIN_NAME = 'aws:runShellScript';
 const CONCURRENCY_PATTERN = /^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$/;
 const ERRORS_PATTERN = /^([1-9][0-9]*|[0]|[1-9][0-9]%|[0-9]%|100%)$/;
 
-export async function sendCommand(state: SandboxState, hosts: HostRunner, input: JsonInput): Promise<Record<string, unknown>> {
+export async function sendCommand(
+  state: SandboxState,
+  hosts: HostRunner,
+  input: JsonInput,
+): Promise<Record<string, unknown>> {
   const documentName = requireString(input, 'DocumentName');
-  if (documentName !== 'AWS-RunShellScript') throw new AwsApiError('InvalidDocument', `Document with name ${documentName} does not exist.`);
+  if (documentName !== 'AWS-RunShellScript')
+    throw new AwsApiError('InvalidDocument', `Document with name ${documentName} does not exist.`);
   const parameters = readParameters(input);
   const commands = parameters['commands'] ?? [];
   if (commands.length === 0) throw new AwsApiError('InvalidParameters', 'Parameter "commands" is required.');
   const executionTimeoutSeconds = readExecutionTimeout(parameters);
   const instanceIds = readStringList(input, 'InstanceIds') ?? [];
-  const targets = readObjectList(input, 'Targets').map((t) => ({ Key: String(t['Key'] ?? ''), Values: readStringList(t, 'Values') ?? [] }));
+  const targets = readObjectList(input, 'Targets').map((t) => ({
+    Key: String(t['Key'] ?? ''),
+    Values: readStringList(t, 'Values') ?? [],
+  }));
   if (instanceIds.length > 50) {
     throw new AwsApiError(
       'ValidationException',
@@ -31,20 +47,28 @@ export async function sendCommand(state: SandboxState, hosts: HostRunner, input:
     );
   }
   if (targets.length > 5) {
-    throw new AwsApiError('ValidationException', `1 validation error detected: Value at 'targets' failed to satisfy constraint: Member must have length less than or equal to 5`);
+    throw new AwsApiError(
+      'ValidationException',
+      `1 validation error detected: Value at 'targets' failed to satisfy constraint: Member must have length less than or equal to 5`,
+    );
   }
-  if ((instanceIds.length > 0) === (targets.length > 0)) {
+  if (instanceIds.length > 0 === targets.length > 0) {
     throw new AwsApiError('ValidationException', 'Exactly one of InstanceIds or Targets must be specified.');
   }
   const maxConcurrency = readString(input, 'MaxConcurrency') ?? '50';
   const maxErrors = readString(input, 'MaxErrors') ?? '0';
-  if (!CONCURRENCY_PATTERN.test(maxConcurrency)) throw patternError('maxConcurrency', maxConcurrency, CONCURRENCY_PATTERN);
+  if (!CONCURRENCY_PATTERN.test(maxConcurrency))
+    throw patternError('maxConcurrency', maxConcurrency, CONCURRENCY_PATTERN);
   if (!ERRORS_PATTERN.test(maxErrors)) throw patternError('maxErrors', maxErrors, ERRORS_PATTERN);
   const timeoutSeconds = readNumber(input, 'TimeoutSeconds') ?? 3600;
   if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 30 || timeoutSeconds > 2_592_000) {
-    throw new AwsApiError('ValidationException', `1 validation error detected: Value '${timeoutSeconds}' at 'timeoutSeconds' failed to satisfy constraint: Member must have value between 30 and 2592000`);
+    throw new AwsApiError(
+      'ValidationException',
+      `1 validation error detected: Value '${timeoutSeconds}' at 'timeoutSeconds' failed to satisfy constraint: Member must have value between 30 and 2592000`,
+    );
   }
-  const instances = instanceIds.length > 0 ? requireManagedInstances(state, instanceIds) : resolveTargets(state, targets);
+  const instances =
+    instanceIds.length > 0 ? requireManagedInstances(state, instanceIds) : resolveTargets(state, targets);
   const command = startCommand(state, hosts, {
     documentName,
     commands,
@@ -65,7 +89,8 @@ export function getCommandInvocation(state: SandboxState, input: JsonInput): Rec
   const instanceId = requireString(input, 'InstanceId');
   const pluginName = readString(input, 'PluginName');
   const command = state.commands.get(commandId);
-  const inv = command && isVisible(state, command) ? command.invocations.find((i) => i.instanceId === instanceId) : undefined;
+  const inv =
+    command && isVisible(state, command) ? command.invocations.find((i) => i.instanceId === instanceId) : undefined;
   if (!command || !inv || (pluginName !== undefined && pluginName !== PLUGIN_NAME && pluginName !== 'runShellScript')) {
     throw new AwsApiError('InvocationDoesNotExist', '');
   }
@@ -79,7 +104,9 @@ export function getCommandInvocation(state: SandboxState, input: JsonInput): Rec
     PluginName: PLUGIN_NAME,
     ResponseCode: inv.responseCode,
     ExecutionStartDateTime: inv.startedAt ? inv.startedAt.toISOString() : '',
-    ExecutionElapsedTime: inv.startedAt ? `PT${(((inv.finishedAt ?? new Date()).getTime() - inv.startedAt.getTime()) / 1000).toFixed(3)}S` : '',
+    ExecutionElapsedTime: inv.startedAt
+      ? `PT${(((inv.finishedAt ?? new Date()).getTime() - inv.startedAt.getTime()) / 1000).toFixed(3)}S`
+      : '',
     ExecutionEndDateTime: inv.finishedAt && inv.startedAt ? inv.finishedAt.toISOString() : '',
     Status: status,
     StatusDetails: statusDetails,
@@ -106,7 +133,8 @@ export function listCommandInvocations(state: SandboxState, input: JsonInput): R
   const rows: { command: SimCommand; inv: SimInvocation }[] = [];
   for (const command of commands) {
     if (!isVisible(state, command)) continue; // SSM lists nothing for a command this fresh
-    for (const inv of command.invocations) if (!instanceId || inv.instanceId === instanceId) rows.push({ command, inv });
+    for (const inv of command.invocations)
+      if (!instanceId || inv.instanceId === instanceId) rows.push({ command, inv });
   }
   const { page, nextToken } = paginateItems(rows, {
     maxResults: readNumber(input, 'MaxResults'),
@@ -151,7 +179,10 @@ export function listCommands(state: SandboxState, input: JsonInput): Record<stri
     tokenErrorCode: 'InvalidNextToken',
     sizeErrorCode: 'ValidationException',
   });
-  return { Commands: page.map((c) => renderCommand(c, readExecutionTimeout(c.parameters))), ...(nextToken ? { NextToken: nextToken } : {}) };
+  return {
+    Commands: page.map((c) => renderCommand(c, readExecutionTimeout(c.parameters))),
+    ...(nextToken ? { NextToken: nextToken } : {}),
+  };
 }
 
 export function cancelCommandAction(state: SandboxState, input: JsonInput): Record<string, unknown> {
@@ -191,7 +222,12 @@ function renderCommand(command: SimCommand, executionTimeoutSeconds: number): Re
   };
 }
 
-function renderInvocation(state: SandboxState, command: SimCommand, inv: SimInvocation, details: boolean): Record<string, unknown> {
+function renderInvocation(
+  state: SandboxState,
+  command: SimCommand,
+  inv: SimInvocation,
+  details: boolean,
+): Record<string, unknown> {
   const { status, statusDetails } = describeInvocationStatus(inv.status);
   const instance = state.instances.get(inv.instanceId);
   const output = inv.stderr ? `${inv.stdout}\n----------ERROR-------\n${inv.stderr}` : inv.stdout;
@@ -264,7 +300,10 @@ function requireManagedInstances(state: SandboxState, ids: string[]): SimInstanc
     return !instance || !instance.ssm || instance.state === 'terminated' || instance.state === 'shutting-down';
   });
   if (bad.length > 0) {
-    throw new AwsApiError('InvalidInstanceId', `Instances [[${bad.join(', ')}]] not in a valid state for account ${state.accountId}`);
+    throw new AwsApiError(
+      'InvalidInstanceId',
+      `Instances [[${bad.join(', ')}]] not in a valid state for account ${state.accountId}`,
+    );
   }
   return [...new Set(ids)].map((id) => state.instances.get(id) as SimInstance);
 }
@@ -278,7 +317,10 @@ function resolveTargets(state: SandboxState, targets: { Key: string; Values: str
       const key = Key.slice(4);
       return (i: SimInstance) => i.tags.some((t) => t.Key === key && Values.includes(t.Value));
     }
-    throw new AwsApiError('ValidationException', `Target key ${Key} is not supported by the sandbox (use InstanceIds, tag:<key> or tag-key).`);
+    throw new AwsApiError(
+      'ValidationException',
+      `Target key ${Key} is not supported by the sandbox (use InstanceIds, tag:<key> or tag-key).`,
+    );
   });
   return [...state.instances.values()].filter(
     (i) => i.ssm !== null && i.state !== 'terminated' && i.state !== 'shutting-down' && predicates.every((p) => p(i)),

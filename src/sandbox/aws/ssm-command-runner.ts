@@ -36,7 +36,12 @@ interface CommandRuntime {
 const runtimes = new WeakMap<SimCommand, CommandRuntime>();
 
 /** Milliseconds the simulated service takes for each step, per sandbox speed. */
-export function getSsmTimings(state: SandboxState): { invisibleMs: number; deliverMs: number; undeliverableMs: number; deliveryTimeoutScale: number } {
+export function getSsmTimings(state: SandboxState): {
+  invisibleMs: number;
+  deliverMs: number;
+  undeliverableMs: number;
+  deliveryTimeoutScale: number;
+} {
   return state.speed === 'fast'
     ? { invisibleMs: 100, deliverMs: 10, undeliverableMs: 300, deliveryTimeoutScale: 10 }
     : { invisibleMs: 500, deliverMs: 800, undeliverableMs: 8000, deliveryTimeoutScale: 1000 };
@@ -72,7 +77,11 @@ export function startCommand(state: SandboxState, hosts: HostRunner, input: Send
   };
   for (const inv of command.invocations) inv.commandId = command.commandId;
   state.commands.set(command.commandId, command);
-  const runtime: CommandRuntime = { abort: new AbortController(), cancelled: false, executionTimeoutSeconds: input.executionTimeoutSeconds };
+  const runtime: CommandRuntime = {
+    abort: new AbortController(),
+    cancelled: false,
+    executionTimeoutSeconds: input.executionTimeoutSeconds,
+  };
   // One listener per invocation waiting on CancelCommand: up to 50 per command, by design.
   setMaxListeners(0, runtime.abort.signal);
   runtimes.set(command, runtime);
@@ -109,7 +118,12 @@ function failOpenInvocations(command: SimCommand): void {
   command.status = aggregateCommandStatus(command);
 }
 
-async function dispatchCommand(state: SandboxState, hosts: HostRunner, command: SimCommand, runtime: CommandRuntime): Promise<void> {
+async function dispatchCommand(
+  state: SandboxState,
+  hosts: HostRunner,
+  command: SimCommand,
+  runtime: CommandRuntime,
+): Promise<void> {
   const concurrency = resolveLimit(command.maxConcurrency, command.invocations.length, 1);
   const maxErrors = resolveLimit(command.maxErrors, command.invocations.length, 0);
   // Nothing is delivered while the command is still invisible to GetCommandInvocation, so a
@@ -140,13 +154,22 @@ async function dispatchCommand(state: SandboxState, hosts: HostRunner, command: 
   command.status = aggregateCommandStatus(command);
 }
 
-async function runInvocation(state: SandboxState, hosts: HostRunner, command: SimCommand, runtime: CommandRuntime, inv: SimInvocation): Promise<void> {
+async function runInvocation(
+  state: SandboxState,
+  hosts: HostRunner,
+  command: SimCommand,
+  runtime: CommandRuntime,
+  inv: SimInvocation,
+): Promise<void> {
   const timings = getSsmTimings(state);
   const instance = state.instances.get(inv.instanceId);
   if (!instance || isAgentOffline(state, instance)) {
     // An unreachable agent never starts the script: the invocation waits, then gives up.
     const deliveryTimedOut = state.faults.flags['ssmOfflineOutcome'] === 'DeliveryTimedOut';
-    await sleep(deliveryTimedOut ? command.timeoutSeconds * timings.deliveryTimeoutScale : timings.undeliverableMs, runtime.abort.signal);
+    await sleep(
+      deliveryTimedOut ? command.timeoutSeconds * timings.deliveryTimeoutScale : timings.undeliverableMs,
+      runtime.abort.signal,
+    );
     if (inv.status === 'Pending') {
       inv.status = deliveryTimedOut ? 'DeliveryTimedOut' : 'Undeliverable';
       inv.finishedAt = new Date();
@@ -169,13 +192,19 @@ async function runInvocation(state: SandboxState, hosts: HostRunner, command: Si
       timeoutSeconds * 1000 + 5000,
     );
   } catch (error) {
-    result = { exitCode: 1, stdout: '', stderr: `failed to run commands: ${error instanceof Error ? error.message : String(error)}`, timedOut: false };
+    result = {
+      exitCode: 1,
+      stdout: '',
+      stderr: `failed to run commands: ${error instanceof Error ? error.message : String(error)}`,
+      timedOut: false,
+    };
   }
   if (inv.status !== 'InProgress') return; // cancelled while running: the late result is dropped
   // flag=ssmEmptyOutput[:slug|i-id]: the agent reports Success and exit 0 with no output at all
   // (a lost output stream): a caller must not take that for a result.
   const emptyOutput = state.faults.flags['ssmEmptyOutput'];
-  if (emptyOutput === true || (typeof emptyOutput === 'string' && hostMatches(instance, [emptyOutput]))) result = { exitCode: 0, stdout: '', stderr: '', timedOut: false };
+  if (emptyOutput === true || (typeof emptyOutput === 'string' && hostMatches(instance, [emptyOutput])))
+    result = { exitCode: 0, stdout: '', stderr: '', timedOut: false };
   inv.stdout = result.stdout;
   inv.stderr = result.stderr;
   inv.finishedAt = new Date();
@@ -190,10 +219,17 @@ async function runInvocation(state: SandboxState, hosts: HostRunner, command: Si
 
 /** Agent offline per fault, agent not Online, or instance not running. */
 export function isAgentOffline(state: SandboxState, instance: SimInstance): boolean {
-  return hostMatches(instance, state.faults.offlineHosts) || instance.ssm?.pingStatus !== 'Online' || instance.state !== 'running';
+  return (
+    hostMatches(instance, state.faults.offlineHosts) ||
+    instance.ssm?.pingStatus !== 'Online' ||
+    instance.state !== 'running'
+  );
 }
 
-function withDeadline<T extends { timedOut: boolean; exitCode: number; stdout: string; stderr: string }>(promise: Promise<T>, ms: number): Promise<T> {
+function withDeadline<T extends { timedOut: boolean; exitCode: number; stdout: string; stderr: string }>(
+  promise: Promise<T>,
+  ms: number,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => resolve({ exitCode: -1, stdout: '', stderr: '', timedOut: true } as T), ms);
     timer.unref();

@@ -67,19 +67,24 @@ export function describeCommandStatus(command: SimCommand): { status: string; st
   if (open.length > 0) {
     if (cancelled) return { status: 'Cancelling', statusDetails: 'Cancelling' };
     const started = invs.some((i) => i.status !== 'Pending');
-    return started ? { status: 'InProgress', statusDetails: 'InProgress' } : { status: 'Pending', statusDetails: 'Pending' };
+    return started
+      ? { status: 'InProgress', statusDetails: 'InProgress' }
+      : { status: 'Pending', statusDetails: 'Pending' };
   }
   if (cancelled) return { status: 'Cancelled', statusDetails: 'Cancelled' };
   const counts = countInvocations(command);
   const maxErrors = resolveLimit(command.maxErrors, invs.length, 0);
   if (counts.errorCount > maxErrors || invs.some((i) => i.status === 'Terminated')) {
     const allTimeouts = invs.filter((i) => countsAsError(i.status)).every((i) => i.status === 'TimedOut');
-    return allTimeouts ? { status: 'TimedOut', statusDetails: 'ExecutionTimedOut' } : { status: 'Failed', statusDetails: 'Failed' };
+    return allTimeouts
+      ? { status: 'TimedOut', statusDetails: 'ExecutionTimedOut' }
+      : { status: 'Failed', statusDetails: 'Failed' };
   }
   if (counts.deliveryTimedOutCount > maxErrors) return { status: 'TimedOut', statusDetails: 'DeliveryTimedOut' };
   // Undeliverable invocations count neither way; a command that ran nowhere is not a success.
   const considered = invs.filter((i) => i.status !== 'Undeliverable');
-  if (considered.length > 0 && considered.every((i) => i.status === 'Success')) return { status: 'Success', statusDetails: 'Success' };
+  if (considered.length > 0 && considered.every((i) => i.status === 'Success'))
+    return { status: 'Success', statusDetails: 'Success' };
   if (invs.length === 0) return { status: 'Success', statusDetails: 'Success' };
   return { status: 'Failed', statusDetails: 'Incomplete' };
 }

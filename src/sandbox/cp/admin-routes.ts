@@ -21,7 +21,8 @@ export async function handleAdminRoute(runtime: CpRuntime, req: CpRequest): Prom
   if (path === '/cp/admin/orgs' && method === 'POST') {
     const body = parseJsonObject(req.body);
     const slug = typeof body?.['slug'] === 'string' ? body['slug'] : '';
-    if (!SLUG.test(slug)) return jsonResponse(400, { error: 'slug must be lowercase letters, digits and dashes (1-63)' });
+    if (!SLUG.test(slug))
+      return jsonResponse(400, { error: 'slug must be lowercase letters, digits and dashes (1-63)' });
     const existing = state.orgs.get(slug);
     // An idempotent-create CP hands back the existing org instead of 409.
     if (existing && state.faults.flags['createReturnsExisting']) return jsonResponse(200, viewOrg(existing));
@@ -31,7 +32,8 @@ export async function handleAdminRoute(runtime: CpRuntime, req: CpRequest): Prom
     const org = createOrgRow(state, { slug, name, ownerUserId: owner, preCutover: false });
     runtime.scheduler.schedule(getSimulatedDelayMs(state, 'provision'), () => {
       // The org may have been deleted while it was provisioning.
-      if (state.orgs.get(slug) === org && org.instanceStatus === 'provisioning') completeOrgProvisioning(state, org, DEFAULT_WORKSPACES_PER_ORG);
+      if (state.orgs.get(slug) === org && org.instanceStatus === 'provisioning')
+        completeOrgProvisioning(state, org, DEFAULT_WORKSPACES_PER_ORG);
     });
     // The contract promises only that any 2xx means created; a CP may send no body at all.
     if (state.faults.flags['createEmptyBody']) return emptyResponse(201);
@@ -67,12 +69,14 @@ export async function handleAdminRoute(runtime: CpRuntime, req: CpRequest): Prom
   if (path === '/cp/admin/tenants/redeploy-fleet' && method === 'POST') {
     const body = parseJsonObject(req.body) ?? {};
     const targetTag = body['target_tag'];
-    if (typeof targetTag !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(targetTag)) return jsonResponse(400, { error: 'target_tag is required' });
+    if (typeof targetTag !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(targetTag))
+      return jsonResponse(400, { error: 'target_tag is required' });
     const result = await runRedeployFleet(runtime, {
       targetTag,
       canarySlug: typeof body['canary_slug'] === 'string' && body['canary_slug'] !== '' ? body['canary_slug'] : null,
       soakSeconds: typeof body['soak_seconds'] === 'number' ? body['soak_seconds'] : 0,
-      batchSize: typeof body['batch_size'] === 'number' && body['batch_size'] >= 1 ? Math.floor(body['batch_size']) : 10,
+      batchSize:
+        typeof body['batch_size'] === 'number' && body['batch_size'] >= 1 ? Math.floor(body['batch_size']) : 10,
       dryRun: body['dry_run'] === true,
     });
     return jsonResponse(200, result);
@@ -119,7 +123,14 @@ function readDurationFlag(value: boolean | string | number | undefined): number 
   return typeof value === 'string' ? (parseDurationMs(value) ?? 0) : 0;
 }
 
-function viewOrg(org: { id: string; slug: string; name: string; instanceStatus: string; createdAt: Date; ownerUserId: string }): Record<string, string> {
+function viewOrg(org: {
+  id: string;
+  slug: string;
+  name: string;
+  instanceStatus: string;
+  createdAt: Date;
+  ownerUserId: string;
+}): Record<string, string> {
   return {
     id: org.id,
     slug: org.slug,

@@ -35,7 +35,12 @@ export function runCascadeDelete(state: SandboxState, org: SimOrg): CascadeOutco
     const next = CASCADE_STEPS[CASCADE_STEPS.indexOf(step) + 1];
     if (failAfter === step && next && !faultFired.has(org)) {
       faultFired.add(org);
-      return { ok: false, purgeId: purge.purgeId, failedStep: next, error: `cascade step ${next} failed: upstream timeout` };
+      return {
+        ok: false,
+        purgeId: purge.purgeId,
+        failedStep: next,
+        error: `cascade step ${next} failed: upstream timeout`,
+      };
     }
   }
   return { ok: true, purgeId: purge.purgeId, steps };
@@ -55,7 +60,8 @@ function runStep(state: SandboxState, org: SimOrg, step: CascadeStep): void {
       return;
     }
     case 'delete-secret':
-      if (state.secrets.has(org.adminTokenSecretId)) deleteSecret(state, org.adminTokenSecretId, { forceDeleteWithoutRecovery: true });
+      if (state.secrets.has(org.adminTokenSecretId))
+        deleteSecret(state, org.adminTokenSecretId, { forceDeleteWithoutRecovery: true });
       return;
     case 'delete-tunnel':
     case 'delete-dns':

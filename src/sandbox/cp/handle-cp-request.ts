@@ -38,12 +38,17 @@ async function answer(runtime: CpRuntime, req: CpRequest, isTenant: boolean): Pr
   if (state.faults.cpErrorRate > 0 && drawCpRandom(state) < state.faults.cpErrorRate) {
     return jsonResponse(503, { error: 'service unavailable' });
   }
-  if (req.path === '/health' && req.method === 'GET') return jsonResponse(200, { service: 'molecule-cp', status: 'ok' });
+  if (req.path === '/health' && req.method === 'GET')
+    return jsonResponse(200, { service: 'molecule-cp', status: 'ok' });
   const rateLimited = answerRateLimit(state, req);
   if (rateLimited) return rateLimited;
   // A proxy or a login page in front of the CP: 200, but not the admin API.
   if (req.path.startsWith('/cp/admin/') && state.faults.flags['adminHtml']) {
-    return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: '<!doctype html><html><body><h1>Sign in</h1></body></html>\n' };
+    return {
+      status: 200,
+      headers: { 'content-type': 'text/html; charset=utf-8' },
+      body: '<!doctype html><html><body><h1>Sign in</h1></body></html>\n',
+    };
   }
   if (req.path.startsWith('/cp/admin/')) {
     if (!safeEqual(readBearer(req.headers), state.cpAdminToken)) return jsonResponse(401, { error: 'unauthorized' });
@@ -69,5 +74,9 @@ function answerRateLimit(state: SandboxState, req: CpRequest): CpResponse | null
   const left = state.faults.flags['cp429'];
   if (req.method !== 'POST' || typeof left !== 'number' || left <= 0) return null;
   state.faults.flags['cp429'] = left - 1;
-  return { status: 429, headers: { 'content-type': 'application/json', 'retry-after': '1' }, body: JSON.stringify({ error: 'rate limited' }) };
+  return {
+    status: 429,
+    headers: { 'content-type': 'application/json', 'retry-after': '1' },
+    body: JSON.stringify({ error: 'rate limited' }),
+  };
 }

@@ -56,7 +56,8 @@ export function createOrgRow(state: SandboxState, input: NewOrgInput): SimOrg {
  */
 export function completeOrgProvisioning(state: SandboxState, org: SimOrg, workspaces: number): void {
   const failed = state.faults.provisionFail.includes(org.slug);
-  const imageTag = state.faults.posture?.oldImage[org.slug] ?? (org.preCutover ? PRE_CUTOVER_IMAGE_TAG : CURRENT_IMAGE_TAG);
+  const imageTag =
+    state.faults.posture?.oldImage[org.slug] ?? (org.preCutover ? PRE_CUTOVER_IMAGE_TAG : CURRENT_IMAGE_TAG);
   const userData = renderTenantUserData({
     orgId: org.id,
     slug: org.slug,
@@ -69,14 +70,28 @@ export function completeOrgProvisioning(state: SandboxState, org: SimOrg, worksp
     { Key: SANDBOX_TAGS.orgIdKey, Value: org.id },
   ];
   const tenant = launchInstance(state, {
-    tags: [{ ...SANDBOX_TAGS.managedBy }, { Key: SANDBOX_TAGS.roleKey, Value: 'tenant' }, ...orgTags, { Key: 'Name', Value: `tenant-${org.slug}` }],
+    tags: [
+      { ...SANDBOX_TAGS.managedBy },
+      { Key: SANDBOX_TAGS.roleKey, Value: 'tenant' },
+      ...orgTags,
+      { Key: 'Name', Value: `tenant-${org.slug}` },
+    ],
     userData,
     role: 'molecule-tenant-instance',
     withHost: true,
     launchTime: org.createdAt,
   });
   defineLazyConsole(tenant, () =>
-    renderBootConsole({ kind: 'tenant', slug: org.slug, hostname: hostnameOf(tenant), userData, bearerToken: org.adminToken, cpUrl: state.url, failed, trace: bootTraces(userData) || tracesConsole(state.faults, tenant) }),
+    renderBootConsole({
+      kind: 'tenant',
+      slug: org.slug,
+      hostname: hostnameOf(tenant),
+      userData,
+      bearerToken: org.adminToken,
+      cpUrl: state.url,
+      failed,
+      trace: bootTraces(userData) || tracesConsole(state.faults, tenant),
+    }),
   );
   org.tenantInstanceId = tenant.instanceId;
 
@@ -97,12 +112,22 @@ export function completeOrgProvisioning(state: SandboxState, org: SimOrg, worksp
       launchTime: org.createdAt,
     });
     defineLazyConsole(ws, () =>
-      renderBootConsole({ kind: 'workspace', slug: org.slug, hostname: hostnameOf(ws), userData: ws.userData, bearerToken: token, cpUrl: state.url, failed: false, trace: bootTraces(ws.userData) || tracesConsole(state.faults, ws) }),
+      renderBootConsole({
+        kind: 'workspace',
+        slug: org.slug,
+        hostname: hostnameOf(ws),
+        userData: ws.userData,
+        bearerToken: token,
+        cpUrl: state.url,
+        failed: false,
+        trace: bootTraces(ws.userData) || tracesConsole(state.faults, ws),
+      }),
     );
     org.workspaceIds.push(workspaceId);
   }
 
-  if (state.secrets.has(org.adminTokenSecretId)) deleteSecret(state, org.adminTokenSecretId, { forceDeleteWithoutRecovery: true });
+  if (state.secrets.has(org.adminTokenSecretId))
+    deleteSecret(state, org.adminTokenSecretId, { forceDeleteWithoutRecovery: true });
   createSecret(state, org.adminTokenSecretId, org.adminToken, [{ ...SANDBOX_TAGS.managedBy }, ...orgTags], {
     description: `Tenant admin token of ${org.slug}`,
   });

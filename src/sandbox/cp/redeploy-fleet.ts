@@ -28,7 +28,10 @@ export interface RedeployResult {
   error: string;
 }
 
-export async function runRedeployFleet(runtime: CpRuntime, req: RedeployRequest): Promise<{ ok: boolean; results: RedeployResult[] }> {
+export async function runRedeployFleet(
+  runtime: CpRuntime,
+  req: RedeployRequest,
+): Promise<{ ok: boolean; results: RedeployResult[] }> {
   const { state } = runtime;
   const targets: { org: SimOrg; instance: SimInstance }[] = [];
   for (const org of state.orgs.values()) {
@@ -54,10 +57,17 @@ export async function runRedeployFleet(runtime: CpRuntime, req: RedeployRequest)
   for (const [index, batch] of batches.entries()) {
     const phase = hasCanary && index === 0 ? 'canary' : `batch-${hasCanary ? index : index + 1}`;
     if (aborted) {
-      for (const t of batch) results.push({ ...planned(t.org.slug, phase), ssm_status: 'Skipped', error: 'aborted after an earlier failure' });
+      for (const t of batch)
+        results.push({
+          ...planned(t.org.slug, phase),
+          ssm_status: 'Skipped',
+          error: 'aborted after an earlier failure',
+        });
       continue;
     }
-    const batchResults = await Promise.all(batch.map((t) => redeployOne(runtime, t.instance, t.org.slug, phase, req.targetTag)));
+    const batchResults = await Promise.all(
+      batch.map((t) => redeployOne(runtime, t.instance, t.org.slug, phase, req.targetTag)),
+    );
     results.push(...batchResults);
     if (batchResults.some((r) => r.error !== '')) aborted = true;
     else if (req.soakSeconds > 0 && state.speed === 'realistic') await sleep(Math.min(req.soakSeconds, 30) * 1000);
@@ -65,9 +75,22 @@ export async function runRedeployFleet(runtime: CpRuntime, req: RedeployRequest)
   return { ok: !aborted, results };
 }
 
-async function redeployOne(runtime: CpRuntime, instance: SimInstance, slug: string, phase: string, tag: string): Promise<RedeployResult> {
+async function redeployOne(
+  runtime: CpRuntime,
+  instance: SimInstance,
+  slug: string,
+  phase: string,
+  tag: string,
+): Promise<RedeployResult> {
   if (hostMatches(instance, runtime.state.faults.offlineHosts)) {
-    return { slug, phase, ssm_status: 'Undeliverable', ssm_exit_code: -1, healthz_ok: false, error: 'ssm agent offline' };
+    return {
+      slug,
+      phase,
+      ssm_status: 'Undeliverable',
+      ssm_exit_code: -1,
+      healthz_ok: false,
+      error: 'ssm agent offline',
+    };
   }
   const run = await runtime.hosts.runAutoUpdater(instance, { tag });
   const healthy = readTenantContainer(runtime.state, instance)?.running === true;

@@ -47,17 +47,26 @@ export function renderBootConsole(spec: BootConsoleSpec): string {
     t += 0.0137;
     lines.push(`[${t.toFixed(6).padStart(12)}] ${msg}`);
   };
-  k('Linux version 6.1.109-118.189.amzn2023.x86_64 (mockbuild@ip-10-0-47-118) (gcc (GCC) 11.4.1 20230605) #1 SMP PREEMPT_DYNAMIC');
-  k('Command line: BOOT_IMAGE=(hd0,gpt1)/boot/vmlinuz-6.1.109 root=UUID=2d3c1c14 ro console=tty0 console=ttyS0,115200n8 nvme_core.io_timeout=4294967295');
+  k(
+    'Linux version 6.1.109-118.189.amzn2023.x86_64 (mockbuild@ip-10-0-47-118) (gcc (GCC) 11.4.1 20230605) #1 SMP PREEMPT_DYNAMIC',
+  );
+  k(
+    'Command line: BOOT_IMAGE=(hd0,gpt1)/boot/vmlinuz-6.1.109 root=UUID=2d3c1c14 ro console=tty0 console=ttyS0,115200n8 nvme_core.io_timeout=4294967295',
+  );
   for (let i = 0; i < 90; i++) k(kernelLine(i));
   k('systemd[1]: Detected virtualization amazon.');
   for (let i = 0; i < 40; i++) k(`systemd[1]: Started ${SERVICES[i % SERVICES.length]}.`);
   const ci = (msg: string): void => {
     lines.push(`cloud-init[1873]: ${msg}`);
   };
-  ci('Cloud-init v. 22.2.2 running \'init\' at Sat, 18 Apr 2026 09:14:03 +0000. Up 7.41 seconds.');
+  ci("Cloud-init v. 22.2.2 running 'init' at Sat, 18 Apr 2026 09:14:03 +0000. Up 7.41 seconds.");
   ci('ci-info: ++++++++++++++++++++++++++++Net device info+++++++++++++++++++++++++++++');
-  ci(`ci-info: |  ens5  | True |  ${spec.hostname.replace(/^ip-/, '').replace(/-/g, '.').replace(/\..*compute.*$/, '')}  | 255.255.240.0 | global |`);
+  ci(
+    `ci-info: |  ens5  | True |  ${spec.hostname
+      .replace(/^ip-/, '')
+      .replace(/-/g, '.')
+      .replace(/\..*compute.*$/, '')}  | 255.255.240.0 | global |`,
+  );
   for (let i = 0; i < 30; i++) ci(`ci-info: | ${String(i).padStart(5)} | ${ROUTES[i % ROUTES.length]} |`);
   ci('Generating public/private ed25519 key pair.');
   ci('The key fingerprint is: SHA256:Hn1q4c0p3ZbVg0dZJ3m8Zk1xq7v2nQf0bQy2Yk6cYlE root@localhost');
@@ -74,16 +83,32 @@ export function renderBootConsole(spec: BootConsoleSpec): string {
   }
   if (spec.failed) {
     const image = /ghcr\.io\/\S+/.exec(spec.userData)?.[0] ?? 'ghcr.io/molecule-ai/platform-tenant:latest';
-    ci(`docker: Error response from daemon: Head "https://ghcr.io/v2/molecule-ai/platform-tenant/manifests/${image.split(':').pop()}": denied: denied.`);
+    ci(
+      `docker: Error response from daemon: Head "https://ghcr.io/v2/molecule-ai/platform-tenant/manifests/${image.split(':').pop()}": denied: denied.`,
+    );
     ci("See 'docker run --help'.");
-    ci('2026-04-18 09:16:41,118 - cc_scripts_user.py[WARNING]: Failed to run module scripts-user (scripts in /var/lib/cloud/instance/scripts)');
-    ci("2026-04-18 09:16:41,119 - util.py[WARNING]: Running module scripts-user (<module 'cloudinit.config.cc_scripts_user'>) failed");
-    ci('Cloud-init v. 22.2.2 finished at Sat, 18 Apr 2026 09:16:41 +0000. Datasource DataSourceEc2Local.  Up 169.20 seconds');
+    ci(
+      '2026-04-18 09:16:41,118 - cc_scripts_user.py[WARNING]: Failed to run module scripts-user (scripts in /var/lib/cloud/instance/scripts)',
+    );
+    ci(
+      "2026-04-18 09:16:41,119 - util.py[WARNING]: Running module scripts-user (<module 'cloudinit.config.cc_scripts_user'>) failed",
+    );
+    ci(
+      'Cloud-init v. 22.2.2 finished at Sat, 18 Apr 2026 09:16:41 +0000. Datasource DataSourceEc2Local.  Up 169.20 seconds',
+    );
   } else {
     ci(spec.kind === 'tenant' ? `tenant ${spec.slug} ready` : `workspace agent for ${spec.slug} registered`);
-    ci('Cloud-init v. 22.2.2 finished at Sat, 18 Apr 2026 09:15:02 +0000. Datasource DataSourceEc2Local.  Up 74.66 seconds');
+    ci(
+      'Cloud-init v. 22.2.2 finished at Sat, 18 Apr 2026 09:15:02 +0000. Datasource DataSourceEc2Local.  Up 74.66 seconds',
+    );
   }
-  lines.push('', `Amazon Linux 2023.6.20241212`, `Kernel 6.1.109-118.189.amzn2023.x86_64 on an x86_64`, '', `${spec.hostname} login: `);
+  lines.push(
+    '',
+    `Amazon Linux 2023.6.20241212`,
+    `Kernel 6.1.109-118.189.amzn2023.x86_64 on an x86_64`,
+    '',
+    `${spec.hostname} login: `,
+  );
   return `${lines.join('\r\n')}\r\n`;
 }
 
@@ -109,6 +134,27 @@ function kernelLine(i: number): string {
   return samples[i % samples.length] ?? '';
 }
 
-const SERVICES = ['Journal Service', 'udev Kernel Device Manager', 'Network Name Resolution', 'amazon-ssm-agent', 'Docker Application Container Engine', 'containerd container runtime', 'Command Scheduler', 'OpenSSH server daemon', 'chronyd NTP client', 'Initial cloud-init job'];
-const ROUTES = ['0.0.0.0     | 10.0.0.1 | 0.0.0.0       | ens5 | UG', '10.0.0.0    | 0.0.0.0  | 255.255.240.0 | ens5 | U', '10.0.0.2    | 0.0.0.0  | 255.255.255.255 | ens5 | UH'];
-const PACKAGES = ['docker-25.0.6-1.amzn2023.0.2.x86_64', 'containerd-1.7.23-1.amzn2023.0.1.x86_64', 'runc-1.1.14-1.amzn2023.0.1.x86_64', 'jq-1.7.1-1.amzn2023.0.1.x86_64', 'pigz-2.5-1.amzn2023.0.3.x86_64'];
+const SERVICES = [
+  'Journal Service',
+  'udev Kernel Device Manager',
+  'Network Name Resolution',
+  'amazon-ssm-agent',
+  'Docker Application Container Engine',
+  'containerd container runtime',
+  'Command Scheduler',
+  'OpenSSH server daemon',
+  'chronyd NTP client',
+  'Initial cloud-init job',
+];
+const ROUTES = [
+  '0.0.0.0     | 10.0.0.1 | 0.0.0.0       | ens5 | UG',
+  '10.0.0.0    | 0.0.0.0  | 255.255.240.0 | ens5 | U',
+  '10.0.0.2    | 0.0.0.0  | 255.255.255.255 | ens5 | UH',
+];
+const PACKAGES = [
+  'docker-25.0.6-1.amzn2023.0.2.x86_64',
+  'containerd-1.7.23-1.amzn2023.0.1.x86_64',
+  'runc-1.1.14-1.amzn2023.0.1.x86_64',
+  'jq-1.7.1-1.amzn2023.0.1.x86_64',
+  'pigz-2.5-1.amzn2023.0.3.x86_64',
+];

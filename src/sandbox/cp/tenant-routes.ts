@@ -20,7 +20,11 @@ export function handleTenantFacingRoute(state: SandboxState, req: CpRequest): Cp
     if (state.faults.flags['provisionRoutesUnmounted']) return goNotFound();
     // A CP that is up for ops but failing for tenants (a broken dependency behind these routes).
     if (state.faults.flags['tenantRoutesFail']) return jsonResponse(503, { error: 'service unavailable' });
-    const creds = { bearer: readBearer(headers), adminToken: headers['x-molecule-admin-token'] ?? null, orgId: headers['x-molecule-org-id'] ?? null };
+    const creds = {
+      bearer: readBearer(headers),
+      adminToken: headers['x-molecule-admin-token'] ?? null,
+      orgId: headers['x-molecule-org-id'] ?? null,
+    };
     if (path === '/cp/workspaces/provision') {
       if (method !== 'POST') return jsonResponse(405, { error: 'method not allowed' });
       if (!checkTenantCredentials(state, creds)) return jsonResponse(401, { error: 'unauthorized' });
@@ -48,17 +52,24 @@ export function handleTenantFacingRoute(state: SandboxState, req: CpRequest): Cp
       PUBLIC_URL: `https://${org.slug}.moleculesai.app`,
     };
     // Whether the real CP hands out the shared secret here is unknown; a flag rehearses both.
-    if (state.faults.flags['configReturnsSharedSecret']) config['MOLECULE_CP_SHARED_SECRET'] = state.provisionSharedSecret;
+    if (state.faults.flags['configReturnsSharedSecret'])
+      config['MOLECULE_CP_SHARED_SECRET'] = state.provisionSharedSecret;
     return jsonResponse(200, config);
   }
 
   const inst = /^\/cp\/orgs\/([^/]+)\/instance$/.exec(path);
-  if (inst && method === 'GET' && state.faults.flags['instanceRouteFails']) return jsonResponse(503, { error: 'service unavailable' });
+  if (inst && method === 'GET' && state.faults.flags['instanceRouteFails'])
+    return jsonResponse(503, { error: 'service unavailable' });
   if (inst && method === 'GET') {
     const org = state.orgs.get(decodeURIComponent(inst[1] ?? ''));
     if (!org) return jsonResponse(404, { error: 'org not found' });
     const instance = org.tenantInstanceId ? state.instances.get(org.tenantInstanceId) : undefined;
-    const body: Record<string, string> = { slug: org.slug, status: org.instanceStatus, ip: instance?.privateIp ?? '', region: state.region };
+    const body: Record<string, string> = {
+      slug: org.slug,
+      status: org.instanceStatus,
+      ip: instance?.privateIp ?? '',
+      region: state.region,
+    };
     // The past leak, reproducible on demand so that molectl's check can be seen to catch it.
     if (leaksInstanceToken(state.faults, org.slug)) body['admin_token'] = org.adminToken;
     return jsonResponse(200, body);
@@ -80,9 +91,12 @@ export async function handleTenantPublicRoute(state: SandboxState, req: CpReques
   if (sub === '/health' && req.method === 'GET') return jsonResponse(200, { status: 'ok' });
   if (req.headers['x-molecule-org-id'] !== container.env['ORG_ID']) return emptyResponse(404);
   if (sub === '/admin/liveness' && req.method === 'GET') {
-    if (!safeEqual(readBearer(req.headers), container.env['ADMIN_TOKEN'] ?? '')) return jsonResponse(401, { error: 'admin auth required' });
+    if (!safeEqual(readBearer(req.headers), container.env['ADMIN_TOKEN'] ?? ''))
+      return jsonResponse(401, { error: 'admin auth required' });
     const cp = await simulateTenantProvisionCall(state, org.slug);
-    return jsonResponse(200, { subsystems: { db: 'ok', scheduler: 'ok', cp: cp === 201 ? 'ok' : `error: provision returned ${cp}` } });
+    return jsonResponse(200, {
+      subsystems: { db: 'ok', scheduler: 'ok', cp: cp === 201 ? 'ok' : `error: provision returned ${cp}` },
+    });
   }
   return emptyResponse(404);
 }

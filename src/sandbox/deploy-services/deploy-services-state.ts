@@ -84,7 +84,10 @@ export function getDeployServices(state: SandboxState): DeployServicesState {
   if (!services) {
     services = seedDeployServices(state.seed);
     // The CP's running variables, as Railway would hold them: the rotation consumers read and set these.
-    services.railwayVariables.set('svc-controlplane/env-production', { PROVISION_SHARED_SECRET: state.provisionSharedSecret, CP_ADMIN_API_TOKEN: state.cpAdminToken });
+    services.railwayVariables.set('svc-controlplane/env-production', {
+      PROVISION_SHARED_SECRET: state.provisionSharedSecret,
+      CP_ADMIN_API_TOKEN: state.cpAdminToken,
+    });
     states.set(state, services);
   }
   return services;
@@ -106,8 +109,22 @@ function seedDeployServices(seed: number): DeployServicesState {
     { id: 'env-staging', name: 'staging' },
   ];
   const deployments: RailwayDeploymentRecord[] = environments.flatMap((env, i) => [
-    { id: `dep-${env.name}-2`, serviceId: 'svc-controlplane', environmentId: env.id, status: 'SUCCESS', createdAt: new Date(day + 3_600_000 + i).toISOString(), meta: { commitHash: commit, branch: 'main', repo: 'molecule-ai/molecule-controlplane' } },
-    { id: `dep-${env.name}-1`, serviceId: 'svc-controlplane', environmentId: env.id, status: 'REMOVED', createdAt: new Date(day + i).toISOString(), meta: { commitHash: previous, branch: 'main' } },
+    {
+      id: `dep-${env.name}-2`,
+      serviceId: 'svc-controlplane',
+      environmentId: env.id,
+      status: 'SUCCESS',
+      createdAt: new Date(day + 3_600_000 + i).toISOString(),
+      meta: { commitHash: commit, branch: 'main', repo: 'molecule-ai/molecule-controlplane' },
+    },
+    {
+      id: `dep-${env.name}-1`,
+      serviceId: 'svc-controlplane',
+      environmentId: env.id,
+      status: 'REMOVED',
+      createdAt: new Date(day + i).toISOString(),
+      meta: { commitHash: previous, branch: 'main' },
+    },
   ]);
   const tags = new Map<string, string>([
     [commit, `sha256:${sha256(`image-${commit}`)}`],
@@ -120,9 +137,33 @@ function seedDeployServices(seed: number): DeployServicesState {
     railway: { projectId: SANDBOX_RAILWAY_PROJECT_ID, services, environments, deployments },
     vercel: {
       deployments: [
-        { uid: 'dpl_sandbox2', projectId: SANDBOX_VERCEL_PROJECT_ID, target: 'production', state: 'READY', url: 'canvas-sandbox-2.vercel.app', created: day + 7_200_000, meta: { githubCommitSha: commit, githubCommitRef: 'main' } },
-        { uid: 'dpl_sandboxp', projectId: SANDBOX_VERCEL_PROJECT_ID, target: null, state: 'READY', url: 'canvas-sandbox-p.vercel.app', created: day + 3_600_000, meta: { githubCommitSha: previous, githubCommitRef: 'feature' } },
-        { uid: 'dpl_sandbox1', projectId: SANDBOX_VERCEL_PROJECT_ID, target: 'production', state: 'READY', url: 'canvas-sandbox-1.vercel.app', created: day, meta: { githubCommitSha: previous, githubCommitRef: 'main' } },
+        {
+          uid: 'dpl_sandbox2',
+          projectId: SANDBOX_VERCEL_PROJECT_ID,
+          target: 'production',
+          state: 'READY',
+          url: 'canvas-sandbox-2.vercel.app',
+          created: day + 7_200_000,
+          meta: { githubCommitSha: commit, githubCommitRef: 'main' },
+        },
+        {
+          uid: 'dpl_sandboxp',
+          projectId: SANDBOX_VERCEL_PROJECT_ID,
+          target: null,
+          state: 'READY',
+          url: 'canvas-sandbox-p.vercel.app',
+          created: day + 3_600_000,
+          meta: { githubCommitSha: previous, githubCommitRef: 'feature' },
+        },
+        {
+          uid: 'dpl_sandbox1',
+          projectId: SANDBOX_VERCEL_PROJECT_ID,
+          target: 'production',
+          state: 'READY',
+          url: 'canvas-sandbox-1.vercel.app',
+          created: day,
+          meta: { githubCommitSha: previous, githubCommitRef: 'main' },
+        },
       ],
     },
     registry: new Map([[SANDBOX_IMAGE_NAME, tags]]),

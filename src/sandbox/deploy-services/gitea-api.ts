@@ -12,7 +12,8 @@ import { getDeployServices, SANDBOX_GITEA_TOKEN } from './deploy-services-state.
  */
 export function handleGiteaRequest(state: SandboxState, req: CpRequest, path: string): CpResponse {
   const auth = req.headers['authorization'] ?? '';
-  if (auth !== `token ${SANDBOX_GITEA_TOKEN}` && auth !== `Bearer ${SANDBOX_GITEA_TOKEN}`) return jsonResponse(401, { message: 'token is required' });
+  if (auth !== `token ${SANDBOX_GITEA_TOKEN}` && auth !== `Bearer ${SANDBOX_GITEA_TOKEN}`)
+    return jsonResponse(401, { message: 'token is required' });
   const secrets = getDeployServices(state).giteaActionsSecrets;
   const one = /^\/api\/v1\/repos\/([^/]+)\/([^/]+)\/actions\/secrets\/([A-Za-z0-9_]+)$/.exec(path);
   if (one && req.method === 'PUT') {
@@ -26,7 +27,8 @@ export function handleGiteaRequest(state: SandboxState, req: CpRequest, path: st
       return jsonResponse(500, { message: 'simulated Gitea failure' });
     }
     const body = parseJsonObject(req.body);
-    if (typeof body?.data !== 'string' || body.data.length === 0) return jsonResponse(422, { message: 'data is required' });
+    if (typeof body?.data !== 'string' || body.data.length === 0)
+      return jsonResponse(422, { message: 'data is required' });
     const key = `${one[1]!.toLowerCase()}/${one[2]}/${one[3]!.toUpperCase()}`;
     const existed = secrets.has(key);
     secrets.set(key, { value: body.data, createdAt: new Date().toISOString() });
@@ -35,7 +37,9 @@ export function handleGiteaRequest(state: SandboxState, req: CpRequest, path: st
   const list = /^\/api\/v1\/repos\/([^/]+)\/([^/]+)\/actions\/secrets$/.exec(path);
   if (list && req.method === 'GET') {
     const prefix = `${list[1]!.toLowerCase()}/${list[2]}/`;
-    const rows = [...secrets.entries()].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => ({ name: k.slice(prefix.length), created_at: v.createdAt }));
+    const rows = [...secrets.entries()]
+      .filter(([k]) => k.startsWith(prefix))
+      .map(([k, v]) => ({ name: k.slice(prefix.length), created_at: v.createdAt }));
     return jsonResponse(200, rows);
   }
   return jsonResponse(404, { message: 'the sandbox simulates only the Actions secrets routes of Gitea' });

@@ -15,7 +15,14 @@ import { handleVercelRequest } from './vercel-api.js';
 export function handleDeployServiceRequest(state: SandboxState, req: CpRequest): CpResponse | null {
   const route = routeOf(req.path);
   if (!route) return null;
-  const record: RecordedRequest = { at: new Date(), service: route.service, action: `${req.method} ${req.path}`, headers: req.headers, body: req.body, status: 0 };
+  const record: RecordedRequest = {
+    at: new Date(),
+    service: route.service,
+    action: `${req.method} ${req.path}`,
+    headers: req.headers,
+    body: req.body,
+    status: 0,
+  };
   state.requests.push(record);
   const response = route.handle();
   record.status = response.status;
@@ -23,10 +30,14 @@ export function handleDeployServiceRequest(state: SandboxState, req: CpRequest):
 
   function routeOf(path: string): { service: string; handle: () => CpResponse } | null {
     if (path === '/_railway/graphql/v2') return { service: 'railway', handle: () => handleRailwayRequest(state, req) };
-    if (path.startsWith('/_vercel/')) return { service: 'vercel', handle: () => handleVercelRequest(state, req, path.slice('/_vercel'.length)) };
-    if (path.startsWith('/_gitea/')) return { service: 'gitea', handle: () => handleGiteaRequest(state, req, path.slice('/_gitea'.length)) };
-    if (path === '/_registry/token') return { service: 'registry', handle: () => handleRegistryTokenRequest(state, req) };
-    if (path === '/v2' || path.startsWith('/v2/')) return { service: 'registry', handle: () => handleRegistryRequest(state, req) };
+    if (path.startsWith('/_vercel/'))
+      return { service: 'vercel', handle: () => handleVercelRequest(state, req, path.slice('/_vercel'.length)) };
+    if (path.startsWith('/_gitea/'))
+      return { service: 'gitea', handle: () => handleGiteaRequest(state, req, path.slice('/_gitea'.length)) };
+    if (path === '/_registry/token')
+      return { service: 'registry', handle: () => handleRegistryTokenRequest(state, req) };
+    if (path === '/v2' || path.startsWith('/v2/'))
+      return { service: 'registry', handle: () => handleRegistryRequest(state, req) };
     return null;
   }
 }

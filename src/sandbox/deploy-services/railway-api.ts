@@ -1,7 +1,12 @@
 import type { CpRequest, CpResponse } from '../cp/cp-http.js';
 import { jsonResponse, parseJsonObject } from '../cp/cp-http.js';
 import type { SandboxState } from '../state.js';
-import { getDeployServices, SANDBOX_RAILWAY_TOKEN, type DeployServicesState, type RailwayDeploymentRecord } from './deploy-services-state.js';
+import {
+  getDeployServices,
+  SANDBOX_RAILWAY_TOKEN,
+  type DeployServicesState,
+  type RailwayDeploymentRecord,
+} from './deploy-services-state.js';
 
 /**
  * Railway's public GraphQL endpoint, reduced to the operations molectl sends: `project(id)`
@@ -33,7 +38,11 @@ export function handleRailwayRequest(state: SandboxState, req: CpRequest): CpRes
     if (input.projectId !== railway.projectId) return graphqlError('Project not found');
     const first = typeof variables.first === 'number' ? variables.first : 50;
     const matching = railway.deployments
-      .filter((d) => (!input.serviceId || d.serviceId === input.serviceId) && (!input.environmentId || d.environmentId === input.environmentId))
+      .filter(
+        (d) =>
+          (!input.serviceId || d.serviceId === input.serviceId) &&
+          (!input.environmentId || d.environmentId === input.environmentId),
+      )
       .map((d, i) => (i === 0 && d.environmentId === input.environmentId ? applyDeployFault(state, d) : d))
       .slice(0, first);
     return jsonResponse(200, { data: { deployments: { edges: matching.map((node) => ({ node })) } } });
@@ -49,13 +58,16 @@ export function handleRailwayRequest(state: SandboxState, req: CpRequest): CpRes
       },
     });
   }
-  return graphqlError('the sandbox simulates only the project, deployments and variables queries and the variableUpsert and serviceInstanceRedeploy mutations');
+  return graphqlError(
+    'the sandbox simulates only the project, deployments and variables queries and the variableUpsert and serviceInstanceRedeploy mutations',
+  );
 }
 
 function upsertVariable(services: DeployServicesState, variables: Record<string, unknown>): CpResponse {
   const input = (variables.input ?? {}) as Record<string, unknown>;
   if (input.projectId !== services.railway.projectId) return graphqlError('Project not found');
-  if (typeof input.name !== 'string' || typeof input.value !== 'string') return graphqlError('name and value are required');
+  if (typeof input.name !== 'string' || typeof input.value !== 'string')
+    return graphqlError('name and value are required');
   const key = `${String(input.serviceId)}/${String(input.environmentId)}`;
   services.railwayVariables.set(key, { ...(services.railwayVariables.get(key) ?? {}), [input.name]: input.value });
   return jsonResponse(200, { data: { variableUpsert: true } });
@@ -67,11 +79,16 @@ function upsertVariable(services: DeployServicesState, variables: Record<string,
  * runs, so its PROVISION_SHARED_SECRET and CP_ADMIN_API_TOKEN become the CP's (tenants and admin
  * callers left behind then get 401s).
  */
-function redeployService(state: SandboxState, services: DeployServicesState, variables: Record<string, unknown>): CpResponse {
+function redeployService(
+  state: SandboxState,
+  services: DeployServicesState,
+  variables: Record<string, unknown>,
+): CpResponse {
   const serviceId = String(variables.serviceId);
   const environmentId = String(variables.environmentId);
   const railway = services.railway;
-  if (!railway.services.some((s) => s.id === serviceId) || !railway.environments.some((e) => e.id === environmentId)) return graphqlError('Service instance not found');
+  if (!railway.services.some((s) => s.id === serviceId) || !railway.environments.some((e) => e.id === environmentId))
+    return graphqlError('Service instance not found');
   const fault = state.faults.flags['railwayDeployFailed'];
   const status = fault ? (typeof fault === 'string' ? fault.toUpperCase() : 'FAILED') : 'SUCCESS';
   const deployment: RailwayDeploymentRecord = {

@@ -13,7 +13,8 @@ const SERVICE = 'sandbox-registry';
 
 export function handleRegistryTokenRequest(state: SandboxState, req: CpRequest): CpResponse {
   if (req.method !== 'GET') return jsonResponse(405, { errors: [{ code: 'UNSUPPORTED' }] });
-  if (req.query.get('service') !== SERVICE) return jsonResponse(400, { errors: [{ code: 'DENIED', message: 'unknown service' }] });
+  if (req.query.get('service') !== SERVICE)
+    return jsonResponse(400, { errors: [{ code: 'DENIED', message: 'unknown service' }] });
   const token = issueRegistryToken(getDeployServices(state));
   return jsonResponse(200, { token, access_token: token, expires_in: 300, issued_at: new Date().toISOString() });
 }
@@ -31,20 +32,32 @@ export function handleRegistryRequest(state: SandboxState, req: CpRequest): CpRe
         'content-type': 'application/json',
         'www-authenticate': `Bearer realm="${state.url}/_registry/token",service="${SERVICE}"${scope ? `,scope="${scope}"` : ''}`,
       },
-      body: req.method === 'HEAD' ? '' : JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }),
+      body:
+        req.method === 'HEAD'
+          ? ''
+          : JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }),
     };
   }
   if (req.path === '/v2/' || req.path === '/v2') return jsonResponse(200, {});
-  if (!manifest || (req.method !== 'HEAD' && req.method !== 'GET')) return jsonResponse(404, { errors: [{ code: 'NAME_UNKNOWN' }] });
+  if (!manifest || (req.method !== 'HEAD' && req.method !== 'GET'))
+    return jsonResponse(404, { errors: [{ code: 'NAME_UNKNOWN' }] });
   const tag = decodeURIComponent(manifest[2] ?? '');
   const tags = services.registry.get(name);
   const missing = state.faults.flags['registryImageMissing'] && tag !== 'latest';
   const digest = missing ? undefined : tags?.get(tag);
   if (!digest) {
     const code = tags ? 'MANIFEST_UNKNOWN' : 'NAME_UNKNOWN';
-    return { status: 404, headers: { 'content-type': 'application/json' }, body: req.method === 'HEAD' ? '' : JSON.stringify({ errors: [{ code, message: 'manifest unknown' }] }) };
+    return {
+      status: 404,
+      headers: { 'content-type': 'application/json' },
+      body: req.method === 'HEAD' ? '' : JSON.stringify({ errors: [{ code, message: 'manifest unknown' }] }),
+    };
   }
-  const manifestBody = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [] });
+  const manifestBody = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    manifests: [],
+  });
   return {
     status: 200,
     headers: { 'content-type': 'application/vnd.oci.image.index.v1+json', 'docker-content-digest': digest },

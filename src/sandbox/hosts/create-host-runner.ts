@@ -47,7 +47,9 @@ const OUTPUT_CAP_BYTES = 256 * 1024;
 export function createHostRunner(state: SandboxState): SandboxHostRunner {
   const shims = installShims(state.root);
   const shimBin = shims.bin;
-  const python: PythonHelper | null = shims.realPython ? startPythonHelper(shims.realPython, shims.announcePythonHelper) : null;
+  const python: PythonHelper | null = shims.realPython
+    ? startPythonHelper(shims.realPython, shims.announcePythonHelper)
+    : null;
   const running = new Set<() => void>();
   let updaterRuns = 0;
   let closed = false;
@@ -61,7 +63,19 @@ export function createHostRunner(state: SandboxState): SandboxHostRunner {
     const hostRoot = materialiseHost(state, instance);
     syncHostFaults(state, instance);
     const deadline = Date.now() + Math.max(1, opts.timeoutSeconds) * 1000;
-    const scriptDir = join(hostRoot, 'var', 'lib', 'amazon', 'ssm', instance.instanceId, 'document', 'orchestration', opts.commandId, 'awsrunShellScript', '0.awsrunShellScript');
+    const scriptDir = join(
+      hostRoot,
+      'var',
+      'lib',
+      'amazon',
+      'ssm',
+      instance.instanceId,
+      'document',
+      'orchestration',
+      opts.commandId,
+      'awsrunShellScript',
+      '0.awsrunShellScript',
+    );
     mkdirSync(scriptDir, { recursive: true });
     const scriptPath = join(scriptDir, '_script.sh');
     writeFileSync(scriptPath, script, { mode: 0o700 });
@@ -122,9 +136,11 @@ export function createHostRunner(state: SandboxState): SandboxHostRunner {
           if (errBytes < OUTPUT_CAP_BYTES) stderr.push(chunk);
           errBytes += chunk.length;
         });
-        child.on('error', (error) => finish({ exitCode: 127, stdout: '', stderr: `failed to start bash: ${error.message}\n`, timedOut: false }));
+        child.on('error', (error) =>
+          finish({ exitCode: 127, stdout: '', stderr: `failed to start bash: ${error.message}\n`, timedOut: false }),
+        );
         child.on('close', (code, signal) => {
-          finish({ exitCode: timedOut ? 124 : code ?? (signal ? 128 + 9 : 1), ...collected(), timedOut });
+          finish({ exitCode: timedOut ? 124 : (code ?? (signal ? 128 + 9 : 1)), ...collected(), timedOut });
         });
       };
 
@@ -141,10 +157,14 @@ export function createHostRunner(state: SandboxState): SandboxHostRunner {
     async runAutoUpdater(instance, options = {}) {
       updaterRuns += 1;
       const tagArg = options.tag ? ` ${shellWord(options.tag)}` : '';
-      return runScript(instance, `#!/bin/bash\nexec bash "\${MOLECTL_HOST_ROOT:-}/usr/local/bin/molecule-auto-update.sh"${tagArg}\n`, {
-        timeoutSeconds: options.timeoutSeconds ?? 120,
-        commandId: `auto-update-${updaterRuns}`,
-      });
+      return runScript(
+        instance,
+        `#!/bin/bash\nexec bash "\${MOLECTL_HOST_ROOT:-}/usr/local/bin/molecule-auto-update.sh"${tagArg}\n`,
+        {
+          timeoutSeconds: options.timeoutSeconds ?? 120,
+          commandId: `auto-update-${updaterRuns}`,
+        },
+      );
     },
     killAll() {
       for (const kill of [...running]) kill();

@@ -14,7 +14,11 @@ export function createModelledHostRunner(state: SandboxState): SandboxHostRunner
   const pending = new Set<() => void>();
   let closed = false;
 
-  function runScript(instance: SimInstance, script: string, opts: { timeoutSeconds: number; commandId: string; signal?: AbortSignal }): Promise<ScriptResult> {
+  function runScript(
+    instance: SimInstance,
+    script: string,
+    opts: { timeoutSeconds: number; commandId: string; signal?: AbortSignal },
+  ): Promise<ScriptResult> {
     if (closed) return Promise.resolve({ exitCode: 143, stdout: '', stderr: 'sandbox stopped\n', timedOut: false });
     const workMs = state.faults.hostWorkMs + slowHostDelay(state, instance);
     const timeoutMs = Math.max(1, opts.timeoutSeconds) * 1000;
@@ -28,12 +32,22 @@ export function createModelledHostRunner(state: SandboxState): SandboxHostRunner
       function cancel(): void {
         finish({ exitCode: 143, stdout: '', stderr: '', timedOut: false });
       }
-      const timer = setTimeout(() => {
-        if (workMs >= timeoutMs) return finish({ exitCode: 124, stdout: '', stderr: '', timedOut: true });
-        const vars = readCpSecretScriptInputs(script);
-        if (!vars) return finish({ exitCode: 127, stdout: '', stderr: 'sandbox (modelled hosts): only scripts/tenant-cp-secret.sh is modelled; start the sandbox with real hosts to run other scripts\n', timedOut: false });
-        finish({ ...modelCpSecretScript(state, instance, vars), timedOut: false });
-      }, Math.min(workMs, timeoutMs));
+      const timer = setTimeout(
+        () => {
+          if (workMs >= timeoutMs) return finish({ exitCode: 124, stdout: '', stderr: '', timedOut: true });
+          const vars = readCpSecretScriptInputs(script);
+          if (!vars)
+            return finish({
+              exitCode: 127,
+              stdout: '',
+              stderr:
+                'sandbox (modelled hosts): only scripts/tenant-cp-secret.sh is modelled; start the sandbox with real hosts to run other scripts\n',
+              timedOut: false,
+            });
+          finish({ ...modelCpSecretScript(state, instance, vars), timedOut: false });
+        },
+        Math.min(workMs, timeoutMs),
+      );
       pending.add(cancel);
       opts.signal?.addEventListener('abort', cancel);
     });
@@ -42,7 +56,12 @@ export function createModelledHostRunner(state: SandboxState): SandboxHostRunner
   return {
     runScript,
     async runAutoUpdater() {
-      return { exitCode: 127, stdout: '', stderr: 'sandbox (modelled hosts): the auto-updater is not modelled\n', timedOut: false };
+      return {
+        exitCode: 127,
+        stdout: '',
+        stderr: 'sandbox (modelled hosts): the auto-updater is not modelled\n',
+        timedOut: false,
+      };
     },
     killAll() {
       for (const cancel of [...pending]) cancel();

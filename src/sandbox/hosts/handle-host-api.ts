@@ -39,7 +39,8 @@ export function handleHostApiRequest(state: SandboxState, req: HostApiRequest): 
   } catch {
     return text(422, 'aws: error: the sandbox could not read the argument vector\n');
   }
-  if (!Array.isArray(argv) || !argv.every((a) => typeof a === 'string')) return text(422, 'aws: error: bad argument vector\n');
+  if (!Array.isArray(argv) || !argv.every((a) => typeof a === 'string'))
+    return text(422, 'aws: error: bad argument vector\n');
   return runAwsCli(state, instance, argv as string[]);
 }
 
@@ -92,10 +93,17 @@ function runAwsCli(state: SandboxState, instance: SimInstance, argv: string[]): 
     const v = options.get(name);
     return typeof v === 'string' ? v : undefined;
   };
-  const opName = operation.split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
+  const opName = operation
+    .split('-')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
   try {
     const denied = state.faults.flags['hostSecretsDenied'];
-    if (denied === true || (typeof denied === 'string' && denied.split('|').some((k) => k === instance.instanceId || instanceSlug(instance) === k))) {
+    if (
+      denied === true ||
+      (typeof denied === 'string' &&
+        denied.split('|').some((k) => k === instance.instanceId || instanceSlug(instance) === k))
+    ) {
       if (service === 'secretsmanager' || (service === 'ssm' && operation.endsWith('parameter'))) {
         return text(
           400,
@@ -110,21 +118,45 @@ function runAwsCli(state: SandboxState, instance: SimInstance, argv: string[]): 
         const id = str('secret-id');
         if (!id) return usage('the following arguments are required: --secret-id');
         const v = getSecretValue(state, id, { versionId: str('version-id'), stage: str('version-stage') });
-        result = { ARN: v.arn, Name: v.name, VersionId: v.versionId, SecretString: v.value, VersionStages: v.stages, CreatedDate: v.createdAt.toISOString() };
+        result = {
+          ARN: v.arn,
+          Name: v.name,
+          VersionId: v.versionId,
+          SecretString: v.value,
+          VersionStages: v.stages,
+          CreatedDate: v.createdAt.toISOString(),
+        };
         break;
       }
       case 'ssm get-parameter': {
         const name = str('name');
         if (!name) return usage('the following arguments are required: --name');
         const p = getParameter(state, name, { withDecryption: options.has('with-decryption') });
-        result = { Parameter: { Name: p.name, Type: p.type, Value: p.value, Version: p.version, LastModifiedDate: p.lastModified.toISOString(), ARN: p.arn, DataType: 'text' } };
+        result = {
+          Parameter: {
+            Name: p.name,
+            Type: p.type,
+            Value: p.value,
+            Version: p.version,
+            LastModifiedDate: p.lastModified.toISOString(),
+            ARN: p.arn,
+            DataType: 'text',
+          },
+        };
         break;
       }
       case 'ssm put-parameter': {
         const name = str('name');
         const value = str('value');
         if (!name || value === undefined) return usage('the following arguments are required: --name, --value');
-        result = { ...putParameter(state, { name, value, type: str('type') as ParameterType | undefined, overwrite: options.has('overwrite') }) };
+        result = {
+          ...putParameter(state, {
+            name,
+            value,
+            type: str('type') as ParameterType | undefined,
+            overwrite: options.has('overwrite'),
+          }),
+        };
         result = { Version: result['version'], Tier: 'Standard' };
         break;
       }
@@ -136,13 +168,18 @@ function runAwsCli(state: SandboxState, instance: SimInstance, argv: string[]): 
       }
       case 'sts get-caller-identity':
         result = {
-          UserId: `AROASANDBOX${instance.role.toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 9)}:${instance.instanceId}`,
+          UserId: `AROASANDBOX${instance.role
+            .toUpperCase()
+            .replace(/[^A-Z0-9]/g, '')
+            .slice(0, 9)}:${instance.instanceId}`,
           Account: state.accountId,
           Arn: `arn:aws:sts::${state.accountId}:assumed-role/${instance.role}/${instance.instanceId}`,
         };
         break;
       default:
-        return usage(`the sandbox's aws shim does not support "${key}" (supported: secretsmanager get-secret-value, ssm get-parameter|put-parameter|delete-parameter, sts get-caller-identity)`);
+        return usage(
+          `the sandbox's aws shim does not support "${key}" (supported: secretsmanager get-secret-value, ssm get-parameter|put-parameter|delete-parameter, sts get-caller-identity)`,
+        );
     }
     return text(200, renderCliOutput(result, str('query'), str('output') ?? 'json'));
   } catch (error) {
@@ -164,7 +201,10 @@ function renderCliOutput(result: Record<string, unknown>, query: string | undefi
   }
   if (output === 'text') {
     if (value === null) return 'None\n';
-    if (typeof value === 'object') return `${Object.values(value as object).map(String).join('\t')}\n`;
+    if (typeof value === 'object')
+      return `${Object.values(value as object)
+        .map(String)
+        .join('\t')}\n`;
     return `${String(value)}\n`;
   }
   return `${JSON.stringify(value, null, 4)}\n`;
@@ -175,7 +215,10 @@ function instanceSlug(instance: SimInstance): string | undefined {
 }
 
 function usage(message: string): HostApiResponse {
-  return text(422, `\nusage: aws [options] <command> <subcommand> [<subcommand> ...] [parameters]\naws: error: ${message}\n`);
+  return text(
+    422,
+    `\nusage: aws [options] <command> <subcommand> [<subcommand> ...] [parameters]\naws: error: ${message}\n`,
+  );
 }
 
 function text(status: number, body: string): HostApiResponse {

@@ -20,7 +20,11 @@ export const HOST_SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/b
 function locateAssetDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
   // From dist/sandbox/hosts (or dist/src/sandbox/hosts) the package root is three (four) levels up.
-  const candidates = [here, join(here, '..', '..', '..', 'src', 'sandbox', 'hosts'), join(here, '..', '..', '..', '..', 'src', 'sandbox', 'hosts')];
+  const candidates = [
+    here,
+    join(here, '..', '..', '..', 'src', 'sandbox', 'hosts'),
+    join(here, '..', '..', '..', '..', 'src', 'sandbox', 'hosts'),
+  ];
   for (const dir of candidates) if (existsSync(join(dir, 'shims', 'docker'))) return dir;
   throw new Error(`sandbox host assets not found next to ${here}`);
 }
@@ -68,7 +72,9 @@ export function installShims(root: string): InstalledShims {
     realPython,
     announcePythonHelper(port, token) {
       // Replaced whole (rename), so a shim reading it sees the old or the new file, never half.
-      writeFileSync(`${envFile}.tmp`, `${base}PY_HELPER_PORT=${port}\nPY_HELPER_TOKEN=${shellQuote(token)}\n`, { mode: 0o600 });
+      writeFileSync(`${envFile}.tmp`, `${base}PY_HELPER_PORT=${port}\nPY_HELPER_TOKEN=${shellQuote(token)}\n`, {
+        mode: 0o600,
+      });
       renameSync(`${envFile}.tmp`, envFile);
     },
   };

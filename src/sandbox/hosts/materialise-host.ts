@@ -36,12 +36,25 @@ export function materialiseHost(state: SandboxState, instance: SimInstance): str
   const root = instance.hostRoot;
   if (root === null) throw new Error(`instance ${instance.instanceId} has no simulated host`);
   if (isHostMaterialised(instance)) return root;
-  for (const dir of ['etc/molecule', 'etc/cron.d', 'etc/molectl-sandbox', 'usr/local/bin', 'var/lib/cloud/instance', 'var/log', 'var/lib/molecule', 'root', 'tmp']) {
+  for (const dir of [
+    'etc/molecule',
+    'etc/cron.d',
+    'etc/molectl-sandbox',
+    'usr/local/bin',
+    'var/lib/cloud/instance',
+    'var/log',
+    'var/lib/molecule',
+    'root',
+    'tmp',
+  ]) {
     mkdirSync(join(root, dir), { recursive: true });
   }
   const containers = containersDir(root);
   mkdirSync(containers, { recursive: true });
-  writeFileSync(join(root, 'etc', 'hostname'), `ip-${instance.privateIp.replace(/\./g, '-')}.us-east-2.compute.internal\n`);
+  writeFileSync(
+    join(root, 'etc', 'hostname'),
+    `ip-${instance.privateIp.replace(/\./g, '-')}.us-east-2.compute.internal\n`,
+  );
   writeFileSync(join(root, 'etc', 'molecule', 'image-tag'), 'latest\n');
   writeFileSync(
     join(root, 'etc', 'cron.d', 'molecule-auto-update'),

@@ -35,7 +35,11 @@ export function readCpSecretScriptInputs(script: string): Record<string, string>
   return vars;
 }
 
-export function modelCpSecretScript(state: SandboxState, instance: SimInstance, vars: Record<string, string>): ModelledScriptResult {
+export function modelCpSecretScript(
+  state: SandboxState,
+  instance: SimInstance,
+  vars: Record<string, string>,
+): ModelledScriptResult {
   const run = new ScriptRun(state, instance, vars);
   switch (run.mode) {
     case 'probe':
@@ -69,15 +73,32 @@ class ScriptRun {
 
   probe(): ModelledScriptResult {
     const c = this.host.containers.get(this.name);
-    if (!c) return this.result(0, { status: 'probed', container: false, python3: true, awsHost: true, updater: this.host.updater });
+    if (!c)
+      return this.result(0, {
+        status: 'probed',
+        container: false,
+        python3: true,
+        awsHost: true,
+        updater: this.host.updater,
+      });
     const env = envOf(c);
     const durable = this.durableValue(SECRET_KEY);
     const userData = new RegExp(`${SECRET_KEY}=([^\\s\\\\"']+)`).exec(this.instance.userData)?.[1];
     return this.result(0, {
-      status: 'probed', container: true, running: c.State.Running, image: c.Config.Image, hasSecret: env.has(SECRET_KEY),
-      fingerprint: fp(env.get(SECRET_KEY)), hasUrl: env.has(URL_KEY), cpUrl: env.get(URL_KEY) ?? '',
-      durableFingerprint: fp(durable), userDataFingerprint: fp(userData), updater: this.host.updater,
-      python3: true, awsHost: true, awsContainer: false,
+      status: 'probed',
+      container: true,
+      running: c.State.Running,
+      image: c.Config.Image,
+      hasSecret: env.has(SECRET_KEY),
+      fingerprint: fp(env.get(SECRET_KEY)),
+      hasUrl: env.has(URL_KEY),
+      cpUrl: env.get(URL_KEY) ?? '',
+      durableFingerprint: fp(durable),
+      userDataFingerprint: fp(userData),
+      updater: this.host.updater,
+      python3: true,
+      awsHost: true,
+      awsContainer: false,
     });
   }
 
@@ -87,18 +108,32 @@ class ScriptRun {
     const previous = fp(envOf(old).get(SECRET_KEY));
     const backup = `${this.name}-molectl-${this.vars['MOLECTL_RUN_ID'] ?? 'manual'}`;
     const secret = this.fetchSecret();
-    if (secret === null) return this.fail('fetch-failed', `could not read the secret with the instance role (${this.vars['MOLECTL_DELIVERY'] ?? 'secrets-manager'})`);
+    if (secret === null)
+      return this.fail(
+        'fetch-failed',
+        `could not read the secret with the instance role (${this.vars['MOLECTL_DELIVERY'] ?? 'secrets-manager'})`,
+      );
     const got = fingerprintOf(secret);
     const expected = this.vars['MOLECTL_EXPECTED_FP'] ?? '';
-    if (got !== expected) return this.fail('fetch-mismatch', `fetched value has fingerprint ${got}, expected ${expected}`);
+    if (got !== expected)
+      return this.fail('fetch-mismatch', `fetched value has fingerprint ${got}, expected ${expected}`);
     const cpUrl = this.vars['MOLECTL_CP_URL'] ?? '';
     if (previous === expected && (envOf(old).get(URL_KEY) ?? '') === cpUrl) {
       return this.result(0, {
-        status: 'current', fingerprint: previous, previousFingerprint: previous, containerId: old.Id.slice(0, 12),
-        durable: fp(this.durableValue(SECRET_KEY)) === previous, updaterPatched: this.host.updater !== 'unwrapped', health: 'unchanged',
+        status: 'current',
+        fingerprint: previous,
+        previousFingerprint: previous,
+        containerId: old.Id.slice(0, 12),
+        durable: fp(this.durableValue(SECRET_KEY)) === previous,
+        updaterPatched: this.host.updater !== 'unwrapped',
+        health: 'unchanged',
       });
     }
-    this.host.durableEnv = [...(this.host.durableEnv ?? []).filter(([k]) => k !== SECRET_KEY && k !== URL_KEY), [SECRET_KEY, secret], [URL_KEY, cpUrl]];
+    this.host.durableEnv = [
+      ...(this.host.durableEnv ?? []).filter(([k]) => k !== SECRET_KEY && k !== URL_KEY),
+      [SECRET_KEY, secret],
+      [URL_KEY, cpUrl],
+    ];
     // recreate_with_durable_env: stop, keep the old one as the backup, run the new one.
     this.host.containers.delete(backup);
     this.host.containers.delete(this.name);
@@ -107,14 +142,22 @@ class ScriptRun {
       // The script quotes at most 300 bytes of docker's error.
       this.log(`docker run failed: ${`docker: ${OCI_ERROR}.\n`.slice(0, 300).replace(/\n+$/, '')}`);
       this.restoreBackup(backup);
-      return this.fail('rolled-back', 'recreating the container failed; the previous container is running again', { previousFingerprint: previous });
+      return this.fail('rolled-back', 'recreating the container failed; the previous container is running again', {
+        previousFingerprint: previous,
+      });
     }
     const recreated = recreate(old, this.name, [SECRET_KEY, secret], [URL_KEY, cpUrl]);
     this.host.containers.set(this.name, recreated);
     this.host.updater = 'wrapped';
     return this.result(0, {
-      status: 'migrated', fingerprint: expected, previousFingerprint: previous, containerId: recreated.Id.slice(0, 12),
-      durable: true, updaterPatched: true, health: 'ok', backupContainer: backup,
+      status: 'migrated',
+      fingerprint: expected,
+      previousFingerprint: previous,
+      containerId: recreated.Id.slice(0, 12),
+      durable: true,
+      updaterPatched: true,
+      health: 'ok',
+      backupContainer: backup,
     });
   }
 
@@ -126,7 +169,11 @@ class ScriptRun {
     const kept = (this.host.durableEnv ?? []).filter(([k]) => k !== SECRET_KEY && k !== URL_KEY);
     this.host.durableEnv = kept.length > 0 ? kept : null;
     const restored = this.host.containers.get(this.name);
-    return this.result(0, { status: 'rolled-back', fingerprint: fp(restored ? envOf(restored).get(SECRET_KEY) : undefined), health: 'ok' });
+    return this.result(0, {
+      status: 'rolled-back',
+      fingerprint: fp(restored ? envOf(restored).get(SECRET_KEY) : undefined),
+      health: 'ok',
+    });
   }
 
   cpAuthCheck(): ModelledScriptResult {
@@ -137,17 +184,53 @@ class ScriptRun {
     // Both calls from inside the container: without credentials, then with its own.
     const unauth = this.cpStatusFor(c, null, instanceId);
     const u = unauth.code === 0 ? '000' : String(unauth.code);
-    if (u === '404') return this.fail('cp-routes-unmounted', 'without credentials the CP answered 404: its tenant routes are not mounted (PROVISION_SHARED_SECRET unset on the CP?)', { unauthStatus: u });
-    if (u === '000' || u.startsWith('5')) return this.fail('cp-unavailable', `the CP did not answer a call without credentials properly (${unauth.code === 0 ? 'no answer' : u})`, { unauthStatus: u });
-    if (u.startsWith('2')) return this.fail('cp-gate-open', `the CP answered ${u} to a call without credentials: its tenant gate is off`, { unauthStatus: u });
-    if (u !== '401' && u !== '403') return this.fail('cp-unexpected', `the CP answered ${u} to a call without credentials, expected 401`, { unauthStatus: u });
+    if (u === '404')
+      return this.fail(
+        'cp-routes-unmounted',
+        'without credentials the CP answered 404: its tenant routes are not mounted (PROVISION_SHARED_SECRET unset on the CP?)',
+        { unauthStatus: u },
+      );
+    if (u === '000' || u.startsWith('5'))
+      return this.fail(
+        'cp-unavailable',
+        `the CP did not answer a call without credentials properly (${unauth.code === 0 ? 'no answer' : u})`,
+        { unauthStatus: u },
+      );
+    if (u.startsWith('2'))
+      return this.fail('cp-gate-open', `the CP answered ${u} to a call without credentials: its tenant gate is off`, {
+        unauthStatus: u,
+      });
+    if (u !== '401' && u !== '403')
+      return this.fail('cp-unexpected', `the CP answered ${u} to a call without credentials, expected 401`, {
+        unauthStatus: u,
+      });
     const env = envOf(c);
-    const auth = this.cpStatusFor(c, { bearer: env.get(SECRET_KEY) || null, adminToken: env.get('ADMIN_TOKEN') || null }, instanceId);
+    const auth = this.cpStatusFor(
+      c,
+      { bearer: env.get(SECRET_KEY) || null, adminToken: env.get('ADMIN_TOKEN') || null },
+      instanceId,
+    );
     const a = auth.code === 0 ? '000' : String(auth.code);
-    if (a === '401' || a === '403') return this.fail('cp-auth-rejected', `the CP answered ${a} to the container's credentials`, { unauthStatus: u, authStatus: a });
-    if (a === '000' || a.startsWith('5')) return this.fail('cp-unavailable', `the CP did not answer the container's authenticated call properly (${auth.code === 0 ? 'no answer' : a})`, { unauthStatus: u, authStatus: a });
+    if (a === '401' || a === '403')
+      return this.fail('cp-auth-rejected', `the CP answered ${a} to the container's credentials`, {
+        unauthStatus: u,
+        authStatus: a,
+      });
+    if (a === '000' || a.startsWith('5'))
+      return this.fail(
+        'cp-unavailable',
+        `the CP did not answer the container's authenticated call properly (${auth.code === 0 ? 'no answer' : a})`,
+        { unauthStatus: u, authStatus: a },
+      );
     const proof = workspaceId && a.startsWith('2') && auth.state ? 'workspace-status' : 'differential';
-    return this.result(0, { status: 'cp-auth-ok', proof, unauthStatus: u, authStatus: a, state: auth.state, workspaceId });
+    return this.result(0, {
+      status: 'cp-auth-ok',
+      proof,
+      unauthStatus: u,
+      authStatus: a,
+      state: auth.state,
+      workspaceId,
+    });
   }
 
   /**
@@ -155,9 +238,14 @@ class ScriptRun {
    * credentials (tenant-routes.ts): the status (0 = no answer: container stopped, or a CP URL
    * elsewhere) and the `state` of a 2xx body.
    */
-  private cpStatusFor(c: DockerInspect, creds: { bearer: string | null; adminToken: string | null } | null, instanceId: string): { code: number; state: string } {
+  private cpStatusFor(
+    c: DockerInspect,
+    creds: { bearer: string | null; adminToken: string | null } | null,
+    instanceId: string,
+  ): { code: number; state: string } {
     const env = envOf(c);
-    if (!c.State.Running || (env.get(URL_KEY) ?? '').replace(/\/+$/, '') !== this.state.url) return { code: 0, state: '' };
+    if (!c.State.Running || (env.get(URL_KEY) ?? '').replace(/\/+$/, '') !== this.state.url)
+      return { code: 0, state: '' };
     if (this.state.faults.flags['provisionRoutesUnmounted']) return { code: 404, state: '' };
     if (!creds || !checkTenantCredentials(this.state, { ...creds, orgId: null })) return { code: 401, state: '' };
     const instance = this.state.instances.get(instanceId);
@@ -168,9 +256,12 @@ class ScriptRun {
     const denied = this.state.faults.flags['hostSecretsDenied'];
     if (denied === true || (typeof denied === 'string' && hostMatches(this.instance, denied.split('|')))) return null;
     try {
-      const value = (this.vars['MOLECTL_DELIVERY'] ?? 'secrets-manager') === 'parameter'
-        ? getParameter(this.state, this.vars['MOLECTL_PARAMETER'] ?? '', { withDecryption: true }).value
-        : getSecretValue(this.state, this.vars['MOLECTL_SECRET_ID'] ?? '', { versionId: this.vars['MOLECTL_SECRET_VERSION'] ?? '' }).value;
+      const value =
+        (this.vars['MOLECTL_DELIVERY'] ?? 'secrets-manager') === 'parameter'
+          ? getParameter(this.state, this.vars['MOLECTL_PARAMETER'] ?? '', { withDecryption: true }).value
+          : getSecretValue(this.state, this.vars['MOLECTL_SECRET_ID'] ?? '', {
+              versionId: this.vars['MOLECTL_SECRET_VERSION'] ?? '',
+            }).value;
       return value === '' ? null : value;
     } catch (error) {
       if (isAwsApiError(error)) return null;
@@ -206,7 +297,8 @@ class ScriptRun {
   }
 }
 
-const OCI_ERROR = 'Error response from daemon: failed to create task for container: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: error mounting "/var/lib/molecule" to rootfs at "/data": mount /var/lib/molecule:/data (via /proc/self/fd/6), flags: 0x5000: no such device: unknown';
+const OCI_ERROR =
+  'Error response from daemon: failed to create task for container: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: error mounting "/var/lib/molecule" to rootfs at "/data": mount /var/lib/molecule:/data (via /proc/self/fd/6), flags: 0x5000: no such device: unknown';
 
 function fp(value: string | undefined): string {
   return value === undefined ? '' : fingerprintOf(value);
@@ -223,15 +315,25 @@ function envOf(c: DockerInspect): Map<string, string> {
 
 function withState(c: DockerInspect, to: 'running' | 'exited'): DockerInspect {
   const now = new Date().toISOString().replace('Z', '000000Z');
-  const state = to === 'running'
-    ? { ...c.State, Status: 'running', Running: true, Pid: 4242, ExitCode: 0, Error: '', StartedAt: now }
-    : { ...c.State, Status: 'exited', Running: false, Pid: 0, ExitCode: c.State.Running ? 0 : c.State['ExitCode'], FinishedAt: now };
+  const state =
+    to === 'running'
+      ? { ...c.State, Status: 'running', Running: true, Pid: 4242, ExitCode: 0, Error: '', StartedAt: now }
+      : {
+          ...c.State,
+          Status: 'exited',
+          Running: false,
+          Pid: 0,
+          ExitCode: c.State.Running ? 0 : c.State['ExitCode'],
+          FinishedAt: now,
+        };
   return { ...c, State: state };
 }
 
 /** The container `docker run --env-file` makes from the old one's settings plus the durable values. */
 function recreate(old: DockerInspect, name: string, ...extra: [string, string][]): DockerInspect {
-  const kept = old.Config.Env.filter((kv) => !kv.startsWith(`${SECRET_KEY}=`) && !kv.startsWith(`${URL_KEY}=`) && !kv.includes('\n'));
+  const kept = old.Config.Env.filter(
+    (kv) => !kv.startsWith(`${SECRET_KEY}=`) && !kv.startsWith(`${URL_KEY}=`) && !kv.includes('\n'),
+  );
   const env = mergeEnv([DEFAULT_PATH_ENV, ...kept, ...extra.map(([k, v]) => `${k}=${v}`)]);
   const id = randomBytes(32).toString('hex');
   const created = new Date().toISOString().replace('Z', '000000Z');
@@ -242,7 +344,16 @@ function recreate(old: DockerInspect, name: string, ...extra: [string, string][]
     ...old,
     Id: id,
     Created: created,
-    State: { ...old.State, Status: 'running', Running: true, Pid: 4242, ExitCode: 0, Error: '', StartedAt: created, FinishedAt: '0001-01-01T00:00:00Z' },
+    State: {
+      ...old.State,
+      Status: 'running',
+      Running: true,
+      Pid: 4242,
+      ExitCode: 0,
+      Error: '',
+      StartedAt: created,
+      FinishedAt: '0001-01-01T00:00:00Z',
+    },
     Image: `sha256:${createHash('sha256').update(old.Config.Image).digest('hex')}`,
     Name: `/${name}`,
     HostConfig: { ...host, PortBindings: Object.fromEntries(ports.map((p) => [p, bindings[p]])) },

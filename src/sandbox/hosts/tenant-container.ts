@@ -46,7 +46,11 @@ export function isHostMaterialised(instance: SimInstance): boolean {
  * The tenant container of an instance: from disk once materialised, else the one user-data
  * started (none when the org's provisioning failed: its image pull was denied).
  */
-export function readTenantContainer(state: SandboxState, instance: SimInstance, name = TENANT_CONTAINER_NAME): ContainerView | null {
+export function readTenantContainer(
+  state: SandboxState,
+  instance: SimInstance,
+  name = TENANT_CONTAINER_NAME,
+): ContainerView | null {
   if (instance.hostRoot === null) return null;
   let inspect: DockerInspect | null;
   if (state.hostMode === 'modelled') {
@@ -124,7 +128,9 @@ export function buildInitialContainer(state: SandboxState, instance: SimInstance
       RestartPolicy: { Name: 'unless-stopped', MaximumRetryCount: 0 },
       AutoRemove: false,
     },
-    Mounts: [{ Type: 'bind', Source: '/var/lib/molecule', Destination: '/data', Mode: '', RW: true, Propagation: 'rprivate' }],
+    Mounts: [
+      { Type: 'bind', Source: '/var/lib/molecule', Destination: '/data', Mode: '', RW: true, Propagation: 'rprivate' },
+    ],
     Config: {
       Hostname: id.slice(0, 12),
       Env: env,

@@ -22,7 +22,11 @@ export function writeContainerFiles(containersDir: string, inspect: DockerInspec
 /** The S_* assignments the docker shim's load_container sources. */
 export function renderContainerState(inspect: DockerInspect): string {
   const state = inspect.State as Record<string, unknown>;
-  const host = (inspect['HostConfig'] ?? {}) as { Binds?: string[] | null; NetworkMode?: string; RestartPolicy?: { Name?: string; MaximumRetryCount?: number } };
+  const host = (inspect['HostConfig'] ?? {}) as {
+    Binds?: string[] | null;
+    NetworkMode?: string;
+    RestartPolicy?: { Name?: string; MaximumRetryCount?: number };
+  };
   const config = inspect.Config as DockerInspect['Config'] & { Cmd?: string[] | null; Hostname?: string };
   const scalars: Record<string, string> = {
     S_NAME: inspect.Name.replace(/^\//, ''),
@@ -49,13 +53,16 @@ export function renderContainerState(inspect: DockerInspect): string {
     S_ENV: config.Env,
   };
   const lines = Object.entries(scalars).map(([k, v]) => `${k}=${bashWord(v)}`);
-  for (const [k, values] of Object.entries(arrays)) lines.push(`${k}=(${values.map((v) => ` ${bashWord(v)}`).join('')} )`);
+  for (const [k, values] of Object.entries(arrays))
+    lines.push(`${k}=(${values.map((v) => ` ${bashWord(v)}`).join('')} )`);
   return `${lines.join('\n')}\n`;
 }
 
 /** `"<host port> <container port>/<proto>"` per port binding, as the shim keeps them. */
 function portPairs(inspect: DockerInspect): string[] {
-  const bindings = ((inspect['HostConfig'] as { PortBindings?: Record<string, { HostPort?: string }[]> } | undefined)?.PortBindings ?? {});
+  const bindings =
+    (inspect['HostConfig'] as { PortBindings?: Record<string, { HostPort?: string }[]> } | undefined)?.PortBindings ??
+    {};
   return Object.entries(bindings).map(([containerPort, binds]) => `${binds[0]?.HostPort ?? ''} ${containerPort}`);
 }
 

@@ -6,7 +6,13 @@ import type { Verdict } from '../../../src/lib/audit/audit-verdict.js';
 import { buildAuditReport } from '../../../src/lib/audit/build-audit-report.js';
 import { renderAuditReport } from '../../../src/lib/audit/render-audit-report.js';
 
-const v = (check: CheckId, slug: string | null, instanceId: string | null, status: Verdict['status'], detail = `${check} ${status}`): Verdict => ({
+const v = (
+  check: CheckId,
+  slug: string | null,
+  instanceId: string | null,
+  status: Verdict['status'],
+  detail = `${check} ${status}`,
+): Verdict => ({
   check,
   subject: { slug, instanceId, role: instanceId ? 'tenant' : 'org' },
   status,
@@ -15,7 +21,10 @@ const v = (check: CheckId, slug: string | null, instanceId: string | null, statu
 });
 
 function report(verdicts: Verdict[], failOn: Severity = 'high') {
-  const settings = resolveAuditSettings({}, { failOn, console: true, checks: ['cp-secret-missing', 'image-drift', 'tag-mismatch', 'admin-token-exposed'] });
+  const settings = resolveAuditSettings(
+    {},
+    { failOn, console: true, checks: ['cp-secret-missing', 'image-drift', 'tag-mismatch', 'admin-token-exposed'] },
+  );
   return buildAuditReport({
     environment: 'staging',
     cpUrl: 'https://staging-api.example',
@@ -38,23 +47,56 @@ describe('buildAuditReport', () => {
     ['a medium failure under --fail-on medium', 'medium', 1, [v('image-drift', 'acme', 'i-1', 'fail')]],
     ['a low failure under --fail-on low', 'low', 1, [v('tag-mismatch', 'acme', 'i-1', 'fail')]],
     ['an unknown, nothing failing', 'high', 5, [v('cp-secret-missing', 'acme', 'i-1', 'unknown')]],
-    ['an unknown and a medium failure under high', 'high', 5, [v('cp-secret-missing', 'acme', 'i-1', 'unknown'), v('image-drift', 'beta', 'i-2', 'fail')]],
-    ['an unknown and a high failure', 'high', 1, [v('cp-secret-missing', 'acme', 'i-1', 'unknown'), v('cp-secret-missing', 'beta', 'i-2', 'fail')]],
+    [
+      'an unknown and a medium failure under high',
+      'high',
+      5,
+      [v('cp-secret-missing', 'acme', 'i-1', 'unknown'), v('image-drift', 'beta', 'i-2', 'fail')],
+    ],
+    [
+      'an unknown and a high failure',
+      'high',
+      1,
+      [v('cp-secret-missing', 'acme', 'i-1', 'unknown'), v('cp-secret-missing', 'beta', 'i-2', 'fail')],
+    ],
   ] as const)('%s, --fail-on %s -> exit %i', (_name, failOn, exit, verdicts) => {
     expect(report([...verdicts], failOn).exitCode).toBe(exit);
   });
 
   it('counts pass, fail and unknown per check, and never folds unknown into pass', () => {
-    const r = report([v('cp-secret-missing', 'acme', 'i-1', 'pass'), v('cp-secret-missing', 'beta', 'i-2', 'fail'), v('cp-secret-missing', 'gamma', 'i-3', 'unknown')]);
-    expect(r.checks.find((c) => c.id === 'cp-secret-missing')).toMatchObject({ pass: 1, fail: 1, unknown: 1, severity: 'high' });
-    expect(r.checks.map((c) => c.id)).toEqual(['cp-secret-missing', 'admin-token-exposed', 'tag-mismatch', 'image-drift']);
+    const r = report([
+      v('cp-secret-missing', 'acme', 'i-1', 'pass'),
+      v('cp-secret-missing', 'beta', 'i-2', 'fail'),
+      v('cp-secret-missing', 'gamma', 'i-3', 'unknown'),
+    ]);
+    expect(r.checks.find((c) => c.id === 'cp-secret-missing')).toMatchObject({
+      pass: 1,
+      fail: 1,
+      unknown: 1,
+      severity: 'high',
+    });
+    expect(r.checks.map((c) => c.id)).toEqual([
+      'cp-secret-missing',
+      'admin-token-exposed',
+      'tag-mismatch',
+      'image-drift',
+    ]);
     expect(r.totals).toEqual({ failed: 1, failedAtOrAboveFailOn: 1, unknown: 1 });
   });
 
   it('groups findings by tenant, worst first; unattributed instances have their own group', () => {
-    const r = report([v('image-drift', 'acme', 'i-1', 'fail'), v('cp-secret-missing', 'beta', 'i-2', 'fail'), v('image-drift', 'beta', 'i-2', 'unknown'), v('tag-mismatch', null, 'i-9', 'fail'), v('cp-secret-missing', 'gamma', 'i-3', 'pass')]);
+    const r = report([
+      v('image-drift', 'acme', 'i-1', 'fail'),
+      v('cp-secret-missing', 'beta', 'i-2', 'fail'),
+      v('image-drift', 'beta', 'i-2', 'unknown'),
+      v('tag-mismatch', null, 'i-9', 'fail'),
+      v('cp-secret-missing', 'gamma', 'i-3', 'pass'),
+    ]);
     expect(r.tenants.map((t) => t.tenant)).toEqual(['beta', 'acme', '(unattributed)']);
-    expect(r.tenants[0]!.findings.map((f) => `${f.check}:${f.status}`)).toEqual(['cp-secret-missing:fail', 'image-drift:unknown']);
+    expect(r.tenants[0]!.findings.map((f) => `${f.check}:${f.status}`)).toEqual([
+      'cp-secret-missing:fail',
+      'image-drift:unknown',
+    ]);
     expect(r.histograms.images).toEqual([
       { value: 'img:new', count: 2 },
       { value: '(unknown)', count: 1 },
@@ -74,10 +116,19 @@ describe('audit renderers', () => {
   it('writes JUnit that an XML parser reads: a suite per check, a case per subject, failures and errors', () => {
     const xml = renderAuditReport(r, 'junit');
     expect(XMLValidator.validate(xml)).toBe(true);
-    const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => name === 'testsuite' || name === 'testcase' }).parse(xml);
+    const doc = new XMLParser({
+      ignoreAttributes: false,
+      attributeNamePrefix: '',
+      isArray: (name) => name === 'testsuite' || name === 'testcase',
+    }).parse(xml);
     expect(doc.testsuites).toMatchObject({ tests: '4', failures: '1', errors: '1' });
     const suites = doc.testsuites.testsuite as Array<{ name: string; testcase?: Array<Record<string, any>> }>;
-    expect(suites.map((s) => s.name)).toEqual(['fleet-audit cp-secret-missing', 'fleet-audit admin-token-exposed', 'fleet-audit tag-mismatch', 'fleet-audit image-drift']);
+    expect(suites.map((s) => s.name)).toEqual([
+      'fleet-audit cp-secret-missing',
+      'fleet-audit admin-token-exposed',
+      'fleet-audit tag-mismatch',
+      'fleet-audit image-drift',
+    ]);
     const cases = suites[0]!.testcase!;
     expect(cases.map((c) => c.name)).toEqual(['acme i-1', 'beta i-2']);
     expect(cases[1]!.failure).toMatchObject({ type: 'high', message: 'not set <in> the "container" &  bell' });
@@ -100,7 +151,13 @@ describe('audit renderers', () => {
     const doc = JSON.parse(renderAuditReport(r, 'json'));
     expect(doc).toMatchObject({ schemaVersion: 1, kind: 'molectl-fleet-audit', exitCode: 1, failOn: 'high' });
     expect(doc.verdicts).toBeUndefined();
-    expect(doc.tenants[0].findings[0]).toMatchObject({ check: 'cp-secret-missing', severity: 'high', status: 'fail', instanceId: 'i-2', fix: 'fix cp-secret-missing | now' });
+    expect(doc.tenants[0].findings[0]).toMatchObject({
+      check: 'cp-secret-missing',
+      severity: 'high',
+      status: 'fail',
+      instanceId: 'i-2',
+      fix: 'fix cp-secret-missing | now',
+    });
   });
 
   it('writes text: summary table, histograms, findings by tenant, verdict line', () => {
@@ -109,6 +166,8 @@ describe('audit renderers', () => {
     expect(text).toMatch(/^images in use \(tenants\)\n {2}img:new +2 +#+$/m);
     expect(text).toMatch(/^beta\n {2}FAIL high {2}cp-secret-missing {2}i-2 \(tenant\)/m);
     expect(text).toContain('      fix: fix cp-secret-missing | now');
-    expect(text).toMatch(/FAILED: 4 checks on 3 tenant\(s\), 6 instance\(s\), 3 org\(s\): 1 failed \(1 at or above high\), 1 unknown in 2\.5s\n$/);
+    expect(text).toMatch(
+      /FAILED: 4 checks on 3 tenant\(s\), 6 instance\(s\), 3 org\(s\): 1 failed \(1 at or above high\), 1 unknown in 2\.5s\n$/,
+    );
   });
 });

@@ -9,11 +9,20 @@ describe('resolveAuditSettings', () => {
   it('runs every check by default with the documented defaults', () => {
     const s = resolveAuditSettings({}, flags);
     expect(s.checks).toEqual([...CHECK_IDS]);
-    expect(s).toMatchObject({ skipped: [], expectedImage: null, expectedPorts: [8080, 3000], minAgentVersion: '3.0.0.0', orgs: null });
+    expect(s).toMatchObject({
+      skipped: [],
+      expectedImage: null,
+      expectedPorts: [8080, 3000],
+      minAgentVersion: '3.0.0.0',
+      orgs: null,
+    });
   });
 
   it('takes --checks, --skip and --no-console, and says why each check was left out', () => {
-    const s = resolveAuditSettings({}, { ...flags, checks: ['imds-v1', 'console-leaks-secret', 'tag-mismatch'], skip: ['tag-mismatch'], console: false });
+    const s = resolveAuditSettings(
+      {},
+      { ...flags, checks: ['imds-v1', 'console-leaks-secret', 'tag-mismatch'], skip: ['tag-mismatch'], console: false },
+    );
     expect(s.checks).toEqual(['imds-v1']);
     expect(s.skipped).toContainEqual({ id: 'console-leaks-secret', reason: '--no-console' });
     expect(s.skipped).toContainEqual({ id: 'tag-mismatch', reason: '--skip' });
@@ -21,8 +30,12 @@ describe('resolveAuditSettings', () => {
   });
 
   it('prefers --expected-image to the config, and reads the config', () => {
-    expect(resolveAuditSettings({ audit: { expectedImage: 'a', expectedPorts: [443], minAgentVersion: '3.2' } }, flags)).toMatchObject({ expectedImage: 'a', expectedPorts: [443], minAgentVersion: '3.2' });
-    expect(resolveAuditSettings({ audit: { expectedImage: 'a' } }, { ...flags, expectedImage: 'b' }).expectedImage).toBe('b');
+    expect(
+      resolveAuditSettings({ audit: { expectedImage: 'a', expectedPorts: [443], minAgentVersion: '3.2' } }, flags),
+    ).toMatchObject({ expectedImage: 'a', expectedPorts: [443], minAgentVersion: '3.2' });
+    expect(
+      resolveAuditSettings({ audit: { expectedImage: 'a' } }, { ...flags, expectedImage: 'b' }).expectedImage,
+    ).toBe('b');
   });
 
   it.each([
@@ -37,9 +50,20 @@ describe('resolveAuditSettings', () => {
 
 describe('neededSources', () => {
   it('reads only what the selected checks rest on', () => {
-    expect(neededSources(['imds-v1'])).toEqual({ probe: false, managed: false, secret: false, groups: false, consoles: false, answers: false });
+    expect(neededSources(['imds-v1'])).toEqual({
+      probe: false,
+      managed: false,
+      secret: false,
+      groups: false,
+      consoles: false,
+      answers: false,
+    });
     expect(neededSources(['agent-too-old'])).toMatchObject({ probe: false, managed: true });
     expect(neededSources(['cp-secret-stale'])).toMatchObject({ probe: true, managed: true, secret: true });
-    expect(neededSources(['unexpected-listener', 'debug-port-open'])).toMatchObject({ probe: true, groups: true, secret: false });
+    expect(neededSources(['unexpected-listener', 'debug-port-open'])).toMatchObject({
+      probe: true,
+      groups: true,
+      secret: false,
+    });
   });
 });

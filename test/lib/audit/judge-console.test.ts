@@ -5,15 +5,27 @@ import { findConsoleLeaks, judgeConsole } from '../../../src/lib/audit/judge-con
 const SENTINEL = 'c0ffee'.repeat(8) + 'sentinel-value-9f';
 
 function consoleWith(...lines: string[]): string {
-  return [...Array.from({ length: 5 }, (_, i) => `[    ${i}.000000] kernel line ${i}`), ...lines, 'login: '].join('\r\n');
+  return [...Array.from({ length: 5 }, (_, i) => `[    ${i}.000000] kernel line ${i}`), ...lines, 'login: '].join(
+    '\r\n',
+  );
 }
 
 describe('findConsoleLeaks', () => {
   it('finds a registered secret in a set -x trace by line, redacted, never the value', () => {
     const redactor = new Redactor();
     redactor.register(SENTINEL, 'secret');
-    const leaks = findConsoleLeaks(consoleWith(`cloud-init[1873]: + docker run -d -e MOLECULE_CP_SHARED_SECRET=${SENTINEL} img`), false, redactor);
-    expect(leaks).toEqual([{ line: 6, kinds: ['secret'], excerpt: 'cloud-init[1873]: + docker run -d -e MOLECULE_CP_SHARED_SECRET=[REDACTED:secret] img' }]);
+    const leaks = findConsoleLeaks(
+      consoleWith(`cloud-init[1873]: + docker run -d -e MOLECULE_CP_SHARED_SECRET=${SENTINEL} img`),
+      false,
+      redactor,
+    );
+    expect(leaks).toEqual([
+      {
+        line: 6,
+        kinds: ['secret'],
+        excerpt: 'cloud-init[1873]: + docker run -d -e MOLECULE_CP_SHARED_SECRET=[REDACTED:secret] img',
+      },
+    ]);
     expect(JSON.stringify(leaks)).not.toContain(SENTINEL);
   });
 
@@ -29,16 +41,23 @@ describe('findConsoleLeaks', () => {
 
   it('names a whole private key block once, at its first line', () => {
     const body = Array.from({ length: 4 }, (_, i) => Buffer.alloc(48, i * 37 + 11).toString('base64'));
-    const leaks = findConsoleLeaks(consoleWith('-----BEGIN OPENSSH PRIVATE KEY-----', ...body, '-----END OPENSSH PRIVATE KEY-----'), false, new Redactor());
+    const leaks = findConsoleLeaks(
+      consoleWith('-----BEGIN OPENSSH PRIVATE KEY-----', ...body, '-----END OPENSSH PRIVATE KEY-----'),
+      false,
+      new Redactor(),
+    );
     expect(leaks).toEqual([{ line: 6, kinds: ['pem'], excerpt: '[REDACTED:pem] (a private key block starts here)' }]);
   });
 
   it('finds nothing in a clean boot', () => {
-    const text = consoleWith('cloud-init[1873]: The key fingerprint is: SHA256:Hn1q4c0p3ZbVg0dZJ3m8Zk1xq7v2nQf0bQy2Yk6cYlE root@localhost', 'bootstrapping tenant acme');
+    const text = consoleWith(
+      'cloud-init[1873]: The key fingerprint is: SHA256:Hn1q4c0p3ZbVg0dZJ3m8Zk1xq7v2nQf0bQy2Yk6cYlE root@localhost',
+      'bootstrapping tenant acme',
+    );
     expect(findConsoleLeaks(text, false, new Redactor())).toEqual([]);
   });
 
-  it('numbers lines within EC2\'s window when its first line was cut', () => {
+  it("numbers lines within EC2's window when its first line was cut", () => {
     const text = `partial line\r\n${consoleWith('+ export ADMIN_TOKEN=abcdefghijklmnop')}`;
     expect(findConsoleLeaks(text, true, new Redactor()).map((l) => l.line)).toEqual([7]);
   });
@@ -54,15 +73,23 @@ describe('findConsoleLeaks', () => {
 
 describe('judgeConsole', () => {
   it('passes a clean console and an empty one; unknown when it could not be read', () => {
-    expect(judgeConsole({ console: { text: consoleWith('ready'), truncated: false }, redactor: new Redactor() }).status).toBe('pass');
+    expect(
+      judgeConsole({ console: { text: consoleWith('ready'), truncated: false }, redactor: new Redactor() }).status,
+    ).toBe('pass');
     expect(judgeConsole({ console: { text: '', truncated: false }, redactor: new Redactor() }).status).toBe('pass');
-    expect(judgeConsole({ console: { unavailable: 'InvalidInstanceID.NotFound' }, redactor: new Redactor() })).toEqual({ status: 'unknown', detail: 'InvalidInstanceID.NotFound' });
+    expect(judgeConsole({ console: { unavailable: 'InvalidInstanceID.NotFound' }, redactor: new Redactor() })).toEqual({
+      status: 'unknown',
+      detail: 'InvalidInstanceID.NotFound',
+    });
   });
 
   it('fails with line numbers and points a leaked shared secret at its rotation', () => {
     const redactor = new Redactor();
     redactor.register(SENTINEL, 'secret');
-    const j = judgeConsole({ console: { text: consoleWith(`+ docker run -e MOLECULE_CP_SHARED_SECRET=${SENTINEL} x`), truncated: false }, redactor });
+    const j = judgeConsole({
+      console: { text: consoleWith(`+ docker run -e MOLECULE_CP_SHARED_SECRET=${SENTINEL} x`), truncated: false },
+      redactor,
+    });
     expect(j.status).toBe('fail');
     expect(j.evidence).toMatch(/^line 6: \+ docker run -e MOLECULE_CP_SHARED_SECRET=\[REDACTED:secret\] x$/);
     expect(j.fix).toMatch(/^molectl secrets rotate cp-shared-secret; then take set -x out/);

@@ -36,7 +36,9 @@ describe('judgeImage', () => {
   });
 
   it('is unknown when the image was not observed', () => {
-    expect(judgeImage({ image: { unavailable: 'SSM agent ConnectionLost' }, expected: 'x', slug: 'acme' }).status).toBe('unknown');
+    expect(judgeImage({ image: { unavailable: 'SSM agent ConnectionLost' }, expected: 'x', slug: 'acme' }).status).toBe(
+      'unknown',
+    );
   });
 });
 

@@ -1,8 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import type { ManagedInstance } from '../../../src/lib/aws/aws-types.js';
-import { compareVersions, judgeAgentOnline, judgeAgentVersion, judgeImds } from '../../../src/lib/audit/judge-instance-basics.js';
+import {
+  compareVersions,
+  judgeAgentOnline,
+  judgeAgentVersion,
+  judgeImds,
+} from '../../../src/lib/audit/judge-instance-basics.js';
 
-const agent = (pingStatus: string, agentVersion: string | null = '3.3.1142.0'): ManagedInstance => ({ instanceId: 'i-0abc', pingStatus, agentVersion, platformType: 'Linux', lastPingAt: null });
+const agent = (pingStatus: string, agentVersion: string | null = '3.3.1142.0'): ManagedInstance => ({
+  instanceId: 'i-0abc',
+  pingStatus,
+  agentVersion,
+  platformType: 'Linux',
+  lastPingAt: null,
+});
 
 describe('judgeImds', () => {
   it.each([
@@ -45,7 +56,9 @@ describe('agent checks', () => {
   });
 
   it('updates the agent with AWS-UpdateSSMAgent', () => {
-    expect(judgeAgentVersion(agent('Online', '2.0'), '3.0.0.0', 'i-0abc', 'us-east-2').fix).toBe('aws ssm send-command --region us-east-2 --document-name AWS-UpdateSSMAgent --instance-ids i-0abc');
+    expect(judgeAgentVersion(agent('Online', '2.0'), '3.0.0.0', 'i-0abc', 'us-east-2').fix).toBe(
+      'aws ssm send-command --region us-east-2 --document-name AWS-UpdateSSMAgent --instance-ids i-0abc',
+    );
   });
 
   it.each([

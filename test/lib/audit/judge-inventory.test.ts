@@ -3,7 +3,15 @@ import type { InstanceSummary } from '../../../src/lib/aws/aws-types.js';
 import type { OrgRow } from '../../../src/lib/cp/cp-schemas.js';
 import { classifyOrphans } from '../../../src/lib/fleet/classify-orphans.js';
 import type { OrgLookup } from '../../../src/lib/fleet/org-directory.js';
-import { findDuplicateTenants, indexOrphans, judgeOrgInstance, judgeOrphan, judgeTags, orphanIdsOf, type InventoryInput } from '../../../src/lib/audit/judge-inventory.js';
+import {
+  findDuplicateTenants,
+  indexOrphans,
+  judgeOrgInstance,
+  judgeOrphan,
+  judgeTags,
+  orphanIdsOf,
+  type InventoryInput,
+} from '../../../src/lib/audit/judge-inventory.js';
 
 const keys = {
   tenantFilter: { tags: { ManagedBy: 'molecule-cp', Role: 'tenant' } },
@@ -11,8 +19,20 @@ const keys = {
   orgSlugTagKey: 'OrgSlug',
   orgIdTagKey: 'OrgId',
 };
-const inst = (id: string, tags: Record<string, string>, state = 'running'): InstanceSummary => ({ instanceId: id, state, launchTime: new Date('2026-05-01T00:00:00Z'), tags: { ManagedBy: 'molecule-cp', ...tags }, name: null, privateIp: null });
-const org = (slug: string, id: string, instance_status = 'running'): OrgRow => ({ slug, id, instance_status, created_at: '2026-05-01T00:00:00Z' });
+const inst = (id: string, tags: Record<string, string>, state = 'running'): InstanceSummary => ({
+  instanceId: id,
+  state,
+  launchTime: new Date('2026-05-01T00:00:00Z'),
+  tags: { ManagedBy: 'molecule-cp', ...tags },
+  name: null,
+  privateIp: null,
+});
+const org = (slug: string, id: string, instance_status = 'running'): OrgRow => ({
+  slug,
+  id,
+  instance_status,
+  created_at: '2026-05-01T00:00:00Z',
+});
 
 const instances = [
   inst('i-acme', { Role: 'tenant', OrgSlug: 'acme', OrgId: 'id-acme' }),
@@ -26,15 +46,26 @@ const instances = [
   inst('i-hazy', { Role: 'tenant', OrgSlug: 'hazy', OrgId: 'id-hazy' }),
   inst('i-far', { Role: 'tenant', OrgSlug: 'far', OrgId: 'id-far' }),
 ];
-const orgs = [org('acme', 'id-acme'), org('beta', 'id-beta'), org('delta', 'id-delta'), org('new', 'id-new', 'provisioning')];
+const orgs = [
+  org('acme', 'id-acme'),
+  org('beta', 'id-beta'),
+  org('delta', 'id-delta'),
+  org('new', 'id-new', 'provisioning'),
+];
 // As the CP answers through OrgDirectory: listed rows, a 404 confirmed, a timeout, a slug confirmed beyond the page.
 const lookups = new Map<string, OrgLookup>([
   ...orgs.map((o) => [o.slug, { state: 'listed', row: o }] as [string, OrgLookup]),
-  ['gone', { state: 'absent', evidence: 'the CP\'s per-org route answers 404 for it' }],
+  ['gone', { state: 'absent', evidence: "the CP's per-org route answers 404 for it" }],
   ['hazy', { state: 'unknown', reason: 'GET /cp/orgs/hazy/instance: timed out' }],
-  ['far', { state: 'exists', row: null, evidence: 'the CP\'s per-org route answers for it' }],
+  ['far', { state: 'exists', row: null, evidence: "the CP's per-org route answers for it" }],
 ]);
-const report = classifyOrphans({ instances, lookups, listedIds: new Set(orgs.map((o) => o.id)), keys, now: new Date('2026-06-01T00:00:00Z') });
+const report = classifyOrphans({
+  instances,
+  lookups,
+  listedIds: new Set(orgs.map((o) => o.id)),
+  keys,
+  now: new Date('2026-06-01T00:00:00Z'),
+});
 const input: InventoryInput = { instances, orphans: report, orgs, keys, region: 'us-east-2' };
 const orphans = indexOrphans(report);
 const orphanIds = orphanIdsOf(report);
@@ -61,11 +92,16 @@ describe('inventory judges', () => {
   it('names the terminate command for an orphan, as fleet orphans explains it', () => {
     const j = judgeOrphan(instances[2]!, input, orphans.get('i-gone'));
     expect(j.detail).toContain('the CP has no org "gone"');
-    expect(j.fix).toBe('aws ec2 terminate-instances --region us-east-2 --instance-ids i-gone  # after checking its tags and owner');
+    expect(j.fix).toBe(
+      'aws ec2 terminate-instances --region us-east-2 --instance-ids i-gone  # after checking its tags and owner',
+    );
   });
 
   it('judges running orgs by their live tenant instance', () => {
     expect(judgeOrgInstance(orgs[0]!, input, orphanIds).status).toBe('pass');
-    expect(judgeOrgInstance(orgs[2]!, input, orphanIds)).toMatchObject({ status: 'fail', fix: expect.stringContaining('molectl org show delta') });
+    expect(judgeOrgInstance(orgs[2]!, input, orphanIds)).toMatchObject({
+      status: 'fail',
+      fix: expect.stringContaining('molectl org show delta'),
+    });
   });
 });

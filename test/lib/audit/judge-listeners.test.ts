@@ -3,9 +3,15 @@ import { isLoopback, judgeListeners, parseSsLine } from '../../../src/lib/audit/
 
 describe('parseSsLine', () => {
   it.each([
-    ['LISTEN 0      4096         0.0.0.0:8080      0.0.0.0:*    users:(("docker-proxy",pid=1234,fd=4))', { address: '0.0.0.0', port: 8080, process: 'docker-proxy', pid: 1234 }],
+    [
+      'LISTEN 0      4096         0.0.0.0:8080      0.0.0.0:*    users:(("docker-proxy",pid=1234,fd=4))',
+      { address: '0.0.0.0', port: 8080, process: 'docker-proxy', pid: 1234 },
+    ],
     ['LISTEN 0 4096 [::]:3000 [::]:*', { address: '[::]', port: 3000, process: null, pid: null }],
-    ['LISTEN 0 128 127.0.0.53%lo:53 0.0.0.0:* users:(("systemd-resolve",pid=611,fd=14))', { address: '127.0.0.53%lo', port: 53, process: 'systemd-resolve', pid: 611 }],
+    [
+      'LISTEN 0 128 127.0.0.53%lo:53 0.0.0.0:* users:(("systemd-resolve",pid=611,fd=14))',
+      { address: '127.0.0.53%lo', port: 53, process: 'systemd-resolve', pid: 611 },
+    ],
     ['LISTEN 0 128 *:22 *:*', { address: '*', port: 22, process: null, pid: null }],
     ['0 128 10.0.1.5:9999 0.0.0.0:*', { address: '10.0.1.5', port: 9999, process: null, pid: null }],
     ['garbage', null],
@@ -31,7 +37,12 @@ describe('isLoopback', () => {
 
 describe('judgeListeners', () => {
   const base = { expectedPorts: [8080, 3000], instanceId: 'i-0abc', region: 'us-east-2' };
-  const l = (address: string, port: number, process: string | null = null, pid: number | null = null) => ({ address, port, process, pid });
+  const l = (address: string, port: number, process: string | null = null, pid: number | null = null) => ({
+    address,
+    port,
+    process,
+    pid,
+  });
 
   it('passes the platform ports and ignores loopback', () => {
     const j = judgeListeners({ ...base, listeners: [l('0.0.0.0', 8080), l('[::]', 3000), l('127.0.0.1', 9999)] });
@@ -43,10 +54,15 @@ describe('judgeListeners', () => {
     expect(j.status).toBe('fail');
     expect(j.detail).toBe('listening on 9999, outside the expected 8080, 3000');
     expect(j.evidence).toBe('ss on the host: 0.0.0.0:9999 (python3, pid 2211)');
-    expect(j.fix).toContain(`aws ssm send-command --region us-east-2 --instance-ids i-0abc --document-name AWS-RunShellScript --parameters 'commands=["kill 2211"]'`);
+    expect(j.fix).toContain(
+      `aws ssm send-command --region us-east-2 --instance-ids i-0abc --document-name AWS-RunShellScript --parameters 'commands=["kill 2211"]'`,
+    );
   });
 
   it('is unknown without a whole listing', () => {
-    expect(judgeListeners({ ...base, listeners: { unavailable: 'ss is not installed on the host' } })).toEqual({ status: 'unknown', detail: 'ss is not installed on the host' });
+    expect(judgeListeners({ ...base, listeners: { unavailable: 'ss is not installed on the host' } })).toEqual({
+      status: 'unknown',
+      detail: 'ss is not installed on the host',
+    });
   });
 });

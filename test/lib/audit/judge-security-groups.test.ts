@@ -1,9 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import type { IngressRule, SecurityGroupSummary } from '../../../src/lib/aws/aws-types.js';
-import { findWorldOpenRules, judgeSecurityGroups, revokeCommand } from '../../../src/lib/audit/judge-security-groups.js';
+import {
+  findWorldOpenRules,
+  judgeSecurityGroups,
+  revokeCommand,
+} from '../../../src/lib/audit/judge-security-groups.js';
 
-const rule = (protocol: string, fromPort: number | null, toPort: number | null, source: string): IngressRule => ({ protocol, fromPort, toPort, source });
-const group = (groupId: string, ...ingress: IngressRule[]): SecurityGroupSummary => ({ groupId, groupName: groupId, ingress });
+const rule = (protocol: string, fromPort: number | null, toPort: number | null, source: string): IngressRule => ({
+  protocol,
+  fromPort,
+  toPort,
+  source,
+});
+const group = (groupId: string, ...ingress: IngressRule[]): SecurityGroupSummary => ({
+  groupId,
+  groupName: groupId,
+  ingress,
+});
 const EXPECTED = [8080, 3000];
 
 describe('findWorldOpenRules', () => {
@@ -38,7 +51,9 @@ describe('judgeSecurityGroups', () => {
     const j = judge(['sg-clean', 'sg-open']);
     expect(j.status).toBe('fail');
     expect(j.evidence).toBe('sg-open: tcp 9999 from 0.0.0.0/0');
-    expect(j.fix).toBe("aws ec2 revoke-security-group-ingress --region us-east-2 --group-id sg-open --ip-permissions 'IpProtocol=tcp,FromPort=9999,ToPort=9999,IpRanges=[{CidrIp=0.0.0.0/0}]'");
+    expect(j.fix).toBe(
+      "aws ec2 revoke-security-group-ingress --region us-east-2 --group-id sg-open --ip-permissions 'IpProtocol=tcp,FromPort=9999,ToPort=9999,IpRanges=[{CidrIp=0.0.0.0/0}]'",
+    );
   });
 
   it('is unknown when a group or the listing is missing', () => {

@@ -16,7 +16,8 @@ beforeAll(async () => {
   // 620 tenants: DescribeInstances pages at 500, so the door must follow a second page.
   for (let n = 0; n < 620; n++) addFakeInstance(server.state, { tags: tenantTags(`org-${n}`), managed: n < 120 });
   addFakeInstance(server.state, { tags: [{ Key: 'Role', Value: 'workspace' }], managed: false });
-  for (let n = 0; n < 250; n++) createSecret(server.state, `molecule/tenants/org-${n}/admin-token`, `value-${n}-xxxxxxxx`);
+  for (let n = 0; n < 250; n++)
+    createSecret(server.state, `molecule/tenants/org-${n}/admin-token`, `value-${n}-xxxxxxxx`);
   createSecret(server.state, 'other/thing', 'other-value-xxxx');
 });
 
@@ -40,7 +41,10 @@ describe('AwsDoor over the simulated AWS APIs', () => {
   it('flattens every page of DescribeInstances into one list', async () => {
     const { door } = await createTestDoor(fakeAwsEnv(server.url));
     const before = countRequests('DescribeInstances');
-    const tenants = await door.listInstances({ tags: { ManagedBy: 'molecule-cp', Role: 'tenant' }, states: ['running'] });
+    const tenants = await door.listInstances({
+      tags: { ManagedBy: 'molecule-cp', Role: 'tenant' },
+      states: ['running'],
+    });
     expect(tenants).toHaveLength(620);
     expect(new Set(tenants.map((t) => t.instanceId)).size).toBe(620);
     expect(countRequests('DescribeInstances') - before).toBe(2);
@@ -87,9 +91,14 @@ describe('AwsDoor over the simulated AWS APIs', () => {
   });
 
   it('registers the AWS secret key and session token with the redactor when it is made', async () => {
-    const env = fakeAwsEnv(server.url, { AWS_SECRET_ACCESS_KEY: 'SENTINEL-aws-secret-key-31f0', AWS_SESSION_TOKEN: 'SENTINEL-aws-session-token-a7c2' });
+    const env = fakeAwsEnv(server.url, {
+      AWS_SECRET_ACCESS_KEY: 'SENTINEL-aws-secret-key-31f0',
+      AWS_SESSION_TOKEN: 'SENTINEL-aws-session-token-a7c2',
+    });
     const { redactor } = await createTestDoor(env);
-    expect(redactor.redact('k=SENTINEL-aws-secret-key-31f0 t=SENTINEL-aws-session-token-a7c2')).not.toContain('SENTINEL');
+    expect(redactor.redact('k=SENTINEL-aws-secret-key-31f0 t=SENTINEL-aws-session-token-a7c2')).not.toContain(
+      'SENTINEL',
+    );
   });
 
   it('registers a secret value with the redactor before returning it', async () => {
@@ -115,10 +124,19 @@ describe('AwsDoor over the simulated AWS APIs', () => {
     const { door, redactor } = await createTestDoor(fakeAwsEnv(server.url));
     const created = await door.createSecret({ name: 'molecule/test/rotating', value: 'first-value-123456' });
     expect(created.arn).toContain('molecule/test/rotating');
-    const put = await door.putSecretValue({ secretId: 'molecule/test/rotating', value: 'second-value-654321', stages: ['AWSPENDING'] });
+    const put = await door.putSecretValue({
+      secretId: 'molecule/test/rotating',
+      value: 'second-value-654321',
+      stages: ['AWSPENDING'],
+    });
     expect(put.stages).toEqual(['AWSPENDING']);
     expect(redactor.containsRegistered('second-value-654321')).toBe(true);
-    await door.updateSecretVersionStage({ secretId: 'molecule/test/rotating', stage: 'AWSCURRENT', moveToVersionId: put.versionId, removeFromVersionId: created.versionId });
+    await door.updateSecretVersionStage({
+      secretId: 'molecule/test/rotating',
+      stage: 'AWSCURRENT',
+      moveToVersionId: put.versionId,
+      removeFromVersionId: created.versionId,
+    });
     const described = await door.describeSecret('molecule/test/rotating');
     expect(described!.versions.find((v) => v.versionId === put.versionId)!.stages).toContain('AWSCURRENT');
   });
@@ -126,10 +144,20 @@ describe('AwsDoor over the simulated AWS APIs', () => {
   it('keeps parameters: conditional create, secure read registered, delete of a missing one is false', async () => {
     const { door, redactor } = await createTestDoor(fakeAwsEnv(server.url));
     expect(await door.getParameter('/molectl/sandbox/lock')).toBeNull();
-    expect(await door.putParameter({ name: '/molectl/sandbox/lock', value: 'run-1', secure: false, overwrite: false })).toBe(true);
-    expect(await door.putParameter({ name: '/molectl/sandbox/lock', value: 'run-2', secure: false, overwrite: false })).toBe(false);
+    expect(
+      await door.putParameter({ name: '/molectl/sandbox/lock', value: 'run-1', secure: false, overwrite: false }),
+    ).toBe(true);
+    expect(
+      await door.putParameter({ name: '/molectl/sandbox/lock', value: 'run-2', secure: false, overwrite: false }),
+    ).toBe(false);
     expect((await door.getParameter('/molectl/sandbox/lock'))!.value).toBe('run-1');
-    server.state.parameters.set('/molectl/sandbox/secure', { name: '/molectl/sandbox/secure', type: 'SecureString', value: 'SENTINEL-param-77aa88bb', version: 1, lastModified: new Date() });
+    server.state.parameters.set('/molectl/sandbox/secure', {
+      name: '/molectl/sandbox/secure',
+      type: 'SecureString',
+      value: 'SENTINEL-param-77aa88bb',
+      version: 1,
+      lastModified: new Date(),
+    });
     const secure = await door.getParameter('/molectl/sandbox/secure', { decrypt: true });
     expect(secure!.value).toBe('SENTINEL-param-77aa88bb');
     expect(redactor.redact('SENTINEL-param-77aa88bb')).not.toContain('SENTINEL');
@@ -139,9 +167,18 @@ describe('AwsDoor over the simulated AWS APIs', () => {
 
   it('reads console output and falls back from latest on an instance that cannot give it', async () => {
     const { door } = await createTestDoor(fakeAwsEnv(server.url));
-    const old = addFakeInstance(server.state, { nitro: false, console: 'boot line 1\nboot line 2\n', userData: '#!/bin/bash\necho hi\n' });
+    const old = addFakeInstance(server.state, {
+      nitro: false,
+      console: 'boot line 1\nboot line 2\n',
+      userData: '#!/bin/bash\necho hi\n',
+    });
     const out = await door.getConsoleOutput(old.instanceId, { latest: true });
-    expect(out).toMatchObject({ instanceId: old.instanceId, text: 'boot line 1\nboot line 2\n', latest: false, truncated: false });
+    expect(out).toMatchObject({
+      instanceId: old.instanceId,
+      text: 'boot line 1\nboot line 2\n',
+      latest: false,
+      truncated: false,
+    });
     expect(await door.getUserData(old.instanceId)).toBe('#!/bin/bash\necho hi\n');
     const bare = addFakeInstance(server.state, {});
     expect(await door.getUserData(bare.instanceId)).toBeNull();
@@ -152,8 +189,16 @@ describe('AwsDoor over the simulated AWS APIs', () => {
 describe('sendShellCommand', () => {
   it('sends a command, lists its invocations and reads their output', async () => {
     const { door } = await createTestDoor(fakeAwsEnv(server.url));
-    const ids = [...server.state.instances.values()].filter((i) => i.ssm).slice(0, 3).map((i) => i.instanceId);
-    const { commandId } = await door.sendShellCommand({ instanceIds: ids, commands: ['echo ok'], comment: 'molectl test', timeoutSeconds: 60 });
+    const ids = [...server.state.instances.values()]
+      .filter((i) => i.ssm)
+      .slice(0, 3)
+      .map((i) => i.instanceId);
+    const { commandId } = await door.sendShellCommand({
+      instanceIds: ids,
+      commands: ['echo ok'],
+      comment: 'molectl test',
+      timeoutSeconds: 60,
+    });
     // Right after SendCommand, SSM may not have created the invocation yet: null, not an error.
     expect(await door.getInvocationOutput(commandId, ids[0]!)).toBeNull();
     let invocations = await door.listInvocations(commandId);
@@ -172,7 +217,9 @@ describe('sendShellCommand', () => {
     const { door } = await createTestDoor(fakeAwsEnv(server.url));
     const before = countRequests('SendCommand');
     const ids = Array.from({ length: 51 }, (_, n) => `i-${String(n).padStart(17, '0')}`);
-    await expect(door.sendShellCommand({ instanceIds: ids, commands: ['true'] })).rejects.toThrow(/51 instance ids; SSM takes at most 50/);
+    await expect(door.sendShellCommand({ instanceIds: ids, commands: ['true'] })).rejects.toThrow(
+      /51 instance ids; SSM takes at most 50/,
+    );
     expect(countRequests('SendCommand')).toBe(before);
   });
 
@@ -182,8 +229,14 @@ describe('sendShellCommand', () => {
     redactor.register(sentinel, 'secret');
     const id = [...server.state.instances.values()].find((i) => i.ssm)!.instanceId;
     const before = countRequests('SendCommand');
-    for (const text of [`export S=${sentinel}`, `echo ${Buffer.from(sentinel).toString('base64')} | base64 -d`, `curl -d s=${encodeURIComponent(sentinel)}`]) {
-      const error = (await door.sendShellCommand({ instanceIds: [id], commands: ['set -e', text] }).catch((e: unknown) => e)) as MolectlError;
+    for (const text of [
+      `export S=${sentinel}`,
+      `echo ${Buffer.from(sentinel).toString('base64')} | base64 -d`,
+      `curl -d s=${encodeURIComponent(sentinel)}`,
+    ]) {
+      const error = (await door
+        .sendShellCommand({ instanceIds: [id], commands: ['set -e', text] })
+        .catch((e: unknown) => e)) as MolectlError;
       expect(error.message).toBe('refusing to send an SSM command that contains a secret value');
       expect(error.hint).toMatch(/fetch the secret itself/);
     }
@@ -201,7 +254,9 @@ describe('failures', () => {
       const { door } = await createTestDoor(fakeAwsEnv(throttled.url), { maxAttempts: 2 });
       const error = (await door.sampleManagedInstances().catch((e: unknown) => e)) as MolectlError;
       expect(error.code).toBe(1);
-      expect(error.message).toBe('AWS throttled ssm:DescribeInstanceInformation (ThrottlingException, gave up after 2 attempts)');
+      expect(error.message).toBe(
+        'AWS throttled ssm:DescribeInstanceInformation (ThrottlingException, gave up after 2 attempts)',
+      );
       expect(error.hint).toMatch(/wait a minute/);
       expect(state.requests).toHaveLength(2);
     } finally {
@@ -244,13 +299,19 @@ describe('calls that must not act twice', () => {
     const failing = createServer((req, res) => {
       seen.push(String(req.headers['x-amz-target'] ?? ''));
       req.resume();
-      req.on('end', () => res.writeHead(500, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ __type: 'InternalServerError', message: 'boom' })));
+      req.on('end', () =>
+        res
+          .writeHead(500, { 'content-type': 'application/x-amz-json-1.1' })
+          .end(JSON.stringify({ __type: 'InternalServerError', message: 'boom' })),
+      );
     });
     await new Promise<void>((r) => failing.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(failing.address() as { port: number }).port}`;
     try {
       const { door } = await createTestDoor(fakeAwsEnv(url), { maxAttempts: 3 });
-      const error = (await door.sendShellCommand({ instanceIds: ['i-0aaaabbbbccccdddd'], commands: ['true'] }).catch((e: unknown) => e)) as MolectlError;
+      const error = (await door
+        .sendShellCommand({ instanceIds: ['i-0aaaabbbbccccdddd'], commands: ['true'] })
+        .catch((e: unknown) => e)) as MolectlError;
       expect(error.code).toBe(1);
       expect(error.message).toBe('AWS ssm:SendCommand failed on the AWS side (InternalServerError)');
       expect(seen.filter((t) => t.endsWith('.SendCommand'))).toHaveLength(1);
@@ -270,7 +331,9 @@ describe('calls that must not act twice', () => {
       state.faults.awsThrottleRate = 1;
       const { door } = await createTestDoor(fakeAwsEnv(throttled.url), { maxAttempts: 3 });
       await door.sampleManagedInstances(5).catch(() => undefined); // creates the SSM client under throttling too
-      const error = (await door.sendShellCommand({ instanceIds: [id], commands: ['true'] }).catch((e: unknown) => e)) as MolectlError;
+      const error = (await door
+        .sendShellCommand({ instanceIds: [id], commands: ['true'] })
+        .catch((e: unknown) => e)) as MolectlError;
       expect(error.message).toBe('AWS throttled ssm:SendCommand (ThrottlingException, gave up after 3 attempts)');
       expect(state.requests.filter((r) => r.action === 'SendCommand')).toHaveLength(3);
       expect(state.commands.size).toBe(0);
@@ -284,8 +347,28 @@ describe('calls that must not act twice', () => {
 
   it('treats a conditional put that meets its own earlier write as written', async () => {
     const { door } = await createTestDoor(fakeAwsEnv(server.url));
-    server.state.parameters.set('/molectl/sandbox/lock-own', { name: '/molectl/sandbox/lock-own', type: 'String', value: 'run-own-1', version: 1, lastModified: new Date() });
-    expect(await door.putParameter({ name: '/molectl/sandbox/lock-own', value: 'run-own-1', secure: false, overwrite: false })).toBe(true);
-    expect(await door.putParameter({ name: '/molectl/sandbox/lock-own', value: 'run-other-2', secure: false, overwrite: false })).toBe(false);
+    server.state.parameters.set('/molectl/sandbox/lock-own', {
+      name: '/molectl/sandbox/lock-own',
+      type: 'String',
+      value: 'run-own-1',
+      version: 1,
+      lastModified: new Date(),
+    });
+    expect(
+      await door.putParameter({
+        name: '/molectl/sandbox/lock-own',
+        value: 'run-own-1',
+        secure: false,
+        overwrite: false,
+      }),
+    ).toBe(true);
+    expect(
+      await door.putParameter({
+        name: '/molectl/sandbox/lock-own',
+        value: 'run-other-2',
+        secure: false,
+        overwrite: false,
+      }),
+    ).toBe(false);
   });
 });

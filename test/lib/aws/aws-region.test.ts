@@ -23,7 +23,10 @@ beforeAll(async () => {
   server = await startFakeServer();
   dir = mkdtempSync(join(tmpdir(), 'molectl-region-'));
   writeFileSync(join(dir, 'config'), '[profile lab-eu]\nregion = eu-west-1\n\n[profile lab-none]\noutput = json\n');
-  writeFileSync(join(dir, 'credentials'), '[lab-eu]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = profile-secret-key\n');
+  writeFileSync(
+    join(dir, 'credentials'),
+    '[lab-eu]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = profile-secret-key\n',
+  );
 });
 
 afterAll(async () => {
@@ -48,18 +51,36 @@ afterEach(() => {
 async function labDoor(env: EnvVars, flags: { profile?: string; region?: string } = {}): Promise<AwsDoor> {
   const redactor = new Redactor();
   const config = resolveConfig({
-    file: { environments: { lab: { cpUrl: 'https://lab-api.example.com', tenantUrlTemplate: 'https://{slug}.lab.example.com' } } },
+    file: {
+      environments: {
+        lab: { cpUrl: 'https://lab-api.example.com', tenantUrlTemplate: 'https://{slug}.lab.example.com' },
+      },
+    },
     configPath: '/tmp/molectl-test/config.json',
     env: { MOLECTL_ENV: 'lab', ...env },
     flags,
   });
-  const out = await createOutput({ format: 'text', quiet: true, verbose: false, debug: false, noColor: true, env, redactor, stdout: new MemoryStream(), stderr: new MemoryStream() });
+  const out = await createOutput({
+    format: 'text',
+    quiet: true,
+    verbose: false,
+    debug: false,
+    noColor: true,
+    env,
+    redactor,
+    stdout: new MemoryStream(),
+    stderr: new MemoryStream(),
+  });
   return new AwsDoor({ config, env, redactor, signal: new AbortController().signal, out, maxAttempts: 1 });
 }
 
 describe('AWS region resolution', () => {
   it('fails with exit 3 and says how to set a region when nothing names one, sending nothing', async () => {
-    const door = await labDoor({ AWS_ENDPOINT_URL: server.url, AWS_ACCESS_KEY_ID: 'AKIDX', AWS_SECRET_ACCESS_KEY: 'secret-x-123' });
+    const door = await labDoor({
+      AWS_ENDPOINT_URL: server.url,
+      AWS_ACCESS_KEY_ID: 'AKIDX',
+      AWS_SECRET_ACCESS_KEY: 'secret-x-123',
+    });
     const before = server.state.requests.length;
     const error = (await door.callerIdentity().catch((e: unknown) => e)) as MolectlError;
     expect(error).toBeInstanceOf(MolectlError);
@@ -75,7 +96,7 @@ describe('AWS region resolution', () => {
     await expect(door.resolvedRegion()).rejects.toThrow('no AWS region');
   });
 
-  it('takes the region from the selected profile, and that profile\'s credentials', async () => {
+  it("takes the region from the selected profile, and that profile's credentials", async () => {
     const door = await labDoor({ AWS_ENDPOINT_URL: server.url }, { profile: 'lab-eu' });
     expect(await door.resolvedRegion()).toBe('eu-west-1');
     const identity = await door.callerIdentity();
@@ -90,8 +111,13 @@ describe('AWS region resolution', () => {
     expect(await door.resolvedRegion()).toBe('ap-southeast-2');
   });
 
-  it('uses AWS_REGION from molectl\'s environment snapshot', async () => {
-    const door = await labDoor({ AWS_ENDPOINT_URL: server.url, AWS_REGION: 'ca-central-1', AWS_ACCESS_KEY_ID: 'AKIDX', AWS_SECRET_ACCESS_KEY: 'secret-x-123' });
+  it("uses AWS_REGION from molectl's environment snapshot", async () => {
+    const door = await labDoor({
+      AWS_ENDPOINT_URL: server.url,
+      AWS_REGION: 'ca-central-1',
+      AWS_ACCESS_KEY_ID: 'AKIDX',
+      AWS_SECRET_ACCESS_KEY: 'secret-x-123',
+    });
     expect((await door.callerIdentity()).region).toBe('ca-central-1');
   });
 });

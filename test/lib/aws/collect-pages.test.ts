@@ -3,7 +3,11 @@ import { chunkIds, collectPages } from '../../../src/lib/aws/collect-pages.js';
 
 describe('collectPages', () => {
   it('follows NextToken to the end and keeps the order', async () => {
-    const pages: Record<string, { items: number[]; next?: string }> = { start: { items: [1, 2], next: 'a' }, a: { items: [], next: 'b' }, b: { items: [3] } };
+    const pages: Record<string, { items: number[]; next?: string }> = {
+      start: { items: [1, 2], next: 'a' },
+      a: { items: [], next: 'b' },
+      b: { items: [3] },
+    };
     const asked: (string | undefined)[] = [];
     const all = await collectPages(
       async (token) => {
@@ -17,7 +21,12 @@ describe('collectPages', () => {
   });
 
   it('stops with an error instead of looping on a repeated token', async () => {
-    await expect(collectPages(async () => ({ items: [1], next: 'same' }), (p) => ({ items: p.items, nextToken: p.next }))).rejects.toThrow('same page token twice');
+    await expect(
+      collectPages(
+        async () => ({ items: [1], next: 'same' }),
+        (p) => ({ items: p.items, nextToken: p.next }),
+      ),
+    ).rejects.toThrow('same page token twice');
   });
 
   it('splits ids into batches', () => {

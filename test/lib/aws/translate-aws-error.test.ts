@@ -8,7 +8,13 @@ function sdkError(name: string, message: string, extra: Record<string, unknown> 
   return Object.assign(error, { name, $fault: 'client', $metadata: { httpStatusCode: 400, attempts: 1 }, ...extra });
 }
 
-const ssmSend: AwsCallInfo = { service: 'ssm', action: 'SendCommand', region: 'us-east-2', profile: 'molecule-ops', endpoint: null };
+const ssmSend: AwsCallInfo = {
+  service: 'ssm',
+  action: 'SendCommand',
+  region: 'us-east-2',
+  profile: 'molecule-ops',
+  endpoint: null,
+};
 
 interface Row {
   what: string;
@@ -32,7 +38,10 @@ const rows: Row[] = [
   },
   {
     what: 'EC2 UnauthorizedOperation without a parsable action names the API being called',
-    error: sdkError('UnauthorizedOperation', 'You are not authorized to perform this operation. Encoded authorization failure message: AbCd'),
+    error: sdkError(
+      'UnauthorizedOperation',
+      'You are not authorized to perform this operation. Encoded authorization failure message: AbCd',
+    ),
     call: { service: 'ec2', action: 'DescribeInstances' },
     code: 3,
     message: 'AWS denied ec2:DescribeInstances (calling ec2:DescribeInstances)',
@@ -40,7 +49,10 @@ const rows: Row[] = [
   },
   {
     what: 'a KMS denial behind GetSecretValue names the KMS permission',
-    error: sdkError('AccessDeniedException', 'User: arn:aws:iam::1:user/x is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:us-east-2:1:key/k'),
+    error: sdkError(
+      'AccessDeniedException',
+      'User: arn:aws:iam::1:user/x is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:us-east-2:1:key/k',
+    ),
     call: { service: 'secretsmanager', action: 'GetSecretValue' },
     code: 3,
     message: /^AWS denied kms:Decrypt to arn:aws:iam::1:user\/x/,
@@ -70,14 +82,21 @@ const rows: Row[] = [
   },
   {
     what: 'an expired SSO session from the credential chain',
-    error: Object.assign(new Error('The SSO session associated with this profile has expired or is otherwise invalid. To refresh this SSO session run aws sso login with the corresponding profile.'), { name: 'CredentialsProviderError' }),
+    error: Object.assign(
+      new Error(
+        'The SSO session associated with this profile has expired or is otherwise invalid. To refresh this SSO session run aws sso login with the corresponding profile.',
+      ),
+      { name: 'CredentialsProviderError' },
+    ),
     code: 3,
     message: 'the AWS credentials have expired',
     hint: /aws sso login --profile molecule-ops/,
   },
   {
     what: 'an expired SSO token without a profile asks for one',
-    error: Object.assign(new Error('SSO Token refresh failed. Please log in using "aws sso login"'), { name: 'TokenProviderError' }),
+    error: Object.assign(new Error('SSO Token refresh failed. Please log in using "aws sso login"'), {
+      name: 'TokenProviderError',
+    }),
     call: { profile: null },
     code: 3,
     message: 'the AWS credentials have expired',
@@ -85,7 +104,9 @@ const rows: Row[] = [
   },
   {
     what: 'no credentials anywhere says how to provide them',
-    error: Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }),
+    error: Object.assign(new Error('Could not load credentials from any providers'), {
+      name: 'CredentialsProviderError',
+    }),
     call: { profile: null },
     code: 3,
     message: 'no AWS credentials found',
@@ -93,7 +114,9 @@ const rows: Row[] = [
   },
   {
     what: 'a profile that does not exist',
-    error: Object.assign(new Error('Profile molecule-ops could not be found or parsed in shared credentials file.'), { name: 'CredentialsProviderError' }),
+    error: Object.assign(new Error('Profile molecule-ops could not be found or parsed in shared credentials file.'), {
+      name: 'CredentialsProviderError',
+    }),
     code: 3,
     message: 'AWS profile "molecule-ops" was not found',
     hint: /~\/\.aws\/config/,
@@ -121,7 +144,10 @@ const rows: Row[] = [
   },
   {
     what: 'EC2 RequestLimitExceeded is throttling too',
-    error: sdkError('RequestLimitExceeded', 'Request limit exceeded.', { $fault: 'server', $metadata: { httpStatusCode: 503, attempts: 5 } }),
+    error: sdkError('RequestLimitExceeded', 'Request limit exceeded.', {
+      $fault: 'server',
+      $metadata: { httpStatusCode: 503, attempts: 5 },
+    }),
     call: { service: 'ec2', action: 'DescribeInstances' },
     code: 1,
     message: 'AWS throttled ec2:DescribeInstances (RequestLimitExceeded, gave up after 5 attempts)',
@@ -146,7 +172,11 @@ const rows: Row[] = [
   {
     what: 'EC2 names which of the ids asked for are missing',
     error: sdkError('InvalidInstanceID.NotFound', "The instance IDs 'i-0abc12345678, i-0def12345678' do not exist"),
-    call: { service: 'ec2', action: 'DescribeInstances', target: 'instance i-0abc12345678, i-0aaa12345678, i-0def12345678' },
+    call: {
+      service: 'ec2',
+      action: 'DescribeInstances',
+      target: 'instance i-0abc12345678, i-0aaa12345678, i-0def12345678',
+    },
     code: 4,
     message: 'instance i-0abc12345678, i-0def12345678 was not found in us-east-2 (InvalidInstanceID.NotFound)',
     hint: /check the name or id/,
@@ -156,7 +186,8 @@ const rows: Row[] = [
     error: sdkError('InvalidInstanceId', 'Instances [[i-0abc12345678]] not in a valid state for account 1'),
     call: { target: 'i-0abc12345678' },
     code: 1,
-    message: 'SSM cannot run commands on i-0abc12345678: not managed by SSM, agent offline, or not running (InvalidInstanceId)',
+    message:
+      'SSM cannot run commands on i-0abc12345678: not managed by SSM, agent offline, or not running (InvalidInstanceId)',
     hint: /describe-instance-information/,
   },
   {
@@ -169,7 +200,10 @@ const rows: Row[] = [
   },
   {
     what: 'a refused connection names the endpoint',
-    error: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4566'), { code: 'ECONNREFUSED', $metadata: { attempts: 5 } }),
+    error: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4566'), {
+      code: 'ECONNREFUSED',
+      $metadata: { attempts: 5 },
+    }),
     call: { endpoint: 'http://127.0.0.1:4566' },
     code: 1,
     message: 'cannot reach AWS ssm at http://127.0.0.1:4566 (ECONNREFUSED)',
@@ -184,14 +218,20 @@ const rows: Row[] = [
   },
   {
     what: 'a validation error is bad input (exit 2)',
-    error: sdkError('ValidationException', "1 validation error detected: Value '3' at 'maxResults' failed to satisfy constraint"),
+    error: sdkError(
+      'ValidationException',
+      "1 validation error detected: Value '3' at 'maxResults' failed to satisfy constraint",
+    ),
     code: 2,
     message: /^AWS refused ssm:SendCommand: 1 validation error detected/,
     hint: /nothing was changed/,
   },
   {
     what: 'a server fault after retries',
-    error: sdkError('InternalServerError', 'oops', { $fault: 'server', $metadata: { httpStatusCode: 500, attempts: 5 } }),
+    error: sdkError('InternalServerError', 'oops', {
+      $fault: 'server',
+      $metadata: { httpStatusCode: 500, attempts: 5 },
+    }),
     code: 1,
     message: 'AWS ssm:SendCommand failed on the AWS side (InternalServerError, after 5 attempts)',
     hint: /try again/,

@@ -11,7 +11,10 @@ import { renderTopLevelHelp } from '../../../src/lib/cli/top-level-help.js';
 function commanderHelp(width: number): string {
   let text = '';
   const io = { writeOut: (t: string) => (text += t), writeErr: () => undefined, captureUsageError: () => undefined };
-  const program = buildProgram(Command, [], io, '0.0.0').configureOutput({ writeOut: io.writeOut, getOutHelpWidth: () => width });
+  const program = buildProgram(Command, [], io, '0.0.0').configureOutput({
+    writeOut: io.writeOut,
+    getOutHelpWidth: () => width,
+  });
   program.outputHelp();
   return text;
 }

@@ -41,7 +41,10 @@ describe('the user config file', () => {
   it('reports broken JSON with the file name', async () => {
     const path = join(dir, 'config.json');
     await writeFile(path, '{ "output": ');
-    await expect(readConfigFile(path)).rejects.toMatchObject({ code: ExitCode.credentials, message: expect.stringContaining('is not valid JSON') });
+    await expect(readConfigFile(path)).rejects.toMatchObject({
+      code: ExitCode.credentials,
+      message: expect.stringContaining('is not valid JSON'),
+    });
   });
 });
 
@@ -53,8 +56,17 @@ describe('CP admin token sources', () => {
     const path = join(dir, 'token');
     await writeFile(path, sentinel);
     await chmod(path, 0o644);
-    const error = await readCpToken({ env: { MOLECTL_CP_TOKEN_FILE: path }, environment, exec: execFile, redactor: new Redactor() }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: ExitCode.credentials, message: expect.stringContaining('mode 0644'), hint: `run: chmod 600 ${path}` });
+    const error = await readCpToken({
+      env: { MOLECTL_CP_TOKEN_FILE: path },
+      environment,
+      exec: execFile,
+      redactor: new Redactor(),
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: ExitCode.credentials,
+      message: expect.stringContaining('mode 0644'),
+      hint: `run: chmod 600 ${path}`,
+    });
     expect(String((error as Error).message)).not.toContain(sentinel);
   });
 
@@ -69,14 +81,21 @@ describe('CP admin token sources', () => {
 
   it('runs a token command like credential_process', async () => {
     const redactor = new Redactor();
-    const token = await readCpToken({ env: { MOLECTL_CP_TOKEN_COMMAND: `printf %s ${sentinel}` }, environment, exec: execFile, redactor });
+    const token = await readCpToken({
+      env: { MOLECTL_CP_TOKEN_COMMAND: `printf %s ${sentinel}` },
+      environment,
+      exec: execFile,
+      redactor,
+    });
     expect(token).toBe(sentinel);
   });
 
   it('says how to provide a token when none is configured', async () => {
-    await expect(readCpToken({ env: {}, environment, exec: execFile, redactor: new Redactor() })).rejects.toMatchObject({
-      code: ExitCode.credentials,
-      hint: expect.stringContaining('CP_ADMIN_API_TOKEN'),
-    });
+    await expect(readCpToken({ env: {}, environment, exec: execFile, redactor: new Redactor() })).rejects.toMatchObject(
+      {
+        code: ExitCode.credentials,
+        hint: expect.stringContaining('CP_ADMIN_API_TOKEN'),
+      },
+    );
   });
 });

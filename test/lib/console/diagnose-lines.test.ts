@@ -11,23 +11,53 @@ const plain = { bold: (t: string) => t, fail: (t: string) => t, dim: (t: string)
 
 /** Lines as real systems print them, one or more per signature. */
 const PLANTED: Array<[id: string, line: string]> = [
-  ['image-pull-denied', 'cloud-init[1873]: docker: Error response from daemon: Head "https://ghcr.io/v2/molecule-ai/platform-tenant/manifests/2026.04.02": denied: denied.'],
-  ['image-pull-denied', 'Error response from daemon: pull access denied for ghcr.io/molecule-ai/platform-tenant, repository does not exist or may require \'docker login\''],
-  ['image-pull-denied', 'Error response from daemon: manifest for ghcr.io/molecule-ai/platform-tenant:nope not found: manifest unknown'],
-  ['boot-unauthorized', 'time=2026-11-22T10:00:00Z level=ERROR msg="workspace provision failed" org=acme cp_status=401 error="unauthorized"'],
+  [
+    'image-pull-denied',
+    'cloud-init[1873]: docker: Error response from daemon: Head "https://ghcr.io/v2/molecule-ai/platform-tenant/manifests/2026.04.02": denied: denied.',
+  ],
+  [
+    'image-pull-denied',
+    "Error response from daemon: pull access denied for ghcr.io/molecule-ai/platform-tenant, repository does not exist or may require 'docker login'",
+  ],
+  [
+    'image-pull-denied',
+    'Error response from daemon: manifest for ghcr.io/molecule-ai/platform-tenant:nope not found: manifest unknown',
+  ],
+  [
+    'boot-unauthorized',
+    'time=2026-11-22T10:00:00Z level=ERROR msg="workspace provision failed" org=acme cp_status=401 error="unauthorized"',
+  ],
   ['boot-unauthorized', 'cloud-init[1873]: curl: (22) The requested URL returned error: 401'],
   ['out-of-memory', '[ 4021.118] Out of memory: Killed process 2231 (platform) total-vm:4012345kB, anon-rss:3900000kB'],
-  ['out-of-memory', '[ 4021.117] platform invoked oom-killer: gfp_mask=0x140cca(GFP_HIGHUSER_MOVABLE|__GFP_COMP), order=0'],
+  [
+    'out-of-memory',
+    '[ 4021.117] platform invoked oom-killer: gfp_mask=0x140cca(GFP_HIGHUSER_MOVABLE|__GFP_COMP), order=0',
+  ],
   ['disk-full', 'docker: write /var/lib/docker/tmp/GetImageBlob123: no space left on device.'],
   ['disk-full', 'Error: ENOSPC: no space left on device, write'],
-  ['package-install-failed', 'cloud-init[1873]: Error: Failed to download metadata for repo \'amazonlinux\': Cannot download repomd.xml'],
+  [
+    'package-install-failed',
+    "cloud-init[1873]: Error: Failed to download metadata for repo 'amazonlinux': Cannot download repomd.xml",
+  ],
   ['package-install-failed', 'cloud-init[1873]: No match for argument: docker-ce'],
-  ['cloud-init-module-failed', '2026-04-18 09:16:41,118 - cc_scripts_user.py[WARNING]: Failed to run module scripts-user (scripts in /var/lib/cloud/instance/scripts)'],
-  ['cloud-init-module-failed', "2026-04-18 09:16:41,119 - util.py[WARNING]: Running module scripts-user (<module 'cloudinit.config.cc_scripts_user'>) failed"],
+  [
+    'cloud-init-module-failed',
+    '2026-04-18 09:16:41,118 - cc_scripts_user.py[WARNING]: Failed to run module scripts-user (scripts in /var/lib/cloud/instance/scripts)',
+  ],
+  [
+    'cloud-init-module-failed',
+    "2026-04-18 09:16:41,119 - util.py[WARNING]: Running module scripts-user (<module 'cloudinit.config.cc_scripts_user'>) failed",
+  ],
   ['runtime-crashed', 'panic: runtime error: invalid memory address or nil pointer dereference'],
-  ['runtime-crashed', 'systemd[1]: molecule-tenant.service: Main process exited, code=exited, status=2/INVALIDARGUMENT'],
+  [
+    'runtime-crashed',
+    'systemd[1]: molecule-tenant.service: Main process exited, code=exited, status=2/INVALIDARGUMENT',
+  ],
   ['runtime-crashed', 'Traceback (most recent call last):'],
-  ['health-never-passing', 'cloud-init[1873]: timed out waiting for http://127.0.0.1:8080/health to become ready after 300s'],
+  [
+    'health-never-passing',
+    'cloud-init[1873]: timed out waiting for http://127.0.0.1:8080/health to become ready after 300s',
+  ],
   ['health-never-passing', 'curl: (7) Failed to connect to localhost port 8080 after 0 ms: Connection refused'],
 ];
 
@@ -47,7 +77,16 @@ describe('diagnosis', () => {
 
   it('finds nothing in a clean tenant or workspace boot log', () => {
     for (const kind of ['tenant', 'workspace'] as const) {
-      const text = renderBootConsole({ kind, slug: 'acme', hostname: 'ip-10-0-1-2.us-east-2.compute.internal', userData: '#!/bin/bash\nset -x\ndocker pull ghcr.io/molecule-ai/platform-tenant:1\ndocker run -e ADMIN_TOKEN=abc123456 x\n', bearerToken: 'tok-123456789', cpUrl: 'https://api.moleculesai.app', failed: false });
+      const text = renderBootConsole({
+        kind,
+        slug: 'acme',
+        hostname: 'ip-10-0-1-2.us-east-2.compute.internal',
+        userData:
+          '#!/bin/bash\nset -x\ndocker pull ghcr.io/molecule-ai/platform-tenant:1\ndocker run -e ADMIN_TOKEN=abc123456 x\n',
+        bearerToken: 'tok-123456789',
+        cpUrl: 'https://api.moleculesai.app',
+        failed: false,
+      });
       const lines = splitConsoleLines(new Redactor().redact(text)).lines;
       expect(lines.length).toBeGreaterThan(150);
       expect(diagnoseLines(lines, context)).toEqual([]);
@@ -55,12 +94,20 @@ describe('diagnosis', () => {
   });
 
   it('finds the pull denial and the cloud-init failure in a failed boot, root cause first', () => {
-    const text = renderBootConsole({ kind: 'tenant', slug: 'acme', hostname: 'ip-10-0-1-2', userData: 'docker run ghcr.io/molecule-ai/platform-tenant:bad\n', bearerToken: 'tok-123456789', cpUrl: 'https://api', failed: true });
+    const text = renderBootConsole({
+      kind: 'tenant',
+      slug: 'acme',
+      hostname: 'ip-10-0-1-2',
+      userData: 'docker run ghcr.io/molecule-ai/platform-tenant:bad\n',
+      bearerToken: 'tok-123456789',
+      cpUrl: 'https://api',
+      failed: true,
+    });
     const ids = diagnoseLines(splitConsoleLines(text).lines, context).map((f) => f.id);
     expect(ids).toEqual(['image-pull-denied', 'cloud-init-module-failed']);
   });
 
-  it('finds nothing in healthy container logs and the 401 in a pre-cutover tenant\'s', () => {
+  it("finds nothing in healthy container logs and the 401 in a pre-cutover tenant's", () => {
     const healthy = [
       'time=2026-11-22T10:00:00Z level=INFO msg="request" method=GET path=/health status=200 duration_ms=3',
       'time=2026-11-22T10:00:02Z level=INFO msg="workspace provisioned" org=acme cp_status=201',

@@ -8,7 +8,8 @@ const windowOf = (all: string): string => (all.length > WINDOW ? all.slice(all.l
 /** A deterministic boot-like stream: numbered lines of varied length, written in odd-sized chunks. */
 function makeStream(lines: number): string {
   let text = '';
-  for (let i = 0; i < lines; i++) text += `[${(i * 0.0137).toFixed(6).padStart(12)}] line ${i} ${'x'.repeat((i * 37) % 120)}\r\n`;
+  for (let i = 0; i < lines; i++)
+    text += `[${(i * 0.0137).toFixed(6).padStart(12)}] line ${i} ${'x'.repeat((i * 37) % 120)}\r\n`;
   return text;
 }
 
@@ -60,7 +61,10 @@ describe('ConsoleFollower', () => {
     }
     printed += follower.flush();
     expect(printed).toBe(all);
-    const numbers = printed.split('\r\n').filter(Boolean).map((l) => Number(/line (\d+)/.exec(l)![1]));
+    const numbers = printed
+      .split('\r\n')
+      .filter(Boolean)
+      .map((l) => Number(/line (\d+)/.exec(l)![1]));
     expect(numbers).toEqual(Array.from({ length: 5000 }, (_, i) => i));
   });
 
@@ -76,7 +80,9 @@ describe('ConsoleFollower', () => {
     const begin = 'boot\n-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n';
     expect(follower.start(begin)).toBe('boot\n');
     const end = `${begin}c2VjcmV0Ym9keQ==\n-----END RSA PRIVATE KEY-----\nafter\n`;
-    expect(follower.next(end).text).toBe('-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\nc2VjcmV0Ym9keQ==\n-----END RSA PRIVATE KEY-----\nafter\n');
+    expect(follower.next(end).text).toBe(
+      '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\nc2VjcmV0Ym9keQ==\n-----END RSA PRIVATE KEY-----\nafter\n',
+    );
   });
 
   it('never releases an unterminated key block in clear', () => {
@@ -88,7 +94,9 @@ describe('ConsoleFollower', () => {
 
 describe('ConsoleFollower and wrapped base64', () => {
   it('holds a base64 blob that may continue until a line ends it, so it is redacted whole', () => {
-    const blob = Buffer.from(`#!/bin/bash\nexport ADMIN_TOKEN=split-across-polls-1234567890\nexport X=${'y'.repeat(80)}\n`).toString('base64');
+    const blob = Buffer.from(
+      `#!/bin/bash\nexport ADMIN_TOKEN=split-across-polls-1234567890\nexport X=${'y'.repeat(80)}\n`,
+    ).toString('base64');
     const lines = blob.match(/.{1,76}/g)!;
     const follower = new ConsoleFollower();
     const part1 = `boot\n${lines.slice(0, 2).join('\n')}\n`;

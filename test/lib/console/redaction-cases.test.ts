@@ -21,34 +21,155 @@ interface LeakCase {
   kind: string;
 }
 
-const PEM_BODY = 'MIIEowIBAAKCAQEAx7Zb3mYl0eXampleKeyMaterialLine1\nQ2hlY2tUaGlzSXNOb3RBUmVhbEtleUJ1dEl0TG9va3NMaWtlT25l';
+const PEM_BODY =
+  'MIIEowIBAAKCAQEAx7Zb3mYl0eXampleKeyMaterialLine1\nQ2hlY2tUaGlzSXNOb3RBUmVhbEtleUJ1dEl0TG9va3NMaWtlT25l';
 
 const CASES: LeakCase[] = [
-  { name: 'set -x docker run -e ADMIN_TOKEN', input: `cloud-init[1873]: + docker run -d -e ADMIN_TOKEN=tok-8d1f0c2a77e34b19 ghcr.io/x`, secrets: ['tok-8d1f0c2a77e34b19'], kind: 'named-secret' },
-  { name: 'shared secret as 64-hex env value', input: `+ docker run -e MOLECULE_CP_SHARED_SECRET=${HEX} img`, secrets: [HEX], kind: 'named-secret' },
-  { name: 'curl Authorization: Bearer', input: `+ curl -fsS -H 'Authorization: Bearer mol_tenant_5f2c9a1e88b04d' https://api/cp/tenants/config`, secrets: ['mol_tenant_5f2c9a1e88b04d'], kind: 'bearer' },
-  { name: 'lower-case bearer in a log field', input: 'level=DEBUG msg="auth" header="Bearer abcdefgh12345678"', secrets: ['abcdefgh12345678'], kind: 'bearer' },
-  { name: '*_API_KEY=', input: 'export OPENAI_API_KEY=proj-0a9b8c7d6e5f4a3b', secrets: ['proj-0a9b8c7d6e5f4a3b'], kind: 'named-secret' },
-  { name: 'PASSWORD: value (yaml)', input: '  db_password: s3cr3t-P4ssw0rd!', secrets: ['s3cr3t-P4ssw0rd!'], kind: 'named-secret' },
-  { name: 'quoted value with spaces', input: `export DB_PASSWORD='correct horse battery staple'`, secrets: ['correct', 'horse', 'battery', 'staple'], kind: 'named-secret' },
-  { name: 'double-quoted value with spaces', input: 'SMTP_CREDENTIAL="open sesame 42"', secrets: ['open', 'sesame'], kind: 'named-secret' },
-  { name: 'JSON "secret": "value"', input: '{"client_secret": "cs-77aa88bb99cc"}', secrets: ['cs-77aa88bb99cc'], kind: 'named-secret' },
-  { name: 'URL with credentials', input: 'git clone https://deploy:gh-pass-91827364@git.example.com/x.git', secrets: ['gh-pass-91827364'], kind: 'url-credential' },
-  { name: 'postgres URL with credentials', input: 'DATABASE_URL=postgres://app:pg-Pa55-w0rd@db:5432/molecule', secrets: ['pg-Pa55-w0rd'], kind: 'url-credential' },
-  { name: 'AWS access key id', input: 'aws configure set aws_access_key_id AKIAIOSFODNN7EXAMPLE', secrets: ['AKIAIOSFODNN7EXAMPLE'], kind: 'aws-access-key' },
-  { name: 'AWS session key id', input: 'creds ASIAZZZZYYYYXXXXWWWW expiring', secrets: ['ASIAZZZZYYYYXXXXWWWW'], kind: 'aws-access-key' },
-  { name: 'AWS secret access key (named)', input: 'aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', secrets: ['wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'], kind: 'named-secret' },
-  { name: 'ghp_', input: 'pulling with ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789', secrets: ['ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789'], kind: 'github-token' },
-  { name: 'gho_', input: 'gho_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789 used', secrets: ['gho_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789'], kind: 'github-token' },
-  { name: 'ghs_', input: 'x ghs_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789', secrets: ['ghs_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789'], kind: 'github-token' },
-  { name: 'github_pat_', input: 'github_pat_11AAAAAAA0bbbbbbbbbbbbbbbbbbbbbbbbbbbb', secrets: ['github_pat_11AAAAAAA0bbbbbbbbbbbbbbbbbbbbbbbbbbbb'], kind: 'github-token' },
-  { name: 'sk- key', input: 'llm: using sk-live-4f3e2d1c0b9a8f7e6d5c', secrets: ['sk-live-4f3e2d1c0b9a8f7e6d5c'], kind: 'api-key' },
-  { name: 'mol_pk_', input: 'registered mol_pk_9a8b7c6d5e4f3a2b', secrets: ['mol_pk_9a8b7c6d5e4f3a2b'], kind: 'molecule-key' },
+  {
+    name: 'set -x docker run -e ADMIN_TOKEN',
+    input: `cloud-init[1873]: + docker run -d -e ADMIN_TOKEN=tok-8d1f0c2a77e34b19 ghcr.io/x`,
+    secrets: ['tok-8d1f0c2a77e34b19'],
+    kind: 'named-secret',
+  },
+  {
+    name: 'shared secret as 64-hex env value',
+    input: `+ docker run -e MOLECULE_CP_SHARED_SECRET=${HEX} img`,
+    secrets: [HEX],
+    kind: 'named-secret',
+  },
+  {
+    name: 'curl Authorization: Bearer',
+    input: `+ curl -fsS -H 'Authorization: Bearer mol_tenant_5f2c9a1e88b04d' https://api/cp/tenants/config`,
+    secrets: ['mol_tenant_5f2c9a1e88b04d'],
+    kind: 'bearer',
+  },
+  {
+    name: 'lower-case bearer in a log field',
+    input: 'level=DEBUG msg="auth" header="Bearer abcdefgh12345678"',
+    secrets: ['abcdefgh12345678'],
+    kind: 'bearer',
+  },
+  {
+    name: '*_API_KEY=',
+    input: 'export OPENAI_API_KEY=proj-0a9b8c7d6e5f4a3b',
+    secrets: ['proj-0a9b8c7d6e5f4a3b'],
+    kind: 'named-secret',
+  },
+  {
+    name: 'PASSWORD: value (yaml)',
+    input: '  db_password: s3cr3t-P4ssw0rd!',
+    secrets: ['s3cr3t-P4ssw0rd!'],
+    kind: 'named-secret',
+  },
+  {
+    name: 'quoted value with spaces',
+    input: `export DB_PASSWORD='correct horse battery staple'`,
+    secrets: ['correct', 'horse', 'battery', 'staple'],
+    kind: 'named-secret',
+  },
+  {
+    name: 'double-quoted value with spaces',
+    input: 'SMTP_CREDENTIAL="open sesame 42"',
+    secrets: ['open', 'sesame'],
+    kind: 'named-secret',
+  },
+  {
+    name: 'JSON "secret": "value"',
+    input: '{"client_secret": "cs-77aa88bb99cc"}',
+    secrets: ['cs-77aa88bb99cc'],
+    kind: 'named-secret',
+  },
+  {
+    name: 'URL with credentials',
+    input: 'git clone https://deploy:gh-pass-91827364@git.example.com/x.git',
+    secrets: ['gh-pass-91827364'],
+    kind: 'url-credential',
+  },
+  {
+    name: 'postgres URL with credentials',
+    input: 'DATABASE_URL=postgres://app:pg-Pa55-w0rd@db:5432/molecule',
+    secrets: ['pg-Pa55-w0rd'],
+    kind: 'url-credential',
+  },
+  {
+    name: 'AWS access key id',
+    input: 'aws configure set aws_access_key_id AKIAIOSFODNN7EXAMPLE',
+    secrets: ['AKIAIOSFODNN7EXAMPLE'],
+    kind: 'aws-access-key',
+  },
+  {
+    name: 'AWS session key id',
+    input: 'creds ASIAZZZZYYYYXXXXWWWW expiring',
+    secrets: ['ASIAZZZZYYYYXXXXWWWW'],
+    kind: 'aws-access-key',
+  },
+  {
+    name: 'AWS secret access key (named)',
+    input: 'aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+    secrets: ['wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'],
+    kind: 'named-secret',
+  },
+  {
+    name: 'ghp_',
+    input: 'pulling with ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789',
+    secrets: ['ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789'],
+    kind: 'github-token',
+  },
+  {
+    name: 'gho_',
+    input: 'gho_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789 used',
+    secrets: ['gho_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789'],
+    kind: 'github-token',
+  },
+  {
+    name: 'ghs_',
+    input: 'x ghs_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789',
+    secrets: ['ghs_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789'],
+    kind: 'github-token',
+  },
+  {
+    name: 'github_pat_',
+    input: 'github_pat_11AAAAAAA0bbbbbbbbbbbbbbbbbbbbbbbbbbbb',
+    secrets: ['github_pat_11AAAAAAA0bbbbbbbbbbbbbbbbbbbbbbbbbbbb'],
+    kind: 'github-token',
+  },
+  {
+    name: 'sk- key',
+    input: 'llm: using sk-live-4f3e2d1c0b9a8f7e6d5c',
+    secrets: ['sk-live-4f3e2d1c0b9a8f7e6d5c'],
+    kind: 'api-key',
+  },
+  {
+    name: 'mol_pk_',
+    input: 'registered mol_pk_9a8b7c6d5e4f3a2b',
+    secrets: ['mol_pk_9a8b7c6d5e4f3a2b'],
+    kind: 'molecule-key',
+  },
   { name: 'bare 64-hex', input: `shared=${HEX.toUpperCase()} done`, secrets: [HEX.toUpperCase()], kind: 'hex64' },
-  { name: 'PEM private key with CRLF (serial console line ends)', input: `-----BEGIN OPENSSH PRIVATE KEY-----\r\n${PEM_BODY.replace('\n', '\r\n')}\r\n-----END OPENSSH PRIVATE KEY-----`, secrets: ['MIIEowIBAAKCAQEAx7Zb3mYl0e', 'Q2hlY2tUaGlz'], kind: 'pem' },
-  { name: 'ANSI colour inside a named value', input: `ADMIN_TOKEN=${ESC}[1mtok-ansi-${ESC}[0m5566778899`, secrets: ['5566778899'], kind: 'named-secret' },
-  { name: 'ANSI colour inside a ghp_ token', input: `token ghp_aBcDeFgHiJ${ESC}[32mkLmNoPqRsTuVwXyZ0123456789${ESC}[0m`, secrets: ['kLmNoPqRsTuVwXyZ0123456789'], kind: 'github-token' },
-  { name: 'ANSI colour inside a bearer', input: `Authorization: Bearer ${ESC}[33mabcd${ESC}[0mefgh1234ijkl`, secrets: ['efgh1234ijkl'], kind: 'bearer' },
+  {
+    name: 'PEM private key with CRLF (serial console line ends)',
+    input: `-----BEGIN OPENSSH PRIVATE KEY-----\r\n${PEM_BODY.replace('\n', '\r\n')}\r\n-----END OPENSSH PRIVATE KEY-----`,
+    secrets: ['MIIEowIBAAKCAQEAx7Zb3mYl0e', 'Q2hlY2tUaGlz'],
+    kind: 'pem',
+  },
+  {
+    name: 'ANSI colour inside a named value',
+    input: `ADMIN_TOKEN=${ESC}[1mtok-ansi-${ESC}[0m5566778899`,
+    secrets: ['5566778899'],
+    kind: 'named-secret',
+  },
+  {
+    name: 'ANSI colour inside a ghp_ token',
+    input: `token ghp_aBcDeFgHiJ${ESC}[32mkLmNoPqRsTuVwXyZ0123456789${ESC}[0m`,
+    secrets: ['kLmNoPqRsTuVwXyZ0123456789'],
+    kind: 'github-token',
+  },
+  {
+    name: 'ANSI colour inside a bearer',
+    input: `Authorization: Bearer ${ESC}[33mabcd${ESC}[0mefgh1234ijkl`,
+    secrets: ['efgh1234ijkl'],
+    kind: 'bearer',
+  },
   {
     name: 'base64-wrapped env line (user-data echoed as base64)',
     input: `+ echo ${Buffer.from('ADMIN_TOKEN=b64-hidden-7788aa99\nMOLECULE_CP_URL=https://api\n').toString('base64')} | base64 -d`,
@@ -58,7 +179,11 @@ const CASES: LeakCase[] = [
   },
   {
     name: 'base64 line-wrapped at 76 columns',
-    input: wrap76(Buffer.from(`#!/bin/bash\nset -x\ndocker run -e ADMIN_TOKEN=wrapped-b64-55aa66bb77cc -e MOLECULE_CP_URL=https://api.moleculesai.app ghcr.io/molecule-ai/platform-tenant:latest\n`).toString('base64')),
+    input: wrap76(
+      Buffer.from(
+        `#!/bin/bash\nset -x\ndocker run -e ADMIN_TOKEN=wrapped-b64-55aa66bb77cc -e MOLECULE_CP_URL=https://api.moleculesai.app ghcr.io/molecule-ai/platform-tenant:latest\n`,
+      ).toString('base64'),
+    ),
     secrets: [],
     decodedSecrets: ['wrapped-b64-55aa66bb77cc'],
     kind: 'base64',
@@ -77,7 +202,8 @@ describe('console/log redaction: every planted shape', () => {
     for (const secret of c.decodedSecrets ?? []) {
       expect(c.input).not.toContain(secret);
       const left = result.text.replace(/[^A-Za-z0-9+/=]/g, '');
-      for (const offset of [0, 1, 2, 3]) expect(Buffer.from(left.slice(offset), 'base64').toString('latin1')).not.toContain(secret);
+      for (const offset of [0, 1, 2, 3])
+        expect(Buffer.from(left.slice(offset), 'base64').toString('latin1')).not.toContain(secret);
     }
     expect(result.text).toContain(`[REDACTED:${c.kind}`);
     expect(result.count).toBeGreaterThan(0);
@@ -107,7 +233,9 @@ describe('--no-redact', () => {
     const redactor = new Redactor();
     redactor.register('SENTINEL-held-by-molectl-1234', 'cp-admin-token');
     redactor.disableShapeRules();
-    expect(redactor.redact('ADMIN_TOKEN=tok-8d1f0c2a77e34b19 x=SENTINEL-held-by-molectl-1234')).toBe('ADMIN_TOKEN=tok-8d1f0c2a77e34b19 x=[REDACTED:cp-admin-token]');
+    expect(redactor.redact('ADMIN_TOKEN=tok-8d1f0c2a77e34b19 x=SENTINEL-held-by-molectl-1234')).toBe(
+      'ADMIN_TOKEN=tok-8d1f0c2a77e34b19 x=[REDACTED:cp-admin-token]',
+    );
   });
 });
 
@@ -115,7 +243,7 @@ describe('ordinary console text is left intact', () => {
   const redactor = new Redactor();
   it.each([
     '[    0.013700] Linux version 6.1.109-118.189.amzn2023.x86_64 (mockbuild@ip-10-0-47-118) (gcc (GCC) 11.4.1 20230605) #1 SMP PREEMPT_DYNAMIC',
-    'cloud-init[1873]: Cloud-init v. 22.2.2 running \'modules:final\' at Sat, 18 Apr 2026 09:14:12 +0000. Up 15.02 seconds.',
+    "cloud-init[1873]: Cloud-init v. 22.2.2 running 'modules:final' at Sat, 18 Apr 2026 09:14:12 +0000. Up 15.02 seconds.",
     'cloud-init[1873]: The key fingerprint is: SHA256:Hn1q4c0p3ZbVg0dZJ3m8Zk1xq7v2nQf0bQy2Yk6cYlE root@localhost',
     'cloud-init[1873]: Installing: docker-25.0.6-1.amzn2023.0.2.x86_64  1/25',
     'Digest: sha256:' + 'c'.repeat(64),

@@ -33,11 +33,17 @@ describe('selectLines', () => {
 
 describe('splitConsoleLines', () => {
   it('splits CRLF console text and keeps a trailing prompt without newline', () => {
-    expect(splitConsoleLines('a\r\nb\r\nlogin: ')).toEqual({ lines: ['a', 'b', 'login: '], droppedPartialFirstLine: false });
+    expect(splitConsoleLines('a\r\nb\r\nlogin: ')).toEqual({
+      lines: ['a', 'b', 'login: '],
+      droppedPartialFirstLine: false,
+    });
   });
 
   it('drops the partial first line of a window EC2 cut', () => {
-    expect(splitConsoleLines('EN=abc123\r\nnext\r\n', { startsMidLine: true })).toEqual({ lines: ['next'], droppedPartialFirstLine: true });
+    expect(splitConsoleLines('EN=abc123\r\nnext\r\n', { startsMidLine: true })).toEqual({
+      lines: ['next'],
+      droppedPartialFirstLine: true,
+    });
   });
 
   it('has no lines for no output', () => {

@@ -9,22 +9,79 @@ import { EXPECTED_FP, ledgerDoc, plan, record, target } from './fixtures.js';
 /** What createApplyLedger writes, as a resume reads it back. */
 const applyDoc = ledgerDoc(
   [
-    record('acme', { state: 'succeeded', outcome: 'migrated', detail: { instanceId: 'i-acme', orgId: 'id-acme', class: 'needs-migration', reason: 'MOLECULE_CP_SHARED_SECRET not set', previousFingerprint: null } }),
-    record('beta', { state: 'pending', detail: { instanceId: 'i-beta', orgId: 'id-beta', class: 'stale', reason: 'holds sha256:000000000000', previousFingerprint: 'sha256:000000000000' } }),
-    record('gamma', { state: 'skipped', outcome: 'current', detail: { instanceId: 'i-gamma', orgId: 'id-gamma', class: 'current', reason: 'up to date, durable', previousFingerprint: EXPECTED_FP } }),
+    record('acme', {
+      state: 'succeeded',
+      outcome: 'migrated',
+      detail: {
+        instanceId: 'i-acme',
+        orgId: 'id-acme',
+        class: 'needs-migration',
+        reason: 'MOLECULE_CP_SHARED_SECRET not set',
+        previousFingerprint: null,
+      },
+    }),
+    record('beta', {
+      state: 'pending',
+      detail: {
+        instanceId: 'i-beta',
+        orgId: 'id-beta',
+        class: 'stale',
+        reason: 'holds sha256:000000000000',
+        previousFingerprint: 'sha256:000000000000',
+      },
+    }),
+    record('gamma', {
+      state: 'skipped',
+      outcome: 'current',
+      detail: {
+        instanceId: 'i-gamma',
+        orgId: 'id-gamma',
+        class: 'current',
+        reason: 'up to date, durable',
+        previousFingerprint: EXPECTED_FP,
+      },
+    }),
   ],
   {
     command: APPLY_COMMAND,
-    inputs: { canary: 'acme', waves: '2,50%,100%', maxErrors: 1, soakMs: 300000, delivery: 'parameter', maxConcurrency: 20, healthTimeoutSeconds: 90, hostTimeoutSeconds: 330, tenantCpUrl: 'https://api.moleculesai.app', containerName: 'molecule-tenant' },
-    pinned: { secretId: 'molecule/cp/provision-shared-secret', arn: 'arn:aws:secretsmanager:us-east-2:1:secret:molecule/cp/provision-shared-secret-AbCdEf', versionId: 'v-1', fingerprint: EXPECTED_FP, length: 64 },
+    inputs: {
+      canary: 'acme',
+      waves: '2,50%,100%',
+      maxErrors: 1,
+      soakMs: 300000,
+      delivery: 'parameter',
+      maxConcurrency: 20,
+      healthTimeoutSeconds: 90,
+      hostTimeoutSeconds: 330,
+      tenantCpUrl: 'https://api.moleculesai.app',
+      containerName: 'molecule-tenant',
+    },
+    pinned: {
+      secretId: 'molecule/cp/provision-shared-secret',
+      arn: 'arn:aws:secretsmanager:us-east-2:1:secret:molecule/cp/provision-shared-secret-AbCdEf',
+      versionId: 'v-1',
+      fingerprint: EXPECTED_FP,
+      length: 64,
+    },
   },
 );
 
 describe('planFromLedger', () => {
   it('rebuilds the plan a run was working from: pinned secret, targets and classes', () => {
     const rebuilt = planFromLedger(applyDoc);
-    expect(rebuilt.secret).toEqual({ secretId: 'molecule/cp/provision-shared-secret', arn: 'arn:aws:secretsmanager:us-east-2:1:secret:molecule/cp/provision-shared-secret-AbCdEf', versionId: 'v-1', fingerprint: EXPECTED_FP, length: 64 });
-    expect(rebuilt.environment).toEqual({ name: 'production', cpUrl: 'https://api.moleculesai.app', region: 'us-east-2', account: '123456789012' });
+    expect(rebuilt.secret).toEqual({
+      secretId: 'molecule/cp/provision-shared-secret',
+      arn: 'arn:aws:secretsmanager:us-east-2:1:secret:molecule/cp/provision-shared-secret-AbCdEf',
+      versionId: 'v-1',
+      fingerprint: EXPECTED_FP,
+      length: 64,
+    });
+    expect(rebuilt.environment).toEqual({
+      name: 'production',
+      cpUrl: 'https://api.moleculesai.app',
+      region: 'us-east-2',
+      account: '123456789012',
+    });
     expect(rebuilt.tenantCpUrl).toBe('https://api.moleculesai.app');
     expect(rebuilt.containerName).toBe('molecule-tenant');
     expect(rebuilt.targets.map((t) => [t.slug, t.instanceId, t.class, t.fingerprint])).toEqual([
@@ -47,7 +104,11 @@ describe('settingsFromLedger', () => {
       waveSpec: '2,50%,100%',
       settings: {
         canary: 'acme',
-        waves: [{ kind: 'count', value: 2 }, { kind: 'percent', value: 50 }, { kind: 'percent', value: 100 }],
+        waves: [
+          { kind: 'count', value: 2 },
+          { kind: 'percent', value: 50 },
+          { kind: 'percent', value: 100 },
+        ],
         maxErrors: 1,
         soakMs: 300000,
         delivery: 'parameter',
@@ -59,14 +120,22 @@ describe('settingsFromLedger', () => {
   });
 
   it('has no canary when the run chose none, and reads any other delivery as secrets-manager', () => {
-    const { settings } = settingsFromLedger({ ...applyDoc, inputs: { ...applyDoc.inputs, canary: null, delivery: 'secrets-manager' } });
+    const { settings } = settingsFromLedger({
+      ...applyDoc,
+      inputs: { ...applyDoc.inputs, canary: null, delivery: 'secrets-manager' },
+    });
     expect(settings).not.toHaveProperty('canary');
     expect(settings.delivery).toBe('secrets-manager');
   });
 });
 
 describe('checkCanary', () => {
-  const p = plan([target('acme', 'needs-migration'), target('beta', 'stale'), target('gamma', 'current'), target('delta', 'unmanaged')]);
+  const p = plan([
+    target('acme', 'needs-migration'),
+    target('beta', 'stale'),
+    target('gamma', 'current'),
+    target('delta', 'unmanaged'),
+  ]);
 
   it.each([undefined, 'acme', 'beta'])('accepts %s', (canary) => {
     expect(() => checkCanary(p, canary)).not.toThrow();
@@ -84,8 +153,24 @@ describe('checkCanary', () => {
 
 describe('summarizeTargets and actionableTargets', () => {
   it('counts every class, the total and what apply changes', () => {
-    const targets = [target('a', 'needs-migration'), target('b', 'needs-migration'), target('c', 'stale'), target('d', 'not-deliverable'), target('e', 'current')];
-    expect(summarizeTargets(targets)).toEqual({ 'needs-migration': 2, stale: 1, current: 1, unmanaged: 0, 'no-container': 0, 'probe-failed': 0, 'not-deliverable': 1, total: 5, actionable: 3 });
+    const targets = [
+      target('a', 'needs-migration'),
+      target('b', 'needs-migration'),
+      target('c', 'stale'),
+      target('d', 'not-deliverable'),
+      target('e', 'current'),
+    ];
+    expect(summarizeTargets(targets)).toEqual({
+      'needs-migration': 2,
+      stale: 1,
+      current: 1,
+      unmanaged: 0,
+      'no-container': 0,
+      'probe-failed': 0,
+      'not-deliverable': 1,
+      total: 5,
+      actionable: 3,
+    });
     expect(actionableTargets(plan(targets)).map((t) => t.slug)).toEqual(['a', 'b', 'c']);
   });
 });

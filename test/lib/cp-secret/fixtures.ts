@@ -80,7 +80,15 @@ export function resultLine(fields: Record<string, unknown>): string {
 }
 
 export function record(key: string, overrides: Partial<TargetRecord> = {}): TargetRecord {
-  return { key, state: 'pending', remoteIds: {}, detail: {}, attempts: 0, updatedAt: '2026-11-22T20:00:00.000Z', ...overrides };
+  return {
+    key,
+    state: 'pending',
+    remoteIds: {},
+    detail: {},
+    attempts: 0,
+    updatedAt: '2026-11-22T20:00:00.000Z',
+    ...overrides,
+  };
 }
 
 export function ledgerDoc(targets: TargetRecord[], overrides: Partial<RunLedgerDocument> = {}): RunLedgerDocument {

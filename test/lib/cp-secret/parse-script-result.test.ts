@@ -3,12 +3,28 @@ import { parseScriptResult } from '../../../src/lib/cp-secret/parse-script-resul
 
 describe('parseScriptResult', () => {
   it.each([
-    ['one result line', 'MOLECTL_RESULT {"status":"migrated","fingerprint":"sha256:9f86d081884c"}\n', { status: 'migrated', fingerprint: 'sha256:9f86d081884c' }],
+    [
+      'one result line',
+      'MOLECTL_RESULT {"status":"migrated","fingerprint":"sha256:9f86d081884c"}\n',
+      { status: 'migrated', fingerprint: 'sha256:9f86d081884c' },
+    ],
     ['human lines around it', 'molectl: working\nMOLECTL_RESULT {"status":"current"}\nbye\n', { status: 'current' }],
-    ['the last result line wins', 'MOLECTL_RESULT {"status":"probed"}\nMOLECTL_RESULT {"status":"migrated"}\n', { status: 'migrated' }],
+    [
+      'the last result line wins',
+      'MOLECTL_RESULT {"status":"probed"}\nMOLECTL_RESULT {"status":"migrated"}\n',
+      { status: 'migrated' },
+    ],
     ['surrounding whitespace and CRLF', '  MOLECTL_RESULT {"status":"current"}  \r\n', { status: 'current' }],
-    ['escaped characters in values', 'MOLECTL_RESULT {"status":"failed","reason":"a \\"quoted\\" word\\nand a line"}', { status: 'failed', reason: 'a "quoted" word\nand a line' }],
-    ['booleans and extra fields', 'MOLECTL_RESULT {"molectl":"cp-secret","mode":"probe","status":"probed","container":true,"python3":false}', { molectl: 'cp-secret', mode: 'probe', status: 'probed', container: true, python3: false }],
+    [
+      'escaped characters in values',
+      'MOLECTL_RESULT {"status":"failed","reason":"a \\"quoted\\" word\\nand a line"}',
+      { status: 'failed', reason: 'a "quoted" word\nand a line' },
+    ],
+    [
+      'booleans and extra fields',
+      'MOLECTL_RESULT {"molectl":"cp-secret","mode":"probe","status":"probed","container":true,"python3":false}',
+      { molectl: 'cp-secret', mode: 'probe', status: 'probed', container: true, python3: false },
+    ],
   ])('%s', (_name, stdout, expected) => {
     expect(parseScriptResult(stdout)).toEqual(expected);
   });

@@ -6,7 +6,12 @@ import { MolectlError, UsageError } from '../../../src/lib/errors.js';
 import { assertNoDrift, findPlanDrift, readPlanFile } from '../../../src/lib/cp-secret/plan-file.js';
 import { OTHER_FP, plan, target } from './fixtures.js';
 
-const saved = plan([target('acme', 'needs-migration'), target('beta', 'stale'), target('gamma', 'current'), target('delta', 'unmanaged')]);
+const saved = plan([
+  target('acme', 'needs-migration'),
+  target('beta', 'stale'),
+  target('gamma', 'current'),
+  target('delta', 'unmanaged'),
+]);
 
 describe('findPlanDrift', () => {
   it('finds none when nothing changed', () => {
@@ -14,23 +19,57 @@ describe('findPlanDrift', () => {
   });
 
   it.each([
-    ['another environment', plan(saved.targets, { environment: { ...saved.environment, name: 'staging' } }), ['the plan is for production (https://api.moleculesai.app), not staging (https://api.moleculesai.app)']],
-    ['another CP URL', plan(saved.targets, { environment: { ...saved.environment, cpUrl: 'https://staging-api.moleculesai.app' } }), ['the plan is for production (https://api.moleculesai.app), not production (https://staging-api.moleculesai.app)']],
-    ['a new secret version', plan(saved.targets, { secret: { ...saved.secret, versionId: 'v-2' } }), ["the secret's current version changed from v-1 (sha256:9f86d081884c) to v-2 (sha256:9f86d081884c)"]],
-    ['the same version id with another value', plan(saved.targets, { secret: { ...saved.secret, fingerprint: OTHER_FP } }), [`the secret's current version changed from v-1 (sha256:9f86d081884c) to v-1 (${OTHER_FP})`]],
-    ['a target on a new instance', plan([target('acme', 'needs-migration', { instanceId: 'i-new' }), ...saved.targets.slice(1)]), ['acme moved from i-acme to i-new']],
-    ['a target gone from the fleet', plan(saved.targets.filter((t) => t.slug !== 'beta')), ['beta is no longer in the fleet']],
+    [
+      'another environment',
+      plan(saved.targets, { environment: { ...saved.environment, name: 'staging' } }),
+      ['the plan is for production (https://api.moleculesai.app), not staging (https://api.moleculesai.app)'],
+    ],
+    [
+      'another CP URL',
+      plan(saved.targets, { environment: { ...saved.environment, cpUrl: 'https://staging-api.moleculesai.app' } }),
+      [
+        'the plan is for production (https://api.moleculesai.app), not production (https://staging-api.moleculesai.app)',
+      ],
+    ],
+    [
+      'a new secret version',
+      plan(saved.targets, { secret: { ...saved.secret, versionId: 'v-2' } }),
+      ["the secret's current version changed from v-1 (sha256:9f86d081884c) to v-2 (sha256:9f86d081884c)"],
+    ],
+    [
+      'the same version id with another value',
+      plan(saved.targets, { secret: { ...saved.secret, fingerprint: OTHER_FP } }),
+      [`the secret's current version changed from v-1 (sha256:9f86d081884c) to v-1 (${OTHER_FP})`],
+    ],
+    [
+      'a target on a new instance',
+      plan([target('acme', 'needs-migration', { instanceId: 'i-new' }), ...saved.targets.slice(1)]),
+      ['acme moved from i-acme to i-new'],
+    ],
+    [
+      'a target gone from the fleet',
+      plan(saved.targets.filter((t) => t.slug !== 'beta')),
+      ['beta is no longer in the fleet'],
+    ],
   ])('reports %s', (_name, fresh, reasons) => {
     expect(findPlanDrift(saved, fresh).reasons).toEqual(reasons);
   });
 
   it('ignores targets the saved plan does not change, and new tenants it does not know', () => {
-    const fresh = plan([target('acme', 'needs-migration'), target('beta', 'stale'), target('delta', 'unmanaged', { instanceId: 'i-other' }), target('new', 'needs-migration')]);
+    const fresh = plan([
+      target('acme', 'needs-migration'),
+      target('beta', 'stale'),
+      target('delta', 'unmanaged', { instanceId: 'i-other' }),
+      target('new', 'needs-migration'),
+    ]);
     expect(findPlanDrift(saved, fresh).reasons).toEqual([]);
   });
 
   it('lists every reason', () => {
-    const fresh = plan([], { environment: { ...saved.environment, name: 'staging' }, secret: { ...saved.secret, versionId: 'v-9' } });
+    const fresh = plan([], {
+      environment: { ...saved.environment, name: 'staging' },
+      secret: { ...saved.secret, versionId: 'v-9' },
+    });
     expect(findPlanDrift(saved, fresh).reasons).toHaveLength(4);
   });
 
@@ -71,7 +110,10 @@ describe('readPlanFile', () => {
   };
 
   // A plan as molectl writes it: real-looking instance ids.
-  const written = plan([target('acme', 'needs-migration', { instanceId: 'i-0123456789abcdef0' }), target('beta', 'stale', { instanceId: 'i-0fedcba9876543210', fingerprint: OTHER_FP })]);
+  const written = plan([
+    target('acme', 'needs-migration', { instanceId: 'i-0123456789abcdef0' }),
+    target('beta', 'stale', { instanceId: 'i-0fedcba9876543210', fingerprint: OTHER_FP }),
+  ]);
 
   it('reads a plan back', async () => {
     await expect(readPlanFile(file('ok.json', JSON.stringify(written)))).resolves.toEqual(written);
@@ -85,7 +127,15 @@ describe('readPlanFile', () => {
     ['a made-up instance id', 'bad-id', 'targets.0.instanceId: expected an EC2 instance id'],
   ])('refuses %s as a usage error', async (_name, which, message) => {
     const path =
-      which === 'not-json' ? file('bad.json', '{') : which === 'other-kind' ? file('kind.json', '{"kind":"x"}') : which === 'schema-2' ? file('v2.json', JSON.stringify({ ...saved, schemaVersion: 2 })) : which === 'bad-id' ? file('id.json', JSON.stringify(saved)) : which;
+      which === 'not-json'
+        ? file('bad.json', '{')
+        : which === 'other-kind'
+          ? file('kind.json', '{"kind":"x"}')
+          : which === 'schema-2'
+            ? file('v2.json', JSON.stringify({ ...saved, schemaVersion: 2 }))
+            : which === 'bad-id'
+              ? file('id.json', JSON.stringify(saved))
+              : which;
     const attempt = readPlanFile(path);
     await expect(attempt).rejects.toBeInstanceOf(UsageError);
     await expect(readPlanFile(path)).rejects.toThrow(message);

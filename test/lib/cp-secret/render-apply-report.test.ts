@@ -1,15 +1,34 @@
 import { describe, expect, it } from 'vitest';
-import { buildReportRows, countRows, renderApplyMarkdown, renderApplyReport } from '../../../src/lib/cp-secret/render-apply-report.js';
+import {
+  buildReportRows,
+  countRows,
+  renderApplyMarkdown,
+  renderApplyReport,
+} from '../../../src/lib/cp-secret/render-apply-report.js';
 import { Redactor } from '../../../src/lib/output/redactor.js';
 import { ledgerDoc, plainStyles, record } from './fixtures.js';
 
 const doc = ledgerDoc([
-  record('gamma', { state: 'failed', outcome: 'rolled-back', detail: { class: 'needs-migration', ssmStatus: 'Failed', exitCode: 1, health: null, fingerprintMatch: null }, error: { message: 'recreating the container failed | the previous container is running again' } }),
-  record('acme', { state: 'succeeded', outcome: 'migrated', detail: { class: 'needs-migration', ssmStatus: 'Success', exitCode: 0, health: 'ok', fingerprintMatch: true } }),
+  record('gamma', {
+    state: 'failed',
+    outcome: 'rolled-back',
+    detail: { class: 'needs-migration', ssmStatus: 'Failed', exitCode: 1, health: null, fingerprintMatch: null },
+    error: { message: 'recreating the container failed | the previous container is running again' },
+  }),
+  record('acme', {
+    state: 'succeeded',
+    outcome: 'migrated',
+    detail: { class: 'needs-migration', ssmStatus: 'Success', exitCode: 0, health: 'ok', fingerprintMatch: true },
+  }),
   record('beta', { state: 'pending', detail: { class: 'stale' } }),
   record('delta', { state: 'skipped', outcome: 'unmanaged', detail: { class: 'unmanaged' } }),
   record('eta', { state: 'in-progress', remoteIds: { commandId: 'c-1' }, detail: { class: 'needs-migration' } }),
-  record('zeta', { state: 'failed', outcome: 'unverified', detail: { class: 'stale', ssmStatus: 'Success', exitCode: 0, fingerprintMatch: false }, error: { message: 'result "migrated" does not prove sha256:9f86d081884c' } }),
+  record('zeta', {
+    state: 'failed',
+    outcome: 'unverified',
+    detail: { class: 'stale', ssmStatus: 'Success', exitCode: 0, fingerprintMatch: false },
+    error: { message: 'result "migrated" does not prove sha256:9f86d081884c' },
+  }),
 ]);
 
 describe('buildReportRows', () => {
@@ -23,13 +42,39 @@ describe('buildReportRows', () => {
       ['gamma', 'needs-migration', 'failed', 'rolled-back'],
       ['zeta', 'stale', 'failed', 'unverified'],
     ]);
-    expect(rows[0]).toEqual({ slug: 'acme', class: 'needs-migration', state: 'succeeded', action: 'migrated', ssmStatus: 'Success', exitCode: 0, health: 'ok', fingerprintMatch: true, error: null });
-    expect(rows[1]).toMatchObject({ ssmStatus: null, exitCode: null, health: null, fingerprintMatch: null, error: null });
-    expect(rows[5]).toMatchObject({ fingerprintMatch: false, error: 'result "migrated" does not prove sha256:9f86d081884c' });
+    expect(rows[0]).toEqual({
+      slug: 'acme',
+      class: 'needs-migration',
+      state: 'succeeded',
+      action: 'migrated',
+      ssmStatus: 'Success',
+      exitCode: 0,
+      health: 'ok',
+      fingerprintMatch: true,
+      error: null,
+    });
+    expect(rows[1]).toMatchObject({
+      ssmStatus: null,
+      exitCode: null,
+      health: null,
+      fingerprintMatch: null,
+      error: null,
+    });
+    expect(rows[5]).toMatchObject({
+      fingerprintMatch: false,
+      error: 'result "migrated" does not prove sha256:9f86d081884c',
+    });
   });
 
   it('counts rows by action', () => {
-    expect(countRows(buildReportRows(doc))).toEqual({ migrated: 1, untouched: 1, unmanaged: 1, 'in-progress': 1, 'rolled-back': 1, unverified: 1 });
+    expect(countRows(buildReportRows(doc))).toEqual({
+      migrated: 1,
+      untouched: 1,
+      unmanaged: 1,
+      'in-progress': 1,
+      'rolled-back': 1,
+      unverified: 1,
+    });
   });
 });
 
@@ -40,11 +85,15 @@ describe('renderApplyReport', () => {
     expect(lines[0]).toMatch(/^ORG +CLASS +ACTION +SSM +EXIT +HEALTH +FP MATCH +ERROR$/);
     expect(lines[1]).toMatch(/^acme +needs-migration +migrated +Success +0 +ok +yes +-$/);
     expect(lines.find((l) => l.startsWith('zeta'))).toMatch(/ NO +result "migrated"/);
-    expect(lines.at(-1)).toBe('run 20261122T200000Z-migrate-cp-secret-apply-abcd: partial. 1 migrated, 1 untouched, 1 unmanaged, 1 in-progress, 1 rolled-back, 1 unverified.');
+    expect(lines.at(-1)).toBe(
+      'run 20261122T200000Z-migrate-cp-secret-apply-abcd: partial. 1 migrated, 1 untouched, 1 unmanaged, 1 in-progress, 1 rolled-back, 1 unverified.',
+    );
   });
 
   it('says so when the run had no tenants', () => {
-    expect(renderApplyReport(ledgerDoc([]), plainStyles).split('\n').at(-1)).toBe('run 20261122T200000Z-migrate-cp-secret-apply-abcd: partial. no tenants.');
+    expect(renderApplyReport(ledgerDoc([]), plainStyles).split('\n').at(-1)).toBe(
+      'run 20261122T200000Z-migrate-cp-secret-apply-abcd: partial. no tenants.',
+    );
   });
 });
 
@@ -53,7 +102,9 @@ describe('renderApplyMarkdown', () => {
     const md = renderApplyMarkdown(doc);
     const lines = md.trimEnd().split('\n');
     expect(lines[0]).toBe('### molectl migrate cp-secret apply: partial');
-    expect(lines[2]).toBe('Run `20261122T200000Z-migrate-cp-secret-apply-abcd` against **production** (https://api.moleculesai.app): 1 migrated, 1 untouched, 1 unmanaged, 1 in-progress, 1 rolled-back, 1 unverified.');
+    expect(lines[2]).toBe(
+      'Run `20261122T200000Z-migrate-cp-secret-apply-abcd` against **production** (https://api.moleculesai.app): 1 migrated, 1 untouched, 1 unmanaged, 1 in-progress, 1 rolled-back, 1 unverified.',
+    );
     expect(lines[4]).toBe('| org | class | action | SSM | exit | health | fingerprint | error |');
     expect(lines.slice(6)).toEqual([
       '| acme | needs-migration | migrated | Success | 0 | ok | match |  |',
@@ -75,7 +126,14 @@ describe('renderApplyMarkdown', () => {
 
   // Ledger errors keep their line breaks; a table row must not.
   it('keeps one table row per tenant when an error message has a line break', () => {
-    const withNewline = ledgerDoc([record('acme', { state: 'failed', outcome: 'failed', detail: { class: 'stale' }, error: { message: 'first line\nsecond line' } })]);
+    const withNewline = ledgerDoc([
+      record('acme', {
+        state: 'failed',
+        outcome: 'failed',
+        detail: { class: 'stale' },
+        error: { message: 'first line\nsecond line' },
+      }),
+    ]);
     const rows = renderApplyMarkdown(withNewline).trimEnd().split('\n').slice(6);
     expect(rows).toHaveLength(1);
   });

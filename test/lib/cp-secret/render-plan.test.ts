@@ -13,7 +13,9 @@ describe('renderPlan', () => {
       plainStyles,
     );
     const lines = text.split('\n');
-    expect(lines[0]).toBe('environment production  CP https://api.moleculesai.app  region us-east-2  account 123456789012');
+    expect(lines[0]).toBe(
+      'environment production  CP https://api.moleculesai.app  region us-east-2  account 123456789012',
+    );
     expect(lines[1]).toBe(`secret      molecule/cp/provision-shared-secret version v-1 (len=64 ${EXPECTED_FP})`);
     expect(lines[3]).toMatch(/^ORG +INSTANCE +CLASS +HOLDS +DURABLE +SSM +WHY$/);
     expect(lines[4]).toMatch(/^acme +i-acme +needs-migration +- +- +Online +MOLECULE_CP_SHARED_SECRET not set$/);
@@ -26,7 +28,10 @@ describe('renderPlan', () => {
     const text = renderPlan(
       plan([], {
         mismatches: {
-          instanceWithoutOrg: [{ instanceId: 'i-1', slugTag: 'gone' }, { instanceId: 'i-2', slugTag: null }],
+          instanceWithoutOrg: [
+            { instanceId: 'i-1', slugTag: 'gone' },
+            { instanceId: 'i-2', slugTag: null },
+          ],
           orgWithoutInstance: [{ slug: 'beta', instanceStatus: 'running' }],
           duplicateInstances: [{ slug: 'acme', instanceIds: ['i-3', 'i-4'] }],
         },

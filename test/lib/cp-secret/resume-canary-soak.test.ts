@@ -19,8 +19,20 @@ function setup(targets: TargetRecord[]) {
   const mode = (input: SendShellCommandInput) => /MOLECTL_MODE='([a-z-]+)'/.exec(input.commands.join('\n'))?.[1];
   const answer = (input: SendShellCommandInput) =>
     mode(input) === 'cp-auth-check'
-      ? { status: 'Failed', code: 1, stdout: resultLine({ status: 'cp-auth-rejected', reason: "the CP answered 401 to the container's credentials", httpStatus: '401' }) }
-      : { status: 'Success', code: 0, stdout: resultLine({ status: 'migrated', fingerprint: EXPECTED_FP, health: 'ok' }) };
+      ? {
+          status: 'Failed',
+          code: 1,
+          stdout: resultLine({
+            status: 'cp-auth-rejected',
+            reason: "the CP answered 401 to the container's credentials",
+            httpStatus: '401',
+          }),
+        }
+      : {
+          status: 'Success',
+          code: 0,
+          stdout: resultLine({ status: 'migrated', fingerprint: EXPECTED_FP, health: 'ok' }),
+        };
   const aws = {
     async sendShellCommand(input: SendShellCommandInput) {
       sent.push(input);
@@ -31,7 +43,14 @@ function setup(targets: TargetRecord[]) {
     async listInvocations(commandId: string): Promise<InvocationSummary[]> {
       const input = byCommand.get(commandId)!;
       const a = answer(input);
-      return input.instanceIds.map((instanceId) => ({ commandId, instanceId, status: a.status, statusDetails: a.status, responseCode: a.code, outputPreview: a.stdout }));
+      return input.instanceIds.map((instanceId) => ({
+        commandId,
+        instanceId,
+        status: a.status,
+        statusDetails: a.status,
+        responseCode: a.code,
+        outputPreview: a.stdout,
+      }));
     },
     async getInvocationOutput(commandId: string) {
       const a = answer(byCommand.get(commandId)!);
@@ -45,7 +64,12 @@ function setup(targets: TargetRecord[]) {
     target: (key: string) => state.get(key),
     async updateTarget(key: string, patch: Partial<TargetRecord>) {
       const prev = state.get(key) ?? record(key);
-      state.set(key, { ...prev, ...patch, detail: { ...prev.detail, ...(patch.detail ?? {}) }, remoteIds: { ...prev.remoteIds, ...(patch.remoteIds ?? {}) } } as TargetRecord);
+      state.set(key, {
+        ...prev,
+        ...patch,
+        detail: { ...prev.detail, ...(patch.detail ?? {}) },
+        remoteIds: { ...prev.remoteIds, ...(patch.remoteIds ?? {}) },
+      } as TargetRecord);
     },
     async recordEvent() {},
     async setStatus() {},
@@ -60,7 +84,11 @@ function setup(targets: TargetRecord[]) {
     out: { step: () => step, info() {}, warn() {}, error() {} },
     config: {
       cpUrl: { value: 'https://api.moleculesai.app' },
-      environment: { parameterPrefix: '/molectl/production', containerName: 'molecule-tenant', tenantUrlTemplate: 'https://{slug}.moleculesai.app' },
+      environment: {
+        parameterPrefix: '/molectl/production',
+        containerName: 'molecule-tenant',
+        tenantUrlTemplate: 'https://{slug}.moleculesai.app',
+      },
     },
   } as unknown as Context;
   const applied = () => sent.filter((s) => mode(s) === 'apply').flatMap((s) => s.instanceIds);
@@ -70,15 +98,29 @@ function setup(targets: TargetRecord[]) {
 
 /** A run that is never interrupted and never loses its lock. */
 const noStop = { stopping: false, checkpoint() {} };
-const migrationPlan = plan([target('acme', 'needs-migration'), target('beta', 'needs-migration'), target('gamma', 'needs-migration')]);
-const settings: ApplySettings = { waves: [{ kind: 'percent', value: 100 }], maxErrors: 0, soakMs: 0, delivery: 'secrets-manager', maxConcurrency: 50, healthTimeoutSeconds: 5, hostTimeoutSeconds: 245 };
+const migrationPlan = plan([
+  target('acme', 'needs-migration'),
+  target('beta', 'needs-migration'),
+  target('gamma', 'needs-migration'),
+]);
+const settings: ApplySettings = {
+  waves: [{ kind: 'percent', value: 100 }],
+  maxErrors: 0,
+  soakMs: 0,
+  delivery: 'secrets-manager',
+  maxConcurrency: 50,
+  healthTimeoutSeconds: 5,
+  hostTimeoutSeconds: 245,
+};
 
 describe('the canary soak gates the waves', () => {
   it('a fresh run: the CP rejects the canary, the run aborts, no other tenant is touched', async () => {
     const { ctx, ledger, applied, authChecks } = setup([record('acme'), record('beta'), record('gamma')]);
     const result = await applyMigration(ctx, migrationPlan, settings, ledger, noStop);
     expect(result.status).toBe('aborted');
-    expect(result.abortReason).toContain("canary acme failed its soak: the CP answered 401 to the container's credentials");
+    expect(result.abortReason).toContain(
+      "canary acme failed its soak: the CP answered 401 to the container's credentials",
+    );
     expect(authChecks()).toBe(1);
     expect(applied()).toEqual(['i-acme']);
   });
@@ -87,7 +129,11 @@ describe('the canary soak gates the waves', () => {
   // attempt whose soak failed or never finished is soaked again before any wave.
   it('a resume after the canary failed its soak checks the canary again before any wave', async () => {
     const { ctx, ledger, applied, authChecks } = setup([
-      record('acme', { state: 'succeeded', outcome: 'migrated', detail: { instanceId: 'i-acme', fingerprintMatch: true } }),
+      record('acme', {
+        state: 'succeeded',
+        outcome: 'migrated',
+        detail: { instanceId: 'i-acme', fingerprintMatch: true },
+      }),
       record('beta'),
       record('gamma'),
     ]);

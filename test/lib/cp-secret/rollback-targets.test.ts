@@ -5,11 +5,23 @@ import { ledgerDoc, ledgerOf, record } from './fixtures.js';
 
 const apply = ledgerOf(
   ledgerDoc([
-    record('acme', { state: 'succeeded', outcome: 'migrated', detail: { instanceId: 'i-acme', class: 'needs-migration' } }),
+    record('acme', {
+      state: 'succeeded',
+      outcome: 'migrated',
+      detail: { instanceId: 'i-acme', class: 'needs-migration' },
+    }),
     record('beta', { state: 'succeeded', outcome: 'current', detail: { instanceId: 'i-beta', class: 'stale' } }),
-    record('gamma', { state: 'failed', outcome: 'rolled-back', detail: { instanceId: 'i-gamma', class: 'needs-migration' } }),
+    record('gamma', {
+      state: 'failed',
+      outcome: 'rolled-back',
+      detail: { instanceId: 'i-gamma', class: 'needs-migration' },
+    }),
     record('delta', { state: 'pending', detail: { instanceId: 'i-delta', class: 'needs-migration' } }),
-    record('epsilon', { state: 'skipped', outcome: 'unmanaged', detail: { instanceId: 'i-epsilon', class: 'unmanaged' } }),
+    record('epsilon', {
+      state: 'skipped',
+      outcome: 'unmanaged',
+      detail: { instanceId: 'i-epsilon', class: 'unmanaged' },
+    }),
     record('zeta', { state: 'succeeded', outcome: 'migrated', detail: { instanceId: 'i-zeta', class: 'stale' } }),
   ]),
 );
@@ -33,11 +45,20 @@ describe('selectRollbackTargets', () => {
     ['an org not in the run', ['nobody']],
   ])('refuses %s, naming it', (_name, orgs) => {
     expect(() => selectRollbackTargets(apply, orgs)).toThrow(UsageError);
-    expect(() => selectRollbackTargets(apply, orgs)).toThrow(`did not migrate ${orgs.filter((o) => o !== 'acme').join(', ')}`);
+    expect(() => selectRollbackTargets(apply, orgs)).toThrow(
+      `did not migrate ${orgs.filter((o) => o !== 'acme').join(', ')}`,
+    );
   });
 
   it('returns nothing for a run that migrated no tenant', () => {
-    expect(selectRollbackTargets(ledgerOf(ledgerDoc([record('acme', { state: 'succeeded', outcome: 'current', detail: { instanceId: 'i-acme' } })])), undefined)).toEqual([]);
+    expect(
+      selectRollbackTargets(
+        ledgerOf(
+          ledgerDoc([record('acme', { state: 'succeeded', outcome: 'current', detail: { instanceId: 'i-acme' } })]),
+        ),
+        undefined,
+      ),
+    ).toEqual([]);
   });
 
   it('refuses a run of another command', () => {

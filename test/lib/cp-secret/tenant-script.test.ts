@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/lib/errors.js';
-import { readTenantScript, renderTenantCommands, type TenantScriptInputs } from '../../../src/lib/cp-secret/tenant-script.js';
+import {
+  readTenantScript,
+  renderTenantCommands,
+  type TenantScriptInputs,
+} from '../../../src/lib/cp-secret/tenant-script.js';
 import { EXPECTED_FP } from './fixtures.js';
 
 const apply: TenantScriptInputs = {
@@ -40,7 +44,15 @@ describe('renderTenantCommands', () => {
   });
 
   it('carries a parameter name for parameter delivery', () => {
-    const lines = renderTenantCommands({ mode: 'apply', containerName: 'molecule-tenant', delivery: 'parameter', parameterName: '/molectl/production/runs/20261122T203000Z-x/cp-shared-secret' }, 'SCRIPT');
+    const lines = renderTenantCommands(
+      {
+        mode: 'apply',
+        containerName: 'molecule-tenant',
+        delivery: 'parameter',
+        parameterName: '/molectl/production/runs/20261122T203000Z-x/cp-shared-secret',
+      },
+      'SCRIPT',
+    );
     expect(lines).toContain("export MOLECTL_PARAMETER='/molectl/production/runs/20261122T203000Z-x/cp-shared-secret'");
   });
 
@@ -54,9 +66,22 @@ describe('renderTenantCommands', () => {
   // Only names, ids, a URL, a fingerprint and numbers can be inputs: the interface has no field for
   // the value, so it cannot reach a command (AwsDoor.sendShellCommand refuses one as a second guard).
   it('has no input that could carry the secret value', () => {
-    const keys: Array<keyof TenantScriptInputs> = ['mode', 'containerName', 'cpUrl', 'expectedFingerprint', 'delivery', 'secretArn', 'secretVersionId', 'parameterName', 'runId', 'healthTimeoutSeconds'];
+    const keys: Array<keyof TenantScriptInputs> = [
+      'mode',
+      'containerName',
+      'cpUrl',
+      'expectedFingerprint',
+      'delivery',
+      'secretArn',
+      'secretVersionId',
+      'parameterName',
+      'runId',
+      'healthTimeoutSeconds',
+    ];
     expect(Object.keys(apply).every((k) => keys.includes(k as keyof TenantScriptInputs))).toBe(true);
-    const names = renderTenantCommands(apply, 'SCRIPT').slice(0, -1).map((l) => /^export (\w+)=/.exec(l)![1]);
+    const names = renderTenantCommands(apply, 'SCRIPT')
+      .slice(0, -1)
+      .map((l) => /^export (\w+)=/.exec(l)![1]);
     expect(names).not.toContain('MOLECULE_CP_SHARED_SECRET');
     expect(names.every((n) => n!.startsWith('MOLECTL_'))).toBe(true);
   });
@@ -70,10 +95,13 @@ describe('renderTenantCommands', () => {
     ['a newline', { cpUrl: 'https://api.moleculesai.app\nexport X=1' }, 'MOLECTL_CP_URL'],
     ['a query string', { cpUrl: 'https://api.moleculesai.app/?a=b&c=d' }, 'MOLECTL_CP_URL'],
     ['a double quote', { expectedFingerprint: 'sha256:"x"' }, 'MOLECTL_EXPECTED_FP'],
-  ] as Array<[string, Partial<TenantScriptInputs>, string]>)('refuses a value with %s (UsageError naming the variable)', (_name, bad, variable) => {
-    expect(() => renderTenantCommands({ ...apply, ...bad }, 'SCRIPT')).toThrow(UsageError);
-    expect(() => renderTenantCommands({ ...apply, ...bad }, 'SCRIPT')).toThrow(variable);
-  });
+  ] as Array<[string, Partial<TenantScriptInputs>, string]>)(
+    'refuses a value with %s (UsageError naming the variable)',
+    (_name, bad, variable) => {
+      expect(() => renderTenantCommands({ ...apply, ...bad }, 'SCRIPT')).toThrow(UsageError);
+      expect(() => renderTenantCommands({ ...apply, ...bad }, 'SCRIPT')).toThrow(variable);
+    },
+  );
 
   it.each([
     ['a URL with a port', { cpUrl: 'http://127.0.0.1:4510' }],

@@ -24,15 +24,41 @@ function fakeSsm(failing: Set<string>) {
       return { commandId };
     },
     async listInvocations(commandId): Promise<InvocationSummary[]> {
-      return byCommand.get(commandId)!.map((instanceId) =>
-        failing.has(instanceId)
-          ? { commandId, instanceId, status: 'Failed', statusDetails: 'Failed', responseCode: 1, outputPreview: resultLine({ status: 'rolled-back', reason: 'docker run failed' }) }
-          : { commandId, instanceId, status: 'Success', statusDetails: 'Success', responseCode: 0, outputPreview: resultLine({ status: 'migrated', fingerprint: EXPECTED_FP }) },
-      );
+      return byCommand
+        .get(commandId)!
+        .map((instanceId) =>
+          failing.has(instanceId)
+            ? {
+                commandId,
+                instanceId,
+                status: 'Failed',
+                statusDetails: 'Failed',
+                responseCode: 1,
+                outputPreview: resultLine({ status: 'rolled-back', reason: 'docker run failed' }),
+              }
+            : {
+                commandId,
+                instanceId,
+                status: 'Success',
+                statusDetails: 'Success',
+                responseCode: 0,
+                outputPreview: resultLine({ status: 'migrated', fingerprint: EXPECTED_FP }),
+              },
+        );
     },
     async getInvocationOutput(commandId, instanceId) {
       const failed = failing.has(instanceId);
-      return { status: failed ? 'Failed' : 'Success', statusDetails: failed ? 'Failed' : 'Success', responseCode: failed ? 1 : 0, stdout: resultLine(failed ? { status: 'rolled-back', reason: 'docker run failed' } : { status: 'migrated', fingerprint: EXPECTED_FP }), stderr: '' };
+      return {
+        status: failed ? 'Failed' : 'Success',
+        statusDetails: failed ? 'Failed' : 'Success',
+        responseCode: failed ? 1 : 0,
+        stdout: resultLine(
+          failed
+            ? { status: 'rolled-back', reason: 'docker run failed' }
+            : { status: 'migrated', fingerprint: EXPECTED_FP },
+        ),
+        stderr: '',
+      };
     },
     async cancelCommand() {},
   };
@@ -82,7 +108,11 @@ describe('a wave past its failure budget', () => {
     const { results, elapsedMs } = await runWave(0);
     expect(results).toHaveLength(59);
     expect(results.filter((r) => r.status === 'NotSent')).toHaveLength(54);
-    expect(results.filter((r) => r.status === 'NotSent').every((r) => judgeApplyResult(r, EXPECTED_FP).outcome === 'not-started')).toBe(true);
+    expect(
+      results
+        .filter((r) => r.status === 'NotSent')
+        .every((r) => judgeApplyResult(r, EXPECTED_FP).outcome === 'not-started'),
+    ).toBe(true);
     expect(elapsedMs).toBeLessThan(60_000);
   });
 });

@@ -48,14 +48,18 @@ function everythingAbout(error: MolectlError): string {
 
 describe('CpClient admin routes', () => {
   it('reads /health without asking for the admin token', async () => {
-    const { cp, lookups, server } = await startCp((_req, res) => sendJson(res, 200, { service: 'molecule-cp', status: 'ok', commit: 'abc' }));
+    const { cp, lookups, server } = await startCp((_req, res) =>
+      sendJson(res, 200, { service: 'molecule-cp', status: 'ok', commit: 'abc' }),
+    );
     expect(await cp.health()).toMatchObject({ service: 'molecule-cp', status: 'ok' });
     expect(lookups()).toBe(0);
     expect(server.requests[0]!.headers.authorization).toBeUndefined();
   });
 
   it('lists orgs with the bearer token (asked for once, trimmed), keeping extra fields', async () => {
-    const orgs = [{ id: 'u-1', slug: 'acme', instance_status: 'running', created_at: '2026-04-01T00:00:00Z', plan: 'pro' }];
+    const orgs = [
+      { id: 'u-1', slug: 'acme', instance_status: 'running', created_at: '2026-04-01T00:00:00Z', plan: 'pro' },
+    ];
     const { cp, lookups, server } = await startCp((_req, res) => sendJson(res, 200, { orgs, next: null }));
     expect(await cp.listOrgs()).toEqual({ rows: orgs, unreadable: [], limit: 500 });
     await cp.listOrgs({ limit: 20 });
@@ -65,11 +69,15 @@ describe('CpClient admin routes', () => {
   });
 
   it('turns a rejected admin token into exit code 3 naming the token sources, without the token', async () => {
-    const { cp, server } = await startCp((req, res) => sendJson(res, 401, { error: `invalid token ${req.headers.authorization}` }));
+    const { cp, server } = await startCp((req, res) =>
+      sendJson(res, 401, { error: `invalid token ${req.headers.authorization}` }),
+    );
     const error = await catchError(cp.listOrgs());
     expect(error.code).toBe(ExitCode.credentials);
     expect(error.message).toBe(`the CP at ${server.url} rejected the admin token (HTTP 401)`);
-    expect(error.hint).toBe(`check CP_ADMIN_API_TOKEN (or cpTokenFile / cpTokenCommand in the config) for ${server.url}`);
+    expect(error.hint).toBe(
+      `check CP_ADMIN_API_TOKEN (or cpTokenFile / cpTokenCommand in the config) for ${server.url}`,
+    );
     expect(everythingAbout(error)).not.toContain(CP_TOKEN);
     expect(stripRemoteMarks((error as HttpError).remoteError!)).toBe('invalid token Bearer [REDACTED:cp-admin-token]');
     // The CP's words are marked as remote text: printed with shapes redacted and controls escaped.
@@ -116,17 +124,22 @@ describe('CpClient admin routes', () => {
 
   it('retries idempotent reads on 503 and reports the retry', async () => {
     const seen: string[] = [];
-    const { cp, delays } = await startCp((_req, res, i) => (i === 0 ? sendJson(res, 503, {}) : sendJson(res, 200, { status: 'ok' })), {
-      onRetry: (r) => seen.push(`retrying (${r.attempt}/${r.maxAttempts}) after ${r.reason}`),
-      retries: 2,
-    });
+    const { cp, delays } = await startCp(
+      (_req, res, i) => (i === 0 ? sendJson(res, 503, {}) : sendJson(res, 200, { status: 'ok' })),
+      {
+        onRetry: (r) => seen.push(`retrying (${r.attempt}/${r.maxAttempts}) after ${r.reason}`),
+        retries: 2,
+      },
+    );
     expect((await cp.health()).status).toBe('ok');
     expect(seen).toEqual(['retrying (2/3) after HTTP 503']);
     expect(delays).toHaveLength(1);
   });
 
   it('refuses an empty admin token as a configuration problem (exit 3) without sending anything', async () => {
-    const { cp, server } = await startCp((_req, res) => sendJson(res, 200, { orgs: [] }), { getAdminToken: async () => '  \n' });
+    const { cp, server } = await startCp((_req, res) => sendJson(res, 200, { orgs: [] }), {
+      getAdminToken: async () => '  \n',
+    });
     const error = await catchError(cp.listOrgs());
     expect(error).toBeInstanceOf(ConfigError);
     expect(error.hint).toMatch(/CP_ADMIN_API_TOKEN/);
@@ -137,7 +150,11 @@ describe('CpClient admin routes', () => {
   it('refuses a plain-http CP URL off loopback before asking for the token or sending anything', () => {
     let asked = false;
     const build = () =>
-      new CpClient({ baseUrl: 'http://api.moleculesai.app', getAdminToken: async () => ((asked = true), CP_TOKEN), redactor: new Redactor() });
+      new CpClient({
+        baseUrl: 'http://api.moleculesai.app',
+        getAdminToken: async () => ((asked = true), CP_TOKEN),
+        redactor: new Redactor(),
+      });
     expect(build).toThrow(ConfigError);
     expect(asked).toBe(false);
   });
@@ -146,18 +163,31 @@ describe('CpClient admin routes', () => {
 describe('CpClient org lifecycle', () => {
   it('creates an org with the snake_case body and returns its id', async () => {
     const { cp, server } = await startCp((_req, res) => sendJson(res, 201, { id: 'org-uuid-1', slug: 'acme' }));
-    expect(await cp.createOrg({ slug: 'acme', name: 'Acme', ownerUserId: 'user-1' })).toEqual({ httpStatus: 201, id: 'org-uuid-1', createdAt: null });
+    expect(await cp.createOrg({ slug: 'acme', name: 'Acme', ownerUserId: 'user-1' })).toEqual({
+      httpStatus: 201,
+      id: 'org-uuid-1',
+      createdAt: null,
+    });
     expect(server.requests[0]!.method).toBe('POST');
     expect(JSON.parse(server.requests[0]!.body)).toEqual({ slug: 'acme', name: 'Acme', owner_user_id: 'user-1' });
   });
 
   it('takes any 2xx as created, whatever the body (the id is then unknown)', async () => {
-    for (const [status, body] of [[201, ''], [200, '<html>ok</html>'], [202, '{"slug":"acme"}'], [204, '']] as const) {
+    for (const [status, body] of [
+      [201, ''],
+      [200, '<html>ok</html>'],
+      [202, '{"slug":"acme"}'],
+      [204, ''],
+    ] as const) {
       const { cp } = await startCp((_req, res) => {
         res.writeHead(status);
         res.end(body);
       });
-      expect(await cp.createOrg({ slug: 'acme', name: 'Acme', ownerUserId: 'user-1' })).toEqual({ httpStatus: status, id: null, createdAt: null });
+      expect(await cp.createOrg({ slug: 'acme', name: 'Acme', ownerUserId: 'user-1' })).toEqual({
+        httpStatus: status,
+        id: null,
+        createdAt: null,
+      });
     }
   });
 
@@ -196,12 +226,16 @@ describe('CpClient org lifecycle', () => {
   });
 
   it('surfaces a half-done cascade (500 + purge_id) as a retryable typed error', async () => {
-    const { cp } = await startCp((_req, res) => sendJson(res, 500, { error: 'terminate instances: throttled', purge_id: 'p-42' }));
+    const { cp } = await startCp((_req, res) =>
+      sendJson(res, 500, { error: 'terminate instances: throttled', purge_id: 'p-42' }),
+    );
     const error = await catchError(cp.deleteTenant('acme'));
     expect(error).toBeInstanceOf(TenantPurgeIncompleteError);
     expect((error as TenantPurgeIncompleteError).purgeId).toBe('p-42');
     expect((error as TenantPurgeIncompleteError).retryable).toBe(true);
-    expect(stripRemoteMarks(error.message)).toBe('deleting tenant "acme" stopped part way (purge p-42): terminate instances: throttled');
+    expect(stripRemoteMarks(error.message)).toBe(
+      'deleting tenant "acme" stopped part way (purge p-42): terminate instances: throttled',
+    );
     expect(error.hint).toMatch(/run the same delete/);
   });
 
@@ -215,10 +249,14 @@ describe('CpClient org lifecycle', () => {
 
   it('registers a fetched tenant admin token with the redactor before returning it', async () => {
     const { cp, redactor } = await startCp((req, res) =>
-      req.url.endsWith('/admin-token') ? sendJson(res, 200, { admin_token: TENANT_TOKEN }) : sendJson(res, 500, { error: `boom ${TENANT_TOKEN}` }),
+      req.url.endsWith('/admin-token')
+        ? sendJson(res, 200, { admin_token: TENANT_TOKEN })
+        : sendJson(res, 500, { error: `boom ${TENANT_TOKEN}` }),
     );
     expect(await cp.getOrgAdminToken('acme')).toBe(TENANT_TOKEN);
-    expect(redactor.redact(`ADMIN=${TENANT_TOKEN} b64=${Buffer.from(TENANT_TOKEN).toString('base64')}`)).not.toMatch(/SENTINEL|U0VOVElORUwt/);
+    expect(redactor.redact(`ADMIN=${TENANT_TOKEN} b64=${Buffer.from(TENANT_TOKEN).toString('base64')}`)).not.toMatch(
+      /SENTINEL|U0VOVElORUwt/,
+    );
     const error = await catchError(cp.listOrgs());
     expect(everythingAbout(error)).not.toContain(TENANT_TOKEN);
     expect(error.message).toContain('boom [REDACTED:tenant-admin-token]');
@@ -234,11 +272,25 @@ describe('CpClient org lifecycle', () => {
 
 describe('CpClient fleet, console and tenant routes', () => {
   it('asks for a fleet redeploy with snake_case options and types the results', async () => {
-    const results = [{ slug: 'acme', phase: 'done', ssm_status: 'Success', ssm_exit_code: 0, healthz_ok: true, error: null }];
+    const results = [
+      { slug: 'acme', phase: 'done', ssm_status: 'Success', ssm_exit_code: 0, healthz_ok: true, error: null },
+    ];
     const { cp, server } = await startCp((_req, res) => sendJson(res, 200, { ok: true, results }));
-    const body = await cp.redeployFleet({ targetTag: 'v1.2.3', canarySlug: 'acme', soakSeconds: 60, batchSize: 5, dryRun: true });
+    const body = await cp.redeployFleet({
+      targetTag: 'v1.2.3',
+      canarySlug: 'acme',
+      soakSeconds: 60,
+      batchSize: 5,
+      dryRun: true,
+    });
     expect(body).toEqual({ ok: true, results });
-    expect(JSON.parse(server.requests[0]!.body)).toEqual({ target_tag: 'v1.2.3', canary_slug: 'acme', soak_seconds: 60, batch_size: 5, dry_run: true });
+    expect(JSON.parse(server.requests[0]!.body)).toEqual({
+      target_tag: 'v1.2.3',
+      canary_slug: 'acme',
+      soak_seconds: 60,
+      batch_size: 5,
+      dry_run: true,
+    });
   });
 
   it('returns a workspace console', async () => {
@@ -249,7 +301,13 @@ describe('CpClient fleet, console and tenant routes', () => {
 
   it('reads an org instance without auth and exposes the raw keys; a leaked admin_token is registered at once', async () => {
     const { cp, redactor, lookups, server } = await startCp((_req, res) =>
-      sendJson(res, 200, { slug: 'acme', status: 'running', ip: '10.0.0.5', region: 'us-east-2', admin_token: TENANT_TOKEN }),
+      sendJson(res, 200, {
+        slug: 'acme',
+        status: 'running',
+        ip: '10.0.0.5',
+        region: 'us-east-2',
+        admin_token: TENANT_TOKEN,
+      }),
     );
     const { instance, keys } = await cp.getOrgInstance('acme');
     expect(instance.status).toBe('running');
@@ -261,12 +319,19 @@ describe('CpClient fleet, console and tenant routes', () => {
 
   it('probes the provision route and returns the status: 401 without a bearer, 404 when unmounted', async () => {
     const { cp, server } = await startCp((req, res) =>
-      req.headers.authorization ? sendJson(res, 404, { error: 'not found' }) : sendJson(res, 401, { error: 'unauthorized' }),
+      req.headers.authorization
+        ? sendJson(res, 404, { error: 'not found' })
+        : sendJson(res, 401, { error: 'unauthorized' }),
     );
     const probed = await cp.probeProvisionRoute();
-    expect({ ...probed, remoteError: stripRemoteMarks(probed.remoteError ?? '') }).toEqual({ status: 401, remoteError: 'unauthorized' });
+    expect({ ...probed, remoteError: stripRemoteMarks(probed.remoteError ?? '') }).toEqual({
+      status: 401,
+      remoteError: 'unauthorized',
+    });
     expect(server.requests[0]!.headers.authorization).toBeUndefined();
-    expect((await cp.probeProvisionRoute({ bearer: 'SENTINEL-provision-secret-1', adminToken: TENANT_TOKEN })).status).toBe(404);
+    expect(
+      (await cp.probeProvisionRoute({ bearer: 'SENTINEL-provision-secret-1', adminToken: TENANT_TOKEN })).status,
+    ).toBe(404);
     expect(server.requests[1]!.headers['x-molecule-admin-token']).toBe(TENANT_TOKEN);
     expect(server.requests).toHaveLength(2);
   });
@@ -274,7 +339,9 @@ describe('CpClient fleet, console and tenant routes', () => {
   it('proves tenant credentials with the workspace status call; a rejected pair is exit 3 without values', async () => {
     const secret = 'SENTINEL-shared-secret-5d5d5d';
     const { cp, server } = await startCp((req, res) =>
-      req.headers.authorization === `Bearer ${secret}` ? sendJson(res, 200, { state: 'running' }) : sendJson(res, 401, {}),
+      req.headers.authorization === `Bearer ${secret}`
+        ? sendJson(res, 200, { state: 'running' })
+        : sendJson(res, 401, {}),
     );
     const input = { workspaceId: 'ws-1', instanceId: 'i-0abc', sharedSecret: secret, adminToken: TENANT_TOKEN };
     expect(await cp.getWorkspaceStatus(input)).toEqual({ state: 'running' });
@@ -288,12 +355,18 @@ describe('CpClient fleet, console and tenant routes', () => {
   it('reads the tenant config with the tenant headers and registers secret-looking values', async () => {
     const shared = 'SENTINEL-config-secret-abcdef';
     const { cp, redactor, server } = await startCp((_req, res) =>
-      sendJson(res, 200, { MOLECULE_CP_URL: 'https://api.moleculesai.app', MOLECULE_CP_SHARED_SECRET: shared, PORT: 8080 }),
+      sendJson(res, 200, {
+        MOLECULE_CP_URL: 'https://api.moleculesai.app',
+        MOLECULE_CP_SHARED_SECRET: shared,
+        PORT: 8080,
+      }),
     );
     const config = await cp.getTenantConfig({ adminToken: TENANT_TOKEN, orgId: 'org-uuid-1' });
     expect(config.MOLECULE_CP_URL).toBe('https://api.moleculesai.app');
     expect(server.requests[0]!.headers['x-molecule-org-id']).toBe('org-uuid-1');
     expect(server.requests[0]!.headers.authorization).toBe(`Bearer ${TENANT_TOKEN}`);
-    expect(redactor.redact(`${shared} https://api.moleculesai.app`)).toBe('[REDACTED:tenant-config-secret] https://api.moleculesai.app');
+    expect(redactor.redact(`${shared} https://api.moleculesai.app`)).toBe(
+      '[REDACTED:tenant-config-secret] https://api.moleculesai.app',
+    );
   });
 });

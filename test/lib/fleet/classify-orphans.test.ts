@@ -6,7 +6,14 @@ import type { OrgLookup } from '../../../src/lib/fleet/org-directory.js';
 
 const keys = BUILT_IN_ENVIRONMENTS.production!;
 const now = new Date('2026-06-01T12:00:00Z');
-const inst = (id: string, tags: Record<string, string>): InstanceSummary => ({ instanceId: id, state: 'running', launchTime: new Date('2026-05-01T12:00:00Z'), tags: { ManagedBy: 'molecule-cp', ...tags }, name: null, privateIp: null });
+const inst = (id: string, tags: Record<string, string>): InstanceSummary => ({
+  instanceId: id,
+  state: 'running',
+  launchTime: new Date('2026-05-01T12:00:00Z'),
+  tags: { ManagedBy: 'molecule-cp', ...tags },
+  name: null,
+  privateIp: null,
+});
 
 describe('classifyOrphans', () => {
   const instances = [
@@ -31,7 +38,12 @@ describe('classifyOrphans', () => {
       'i-gone-ws': 'org-missing',
       'i-reused': 'org-id-mismatch',
     });
-    expect(report.orphans.find((o) => o.instanceId === 'i-gone')).toMatchObject({ role: 'tenant', orgSlug: 'deleted-by-sql', ageMs: 31 * 86_400_000, detail: expect.stringMatching(/404/) });
+    expect(report.orphans.find((o) => o.instanceId === 'i-gone')).toMatchObject({
+      role: 'tenant',
+      orgSlug: 'deleted-by-sql',
+      ageMs: 31 * 86_400_000,
+      detail: expect.stringMatching(/404/),
+    });
     expect(report.unattributed.map((u) => u.instanceId)).toEqual(['i-untagged']);
     expect(report.scanned).toBe(7);
   });
@@ -44,7 +56,10 @@ describe('classifyOrphans', () => {
 
   it('an org the CP could not judge leaves its instances unconfirmed; one confirmed without a row keeps its id unconfirmed', () => {
     const report = classifyOrphans({
-      instances: [inst('i-a', { Role: 'tenant', OrgSlug: 'beta', OrgId: 'id-b' }), inst('i-b', { Role: 'tenant', OrgSlug: 'gamma', OrgId: 'id-g' })],
+      instances: [
+        inst('i-a', { Role: 'tenant', OrgSlug: 'beta', OrgId: 'id-b' }),
+        inst('i-b', { Role: 'tenant', OrgSlug: 'gamma', OrgId: 'id-g' }),
+      ],
       lookups: new Map<string, OrgLookup>([
         ['beta', { state: 'unknown', reason: 'HTTP 503' }],
         ['gamma', { state: 'exists', row: null, evidence: 'per-org route answers' }],
@@ -54,7 +69,9 @@ describe('classifyOrphans', () => {
       now,
     });
     expect(report.orphans).toEqual([]);
-    expect(report.unconfirmed.map((u) => [u.instanceId, u.detail])).toEqual([['i-a', expect.stringMatching(/unknown: HTTP 503/)]]);
+    expect(report.unconfirmed.map((u) => [u.instanceId, u.detail])).toEqual([
+      ['i-a', expect.stringMatching(/unknown: HTTP 503/)],
+    ]);
     expect(report.idUnconfirmed.map((u) => u.instanceId)).toEqual(['i-b']);
   });
 

@@ -7,8 +7,22 @@ const sizes = (n: number, spec: string): number[] => planWaves(fleet(n), parseWa
 
 describe('parseWaveSpec', () => {
   it.each([
-    ['1,5,25%,100%', [{ kind: 'count', value: 1 }, { kind: 'count', value: 5 }, { kind: 'percent', value: 25 }, { kind: 'percent', value: 100 }]],
-    [' 10 , 50% ', [{ kind: 'count', value: 10 }, { kind: 'percent', value: 50 }]],
+    [
+      '1,5,25%,100%',
+      [
+        { kind: 'count', value: 1 },
+        { kind: 'count', value: 5 },
+        { kind: 'percent', value: 25 },
+        { kind: 'percent', value: 100 },
+      ],
+    ],
+    [
+      ' 10 , 50% ',
+      [
+        { kind: 'count', value: 10 },
+        { kind: 'percent', value: 50 },
+      ],
+    ],
     ['12.5%', [{ kind: 'percent', value: 12.5 }]],
     ['100%', [{ kind: 'percent', value: 100 }]],
     ['1000', [{ kind: 'count', value: 1000 }]],

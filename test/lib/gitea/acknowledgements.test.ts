@@ -19,7 +19,10 @@ describe('the inline marker', () => {
 
 describe('the ignore file', () => {
   it('reads path, optional line and reason; skips comments and blank lines', () => {
-    const entries = parseIgnoreFile('# why these stay\n\nCHANGELOG.md   release notes\ndocs/old/**  archived pages\nREADME.md:12 the badge of the last release\n', '.molectl-gitea-ignore');
+    const entries = parseIgnoreFile(
+      '# why these stay\n\nCHANGELOG.md   release notes\ndocs/old/**  archived pages\nREADME.md:12 the badge of the last release\n',
+      '.molectl-gitea-ignore',
+    );
     expect(entries.map((e) => [e.source, e.line, e.reason])).toEqual([
       ['.molectl-gitea-ignore:3', undefined, 'release notes'],
       ['.molectl-gitea-ignore:4', undefined, 'archived pages'],

@@ -3,7 +3,12 @@ import { lightExec, streamNulSeparated } from '../../../src/lib/gitea/light-exec
 
 describe('lightExec', () => {
   it('returns exit code and output; throws on failure unless allowed', async () => {
-    expect(await lightExec('sh', ['-c', 'printf out; printf err >&2; exit 3'], { allowFailure: true })).toEqual({ exitCode: 3, stdout: 'out', stderr: 'err', timedOut: false });
+    expect(await lightExec('sh', ['-c', 'printf out; printf err >&2; exit 3'], { allowFailure: true })).toEqual({
+      exitCode: 3,
+      stdout: 'out',
+      stderr: 'err',
+      timedOut: false,
+    });
     await expect(lightExec('sh', ['-c', 'echo nope >&2; exit 2'])).rejects.toThrow('sh exited with 2: nope');
     await expect(lightExec('no-such-binary-molectl', [])).rejects.toMatchObject({ code: 'ENOENT' });
   });

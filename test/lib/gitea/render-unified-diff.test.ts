@@ -22,12 +22,28 @@ describe('renderUnifiedDiff', () => {
 
   it('marks a last line without newline and keeps the CR of CRLF lines', () => {
     const diff = renderUnifiedDiff('f.txt', 'a\r\nold', 'a\r\nnew');
-    expect(diff).toBe(['--- a/f.txt', '+++ b/f.txt', '@@ -1,2 +1,2 @@', ' a\r', '-old', '\\ No newline at end of file', '+new', '\\ No newline at end of file', ''].join('\n'));
+    expect(diff).toBe(
+      [
+        '--- a/f.txt',
+        '+++ b/f.txt',
+        '@@ -1,2 +1,2 @@',
+        ' a\r',
+        '-old',
+        '\\ No newline at end of file',
+        '+new',
+        '\\ No newline at end of file',
+        '',
+      ].join('\n'),
+    );
   });
 
   it.each([
     ['CRLF with a BOM', '\uFEFFtitle\r\nold link\r\nthree\r\n', (t: string) => t.replace('old', 'new')],
-    ['CRLF, BOM on the changed line, no final newline', '\uFEFFold first\r\nsecond\r\nold last', (t: string) => t.replaceAll('old', 'new')],
+    [
+      'CRLF, BOM on the changed line, no final newline',
+      '\uFEFFold first\r\nsecond\r\nold last',
+      (t: string) => t.replaceAll('old', 'new'),
+    ],
     ['mixed endings', 'a\nold\r\nb\n', (t: string) => t.replace('old', 'new')],
   ])('a patch for %s applies with `git apply`, byte for byte', async (_name, before, edit) => {
     const dir = await mkdtemp(join(tmpdir(), 'molectl-gitea-diff-'));

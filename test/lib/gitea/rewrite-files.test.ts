@@ -75,7 +75,13 @@ async function checkOutcome(report: Awaited<ReturnType<typeof rewriteFiles>>, in
     ...(inGit ? [] : [{ file: 'link.md', reason: 'symlink' }]),
     { file: 'logo.bin', reason: 'binary' },
   ]);
-  expect(report.files.map((f) => f.path)).toEqual(['README.md', 'docs/bom.md', 'docs/crlf.txt', 'latin1.txt', 'run.sh']);
+  expect(report.files.map((f) => f.path)).toEqual([
+    'README.md',
+    'docs/bom.md',
+    'docs/crlf.txt',
+    'latin1.txt',
+    'run.sh',
+  ]);
   expect(report.changesByRule).toEqual({ 'repo-url': 4, 'blob-to-src': 1 });
 }
 
@@ -83,7 +89,18 @@ describe('rewriteFiles', () => {
   it('in a git repository: rewrites tracked and untracked files, skips ignored, Go, binary, large and symlinked files', async () => {
     await makeFixture();
     await git('init', '-q');
-    await git('add', 'README.md', 'docs', 'run.sh', 'main.go', 'go.mod', 'logo.bin', 'big.txt', '.gitignore', 'link.md');
+    await git(
+      'add',
+      'README.md',
+      'docs',
+      'run.sh',
+      'main.go',
+      'go.mod',
+      'logo.bin',
+      'big.txt',
+      '.gitignore',
+      'link.md',
+    );
     await git('commit', '-qm', 'init');
     const report = await rewriteFiles([], options({ maxFileBytes: 2000 }));
     await checkOutcome(report, true);
@@ -105,14 +122,26 @@ describe('rewriteFiles', () => {
     await put('b.md', `${OLD}\n`);
     await put('a.md', `x\n${OLD}/pull/3\n${OLD}/tree/main\n`);
     const seen: ChangedFile[] = [];
-    const report = await rewriteFiles(['.'], options({ write: false, wantDiff: true, onFileChanged: (f) => void seen.push(f) }));
+    const report = await rewriteFiles(
+      ['.'],
+      options({ write: false, wantDiff: true, onFileChanged: (f) => void seen.push(f) }),
+    );
     expect(await readFile(join(dir, 'b.md'), 'utf8')).toBe(`${OLD}\n`);
     expect(seen.map((f) => [f.path, f.written])).toEqual([
       ['a.md', false],
       ['b.md', false],
     ]);
     expect(seen[0]?.diff).toBe(
-      ['--- a/a.md', '+++ b/a.md', '@@ -1,3 +1,3 @@', ' x', ` ${OLD}/pull/3`, `-${OLD}/tree/main`, `+${NEW}/src/branch/main`, ''].join('\n'),
+      [
+        '--- a/a.md',
+        '+++ b/a.md',
+        '@@ -1,3 +1,3 @@',
+        ' x',
+        ` ${OLD}/pull/3`,
+        `-${OLD}/tree/main`,
+        `+${NEW}/src/branch/main`,
+        '',
+      ].join('\n'),
     );
     expect(report.findings).toMatchObject([{ file: 'a.md', line: 2, rule: 'pull-link' }]);
   });
@@ -122,7 +151,15 @@ describe('rewriteFiles', () => {
     await put('docs/vendor/b.md', `${OLD}\n`);
     await put('src/c.ts', `// ${OLD}\n`);
     await put('tools/d.go', `// ${OLD}\n`);
-    const report = await rewriteFiles(['.'], options({ write: false, include: ['docs/**', '*.go'], exclude: ['**/vendor/**'], rules: buildRewriteRules({ rewriteGoFiles: true }) }));
+    const report = await rewriteFiles(
+      ['.'],
+      options({
+        write: false,
+        include: ['docs/**', '*.go'],
+        exclude: ['**/vendor/**'],
+        rules: buildRewriteRules({ rewriteGoFiles: true }),
+      }),
+    );
     expect(report.files.map((f) => f.path)).toEqual(['docs/a.md', 'tools/d.go']);
   });
 
@@ -133,9 +170,12 @@ describe('rewriteFiles', () => {
     await expect(rewriteFiles(['nope'], options())).rejects.toMatchObject({ code: 2 });
   });
 
-  it('honours the repository\'s ignore file from a subdirectory, and never rewrites the ignore file itself', async () => {
+  it("honours the repository's ignore file from a subdirectory, and never rewrites the ignore file itself", async () => {
     await git('init', '-q');
-    await put('.molectl-gitea-ignore', `docs/history.md  archived page, kept as published (${OLD})\ndocs/a.md:2  quotes the old address on purpose\n`);
+    await put(
+      '.molectl-gitea-ignore',
+      `docs/history.md  archived page, kept as published (${OLD})\ndocs/a.md:2  quotes the old address on purpose\n`,
+    );
     await put('docs/history.md', `${OLD}\n${OLD}/pull/9\n`);
     await put('docs/a.md', `${OLD}\n${OLD}\n`);
     const report = await rewriteFiles(['docs'], options());

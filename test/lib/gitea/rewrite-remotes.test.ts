@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { execFile } from '../../../src/lib/exec.js';
 import { buildRewriteRules } from '../../../src/lib/gitea/rewrite-rules.js';
-import { applyRemoteRewrite, checkCloneDirs, maskUrlCredentials, planRemoteRewrites, readRemoteUrls } from '../../../src/lib/gitea/rewrite-remotes.js';
+import {
+  applyRemoteRewrite,
+  checkCloneDirs,
+  maskUrlCredentials,
+  planRemoteRewrites,
+  readRemoteUrls,
+} from '../../../src/lib/gitea/rewrite-remotes.js';
 
 let root: string;
 const rules = buildRewriteRules();
@@ -35,7 +41,11 @@ describe('gitea remotes on real clones', () => {
       ['upstream', 'https://github.com/other/thing.git'],
       ['ssh', 'git@github.com:Molecule-AI/sdk.git'],
     ]);
-    await execFile('git', ['remote', 'set-url', '--push', 'origin', 'git@github.com:Molecule-AI/molecule-monorepo.git'], { cwd: dir });
+    await execFile(
+      'git',
+      ['remote', 'set-url', '--push', 'origin', 'git@github.com:Molecule-AI/molecule-monorepo.git'],
+      { cwd: dir },
+    );
     const plan = planRemoteRewrites(dir, await readRemoteUrls(dir, execFile), rules);
     expect(plan.map((p) => [p.remote, p.kind, p.action, p.newUrl])).toEqual([
       ['origin', 'url', 'rewrite', 'https://git.moleculesai.app/molecule-ai/molecule-core.git'],
@@ -46,7 +56,9 @@ describe('gitea remotes on real clones', () => {
     expect(plan[2]?.notes.map((n) => n.rule)).toEqual(['ssh-url']);
     for (const item of plan) await applyRemoteRewrite(item, execFile);
     expect(await remoteUrl(dir, 'remote.origin.url')).toBe('https://git.moleculesai.app/molecule-ai/molecule-core.git');
-    expect(await remoteUrl(dir, 'remote.origin.pushurl')).toBe('https://git.moleculesai.app/molecule-ai/molecule-core.git');
+    expect(await remoteUrl(dir, 'remote.origin.pushurl')).toBe(
+      'https://git.moleculesai.app/molecule-ai/molecule-core.git',
+    );
     expect(await remoteUrl(dir, 'remote.upstream.url')).toBe('https://github.com/other/thing.git');
     expect(await remoteUrl(dir, 'remote.ssh.url')).toBe('https://git.moleculesai.app/molecule-ai/sdk.git');
     // A second run has nothing to do.
@@ -55,7 +67,9 @@ describe('gitea remotes on real clones', () => {
   });
 
   it('does not carry a literal credential over, and masks it', async () => {
-    const dir = await makeClone('cred', [['origin', 'https://bot:ghp_abcdefghijklmnopqrstuvwxyz012345@github.com/Molecule-AI/x.git']]);
+    const dir = await makeClone('cred', [
+      ['origin', 'https://bot:ghp_abcdefghijklmnopqrstuvwxyz012345@github.com/Molecule-AI/x.git'],
+    ]);
     const [item] = planRemoteRewrites(dir, await readRemoteUrls(dir, execFile), rules);
     expect(item?.action).toBe('report');
     await applyRemoteRewrite(item!, execFile);
@@ -66,6 +80,9 @@ describe('gitea remotes on real clones', () => {
   it('refuses a directory that is not a clone before touching any', async () => {
     await makeClone('ok', []);
     await mkdir(join(root, 'plain'));
-    await expect(checkCloneDirs(['ok', 'plain'], root, execFile)).rejects.toMatchObject({ code: 2, message: 'plain is not a git repository' });
+    await expect(checkCloneDirs(['ok', 'plain'], root, execFile)).rejects.toMatchObject({
+      code: 2,
+      message: 'plain is not a git repository',
+    });
   });
 });

@@ -27,7 +27,11 @@ interface Row {
 
 const table: Record<string, Row> = {
   // Host and owner change together; owner lowercased whatever its case; repo name kept.
-  'plain repo URL': { in: 'see https://github.com/Molecule-AI/molecule-cli for docs', out: `see ${G}/molecule-cli for docs`, rule: 'repo-url' },
+  'plain repo URL': {
+    in: 'see https://github.com/Molecule-AI/molecule-cli for docs',
+    out: `see ${G}/molecule-cli for docs`,
+    rule: 'repo-url',
+  },
   'owner case: lowercase input': { in: 'https://github.com/molecule-ai/Canvas', out: `${G}/Canvas` },
   'owner case: upper input': { in: 'https://github.com/MOLECULE-AI/Canvas', out: `${G}/Canvas` },
   'http becomes https': { in: 'http://github.com/Molecule-AI/x', out: `${G}/x` },
@@ -37,12 +41,18 @@ const table: Record<string, Row> = {
   'repo at sentence end': { in: 'Clone https://github.com/Molecule-AI/x.', out: `Clone ${G}/x.` },
   'markdown link': { in: '[cli](https://github.com/Molecule-AI/cli)', out: `[cli](${G}/cli)` },
   'angle-bracket link': { in: '<https://github.com/Molecule-AI/cli>', out: `<${G}/cli>` },
-  'json string': { in: '"repository": "https://github.com/Molecule-AI/cli.git",', out: `"repository": "${G}/cli.git",` },
+  'json string': {
+    in: '"repository": "https://github.com/Molecule-AI/cli.git",',
+    out: `"repository": "${G}/cli.git",`,
+  },
   'two URLs on one line': {
     in: 'a https://github.com/Molecule-AI/a b https://github.com/Molecule-AI/b',
     out: `a ${G}/a b ${G}/b`,
   },
-  'protocol-relative': { in: '<a href="//github.com/Molecule-AI/x">', out: '<a href="//git.moleculesai.app/molecule-ai/x">' },
+  'protocol-relative': {
+    in: '<a href="//github.com/Molecule-AI/x">',
+    out: '<a href="//git.moleculesai.app/molecule-ai/x">',
+  },
 
   // Segment boundary and other owners.
   'owner prefix of another org': { in: 'https://github.com/Molecule-AI-labs/x' },
@@ -57,33 +67,76 @@ const table: Record<string, Row> = {
   // Suffixes kept byte for byte.
   '.git kept': { in: 'git clone https://github.com/Molecule-AI/x.git', out: `git clone ${G}/x.git` },
   '.GIT case kept': { in: 'https://github.com/Molecule-AI/x.GIT', out: `${G}/x.GIT` },
-  '@ref kept (pip)': { in: 'pip install git+https://github.com/Molecule-AI/sdk.git@v1.2.0#egg=molecule-sdk', out: `pip install git+${G}/sdk.git@v1.2.0#egg=molecule-sdk` },
-  '@ref without .git': { in: 'git+https://github.com/Molecule-AI/sdk@main#egg=sdk&subdirectory=py', out: `git+${G}/sdk@main#egg=sdk&subdirectory=py` },
+  '@ref kept (pip)': {
+    in: 'pip install git+https://github.com/Molecule-AI/sdk.git@v1.2.0#egg=molecule-sdk',
+    out: `pip install git+${G}/sdk.git@v1.2.0#egg=molecule-sdk`,
+  },
+  '@ref without .git': {
+    in: 'git+https://github.com/Molecule-AI/sdk@main#egg=sdk&subdirectory=py',
+    out: `git+${G}/sdk@main#egg=sdk&subdirectory=py`,
+  },
   'query kept': { in: 'https://github.com/Molecule-AI/x?tab=readme-ov-file', out: `${G}/x?tab=readme-ov-file` },
   'fragment kept': { in: 'https://github.com/Molecule-AI/x#installation', out: `${G}/x#installation` },
-  'requirements.txt line': { in: 'molecule-sdk @ git+https://github.com/Molecule-AI/sdk.git@8f3c2a1#egg=molecule-sdk', out: `molecule-sdk @ git+${G}/sdk.git@8f3c2a1#egg=molecule-sdk` },
+  'requirements.txt line': {
+    in: 'molecule-sdk @ git+https://github.com/Molecule-AI/sdk.git@8f3c2a1#egg=molecule-sdk',
+    out: `molecule-sdk @ git+${G}/sdk.git@8f3c2a1#egg=molecule-sdk`,
+  },
 
   // blob / tree / raw / blame / commits.
-  'blob branch': { in: 'https://github.com/Molecule-AI/x/blob/main/docs/a.md', out: `${G}/x/src/branch/main/docs/a.md`, rule: 'blob-to-src' },
-  'blob line anchor kept': { in: 'https://github.com/Molecule-AI/x/blob/main/a.py#L10-L20', out: `${G}/x/src/branch/main/a.py#L10-L20` },
+  'blob branch': {
+    in: 'https://github.com/Molecule-AI/x/blob/main/docs/a.md',
+    out: `${G}/x/src/branch/main/docs/a.md`,
+    rule: 'blob-to-src',
+  },
+  'blob line anchor kept': {
+    in: 'https://github.com/Molecule-AI/x/blob/main/a.py#L10-L20',
+    out: `${G}/x/src/branch/main/a.py#L10-L20`,
+  },
   'blob full sha': {
     in: 'https://github.com/Molecule-AI/x/blob/0123456789abcdef0123456789abcdef01234567/a.md',
     out: `${G}/x/src/commit/0123456789abcdef0123456789abcdef01234567/a.md`,
   },
   'blob short sha': { in: 'https://github.com/Molecule-AI/x/blob/8f3c2a1/a.md', out: `${G}/x/src/commit/8f3c2a1/a.md` },
-  'blob version tag': { in: 'https://github.com/Molecule-AI/x/blob/v1.4.2/CHANGELOG.md', out: `${G}/x/src/tag/v1.4.2/CHANGELOG.md` },
-  'blob raw=true': { in: '![logo](https://github.com/Molecule-AI/x/blob/main/logo.png?raw=true)', out: `![logo](${G}/x/raw/branch/main/logo.png?raw=true)`, rule: 'blob-raw' },
+  'blob version tag': {
+    in: 'https://github.com/Molecule-AI/x/blob/v1.4.2/CHANGELOG.md',
+    out: `${G}/x/src/tag/v1.4.2/CHANGELOG.md`,
+  },
+  'blob raw=true': {
+    in: '![logo](https://github.com/Molecule-AI/x/blob/main/logo.png?raw=true)',
+    out: `![logo](${G}/x/raw/branch/main/logo.png?raw=true)`,
+    rule: 'blob-raw',
+  },
   'blob HEAD reported': { in: 'https://github.com/Molecule-AI/x/blob/HEAD/a.md', findings: ['head-ref'] },
-  'tree branch': { in: 'https://github.com/Molecule-AI/x/tree/main/examples', out: `${G}/x/src/branch/main/examples`, rule: 'tree-to-src' },
+  'tree branch': {
+    in: 'https://github.com/Molecule-AI/x/tree/main/examples',
+    out: `${G}/x/src/branch/main/examples`,
+    rule: 'tree-to-src',
+  },
   'tree branch only': { in: 'https://github.com/Molecule-AI/x/tree/develop', out: `${G}/x/src/branch/develop` },
-  'tree branch with slash': { in: 'https://github.com/Molecule-AI/x/tree/feature/login', out: `${G}/x/src/branch/feature/login` },
-  'raw refs/tags on github.com': { in: 'https://github.com/Molecule-AI/x/raw/refs/tags/stable/a.sh', out: `${G}/x/raw/tag/stable/a.sh` },
-  'blob refs/heads on github.com': { in: 'https://github.com/Molecule-AI/x/blob/refs/heads/v2/a.md', out: `${G}/x/src/branch/v2/a.md` },
-  'raw path on github.com': { in: 'https://github.com/Molecule-AI/x/raw/main/install.sh', out: `${G}/x/raw/branch/main/install.sh`, rule: 'raw-path' },
-  'blame': { in: 'https://github.com/Molecule-AI/x/blame/main/a.go', out: `${G}/x/blame/branch/main/a.go` },
+  'tree branch with slash': {
+    in: 'https://github.com/Molecule-AI/x/tree/feature/login',
+    out: `${G}/x/src/branch/feature/login`,
+  },
+  'raw refs/tags on github.com': {
+    in: 'https://github.com/Molecule-AI/x/raw/refs/tags/stable/a.sh',
+    out: `${G}/x/raw/tag/stable/a.sh`,
+  },
+  'blob refs/heads on github.com': {
+    in: 'https://github.com/Molecule-AI/x/blob/refs/heads/v2/a.md',
+    out: `${G}/x/src/branch/v2/a.md`,
+  },
+  'raw path on github.com': {
+    in: 'https://github.com/Molecule-AI/x/raw/main/install.sh',
+    out: `${G}/x/raw/branch/main/install.sh`,
+    rule: 'raw-path',
+  },
+  blame: { in: 'https://github.com/Molecule-AI/x/blame/main/a.go', out: `${G}/x/blame/branch/main/a.go` },
   'commit page kept': { in: 'https://github.com/Molecule-AI/x/commit/8f3c2a1', out: `${G}/x/commit/8f3c2a1` },
   'commits of branch': { in: 'https://github.com/Molecule-AI/x/commits/main', out: `${G}/x/commits/branch/main` },
-  'compare kept': { in: 'https://github.com/Molecule-AI/x/compare/v1.0.0...v1.1.0', out: `${G}/x/compare/v1.0.0...v1.1.0` },
+  'compare kept': {
+    in: 'https://github.com/Molecule-AI/x/compare/v1.0.0...v1.1.0',
+    out: `${G}/x/compare/v1.0.0...v1.1.0`,
+  },
 
   // raw.githubusercontent.com.
   'raw branch': {
@@ -91,16 +144,38 @@ const table: Record<string, Row> = {
     out: `curl -fsSL ${G}/x/raw/branch/main/install.sh | sh`,
     rule: 'raw-url',
   },
-  'raw sha': { in: 'https://raw.githubusercontent.com/Molecule-AI/x/0123456789abcdef0123456789abcdef01234567/a.sh', out: `${G}/x/raw/commit/0123456789abcdef0123456789abcdef01234567/a.sh` },
-  'raw refs/heads': { in: 'https://raw.githubusercontent.com/Molecule-AI/x/refs/heads/main/a.sh', out: `${G}/x/raw/branch/main/a.sh` },
-  'raw refs/tags': { in: 'https://raw.githubusercontent.com/Molecule-AI/x/refs/tags/release-7/a.sh', out: `${G}/x/raw/tag/release-7/a.sh` },
+  'raw sha': {
+    in: 'https://raw.githubusercontent.com/Molecule-AI/x/0123456789abcdef0123456789abcdef01234567/a.sh',
+    out: `${G}/x/raw/commit/0123456789abcdef0123456789abcdef01234567/a.sh`,
+  },
+  'raw refs/heads': {
+    in: 'https://raw.githubusercontent.com/Molecule-AI/x/refs/heads/main/a.sh',
+    out: `${G}/x/raw/branch/main/a.sh`,
+  },
+  'raw refs/tags': {
+    in: 'https://raw.githubusercontent.com/Molecule-AI/x/refs/tags/release-7/a.sh',
+    out: `${G}/x/raw/tag/release-7/a.sh`,
+  },
   'raw other owner': { in: 'https://raw.githubusercontent.com/nvm-sh/nvm/v0.39.7/install.sh' },
-  'raw owner case': { in: 'https://raw.githubusercontent.com/molecule-ai/x/main/a.sh?token=1', out: `${G}/x/raw/branch/main/a.sh?token=1` },
+  'raw owner case': {
+    in: 'https://raw.githubusercontent.com/molecule-ai/x/main/a.sh?token=1',
+    out: `${G}/x/raw/branch/main/a.sh?token=1`,
+  },
 
   // Archives and releases.
-  'archive tar.gz': { in: 'https://github.com/Molecule-AI/x/archive/v1.2.0.tar.gz', out: `${G}/x/archive/v1.2.0.tar.gz`, rule: 'archive' },
-  'archive refs/heads': { in: 'https://github.com/Molecule-AI/x/archive/refs/heads/main.zip', out: `${G}/x/archive/main.zip` },
-  'archive refs/tags': { in: 'https://github.com/Molecule-AI/x/archive/refs/tags/v1.2.0.tar.gz', out: `${G}/x/archive/v1.2.0.tar.gz` },
+  'archive tar.gz': {
+    in: 'https://github.com/Molecule-AI/x/archive/v1.2.0.tar.gz',
+    out: `${G}/x/archive/v1.2.0.tar.gz`,
+    rule: 'archive',
+  },
+  'archive refs/heads': {
+    in: 'https://github.com/Molecule-AI/x/archive/refs/heads/main.zip',
+    out: `${G}/x/archive/main.zip`,
+  },
+  'archive refs/tags': {
+    in: 'https://github.com/Molecule-AI/x/archive/refs/tags/v1.2.0.tar.gz',
+    out: `${G}/x/archive/v1.2.0.tar.gz`,
+  },
   'release download': {
     in: 'https://github.com/Molecule-AI/cli/releases/download/v0.3.1/molecule_linux_amd64.tar.gz',
     out: `${G}/cli/releases/download/v0.3.1/molecule_linux_amd64.tar.gz`,
@@ -110,17 +185,39 @@ const table: Record<string, Row> = {
     in: 'https://github.com/Molecule-AI/cli/releases/download/${VERSION}/cli-${VERSION}.tgz',
     out: `${G}/cli/releases/download/\${VERSION}/cli-\${VERSION}.tgz`,
   },
-  'release latest download reported': { in: 'https://github.com/Molecule-AI/cli/releases/latest/download/cli.tgz', findings: ['release-latest-download'] },
-  'release tag page': { in: 'https://github.com/Molecule-AI/cli/releases/tag/v0.3.1', out: `${G}/cli/releases/tag/v0.3.1` },
+  'release latest download reported': {
+    in: 'https://github.com/Molecule-AI/cli/releases/latest/download/cli.tgz',
+    findings: ['release-latest-download'],
+  },
+  'release tag page': {
+    in: 'https://github.com/Molecule-AI/cli/releases/tag/v0.3.1',
+    out: `${G}/cli/releases/tag/v0.3.1`,
+  },
 
   // Pull requests and issues: numbering restarted.
   'pull link reported': { in: 'Fixed in https://github.com/Molecule-AI/x/pull/123.', findings: ['pull-link'] },
-  'issue link reported': { in: 'See https://github.com/Molecule-AI/x/issues/45#issuecomment-1', findings: ['issue-link'] },
-  'pull link rewritten when asked': { in: 'https://github.com/Molecule-AI/x/pull/123/files', out: `${G}/x/pulls/123/files`, rule: 'pull-link', rules: { rewriteIssueLinks: true } },
-  'issue link rewritten when asked': { in: 'https://github.com/Molecule-AI/x/issues/45', out: `${G}/x/issues/45`, rule: 'issue-link', rules: { rewriteIssueLinks: true } },
+  'issue link reported': {
+    in: 'See https://github.com/Molecule-AI/x/issues/45#issuecomment-1',
+    findings: ['issue-link'],
+  },
+  'pull link rewritten when asked': {
+    in: 'https://github.com/Molecule-AI/x/pull/123/files',
+    out: `${G}/x/pulls/123/files`,
+    rule: 'pull-link',
+    rules: { rewriteIssueLinks: true },
+  },
+  'issue link rewritten when asked': {
+    in: 'https://github.com/Molecule-AI/x/issues/45',
+    out: `${G}/x/issues/45`,
+    rule: 'issue-link',
+    rules: { rewriteIssueLinks: true },
+  },
   'issue list is safe': { in: 'https://github.com/Molecule-AI/x/issues', out: `${G}/x/issues` },
   'new issue is safe': { in: 'https://github.com/Molecule-AI/x/issues/new', out: `${G}/x/issues/new` },
-  'actions run reported': { in: 'https://github.com/Molecule-AI/x/actions/runs/987654', findings: ['actions-run-link'] },
+  'actions run reported': {
+    in: 'https://github.com/Molecule-AI/x/actions/runs/987654',
+    findings: ['actions-run-link'],
+  },
   'unknown page reported': { in: 'https://github.com/Molecule-AI/x/discussions/9', findings: ['no-gitea-page'] },
 
   // Token clone URLs.
@@ -129,19 +226,35 @@ const table: Record<string, Row> = {
     out: 'git clone https://x-access-token:${GITEA_TOKEN}@git.moleculesai.app/molecule-ai/x.git',
     rule: 'token-clone-url',
   },
-  'token clone $VAR': { in: 'https://oauth2:$GITHUB_TOKEN@github.com/Molecule-AI/x', out: 'https://oauth2:$GITEA_TOKEN@git.moleculesai.app/molecule-ai/x' },
+  'token clone $VAR': {
+    in: 'https://oauth2:$GITHUB_TOKEN@github.com/Molecule-AI/x',
+    out: 'https://oauth2:$GITEA_TOKEN@git.moleculesai.app/molecule-ai/x',
+  },
   'secrets.GITHUB_TOKEN kept': {
     in: 'https://x-access-token:${{ secrets.GITHUB_TOKEN }}@github.com/Molecule-AI/x.git',
     out: 'https://x-access-token:${{ secrets.GITHUB_TOKEN }}@git.moleculesai.app/molecule-ai/x.git',
     rule: 'repo-url',
   },
-  'literal credential reported': { in: 'https://bot:ghp_abcdefghijklmnopqrstuvwxyz0123@github.com/Molecule-AI/x.git', out: 'https://bot:ghp_abcdefghijklmnopqrstuvwxyz0123@git.moleculesai.app/molecule-ai/x.git', findings: ['literal-credential'] },
+  'literal credential reported': {
+    in: 'https://bot:ghp_abcdefghijklmnopqrstuvwxyz0123@github.com/Molecule-AI/x.git',
+    out: 'https://bot:ghp_abcdefghijklmnopqrstuvwxyz0123@git.moleculesai.app/molecule-ai/x.git',
+    findings: ['literal-credential'],
+  },
   'token to other owner untouched': { in: 'https://x-access-token:${GITHUB_TOKEN}@github.com/other/x.git' },
 
   // SSH forms: rewritten to https and reported.
-  'scp-like ssh': { in: 'git@github.com:Molecule-AI/x.git', out: `${G}/x.git`, rule: 'ssh-to-https', findings: ['ssh-url'] },
+  'scp-like ssh': {
+    in: 'git@github.com:Molecule-AI/x.git',
+    out: `${G}/x.git`,
+    rule: 'ssh-to-https',
+    findings: ['ssh-url'],
+  },
   'ssh scheme': { in: 'ssh://git@github.com/Molecule-AI/x.git', out: `${G}/x.git`, findings: ['ssh-url'] },
-  'git+ssh pip': { in: 'git+ssh://git@github.com/Molecule-AI/sdk.git@v1#egg=sdk', out: `git+${G}/sdk.git@v1#egg=sdk`, findings: ['ssh-url'] },
+  'git+ssh pip': {
+    in: 'git+ssh://git@github.com/Molecule-AI/sdk.git@v1#egg=sdk',
+    out: `git+${G}/sdk.git@v1#egg=sdk`,
+    findings: ['ssh-url'],
+  },
   'ssh other owner untouched': { in: 'git@github.com:torvalds/linux.git' },
   'git protocol': { in: 'git://github.com/Molecule-AI/x.git', out: `${G}/x.git` },
 
@@ -151,42 +264,124 @@ const table: Record<string, Row> = {
     in: 'https://github.com/Molecule-AI/Molecule-Monorepo/blob/main/README.md',
     out: `${G}/molecule-core/src/branch/main/README.md`,
   },
-  'rename from rules': { in: 'https://github.com/Molecule-AI/old-sdk.git', out: `${G}/sdk-python.git`, rules: { renames: { 'old-sdk': 'sdk-python' } } },
-  'unknown repo reported and rewritten': { in: 'https://github.com/Molecule-AI/ghost', out: `${G}/ghost`, findings: ['unknown-repo'], rules: { knownRepos: ['molecule-core'] } },
-  'known repo not reported': { in: 'https://github.com/Molecule-AI/molecule-monorepo', out: `${G}/molecule-core`, rules: { knownRepos: ['molecule-core'] } },
+  'rename from rules': {
+    in: 'https://github.com/Molecule-AI/old-sdk.git',
+    out: `${G}/sdk-python.git`,
+    rules: { renames: { 'old-sdk': 'sdk-python' } },
+  },
+  'unknown repo reported and rewritten': {
+    in: 'https://github.com/Molecule-AI/ghost',
+    out: `${G}/ghost`,
+    findings: ['unknown-repo'],
+    rules: { knownRepos: ['molecule-core'] },
+  },
+  'known repo not reported': {
+    in: 'https://github.com/Molecule-AI/molecule-monorepo',
+    out: `${G}/molecule-core`,
+    rules: { knownRepos: ['molecule-core'] },
+  },
 
   // Scheme-less references outside Go: repository references, rewritten and kept scheme-less.
-  'scheme-less in prose': { in: 'Code lives at github.com/Molecule-AI/cli now.', out: 'Code lives at git.moleculesai.app/molecule-ai/cli now.', rule: 'scheme-less' },
-  'scheme-less at sentence end': { in: 'Clone github.com/Molecule-AI/cli.', out: 'Clone git.moleculesai.app/molecule-ai/cli.' },
-  'scheme-less owner only': { in: 'All our repos: github.com/Molecule-AI', out: 'All our repos: git.moleculesai.app/molecule-ai', rule: 'scheme-less' },
+  'scheme-less in prose': {
+    in: 'Code lives at github.com/Molecule-AI/cli now.',
+    out: 'Code lives at git.moleculesai.app/molecule-ai/cli now.',
+    rule: 'scheme-less',
+  },
+  'scheme-less at sentence end': {
+    in: 'Clone github.com/Molecule-AI/cli.',
+    out: 'Clone git.moleculesai.app/molecule-ai/cli.',
+  },
+  'scheme-less owner only': {
+    in: 'All our repos: github.com/Molecule-AI',
+    out: 'All our repos: git.moleculesai.app/molecule-ai',
+    rule: 'scheme-less',
+  },
   'scheme-less www': { in: 'www.github.com/Molecule-AI/cli', out: 'git.moleculesai.app/molecule-ai/cli' },
-  'scheme-less renamed repo': { in: 'The monorepo (github.com/Molecule-AI/molecule-monorepo) is gone.', out: 'The monorepo (git.moleculesai.app/molecule-ai/molecule-core) is gone.' },
-  'scheme-less with a path': { in: 'see github.com/Molecule-AI/platform/tree/main/scripts', out: 'see git.moleculesai.app/molecule-ai/platform/src/branch/main/scripts', rule: 'tree-to-src' },
-  'scheme-less in a YAML comment': { in: '# source: github.com/Molecule-AI/molecule-cli', out: '# source: git.moleculesai.app/molecule-ai/molecule-cli', file: 'deploy.yaml' },
-  'scheme-less in a shell comment': { in: '# mirrors github.com/Molecule-AI/platform', out: '# mirrors git.moleculesai.app/molecule-ai/platform', file: 'sync.sh' },
-  'scheme-less in a Python comment': { in: '# vendored from github.com/Molecule-AI/sdk-python (MIT)', out: '# vendored from git.moleculesai.app/molecule-ai/sdk-python (MIT)', file: 'a.py' },
-  'scheme-less in a Dockerfile comment': { in: '# built from github.com/Molecule-AI/molecule-monorepo', out: '# built from git.moleculesai.app/molecule-ai/molecule-core', file: 'Dockerfile' },
-  'scheme-less Markdown link': { in: 'See [the CLI](github.com/Molecule-AI/cli).', out: 'See [the CLI](git.moleculesai.app/molecule-ai/cli).' },
+  'scheme-less renamed repo': {
+    in: 'The monorepo (github.com/Molecule-AI/molecule-monorepo) is gone.',
+    out: 'The monorepo (git.moleculesai.app/molecule-ai/molecule-core) is gone.',
+  },
+  'scheme-less with a path': {
+    in: 'see github.com/Molecule-AI/platform/tree/main/scripts',
+    out: 'see git.moleculesai.app/molecule-ai/platform/src/branch/main/scripts',
+    rule: 'tree-to-src',
+  },
+  'scheme-less in a YAML comment': {
+    in: '# source: github.com/Molecule-AI/molecule-cli',
+    out: '# source: git.moleculesai.app/molecule-ai/molecule-cli',
+    file: 'deploy.yaml',
+  },
+  'scheme-less in a shell comment': {
+    in: '# mirrors github.com/Molecule-AI/platform',
+    out: '# mirrors git.moleculesai.app/molecule-ai/platform',
+    file: 'sync.sh',
+  },
+  'scheme-less in a Python comment': {
+    in: '# vendored from github.com/Molecule-AI/sdk-python (MIT)',
+    out: '# vendored from git.moleculesai.app/molecule-ai/sdk-python (MIT)',
+    file: 'a.py',
+  },
+  'scheme-less in a Dockerfile comment': {
+    in: '# built from github.com/Molecule-AI/molecule-monorepo',
+    out: '# built from git.moleculesai.app/molecule-ai/molecule-core',
+    file: 'Dockerfile',
+  },
+  'scheme-less Markdown link': {
+    in: 'See [the CLI](github.com/Molecule-AI/cli).',
+    out: 'See [the CLI](git.moleculesai.app/molecule-ai/cli).',
+  },
   'scheme-less other owner untouched': { in: 'see github.com/actions/checkout' },
 
   // Prose in other languages: non-ASCII punctuation right against the reference ends it.
-  'Chinese full stop': { in: '代码在github.com/Molecule-AI/molecule-cli。', out: '代码在git.moleculesai.app/molecule-ai/molecule-cli。' },
-  'Chinese full-width parentheses, renamed': { in: '仓库（github.com/Molecule-AI/molecule-monorepo）已迁移', out: '仓库（git.moleculesai.app/molecule-ai/molecule-core）已迁移' },
-  'Japanese corner brackets': { in: '「github.com/Molecule-AI/cli」を参照してください', out: '「git.moleculesai.app/molecule-ai/cli」を参照してください' },
+  'Chinese full stop': {
+    in: '代码在github.com/Molecule-AI/molecule-cli。',
+    out: '代码在git.moleculesai.app/molecule-ai/molecule-cli。',
+  },
+  'Chinese full-width parentheses, renamed': {
+    in: '仓库（github.com/Molecule-AI/molecule-monorepo）已迁移',
+    out: '仓库（git.moleculesai.app/molecule-ai/molecule-core）已迁移',
+  },
+  'Japanese corner brackets': {
+    in: '「github.com/Molecule-AI/cli」を参照してください',
+    out: '「git.moleculesai.app/molecule-ai/cli」を参照してください',
+  },
   'German quotes': { in: 'Siehe „github.com/Molecule-AI/cli“.', out: 'Siehe „git.moleculesai.app/molecule-ai/cli“.' },
-  'French guillemets with no-break spaces': { in: 'Voir «\u00a0github.com/Molecule-AI/cli\u00a0».', out: 'Voir «\u00a0git.moleculesai.app/molecule-ai/cli\u00a0».' },
-  'em dash after a full URL with a path': { in: 'https://github.com/Molecule-AI/docs/blob/main/README.md—lire ceci', out: `${G}/docs/src/branch/main/README.md—lire ceci` },
-  'Chinese comma after a full URL with a path': { in: '文档：https://github.com/Molecule-AI/docs/tree/main/guide，谢谢', out: `文档：${G}/docs/src/branch/main/guide，谢谢` },
+  'French guillemets with no-break spaces': {
+    in: 'Voir «\u00a0github.com/Molecule-AI/cli\u00a0».',
+    out: 'Voir «\u00a0git.moleculesai.app/molecule-ai/cli\u00a0».',
+  },
+  'em dash after a full URL with a path': {
+    in: 'https://github.com/Molecule-AI/docs/blob/main/README.md—lire ceci',
+    out: `${G}/docs/src/branch/main/README.md—lire ceci`,
+  },
+  'Chinese comma after a full URL with a path': {
+    in: '文档：https://github.com/Molecule-AI/docs/tree/main/guide，谢谢',
+    out: `文档：${G}/docs/src/branch/main/guide，谢谢`,
+  },
 
   // Go-import contexts: the path stays and is reported (it fails --check until acknowledged).
   'go install': { in: 'RUN go install github.com/Molecule-AI/tool/cmd/tool@latest', findings: ['go-import-path'] },
   'go get': { in: 'go get github.com/Molecule-AI/sdk-go@v1.2.0', findings: ['go-import-path'] },
   'import spec line': { in: '\t"github.com/Molecule-AI/molecule-core/pkg/api"', findings: ['go-import-path'] },
-  'GOPRIVATE': { in: 'export GOPRIVATE=github.com/Molecule-AI/*', findings: ['go-import-path'] },
-  'replace directive': { in: 'replace github.com/Molecule-AI/molecule-core => ../molecule-core', findings: ['go-import-path'] },
-  'replace directive quoted in prose': { in: 'Add `replace github.com/Molecule-AI/sdk-go v1.0.0 => ./sdk-go` to go.mod.', findings: ['go-import-path'] },
-  'go ldflags': { in: '      - -s -w -X github.com/Molecule-AI/cli/internal/version.Version={{.Version}}', file: '.goreleaser.yml', findings: ['go-import-path'] },
-  'protobuf go_package': { in: 'option go_package = "github.com/Molecule-AI/core/gen/api";', file: 'api.proto', findings: ['go-import-path'] },
+  GOPRIVATE: { in: 'export GOPRIVATE=github.com/Molecule-AI/*', findings: ['go-import-path'] },
+  'replace directive': {
+    in: 'replace github.com/Molecule-AI/molecule-core => ../molecule-core',
+    findings: ['go-import-path'],
+  },
+  'replace directive quoted in prose': {
+    in: 'Add `replace github.com/Molecule-AI/sdk-go v1.0.0 => ./sdk-go` to go.mod.',
+    findings: ['go-import-path'],
+  },
+  'go ldflags': {
+    in: '      - -s -w -X github.com/Molecule-AI/cli/internal/version.Version={{.Version}}',
+    file: '.goreleaser.yml',
+    findings: ['go-import-path'],
+  },
+  'protobuf go_package': {
+    in: 'option go_package = "github.com/Molecule-AI/core/gen/api";',
+    file: 'api.proto',
+    findings: ['go-import-path'],
+  },
   'pkg.go.dev badge and page': {
     in: '[![Go Reference](https://pkg.go.dev/badge/github.com/Molecule-AI/sdk-go.svg)](https://pkg.go.dev/github.com/Molecule-AI/sdk-go)',
     findings: ['go-import-path', 'go-import-path'],
@@ -196,18 +391,39 @@ const table: Record<string, Row> = {
     findings: ['go-import-path'],
     lines: [4],
   },
-  'any scheme-less path inside a fenced Go sample': { in: '```golang\nclient := sdk.New() // github.com/Molecule-AI/sdk-go\n```', findings: ['go-import-path'], lines: [2] },
-  'import block without a fence': { in: 'import (\n    "github.com/Molecule-AI/x/pkg"\n)', findings: ['go-import-path'], lines: [2] },
-  'require block of a go.mod sample': { in: '```\nrequire (\n\tgithub.com/Molecule-AI/sdk-go v1.2.0\n)\n```', findings: ['go-import-path'], lines: [3] },
+  'any scheme-less path inside a fenced Go sample': {
+    in: '```golang\nclient := sdk.New() // github.com/Molecule-AI/sdk-go\n```',
+    findings: ['go-import-path'],
+    lines: [2],
+  },
+  'import block without a fence': {
+    in: 'import (\n    "github.com/Molecule-AI/x/pkg"\n)',
+    findings: ['go-import-path'],
+    lines: [2],
+  },
+  'require block of a go.mod sample': {
+    in: '```\nrequire (\n\tgithub.com/Molecule-AI/sdk-go v1.2.0\n)\n```',
+    findings: ['go-import-path'],
+    lines: [3],
+  },
   'after a Go fence closes, prose is rewritten': {
     in: '```go\nimport "github.com/Molecule-AI/x"\n```\nSource: github.com/Molecule-AI/x',
     out: '```go\nimport "github.com/Molecule-AI/x"\n```\nSource: git.moleculesai.app/molecule-ai/x',
     findings: ['go-import-path'],
     lines: [2],
   },
-  'a shell fence is not Go': { in: '```sh\n# from github.com/Molecule-AI/cli\n```', out: '```sh\n# from git.moleculesai.app/molecule-ai/cli\n```' },
-  'full URL inside a Go fence is still rewritten': { in: '```go\n// docs: https://github.com/Molecule-AI/x\n```', out: `\`\`\`go\n// docs: ${G}/x\n\`\`\`` },
-  'path inside another site\'s URL reported': { in: 'https://sourcegraph.com/github.com/Molecule-AI/cli', findings: ['embedded-path'] },
+  'a shell fence is not Go': {
+    in: '```sh\n# from github.com/Molecule-AI/cli\n```',
+    out: '```sh\n# from git.moleculesai.app/molecule-ai/cli\n```',
+  },
+  'full URL inside a Go fence is still rewritten': {
+    in: '```go\n// docs: https://github.com/Molecule-AI/x\n```',
+    out: `\`\`\`go\n// docs: ${G}/x\n\`\`\``,
+  },
+  "path inside another site's URL reported": {
+    in: 'https://sourcegraph.com/github.com/Molecule-AI/cli',
+    findings: ['embedded-path'],
+  },
 
   // Placeholder owners: moved only in front of the organisation's own repos.
   'placeholder before a renamed own repo': {
@@ -215,37 +431,84 @@ const table: Record<string, Row> = {
     out: `git clone ${G}/molecule-core.git`,
     rule: 'placeholder-owner',
   },
-  'placeholder YOUR_ORG before the naming prefix': { in: 'https://github.com/YOUR_ORG/molecule-ai-plugin-slack', out: `${G}/molecule-ai-plugin-slack`, rule: 'placeholder-owner' },
-  'placeholder <org> over SSH': { in: 'git clone git@github.com:<org>/molecule-core.git', out: `git clone ${G}/molecule-core.git`, rule: 'ssh-to-https', findings: ['ssh-url'] },
-  'placeholder before a known repo': { in: 'https://github.com/your-org/docs/blob/main/a.md', out: `${G}/docs/src/branch/main/a.md`, rules: { knownRepos: ['docs'] } },
-  'placeholder scheme-less': { in: 'fork github.com/your-org/molecule-core first', out: 'fork git.moleculesai.app/molecule-ai/molecule-core first', rule: 'placeholder-owner' },
-  'placeholder raw file': { in: 'https://raw.githubusercontent.com/your-org/molecule-core/main/install.sh', out: `${G}/molecule-core/raw/branch/main/install.sh`, rule: 'placeholder-owner' },
-  'placeholder from the rules': { in: 'https://github.com/ACME/molecule-core', out: `${G}/molecule-core`, rules: { placeholderOwners: ['acme'] } },
+  'placeholder YOUR_ORG before the naming prefix': {
+    in: 'https://github.com/YOUR_ORG/molecule-ai-plugin-slack',
+    out: `${G}/molecule-ai-plugin-slack`,
+    rule: 'placeholder-owner',
+  },
+  'placeholder <org> over SSH': {
+    in: 'git clone git@github.com:<org>/molecule-core.git',
+    out: `git clone ${G}/molecule-core.git`,
+    rule: 'ssh-to-https',
+    findings: ['ssh-url'],
+  },
+  'placeholder before a known repo': {
+    in: 'https://github.com/your-org/docs/blob/main/a.md',
+    out: `${G}/docs/src/branch/main/a.md`,
+    rules: { knownRepos: ['docs'] },
+  },
+  'placeholder scheme-less': {
+    in: 'fork github.com/your-org/molecule-core first',
+    out: 'fork git.moleculesai.app/molecule-ai/molecule-core first',
+    rule: 'placeholder-owner',
+  },
+  'placeholder raw file': {
+    in: 'https://raw.githubusercontent.com/your-org/molecule-core/main/install.sh',
+    out: `${G}/molecule-core/raw/branch/main/install.sh`,
+    rule: 'placeholder-owner',
+  },
+  'placeholder from the rules': {
+    in: 'https://github.com/ACME/molecule-core',
+    out: `${G}/molecule-core`,
+    rules: { placeholderOwners: ['acme'] },
+  },
   'placeholder before a foreign repo stays': { in: 'git clone https://github.com/your-org/my-service.git' },
   'placeholder alone stays': { in: 'https://github.com/your-org' },
   'placeholder in a Go context stays': { in: 'go get github.com/your-org/molecule-core' },
   'placeholder rule turned off': { in: 'https://github.com/your-org/molecule-core', rules: { placeholderOwners: [] } },
 
   // Acknowledged lines: left as they are, listed apart, no finding.
-  'inline marker keeps a rewritable line': { in: 'Old home: https://github.com/Molecule-AI/cli <!-- molectl-gitea: keep -->', acknowledged: [[1, 'marker']] },
-  'inline marker keeps a reported form': { in: 'Fixed in https://github.com/Molecule-AI/x/pull/12 # molectl-gitea: keep', acknowledged: [[1, 'marker']] },
-  'inline marker keeps a Go path': { in: 'go install github.com/Molecule-AI/tool@latest  # molectl-gitea: keep (module path)', acknowledged: [[1, 'marker']] },
+  'inline marker keeps a rewritable line': {
+    in: 'Old home: https://github.com/Molecule-AI/cli <!-- molectl-gitea: keep -->',
+    acknowledged: [[1, 'marker']],
+  },
+  'inline marker keeps a reported form': {
+    in: 'Fixed in https://github.com/Molecule-AI/x/pull/12 # molectl-gitea: keep',
+    acknowledged: [[1, 'marker']],
+  },
+  'inline marker keeps a Go path': {
+    in: 'go install github.com/Molecule-AI/tool@latest  # molectl-gitea: keep (module path)',
+    acknowledged: [[1, 'marker']],
+  },
   'ignore file keeps one line': {
     in: 'a https://github.com/Molecule-AI/a\nb https://github.com/Molecule-AI/b',
     out: `a ${G}/a\nb https://github.com/Molecule-AI/b`,
     keep: { lines: new Map([[2, 'history (.molectl-gitea-ignore:1)']]) },
     acknowledged: [[2, 'ignore-file']],
   },
-  'ignore file keeps the whole file': { in: 'https://github.com/Molecule-AI/x/pull/3', keep: { whole: 'release notes (.molectl-gitea-ignore:2)' }, acknowledged: [[1, 'ignore-file']] },
+  'ignore file keeps the whole file': {
+    in: 'https://github.com/Molecule-AI/x/pull/3',
+    keep: { whole: 'release notes (.molectl-gitea-ignore:2)' },
+    acknowledged: [[1, 'ignore-file']],
+  },
 
   // Whatever no rule knows still fails the gate.
-  'a form no rule knows is still caught': { in: 'ssh://git@github.com:Molecule-AI/x.git', findings: ['stale-reference'] },
+  'a form no rule knows is still caught': {
+    in: 'ssh://git@github.com:Molecule-AI/x.git',
+    findings: ['stale-reference'],
+  },
 
   // Reported forms.
   'npm github: shorthand': { in: '"molecule-sdk": "github:Molecule-AI/sdk-js#v1.0.0",', findings: ['npm-shorthand'] },
-  'shields.io github badge': { in: '![release](https://img.shields.io/github/v/release/Molecule-AI/cli)', findings: ['github-badge'] },
+  'shields.io github badge': {
+    in: '![release](https://img.shields.io/github/v/release/Molecule-AI/cli)',
+    findings: ['github-badge'],
+  },
   'shields.io other owner': { in: '![release](https://img.shields.io/github/v/release/cli/cli)' },
-  'api.github.com': { in: 'curl -H "Authorization: token $T" https://api.github.com/repos/Molecule-AI/x/releases', findings: ['api-github'] },
+  'api.github.com': {
+    in: 'curl -H "Authorization: token $T" https://api.github.com/repos/Molecule-AI/x/releases',
+    findings: ['api-github'],
+  },
   'api graphql': { in: 'url = "https://api.github.com/graphql"', findings: ['api-github'] },
   'api other owner untouched': { in: 'curl https://api.github.com/repos/cli/cli/releases/latest' },
   'gh command': { in: 'gh pr create --fill', findings: ['gh-command'] },
@@ -254,7 +517,11 @@ const table: Record<string, Row> = {
   'sigh is not gh': { in: 'sigh pr is long' },
   'variable owner': { in: 'git clone https://github.com/${ORG}/x.git', findings: ['variable-owner'] },
   'actions context owner': { in: 'url: https://github.com/${{ github.repository }}', findings: ['variable-owner'] },
-  'variable repo rewritten and reported': { in: 'git clone https://github.com/Molecule-AI/${repo}.git', out: `git clone ${G}/\${repo}.git`, findings: ['variable-repo'] },
+  'variable repo rewritten and reported': {
+    in: 'git clone https://github.com/Molecule-AI/${repo}.git',
+    out: `git clone ${G}/\${repo}.git`,
+    findings: ['variable-repo'],
+  },
   'ghcr reported': { in: 'image: ghcr.io/molecule-ai/platform-tenant:latest', findings: ['ghcr-image'] },
   'ghcr mapped': {
     in: 'image: ghcr.io/Molecule-AI/platform-tenant:latest',
@@ -266,7 +533,12 @@ const table: Record<string, Row> = {
   'workflow path reported': { in: 'see .github/workflows/release.yml', findings: ['workflow-path'] },
   'org action reported': { in: '      - uses: Molecule-AI/setup-molecule@v2', findings: ['org-action'] },
 
-  '.gitmodules asks for a sync': { in: '\turl = https://github.com/Molecule-AI/sdk.git', out: `\turl = ${G}/sdk.git`, findings: ['gitmodules-sync'], file: '.gitmodules' },
+  '.gitmodules asks for a sync': {
+    in: '\turl = https://github.com/Molecule-AI/sdk.git',
+    out: `\turl = ${G}/sdk.git`,
+    findings: ['gitmodules-sync'],
+    file: '.gitmodules',
+  },
 
   // Go files are out of scope.
   'go file untouched': { in: '// https://github.com/Molecule-AI/x', file: 'pkg/a.go' },
@@ -331,9 +603,12 @@ describe('rewriteText on whole files', () => {
   });
 
   it('switches a ${VAR:?} guard on the same line as nothing else', () => {
-    const text = ': "${GITHUB_TOKEN:?set GITHUB_TOKEN}"\ngit clone "https://${GITHUB_TOKEN}@github.com/Molecule-AI/x"\n';
+    const text =
+      ': "${GITHUB_TOKEN:?set GITHUB_TOKEN}"\ngit clone "https://${GITHUB_TOKEN}@github.com/Molecule-AI/x"\n';
     const result = rewriteText(text, rules, 'a.sh');
-    expect(result.text).toBe(': "${GITEA_TOKEN:?set GITEA_TOKEN}"\ngit clone "https://${GITEA_TOKEN}@git.moleculesai.app/molecule-ai/x"\n');
+    expect(result.text).toBe(
+      ': "${GITEA_TOKEN:?set GITEA_TOKEN}"\ngit clone "https://${GITEA_TOKEN}@git.moleculesai.app/molecule-ai/x"\n',
+    );
   });
 
   it('reports rather than switches a guard when the token is also used for something else', () => {
@@ -368,14 +643,19 @@ describe('rewriteText on whole files', () => {
   it('keeps CRLF line endings, a BOM and a missing final newline', () => {
     const text = '\uFEFFline one\r\nhttps://github.com/Molecule-AI/x\r\nlast https://github.com/Molecule-AI/y';
     const result = rewriteText(text, rules, 'a.txt');
-    expect(result.text).toBe('\uFEFFline one\r\nhttps://git.moleculesai.app/molecule-ai/x\r\nlast https://git.moleculesai.app/molecule-ai/y');
+    expect(result.text).toBe(
+      '\uFEFFline one\r\nhttps://git.moleculesai.app/molecule-ai/x\r\nlast https://git.moleculesai.app/molecule-ai/y',
+    );
     expect(result.changes.map((c) => c.line)).toEqual([2, 3]);
   });
 
   it('reports line numbers of findings and records before/after and target of changes', () => {
-    const text = 'a\nb\nhttps://github.com/Molecule-AI/molecule-monorepo/pull/7\nhttps://github.com/Molecule-AI/molecule-monorepo.git\n';
+    const text =
+      'a\nb\nhttps://github.com/Molecule-AI/molecule-monorepo/pull/7\nhttps://github.com/Molecule-AI/molecule-monorepo.git\n';
     const result = rewriteText(text, rules, 'a.md');
-    expect(result.findings).toMatchObject([{ line: 3, rule: 'pull-link', match: 'https://github.com/Molecule-AI/molecule-monorepo/pull/7' }]);
+    expect(result.findings).toMatchObject([
+      { line: 3, rule: 'pull-link', match: 'https://github.com/Molecule-AI/molecule-monorepo/pull/7' },
+    ]);
     expect(result.changes).toEqual([
       {
         line: 4,
@@ -389,9 +669,20 @@ describe('rewriteText on whole files', () => {
   });
 
   it('serves another organisation with its own rules', () => {
-    const other = buildRewriteRules({ githubOwner: 'Acme', giteaBaseUrl: 'https://code.acme.test/', giteaOwner: 'ACME-Corp', renames: {} });
-    const result = rewriteText('https://github.com/acme/tools/tree/main\nhttps://github.com/Molecule-AI/x\n', other, 'a.md');
-    expect(result.text).toBe('https://code.acme.test/acme-corp/tools/src/branch/main\nhttps://github.com/Molecule-AI/x\n');
+    const other = buildRewriteRules({
+      githubOwner: 'Acme',
+      giteaBaseUrl: 'https://code.acme.test/',
+      giteaOwner: 'ACME-Corp',
+      renames: {},
+    });
+    const result = rewriteText(
+      'https://github.com/acme/tools/tree/main\nhttps://github.com/Molecule-AI/x\n',
+      other,
+      'a.md',
+    );
+    expect(result.text).toBe(
+      'https://code.acme.test/acme-corp/tools/src/branch/main\nhttps://github.com/Molecule-AI/x\n',
+    );
   });
 });
 

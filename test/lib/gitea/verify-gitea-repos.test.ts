@@ -11,7 +11,8 @@ beforeAll(async () => {
   server = createServer((req, res) => {
     seen.push({ path: req.url ?? '', headers: req.headers });
     const path = req.url ?? '';
-    if (path === '/api/v1/repos/molecule-ai/molecule-core') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":1}');
+    if (path === '/api/v1/repos/molecule-ai/molecule-core')
+      return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":1}');
     if (path === '/api/v1/repos/molecule-ai/private') {
       if (req.headers.authorization === 'token s3cret-token') return void res.writeHead(200).end('{}');
       return void res.writeHead(404).end('{"message":"not found"}');
@@ -31,9 +32,17 @@ afterAll(async () => {
 
 describe('verifyGiteaRepos', () => {
   it('reports existing, missing and renamed repositories, each once', async () => {
-    const results = await verifyGiteaRepos(['molecule-ai/molecule-core', 'molecule-ai/ghost', 'molecule-ai/molecule-core', 'molecule-ai/old-name'], { baseUrl });
+    const results = await verifyGiteaRepos(
+      ['molecule-ai/molecule-core', 'molecule-ai/ghost', 'molecule-ai/molecule-core', 'molecule-ai/old-name'],
+      { baseUrl },
+    );
     expect(results).toEqual([
-      { repo: 'molecule-ai/ghost', state: 'missing', status: 404, detail: 'not found (or private: set GITEA_TOKEN to see private repos)' },
+      {
+        repo: 'molecule-ai/ghost',
+        state: 'missing',
+        status: 404,
+        detail: 'not found (or private: set GITEA_TOKEN to see private repos)',
+      },
       { repo: 'molecule-ai/molecule-core', state: 'exists', status: 200 },
       { repo: 'molecule-ai/old-name', state: 'moved', status: 301, detail: 'renamed on Gitea to molecule-ai/new-name' },
     ]);
@@ -54,7 +63,9 @@ describe('verifyGiteaRepos', () => {
   });
 
   it('refuses plain http to a non-loopback host before sending anything', async () => {
-    await expect(verifyGiteaRepos(['a/b'], { baseUrl: 'http://git.example.com', token: 't' })).rejects.toThrow(/must use https/);
+    await expect(verifyGiteaRepos(['a/b'], { baseUrl: 'http://git.example.com', token: 't' })).rejects.toThrow(
+      /must use https/,
+    );
   });
 
   it('an unreachable server is no verdict: every repo is unknown, with the cause, and is asked about once', async () => {
@@ -64,20 +75,36 @@ describe('verifyGiteaRepos', () => {
       calls += 1;
       return fetch(input, init);
     };
-    const results = await verifyGiteaRepos(['a/b', 'a/c', 'a/d'], { baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 2000, concurrency: 1, fetch: counting });
+    const results = await verifyGiteaRepos(['a/b', 'a/c', 'a/d'], {
+      baseUrl: `http://127.0.0.1:${port}`,
+      timeoutMs: 2000,
+      concurrency: 1,
+      fetch: counting,
+    });
     expect(calls).toBe(3); // the first repo, with its two retries; the others are not asked
     expect(results.map((r) => r.state)).toEqual(['unknown', 'unknown', 'unknown']);
     for (const r of results) expect(r.detail).toContain(`could not reach 127.0.0.1:${port} (ECONNREFUSED)`);
     const verdict = judgeRepoChecks(results);
     expect(verdict).toMatchObject({ ok: false, exitCode: 1 });
-    expect(verdict.message).toContain(`3 unknown: Gitea could not be asked (could not reach 127.0.0.1:${port} (ECONNREFUSED)`);
+    expect(verdict.message).toContain(
+      `3 unknown: Gitea could not be asked (could not reach 127.0.0.1:${port} (ECONNREFUSED)`,
+    );
     expect(verdict.message).not.toMatch(/missing/);
   });
 
   it('judges: success only when every target exists; a refused token is exit 3', () => {
     expect(judgeRepoChecks([{ repo: 'a/b', state: 'exists' }])).toMatchObject({ ok: true, exitCode: 0 });
     expect(judgeRepoChecks([])).toMatchObject({ ok: true });
-    expect(judgeRepoChecks([{ repo: 'a/b', state: 'exists' }, { repo: 'a/c', state: 'missing' }])).toMatchObject({ ok: false, exitCode: 1, message: '1 of 2 target repositories not confirmed on Gitea: 1 missing' });
+    expect(
+      judgeRepoChecks([
+        { repo: 'a/b', state: 'exists' },
+        { repo: 'a/c', state: 'missing' },
+      ]),
+    ).toMatchObject({
+      ok: false,
+      exitCode: 1,
+      message: '1 of 2 target repositories not confirmed on Gitea: 1 missing',
+    });
     expect(judgeRepoChecks([{ repo: 'a/b', state: 'denied', status: 401 }])).toMatchObject({ ok: false, exitCode: 3 });
   });
 
@@ -86,7 +113,9 @@ describe('verifyGiteaRepos', () => {
     await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
     try {
       const url = `http://127.0.0.1:${(failing.address() as AddressInfo).port}`;
-      expect(await verifyGiteaRepos(['a/b'], { baseUrl: url })).toEqual([{ repo: 'a/b', state: 'unknown', status: 500, detail: 'Gitea answered HTTP 500' }]);
+      expect(await verifyGiteaRepos(['a/b'], { baseUrl: url })).toEqual([
+        { repo: 'a/b', state: 'unknown', status: 500, detail: 'Gitea answered HTTP 500' },
+      ]);
     } finally {
       await new Promise((resolve) => failing.close(resolve));
     }

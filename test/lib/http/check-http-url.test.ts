@@ -33,7 +33,9 @@ describe('checkHttpUrl', () => {
   });
 
   it('refuses a URL carrying a password without echoing it', () => {
-    expect(() => checkHttpUrl('https://ops:SENTINEL-pw-99@api.moleculesai.app')).toThrow(/carries a user name or password/);
+    expect(() => checkHttpUrl('https://ops:SENTINEL-pw-99@api.moleculesai.app')).toThrow(
+      /carries a user name or password/,
+    );
     try {
       checkHttpUrl('https://ops:SENTINEL-pw-99@api.moleculesai.app');
     } catch (error) {
@@ -42,7 +44,9 @@ describe('checkHttpUrl', () => {
   });
 
   it('describes a URL without its query string (some APIs take ?token=)', () => {
-    expect(describeUrl(new URL('https://git.moleculesai.app/api/v1/repos?token=abc'))).toBe('https://git.moleculesai.app/api/v1/repos');
+    expect(describeUrl(new URL('https://git.moleculesai.app/api/v1/repos?token=abc'))).toBe(
+      'https://git.moleculesai.app/api/v1/repos',
+    );
   });
 
   it('recognises loopback hosts only', () => {

@@ -23,10 +23,18 @@ async function catchError(promise: Promise<unknown>): Promise<MolectlError> {
 
 describe('httpRequest retries', () => {
   it('retries a GET on 503 and returns the eventual success, reporting each retry', async () => {
-    server = await startLocalServer((_req, res, i) => (i < 2 ? sendJson(res, 503, { error: 'busy' }) : sendJson(res, 200, { ok: true })));
+    server = await startLocalServer((_req, res, i) =>
+      i < 2 ? sendJson(res, 503, { error: 'busy' }) : sendJson(res, 200, { ok: true }),
+    );
     const { sleep, delays } = recordingSleep();
     const retries: RetryInfo[] = [];
-    const response = await httpRequest({ method: 'GET', url: `${server.url}/health`, sleep, random: () => 0.5, onRetry: (r) => retries.push(r) });
+    const response = await httpRequest({
+      method: 'GET',
+      url: `${server.url}/health`,
+      sleep,
+      random: () => 0.5,
+      onRetry: (r) => retries.push(r),
+    });
     expect(response.status).toBe(200);
     expect(JSON.parse(response.bodyText)).toEqual({ ok: true });
     expect(server.requests).toHaveLength(3);
@@ -54,16 +62,23 @@ describe('httpRequest retries', () => {
   });
 
   it('sends a POST again after a 429 that says when (the server did not process it), never after a 429 without Retry-After or a 503', async () => {
-    server = await startLocalServer((_req, res, i) => (i === 0 ? sendJson(res, 429, { error: 'slow down' }, { 'retry-after': '2' }) : sendJson(res, 201, { id: 'x' })));
+    server = await startLocalServer((_req, res, i) =>
+      i === 0 ? sendJson(res, 429, { error: 'slow down' }, { 'retry-after': '2' }) : sendJson(res, 201, { id: 'x' }),
+    );
     const { sleep, delays } = recordingSleep();
     const created = await httpRequest({ method: 'POST', url: server.url, json: {}, sleep });
     expect(created.status).toBe(201);
     expect(delays).toEqual([2_000]);
     await server.close();
 
-    for (const [status, headers] of [[429, {}], [503, { 'retry-after': '1' }]] as const) {
+    for (const [status, headers] of [
+      [429, {}],
+      [503, { 'retry-after': '1' }],
+    ] as const) {
       server = await startLocalServer((_req, res) => sendJson(res, status, { error: 'no' }, headers));
-      const error = await catchError(httpRequest({ method: 'POST', url: server.url, json: {}, sleep: recordingSleep().sleep }));
+      const error = await catchError(
+        httpRequest({ method: 'POST', url: server.url, json: {}, sleep: recordingSleep().sleep }),
+      );
       expect((error as HttpError).status).toBe(status);
       expect(server.requests).toHaveLength(1);
       if (status === 429) expect(error.hint).toMatch(/rate limiting molectl \(HTTP 429\)/);
@@ -75,11 +90,15 @@ describe('httpRequest retries', () => {
   it('gives up after the configured retries with a clear message and exit code 1', async () => {
     server = await startLocalServer((_req, res) => sendJson(res, 503, { error: 'upstream unavailable' }));
     const { sleep } = recordingSleep();
-    const error = await catchError(httpRequest({ method: 'GET', url: `${server.url}/cp/admin/orgs?limit=5`, retries: 2, sleep }));
+    const error = await catchError(
+      httpRequest({ method: 'GET', url: `${server.url}/cp/admin/orgs?limit=5`, retries: 2, sleep }),
+    );
     expect(error).toBeInstanceOf(HttpError);
     expect(error.code).toBe(ExitCode.failed);
     expect((error as HttpError).status).toBe(503);
-    expect(stripRemoteMarks(error.message)).toBe(`GET ${server.url}/cp/admin/orgs answered HTTP 503: upstream unavailable (gave up after 3 attempts)`);
+    expect(stripRemoteMarks(error.message)).toBe(
+      `GET ${server.url}/cp/admin/orgs answered HTTP 503: upstream unavailable (gave up after 3 attempts)`,
+    );
     expect(error.hint).toMatch(/try again later/);
     expect(server.requests).toHaveLength(3);
   });
@@ -90,7 +109,9 @@ describe('httpRequest retries', () => {
     const error = await catchError(httpRequest({ method: 'POST', url: server.url, json: { a: 1 }, sleep }));
     expect((error as HttpError).status).toBe(503);
     expect(server.requests).toHaveLength(1);
-    await catchError(httpRequest({ method: 'POST', url: server.url, json: { a: 1 }, idempotent: true, retries: 1, sleep }));
+    await catchError(
+      httpRequest({ method: 'POST', url: server.url, json: { a: 1 }, idempotent: true, retries: 1, sleep }),
+    );
     expect(server.requests).toHaveLength(3);
   });
 
@@ -112,9 +133,18 @@ describe('httpRequest timeouts and cancellation', () => {
     const { sleep } = recordingSleep();
     const started = Date.now();
     const error = await catchError(
-      httpRequest({ method: 'POST', url: `${server.url}/cp/admin/orgs`, json: {}, timeoutMs: 150, sleep, unknownOutcomeHint: 'run `molectl org list` first' }),
+      httpRequest({
+        method: 'POST',
+        url: `${server.url}/cp/admin/orgs`,
+        json: {},
+        timeoutMs: 150,
+        sleep,
+        unknownOutcomeHint: 'run `molectl org list` first',
+      }),
     );
-    expect(error.message).toBe(`POST ${server.url}/cp/admin/orgs timed out after 150 ms; the outcome is unknown: the server may or may not have acted on it`);
+    expect(error.message).toBe(
+      `POST ${server.url}/cp/admin/orgs timed out after 150 ms; the outcome is unknown: the server may or may not have acted on it`,
+    );
     expect(error.hint).toBe('run `molectl org list` first');
     expect(error.code).toBe(ExitCode.failed);
     expect(server.requests).toHaveLength(1);
@@ -133,7 +163,9 @@ describe('httpRequest timeouts and cancellation', () => {
     server = await startLocalServer(() => undefined);
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
-    const error = await catchError(httpRequest({ method: 'GET', url: server.url, timeoutMs: 10_000, signal: controller.signal }));
+    const error = await catchError(
+      httpRequest({ method: 'GET', url: server.url, timeoutMs: 10_000, signal: controller.signal }),
+    );
     expect(error).toBeInstanceOf(InterruptedError);
     expect(error.code).toBe(ExitCode.interrupted);
   });
@@ -158,7 +190,9 @@ describe('httpRequest safety', () => {
     });
     for (const path of ['/streamed', '/declared']) {
       const error = await catchError(httpRequest({ method: 'GET', url: `${server.url}${path}` }));
-      expect(error.message).toBe(`GET ${server.url}${path}: the response body is larger than the 1 MiB cap; molectl stopped reading it`);
+      expect(error.message).toBe(
+        `GET ${server.url}${path}: the response body is larger than the 1 MiB cap; molectl stopped reading it`,
+      );
       expect(error.message).not.toContain('xxxx');
     }
   });
@@ -180,7 +214,9 @@ describe('httpRequest safety', () => {
   it('sends User-Agent molectl/<package version>', async () => {
     server = await startLocalServer((_req, res) => sendJson(res, 200, {}));
     await httpRequest({ method: 'GET', url: server.url });
-    const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    const version = (
+      JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
+    ).version;
     expect(server.requests[0]!.headers['user-agent']).toBe(`molectl/${version}`);
   });
 
@@ -207,9 +243,13 @@ describe('httpRequest safety', () => {
 
   it('refuses a header value with a line break without echoing it or sending anything', async () => {
     server = await startLocalServer((_req, res) => sendJson(res, 200, {}));
-    const error = await catchError(httpRequest({ method: 'GET', url: server.url, headers: { authorization: 'Bearer SENTINEL-nl-token\n' } }));
+    const error = await catchError(
+      httpRequest({ method: 'GET', url: server.url, headers: { authorization: 'Bearer SENTINEL-nl-token\n' } }),
+    );
     expect(error).toBeInstanceOf(ConfigError);
-    expect(error.message).toBe('the authorization header for 127.0.0.1 contains a line break or a character HTTP headers cannot carry');
+    expect(error.message).toBe(
+      'the authorization header for 127.0.0.1 contains a line break or a character HTTP headers cannot carry',
+    );
     expect(`${error.message}${error.hint}`).not.toContain('SENTINEL');
     expect(server.requests).toHaveLength(0);
   });

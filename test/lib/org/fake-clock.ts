@@ -1,7 +1,9 @@
 import type { Clock } from '../../../src/lib/cli/clock.js';
 
 /** A clock whose sleeps return at once and move time forward, so waits of minutes take none. */
-export function createFakeClock(start = new Date('2026-06-01T12:00:00Z')): Clock & { sleeps: number[]; advance(ms: number): void } {
+export function createFakeClock(
+  start = new Date('2026-06-01T12:00:00Z'),
+): Clock & { sleeps: number[]; advance(ms: number): void } {
   let t = start.getTime();
   const sleeps: number[] = [];
   return {

@@ -5,7 +5,14 @@ import { findOrgInstances } from '../../../src/lib/org/find-org-instances.js';
 
 const env = BUILT_IN_ENVIRONMENTS.production!;
 const now = new Date('2026-06-01T12:00:00Z');
-const inst = (id: string, tags: Record<string, string>, state = 'running'): InstanceSummary => ({ instanceId: id, state, launchTime: new Date('2026-06-01T11:00:00Z'), tags: { ManagedBy: 'molecule-cp', ...tags }, name: null, privateIp: null });
+const inst = (id: string, tags: Record<string, string>, state = 'running'): InstanceSummary => ({
+  instanceId: id,
+  state,
+  launchTime: new Date('2026-06-01T11:00:00Z'),
+  tags: { ManagedBy: 'molecule-cp', ...tags },
+  name: null,
+  privateIp: null,
+});
 
 /** EC2's tag filter: every tag of the query must match. */
 function fakeAws(instances: InstanceSummary[]) {
@@ -42,7 +49,13 @@ describe('findOrgInstances', () => {
   it('also finds instances tagged only with the org id when it is known, without duplicates', async () => {
     const aws = fakeAws(fleet);
     const rows = await findOrgInstances(aws, env, 'acme', now, 'id-1');
-    expect(rows.map((r) => r.instanceId)).toEqual(['i-tenant', 'i-ws-id-only', 'i-ws-slug', 'i-bastion', 'i-untagged-role']);
+    expect(rows.map((r) => r.instanceId)).toEqual([
+      'i-tenant',
+      'i-ws-id-only',
+      'i-ws-slug',
+      'i-bastion',
+      'i-untagged-role',
+    ]);
     expect(aws.queries).toHaveLength(2);
   });
 });

@@ -5,8 +5,20 @@ import { planOrgDelete } from '../../../src/lib/org/plan-org-delete.js';
 import { describeLeftovers } from '../../../src/lib/org/verify-org-gone.js';
 
 const now = new Date('2026-06-01T12:00:00Z');
-const target = { environment: 'staging', cpUrl: 'https://staging-api.moleculesai.app', awsRegion: 'us-east-2', awsAccount: '123456789012' };
-const instance = (id: string, role: string, state: string): OrgInstanceRow => ({ instanceId: id, role, state, name: null, launchTime: null, ageMs: null });
+const target = {
+  environment: 'staging',
+  cpUrl: 'https://staging-api.moleculesai.app',
+  awsRegion: 'us-east-2',
+  awsAccount: '123456789012',
+};
+const instance = (id: string, role: string, state: string): OrgInstanceRow => ({
+  instanceId: id,
+  role,
+  state,
+  name: null,
+  launchTime: null,
+  ageMs: null,
+});
 const row = { id: 'org-1', slug: 'acme', instance_status: 'running', created_at: '2026-06-01T10:00:00Z' };
 
 describe('planOrgDelete', () => {
@@ -14,7 +26,11 @@ describe('planOrgDelete', () => {
     const plan = planOrgDelete({
       slug: 'acme',
       lookup: { state: 'listed', row },
-      instances: [instance('i-1', 'tenant', 'running'), instance('i-2', 'workspace', 'stopped'), instance('i-3', 'workspace', 'terminated')],
+      instances: [
+        instance('i-1', 'tenant', 'running'),
+        instance('i-2', 'workspace', 'stopped'),
+        instance('i-3', 'workspace', 'terminated'),
+      ],
       target,
       now,
     });
@@ -25,7 +41,14 @@ describe('planOrgDelete', () => {
   });
 
   it('is exit 4 for an org the CP does not have, pointing at fleet orphans when instances remain', () => {
-    const call = () => planOrgDelete({ slug: 'gone', lookup: { state: 'absent', evidence: 'the CP said so' }, instances: [instance('i-9', 'tenant', 'running')], target, now });
+    const call = () =>
+      planOrgDelete({
+        slug: 'gone',
+        lookup: { state: 'absent', evidence: 'the CP said so' },
+        instances: [instance('i-9', 'tenant', 'running')],
+        target,
+        now,
+      });
     expect(call).toThrow(NotFoundError);
     try {
       call();
@@ -38,7 +61,12 @@ describe('planOrgDelete', () => {
 
 describe('describeLeftovers', () => {
   it('advises terminating by hand only when the CP confirmed the org gone', () => {
-    const leftovers = describeLeftovers('acme', 'absent', [instance('i-1', 'workspace', 'running'), instance('i-2', 'tenant', 'shutting-down')], 'us-east-2');
+    const leftovers = describeLeftovers(
+      'acme',
+      'absent',
+      [instance('i-1', 'workspace', 'running'), instance('i-2', 'tenant', 'shutting-down')],
+      'us-east-2',
+    );
     expect(leftovers.map((l) => [l.kind, l.id])).toEqual([
       ['instance', 'i-1'],
       ['instance', 'i-2'],
@@ -53,7 +81,10 @@ describe('describeLeftovers', () => {
       expect(leftovers.every((l) => !/terminate-instances/.test(l.fix))).toBe(true);
       expect(leftovers.at(-1)!.fix).toMatch(/org delete acme --confirm acme/);
     }
-    expect(describeLeftovers('acme', 'present', [], null)[0]).toMatchObject({ kind: 'cp-row', fix: expect.stringMatching(/org delete acme --confirm acme/) });
+    expect(describeLeftovers('acme', 'present', [], null)[0]).toMatchObject({
+      kind: 'cp-row',
+      fix: expect.stringMatching(/org delete acme --confirm acme/),
+    });
   });
 
   it('names the contradiction when the CP answered 404 to the delete but still has the org', () => {

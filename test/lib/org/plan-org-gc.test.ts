@@ -5,7 +5,12 @@ import { filterOrgs } from '../../../src/lib/org/summarize-orgs.js';
 
 const now = new Date('2026-06-01T12:00:00Z');
 const hoursAgo = (h: number): string => new Date(now.getTime() - h * 3_600_000).toISOString();
-const row = (slug: string, createdAt: string, status = 'running'): OrgRow => ({ id: `id-${slug}`, slug, instance_status: status, created_at: createdAt });
+const row = (slug: string, createdAt: string, status = 'running'): OrgRow => ({
+  id: `id-${slug}`,
+  slug,
+  instance_status: status,
+  created_at: createdAt,
+});
 
 const rows: OrgRow[] = [
   row('e2e-old-1', hoursAgo(5)),
@@ -45,7 +50,9 @@ describe('planOrgGc', () => {
 describe('filterOrgs', () => {
   it('filters by status and computes ages', () => {
     const failed = filterOrgs(rows, { status: 'failed' }, now);
-    expect(failed).toEqual([{ id: 'id-e2e-old-2', slug: 'e2e-old-2', instanceStatus: 'failed', createdAt: hoursAgo(3), ageMs: 3 * 3_600_000 }]);
+    expect(failed).toEqual([
+      { id: 'id-e2e-old-2', slug: 'e2e-old-2', instanceStatus: 'failed', createdAt: hoursAgo(3), ageMs: 3 * 3_600_000 },
+    ]);
     expect(filterOrgs(rows, {}, now).find((o) => o.slug === 'e2e-bad-date')?.ageMs).toBeNull();
   });
 });

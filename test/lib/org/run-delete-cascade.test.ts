@@ -27,7 +27,11 @@ function scriptedCp(script: Array<Error | 'ok'>, options: { goneAfterCalls?: num
     async listOrgs(): Promise<OrgPage> {
       cp.lookups++;
       const gone = options.goneAfterCalls !== undefined && cp.calls >= options.goneAfterCalls;
-      return { rows: gone ? [] : [{ id: 'org-1', slug: 'acme', instance_status: 'running', created_at: null }], unreadable: [], limit: 500 };
+      return {
+        rows: gone ? [] : [{ id: 'org-1', slug: 'acme', instance_status: 'running', created_at: null }],
+        unreadable: [],
+        limit: 500,
+      };
     },
     async getOrgInstance(): Promise<never> {
       throw new NotFoundError('org not found');
@@ -45,12 +49,20 @@ const timeout = () => new NoAnswerError('DELETE x timed out after 180000 ms', 't
 
 describe('runDeleteCascade', () => {
   it('repeats the delete while the cascade stops part way, collecting purge ids and every answer', async () => {
-    const cp = scriptedCp([new TenantPurgeIncompleteError('acme', 'p-1', 'step failed'), new HttpError({ method: 'DELETE', url: 'x', status: 500 }), 'ok']);
+    const cp = scriptedCp([
+      new TenantPurgeIncompleteError('acme', 'p-1', 'step failed'),
+      new HttpError({ method: 'DELETE', url: 'x', status: 500 }),
+      'ok',
+    ]);
     const clock = createFakeClock();
     const result = await runDeleteCascade({ cp, clock, signal: new AbortController().signal }, 'acme', options());
     expect(result.ending).toBe('done');
     expect(result.purgeIds).toEqual(['p-1']);
-    expect(result.attempts.map((a) => a.answer)).toEqual(['HTTP 500: the cascade stopped part way (purge p-1)', 'HTTP 500', 'HTTP 200']);
+    expect(result.attempts.map((a) => a.answer)).toEqual([
+      'HTTP 500: the cascade stopped part way (purge p-1)',
+      'HTTP 500',
+      'HTTP 200',
+    ]);
     expect(result.attempts[0]!.purgeId).toBe('p-1');
     expect(clock.sleeps).toEqual([1000, 2000]);
     // Each call gets the long cascade timeout.
@@ -58,7 +70,11 @@ describe('runDeleteCascade', () => {
   });
 
   it('ends on a 404 and leaves its meaning to the verification', async () => {
-    const first = await runDeleteCascade({ cp: scriptedCp([new NotFoundError('gone')]), clock: createFakeClock(), signal: new AbortController().signal }, 'acme', options());
+    const first = await runDeleteCascade(
+      { cp: scriptedCp([new NotFoundError('gone')]), clock: createFakeClock(), signal: new AbortController().signal },
+      'acme',
+      options(),
+    );
     expect(first.ending).toBe('not-found');
     expect(first.attempts.map((a) => a.answer)).toEqual(['HTTP 404']);
   });
@@ -66,7 +82,11 @@ describe('runDeleteCascade', () => {
   it('never sends a second DELETE beside one that got no answer: it watches the org first', async () => {
     // The first call times out but its cascade finishes: the org disappears; nothing more is sent.
     const cp = scriptedCp([timeout(), 'ok'], { goneAfterCalls: 1 });
-    const result = await runDeleteCascade({ cp, clock: createFakeClock(), signal: new AbortController().signal }, 'acme', options());
+    const result = await runDeleteCascade(
+      { cp, clock: createFakeClock(), signal: new AbortController().signal },
+      'acme',
+      options(),
+    );
     expect(result.ending).toBe('gone-while-waiting');
     expect(cp.calls).toBe(1);
     expect(cp.lookups).toBeGreaterThan(0);
@@ -77,7 +97,10 @@ describe('runDeleteCascade', () => {
     const clock = createFakeClock();
     const start = clock.now().getTime();
     const sentAt: number[] = [];
-    const result = await runDeleteCascade({ cp, clock, signal: new AbortController().signal }, 'acme', { ...options(), onAttempt: () => void sentAt.push(clock.now().getTime() - start) });
+    const result = await runDeleteCascade({ cp, clock, signal: new AbortController().signal }, 'acme', {
+      ...options(),
+      onAttempt: () => void sentAt.push(clock.now().getTime() - start),
+    });
     expect(result.ending).toBe('done');
     expect(cp.calls).toBe(2);
     expect(sentAt[1]).toBeGreaterThanOrEqual(360_000);
@@ -86,12 +109,22 @@ describe('runDeleteCascade', () => {
 
   it('does not retry what repeating cannot fix', async () => {
     const rejected = new HttpError({ method: 'DELETE', url: 'x', status: 401, code: ExitCode.credentials });
-    await expect(runDeleteCascade({ cp: scriptedCp([rejected]), clock: createFakeClock(), signal: new AbortController().signal }, 'acme', options())).rejects.toBe(rejected);
+    await expect(
+      runDeleteCascade(
+        { cp: scriptedCp([rejected]), clock: createFakeClock(), signal: new AbortController().signal },
+        'acme',
+        options(),
+      ),
+    ).rejects.toBe(rejected);
   });
 
   it('gives up after its attempts with how to resume', async () => {
     const cp = scriptedCp([new TenantPurgeIncompleteError('acme', 'p-1', undefined)]);
-    const error = (await runDeleteCascade({ cp, clock: createFakeClock(), signal: new AbortController().signal }, 'acme', options()).catch((e: unknown) => e)) as MolectlError;
+    const error = (await runDeleteCascade(
+      { cp, clock: createFakeClock(), signal: new AbortController().signal },
+      'acme',
+      options(),
+    ).catch((e: unknown) => e)) as MolectlError;
     expect(cp.calls).toBe(MAX_CASCADE_ATTEMPTS);
     expect(error.code).toBe(ExitCode.failed);
     expect(error.hint).toMatch(/org delete acme --confirm acme/);
@@ -100,6 +133,12 @@ describe('runDeleteCascade', () => {
   it('gives up at the deadline', async () => {
     const clock = createFakeClock();
     const cp = scriptedCp([new HttpError({ method: 'DELETE', url: 'x', status: 500 })]);
-    await expect(runDeleteCascade({ cp, clock, signal: new AbortController().signal }, 'acme', options(clock.now().getTime() + 1500))).rejects.toThrow(/did not finish deleting org "acme" after 2 attempt/);
+    await expect(
+      runDeleteCascade(
+        { cp, clock, signal: new AbortController().signal },
+        'acme',
+        options(clock.now().getTime() + 1500),
+      ),
+    ).rejects.toThrow(/did not finish deleting org "acme" after 2 attempt/);
   });
 });

@@ -16,7 +16,10 @@ function scriptedCp(script: Array<string | Error | null>): OrgDirectoryCp & { ca
       cp.calls++;
       const step = script[Math.min(i++, script.length - 1)];
       if (step instanceof Error) throw step;
-      const rows: OrgRow[] = step === null ? [] : [{ id: 'org-1', slug: 'acme', instance_status: step!, created_at: '2026-06-01T12:00:00Z' }];
+      const rows: OrgRow[] =
+        step === null
+          ? []
+          : [{ id: 'org-1', slug: 'acme', instance_status: step!, created_at: '2026-06-01T12:00:00Z' }];
       return { rows, unreadable: [], limit: 500 };
     },
     // Not listed yet: both per-org routes say so (no listed org to compare the edge route with).
@@ -38,12 +41,30 @@ describe('waitForOrg', () => {
     let probes = 0;
     const progress: WaitProgress[] = [];
     const outcome = await waitForOrg(
-      { cp: scriptedCp([null, 'provisioning', 'provisioning', 'running']), clock, signal: new AbortController().signal, probeHealth: async () => (++probes < 3 ? { healthy: false, detail: 'HTTP 502' } : { healthy: true, detail: 'ok' }) },
-      { slug: 'acme', timeoutMs: 60_000, startedAt: clock.now(), checkHealth: true, onProgress: (p) => progress.push(p) },
+      {
+        cp: scriptedCp([null, 'provisioning', 'provisioning', 'running']),
+        clock,
+        signal: new AbortController().signal,
+        probeHealth: async () =>
+          ++probes < 3 ? { healthy: false, detail: 'HTTP 502' } : { healthy: true, detail: 'ok' },
+      },
+      {
+        slug: 'acme',
+        timeoutMs: 60_000,
+        startedAt: clock.now(),
+        checkHealth: true,
+        onProgress: (p) => progress.push(p),
+      },
     );
     expect(outcome).toMatchObject({ kind: 'ready', instanceStatus: 'running', healthChecked: true });
     expect(probes).toBe(3);
-    expect(progress.map((p) => p.instanceStatus)).toEqual(['not listed yet', 'provisioning', 'provisioning', 'running', 'running']);
+    expect(progress.map((p) => p.instanceStatus)).toEqual([
+      'not listed yet',
+      'provisioning',
+      'provisioning',
+      'running',
+      'running',
+    ]);
     expect(progress.at(-1)).toMatchObject({ phase: 'health', health: 'HTTP 502' });
     // Poll gaps grow but stay bounded.
     expect(clock.sleeps[0]).toBe(500);
@@ -52,29 +73,56 @@ describe('waitForOrg', () => {
 
   it('skips health when asked', async () => {
     const clock = createFakeClock();
-    const outcome = await waitForOrg({ cp: scriptedCp(['running']), clock, signal: new AbortController().signal, probeHealth: () => Promise.reject(new Error('must not probe')) }, { slug: 'acme', timeoutMs: 1000, startedAt: clock.now(), checkHealth: false });
+    const outcome = await waitForOrg(
+      {
+        cp: scriptedCp(['running']),
+        clock,
+        signal: new AbortController().signal,
+        probeHealth: () => Promise.reject(new Error('must not probe')),
+      },
+      { slug: 'acme', timeoutMs: 1000, startedAt: clock.now(), checkHealth: false },
+    );
     expect(outcome).toMatchObject({ kind: 'ready', healthChecked: false });
   });
 
   it('reports failed', async () => {
     const clock = createFakeClock();
-    const outcome = await waitForOrg({ cp: scriptedCp(['provisioning', 'failed']), clock, signal: new AbortController().signal, probeHealth: healthy }, { slug: 'acme', timeoutMs: 60_000, startedAt: clock.now(), checkHealth: true });
+    const outcome = await waitForOrg(
+      { cp: scriptedCp(['provisioning', 'failed']), clock, signal: new AbortController().signal, probeHealth: healthy },
+      { slug: 'acme', timeoutMs: 60_000, startedAt: clock.now(), checkHealth: true },
+    );
     expect(outcome.kind).toBe('failed');
   });
 
   it('times out in the phase it was in, never sleeping past the deadline', async () => {
     const clock = createFakeClock();
-    const outcome = await waitForOrg({ cp: scriptedCp(['provisioning']), clock, signal: new AbortController().signal, probeHealth: healthy }, { slug: 'acme', timeoutMs: 20 * 60_000, startedAt: clock.now(), checkHealth: true });
-    expect(outcome).toMatchObject({ kind: 'timeout', phase: 'provisioning', instanceStatus: 'provisioning', elapsedMs: 20 * 60_000 });
+    const outcome = await waitForOrg(
+      { cp: scriptedCp(['provisioning']), clock, signal: new AbortController().signal, probeHealth: healthy },
+      { slug: 'acme', timeoutMs: 20 * 60_000, startedAt: clock.now(), checkHealth: true },
+    );
+    expect(outcome).toMatchObject({
+      kind: 'timeout',
+      phase: 'provisioning',
+      instanceStatus: 'provisioning',
+      elapsedMs: 20 * 60_000,
+    });
   });
 
   it('waits through a few CP failures but not through a rejected token', async () => {
     const clock = createFakeClock();
     const flaky = new HttpError({ method: 'GET', url: 'x', status: 503 });
-    const outcome = await waitForOrg({ cp: scriptedCp([flaky, flaky, 'running']), clock, signal: new AbortController().signal, probeHealth: healthy }, { slug: 'acme', timeoutMs: 60_000, startedAt: clock.now(), checkHealth: true });
+    const outcome = await waitForOrg(
+      { cp: scriptedCp([flaky, flaky, 'running']), clock, signal: new AbortController().signal, probeHealth: healthy },
+      { slug: 'acme', timeoutMs: 60_000, startedAt: clock.now(), checkHealth: true },
+    );
     expect(outcome.kind).toBe('ready');
     const rejected = new MolectlError('rejected', { code: ExitCode.credentials });
-    await expect(waitForOrg({ cp: scriptedCp([rejected]), clock, signal: new AbortController().signal, probeHealth: healthy }, { slug: 'acme', timeoutMs: 60_000, startedAt: clock.now(), checkHealth: true })).rejects.toBe(rejected);
+    await expect(
+      waitForOrg(
+        { cp: scriptedCp([rejected]), clock, signal: new AbortController().signal, probeHealth: healthy },
+        { slug: 'acme', timeoutMs: 60_000, startedAt: clock.now(), checkHealth: true },
+      ),
+    ).rejects.toBe(rejected);
   });
 
   it('on Ctrl-C says the org keeps provisioning (exit 130)', async () => {
@@ -86,7 +134,10 @@ describe('waitForOrg', () => {
       if (cp.calls === 2) controller.abort(new InterruptedError());
       return listOrgs();
     };
-    const error = await waitForOrg({ cp, clock, signal: controller.signal, probeHealth: healthy }, { slug: 'acme', timeoutMs: 60_000, startedAt: clock.now(), checkHealth: true }).catch((e: unknown) => e);
+    const error = await waitForOrg(
+      { cp, clock, signal: controller.signal, probeHealth: healthy },
+      { slug: 'acme', timeoutMs: 60_000, startedAt: clock.now(), checkHealth: true },
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InterruptedError);
     expect((error as InterruptedError).code).toBe(130);
     expect((error as InterruptedError).message).toMatch(/nothing was deleted: the org keeps provisioning/);

@@ -29,7 +29,17 @@ const OWN_WORDS = [
 async function printed(message: string, redactor = new Redactor()): Promise<{ stdout: string; stderr: string }> {
   const stdout = new CapturedStream();
   const stderr = new CapturedStream();
-  const out = await createOutput({ format: 'text', quiet: false, verbose: false, debug: false, noColor: true, env: {}, redactor, stdout: stdout as TerminalStream, stderr: stderr as TerminalStream });
+  const out = await createOutput({
+    format: 'text',
+    quiet: false,
+    verbose: false,
+    debug: false,
+    noColor: true,
+    env: {},
+    redactor,
+    stdout: stdout as TerminalStream,
+    stderr: stderr as TerminalStream,
+  });
   out.error(message);
   await out.stream(`${message}\n`);
   await out.flush();
@@ -46,7 +56,10 @@ describe("molectl's own words print intact", () => {
   it('still loses every registered value, in any encoding', async () => {
     const redactor = new Redactor();
     redactor.register('SENTINEL-own-words-5e7a1c', 'cp-admin-token');
-    const { stderr } = await printed(`token SENTINEL-own-words-5e7a1c and ${Buffer.from('SENTINEL-own-words-5e7a1c').toString('base64')}`, redactor);
+    const { stderr } = await printed(
+      `token SENTINEL-own-words-5e7a1c and ${Buffer.from('SENTINEL-own-words-5e7a1c').toString('base64')}`,
+      redactor,
+    );
     expect(stderr).toBe('token [REDACTED:cp-admin-token] and [REDACTED:cp-admin-token]\n');
   });
 });
@@ -56,7 +69,9 @@ describe('remote text', () => {
 
   it('gets the shape rules, molectl words around it do not', () => {
     const line = `CP answered 500: ${remoteText('bad ADMIN_TOKEN=tok-8d1f0c2a77e34b19 here')} (the secret: beta)`;
-    expect(renderOutputText(line, redactor, 'text')).toBe('CP answered 500: bad ADMIN_TOKEN=[REDACTED:named-secret] here (the secret: beta)');
+    expect(renderOutputText(line, redactor, 'text')).toBe(
+      'CP answered 500: bad ADMIN_TOKEN=[REDACTED:named-secret] here (the secret: beta)',
+    );
   });
 
   it.each([
@@ -72,7 +87,17 @@ describe('remote text', () => {
 
   it('is escaped as JSON escapes it in JSON output', async () => {
     const stdout = new CapturedStream();
-    const out = await createOutput({ format: 'json', quiet: false, verbose: false, debug: false, noColor: true, env: {}, redactor, stdout: stdout as TerminalStream, stderr: new CapturedStream() as TerminalStream });
+    const out = await createOutput({
+      format: 'json',
+      quiet: false,
+      verbose: false,
+      debug: false,
+      noColor: true,
+      env: {},
+      redactor,
+      stdout: stdout as TerminalStream,
+      stderr: new CapturedStream() as TerminalStream,
+    });
     await out.result({ name: remoteText('\u001b[31macme\rX') }, () => '');
     await out.flush();
     expect(stdout.text).toContain('"name": "\\u001b[31macme\\rX"');
@@ -98,7 +123,9 @@ describe('rejected input is echoed short', () => {
   });
 
   it('escapes controls and redacts shapes in what it echoes', () => {
-    expect(renderOutputText(echoInput('\u001b[2J ghp_abcdefghijklmnopqrstuvwxyz0123456789'), new Redactor(), 'text')).toBe('\\e[2J [REDACTED:github-token]');
+    expect(
+      renderOutputText(echoInput('\u001b[2J ghp_abcdefghijklmnopqrstuvwxyz0123456789'), new Redactor(), 'text'),
+    ).toBe('\\e[2J [REDACTED:github-token]');
     expect(escapeControls('plain')).toBe('plain');
   });
 });

@@ -57,7 +57,10 @@ describe('token shapes from ../shared/platform.md', () => {
     ['use sk-abcdefghijklmnopqrstuvwx now', 'use [REDACTED:api-key] now'],
     ['mol_pk_live_abcdefgh1234', '[REDACTED:molecule-key]'],
     [`secret ${'a1'.repeat(32)}`, 'secret [REDACTED:hex64]'],
-    ['https://x-access-token:hunter2hunter2@github.com/x.git', 'https://x-access-token:[REDACTED:url-credential]@github.com/x.git'],
+    [
+      'https://x-access-token:hunter2hunter2@github.com/x.git',
+      'https://x-access-token:[REDACTED:url-credential]@github.com/x.git',
+    ],
     ['-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----', '[REDACTED:pem]'],
   ])('%s', (input, expected) => {
     expect(redactor.redact(input)).toBe(expected);

@@ -5,7 +5,10 @@ import type { ParameterStore } from '../../../src/lib/runs/fleet-lock.js';
  * resolves false when the name exists, as the AWS door translates ParameterAlreadyExists.
  * Each call yields to the event loop first, so concurrent callers really interleave.
  */
-export function createFakeParameterStore(): ParameterStore & { values: Map<string, { value: string; version: number }>; calls: string[] } {
+export function createFakeParameterStore(): ParameterStore & {
+  values: Map<string, { value: string; version: number }>;
+  calls: string[];
+} {
   const values = new Map<string, { value: string; version: number }>();
   const calls: string[] = [];
   const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

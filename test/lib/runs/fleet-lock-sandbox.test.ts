@@ -34,7 +34,11 @@ afterAll(async () => {
 
 describe('fleet lock against the sandbox through the AWS door', () => {
   it('one run holds it, a second is refused naming the holder, release frees it', async () => {
-    const target = { store: ctx.aws, parameterPrefix: ctx.config.environment.parameterPrefix, operation: 'migrate cp-secret' };
+    const target = {
+      store: ctx.aws,
+      parameterPrefix: ctx.config.environment.parameterPrefix,
+      operation: 'migrate cp-secret',
+    };
     const first = await acquireFleetLock({ ...target, runId: 'run-a', clock: systemClock });
     expect(first.name).toBe('/molectl/sandbox/locks/migrate-cp-secret');
     expect(sandbox.state.parameters.has(first.name)).toBe(true);

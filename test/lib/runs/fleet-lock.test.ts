@@ -15,7 +15,16 @@ function setup() {
   const store = createFakeParameterStore();
   const clock = createManualClock();
   const acquire = (runId: string, identity = alice, extra: { breakLock?: boolean } = {}) =>
-    acquireFleetLock({ store, parameterPrefix: PREFIX, operation: 'migrate cp-secret', runId, clock, ttlMs: 10 * 60_000, identity, ...extra });
+    acquireFleetLock({
+      store,
+      parameterPrefix: PREFIX,
+      operation: 'migrate cp-secret',
+      runId,
+      clock,
+      ttlMs: 10 * 60_000,
+      identity,
+      ...extra,
+    });
   return { store, clock, acquire };
 }
 
@@ -58,7 +67,9 @@ describe('fleet lock in SSM Parameter Store', () => {
 
   it('lets exactly one of many simultaneous acquirers win', async () => {
     const { acquire } = setup();
-    const results = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => acquire(`run-${i}`, { ...bob, pid: i })));
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) => acquire(`run-${i}`, { ...bob, pid: i })),
+    );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
   });
 
@@ -131,7 +142,15 @@ describe('fleet lock in SSM Parameter Store', () => {
 
   it('keepFresh renews in the background until released', async () => {
     const store = createFakeParameterStore();
-    const lock = await acquireFleetLock({ store, parameterPrefix: PREFIX, operation: 'migrate cp-secret', runId: 'run-a', clock: systemClock, ttlMs: 60_000, identity: alice });
+    const lock = await acquireFleetLock({
+      store,
+      parameterPrefix: PREFIX,
+      operation: 'migrate cp-secret',
+      runId: 'run-a',
+      clock: systemClock,
+      ttlMs: 60_000,
+      identity: alice,
+    });
     const first = lock.holder.expiresAt;
     const errors: unknown[] = [];
     lock.keepFresh({ everyMs: 5, onError: (e) => errors.push(e) });

@@ -35,7 +35,9 @@ function startRunInChild(): Promise<{ id: string; kill(): Promise<void> }> {
     process.stdout.write(ledger.id + '\\n');
     setInterval(() => { void ledger.recordEvent('still working'); }, 1);
   `;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   return new Promise((resolve, reject) => {
     child.stdout.once('data', (chunk: Buffer) =>
@@ -61,7 +63,11 @@ describe('a run killed with SIGKILL mid-write', () => {
     const store = new RunStore({ stateDir, clock: systemClock, redactor: new Redactor() });
     const listing = await store.list();
     expect(listing.skipped).toEqual([]);
-    expect(summarizeRun(listing.runs[0]!, new Date())).toMatchObject({ id: child.id, displayStatus: 'running, owner dead', resumable: true });
+    expect(summarizeRun(listing.runs[0]!, new Date())).toMatchObject({
+      id: child.id,
+      displayStatus: 'running, owner dead',
+      resumable: true,
+    });
 
     const ledger = await store.load(child.id);
     expect(ledger.unfinishedTargets()).toHaveLength(30);

@@ -26,7 +26,16 @@ afterEach(async () => {
 async function plantLock(holder: Record<string, unknown>): Promise<string> {
   const path = localLockPath({ lockDir: store.lockDir, ...target });
   await mkdir(store.lockDir, { recursive: true });
-  await writeFile(path, JSON.stringify({ user: 'alice', environment: 'production', operation: 'migrate cp-secret', acquiredAt: '2026-11-22T19:00:00.000Z', ...holder }));
+  await writeFile(
+    path,
+    JSON.stringify({
+      user: 'alice',
+      environment: 'production',
+      operation: 'migrate cp-secret',
+      acquiredAt: '2026-11-22T19:00:00.000Z',
+      ...holder,
+    }),
+  );
   return path;
 }
 
@@ -44,9 +53,16 @@ describe('local lock', () => {
     const lock = await store.acquireLock({ ...target, runId: 'run-a' });
     expect(lock.path).toBe(join(stateDir, 'locks', 'production.migrate-cp-secret.lock'));
     expect((await stat(lock.path)).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(await readFile(lock.path, 'utf8'))).toMatchObject({ pid: process.pid, hostname: hostname(), runId: 'run-a', acquiredAt: '2026-11-22T20:30:00.000Z' });
+    expect(JSON.parse(await readFile(lock.path, 'utf8'))).toMatchObject({
+      pid: process.pid,
+      hostname: hostname(),
+      runId: 'run-a',
+      acquiredAt: '2026-11-22T20:30:00.000Z',
+    });
     // Another environment or operation is a different lock.
-    await (await store.acquireLock({ environment: 'staging', operation: 'migrate cp-secret', runId: 'run-b' })).release();
+    await (
+      await store.acquireLock({ environment: 'staging', operation: 'migrate cp-secret', runId: 'run-b' })
+    ).release();
   });
 
   it('refuses a second holder while the first is alive, naming it, and frees on release', async () => {
@@ -54,14 +70,18 @@ describe('local lock', () => {
     const error = await failure(store.acquireLock({ ...target, runId: 'run-b' }));
     expect(error.code).toBe(ExitCode.failed);
     expect(error.stale).toBe(false);
-    expect(error.message).toContain(`migrate cp-secret on production is already running: the local lock is held by run run-a (pid ${process.pid}`);
+    expect(error.message).toContain(
+      `migrate cp-secret on production is already running: the local lock is held by run run-a (pid ${process.pid}`,
+    );
     expect(error.hint).toContain('molectl runs show run-a');
     expect(await lock.release()).toBe(true);
     await (await store.acquireLock({ ...target, runId: 'run-b' })).release();
   });
 
   it('lets exactly one of many simultaneous acquirers win', async () => {
-    const results = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => store.acquireLock({ ...target, runId: `run-${i}` })));
+    const results = await Promise.allSettled(
+      Array.from({ length: 12 }, (_, i) => store.acquireLock({ ...target, runId: `run-${i}` })),
+    );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     expect(results.filter((r) => r.status === 'rejected' && r.reason instanceof LockHeldError)).toHaveLength(11);
   });
@@ -69,9 +89,19 @@ describe('local lock', () => {
   it('reports a lock whose pid is dead on this host as stale, with how to break it, and does not break it by itself', async () => {
     const deadPid = findDeadPid();
     const path = await plantLock({ pid: deadPid, hostname: hostname(), runId: 'run-dead' });
-    const error = await failure(acquireLocalLock({ lockDir: store.lockDir, ...target, runId: 'run-new', now: new Date(), breakHint: 'rerun with --break-lock' }));
+    const error = await failure(
+      acquireLocalLock({
+        lockDir: store.lockDir,
+        ...target,
+        runId: 'run-new',
+        now: new Date(),
+        breakHint: 'rerun with --break-lock',
+      }),
+    );
     expect(error.stale).toBe(true);
-    expect(error.message).toBe(`the local lock for migrate cp-secret on production is stale: run run-dead (pid ${deadPid} on ${hostname()}, since 2026-11-22T19:00:00.000Z) is no longer running`);
+    expect(error.message).toBe(
+      `the local lock for migrate cp-secret on production is stale: run run-dead (pid ${deadPid} on ${hostname()}, since 2026-11-22T19:00:00.000Z) is no longer running`,
+    );
     expect(error.hint).toBe('check it with `molectl runs show run-dead`, then rerun with --break-lock');
     expect(JSON.parse(await readFile(path, 'utf8')).runId).toBe('run-dead');
 

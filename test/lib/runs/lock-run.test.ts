@@ -36,8 +36,20 @@ afterEach(async () => {
 });
 
 async function startRun(breakLock = false) {
-  const ledger = await store.create({ command: 'migrate cp-secret apply', environment: { name: 'staging' }, targets: ['acme'] });
-  const locks = await lockRun({ runs: store, ledger, environment: 'staging', operation: OPERATION, fleet: { store: params, parameterPrefix: PREFIX, clock }, breakLock, onWarning: (m) => warnings.push(m) });
+  const ledger = await store.create({
+    command: 'migrate cp-secret apply',
+    environment: { name: 'staging' },
+    targets: ['acme'],
+  });
+  const locks = await lockRun({
+    runs: store,
+    ledger,
+    environment: 'staging',
+    operation: OPERATION,
+    fleet: { store: params, parameterPrefix: PREFIX, clock },
+    breakLock,
+    onWarning: (m) => warnings.push(m),
+  });
   return { ledger, locks };
 }
 
@@ -53,9 +65,23 @@ describe('lockRun', () => {
   });
 
   it('records a refused run as aborted with the holder named, and leaves no local lock behind', async () => {
-    const other = await acquireFleetLock({ store: params, parameterPrefix: PREFIX, operation: OPERATION, runId: 'run-elsewhere', clock, identity: { pid: 1, hostname: 'bastion', user: 'bob' } });
+    const other = await acquireFleetLock({
+      store: params,
+      parameterPrefix: PREFIX,
+      operation: OPERATION,
+      runId: 'run-elsewhere',
+      clock,
+      identity: { pid: 1, hostname: 'bastion', user: 'bob' },
+    });
     const ledger = await store.create({ command: 'migrate cp-secret apply', environment: { name: 'staging' } });
-    const error = await lockRun({ runs: store, ledger, environment: 'staging', operation: OPERATION, fleet: { store: params, parameterPrefix: PREFIX, clock }, onWarning: () => undefined }).catch((e: unknown) => e);
+    const error = await lockRun({
+      runs: store,
+      ledger,
+      environment: 'staging',
+      operation: OPERATION,
+      fleet: { store: params, parameterPrefix: PREFIX, clock },
+      onWarning: () => undefined,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LockHeldError);
     const doc = JSON.parse(await readFile(ledger.path, 'utf8'));
     expect(doc.status).toBe('aborted');
@@ -68,39 +94,80 @@ describe('lockRun', () => {
   it('takes over locks whose holder died on this host, with a notice, without --break-lock', async () => {
     const deadPid = findDeadPid();
     await mkdir(store.lockDir, { recursive: true });
-    await writeFile(localLockPath({ lockDir: store.lockDir, environment: 'staging', operation: OPERATION }), JSON.stringify({ pid: deadPid, hostname: hostname(), runId: 'run-killed', user: 'alice', acquiredAt: 'x' }));
+    await writeFile(
+      localLockPath({ lockDir: store.lockDir, environment: 'staging', operation: OPERATION }),
+      JSON.stringify({ pid: deadPid, hostname: hostname(), runId: 'run-killed', user: 'alice', acquiredAt: 'x' }),
+    );
     // Not expired: a holder that died a minute ago would otherwise block every run for ten more.
-    await acquireFleetLock({ store: params, parameterPrefix: PREFIX, operation: OPERATION, runId: 'run-killed', clock, identity: { pid: deadPid, hostname: hostname(), user: 'alice' } });
+    await acquireFleetLock({
+      store: params,
+      parameterPrefix: PREFIX,
+      operation: OPERATION,
+      runId: 'run-killed',
+      clock,
+      identity: { pid: deadPid, hostname: hostname(), user: 'alice' },
+    });
 
     const { ledger, locks } = await startRun(false);
     const events = JSON.parse(await readFile(ledger.path, 'utf8')).events.map((e: { message: string }) => e.message);
     expect(events).toEqual([
-      expect.stringMatching(new RegExp(`^took over the local lock .* from run run-killed \\(pid ${deadPid} on .*\\), which is no longer running$`)),
-      expect.stringMatching(new RegExp(`^took over the fleet lock /molectl/staging/locks/migrate-cp-secret from run run-killed \\(pid ${deadPid}, alice@.*\\), which is no longer running on this host$`)),
+      expect.stringMatching(
+        new RegExp(
+          `^took over the local lock .* from run run-killed \\(pid ${deadPid} on .*\\), which is no longer running$`,
+        ),
+      ),
+      expect.stringMatching(
+        new RegExp(
+          `^took over the fleet lock /molectl/staging/locks/migrate-cp-secret from run run-killed \\(pid ${deadPid}, alice@.*\\), which is no longer running on this host$`,
+        ),
+      ),
     ]);
     expect(warnings).toEqual(events);
     await locks.release();
   });
 
   it('with --break-lock breaks an expired fleet lock held from another host, and records it; without, it refuses', async () => {
-    await acquireFleetLock({ store: params, parameterPrefix: PREFIX, operation: OPERATION, runId: 'run-elsewhere', clock, identity: { pid: 4242, hostname: 'another-host', user: 'bob' } });
+    await acquireFleetLock({
+      store: params,
+      parameterPrefix: PREFIX,
+      operation: OPERATION,
+      runId: 'run-elsewhere',
+      clock,
+      identity: { pid: 4242, hostname: 'another-host', user: 'bob' },
+    });
     clock.advance(11 * 60_000);
     await expect(startRun(false)).rejects.toThrow(/is stale/);
     const { ledger, locks } = await startRun(true);
     const events = JSON.parse(await readFile(ledger.path, 'utf8')).events.map((e: { message: string }) => e.message);
-    expect(events).toEqual([expect.stringMatching(/^broke the expired fleet lock \/molectl\/staging\/locks\/migrate-cp-secret held by bob@another-host \(run run-elsewhere, expired /)]);
+    expect(events).toEqual([
+      expect.stringMatching(
+        /^broke the expired fleet lock \/molectl\/staging\/locks\/migrate-cp-secret held by bob@another-host \(run run-elsewhere, expired /,
+      ),
+    ]);
     await locks.release();
   });
 
   it('notices a lost fleet lock: throwIfLost stops the run, release leaves the new holder alone', async () => {
     const ledger = await store.create({ command: 'migrate cp-secret apply', environment: { name: 'staging' } });
-    const locks = await lockRun({ runs: store, ledger, environment: 'staging', operation: OPERATION, fleet: { store: params, parameterPrefix: PREFIX, clock: systemClock, refreshEveryMs: 5 }, onWarning: (m) => warnings.push(m) });
-    params.values.set(FLEET_NAME, { value: JSON.stringify({ owner: 'bob@bastion', runId: 'run-thief', expiresAt: '2099-01-01T00:00:00Z' }), version: 9 });
+    const locks = await lockRun({
+      runs: store,
+      ledger,
+      environment: 'staging',
+      operation: OPERATION,
+      fleet: { store: params, parameterPrefix: PREFIX, clock: systemClock, refreshEveryMs: 5 },
+      onWarning: (m) => warnings.push(m),
+    });
+    params.values.set(FLEET_NAME, {
+      value: JSON.stringify({ owner: 'bob@bastion', runId: 'run-thief', expiresAt: '2099-01-01T00:00:00Z' }),
+      version: 9,
+    });
     for (let i = 0; i < 50 && !locks.lost; i++) await new Promise((resolve) => setTimeout(resolve, 5));
     expect(locks.lost).toBe(true);
     expect(() => locks.throwIfLost()).toThrow(LockLostError);
     await locks.release();
     expect(JSON.parse(params.values.get(FLEET_NAME)!.value).runId).toBe('run-thief');
-    expect(warnings[0]).toMatch(/^could not renew the fleet lock: the fleet lock .* is now held by bob@bastion \(run run-thief\)/);
+    expect(warnings[0]).toMatch(
+      /^could not renew the fleet lock: the fleet lock .* is now held by bob@bastion \(run run-thief\)/,
+    );
   });
 });

@@ -35,7 +35,12 @@ async function readLedgerFile(id: string): Promise<Record<string, any>> {
 
 describe('RunLedger on disk', () => {
   it('creates <stateDir>/runs/<id>.json, mode 0600, owned by this process, with inputs and pending targets', async () => {
-    const ledger = await store.create({ command: 'migrate cp-secret apply', environment: ENVIRONMENT, inputs: { waves: ['1', '25%'], maxErrors: 0 }, targets: ['acme', 'beta'] });
+    const ledger = await store.create({
+      command: 'migrate cp-secret apply',
+      environment: ENVIRONMENT,
+      inputs: { waves: ['1', '25%'], maxErrors: 0 },
+      targets: ['acme', 'beta'],
+    });
     expect(ledger.id).toMatch(/^20261122T203000Z-migrate-cp-secret-apply-[0-9a-f]{4}$/);
     const file = join(stateDir, 'runs', `${ledger.id}.json`);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
@@ -69,7 +74,11 @@ describe('RunLedger on disk', () => {
     await Promise.all(
       keys.map(async (key, i) => {
         await ledger.updateTarget(key, { state: 'in-progress', remoteIds: { ssmCommandId: `cmd-${i % 7}` } });
-        await ledger.updateTarget(key, { state: 'succeeded', outcome: 'migrated', detail: { fingerprint: 'sha256:0123456789ab' } });
+        await ledger.updateTarget(key, {
+          state: 'succeeded',
+          outcome: 'migrated',
+          detail: { fingerprint: 'sha256:0123456789ab' },
+        });
       }),
     );
     reading = false;
@@ -79,25 +88,48 @@ describe('RunLedger on disk', () => {
     expect(Object.values(doc.targets).filter((t: any) => t.state === 'succeeded')).toHaveLength(300);
     // The file is the final in-memory state: no write overtook a later one.
     expect(await readFile(file, 'utf8')).toBe(ledger.serialize());
-    expect(doc.targets['org-299']).toMatchObject({ outcome: 'migrated', attempts: 1, remoteIds: { ssmCommandId: 'cmd-5' } });
+    expect(doc.targets['org-299']).toMatchObject({
+      outcome: 'migrated',
+      attempts: 1,
+      remoteIds: { ssmCommandId: 'cmd-5' },
+    });
     // No temp files left behind beside the ledger.
     expect(await readdir(join(stateDir, 'runs'))).toEqual([`${ledger.id}.json`]);
   });
 
   it('never writes a secret, even one a caller passes in an error, event, detail or input', async () => {
     redactor.register(SENTINEL);
-    const ledger = await store.create({ command: 'secrets rotate', environment: ENVIRONMENT, inputs: { note: `value ${SENTINEL}` }, targets: ['acme'] });
-    await ledger.updateTarget('acme', { state: 'failed', error: new Error(`docker run -e MOLECULE_CP_SHARED_SECRET=${SENTINEL} failed`), detail: { raw: SENTINEL }, remoteIds: { x: SENTINEL } });
-    await ledger.recordEvent(`host said ${SENTINEL} and ${Buffer.from(SENTINEL).toString('base64')}`, { level: 'error', target: 'acme' });
+    const ledger = await store.create({
+      command: 'secrets rotate',
+      environment: ENVIRONMENT,
+      inputs: { note: `value ${SENTINEL}` },
+      targets: ['acme'],
+    });
+    await ledger.updateTarget('acme', {
+      state: 'failed',
+      error: new Error(`docker run -e MOLECULE_CP_SHARED_SECRET=${SENTINEL} failed`),
+      detail: { raw: SENTINEL },
+      remoteIds: { x: SENTINEL },
+    });
+    await ledger.recordEvent(`host said ${SENTINEL} and ${Buffer.from(SENTINEL).toString('base64')}`, {
+      level: 'error',
+      target: 'acme',
+    });
     // A value molectl never registered is still caught by its shape.
-    await ledger.setStatus('failed', { error: new MolectlError('CP rejected Bearer abcdefghijklmnop1234', { hint: `CP_ADMIN_API_TOKEN=${'f'.repeat(40)}` }) });
+    await ledger.setStatus('failed', {
+      error: new MolectlError('CP rejected Bearer abcdefghijklmnop1234', {
+        hint: `CP_ADMIN_API_TOKEN=${'f'.repeat(40)}`,
+      }),
+    });
     const text = await readFile(ledger.path, 'utf8');
     expect(text).not.toContain(SENTINEL);
     expect(text).not.toContain(Buffer.from(SENTINEL).toString('base64'));
     expect(text).not.toContain('abcdefghijklmnop1234');
     expect(text).not.toContain('f'.repeat(40));
     expect(text).toContain('[REDACTED:');
-    expect(JSON.parse(text).targets.acme.error.message).toBe('docker run -e MOLECULE_CP_SHARED_SECRET=[REDACTED:secret] failed');
+    expect(JSON.parse(text).targets.acme.error.message).toBe(
+      'docker run -e MOLECULE_CP_SHARED_SECRET=[REDACTED:secret] failed',
+    );
   });
 
   it('redacts a secret registered after it entered the ledger, at the latest when the status changes', async () => {
@@ -111,7 +143,16 @@ describe('RunLedger on disk', () => {
   it('keeps each write cheap on a 1,000-target ledger, so per-target awaits do not stall a fleet run', async () => {
     const keys = Array.from({ length: 1000 }, (_, i) => `org-${i}`);
     const ledger = await store.create({ command: 'migrate cp-secret apply', environment: ENVIRONMENT, targets: keys });
-    await Promise.all(keys.map((key) => ledger.updateTarget(key, { state: 'succeeded', outcome: 'migrated', remoteIds: { ssmCommandId: `${key}-command-id` }, detail: { fingerprint: 'sha256:0123456789ab' } })));
+    await Promise.all(
+      keys.map((key) =>
+        ledger.updateTarget(key, {
+          state: 'succeeded',
+          outcome: 'migrated',
+          remoteIds: { ssmCommandId: `${key}-command-id` },
+          detail: { fingerprint: 'sha256:0123456789ab' },
+        }),
+      ),
+    );
     const started = performance.now();
     for (const key of keys.slice(0, 100)) await ledger.updateTarget(key, { detail: { healthChecked: true } });
     // Re-redacting the whole document on every write took ~8 s here; cached records take well under 1 s.
@@ -121,7 +162,11 @@ describe('RunLedger on disk', () => {
   });
 
   it('lets a reader tell finished targets from unfinished ones after a reload', async () => {
-    const ledger = await store.create({ command: 'migrate cp-secret apply', environment: ENVIRONMENT, targets: ['a', 'b', 'c', 'd', 'e'] });
+    const ledger = await store.create({
+      command: 'migrate cp-secret apply',
+      environment: ENVIRONMENT,
+      targets: ['a', 'b', 'c', 'd', 'e'],
+    });
     await ledger.updateTarget('a', { state: 'in-progress' });
     await ledger.updateTarget('a', { state: 'succeeded' });
     await ledger.updateTarget('b', { state: 'skipped', outcome: 'current' });
@@ -132,15 +177,31 @@ describe('RunLedger on disk', () => {
     const reloaded = await store.load(ledger.id);
     expect(reloaded.unfinishedTargets()).toEqual(['c', 'd', 'e']);
     expect(reloaded.target('c')).toMatchObject({ state: 'in-progress', remoteIds: { ssmCommandId: 'cmd-c' } });
-    expect(reloaded.countTargets()).toMatchObject({ total: 5, settled: 3, succeeded: 1, skipped: 1, failed: 1, 'in-progress': 1, pending: 1 });
+    expect(reloaded.countTargets()).toMatchObject({
+      total: 5,
+      settled: 3,
+      succeeded: 1,
+      skipped: 1,
+      failed: 1,
+      'in-progress': 1,
+      pending: 1,
+    });
   });
 
   it('counts an attempt per dispatch, stamps finish times, and clears the old error on retry', async () => {
-    const ledger = await store.create({ command: 'migrate cp-secret apply', environment: ENVIRONMENT, targets: ['acme'] });
+    const ledger = await store.create({
+      command: 'migrate cp-secret apply',
+      environment: ENVIRONMENT,
+      targets: ['acme'],
+    });
     await ledger.updateTarget('acme', { state: 'in-progress' });
     clock.advance(5_000);
     await ledger.updateTarget('acme', { state: 'failed', error: 'timed out' });
-    expect(ledger.target('acme')).toMatchObject({ attempts: 1, finishedAt: '2026-11-22T20:30:05.000Z', error: { message: 'timed out' } });
+    expect(ledger.target('acme')).toMatchObject({
+      attempts: 1,
+      finishedAt: '2026-11-22T20:30:05.000Z',
+      error: { message: 'timed out' },
+    });
     clock.advance(60_000);
     await ledger.updateTarget('acme', { state: 'in-progress' });
     expect(ledger.target('acme')).toMatchObject({ attempts: 2, startedAt: '2026-11-22T20:31:05.000Z' });

@@ -42,13 +42,19 @@ describe('run ids', () => {
     expect(late).toBe('20261122T210509Z-org-create-0001');
     expect([late, early].sort()).toEqual([early, late]);
     expect(isRunId(early)).toBe(true);
-    for (const bad of ['../../etc/passwd', '.hidden', '20261122T203000Z-x/y-3f9a', '']) expect(isRunId(bad)).toBe(false);
+    for (const bad of ['../../etc/passwd', '.hidden', '20261122T203000Z-x/y-3f9a', ''])
+      expect(isRunId(bad)).toBe(false);
   });
 });
 
 describe('RunStore.list', () => {
   it('lists newest first, filters by command or command group, and honours the limit', async () => {
-    const [first, second, third, fourth] = await createRuns(['migrate cp-secret apply', 'org create', 'migrate cp-secret resume', 'org delete']);
+    const [first, second, third, fourth] = await createRuns([
+      'migrate cp-secret apply',
+      'org create',
+      'migrate cp-secret resume',
+      'org delete',
+    ]);
     expect((await store.list()).runs.map((r) => r.id)).toEqual([fourth, third, second, first]);
     expect((await store.list({ command: 'migrate' })).runs.map((r) => r.id)).toEqual([third, first]);
     expect((await store.list({ command: 'org create' })).runs.map((r) => r.id)).toEqual([second]);
@@ -60,7 +66,10 @@ describe('RunStore.list', () => {
   it('skips an unreadable ledger with its reason instead of failing, and ignores other files', async () => {
     const [good] = await createRuns(['org create']);
     await writeFile(join(stateDir, 'runs', '20261122T100000Z-org-delete-beef.json'), '{"schemaVersion":1,');
-    await writeFile(join(stateDir, 'runs', '20261122T110000Z-org-delete-cafe.json'), JSON.stringify({ schemaVersion: 2 }));
+    await writeFile(
+      join(stateDir, 'runs', '20261122T110000Z-org-delete-cafe.json'),
+      JSON.stringify({ schemaVersion: 2 }),
+    );
     await writeFile(join(stateDir, 'runs', 'notes.txt'), 'hello');
     const listing = await store.list();
     expect(listing.runs.map((r) => r.id)).toEqual([good]);
@@ -103,7 +112,13 @@ describe('RunStore.load', () => {
   });
 
   it('writes ledgers a later molectl can read back unchanged', async () => {
-    const ledger = await store.create({ command: 'org create', environment: ENVIRONMENT, inputs: { slug: 'acme' }, pinned: { secretVersionId: 'v-1' }, targets: ['acme'] });
+    const ledger = await store.create({
+      command: 'org create',
+      environment: ENVIRONMENT,
+      inputs: { slug: 'acme' },
+      pinned: { secretVersionId: 'v-1' },
+      targets: ['acme'],
+    });
     const before = await readFile(ledger.path, 'utf8');
     const loaded = await store.load(ledger.id);
     expect(loaded.serialize()).toBe(before);

@@ -31,10 +31,14 @@ describe('readValueInput', () => {
   });
 
   it('stops past the size cap', async () => {
-    await expect(readValueInput('-', Readable.from([Buffer.alloc(MAX_VALUE_BYTES + 1)]))).rejects.toThrow(/larger than/);
+    await expect(readValueInput('-', Readable.from([Buffer.alloc(MAX_VALUE_BYTES + 1)]))).rejects.toThrow(
+      /larger than/,
+    );
   });
 
   it('names the file and the cause when it cannot read it (exit 2)', async () => {
-    await expect(readValueInput(absentPath('value'), Readable.from([]))).rejects.toThrow(expect.objectContaining({ code: 2, message: expect.stringContaining('ENOENT') }));
+    await expect(readValueInput(absentPath('value'), Readable.from([]))).rejects.toThrow(
+      expect.objectContaining({ code: 2, message: expect.stringContaining('ENOENT') }),
+    );
   });
 });

@@ -3,8 +3,22 @@ import type { ManagedSecret } from '../../../src/lib/secrets/managed-secret.js';
 import { planRotation, renderRotationPlan } from '../../../src/lib/secrets/rotation-plan.js';
 import { parseConsumer } from '../../../src/lib/secrets/secret-consumer.js';
 
-const secret = (consumers: string[]): ManagedSecret => ({ name: 's', secretId: 'id', description: null, generate: { kind: 'hex', bytes: 32 }, consumers: consumers.map(parseConsumer) });
-const base = { from: { versionId: 'old', fingerprint: 'sha256:old' }, to: null, done: [], overlapMs: 3_600_000, soakMs: 60_000, deployTimeoutMs: 600_000, bytes: 32 };
+const secret = (consumers: string[]): ManagedSecret => ({
+  name: 's',
+  secretId: 'id',
+  description: null,
+  generate: { kind: 'hex', bytes: 32 },
+  consumers: consumers.map(parseConsumer),
+});
+const base = {
+  from: { versionId: 'old', fingerprint: 'sha256:old' },
+  to: null,
+  done: [],
+  overlapMs: 3_600_000,
+  soakMs: 60_000,
+  deployTimeoutMs: 600_000,
+  bytes: 32,
+};
 const RAILWAY = 'railway:controlplane/production/PROVISION_SHARED_SECRET';
 const TENANTS = 'tenants-env:MOLECULE_CP_SHARED_SECRET';
 
@@ -12,7 +26,9 @@ describe('planRotation', () => {
   it('a rotation lists create, each consumer in order, finish and the put-back rule', () => {
     const plan = planRotation({ ...base, mode: 'rotate', secret: secret([RAILWAY, TENANTS]) });
     expect(plan.steps[0]).toMatch(/^create: .*32 random bytes.*AWSPENDING.*ClientRequestToken/);
-    expect(plan.steps.findIndex((s) => s.includes(RAILWAY))).toBeLessThan(plan.steps.findIndex((s) => s.includes(TENANTS)));
+    expect(plan.steps.findIndex((s) => s.includes(RAILWAY))).toBeLessThan(
+      plan.steps.findIndex((s) => s.includes(TENANTS)),
+    );
     expect(plan.steps.some((s) => s.startsWith('finish: move AWSCURRENT'))).toBe(true);
     expect(plan.steps.at(-1)).toContain('put back on AWSCURRENT');
   });
@@ -32,13 +48,24 @@ describe('planRotation', () => {
   });
 
   it('a resume marks the consumers the earlier run finished as skipped and reuses the pending version', () => {
-    const plan = planRotation({ ...base, mode: 'resume', secret: secret([RAILWAY, TENANTS]), to: { versionId: 'run-id', fingerprint: 'sha256:new' }, done: [RAILWAY] });
+    const plan = planRotation({
+      ...base,
+      mode: 'resume',
+      secret: secret([RAILWAY, TENANTS]),
+      to: { versionId: 'run-id', fingerprint: 'sha256:new' },
+      done: [RAILWAY],
+    });
     expect(plan.steps[0]).toContain('reuse the AWSPENDING version run-id');
     expect(plan.steps.find((s) => s.includes(RAILWAY))).toContain('done by the earlier run, skipped');
   });
 
   it('an abort puts consumers back and removes AWSPENDING, with no finish', () => {
-    const plan = planRotation({ ...base, mode: 'abort-pending', secret: secret([RAILWAY, TENANTS]), to: { versionId: 'run-id', fingerprint: 'sha256:new' } });
+    const plan = planRotation({
+      ...base,
+      mode: 'abort-pending',
+      secret: secret([RAILWAY, TENANTS]),
+      to: { versionId: 'run-id', fingerprint: 'sha256:new' },
+    });
     expect(plan.steps.some((s) => s.startsWith('finish'))).toBe(false);
     expect(plan.steps.at(-1)).toBe('remove AWSPENDING from run-id (sha256:new)');
     expect(plan.impactWindow).toBeNull();

@@ -6,13 +6,26 @@ import { parseConsumer } from '../../../src/lib/secrets/secret-consumer.js';
 describe('parseConsumer', () => {
   it.each([
     ['tenants-env:MOLECULE_CP_SHARED_SECRET', { kind: 'tenants-env', variable: 'MOLECULE_CP_SHARED_SECRET' }],
-    ['railway:controlplane/production/PROVISION_SHARED_SECRET', { kind: 'railway', service: 'controlplane', environment: 'production', variable: 'PROVISION_SHARED_SECRET' }],
-    ['gitea-actions-secret:molecule-ai/molecule-core/CP_ADMIN_API_TOKEN', { kind: 'gitea-actions-secret', owner: 'molecule-ai', repo: 'molecule-core', name: 'CP_ADMIN_API_TOKEN' }],
+    [
+      'railway:controlplane/production/PROVISION_SHARED_SECRET',
+      { kind: 'railway', service: 'controlplane', environment: 'production', variable: 'PROVISION_SHARED_SECRET' },
+    ],
+    [
+      'gitea-actions-secret:molecule-ai/molecule-core/CP_ADMIN_API_TOKEN',
+      { kind: 'gitea-actions-secret', owner: 'molecule-ai', repo: 'molecule-core', name: 'CP_ADMIN_API_TOKEN' },
+    ],
   ])('%s', (ref, expected) => {
     expect(parseConsumer(ref)).toMatchObject({ ref, ...expected });
   });
 
-  it.each(['tenants-env:', 'tenants-env:A/B', 'railway:controlplane/PROVISION', 'railway:a/b/c d', 'gitea-actions-secret:o/r', 'vault:x'])('refuses %s with exit 2', (ref) => {
+  it.each([
+    'tenants-env:',
+    'tenants-env:A/B',
+    'railway:controlplane/PROVISION',
+    'railway:a/b/c d',
+    'gitea-actions-secret:o/r',
+    'vault:x',
+  ])('refuses %s with exit 2', (ref) => {
     expect(() => parseConsumer(ref)).toThrow(expect.objectContaining({ code: 2 }));
   });
 });

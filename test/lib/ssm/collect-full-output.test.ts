@@ -1,6 +1,11 @@
 import { readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { collectFullOutput, parseCaptureMarker, PIECE_BYTES, planPieces } from '../../../src/lib/ssm/collect-full-output.js';
+import {
+  collectFullOutput,
+  parseCaptureMarker,
+  PIECE_BYTES,
+  planPieces,
+} from '../../../src/lib/ssm/collect-full-output.js';
 import { createFastClock, FakeSsm } from './fake-ssm.js';
 
 const A = 'i-0aaaaaaaaaaaaaaaa';
@@ -36,7 +41,10 @@ describe('collectFullOutput', () => {
 
   it('keeps multi-byte characters whole across piece boundaries', async () => {
     fake = new FakeSsm({ instanceIds: [A] });
-    const [r] = await collectFullOutput(deps(fake), { instanceIds: [A], commands: ['for i in $(seq 1 2500); do echo "é→ligne $i ✓"; done'] });
+    const [r] = await collectFullOutput(deps(fake), {
+      instanceIds: [A],
+      commands: ['for i in $(seq 1 2500); do echo "é→ligne $i ✓"; done'],
+    });
     expect(r!.complete).toBe(true);
     expect(r!.output.split('\n')[2499]).toBe('é→ligne 2500 ✓');
     expect(r!.output).not.toContain('\uFFFD');
@@ -66,9 +74,12 @@ describe('collectFullOutput', () => {
     expect(r!.output.length).toBeLessThan(expectedSeq(12000).length - 34_000 + 100);
   });
 
-  it('keeps the script\'s own exit code and stderr', async () => {
+  it("keeps the script's own exit code and stderr", async () => {
     fake = new FakeSsm({ instanceIds: [A] });
-    const [r] = await collectFullOutput(deps(fake), { instanceIds: [A], commands: ['echo partial', 'echo "No such container: x" >&2', 'exit 1'] });
+    const [r] = await collectFullOutput(deps(fake), {
+      instanceIds: [A],
+      commands: ['echo partial', 'echo "No such container: x" >&2', 'exit 1'],
+    });
     expect(r).toMatchObject({ exitCode: 1, output: 'partial\n', complete: true, status: 'Failed' });
     expect(r!.stderr).toContain('No such container');
   });
@@ -93,8 +104,16 @@ describe('collectFullOutput', () => {
 describe('pure parts', () => {
   it('parses the marker with and without inline output', () => {
     const sum = 'a'.repeat(64);
-    expect(parseCaptureMarker(`molectl-capture rc=0 bytes=6 sha256=${sum}\naGVsbG8K\n`)).toEqual({ exitCode: 0, bytes: 6, sha256: sum, inline: 'aGVsbG8K' });
-    expect(parseCaptureMarker(`molectl-capture rc=2 bytes=99999 sha256=${sum}\n`)).toMatchObject({ exitCode: 2, inline: null });
+    expect(parseCaptureMarker(`molectl-capture rc=0 bytes=6 sha256=${sum}\naGVsbG8K\n`)).toEqual({
+      exitCode: 0,
+      bytes: 6,
+      sha256: sum,
+      inline: 'aGVsbG8K',
+    });
+    expect(parseCaptureMarker(`molectl-capture rc=2 bytes=99999 sha256=${sum}\n`)).toMatchObject({
+      exitCode: 2,
+      inline: null,
+    });
     expect(parseCaptureMarker('garbage')).toBeNull();
   });
 

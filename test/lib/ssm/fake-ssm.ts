@@ -59,17 +59,35 @@ export class FakeSsm implements ShellScriptApi {
     const outputs = new Map<string, InvocationOutput>();
     for (const id of input.instanceIds) {
       if (this.options.offline?.includes(id) || !this.options.instanceIds.includes(id)) {
-        outputs.set(id, { status: 'Undeliverable', statusDetails: 'Undeliverable', responseCode: -1, stdout: '', stderr: '' });
+        outputs.set(id, {
+          status: 'Undeliverable',
+          statusDetails: 'Undeliverable',
+          responseCode: -1,
+          stdout: '',
+          stderr: '',
+        });
         continue;
       }
       if (this.options.failWhen?.(script, id)) {
-        outputs.set(id, { status: 'Failed', statusDetails: 'Failed', responseCode: 1, stdout: '', stderr: 'simulated failure\n' });
+        outputs.set(id, {
+          status: 'Failed',
+          statusDetails: 'Failed',
+          responseCode: 1,
+          stdout: '',
+          stderr: 'simulated failure\n',
+        });
         continue;
       }
       const run = this.options.runner
         ? { ...this.options.runner(script, id), status: null as number | null }
         : spawnSync('bash', ['-c', script], {
-            env: { PATH: process.env.PATH ?? '/usr/bin:/bin', TMPDIR: this.tmpDirOf(id), LANG: 'C.UTF-8', ...this.options.env, INSTANCE_ID: id },
+            env: {
+              PATH: process.env.PATH ?? '/usr/bin:/bin',
+              TMPDIR: this.tmpDirOf(id),
+              LANG: 'C.UTF-8',
+              ...this.options.env,
+              INSTANCE_ID: id,
+            },
             encoding: 'utf8',
             maxBuffer: 64 * 1024 * 1024,
           });

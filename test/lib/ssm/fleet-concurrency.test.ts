@@ -26,12 +26,22 @@ class TimedSsm implements ShellScriptApi {
 
   constructor(
     private readonly now: () => number,
-    private readonly options: { durationMs: (id: string) => number; failing?: Set<string>; rates?: { send: number; list: number } },
+    private readonly options: {
+      durationMs: (id: string) => number;
+      failing?: Set<string>;
+      rates?: { send: number; list: number };
+    },
   ) {}
 
   /** Most invocations running at one instant. */
   maxRunning(): number {
-    const edges = [...this.runs.values()].flat().flatMap((r) => [[r.start, 1], [r.end, -1]] as const);
+    const edges = [...this.runs.values()].flat().flatMap(
+      (r) =>
+        [
+          [r.start, 1],
+          [r.end, -1],
+        ] as const,
+    );
     edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
     let running = 0;
     let max = 0;
@@ -60,7 +70,10 @@ class TimedSsm implements ShellScriptApi {
     const commandId = `cmd-${this.sent.length + 1}`;
     this.sent.push({ ...input, at: this.now() });
     const start = this.now();
-    this.runs.set(commandId, input.instanceIds.map((instanceId) => ({ instanceId, start, end: start + this.options.durationMs(instanceId) })));
+    this.runs.set(
+      commandId,
+      input.instanceIds.map((instanceId) => ({ instanceId, start, end: start + this.options.durationMs(instanceId) })),
+    );
     return { commandId };
   }
 
@@ -73,14 +86,27 @@ class TimedSsm implements ShellScriptApi {
       const done = this.now() >= r.end;
       const failed = this.options.failing?.has(r.instanceId) ?? false;
       const status = !done ? 'InProgress' : failed ? 'Failed' : 'Success';
-      return { commandId, instanceId: r.instanceId, status, statusDetails: status, responseCode: done ? (failed ? 1 : 0) : null, outputPreview: done ? 'ok\n' : '' };
+      return {
+        commandId,
+        instanceId: r.instanceId,
+        status,
+        statusDetails: status,
+        responseCode: done ? (failed ? 1 : 0) : null,
+        outputPreview: done ? 'ok\n' : '',
+      };
     });
   }
 
   async getInvocationOutput(commandId: string, instanceId: string): Promise<InvocationOutput | null> {
     const r = this.runs.get(commandId)!.find((x) => x.instanceId === instanceId)!;
     const failed = this.options.failing?.has(instanceId) ?? false;
-    return { status: failed ? 'Failed' : 'Success', statusDetails: failed ? 'Failed' : 'Success', responseCode: this.now() >= r.end ? (failed ? 1 : 0) : null, stdout: 'ok\n', stderr: '' };
+    return {
+      status: failed ? 'Failed' : 'Success',
+      statusDetails: failed ? 'Failed' : 'Success',
+      responseCode: this.now() >= r.end ? (failed ? 1 : 0) : null,
+      stdout: 'ok\n',
+      stderr: '',
+    };
   }
 
   async cancelCommand(): Promise<void> {}
@@ -99,9 +125,16 @@ const duration = (id: string): number => 2000 + (parseInt(id.slice(-3), 16) % 3)
 describe('hosts working at once across the fleet', () => {
   it('keeps several commands of at most 50 in flight, up to the cap and never past it', async () => {
     const { ssm, deps } = setup({ durationMs: duration });
-    const results = await runShellScript(deps, { instanceIds: ids(600), commands: ['true'], maxInFlight: 200, previewIsComplete: () => true });
+    const results = await runShellScript(deps, {
+      instanceIds: ids(600),
+      commands: ['true'],
+      maxInFlight: 200,
+      previewIsComplete: () => true,
+    });
     expect(results.filter((r) => r.status === 'Success')).toHaveLength(600);
-    expect(ssm.sent.every((c) => c.instanceIds.length <= 50 && c.maxConcurrency === String(c.instanceIds.length))).toBe(true);
+    expect(ssm.sent.every((c) => c.instanceIds.length <= 50 && c.maxConcurrency === String(c.instanceIds.length))).toBe(
+      true,
+    );
     expect(ssm.maxRunning()).toBeGreaterThan(150);
     expect(ssm.maxRunning()).toBeLessThanOrEqual(200);
     // Freed capacity is reused in commands of at least half a batch, not one per finished host.
@@ -110,10 +143,17 @@ describe('hosts working at once across the fleet', () => {
 
   it('meets SSM throttling on SendCommand and ListCommandInvocations and still finishes every host', async () => {
     const { ssm, deps, pacer } = setup({ durationMs: duration, rates: { send: 1, list: 2 } });
-    const results = await runShellScript(deps, { instanceIds: ids(300), commands: ['true'], maxInFlight: 150, previewIsComplete: () => true });
+    const results = await runShellScript(deps, {
+      instanceIds: ids(300),
+      commands: ['true'],
+      maxInFlight: 150,
+      previewIsComplete: () => true,
+    });
     expect(results.filter((r) => r.status === 'Success')).toHaveLength(300);
     expect(ssm.throttled.send + ssm.throttled.list).toBeGreaterThan(0);
-    expect(pacer.throttled.SendCommand + pacer.throttled.ListCommandInvocations).toBe(ssm.throttled.send + ssm.throttled.list);
+    expect(pacer.throttled.SendCommand + pacer.throttled.ListCommandInvocations).toBe(
+      ssm.throttled.send + ssm.throttled.list,
+    );
     expect(ssm.maxRunning()).toBeGreaterThan(50);
   });
 

@@ -27,7 +27,11 @@ describe('runShellScript', () => {
   });
 
   it('polls once per command per round, not once per instance', async () => {
-    fake = new FakeSsm({ instanceIds: ids(100), invisiblePolls: 2, runner: () => ({ code: 0, stdout: '', stderr: '' }) });
+    fake = new FakeSsm({
+      instanceIds: ids(100),
+      invisiblePolls: 2,
+      runner: () => ({ code: 0, stdout: '', stderr: '' }),
+    });
     await runShellScript(deps(fake), { instanceIds: ids(100), commands: ['true'] });
     expect(fake.calls.list).toBe(2 * 3);
   });
@@ -41,7 +45,10 @@ describe('runShellScript', () => {
 
   it('flags output that reached the 24,000 / 8,000-character caps as truncated', async () => {
     fake = new FakeSsm({ instanceIds: ids(1) });
-    const [r] = await runShellScript(deps(fake), { instanceIds: ids(1), commands: ['head -c 30000 /dev/zero | tr "\\0" x', 'head -c 9000 /dev/zero | tr "\\0" y >&2'] });
+    const [r] = await runShellScript(deps(fake), {
+      instanceIds: ids(1),
+      commands: ['head -c 30000 /dev/zero | tr "\\0" x', 'head -c 9000 /dev/zero | tr "\\0" y >&2'],
+    });
     expect(r!.stdout).toHaveLength(24_000);
     expect(r!.stdoutTruncated).toBe(true);
     expect(r!.stderrTruncated).toBe(true);
@@ -63,7 +70,9 @@ describe('runShellScript', () => {
       controller.abort(new Error('interrupted'));
       return sleep(ms, signal);
     };
-    await expect(runShellScript({ aws: fake, clock, signal: controller.signal }, { instanceIds: ids(1), commands: ['true'] })).rejects.toThrow('interrupted');
+    await expect(
+      runShellScript({ aws: fake, clock, signal: controller.signal }, { instanceIds: ids(1), commands: ['true'] }),
+    ).rejects.toThrow('interrupted');
     expect(fake.calls.cancel).toBe(1);
   });
 
@@ -78,7 +87,11 @@ describe('status details', () => {
     const f = new FakeSsm({ instanceIds: ids(1), offline: ids(1) });
     fake = f;
     const get = f.getInvocationOutput.bind(f);
-    f.getInvocationOutput = async (c, i) => ({ ...(await get(c, i))!, status: 'Failed', statusDetails: 'Undeliverable' });
+    f.getInvocationOutput = async (c, i) => ({
+      ...(await get(c, i))!,
+      status: 'Failed',
+      statusDetails: 'Undeliverable',
+    });
     const [r] = await runShellScript(deps(f), { instanceIds: ids(1), commands: ['true'] });
     expect(r).toMatchObject({ status: 'Undeliverable', statusDetails: 'Undeliverable' });
   });
@@ -87,7 +100,11 @@ describe('status details', () => {
 describe('delivery timeout', () => {
   it('passes a short delivery timeout through to SendCommand when asked', async () => {
     const sent: Array<number | undefined> = [];
-    const f = new FakeSsm({ instanceIds: ids(1), runner: () => ({ code: 0, stdout: '', stderr: '' }), onSend: (input) => sent.push(input.deliveryTimeoutSeconds) });
+    const f = new FakeSsm({
+      instanceIds: ids(1),
+      runner: () => ({ code: 0, stdout: '', stderr: '' }),
+      onSend: (input) => sent.push(input.deliveryTimeoutSeconds),
+    });
     fake = f;
     await runShellScript(deps(f), { instanceIds: ids(1), commands: ['true'], deliveryTimeoutSeconds: 60 });
     await runShellScript(deps(f), { instanceIds: ids(1), commands: ['true'] });

@@ -20,30 +20,66 @@ function scripted(answers: Answer[]) {
   return { request, calls };
 }
 
-const railwayTarget = { apiUrl: 'https://railway.test/graphql/v2', token: 'rw-token-123456', projectId: 'p1', serviceName: 'controlplane', environmentName: 'production' };
+const railwayTarget = {
+  apiUrl: 'https://railway.test/graphql/v2',
+  token: 'rw-token-123456',
+  projectId: 'p1',
+  serviceName: 'controlplane',
+  environmentName: 'production',
+};
 
 describe('Railway client', () => {
   it('resolves ids by name, then reads the latest deployment and its commit', async () => {
     const { request, calls } = scripted([
-      { status: 200, body: { data: { project: { services: { edges: [{ node: { id: 's1', name: 'controlplane' } }] }, environments: { edges: [{ node: { id: 'e1', name: 'production' } }] } } } } },
-      { status: 200, body: { data: { deployments: { edges: [{ node: { id: 'd1', status: 'success', meta: { commitHash: 'abc' } } }] } } } },
+      {
+        status: 200,
+        body: {
+          data: {
+            project: {
+              services: { edges: [{ node: { id: 's1', name: 'controlplane' } }] },
+              environments: { edges: [{ node: { id: 'e1', name: 'production' } }] },
+            },
+          },
+        },
+      },
+      {
+        status: 200,
+        body: {
+          data: { deployments: { edges: [{ node: { id: 'd1', status: 'success', meta: { commitHash: 'abc' } } }] } },
+        },
+      },
     ]);
-    expect(await fetchLatestRailwayDeployment(request, railwayTarget)).toEqual({ id: 'd1', status: 'SUCCESS', commitHash: 'abc' });
-    expect((calls[1]!.json as { variables: unknown }).variables).toEqual({ input: { projectId: 'p1', serviceId: 's1', environmentId: 'e1' }, first: 1 });
+    expect(await fetchLatestRailwayDeployment(request, railwayTarget)).toEqual({
+      id: 'd1',
+      status: 'SUCCESS',
+      commitHash: 'abc',
+    });
+    expect((calls[1]!.json as { variables: unknown }).variables).toEqual({
+      input: { projectId: 'p1', serviceId: 's1', environmentId: 'e1' },
+      first: 1,
+    });
     expect(calls.every((c) => c.headers?.authorization === 'Bearer rw-token-123456')).toBe(true);
   });
 
   it('skips the lookup when ids are configured, and returns null without deployments', async () => {
     const { request, calls } = scripted([{ status: 200, body: { data: { deployments: { edges: [] } } } }]);
-    expect(await fetchLatestRailwayDeployment(request, { ...railwayTarget, serviceId: 's', environmentId: 'e' })).toBeNull();
+    expect(
+      await fetchLatestRailwayDeployment(request, { ...railwayTarget, serviceId: 's', environmentId: 'e' }),
+    ).toBeNull();
     expect(calls).toHaveLength(1);
   });
 
   it('names a missing service and a GraphQL error', async () => {
-    const noService = scripted([{ status: 200, body: { data: { project: { services: { edges: [] }, environments: { edges: [] } } } } }]);
-    await expect(fetchLatestRailwayDeployment(noService.request, railwayTarget)).rejects.toThrow('has no service named "controlplane"');
+    const noService = scripted([
+      { status: 200, body: { data: { project: { services: { edges: [] }, environments: { edges: [] } } } } },
+    ]);
+    await expect(fetchLatestRailwayDeployment(noService.request, railwayTarget)).rejects.toThrow(
+      'has no service named "controlplane"',
+    );
     const gqlError = scripted([{ status: 200, body: { errors: [{ message: 'Problem processing request' }] } }]);
-    await expect(fetchLatestRailwayDeployment(gqlError.request, railwayTarget)).rejects.toThrow("Railway's API answered an error: Problem processing request");
+    await expect(fetchLatestRailwayDeployment(gqlError.request, railwayTarget)).rejects.toThrow(
+      "Railway's API answered an error: Problem processing request",
+    );
     const denied = scripted([{ status: 401 }]);
     await expect(fetchLatestRailwayDeployment(denied.request, railwayTarget)).rejects.toMatchObject({ code: 3 });
   });
@@ -53,15 +89,30 @@ describe('Vercel client', () => {
   const target = { apiUrl: 'https://vercel.test', token: 'vc-token-123456', projectId: 'prj_1', teamId: 'team_1' };
 
   it('asks for the latest production deployment and reads readyState and any *CommitSha', async () => {
-    const { request, calls } = scripted([{ status: 200, body: { deployments: [{ uid: 'dpl_1', readyState: 'ready', meta: { gitlabCommitSha: 'fff' } }] } }]);
-    expect(await fetchLatestVercelDeployment(request, target)).toEqual({ id: 'dpl_1', state: 'READY', commitSha: 'fff' });
+    const { request, calls } = scripted([
+      { status: 200, body: { deployments: [{ uid: 'dpl_1', readyState: 'ready', meta: { gitlabCommitSha: 'fff' } }] } },
+    ]);
+    expect(await fetchLatestVercelDeployment(request, target)).toEqual({
+      id: 'dpl_1',
+      state: 'READY',
+      commitSha: 'fff',
+    });
     const url = new URL(String(calls[0]!.url));
-    expect(Object.fromEntries(url.searchParams)).toEqual({ projectId: 'prj_1', target: 'production', limit: '1', teamId: 'team_1' });
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      projectId: 'prj_1',
+      target: 'production',
+      limit: '1',
+      teamId: 'team_1',
+    });
   });
 
   it('returns null for no deployments and a credentials error for 403', async () => {
-    expect(await fetchLatestVercelDeployment(scripted([{ status: 200, body: { deployments: [] } }]).request, target)).toBeNull();
-    await expect(fetchLatestVercelDeployment(scripted([{ status: 403 }]).request, target)).rejects.toMatchObject({ code: 3 });
+    expect(
+      await fetchLatestVercelDeployment(scripted([{ status: 200, body: { deployments: [] } }]).request, target),
+    ).toBeNull();
+    await expect(fetchLatestVercelDeployment(scripted([{ status: 403 }]).request, target)).rejects.toMatchObject({
+      code: 3,
+    });
   });
 });
 
@@ -71,7 +122,13 @@ describe('registry client', () => {
   it('follows the anonymous token flow and registers the token', async () => {
     const redactor = new Redactor();
     const { request, calls } = scripted([
-      { status: 401, headers: { 'www-authenticate': 'Bearer realm="https://auth.test/token",service="reg.test",scope="repository:org/img:pull"' } },
+      {
+        status: 401,
+        headers: {
+          'www-authenticate':
+            'Bearer realm="https://auth.test/token",service="reg.test",scope="repository:org/img:pull"',
+        },
+      },
       { status: 200, body: { token: 'anon-pull-token-abcdef' } },
       { status: 200, headers: { 'docker-content-digest': 'sha256:abc' } },
     ]);
@@ -84,15 +141,26 @@ describe('registry client', () => {
 
   it('sends a configured token to the registry only, and reports 404 as not found', async () => {
     const { request, calls } = scripted([{ status: 404 }]);
-    expect(await headManifest(request, { ...query, token: 'configured-token' }, new Redactor())).toEqual({ found: false });
+    expect(await headManifest(request, { ...query, token: 'configured-token' }, new Redactor())).toEqual({
+      found: false,
+    });
     expect(calls).toHaveLength(1);
     expect(calls[0]!.method).toBe('HEAD');
     expect(calls[0]!.headers?.authorization).toBe('Bearer configured-token');
   });
 
   it('explains a registry without a token flow, and a token service that gives none', async () => {
-    await expect(headManifest(scripted([{ status: 401, headers: { 'www-authenticate': 'Basic realm="x"' } }]).request, query, new Redactor())).rejects.toThrow('offers no anonymous token flow');
-    const empty = scripted([{ status: 401, headers: { 'www-authenticate': 'Bearer realm="https://auth.test/token"' } }, { status: 200, body: {} }]);
+    await expect(
+      headManifest(
+        scripted([{ status: 401, headers: { 'www-authenticate': 'Basic realm="x"' } }]).request,
+        query,
+        new Redactor(),
+      ),
+    ).rejects.toThrow('offers no anonymous token flow');
+    const empty = scripted([
+      { status: 401, headers: { 'www-authenticate': 'Bearer realm="https://auth.test/token"' } },
+      { status: 200, body: {} },
+    ]);
     await expect(headManifest(empty.request, query, new Redactor())).rejects.toThrow('answered without a token');
   });
 });
@@ -102,10 +170,25 @@ describe('deploy checks without a recorded commit', () => {
     const { canvasDeployCheck } = await import('../../../src/lib/verify/checks/deploy-checks.js');
     const { resolveVerifySettings } = await import('../../../src/lib/verify/resolve-verify-settings.js');
     const { BUILT_IN_ENVIRONMENTS } = await import('../../../src/lib/config/environments.js');
-    const settings = resolveVerifySettings({ ...BUILT_IN_ENVIRONMENTS.production!, verify: { vercelProjectId: 'prj_1' } }, { expectCommit: 'abcdef1234' });
-    const { request } = scripted([{ status: 200, body: { deployments: [{ uid: 'dpl_cli', state: 'READY', meta: {} }] } }]);
-    const outcome = await canvasDeployCheck.run({ request, settings, env: { VERCEL_TOKEN: 'vc-token-123456' }, redactor: new Redactor(), cp: null as never, adminToken: async () => '' });
-    expect(outcome).toMatchObject({ status: 'fail', detail: 'latest production deployment dpl_cli records no commit, expected abcdef1234' });
+    const settings = resolveVerifySettings(
+      { ...BUILT_IN_ENVIRONMENTS.production!, verify: { vercelProjectId: 'prj_1' } },
+      { expectCommit: 'abcdef1234' },
+    );
+    const { request } = scripted([
+      { status: 200, body: { deployments: [{ uid: 'dpl_cli', state: 'READY', meta: {} }] } },
+    ]);
+    const outcome = await canvasDeployCheck.run({
+      request,
+      settings,
+      env: { VERCEL_TOKEN: 'vc-token-123456' },
+      redactor: new Redactor(),
+      cp: null as never,
+      adminToken: async () => '',
+    });
+    expect(outcome).toMatchObject({
+      status: 'fail',
+      detail: 'latest production deployment dpl_cli records no commit, expected abcdef1234',
+    });
     expect(outcome.hint).toContain('--meta githubCommitSha');
   });
 });

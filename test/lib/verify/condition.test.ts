@@ -9,7 +9,13 @@ function parse(text: string): Condition {
 
 const response = {
   status: 200,
-  bodyText: JSON.stringify({ status: 'ok', service: 'molecule-cp', count: 3, orgs: [{ slug: 'acme' }], nested: { a: 1 } }),
+  bodyText: JSON.stringify({
+    status: 'ok',
+    service: 'molecule-cp',
+    count: 3,
+    orgs: [{ slug: 'acme' }],
+    nested: { a: 1 },
+  }),
   headers: { 'content-type': 'application/json' },
   responseTimeMs: 42.4,
 };
@@ -20,8 +26,14 @@ describe('parseCondition', () => {
     ['[BODY].status == ok', { left: { kind: 'body', path: ['status'] }, operator: '==', right: 'ok' }],
     ['[BODY] !contains admin_token', { left: { kind: 'body', path: [] }, operator: '!contains', right: 'admin_token' }],
     ['[RESPONSE_TIME] < 500', { left: { kind: 'response-time' }, operator: '<', right: '500' }],
-    ['[BODY].orgs[0].slug == acme', { left: { kind: 'body', path: ['orgs', 0, 'slug'] }, operator: '==', right: 'acme' }],
-    ['[HEADER].Content-Type contains json', { left: { kind: 'header', name: 'content-type' }, operator: 'contains', right: 'json' }],
+    [
+      '[BODY].orgs[0].slug == acme',
+      { left: { kind: 'body', path: ['orgs', 0, 'slug'] }, operator: '==', right: 'acme' },
+    ],
+    [
+      '[HEADER].Content-Type contains json',
+      { left: { kind: 'header', name: 'content-type' }, operator: 'contains', right: 'json' },
+    ],
     ['[STATUS]>=200', { left: { kind: 'status' }, operator: '>=', right: '200' }],
     ['  [BODY].status == " spaced "  ', { operator: '==', right: ' spaced ' }],
   ])('parses %s', (text, expected) => {

@@ -6,12 +6,55 @@ import { renderReport } from '../../../src/lib/verify/report/render-report.js';
 import { parseReportFileSpec } from '../../../src/lib/verify/report/write-report-files.js';
 
 const results: CheckResult[] = [
-  { id: 'cp-health', title: 'CP health', status: 'pass', durationMs: 12, attempts: 1, detail: 'service molecule-cp, status ok', source: 'built-in' },
-  { id: 'cp-provision-gated', title: 'gate', status: 'fail', durationMs: 1500, attempts: 1, detail: 'routes not mounted: <PROVISION_SHARED_SECRET> & "more" | pipes', hint: 'set it\nthen redeploy', source: 'built-in' },
-  { id: 'cp-deploy', title: 'deploy', status: 'skip', durationMs: 0, attempts: 1, detail: 'RAILWAY_TOKEN is not set', hint: 'export RAILWAY_TOKEN', source: 'built-in' },
-  { id: 'weird', title: 'control \u0001 chars', status: 'fail', durationMs: 3, attempts: 4, detail: 'bad \u0007 byte', hint: 'x', source: 'checklist' },
+  {
+    id: 'cp-health',
+    title: 'CP health',
+    status: 'pass',
+    durationMs: 12,
+    attempts: 1,
+    detail: 'service molecule-cp, status ok',
+    source: 'built-in',
+  },
+  {
+    id: 'cp-provision-gated',
+    title: 'gate',
+    status: 'fail',
+    durationMs: 1500,
+    attempts: 1,
+    detail: 'routes not mounted: <PROVISION_SHARED_SECRET> & "more" | pipes',
+    hint: 'set it\nthen redeploy',
+    source: 'built-in',
+  },
+  {
+    id: 'cp-deploy',
+    title: 'deploy',
+    status: 'skip',
+    durationMs: 0,
+    attempts: 1,
+    detail: 'RAILWAY_TOKEN is not set',
+    hint: 'export RAILWAY_TOKEN',
+    source: 'built-in',
+  },
+  {
+    id: 'weird',
+    title: 'control \u0001 chars',
+    status: 'fail',
+    durationMs: 3,
+    attempts: 4,
+    detail: 'bad \u0007 byte',
+    hint: 'x',
+    source: 'checklist',
+  },
 ];
-const report = buildReport({ environment: 'staging', cpUrl: 'https://staging-api.example', startedAt: new Date('2026-11-22T20:00:00Z'), durationMs: 1530, strict: false, expectCommit: 'abc1234', results });
+const report = buildReport({
+  environment: 'staging',
+  cpUrl: 'https://staging-api.example',
+  startedAt: new Date('2026-11-22T20:00:00Z'),
+  durationMs: 1530,
+  strict: false,
+  expectCommit: 'abc1234',
+  results,
+});
 
 describe('verify reporters', () => {
   it('summarises: ok only when nothing failed', () => {
@@ -26,7 +69,12 @@ describe('verify reporters', () => {
     const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(xml);
     expect(doc.testsuites).toMatchObject({ tests: '4', failures: '2', skipped: '1', errors: '0', time: '1.530' });
     const cases = doc.testsuites.testsuite.testcase;
-    expect(cases.map((c: { name: string }) => c.name)).toEqual(['cp-health', 'cp-provision-gated', 'cp-deploy', 'weird']);
+    expect(cases.map((c: { name: string }) => c.name)).toEqual([
+      'cp-health',
+      'cp-provision-gated',
+      'cp-deploy',
+      'weird',
+    ]);
     expect(cases[1].failure.message).toBe('routes not mounted: <PROVISION_SHARED_SECRET> & "more" | pipes');
     expect(cases[1].failure['#text']).toContain('hint: set it\nthen redeploy');
     expect(cases[1].time).toBe('1.500');
@@ -54,7 +102,10 @@ describe('verify reporters', () => {
 
   it('reads --report-file with an optional format prefix', () => {
     expect(parseReportFileSpec('out.xml', 'junit')).toEqual({ format: 'junit', path: 'out.xml' });
-    expect(parseReportFileSpec('markdown:/tmp/summary.md', 'junit')).toEqual({ format: 'markdown', path: '/tmp/summary.md' });
+    expect(parseReportFileSpec('markdown:/tmp/summary.md', 'junit')).toEqual({
+      format: 'markdown',
+      path: '/tmp/summary.md',
+    });
     expect(parseReportFileSpec('c:/odd/path', 'json')).toEqual({ format: 'json', path: 'c:/odd/path' });
     expect(() => parseReportFileSpec('json:', 'text')).toThrow('no file name');
   });

@@ -32,9 +32,21 @@ const passing: CheckOutcome = { status: 'pass', detail: 'fine' };
 
 describe('runChecks', () => {
   it('runs checks in parallel, not one after another', async () => {
-    const slow = (id: string): VerifyCheck => ({ id, title: id, source: 'built-in', waits: false, run: () => new Promise((r) => setTimeout(() => r(passing), 100)) });
+    const slow = (id: string): VerifyCheck => ({
+      id,
+      title: id,
+      source: 'built-in',
+      waits: false,
+      run: () => new Promise((r) => setTimeout(() => r(passing), 100)),
+    });
     const began = Date.now();
-    const results = await runChecks([slow('a'), slow('b'), slow('c'), slow('d')], deps, { waitMs: 0, intervalMs: 10, strict: false, now: Date.now, sleep: async () => undefined });
+    const results = await runChecks([slow('a'), slow('b'), slow('c'), slow('d')], deps, {
+      waitMs: 0,
+      intervalMs: 10,
+      strict: false,
+      now: Date.now,
+      sleep: async () => undefined,
+    });
     expect(results.map((r) => r.status)).toEqual(['pass', 'pass', 'pass', 'pass']);
     expect(Date.now() - began).toBeLessThan(300);
   });
@@ -43,7 +55,12 @@ describe('runChecks', () => {
     const clock = fakeClock();
     const deploy = check('deploy', [failing, failing, passing], true);
     const health = check('health', [failing]);
-    const results = await runChecks([deploy, health], deps, { waitMs: 60_000, intervalMs: 15_000, strict: false, ...clock });
+    const results = await runChecks([deploy, health], deps, {
+      waitMs: 60_000,
+      intervalMs: 15_000,
+      strict: false,
+      ...clock,
+    });
     expect(results.map((r) => [r.id, r.status, r.attempts])).toEqual([
       ['deploy', 'pass', 3],
       ['health', 'fail', 1],
@@ -66,21 +83,46 @@ describe('runChecks', () => {
   });
 
   it('turns thrown errors into failures with their hint, and unexpected ones into a generic failure', async () => {
-    const results = await runChecks([check('a', [new MolectlError('boom', { hint: 'fix it' })]), check('b', [new TypeError('x is undefined')])], deps, { waitMs: 0, intervalMs: 10, strict: false, ...fakeClock() });
+    const results = await runChecks(
+      [check('a', [new MolectlError('boom', { hint: 'fix it' })]), check('b', [new TypeError('x is undefined')])],
+      deps,
+      { waitMs: 0, intervalMs: 10, strict: false, ...fakeClock() },
+    );
     expect(results[0]).toMatchObject({ status: 'fail', detail: 'boom', hint: 'fix it' });
     expect(results[1]).toMatchObject({ status: 'fail', detail: 'unexpected error: x is undefined' });
   });
 
   it('lets Ctrl-C end the run', async () => {
-    await expect(runChecks([check('a', [new InterruptedError()])], deps, { waitMs: 0, intervalMs: 10, strict: false, ...fakeClock() })).rejects.toThrow('interrupted');
+    await expect(
+      runChecks([check('a', [new InterruptedError()])], deps, {
+        waitMs: 0,
+        intervalMs: 10,
+        strict: false,
+        ...fakeClock(),
+      }),
+    ).rejects.toThrow('interrupted');
   });
 
   it('counts a skip as a failure under --strict, keeping the reason', async () => {
     const skipped: CheckOutcome = { status: 'skip', detail: 'RAILWAY_TOKEN is not set', hint: 'export it' };
-    const [loose] = await runChecks([check('a', [skipped])], deps, { waitMs: 0, intervalMs: 10, strict: false, ...fakeClock() });
-    const [strict] = await runChecks([check('a', [skipped])], deps, { waitMs: 0, intervalMs: 10, strict: true, ...fakeClock() });
+    const [loose] = await runChecks([check('a', [skipped])], deps, {
+      waitMs: 0,
+      intervalMs: 10,
+      strict: false,
+      ...fakeClock(),
+    });
+    const [strict] = await runChecks([check('a', [skipped])], deps, {
+      waitMs: 0,
+      intervalMs: 10,
+      strict: true,
+      ...fakeClock(),
+    });
     expect(loose).toMatchObject({ status: 'skip', hint: 'export it' });
-    expect(strict).toMatchObject({ status: 'fail', detail: 'skipped, which --strict counts as a failure: RAILWAY_TOKEN is not set', hint: 'export it' });
+    expect(strict).toMatchObject({
+      status: 'fail',
+      detail: 'skipped, which --strict counts as a failure: RAILWAY_TOKEN is not set',
+      hint: 'export it',
+    });
   });
 });
 
@@ -103,6 +145,8 @@ describe('selectChecks', () => {
   });
 
   it('returns ids it does not know', () => {
-    expect(selectChecks({ builtIns, keepBuiltIns: 'all', fileChecks: [], only: ['a', 'zz'], skip: ['zz', 'yy'] }).unknownIds).toEqual(['zz', 'yy']);
+    expect(
+      selectChecks({ builtIns, keepBuiltIns: 'all', fileChecks: [], only: ['a', 'zz'], skip: ['zz', 'yy'] }).unknownIds,
+    ).toEqual(['zz', 'yy']);
   });
 });

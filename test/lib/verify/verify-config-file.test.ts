@@ -17,10 +17,27 @@ function writeConfig(content: unknown): string {
 
 describe('verify keys in the config file', () => {
   it('reach the verify settings of the environment', async () => {
-    const path = writeConfig({ environments: { production: { railway: { projectId: 'p9', environment: 'production', service: 'controlplane' }, verify: { vercelProjectId: 'prj_x', imageTagPattern: 'sha-{sha7}', registryUrl: 'https://registry.example', canaries: ['canary'] } } } });
+    const path = writeConfig({
+      environments: {
+        production: {
+          railway: { projectId: 'p9', environment: 'production', service: 'controlplane' },
+          verify: {
+            vercelProjectId: 'prj_x',
+            imageTagPattern: 'sha-{sha7}',
+            registryUrl: 'https://registry.example',
+            canaries: ['canary'],
+          },
+        },
+      },
+    });
     const config = resolveConfig({ file: await readConfigFile(path), configPath: path, env: {}, flags: {} });
     const settings = resolveVerifySettings(config.environment);
-    expect(settings).toMatchObject({ railway: { projectId: 'p9' }, vercel: { projectId: 'prj_x' }, registry: { url: 'https://registry.example', tagPattern: 'sha-{sha7}' }, canaries: ['canary'] });
+    expect(settings).toMatchObject({
+      railway: { projectId: 'p9' },
+      vercel: { projectId: 'prj_x' },
+      registry: { url: 'https://registry.example', tagPattern: 'sha-{sha7}' },
+      canaries: ['canary'],
+    });
   });
 
   it('rejects an unknown verify key (a typo) with exit 3', async () => {

@@ -1,14 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { BUILT_IN_ENVIRONMENTS } from '../../../src/lib/config/environments.js';
 import { parseBearerChallenge } from '../../../src/lib/verify/clients/registry-client.js';
-import { isSameCommit, renderImageTag, resolveVerifySettings } from '../../../src/lib/verify/resolve-verify-settings.js';
+import {
+  isSameCommit,
+  renderImageTag,
+  resolveVerifySettings,
+} from '../../../src/lib/verify/resolve-verify-settings.js';
 
 describe('resolveVerifySettings', () => {
   it('uses the public defaults for production and leaves unknown ids unset', () => {
     const s = resolveVerifySettings(BUILT_IN_ENVIRONMENTS.production!);
-    expect(s.railway).toEqual({ apiUrl: 'https://backboard.railway.com/graphql/v2', serviceName: 'controlplane', environmentName: 'production' });
+    expect(s.railway).toEqual({
+      apiUrl: 'https://backboard.railway.com/graphql/v2',
+      serviceName: 'controlplane',
+      environmentName: 'production',
+    });
     expect(s.vercel).toEqual({ apiUrl: 'https://api.vercel.com' });
-    expect(s.registry).toEqual({ url: 'https://ghcr.io', imageName: 'molecule-ai/platform-tenant', tagPattern: '{sha}' });
+    expect(s.registry).toEqual({
+      url: 'https://ghcr.io',
+      imageName: 'molecule-ai/platform-tenant',
+      tagPattern: '{sha}',
+    });
     expect(s.tenantHealthUrl('acme')).toBe('https://acme.moleculesai.app/health');
   });
 
@@ -23,7 +35,11 @@ describe('resolveVerifySettings', () => {
   });
 
   it('falls back to configured canaries and railway.projectId', () => {
-    const env = { ...BUILT_IN_ENVIRONMENTS.staging!, railway: { projectId: 'p1', environment: 'staging', service: 'controlplane' }, verify: { canaries: ['beta'] } };
+    const env = {
+      ...BUILT_IN_ENVIRONMENTS.staging!,
+      railway: { projectId: 'p1', environment: 'staging', service: 'controlplane' },
+      verify: { canaries: ['beta'] },
+    };
     const s = resolveVerifySettings(env);
     expect(s.canaries).toEqual(['beta']);
     expect(s.railway.projectId).toBe('p1');
@@ -54,8 +70,14 @@ describe('commit helpers', () => {
 
 describe('parseBearerChallenge', () => {
   it.each([
-    ['Bearer realm="https://ghcr.io/token",service="ghcr.io",scope="repository:a/b:pull"', { realm: 'https://ghcr.io/token', service: 'ghcr.io', scope: 'repository:a/b:pull' }],
-    ['bearer realm=https://auth.docker.io/token, service=registry.docker.io', { realm: 'https://auth.docker.io/token', service: 'registry.docker.io' }],
+    [
+      'Bearer realm="https://ghcr.io/token",service="ghcr.io",scope="repository:a/b:pull"',
+      { realm: 'https://ghcr.io/token', service: 'ghcr.io', scope: 'repository:a/b:pull' },
+    ],
+    [
+      'bearer realm=https://auth.docker.io/token, service=registry.docker.io',
+      { realm: 'https://auth.docker.io/token', service: 'registry.docker.io' },
+    ],
     ['Basic realm="x"', null],
     ['Bearer service="x"', null],
     [null, null],

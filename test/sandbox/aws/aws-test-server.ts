@@ -18,7 +18,14 @@ export interface AwsTestServer {
 export const TEST_CREDENTIALS = { accessKeyId: 'AKIDSANDBOX', secretAccessKey: 'x' };
 
 export function createTestState(overrides: Partial<SandboxState> = {}): SandboxState {
-  return createSandboxState({ seed: 42, accountId: '123456789012', provisionSharedSecret: 'provision-secret', cpAdminToken: 'cp-admin-token', cpSharedSecretId: 'molecule/cp-shared-secret', ...overrides });
+  return createSandboxState({
+    seed: 42,
+    accountId: '123456789012',
+    provisionSharedSecret: 'provision-secret',
+    cpAdminToken: 'cp-admin-token',
+    cpSharedSecretId: 'molecule/cp-shared-secret',
+    ...overrides,
+  });
 }
 
 export async function startAwsTestServer(state: SandboxState = createTestState()): Promise<AwsTestServer> {
@@ -27,7 +34,10 @@ export async function startAwsTestServer(state: SandboxState = createTestState()
   return { url: server.url, state, hosts, close: server.close };
 }
 
-export type ScriptBehaviour = (instance: SimInstance, script: string) => Promise<{ exitCode: number; stdout: string; stderr: string; timedOut?: boolean }>;
+export type ScriptBehaviour = (
+  instance: SimInstance,
+  script: string,
+) => Promise<{ exitCode: number; stdout: string; stderr: string; timedOut?: boolean }>;
 
 /** A HostRunner that runs a per-test behaviour and measures how many scripts run at once. */
 export class FakeHostRunner implements HostRunner {
@@ -37,17 +47,29 @@ export class FakeHostRunner implements HostRunner {
   started: string[] = [];
   scripts: string[] = [];
 
-  async runScript(instance: SimInstance, script: string, opts: { timeoutSeconds: number; commandId: string; signal?: AbortSignal }) {
+  async runScript(
+    instance: SimInstance,
+    script: string,
+    opts: { timeoutSeconds: number; commandId: string; signal?: AbortSignal },
+  ) {
     this.running++;
     this.maxRunning = Math.max(this.maxRunning, this.running);
     this.started.push(instance.instanceId);
     this.scripts.push(script);
     try {
-      const timeout = new Promise<{ exitCode: number; stdout: string; stderr: string; timedOut: boolean }>((resolve) => {
-        const timer = setTimeout(() => resolve({ exitCode: -1, stdout: '', stderr: '', timedOut: true }), opts.timeoutSeconds * 1000);
-        timer.unref();
-      });
-      const result = await Promise.race([this.behaviour(instance, script).then((r) => ({ timedOut: false, ...r })), timeout]);
+      const timeout = new Promise<{ exitCode: number; stdout: string; stderr: string; timedOut: boolean }>(
+        (resolve) => {
+          const timer = setTimeout(
+            () => resolve({ exitCode: -1, stdout: '', stderr: '', timedOut: true }),
+            opts.timeoutSeconds * 1000,
+          );
+          timer.unref();
+        },
+      );
+      const result = await Promise.race([
+        this.behaviour(instance, script).then((r) => ({ timedOut: false, ...r })),
+        timeout,
+      ]);
       return result;
     } finally {
       this.running--;

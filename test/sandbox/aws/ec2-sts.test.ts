@@ -1,4 +1,11 @@
-import { DescribeInstanceAttributeCommand, DescribeInstancesCommand, EC2Client, GetConsoleOutputCommand, paginateDescribeInstances, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import {
+  DescribeInstanceAttributeCommand,
+  DescribeInstancesCommand,
+  EC2Client,
+  GetConsoleOutputCommand,
+  paginateDescribeInstances,
+  TerminateInstancesCommand,
+} from '@aws-sdk/client-ec2';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addInstance, sleep, startAwsTestServer, TEST_CREDENTIALS, type AwsTestServer } from './aws-test-server.js';
@@ -31,14 +38,20 @@ describe('EC2 DescribeInstances', () => {
     let pages = 0;
     for await (const page of paginateDescribeInstances(
       { client: ec2, pageSize: 5 },
-      { Filters: [{ Name: 'tag:Role', Values: ['tenant'] }, { Name: 'instance-state-name', Values: ['running'] }] },
+      {
+        Filters: [
+          { Name: 'tag:Role', Values: ['tenant'] },
+          { Name: 'instance-state-name', Values: ['running'] },
+        ],
+      },
     )) {
       pages++;
-      for (const r of page.Reservations ?? []) for (const i of r.Instances ?? []) {
-        seen.push(i.InstanceId ?? '');
-        expect(i.State?.Name).toBe('running');
-        expect(i.Tags?.find((t) => t.Key === 'Role')?.Value).toBe('tenant');
-      }
+      for (const r of page.Reservations ?? [])
+        for (const i of r.Instances ?? []) {
+          seen.push(i.InstanceId ?? '');
+          expect(i.State?.Name).toBe('running');
+          expect(i.Tags?.find((t) => t.Key === 'Role')?.Value).toBe('tenant');
+        }
     }
     expect(pages).toBe(4);
     expect(seen).toHaveLength(17);
@@ -46,10 +59,29 @@ describe('EC2 DescribeInstances', () => {
   });
 
   it('supports tag-key and wildcard tag values', async () => {
-    const out = await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:OrgSlug', Values: ['org-1*'] }, { Name: 'tag-key', Values: ['ManagedBy'] }] }));
+    const out = await ec2.send(
+      new DescribeInstancesCommand({
+        Filters: [
+          { Name: 'tag:OrgSlug', Values: ['org-1*'] },
+          { Name: 'tag-key', Values: ['ManagedBy'] },
+        ],
+      }),
+    );
     const ids = (out.Reservations ?? []).flatMap((r) => r.Instances ?? []);
     expect(ids.map((i) => i.Tags?.find((t) => t.Key === 'OrgSlug')?.Value).sort()).toEqual(
-      ['org-1', 'org-10', 'org-11', 'org-12', 'org-13', 'org-14', 'org-15', 'org-16', 'org-17', 'org-18', 'org-19'].sort(),
+      [
+        'org-1',
+        'org-10',
+        'org-11',
+        'org-12',
+        'org-13',
+        'org-14',
+        'org-15',
+        'org-16',
+        'org-17',
+        'org-18',
+        'org-19',
+      ].sort(),
     );
   });
 
@@ -58,14 +90,18 @@ describe('EC2 DescribeInstances', () => {
     const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [first as string] }));
     expect(out.Reservations?.[0]?.Instances?.[0]?.InstanceId).toBe(first);
     expect(out.Reservations?.[0]?.Instances?.[0]?.PrivateIpAddress).toMatch(/^10\.0\./);
-    await expect(ec2.send(new DescribeInstancesCommand({ InstanceIds: ['i-0deadbeefdeadbeef'] }))).rejects.toMatchObject({
+    await expect(
+      ec2.send(new DescribeInstancesCommand({ InstanceIds: ['i-0deadbeefdeadbeef'] })),
+    ).rejects.toMatchObject({
       name: 'InvalidInstanceID.NotFound',
       $metadata: { httpStatusCode: 400 },
     });
   });
 
   it('rejects an unknown filter name', async () => {
-    await expect(ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'no-such-filter', Values: ['x'] }] }))).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+    await expect(
+      ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'no-such-filter', Values: ['x'] }] })),
+    ).rejects.toMatchObject({ name: 'InvalidParameterValue' });
   });
 });
 
@@ -85,7 +121,9 @@ describe('EC2 GetConsoleOutput and DescribeInstanceAttribute', () => {
 
   it('answers Latest=true on a non-Nitro instance with UnsupportedOperation', async () => {
     const instance = addInstance(server.state, { nitro: false, console: 'boot\n' });
-    await expect(ec2.send(new GetConsoleOutputCommand({ InstanceId: instance.instanceId, Latest: true }))).rejects.toMatchObject({ name: 'UnsupportedOperation' });
+    await expect(
+      ec2.send(new GetConsoleOutputCommand({ InstanceId: instance.instanceId, Latest: true })),
+    ).rejects.toMatchObject({ name: 'UnsupportedOperation' });
     const nitro = addInstance(server.state, { nitro: true, console: 'boot\n' });
     const out = await ec2.send(new GetConsoleOutputCommand({ InstanceId: nitro.instanceId, Latest: true }));
     expect(Buffer.from(out.Output ?? '', 'base64').toString()).toBe('boot\n');
@@ -94,7 +132,9 @@ describe('EC2 GetConsoleOutput and DescribeInstanceAttribute', () => {
   it('returns userData base64-encoded', async () => {
     const userData = '#!/bin/bash\ndocker run -e FOO=bar molecule-tenant\n';
     const instance = addInstance(server.state, { userData });
-    const out = await ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: instance.instanceId, Attribute: 'userData' }));
+    const out = await ec2.send(
+      new DescribeInstanceAttributeCommand({ InstanceId: instance.instanceId, Attribute: 'userData' }),
+    );
     expect(Buffer.from(out.UserData?.Value ?? '', 'base64').toString('utf8')).toBe(userData);
   });
 });
@@ -102,7 +142,9 @@ describe('EC2 GetConsoleOutput and DescribeInstanceAttribute', () => {
 describe('EC2 DryRun', () => {
   it('answers DryRunOperation, as EC2 does for a caller with permission', async () => {
     const instance = addInstance(server.state);
-    await expect(ec2.send(new TerminateInstancesCommand({ InstanceIds: [instance.instanceId], DryRun: true }))).rejects.toMatchObject({ name: 'DryRunOperation' });
+    await expect(
+      ec2.send(new TerminateInstancesCommand({ InstanceIds: [instance.instanceId], DryRun: true })),
+    ).rejects.toMatchObject({ name: 'DryRunOperation' });
     expect(instance.state).toBe('running');
   });
 });
@@ -111,7 +153,11 @@ describe('EC2 TerminateInstances', () => {
   it('moves running → shutting-down → terminated after a short delay in fast mode', async () => {
     const instance = addInstance(server.state);
     const out = await ec2.send(new TerminateInstancesCommand({ InstanceIds: [instance.instanceId] }));
-    expect(out.TerminatingInstances?.[0]).toMatchObject({ InstanceId: instance.instanceId, PreviousState: { Name: 'running', Code: 16 }, CurrentState: { Name: 'shutting-down', Code: 32 } });
+    expect(out.TerminatingInstances?.[0]).toMatchObject({
+      InstanceId: instance.instanceId,
+      PreviousState: { Name: 'running', Code: 16 },
+      CurrentState: { Name: 'shutting-down', Code: 32 },
+    });
     await sleep(400);
     const after = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instance.instanceId] }));
     expect(after.Reservations?.[0]?.Instances?.[0]?.State).toEqual({ Code: 48, Name: 'terminated' });
@@ -120,7 +166,12 @@ describe('EC2 TerminateInstances', () => {
 
 describe('STS GetCallerIdentity', () => {
   it('reports the sandbox account', async () => {
-    const sts = new STSClient({ region: 'us-east-2', endpoint: server.url, credentials: TEST_CREDENTIALS, maxAttempts: 1 });
+    const sts = new STSClient({
+      region: 'us-east-2',
+      endpoint: server.url,
+      credentials: TEST_CREDENTIALS,
+      maxAttempts: 1,
+    });
     const out = await sts.send(new GetCallerIdentityCommand({}));
     sts.destroy();
     expect(out.Account).toBe('123456789012');

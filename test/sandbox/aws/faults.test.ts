@@ -3,7 +3,13 @@ import { DescribeInstanceInformationCommand, SSMClient } from '@aws-sdk/client-s
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handleAwsRequest } from '../../../src/sandbox/aws/handle-aws-request.js';
-import { createTestState, FakeHostRunner, startAwsTestServer, TEST_CREDENTIALS, type AwsTestServer } from './aws-test-server.js';
+import {
+  createTestState,
+  FakeHostRunner,
+  startAwsTestServer,
+  TEST_CREDENTIALS,
+  type AwsTestServer,
+} from './aws-test-server.js';
 
 let server: AwsTestServer;
 
@@ -20,7 +26,12 @@ beforeEach(() => {
   server.state.faults.awsLatencyMs = 0;
 });
 
-const clientConfig = (maxAttempts: number) => ({ region: 'us-east-2', endpoint: server.url, credentials: TEST_CREDENTIALS, maxAttempts });
+const clientConfig = (maxAttempts: number) => ({
+  region: 'us-east-2',
+  endpoint: server.url,
+  credentials: TEST_CREDENTIALS,
+  maxAttempts,
+});
 
 describe('throttling', () => {
   it('surfaces each protocol’s real throttling error when the SDK does not retry', async () => {
@@ -28,8 +39,15 @@ describe('throttling', () => {
     const ssm = new SSMClient(clientConfig(1));
     const ec2 = new EC2Client(clientConfig(1));
     const sts = new STSClient(clientConfig(1));
-    await expect(ssm.send(new DescribeInstanceInformationCommand({}))).rejects.toMatchObject({ name: 'ThrottlingException', message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } });
-    await expect(ec2.send(new DescribeInstancesCommand({}))).rejects.toMatchObject({ name: 'RequestLimitExceeded', $metadata: { httpStatusCode: 503 } });
+    await expect(ssm.send(new DescribeInstanceInformationCommand({}))).rejects.toMatchObject({
+      name: 'ThrottlingException',
+      message: 'Rate exceeded',
+      $metadata: { httpStatusCode: 400 },
+    });
+    await expect(ec2.send(new DescribeInstancesCommand({}))).rejects.toMatchObject({
+      name: 'RequestLimitExceeded',
+      $metadata: { httpStatusCode: 503 },
+    });
     await expect(sts.send(new GetCallerIdentityCommand({}))).rejects.toMatchObject({ name: 'Throttling' });
     for (const c of [ssm, ec2, sts]) c.destroy();
     const throttled = server.state.requests.slice(-3);
@@ -70,7 +88,8 @@ describe('throttling', () => {
           method: 'POST',
           path: '/',
           headers: {
-            Authorization: 'AWS4-HMAC-SHA256 Credential=AKIDSANDBOX/20260101/us-east-2/ssm/aws4_request, SignedHeaders=host, Signature=00',
+            Authorization:
+              'AWS4-HMAC-SHA256 Credential=AKIDSANDBOX/20260101/us-east-2/ssm/aws4_request, SignedHeaders=host, Signature=00',
             'X-Amz-Target': 'AmazonSSM.DescribeInstanceInformation',
           },
           body: '{}',
@@ -90,7 +109,12 @@ describe('throttling', () => {
 describe('routing and latency', () => {
   it('returns null for a request without SigV4 auth, so the server can route it to the CP', async () => {
     const state = createTestState();
-    const answer = await handleAwsRequest(state, new FakeHostRunner(), { method: 'GET', path: '/health', headers: { authorization: 'Bearer abc' }, body: '' });
+    const answer = await handleAwsRequest(state, new FakeHostRunner(), {
+      method: 'GET',
+      path: '/health',
+      headers: { authorization: 'Bearer abc' },
+      body: '',
+    });
     expect(answer).toBeNull();
     expect(state.requests).toHaveLength(0);
   });

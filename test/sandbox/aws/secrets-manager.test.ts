@@ -21,7 +21,12 @@ let sm: SecretsManagerClient;
 
 beforeAll(async () => {
   server = await startAwsTestServer();
-  sm = new SecretsManagerClient({ region: 'us-east-2', endpoint: server.url, credentials: TEST_CREDENTIALS, maxAttempts: 1 });
+  sm = new SecretsManagerClient({
+    region: 'us-east-2',
+    endpoint: server.url,
+    credentials: TEST_CREDENTIALS,
+    maxAttempts: 1,
+  });
 });
 
 afterAll(async () => {
@@ -31,51 +36,103 @@ afterAll(async () => {
 
 describe('secret versions and staging labels', () => {
   it('creates, reads by name and ARN, and moves AWSCURRENT → AWSPREVIOUS on PutSecretValue', async () => {
-    const created = await sm.send(new CreateSecretCommand({ Name: 'molecule/tenant/acme/admin-token', SecretString: SENTINEL_OLD, Tags: [{ Key: 'OrgSlug', Value: 'acme' }] }));
-    expect(created.ARN).toMatch(/^arn:aws:secretsmanager:us-east-2:123456789012:secret:molecule\/tenant\/acme\/admin-token-[A-Za-z0-9]{6}$/);
+    const created = await sm.send(
+      new CreateSecretCommand({
+        Name: 'molecule/tenant/acme/admin-token',
+        SecretString: SENTINEL_OLD,
+        Tags: [{ Key: 'OrgSlug', Value: 'acme' }],
+      }),
+    );
+    expect(created.ARN).toMatch(
+      /^arn:aws:secretsmanager:us-east-2:123456789012:secret:molecule\/tenant\/acme\/admin-token-[A-Za-z0-9]{6}$/,
+    );
     const byArn = await sm.send(new GetSecretValueCommand({ SecretId: created.ARN }));
-    expect(byArn).toMatchObject({ SecretString: SENTINEL_OLD, VersionStages: ['AWSCURRENT'], VersionId: created.VersionId });
+    expect(byArn).toMatchObject({
+      SecretString: SENTINEL_OLD,
+      VersionStages: ['AWSCURRENT'],
+      VersionId: created.VersionId,
+    });
 
-    const put = await sm.send(new PutSecretValueCommand({ SecretId: 'molecule/tenant/acme/admin-token', SecretString: SENTINEL_NEW }));
+    const put = await sm.send(
+      new PutSecretValueCommand({ SecretId: 'molecule/tenant/acme/admin-token', SecretString: SENTINEL_NEW }),
+    );
     expect(put.VersionStages).toEqual(['AWSCURRENT']);
     const current = await sm.send(new GetSecretValueCommand({ SecretId: 'molecule/tenant/acme/admin-token' }));
-    const previous = await sm.send(new GetSecretValueCommand({ SecretId: 'molecule/tenant/acme/admin-token', VersionStage: 'AWSPREVIOUS' }));
+    const previous = await sm.send(
+      new GetSecretValueCommand({ SecretId: 'molecule/tenant/acme/admin-token', VersionStage: 'AWSPREVIOUS' }),
+    );
     expect(current.SecretString).toBe(SENTINEL_NEW);
     expect(previous.SecretString).toBe(SENTINEL_OLD);
 
     const described = await sm.send(new DescribeSecretCommand({ SecretId: 'molecule/tenant/acme/admin-token' }));
-    expect(described.VersionIdsToStages).toEqual({ [created.VersionId as string]: ['AWSPREVIOUS'], [put.VersionId as string]: ['AWSCURRENT'] });
+    expect(described.VersionIdsToStages).toEqual({
+      [created.VersionId as string]: ['AWSPREVIOUS'],
+      [put.VersionId as string]: ['AWSCURRENT'],
+    });
     expect(described.Tags).toEqual([{ Key: 'OrgSlug', Value: 'acme' }]);
   });
 
   it('stages AWSPENDING without touching AWSCURRENT, then promotes it with UpdateSecretVersionStage', async () => {
     const name = 'molecule/cp-shared-secret';
     const first = await sm.send(new CreateSecretCommand({ Name: name, SecretString: 'v1' }));
-    const pending = await sm.send(new PutSecretValueCommand({ SecretId: name, SecretString: 'v2', VersionStages: ['AWSPENDING'] }));
+    const pending = await sm.send(
+      new PutSecretValueCommand({ SecretId: name, SecretString: 'v2', VersionStages: ['AWSPENDING'] }),
+    );
     expect((await sm.send(new GetSecretValueCommand({ SecretId: name }))).SecretString).toBe('v1');
-    expect((await sm.send(new GetSecretValueCommand({ SecretId: name, VersionStage: 'AWSPENDING' }))).SecretString).toBe('v2');
+    expect(
+      (await sm.send(new GetSecretValueCommand({ SecretId: name, VersionStage: 'AWSPENDING' }))).SecretString,
+    ).toBe('v2');
 
-    await expect(sm.send(new UpdateSecretVersionStageCommand({ SecretId: name, VersionStage: 'AWSCURRENT', MoveToVersionId: pending.VersionId }))).rejects.toMatchObject({
+    await expect(
+      sm.send(
+        new UpdateSecretVersionStageCommand({
+          SecretId: name,
+          VersionStage: 'AWSCURRENT',
+          MoveToVersionId: pending.VersionId,
+        }),
+      ),
+    ).rejects.toMatchObject({
       name: 'InvalidParameterException',
     });
-    await sm.send(new UpdateSecretVersionStageCommand({ SecretId: name, VersionStage: 'AWSCURRENT', MoveToVersionId: pending.VersionId, RemoveFromVersionId: first.VersionId }));
+    await sm.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: name,
+        VersionStage: 'AWSCURRENT',
+        MoveToVersionId: pending.VersionId,
+        RemoveFromVersionId: first.VersionId,
+      }),
+    );
     const described = await sm.send(new DescribeSecretCommand({ SecretId: name }));
     expect(described.VersionIdsToStages?.[pending.VersionId as string]?.sort()).toEqual(['AWSCURRENT', 'AWSPENDING']);
     expect(described.VersionIdsToStages?.[first.VersionId as string]).toEqual(['AWSPREVIOUS']);
-    expect((await sm.send(new GetSecretValueCommand({ SecretId: name, VersionId: first.VersionId }))).SecretString).toBe('v1');
+    expect(
+      (await sm.send(new GetSecretValueCommand({ SecretId: name, VersionId: first.VersionId }))).SecretString,
+    ).toBe('v1');
   });
 
   it('treats a repeated ClientRequestToken with the same value as a no-op and with another value as an error', async () => {
     const name = 'token-idempotency';
     await sm.send(new CreateSecretCommand({ Name: name, SecretString: 'a' }));
     const token = 'c0ffee00-0000-4000-8000-000000000001';
-    const once = await sm.send(new PutSecretValueCommand({ SecretId: name, SecretString: SENTINEL_NEW, ClientRequestToken: token }));
-    const again = await sm.send(new PutSecretValueCommand({ SecretId: name, SecretString: SENTINEL_NEW, ClientRequestToken: token }));
+    const once = await sm.send(
+      new PutSecretValueCommand({ SecretId: name, SecretString: SENTINEL_NEW, ClientRequestToken: token }),
+    );
+    const again = await sm.send(
+      new PutSecretValueCommand({ SecretId: name, SecretString: SENTINEL_NEW, ClientRequestToken: token }),
+    );
     expect(once.VersionId).toBe(token);
     expect(again.VersionId).toBe(token);
-    expect(Object.keys((await sm.send(new DescribeSecretCommand({ SecretId: name }))).VersionIdsToStages ?? {})).toHaveLength(2);
+    expect(
+      Object.keys((await sm.send(new DescribeSecretCommand({ SecretId: name }))).VersionIdsToStages ?? {}),
+    ).toHaveLength(2);
 
-    const conflict = sm.send(new PutSecretValueCommand({ SecretId: name, SecretString: 'sentinel-conflict-9e8d7c', ClientRequestToken: token }));
+    const conflict = sm.send(
+      new PutSecretValueCommand({
+        SecretId: name,
+        SecretString: 'sentinel-conflict-9e8d7c',
+        ClientRequestToken: token,
+      }),
+    );
     await expect(conflict).rejects.toMatchObject({ name: 'ResourceExistsException' });
     const error = await conflict.catch((e: Error) => e);
     expect(String((error as Error).message)).not.toContain(SENTINEL_NEW);
@@ -83,21 +140,37 @@ describe('secret versions and staging labels', () => {
   });
 
   it('answers a missing secret or stage with ResourceNotFoundException', async () => {
-    await expect(sm.send(new GetSecretValueCommand({ SecretId: 'no/such/secret' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException', $metadata: { httpStatusCode: 400 } });
+    await expect(sm.send(new GetSecretValueCommand({ SecretId: 'no/such/secret' }))).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+      $metadata: { httpStatusCode: 400 },
+    });
     await sm.send(new CreateSecretCommand({ Name: 'no-value-yet' }));
-    await expect(sm.send(new GetSecretValueCommand({ SecretId: 'no-value-yet' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
-    await expect(sm.send(new CreateSecretCommand({ Name: 'no-value-yet', SecretString: 'x' }))).rejects.toMatchObject({ name: 'ResourceExistsException' });
+    await expect(sm.send(new GetSecretValueCommand({ SecretId: 'no-value-yet' }))).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
+    await expect(sm.send(new CreateSecretCommand({ Name: 'no-value-yet', SecretString: 'x' }))).rejects.toMatchObject({
+      name: 'ResourceExistsException',
+    });
   });
 });
 
 describe('ListSecrets and GetRandomPassword', () => {
   it('filters by name prefix and tag, and paginates', async () => {
     for (let n = 0; n < 12; n++) {
-      await sm.send(new CreateSecretCommand({ Name: `fleet/org-${n}/admin-token`, SecretString: `t${n}`, Tags: [{ Key: 'Fleet', Value: n % 2 === 0 ? 'even' : 'odd' }] }));
+      await sm.send(
+        new CreateSecretCommand({
+          Name: `fleet/org-${n}/admin-token`,
+          SecretString: `t${n}`,
+          Tags: [{ Key: 'Fleet', Value: n % 2 === 0 ? 'even' : 'odd' }],
+        }),
+      );
     }
     const names: string[] = [];
     let pages = 0;
-    for await (const page of paginateListSecrets({ client: sm, pageSize: 5 }, { Filters: [{ Key: 'name', Values: ['fleet/'] }] })) {
+    for await (const page of paginateListSecrets(
+      { client: sm, pageSize: 5 },
+      { Filters: [{ Key: 'name', Values: ['fleet/'] }] },
+    )) {
       pages++;
       names.push(...(page.SecretList ?? []).map((s) => s.Name ?? ''));
     }

@@ -38,7 +38,16 @@ function addHosts(n: number, tags: { Key: string; Value: string }[] = []): SimIn
   return Array.from({ length: n }, () => addInstance(server.state, { tags }));
 }
 
-async function waitForCommand(commandId: string, timeoutMs = 5000): Promise<{ Status?: string; StatusDetails?: string; CompletedCount?: number; ErrorCount?: number; TargetCount?: number }> {
+async function waitForCommand(
+  commandId: string,
+  timeoutMs = 5000,
+): Promise<{
+  Status?: string;
+  StatusDetails?: string;
+  CompletedCount?: number;
+  ErrorCount?: number;
+  TargetCount?: number;
+}> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const out = await ssm.send(new ListCommandsCommand({ CommandId: commandId }));
@@ -51,7 +60,12 @@ async function waitForCommand(commandId: string, timeoutMs = 5000): Promise<{ St
 
 async function send(instanceIds: string[], extra: Record<string, unknown> = {}): Promise<string> {
   const out = await ssm.send(
-    new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', InstanceIds: instanceIds, Parameters: { commands: ['echo hello'] }, ...extra }),
+    new SendCommandCommand({
+      DocumentName: 'AWS-RunShellScript',
+      InstanceIds: instanceIds,
+      Parameters: { commands: ['echo hello'] },
+      ...extra,
+    }),
   );
   return out.Command?.CommandId ?? '';
 }
@@ -59,7 +73,10 @@ async function send(instanceIds: string[], extra: Record<string, unknown> = {}):
 describe('SendCommand validation', () => {
   it('rejects 51 instance ids with ValidationException, as SSM does', async () => {
     const ids = addHosts(51).map((i) => i.instanceId);
-    await expect(send(ids)).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringContaining('less than or equal to 50') });
+    await expect(send(ids)).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: expect.stringContaining('less than or equal to 50'),
+    });
     await expect(send(ids.slice(0, 50))).resolves.toMatch(/^[0-9a-f-]{36}$/);
   });
 
@@ -70,7 +87,9 @@ describe('SendCommand validation', () => {
 
   it('rejects a malformed MaxConcurrency', async () => {
     const [host] = addHosts(1);
-    await expect(send([host!.instanceId], { MaxConcurrency: '0' })).rejects.toMatchObject({ name: 'ValidationException' });
+    await expect(send([host!.instanceId], { MaxConcurrency: '0' })).rejects.toMatchObject({
+      name: 'ValidationException',
+    });
   });
 });
 
@@ -79,12 +98,27 @@ describe('SendCommand execution', () => {
     const [host] = addHosts(1);
     server.hosts.behaviour = async (_i, script) => ({ exitCode: 0, stdout: `ran: ${script}\n`, stderr: '' });
     const commandId = await send([host!.instanceId]);
-    await expect(ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: host!.instanceId }))).rejects.toMatchObject({ name: 'InvocationDoesNotExist' });
-    expect((await ssm.send(new ListCommandInvocationsCommand({ CommandId: commandId }))).CommandInvocations).toEqual([]);
+    await expect(
+      ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: host!.instanceId })),
+    ).rejects.toMatchObject({ name: 'InvocationDoesNotExist' });
+    expect((await ssm.send(new ListCommandInvocationsCommand({ CommandId: commandId }))).CommandInvocations).toEqual(
+      [],
+    );
     const command = await waitForCommand(commandId);
-    expect(command).toMatchObject({ Status: 'Success', StatusDetails: 'Success', TargetCount: 1, CompletedCount: 1, ErrorCount: 0 });
+    expect(command).toMatchObject({
+      Status: 'Success',
+      StatusDetails: 'Success',
+      TargetCount: 1,
+      CompletedCount: 1,
+      ErrorCount: 0,
+    });
     const inv = await ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: host!.instanceId }));
-    expect(inv).toMatchObject({ Status: 'Success', StatusDetails: 'Success', ResponseCode: 0, StandardOutputContent: 'ran: echo hello\n' });
+    expect(inv).toMatchObject({
+      Status: 'Success',
+      StatusDetails: 'Success',
+      ResponseCode: 0,
+      StandardOutputContent: 'ran: echo hello\n',
+    });
   });
 
   it('goes Pending/InProgress → Failed with the exit code', async () => {
@@ -95,18 +129,27 @@ describe('SendCommand execution', () => {
     };
     const commandId = await send([host!.instanceId]);
     await sleep(120);
-    const during = await ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: host!.instanceId }));
+    const during = await ssm.send(
+      new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: host!.instanceId }),
+    );
     expect(['Pending', 'InProgress']).toContain(during.Status);
     const command = await waitForCommand(commandId);
     expect(command.Status).toBe('Failed');
     const inv = await ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: host!.instanceId }));
-    expect(inv).toMatchObject({ Status: 'Failed', StatusDetails: 'Failed', ResponseCode: 3, StandardErrorContent: 'boom\n' });
+    expect(inv).toMatchObject({
+      Status: 'Failed',
+      StatusDetails: 'Failed',
+      ResponseCode: 3,
+      StandardErrorContent: 'boom\n',
+    });
   });
 
   it('marks a script that outlives executionTimeout TimedOut', async () => {
     const [host] = addHosts(1);
     server.hosts.behaviour = () => sleep(3000).then(() => ({ exitCode: 0, stdout: '', stderr: '' }));
-    const commandId = await send([host!.instanceId], { Parameters: { commands: ['sleep 10'], executionTimeout: ['1'] } });
+    const commandId = await send([host!.instanceId], {
+      Parameters: { commands: ['sleep 10'], executionTimeout: ['1'] },
+    });
     const command = await waitForCommand(commandId);
     expect(command.Status).toBe('TimedOut');
     const inv = await ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: host!.instanceId }));
@@ -118,10 +161,14 @@ describe('SendCommand execution', () => {
     server.state.faults.offlineHosts = [offline!.instanceId];
     const commandId = await send([online!.instanceId, offline!.instanceId]);
     await waitForCommand(commandId);
-    const inv = await ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: offline!.instanceId }));
+    const inv = await ssm.send(
+      new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: offline!.instanceId }),
+    );
     expect(inv.StatusDetails).toBe('Undeliverable');
     expect(server.hosts.started).not.toContain(offline!.instanceId);
-    const ok = await ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: online!.instanceId }));
+    const ok = await ssm.send(
+      new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: online!.instanceId }),
+    );
     expect(ok.Status).toBe('Success');
   });
 
@@ -132,26 +179,37 @@ describe('SendCommand execution', () => {
     const commandId = await send([offline!.instanceId], { TimeoutSeconds: 30 });
     const command = await waitForCommand(commandId);
     expect(command).toMatchObject({ Status: 'TimedOut', StatusDetails: 'DeliveryTimedOut', ErrorCount: 0 });
-    const inv = await ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: offline!.instanceId }));
+    const inv = await ssm.send(
+      new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: offline!.instanceId }),
+    );
     expect(inv).toMatchObject({ Status: 'TimedOut', StatusDetails: 'DeliveryTimedOut' });
   });
 
   it('works with the SDK’s own waitUntilCommandExecuted (which retries InvocationDoesNotExist)', async () => {
     const [host] = addHosts(1);
     const commandId = await send([host!.instanceId]);
-    const result = await waitUntilCommandExecuted({ client: ssm, maxWaitTime: 10, minDelay: 1, maxDelay: 1 }, { CommandId: commandId, InstanceId: host!.instanceId });
+    const result = await waitUntilCommandExecuted(
+      { client: ssm, maxWaitTime: 10, minDelay: 1, maxDelay: 1 },
+      { CommandId: commandId, InstanceId: host!.instanceId },
+    );
     expect(result.state).toBe('SUCCESS');
     server.hosts.behaviour = async () => ({ exitCode: 2, stdout: '', stderr: '' });
     const failing = await send([host!.instanceId]);
     await expect(
-      waitUntilCommandExecuted({ client: ssm, maxWaitTime: 10, minDelay: 1, maxDelay: 1 }, { CommandId: failing, InstanceId: host!.instanceId }),
+      waitUntilCommandExecuted(
+        { client: ssm, maxWaitTime: 10, minDelay: 1, maxDelay: 1 },
+        { CommandId: failing, InstanceId: host!.instanceId },
+      ),
     ).rejects.toThrow(/FAILURE/);
   });
 
   it('cancels pending and running invocations', async () => {
     const hosts = addHosts(4);
     server.hosts.behaviour = () => sleep(400).then(() => ({ exitCode: 0, stdout: 'late\n', stderr: '' }));
-    const commandId = await send(hosts.map((h) => h.instanceId), { MaxConcurrency: '1' });
+    const commandId = await send(
+      hosts.map((h) => h.instanceId),
+      { MaxConcurrency: '1' },
+    );
     await sleep(150);
     await ssm.send(new CancelCommandCommand({ CommandId: commandId }));
     const command = await waitForCommand(commandId);
@@ -165,7 +223,10 @@ describe('SendCommand execution', () => {
   it('runs at most MaxConcurrency scripts at once', async () => {
     const hosts = addHosts(12);
     server.hosts.behaviour = () => sleep(60).then(() => ({ exitCode: 0, stdout: '', stderr: '' }));
-    const commandId = await send(hosts.map((h) => h.instanceId), { MaxConcurrency: '3' });
+    const commandId = await send(
+      hosts.map((h) => h.instanceId),
+      { MaxConcurrency: '3' },
+    );
     const command = await waitForCommand(commandId);
     expect(command).toMatchObject({ Status: 'Success', CompletedCount: 12 });
     expect(server.hosts.maxRunning).toBe(3);
@@ -175,14 +236,22 @@ describe('SendCommand execution', () => {
   it('resolves a percentage MaxConcurrency against the target count', async () => {
     const hosts = addHosts(10);
     server.hosts.behaviour = () => sleep(40).then(() => ({ exitCode: 0, stdout: '', stderr: '' }));
-    await waitForCommand(await send(hosts.map((h) => h.instanceId), { MaxConcurrency: '20%' }));
+    await waitForCommand(
+      await send(
+        hosts.map((h) => h.instanceId),
+        { MaxConcurrency: '20%' },
+      ),
+    );
     expect(server.hosts.maxRunning).toBe(2);
   });
 
   it('stops dispatching once errors exceed MaxErrors; the rest end Terminated', async () => {
     const hosts = addHosts(10);
     server.hosts.behaviour = () => sleep(20).then(() => ({ exitCode: 1, stdout: '', stderr: 'fail\n' }));
-    const commandId = await send(hosts.map((h) => h.instanceId), { MaxConcurrency: '1', MaxErrors: '2' });
+    const commandId = await send(
+      hosts.map((h) => h.instanceId),
+      { MaxConcurrency: '1', MaxErrors: '2' },
+    );
     const command = await waitForCommand(commandId);
     expect(command).toMatchObject({ Status: 'Failed', ErrorCount: 3, TargetCount: 10, CompletedCount: 10 });
     expect(server.hosts.started).toHaveLength(3);
@@ -195,7 +264,10 @@ describe('SendCommand execution', () => {
   it('does not count Undeliverable toward MaxErrors', async () => {
     const hosts = addHosts(4);
     server.state.faults.offlineHosts = [hosts[0]!.instanceId, hosts[1]!.instanceId];
-    const commandId = await send(hosts.map((h) => h.instanceId), { MaxConcurrency: '1', MaxErrors: '0' });
+    const commandId = await send(
+      hosts.map((h) => h.instanceId),
+      { MaxConcurrency: '1', MaxErrors: '0' },
+    );
     const command = await waitForCommand(commandId);
     expect(command).toMatchObject({ Status: 'Success', ErrorCount: 0 });
     expect(server.hosts.started).toEqual([hosts[2]!.instanceId, hosts[3]!.instanceId]);
@@ -205,7 +277,11 @@ describe('SendCommand execution', () => {
     const tagged = addHosts(3, [{ Key: 'Role', Value: 'canary-target' }]);
     addHosts(2, [{ Key: 'Role', Value: 'other' }]);
     const out = await ssm.send(
-      new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', Targets: [{ Key: 'tag:Role', Values: ['canary-target'] }], Parameters: { commands: ['true'] } }),
+      new SendCommandCommand({
+        DocumentName: 'AWS-RunShellScript',
+        Targets: [{ Key: 'tag:Role', Values: ['canary-target'] }],
+        Parameters: { commands: ['true'] },
+      }),
     );
     const command = await waitForCommand(out.Command?.CommandId ?? '');
     expect(command).toMatchObject({ Status: 'Success', TargetCount: 3 });
@@ -219,7 +295,12 @@ describe('fleet scale', () => {
     server.hosts.behaviour = () => sleep(20).then(() => ({ exitCode: 0, stdout: 'done\n', stderr: '' }));
     const started = Date.now();
     const out = await ssm.send(
-      new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', Targets: [{ Key: 'tag:Fleet', Values: ['scale-test'] }], MaxConcurrency: '50', Parameters: { commands: ['true'] } }),
+      new SendCommandCommand({
+        DocumentName: 'AWS-RunShellScript',
+        Targets: [{ Key: 'tag:Fleet', Values: ['scale-test'] }],
+        MaxConcurrency: '50',
+        Parameters: { commands: ['true'] },
+      }),
     );
     const command = await waitForCommand(out.Command?.CommandId ?? '');
     expect(command).toMatchObject({ Status: 'Success', TargetCount: 200, CompletedCount: 200 });
@@ -228,7 +309,9 @@ describe('fleet scale', () => {
     const ids: string[] = [];
     let token: string | undefined;
     do {
-      const page = await ssm.send(new ListCommandInvocationsCommand({ CommandId: out.Command?.CommandId, NextToken: token }));
+      const page = await ssm.send(
+        new ListCommandInvocationsCommand({ CommandId: out.Command?.CommandId, NextToken: token }),
+      );
       ids.push(...(page.CommandInvocations ?? []).map((i) => i.InstanceId ?? ''));
       token = page.NextToken;
     } while (token);
@@ -258,7 +341,9 @@ describe('output caps and listings', () => {
     let token: string | undefined;
     let pages = 0;
     do {
-      const page = await ssm.send(new ListCommandInvocationsCommand({ CommandId: commandId, MaxResults: 3, NextToken: token }));
+      const page = await ssm.send(
+        new ListCommandInvocationsCommand({ CommandId: commandId, MaxResults: 3, NextToken: token }),
+      );
       seen.push(...(page.CommandInvocations ?? []).map((i) => i.InstanceId ?? ''));
       expect(page.CommandInvocations?.every((i) => (i.CommandPlugins ?? []).length === 0)).toBe(true);
       token = page.NextToken;
@@ -272,7 +357,11 @@ describe('output caps and listings', () => {
     const [host] = addHosts(1);
     const commandId = await send([host!.instanceId], { Comment: 'molectl test' });
     const out = await ssm.send(new ListCommandsCommand({ CommandId: commandId }));
-    expect(out.Commands?.[0]).toMatchObject({ Comment: 'molectl test', Parameters: { commands: ['echo hello'] }, DocumentName: 'AWS-RunShellScript' });
+    expect(out.Commands?.[0]).toMatchObject({
+      Comment: 'molectl test',
+      Parameters: { commands: ['echo hello'] },
+      DocumentName: 'AWS-RunShellScript',
+    });
   });
 });
 
@@ -288,7 +377,9 @@ describe('DescribeInstanceInformation', () => {
     }
     expect(seen.size).toBe(managed.length);
     expect(seen.get(offline.instanceId)).toBe('ConnectionLost');
-    const filtered = await ssm.send(new DescribeInstanceInformationCommand({ Filters: [{ Key: 'PingStatus', Values: ['ConnectionLost'] }] }));
+    const filtered = await ssm.send(
+      new DescribeInstanceInformationCommand({ Filters: [{ Key: 'PingStatus', Values: ['ConnectionLost'] }] }),
+    );
     expect(filtered.InstanceInformationList?.map((i) => i.InstanceId)).toEqual([offline.instanceId]);
   });
 });

@@ -4,12 +4,20 @@ import { startSandbox, type Sandbox } from '../../../src/sandbox/start-sandbox.j
 
 let sandbox: Sandbox;
 
-async function call(method: string, path: string, options: { token?: string | null; body?: unknown; headers?: Record<string, string> } = {}) {
+async function call(
+  method: string,
+  path: string,
+  options: { token?: string | null; body?: unknown; headers?: Record<string, string> } = {},
+) {
   const headers: Record<string, string> = { ...options.headers };
   const token = options.token === undefined ? sandbox.state.cpAdminToken : options.token;
   if (token !== null) headers['authorization'] = `Bearer ${token}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${sandbox.url}${path}`, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+  const res = await fetch(`${sandbox.url}${path}`, {
+    method,
+    headers,
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
   const text = await res.text();
   let json: any = null;
   try {
@@ -30,7 +38,12 @@ async function waitFor(check: () => boolean, ms = 3000): Promise<void> {
 
 function liveInstances(slug: string): string[] {
   return [...sandbox.state.instances.values()]
-    .filter((i) => i.tags.some((t) => t.Key === 'OrgSlug' && t.Value === slug) && i.state !== 'terminated' && i.state !== 'shutting-down')
+    .filter(
+      (i) =>
+        i.tags.some((t) => t.Key === 'OrgSlug' && t.Value === slug) &&
+        i.state !== 'terminated' &&
+        i.state !== 'shutting-down',
+    )
     .map((i) => i.tags.find((t) => t.Key === 'Role')?.Value ?? '');
 }
 
@@ -50,12 +63,21 @@ afterAll(async () => {
 
 describe('simulated CP: admin routes', () => {
   it('answers /health without auth', async () => {
-    expect(await call('GET', '/health', { token: null })).toMatchObject({ status: 200, json: { service: 'molecule-cp', status: 'ok' } });
+    expect(await call('GET', '/health', { token: null })).toMatchObject({
+      status: 200,
+      json: { service: 'molecule-cp', status: 'ok' },
+    });
   });
 
   it('refuses admin routes without the CP admin token', async () => {
-    expect(await call('GET', '/cp/admin/orgs', { token: null })).toMatchObject({ status: 401, json: { error: 'unauthorized' } });
-    expect(await call('GET', '/cp/admin/orgs', { token: 'wrong' })).toMatchObject({ status: 401, json: { error: 'unauthorized' } });
+    expect(await call('GET', '/cp/admin/orgs', { token: null })).toMatchObject({
+      status: 401,
+      json: { error: 'unauthorized' },
+    });
+    expect(await call('GET', '/cp/admin/orgs', { token: 'wrong' })).toMatchObject({
+      status: 401,
+      json: { error: 'unauthorized' },
+    });
   });
 
   it('lists orgs with their instance status and honours limit', async () => {
@@ -68,7 +90,9 @@ describe('simulated CP: admin routes', () => {
   });
 
   it('creates an org that becomes running with a tenant, workspaces and a stored admin token; 409 on a taken slug', async () => {
-    const created = await call('POST', '/cp/admin/orgs', { body: { slug: 'newco', name: 'New Co', owner_user_id: 'u1' } });
+    const created = await call('POST', '/cp/admin/orgs', {
+      body: { slug: 'newco', name: 'New Co', owner_user_id: 'u1' },
+    });
     expect(created.status).toBe(201);
     expect(created.json).toMatchObject({ slug: 'newco', instance_status: 'provisioning' });
     expect(created.json.id).toMatch(/^[0-9a-f-]{36}$/);
@@ -77,7 +101,9 @@ describe('simulated CP: admin routes', () => {
     expect(liveInstances('newco').sort()).toEqual(['tenant', 'workspace']);
     const token = await call('GET', '/cp/admin/orgs/newco/admin-token');
     expect(token.json.admin_token).toBe(sandbox.state.orgs.get('newco')?.adminToken);
-    expect(sandbox.state.secrets.get('molecule/tenants/newco/admin-token')?.versions[0]?.value).toBe(token.json.admin_token);
+    expect(sandbox.state.secrets.get('molecule/tenants/newco/admin-token')?.versions[0]?.value).toBe(
+      token.json.admin_token,
+    );
     // New orgs are post-cutover: their container can provision.
     expect(await simulateTenantProvisionCall(sandbox.state, 'newco')).toBe(201);
   });
@@ -150,12 +176,41 @@ describe('simulated CP: tenant-facing routes', () => {
     const org = sandbox.state.orgs.get('acme')!;
     const secret = sandbox.state.provisionSharedSecret;
     expect((await call('POST', '/cp/workspaces/provision', { token: null, body: {} })).status).toBe(401);
-    expect((await call('POST', '/cp/workspaces/provision', { token: 'wrong', headers: { 'x-molecule-admin-token': org.adminToken }, body: {} })).status).toBe(401);
-    expect((await call('POST', '/cp/workspaces/provision', { token: secret, headers: { 'x-molecule-admin-token': 'wrong' }, body: {} })).status).toBe(401);
-    expect((await call('POST', '/cp/workspaces/provision', { token: secret, headers: { 'x-molecule-admin-token': org.adminToken }, body: {} })).status).toBe(201);
-    const status = await call('GET', `/cp/workspaces/x/status?instance_id=${org.tenantInstanceId}`, { token: secret, headers: { 'x-molecule-admin-token': org.adminToken } });
+    expect(
+      (
+        await call('POST', '/cp/workspaces/provision', {
+          token: 'wrong',
+          headers: { 'x-molecule-admin-token': org.adminToken },
+          body: {},
+        })
+      ).status,
+    ).toBe(401);
+    expect(
+      (
+        await call('POST', '/cp/workspaces/provision', {
+          token: secret,
+          headers: { 'x-molecule-admin-token': 'wrong' },
+          body: {},
+        })
+      ).status,
+    ).toBe(401);
+    expect(
+      (
+        await call('POST', '/cp/workspaces/provision', {
+          token: secret,
+          headers: { 'x-molecule-admin-token': org.adminToken },
+          body: {},
+        })
+      ).status,
+    ).toBe(201);
+    const status = await call('GET', `/cp/workspaces/x/status?instance_id=${org.tenantInstanceId}`, {
+      token: secret,
+      headers: { 'x-molecule-admin-token': org.adminToken },
+    });
     expect(status).toMatchObject({ status: 200, json: { state: 'running' } });
-    expect((await call('GET', `/cp/workspaces/x/status?instance_id=${org.tenantInstanceId}`, { token: null })).status).toBe(401);
+    expect(
+      (await call('GET', `/cp/workspaces/x/status?instance_id=${org.tenantInstanceId}`, { token: null })).status,
+    ).toBe(401);
   });
 
   it('answers 404 on the provision routes when they are unmounted', async () => {
@@ -173,7 +228,9 @@ describe('simulated CP: tenant-facing routes', () => {
     expect(Object.keys(res.json).sort()).toEqual(['ip', 'region', 'slug', 'status']);
     sandbox.state.faults.flags['instanceLeaksToken'] = true;
     try {
-      expect((await call('GET', '/cp/orgs/acme/instance', { token: null })).json.admin_token).toBe(sandbox.state.orgs.get('acme')?.adminToken);
+      expect((await call('GET', '/cp/orgs/acme/instance', { token: null })).json.admin_token).toBe(
+        sandbox.state.orgs.get('acme')?.adminToken,
+      );
     } finally {
       delete sandbox.state.faults.flags['instanceLeaksToken'];
     }
@@ -181,7 +238,10 @@ describe('simulated CP: tenant-facing routes', () => {
 
   it('returns tenant config for the tenant admin token and org id, without the shared secret', async () => {
     const org = sandbox.state.orgs.get('acme')!;
-    const res = await call('GET', '/cp/tenants/config', { token: org.adminToken, headers: { 'x-molecule-org-id': org.id } });
+    const res = await call('GET', '/cp/tenants/config', {
+      token: org.adminToken,
+      headers: { 'x-molecule-org-id': org.id },
+    });
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ ORG_ID: org.id, ORG_SLUG: 'acme', MOLECULE_CP_URL: sandbox.url });
     expect(res.text).not.toContain(sandbox.state.provisionSharedSecret);
@@ -189,11 +249,18 @@ describe('simulated CP: tenant-facing routes', () => {
   });
 
   it('serves a tenant health endpoint that follows its container', async () => {
-    expect(await call('GET', '/_tenants/acme/health', { token: null })).toMatchObject({ status: 200, json: { status: 'ok' } });
-    const r = await sandbox.hosts.runScript(sandbox.state.instances.get(sandbox.state.orgs.get('acme')!.tenantInstanceId!)!, 'docker stop molecule-tenant', {
-      timeoutSeconds: 10,
-      commandId: 'stop-acme',
+    expect(await call('GET', '/_tenants/acme/health', { token: null })).toMatchObject({
+      status: 200,
+      json: { status: 'ok' },
     });
+    const r = await sandbox.hosts.runScript(
+      sandbox.state.instances.get(sandbox.state.orgs.get('acme')!.tenantInstanceId!)!,
+      'docker stop molecule-tenant',
+      {
+        timeoutSeconds: 10,
+        commandId: 'stop-acme',
+      },
+    );
     expect(r.exitCode).toBe(0);
     expect((await call('GET', '/_tenants/acme/health', { token: null })).status).toBe(502);
     expect(await simulateTenantProvisionCall(sandbox.state, 'acme')).toBe(0);
@@ -210,13 +277,24 @@ describe('simulated CP: tenant-facing routes', () => {
 
 describe('simulated CP: fleet redeploy', () => {
   it('plans without acting on dry_run, then recreates containers from user-data, canary first', async () => {
-    const dry = await call('POST', '/cp/admin/tenants/redeploy-fleet', { body: { target_tag: 'v2', canary_slug: 'gamma', batch_size: 2, dry_run: true } });
+    const dry = await call('POST', '/cp/admin/tenants/redeploy-fleet', {
+      body: { target_tag: 'v2', canary_slug: 'gamma', batch_size: 2, dry_run: true },
+    });
     expect(dry.status).toBe(200);
     expect(dry.json.results[0]).toMatchObject({ slug: 'gamma', phase: 'canary', ssm_status: 'Planned' });
-    const res = await call('POST', '/cp/admin/tenants/redeploy-fleet', { body: { target_tag: 'v2', canary_slug: 'gamma', batch_size: 2, soak_seconds: 0 } });
+    const res = await call('POST', '/cp/admin/tenants/redeploy-fleet', {
+      body: { target_tag: 'v2', canary_slug: 'gamma', batch_size: 2, soak_seconds: 0 },
+    });
     expect(res.status).toBe(200);
     expect(res.json.ok).toBe(true);
-    expect(res.json.results[0]).toMatchObject({ slug: 'gamma', phase: 'canary', ssm_status: 'Success', ssm_exit_code: 0, healthz_ok: true, error: '' });
+    expect(res.json.results[0]).toMatchObject({
+      slug: 'gamma',
+      phase: 'canary',
+      ssm_status: 'Success',
+      ssm_exit_code: 0,
+      healthz_ok: true,
+      error: '',
+    });
     expect(res.json.results.map((r: any) => r.slug)).toContain('acme');
     // acme's stopped container was recreated: healthy again.
     expect((await call('GET', '/_tenants/acme/health', { token: null })).status).toBe(200);

@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getDeployServices, SANDBOX_RAILWAY_TOKEN, SANDBOX_REGISTRY_TOKEN, SANDBOX_VERCEL_TOKEN, sandboxDeployCommit } from '../../../src/sandbox/deploy-services/deploy-services-state.js';
+import {
+  getDeployServices,
+  SANDBOX_RAILWAY_TOKEN,
+  SANDBOX_REGISTRY_TOKEN,
+  SANDBOX_VERCEL_TOKEN,
+  sandboxDeployCommit,
+} from '../../../src/sandbox/deploy-services/deploy-services-state.js';
 import { DEPLOYMENTS_QUERY, PROJECT_QUERY } from '../../../src/lib/verify/clients/railway-client.js';
 import { startSandbox, type Sandbox } from '../../../src/sandbox/start-sandbox.js';
 
@@ -14,7 +20,11 @@ afterAll(async () => {
 });
 
 async function railway(query: string, variables: unknown, token = SANDBOX_RAILWAY_TOKEN) {
-  const res = await fetch(`${sandbox.url}/_railway/graphql/v2`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+  const res = await fetch(`${sandbox.url}/_railway/graphql/v2`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
   return { status: res.status, json: (await res.json()) as any };
 }
 
@@ -26,8 +36,19 @@ describe('simulated Railway GraphQL', () => {
   });
 
   it('lists the latest deployment first, on the sandbox commit', async () => {
-    const { json } = await railway(DEPLOYMENTS_QUERY, { input: { projectId: 'sandbox-project', serviceId: 'svc-controlplane', environmentId: 'env-production' }, first: 1 });
-    expect(json.data.deployments.edges).toEqual([{ node: expect.objectContaining({ id: 'dep-production-2', status: 'SUCCESS', meta: expect.objectContaining({ commitHash: sandboxDeployCommit(sandbox.state) }) }) }]);
+    const { json } = await railway(DEPLOYMENTS_QUERY, {
+      input: { projectId: 'sandbox-project', serviceId: 'svc-controlplane', environmentId: 'env-production' },
+      first: 1,
+    });
+    expect(json.data.deployments.edges).toEqual([
+      {
+        node: expect.objectContaining({
+          id: 'dep-production-2',
+          status: 'SUCCESS',
+          meta: expect.objectContaining({ commitHash: sandboxDeployCommit(sandbox.state) }),
+        }),
+      },
+    ]);
   });
 
   it('answers a bad token with a GraphQL Not Authorized error, as Railway does', async () => {
@@ -38,20 +59,29 @@ describe('simulated Railway GraphQL', () => {
 
   it('railwayDeployFailed sets the latest deployment status', async () => {
     sandbox.state.faults.flags['railwayDeployFailed'] = 'CRASHED';
-    const { json } = await railway(DEPLOYMENTS_QUERY, { input: { projectId: 'sandbox-project', serviceId: 'svc-controlplane', environmentId: 'env-production' }, first: 1 });
+    const { json } = await railway(DEPLOYMENTS_QUERY, {
+      input: { projectId: 'sandbox-project', serviceId: 'svc-controlplane', environmentId: 'env-production' },
+      first: 1,
+    });
     delete sandbox.state.faults.flags['railwayDeployFailed'];
     expect(json.data.deployments.edges[0].node.status).toBe('CRASHED');
   });
 });
 
 describe('simulated Vercel', () => {
-  const list = (query: string, token = SANDBOX_VERCEL_TOKEN) => fetch(`${sandbox.url}/_vercel/v6/deployments?${query}`, { headers: { authorization: `Bearer ${token}` } });
+  const list = (query: string, token = SANDBOX_VERCEL_TOKEN) =>
+    fetch(`${sandbox.url}/_vercel/v6/deployments?${query}`, { headers: { authorization: `Bearer ${token}` } });
 
   it('returns the latest production deployment of the project', async () => {
     const res = await list('projectId=prj_sandbox_canvas&target=production&limit=1');
     const json = (await res.json()) as any;
     expect(json.deployments).toHaveLength(1);
-    expect(json.deployments[0]).toMatchObject({ uid: 'dpl_sandbox2', state: 'READY', target: 'production', meta: { githubCommitSha: sandboxDeployCommit(sandbox.state) } });
+    expect(json.deployments[0]).toMatchObject({
+      uid: 'dpl_sandbox2',
+      state: 'READY',
+      target: 'production',
+      meta: { githubCommitSha: sandboxDeployCommit(sandbox.state) },
+    });
   });
 
   it('refuses a bad token with 403 and an unknown project with 404', async () => {
@@ -75,10 +105,17 @@ describe('simulated OCI registry', () => {
     const first = await fetch(manifestUrl(commit()), { method: 'HEAD' });
     expect(first.status).toBe(401);
     const challenge = first.headers.get('www-authenticate')!;
-    expect(challenge).toBe(`Bearer realm="${sandbox.url}/_registry/token",service="sandbox-registry",scope="repository:molecule-ai/platform-tenant:pull"`);
-    const tokenRes = await fetch(`${sandbox.url}/_registry/token?service=sandbox-registry&scope=repository:molecule-ai/platform-tenant:pull`);
+    expect(challenge).toBe(
+      `Bearer realm="${sandbox.url}/_registry/token",service="sandbox-registry",scope="repository:molecule-ai/platform-tenant:pull"`,
+    );
+    const tokenRes = await fetch(
+      `${sandbox.url}/_registry/token?service=sandbox-registry&scope=repository:molecule-ai/platform-tenant:pull`,
+    );
     const { token } = (await tokenRes.json()) as { token: string };
-    const second = await fetch(manifestUrl(commit()), { method: 'HEAD', headers: { authorization: `Bearer ${token}` } });
+    const second = await fetch(manifestUrl(commit()), {
+      method: 'HEAD',
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(second.status).toBe(200);
     expect(second.headers.get('docker-content-digest')).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(getDeployServices(sandbox.state).registryTokens.has(token)).toBe(true);

@@ -22,7 +22,10 @@ function host(slug: string): SimInstance {
 }
 
 async function run(slug: string, script: string) {
-  return sandbox.hosts.runScript(host(slug), script, { timeoutSeconds: 30, commandId: `cmd-${Math.random().toString(16).slice(2)}` });
+  return sandbox.hosts.runScript(host(slug), script, {
+    timeoutSeconds: 30,
+    commandId: `cmd-${Math.random().toString(16).slice(2)}`,
+  });
 }
 
 beforeAll(async () => {
@@ -36,9 +39,13 @@ afterAll(async () => {
 describe('the docker shim', () => {
   it('renders the same docker-inspect object as the sandbox wrote, after a stop and start', async () => {
     const before = readTenantContainer(sandbox.state, host('acme'))?.inspect;
-    expect((await run('acme', 'docker stop molecule-tenant >/dev/null && docker start molecule-tenant >/dev/null')).exitCode).toBe(0);
+    expect(
+      (await run('acme', 'docker stop molecule-tenant >/dev/null && docker start molecule-tenant >/dev/null')).exitCode,
+    ).toBe(0);
     const file = join(host('acme').hostRoot!, 'var/lib/docker-sim/containers/molecule-tenant.json');
-    const after = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown> & { State: Record<string, unknown> };
+    const after = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown> & {
+      State: Record<string, unknown>;
+    };
     expect(Object.keys(after)).toEqual(Object.keys(before!));
     const { StartedAt: _s, FinishedAt: _f, ...state } = after.State;
     const { StartedAt: _s0, FinishedAt: _f0, ...stateBefore } = before!.State;
@@ -48,11 +55,14 @@ describe('the docker shim', () => {
   });
 
   it('answers the --format templates scripts use, and falls back to jq for the others', async () => {
-    const r = await run('beta', `docker inspect --format '{{.Id}}|{{.State.Status}}|{{.State.Running}}|{{.Config.Image}}|{{.HostConfig.RestartPolicy.Name}}' molecule-tenant
+    const r = await run(
+      'beta',
+      `docker inspect --format '{{.Id}}|{{.State.Status}}|{{.State.Running}}|{{.Config.Image}}|{{.HostConfig.RestartPolicy.Name}}' molecule-tenant
 docker inspect --format '{{json .Config.Labels}} {{json .HostConfig.PortBindings}} {{json .Config.Cmd}}' molecule-tenant
 docker inspect --format '{{range .Config.Env}}{{println .}}{{end}}' molecule-tenant | grep -c '^ORG_SLUG=beta$'
 docker inspect --format '{{.Config.Labels}} {{index .Config.Labels "com.moleculesai.role"}}' molecule-tenant 2>&1 | head -c 40; echo
-docker inspect molecule-tenant | head -c 1`);
+docker inspect molecule-tenant | head -c 1`,
+    );
     const { id, image } = readTenantContainer(sandbox.state, host('beta'))!;
     expect(r.stdout.split('\n')).toEqual([
       `${id}|running|true|${image}|unless-stopped`,
@@ -65,15 +75,24 @@ docker inspect molecule-tenant | head -c 1`);
   });
 
   it('keeps env, ports, binds, labels, restart policy and cmd through run, rename and inspect', async () => {
-    const r = await run('gamma', `printf 'FROM_FILE=a b\\n# comment\\nSPACE= x\\n' > "$MOLECTL_HOST_ROOT/tmp/e.env"
+    const r = await run(
+      'gamma',
+      `printf 'FROM_FILE=a b\\n# comment\\nSPACE= x\\n' > "$MOLECTL_HOST_ROOT/tmp/e.env"
 FROM_SHELL='q"uote' docker run -d --name extra -e FROM_SHELL -e A=1 -e A=2 --env-file "$MOLECTL_HOST_ROOT/tmp/e.env" \\
   -p 127.0.0.1:9090:90 -v /srv:/data:ro --label k=v=w --restart on-failure:3 --network host img:1 run --fast >/dev/null
 docker rename extra extra2
-docker inspect extra2`);
+docker inspect extra2`,
+    );
     expect(r.exitCode).toBe(0);
     const [c] = JSON.parse(r.stdout) as [Record<string, any>];
     expect(c['Name']).toBe('/extra2');
-    expect(c['Config'].Env).toEqual(['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'FROM_SHELL=q"uote', 'A=2', 'FROM_FILE=a b', 'SPACE= x']);
+    expect(c['Config'].Env).toEqual([
+      'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      'FROM_SHELL=q"uote',
+      'A=2',
+      'FROM_FILE=a b',
+      'SPACE= x',
+    ]);
     expect(c['Config'].Cmd).toEqual(['run', '--fast']);
     expect([c['Path'], c['Args']]).toEqual(['run', ['--fast']]);
     expect(c['Config'].Labels).toEqual({ k: 'v=w' });
@@ -83,20 +102,25 @@ docker inspect extra2`);
       PortBindings: { '90/tcp': [{ HostIp: '', HostPort: '9090' }] },
       RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 3 },
     });
-    expect(c['Mounts']).toEqual([{ Type: 'bind', Source: '/srv', Destination: '/data', Mode: 'ro', RW: false, Propagation: 'rprivate' }]);
+    expect(c['Mounts']).toEqual([
+      { Type: 'bind', Source: '/srv', Destination: '/data', Mode: 'ro', RW: false, Propagation: 'rprivate' },
+    ]);
     expect(readTenantContainer(sandbox.state, host('gamma'), 'extra')).toBeNull();
   });
 });
 
 describe('the python3 shim', () => {
-  it('runs python3 -c with the caller\'s stdin, argv, cwd, env, umask and exit status', async () => {
-    const r = await run('delta', `export PROBE=yes
+  it("runs python3 -c with the caller's stdin, argv, cwd, env, umask and exit status", async () => {
+    const r = await run(
+      'delta',
+      `export PROBE=yes
 printf '{"a": [1, 2]}' | python3 -c 'import json, os, sys; d = json.load(sys.stdin); print(d["a"], sys.argv, os.getcwd() == os.environ["MOLECTL_HOST_ROOT"], os.environ["PROBE"])' one two
 (umask 077; python3 -c 'import sys; open(sys.argv[1], "w").write("x")' "$MOLECTL_HOST_ROOT/tmp/umask-probe"; stat -c %a "$MOLECTL_HOST_ROOT/tmp/umask-probe")
 python3 -c 'import sys; sys.stdout.write("a\\0b"); sys.exit(3)' > "$MOLECTL_HOST_ROOT/tmp/out"; echo "rc=$? bytes=$(wc -c < "$MOLECTL_HOST_ROOT/tmp/out")"
 python3 -c 'raise ValueError("boom")' 2>&1 | tail -n 2
 python3 -c 'import sys; print(sys.stdin.read().upper())' <<< "here"
-python3 --version | cut -c1-7`);
+python3 --version | cut -c1-7`,
+    );
     expect(r.stdout.split('\n')).toEqual([
       "[1, 2] ['-c', 'one', 'two'] True yes",
       '600',

@@ -17,7 +17,10 @@ function tenantHost(slug: string): SimInstance {
 }
 
 async function run(slug: string, script: string, timeoutSeconds = 30) {
-  return sandbox.hosts.runScript(tenantHost(slug), script, { timeoutSeconds, commandId: `cmd-${Math.random().toString(16).slice(2)}` });
+  return sandbox.hosts.runScript(tenantHost(slug), script, {
+    timeoutSeconds,
+    commandId: `cmd-${Math.random().toString(16).slice(2)}`,
+  });
 }
 
 // The migration a later command performs, written the way on-instance scripts must be: paths
@@ -102,7 +105,9 @@ printf 'MOLECULE_CP_SHARED_SECRET=%s\\nMOLECULE_CP_URL=%s\\n' "$secret" http://c
   });
 
   it('answers local health only while the container runs, and docker exec sees the container env', async () => {
-    const r = await run('delta', `docker exec molecule-tenant printenv ORG_SLUG
+    const r = await run(
+      'delta',
+      `docker exec molecule-tenant printenv ORG_SLUG
 curl -fsS http://127.0.0.1:8080/health; echo
 docker stop molecule-tenant >/dev/null
 curl -fsS http://127.0.0.1:8080/health || echo "down rc=$?"
@@ -110,17 +115,29 @@ docker ps --format '{{.Names}}' | wc -l
 docker ps -a --filter name=^molecule-tenant$ --format '{{.Names}} {{.State}}'
 docker start molecule-tenant >/dev/null
 curl -s -o /dev/null -w '%{http_code}\\n' http://localhost:8080/health
-`);
+`,
+    );
     expect(r.exitCode).toBe(0);
-    expect(r.stdout.split('\n')).toEqual(['delta', '{"status":"ok"}', 'down rc=7', '0', 'molecule-tenant exited', '200', '']);
+    expect(r.stdout.split('\n')).toEqual([
+      'delta',
+      '{"status":"ok"}',
+      'down rc=7',
+      '0',
+      'molecule-tenant exited',
+      '200',
+      '',
+    ]);
   });
 
   it('prints docker-like inspect JSON and template fields', async () => {
-    const r = await run('gamma', `docker inspect molecule-tenant | jq -r '.[0].Name, .[0].State.Status, (.[0].Config.Env | length > 5)'
+    const r = await run(
+      'gamma',
+      `docker inspect molecule-tenant | jq -r '.[0].Name, .[0].State.Status, (.[0].Config.Env | length > 5)'
 docker inspect --format '{{.Name}} {{.State.Running}} {{.HostConfig.RestartPolicy.Name}} {{.HostConfig.NetworkMode}} {{json .HostConfig.Binds}}' molecule-tenant
 docker inspect nope >/dev/null 2>&1 || echo "missing rc=$?"
 docker logs --tail 5 molecule-tenant | wc -l
-`);
+`,
+    );
     expect(r.stdout.split('\n')).toEqual([
       '/molecule-tenant',
       'running',
@@ -135,8 +152,11 @@ docker logs --tail 5 molecule-tenant | wc -l
   it('makes docker run fail on hosts named by the docker-fail fault, leaving a Created container', async () => {
     sandbox.state.faults.dockerFailHosts = ['epsilon'];
     try {
-      const r = await run('epsilon', `docker rm -f molecule-tenant >/dev/null
-docker run -d --name molecule-tenant -p 8080:8080 ghcr.io/molecule-ai/platform-tenant:latest`);
+      const r = await run(
+        'epsilon',
+        `docker rm -f molecule-tenant >/dev/null
+docker run -d --name molecule-tenant -p 8080:8080 ghcr.io/molecule-ai/platform-tenant:latest`,
+      );
       expect(r.exitCode).toBe(125);
       expect(r.stderr).toContain('OCI runtime create failed');
       expect(readTenantContainer(sandbox.state, tenantHost('epsilon'))?.status).toBe('created');
@@ -162,9 +182,14 @@ docker run -d --name molecule-tenant -p 8080:8080 ghcr.io/molecule-ai/platform-t
   });
 
   it('answers aws shim errors the way aws-cli does', async () => {
-    const r = await run('zeta', `aws secretsmanager get-secret-value --secret-id does/not/exist --query SecretString --output text; echo "rc=$?"
-aws ssm put-parameter --name /molecule/test --value v1 --type SecureString >/dev/null && aws ssm get-parameter --name /molecule/test --with-decryption --query Parameter.Value --output text`);
-    expect(r.stderr).toContain('An error occurred (ResourceNotFoundException) when calling the GetSecretValue operation');
+    const r = await run(
+      'zeta',
+      `aws secretsmanager get-secret-value --secret-id does/not/exist --query SecretString --output text; echo "rc=$?"
+aws ssm put-parameter --name /molecule/test --value v1 --type SecureString >/dev/null && aws ssm get-parameter --name /molecule/test --with-decryption --query Parameter.Value --output text`,
+    );
+    expect(r.stderr).toContain(
+      'An error occurred (ResourceNotFoundException) when calling the GetSecretValue operation',
+    );
     expect(r.stdout).toBe('rc=254\nv1\n');
   });
 
@@ -179,7 +204,9 @@ echo "len=\${#v}"`;
     const before = sandbox.state.requests.length;
     const r = await run('eta', script);
     expect(r).toMatchObject({ exitCode: 0, stdout: `len=${sentinel.length}\n` });
-    expect(readFileSync(join(tenantHost('eta').hostRoot ?? '', 'etc/molecule/sentinel.env'), 'utf8')).toBe(`X=${sentinel}\n`);
+    expect(readFileSync(join(tenantHost('eta').hostRoot ?? '', 'etc/molecule/sentinel.env'), 'utf8')).toBe(
+      `X=${sentinel}\n`,
+    );
     // Host API calls are not molectl's requests: nothing is recorded, so nothing can leak there.
     expect(sandbox.state.requests.length).toBe(before);
     expect(JSON.stringify(sandbox.state.requests)).not.toContain(sentinel);

@@ -39,7 +39,9 @@ export function isSecretShapedName(name: string): boolean {
 
 /** A name a checklist may declare in `vars:`: a VERIFY_* variable or one molectl itself reads. */
 export function isDeclarableVariable(name: string): boolean {
-  return name in envVarDocs || (name.startsWith(CHECKLIST_VARIABLE_PREFIX) && name.length > CHECKLIST_VARIABLE_PREFIX.length);
+  return (
+    name in envVarDocs || (name.startsWith(CHECKLIST_VARIABLE_PREFIX) && name.length > CHECKLIST_VARIABLE_PREFIX.length)
+  );
 }
 
 /** Why a variable reference is refused, or undefined when the file may use it there. */
@@ -48,7 +50,8 @@ export function refuseVariable(name: string, declared: ReadonlySet<string>): str
   if (isSecretShapedName(name)) {
     return `\${${name}} is a secret by its name: a checklist never puts one in a URL, query, header or body (send the CP admin token with auth: cp-admin)`;
   }
-  if (!declared.has(name)) return `\${${name}} is not declared: list it under vars: (built-ins: ${Object.keys(BUILT_IN_VARIABLES).join(', ')})`;
+  if (!declared.has(name))
+    return `\${${name}} is not declared: list it under vars: (built-ins: ${Object.keys(BUILT_IN_VARIABLES).join(', ')})`;
   return undefined;
 }
 

@@ -70,7 +70,8 @@ export function parseCondition(text: string): ParseResult {
       const index = /^\[(\d+)\]/.exec(rest);
       if (key) path.push(key[1] ?? '');
       else if (index) path.push(Number(index[1]));
-      else if (rest.startsWith('.') || rest.startsWith('[')) return err('a body path is .key or [index], as in [BODY].orgs[0].slug', pos);
+      else if (rest.startsWith('.') || rest.startsWith('['))
+        return err('a body path is .key or [index], as in [BODY].orgs[0].slug', pos);
       else break;
       pos += (key ?? index)![0].length;
     }
@@ -78,7 +79,8 @@ export function parseCondition(text: string): ParseResult {
   }
   const afterLeft = src.slice(pos);
   const gap = afterLeft.length - afterLeft.trimStart().length;
-  if (gap === 0 && afterLeft.length > 0 && !/^[=!<>]/.test(afterLeft)) return err('expected a space and an operator after the placeholder', pos);
+  if (gap === 0 && afterLeft.length > 0 && !/^[=!<>]/.test(afterLeft))
+    return err('expected a space and an operator after the placeholder', pos);
   pos += gap;
   const operator = OPERATORS.find((op) => src.startsWith(op, pos));
   if (!operator) return err(`expected an operator: ${OPERATORS.join(', ')}`, pos);
@@ -86,7 +88,8 @@ export function parseCondition(text: string): ParseResult {
   let right = src.slice(pos).trim();
   if (right === '') return err(`the operator ${operator} needs a value on its right`, src.length);
   if (right.length >= 2 && right.startsWith('"') && right.endsWith('"')) right = right.slice(1, -1);
-  if (NUMERIC_OPERATORS.has(operator) && !isNumber(right)) return err(`${operator} compares numbers; "${right}" is not a number`, pos + 1);
+  if (NUMERIC_OPERATORS.has(operator) && !isNumber(right))
+    return err(`${operator} compares numbers; "${right}" is not a number`, pos + 1);
   return { ok: true, condition: { source: src, left, operator, right } };
 }
 
@@ -103,9 +106,13 @@ function compare(value: string | undefined, operator: Operator, right: string): 
     case '!contains':
       return value === undefined || !value.includes(right);
     case '==':
-      return value !== undefined && (isNumber(value) && isNumber(right) ? Number(value) === Number(right) : value === right);
+      return (
+        value !== undefined && (isNumber(value) && isNumber(right) ? Number(value) === Number(right) : value === right)
+      );
     case '!=':
-      return value === undefined || (isNumber(value) && isNumber(right) ? Number(value) !== Number(right) : value !== right);
+      return (
+        value === undefined || (isNumber(value) && isNumber(right) ? Number(value) !== Number(right) : value !== right)
+      );
     default: {
       if (value === undefined || !isNumber(value)) return false;
       const a = Number(value);

@@ -25,13 +25,26 @@ export function createHttpCheck(spec: ChecklistCheckSpec, vars: readonly string[
     async run(deps) {
       const prepared = prepareRequest(spec, vars, deps);
       if (!prepared.ok) {
-        return skip(`needs ${prepared.missing.map((n) => `\${${n}}`).join(', ')}, which ${prepared.missing.length === 1 ? 'is' : 'are'} not set`, `export ${prepared.missing.join(', ')} before running verify`);
+        return skip(
+          `needs ${prepared.missing.map((n) => `\${${n}}`).join(', ')}, which ${prepared.missing.length === 1 ? 'is' : 'are'} not set`,
+          `export ${prepared.missing.join(', ')} before running verify`,
+        );
       }
       const leak = findRegisteredValue(prepared, deps.redactor);
-      if (leak) return fail(`not sent: the ${leak} holds a secret molectl holds`, 'a checklist sends credentials only with auth:', false);
+      if (leak)
+        return fail(
+          `not sent: the ${leak} holds a secret molectl holds`,
+          'a checklist sends credentials only with auth:',
+          false,
+        );
       const { url, headers, body } = prepared;
       if (spec.request.auth === 'cp-admin') {
-        if (!credentialOriginAllowed(url, deps.settings.cpUrl)) return fail(`not sent: auth: cp-admin goes to ${new URL(deps.settings.cpUrl).origin} over https only`, 'start the url with ${CP_URL}/', false);
+        if (!credentialOriginAllowed(url, deps.settings.cpUrl))
+          return fail(
+            `not sent: auth: cp-admin goes to ${new URL(deps.settings.cpUrl).origin} over https only`,
+            'start the url with ${CP_URL}/',
+            false,
+          );
         headers.authorization = `Bearer ${await deps.adminToken()}`;
       }
       let json: unknown;
@@ -39,7 +52,11 @@ export function createHttpCheck(spec: ChecklistCheckSpec, vars: readonly string[
         try {
           json = JSON.parse(body);
         } catch {
-          return fail('the request body is not valid JSON once its variables are filled in', 'check the variables used in the body: a text value needs quotes around ${...}', false);
+          return fail(
+            'the request body is not valid JSON once its variables are filled in',
+            'check the variables used in the body: a text value needs quotes around ${...}',
+            false,
+          );
         }
       }
       const began = performance.now();
@@ -54,14 +71,23 @@ export function createHttpCheck(spec: ChecklistCheckSpec, vars: readonly string[
         accept: () => true,
       });
       const responseTimeMs = performance.now() - began;
-      const observed = { status: response.status, bodyText: response.bodyText, headers: headersToRecord(response.headers), responseTimeMs };
+      const observed = {
+        status: response.status,
+        bodyText: response.bodyText,
+        headers: headersToRecord(response.headers),
+        responseTimeMs,
+      };
       const failures = spec.conditions
         .map((c) => ({ c, verdict: evaluateCondition(c, observed) }))
         .filter((r) => !r.verdict.pass)
         .map((r) => `${r.c.source} (actual ${remoteText(String(r.verdict.actual))})`);
       const summary = `HTTP ${response.status} in ${Math.round(responseTimeMs)} ms`;
-      if (failures.length === 0) return pass(`${summary}, ${spec.conditions.length} condition${spec.conditions.length === 1 ? '' : 's'} met`);
-      return fail(`${summary}; not met: ${failures.join('; ')}`, spec.hint ?? `check the service behind ${spec.request.url}`);
+      if (failures.length === 0)
+        return pass(`${summary}, ${spec.conditions.length} condition${spec.conditions.length === 1 ? '' : 's'} met`);
+      return fail(
+        `${summary}; not met: ${failures.join('; ')}`,
+        spec.hint ?? `check the service behind ${spec.request.url}`,
+      );
     },
   };
 }
@@ -74,10 +100,16 @@ export interface PreparedRequest {
 }
 
 /** The request with its variables filled in, or the variables that are unset. Reads nothing else. */
-export function prepareRequest(spec: ChecklistCheckSpec, vars: readonly string[], deps: { settings: VerifySettings; env: EnvVars }): PreparedRequest | { ok: false; missing: string[] } {
+export function prepareRequest(
+  spec: ChecklistCheckSpec,
+  vars: readonly string[],
+  deps: { settings: VerifySettings; env: EnvVars },
+): PreparedRequest | { ok: false; missing: string[] } {
   const lookup = createLookup(vars, deps);
   const url = interpolate(spec.request.url, lookup);
-  const headerResults = Object.entries(spec.request.headers).map(([name, value]) => [name, interpolate(value, lookup)] as const);
+  const headerResults = Object.entries(spec.request.headers).map(
+    ([name, value]) => [name, interpolate(value, lookup)] as const,
+  );
   const body = spec.request.body === undefined ? undefined : interpolate(spec.request.body, lookup);
   const missing = collectMissing([url, body, ...headerResults.map(([, r]) => r)]);
   if (missing.length || !url.ok || (body && !body.ok)) return { ok: false, missing };
@@ -89,20 +121,29 @@ export function prepareRequest(spec: ChecklistCheckSpec, vars: readonly string[]
 /** Which part of a request carries a value registered with the redactor, if any. */
 export function findRegisteredValue(request: PreparedRequest, redactor: Redactor): string | undefined {
   if (redactor.containsRegistered(request.url)) return 'url';
-  for (const [name, value] of Object.entries(request.headers)) if (redactor.containsRegistered(value)) return `header ${name}`;
+  for (const [name, value] of Object.entries(request.headers))
+    if (redactor.containsRegistered(value)) return `header ${name}`;
   if (request.body !== undefined && redactor.containsRegistered(request.body)) return 'body';
   return undefined;
 }
 
 /** Built-ins and the declared variables; nothing else of the environment is visible. */
-function createLookup(vars: readonly string[], deps: { settings: VerifySettings; env: EnvVars }): (name: string) => string | undefined {
+function createLookup(
+  vars: readonly string[],
+  deps: { settings: VerifySettings; env: EnvVars },
+): (name: string) => string | undefined {
   const builtIns: Record<string, string | undefined> = {
     CP_URL: deps.settings.cpUrl,
     ENVIRONMENT: deps.settings.environmentName,
     COMMIT: deps.settings.expectCommit,
   };
   const declared = new Set(vars);
-  return (name) => (name in builtIns ? builtIns[name] : declared.has(name) ? (deps.env as Record<string, string | undefined>)[name] : undefined);
+  return (name) =>
+    name in builtIns
+      ? builtIns[name]
+      : declared.has(name)
+        ? (deps.env as Record<string, string | undefined>)[name]
+        : undefined;
 }
 
 function collectMissing(results: Array<InterpolationResult | undefined>): string[] {

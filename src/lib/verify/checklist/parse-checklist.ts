@@ -3,7 +3,14 @@ import { parseDurationMs } from '../../config/parse-duration.js';
 import type { HttpMethod } from '../../http/http-request.js';
 import type { Checklist, ChecklistCheckSpec, ChecklistProblem } from './checklist-types.js';
 import { parseCondition, type Condition } from './condition.js';
-import { AUTH_KINDS, isAuthKind, isCpRelativeUrl, isDeclarableVariable, refuseVariable, type AuthKind } from './checklist-secrets.js';
+import {
+  AUTH_KINDS,
+  isAuthKind,
+  isCpRelativeUrl,
+  isDeclarableVariable,
+  refuseVariable,
+  type AuthKind,
+} from './checklist-secrets.js';
 import { findVariables } from './interpolate.js';
 
 /**
@@ -17,7 +24,10 @@ const ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const DEFAULT_TIMEOUT_MS = 10_000;
 const MAX_TIMEOUT_MS = 120_000;
 
-export function parseChecklist(text: string, builtInIds: readonly string[]): { checklist: Checklist | null; problems: ChecklistProblem[] } {
+export function parseChecklist(
+  text: string,
+  builtInIds: readonly string[],
+): { checklist: Checklist | null; problems: ChecklistProblem[] } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const problems: ChecklistProblem[] = [];
@@ -36,7 +46,8 @@ export function parseChecklist(text: string, builtInIds: readonly string[]): { c
   const top = readMap(root, ['version', 'vars', 'builtins', 'checks'], report, 'the top level');
   const vars = readVars(top.get('vars'), report);
   const version = top.get('version');
-  if (version && !(isScalar(version) && (version.value === 1 || version.value === '1'))) report(start(version), 'version must be 1');
+  if (version && !(isScalar(version) && (version.value === 1 || version.value === '1')))
+    report(start(version), 'version must be 1');
   const builtins = readBuiltins(top.get('builtins'), builtInIds, report);
   const checksNode = top.get('checks');
   const checks: ChecklistCheckSpec[] = [];
@@ -47,13 +58,19 @@ export function parseChecklist(text: string, builtInIds: readonly string[]): { c
     for (const item of checksNode.items) {
       const spec = readCheck(item as Node, report, vars);
       if (!spec) continue;
-      if (seen.has(spec.id)) report(spec.idOffset, `duplicate check id "${spec.id}" (first used on line ${lineCounter.linePos(seen.get(spec.id)!).line})`);
+      if (seen.has(spec.id))
+        report(
+          spec.idOffset,
+          `duplicate check id "${spec.id}" (first used on line ${lineCounter.linePos(seen.get(spec.id)!).line})`,
+        );
       else seen.set(spec.id, spec.idOffset);
       checks.push(spec.check);
     }
   }
   problems.sort((a, b) => a.line - b.line || a.column - b.column);
-  return problems.length ? { checklist: null, problems } : { checklist: { builtins, vars: [...vars], checks }, problems };
+  return problems.length
+    ? { checklist: null, problems }
+    : { checklist: { builtins, vars: [...vars], checks }, problems };
 }
 
 type Report = (offset: number, message: string) => void;
@@ -68,8 +85,13 @@ function readVars(node: Node | undefined, report: Report): Set<string> {
   }
   for (const item of node.items as Node[]) {
     const name = readString(item);
-    if (name === undefined || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) report(start(item), 'a variable name is letters, digits and underscores, such as VERIFY_CANVAS_URL');
-    else if (!isDeclarableVariable(name)) report(start(item), `${name} cannot be declared: checklists may read VERIFY_* variables and molectl's own (src/lib/config/env.ts)`);
+    if (name === undefined || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+      report(start(item), 'a variable name is letters, digits and underscores, such as VERIFY_CANVAS_URL');
+    else if (!isDeclarableVariable(name))
+      report(
+        start(item),
+        `${name} cannot be declared: checklists may read VERIFY_* variables and molectl's own (src/lib/config/env.ts)`,
+      );
     else vars.add(name);
   }
   return vars;
@@ -85,7 +107,8 @@ function readBuiltins(node: Node | undefined, builtInIds: readonly string[], rep
     const ids: string[] = [];
     for (const item of node.items) {
       const id = isScalar(item) ? String(item.value) : '';
-      if (!builtInIds.includes(id)) report(start(item as Node), `"${id}" is not a built-in check (built-ins: ${builtInIds.join(', ')})`);
+      if (!builtInIds.includes(id))
+        report(start(item as Node), `"${id}" is not a built-in check (built-ins: ${builtInIds.join(', ')})`);
       else ids.push(id);
     }
     return ids;
@@ -94,7 +117,11 @@ function readBuiltins(node: Node | undefined, builtInIds: readonly string[], rep
   return 'all';
 }
 
-function readCheck(node: Node, report: Report, vars: ReadonlySet<string>): { check: ChecklistCheckSpec; id: string; idOffset: number } | null {
+function readCheck(
+  node: Node,
+  report: Report,
+  vars: ReadonlySet<string>,
+): { check: ChecklistCheckSpec; id: string; idOffset: number } | null {
   if (!isMap(node)) {
     report(start(node), 'each check must be a mapping with id, request and conditions');
     return null;
@@ -113,7 +140,8 @@ function readCheck(node: Node, report: Report, vars: ReadonlySet<string>): { che
   const name = optionalString(fields.get('name'), 'name', report);
   const hint = optionalString(fields.get('hint'), 'hint', report);
   const retryNode = fields.get('retry');
-  if (retryNode && !(isScalar(retryNode) && typeof retryNode.value === 'boolean')) report(start(retryNode), 'retry must be true or false');
+  if (retryNode && !(isScalar(retryNode) && typeof retryNode.value === 'boolean'))
+    report(start(retryNode), 'retry must be true or false');
   const request = readRequest(fields.get('request'), node, report, vars);
   const conditions = readConditions(fields.get('conditions'), node, report);
   if (!ok || !request || !conditions) return null;
@@ -128,7 +156,12 @@ function readCheck(node: Node, report: Report, vars: ReadonlySet<string>): { che
   return { check, id: id!, idOffset: start(idNode!) };
 }
 
-function readRequest(node: Node | undefined, parent: Node, report: Report, vars: ReadonlySet<string>): ChecklistCheckSpec['request'] | null {
+function readRequest(
+  node: Node | undefined,
+  parent: Node,
+  report: Report,
+  vars: ReadonlySet<string>,
+): ChecklistCheckSpec['request'] | null {
   if (!node) {
     report(start(parent), 'the check has no "request" (method, url, headers, body, timeout)');
     return null;
@@ -163,10 +196,18 @@ function readRequest(node: Node | undefined, parent: Node, report: Report, vars:
   if (authNode) {
     const kind = readString(authNode);
     if (kind === undefined || !isAuthKind(kind)) {
-      report(start(authNode), `auth must be one of: ${Object.entries(AUTH_KINDS).map(([k, v]) => `${k} (${v})`).join(', ')}`);
+      report(
+        start(authNode),
+        `auth must be one of: ${Object.entries(AUTH_KINDS)
+          .map(([k, v]) => `${k} (${v})`)
+          .join(', ')}`,
+      );
       ok = false;
     } else if (url !== undefined && !isCpRelativeUrl(url)) {
-      report(start(urlNode ?? authNode), `auth: ${kind} goes to the environment's CP only: the url must start with \${CP_URL}/`);
+      report(
+        start(urlNode ?? authNode),
+        `auth: ${kind} goes to the environment's CP only: the url must start with \${CP_URL}/`,
+      );
       ok = false;
     } else auth = kind;
   }
@@ -187,7 +228,10 @@ function readRequest(node: Node | undefined, parent: Node, report: Report, vars:
         ok = false;
       } else {
         if (key.toLowerCase() === 'authorization' || key.toLowerCase() === 'cookie') {
-          report(start(pair.key), `a checklist does not set ${key}: credentials travel only as auth: (${Object.keys(AUTH_KINDS).join(', ')})`);
+          report(
+            start(pair.key),
+            `a checklist does not set ${key}: credentials travel only as auth: (${Object.keys(AUTH_KINDS).join(', ')})`,
+          );
           ok = false;
         }
         ok = checkVariables(value, pair.value!) && ok;
@@ -211,7 +255,16 @@ function readRequest(node: Node | undefined, parent: Node, report: Report, vars:
   }
   const timeoutMs = readTimeout(fields.get('timeout'), report);
   if (timeoutMs === null) ok = false;
-  return ok ? { method, url: url!, headers, ...(body === undefined ? {} : { body }), timeoutMs: timeoutMs ?? DEFAULT_TIMEOUT_MS, ...(auth ? { auth } : {}) } : null;
+  return ok
+    ? {
+        method,
+        url: url!,
+        headers,
+        ...(body === undefined ? {} : { body }),
+        timeoutMs: timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        ...(auth ? { auth } : {}),
+      }
+    : null;
 }
 
 function readConditions(node: Node | undefined, parent: Node, report: Report): Condition[] | null {

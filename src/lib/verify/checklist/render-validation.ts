@@ -17,5 +17,8 @@ export function renderValidation(result: ValidationResult): string {
     return `${result.file}: valid, ${result.checks} check${result.checks === 1 ? '' : 's'} (built-in checks kept: ${builtins})`;
   }
   const lines = result.problems.map((p) => formatProblem(result.file, p));
-  return [...lines, `${result.problems.length} problem${result.problems.length === 1 ? '' : 's'} in ${result.file}`].join('\n');
+  return [
+    ...lines,
+    `${result.problems.length} problem${result.problems.length === 1 ? '' : 's'} in ${result.file}`,
+  ].join('\n');
 }

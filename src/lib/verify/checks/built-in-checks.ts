@@ -1,5 +1,11 @@
 import type { VerifyCheck } from '../check-types.js';
-import { cpAdminGatedCheck, cpHealthCheck, cpInstanceNoSecretCheck, cpProvisionGatedCheck, tenantHealthCheck } from './cp-checks.js';
+import {
+  cpAdminGatedCheck,
+  cpHealthCheck,
+  cpInstanceNoSecretCheck,
+  cpProvisionGatedCheck,
+  tenantHealthCheck,
+} from './cp-checks.js';
 import { canvasDeployCheck, cpDeployCheck, imagePublishedCheck } from './deploy-checks.js';
 
 /** The built-in checklist, in report order. The ids are stable: CI configs and docs name them. */

@@ -13,7 +13,8 @@ export const cpHealthCheck: VerifyCheck = {
   waits: false,
   async run(deps) {
     const health = await deps.cp.health();
-    if (health.service === 'molecule-cp' && health.status === 'ok') return pass(`GET ${deps.settings.cpUrl}/health: service molecule-cp, status ok`);
+    if (health.service === 'molecule-cp' && health.status === 'ok')
+      return pass(`GET ${deps.settings.cpUrl}/health: service molecule-cp, status ok`);
     return fail(
       `GET ${deps.settings.cpUrl}/health answered service ${health.service ?? '(none)'}, status ${health.status}`,
       'expected service molecule-cp and status ok: check that the CP URL points at the control plane, then its Railway deploy logs',
@@ -37,9 +38,15 @@ export const cpProvisionGatedCheck: VerifyCheck = {
       );
     }
     if (status >= 200 && status < 300) {
-      return fail(`${call} was accepted (HTTP ${status}): the provision gate is open`, 'roll the CP back to the last good deploy at once; the route must demand the shared secret');
+      return fail(
+        `${call} was accepted (HTTP ${status}): the provision gate is open`,
+        'roll the CP back to the last good deploy at once; the route must demand the shared secret',
+      );
     }
-    return fail(`${call} answered HTTP ${status}, expected 401`, 'check the CP deploy logs: the provision route should reject a call without credentials with 401');
+    return fail(
+      `${call} answered HTTP ${status}, expected 401`,
+      'check the CP deploy logs: the provision route should reject a call without credentials with 401',
+    );
   },
 };
 
@@ -49,20 +56,30 @@ export const cpAdminGatedCheck: VerifyCheck = {
   source: 'built-in',
   waits: false,
   async run(deps) {
-    const response = await deps.request({ method: 'GET', url: `${deps.settings.cpUrl}/cp/admin/orgs?limit=1`, accept: () => true });
+    const response = await deps.request({
+      method: 'GET',
+      url: `${deps.settings.cpUrl}/cp/admin/orgs?limit=1`,
+      accept: () => true,
+    });
     const call = 'GET /cp/admin/orgs without a token';
     if (response.status === 401) return pass(`${call} answered 401`);
     if (response.status >= 200 && response.status < 300) {
       // "Open" is a verdict: it needs the admin API's own answer (JSON with an orgs list), not any 2xx.
       if (hasAdminListShape(response.bodyText)) {
-        return fail(`${call} was answered with the org list (HTTP ${response.status}): the admin API is open`, 'roll the CP back at once and rotate CP_ADMIN_API_TOKEN; admin routes must demand the token');
+        return fail(
+          `${call} was answered with the org list (HTTP ${response.status}): the admin API is open`,
+          'roll the CP back at once and rotate CP_ADMIN_API_TOKEN; admin routes must demand the token',
+        );
       }
       return fail(
         `${call} got an unexpected answer: HTTP ${response.status} that is not the admin API's (not JSON with an orgs list)`,
         'something other than the CP answers this URL (a proxy, a login page, a wrong host): check the CP URL and what is in front of the CP',
       );
     }
-    return fail(`${call} answered HTTP ${response.status}, expected 401`, 'check the CP deploy logs and the URL: admin routes should reject a call without a token with 401');
+    return fail(
+      `${call} answered HTTP ${response.status}, expected 401`,
+      'check the CP deploy logs and the URL: admin routes should reject a call without a token with 401',
+    );
   },
 };
 
@@ -78,7 +95,8 @@ export const cpInstanceNoSecretCheck: VerifyCheck = {
       const problem = await inspectInstance(deps, slug);
       if (problem) problems.push(problem);
     }
-    if (problems.length === 0) return pass(`no admin_token and no token-shaped value for ${deps.settings.canaries.join(', ')}`);
+    if (problems.length === 0)
+      return pass(`no admin_token and no token-shaped value for ${deps.settings.canaries.join(', ')}`);
     const leaked = problems.some((p) => p.includes('admin_token') || p.includes('token-shaped'));
     return fail(
       problems.join('; '),
@@ -100,7 +118,11 @@ function hasAdminListShape(bodyText: string): boolean {
 
 /** One canary: a problem line, or null when its instance view is clean. */
 async function inspectInstance(deps: CheckDeps, slug: string): Promise<string | null> {
-  const response = await deps.request({ method: 'GET', url: `${deps.settings.cpUrl}/cp/orgs/${encodeURIComponent(slug)}/instance`, accept: () => true });
+  const response = await deps.request({
+    method: 'GET',
+    url: `${deps.settings.cpUrl}/cp/orgs/${encodeURIComponent(slug)}/instance`,
+    accept: () => true,
+  });
   if (response.status === 404) return `${slug}: org not found (HTTP 404)`;
   if (response.status !== 200) return `${slug}: HTTP ${response.status}`;
   let body: unknown;
@@ -111,7 +133,8 @@ async function inspectInstance(deps: CheckDeps, slug: string): Promise<string | 
   }
   // Values are registered before anything is built from them, so no report can print them.
   const leaks = findInstanceAnswerLeaks(body, deps.redactor);
-  if (response.bodyText.includes('admin_token') && !leaks.some((l) => l.includes('admin_token'))) leaks.unshift('admin_token field');
+  if (response.bodyText.includes('admin_token') && !leaks.some((l) => l.includes('admin_token')))
+    leaks.unshift('admin_token field');
   return leaks.length === 0 ? null : `${slug}: ${leaks.join(', ')}`;
 }
 
@@ -133,7 +156,13 @@ export const tenantHealthCheck: VerifyCheck = {
           status = undefined;
         }
         const ok = response.status === 200 && status === 'ok';
-        return { slug, ok, text: ok ? `${slug} ok` : `${slug} HTTP ${response.status}${response.status === 200 ? ` status ${String(status ?? '(none)')}` : ''}` };
+        return {
+          slug,
+          ok,
+          text: ok
+            ? `${slug} ok`
+            : `${slug} HTTP ${response.status}${response.status === 200 ? ` status ${String(status ?? '(none)')}` : ''}`,
+        };
       }),
     );
     const bad = results.filter((r) => !r.ok);
@@ -146,5 +175,8 @@ export const tenantHealthCheck: VerifyCheck = {
 };
 
 function noCanary(): CheckOutcome {
-  return skip('no canary tenant given', 'pass --canary SLUG (repeatable), or set verify.canaries for this environment in the config file');
+  return skip(
+    'no canary tenant given',
+    'pass --canary SLUG (repeatable), or set verify.canaries for this environment in the config file',
+  );
 }

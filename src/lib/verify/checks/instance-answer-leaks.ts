@@ -19,12 +19,19 @@ export function findInstanceAnswerLeaks(body: unknown, redactor: Redactor): stri
     }
   }
   // An admin_token that is not a string (null, a number, an object) is still a field that must not be there.
-  if (body !== null && typeof body === 'object' && 'admin_token' in body && !leaks.some((l) => l.startsWith('admin_token'))) leaks.unshift('admin_token field');
+  if (
+    body !== null &&
+    typeof body === 'object' &&
+    'admin_token' in body &&
+    !leaks.some((l) => l.startsWith('admin_token'))
+  )
+    leaks.unshift('admin_token field');
   return leaks;
 }
 
 function* walkStrings(value: unknown, path: string): Generator<[string, string]> {
   if (typeof value === 'string') yield [path || '(body)', value];
   else if (Array.isArray(value)) for (const [i, v] of value.entries()) yield* walkStrings(v, `${path}[${i}]`);
-  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) yield* walkStrings(v, path ? `${path}.${k}` : k);
+  else if (value && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) yield* walkStrings(v, path ? `${path}.${k}` : k);
 }

@@ -42,7 +42,10 @@ export const DEPLOYMENTS_QUERY = `query deployments($input: DeploymentListInput!
 }`;
 
 /** The latest deployment, or null when the service has never been deployed there. */
-export async function fetchLatestRailwayDeployment(request: Request, target: RailwayTarget): Promise<RailwayDeployment | null> {
+export async function fetchLatestRailwayDeployment(
+  request: Request,
+  target: RailwayTarget,
+): Promise<RailwayDeployment | null> {
   const ids = await resolveRailwayIds(request, target);
   const data = await queryRailway(request, target, DEPLOYMENTS_QUERY, {
     input: { projectId: target.projectId, serviceId: ids.serviceId, environmentId: ids.environmentId },
@@ -60,8 +63,12 @@ export async function fetchLatestRailwayDeployment(request: Request, target: Rai
 }
 
 /** Exported for secret rotation's Railway consumer (src/lib/secrets/railway-variables.ts). */
-export async function resolveRailwayIds(request: Request, target: RailwayTarget): Promise<{ serviceId: string; environmentId: string }> {
-  if (target.serviceId && target.environmentId) return { serviceId: target.serviceId, environmentId: target.environmentId };
+export async function resolveRailwayIds(
+  request: Request,
+  target: RailwayTarget,
+): Promise<{ serviceId: string; environmentId: string }> {
+  if (target.serviceId && target.environmentId)
+    return { serviceId: target.serviceId, environmentId: target.environmentId };
   const data = await queryRailway(request, target, PROJECT_QUERY, { id: target.projectId });
   const find = (kind: 'services' | 'environments', name: string): string | undefined =>
     readEdges(data, ['project', kind]).find((n) => n.name === name)?.id as string | undefined;
@@ -84,7 +91,13 @@ export async function resolveRailwayIds(request: Request, target: RailwayTarget)
  * One GraphQL call. Queries are read-only, so the door may retry them; a mutation that is not
  * safe to repeat (a redeploy) passes `{ idempotent: false }`. Exported for secret rotation.
  */
-export async function queryRailway(request: Request, target: RailwayTarget, query: string, variables: Record<string, unknown>, options: { idempotent?: boolean } = {}): Promise<unknown> {
+export async function queryRailway(
+  request: Request,
+  target: RailwayTarget,
+  query: string,
+  variables: Record<string, unknown>,
+  options: { idempotent?: boolean } = {},
+): Promise<unknown> {
   const response = await request({
     method: 'POST',
     url: target.apiUrl,
@@ -97,7 +110,10 @@ export async function queryRailway(request: Request, target: RailwayTarget, quer
   const body = parseJsonBody(response, 'POST');
   const errors = isRecord(body) && Array.isArray(body.errors) ? body.errors : [];
   if (errors.length > 0) {
-    const message = errors.map((e) => (isRecord(e) && typeof e.message === 'string' ? e.message : 'error')).join('; ').slice(0, 200);
+    const message = errors
+      .map((e) => (isRecord(e) && typeof e.message === 'string' ? e.message : 'error'))
+      .join('; ')
+      .slice(0, 200);
     if (/not authori[sz]ed|unauthori[sz]ed|forbidden/i.test(message)) throw railwayAuthError(target, 200);
     throw new MolectlError(`Railway's API answered an error: ${message}`, {
       hint: 'check verify.railwayProjectId and the service and environment names; molectl may need an update if the API changed',

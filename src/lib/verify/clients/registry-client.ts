@@ -32,7 +32,11 @@ export const MANIFEST_ACCEPT = [
 
 type Request = (request: HttpRequest) => Promise<HttpResponse>;
 
-export async function headManifest(request: Request, query: ManifestQuery, redactor: Redactor): Promise<ManifestAnswer> {
+export async function headManifest(
+  request: Request,
+  query: ManifestQuery,
+  redactor: Redactor,
+): Promise<ManifestAnswer> {
   const url = `${query.registryUrl}/v2/${query.imageName}/manifests/${encodeURIComponent(query.tag)}`;
   const head = (token: string | undefined): Promise<HttpResponse> =>
     request({
@@ -45,7 +49,10 @@ export async function headManifest(request: Request, query: ManifestQuery, redac
   if (response.status === 401 && !query.token) {
     const challenge = parseBearerChallenge(response.headers.get('www-authenticate'));
     if (!challenge) {
-      throw new ConfigError(`the registry at ${query.registryUrl} requires credentials and offers no anonymous token flow`, 'set REGISTRY_TOKEN to a token that can pull the image');
+      throw new ConfigError(
+        `the registry at ${query.registryUrl} requires credentials and offers no anonymous token flow`,
+        'set REGISTRY_TOKEN to a token that can pull the image',
+      );
     }
     const token = await fetchAnonymousToken(request, challenge, query.imageName);
     redactor.register(token, 'registry-token');
@@ -58,7 +65,9 @@ export async function headManifest(request: Request, query: ManifestQuery, redac
   if (response.status === 404) return { found: false };
   throw new ConfigError(
     `the registry at ${query.registryUrl} refused to show ${query.imageName} (HTTP ${response.status})`,
-    query.token ? 'REGISTRY_TOKEN was rejected or cannot pull this image; check its scope' : 'the image is private: set REGISTRY_TOKEN to a token that can pull it',
+    query.token
+      ? 'REGISTRY_TOKEN was rejected or cannot pull this image; check its scope'
+      : 'the image is private: set REGISTRY_TOKEN to a token that can pull it',
   );
 }
 
@@ -78,16 +87,27 @@ export function parseBearerChallenge(header: string | null | undefined): BearerC
     params[(m[1] ?? '').toLowerCase()] = m[2] ?? m[3] ?? '';
   }
   if (!params.realm) return null;
-  return { realm: params.realm, ...(params.service ? { service: params.service } : {}), ...(params.scope ? { scope: params.scope } : {}) };
+  return {
+    realm: params.realm,
+    ...(params.service ? { service: params.service } : {}),
+    ...(params.scope ? { scope: params.scope } : {}),
+  };
 }
 
 async function fetchAnonymousToken(request: Request, challenge: BearerChallenge, imageName: string): Promise<string> {
   const url = new URL(challenge.realm);
   if (challenge.service) url.searchParams.set('service', challenge.service);
   url.searchParams.set('scope', challenge.scope ?? `repository:${imageName}:pull`);
-  const response = await request({ method: 'GET', url, accept: (status) => status === 200 || status === 401 || status === 403 });
+  const response = await request({
+    method: 'GET',
+    url,
+    accept: (status) => status === 200 || status === 401 || status === 403,
+  });
   if (response.status !== 200) {
-    throw new ConfigError(`the registry's token service at ${url.host} refused an anonymous pull token for ${imageName} (HTTP ${response.status})`, 'the image is private: set REGISTRY_TOKEN to a token that can pull it');
+    throw new ConfigError(
+      `the registry's token service at ${url.host} refused an anonymous pull token for ${imageName} (HTTP ${response.status})`,
+      'the image is private: set REGISTRY_TOKEN to a token that can pull it',
+    );
   }
   let token: unknown;
   try {
@@ -97,7 +117,9 @@ async function fetchAnonymousToken(request: Request, challenge: BearerChallenge,
     token = undefined;
   }
   if (typeof token !== 'string' || token === '') {
-    throw new MolectlError(`the registry's token service at ${url.host} answered without a token`, { hint: 'check verify.registryUrl: it should be the registry itself, e.g. https://ghcr.io' });
+    throw new MolectlError(`the registry's token service at ${url.host} answered without a token`, {
+      hint: 'check verify.registryUrl: it should be the registry itself, e.g. https://ghcr.io',
+    });
   }
   return token;
 }

@@ -22,7 +22,10 @@ export interface VercelDeployment {
   commitSha?: string;
 }
 
-export async function fetchLatestVercelDeployment(request: (r: HttpRequest) => Promise<HttpResponse>, target: VercelTarget): Promise<VercelDeployment | null> {
+export async function fetchLatestVercelDeployment(
+  request: (r: HttpRequest) => Promise<HttpResponse>,
+  target: VercelTarget,
+): Promise<VercelDeployment | null> {
   const url = new URL(`${target.apiUrl}/v6/deployments`);
   url.searchParams.set('projectId', target.projectId);
   url.searchParams.set('target', 'production');
@@ -41,7 +44,9 @@ export async function fetchLatestVercelDeployment(request: (r: HttpRequest) => P
     );
   }
   const body = parseJsonBody(response, 'GET') as { deployments?: unknown } | undefined;
-  const first = Array.isArray(body?.deployments) ? (body.deployments[0] as Record<string, unknown> | undefined) : undefined;
+  const first = Array.isArray(body?.deployments)
+    ? (body.deployments[0] as Record<string, unknown> | undefined)
+    : undefined;
   if (!first) return null;
   const meta = typeof first.meta === 'object' && first.meta !== null ? (first.meta as Record<string, unknown>) : {};
   // Git-connected deploys record the commit under githubCommitSha, gitlabCommitSha, bitbucketCommitSha...

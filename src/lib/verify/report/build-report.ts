@@ -13,7 +13,15 @@ export interface VerifyReport {
   checks: CheckResult[];
 }
 
-export function buildReport(args: { environment: string; cpUrl: string; startedAt: Date; durationMs: number; strict: boolean; expectCommit?: string; results: CheckResult[] }): VerifyReport {
+export function buildReport(args: {
+  environment: string;
+  cpUrl: string;
+  startedAt: Date;
+  durationMs: number;
+  strict: boolean;
+  expectCommit?: string;
+  results: CheckResult[];
+}): VerifyReport {
   const count = (status: CheckResult['status']): number => args.results.filter((r) => r.status === status).length;
   const failed = count('fail');
   return {

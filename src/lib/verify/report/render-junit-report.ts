@@ -16,7 +16,10 @@ export function renderJunitReport(report: VerifyReport): string {
     if (c.status === 'pass') return `${open}>\n${out}\n    </testcase>`;
     const message = attr(c.detail);
     const body = text(`${c.detail}${c.hint ? `\nhint: ${c.hint}` : ''}`);
-    const verdict = c.status === 'fail' ? `      <failure message="${message}" type="CheckFailed">${body}</failure>` : `      <skipped message="${message}"/>`;
+    const verdict =
+      c.status === 'fail'
+        ? `      <failure message="${message}" type="CheckFailed">${body}</failure>`
+        : `      <skipped message="${message}"/>`;
     return `${open}>\n${verdict}\n${out}\n    </testcase>`;
   });
   return [

@@ -6,8 +6,13 @@ const ICON = { pass: '✅ pass', fail: '❌ fail', skip: '⏭️ skip' } as cons
 
 /** Markdown for a CI step summary ($GITHUB_STEP_SUMMARY, Gitea's equivalent) or a PR comment. */
 export function renderMarkdownReport(report: VerifyReport): string {
-  const rows = report.checks.map((c) => `| \`${c.id}\` | ${ICON[c.status]} | ${formatDuration(c.durationMs)}${c.attempts > 1 ? ` (${c.attempts} tries)` : ''} | ${cell(c.detail)} |`);
-  const todo = report.checks.filter((c) => c.status !== 'pass' && c.hint).map((c) => `- **${c.id}** (${c.status}): ${inline(c.hint!)}`);
+  const rows = report.checks.map(
+    (c) =>
+      `| \`${c.id}\` | ${ICON[c.status]} | ${formatDuration(c.durationMs)}${c.attempts > 1 ? ` (${c.attempts} tries)` : ''} | ${cell(c.detail)} |`,
+  );
+  const todo = report.checks
+    .filter((c) => c.status !== 'pass' && c.hint)
+    .map((c) => `- **${c.id}** (${c.status}): ${inline(c.hint!)}`);
   return [
     `## molectl verify: ${report.ok ? '✅ passed' : '❌ failed'} (${inline(report.environment)})`,
     '',

@@ -11,8 +11,17 @@ export function renderTextReport(report: VerifyReport, style: Styles = PLAIN): s
   const table = renderTable<CheckResult>(
     [
       { header: 'check', value: (r) => r.id },
-      { header: 'result', value: (r) => r.status, style: (cell, r) => (r.status === 'pass' ? style.ok(cell) : r.status === 'fail' ? style.fail(cell) : style.warn(cell)) },
-      { header: 'time', value: (r) => formatDuration(r.durationMs) + (r.attempts > 1 ? ` (${r.attempts} tries)` : ''), align: 'right' },
+      {
+        header: 'result',
+        value: (r) => r.status,
+        style: (cell, r) =>
+          r.status === 'pass' ? style.ok(cell) : r.status === 'fail' ? style.fail(cell) : style.warn(cell),
+      },
+      {
+        header: 'time',
+        value: (r) => formatDuration(r.durationMs) + (r.attempts > 1 ? ` (${r.attempts} tries)` : ''),
+        align: 'right',
+      },
       { header: 'detail', value: (r) => r.detail },
     ],
     report.checks,
@@ -20,6 +29,8 @@ export function renderTextReport(report: VerifyReport, style: Styles = PLAIN): s
   const notes = report.checks
     .filter((r) => r.status !== 'pass' && r.hint)
     .map((r) => `  ${r.status === 'fail' ? style.fail('✖') : style.warn('-')} ${r.id}: ${r.hint}`);
-  const verdict = report.ok ? style.ok(`OK: ${summarizeReport(report)}`) : style.fail(`FAILED: ${summarizeReport(report)}`);
+  const verdict = report.ok
+    ? style.ok(`OK: ${summarizeReport(report)}`)
+    : style.fail(`FAILED: ${summarizeReport(report)}`);
   return [head, '', table, ...(notes.length ? ['', 'What to do:', ...notes] : []), '', verdict].join('\n');
 }

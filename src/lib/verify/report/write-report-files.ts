@@ -18,8 +18,14 @@ export interface ReportFileSpec {
 export function parseReportFileSpec(spec: string, defaultFormat: ReportFormat): ReportFileSpec {
   const colon = spec.indexOf(':');
   const prefix = colon > 0 ? spec.slice(0, colon) : '';
-  const parsed: ReportFileSpec = isReportFormat(prefix) ? { format: prefix, path: spec.slice(colon + 1) } : { format: defaultFormat, path: spec };
-  if (!parsed.path) throw new UsageError(`--report-file ${spec}: no file name after "${prefix}:"`, `write it as --report-file ${prefix}:verify-report.xml`);
+  const parsed: ReportFileSpec = isReportFormat(prefix)
+    ? { format: prefix, path: spec.slice(colon + 1) }
+    : { format: defaultFormat, path: spec };
+  if (!parsed.path)
+    throw new UsageError(
+      `--report-file ${spec}: no file name after "${prefix}:"`,
+      `write it as --report-file ${prefix}:verify-report.xml`,
+    );
   return parsed;
 }
 
@@ -34,19 +40,30 @@ export function checkReportFile(spec: ReportFileSpec): ReportFileSpec {
  * Writes each report atomically. Invariant: the report was redacted field by field before it was
  * rendered, and the rendered text passes the redactor once more, so no file holds a secret.
  */
-export async function writeReportFiles(report: VerifyReport, specs: ReportFileSpec[], redactor: Redactor): Promise<void> {
+export async function writeReportFiles(
+  report: VerifyReport,
+  specs: ReportFileSpec[],
+  redactor: Redactor,
+): Promise<void> {
   await writeRenderedReports(specs, (format) => renderReport(report, format), redactor);
 }
 
 /** The same for any report: `render` gives the text of one format (fleet audit passes its own). */
-export async function writeRenderedReports(specs: ReportFileSpec[], render: (format: ReportFormat) => string, redactor: Redactor): Promise<void> {
+export async function writeRenderedReports(
+  specs: ReportFileSpec[],
+  render: (format: ReportFormat) => string,
+  redactor: Redactor,
+): Promise<void> {
   for (const spec of specs) {
     const text = redactor.redact(render(spec.format));
     try {
       // Reports are meant to be shared (CI artifacts, step summaries): readable, never secret.
       await writeFileAtomic(spec.path, text, { mode: 0o644 });
     } catch (error) {
-      throw new UsageError(`cannot write the ${spec.format} report to ${spec.path}: ${(error as Error).message}`, 'check that the directory exists and is writable');
+      throw new UsageError(
+        `cannot write the ${spec.format} report to ${spec.path}: ${(error as Error).message}`,
+        'check that the directory exists and is writable',
+      );
     }
   }
 }
