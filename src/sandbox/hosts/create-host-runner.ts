@@ -83,7 +83,10 @@ export function createHostRunner(state: SandboxState): SandboxHostRunner {
     const extraMs = state.faults.hostWorkMs + slowHostDelay(state, instance);
     return new Promise<ScriptResult>((resolve) => {
       let settled = false;
+      // Assigned once below, but read by finish() which is declared before them.
+      // eslint-disable-next-line prefer-const
       let delayTimer: NodeJS.Timeout | undefined;
+      // eslint-disable-next-line prefer-const
       let deadlineTimer: NodeJS.Timeout | undefined;
       let child: ReturnType<typeof spawn> | null = null;
       let timedOut = false;
