@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import type { Command } from 'commander';
 import { commandGroups, commands } from './commands/index.js';
 import {
   buildProgram,

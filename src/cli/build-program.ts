@@ -114,13 +114,11 @@ export function commandWords(argv: string[]): string[] {
 }
 
 function inheritSettings(cmd: Command, io: ProgramIo): void {
-  cmd
-    .exitOverride()
-    .configureOutput({
-      writeOut: io.writeOut,
-      writeErr: io.writeErr,
-      outputError: (text) => io.captureUsageError(text),
-    });
+  cmd.exitOverride().configureOutput({
+    writeOut: io.writeOut,
+    writeErr: io.writeErr,
+    outputError: (text) => io.captureUsageError(text),
+  });
 }
 
 /** The registry entry the command words name, found without parsing: its module is the only one loaded. */

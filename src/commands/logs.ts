@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { defineCommand } from '../lib/cli/command-definition.js';
 import {
   argument,

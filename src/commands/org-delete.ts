@@ -5,12 +5,7 @@ import type { Context } from '../lib/context.js';
 import { ExitCode, MolectlError } from '../lib/errors.js';
 import { confirmChange } from '../lib/cli/confirm-change.js';
 import { runMutation } from '../lib/runs/run-lifecycle.js';
-import {
-  createDeleteDeps,
-  DEFAULT_CASCADE_CALL_TIMEOUT_MS,
-  deleteOrg,
-  type DeleteOutcome,
-} from '../lib/org/delete-org.js';
+import { createDeleteDeps, deleteOrg, type DeleteOutcome } from '../lib/org/delete-org.js';
 import { describeTarget, toRunEnvironment } from '../lib/cli/describe-target.js';
 import { findOrgInstances } from '../lib/org/find-org-instances.js';
 import { lookupOrg } from '../lib/fleet/org-directory.js';

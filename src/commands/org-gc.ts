@@ -7,7 +7,7 @@ import { confirmChange } from '../lib/cli/confirm-change.js';
 import { runMutation } from '../lib/runs/run-lifecycle.js';
 import type { Styles } from '../lib/output/output.js';
 import { formatDuration, renderTable } from '../lib/output/table.js';
-import { createDeleteDeps, DEFAULT_CASCADE_CALL_TIMEOUT_MS, type DeleteOutcome } from '../lib/org/delete-org.js';
+import { createDeleteDeps, type DeleteOutcome } from '../lib/org/delete-org.js';
 import { describeTarget, formatTarget, toRunEnvironment, type Target } from '../lib/cli/describe-target.js';
 import { ORG_LIST_LIMIT, warnUnreadableRows } from '../lib/fleet/org-directory.js';
 import { planOrgGc, type OrgGcPlan } from '../lib/org/plan-org-gc.js';

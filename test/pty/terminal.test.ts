@@ -42,7 +42,7 @@ describe('terminals that lie about themselves', { timeout: 60_000 }, () => {
     expect(pty.text).toMatch(/4 tenants: 4 needs-migration/);
     // A runaway spinner wrote hundreds of MB of cursor codes; plain output is a few KB.
     expect(pty.transcript.length).toBeLessThan(20_000);
-    // eslint-disable-next-line no-control-regex
+
     expect(pty.transcript).not.toMatch(/\u001b\[\d*[AK]/);
   });
 
@@ -60,7 +60,7 @@ describe('terminals that lie about themselves', { timeout: 60_000 }, () => {
     );
     for (const [i, pty] of ptys.entries()) {
       expect(await pty.exited).toBe(0);
-      // eslint-disable-next-line no-control-regex
+
       expect(pty.transcript, `cols ${cases[i]![0]} TERM ${cases[i]![1]}`).not.toMatch(/\u001b\[\d*[AK]/);
       expect(pty.text).toMatch(/probing 1 online tenant\.\.\./);
     }

@@ -24,27 +24,25 @@ function fakeSsm(failing: Set<string>) {
       return { commandId };
     },
     async listInvocations(commandId): Promise<InvocationSummary[]> {
-      return byCommand
-        .get(commandId)!
-        .map((instanceId) =>
-          failing.has(instanceId)
-            ? {
-                commandId,
-                instanceId,
-                status: 'Failed',
-                statusDetails: 'Failed',
-                responseCode: 1,
-                outputPreview: resultLine({ status: 'rolled-back', reason: 'docker run failed' }),
-              }
-            : {
-                commandId,
-                instanceId,
-                status: 'Success',
-                statusDetails: 'Success',
-                responseCode: 0,
-                outputPreview: resultLine({ status: 'migrated', fingerprint: EXPECTED_FP }),
-              },
-        );
+      return byCommand.get(commandId)!.map((instanceId) =>
+        failing.has(instanceId)
+          ? {
+              commandId,
+              instanceId,
+              status: 'Failed',
+              statusDetails: 'Failed',
+              responseCode: 1,
+              outputPreview: resultLine({ status: 'rolled-back', reason: 'docker run failed' }),
+            }
+          : {
+              commandId,
+              instanceId,
+              status: 'Success',
+              statusDetails: 'Success',
+              responseCode: 0,
+              outputPreview: resultLine({ status: 'migrated', fingerprint: EXPECTED_FP }),
+            },
+      );
     },
     async getInvocationOutput(commandId, instanceId) {
       const failed = failing.has(instanceId);
