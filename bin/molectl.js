@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli.js';
+// The bundle `npm run build` makes (build/bundle.mjs): a few chunks instead of ~170 modules.
+import { main } from '../dist/bundle/cli.js';
 
 process.exitCode = await main(process.argv.slice(2));
 // main() returns when the work is done and its output written. End now, once stdout and stderr

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { commandGroups, commands } from './commands/index.js';
 import {
@@ -14,6 +13,7 @@ import { installInterruptHandler } from './lib/cli/interrupts.js';
 import { renderTopLevelHelp } from './lib/cli/top-level-help.js';
 import { DEFAULT_FORMATS } from './lib/config/output-format.js';
 import { ExitCode } from './lib/errors.js';
+import { packageVersion } from './lib/package-files.js';
 import type { TerminalStream } from './lib/output/output.js';
 
 /**
@@ -36,9 +36,7 @@ export interface MainDeps {
   overrides?: Record<string, unknown>;
 }
 
-const VERSION: string = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+const VERSION: string = packageVersion();
 
 export async function main(argv: string[], deps: MainDeps = {}): Promise<number> {
   const stdout = deps.stdout ?? process.stdout;

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, UsageError } from '../errors.js';
 import type { EnvVars } from './env.js';
 import { resolveOutputFormat, type OutputFormat } from './output-format.js';

@@ -3,7 +3,7 @@ import { MolectlError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../output/write-file.js';
 import { redactDeep } from '../output/output.js';
 import type { Redactor } from '../output/redactor.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { TENANT_CLASSES } from './classify-tenant.js';
 import { PLAN_SCHEMA_VERSION, summarizeTargets, type MigrationPlan } from './migration-plan.js';
 

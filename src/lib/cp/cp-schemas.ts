@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /*
  * Response shapes of the CP routes in ../shared/platform.md. Objects are loose (extra fields

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The on-disk shape of a run ledger (`<stateDir>/runs/<id>.json`), documented in docs/runs.md.
