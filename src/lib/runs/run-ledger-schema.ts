@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { LEDGER_SCHEMA_VERSION, RUN_STATUSES, TARGET_STATES } from './run-ledger-states.js';
 
 /**
  * The on-disk shape of a run ledger (`<stateDir>/runs/<id>.json`), documented in docs/runs.md.
@@ -7,25 +8,13 @@ import * as z from 'zod';
  *
  * Readers other than molectl (jq, a colleague's script) rely on these names: add fields freely,
  * but renaming or removing one means bumping LEDGER_SCHEMA_VERSION.
+ *
+ * Only the types and the reader's check need this module (and zod with it): the statuses and
+ * the version, which many modules use, live in run-ledger-states.ts, and RunStore imports
+ * this module when it reads a ledger, so a command that never reads one never builds it.
  */
 
-export const LEDGER_SCHEMA_VERSION = 1;
-
-export const RUN_STATUSES = ['running', 'succeeded', 'failed', 'partial', 'aborted', 'interrupted'] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
-
-/**
- * pending: not started. in-progress: dispatched, outcome not yet known (remoteIds says where to
- * look, so a resume polls it before dispatching again). succeeded / skipped: finished, never
- * repeated. failed: finished this attempt; a resume may retry it.
- */
-export const TARGET_STATES = ['pending', 'in-progress', 'succeeded', 'failed', 'skipped'] as const;
-export type TargetState = (typeof TARGET_STATES)[number];
-
-/** Target states a resume must not repeat. */
-export const FINISHED_TARGET_STATES: ReadonlySet<TargetState> = new Set(['succeeded', 'skipped']);
-/** Target states whose work is over for this attempt (finished or failed). */
-export const SETTLED_TARGET_STATES: ReadonlySet<TargetState> = new Set(['succeeded', 'skipped', 'failed']);
+export type { RunStatus, TargetState } from './run-ledger-states.js';
 
 /** Flat, JSON-able values: names, ids, counts, fingerprints. */
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);

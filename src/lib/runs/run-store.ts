@@ -6,13 +6,8 @@ import type { Redactor } from '../output/redactor.js';
 import { acquireLocalLock, breakLocalLock, type LocalLock, type LocalLockHolder } from './local-lock.js';
 import { describeCurrentProcess } from './process-owner.js';
 import { RunLedger } from './run-ledger.js';
-import {
-  LEDGER_SCHEMA_VERSION,
-  runLedgerSchema,
-  type RunEnvironment,
-  type RunLedgerDocument,
-  type ScalarOrList,
-} from './run-ledger-schema.js';
+import type { RunEnvironment, RunLedgerDocument, ScalarOrList } from './run-ledger-schema.js';
+import { LEDGER_SCHEMA_VERSION } from './run-ledger-states.js';
 import { createRunId, isRunId } from './run-id.js';
 import { UnreadableLedgerError } from './unreadable-ledger-error.js';
 import { writeFileExclusive } from './write-file-exclusive.js';
@@ -207,6 +202,8 @@ export class RunStore {
     if (typeof version === 'number' && version > LEDGER_SCHEMA_VERSION) {
       throw new UnreadableLedgerError(path, `written by a newer molectl (ledger schemaVersion ${version})`);
     }
+    // Imported here, not at the top: building the schema (and loading zod) is for runs that read a ledger.
+    const { runLedgerSchema } = await import('./run-ledger-schema.js');
     const parsed = runLedgerSchema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
