@@ -1,49 +1,92 @@
 // `npm run build`, second step: the bundle bin/molectl.js runs (issue 16). A fresh molectl used
-// to open ~170 modules (zod alone ~95, every locale among them) and Node's ESM loader spent more
-// time resolving, reading and compiling them than molectl spent working. esbuild joins them into
-// a few chunks and drops what no code path uses (zod's locales); code splitting keeps every
-// dynamic import() lazy, so `molectl --help` still loads no command and a command that never
-// calls AWS never loads the SDK. tsc's module tree in dist/ stays for the tests and benchmarks
-// that import single modules.
-import { build } from 'esbuild';
+// to open ~170 modules (zod alone ~95, every locale among them), and Node's ESM loader spent
+// more time resolving, reading and compiling them than molectl spent working. Bundled, a command
+// opens about a dozen files, and what no code path uses (zod's locales) is dropped.
+//
+// rolldown, not esbuild: both bundle, but esbuild splits shared code into one chunk per set of
+// importers (org list opened ~40 of them), while rolldown takes chunk groups, and it is already
+// in the tree (vite, under vitest, is built on it). The chunks:
+//   - cli.js: src/cli.ts and what it imports statically, all that `molectl --help` and
+//     `--version` load (no commander, no command);
+//   - runtime: what src/cli/run-command-line.ts imports statically, which every command run
+//     needs (commander, flags, context, output, the HTTP, CP, AWS and ledger doors without the
+//     SDK), in one file instead of dozens;
+//   - zod: one chunk, loaded only where a document is validated;
+//   - every dynamic import() stays lazy: each command, the AWS SDK, execa, ora, yaml, the
+//     sandbox.
+// tsc's module tree in dist/ stays for the tests and benchmarks that import single modules.
+import { rolldown } from 'rolldown';
 import { rmSync, writeFileSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
-const outdir = `${root}dist/bundle`;
+const outdir = resolve(root, 'dist/bundle');
+const ZOD = /[\\/]node_modules[\\/]zod[\\/]/;
+
+/** Module ids statically reachable from an entry (not through import()), excluding `stop`. */
+const closures = { help: new Set(), runtime: new Set() };
+const staticClosures = {
+  name: 'molectl-static-closures',
+  buildEnd() {
+    const walk = (id, into, stop) => {
+      if (into.has(id) || stop?.has(id)) return;
+      into.add(id);
+      for (const next of this.getModuleInfo(id)?.importedIds ?? []) walk(next, into, stop);
+    };
+    walk(resolve(root, 'src/cli.ts'), closures.help);
+    walk(resolve(root, 'src/cli/run-command-line.ts'), closures.runtime, closures.help);
+    if (closures.help.size < 3 || closures.runtime.size < 20) throw new Error('static closures look wrong');
+  },
+};
 
 rmSync(outdir, { recursive: true, force: true });
-const result = await build({
-  absWorkingDir: root,
-  entryPoints: { cli: 'src/cli.ts' },
-  outdir,
-  bundle: true,
-  splitting: true,
-  format: 'esm',
+const bundle = await rolldown({
+  input: { cli: resolve(root, 'src/cli.ts') },
+  cwd: root,
   platform: 'node',
-  target: 'node20',
-  mainFields: ['module', 'main'],
-  chunkNames: 'chunks/[name]-[hash]',
-  // commander (CommonJS) calls require() for Node's built-ins; in an ES module that needs one.
-  banner: {
-    js: "import { createRequire as __molectlCreateRequire } from 'node:module'; const require = __molectlCreateRequire(import.meta.url);",
+  // The AWS SDK's ES modules (the "module" field): its clients' named exports survive as such.
+  resolve: { mainFields: ['module', 'main'] },
+  transform: { target: 'node20' },
+  // Needed by includeDependenciesRecursively: false below; cli.js's exports (main) are kept.
+  preserveEntrySignatures: 'allow-extension',
+  plugins: [staticClosures],
+  logLevel: 'warn',
+  onLog(level, log, handler) {
+    // A module both imported and import()ed (errors.ts by exec.ts) is simply already loaded.
+    if (log.code === 'INEFFECTIVE_DYNAMIC_IMPORT') return;
+    handler(level, log);
   },
-  sourcemap: 'linked',
-  sourcesContent: false,
-  logLevel: 'warning',
-  metafile: true,
 });
+const { output } = await bundle.write({
+  dir: outdir,
+  format: 'esm',
+  entryFileNames: '[name].js',
+  chunkFileNames: 'chunks/[name]-[hash].js',
+  sourcemap: true,
+  sourcemapExcludeSources: true,
+  codeSplitting: {
+    // A group takes only the modules its test names, not their dependencies: the help's
+    // modules stay in cli.js although the runtime imports them too.
+    includeDependenciesRecursively: false,
+    groups: [
+      { name: 'zod', test: (id) => ZOD.test(id) },
+      { name: 'runtime', test: (id) => closures.runtime.has(id) && !ZOD.test(id) },
+    ],
+  },
+});
+await bundle.close();
 
 // Which source modules each output file holds, for the tests that check what a run loaded
 // (test/helpers/loaded-modules.ts): in the bundle a module shows up only as the chunk it is in.
 const inputsByOutput = Object.fromEntries(
-  Object.entries(result.metafile.outputs)
-    .filter(([file]) => file.endsWith('.js'))
-    .map(([file, output]) => [
-      file.slice('dist/bundle/'.length),
-      Object.entries(output.inputs)
-        .filter(([, input]) => input.bytesInOutput > 0)
-        .map(([path]) => path),
+  output
+    .filter((item) => item.type === 'chunk')
+    .map((chunk) => [
+      chunk.fileName,
+      Object.entries(chunk.modules)
+        .filter(([id, info]) => info.renderedLength > 0 && !id.startsWith('\0'))
+        .map(([id]) => relative(root, id).split('\\').join('/')),
     ]),
 );
-writeFileSync(`${root}dist/bundle-inputs.json`, `${JSON.stringify(inputsByOutput, null, 1)}\n`);
+writeFileSync(resolve(root, 'dist/bundle-inputs.json'), `${JSON.stringify(inputsByOutput, null, 1)}\n`);
