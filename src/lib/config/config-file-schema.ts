@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import '../zod-settings.js';
 
 /**
  * The user config file's shape (docs/configuration.md lists every key). Strict: an unknown key

@@ -4,6 +4,7 @@ import { writeFileAtomic } from '../output/write-file.js';
 import { redactDeep } from '../output/output.js';
 import type { Redactor } from '../output/redactor.js';
 import * as z from 'zod';
+import '../zod-settings.js';
 import { TENANT_CLASSES } from './classify-tenant.js';
 import { PLAN_SCHEMA_VERSION, summarizeTargets, type MigrationPlan } from './migration-plan.js';
 

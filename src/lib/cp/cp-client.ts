@@ -115,7 +115,7 @@ export class CpClient {
   }
 
   async health(): Promise<CpHealth> {
-    return this.callJson((await loadSchemas()).cpHealthSchema, { method: 'GET', path: '/health' });
+    return this.callJson((await loadSchemas()).cpHealthSchema(), { method: 'GET', path: '/health' });
   }
 
   /**
@@ -151,7 +151,7 @@ export class CpClient {
     } catch {
       body = undefined; // a 2xx whose body is not JSON still means created; the org is found by slug
     }
-    const parsed = (await loadSchemas()).createdOrgSchema.safeParse(body);
+    const parsed = (await loadSchemas()).createdOrgSchema().safeParse(body);
     const fields = parsed.success ? parsed.data : {};
     return { httpStatus: response.status, id: fields.id ?? null, createdAt: fields.created_at ?? null };
   }
@@ -166,14 +166,14 @@ export class CpClient {
     if (!Number.isInteger(limit) || limit < 1)
       throw new UsageError(`--limit must be a whole number of at least 1, not ${limit}`, 'for example --limit 500');
     const schemas = await loadSchemas();
-    const body = await this.callJson(schemas.orgListSchema, {
+    const body = await this.callJson(schemas.orgListSchema(), {
       method: 'GET',
       path: `/cp/admin/orgs?limit=${encodeURIComponent(String(limit))}`,
       admin: true,
     });
     const page: OrgPage = { rows: [], unreadable: [], limit };
     body.orgs.forEach((raw, index) => {
-      const parsed = schemas.orgRowSchema.safeParse(raw);
+      const parsed = schemas.orgRowSchema().safeParse(raw);
       if (parsed.success) page.rows.push(parsed.data);
       else page.unreadable.push({ index, slug: readSlugField(raw), problem: describeIssues(parsed.error.issues) });
     });
@@ -195,7 +195,7 @@ export class CpClient {
     const parsed = parseJsonBody(response, 'GET');
     const raw = (parsed as { admin_token?: unknown } | undefined)?.admin_token;
     if (typeof raw === 'string') this.options.redactor.register(raw, 'tenant-admin-token');
-    return this.validate((await loadSchemas()).adminTokenSchema, parsed, response, 'GET').admin_token;
+    return this.validate((await loadSchemas()).adminTokenSchema(), parsed, response, 'GET').admin_token;
   }
 
   /**
@@ -232,7 +232,7 @@ export class CpClient {
   }
 
   async redeployFleet(options: RedeployFleetOptions): Promise<RedeployFleetResponse> {
-    return this.callJson((await loadSchemas()).redeployFleetSchema, {
+    return this.callJson((await loadSchemas()).redeployFleetSchema(), {
       method: 'POST',
       path: '/cp/admin/tenants/redeploy-fleet',
       admin: true,
@@ -252,7 +252,7 @@ export class CpClient {
   /** Serial console text. It can contain secrets (user-data, set -x traces): redact before showing. */
   async getWorkspaceConsole(workspaceId: string): Promise<string> {
     const id = checkResourceId(workspaceId, 'workspace id');
-    const body = await this.callJson((await loadSchemas()).workspaceConsoleSchema, {
+    const body = await this.callJson((await loadSchemas()).workspaceConsoleSchema(), {
       method: 'GET',
       path: `/cp/admin/workspaces/${id}/console`,
       admin: true,
@@ -276,7 +276,7 @@ export class CpClient {
     const keys = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? Object.keys(parsed) : [];
     const leaked = (parsed as { admin_token?: unknown } | undefined)?.admin_token;
     if (typeof leaked === 'string') this.options.redactor.register(leaked, 'tenant-admin-token');
-    const instance = this.validate((await loadSchemas()).orgInstanceSchema, parsed, response, 'GET');
+    const instance = this.validate((await loadSchemas()).orgInstanceSchema(), parsed, response, 'GET');
     this.edgeRouteAnswered = true;
     return { instance, keys };
   }
@@ -310,7 +310,7 @@ export class CpClient {
   }): Promise<WorkspaceStatus> {
     const id = checkResourceId(input.workspaceId, 'workspace id');
     const instanceId = checkResourceId(input.instanceId, 'instance id');
-    return this.callJson((await loadSchemas()).workspaceStatusSchema, {
+    return this.callJson((await loadSchemas()).workspaceStatusSchema(), {
       method: 'GET',
       path: `/cp/workspaces/${id}/status?instance_id=${encodeURIComponent(instanceId)}`,
       headers: this.tenantHeaders(input.sharedSecret, { 'x-molecule-admin-token': input.adminToken }),
@@ -329,7 +329,7 @@ export class CpClient {
 
   /** The tenant's env as the CP hands it out. Values under secret-looking keys are registered with the redactor. */
   async getTenantConfig(input: { adminToken: string; orgId: string }): Promise<TenantConfig> {
-    const config = await this.callJson((await loadSchemas()).tenantConfigSchema, {
+    const config = await this.callJson((await loadSchemas()).tenantConfigSchema(), {
       method: 'GET',
       path: '/cp/tenants/config',
       headers: this.tenantHeaders(input.adminToken, { 'x-molecule-org-id': input.orgId }),

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import * as z from 'zod';
+import '../zod-settings.js';
 import { UsageError } from '../errors.js';
 import {
   checkGiteaBaseUrl,

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import '../zod-settings.js';
 import { LEDGER_SCHEMA_VERSION, RUN_STATUSES, TARGET_STATES } from './run-ledger-states.js';
 
 /**
