@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const outdir = resolve(root, 'dist/bundle');
-const ZOD = /[\\/]node_modules[\\/]zod[\\/]/;
+const ZOD = /[\\/]node_modules[\\/]zod[\\/]|[\\/]src[\\/]lib[\\/]zod-settings\.ts$/;
 
 /** Module ids statically reachable from an entry (not through import()), excluding `stop`. */
 const closures = { help: new Set(), runtime: new Set() };
@@ -65,6 +65,7 @@ const { output } = await bundle.write({
   chunkFileNames: 'chunks/[name]-[hash].js',
   sourcemap: true,
   sourcemapExcludeSources: true,
+  comments: { legal: true, annotation: false, jsdoc: false },
   codeSplitting: {
     // A group takes only the modules its test names, not their dependencies: the help's
     // modules stay in cli.js although the runtime imports them too.
