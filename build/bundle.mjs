@@ -16,7 +16,7 @@
 //     sandbox.
 // tsc's module tree in dist/ stays for the tests and benchmarks that import single modules.
 import { rolldown } from 'rolldown';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -91,3 +91,29 @@ const inputsByOutput = Object.fromEntries(
     ]),
 );
 writeFileSync(resolve(root, 'dist/bundle-inputs.json'), `${JSON.stringify(inputsByOutput, null, 1)}\n`);
+
+// The bundle carries third-party code (zod, commander, the AWS SDK...) without their
+// node_modules folders, so their licences travel with it in one file.
+const packageDirs = new Set();
+for (const chunk of output.filter((item) => item.type === 'chunk'))
+  for (const id of Object.keys(chunk.modules)) {
+    const match = /^(.*[\\/]node_modules[\\/](?:@[^\\/]+[\\/])?[^\\/]+)[\\/]/.exec(id);
+    if (match) packageDirs.add(match[1]);
+  }
+const notices = [...packageDirs]
+  .map((dir) => {
+    const manifest = JSON.parse(readFileSync(resolve(dir, 'package.json'), 'utf8'));
+    const licenseFile = readdirSync(dir).find((name) => /^licen[cs]e(\.(md|txt))?$/i.test(name));
+    const text = licenseFile
+      ? readFileSync(resolve(dir, licenseFile), 'utf8').trim()
+      : `(license: ${manifest.license})`;
+    return { name: `${manifest.name}@${manifest.version}`, text };
+  })
+  .sort((a, b) => a.name.localeCompare(b.name));
+// Packages under the same licence text (the SDK's ~60 share one Apache 2.0 file) are listed together.
+const byText = new Map();
+for (const { name, text } of notices) byText.set(text, [...new Set([...(byText.get(text) ?? []), name])]);
+writeFileSync(
+  resolve(outdir, 'THIRD-PARTY-LICENSES.txt'),
+  [...byText].map(([text, names]) => `${names.join('\n')}\n${'-'.repeat(40)}\n${text}\n`).join('\n'),
+);
