@@ -2,14 +2,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deployServicesEnv, sandboxDeployCommit } from '../../src/sandbox/deploy-services/deploy-services-state.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/start-sandbox.js';
 import { runListingModules } from '../helpers/loaded-modules.js';
 
 /**
- * The AWS SDK costs ~200 ms to load, so molectl imports it only when a command calls AWS.
- * These runs spawn bin/molectl.js (the bundle in dist/bundle: `npm test` builds first) and list
- * the source modules each run loaded (test/helpers/loaded-modules.ts). `doctor` is the positive
- * control: it calls AWS, so the listing must show the SDK there.
+ * A fresh molectl's start-up is mostly module loading (issue 16), so what each run loads is held
+ * here, by listing rather than by timing. These runs spawn bin/molectl.js (the bundle in
+ * dist/bundle: `npm test` builds first) and list the source modules each run loaded and the
+ * files it opened (test/helpers/loaded-modules.ts).
+ *
+ * The AWS SDK costs ~200 ms to load, so molectl imports it only when a command calls AWS;
+ * `doctor` is the positive control: it calls AWS, so the listing must show the SDK there.
  */
 
 let dir: string;
@@ -23,6 +27,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await sandbox?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const sandboxEnv = (): Record<string, string> => ({
+  ...sandbox.env,
+  ...deployServicesEnv(),
+  MOLECTL_STATE_DIR: join(dir, 'state'),
 });
 
 const isSdk = (path: string): boolean =>
@@ -49,5 +59,66 @@ describe('the AWS SDK is loaded only by commands that call AWS', () => {
     expect(run.modules.some((m) => m.startsWith('node_modules/@aws-sdk/client-sts/'))).toBe(true);
     expect(run.modules.some((m) => m.startsWith('node_modules/@aws-sdk/client-ssm/'))).toBe(true);
     expect(run.modules.some((m) => m.startsWith('node_modules/@aws-sdk/client-ec2/'))).toBe(false);
+  });
+});
+
+const isCommand = (path: string): boolean => path.startsWith('src/commands/') && path !== 'src/commands/index.ts';
+const isZod = (path: string): boolean => path.startsWith('node_modules/zod/');
+/** zod's classic API installs its English messages; every other locale is dead weight. */
+const isForeignZodLocale = (path: string): boolean =>
+  path.startsWith('node_modules/zod/v4/locales/') && path !== 'node_modules/zod/v4/locales/en.js';
+const isLoadedLate = (path: string): boolean =>
+  ['execa', 'ora', 'chalk', 'yaml'].some((name) => path.startsWith(`node_modules/${name}/`));
+
+describe('what a fresh process loads', () => {
+  it.each([['--help'], ['--version']])(
+    'molectl %s opens bin/molectl.js and the bundle entry, nothing else',
+    async (arg) => {
+      const run = await runListingModules([arg], {});
+      expect(run.code).toBe(0);
+      expect(run.files).toEqual(['bin/molectl.js', 'dist/bundle/cli.js']);
+      expect(run.modules.filter(isCommand)).toEqual([]);
+      expect(run.modules.filter(isZod)).toEqual([]);
+    },
+  );
+
+  it('molectl org list --help loads its own command module and commander, no zod', async () => {
+    const run = await runListingModules(['org', 'list', '--help'], {});
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('--older-than');
+    expect(run.modules.filter(isCommand)).toEqual(['src/commands/org-list.ts']);
+    expect(run.modules.filter(isZod)).toEqual([]);
+    expect(run.modules.filter(isSdk)).toEqual([]);
+  });
+
+  it.each([
+    ['org list', () => ['org', 'list'], 'src/commands/org-list.ts'],
+    [
+      'verify',
+      () => ['verify', '--expect-commit', sandboxDeployCommit(sandbox.state), '--canary', 'acme', '-o', 'json'],
+      'src/commands/verify.ts',
+    ],
+  ])(
+    'molectl %s (one CP call and more) loads zod without its locales, no SDK, few files',
+    async (_name, argv, command) => {
+      const run = await runListingModules(argv(), sandboxEnv());
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.modules.filter(isCommand)).toEqual([command]);
+      // The CP's answer is validated: zod is there, but only the parts molectl uses.
+      expect(run.modules.some(isZod)).toBe(true);
+      expect(run.modules.filter(isForeignZodLocale)).toEqual([]);
+      expect(run.modules.filter(isSdk)).toEqual([]);
+      // Piped output, no child process: no spinner, no colours, no execa.
+      expect(run.modules.filter(isLoadedLate)).toEqual([]);
+      // The bundle keeps a run to a handful of chunks (~170 module files before issue 16).
+      expect(run.files.length).toBeLessThanOrEqual(16);
+    },
+  );
+
+  it('molectl migrate cp-secret script (no document to validate) loads no zod', async () => {
+    const run = await runListingModules(['migrate', 'cp-secret', 'script'], {});
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('#!/usr/bin/env bash');
+    expect(run.modules.filter(isZod)).toEqual([]);
   });
 });
