@@ -3,7 +3,7 @@ import { MolectlError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../output/write-file.js';
 import { redactDeep } from '../output/output.js';
 import type { Redactor } from '../output/redactor.js';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import '../zod-settings.js';
 import { TENANT_CLASSES } from './classify-tenant.js';
 import { PLAN_SCHEMA_VERSION, summarizeTargets, type MigrationPlan } from './migration-plan.js';
@@ -19,39 +19,38 @@ export async function writePlanFile(path: string, plan: MigrationPlan, redactor:
  */
 const FINGERPRINT = /^sha256:[0-9a-f]{12}$/;
 const planTargetSchema = z.looseObject({
-  slug: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/, 'expected an org slug'),
+  slug: z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/, 'expected an org slug')),
   orgId: z.string(),
-  instanceId: z.string().regex(/^i-[0-9a-f]{8,17}$/, 'expected an EC2 instance id (i-...)'),
+  instanceId: z.string().check(z.regex(/^i-[0-9a-f]{8,17}$/, 'expected an EC2 instance id (i-...)')),
   class: z.enum(TENANT_CLASSES),
   reason: z.string(),
-  fingerprint: z.string().regex(FINGERPRINT, 'expected sha256:<12 hex>').nullable(),
+  fingerprint: z.nullable(z.string().check(z.regex(FINGERPRINT, 'expected sha256:<12 hex>'))),
   durable: z.boolean(),
-  updater: z.string().nullable(),
-  pingStatus: z.string().nullable(),
-  agentVersion: z.string().nullable(),
+  updater: z.nullable(z.string()),
+  pingStatus: z.nullable(z.string()),
+  agentVersion: z.nullable(z.string()),
 });
 const planFileSchema = z.looseObject({
   schemaVersion: z.literal(PLAN_SCHEMA_VERSION),
   kind: z.literal('molectl-cp-secret-plan'),
   createdAt: z.string(),
   environment: z.looseObject({
-    name: z.string().min(1),
-    cpUrl: z.string().url(),
-    region: z.string().nullable(),
-    account: z.string().nullable(),
+    name: z.string().check(z.minLength(1)),
+    cpUrl: z.url(),
+    region: z.nullable(z.string()),
+    account: z.nullable(z.string()),
   }),
   secret: z.looseObject({
-    secretId: z.string().min(1),
+    secretId: z.string().check(z.minLength(1)),
     arn: z.string(),
     versionId: z
       .string()
-      .min(1)
-      .regex(/^[A-Za-z0-9_.:/@+=,-]+$/, 'expected a Secrets Manager version id'),
-    fingerprint: z.string().regex(FINGERPRINT, 'expected sha256:<12 hex>'),
-    length: z.number().int().positive(),
+      .check(z.minLength(1), z.regex(/^[A-Za-z0-9_.:/@+=,-]+$/, 'expected a Secrets Manager version id')),
+    fingerprint: z.string().check(z.regex(FINGERPRINT, 'expected sha256:<12 hex>')),
+    length: z.int().check(z.positive()),
   }),
-  tenantCpUrl: z.string().url(),
-  containerName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'expected a docker container name'),
+  tenantCpUrl: z.url(),
+  containerName: z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'expected a docker container name')),
   targets: z.array(planTargetSchema),
   mismatches: z.looseObject({
     instanceWithoutOrg: z.array(z.unknown()),

@@ -1,4 +1,3 @@
-import type { ZodType } from 'zod';
 import { ConfigError, ExitCode, HttpError, MolectlError, NotFoundError, UsageError } from '../errors.js';
 import type { Redactor } from '../output/redactor.js';
 import { checkHttpUrl } from '../http/check-http-url.js';
@@ -12,7 +11,7 @@ import {
   type SleepFn,
 } from '../http/http-request.js';
 import { extractRemoteError } from '../http/remote-error.js';
-import { parseJsonBody, validateResponse } from '../http/validate-response.js';
+import { parseJsonBody, validateResponse, type ResponseSchema } from '../http/validate-response.js';
 import type {
   CpHealth,
   CreatedOrg,
@@ -353,12 +352,12 @@ export class CpClient {
   }
 
   /** `pick` names the answer's schema; the schemas load while the request is out (zod takes ~10 ms to load). */
-  private async callJson<T>(pick: (schemas: CpSchemas) => ZodType<T>, spec: CallSpec): Promise<T> {
+  private async callJson<T>(pick: (schemas: CpSchemas) => ResponseSchema<T>, spec: CallSpec): Promise<T> {
     const [schemas, response] = await Promise.all([loadSchemas(), this.call(spec)]);
     return this.validate(pick(schemas), parseJsonBody(response, spec.method), response, spec.method);
   }
 
-  private validate<T>(schema: ZodType<T>, value: unknown, response: HttpResponse, method: string): T {
+  private validate<T>(schema: ResponseSchema<T>, value: unknown, response: HttpResponse, method: string): T {
     return validateResponse(schema, value, { method, url: response.url, redactor: this.options.redactor });
   }
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import '../zod-settings.js';
 
 /** Builds a schema on first use: a run needs two or three of these, and each costs ~1 ms to build. */
@@ -16,7 +16,7 @@ function once<T>(build: () => T): () => T {
 
 export const cpHealthSchema = once(() =>
   z.looseObject({
-    service: z.string().optional(),
+    service: z.optional(z.string()),
     status: z.string(),
   }),
 );
@@ -25,8 +25,8 @@ export type CpHealth = z.infer<ReturnType<typeof cpHealthSchema>>;
 /** The create answer's fields molectl can use; each may be absent (any 2xx means created). */
 export const createdOrgSchema = once(() =>
   z.looseObject({
-    id: z.string().min(1).optional().catch(undefined),
-    created_at: z.string().optional().catch(undefined),
+    id: z.catch(z.optional(z.string().check(z.minLength(1))), undefined),
+    created_at: z.catch(z.optional(z.string()), undefined),
   }),
 );
 export interface CreatedOrg {
@@ -42,36 +42,36 @@ export interface CreatedOrg {
  */
 export const orgRowSchema = once(() =>
   z.looseObject({
-    id: z.string().min(1),
-    slug: z.string().min(1),
+    id: z.string().check(z.minLength(1)),
+    slug: z.string().check(z.minLength(1)),
     // provisioning -> running | failed; kept a string so a new state does not break listing.
-    instance_status: z.string().min(1),
-    created_at: z
-      .string()
-      .nullish()
-      .transform((value) => value ?? null),
+    instance_status: z.string().check(z.minLength(1)),
+    created_at: z.pipe(
+      z.nullish(z.string()),
+      z.transform((value: string | null | undefined) => value ?? null),
+    ),
   }),
 );
 export type OrgRow = z.infer<ReturnType<typeof orgRowSchema>>;
 export const orgListSchema = once(() => z.looseObject({ orgs: z.array(z.unknown()) }));
 
-export const adminTokenSchema = once(() => z.looseObject({ admin_token: z.string().min(1) }));
+export const adminTokenSchema = once(() => z.looseObject({ admin_token: z.string().check(z.minLength(1)) }));
 
 export const redeployResultSchema = once(() =>
   z.looseObject({
     slug: z.string(),
-    phase: z.string().nullish(),
-    ssm_status: z.string().nullish(),
-    ssm_exit_code: z.number().nullish(),
-    healthz_ok: z.boolean().nullish(),
-    error: z.string().nullish(),
+    phase: z.nullish(z.string()),
+    ssm_status: z.nullish(z.string()),
+    ssm_exit_code: z.nullish(z.number()),
+    healthz_ok: z.nullish(z.boolean()),
+    error: z.nullish(z.string()),
   }),
 );
 export type RedeployResult = z.infer<ReturnType<typeof redeployResultSchema>>;
 export const redeployFleetSchema = once(() =>
   z.looseObject({
     ok: z.boolean(),
-    results: z.array(redeployResultSchema()).default([]),
+    results: z._default(z.array(redeployResultSchema()), []),
   }),
 );
 export type RedeployFleetResponse = z.infer<ReturnType<typeof redeployFleetSchema>>;
@@ -80,10 +80,10 @@ export const workspaceConsoleSchema = once(() => z.looseObject({ output: z.strin
 
 export const orgInstanceSchema = once(() =>
   z.looseObject({
-    slug: z.string().optional(),
+    slug: z.optional(z.string()),
     status: z.string(),
-    ip: z.string().nullish(),
-    region: z.string().nullish(),
+    ip: z.nullish(z.string()),
+    region: z.nullish(z.string()),
   }),
 );
 export type OrgInstance = z.infer<ReturnType<typeof orgInstanceSchema>>;

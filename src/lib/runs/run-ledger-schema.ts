@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import '../zod-settings.js';
 import { LEDGER_SCHEMA_VERSION, RUN_STATUSES, TARGET_STATES } from './run-ledger-states.js';
 
@@ -23,12 +23,12 @@ const scalarOrList = z.union([scalar, z.array(z.string())]);
 
 const errorRecordSchema = z.looseObject({
   message: z.string(),
-  hint: z.string().optional(),
-  code: z.number().optional(),
+  hint: z.optional(z.string()),
+  code: z.optional(z.number()),
 });
 
 const ownerSchema = z.looseObject({
-  pid: z.number().int(),
+  pid: z.int(),
   hostname: z.string(),
   user: z.string(),
   /** When this owner took the run (creation or resume). */
@@ -39,24 +39,24 @@ const targetSchema = z.looseObject({
   key: z.string(),
   state: z.enum(TARGET_STATES),
   /** Command-specific result word: migrated, current, rolled-back, ... */
-  outcome: z.string().optional(),
+  outcome: z.optional(z.string()),
   /** Where the work went remotely: SSM command id, secret version id, purge id. */
   remoteIds: z.record(z.string(), z.string()),
   /** Command-specific facts: fingerprints, exit codes, health. Never values. */
   detail: z.record(z.string(), scalarOrList),
   /** Dispatches so far: incremented each time the target enters in-progress. */
-  attempts: z.number().int(),
-  error: errorRecordSchema.optional(),
-  startedAt: z.string().optional(),
+  attempts: z.int(),
+  error: z.optional(errorRecordSchema),
+  startedAt: z.optional(z.string()),
   updatedAt: z.string(),
-  finishedAt: z.string().optional(),
+  finishedAt: z.optional(z.string()),
 });
 
 const eventSchema = z.looseObject({
   at: z.string(),
   level: z.enum(['info', 'warn', 'error']),
   message: z.string(),
-  target: z.string().optional(),
+  target: z.optional(z.string()),
 });
 
 export const runLedgerSchema = z.looseObject({
@@ -66,14 +66,14 @@ export const runLedgerSchema = z.looseObject({
   command: z.string(),
   environment: z.looseObject({
     name: z.string(),
-    cpUrl: z.string().optional(),
-    awsAccount: z.string().optional(),
-    awsRegion: z.string().optional(),
+    cpUrl: z.optional(z.string()),
+    awsAccount: z.optional(z.string()),
+    awsRegion: z.optional(z.string()),
   }),
   status: z.enum(RUN_STATUSES),
   startedAt: z.string(),
   updatedAt: z.string(),
-  finishedAt: z.string().optional(),
+  finishedAt: z.optional(z.string()),
   /** Who is (or last was) running it; a `running` ledger whose owner is gone was killed. */
   owner: ownerSchema,
   /** Flags and options by name; secret inputs appear as names or fingerprints only. */
@@ -83,8 +83,8 @@ export const runLedgerSchema = z.looseObject({
   targets: z.record(z.string(), targetSchema),
   events: z.array(eventSchema),
   /** How many of the oldest events were dropped to keep the ledger bounded. */
-  eventsDropped: z.number().int(),
-  error: errorRecordSchema.optional(),
+  eventsDropped: z.int(),
+  error: z.optional(errorRecordSchema),
 });
 
 export type RunLedgerDocument = z.infer<typeof runLedgerSchema>;
