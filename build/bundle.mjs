@@ -10,8 +10,9 @@
 //     `--version` load (no commander, no command);
 //   - runtime: what src/cli/run-command-line.ts imports statically, which every command run
 //     needs (commander, flags, context, output, the HTTP, CP, AWS and ledger doors without the
-//     SDK), in one file instead of dozens;
-//   - zod: one chunk, loaded only where a document is validated;
+//     SDK), and what every command module imports, in one file instead of dozens;
+//   - validation: zod (zod/mini) and the CP's answer schemas, loaded only where a document is
+//     validated;
 //   - every dynamic import() stays lazy: each command, the AWS SDK, execa, ora, yaml, the
 //     sandbox.
 // tsc's module tree in dist/ stays for the tests and benchmarks that import single modules.
@@ -22,10 +23,14 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const outdir = resolve(root, 'dist/bundle');
-const ZOD = /[\\/]node_modules[\\/]zod[\\/]|[\\/]src[\\/]lib[\\/]zod-settings\.ts$/;
+// zod, its settings and the CP's answer schemas, which most commands validate: one chunk.
+const VALIDATION = /[\\/]node_modules[\\/]zod[\\/]|[\\/]src[\\/]lib[\\/](zod-settings|cp[\\/]cp-schemas)\.ts$/;
 
-/** Module ids statically reachable from an entry (not through import()), excluding `stop`. */
-const closures = { help: new Set(), runtime: new Set() };
+/**
+ * Module ids statically reachable (not through import()): from src/cli.ts (help), from
+ * src/cli/run-command-line.ts (runtime), and from every command module alike (everyCommand).
+ */
+const closures = { help: new Set(), runtime: new Set(), everyCommand: new Set() };
 const staticClosures = {
   name: 'molectl-static-closures',
   buildEnd() {
@@ -36,6 +41,17 @@ const staticClosures = {
     };
     walk(resolve(root, 'src/cli.ts'), closures.help);
     walk(resolve(root, 'src/cli/run-command-line.ts'), closures.runtime, closures.help);
+    const commandDir = resolve(root, 'src/commands');
+    const commandModules = [...this.getModuleIds()].filter(
+      (id) => id.startsWith(commandDir) && !id.endsWith('index.ts') && id.endsWith('.ts'),
+    );
+    const perCommand = commandModules.map((id) => {
+      const reached = new Set();
+      walk(id, reached, closures.help);
+      reached.delete(id);
+      return reached;
+    });
+    for (const id of perCommand[0] ?? []) if (perCommand.every((set) => set.has(id))) closures.everyCommand.add(id);
     if (closures.help.size < 3 || closures.runtime.size < 20) throw new Error('static closures look wrong');
   },
 };
@@ -71,8 +87,11 @@ const { output } = await bundle.write({
     // modules stay in cli.js although the runtime imports them too.
     includeDependenciesRecursively: false,
     groups: [
-      { name: 'zod', test: (id) => ZOD.test(id) },
-      { name: 'runtime', test: (id) => closures.runtime.has(id) && !ZOD.test(id) },
+      { name: 'validation', test: (id) => VALIDATION.test(id) },
+      {
+        name: 'runtime',
+        test: (id) => (closures.runtime.has(id) || closures.everyCommand.has(id)) && !VALIDATION.test(id),
+      },
     ],
   },
 });
