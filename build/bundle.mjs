@@ -13,7 +13,8 @@
 //     SDK), and what every command module imports, in one file instead of dozens;
 //   - validation: zod (zod/mini) and the CP's answer schemas, loaded only where a document is
 //     validated;
-//   - every dynamic import() stays lazy: each command, the AWS SDK, execa, ora, yaml, the
+//   - aws-sdk-core: what the AWS clients share, loaded with the first client;
+//   - every dynamic import() stays lazy: each command, each AWS client, execa, ora, yaml, the
 //     sandbox.
 // tsc's module tree in dist/ stays for the tests and benchmarks that import single modules.
 import { rolldown } from 'rolldown';
@@ -25,6 +26,14 @@ const root = fileURLToPath(new URL('../', import.meta.url));
 const outdir = resolve(root, 'dist/bundle');
 // zod, its settings and the CP's answer schemas, which most commands validate: one chunk.
 const VALIDATION = /[\\/]node_modules[\\/]zod[\\/]|[\\/]src[\\/]lib[\\/](zod-settings|cp[\\/]cp-schemas)\.ts$/;
+
+// What every AWS client shares (smithy, the SDK's core, signing, protocols): one chunk rather
+// than ~15 small ones. Each client, and the credential providers the SDK imports only for a
+// profile that needs them, keep their own chunks.
+const AWS_SDK_CORE =
+  /[\\/]node_modules[\\/](@smithy|@aws-sdk|@aws-crypto|tslib|fast-xml-parser|strnum|bowser|uuid)[\\/]/;
+const AWS_SDK_OWN_CHUNKS =
+  /@aws-sdk[\\/](client-|credential-provider-(sso|ini|process|web-identity|http|login)|nested-clients|token-providers)/;
 
 /**
  * Module ids statically reachable (not through import()): from src/cli.ts (help), from
@@ -88,6 +97,7 @@ const { output } = await bundle.write({
     includeDependenciesRecursively: false,
     groups: [
       { name: 'validation', test: (id) => VALIDATION.test(id) },
+      { name: 'aws-sdk-core', test: (id) => AWS_SDK_CORE.test(id) && !AWS_SDK_OWN_CHUNKS.test(id) },
       {
         name: 'runtime',
         test: (id) => (closures.runtime.has(id) || closures.everyCommand.has(id)) && !VALIDATION.test(id),
