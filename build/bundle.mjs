@@ -1,12 +1,18 @@
 // `npm run build`, second step: the bundle bin/molectl.js runs (issue 16). A fresh molectl used
 // to open ~170 modules (zod alone ~95, every locale among them), and Node's ESM loader spent
 // more time resolving, reading and compiling them than molectl spent working. Bundled, a command
-// opens about a dozen files, and what no code path uses (zod's locales) is dropped.
+// opens about ten files, and what no code path uses (zod's locales) is dropped.
+//
+// CommonJS output, though src/ is ES modules: on Node 20 merely starting the ESM loader costs a
+// fresh process ~20 ms (an empty .mjs file takes 1.5x `node -e 0`, an empty .cjs 1.2x), and each
+// ES module file costs more to load than a CommonJS one. bin/molectl.js is CommonJS too
+// (bin/package.json says so), and every import() becomes a require() (dynamicImportInCjs),
+// the built-ins' included, so that a run never starts the ESM loader at all.
 //
 // rolldown, not esbuild: both bundle, but esbuild splits shared code into one chunk per set of
-// importers (org list opened ~40 of them), while rolldown takes chunk groups, and it is already
-// in the tree (vite, under vitest, is built on it). The chunks:
-//   - cli.js: src/cli.ts and what it imports statically, all that `molectl --help` and
+// importers (org list opened ~40 of them) and splits ES modules only, while rolldown takes
+// chunk groups, and it is already in the tree (vite, under vitest, is built on it). The chunks:
+//   - cli.cjs: src/cli.ts and what it imports statically, all that `molectl --help` and
 //     `--version` load (no commander, no command);
 //   - runtime: what src/cli/run-command-line.ts imports statically, which every command run
 //     needs (commander, flags, context, output, the HTTP, CP, AWS and ledger doors without the
@@ -85,9 +91,10 @@ const bundle = await rolldown({
 });
 const { output } = await bundle.write({
   dir: outdir,
-  format: 'esm',
-  entryFileNames: '[name].js',
-  chunkFileNames: 'chunks/[name]-[hash].js',
+  format: 'cjs',
+  dynamicImportInCjs: false,
+  entryFileNames: '[name].cjs',
+  chunkFileNames: 'chunks/[name]-[hash].cjs',
   sourcemap: true,
   sourcemapExcludeSources: true,
   comments: { legal: true, annotation: false, jsdoc: false },

@@ -64,7 +64,7 @@ describe('the AWS SDK is loaded only by commands that call AWS', () => {
 
 const isCommand = (path: string): boolean => path.startsWith('src/commands/') && path !== 'src/commands/index.ts';
 const isZod = (path: string): boolean => path.startsWith('node_modules/zod/');
-/** zod's classic API installs its English messages; every other locale is dead weight. */
+/** molectl installs zod's English messages (src/lib/zod-settings.ts); every other locale is dead weight. */
 const isForeignZodLocale = (path: string): boolean =>
   path.startsWith('node_modules/zod/v4/locales/') && path !== 'node_modules/zod/v4/locales/en.js';
 const isLoadedLate = (path: string): boolean =>
@@ -76,7 +76,8 @@ describe('what a fresh process loads', () => {
     async (arg) => {
       const run = await runListingModules([arg], {});
       expect(run.code).toBe(0);
-      expect(run.files).toEqual(['bin/molectl.js', 'dist/bundle/cli.js']);
+      expect(run.files).toEqual(['bin/molectl.js', 'dist/bundle/cli.cjs']);
+      expect(run.esmLoaderStarted).toBe(false);
       expect(run.modules.filter(isCommand)).toEqual([]);
       expect(run.modules.filter(isZod)).toEqual([]);
     },
