@@ -109,10 +109,14 @@ describe('what a fresh process loads', () => {
       expect(run.modules.some(isZod)).toBe(true);
       expect(run.modules.filter(isForeignZodLocale)).toEqual([]);
       expect(run.modules.filter(isSdk)).toEqual([]);
-      // Piped output, no child process: no spinner, no colours, no execa.
+      // Piped output, no child process: no spinner, no colours, no execa, not even node:child_process
+      // (commander's is deferred by build/bundle.mjs).
       expect(run.modules.filter(isLoadedLate)).toEqual([]);
-      // The bundle keeps a run to a handful of chunks (~170 module files before issue 16).
+      expect(run.builtins).not.toContain('child_process');
+      expect(run.builtins).toContain('http');
+      // A handful of CommonJS chunks (~170 ES module files before issue 16), no ESM loader at all.
       expect(run.files.length).toBeLessThanOrEqual(16);
+      expect(run.esmLoaderStarted).toBe(false);
     },
   );
 

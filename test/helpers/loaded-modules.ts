@@ -33,6 +33,8 @@ export interface LoadedModulesRun {
   files: string[];
   /** Whether Node's ES module loader was started: it costs ~20 ms, and the bundle never needs it. */
   esmLoaderStarted: boolean;
+  /** Node's built-in modules loaded (`child_process`, `http`...), its internals left out. */
+  builtins: string[];
 }
 
 export async function runListingModules(argv: string[], env: Record<string, string>): Promise<LoadedModulesRun> {
@@ -54,6 +56,9 @@ export async function runListingModules(argv: string[], env: Record<string, stri
       modules: [...modules].sort(),
       files,
       esmLoaderStarted: log.node.includes('NativeModule internal/modules/esm/loader'),
+      builtins: log.node
+        .filter((entry) => entry.startsWith('NativeModule ') && !entry.startsWith('NativeModule internal/'))
+        .map((entry) => entry.slice('NativeModule '.length)),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
