@@ -65,8 +65,11 @@ export default tseslint.config(
   },
   {
     // CommonJS on purpose (bin/package.json, build/bundle.mjs): the entry never starts Node's ESM loader.
-    files: ['bin/molectl.js'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly' } },
+    files: ['bin/*.js'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'writable', __dirname: 'readonly' },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
