@@ -32,6 +32,13 @@ function enableCompileCache(bundleDir) {
   }
   const prefix = bundleDir.endsWith(sep) ? bundleDir : bundleDir + sep;
   const unsaved = [];
+  // One require function per directory: createRequire costs ~0.2 ms a call.
+  const requires = new Map();
+  const requireFor = (filename) => {
+    const dir = dirname(filename);
+    if (!requires.has(dir)) requires.set(dir, Module.createRequire(filename));
+    return requires.get(dir);
+  };
   const compile = Module.prototype._compile;
   Module.prototype._compile = function compileWithCache(content, filename) {
     if (!filename.startsWith(prefix)) return compile.call(this, content, filename);
@@ -40,7 +47,7 @@ function enableCompileCache(bundleDir) {
     const script = new vm.Script(Module.wrap(content), { filename, cachedData });
     if (cachedData === undefined || script.cachedDataRejected) unsaved.push({ script, cacheFile });
     const wrapper = script.runInThisContext({ displayErrors: true });
-    return wrapper.call(this.exports, this.exports, Module.createRequire(filename), this, filename, dirname(filename));
+    return wrapper.call(this.exports, this.exports, requireFor(filename), this, filename, dirname(filename));
   };
   return function saveCompileCache() {
     if (unsaved.length === 0) return;
