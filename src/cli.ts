@@ -78,7 +78,7 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
     leaf.action(async () => {
       // Every flag and argument is judged before the context exists: a bad value is exit 2
       // before any file is read or any remote call is made.
-      const { parseArguments, parseFlags } = await import('./lib/cli/flags.js');
+      const { parseArguments, parseFlags } = await import('./lib/cli/flag-declaration.js');
       const input = {
         args: parseArguments(definition.args ?? [], leaf.processedArgs),
         options: parseFlags(definition.flags, rawFlagValues(leaf, options)),

@@ -1,14 +1,7 @@
 import { open } from 'node:fs/promises';
 import { defineCommand } from '../lib/cli/command-definition.js';
-import {
-  argument,
-  countFlag,
-  durationFlag,
-  outputFileFlag,
-  type ParsedFlags,
-  regexFlag,
-  switchFlag,
-} from '../lib/cli/flags.js';
+import { argument, type ParsedFlags } from '../lib/cli/flag-declaration.js';
+import { countFlag, durationFlag, outputFileFlag, regexFlag, switchFlag } from '../lib/cli/flags.js';
 import { buildConsoleReport, type ConsoleReport } from '../lib/console/build-console-report.js';
 import { describeConsoleSource, describeEmptyConsole } from '../lib/console/describe-console-source.js';
 import { Diagnosis } from '../lib/console/diagnose-lines.js';

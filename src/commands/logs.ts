@@ -1,12 +1,10 @@
 import { defineCommand } from '../lib/cli/command-definition.js';
+import { argument, FlagProblem, type ParsedFlags } from '../lib/cli/flag-declaration.js';
 import {
-  argument,
   countFlag,
   customFlag,
   durationFlag,
-  FlagProblem,
   outputFileFlag,
-  type ParsedFlags,
   regexFlag,
   switchFlag,
   textFlag,

@@ -1,7 +1,7 @@
 import { MAX_FLEET_CONCURRENCY } from '../lib/ssm/ssm-limits.js';
 import { breakLockFlag, maxConcurrencyFlag, maxErrorsFlag, onlyOrgsFlag, wavesFlag } from '../lib/cli/shared-flags.js';
 import { defineCommand } from '../lib/cli/command-definition.js';
-import { argument } from '../lib/cli/flags.js';
+import { argument } from '../lib/cli/flag-declaration.js';
 import { confirmChange } from '../lib/cli/confirm-change.js';
 import { LOCK_OPERATION, reportRun } from '../lib/cp-secret/run-apply.js';
 import { parseWaveSpec } from '../lib/fleet/plan-waves.js';

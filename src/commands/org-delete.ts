@@ -1,6 +1,7 @@
 import { cascadeTimeoutFlag } from '../lib/cli/shared-flags.js';
 import { defineCommand } from '../lib/cli/command-definition.js';
-import { orgSlugArgument, durationFlag, orgSlugFlag, switchFlag } from '../lib/cli/flags.js';
+import { durationFlag, switchFlag } from '../lib/cli/flags.js';
+import { orgSlugArgument, orgSlugFlag } from '../lib/cli/list-flags.js';
 import type { Context } from '../lib/context.js';
 import { ExitCode, MolectlError } from '../lib/errors.js';
 import { confirmChange } from '../lib/cli/confirm-change.js';

@@ -1,5 +1,6 @@
 import { defineCommand } from '../lib/cli/command-definition.js';
-import { argument, textFlag } from '../lib/cli/flags.js';
+import { argument } from '../lib/cli/flag-declaration.js';
+import { textFlag } from '../lib/cli/flags.js';
 import { confirmChange } from '../lib/cli/confirm-change.js';
 import { ExitCode, MolectlError } from '../lib/errors.js';
 import { describeTarget, formatTarget, toRunEnvironment } from '../lib/cli/describe-target.js';

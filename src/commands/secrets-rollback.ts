@@ -1,5 +1,5 @@
 import { defineCommand } from '../lib/cli/command-definition.js';
-import { argument } from '../lib/cli/flags.js';
+import { argument } from '../lib/cli/flag-declaration.js';
 import { findManagedSecret } from '../lib/secrets/managed-secret.js';
 import { prepareRotation } from '../lib/secrets/prepare-rotation.js';
 import { renderRotationResult } from '../lib/secrets/render-rotation-result.js';

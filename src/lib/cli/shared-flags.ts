@@ -1,17 +1,8 @@
 import { MAX_FLEET_CONCURRENCY } from '../ssm/ssm-limits.js';
 import { OUTPUT_FORMATS } from '../config/output-format.js';
-import {
-  countFlag,
-  durationFlag,
-  type Flag,
-  listFlag,
-  orgSlugFlag,
-  orgSlugsFlag,
-  outputFileFlag,
-  repeatableFlag,
-  switchFlag,
-  textFlag,
-} from './flags.js';
+import { type Flag } from './flag-declaration.js';
+import { countFlag, durationFlag, outputFileFlag, switchFlag, textFlag } from './flags.js';
+import { listFlag, orgSlugFlag, orgSlugsFlag, repeatableFlag } from './list-flags.js';
 
 /**
  * The flags several commands share, declared once so that they are spelled, bounded and
