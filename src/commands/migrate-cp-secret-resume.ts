@@ -1,11 +1,11 @@
 import { breakLockFlag, summaryMdFlag } from '../lib/cli/shared-flags.js';
 import { defineCommand } from '../lib/cli/command-definition.js';
 import { argument, switchFlag } from '../lib/cli/flags.js';
-import { confirmChange } from '../lib/cli/confirm-change.js';
-import { adoptInFlight } from '../lib/cp-secret/adopt-in-flight.js';
-import { planFromLedger, settingsFromLedger } from '../lib/cp-secret/apply-ledger.js';
-import { pinSecret } from '../lib/cp-secret/plan-migration.js';
-import { reportRun, runApply } from '../lib/cp-secret/run-apply.js';
+import { confirmChange } from '../lib/prompt/confirm-change.js';
+import { adoptInFlight } from '../lib/tenant-secret-delivery/adopt-in-flight.js';
+import { planFromLedger, settingsFromLedger } from '../lib/tenant-secret-delivery/apply-ledger.js';
+import { pinSecret } from '../lib/cp-secret-migration/plan-migration.js';
+import { reportRun, runApply } from '../lib/tenant-secret-delivery/run-apply.js';
 import { MolectlError, UsageError } from '../lib/errors.js';
 
 export const migrateCpSecretResumeCommand = defineCommand({

@@ -3,7 +3,7 @@ import { defineCommand } from '../lib/cli/command-definition.js';
 import { orgSlugArgument, durationFlag, orgSlugFlag, switchFlag } from '../lib/cli/flags.js';
 import type { Context } from '../lib/context.js';
 import { ExitCode, MolectlError } from '../lib/errors.js';
-import { confirmChange } from '../lib/cli/confirm-change.js';
+import { confirmChange } from '../lib/prompt/confirm-change.js';
 import { runMutation } from '../lib/runs/run-lifecycle.js';
 import {
   createDeleteDeps,
@@ -11,7 +11,7 @@ import {
   deleteOrg,
   type DeleteOutcome,
 } from '../lib/org/delete-org.js';
-import { describeTarget, toRunEnvironment } from '../lib/cli/describe-target.js';
+import { describeTarget, toRunEnvironment } from '../lib/config/run-environment.js';
 import { findOrgInstances } from '../lib/org/find-org-instances.js';
 import { lookupOrg } from '../lib/fleet/org-directory.js';
 import { planOrgDelete, type OrgDeletePlan } from '../lib/org/plan-org-delete.js';

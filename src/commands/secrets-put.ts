@@ -1,8 +1,8 @@
 import { defineCommand } from '../lib/cli/command-definition.js';
 import { argument, textFlag } from '../lib/cli/flags.js';
-import { confirmChange } from '../lib/cli/confirm-change.js';
+import { confirmChange } from '../lib/prompt/confirm-change.js';
 import { ExitCode, MolectlError } from '../lib/errors.js';
-import { describeTarget, formatTarget, toRunEnvironment } from '../lib/cli/describe-target.js';
+import { describeTarget, formatTarget, toRunEnvironment } from '../lib/config/run-environment.js';
 import { describeSecret as showSecret } from '../lib/output/fingerprint.js';
 import { findManagedSecret } from '../lib/secrets/managed-secret.js';
 import { putSecret } from '../lib/secrets/put-secret.js';

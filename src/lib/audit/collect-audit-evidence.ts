@@ -1,7 +1,7 @@
 import type { InstanceSummary, ManagedInstance, SecurityGroupSummary } from '../aws/aws-types.js';
 import type { Context } from '../context.js';
 import type { OrgRow } from '../cp/cp-schemas.js';
-import { CP_SHARED_SECRET_NAME, pinSecret } from '../cp-secret/plan-migration.js';
+import { CP_SHARED_SECRET_NAME, pinSecret } from '../cp-secret-migration/plan-migration.js';
 import { ExitCode, isMolectlError, NotFoundError } from '../errors.js';
 import { roleOf, type OrphanReport } from '../fleet/classify-orphans.js';
 import { findOrphans } from '../fleet/find-orphans.js';

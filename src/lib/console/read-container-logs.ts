@@ -1,4 +1,4 @@
-import type { Clock } from '../cli/clock.js';
+import type { Clock } from '../clock.js';
 import { MolectlError } from '../errors.js';
 import { collectFullOutput } from '../ssm/collect-full-output.js';
 import type { ShellScriptApi } from '../ssm/run-shell-script.js';

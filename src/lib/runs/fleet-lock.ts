@@ -1,5 +1,5 @@
 import type { AwsApi } from '../aws/aws-types.js';
-import type { Clock } from '../cli/clock.js';
+import type { Clock } from '../clock.js';
 import { LockHeldError, LockLostError } from './lock-held-error.js';
 import { describeCurrentProcess, formatOwner, isProcessAlive, type ProcessIdentity } from './process-owner.js';
 

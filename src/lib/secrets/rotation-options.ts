@@ -1,4 +1,4 @@
-import type { ApplySettings } from '../cp-secret/apply-migration.js';
+import type { ApplySettings } from '../tenant-secret-delivery/apply-migration.js';
 import { parseWaveSpec } from '../fleet/plan-waves.js';
 import { countFlag, durationFlag } from '../cli/flags.js';
 import {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Context } from '../context.js';
-import { LOCK_OPERATION } from '../cp-secret/run-apply.js';
+import { LOCK_OPERATION } from '../tenant-secret-delivery/run-apply.js';
 import { ExitCode, MolectlError } from '../errors.js';
 import { fingerprintOf } from '../output/fingerprint.js';
 import { runMutation } from '../runs/run-lifecycle.js';

@@ -1,5 +1,5 @@
 import type { AwsApi } from '../aws/aws-types.js';
-import type { Clock } from '../cli/clock.js';
+import type { Clock } from '../clock.js';
 import { UsageError } from '../errors.js';
 import { SSM_MAX_INSTANCE_IDS_PER_COMMAND } from './ssm-limits.js';
 import { dispatchAllowed } from './dispatch-commands.js';

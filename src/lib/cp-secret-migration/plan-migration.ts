@@ -15,9 +15,9 @@ import {
   type MigrationPlan,
   type PinnedSecret,
   type PlanTarget,
-} from './migration-plan.js';
-import { parseScriptResult } from './parse-script-result.js';
-import { renderTenantCommands } from './tenant-script.js';
+} from '../tenant-secret-delivery/migration-plan.js';
+import { parseScriptResult } from '../tenant-secret-delivery/parse-script-result.js';
+import { renderTenantCommands } from '../tenant-secret-delivery/tenant-script.js';
 
 /**
  * `migrate cp-secret plan`: read-only. Pins the expected value, discovers the fleet, probes every
