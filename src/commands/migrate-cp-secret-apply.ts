@@ -20,7 +20,8 @@ import { ExitCode } from '../lib/errors.js';
 import { assertNoDrift, findPlanDrift, narrowPlan, readPlanFile } from '../lib/cp-secret-migration/plan-file.js';
 import { planMigration } from '../lib/cp-secret-migration/plan-migration.js';
 import { runApply } from '../lib/tenant-secret-delivery/run-apply.js';
-import { MAX_FLEET_CONCURRENCY } from '../lib/ssm/ssm-limits.js';
+import { hostScriptTimeoutSeconds } from '../lib/tenant-secret-delivery/tenant-script.js';
+import { MAX_FLEET_CONCURRENCY } from '../lib/ssm/fleet-concurrency.js';
 import { parseWaveSpec } from '../lib/fleet/plan-waves.js';
 import { describeTarget, formatTarget } from '../lib/config/run-environment.js';
 
@@ -100,7 +101,7 @@ export const migrateCpSecretApplyCommand = defineCommand({
       delivery: input.delivery,
       maxConcurrency: input.maxConcurrency,
       healthTimeoutSeconds: Math.ceil(input.healthTimeout / 1000),
-      hostTimeoutSeconds: Math.ceil(input.healthTimeout / 1000) + 240,
+      hostTimeoutSeconds: hostScriptTimeoutSeconds(Math.ceil(input.healthTimeout / 1000)),
     };
     const ledger = await createApplyLedger(ctx, plan, settings, input.waves, target);
     return runApply(ctx, plan, settings, ledger, { breakLock: input.breakLock, summaryMd: input.summaryMd });

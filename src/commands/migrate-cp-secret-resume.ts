@@ -7,6 +7,7 @@ import { planFromLedger, settingsFromLedger } from '../lib/tenant-secret-deliver
 import { pinSecret } from '../lib/cp-secret-migration/plan-migration.js';
 import { reportRun, runApply } from '../lib/tenant-secret-delivery/run-apply.js';
 import { MolectlError, UsageError } from '../lib/errors.js';
+import { SSM_RESULT_GRACE_SECONDS } from '../lib/ssm/run-shell-script.js';
 
 export const migrateCpSecretResumeCommand = defineCommand({
   confirmation: () => ({ kind: 'environment' }),
@@ -49,7 +50,12 @@ export const migrateCpSecretResumeCommand = defineCommand({
     }
     await confirmChange(ctx, { kind: 'environment' }, `resume run ${ledger.id}`);
     await ledger.claim({ force: input.force });
-    await adoptInFlight(ctx, ledger, plan.secret.fingerprint, (settings.hostTimeoutSeconds + 60) * 1000);
+    await adoptInFlight(
+      ctx,
+      ledger,
+      plan.secret.fingerprint,
+      (settings.hostTimeoutSeconds + SSM_RESULT_GRACE_SECONDS) * 1000,
+    );
     return runApply(ctx, plan, settings, ledger, { breakLock: input.breakLock, summaryMd: input.summaryMd });
   },
 });

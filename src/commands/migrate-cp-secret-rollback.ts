@@ -1,9 +1,10 @@
-import { MAX_FLEET_CONCURRENCY } from '../lib/ssm/ssm-limits.js';
+import { MAX_FLEET_CONCURRENCY } from '../lib/ssm/fleet-concurrency.js';
 import { breakLockFlag, maxConcurrencyFlag, maxErrorsFlag, onlyOrgsFlag, wavesFlag } from '../lib/cli/shared-flags.js';
 import { defineCommand } from '../lib/cli/command-definition.js';
 import { argument } from '../lib/cli/flags.js';
 import { confirmChange } from '../lib/prompt/confirm-change.js';
-import { LOCK_OPERATION, reportRun } from '../lib/tenant-secret-delivery/run-apply.js';
+import { reportRun } from '../lib/tenant-secret-delivery/run-apply.js';
+import { LOCKS } from '../lib/runs/lock-names.js';
 import { parseWaveSpec } from '../lib/fleet/plan-waves.js';
 import { runMutation } from '../lib/runs/run-lifecycle.js';
 import {
@@ -79,7 +80,7 @@ export const migrateCpSecretRollbackCommand = defineCommand({
       ctx,
       {
         ledger: { existing: ledger },
-        locks: [LOCK_OPERATION],
+        locks: [LOCKS.tenantSecretDelivery],
         fleet: true,
         breakLock: input.breakLock,
         resumeHint: () => `run the same rollback again: tenants already rolled back are skipped`,

@@ -5,6 +5,7 @@ import type { Context } from '../lib/context.js';
 import { ExitCode, MolectlError } from '../lib/errors.js';
 import { confirmChange } from '../lib/prompt/confirm-change.js';
 import { runMutation } from '../lib/runs/run-lifecycle.js';
+import { LOCKS } from '../lib/runs/lock-names.js';
 import {
   createDeleteDeps,
   DEFAULT_CASCADE_CALL_TIMEOUT_MS,
@@ -109,7 +110,7 @@ async function executeDelete(
         },
       },
       // Two deletes of one org from this machine would race each other's DELETEs.
-      locks: [`org-delete-${slug}`],
+      locks: [LOCKS.orgDelete(slug)],
       fleet: false,
       breakLock: false,
       resumeHint: (id) =>

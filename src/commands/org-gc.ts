@@ -5,6 +5,7 @@ import type { Context } from '../lib/context.js';
 import { ExitCode } from '../lib/errors.js';
 import { confirmChange } from '../lib/prompt/confirm-change.js';
 import { runMutation } from '../lib/runs/run-lifecycle.js';
+import { LOCKS } from '../lib/runs/lock-names.js';
 import type { Styles } from '../lib/output/output.js';
 import { formatDuration, renderTable } from '../lib/output/table.js';
 import { createDeleteDeps, DEFAULT_CASCADE_CALL_TIMEOUT_MS, type DeleteOutcome } from '../lib/org/delete-org.js';
@@ -116,7 +117,7 @@ async function executeGc(
         },
       },
       // Two sweepers on one environment would race each other's deletes: one at a time per machine.
-      locks: ['org-gc'],
+      locks: [LOCKS.orgGc],
       fleet: false,
       breakLock: false,
       resumeHint: (id) =>

@@ -9,6 +9,7 @@ import { putSecret } from '../lib/secrets/put-secret.js';
 import { AWSPENDING } from '../lib/aws/secret-stages.js';
 import { normalizeValue, readValueInput } from '../lib/secrets/read-value-input.js';
 import { runMutation } from '../lib/runs/run-lifecycle.js';
+import { LOCKS } from '../lib/runs/lock-names.js';
 
 export const secretsPutCommand = defineCommand({
   confirmation: () => ({ kind: 'environment' }),
@@ -79,7 +80,7 @@ export const secretsPutCommand = defineCommand({
           },
         },
         // The same lock as a rotation of this secret: a put beside a rotation would race AWSPENDING.
-        locks: [`secrets-${secret.name}`],
+        locks: [LOCKS.secret(secret.name)],
         fleet: true,
         breakLock: false,
         resumeHint: () =>

@@ -11,6 +11,7 @@ import { runShellScript, type InstanceScriptResult } from '../ssm/run-shell-scri
 import { isAuditPreviewComplete, renderAuditProbeCommands } from './audit-probe.js';
 import { neededSources, type AuditSettings } from './audit-settings.js';
 import { mapBounded } from './map-bounded.js';
+import { PROBE_TIMEOUT_SECONDS } from '../tenant-secret-delivery/tenant-script.js';
 
 /**
  * The audit's reads, and nothing else: it changes nothing anywhere. Calls grow with pages and
@@ -45,7 +46,6 @@ export interface AuditEvidence {
 
 export const CONSOLE_CONCURRENCY = 16;
 export const CP_CONCURRENCY = 8;
-const PROBE_TIMEOUT_SECONDS = 120;
 const PROBE_MAX_IN_FLIGHT = 200;
 
 export async function collectAuditEvidence(ctx: Context, settings: AuditSettings): Promise<AuditEvidence> {
