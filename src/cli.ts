@@ -10,7 +10,7 @@ import {
   rawFlagValues,
 } from './cli/build-program.js';
 import { reportError } from './cli/report-error.js';
-import { installInterruptHandler } from './lib/cli/interrupts.js';
+import { installInterruptHandler } from './cli/interrupts.js';
 import { renderTopLevelHelp } from './lib/cli/top-level-help.js';
 import { DEFAULT_FORMATS } from './lib/config/output-format.js';
 import { ExitCode } from './lib/errors.js';
@@ -93,15 +93,15 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
       try {
         // Before the command reads or changes anything remote: is this where it should act, and
         // can its change be confirmed at all (exit 2 otherwise, nothing sent)?
-        const { checkTargetOverrides } = await import('./lib/cli/check-target-overrides.js');
+        const { checkTargetOverrides } = await import('./lib/config/check-target-overrides.js');
         checkTargetOverrides({
           config: ctx.config,
           env: ctx.env,
-          safety: entry.safety,
+          destructive: entry.safety === 'destructive',
           warn: (text) => ctx.out.warn(text),
         });
         const how = definition.confirmation?.(input);
-        if (how) (await import('./lib/cli/confirm-change.js')).checkConfirmable(ctx, how);
+        if (how) (await import('./lib/prompt/confirm-change.js')).checkConfirmable(ctx, how);
         exitCode = await definition.run(ctx, input);
       } finally {
         await ctx.out.flush();

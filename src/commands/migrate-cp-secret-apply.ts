@@ -11,18 +11,19 @@ import {
 } from '../lib/cli/shared-flags.js';
 import { defineCommand } from '../lib/cli/command-definition.js';
 import { choiceFlag, textFlag } from '../lib/cli/flags.js';
-import { confirmChange } from '../lib/cli/confirm-change.js';
-import { createApplyLedger } from '../lib/cp-secret/apply-ledger.js';
-import { checkCanary, type ApplySettings } from '../lib/cp-secret/apply-migration.js';
-import { actionableTargets, unseenTenants, type MigrationPlan } from '../lib/cp-secret/migration-plan.js';
+import { confirmChange } from '../lib/prompt/confirm-change.js';
+import { createApplyLedger } from '../lib/tenant-secret-delivery/apply-ledger.js';
+import { checkCanary, type ApplySettings } from '../lib/tenant-secret-delivery/apply-migration.js';
+import { actionableTargets, unseenTenants, type MigrationPlan } from '../lib/tenant-secret-delivery/migration-plan.js';
 import type { Context } from '../lib/context.js';
 import { ExitCode } from '../lib/errors.js';
-import { assertNoDrift, findPlanDrift, narrowPlan, readPlanFile } from '../lib/cp-secret/plan-file.js';
-import { planMigration } from '../lib/cp-secret/plan-migration.js';
-import { runApply } from '../lib/cp-secret/run-apply.js';
-import { MAX_FLEET_CONCURRENCY } from '../lib/ssm/ssm-limits.js';
+import { assertNoDrift, findPlanDrift, narrowPlan, readPlanFile } from '../lib/cp-secret-migration/plan-file.js';
+import { planMigration } from '../lib/cp-secret-migration/plan-migration.js';
+import { runApply } from '../lib/tenant-secret-delivery/run-apply.js';
+import { hostScriptTimeoutSeconds } from '../lib/tenant-secret-delivery/tenant-script.js';
+import { MAX_FLEET_CONCURRENCY } from '../lib/ssm/fleet-concurrency.js';
 import { parseWaveSpec } from '../lib/fleet/plan-waves.js';
-import { describeTarget, formatTarget } from '../lib/cli/describe-target.js';
+import { describeTarget, formatTarget } from '../lib/config/run-environment.js';
 
 export const migrateCpSecretApplyCommand = defineCommand({
   confirmation: () => ({ kind: 'environment' }),
@@ -100,7 +101,7 @@ export const migrateCpSecretApplyCommand = defineCommand({
       delivery: input.delivery,
       maxConcurrency: input.maxConcurrency,
       healthTimeoutSeconds: Math.ceil(input.healthTimeout / 1000),
-      hostTimeoutSeconds: Math.ceil(input.healthTimeout / 1000) + 240,
+      hostTimeoutSeconds: hostScriptTimeoutSeconds(Math.ceil(input.healthTimeout / 1000)),
     };
     const ledger = await createApplyLedger(ctx, plan, settings, input.waves, target);
     return runApply(ctx, plan, settings, ledger, { breakLock: input.breakLock, summaryMd: input.summaryMd });

@@ -1,15 +1,20 @@
-import { MAX_FLEET_CONCURRENCY } from '../lib/ssm/ssm-limits.js';
+import { MAX_FLEET_CONCURRENCY } from '../lib/ssm/fleet-concurrency.js';
 import { breakLockFlag, maxConcurrencyFlag, maxErrorsFlag, onlyOrgsFlag, wavesFlag } from '../lib/cli/shared-flags.js';
 import { defineCommand } from '../lib/cli/command-definition.js';
 import { argument } from '../lib/cli/flag-declaration.js';
-import { confirmChange } from '../lib/cli/confirm-change.js';
-import { LOCK_OPERATION, reportRun } from '../lib/cp-secret/run-apply.js';
+import { confirmChange } from '../lib/prompt/confirm-change.js';
+import { reportRun } from '../lib/tenant-secret-delivery/run-apply.js';
+import { LOCKS } from '../lib/runs/lock-names.js';
 import { parseWaveSpec } from '../lib/fleet/plan-waves.js';
 import { runMutation } from '../lib/runs/run-lifecycle.js';
-import { ROLLBACK_COMMAND, rollbackMigration, selectRollbackTargets } from '../lib/cp-secret/rollback-migration.js';
-import { tenantScriptSha256 } from '../lib/cp-secret/tenant-script.js';
+import {
+  ROLLBACK_COMMAND,
+  rollbackMigration,
+  selectRollbackTargets,
+} from '../lib/tenant-secret-delivery/rollback-migration.js';
+import { tenantScriptSha256 } from '../lib/tenant-secret-delivery/tenant-script.js';
 import { ExitCode } from '../lib/errors.js';
-import { describeTarget, formatTarget, toRunEnvironment } from '../lib/cli/describe-target.js';
+import { describeTarget, formatTarget, toRunEnvironment } from '../lib/config/run-environment.js';
 
 export const migrateCpSecretRollbackCommand = defineCommand({
   confirmation: () => ({ kind: 'environment' }),
@@ -75,7 +80,7 @@ export const migrateCpSecretRollbackCommand = defineCommand({
       ctx,
       {
         ledger: { existing: ledger },
-        locks: [LOCK_OPERATION],
+        locks: [LOCKS.tenantSecretDelivery],
         fleet: true,
         breakLock: input.breakLock,
         resumeHint: () => `run the same rollback again: tenants already rolled back are skipped`,

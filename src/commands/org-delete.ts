@@ -4,10 +4,11 @@ import { durationFlag, switchFlag } from '../lib/cli/flags.js';
 import { orgSlugArgument, orgSlugFlag } from '../lib/cli/list-flags.js';
 import type { Context } from '../lib/context.js';
 import { ExitCode, MolectlError } from '../lib/errors.js';
-import { confirmChange } from '../lib/cli/confirm-change.js';
+import { confirmChange } from '../lib/prompt/confirm-change.js';
 import { runMutation } from '../lib/runs/run-lifecycle.js';
+import { LOCKS } from '../lib/runs/lock-names.js';
 import { createDeleteDeps, deleteOrg, type DeleteOutcome } from '../lib/org/delete-org.js';
-import { describeTarget, toRunEnvironment } from '../lib/cli/describe-target.js';
+import { describeTarget, toRunEnvironment } from '../lib/config/run-environment.js';
 import { findOrgInstances } from '../lib/org/find-org-instances.js';
 import { lookupOrg } from '../lib/fleet/org-directory.js';
 import { planOrgDelete, type OrgDeletePlan } from '../lib/org/plan-org-delete.js';
@@ -105,7 +106,7 @@ async function executeDelete(
         },
       },
       // Two deletes of one org from this machine would race each other's DELETEs.
-      locks: [`org-delete-${slug}`],
+      locks: [LOCKS.orgDelete(slug)],
       fleet: false,
       breakLock: false,
       resumeHint: (id) =>

@@ -3,12 +3,13 @@ import { defineCommand } from '../lib/cli/command-definition.js';
 import { countFlag, durationFlag, switchFlag, textFlag } from '../lib/cli/flags.js';
 import type { Context } from '../lib/context.js';
 import { ExitCode } from '../lib/errors.js';
-import { confirmChange } from '../lib/cli/confirm-change.js';
+import { confirmChange } from '../lib/prompt/confirm-change.js';
 import { runMutation } from '../lib/runs/run-lifecycle.js';
+import { LOCKS } from '../lib/runs/lock-names.js';
 import type { Styles } from '../lib/output/output.js';
 import { formatDuration, renderTable } from '../lib/output/table.js';
 import { createDeleteDeps, type DeleteOutcome } from '../lib/org/delete-org.js';
-import { describeTarget, formatTarget, toRunEnvironment, type Target } from '../lib/cli/describe-target.js';
+import { describeTarget, formatTarget, toRunEnvironment, type Target } from '../lib/config/run-environment.js';
 import { ORG_LIST_LIMIT, warnUnreadableRows } from '../lib/fleet/org-directory.js';
 import { planOrgGc, type OrgGcPlan } from '../lib/org/plan-org-gc.js';
 import { recordDeleteOutcome } from '../lib/org/record-delete-outcome.js';
@@ -116,7 +117,7 @@ async function executeGc(
         },
       },
       // Two sweepers on one environment would race each other's deletes: one at a time per machine.
-      locks: ['org-gc'],
+      locks: [LOCKS.orgGc],
       fleet: false,
       breakLock: false,
       resumeHint: (id) =>

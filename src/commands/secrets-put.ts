@@ -1,15 +1,16 @@
 import { defineCommand } from '../lib/cli/command-definition.js';
 import { argument } from '../lib/cli/flag-declaration.js';
 import { textFlag } from '../lib/cli/flags.js';
-import { confirmChange } from '../lib/cli/confirm-change.js';
+import { confirmChange } from '../lib/prompt/confirm-change.js';
 import { ExitCode, MolectlError } from '../lib/errors.js';
-import { describeTarget, formatTarget, toRunEnvironment } from '../lib/cli/describe-target.js';
+import { describeTarget, formatTarget, toRunEnvironment } from '../lib/config/run-environment.js';
 import { describeSecret as showSecret } from '../lib/output/fingerprint.js';
 import { findManagedSecret } from '../lib/secrets/managed-secret.js';
 import { putSecret } from '../lib/secrets/put-secret.js';
 import { AWSPENDING } from '../lib/aws/secret-stages.js';
 import { normalizeValue, readValueInput } from '../lib/secrets/read-value-input.js';
 import { runMutation } from '../lib/runs/run-lifecycle.js';
+import { LOCKS } from '../lib/runs/lock-names.js';
 
 export const secretsPutCommand = defineCommand({
   confirmation: () => ({ kind: 'environment' }),
@@ -80,7 +81,7 @@ export const secretsPutCommand = defineCommand({
           },
         },
         // The same lock as a rotation of this secret: a put beside a rotation would race AWSPENDING.
-        locks: [`secrets-${secret.name}`],
+        locks: [LOCKS.secret(secret.name)],
         fleet: true,
         breakLock: false,
         resumeHint: () =>

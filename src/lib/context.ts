@@ -1,8 +1,8 @@
 import { setMaxListeners } from 'node:events';
 import type { Readable } from 'node:stream';
 import { AwsDoor } from './aws/aws-door.js';
-import { systemClock, type Clock } from './cli/clock.js';
-import { createPrompt, type Prompt } from './cli/prompt.js';
+import { systemClock, type Clock } from './clock.js';
+import { createPrompt, type Prompt } from './prompt/prompt.js';
 import { readCpToken } from './config/cp-token.js';
 import { readEnv, silenceAwsSdkNodeVersionWarning, type EnvVars } from './config/env.js';
 import { DEFAULT_FORMATS, type OutputFormat } from './config/output-format.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
-import type { Clock } from '../../src/lib/cli/clock.js';
+import type { Clock } from '../../src/lib/clock.js';
 import { defaultFaults } from '../../src/sandbox/state.js';
 import { CaptureStream, startHarness, type Harness } from './org-harness.js';
 import { absentPath } from '../helpers/absent-path.js';

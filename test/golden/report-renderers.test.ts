@@ -2,13 +2,21 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderApplyMarkdown, renderApplyReport } from '../../src/lib/cp-secret/render-apply-report.js';
-import { renderPlan } from '../../src/lib/cp-secret/render-plan.js';
+import { renderApplyMarkdown, renderApplyReport } from '../../src/lib/tenant-secret-delivery/render-apply-report.js';
+import { renderPlan } from '../../src/lib/cp-secret-migration/render-plan.js';
 import { execFile } from '../../src/lib/exec.js';
 import type { CheckResult } from '../../src/lib/verify/check-types.js';
 import { buildReport } from '../../src/lib/verify/report/build-report.js';
 import { renderReport } from '../../src/lib/verify/report/render-report.js';
-import { EXPECTED_FP, OTHER_FP, ledgerDoc, plainStyles, plan, record, target } from '../lib/cp-secret/fixtures.js';
+import {
+  EXPECTED_FP,
+  OTHER_FP,
+  ledgerDoc,
+  plainStyles,
+  plan,
+  record,
+  target,
+} from '../lib/tenant-secret-delivery/fixtures.js';
 import { runCli } from '../helpers/run-cli.js';
 
 /**

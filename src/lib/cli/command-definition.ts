@@ -1,6 +1,6 @@
 import type { Context } from '../context.js';
 import type { OutputFormat } from '../config/output-format.js';
-import type { ConfirmHow } from './confirm-change.js';
+import type { ConfirmHow } from '../prompt/confirm-change.js';
 import type { ArgumentSpec, FlagSpecs, ParsedFlags } from './flag-declaration.js';
 
 /**

@@ -1,4 +1,4 @@
-import { MAX_FLEET_CONCURRENCY } from '../ssm/ssm-limits.js';
+import { DEFAULT_FLEET_CONCURRENCY, MAX_FLEET_CONCURRENCY } from '../ssm/fleet-concurrency.js';
 import { OUTPUT_FORMATS } from '../config/output-format.js';
 import { type Flag } from './flag-declaration.js';
 import { countFlag, durationFlag, outputFileFlag, switchFlag, textFlag } from './flags.js';
@@ -22,7 +22,7 @@ export const maxConcurrencyFlag = (description: string): Flag<number> =>
     min: 1,
     max: MAX_FLEET_CONCURRENCY,
     why: `at most ${MAX_FLEET_CONCURRENCY} hosts at once across the fleet`,
-    default: 50,
+    default: DEFAULT_FLEET_CONCURRENCY,
   });
 
 export const breakLockFlag = (description: string): Flag<boolean> => switchFlag('--break-lock', description);

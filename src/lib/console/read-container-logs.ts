@@ -1,8 +1,8 @@
-import type { Clock } from '../cli/clock.js';
+import type { Clock } from '../clock.js';
 import { MolectlError } from '../errors.js';
 import { collectFullOutput } from '../ssm/collect-full-output.js';
 import type { ShellScriptApi } from '../ssm/run-shell-script.js';
-import { SSM_NOT_DELIVERED_STATUSES } from '../ssm/ssm-limits.js';
+import { SSM_NOT_DELIVERED_STATUSES } from '../aws/ssm-limits.js';
 import { buildDockerLogsScript, type DockerLogsRequest } from './build-docker-logs-script.js';
 
 /**

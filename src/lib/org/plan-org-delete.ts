@@ -1,5 +1,5 @@
 import { MolectlError, NotFoundError } from '../errors.js';
-import type { Target } from '../cli/describe-target.js';
+import type { Target } from '../config/run-environment.js';
 import { isLive, type OrgInstanceRow } from './find-org-instances.js';
 import type { OrgLookup } from '../fleet/org-directory.js';
 import { summarizeOrg, type OrgSummary } from './summarize-orgs.js';

@@ -2,7 +2,7 @@ import { renderTable } from '../output/table.js';
 import { formatDuration } from '../output/table.js';
 import type { Styles } from '../output/output.js';
 import type { DeleteOutcome } from './delete-org.js';
-import { formatTarget } from '../cli/describe-target.js';
+import { formatTarget } from '../config/run-environment.js';
 import type { OrgDeletePlan } from './plan-org-delete.js';
 import type { Leftover } from './verify-org-gone.js';
 

@@ -1,6 +1,6 @@
 import { readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { Clock } from '../cli/clock.js';
+import type { Clock } from '../clock.js';
 import { ExitCode, MolectlError, isMolectlError } from '../errors.js';
 import type { Redactor } from '../output/redactor.js';
 import { writeFileAtomic } from '../output/write-file.js';

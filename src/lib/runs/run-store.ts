@@ -1,6 +1,6 @@
 import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Clock } from '../cli/clock.js';
+import type { Clock } from '../clock.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import type { Redactor } from '../output/redactor.js';
 import { acquireLocalLock, breakLocalLock, type LocalLock, type LocalLockHolder } from './local-lock.js';

@@ -1,10 +1,15 @@
 import type { Context } from '../context.js';
-import { createApplyLedger } from '../cp-secret/apply-ledger.js';
-import { applyMigration, type ApplySettings } from '../cp-secret/apply-migration.js';
-import { actionableTargets, summarizeTargets, unseenTenants, type MigrationPlan } from '../cp-secret/migration-plan.js';
-import { discoverTenants, planMigration } from '../cp-secret/plan-migration.js';
+import { createApplyLedger } from '../tenant-secret-delivery/apply-ledger.js';
+import { applyMigration, type ApplySettings } from '../tenant-secret-delivery/apply-migration.js';
+import {
+  actionableTargets,
+  summarizeTargets,
+  unseenTenants,
+  type MigrationPlan,
+} from '../tenant-secret-delivery/migration-plan.js';
+import { discoverTenants, planMigration } from '../cp-secret-migration/plan-migration.js';
 import { MolectlError, UsageError } from '../errors.js';
-import type { Target } from '../cli/describe-target.js';
+import type { Target } from '../config/run-environment.js';
 import type { RunGuard } from '../runs/run-lifecycle.js';
 import { fingerprintOf } from '../output/fingerprint.js';
 import { createConsumerRequester, giteaBaseUrl, giteaToken, railwayTargetFor } from './consumer-door.js';

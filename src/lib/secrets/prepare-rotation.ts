@@ -1,7 +1,7 @@
-import { confirmChange } from '../cli/confirm-change.js';
+import { confirmChange } from '../prompt/confirm-change.js';
 import type { Context } from '../context.js';
 import { ExitCode, MolectlError, NotFoundError, UsageError } from '../errors.js';
-import { describeTarget, formatTarget, toRunEnvironment } from '../cli/describe-target.js';
+import { describeTarget, formatTarget, toRunEnvironment } from '../config/run-environment.js';
 import { fingerprintOf } from '../output/fingerprint.js';
 import type { RunLedger } from '../runs/run-ledger.js';
 import { checkConsumerPrerequisites, type ConsumerSettings, type VersionToSet } from './consumer-actions.js';

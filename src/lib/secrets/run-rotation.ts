@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Context } from '../context.js';
-import { LOCK_OPERATION } from '../cp-secret/run-apply.js';
+import { LOCKS } from '../runs/lock-names.js';
 import { ExitCode, MolectlError } from '../errors.js';
 import { fingerprintOf } from '../output/fingerprint.js';
 import { runMutation } from '../runs/run-lifecycle.js';
@@ -72,8 +72,8 @@ export async function runRotation(ctx: Context, run: RotationRun, ledger: RunLed
   // a rotation with tenant consumers also holds the migrate engine's lock: two runs must not
   // recreate the same containers.
   const locks = [
-    `secrets-${run.secret.name}`,
-    ...(run.secret.consumers.some((c) => c.kind === 'tenants-env') ? [LOCK_OPERATION] : []),
+    LOCKS.secret(run.secret.name),
+    ...(run.secret.consumers.some((c) => c.kind === 'tenants-env') ? [LOCKS.tenantSecretDelivery] : []),
   ];
   return runMutation(
     ctx,

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../../../src/lib/cli/clock.js';
+import { systemClock } from '../../../src/lib/clock.js';
 import { Redactor } from '../../../src/lib/output/redactor.js';
 import { acquireFleetLock } from '../../../src/lib/runs/fleet-lock.js';
 import { localLockPath } from '../../../src/lib/runs/local-lock.js';

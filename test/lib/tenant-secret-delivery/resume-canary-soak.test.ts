@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { InvocationSummary, SendShellCommandInput } from '../../../src/lib/aws/aws-types.js';
 import type { Context } from '../../../src/lib/context.js';
-import { applyMigration, type ApplySettings } from '../../../src/lib/cp-secret/apply-migration.js';
+import { applyMigration, type ApplySettings } from '../../../src/lib/tenant-secret-delivery/apply-migration.js';
 import { Redactor } from '../../../src/lib/output/redactor.js';
 import type { TargetRecord } from '../../../src/lib/runs/run-ledger-schema.js';
 import type { RunLedger } from '../../../src/lib/runs/run-ledger.js';

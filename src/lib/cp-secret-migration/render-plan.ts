@@ -1,7 +1,7 @@
 import type { Styles } from '../output/output.js';
 import { renderTable } from '../output/table.js';
-import type { TenantClass } from './classify-tenant.js';
-import type { MigrationPlan, PlanTarget } from './migration-plan.js';
+import type { TenantClass } from '../tenant-secret-delivery/migration-plan.js';
+import type { MigrationPlan, PlanTarget } from '../tenant-secret-delivery/migration-plan.js';
 
 /** The plan as people read it: pinned value, fleet table, mismatches, summary. Pure. */
 export function renderPlan(plan: MigrationPlan, style: Styles): string {

@@ -1,21 +1,8 @@
 import type { ManagedInstance } from '../aws/aws-types.js';
-import type { TenantScriptResult } from './parse-script-result.js';
+import type { TenantScriptResult } from '../tenant-secret-delivery/parse-script-result.js';
+import type { TenantClass } from '../tenant-secret-delivery/migration-plan.js';
 
-/** What the plan says about one tenant. Pure; tested as a table. */
-export const TENANT_CLASSES = [
-  'needs-migration',
-  'stale',
-  'current',
-  'unmanaged',
-  'no-container',
-  'probe-failed',
-  'not-deliverable',
-] as const;
-export type TenantClass = (typeof TENANT_CLASSES)[number];
-
-/** Classes apply changes; the others are reported and left alone. */
-export const ACTIONABLE_CLASSES: ReadonlySet<TenantClass> = new Set(['needs-migration', 'stale']);
-
+/** Which class a probed tenant is in, and why. Pure; tested as a table. */
 export interface Classification {
   class: TenantClass;
   reason: string;

@@ -2,6 +2,7 @@ import { createDetachedDoor } from '../aws/detached-door.js';
 import type { Context } from '../context.js';
 import { ExitCode, InterruptedError } from '../errors.js';
 import { writeFileAtomic } from '../output/write-file.js';
+import { LOCKS } from '../runs/lock-names.js';
 import { runMutation } from '../runs/run-lifecycle.js';
 import type { RunLedger } from '../runs/run-ledger.js';
 import { applyMigration, type ApplySettings } from './apply-migration.js';
@@ -9,8 +10,6 @@ import type { MigrationPlan } from './migration-plan.js';
 import { buildReportRows, countRows, renderApplyMarkdown, renderApplyReport } from './render-apply-report.js';
 
 /** `apply` and `resume`: the apply engine inside the run lifecycle, and the final table. */
-
-export const LOCK_OPERATION = 'migrate-cp-secret';
 
 export interface RunApplyOptions {
   breakLock: boolean;
@@ -29,7 +28,7 @@ export async function runApply(
     ctx,
     {
       ledger: { existing: ledger },
-      locks: [LOCK_OPERATION],
+      locks: [LOCKS.tenantSecretDelivery],
       fleet: true,
       breakLock: options.breakLock,
       resumeHint: (id) => `resume with: molectl migrate cp-secret resume ${id}`,

@@ -1,7 +1,6 @@
-import type { EnvVars } from '../config/env.js';
-import type { ResolvedConfig } from '../config/load-config.js';
+import type { EnvVars } from './env.js';
+import type { ResolvedConfig } from './load-config.js';
 import { UsageError } from '../errors.js';
-import type { CommandSafety } from './command-definition.js';
 
 /**
  * `--env production` names where a run acts; exported variables can quietly point part of it
@@ -42,12 +41,13 @@ export function findTargetOverrides(
 export function checkTargetOverrides(args: {
   config: Parameters<typeof findTargetOverrides>[0];
   env: Parameters<typeof findTargetOverrides>[1];
-  safety: CommandSafety;
+  /** The command changes or removes what exists (its registry entry says `destructive`). */
+  destructive: boolean;
   warn(text: string): void;
 }): void {
   const found = findTargetOverrides(args.config, args.env);
   if (found.length === 0) return;
-  if (args.safety !== 'destructive') {
+  if (!args.destructive) {
     for (const text of found) args.warn(text);
     return;
   }

@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { APPLY_COMMAND, planFromLedger, settingsFromLedger } from '../../../src/lib/cp-secret/apply-ledger.js';
-import { checkCanary } from '../../../src/lib/cp-secret/apply-migration.js';
-import { actionableTargets, summarizeTargets } from '../../../src/lib/cp-secret/migration-plan.js';
-import { runParameterName } from '../../../src/lib/cp-secret/parameter-delivery.js';
+import {
+  APPLY_COMMAND,
+  planFromLedger,
+  settingsFromLedger,
+} from '../../../src/lib/tenant-secret-delivery/apply-ledger.js';
+import { checkCanary } from '../../../src/lib/tenant-secret-delivery/apply-migration.js';
+import { actionableTargets, summarizeTargets } from '../../../src/lib/tenant-secret-delivery/migration-plan.js';
+import { runParameterName } from '../../../src/lib/tenant-secret-delivery/parameter-delivery.js';
 import { MolectlError, UsageError } from '../../../src/lib/errors.js';
 import { EXPECTED_FP, ledgerDoc, plan, record, target } from './fixtures.js';
 

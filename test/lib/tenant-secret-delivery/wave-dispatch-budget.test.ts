@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { InvocationSummary, SendShellCommandInput } from '../../../src/lib/aws/aws-types.js';
-import { judgeApplyResult } from '../../../src/lib/cp-secret/judge-apply-result.js';
+import { judgeApplyResult } from '../../../src/lib/tenant-secret-delivery/judge-apply-result.js';
 import { runShellScript, type ShellScriptApi } from '../../../src/lib/ssm/run-shell-script.js';
 import { createFakeClock } from '../org/fake-clock.js';
 import { EXPECTED_FP, resultLine } from './fixtures.js';
 
 /**
- * How a wave of apply (src/lib/cp-secret/apply-migration.ts dispatchWave) uses runShellScript:
+ * How a wave of apply (src/lib/tenant-secret-delivery/apply-migration.ts dispatchWave) uses runShellScript:
  * commands of at most 50 ids sized to the free capacity (at most --max-concurrency hosts in
  * flight across the fleet, every id of a command started at once), and no further command once
  * the wave's failures exceed its budget. A fake SSM in which every host answers at the first poll, one host

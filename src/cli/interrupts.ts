@@ -1,4 +1,4 @@
-import { InterruptedError } from '../errors.js';
+import { InterruptedError } from '../lib/errors.js';
 
 /**
  * The signals that end a run the way Ctrl-C does: SIGINT (Ctrl-C, also while a spinner or a

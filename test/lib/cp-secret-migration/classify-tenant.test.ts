@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ManagedInstance } from '../../../src/lib/aws/aws-types.js';
-import {
-  ACTIONABLE_CLASSES,
-  TENANT_CLASSES,
-  classifyTenant,
-  isDurable,
-  type ClassifyInput,
-} from '../../../src/lib/cp-secret/classify-tenant.js';
-import type { TenantScriptResult } from '../../../src/lib/cp-secret/parse-script-result.js';
-import { CP_URL, EXPECTED_FP, OTHER_FP } from './fixtures.js';
+import { classifyTenant, isDurable, type ClassifyInput } from '../../../src/lib/cp-secret-migration/classify-tenant.js';
+import { ACTIONABLE_CLASSES, TENANT_CLASSES } from '../../../src/lib/tenant-secret-delivery/migration-plan.js';
+import type { TenantScriptResult } from '../../../src/lib/tenant-secret-delivery/parse-script-result.js';
+import { CP_URL, EXPECTED_FP, OTHER_FP } from '../tenant-secret-delivery/fixtures.js';
 
 const online: ManagedInstance = {
   instanceId: 'i-acme',

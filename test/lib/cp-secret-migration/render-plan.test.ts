@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderPlan } from '../../../src/lib/cp-secret/render-plan.js';
-import { EXPECTED_FP, plainStyles, plan, target } from './fixtures.js';
+import { renderPlan } from '../../../src/lib/cp-secret-migration/render-plan.js';
+import { EXPECTED_FP, plainStyles, plan, target } from '../tenant-secret-delivery/fixtures.js';
 
 describe('renderPlan', () => {
   it('shows the pinned secret only as length and fingerprint, the fleet, and what will change', () => {

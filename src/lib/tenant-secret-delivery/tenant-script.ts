@@ -10,6 +10,28 @@ import { UsageError } from '../errors.js';
  */
 
 export type TenantScriptMode = 'probe' | 'apply' | 'rollback' | 'cp-auth-check';
+
+/**
+ * The read-only probe's run time limit on a host (SSM executionTimeout). It reads docker
+ * inspect, the env files and the user-data: seconds on a healthy host; two minutes leaves room
+ * for a slow docker daemon without holding a plan or an audit hostage to a stuck one.
+ * Shared by the migration's plan, the rotation's drift check and the fleet audit.
+ */
+export const PROBE_TIMEOUT_SECONDS = 120;
+
+/**
+ * What an apply or rollback needs on the host beyond waiting for the new container's /health:
+ * fetching the secret with the instance role, stopping the old container (docker's grace
+ * period), starting the new one, and on failure restoring the old one. SSM kills the script at
+ * its executionTimeout, so the margin must cover a slow docker daemon: a kill between stopping
+ * and restoring would leave the tenant without a running container.
+ */
+export const HOST_SCRIPT_OVERHEAD_SECONDS = 240;
+
+/** The executionTimeout of an apply or rollback on one host, given its /health wait. */
+export function hostScriptTimeoutSeconds(healthTimeoutSeconds: number): number {
+  return healthTimeoutSeconds + HOST_SCRIPT_OVERHEAD_SECONDS;
+}
 export type Delivery = 'secrets-manager' | 'parameter';
 
 export interface TenantScriptInputs {
@@ -30,7 +52,7 @@ export interface TenantScriptInputs {
   workspaceInstanceId?: string;
 }
 
-/** Both src/lib/cp-secret and dist/lib/cp-secret sit three levels below the package root. */
+/** Both src/lib/tenant-secret-delivery and dist/lib/tenant-secret-delivery sit three levels below the package root. */
 const SCRIPT_URL = new URL('../../../scripts/tenant-cp-secret.sh', import.meta.url);
 
 let cached: string | null = null;

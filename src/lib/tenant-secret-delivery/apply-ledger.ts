@@ -1,13 +1,19 @@
 import type { Context } from '../context.js';
 import { MolectlError } from '../errors.js';
 import { parseWaveSpec } from '../fleet/plan-waves.js';
-import { formatTarget, toRunEnvironment, type Target } from '../cli/describe-target.js';
+import { formatTarget, toRunEnvironment, type Target } from '../config/run-environment.js';
 import type { RunLedgerDocument } from '../runs/run-ledger-schema.js';
 import type { RunLedger } from '../runs/run-ledger.js';
 import type { ApplySettings } from './apply-migration.js';
-import { ACTIONABLE_CLASSES, type TenantClass } from './classify-tenant.js';
 import { tenantScriptSha256 } from './tenant-script.js';
-import { summarizeTargets, PLAN_SCHEMA_VERSION, type MigrationPlan, type PlanTarget } from './migration-plan.js';
+import {
+  ACTIONABLE_CLASSES,
+  summarizeTargets,
+  PLAN_SCHEMA_VERSION,
+  type MigrationPlan,
+  type PlanTarget,
+  type TenantClass,
+} from './migration-plan.js';
 
 /**
  * What an apply run writes to its ledger so that `resume`, `status` and `rollback` can work from

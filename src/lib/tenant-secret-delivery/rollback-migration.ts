@@ -6,7 +6,7 @@ import type { RunGuard } from '../runs/run-lifecycle.js';
 import { runShellScript, type InstanceScriptResult } from '../ssm/run-shell-script.js';
 import { APPLY_COMMAND } from './apply-ledger.js';
 import { parseScriptResult } from './parse-script-result.js';
-import { renderTenantCommands } from './tenant-script.js';
+import { hostScriptTimeoutSeconds, renderTenantCommands } from './tenant-script.js';
 
 /**
  * `rollback <run>`: puts back, on each tenant that run migrated, the container it kept (renamed
@@ -98,7 +98,7 @@ export async function rollbackMigration(
           healthTimeoutSeconds: Number(inputs.healthTimeoutSeconds),
         }),
         comment: `molectl migrate cp-secret rollback ${apply.id} ${index + 1}`.slice(0, 100),
-        timeoutSeconds: Number(inputs.healthTimeoutSeconds) + 240,
+        timeoutSeconds: hostScriptTimeoutSeconds(Number(inputs.healthTimeoutSeconds)),
         maxConcurrency: String(settings.maxConcurrency),
         maxErrors: String(Math.max(0, budget)),
         maxInFlight: settings.maxConcurrency,

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MolectlError, UsageError } from '../../../src/lib/errors.js';
-import { assertNoDrift, findPlanDrift, readPlanFile } from '../../../src/lib/cp-secret/plan-file.js';
-import { OTHER_FP, plan, target } from './fixtures.js';
+import { assertNoDrift, findPlanDrift, readPlanFile } from '../../../src/lib/cp-secret-migration/plan-file.js';
+import { OTHER_FP, plan, target } from '../tenant-secret-delivery/fixtures.js';
 
 const saved = plan([
   target('acme', 'needs-migration'),

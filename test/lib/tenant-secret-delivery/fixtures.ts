@@ -1,6 +1,6 @@
-import type { MigrationPlan, PlanTarget } from '../../../src/lib/cp-secret/migration-plan.js';
-import { summarizeTargets } from '../../../src/lib/cp-secret/migration-plan.js';
-import type { TenantClass } from '../../../src/lib/cp-secret/classify-tenant.js';
+import type { MigrationPlan, PlanTarget } from '../../../src/lib/tenant-secret-delivery/migration-plan.js';
+import { summarizeTargets } from '../../../src/lib/tenant-secret-delivery/migration-plan.js';
+import type { TenantClass } from '../../../src/lib/tenant-secret-delivery/migration-plan.js';
 import type { Styles } from '../../../src/lib/output/output.js';
 import type { RunLedgerDocument, TargetRecord } from '../../../src/lib/runs/run-ledger-schema.js';
 import type { RunLedger } from '../../../src/lib/runs/run-ledger.js';

@@ -4,7 +4,7 @@ import {
   readTenantScript,
   renderTenantCommands,
   type TenantScriptInputs,
-} from '../../../src/lib/cp-secret/tenant-script.js';
+} from '../../../src/lib/tenant-secret-delivery/tenant-script.js';
 import { EXPECTED_FP } from './fixtures.js';
 
 const apply: TenantScriptInputs = {

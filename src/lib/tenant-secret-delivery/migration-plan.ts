@@ -1,13 +1,30 @@
 import type { TenantJoin } from '../fleet/join-tenants.js';
-import { ACTIONABLE_CLASSES, TENANT_CLASSES, type TenantClass } from './classify-tenant.js';
 
 /**
  * The plan `migrate cp-secret plan` prints and `--out` writes; `apply` takes it (or makes a
  * fresh one). It pins what will be delivered (secret version + fingerprint) and to whom, so an
  * apply can refuse a plan the world has drifted from. Holds no secret value.
+ *
+ * It is what the delivery engine executes: src/lib/cp-secret-migration/ makes one (so does a
+ * rotation, through the same planner), this folder applies, resumes and rolls it back.
  */
 
 export const PLAN_SCHEMA_VERSION = 1;
+
+/** What the plan says about one tenant (src/lib/cp-secret-migration/classify-tenant.ts decides which). */
+export const TENANT_CLASSES = [
+  'needs-migration',
+  'stale',
+  'current',
+  'unmanaged',
+  'no-container',
+  'probe-failed',
+  'not-deliverable',
+] as const;
+export type TenantClass = (typeof TENANT_CLASSES)[number];
+
+/** Classes apply changes; the others are reported and left alone. */
+export const ACTIONABLE_CLASSES: ReadonlySet<TenantClass> = new Set(['needs-migration', 'stale']);
 
 export interface PinnedSecret {
   secretId: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/lib/errors.js';
-import { selectRollbackTargets } from '../../../src/lib/cp-secret/rollback-migration.js';
+import { selectRollbackTargets } from '../../../src/lib/tenant-secret-delivery/rollback-migration.js';
 import { ledgerDoc, ledgerOf, record } from './fixtures.js';
 
 const apply = ledgerOf(

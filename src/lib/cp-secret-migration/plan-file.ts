@@ -4,8 +4,8 @@ import { writeFileAtomic } from '../output/write-file.js';
 import { redactDeep } from '../output/output.js';
 import type { Redactor } from '../output/redactor.js';
 import { z } from 'zod';
-import { TENANT_CLASSES } from './classify-tenant.js';
-import { PLAN_SCHEMA_VERSION, summarizeTargets, type MigrationPlan } from './migration-plan.js';
+import { TENANT_CLASSES } from '../tenant-secret-delivery/migration-plan.js';
+import { PLAN_SCHEMA_VERSION, summarizeTargets, type MigrationPlan } from '../tenant-secret-delivery/migration-plan.js';
 
 export async function writePlanFile(path: string, plan: MigrationPlan, redactor: Redactor): Promise<void> {
   // Redacted value by value: a replacement inside the serialized text could break the JSON.

@@ -15,9 +15,9 @@ import {
   type MigrationPlan,
   type PinnedSecret,
   type PlanTarget,
-} from './migration-plan.js';
-import { parseScriptResult } from './parse-script-result.js';
-import { renderTenantCommands } from './tenant-script.js';
+} from '../tenant-secret-delivery/migration-plan.js';
+import { parseScriptResult } from '../tenant-secret-delivery/parse-script-result.js';
+import { PROBE_TIMEOUT_SECONDS, renderTenantCommands } from '../tenant-secret-delivery/tenant-script.js';
 
 /**
  * `migrate cp-secret plan`: read-only. Pins the expected value, discovers the fleet, probes every
@@ -43,7 +43,6 @@ export interface PlanOptions {
 }
 
 export const CP_SHARED_SECRET_NAME = 'cp-shared-secret';
-const PROBE_TIMEOUT_SECONDS = 120;
 /**
  * The probe is read-only and light; this only keeps a large fleet's probe from all landing at
  * once. The pace of SendCommand (ssm-pacer.ts, 10/s) bounds it first: this is 5 s of it, so

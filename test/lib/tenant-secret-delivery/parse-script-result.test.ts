@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseScriptResult } from '../../../src/lib/cp-secret/parse-script-result.js';
+import { parseScriptResult } from '../../../src/lib/tenant-secret-delivery/parse-script-result.js';
 
 describe('parseScriptResult', () => {
   it.each([

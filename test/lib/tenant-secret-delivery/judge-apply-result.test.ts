@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judgeApplyResult } from '../../../src/lib/cp-secret/judge-apply-result.js';
+import { judgeApplyResult } from '../../../src/lib/tenant-secret-delivery/judge-apply-result.js';
 import type { InstanceScriptResult } from '../../../src/lib/ssm/run-shell-script.js';
 import { EXPECTED_FP, OTHER_FP, invocation, resultLine } from './fixtures.js';
 

@@ -4,7 +4,7 @@ import {
   countRows,
   renderApplyMarkdown,
   renderApplyReport,
-} from '../../../src/lib/cp-secret/render-apply-report.js';
+} from '../../../src/lib/tenant-secret-delivery/render-apply-report.js';
 import { Redactor } from '../../../src/lib/output/redactor.js';
 import { ledgerDoc, plainStyles, record } from './fixtures.js';
 

@@ -2,7 +2,7 @@ import type { SentCommand } from '../aws/aws-types.js';
 import type { Context } from '../context.js';
 import type { TargetRecord } from '../runs/run-ledger-schema.js';
 import type { RunLedger } from '../runs/run-ledger.js';
-import { isTerminalInvocationStatus } from '../ssm/ssm-limits.js';
+import { isTerminalInvocationStatus } from '../aws/ssm-limits.js';
 import { judgeApplyResult } from './judge-apply-result.js';
 
 /** How far before a recorded dispatch ListCommands looks (clocks of this machine and AWS differ a little). */

@@ -1,16 +1,26 @@
 /**
- * SSM Run Command's documented limits (../shared/platform.md, "Secrets in SSM and consoles").
- * Everything that reads command output plans around these numbers, so they live in one place.
+ * SSM's documented API limits (AWS Systems Manager API reference; see also
+ * ../shared/platform.md, "Secrets in SSM and consoles"). The AWS door enforces them and the
+ * executor in src/lib/ssm plans around them, so each is written here once. These are facts
+ * about SSM, not molectl's choices (those are in src/lib/ssm/fleet-concurrency.ts). The
+ * sandbox (src/sandbox/aws) models the same limits on its own on purpose: a wrong number here
+ * must fail a test against it, not be copied into it.
  */
-
-/** Instance ids one SendCommand call may name. */
-export const SSM_MAX_INSTANCE_IDS_PER_COMMAND = 50;
 
 /**
- * The most hosts molectl lets one run work on at once (--max-concurrency). Not an SSM limit: a
- * bound on the blast radius of one bad run, and on the commands in flight (20 of 50 hosts).
+ * Instance ids one SendCommand call may name: a run on more hosts sends several commands
+ * (src/lib/ssm/run-shell-script.ts batches), and the door refuses a larger one before sending.
  */
-export const MAX_FLEET_CONCURRENCY = 1000;
+export const SSM_MAX_INSTANCE_IDS_PER_COMMAND = 50;
+
+/** Values one DescribeInstanceInformation `InstanceIds` filter may list: longer lists go in chunks. */
+export const SSM_MAX_INSTANCE_IDS_PER_FILTER = 50;
+
+/** The largest page (MaxResults) DescribeInstanceInformation, ListCommandInvocations and ListCommands return. */
+export const SSM_MAX_PAGE_SIZE = 50;
+
+/** DescribeInstanceInformation refuses a MaxResults below this. */
+export const SSM_MIN_PAGE_SIZE_DESCRIBE_INSTANCES = 5;
 
 /** GetCommandInvocation keeps at most this many characters of stdout; the rest is dropped. */
 export const SSM_STDOUT_CAP_CHARS = 24_000;

@@ -1,5 +1,5 @@
 import type { AwsApi } from '../aws/aws-types.js';
-import type { ResolvedConfig } from '../config/load-config.js';
+import type { ResolvedConfig } from './load-config.js';
 
 /** What a destructive command acts on, shown before it acts. */
 export interface Target {
