@@ -65,3 +65,10 @@ export const checkIdsFlag = (flags: string, description: string): Flag<string[] 
 
 /** The output formats of a command that prints a report (verify, fleet audit). */
 export const REPORT_COMMAND_FORMATS = OUTPUT_FORMATS;
+
+/** The flags of a command that prints remote text for people (console, logs): where it goes, redaction, diagnosis. */
+export const remoteTextReportFlags = (what: string) => ({
+  out: outputFileFlag('--out <file>', `write the ${what} (redacted) to a file instead of stdout`),
+  redact: switchFlag('--no-redact', 'show secrets in clear (warned; refused into a pipe or file without --yes)'),
+  diagnosis: switchFlag('--no-diagnosis', 'leave out the "likely cause" section'),
+});
