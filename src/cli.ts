@@ -11,6 +11,7 @@ import {
 } from './cli/build-program.js';
 import { reportError } from './cli/report-error.js';
 import { installInterruptHandler } from './cli/interrupts.js';
+export { outliveTheTerminal } from './cli/lost-terminal.js';
 import { renderTopLevelHelp } from './lib/cli/top-level-help.js';
 import { DEFAULT_FORMATS } from './lib/config/output-format.js';
 import { ExitCode } from './lib/errors.js';
