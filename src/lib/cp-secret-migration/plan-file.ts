@@ -4,6 +4,7 @@ import { writeFileAtomic } from '../output/write-file.js';
 import { redactDeep } from '../output/output.js';
 import type { Redactor } from '../output/redactor.js';
 import { z } from 'zod';
+import { environmentSchema } from '../config/environment-schema.js';
 import { TENANT_CLASSES } from '../tenant-secret-delivery/migration-plan.js';
 import { PLAN_SCHEMA_VERSION, summarizeTargets, type MigrationPlan } from '../tenant-secret-delivery/migration-plan.js';
 
@@ -33,11 +34,11 @@ const planFileSchema = z.looseObject({
   schemaVersion: z.literal(PLAN_SCHEMA_VERSION),
   kind: z.literal('molectl-cp-secret-plan'),
   createdAt: z.string(),
-  environment: z.looseObject({
+  // A plan always knows both CP URLs; the account and region may be unknown.
+  environment: environmentSchema.extend({
     name: z.string().min(1),
     cpUrl: z.string().url(),
-    region: z.string().nullable(),
-    account: z.string().nullable(),
+    tenantCpUrl: z.string().url(),
   }),
   secret: z.looseObject({
     secretId: z.string().min(1),
@@ -49,7 +50,6 @@ const planFileSchema = z.looseObject({
     fingerprint: z.string().regex(FINGERPRINT, 'expected sha256:<12 hex>'),
     length: z.number().int().positive(),
   }),
-  tenantCpUrl: z.string().url(),
   containerName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'expected a docker container name'),
   targets: z.array(planTargetSchema),
   mismatches: z.looseObject({
@@ -144,9 +144,9 @@ export function findPlanDrift(saved: MigrationPlan, fresh: MigrationPlan): PlanD
       `the plan is for ${saved.environment.name} (${saved.environment.cpUrl}), not ${fresh.environment.name} (${fresh.environment.cpUrl})`,
     );
   }
-  if (saved.tenantCpUrl !== fresh.tenantCpUrl) {
+  if (saved.environment.tenantCpUrl !== fresh.environment.tenantCpUrl) {
     reasons.push(
-      `the plan gives tenants MOLECULE_CP_URL ${saved.tenantCpUrl}, the environment now says ${fresh.tenantCpUrl}`,
+      `the plan gives tenants MOLECULE_CP_URL ${saved.environment.tenantCpUrl}, the environment now says ${fresh.environment.tenantCpUrl}`,
     );
   }
   if (saved.secret.versionId !== fresh.secret.versionId || saved.secret.fingerprint !== fresh.secret.fingerprint) {

@@ -1,7 +1,7 @@
 import type { Context } from '../context.js';
 import { MolectlError } from '../errors.js';
 import { parseWaveSpec } from '../fleet/plan-waves.js';
-import { formatTarget, toRunEnvironment, type Target } from '../config/run-environment.js';
+import { formatEnvironment, type Environment } from '../config/run-environment.js';
 import type { RunLedgerDocument } from '../runs/run-ledger-schema.js';
 import type { RunLedger } from '../runs/run-ledger.js';
 import type { ApplySettings } from './apply-migration.js';
@@ -28,11 +28,12 @@ export async function createApplyLedger(
   plan: MigrationPlan,
   settings: ApplySettings,
   waveSpec: string,
-  target: Target,
+  environment: Environment,
 ): Promise<RunLedger> {
   const ledger = await ctx.runs.create({
     command: APPLY_COMMAND,
-    environment: toRunEnvironment(target),
+    // What this run saw (its own STS answer), with the plan's MOLECULE_CP_URL for tenants.
+    environment: { ...environment, tenantCpUrl: plan.environment.tenantCpUrl },
     inputs: {
       canary: settings.canary ?? null,
       waves: waveSpec,
@@ -42,7 +43,6 @@ export async function createApplyLedger(
       maxConcurrency: settings.maxConcurrency,
       healthTimeoutSeconds: settings.healthTimeoutSeconds,
       hostTimeoutSeconds: settings.hostTimeoutSeconds,
-      tenantCpUrl: plan.tenantCpUrl,
       containerName: plan.containerName,
       // What ran as root on each tenant, matched with `molectl migrate cp-secret script`.
       scriptSha256: tenantScriptSha256(),
@@ -72,7 +72,7 @@ export async function createApplyLedger(
       });
     }),
   );
-  await ledger.recordEvent(`started against ${formatTarget(target)}`);
+  await ledger.recordEvent(`started against ${formatEnvironment(environment)}`);
   return ledger;
 }
 
@@ -101,12 +101,8 @@ export function planFromLedger(doc: Readonly<RunLedgerDocument>): MigrationPlan 
     schemaVersion: PLAN_SCHEMA_VERSION,
     kind: 'molectl-cp-secret-plan',
     createdAt: doc.startedAt,
-    environment: {
-      name: doc.environment.name,
-      cpUrl: doc.environment.cpUrl ?? '',
-      region: doc.environment.awsRegion ?? null,
-      account: doc.environment.awsAccount ?? null,
-    },
+    // Ledgers written before the environment carried it kept the tenants' URL among the inputs.
+    environment: { ...doc.environment, tenantCpUrl: doc.environment.tenantCpUrl || String(inputs.tenantCpUrl) },
     secret: {
       secretId: String(pinned.secretId),
       arn: String(pinned.arn),
@@ -114,7 +110,6 @@ export function planFromLedger(doc: Readonly<RunLedgerDocument>): MigrationPlan 
       fingerprint: String(pinned.fingerprint),
       length: Number(pinned.length),
     },
-    tenantCpUrl: String(inputs.tenantCpUrl),
     containerName: String(inputs.containerName),
     targets,
     mismatches: { instanceWithoutOrg: [], orgWithoutInstance: [], duplicateInstances: [] },

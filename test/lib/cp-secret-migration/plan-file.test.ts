@@ -123,7 +123,7 @@ describe('readPlanFile', () => {
     ['a missing file', join(dir, 'missing.json'), 'cannot read plan file'],
     ['not JSON', 'not-json', 'is not JSON'],
     ['another kind of JSON', 'other-kind', 'is not a valid molectl cp-secret plan: schemaVersion'],
-    ['another schema version', 'schema-2', 'is a plan of schema 2; this molectl reads schema 1'],
+    ['another schema version', 'schema-1', 'is a plan of schema 1; this molectl reads schema 2'],
     ['a made-up instance id', 'bad-id', 'targets.0.instanceId: expected an EC2 instance id'],
   ])('refuses %s as a usage error', async (_name, which, message) => {
     const path =
@@ -131,8 +131,8 @@ describe('readPlanFile', () => {
         ? file('bad.json', '{')
         : which === 'other-kind'
           ? file('kind.json', '{"kind":"x"}')
-          : which === 'schema-2'
-            ? file('v2.json', JSON.stringify({ ...saved, schemaVersion: 2 }))
+          : which === 'schema-1'
+            ? file('v1.json', JSON.stringify({ ...saved, schemaVersion: 1 }))
             : which === 'bad-id'
               ? file('id.json', JSON.stringify(saved))
               : which;

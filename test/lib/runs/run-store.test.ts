@@ -7,8 +7,9 @@ import { Redactor } from '../../../src/lib/output/redactor.js';
 import { createRunId, isRunId } from '../../../src/lib/runs/run-id.js';
 import { RunStore } from '../../../src/lib/runs/run-store.js';
 import { createManualClock } from './manual-clock.js';
+import { testEnvironment } from '../../helpers/environment.js';
 
-const ENVIRONMENT = { name: 'production', cpUrl: 'https://api.moleculesai.app' };
+const ENVIRONMENT = testEnvironment({ name: 'production', cpUrl: 'https://api.moleculesai.app' });
 
 let stateDir: string;
 let clock: ReturnType<typeof createManualClock>;

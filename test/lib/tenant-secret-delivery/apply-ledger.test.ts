@@ -83,10 +83,10 @@ describe('planFromLedger', () => {
     expect(rebuilt.environment).toEqual({
       name: 'production',
       cpUrl: 'https://api.moleculesai.app',
-      region: 'us-east-2',
-      account: '123456789012',
+      tenantCpUrl: 'https://api.moleculesai.app',
+      awsRegion: 'us-east-2',
+      awsAccount: '123456789012',
     });
-    expect(rebuilt.tenantCpUrl).toBe('https://api.moleculesai.app');
     expect(rebuilt.containerName).toBe('molecule-tenant');
     expect(rebuilt.targets.map((t) => [t.slug, t.instanceId, t.class, t.fingerprint])).toEqual([
       ['acme', 'i-acme', 'needs-migration', null],
@@ -94,6 +94,11 @@ describe('planFromLedger', () => {
       ['gamma', 'i-gamma', 'current', EXPECTED_FP],
     ]);
     expect(rebuilt.summary).toMatchObject({ total: 3, actionable: 2, current: 1 });
+  });
+
+  it("takes the tenants' CP URL from the inputs of a ledger written before the environment carried it", () => {
+    const older = { ...applyDoc, environment: { ...applyDoc.environment, tenantCpUrl: '' } };
+    expect(planFromLedger(older).environment.tenantCpUrl).toBe('https://api.moleculesai.app');
   });
 
   it('refuses a run of another command', () => {
