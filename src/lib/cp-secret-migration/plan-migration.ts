@@ -12,6 +12,7 @@ import { runShellScript } from '../ssm/run-shell-script.js';
 import { classifyTenant, isDurable } from './classify-tenant.js';
 import {
   summarizeTargets,
+  PLAN_KIND,
   PLAN_SCHEMA_VERSION,
   type MigrationPlan,
   type PinnedSecret,
@@ -108,7 +109,7 @@ export async function planMigration(ctx: Context, options: PlanOptions): Promise
   );
   return {
     schemaVersion: PLAN_SCHEMA_VERSION,
-    kind: 'molectl-cp-secret-plan',
+    kind: PLAN_KIND,
     createdAt: ctx.clock.now().toISOString(),
     // checkTenantCpUrl above vouched for its tenantCpUrl.
     environment: await describeEnvironment(ctx.config, ctx.aws),

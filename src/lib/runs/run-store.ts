@@ -208,6 +208,12 @@ export class RunStore {
     if (typeof version === 'number' && version > LEDGER_SCHEMA_VERSION) {
       throw new UnreadableLedgerError(path, `written by a newer molectl (ledger schemaVersion ${version})`);
     }
+    if (typeof version === 'number' && version < LEDGER_SCHEMA_VERSION) {
+      throw new UnreadableLedgerError(
+        path,
+        `written by an older molectl (ledger schemaVersion ${version}; this molectl reads ${LEDGER_SCHEMA_VERSION})`,
+      );
+    }
     const parsed = runLedgerSchema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;

@@ -16,6 +16,9 @@ import type { TenantJoin } from '../fleet/join-tenants.js';
  */
 export const PLAN_SCHEMA_VERSION = 2;
 
+/** What a plan document says it is, so that another JSON file is not mistaken for one. */
+export const PLAN_KIND = 'molectl-cp-secret-plan';
+
 /** What the plan says about one tenant (src/lib/cp-secret-migration/classify-tenant.ts decides which). */
 export const TENANT_CLASSES = [
   'needs-migration',
@@ -58,7 +61,7 @@ export interface PlanTarget {
 
 export interface MigrationPlan {
   schemaVersion: typeof PLAN_SCHEMA_VERSION;
-  kind: 'molectl-cp-secret-plan';
+  kind: typeof PLAN_KIND;
   createdAt: string;
   /** Where the plan acts; its tenantCpUrl is the MOLECULE_CP_URL tenants get. */
   environment: Environment;

@@ -96,6 +96,32 @@ export function record(key: string, overrides: Partial<TargetRecord> = {}): Targ
   };
 }
 
+/** What createApplyLedger records as an apply run's settings. */
+export const APPLY_INPUTS = {
+  canary: 'acme',
+  waves: '2,50%,100%',
+  maxErrors: 1,
+  soakMs: 300000,
+  delivery: 'parameter',
+  maxConcurrency: 20,
+  healthTimeoutSeconds: 90,
+  hostTimeoutSeconds: 330,
+  containerName: 'molecule-tenant',
+};
+
+export const PINNED = {
+  secretId: 'molecule/cp/provision-shared-secret',
+  arn: 'arn:aws:secretsmanager:us-east-2:1:secret:molecule/cp/provision-shared-secret-AbCdEf',
+  versionId: 'v-1',
+  fingerprint: EXPECTED_FP,
+  length: 64,
+};
+
+/** A target's detail as createApplyLedger records it. */
+export function applyDetail(instanceId: string, tenantClass: TenantClass, more: TargetRecord['detail'] = {}) {
+  return { instanceId, orgId: `id-${instanceId}`, class: tenantClass, reason: 'from the plan', ...more };
+}
+
 export function ledgerDoc(targets: TargetRecord[], overrides: Partial<RunLedgerDocument> = {}): RunLedgerDocument {
   return {
     schemaVersion: 1,
@@ -113,8 +139,8 @@ export function ledgerDoc(targets: TargetRecord[], overrides: Partial<RunLedgerD
     startedAt: '2026-11-22T20:00:00.000Z',
     updatedAt: '2026-11-22T20:05:00.000Z',
     owner: { pid: 1, hostname: 'bastion', user: 'ops', since: '2026-11-22T20:00:00.000Z' },
-    inputs: {},
-    pinned: {},
+    inputs: { ...APPLY_INPUTS },
+    pinned: { ...PINNED },
     targets: Object.fromEntries(targets.map((t) => [t.key, t])),
     events: [],
     eventsDropped: 0,
