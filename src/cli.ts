@@ -41,6 +41,15 @@ const VERSION: string = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
 
+/** The global options that take a value, by their commander key: none of them may be empty. */
+const GLOBAL_VALUE_SPELLINGS = {
+  env: '--env',
+  cpUrl: '--cp-url',
+  profile: '--profile',
+  region: '--region',
+  output: '--output',
+};
+
 export async function main(argv: string[], deps: MainDeps = {}): Promise<number> {
   const stdout = deps.stdout ?? process.stdout;
   const stderr = deps.stderr ?? process.stderr;
@@ -79,7 +88,8 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
     leaf.action(async () => {
       // Every flag and argument is judged before the context exists: a bad value is exit 2
       // before any file is read or any remote call is made.
-      const { parseArguments, parseFlags } = await import('./lib/cli/flags.js');
+      const { checkGlobalValues, parseArguments, parseFlags } = await import('./lib/cli/flags.js');
+      checkGlobalValues(program.opts(), GLOBAL_VALUE_SPELLINGS);
       const input = {
         args: parseArguments(definition.args ?? [], leaf.processedArgs),
         options: parseFlags(definition.flags, rawFlagValues(leaf, options)),
