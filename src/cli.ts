@@ -10,7 +10,8 @@ import {
   leafCommand,
   rawFlagValues,
 } from './cli/build-program.js';
-import { reportError } from './cli/report-error.js';
+import { EXIT_CLOSED_STDOUT, watchForClosedOutput } from './cli/closed-output.js';
+import { isHelpOrVersion, reportError } from './cli/report-error.js';
 import { installInterruptHandler } from './lib/cli/interrupts.js';
 import { renderTopLevelHelp } from './lib/cli/top-level-help.js';
 import { DEFAULT_FORMATS } from './lib/config/output-format.js';
@@ -53,6 +54,7 @@ const GLOBAL_VALUE_SPELLINGS = {
 export async function main(argv: string[], deps: MainDeps = {}): Promise<number> {
   const stdout = deps.stdout ?? process.stdout;
   const stderr = deps.stderr ?? process.stderr;
+  const output = watchForClosedOutput(stdout, stderr);
   // The top-level help and the version: nothing to redact, nothing to interrupt.
   const quick = answerWithoutCommander(argv);
   if (quick !== null) {
@@ -123,6 +125,8 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
+    // The reader of stdout went away (`| head`): the write that failed ended the command; end quietly.
+    if (output.stdoutClosed && !isHelpOrVersion(error)) return EXIT_CLOSED_STDOUT;
     const globals = program.opts<{ output?: string; debug?: boolean }>();
     exitCode = await reportError(error, {
       stderr,
