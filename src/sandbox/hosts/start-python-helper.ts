@@ -31,9 +31,12 @@ export function startPythonHelper(realPython: string, onReady: (port: number, to
     child = null;
   }
   let announced = '';
+  let stopped = false;
   child?.on('error', () => undefined);
   child?.stdout?.on('data', (chunk: Buffer) => {
-    if (announced.endsWith('\n')) return;
+    // An announcement read after stop() would write into a sandbox directory already removed
+    // (an uncaught ENOENT): the port the helper wrote just before it was stopped is not used.
+    if (stopped || announced.endsWith('\n')) return;
     announced += chunk.toString('utf8');
     const port = Number(announced.trim());
     if (announced.endsWith('\n') && Number.isInteger(port) && port > 0) onReady(port, token);
@@ -55,6 +58,7 @@ export function startPythonHelper(realPython: string, onReady: (port: number, to
       }
     },
     stop() {
+      stopped = true;
       if (!child) return;
       child.stdin?.end();
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
