@@ -158,8 +158,22 @@ async function executeGc(
   );
 }
 
+/**
+ * What the sweep leaves alone and why. An org whose created_at cannot be read is not "younger":
+ * its age is unknown, so it is kept and named (at most five names, then a count).
+ */
+function describeKept(plan: OrgGcPlan): string {
+  const parts = [`${plan.keptYoung} younger, kept`];
+  if (plan.keptAgeUnknown > 0) {
+    const named = plan.ageUnknown.slice(0, 5).join(', ');
+    const more = plan.ageUnknown.length > 5 ? ` and ${plan.ageUnknown.length - 5} more` : '';
+    parts.push(`${plan.keptAgeUnknown} age unknown, kept (${named}${more}: the CP sent no readable created_at)`);
+  }
+  return parts.join('; ');
+}
+
 function renderPlan(plan: OrgGcPlan, target: Target, style: Styles, dryRun: boolean): string {
-  const head = `${formatTarget(target)}\norgs with prefix "${plan.prefix}" older than ${formatDuration(plan.olderThanMs)}: ${plan.candidates.length} (max ${plan.max}); ${plan.keptYoung} younger kept${plan.keptAgeUnknown ? `, ${plan.keptAgeUnknown} of unknown age kept` : ''}`;
+  const head = `${formatTarget(target)}\norgs with prefix "${plan.prefix}" older than ${formatDuration(plan.olderThanMs)}: ${plan.candidates.length} (max ${plan.max}); ${describeKept(plan)}`;
   if (plan.candidates.length === 0) return `${head}\nnothing to delete`;
   const table = renderTable(
     [

@@ -74,6 +74,32 @@ describe('terminals that lie about themselves', { timeout: 60_000 }, () => {
   });
 });
 
+describe('colour on a terminal (issue 19, item 3)', { timeout: 60_000 }, () => {
+  const SGR = /\u001b\[[0-9;]*m/;
+
+  it('a normal terminal gets colour: the green ✔ of the spinner, the coloured classes of the plan', async () => {
+    const pty = startPty(['migrate', 'cp-secret', 'plan', '--orgs', 'acme'], { env: env(freshStateDir()), cols: 120 });
+    expect(await pty.exited).toBe(0);
+    expect(pty.transcript).toContain('\u001b[32m✔\u001b[39m');
+    expect(pty.transcript).toMatch(SGR);
+  });
+
+  it.each([
+    ['--no-color', ['--no-color'], {}],
+    ['NO_COLOR=1', [], { NO_COLOR: '1' }],
+    ['--no-color beats FORCE_COLOR=3', ['--no-color'], { FORCE_COLOR: '3' }],
+  ] as const)('%s: not one colour code on the terminal, the ✔ included', async (_label, flags, extra) => {
+    const pty = startPty([...flags, 'migrate', 'cp-secret', 'plan', '--orgs', 'acme'], {
+      env: { ...env(freshStateDir()), ...extra },
+      cols: 120,
+    });
+    expect(await pty.exited).toBe(0);
+    // The spinner ran (so its end mark is the one in question) and its mark is plain.
+    expect(pty.text).toMatch(/✔ probed 1 tenant/);
+    expect(pty.transcript).not.toMatch(SGR);
+  });
+});
+
 describe('Ctrl-C during read-only work', { timeout: 60_000 }, () => {
   it('stops a plan promptly with exit 130 while its probe is out', async () => {
     const pty = startPty(['migrate', 'cp-secret', 'plan'], { env: env(freshStateDir()), cols: 120 });
