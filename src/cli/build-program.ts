@@ -1,7 +1,7 @@
 import type { Command, Option } from 'commander';
 import { commandGroups, commands } from '../commands/index.js';
 import type { CommandDefinition, CommandEntry } from '../lib/cli/command-definition.js';
-import type { ArgumentSpec, Flag, RawFlagValue } from '../lib/cli/flags.js';
+import type { ArgumentSpec, Flag, RawFlagValue } from '../lib/cli/flag-declaration.js';
 import { GLOBAL_OPTIONS, PROGRAM_DESCRIPTION, PROGRAM_HELP_AFTER, VERSION_OPTION } from '../lib/cli/top-level-help.js';
 
 /**
@@ -114,13 +114,11 @@ export function commandWords(argv: string[]): string[] {
 }
 
 function inheritSettings(cmd: Command, io: ProgramIo): void {
-  cmd
-    .exitOverride()
-    .configureOutput({
-      writeOut: io.writeOut,
-      writeErr: io.writeErr,
-      outputError: (text) => io.captureUsageError(text),
-    });
+  cmd.exitOverride().configureOutput({
+    writeOut: io.writeOut,
+    writeErr: io.writeErr,
+    outputError: (text) => io.captureUsageError(text),
+  });
 }
 
 /** The registry entry the command words name, found without parsing: its module is the only one loaded. */

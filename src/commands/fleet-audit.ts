@@ -5,10 +5,10 @@ import { renderAuditReport } from '../lib/audit/render-audit-report.js';
 import { renderAuditText } from '../lib/audit/render-audit-text.js';
 import { runAudit } from '../lib/audit/run-audit.js';
 import { defineCommand } from '../lib/cli/command-definition.js';
-import { choiceFlag, orgSlugsFlag, type ParsedFlags, switchFlag, textFlag } from '../lib/cli/flags.js';
+import { choiceFlag, switchFlag, textFlag } from '../lib/cli/flags.js';
+import { orgSlugsFlag } from '../lib/cli/list-flags.js';
 import { checkIdsFlag, REPORT_COMMAND_FORMATS, reportFileFlag } from '../lib/cli/shared-flags.js';
 import type { Context } from '../lib/context.js';
-import { UsageError } from '../lib/errors.js';
 import type { ReportFormat } from '../lib/verify/report/render-report.js';
 import { parseReportFileSpec, writeRenderedReports, checkReportFile } from '../lib/verify/report/write-report-files.js';
 

@@ -1,5 +1,6 @@
 import { defineCommand } from '../lib/cli/command-definition.js';
-import { argument, switchFlag } from '../lib/cli/flags.js';
+import { argument } from '../lib/cli/flag-declaration.js';
+import { switchFlag } from '../lib/cli/flags.js';
 import { ExitCode, UsageError } from '../lib/errors.js';
 import { renderRepoChecks } from '../lib/gitea/render-rewrite-report.js';
 import {

@@ -1,17 +1,7 @@
-import { z } from 'zod';
 import { defineCommand } from '../lib/cli/command-definition.js';
-import {
-  argument,
-  countFlag,
-  customFlag,
-  durationFlag,
-  FlagProblem,
-  outputFileFlag,
-  type ParsedFlags,
-  regexFlag,
-  switchFlag,
-  textFlag,
-} from '../lib/cli/flags.js';
+import { argument, FlagProblem, type ParsedFlags } from '../lib/cli/flag-declaration.js';
+import { countFlag, customFlag, durationFlag, regexFlag, switchFlag, textFlag } from '../lib/cli/flags.js';
+import { remoteTextReportFlags } from '../lib/cli/shared-flags.js';
 import { echoInput } from '../lib/output/remote-text.js';
 import { Diagnosis } from '../lib/console/diagnose-lines.js';
 import { readContainerLogs, type ContainerLogs } from '../lib/console/read-container-logs.js';
@@ -66,9 +56,7 @@ const flags = {
     max: 1024 ** 3,
     default: 8 * 1024 * 1024,
   }),
-  out: outputFileFlag('--out <file>', 'write the logs (redacted) to a file instead of stdout'),
-  redact: switchFlag('--no-redact', 'show secrets in clear (warned; refused into a pipe or file without --yes)'),
-  diagnosis: switchFlag('--no-diagnosis', 'leave out the "likely cause" section'),
+  ...remoteTextReportFlags('logs'),
 };
 type LogsOptions = ParsedFlags<typeof flags>;
 

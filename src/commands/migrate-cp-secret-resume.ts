@@ -1,6 +1,7 @@
 import { breakLockFlag, summaryMdFlag } from '../lib/cli/shared-flags.js';
 import { defineCommand } from '../lib/cli/command-definition.js';
-import { argument, switchFlag } from '../lib/cli/flags.js';
+import { argument } from '../lib/cli/flag-declaration.js';
+import { switchFlag } from '../lib/cli/flags.js';
 import { confirmChange } from '../lib/prompt/confirm-change.js';
 import { adoptInFlight } from '../lib/tenant-secret-delivery/adopt-in-flight.js';
 import { planFromLedger, settingsFromLedger } from '../lib/tenant-secret-delivery/apply-ledger.js';

@@ -1,7 +1,7 @@
 import { MAX_FLEET_CONCURRENCY } from '../lib/ssm/fleet-concurrency.js';
 import { breakLockFlag, maxConcurrencyFlag, maxErrorsFlag, onlyOrgsFlag, wavesFlag } from '../lib/cli/shared-flags.js';
 import { defineCommand } from '../lib/cli/command-definition.js';
-import { argument } from '../lib/cli/flags.js';
+import { argument } from '../lib/cli/flag-declaration.js';
 import { confirmChange } from '../lib/prompt/confirm-change.js';
 import { reportRun } from '../lib/tenant-secret-delivery/run-apply.js';
 import { LOCKS } from '../lib/runs/lock-names.js';

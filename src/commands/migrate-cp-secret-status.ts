@@ -1,5 +1,5 @@
 import { defineCommand } from '../lib/cli/command-definition.js';
-import { argument } from '../lib/cli/flags.js';
+import { argument } from '../lib/cli/flag-declaration.js';
 import { reportRun } from '../lib/tenant-secret-delivery/run-apply.js';
 import { UsageError } from '../lib/errors.js';
 

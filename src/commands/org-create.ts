@@ -1,5 +1,6 @@
 import { defineCommand } from '../lib/cli/command-definition.js';
-import { argument, durationFlag, switchFlag, textFlag } from '../lib/cli/flags.js';
+import { argument } from '../lib/cli/flag-declaration.js';
+import { durationFlag, switchFlag, textFlag } from '../lib/cli/flags.js';
 import { tenantUrl } from '../lib/config/environments.js';
 import { configuredEnvironment } from '../lib/config/run-environment.js';
 import type { Context } from '../lib/context.js';

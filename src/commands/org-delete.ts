@@ -1,17 +1,13 @@
 import { cascadeTimeoutFlag } from '../lib/cli/shared-flags.js';
 import { defineCommand } from '../lib/cli/command-definition.js';
-import { orgSlugArgument, durationFlag, orgSlugFlag, switchFlag } from '../lib/cli/flags.js';
+import { durationFlag, switchFlag } from '../lib/cli/flags.js';
+import { orgSlugArgument, orgSlugFlag } from '../lib/cli/list-flags.js';
 import type { Context } from '../lib/context.js';
 import { ExitCode, MolectlError } from '../lib/errors.js';
 import { confirmChange } from '../lib/prompt/confirm-change.js';
 import { runMutation } from '../lib/runs/run-lifecycle.js';
 import { LOCKS } from '../lib/runs/lock-names.js';
-import {
-  createDeleteDeps,
-  DEFAULT_CASCADE_CALL_TIMEOUT_MS,
-  deleteOrg,
-  type DeleteOutcome,
-} from '../lib/org/delete-org.js';
+import { createDeleteDeps, deleteOrg, type DeleteOutcome } from '../lib/org/delete-org.js';
 import { describeEnvironment } from '../lib/config/run-environment.js';
 import { findOrgInstances } from '../lib/org/find-org-instances.js';
 import { lookupOrg } from '../lib/fleet/org-directory.js';

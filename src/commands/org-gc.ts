@@ -8,7 +8,7 @@ import { runMutation } from '../lib/runs/run-lifecycle.js';
 import { LOCKS } from '../lib/runs/lock-names.js';
 import type { Styles } from '../lib/output/output.js';
 import { formatDuration, renderTable } from '../lib/output/table.js';
-import { createDeleteDeps, DEFAULT_CASCADE_CALL_TIMEOUT_MS, type DeleteOutcome } from '../lib/org/delete-org.js';
+import { createDeleteDeps, type DeleteOutcome } from '../lib/org/delete-org.js';
 import { describeEnvironment, formatEnvironment, type Environment } from '../lib/config/run-environment.js';
 import { ORG_LIST_LIMIT, warnUnreadableRows } from '../lib/fleet/org-directory.js';
 import { planOrgGc, type OrgGcPlan } from '../lib/org/plan-org-gc.js';
@@ -158,8 +158,22 @@ async function executeGc(
   );
 }
 
+/**
+ * What the sweep leaves alone and why. An org whose created_at cannot be read is not "younger":
+ * its age is unknown, so it is kept and named (at most five names, then a count).
+ */
+function describeKept(plan: OrgGcPlan): string {
+  const parts = [`${plan.keptYoung} younger, kept`];
+  if (plan.keptAgeUnknown > 0) {
+    const named = plan.ageUnknown.slice(0, 5).join(', ');
+    const more = plan.ageUnknown.length > 5 ? ` and ${plan.ageUnknown.length - 5} more` : '';
+    parts.push(`${plan.keptAgeUnknown} age unknown, kept (${named}${more}: the CP sent no readable created_at)`);
+  }
+  return parts.join('; ');
+}
+
 function renderPlan(plan: OrgGcPlan, environment: Environment, style: Styles, dryRun: boolean): string {
-  const head = `${formatEnvironment(environment)}\norgs with prefix "${plan.prefix}" older than ${formatDuration(plan.olderThanMs)}: ${plan.candidates.length} (max ${plan.max}); ${plan.keptYoung} younger kept${plan.keptAgeUnknown ? `, ${plan.keptAgeUnknown} of unknown age kept` : ''}`;
+  const head = `${formatEnvironment(environment)}\norgs with prefix "${plan.prefix}" older than ${formatDuration(plan.olderThanMs)}: ${plan.candidates.length} (max ${plan.max}); ${describeKept(plan)}`;
   if (plan.candidates.length === 0) return `${head}\nnothing to delete`;
   const table = renderTable(
     [

@@ -41,6 +41,16 @@ export const orgListCommand = defineCommand({
         `the CP returned ${rows.length + page.unreadable.length} orgs, its page limit: there may be more that are not shown`,
       );
     warnUnreadableRows(ctx.out, page);
+    if (options.olderThan !== undefined) {
+      // "Older than" cannot be proved of an org without a readable created_at: say it is left out.
+      const ageUnknown = filterOrgs(rows, { status: options.status, prefix: options.prefix }, ctx.clock.now()).filter(
+        (o) => o.ageMs === null,
+      );
+      if (ageUnknown.length > 0)
+        ctx.out.warn(
+          `${ageUnknown.length} org(s) left out by --older-than: age unknown (the CP sent no readable created_at): ${ageUnknown.map((o) => o.slug).join(', ')}`,
+        );
+    }
     const unreadable = page.unreadable;
     await ctx.out.result({ cpUrl: ctx.cp.baseUrl, total: rows.length, truncated, unreadable, orgs }, (data, style) =>
       data.orgs.length === 0

@@ -1,5 +1,5 @@
 import { defineCommand } from '../lib/cli/command-definition.js';
-import { orgSlugArgument } from '../lib/cli/flags.js';
+import { orgSlugArgument } from '../lib/cli/list-flags.js';
 import { ExitCode, NotFoundError } from '../lib/errors.js';
 import type { Styles } from '../lib/output/output.js';
 import { formatDuration, renderTable } from '../lib/output/table.js';

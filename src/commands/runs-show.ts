@@ -1,5 +1,7 @@
 import { defineCommand } from '../lib/cli/command-definition.js';
-import { argument, countFlag, listFlag } from '../lib/cli/flags.js';
+import { argument } from '../lib/cli/flag-declaration.js';
+import { countFlag } from '../lib/cli/flags.js';
+import { listFlag } from '../lib/cli/list-flags.js';
 import { UsageError } from '../lib/errors.js';
 import type { Styles } from '../lib/output/output.js';
 import { formatDuration, renderTable } from '../lib/output/table.js';

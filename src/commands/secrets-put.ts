@@ -1,5 +1,6 @@
 import { defineCommand } from '../lib/cli/command-definition.js';
-import { argument, textFlag } from '../lib/cli/flags.js';
+import { argument } from '../lib/cli/flag-declaration.js';
+import { textFlag } from '../lib/cli/flags.js';
 import { confirmChange } from '../lib/prompt/confirm-change.js';
 import { ExitCode, MolectlError } from '../lib/errors.js';
 import { describeEnvironment, formatEnvironment } from '../lib/config/run-environment.js';

@@ -1,5 +1,7 @@
 import { defineCommand } from '../lib/cli/command-definition.js';
-import { durationFlag, listFlag, type ParsedFlags, switchFlag, textFlag } from '../lib/cli/flags.js';
+import { type ParsedFlags } from '../lib/cli/flag-declaration.js';
+import { durationFlag, switchFlag, textFlag } from '../lib/cli/flags.js';
+import { listFlag } from '../lib/cli/list-flags.js';
 import { ORG_SLUG_PATTERN } from '../lib/cp/check-org-slug.js';
 import { checkIdsFlag, REPORT_COMMAND_FORMATS, reportFileFlag } from '../lib/cli/shared-flags.js';
 import type { Context } from '../lib/context.js';

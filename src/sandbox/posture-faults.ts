@@ -1,4 +1,4 @@
-import { PRE_CUTOVER_IMAGE_TAG } from './cp/launch-org.js';
+import { PRE_CUTOVER_IMAGE_TAG } from './platform-releases.js';
 import type { FaultConfig, SimInstance } from './state.js';
 import { hostMatches } from './state.js';
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commands } from '../../src/commands/index.js';
+import { REQUIRED_ARGS, words } from '../helpers/required-args.js';
 import { runCli } from '../helpers/run-cli.js';
 import { startSandboxFixture, type SandboxFixture } from '../helpers/sandbox-fixture.js';
 
@@ -8,26 +9,6 @@ import { startSandboxFixture, type SandboxFixture } from '../helpers/sandbox-fix
  * without anyone remembering to write its test: help with examples, one JSON document with
  * schemaVersion under -o json, errors as JSON under MOLECTL_OUTPUT=json, formats declared.
  */
-
-const words = (name: string): string[] => name.split(' ');
-
-/** Arguments and flags each command requires, so that a check can reach what it is about. */
-const REQUIRED_ARGS: Record<string, string[]> = {
-  'runs show': ['run-1'],
-  'org create': ['acme'],
-  'org show': ['acme'],
-  'org delete': ['acme'],
-  'org gc': ['--prefix', 'e2e-', '--older-than', '1h'],
-  console: ['acme'],
-  logs: ['acme'],
-  'secrets status': ['cp-shared-secret'],
-  'secrets put': ['cp-shared-secret', '--value-file', '/dev/null'],
-  'secrets rotate': ['cp-shared-secret'],
-  'secrets rollback': ['cp-shared-secret'],
-  'migrate cp-secret status': ['run-1'],
-  'migrate cp-secret resume': ['run-1'],
-  'migrate cp-secret rollback': ['run-1'],
-};
 
 describe('every command in the registry', () => {
   it.each(commands.map((c) => c.name))('%s --help exits 0 and shows examples', async (name) => {

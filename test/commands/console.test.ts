@@ -200,7 +200,7 @@ describe('molectl console: diagnosis', () => {
     ].join('\r\n');
     try {
       const text = await h.run(['console', 'acme']);
-      expect(text.stdout).toMatch(/\n\nlikely cause\n  ✖ image pull denied \(line 2\)/);
+      expect(text.stdout).toMatch(/\n\nlikely cause\n {2}✖ image pull denied \(line 2\)/);
       expect(text.stdout).toMatch(/next: molectl console acme --grep/);
       const json = JSON.parse((await h.run(['console', 'acme', '-o', 'json'])).stdout);
       expect(json.findings.map((f: { id: string }) => f.id)).toEqual([

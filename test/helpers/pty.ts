@@ -108,7 +108,6 @@ export function startPty(argv: string[], options: PtyOptions): PtySession {
 
 /** Removes ANSI escape sequences and carriage returns (what a spinner redraws with). */
 export function stripControls(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text
     .replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '')
     .replace(/\u001b\][^\u0007]*\u0007/g, '')

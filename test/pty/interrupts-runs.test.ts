@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deployServicesEnv } from '../../src/sandbox/deploy-services/deploy-services-state.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/start-sandbox.js';
 import { BIN } from '../helpers/spawn-cli.js';
-import { startPty, stopAllPtys, type PtySession } from '../helpers/pty.js';
+import { startPty, stopAllPtys } from '../helpers/pty.js';
 
 // Issue 13: interruption on a real terminal (rollback, rotation, two runs at once). Each scenario types or sends what a person or a CI
 // system would, then checks the exit code, the ledger, the locks, and that no tenant was sent
@@ -104,8 +104,10 @@ describe('rollback and rotation are interrupted the same way', { timeout: 90_000
     const apply = ledgers().find((l) => l.command === 'migrate cp-secret apply' && l.status === 'succeeded')!;
     const pty = startPty(['--env', 'sandbox', '--yes', 'migrate', 'cp-secret', 'rollback', apply.id], { env: env() });
     await untilSent('rollback', Object.keys(apply.targets));
+    const interruptedAt = Date.now();
     pty.ctrlC();
     expect(await pty.exited).toBe(130);
+    expect(sendsAfter('rollback', interruptedAt)).toBe(0);
     expect(newest('migrate cp-secret rollback').status).toBe('interrupted');
     expect(locksHeld()).toEqual([]);
   });

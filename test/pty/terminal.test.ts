@@ -42,7 +42,7 @@ describe('terminals that lie about themselves', { timeout: 60_000 }, () => {
     expect(pty.text).toMatch(/4 tenants: 4 needs-migration/);
     // A runaway spinner wrote hundreds of MB of cursor codes; plain output is a few KB.
     expect(pty.transcript.length).toBeLessThan(20_000);
-    // eslint-disable-next-line no-control-regex
+
     expect(pty.transcript).not.toMatch(/\u001b\[\d*[AK]/);
   });
 
@@ -60,7 +60,7 @@ describe('terminals that lie about themselves', { timeout: 60_000 }, () => {
     );
     for (const [i, pty] of ptys.entries()) {
       expect(await pty.exited).toBe(0);
-      // eslint-disable-next-line no-control-regex
+
       expect(pty.transcript, `cols ${cases[i]![0]} TERM ${cases[i]![1]}`).not.toMatch(/\u001b\[\d*[AK]/);
       expect(pty.text).toMatch(/probing 1 online tenant\.\.\./);
     }
@@ -71,6 +71,32 @@ describe('terminals that lie about themselves', { timeout: 60_000 }, () => {
     expect(await pty.exited).toBe(0);
     expect(pty.text).toMatch(/✔ probed 1 tenant/);
     expect(pty.text).toMatch(/1 tenant: 1 needs-migration/);
+  });
+});
+
+describe('colour on a terminal (issue 19, item 3)', { timeout: 60_000 }, () => {
+  const SGR = /\u001b\[[0-9;]*m/;
+
+  it('a normal terminal gets colour: the green ✔ of the spinner, the coloured classes of the plan', async () => {
+    const pty = startPty(['migrate', 'cp-secret', 'plan', '--orgs', 'acme'], { env: env(freshStateDir()), cols: 120 });
+    expect(await pty.exited).toBe(0);
+    expect(pty.transcript).toContain('\u001b[32m✔\u001b[39m');
+    expect(pty.transcript).toMatch(SGR);
+  });
+
+  it.each([
+    ['--no-color', ['--no-color'], {}],
+    ['NO_COLOR=1', [], { NO_COLOR: '1' }],
+    ['--no-color beats FORCE_COLOR=3', ['--no-color'], { FORCE_COLOR: '3' }],
+  ] as const)('%s: not one colour code on the terminal, the ✔ included', async (_label, flags, extra) => {
+    const pty = startPty([...flags, 'migrate', 'cp-secret', 'plan', '--orgs', 'acme'], {
+      env: { ...env(freshStateDir()), ...extra },
+      cols: 120,
+    });
+    expect(await pty.exited).toBe(0);
+    // The spinner ran (so its end mark is the one in question) and its mark is plain.
+    expect(pty.text).toMatch(/✔ probed 1 tenant/);
+    expect(pty.transcript).not.toMatch(SGR);
   });
 });
 

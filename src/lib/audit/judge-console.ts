@@ -42,7 +42,6 @@ export function findConsoleLeaks(text: string, truncated: boolean, redactor: Red
 }
 
 function excerptAround(redacted: string): string {
-  // eslint-disable-next-line no-control-regex
   const clean = stripAnsi(redacted)
     .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '')
     .replace(/\t/g, ' ');

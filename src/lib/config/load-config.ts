@@ -111,7 +111,7 @@ const environmentSchema = z
         registryUrl: z.string().min(1),
         imageName: z
           .string()
-          .regex(/^[a-z0-9]+(?:[._\/-][a-z0-9]+)*$/, 'must be an image name such as molecule-ai/platform-tenant'),
+          .regex(/^[a-z0-9]+(?:[._/-][a-z0-9]+)*$/, 'must be an image name such as molecule-ai/platform-tenant'),
         imageTagPattern: z.string().min(1),
         canaries: z.array(z.string().min(1)),
       })
@@ -119,9 +119,7 @@ const environmentSchema = z
       .strict(),
     audit: z
       .object({
-        expectedImage: z
-          .string()
-          .regex(/^[A-Za-z0-9][A-Za-z0-9._\/:@-]*$/, 'must be an image tag, reference or digest'),
+        expectedImage: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/, 'must be an image tag, reference or digest'),
         expectedPorts: z.array(z.number().int().min(1).max(65535)).max(64),
         minAgentVersion: z.string().regex(/^\d+(\.\d+){1,3}$/, 'must be a version such as 3.3.1142.0'),
       })

@@ -262,7 +262,6 @@ function lstatOptional(path: string): Stats | undefined {
 
 /** Text decoded as latin1 back to what a UTF-8 terminal should show. */
 function fromLatin1(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return /[^\x00-\x7f]/.test(text) ? Buffer.from(text, 'latin1').toString('utf8') : text;
 }
 

@@ -68,7 +68,7 @@ export function renderOutputText(text: string, redactor: Redactor, mode: RenderM
 // Every C0 control but tab and newline, DEL, and the C1 controls (U+0080 to U+009F, which some
 // terminals honour as 8-bit CSI and OSC). A CR right before a newline cannot hide anything and
 // is kept, so serial consoles' CRLF line ends print as they are.
-// eslint-disable-next-line no-control-regex
+
 const CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]|\r(?!\n)/g;
 const NAMED: Record<string, string> = {
   '\u001b': '\\e',

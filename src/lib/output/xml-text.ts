@@ -3,7 +3,6 @@
  * forbids dropped. Shared by verify's and fleet audit's JUnit renderers.
  */
 
-// eslint-disable-next-line no-control-regex
 const INVALID_XML = /[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu;
 
 export function xmlText(value: string): string {

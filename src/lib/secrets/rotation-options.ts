@@ -2,6 +2,7 @@ import type { ApplySettings } from '../tenant-secret-delivery/apply-migration.js
 import { parseWaveSpec } from '../fleet/plan-waves.js';
 import { hostScriptTimeoutSeconds } from '../tenant-secret-delivery/tenant-script.js';
 import { DEFAULT_FLEET_CONCURRENCY } from '../ssm/fleet-concurrency.js';
+import type { ParsedFlags } from '../cli/flag-declaration.js';
 import { countFlag, durationFlag } from '../cli/flags.js';
 import {
   breakLockFlag,
@@ -31,6 +32,8 @@ export const consumerFlags = {
   ),
   breakLock: breakLockFlag('take over an expired fleet lock left by a dead run'),
 };
+
+export type ConsumerOptions = ParsedFlags<typeof consumerFlags>;
 
 export function toApplySettings(input: {
   canary?: string | undefined;

@@ -188,7 +188,7 @@ function compileInfoFilter(state: SandboxState, key: string, values: string[]): 
     case 'PlatformTypes':
       return (i) => values.includes(i.ssm?.platform ?? '');
     case 'ResourceType':
-      return (i) => values.includes('EC2Instance');
+      return () => values.includes('EC2Instance');
     case 'tag-key':
       return (i) => i.tags.some((t) => values.includes(t.Key));
     case 'AgentVersion':

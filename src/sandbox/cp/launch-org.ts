@@ -5,6 +5,7 @@ import { hostRootFor } from '../hosts/materialise-host.js';
 import { renderTenantUserData } from '../hosts/tenant-user-data.js';
 import type { SandboxState, SimInstance, SimOrg, Tag } from '../state.js';
 import { SANDBOX_TAGS } from '../state.js';
+import { CURRENT_IMAGE_TAG, PRE_CUTOVER_IMAGE_TAG } from '../platform-releases.js';
 import { tracesConsole } from '../posture-faults.js';
 import { bootTraces, defineLazyConsole, renderBootConsole } from './render-boot-console.js';
 
@@ -14,10 +15,6 @@ import { bootTraces, defineLazyConsole, renderBootConsole } from './render-boot-
  * and the admin token in Secrets Manager. Seeding calls both halves at once; POST
  * /cp/admin/orgs runs the second half later, as the real CP does minutes later.
  */
-
-export const PRE_CUTOVER_IMAGE_TAG = '2026.04.02-3f9c1ab';
-export const CURRENT_IMAGE_TAG = '2026.05.28-8be41d0';
-export const CUTOVER_DATE = new Date('2026-04-19T00:00:00Z');
 
 export interface NewOrgInput {
   slug: string;

@@ -5,7 +5,8 @@ import type { SandboxState, SimInstance } from '../state.js';
 import { hostMatches } from '../state.js';
 import { getAssetPath, shellQuote } from './host-assets.js';
 import { syncHostListeners } from './host-listeners.js';
-import { buildInitialContainer, containersDir, isHostMaterialised } from './tenant-container.js';
+import { buildInitialContainer } from './initial-container.js';
+import { containersDir, isHostMaterialised } from './tenant-container.js';
 import { writeContainerFiles } from './write-container-files.js';
 
 /**

@@ -6,7 +6,7 @@ import { getSecretValue } from '../aws/secrets-store.js';
 import { checkTenantCredentials } from '../cp/tenant-auth.js';
 import { hostMatches, type SandboxState, type SimInstance } from '../state.js';
 import { getModelledHost, type ModelledHost } from './modelled-hosts.js';
-import { DEFAULT_PATH_ENV, type DockerInspect } from './tenant-container.js';
+import { DEFAULT_PATH_ENV, type DockerInspect } from './initial-container.js';
 
 /**
  * What scripts/tenant-cp-secret.sh prints and does on a host, computed instead of run: the

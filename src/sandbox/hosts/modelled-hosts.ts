@@ -1,5 +1,5 @@
 import type { SandboxState, SimInstance } from '../state.js';
-import { buildInitialContainer, type DockerInspect } from './tenant-container.js';
+import { buildInitialContainer, type DockerInspect } from './initial-container.js';
 import { TENANT_CONTAINER_NAME } from './tenant-user-data.js';
 
 /**

@@ -31,9 +31,11 @@ export function startPythonHelper(realPython: string, onReady: (port: number, to
     child = null;
   }
   let announced = '';
+  // Set by stop(): the sandbox's directory may be gone by then, so a late announcement is dropped.
+  let stopped = false;
   child?.on('error', () => undefined);
   child?.stdout?.on('data', (chunk: Buffer) => {
-    if (announced.endsWith('\n')) return;
+    if (stopped || announced.endsWith('\n')) return;
     announced += chunk.toString('utf8');
     const port = Number(announced.trim());
     if (announced.endsWith('\n') && Number.isInteger(port) && port > 0) onReady(port, token);
@@ -55,6 +57,7 @@ export function startPythonHelper(realPython: string, onReady: (port: number, to
       }
     },
     stop() {
+      stopped = true;
       if (!child) return;
       child.stdin?.end();
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SandboxState, SimInstance } from '../state.js';
 import { readModelledContainer } from './modelled-hosts.js';
-import { parseUserDataEnv, parseUserDataImage, TENANT_CONTAINER_NAME } from './tenant-user-data.js';
+import { buildInitialContainer, type DockerInspect } from './initial-container.js';
+import { TENANT_CONTAINER_NAME } from './tenant-user-data.js';
 
 /**
  * The tenant container as the host's docker shim stores it (docker-inspect shaped JSON under
@@ -11,8 +11,6 @@ import { parseUserDataEnv, parseUserDataImage, TENANT_CONTAINER_NAME } from './t
  * exists, its container is the one its user-data started, derived here without touching disk.
  * The JSON shape must match what the shim's `docker run` writes (src/sandbox/hosts/shims/docker).
  */
-
-export const DEFAULT_PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export interface ContainerView {
   name: string;
@@ -23,14 +21,6 @@ export interface ContainerView {
   env: Record<string, string>;
   /** The raw inspect object. */
   inspect: DockerInspect;
-}
-
-export interface DockerInspect {
-  Id: string;
-  Name: string;
-  State: { Status: string; Running: boolean; [k: string]: unknown };
-  Config: { Env: string[]; Image: string; Labels: Record<string, string>; [k: string]: unknown };
-  [k: string]: unknown;
 }
 
 export function containersDir(hostRoot: string): string {
@@ -87,61 +77,6 @@ function readContainerJson(file: string): DockerInspect | null {
 }
 
 const PAUSE = new Int32Array(new SharedArrayBuffer(4));
-
-/** The container user-data's `docker run` created at boot, or null when the org failed to provision. */
-export function buildInitialContainer(state: SandboxState, instance: SimInstance): DockerInspect | null {
-  const slug = instance.tags.find((t) => t.Key === 'OrgSlug')?.Value;
-  const org = slug ? state.orgs.get(slug) : undefined;
-  if (org?.instanceStatus === 'failed') return null;
-  const image = parseUserDataImage(instance.userData);
-  const env = [DEFAULT_PATH_ENV, ...parseUserDataEnv(instance.userData).map(([k, v]) => `${k}=${v}`)];
-  const created = instance.launchTime.toISOString().replace('Z', '000000Z');
-  const id = createHash('sha256').update(`container:${instance.instanceId}`).digest('hex');
-  return {
-    Id: id,
-    Created: created,
-    Path: '/usr/local/bin/entrypoint.sh',
-    Args: ['serve'],
-    State: {
-      Status: 'running',
-      Running: true,
-      Paused: false,
-      Restarting: false,
-      OOMKilled: false,
-      Dead: false,
-      Pid: 4242,
-      ExitCode: 0,
-      Error: '',
-      StartedAt: created,
-      FinishedAt: '0001-01-01T00:00:00Z',
-    },
-    Image: `sha256:${createHash('sha256').update(image).digest('hex')}`,
-    Name: `/${TENANT_CONTAINER_NAME}`,
-    RestartCount: 0,
-    HostConfig: {
-      Binds: ['/var/lib/molecule:/data'],
-      NetworkMode: 'bridge',
-      PortBindings: {
-        '8080/tcp': [{ HostIp: '', HostPort: '8080' }],
-        '3000/tcp': [{ HostIp: '', HostPort: '3000' }],
-      },
-      RestartPolicy: { Name: 'unless-stopped', MaximumRetryCount: 0 },
-      AutoRemove: false,
-    },
-    Mounts: [
-      { Type: 'bind', Source: '/var/lib/molecule', Destination: '/data', Mode: '', RW: true, Propagation: 'rprivate' },
-    ],
-    Config: {
-      Hostname: id.slice(0, 12),
-      Env: env,
-      Cmd: null,
-      Image: image,
-      Labels: { 'com.moleculesai.role': 'tenant' },
-      ExposedPorts: { '8080/tcp': {}, '3000/tcp': {} },
-    },
-    NetworkSettings: { Networks: { bridge: {} } },
-  };
-}
 
 function viewContainer(inspect: DockerInspect): ContainerView {
   const env: Record<string, string> = {};

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DockerInspect } from './tenant-container.js';
+import type { DockerInspect } from './initial-container.js';
 
 /**
  * Writes a container the way the docker shim keeps it (src/sandbox/hosts/shims/docker):

@@ -130,7 +130,7 @@ describe('diagnosis', () => {
 
   it('renders a short likely-cause section with the next command', () => {
     const text = renderDiagnosis(diagnoseLines([PLANTED[5]![1]], context), plain);
-    expect(text).toMatch(/^likely cause\n  ✖ out of memory \(line 1\)\n/);
+    expect(text).toMatch(/^likely cause\n {2}✖ out of memory \(line 1\)\n/);
     expect(text).toMatch(/next: molectl console acme --grep /);
     expect(renderDiagnosis([], plain)).toBe('');
   });

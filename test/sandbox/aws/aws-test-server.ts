@@ -1,6 +1,6 @@
 import type { HostRunner } from '../../../src/sandbox/aws/handle-aws-request.js';
 import { createSandboxState } from '../../../src/sandbox/create-sandbox-state.js';
-import type { SandboxState, SimInstance, Tag } from '../../../src/sandbox/state.js';
+import type { SandboxState, SimInstance } from '../../../src/sandbox/state.js';
 import { serveAwsHandler } from '../../helpers/serve-aws-handler.js';
 
 /**

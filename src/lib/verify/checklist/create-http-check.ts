@@ -2,7 +2,7 @@ import type { HeaderReader } from '../../http/node-http-fetch.js';
 import type { EnvVars } from '../../config/env.js';
 import { remoteText } from '../../output/remote-text.js';
 import type { Redactor } from '../../output/redactor.js';
-import { fail, pass, skip, type CheckDeps, type VerifyCheck } from '../check-types.js';
+import { fail, pass, skip, type VerifyCheck } from '../check-types.js';
 import type { VerifySettings } from '../resolve-verify-settings.js';
 import { credentialOriginAllowed } from './checklist-secrets.js';
 import type { ChecklistCheckSpec } from './checklist-types.js';

@@ -28,7 +28,11 @@ export function renderTextReport(report: VerifyReport, style: Styles = PLAIN): s
   );
   const notes = report.checks
     .filter((r) => r.status !== 'pass' && r.hint)
-    .map((r) => `  ${r.status === 'fail' ? style.fail('✖') : style.warn('-')} ${r.id}: ${r.hint}`);
+    // A hint of several lines keeps its later lines under the first, not at the left margin.
+    .map(
+      (r) =>
+        `  ${r.status === 'fail' ? style.fail('✖') : style.warn('-')} ${r.id}: ${r.hint!.replace(/\n/g, '\n    ')}`,
+    );
   const verdict = report.ok
     ? style.ok(`OK: ${summarizeReport(report)}`)
     : style.fail(`FAILED: ${summarizeReport(report)}`);

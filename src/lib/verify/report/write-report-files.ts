@@ -24,7 +24,7 @@ export function parseReportFileSpec(spec: string, defaultFormat: ReportFormat): 
   if (!parsed.path)
     throw new UsageError(
       `--report-file ${spec}: no file name after "${prefix}:"`,
-      `write it as --report-file ${prefix}:verify-report.xml`,
+      `write it as --report-file ${prefix}:verify-report.xml; if the file name came from a shell variable (like "$GITHUB_STEP_SUMMARY"), that variable is unset or empty`,
     );
   return parsed;
 }
