@@ -23,7 +23,7 @@ import { runApply } from '../lib/tenant-secret-delivery/run-apply.js';
 import { hostScriptTimeoutSeconds } from '../lib/tenant-secret-delivery/tenant-script.js';
 import { MAX_FLEET_CONCURRENCY } from '../lib/ssm/fleet-concurrency.js';
 import { parseWaveSpec } from '../lib/fleet/plan-waves.js';
-import { describeTarget, formatTarget } from '../lib/config/run-environment.js';
+import { describeEnvironment, formatEnvironment } from '../lib/config/run-environment.js';
 
 export const migrateCpSecretApplyCommand = defineCommand({
   confirmation: () => ({ kind: 'environment' }),
@@ -86,8 +86,8 @@ export const migrateCpSecretApplyCommand = defineCommand({
     checkCanary(plan, input.canary);
     const changes = actionableTargets(plan);
     if (changes.length === 0) return reportNothingToChange(ctx, plan);
-    const target = await describeTarget(ctx.config, ctx.aws);
-    ctx.out.info(formatTarget(target));
+    const environment = await describeEnvironment(ctx.config, ctx.aws);
+    ctx.out.info(formatEnvironment(environment));
     ctx.out.info(
       `will change ${changes.length} tenant${changes.length === 1 ? '' : 's'} to ${plan.secret.fingerprint} (${plan.secret.secretId} ${plan.secret.versionId}), canary ${input.canary ?? changes[0]!.slug}, waves ${input.waves}, abort when failures > ${input.maxErrors}`,
     );
@@ -103,7 +103,7 @@ export const migrateCpSecretApplyCommand = defineCommand({
       healthTimeoutSeconds: Math.ceil(input.healthTimeout / 1000),
       hostTimeoutSeconds: hostScriptTimeoutSeconds(Math.ceil(input.healthTimeout / 1000)),
     };
-    const ledger = await createApplyLedger(ctx, plan, settings, input.waves, target);
+    const ledger = await createApplyLedger(ctx, plan, settings, input.waves, environment);
     return runApply(ctx, plan, settings, ledger, { breakLock: input.breakLock, summaryMd: input.summaryMd });
   },
 });

@@ -14,7 +14,7 @@ import {
 } from '../lib/tenant-secret-delivery/rollback-migration.js';
 import { tenantScriptSha256 } from '../lib/tenant-secret-delivery/tenant-script.js';
 import { ExitCode } from '../lib/errors.js';
-import { describeTarget, formatTarget, toRunEnvironment } from '../lib/config/run-environment.js';
+import { describeEnvironment, formatEnvironment } from '../lib/config/run-environment.js';
 
 export const migrateCpSecretRollbackCommand = defineCommand({
   confirmation: () => ({ kind: 'environment' }),
@@ -55,15 +55,15 @@ export const migrateCpSecretRollbackCommand = defineCommand({
       await ctx.out.result({ run: null, status: 'nothing-to-do' }, () => 'nothing to roll back');
       return 0;
     }
-    const target = await describeTarget(ctx.config, ctx.aws);
-    ctx.out.info(formatTarget(target));
+    const environment = await describeEnvironment(ctx.config, ctx.aws);
+    ctx.out.info(formatEnvironment(environment));
     ctx.out.info(
       `will roll back ${targets.length} tenant${targets.length === 1 ? '' : 's'} migrated by ${apply.id}: ${targets.map((t) => t.slug).join(', ')}`,
     );
     await confirmChange(ctx, { kind: 'environment' }, `roll back ${targets.length} tenants`);
     const ledger = await ctx.runs.create({
       command: ROLLBACK_COMMAND,
-      environment: toRunEnvironment(target),
+      environment,
       inputs: {
         run: apply.id,
         orgs: input.orgs ?? null,

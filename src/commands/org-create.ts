@@ -2,6 +2,7 @@ import { defineCommand } from '../lib/cli/command-definition.js';
 import { argument } from '../lib/cli/flag-declaration.js';
 import { durationFlag, switchFlag, textFlag } from '../lib/cli/flags.js';
 import { tenantUrl } from '../lib/config/environments.js';
+import { configuredEnvironment } from '../lib/config/run-environment.js';
 import type { Context } from '../lib/context.js';
 import { ExitCode, MolectlError } from '../lib/errors.js';
 import { formatDuration } from '../lib/output/table.js';
@@ -49,7 +50,8 @@ export const orgCreateCommand = defineCommand({
         ledger: {
           create: {
             command: 'org create',
-            environment: { name: ctx.config.envName.value, cpUrl: ctx.cp.baseUrl },
+            // The CP does the creating: no AWS call to name an account for.
+            environment: configuredEnvironment(ctx.config),
             inputs: { slug, ifNotExists: options.ifNotExists },
             targets: [slug],
           },

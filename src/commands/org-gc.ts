@@ -9,7 +9,7 @@ import { LOCKS } from '../lib/runs/lock-names.js';
 import type { Styles } from '../lib/output/output.js';
 import { formatDuration, renderTable } from '../lib/output/table.js';
 import { createDeleteDeps, type DeleteOutcome } from '../lib/org/delete-org.js';
-import { describeTarget, formatTarget, toRunEnvironment, type Target } from '../lib/config/run-environment.js';
+import { describeEnvironment, formatEnvironment, type Environment } from '../lib/config/run-environment.js';
 import { ORG_LIST_LIMIT, warnUnreadableRows } from '../lib/fleet/org-directory.js';
 import { planOrgGc, type OrgGcPlan } from '../lib/org/plan-org-gc.js';
 import { recordDeleteOutcome } from '../lib/org/record-delete-outcome.js';
@@ -67,11 +67,11 @@ export const orgGcCommand = defineCommand({
       { prefix: options.prefix, olderThanMs: options.olderThan, max: options.max },
       ctx.clock.now(),
     );
-    const target = await describeTarget(ctx.config, ctx.aws);
+    const environment = await describeEnvironment(ctx.config, ctx.aws);
 
     if (!options.execute || plan.refused || plan.candidates.length === 0) {
-      await ctx.out.result({ dryRun: !options.execute, target, ...plan }, (p, style) =>
-        renderPlan(p, target, style, !options.execute),
+      await ctx.out.result({ dryRun: !options.execute, environment, ...plan }, (p, style) =>
+        renderPlan(p, environment, style, !options.execute),
       );
       if (plan.refused) {
         ctx.out.error(
@@ -83,15 +83,15 @@ export const orgGcCommand = defineCommand({
       return ExitCode.ok;
     }
 
-    if (ctx.out.format === 'text') ctx.out.error(renderPlan(plan, target, ctx.out.style, false));
+    if (ctx.out.format === 'text') ctx.out.error(renderPlan(plan, environment, ctx.out.style, false));
     await confirmChange(ctx, { kind: 'environment' }, `delete ${plan.candidates.length} org(s)`);
-    const outcomes = await executeGc(ctx, plan, target, {
+    const outcomes = await executeGc(ctx, plan, environment, {
       timeoutMs: options.timeout,
       callTimeoutMs: options.cascadeTimeout,
     });
     const failed = outcomes.filter((o) => o.status !== 'deleted').length;
     await ctx.out.result(
-      { dryRun: false, target, prefix: plan.prefix, deleted: outcomes.length - failed, failed, outcomes },
+      { dryRun: false, environment, prefix: plan.prefix, deleted: outcomes.length - failed, failed, outcomes },
       (r, style) => `${renderDeleteOutcomes(r.outcomes, style)}\n${r.deleted} deleted, ${r.failed} not`,
     );
     return failed > 0 ? ExitCode.partial : ExitCode.ok;
@@ -101,7 +101,7 @@ export const orgGcCommand = defineCommand({
 async function executeGc(
   ctx: Context,
   plan: OrgGcPlan,
-  target: Target,
+  environment: Environment,
   timeouts: { timeoutMs: number; callTimeoutMs: number },
 ): Promise<DeleteOutcome[]> {
   const slugs = plan.candidates.map((c) => c.slug);
@@ -111,7 +111,7 @@ async function executeGc(
       ledger: {
         create: {
           command: 'org gc',
-          environment: toRunEnvironment(target),
+          environment,
           inputs: { prefix: plan.prefix, olderThanMs: plan.olderThanMs, max: plan.max },
           targets: slugs,
         },
@@ -128,7 +128,7 @@ async function executeGc(
       const step = ctx.out.step(`deleting ${slugs.length} org(s)`);
       try {
         const outcomes = await runOrgGc(
-          createDeleteDeps(ctx, target.awsRegion, {
+          createDeleteDeps(ctx, environment.awsRegion, {
             onAttempt: (a) => ledger.recordEvent(`DELETE sent ${a.at}: ${a.answer}`),
           }),
           plan,
@@ -172,8 +172,8 @@ function describeKept(plan: OrgGcPlan): string {
   return parts.join('; ');
 }
 
-function renderPlan(plan: OrgGcPlan, target: Target, style: Styles, dryRun: boolean): string {
-  const head = `${formatTarget(target)}\norgs with prefix "${plan.prefix}" older than ${formatDuration(plan.olderThanMs)}: ${plan.candidates.length} (max ${plan.max}); ${describeKept(plan)}`;
+function renderPlan(plan: OrgGcPlan, environment: Environment, style: Styles, dryRun: boolean): string {
+  const head = `${formatEnvironment(environment)}\norgs with prefix "${plan.prefix}" older than ${formatDuration(plan.olderThanMs)}: ${plan.candidates.length} (max ${plan.max}); ${describeKept(plan)}`;
   if (plan.candidates.length === 0) return `${head}\nnothing to delete`;
   const table = renderTable(
     [

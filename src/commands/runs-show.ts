@@ -47,14 +47,8 @@ export const runsShowCommand = defineCommand({
     const ledger = await ctx.runs.load(id);
     const doc = ledger.document as RunLedgerDocument;
     const summary = summarizeRun(doc, ctx.clock.now());
-    await ctx.out.result({ ledgerPath: ledger.path, summary, run: doc }, (data, style) =>
-      renderRun(
-        data.run,
-        data.summary,
-        data.ledgerPath,
-        { events: options.events, states: options.states ?? null },
-        style,
-      ),
+    await ctx.out.result({ ledgerPath: ledger.path, summary, run: ledger.asWritten() }, (data, style) =>
+      renderRun(doc, data.summary, data.ledgerPath, { events: options.events, states: options.states ?? null }, style),
     );
     return 0;
   },

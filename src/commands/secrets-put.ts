@@ -3,7 +3,7 @@ import { argument } from '../lib/cli/flag-declaration.js';
 import { textFlag } from '../lib/cli/flags.js';
 import { confirmChange } from '../lib/prompt/confirm-change.js';
 import { ExitCode, MolectlError } from '../lib/errors.js';
-import { describeTarget, formatTarget, toRunEnvironment } from '../lib/config/run-environment.js';
+import { describeEnvironment, formatEnvironment } from '../lib/config/run-environment.js';
 import { describeSecret as showSecret } from '../lib/output/fingerprint.js';
 import { findManagedSecret } from '../lib/secrets/managed-secret.js';
 import { putSecret } from '../lib/secrets/put-secret.js';
@@ -42,8 +42,8 @@ export const secretsPutCommand = defineCommand({
         `note: dropped one trailing newline from ${input.source}; the stored value is ${showSecret(input.value)}`,
       );
 
-    const target = await describeTarget(ctx.config, ctx.aws);
-    ctx.out.info(formatTarget(target));
+    const environment = await describeEnvironment(ctx.config, ctx.aws);
+    ctx.out.info(formatEnvironment(environment));
     const description = await ctx.aws.describeSecret(secret.secretId);
     if (description?.versions.some((v) => v.stages.includes(AWSPENDING))) {
       throw new MolectlError(
@@ -70,7 +70,7 @@ export const secretsPutCommand = defineCommand({
         ledger: {
           create: {
             command: 'secrets put',
-            environment: toRunEnvironment(target),
+            environment,
             inputs: {
               name: secret.name,
               secretId: secret.secretId,

@@ -3,6 +3,7 @@ import { commands } from '../../src/commands/index.js';
 import { REQUIRED_ARGS, words } from '../helpers/required-args.js';
 import { runCli } from '../helpers/run-cli.js';
 import { startSandboxFixture, type SandboxFixture } from '../helpers/sandbox-fixture.js';
+import { PLAN_SCHEMA_VERSION } from '../../src/lib/tenant-secret-delivery/migration-plan.js';
 
 /**
  * Walks the command registry, so that a command added tomorrow is held to the output contract
@@ -133,7 +134,10 @@ describe('-o json on every read command prints one document with schemaVersion',
       }
       expect(run.stdout.trim().split('\n').length, run.stderr).toBeGreaterThan(0);
       const doc = JSON.parse(run.stdout) as { schemaVersion?: unknown };
-      expect(doc.schemaVersion).toBe(1);
+      // Each document versions its own shape: most are at 1; a plan file (what `migrate
+      // cp-secret plan -o json` prints) is at PLAN_SCHEMA_VERSION.
+      const expected = name === 'migrate cp-secret plan' ? PLAN_SCHEMA_VERSION : 1;
+      expect(doc.schemaVersion).toBe(expected);
     },
     60_000,
   );

@@ -12,7 +12,7 @@ export function renderPlan(plan: MigrationPlan, style: Styles): string {
         ? style.accent(text)
         : style.warn(text);
   const lines = [
-    `environment ${plan.environment.name}  CP ${plan.environment.cpUrl}  region ${plan.environment.region ?? '?'}  account ${plan.environment.account ?? '?'}`,
+    `environment ${plan.environment.name}  CP ${plan.environment.cpUrl}  region ${plan.environment.awsRegion ?? '?'}  account ${plan.environment.awsAccount ?? '?'}`,
     `secret      ${plan.secret.secretId} version ${plan.secret.versionId} (len=${plan.secret.length} ${plan.secret.fingerprint})`,
     '',
     renderTable<PlanTarget>(

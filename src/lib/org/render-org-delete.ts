@@ -2,7 +2,7 @@ import { renderTable } from '../output/table.js';
 import { formatDuration } from '../output/table.js';
 import type { Styles } from '../output/output.js';
 import type { DeleteOutcome } from './delete-org.js';
-import { formatTarget } from '../config/run-environment.js';
+import { formatEnvironment } from '../config/run-environment.js';
 import type { OrgDeletePlan } from './plan-org-delete.js';
 import type { Leftover } from './verify-org-gone.js';
 
@@ -11,7 +11,7 @@ export function renderDeletePreview(plan: OrgDeletePlan, style: Styles): string 
   const org = plan.org;
   const lines = [
     style.bold(`Deleting org ${plan.slug} will remove, through the CP cascade:`),
-    `  target: ${formatTarget(plan.target)}`,
+    `  target: ${formatEnvironment(plan.environment)}`,
     org
       ? `  CP row: id ${org.id}, instance_status ${org.instanceStatus}, created ${org.createdAt ?? 'unknown'}${org.ageMs === null ? '' : ` (${formatDuration(org.ageMs)} ago)`}`
       : '  CP row: present, but the CP gave no readable row (id unconfirmed)',

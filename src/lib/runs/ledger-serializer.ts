@@ -13,6 +13,18 @@ import type { RunLedgerDocument } from './run-ledger-schema.js';
  * the ledger; this pass is defence in depth against secrets registered after that, which is why
  * the whole cache is also dropped on status changes and at least every few seconds.
  */
+/**
+ * The environment block as ledgers have always stored it: what is unknown (an AWS account STS
+ * did not give) is left out rather than written as null, so every molectl that reads ledgers of
+ * schema 1 reads it; reading fills the gaps back in (environmentSchema).
+ */
+function onDisk(environment: RunLedgerDocument['environment']): Record<string, unknown> {
+  // In one order whoever built it, so a ledger read back and written again is the same text.
+  const { name, cpUrl, tenantCpUrl, awsAccount, awsRegion, ...more } = environment;
+  const known = { name, cpUrl, tenantCpUrl, awsAccount, awsRegion };
+  return Object.fromEntries(Object.entries({ ...known, ...more }).filter(([, v]) => v !== null && v !== ''));
+}
+
 export class LedgerSerializer {
   private cache = new WeakMap<object, string>();
   private lastFullPassAt = 0;
@@ -44,7 +56,7 @@ export class LedgerSerializer {
     }
     const { targets, events, ...head } = doc;
     const lines: string[] = [];
-    for (const [key, value] of Object.entries(head)) {
+    for (const [key, value] of Object.entries({ ...head, environment: onDisk(doc.environment) })) {
       if (value !== undefined)
         lines.push(`  ${JSON.stringify(key)}: ${JSON.stringify(redactDeep(value, this.redactor))}`);
     }

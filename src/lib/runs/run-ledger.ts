@@ -10,7 +10,6 @@ import {
   FINISHED_TARGET_STATES,
   SETTLED_TARGET_STATES,
   TARGET_STATES,
-  type RunEnvironment,
   type RunErrorRecord,
   type RunEvent,
   type RunLedgerDocument,
@@ -192,12 +191,6 @@ export class RunLedger {
     return this.touch(this.now());
   }
 
-  /** Fills in what becomes known after the start (AWS account once STS answered). */
-  setEnvironment(patch: Partial<RunEnvironment>): Promise<void> {
-    for (const [k, v] of Object.entries(patch)) if (typeof v === 'string') this.doc.environment[k] = this.clean(v);
-    return this.touch(this.now());
-  }
-
   /**
    * Makes this process the owner, to resume the run. Refuses while the recorded owner may still
    * be working on it: alive on this host, or on another host (unknowable) unless `force`.
@@ -254,6 +247,11 @@ export class RunLedger {
     });
     this.queued = queued;
     return queued;
+  }
+
+  /** The ledger as its file has it (what is unknown left out): what `runs show -o json` prints. */
+  asWritten(): unknown {
+    return JSON.parse(this.serialize());
   }
 
   /** The exact text written to disk: the document redacted again, as defence in depth. */

@@ -178,7 +178,7 @@ async function dispatchWave(ctx: Context, job: WaveJob): Promise<number> {
         commands: renderTenantCommands({
           mode: 'apply',
           containerName: plan.containerName,
-          cpUrl: plan.tenantCpUrl,
+          cpUrl: plan.environment.tenantCpUrl,
           expectedFingerprint: plan.secret.fingerprint,
           delivery: settings.delivery,
           ...(job.parameterName
@@ -186,7 +186,7 @@ async function dispatchWave(ctx: Context, job: WaveJob): Promise<number> {
             : { secretArn: plan.secret.arn, secretVersionId: plan.secret.versionId }),
           runId: ledger.id,
           healthTimeoutSeconds: settings.healthTimeoutSeconds,
-          ...(plan.environment.region ? { awsRegion: plan.environment.region } : {}),
+          ...(plan.environment.awsRegion ? { awsRegion: plan.environment.awsRegion } : {}),
         }),
         comment: `molectl migrate cp-secret apply ${ledger.id} ${job.label}`.slice(0, 100),
         timeoutSeconds: settings.hostTimeoutSeconds,

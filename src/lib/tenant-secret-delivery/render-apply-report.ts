@@ -73,7 +73,7 @@ export function renderApplyMarkdown(doc: Readonly<RunLedgerDocument>): string {
     // "cp-secret: partial" would read as an assignment to the redactor; name the subcommand.
     `### molectl ${doc.command}: ${doc.status}`,
     '',
-    `Run \`${doc.id}\` against **${doc.environment.name}** (${doc.environment.cpUrl ?? ''}): ${counts || 'no tenants'}.`,
+    `Run \`${doc.id}\` against **${doc.environment.name}** (${doc.environment.cpUrl}): ${counts || 'no tenants'}.`,
     '',
     '| org | class | action | SSM | exit | health | fingerprint | error |',
     '|---|---|---|---|---|---|---|---|',

@@ -5,6 +5,7 @@ import { planWaves, type WaveStep } from '../fleet/plan-waves.js';
 import type { RunGuard } from '../runs/run-lifecycle.js';
 import { runShellScript, type InstanceScriptResult } from '../ssm/run-shell-script.js';
 import { APPLY_COMMAND } from './apply-ledger.js';
+import { readApplyPayload } from './apply-ledger-payload.js';
 import { parseScriptResult } from './parse-script-result.js';
 import { hostScriptTimeoutSeconds, renderTenantCommands } from './tenant-script.js';
 
@@ -29,6 +30,7 @@ export function selectRollbackTargets(apply: RunLedger, orgs: string[] | undefin
       `run ${doc.id} is a "${doc.command}" run; rollback takes an apply run`,
       'find it with `molectl runs list --command "migrate cp-secret apply"`',
     );
+  const { details } = readApplyPayload(doc);
   const migrated = Object.values(doc.targets).filter((t) => t.outcome === 'migrated');
   if (orgs) {
     // Undone by a rollback run (which records itself), not rolled back by the script during apply.
@@ -47,7 +49,7 @@ export function selectRollbackTargets(apply: RunLedger, orgs: string[] | undefin
   }
   return migrated
     .filter((t) => !orgs || orgs.includes(t.key))
-    .map((t) => ({ slug: t.key, instanceId: String(t.detail.instanceId) }));
+    .map((t) => ({ slug: t.key, instanceId: details.get(t.key)!.instanceId }));
 }
 
 export interface RollbackSettings {
@@ -76,7 +78,7 @@ export async function rollbackMigration(
   settings: RollbackSettings,
   guard: RunGuard,
 ): Promise<RollbackResult> {
-  const inputs = apply.document.inputs as Record<string, string>;
+  const { inputs } = readApplyPayload(apply.document);
   const byInstance = new Map(targets.map((t) => [t.instanceId, t]));
   const waves = planWaves(targets, settings.waves);
   let failed = 0;
@@ -93,12 +95,12 @@ export async function rollbackMigration(
         instanceIds: wave.map((t) => t.instanceId),
         commands: renderTenantCommands({
           mode: 'rollback',
-          containerName: String(inputs.containerName),
+          containerName: inputs.containerName,
           runId: apply.id,
-          healthTimeoutSeconds: Number(inputs.healthTimeoutSeconds),
+          healthTimeoutSeconds: inputs.healthTimeoutSeconds,
         }),
         comment: `molectl migrate cp-secret rollback ${apply.id} ${index + 1}`.slice(0, 100),
-        timeoutSeconds: hostScriptTimeoutSeconds(Number(inputs.healthTimeoutSeconds)),
+        timeoutSeconds: hostScriptTimeoutSeconds(inputs.healthTimeoutSeconds),
         maxConcurrency: String(settings.maxConcurrency),
         maxErrors: String(Math.max(0, budget)),
         maxInFlight: settings.maxConcurrency,

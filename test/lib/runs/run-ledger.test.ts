@@ -9,9 +9,14 @@ import { RunStore } from '../../../src/lib/runs/run-store.js';
 import { MolectlError } from '../../../src/lib/errors.js';
 import { findDeadPid } from './dead-pid.js';
 import { createManualClock } from './manual-clock.js';
+import { testEnvironment } from '../../helpers/environment.js';
 
 const SENTINEL = 'sentinel-Zq7xW2pLk9Vb4Nc8';
-const ENVIRONMENT = { name: 'staging', cpUrl: 'https://staging-api.moleculesai.app', awsRegion: 'us-east-2' };
+const ENVIRONMENT = testEnvironment({
+  name: 'staging',
+  cpUrl: 'https://staging-api.moleculesai.app',
+  awsRegion: 'us-east-2',
+});
 
 let stateDir: string;
 let redactor: Redactor;
@@ -34,6 +39,20 @@ async function readLedgerFile(id: string): Promise<Record<string, any>> {
 }
 
 describe('RunLedger on disk', () => {
+  it('leaves what is unknown about the environment out of the file, and reads it back as unknown', async () => {
+    const ledger = await store.create({ command: 'org create', environment: ENVIRONMENT });
+    const onDisk = (await readLedgerFile(ledger.id)).environment;
+    // Ledgers of schema 1 always left unknown values out: every molectl that reads them still does.
+    expect(onDisk).toEqual({ name: 'staging', cpUrl: 'https://staging-api.moleculesai.app', awsRegion: 'us-east-2' });
+    expect((await store.load(ledger.id)).document.environment).toEqual({
+      name: 'staging',
+      cpUrl: 'https://staging-api.moleculesai.app',
+      tenantCpUrl: '',
+      awsAccount: null,
+      awsRegion: 'us-east-2',
+    });
+  });
+
   it('creates <stateDir>/runs/<id>.json, mode 0600, owned by this process, with inputs and pending targets', async () => {
     const ledger = await store.create({
       command: 'migrate cp-secret apply',
@@ -49,7 +68,7 @@ describe('RunLedger on disk', () => {
       schemaVersion: 1,
       id: ledger.id,
       command: 'migrate cp-secret apply',
-      environment: ENVIRONMENT,
+      environment: { name: 'staging', cpUrl: 'https://staging-api.moleculesai.app', awsRegion: 'us-east-2' },
       status: 'running',
       startedAt: '2026-11-22T20:30:00.000Z',
       owner: { pid: process.pid, hostname: hostname() },

@@ -1,28 +1,28 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/lib/errors.js';
 import { selectRollbackTargets } from '../../../src/lib/tenant-secret-delivery/rollback-migration.js';
-import { ledgerDoc, ledgerOf, record } from './fixtures.js';
+import { applyDetail, ledgerDoc, ledgerOf, record } from './fixtures.js';
 
 const apply = ledgerOf(
   ledgerDoc([
     record('acme', {
       state: 'succeeded',
       outcome: 'migrated',
-      detail: { instanceId: 'i-acme', class: 'needs-migration' },
+      detail: applyDetail('i-acme', 'needs-migration'),
     }),
-    record('beta', { state: 'succeeded', outcome: 'current', detail: { instanceId: 'i-beta', class: 'stale' } }),
+    record('beta', { state: 'succeeded', outcome: 'current', detail: applyDetail('i-beta', 'stale') }),
     record('gamma', {
       state: 'failed',
       outcome: 'rolled-back',
-      detail: { instanceId: 'i-gamma', class: 'needs-migration' },
+      detail: applyDetail('i-gamma', 'needs-migration'),
     }),
-    record('delta', { state: 'pending', detail: { instanceId: 'i-delta', class: 'needs-migration' } }),
+    record('delta', { state: 'pending', detail: applyDetail('i-delta', 'needs-migration') }),
     record('epsilon', {
       state: 'skipped',
       outcome: 'unmanaged',
-      detail: { instanceId: 'i-epsilon', class: 'unmanaged' },
+      detail: applyDetail('i-epsilon', 'unmanaged'),
     }),
-    record('zeta', { state: 'succeeded', outcome: 'migrated', detail: { instanceId: 'i-zeta', class: 'stale' } }),
+    record('zeta', { state: 'succeeded', outcome: 'migrated', detail: applyDetail('i-zeta', 'stale') }),
   ]),
 );
 
@@ -54,7 +54,9 @@ describe('selectRollbackTargets', () => {
     expect(
       selectRollbackTargets(
         ledgerOf(
-          ledgerDoc([record('acme', { state: 'succeeded', outcome: 'current', detail: { instanceId: 'i-acme' } })]),
+          ledgerDoc([
+            record('acme', { state: 'succeeded', outcome: 'current', detail: applyDetail('i-acme', 'current') }),
+          ]),
         ),
         undefined,
       ),
@@ -65,5 +67,14 @@ describe('selectRollbackTargets', () => {
     const rollbackRun = ledgerOf(ledgerDoc([], { command: 'migrate cp-secret rollback' }));
     expect(() => selectRollbackTargets(rollbackRun, undefined)).toThrow(UsageError);
     expect(() => selectRollbackTargets(rollbackRun, undefined)).toThrow('rollback takes an apply run');
+  });
+
+  it('refuses a damaged apply ledger before choosing any tenant (exit 1, naming the field)', () => {
+    const damaged = ledgerOf(
+      ledgerDoc([record('acme', { state: 'succeeded', outcome: 'migrated', detail: { class: 'stale' } })]),
+    );
+    expect(() => selectRollbackTargets(damaged, undefined)).toThrow(
+      /is unreadable: field "targets\.acme\.detail\.instanceId"/,
+    );
   });
 });
