@@ -9,6 +9,11 @@ export interface VerifyReport {
   strict: boolean;
   expectCommit?: string;
   ok: boolean;
+  /**
+   * `passed-with-skips` is not a clean pass: nothing failed (exit 0 unless --strict) but some
+   * checks did not run for want of credentials or inputs, and every report says so.
+   */
+  outcome: 'passed' | 'passed-with-skips' | 'failed';
   summary: { total: number; passed: number; failed: number; skipped: number };
   checks: CheckResult[];
 }
@@ -33,6 +38,7 @@ export function buildReport(args: {
     ...(args.expectCommit ? { expectCommit: args.expectCommit } : {}),
     // Without --strict a skip is not a failure (the runner already turned skips into failures under it).
     ok: failed === 0,
+    outcome: failed > 0 ? 'failed' : count('skip') > 0 ? 'passed-with-skips' : 'passed',
     summary: { total: args.results.length, passed: count('pass'), failed, skipped: count('skip') },
     checks: args.results,
   };
@@ -43,3 +49,19 @@ export function summarizeReport(report: VerifyReport): string {
   const s = report.summary;
   return `${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped in ${(report.durationMs / 1000).toFixed(2)}s`;
 }
+
+/**
+ * The verdict in words, the same in every report: "passed", "failed", or "passed, 5 skipped
+ * (credentials or inputs absent: cp-deploy, canvas-deploy, ...)". A check skips only when a
+ * credential or an input it needs is absent (the detail of each names which).
+ */
+export function describeOutcome(report: VerifyReport): string {
+  if (report.outcome === 'failed') return 'failed';
+  if (report.outcome === 'passed') return 'passed';
+  const skipped = report.checks.filter((c) => c.status === 'skip').map((c) => c.id);
+  return `passed, ${skipped.length} skipped (credentials or inputs absent: ${skipped.join(', ')})`;
+}
+
+/** Said after a pass with skips (stderr in text): how to make a skip count. */
+export const STRICT_HINT =
+  '--strict counts a skipped check as a failure (exit 1), for CI that must see every check run';
