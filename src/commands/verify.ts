@@ -116,8 +116,10 @@ export const verifyCommand = defineCommand({
       ctx.redactor,
     );
 
+    // Interrupted: the report as it stood (what passed, what was still waiting) still goes out, then exit 130.
     await writeReportFiles(report, reportFiles, ctx.redactor);
     await printReport(ctx, report, reportFiles.length > 0 ? 'text' : format);
+    if (report.outcome === 'interrupted') return ExitCode.interrupted;
     return report.ok ? ExitCode.ok : ExitCode.failed;
   },
 });

@@ -251,6 +251,37 @@ describe('molectl verify against the sandbox', () => {
     expect(run.code).toBe(0);
   });
 
+  it('interrupted under --wait: the JSON report as it stood, the waiting check "interrupted", exit 130', async () => {
+    sandbox.state.faults.flags['vercelDeployError'] = 'BUILDING';
+    const controller = new AbortController();
+    const vercelCalls = (): number => sandbox.state.requests.filter((r) => /vercel|deployments/i.test(r.action)).length;
+    const before = vercelCalls();
+    const running = runCli(
+      ['verify', '--expect-commit', commit, '--canary', 'acme', '--wait', '10m', '--interval', '100ms', '-o', 'json'],
+      {
+        env: { ...sandbox.env, ...deployServicesEnv(), MOLECTL_STATE_DIR: tmp },
+        signal: controller.signal,
+      },
+    );
+    // Interrupt once the canvas check has been asked twice: it is waiting under --wait.
+    while (vercelCalls() - before < 2) await new Promise((r) => setTimeout(r, 20));
+    controller.abort();
+    const run = await running;
+    expect(run.code).toBe(130);
+    const doc = JSON.parse(run.stdout) as {
+      ok: boolean;
+      outcome: string;
+      summary: Record<string, number>;
+      checks: Array<{ id: string; status: string; detail: string }>;
+    };
+    expect(doc).toMatchObject({ ok: false, outcome: 'interrupted', summary: { passed: 7, interrupted: 1 } });
+    expect(doc.checks.find((c) => c.id === 'canvas-deploy')).toMatchObject({
+      status: 'interrupted',
+      detail: expect.stringMatching(/^interrupted while still waiting \(last try: .*BUILDING/),
+    });
+    expect(run.stderr).not.toContain('error: interrupted');
+  });
+
   it('gives up when --wait runs out and reports the attempts', async () => {
     sandbox.state.faults.flags['vercelDeployError'] = 'BUILDING';
     const run = await verify(['--only', 'canvas-deploy', '--wait', '350ms', '--interval', '100ms', '-o', 'json']);

@@ -19,13 +19,15 @@ export function renderJunitReport(report: VerifyReport): string {
     const verdict =
       c.status === 'fail'
         ? `      <failure message="${message}" type="CheckFailed">${body}</failure>`
-        : `      <skipped message="${message}">${body}</skipped>`;
+        : c.status === 'interrupted'
+          ? `      <error message="${message}" type="Interrupted">${body}</error>`
+          : `      <skipped message="${message}">${body}</skipped>`;
     return `${open}>\n${verdict}\n${out}\n    </testcase>`;
   });
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="molectl verify" tests="${s.total}" failures="${s.failed}" errors="0" skipped="${s.skipped}" time="${seconds(report.durationMs)}">`,
-    `  <testsuite name="${attr(suiteName)}" tests="${s.total}" failures="${s.failed}" errors="0" skipped="${s.skipped}" time="${seconds(report.durationMs)}" timestamp="${attr(report.startedAt)}">`,
+    `<testsuites name="molectl verify" tests="${s.total}" failures="${s.failed}" errors="${s.interrupted}" skipped="${s.skipped}" time="${seconds(report.durationMs)}">`,
+    `  <testsuite name="${attr(suiteName)}" tests="${s.total}" failures="${s.failed}" errors="${s.interrupted}" skipped="${s.skipped}" time="${seconds(report.durationMs)}" timestamp="${attr(report.startedAt)}">`,
     '    <properties>',
     `      <property name="environment" value="${attr(report.environment)}"/>`,
     `      <property name="cpUrl" value="${attr(report.cpUrl)}"/>`,

@@ -2,7 +2,7 @@ import { markdownCell as cell, markdownInline as inline } from '../../output/mar
 import { formatDuration } from '../../output/table.js';
 import { describeOutcome, STRICT_HINT, summarizeReport, type VerifyReport } from './build-report.js';
 
-const ICON = { pass: '✅ pass', fail: '❌ fail', skip: '⏭️ skip' } as const;
+const ICON = { pass: '✅ pass', fail: '❌ fail', skip: '⏭️ skip', interrupted: '⏹️ interrupted' } as const;
 
 /** Markdown for a CI step summary ($GITHUB_STEP_SUMMARY, Gitea's equivalent) or a PR comment. */
 export function renderMarkdownReport(report: VerifyReport): string {
@@ -14,7 +14,7 @@ export function renderMarkdownReport(report: VerifyReport): string {
     .filter((c) => c.status !== 'pass' && c.hint)
     .map((c) => `- **${c.id}** (${c.status}): ${inline(c.hint!)}`);
   // A pass with skips is not a clean pass: an amber mark, and which checks did not run.
-  const mark = { passed: '✅', 'passed-with-skips': '⚠️', failed: '❌' }[report.outcome];
+  const mark = { passed: '✅', 'passed-with-skips': '⚠️', failed: '❌', interrupted: '⏹️' }[report.outcome];
   return [
     `## molectl verify: ${mark} ${inline(describeOutcome(report))} (${inline(report.environment)})`,
     '',

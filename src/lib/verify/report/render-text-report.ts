@@ -31,11 +31,13 @@ export function renderTextReport(report: VerifyReport, style: Styles = PLAIN): s
     report.checks,
   );
   const verdict =
-    report.outcome === 'failed'
-      ? style.fail(`FAILED: ${summarizeReport(report)}`)
-      : report.outcome === 'passed-with-skips'
-        ? style.warn(`${describeOutcome(report)}: ${summarizeReport(report)}`)
-        : style.ok(`OK: ${summarizeReport(report)}`);
+    report.outcome === 'interrupted'
+      ? style.warn(`INTERRUPTED: ${summarizeReport(report)}; ${describeOutcome(report)}`)
+      : report.outcome === 'failed'
+        ? style.fail(`FAILED: ${summarizeReport(report)}`)
+        : report.outcome === 'passed-with-skips'
+          ? style.warn(`${describeOutcome(report)}: ${summarizeReport(report)}`)
+          : style.ok(`OK: ${summarizeReport(report)}`);
   return [head, '', table, '', verdict].join('\n');
 }
 
