@@ -63,7 +63,7 @@ export const doctorCommand = defineCommand({
         const identity = await track('aws identity', () => checkAwsIdentity(ctx));
         const ssm =
           identity.status === 'fail' && identity.errorCode === ExitCode.credentials
-            ? skipped('ssm', 'needs AWS credentials and a region (see aws identity)')
+            ? skipped('ssm', 'AWS is not usable as configured: see aws identity')
             : await track('ssm', () => checkSsm(ctx));
         return [identity, ssm];
       })(),

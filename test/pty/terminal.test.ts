@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { deployServicesEnv, sandboxDeployCommit } from '../../src/sandbox/deploy-services/deploy-services-state.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/start-sandbox.js';
 import { startPty, stopAllPtys } from '../helpers/pty.js';
 
@@ -101,6 +102,40 @@ describe('colour on a terminal (issue 19, item 3)', { timeout: 60_000 }, () => {
 });
 
 describe('Ctrl-C during read-only work', { timeout: 60_000 }, () => {
+  it('verify --wait: Ctrl-C prints the report as it stands (what passed, what was still waiting), exit 130', async () => {
+    sandbox.state.faults.flags['vercelDeployError'] = 'BUILDING';
+    try {
+      const pty = startPty(
+        [
+          'verify',
+          '--expect-commit',
+          sandboxDeployCommit(sandbox.state),
+          '--canary',
+          'acme',
+          '--wait',
+          '10m',
+          '--interval',
+          '1s',
+        ],
+        { env: { ...env(freshStateDir()), ...deployServicesEnv() }, cols: 200 },
+      );
+      await pty.waitFor(/canvas-deploy: .*trying again every 1s/);
+      pty.ctrlC();
+      expect(await pty.exited).toBe(130);
+      const text = pty.text;
+      expect(text).toMatch(/^cp-health +pass /m);
+      expect(text).toMatch(/^tenant-health +pass /m);
+      expect(text).toMatch(/^canvas-deploy +interrupted +.*interrupted while still waiting \(last try: .*BUILDING/m);
+      expect(text).toMatch(
+        /INTERRUPTED: 7 passed, 0 failed, 0 skipped, 1 interrupted in [\d.]+s; interrupted, 1 not finished \(canvas-deploy\)/,
+      );
+      // The report, not a bare "error: interrupted".
+      expect(text).not.toMatch(/^error: interrupted/m);
+    } finally {
+      delete sandbox.state.faults.flags['vercelDeployError'];
+    }
+  });
+
   it('stops a plan promptly with exit 130 while its probe is out', async () => {
     const pty = startPty(['migrate', 'cp-secret', 'plan'], { env: env(freshStateDir()), cols: 120 });
     await pty.waitFor(/probing/);
