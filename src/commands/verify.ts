@@ -4,7 +4,6 @@ import { ORG_SLUG_PATTERN } from '../lib/cp/check-org-slug.js';
 import { checkIdsFlag, REPORT_COMMAND_FORMATS, reportFileFlag } from '../lib/cli/shared-flags.js';
 import type { Context } from '../lib/context.js';
 import { ExitCode, UsageError } from '../lib/errors.js';
-import { redactDeep } from '../lib/output/output.js';
 import { formatDuration } from '../lib/output/table.js';
 import type { VerifyCheck } from '../lib/verify/check-types.js';
 import { BUILT_IN_CHECK_IDS, BUILT_IN_CHECKS } from '../lib/verify/checks/built-in-checks.js';
@@ -12,7 +11,13 @@ import { createCheckDeps } from '../lib/verify/create-check-deps.js';
 import { buildReport } from '../lib/verify/report/build-report.js';
 import { renderReport, type ReportFormat } from '../lib/verify/report/render-report.js';
 import { renderTextReport } from '../lib/verify/report/render-text-report.js';
-import { parseReportFileSpec, writeReportFiles, checkReportFile } from '../lib/verify/report/write-report-files.js';
+import {
+  checkReportFile,
+  modeFor,
+  parseReportFileSpec,
+  writeReportFiles,
+} from '../lib/verify/report/write-report-files.js';
+import { renderDeep } from '../lib/output/output.js';
 import { resolveVerifySettings } from '../lib/verify/resolve-verify-settings.js';
 import { runChecks, selectChecks } from '../lib/verify/run-checks.js';
 
@@ -103,18 +108,17 @@ export const verifyCommand = defineCommand({
         lastSaid.set(check.id, outcome.detail);
       },
     });
-    const report = redactDeep(
-      buildReport({
-        environment: settings.environmentName,
-        cpUrl: settings.cpUrl,
-        startedAt,
-        durationMs: ctx.clock.now().getTime() - startedAt.getTime(),
-        strict: options.strict,
-        expectCommit: settings.expectCommit,
-        results,
-      }),
-      ctx.redactor,
-    );
+    // No redaction pass here: every byte of the report goes out through the output layer or
+    // writeReportFiles, which apply both tiers (known values everywhere, shapes in remote spans).
+    const report = buildReport({
+      environment: settings.environmentName,
+      cpUrl: settings.cpUrl,
+      startedAt,
+      durationMs: ctx.clock.now().getTime() - startedAt.getTime(),
+      strict: options.strict,
+      expectCommit: settings.expectCommit,
+      results,
+    });
 
     await writeReportFiles(report, reportFiles, ctx.redactor);
     await printReport(ctx, report, reportFiles.length > 0 ? 'text' : format);
@@ -177,11 +181,13 @@ async function chooseChecks(
 /** stdout gets the chosen format, or the text table when the chosen format went to files. */
 async function printReport(ctx: Context, report: ReturnType<typeof buildReport>, format: ReportFormat): Promise<void> {
   if (format === 'json') return ctx.out.result(report, () => '');
+  // Strings rendered before the format lays them out: widths and escaping see the final text.
+  const rendered = renderDeep(report, ctx.redactor, modeFor(format));
   if (format === 'text') {
-    await ctx.out.stream(`${renderTextReport(report, ctx.out.style)}\n`);
+    await ctx.out.stream(`${renderTextReport(rendered, ctx.out.style)}\n`);
     return;
   }
-  await ctx.out.stream(renderReport(report, format));
+  await ctx.out.stream(renderReport(rendered, format));
 }
 
 async function validateChecklist(ctx: Context, file: string): Promise<number> {

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { renderPlan } from '../../../src/lib/cp-secret/render-plan.js';
+import { renderPlan as renderMarked } from '../../../src/lib/cp-secret/render-plan.js';
+import { stripRemoteMarks } from '../../../src/lib/output/remote-text.js';
+
+// What the output layer prints, less its redaction: the renderer marks the fleet's text as remote.
+const renderPlan = (...args: Parameters<typeof renderMarked>): string => stripRemoteMarks(renderMarked(...args));
 import { EXPECTED_FP, plainStyles, plan, target } from './fixtures.js';
 
 describe('renderPlan', () => {
