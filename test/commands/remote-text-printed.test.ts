@@ -89,6 +89,24 @@ describe('text from the CP and EC2 tags, printed', () => {
     }
   });
 
+  it('org create --if-not-exists: the existing row the CP answers with is remote text', async () => {
+    const r = await f.molectl([
+      '--env',
+      'sandbox',
+      'org',
+      'create',
+      'acme',
+      '--name',
+      'Acme',
+      '--owner',
+      'u-1',
+      '--if-not-exists',
+      '--no-wait',
+    ]);
+    expectInert(r.stdout + r.stderr);
+    expect(r.stdout).toMatch(/^org acme already exists: id [0-9a-f-]+\\e\[31m, /m);
+  });
+
   it('org gc: the plan shows the CP rows escaped', async () => {
     const r = await f.molectl(['--env', 'sandbox', 'org', 'gc', '--prefix', 'acme', '--older-than', '1m']);
     expectInert(r.stdout + r.stderr);
