@@ -2,7 +2,7 @@ import { defineCommand } from '../lib/cli/command-definition.js';
 import { describeCpTokenSource } from '../lib/config/cp-token.js';
 import type { Context } from '../lib/context.js';
 import { ExitCode, isMolectlError } from '../lib/errors.js';
-import { formatDuration, renderTable } from '../lib/output/table.js';
+import { formatDuration, ownCell, renderTable } from '../lib/output/table.js';
 
 /**
  * `molectl doctor`: can molectl work against this environment? Five read-only checks, each
@@ -85,15 +85,16 @@ export const doctorCommand = defineCommand({
     await ctx.out.result(data, (d, style) => {
       const table = renderTable<CheckResult>(
         [
-          { header: 'check', value: (c) => c.name },
+          { header: 'check', value: (c) => ownCell(c.name) },
           {
             header: 'status',
-            value: (c) => c.status,
+            value: (c) => ownCell(c.status),
             style: (cell, c) =>
               c.status === 'pass' ? style.ok(cell) : c.status === 'fail' ? style.fail(cell) : style.dim(cell),
           },
           { header: 'time', value: (c) => formatDuration(c.durationMs), align: 'right' },
-          { header: 'detail', value: (c) => c.detail },
+          // molectl's sentence; what it quotes from outside is marked where it was read.
+          { header: 'detail', value: (c) => ownCell(c.detail) },
         ],
         d.checks,
       );

@@ -7,7 +7,8 @@ import { confirmChange } from '../lib/prompt/confirm-change.js';
 import { runMutation } from '../lib/runs/run-lifecycle.js';
 import { LOCKS } from '../lib/runs/lock-names.js';
 import type { Styles } from '../lib/output/output.js';
-import { formatDuration, renderTable } from '../lib/output/table.js';
+import { formatDuration, remoteCell, renderTable } from '../lib/output/table.js';
+import { remoteText } from '../lib/output/remote-text.js';
 import { createDeleteDeps, type DeleteOutcome } from '../lib/org/delete-org.js';
 import { describeEnvironment, formatEnvironment, type Environment } from '../lib/config/run-environment.js';
 import { ORG_LIST_LIMIT, warnUnreadableRows } from '../lib/fleet/org-directory.js';
@@ -136,9 +137,11 @@ async function executeGc(
             ...timeouts,
             onOutcome: async (p) => {
               await recordDeleteOutcome(ledger, p.last);
-              step.update(`${p.done}/${p.total} done, ${p.failed} failed (last: ${p.last.slug} ${p.last.status})`);
+              // Slugs come from the CP's list: remote text, whatever they hold.
+              const slug = remoteText(p.last.slug);
+              step.update(`${p.done}/${p.total} done, ${p.failed} failed (last: ${slug} ${p.last.status})`);
               if (p.last.status !== 'deleted')
-                ctx.out.warn(`${p.last.slug}: ${p.last.status}${p.last.error ? `: ${p.last.error.message}` : ''}`);
+                ctx.out.warn(`${slug}: ${p.last.status}${p.last.error ? `: ${p.last.error.message}` : ''}`);
             },
           },
         );
@@ -177,10 +180,10 @@ function renderPlan(plan: OrgGcPlan, environment: Environment, style: Styles, dr
   if (plan.candidates.length === 0) return `${head}\nnothing to delete`;
   const table = renderTable(
     [
-      { header: 'slug', value: (o) => o.slug },
-      { header: 'status', value: (o) => o.instanceStatus },
+      { header: 'slug', value: (o) => remoteCell(o.slug) },
+      { header: 'status', value: (o) => remoteCell(o.instanceStatus) },
       { header: 'age', value: (o) => (o.ageMs === null ? null : formatDuration(o.ageMs)), align: 'right' },
-      { header: 'id', value: (o) => o.id },
+      { header: 'id', value: (o) => remoteCell(o.id) },
     ],
     plan.candidates,
   );

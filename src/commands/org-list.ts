@@ -1,7 +1,7 @@
 import { defineCommand } from '../lib/cli/command-definition.js';
 import { durationFlag, textFlag } from '../lib/cli/flags.js';
 import { ExitCode } from '../lib/errors.js';
-import { formatDuration, renderTable } from '../lib/output/table.js';
+import { formatDuration, remoteCell, renderTable } from '../lib/output/table.js';
 import { ORG_LIST_LIMIT, warnUnreadableRows } from '../lib/fleet/org-directory.js';
 import { filterOrgs, type OrgSummary } from '../lib/org/summarize-orgs.js';
 
@@ -57,10 +57,10 @@ export const orgListCommand = defineCommand({
         ? `no orgs match (of ${data.total} on ${data.cpUrl})`
         : `${renderTable<OrgSummary>(
             [
-              { header: 'slug', value: (o) => o.slug },
+              { header: 'slug', value: (o) => remoteCell(o.slug) },
               {
                 header: 'status',
-                value: (o) => o.instanceStatus,
+                value: (o) => remoteCell(o.instanceStatus),
                 style: (cell, o) =>
                   o.instanceStatus === 'running'
                     ? style.ok(cell)
@@ -69,8 +69,8 @@ export const orgListCommand = defineCommand({
                       : style.warn(cell),
               },
               { header: 'age', value: (o) => (o.ageMs === null ? null : formatDuration(o.ageMs)), align: 'right' },
-              { header: 'created', value: (o) => o.createdAt },
-              { header: 'id', value: (o) => o.id },
+              { header: 'created', value: (o) => remoteCell(o.createdAt) },
+              { header: 'id', value: (o) => remoteCell(o.id) },
             ],
             data.orgs,
           )}\n${style.dim(`${data.orgs.length} of ${data.total} orgs`)}`,

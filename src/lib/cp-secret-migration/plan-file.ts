@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { MolectlError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../output/write-file.js';
-import { redactDeep } from '../output/output.js';
+import { renderDeep } from '../output/output.js';
 import type { Redactor } from '../output/redactor.js';
 import { z } from 'zod';
 import { EC2_INSTANCE_ID_PATTERN } from '../aws/ec2-instance-id.js';
@@ -19,7 +19,8 @@ import {
 
 export async function writePlanFile(path: string, plan: MigrationPlan, redactor: Redactor): Promise<void> {
   // Redacted value by value: a replacement inside the serialized text could break the JSON.
-  await writeFileAtomic(path, `${JSON.stringify(redactDeep(plan, redactor), null, 2)}\n`, { mode: 0o644 });
+  // Registered values everywhere, shapes in remote spans only: the plan's own words stay as written.
+  await writeFileAtomic(path, `${JSON.stringify(renderDeep(plan, redactor, 'json'), null, 2)}\n`, { mode: 0o644 });
 }
 
 /**

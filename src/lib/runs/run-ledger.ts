@@ -3,6 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import type { Clock } from '../clock.js';
 import { ExitCode, MolectlError, isMolectlError } from '../errors.js';
 import type { Redactor } from '../output/redactor.js';
+import { renderOutputText } from '../output/remote-text.js';
 import { writeFileAtomic } from '../output/write-file.js';
 import { LedgerSerializer } from './ledger-serializer.js';
 import { checkOwnerLiveness, describeCurrentProcess } from './process-owner.js';
@@ -290,8 +291,13 @@ export class RunLedger {
     return this.io.clock.now().toISOString();
   }
 
+  /**
+   * What a ledger keeps of a string: registered values scrubbed everywhere, token shapes only in
+   * the spans marked as remote (a CP answer, SSM output), marks removed. molectl's own messages,
+   * hints and key=value records are kept as written: the shape rules garbled them.
+   */
   private clean(text: string): string {
-    const redacted = this.io.redactor.redact(text);
+    const redacted = renderOutputText(text, this.io.redactor, 'json');
     return redacted.length > MAX_MESSAGE_LENGTH ? `${redacted.slice(0, MAX_MESSAGE_LENGTH)}… (truncated)` : redacted;
   }
 

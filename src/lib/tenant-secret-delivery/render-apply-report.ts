@@ -1,5 +1,9 @@
 import type { Styles } from '../output/output.js';
-import { renderTable } from '../output/table.js';
+import { ownCell, renderTable } from '../output/table.js';
+import { storedText } from '../output/remote-text.js';
+
+/** A ledger field as a cell: shown as stored, null as `-`. */
+const stored = (value: string | null | undefined) => (value ? storedText(value) : null);
 import type { RunLedgerDocument } from '../runs/run-ledger-schema.js';
 
 /** The final table of an apply (also `status <run>`): one row per tenant, from the ledger. Pure. */
@@ -42,18 +46,21 @@ export function renderApplyReport(doc: Readonly<RunLedgerDocument>, style: Style
   const rows = buildReportRows(doc);
   const table = renderTable<ReportRow>(
     [
-      { header: 'org', value: (r) => r.slug },
-      { header: 'class', value: (r) => r.class },
+      { header: 'org', value: (r) => storedText(r.slug) },
+      { header: 'class', value: (r) => storedText(r.class) },
       {
         header: 'action',
-        value: (r) => r.action,
+        value: (r) => storedText(r.action),
         style: (cell, r) => (r.state === 'failed' ? style.fail(cell) : r.state === 'succeeded' ? style.ok(cell) : cell),
       },
-      { header: 'ssm', value: (r) => r.ssmStatus },
+      { header: 'ssm', value: (r) => stored(r.ssmStatus) },
       { header: 'exit', value: (r) => r.exitCode, align: 'right' },
-      { header: 'health', value: (r) => r.health },
-      { header: 'fp match', value: (r) => (r.fingerprintMatch === null ? '' : r.fingerprintMatch ? 'yes' : 'NO') },
-      { header: 'error', value: (r) => r.error },
+      { header: 'health', value: (r) => stored(r.health) },
+      {
+        header: 'fp match',
+        value: (r) => (r.fingerprintMatch === null ? null : ownCell(r.fingerprintMatch ? 'yes' : 'NO')),
+      },
+      { header: 'error', value: (r) => stored(r.error) },
     ],
     rows,
   );

@@ -4,6 +4,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Redactor } from '../../../src/lib/output/redactor.js';
+import { remoteText } from '../../../src/lib/output/remote-text.js';
 import { MAX_EVENTS } from '../../../src/lib/runs/run-ledger.js';
 import { RunStore } from '../../../src/lib/runs/run-store.js';
 import { MolectlError } from '../../../src/lib/errors.js';
@@ -134,11 +135,14 @@ describe('RunLedger on disk', () => {
       level: 'error',
       target: 'acme',
     });
-    // A value molectl never registered is still caught by its shape.
+    // A value molectl never registered is still caught by its shape, in text marked as remote.
     await ledger.setStatus('failed', {
-      error: new MolectlError('CP rejected Bearer abcdefghijklmnop1234', {
-        hint: `CP_ADMIN_API_TOKEN=${'f'.repeat(40)}`,
-      }),
+      error: new MolectlError(
+        `the CP answered: ${remoteText(`rejected Bearer abcdefghijklmnop1234 CP_ADMIN_API_TOKEN=${'f'.repeat(40)}`)}`,
+        {
+          hint: 'pass --token-file=PATH, or set CP_ADMIN_API_TOKEN',
+        },
+      ),
     });
     const text = await readFile(ledger.path, 'utf8');
     expect(text).not.toContain(SENTINEL);
@@ -149,6 +153,9 @@ describe('RunLedger on disk', () => {
     expect(JSON.parse(text).targets.acme.error.message).toBe(
       'docker run -e MOLECULE_CP_SHARED_SECRET=[REDACTED:secret] failed',
     );
+    // molectl's own words are kept as written: the shape rules run only over remote spans.
+    expect(JSON.parse(text).error.hint).toBe('pass --token-file=PATH, or set CP_ADMIN_API_TOKEN');
+    expect(text).not.toMatch(/[\uE000\uE001]/);
   });
 
   it('redacts a secret registered after it entered the ledger, at the latest when the status changes', async () => {

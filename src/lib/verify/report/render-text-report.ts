@@ -1,5 +1,5 @@
 import type { Styles } from '../../output/output.js';
-import { formatDuration, renderTable } from '../../output/table.js';
+import { formatDuration, ownCell, renderTable } from '../../output/table.js';
 import type { CheckResult } from '../check-types.js';
 import { describeOutcome, summarizeReport, type VerifyReport } from './build-report.js';
 
@@ -14,19 +14,20 @@ export function renderTextReport(report: VerifyReport, style: Styles = PLAIN): s
   const head = `verify ${report.environment} (${report.cpUrl})${report.expectCommit ? ` expecting commit ${report.expectCommit.slice(0, 12)}` : ''}${report.strict ? ', strict' : ''}`;
   const table = renderTable<CheckResult>(
     [
-      { header: 'check', value: (r) => r.id },
+      { header: 'check', value: (r) => ownCell(r.id) },
       {
         header: 'result',
-        value: (r) => r.status,
+        value: (r) => ownCell(r.status),
         style: (cell, r) =>
           r.status === 'pass' ? style.ok(cell) : r.status === 'fail' ? style.fail(cell) : style.warn(cell),
       },
       {
         header: 'time',
-        value: (r) => formatDuration(r.durationMs) + (r.attempts > 1 ? ` (${r.attempts} tries)` : ''),
+        value: (r) => ownCell(formatDuration(r.durationMs) + (r.attempts > 1 ? ` (${r.attempts} tries)` : '')),
         align: 'right',
       },
-      { header: 'detail', value: (r) => r.detail },
+      // molectl's sentence; remote values in it (an answer's body) are marked by the check.
+      { header: 'detail', value: (r) => ownCell(r.detail) },
     ],
     report.checks,
   );
