@@ -46,7 +46,12 @@ export const migrateCpSecretRollbackCommand = defineCommand({
     const apply = await ctx.runs.load(args[0]!);
     const targets = selectRollbackTargets(apply, input.orgs);
     if (targets.length === 0) {
-      ctx.out.info(`run ${apply.id} migrated no tenant: nothing to roll back`);
+      const undone = Object.values(apply.document.targets).filter((t) => t.detail.rolledBackBy).length;
+      ctx.out.info(
+        undone > 0
+          ? `the ${undone} tenant(s) run ${apply.id} migrated were all rolled back already: nothing to roll back`
+          : `run ${apply.id} migrated no tenant: nothing to roll back`,
+      );
       await ctx.out.result({ run: null, status: 'nothing-to-do' }, () => 'nothing to roll back');
       return 0;
     }
