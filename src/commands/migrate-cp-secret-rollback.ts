@@ -2,7 +2,7 @@ import { MAX_FLEET_CONCURRENCY } from '../lib/ssm/ssm-limits.js';
 import { breakLockFlag, maxConcurrencyFlag, maxErrorsFlag, onlyOrgsFlag, wavesFlag } from '../lib/cli/shared-flags.js';
 import { defineCommand } from '../lib/cli/command-definition.js';
 import { argument } from '../lib/cli/flags.js';
-import { confirmChange } from '../lib/cli/confirm-change.js';
+import { confirmChange, showBeforeConfirming } from '../lib/cli/confirm-change.js';
 import { LOCK_OPERATION, reportRun } from '../lib/cp-secret/run-apply.js';
 import { parseWaveSpec } from '../lib/fleet/plan-waves.js';
 import { runMutation } from '../lib/runs/run-lifecycle.js';
@@ -56,8 +56,10 @@ export const migrateCpSecretRollbackCommand = defineCommand({
       return 0;
     }
     const target = await describeTarget(ctx.config, ctx.aws);
-    ctx.out.info(formatTarget(target));
-    ctx.out.info(
+    showBeforeConfirming(ctx, { kind: 'environment' }, formatTarget(target));
+    showBeforeConfirming(
+      ctx,
+      { kind: 'environment' },
       `will roll back ${targets.length} tenant${targets.length === 1 ? '' : 's'} migrated by ${apply.id}: ${targets.map((t) => t.slug).join(', ')}`,
     );
     await confirmChange(ctx, { kind: 'environment' }, `roll back ${targets.length} tenants`);

@@ -3,7 +3,7 @@ import { defineCommand } from '../lib/cli/command-definition.js';
 import { orgSlugArgument, durationFlag, orgSlugFlag, switchFlag } from '../lib/cli/flags.js';
 import type { Context } from '../lib/context.js';
 import { ExitCode, MolectlError } from '../lib/errors.js';
-import { confirmChange } from '../lib/cli/confirm-change.js';
+import { confirmChange, showBeforeConfirming } from '../lib/cli/confirm-change.js';
 import { runMutation } from '../lib/runs/run-lifecycle.js';
 import {
   createDeleteDeps,
@@ -56,13 +56,11 @@ export const orgDeleteCommand = defineCommand({
 
     const plan = await previewDelete(ctx, slug);
     if (options.dryRun) {
-      await ctx.out.result(
-        { dryRun: true, ...plan },
-        (p, style) => `${renderDeletePreview(p, style)}\n\nDry run: nothing was deleted.`,
-      );
+      await ctx.out.result({ dryRun: true, ...plan }, (p, style) => renderDeletePreview(p, style));
+      ctx.out.info('dry run: nothing was deleted');
       return ExitCode.ok;
     }
-    if (ctx.out.format === 'text') ctx.out.error(renderDeletePreview(plan, ctx.out.style));
+    if (ctx.out.format === 'text') showBeforeConfirming(ctx, how, renderDeletePreview(plan, ctx.out.style));
     await confirmChange(ctx, how, `delete org ${slug}`);
 
     const { outcome, runId } = await executeDelete(ctx, plan, {

@@ -3,7 +3,7 @@ import { defineCommand } from '../lib/cli/command-definition.js';
 import { countFlag, durationFlag, switchFlag, textFlag } from '../lib/cli/flags.js';
 import type { Context } from '../lib/context.js';
 import { ExitCode } from '../lib/errors.js';
-import { confirmChange } from '../lib/cli/confirm-change.js';
+import { confirmChange, showBeforeConfirming } from '../lib/cli/confirm-change.js';
 import { runMutation } from '../lib/runs/run-lifecycle.js';
 import type { Styles } from '../lib/output/output.js';
 import { formatDuration, renderTable } from '../lib/output/table.js';
@@ -69,9 +69,9 @@ export const orgGcCommand = defineCommand({
     const target = await describeTarget(ctx.config, ctx.aws);
 
     if (!options.execute || plan.refused || plan.candidates.length === 0) {
-      await ctx.out.result({ dryRun: !options.execute, target, ...plan }, (p, style) =>
-        renderPlan(p, target, style, !options.execute),
-      );
+      await ctx.out.result({ dryRun: !options.execute, target, ...plan }, (p, style) => renderPlan(p, target, style));
+      if (!options.execute && !plan.refused && plan.candidates.length > 0)
+        ctx.out.info('dry run: nothing was deleted; add --execute to delete them');
       if (plan.refused) {
         ctx.out.error(
           `refusing: ${plan.candidates.length} orgs match, more than --max ${plan.max}; nothing was deleted`,
@@ -82,7 +82,8 @@ export const orgGcCommand = defineCommand({
       return ExitCode.ok;
     }
 
-    if (ctx.out.format === 'text') ctx.out.error(renderPlan(plan, target, ctx.out.style, false));
+    if (ctx.out.format === 'text')
+      showBeforeConfirming(ctx, { kind: 'environment' }, renderPlan(plan, target, ctx.out.style));
     await confirmChange(ctx, { kind: 'environment' }, `delete ${plan.candidates.length} org(s)`);
     const outcomes = await executeGc(ctx, plan, target, {
       timeoutMs: options.timeout,
@@ -171,7 +172,7 @@ function describeKept(plan: OrgGcPlan): string {
   return parts.join('; ');
 }
 
-function renderPlan(plan: OrgGcPlan, target: Target, style: Styles, dryRun: boolean): string {
+function renderPlan(plan: OrgGcPlan, target: Target, style: Styles): string {
   const head = `${formatTarget(target)}\norgs with prefix "${plan.prefix}" older than ${formatDuration(plan.olderThanMs)}: ${plan.candidates.length} (max ${plan.max}); ${describeKept(plan)}`;
   if (plan.candidates.length === 0) return `${head}\nnothing to delete`;
   const table = renderTable(
@@ -183,10 +184,6 @@ function renderPlan(plan: OrgGcPlan, target: Target, style: Styles, dryRun: bool
     ],
     plan.candidates,
   );
-  const tail = plan.refused
-    ? style.fail('refused: more than --max')
-    : dryRun
-      ? style.dim('dry run: nothing was deleted; add --execute to delete them')
-      : '';
+  const tail = plan.refused ? style.fail('refused: more than --max') : '';
   return [head, table, tail].filter(Boolean).join('\n');
 }

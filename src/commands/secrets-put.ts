@@ -1,6 +1,6 @@
 import { defineCommand } from '../lib/cli/command-definition.js';
 import { argument, textFlag } from '../lib/cli/flags.js';
-import { confirmChange } from '../lib/cli/confirm-change.js';
+import { confirmChange, showBeforeConfirming } from '../lib/cli/confirm-change.js';
 import { ExitCode, MolectlError } from '../lib/errors.js';
 import { describeTarget, formatTarget, toRunEnvironment } from '../lib/cli/describe-target.js';
 import { describeSecret as showSecret } from '../lib/output/fingerprint.js';
@@ -41,7 +41,7 @@ export const secretsPutCommand = defineCommand({
       );
 
     const target = await describeTarget(ctx.config, ctx.aws);
-    ctx.out.info(formatTarget(target));
+    showBeforeConfirming(ctx, { kind: 'environment' }, formatTarget(target));
     const description = await ctx.aws.describeSecret(secret.secretId);
     if (description?.versions.some((v) => v.stages.includes(AWSPENDING))) {
       throw new MolectlError(
@@ -53,7 +53,9 @@ export const secretsPutCommand = defineCommand({
       );
     }
     if (description)
-      ctx.out.info(
+      showBeforeConfirming(
+        ctx,
+        { kind: 'environment' },
         `${secret.secretId} exists: the new value becomes AWSCURRENT; consumers (${secret.consumers.map((c) => c.ref).join(', ') || 'none'}) keep what they hold`,
       );
     await confirmChange(

@@ -1,4 +1,4 @@
-import { confirmChange } from '../cli/confirm-change.js';
+import { confirmChange, showBeforeConfirming } from '../cli/confirm-change.js';
 import type { Context } from '../context.js';
 import { ExitCode, MolectlError, NotFoundError, UsageError } from '../errors.js';
 import { describeTarget, formatTarget, toRunEnvironment } from '../cli/describe-target.js';
@@ -71,7 +71,7 @@ export async function prepareRotation(ctx: Context, input: PrepareInput): Promis
       : [];
 
   const target = await describeTarget(ctx.config, ctx.aws);
-  ctx.out.info(formatTarget(target));
+  showBeforeConfirming(ctx, { kind: 'environment' }, formatTarget(target));
   const plan = planRotation({
     mode,
     secret,
@@ -83,7 +83,7 @@ export async function prepareRotation(ctx: Context, input: PrepareInput): Promis
     deployTimeoutMs: input.settings.deployTimeoutMs,
     bytes: secret.generate.bytes,
   });
-  ctx.out.info(renderRotationPlan(plan));
+  showBeforeConfirming(ctx, { kind: 'environment' }, renderRotationPlan(plan));
   await confirmChange(
     ctx,
     { kind: 'environment' },
