@@ -39,6 +39,10 @@ export const fleetOrphansCommand = defineCommand({
     step.succeed(`${report.scanned} managed instance(s) checked`);
     warnUnreadableRows(ctx.out, { unreadable: report.unreadableRows });
     await ctx.out.result({ environment: ctx.config.envName.value, cpUrl: ctx.cp.baseUrl, ...report }, renderReport);
+    if (report.orphans.length > 0)
+      ctx.out.info(
+        "hint: orphans run outside the CP's knowledge: check their tags and owner, then terminate them with `aws ec2 terminate-instances --instance-ids ...` (the CP cascade cannot, it has no row for them)",
+      );
     if (options.check && report.orphans.length > 0) return ExitCode.changesFound;
     // What could not be judged is neither an orphan nor cleared: the scan is incomplete.
     return report.unconfirmed.length > 0 ? ExitCode.partial : ExitCode.ok;
@@ -69,7 +73,7 @@ function renderReport(report: OrphanReport, style: Styles): string {
         report.orphans,
       ),
       '',
-      `${report.orphans.length} orphan(s): the CP confirmed, slug by slug, that their orgs are gone (or belong to another org id). They run outside the CP's knowledge: check their tags and owner, then terminate them with \`aws ec2 terminate-instances --instance-ids ...\` (the CP cascade cannot, it has no row for them).`,
+      `${report.orphans.length} orphan(s): the CP confirmed, slug by slug, that their orgs are gone (or belong to another org id).`,
     );
   }
   if (report.unconfirmed.length > 0) {

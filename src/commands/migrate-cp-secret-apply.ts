@@ -11,7 +11,7 @@ import {
 } from '../lib/cli/shared-flags.js';
 import { defineCommand } from '../lib/cli/command-definition.js';
 import { choiceFlag, textFlag } from '../lib/cli/flags.js';
-import { confirmChange } from '../lib/prompt/confirm-change.js';
+import { confirmChange, showBeforeConfirming } from '../lib/prompt/confirm-change.js';
 import { createApplyLedger } from '../lib/tenant-secret-delivery/apply-ledger.js';
 import { checkCanary, type ApplySettings } from '../lib/tenant-secret-delivery/apply-migration.js';
 import { actionableTargets, unseenTenants, type MigrationPlan } from '../lib/tenant-secret-delivery/migration-plan.js';
@@ -87,11 +87,14 @@ export const migrateCpSecretApplyCommand = defineCommand({
     const changes = actionableTargets(plan);
     if (changes.length === 0) return reportNothingToChange(ctx, plan);
     const environment = await describeEnvironment(ctx.config, ctx.aws);
-    ctx.out.info(formatEnvironment(environment));
-    ctx.out.info(
+    const how = { kind: 'environment' } as const;
+    showBeforeConfirming(ctx, how, formatEnvironment(environment));
+    showBeforeConfirming(
+      ctx,
+      how,
       `will change ${changes.length} tenant${changes.length === 1 ? '' : 's'} to ${plan.secret.fingerprint} (${plan.secret.secretId} ${plan.secret.versionId}), canary ${input.canary ?? changes[0]!.slug}, waves ${input.waves}, abort when failures > ${input.maxErrors}`,
     );
-    await confirmChange(ctx, { kind: 'environment' }, `change ${changes.length} tenants`);
+    await confirmChange(ctx, how, `change ${changes.length} tenants`);
 
     const settings: ApplySettings = {
       ...(input.canary ? { canary: input.canary } : {}),
@@ -125,8 +128,9 @@ async function reportNothingToChange(ctx: Context, plan: MigrationPlan): Promise
     );
   await ctx.out.result({ run: null, status, summary: plan.summary, unseen }, () =>
     unseen.length === 0
-      ? `nothing to do: ${plan.summary.current} current, ${notChangeable} not changeable (see \`molectl migrate cp-secret plan\`)`
+      ? `nothing to do: ${plan.summary.current} current, ${notChangeable} not changeable`
       : `nothing changed: ${plan.summary.current} current, ${notChangeable} not changeable, ${unseen.length} not judged (probe failed, agent offline or org unconfirmed)`,
   );
+  if (notChangeable > 0) ctx.out.info('`molectl migrate cp-secret plan` shows why each is not changeable');
   return unseen.length === 0 ? ExitCode.ok : ExitCode.partial;
 }

@@ -4,7 +4,7 @@ import { durationFlag, switchFlag } from '../lib/cli/flags.js';
 import { orgSlugArgument, orgSlugFlag } from '../lib/cli/list-flags.js';
 import type { Context } from '../lib/context.js';
 import { ExitCode, MolectlError } from '../lib/errors.js';
-import { confirmChange } from '../lib/prompt/confirm-change.js';
+import { confirmChange, showBeforeConfirming } from '../lib/prompt/confirm-change.js';
 import { runMutation } from '../lib/runs/run-lifecycle.js';
 import { LOCKS } from '../lib/runs/lock-names.js';
 import { createDeleteDeps, deleteOrg, type DeleteOutcome } from '../lib/org/delete-org.js';
@@ -53,13 +53,11 @@ export const orgDeleteCommand = defineCommand({
 
     const plan = await previewDelete(ctx, slug);
     if (options.dryRun) {
-      await ctx.out.result(
-        { dryRun: true, ...plan },
-        (p, style) => `${renderDeletePreview(p, style)}\n\nDry run: nothing was deleted.`,
-      );
+      await ctx.out.result({ dryRun: true, ...plan }, (p, style) => renderDeletePreview(p, style));
+      ctx.out.info('dry run: nothing was deleted');
       return ExitCode.ok;
     }
-    if (ctx.out.format === 'text') ctx.out.error(renderDeletePreview(plan, ctx.out.style));
+    if (ctx.out.format === 'text') showBeforeConfirming(ctx, how, renderDeletePreview(plan, ctx.out.style));
     await confirmChange(ctx, how, `delete org ${slug}`);
 
     const { outcome, runId } = await executeDelete(ctx, plan, {

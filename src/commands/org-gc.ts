@@ -3,7 +3,7 @@ import { defineCommand } from '../lib/cli/command-definition.js';
 import { countFlag, durationFlag, switchFlag, textFlag } from '../lib/cli/flags.js';
 import type { Context } from '../lib/context.js';
 import { ExitCode } from '../lib/errors.js';
-import { confirmChange } from '../lib/prompt/confirm-change.js';
+import { confirmChange, showBeforeConfirming } from '../lib/prompt/confirm-change.js';
 import { runMutation } from '../lib/runs/run-lifecycle.js';
 import { LOCKS } from '../lib/runs/lock-names.js';
 import type { Styles } from '../lib/output/output.js';
@@ -72,8 +72,10 @@ export const orgGcCommand = defineCommand({
 
     if (!options.execute || plan.refused || plan.candidates.length === 0) {
       await ctx.out.result({ dryRun: !options.execute, environment, ...plan }, (p, style) =>
-        renderPlan(p, environment, style, !options.execute),
+        renderPlan(p, environment, style),
       );
+      if (!options.execute && !plan.refused && plan.candidates.length > 0)
+        ctx.out.info('dry run: nothing was deleted; add --execute to delete them');
       if (plan.refused) {
         ctx.out.error(
           `refusing: ${plan.candidates.length} orgs match, more than --max ${plan.max}; nothing was deleted`,
@@ -84,7 +86,8 @@ export const orgGcCommand = defineCommand({
       return ExitCode.ok;
     }
 
-    if (ctx.out.format === 'text') ctx.out.error(renderPlan(plan, environment, ctx.out.style, false));
+    if (ctx.out.format === 'text')
+      showBeforeConfirming(ctx, { kind: 'environment' }, renderPlan(plan, environment, ctx.out.style));
     await confirmChange(ctx, { kind: 'environment' }, `delete ${plan.candidates.length} org(s)`);
     const outcomes = await executeGc(ctx, plan, environment, {
       timeoutMs: options.timeout,
@@ -175,7 +178,7 @@ function describeKept(plan: OrgGcPlan): string {
   return parts.join('; ');
 }
 
-function renderPlan(plan: OrgGcPlan, environment: Environment, style: Styles, dryRun: boolean): string {
+function renderPlan(plan: OrgGcPlan, environment: Environment, style: Styles): string {
   const head = `${formatEnvironment(environment)}\norgs with prefix "${plan.prefix}" older than ${formatDuration(plan.olderThanMs)}: ${plan.candidates.length} (max ${plan.max}); ${describeKept(plan)}`;
   if (plan.candidates.length === 0) return `${head}\nnothing to delete`;
   const table = renderTable(
@@ -187,10 +190,6 @@ function renderPlan(plan: OrgGcPlan, environment: Environment, style: Styles, dr
     ],
     plan.candidates,
   );
-  const tail = plan.refused
-    ? style.fail('refused: more than --max')
-    : dryRun
-      ? style.dim('dry run: nothing was deleted; add --execute to delete them')
-      : '';
+  const tail = plan.refused ? style.fail('refused: more than --max') : '';
   return [head, table, tail].filter(Boolean).join('\n');
 }

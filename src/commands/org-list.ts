@@ -73,8 +73,10 @@ export const orgListCommand = defineCommand({
               { header: 'id', value: (o) => remoteCell(o.id) },
             ],
             data.orgs,
-          )}\n${style.dim(`${data.orgs.length} of ${data.total} orgs`)}`,
+          )}`,
     );
+    // A count of what the table shows is a notice, not the result: stderr, and not under -q.
+    if (orgs.length > 0) ctx.out.info(`${orgs.length} of ${rows.length} orgs`);
     // Rows that could not be read are counted and warned about; the list is then incomplete.
     return unreadable.length > 0 ? ExitCode.partial : ExitCode.ok;
   },

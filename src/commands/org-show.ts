@@ -39,6 +39,10 @@ export const orgShowCommand = defineCommand({
         `GET /cp/orgs/${slug}/instance includes admin_token: a known past leak is back; report it to the CP owners (the value is not shown)`,
       );
     await ctx.out.result(description, renderOrg);
+    if (description.onCp === false && live.length > 0) {
+      ctx.out.warn(`the CP has no org ${slug} but ${live.length} live instance(s) carry its tag`);
+      ctx.out.info('hint: `molectl fleet orphans` lists such instances with what to do');
+    }
     if (description.onCp === null) {
       ctx.out.warn(`whether the CP has org ${slug} is unknown: ${description.cpEvidence}`);
       return ExitCode.partial;
@@ -83,7 +87,5 @@ function renderOrg(d: OrgDescription, style: Styles): string {
     );
     lines.push(...table.split('\n').map((l) => `    ${l}`));
   }
-  if (d.onCp === false && d.instances.some((i) => i.state !== 'terminated'))
-    lines.push(style.warn('  the CP has no such org but instances carry its tag: see `molectl fleet orphans`'));
   return lines.join('\n');
 }

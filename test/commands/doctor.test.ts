@@ -103,7 +103,9 @@ describe('molectl doctor against the sandbox', () => {
     expect(run.stdout).toMatch(/^cp health\s+pass\s/m);
     expect(run.stdout).toMatch(/^aws identity\s+pass\s/m);
     expect(run.stdout).toContain('rejected the admin token (HTTP 401)');
-    expect(run.stdout).toMatch(/^hint \(cp token\): check CP_ADMIN_API_TOKEN/m);
+    // The fix is a hint: stderr (issue 19).
+    expect(run.stderr).toMatch(/^hint \(cp token\): check CP_ADMIN_API_TOKEN/m);
+    expect(run.stdout).not.toMatch(/^hint/m);
     expect(run.stdout).toContain('4 passed, 1 failed, 0 skipped');
     for (const text of [run.stdout, run.stderr]) {
       expect(text).not.toContain(sentinel);

@@ -47,7 +47,7 @@ function verify(args: string[], extraEnv: Record<string, string> = {}) {
   });
 }
 
-// eslint-disable-next-line no-control-regex
+ 
 const stripAnsi = (text: string): string => text.replace(/\u001b\[[0-9;]*m/g, '');
 
 function json(stdout: string) {

@@ -1,4 +1,4 @@
-import { confirmChange } from '../prompt/confirm-change.js';
+import { confirmChange, showBeforeConfirming } from '../prompt/confirm-change.js';
 import type { Context } from '../context.js';
 import { ExitCode, MolectlError, NotFoundError, UsageError } from '../errors.js';
 import { describeEnvironment, formatEnvironment } from '../config/run-environment.js';
@@ -71,7 +71,7 @@ export async function prepareRotation(ctx: Context, input: PrepareInput): Promis
       : [];
 
   const environment = await describeEnvironment(ctx.config, ctx.aws);
-  ctx.out.info(formatEnvironment(environment));
+  showBeforeConfirming(ctx, { kind: 'environment' }, formatEnvironment(environment));
   const plan = planRotation({
     mode,
     secret,
@@ -83,7 +83,7 @@ export async function prepareRotation(ctx: Context, input: PrepareInput): Promis
     deployTimeoutMs: input.settings.deployTimeoutMs,
     bytes: secret.generate.bytes,
   });
-  ctx.out.info(renderRotationPlan(plan));
+  showBeforeConfirming(ctx, { kind: 'environment' }, renderRotationPlan(plan));
   await confirmChange(
     ctx,
     { kind: 'environment' },

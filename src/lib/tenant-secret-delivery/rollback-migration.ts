@@ -20,6 +20,8 @@ export const ROLLBACK_COMMAND = 'migrate cp-secret rollback';
 export interface RollbackTarget {
   slug: string;
   instanceId: string;
+  /** What the tenant held before the apply ('' for no secret; null when the apply did not record it). */
+  previousFingerprint: string | null;
 }
 
 /** The tenants an apply run changed, optionally narrowed to some orgs. Pure over the ledger. */
@@ -31,14 +33,15 @@ export function selectRollbackTargets(apply: RunLedger, orgs: string[] | undefin
       'find it with `molectl runs list --command "migrate cp-secret apply"`',
     );
   const { details } = readApplyPayload(doc);
+  // The apply run keeps its own outcome; a rollback run links itself on each tenant it undid.
   const migrated = Object.values(doc.targets).filter((t) => t.outcome === 'migrated');
+  const undoneBy = (slug: string): string | undefined => doc.targets[slug]?.detail.rolledBackBy as string | undefined;
   if (orgs) {
-    // Undone by a rollback run (which records itself), not rolled back by the script during apply.
-    const undone = orgs.filter((slug) => doc.targets[slug]?.detail.rolledBackBy);
+    const undone = orgs.filter((slug) => undoneBy(slug));
     if (undone.length)
       throw new UsageError(
-        `${undone.join(', ')} ${undone.length === 1 ? 'was' : 'were'} already rolled back`,
-        `resume ${doc.id} to migrate ${undone.length === 1 ? 'it' : 'them'} again`,
+        `${undone.map((slug) => `${slug} was already rolled back by run ${undoneBy(slug)}`).join('; ')}`,
+        `to migrate ${undone.length === 1 ? 'it' : 'them'} again, start a new run: molectl migrate cp-secret apply --orgs ${undone.join(',')}`,
       );
     const unknown = orgs.filter((slug) => !migrated.some((t) => t.key === slug));
     if (unknown.length)
@@ -48,8 +51,11 @@ export function selectRollbackTargets(apply: RunLedger, orgs: string[] | undefin
       );
   }
   return migrated
-    .filter((t) => !orgs || orgs.includes(t.key))
-    .map((t) => ({ slug: t.key, instanceId: details.get(t.key)!.instanceId }));
+    .filter((t) => (orgs ? orgs.includes(t.key) : !undoneBy(t.key)))
+    .map((t) => {
+      const detail = details.get(t.key)!;
+      return { slug: t.key, instanceId: detail.instanceId, previousFingerprint: detail.previousFingerprint ?? null };
+    });
 }
 
 export interface RollbackSettings {
@@ -114,7 +120,7 @@ export async function rollbackMigration(
               ledger.updateTarget(byInstance.get(id)!.slug, {
                 state: 'in-progress',
                 remoteIds: { commandId },
-                detail: { instanceId: id },
+                detail: { instanceId: id, previousFingerprint: byInstance.get(id)!.previousFingerprint },
               }),
             ),
           );
@@ -130,13 +136,13 @@ export async function rollbackMigration(
       const ok = isRolledBack(result);
       if (ok) rolledBack += 1;
       else waveFailed += 1;
-      // The apply run no longer holds this tenant migrated: a second rollback has nothing to undo
-      // there, and resuming the apply run would migrate it again.
+      const backOn = ok ? (parsed?.fingerprint ?? null) : null;
+      // The apply run keeps its own outcome (it did migrate this tenant); the rollback is linked on
+      // its target, with the fingerprint the tenant is back on, so a second rollback has nothing
+      // to undo there and `status <apply run>` tells what happened since.
       if (ok)
         await apply.updateTarget(target.slug, {
-          state: 'pending',
-          outcome: 'rolled-back',
-          detail: { rolledBackBy: ledger.id, soak: null },
+          detail: { rolledBackBy: ledger.id, fingerprintAfterRollback: backOn },
         });
       await ledger.updateTarget(target.slug, {
         state: ok ? 'succeeded' : 'failed',
@@ -145,6 +151,9 @@ export async function rollbackMigration(
           ssmStatus: result.statusDetails ?? result.status,
           exitCode: result.responseCode,
           fingerprint: parsed?.fingerprint ?? null,
+          // Back on what it held before the apply: the rollback's own proof.
+          fingerprintMatch:
+            ok && backOn !== null && target.previousFingerprint !== null ? backOn === target.previousFingerprint : null,
           health: parsed?.health ?? null,
           class: 'migrated',
         },
@@ -161,8 +170,6 @@ export async function rollbackMigration(
     }
   }
   if (rolledBack > 0) await apply.recordEvent(`${rolledBack} tenant(s) rolled back by run ${ledger.id}`);
-  // Resumable again: `resume` re-migrates what was rolled back.
-  if (rolledBack > 0 && apply.status === 'succeeded') await apply.setStatus('partial');
   if (abortReason) {
     await ledger.recordEvent(`aborted: ${abortReason}`, { level: 'error' });
     await ledger.setStatus('aborted', { error: new MolectlError(abortReason) });

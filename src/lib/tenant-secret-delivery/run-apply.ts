@@ -1,3 +1,4 @@
+import { ROLLBACK_COMMAND } from './rollback-migration.js';
 import { createDetachedDoor } from '../aws/detached-door.js';
 import type { Context } from '../context.js';
 import { ExitCode, InterruptedError } from '../errors.js';
@@ -67,6 +68,8 @@ export async function reportRun(ctx: Context, ledger: RunLedger, summaryMd?: str
     {
       run: doc.id,
       status: doc.status,
+      // A rollback run names the apply run it undid; an apply run's rows name their rollbacks.
+      ...(doc.command === ROLLBACK_COMMAND ? { rollbackOf: String(doc.inputs.run ?? '') } : {}),
       environment: doc.environment,
       pinned: doc.pinned,
       counts: countRows(rows),

@@ -29,13 +29,15 @@ const apply = ledgerOf(
 describe('selectRollbackTargets', () => {
   it('takes only the tenants the run migrated (not current, failed, untouched or skipped ones)', () => {
     expect(selectRollbackTargets(apply, undefined)).toEqual([
-      { slug: 'acme', instanceId: 'i-acme' },
-      { slug: 'zeta', instanceId: 'i-zeta' },
+      { slug: 'acme', instanceId: 'i-acme', previousFingerprint: null },
+      { slug: 'zeta', instanceId: 'i-zeta', previousFingerprint: null },
     ]);
   });
 
   it('narrows to --orgs', () => {
-    expect(selectRollbackTargets(apply, ['zeta'])).toEqual([{ slug: 'zeta', instanceId: 'i-zeta' }]);
+    expect(selectRollbackTargets(apply, ['zeta'])).toEqual([
+      { slug: 'zeta', instanceId: 'i-zeta', previousFingerprint: null },
+    ]);
   });
 
   it.each([
@@ -48,6 +50,27 @@ describe('selectRollbackTargets', () => {
     expect(() => selectRollbackTargets(apply, orgs)).toThrow(
       `did not migrate ${orgs.filter((o) => o !== 'acme').join(', ')}`,
     );
+  });
+
+  it('leaves out tenants a rollback run already undid (the apply keeps them migrated, linked to it)', () => {
+    const linked = ledgerOf(
+      ledgerDoc([
+        record('acme', {
+          state: 'succeeded',
+          outcome: 'migrated',
+          detail: { instanceId: 'i-acme', previousFingerprint: '', rolledBackBy: 'rb-1' },
+        }),
+        record('zeta', {
+          state: 'succeeded',
+          outcome: 'migrated',
+          detail: { instanceId: 'i-zeta', previousFingerprint: 'sha256:0123456789ab' },
+        }),
+      ]),
+    );
+    expect(selectRollbackTargets(linked, undefined)).toEqual([
+      { slug: 'zeta', instanceId: 'i-zeta', previousFingerprint: 'sha256:0123456789ab' },
+    ]);
+    expect(() => selectRollbackTargets(linked, ['acme'])).toThrow('acme was already rolled back by run rb-1');
   });
 
   it('returns nothing for a run that migrated no tenant', () => {
