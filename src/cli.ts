@@ -9,7 +9,8 @@ import {
   leafCommand,
   rawFlagValues,
 } from './cli/build-program.js';
-import { reportError } from './cli/report-error.js';
+import { EXIT_CLOSED_STDOUT, watchForClosedOutput } from './cli/closed-output.js';
+import { isHelpOrVersion, reportError } from './cli/report-error.js';
 import { installInterruptHandler } from './cli/interrupts.js';
 export { outliveTheTerminal } from './cli/lost-terminal.js';
 import { renderTopLevelHelp } from './lib/cli/top-level-help.js';
@@ -41,9 +42,19 @@ const VERSION: string = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
 
+/** The global options that take a value, by their commander key: none of them may be empty. */
+const GLOBAL_VALUE_SPELLINGS = {
+  env: '--env',
+  cpUrl: '--cp-url',
+  profile: '--profile',
+  region: '--region',
+  output: '--output',
+};
+
 export async function main(argv: string[], deps: MainDeps = {}): Promise<number> {
   const stdout = deps.stdout ?? process.stdout;
   const stderr = deps.stderr ?? process.stderr;
+  const output = watchForClosedOutput(stdout, stderr);
   // The top-level help and the version: nothing to redact, nothing to interrupt.
   const quick = answerWithoutCommander(argv);
   if (quick !== null) {
@@ -79,7 +90,8 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
     leaf.action(async () => {
       // Every flag and argument is judged before the context exists: a bad value is exit 2
       // before any file is read or any remote call is made.
-      const { parseArguments, parseFlags } = await import('./lib/cli/flag-declaration.js');
+      const { checkGlobalValues, parseArguments, parseFlags } = await import('./lib/cli/flag-declaration.js');
+      checkGlobalValues(program.opts(), GLOBAL_VALUE_SPELLINGS);
       const input = {
         args: parseArguments(definition.args ?? [], leaf.processedArgs),
         options: parseFlags(definition.flags, rawFlagValues(leaf, options)),
@@ -113,6 +125,8 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
+    // The reader of stdout went away (`| head`): the write that failed ended the command; end quietly.
+    if (output.stdoutClosed && !isHelpOrVersion(error)) return EXIT_CLOSED_STDOUT;
     const globals = program.opts<{ output?: string; debug?: boolean }>();
     exitCode = await reportError(error, {
       stderr,

@@ -213,5 +213,7 @@ async function printReport(
     for (const line of renderAcknowledged(data.acknowledged)) ctx.out.verbose(line);
   }
   await ctx.out.result(data, renderRewriteSummary);
+  if (data.mode === 'dry-run' && data.gate.rewrite > 0) ctx.out.info('dry run: nothing written; --write applies it');
+  if (data.goFilesSkipped > 0) ctx.out.info('--include-go rewrites Go module paths too');
   return gate;
 }

@@ -89,6 +89,7 @@ export const logsCommand = defineCommand({
       tail: options.tail === 'all' ? undefined : options.tail,
       timestamps: options.timestamps,
       maxBytes: options.maxBytes,
+      defaultContainer: ctx.config.environment.containerName,
     });
     const tally = new RedactionTally(ctx.redactor);
     const lines = splitConsoleLines(tally.redact(logs.text)).lines;
@@ -163,6 +164,7 @@ async function followLogs(
         tail: first && options.tail !== 'all' ? options.tail : undefined,
         timestamps: true,
         maxBytes: options.maxBytes,
+        defaultContainer: ctx.config.environment.containerName,
       });
     } catch (error) {
       if (ctx.signal.aborted) break;

@@ -1,9 +1,9 @@
 import { defineCommand } from '../lib/cli/command-definition.js';
 import { argument } from '../lib/cli/flag-declaration.js';
 import { textFlag } from '../lib/cli/flags.js';
-import { confirmChange } from '../lib/prompt/confirm-change.js';
+import { confirmChange, showBeforeConfirming } from '../lib/prompt/confirm-change.js';
 import { ExitCode, MolectlError } from '../lib/errors.js';
-import { describeTarget, formatTarget, toRunEnvironment } from '../lib/config/run-environment.js';
+import { describeEnvironment, formatEnvironment } from '../lib/config/run-environment.js';
 import { describeSecret as showSecret } from '../lib/output/fingerprint.js';
 import { findManagedSecret } from '../lib/secrets/managed-secret.js';
 import { putSecret } from '../lib/secrets/put-secret.js';
@@ -42,8 +42,8 @@ export const secretsPutCommand = defineCommand({
         `note: dropped one trailing newline from ${input.source}; the stored value is ${showSecret(input.value)}`,
       );
 
-    const target = await describeTarget(ctx.config, ctx.aws);
-    ctx.out.info(formatTarget(target));
+    const environment = await describeEnvironment(ctx.config, ctx.aws);
+    showBeforeConfirming(ctx, { kind: 'environment' }, formatEnvironment(environment));
     const description = await ctx.aws.describeSecret(secret.secretId);
     if (description?.versions.some((v) => v.stages.includes(AWSPENDING))) {
       throw new MolectlError(
@@ -55,7 +55,9 @@ export const secretsPutCommand = defineCommand({
       );
     }
     if (description)
-      ctx.out.info(
+      showBeforeConfirming(
+        ctx,
+        { kind: 'environment' },
         `${secret.secretId} exists: the new value becomes AWSCURRENT; consumers (${secret.consumers.map((c) => c.ref).join(', ') || 'none'}) keep what they hold`,
       );
     await confirmChange(
@@ -70,7 +72,7 @@ export const secretsPutCommand = defineCommand({
         ledger: {
           create: {
             command: 'secrets put',
-            environment: toRunEnvironment(target),
+            environment,
             inputs: {
               name: secret.name,
               secretId: secret.secretId,

@@ -70,14 +70,7 @@ export function removeSandboxRecord(files: SandboxFiles, pid: number): void {
   for (const file of [files.record, files.cpToken, files.awsCredentials]) rmSync(file, { force: true });
 }
 
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { isProcessAlive } from '../lib/runs/process-owner.js';
 
 /** The environment to target a running sandbox, credentials by file reference only. */
 export function buildShellEnv(files: SandboxFiles, url: string): [string, string][] {
@@ -91,6 +84,11 @@ export function buildShellEnv(files: SandboxFiles, url: string): [string, string
     ['AWS_SHARED_CREDENTIALS_FILE', files.awsCredentials],
     ['AWS_EC2_METADATA_DISABLED', 'true'],
   ];
+}
+
+/** `unset` lines for what buildShellEnv exports: `eval "$(molectl sandbox down)"` cleans the shell. */
+export function renderUnsets(env: [string, string][]): string {
+  return `unset ${env.map(([k]) => k).join(' ')}`;
 }
 
 /** `export K='V'` lines that bash can eval; values are single-quoted. */

@@ -126,8 +126,19 @@ describe('one odd row', () => {
     h.sandbox.state.faults.flags['orgRowNoCreatedAt'] = 'e2e-nodate';
     const run = await h.run(['org', 'gc', '--prefix', 'e2e-', '--older-than', '1m']);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/1 of unknown age kept/);
+    // Issue 19, item 11: not "younger, kept" but "age unknown, kept", and named.
+    expect(run.stdout).toMatch(
+      /; \d+ younger, kept; 1 age unknown, kept \(e2e-nodate: the CP sent no readable created_at\)\n/,
+    );
+    expect(run.stderr).toBe('');
     expect(run.stdout).not.toMatch(/e2e-nodate +running/);
+    // org list --older-than (what gc would take) says it left the org out, rather than hiding it.
+    const listed = await h.run(['org', 'list', '--prefix', 'e2e-', '--older-than', '1m']);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).not.toContain('e2e-nodate');
+    expect(listed.stderr).toContain(
+      'warning: 1 org(s) left out by --older-than: age unknown (the CP sent no readable created_at): e2e-nodate',
+    );
   });
 });
 

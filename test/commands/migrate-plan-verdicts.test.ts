@@ -54,9 +54,9 @@ describe('migrate cp-secret plan verdicts', { timeout: 120_000 }, () => {
     const r = await f.molectl(['--env', 'staging', 'migrate', 'cp-secret', 'plan', '-o', 'json'], {
       env: { MOLECTL_CP_URL: f.sandbox.url },
     });
-    const plan = JSON.parse(r.stdout) as { tenantCpUrl: string; environment: { cpUrl: string } };
+    const plan = JSON.parse(r.stdout) as { environment: { cpUrl: string; tenantCpUrl: string } };
     expect(plan.environment.cpUrl).toBe(f.sandbox.url);
-    expect(plan.tenantCpUrl).toBe('https://staging-api.moleculesai.app');
+    expect(plan.environment.tenantCpUrl).toBe('https://staging-api.moleculesai.app');
   });
 
   it('refuses a plain-http or loopback tenant CP URL outside the sandbox (exit 3), before any probe', async () => {

@@ -8,6 +8,8 @@ import { execFile } from '../../src/lib/exec.js';
 import type { CheckResult } from '../../src/lib/verify/check-types.js';
 import { buildReport } from '../../src/lib/verify/report/build-report.js';
 import { renderReport } from '../../src/lib/verify/report/render-report.js';
+import { renderTextHints } from '../../src/lib/verify/report/render-text-report.js';
+import { stripRemoteMarks } from '../../src/lib/output/remote-text.js';
 import {
   EXPECTED_FP,
   OTHER_FP,
@@ -45,7 +47,8 @@ describe('migrate cp-secret plan and apply reports', () => {
   );
 
   it('plan (text)', async () => {
-    await expect(renderPlan(fleet, plainStyles)).toMatchFileSnapshot(golden('plan.txt'));
+    // What the output layer prints, less its redaction: the renderer marks the fleet's words as remote.
+    await expect(stripRemoteMarks(renderPlan(fleet, plainStyles))).toMatchFileSnapshot(golden('plan.txt'));
   });
 
   const run = ledgerDoc([
@@ -124,8 +127,15 @@ describe('verify report', () => {
     results,
   });
 
+  it('text, with what to do (stderr)', async () => {
+    const hints = renderTextHints(report);
+    const stderr = ['What to do:', ...hints.failures, ...hints.skips].join('\n');
+    await expect(`${renderReport(report, 'text')}\n--- stderr ---\n${stderr}\n`).toMatchFileSnapshot(
+      golden('verify.txt'),
+    );
+  });
+
   it.each([
-    ['text', 'verify.txt'],
     ['junit', 'verify.junit.xml'],
     ['markdown', 'verify.md'],
   ] as const)('%s', async (format, file) => {

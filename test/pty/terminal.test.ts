@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { deployServicesEnv, sandboxDeployCommit } from '../../src/sandbox/deploy-services/deploy-services-state.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/start-sandbox.js';
 import { startPty, stopAllPtys } from '../helpers/pty.js';
 import { eachInterrupt, interrupt } from '../helpers/pty-fleet.js';
@@ -72,6 +73,68 @@ describe('terminals that lie about themselves', { timeout: 60_000 }, () => {
     expect(await pty.exited).toBe(0);
     expect(pty.text).toMatch(/✔ probed 1 tenant/);
     expect(pty.text).toMatch(/1 tenant: 1 needs-migration/);
+  });
+});
+
+describe('colour on a terminal (issue 19, item 3)', { timeout: 60_000 }, () => {
+  const SGR = /\u001b\[[0-9;]*m/;
+
+  it('a normal terminal gets colour: the green ✔ of the spinner, the coloured classes of the plan', async () => {
+    const pty = startPty(['migrate', 'cp-secret', 'plan', '--orgs', 'acme'], { env: env(freshStateDir()), cols: 120 });
+    expect(await pty.exited).toBe(0);
+    expect(pty.transcript).toContain('\u001b[32m✔\u001b[39m');
+    expect(pty.transcript).toMatch(SGR);
+  });
+
+  it.each([
+    ['--no-color', ['--no-color'], {}],
+    ['NO_COLOR=1', [], { NO_COLOR: '1' }],
+    ['--no-color beats FORCE_COLOR=3', ['--no-color'], { FORCE_COLOR: '3' }],
+  ] as const)('%s: not one colour code on the terminal, the ✔ included', async (_label, flags, extra) => {
+    const pty = startPty([...flags, 'migrate', 'cp-secret', 'plan', '--orgs', 'acme'], {
+      env: { ...env(freshStateDir()), ...extra },
+      cols: 120,
+    });
+    expect(await pty.exited).toBe(0);
+    // The spinner ran (so its end mark is the one in question) and its mark is plain.
+    expect(pty.text).toMatch(/✔ probed 1 tenant/);
+    expect(pty.transcript).not.toMatch(SGR);
+  });
+});
+
+describe('Ctrl-C during read-only work', { timeout: 60_000 }, () => {
+  it('verify --wait: Ctrl-C prints the report as it stands (what passed, what was still waiting), exit 130', async () => {
+    sandbox.state.faults.flags['vercelDeployError'] = 'BUILDING';
+    try {
+      const pty = startPty(
+        [
+          'verify',
+          '--expect-commit',
+          sandboxDeployCommit(sandbox.state),
+          '--canary',
+          'acme',
+          '--wait',
+          '10m',
+          '--interval',
+          '1s',
+        ],
+        { env: { ...env(freshStateDir()), ...deployServicesEnv() }, cols: 200 },
+      );
+      await pty.waitFor(/canvas-deploy: .*trying again every 1s/);
+      pty.ctrlC();
+      expect(await pty.exited).toBe(130);
+      const text = pty.text;
+      expect(text).toMatch(/^cp-health +pass /m);
+      expect(text).toMatch(/^tenant-health +pass /m);
+      expect(text).toMatch(/^canvas-deploy +interrupted +.*interrupted while still waiting \(last try: .*BUILDING/m);
+      expect(text).toMatch(
+        /INTERRUPTED: 7 passed, 0 failed, 0 skipped, 1 interrupted in [\d.]+s; interrupted, 1 not finished \(canvas-deploy\)/,
+      );
+      // The report, not a bare "error: interrupted".
+      expect(text).not.toMatch(/^error: interrupted/m);
+    } finally {
+      delete sandbox.state.faults.flags['vercelDeployError'];
+    }
   });
 });
 

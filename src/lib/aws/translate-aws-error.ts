@@ -194,6 +194,22 @@ export function translateAwsError(error: unknown, call: AwsCallInfo): MolectlErr
       ...cause,
     });
   }
+  if (isNotAnAwsAnswer(e, name)) {
+    const status = e.$metadata?.httpStatusCode;
+    const answered = `HTTP ${status ?? '?'}${name === 'SyntaxError' ? ', a body that is not an AWS response' : GENERIC_NAMES.has(name) ? '' : `, ${name}`}`;
+    // Not "AWS is down": whatever answered does not serve this API. Said where it is, and why it is there.
+    if (call.endpoint)
+      return new ConfigError(
+        `the endpoint ${call.endpoint} (AWS_ENDPOINT_URL) does not serve ${api} (${answered})`,
+        `AWS_ENDPOINT_URL sends every AWS call there: point it at an endpoint that implements ${call.service} (\`molectl sandbox up\` serves EC2, SSM, Secrets Manager and STS), or unset it to reach AWS itself`,
+        error,
+      );
+    return new MolectlError(`something other than AWS answered ${api} (${answered})`, {
+      code: ExitCode.failed,
+      hint: "a proxy, captive portal or firewall may be answering in AWS's place: check HTTPS_PROXY / HTTP_PROXY and network access to AWS",
+      ...cause,
+    });
+  }
   if (MALFORMED.has(name) && e.$fault !== 'server') {
     return new UsageError(
       `AWS refused ${api}: ${oneLine(message) || name}`,
@@ -250,6 +266,19 @@ function isNetworkError(e: SdkLikeError, name: string): boolean {
     e.$metadata?.httpStatusCode === undefined &&
     /socket hang up|ECONNREFUSED|ENOTFOUND|getaddrinfo|connect ETIMEDOUT/i.test(e.message ?? '')
   );
+}
+
+/** The names the SDK gives an error response that carried no AWS error code. */
+const GENERIC_NAMES = new Set(['NotFound', 'Unknown', 'UnknownError', 'Error', 'MethodNotAllowed', 'NotImplemented']);
+
+/**
+ * An answer no AWS API gives: a body the SDK cannot parse (HTML, a web server's page), or a
+ * 404/405/501 with no AWS error code (a server that has no such route or method).
+ */
+function isNotAnAwsAnswer(e: SdkLikeError, name: string): boolean {
+  if (name === 'SyntaxError' || /Deserialization error/i.test(e.message ?? '')) return true;
+  const status = e.$metadata?.httpStatusCode;
+  return (status === 404 || status === 405 || status === 501) && GENERIC_NAMES.has(name);
 }
 
 function oneLine(text: string): string {

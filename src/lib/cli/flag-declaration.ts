@@ -50,6 +50,42 @@ export class FlagProblem extends Error {
   }
 }
 
+/**
+ * An empty value (`--summary-md ""`). Almost always a shell variable that is unset: said so,
+ * because running on would quietly drop what the flag was meant to do (a summary never
+ * written, a filter that selects everything, a default environment instead of the one meant).
+ */
+export class EmptyValueProblem extends FlagProblem {
+  constructor() {
+    super('is empty');
+  }
+}
+
+/** The usage error for a flag, argument or global option (`name`) whose value was refused. */
+export function valueProblemError(name: string, problem: FlagProblem, fallbackHint: string): UsageError {
+  if (problem instanceof EmptyValueProblem) {
+    const isArgument = name.startsWith('<');
+    const given = isArgument ? '"$VAR"' : `${name} "$VAR"`;
+    return new UsageError(
+      `${name} is empty`,
+      `a shell variable given as its value (${given}) is unset or empty; ${isArgument ? 'set it' : 'set it, or leave the flag out'}`,
+    );
+  }
+  return new UsageError(`${name}: ${problem.message}`, problem.hint ?? fallbackHint);
+}
+
+/**
+ * Global options that take a value (`--env "$TARGET_ENV"`): an empty one is refused here rather
+ * than read as absent, which would quietly fall back to the default environment or region.
+ */
+export function checkGlobalValues(values: Record<string, unknown>, spellings: Record<string, string>): void {
+  for (const [key, spelling] of Object.entries(spellings)) {
+    const value = values[key];
+    if (typeof value === 'string' && value.trim() === '')
+      throw valueProblemError(spelling, new EmptyValueProblem(), 'see --help');
+  }
+}
+
 export type FlagSpecs = Record<string, Flag<unknown>>;
 export type ParsedFlags<S extends FlagSpecs> = { [K in keyof S]: S[K] extends Flag<infer T> ? T : never };
 
@@ -66,7 +102,7 @@ export function parseFlags<S extends FlagSpecs>(specs: S, raw: Record<string, Ra
       out[key] = flag.parse(raw[key]);
     } catch (error) {
       if (!(error instanceof FlagProblem)) throw error;
-      throw new UsageError(`${flagName(flag)}: ${error.message}`, error.hint ?? 'see --help for the accepted values');
+      throw valueProblemError(flagName(flag), error, 'see --help for the accepted values');
     }
   }
   return out as ParsedFlags<S>;
@@ -81,15 +117,11 @@ export function parseArguments(specs: readonly ArgumentSpec[], values: readonly 
       if (value === undefined) continue;
       const text = String(value);
       try {
-        if (text.trim() === '')
-          throw new FlagProblem(
-            'is empty',
-            'give it a value; if you passed a shell variable, that variable is unset or empty',
-          );
+        if (text.trim() === '') throw new EmptyValueProblem();
         spec.check?.(text);
       } catch (error) {
         if (!(error instanceof FlagProblem)) throw error;
-        throw new UsageError(`<${spec.name}>: ${error.message}`, error.hint ?? 'see --help for what it accepts');
+        throw valueProblemError(`<${spec.name}>`, error, 'see --help for what it accepts');
       }
       out.push(text);
     }
@@ -115,12 +147,7 @@ export function single(raw: RawFlagValue): string | undefined {
   if (raw === undefined) return undefined;
   if (Array.isArray(raw)) return single(raw.at(-1));
   if (typeof raw !== 'string') throw new FlagProblem('needs a value');
-  if (raw.trim() === '') {
-    throw new FlagProblem(
-      'is empty',
-      'give it a value; if you passed a shell variable (like "$GITHUB_STEP_SUMMARY"), that variable is unset or empty',
-    );
-  }
+  if (raw.trim() === '') throw new EmptyValueProblem();
   return raw;
 }
 

@@ -2,6 +2,7 @@ import { ORG_SLUG_PATTERN } from '../cp/check-org-slug.js';
 import {
   argument,
   checkWord,
+  EmptyValueProblem,
   FlagProblem,
   makeFlag,
   single,
@@ -44,6 +45,7 @@ export function listFlag(
     if (raw === undefined) return undefined;
     const given = Array.isArray(raw) ? raw : [raw];
     if (given.some((v) => typeof v !== 'string')) throw new FlagProblem('needs a value');
+    if (given.every((v) => String(v).trim() === '')) throw new EmptyValueProblem();
     const words = [
       ...new Set(
         given

@@ -6,7 +6,12 @@ import { ConfigError, UsageError } from '../errors.js';
 import type { EnvVars } from './env.js';
 import { resolveOutputFormat, type OutputFormat } from './output-format.js';
 import type { Layer, Sourced } from './sourced.js';
-import { BUILT_IN_ENVIRONMENTS, DEFAULT_ENVIRONMENT, type EnvironmentConfig } from './environments.js';
+import {
+  BUILT_IN_ENVIRONMENTS,
+  CONTAINER_NAME_PATTERN,
+  DEFAULT_ENVIRONMENT,
+  type EnvironmentConfig,
+} from './environments.js';
 
 /**
  * One precedence for every setting: built-in defaults < user config file < MOLECTL_* variables
@@ -68,7 +73,7 @@ const environmentSchema = z
     orgSlugTagKey: z.string().min(1),
     orgIdTagKey: z.string().min(1),
     workspaceIdTagKey: z.string().min(1),
-    containerName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be a docker container name'),
+    containerName: z.string().regex(CONTAINER_NAME_PATTERN, 'must be a docker container name'),
     parameterPrefix: z.string().regex(/^\/[A-Za-z0-9_.\-/]+$/, 'must be an SSM parameter path such as /molectl/prod'),
     secrets: z.record(
       z.string(),

@@ -1,43 +1,60 @@
 import { readFile } from 'node:fs/promises';
 import { MolectlError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../output/write-file.js';
-import { redactDeep } from '../output/output.js';
+import { renderDeep } from '../output/output.js';
 import type { Redactor } from '../output/redactor.js';
 import { z } from 'zod';
-import { TENANT_CLASSES } from '../tenant-secret-delivery/migration-plan.js';
-import { PLAN_SCHEMA_VERSION, summarizeTargets, type MigrationPlan } from '../tenant-secret-delivery/migration-plan.js';
+import { EC2_INSTANCE_ID_PATTERN } from '../aws/ec2-instance-id.js';
+import { environmentSchema } from '../config/environment-schema.js';
+import { CONTAINER_NAME_PATTERN } from '../config/environments.js';
+import { ORG_SLUG_PATTERN } from '../cp/check-org-slug.js';
+import { FINGERPRINT_PATTERN } from '../output/fingerprint.js';
+import {
+  PLAN_KIND,
+  PLAN_SCHEMA_VERSION,
+  TENANT_CLASSES,
+  summarizeTargets,
+  type MigrationPlan,
+} from '../tenant-secret-delivery/migration-plan.js';
 
 export async function writePlanFile(path: string, plan: MigrationPlan, redactor: Redactor): Promise<void> {
   // Redacted value by value: a replacement inside the serialized text could break the JSON.
-  await writeFileAtomic(path, `${JSON.stringify(redactDeep(plan, redactor), null, 2)}\n`, { mode: 0o644 });
+  // Registered values everywhere, shapes in remote spans only: the plan's own words stay as written.
+  await writeFileAtomic(path, `${JSON.stringify(renderDeep(plan, redactor, 'json'), null, 2)}\n`, { mode: 0o644 });
 }
 
 /**
  * A plan file as apply takes it. Validated field by field when read, before any lock or ledger:
  * a hand-edited or truncated plan must fail here, naming the field, not half way through a run.
+ * The schema is held to the MigrationPlan type (`satisfies` below), so the two cannot drift.
  */
-const FINGERPRINT = /^sha256:[0-9a-f]{12}$/;
+const fingerprint = z.string().regex(FINGERPRINT_PATTERN, 'expected sha256:<12 hex>');
+const instanceId = z.string().regex(EC2_INSTANCE_ID_PATTERN, 'expected an EC2 instance id (i-...)');
+const orgSlug = z.string().regex(ORG_SLUG_PATTERN, 'expected an org slug');
+
 const planTargetSchema = z.looseObject({
-  slug: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/, 'expected an org slug'),
+  slug: orgSlug,
   orgId: z.string(),
-  instanceId: z.string().regex(/^i-[0-9a-f]{8,17}$/, 'expected an EC2 instance id (i-...)'),
+  orgIdUnconfirmed: z.literal(true).optional(),
+  instanceId,
   class: z.enum(TENANT_CLASSES),
   reason: z.string(),
-  fingerprint: z.string().regex(FINGERPRINT, 'expected sha256:<12 hex>').nullable(),
+  fingerprint: fingerprint.nullable(),
   durable: z.boolean(),
   updater: z.string().nullable(),
   pingStatus: z.string().nullable(),
   agentVersion: z.string().nullable(),
 });
+
 const planFileSchema = z.looseObject({
   schemaVersion: z.literal(PLAN_SCHEMA_VERSION),
-  kind: z.literal('molectl-cp-secret-plan'),
+  kind: z.literal(PLAN_KIND),
   createdAt: z.string(),
-  environment: z.looseObject({
+  // A plan always knows both CP URLs; the account and region may be unknown.
+  environment: environmentSchema.extend({
     name: z.string().min(1),
     cpUrl: z.string().url(),
-    region: z.string().nullable(),
-    account: z.string().nullable(),
+    tenantCpUrl: z.string().url(),
   }),
   secret: z.looseObject({
     secretId: z.string().min(1),
@@ -46,19 +63,27 @@ const planFileSchema = z.looseObject({
       .string()
       .min(1)
       .regex(/^[A-Za-z0-9_.:/@+=,-]+$/, 'expected a Secrets Manager version id'),
-    fingerprint: z.string().regex(FINGERPRINT, 'expected sha256:<12 hex>'),
+    fingerprint,
     length: z.number().int().positive(),
   }),
-  tenantCpUrl: z.string().url(),
-  containerName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'expected a docker container name'),
+  containerName: z.string().regex(CONTAINER_NAME_PATTERN, 'expected a docker container name'),
   targets: z.array(planTargetSchema),
   mismatches: z.looseObject({
-    instanceWithoutOrg: z.array(z.unknown()),
-    orgWithoutInstance: z.array(z.unknown()),
-    duplicateInstances: z.array(z.unknown()),
+    instanceWithoutOrg: z.array(z.looseObject({ instanceId, slugTag: z.string().nullable() })),
+    orgWithoutInstance: z.array(z.looseObject({ slug: orgSlug, instanceStatus: z.string() })),
+    duplicateInstances: z.array(z.looseObject({ slug: orgSlug, instanceIds: z.array(instanceId) })),
+    orgUnknown: z.array(z.looseObject({ instanceId, slugTag: z.string(), reason: z.string() })).optional(),
   }),
-});
+  // `summary` is not read: it is counted again from the targets.
+}) satisfies z.ZodType<Omit<MigrationPlan, 'summary'>>;
 
+const NEW_PLAN_HINT = 'make a new plan with `molectl migrate cp-secret plan --out FILE`';
+
+/**
+ * Reads a plan file given on the command line. Every problem is a UsageError (exit 2, nothing
+ * changed) in one line that says which: no file, not JSON, not a plan, a plan from an older or a
+ * newer molectl, or a malformed plan (naming the first bad field).
+ */
 export async function readPlanFile(path: string): Promise<MigrationPlan> {
   let text: string;
   try {
@@ -70,20 +95,26 @@ export async function readPlanFile(path: string): Promise<MigrationPlan> {
   try {
     json = JSON.parse(text);
   } catch {
+    throw new UsageError(`plan file ${path} is not JSON`, NEW_PLAN_HINT);
+  }
+  const head = (typeof json === 'object' && json !== null ? json : {}) as { kind?: unknown; schemaVersion?: unknown };
+  if (head.kind !== PLAN_KIND) {
     throw new UsageError(
-      `plan file ${path} is not JSON`,
-      'write a new one with `molectl migrate cp-secret plan --out FILE`',
+      `${path} is not a molectl cp-secret plan (its "kind" is ${describeValue(head.kind)}, not "${PLAN_KIND}")`,
+      NEW_PLAN_HINT,
     );
   }
-  const version = (json as { schemaVersion?: unknown } | null)?.schemaVersion;
-  if (
-    (json as { kind?: unknown } | null)?.kind === 'molectl-cp-secret-plan' &&
-    typeof version === 'number' &&
-    version !== PLAN_SCHEMA_VERSION
-  ) {
+  const version = head.schemaVersion;
+  if (typeof version !== 'number' || !Number.isInteger(version)) {
+    throw new UsageError(`${path} is not a valid molectl cp-secret plan: it has no schemaVersion`, NEW_PLAN_HINT);
+  }
+  if (version !== PLAN_SCHEMA_VERSION) {
+    const older = version < PLAN_SCHEMA_VERSION;
     throw new UsageError(
-      `${path} is a plan of schema ${version}; this molectl reads schema ${PLAN_SCHEMA_VERSION}`,
-      'make a new plan with this molectl: `molectl migrate cp-secret plan --out FILE`',
+      `${path} was written by ${older ? 'an older' : 'a newer'} molectl (plan schemaVersion ${version}); this molectl reads schemaVersion ${PLAN_SCHEMA_VERSION}`,
+      older
+        ? `plans are not carried across versions: ${NEW_PLAN_HINT} with this molectl`
+        : `apply it with the molectl that wrote it, or ${NEW_PLAN_HINT} with this one`,
     );
   }
   const parsed = planFileSchema.safeParse(json);
@@ -91,19 +122,23 @@ export async function readPlanFile(path: string): Promise<MigrationPlan> {
     const issue = parsed.error.issues[0]!;
     const where = issue.path.map(String).join('.') || '(the file)';
     throw new UsageError(
-      `${path} is not a valid molectl cp-secret plan: ${where}: ${issue.message}`,
-      'make a new plan with `molectl migrate cp-secret plan --out FILE`; do not edit plans by hand',
+      `${path} is not a valid molectl cp-secret plan: ${where}: ${oneLine(issue.message)}`,
+      `${NEW_PLAN_HINT}; do not edit plans by hand`,
     );
   }
-  const plan = parsed.data as unknown as MigrationPlan;
+  const plan = parsed.data;
   const duplicate =
     findDuplicate(plan.targets.map((t) => t.slug)) ?? findDuplicate(plan.targets.map((t) => t.instanceId));
-  if (duplicate)
-    throw new UsageError(
-      `${path} lists ${duplicate} more than once`,
-      'make a new plan with `molectl migrate cp-secret plan --out FILE`',
-    );
+  if (duplicate) throw new UsageError(`${path} lists ${duplicate} more than once`, NEW_PLAN_HINT);
   return { ...plan, summary: summarizeTargets(plan.targets) };
+}
+
+function describeValue(value: unknown): string {
+  return value === undefined ? 'missing' : oneLine(JSON.stringify(value)).slice(0, 60);
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
 }
 
 function findDuplicate(values: string[]): string | null {
@@ -144,9 +179,9 @@ export function findPlanDrift(saved: MigrationPlan, fresh: MigrationPlan): PlanD
       `the plan is for ${saved.environment.name} (${saved.environment.cpUrl}), not ${fresh.environment.name} (${fresh.environment.cpUrl})`,
     );
   }
-  if (saved.tenantCpUrl !== fresh.tenantCpUrl) {
+  if (saved.environment.tenantCpUrl !== fresh.environment.tenantCpUrl) {
     reasons.push(
-      `the plan gives tenants MOLECULE_CP_URL ${saved.tenantCpUrl}, the environment now says ${fresh.tenantCpUrl}`,
+      `the plan gives tenants MOLECULE_CP_URL ${saved.environment.tenantCpUrl}, the environment now says ${fresh.environment.tenantCpUrl}`,
     );
   }
   if (saved.secret.versionId !== fresh.secret.versionId || saved.secret.fingerprint !== fresh.secret.fingerprint) {

@@ -1,5 +1,6 @@
 import type { InstanceSummary, ManagedInstance, SecretDescription } from '../aws/aws-types.js';
 import type { Sourced } from '../config/load-config.js';
+import { describeEnvironment } from '../config/run-environment.js';
 import type { Context } from '../context.js';
 import type { OrgRow } from '../cp/cp-schemas.js';
 import { ConfigError, MolectlError, NotFoundError } from '../errors.js';
@@ -11,6 +12,7 @@ import { runShellScript } from '../ssm/run-shell-script.js';
 import { classifyTenant, isDurable } from './classify-tenant.js';
 import {
   summarizeTargets,
+  PLAN_KIND,
   PLAN_SCHEMA_VERSION,
   type MigrationPlan,
   type PinnedSecret,
@@ -105,22 +107,13 @@ export async function planMigration(ctx: Context, options: PlanOptions): Promise
   const targets = tenants.map((tenant) =>
     buildTarget(tenant, managed.get(tenant.instanceId), byInstance.get(tenant.instanceId), secret, tenantCpUrl),
   );
-  const account = await ctx.aws.callerIdentity().then(
-    (id) => id.account,
-    () => null,
-  );
   return {
     schemaVersion: PLAN_SCHEMA_VERSION,
-    kind: 'molectl-cp-secret-plan',
+    kind: PLAN_KIND,
     createdAt: ctx.clock.now().toISOString(),
-    environment: {
-      name: environment.name,
-      cpUrl: ctx.config.cpUrl.value,
-      region: await ctx.aws.resolvedRegion(),
-      account,
-    },
+    // checkTenantCpUrl above vouched for its tenantCpUrl.
+    environment: await describeEnvironment(ctx.config, ctx.aws),
     secret,
-    tenantCpUrl,
     containerName: environment.containerName,
     targets,
     mismatches: {

@@ -1,5 +1,5 @@
 import type { Styles } from '../output/output.js';
-import { renderTable } from '../output/table.js';
+import { ownCell, remoteCell, renderTable } from '../output/table.js';
 import type { TenantClass } from '../tenant-secret-delivery/migration-plan.js';
 import type { MigrationPlan, PlanTarget } from '../tenant-secret-delivery/migration-plan.js';
 
@@ -12,18 +12,18 @@ export function renderPlan(plan: MigrationPlan, style: Styles): string {
         ? style.accent(text)
         : style.warn(text);
   const lines = [
-    `environment ${plan.environment.name}  CP ${plan.environment.cpUrl}  region ${plan.environment.region ?? '?'}  account ${plan.environment.account ?? '?'}`,
+    `environment ${plan.environment.name}  CP ${plan.environment.cpUrl}  region ${plan.environment.awsRegion ?? '?'}  account ${plan.environment.awsAccount ?? '?'}`,
     `secret      ${plan.secret.secretId} version ${plan.secret.versionId} (len=${plan.secret.length} ${plan.secret.fingerprint})`,
     '',
     renderTable<PlanTarget>(
       [
-        { header: 'org', value: (t) => t.slug },
-        { header: 'instance', value: (t) => t.instanceId },
-        { header: 'class', value: (t) => t.class, style: (cell, t) => classStyle(t.class, cell) },
-        { header: 'holds', value: (t) => t.fingerprint },
-        { header: 'durable', value: (t) => (t.fingerprint ? (t.durable ? 'yes' : 'no') : '') },
-        { header: 'ssm', value: (t) => t.pingStatus ?? 'not managed' },
-        { header: 'why', value: (t) => t.reason },
+        { header: 'org', value: (t) => remoteCell(t.slug) },
+        { header: 'instance', value: (t) => remoteCell(t.instanceId) },
+        { header: 'class', value: (t) => ownCell(t.class), style: (cell, t) => classStyle(t.class, cell) },
+        { header: 'holds', value: (t) => remoteCell(t.fingerprint) },
+        { header: 'durable', value: (t) => (t.fingerprint ? ownCell(t.durable ? 'yes' : 'no') : null) },
+        { header: 'ssm', value: (t) => (t.pingStatus ? remoteCell(t.pingStatus) : ownCell('not managed')) },
+        { header: 'why', value: (t) => ownCell(t.reason) },
       ],
       plan.targets,
     ),

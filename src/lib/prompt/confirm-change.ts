@@ -55,6 +55,20 @@ export async function confirmChange(
     );
 }
 
+/**
+ * What a destructive command shows before acting (the target, the plan). When a person is about
+ * to be asked to type the confirmation, it is part of the question: shown even under --quiet.
+ * When the command line already confirmed it, it is a notice like any other: --quiet hides it.
+ */
+export function showBeforeConfirming(
+  ctx: Pick<Context, 'config' | 'flags' | 'out'>,
+  how: ConfirmHow,
+  text: string,
+): void {
+  if (confirmedOnCommandLine(ctx, how)) ctx.out.info(text);
+  else ctx.out.error(text);
+}
+
 function confirmedOnCommandLine(ctx: Pick<Context, 'config' | 'flags'>, how: ConfirmHow): boolean {
   if (ctx.config.envName.source !== 'flag') return false;
   return how.kind === 'slug' ? how.confirmFlag === how.slug : ctx.flags.yes;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { environmentSchema } from '../config/environment-schema.js';
 
 /**
  * The on-disk shape of a run ledger (`<stateDir>/runs/<id>.json`), documented in docs/runs.md.
@@ -74,12 +75,8 @@ export const runLedgerSchema = z.looseObject({
   kind: z.literal('molectl-run-ledger'),
   id: z.string(),
   command: z.string(),
-  environment: z.looseObject({
-    name: z.string(),
-    cpUrl: z.string().optional(),
-    awsAccount: z.string().optional(),
-    awsRegion: z.string().optional(),
-  }),
+  /** Where the run acted (src/lib/config/run-environment.ts); unknown values are left out on disk. */
+  environment: environmentSchema,
   status: z.enum(RUN_STATUSES),
   startedAt: z.string(),
   updatedAt: z.string(),
@@ -102,5 +99,4 @@ export type TargetRecord = z.infer<typeof targetSchema>;
 export type RunEvent = z.infer<typeof eventSchema>;
 export type RunOwner = z.infer<typeof ownerSchema>;
 export type RunErrorRecord = z.infer<typeof errorRecordSchema>;
-export type RunEnvironment = RunLedgerDocument['environment'];
 export type ScalarOrList = z.infer<typeof scalarOrList>;

@@ -3,6 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import type { Clock } from '../clock.js';
 import { ExitCode, MolectlError, isMolectlError } from '../errors.js';
 import type { Redactor } from '../output/redactor.js';
+import { renderOutputText } from '../output/remote-text.js';
 import { writeFileAtomic } from '../output/write-file.js';
 import { LedgerSerializer } from './ledger-serializer.js';
 import { checkOwnerLiveness, describeCurrentProcess } from './process-owner.js';
@@ -10,7 +11,6 @@ import {
   FINISHED_TARGET_STATES,
   SETTLED_TARGET_STATES,
   TARGET_STATES,
-  type RunEnvironment,
   type RunErrorRecord,
   type RunEvent,
   type RunLedgerDocument,
@@ -192,12 +192,6 @@ export class RunLedger {
     return this.touch(this.now());
   }
 
-  /** Fills in what becomes known after the start (AWS account once STS answered). */
-  setEnvironment(patch: Partial<RunEnvironment>): Promise<void> {
-    for (const [k, v] of Object.entries(patch)) if (typeof v === 'string') this.doc.environment[k] = this.clean(v);
-    return this.touch(this.now());
-  }
-
   /**
    * Makes this process the owner, to resume the run. Refuses while the recorded owner may still
    * be working on it: alive on this host, or on another host (unknowable) unless `force`.
@@ -256,6 +250,11 @@ export class RunLedger {
     return queued;
   }
 
+  /** The ledger as its file has it (what is unknown left out): what `runs show -o json` prints. */
+  asWritten(): unknown {
+    return JSON.parse(this.serialize());
+  }
+
   /** The exact text written to disk: the document redacted again, as defence in depth. */
   serialize(): string {
     return this.serializer.serialize(this.doc);
@@ -292,8 +291,13 @@ export class RunLedger {
     return this.io.clock.now().toISOString();
   }
 
+  /**
+   * What a ledger keeps of a string: registered values scrubbed everywhere, token shapes only in
+   * the spans marked as remote (a CP answer, SSM output), marks removed. molectl's own messages,
+   * hints and key=value records are kept as written: the shape rules garbled them.
+   */
   private clean(text: string): string {
-    const redacted = this.io.redactor.redact(text);
+    const redacted = renderOutputText(text, this.io.redactor, 'json');
     return redacted.length > MAX_MESSAGE_LENGTH ? `${redacted.slice(0, MAX_MESSAGE_LENGTH)}… (truncated)` : redacted;
   }
 

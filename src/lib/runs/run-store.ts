@@ -1,6 +1,7 @@
 import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../clock.js';
+import type { Environment } from '../config/run-environment.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import type { Redactor } from '../output/redactor.js';
 import { acquireLocalLock, breakLocalLock, type LocalLock, type LocalLockHolder } from './local-lock.js';
@@ -9,7 +10,6 @@ import { RunLedger } from './run-ledger.js';
 import {
   LEDGER_SCHEMA_VERSION,
   runLedgerSchema,
-  type RunEnvironment,
   type RunLedgerDocument,
   type ScalarOrList,
 } from './run-ledger-schema.js';
@@ -32,7 +32,8 @@ export interface RunStoreOptions {
 export interface CreateRunInput {
   /** The command as typed, e.g. `migrate cp-secret apply`. */
   command: string;
-  environment: RunEnvironment;
+  /** Where the run acts: describeEnvironment(), or configuredEnvironment() when it makes no AWS call. */
+  environment: Environment;
   /** Options by name. Secret inputs go in as names or fingerprints, never values. */
   inputs?: Record<string, ScalarOrList>;
   pinned?: Record<string, ScalarOrList>;
@@ -206,6 +207,12 @@ export class RunStore {
     const version = (json as { schemaVersion?: unknown } | null)?.schemaVersion;
     if (typeof version === 'number' && version > LEDGER_SCHEMA_VERSION) {
       throw new UnreadableLedgerError(path, `written by a newer molectl (ledger schemaVersion ${version})`);
+    }
+    if (typeof version === 'number' && version < LEDGER_SCHEMA_VERSION) {
+      throw new UnreadableLedgerError(
+        path,
+        `written by an older molectl (ledger schemaVersion ${version}; this molectl reads ${LEDGER_SCHEMA_VERSION})`,
+      );
     }
     const parsed = runLedgerSchema.safeParse(json);
     if (!parsed.success) {

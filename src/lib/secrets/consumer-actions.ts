@@ -9,7 +9,7 @@ import {
 } from '../tenant-secret-delivery/migration-plan.js';
 import { discoverTenants, planMigration } from '../cp-secret-migration/plan-migration.js';
 import { MolectlError, UsageError } from '../errors.js';
-import type { Target } from '../config/run-environment.js';
+import type { Environment } from '../config/run-environment.js';
 import type { RunGuard } from '../runs/run-lifecycle.js';
 import { fingerprintOf } from '../output/fingerprint.js';
 import { createConsumerRequester, giteaBaseUrl, giteaToken, railwayTargetFor } from './consumer-door.js';
@@ -48,7 +48,7 @@ export interface ConsumerSettings {
   deployTimeoutMs: number;
   /** Tenants the operator accepted up front to leave unverified (--accept-unreachable). */
   acceptUnreachable: number;
-  target: Target;
+  environment: Environment;
   /** The rotation's run: stops the tenant waves when it is interrupted or loses a lock. */
   guard: RunGuard;
   /**
@@ -341,7 +341,7 @@ async function setTenants(
       };
     delete applySettings.canary;
   }
-  const ledger = await createApplyLedger(ctx, plan, applySettings, settings.waveSpec, settings.target);
+  const ledger = await createApplyLedger(ctx, plan, applySettings, settings.waveSpec, settings.environment);
   await settings.onApplyRunCreated?.(ledger.id);
   const result = await applyMigration(ctx, plan, applySettings, ledger, settings.guard).catch(
     async (error: unknown) => {

@@ -1,5 +1,5 @@
 import type { Styles } from '../output/output.js';
-import { renderTable } from '../output/table.js';
+import { ownCell, renderTable } from '../output/table.js';
 import type { ConsumerReport, RotationResult } from './run-rotation.js';
 
 /** The table `secrets rotate` and `secrets rollback` end with. Pure; ids and fingerprints only. */
@@ -17,16 +17,16 @@ export function renderRotationResult(r: RotationResult, style: Styles): string {
     '',
     renderTable(
       [
-        { header: 'consumer', value: (c: ConsumerReport) => c.consumer },
+        { header: 'consumer', value: (c: ConsumerReport) => ownCell(c.consumer) },
         {
           header: 'state',
-          value: (c) => c.state,
+          value: (c) => ownCell(c.state),
           style: (cell, c) =>
             c.state === 'set' || c.state === 'done-before' || c.state === 'put-back'
               ? style.ok(cell)
               : style.fail(cell),
         },
-        { header: 'detail', value: (c) => c.detail },
+        { header: 'detail', value: (c) => ownCell(c.detail) },
       ],
       r.consumers,
     ),

@@ -1,18 +1,20 @@
 import type { Context } from '../context.js';
 import { MolectlError } from '../errors.js';
 import { parseWaveSpec } from '../fleet/plan-waves.js';
-import { formatTarget, toRunEnvironment, type Target } from '../config/run-environment.js';
+import { formatEnvironment, type Environment } from '../config/run-environment.js';
 import type { RunLedgerDocument } from '../runs/run-ledger-schema.js';
 import type { RunLedger } from '../runs/run-ledger.js';
 import type { ApplySettings } from './apply-migration.js';
+import { readApplyPayload, type ApplyInputs } from './apply-ledger-payload.js';
+import { UnreadableLedgerError } from '../runs/unreadable-ledger-error.js';
 import { tenantScriptSha256 } from './tenant-script.js';
 import {
   ACTIONABLE_CLASSES,
   summarizeTargets,
+  PLAN_KIND,
   PLAN_SCHEMA_VERSION,
   type MigrationPlan,
   type PlanTarget,
-  type TenantClass,
 } from './migration-plan.js';
 
 /**
@@ -28,11 +30,12 @@ export async function createApplyLedger(
   plan: MigrationPlan,
   settings: ApplySettings,
   waveSpec: string,
-  target: Target,
+  environment: Environment,
 ): Promise<RunLedger> {
   const ledger = await ctx.runs.create({
     command: APPLY_COMMAND,
-    environment: toRunEnvironment(target),
+    // What this run saw (its own STS answer), with the plan's MOLECULE_CP_URL for tenants.
+    environment: { ...environment, tenantCpUrl: plan.environment.tenantCpUrl },
     inputs: {
       canary: settings.canary ?? null,
       waves: waveSpec,
@@ -42,7 +45,6 @@ export async function createApplyLedger(
       maxConcurrency: settings.maxConcurrency,
       healthTimeoutSeconds: settings.healthTimeoutSeconds,
       hostTimeoutSeconds: settings.hostTimeoutSeconds,
-      tenantCpUrl: plan.tenantCpUrl,
       containerName: plan.containerName,
       // What ran as root on each tenant, matched with `molectl migrate cp-secret script`.
       scriptSha256: tenantScriptSha256(),
@@ -72,7 +74,7 @@ export async function createApplyLedger(
       });
     }),
   );
-  await ledger.recordEvent(`started against ${formatTarget(target)}`);
+  await ledger.recordEvent(`started against ${formatEnvironment(environment)}`);
   return ledger;
 }
 
@@ -83,15 +85,14 @@ export function planFromLedger(doc: Readonly<RunLedgerDocument>): MigrationPlan 
       hint: 'pick an apply run from `molectl runs list --command "migrate cp-secret"`',
     });
   }
-  const pinned = doc.pinned as Record<string, string | number>;
-  const inputs = doc.inputs as Record<string, string | number | null>;
-  const targets: PlanTarget[] = Object.values(doc.targets).map((t) => ({
-    slug: t.key,
-    orgId: String(t.detail.orgId ?? ''),
-    instanceId: String(t.detail.instanceId ?? ''),
-    class: String(t.detail.class) as TenantClass,
-    reason: String(t.detail.reason ?? ''),
-    fingerprint: (t.detail.previousFingerprint as string | null) ?? null,
+  const { inputs, pinned, details } = readApplyPayload(doc);
+  const targets: PlanTarget[] = [...details].map(([slug, detail]) => ({
+    slug,
+    orgId: detail.orgId,
+    instanceId: detail.instanceId,
+    class: detail.class,
+    reason: detail.reason,
+    fingerprint: detail.previousFingerprint ?? null,
     durable: false,
     updater: null,
     pingStatus: null,
@@ -99,23 +100,18 @@ export function planFromLedger(doc: Readonly<RunLedgerDocument>): MigrationPlan 
   }));
   return {
     schemaVersion: PLAN_SCHEMA_VERSION,
-    kind: 'molectl-cp-secret-plan',
+    kind: PLAN_KIND,
     createdAt: doc.startedAt,
-    environment: {
-      name: doc.environment.name,
-      cpUrl: doc.environment.cpUrl ?? '',
-      region: doc.environment.awsRegion ?? null,
-      account: doc.environment.awsAccount ?? null,
-    },
+    // Ledgers written before the environment carried it kept the tenants' URL among the inputs.
+    environment: { ...doc.environment, tenantCpUrl: tenantCpUrlOf(doc, inputs) },
     secret: {
-      secretId: String(pinned.secretId),
-      arn: String(pinned.arn),
-      versionId: String(pinned.versionId),
-      fingerprint: String(pinned.fingerprint),
-      length: Number(pinned.length),
+      secretId: pinned.secretId,
+      arn: pinned.arn,
+      versionId: pinned.versionId,
+      fingerprint: pinned.fingerprint,
+      length: pinned.length,
     },
-    tenantCpUrl: String(inputs.tenantCpUrl),
-    containerName: String(inputs.containerName),
+    containerName: inputs.containerName,
     targets,
     mismatches: { instanceWithoutOrg: [], orgWithoutInstance: [], duplicateInstances: [] },
     summary: summarizeTargets(targets),
@@ -123,19 +119,25 @@ export function planFromLedger(doc: Readonly<RunLedgerDocument>): MigrationPlan 
 }
 
 export function settingsFromLedger(doc: Readonly<RunLedgerDocument>): { settings: ApplySettings; waveSpec: string } {
-  const i = doc.inputs as Record<string, string | number | null>;
-  const waveSpec = String(i.waves);
+  const { inputs } = readApplyPayload(doc);
   return {
-    waveSpec,
+    waveSpec: inputs.waves,
     settings: {
-      ...(i.canary ? { canary: String(i.canary) } : {}),
-      waves: parseWaveSpec(waveSpec),
-      maxErrors: Number(i.maxErrors),
-      soakMs: Number(i.soakMs),
-      delivery: i.delivery === 'parameter' ? 'parameter' : 'secrets-manager',
-      maxConcurrency: Number(i.maxConcurrency),
-      healthTimeoutSeconds: Number(i.healthTimeoutSeconds),
-      hostTimeoutSeconds: Number(i.hostTimeoutSeconds),
+      ...(inputs.canary ? { canary: inputs.canary } : {}),
+      waves: parseWaveSpec(inputs.waves),
+      maxErrors: inputs.maxErrors,
+      soakMs: inputs.soakMs,
+      delivery: inputs.delivery,
+      maxConcurrency: inputs.maxConcurrency,
+      healthTimeoutSeconds: inputs.healthTimeoutSeconds,
+      hostTimeoutSeconds: inputs.hostTimeoutSeconds,
     },
   };
+}
+
+/** The tenants' CP URL: in the environment block, or among the inputs of ledgers written before it was. */
+function tenantCpUrlOf(doc: Readonly<RunLedgerDocument>, inputs: ApplyInputs): string {
+  const url = doc.environment.tenantCpUrl || inputs.tenantCpUrl;
+  if (!url) throw new UnreadableLedgerError(`of run ${doc.id}`, 'it records no tenantCpUrl for the tenants');
+  return url;
 }

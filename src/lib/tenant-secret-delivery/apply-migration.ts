@@ -9,7 +9,8 @@ import { judgeApplyResult } from './judge-apply-result.js';
 import { actionableTargets, unseenTenants, type MigrationPlan, type PlanTarget } from './migration-plan.js';
 import { deleteRunParameter, putRunParameter, runParameterName } from './parameter-delivery.js';
 import { parseScriptResult } from './parse-script-result.js';
-import { checkCpAuthentication, checkPublicHealth } from './tenant-health.js';
+import { describeSoakFailure, soakCanary } from './soak-canary.js';
+import { checkPublicHealth } from './tenant-health.js';
 import { renderTenantCommands, type Delivery } from './tenant-script.js';
 
 /**
@@ -95,7 +96,7 @@ export async function applyMigration(
       const soak = await soakCanary(ctx, canary.target, settings.soakMs, ledger, guard);
       if (!soak.ok) {
         const why = soak.migrated
-          ? `canary ${canary.target.slug} failed its soak: ${soak.detail}`
+          ? `canary ${canary.target.slug} ${describeSoakFailure(soak, settings.soakMs)}`
           : `canary ${canary.target.slug} did not migrate (${ledger.target(canary.target.slug)?.error?.message ?? 'see its row'}), so no wave was started`;
         return await abort(ledger, failures + (soak.migrated ? 1 : 0), why);
       }
@@ -178,7 +179,7 @@ async function dispatchWave(ctx: Context, job: WaveJob): Promise<number> {
         commands: renderTenantCommands({
           mode: 'apply',
           containerName: plan.containerName,
-          cpUrl: plan.tenantCpUrl,
+          cpUrl: plan.environment.tenantCpUrl,
           expectedFingerprint: plan.secret.fingerprint,
           delivery: settings.delivery,
           ...(job.parameterName
@@ -186,7 +187,7 @@ async function dispatchWave(ctx: Context, job: WaveJob): Promise<number> {
             : { secretArn: plan.secret.arn, secretVersionId: plan.secret.versionId }),
           runId: ledger.id,
           healthTimeoutSeconds: settings.healthTimeoutSeconds,
-          ...(plan.environment.region ? { awsRegion: plan.environment.region } : {}),
+          ...(plan.environment.awsRegion ? { awsRegion: plan.environment.awsRegion } : {}),
         }),
         comment: `molectl migrate cp-secret apply ${ledger.id} ${job.label}`.slice(0, 100),
         timeoutSeconds: settings.hostTimeoutSeconds,
@@ -243,62 +244,6 @@ async function dispatchWave(ctx: Context, job: WaveJob): Promise<number> {
   if (failed) step.fail(`${job.label}: ${wave.length - failed} done, ${failed} failed`);
   else step.succeed(`${job.label}: ${wave.length} done`);
   return failed;
-}
-
-/** Gap between CP authentication checks while the CP is unavailable during the soak. */
-const CP_AUTH_RETRY_MS = 5_000;
-
-/**
- * Watches the canary for the soak period: the CP must positively accept its credentials (a CP
- * that is unavailable is asked again until the soak ends, then it is a failure), and its public
- * /health must answer ok throughout. The ledger records which proof was used and what was seen.
- */
-async function soakCanary(
-  ctx: Context,
-  canary: PlanTarget,
-  soakMs: number,
-  ledger: RunLedger,
-  guard: RunGuard,
-): Promise<{ ok: boolean; migrated: boolean; detail: string }> {
-  if (ledger.target(canary.slug)?.state !== 'succeeded')
-    return { ok: false, migrated: false, detail: 'the canary did not migrate' };
-  await ledger.updateTarget(canary.slug, { detail: { soak: 'running' } });
-  const deadline = ctx.clock.now().getTime() + soakMs;
-  const step = ctx.out.step(
-    `soaking canary ${canary.slug} for ${Math.round(soakMs / 1000)}s: checking that the CP accepts its credentials`,
-  );
-  let auth = await checkCpAuthentication(ctx, canary);
-  while (!auth.ok && auth.retriable && ctx.clock.now().getTime() + CP_AUTH_RETRY_MS <= deadline) {
-    guard.checkpoint();
-    step.update(`canary ${canary.slug}: ${auth.detail}; asking again`);
-    await ctx.clock.sleep(CP_AUTH_RETRY_MS, ctx.signal);
-    auth = await checkCpAuthentication(ctx, canary);
-  }
-  await ledger.updateTarget(canary.slug, { detail: auth.record });
-  await ledger.recordEvent(`canary ${canary.slug}: ${auth.detail}`, {
-    target: canary.slug,
-    level: auth.ok ? 'info' : 'error',
-  });
-  if (!auth.ok) {
-    step.fail(`canary ${canary.slug}: ${auth.detail}`);
-    return { ok: false, migrated: true, detail: auth.detail };
-  }
-  do {
-    const health = await checkPublicHealth(ctx, canary.slug);
-    if (!health.ok) {
-      step.fail(`canary ${canary.slug}: ${health.detail}`);
-      await ledger.recordEvent(`canary ${canary.slug}: ${health.detail}`, { target: canary.slug, level: 'error' });
-      return { ...health, migrated: true };
-    }
-    const left = deadline - ctx.clock.now().getTime();
-    if (left <= 0) break;
-    guard.checkpoint();
-    step.update(`soaking canary ${canary.slug}: healthy, ${Math.ceil(left / 1000)}s left`);
-    await ctx.clock.sleep(Math.min(5000, left), ctx.signal);
-  } while (ctx.clock.now().getTime() < deadline);
-  step.succeed(`canary ${canary.slug} healthy; ${auth.detail}`);
-  await ledger.updateTarget(canary.slug, { detail: { soak: 'passed' } });
-  return { ok: true, migrated: true, detail: 'healthy' };
 }
 
 /** Between waves: every tenant migrated so far must still answer /health. Returns the first that does not. */

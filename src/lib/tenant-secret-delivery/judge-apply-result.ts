@@ -1,6 +1,7 @@
 import type { InstanceScriptResult } from '../ssm/run-shell-script.js';
 import type { TargetState } from '../runs/run-ledger-schema.js';
 import { parseScriptResult } from './parse-script-result.js';
+import { remoteText } from '../output/remote-text.js';
 
 /**
  * Turns one invocation of the apply script into a target outcome. Pure. molectl decides, not
@@ -54,7 +55,7 @@ export function judgeApplyResult(result: InstanceScriptResult, expectedFingerpri
     return {
       state: 'failed',
       outcome: 'unverified',
-      reason: `result "${parsed.status}" does not prove ${expectedFingerprint}`,
+      reason: `result "${remoteText(parsed.status)}" does not prove ${expectedFingerprint}`,
       detail: full,
     };
   }
@@ -62,11 +63,17 @@ export function judgeApplyResult(result: InstanceScriptResult, expectedFingerpri
     return {
       state: 'failed',
       outcome: parsed.status,
-      reason: parsed.reason ?? `script ended ${parsed.status}`,
+      // The host's words: remote text (shapes redacted in it, controls escaped when printed).
+      reason: remoteText(parsed.reason ?? `script ended ${parsed.status}`),
       detail: full,
     };
   const outcome = ssmStatus === 'NoResult' ? 'no-result' : ssmStatus.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
   const why = result.statusDetails && result.statusDetails !== result.status ? result.statusDetails : result.status;
   const stderr = result.stderr.trim().split('\n').at(-1);
-  return { state: 'failed', outcome, reason: `SSM ${why}${stderr ? `: ${stderr.slice(0, 200)}` : ''}`, detail: full };
+  return {
+    state: 'failed',
+    outcome,
+    reason: `SSM ${why}${stderr ? `: ${remoteText(stderr.slice(0, 200))}` : ''}`,
+    detail: full,
+  };
 }

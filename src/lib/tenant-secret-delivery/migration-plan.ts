@@ -1,3 +1,4 @@
+import type { Environment } from '../config/run-environment.js';
 import type { TenantJoin } from '../fleet/join-tenants.js';
 
 /**
@@ -9,7 +10,14 @@ import type { TenantJoin } from '../fleet/join-tenants.js';
  * rotation, through the same planner), this folder applies, resumes and rolls it back.
  */
 
-export const PLAN_SCHEMA_VERSION = 1;
+/**
+ * 2: the environment block is the Environment every run records (name, cpUrl, tenantCpUrl,
+ * awsAccount, awsRegion); schema 1 had region/account and tenantCpUrl beside it.
+ */
+export const PLAN_SCHEMA_VERSION = 2;
+
+/** What a plan document says it is, so that another JSON file is not mistaken for one. */
+export const PLAN_KIND = 'molectl-cp-secret-plan';
 
 /** What the plan says about one tenant (src/lib/cp-secret-migration/classify-tenant.ts decides which). */
 export const TENANT_CLASSES = [
@@ -53,12 +61,11 @@ export interface PlanTarget {
 
 export interface MigrationPlan {
   schemaVersion: typeof PLAN_SCHEMA_VERSION;
-  kind: 'molectl-cp-secret-plan';
+  kind: typeof PLAN_KIND;
   createdAt: string;
-  environment: { name: string; cpUrl: string; region: string | null; account: string | null };
+  /** Where the plan acts; its tenantCpUrl is the MOLECULE_CP_URL tenants get. */
+  environment: Environment;
   secret: PinnedSecret;
-  /** The MOLECULE_CP_URL tenants get. */
-  tenantCpUrl: string;
   containerName: string;
   targets: PlanTarget[];
   mismatches: Pick<TenantJoin, 'instanceWithoutOrg' | 'orgWithoutInstance' | 'duplicateInstances'> & {

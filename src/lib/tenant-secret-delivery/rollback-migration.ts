@@ -5,6 +5,7 @@ import { planWaves, type WaveStep } from '../fleet/plan-waves.js';
 import type { RunGuard } from '../runs/run-lifecycle.js';
 import { runShellScript, type InstanceScriptResult } from '../ssm/run-shell-script.js';
 import { APPLY_COMMAND } from './apply-ledger.js';
+import { readApplyPayload } from './apply-ledger-payload.js';
 import { parseScriptResult } from './parse-script-result.js';
 import { hostScriptTimeoutSeconds, renderTenantCommands } from './tenant-script.js';
 
@@ -19,6 +20,8 @@ export const ROLLBACK_COMMAND = 'migrate cp-secret rollback';
 export interface RollbackTarget {
   slug: string;
   instanceId: string;
+  /** What the tenant held before the apply ('' for no secret; null when the apply did not record it). */
+  previousFingerprint: string | null;
 }
 
 /** The tenants an apply run changed, optionally narrowed to some orgs. Pure over the ledger. */
@@ -29,14 +32,16 @@ export function selectRollbackTargets(apply: RunLedger, orgs: string[] | undefin
       `run ${doc.id} is a "${doc.command}" run; rollback takes an apply run`,
       'find it with `molectl runs list --command "migrate cp-secret apply"`',
     );
+  const { details } = readApplyPayload(doc);
+  // The apply run keeps its own outcome; a rollback run links itself on each tenant it undid.
   const migrated = Object.values(doc.targets).filter((t) => t.outcome === 'migrated');
+  const undoneBy = (slug: string): string | undefined => doc.targets[slug]?.detail.rolledBackBy as string | undefined;
   if (orgs) {
-    // Undone by a rollback run (which records itself), not rolled back by the script during apply.
-    const undone = orgs.filter((slug) => doc.targets[slug]?.detail.rolledBackBy);
+    const undone = orgs.filter((slug) => undoneBy(slug));
     if (undone.length)
       throw new UsageError(
-        `${undone.join(', ')} ${undone.length === 1 ? 'was' : 'were'} already rolled back`,
-        `resume ${doc.id} to migrate ${undone.length === 1 ? 'it' : 'them'} again`,
+        `${undone.map((slug) => `${slug} was already rolled back by run ${undoneBy(slug)}`).join('; ')}`,
+        `to migrate ${undone.length === 1 ? 'it' : 'them'} again, start a new run: molectl migrate cp-secret apply --orgs ${undone.join(',')}`,
       );
     const unknown = orgs.filter((slug) => !migrated.some((t) => t.key === slug));
     if (unknown.length)
@@ -46,8 +51,11 @@ export function selectRollbackTargets(apply: RunLedger, orgs: string[] | undefin
       );
   }
   return migrated
-    .filter((t) => !orgs || orgs.includes(t.key))
-    .map((t) => ({ slug: t.key, instanceId: String(t.detail.instanceId) }));
+    .filter((t) => (orgs ? orgs.includes(t.key) : !undoneBy(t.key)))
+    .map((t) => {
+      const detail = details.get(t.key)!;
+      return { slug: t.key, instanceId: detail.instanceId, previousFingerprint: detail.previousFingerprint ?? null };
+    });
 }
 
 export interface RollbackSettings {
@@ -76,7 +84,7 @@ export async function rollbackMigration(
   settings: RollbackSettings,
   guard: RunGuard,
 ): Promise<RollbackResult> {
-  const inputs = apply.document.inputs as Record<string, string>;
+  const { inputs } = readApplyPayload(apply.document);
   const byInstance = new Map(targets.map((t) => [t.instanceId, t]));
   const waves = planWaves(targets, settings.waves);
   let failed = 0;
@@ -93,12 +101,12 @@ export async function rollbackMigration(
         instanceIds: wave.map((t) => t.instanceId),
         commands: renderTenantCommands({
           mode: 'rollback',
-          containerName: String(inputs.containerName),
+          containerName: inputs.containerName,
           runId: apply.id,
-          healthTimeoutSeconds: Number(inputs.healthTimeoutSeconds),
+          healthTimeoutSeconds: inputs.healthTimeoutSeconds,
         }),
         comment: `molectl migrate cp-secret rollback ${apply.id} ${index + 1}`.slice(0, 100),
-        timeoutSeconds: hostScriptTimeoutSeconds(Number(inputs.healthTimeoutSeconds)),
+        timeoutSeconds: hostScriptTimeoutSeconds(inputs.healthTimeoutSeconds),
         maxConcurrency: String(settings.maxConcurrency),
         maxErrors: String(Math.max(0, budget)),
         maxInFlight: settings.maxConcurrency,
@@ -112,7 +120,7 @@ export async function rollbackMigration(
               ledger.updateTarget(byInstance.get(id)!.slug, {
                 state: 'in-progress',
                 remoteIds: { commandId },
-                detail: { instanceId: id },
+                detail: { instanceId: id, previousFingerprint: byInstance.get(id)!.previousFingerprint },
               }),
             ),
           );
@@ -128,13 +136,13 @@ export async function rollbackMigration(
       const ok = isRolledBack(result);
       if (ok) rolledBack += 1;
       else waveFailed += 1;
-      // The apply run no longer holds this tenant migrated: a second rollback has nothing to undo
-      // there, and resuming the apply run would migrate it again.
+      const backOn = ok ? (parsed?.fingerprint ?? null) : null;
+      // The apply run keeps its own outcome (it did migrate this tenant); the rollback is linked on
+      // its target, with the fingerprint the tenant is back on, so a second rollback has nothing
+      // to undo there and `status <apply run>` tells what happened since.
       if (ok)
         await apply.updateTarget(target.slug, {
-          state: 'pending',
-          outcome: 'rolled-back',
-          detail: { rolledBackBy: ledger.id, soak: null },
+          detail: { rolledBackBy: ledger.id, fingerprintAfterRollback: backOn },
         });
       await ledger.updateTarget(target.slug, {
         state: ok ? 'succeeded' : 'failed',
@@ -143,6 +151,9 @@ export async function rollbackMigration(
           ssmStatus: result.statusDetails ?? result.status,
           exitCode: result.responseCode,
           fingerprint: parsed?.fingerprint ?? null,
+          // Back on what it held before the apply: the rollback's own proof.
+          fingerprintMatch:
+            ok && backOn !== null && target.previousFingerprint !== null ? backOn === target.previousFingerprint : null,
           health: parsed?.health ?? null,
           class: 'migrated',
         },
@@ -159,8 +170,6 @@ export async function rollbackMigration(
     }
   }
   if (rolledBack > 0) await apply.recordEvent(`${rolledBack} tenant(s) rolled back by run ${ledger.id}`);
-  // Resumable again: `resume` re-migrates what was rolled back.
-  if (rolledBack > 0 && apply.status === 'succeeded') await apply.setStatus('partial');
   if (abortReason) {
     await ledger.recordEvent(`aborted: ${abortReason}`, { level: 'error' });
     await ledger.setStatus('aborted', { error: new MolectlError(abortReason) });

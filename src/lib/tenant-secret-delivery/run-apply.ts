@@ -1,3 +1,4 @@
+import { ROLLBACK_COMMAND } from './rollback-migration.js';
 import { createDetachedDoor } from '../aws/detached-door.js';
 import type { Context } from '../context.js';
 import { ExitCode, InterruptedError } from '../errors.js';
@@ -7,6 +8,7 @@ import { runMutation } from '../runs/run-lifecycle.js';
 import type { RunLedger } from '../runs/run-ledger.js';
 import { applyMigration, type ApplySettings } from './apply-migration.js';
 import type { MigrationPlan } from './migration-plan.js';
+import { renderOutputText } from '../output/remote-text.js';
 import { buildReportRows, countRows, renderApplyMarkdown, renderApplyReport } from './render-apply-report.js';
 
 /** `apply` and `resume`: the apply engine inside the run lifecycle, and the final table. */
@@ -55,12 +57,19 @@ export async function runApply(
 
 export async function reportRun(ctx: Context, ledger: RunLedger, summaryMd?: string): Promise<void> {
   const doc = ledger.document;
-  if (summaryMd) await writeFileAtomic(summaryMd, ctx.redactor.redact(renderApplyMarkdown(doc)), { mode: 0o644 });
+  // The output contract, as for stdout: the ledger's text was scrubbed when it was recorded;
+  // molectl's own words in the summary are not run through the shape rules again.
+  if (summaryMd)
+    await writeFileAtomic(summaryMd, renderOutputText(renderApplyMarkdown(doc), ctx.redactor, 'text'), {
+      mode: 0o644,
+    });
   const rows = buildReportRows(doc);
   await ctx.out.result(
     {
       run: doc.id,
       status: doc.status,
+      // A rollback run names the apply run it undid; an apply run's rows name their rollbacks.
+      ...(doc.command === ROLLBACK_COMMAND ? { rollbackOf: String(doc.inputs.run ?? '') } : {}),
       environment: doc.environment,
       pinned: doc.pinned,
       counts: countRows(rows),

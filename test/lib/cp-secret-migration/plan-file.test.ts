@@ -119,25 +119,92 @@ describe('readPlanFile', () => {
     await expect(readPlanFile(file('ok.json', JSON.stringify(written)))).resolves.toEqual(written);
   });
 
-  it.each([
-    ['a missing file', join(dir, 'missing.json'), 'cannot read plan file'],
-    ['not JSON', 'not-json', 'is not JSON'],
-    ['another kind of JSON', 'other-kind', 'is not a valid molectl cp-secret plan: schemaVersion'],
-    ['another schema version', 'schema-2', 'is a plan of schema 2; this molectl reads schema 1'],
-    ['a made-up instance id', 'bad-id', 'targets.0.instanceId: expected an EC2 instance id'],
-  ])('refuses %s as a usage error', async (_name, which, message) => {
-    const path =
-      which === 'not-json'
-        ? file('bad.json', '{')
-        : which === 'other-kind'
-          ? file('kind.json', '{"kind":"x"}')
-          : which === 'schema-2'
-            ? file('v2.json', JSON.stringify({ ...saved, schemaVersion: 2 }))
-            : which === 'bad-id'
-              ? file('id.json', JSON.stringify(saved))
-              : which;
-    const attempt = readPlanFile(path);
-    await expect(attempt).rejects.toBeInstanceOf(UsageError);
-    await expect(readPlanFile(path)).rejects.toThrow(message);
+  /** A written plan changed by `edit`, as JSON text. */
+  const edited = (edit: (doc: Record<string, any>) => void): string => {
+    const doc = JSON.parse(JSON.stringify(written)) as Record<string, any>;
+    edit(doc);
+    return JSON.stringify(doc);
+  };
+
+  // Every problem is exit 2 in one line that says which problem it is.
+  it.each<[string, string | null, RegExp]>([
+    ['a missing file', null, /^cannot read plan file .*missing\.json$/],
+    ['not JSON', '{', /^plan file .* is not JSON$/],
+    [
+      'another kind of JSON',
+      '{"kind":"x"}',
+      /is not a molectl cp-secret plan \(its "kind" is "x", not "molectl-cp-secret-plan"\)$/,
+    ],
+    ['JSON without a kind', '[1,2]', /is not a molectl cp-secret plan \(its "kind" is missing/],
+    [
+      'a plan without a schemaVersion',
+      edited((d) => delete d.schemaVersion),
+      /is not a valid molectl cp-secret plan: it has no schemaVersion$/,
+    ],
+    [
+      'a plan from an older molectl',
+      edited((d) => {
+        // What schema 1 looked like: region/account, tenantCpUrl beside the environment.
+        d.schemaVersion = 1;
+        d.environment = { name: 'production', cpUrl: d.environment.cpUrl, region: 'us-east-2', account: null };
+        d.tenantCpUrl = d.environment.cpUrl;
+      }),
+      /was written by an older molectl \(plan schemaVersion 1\); this molectl reads schemaVersion 2$/,
+    ],
+    [
+      'a plan from a newer molectl',
+      edited((d) => (d.schemaVersion = 3)),
+      /was written by a newer molectl \(plan schemaVersion 3\); this molectl reads schemaVersion 2$/,
+    ],
+    [
+      'a made-up instance id',
+      edited((d) => (d.targets[0].instanceId = 'i-acme')),
+      /: targets\.0\.instanceId: expected an EC2 instance id \(i-\.\.\.\)$/,
+    ],
+    [
+      'a slug no org can have',
+      edited((d) => (d.targets[1].slug = 'beta/../x')),
+      /: targets\.1\.slug: expected an org slug$/,
+    ],
+    [
+      'a bad fingerprint',
+      edited((d) => (d.secret.fingerprint = 'sha256:nothex')),
+      /: secret\.fingerprint: expected sha256:<12 hex>$/,
+    ],
+    ['an unknown class', edited((d) => (d.targets[0].class = 'migrated')), /: targets\.0\.class: /],
+    ['no URL for the tenants', edited((d) => delete d.environment.tenantCpUrl), /: environment\.tenantCpUrl: /],
+    ['a tenant listed twice', edited((d) => d.targets.push(d.targets[0])), /lists acme more than once$/],
+  ])('refuses %s: exit 2, one line naming the problem', async (name, text, message) => {
+    const path = text === null ? join(dir, 'missing.json') : file(`${name.replace(/\W+/g, '-')}.json`, text);
+    const error = await readPlanFile(path).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).code).toBe(2);
+    expect((error as UsageError).message).not.toContain('\n');
+    expect((error as UsageError).message).toMatch(message);
+    expect((error as UsageError).hint).toMatch(/molectl migrate cp-secret plan --out FILE/);
+  });
+
+  it('tells an older plan to be made again, a newer one to be applied by its own molectl', async () => {
+    const older = await readPlanFile(
+      file(
+        'older.json',
+        edited((d) => (d.schemaVersion = 1)),
+      ),
+    ).catch((e: unknown) => e);
+    expect((older as UsageError).hint).toMatch(/^plans are not carried across versions: make a new plan/);
+    const newer = await readPlanFile(
+      file(
+        'newer.json',
+        edited((d) => (d.schemaVersion = 3)),
+      ),
+    ).catch((e: unknown) => e);
+    expect((newer as UsageError).hint).toMatch(/^apply it with the molectl that wrote it, or make a new plan/);
+  });
+
+  it('takes the slugs an org may have, by the same rule as everywhere (Legacy_Org)', async () => {
+    const legacy = edited((d) => (d.targets[0].slug = 'Legacy_Org'));
+    await expect(readPlanFile(file('legacy.json', legacy))).resolves.toMatchObject({
+      targets: [{ slug: 'Legacy_Org' }, { slug: 'beta' }],
+    });
   });
 });

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { renderPlan } from '../../../src/lib/cp-secret-migration/render-plan.js';
+import { renderPlan as renderMarked } from '../../../src/lib/cp-secret-migration/render-plan.js';
+import { stripRemoteMarks } from '../../../src/lib/output/remote-text.js';
 import { EXPECTED_FP, plainStyles, plan, target } from '../tenant-secret-delivery/fixtures.js';
+
+// What the output layer prints, less its redaction: the renderer marks the fleet's text as remote.
+const renderPlan = (...args: Parameters<typeof renderMarked>): string => stripRemoteMarks(renderMarked(...args));
 
 describe('renderPlan', () => {
   it('shows the pinned secret only as length and fingerprint, the fleet, and what will change', () => {

@@ -7,8 +7,19 @@ import {
 import { checkCanary } from '../../../src/lib/tenant-secret-delivery/apply-migration.js';
 import { actionableTargets, summarizeTargets } from '../../../src/lib/tenant-secret-delivery/migration-plan.js';
 import { runParameterName } from '../../../src/lib/tenant-secret-delivery/parameter-delivery.js';
-import { MolectlError, UsageError } from '../../../src/lib/errors.js';
+import { ExitCode, MolectlError, UsageError } from '../../../src/lib/errors.js';
+import type { RunLedgerDocument } from '../../../src/lib/runs/run-ledger-schema.js';
+import { UnreadableLedgerError } from '../../../src/lib/runs/unreadable-ledger-error.js';
 import { EXPECTED_FP, ledgerDoc, plan, record, target } from './fixtures.js';
+
+function thrown(attempt: () => unknown): unknown {
+  try {
+    attempt();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
 
 /** What createApplyLedger writes, as a resume reads it back. */
 const applyDoc = ledgerDoc(
@@ -83,10 +94,10 @@ describe('planFromLedger', () => {
     expect(rebuilt.environment).toEqual({
       name: 'production',
       cpUrl: 'https://api.moleculesai.app',
-      region: 'us-east-2',
-      account: '123456789012',
+      tenantCpUrl: 'https://api.moleculesai.app',
+      awsRegion: 'us-east-2',
+      awsAccount: '123456789012',
     });
-    expect(rebuilt.tenantCpUrl).toBe('https://api.moleculesai.app');
     expect(rebuilt.containerName).toBe('molecule-tenant');
     expect(rebuilt.targets.map((t) => [t.slug, t.instanceId, t.class, t.fingerprint])).toEqual([
       ['acme', 'i-acme', 'needs-migration', null],
@@ -94,6 +105,59 @@ describe('planFromLedger', () => {
       ['gamma', 'i-gamma', 'current', EXPECTED_FP],
     ]);
     expect(rebuilt.summary).toMatchObject({ total: 3, actionable: 2, current: 1 });
+  });
+
+  it("takes the tenants' CP URL from the inputs of a ledger written before the environment carried it", () => {
+    const older = { ...applyDoc, environment: { ...applyDoc.environment, tenantCpUrl: '' } };
+    expect(planFromLedger(older).environment.tenantCpUrl).toBe('https://api.moleculesai.app');
+  });
+
+  // resume and rollback work from the ledger alone: a damaged one must stop them (exit 1) before
+  // a host is sent NaN or undefined, naming the field.
+  it.each<[string, (doc: RunLedgerDocument) => RunLedgerDocument, RegExp]>([
+    [
+      'a setting of the wrong type',
+      (d) => ({ ...d, inputs: { ...d.inputs, maxErrors: 'one' } }),
+      /field "inputs\.maxErrors" .*expected number/,
+    ],
+    [
+      'a missing setting',
+      (d) => ({ ...d, inputs: { ...d.inputs, containerName: null } }),
+      /field "inputs\.containerName"/,
+    ],
+    ['an unknown delivery', (d) => ({ ...d, inputs: { ...d.inputs, delivery: 'email' } }), /field "inputs\.delivery"/],
+    [
+      'a pinned fingerprint that is not one',
+      (d) => ({ ...d, pinned: { ...d.pinned, fingerprint: 'abc' } }),
+      /field "pinned\.fingerprint" expected sha256:<12 hex>/,
+    ],
+    [
+      'a tenant without its instance',
+      (d) => ({ ...d, targets: { ...d.targets, beta: { ...d.targets.beta!, detail: { class: 'stale' } } } }),
+      /field "targets\.beta\.detail\.instanceId"/,
+    ],
+    [
+      'an unknown tenant class',
+      (d) => ({
+        ...d,
+        targets: { ...d.targets, acme: { ...d.targets.acme!, detail: { ...d.targets.acme!.detail, class: 'fine' } } },
+      }),
+      /field "targets\.acme\.detail\.class"/,
+    ],
+  ])('refuses a ledger with %s: exit 1, one line naming the field', (_name, damage, message) => {
+    const error = thrown(() => planFromLedger(damage(applyDoc)));
+    expect(error).toBeInstanceOf(UnreadableLedgerError);
+    expect((error as UnreadableLedgerError).code).toBe(ExitCode.failed);
+    expect((error as UnreadableLedgerError).message).toMatch(
+      new RegExp(`^run ledger of run ${applyDoc.id} is unreadable: ${message.source}`),
+    );
+    expect((error as UnreadableLedgerError).message).not.toContain('\n');
+  });
+
+  it('reads the settings for a resume through the same check', () => {
+    const error = thrown(() => settingsFromLedger({ ...applyDoc, inputs: { ...applyDoc.inputs, soakMs: -1 } }));
+    expect(error).toBeInstanceOf(UnreadableLedgerError);
+    expect((error as UnreadableLedgerError).message).toMatch(/field "inputs\.soakMs"/);
   });
 
   it('refuses a run of another command', () => {

@@ -1,5 +1,5 @@
 import type { MigrationPlan, PlanTarget } from '../../../src/lib/tenant-secret-delivery/migration-plan.js';
-import { summarizeTargets } from '../../../src/lib/tenant-secret-delivery/migration-plan.js';
+import { PLAN_SCHEMA_VERSION, summarizeTargets } from '../../../src/lib/tenant-secret-delivery/migration-plan.js';
 import type { TenantClass } from '../../../src/lib/tenant-secret-delivery/migration-plan.js';
 import type { Styles } from '../../../src/lib/output/output.js';
 import type { RunLedgerDocument, TargetRecord } from '../../../src/lib/runs/run-ledger-schema.js';
@@ -39,10 +39,16 @@ export function target(slug: string, cls: TenantClass, overrides: Partial<PlanTa
 
 export function plan(targets: PlanTarget[], overrides: Partial<MigrationPlan> = {}): MigrationPlan {
   return {
-    schemaVersion: 1,
+    schemaVersion: PLAN_SCHEMA_VERSION,
     kind: 'molectl-cp-secret-plan',
     createdAt: '2026-11-22T20:00:00.000Z',
-    environment: { name: 'production', cpUrl: CP_URL, region: 'us-east-2', account: '123456789012' },
+    environment: {
+      name: 'production',
+      cpUrl: CP_URL,
+      tenantCpUrl: CP_URL,
+      awsRegion: 'us-east-2',
+      awsAccount: '123456789012',
+    },
     secret: {
       secretId: 'molecule/cp/provision-shared-secret',
       arn: 'arn:aws:secretsmanager:us-east-2:123456789012:secret:molecule/cp/provision-shared-secret-AbCdEf',
@@ -50,7 +56,6 @@ export function plan(targets: PlanTarget[], overrides: Partial<MigrationPlan> = 
       fingerprint: EXPECTED_FP,
       length: 64,
     },
-    tenantCpUrl: CP_URL,
     containerName: 'molecule-tenant',
     targets,
     mismatches: { instanceWithoutOrg: [], orgWithoutInstance: [], duplicateInstances: [] },
@@ -91,19 +96,51 @@ export function record(key: string, overrides: Partial<TargetRecord> = {}): Targ
   };
 }
 
+/** What createApplyLedger records as an apply run's settings. */
+export const APPLY_INPUTS = {
+  canary: 'acme',
+  waves: '2,50%,100%',
+  maxErrors: 1,
+  soakMs: 300000,
+  delivery: 'parameter',
+  maxConcurrency: 20,
+  healthTimeoutSeconds: 90,
+  hostTimeoutSeconds: 330,
+  containerName: 'molecule-tenant',
+};
+
+export const PINNED = {
+  secretId: 'molecule/cp/provision-shared-secret',
+  arn: 'arn:aws:secretsmanager:us-east-2:1:secret:molecule/cp/provision-shared-secret-AbCdEf',
+  versionId: 'v-1',
+  fingerprint: EXPECTED_FP,
+  length: 64,
+};
+
+/** A target's detail as createApplyLedger records it. */
+export function applyDetail(instanceId: string, tenantClass: TenantClass, more: TargetRecord['detail'] = {}) {
+  return { instanceId, orgId: `id-${instanceId}`, class: tenantClass, reason: 'from the plan', ...more };
+}
+
 export function ledgerDoc(targets: TargetRecord[], overrides: Partial<RunLedgerDocument> = {}): RunLedgerDocument {
   return {
     schemaVersion: 1,
     kind: 'molectl-run-ledger',
     id: '20261122T200000Z-migrate-cp-secret-apply-abcd',
     command: 'migrate cp-secret apply',
-    environment: { name: 'production', cpUrl: CP_URL, awsAccount: '123456789012', awsRegion: 'us-east-2' },
+    environment: {
+      name: 'production',
+      cpUrl: CP_URL,
+      tenantCpUrl: CP_URL,
+      awsAccount: '123456789012',
+      awsRegion: 'us-east-2',
+    },
     status: 'partial',
     startedAt: '2026-11-22T20:00:00.000Z',
     updatedAt: '2026-11-22T20:05:00.000Z',
     owner: { pid: 1, hostname: 'bastion', user: 'ops', since: '2026-11-22T20:00:00.000Z' },
-    inputs: {},
-    pinned: {},
+    inputs: { ...APPLY_INPUTS },
+    pinned: { ...PINNED },
     targets: Object.fromEntries(targets.map((t) => [t.key, t])),
     events: [],
     eventsDropped: 0,

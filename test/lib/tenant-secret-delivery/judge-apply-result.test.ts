@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { judgeApplyResult } from '../../../src/lib/tenant-secret-delivery/judge-apply-result.js';
+import { judgeApplyResult as judgeMarked } from '../../../src/lib/tenant-secret-delivery/judge-apply-result.js';
+import { stripRemoteMarks } from '../../../src/lib/output/remote-text.js';
 import type { InstanceScriptResult } from '../../../src/lib/ssm/run-shell-script.js';
 import { EXPECTED_FP, OTHER_FP, invocation, resultLine } from './fixtures.js';
+
+/** The judgement as it reads once printed: the host's words in it are marked as remote text. */
+function judgeApplyResult(...args: Parameters<typeof judgeMarked>): ReturnType<typeof judgeMarked> {
+  const judged = judgeMarked(...args);
+  return { ...judged, reason: judged.reason === null ? null : stripRemoteMarks(judged.reason) };
+}
 
 const migrated = resultLine({
   status: 'migrated',

@@ -51,6 +51,9 @@ describe('buildReportRows', () => {
       exitCode: 0,
       health: 'ok',
       fingerprintMatch: true,
+      fingerprint: null,
+      rolledBackBy: null,
+      fingerprintAfterRollback: null,
       error: null,
     });
     expect(rows[1]).toMatchObject({

@@ -119,7 +119,8 @@ describe('the canary soak gates the waves', () => {
     const result = await applyMigration(ctx, migrationPlan, settings, ledger, noStop);
     expect(result.status).toBe('aborted');
     expect(result.abortReason).toContain(
-      "canary acme failed its soak: the CP answered 401 to the container's credentials",
+      // Issue 19, item 7: refused at the first answer, the soak never began.
+      "canary acme failed before its soak (checking that the CP accepts its credentials): the CP answered 401 to the container's credentials",
     );
     expect(authChecks()).toBe(1);
     expect(applied()).toEqual(['i-acme']);

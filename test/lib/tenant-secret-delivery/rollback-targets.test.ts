@@ -1,41 +1,43 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/lib/errors.js';
 import { selectRollbackTargets } from '../../../src/lib/tenant-secret-delivery/rollback-migration.js';
-import { ledgerDoc, ledgerOf, record } from './fixtures.js';
+import { applyDetail, ledgerDoc, ledgerOf, record } from './fixtures.js';
 
 const apply = ledgerOf(
   ledgerDoc([
     record('acme', {
       state: 'succeeded',
       outcome: 'migrated',
-      detail: { instanceId: 'i-acme', class: 'needs-migration' },
+      detail: applyDetail('i-acme', 'needs-migration'),
     }),
-    record('beta', { state: 'succeeded', outcome: 'current', detail: { instanceId: 'i-beta', class: 'stale' } }),
+    record('beta', { state: 'succeeded', outcome: 'current', detail: applyDetail('i-beta', 'stale') }),
     record('gamma', {
       state: 'failed',
       outcome: 'rolled-back',
-      detail: { instanceId: 'i-gamma', class: 'needs-migration' },
+      detail: applyDetail('i-gamma', 'needs-migration'),
     }),
-    record('delta', { state: 'pending', detail: { instanceId: 'i-delta', class: 'needs-migration' } }),
+    record('delta', { state: 'pending', detail: applyDetail('i-delta', 'needs-migration') }),
     record('epsilon', {
       state: 'skipped',
       outcome: 'unmanaged',
-      detail: { instanceId: 'i-epsilon', class: 'unmanaged' },
+      detail: applyDetail('i-epsilon', 'unmanaged'),
     }),
-    record('zeta', { state: 'succeeded', outcome: 'migrated', detail: { instanceId: 'i-zeta', class: 'stale' } }),
+    record('zeta', { state: 'succeeded', outcome: 'migrated', detail: applyDetail('i-zeta', 'stale') }),
   ]),
 );
 
 describe('selectRollbackTargets', () => {
   it('takes only the tenants the run migrated (not current, failed, untouched or skipped ones)', () => {
     expect(selectRollbackTargets(apply, undefined)).toEqual([
-      { slug: 'acme', instanceId: 'i-acme' },
-      { slug: 'zeta', instanceId: 'i-zeta' },
+      { slug: 'acme', instanceId: 'i-acme', previousFingerprint: null },
+      { slug: 'zeta', instanceId: 'i-zeta', previousFingerprint: null },
     ]);
   });
 
   it('narrows to --orgs', () => {
-    expect(selectRollbackTargets(apply, ['zeta'])).toEqual([{ slug: 'zeta', instanceId: 'i-zeta' }]);
+    expect(selectRollbackTargets(apply, ['zeta'])).toEqual([
+      { slug: 'zeta', instanceId: 'i-zeta', previousFingerprint: null },
+    ]);
   });
 
   it.each([
@@ -50,11 +52,34 @@ describe('selectRollbackTargets', () => {
     );
   });
 
+  it('leaves out tenants a rollback run already undid (the apply keeps them migrated, linked to it)', () => {
+    const linked = ledgerOf(
+      ledgerDoc([
+        record('acme', {
+          state: 'succeeded',
+          outcome: 'migrated',
+          detail: { instanceId: 'i-acme', previousFingerprint: '', rolledBackBy: 'rb-1' },
+        }),
+        record('zeta', {
+          state: 'succeeded',
+          outcome: 'migrated',
+          detail: { instanceId: 'i-zeta', previousFingerprint: 'sha256:0123456789ab' },
+        }),
+      ]),
+    );
+    expect(selectRollbackTargets(linked, undefined)).toEqual([
+      { slug: 'zeta', instanceId: 'i-zeta', previousFingerprint: 'sha256:0123456789ab' },
+    ]);
+    expect(() => selectRollbackTargets(linked, ['acme'])).toThrow('acme was already rolled back by run rb-1');
+  });
+
   it('returns nothing for a run that migrated no tenant', () => {
     expect(
       selectRollbackTargets(
         ledgerOf(
-          ledgerDoc([record('acme', { state: 'succeeded', outcome: 'current', detail: { instanceId: 'i-acme' } })]),
+          ledgerDoc([
+            record('acme', { state: 'succeeded', outcome: 'current', detail: applyDetail('i-acme', 'current') }),
+          ]),
         ),
         undefined,
       ),
@@ -65,5 +90,14 @@ describe('selectRollbackTargets', () => {
     const rollbackRun = ledgerOf(ledgerDoc([], { command: 'migrate cp-secret rollback' }));
     expect(() => selectRollbackTargets(rollbackRun, undefined)).toThrow(UsageError);
     expect(() => selectRollbackTargets(rollbackRun, undefined)).toThrow('rollback takes an apply run');
+  });
+
+  it('refuses a damaged apply ledger before choosing any tenant (exit 1, naming the field)', () => {
+    const damaged = ledgerOf(
+      ledgerDoc([record('acme', { state: 'succeeded', outcome: 'migrated', detail: { class: 'stale' } })]),
+    );
+    expect(() => selectRollbackTargets(damaged, undefined)).toThrow(
+      /is unreadable: field "targets\.acme\.detail\.instanceId"/,
+    );
   });
 });
