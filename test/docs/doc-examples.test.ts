@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { simulateRawSqlDelete } from '../../src/sandbox/cp/simulate-tenant.js';
@@ -29,26 +30,32 @@ describe('example outputs in docs/ are what molectl prints against the sandbox',
     '%s',
     async (_where, example) => {
       const fx = await startSandboxFixture(example.spec.sandbox ?? {});
+      const dir = mkdtempSync(join(tmpdir(), 'molectl-doc-example-'));
       try {
-        await runExample(fx, example);
+        await runExample(fx, example, dir);
       } finally {
         await fx.molectl(['sandbox', 'down']);
         await fx.stop();
+        rmSync(dir, { recursive: true, force: true });
       }
     },
     120_000,
   );
 });
 
-async function runExample(fx: SandboxFixture, example: DocExample): Promise<void> {
+async function runExample(fx: SandboxFixture, example: DocExample, dir: string): Promise<void> {
   const { spec } = example;
   for (const step of spec.prepare ?? []) {
     const [kind, arg] = step.split(':');
     if (kind === 'rawSqlDelete') simulateRawSqlDelete(fx.sandbox.state, arg!);
     else throw new Error(`unknown prepare step ${step}`);
   }
+  for (const [path, content] of Object.entries(spec.files ?? {})) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  }
   const env = { ...deployServicesEnv(), ...spec.env };
-  const expand = (argv: string[]): string[] => argv.map((a) => expandPlaceholder(a, fx));
+  const expand = (argv: string[]): string[] => argv.map((a) => expandPlaceholder(a, fx).replace(/\{dir\}/g, dir));
   for (const argv of spec.before ?? []) {
     const run = await fx.molectl(expand(argv), { env });
     expect([0, 5], `before: molectl ${argv.join(' ')}\n${run.stderr}`).toContain(run.code);
@@ -74,9 +81,18 @@ async function runExample(fx: SandboxFixture, example: DocExample): Promise<void
  */
 function updateDoc(example: DocExample, argv: string[], actual: string): void {
   if (example.steps.length !== 1) return;
-  const command = example.spec.argv ? '' : `${example.block.split('\n')[0]}\n`;
+  const first = example.block.split('\n')[0]!;
+  const command = first.startsWith('$ molectl ') ? `${first}\n` : '';
   const text = readFileSync(example.file, 'utf8');
-  writeFileSync(example.file, text.replace(example.block, `${command}${actual.replace(/\n*$/, '\n')}`));
+  // The whole marked block (marker included) is unique in its file: the body is replaced there only.
+  const updated = example.raw.replace(
+    /(```[a-z]*\n)[\s\S]*```$/,
+    (_m, open: string) => `${open}${command}${actual.replace(/\n*$/, '\n')}\`\`\``,
+  );
+  writeFileSync(
+    example.file,
+    text.replace(example.raw, () => updated),
+  );
   void argv;
 }
 

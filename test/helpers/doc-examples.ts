@@ -32,6 +32,8 @@ export interface ExampleSpec {
   env?: Record<string, string>;
   /** Sandbox-side preparation: `rawSqlDelete:<slug>` removes an org's CP row and leaves its instances. */
   prepare?: string[];
+  /** Files written under a fresh directory first (path relative to it: content); `{dir}` in argv names it. */
+  files?: Record<string, string>;
 }
 
 export interface DocExample {
@@ -40,9 +42,10 @@ export interface DocExample {
   spec: ExampleSpec;
   /** The commands and their expected outputs, in order. */
   steps: Array<{ argv: string[]; expected: string }>;
-  /** The markdown file and the fenced block's text, for MOLECTL_DOCS_UPDATE=1. */
+  /** The markdown file, the fenced block's text and the whole marked block, for MOLECTL_DOCS_UPDATE=1. */
   file: string;
   block: string;
+  raw: string;
 }
 
 const MARKER = /<!-- checked: (\{.*?\}) -->\s*\n```[a-z]*\n([\s\S]*?)```/g;
@@ -56,12 +59,15 @@ export function findDocExamples(docsDir: string): DocExample[] {
       const line = text.slice(0, match.index).split('\n').length;
       const where = `${relative(join(docsDir, '..'), file)}:${line}`;
       const block = match[2]!;
+      // With argv given, a leading `$ molectl ...` line is only for the reader.
+      const shown = spec.argv ? block.replace(/^\$ molectl [^\n]*\n/, '') : block;
       examples.push({
         where,
         spec,
-        steps: spec.argv ? [{ argv: spec.argv, expected: block }] : splitSteps(block),
+        steps: spec.argv ? [{ argv: spec.argv, expected: shown }] : splitSteps(block),
         file,
         block,
+        raw: match[0],
       });
     }
   }
@@ -114,6 +120,7 @@ export function normaliseOutput(text: string): string[] {
     .replace(/sha256:[0-9a-f]{12}…?/g, '<fp>')
     .replace(/\blen=\d+/g, 'len=<n>')
     .replace(/https?:\/\/127\.0\.0\.1:\d+/g, '<url>')
+    .replace(/\b127\.0\.0\.1:\d+/g, '<host>')
     .replace(/\bi-[0-9a-f]{8,17}\b/g, '<instance>')
     .replace(/\bpid \d+/g, 'pid <n>')
     .replace(/(?:\/tmp|\/home\/[a-z]+|\/root)\/[^\s'"`)]+/g, '<path>')
