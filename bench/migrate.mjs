@@ -86,7 +86,7 @@ async function migrateFleet({ hostMode, tenants, concurrency, startSandbox }) {
     HOME: process.env.HOME,
     ...sandbox.env,
     MOLECTL_STATE_DIR: stateDir,
-    MOLECTL_CONFIG: '/nonexistent',
+    MOLECTL_CONFIG: join(stateDir, 'absent-config.json'),
   };
   try {
     const { state } = sandbox;

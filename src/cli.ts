@@ -12,6 +12,7 @@ import {
 import { EXIT_CLOSED_STDOUT, watchForClosedOutput } from './cli/closed-output.js';
 import { isHelpOrVersion, reportError } from './cli/report-error.js';
 import { installInterruptHandler } from './cli/interrupts.js';
+export { outliveTheTerminal } from './cli/lost-terminal.js';
 import { renderTopLevelHelp } from './lib/cli/top-level-help.js';
 import { DEFAULT_FORMATS } from './lib/config/output-format.js';
 import { ExitCode } from './lib/errors.js';

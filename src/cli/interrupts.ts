@@ -16,8 +16,8 @@ export interface InterruptHandler {
 
 /**
  * First signal: abort the run's signal. Every wait, HTTP and AWS call listens on it; long work
- * stops dispatching, saves its ledger, releases its locks and ends with exit 130. Second signal:
- * leave at once, by re-raising it with the default action (the process ends by that signal, 128+n
+ * stops dispatching, saves its ledger, releases its locks and ends with exit 130. Second SIGINT
+ * or SIGTERM: leave at once, by re-raising it with the default action (the process ends by that signal, 128+n
  * to the shell). Ledgers are written by atomic rename as the run goes, so what is on disk is a
  * whole, resumable ledger (its owner pid then reads as dead: `resume` takes it over).
  */
@@ -34,6 +34,9 @@ export function installInterruptHandler(notify: (text: string) => void): Interru
         controller.abort(new InterruptedError(`interrupted (${name})`, undefined, name));
         return;
       }
+      // A hangup comes more than once (the kernel tells the foreground job, the login shell
+      // then tells each of its jobs): a repeated SIGHUP is not someone asking to leave at once.
+      if (name === 'SIGHUP') return;
       dispose();
       try {
         notify(`${name}: a second interrupt; exiting now (the ledger on disk is the last one written)\n`);

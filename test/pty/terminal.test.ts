@@ -1,10 +1,11 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { deployServicesEnv, sandboxDeployCommit } from '../../src/sandbox/deploy-services/deploy-services-state.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/start-sandbox.js';
 import { startPty, stopAllPtys } from '../helpers/pty.js';
+import { eachInterrupt, interrupt } from '../helpers/pty-fleet.js';
 
 // Issue 13: molectl on a real terminal. Spinners, prompts and Ctrl-C only exist there.
 
@@ -135,19 +136,32 @@ describe('Ctrl-C during read-only work', { timeout: 60_000 }, () => {
       delete sandbox.state.faults.flags['vercelDeployError'];
     }
   });
-
-  it('stops a plan promptly with exit 130 while its probe is out', async () => {
-    const pty = startPty(['migrate', 'cp-secret', 'plan'], { env: env(freshStateDir()), cols: 120 });
-    await pty.waitFor(/probing/);
-    const pressed = Date.now();
-    pty.ctrlC();
-    expect(await pty.exited).toBe(130);
-    expect(Date.now() - pressed).toBeLessThan(5_000);
-    expect(pty.text).toMatch(/interrupted: stopping at the next safe point/);
-  });
 });
 
-export function ledgersIn(stateDir: string): Array<{ id: string; status: string; command: string }> {
+describe('interrupts during read-only work', { timeout: 60_000 }, () => {
+  it.each(eachInterrupt({ SIGINT: {}, SIGTERM: {}, SIGHUP: {} }))(
+    '%s stops a plan promptly with exit 130 while its probe is out: no ledger, no lock, no probe sent after',
+    async (_how, { signal }) => {
+      const stateDir = freshStateDir();
+      const probes = (): number =>
+        sandbox.state.requests.filter((r) => r.action === 'SendCommand' && r.body.includes("MOLECTL_MODE='probe'"))
+          .length;
+      const before = probes();
+      const pty = startPty(['migrate', 'cp-secret', 'plan'], { env: env(stateDir), cols: 120 });
+      await pty.waitFor(/probing/);
+      await vi.waitFor(() => expect(probes()).toBeGreaterThan(before), { timeout: 30_000, interval: 25 });
+      const at = interrupt(pty, signal);
+      expect(await pty.exited).toBe(130);
+      expect(Date.now() - at).toBeLessThan(5_000);
+      if (signal !== 'SIGHUP') expect(pty.text).toMatch(/interrupted: stopping at the next safe point/);
+      expect(ledgersIn(stateDir)).toEqual([]);
+      expect([...sandbox.state.parameters.keys()].filter((k) => k.includes('/locks/'))).toEqual([]);
+      expect(sandbox.state.requests.filter((r) => r.action === 'SendCommand' && r.at.getTime() > at)).toEqual([]);
+    },
+  );
+});
+
+function ledgersIn(stateDir: string): Array<{ id: string; status: string; command: string }> {
   const dir = join(stateDir, 'runs');
   let names: string[] = [];
   try {

@@ -37,19 +37,61 @@ export function createPrompt(
         );
       const watch = options.afterInterrupt ? undefined : signal;
       if (watch?.aborted) throw new InterruptedError(`interrupted before ${whyNeeded}`);
+      const restoreRawMode = tolerateHangup(stdin);
       const rl = createInterface({ input: stdin, output: stderr, terminal: true });
       rl.on('SIGINT', () => process.kill(process.pid, 'SIGINT'));
+      // Node 20 leaves a question pending forever when its input ends (the terminal hung up):
+      // nothing else keeping it alive, the process would just drain and exit 0, saying nothing.
+      const inputEnded = new Promise<never>((_, reject) => rl.once('close', () => reject(new InputEnded())));
+      inputEnded.catch(() => undefined);
       try {
-        return (await rl.question(question, watch ? { signal: watch } : {})).trim();
+        return (await Promise.race([rl.question(question, watch ? { signal: watch } : {}), inputEnded])).trim();
       } catch (error) {
         if (watch?.aborted) {
           stderr.write('\n');
           throw new InterruptedError(`interrupted at the question (${whyNeeded}); nothing was changed by it`);
         }
+        // Its input ended: the terminal went away, or Ctrl-D (readline's own AbortError). No answer.
+        if (error instanceof InputEnded || (error instanceof Error && error.name === 'AbortError')) {
+          stderr.write('\n');
+          throw new InterruptedError(
+            `no answer at the question (${whyNeeded}): its input ended; nothing was changed by it`,
+          );
+        }
         throw error;
       } finally {
         rl.close();
+        restoreRawMode();
       }
     },
+  };
+}
+
+class InputEnded extends Error {}
+
+type MaybeRaw = Readable & { setRawMode?: (mode: boolean) => unknown };
+
+/**
+ * When the terminal hangs up (SIGHUP: the ssh session dropped) its input ends and readline,
+ * closing itself, takes the terminal out of raw mode: that fails with EIO, thrown from an event
+ * handler, so the process would crash before the interrupted run saves its ledger and releases
+ * its locks. A terminal that is gone has no mode to restore: EIO is ignored for as long as the
+ * question is open. Returns what puts the stream's own setRawMode back.
+ */
+function tolerateHangup(stdin: MaybeRaw): () => void {
+  const original = stdin.setRawMode;
+  if (typeof original !== 'function') return () => undefined;
+  const own = Object.prototype.hasOwnProperty.call(stdin, 'setRawMode');
+  stdin.setRawMode = (mode: boolean) => {
+    try {
+      return original.call(stdin, mode);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EIO') return stdin;
+      throw error;
+    }
+  };
+  return () => {
+    if (own) stdin.setRawMode = original;
+    else delete stdin.setRawMode;
   };
 }
