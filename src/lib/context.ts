@@ -161,6 +161,8 @@ export async function buildContext(args: BuildContextArgs): Promise<Context> {
         redactor,
         ...(fetchImpl ? { fetch: fetchImpl } : {}),
         signal: deps.signal,
+        // Retry waits go through the clock door, so a test can see a long Retry-After without waiting it.
+        sleep: (ms, signal) => clock.sleep(ms, signal),
         onRetry: createRetryAnnouncer(out),
       });
       return cp;

@@ -87,6 +87,12 @@ describe('pages shorter than asked, limit ignored', () => {
   it('doctor and org list work when the CP ignores limit', async () => {
     h.sandbox.state.faults.flags['orgLimitIgnored'] = true;
     expect((await h.run(['org', 'list', '-o', 'json'])).code).toBe(0);
+    const mark = h.sandbox.state.requests.length;
+    const doctor = await h.run(['doctor']);
+    expect(doctor.code, doctor.stderr).toBe(0);
+    expect(doctor.stdout).toMatch(/cp token +pass .*accepted by the CP/);
+    // The token check is an admin list call: it met the CP that ignored its limit.
+    expect(h.cpRequestsSince(mark).filter((a) => a.startsWith('GET /cp/admin/orgs'))).not.toEqual([]);
   });
 });
 

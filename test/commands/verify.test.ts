@@ -47,7 +47,6 @@ function verify(args: string[], extraEnv: Record<string, string> = {}) {
   });
 }
 
- 
 const stripAnsi = (text: string): string => text.replace(/\u001b\[[0-9;]*m/g, '');
 
 function json(stdout: string) {

@@ -1,4 +1,5 @@
 import { ConfigError, ExitCode, MolectlError, NotFoundError, UsageError } from '../errors.js';
+import { NoAnswerError } from '../http/no-answer-error.js';
 import { NO_REGION_HINT, NO_REGION_MESSAGE, type AwsServiceName } from './aws-clients.js';
 
 /**
@@ -19,7 +20,12 @@ export interface AwsCallInfo {
   endpoint?: string | null;
   /** Attempts made, when the door (not the SDK) did the retrying. */
   attempts?: number;
+  /** The call is not idempotent (SendCommand): a lost answer leaves its outcome unknown. */
+  notIdempotent?: boolean;
 }
+
+/** Network failures that happen before a request leaves: nothing can have acted on it. */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /** IAM action prefixes (the service's namespace in a policy). */
 const IAM_PREFIX: Record<AwsServiceName, string> = {
@@ -188,7 +194,15 @@ export function translateAwsError(error: unknown, call: AwsCallInfo): MolectlErr
       (call.region
         ? `https://${call.service === 'secretsmanager' ? 'secretsmanager' : call.service}.${call.region}.amazonaws.com`
         : `the ${call.service} endpoint`);
-    return new MolectlError(`cannot reach AWS ${call.service} at ${endpoint} (${e.code ?? name})`, {
+    const code = e.code ?? name;
+    if (call.notIdempotent && !NEVER_SENT.has(code))
+      return new NoAnswerError(
+        `${api} to ${endpoint} got no answer (${code}); AWS may have acted on it: molectl does not send it again blind`,
+        'network',
+        true,
+        { hint: 'check the remote state (for SSM: `aws ssm list-commands`) before repeating this call' },
+      );
+    return new MolectlError(`cannot reach AWS ${call.service} at ${endpoint} (${code})`, {
       code: ExitCode.failed,
       hint: 'check network access to it (VPN, proxy, firewall), or AWS_ENDPOINT_URL if you set it',
       ...cause,

@@ -103,18 +103,16 @@ export class RunLedger {
     return { ...counts, total: Object.keys(this.doc.targets).length, settled };
   }
 
+  /** A target not yet worked on. */
+  private pendingTarget(key: string, now: string): TargetRecord {
+    return { key: this.clean(key), state: 'pending', remoteIds: {}, detail: {}, attempts: 0, updatedAt: now };
+  }
+
   /** Adds targets as pending; targets already known are left as they are (resume-safe). */
   addTargets(keys: Iterable<string>): Promise<void> {
     const now = this.now();
     for (const key of keys) {
-      this.doc.targets[key] ??= {
-        key: this.clean(key),
-        state: 'pending',
-        remoteIds: {},
-        detail: {},
-        attempts: 0,
-        updatedAt: now,
-      };
+      this.doc.targets[key] ??= this.pendingTarget(key, now);
     }
     return this.touch(now);
   }
@@ -125,14 +123,7 @@ export class RunLedger {
    */
   updateTarget(key: string, patch: TargetPatch): Promise<void> {
     const now = this.now();
-    const target = (this.doc.targets[key] ??= {
-      key: this.clean(key),
-      state: 'pending',
-      remoteIds: {},
-      detail: {},
-      attempts: 0,
-      updatedAt: now,
-    });
+    const target = (this.doc.targets[key] ??= this.pendingTarget(key, now));
     this.serializer.forget(target);
     if (patch.state !== undefined && patch.state !== target.state) {
       if (patch.state === 'in-progress') {

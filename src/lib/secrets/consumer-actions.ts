@@ -65,7 +65,7 @@ export interface ConsumerOutcome {
   remoteIds: Record<string, string>;
   /** Tenants that could not be reached and still hold another value (not a failure, but reported). */
   leftBehind: string[];
-  /** True when the attempt failed before changing any member: there is nothing to put back. */
+  /** True when the attempt changed no member: after a failure, there is nothing to put back. */
   changedNothing?: boolean;
 }
 
@@ -284,6 +284,7 @@ async function setTenants(
       detail: 'the forward step changed no tenant: nothing to put back',
       remoteIds: {},
       leftBehind: [],
+      changedNothing: true,
     };
   }
   const unseen = unseenTenants(plan);
@@ -311,11 +312,21 @@ async function setTenants(
   const changes = actionableTargets(plan);
   if (changes.length === 0) {
     if (tooMany) return { ok: false, detail: tooMany, remoteIds: {}, leftBehind, changedNothing: true };
+    // Accepting every tenant as unreachable leaves nothing observed: "0 of 0" verifies nothing.
+    if (seenCount === 0)
+      return {
+        ok: false,
+        detail: `no tenant ${putBackOf ? 'it changed ' : ''}could be observed (${unseen.map((u) => u.name).join(', ')} unreachable): nothing was verified`,
+        remoteIds: {},
+        leftBehind,
+        changedNothing: true,
+      };
     return {
       ok: true,
       detail: `${plan.summary.current} of ${seenCount} reachable tenants observed holding ${version.fingerprint}, nothing to change${unreachableNote}`,
       remoteIds: {},
       leftBehind,
+      changedNothing: true,
     };
   }
   if (tooMany)

@@ -6,6 +6,7 @@ import type { RunGuard } from '../runs/run-lifecycle.js';
 import type { RunLedger } from '../runs/run-ledger.js';
 import { runShellScript, type InstanceScriptResult } from '../ssm/run-shell-script.js';
 import { judgeApplyResult } from './judge-apply-result.js';
+import { explainLostSend } from './explain-lost-send.js';
 import { actionableTargets, unseenTenants, type MigrationPlan, type PlanTarget } from './migration-plan.js';
 import { deleteRunParameter, putRunParameter, runParameterName } from './parameter-delivery.js';
 import { parseScriptResult } from './parse-script-result.js';
@@ -223,7 +224,7 @@ async function dispatchWave(ctx: Context, job: WaveJob): Promise<number> {
     );
   } catch (error) {
     step.fail(`${job.label}: stopped`);
-    throw error;
+    throw explainLostSend(error, job.label, [...bySlug.keys()], ledger.id);
   }
   let failed = 0;
   // One ledger write for the whole wave (updates coalesce), not one awaited write per target:

@@ -58,12 +58,12 @@ describe('selectRollbackTargets', () => {
         record('acme', {
           state: 'succeeded',
           outcome: 'migrated',
-          detail: { instanceId: 'i-acme', previousFingerprint: '', rolledBackBy: 'rb-1' },
+          detail: applyDetail('i-acme', 'needs-migration', { previousFingerprint: '', rolledBackBy: 'rb-1' }),
         }),
         record('zeta', {
           state: 'succeeded',
           outcome: 'migrated',
-          detail: { instanceId: 'i-zeta', previousFingerprint: 'sha256:0123456789ab' },
+          detail: applyDetail('i-zeta', 'stale', { previousFingerprint: 'sha256:0123456789ab' }),
         }),
       ]),
     );
