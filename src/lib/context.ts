@@ -7,6 +7,7 @@ import { readCpToken } from './config/cp-token.js';
 import { readEnv, silenceAwsSdkNodeVersionWarning, type EnvVars } from './config/env.js';
 import { DEFAULT_FORMATS, type OutputFormat } from './config/output-format.js';
 import { defaultConfigPath, readConfigFile, resolveConfig, type ResolvedConfig } from './config/load-config.js';
+import { isSandboxStandIn } from './config/sandbox-stand-ins.js';
 import { CpClient } from './cp/cp-client.js';
 import { createRetryAnnouncer } from './http/announce-retry.js';
 import { execFile, type Exec } from './exec.js';
@@ -84,6 +85,8 @@ export async function buildContext(args: BuildContextArgs): Promise<Context> {
     'AWS_SECRET_ACCESS_KEY',
     'AWS_SESSION_TOKEN',
   ] as const) {
+    // The sandbox's stand-in tokens are public values `sandbox up` prints for eval, not secrets.
+    if (isSandboxStandIn(name, env[name])) continue;
     redactor.register(env[name], name.toLowerCase().replace(/_/g, '-'));
   }
   const configPath = defaultConfigPath(env);

@@ -1,17 +1,18 @@
 import type { EnvVars } from './env.js';
 import type { ResolvedConfig } from './load-config.js';
 import { UsageError } from '../errors.js';
+import { isSandboxStandIn, SANDBOX_STAND_IN_TOKENS, type StandInTokenName } from './sandbox-stand-ins.js';
 
 /**
  * `--env production` names where a run acts; exported variables can quietly point part of it
  * somewhere else (a MOLECTL_CP_URL or AWS_ENDPOINT_URL left over from `sandbox up`, a profile
- * for another account). Those are found here, before anything is read or changed. A read-only
+ * for another account, the sandbox's stand-in tokens). Those are found here, before anything is read or changed. A read-only
  * command says so and goes on; a destructive one refuses unless the override is on the same
  * command line (`--cp-url`): a run that changes production must not half-act on a sandbox.
  */
 export function findTargetOverrides(
   config: Pick<ResolvedConfig, 'envName' | 'cpUrl' | 'environmentCpUrl' | 'profile' | 'environment'>,
-  env: Pick<EnvVars, 'AWS_ENDPOINT_URL' | 'AWS_PROFILE'>,
+  env: Pick<EnvVars, 'AWS_ENDPOINT_URL' | 'AWS_PROFILE' | StandInTokenName>,
 ): string[] {
   // Only an environment named on this command line is a promise to check against; the sandbox's
   // own URLs are exported by design.
@@ -34,6 +35,11 @@ export function findTargetOverrides(
     found.push(
       `${config.profile.origin} (exported) selects AWS profile ${config.profile.value}, not ${name}'s ${ownProfile}`,
     );
+  }
+  // The sandbox's stand-in tokens, left exported: the Railway, Vercel or Gitea of `name` would
+  // only reject them, but a run that names its environment should not carry them unnoticed.
+  for (const token of Object.keys(SANDBOX_STAND_IN_TOKENS) as StandInTokenName[]) {
+    if (isSandboxStandIn(token, env[token])) found.push(`${token} (exported) is the sandbox's stand-in, not ${name}'s`);
   }
   return found;
 }
