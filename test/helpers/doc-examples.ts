@@ -110,7 +110,7 @@ export function splitWords(text: string): string[] {
 /** The comparable form of an output: volatile values as placeholders, one space between words. */
 export function normaliseOutput(text: string): string[] {
   const replaced = text
-     
+
     .replace(/\u001b\[[0-9;]*m/g, '')
     .replace(/\b\d{8}T\d{6}Z(?:-[a-z0-9-]+?-[0-9a-f]{4})?\b/g, '<run>')
     .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z/g, '<time>')
