@@ -64,6 +64,12 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS on purpose (bin/package.json, build/bundle.mjs): the entry never starts Node's ESM loader.
+    files: ['bin/molectl.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: {
       globals: Object.fromEntries(

@@ -40,24 +40,23 @@ function median(values) {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
+// The bundle is CommonJS: a preload notes, at exit, which of its chunks were loaded
+// (require.cache), and dist/bundle-inputs.json says which source modules each chunk holds.
 function sdkLoadedFor(args) {
   const dir = mkdtempSync(join(tmpdir(), 'molectl-bench-'));
-  const log = join(dir, 'resolved.log');
-  const hooks = join(dir, 'hooks.mjs');
-  const register = join(dir, 'register.mjs');
+  const log = join(dir, 'loaded.json');
+  const preload = join(dir, 'preload.cjs');
   writeFileSync(
-    hooks,
-    `import { appendFileSync } from 'node:fs';\nexport async function resolve(specifier, context, next) { appendFileSync(${JSON.stringify(log)}, specifier + '\\n'); return next(specifier, context); }\n`,
+    preload,
+    `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(log)}, JSON.stringify(Object.keys(require.cache))));\n`,
   );
-  writeFileSync(
-    register,
-    `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`,
-  );
-  writeFileSync(log, '');
-  spawnSync(process.execPath, ['--import', register, BIN, ...args], { stdio: 'ignore' });
-  const loaded = readFileSync(log, 'utf8')
-    .split('\n')
-    .some((s) => s.startsWith('@aws-sdk/'));
+  spawnSync(process.execPath, ['--require', preload, BIN, ...args], { stdio: 'ignore' });
+  const inputs = JSON.parse(readFileSync(new URL('../dist/bundle-inputs.json', import.meta.url), 'utf8'));
+  const bundleDir = fileURLToPath(new URL('../dist/bundle/', import.meta.url));
+  const loaded = JSON.parse(readFileSync(log, 'utf8'))
+    .filter((file) => file.startsWith(bundleDir))
+    .flatMap((file) => inputs[file.slice(bundleDir.length)] ?? [])
+    .some((module) => module.startsWith('node_modules/@aws-sdk/'));
   rmSync(dir, { recursive: true, force: true });
   return loaded;
 }

@@ -7,12 +7,8 @@ import type { Styles } from '../lib/output/output.js';
 import { formatDuration, ownCell, renderTable } from '../lib/output/table.js';
 import { storedText, type OwnText } from '../lib/output/remote-text.js';
 import { formatTargets, formatTimestamp, styleStatus } from '../lib/runs/format-run-fields.js';
-import {
-  TARGET_STATES,
-  type RunLedgerDocument,
-  type ScalarOrList,
-  type TargetRecord,
-} from '../lib/runs/run-ledger-schema.js';
+import type { RunLedgerDocument, ScalarOrList, TargetRecord } from '../lib/runs/run-ledger-schema.js';
+import { TARGET_STATES } from '../lib/runs/run-ledger-states.js';
 import { summarizeRun, type RunSummary } from '../lib/runs/summarize-run.js';
 
 export const runsShowCommand = defineCommand({

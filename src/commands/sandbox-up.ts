@@ -8,6 +8,7 @@ import { choiceFlag, countFlag, switchFlag, textFlag } from '../lib/cli/flags.js
 import { childProcessEnv } from '../lib/config/env.js';
 import type { Context } from '../lib/context.js';
 import { MolectlError, UsageError } from '../lib/errors.js';
+import { packageFile } from '../lib/package-files.js';
 import { parseFaultSpec } from '../sandbox/faults-spec.js';
 import {
   buildShellEnv,
@@ -148,7 +149,7 @@ async function waitForStop(signal: AbortSignal): Promise<void> {
 
 async function runDetached(ctx: Context, options: UpOptions, files: SandboxFiles): Promise<number> {
   mkdirSync(files.dir, { recursive: true, mode: 0o700 });
-  const bin = fileURLToPath(new URL('../../bin/molectl.js', import.meta.url));
+  const bin = fileURLToPath(packageFile('bin/molectl.js'));
   const args = [bin, 'sandbox', 'up', ...forwardFlags(options)];
   const log = openSync(files.log, 'w', 0o600);
   // Detached into its own session so it outlives this process and the terminal's Ctrl-C.

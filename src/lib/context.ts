@@ -126,8 +126,9 @@ export async function buildContext(args: BuildContextArgs): Promise<Context> {
   const exec = overrides.exec ?? execFile;
   const clock = overrides.clock ?? systemClock;
   const fetchImpl = overrides.fetch;
-  const stdin = deps.stdin ?? process.stdin;
-  const prompt = overrides.prompt ?? createPrompt(stdin, deps.stderr, Boolean(env.CI), deps.signal);
+  // process.stdin is a stream Node builds on first use (~1 ms): built only for a command that reads or asks.
+  let stdin = deps.stdin;
+  let prompt = overrides.prompt;
   // Said once, on the first interrupt: what happens now, and how to leave at once.
   deps.signal.addEventListener(
     'abort',
@@ -148,8 +149,14 @@ export async function buildContext(args: BuildContextArgs): Promise<Context> {
     out,
     redactor,
     exec,
-    prompt,
-    stdin,
+    get stdin() {
+      stdin ??= process.stdin;
+      return stdin;
+    },
+    get prompt() {
+      prompt ??= createPrompt(ctx.stdin, deps.stderr, Boolean(env.CI), deps.signal);
+      return prompt;
+    },
     clock,
     signal: deps.signal,
     flags,

@@ -1,3 +1,5 @@
+import { MolectlError } from './errors.js';
+
 /**
  * The one door to subprocesses (git, credential commands, bash for the sandbox). Argument
  * arrays only, never a shell string, so no value is ever interpreted by a shell on the way.
@@ -37,7 +39,6 @@ export const execFile: Exec = async (file, args, options = {}) => {
   });
   const exitCode = typeof result.exitCode === 'number' ? result.exitCode : 1;
   if (!options.allowFailure && (exitCode !== 0 || result.failed)) {
-    const { MolectlError } = await import('./errors.js');
     const reason = result.timedOut ? `timed out after ${options.timeoutMs} ms` : `exited with ${exitCode}`;
     const firstLine =
       String(result.stderr ?? '')

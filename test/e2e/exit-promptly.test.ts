@@ -82,6 +82,9 @@ describe('a finished command', { timeout: 60_000 }, () => {
       () => ['verify', '--expect-commit', sandboxDeployCommit(sandbox.state), '--canary', 'acme'],
     ],
     ['migrate cp-secret plan (AWS SDK, SSM, CP)', ['migrate', 'cp-secret', 'plan', '-q']],
+    ['doctor (CP, STS and SSM through the AWS SDK)', ['doctor']],
+    ["a command's help (commander answers)", ['org', 'list', '--help']],
+    ['the top-level help (answered before commander loads)', ['--help']],
     ['an error (exit 2)', ['org', 'list', '--older-than', 'soon']],
   ])('%s ends within a moment of its last output, leftovers or not', async (_name, argv) => {
     const r = await run(typeof argv === 'function' ? argv() : argv);

@@ -1,44 +1,26 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deployServicesEnv, sandboxDeployCommit } from '../../src/sandbox/deploy-services/deploy-services-state.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/start-sandbox.js';
+import { runListingModules } from '../helpers/loaded-modules.js';
 
 /**
- * The AWS SDK costs ~200 ms to load, so molectl imports it only when a command calls AWS.
- * These runs spawn bin/molectl.js (dist/: `npm test` builds first) under a module hook that
- * logs every module URL resolved, and assert which runs never resolved an @aws-sdk module.
- * `doctor` is the positive control: it calls AWS, so the hook must see the SDK there.
+ * A fresh molectl's start-up is mostly module loading (issue 16), so what each run loads is held
+ * here, by listing rather than by timing. These runs spawn bin/molectl.js (the bundle in
+ * dist/bundle: `npm test` builds first) and list the source modules each run loaded and the
+ * files it opened (test/helpers/loaded-modules.ts).
+ *
+ * The AWS SDK costs ~200 ms to load, so molectl imports it only when a command calls AWS;
+ * `doctor` is the positive control: it calls AWS, so the listing must show the SDK there.
  */
 
-const BIN = fileURLToPath(new URL('../../bin/molectl.js', import.meta.url));
 let dir: string;
 let sandbox: Sandbox;
 
-const HOOKS = `
-import { appendFileSync } from 'node:fs';
-let logFile;
-export async function initialize(data) { logFile = data.logFile; }
-export async function resolve(specifier, context, nextResolve) {
-  const result = await nextResolve(specifier, context);
-  appendFileSync(logFile, result.url + '\\n');
-  return result;
-}
-`;
-
-const REGISTER = `
-import { register } from 'node:module';
-register('./hooks.mjs', import.meta.url, { data: { logFile: process.env.LAZY_SDK_LOG } });
-`;
-
 beforeAll(async () => {
-  if (!existsSync(fileURLToPath(new URL('../../dist/cli.js', import.meta.url))))
-    throw new Error('dist/cli.js is missing: run `npm run build` first');
   dir = mkdtempSync(join(tmpdir(), 'molectl-lazy-sdk-'));
-  writeFileSync(join(dir, 'hooks.mjs'), HOOKS);
-  writeFileSync(join(dir, 'register.mjs'), REGISTER);
   sandbox = await startSandbox({ tenants: 1 });
 });
 
@@ -47,51 +29,101 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-let runs = 0;
+const sandboxEnv = (): Record<string, string> => ({
+  ...sandbox.env,
+  ...deployServicesEnv(),
+  MOLECTL_STATE_DIR: join(dir, 'state'),
+});
 
-/** Runs molectl under the hook; returns the exit code and every module URL it resolved. */
-function runLogged(
-  argv: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number | null; resolved: string[]; stderr: string }> {
-  const logFile = join(dir, `resolved-${runs++}.log`);
-  writeFileSync(logFile, '');
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', join(dir, 'register.mjs'), BIN, ...argv], {
-      env: { PATH: process.env.PATH, HOME: dir, MOLECTL_CONFIG: join(dir, 'none.json'), LAZY_SDK_LOG: logFile, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const err: Buffer[] = [];
-    child.stdout.resume();
-    child.stderr.on('data', (c: Buffer) => err.push(c));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const resolved = readFileSync(logFile, 'utf8').split('\n').filter(Boolean);
-      resolvePromise({ code, resolved, stderr: Buffer.concat(err).toString() });
-    });
-  });
-}
-
-const isSdk = (url: string): boolean => url.includes('/@aws-sdk/') || url.includes('/@smithy/');
+const isSdk = (path: string): boolean =>
+  path.includes('node_modules/@aws-sdk/') || path.includes('node_modules/@smithy/');
 
 describe('the AWS SDK is loaded only by commands that call AWS', () => {
   it.each([['--help'], ['--version'], ['config show'], ['doctor --help']])(
-    'molectl %s resolves no @aws-sdk module',
+    'molectl %s loads no @aws-sdk module',
     async (args) => {
-      const run = await runLogged(args.split(' '));
+      const run = await runListingModules(args.split(' '), {});
       expect(run.code).toBe(0);
-      // The hook works: molectl's own modules were seen (and commander, past the top-level help).
-      expect(run.resolved.some((u) => u.endsWith('/dist/cli.js'))).toBe(true);
-      expect(run.resolved.some((u) => u.includes('/commander/'))).toBe(!['--help', '--version'].includes(args));
-      expect(run.resolved.filter(isSdk)).toEqual([]);
+      // The listing works: molectl's own modules were seen (and commander, past the top-level help).
+      expect(run.modules).toContain('src/cli.ts');
+      expect(run.modules.some((m) => m.startsWith('node_modules/commander/'))).toBe(
+        !['--help', '--version'].includes(args),
+      );
+      expect(run.modules.filter(isSdk)).toEqual([]);
     },
   );
 
-  it('molectl doctor (which calls STS and SSM) does load it: the hook would see a regression', async () => {
-    const run = await runLogged(['doctor'], sandbox.env);
+  it('molectl doctor (which calls STS and SSM) does load it: the listing would see a regression', async () => {
+    const run = await runListingModules(['doctor'], sandbox.env);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.modules.some((m) => m.startsWith('node_modules/@aws-sdk/client-sts/'))).toBe(true);
+    expect(run.modules.some((m) => m.startsWith('node_modules/@aws-sdk/client-ssm/'))).toBe(true);
+    expect(run.modules.some((m) => m.startsWith('node_modules/@aws-sdk/client-ec2/'))).toBe(false);
+  });
+});
+
+const isCommand = (path: string): boolean => path.startsWith('src/commands/') && path !== 'src/commands/index.ts';
+const isZod = (path: string): boolean => path.startsWith('node_modules/zod/');
+/** molectl installs zod's English messages (src/lib/zod-settings.ts); every other locale is dead weight. */
+const isForeignZodLocale = (path: string): boolean =>
+  path.startsWith('node_modules/zod/v4/locales/') && path !== 'node_modules/zod/v4/locales/en.js';
+const isLoadedLate = (path: string): boolean =>
+  ['execa', 'ora', 'chalk', 'yaml'].some((name) => path.startsWith(`node_modules/${name}/`));
+
+describe('what a fresh process loads', () => {
+  it.each([['--help'], ['--version']])(
+    'molectl %s opens bin/molectl.js and the bundle entry, nothing else',
+    async (arg) => {
+      const run = await runListingModules([arg], {});
+      expect(run.code).toBe(0);
+      expect(run.files).toEqual(['bin/molectl.js', 'dist/bundle/cli.cjs']);
+      expect(run.esmLoaderStarted).toBe(false);
+      expect(run.modules.filter(isCommand)).toEqual([]);
+      expect(run.modules.filter(isZod)).toEqual([]);
+    },
+  );
+
+  it('molectl org list --help loads its own command module and commander, no zod', async () => {
+    const run = await runListingModules(['org', 'list', '--help'], {});
     expect(run.code).toBe(0);
-    expect(run.resolved.some((u) => u.includes('/@aws-sdk/client-sts/'))).toBe(true);
-    expect(run.resolved.some((u) => u.includes('/@aws-sdk/client-ssm/'))).toBe(true);
-    expect(run.resolved.some((u) => u.includes('/@aws-sdk/client-ec2/'))).toBe(false);
+    expect(run.stdout).toContain('--older-than');
+    expect(run.modules.filter(isCommand)).toEqual(['src/commands/org-list.ts']);
+    expect(run.modules.filter(isZod)).toEqual([]);
+    expect(run.modules.filter(isSdk)).toEqual([]);
+  });
+
+  it.each([
+    ['org list', () => ['org', 'list'], 'src/commands/org-list.ts'],
+    [
+      'verify',
+      () => ['verify', '--expect-commit', sandboxDeployCommit(sandbox.state), '--canary', 'acme', '-o', 'json'],
+      'src/commands/verify.ts',
+    ],
+  ])(
+    'molectl %s (one CP call and more) loads zod without its locales, no SDK, few files',
+    async (_name, argv, command) => {
+      const run = await runListingModules(argv(), sandboxEnv());
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.modules.filter(isCommand)).toEqual([command]);
+      // The CP's answer is validated: zod is there, but only the parts molectl uses.
+      expect(run.modules.some(isZod)).toBe(true);
+      expect(run.modules.filter(isForeignZodLocale)).toEqual([]);
+      expect(run.modules.filter(isSdk)).toEqual([]);
+      // Piped output, no child process: no spinner, no colours, no execa, not even node:child_process
+      // (commander's is deferred by build/bundle.mjs).
+      expect(run.modules.filter(isLoadedLate)).toEqual([]);
+      expect(run.builtins).not.toContain('child_process');
+      expect(run.builtins).toContain('http');
+      // A handful of CommonJS chunks (~170 ES module files before issue 16), no ESM loader at all.
+      expect(run.files.length).toBeLessThanOrEqual(16);
+      expect(run.esmLoaderStarted).toBe(false);
+    },
+  );
+
+  it('molectl migrate cp-secret script (no document to validate) loads no zod', async () => {
+    const run = await runListingModules(['migrate', 'cp-secret', 'script'], {});
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('#!/usr/bin/env bash');
+    expect(run.modules.filter(isZod)).toEqual([]);
   });
 });

@@ -1,4 +1,3 @@
-import type { ZodType } from 'zod';
 import { ConfigError, ExitCode, HttpError, MolectlError, NotFoundError, UsageError } from '../errors.js';
 import type { Redactor } from '../output/redactor.js';
 import { checkHttpUrl } from '../http/check-http-url.js';
@@ -12,7 +11,7 @@ import {
   type SleepFn,
 } from '../http/http-request.js';
 import { extractRemoteError } from '../http/remote-error.js';
-import { parseJsonBody, validateResponse } from '../http/validate-response.js';
+import { parseJsonBody, validateResponse, type ResponseSchema } from '../http/validate-response.js';
 import type {
   CpHealth,
   CreatedOrg,
@@ -85,6 +84,7 @@ interface CallSpec {
  * context module imports CpClient for every command, including ones that never call the CP.
  */
 const loadSchemas = () => import('./cp-schemas.js');
+type CpSchemas = Awaited<ReturnType<typeof loadSchemas>>;
 
 const SECRET_KEY_PATTERN = /key|token|secret|passw|credential/i;
 
@@ -115,7 +115,7 @@ export class CpClient {
   }
 
   async health(): Promise<CpHealth> {
-    return this.callJson((await loadSchemas()).cpHealthSchema, { method: 'GET', path: '/health' });
+    return this.callJson((schemas) => schemas.cpHealthSchema(), { method: 'GET', path: '/health' });
   }
 
   /**
@@ -151,7 +151,7 @@ export class CpClient {
     } catch {
       body = undefined; // a 2xx whose body is not JSON still means created; the org is found by slug
     }
-    const parsed = (await loadSchemas()).createdOrgSchema.safeParse(body);
+    const parsed = (await loadSchemas()).createdOrgSchema().safeParse(body);
     const fields = parsed.success ? parsed.data : {};
     return { httpStatus: response.status, id: fields.id ?? null, createdAt: fields.created_at ?? null };
   }
@@ -165,15 +165,15 @@ export class CpClient {
     const limit = options.limit ?? 500;
     if (!Number.isInteger(limit) || limit < 1)
       throw new UsageError(`--limit must be a whole number of at least 1, not ${limit}`, 'for example --limit 500');
-    const schemas = await loadSchemas();
-    const body = await this.callJson(schemas.orgListSchema, {
+    const body = await this.callJson((schemas) => schemas.orgListSchema(), {
       method: 'GET',
       path: `/cp/admin/orgs?limit=${encodeURIComponent(String(limit))}`,
       admin: true,
     });
+    const schemas = await loadSchemas();
     const page: OrgPage = { rows: [], unreadable: [], limit };
     body.orgs.forEach((raw, index) => {
-      const parsed = schemas.orgRowSchema.safeParse(raw);
+      const parsed = schemas.orgRowSchema().safeParse(raw);
       if (parsed.success) page.rows.push(parsed.data);
       else page.unreadable.push({ index, slug: readSlugField(raw), problem: describeIssues(parsed.error.issues) });
     });
@@ -195,7 +195,7 @@ export class CpClient {
     const parsed = parseJsonBody(response, 'GET');
     const raw = (parsed as { admin_token?: unknown } | undefined)?.admin_token;
     if (typeof raw === 'string') this.options.redactor.register(raw, 'tenant-admin-token');
-    return this.validate((await loadSchemas()).adminTokenSchema, parsed, response, 'GET').admin_token;
+    return this.validate((await loadSchemas()).adminTokenSchema(), parsed, response, 'GET').admin_token;
   }
 
   /**
@@ -232,7 +232,7 @@ export class CpClient {
   }
 
   async redeployFleet(options: RedeployFleetOptions): Promise<RedeployFleetResponse> {
-    return this.callJson((await loadSchemas()).redeployFleetSchema, {
+    return this.callJson((schemas) => schemas.redeployFleetSchema(), {
       method: 'POST',
       path: '/cp/admin/tenants/redeploy-fleet',
       admin: true,
@@ -252,7 +252,7 @@ export class CpClient {
   /** Serial console text. It can contain secrets (user-data, set -x traces): redact before showing. */
   async getWorkspaceConsole(workspaceId: string): Promise<string> {
     const id = checkResourceId(workspaceId, 'workspace id');
-    const body = await this.callJson((await loadSchemas()).workspaceConsoleSchema, {
+    const body = await this.callJson((schemas) => schemas.workspaceConsoleSchema(), {
       method: 'GET',
       path: `/cp/admin/workspaces/${id}/console`,
       admin: true,
@@ -276,7 +276,7 @@ export class CpClient {
     const keys = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? Object.keys(parsed) : [];
     const leaked = (parsed as { admin_token?: unknown } | undefined)?.admin_token;
     if (typeof leaked === 'string') this.options.redactor.register(leaked, 'tenant-admin-token');
-    const instance = this.validate((await loadSchemas()).orgInstanceSchema, parsed, response, 'GET');
+    const instance = this.validate((await loadSchemas()).orgInstanceSchema(), parsed, response, 'GET');
     this.edgeRouteAnswered = true;
     return { instance, keys };
   }
@@ -310,7 +310,7 @@ export class CpClient {
   }): Promise<WorkspaceStatus> {
     const id = checkResourceId(input.workspaceId, 'workspace id');
     const instanceId = checkResourceId(input.instanceId, 'instance id');
-    return this.callJson((await loadSchemas()).workspaceStatusSchema, {
+    return this.callJson((schemas) => schemas.workspaceStatusSchema(), {
       method: 'GET',
       path: `/cp/workspaces/${id}/status?instance_id=${encodeURIComponent(instanceId)}`,
       headers: this.tenantHeaders(input.sharedSecret, { 'x-molecule-admin-token': input.adminToken }),
@@ -329,7 +329,7 @@ export class CpClient {
 
   /** The tenant's env as the CP hands it out. Values under secret-looking keys are registered with the redactor. */
   async getTenantConfig(input: { adminToken: string; orgId: string }): Promise<TenantConfig> {
-    const config = await this.callJson((await loadSchemas()).tenantConfigSchema, {
+    const config = await this.callJson((schemas) => schemas.tenantConfigSchema(), {
       method: 'GET',
       path: '/cp/tenants/config',
       headers: this.tenantHeaders(input.adminToken, { 'x-molecule-org-id': input.orgId }),
@@ -351,12 +351,20 @@ export class CpClient {
     return config;
   }
 
-  private async callJson<T>(schema: ZodType<T>, spec: CallSpec): Promise<T> {
-    const response = await this.call(spec);
-    return this.validate(schema, parseJsonBody(response, spec.method), response, spec.method);
+  /**
+   * `pick` names the answer's schema. The schemas (and zod, ~3 ms to load) are loaded once the
+   * request is on its way (setImmediate: after the request's own synchronous steps), so that
+   * loading them overlaps the wait for the answer instead of delaying the request.
+   */
+  private async callJson<T>(pick: (schemas: CpSchemas) => ResponseSchema<T>, spec: CallSpec): Promise<T> {
+    const [response, schemas] = await Promise.all([
+      this.call(spec),
+      new Promise<void>((resolve) => setImmediate(resolve)).then(loadSchemas),
+    ]);
+    return this.validate(pick(schemas), parseJsonBody(response, spec.method), response, spec.method);
   }
 
-  private validate<T>(schema: ZodType<T>, value: unknown, response: HttpResponse, method: string): T {
+  private validate<T>(schema: ResponseSchema<T>, value: unknown, response: HttpResponse, method: string): T {
     return validateResponse(schema, value, { method, url: response.url, redactor: this.options.redactor });
   }
 

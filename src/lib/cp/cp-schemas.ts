@@ -1,4 +1,11 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../zod-settings.js';
+
+/** Builds a schema on first use: a run needs two or three of these, and each costs ~1 ms to build. */
+function once<T>(build: () => T): () => T {
+  let built: T | undefined;
+  return () => (built ??= build());
+}
 
 /*
  * Response shapes of the CP routes in ../shared/platform.md. Objects are loose (extra fields
@@ -7,17 +14,21 @@ import { z } from 'zod';
  * with `await import(...)`.
  */
 
-export const cpHealthSchema = z.looseObject({
-  service: z.string().optional(),
-  status: z.string(),
-});
-export type CpHealth = z.infer<typeof cpHealthSchema>;
+export const cpHealthSchema = once(() =>
+  z.looseObject({
+    service: z.optional(z.string()),
+    status: z.string(),
+  }),
+);
+export type CpHealth = z.infer<ReturnType<typeof cpHealthSchema>>;
 
 /** The create answer's fields molectl can use; each may be absent (any 2xx means created). */
-export const createdOrgSchema = z.looseObject({
-  id: z.string().min(1).optional().catch(undefined),
-  created_at: z.string().optional().catch(undefined),
-});
+export const createdOrgSchema = once(() =>
+  z.looseObject({
+    id: z.catch(z.optional(z.string().check(z.minLength(1))), undefined),
+    created_at: z.catch(z.optional(z.string()), undefined),
+  }),
+);
 export interface CreatedOrg {
   httpStatus: number;
   id: string | null;
@@ -29,48 +40,58 @@ export interface CreatedOrg {
  * null or missing field is reported as unreadable instead of failing the whole list. An
  * unreadable `created_at` only makes the org's age unknown, so it does not make the row unreadable.
  */
-export const orgRowSchema = z.looseObject({
-  id: z.string().min(1),
-  slug: z.string().min(1),
-  // provisioning -> running | failed; kept a string so a new state does not break listing.
-  instance_status: z.string().min(1),
-  created_at: z
-    .string()
-    .nullish()
-    .transform((value) => value ?? null),
-});
-export type OrgRow = z.infer<typeof orgRowSchema>;
-export const orgListSchema = z.looseObject({ orgs: z.array(z.unknown()) });
+export const orgRowSchema = once(() =>
+  z.looseObject({
+    id: z.string().check(z.minLength(1)),
+    slug: z.string().check(z.minLength(1)),
+    // provisioning -> running | failed; kept a string so a new state does not break listing.
+    instance_status: z.string().check(z.minLength(1)),
+    created_at: z.pipe(
+      z.nullish(z.string()),
+      z.transform((value: string | null | undefined) => value ?? null),
+    ),
+  }),
+);
+export type OrgRow = z.infer<ReturnType<typeof orgRowSchema>>;
+export const orgListSchema = once(() => z.looseObject({ orgs: z.array(z.unknown()) }));
 
-export const adminTokenSchema = z.looseObject({ admin_token: z.string().min(1) });
+export const adminTokenSchema = once(() => z.looseObject({ admin_token: z.string().check(z.minLength(1)) }));
 
-export const redeployResultSchema = z.looseObject({
-  slug: z.string(),
-  phase: z.string().nullish(),
-  ssm_status: z.string().nullish(),
-  ssm_exit_code: z.number().nullish(),
-  healthz_ok: z.boolean().nullish(),
-  error: z.string().nullish(),
-});
-export type RedeployResult = z.infer<typeof redeployResultSchema>;
-export const redeployFleetSchema = z.looseObject({
-  ok: z.boolean(),
-  results: z.array(redeployResultSchema).default([]),
-});
-export type RedeployFleetResponse = z.infer<typeof redeployFleetSchema>;
+export const redeployResultSchema = once(() =>
+  z.looseObject({
+    slug: z.string(),
+    phase: z.nullish(z.string()),
+    ssm_status: z.nullish(z.string()),
+    ssm_exit_code: z.nullish(z.number()),
+    healthz_ok: z.nullish(z.boolean()),
+    error: z.nullish(z.string()),
+  }),
+);
+export type RedeployResult = z.infer<ReturnType<typeof redeployResultSchema>>;
+export const redeployFleetSchema = once(() =>
+  z.looseObject({
+    ok: z.boolean(),
+    results: z._default(z.array(redeployResultSchema()), []),
+  }),
+);
+export type RedeployFleetResponse = z.infer<ReturnType<typeof redeployFleetSchema>>;
 
-export const workspaceConsoleSchema = z.looseObject({ output: z.string() });
+export const workspaceConsoleSchema = once(() => z.looseObject({ output: z.string() }));
 
-export const orgInstanceSchema = z.looseObject({
-  slug: z.string().optional(),
-  status: z.string(),
-  ip: z.string().nullish(),
-  region: z.string().nullish(),
-});
-export type OrgInstance = z.infer<typeof orgInstanceSchema>;
+export const orgInstanceSchema = once(() =>
+  z.looseObject({
+    slug: z.optional(z.string()),
+    status: z.string(),
+    ip: z.nullish(z.string()),
+    region: z.nullish(z.string()),
+  }),
+);
+export type OrgInstance = z.infer<ReturnType<typeof orgInstanceSchema>>;
 
-export const workspaceStatusSchema = z.looseObject({ state: z.string() });
-export type WorkspaceStatus = z.infer<typeof workspaceStatusSchema>;
+export const workspaceStatusSchema = once(() => z.looseObject({ state: z.string() }));
+export type WorkspaceStatus = z.infer<ReturnType<typeof workspaceStatusSchema>>;
 
-export const tenantConfigSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]));
-export type TenantConfig = z.infer<typeof tenantConfigSchema>;
+export const tenantConfigSchema = once(() =>
+  z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+);
+export type TenantConfig = z.infer<ReturnType<typeof tenantConfigSchema>>;

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../zod-settings.js';
 import { UsageError } from '../errors.js';
 import {
   checkGiteaBaseUrl,
@@ -16,32 +17,36 @@ import {
  * it lazily), so zod and yaml stay off the path of a plain `gitea rewrite`.
  */
 
-const ownerName = z.string().regex(OWNER_PATTERN, 'an owner is letters, digits, "-", "_" or "."');
-const repoName = z.string().regex(REPO_PATTERN, 'a repo name is letters, digits, "-", "_" or "."');
-const variableName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a variable name is letters, digits and "_"');
+const ownerName = z.string().check(z.regex(OWNER_PATTERN, 'an owner is letters, digits, "-", "_" or "."'));
+const repoName = z.string().check(z.regex(REPO_PATTERN, 'a repo name is letters, digits, "-", "_" or "."'));
+const variableName = z
+  .string()
+  .check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a variable name is letters, digits and "_"'));
 
 /** Every field optional, unknown fields refused so typos surface. */
-export const rulesFileSchema = z
-  .object({
-    githubOwner: ownerName.optional(),
-    giteaBaseUrl: z.string().optional(),
-    giteaOwner: ownerName.optional(),
-    renames: z.record(repoName, repoName).optional(),
-    knownRepos: z.array(repoName).optional(),
-    imageRegistry: z.string().regex(REGISTRY_PATTERN, 'a registry prefix looks like host[:port]/path').optional(),
-    rewriteIssueLinks: z.boolean().optional(),
-    tokenVariable: z.object({ from: variableName, to: variableName }).strict().optional(),
-    rewriteGoFiles: z.boolean().optional(),
-    placeholderOwners: z
-      .array(
-        z.string().regex(PLACEHOLDER_PATTERN, 'a placeholder owner has no spaces, "/", quotes, brackets, "@" or ":"'),
-      )
-      .optional(),
-    ownRepoPrefixes: z
-      .array(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a repo prefix is letters, digits, "-", "_" or "."'))
-      .optional(),
-  })
-  .strict();
+export const rulesFileSchema = z.strictObject({
+  githubOwner: z.optional(ownerName),
+  giteaBaseUrl: z.optional(z.string()),
+  giteaOwner: z.optional(ownerName),
+  renames: z.optional(z.record(repoName, repoName)),
+  knownRepos: z.optional(z.array(repoName)),
+  imageRegistry: z.optional(
+    z.string().check(z.regex(REGISTRY_PATTERN, 'a registry prefix looks like host[:port]/path')),
+  ),
+  rewriteIssueLinks: z.optional(z.boolean()),
+  tokenVariable: z.optional(z.strictObject({ from: variableName, to: variableName })),
+  rewriteGoFiles: z.optional(z.boolean()),
+  placeholderOwners: z.optional(
+    z.array(
+      z
+        .string()
+        .check(z.regex(PLACEHOLDER_PATTERN, 'a placeholder owner has no spaces, "/", quotes, brackets, "@" or ":"')),
+    ),
+  ),
+  ownRepoPrefixes: z.optional(
+    z.array(z.string().check(z.regex(/^[A-Za-z0-9_.-]+$/, 'a repo prefix is letters, digits, "-", "_" or "."'))),
+  ),
+});
 
 export type RulesFileContent = z.infer<typeof rulesFileSchema>;
 

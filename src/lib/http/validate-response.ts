@@ -1,12 +1,18 @@
-import type { ZodType } from 'zod';
 import { MolectlError } from '../errors.js';
 import type { Redactor } from '../output/redactor.js';
 import type { HttpResponse } from './http-request.js';
 
-/*
- * Only a type is imported from zod: callers bring their own schema, so the HTTP door itself
- * never pays zod's import cost (remote clients without schemas stay light).
+/**
+ * What validation needs of a schema: zod's safeParse, described here so that the HTTP door
+ * imports nothing from zod (callers bring their own schema and load zod with it).
  */
+export interface ResponseSchema<T> {
+  safeParse(
+    value: unknown,
+  ):
+    | { success: true; data: T }
+    | { success: false; error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> } };
+}
 
 const UPDATE_HINT =
   'the remote API may have changed: check that molectl is up to date, and report it with --debug output';
@@ -28,7 +34,7 @@ export function parseJsonBody(response: HttpResponse, method: string): unknown {
  * built from the schema's issues (paths and expectations), never from the received values.
  */
 export function validateResponse<T>(
-  schema: ZodType<T>,
+  schema: ResponseSchema<T>,
   value: unknown,
   context: { method: string; url: string; redactor?: Redactor },
 ): T {
@@ -47,7 +53,7 @@ export function validateResponse<T>(
 
 /** parseJsonBody + validateResponse, the usual pair. */
 export function readJsonResponse<T>(
-  schema: ZodType<T>,
+  schema: ResponseSchema<T>,
   response: HttpResponse,
   method: string,
   redactor?: Redactor,

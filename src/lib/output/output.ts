@@ -254,26 +254,18 @@ export function renderDeep<T>(value: T, redactor: Redactor, mode: RenderMode): T
 }
 
 /**
- * Builds the output for one run. chalk (~20 ms) is always loaded here; ora (~100 ms) only when
- * a spinner can be shown: stderr is a terminal, not CI, not JSON, not --quiet, TERM not dumb.
+ * Builds the output for one run. chalk is loaded only when there is colour to show (not for a
+ * pipe, a file or NO_COLOR); ora (~100 ms) only when a spinner can be shown: stderr is a
+ * terminal, not CI, not JSON, not --quiet, TERM not dumb.
  */
 export async function createOutput(options: OutputOptions): Promise<Output> {
-  const { Chalk } = await import('chalk');
   const level: ColorLevel = resolveColorLevel({
     noColorFlag: options.noColor,
     json: false,
     env: options.env,
     isTTY: Boolean(options.stderr.isTTY),
   });
-  const chalk = new Chalk({ level });
-  const style: Styles = {
-    ok: (t) => chalk.green(t),
-    fail: (t) => chalk.red(t),
-    warn: (t) => chalk.yellow(t),
-    dim: (t) => chalk.dim(t),
-    bold: (t) => chalk.bold(t),
-    accent: (t) => chalk.cyan(t),
-  };
+  const style = level === 0 ? PLAIN_STYLES : await colorStyles(level);
   const spinnersAllowed =
     Boolean(options.stderr.isTTY) &&
     !options.env.CI &&
@@ -289,6 +281,22 @@ export async function createOutput(options: OutputOptions): Promise<Output> {
       ora({ text, stream: options.stderr, color: level > 0 ? 'cyan' : false, isEnabled: true, discardStdin: false });
   }
   return new Output(options, style, createSpinner);
+}
+
+const plain = (text: string): string => text;
+const PLAIN_STYLES: Styles = { ok: plain, fail: plain, warn: plain, dim: plain, bold: plain, accent: plain };
+
+async function colorStyles(level: ColorLevel): Promise<Styles> {
+  const { Chalk } = await import('chalk');
+  const chalk = new Chalk({ level });
+  return {
+    ok: (t) => chalk.green(t),
+    fail: (t) => chalk.red(t),
+    warn: (t) => chalk.yellow(t),
+    dim: (t) => chalk.dim(t),
+    bold: (t) => chalk.bold(t),
+    accent: (t) => chalk.cyan(t),
+  };
 }
 
 /** Narrower than this, a spinner line wraps on every frame; 0 (some `docker exec -t`, `script`) made redraws divide by zero. */

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
+import { randomHex } from '../random-hex.js';
 
 /**
  * Writes a file so that readers see the old content or the new, never half of either:
@@ -13,7 +13,7 @@ export async function writeFileAtomic(
 ): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
-  const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const temp = join(dir, `.${basename(path)}.${randomHex(6)}.tmp`);
   const handle = await open(temp, 'w', options.mode ?? 0o600);
   try {
     await handle.writeFile(content);

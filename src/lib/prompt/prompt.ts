@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline/promises';
 import type { Readable } from 'node:stream';
 import { InterruptedError, UsageError } from '../errors.js';
 import type { TerminalStream } from '../output/output.js';
@@ -35,6 +34,8 @@ export function createPrompt(
           `cannot ask for confirmation without a terminal (${whyNeeded})`,
           'name the target explicitly and pass the confirmation flag shown in --help',
         );
+      // Loaded here: most runs never ask anything.
+      const { createInterface } = await import('node:readline/promises');
       const watch = options.afterInterrupt ? undefined : signal;
       if (watch?.aborted) throw new InterruptedError(`interrupted before ${whyNeeded}`);
       const restoreRawMode = tolerateHangup(stdin);

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../random-hex.js';
 
 /**
  * Run ids read as what happened when: `20261122T203000Z-migrate-cp-secret-apply-3f9a`.
@@ -10,11 +10,7 @@ import { randomBytes } from 'node:crypto';
 
 export const RUN_ID_PATTERN = /^\d{8}T\d{6}Z-[a-z0-9]+(?:-[a-z0-9]+)*-[0-9a-f]{4,12}$/;
 
-export function createRunId(
-  command: string,
-  now: Date,
-  random: () => string = () => randomBytes(2).toString('hex'),
-): string {
+export function createRunId(command: string, now: Date, random: () => string = () => randomHex(2)): string {
   const stamp = now
     .toISOString()
     .replace(/\.\d{3}Z$/, 'Z')

@@ -1,4 +1,6 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../zod-settings.js';
+import { LEDGER_SCHEMA_VERSION, RUN_STATUSES, TARGET_STATES } from './run-ledger-states.js';
 import { environmentSchema } from '../config/environment-schema.js';
 
 /**
@@ -8,25 +10,13 @@ import { environmentSchema } from '../config/environment-schema.js';
  *
  * Readers other than molectl (jq, a colleague's script) rely on these names: add fields freely,
  * but renaming or removing one means bumping LEDGER_SCHEMA_VERSION.
+ *
+ * Only the types and the reader's check need this module (and zod with it): the statuses and
+ * the version, which many modules use, live in run-ledger-states.ts, and RunStore imports
+ * this module when it reads a ledger, so a command that never reads one never builds it.
  */
 
-export const LEDGER_SCHEMA_VERSION = 1;
-
-export const RUN_STATUSES = ['running', 'succeeded', 'failed', 'partial', 'aborted', 'interrupted'] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
-
-/**
- * pending: not started. in-progress: dispatched, outcome not yet known (remoteIds says where to
- * look, so a resume polls it before dispatching again). succeeded / skipped: finished, never
- * repeated. failed: finished this attempt; a resume may retry it.
- */
-export const TARGET_STATES = ['pending', 'in-progress', 'succeeded', 'failed', 'skipped'] as const;
-export type TargetState = (typeof TARGET_STATES)[number];
-
-/** Target states a resume must not repeat. */
-export const FINISHED_TARGET_STATES: ReadonlySet<TargetState> = new Set(['succeeded', 'skipped']);
-/** Target states whose work is over for this attempt (finished or failed). */
-export const SETTLED_TARGET_STATES: ReadonlySet<TargetState> = new Set(['succeeded', 'skipped', 'failed']);
+export type { RunStatus, TargetState } from './run-ledger-states.js';
 
 /** Flat, JSON-able values: names, ids, counts, fingerprints. */
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
@@ -34,12 +24,12 @@ const scalarOrList = z.union([scalar, z.array(z.string())]);
 
 const errorRecordSchema = z.looseObject({
   message: z.string(),
-  hint: z.string().optional(),
-  code: z.number().optional(),
+  hint: z.optional(z.string()),
+  code: z.optional(z.number()),
 });
 
 const ownerSchema = z.looseObject({
-  pid: z.number().int(),
+  pid: z.int(),
   hostname: z.string(),
   user: z.string(),
   /** When this owner took the run (creation or resume). */
@@ -50,24 +40,24 @@ const targetSchema = z.looseObject({
   key: z.string(),
   state: z.enum(TARGET_STATES),
   /** Command-specific result word: migrated, current, rolled-back, ... */
-  outcome: z.string().optional(),
+  outcome: z.optional(z.string()),
   /** Where the work went remotely: SSM command id, secret version id, purge id. */
   remoteIds: z.record(z.string(), z.string()),
   /** Command-specific facts: fingerprints, exit codes, health. Never values. */
   detail: z.record(z.string(), scalarOrList),
   /** Dispatches so far: incremented each time the target enters in-progress. */
-  attempts: z.number().int(),
-  error: errorRecordSchema.optional(),
-  startedAt: z.string().optional(),
+  attempts: z.int(),
+  error: z.optional(errorRecordSchema),
+  startedAt: z.optional(z.string()),
   updatedAt: z.string(),
-  finishedAt: z.string().optional(),
+  finishedAt: z.optional(z.string()),
 });
 
 const eventSchema = z.looseObject({
   at: z.string(),
   level: z.enum(['info', 'warn', 'error']),
   message: z.string(),
-  target: z.string().optional(),
+  target: z.optional(z.string()),
 });
 
 export const runLedgerSchema = z.looseObject({
@@ -80,7 +70,7 @@ export const runLedgerSchema = z.looseObject({
   status: z.enum(RUN_STATUSES),
   startedAt: z.string(),
   updatedAt: z.string(),
-  finishedAt: z.string().optional(),
+  finishedAt: z.optional(z.string()),
   /** Who is (or last was) running it; a `running` ledger whose owner is gone was killed. */
   owner: ownerSchema,
   /** Flags and options by name; secret inputs appear as names or fingerprints only. */
@@ -90,8 +80,8 @@ export const runLedgerSchema = z.looseObject({
   targets: z.record(z.string(), targetSchema),
   events: z.array(eventSchema),
   /** How many of the oldest events were dropped to keep the ledger bounded. */
-  eventsDropped: z.number().int(),
-  error: errorRecordSchema.optional(),
+  eventsDropped: z.int(),
+  error: z.optional(errorRecordSchema),
 });
 
 export type RunLedgerDocument = z.infer<typeof runLedgerSchema>;

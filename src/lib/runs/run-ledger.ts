@@ -7,18 +7,16 @@ import { renderOutputText } from '../output/remote-text.js';
 import { writeFileAtomic } from '../output/write-file.js';
 import { LedgerSerializer } from './ledger-serializer.js';
 import { checkOwnerLiveness, describeCurrentProcess } from './process-owner.js';
-import {
-  FINISHED_TARGET_STATES,
-  SETTLED_TARGET_STATES,
-  TARGET_STATES,
-  type RunErrorRecord,
-  type RunEvent,
-  type RunLedgerDocument,
-  type RunStatus,
-  type ScalarOrList,
-  type TargetRecord,
-  type TargetState,
+import type {
+  RunErrorRecord,
+  RunEvent,
+  RunLedgerDocument,
+  RunStatus,
+  ScalarOrList,
+  TargetRecord,
+  TargetState,
 } from './run-ledger-schema.js';
+import { FINISHED_TARGET_STATES, SETTLED_TARGET_STATES, TARGET_STATES } from './run-ledger-states.js';
 
 /**
  * One run's ledger, in memory and on disk. Every change is written at once (atomically: temp +

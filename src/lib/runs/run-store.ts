@@ -7,12 +7,8 @@ import type { Redactor } from '../output/redactor.js';
 import { acquireLocalLock, breakLocalLock, type LocalLock, type LocalLockHolder } from './local-lock.js';
 import { describeCurrentProcess } from './process-owner.js';
 import { RunLedger } from './run-ledger.js';
-import {
-  LEDGER_SCHEMA_VERSION,
-  runLedgerSchema,
-  type RunLedgerDocument,
-  type ScalarOrList,
-} from './run-ledger-schema.js';
+import type { RunLedgerDocument, ScalarOrList } from './run-ledger-schema.js';
+import { LEDGER_SCHEMA_VERSION } from './run-ledger-states.js';
 import { createRunId, isRunId } from './run-id.js';
 import { UnreadableLedgerError } from './unreadable-ledger-error.js';
 import { writeFileExclusive } from './write-file-exclusive.js';
@@ -214,6 +210,8 @@ export class RunStore {
         `written by an older molectl (ledger schemaVersion ${version}; this molectl reads ${LEDGER_SCHEMA_VERSION})`,
       );
     }
+    // Imported here, not at the top: building the schema (and loading zod) is for runs that read a ledger.
+    const { runLedgerSchema } = await import('./run-ledger-schema.js');
     const parsed = runLedgerSchema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;

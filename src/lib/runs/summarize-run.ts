@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { checkOwnerLiveness, type OwnerLiveness } from './process-owner.js';
-import { SETTLED_TARGET_STATES, type RunLedgerDocument, type RunStatus } from './run-ledger-schema.js';
+import type { RunLedgerDocument, RunStatus } from './run-ledger-schema.js';
+import { SETTLED_TARGET_STATES } from './run-ledger-states.js';
 
 /**
  * What `runs list` and `runs show` say about a ledger, computed rather than stored: whether a

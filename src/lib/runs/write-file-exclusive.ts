@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { randomHex } from '../random-hex.js';
 
 /**
  * Creates `path` with `content` only if nothing is there yet, and never shows a half-written
@@ -17,7 +17,7 @@ export async function writeFileExclusive(
 ): Promise<boolean> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const temp = join(dir, `.${basename(path)}.${randomHex(6)}.tmp`);
   const handle = await open(temp, 'wx', options.mode ?? 0o600);
   try {
     await handle.writeFile(content);

@@ -1,7 +1,7 @@
 import type { Context } from '../context.js';
 import { MolectlError, UsageError } from '../errors.js';
 import { planWaves, type WaveStep } from '../fleet/plan-waves.js';
-import { FINISHED_TARGET_STATES } from '../runs/run-ledger-schema.js';
+import { FINISHED_TARGET_STATES } from '../runs/run-ledger-states.js';
 import type { RunGuard } from '../runs/run-lifecycle.js';
 import type { RunLedger } from '../runs/run-ledger.js';
 import { runShellScript, type InstanceScriptResult } from '../ssm/run-shell-script.js';

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
+import { packageFile } from '../package-files.js';
 
 /**
  * The on-tenant script (scripts/tenant-cp-secret.sh) and the SSM `commands` that run it. The
@@ -52,13 +53,10 @@ export interface TenantScriptInputs {
   workspaceInstanceId?: string;
 }
 
-/** Both src/lib/tenant-secret-delivery and dist/lib/tenant-secret-delivery sit three levels below the package root. */
-const SCRIPT_URL = new URL('../../../scripts/tenant-cp-secret.sh', import.meta.url);
-
 let cached: string | null = null;
 
 export function readTenantScript(): string {
-  cached ??= readFileSync(SCRIPT_URL, 'utf8');
+  cached ??= readFileSync(packageFile('scripts/tenant-cp-secret.sh'), 'utf8');
   return cached;
 }
 

@@ -1,7 +1,8 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { delimiter, dirname, join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { childProcessEnv } from '../../lib/config/env.js';
+import { packageFile } from '../../lib/package-files.js';
 
 /**
  * The files every simulated host shares: the shims (docker, aws, curl, ss, python3) and the
@@ -18,15 +19,10 @@ const SHIM_LIBRARIES = ['docker-extra.sh'] as const;
 export const HOST_SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 function locateAssetDir(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  // From dist/sandbox/hosts (or dist/src/sandbox/hosts) the package root is three (four) levels up.
-  const candidates = [
-    here,
-    join(here, '..', '..', '..', 'src', 'sandbox', 'hosts'),
-    join(here, '..', '..', '..', '..', 'src', 'sandbox', 'hosts'),
-  ];
-  for (const dir of candidates) if (existsSync(join(dir, 'shims', 'docker'))) return dir;
-  throw new Error(`sandbox host assets not found next to ${here}`);
+  // tsc does not copy them to dist/, and the bundle's chunks sit elsewhere: they are read from src/.
+  const dir = fileURLToPath(packageFile('src/sandbox/hosts/'));
+  if (existsSync(join(dir, 'shims', 'docker'))) return dir;
+  throw new Error(`sandbox host assets not found in ${dir}`);
 }
 
 let assetDir: string | null = null;
