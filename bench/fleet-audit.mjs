@@ -94,7 +94,12 @@ export async function runFleetAuditBench() {
   const bootStarted = performance.now();
   const { child, ask } = startSandboxProcess();
   const ready = await ask(null);
-  const env = { ...process.env, ...ready.env, MOLECTL_STATE_DIR: stateDir, MOLECTL_CONFIG: '/nonexistent' };
+  const env = {
+    ...process.env,
+    ...ready.env,
+    MOLECTL_STATE_DIR: stateDir,
+    MOLECTL_CONFIG: join(stateDir, 'absent-config.json'),
+  };
   const instances = ready.instances;
   console.log(
     `fleet audit: ${TENANTS} tenants + ${instances - TENANTS} workspaces, every check, consoles included; sandbox in its own process (up in ${((performance.now() - bootStarted) / 1000).toFixed(1)} s); ${availableParallelism()} cores`,

@@ -86,7 +86,7 @@ async function migrateFleet({ hostMode, tenants, concurrency, startSandbox }) {
     HOME: process.env.HOME,
     ...sandbox.env,
     MOLECTL_STATE_DIR: stateDir,
-    MOLECTL_CONFIG: '/nonexistent',
+    MOLECTL_CONFIG: join(stateDir, 'absent-config.json'),
   };
   try {
     const { state } = sandbox;
@@ -167,7 +167,7 @@ function report(r) {
 async function measureNaive(startSandbox) {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'; // as molectl itself does
   const { SSMClient, SendCommandCommand, waitUntilCommandExecuted } = await import('@aws-sdk/client-ssm');
-  const { renderTenantCommands } = await import(dist('lib/cp-secret/tenant-script.js'));
+  const { renderTenantCommands } = await import(dist('lib/tenant-secret-delivery/tenant-script.js'));
   const { fingerprintOf } = await import(dist('lib/output/fingerprint.js'));
   const sandbox = await startSandbox({
     tenants: NAIVE_SAMPLE,

@@ -11,10 +11,16 @@ const BIN = fileURLToPath(new URL('../bin/molectl.js', import.meta.url));
 const TENANTS = Number(process.env.BENCH_TENANTS ?? 1000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
+/** Each call runs with its own state dir (env.MOLECTL_STATE_DIR); the config path is in it, and absent. */
 function molectl(args, env) {
   return spawnSync(process.execPath, [BIN, ...args], {
     encoding: 'utf8',
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, MOLECTL_CONFIG: '/nonexistent', ...env },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      MOLECTL_CONFIG: join(env.MOLECTL_STATE_DIR, 'absent-config.json'),
+      ...env,
+    },
   });
 }
 

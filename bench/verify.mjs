@@ -34,7 +34,7 @@ export async function runVerifyBench() {
     HOME: process.env.HOME,
     ...sandbox.env,
     ...deployServicesEnv(),
-    MOLECTL_CONFIG: '/nonexistent',
+    MOLECTL_CONFIG: join(stateDir, 'absent-config.json'),
     MOLECTL_STATE_DIR: stateDir,
   };
   const args = [

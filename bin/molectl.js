@@ -7,8 +7,10 @@ const { join } = require('node:path');
 const { enableCompileCache } = require('./compile-cache.js');
 
 const saveCompileCache = enableCompileCache(join(__dirname, '..', 'dist', 'bundle'));
-const { main } = require('../dist/bundle/cli.cjs');
+const { main, outliveTheTerminal } = require('../dist/bundle/cli.cjs');
 
+// A terminal that goes away mid-run (SIGHUP) must not cut the run's ending short (lost-terminal.ts).
+const terminal = outliveTheTerminal();
 main(process.argv.slice(2)).then(async (code) => {
   process.exitCode = code;
   saveCompileCache();
@@ -18,5 +20,6 @@ main(process.argv.slice(2)).then(async (code) => {
   await Promise.all(
     [process.stdout, process.stderr].map((stream) => new Promise((resolve) => stream.write('', resolve))),
   );
+  terminal.closeIfHungUp();
   process.exit();
 });

@@ -1,5 +1,7 @@
 import type { Readable } from 'node:stream';
 import { commandGroups, commands } from './commands/index.js';
+import { watchForClosedOutput } from './cli/closed-output.js';
+export { outliveTheTerminal } from './cli/lost-terminal.js';
 import { renderTopLevelHelp } from './lib/cli/top-level-help.js';
 import { ExitCode } from './lib/errors.js';
 import type { TerminalStream } from './lib/output/output.js';
@@ -29,6 +31,7 @@ const VERSION: string = packageVersion();
 export async function main(argv: string[], deps: MainDeps = {}): Promise<number> {
   const stdout = deps.stdout ?? process.stdout;
   const stderr = deps.stderr ?? process.stderr;
+  const output = watchForClosedOutput(stdout, stderr);
   // The top-level help and the version: nothing to redact, nothing to interrupt.
   const quick = answerWithoutCommander(argv);
   if (quick !== null) {
@@ -36,7 +39,7 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
     return ExitCode.ok;
   }
   const { runCommandLine } = await import('./cli/run-command-line.js');
-  return runCommandLine(argv, deps, stdout, stderr, VERSION);
+  return runCommandLine(argv, deps, stdout, stderr, VERSION, output);
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Command, Option } from 'commander';
 import { commandGroups, commands } from '../commands/index.js';
 import type { CommandDefinition, CommandEntry } from '../lib/cli/command-definition.js';
-import type { ArgumentSpec, Flag, RawFlagValue } from '../lib/cli/flags.js';
+import type { ArgumentSpec, Flag, RawFlagValue } from '../lib/cli/flag-declaration.js';
 import { GLOBAL_OPTIONS, PROGRAM_DESCRIPTION, PROGRAM_HELP_AFTER, VERSION_OPTION } from '../lib/cli/top-level-help.js';
 
 /**

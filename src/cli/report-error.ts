@@ -86,6 +86,16 @@ async function writeError(
   await new Promise<void>((resolve) => options.stderr.write(text, () => resolve()));
 }
 
+/** Help or the version was shown (asked for, or a group named without a subcommand): not a failure of the run. */
+export function isHelpOrVersion(error: unknown): boolean {
+  return (
+    isCommanderError(error) &&
+    ['commander.helpDisplayed', 'commander.version', 'commander.help', 'commander.executeSubCommandAsync'].includes(
+      error.code,
+    )
+  );
+}
+
 /** Commander's own errors (its module is loaded lazily, so no instanceof): `code` is `commander.*`. */
 function isCommanderError(error: unknown): error is Error & { code: string; exitCode: number } {
   const e = error as { code?: unknown; exitCode?: unknown } | null;

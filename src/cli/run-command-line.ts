@@ -1,10 +1,11 @@
 import { Command } from 'commander';
 import type { MainDeps } from '../cli.js';
 import { findEntry, buildProgram, commandWords, declareCommand, leafCommand, rawFlagValues } from './build-program.js';
-import { reportError } from './report-error.js';
-import { checkTargetOverrides } from '../lib/cli/check-target-overrides.js';
-import { parseArguments, parseFlags } from '../lib/cli/flags.js';
-import { installInterruptHandler } from '../lib/cli/interrupts.js';
+import { EXIT_CLOSED_STDOUT, type ClosedOutputWatch } from './closed-output.js';
+import { installInterruptHandler } from './interrupts.js';
+import { isHelpOrVersion, reportError } from './report-error.js';
+import { checkGlobalValues, parseArguments, parseFlags } from '../lib/cli/flag-declaration.js';
+import { checkTargetOverrides } from '../lib/config/check-target-overrides.js';
 import { readEnv } from '../lib/config/env.js';
 import { defaultConfigPath, readConfigFile } from '../lib/config/load-config.js';
 import { DEFAULT_FORMATS, errorsAsJson as formatErrorsAsJson } from '../lib/config/output-format.js';
@@ -27,6 +28,7 @@ export async function runCommandLine(
   stdout: TerminalStream,
   stderr: TerminalStream,
   version: string,
+  output: ClosedOutputWatch,
 ): Promise<number> {
   const interrupt = deps.signal ? null : installInterruptHandler((text) => stderr.write(text));
   const signal = deps.signal ?? interrupt!.signal;
@@ -56,6 +58,7 @@ export async function runCommandLine(
     leaf.action(async () => {
       // Every flag and argument is judged before the context exists: a bad value is exit 2
       // before any file is read or any remote call is made.
+      checkGlobalValues(program.opts(), GLOBAL_VALUE_SPELLINGS);
       const input = {
         args: parseArguments(definition.args ?? [], leaf.processedArgs),
         options: parseFlags(definition.flags, rawFlagValues(leaf, options)),
@@ -72,11 +75,11 @@ export async function runCommandLine(
         checkTargetOverrides({
           config: ctx.config,
           env: ctx.env,
-          safety: entry.safety,
+          destructive: entry.safety === 'destructive',
           warn: (text) => ctx.out.warn(text),
         });
         const how = definition.confirmation?.(input);
-        if (how) (await import('../lib/cli/confirm-change.js')).checkConfirmable(ctx, how);
+        if (how) (await import('../lib/prompt/confirm-change.js')).checkConfirmable(ctx, how);
         exitCode = await definition.run(ctx, input);
       } finally {
         await ctx.out.flush();
@@ -87,6 +90,8 @@ export async function runCommandLine(
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
+    // The reader of stdout went away (`| head`): the write that failed ended the command; end quietly.
+    if (output.stdoutClosed && !isHelpOrVersion(error)) return EXIT_CLOSED_STDOUT;
     const globals = program.opts<{ output?: string; debug?: boolean }>();
     exitCode = await reportError(error, {
       stderr,
@@ -101,6 +106,15 @@ export async function runCommandLine(
   }
   return exitCode;
 }
+
+/** The global options that take a value, by their commander key: none of them may be empty. */
+const GLOBAL_VALUE_SPELLINGS = {
+  env: '--env',
+  cpUrl: '--cp-url',
+  profile: '--profile',
+  region: '--region',
+  output: '--output',
+};
 
 /**
  * Errors come out as JSON when the run's output would: --output, else MOLECTL_OUTPUT, else the

@@ -1,6 +1,6 @@
 import { defineCommand } from '../lib/cli/command-definition.js';
 import { describeConfig, type ConfigEntry } from '../lib/config/describe-config.js';
-import { renderTable } from '../lib/output/table.js';
+import { ownCell, remoteCell, renderTable } from '../lib/output/table.js';
 
 export const configShowCommand = defineCommand({
   description:
@@ -26,15 +26,16 @@ export const configShowCommand = defineCommand({
           '',
           renderTable<ConfigEntry>(
             [
-              { header: 'key', value: (e) => e.key },
-              { header: 'value', value: (e) => e.value },
+              { header: 'key', value: (e) => ownCell(e.key) },
+              // Values come from a config file or the environment: text from outside.
+              { header: 'value', value: (e) => remoteCell(e.value) },
               {
                 header: 'source',
-                value: (e) => e.source,
+                value: (e) => ownCell(e.source),
                 style: (cell, e) =>
                   e.source === 'default' || e.source === 'unset' ? style.dim(cell) : style.accent(cell),
               },
-              { header: 'from', value: (e) => e.origin },
+              { header: 'from', value: (e) => remoteCell(e.origin) },
             ],
             data.settings,
           ),

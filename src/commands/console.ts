@@ -1,14 +1,8 @@
 import { open } from 'node:fs/promises';
 import { defineCommand } from '../lib/cli/command-definition.js';
-import {
-  argument,
-  countFlag,
-  durationFlag,
-  outputFileFlag,
-  type ParsedFlags,
-  regexFlag,
-  switchFlag,
-} from '../lib/cli/flags.js';
+import { argument, type ParsedFlags } from '../lib/cli/flag-declaration.js';
+import { countFlag, durationFlag, regexFlag, switchFlag } from '../lib/cli/flags.js';
+import { remoteTextReportFlags } from '../lib/cli/shared-flags.js';
 import { buildConsoleReport, type ConsoleReport } from '../lib/console/build-console-report.js';
 import { describeConsoleSource, describeEmptyConsole } from '../lib/console/describe-console-source.js';
 import { Diagnosis } from '../lib/console/diagnose-lines.js';
@@ -36,9 +30,7 @@ const flags = {
     maxMs: 3600_000,
     default: '5s',
   }),
-  out: outputFileFlag('--out <file>', 'write the output (redacted) to a file instead of stdout'),
-  redact: switchFlag('--no-redact', 'show secrets in clear (warned; refused into a pipe or file without --yes)'),
-  diagnosis: switchFlag('--no-diagnosis', 'leave out the "likely cause" section'),
+  ...remoteTextReportFlags('output'),
 };
 type ConsoleOptions = ParsedFlags<typeof flags>;
 

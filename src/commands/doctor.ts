@@ -2,7 +2,7 @@ import { defineCommand } from '../lib/cli/command-definition.js';
 import { describeCpTokenSource } from '../lib/config/cp-token.js';
 import type { Context } from '../lib/context.js';
 import { ExitCode, isMolectlError } from '../lib/errors.js';
-import { formatDuration, renderTable } from '../lib/output/table.js';
+import { formatDuration, ownCell, renderTable } from '../lib/output/table.js';
 
 /**
  * `molectl doctor`: can molectl work against this environment? Five read-only checks, each
@@ -63,7 +63,7 @@ export const doctorCommand = defineCommand({
         const identity = await track('aws identity', () => checkAwsIdentity(ctx));
         const ssm =
           identity.status === 'fail' && identity.errorCode === ExitCode.credentials
-            ? skipped('ssm', 'needs AWS credentials and a region (see aws identity)')
+            ? skipped('ssm', 'AWS is not usable as configured: see aws identity')
             : await track('ssm', () => checkSsm(ctx));
         return [identity, ssm];
       })(),
@@ -85,29 +85,24 @@ export const doctorCommand = defineCommand({
     await ctx.out.result(data, (d, style) => {
       const table = renderTable<CheckResult>(
         [
-          { header: 'check', value: (c) => c.name },
+          { header: 'check', value: (c) => ownCell(c.name) },
           {
             header: 'status',
-            value: (c) => c.status,
+            value: (c) => ownCell(c.status),
             style: (cell, c) =>
               c.status === 'pass' ? style.ok(cell) : c.status === 'fail' ? style.fail(cell) : style.dim(cell),
           },
           { header: 'time', value: (c) => formatDuration(c.durationMs), align: 'right' },
-          { header: 'detail', value: (c) => c.detail },
+          // molectl's sentence; what it quotes from outside is marked where it was read.
+          { header: 'detail', value: (c) => ownCell(c.detail) },
         ],
         d.checks,
       );
-      const hints = d.checks.filter((c) => c.hint).map((c) => `hint (${c.name}): ${c.hint}`);
       const summary = `${d.checks.filter((c) => c.status === 'pass').length} passed, ${failed} failed, ${d.checks.filter((c) => c.status === 'skip').length} skipped`;
-      return [
-        `environment ${d.environment}   CP ${d.cpUrl}`,
-        '',
-        table,
-        ...(hints.length ? ['', ...hints] : []),
-        '',
-        summary,
-      ].join('\n');
+      return [`environment ${d.environment}   CP ${d.cpUrl}`, '', table, '', summary].join('\n');
     });
+    // The fix for each failed check goes with it, like an error's hint: stderr, even under -q.
+    for (const check of data.checks) if (check.hint) ctx.out.error(`hint (${check.name}): ${check.hint}`);
     return failed > 0 ? ExitCode.failed : ExitCode.ok;
   },
 });

@@ -5,11 +5,18 @@ import { renderAuditReport } from '../lib/audit/render-audit-report.js';
 import { renderAuditText } from '../lib/audit/render-audit-text.js';
 import { runAudit } from '../lib/audit/run-audit.js';
 import { defineCommand } from '../lib/cli/command-definition.js';
-import { choiceFlag, orgSlugsFlag, switchFlag, textFlag } from '../lib/cli/flags.js';
+import { choiceFlag, switchFlag, textFlag } from '../lib/cli/flags.js';
+import { orgSlugsFlag } from '../lib/cli/list-flags.js';
 import { checkIdsFlag, REPORT_COMMAND_FORMATS, reportFileFlag } from '../lib/cli/shared-flags.js';
 import type { Context } from '../lib/context.js';
 import type { ReportFormat } from '../lib/verify/report/render-report.js';
-import { parseReportFileSpec, writeRenderedReports, checkReportFile } from '../lib/verify/report/write-report-files.js';
+import {
+  checkReportFile,
+  modeFor,
+  parseReportFileSpec,
+  writeRenderedReports,
+} from '../lib/verify/report/write-report-files.js';
+import { renderDeep } from '../lib/output/output.js';
 
 const flags = {
   orgs: orgSlugsFlag('--orgs <slugs>', 'audit only these orgs (comma-separated)'),
@@ -60,7 +67,11 @@ export const fleetAuditCommand = defineCommand({
       `auditing ${ctx.config.envName.value} (${ctx.cp.baseUrl}): ${settings.checks.length} check(s), read-only`,
     );
     const report = await runAudit(ctx, settings);
-    await writeRenderedReports(reportFiles, (f) => renderAuditReport(report, f), ctx.redactor);
+    await writeRenderedReports(
+      reportFiles,
+      (f) => renderAuditReport(renderDeep(report, ctx.redactor, modeFor(f)), f),
+      ctx.redactor,
+    );
     await printReport(ctx, report, reportFiles.length > 0 ? 'text' : format);
     return report.exitCode;
   },
@@ -69,6 +80,8 @@ export const fleetAuditCommand = defineCommand({
 /** stdout gets the chosen format, or the text report when the chosen format went to files. */
 async function printReport(ctx: Context, report: AuditReport, format: ReportFormat): Promise<void> {
   if (format === 'json') return ctx.out.result(toAuditDocument(report), () => '');
-  if (format === 'text') return ctx.out.stream(`${renderAuditText(report, ctx.out.style)}\n`);
-  await ctx.out.stream(renderAuditReport(report, format));
+  // Strings rendered before the format lays them out: widths and escaping see the final text.
+  const rendered = renderDeep(report, ctx.redactor, modeFor(format));
+  if (format === 'text') return ctx.out.stream(`${renderAuditText(rendered, ctx.out.style)}\n`);
+  await ctx.out.stream(renderAuditReport(rendered, format));
 }

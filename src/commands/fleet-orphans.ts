@@ -5,7 +5,8 @@ import { findOrphans } from '../lib/fleet/find-orphans.js';
 import { warnUnreadableRows } from '../lib/fleet/org-directory.js';
 import type { OrphanReport, OrphanRow } from '../lib/fleet/classify-orphans.js';
 import type { Styles } from '../lib/output/output.js';
-import { formatDuration, renderTable } from '../lib/output/table.js';
+import { formatDuration, ownCell, remoteCell, renderTable } from '../lib/output/table.js';
+import { remoteText } from '../lib/output/remote-text.js';
 
 export const fleetOrphansCommand = defineCommand({
   description:
@@ -38,6 +39,10 @@ export const fleetOrphansCommand = defineCommand({
     step.succeed(`${report.scanned} managed instance(s) checked`);
     warnUnreadableRows(ctx.out, { unreadable: report.unreadableRows });
     await ctx.out.result({ environment: ctx.config.envName.value, cpUrl: ctx.cp.baseUrl, ...report }, renderReport);
+    if (report.orphans.length > 0)
+      ctx.out.info(
+        "hint: orphans run outside the CP's knowledge: check their tags and owner, then terminate them with `aws ec2 terminate-instances --instance-ids ...` (the CP cascade cannot, it has no row for them)",
+      );
     if (options.check && report.orphans.length > 0) return ExitCode.changesFound;
     // What could not be judged is neither an orphan nor cleared: the scan is incomplete.
     return report.unconfirmed.length > 0 ? ExitCode.partial : ExitCode.ok;
@@ -56,18 +61,19 @@ function renderReport(report: OrphanReport, style: Styles): string {
     lines.push(
       renderTable<OrphanRow>(
         [
-          { header: 'instance', value: (o) => o.instanceId },
-          { header: 'role', value: (o) => o.role },
-          { header: 'org slug', value: (o) => o.orgSlug },
-          { header: 'org id', value: (o) => o.orgId },
-          { header: 'state', value: (o) => o.state },
+          // Every field but the verdict comes from EC2 tags and the CP: text from outside.
+          { header: 'instance', value: (o) => remoteCell(o.instanceId) },
+          { header: 'role', value: (o) => remoteCell(o.role) },
+          { header: 'org slug', value: (o) => remoteCell(o.orgSlug) },
+          { header: 'org id', value: (o) => remoteCell(o.orgId) },
+          { header: 'state', value: (o) => remoteCell(o.state) },
           { header: 'age', value: (o) => (o.ageMs === null ? null : formatDuration(o.ageMs)), align: 'right' },
-          { header: 'why', value: (o) => o.detail },
+          { header: 'why', value: (o) => ownCell(o.detail) },
         ],
         report.orphans,
       ),
       '',
-      `${report.orphans.length} orphan(s): the CP confirmed, slug by slug, that their orgs are gone (or belong to another org id). They run outside the CP's knowledge: check their tags and owner, then terminate them with \`aws ec2 terminate-instances --instance-ids ...\` (the CP cascade cannot, it has no row for them).`,
+      `${report.orphans.length} orphan(s): the CP confirmed, slug by slug, that their orgs are gone (or belong to another org id).`,
     );
   }
   if (report.unconfirmed.length > 0) {
@@ -76,17 +82,18 @@ function renderReport(report: OrphanReport, style: Styles): string {
         `${report.unconfirmed.length} instance(s) could not be judged (not orphans, not cleared; do not terminate them):`,
       ),
     );
-    for (const u of report.unconfirmed) lines.push(`  ${u.instanceId} (${u.role}): ${u.detail}`);
+    for (const u of report.unconfirmed)
+      lines.push(`  ${remoteText(u.instanceId)} (${remoteText(u.role)}): ${u.detail}`);
   }
   if (report.idUnconfirmed.length > 0) {
     lines.push(
-      `${report.idUnconfirmed.length} instance(s) belong to orgs the CP confirmed by slug but did not list: their OrgId tag is unconfirmed: ${report.idUnconfirmed.map((u) => `${u.instanceId} (${u.orgSlug} ${u.orgId})`).join(', ')}`,
+      `${report.idUnconfirmed.length} instance(s) belong to orgs the CP confirmed by slug but did not list: their OrgId tag is unconfirmed: ${report.idUnconfirmed.map((u) => `${remoteText(u.instanceId)} (${remoteText(u.orgSlug ?? '-')} ${remoteText(u.orgId ?? '-')})`).join(', ')}`,
     );
   }
   if (report.unattributed.length > 0) {
     lines.push(
       style.warn(
-        `${report.unattributed.length} managed instance(s) carry no org tag and could not be checked: ${report.unattributed.map((u) => u.instanceId).join(', ')}`,
+        `${report.unattributed.length} managed instance(s) carry no org tag and could not be checked: ${report.unattributed.map((u) => remoteText(u.instanceId)).join(', ')}`,
       ),
     );
   }

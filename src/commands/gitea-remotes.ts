@@ -1,5 +1,6 @@
 import { defineCommand } from '../lib/cli/command-definition.js';
-import { argument, switchFlag } from '../lib/cli/flags.js';
+import { argument } from '../lib/cli/flag-declaration.js';
+import { switchFlag } from '../lib/cli/flags.js';
 import { ExitCode, UsageError } from '../lib/errors.js';
 import { renderRepoChecks } from '../lib/gitea/render-rewrite-report.js';
 import {
@@ -17,7 +18,8 @@ import {
   type RemoteVerdict,
   type RepoCheck,
 } from '../lib/gitea/verify-gitea-repos.js';
-import { renderTable } from '../lib/output/table.js';
+import { ownCell, remoteCell, renderTable } from '../lib/output/table.js';
+import { remoteText } from '../lib/output/remote-text.js';
 
 export const giteaRemotesCommand = defineCommand({
   description:
@@ -95,10 +97,16 @@ export const giteaRemotesCommand = defineCommand({
         rows.length
           ? renderTable(
               [
-                { header: 'clone', value: (r: (typeof rows)[number]) => r.dir },
-                { header: 'remote', value: (r) => (r.kind === 'pushurl' ? `${r.remote} (push)` : r.remote) },
-                { header: 'action', value: (r) => r.action },
-                { header: 'url', value: (r) => (r.newUrl ? `${r.url} → ${r.newUrl}` : r.url) },
+                { header: 'clone', value: (r: (typeof rows)[number]) => remoteCell(r.dir) },
+                {
+                  header: 'remote',
+                  value: (r) => ownCell(`${remoteText(r.remote)}${r.kind === 'pushurl' ? ' (push)' : ''}`),
+                },
+                { header: 'action', value: (r) => ownCell(r.action) },
+                {
+                  header: 'url',
+                  value: (r) => ownCell(`${remoteText(r.url)}${r.newUrl ? ` → ${remoteText(r.newUrl)}` : ''}`),
+                },
               ],
               data.remotes,
             )

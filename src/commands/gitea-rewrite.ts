@@ -1,5 +1,7 @@
 import { defineCommand } from '../lib/cli/command-definition.js';
-import { argument, customFlag, FlagProblem, repeatableFlag, switchFlag } from '../lib/cli/flags.js';
+import { argument, FlagProblem } from '../lib/cli/flag-declaration.js';
+import { customFlag, switchFlag } from '../lib/cli/flags.js';
+import { repeatableFlag } from '../lib/cli/list-flags.js';
 import { echoInput } from '../lib/output/remote-text.js';
 import type { Context } from '../lib/context.js';
 import { ExitCode, InterruptedError, UsageError } from '../lib/errors.js';
@@ -211,5 +213,7 @@ async function printReport(
     for (const line of renderAcknowledged(data.acknowledged)) ctx.out.verbose(line);
   }
   await ctx.out.result(data, renderRewriteSummary);
+  if (data.mode === 'dry-run' && data.gate.rewrite > 0) ctx.out.info('dry run: nothing written; --write applies it');
+  if (data.goFilesSkipped > 0) ctx.out.info('--include-go rewrites Go module paths too');
   return gate;
 }

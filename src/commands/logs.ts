@@ -1,16 +1,7 @@
 import { defineCommand } from '../lib/cli/command-definition.js';
-import {
-  argument,
-  countFlag,
-  customFlag,
-  durationFlag,
-  FlagProblem,
-  outputFileFlag,
-  type ParsedFlags,
-  regexFlag,
-  switchFlag,
-  textFlag,
-} from '../lib/cli/flags.js';
+import { argument, FlagProblem, type ParsedFlags } from '../lib/cli/flag-declaration.js';
+import { countFlag, customFlag, durationFlag, regexFlag, switchFlag, textFlag } from '../lib/cli/flags.js';
+import { remoteTextReportFlags } from '../lib/cli/shared-flags.js';
 import { echoInput } from '../lib/output/remote-text.js';
 import { Diagnosis } from '../lib/console/diagnose-lines.js';
 import { readContainerLogs, type ContainerLogs } from '../lib/console/read-container-logs.js';
@@ -65,9 +56,7 @@ const flags = {
     max: 1024 ** 3,
     default: 8 * 1024 * 1024,
   }),
-  out: outputFileFlag('--out <file>', 'write the logs (redacted) to a file instead of stdout'),
-  redact: switchFlag('--no-redact', 'show secrets in clear (warned; refused into a pipe or file without --yes)'),
-  diagnosis: switchFlag('--no-diagnosis', 'leave out the "likely cause" section'),
+  ...remoteTextReportFlags('logs'),
 };
 type LogsOptions = ParsedFlags<typeof flags>;
 
@@ -100,6 +89,7 @@ export const logsCommand = defineCommand({
       tail: options.tail === 'all' ? undefined : options.tail,
       timestamps: options.timestamps,
       maxBytes: options.maxBytes,
+      defaultContainer: ctx.config.environment.containerName,
     });
     const tally = new RedactionTally(ctx.redactor);
     const lines = splitConsoleLines(tally.redact(logs.text)).lines;
@@ -174,6 +164,7 @@ async function followLogs(
         tail: first && options.tail !== 'all' ? options.tail : undefined,
         timestamps: true,
         maxBytes: options.maxBytes,
+        defaultContainer: ctx.config.environment.containerName,
       });
     } catch (error) {
       if (ctx.signal.aborted) break;

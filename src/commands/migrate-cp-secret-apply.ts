@@ -11,18 +11,19 @@ import {
 } from '../lib/cli/shared-flags.js';
 import { defineCommand } from '../lib/cli/command-definition.js';
 import { choiceFlag, textFlag } from '../lib/cli/flags.js';
-import { confirmChange } from '../lib/cli/confirm-change.js';
-import { createApplyLedger } from '../lib/cp-secret/apply-ledger.js';
-import { checkCanary, type ApplySettings } from '../lib/cp-secret/apply-migration.js';
-import { actionableTargets, unseenTenants, type MigrationPlan } from '../lib/cp-secret/migration-plan.js';
+import { confirmChange, showBeforeConfirming } from '../lib/prompt/confirm-change.js';
+import { createApplyLedger } from '../lib/tenant-secret-delivery/apply-ledger.js';
+import { checkCanary, type ApplySettings } from '../lib/tenant-secret-delivery/apply-migration.js';
+import { actionableTargets, unseenTenants, type MigrationPlan } from '../lib/tenant-secret-delivery/migration-plan.js';
 import type { Context } from '../lib/context.js';
 import { ExitCode } from '../lib/errors.js';
-import { assertNoDrift, findPlanDrift, narrowPlan, readPlanFile } from '../lib/cp-secret/plan-file.js';
-import { planMigration } from '../lib/cp-secret/plan-migration.js';
-import { runApply } from '../lib/cp-secret/run-apply.js';
-import { MAX_FLEET_CONCURRENCY } from '../lib/ssm/ssm-limits.js';
+import { assertNoDrift, findPlanDrift, narrowPlan, readPlanFile } from '../lib/cp-secret-migration/plan-file.js';
+import { planMigration } from '../lib/cp-secret-migration/plan-migration.js';
+import { runApply } from '../lib/tenant-secret-delivery/run-apply.js';
+import { hostScriptTimeoutSeconds } from '../lib/tenant-secret-delivery/tenant-script.js';
+import { MAX_FLEET_CONCURRENCY } from '../lib/ssm/fleet-concurrency.js';
 import { parseWaveSpec } from '../lib/fleet/plan-waves.js';
-import { describeTarget, formatTarget } from '../lib/cli/describe-target.js';
+import { describeEnvironment, formatEnvironment } from '../lib/config/run-environment.js';
 
 export const migrateCpSecretApplyCommand = defineCommand({
   confirmation: () => ({ kind: 'environment' }),
@@ -85,12 +86,15 @@ export const migrateCpSecretApplyCommand = defineCommand({
     checkCanary(plan, input.canary);
     const changes = actionableTargets(plan);
     if (changes.length === 0) return reportNothingToChange(ctx, plan);
-    const target = await describeTarget(ctx.config, ctx.aws);
-    ctx.out.info(formatTarget(target));
-    ctx.out.info(
+    const environment = await describeEnvironment(ctx.config, ctx.aws);
+    const how = { kind: 'environment' } as const;
+    showBeforeConfirming(ctx, how, formatEnvironment(environment));
+    showBeforeConfirming(
+      ctx,
+      how,
       `will change ${changes.length} tenant${changes.length === 1 ? '' : 's'} to ${plan.secret.fingerprint} (${plan.secret.secretId} ${plan.secret.versionId}), canary ${input.canary ?? changes[0]!.slug}, waves ${input.waves}, abort when failures > ${input.maxErrors}`,
     );
-    await confirmChange(ctx, { kind: 'environment' }, `change ${changes.length} tenants`);
+    await confirmChange(ctx, how, `change ${changes.length} tenants`);
 
     const settings: ApplySettings = {
       ...(input.canary ? { canary: input.canary } : {}),
@@ -100,9 +104,9 @@ export const migrateCpSecretApplyCommand = defineCommand({
       delivery: input.delivery,
       maxConcurrency: input.maxConcurrency,
       healthTimeoutSeconds: Math.ceil(input.healthTimeout / 1000),
-      hostTimeoutSeconds: Math.ceil(input.healthTimeout / 1000) + 240,
+      hostTimeoutSeconds: hostScriptTimeoutSeconds(Math.ceil(input.healthTimeout / 1000)),
     };
-    const ledger = await createApplyLedger(ctx, plan, settings, input.waves, target);
+    const ledger = await createApplyLedger(ctx, plan, settings, input.waves, environment);
     return runApply(ctx, plan, settings, ledger, { breakLock: input.breakLock, summaryMd: input.summaryMd });
   },
 });
@@ -124,8 +128,9 @@ async function reportNothingToChange(ctx: Context, plan: MigrationPlan): Promise
     );
   await ctx.out.result({ run: null, status, summary: plan.summary, unseen }, () =>
     unseen.length === 0
-      ? `nothing to do: ${plan.summary.current} current, ${notChangeable} not changeable (see \`molectl migrate cp-secret plan\`)`
+      ? `nothing to do: ${plan.summary.current} current, ${notChangeable} not changeable`
       : `nothing changed: ${plan.summary.current} current, ${notChangeable} not changeable, ${unseen.length} not judged (probe failed, agent offline or org unconfirmed)`,
   );
+  if (notChangeable > 0) ctx.out.info('`molectl migrate cp-secret plan` shows why each is not changeable');
   return unseen.length === 0 ? ExitCode.ok : ExitCode.partial;
 }

@@ -1,10 +1,10 @@
 import { onlyOrgsFlag } from '../lib/cli/shared-flags.js';
 import { defineCommand } from '../lib/cli/command-definition.js';
 import { outputFileFlag, textFlag } from '../lib/cli/flags.js';
-import { planMigration } from '../lib/cp-secret/plan-migration.js';
-import { writePlanFile } from '../lib/cp-secret/plan-file.js';
-import { renderPlan } from '../lib/cp-secret/render-plan.js';
-import { unseenTenants } from '../lib/cp-secret/migration-plan.js';
+import { planMigration } from '../lib/cp-secret-migration/plan-migration.js';
+import { writePlanFile } from '../lib/cp-secret-migration/plan-file.js';
+import { renderPlan } from '../lib/cp-secret-migration/render-plan.js';
+import { unseenTenants } from '../lib/tenant-secret-delivery/migration-plan.js';
 import { ExitCode } from '../lib/errors.js';
 
 export const migrateCpSecretPlanCommand = defineCommand({

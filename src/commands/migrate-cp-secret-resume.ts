@@ -1,12 +1,14 @@
 import { breakLockFlag, summaryMdFlag } from '../lib/cli/shared-flags.js';
 import { defineCommand } from '../lib/cli/command-definition.js';
-import { argument, switchFlag } from '../lib/cli/flags.js';
-import { confirmChange } from '../lib/cli/confirm-change.js';
-import { adoptInFlight } from '../lib/cp-secret/adopt-in-flight.js';
-import { planFromLedger, settingsFromLedger } from '../lib/cp-secret/apply-ledger.js';
-import { pinSecret } from '../lib/cp-secret/plan-migration.js';
-import { reportRun, runApply } from '../lib/cp-secret/run-apply.js';
+import { argument } from '../lib/cli/flag-declaration.js';
+import { switchFlag } from '../lib/cli/flags.js';
+import { confirmChange } from '../lib/prompt/confirm-change.js';
+import { adoptInFlight } from '../lib/tenant-secret-delivery/adopt-in-flight.js';
+import { planFromLedger, settingsFromLedger } from '../lib/tenant-secret-delivery/apply-ledger.js';
+import { pinSecret } from '../lib/cp-secret-migration/plan-migration.js';
+import { reportRun, runApply } from '../lib/tenant-secret-delivery/run-apply.js';
 import { MolectlError, UsageError } from '../lib/errors.js';
+import { SSM_RESULT_GRACE_SECONDS } from '../lib/ssm/run-shell-script.js';
 
 export const migrateCpSecretResumeCommand = defineCommand({
   confirmation: () => ({ kind: 'environment' }),
@@ -49,7 +51,12 @@ export const migrateCpSecretResumeCommand = defineCommand({
     }
     await confirmChange(ctx, { kind: 'environment' }, `resume run ${ledger.id}`);
     await ledger.claim({ force: input.force });
-    await adoptInFlight(ctx, ledger, plan.secret.fingerprint, (settings.hostTimeoutSeconds + 60) * 1000);
+    await adoptInFlight(
+      ctx,
+      ledger,
+      plan.secret.fingerprint,
+      (settings.hostTimeoutSeconds + SSM_RESULT_GRACE_SECONDS) * 1000,
+    );
     return runApply(ctx, plan, settings, ledger, { breakLock: input.breakLock, summaryMd: input.summaryMd });
   },
 });

@@ -1,15 +1,20 @@
-import { MAX_FLEET_CONCURRENCY } from '../lib/ssm/ssm-limits.js';
+import { MAX_FLEET_CONCURRENCY } from '../lib/ssm/fleet-concurrency.js';
 import { breakLockFlag, maxConcurrencyFlag, maxErrorsFlag, onlyOrgsFlag, wavesFlag } from '../lib/cli/shared-flags.js';
 import { defineCommand } from '../lib/cli/command-definition.js';
-import { argument } from '../lib/cli/flags.js';
-import { confirmChange } from '../lib/cli/confirm-change.js';
-import { LOCK_OPERATION, reportRun } from '../lib/cp-secret/run-apply.js';
+import { argument } from '../lib/cli/flag-declaration.js';
+import { confirmChange, showBeforeConfirming } from '../lib/prompt/confirm-change.js';
+import { reportRun } from '../lib/tenant-secret-delivery/run-apply.js';
+import { LOCKS } from '../lib/runs/lock-names.js';
 import { parseWaveSpec } from '../lib/fleet/plan-waves.js';
 import { runMutation } from '../lib/runs/run-lifecycle.js';
-import { ROLLBACK_COMMAND, rollbackMigration, selectRollbackTargets } from '../lib/cp-secret/rollback-migration.js';
-import { tenantScriptSha256 } from '../lib/cp-secret/tenant-script.js';
+import {
+  ROLLBACK_COMMAND,
+  rollbackMigration,
+  selectRollbackTargets,
+} from '../lib/tenant-secret-delivery/rollback-migration.js';
+import { tenantScriptSha256 } from '../lib/tenant-secret-delivery/tenant-script.js';
 import { ExitCode } from '../lib/errors.js';
-import { describeTarget, formatTarget, toRunEnvironment } from '../lib/cli/describe-target.js';
+import { describeEnvironment, formatEnvironment } from '../lib/config/run-environment.js';
 
 export const migrateCpSecretRollbackCommand = defineCommand({
   confirmation: () => ({ kind: 'environment' }),
@@ -46,19 +51,26 @@ export const migrateCpSecretRollbackCommand = defineCommand({
     const apply = await ctx.runs.load(args[0]!);
     const targets = selectRollbackTargets(apply, input.orgs);
     if (targets.length === 0) {
-      ctx.out.info(`run ${apply.id} migrated no tenant: nothing to roll back`);
+      const undone = Object.values(apply.document.targets).filter((t) => t.detail.rolledBackBy).length;
+      ctx.out.info(
+        undone > 0
+          ? `the ${undone} tenant(s) run ${apply.id} migrated were all rolled back already: nothing to roll back`
+          : `run ${apply.id} migrated no tenant: nothing to roll back`,
+      );
       await ctx.out.result({ run: null, status: 'nothing-to-do' }, () => 'nothing to roll back');
       return 0;
     }
-    const target = await describeTarget(ctx.config, ctx.aws);
-    ctx.out.info(formatTarget(target));
-    ctx.out.info(
+    const environment = await describeEnvironment(ctx.config, ctx.aws);
+    showBeforeConfirming(ctx, { kind: 'environment' }, formatEnvironment(environment));
+    showBeforeConfirming(
+      ctx,
+      { kind: 'environment' },
       `will roll back ${targets.length} tenant${targets.length === 1 ? '' : 's'} migrated by ${apply.id}: ${targets.map((t) => t.slug).join(', ')}`,
     );
     await confirmChange(ctx, { kind: 'environment' }, `roll back ${targets.length} tenants`);
     const ledger = await ctx.runs.create({
       command: ROLLBACK_COMMAND,
-      environment: toRunEnvironment(target),
+      environment,
       inputs: {
         run: apply.id,
         orgs: input.orgs ?? null,
@@ -75,7 +87,7 @@ export const migrateCpSecretRollbackCommand = defineCommand({
       ctx,
       {
         ledger: { existing: ledger },
-        locks: [LOCK_OPERATION],
+        locks: [LOCKS.tenantSecretDelivery],
         fleet: true,
         breakLock: input.breakLock,
         resumeHint: () => `run the same rollback again: tenants already rolled back are skipped`,

@@ -1,5 +1,5 @@
 import { defineCommand } from '../lib/cli/command-definition.js';
-import { readTenantScript, tenantScriptSha256 } from '../lib/cp-secret/tenant-script.js';
+import { readTenantScript, tenantScriptSha256 } from '../lib/tenant-secret-delivery/tenant-script.js';
 
 export const migrateCpSecretScriptCommand = defineCommand({
   description:

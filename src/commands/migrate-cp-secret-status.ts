@@ -1,6 +1,6 @@
 import { defineCommand } from '../lib/cli/command-definition.js';
-import { argument } from '../lib/cli/flags.js';
-import { reportRun } from '../lib/cp-secret/run-apply.js';
+import { argument } from '../lib/cli/flag-declaration.js';
+import { reportRun } from '../lib/tenant-secret-delivery/run-apply.js';
 import { UsageError } from '../lib/errors.js';
 
 export const migrateCpSecretStatusCommand = defineCommand({

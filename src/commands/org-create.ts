@@ -1,6 +1,8 @@
 import { defineCommand } from '../lib/cli/command-definition.js';
-import { argument, durationFlag, switchFlag, textFlag } from '../lib/cli/flags.js';
+import { argument } from '../lib/cli/flag-declaration.js';
+import { durationFlag, switchFlag, textFlag } from '../lib/cli/flags.js';
 import { tenantUrl } from '../lib/config/environments.js';
+import { configuredEnvironment } from '../lib/config/run-environment.js';
 import type { Context } from '../lib/context.js';
 import { ExitCode, MolectlError } from '../lib/errors.js';
 import { formatDuration } from '../lib/output/table.js';
@@ -8,6 +10,7 @@ import { createOrg } from '../lib/org/create-org.js';
 import { probeTenantHealth, tenantHealthUrl } from '../lib/fleet/probe-tenant-health.js';
 import { validateNewOrgSlug } from '../lib/org/validate-new-org-slug.js';
 import { runMutation } from '../lib/runs/run-lifecycle.js';
+import { remoteText } from '../lib/output/remote-text.js';
 import { checkProvisioningHint, waitForOrg, type WaitOutcome } from '../lib/org/wait-for-org.js';
 
 export const orgCreateCommand = defineCommand({
@@ -48,7 +51,8 @@ export const orgCreateCommand = defineCommand({
         ledger: {
           create: {
             command: 'org create',
-            environment: { name: ctx.config.envName.value, cpUrl: ctx.cp.baseUrl },
+            // The CP does the creating: no AWS call to name an account for.
+            environment: configuredEnvironment(ctx.config),
             inputs: { slug, ifNotExists: options.ifNotExists },
             targets: [slug],
           },
@@ -74,7 +78,8 @@ export const orgCreateCommand = defineCommand({
         return result;
       },
     );
-    const shownId = created.id ?? 'unconfirmed (the CP gave none; see `molectl org show`)';
+    // The id, instance_status and /health answer are the CP's words: remote text when printed.
+    const shownId = created.id ? remoteText(created.id) : 'unconfirmed (the CP gave none; see `molectl org show`)';
     if (!created.created) ctx.out.info(`org ${slug} already exists (id ${shownId}); --if-not-exists: using it`);
 
     const base = { slug, id: created.id, idSource: created.idSource, url, created: created.created };
@@ -87,7 +92,7 @@ export const orgCreateCommand = defineCommand({
           waited: false,
         },
         (r) =>
-          `org ${r.slug} ${verdict(r)}: id ${r.id ?? 'unconfirmed'}, url ${r.url}, instance_status ${r.instanceStatus}`,
+          `org ${r.slug} ${verdict(r)}: id ${r.id ? remoteText(r.id) : 'unconfirmed'}, url ${r.url}, instance_status ${remoteText(r.instanceStatus)}`,
       );
       ctx.out.info(checkProvisioningHint(slug));
       return ExitCode.ok;
@@ -103,8 +108,8 @@ export const orgCreateCommand = defineCommand({
     if (outcome.kind === 'timeout') {
       const what =
         outcome.phase === 'health'
-          ? `is running but its public /health did not answer ok (last: ${outcome.health ?? 'no answer'})`
-          : `is not running yet (instance_status ${outcome.instanceStatus})`;
+          ? `is running but its public /health did not answer ok (last: ${outcome.health ? remoteText(outcome.health) : 'no answer'})`
+          : `is not running yet (instance_status ${remoteText(outcome.instanceStatus ?? '-')})`;
       throw new MolectlError(
         `org "${slug}" ${what} after ${formatDuration(outcome.elapsedMs)}; it keeps provisioning, nothing was deleted`,
         { hint: checkProvisioningHint(slug) },
@@ -119,7 +124,7 @@ export const orgCreateCommand = defineCommand({
         waited: true,
       },
       (r) =>
-        `org ${r.slug} ${verdict(r)}: id ${r.id ?? 'unconfirmed'}, url ${r.url}, ${r.healthChecked ? 'healthy' : 'running'} after ${formatDuration(r.elapsedMs)}`,
+        `org ${r.slug} ${verdict(r)}: id ${r.id ? remoteText(r.id) : 'unconfirmed'}, url ${r.url}, ${r.healthChecked ? 'healthy' : 'running'} after ${formatDuration(r.elapsedMs)}`,
     );
     return ExitCode.ok;
   },
@@ -149,7 +154,7 @@ async function waitUntilReady(
         checkHealth: options.health,
         onProgress: (p) =>
           step.update(
-            `${formatDuration(p.elapsedMs)} elapsed, instance_status ${p.instanceStatus}${p.phase === 'health' ? `, ${healthUrl}: ${p.health ?? 'not asked yet'}` : ''}`,
+            `${formatDuration(p.elapsedMs)} elapsed, instance_status ${remoteText(p.instanceStatus ?? '-')}${p.phase === 'health' ? `, ${healthUrl}: ${p.health ? remoteText(p.health) : 'not asked yet'}` : ''}`,
           ),
       },
     );

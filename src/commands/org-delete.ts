@@ -1,12 +1,14 @@
 import { cascadeTimeoutFlag } from '../lib/cli/shared-flags.js';
 import { defineCommand } from '../lib/cli/command-definition.js';
-import { orgSlugArgument, durationFlag, orgSlugFlag, switchFlag } from '../lib/cli/flags.js';
+import { durationFlag, switchFlag } from '../lib/cli/flags.js';
+import { orgSlugArgument, orgSlugFlag } from '../lib/cli/list-flags.js';
 import type { Context } from '../lib/context.js';
 import { ExitCode, MolectlError } from '../lib/errors.js';
-import { confirmChange } from '../lib/cli/confirm-change.js';
+import { confirmChange, showBeforeConfirming } from '../lib/prompt/confirm-change.js';
 import { runMutation } from '../lib/runs/run-lifecycle.js';
+import { LOCKS } from '../lib/runs/lock-names.js';
 import { createDeleteDeps, deleteOrg, type DeleteOutcome } from '../lib/org/delete-org.js';
-import { describeTarget, toRunEnvironment } from '../lib/cli/describe-target.js';
+import { describeEnvironment } from '../lib/config/run-environment.js';
 import { findOrgInstances } from '../lib/org/find-org-instances.js';
 import { lookupOrg } from '../lib/fleet/org-directory.js';
 import { planOrgDelete, type OrgDeletePlan } from '../lib/org/plan-org-delete.js';
@@ -51,13 +53,11 @@ export const orgDeleteCommand = defineCommand({
 
     const plan = await previewDelete(ctx, slug);
     if (options.dryRun) {
-      await ctx.out.result(
-        { dryRun: true, ...plan },
-        (p, style) => `${renderDeletePreview(p, style)}\n\nDry run: nothing was deleted.`,
-      );
+      await ctx.out.result({ dryRun: true, ...plan }, (p, style) => renderDeletePreview(p, style));
+      ctx.out.info('dry run: nothing was deleted');
       return ExitCode.ok;
     }
-    if (ctx.out.format === 'text') ctx.out.error(renderDeletePreview(plan, ctx.out.style));
+    if (ctx.out.format === 'text') showBeforeConfirming(ctx, how, renderDeletePreview(plan, ctx.out.style));
     await confirmChange(ctx, how, `delete org ${slug}`);
 
     const { outcome, runId } = await executeDelete(ctx, plan, {
@@ -69,7 +69,9 @@ export const orgDeleteCommand = defineCommand({
         hint: outcome.error?.hint ?? `run \`molectl org delete ${slug} --confirm ${slug}\` again`,
       });
     }
-    await ctx.out.result({ runId, target: plan.target, ...outcome }, (o, style) => renderDeleteOutcomes([o], style));
+    await ctx.out.result({ runId, environment: plan.environment, ...outcome }, (o, style) =>
+      renderDeleteOutcomes([o], style),
+    );
     return outcome.status === 'deleted'
       ? ExitCode.ok
       : outcome.status === 'leftovers'
@@ -79,10 +81,10 @@ export const orgDeleteCommand = defineCommand({
 });
 
 async function previewDelete(ctx: Context, slug: string): Promise<OrgDeletePlan> {
-  const [target, lookup] = await Promise.all([describeTarget(ctx.config, ctx.aws), lookupOrg(ctx.cp, slug)]);
+  const [environment, lookup] = await Promise.all([describeEnvironment(ctx.config, ctx.aws), lookupOrg(ctx.cp, slug)]);
   const orgId = lookup.state === 'listed' ? lookup.row.id : undefined;
   const instances = await findOrgInstances(ctx.aws, ctx.config.environment, slug, ctx.clock.now(), orgId);
-  return planOrgDelete({ slug, lookup, instances, target, now: ctx.clock.now() });
+  return planOrgDelete({ slug, lookup, instances, environment, now: ctx.clock.now() });
 }
 
 /** The cascade and its verification, in the run lifecycle (ledger, local lock, interrupts); progress on a step. */
@@ -98,13 +100,13 @@ async function executeDelete(
       ledger: {
         create: {
           command: 'org delete',
-          environment: toRunEnvironment(plan.target),
+          environment: plan.environment,
           inputs: { slug, timeout: `${timeouts.timeoutMs}ms`, cascadeTimeout: `${timeouts.callTimeoutMs}ms` },
           targets: [slug],
         },
       },
       // Two deletes of one org from this machine would race each other's DELETEs.
-      locks: [`org-delete-${slug}`],
+      locks: [LOCKS.orgDelete(slug)],
       fleet: false,
       breakLock: false,
       resumeHint: (id) =>
@@ -116,7 +118,7 @@ async function executeDelete(
       const step = ctx.out.step(`deleting org ${slug} through the CP cascade`);
       let outcome: DeleteOutcome;
       try {
-        const deps = createDeleteDeps(ctx, plan.target.awsRegion, {
+        const deps = createDeleteDeps(ctx, plan.environment.awsRegion, {
           onProgress: (text) => step.update(text),
           onAttempt: (attempt) =>
             ledger.recordEvent(`DELETE /cp/admin/tenants/${slug} sent ${attempt.at}: ${attempt.answer}`, {

@@ -3,12 +3,14 @@ import { defineCommand } from '../lib/cli/command-definition.js';
 import { countFlag, durationFlag, switchFlag, textFlag } from '../lib/cli/flags.js';
 import type { Context } from '../lib/context.js';
 import { ExitCode } from '../lib/errors.js';
-import { confirmChange } from '../lib/cli/confirm-change.js';
+import { confirmChange, showBeforeConfirming } from '../lib/prompt/confirm-change.js';
 import { runMutation } from '../lib/runs/run-lifecycle.js';
+import { LOCKS } from '../lib/runs/lock-names.js';
 import type { Styles } from '../lib/output/output.js';
-import { formatDuration, renderTable } from '../lib/output/table.js';
+import { formatDuration, remoteCell, renderTable } from '../lib/output/table.js';
+import { remoteText } from '../lib/output/remote-text.js';
 import { createDeleteDeps, type DeleteOutcome } from '../lib/org/delete-org.js';
-import { describeTarget, formatTarget, toRunEnvironment, type Target } from '../lib/cli/describe-target.js';
+import { describeEnvironment, formatEnvironment, type Environment } from '../lib/config/run-environment.js';
 import { ORG_LIST_LIMIT, warnUnreadableRows } from '../lib/fleet/org-directory.js';
 import { planOrgGc, type OrgGcPlan } from '../lib/org/plan-org-gc.js';
 import { recordDeleteOutcome } from '../lib/org/record-delete-outcome.js';
@@ -66,12 +68,14 @@ export const orgGcCommand = defineCommand({
       { prefix: options.prefix, olderThanMs: options.olderThan, max: options.max },
       ctx.clock.now(),
     );
-    const target = await describeTarget(ctx.config, ctx.aws);
+    const environment = await describeEnvironment(ctx.config, ctx.aws);
 
     if (!options.execute || plan.refused || plan.candidates.length === 0) {
-      await ctx.out.result({ dryRun: !options.execute, target, ...plan }, (p, style) =>
-        renderPlan(p, target, style, !options.execute),
+      await ctx.out.result({ dryRun: !options.execute, environment, ...plan }, (p, style) =>
+        renderPlan(p, environment, style),
       );
+      if (!options.execute && !plan.refused && plan.candidates.length > 0)
+        ctx.out.info('dry run: nothing was deleted; add --execute to delete them');
       if (plan.refused) {
         ctx.out.error(
           `refusing: ${plan.candidates.length} orgs match, more than --max ${plan.max}; nothing was deleted`,
@@ -82,15 +86,16 @@ export const orgGcCommand = defineCommand({
       return ExitCode.ok;
     }
 
-    if (ctx.out.format === 'text') ctx.out.error(renderPlan(plan, target, ctx.out.style, false));
+    if (ctx.out.format === 'text')
+      showBeforeConfirming(ctx, { kind: 'environment' }, renderPlan(plan, environment, ctx.out.style));
     await confirmChange(ctx, { kind: 'environment' }, `delete ${plan.candidates.length} org(s)`);
-    const outcomes = await executeGc(ctx, plan, target, {
+    const outcomes = await executeGc(ctx, plan, environment, {
       timeoutMs: options.timeout,
       callTimeoutMs: options.cascadeTimeout,
     });
     const failed = outcomes.filter((o) => o.status !== 'deleted').length;
     await ctx.out.result(
-      { dryRun: false, target, prefix: plan.prefix, deleted: outcomes.length - failed, failed, outcomes },
+      { dryRun: false, environment, prefix: plan.prefix, deleted: outcomes.length - failed, failed, outcomes },
       (r, style) => `${renderDeleteOutcomes(r.outcomes, style)}\n${r.deleted} deleted, ${r.failed} not`,
     );
     return failed > 0 ? ExitCode.partial : ExitCode.ok;
@@ -100,7 +105,7 @@ export const orgGcCommand = defineCommand({
 async function executeGc(
   ctx: Context,
   plan: OrgGcPlan,
-  target: Target,
+  environment: Environment,
   timeouts: { timeoutMs: number; callTimeoutMs: number },
 ): Promise<DeleteOutcome[]> {
   const slugs = plan.candidates.map((c) => c.slug);
@@ -110,13 +115,13 @@ async function executeGc(
       ledger: {
         create: {
           command: 'org gc',
-          environment: toRunEnvironment(target),
+          environment,
           inputs: { prefix: plan.prefix, olderThanMs: plan.olderThanMs, max: plan.max },
           targets: slugs,
         },
       },
       // Two sweepers on one environment would race each other's deletes: one at a time per machine.
-      locks: ['org-gc'],
+      locks: [LOCKS.orgGc],
       fleet: false,
       breakLock: false,
       resumeHint: (id) =>
@@ -127,7 +132,7 @@ async function executeGc(
       const step = ctx.out.step(`deleting ${slugs.length} org(s)`);
       try {
         const outcomes = await runOrgGc(
-          createDeleteDeps(ctx, target.awsRegion, {
+          createDeleteDeps(ctx, environment.awsRegion, {
             onAttempt: (a) => ledger.recordEvent(`DELETE sent ${a.at}: ${a.answer}`),
           }),
           plan,
@@ -135,9 +140,11 @@ async function executeGc(
             ...timeouts,
             onOutcome: async (p) => {
               await recordDeleteOutcome(ledger, p.last);
-              step.update(`${p.done}/${p.total} done, ${p.failed} failed (last: ${p.last.slug} ${p.last.status})`);
+              // Slugs come from the CP's list: remote text, whatever they hold.
+              const slug = remoteText(p.last.slug);
+              step.update(`${p.done}/${p.total} done, ${p.failed} failed (last: ${slug} ${p.last.status})`);
               if (p.last.status !== 'deleted')
-                ctx.out.warn(`${p.last.slug}: ${p.last.status}${p.last.error ? `: ${p.last.error.message}` : ''}`);
+                ctx.out.warn(`${slug}: ${p.last.status}${p.last.error ? `: ${p.last.error.message}` : ''}`);
             },
           },
         );
@@ -157,22 +164,32 @@ async function executeGc(
   );
 }
 
-function renderPlan(plan: OrgGcPlan, target: Target, style: Styles, dryRun: boolean): string {
-  const head = `${formatTarget(target)}\norgs with prefix "${plan.prefix}" older than ${formatDuration(plan.olderThanMs)}: ${plan.candidates.length} (max ${plan.max}); ${plan.keptYoung} younger kept${plan.keptAgeUnknown ? `, ${plan.keptAgeUnknown} of unknown age kept` : ''}`;
+/**
+ * What the sweep leaves alone and why. An org whose created_at cannot be read is not "younger":
+ * its age is unknown, so it is kept and named (at most five names, then a count).
+ */
+function describeKept(plan: OrgGcPlan): string {
+  const parts = [`${plan.keptYoung} younger, kept`];
+  if (plan.keptAgeUnknown > 0) {
+    const named = plan.ageUnknown.slice(0, 5).join(', ');
+    const more = plan.ageUnknown.length > 5 ? ` and ${plan.ageUnknown.length - 5} more` : '';
+    parts.push(`${plan.keptAgeUnknown} age unknown, kept (${named}${more}: the CP sent no readable created_at)`);
+  }
+  return parts.join('; ');
+}
+
+function renderPlan(plan: OrgGcPlan, environment: Environment, style: Styles): string {
+  const head = `${formatEnvironment(environment)}\norgs with prefix "${plan.prefix}" older than ${formatDuration(plan.olderThanMs)}: ${plan.candidates.length} (max ${plan.max}); ${describeKept(plan)}`;
   if (plan.candidates.length === 0) return `${head}\nnothing to delete`;
   const table = renderTable(
     [
-      { header: 'slug', value: (o) => o.slug },
-      { header: 'status', value: (o) => o.instanceStatus },
+      { header: 'slug', value: (o) => remoteCell(o.slug) },
+      { header: 'status', value: (o) => remoteCell(o.instanceStatus) },
       { header: 'age', value: (o) => (o.ageMs === null ? null : formatDuration(o.ageMs)), align: 'right' },
-      { header: 'id', value: (o) => o.id },
+      { header: 'id', value: (o) => remoteCell(o.id) },
     ],
     plan.candidates,
   );
-  const tail = plan.refused
-    ? style.fail('refused: more than --max')
-    : dryRun
-      ? style.dim('dry run: nothing was deleted; add --execute to delete them')
-      : '';
+  const tail = plan.refused ? style.fail('refused: more than --max') : '';
   return [head, table, tail].filter(Boolean).join('\n');
 }

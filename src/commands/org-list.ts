@@ -1,7 +1,7 @@
 import { defineCommand } from '../lib/cli/command-definition.js';
 import { durationFlag, textFlag } from '../lib/cli/flags.js';
 import { ExitCode } from '../lib/errors.js';
-import { formatDuration, renderTable } from '../lib/output/table.js';
+import { formatDuration, remoteCell, renderTable } from '../lib/output/table.js';
 import { ORG_LIST_LIMIT, warnUnreadableRows } from '../lib/fleet/org-directory.js';
 import { filterOrgs, type OrgSummary } from '../lib/org/summarize-orgs.js';
 
@@ -41,16 +41,26 @@ export const orgListCommand = defineCommand({
         `the CP returned ${rows.length + page.unreadable.length} orgs, its page limit: there may be more that are not shown`,
       );
     warnUnreadableRows(ctx.out, page);
+    if (options.olderThan !== undefined) {
+      // "Older than" cannot be proved of an org without a readable created_at: say it is left out.
+      const ageUnknown = filterOrgs(rows, { status: options.status, prefix: options.prefix }, ctx.clock.now()).filter(
+        (o) => o.ageMs === null,
+      );
+      if (ageUnknown.length > 0)
+        ctx.out.warn(
+          `${ageUnknown.length} org(s) left out by --older-than: age unknown (the CP sent no readable created_at): ${ageUnknown.map((o) => o.slug).join(', ')}`,
+        );
+    }
     const unreadable = page.unreadable;
     await ctx.out.result({ cpUrl: ctx.cp.baseUrl, total: rows.length, truncated, unreadable, orgs }, (data, style) =>
       data.orgs.length === 0
         ? `no orgs match (of ${data.total} on ${data.cpUrl})`
         : `${renderTable<OrgSummary>(
             [
-              { header: 'slug', value: (o) => o.slug },
+              { header: 'slug', value: (o) => remoteCell(o.slug) },
               {
                 header: 'status',
-                value: (o) => o.instanceStatus,
+                value: (o) => remoteCell(o.instanceStatus),
                 style: (cell, o) =>
                   o.instanceStatus === 'running'
                     ? style.ok(cell)
@@ -59,12 +69,14 @@ export const orgListCommand = defineCommand({
                       : style.warn(cell),
               },
               { header: 'age', value: (o) => (o.ageMs === null ? null : formatDuration(o.ageMs)), align: 'right' },
-              { header: 'created', value: (o) => o.createdAt },
-              { header: 'id', value: (o) => o.id },
+              { header: 'created', value: (o) => remoteCell(o.createdAt) },
+              { header: 'id', value: (o) => remoteCell(o.id) },
             ],
             data.orgs,
-          )}\n${style.dim(`${data.orgs.length} of ${data.total} orgs`)}`,
+          )}`,
     );
+    // A count of what the table shows is a notice, not the result: stderr, and not under -q.
+    if (orgs.length > 0) ctx.out.info(`${orgs.length} of ${rows.length} orgs`);
     // Rows that could not be read are counted and warned about; the list is then incomplete.
     return unreadable.length > 0 ? ExitCode.partial : ExitCode.ok;
   },

@@ -1,8 +1,9 @@
 import { defineCommand } from '../lib/cli/command-definition.js';
-import { orgSlugArgument } from '../lib/cli/flags.js';
+import { orgSlugArgument } from '../lib/cli/list-flags.js';
 import { ExitCode, NotFoundError } from '../lib/errors.js';
 import type { Styles } from '../lib/output/output.js';
-import { formatDuration, renderTable } from '../lib/output/table.js';
+import { formatDuration, remoteCell, renderTable } from '../lib/output/table.js';
+import { remoteText } from '../lib/output/remote-text.js';
 import { describeOrg, type OrgDescription } from '../lib/org/describe-org.js';
 
 export const orgShowCommand = defineCommand({
@@ -38,6 +39,10 @@ export const orgShowCommand = defineCommand({
         `GET /cp/orgs/${slug}/instance includes admin_token: a known past leak is back; report it to the CP owners (the value is not shown)`,
       );
     await ctx.out.result(description, renderOrg);
+    if (description.onCp === false && live.length > 0) {
+      ctx.out.warn(`the CP has no org ${slug} but ${live.length} live instance(s) carry its tag`);
+      ctx.out.info('hint: `molectl fleet orphans` lists such instances with what to do');
+    }
     if (description.onCp === null) {
       ctx.out.warn(`whether the CP has org ${slug} is unknown: ${description.cpEvidence}`);
       return ExitCode.partial;
@@ -50,39 +55,37 @@ function renderOrg(d: OrgDescription, style: Styles): string {
   const lines: string[] = [style.bold(`org ${d.slug}`)];
   if (d.org)
     lines.push(
-      `  CP row        id ${d.org.id}, instance_status ${d.org.instanceStatus}, created ${d.org.createdAt ?? 'unknown'}${d.org.ageMs === null ? '' : ` (${formatDuration(d.org.ageMs)} ago)`}`,
+      `  CP row        id ${remoteText(d.org.id)}, instance_status ${remoteText(d.org.instanceStatus)}, created ${d.org.createdAt === null ? 'unknown' : remoteText(d.org.createdAt)}${d.org.ageMs === null ? '' : ` (${formatDuration(d.org.ageMs)} ago)`}`,
     );
   else
     lines.push(
       `  CP row        ${d.onCp === null ? style.warn(`unknown: ${d.cpEvidence}`) : d.onCp ? `present, no readable row (${d.cpEvidence}); id unconfirmed` : style.warn(`none: the CP does not have this org (${d.cpEvidence})`)}`,
     );
   lines.push(
-    `  edge          ${d.edge ? `status ${d.edge.status}, ip ${d.edge.ip ?? '-'}, region ${d.edge.region ?? '-'}` : 'no answer (404)'}`,
+    `  edge          ${d.edge ? `status ${remoteText(d.edge.status)}, ip ${remoteText(d.edge.ip ?? '-')}, region ${remoteText(d.edge.region ?? '-')}` : 'no answer (404)'}`,
   );
   const secret = d.adminTokenSecret;
   lines.push(
-    `  admin token   ${'error' in secret ? style.warn(`unknown: ${secret.error}`) : secret.exists ? `secret ${secret.name} exists (${secret.versions} version(s), changed ${secret.lastChangedAt ?? '-'})` : style.warn(`no secret ${secret.name}`)}`,
+    `  admin token   ${'error' in secret ? style.warn(`unknown: ${secret.error}`) : secret.exists ? `secret ${secret.name} exists (${secret.versions} version(s), changed ${remoteText(secret.lastChangedAt ?? '-')})` : style.warn(`no secret ${secret.name}`)}`,
   );
   if (d.instances.length === 0) lines.push('  instances     none found by tag');
   else {
     lines.push(`  instances     ${d.instances.length}`);
     const table = renderTable(
       [
-        { header: 'instance', value: (i) => i.instanceId },
-        { header: 'role', value: (i) => i.role },
+        { header: 'instance', value: (i) => remoteCell(i.instanceId) },
+        { header: 'role', value: (i) => remoteCell(i.role) },
         {
           header: 'state',
-          value: (i) => i.state,
+          value: (i) => remoteCell(i.state),
           style: (cell, i) => (i.state === 'running' ? style.ok(cell) : style.warn(cell)),
         },
         { header: 'age', value: (i) => (i.ageMs === null ? null : formatDuration(i.ageMs)), align: 'right' },
-        { header: 'name', value: (i) => i.name },
+        { header: 'name', value: (i) => remoteCell(i.name) },
       ],
       d.instances,
     );
     lines.push(...table.split('\n').map((l) => `    ${l}`));
   }
-  if (d.onCp === false && d.instances.some((i) => i.state !== 'terminated'))
-    lines.push(style.warn('  the CP has no such org but instances carry its tag: see `molectl fleet orphans`'));
   return lines.join('\n');
 }

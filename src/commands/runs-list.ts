@@ -1,7 +1,8 @@
 import { defineCommand } from '../lib/cli/command-definition.js';
 import { countFlag, textFlag } from '../lib/cli/flags.js';
 import type { Styles } from '../lib/output/output.js';
-import { formatDuration, renderTable } from '../lib/output/table.js';
+import { formatDuration, ownCell, renderTable } from '../lib/output/table.js';
+import { storedText } from '../lib/output/remote-text.js';
 import { formatTargets, formatTimestamp, styleStatus } from '../lib/runs/format-run-fields.js';
 import { summarizeRun, type RunSummary } from '../lib/runs/summarize-run.js';
 
@@ -37,13 +38,13 @@ export const runsListCommand = defineCommand({
 function renderRunsTable(runs: RunSummary[], style: Styles): string {
   return renderTable<RunSummary>(
     [
-      { header: 'id', value: (r) => r.id },
-      { header: 'command', value: (r) => r.command },
-      { header: 'env', value: (r) => r.environment },
-      { header: 'status', value: (r) => r.displayStatus, style: (cell, r) => styleStatus(cell, r, style) },
-      { header: 'started', value: (r) => formatTimestamp(r.startedAt) },
+      { header: 'id', value: (r) => storedText(r.id) },
+      { header: 'command', value: (r) => storedText(r.command) },
+      { header: 'env', value: (r) => storedText(r.environment) },
+      { header: 'status', value: (r) => storedText(r.displayStatus), style: (cell, r) => styleStatus(cell, r, style) },
+      { header: 'started', value: (r) => storedText(formatTimestamp(r.startedAt)) },
       { header: 'duration', value: (r) => formatDuration(r.durationMs), align: 'right' },
-      { header: 'targets', value: (r) => formatTargets(r) },
+      { header: 'targets', value: (r) => ownCell(formatTargets(r)) },
     ],
     runs,
   );

@@ -1,8 +1,11 @@
 import { defineCommand } from '../lib/cli/command-definition.js';
-import { argument, countFlag, listFlag } from '../lib/cli/flags.js';
+import { argument } from '../lib/cli/flag-declaration.js';
+import { countFlag } from '../lib/cli/flags.js';
+import { listFlag } from '../lib/cli/list-flags.js';
 import { UsageError } from '../lib/errors.js';
 import type { Styles } from '../lib/output/output.js';
-import { formatDuration, renderTable } from '../lib/output/table.js';
+import { formatDuration, ownCell, renderTable } from '../lib/output/table.js';
+import { storedText, type OwnText } from '../lib/output/remote-text.js';
 import { formatTargets, formatTimestamp, styleStatus } from '../lib/runs/format-run-fields.js';
 import type { RunLedgerDocument, ScalarOrList, TargetRecord } from '../lib/runs/run-ledger-schema.js';
 import { TARGET_STATES } from '../lib/runs/run-ledger-states.js';
@@ -41,14 +44,8 @@ export const runsShowCommand = defineCommand({
     const ledger = await ctx.runs.load(id);
     const doc = ledger.document as RunLedgerDocument;
     const summary = summarizeRun(doc, ctx.clock.now());
-    await ctx.out.result({ ledgerPath: ledger.path, summary, run: doc }, (data, style) =>
-      renderRun(
-        data.run,
-        data.summary,
-        data.ledgerPath,
-        { events: options.events, states: options.states ?? null },
-        style,
-      ),
+    await ctx.out.result({ ledgerPath: ledger.path, summary, run: ledger.asWritten() }, (data, style) =>
+      renderRun(doc, data.summary, data.ledgerPath, { events: options.events, states: options.states ?? null }, style),
     );
     return 0;
   },
@@ -70,24 +67,25 @@ function renderRun(
   const env = doc.environment;
   const aws = env.awsAccount || env.awsRegion ? `aws ${[env.awsAccount, env.awsRegion].filter(Boolean).join(' ')}` : '';
   const resumable = summary.resumable ? style.warn(' (resumable)') : '';
+  // Every value below is read back from the ledger file: shown as stored, controls escaped.
   const lines: Array<[string, string]> = [
-    ['run', doc.id],
-    ['command', doc.command],
+    ['run', storedText(doc.id)],
+    ['command', storedText(doc.command)],
     ['status', `${styleStatus(summary.displayStatus, summary, style)}${resumable}`],
-    ['env', [env.name, env.cpUrl, aws].filter(Boolean).join('  ')],
-    ['started', formatTimestamp(doc.startedAt)],
+    ['env', storedText([env.name, env.cpUrl, aws].filter(Boolean).join('  '))],
+    ['started', storedText(formatTimestamp(doc.startedAt))],
     [
       'finished',
       doc.finishedAt
-        ? `${formatTimestamp(doc.finishedAt)}  (took ${formatDuration(summary.durationMs)})`
+        ? `${storedText(formatTimestamp(doc.finishedAt))}  (took ${formatDuration(summary.durationMs)})`
         : `-  (${formatDuration(summary.durationMs)} so far)`,
     ],
-    ['owner', summary.owner],
+    ['owner', storedText(summary.owner)],
   ];
   if (Object.keys(doc.inputs).length) lines.push(['inputs', formatPairs(doc.inputs)]);
   if (Object.keys(doc.pinned).length) lines.push(['pinned', formatPairs(doc.pinned)]);
-  if (doc.error) lines.push(['error', style.fail(doc.error.message)]);
-  if (doc.error?.hint) lines.push(['hint', doc.error.hint]);
+  if (doc.error) lines.push(['error', style.fail(storedText(doc.error.message))]);
+  if (doc.error?.hint) lines.push(['hint', storedText(doc.error.hint)]);
   lines.push(['ledger', path]);
   const width = Math.max(...lines.map(([k]) => k.length));
   const out = lines.map(([k, v]) => `${k.padEnd(width)}  ${v}`);
@@ -114,7 +112,9 @@ function renderRun(
     out.push('', shown.length < total ? `last ${shown.length} of ${total} events:` : 'events:');
     for (const e of shown) {
       const level = e.level === 'error' ? style.fail(e.level) : e.level === 'warn' ? style.warn(e.level) : e.level;
-      out.push(`  ${formatTimestamp(e.at)}  ${level.padEnd(5)}  ${e.target ? `[${e.target}] ` : ''}${e.message}`);
+      out.push(
+        `  ${storedText(formatTimestamp(e.at))}  ${level.padEnd(5)}  ${e.target ? `[${storedText(e.target)}] ` : ''}${storedText(e.message)}`,
+      );
     }
   }
   return out.join('\n');
@@ -123,10 +123,10 @@ function renderRun(
 function renderTargets(targets: TargetRecord[], style: Styles): string {
   return renderTable<TargetRecord>(
     [
-      { header: 'target', value: (t) => t.key },
+      { header: 'target', value: (t) => storedText(t.key) },
       {
         header: 'state',
-        value: (t) => t.state,
+        value: (t) => ownCell(t.state),
         style: (cell, t) =>
           t.state === 'succeeded'
             ? style.ok(cell)
@@ -136,18 +136,21 @@ function renderTargets(targets: TargetRecord[], style: Styles): string {
                 ? style.dim(cell)
                 : style.warn(cell),
       },
-      { header: 'outcome', value: (t) => t.outcome },
+      { header: 'outcome', value: (t) => (t.outcome ? storedText(t.outcome) : null) },
       { header: 'attempts', value: (t) => t.attempts, align: 'right' },
       { header: 'remote ids', value: (t) => formatPairs(t.remoteIds) },
-      { header: 'updated', value: (t) => formatTimestamp(t.updatedAt) },
-      { header: 'error', value: (t) => t.error?.message },
+      { header: 'updated', value: (t) => storedText(formatTimestamp(t.updatedAt)) },
+      { header: 'error', value: (t) => (t.error ? storedText(t.error.message) : null) },
     ],
     targets,
   );
 }
 
-function formatPairs(values: Record<string, ScalarOrList>): string {
-  return Object.entries(values)
-    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`)
-    .join('  ');
+/** `key=value` pairs read back from the ledger: shown as stored (the shapes ran when it was written). */
+function formatPairs(values: Record<string, ScalarOrList>): OwnText {
+  return storedText(
+    Object.entries(values)
+      .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`)
+      .join('  '),
+  );
 }

@@ -3,7 +3,8 @@ import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { defineCommand } from '../lib/cli/command-definition.js';
-import { choiceFlag, countFlag, type ParsedFlags, switchFlag, textFlag } from '../lib/cli/flags.js';
+import { type ParsedFlags } from '../lib/cli/flag-declaration.js';
+import { choiceFlag, countFlag, switchFlag, textFlag } from '../lib/cli/flags.js';
 import { childProcessEnv } from '../lib/config/env.js';
 import type { Context } from '../lib/context.js';
 import { MolectlError, UsageError } from '../lib/errors.js';
@@ -60,7 +61,7 @@ const DETACH_READY_TIMEOUT_MS = 30_000;
 
 export const sandboxUpCommand = defineCommand({
   description:
-    'Start the simulated Molecule platform (CP, EC2, SSM, Secrets Manager, STS, tenant hosts) on 127.0.0.1 and print the environment that targets it. In the foreground it logs every request until Ctrl-C; with --detach it runs in the background (stop it with `molectl sandbox down`). Credentials are passed as file paths, never printed. See docs/sandbox.md.',
+    'Start the simulated Molecule platform (CP, EC2, SSM, Secrets Manager, STS, Railway, Vercel, Gitea, tenant hosts) on 127.0.0.1 and print the environment that targets it: everything its consumers need, for eval. In the foreground it logs every request until Ctrl-C; with --detach it runs in the background (stop it with `eval "$(molectl sandbox down)"`, which also unsets what this exported). The CP token and the AWS keys are passed as file paths, never printed; the simulated Railway, Vercel and Gitea take fixed stand-in tokens, public values exported as they are. See docs/sandbox.md.',
   flags,
   examples: [
     ['eval "$(molectl sandbox up --detach)"', 'start in the background and target it from this shell'],

@@ -1,14 +1,16 @@
 import { defineCommand } from '../lib/cli/command-definition.js';
-import { argument, textFlag } from '../lib/cli/flags.js';
-import { confirmChange } from '../lib/cli/confirm-change.js';
+import { argument } from '../lib/cli/flag-declaration.js';
+import { textFlag } from '../lib/cli/flags.js';
+import { confirmChange, showBeforeConfirming } from '../lib/prompt/confirm-change.js';
 import { ExitCode, MolectlError } from '../lib/errors.js';
-import { describeTarget, formatTarget, toRunEnvironment } from '../lib/cli/describe-target.js';
+import { describeEnvironment, formatEnvironment } from '../lib/config/run-environment.js';
 import { describeSecret as showSecret } from '../lib/output/fingerprint.js';
 import { findManagedSecret } from '../lib/secrets/managed-secret.js';
 import { putSecret } from '../lib/secrets/put-secret.js';
 import { AWSPENDING } from '../lib/aws/secret-stages.js';
 import { normalizeValue, readValueInput } from '../lib/secrets/read-value-input.js';
 import { runMutation } from '../lib/runs/run-lifecycle.js';
+import { LOCKS } from '../lib/runs/lock-names.js';
 
 export const secretsPutCommand = defineCommand({
   confirmation: () => ({ kind: 'environment' }),
@@ -40,8 +42,8 @@ export const secretsPutCommand = defineCommand({
         `note: dropped one trailing newline from ${input.source}; the stored value is ${showSecret(input.value)}`,
       );
 
-    const target = await describeTarget(ctx.config, ctx.aws);
-    ctx.out.info(formatTarget(target));
+    const environment = await describeEnvironment(ctx.config, ctx.aws);
+    showBeforeConfirming(ctx, { kind: 'environment' }, formatEnvironment(environment));
     const description = await ctx.aws.describeSecret(secret.secretId);
     if (description?.versions.some((v) => v.stages.includes(AWSPENDING))) {
       throw new MolectlError(
@@ -53,7 +55,9 @@ export const secretsPutCommand = defineCommand({
       );
     }
     if (description)
-      ctx.out.info(
+      showBeforeConfirming(
+        ctx,
+        { kind: 'environment' },
         `${secret.secretId} exists: the new value becomes AWSCURRENT; consumers (${secret.consumers.map((c) => c.ref).join(', ') || 'none'}) keep what they hold`,
       );
     await confirmChange(
@@ -68,7 +72,7 @@ export const secretsPutCommand = defineCommand({
         ledger: {
           create: {
             command: 'secrets put',
-            environment: toRunEnvironment(target),
+            environment,
             inputs: {
               name: secret.name,
               secretId: secret.secretId,
@@ -79,7 +83,7 @@ export const secretsPutCommand = defineCommand({
           },
         },
         // The same lock as a rotation of this secret: a put beside a rotation would race AWSPENDING.
-        locks: [`secrets-${secret.name}`],
+        locks: [LOCKS.secret(secret.name)],
         fleet: true,
         breakLock: false,
         resumeHint: () =>

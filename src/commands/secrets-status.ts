@@ -1,5 +1,6 @@
 import { defineCommand } from '../lib/cli/command-definition.js';
-import { argument, switchFlag } from '../lib/cli/flags.js';
+import { argument } from '../lib/cli/flag-declaration.js';
+import { switchFlag } from '../lib/cli/flags.js';
 import { readConsumerDrift } from '../lib/secrets/consumer-drift.js';
 import { findManagedSecret } from '../lib/secrets/managed-secret.js';
 import { readSecretVersions } from '../lib/secrets/read-secret-versions.js';

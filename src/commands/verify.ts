@@ -1,18 +1,25 @@
 import { defineCommand } from '../lib/cli/command-definition.js';
-import { durationFlag, listFlag, type ParsedFlags, switchFlag, textFlag } from '../lib/cli/flags.js';
+import { type ParsedFlags } from '../lib/cli/flag-declaration.js';
+import { durationFlag, switchFlag, textFlag } from '../lib/cli/flags.js';
+import { listFlag } from '../lib/cli/list-flags.js';
 import { ORG_SLUG_PATTERN } from '../lib/cp/check-org-slug.js';
 import { checkIdsFlag, REPORT_COMMAND_FORMATS, reportFileFlag } from '../lib/cli/shared-flags.js';
 import type { Context } from '../lib/context.js';
 import { ExitCode, UsageError } from '../lib/errors.js';
-import { redactDeep } from '../lib/output/output.js';
 import { formatDuration } from '../lib/output/table.js';
 import type { VerifyCheck } from '../lib/verify/check-types.js';
 import { BUILT_IN_CHECK_IDS, BUILT_IN_CHECKS } from '../lib/verify/checks/built-in-checks.js';
 import { createCheckDeps } from '../lib/verify/create-check-deps.js';
-import { buildReport } from '../lib/verify/report/build-report.js';
+import { buildReport, STRICT_HINT } from '../lib/verify/report/build-report.js';
 import { renderReport, type ReportFormat } from '../lib/verify/report/render-report.js';
-import { renderTextReport } from '../lib/verify/report/render-text-report.js';
-import { parseReportFileSpec, writeReportFiles, checkReportFile } from '../lib/verify/report/write-report-files.js';
+import { renderTextHints, renderTextReport } from '../lib/verify/report/render-text-report.js';
+import {
+  checkReportFile,
+  modeFor,
+  parseReportFileSpec,
+  writeReportFiles,
+} from '../lib/verify/report/write-report-files.js';
+import { renderDeep } from '../lib/output/output.js';
 import { resolveVerifySettings } from '../lib/verify/resolve-verify-settings.js';
 import { runChecks, selectChecks } from '../lib/verify/run-checks.js';
 
@@ -103,21 +110,22 @@ export const verifyCommand = defineCommand({
         lastSaid.set(check.id, outcome.detail);
       },
     });
-    const report = redactDeep(
-      buildReport({
-        environment: settings.environmentName,
-        cpUrl: settings.cpUrl,
-        startedAt,
-        durationMs: ctx.clock.now().getTime() - startedAt.getTime(),
-        strict: options.strict,
-        expectCommit: settings.expectCommit,
-        results,
-      }),
-      ctx.redactor,
-    );
+    // No redaction pass here: every byte of the report goes out through the output layer or
+    // writeReportFiles, which apply both tiers (known values everywhere, shapes in remote spans).
+    const report = buildReport({
+      environment: settings.environmentName,
+      cpUrl: settings.cpUrl,
+      startedAt,
+      durationMs: ctx.clock.now().getTime() - startedAt.getTime(),
+      strict: options.strict,
+      expectCommit: settings.expectCommit,
+      results,
+    });
 
+    // Interrupted: the report as it stood (what passed, what was still waiting) still goes out, then exit 130.
     await writeReportFiles(report, reportFiles, ctx.redactor);
     await printReport(ctx, report, reportFiles.length > 0 ? 'text' : format);
+    if (report.outcome === 'interrupted') return ExitCode.interrupted;
     return report.ok ? ExitCode.ok : ExitCode.failed;
   },
 });
@@ -174,14 +182,22 @@ async function chooseChecks(
   return { checks, ...(refuseLeaks ? { refuseLeaks } : {}) };
 }
 
-/** stdout gets the chosen format, or the text table when the chosen format went to files. */
+/**
+ * stdout gets the chosen format, or the text table when the chosen format went to files. What to
+ * do about failures and skips is a hint: stderr, after the result (failures' even under --quiet,
+ * like an error's hint; skips' and the --strict hint only without it).
+ */
 async function printReport(ctx: Context, report: ReturnType<typeof buildReport>, format: ReportFormat): Promise<void> {
-  if (format === 'json') return ctx.out.result(report, () => '');
-  if (format === 'text') {
-    await ctx.out.stream(`${renderTextReport(report, ctx.out.style)}\n`);
-    return;
-  }
-  await ctx.out.stream(renderReport(report, format));
+  // Strings rendered before the format lays them out: widths and escaping see the final text.
+  if (format === 'json') await ctx.out.result(report, () => '');
+  else if (format === 'text')
+    await ctx.out.stream(`${renderTextReport(renderDeep(report, ctx.redactor, modeFor('text')), ctx.out.style)}\n`);
+  else await ctx.out.stream(renderReport(renderDeep(report, ctx.redactor, modeFor(format)), format));
+  const hints = renderTextHints(renderDeep(report, ctx.redactor, modeFor('text')), ctx.out.style);
+  if (hints.failures.length > 0 || (hints.skips.length > 0 && !ctx.out.quiet)) ctx.out.error('What to do:');
+  for (const line of hints.failures) ctx.out.error(line);
+  for (const line of hints.skips) ctx.out.info(line);
+  if (report.outcome === 'passed-with-skips') ctx.out.info(`hint: ${STRICT_HINT}`);
 }
 
 async function validateChecklist(ctx: Context, file: string): Promise<number> {

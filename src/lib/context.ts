@@ -1,12 +1,13 @@
 import { setMaxListeners } from 'node:events';
 import type { Readable } from 'node:stream';
 import { AwsDoor } from './aws/aws-door.js';
-import { systemClock, type Clock } from './cli/clock.js';
-import { createPrompt, type Prompt } from './cli/prompt.js';
+import { systemClock, type Clock } from './clock.js';
+import { createPrompt, type Prompt } from './prompt/prompt.js';
 import { readCpToken } from './config/cp-token.js';
 import { readEnv, silenceAwsSdkNodeVersionWarning, type EnvVars } from './config/env.js';
 import { DEFAULT_FORMATS, type OutputFormat } from './config/output-format.js';
 import { defaultConfigPath, readConfigFile, resolveConfig, type ResolvedConfig } from './config/load-config.js';
+import { isSandboxStandIn } from './config/sandbox-stand-ins.js';
 import { CpClient } from './cp/cp-client.js';
 import { createRetryAnnouncer } from './http/announce-retry.js';
 import { execFile, type Exec } from './exec.js';
@@ -84,6 +85,8 @@ export async function buildContext(args: BuildContextArgs): Promise<Context> {
     'AWS_SECRET_ACCESS_KEY',
     'AWS_SESSION_TOKEN',
   ] as const) {
+    // The sandbox's stand-in tokens are public values `sandbox up` prints for eval, not secrets.
+    if (isSandboxStandIn(name, env[name])) continue;
     redactor.register(env[name], name.toLowerCase().replace(/_/g, '-'));
   }
   const configPath = defaultConfigPath(env);
@@ -165,6 +168,8 @@ export async function buildContext(args: BuildContextArgs): Promise<Context> {
         redactor,
         ...(fetchImpl ? { fetch: fetchImpl } : {}),
         signal: deps.signal,
+        // Retry waits go through the clock door, so a test can see a long Retry-After without waiting it.
+        sleep: (ms, signal) => clock.sleep(ms, signal),
         onRetry: createRetryAnnouncer(out),
       });
       return cp;

@@ -1,12 +1,14 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SANDBOX_STAND_IN_TOKENS } from '../lib/config/sandbox-stand-ins.js';
 import { SANDBOX_ACCESS_KEY_ID, SANDBOX_SECRET_ACCESS_KEY, type Sandbox } from './start-sandbox.js';
 
 /**
  * What `molectl sandbox up` leaves in `<stateDir>/sandbox/` while a sandbox runs, so that
  * `sandbox down` and `sandbox status` can find it: sandbox.json (pid, url, options), and the
  * two credentials as 0600 files. The printed environment points at those files instead of
- * carrying the values, so no secret is ever printed (and the redactor has nothing to mangle).
+ * carrying the values, so no secret is ever printed (and the redactor has nothing to mangle);
+ * the only values it carries are the public stand-in tokens (sandbox-stand-ins.ts).
  */
 
 export const SANDBOX_AWS_PROFILE = 'molectl-sandbox';
@@ -70,16 +72,14 @@ export function removeSandboxRecord(files: SandboxFiles, pid: number): void {
   for (const file of [files.record, files.cpToken, files.awsCredentials]) rmSync(file, { force: true });
 }
 
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { isProcessAlive } from '../lib/runs/process-owner.js';
 
-/** The environment to target a running sandbox, credentials by file reference only. */
+/**
+ * The environment to target a running sandbox: everything its consumers need, so that every
+ * documented sandbox example runs as written after `eval "$(molectl sandbox up --detach)"`. The
+ * CP admin token (random per start) and the AWS keys by file reference only; the simulated
+ * Railway, Vercel and Gitea by their fixed stand-in tokens, public values (sandbox-stand-ins.ts).
+ */
 export function buildShellEnv(files: SandboxFiles, url: string): [string, string][] {
   return [
     ['MOLECTL_ENV', 'sandbox'],
@@ -90,7 +90,13 @@ export function buildShellEnv(files: SandboxFiles, url: string): [string, string
     ['AWS_PROFILE', SANDBOX_AWS_PROFILE],
     ['AWS_SHARED_CREDENTIALS_FILE', files.awsCredentials],
     ['AWS_EC2_METADATA_DISABLED', 'true'],
+    ...Object.entries(SANDBOX_STAND_IN_TOKENS),
   ];
+}
+
+/** `unset` lines for what buildShellEnv exports: `eval "$(molectl sandbox down)"` cleans the shell. */
+export function renderUnsets(env: [string, string][]): string {
+  return `unset ${env.map(([k]) => k).join(' ')}`;
 }
 
 /** `export K='V'` lines that bash can eval; values are single-quoted. */

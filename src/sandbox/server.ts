@@ -81,13 +81,32 @@ export function createSandboxServer(runtime: CpRuntime, options: SandboxServerOp
       body,
     });
     if (aws) {
-      state.beforeAwsReply?.(headers['x-amz-target'] ?? new URLSearchParams(body).get('Action') ?? '', body);
+      const target = headers['x-amz-target'] ?? new URLSearchParams(body).get('Action') ?? '';
+      state.beforeAwsReply?.(target, body);
+      if (dropAfterActing(state, target, body)) {
+        req.socket.destroy();
+        return;
+      }
       send(res, aws);
     } else {
       send(res, await handleCpRequest(runtime, { method, path: url.pathname, query: url.searchParams, headers, body }));
     }
     emitAnswered();
   }
+}
+
+/**
+ * flag=resetAfterSendCommand[:<text>]: the first SendCommand (whose Comment contains text, when
+ * given) is acted on (the command exists and runs), then its connection drops before the answer:
+ * the client cannot tell whether it was sent. Once; the flag clears itself.
+ */
+function dropAfterActing(state: CpRuntime['state'], target: string, body: string): boolean {
+  const flag = state.faults.flags['resetAfterSendCommand'];
+  if (flag === undefined || flag === false || !target.endsWith('.SendCommand')) return false;
+  if (typeof flag === 'string' && !body.includes(flag)) return false;
+  delete state.faults.flags['resetAfterSendCommand'];
+  state.connectionsReset += 1;
+  return true;
 }
 
 const resetRandoms = new WeakMap<CpRuntime['state'], RandomSource>();

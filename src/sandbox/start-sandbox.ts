@@ -32,6 +32,11 @@ export interface StartSandboxOptions {
   speed?: 'fast' | 'realistic';
   /** 'real' (default): bash on every simulated host. 'modelled': see SandboxState.hostMode. */
   hostMode?: 'real' | 'modelled';
+  /**
+   * Record the command line of every program the hosts' scripts start (hosts.recordedArgv()),
+   * for tests that check no secret is in any process's argv. Real hosts only; slower.
+   */
+  recordHostArgv?: boolean;
   /** Parent directory for the sandbox's temporary root (default: the OS temp dir). */
   root?: string;
   onRequest?: (request: RecordedRequest) => void;
@@ -76,7 +81,10 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
 
   let runtime: CpRuntime | null = null;
   try {
-    const hosts = state.hostMode === 'modelled' ? createModelledHostRunner(state) : createHostRunner(state);
+    const hosts =
+      state.hostMode === 'modelled'
+        ? createModelledHostRunner(state)
+        : createHostRunner(state, { recordArgv: options.recordHostArgv ?? false });
     runtime = { state, hosts, scheduler: createTaskScheduler() };
     const server = createSandboxServer(runtime, { onRequest: options.onRequest });
     await new Promise<void>((resolve, reject) => {

@@ -1,33 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commands } from '../../src/commands/index.js';
+import { REQUIRED_ARGS, words } from '../helpers/required-args.js';
 import { runCli } from '../helpers/run-cli.js';
 import { startSandboxFixture, type SandboxFixture } from '../helpers/sandbox-fixture.js';
+import { PLAN_SCHEMA_VERSION } from '../../src/lib/tenant-secret-delivery/migration-plan.js';
 
 /**
  * Walks the command registry, so that a command added tomorrow is held to the output contract
  * without anyone remembering to write its test: help with examples, one JSON document with
  * schemaVersion under -o json, errors as JSON under MOLECTL_OUTPUT=json, formats declared.
  */
-
-const words = (name: string): string[] => name.split(' ');
-
-/** Arguments and flags each command requires, so that a check can reach what it is about. */
-const REQUIRED_ARGS: Record<string, string[]> = {
-  'runs show': ['run-1'],
-  'org create': ['acme'],
-  'org show': ['acme'],
-  'org delete': ['acme'],
-  'org gc': ['--prefix', 'e2e-', '--older-than', '1h'],
-  console: ['acme'],
-  logs: ['acme'],
-  'secrets status': ['cp-shared-secret'],
-  'secrets put': ['cp-shared-secret', '--value-file', '/dev/null'],
-  'secrets rotate': ['cp-shared-secret'],
-  'secrets rollback': ['cp-shared-secret'],
-  'migrate cp-secret status': ['run-1'],
-  'migrate cp-secret resume': ['run-1'],
-  'migrate cp-secret rollback': ['run-1'],
-};
 
 describe('every command in the registry', () => {
   it.each(commands.map((c) => c.name))('%s --help exits 0 and shows examples', async (name) => {
@@ -152,7 +134,10 @@ describe('-o json on every read command prints one document with schemaVersion',
       }
       expect(run.stdout.trim().split('\n').length, run.stderr).toBeGreaterThan(0);
       const doc = JSON.parse(run.stdout) as { schemaVersion?: unknown };
-      expect(doc.schemaVersion).toBe(1);
+      // Each document versions its own shape: most are at 1; a plan file (what `migrate
+      // cp-secret plan -o json` prints) is at PLAN_SCHEMA_VERSION.
+      const expected = name === 'migrate cp-secret plan' ? PLAN_SCHEMA_VERSION : 1;
+      expect(doc.schemaVersion).toBe(expected);
     },
     60_000,
   );

@@ -91,6 +91,19 @@ describe('bad input stops a run before anything remote happens (exit 2)', { time
     );
   });
 
+  it('a plan from an older molectl is exit 2 in one line, before any lock or ledger', async () => {
+    const plan = JSON.parse(readFileSync(join(tmp, 'good.json'), 'utf8')) as Record<string, unknown>;
+    const old = join(tmp, 'old.json');
+    writeFileSync(old, JSON.stringify({ ...plan, schemaVersion: 1 }));
+    const before = { changes: changes(f.sandbox.state).length, ledgers: ledgerCount() };
+    const r = await f.molectl([...APPLY, '--plan', old]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^error: .*old\.json was written by an older molectl \(plan schemaVersion 1\); this molectl reads schemaVersion 2\nhint: plans are not carried across versions: make a new plan/m,
+    );
+    expect({ changes: changes(f.sandbox.state).length, ledgers: ledgerCount() }).toEqual(before);
+  });
+
   it('names are looked up as names: __proto__ and constructor are simply not found', async () => {
     for (const name of ['__proto__', 'constructor', 'toString']) {
       const r = await f.molectl(['secrets', 'status', name]);

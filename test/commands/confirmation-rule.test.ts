@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commands } from '../../src/commands/index.js';
+import { deployServicesEnv } from '../../src/sandbox/deploy-services/deploy-services-state.js';
 import { startSandboxFixture, type SandboxFixture } from '../helpers/sandbox-fixture.js';
 
 // Issue 13: one confirmation rule for every destructive or fleet-wide command, held by the
@@ -87,8 +88,27 @@ describe('the environment names its targets together', { timeout: 60_000 }, () =
     expect(f.sandbox.state.requests.slice(mark)).toEqual([]);
   });
 
+  it("the sandbox's stand-in tokens left exported are named too: a warning when reading, a refusal when changing", async () => {
+    const read = await f.molectl(['--env', 'production', 'config', 'show'], { env: deployServicesEnv() });
+    expect(read.code).toBe(0);
+    for (const name of ['RAILWAY_TOKEN', 'VERCEL_TOKEN', 'GITEA_TOKEN'])
+      expect(read.stderr).toContain(`warning: ${name} (exported) is the sandbox's stand-in, not production's`);
+    const mark = f.sandbox.state.requests.length;
+    const change = await f.molectl(['--env', 'production', '--yes', 'secrets', 'rotate', 'cp-shared-secret'], {
+      env: deployServicesEnv(),
+    });
+    expect(change.code).toBe(2);
+    expect(change.stderr).toMatch(
+      /RAILWAY_TOKEN \(exported\) is the sandbox's stand-in, not production's.*; nothing was changed/,
+    );
+    expect(change.stderr).toMatch(
+      /hint: unset the exported override \(`eval "\$\(molectl sandbox down\)"` prints the unsets\)/,
+    );
+    expect(f.sandbox.state.requests.slice(mark)).toEqual([]);
+  });
+
   it("the sandbox environment's own exports are not overrides", async () => {
-    const run = await f.molectl(['--env', 'sandbox', 'config', 'show']);
+    const run = await f.molectl(['--env', 'sandbox', 'config', 'show'], { env: deployServicesEnv() });
     expect(run.stderr).not.toMatch(/exported/);
   });
 });

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Clock } from '../../src/lib/cli/clock.js';
+import type { Clock } from '../../src/lib/clock.js';
 import type { SimInstance } from '../../src/sandbox/state.js';
 import { main } from '../../src/cli.js';
 import { CaptureStream, startHarness, type Harness } from './org-harness.js';

@@ -87,6 +87,12 @@ describe('pages shorter than asked, limit ignored', () => {
   it('doctor and org list work when the CP ignores limit', async () => {
     h.sandbox.state.faults.flags['orgLimitIgnored'] = true;
     expect((await h.run(['org', 'list', '-o', 'json'])).code).toBe(0);
+    const mark = h.sandbox.state.requests.length;
+    const doctor = await h.run(['doctor']);
+    expect(doctor.code, doctor.stderr).toBe(0);
+    expect(doctor.stdout).toMatch(/cp token +pass .*accepted by the CP/);
+    // The token check is an admin list call: it met the CP that ignored its limit.
+    expect(h.cpRequestsSince(mark).filter((a) => a.startsWith('GET /cp/admin/orgs'))).not.toEqual([]);
   });
 });
 
@@ -126,8 +132,19 @@ describe('one odd row', () => {
     h.sandbox.state.faults.flags['orgRowNoCreatedAt'] = 'e2e-nodate';
     const run = await h.run(['org', 'gc', '--prefix', 'e2e-', '--older-than', '1m']);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/1 of unknown age kept/);
+    // Issue 19, item 11: not "younger, kept" but "age unknown, kept", and named.
+    expect(run.stdout).toMatch(
+      /; \d+ younger, kept; 1 age unknown, kept \(e2e-nodate: the CP sent no readable created_at\)\n/,
+    );
+    expect(run.stderr).toBe('');
     expect(run.stdout).not.toMatch(/e2e-nodate +running/);
+    // org list --older-than (what gc would take) says it left the org out, rather than hiding it.
+    const listed = await h.run(['org', 'list', '--prefix', 'e2e-', '--older-than', '1m']);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).not.toContain('e2e-nodate');
+    expect(listed.stderr).toContain(
+      'warning: 1 org(s) left out by --older-than: age unknown (the CP sent no readable created_at): e2e-nodate',
+    );
   });
 });
 

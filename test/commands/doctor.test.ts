@@ -1,5 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli.js';
@@ -101,7 +103,9 @@ describe('molectl doctor against the sandbox', () => {
     expect(run.stdout).toMatch(/^cp health\s+pass\s/m);
     expect(run.stdout).toMatch(/^aws identity\s+pass\s/m);
     expect(run.stdout).toContain('rejected the admin token (HTTP 401)');
-    expect(run.stdout).toMatch(/^hint \(cp token\): check CP_ADMIN_API_TOKEN/m);
+    // The fix is a hint: stderr (issue 19).
+    expect(run.stderr).toMatch(/^hint \(cp token\): check CP_ADMIN_API_TOKEN/m);
+    expect(run.stdout).not.toMatch(/^hint/m);
     expect(run.stdout).toContain('4 passed, 1 failed, 0 skipped');
     for (const text of [run.stdout, run.stderr]) {
       expect(text).not.toContain(sentinel);
@@ -194,6 +198,55 @@ describe('molectl doctor against the sandbox', () => {
     expect(checks['cp health']!.hint).toBeTruthy();
     expect(checks['cp token']!.status).toBe('skip');
     expect(checks['aws identity']!.status).toBe('pass');
+  });
+
+  it('an AWS endpoint that lacks an API: the check names the endpoint and AWS_ENDPOINT_URL, not AWS health', async () => {
+    // Answers STS as AWS would and nothing else (like an emulator without SSM): 404 page not found.
+    const partial = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        if (req.url === '/' && body.includes('Action=GetCallerIdentity')) {
+          res.writeHead(200, { 'content-type': 'text/xml' });
+          res.end(
+            '<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:iam::111122223333:user/emulator</Arn><UserId>AIDEMULATOR</UserId><Account>111122223333</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></GetCallerIdentityResponse>',
+          );
+          return;
+        }
+        res.writeHead(404, { 'content-type': 'text/plain' });
+        res.end('404 page not found');
+      });
+    });
+    await new Promise<void>((resolve) => partial.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(partial.address() as AddressInfo).port}`;
+    try {
+      const run = await runDoctor(['doctor'], { AWS_ENDPOINT_URL: endpoint });
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(/aws identity +pass .*account 111122223333/);
+      expect(run.stdout).toContain(`ssm           fail`);
+      expect(run.stdout + run.stderr).toContain(
+        `the endpoint ${endpoint} (AWS_ENDPOINT_URL) does not serve ssm:DescribeInstanceInformation (HTTP 404`,
+      );
+      expect(run.stdout + run.stderr).toContain(
+        'AWS_ENDPOINT_URL sends every AWS call there: point it at an endpoint that implements ssm',
+      );
+      // Issue 19, item 7: it said "check https://health.aws.amazon.com".
+      expect(run.stdout + run.stderr).not.toContain('health.aws.amazon.com');
+
+      // Nothing at all behind it: identity fails for the same named reason, and SSM is not asked.
+      const json = await runDoctor(['doctor', '-o', 'json'], { AWS_ENDPOINT_URL: `${endpoint}/nothing-here` });
+      const checks = checksOf(json);
+      expect(checks['aws identity']).toMatchObject({
+        status: 'fail',
+        detail: expect.stringContaining(`(AWS_ENDPOINT_URL) does not serve sts:GetCallerIdentity (HTTP 404`),
+      });
+      expect(checks['ssm']).toMatchObject({
+        status: 'skip',
+        detail: 'AWS is not usable as configured: see aws identity',
+      });
+    } finally {
+      partial.close();
+    }
   });
 
   it('cannot run on a broken config file: exit 3 naming the file and the key to fix', async () => {

@@ -32,7 +32,9 @@ describe('molectl gitea rewrite', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`--- a/${dir}/README.md`);
     expect(run.stdout).toContain(`+Clone ${NEW}.git`);
-    expect(run.stdout).toContain('would rewrite   2 changes in 1 file (dry run: nothing written; --write applies it)');
+    expect(run.stdout).toContain('would rewrite   2 changes in 1 file\n');
+    // How to apply it is a hint: stderr.
+    expect(run.stderr).toContain('dry run: nothing written; --write applies it');
     expect(run.stdout).toContain('needs a person  1 reference to github.com/Molecule-AI (listed on stderr)');
     expect(run.stdout).toMatch(/by rule: (repo-url 1, blob-to-src 1|blob-to-src 1, repo-url 1)/);
     expect(run.stderr).toContain(`${dir}/README.md:5: [pull-link]`);

@@ -1,6 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
-import type { Clock } from '../../src/lib/cli/clock.js';
+import type { Clock } from '../../src/lib/clock.js';
 import { defaultFaults } from '../../src/sandbox/state.js';
 import { CaptureStream, startHarness, type Harness } from './org-harness.js';
 import { absentPath } from '../helpers/absent-path.js';
@@ -98,11 +101,30 @@ describe('molectl logs', () => {
     expect(ws.code).toBe(2);
   });
 
-  it('an unknown container exits 4 with the --container hint', async () => {
+  it('an unknown --container exits 4; the hint names what the host runs and the default, not "nope" as the default', async () => {
     const run = await h.run(['logs', post, '--container', 'nope']);
     expect(run.code).toBe(4);
-    expect(run.stderr).toMatch(/docker logs failed on i-[0-9a-f]+ \(exit 1\): .*No such container/);
-    expect(run.stderr).toMatch(/hint: name the container with --container/);
+    expect(run.stderr).toMatch(/docker logs failed on i-[0-9a-f]+ \(exit 1\): .*No such container: nope/);
+    // Issue 19, item 7: it said "(the environment's default is nope)".
+    expect(run.stderr).toContain(
+      `hint: the host's containers: molecule-tenant; "nope" came from --container; the environment's platform container is molecule-tenant (leave --container out to use it)\n`,
+    );
+    expect(run.stderr).not.toMatch(/default is nope/);
+  });
+
+  it("a wrong containerName in the config file: the hint says it is the environment's setting", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'molectl-logs-config-'));
+    const config = join(dir, 'config.json');
+    writeFileSync(config, JSON.stringify({ environments: { sandbox: { containerName: 'molecule-platform' } } }));
+    try {
+      const run = await h.run(['logs', post], { env: { MOLECTL_CONFIG: config } });
+      expect(run.code).toBe(4);
+      expect(run.stderr).toContain(
+        `hint: the host's containers: molecule-tenant; "molecule-platform" is the environment's containerName: name the container with --container, or set containerName for the environment in the config file\n`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('an unreachable SSM agent exits 1 and points at console, which needs no agent', async () => {

@@ -16,6 +16,7 @@ const APPLY = ['--env', 'sandbox', 'migrate', 'cp-secret', 'apply', '--yes', '--
 interface LedgerDoc {
   id: string;
   status: string;
+  command: string;
   targets: Record<string, { state: string; outcome?: string }>;
 }
 
@@ -162,18 +163,46 @@ describe('rollback', { timeout: 180_000 }, () => {
     expect(await simulateTenantProvisionCall(state, 'delta')).toBe(201);
   });
 
-  it('status shows a run per tenant; an unknown run is exit 4', async () => {
+  it('status: the apply run keeps its own outcome, linked to the rollbacks, each tenant showing what it is back on', async () => {
     const status = await f.molectl(['migrate', 'cp-secret', 'status', runId, '-o', 'json']);
     expect(status.code).toBe(0);
-    const doc = JSON.parse(status.stdout) as { status: string; targets: Array<{ slug: string; action: string }> };
-    // Rolled-back tenants are pending again in the apply run, which can be resumed to redo them.
-    expect(doc.status).toBe('partial');
-    expect(Object.fromEntries(doc.targets.map((t) => [t.slug, t.action]))).toEqual({
-      acme: 'rolled-back',
-      beta: 'rolled-back',
-      gamma: 'rolled-back',
-      delta: 'current',
-    });
+    const doc = JSON.parse(status.stdout) as {
+      status: string;
+      targets: Array<{
+        slug: string;
+        action: string;
+        fingerprintMatch: boolean | null;
+        rolledBackBy: string | null;
+        fingerprintAfterRollback: string | null;
+      }>;
+    };
+    // Issue 19, item 10: it turned "partial" with rows "rolled-back ... FP MATCH yes".
+    expect(doc.status).toBe('succeeded');
+    const rollbacks = readLedgers(f.stateDir).filter((l) => l.command === 'migrate cp-secret rollback');
+    expect(rollbacks).toHaveLength(2);
+    const byRow = Object.fromEntries(doc.targets.map((t) => [t.slug, t]));
+    for (const slug of ['acme', 'beta', 'gamma'])
+      expect(byRow[slug]).toMatchObject({
+        action: 'migrated',
+        fingerprintMatch: true,
+        rolledBackBy: expect.stringMatching(/-migrate-cp-secret-rollback-/),
+        // Back on what it held before: no secret (pre-cutover).
+        fingerprintAfterRollback: '',
+      });
+    expect(byRow['delta']).toMatchObject({ action: 'current', rolledBackBy: null });
+
+    const text = await f.molectl(['migrate', 'cp-secret', 'status', runId]);
+    expect(text.stdout).toMatch(
+      /^beta +needs-migration +migrated +Success +0 +ok +yes +back on none \(run \S+-rollback-\S+\)/m,
+    );
+    expect(text.stdout).toMatch(new RegExp(`run ${runId}: succeeded\\. 3 migrated, 1 current\\.\\n`));
+    expect(text.stdout).toMatch(/since rolled back by run \S+: 1 \(beta\)\.\n/);
+    expect(text.stdout).toMatch(/since rolled back by run \S+: 2 \(acme, gamma\)\.\n/);
+
+    // The rollback run's own status: what each tenant is back on, and that it is what it held before.
+    const rb = await f.molectl(['migrate', 'cp-secret', 'status', rollbacks.find((l) => l.targets['beta'])!.id]);
+    expect(rb.stdout).toMatch(/^beta +migrated +rolled-back +Success +0 +ok +none +yes /m);
+    expect(rb.stdout).toContain(`(rollback of run ${runId}): succeeded. 1 rolled-back.`);
     const again = await f.molectl([
       '--env',
       'sandbox',
@@ -186,7 +215,9 @@ describe('rollback', { timeout: 180_000 }, () => {
       '--yes',
     ]);
     expect(again.code).toBe(2);
-    expect(again.stderr).toMatch(/beta was already rolled back\nhint: resume \S+ to migrate it again/);
+    expect(again.stderr).toMatch(
+      /beta was already rolled back by run \S+-rollback-\S+\nhint: to migrate it again, start a new run: molectl migrate cp-secret apply --orgs beta/,
+    );
     const missing = await f.molectl(['migrate', 'cp-secret', 'status', '20990101T000000Z-nope']);
     expect(missing.code).toBe(4);
   });

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintOf } from '../../src/lib/output/fingerprint.js';
-import { renderTenantCommands } from '../../src/lib/cp-secret/tenant-script.js';
+import { renderTenantCommands } from '../../src/lib/tenant-secret-delivery/tenant-script.js';
 import { createSecret } from '../../src/sandbox/aws/secrets-store.js';
 import { simulateTenantProvisionCall } from '../../src/sandbox/cp/simulate-tenant.js';
 import { readTenantContainer } from '../../src/sandbox/hosts/tenant-container.js';

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { putSecretValue } from '../../src/sandbox/aws/secrets-store.js';
+import { readTenantContainer } from '../../src/sandbox/hosts/tenant-container.js';
 import { startSandboxFixture, type SandboxFixture } from '../helpers/sandbox-fixture.js';
 
 // Issue 12, items 3, 8 and 9: what the plan pins, which URL tenants get, and probes that
@@ -54,9 +55,9 @@ describe('migrate cp-secret plan verdicts', { timeout: 120_000 }, () => {
     const r = await f.molectl(['--env', 'staging', 'migrate', 'cp-secret', 'plan', '-o', 'json'], {
       env: { MOLECTL_CP_URL: f.sandbox.url },
     });
-    const plan = JSON.parse(r.stdout) as { tenantCpUrl: string; environment: { cpUrl: string } };
+    const plan = JSON.parse(r.stdout) as { environment: { cpUrl: string; tenantCpUrl: string } };
     expect(plan.environment.cpUrl).toBe(f.sandbox.url);
-    expect(plan.tenantCpUrl).toBe('https://staging-api.moleculesai.app');
+    expect(plan.environment.tenantCpUrl).toBe('https://staging-api.moleculesai.app');
   });
 
   it('refuses a plain-http or loopback tenant CP URL outside the sandbox (exit 3), before any probe', async () => {
@@ -128,6 +129,43 @@ describe('migrate cp-secret plan verdicts', { timeout: 120_000 }, () => {
       expect(state.connectionsReset - before).toBeGreaterThan(0);
     } finally {
       state.faults.connectionResetRate = 0;
+    }
+  });
+});
+
+// A fleet of its own: this apply migrates every tenant.
+describe('the CP URL tenants get', { timeout: 120_000 }, () => {
+  let f: SandboxFixture;
+  let tmp: string;
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 3, preCutover: 3 });
+    tmp = mkdtempSync(join(tmpdir(), 'molectl-tenant-url-'));
+  });
+  afterAll(async () => {
+    await f.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it("gives tenants the environment's CP URL, never the operator's --cp-url: the containers get the configured one", async () => {
+    // The same sandbox CP under two spellings: the configured tenant URL and the operator's --cp-url.
+    const configured = f.sandbox.url;
+    const operators = configured.replace('127.0.0.1', 'localhost');
+    const config = join(tmp, 'tenant-url.json');
+    writeFileSync(config, JSON.stringify({ environments: { sandbox: { tenantCpUrl: configured } } }));
+    const mark = f.sandbox.state.requests.length;
+    const r = await f.molectl(['--cp-url', operators, ...APPLY, '-o', 'json'], {
+      env: { MOLECTL_CP_URL: undefined, MOLECTL_CONFIG: config },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as { environment: { cpUrl: string; tenantCpUrl: string } };
+    expect(doc.environment).toMatchObject({ cpUrl: operators, tenantCpUrl: configured });
+    const scripts = f.sandbox.state.requests.slice(mark).filter((q) => q.action === 'SendCommand');
+    expect(scripts.filter((q) => q.body.includes(configured)).length).toBeGreaterThan(0);
+    expect(scripts.filter((q) => q.body.includes(operators))).toEqual([]);
+    const { state } = f.sandbox;
+    for (const org of state.orgs.values()) {
+      const env = readTenantContainer(state, state.instances.get(org.tenantInstanceId!)!)?.env;
+      expect(env?.['MOLECULE_CP_URL'], org.slug).toBe(configured);
     }
   });
 });

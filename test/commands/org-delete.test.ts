@@ -51,7 +51,7 @@ describe('molectl org delete: confirmation', () => {
     expect(run.stdout).toMatch(/CP row: id [0-9a-f-]+, instance_status running/);
     expect(run.stdout).toMatch(/EC2 instances \(3\)/);
     for (const id of liveInstancesOf('dry-org')) expect(run.stdout).toContain(id);
-    expect(run.stdout).toMatch(/Dry run: nothing was deleted/);
+    expect(run.stderr).toMatch(/dry run: nothing was deleted/);
     expect(deletesSince(mark)).toEqual([]);
   });
 

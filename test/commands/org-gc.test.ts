@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { completeOrgProvisioning, createOrgRow } from '../../src/sandbox/cp/launch-org.js';
-import { systemClock } from '../../src/lib/cli/clock.js';
+import { systemClock } from '../../src/lib/clock.js';
 import { Redactor } from '../../src/lib/output/redactor.js';
 import { RunStore } from '../../src/lib/runs/run-store.js';
 import { defaultFaults } from '../../src/sandbox/state.js';

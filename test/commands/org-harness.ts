@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { main } from '../../src/cli.js';
-import type { Prompt } from '../../src/lib/cli/prompt.js';
+import type { Prompt } from '../../src/lib/prompt/prompt.js';
 import { startSandbox, type Sandbox, type StartSandboxOptions } from '../../src/sandbox/start-sandbox.js';
 import { absentPath } from '../helpers/absent-path.js';
 

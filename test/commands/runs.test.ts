@@ -8,6 +8,7 @@ import { Redactor } from '../../src/lib/output/redactor.js';
 import { RunStore } from '../../src/lib/runs/run-store.js';
 import { findDeadPid } from '../lib/runs/dead-pid.js';
 import { createManualClock } from '../lib/runs/manual-clock.js';
+import { testEnvironment } from '../helpers/environment.js';
 
 const SENTINEL = 'sentinel-tok-Hv93kQm2Lx7Rp0';
 
@@ -49,12 +50,12 @@ async function run(
 async function seedRuns(): Promise<{ migration: string; orgCreate: string }> {
   const migration = await store.create({
     command: 'migrate cp-secret apply',
-    environment: {
+    environment: testEnvironment({
       name: 'staging',
       cpUrl: 'https://staging-api.moleculesai.app',
       awsAccount: '123456789012',
       awsRegion: 'us-east-2',
-    },
+    }),
     inputs: { waves: ['1', '100%'], maxErrors: 0 },
     pinned: {
       secretId: 'molecule/staging/cp-shared-secret',
@@ -75,7 +76,7 @@ async function seedRuns(): Promise<{ migration: string; orgCreate: string }> {
   clock.advance(60_000);
   const orgCreate = await store.create({
     command: 'org create',
-    environment: { name: 'production' },
+    environment: testEnvironment({ name: 'production' }),
     inputs: { slug: 'delta' },
     targets: ['delta'],
   });
@@ -129,7 +130,7 @@ describe('molectl runs list', () => {
   it('shows a killed run as "running, owner dead"', async () => {
     const ledger = await store.create({
       command: 'migrate cp-secret apply',
-      environment: { name: 'staging' },
+      environment: testEnvironment({ name: 'staging' }),
       targets: ['acme'],
     });
     const doc = JSON.parse(await readFile(ledger.path, 'utf8'));

@@ -80,9 +80,12 @@ describe('molectl sandbox up / status / down', () => {
     await expect(fetch(`${record.url}/health`)).rejects.toThrow();
   });
 
-  it('reports that no sandbox is running with exit 4', async () => {
+  it('status reports that no sandbox is running with exit 4; down has nothing to do and exits 0', async () => {
     expect((await run(['sandbox', 'status'])).code).toBe(4);
-    expect((await run(['sandbox', 'down'])).code).toBe(4);
+    const down = await run(['sandbox', 'down']);
+    expect(down.code).toBe(0);
+    expect(down.stderr).toBe('no sandbox running\n');
+    expect(down.stdout).toMatch(/^unset MOLECTL_ENV MOLECTL_CP_URL .*AWS_ENDPOINT_URL/);
   });
 
   it('rejects a bad fault spec before starting anything', async () => {

@@ -308,7 +308,10 @@ describe('rotating cp-admin-api-token (Railway and a Gitea Actions mirror)', () 
     const abort = await run([...ROTATE_ADMIN, '--abort-pending', '-o', 'json']);
     expect(abort.code, abort.stderr).toBe(0);
     const aborted = JSON.parse(abort.stdout) as { consumers: Array<{ consumer: string; state: string }> };
-    expect(aborted.consumers.map((c) => c.consumer)).toEqual(['railway:controlplane/production/CP_ADMIN_API_TOKEN']);
+    expect(aborted.consumers.map((c) => [c.consumer, c.state])).toEqual([
+      ['railway:controlplane/production/CP_ADMIN_API_TOKEN', 'put-back'],
+      ['gitea-actions-secret:molecule-ai/molecule-core/CP_ADMIN_API_TOKEN', 'unchanged'],
+    ]);
     expect(stageMap(state, ADMIN_ID)).toEqual(before);
     expect(getDeployServices(state).railwayVariables.get('svc-controlplane/env-production')!.CP_ADMIN_API_TOKEN).toBe(
       current,

@@ -47,6 +47,8 @@ function verify(args: string[], extraEnv: Record<string, string> = {}) {
   });
 }
 
+const stripAnsi = (text: string): string => text.replace(/\u001b\[[0-9;]*m/g, '');
+
 function json(stdout: string) {
   return JSON.parse(stdout) as {
     schemaVersion: number;
@@ -86,6 +88,62 @@ describe('molectl verify against the sandbox', () => {
     const strict = await verify(['-o', 'json', '--strict'], env);
     expect(json(strict.stdout).summary).toMatchObject({ failed: 5, skipped: 0 });
     expect(strict.code).toBe(1);
+  });
+
+  describe('a pass with skips is not a clean pass (issue 19, item 4)', () => {
+    const absent = { RAILWAY_TOKEN: '', VERCEL_TOKEN: '' };
+    const SKIPPED = 'cp-deploy, cp-instance-no-secret, image-published, canvas-deploy, tenant-health';
+
+    it('text: "passed, 5 skipped (credentials or inputs absent: ...)", no green mark, the hints and --strict on stderr', async () => {
+      const run = await verify([], { ...absent, FORCE_COLOR: '1' });
+      expect(run.code).toBe(0);
+      const verdict = run.stdout.trimEnd().split('\n').at(-1)!;
+      expect(verdict).toContain(
+        `passed, 5 skipped (credentials or inputs absent: ${SKIPPED}): 3 passed, 0 failed, 5 skipped in `,
+      );
+      expect(verdict).not.toMatch(/OK:|✅|✔/);
+      // Coloured as a warning (yellow), never as a pass (green).
+      expect(verdict).toMatch(/^\u001b\[33m/);
+      expect(verdict).not.toContain('\u001b[32m');
+      // What to do is a hint: stderr, not the result.
+      expect(run.stdout).not.toContain('What to do');
+      const stderr = stripAnsi(run.stderr);
+      expect(stderr).toContain('What to do:\n  - cp-deploy: export RAILWAY_TOKEN');
+      expect(stderr).toContain('hint: --strict counts a skipped check as a failure (exit 1)');
+    });
+
+    it('JSON carries the outcome; -q keeps only the result', async () => {
+      const run = await verify(['-o', 'json', '-q'], absent);
+      expect(run.code).toBe(0);
+      expect(json(run.stdout)).toMatchObject({ ok: true, outcome: 'passed-with-skips' });
+      expect(run.stderr).toBe('');
+    });
+
+    it('Markdown and JUnit say the same: an amber mark and the skipped checks, an outcome property', async () => {
+      const md = await verify(['-o', 'markdown'], absent);
+      expect(md.stdout).toContain(
+        `## molectl verify: ⚠️ passed, 5 skipped (credentials or inputs absent: ${SKIPPED}) (sandbox)`,
+      );
+      expect(md.stdout).not.toContain('✅ passed');
+      expect(md.stdout).toContain('--strict counts a skipped check as a failure');
+      const junit = await verify(['-o', 'junit'], absent);
+      const suite = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(junit.stdout).testsuites
+        .testsuite;
+      const props = suite.properties.property as Array<{ name: string; value: string }>;
+      expect(props.find((p) => p.name === 'outcome')?.value).toBe(
+        `passed, 5 skipped (credentials or inputs absent: ${SKIPPED})`,
+      );
+      const skippedCase = suite.testcase.find((c: { name: string }) => c.name === 'cp-deploy');
+      expect(skippedCase.skipped.message).toBe('RAILWAY_TOKEN is not set');
+      expect(skippedCase.skipped['#text']).toContain('hint: export RAILWAY_TOKEN');
+    });
+
+    it('a clean pass stays "OK" in green, with no --strict hint', async () => {
+      const run = await verify(['--expect-commit', commit, '--canary', 'acme'], { FORCE_COLOR: '1' });
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('\u001b[32mOK: 8 passed, 0 failed, 0 skipped');
+      expect(run.stderr).not.toContain('--strict');
+    });
   });
 
   const faults: Array<[string, string | true, string, RegExp, RegExp]> = [
@@ -190,6 +248,37 @@ describe('molectl verify against the sandbox', () => {
     expect(doc.checks.find((c) => c.id === 'canvas-deploy')!.attempts).toBe(1);
     expect(run.stderr).toMatch(/cp-deploy: .*DEPLOYING.*trying again/);
     expect(run.code).toBe(0);
+  });
+
+  it('interrupted under --wait: the JSON report as it stood, the waiting check "interrupted", exit 130', async () => {
+    sandbox.state.faults.flags['vercelDeployError'] = 'BUILDING';
+    const controller = new AbortController();
+    const vercelCalls = (): number => sandbox.state.requests.filter((r) => /vercel|deployments/i.test(r.action)).length;
+    const before = vercelCalls();
+    const running = runCli(
+      ['verify', '--expect-commit', commit, '--canary', 'acme', '--wait', '10m', '--interval', '100ms', '-o', 'json'],
+      {
+        env: { ...sandbox.env, ...deployServicesEnv(), MOLECTL_STATE_DIR: tmp },
+        signal: controller.signal,
+      },
+    );
+    // Interrupt once the canvas check has been asked twice: it is waiting under --wait.
+    while (vercelCalls() - before < 2) await new Promise((r) => setTimeout(r, 20));
+    controller.abort();
+    const run = await running;
+    expect(run.code).toBe(130);
+    const doc = JSON.parse(run.stdout) as {
+      ok: boolean;
+      outcome: string;
+      summary: Record<string, number>;
+      checks: Array<{ id: string; status: string; detail: string }>;
+    };
+    expect(doc).toMatchObject({ ok: false, outcome: 'interrupted', summary: { passed: 7, interrupted: 1 } });
+    expect(doc.checks.find((c) => c.id === 'canvas-deploy')).toMatchObject({
+      status: 'interrupted',
+      detail: expect.stringMatching(/^interrupted while still waiting \(last try: .*BUILDING/),
+    });
+    expect(run.stderr).not.toContain('error: interrupted');
   });
 
   it('gives up when --wait runs out and reports the attempts', async () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployServicesEnv, sandboxDeployCommit } from '../../src/sandbox/deploy-services/deploy-services-state.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/start-sandbox.js';
+import { absentPath } from '../helpers/absent-path.js';
 import { BIN } from '../helpers/spawn-cli.js';
 
 /**
@@ -53,7 +54,8 @@ function run(argv: string[]): Promise<{ code: number | null; lingeredMs: number;
   const env = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
-    MOLECTL_CONFIG: '/nonexistent/molectl-config.json',
+    // A config path nothing is at, made fresh: a machine may well have a /nonexistent.
+    MOLECTL_CONFIG: absentPath('molectl-config.json'),
     MOLECTL_STATE_DIR: join(dir, 'state'),
     EXIT_NOTE: note,
     ...sandbox.env,

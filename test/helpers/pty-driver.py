@@ -9,6 +9,10 @@ The child's terminal output is copied to stdout byte for byte. Lines on stdin ar
   {"write": "text"}          bytes typed at the terminal ("\u0003" is Ctrl-C)
   {"signal": "SIGTERM"}      a signal sent to the child's process group
   {"resize": [cols, rows]}   a new window size
+  {"hangup": true}           the terminal goes away, as when an ssh session drops: the master
+                             side is closed (the kernel sends SIGHUP, and writes to the terminal
+                             fail with EIO from then on), then SIGHUP again to the child's
+                             process group, as the login shell does to its jobs as it exits
 When the child ends, the last line on stderr is `PTY_EXIT <code>` (128+n when ended by signal n).
 """
 import fcntl
@@ -48,7 +52,13 @@ def main():
     stdin_open = True
     buffered = b''
     status = None
+    hung_up = False
     while True:
+        if hung_up:
+            # Nothing more can be read from a closed terminal: only wait for the child to end.
+            done, raw = os.waitpid(pid, 0)
+            status = raw
+            break
         readers = [fd] + ([sys.stdin.fileno()] if stdin_open else [])
         try:
             ready, _, _ = select.select(readers, [], [], 0.05)
@@ -83,6 +93,16 @@ def main():
                         pass
                 if 'resize' in command:
                     set_size(fd, command['resize'][0], command['resize'][1])
+                if command.get('hangup'):
+                    os.close(fd)
+                    try:
+                        os.killpg(pid, signal.SIGHUP)
+                    except ProcessLookupError:
+                        pass
+                    hung_up = True
+                    break
+        if hung_up:
+            continue
         if status is None:
             done, raw = os.waitpid(pid, os.WNOHANG)
             if done:

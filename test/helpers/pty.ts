@@ -23,6 +23,12 @@ export interface PtySession {
   ctrlC(): void;
   /** Sends a signal to molectl's process group, as `kill` or a CI runner would. */
   kill(signal: 'SIGTERM' | 'SIGHUP' | 'SIGINT'): void;
+  /**
+   * The terminal goes away (a closed ssh session, a closed window): the pty's master side is
+   * closed, so the kernel sends molectl SIGHUP and its writes to the terminal fail from then on.
+   * Nothing it prints afterwards reaches the transcript.
+   */
+  hangup(): void;
   /** The exit code (128+n for a signal), once molectl has ended. */
   exited: Promise<number>;
   /** Ends the session, killing molectl if it still runs (for afterEach: a failed test must not leave it running). */
@@ -94,6 +100,7 @@ export function startPty(argv: string[], options: PtyOptions): PtySession {
     type: (text) => send({ write: text }),
     ctrlC: () => send({ write: '\u0003' }),
     kill: (signal) => send({ signal }),
+    hangup: () => send({ hangup: true }),
     exited,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

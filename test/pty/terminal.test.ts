@@ -1,9 +1,11 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { deployServicesEnv, sandboxDeployCommit } from '../../src/sandbox/deploy-services/deploy-services-state.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/start-sandbox.js';
 import { startPty, stopAllPtys } from '../helpers/pty.js';
+import { eachInterrupt, interrupt } from '../helpers/pty-fleet.js';
 
 // Issue 13: molectl on a real terminal. Spinners, prompts and Ctrl-C only exist there.
 
@@ -74,19 +76,92 @@ describe('terminals that lie about themselves', { timeout: 60_000 }, () => {
   });
 });
 
-describe('Ctrl-C during read-only work', { timeout: 60_000 }, () => {
-  it('stops a plan promptly with exit 130 while its probe is out', async () => {
-    const pty = startPty(['migrate', 'cp-secret', 'plan'], { env: env(freshStateDir()), cols: 120 });
-    await pty.waitFor(/probing/);
-    const pressed = Date.now();
-    pty.ctrlC();
-    expect(await pty.exited).toBe(130);
-    expect(Date.now() - pressed).toBeLessThan(5_000);
-    expect(pty.text).toMatch(/interrupted: stopping at the next safe point/);
+describe('colour on a terminal (issue 19, item 3)', { timeout: 60_000 }, () => {
+  const SGR = /\u001b\[[0-9;]*m/;
+
+  it('a normal terminal gets colour: the green ✔ of the spinner, the coloured classes of the plan', async () => {
+    const pty = startPty(['migrate', 'cp-secret', 'plan', '--orgs', 'acme'], { env: env(freshStateDir()), cols: 120 });
+    expect(await pty.exited).toBe(0);
+    expect(pty.transcript).toContain('\u001b[32m✔\u001b[39m');
+    expect(pty.transcript).toMatch(SGR);
+  });
+
+  it.each([
+    ['--no-color', ['--no-color'], {}],
+    ['NO_COLOR=1', [], { NO_COLOR: '1' }],
+    ['--no-color beats FORCE_COLOR=3', ['--no-color'], { FORCE_COLOR: '3' }],
+  ] as const)('%s: not one colour code on the terminal, the ✔ included', async (_label, flags, extra) => {
+    const pty = startPty([...flags, 'migrate', 'cp-secret', 'plan', '--orgs', 'acme'], {
+      env: { ...env(freshStateDir()), ...extra },
+      cols: 120,
+    });
+    expect(await pty.exited).toBe(0);
+    // The spinner ran (so its end mark is the one in question) and its mark is plain.
+    expect(pty.text).toMatch(/✔ probed 1 tenant/);
+    expect(pty.transcript).not.toMatch(SGR);
   });
 });
 
-export function ledgersIn(stateDir: string): Array<{ id: string; status: string; command: string }> {
+describe('Ctrl-C during read-only work', { timeout: 60_000 }, () => {
+  it('verify --wait: Ctrl-C prints the report as it stands (what passed, what was still waiting), exit 130', async () => {
+    sandbox.state.faults.flags['vercelDeployError'] = 'BUILDING';
+    try {
+      const pty = startPty(
+        [
+          'verify',
+          '--expect-commit',
+          sandboxDeployCommit(sandbox.state),
+          '--canary',
+          'acme',
+          '--wait',
+          '10m',
+          '--interval',
+          '1s',
+        ],
+        { env: { ...env(freshStateDir()), ...deployServicesEnv() }, cols: 200 },
+      );
+      await pty.waitFor(/canvas-deploy: .*trying again every 1s/);
+      pty.ctrlC();
+      expect(await pty.exited).toBe(130);
+      const text = pty.text;
+      expect(text).toMatch(/^cp-health +pass /m);
+      expect(text).toMatch(/^tenant-health +pass /m);
+      expect(text).toMatch(/^canvas-deploy +interrupted +.*interrupted while still waiting \(last try: .*BUILDING/m);
+      expect(text).toMatch(
+        /INTERRUPTED: 7 passed, 0 failed, 0 skipped, 1 interrupted in [\d.]+s; interrupted, 1 not finished \(canvas-deploy\)/,
+      );
+      // The report, not a bare "error: interrupted".
+      expect(text).not.toMatch(/^error: interrupted/m);
+    } finally {
+      delete sandbox.state.faults.flags['vercelDeployError'];
+    }
+  });
+});
+
+describe('interrupts during read-only work', { timeout: 60_000 }, () => {
+  it.each(eachInterrupt({ SIGINT: {}, SIGTERM: {}, SIGHUP: {} }))(
+    '%s stops a plan promptly with exit 130 while its probe is out: no ledger, no lock, no probe sent after',
+    async (_how, { signal }) => {
+      const stateDir = freshStateDir();
+      const probes = (): number =>
+        sandbox.state.requests.filter((r) => r.action === 'SendCommand' && r.body.includes("MOLECTL_MODE='probe'"))
+          .length;
+      const before = probes();
+      const pty = startPty(['migrate', 'cp-secret', 'plan'], { env: env(stateDir), cols: 120 });
+      await pty.waitFor(/probing/);
+      await vi.waitFor(() => expect(probes()).toBeGreaterThan(before), { timeout: 30_000, interval: 25 });
+      const at = interrupt(pty, signal);
+      expect(await pty.exited).toBe(130);
+      expect(Date.now() - at).toBeLessThan(5_000);
+      if (signal !== 'SIGHUP') expect(pty.text).toMatch(/interrupted: stopping at the next safe point/);
+      expect(ledgersIn(stateDir)).toEqual([]);
+      expect([...sandbox.state.parameters.keys()].filter((k) => k.includes('/locks/'))).toEqual([]);
+      expect(sandbox.state.requests.filter((r) => r.action === 'SendCommand' && r.at.getTime() > at)).toEqual([]);
+    },
+  );
+});
+
+function ledgersIn(stateDir: string): Array<{ id: string; status: string; command: string }> {
   const dir = join(stateDir, 'runs');
   let names: string[] = [];
   try {

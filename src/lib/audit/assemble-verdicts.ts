@@ -1,5 +1,5 @@
 import type { InstanceSummary, ManagedInstance } from '../aws/aws-types.js';
-import type { TenantScriptResult } from '../cp-secret/parse-script-result.js';
+import type { TenantScriptResult } from '../tenant-secret-delivery/parse-script-result.js';
 import { roleOf, type OrphanKeys } from '../fleet/classify-orphans.js';
 import type { Redactor } from '../output/redactor.js';
 import type { CheckId } from './audit-checks.js';

@@ -1,5 +1,5 @@
-import { parseScriptResult, type TenantScriptResult } from '../cp-secret/parse-script-result.js';
-import { renderTenantCommands } from '../cp-secret/tenant-script.js';
+import { parseScriptResult, type TenantScriptResult } from '../tenant-secret-delivery/parse-script-result.js';
+import { renderTenantCommands } from '../tenant-secret-delivery/tenant-script.js';
 import { parseSsLine, type Listener } from './judge-listeners.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { InstanceSummary, ManagedInstance, SecurityGroupSummary } from '../aws/aws-types.js';
 import type { Context } from '../context.js';
 import type { OrgRow } from '../cp/cp-schemas.js';
-import { CP_SHARED_SECRET_NAME, pinSecret } from '../cp-secret/plan-migration.js';
+import { CP_SHARED_SECRET_NAME, pinSecret } from '../cp-secret-migration/plan-migration.js';
 import { ExitCode, isMolectlError, NotFoundError } from '../errors.js';
 import { roleOf, type OrphanReport } from '../fleet/classify-orphans.js';
 import { findOrphans } from '../fleet/find-orphans.js';
@@ -11,6 +11,7 @@ import { runShellScript, type InstanceScriptResult } from '../ssm/run-shell-scri
 import { isAuditPreviewComplete, renderAuditProbeCommands } from './audit-probe.js';
 import { neededSources, type AuditSettings } from './audit-settings.js';
 import { mapBounded } from './map-bounded.js';
+import { PROBE_TIMEOUT_SECONDS } from '../tenant-secret-delivery/tenant-script.js';
 
 /**
  * The audit's reads, and nothing else: it changes nothing anywhere. Calls grow with pages and
@@ -45,7 +46,6 @@ export interface AuditEvidence {
 
 export const CONSOLE_CONCURRENCY = 16;
 export const CP_CONCURRENCY = 8;
-const PROBE_TIMEOUT_SECONDS = 120;
 const PROBE_MAX_IN_FLIGHT = 200;
 
 export async function collectAuditEvidence(ctx: Context, settings: AuditSettings): Promise<AuditEvidence> {

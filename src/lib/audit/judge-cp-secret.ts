@@ -1,5 +1,5 @@
-import { isDurable } from '../cp-secret/classify-tenant.js';
-import type { TenantScriptResult } from '../cp-secret/parse-script-result.js';
+import { isDurable } from '../cp-secret-migration/classify-tenant.js';
+import type { TenantScriptResult } from '../tenant-secret-delivery/parse-script-result.js';
 import { fail, pass, unknown, type Judgement } from './audit-verdict.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { Styles } from '../output/output.js';
-import { renderTable } from '../output/table.js';
+import { ownCell, renderTable } from '../output/table.js';
 import { summarizeAudit, type AuditReport, type CheckSummary } from './build-audit-report.js';
 import type { HistogramBar } from './judge-image.js';
 
@@ -12,8 +12,8 @@ export function renderAuditText(report: AuditReport, style: Styles = PLAIN): str
   const head = `fleet audit ${report.environment} (${report.cpUrl}, ${report.region})${orgs}: ${report.scope.tenants} tenant(s), ${report.scope.instances} instance(s), ${report.scope.orgs} org(s); fail on ${report.failOn}`;
   const table = renderTable<CheckSummary>(
     [
-      { header: 'check', value: (c) => c.id },
-      { header: 'severity', value: (c) => c.severity },
+      { header: 'check', value: (c) => ownCell(c.id) },
+      { header: 'severity', value: (c) => ownCell(c.severity) },
       { header: 'pass', value: (c) => c.pass, align: 'right' },
       {
         header: 'fail',

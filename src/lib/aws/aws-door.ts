@@ -134,6 +134,7 @@ export class AwsDoor implements AwsApi, AwsInvoker {
         endpoint: this.endpoint,
         // With SDK retries the error carries its own count; with the door's, this loop's is it.
         ...(throttlingOnly ? { attempts: attempt } : {}),
+        ...(throttlingOnly ? { notIdempotent: true } : {}),
       });
     }
   }

@@ -9,14 +9,17 @@ import type {
 } from './aws-types.js';
 import type { AwsInvoker } from './aws-invoker.js';
 import { chunkIds, collectPages, mapChunks } from './collect-pages.js';
+import {
+  SSM_MAX_INSTANCE_IDS_PER_COMMAND,
+  SSM_MAX_INSTANCE_IDS_PER_FILTER,
+  SSM_MAX_PAGE_SIZE,
+  SSM_MIN_PAGE_SIZE_DESCRIBE_INSTANCES,
+} from './ssm-limits.js';
 
 /** DescribeInstanceInformation calls in flight at once for a list of ids. */
 const CHUNKS_AT_ONCE = 16;
 
-/** SSM's limit of instance ids per SendCommand; callers batch above it. */
-export const MAX_INSTANCES_PER_COMMAND = 50;
-
-/** DescribeInstanceInformation, every page; with ids, only those (50 per filter value list). */
+/** DescribeInstanceInformation, every page; with ids, only those (in chunks of SSM's filter limit). */
 export async function describeManagedInstances(aws: AwsInvoker, instanceIds?: string[]): Promise<ManagedInstance[]> {
   return aws.invoke('ssm', 'DescribeInstanceInformation', async ({ client, sdk, sendOptions }) => {
     const fetchAll = (ids: string[] | undefined): Promise<InstanceInformation[]> =>
@@ -24,7 +27,7 @@ export async function describeManagedInstances(aws: AwsInvoker, instanceIds?: st
         (token) =>
           client.send(
             new sdk.DescribeInstanceInformationCommand({
-              MaxResults: 50,
+              MaxResults: SSM_MAX_PAGE_SIZE,
               ...(ids ? { Filters: [{ Key: 'InstanceIds', Values: ids }] } : {}),
               ...(token ? { NextToken: token } : {}),
             }),
@@ -34,7 +37,7 @@ export async function describeManagedInstances(aws: AwsInvoker, instanceIds?: st
       );
     if (instanceIds === undefined) return (await fetchAll(undefined)).map(toManagedInstance);
     if (instanceIds.length === 0) return [];
-    const groups = await mapChunks(chunkIds(instanceIds, 50), CHUNKS_AT_ONCE, fetchAll);
+    const groups = await mapChunks(chunkIds(instanceIds, SSM_MAX_INSTANCE_IDS_PER_FILTER), CHUNKS_AT_ONCE, fetchAll);
     return groups.flat().map(toManagedInstance);
   });
 }
@@ -43,8 +46,7 @@ export async function sampleManagedInstances(
   aws: AwsInvoker,
   limit = 5,
 ): Promise<{ instances: ManagedInstance[]; more: boolean }> {
-  // SSM accepts MaxResults 5..50 for this call.
-  const size = Math.min(50, Math.max(5, limit));
+  const size = Math.min(SSM_MAX_PAGE_SIZE, Math.max(SSM_MIN_PAGE_SIZE_DESCRIBE_INSTANCES, limit));
   return aws.invoke('ssm', 'DescribeInstanceInformation', async ({ client, sdk, sendOptions }) => {
     const page = await client.send(new sdk.DescribeInstanceInformationCommand({ MaxResults: size }), sendOptions);
     return { instances: (page.InstanceInformationList ?? []).map(toManagedInstance), more: Boolean(page.NextToken) };
@@ -62,7 +64,7 @@ function toManagedInstance(info: InstanceInformation): ManagedInstance {
 }
 
 /**
- * Runs AWS-RunShellScript on at most 50 instances. Refuses, before anything is sent, a command
+ * Runs AWS-RunShellScript on at most SSM_MAX_INSTANCE_IDS_PER_COMMAND (50) instances. Refuses, before anything is sent, a command
  * that holds a value registered with the redactor: SSM keeps commands and parameters readable
  * to anyone with ssm:ListCommands or CloudTrail access, so secrets are fetched on the host.
  */
@@ -110,11 +112,11 @@ export function checkShellCommand(aws: Pick<AwsInvoker, 'redactor'>, input: Send
     throw new MolectlError('an SSM command needs at least one instance id', {
       hint: 'this is a molectl bug: report it',
     });
-  if (input.instanceIds.length > MAX_INSTANCES_PER_COMMAND) {
+  if (input.instanceIds.length > SSM_MAX_INSTANCE_IDS_PER_COMMAND) {
     throw new MolectlError(
-      `an SSM command was given ${input.instanceIds.length} instance ids; SSM takes at most ${MAX_INSTANCES_PER_COMMAND} per call`,
+      `an SSM command was given ${input.instanceIds.length} instance ids; SSM takes at most ${SSM_MAX_INSTANCE_IDS_PER_COMMAND} per call`,
       {
-        hint: 'this is a molectl bug: the caller must send batches of at most 50',
+        hint: `this is a molectl bug: the caller must send batches of at most ${SSM_MAX_INSTANCE_IDS_PER_COMMAND}`,
       },
     );
   }
@@ -138,7 +140,7 @@ export async function listInvocations(aws: AwsInvoker, commandId: string): Promi
             new sdk.ListCommandInvocationsCommand({
               CommandId: commandId,
               Details: true,
-              MaxResults: 50,
+              MaxResults: SSM_MAX_PAGE_SIZE,
               ...(token ? { NextToken: token } : {}),
             }),
             sendOptions,
@@ -219,7 +221,7 @@ export async function listCommandsSince(aws: AwsInvoker, since: Date): Promise<S
           client.send(
             new sdk.ListCommandsCommand({
               Filters: [{ key: 'InvokedAfter', value: since.toISOString() }],
-              MaxResults: 50,
+              MaxResults: SSM_MAX_PAGE_SIZE,
               ...(token ? { NextToken: token } : {}),
             }),
             sendOptions,

@@ -1,4 +1,5 @@
 import { ConfigError, ExitCode, MolectlError, NotFoundError, UsageError } from '../errors.js';
+import { NoAnswerError } from '../http/no-answer-error.js';
 import { NO_REGION_HINT, NO_REGION_MESSAGE, type AwsServiceName } from './aws-clients.js';
 
 /**
@@ -19,7 +20,12 @@ export interface AwsCallInfo {
   endpoint?: string | null;
   /** Attempts made, when the door (not the SDK) did the retrying. */
   attempts?: number;
+  /** The call is not idempotent (SendCommand): a lost answer leaves its outcome unknown. */
+  notIdempotent?: boolean;
 }
+
+/** Network failures that happen before a request leaves: nothing can have acted on it. */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /** IAM action prefixes (the service's namespace in a policy). */
 const IAM_PREFIX: Record<AwsServiceName, string> = {
@@ -188,9 +194,33 @@ export function translateAwsError(error: unknown, call: AwsCallInfo): MolectlErr
       (call.region
         ? `https://${call.service === 'secretsmanager' ? 'secretsmanager' : call.service}.${call.region}.amazonaws.com`
         : `the ${call.service} endpoint`);
-    return new MolectlError(`cannot reach AWS ${call.service} at ${endpoint} (${e.code ?? name})`, {
+    const code = e.code ?? name;
+    if (call.notIdempotent && !NEVER_SENT.has(code))
+      return new NoAnswerError(
+        `${api} to ${endpoint} got no answer (${code}); AWS may have acted on it: molectl does not send it again blind`,
+        'network',
+        true,
+        { hint: 'check the remote state (for SSM: `aws ssm list-commands`) before repeating this call' },
+      );
+    return new MolectlError(`cannot reach AWS ${call.service} at ${endpoint} (${code})`, {
       code: ExitCode.failed,
       hint: 'check network access to it (VPN, proxy, firewall), or AWS_ENDPOINT_URL if you set it',
+      ...cause,
+    });
+  }
+  if (isNotAnAwsAnswer(e, name)) {
+    const status = e.$metadata?.httpStatusCode;
+    const answered = `HTTP ${status ?? '?'}${name === 'SyntaxError' ? ', a body that is not an AWS response' : GENERIC_NAMES.has(name) ? '' : `, ${name}`}`;
+    // Not "AWS is down": whatever answered does not serve this API. Said where it is, and why it is there.
+    if (call.endpoint)
+      return new ConfigError(
+        `the endpoint ${call.endpoint} (AWS_ENDPOINT_URL) does not serve ${api} (${answered})`,
+        `AWS_ENDPOINT_URL sends every AWS call there: point it at an endpoint that implements ${call.service} (\`molectl sandbox up\` serves EC2, SSM, Secrets Manager and STS), or unset it to reach AWS itself`,
+        error,
+      );
+    return new MolectlError(`something other than AWS answered ${api} (${answered})`, {
+      code: ExitCode.failed,
+      hint: "a proxy, captive portal or firewall may be answering in AWS's place: check HTTPS_PROXY / HTTP_PROXY and network access to AWS",
       ...cause,
     });
   }
@@ -250,6 +280,19 @@ function isNetworkError(e: SdkLikeError, name: string): boolean {
     e.$metadata?.httpStatusCode === undefined &&
     /socket hang up|ECONNREFUSED|ENOTFOUND|getaddrinfo|connect ETIMEDOUT/i.test(e.message ?? '')
   );
+}
+
+/** The names the SDK gives an error response that carried no AWS error code. */
+const GENERIC_NAMES = new Set(['NotFound', 'Unknown', 'UnknownError', 'Error', 'MethodNotAllowed', 'NotImplemented']);
+
+/**
+ * An answer no AWS API gives: a body the SDK cannot parse (HTML, a web server's page), or a
+ * 404/405/501 with no AWS error code (a server that has no such route or method).
+ */
+function isNotAnAwsAnswer(e: SdkLikeError, name: string): boolean {
+  if (name === 'SyntaxError' || /Deserialization error/i.test(e.message ?? '')) return true;
+  const status = e.$metadata?.httpStatusCode;
+  return (status === 404 || status === 405 || status === 501) && GENERIC_NAMES.has(name);
 }
 
 function oneLine(text: string): string {

@@ -1,7 +1,7 @@
 import type { Context } from '../context.js';
 import type { OutputFormat } from '../config/output-format.js';
-import type { ConfirmHow } from './confirm-change.js';
-import type { ArgumentSpec, FlagSpecs, ParsedFlags } from './flags.js';
+import type { ConfirmHow } from '../prompt/confirm-change.js';
+import type { ArgumentSpec, FlagSpecs, ParsedFlags } from './flag-declaration.js';
 
 /**
  * What a command file exports: a declaration, not code that drives commander. Its flags are

@@ -1,17 +1,8 @@
-import { MAX_FLEET_CONCURRENCY } from '../ssm/ssm-limits.js';
+import { DEFAULT_FLEET_CONCURRENCY, MAX_FLEET_CONCURRENCY } from '../ssm/fleet-concurrency.js';
 import { OUTPUT_FORMATS } from '../config/output-format.js';
-import {
-  countFlag,
-  durationFlag,
-  type Flag,
-  listFlag,
-  orgSlugFlag,
-  orgSlugsFlag,
-  outputFileFlag,
-  repeatableFlag,
-  switchFlag,
-  textFlag,
-} from './flags.js';
+import { type Flag } from './flag-declaration.js';
+import { countFlag, durationFlag, outputFileFlag, switchFlag, textFlag } from './flags.js';
+import { listFlag, orgSlugFlag, orgSlugsFlag, repeatableFlag } from './list-flags.js';
 
 /**
  * The flags several commands share, declared once so that they are spelled, bounded and
@@ -31,7 +22,7 @@ export const maxConcurrencyFlag = (description: string): Flag<number> =>
     min: 1,
     max: MAX_FLEET_CONCURRENCY,
     why: `at most ${MAX_FLEET_CONCURRENCY} hosts at once across the fleet`,
-    default: 50,
+    default: DEFAULT_FLEET_CONCURRENCY,
   });
 
 export const breakLockFlag = (description: string): Flag<boolean> => switchFlag('--break-lock', description);
@@ -74,3 +65,10 @@ export const checkIdsFlag = (flags: string, description: string): Flag<string[] 
 
 /** The output formats of a command that prints a report (verify, fleet audit). */
 export const REPORT_COMMAND_FORMATS = OUTPUT_FORMATS;
+
+/** The flags of a command that prints remote text for people (console, logs): where it goes, redaction, diagnosis. */
+export const remoteTextReportFlags = (what: string) => ({
+  out: outputFileFlag('--out <file>', `write the ${what} (redacted) to a file instead of stdout`),
+  redact: switchFlag('--no-redact', 'show secrets in clear (warned; refused into a pipe or file without --yes)'),
+  diagnosis: switchFlag('--no-diagnosis', 'leave out the "likely cause" section'),
+});

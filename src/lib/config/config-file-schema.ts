@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import '../zod-settings.js';
+import { CONTAINER_NAME_PATTERN } from './environments.js';
 
 /**
  * The user config file's shape (docs/configuration.md lists every key). Strict: an unknown key
@@ -23,7 +24,7 @@ const environmentSchema = z.partial(
     orgSlugTagKey: nonEmpty(),
     orgIdTagKey: nonEmpty(),
     workspaceIdTagKey: nonEmpty(),
-    containerName: matching(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be a docker container name'),
+    containerName: matching(CONTAINER_NAME_PATTERN, 'must be a docker container name'),
     parameterPrefix: matching(/^\/[A-Za-z0-9_.\-/]+$/, 'must be an SSM parameter path such as /molectl/prod'),
     secrets: z.record(
       z.string(),

@@ -23,6 +23,12 @@ export interface SecretConfig {
   consumers: string[];
 }
 
+/**
+ * A docker container name as an environment's config and a plan may give it: it reaches the
+ * tenant script's command line, so it is held to docker's own rule.
+ */
+export const CONTAINER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
 export interface EnvironmentConfig {
   /** Human name shown before acting and typed to confirm fleet-wide work. */
   name: string;

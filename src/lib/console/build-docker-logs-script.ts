@@ -37,5 +37,18 @@ export function buildDockerLogsScript(request: DockerLogsRequest): string[] {
   if (request.tail !== undefined) args.push('--tail', String(Math.max(0, Math.floor(request.tail))));
   args.push(request.container);
   // The container's stdout and stderr are both its log; docker prints them on its own two streams.
-  return [`${args.join(' ')} 2>&1`];
+  // When docker logs fails, the host's container names follow on a marked line, so that the hint
+  // can name what is there rather than guess (read back by parseHostContainers).
+  return [
+    `${args.join(' ')} 2>&1 || { status=$?; echo "${CONTAINERS_MARK}$(docker ps -a --format '{{.Names}}' 2>/dev/null | tr '\\n' ' ')"; exit $status; }`,
+  ];
+}
+
+const CONTAINERS_MARK = 'molectl-host-containers: ';
+
+/** The container names the failure branch of the script listed, or null when it did not get that far. */
+export function parseHostContainers(output: string): string[] | null {
+  const line = output.split('\n').find((l) => l.startsWith(CONTAINERS_MARK));
+  if (line === undefined) return null;
+  return line.slice(CONTAINERS_MARK.length).split(' ').filter(Boolean);
 }

@@ -1,4 +1,4 @@
-import type { Clock } from '../cli/clock.js';
+import type { Clock } from '../clock.js';
 import type { Diagnosis } from './diagnose-lines.js';
 import { ConsoleFollower } from './follow-console-window.js';
 import type { ConsoleSnapshot } from './read-console-snapshot.js';

@@ -1,9 +1,9 @@
-import type { Clock } from '../cli/clock.js';
+import type { Clock } from '../clock.js';
 import { MolectlError } from '../errors.js';
 import { collectFullOutput } from '../ssm/collect-full-output.js';
 import type { ShellScriptApi } from '../ssm/run-shell-script.js';
-import { SSM_NOT_DELIVERED_STATUSES } from '../ssm/ssm-limits.js';
-import { buildDockerLogsScript, type DockerLogsRequest } from './build-docker-logs-script.js';
+import { SSM_NOT_DELIVERED_STATUSES } from '../aws/ssm-limits.js';
+import { buildDockerLogsScript, parseHostContainers, type DockerLogsRequest } from './build-docker-logs-script.js';
 
 /**
  * A tenant's container logs through SSM (`docker logs` on the host), whole however long: the
@@ -32,7 +32,12 @@ export interface ReadLogsDeps {
 export async function readContainerLogs(
   deps: ReadLogsDeps,
   instanceId: string,
-  request: DockerLogsRequest & { maxBytes: number; pollIntervalMs?: number },
+  request: DockerLogsRequest & {
+    maxBytes: number;
+    pollIntervalMs?: number;
+    /** The environment's container name: says, when a container is missing, whether --container chose it. */
+    defaultContainer?: string;
+  },
 ): Promise<ContainerLogs> {
   const [result] = await collectFullOutput(deps, {
     instanceIds: [instanceId],
@@ -61,7 +66,7 @@ export async function readContainerLogs(
       {
         code: noContainer ? 4 : 1,
         hint: noContainer
-          ? `name the container with --container (the environment's default is ${request.container})`
+          ? describeMissingContainer(request.container, request.defaultContainer, parseHostContainers(result.output))
           : 'run it again with --debug; if the host is unhealthy, read its console with `molectl console`',
       },
     );
@@ -76,4 +81,26 @@ export async function readContainerLogs(
     cutReason: result.cutReason,
     commandIds: result.commandIds,
   };
+}
+
+/**
+ * The hint for a container the host does not have: what the host has, and whether the name came
+ * from --container or from the environment's configuration, because the fix differs.
+ */
+function describeMissingContainer(
+  asked: string,
+  environmentDefault: string | undefined,
+  onHost: string[] | null,
+): string {
+  const present =
+    onHost === null
+      ? ''
+      : onHost.length === 0
+        ? 'the host has no containers at all (the platform is not running: its console may say why, `molectl console`)'
+        : `the host's containers: ${onHost.slice(0, 10).join(', ')}${onHost.length > 10 ? ', ...' : ''}`;
+  const fix =
+    environmentDefault === undefined || asked === environmentDefault
+      ? `"${asked}" is the environment's containerName: name the container with --container, or set containerName for the environment in the config file`
+      : `"${asked}" came from --container; the environment's platform container is ${environmentDefault} (leave --container out to use it)`;
+  return present ? `${present}; ${fix}` : fix;
 }

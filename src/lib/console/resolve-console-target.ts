@@ -2,6 +2,7 @@ import type { AwsApi, InstanceSummary } from '../aws/aws-types.js';
 import { ORG_SLUG_PATTERN } from '../cp/check-org-slug.js';
 import type { EnvironmentConfig } from '../config/environments.js';
 import { ExitCode, isMolectlError, NotFoundError, UsageError } from '../errors.js';
+import { EC2_INSTANCE_ID_PATTERN } from '../aws/ec2-instance-id.js';
 
 /**
  * What `molectl console <target>` and `molectl logs <slug>` point at. A target is named three
@@ -32,7 +33,6 @@ export interface ResolvedConsoleTarget {
   notes: string[];
 }
 
-const INSTANCE_ID = /^i-[0-9a-f]{8}(?:[0-9a-f]{9})?$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The ways to name a target, for errors and help. */
@@ -42,7 +42,7 @@ export const TARGET_FORMS_HINT =
 /** Decides from its shape what the argument names (pure). */
 export function classifyConsoleTarget(input: string): ConsoleTargetSpec {
   const value = input.trim();
-  if (INSTANCE_ID.test(value)) return { kind: 'instance', value };
+  if (EC2_INSTANCE_ID_PATTERN.test(value)) return { kind: 'instance', value };
   if (UUID.test(value)) return { kind: 'workspace', value: value.toLowerCase() };
   if (ORG_SLUG_PATTERN.test(value) && !value.startsWith('i-')) return { kind: 'org', value };
   throw new UsageError(`"${input}" is not an org slug, an instance id or a workspace id`, TARGET_FORMS_HINT);

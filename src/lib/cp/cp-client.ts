@@ -245,7 +245,7 @@ export class CpClient {
         dry_run: options.dryRun ?? false,
       },
       unknownOutcomeHint:
-        "a fleet redeploy may be running: check the tenants' image tags (molectl fleet status) before starting another",
+        "a fleet redeploy may be running: check the tenants' image tags (`molectl fleet audit --checks image-drift`) before starting another",
     });
   }
 

@@ -1,5 +1,6 @@
 import type { InstanceSummary } from '../aws/aws-types.js';
 import type { EnvironmentConfig } from '../config/environments.js';
+import { remoteText } from '../output/remote-text.js';
 import type { OrgLookup } from './org-directory.js';
 
 export type OrphanReason = 'org-missing' | 'org-id-mismatch';
@@ -79,7 +80,7 @@ export function classifyOrphans(args: {
       if (!args.listedIds.has(orgId!))
         report.unconfirmed.push({
           ...base,
-          detail: `tagged only with org id ${orgId}, which the CP did not list (it has no route to look an id up)`,
+          detail: `tagged only with org id ${remoteText(orgId ?? '-')}, which the CP did not list (it has no route to look an id up)`,
         });
       continue;
     }
@@ -88,17 +89,21 @@ export function classifyOrphans(args: {
       report.orphans.push({
         ...base,
         reason: 'org-missing',
-        detail: `the CP has no org "${orgSlug}" (${lookup.evidence})`,
+        detail: `the CP has no org "${remoteText(orgSlug)}" (${lookup.evidence})`,
       });
     else if (lookup.state === 'unknown')
-      report.unconfirmed.push({ ...base, detail: `whether the CP has org "${orgSlug}" is unknown: ${lookup.reason}` });
+      report.unconfirmed.push({
+        ...base,
+        detail: `whether the CP has org "${remoteText(orgSlug)}" is unknown: ${lookup.reason}`,
+      });
     else if (lookup.state === 'exists') {
       if (orgId !== null) report.idUnconfirmed.push(base);
     } else if (orgId !== null && orgId !== lookup.row.id) {
       report.orphans.push({
         ...base,
         reason: 'org-id-mismatch',
-        detail: `org "${orgSlug}" on the CP has id ${lookup.row.id}, the instance is tagged ${orgId}`,
+        // Tags and the CP's row: remote text inside molectl's sentence.
+        detail: `org "${remoteText(orgSlug)}" on the CP has id ${remoteText(lookup.row.id)}, the instance is tagged ${remoteText(orgId ?? '-')}`,
       });
     }
   }

@@ -1,5 +1,6 @@
 import type { CpClient, OrgPage } from '../cp/cp-client.js';
 import type { OrgRow } from '../cp/cp-schemas.js';
+import { remoteText } from '../output/remote-text.js';
 import { NotFoundError, UsageError } from '../errors.js';
 
 /** What molectl asks the CP's list route for; the CP may answer fewer (or ignore it). */
@@ -95,7 +96,8 @@ export class OrgDirectory {
       };
     } catch (error) {
       // A tag value no CP route could name cannot be an org's slug either.
-      if (error instanceof UsageError) return { state: 'absent', evidence: `"${slug}" is not a valid org slug` };
+      if (error instanceof UsageError)
+        return { state: 'absent', evidence: `"${remoteText(slug)}" is not a valid org slug` };
       if (!(error instanceof NotFoundError))
         return { state: 'unknown', reason: `GET /cp/orgs/${slug}/instance: ${(error as Error).message}` };
     }

@@ -63,9 +63,9 @@ export function renderRewriteSummary(data: RewriteSummaryData, style: Styles): s
   if (gate.rewrite === 0 && gate.needsPerson === 0 && gate.acknowledged === 0 && data.mode !== 'check') {
     lines.push(style.ok(`nothing to change: ${plural(data.filesListed, 'file')} looked at, ${data.filesRead} read`));
   } else {
-    const tail = data.mode === 'dry-run' && gate.rewrite ? ' (dry run: nothing written; --write applies it)' : '';
+    // "would rewrite" is the dry run's result; how to apply it is a hint (stderr, from the command).
     lines.push(
-      `${verb.padEnd(15)} ${gate.rewrite ? `${plural(gate.rewrite, 'change')} in ${plural(gate.files, 'file')}` : 'nothing'}${tail}`,
+      `${verb.padEnd(15)} ${gate.rewrite ? `${plural(gate.rewrite, 'change')} in ${plural(gate.files, 'file')}` : 'nothing'}`,
     );
   }
   const byRule = Object.entries(data.changesByRule).sort((a, b) => b[1] - a[1]);
@@ -114,11 +114,7 @@ export function renderRewriteSummary(data: RewriteSummaryData, style: Styles): s
       lines.push(style.dim(`  ${s.file} (${s.reason}${s.bytes === undefined ? '' : `, ${formatBytes(s.bytes)}`})`));
   }
   if (data.goFilesSkipped)
-    lines.push(
-      style.dim(
-        `not looked at: ${plural(data.goFilesSkipped, 'Go file')} (module paths are out of scope; --include-go rewrites them)`,
-      ),
-    );
+    lines.push(style.dim(`not looked at: ${plural(data.goFilesSkipped, 'Go file')} (module paths are out of scope)`));
   if (data.remote) lines.push(...renderRepoChecks(data.remote, style));
   return lines.join('\n');
 }

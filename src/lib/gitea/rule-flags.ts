@@ -1,4 +1,6 @@
-import { repeatableFlag, switchFlag, textFlag, type ParsedFlags } from '../cli/flags.js';
+import { type ParsedFlags } from '../cli/flag-declaration.js';
+import { switchFlag, textFlag } from '../cli/flags.js';
+import { repeatableFlag } from '../cli/list-flags.js';
 import {
   buildRewriteRules,
   checkGiteaBaseUrl,

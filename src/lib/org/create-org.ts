@@ -1,4 +1,4 @@
-import type { Clock } from '../cli/clock.js';
+import type { Clock } from '../clock.js';
 import type { CpClient } from '../cp/cp-client.js';
 import type { OrgRow } from '../cp/cp-schemas.js';
 import { HttpError, MolectlError } from '../errors.js';

@@ -1,5 +1,5 @@
 import type { AwsApi } from '../aws/aws-types.js';
-import type { Clock } from '../cli/clock.js';
+import type { Clock } from '../clock.js';
 import type { CpClient } from '../cp/cp-client.js';
 import type { Context } from '../context.js';
 import { ExitCode, isMolectlError } from '../errors.js';

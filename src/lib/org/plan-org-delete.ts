@@ -1,5 +1,5 @@
 import { MolectlError, NotFoundError } from '../errors.js';
-import type { Target } from '../cli/describe-target.js';
+import type { Environment } from '../config/run-environment.js';
 import { isLive, type OrgInstanceRow } from './find-org-instances.js';
 import type { OrgLookup } from '../fleet/org-directory.js';
 import { summarizeOrg, type OrgSummary } from './summarize-orgs.js';
@@ -7,7 +7,7 @@ import { summarizeOrg, type OrgSummary } from './summarize-orgs.js';
 /** What `org delete` will ask the CP to remove, shown before the typed confirmation. */
 export interface OrgDeletePlan {
   slug: string;
-  target: Target;
+  environment: Environment;
   /** The CP row; null when the CP knows the org but gave no readable row for it (id unconfirmed). */
   org: OrgSummary | null;
   /** Instances the cascade must terminate (every state but terminated). */
@@ -34,13 +34,13 @@ export function planOrgDelete(args: {
   slug: string;
   lookup: OrgLookup;
   instances: OrgInstanceRow[];
-  target: Target;
+  environment: Environment;
   now: Date;
 }): OrgDeletePlan {
   const live = args.instances.filter((i) => isLive(i.state));
   if (args.lookup.state === 'unknown') {
     throw new MolectlError(
-      `cannot tell whether the CP at ${args.target.cpUrl} has org "${args.slug}": ${args.lookup.reason}; nothing was deleted`,
+      `cannot tell whether the CP at ${args.environment.cpUrl} has org "${args.slug}": ${args.lookup.reason}; nothing was deleted`,
       {
         hint: `check the CP with \`molectl doctor\` and \`molectl org show ${args.slug}\`, then try again`,
       },
@@ -52,7 +52,7 @@ export function planOrgDelete(args: {
         ? `; ${live.length} instance(s) tagged with it are still there: see \`molectl fleet orphans\``
         : '';
     throw new NotFoundError(
-      `org "${args.slug}" not found on the CP at ${args.target.cpUrl}${leftovers}`,
+      `org "${args.slug}" not found on the CP at ${args.environment.cpUrl}${leftovers}`,
       live.length > 0
         ? 'the CP cascade cannot remove instances of an org it no longer has; `molectl fleet orphans` lists them with what to do'
         : 'run `molectl org list` to see the org slugs, and check --env',
@@ -60,7 +60,7 @@ export function planOrgDelete(args: {
   }
   return {
     slug: args.slug,
-    target: args.target,
+    environment: args.environment,
     org: args.lookup.state === 'listed' ? summarizeOrg(args.lookup.row, args.now) : null,
     instances: live,
     alreadyTerminated: args.instances.length - live.length,

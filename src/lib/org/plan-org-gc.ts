@@ -17,6 +17,8 @@ export interface OrgGcPlan {
   keptYoung: number;
   /** Orgs with the prefix whose created_at could not be read: kept (never deleted on a guess). */
   keptAgeUnknown: number;
+  /** Their slugs: an org kept for want of an age is named, so someone can look at it. */
+  ageUnknown: string[];
   /** True when there are more candidates than max: nothing may be deleted. */
   refused: boolean;
 }
@@ -36,6 +38,7 @@ export function planOrgGc(rows: OrgRow[], options: OrgGcOptions, now: Date): Org
     candidates,
     keptYoung: withPrefix.filter((o) => o.ageMs !== null).length - candidates.length,
     keptAgeUnknown: withPrefix.filter((o) => o.ageMs === null).length,
+    ageUnknown: withPrefix.filter((o) => o.ageMs === null).map((o) => o.slug),
     refused: candidates.length > options.max,
   };
 }

@@ -1,8 +1,8 @@
-import { renderTable } from '../output/table.js';
-import { formatDuration } from '../output/table.js';
+import { formatDuration, ownCell, remoteCell, renderTable } from '../output/table.js';
+import { remoteText } from '../output/remote-text.js';
 import type { Styles } from '../output/output.js';
 import type { DeleteOutcome } from './delete-org.js';
-import { formatTarget } from '../cli/describe-target.js';
+import { formatEnvironment } from '../config/run-environment.js';
 import type { OrgDeletePlan } from './plan-org-delete.js';
 import type { Leftover } from './verify-org-gone.js';
 
@@ -11,9 +11,9 @@ export function renderDeletePreview(plan: OrgDeletePlan, style: Styles): string 
   const org = plan.org;
   const lines = [
     style.bold(`Deleting org ${plan.slug} will remove, through the CP cascade:`),
-    `  target: ${formatTarget(plan.target)}`,
+    `  target: ${formatEnvironment(plan.environment)}`,
     org
-      ? `  CP row: id ${org.id}, instance_status ${org.instanceStatus}, created ${org.createdAt ?? 'unknown'}${org.ageMs === null ? '' : ` (${formatDuration(org.ageMs)} ago)`}`
+      ? `  CP row: id ${remoteText(org.id)}, instance_status ${remoteText(org.instanceStatus)}, created ${org.createdAt === null ? 'unknown' : remoteText(org.createdAt)}${org.ageMs === null ? '' : ` (${formatDuration(org.ageMs)} ago)`}`
       : '  CP row: present, but the CP gave no readable row (id unconfirmed)',
   ];
   if (plan.instances.length === 0) lines.push('  EC2 instances: none found by tag');
@@ -21,11 +21,11 @@ export function renderDeletePreview(plan: OrgDeletePlan, style: Styles): string 
     lines.push(`  EC2 instances (${plan.instances.length}):`);
     const table = renderTable(
       [
-        { header: 'instance', value: (i) => i.instanceId },
-        { header: 'role', value: (i) => i.role },
-        { header: 'state', value: (i) => i.state },
+        { header: 'instance', value: (i) => remoteCell(i.instanceId) },
+        { header: 'role', value: (i) => remoteCell(i.role) },
+        { header: 'state', value: (i) => remoteCell(i.state) },
         { header: 'age', value: (i) => (i.ageMs === null ? null : formatDuration(i.ageMs)), align: 'right' },
-        { header: 'name', value: (i) => i.name },
+        { header: 'name', value: (i) => remoteCell(i.name) },
       ],
       plan.instances,
     );
@@ -41,16 +41,16 @@ export function renderDeletePreview(plan: OrgDeletePlan, style: Styles): string 
 export function renderDeleteOutcomes(outcomes: DeleteOutcome[], style: Styles): string {
   const table = renderTable(
     [
-      { header: 'org', value: (o) => o.slug },
+      { header: 'org', value: (o) => remoteCell(o.slug) },
       {
         header: 'result',
-        value: (o) => o.status,
+        value: (o) => ownCell(o.status),
         style: (cell, o) =>
           o.status === 'deleted' ? style.ok(cell) : o.status === 'leftovers' ? style.warn(cell) : style.fail(cell),
       },
       { header: 'attempts', value: (o) => o.attempts, align: 'right' },
       { header: 'took', value: (o) => formatDuration(o.elapsedMs), align: 'right' },
-      { header: 'detail', value: (o) => describeOutcome(o) },
+      { header: 'detail', value: (o) => ownCell(describeOutcome(o)) },
     ],
     outcomes,
   );
@@ -60,7 +60,7 @@ export function renderDeleteOutcomes(outcomes: DeleteOutcome[], style: Styles): 
     table,
     '',
     style.warn('Left behind:'),
-    ...leftovers.map((l) => `  ${l.slug}: ${describeLeftover(l)}\n    fix: ${l.fix}`),
+    ...leftovers.map((l) => `  ${remoteText(l.slug)}: ${describeLeftover(l)}\n    fix: ${l.fix}`),
   ].join('\n');
 }
 
@@ -74,5 +74,5 @@ function describeOutcome(o: DeleteOutcome): string {
 function describeLeftover(l: Leftover): string {
   return l.kind === 'cp-row'
     ? 'the CP row is still listed'
-    : `instance ${l.id} (${l.role ?? 'instance'}) is ${l.state ?? 'still there'}`;
+    : `instance ${remoteText(l.id)} (${l.role === null || l.role === undefined ? 'instance' : remoteText(l.role)}) is ${l.state === null || l.state === undefined ? 'still there' : remoteText(l.state)}`;
 }

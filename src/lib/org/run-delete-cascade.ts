@@ -1,4 +1,4 @@
-import type { Clock } from '../cli/clock.js';
+import type { Clock } from '../clock.js';
 import type { CpClient } from '../cp/cp-client.js';
 import { TenantPurgeIncompleteError } from '../cp/tenant-purge-incomplete-error.js';
 import { HttpError, MolectlError, NotFoundError } from '../errors.js';

@@ -1,5 +1,5 @@
 import type { AwsApi } from '../aws/aws-types.js';
-import type { Clock } from '../cli/clock.js';
+import type { Clock } from '../clock.js';
 import { findOrgInstances, isLive, type FleetFilters, type OrgInstanceRow } from './find-org-instances.js';
 import { lookupOrg, type OrgDirectoryCp, type OrgLookup } from '../fleet/org-directory.js';
 

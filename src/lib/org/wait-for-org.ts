@@ -1,4 +1,4 @@
-import type { Clock } from '../cli/clock.js';
+import type { Clock } from '../clock.js';
 import type { OrgRow } from '../cp/cp-schemas.js';
 import { ExitCode, InterruptedError, isMolectlError, MolectlError } from '../errors.js';
 import { formatDuration } from '../output/table.js';

@@ -56,11 +56,16 @@ export interface Step {
 interface Spinner {
   text: string;
   start(): Spinner;
-  succeed(text?: string): Spinner;
-  fail(text?: string): Spinner;
-  warn(text?: string): Spinner;
+  stopAndPersist(options: { symbol: string; text?: string }): Spinner;
   stop(): Spinner;
 }
+
+/**
+ * The marks a finished step ends with, coloured by the run's own styles. Not ora's succeed/fail:
+ * those colour their marks by the environment alone (NO_COLOR), so `--no-color` left a green ✔.
+ */
+const STEP_MARKS = { succeed: '✔', fail: '✖', warn: '⚠' } as const;
+const STEP_MARK_STYLE = { succeed: 'ok', fail: 'fail', warn: 'warn' } as const;
 
 export class Output {
   readonly format: OutputFormat;
@@ -156,8 +161,9 @@ export class Output {
     const redact = (text: string): string => this.render(text);
     const spinner = this.createSpinner!(redact(label)).start();
     this.activeSpinner = spinner;
-    const end = (fn: 'succeed' | 'fail' | 'warn', text?: string): void => {
-      spinner[fn](text === undefined ? undefined : redact(text));
+    const end = (how: 'succeed' | 'fail' | 'warn', text?: string): void => {
+      const symbol = this.style[STEP_MARK_STYLE[how]](STEP_MARKS[how]);
+      spinner.stopAndPersist(text === undefined ? { symbol } : { symbol, text: redact(text) });
       if (this.activeSpinner === spinner) this.activeSpinner = null;
     };
     return {

@@ -20,6 +20,29 @@ import type { Redactor } from './redactor.js';
 declare const REMOTE: unique symbol;
 export type RemoteText = string & { readonly [REMOTE]: true };
 
+declare const OWN: unique symbol;
+/**
+ * molectl's own words, said to be so where the type system asks (a table cell, a printer that
+ * takes either): wording written in molectl's source, or built from it with any remote parts
+ * already marked inside. Printers that take `OwnText | RemoteText` make every call site decide
+ * which one a value is, so a new command cannot print a CP row or a tag as its own words.
+ */
+export type OwnText = string & { readonly [OWN]: true };
+
+/** Says that `text` is molectl's own (remote spans inside it, if any, keep their marks). */
+export function ownText(text: string): OwnText {
+  return text as OwnText;
+}
+
+/**
+ * Text read back from a file molectl wrote itself (a run ledger, a plan): known values and remote
+ * shapes were scrubbed when it was written, so the shape rules are not run again over molectl's
+ * own messages in it; controls are escaped, because a hand-edited file is still text from disk.
+ */
+export function storedText(text: string): OwnText {
+  return escapeControls(stripRemoteMarks(text)) as OwnText;
+}
+
 const OPEN = '\uE000';
 const CLOSE = '\uE001';
 const MARKS = /[\uE000\uE001]/g;

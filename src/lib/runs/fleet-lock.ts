@@ -1,5 +1,5 @@
 import type { AwsApi } from '../aws/aws-types.js';
-import type { Clock } from '../cli/clock.js';
+import type { Clock } from '../clock.js';
 import { LockHeldError, LockLostError } from './lock-held-error.js';
 import { describeCurrentProcess, formatOwner, isProcessAlive, type ProcessIdentity } from './process-owner.js';
 
@@ -49,7 +49,19 @@ export interface AcquireFleetLockArgs extends FleetLockTarget {
   identity?: ProcessIdentity;
 }
 
+/**
+ * How long a fleet lock lasts without renewal (MOLECTL_LOCK_TTL overrides it): short, so that
+ * the lock of a run that crashed or lost its machine frees itself within minutes.
+ */
 export const DEFAULT_FLEET_LOCK_TTL_MS = 10 * 60_000;
+
+/**
+ * Renewed every third of its lifetime (never more often than once a second): a renewal may fail
+ * once and the next still comes before the lock lapses.
+ */
+export function fleetLockRenewEveryMs(ttlMs: number): number {
+  return Math.max(1000, Math.floor(ttlMs / 3));
+}
 
 export function fleetLockName(parameterPrefix: string, operation: string): string {
   const word = operation
@@ -105,7 +117,7 @@ export class FleetLock {
   keepFresh(options: { everyMs?: number; onError: (error: unknown) => void }): () => void {
     this.stopKeepFresh?.();
     const controller = new AbortController();
-    const every = options.everyMs ?? Math.max(1000, Math.floor(this.args.ttlMs / 3));
+    const every = options.everyMs ?? fleetLockRenewEveryMs(this.args.ttlMs);
     const loop = async (): Promise<void> => {
       while (!controller.signal.aborted) {
         try {

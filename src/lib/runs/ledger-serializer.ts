@@ -1,10 +1,12 @@
-import { redactDeep } from '../output/output.js';
+import { renderDeep } from '../output/output.js';
+import { renderOutputText } from '../output/remote-text.js';
 import type { Redactor } from '../output/redactor.js';
 import type { RunLedgerDocument } from './run-ledger-schema.js';
 
 /**
  * Turns a ledger into the text written to disk: pretty at the top level, one line per target and
- * per event (so `grep '"state":"failed"' <ledger>` works), every string redacted.
+ * per event (so `grep '"state":"failed"' <ledger>` works), every string redacted: registered
+ * values everywhere, token shapes in remote spans only (molectl's own records stay as written).
  *
  * A fleet run rewrites its ledger after every change, and redacting a 1,000-target document
  * string by string costs ~100 ms, which would dominate a run that records 2,000 updates. So
@@ -13,6 +15,18 @@ import type { RunLedgerDocument } from './run-ledger-schema.js';
  * the ledger; this pass is defence in depth against secrets registered after that, which is why
  * the whole cache is also dropped on status changes and at least every few seconds.
  */
+/**
+ * The environment block as ledgers have always stored it: what is unknown (an AWS account STS
+ * did not give) is left out rather than written as null, so every molectl that reads ledgers of
+ * schema 1 reads it; reading fills the gaps back in (environmentSchema).
+ */
+function onDisk(environment: RunLedgerDocument['environment']): Record<string, unknown> {
+  // In one order whoever built it, so a ledger read back and written again is the same text.
+  const { name, cpUrl, tenantCpUrl, awsAccount, awsRegion, ...more } = environment;
+  const known = { name, cpUrl, tenantCpUrl, awsAccount, awsRegion };
+  return Object.fromEntries(Object.entries({ ...known, ...more }).filter(([, v]) => v !== null && v !== ''));
+}
+
 export class LedgerSerializer {
   private cache = new WeakMap<object, string>();
   private lastFullPassAt = 0;
@@ -44,13 +58,13 @@ export class LedgerSerializer {
     }
     const { targets, events, ...head } = doc;
     const lines: string[] = [];
-    for (const [key, value] of Object.entries(head)) {
+    for (const [key, value] of Object.entries({ ...head, environment: onDisk(doc.environment) })) {
       if (value !== undefined)
-        lines.push(`  ${JSON.stringify(key)}: ${JSON.stringify(redactDeep(value, this.redactor))}`);
+        lines.push(`  ${JSON.stringify(key)}: ${JSON.stringify(renderDeep(value, this.redactor, 'json'))}`);
     }
     // A target's key is the record's own `key` field, so the cached line may hold both.
     const targetLines = Object.entries(targets).map(([key, target]) =>
-      this.fragment(target, () => `    ${JSON.stringify(this.redactor.redact(key))}: `),
+      this.fragment(target, () => `    ${JSON.stringify(renderOutputText(key, this.redactor, 'json'))}: `),
     );
     lines.push(`  "targets": ${targetLines.length ? `{\n${targetLines.join(',\n')}\n  }` : '{}'}`);
     const eventLines = events.map((event) => this.fragment(event, () => '    '));
@@ -63,7 +77,7 @@ export class LedgerSerializer {
   private fragment(record: object, prefix: () => string): string {
     let text = this.cache.get(record);
     if (text === undefined) {
-      text = `${prefix()}${JSON.stringify(redactDeep(record, this.redactor))}`;
+      text = `${prefix()}${JSON.stringify(renderDeep(record, this.redactor, 'json'))}`;
       this.cache.set(record, text);
     }
     return text;

@@ -1,4 +1,4 @@
-import type { Clock } from '../cli/clock.js';
+import type { Clock } from '../clock.js';
 import { acquireFleetLock, type FleetLock, type ParameterStore } from './fleet-lock.js';
 import { LockHeldError, LockLostError } from './lock-held-error.js';
 import type { LocalLock } from './local-lock.js';

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 
 /**
@@ -26,14 +27,25 @@ export function checkOwnerLiveness(owner: { pid: number; hostname: string }, her
 /**
  * Signal 0 checks existence without touching the process. EPERM means it exists but belongs to
  * someone else, which is alive. A recycled pid reads as alive: the safe direction to be wrong in.
+ * A zombie (exited, not yet collected by its parent; on Linux, where /proc says so) has ended:
+ * an orphan's reaper may take seconds to collect it, and its work is over.
  */
 export function isProcessAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  return !isZombie(pid);
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false;
   }
 }
 

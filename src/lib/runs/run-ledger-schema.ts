@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import '../zod-settings.js';
 import { LEDGER_SCHEMA_VERSION, RUN_STATUSES, TARGET_STATES } from './run-ledger-states.js';
+import { environmentSchema } from '../config/environment-schema.js';
 
 /**
  * The on-disk shape of a run ledger (`<stateDir>/runs/<id>.json`), documented in docs/runs.md.
@@ -64,12 +65,8 @@ export const runLedgerSchema = z.looseObject({
   kind: z.literal('molectl-run-ledger'),
   id: z.string(),
   command: z.string(),
-  environment: z.looseObject({
-    name: z.string(),
-    cpUrl: z.optional(z.string()),
-    awsAccount: z.optional(z.string()),
-    awsRegion: z.optional(z.string()),
-  }),
+  /** Where the run acted (src/lib/config/run-environment.ts); unknown values are left out on disk. */
+  environment: environmentSchema,
   status: z.enum(RUN_STATUSES),
   startedAt: z.string(),
   updatedAt: z.string(),
@@ -92,5 +89,4 @@ export type TargetRecord = z.infer<typeof targetSchema>;
 export type RunEvent = z.infer<typeof eventSchema>;
 export type RunOwner = z.infer<typeof ownerSchema>;
 export type RunErrorRecord = z.infer<typeof errorRecordSchema>;
-export type RunEnvironment = RunLedgerDocument['environment'];
 export type ScalarOrList = z.infer<typeof scalarOrList>;

@@ -1,13 +1,13 @@
 import { readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { Clock } from '../cli/clock.js';
+import type { Clock } from '../clock.js';
 import { ExitCode, MolectlError, isMolectlError } from '../errors.js';
 import type { Redactor } from '../output/redactor.js';
+import { renderOutputText } from '../output/remote-text.js';
 import { writeFileAtomic } from '../output/write-file.js';
 import { LedgerSerializer } from './ledger-serializer.js';
 import { checkOwnerLiveness, describeCurrentProcess } from './process-owner.js';
 import type {
-  RunEnvironment,
   RunErrorRecord,
   RunEvent,
   RunLedgerDocument,
@@ -101,18 +101,16 @@ export class RunLedger {
     return { ...counts, total: Object.keys(this.doc.targets).length, settled };
   }
 
+  /** A target not yet worked on. */
+  private pendingTarget(key: string, now: string): TargetRecord {
+    return { key: this.clean(key), state: 'pending', remoteIds: {}, detail: {}, attempts: 0, updatedAt: now };
+  }
+
   /** Adds targets as pending; targets already known are left as they are (resume-safe). */
   addTargets(keys: Iterable<string>): Promise<void> {
     const now = this.now();
     for (const key of keys) {
-      this.doc.targets[key] ??= {
-        key: this.clean(key),
-        state: 'pending',
-        remoteIds: {},
-        detail: {},
-        attempts: 0,
-        updatedAt: now,
-      };
+      this.doc.targets[key] ??= this.pendingTarget(key, now);
     }
     return this.touch(now);
   }
@@ -123,14 +121,7 @@ export class RunLedger {
    */
   updateTarget(key: string, patch: TargetPatch): Promise<void> {
     const now = this.now();
-    const target = (this.doc.targets[key] ??= {
-      key: this.clean(key),
-      state: 'pending',
-      remoteIds: {},
-      detail: {},
-      attempts: 0,
-      updatedAt: now,
-    });
+    const target = (this.doc.targets[key] ??= this.pendingTarget(key, now));
     this.serializer.forget(target);
     if (patch.state !== undefined && patch.state !== target.state) {
       if (patch.state === 'in-progress') {
@@ -187,12 +178,6 @@ export class RunLedger {
   /** Records what the run pinned (secret id + version id, fingerprint): names and ids only. */
   setPinned(values: Record<string, ScalarOrList>): Promise<void> {
     for (const [k, v] of Object.entries(values)) this.doc.pinned[k] = this.cleanValue(v);
-    return this.touch(this.now());
-  }
-
-  /** Fills in what becomes known after the start (AWS account once STS answered). */
-  setEnvironment(patch: Partial<RunEnvironment>): Promise<void> {
-    for (const [k, v] of Object.entries(patch)) if (typeof v === 'string') this.doc.environment[k] = this.clean(v);
     return this.touch(this.now());
   }
 
@@ -254,6 +239,11 @@ export class RunLedger {
     return queued;
   }
 
+  /** The ledger as its file has it (what is unknown left out): what `runs show -o json` prints. */
+  asWritten(): unknown {
+    return JSON.parse(this.serialize());
+  }
+
   /** The exact text written to disk: the document redacted again, as defence in depth. */
   serialize(): string {
     return this.serializer.serialize(this.doc);
@@ -290,8 +280,13 @@ export class RunLedger {
     return this.io.clock.now().toISOString();
   }
 
+  /**
+   * What a ledger keeps of a string: registered values scrubbed everywhere, token shapes only in
+   * the spans marked as remote (a CP answer, SSM output), marks removed. molectl's own messages,
+   * hints and key=value records are kept as written: the shape rules garbled them.
+   */
   private clean(text: string): string {
-    const redacted = this.io.redactor.redact(text);
+    const redacted = renderOutputText(text, this.io.redactor, 'json');
     return redacted.length > MAX_MESSAGE_LENGTH ? `${redacted.slice(0, MAX_MESSAGE_LENGTH)}… (truncated)` : redacted;
   }
 

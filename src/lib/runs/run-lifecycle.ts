@@ -3,6 +3,8 @@ import type { Context } from '../context.js';
 import { parseDurationMs } from '../config/parse-duration.js';
 import { ConfigError, InterruptedError, MolectlError } from '../errors.js';
 import { LockLostError } from './lock-held-error.js';
+import { DEFAULT_FLEET_LOCK_TTL_MS, fleetLockRenewEveryMs } from './fleet-lock.js';
+import { orderLocks } from './lock-names.js';
 import { lockRun, type RunLocks } from './lock-run.js';
 import type { RunLedger } from './run-ledger.js';
 import type { CreateRunInput } from './run-store.js';
@@ -12,7 +14,7 @@ import type { CreateRunInput } from './run-store.js';
  * rollback; org delete, gc; org create without locks):
  *
  *   1. the ledger is created (or an existing one, being resumed, is handed in);
- *   2. its locks are taken in the one order (LOCK_ORDER below), each a local lock then, for
+ *   2. its locks are taken in the one order (orderLocks in ./lock-names.ts), each a local lock then, for
  *      fleet-wide work, the SSM fleet lock; a lock whose holder died on this host is taken over
  *      with a notice; any refusal releases what was taken and records the run as aborted;
  *   3. fleet locks are renewed while the work runs; a renewal that finds the lock taken by
@@ -49,15 +51,10 @@ export interface RunSpec {
 }
 
 /**
- * Locks are taken sorted by operation name and released in reverse: any two runs that need
- * overlapping locks take them in the same order. Documented in docs/runs.md.
+ * The fleet locks' own door outlives a Ctrl-C (its calls are not cancelled with the run) for as
+ * long as a run may last, so that renewing and releasing still work at the end of a long one.
  */
-export function orderLocks(operations: string[]): string[] {
-  return [...new Set(operations)].sort();
-}
-
-/** Fleet locks last ten minutes without renewal (MOLECTL_LOCK_TTL) and are renewed every third of that. */
-const DEFAULT_FLEET_LOCK_TTL_MS = 10 * 60_000;
+const FLEET_LOCK_DOOR_LIFETIME_MS = 24 * 3600_000;
 
 function fleetLockTtlMs(ctx: Context): number {
   const ms = ctx.env.MOLECTL_LOCK_TTL ? parseDurationMs(ctx.env.MOLECTL_LOCK_TTL) : null;
@@ -87,11 +84,11 @@ export async function runMutation<T>(ctx: Context, spec: RunSpec, work: (run: Ac
           ...(spec.fleet
             ? {
                 fleet: {
-                  store: createDetachedDoor(ctx.aws, 24 * 3600_000),
+                  store: createDetachedDoor(ctx.aws, FLEET_LOCK_DOOR_LIFETIME_MS),
                   parameterPrefix: ctx.config.environment.parameterPrefix,
                   clock: ctx.clock,
                   ttlMs,
-                  refreshEveryMs: Math.max(1000, Math.floor(ttlMs / 3)),
+                  refreshEveryMs: fleetLockRenewEveryMs(ttlMs),
                 },
               }
             : {}),

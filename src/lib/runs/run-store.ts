@@ -1,12 +1,13 @@
 import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Clock } from '../cli/clock.js';
+import type { Clock } from '../clock.js';
+import type { Environment } from '../config/run-environment.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import type { Redactor } from '../output/redactor.js';
 import { acquireLocalLock, breakLocalLock, type LocalLock, type LocalLockHolder } from './local-lock.js';
 import { describeCurrentProcess } from './process-owner.js';
 import { RunLedger } from './run-ledger.js';
-import type { RunEnvironment, RunLedgerDocument, ScalarOrList } from './run-ledger-schema.js';
+import type { RunLedgerDocument, ScalarOrList } from './run-ledger-schema.js';
 import { LEDGER_SCHEMA_VERSION } from './run-ledger-states.js';
 import { createRunId, isRunId } from './run-id.js';
 import { UnreadableLedgerError } from './unreadable-ledger-error.js';
@@ -27,7 +28,8 @@ export interface RunStoreOptions {
 export interface CreateRunInput {
   /** The command as typed, e.g. `migrate cp-secret apply`. */
   command: string;
-  environment: RunEnvironment;
+  /** Where the run acts: describeEnvironment(), or configuredEnvironment() when it makes no AWS call. */
+  environment: Environment;
   /** Options by name. Secret inputs go in as names or fingerprints, never values. */
   inputs?: Record<string, ScalarOrList>;
   pinned?: Record<string, ScalarOrList>;
@@ -201,6 +203,12 @@ export class RunStore {
     const version = (json as { schemaVersion?: unknown } | null)?.schemaVersion;
     if (typeof version === 'number' && version > LEDGER_SCHEMA_VERSION) {
       throw new UnreadableLedgerError(path, `written by a newer molectl (ledger schemaVersion ${version})`);
+    }
+    if (typeof version === 'number' && version < LEDGER_SCHEMA_VERSION) {
+      throw new UnreadableLedgerError(
+        path,
+        `written by an older molectl (ledger schemaVersion ${version}; this molectl reads ${LEDGER_SCHEMA_VERSION})`,
+      );
     }
     // Imported here, not at the top: building the schema (and loading zod) is for runs that read a ledger.
     const { runLedgerSchema } = await import('./run-ledger-schema.js');

@@ -1,10 +1,15 @@
 import type { Context } from '../context.js';
-import { createApplyLedger } from '../cp-secret/apply-ledger.js';
-import { applyMigration, type ApplySettings } from '../cp-secret/apply-migration.js';
-import { actionableTargets, summarizeTargets, unseenTenants, type MigrationPlan } from '../cp-secret/migration-plan.js';
-import { discoverTenants, planMigration } from '../cp-secret/plan-migration.js';
+import { createApplyLedger } from '../tenant-secret-delivery/apply-ledger.js';
+import { applyMigration, type ApplySettings } from '../tenant-secret-delivery/apply-migration.js';
+import {
+  actionableTargets,
+  summarizeTargets,
+  unseenTenants,
+  type MigrationPlan,
+} from '../tenant-secret-delivery/migration-plan.js';
+import { discoverTenants, planMigration } from '../cp-secret-migration/plan-migration.js';
 import { MolectlError, UsageError } from '../errors.js';
-import type { Target } from '../cli/describe-target.js';
+import type { Environment } from '../config/run-environment.js';
 import type { RunGuard } from '../runs/run-lifecycle.js';
 import { fingerprintOf } from '../output/fingerprint.js';
 import { createConsumerRequester, giteaBaseUrl, giteaToken, railwayTargetFor } from './consumer-door.js';
@@ -43,7 +48,7 @@ export interface ConsumerSettings {
   deployTimeoutMs: number;
   /** Tenants the operator accepted up front to leave unverified (--accept-unreachable). */
   acceptUnreachable: number;
-  target: Target;
+  environment: Environment;
   /** The rotation's run: stops the tenant waves when it is interrupted or loses a lock. */
   guard: RunGuard;
   /**
@@ -60,7 +65,7 @@ export interface ConsumerOutcome {
   remoteIds: Record<string, string>;
   /** Tenants that could not be reached and still hold another value (not a failure, but reported). */
   leftBehind: string[];
-  /** True when the attempt failed before changing any member: there is nothing to put back. */
+  /** True when the attempt changed no member: after a failure, there is nothing to put back. */
   changedNothing?: boolean;
 }
 
@@ -279,6 +284,7 @@ async function setTenants(
       detail: 'the forward step changed no tenant: nothing to put back',
       remoteIds: {},
       leftBehind: [],
+      changedNothing: true,
     };
   }
   const unseen = unseenTenants(plan);
@@ -306,11 +312,21 @@ async function setTenants(
   const changes = actionableTargets(plan);
   if (changes.length === 0) {
     if (tooMany) return { ok: false, detail: tooMany, remoteIds: {}, leftBehind, changedNothing: true };
+    // Accepting every tenant as unreachable leaves nothing observed: "0 of 0" verifies nothing.
+    if (seenCount === 0)
+      return {
+        ok: false,
+        detail: `no tenant ${putBackOf ? 'it changed ' : ''}could be observed (${unseen.map((u) => u.name).join(', ')} unreachable): nothing was verified`,
+        remoteIds: {},
+        leftBehind,
+        changedNothing: true,
+      };
     return {
       ok: true,
       detail: `${plan.summary.current} of ${seenCount} reachable tenants observed holding ${version.fingerprint}, nothing to change${unreachableNote}`,
       remoteIds: {},
       leftBehind,
+      changedNothing: true,
     };
   }
   if (tooMany)
@@ -336,7 +352,7 @@ async function setTenants(
       };
     delete applySettings.canary;
   }
-  const ledger = await createApplyLedger(ctx, plan, applySettings, settings.waveSpec, settings.target);
+  const ledger = await createApplyLedger(ctx, plan, applySettings, settings.waveSpec, settings.environment);
   await settings.onApplyRunCreated?.(ledger.id);
   const result = await applyMigration(ctx, plan, applySettings, ledger, settings.guard).catch(
     async (error: unknown) => {

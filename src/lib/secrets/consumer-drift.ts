@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { planMigration } from '../cp-secret/plan-migration.js';
+import { planMigration } from '../cp-secret-migration/plan-migration.js';
 import { fingerprintOf } from '../output/fingerprint.js';
 import { createConsumerRequester, giteaBaseUrl, giteaToken, railwayTargetFor } from './consumer-door.js';
 import { listGiteaActionsSecretNames } from './gitea-actions-secrets.js';

@@ -1,7 +1,7 @@
-import { confirmChange } from '../cli/confirm-change.js';
+import { confirmChange, showBeforeConfirming } from '../prompt/confirm-change.js';
 import type { Context } from '../context.js';
 import { ExitCode, MolectlError, NotFoundError, UsageError } from '../errors.js';
-import { describeTarget, formatTarget, toRunEnvironment } from '../cli/describe-target.js';
+import { describeEnvironment, formatEnvironment } from '../config/run-environment.js';
 import { fingerprintOf } from '../output/fingerprint.js';
 import type { RunLedger } from '../runs/run-ledger.js';
 import { checkConsumerPrerequisites, type ConsumerSettings, type VersionToSet } from './consumer-actions.js';
@@ -23,7 +23,7 @@ export interface PrepareInput {
   resume: boolean;
   abortPending: boolean;
   overlapMs: number;
-  settings: Omit<ConsumerSettings, 'target' | 'guard'>;
+  settings: Omit<ConsumerSettings, 'environment' | 'guard'>;
   breakLock: boolean;
 }
 
@@ -70,8 +70,8 @@ export async function prepareRotation(ctx: Context, input: PrepareInput): Promis
           .map((c) => c.ref)
       : [];
 
-  const target = await describeTarget(ctx.config, ctx.aws);
-  ctx.out.info(formatTarget(target));
+  const environment = await describeEnvironment(ctx.config, ctx.aws);
+  showBeforeConfirming(ctx, { kind: 'environment' }, formatEnvironment(environment));
   const plan = planRotation({
     mode,
     secret,
@@ -83,7 +83,7 @@ export async function prepareRotation(ctx: Context, input: PrepareInput): Promis
     deployTimeoutMs: input.settings.deployTimeoutMs,
     bytes: secret.generate.bytes,
   });
-  ctx.out.info(renderRotationPlan(plan));
+  showBeforeConfirming(ctx, { kind: 'environment' }, renderRotationPlan(plan));
   await confirmChange(
     ctx,
     { kind: 'environment' },
@@ -94,12 +94,12 @@ export async function prepareRotation(ctx: Context, input: PrepareInput): Promis
   if (earlier && earlier.document.command === ROTATE_COMMAND) {
     await earlier.claim();
     await earlier.setStatus('running', { error: null });
-    await earlier.recordEvent(`resumed against ${formatTarget(target)}`);
+    await earlier.recordEvent(`resumed against ${formatEnvironment(environment)}`);
     ledger = earlier;
   } else {
     ledger = await ctx.runs.create({
       command: mode === 'rollback' ? ROLLBACK_COMMAND : ROTATE_COMMAND,
-      environment: toRunEnvironment(target),
+      environment,
       inputs: {
         name: secret.name,
         secretId: secret.secretId,
@@ -119,7 +119,7 @@ export async function prepareRotation(ctx: Context, input: PrepareInput): Promis
         ...(mode === 'abort-pending' ? [] : ['finish']),
       ],
     });
-    await ledger.recordEvent(`started (${mode}) against ${formatTarget(target)}`);
+    await ledger.recordEvent(`started (${mode}) against ${formatEnvironment(environment)}`);
   }
   ctx.out.info(`run ${ledger.id}: ledger ${ledger.path}`);
   return {
@@ -129,7 +129,7 @@ export async function prepareRotation(ctx: Context, input: PrepareInput): Promis
       current,
       to,
       generateBytes: secret.generate.bytes,
-      settings: { ...input.settings, target },
+      settings: { ...input.settings, environment },
       breakLock: input.breakLock,
     },
     ledger,

@@ -1,5 +1,5 @@
 import type { Styles } from '../output/output.js';
-import { renderTable } from '../output/table.js';
+import { ownCell, remoteCell, renderTable } from '../output/table.js';
 import type { ConsumerDrift } from './consumer-drift.js';
 import type { ManagedSecret } from './managed-secret.js';
 import type { SecretVersionsView } from './read-secret-versions.js';
@@ -19,15 +19,18 @@ export function renderSecretList(rows: SecretListRow[], style: Styles): string {
   if (rows.length === 0) return 'no secrets configured for this environment';
   return renderTable(
     [
-      { header: 'name', value: (r: SecretListRow) => r.name },
-      { header: 'secrets manager id', value: (r) => r.secretId },
+      { header: 'name', value: (r: SecretListRow) => ownCell(r.name) },
+      { header: 'secrets manager id', value: (r) => ownCell(r.secretId) },
       {
         header: 'versions',
-        value: (r) => (r.exists ? r.versions.map((v) => `${v.versionId}:${v.stages.join('+')}`).join(' ') : 'MISSING'),
+        value: (r) =>
+          r.exists
+            ? remoteCell(r.versions.map((v) => `${v.versionId}:${v.stages.join('+')}`).join(' '))
+            : ownCell('MISSING'),
         style: (c, r) => (r.exists ? c : style.fail(c)),
       },
-      { header: 'last change', value: (r) => r.lastChangedAt },
-      { header: 'consumers', value: (r) => r.consumers.join(', ') },
+      { header: 'last change', value: (r) => remoteCell(r.lastChangedAt) },
+      { header: 'consumers', value: (r) => ownCell(r.consumers.join(', ')) },
     ],
     rows,
   );
@@ -49,10 +52,10 @@ export function renderSecretStatus(
     lines.push(
       renderTable(
         [
-          { header: 'version', value: (v: SecretVersionsView['versions'][number]) => v.versionId },
-          { header: 'stages', value: (v) => v.stages.join(', ') },
-          { header: 'created', value: (v) => v.createdAt?.toISOString().replace(/\.\d{3}Z$/, 'Z') ?? null },
-          { header: 'value', value: (v) => v.shown ?? 'unreadable' },
+          { header: 'version', value: (v: SecretVersionsView['versions'][number]) => remoteCell(v.versionId) },
+          { header: 'stages', value: (v) => remoteCell(v.stages.join(', ')) },
+          { header: 'created', value: (v) => ownCell(v.createdAt?.toISOString().replace(/\.\d{3}Z$/, 'Z')) },
+          { header: 'value', value: (v) => ownCell(v.shown ?? 'unreadable') },
         ],
         versions.versions,
       ),
@@ -62,14 +65,14 @@ export function renderSecretStatus(
   lines.push(
     renderTable(
       [
-        { header: 'consumer', value: (d: ConsumerDrift) => d.consumer },
+        { header: 'consumer', value: (d: ConsumerDrift) => ownCell(d.consumer) },
         {
           header: 'holds',
-          value: (d) => d.holds,
+          value: (d) => ownCell(d.holds),
           style: (c, d) => (d.holds === 'current' ? style.ok(c) : d.holds === 'unknown' ? style.dim(c) : style.warn(c)),
         },
-        { header: 'fingerprint', value: (d) => d.fingerprint },
-        { header: 'detail', value: (d) => d.detail },
+        { header: 'fingerprint', value: (d) => ownCell(d.fingerprint) },
+        { header: 'detail', value: (d) => ownCell(d.detail) },
       ],
       drift,
     ),
@@ -87,10 +90,10 @@ export function renderSecretStatus(
       lines.push(
         renderTable(
           [
-            { header: 'tenant', value: (b: NonNullable<ConsumerDrift['behind']>[number]) => b.slug },
-            { header: 'holds', value: (b) => b.holds },
-            { header: 'fingerprint', value: (b) => b.fingerprint },
-            { header: 'reason', value: (b) => b.reason },
+            { header: 'tenant', value: (b: NonNullable<ConsumerDrift['behind']>[number]) => remoteCell(b.slug) },
+            { header: 'holds', value: (b) => ownCell(b.holds) },
+            { header: 'fingerprint', value: (b) => ownCell(b.fingerprint) },
+            { header: 'reason', value: (b) => ownCell(b.reason) },
           ],
           d.behind,
         ),

@@ -1,5 +1,8 @@
-import type { ApplySettings } from '../cp-secret/apply-migration.js';
+import type { ApplySettings } from '../tenant-secret-delivery/apply-migration.js';
 import { parseWaveSpec } from '../fleet/plan-waves.js';
+import { hostScriptTimeoutSeconds } from '../tenant-secret-delivery/tenant-script.js';
+import { DEFAULT_FLEET_CONCURRENCY } from '../ssm/fleet-concurrency.js';
+import type { ParsedFlags } from '../cli/flag-declaration.js';
 import { countFlag, durationFlag } from '../cli/flags.js';
 import {
   breakLockFlag,
@@ -30,6 +33,8 @@ export const consumerFlags = {
   breakLock: breakLockFlag('take over an expired fleet lock left by a dead run'),
 };
 
+export type ConsumerOptions = ParsedFlags<typeof consumerFlags>;
+
 export function toApplySettings(input: {
   canary?: string | undefined;
   waves: string;
@@ -43,8 +48,8 @@ export function toApplySettings(input: {
     maxErrors: input.maxErrors,
     soakMs: input.soak,
     delivery: 'secrets-manager',
-    maxConcurrency: 50,
+    maxConcurrency: DEFAULT_FLEET_CONCURRENCY,
     healthTimeoutSeconds: Math.ceil(input.healthTimeout / 1000),
-    hostTimeoutSeconds: Math.ceil(input.healthTimeout / 1000) + 240,
+    hostTimeoutSeconds: hostScriptTimeoutSeconds(Math.ceil(input.healthTimeout / 1000)),
   };
 }

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Context } from '../context.js';
-import { LOCK_OPERATION } from '../cp-secret/run-apply.js';
+import { LOCKS } from '../runs/lock-names.js';
 import { ExitCode, MolectlError } from '../errors.js';
 import { fingerprintOf } from '../output/fingerprint.js';
 import { runMutation } from '../runs/run-lifecycle.js';
 import type { RunLedger } from '../runs/run-ledger.js';
-import { setConsumer, type ConsumerSettings, type PutBackOf, type VersionToSet } from './consumer-actions.js';
+import { setConsumer, type ConsumerSettings, type VersionToSet } from './consumer-actions.js';
+import { abortPending, finishFailure, putBack } from './put-back-consumers.js';
 import type { ManagedSecret } from './managed-secret.js';
 import { AWSCURRENT, AWSPENDING } from '../aws/secret-stages.js';
 import type { RotationMode } from './rotation-plan.js';
@@ -72,8 +73,8 @@ export async function runRotation(ctx: Context, run: RotationRun, ledger: RunLed
   // a rotation with tenant consumers also holds the migrate engine's lock: two runs must not
   // recreate the same containers.
   const locks = [
-    `secrets-${run.secret.name}`,
-    ...(run.secret.consumers.some((c) => c.kind === 'tenants-env') ? [LOCK_OPERATION] : []),
+    LOCKS.secret(run.secret.name),
+    ...(run.secret.consumers.some((c) => c.kind === 'tenants-env') ? [LOCKS.tenantSecretDelivery] : []),
   ];
   return runMutation(
     ctx,
@@ -113,23 +114,7 @@ async function walk(
     exitCode: ExitCode.ok,
   };
 
-  if (run.mode === 'abort-pending') {
-    const pending = run.to!;
-    result.to = { versionId: pending.versionId, fingerprint: pending.fingerprint };
-    const earlier = await ctx.runs.load(pending.versionId).catch(() => null);
-    const touched = touchedByEarlierRun(run, earlier);
-    const back = await putBack(ctx, run, settings, ledger, touched, result, (ref) => ({
-      applyRun: earlier?.target(ref)?.remoteIds.applyRun,
-    }));
-    await finishFailure(ctx, run, ledger, result, back, "aborted at the operator's request");
-    result.failure = back
-      ? null
-      : `some consumers could not be put back (see the table): AWSPENDING ${pending.versionId} is kept, retry with --abort-pending`;
-    result.status = back ? 'succeeded' : 'failed';
-    result.exitCode = back ? ExitCode.ok : ExitCode.failed;
-    await ledger.setStatus(back ? 'succeeded' : 'failed');
-    return result;
-  }
+  if (run.mode === 'abort-pending') return abortPending(ctx, run, settings, ledger, result);
 
   const to = run.to ?? (await createPending(ctx, run, ledger));
   result.to = { versionId: to.versionId, fingerprint: to.fingerprint };
@@ -170,7 +155,7 @@ async function walk(
       }
       outcome = { ok: false, detail: (error as Error).message, remoteIds: {}, leftBehind: [] };
     }
-    result.leftBehind.push(...outcome.leftBehind);
+    for (const who of outcome.leftBehind) if (!result.leftBehind.includes(who)) result.leftBehind.push(who);
     // A consumer that failed before changing any member has nothing to be put back.
     if (!outcome.ok && outcome.changedNothing) touched.pop();
     await ledger.updateTarget(consumer.ref, {
@@ -247,95 +232,4 @@ async function finish(ctx: Context, run: RotationRun, ledger: RunLedger, to: Ver
   ctx.out.info(
     `finished: AWSCURRENT is ${to.versionId} (${to.fingerprint})${holder && holder.versionId !== to.versionId ? `, AWSPREVIOUS ${holder.versionId}` : ''}`,
   );
-}
-
-/**
- * Puts the touched consumers back on AWSCURRENT, in the configured order (not reversed): each
- * consumer's test presumes the ones before it already hold the value, so the tenants' CP
- * authentication check passes only once the CP is back. True when all went back.
- */
-async function putBack(
-  ctx: Context,
-  run: RotationRun,
-  settings: ConsumerSettings,
-  ledger: RunLedger,
-  touched: string[],
-  result: RotationResult,
-  forwardOf: (ref: string) => PutBackOf,
-): Promise<boolean> {
-  let allBack = true;
-  for (const ref of touched) {
-    const consumer = run.secret.consumers.find((c) => c.ref === ref)!;
-    const step = ctx.out.step(`${ref} — putting back ${run.current.fingerprint}`);
-    let outcome;
-    try {
-      outcome = await setConsumer(
-        ctx,
-        consumer,
-        run.current,
-        { ...settings, onApplyRunCreated: (id) => ledger.updateTarget(ref, { remoteIds: { putBackApplyRun: id } }) },
-        forwardOf(ref),
-      );
-    } catch (error) {
-      if (ctx.signal.aborted) throw error;
-      outcome = { ok: false, detail: (error as Error).message, remoteIds: {}, leftBehind: [] };
-    }
-    if (!outcome.ok) allBack = false;
-    await ledger.updateTarget(ref, {
-      // Putting back is the whole job of an abort; in a rotation the consumer's change failed.
-      state: run.mode === 'abort-pending' && outcome.ok ? 'succeeded' : 'failed',
-      outcome: outcome.ok ? 'put-back' : 'put-back-failed',
-      remoteIds: Object.fromEntries(
-        Object.entries(outcome.remoteIds).map(([k, v]) => [`putBack${k[0]!.toUpperCase()}${k.slice(1)}`, v]),
-      ),
-      detail: { putBack: outcome.detail },
-    });
-    const report = result.consumers.find((c) => c.consumer === ref);
-    const state = outcome.ok ? 'put-back' : 'put-back-failed';
-    if (report) report.state = `${report.state === 'failed' ? 'failed, ' : ''}${state}`;
-    else result.consumers.push({ consumer: ref, state, detail: outcome.detail });
-    if (outcome.ok) step.succeed(`${ref} — back on ${run.current.fingerprint}`);
-    else step.fail(`${ref} — could not put back — ${outcome.detail}`);
-  }
-  return allBack;
-}
-
-async function finishFailure(
-  ctx: Context,
-  run: RotationRun,
-  ledger: RunLedger,
-  result: RotationResult,
-  allBack: boolean,
-  reason: string,
-): Promise<void> {
-  const pending = result.to && run.mode !== 'rollback' ? result.to : null;
-  if (pending && allBack) {
-    const described = await ctx.aws.describeSecret(run.secret.secretId);
-    if (described?.versions.some((v) => v.versionId === pending.versionId && v.stages.includes(AWSPENDING))) {
-      await ctx.aws.updateSecretVersionStage({
-        secretId: run.secret.secretId,
-        stage: AWSPENDING,
-        removeFromVersionId: pending.versionId,
-      });
-    }
-    await ledger.recordEvent(`removed AWSPENDING from ${pending.versionId}`);
-  }
-  if (run.mode === 'abort-pending') return;
-  result.status = 'failed';
-  result.exitCode = ExitCode.failed;
-  result.failure = allBack
-    ? `${reason}; every touched consumer is back on AWSCURRENT${pending ? ' and AWSPENDING was removed' : ''}`
-    : `${reason}; some consumers could not be put back (see the table)${pending ? `: AWSPENDING ${pending.versionId} is kept, retry with --abort-pending` : ''}`;
-  await ledger.recordEvent(result.failure, { level: 'error' });
-  await ledger.setStatus('failed', { error: new MolectlError(result.failure) });
-}
-
-/** Consumers an earlier run touched, from its ledger (id = the pending version id); all when it is not here. */
-function touchedByEarlierRun(run: RotationRun, earlier: RunLedger | null): string[] {
-  const all = run.secret.consumers.map((c) => c.ref);
-  if (!earlier) return all;
-  return all.filter((ref) => {
-    const t = earlier.target(ref);
-    return t !== undefined && t.state !== 'pending';
-  });
 }

@@ -1,7 +1,7 @@
 import type { InvocationSummary } from '../aws/aws-types.js';
 import { MolectlError } from '../errors.js';
 import type { InstanceScriptResult, ShellScriptApi, ShellScriptDeps } from './run-shell-script.js';
-import { isTerminalInvocationStatus, SSM_STDERR_CAP_CHARS, SSM_STDOUT_CAP_CHARS } from './ssm-limits.js';
+import { isTerminalInvocationStatus, SSM_STDERR_CAP_CHARS, SSM_STDOUT_CAP_CHARS } from '../aws/ssm-limits.js';
 import { isSsmThrottle, type SsmPacer } from './ssm-pacer.js';
 
 /**

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ShellScriptDeps, ShellScriptRequest } from './run-shell-script.js';
 import { countInFlight, type RunState } from './script-run-state.js';
-import { SSM_MAX_INSTANCE_IDS_PER_COMMAND } from './ssm-limits.js';
+import { SSM_MAX_INSTANCE_IDS_PER_COMMAND } from '../aws/ssm-limits.js';
 import { isSsmThrottle } from './ssm-pacer.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { AwsApi } from '../aws/aws-types.js';
-import type { Clock } from '../cli/clock.js';
+import type { Clock } from '../clock.js';
 import { UsageError } from '../errors.js';
-import { SSM_MAX_INSTANCE_IDS_PER_COMMAND } from './ssm-limits.js';
+import { SSM_MAX_INSTANCE_IDS_PER_COMMAND } from '../aws/ssm-limits.js';
 import { dispatchAllowed } from './dispatch-commands.js';
 import { nextPollAt, pollDueCommands } from './poll-commands.js';
 import type { RunState } from './script-run-state.js';
@@ -26,6 +26,17 @@ import { createSsmPacer, type SsmPacer } from './ssm-pacer.js';
  * Invariant: the script must not contain a secret. SSM keeps commands readable to anyone with
  * ssm:ListCommands or CloudTrail access; instances fetch secrets themselves.
  */
+
+/**
+ * How long after a script's own time limits molectl still waits for SSM to report its end: an
+ * invocation turns TimedOut only some seconds after its executionTimeout fires, and finished
+ * invocations reach ListCommandInvocations with a delay. Waiting less would call a host that
+ * did finish "no result".
+ */
+export const SSM_RESULT_GRACE_SECONDS = 60;
+
+/** A script's run time limit when the caller gives none: SSM's own default (3600 s) is far too long to watch. */
+const DEFAULT_SCRIPT_TIMEOUT_SECONDS = 600;
 
 export type ShellScriptApi = Pick<
   AwsApi,
@@ -54,7 +65,7 @@ export interface ShellScriptRequest {
    * SSM's default is an hour, far too long for someone waiting at a terminal).
    */
   deliveryTimeoutSeconds?: number;
-  /** How long molectl waits for all results before giving up on the stragglers. Default: timeout + 60 s. */
+  /** How long molectl waits for all results before giving up on the stragglers. Default: timeouts + SSM_RESULT_GRACE_SECONDS. */
   waitMs?: number;
   /** First poll delay; doubles up to maxPollIntervalMs. */
   pollIntervalMs?: number;
@@ -129,8 +140,9 @@ export async function runShellScript(
   const instanceIds = [...new Set(request.instanceIds)];
   if (instanceIds.length === 0) return [];
   if (request.commands.length === 0) throw new UsageError('no script to run', 'pass at least one command line');
-  const timeoutSeconds = request.timeoutSeconds ?? 600;
-  const waitMs = request.waitMs ?? (timeoutSeconds + (request.deliveryTimeoutSeconds ?? 0) + 60) * 1000;
+  const timeoutSeconds = request.timeoutSeconds ?? DEFAULT_SCRIPT_TIMEOUT_SECONDS;
+  const waitMs =
+    request.waitMs ?? (timeoutSeconds + (request.deliveryTimeoutSeconds ?? 0) + SSM_RESULT_GRACE_SECONDS) * 1000;
   const run: RunState = {
     queue: [...instanceIds],
     sent: [],

@@ -1,5 +1,5 @@
 import { isThrottlingError } from '../aws/translate-aws-error.js';
-import type { Clock } from '../cli/clock.js';
+import type { Clock } from '../clock.js';
 
 /**
  * How fast molectl calls SSM's Run Command APIs. AWS throttles them per account and region

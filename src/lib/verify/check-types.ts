@@ -21,10 +21,16 @@ export interface CheckOutcome {
   retryable?: boolean;
 }
 
+/**
+ * A check's status in a report: its outcome, or `interrupted` when Ctrl-C (or SIGTERM) ended the
+ * run before it answered, or while it was still waiting under --wait.
+ */
+export type ResultStatus = CheckStatus | 'interrupted';
+
 export interface CheckResult {
   id: string;
   title: string;
-  status: CheckStatus;
+  status: ResultStatus;
   durationMs: number;
   attempts: number;
   detail: string;

@@ -31,18 +31,25 @@ export async function runChecks(
     checks.map(async (check) => {
       const began = options.now();
       let attempts = 0;
-      let outcome: CheckOutcome;
-      for (;;) {
-        attempts += 1;
-        outcome = await runOnce(check, deps);
-        const retry =
-          check.waits &&
-          outcome.status === 'fail' &&
-          outcome.retryable !== false &&
-          options.now() + options.intervalMs <= deadline;
-        if (!retry) break;
-        options.onRetry?.(check, outcome, attempts + 1, options.intervalMs);
-        await options.sleep(options.intervalMs, options.signal);
+      let outcome: CheckOutcome | undefined;
+      try {
+        for (;;) {
+          attempts += 1;
+          outcome = await runOnce(check, deps);
+          const retry =
+            check.waits &&
+            outcome.status === 'fail' &&
+            outcome.retryable !== false &&
+            options.now() + options.intervalMs <= deadline;
+          if (!retry) break;
+          options.onRetry?.(check, outcome, attempts + 1, options.intervalMs);
+          await options.sleep(options.intervalMs, options.signal);
+        }
+      } catch (error) {
+        // Ctrl-C: this check is reported as it stood (still waiting, or not answered yet), and
+        // the others finish theirs, so that the report shows what passed before the interrupt.
+        if (!options.signal?.aborted) throw error;
+        return toInterrupted(check, outcome, attempts, options.now() - began);
       }
       const result = toResult(check, applyStrict(outcome, options.strict), attempts, options.now() - began);
       options.onResult?.(result);
@@ -83,6 +90,23 @@ function applyStrict(outcome: CheckOutcome, strict: boolean): CheckOutcome {
     status: 'fail',
     detail: `skipped, which --strict counts as a failure: ${outcome.detail}`,
     hint: outcome.hint ?? 'provide the missing input',
+  };
+}
+
+function toInterrupted(
+  check: VerifyCheck,
+  last: CheckOutcome | undefined,
+  attempts: number,
+  durationMs: number,
+): CheckResult {
+  return {
+    id: check.id,
+    title: check.title,
+    status: 'interrupted',
+    durationMs: Math.max(0, Math.round(durationMs)),
+    attempts,
+    detail: last ? `interrupted while still waiting (last try: ${last.detail})` : 'interrupted before it answered',
+    source: check.source,
   };
 }
 

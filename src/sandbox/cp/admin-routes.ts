@@ -54,6 +54,8 @@ export async function handleAdminRoute(runtime: CpRuntime, req: CpRequest): Prom
     const slug = decodeURIComponent(del[1] ?? '');
     const body = parseJsonObject(req.body);
     if (body?.['confirm'] !== slug) return jsonResponse(400, { error: 'confirm must equal the slug in the path' });
+    // A CP whose delete route keys orgs differently from its lists: 404, nothing removed.
+    if (state.faults.flags['delete404Kept']) return jsonResponse(404, { error: 'org not found' });
     const org = state.orgs.get(slug);
     if (!org) return jsonResponse(404, { error: 'org not found' });
     // A cascade that takes longer than a client's timeout: the work finishes, the answer is late.

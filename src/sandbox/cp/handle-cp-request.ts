@@ -42,6 +42,10 @@ async function answer(runtime: CpRuntime, req: CpRequest, isTenant: boolean): Pr
     return jsonResponse(200, { service: 'molecule-cp', status: 'ok' });
   const rateLimited = answerRateLimit(state, req);
   if (rateLimited) return rateLimited;
+  // A proxy or a moved CP in front of the admin API: a redirect a client must not follow blindly.
+  const redirectTo = state.faults.flags['cpRedirect'];
+  if (typeof redirectTo === 'string' && req.path.startsWith('/cp/admin/'))
+    return { status: 307, headers: { location: redirectTo }, body: '' };
   // A proxy or a login page in front of the CP: 200, but not the admin API.
   if (req.path.startsWith('/cp/admin/') && state.faults.flags['adminHtml']) {
     return {
@@ -67,8 +71,8 @@ function drawCpRandom(state: SandboxState): number {
 }
 
 /**
- * flag=cp429:<n>: the next n POSTs to the CP answer 429 with `Retry-After: 1`, as a rate limiter
- * in front of the CP does (the request was not processed).
+ * flag=cp429:<n>: the next n POSTs to the CP answer 429 with `Retry-After: 1` (flag=cp429Wait:<s>
+ * for another wait), as a rate limiter in front of the CP does (the request was not processed).
  */
 function answerRateLimit(state: SandboxState, req: CpRequest): CpResponse | null {
   const left = state.faults.flags['cp429'];
@@ -76,7 +80,7 @@ function answerRateLimit(state: SandboxState, req: CpRequest): CpResponse | null
   state.faults.flags['cp429'] = left - 1;
   return {
     status: 429,
-    headers: { 'content-type': 'application/json', 'retry-after': '1' },
+    headers: { 'content-type': 'application/json', 'retry-after': String(state.faults.flags['cp429Wait'] ?? 1) },
     body: JSON.stringify({ error: 'rate limited' }),
   };
 }

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { SANDBOX_STAND_IN_TOKENS } from '../../lib/config/sandbox-stand-ins.js';
 import type { SandboxState } from '../state.js';
 
 /**
@@ -14,13 +15,13 @@ import type { SandboxState } from '../state.js';
  *  - registryImageMissing: no tenant image for the commit (manifest unknown).
  */
 
-/** Not secrets: the sandbox's fixed credentials, like SANDBOX_SECRET_ACCESS_KEY. */
-export const SANDBOX_RAILWAY_TOKEN = 'sandbox-railway-api-credential';
-export const SANDBOX_VERCEL_TOKEN = 'sandbox-vercel-api-credential';
+/** Not secrets: the sandbox's fixed credentials, like SANDBOX_SECRET_ACCESS_KEY (defined where molectl knows them too). */
+export const SANDBOX_RAILWAY_TOKEN = SANDBOX_STAND_IN_TOKENS.RAILWAY_TOKEN;
+export const SANDBOX_VERCEL_TOKEN = SANDBOX_STAND_IN_TOKENS.VERCEL_TOKEN;
 /** A pull credential the registry accepts without the token flow (what REGISTRY_TOKEN carries). */
 export const SANDBOX_REGISTRY_TOKEN = 'sandbox-registry-pull-credential';
 /** The Gitea token the simulated Gitea Actions secrets endpoint accepts (issue 6). */
-export const SANDBOX_GITEA_TOKEN = 'sandbox-gitea-api-credential';
+export const SANDBOX_GITEA_TOKEN = SANDBOX_STAND_IN_TOKENS.GITEA_TOKEN;
 
 export const SANDBOX_RAILWAY_PROJECT_ID = 'sandbox-project';
 export const SANDBOX_VERCEL_PROJECT_ID = 'prj_sandbox_canvas';
@@ -74,9 +75,9 @@ export function sandboxDeployCommit(state: SandboxState): string {
   return getDeployServices(state).commit;
 }
 
-/** Environment variables that let molectl read the simulated Railway and Vercel. */
+/** Environment variables that let molectl use the simulated Railway, Vercel and Gitea (`sandbox up` exports them). */
 export function deployServicesEnv(): Record<string, string> {
-  return { RAILWAY_TOKEN: SANDBOX_RAILWAY_TOKEN, VERCEL_TOKEN: SANDBOX_VERCEL_TOKEN, GITEA_TOKEN: SANDBOX_GITEA_TOKEN };
+  return { ...SANDBOX_STAND_IN_TOKENS };
 }
 
 export function getDeployServices(state: SandboxState): DeployServicesState {

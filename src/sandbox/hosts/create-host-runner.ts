@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { HostRunner } from '../aws/host-runner.js';
 import type { SandboxState, SimInstance } from '../state.js';
 import { hostMatches } from '../state.js';
+import { installArgvRecorder, pathDirs, type ArgvRecorder } from './argv-recorder.js';
 import { HOST_SYSTEM_PATH, installShims } from './host-assets.js';
 import { materialiseHost, syncHostFaults } from './materialise-host.js';
 import { startPythonHelper, type PythonHelper } from './start-python-helper.js';
@@ -39,14 +40,23 @@ export interface SandboxHostRunner extends HostRunner {
    * reaped-children counters of this process do not include until the sandbox stops.
    */
   helperCpuSeconds(): number;
+  /**
+   * The command lines the hosts' scripts started, when the sandbox records them
+   * (StartSandboxOptions.recordHostArgv; argv-recorder.ts); else empty.
+   */
+  recordedArgv(): string[][];
 }
 
 /** Output kept per stream; SSM itself keeps far less (24,000 / 8,000 characters). */
 const OUTPUT_CAP_BYTES = 256 * 1024;
 
-export function createHostRunner(state: SandboxState): SandboxHostRunner {
+export function createHostRunner(state: SandboxState, options: { recordArgv?: boolean } = {}): SandboxHostRunner {
   const shims = installShims(state.root);
-  const shimBin = shims.bin;
+  const recorder: ArgvRecorder | null = options.recordArgv
+    ? installArgvRecorder(state.root, shims.bash, [shims.bin, ...pathDirs(HOST_SYSTEM_PATH)])
+    : null;
+  // The recorder's wrappers stand first and exec the shim or program a PATH lookup would find.
+  const shimBin = recorder ? `${recorder.bin}:${shims.bin}` : shims.bin;
   const python: PythonHelper | null = shims.realPython
     ? startPythonHelper(shims.realPython, shims.announcePythonHelper)
     : null;
@@ -182,6 +192,9 @@ export function createHostRunner(state: SandboxState): SandboxHostRunner {
     },
     helperCpuSeconds() {
       return python?.cpuSeconds() ?? 0;
+    },
+    recordedArgv() {
+      return recorder?.read() ?? [];
     },
   };
 }

@@ -76,5 +76,8 @@ export function createModelledHostRunner(state: SandboxState): SandboxHostRunner
     helperCpuSeconds() {
       return 0;
     },
+    recordedArgv() {
+      return [];
+    },
   };
 }

@@ -35,6 +35,8 @@ export function getAssetPath(...parts: string[]): string {
 export interface InstalledShims {
   /** The bin dir, to be put first on each script's PATH. */
   bin: string;
+  /** The absolute path of the bash the shims run under. */
+  bash: string;
   /** The real python3 the hosts would find, or null when the system has none. */
   realPython: string | null;
   /** Tells the python3 shim where the warm interpreter listens (see python-helper.py). */
@@ -65,6 +67,7 @@ export function installShims(root: string): InstalledShims {
   writeFileSync(envFile, base, { mode: 0o600 });
   return {
     bin,
+    bash,
     realPython,
     announcePythonHelper(port, token) {
       // Replaced whole (rename), so a shim reading it sees the old or the new file, never half.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TenantScriptResult } from '../../../src/lib/cp-secret/parse-script-result.js';
+import type { TenantScriptResult } from '../../../src/lib/tenant-secret-delivery/parse-script-result.js';
 import { judgeCpSecret } from '../../../src/lib/audit/judge-cp-secret.js';
 
 const FP = 'sha256:aaaaaaaaaaaa';

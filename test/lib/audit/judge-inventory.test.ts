@@ -3,6 +3,7 @@ import type { InstanceSummary } from '../../../src/lib/aws/aws-types.js';
 import type { OrgRow } from '../../../src/lib/cp/cp-schemas.js';
 import { classifyOrphans } from '../../../src/lib/fleet/classify-orphans.js';
 import type { OrgLookup } from '../../../src/lib/fleet/org-directory.js';
+import { stripRemoteMarks } from '../../../src/lib/output/remote-text.js';
 import {
   findDuplicateTenants,
   indexOrphans,
@@ -91,7 +92,8 @@ describe('inventory judges', () => {
 
   it('names the terminate command for an orphan, as fleet orphans explains it', () => {
     const j = judgeOrphan(instances[2]!, input, orphans.get('i-gone'));
-    expect(j.detail).toContain('the CP has no org "gone"');
+    // The slug is the instance's tag: marked as remote text inside the sentence.
+    expect(stripRemoteMarks(j.detail)).toContain('the CP has no org "gone"');
     expect(j.fix).toBe(
       'aws ec2 terminate-instances --region us-east-2 --instance-ids i-gone  # after checking its tags and owner',
     );

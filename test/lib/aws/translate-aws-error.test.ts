@@ -237,6 +237,26 @@ const rows: Row[] = [
     hint: /try again/,
   },
   {
+    what: 'an emulator without the API (501 Unknown) is a configuration problem naming AWS_ENDPOINT_URL, not AWS health',
+    error: sdkError('Unknown', 'Unknown', { $fault: 'server', $metadata: { httpStatusCode: 501, attempts: 1 } }),
+    call: { endpoint: 'http://127.0.0.1:4566' },
+    code: 3,
+    message: 'the endpoint http://127.0.0.1:4566 (AWS_ENDPOINT_URL) does not serve ssm:SendCommand (HTTP 501)',
+    hint: /AWS_ENDPOINT_URL sends every AWS call there: point it at an endpoint that implements ssm/,
+  },
+  {
+    what: 'an HTML page where AWS JSON was expected, with no endpoint set: something else answered (a proxy)',
+    error: Object.assign(
+      new SyntaxError('Unexpected token \'<\', "<html>" is not valid JSON\n  Deserialization error'),
+      {
+        $metadata: { httpStatusCode: 200 },
+      },
+    ),
+    code: 1,
+    message: 'something other than AWS answered ssm:SendCommand (HTTP 200, a body that is not an AWS response)',
+    hint: /proxy, captive portal or firewall/,
+  },
+  {
     what: 'anything else keeps the AWS error name and one line of its message',
     error: sdkError('InvalidDocument', 'Document with name X does not exist.\nsecond line'),
     code: 1,

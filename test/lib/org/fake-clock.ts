@@ -1,4 +1,4 @@
-import type { Clock } from '../../../src/lib/cli/clock.js';
+import type { Clock } from '../../../src/lib/clock.js';
 
 /** A clock whose sleeps return at once and move time forward, so waits of minutes take none. */
 export function createFakeClock(

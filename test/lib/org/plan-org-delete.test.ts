@@ -3,14 +3,15 @@ import { ExitCode, NotFoundError } from '../../../src/lib/errors.js';
 import type { OrgInstanceRow } from '../../../src/lib/org/find-org-instances.js';
 import { planOrgDelete } from '../../../src/lib/org/plan-org-delete.js';
 import { describeLeftovers } from '../../../src/lib/org/verify-org-gone.js';
+import { testEnvironment } from '../../helpers/environment.js';
 
 const now = new Date('2026-06-01T12:00:00Z');
-const target = {
-  environment: 'staging',
+const environment = testEnvironment({
+  name: 'staging',
   cpUrl: 'https://staging-api.moleculesai.app',
   awsRegion: 'us-east-2',
   awsAccount: '123456789012',
-};
+});
 const instance = (id: string, role: string, state: string): OrgInstanceRow => ({
   instanceId: id,
   role,
@@ -31,7 +32,7 @@ describe('planOrgDelete', () => {
         instance('i-2', 'workspace', 'stopped'),
         instance('i-3', 'workspace', 'terminated'),
       ],
-      target,
+      environment,
       now,
     });
     expect(plan.org).toMatchObject({ id: 'org-1', instanceStatus: 'running', ageMs: 2 * 3_600_000 });
@@ -46,7 +47,7 @@ describe('planOrgDelete', () => {
         slug: 'gone',
         lookup: { state: 'absent', evidence: 'the CP said so' },
         instances: [instance('i-9', 'tenant', 'running')],
-        target,
+        environment,
         now,
       });
     expect(call).toThrow(NotFoundError);

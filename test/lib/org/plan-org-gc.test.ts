@@ -27,6 +27,7 @@ describe('planOrgGc', () => {
     expect(plan.candidates.map((c) => c.slug)).toEqual(['e2e-old-1', 'e2e-old-2']);
     expect(plan.keptYoung).toBe(1);
     expect(plan.keptAgeUnknown).toBe(1);
+    expect(plan.ageUnknown).toEqual(['e2e-bad-date']);
     expect(plan.refused).toBe(false);
   });
 

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../../src/lib/cli/clock.js';
+import { systemClock } from '../../../src/lib/clock.js';
 import { buildContext, type Context } from '../../../src/lib/context.js';
 import { Redactor } from '../../../src/lib/output/redactor.js';
 import { acquireFleetLock, readFleetLock } from '../../../src/lib/runs/fleet-lock.js';

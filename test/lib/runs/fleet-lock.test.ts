@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { systemClock } from '../../../src/lib/cli/clock.js';
+import { systemClock } from '../../../src/lib/clock.js';
 import { ExitCode } from '../../../src/lib/errors.js';
 import { acquireFleetLock, breakFleetLock, readFleetLock } from '../../../src/lib/runs/fleet-lock.js';
 import { LockHeldError, LockLostError } from '../../../src/lib/runs/lock-held-error.js';

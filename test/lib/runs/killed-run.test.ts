@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../../../src/lib/cli/clock.js';
+import { systemClock } from '../../../src/lib/clock.js';
 import { Redactor } from '../../../src/lib/output/redactor.js';
 import { RunStore } from '../../../src/lib/runs/run-store.js';
 import { summarizeRun } from '../../../src/lib/runs/summarize-run.js';
@@ -25,7 +25,7 @@ afterEach(async () => {
 function startRunInChild(): Promise<{ id: string; kill(): Promise<void> }> {
   const script = `
     const { RunStore } = await import(${JSON.stringify(DIST_STORE)});
-    const { systemClock } = await import(${JSON.stringify(DIST_STORE.replace('runs/run-store.js', 'cli/clock.js'))});
+    const { systemClock } = await import(${JSON.stringify(DIST_STORE.replace('runs/run-store.js', 'clock.js'))});
     const { Redactor } = await import(${JSON.stringify(DIST_STORE.replace('runs/run-store.js', 'output/redactor.js'))});
     const store = new RunStore({ stateDir: ${JSON.stringify(stateDir)}, clock: systemClock, redactor: new Redactor() });
     const keys = Array.from({ length: 50 }, (_, i) => 'org-' + i);

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../../../src/lib/cli/clock.js';
+import { systemClock } from '../../../src/lib/clock.js';
 import { Redactor } from '../../../src/lib/output/redactor.js';
 import { acquireFleetLock } from '../../../src/lib/runs/fleet-lock.js';
 import { localLockPath } from '../../../src/lib/runs/local-lock.js';
@@ -12,6 +12,7 @@ import { RunStore } from '../../../src/lib/runs/run-store.js';
 import { findDeadPid } from './dead-pid.js';
 import { createFakeParameterStore } from './fake-parameter-store.js';
 import { createManualClock } from './manual-clock.js';
+import { testEnvironment } from '../../helpers/environment.js';
 
 const PREFIX = '/molectl/staging';
 const FLEET_NAME = '/molectl/staging/locks/migrate-cp-secret';
@@ -38,7 +39,7 @@ afterEach(async () => {
 async function startRun(breakLock = false) {
   const ledger = await store.create({
     command: 'migrate cp-secret apply',
-    environment: { name: 'staging' },
+    environment: testEnvironment({ name: 'staging' }),
     targets: ['acme'],
   });
   const locks = await lockRun({
@@ -73,7 +74,10 @@ describe('lockRun', () => {
       clock,
       identity: { pid: 1, hostname: 'bastion', user: 'bob' },
     });
-    const ledger = await store.create({ command: 'migrate cp-secret apply', environment: { name: 'staging' } });
+    const ledger = await store.create({
+      command: 'migrate cp-secret apply',
+      environment: testEnvironment({ name: 'staging' }),
+    });
     const error = await lockRun({
       runs: store,
       ledger,
@@ -148,7 +152,10 @@ describe('lockRun', () => {
   });
 
   it('notices a lost fleet lock: throwIfLost stops the run, release leaves the new holder alone', async () => {
-    const ledger = await store.create({ command: 'migrate cp-secret apply', environment: { name: 'staging' } });
+    const ledger = await store.create({
+      command: 'migrate cp-secret apply',
+      environment: testEnvironment({ name: 'staging' }),
+    });
     const locks = await lockRun({
       runs: store,
       ledger,

@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from '../../../src/lib/cli/clock.js';
+import { systemClock, type Clock } from '../../../src/lib/clock.js';
 
 /**
  * A clock whose "now" tests move by hand (lock expiry, timestamps). sleep still waits real time,

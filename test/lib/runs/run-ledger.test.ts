@@ -4,14 +4,20 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Redactor } from '../../../src/lib/output/redactor.js';
+import { remoteText } from '../../../src/lib/output/remote-text.js';
 import { MAX_EVENTS } from '../../../src/lib/runs/run-ledger.js';
 import { RunStore } from '../../../src/lib/runs/run-store.js';
 import { MolectlError } from '../../../src/lib/errors.js';
 import { findDeadPid } from './dead-pid.js';
 import { createManualClock } from './manual-clock.js';
+import { testEnvironment } from '../../helpers/environment.js';
 
 const SENTINEL = 'sentinel-Zq7xW2pLk9Vb4Nc8';
-const ENVIRONMENT = { name: 'staging', cpUrl: 'https://staging-api.moleculesai.app', awsRegion: 'us-east-2' };
+const ENVIRONMENT = testEnvironment({
+  name: 'staging',
+  cpUrl: 'https://staging-api.moleculesai.app',
+  awsRegion: 'us-east-2',
+});
 
 let stateDir: string;
 let redactor: Redactor;
@@ -34,6 +40,20 @@ async function readLedgerFile(id: string): Promise<Record<string, any>> {
 }
 
 describe('RunLedger on disk', () => {
+  it('leaves what is unknown about the environment out of the file, and reads it back as unknown', async () => {
+    const ledger = await store.create({ command: 'org create', environment: ENVIRONMENT });
+    const onDisk = (await readLedgerFile(ledger.id)).environment;
+    // Ledgers of schema 1 always left unknown values out: every molectl that reads them still does.
+    expect(onDisk).toEqual({ name: 'staging', cpUrl: 'https://staging-api.moleculesai.app', awsRegion: 'us-east-2' });
+    expect((await store.load(ledger.id)).document.environment).toEqual({
+      name: 'staging',
+      cpUrl: 'https://staging-api.moleculesai.app',
+      tenantCpUrl: '',
+      awsAccount: null,
+      awsRegion: 'us-east-2',
+    });
+  });
+
   it('creates <stateDir>/runs/<id>.json, mode 0600, owned by this process, with inputs and pending targets', async () => {
     const ledger = await store.create({
       command: 'migrate cp-secret apply',
@@ -49,7 +69,7 @@ describe('RunLedger on disk', () => {
       schemaVersion: 1,
       id: ledger.id,
       command: 'migrate cp-secret apply',
-      environment: ENVIRONMENT,
+      environment: { name: 'staging', cpUrl: 'https://staging-api.moleculesai.app', awsRegion: 'us-east-2' },
       status: 'running',
       startedAt: '2026-11-22T20:30:00.000Z',
       owner: { pid: process.pid, hostname: hostname() },
@@ -115,11 +135,14 @@ describe('RunLedger on disk', () => {
       level: 'error',
       target: 'acme',
     });
-    // A value molectl never registered is still caught by its shape.
+    // A value molectl never registered is still caught by its shape, in text marked as remote.
     await ledger.setStatus('failed', {
-      error: new MolectlError('CP rejected Bearer abcdefghijklmnop1234', {
-        hint: `CP_ADMIN_API_TOKEN=${'f'.repeat(40)}`,
-      }),
+      error: new MolectlError(
+        `the CP answered: ${remoteText(`rejected Bearer abcdefghijklmnop1234 CP_ADMIN_API_TOKEN=${'f'.repeat(40)}`)}`,
+        {
+          hint: 'pass --token-file=PATH, or set CP_ADMIN_API_TOKEN',
+        },
+      ),
     });
     const text = await readFile(ledger.path, 'utf8');
     expect(text).not.toContain(SENTINEL);
@@ -130,6 +153,9 @@ describe('RunLedger on disk', () => {
     expect(JSON.parse(text).targets.acme.error.message).toBe(
       'docker run -e MOLECULE_CP_SHARED_SECRET=[REDACTED:secret] failed',
     );
+    // molectl's own words are kept as written: the shape rules run only over remote spans.
+    expect(JSON.parse(text).error.hint).toBe('pass --token-file=PATH, or set CP_ADMIN_API_TOKEN');
+    expect(text).not.toMatch(/[\uE000\uE001]/);
   });
 
   it('redacts a secret registered after it entered the ledger, at the latest when the status changes', async () => {

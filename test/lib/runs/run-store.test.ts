@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -6,9 +6,11 @@ import { ExitCode, NotFoundError, UsageError } from '../../../src/lib/errors.js'
 import { Redactor } from '../../../src/lib/output/redactor.js';
 import { createRunId, isRunId } from '../../../src/lib/runs/run-id.js';
 import { RunStore } from '../../../src/lib/runs/run-store.js';
+import { UnreadableLedgerError } from '../../../src/lib/runs/unreadable-ledger-error.js';
 import { createManualClock } from './manual-clock.js';
+import { testEnvironment } from '../../helpers/environment.js';
 
-const ENVIRONMENT = { name: 'production', cpUrl: 'https://api.moleculesai.app' };
+const ENVIRONMENT = testEnvironment({ name: 'production', cpUrl: 'https://api.moleculesai.app' });
 
 let stateDir: string;
 let clock: ReturnType<typeof createManualClock>;
@@ -77,6 +79,26 @@ describe('RunStore.list', () => {
       expect.stringMatching(/20261122T110000Z-org-delete-cafe\.json is unreadable: written by a newer molectl/),
       expect.stringMatching(/20261122T100000Z-org-delete-beef\.json is unreadable: not valid JSON/),
     ]);
+  });
+
+  it('loading a ledger of another molectl is exit 1 with one line saying older or newer', async () => {
+    await mkdir(join(stateDir, 'runs'), { recursive: true });
+    for (const [version, word] of [
+      [0, 'older'],
+      [2, 'newer'],
+    ] as const) {
+      const id = `20261122T12000${version}Z-migrate-cp-secret-apply-abcd`;
+      await writeFile(join(stateDir, 'runs', `${id}.json`), JSON.stringify({ schemaVersion: version }));
+      const error = await store.load(id).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UnreadableLedgerError);
+      expect((error as UnreadableLedgerError).code).toBe(ExitCode.failed);
+      expect((error as UnreadableLedgerError).message).toMatch(
+        new RegExp(
+          `^run ledger .*${id}\\.json is unreadable: written by an? ${word} molectl \\(ledger schemaVersion ${version}[;)]`,
+        ),
+      );
+      expect((error as UnreadableLedgerError).message).not.toContain('\n');
+    }
   });
 
   it('is empty, not an error, before any run', async () => {

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InvocationOutput, InvocationSummary, SendShellCommandInput } from '../../../src/lib/aws/aws-types.js';
-import type { Clock } from '../../../src/lib/cli/clock.js';
+import type { Clock } from '../../../src/lib/clock.js';
 import type { ShellScriptApi } from '../../../src/lib/ssm/run-shell-script.js';
 
 /**

@@ -58,7 +58,7 @@ const report = buildReport({
 
 describe('verify reporters', () => {
   it('summarises: ok only when nothing failed', () => {
-    expect(report.summary).toEqual({ total: 4, passed: 1, failed: 2, skipped: 1 });
+    expect(report.summary).toEqual({ total: 4, passed: 1, failed: 2, skipped: 1, interrupted: 0 });
     expect(report.ok).toBe(false);
     expect(buildReport({ ...report, startedAt: new Date(), results: [results[0]!, results[2]!] }).ok).toBe(true);
   });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { renderTenantCommands } from '../../../src/lib/cp-secret/tenant-script.js';
+import { renderTenantCommands } from '../../../src/lib/tenant-secret-delivery/tenant-script.js';
 import { fingerprintOf } from '../../../src/lib/output/fingerprint.js';
 import { createSecret } from '../../../src/sandbox/aws/secrets-store.js';
 import { simulateTenantProvisionCall } from '../../../src/sandbox/cp/simulate-tenant.js';

@@ -169,7 +169,7 @@ export const tenantHealthCheck: VerifyCheck = {
     if (bad.length === 0) return pass(results.map((r) => r.text).join(', '));
     return fail(
       `unhealthy: ${bad.map((r) => r.text).join(', ')}`,
-      'a 502 means the tenant container or its tunnel is down: check the host with `molectl fleet status` and the container logs',
+      `a 502 means the tenant container or its tunnel is down: read its container logs with \`molectl logs ${bad[0]!.slug}\` and its boot console with \`molectl console ${bad[0]!.slug}\``,
     );
   },
 };

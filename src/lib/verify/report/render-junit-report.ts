@@ -1,5 +1,5 @@
 import { xmlAttr as attr, xmlText as text } from '../../output/xml-text.js';
-import type { VerifyReport } from './build-report.js';
+import { describeOutcome, type VerifyReport } from './build-report.js';
 
 /**
  * JUnit XML in the shape CI test-report tools read (Jenkins, GitLab, Gitea/GitHub Actions report
@@ -19,18 +19,22 @@ export function renderJunitReport(report: VerifyReport): string {
     const verdict =
       c.status === 'fail'
         ? `      <failure message="${message}" type="CheckFailed">${body}</failure>`
-        : `      <skipped message="${message}"/>`;
+        : c.status === 'interrupted'
+          ? `      <error message="${message}" type="Interrupted">${body}</error>`
+          : `      <skipped message="${message}">${body}</skipped>`;
     return `${open}>\n${verdict}\n${out}\n    </testcase>`;
   });
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="molectl verify" tests="${s.total}" failures="${s.failed}" errors="0" skipped="${s.skipped}" time="${seconds(report.durationMs)}">`,
-    `  <testsuite name="${attr(suiteName)}" tests="${s.total}" failures="${s.failed}" errors="0" skipped="${s.skipped}" time="${seconds(report.durationMs)}" timestamp="${attr(report.startedAt)}">`,
+    `<testsuites name="molectl verify" tests="${s.total}" failures="${s.failed}" errors="${s.interrupted}" skipped="${s.skipped}" time="${seconds(report.durationMs)}">`,
+    `  <testsuite name="${attr(suiteName)}" tests="${s.total}" failures="${s.failed}" errors="${s.interrupted}" skipped="${s.skipped}" time="${seconds(report.durationMs)}" timestamp="${attr(report.startedAt)}">`,
     '    <properties>',
     `      <property name="environment" value="${attr(report.environment)}"/>`,
     `      <property name="cpUrl" value="${attr(report.cpUrl)}"/>`,
     ...(report.expectCommit ? [`      <property name="expectCommit" value="${attr(report.expectCommit)}"/>`] : []),
     `      <property name="strict" value="${report.strict}"/>`,
+    // The verdict in words: "passed, 5 skipped (credentials or inputs absent: ...)" is not a clean pass.
+    `      <property name="outcome" value="${attr(describeOutcome(report))}"/>`,
     '    </properties>',
     ...cases,
     '  </testsuite>',

@@ -2,6 +2,8 @@ import { findOutputPathProblem } from '../../output/check-output-path.js';
 import { UsageError } from '../../errors.js';
 import { writeFileAtomic } from '../../output/write-file.js';
 import type { Redactor } from '../../output/redactor.js';
+import { renderDeep } from '../../output/output.js';
+import { renderOutputText, type RenderMode } from '../../output/remote-text.js';
 import type { VerifyReport } from './build-report.js';
 import { isReportFormat, renderReport, type ReportFormat } from './render-report.js';
 
@@ -24,7 +26,7 @@ export function parseReportFileSpec(spec: string, defaultFormat: ReportFormat): 
   if (!parsed.path)
     throw new UsageError(
       `--report-file ${spec}: no file name after "${prefix}:"`,
-      `write it as --report-file ${prefix}:verify-report.xml`,
+      `write it as --report-file ${prefix}:verify-report.xml; if the file name came from a shell variable (like "$GITHUB_STEP_SUMMARY"), that variable is unset or empty`,
     );
   return parsed;
 }
@@ -37,15 +39,31 @@ export function checkReportFile(spec: ReportFileSpec): ReportFileSpec {
 }
 
 /**
- * Writes each report atomically. Invariant: the report was redacted field by field before it was
- * rendered, and the rendered text passes the redactor once more, so no file holds a secret.
+ * Writes each report atomically. Invariant: the rendered text passes the output contract's
+ * rendering (renderOutputText), as stdout would: registered values scrubbed everywhere, token
+ * shapes and escaped controls in remote spans, so no file holds a secret and molectl's own
+ * words (hints, fixes) stay intact.
  */
 export async function writeReportFiles(
   report: VerifyReport,
   specs: ReportFileSpec[],
   redactor: Redactor,
 ): Promise<void> {
-  await writeRenderedReports(specs, (format) => renderReport(report, format), redactor);
+  await writeRenderedReports(
+    specs,
+    (format) => renderReport(renderDeep(report, redactor, modeFor(format)), format),
+    redactor,
+  );
+}
+
+/**
+ * How a report's strings are rendered before a format serialises them: JSON keeps controls (its
+ * escaping shows them), every other format shows them escaped. Rendering the strings first, not
+ * the serialised text, is what lets the shape rules see a remote value as it was (JSON and XML
+ * escaping would hide `"key":"..."` from them).
+ */
+export function modeFor(format: ReportFormat): RenderMode {
+  return format === 'json' ? 'json' : 'text';
 }
 
 /** The same for any report: `render` gives the text of one format (fleet audit passes its own). */
@@ -55,7 +73,7 @@ export async function writeRenderedReports(
   redactor: Redactor,
 ): Promise<void> {
   for (const spec of specs) {
-    const text = redactor.redact(render(spec.format));
+    const text = renderOutputText(render(spec.format), redactor, spec.format === 'json' ? 'json' : 'text');
     try {
       // Reports are meant to be shared (CI artifacts, step summaries): readable, never secret.
       await writeFileAtomic(spec.path, text, { mode: 0o644 });

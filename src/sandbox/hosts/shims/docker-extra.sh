@@ -169,7 +169,16 @@ cmd_exec() {
   fi
   # The command runs on the simulated host with the container's env; the shims stay first on
   # PATH so that `curl localhost:8080` inside the "container" reaches the simulated platform.
-  env -i "${S_ENV[@]+"${S_ENV[@]}"}" "${extra[@]+"${extra[@]}"}" "MOLECTL_HOST_ROOT=$H" "PATH=${PATH}" "$@"
+  # The env is set with bash builtins in a subshell, not `env -i NAME=value...`: a real
+  # `docker exec` hands the container's env (its secrets) to the daemon, never to an argv
+  # that `ps` shows, and the sandbox must not show more than a real host would.
+  (
+    local kv path="$PATH"
+    while IFS= read -r kv; do unset "$kv" 2>/dev/null; done < <(compgen -e)
+    for kv in "${S_ENV[@]+"${S_ENV[@]}"}" "${extra[@]+"${extra[@]}"}"; do export "$kv"; done
+    export "MOLECTL_HOST_ROOT=$H" "PATH=$path"
+    exec "$@"
+  )
   local rc=$?
   [ $rc -eq 127 ] && echo "OCI runtime exec failed: exec failed: unable to start container process: exec: \"$1\": executable file not found in \$PATH: unknown" >&2 && return 126
   return $rc

@@ -1,0 +1,56 @@
+import type { ManagedInstance } from '../aws/aws-types.js';
+import type { TenantScriptResult } from '../tenant-secret-delivery/parse-script-result.js';
+import type { TenantClass } from '../tenant-secret-delivery/migration-plan.js';
+
+/** Which class a probed tenant is in, and why. Pure; tested as a table. */
+export interface Classification {
+  class: TenantClass;
+  reason: string;
+}
+
+export interface ClassifyInput {
+  managed: ManagedInstance | undefined;
+  /** SSM status of the probe invocation, when one ran. */
+  probeStatus: string | undefined;
+  result: TenantScriptResult | null;
+  expectedFingerprint: string;
+  cpUrl: string;
+}
+
+export function classifyTenant(input: ClassifyInput): Classification {
+  const { managed, result } = input;
+  if (!managed) return { class: 'unmanaged', reason: 'not registered with SSM' };
+  if (managed.pingStatus !== 'Online') return { class: 'unmanaged', reason: `SSM agent ${managed.pingStatus}` };
+  if (input.probeStatus !== 'Success')
+    return { class: 'probe-failed', reason: `probe ${input.probeStatus ?? 'did not run'}` };
+  if (!result) return { class: 'probe-failed', reason: 'probe printed no result line' };
+  if (result.status === 'no-docker') return { class: 'no-container', reason: 'docker is not installed' };
+  if (!result.container) return { class: 'no-container', reason: 'no platform container' };
+  if (result.hasSecret && result.fingerprint === input.expectedFingerprint && result.cpUrl === input.cpUrl) {
+    return {
+      class: 'current',
+      reason: isDurable(result, input.expectedFingerprint)
+        ? 'up to date, durable'
+        : 'up to date, but an image update would lose it',
+    };
+  }
+  const deliverable = result.python3 && result.awsHost;
+  const missing = !result.python3 ? 'python3' : 'the aws CLI';
+  if (result.hasSecret && result.fingerprint !== input.expectedFingerprint) {
+    return deliverable
+      ? { class: 'stale', reason: `holds ${result.fingerprint}` }
+      : { class: 'not-deliverable', reason: `stale, and ${missing} is missing on the host` };
+  }
+  if (!deliverable) return { class: 'not-deliverable', reason: `${missing} is missing on the host` };
+  return {
+    class: 'needs-migration',
+    reason: result.hasSecret ? 'MOLECULE_CP_URL differs' : 'MOLECULE_CP_SHARED_SECRET not set',
+  };
+}
+
+/** The value survives an image update: molectl's env file or the user-data carries it, or nothing recreates the container. */
+export function isDurable(result: TenantScriptResult, fingerprint: string): boolean {
+  return (
+    result.durableFingerprint === fingerprint || result.userDataFingerprint === fingerprint || result.updater === 'none'
+  );
+}

@@ -1,0 +1,94 @@
+import type { SentCommand } from '../aws/aws-types.js';
+import type { Context } from '../context.js';
+import type { TargetRecord } from '../runs/run-ledger-schema.js';
+import type { RunLedger } from '../runs/run-ledger.js';
+import { isTerminalInvocationStatus } from '../aws/ssm-limits.js';
+import { judgeApplyResult } from './judge-apply-result.js';
+
+/** How far before a recorded dispatch ListCommands looks (clocks of this machine and AWS differ a little). */
+const CLOCK_SLACK_MS = 5 * 60_000;
+
+/**
+ * Before a resume dispatches anything, targets left in-progress by an interrupted or killed run
+ * get the outcome of the command already sent to them: the script may still be running on the
+ * host, and sending a second one could race it, or run it twice. The command is the one whose id
+ * the ledger holds, or, when the run died between SendCommand and recording the id, the one SSM
+ * lists with the batch comment the run recorded just before sending. Only a target whose command
+ * provably was never sent goes back to pending.
+ */
+export async function adoptInFlight(
+  ctx: Context,
+  ledger: RunLedger,
+  expectedFingerprint: string,
+  waitMs: number,
+): Promise<number> {
+  const inFlight = Object.values(ledger.document.targets).filter((t) => t.state === 'in-progress');
+  if (inFlight.length === 0) return 0;
+  const step = ctx.out.step(
+    `collecting ${inFlight.length} result${inFlight.length === 1 ? '' : 's'} from the interrupted run`,
+  );
+  await findUnrecordedCommands(ctx, ledger, inFlight);
+  const deadline = ctx.clock.now().getTime() + waitMs;
+  let open = Object.values(ledger.document.targets).filter((t) => t.state === 'in-progress');
+  while (open.length) {
+    const still: TargetRecord[] = [];
+    for (const target of open) {
+      const commandId = target.remoteIds.commandId!;
+      const instanceId = String(target.detail.instanceId ?? '');
+      const output = await ctx.aws.getInvocationOutput(commandId, instanceId);
+      if (!output || !isTerminalInvocationStatus(output.status)) {
+        still.push(target);
+        continue;
+      }
+      const judged = judgeApplyResult(
+        { instanceId, commandId, ...output, stdoutTruncated: false, stderrTruncated: false },
+        expectedFingerprint,
+      );
+      await ledger.updateTarget(target.key, {
+        state: judged.state === 'pending' ? 'pending' : judged.state,
+        outcome: judged.outcome,
+        detail: judged.detail,
+      });
+    }
+    open = still;
+    if (open.length === 0) break;
+    if (ctx.clock.now().getTime() >= deadline) {
+      // Unknown outcome: leave them pending; the apply script is idempotent and reports `current`.
+      for (const target of open) await ledger.updateTarget(target.key, { state: 'pending' });
+      break;
+    }
+    step.update(`waiting for ${open.length} command${open.length === 1 ? '' : 's'} from the interrupted run`);
+    await ctx.clock.sleep(2000, ctx.signal);
+  }
+  step.succeed(`collected results of the interrupted run`);
+  return inFlight.length;
+}
+
+/**
+ * In-progress targets without a command id: look their batch comment up among the commands SSM
+ * has seen since; adopt the command when found, else the batch was never sent (pending).
+ */
+async function findUnrecordedCommands(ctx: Context, ledger: RunLedger, inFlight: TargetRecord[]): Promise<void> {
+  const unrecorded = inFlight.filter((t) => !t.remoteIds.commandId);
+  if (unrecorded.length === 0) return;
+  const withComment = unrecorded.filter(
+    (t) => typeof t.detail.dispatchComment === 'string' && typeof t.detail.dispatchedAt === 'string',
+  );
+  const since = Math.min(...withComment.map((t) => Date.parse(String(t.detail.dispatchedAt))));
+  const sent: SentCommand[] = withComment.length
+    ? await ctx.aws.listCommandsSince(new Date(since - CLOCK_SLACK_MS))
+    : [];
+  for (const target of unrecorded) {
+    const instanceId = String(target.detail.instanceId ?? '');
+    const command = sent.find((c) => c.comment === target.detail.dispatchComment && c.instanceIds.includes(instanceId));
+    if (command) {
+      await ledger.updateTarget(target.key, { remoteIds: { commandId: command.commandId } });
+      await ledger.recordEvent(
+        `${target.key}: adopted command ${command.commandId}, sent before the run stopped but not yet recorded`,
+        { target: target.key },
+      );
+    } else {
+      await ledger.updateTarget(target.key, { state: 'pending' });
+    }
+  }
+}
