@@ -58,6 +58,11 @@ export default tseslint.config(
         {
           paths: [
             { name: 'commander', message: 'commander lives in src/cli only: declare flags with src/lib/cli/flags.ts.' },
+            {
+              name: 'zod',
+              message:
+                "import * as z from 'zod/mini' (and '../zod-settings.js'): zod's classic API is three times the code every run loads (issue 16).",
+            },
           ],
         },
       ],
