@@ -1,18 +1,21 @@
 #!/usr/bin/env node
 'use strict';
 // CommonJS (bin/package.json), like the bundle it loads (build/bundle.mjs): a run that never
-// starts Node's ESM loader starts ~20 ms sooner (issue 16). The bundle's chunks are compiled
-// with V8's code cache from earlier runs (compile-cache.js).
+// starts Node's ESM loader starts ~20 ms sooner (issue 16).
 const { join } = require('node:path');
-const { enableCompileCache } = require('./compile-cache.js');
+const { isQuickAnswer, main, outliveTheTerminal } = require('../dist/bundle/cli.cjs');
 
-const saveCompileCache = enableCompileCache(join(__dirname, '..', 'dist', 'bundle'));
-const { main, outliveTheTerminal } = require('../dist/bundle/cli.cjs');
-
-// A terminal that goes away mid-run (SIGHUP) must not cut the run's ending short (lost-terminal.ts).
-const terminal = outliveTheTerminal();
-main(process.argv.slice(2)).then(async (code) => {
-  process.exitCode = code;
+async function run(argv) {
+  const quick = isQuickAnswer(argv);
+  // The help and the version are written at once, from cli.cjs alone. Anything else loads the
+  // chunks of a command: compiled with V8's code cache of earlier runs (compile-cache.js), and
+  // guarded against a terminal that goes away mid-run (SIGHUP), which must not cut the run's
+  // ending short (lost-terminal.ts).
+  const saveCompileCache = quick
+    ? () => {}
+    : require('./compile-cache.js').enableCompileCache(join(__dirname, '..', 'dist', 'bundle'));
+  const terminal = quick ? null : outliveTheTerminal(require('node:tty').isatty);
+  process.exitCode = await main(argv);
   saveCompileCache();
   // main() returns when the work is done and its output written. End now, once stdout and
   // stderr have taken all of it, rather than when idle keep-alive sockets or stray timers let
@@ -20,6 +23,8 @@ main(process.argv.slice(2)).then(async (code) => {
   await Promise.all(
     [process.stdout, process.stderr].map((stream) => new Promise((resolve) => stream.write('', resolve))),
   );
-  terminal.closeIfHungUp();
+  terminal?.closeIfHungUp();
   process.exit();
-});
+}
+
+run(process.argv.slice(2));

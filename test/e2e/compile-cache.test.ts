@@ -28,10 +28,10 @@ const run = (argv: string[], env: Record<string, string> = {}) => spawnCli(argv,
 
 describe.skipIf(nodeHasItsOwn)('the compile cache (Node 20)', () => {
   it('is written by a first run for the chunks it loaded, and used, not rewritten, by the next', async () => {
+    // (cli.cjs, all that --help loads, is compiled before the cache is set up.)
     const first = await run(['org', 'list', '--help']);
     expect(first.code).toBe(0);
     const files = readdirSync(cacheDir());
-    expect(files.some((f) => f.startsWith('cli.cjs-'))).toBe(true);
     expect(files.some((f) => f.startsWith('runtime-'))).toBe(true);
     expect(files.every((f) => f.endsWith('.v8'))).toBe(true);
     const written = new Map(files.map((f) => [f, statSync(join(cacheDir(), f)).mtimeMs]));
