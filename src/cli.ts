@@ -26,8 +26,6 @@ export interface MainDeps {
   overrides?: Record<string, unknown>;
 }
 
-const VERSION: string = packageVersion();
-
 export async function main(argv: string[], deps: MainDeps = {}): Promise<number> {
   const stdout = deps.stdout ?? process.stdout;
   const stderr = deps.stderr ?? process.stderr;
@@ -39,17 +37,21 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
     return ExitCode.ok;
   }
   const { runCommandLine } = await import('./cli/run-command-line.js');
-  return runCommandLine(argv, deps, stdout, stderr, VERSION, output);
+  return runCommandLine(argv, deps, stdout, stderr, packageVersion(), output);
+}
+
+/** `molectl --help` (or `-h`, `help`) and `--version`: answered at once, before commander is loaded. */
+export function isQuickAnswer(argv: readonly string[]): boolean {
+  return argv.length === 1 && ['--help', '-h', 'help', '--version'].includes(argv[0]!);
 }
 
 /**
- * `molectl --help` (or `-h`, `help`) and `--version`: the text, without loading commander; null
- * for anything else. The help's width follows commander's rule (the terminal's, else 80).
+ * The text of a quick answer (isQuickAnswer); null for anything else. The help's width follows
+ * commander's rule (the terminal's, else 80).
  */
 function answerWithoutCommander(argv: string[]): string | null {
-  if (argv.length !== 1) return null;
-  if (argv[0] === '--version') return `${VERSION}\n`;
-  if (argv[0] !== '--help' && argv[0] !== '-h' && argv[0] !== 'help') return null;
+  if (!isQuickAnswer(argv)) return null;
+  if (argv[0] === '--version') return `${packageVersion()}\n`;
   return renderTopLevelHelp(
     { commands, commandGroups },
     (process.stdout.isTTY ? process.stdout.columns : undefined) ?? 80,

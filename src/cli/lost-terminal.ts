@@ -1,5 +1,4 @@
 import { closeSync } from 'node:fs';
-import { isatty } from 'node:tty';
 
 /**
  * When the terminal goes away (an ssh session drops, a window is closed) the kernel sends SIGHUP
@@ -20,7 +19,11 @@ export interface TerminalGuard {
   closeIfHungUp(): void;
 }
 
-export function outliveTheTerminal(): TerminalGuard {
+/**
+ * `isatty` is node:tty's, passed in by bin/molectl.js, which loads that module (~1.5 ms: it
+ * brings net) only for a command run; the help and the version need no guard.
+ */
+export function outliveTheTerminal(isatty: (fd: number) => boolean): TerminalGuard {
   const wasTerminal = STDIO.map((fd) => isatty(fd));
   return {
     closeIfHungUp() {

@@ -108,6 +108,8 @@ describe('what a fresh process loads', () => {
       // The CP's answer is validated: zod is there, but only the parts molectl uses.
       expect(run.modules.some(isZod)).toBe(true);
       expect(run.modules.filter(isForeignZodLocale)).toEqual([]);
+      // zod/mini, not the classic API (three times the code): eslint holds the imports, this the bundle.
+      expect(run.modules.filter((m) => m.startsWith('node_modules/zod/v4/classic/'))).toEqual([]);
       expect(run.modules.filter(isSdk)).toEqual([]);
       // Piped output, no child process: no spinner, no colours, no execa, not even node:child_process
       // (commander's is deferred by build/bundle.mjs).

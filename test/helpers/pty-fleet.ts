@@ -64,7 +64,9 @@ export async function startPtyFleet(options: StartSandboxOptions): Promise<PtyFl
   const ledgers = (): Ledger[] =>
     filesIn(join(stateDir, 'runs'), '.json')
       .map((f) => JSON.parse(readFileSync(join(stateDir, 'runs', f), 'utf8')) as Ledger)
-      .sort((a, b) => a.id.localeCompare(b.id));
+      // By start time (milliseconds): run ids carry the second only, and two runs of the same
+      // command can start within one second (molectl starts in ~50 ms).
+      .sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.id.localeCompare(b.id));
   const sendCommands = (): Array<{ at: Date; body: string }> =>
     sandbox.state.requests.filter((r) => r.action === 'SendCommand');
   const sendsFor = (mode: string, slugs: string[]): number =>

@@ -10,7 +10,7 @@ export interface SpawnResult {
   stderr: string;
 }
 
-/** Runs the built CLI (bin/molectl.js → dist/) as a separate process with piped stdio. */
+/** Runs the built CLI (bin/molectl.js → the bundle in dist/bundle/) as a separate process with piped stdio. */
 export function spawnCli(argv: string[], env: NodeJS.ProcessEnv = {}, input?: string): Promise<SpawnResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...argv], {

@@ -1,6 +1,8 @@
 /**
  * Every environment variable molectl reads, declared in one place. No other module reads
  * process.env: they receive an `EnvVars` snapshot through ctx.env, so tests can hand in their own.
+ * (bin/compile-cache.js, which runs before any of molectl's code is loaded, reads the three it
+ * needs itself; they are declared here too.)
  */
 
 export const envVarDocs = {
@@ -16,6 +18,8 @@ export const envVarDocs = {
   MOLECTL_CP_TOKEN_COMMAND: 'command whose stdout is the CP admin token, like AWS credential_process',
   MOLECTL_LOCK_TTL:
     "how long a fleet lock lasts without renewal (default 10m; renewed every third of it); shorter frees a dead run's lock sooner",
+  MOLECTL_NO_COMPILE_CACHE:
+    "any value: no V8 code cache for molectl's own code (read by bin/compile-cache.js, before molectl's code loads)",
   // Credentials for remote systems; values are secrets and are registered with the redactor.
   CP_ADMIN_API_TOKEN: 'CP admin token for /cp/admin/* routes',
   RAILWAY_TOKEN: 'Railway API token (secret rotation consumers, deploy checks)',
@@ -39,6 +43,7 @@ export const envVarDocs = {
   HOME: 'home directory, for the default config and state paths',
   XDG_CONFIG_HOME: 'base directory for the user config file',
   XDG_STATE_HOME: 'base directory for run ledgers',
+  XDG_CACHE_HOME: 'base directory for the V8 code cache of molectl (default ~/.cache; bin/compile-cache.js)',
 } as const;
 
 export type EnvVarName = keyof typeof envVarDocs;

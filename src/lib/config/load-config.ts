@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, UsageError } from '../errors.js';
@@ -72,7 +72,9 @@ export function defaultStateDir(env: EnvVars): string {
 export async function readConfigFile(path: string): Promise<ConfigFile | null> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    // Synchronously: every run reads it (or learns it is absent) before anything else happens,
+    // and the first fs/promises read of a process costs ~1.5 ms more than this.
+    text = readFileSync(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new ConfigError(

@@ -3,12 +3,13 @@ import { MolectlError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../output/write-file.js';
 import { renderDeep } from '../output/output.js';
 import type { Redactor } from '../output/redactor.js';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { EC2_INSTANCE_ID_PATTERN } from '../aws/ec2-instance-id.js';
 import { environmentSchema } from '../config/environment-schema.js';
 import { CONTAINER_NAME_PATTERN } from '../config/environments.js';
 import { ORG_SLUG_PATTERN } from '../cp/check-org-slug.js';
 import { FINGERPRINT_PATTERN } from '../output/fingerprint.js';
+import '../zod-settings.js';
 import {
   PLAN_KIND,
   PLAN_SCHEMA_VERSION,
@@ -28,22 +29,24 @@ export async function writePlanFile(path: string, plan: MigrationPlan, redactor:
  * a hand-edited or truncated plan must fail here, naming the field, not half way through a run.
  * The schema is held to the MigrationPlan type (`satisfies` below), so the two cannot drift.
  */
-const fingerprint = z.string().regex(FINGERPRINT_PATTERN, 'expected sha256:<12 hex>');
-const instanceId = z.string().regex(EC2_INSTANCE_ID_PATTERN, 'expected an EC2 instance id (i-...)');
-const orgSlug = z.string().regex(ORG_SLUG_PATTERN, 'expected an org slug');
+const matching = (pattern: RegExp, message: string) => z.string().check(z.regex(pattern, message));
+const nonEmpty = () => z.string().check(z.minLength(1));
+const fingerprint = matching(FINGERPRINT_PATTERN, 'expected sha256:<12 hex>');
+const instanceId = matching(EC2_INSTANCE_ID_PATTERN, 'expected an EC2 instance id (i-...)');
+const orgSlug = matching(ORG_SLUG_PATTERN, 'expected an org slug');
 
 const planTargetSchema = z.looseObject({
   slug: orgSlug,
   orgId: z.string(),
-  orgIdUnconfirmed: z.literal(true).optional(),
+  orgIdUnconfirmed: z.optional(z.literal(true)),
   instanceId,
   class: z.enum(TENANT_CLASSES),
   reason: z.string(),
-  fingerprint: fingerprint.nullable(),
+  fingerprint: z.nullable(fingerprint),
   durable: z.boolean(),
-  updater: z.string().nullable(),
-  pingStatus: z.string().nullable(),
-  agentVersion: z.string().nullable(),
+  updater: z.nullable(z.string()),
+  pingStatus: z.nullable(z.string()),
+  agentVersion: z.nullable(z.string()),
 });
 
 const planFileSchema = z.looseObject({
@@ -51,31 +54,30 @@ const planFileSchema = z.looseObject({
   kind: z.literal(PLAN_KIND),
   createdAt: z.string(),
   // A plan always knows both CP URLs; the account and region may be unknown.
-  environment: environmentSchema.extend({
-    name: z.string().min(1),
-    cpUrl: z.string().url(),
-    tenantCpUrl: z.string().url(),
+  environment: z.extend(environmentSchema, {
+    name: nonEmpty(),
+    cpUrl: z.url(),
+    tenantCpUrl: z.url(),
   }),
   secret: z.looseObject({
-    secretId: z.string().min(1),
+    secretId: nonEmpty(),
     arn: z.string(),
     versionId: z
       .string()
-      .min(1)
-      .regex(/^[A-Za-z0-9_.:/@+=,-]+$/, 'expected a Secrets Manager version id'),
+      .check(z.minLength(1), z.regex(/^[A-Za-z0-9_.:/@+=,-]+$/, 'expected a Secrets Manager version id')),
     fingerprint,
-    length: z.number().int().positive(),
+    length: z.int().check(z.positive()),
   }),
-  containerName: z.string().regex(CONTAINER_NAME_PATTERN, 'expected a docker container name'),
+  containerName: matching(CONTAINER_NAME_PATTERN, 'expected a docker container name'),
   targets: z.array(planTargetSchema),
   mismatches: z.looseObject({
-    instanceWithoutOrg: z.array(z.looseObject({ instanceId, slugTag: z.string().nullable() })),
+    instanceWithoutOrg: z.array(z.looseObject({ instanceId, slugTag: z.nullable(z.string()) })),
     orgWithoutInstance: z.array(z.looseObject({ slug: orgSlug, instanceStatus: z.string() })),
     duplicateInstances: z.array(z.looseObject({ slug: orgSlug, instanceIds: z.array(instanceId) })),
-    orgUnknown: z.array(z.looseObject({ instanceId, slugTag: z.string(), reason: z.string() })).optional(),
+    orgUnknown: z.optional(z.array(z.looseObject({ instanceId, slugTag: z.string(), reason: z.string() }))),
   }),
   // `summary` is not read: it is counted again from the targets.
-}) satisfies z.ZodType<Omit<MigrationPlan, 'summary'>>;
+}) satisfies z.ZodMiniType<Omit<MigrationPlan, 'summary'>>;
 
 const NEW_PLAN_HINT = 'make a new plan with `molectl migrate cp-secret plan --out FILE`';
 

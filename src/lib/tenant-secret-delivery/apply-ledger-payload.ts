@@ -1,8 +1,9 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { CONTAINER_NAME_PATTERN } from '../config/environments.js';
 import { FINGERPRINT_PATTERN } from '../output/fingerprint.js';
 import type { RunLedgerDocument } from '../runs/run-ledger-schema.js';
 import { UnreadableLedgerError } from '../runs/unreadable-ledger-error.js';
+import '../zod-settings.js';
 import { TENANT_CLASSES, type PinnedSecret } from './migration-plan.js';
 
 /**
@@ -18,34 +19,34 @@ import { TENANT_CLASSES, type PinnedSecret } from './migration-plan.js';
  */
 
 const applyInputsSchema = z.looseObject({
-  canary: z.string().nullable().optional(),
-  waves: z.string().min(1),
-  maxErrors: z.number().int().nonnegative(),
-  soakMs: z.number().int().nonnegative(),
+  canary: z.optional(z.nullable(z.string())),
+  waves: z.string().check(z.minLength(1)),
+  maxErrors: z.int().check(z.nonnegative()),
+  soakMs: z.int().check(z.nonnegative()),
   delivery: z.enum(['secrets-manager', 'parameter']),
-  maxConcurrency: z.number().int().positive(),
-  healthTimeoutSeconds: z.number().int().positive(),
-  hostTimeoutSeconds: z.number().int().positive(),
-  containerName: z.string().regex(CONTAINER_NAME_PATTERN, 'expected a docker container name'),
+  maxConcurrency: z.int().check(z.positive()),
+  healthTimeoutSeconds: z.int().check(z.positive()),
+  hostTimeoutSeconds: z.int().check(z.positive()),
+  containerName: z.string().check(z.regex(CONTAINER_NAME_PATTERN, 'expected a docker container name')),
   /** Ledgers written before the environment block carried it. */
-  tenantCpUrl: z.string().optional(),
-  scriptSha256: z.string().optional(),
+  tenantCpUrl: z.optional(z.string()),
+  scriptSha256: z.optional(z.string()),
 });
 
 const pinnedSecretSchema = z.looseObject({
-  secretId: z.string().min(1),
+  secretId: z.string().check(z.minLength(1)),
   arn: z.string(),
-  versionId: z.string().min(1),
-  fingerprint: z.string().regex(FINGERPRINT_PATTERN, 'expected sha256:<12 hex>'),
-  length: z.number().int().positive(),
-}) satisfies z.ZodType<PinnedSecret>;
+  versionId: z.string().check(z.minLength(1)),
+  fingerprint: z.string().check(z.regex(FINGERPRINT_PATTERN, 'expected sha256:<12 hex>')),
+  length: z.int().check(z.positive()),
+}) satisfies z.ZodMiniType<PinnedSecret>;
 
 const applyTargetDetailSchema = z.looseObject({
-  instanceId: z.string().min(1),
+  instanceId: z.string().check(z.minLength(1)),
   orgId: z.string(),
   class: z.enum(TENANT_CLASSES),
   reason: z.string(),
-  previousFingerprint: z.string().nullable().optional(),
+  previousFingerprint: z.optional(z.nullable(z.string())),
 });
 
 export type ApplyInputs = z.infer<typeof applyInputsSchema>;
@@ -70,7 +71,7 @@ export function readApplyPayload(doc: Readonly<RunLedgerDocument>): ApplyPayload
   return { inputs, pinned, details };
 }
 
-function parse<T>(doc: Readonly<RunLedgerDocument>, schema: z.ZodType<T>, value: unknown, where: string): T {
+function parse<T>(doc: Readonly<RunLedgerDocument>, schema: z.ZodMiniType<T>, value: unknown, where: string): T {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;

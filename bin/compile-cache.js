@@ -1,0 +1,92 @@
+'use strict';
+// A V8 code cache for the bundle's chunks (issue 16). Compiling the chunks a command loads costs
+// a fresh process ~10 ms of its start-up (the runtime chunk alone ~4 ms before it runs, then each
+// function on its first call); with the code V8 compiled in an earlier run, org list starts
+// ~11 ms sooner. Node 22 does this itself (module.enableCompileCache), used when present; on
+// Node 20 this module does it for the files of dist/bundle/ only: each is compiled with the
+// cached data of its last run, and a chunk compiled without (first run, other Node, other V8
+// flags: V8 rejects a cache that does not match) has its cache written when the run ends.
+//
+// The cache lives in the user's cache directory ($XDG_CACHE_HOME or ~/.cache), per Node version,
+// one file per chunk and build of it. Deleting it is always safe. MOLECTL_NO_COMPILE_CACHE=1
+// turns it off.
+// Node's CommonJS Module class, reached without loading the public node:module built-in (which
+// pulls in the ES module loader's code: ~0.4 ms that a CommonJS run does not otherwise pay).
+const Module = module.constructor;
+const { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } = require('node:fs');
+const { basename, dirname, join, sep } = require('node:path');
+const vm = require('node:vm');
+
+/** Installs the cache for files under bundleDir; returns what to call once the run is over. */
+function enableCompileCache(bundleDir) {
+  const none = () => {};
+  const dir = cacheDir();
+  // Source maps (--enable-source-maps) are registered by Node's own compile step: leave it alone.
+  if (!dir || process.sourceMapsEnabled) return none;
+  if (Number(process.versions.node.split('.')[0]) >= 22) {
+    const builtin = require('node:module');
+    if (typeof builtin.enableCompileCache === 'function') {
+      builtin.enableCompileCache(dir);
+      return none;
+    }
+  }
+  const prefix = bundleDir.endsWith(sep) ? bundleDir : bundleDir + sep;
+  const unsaved = [];
+  // One require function per directory: createRequire costs ~0.2 ms a call.
+  const requires = new Map();
+  const requireFor = (filename) => {
+    const dir = dirname(filename);
+    if (!requires.has(dir)) requires.set(dir, Module.createRequire(filename));
+    return requires.get(dir);
+  };
+  const compile = Module.prototype._compile;
+  Module.prototype._compile = function compileWithCache(content, filename) {
+    if (!filename.startsWith(prefix)) return compile.call(this, content, filename);
+    const cacheFile = join(dir, cacheName(filename));
+    const cachedData = readOrUndefined(cacheFile);
+    const script = new vm.Script(Module.wrap(content), { filename, cachedData });
+    if (cachedData === undefined || script.cachedDataRejected) unsaved.push({ script, cacheFile });
+    const wrapper = script.runInThisContext({ displayErrors: true });
+    return wrapper.call(this.exports, this.exports, requireFor(filename), this, filename, dirname(filename));
+  };
+  return function saveCompileCache() {
+    if (unsaved.length === 0) return;
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      // After the run, so that the functions it called are in the cache, compiled.
+      for (const { script, cacheFile } of unsaved.splice(0)) {
+        const temp = `${cacheFile}.${process.pid}.tmp`;
+        writeFileSync(temp, script.createCachedData(), { mode: 0o600 });
+        renameSync(temp, cacheFile);
+      }
+    } catch {
+      // A cache that cannot be written only means the next start compiles again.
+    }
+  };
+}
+
+/**
+ * V8 checks a cache against its source's length, not its content: the name says which build of
+ * the file it belongs to (size and modification time), so an edited or rebuilt file never runs
+ * an old cache.
+ */
+function cacheName(filename) {
+  const { size, mtimeMs } = statSync(filename);
+  return `${basename(filename)}-${size}-${Math.trunc(mtimeMs)}.v8`;
+}
+
+function cacheDir() {
+  if (process.env.MOLECTL_NO_COMPILE_CACHE) return null;
+  const base = process.env.XDG_CACHE_HOME || (process.env.HOME && join(process.env.HOME, '.cache'));
+  return base ? join(base, 'molectl', 'compile-cache', `${process.version}-${process.arch}`) : null;
+}
+
+function readOrUndefined(path) {
+  try {
+    return readFileSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+module.exports = { enableCompileCache };
