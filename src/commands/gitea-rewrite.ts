@@ -4,6 +4,7 @@ import { customFlag, switchFlag } from '../lib/cli/flags.js';
 import { repeatableFlag } from '../lib/cli/list-flags.js';
 import { echoInput } from '../lib/output/remote-text.js';
 import type { Context } from '../lib/context.js';
+import { defaultCacheDir } from '../lib/config/load-config.js';
 import { ExitCode, InterruptedError, UsageError } from '../lib/errors.js';
 import { KEEP_MARKER, IGNORE_FILE_NAME } from '../lib/gitea/acknowledgements.js';
 import { lightExec } from '../lib/gitea/light-exec.js';
@@ -70,6 +71,10 @@ export const giteaRewriteCommand = defineCommand({
       },
     ),
     diff: switchFlag('--no-diff', 'dry run and check: print only the summary, not the diff'),
+    cache: switchFlag(
+      '--no-cache',
+      'search every file: do not skip (or remember) file contents an earlier run found free of GitHub references',
+    ),
     ...ruleFlags,
   },
   examples: [
@@ -102,6 +107,7 @@ export const giteaRewriteCommand = defineCommand({
       maxFileBytes: options.maxSize ?? DEFAULT_MAX_FILE_BYTES,
       exec: lightExec,
       cwd,
+      cacheDir: options.cache ? defaultCacheDir(ctx.env) : undefined,
       signal: ctx.signal,
       rules,
     };
@@ -163,8 +169,9 @@ async function scan(
       'run it again: each file is written atomically and a rerun only finishes the job',
     );
   }
+  const skipped = report.filesListed - report.filesSearched;
   step.succeed(
-    `${label}: ${report.filesListed} files listed, ${report.filesRead} read, ${report.filesChanged} ${verb}`,
+    `${label}: ${report.filesListed} files listed${skipped > 0 ? ` (${skipped} unchanged since a run found nothing in them)` : ''}, ${report.filesRead} read, ${report.filesChanged} ${verb}`,
   );
   return report;
 }

@@ -306,4 +306,33 @@ describe('molectl gitea rewrite', () => {
       await new Promise((resolve) => refusing.close(resolve));
     }
   });
+
+  it('a second run skips files an earlier one found free of references, and says so; --no-cache reads everything', async () => {
+    const cache = join(dir, '..', `${dir.split('/').pop()}-cache`);
+    try {
+      await execFile('git', ['add', '-A'], { cwd: dir });
+      await execFile('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', 'commit', '-qm', 'init'], {
+        cwd: dir,
+      });
+      const env = { XDG_CACHE_HOME: cache };
+      const first = await runCli(['gitea', 'rewrite', dir, '--check', '--no-diff'], { env });
+      expect(first.code).toBe(8);
+      expect(first.stderr).toContain('Scanning: 2 files listed, 1 read, 1 to change');
+      const second = await runCli(['gitea', 'rewrite', dir, '--check', '--no-diff'], { env });
+      expect(second.stdout).toBe(first.stdout);
+      expect(second.code).toBe(8);
+      expect(second.stderr).toContain(
+        'Scanning: 2 files listed (1 unchanged since a run found nothing in them), 1 read, 1 to change',
+      );
+      await writeFile(join(dir, 'clean.txt'), `now ${OLD}\n`);
+      const edited = await runCli(['gitea', 'rewrite', dir, '--check', '--no-diff'], { env });
+      expect(edited.stderr).toContain('Scanning: 2 files listed, 2 read, 2 to change');
+      await rm(cache, { recursive: true, force: true });
+      const fresh = await runCli(['gitea', 'rewrite', dir, '--check', '--no-diff', '--no-cache'], { env });
+      expect(fresh.stderr).toContain('Scanning: 2 files listed, 2 read, 2 to change');
+      await expect(readFile(join(cache, 'molectl'))).rejects.toMatchObject({ code: 'ENOENT' });
+    } finally {
+      await rm(cache, { recursive: true, force: true });
+    }
+  });
 });

@@ -44,6 +44,8 @@ export async function runCli(
     stderr,
     env: {
       MOLECTL_CONFIG: absentPath('molectl-config.json'),
+      // What gitea rewrite remembers of a work tree stays with the test run, not in the user's ~/.cache.
+      XDG_CACHE_HOME: absentPath('xdg-cache'),
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       ...options.env,

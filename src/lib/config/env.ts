@@ -43,7 +43,8 @@ export const envVarDocs = {
   HOME: 'home directory, for the default config and state paths',
   XDG_CONFIG_HOME: 'base directory for the user config file',
   XDG_STATE_HOME: 'base directory for run ledgers',
-  XDG_CACHE_HOME: 'base directory for the V8 code cache of molectl (default ~/.cache; bin/compile-cache.js)',
+  XDG_CACHE_HOME:
+    'base directory of the caches of molectl: the V8 code cache (bin/compile-cache.js) and what gitea rewrite learnt of a work tree (default ~/.cache)',
 } as const;
 
 export type EnvVarName = keyof typeof envVarDocs;

@@ -3,16 +3,21 @@ import type { Exec } from '../exec.js';
 import type { PathMatcher } from './compile-glob.js';
 import { streamNulSeparated, type NulStream } from './light-exec.js';
 import { isGoFile } from './rewrite-text.js';
+import type { TriggerFreeMemory } from './trigger-free-memory.js';
 import { walkFiles } from './walk-files.js';
 
 /**
  * Which files of a directory a rewrite looks at. Inside a git work tree: `git grep --untracked`
  * (tracked files plus untracked ones that are not ignored) names the files that mention anything
- * the rules react to, so files that cannot change are never opened (this is what keeps a
- * 20,000-file repository fast). Its output is handed on as it comes, so the rewrite of the first
- * files overlaps with git searching the rest; `git ls-files -co --exclude-standard` runs beside
- * it only to count the files looked at. Elsewhere: a walk honouring .gitignore, and every listed
- * file is read.
+ * the rules react to, so files that cannot change are never opened. Its output is handed on as it
+ * comes, so the rewrite of the first files overlaps with git searching the rest.
+ *
+ * With a memory of contents found free of the terms (trigger-free-memory.ts), git grep is given
+ * only the files that may have changed since: untracked ones, ones git reports modified, and
+ * tracked ones whose blob is not remembered. The files it lists are the same as a search of
+ * everything would list, because a remembered blob held none of the terms and an unmodified
+ * tracked file holds its blob. Elsewhere (not a work tree): a walk honouring .gitignore, and every
+ * listed file is read.
  */
 
 export interface TargetFiles {
@@ -28,6 +33,8 @@ export interface TargetSummary {
   listed: number;
   /** Go sources and module files left out (they are out of scope unless rewriteGoFiles). */
   goFiles: number;
+  /** Files git grep searched (every listed one, or fewer with a memory). */
+  searched: number | undefined;
 }
 
 export interface ListOptions {
@@ -38,33 +45,78 @@ export interface ListOptions {
   rewriteGoFiles: boolean;
   /** The GitHub owner, so that `uses: <owner>/...` lines are candidates too. */
   githubOwner: string;
+  /** What earlier runs learnt; absent with --no-cache. */
+  memory?: ((terms: readonly string[]) => TriggerFreeMemory) | undefined;
   signal?: AbortSignal | undefined;
 }
 
+/** Above this many files to search, one search of everything beats naming each on git's command line. */
+const MAX_NAMED_CANDIDATES = 2_000;
+
 export function listTargetFiles(dir: string, options: ListOptions): TargetFiles {
   const passes = (path: string): boolean => options.filter(path) && (options.rewriteGoFiles || !isGoFile(path));
-  const grep = grepCandidates(dir, options);
-  // Also the "is this a work tree?" answer when git grep fails.
-  const listing = options
-    .exec('git', ['ls-files', '-co', '--exclude-standard', '-z', '--', '.'], {
-      cwd: dir,
-      allowFailure: true,
-      timeoutMs: 120_000,
-    })
-    .catch(() => undefined);
+  const searchedByGrep = (path: string): boolean => options.rewriteGoFiles || !isGoFile(path);
+  const terms = candidateTerms(options.githubOwner);
+  const memory = options.memory?.(terms);
+  const remembered = memory?.recall() ?? new Set<string>();
+  const git = (args: string[]): Promise<string | undefined> =>
+    options
+      .exec('git', args, { cwd: dir, allowFailure: true, timeoutMs: 120_000 })
+      .then((r) => (r.exitCode === 0 ? r.stdout : undefined))
+      .catch(() => undefined);
+  const index = git(['ls-files', '-s', '-v', '-z', '--', '.']).then((out) =>
+    out === undefined ? undefined : parseIndex(out),
+  );
+  // With a memory, what changed is needed before the search (to know what to search); without,
+  // only after it, to learn from it: a file changed during the search must not be remembered.
+  let changes = remembered.size
+    ? git(statusArgs(['.'])).then((out) => (out === undefined ? undefined : parseChanges(out)))
+    : undefined;
+  let grep: NulStream | undefined = remembered.size ? undefined : grepCandidates(dir, options, terms, ['.']);
   let walked: { listed: number; goFiles: number } | undefined;
+  let searched: number | undefined;
 
   async function* paths(): AsyncGenerator<string> {
-    let seen = 0;
-    for await (const path of grep.items) {
-      seen += 1;
-      if (passes(path)) yield path;
+    let named: string[] | undefined;
+    if (!grep) {
+      const [entries, changed] = await Promise.all([index, changes]);
+      named = entries && changed ? filesToSearch(entries, changed, remembered, searchedByGrep) : undefined;
+      if (named && named.length <= MAX_NAMED_CANDIDATES) {
+        searched = named.length;
+        // No pathspec would mean everything: with nothing to search, there is no search.
+        grep = named.length ? grepCandidates(dir, options, terms, named.map(literal)) : undefined;
+      } else {
+        // Too much to name: search everything, and learn from it with what changed afterwards.
+        named = undefined;
+        changes = undefined;
+        grep = grepCandidates(dir, options, terms, ['.']);
+      }
     }
-    const { exitCode, stderr } = await grep.exit.catch((error: unknown) => ({ exitCode: -1, stderr: String(error) }));
-    // 0: matches, 1: none; after Ctrl-C the caller reports the interruption.
-    if (exitCode === 0 || exitCode === 1 || options.signal?.aborted) return;
-    const list = await listing;
-    if (seen === 0 && !(list && list.exitCode === 0)) {
+    const listed = new Set<string>();
+    let exitCode = 1;
+    let stderr = '';
+    if (grep) {
+      for await (const path of grep.items) {
+        listed.add(path);
+        if (passes(path)) yield path;
+      }
+      ({ exitCode, stderr } = await grep.exit.catch((error: unknown) => ({ exitCode: -1, stderr: String(error) })));
+    }
+    // After Ctrl-C the caller reports the interruption; nothing is learnt from a cut-short search.
+    if (options.signal?.aborted) return;
+    const entries = await index;
+    // 0: matches, 1: none.
+    if (exitCode === 0 || exitCode === 1) {
+      // Learnt only from a search of everything: a file the search read must still hold its blob
+      // afterwards, so what changed is asked once it is over. A search of named files learns
+      // nothing (it would need the same question again); once more than MAX_NAMED_CANDIDATES
+      // files need a search, the next run searches everything and learns afresh.
+      changes ??= git(statusArgs(['.'])).then((out) => (out === undefined ? undefined : parseChanges(out)));
+      const after = await changes;
+      if (memory && !named && entries && after) memory.remember(triggerFree(entries, after, listed, searchedByGrep));
+      return;
+    }
+    if (listed.size === 0 && !entries) {
       // Not a work tree, or no git at all: walk the directory and read everything.
       walked = { listed: 0, goFiles: 0 };
       for await (const entry of walkFiles(dir)) {
@@ -87,29 +139,35 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
   return {
     paths: paths(),
     async summary() {
-      if (walked) return { inGitRepo: false, ...walked };
-      const list = await listing;
+      if (walked) return { inGitRepo: false, ...walked, searched: undefined };
+      const [entries, changed] = await Promise.all([index, changes]);
       let listed = 0;
       let goFiles = 0;
-      for (const path of splitNul(list?.stdout ?? '')) {
+      const all = [...new Set((entries ?? []).map((e) => e.path)), ...(changed?.untracked ?? [])];
+      for (const path of all) {
         if (!options.filter(path)) continue;
         if (!options.rewriteGoFiles && isGoFile(path)) goFiles += 1;
         else listed += 1;
       }
-      return { inGitRepo: true, listed, goFiles };
+      return { inGitRepo: true, listed, goFiles, searched };
     },
   };
 }
 
 /**
- * A superset of the lines rewriteText looks at (its trigger). Fixed strings on purpose: git's
- * case-insensitive ERE engine is more than ten times slower than its fixed-string search on a
- * large tree (measured: 5.3 s against 0.3 s on 200 MB). `github` covers github.com, raw URLs,
- * api.github.com, .github/workflows and GITHUB_TOKEN; the owner covers ghcr.io/<owner> and
- * `uses: <owner>/...`; `gh ` covers gh commands (and words like "high ", which only costs a read).
- * No -I: binary files that mention GitHub are listed so that the report can say they were skipped.
+ * The terms git grep looks for: a superset of the lines rewriteText looks at (its trigger). Fixed
+ * strings on purpose: git's case-insensitive ERE engine is more than ten times slower than its
+ * fixed-string search on a large tree (measured: 5.3 s against 0.3 s on 200 MB). `github` covers
+ * github.com, raw URLs, api.github.com, .github/workflows and GITHUB_TOKEN; the owner covers
+ * ghcr.io/<owner> and `uses: <owner>/...`; `gh ` covers gh commands (and words like "high ",
+ * which only costs a read).
  */
-function grepCandidates(dir: string, options: ListOptions): NulStream {
+function candidateTerms(githubOwner: string): string[] {
+  return ['github', githubOwner, 'gh '];
+}
+
+/** No -I: binary files that mention GitHub are listed so that the report can say they were skipped. */
+function grepCandidates(dir: string, options: ListOptions, terms: readonly string[], pathspecs: string[]): NulStream {
   return streamNulSeparated(
     'git',
     [
@@ -122,14 +180,9 @@ function grepCandidates(dir: string, options: ListOptions): NulStream {
       '-i',
       '-F',
       '--no-color',
-      '-e',
-      'github',
-      '-e',
-      options.githubOwner,
-      '-e',
-      'gh ',
+      ...terms.flatMap((term) => ['-e', term]),
       '--',
-      '.',
+      ...pathspecs,
       ...(options.rewriteGoFiles ? [] : GO_PATHSPEC_EXCLUDES),
     ],
     { cwd: dir, timeoutMs: 600_000, ...(options.signal ? { signal: options.signal } : {}) },
@@ -140,6 +193,98 @@ function grepCandidates(dir: string, options: ListOptions): NulStream {
 const GO_PATHSPEC_EXCLUDES = ['*.go', 'go.mod', 'go.sum', 'go.work', 'go.work.sum'].map(
   (name) => `:(exclude,glob)**/${name}`,
 );
+
+interface IndexEntry {
+  path: string;
+  blob: string;
+  /** A regular file git tracks normally (not assume-unchanged, skip-worktree or in a merge). */
+  plain: boolean;
+}
+
+interface Changes {
+  /** Tracked paths that differ from the index (modified, deleted, replaced). */
+  changed: Set<string>;
+  /** Untracked files that are not ignored. */
+  untracked: string[];
+}
+
+/**
+ * "H 100644 <blob> 0\tpath\0" records: tag, mode, blob (40 or 64 hex digits), stage, then the path
+ * after a tab. Read in place: a large repository has hundreds of thousands of them.
+ */
+function parseIndex(output: string): IndexEntry[] {
+  const entries: IndexEntry[] = [];
+  let start = 0;
+  while (start < output.length) {
+    let end = output.indexOf('\0', start);
+    if (end < 0) end = output.length;
+    const tab = output.indexOf('\t', start);
+    if (tab > start && tab < end) {
+      const mode = output.slice(start + 2, start + 8);
+      const plain = output[start] === 'H' && output[tab - 1] === '0' && (mode === '100644' || mode === '100755');
+      entries.push({ path: output.slice(tab + 1, end), blob: output.slice(start + 9, tab - 2), plain });
+    }
+    start = end + 1;
+  }
+  return entries;
+}
+
+/**
+ * What differs from the index. `ls-files -m` compares each file's stat data with the index and,
+ * for an entry written within the index's own timestamp, its content (git's racy-clean rule), so
+ * a tracked file it does not list holds its blob.
+ */
+function statusArgs(pathspecs: string[]): string[] {
+  return ['ls-files', '-t', '-z', '-m', '-d', '-o', '--exclude-standard', '--', ...pathspecs];
+}
+
+function parseChanges(output: string): Changes {
+  const changed = new Set<string>();
+  const untracked: string[] = [];
+  for (const record of splitNul(output)) {
+    if (record.startsWith('? ')) untracked.push(record.slice(2));
+    else changed.add(record.slice(2));
+  }
+  return { changed, untracked };
+}
+
+/** Files a search must look at when the remembered blobs need not be read again. */
+function filesToSearch(
+  entries: readonly IndexEntry[],
+  { changed, untracked }: Changes,
+  remembered: ReadonlySet<string>,
+  searchedByGrep: (path: string) => boolean,
+): string[] {
+  const named = new Set<string>();
+  for (const entry of entries) {
+    if (!searchedByGrep(entry.path)) continue;
+    const unchanged = entry.plain && !changed.has(entry.path);
+    if (!(unchanged && remembered.has(entry.blob))) named.add(entry.path);
+  }
+  for (const path of untracked) if (searchedByGrep(path)) named.add(path);
+  return [...named];
+}
+
+/**
+ * The blobs to remember after a search of everything: those of plain tracked files it searched
+ * and did not list, unchanged once it was over (so what it read was their blob).
+ */
+function triggerFree(
+  entries: readonly IndexEntry[],
+  after: Changes,
+  listed: ReadonlySet<string>,
+  searchedByGrep: (path: string) => boolean,
+): Set<string> {
+  const free = new Set<string>();
+  for (const entry of entries)
+    if (entry.plain && searchedByGrep(entry.path) && !listed.has(entry.path) && !after.changed.has(entry.path))
+      free.add(entry.blob);
+  return free;
+}
+
+function literal(path: string): string {
+  return `:(literal)${path}`;
+}
 
 function splitNul(output: string): string[] {
   return output.split('\0').filter((p) => p.length > 0);

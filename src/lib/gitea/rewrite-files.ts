@@ -11,6 +11,7 @@ import { renderUnifiedDiff } from './render-unified-diff.js';
 import { replaceFileAtomically } from './replace-file-atomically.js';
 import type { RewriteRules } from './rewrite-rules.js';
 import { isGoFile, rewriteText } from './rewrite-text.js';
+import { openTriggerFreeMemory } from './trigger-free-memory.js';
 import type { AcknowledgedLine, TextChange, TextFinding } from './text-rewrite-result.js';
 
 /**
@@ -36,6 +37,11 @@ export interface RewriteFilesOptions {
   onFileChanged?: (file: ChangedFile) => void | Promise<void>;
   wantDiff?: boolean;
   signal?: AbortSignal;
+  /**
+   * molectl's cache directory, where what a search of a work tree learnt is kept for the next
+   * (trigger-free-memory.ts); absent: every file is searched (--no-cache).
+   */
+  cacheDir?: string | undefined;
 }
 
 export interface ChangedFile {
@@ -52,6 +58,8 @@ export interface RewriteReport {
   roots: string[];
   write: boolean;
   filesListed: number;
+  /** Files git grep searched: fewer than listed when earlier runs showed the rest hold no reference. */
+  filesSearched: number;
   filesRead: number;
   filesChanged: number;
   changeCount: number;
@@ -75,6 +83,7 @@ export async function rewriteFiles(paths: readonly string[], options: RewriteFil
     roots: [],
     write: options.write,
     filesListed: 0,
+    filesSearched: 0,
     filesRead: 0,
     filesChanged: 0,
     changeCount: 0,
@@ -105,13 +114,18 @@ export async function rewriteFiles(paths: readonly string[], options: RewriteFil
         rewriteGoFiles: options.rules.rewriteGoFiles,
         githubOwner: options.rules.githubOwner,
         signal: options.signal,
+        memory: options.cacheDir
+          ? (terms) => openTriggerFreeMemory({ cacheDir: options.cacheDir!, workTree: root, terms })
+          : undefined,
       });
       await processAll(targets.paths, { root, shownRoot: input, ignore }, options, report);
       const looked = await targets.summary();
       report.filesListed += looked.listed;
+      report.filesSearched += looked.searched ?? looked.listed;
       report.goFilesSkipped += looked.goFiles;
     } else {
       report.filesListed += 1;
+      report.filesSearched += 1;
       const name = basename(root);
       if (!options.rules.rewriteGoFiles && isGoFile(name)) report.goFilesSkipped += 1;
       else await processAll([name], { root: dir, shownRoot: toPosix(dirname(input)), ignore }, options, report);

@@ -1,0 +1,156 @@
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { execFile } from '../../../src/lib/exec.js';
+import { rewriteFiles, type RewriteFilesOptions, type RewriteReport } from '../../../src/lib/gitea/rewrite-files.js';
+import { buildRewriteRules } from '../../../src/lib/gitea/rewrite-rules.js';
+
+// What a search of a work tree learns for the next one (trigger-free-memory.ts): a run with a
+// memory must list, change and report exactly what a run without one does, whatever happened to
+// the tree in between; only the number of files searched may differ.
+
+const OLD = 'https://github.com/Molecule-AI/molecule-monorepo';
+
+let root: string;
+let dir: string;
+let cacheDir: string;
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'molectl-gitea-memory-'));
+  dir = join(root, 'repo');
+  cacheDir = join(root, 'cache');
+  await mkdir(dir);
+  await git('init', '-q');
+  for (let i = 0; i < 30; i++) await put(`src/clean${i}.md`, `nothing to see in file ${i}\n`);
+  await put('docs/a.md', `Clone ${OLD}.git\n`);
+  await put('docs/pr.md', `See ${OLD}/pull/7\n`);
+  await put('tools/main.go', `// ${OLD}\npackage main\n`);
+  await put('logo.bin', Buffer.concat([Buffer.from(`${OLD}\n`), Buffer.from([0, 1, 2])]));
+  await git('add', '-A');
+  await git('commit', '-qm', 'init');
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+async function put(path: string, content: string | Buffer): Promise<void> {
+  await mkdir(join(dir, path, '..'), { recursive: true });
+  await writeFile(join(dir, path), content);
+}
+
+async function git(...args: string[]): Promise<string> {
+  const r = await execFile('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], { cwd: dir });
+  return r.stdout;
+}
+
+function options(overrides: Partial<RewriteFilesOptions> = {}): RewriteFilesOptions {
+  return {
+    rules: buildRewriteRules(),
+    write: false,
+    include: [],
+    exclude: [],
+    maxFileBytes: 1024 * 1024,
+    exec: execFile,
+    cwd: dir,
+    cacheDir,
+    ...overrides,
+  };
+}
+
+/** Everything a user sees of a report, minus how many files were searched. */
+function seen(report: RewriteReport): unknown {
+  const { filesSearched: _searched, ...rest } = report;
+  return rest;
+}
+
+async function expectSameAsWithoutMemory(overrides: Partial<RewriteFilesOptions> = {}): Promise<RewriteReport> {
+  const withMemory = await rewriteFiles([], options(overrides));
+  const without = await rewriteFiles([], options({ ...overrides, cacheDir: undefined }));
+  expect(seen(withMemory)).toEqual(seen(without));
+  return withMemory;
+}
+
+describe('gitea rewrite remembers contents found free of GitHub references', () => {
+  it('the second run searches only what may mention GitHub, with the same report', async () => {
+    const first = await rewriteFiles([], options());
+    expect(first.filesSearched).toBe(first.filesListed);
+    const second = await expectSameAsWithoutMemory();
+    expect(second.filesListed).toBe(33); // 30 clean, 2 docs, the binary; Go files are out of scope
+    expect(second.filesSearched).toBe(3); // the files that mention it: their blobs are never remembered
+    expect(second.files.map((f) => f.path)).toEqual(['docs/a.md']);
+    expect(second.findings.map((f) => f.file)).toEqual(['docs/pr.md']);
+    expect(second.skipped).toEqual([{ file: 'logo.bin', reason: 'binary' }]);
+  });
+
+  it('finds a reference added to a remembered file, in a new file and in a commit checked out since', async () => {
+    await rewriteFiles([], options());
+    await put('src/clean3.md', `now see ${OLD}\n`); // modified, same path
+    await put('src/new.md', `Clone ${OLD}\n`); // untracked
+    expect((await expectSameAsWithoutMemory()).files.map((f) => f.path)).toEqual([
+      'docs/a.md',
+      'src/clean3.md',
+      'src/new.md',
+    ]);
+    // Committed: the file is unmodified again, but holds a blob nobody searched.
+    await git('add', '-A');
+    await git('commit', '-qm', 'more');
+    const committed = await expectSameAsWithoutMemory();
+    expect(committed.files.map((f) => f.path)).toEqual(['docs/a.md', 'src/clean3.md', 'src/new.md']);
+    expect(committed.filesSearched).toBe(5);
+  });
+
+  it('writes: files rewritten by one run are searched again by the next, which finds nothing left', async () => {
+    await rewriteFiles([], options());
+    const written = await rewriteFiles([], options({ write: true }));
+    expect(written.filesChanged).toBe(1);
+    const again = await expectSameAsWithoutMemory();
+    expect(again.changeCount).toBe(0);
+    expect(again.findings.map((f) => f.file)).toEqual(['docs/pr.md']);
+  });
+
+  it('deleted files, remembered or not, are not reported', async () => {
+    await rewriteFiles([], options());
+    await rm(join(dir, 'docs/a.md'));
+    await rm(join(dir, 'src/clean1.md'));
+    const report = await expectSameAsWithoutMemory();
+    expect(report.files).toEqual([]);
+    expect(report.skipped).toEqual([{ file: 'logo.bin', reason: 'binary' }]);
+  });
+
+  it('a memory of another owner, a broken memory file or an unwritable cache change nothing but the speed', async () => {
+    await rewriteFiles([], options());
+    const other = await rewriteFiles([], options({ rules: buildRewriteRules({ githubOwner: 'Other-Org' }) }));
+    expect(other.filesSearched).toBe(other.filesListed);
+
+    const files = await readdir(join(cacheDir, 'gitea-rewrite'));
+    expect(files).toHaveLength(2); // one per owner
+    for (const file of files) {
+      const path = join(cacheDir, 'gitea-rewrite', file);
+      expect(await readFile(path, 'utf8')).toMatch(/^molectl-gitea-trigger-free 1\n[0-9a-f]{40}\n/);
+      await writeFile(path, 'molectl-gitea-trigger-free 1\nnot a blob id\n');
+    }
+    const broken = await expectSameAsWithoutMemory();
+    expect(broken.filesSearched).toBe(broken.filesListed);
+
+    // A cache "directory" that is a file: nothing can be written under it.
+    await rm(cacheDir, { recursive: true, force: true });
+    await writeFile(cacheDir, '');
+    const unwritable = await expectSameAsWithoutMemory();
+    expect(unwritable.files.map((f) => f.path)).toEqual(['docs/a.md']);
+  });
+
+  it('without a cache directory (--no-cache) nothing is remembered', async () => {
+    await rewriteFiles([], options({ cacheDir: undefined }));
+    await expect(readdir(cacheDir)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('a memory learnt with --include-go serves a run without it (Go files stay out of scope there)', async () => {
+    const rules = buildRewriteRules({ rewriteGoFiles: true });
+    await rewriteFiles([], options({ rules }));
+    const again = await expectSameAsWithoutMemory({ rules });
+    expect(again.files.map((f) => f.path)).toEqual(['docs/a.md', 'tools/main.go']);
+    const defaults = await expectSameAsWithoutMemory();
+    expect(defaults.goFilesSkipped).toBe(1);
+  });
+});
