@@ -67,11 +67,20 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
   const index = git(['ls-files', '-s', '-v', '-z', '--', '.']).then((out) =>
     out === undefined ? undefined : parseIndex(out),
   );
-  // With a memory, what changed is needed before the search (to know what to search); without,
-  // only after it, to learn from it: a file changed during the search must not be remembered.
-  let changes = remembered.size
-    ? git(statusArgs(['.'])).then((out) => (out === undefined ? undefined : parseChanges(out)))
-    : undefined;
+  const untracked = git(['ls-files', '-o', '--exclude-standard', '-z', '--', '.']).then((out) =>
+    out === undefined ? undefined : splitNul(out),
+  );
+  // `ls-files -m` compares each file's stat data with the index and, for an entry written within
+  // the index's own timestamp, its content (git's racy-clean rule): a tracked file it does not
+  // list (with -d: nor as deleted) holds its blob.
+  const askModified = (): Promise<Set<string> | undefined> =>
+    git(['ls-files', '-m', '-d', '-z', '--', '.']).then((out) =>
+      out === undefined ? undefined : new Set(splitNul(out)),
+    );
+  // With a memory, what was modified is needed before the search (to know what to search);
+  // without, only after it, to learn from it: a file changed during the search must not be
+  // remembered by a blob the search never read.
+  let modified = remembered.size ? askModified() : undefined;
   let grep: NulStream | undefined = remembered.size ? undefined : grepCandidates(dir, options, terms, ['.']);
   let walked: { listed: number; goFiles: number } | undefined;
   let searched: number | undefined;
@@ -79,8 +88,9 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
   async function* paths(): AsyncGenerator<string> {
     let named: string[] | undefined;
     if (!grep) {
-      const [entries, changed] = await Promise.all([index, changes]);
-      named = entries && changed ? filesToSearch(entries, changed, remembered, searchedByGrep) : undefined;
+      const [entries, changed, others] = await Promise.all([index, modified, untracked]);
+      named =
+        entries && changed && others ? filesToSearch(entries, changed, others, remembered, searchedByGrep) : undefined;
       if (named && named.length <= MAX_NAMED_CANDIDATES) {
         searched = named.length;
         // No pathspec would mean everything: with nothing to search, there is no search.
@@ -88,7 +98,7 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
       } else {
         // Too much to name: search everything, and learn from it with what changed afterwards.
         named = undefined;
-        changes = undefined;
+        modified = undefined;
         grep = grepCandidates(dir, options, terms, ['.']);
       }
     }
@@ -111,9 +121,11 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
       // afterwards, so what changed is asked once it is over. A search of named files learns
       // nothing (it would need the same question again); once more than MAX_NAMED_CANDIDATES
       // files need a search, the next run searches everything and learns afresh.
-      changes ??= git(statusArgs(['.'])).then((out) => (out === undefined ? undefined : parseChanges(out)));
-      const after = await changes;
-      if (memory && !named && entries && after) memory.remember(triggerFree(entries, after, listed, searchedByGrep));
+      if (memory && !named && entries) {
+        modified ??= askModified();
+        const after = await modified;
+        if (after) memory.remember(triggerFree(entries, after, listed, searchedByGrep));
+      }
       return;
     }
     if (listed.size === 0 && !entries) {
@@ -140,10 +152,10 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
     paths: paths(),
     async summary() {
       if (walked) return { inGitRepo: false, ...walked, searched: undefined };
-      const [entries, changed] = await Promise.all([index, changes]);
+      const [entries, others] = await Promise.all([index, untracked]);
       let listed = 0;
       let goFiles = 0;
-      const all = [...new Set((entries ?? []).map((e) => e.path)), ...(changed?.untracked ?? [])];
+      const all = [...new Set((entries ?? []).map((e) => e.path)), ...(others ?? [])];
       for (const path of all) {
         if (!options.filter(path)) continue;
         if (!options.rewriteGoFiles && isGoFile(path)) goFiles += 1;
@@ -201,13 +213,6 @@ interface IndexEntry {
   plain: boolean;
 }
 
-interface Changes {
-  /** Tracked paths that differ from the index (modified, deleted, replaced). */
-  changed: Set<string>;
-  /** Untracked files that are not ignored. */
-  untracked: string[];
-}
-
 /**
  * "H 100644 <blob> 0\tpath\0" records: tag, mode, blob (40 or 64 hex digits), stage, then the path
  * after a tab. Read in place: a large repository has hundreds of thousands of them.
@@ -229,29 +234,11 @@ function parseIndex(output: string): IndexEntry[] {
   return entries;
 }
 
-/**
- * What differs from the index. `ls-files -m` compares each file's stat data with the index and,
- * for an entry written within the index's own timestamp, its content (git's racy-clean rule), so
- * a tracked file it does not list holds its blob.
- */
-function statusArgs(pathspecs: string[]): string[] {
-  return ['ls-files', '-t', '-z', '-m', '-d', '-o', '--exclude-standard', '--', ...pathspecs];
-}
-
-function parseChanges(output: string): Changes {
-  const changed = new Set<string>();
-  const untracked: string[] = [];
-  for (const record of splitNul(output)) {
-    if (record.startsWith('? ')) untracked.push(record.slice(2));
-    else changed.add(record.slice(2));
-  }
-  return { changed, untracked };
-}
-
 /** Files a search must look at when the remembered blobs need not be read again. */
 function filesToSearch(
   entries: readonly IndexEntry[],
-  { changed, untracked }: Changes,
+  changed: ReadonlySet<string>,
+  untracked: readonly string[],
   remembered: ReadonlySet<string>,
   searchedByGrep: (path: string) => boolean,
 ): string[] {
@@ -271,13 +258,13 @@ function filesToSearch(
  */
 function triggerFree(
   entries: readonly IndexEntry[],
-  after: Changes,
+  modifiedAfter: ReadonlySet<string>,
   listed: ReadonlySet<string>,
   searchedByGrep: (path: string) => boolean,
 ): Set<string> {
   const free = new Set<string>();
   for (const entry of entries)
-    if (entry.plain && searchedByGrep(entry.path) && !listed.has(entry.path) && !after.changed.has(entry.path))
+    if (entry.plain && searchedByGrep(entry.path) && !listed.has(entry.path) && !modifiedAfter.has(entry.path))
       free.add(entry.blob);
   return free;
 }
