@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -109,5 +109,24 @@ describe('molectl gitea remotes', () => {
     const run = await runCli(['gitea', 'remotes', a, join(root, 'plain'), '--write']);
     expect(run.code).toBe(2);
     expect(await url(a, 'origin')).toBe('https://github.com/Molecule-AI/sdk');
+  });
+
+  it('refuses plain http:// to a host that is not loopback, from the flag or a rules file, with exit 2 and no remote changed', async () => {
+    const a = await clone('a', [['origin', 'https://github.com/Molecule-AI/sdk']]);
+    const flag = await runCli(['gitea', 'remotes', a, '--write', '--gitea-url', 'http://git.example.com']);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain('refusing plain http:// to git.example.com');
+    expect(flag.stderr).toContain('hint: use https://git.example.com');
+    expect(flag.stdout).toBe('');
+    const rules = join(root, 'rules.yaml');
+    await writeFile(rules, 'giteaBaseUrl: http://git.example.com\n');
+    const fromFile = await runCli(['gitea', 'remotes', a, '--write', '--rules', rules]);
+    expect(fromFile.code).toBe(2);
+    expect(fromFile.stderr).toContain('refusing plain http:// to git.example.com');
+    expect(await url(a, 'origin')).toBe('https://github.com/Molecule-AI/sdk');
+    // Loopback stays allowed (a Gitea on this machine, the sandbox).
+    const loopback = await runCli(['gitea', 'remotes', a, '--write', '--gitea-url', 'http://127.0.0.1:3000']);
+    expect(loopback.code).toBe(0);
+    expect(await url(a, 'origin')).toBe('http://127.0.0.1:3000/molecule-ai/sdk');
   });
 });
