@@ -4,23 +4,12 @@
 // in-process, warm). The sandbox runs in this process; molectl is spawned asynchronously so the
 // sandbox keeps answering.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { median, Sink, startVerifySandbox } from './lib/verify-sandbox.mjs';
 
 const BIN = fileURLToPath(new URL('../bin/molectl.js', import.meta.url));
 const dist = (path) => new URL(`../dist/${path}`, import.meta.url).href;
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
-
-class Sink extends Writable {
-  text = '';
-  _write(chunk, _enc, done) {
-    this.text += chunk.toString();
-    done();
-  }
-}
 
 function spawnMs(args, env) {
   return new Promise((resolve, reject) => {
@@ -31,33 +20,9 @@ function spawnMs(args, env) {
   });
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
 export async function runCommandStartupBench() {
-  const { startSandbox } = await import(dist('sandbox/start-sandbox.js'));
-  const { deployServicesEnv, sandboxDeployCommit } = await import(
-    dist('sandbox/deploy-services/deploy-services-state.js')
-  );
-  const sandbox = await startSandbox({ tenants: 4, speed: 'fast' });
-  const stateDir = mkdtempSync(join(tmpdir(), 'molectl-bench-start-'));
-  const env = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    ...sandbox.env,
-    ...deployServicesEnv(),
-    MOLECTL_CONFIG: join(stateDir, 'absent-config.json'),
-    MOLECTL_STATE_DIR: stateDir,
-  };
-  const verifyArgs = [
-    'verify',
-    '--expect-commit',
-    sandboxDeployCommit(sandbox.state),
-    '--canary',
-    'acme',
-    'beta',
-    '-o',
-    'json',
-  ];
+  const bench = await startVerifySandbox('start');
+  const { env, verifyArgs } = bench;
   const cases = [
     ['node -e 0', ['-e', '0']],
     ['molectl --help', [BIN, '--help']],
@@ -115,8 +80,7 @@ export async function runCommandStartupBench() {
       ],
     };
   } finally {
-    await sandbox.stop();
-    rmSync(stateDir, { recursive: true, force: true });
+    await bench.stop();
   }
 }
 

@@ -3,50 +3,17 @@
 // a fresh `node bin/molectl.js verify` process (what a user or CI step sees), the first in-process
 // run (module loading included) and the median of warm in-process runs. Target: under 2 s.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { median, Sink, startVerifySandbox } from './lib/verify-sandbox.mjs';
 
 const BIN = fileURLToPath(new URL('../bin/molectl.js', import.meta.url));
 const dist = (path) => new URL(`../dist/${path}`, import.meta.url).href;
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 const TARGET_MS = 2000;
 
-class Sink extends Writable {
-  text = '';
-  _write(chunk, _enc, done) {
-    this.text += chunk.toString();
-    done();
-  }
-}
-
 export async function runVerifyBench() {
-  const { startSandbox } = await import(dist('sandbox/start-sandbox.js'));
-  const { deployServicesEnv, sandboxDeployCommit } = await import(
-    dist('sandbox/deploy-services/deploy-services-state.js')
-  );
-  const sandbox = await startSandbox({ tenants: 4, speed: 'fast' });
-  const stateDir = mkdtempSync(join(tmpdir(), 'molectl-bench-verify-'));
-  const env = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    ...sandbox.env,
-    ...deployServicesEnv(),
-    MOLECTL_CONFIG: join(stateDir, 'absent-config.json'),
-    MOLECTL_STATE_DIR: stateDir,
-  };
-  const args = [
-    'verify',
-    '--expect-commit',
-    sandboxDeployCommit(sandbox.state),
-    '--canary',
-    'acme',
-    'beta',
-    '-o',
-    'json',
-  ];
+  const bench = await startVerifySandbox('verify');
+  const { env, verifyArgs: args } = bench;
   try {
     // A fresh process, as a user or CI runs it. Spawned asynchronously: the sandbox lives in this
     // process and must keep answering while the child runs.
@@ -86,8 +53,7 @@ export async function runVerifyBench() {
     console.log(`  target: under ${TARGET_MS} ms -> ${spawnedMedian < TARGET_MS ? 'met' : 'NOT met'}`);
     return { spawnedMedianMs: spawnedMedian, firstInProcessMs: inProcess[0], warmMedianMs: median(inProcess.slice(1)) };
   } finally {
-    await sandbox.stop();
-    rmSync(stateDir, { recursive: true, force: true });
+    await bench.stop();
   }
 }
 
@@ -99,11 +65,6 @@ function runChild(args, env) {
       else resolve(stdout);
     });
   });
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) await runVerifyBench();
