@@ -2,7 +2,7 @@
 // repository: 20,000 files (~200 MB), 1% of them with Molecule-AI GitHub URLs, committed so both
 // tools see tracked files. Wall time, CPU time (user+sys) and peak RSS from /usr/bin/time, median
 // of BENCH_RUNS runs each (the copies are restored with `git checkout` between runs); molectl both
-// with nothing remembered and as the next run (what a search learns, trigger-free-memory.ts). The copies
+// with nothing remembered and as the next run (what a search learns, search-memory.ts). The copies
 // are flushed to disk (sync) before the first run, so that neither tool is timed against the
 // writeback of half a gigabyte of fresh files. Prints figures and the machine's load average,
 // never asserts. Run after `npm run build`:  node bench/gitea-rewrite.mjs
@@ -142,7 +142,7 @@ export async function runGiteaRewriteBench() {
 
     // molectl twice per round: "cold" with nothing remembered (its cache directory emptied first:
     // a first run, or a CI runner without a cache), then "warm", the next run, which searches only
-    // what an earlier search did not find clean (src/lib/gitea/trigger-free-memory.ts).
+    // what an earlier search did not find clean (src/lib/gitea/search-memory.ts).
     const cacheHome = join(root, 'xdg-cache');
     const molectlCmd = `XDG_CACHE_HOME=${JSON.stringify(cacheHome)} ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} gitea rewrite --write --quiet >/dev/null`;
     const pipelineCmd = `git grep -l github.com/Molecule-AI | xargs sed -i -E '${SED}'`;

@@ -3,7 +3,7 @@ import type { Exec } from '../exec.js';
 import type { PathMatcher } from './compile-glob.js';
 import { streamNulSeparated, type NulStream } from './light-exec.js';
 import { isGoFile } from './rewrite-text.js';
-import type { TriggerFreeMemory } from './trigger-free-memory.js';
+import type { SearchMemory } from './search-memory.js';
 import { walkFiles } from './walk-files.js';
 
 /**
@@ -12,12 +12,13 @@ import { walkFiles } from './walk-files.js';
  * the rules react to, so files that cannot change are never opened. Its output is handed on as it
  * comes, so the rewrite of the first files overlaps with git searching the rest.
  *
- * With a memory of contents found free of the terms (trigger-free-memory.ts), git grep is given
+ * With a memory of contents found free of the terms (search-memory.ts), git grep is given
  * only the files that may have changed since: untracked ones, ones git reports modified, and
  * tracked ones whose blob is not remembered. The files it lists are the same as a search of
  * everything would list, because a remembered blob held none of the terms and an unmodified
- * tracked file holds its blob. Elsewhere (not a work tree): a walk honouring .gitignore, and every
- * listed file is read.
+ * tracked file holds its blob. The files the last search listed are searched first, while git
+ * answers what changed. Elsewhere (not a work tree): a walk honouring .gitignore, and every listed
+ * file is read.
  */
 
 export interface TargetFiles {
@@ -46,7 +47,7 @@ export interface ListOptions {
   /** The GitHub owner, so that `uses: <owner>/...` lines are candidates too. */
   githubOwner: string;
   /** What earlier runs learnt; absent with --no-cache. */
-  memory?: ((terms: readonly string[]) => TriggerFreeMemory) | undefined;
+  memory?: ((terms: readonly string[]) => SearchMemory) | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -58,7 +59,7 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
   const searchedByGrep = (path: string): boolean => options.rewriteGoFiles || !isGoFile(path);
   const terms = candidateTerms(options.githubOwner);
   const memory = options.memory?.(terms);
-  const remembered = memory?.recall() ?? new Set<string>();
+  const { triggerFree: remembered, listed: listedBefore } = memory?.recall() ?? { triggerFree: new Set(), listed: [] };
   const git = (args: string[]): Promise<string | undefined> =>
     options
       .exec('git', args, { cwd: dir, allowFailure: true, timeoutMs: 120_000 })
@@ -77,54 +78,69 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
     git(['ls-files', '-m', '-d', '-z', '--', '.']).then((out) =>
       out === undefined ? undefined : new Set(splitNul(out)),
     );
+  const warm = remembered.size > 0;
   // With a memory, what was modified is needed before the search (to know what to search);
   // without, only after it, to learn from it: a file changed during the search must not be
   // remembered by a blob the search never read.
-  let modified = remembered.size ? askModified() : undefined;
-  let grep: NulStream | undefined = remembered.size ? undefined : grepCandidates(dir, options, terms, ['.']);
+  let modified = warm ? askModified() : undefined;
+  // What the last search listed is searched first, while git says what changed: those files
+  // mention GitHub (their blobs are never remembered), so they would be searched anyway.
+  const hint = warm ? listedBefore.filter(searchedByGrep).slice(0, MAX_NAMED_CANDIDATES) : [];
+  const first = warm
+    ? hint.length
+      ? grepCandidates(dir, options, terms, hint.map(literal))
+      : undefined
+    : grepCandidates(dir, options, terms, ['.']);
   let walked: { listed: number; goFiles: number } | undefined;
   let searched: number | undefined;
 
   async function* paths(): AsyncGenerator<string> {
-    let named: string[] | undefined;
-    if (!grep) {
-      const [entries, changed, others] = await Promise.all([index, modified, untracked]);
-      named =
-        entries && changed && others ? filesToSearch(entries, changed, others, remembered, searchedByGrep) : undefined;
-      if (named && named.length <= MAX_NAMED_CANDIDATES) {
-        searched = named.length;
-        // No pathspec would mean everything: with nothing to search, there is no search.
-        grep = named.length ? grepCandidates(dir, options, terms, named.map(literal)) : undefined;
-      } else {
-        // Too much to name: search everything, and learn from it with what changed afterwards.
-        named = undefined;
-        modified = undefined;
-        grep = grepCandidates(dir, options, terms, ['.']);
-      }
-    }
     const listed = new Set<string>();
-    let exitCode = 1;
-    let stderr = '';
-    if (grep) {
-      for await (const path of grep.items) {
+    async function* take(search: NulStream): AsyncGenerator<string, { exitCode: number; stderr: string }> {
+      for await (const path of search.items) {
+        if (listed.has(path)) continue;
         listed.add(path);
         if (passes(path)) yield path;
       }
-      ({ exitCode, stderr } = await grep.exit.catch((error: unknown) => ({ exitCode: -1, stderr: String(error) })));
+      return await search.exit.catch((error: unknown) => ({ exitCode: -1, stderr: String(error) }));
     }
+    let ended = first ? yield* take(first) : { exitCode: 1, stderr: '' };
+    let everything = !warm;
+    if (warm && (ended.exitCode === 0 || ended.exitCode === 1) && !options.signal?.aborted) {
+      const [entries, changed, others] = await Promise.all([index, modified, untracked]);
+      const named =
+        entries && changed && others ? filesToSearch(entries, changed, others, remembered, searchedByGrep) : undefined;
+      const hinted = new Set(hint);
+      const rest = named?.filter((path) => !hinted.has(path));
+      if (named && rest && rest.length <= MAX_NAMED_CANDIDATES) {
+        searched = named.length;
+        // No pathspec would mean everything: with nothing to search, there is no search.
+        if (rest.length) ended = yield* take(grepCandidates(dir, options, terms, rest.map(literal)));
+      } else {
+        // Too much to name: search everything (what was listed already is not handed on twice),
+        // and learn from it with what changed asked afterwards.
+        everything = true;
+        modified = undefined;
+        ended = yield* take(grepCandidates(dir, options, terms, ['.']));
+      }
+    }
+    const { exitCode, stderr } = ended;
     // After Ctrl-C the caller reports the interruption; nothing is learnt from a cut-short search.
     if (options.signal?.aborted) return;
     const entries = await index;
     // 0: matches, 1: none.
     if (exitCode === 0 || exitCode === 1) {
-      // Learnt only from a search of everything: a file the search read must still hold its blob
-      // afterwards, so what changed is asked once it is over. A search of named files learns
-      // nothing (it would need the same question again); once more than MAX_NAMED_CANDIDATES
-      // files need a search, the next run searches everything and learns afresh.
-      if (memory && !named && entries) {
-        modified ??= askModified();
-        const after = await modified;
-        if (after) memory.remember(triggerFree(entries, after, listed, searchedByGrep));
+      // Blobs are learnt only from a search of everything: a file the search read must still hold
+      // its blob afterwards, so what changed is asked once it is over. A search of named files
+      // learns only what it listed (it would need the same question again); once more than
+      // MAX_NAMED_CANDIDATES files need a search, the next run searches everything.
+      if (memory && entries) {
+        if (everything) {
+          modified ??= askModified();
+          const after = await modified;
+          if (after)
+            memory.remember({ triggerFree: triggerFree(entries, after, listed, searchedByGrep), listed: [...listed] });
+        } else memory.remember({ triggerFree: remembered, listed: [...listed] });
       }
       return;
     }

@@ -11,7 +11,7 @@ import { renderUnifiedDiff } from './render-unified-diff.js';
 import { replaceFileAtomically } from './replace-file-atomically.js';
 import type { RewriteRules } from './rewrite-rules.js';
 import { isGoFile, rewriteText } from './rewrite-text.js';
-import { openTriggerFreeMemory } from './trigger-free-memory.js';
+import { openSearchMemory } from './search-memory.js';
 import type { AcknowledgedLine, TextChange, TextFinding } from './text-rewrite-result.js';
 
 /**
@@ -39,7 +39,7 @@ export interface RewriteFilesOptions {
   signal?: AbortSignal;
   /**
    * molectl's cache directory, where what a search of a work tree learnt is kept for the next
-   * (trigger-free-memory.ts); absent: every file is searched (--no-cache).
+   * (search-memory.ts); absent: every file is searched (--no-cache).
    */
   cacheDir?: string | undefined;
 }
@@ -115,7 +115,7 @@ export async function rewriteFiles(paths: readonly string[], options: RewriteFil
         githubOwner: options.rules.githubOwner,
         signal: options.signal,
         memory: options.cacheDir
-          ? (terms) => openTriggerFreeMemory({ cacheDir: options.cacheDir!, workTree: root, terms })
+          ? (terms) => openSearchMemory({ cacheDir: options.cacheDir!, workTree: root, terms })
           : undefined,
       });
       await processAll(targets.paths, { root, shownRoot: input, ignore }, options, report);

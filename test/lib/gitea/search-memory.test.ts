@@ -6,7 +6,7 @@ import { execFile } from '../../../src/lib/exec.js';
 import { rewriteFiles, type RewriteFilesOptions, type RewriteReport } from '../../../src/lib/gitea/rewrite-files.js';
 import { buildRewriteRules } from '../../../src/lib/gitea/rewrite-rules.js';
 
-// What a search of a work tree learns for the next one (trigger-free-memory.ts): a run with a
+// What a search of a work tree learns for the next one (search-memory.ts): a run with a
 // memory must list, change and report exactly what a run without one does, whatever happened to
 // the tree in between; only the number of files searched may differ.
 
@@ -81,6 +81,11 @@ describe('gitea rewrite remembers contents found free of GitHub references', () 
     expect(second.files.map((f) => f.path)).toEqual(['docs/a.md']);
     expect(second.findings.map((f) => f.file)).toEqual(['docs/pr.md']);
     expect(second.skipped).toEqual([{ file: 'logo.bin', reason: 'binary' }]);
+    // Where the next run looks first: what this one listed.
+    const [file] = await readdir(join(cacheDir, 'gitea-rewrite'));
+    const document = JSON.parse(await readFile(join(cacheDir, 'gitea-rewrite', file!), 'utf8'));
+    expect(document.listed).toEqual(['docs/a.md', 'docs/pr.md', 'logo.bin']);
+    expect(document.triggerFree).toHaveLength(30);
   });
 
   it('finds a reference added to a remembered file, in a new file and in a commit checked out since', async () => {
@@ -109,13 +114,19 @@ describe('gitea rewrite remembers contents found free of GitHub references', () 
     expect(again.findings.map((f) => f.file)).toEqual(['docs/pr.md']);
   });
 
-  it('deleted files, remembered or not, are not reported', async () => {
+  it('deleted files, remembered or not, are not reported; a listed file now ignored is not searched first', async () => {
     await rewriteFiles([], options());
     await rm(join(dir, 'docs/a.md'));
     await rm(join(dir, 'src/clean1.md'));
     const report = await expectSameAsWithoutMemory();
     expect(report.files).toEqual([]);
     expect(report.skipped).toEqual([{ file: 'logo.bin', reason: 'binary' }]);
+    // docs/pr.md was listed by the last search (a hint of where to look first), then left the
+    // index and became ignored: no search of everything would look at it.
+    await git('rm', '-q', '--cached', 'docs/pr.md');
+    await put('.gitignore', 'docs/pr.md\n');
+    const ignored = await expectSameAsWithoutMemory();
+    expect(ignored.findings).toEqual([]);
   });
 
   it('a memory of another owner, a broken memory file or an unwritable cache change nothing but the speed', async () => {
@@ -127,8 +138,10 @@ describe('gitea rewrite remembers contents found free of GitHub references', () 
     expect(files).toHaveLength(2); // one per owner
     for (const file of files) {
       const path = join(cacheDir, 'gitea-rewrite', file);
-      expect(await readFile(path, 'utf8')).toMatch(/^molectl-gitea-trigger-free 1\n[0-9a-f]{40}\n/);
-      await writeFile(path, 'molectl-gitea-trigger-free 1\nnot a blob id\n');
+      const document = JSON.parse(await readFile(path, 'utf8'));
+      expect(document).toMatchObject({ format: 'molectl-gitea-search-memory', version: 2 });
+      expect(document.triggerFree[0]).toMatch(/^[0-9a-f]{40}$/);
+      await writeFile(path, JSON.stringify({ ...document, triggerFree: ['not a blob id'] }));
     }
     const broken = await expectSameAsWithoutMemory();
     expect(broken.filesSearched).toBe(broken.filesListed);

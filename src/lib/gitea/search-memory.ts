@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * What earlier searches of a work tree learnt, for the next run:
+ *  - triggerFree: the git blob ids of contents that git grep searched and found free of every
+ *    candidate term. A blob id names content, so a tracked file that git reports unmodified and
+ *    whose blob is remembered cannot mention GitHub: the next run does not read it again (on a
+ *    20,000-file repository, the difference between searching 236 MB and a few files;
+ *    bench/gitea-rewrite.mjs).
+ *  - listed: the paths the last search listed. Only a hint of where to search first (the next
+ *    run searches them while it asks git what changed); never a reason to skip anything.
+ *
+ * One file per work-tree directory and set of terms, under the user's cache directory, rewritten
+ * whole when it changes, so it never grows past the repository. Deleting it is always safe: the
+ * next run searches everything. Losing or corrupting it costs speed, never a verdict: anything
+ * that does not read as this document is an empty memory.
+ */
+
+export interface SearchMemory {
+  /** What is remembered; empty sets when nothing is. */
+  recall(): Remembered;
+  /** Replaces what is remembered. Best effort: a cache that cannot be written is skipped. */
+  remember(next: Remembered): void;
+}
+
+export interface Remembered {
+  triggerFree: ReadonlySet<string>;
+  listed: readonly string[];
+}
+
+export interface MemoryPlace {
+  /** molectl's cache directory ($XDG_CACHE_HOME/molectl or ~/.cache/molectl). */
+  cacheDir: string;
+  /** The absolute directory searched. */
+  workTree: string;
+  /** The candidate terms exactly as git grep is given them: another set of terms is another memory. */
+  terms: readonly string[];
+}
+
+const FORMAT = 'molectl-gitea-search-memory';
+const VERSION = 2;
+const BLOB_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+const NOTHING: Remembered = { triggerFree: new Set(), listed: [] };
+
+export function openSearchMemory(place: MemoryPlace): SearchMemory {
+  const key = createHash('sha256')
+    .update(JSON.stringify([FORMAT, VERSION, place.workTree, place.terms]))
+    .digest('hex')
+    .slice(0, 32);
+  const dir = join(place.cacheDir, 'gitea-rewrite');
+  const path = join(dir, `${key}.json`);
+  let recalled: Remembered | undefined;
+
+  return {
+    recall() {
+      recalled ??= read(path);
+      return recalled;
+    },
+    remember(next) {
+      if (same(this.recall(), next)) return;
+      try {
+        mkdirSync(dir, { recursive: true, mode: 0o700 });
+        const temporary = `${path}.${process.pid}.tmp`;
+        const document = { format: FORMAT, version: VERSION, triggerFree: [...next.triggerFree], listed: next.listed };
+        writeFileSync(temporary, `${JSON.stringify(document)}\n`, { mode: 0o600 });
+        renameSync(temporary, path);
+        recalled = next;
+      } catch {
+        // A read-only or full cache directory only costs the next run its speed.
+      }
+    },
+  };
+}
+
+function read(path: string): Remembered {
+  let document: unknown;
+  try {
+    document = JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    return NOTHING;
+  }
+  if (typeof document !== 'object' || document === null) return NOTHING;
+  const { format, version, triggerFree, listed } = document as Record<string, unknown>;
+  if (format !== FORMAT || version !== VERSION) return NOTHING;
+  if (!Array.isArray(triggerFree) || !triggerFree.every((id) => typeof id === 'string' && BLOB_ID.test(id)))
+    return NOTHING;
+  if (!Array.isArray(listed) || !listed.every((p) => typeof p === 'string' && p.length > 0)) return NOTHING;
+  return { triggerFree: new Set(triggerFree as string[]), listed: listed as string[] };
+}
+
+function same(a: Remembered, b: Remembered): boolean {
+  return (
+    a.triggerFree.size === b.triggerFree.size &&
+    a.listed.length === b.listed.length &&
+    a.listed.every((p, i) => p === b.listed[i]) &&
+    [...b.triggerFree].every((id) => a.triggerFree.has(id))
+  );
+}
