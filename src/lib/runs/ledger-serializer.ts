@@ -27,8 +27,22 @@ function onDisk(environment: RunLedgerDocument['environment']): Record<string, u
   return Object.fromEntries(Object.entries({ ...known, ...more }).filter(([, v]) => v !== null && v !== ''));
 }
 
+/**
+ * Targets per cached block of bytes. A fleet run changes a few dozen targets at a time (one SSM
+ * command's batch, which are neighbours in the plan), so a write re-encodes a few blocks and
+ * reuses the rest: at 10,000 targets that is ~20 KB of new text per write instead of 5 MB.
+ */
+const TARGETS_PER_BLOCK = 64;
+
+interface TargetBlock {
+  /** The records the bytes were made from, in order: any other record or order is a miss. */
+  records: object[];
+  bytes: Buffer;
+}
+
 export class LedgerSerializer {
   private cache = new WeakMap<object, string>();
+  private blocks: TargetBlock[] = [];
   private lastFullPassAt = 0;
   /** How long the last full pass took: at 10,000 targets it is seconds, so passes are spaced out. */
   private lastFullPassMs = 0;
@@ -48,7 +62,18 @@ export class LedgerSerializer {
     this.cache = new WeakMap();
   }
 
+  /** The text written to disk (see `serializeParts`). */
   serialize(doc: RunLedgerDocument): string {
+    return Buffer.concat(this.serializeParts(doc)).toString('utf8');
+  }
+
+  /**
+   * The document's bytes as consecutive parts, which concatenated are `serialize`'s text: the
+   * parts of unchanged target blocks are the same Buffers as last time, so a write encodes only
+   * what changed (joining and encoding a 5 MB string per write was most of a 10,000-tenant
+   * apply's CPU).
+   */
+  serializeParts(doc: RunLedgerDocument): Buffer[] {
     const now = performance.now();
     // A full pass at most every 5 s, and never more than ~5% of the time (20 x its own cost).
     const fullPass = now - this.lastFullPassAt >= Math.max(this.fullPassEveryMs, 20 * this.lastFullPassMs);
@@ -62,16 +87,47 @@ export class LedgerSerializer {
       if (value !== undefined)
         lines.push(`  ${JSON.stringify(key)}: ${JSON.stringify(renderDeep(value, this.redactor, 'json'))}`);
     }
-    // A target's key is the record's own `key` field, so the cached line may hold both.
-    const targetLines = Object.entries(targets).map(([key, target]) =>
-      this.fragment(target, () => `    ${JSON.stringify(renderOutputText(key, this.redactor, 'json'))}: `),
-    );
-    lines.push(`  "targets": ${targetLines.length ? `{\n${targetLines.join(',\n')}\n  }` : '{}'}`);
+    const keys = Object.keys(targets);
+    const parts: Buffer[] = [];
+    if (keys.length === 0) lines.push('  "targets": {}');
+    else {
+      parts.push(Buffer.from(`{\n${lines.join(',\n')},\n  "targets": {\n`));
+      lines.length = 0;
+      const blockCount = Math.ceil(keys.length / TARGETS_PER_BLOCK);
+      this.blocks.length = Math.min(this.blocks.length, blockCount);
+      for (let b = 0; b < blockCount; b++) {
+        if (b > 0) parts.push(BLOCK_SEPARATOR);
+        parts.push(this.targetBlock(b, keys.slice(b * TARGETS_PER_BLOCK, (b + 1) * TARGETS_PER_BLOCK), targets));
+      }
+    }
     const eventLines = events.map((event) => this.fragment(event, () => '    '));
     lines.push(`  "events": ${eventLines.length ? `[\n${eventLines.join(',\n')}\n  ]` : '[]'}`);
-    const text = `{\n${lines.join(',\n')}\n}\n`;
+    // Without targets the head opens the document; with them, the targets' closing brace does.
+    const tail = keys.length === 0 ? `{\n${lines.join(',\n')}\n}\n` : `\n  },\n${lines.join(',\n')}\n}\n`;
+    parts.push(Buffer.from(tail));
     if (fullPass) this.lastFullPassMs = performance.now() - now;
-    return text;
+    return parts;
+  }
+
+  /** The bytes of targets [b * TARGETS_PER_BLOCK, ...): the cached ones when no record in them changed. */
+  private targetBlock(b: number, keys: string[], targets: RunLedgerDocument['targets']): Buffer {
+    const records = keys.map((key) => targets[key]!);
+    const cached = this.blocks[b];
+    if (
+      cached &&
+      cached.records.length === records.length &&
+      records.every((record, i) => record === cached.records[i] && this.cache.has(record))
+    )
+      return cached.bytes;
+    // A target's key is the record's own `key` field, so the cached line may hold both.
+    const text = records
+      .map((record, i) =>
+        this.fragment(record, () => `    ${JSON.stringify(renderOutputText(keys[i]!, this.redactor, 'json'))}: `),
+      )
+      .join(',\n');
+    const bytes = Buffer.from(text);
+    this.blocks[b] = { records, bytes };
+    return bytes;
   }
 
   private fragment(record: object, prefix: () => string): string {
@@ -83,3 +139,5 @@ export class LedgerSerializer {
     return text;
   }
 }
+
+const BLOCK_SEPARATOR = Buffer.from(',\n');

@@ -250,8 +250,9 @@ export class RunLedger {
   }
 
   private startWrite(): Promise<void> {
-    const text = this.serialize();
-    const write: Promise<void> = writeFileAtomic(this.io.path, text, { mode: 0o600 }).finally(() => {
+    // Bytes, not text: most of them are the serializer's cached blocks, copied once, not re-encoded.
+    const bytes = Buffer.concat(this.serializer.serializeParts(this.doc));
+    const write: Promise<void> = writeFileAtomic(this.io.path, bytes, { mode: 0o600 }).finally(() => {
       if (this.inFlight === write) this.inFlight = null;
     });
     this.inFlight = write;
