@@ -95,10 +95,8 @@ export class LedgerSerializer {
       lines.length = 0;
       const blockCount = Math.ceil(keys.length / TARGETS_PER_BLOCK);
       this.blocks.length = Math.min(this.blocks.length, blockCount);
-      for (let b = 0; b < blockCount; b++) {
-        if (b > 0) parts.push(BLOCK_SEPARATOR);
+      for (let b = 0; b < blockCount; b++)
         parts.push(this.targetBlock(b, keys.slice(b * TARGETS_PER_BLOCK, (b + 1) * TARGETS_PER_BLOCK), targets));
-      }
     }
     const eventLines = events.map((event) => this.fragment(event, () => '    '));
     lines.push(`  "events": ${eventLines.length ? `[\n${eventLines.join(',\n')}\n  ]` : '[]'}`);
@@ -109,7 +107,10 @@ export class LedgerSerializer {
     return parts;
   }
 
-  /** The bytes of targets [b * TARGETS_PER_BLOCK, ...): the cached ones when no record in them changed. */
+  /**
+   * The bytes of targets [b * TARGETS_PER_BLOCK, ...), after the separator from the block before
+   * (so a write hands the kernel half as many pieces): the cached ones when no record in them changed.
+   */
   private targetBlock(b: number, keys: string[], targets: RunLedgerDocument['targets']): Buffer {
     const records = keys.map((key) => targets[key]!);
     const cached = this.blocks[b];
@@ -120,11 +121,13 @@ export class LedgerSerializer {
     )
       return cached.bytes;
     // A target's key is the record's own `key` field, so the cached line may hold both.
-    const text = records
-      .map((record, i) =>
-        this.fragment(record, () => `    ${JSON.stringify(renderOutputText(keys[i]!, this.redactor, 'json'))}: `),
-      )
-      .join(',\n');
+    const text =
+      (b > 0 ? ',\n' : '') +
+      records
+        .map((record, i) =>
+          this.fragment(record, () => `    ${JSON.stringify(renderOutputText(keys[i]!, this.redactor, 'json'))}: `),
+        )
+        .join(',\n');
     const bytes = Buffer.from(text);
     this.blocks[b] = { records, bytes };
     return bytes;
@@ -139,5 +142,3 @@ export class LedgerSerializer {
     return text;
   }
 }
-
-const BLOCK_SEPARATOR = Buffer.from(',\n');
