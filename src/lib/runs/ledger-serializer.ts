@@ -4,18 +4,6 @@ import type { Redactor } from '../output/redactor.js';
 import type { RunLedgerDocument } from './run-ledger-schema.js';
 
 /**
- * Turns a ledger into the text written to disk: pretty at the top level, one line per target and
- * per event (so `grep '"state":"failed"' <ledger>` works), every string redacted: registered
- * values everywhere, token shapes in remote spans only (molectl's own records stay as written).
- *
- * A fleet run rewrites its ledger after every change, and redacting a 1,000-target document
- * string by string costs ~100 ms, which would dominate a run that records 2,000 updates. So
- * the redacted text of each target and event is cached by object and recomputed only when the
- * ledger says that record changed (`forget`). Strings were already redacted when they entered
- * the ledger; this pass is defence in depth against secrets registered after that, which is why
- * the whole cache is also dropped on status changes and at least every few seconds.
- */
-/**
  * The environment block as ledgers have always stored it: what is unknown (an AWS account STS
  * did not give) is left out rather than written as null, so every molectl that reads ledgers of
  * schema 1 reads it; reading fills the gaps back in (environmentSchema).
@@ -40,17 +28,27 @@ interface TargetBlock {
   bytes: Buffer;
 }
 
+/**
+ * Turns a ledger into the text written to disk: pretty at the top level, one line per target and
+ * per event (so `grep '"state":"failed"' <ledger>` works), every string redacted: registered
+ * values everywhere, token shapes in remote spans only (molectl's own records stay as written).
+ *
+ * A fleet run rewrites its ledger after every change, and redacting a 10,000-target document
+ * string by string costs about a second, which would dominate a run that writes hundreds of
+ * times. So the redacted text of each target and event is cached by object and recomputed only
+ * when the ledger says that record changed (`forget`), and the bytes of each block of targets
+ * are kept until one of its records changes. Strings were already redacted when they entered
+ * the ledger; redacting again on the way out is defence in depth against secrets registered
+ * after that, so the whole cache is dropped whenever the redactor learns a new value (its
+ * generation changes) and on status changes (`forgetAll`).
+ */
 export class LedgerSerializer {
   private cache = new WeakMap<object, string>();
   private blocks: TargetBlock[] = [];
-  private lastFullPassAt = 0;
-  /** How long the last full pass took: at 10,000 targets it is seconds, so passes are spaced out. */
-  private lastFullPassMs = 0;
+  /** The redactor's generation the cache was made at; null: nothing cached yet. */
+  private cachedAtGeneration: number | null = null;
 
-  constructor(
-    private readonly redactor: Redactor,
-    private readonly fullPassEveryMs = 5_000,
-  ) {}
+  constructor(private readonly redactor: Redactor) {}
 
   /** The record changed: its text is recomputed on the next write. */
   forget(record: object): void {
@@ -74,12 +72,10 @@ export class LedgerSerializer {
    * apply's CPU).
    */
   serializeParts(doc: RunLedgerDocument): Buffer[] {
-    const now = performance.now();
-    // A full pass at most every 5 s, and never more than ~5% of the time (20 x its own cost).
-    const fullPass = now - this.lastFullPassAt >= Math.max(this.fullPassEveryMs, 20 * this.lastFullPassMs);
-    if (fullPass) {
+    // A value registered since the cache was made may be in it: redact everything again.
+    if (this.cachedAtGeneration !== this.redactor.generation) {
       this.forgetAll();
-      this.lastFullPassAt = now;
+      this.cachedAtGeneration = this.redactor.generation;
     }
     const { targets, events, ...head } = doc;
     const lines: string[] = [];
@@ -103,7 +99,6 @@ export class LedgerSerializer {
     // Without targets the head opens the document; with them, the targets' closing brace does.
     const tail = keys.length === 0 ? `{\n${lines.join(',\n')}\n}\n` : `\n  },\n${lines.join(',\n')}\n}\n`;
     parts.push(Buffer.from(tail));
-    if (fullPass) this.lastFullPassMs = performance.now() - now;
     return parts;
   }
 
