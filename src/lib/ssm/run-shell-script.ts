@@ -157,24 +157,33 @@ export async function runShellScript(
     reserved: 0,
     quickestMs: null,
     dispatching: null,
+    dispatchFailure: null,
   };
   try {
     const kick = (): void => {
-      if (!run.dispatching && run.queue.length)
-        run.dispatching = dispatchAllowed(deps, request, run).finally(() => (run.dispatching = null));
+      if (!run.dispatching && run.queue.length && !run.dispatchFailure)
+        run.dispatching = dispatchAllowed(deps, request, run)
+          .catch((error: unknown) => {
+            run.dispatchFailure ??= { error };
+            return 0;
+          })
+          .finally(() => (run.dispatching = null));
     };
     kick();
     await drainDispatch(run);
     // Done when every instance has a result, was given up on, or will never be sent (stopDispatch).
     while (!isSettled(run, instanceIds.length)) {
-      await deps.clock.sleep(Math.max(MIN_PAUSE_MS, nextPollAt(run) - deps.clock.now().getTime()), deps.signal);
+      let pause = Math.max(MIN_PAUSE_MS, nextPollAt(run) - deps.clock.now().getTime());
+      // A command sent meanwhile may want its first poll sooner than the ones known now.
+      if (run.dispatching) pause = Math.min(pause, run.firstPollMs / 2);
+      await deps.clock.sleep(pause, deps.signal);
       // Poll and dispatch side by side: each command polled kicks dispatch, so capacity a poll
-      // frees is used at once, and a fleet's worth of paced SendCommands does not hold results
-      // back (nor the other way round).
+      // frees is used at once, and a fleet's worth of paced SendCommands (and the ledger writes
+      // around each) never holds the next poll round back, nor the other way round.
       kick();
       await pollDueCommands(deps, request, run, kick);
       kick();
-      await drainDispatch(run);
+      if (run.dispatchFailure) throw run.dispatchFailure.error;
       const done = run.results.size;
       const failed = request.countsAsFailed ?? ((r: InstanceScriptResult) => r.status !== 'Success');
       request.onProgress?.({
@@ -183,7 +192,10 @@ export async function runShellScript(
         failed: [...run.results.values()].filter(failed).length,
       });
     }
+    await drainDispatch(run);
   } catch (error) {
+    // A SendCommand still out is answered and recorded (onDispatched) before anything is cancelled or reported.
+    while (run.dispatching) await run.dispatching;
     // Ctrl-C: stop the scripts we started (best effort) and let the interruption through.
     if (deps.signal.aborted && request.cancelOnAbort !== false)
       await Promise.allSettled(run.sent.map((c) => deps.aws.cancelCommand(c.commandId)));
@@ -227,6 +239,7 @@ const MIN_PAUSE_MS = 20;
 /** Waits until no dispatch loop runs (one may start another); its failure is thrown here. */
 async function drainDispatch(run: RunState): Promise<void> {
   while (run.dispatching) await run.dispatching;
+  if (run.dispatchFailure) throw run.dispatchFailure.error;
 }
 
 function isSettled(run: RunState, total: number): boolean {

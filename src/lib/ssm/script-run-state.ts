@@ -35,6 +35,8 @@ export interface RunState {
   quickestMs: number | null;
   /** The dispatch loop, while one runs (never two at once: they would both spend the same capacity). */
   dispatching: Promise<number> | null;
+  /** Why dispatching stopped for good (a SendCommand refused, an interrupt): thrown by the wait loop. */
+  dispatchFailure: { error: unknown } | null;
 }
 
 /** Instances sent and still running (neither answered nor given up on). */
