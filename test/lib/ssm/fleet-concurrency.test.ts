@@ -176,6 +176,35 @@ describe('hosts working at once across the fleet', () => {
   });
 });
 
+describe('dispatch beside polling', () => {
+  it('keeps collecting results while a batch is being sent (its ledger write, its paced SendCommand)', async () => {
+    // The first 50 hosts take 2 s, the next 50 take 6 s; the cap frees room for the third batch
+    // at ~2 s, and recording that batch (onBeforeDispatch) is held until the second batch's
+    // results are in. A wait loop that polled only after each dispatch finished would never get there.
+    const all = ids(150);
+    const slow = new Set(all.slice(50, 100));
+    const { deps } = setup({ durationMs: (id) => (slow.has(id) ? 6000 : 2000) });
+    let done = 0;
+    let release!: () => void;
+    const secondBatchIn = new Promise<void>((resolve) => (release = resolve));
+    const results = await runShellScript(deps, {
+      instanceIds: all,
+      commands: ['true'],
+      maxInFlight: 100,
+      previewIsComplete: () => true,
+      onProgress: (p) => {
+        done = p.done;
+        if (done >= 100) release();
+      },
+      onBeforeDispatch: async ({ instanceIds }) => {
+        if (instanceIds.includes(all[100]!)) await secondBatchIn;
+      },
+    });
+    expect(results.filter((r) => r.status === 'Success')).toHaveLength(150);
+    expect(done).toBe(150);
+  });
+});
+
 describe('nextBatchSize', () => {
   it.each([
     [{ cap: Infinity, inFlight: 0, queued: 120 }, 50],
