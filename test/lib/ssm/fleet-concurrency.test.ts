@@ -30,6 +30,8 @@ class TimedSsm implements ShellScriptApi {
       durationMs: (id: string) => number;
       failing?: Set<string>;
       rates?: { send: number; list: number };
+      /** ListCommandInvocations gives each finished invocation's request and finish times, as SSM does. */
+      reportsTimes?: boolean;
     },
   ) {}
 
@@ -77,11 +79,14 @@ class TimedSsm implements ShellScriptApi {
     return { commandId };
   }
 
+  readonly listed: string[] = [];
+
   async listInvocations(commandId: string): Promise<InvocationSummary[]> {
     if (!this.allow('list')) {
       this.throttled.list += 1;
       throw throttle();
     }
+    this.listed.push(commandId);
     return this.runs.get(commandId)!.map((r) => {
       const done = this.now() >= r.end;
       const failed = this.options.failing?.has(r.instanceId) ?? false;
@@ -93,6 +98,7 @@ class TimedSsm implements ShellScriptApi {
         statusDetails: status,
         responseCode: done ? (failed ? 1 : 0) : null,
         outputPreview: done ? 'ok\n' : '',
+        ...(this.options.reportsTimes ? { finishedAfterMs: done ? r.end - r.start : null } : {}),
       };
     });
   }
@@ -202,6 +208,32 @@ describe('dispatch beside polling', () => {
     });
     expect(results.filter((r) => r.status === 'Success')).toHaveLength(150);
     expect(done).toBe(150);
+  });
+});
+
+describe('when to poll', () => {
+  it("polls each command about once, when it finishes, once SSM's own times have shown how long hosts take", async () => {
+    const { ssm, deps } = setup({ durationMs: () => 2000, reportsTimes: true });
+    await runShellScript(deps, {
+      instanceIds: ids(600),
+      commands: ['true'],
+      maxInFlight: 200,
+      previewIsComplete: () => true,
+    });
+    // The first commands are polled blind (0.5 s, then doubling); every later one about once.
+    expect(ssm.listed.length).toBeLessThan(ssm.sent.length + 12);
+  });
+
+  it('starts a later run of the same script from what an earlier one learnt, as the waves after a canary do', async () => {
+    const { ssm, deps } = setup({ durationMs: () => 2000, reportsTimes: true });
+    await runShellScript(deps, { instanceIds: ids(1), commands: ['true'], previewIsComplete: () => true });
+    const canaryPolls = ssm.listed.length;
+    expect(canaryPolls).toBeGreaterThan(1);
+    await runShellScript(deps, { instanceIds: ids(5).slice(1), commands: ['true'], previewIsComplete: () => true });
+    expect(ssm.listed.length - canaryPolls).toBe(1);
+    // Another script has its own timing: it is not polled as if it took as long.
+    await runShellScript(deps, { instanceIds: ids(1), commands: ['other'], previewIsComplete: () => true });
+    expect(ssm.listed.length - canaryPolls - 1).toBeGreaterThan(1);
   });
 });
 
