@@ -159,6 +159,19 @@ export async function runShellScript(
     dispatching: null,
     dispatchFailure: null,
   };
+  // Each result is judged once: a caller's judge may parse its output, and progress is
+  // reported after every poll round of a run with thousands of results.
+  const judged = new WeakMap<InstanceScriptResult, boolean>();
+  const countsAsFailed = request.countsAsFailed ?? ((r: InstanceScriptResult) => r.status !== 'Success');
+  const countFailed = (): number => {
+    let failed = 0;
+    for (const result of run.results.values()) {
+      let isFailed = judged.get(result);
+      if (isFailed === undefined) judged.set(result, (isFailed = countsAsFailed(result)));
+      if (isFailed) failed++;
+    }
+    return failed;
+  };
   try {
     const kick = (): void => {
       if (!run.dispatching && run.queue.length && !run.dispatchFailure)
@@ -184,13 +197,8 @@ export async function runShellScript(
       await pollDueCommands(deps, request, run, kick);
       kick();
       if (run.dispatchFailure) throw run.dispatchFailure.error;
-      const done = run.results.size;
-      const failed = request.countsAsFailed ?? ((r: InstanceScriptResult) => r.status !== 'Success');
-      request.onProgress?.({
-        done,
-        total: instanceIds.length,
-        failed: [...run.results.values()].filter(failed).length,
-      });
+      if (request.onProgress)
+        request.onProgress({ done: run.results.size, total: instanceIds.length, failed: countFailed() });
     }
     await drainDispatch(run);
   } catch (error) {
