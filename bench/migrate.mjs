@@ -7,9 +7,13 @@
 // Rows: real 1,000 tenants at --max-concurrency 50, modelled 10,000 at 500 (2 s of host work,
 // 20 ms per AWS call, --soak 0), the 10,000-tenant plan, and the naive approach for scale.
 // Floors: tenants x 2 s / concurrency (1,000 / 50 and 10,000 / 500 both give 40 s).
+// Env: BENCH_TENANTS (real row), BENCH_MODELLED_TENANTS, BENCH_NAIVE_SAMPLE; BENCH_ROWS picks rows
+// (comma-separated from real,modelled,naive; default all); BENCH_MOLECTL_NODE_ARGS adds Node
+// flags to molectl's process (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it), and
+// BENCH_SANDBOX_CPU_PROF=<dir> profiles this process (the sandbox) during the modelled apply.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -19,6 +23,8 @@ const MODELLED_TENANTS = Number(process.env.BENCH_MODELLED_TENANTS ?? 10_000);
 const NAIVE_SAMPLE = Number(process.env.BENCH_NAIVE_SAMPLE ?? 10);
 const HOST_WORK_MS = 2000;
 const AWS_LATENCY_MS = 20;
+const ROWS = new Set((process.env.BENCH_ROWS ?? 'real,modelled,naive').split(',').map((r) => r.trim()));
+const MOLECTL_NODE_ARGS = (process.env.BENCH_MOLECTL_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 
 const dist = (path) => new URL(`../dist/${path}`, import.meta.url).href;
 
@@ -46,10 +52,14 @@ function awsCalls(state, since) {
 function molectl(args, env) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn('/usr/bin/time', ['-f', 'MOLECTL_TIME %U %S %M', process.execPath, BIN, ...args], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      '/usr/bin/time',
+      ['-f', 'MOLECTL_TIME %U %S %M', process.execPath, ...MOLECTL_NODE_ARGS, BIN, ...args],
+      {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
@@ -67,6 +77,28 @@ function molectl(args, env) {
       });
     });
   });
+}
+
+/**
+ * With BENCH_SANDBOX_CPU_PROF=<dir>, a V8 CPU profile of this process (the sandbox servers) during
+ * the modelled apply, written as <dir>/sandbox-<time>.cpuprofile; null otherwise.
+ */
+async function startSandboxProfile(hostMode) {
+  const dir = process.env.BENCH_SANDBOX_CPU_PROF;
+  if (!dir || hostMode !== 'modelled') return null;
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async stop() {
+      const { profile } = await session.post('Profiler.stop');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, `sandbox-${Date.now()}.cpuprofile`), JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
 }
 
 /** Plan then apply one fleet; returns the figures of each step. */
@@ -101,6 +133,7 @@ async function migrateFleet({ hostMode, tenants, concurrency, startSandbox }) {
     since = state.requests.length;
     const hostCpu0 = reapedChildCpuSeconds() + sandbox.hosts.helperCpuSeconds();
     const selfCpu0 = process.cpuUsage();
+    const sandboxProfile = await startSandboxProfile(hostMode);
     const apply = await molectl(
       [
         '--env',
@@ -122,6 +155,7 @@ async function migrateFleet({ hostMode, tenants, concurrency, startSandbox }) {
       env,
     );
     const selfCpu = process.cpuUsage(selfCpu0);
+    await sandboxProfile?.stop();
     // The hosts' CPU: everything this process reaped during the apply (bash, shims, the warm
     // python helper's forks), minus molectl itself, which is also one of its children.
     const hostCpu = reapedChildCpuSeconds() + sandbox.hosts.helperCpuSeconds() - hostCpu0 - apply.cpuSeconds;
@@ -224,45 +258,59 @@ export async function runMigrateBench() {
   const { startSandbox } = await import(dist('sandbox/start-sandbox.js'));
   const goals = [];
 
-  const real = await migrateFleet({ hostMode: 'real', tenants: REAL_TENANTS, concurrency: 50, startSandbox });
-  const realFloor = report(real);
-  goals.push({
-    measure: `migrate apply, ${REAL_TENANTS} tenants, real mode, 2 s host work, --max-concurrency 50`,
-    value: `${real.apply.seconds.toFixed(1)} s = x${(real.apply.seconds / realFloor).toFixed(2)} the ${realFloor.toFixed(0)} s floor; ${((real.hostCpu / REAL_TENANTS) * 1000).toFixed(0)} ms CPU per host`,
-    goal: '<= 2 x floor',
-    met: real.apply.code === 0 && real.apply.seconds <= 2 * realFloor,
-  });
+  if (ROWS.has('real')) {
+    const real = await migrateFleet({ hostMode: 'real', tenants: REAL_TENANTS, concurrency: 50, startSandbox });
+    const realFloor = report(real);
+    goals.push({
+      measure: `migrate apply, ${REAL_TENANTS} tenants, real mode, 2 s host work, --max-concurrency 50`,
+      value: `${real.apply.seconds.toFixed(1)} s = x${(real.apply.seconds / realFloor).toFixed(2)} the ${realFloor.toFixed(0)} s floor; ${((real.hostCpu / REAL_TENANTS) * 1000).toFixed(0)} ms CPU per host`,
+      goal: '<= 2 x floor',
+      met: real.apply.code === 0 && real.apply.seconds <= 2 * realFloor,
+    });
+  }
 
-  const modelled = await migrateFleet({
-    hostMode: 'modelled',
-    tenants: MODELLED_TENANTS,
-    concurrency: 500,
-    startSandbox,
-  });
-  const modelledFloor = report(modelled);
-  const callsPerTenant = modelled.applyCalls.total / MODELLED_TENANTS;
-  goals.push({
-    measure: `migrate apply, ${MODELLED_TENANTS} tenants, modelled mode, 2 s host work, --max-concurrency 500`,
-    value: `${modelled.apply.seconds.toFixed(1)} s = x${(modelled.apply.seconds / modelledFloor).toFixed(2)} the ${modelledFloor.toFixed(0)} s floor; RSS ${modelled.apply.peakRssMb.toFixed(0)} MB; ${callsPerTenant.toFixed(2)} AWS calls/tenant (${modelled.applyCalls.throttled} throttled); molectl CPU ${((modelled.apply.cpuSeconds / MODELLED_TENANTS) * 1000).toFixed(1)} ms/tenant`,
-    goal: '<= 1.5 x floor, RSS < 300 MB, <= 3 calls/tenant',
-    met:
-      modelled.apply.code === 0 &&
-      modelled.apply.seconds <= 1.5 * modelledFloor &&
-      modelled.apply.peakRssMb < 300 &&
-      callsPerTenant <= 3,
-  });
-  goals.push({
-    measure: `migrate plan, ${MODELLED_TENANTS} tenants, modelled mode`,
-    value: `${modelled.plan.seconds.toFixed(1)} s (molectl CPU ${modelled.plan.cpuSeconds.toFixed(1)} s, RSS ${modelled.plan.peakRssMb.toFixed(0)} MB)`,
-    goal: '<= 30 s',
-    met: modelled.plan.code === 0 && modelled.plan.seconds <= 30,
-  });
+  if (ROWS.has('modelled')) {
+    const modelled = await migrateFleet({
+      hostMode: 'modelled',
+      tenants: MODELLED_TENANTS,
+      concurrency: 500,
+      startSandbox,
+    });
+    const modelledFloor = report(modelled);
+    const callsPerTenant = modelled.applyCalls.total / MODELLED_TENANTS;
+    goals.push({
+      measure: `migrate apply, ${MODELLED_TENANTS} tenants, modelled mode, 2 s host work, --max-concurrency 500`,
+      value: `${modelled.apply.seconds.toFixed(1)} s = x${(modelled.apply.seconds / modelledFloor).toFixed(2)} the ${modelledFloor.toFixed(0)} s floor; RSS ${modelled.apply.peakRssMb.toFixed(0)} MB; ${callsPerTenant.toFixed(2)} AWS calls/tenant (${modelled.applyCalls.throttled} throttled); molectl CPU ${((modelled.apply.cpuSeconds / MODELLED_TENANTS) * 1000).toFixed(1)} ms/tenant`,
+      goal: '<= 1.5 x floor, RSS < 300 MB, <= 3 calls/tenant',
+      met:
+        modelled.apply.code === 0 &&
+        modelled.apply.seconds <= 1.5 * modelledFloor &&
+        modelled.apply.peakRssMb < 300 &&
+        callsPerTenant <= 3,
+    });
+    goals.push({
+      measure: `migrate plan, ${MODELLED_TENANTS} tenants, modelled mode`,
+      value: `${modelled.plan.seconds.toFixed(1)} s (molectl CPU ${modelled.plan.cpuSeconds.toFixed(1)} s, RSS ${modelled.plan.peakRssMb.toFixed(0)} MB)`,
+      goal: '<= 30 s',
+      met: modelled.plan.code === 0 && modelled.plan.seconds <= 30,
+    });
+  }
 
-  const naive = await measureNaive(startSandbox);
-  console.log(
-    `  naive (SendCommand + waiter per tenant, in sequence), sample of ${NAIVE_SAMPLE}: ${naive.perTenant.toFixed(2)} s and ${naive.callsPerTenant.toFixed(1)} AWS calls per tenant -> projected ${((naive.perTenant * REAL_TENANTS) / 60).toFixed(0)} min for ${REAL_TENANTS}`,
-  );
+  if (ROWS.has('naive')) {
+    const naive = await measureNaive(startSandbox);
+    console.log(
+      `  naive (SendCommand + waiter per tenant, in sequence), sample of ${NAIVE_SAMPLE}: ${naive.perTenant.toFixed(2)} s and ${naive.callsPerTenant.toFixed(1)} AWS calls per tenant -> projected ${((naive.perTenant * REAL_TENANTS) / 60).toFixed(0)} min for ${REAL_TENANTS}`,
+    );
+  }
   return { goals };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) await runMigrateBench();
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const { goals } = await runMigrateBench();
+  console.log(
+    `load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  for (const g of goals) console.log(`| ${g.measure} | ${g.value} | ${g.goal} | ${g.met ? 'yes' : 'NO'} |`);
+}

@@ -338,3 +338,33 @@ describe('a fleet larger than one page of the CP org list', { timeout: 180_000 }
     expect(r.stderr).toMatch(/the CP listed 500 orgs; confirming 10 more one by one/);
   });
 });
+
+describe('a fleet far larger than one page of the CP org list', { timeout: 180_000 }, () => {
+  let f: SandboxFixture;
+  beforeAll(async () => {
+    const { getSeedSlug } = await import('../../src/sandbox/seed-fleet.js');
+    const offline = Array.from({ length: 650 }, (_, i) => getSeedSlug(i));
+    f = await startSandboxFixture({
+      tenants: 650,
+      preCutover: 650,
+      workspacesPerTenant: 0,
+      faults: { offlineHosts: offline },
+    });
+  });
+  afterAll(() => f.stop());
+
+  it('asks once for a page as large as the fleet instead of confirming 150 orgs one by one', async () => {
+    const mark = f.sandbox.state.requests.length;
+    const r = await f.molectl(['migrate', 'cp-secret', 'plan', '-o', 'json']);
+    expect(r.code).toBe(5);
+    expect((JSON.parse(r.stdout) as { targets: unknown[] }).targets).toHaveLength(650);
+    expect(r.stderr).not.toMatch(/one by one/);
+    const cp = f.sandbox.state.requests
+      .slice(mark)
+      .filter((q) => q.service === 'cp')
+      .map((q) => q.action);
+    // The first page of 500, then one of 500 + 650 rows.
+    expect(cp.filter((a) => a === 'GET /cp/admin/orgs')).toHaveLength(2);
+    expect(cp.filter((a) => /^GET \/cp\/orgs\/[^/]+\/instance/.test(a))).toEqual([]);
+  });
+});

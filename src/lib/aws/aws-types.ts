@@ -111,6 +111,12 @@ export interface InvocationSummary {
   responseCode: number | null;
   /** Standard output as ListCommandInvocations gives it (cut at 2,500 characters by SSM). */
   outputPreview: string | null;
+  /**
+   * How long after SSM took the command this invocation finished, by SSM's own clock
+   * (ResponseFinishDateTime - RequestedDateTime); null while running or when SSM gives no times.
+   * What the executor learns when to poll from: a poll's own time includes its lateness.
+   */
+  finishedAfterMs?: number | null;
 }
 
 export interface InvocationOutput {

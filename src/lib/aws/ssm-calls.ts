@@ -155,6 +155,10 @@ export async function listInvocations(aws: AwsInvoker, commandId: string): Promi
 
 function toInvocationSummary(commandId: string, row: CommandInvocation): InvocationSummary {
   const plugin = row.CommandPlugins?.[0];
+  const finishedAfterMs =
+    plugin?.ResponseFinishDateTime && row.RequestedDateTime
+      ? plugin.ResponseFinishDateTime.getTime() - row.RequestedDateTime.getTime()
+      : null;
   return {
     commandId: row.CommandId ?? commandId,
     instanceId: row.InstanceId ?? '',
@@ -162,6 +166,8 @@ function toInvocationSummary(commandId: string, row: CommandInvocation): Invocat
     statusDetails: row.StatusDetails ?? null,
     responseCode: plugin?.ResponseCode ?? null,
     outputPreview: plugin?.Output ?? null,
+    finishedAfterMs:
+      finishedAfterMs !== null && Number.isFinite(finishedAfterMs) && finishedAfterMs >= 0 ? finishedAfterMs : null,
   };
 }
 

@@ -2,6 +2,7 @@ import { ConfigError, ExitCode, HttpError, MolectlError, NotFoundError, UsageErr
 import type { Redactor } from '../output/redactor.js';
 import { checkHttpUrl } from '../http/check-http-url.js';
 import {
+  DEFAULT_MAX_BODY_BYTES,
   httpRequest,
   type FetchFn,
   type HttpDoorOptions,
@@ -65,6 +66,9 @@ export interface RedeployFleetOptions {
   timeoutMs?: number;
 }
 
+/** Room per org row in a list answer: the rows are a few hundred bytes each. */
+const ORG_ROW_BYTES = 1024;
+
 interface CallSpec {
   method: HttpMethod;
   path: string;
@@ -75,6 +79,8 @@ interface CallSpec {
   /** Overrides the client's retry count for this call (0: send once). */
   retries?: number;
   unknownOutcomeHint?: string;
+  /** A larger answer than the door's default cap is expected (a long org list). */
+  maxBodyBytes?: number;
   /** Route-specific translation of an error status; undefined falls through to the defaults. */
   mapStatus?: (status: number, remoteError: string | undefined) => MolectlError | undefined;
 }
@@ -169,6 +175,8 @@ export class CpClient {
       method: 'GET',
       path: `/cp/admin/orgs?limit=${encodeURIComponent(String(limit))}`,
       admin: true,
+      // A page of 10,000 orgs is a few MB: the cap grows with what was asked for (1 KiB a row).
+      maxBodyBytes: Math.max(DEFAULT_MAX_BODY_BYTES, limit * ORG_ROW_BYTES),
     });
     const schemas = await loadSchemas();
     const page: OrgPage = { rows: [], unreadable: [], limit };
@@ -387,6 +395,7 @@ export class CpClient {
       ...(spec.timeoutMs === undefined ? {} : { timeoutMs: spec.timeoutMs }),
       ...(spec.retries === undefined ? {} : { retries: spec.retries }),
       ...(spec.unknownOutcomeHint === undefined ? {} : { unknownOutcomeHint: spec.unknownOutcomeHint }),
+      ...(spec.maxBodyBytes === undefined ? {} : { maxBodyBytes: spec.maxBodyBytes }),
       // Non-2xx comes back here (after the door's retries) so the CP's meaning can be applied.
       accept: () => true,
     });

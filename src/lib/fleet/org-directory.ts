@@ -44,8 +44,14 @@ export class OrgDirectory {
     this.unreadableSlugs = new Set(page.unreadable.map((u) => u.slug).filter((s): s is string => s !== null));
   }
 
-  static async read(cp: OrgDirectoryCp): Promise<OrgDirectory> {
-    return new OrgDirectory(cp, await cp.listOrgs({ limit: ORG_LIST_LIMIT }));
+  /** One page of the list route, of `limit` rows (ORG_LIST_LIMIT unless a caller needs more). */
+  static async read(cp: OrgDirectoryCp, limit = ORG_LIST_LIMIT): Promise<OrgDirectory> {
+    return new OrgDirectory(cp, await cp.listOrgs({ limit }));
+  }
+
+  /** True when the CP gave as many rows as asked for: it honours `limit`, and may hold more. */
+  get pageFull(): boolean {
+    return this.page.rows.length + this.page.unreadable.length >= this.page.limit;
   }
 
   /** For callers that already hold the page. */

@@ -34,6 +34,7 @@ export class Redactor {
   private dirty = false;
   private total = 0;
   private shapesEnabled = true;
+  private rulesGeneration = 0;
 
   /**
    * Registers a secret: from now on its raw, URL-encoded and base64 forms (at each of the three
@@ -52,8 +53,18 @@ export class Redactor {
       if (form.length >= MIN_REGISTERED_LENGTH && !this.literals.has(form)) {
         this.literals.set(form, kind);
         this.dirty = true;
+        this.rulesGeneration += 1;
       }
     }
+  }
+
+  /**
+   * Changes whenever what this redactor replaces changes (a value registered, shape rules turned
+   * off): text redacted at one generation is redacted the same way until the next, so a cache of
+   * redacted text (the run ledger's) is good exactly as long as this stays the same.
+   */
+  get generation(): number {
+    return this.rulesGeneration;
   }
 
   /** How many values this redactor has replaced since it was made (for "N values redacted"). */
@@ -81,6 +92,7 @@ export class Redactor {
    * reading what a machine printed, not for printing the credentials molectl itself holds.
    */
   disableShapeRules(): void {
+    if (this.shapesEnabled) this.rulesGeneration += 1;
     this.shapesEnabled = false;
   }
 

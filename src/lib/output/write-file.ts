@@ -1,4 +1,4 @@
-import { chmod, mkdir, open, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
 import { randomHex } from '../random-hex.js';
 
@@ -8,7 +8,7 @@ import { randomHex } from '../random-hex.js';
  */
 export async function writeFileAtomic(
   path: string,
-  content: string | Buffer,
+  content: string | Buffer | readonly Buffer[],
   options: { mode?: number } = {},
 ): Promise<void> {
   const dir = dirname(path);
@@ -16,7 +16,8 @@ export async function writeFileAtomic(
   const temp = join(dir, `.${basename(path)}.${randomHex(6)}.tmp`);
   const handle = await open(temp, 'w', options.mode ?? 0o600);
   try {
-    await handle.writeFile(content);
+    if (typeof content === 'string' || Buffer.isBuffer(content)) await handle.writeFile(content);
+    else await writeParts(handle, content);
     await handle.sync();
   } catch (error) {
     await handle.close();
@@ -26,4 +27,21 @@ export async function writeFileAtomic(
   await handle.close();
   if (options.mode !== undefined) await chmod(temp, options.mode);
   await rename(temp, path);
+}
+
+/**
+ * Writes consecutive parts with writev, without first copying them into one buffer (a ledger's
+ * parts are mostly cached blocks). A short write (the kernel's limit on pieces per call, a
+ * signal) continues from where it stopped.
+ */
+async function writeParts(handle: FileHandle, parts: readonly Buffer[]): Promise<void> {
+  let rest = parts.filter((p) => p.length > 0);
+  while (rest.length > 0) {
+    let { bytesWritten } = await handle.writev(rest);
+    if (bytesWritten === 0) throw new Error(`could not write to ${handle.fd}: the kernel took no bytes`);
+    let done = 0;
+    while (done < rest.length && bytesWritten >= rest[done]!.length) bytesWritten -= rest[done++]!.length;
+    rest = rest.slice(done);
+    if (bytesWritten > 0) rest[0] = rest[0]!.subarray(bytesWritten);
+  }
 }

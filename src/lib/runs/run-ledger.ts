@@ -27,7 +27,8 @@ import { FINISHED_TARGET_STATES, SETTLED_TARGET_STATES, TARGET_STATES } from './
  *    every write: a secret a caller slips into an error message never reaches the file;
  *  - writes never interleave and never lose an update: at most one write is in flight and at
  *    most one is queued behind it; the queued one snapshots the document when it starts, so it
- *    carries every change made before then (many targets finishing at once cost two writes).
+ *    carries every change made before then (many targets finishing at once cost one write, or
+ *    two when a write was already in flight).
  */
 
 export interface LedgerIo {
@@ -229,8 +230,9 @@ export class RunLedger {
    */
   save(): Promise<void> {
     if (this.queued) return this.queued;
-    if (!this.inFlight) return this.startWrite();
-    const previous = this.inFlight.catch(() => undefined);
+    // Even with nothing in flight the write starts a microtask later, so that a burst of
+    // changes made together (a batch of 50 targets dispatched) is one write, not two.
+    const previous = this.inFlight ? this.inFlight.catch(() => undefined) : Promise.resolve();
     const queued = previous.then(() => {
       this.queued = null;
       return this.startWrite();
@@ -250,8 +252,9 @@ export class RunLedger {
   }
 
   private startWrite(): Promise<void> {
-    const text = this.serialize();
-    const write: Promise<void> = writeFileAtomic(this.io.path, text, { mode: 0o600 }).finally(() => {
+    // Bytes, not text: most of them are the serializer's cached blocks, handed to the kernel as they are.
+    const parts = this.serializer.serializeParts(this.doc);
+    const write: Promise<void> = writeFileAtomic(this.io.path, parts, { mode: 0o600 }).finally(() => {
       if (this.inFlight === write) this.inFlight = null;
     });
     this.inFlight = write;

@@ -8,16 +8,18 @@ import { isSsmThrottle, type SsmPacer } from './ssm-pacer.js';
  * One poll of one command (runShellScript's wait step): ListCommandInvocations, then
  * GetCommandInvocation for each finished invocation whose whole output the list's preview does
  * not hold. Results land in `results`; anything not ready, not visible yet or throttled is simply
- * asked again next round.
+ * asked again next round. Returns the shortest SSM-side run time (request to finish) among the
+ * invocations it found finished, when SSM gave their times: when to poll the next command.
  */
 export async function collectFinished(
   deps: Pick<ShellScriptDeps, 'aws' | 'signal'>,
   run: { results: Map<string, InstanceScriptResult>; pacer: SsmPacer },
   command: { commandId: string; instanceIds: string[] },
   previewIsComplete?: (preview: string) => boolean,
-): Promise<void> {
+): Promise<{ quickestFinishMs: number | null }> {
   const { results, pacer } = run;
-  if (command.instanceIds.every((id) => results.has(id))) return;
+  let quickestFinishMs: number | null = null;
+  if (command.instanceIds.every((id) => results.has(id))) return { quickestFinishMs };
   let invocations: InvocationSummary[];
   await pacer.take('ListCommandInvocations', deps.signal);
   try {
@@ -27,7 +29,7 @@ export async function collectFinished(
     pacer.settle('ListCommandInvocations', error);
     // Right after SendCommand the command itself can be invisible for a moment; a throttled
     // poll is simply asked again next round, more slowly.
-    if (isNotYetVisible(error) || (isSsmThrottle(error) && !deps.signal.aborted)) return;
+    if (isNotYetVisible(error) || (isSsmThrottle(error) && !deps.signal.aborted)) return { quickestFinishMs };
     throw error;
   }
   const byInstance = new Map(invocations.map((inv) => [inv.instanceId, inv]));
@@ -35,6 +37,8 @@ export async function collectFinished(
     if (results.has(instanceId)) continue;
     const summary = byInstance.get(instanceId);
     if (!summary || !isTerminalInvocationStatus(summary.status)) continue; // not yet
+    if (summary.finishedAfterMs != null)
+      quickestFinishMs = Math.min(quickestFinishMs ?? summary.finishedAfterMs, summary.finishedAfterMs);
     const preview = summary.outputPreview ?? '';
     if (summary.status === 'Success' && previewIsComplete?.(preview)) {
       results.set(instanceId, {
@@ -74,6 +78,7 @@ export async function collectFinished(
       stderrTruncated: output.stderr.length >= SSM_STDERR_CAP_CHARS,
     });
   }
+  return { quickestFinishMs };
 }
 
 /** GetCommandInvocation says `Failed` with StatusDetails `Undeliverable`: callers need the latter. */

@@ -61,7 +61,7 @@ export async function dispatchAllowed(
       const sentAt = deps.clock.now().getTime();
       // Not before the quickest any command has taken to show a result: with hundreds of hosts
       // in flight, a round then asks only about the commands that may be done.
-      const firstPoll = Math.max(run.firstPollMs, 0.8 * (run.quickestMs ?? 0));
+      const firstPoll = Math.max(run.firstPollMs, run.quickestMs ?? 0);
       run.sent.push({
         commandId,
         instanceIds: batch,

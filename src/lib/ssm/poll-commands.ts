@@ -20,6 +20,10 @@ export function nextPollAt(run: RunState): number {
  * the first interval (more of its hosts are likely done soon); one that brings none halves it
  * while the command is near the age at which commands have been finishing, and doubles it past
  * that. A command past its deadline is given up on (NoResult).
+ *
+ * The age at which results come (`quickestMs`) is learnt from SSM's own times when it gives
+ * them (request to finish, exact), else from when a poll saw the first result, less a fifth:
+ * a poll's time includes how late it came.
  */
 export async function pollDueCommands(
   deps: ShellScriptDeps,
@@ -35,12 +39,13 @@ export async function pollDueCommands(
     async ([command]) => {
       const c = command!;
       const before = c.instanceIds.filter((id) => run.results.has(id)).length;
-      await collectFinished(deps, run, c, request.previewIsComplete);
+      const { quickestFinishMs } = await collectFinished(deps, run, c, request.previewIsComplete);
       const after = c.instanceIds.filter((id) => run.results.has(id)).length;
       const at = deps.clock.now().getTime();
-      if (before === 0 && after > 0) run.quickestMs = Math.min(run.quickestMs ?? at - c.sentAt, at - c.sentAt);
+      const learnt = quickestFinishMs ?? (before === 0 && after > 0 ? 0.8 * (at - c.sentAt) : null);
+      if (learnt !== null) run.quickestMs = Math.min(run.quickestMs ?? learnt, learnt);
       // Around the time commands have been taking, poll briskly; past it, back off.
-      const expected = run.quickestMs !== null && at - c.sentAt < 1.5 * run.quickestMs;
+      const expected = run.quickestMs !== null && at - c.sentAt < 2 * run.quickestMs;
       c.pollEvery =
         after > before ? run.firstPollMs : expected ? run.firstPollMs / 2 : Math.min(run.maxPollMs, c.pollEvery * 2);
       c.pollAt = at + c.pollEvery;

@@ -155,40 +155,62 @@ export async function runShellScript(
     firstPollMs: request.pollIntervalMs ?? 500,
     maxPollMs: request.maxPollIntervalMs ?? 3000,
     reserved: 0,
-    quickestMs: null,
+    quickestMs: learntTimings(deps).get(scriptKey(request)) ?? null,
     dispatching: null,
+    dispatchFailure: null,
+  };
+  // Each result is judged once: a caller's judge may parse its output, and progress is
+  // reported after every poll round of a run with thousands of results.
+  const judged = new WeakMap<InstanceScriptResult, boolean>();
+  const countsAsFailed = request.countsAsFailed ?? ((r: InstanceScriptResult) => r.status !== 'Success');
+  const countFailed = (): number => {
+    let failed = 0;
+    for (const result of run.results.values()) {
+      let isFailed = judged.get(result);
+      if (isFailed === undefined) judged.set(result, (isFailed = countsAsFailed(result)));
+      if (isFailed) failed++;
+    }
+    return failed;
   };
   try {
     const kick = (): void => {
-      if (!run.dispatching && run.queue.length)
-        run.dispatching = dispatchAllowed(deps, request, run).finally(() => (run.dispatching = null));
+      if (!run.dispatching && run.queue.length && !run.dispatchFailure)
+        run.dispatching = dispatchAllowed(deps, request, run)
+          .catch((error: unknown) => {
+            run.dispatchFailure ??= { error };
+            return 0;
+          })
+          .finally(() => (run.dispatching = null));
     };
     kick();
     await drainDispatch(run);
     // Done when every instance has a result, was given up on, or will never be sent (stopDispatch).
     while (!isSettled(run, instanceIds.length)) {
-      await deps.clock.sleep(Math.max(MIN_PAUSE_MS, nextPollAt(run) - deps.clock.now().getTime()), deps.signal);
+      let pause = Math.max(MIN_PAUSE_MS, nextPollAt(run) - deps.clock.now().getTime());
+      // A command sent meanwhile may want its first poll sooner than the ones known now.
+      if (run.dispatching) pause = Math.min(pause, run.firstPollMs / 2);
+      await deps.clock.sleep(pause, deps.signal);
       // Poll and dispatch side by side: each command polled kicks dispatch, so capacity a poll
-      // frees is used at once, and a fleet's worth of paced SendCommands does not hold results
-      // back (nor the other way round).
+      // frees is used at once, and a fleet's worth of paced SendCommands (and the ledger writes
+      // around each) never holds the next poll round back, nor the other way round.
       kick();
       await pollDueCommands(deps, request, run, kick);
       kick();
-      await drainDispatch(run);
-      const done = run.results.size;
-      const failed = request.countsAsFailed ?? ((r: InstanceScriptResult) => r.status !== 'Success');
-      request.onProgress?.({
-        done,
-        total: instanceIds.length,
-        failed: [...run.results.values()].filter(failed).length,
-      });
+      if (run.dispatchFailure) throw run.dispatchFailure.error;
+      if (request.onProgress)
+        request.onProgress({ done: run.results.size, total: instanceIds.length, failed: countFailed() });
     }
+    await drainDispatch(run);
   } catch (error) {
+    rememberTiming(deps, request, run);
+    // A SendCommand still out is answered and recorded (onDispatched) before anything is cancelled or reported.
+    while (run.dispatching) await run.dispatching;
     // Ctrl-C: stop the scripts we started (best effort) and let the interruption through.
     if (deps.signal.aborted && request.cancelOnAbort !== false)
       await Promise.allSettled(run.sent.map((c) => deps.aws.cancelCommand(c.commandId)));
     throw error;
   }
+  rememberTiming(deps, request, run);
   const notSent = [...run.abandoned, ...run.queue].map((instanceId) => ({
     instanceId,
     commandId: '',
@@ -227,6 +249,7 @@ const MIN_PAUSE_MS = 20;
 /** Waits until no dispatch loop runs (one may start another); its failure is thrown here. */
 async function drainDispatch(run: RunState): Promise<void> {
   while (run.dispatching) await run.dispatching;
+  if (run.dispatchFailure) throw run.dispatchFailure.error;
 }
 
 function isSettled(run: RunState, total: number): boolean {
@@ -255,4 +278,28 @@ function pacerFor(deps: ShellScriptDeps): SsmPacer {
     pacers.set(deps.aws, pacer);
   }
   return pacer;
+}
+
+const timings = new WeakMap<object, Map<string, number>>();
+
+/**
+ * What earlier runs of each script through this AWS door learnt about when results come: the
+ * canary teaches the waves, wave 1 teaches wave 2, so that no run starts from the slow polls of
+ * a script never seen (0.5 s, 1.5 s, 3.5 s, ... after sending).
+ */
+function learntTimings(deps: ShellScriptDeps): Map<string, number> {
+  let learnt = timings.get(deps.aws);
+  if (!learnt) {
+    learnt = new Map();
+    timings.set(deps.aws, learnt);
+  }
+  return learnt;
+}
+
+function scriptKey(request: ShellScriptRequest): string {
+  return request.commands.join('\n');
+}
+
+function rememberTiming(deps: ShellScriptDeps, request: ShellScriptRequest, run: RunState): void {
+  if (run.quickestMs !== null) learntTimings(deps).set(scriptKey(request), run.quickestMs);
 }

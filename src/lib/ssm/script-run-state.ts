@@ -31,10 +31,15 @@ export interface RunState {
   maxPollMs: number;
   /** Instances in SendCommands not answered yet: in flight as far as the cap is concerned. */
   reserved: number;
-  /** Shortest time from sending a command to seeing its first result, once one has been seen. */
+  /**
+   * When, after sending, a command's first result may be expected (poll-commands.ts learns it);
+   * null until one has been seen by this run or an earlier run of the same script.
+   */
   quickestMs: number | null;
   /** The dispatch loop, while one runs (never two at once: they would both spend the same capacity). */
   dispatching: Promise<number> | null;
+  /** Why dispatching stopped for good (a SendCommand refused, an interrupt): thrown by the wait loop. */
+  dispatchFailure: { error: unknown } | null;
 }
 
 /** Instances sent and still running (neither answered nor given up on). */

@@ -207,6 +207,11 @@ describe('sendShellCommand', () => {
       invocations = await door.listInvocations(commandId);
     }
     expect(invocations.map((v) => v.status)).toEqual(['Success', 'Success', 'Success']);
+    // SSM's own request-to-finish time of each invocation: what the executor learns when to poll from.
+    for (const v of invocations) {
+      const inv = server.state.commands.get(commandId)!.invocations.find((i) => i.instanceId === v.instanceId)!;
+      expect(v.finishedAfterMs).toBe(inv.finishedAt!.getTime() - inv.requestedAt.getTime());
+    }
     const output = await door.getInvocationOutput(commandId, ids[0]!);
     expect(output).toMatchObject({ status: 'Success', responseCode: 0, stdout: 'ok\n' });
     const sent = server.state.commands.get(commandId)!;

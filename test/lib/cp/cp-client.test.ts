@@ -68,6 +68,27 @@ describe('CpClient admin routes', () => {
     expect(lookups()).toBe(1);
   });
 
+  it('reads a long page whole (the body cap grows with the limit asked for), and still caps it', async () => {
+    const row = (i: number) => ({
+      id: `u-${i}`,
+      slug: `org-${i}`,
+      instance_status: 'running',
+      created_at: '2026-04-01T00:00:00Z',
+      note: 'x'.repeat(200),
+    });
+    const { cp } = await startCp((req, res) => {
+      const limit = Number(new URL(req.url!, 'http://cp').searchParams.get('limit'));
+      sendJson(res, 200, { orgs: Array.from({ length: limit }, (_, i) => row(i)) });
+    });
+    // ~2.8 MB for 10,000 rows: past the 1 MiB every other answer is held to.
+    expect((await cp.listOrgs({ limit: 10_000 })).rows).toHaveLength(10_000);
+    await server!.close();
+    const { cp: padded } = await startCp((_req, res) =>
+      sendJson(res, 200, { orgs: Array.from({ length: 600 }, (_, i) => ({ ...row(i), note: 'x'.repeat(2000) })) }),
+    );
+    expect((await catchError(padded.listOrgs({ limit: 600 }))).message).toMatch(/larger than the .* cap/);
+  });
+
   it('turns a rejected admin token into exit code 3 naming the token sources, without the token', async () => {
     const { cp, server } = await startCp((req, res) =>
       sendJson(res, 401, { error: `invalid token ${req.headers.authorization}` }),

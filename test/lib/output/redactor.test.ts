@@ -29,6 +29,21 @@ describe('registered secrets', () => {
     expect(r.redact('abc def')).toBe('abc def');
   });
 
+  it('changes its generation exactly when what it replaces changes (caches of redacted text key on it)', () => {
+    const r = new Redactor();
+    const start = r.generation;
+    r.register('abc');
+    expect(r.generation).toBe(start);
+    r.register(SENTINEL);
+    const registered = r.generation;
+    expect(registered).not.toBe(start);
+    r.register(SENTINEL);
+    r.redact(`a ${SENTINEL}`);
+    expect(r.generation).toBe(registered);
+    r.disableShapeRules();
+    expect(r.generation).not.toBe(registered);
+  });
+
   it('counts what it replaced, by kind', () => {
     const r = new Redactor();
     r.register(SENTINEL, 'tenant-admin-token');

@@ -30,6 +30,8 @@ class TimedSsm implements ShellScriptApi {
       durationMs: (id: string) => number;
       failing?: Set<string>;
       rates?: { send: number; list: number };
+      /** ListCommandInvocations gives each finished invocation's request and finish times, as SSM does. */
+      reportsTimes?: boolean;
     },
   ) {}
 
@@ -77,11 +79,14 @@ class TimedSsm implements ShellScriptApi {
     return { commandId };
   }
 
+  readonly listed: string[] = [];
+
   async listInvocations(commandId: string): Promise<InvocationSummary[]> {
     if (!this.allow('list')) {
       this.throttled.list += 1;
       throw throttle();
     }
+    this.listed.push(commandId);
     return this.runs.get(commandId)!.map((r) => {
       const done = this.now() >= r.end;
       const failed = this.options.failing?.has(r.instanceId) ?? false;
@@ -93,6 +98,7 @@ class TimedSsm implements ShellScriptApi {
         statusDetails: status,
         responseCode: done ? (failed ? 1 : 0) : null,
         outputPreview: done ? 'ok\n' : '',
+        ...(this.options.reportsTimes ? { finishedAfterMs: done ? r.end - r.start : null } : {}),
       };
     });
   }
@@ -173,6 +179,61 @@ describe('hosts working at once across the fleet', () => {
     const notSent = results.filter((r) => r.status === 'NotSent');
     expect(notSent.length).toBeGreaterThan(100);
     expect(ssm.sent.flatMap((c) => c.instanceIds)).not.toContain(notSent[0]!.instanceId);
+  });
+});
+
+describe('dispatch beside polling', () => {
+  it('keeps collecting results while a batch is being sent (its ledger write, its paced SendCommand)', async () => {
+    // The first 50 hosts take 2 s, the next 50 take 6 s; the cap frees room for the third batch
+    // at ~2 s, and recording that batch (onBeforeDispatch) is held until the second batch's
+    // results are in. A wait loop that polled only after each dispatch finished would never get there.
+    const all = ids(150);
+    const slow = new Set(all.slice(50, 100));
+    const { deps } = setup({ durationMs: (id) => (slow.has(id) ? 6000 : 2000) });
+    let done = 0;
+    let release!: () => void;
+    const secondBatchIn = new Promise<void>((resolve) => (release = resolve));
+    const results = await runShellScript(deps, {
+      instanceIds: all,
+      commands: ['true'],
+      maxInFlight: 100,
+      previewIsComplete: () => true,
+      onProgress: (p) => {
+        done = p.done;
+        if (done >= 100) release();
+      },
+      onBeforeDispatch: async ({ instanceIds }) => {
+        if (instanceIds.includes(all[100]!)) await secondBatchIn;
+      },
+    });
+    expect(results.filter((r) => r.status === 'Success')).toHaveLength(150);
+    expect(done).toBe(150);
+  });
+});
+
+describe('when to poll', () => {
+  it("polls each command about once, when it finishes, once SSM's own times have shown how long hosts take", async () => {
+    const { ssm, deps } = setup({ durationMs: () => 2000, reportsTimes: true });
+    await runShellScript(deps, {
+      instanceIds: ids(600),
+      commands: ['true'],
+      maxInFlight: 200,
+      previewIsComplete: () => true,
+    });
+    // The first commands are polled blind (0.5 s, then doubling); every later one about once.
+    expect(ssm.listed.length).toBeLessThan(ssm.sent.length + 12);
+  });
+
+  it('starts a later run of the same script from what an earlier one learnt, as the waves after a canary do', async () => {
+    const { ssm, deps } = setup({ durationMs: () => 2000, reportsTimes: true });
+    await runShellScript(deps, { instanceIds: ids(1), commands: ['true'], previewIsComplete: () => true });
+    const canaryPolls = ssm.listed.length;
+    expect(canaryPolls).toBeGreaterThan(1);
+    await runShellScript(deps, { instanceIds: ids(5).slice(1), commands: ['true'], previewIsComplete: () => true });
+    expect(ssm.listed.length - canaryPolls).toBe(1);
+    // Another script has its own timing: it is not polled as if it took as long.
+    await runShellScript(deps, { instanceIds: ids(1), commands: ['other'], previewIsComplete: () => true });
+    expect(ssm.listed.length - canaryPolls - 1).toBeGreaterThan(1);
   });
 });
 
