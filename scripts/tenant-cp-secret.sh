@@ -84,10 +84,11 @@ fail() { # fail <status> <reason> [extra result pairs]
   exit 1
 }
 
-fingerprint() { # fingerprint of a value given on stdin: sha256:<12 hex>; empty input -> empty
+fingerprint() { # fingerprint of a value given on stdin: sha256:<12 hex>
+  # The 12 digits are cut by parameter expansion: a `| cut` would be two more processes per call.
   local digest
-  digest=$(sha256sum | cut -c1-12)
-  printf 'sha256:%s' "$digest"
+  digest=$(sha256sum)
+  printf 'sha256:%s' "${digest:0:12}"
 }
 
 container_exists() { docker inspect --format '{{.Id}}' "$1" >/dev/null 2>&1; }
@@ -126,9 +127,26 @@ durable_env_value() { # value of KEY in the durable env file, exit 1 when absent
   return 1
 }
 
-updater_state() { # none | unwrapped | wrapped
-  if [ ! -f "$UPDATER" ]; then echo none; return; fi
-  if grep -qF "$WRAPPER_MARK" "$UPDATER"; then echo wrapped; else echo unwrapped; fi
+first_match() { # first_match <ERE> <file>: sets MATCH to the first match, as `grep -oE ERE file | head -n 1`
+  # prints it (leftmost-longest, line by line), with builtins: no grep, head or pipe to start.
+  local line
+  MATCH=''
+  while IFS= read -r line || [ -n "$line" ]; do
+    if [[ $line =~ $1 ]]; then MATCH=${BASH_REMATCH[0]}; return 0; fi
+  done < "$2"
+  return 1
+}
+
+updater_state() { # sets UPDATER_STATE: none | unwrapped | wrapped
+  # Builtins only, into a variable: no $(...) subshell and no grep, as in durable_env_value.
+  UPDATER_STATE=none
+  [ -f "$UPDATER" ] || return 0
+  UPDATER_STATE=unwrapped
+  local line
+  { while IFS= read -r line || [ -n "$line" ]; do
+    case "$line" in *"$WRAPPER_MARK"*) UPDATER_STATE=wrapped; return 0 ;; esac
+  done < "$UPDATER"; } 2>/dev/null
+  return 0
 }
 
 fetch_secret() { # sets SECRET from the pinned source; never prints it
@@ -147,7 +165,7 @@ fetch_secret() { # sets SECRET from the pinned source; never prints it
 }
 
 write_durable_env() { # merge the two keys into /etc/molecule/tenant.env (0600), atomically
-  mkdir -p "$ENV_DIR"
+  [ -d "$ENV_DIR" ] || mkdir -p "$ENV_DIR"
   local tmp="$DURABLE_ENV.molectl.$$" line
   : > "$tmp"
   chmod 600 "$tmp"
@@ -217,7 +235,10 @@ recreate_with_durable_env() { # <backup name>: stop, keep old as backup, run new
   load_container || { log "no container $NAME"; return 1; }
   mapfile -d '' args < <(prepare_recreate "$envfile")
   if [ "${#args[@]}" -lt 2 ] || [ ! -f "$envfile" ]; then rm -f "$envfile"; log "could not read $NAME's configuration"; return 1; fi
-  grep -E "^($SECRET_KEY|$URL_KEY)=" "$DURABLE_ENV" >> "$envfile"
+  local line
+  while IFS= read -r line || [ -n "$line" ]; do
+    case "$line" in "$SECRET_KEY="* | "$URL_KEY="*) printf '%s\n' "$line" ;; esac
+  done < "$DURABLE_ENV" >> "$envfile"
   docker rm -f "$backup" >/dev/null 2>&1
   docker stop "$NAME" >/dev/null 2>&1 || { rm -f "$envfile"; log "docker stop $NAME failed"; return 1; }
   docker rename "$NAME" "$backup" >/dev/null 2>&1 || { docker start "$NAME" >/dev/null 2>&1; rm -f "$envfile"; log "docker rename failed"; return 1; }
@@ -239,7 +260,7 @@ restore_backup() { # put the kept old container back under its name
 }
 
 install_updater_wrapper() { # make the auto-updater re-apply the durable env after it recreates the container
-  mkdir -p "${ENSURE_BIN%/*}"
+  [ -d "${ENSURE_BIN%/*}" ] || mkdir -p "${ENSURE_BIN%/*}"
   # The helper is built from this script's own functions (declare -f), so the logic that the
   # updater re-runs is exactly the logic that was reviewed and tested here.
   {
@@ -254,7 +275,8 @@ install_updater_wrapper() { # make the auto-updater re-apply the durable env aft
       prepare_recreate wait_healthy recreate_with_durable_env restore_backup ensure_main
     printf 'ensure_main "$@"\n'
   } > "$ENSURE_BIN.tmp" && chmod 700 "$ENSURE_BIN.tmp" && mv -f "$ENSURE_BIN.tmp" "$ENSURE_BIN" || return 1
-  [ "$(updater_state)" = unwrapped ] || return 0
+  updater_state
+  [ "$UPDATER_STATE" = unwrapped ] || return 0
   cp -p "$UPDATER" "$UPDATER_ORIG" || return 1
   {
     printf '#!/usr/bin/env bash\n%s (original kept as %s)\n' "$WRAPPER_MARK" "${UPDATER_ORIG##*/}"
@@ -280,7 +302,8 @@ probe_main() {
   local python=false aws_host=false aws_container=false durable_fp='' ud_line ud_fp='' updater
   command -v python3 >/dev/null 2>&1 && python=true
   command -v aws >/dev/null 2>&1 && aws_host=true
-  updater=$(updater_state)
+  updater_state
+  updater=$UPDATER_STATE
   if ! command -v docker >/dev/null 2>&1; then
     result status no-docker python3 "@$python" awsHost "@$aws_host" updater "$updater"
     exit 0
@@ -296,7 +319,7 @@ probe_main() {
   durable_env_value "$SECRET_KEY" >/dev/null && durable_fp=$(durable_env_value "$SECRET_KEY" | fingerprint)
   # Tenants provisioned after the cutover carry the value in their user-data's docker run, which
   # an image update re-applies: that is a durable source too.
-  if [ -r "$USER_DATA" ] && ud_line=$(grep -oE -- "$SECRET_KEY=[^[:space:]\\\"']+" "$USER_DATA" | head -n 1) && [ -n "$ud_line" ]; then
+  if [ -r "$USER_DATA" ] && first_match "$SECRET_KEY=[^[:space:]\\\"']+" "$USER_DATA" && ud_line=$MATCH && [ -n "$ud_line" ]; then
     ud_fp=$(printf '%s' "${ud_line#"$SECRET_KEY="}" | fingerprint)
   fi
   result status probed container "@true" running "@$C_RUNNING" image "$C_IMAGE" hasSecret "@$C_HAS_SECRET" \
@@ -315,7 +338,8 @@ apply_main() {
   [ "$got" = "$MOLECTL_EXPECTED_FP" ] || fail fetch-mismatch "fetched value has fingerprint $got, expected $MOLECTL_EXPECTED_FP"
   if [ "$previous" = "$MOLECTL_EXPECTED_FP" ] && [ "$C_URL" = "$MOLECTL_CP_URL" ]; then
     [ "$(durable_env_value "$SECRET_KEY" | fingerprint)" = "$previous" ] && durable=true
-    [ "$(updater_state)" != unwrapped ] && patched=true
+    updater_state
+    [ "$UPDATER_STATE" != unwrapped ] && patched=true
     result status current fingerprint "$previous" previousFingerprint "$previous" containerId "$C_ID" \
       durable "@$durable" updaterPatched "@$patched" health unchanged
     exit 0

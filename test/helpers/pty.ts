@@ -1,4 +1,4 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -49,9 +49,26 @@ export interface PtyOptions {
   cwd?: string;
 }
 
+let python: string | undefined;
+
+/**
+ * The interpreter `python3` on the test's PATH stands for, asked once per test file: a version
+ * manager's shim there (pyenv's is a bash script that starts a dozen processes) costs about half
+ * a second of CPU per session otherwise.
+ */
+function pythonInterpreter(env: NodeJS.ProcessEnv): string {
+  python ??=
+    execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], {
+      env,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim() || 'python3';
+  return python;
+}
+
 export function startPty(argv: string[], options: PtyOptions): PtySession {
   const child: ChildProcessWithoutNullStreams = spawn(
-    'python3',
+    pythonInterpreter(options.env),
     [DRIVER, String(options.cols ?? 100), String(options.rows ?? 30), '--', process.execPath, BIN, ...argv],
     {
       env: { TERM: 'xterm-256color', ...options.env },

@@ -42,6 +42,8 @@ export function materialiseHost(state: SandboxState, instance: SimInstance): str
     'etc/cron.d',
     'etc/molectl-sandbox',
     'usr/local/bin',
+    // Present on every Ubuntu host (empty until molectl installs molectl-tenant-env there).
+    'usr/local/sbin',
     'var/lib/cloud/instance',
     'var/log',
     'var/lib/molecule',

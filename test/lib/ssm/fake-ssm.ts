@@ -90,6 +90,10 @@ export class FakeSsm implements ShellScriptApi {
             },
             encoding: 'utf8',
             maxBuffer: 64 * 1024 * 1024,
+            // No stdin, as the SSM agent gives none. A pipe here would be a socket, and bash run
+            // with a socket on stdin and no SHLVL reads ~/.bashrc as if started by sshd (on a
+            // machine whose ~/.bashrc runs `pyenv init`, half a second per script).
+            stdio: ['ignore', 'pipe', 'pipe'],
           });
       const code = 'code' in run ? run.code : (run.status ?? 1);
       outputs.set(id, {
