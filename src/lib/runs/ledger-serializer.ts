@@ -45,6 +45,9 @@ interface TargetBlock {
 export class LedgerSerializer {
   private cache = new WeakMap<object, string>();
   private blocks: TargetBlock[] = [];
+  /** The keys and records of the block being walked (reused: see serializeParts). */
+  private readonly blockKeys: string[] = new Array<string>(TARGETS_PER_BLOCK);
+  private readonly blockRecords: object[] = new Array<object>(TARGETS_PER_BLOCK);
   /** The redactor's generation the cache was made at; null: nothing cached yet. */
   private cachedAtGeneration: number | null = null;
 
@@ -83,44 +86,59 @@ export class LedgerSerializer {
       if (value !== undefined)
         lines.push(`  ${JSON.stringify(key)}: ${JSON.stringify(renderDeep(value, this.redactor, 'json'))}`);
     }
-    const keys = Object.keys(targets);
+    // Walked in place, not copied into arrays of keys and records: a write at 10,000 targets
+    // should allocate only for the blocks that changed (the rest is garbage the heap keeps).
+    const blockParts: Buffer[] = [];
+    let count = 0;
+    let inBlock = 0;
+    let unchanged = true;
+    for (const key in targets) {
+      const record = targets[key]!;
+      const b = Math.floor(count / TARGETS_PER_BLOCK);
+      unchanged &&= this.blocks[b]?.records[inBlock] === record && this.cache.has(record);
+      this.blockKeys[inBlock] = key;
+      this.blockRecords[inBlock] = record;
+      count++;
+      if (++inBlock === TARGETS_PER_BLOCK) {
+        blockParts.push(this.targetBlock(b, inBlock, unchanged));
+        inBlock = 0;
+        unchanged = true;
+      }
+    }
+    if (inBlock > 0) blockParts.push(this.targetBlock(Math.floor(count / TARGETS_PER_BLOCK), inBlock, unchanged));
+    this.blocks.length = blockParts.length;
     const parts: Buffer[] = [];
-    if (keys.length === 0) lines.push('  "targets": {}');
+    if (count === 0) lines.push('  "targets": {}');
     else {
-      parts.push(Buffer.from(`{\n${lines.join(',\n')},\n  "targets": {\n`));
+      parts.push(Buffer.from(`{\n${lines.join(',\n')},\n  "targets": {\n`), ...blockParts);
       lines.length = 0;
-      const blockCount = Math.ceil(keys.length / TARGETS_PER_BLOCK);
-      this.blocks.length = Math.min(this.blocks.length, blockCount);
-      for (let b = 0; b < blockCount; b++)
-        parts.push(this.targetBlock(b, keys.slice(b * TARGETS_PER_BLOCK, (b + 1) * TARGETS_PER_BLOCK), targets));
     }
     const eventLines = events.map((event) => this.fragment(event, () => '    '));
     lines.push(`  "events": ${eventLines.length ? `[\n${eventLines.join(',\n')}\n  ]` : '[]'}`);
     // Without targets the head opens the document; with them, the targets' closing brace does.
-    const tail = keys.length === 0 ? `{\n${lines.join(',\n')}\n}\n` : `\n  },\n${lines.join(',\n')}\n}\n`;
+    const tail = count === 0 ? `{\n${lines.join(',\n')}\n}\n` : `\n  },\n${lines.join(',\n')}\n}\n`;
     parts.push(Buffer.from(tail));
     return parts;
   }
 
   /**
-   * The bytes of targets [b * TARGETS_PER_BLOCK, ...), after the separator from the block before
-   * (so a write hands the kernel half as many pieces): the cached ones when no record in them changed.
+   * The bytes of block b, whose `size` keys and records are in blockKeys / blockRecords, after
+   * the separator from the block before (so a write hands the kernel half as many pieces): the
+   * cached ones when every record is the one they were made from, unchanged since.
    */
-  private targetBlock(b: number, keys: string[], targets: RunLedgerDocument['targets']): Buffer {
-    const records = keys.map((key) => targets[key]!);
+  private targetBlock(b: number, size: number, unchanged: boolean): Buffer {
     const cached = this.blocks[b];
-    if (
-      cached &&
-      cached.records.length === records.length &&
-      records.every((record, i) => record === cached.records[i] && this.cache.has(record))
-    )
-      return cached.bytes;
+    if (unchanged && cached && cached.records.length === size) return cached.bytes;
+    const records = this.blockRecords.slice(0, size);
     // A target's key is the record's own `key` field, so the cached line may hold both.
     const text =
       (b > 0 ? ',\n' : '') +
       records
         .map((record, i) =>
-          this.fragment(record, () => `    ${JSON.stringify(renderOutputText(keys[i]!, this.redactor, 'json'))}: `),
+          this.fragment(
+            record,
+            () => `    ${JSON.stringify(renderOutputText(this.blockKeys[i]!, this.redactor, 'json'))}: `,
+          ),
         )
         .join(',\n');
     const bytes = Buffer.from(text);

@@ -44,16 +44,27 @@ export async function pollDueCommands(
       const at = deps.clock.now().getTime();
       const learnt = quickestFinishMs ?? (before === 0 && after > 0 ? 0.8 * (at - c.sentAt) : null);
       if (learnt !== null) run.quickestMs = Math.min(run.quickestMs ?? learnt, learnt);
-      // Around the time commands have been taking, poll briskly; past it, back off.
-      const expected = run.quickestMs !== null && at - c.sentAt < 2 * run.quickestMs;
+      // Around the time commands have been taking, poll briskly; past it, back off. Before any
+      // result has shown how long this script takes, its first seconds are polled at the first
+      // interval: a canary that takes 2 s is seen at 2.5 s, not at 3.5 s after 0.5 / 1.5 / 3.5.
+      const age = at - c.sentAt;
+      const expected = run.quickestMs !== null && age < 2 * run.quickestMs;
+      const unknownYet = run.quickestMs === null && age < BRISK_WHILE_UNKNOWN_MS;
       c.pollEvery =
-        after > before ? run.firstPollMs : expected ? run.firstPollMs / 2 : Math.min(run.maxPollMs, c.pollEvery * 2);
+        after > before || unknownYet
+          ? run.firstPollMs
+          : expected
+            ? run.firstPollMs / 2
+            : Math.min(run.maxPollMs, c.pollEvery * 2);
       c.pollAt = at + c.pollEvery;
       if (at >= c.deadline && after < c.instanceIds.length) run.expired.add(c.commandId);
       afterEach();
     },
   );
 }
+
+/** How long a command of a script whose timing is not known yet is polled at the first interval. */
+const BRISK_WHILE_UNKNOWN_MS = 5_000;
 
 /** ListCommandInvocations polls in flight at once, one per command. */
 const POLLS_AT_ONCE = 4;

@@ -220,8 +220,16 @@ describe('when to poll', () => {
       maxInFlight: 200,
       previewIsComplete: () => true,
     });
-    // The first commands are polled blind (0.5 s, then doubling); every later one about once.
-    expect(ssm.listed.length).toBeLessThan(ssm.sent.length + 12);
+    // The first 4 commands (200 hosts) are polled every 0.5 s until a result shows how long hosts
+    // take (the 4th poll, at 2 s, sees it); every later command about once.
+    expect(ssm.listed.length).toBeLessThanOrEqual(ssm.sent.length + 4 * 4);
+  });
+
+  it('sees a script never run before finish within one poll interval (0.5 s), not at 3.5 s after doubling gaps', async () => {
+    const { clock, deps } = setup({ durationMs: () => 2000 });
+    const start = clock.now().getTime();
+    await runShellScript(deps, { instanceIds: ids(1), commands: ['true'], previewIsComplete: () => true });
+    expect(clock.now().getTime() - start).toBeLessThanOrEqual(2500);
   });
 
   it('starts a later run of the same script from what an earlier one learnt, as the waves after a canary do', async () => {
