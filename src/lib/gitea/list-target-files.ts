@@ -65,12 +65,15 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
       .exec('git', args, { cwd: dir, allowFailure: true, timeoutMs: 120_000 })
       .then((r) => (r.exitCode === 0 ? r.stdout : undefined))
       .catch(() => undefined);
-  const index = git(['ls-files', '-s', '-v', '-z', '--', '.']).then((out) =>
-    out === undefined ? undefined : parseIndex(out),
-  );
-  const untracked = git(['ls-files', '-o', '--exclude-standard', '-z', '--', '.']).then((out) =>
-    out === undefined ? undefined : splitNul(out),
-  );
+  const warm = remembered.size > 0;
+  // One listing of the tree: the index with blob ids, the untracked files and, with a memory,
+  // what was modified (needed before the search, to know what to search). Without a memory what
+  // was modified is asked only after the search, to learn from it: a file changed during the
+  // search must not be remembered by a blob the search never read.
+  const tree = git(treeArgs(warm)).then((out) => (out === undefined ? undefined : parseTree(out)));
+  const index = tree.then((t) => t?.entries);
+  const untracked = tree.then((t) => t?.untracked);
+  let modified = warm ? tree.then((t) => t?.modified) : undefined;
   // `ls-files -m` compares each file's stat data with the index and, for an entry written within
   // the index's own timestamp, its content (git's racy-clean rule): a tracked file it does not
   // list (with -d: nor as deleted) holds its blob.
@@ -78,11 +81,6 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
     git(['ls-files', '-m', '-d', '-z', '--', '.']).then((out) =>
       out === undefined ? undefined : new Set(splitNul(out)),
     );
-  const warm = remembered.size > 0;
-  // With a memory, what was modified is needed before the search (to know what to search);
-  // without, only after it, to learn from it: a file changed during the search must not be
-  // remembered by a blob the search never read.
-  let modified = warm ? askModified() : undefined;
   // What the last search listed is searched first, while git says what changed: those files
   // mention GitHub (their blobs are never remembered), so they would be searched anyway.
   const hint = warm ? listedBefore.filter(searchedByGrep).slice(0, MAX_NAMED_CANDIDATES) : [];
@@ -230,24 +228,48 @@ interface IndexEntry {
 }
 
 /**
- * "H 100644 <blob> 0\tpath\0" records: tag, mode, blob (40 or 64 hex digits), stage, then the path
- * after a tab. Read in place: a large repository has hundreds of thousands of them.
+ * `ls-files -c -o` (and with `modified`, `-m -d`), tagged (-v) with blob ids (-s): one git
+ * process for what the run needs to know of the tree.
  */
-function parseIndex(output: string): IndexEntry[] {
-  const entries: IndexEntry[] = [];
+function treeArgs(modified: boolean): string[] {
+  return ['ls-files', '-s', '-v', '-c', '-o', ...(modified ? ['-m', '-d'] : []), '--exclude-standard', '-z', '--', '.'];
+}
+
+interface TreeListing {
+  entries: IndexEntry[];
+  untracked: string[];
+  /** Tracked paths modified or deleted in the work tree (asked for with `-m -d` only). */
+  modified: Set<string>;
+}
+
+/**
+ * Records "T 100644 <blob> 0\tpath": a tag (H tracked, h assume-unchanged, S skip-worktree, M
+ * unmerged, C modified, R deleted), mode, blob (40 or 64 hex digits), stage, the path after a tab;
+ * untracked files are "? path". Read in place: a large repository has hundreds of thousands.
+ */
+function parseTree(output: string): TreeListing {
+  const listing: TreeListing = { entries: [], untracked: [], modified: new Set() };
   let start = 0;
   while (start < output.length) {
     let end = output.indexOf('\0', start);
     if (end < 0) end = output.length;
-    const tab = output.indexOf('\t', start);
-    if (tab > start && tab < end) {
-      const mode = output.slice(start + 2, start + 8);
-      const plain = output[start] === 'H' && output[tab - 1] === '0' && (mode === '100644' || mode === '100755');
-      entries.push({ path: output.slice(tab + 1, end), blob: output.slice(start + 9, tab - 2), plain });
+    const tag = output[start];
+    if (tag === '?') listing.untracked.push(output.slice(start + 2, end));
+    else {
+      const tab = output.indexOf('\t', start);
+      if (tab > start && tab < end) {
+        const path = output.slice(tab + 1, end);
+        if (tag === 'C' || tag === 'R') listing.modified.add(path);
+        else {
+          const mode = output.slice(start + 2, start + 8);
+          const plain = tag === 'H' && output[tab - 1] === '0' && (mode === '100644' || mode === '100755');
+          listing.entries.push({ path, blob: output.slice(start + 9, tab - 2), plain });
+        }
+      }
     }
     start = end + 1;
   }
-  return entries;
+  return listing;
 }
 
 /** Files a search must look at when the remembered blobs need not be read again. */
