@@ -11,6 +11,12 @@ import { ConfigError } from '../errors.js';
  * (test/e2e/lazy-sdk.test.ts holds this).
  */
 
+/**
+ * How long an idle keep-alive connection to AWS is kept: under the 5 s after which Node's HTTP
+ * servers (the sandbox among them) close one, and far under the minute of AWS's load balancers.
+ */
+export const IDLE_SOCKET_MS = 4_000;
+
 export type AwsServiceName = 'ec2' | 'ssm' | 'secretsmanager' | 'sts';
 
 export interface AwsSdkModules {
@@ -120,7 +126,15 @@ export class AwsClients {
       ...(credentials && !profile ? { credentials } : {}),
       maxAttempts,
       retryMode: 'standard',
-      requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000 },
+      requestHandler: {
+        connectionTimeout: 5_000,
+        requestTimeout: 60_000,
+        // Idle keep-alive sockets are closed by molectl before a server closes them: a request
+        // written to a socket the server is closing at that moment is reset unanswered, and a
+        // reset SendCommand cannot be sent again blind (it may have run).
+        httpAgent: { timeout: IDLE_SOCKET_MS },
+        httpsAgent: { timeout: IDLE_SOCKET_MS },
+      },
     };
   }
 
