@@ -30,6 +30,19 @@ function memoryMb(pid) {
   return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
 }
 
+/**
+ * The process has ended: no /proc entry, or a zombie (state Z) that its parent, here the
+ * machine's init, has not reaped (some VMs' PID 1 never does).
+ */
+function exited(pid) {
+  if (!existsSync(`/proc/${pid}`)) return true;
+  try {
+    return /^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return true; // reaped between the two reads
+  }
+}
+
 const sandboxDirs = () => new Set(readdirSync(tmpdir()).filter((d) => d.startsWith('molectl-sandbox-')));
 
 export async function runSandboxStartupBench() {
@@ -47,7 +60,7 @@ export async function runSandboxStartupBench() {
     const memory = memoryMb(pid);
     const down = molectl(['sandbox', 'down'], env);
     await new Promise((r) => setTimeout(r, 300));
-    const processGone = !existsSync(`/proc/${pid}`);
+    const processGone = exited(pid);
     const leftovers = [...sandboxDirs()].filter((d) => !before.has(d));
     rows.push({ readySeconds, memory, processGone, leftovers, healthy: orgs === 200 && down.status === 0 });
     rmSync(stateDir, { recursive: true, force: true });
