@@ -121,6 +121,9 @@ describe('Ctrl-C during read-only work', { timeout: 60_000 }, () => {
         { env: { ...env(freshStateDir()), ...deployServicesEnv() }, cols: 200 },
       );
       await pty.waitFor(/canvas-deploy: .*trying again every 1s/);
+      // The notice can come before the slowest other check (image-published) has answered; a
+      // second later every check but the waiting one has.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
       pty.ctrlC();
       expect(await pty.exited).toBe(130);
       const text = pty.text;
