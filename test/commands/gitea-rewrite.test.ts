@@ -307,7 +307,7 @@ describe('molectl gitea rewrite', () => {
     }
   });
 
-  it('a second run skips files an earlier one found free of references, and says so; --no-cache reads everything', async () => {
+  it('a later run skips files an earlier one found free of references, and says so; --no-cache reads everything', async () => {
     const cache = join(dir, '..', `${dir.split('/').pop()}-cache`);
     try {
       await execFile('git', ['add', '-A'], { cwd: dir });
@@ -318,6 +318,9 @@ describe('molectl gitea rewrite', () => {
       const first = await runCli(['gitea', 'rewrite', dir, '--check', '--no-diff'], { env });
       expect(first.code).toBe(8);
       expect(first.stderr).toContain('Scanning: 2 files listed, 1 read, 1 to change');
+      // The first search of a directory only notes it; the next one learns what is clean.
+      const learning = await runCli(['gitea', 'rewrite', dir, '--check', '--no-diff'], { env });
+      expect(learning.stderr).toContain('Scanning: 2 files listed, 1 read, 1 to change');
       const second = await runCli(['gitea', 'rewrite', dir, '--check', '--no-diff'], { env });
       expect(second.stdout).toBe(first.stdout);
       expect(second.code).toBe(8);

@@ -59,7 +59,9 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
   const searchedByGrep = (path: string): boolean => options.rewriteGoFiles || !isGoFile(path);
   const terms = candidateTerms(options.githubOwner);
   const memory = options.memory?.(terms);
-  const { triggerFree: remembered, listed: listedBefore } = memory?.recall() ?? { triggerFree: new Set(), listed: [] };
+  const recalled = memory?.recall();
+  const remembered = recalled?.triggerFree ?? new Set<string>();
+  const listedBefore = recalled?.listed ?? [];
   const git = (args: string[]): Promise<string | undefined> =>
     options
       .exec('git', args, { cwd: dir, allowFailure: true, timeoutMs: 120_000 })
@@ -132,8 +134,12 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
       // its blob afterwards, so what changed is asked once it is over. A search of named files
       // learns only what it listed (it would need the same question again); once more than
       // MAX_NAMED_CANDIDATES files need a search, the next run searches everything.
+      // The first search of a directory only notes that it was searched: clean blobs are learnt
+      // from the second on, so a directory searched once (a CI runner) never pays for the
+      // question of what changed.
       if (memory && entries) {
-        if (everything) {
+        if (everything && !recalled?.found) memory.remember({ triggerFree: new Set(), listed: [...listed] });
+        else if (everything) {
           modified ??= askModified();
           const after = await modified;
           if (after)

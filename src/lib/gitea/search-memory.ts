@@ -28,6 +28,8 @@ export interface SearchMemory {
 export interface Remembered {
   triggerFree: ReadonlySet<string>;
   listed: readonly string[];
+  /** A memory of this directory was found (false: it was never searched with a memory, or lost). */
+  found?: boolean;
 }
 
 export interface MemoryPlace {
@@ -66,7 +68,7 @@ export function openSearchMemory(place: MemoryPlace): SearchMemory {
         const document = { format: FORMAT, version: VERSION, triggerFree: [...next.triggerFree], listed: next.listed };
         writeFileSync(temporary, `${JSON.stringify(document)}\n`, { mode: 0o600 });
         renameSync(temporary, path);
-        recalled = next;
+        recalled = { ...next, found: true };
       } catch {
         // A read-only or full cache directory only costs the next run its speed.
       }
@@ -87,11 +89,12 @@ function read(path: string): Remembered {
   if (!Array.isArray(triggerFree) || !triggerFree.every((id) => typeof id === 'string' && BLOB_ID.test(id)))
     return NOTHING;
   if (!Array.isArray(listed) || !listed.every((p) => typeof p === 'string' && p.length > 0)) return NOTHING;
-  return { triggerFree: new Set(triggerFree as string[]), listed: listed as string[] };
+  return { triggerFree: new Set(triggerFree as string[]), listed: listed as string[], found: true };
 }
 
 function same(a: Remembered, b: Remembered): boolean {
   return (
+    a.found === true &&
     a.triggerFree.size === b.triggerFree.size &&
     a.listed.length === b.listed.length &&
     a.listed.every((p, i) => p === b.listed[i]) &&

@@ -72,9 +72,15 @@ async function expectSameAsWithoutMemory(overrides: Partial<RewriteFilesOptions>
 }
 
 describe('gitea rewrite remembers contents found free of GitHub references', () => {
-  it('the second run searches only what may mention GitHub, with the same report', async () => {
+  it('the first run only notes the directory, the second learns, the third searches only what may mention GitHub', async () => {
     const first = await rewriteFiles([], options());
     expect(first.filesSearched).toBe(first.filesListed);
+    // A directory searched once (a CI runner) never pays for asking git what changed.
+    const [noted] = await readdir(join(cacheDir, 'gitea-rewrite'));
+    const note = JSON.parse(await readFile(join(cacheDir, 'gitea-rewrite', noted!), 'utf8'));
+    expect(note).toMatchObject({ triggerFree: [], listed: ['docs/a.md', 'docs/pr.md', 'logo.bin'] });
+    const learning = await rewriteFiles([], options());
+    expect(learning.filesSearched).toBe(learning.filesListed);
     const second = await expectSameAsWithoutMemory();
     expect(second.filesListed).toBe(33); // 30 clean, 2 docs, the binary; Go files are out of scope
     expect(second.filesSearched).toBe(3); // the files that mention it: their blobs are never remembered
@@ -131,8 +137,11 @@ describe('gitea rewrite remembers contents found free of GitHub references', () 
 
   it('a memory of another owner, a broken memory file or an unwritable cache change nothing but the speed', async () => {
     await rewriteFiles([], options());
-    const other = await rewriteFiles([], options({ rules: buildRewriteRules({ githubOwner: 'Other-Org' }) }));
+    await rewriteFiles([], options());
+    const otherOwner = options({ rules: buildRewriteRules({ githubOwner: 'Other-Org' }) });
+    const other = await rewriteFiles([], otherOwner);
     expect(other.filesSearched).toBe(other.filesListed);
+    await rewriteFiles([], otherOwner);
 
     const files = await readdir(join(cacheDir, 'gitea-rewrite'));
     expect(files).toHaveLength(2); // one per owner
