@@ -55,8 +55,9 @@ export interface ListOptions {
 const MAX_NAMED_CANDIDATES = 2_000;
 
 export function listTargetFiles(dir: string, options: ListOptions): TargetFiles {
-  const passes = (path: string): boolean => options.filter(path) && (options.rewriteGoFiles || !isGoFile(path));
-  const searchedByGrep = (path: string): boolean => options.rewriteGoFiles || !isGoFile(path);
+  // Go sources and module files are out of scope unless asked for: git grep never searches them.
+  const inScope = (path: string): boolean => options.rewriteGoFiles || !isGoFile(path);
+  const passes = (path: string): boolean => options.filter(path) && inScope(path);
   const terms = candidateTerms(options.githubOwner);
   const memory = options.memory?.(terms);
   const recalled = memory?.recall();
@@ -85,7 +86,7 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
     );
   // What the last search listed is searched first, while git says what changed: those files
   // mention GitHub (their blobs are never remembered), so they would be searched anyway.
-  const hint = warm ? listedBefore.filter(searchedByGrep).slice(0, MAX_NAMED_CANDIDATES) : [];
+  const hint = warm ? listedBefore.filter(inScope).slice(0, MAX_NAMED_CANDIDATES) : [];
   const first = warm
     ? hint.length
       ? grepCandidates(dir, options, terms, hint.map(literal))
@@ -109,7 +110,7 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
     if (warm && (ended.exitCode === 0 || ended.exitCode === 1) && !options.signal?.aborted) {
       const [entries, changed, others] = await Promise.all([index, modified, untracked]);
       const named =
-        entries && changed && others ? filesToSearch(entries, changed, others, remembered, searchedByGrep) : undefined;
+        entries && changed && others ? filesToSearch(entries, changed, others, remembered, inScope) : undefined;
       const hinted = new Set(hint);
       const rest = named?.filter((path) => !hinted.has(path));
       if (named && rest && rest.length <= MAX_NAMED_CANDIDATES) {
@@ -143,7 +144,7 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
           modified ??= askModified();
           const after = await modified;
           if (after)
-            memory.remember({ triggerFree: triggerFree(entries, after, listed, searchedByGrep), listed: [...listed] });
+            memory.remember({ triggerFree: triggerFree(entries, after, listed, inScope), listed: [...listed] });
         } else memory.remember({ triggerFree: remembered, listed: [...listed] });
       }
       return;
@@ -153,7 +154,7 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
       walked = { listed: 0, goFiles: 0 };
       for await (const entry of walkFiles(dir)) {
         if (!options.filter(entry.path)) continue;
-        if (!options.rewriteGoFiles && isGoFile(entry.path)) {
+        if (!inScope(entry.path)) {
           walked.goFiles += 1;
           continue;
         }
@@ -178,7 +179,7 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
       const all = [...new Set((entries ?? []).map((e) => e.path)), ...(others ?? [])];
       for (const path of all) {
         if (!options.filter(path)) continue;
-        if (!options.rewriteGoFiles && isGoFile(path)) goFiles += 1;
+        if (!inScope(path)) goFiles += 1;
         else listed += 1;
       }
       return { inGitRepo: true, listed, goFiles, searched };
@@ -284,15 +285,15 @@ function filesToSearch(
   changed: ReadonlySet<string>,
   untracked: readonly string[],
   remembered: ReadonlySet<string>,
-  searchedByGrep: (path: string) => boolean,
+  inScope: (path: string) => boolean,
 ): string[] {
   const named = new Set<string>();
   for (const entry of entries) {
-    if (!searchedByGrep(entry.path)) continue;
+    if (!inScope(entry.path)) continue;
     const unchanged = entry.plain && !changed.has(entry.path);
     if (!(unchanged && remembered.has(entry.blob))) named.add(entry.path);
   }
-  for (const path of untracked) if (searchedByGrep(path)) named.add(path);
+  for (const path of untracked) if (inScope(path)) named.add(path);
   return [...named];
 }
 
@@ -304,11 +305,11 @@ function triggerFree(
   entries: readonly IndexEntry[],
   modifiedAfter: ReadonlySet<string>,
   listed: ReadonlySet<string>,
-  searchedByGrep: (path: string) => boolean,
+  inScope: (path: string) => boolean,
 ): Set<string> {
   const free = new Set<string>();
   for (const entry of entries)
-    if (entry.plain && searchedByGrep(entry.path) && !listed.has(entry.path) && !modifiedAfter.has(entry.path))
+    if (entry.plain && inScope(entry.path) && !listed.has(entry.path) && !modifiedAfter.has(entry.path))
       free.add(entry.blob);
   return free;
 }
