@@ -112,7 +112,12 @@ export class AwsClients {
   ): Promise<{ client: unknown; sdk: unknown }> {
     const [sdk, region] = await Promise.all([loaders[service](), this.region()]);
     const Client = clientClass(service, sdk as AwsSdkModules[S]);
-    return { client: new Client(this.clientConfig(region, maxAttempts)), sdk };
+    const client = new Client(this.clientConfig(region, maxAttempts)) as SdkClientStack;
+    // molectl gives the SDK no logger, yet the SDK's logger middleware still builds a redacted
+    // copy of every answer for a no-op logger: ~5 % of an apply's CPU at 10,000 tenants, spent
+    // walking DescribeInstances pages. Nothing molectl reads comes from that middleware.
+    client.middlewareStack.remove(SDK_LOGGER_MIDDLEWARE);
+    return { client, sdk };
   }
 
   private clientConfig(region: string | null, maxAttempts = this.settings.maxAttempts): Record<string, unknown> {
@@ -153,6 +158,13 @@ export class AwsClients {
     }
     throw new ConfigError(NO_REGION_MESSAGE, NO_REGION_HINT);
   }
+}
+
+/** The name under which every SDK v3 client registers its logging middleware. */
+const SDK_LOGGER_MIDDLEWARE = 'loggerMiddleware';
+
+interface SdkClientStack {
+  middlewareStack: { remove(name: string): boolean };
 }
 
 function clientClass<S extends AwsServiceName>(
