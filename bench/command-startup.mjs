@@ -4,10 +4,10 @@
 // in-process, warm). The sandbox runs in this process; molectl is spawned asynchronously so the
 // sandbox keeps answering.
 import { spawn } from 'node:child_process';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { median, Sink, startVerifySandbox } from './lib/verify-sandbox.mjs';
+import { molectlArgs } from './lib/molectl-command.mjs';
 
-const BIN = fileURLToPath(new URL('../bin/molectl.js', import.meta.url));
 const dist = (path) => new URL(`../dist/${path}`, import.meta.url).href;
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 
@@ -25,9 +25,9 @@ export async function runCommandStartupBench() {
   const { env, verifyArgs } = bench;
   const cases = [
     ['node -e 0', ['-e', '0']],
-    ['molectl --help', [BIN, '--help']],
-    ['molectl org list', [BIN, 'org', 'list']],
-    ['molectl verify', [BIN, ...verifyArgs]],
+    ['molectl --help', molectlArgs(['--help'])],
+    ['molectl org list', molectlArgs(['org', 'list'])],
+    ['molectl verify', molectlArgs(verifyArgs)],
   ];
   try {
     // Interleaved, so that a burst of load on the machine touches every case alike.

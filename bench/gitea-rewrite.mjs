@@ -11,8 +11,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { molectlArgs } from './lib/molectl-command.mjs';
 
-const BIN = fileURLToPath(new URL('../bin/molectl.js', import.meta.url));
 const FILES = Number(process.env.BENCH_GITEA_FILES ?? 20_000);
 const FILE_BYTES = Number(process.env.BENCH_GITEA_FILE_BYTES ?? 10_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -24,6 +24,9 @@ const GIT_ENV = {
   GIT_COMMITTER_NAME: 'bench',
   GIT_COMMITTER_EMAIL: 'bench@example.com',
 };
+
+/** molectl as the installed command runs it (its shebang's Node flags), quoted for sh. */
+const MOLECTL = [process.execPath, ...molectlArgs()].map((word) => JSON.stringify(word)).join(' ');
 
 function run(cmd, args, cwd, extra = {}) {
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: GIT_ENV, maxBuffer: 256 * 1024 * 1024, ...extra });
@@ -145,7 +148,7 @@ export async function runGiteaRewriteBench() {
     // the second run, which searches everything and learns what is clean; "warm", a later run,
     // which searches only what no search found clean (src/lib/gitea/search-memory.ts).
     const cacheHome = join(root, 'xdg-cache');
-    const molectlCmd = `XDG_CACHE_HOME=${JSON.stringify(cacheHome)} ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} gitea rewrite --write --quiet >/dev/null`;
+    const molectlCmd = `XDG_CACHE_HOME=${JSON.stringify(cacheHome)} ${MOLECTL} gitea rewrite --write --quiet >/dev/null`;
     const pipelineCmd = `git grep -l github.com/Molecule-AI | xargs sed -i -E '${SED}'`;
     const results = { cold: [], learn: [], warm: [], pipeline: [] };
     const changed = {};
@@ -167,25 +170,13 @@ export async function runGiteaRewriteBench() {
     const node = median(
       Array.from({ length: RUNS }, () => timed(`${JSON.stringify(process.execPath)} -e 0`, root).seconds),
     );
-    const startup = median(
-      Array.from(
-        { length: RUNS },
-        () => timed(`${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} --version >/dev/null`, root).seconds,
-      ),
-    );
+    const startup = median(Array.from({ length: RUNS }, () => timed(`${MOLECTL} --version >/dev/null`, root).seconds));
     const empty = join(root, 'empty');
     mkdirSync(empty);
     run('git', ['init', '-q'], empty);
     writeFileSync(join(empty, 'README.md'), 'nothing to see\n');
     const fixed = median(
-      Array.from(
-        { length: RUNS },
-        () =>
-          timed(
-            `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} gitea rewrite --write --quiet >/dev/null`,
-            empty,
-          ).seconds,
-      ),
+      Array.from({ length: RUNS }, () => timed(`${MOLECTL} gitea rewrite --write --quiet >/dev/null`, empty).seconds),
     );
     const summary = Object.fromEntries(
       Object.entries(results).map(([tool, rs]) => [

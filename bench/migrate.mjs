@@ -15,9 +15,9 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { molectlArgs } from './lib/molectl-command.mjs';
 
-const BIN = fileURLToPath(new URL('../bin/molectl.js', import.meta.url));
 const REAL_TENANTS = Number(process.env.BENCH_TENANTS ?? 1000);
 const MODELLED_TENANTS = Number(process.env.BENCH_MODELLED_TENANTS ?? 10_000);
 const NAIVE_SAMPLE = Number(process.env.BENCH_NAIVE_SAMPLE ?? 10);
@@ -54,7 +54,7 @@ function molectl(args, env) {
     const started = performance.now();
     const child = spawn(
       '/usr/bin/time',
-      ['-f', 'MOLECTL_TIME %U %S %M', process.execPath, ...MOLECTL_NODE_ARGS, BIN, ...args],
+      ['-f', 'MOLECTL_TIME %U %S %M', process.execPath, ...molectlArgs(args, MOLECTL_NODE_ARGS)],
       {
         env,
         stdio: ['ignore', 'pipe', 'pipe'],

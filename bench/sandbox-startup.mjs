@@ -5,15 +5,15 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { molectlArgs } from './lib/molectl-command.mjs';
 
-const BIN = fileURLToPath(new URL('../bin/molectl.js', import.meta.url));
 const TENANTS = Number(process.env.BENCH_TENANTS ?? 1000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
 /** Each call runs with its own state dir (env.MOLECTL_STATE_DIR); the config path is in it, and absent. */
 function molectl(args, env) {
-  return spawnSync(process.execPath, [BIN, ...args], {
+  return spawnSync(process.execPath, molectlArgs(args), {
     encoding: 'utf8',
     env: {
       PATH: process.env.PATH,

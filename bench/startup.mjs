@@ -5,8 +5,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { molectlArgs } from './lib/molectl-command.mjs';
 
-const BIN = fileURLToPath(new URL('../bin/molectl.js', import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 
 function measure(args) {
@@ -50,7 +50,7 @@ function sdkLoadedFor(args) {
     preload,
     `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(log)}, JSON.stringify(Object.keys(require.cache))));\n`,
   );
-  spawnSync(process.execPath, ['--require', preload, BIN, ...args], { stdio: 'ignore' });
+  spawnSync(process.execPath, ['--require', preload, ...args], { stdio: 'ignore' });
   const inputs = JSON.parse(readFileSync(new URL('../dist/bundle-inputs.json', import.meta.url), 'utf8'));
   const bundleDir = fileURLToPath(new URL('../dist/bundle/', import.meta.url));
   const loaded = JSON.parse(readFileSync(log, 'utf8'))
@@ -64,8 +64,8 @@ function sdkLoadedFor(args) {
 export async function runStartupBench() {
   const rows = [
     ['node -e 0', ['-e', '0']],
-    ['molectl --version', [BIN, '--version']],
-    ['molectl --help', [BIN, '--help']],
+    ['molectl --version', molectlArgs(['--version'])],
+    ['molectl --help', molectlArgs(['--help'])],
   ].map(([name, args]) => ({ name, ...measure(args), fineMedianMs: measureFine(args) }));
   const base = rows[0].fineMedianMs;
   console.log(`startup (${RUNS} runs each, median wall time; ratio against node -e 0 in this run)`);

@@ -3,10 +3,10 @@
 // a fresh `node bin/molectl.js verify` process (what a user or CI step sees), the first in-process
 // run (module loading included) and the median of warm in-process runs. Target: under 2 s.
 import { execFile } from 'node:child_process';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { median, Sink, startVerifySandbox } from './lib/verify-sandbox.mjs';
+import { molectlArgs } from './lib/molectl-command.mjs';
 
-const BIN = fileURLToPath(new URL('../bin/molectl.js', import.meta.url));
 const dist = (path) => new URL(`../dist/${path}`, import.meta.url).href;
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 const TARGET_MS = 2000;
@@ -59,7 +59,7 @@ export async function runVerifyBench() {
 
 function runChild(args, env) {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [BIN, ...args], { env, encoding: 'utf8' }, (error, stdout) => {
+    execFile(process.execPath, molectlArgs(args), { env, encoding: 'utf8' }, (error, stdout) => {
       // Exit 1 (a failed check) still prints the report; anything else is a broken bench.
       if (error && error.code !== 1) reject(error);
       else resolve(stdout);
