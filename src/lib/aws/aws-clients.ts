@@ -6,7 +6,8 @@ import { ConfigError } from '../errors.js';
 
 /**
  * SDK v3 clients, created on first use. Every import of `@aws-sdk/*` in molectl is either
- * `import type` (erased at build) or an `await import()` here: loading the SDK costs ~200 ms,
+ * `import type` (erased at build) or in ./sdk/, whose modules only an `await import()` here
+ * loads: loading the SDK costs ~200 ms,
  * and `molectl --help`, `--version` and commands that never call AWS must not pay it
  * (test/e2e/lazy-sdk.test.ts holds this).
  */
@@ -19,11 +20,12 @@ export const IDLE_SOCKET_MS = 4_000;
 
 export type AwsServiceName = 'ec2' | 'ssm' | 'secretsmanager' | 'sts';
 
+/** Each client with the commands molectl sends, not the whole package (sdk/ec2.ts says why). */
 export interface AwsSdkModules {
-  ec2: typeof import('@aws-sdk/client-ec2');
-  ssm: typeof import('@aws-sdk/client-ssm');
-  secretsmanager: typeof import('@aws-sdk/client-secrets-manager');
-  sts: typeof import('@aws-sdk/client-sts');
+  ec2: typeof import('./sdk/ec2.js');
+  ssm: typeof import('./sdk/ssm.js');
+  secretsmanager: typeof import('./sdk/secrets-manager.js');
+  sts: typeof import('./sdk/sts.js');
 }
 
 export interface AwsSdkClients {
@@ -50,10 +52,10 @@ export const NO_REGION_MESSAGE = 'no AWS region';
 export const NO_REGION_HINT = 'pass --region, set MOLECTL_REGION or AWS_REGION, or set region in your AWS profile';
 
 const loaders: { [S in AwsServiceName]: () => Promise<AwsSdkModules[S]> } = {
-  ec2: () => import('@aws-sdk/client-ec2'),
-  ssm: () => import('@aws-sdk/client-ssm'),
-  secretsmanager: () => import('@aws-sdk/client-secrets-manager'),
-  sts: () => import('@aws-sdk/client-sts'),
+  ec2: () => import('./sdk/ec2.js'),
+  ssm: () => import('./sdk/ssm.js'),
+  secretsmanager: () => import('./sdk/secrets-manager.js'),
+  sts: () => import('./sdk/sts.js'),
 };
 
 export class AwsClients {
