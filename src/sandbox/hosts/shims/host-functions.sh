@@ -32,7 +32,29 @@ __molectl_shim() { # <name> <arg>...: runs the shim file <name> in this subshell
   . "$__molectl_shim_file" "$@"
 }
 
-docker() ( __molectl_shim docker "$@" )
+# docker runs in the caller: its shim is made for it (see the head of shims/docker). Its code is
+# parsed once, here; each call declares the shim's globals local, and puts the shell options and
+# the shopt settings a started bash would have around the call, restoring the caller's after.
+# `set -u` stays off in the call: an unbound variable would end the script, not the call.
+. @SHIM_BIN@/docker
+docker() {
+  { local -; set +abefkmtuvxCEPT -hB +o posix; } 2>/dev/null
+  local IFS=$' \t\n' H D C SHIM_DIR DEFAULT_PATH_ENV OCI_ERROR REPLY sub ARGS_JSON FIELD_JSON JQ_RENDER \
+    S_NAME S_ID S_CREATED S_IMAGE S_IMAGE_ID S_STATUS S_PID S_EXIT S_ERROR S_STARTED S_FINISHED \
+    S_RESTART S_RESTART_MAX S_NETWORK S_HOSTNAME S_CMD S_BINDS S_PORTS S_LABELS S_ENV \
+    __dk_option __dk_status __dk_shopt=()
+  if [ -n @ARGV_LOG@ ]; then printf '%s\0' docker "$@" >@ARGV_LOG@/"$EPOCHREALTIME.$BASHPID"; fi
+  for __dk_option in nullglob failglob dotglob nocaseglob nocasematch globstar extglob lastpipe; do
+    if shopt -q "$__dk_option"; then __dk_shopt+=("$__dk_option"); fi
+  done
+  if [ "${#__dk_shopt[@]}" -gt 0 ]; then shopt -u "${__dk_shopt[@]}"; fi
+  set -o pipefail
+  _dk_main "$@"
+  __dk_status=$?
+  if [ "${#__dk_shopt[@]}" -gt 0 ]; then shopt -s "${__dk_shopt[@]}"; fi
+  return "$__dk_status"
+}
+
 aws() ( __molectl_shim aws "$@" )
 curl() ( __molectl_shim curl "$@" )
 ss() ( __molectl_shim ss "$@" )
