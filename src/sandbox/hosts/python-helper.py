@@ -1,9 +1,11 @@
 """One warm Python interpreter per sandbox, serving the hosts' `python3 -c` calls.
 
-The sandbox's python3 shim (shims/python3) connects over loopback TCP and sends a token, its own
-pid and its argument vector. A fork of this process then takes the caller's place: it duplicates
-the caller's standard streams with pidfd_getfd (the same open files, pipes or sockets, not copies),
-takes its environment, working directory and umask from /proc, runs the code as `__main__` with
+The sandbox's python3 shim (shims/python3, or the python3 function of shims/host-functions.sh in
+a script's own bash) connects over loopback TCP and sends a token, its own pid and its argument
+vector; the function also sends its exported environment, which its /proc environ does not
+show. A fork of this process then takes the caller's place: it duplicates the caller's standard
+streams with pidfd_getfd (the same open files, pipes or sockets, not copies), takes its
+environment (as sent, else from /proc), working directory and umask from /proc, runs the code as `__main__` with
 `sys.argv` as `python3 -c` sets it, and answers with the exit status. When any of that is not
 possible (older kernel, ptrace restrictions, another user's process) it answers `F` before
 running anything, and the shim starts the real interpreter instead: the helper only ever changes

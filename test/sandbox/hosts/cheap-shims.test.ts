@@ -138,7 +138,8 @@ python3 --version | cut -c1-7`,
 
 describe('the shims as functions of the script’s bash (host-functions.sh)', () => {
   it('leave the script’s variables, functions and options as they were, and answer as the programs do', async () => {
-    // The names are the docker shim's own globals and functions: a call must not touch the script's.
+    // The names are the docker shim's own globals and functions (curl's C too): a call must not
+    // touch the script's.
     const r = await run(
       'acme',
       `set -e
@@ -153,6 +154,7 @@ docker ps --format '{{.Names}}'
 inspect=$(docker inspect molecule-tenant)
 docker frobnicate 2>/dev/null || echo "unknown command: exit $?"
 curl -fsS http://127.0.0.1:8080/health; echo
+aws secretsmanager get-secret-value --secret-id nope 2>/dev/null || echo "aws: exit $?"
 [ "$(state)" = "$before" ] && echo 'script state unchanged'
 load_container
 IFS=$' \\t\\n'
@@ -168,6 +170,7 @@ FOR_ONE_CALL=1 python3 -c 'import os; print(os.environ.get("FOR_ONE_CALL"))'`,
       'molecule-tenant',
       'unknown command: exit 1',
       '{"status":"ok"}',
+      'aws: exit 254',
       'script state unchanged',
       "the script's load_container",
       'function and program print the same',

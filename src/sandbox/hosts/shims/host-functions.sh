@@ -1,11 +1,12 @@
 # shellcheck shell=bash
 # Host functions of the molectl sandbox (docs/sandbox.md): the shims as bash functions, defined in
 # the bash that runs a host's script through BASH_ENV (create-host-runner.ts). A process start
-# costs 3-6 ms of CPU on a small VM, and bash resolves a function before PATH: `docker ...` then
-# costs a fork (docker, aws, curl, ss: the shim file sourced in a subshell) or nothing at all
-# (python3, whose forwarder runs in the caller). What each call does and answers is the shim
-# file's, unchanged; the files stay first on PATH for everything that starts a program by path
-# or through another program (env, timeout, xargs, sudo, a `docker exec`'s sh, a nested bash).
+# costs 3-7 ms of CPU on a small VM, a fork alone about as much, and the shims' own work well
+# under a millisecond: bash resolves a function before PATH, so `docker ...` costs no process at
+# all (docker, aws, curl, python3's forwarder: run in the caller) or one fork (ss: its file
+# sourced in a subshell). What each call does and answers is the shim file's; the files stay
+# first on PATH for everything that starts a program by path or through another program (env,
+# timeout, xargs, sudo, a `docker exec`'s sh, a nested bash).
 #
 # Only the script's own bash gets them: BASH_ENV is unset here, before the script runs, so no
 # program it starts sees it. host-assets.ts fills in the placeholders:
@@ -14,11 +15,12 @@
 #   @PYTHON3@    1 when the host has a python3 (its shim is installed), else 0
 #
 # Invariants, so that a function call behaves as the program start it replaces:
-#  - a shim runs in a subshell, with the shell options, shopt settings and IFS that a freshly
-#    started bash has: nothing the shim sets, exits or defines reaches the script;
-#  - the python3 forwarder keeps all its state local (`local -` included) and sends the
-#    caller's exported variables itself: /proc/<pid>/environ shows what the script's bash
-#    started with, not what it exported since;
+#  - a call runs with the shell options, shopt settings and IFS that a started bash has, and
+#    nothing it sets, defines or exits reaches the script: the in-caller shims keep every
+#    variable local (the docker shim's globals are declared local by `docker` below), their
+#    functions are named _dk_*, _aws_*, _curl_*, and they return instead of exiting;
+#  - the python3 forwarder sends the caller's exported variables itself: /proc/<pid>/environ
+#    shows what the script's bash started with, not what it exported since;
 #  - with the recorder on, each call records the argv a program start would have shown.
 unset BASH_ENV
 
@@ -32,31 +34,39 @@ __molectl_shim() { # <name> <arg>...: runs the shim file <name> in this subshell
   . "$__molectl_shim_file" "$@"
 }
 
-# docker runs in the caller: its shim is made for it (see the head of shims/docker). Its code is
-# parsed once, here; each call declares the shim's globals local, and puts the shell options and
-# the shopt settings a started bash would have around the call, restoring the caller's after.
-# `set -u` stays off in the call: an unbound variable would end the script, not the call.
+# docker, aws and curl run in the caller: their shim files are made for it (see the head of
+# shims/docker). Their code is parsed once, here. A call runs with the shell options, shopt
+# settings and IFS a started bash would have, restoring the caller's after, and with `set -u`
+# off: an unbound variable would end the script, not the call.
 . @SHIM_BIN@/docker
-docker() {
+. @SHIM_BIN@/aws
+. @SHIM_BIN@/curl
+
+__molectl_in_process() { # <name> <main function> <arg>...: one call of a shim, in this shell
   { local -; set +abefkmtuvxCEPT -hB +o posix; } 2>/dev/null
-  local IFS=$' \t\n' H D C SHIM_DIR DEFAULT_PATH_ENV OCI_ERROR REPLY sub ARGS_JSON FIELD_JSON JQ_RENDER \
-    S_NAME S_ID S_CREATED S_IMAGE S_IMAGE_ID S_STATUS S_PID S_EXIT S_ERROR S_STARTED S_FINISHED \
-    S_RESTART S_RESTART_MAX S_NETWORK S_HOSTNAME S_CMD S_BINDS S_PORTS S_LABELS S_ENV \
-    __dk_option __dk_status __dk_shopt=()
-  if [ -n @ARGV_LOG@ ]; then printf '%s\0' docker "$@" >@ARGV_LOG@/"$EPOCHREALTIME.$BASHPID"; fi
-  for __dk_option in nullglob failglob dotglob nocaseglob nocasematch globstar extglob lastpipe; do
-    if shopt -q "$__dk_option"; then __dk_shopt+=("$__dk_option"); fi
+  local IFS=$' \t\n' __molectl_main=$2 __molectl_option __molectl_status __molectl_shopt=()
+  if [ -n @ARGV_LOG@ ]; then printf '%s\0' "$1" "${@:3}" >@ARGV_LOG@/"$EPOCHREALTIME.$BASHPID"; fi
+  shift 2
+  for __molectl_option in nullglob failglob dotglob nocaseglob nocasematch globstar extglob lastpipe; do
+    if shopt -q "$__molectl_option"; then __molectl_shopt+=("$__molectl_option"); fi
   done
-  if [ "${#__dk_shopt[@]}" -gt 0 ]; then shopt -u "${__dk_shopt[@]}"; fi
+  if [ "${#__molectl_shopt[@]}" -gt 0 ]; then shopt -u "${__molectl_shopt[@]}"; fi
   set -o pipefail
-  _dk_main "$@"
-  __dk_status=$?
-  if [ "${#__dk_shopt[@]}" -gt 0 ]; then shopt -s "${__dk_shopt[@]}"; fi
-  return "$__dk_status"
+  "$__molectl_main" "$@"
+  __molectl_status=$?
+  if [ "${#__molectl_shopt[@]}" -gt 0 ]; then shopt -s "${__molectl_shopt[@]}"; fi
+  return "$__molectl_status"
 }
 
-aws() ( __molectl_shim aws "$@" )
-curl() ( __molectl_shim curl "$@" )
+docker() {
+  # The docker shim's globals: local to the call (aws and curl keep all theirs local).
+  local H D C SHIM_DIR DEFAULT_PATH_ENV OCI_ERROR REPLY sub ARGS_JSON FIELD_JSON JQ_RENDER \
+    S_NAME S_ID S_CREATED S_IMAGE S_IMAGE_ID S_STATUS S_PID S_EXIT S_ERROR S_STARTED S_FINISHED \
+    S_RESTART S_RESTART_MAX S_NETWORK S_HOSTNAME S_CMD S_BINDS S_PORTS S_LABELS S_ENV
+  __molectl_in_process docker _dk_main "$@"
+}
+aws() { __molectl_in_process aws _aws_main "$@"; }
+curl() { __molectl_in_process curl _curl_main "$@"; }
 ss() ( __molectl_shim ss "$@" )
 
 if [ @PYTHON3@ = 1 ]; then
