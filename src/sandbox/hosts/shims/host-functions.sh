@@ -35,12 +35,15 @@ __molectl_shim() { # <name> <arg>...: runs the shim file <name> in this subshell
 }
 
 # docker, aws and curl run in the caller: their shim files are made for it (see the head of
-# shims/docker). Their code is parsed once, here. A call runs with the shell options, shopt
-# settings and IFS a started bash would have, restoring the caller's after, and with `set -u`
-# off: an unbound variable would end the script, not the call.
-. @SHIM_BIN@/docker
-. @SHIM_BIN@/aws
-. @SHIM_BIN@/curl
+# shims/docker). A file is parsed on the first call, by the process that makes it: parsing all
+# three here would cost every script ~4 ms and make each of its forks dearer (a bigger heap to
+# copy), for shims most scripts never call. Sourcing the file replaces the stub with its real
+# _dk_main (_aws_main, _curl_main). A call runs with the shell options, shopt settings and IFS a
+# started bash would have, restoring the caller's after, and with `set -u` off: an unbound
+# variable would end the script, not the call.
+_dk_main() { . @SHIM_BIN@/docker && _dk_main "$@"; }
+_aws_main() { . @SHIM_BIN@/aws && _aws_main "$@"; }
+_curl_main() { . @SHIM_BIN@/curl && _curl_main "$@"; }
 
 __molectl_in_process() { # <name> <main function> <arg>...: one call of a shim, in this shell
   { local -; set +abefkmtuvxCEPT -hB +o posix; } 2>/dev/null
