@@ -182,4 +182,23 @@ FOR_ONE_CALL=1 python3 -c 'import os; print(os.environ.get("FOR_ONE_CALL"))'`,
     ]);
     expect(r.exitCode).toBe(0);
   });
+
+  it('show a traced script (set -x) the call line and nothing of the shim, as a started program does', async () => {
+    const r = await run(
+      'beta',
+      `set -x
+docker inspect --format '{{.State.Status}}' molecule-tenant
+curl -fsS http://127.0.0.1:8080/health
+python3 -c 'print(1)'
+set +x`,
+    );
+    expect(r.stdout).toBe('running\n{"status":"ok"}1\n');
+    expect(r.stderr.split('\n')).toEqual([
+      "+ docker inspect --format '{{.State.Status}}' molecule-tenant",
+      '+ curl -fsS http://127.0.0.1:8080/health',
+      "+ python3 -c 'print(1)'",
+      '+ set +x',
+      '',
+    ]);
+  });
 });

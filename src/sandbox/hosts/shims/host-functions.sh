@@ -61,16 +61,28 @@ __molectl_in_process() { # <name> <main function> <arg>...: one call of a shim, 
   return "$__molectl_status"
 }
 
+# Each function first resets the shell options (xtrace included, so a traced script shows the
+# call's line and nothing of the shim, as for a started program).
 docker() {
+  { local -; set +abefkmtuvxCEPT -hB +o posix; } 2>/dev/null
   # The docker shim's globals: local to the call (aws and curl keep all theirs local).
   local H D C SHIM_DIR DEFAULT_PATH_ENV OCI_ERROR REPLY sub ARGS_JSON FIELD_JSON JQ_RENDER \
     S_NAME S_ID S_CREATED S_IMAGE S_IMAGE_ID S_STATUS S_PID S_EXIT S_ERROR S_STARTED S_FINISHED \
     S_RESTART S_RESTART_MAX S_NETWORK S_HOSTNAME S_CMD S_BINDS S_PORTS S_LABELS S_ENV
   __molectl_in_process docker _dk_main "$@"
 }
-aws() { __molectl_in_process aws _aws_main "$@"; }
-curl() { __molectl_in_process curl _curl_main "$@"; }
-ss() ( __molectl_shim ss "$@" )
+aws() {
+  { local -; set +abefkmtuvxCEPT -hB +o posix; } 2>/dev/null
+  __molectl_in_process aws _aws_main "$@"
+}
+curl() {
+  { local -; set +abefkmtuvxCEPT -hB +o posix; } 2>/dev/null
+  __molectl_in_process curl _curl_main "$@"
+}
+ss() (
+  { set +abefkmtuvxCEPT -hB +o posix; } 2>/dev/null
+  __molectl_shim ss "$@"
+)
 
 if [ @PYTHON3@ = 1 ]; then
   # `python3 -c CODE [ARG...]` in a fork of the sandbox's warm interpreter (python-helper.py), as
