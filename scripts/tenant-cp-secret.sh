@@ -36,6 +36,10 @@
 set -uo pipefail
 set +x
 umask 077
+# The last command of a pipeline runs in this shell, not in one more subshell: the pipelines
+# here all end in a $(...), so no variable they set outlives it, and a function at their end
+# (fingerprint) costs no fork.
+shopt -s lastpipe
 
 R="${MOLECTL_HOST_ROOT:-}"
 MODE="${MOLECTL_MODE:-probe}"
@@ -94,8 +98,10 @@ fingerprint() { # fingerprint of a value given on stdin: sha256:<12 hex>
 container_exists() { docker inspect --format '{{.Id}}' "$1" >/dev/null 2>&1; }
 
 # One `docker inspect` per phase, kept in INSPECT; every fact is read from it by one python call.
+# The 2>/dev/null is on a group around the assignment, not inside $(...): a redirection inside
+# makes bash fork twice (a subshell, then docker) where one process is enough.
 INSPECT=''
-load_container() { INSPECT=$(docker inspect "$NAME" 2>/dev/null) || { INSPECT=''; return 1; }; }
+load_container() { { INSPECT=$(docker inspect "$NAME"); } 2>/dev/null || { INSPECT=''; return 1; }; }
 
 load_facts() { # sets C_ID C_RUNNING C_IMAGE C_HAS_SECRET C_FP C_HAS_URL C_URL from INSPECT
   # The value reaches python through a pipe and leaves it only as a fingerprint.
@@ -153,11 +159,11 @@ fetch_secret() { # sets SECRET from the pinned source; never prints it
   local value
   case "${MOLECTL_DELIVERY:-secrets-manager}" in
     secrets-manager)
-      value=$(aws secretsmanager get-secret-value ${MOLECTL_AWS_REGION:+--region "$MOLECTL_AWS_REGION"} \
-        --secret-id "$MOLECTL_SECRET_ID" --version-id "$MOLECTL_SECRET_VERSION" --query SecretString --output text 2>/dev/null) || return 1 ;;
+      { value=$(aws secretsmanager get-secret-value ${MOLECTL_AWS_REGION:+--region "$MOLECTL_AWS_REGION"} \
+        --secret-id "$MOLECTL_SECRET_ID" --version-id "$MOLECTL_SECRET_VERSION" --query SecretString --output text); } 2>/dev/null || return 1 ;;
     parameter)
-      value=$(aws ssm get-parameter ${MOLECTL_AWS_REGION:+--region "$MOLECTL_AWS_REGION"} \
-        --name "$MOLECTL_PARAMETER" --with-decryption --query Parameter.Value --output text 2>/dev/null) || return 1 ;;
+      { value=$(aws ssm get-parameter ${MOLECTL_AWS_REGION:+--region "$MOLECTL_AWS_REGION"} \
+        --name "$MOLECTL_PARAMETER" --with-decryption --query Parameter.Value --output text); } 2>/dev/null || return 1 ;;
     *) return 1 ;;
   esac
   SECRET=$value
@@ -167,8 +173,9 @@ fetch_secret() { # sets SECRET from the pinned source; never prints it
 write_durable_env() { # merge the two keys into /etc/molecule/tenant.env (0600), atomically
   [ -d "$ENV_DIR" ] || mkdir -p "$ENV_DIR"
   local tmp="$DURABLE_ENV.molectl.$$" line
+  # umask 077 creates it 0600; only a file left by an earlier run with the same pid needs chmod.
+  if [ -e "$tmp" ] || [ -L "$tmp" ]; then chmod 600 "$tmp"; fi
   : > "$tmp"
-  chmod 600 "$tmp"
   if [ -f "$DURABLE_ENV" ]; then
     while IFS= read -r line || [ -n "$line" ]; do
       case "$line" in "$SECRET_KEY="* | "$URL_KEY="*) ;; *) printf '%s\n' "$line" >> "$tmp" ;; esac
@@ -266,7 +273,7 @@ install_updater_wrapper() { # make the auto-updater re-apply the durable env aft
   {
     printf '#!/usr/bin/env bash\n# molectl: re-applies /etc/molecule/tenant.env to the platform container when an\n'
     printf '# image update recreated it without those values. Installed by molectl migrate cp-secret.\n'
-    printf 'set -uo pipefail\nset +x\numask 077\n'
+    printf 'set -uo pipefail\nset +x\numask 077\nshopt -s lastpipe\n'
     printf 'R="${MOLECTL_HOST_ROOT:-}"\nMODE=ensure\nNAME=%q\n' "$NAME"
     printf 'ENV_DIR="$R/etc/molecule"\nDURABLE_ENV="$ENV_DIR/tenant.env"\n'
     printf 'SECRET_KEY=%s\nURL_KEY=%s\n' "$SECRET_KEY" "$URL_KEY"

@@ -20,6 +20,8 @@ import { shellQuote } from './host-assets.js';
 export interface ArgvRecorder {
   /** The bin dir to put first on the hosts' PATH. */
   bin: string;
+  /** The dir of the recorded calls (one file per call), where the host functions record too. */
+  log: string;
   /** Every command line recorded so far, oldest first (argv[0] is the program's name). */
   read(): string[][];
 }
@@ -55,6 +57,7 @@ export function installArgvRecorder(root: string, bash: string, lookupPath: stri
   }
   return {
     bin,
+    log,
     read() {
       const files = readdirSync(log).sort((a, b) => Number.parseFloat(a) - Number.parseFloat(b));
       return files.map((f) => readFileSync(join(log, f), 'utf8').split('\0').slice(0, -1));

@@ -5,7 +5,7 @@ import type { HostRunner } from '../aws/host-runner.js';
 import type { SandboxState, SimInstance } from '../state.js';
 import { hostMatches } from '../state.js';
 import { installArgvRecorder, pathDirs, type ArgvRecorder } from './argv-recorder.js';
-import { HOST_SYSTEM_PATH, installShims } from './host-assets.js';
+import { HOST_SYSTEM_PATH, installHostFunctions, installShims } from './host-assets.js';
 import { materialiseHost, syncHostFaults } from './materialise-host.js';
 import { startPythonHelper, type PythonHelper } from './start-python-helper.js';
 
@@ -57,6 +57,7 @@ export function createHostRunner(state: SandboxState, options: { recordArgv?: bo
     : null;
   // The recorder's wrappers stand first and exec the shim or program a PATH lookup would find.
   const shimBin = recorder ? `${recorder.bin}:${shims.bin}` : shims.bin;
+  const hostFunctions = installHostFunctions(shims, recorder?.log ?? null);
   const python: PythonHelper | null = shims.realPython
     ? startPythonHelper(shims.realPython, shims.announcePythonHelper)
     : null;
@@ -137,7 +138,7 @@ export function createHostRunner(state: SandboxState, options: { recordArgv?: bo
         if (settled) return;
         child = spawn('bash', [scriptPath], {
           cwd: hostRoot,
-          env: buildHostEnv(shimBin, hostRoot),
+          env: buildHostEnv(shimBin, hostRoot, hostFunctions),
           detached: true,
           stdio: ['ignore', 'pipe', 'pipe'],
         });
@@ -208,9 +209,14 @@ export function slowHostDelay(state: SandboxState, instance: SimInstance): numbe
   return ms;
 }
 
-/** What the SSM agent gives a script: root, a system PATH (shims first), no inherited secrets. */
-function buildHostEnv(shimBin: string, hostRoot: string): Record<string, string> {
+/**
+ * What the SSM agent gives a script: root, a system PATH (shims first), no inherited secrets.
+ * Plus BASH_ENV, which the script's bash sources and unsets before the script's first line: the
+ * shims as functions (shims/host-functions.sh), cheaper to call than to start, same behaviour.
+ */
+function buildHostEnv(shimBin: string, hostRoot: string, hostFunctions: string): Record<string, string> {
   return {
+    BASH_ENV: hostFunctions,
     PATH: `${shimBin}:${join(hostRoot, 'usr', 'local', 'bin')}:${HOST_SYSTEM_PATH}`,
     HOME: join(hostRoot, 'root'),
     USER: 'root',

@@ -14,6 +14,8 @@ import { packageFile } from '../../lib/package-files.js';
 const SHIMS = ['docker', 'aws', 'curl', 'ss', 'python3'] as const;
 /** Sourced by a shim, not run. */
 const SHIM_LIBRARIES = ['docker-extra.sh'] as const;
+/** The shims as bash functions, for the bash that runs a host's script (BASH_ENV). */
+const HOST_FUNCTIONS = 'host-functions.sh';
 
 /** The PATH a host's scripts see after the shims and the host's own bin: where real tools are found. */
 export const HOST_SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -90,4 +92,21 @@ function findOnPath(name: string, path: string, exclude: string): string | null 
 
 export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Writes `<root>/shims/host-functions.sh` (shims/host-functions.sh with its placeholders filled
+ * in), which the host runner gives each script's bash as BASH_ENV: the shims as functions, so a
+ * script's `docker ...` costs a fork instead of a bash start. With `argvLog`, the functions
+ * record each call's argv there as the argv recorder's wrappers would. Returns its path.
+ */
+export function installHostFunctions(shims: InstalledShims, argvLog: string | null): string {
+  const target = join(shims.bin, '..', HOST_FUNCTIONS);
+  const text = readFileSync(getAssetPath('shims', HOST_FUNCTIONS), 'utf8')
+    .replaceAll('@SHIM_BIN@', shellQuote(shims.bin))
+    .replaceAll('@ARGV_LOG@', shellQuote(argvLog ?? ''))
+    .replaceAll('@PYTHON3@', shims.realPython ? '1' : '0');
+  writeFileSync(target, text);
+  chmodSync(target, 0o444);
+  return target;
 }

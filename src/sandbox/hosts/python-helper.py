@@ -1,9 +1,11 @@
 """One warm Python interpreter per sandbox, serving the hosts' `python3 -c` calls.
 
-The sandbox's python3 shim (shims/python3) connects over loopback TCP and sends a token, its own
-pid and its argument vector. A fork of this process then takes the caller's place: it duplicates
-the caller's standard streams with pidfd_getfd (the same open files, pipes or sockets, not copies),
-takes its environment, working directory and umask from /proc, runs the code as `__main__` with
+The sandbox's python3 shim (shims/python3, or the python3 function of shims/host-functions.sh in
+a script's own bash) connects over loopback TCP and sends a token, its own pid and its argument
+vector; the function also sends its exported environment, which its /proc environ does not
+show. A fork of this process then takes the caller's place: it duplicates the caller's standard
+streams with pidfd_getfd (the same open files, pipes or sockets, not copies), takes its
+environment (as sent, else from /proc), working directory and umask from /proc, runs the code as `__main__` with
 `sys.argv` as `python3 -c` sets it, and answers with the exit status. When any of that is not
 possible (older kernel, ptrace restrictions, another user's process) it answers `F` before
 running anything, and the shim starts the real interpreter instead: the helper only ever changes
@@ -56,15 +58,19 @@ def read_request(conn):
             raise EOFError
         data += chunk
     header, rest = data.split(b"\n", 1)
-    token, pid, argc = header.split(b" ")
+    # "token pid argc" (the python3 shim file: the caller's environment is its /proc environ) or
+    # "token pid argc envc" (the python3 host function, which sends the environment after argv).
+    token, pid, argc, *envc = header.split(b" ")
     argc = int(argc)
-    while rest.count(b"\0") < argc:
+    envc = int(envc[0]) if envc else None
+    while rest.count(b"\0") < argc + (envc or 0):
         chunk = conn.recv(65536)
         if not chunk:
             raise EOFError
         rest += chunk
-    args = rest.split(b"\0")[:argc]
-    return token, int(pid), [os.fsdecode(a) for a in args]
+    items = rest.split(b"\0")
+    environ = None if envc is None else [item.split(b"=", 1) for item in items[argc : argc + envc] if b"=" in item]
+    return token, int(pid), [os.fsdecode(a) for a in items[:argc]], environ
 
 
 def is_this_connection(fd, conn):
@@ -80,8 +86,8 @@ def is_this_connection(fd, conn):
         sock.close()
 
 
-def take_caller(pid, conn):
-    """Duplicates the caller's fds 0-2 and adopts its env, cwd and umask; None when not possible."""
+def take_caller(pid, conn, environ=None):
+    """Duplicates the caller's fds 0-2 and adopts its env (unless given), cwd and umask; None when not possible."""
     with open(f"/proc/{pid}/status") as f:
         status = dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
     if int(status["Uid"].split()[0]) != os.getuid():
@@ -101,8 +107,9 @@ def take_caller(pid, conn):
         else:
             return None
         fds.append(dup)
-    with open(f"/proc/{pid}/environ", "rb") as f:
-        environ = [item.split(b"=", 1) for item in f.read().split(b"\0") if b"=" in item]
+    if environ is None:
+        with open(f"/proc/{pid}/environ", "rb") as f:
+            environ = [item.split(b"=", 1) for item in f.read().split(b"\0") if b"=" in item]
     cwd = os.readlink(f"/proc/{pid}/cwd")
     umask = int(status.get("Umask", "0022"), 8)
     return fds, environ, cwd, umask
@@ -166,11 +173,11 @@ def run_code(code, argv):
 def serve(conn):
     conn.settimeout(10)
     try:
-        token, pid, args = read_request(conn)
+        token, pid, args, environ = read_request(conn)
         if not TOKEN or not hmac.compare_digest(token, TOKEN) or len(args) < 2 or args[0] != "-c":
             conn.sendall(b"F\n")
             return
-        caller = take_caller(pid, conn)
+        caller = take_caller(pid, conn, environ)
     except Exception:
         caller = None
         token = None

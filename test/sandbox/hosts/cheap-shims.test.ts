@@ -135,3 +135,70 @@ python3 --version | cut -c1-7`,
     expect(r.stderr).toBe('');
   });
 });
+
+describe('the shims as functions of the script’s bash (host-functions.sh)', () => {
+  it('leave the script’s variables, functions and options as they were, and answer as the programs do', async () => {
+    // The names are the docker shim's own globals and functions (curl's C too): a call must not
+    // touch the script's.
+    const r = await run(
+      'acme',
+      `set -e
+shopt -s nullglob lastpipe
+IFS=:
+H=mine C=mine REPLY=mine S_NAME=mine sub=mine JQ_RENDER=mine
+load_container() { echo "the script's load_container"; }
+state() { printf '%s|%s|%s|%s %s %s %s %s %s' "$-" "$(shopt -p nullglob lastpipe extglob)" "$IFS" "$H" "$C" "$REPLY" "$S_NAME" "$sub" "$JQ_RENDER"; }
+before=$(state)
+docker inspect --format '{{.State.Status}}' molecule-tenant
+docker ps --format '{{.Names}}'
+inspect=$(docker inspect molecule-tenant)
+docker frobnicate 2>/dev/null || echo "unknown command: exit $?"
+curl -fsS http://127.0.0.1:8080/health; echo
+aws secretsmanager get-secret-value --secret-id nope 2>/dev/null || echo "aws: exit $?"
+[ "$(state)" = "$before" ] && echo 'script state unchanged'
+load_container
+IFS=$' \\t\\n'
+[ "$inspect" = "$(env docker inspect molecule-tenant)" ] && echo 'function and program print the same'
+echo "$(type -t docker) $(type -t python3); command -v: $(command -v docker)"
+export EXPORTED_LATER=yes
+python3 -c 'import os; print(os.environ.get("EXPORTED_LATER"), os.environ.get("FOR_ONE_CALL"), "H" in os.environ)'
+FOR_ONE_CALL=1 python3 -c 'import os; print(os.environ.get("FOR_ONE_CALL"))'`,
+    );
+    expect(r.stderr).toBe('');
+    expect(r.stdout.split('\n')).toEqual([
+      'running',
+      'molecule-tenant',
+      'unknown command: exit 1',
+      '{"status":"ok"}',
+      'aws: exit 254',
+      'script state unchanged',
+      "the script's load_container",
+      'function and program print the same',
+      'function function; command -v: docker',
+      // What a started python3 sees: exported variables, even those exported after the start.
+      'yes None False',
+      '1',
+      '',
+    ]);
+    expect(r.exitCode).toBe(0);
+  });
+
+  it('show a traced script (set -x) the call line and nothing of the shim, as a started program does', async () => {
+    const r = await run(
+      'beta',
+      `set -x
+docker inspect --format '{{.State.Status}}' molecule-tenant
+curl -fsS http://127.0.0.1:8080/health
+python3 -c 'print(1)'
+set +x`,
+    );
+    expect(r.stdout).toBe('running\n{"status":"ok"}1\n');
+    expect(r.stderr.split('\n')).toEqual([
+      "+ docker inspect --format '{{.State.Status}}' molecule-tenant",
+      '+ curl -fsS http://127.0.0.1:8080/health',
+      "+ python3 -c 'print(1)'",
+      '+ set +x',
+      '',
+    ]);
+  });
+});

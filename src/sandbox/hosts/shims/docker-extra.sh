@@ -3,7 +3,7 @@
 # bash parses on every call stays small: `ps`, `inspect --format` templates (the shim's own
 # renderer for the forms scripts use, jq for any other), `exec`, `restart` and `logs`.
 
-cmd_ps() {
+_dk_cmd_ps() {
   local all=0 quiet=0 format='' filters=() name f status id
   while [ $# -gt 0 ]; do
     case "$1" in
@@ -23,7 +23,7 @@ cmd_ps() {
   for f in "$C"/*.state; do
     [ -e "$f" ] || continue
     name="${f##*/}"; name="${name%.state}"
-    read_status "$name"; status="$REPLY"
+    _dk_read_status "$name"; status="$REPLY"
     [ "$all" = 1 ] || [ "$status" = running ] || continue
     local keep=1 flt
     for flt in "${filters[@]+"${filters[@]}"}"; do
@@ -42,52 +42,52 @@ cmd_ps() {
     '{{.Names}}' | '{{ .Names }}') for name in "${names[@]+"${names[@]}"}"; do printf '%s\n' "$name"; done; return 0 ;;
     '{{.ID}}' | '{{ .ID }}') for name in "${names[@]+"${names[@]}"}"; do read -r id <"$C/$name.id"; printf '%s\n' "${id:0:12}"; done; return 0 ;;
   esac
-  ps_with_jq "$format" "${names[@]+"${names[@]}"}"
+  _dk_ps_with_jq "$format" "${names[@]+"${names[@]}"}"
 }
 
-# format_field PATH -> REPLY (the value as text) and FIELD_JSON; 1 for a path this shim does not know.
-format_field() {
+# _dk_format_field PATH -> REPLY (the value as text) and FIELD_JSON; 1 for a path this shim does not know.
+_dk_format_field() {
   local ARGS_JSON
   FIELD_JSON=''
   case "$1" in
-    Id | ID) json_q "$S_ID"; FIELD_JSON="$REPLY"; REPLY="$S_ID" ;;
-    Name) json_q "/$S_NAME"; FIELD_JSON="$REPLY"; REPLY="/$S_NAME" ;;
-    Created) json_q "$S_CREATED"; FIELD_JSON="$REPLY"; REPLY="$S_CREATED" ;;
-    Image) json_q "$S_IMAGE_ID"; FIELD_JSON="$REPLY"; REPLY="$S_IMAGE_ID" ;;
-    State) json_state; FIELD_JSON="$REPLY"; return 1 ;;
-    State.Status) json_q "$S_STATUS"; FIELD_JSON="$REPLY"; REPLY="$S_STATUS" ;;
+    Id | ID) _dk_json_q "$S_ID"; FIELD_JSON="$REPLY"; REPLY="$S_ID" ;;
+    Name) _dk_json_q "/$S_NAME"; FIELD_JSON="$REPLY"; REPLY="/$S_NAME" ;;
+    Created) _dk_json_q "$S_CREATED"; FIELD_JSON="$REPLY"; REPLY="$S_CREATED" ;;
+    Image) _dk_json_q "$S_IMAGE_ID"; FIELD_JSON="$REPLY"; REPLY="$S_IMAGE_ID" ;;
+    State) _dk_json_state; FIELD_JSON="$REPLY"; return 1 ;;
+    State.Status) _dk_json_q "$S_STATUS"; FIELD_JSON="$REPLY"; REPLY="$S_STATUS" ;;
     State.Running) if [ "$S_STATUS" = running ]; then REPLY=true; else REPLY=false; fi; FIELD_JSON="$REPLY" ;;
     State.Pid) REPLY="$S_PID"; FIELD_JSON="$REPLY" ;;
     State.ExitCode) REPLY="$S_EXIT"; FIELD_JSON="$REPLY" ;;
-    State.Error) json_q "$S_ERROR"; FIELD_JSON="$REPLY"; REPLY="$S_ERROR" ;;
-    State.StartedAt) json_q "$S_STARTED"; FIELD_JSON="$REPLY"; REPLY="$S_STARTED" ;;
-    State.FinishedAt) json_q "$S_FINISHED"; FIELD_JSON="$REPLY"; REPLY="$S_FINISHED" ;;
-    Config.Image) json_q "$S_IMAGE"; FIELD_JSON="$REPLY"; REPLY="$S_IMAGE" ;;
-    Config.Hostname) json_q "$S_HOSTNAME"; FIELD_JSON="$REPLY"; REPLY="$S_HOSTNAME" ;;
-    Config.Env) json_list "${S_ENV[@]+"${S_ENV[@]}"}"; FIELD_JSON="$REPLY"; go_list "${S_ENV[@]+"${S_ENV[@]}"}" ;;
-    Config.Cmd) json_cmd; FIELD_JSON="$REPLY"; if [ "${#S_CMD[@]}" -eq 0 ]; then REPLY='[]'; else go_list "${S_CMD[@]}"; fi ;;
-    Config.Labels) json_labels; FIELD_JSON="$REPLY"; return 1 ;;
-    HostConfig.NetworkMode) json_q "$S_NETWORK"; FIELD_JSON="$REPLY"; REPLY="$S_NETWORK" ;;
-    HostConfig.RestartPolicy.Name) json_q "$S_RESTART"; FIELD_JSON="$REPLY"; REPLY="$S_RESTART" ;;
+    State.Error) _dk_json_q "$S_ERROR"; FIELD_JSON="$REPLY"; REPLY="$S_ERROR" ;;
+    State.StartedAt) _dk_json_q "$S_STARTED"; FIELD_JSON="$REPLY"; REPLY="$S_STARTED" ;;
+    State.FinishedAt) _dk_json_q "$S_FINISHED"; FIELD_JSON="$REPLY"; REPLY="$S_FINISHED" ;;
+    Config.Image) _dk_json_q "$S_IMAGE"; FIELD_JSON="$REPLY"; REPLY="$S_IMAGE" ;;
+    Config.Hostname) _dk_json_q "$S_HOSTNAME"; FIELD_JSON="$REPLY"; REPLY="$S_HOSTNAME" ;;
+    Config.Env) _dk_json_list "${S_ENV[@]+"${S_ENV[@]}"}"; FIELD_JSON="$REPLY"; _dk_go_list "${S_ENV[@]+"${S_ENV[@]}"}" ;;
+    Config.Cmd) _dk_json_cmd; FIELD_JSON="$REPLY"; if [ "${#S_CMD[@]}" -eq 0 ]; then REPLY='[]'; else _dk_go_list "${S_CMD[@]}"; fi ;;
+    Config.Labels) _dk_json_labels; FIELD_JSON="$REPLY"; return 1 ;;
+    HostConfig.NetworkMode) _dk_json_q "$S_NETWORK"; FIELD_JSON="$REPLY"; REPLY="$S_NETWORK" ;;
+    HostConfig.RestartPolicy.Name) _dk_json_q "$S_RESTART"; FIELD_JSON="$REPLY"; REPLY="$S_RESTART" ;;
     HostConfig.RestartPolicy.MaximumRetryCount) REPLY="$S_RESTART_MAX"; FIELD_JSON="$REPLY" ;;
-    HostConfig.RestartPolicy) json_restart_policy; FIELD_JSON="$REPLY"; return 1 ;;
-    HostConfig.Binds) json_binds; FIELD_JSON="$REPLY"; if [ "${#S_BINDS[@]}" -eq 0 ]; then REPLY='[]'; else go_list "${S_BINDS[@]}"; fi ;;
-    HostConfig.PortBindings) json_port_bindings; FIELD_JSON="$REPLY"; return 1 ;;
-    Mounts) json_mounts; FIELD_JSON="$REPLY"; return 1 ;;
-    Path) json_path_args; FIELD_JSON="$REPLY"; REPLY="${S_CMD[0]:-/usr/local/bin/entrypoint.sh}" ;;
-    Args) json_path_args; FIELD_JSON="$ARGS_JSON"; if [ "${#S_CMD[@]}" -gt 0 ]; then go_list "${S_CMD[@]:1}"; else REPLY='[serve]'; fi ;;
+    HostConfig.RestartPolicy) _dk_json_restart_policy; FIELD_JSON="$REPLY"; return 1 ;;
+    HostConfig.Binds) _dk_json_binds; FIELD_JSON="$REPLY"; if [ "${#S_BINDS[@]}" -eq 0 ]; then REPLY='[]'; else _dk_go_list "${S_BINDS[@]}"; fi ;;
+    HostConfig.PortBindings) _dk_json_port_bindings; FIELD_JSON="$REPLY"; return 1 ;;
+    Mounts) _dk_json_mounts; FIELD_JSON="$REPLY"; return 1 ;;
+    Path) _dk_json_path_args; FIELD_JSON="$REPLY"; REPLY="${S_CMD[0]:-/usr/local/bin/entrypoint.sh}" ;;
+    Args) _dk_json_path_args; FIELD_JSON="$ARGS_JSON"; if [ "${#S_CMD[@]}" -gt 0 ]; then _dk_go_list "${S_CMD[@]:1}"; else REPLY='[serve]'; fi ;;
     RestartCount) REPLY=0; FIELD_JSON=0 ;;
-    '') render_json; FIELD_JSON="$REPLY"; return 1 ;;
+    '') _dk_render_json; FIELD_JSON="$REPLY"; return 1 ;;
     *) return 1 ;;
   esac
 }
 
-# go_list ITEM... -> REPLY: how Go's template prints a []string: [a b c]
-go_list() { local IFS=' '; REPLY="[$*]"; }
+# _dk_go_list ITEM... -> REPLY: how Go's template prints a []string: [a b c]
+_dk_go_list() { local IFS=' '; REPLY="[$*]"; }
 
-# render_format TEMPLATE -> REPLY: the forms scripts use ({{.A.B}}, {{json .A.B}}, {{json .}},
+# _dk_render_format TEMPLATE -> REPLY: the forms scripts use ({{.A.B}}, {{json .A.B}}, {{json .}},
 # {{range .X}}{{println .}}{{end}}, \t, \n); 1 when the template needs the jq renderer.
-render_format() {
+_dk_render_format() {
   local t="$1" out='' action path item
   t="${t//\\t/$'\t'}"
   t="${t//\\n/$'\n'}"
@@ -102,7 +102,7 @@ render_format() {
     case "$action" in
       json\ .*)
         path="${action#json }"; path="${path#"${path%%[![:space:]]*}"}"; path="${path#.}"
-        format_field "$path"
+        _dk_format_field "$path"
         [ -n "$FIELD_JSON" ] || return 1
         out+="$FIELD_JSON"
         ;;
@@ -118,7 +118,7 @@ render_format() {
         esac
         ;;
       .*)
-        format_field "${action#.}" || return 1
+        _dk_format_field "${action#.}" || return 1
         out+="$REPLY"
         ;;
       *) return 1 ;;
@@ -127,26 +127,26 @@ render_format() {
   REPLY="$out$t"
 }
 
-cmd_restart() {
+_dk_cmd_restart() {
   local names=()
   while [ $# -gt 0 ]; do case "$1" in -t | --time | -s | --signal) shift ;; -*) ;; *) names+=("$1") ;; esac; shift; done
-  cmd_stop "${names[@]}" >/dev/null && cmd_start "${names[@]}"
+  _dk_cmd_stop "${names[@]}" >/dev/null && _dk_cmd_start "${names[@]}"
 }
 
-# inspect_format TEMPLATE NAME...: the shim's renderer when it knows every field, else jq.
-inspect_format() {
+# _dk_inspect_format TEMPLATE NAME...: the shim's renderer when it knows every field, else jq.
+_dk_inspect_format() {
   local format="$1" rendered=() name
   shift
   for name in "$@"; do
-    load_container "$name"
-    if render_format "$format"; then rendered+=("$REPLY"); else inspect_format_with_jq "$format" "$@"; return; fi
+    _dk_load_container "$name"
+    if _dk_render_format "$format"; then rendered+=("$REPLY"); else _dk_inspect_format_with_jq "$format" "$@"; return; fi
   done
   for name in "${rendered[@]+"${rendered[@]}"}"; do printf '%s\n' "$name"; done
 }
 
-cmd_logs() { logs_with_jq "$@"; }
+_dk_cmd_logs() { _dk_logs_with_jq "$@"; }
 
-cmd_exec() {
+_dk_cmd_exec() {
   local extra=()
   while [ $# -gt 0 ]; do
     case "$1" in
@@ -159,10 +159,10 @@ cmd_exec() {
     shift
   done
   if [ $# -lt 2 ]; then echo '"docker exec" requires at least 2 arguments.' >&2; return 1; fi
-  if ! find_container "$1"; then no_such "$1"; return 1; fi
+  if ! _dk_find_container "$1"; then _dk_no_such "$1"; return 1; fi
   local name="$REPLY"
   shift
-  load_container "$name"
+  _dk_load_container "$name"
   if [ "$S_STATUS" != running ]; then
     echo "Error response from daemon: container $S_ID is not running" >&2
     return 1
@@ -184,8 +184,8 @@ cmd_exec() {
   return $rc
 }
 
-cmd_logs() {
-  logs_with_jq "$@"
+_dk_cmd_logs() {
+  _dk_logs_with_jq "$@"
 }
 
 
@@ -203,16 +203,16 @@ def render($t): . as $o | $t
   | gsub("\\{\\{\\s*\\.(?<p>[A-Za-z0-9_.]+)\\s*\\}\\}"; (.p as $p | $o | getpath(pth($p)) | gostr));
 '
 
-# inspect_format_with_jq TEMPLATE NAME...
-inspect_format_with_jq() {
+# _dk_inspect_format_with_jq TEMPLATE NAME...
+_dk_inspect_format_with_jq() {
   local format="$1" files=() name
   shift
   for name in "$@"; do files+=("$C/$name.json"); done
   [ "${#files[@]}" -gt 0 ] && jq -r --arg t "$format" "$JQ_RENDER"' render($t)' "${files[@]}"
 }
 
-# ps_with_jq FORMAT NAME...
-ps_with_jq() {
+# _dk_ps_with_jq FORMAT NAME...
+_dk_ps_with_jq() {
   local format="$1" files=() name table=0
   shift
   for name in "$@"; do files+=("$C/$name.json"); done
@@ -238,8 +238,8 @@ ps_with_jq() {
   } | if [ "$table" = 1 ]; then column -t -s $'\t'; else cat; fi
 }
 
-# logs_with_jq ARGS... (docker logs)
-logs_with_jq() {
+# _dk_logs_with_jq ARGS... (docker logs)
+_dk_logs_with_jq() {
   local tail='all' since='' ts=0 q=''
   while [ $# -gt 0 ]; do
     case "$1" in
@@ -253,7 +253,7 @@ logs_with_jq() {
     esac
     shift
   done
-  if ! find_container "$q"; then no_such "$q"; return 1; fi
+  if ! _dk_find_container "$q"; then _dk_no_such "$q"; return 1; fi
   local name="$REPLY" lines=2000
   [ -r "$D/log-lines" ] && read -r lines <"$D/log-lines"
   # Deterministic per container: lines are derived from the line number, the org slug and

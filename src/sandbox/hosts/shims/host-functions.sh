@@ -1,0 +1,125 @@
+# shellcheck shell=bash
+# Host functions of the molectl sandbox (docs/sandbox.md): the shims as bash functions, defined in
+# the bash that runs a host's script through BASH_ENV (create-host-runner.ts). A process start
+# costs 3-7 ms of CPU on a small VM, a fork alone about as much, and the shims' own work well
+# under a millisecond: bash resolves a function before PATH, so `docker ...` costs no process at
+# all (docker, aws, curl, python3's forwarder: run in the caller) or one fork (ss: its file
+# sourced in a subshell). What each call does and answers is the shim file's; the files stay
+# first on PATH for everything that starts a program by path or through another program (env,
+# timeout, xargs, sudo, a `docker exec`'s sh, a nested bash).
+#
+# Only the script's own bash gets them: BASH_ENV is unset here, before the script runs, so no
+# program it starts sees it. host-assets.ts fills in the placeholders:
+#   @SHIM_BIN@   the shims' bin dir, shell-quoted
+#   @ARGV_LOG@   the argv recorder's log dir, shell-quoted, or '' when nothing is recorded
+#   @PYTHON3@    1 when the host has a python3 (its shim is installed), else 0
+#
+# Invariants, so that a function call behaves as the program start it replaces:
+#  - a call runs with the shell options, shopt settings and IFS that a started bash has, and
+#    nothing it sets, defines or exits reaches the script: the in-caller shims keep every
+#    variable local (the docker shim's globals are declared local by `docker` below), their
+#    functions are named _dk_*, _aws_*, _curl_*, and they return instead of exiting;
+#  - the python3 forwarder sends the caller's exported variables itself: /proc/<pid>/environ
+#    shows what the script's bash started with, not what it exported since;
+#  - with the recorder on, each call records the argv a program start would have shown.
+unset BASH_ENV
+
+__molectl_shim() { # <name> <arg>...: runs the shim file <name> in this subshell
+  { set +abefkmtuvxCEPT -hB +o pipefail +o posix; } 2>/dev/null
+  shopt -u nullglob failglob dotglob nocaseglob nocasematch globstar extglob expand_aliases lastpipe
+  IFS=$' \t\n'
+  if [ -n @ARGV_LOG@ ]; then printf '%s\0' "$@" >@ARGV_LOG@/"$EPOCHREALTIME.$BASHPID"; fi
+  local __molectl_shim_file=@SHIM_BIN@/"$1"
+  shift
+  . "$__molectl_shim_file" "$@"
+}
+
+# docker, aws and curl run in the caller: their shim files are made for it (see the head of
+# shims/docker). A file is parsed on the first call, by the process that makes it: parsing all
+# three here would cost every script ~4 ms and make each of its forks dearer (a bigger heap to
+# copy), for shims most scripts never call. Sourcing the file replaces the stub with its real
+# _dk_main (_aws_main, _curl_main). A call runs with the shell options, shopt settings and IFS a
+# started bash would have, restoring the caller's after, and with `set -u` off: an unbound
+# variable would end the script, not the call.
+_dk_main() { . @SHIM_BIN@/docker && _dk_main "$@"; }
+_aws_main() { . @SHIM_BIN@/aws && _aws_main "$@"; }
+_curl_main() { . @SHIM_BIN@/curl && _curl_main "$@"; }
+
+__molectl_in_process() { # <name> <main function> <arg>...: one call of a shim, in this shell
+  { local -; set +abefkmtuvxCEPT -hB +o posix; } 2>/dev/null
+  local IFS=$' \t\n' __molectl_main=$2 __molectl_option __molectl_status __molectl_shopt=()
+  if [ -n @ARGV_LOG@ ]; then printf '%s\0' "$1" "${@:3}" >@ARGV_LOG@/"$EPOCHREALTIME.$BASHPID"; fi
+  shift 2
+  for __molectl_option in nullglob failglob dotglob nocaseglob nocasematch globstar extglob lastpipe; do
+    if shopt -q "$__molectl_option"; then __molectl_shopt+=("$__molectl_option"); fi
+  done
+  if [ "${#__molectl_shopt[@]}" -gt 0 ]; then shopt -u "${__molectl_shopt[@]}"; fi
+  set -o pipefail
+  "$__molectl_main" "$@"
+  __molectl_status=$?
+  if [ "${#__molectl_shopt[@]}" -gt 0 ]; then shopt -s "${__molectl_shopt[@]}"; fi
+  return "$__molectl_status"
+}
+
+# Each function first resets the shell options (xtrace included, so a traced script shows the
+# call's line and nothing of the shim, as for a started program).
+docker() {
+  { local -; set +abefkmtuvxCEPT -hB +o posix; } 2>/dev/null
+  # The docker shim's globals: local to the call (aws and curl keep all theirs local).
+  local H D C SHIM_DIR DEFAULT_PATH_ENV OCI_ERROR REPLY sub ARGS_JSON FIELD_JSON JQ_RENDER \
+    S_NAME S_ID S_CREATED S_IMAGE S_IMAGE_ID S_STATUS S_PID S_EXIT S_ERROR S_STARTED S_FINISHED \
+    S_RESTART S_RESTART_MAX S_NETWORK S_HOSTNAME S_CMD S_BINDS S_PORTS S_LABELS S_ENV
+  __molectl_in_process docker _dk_main "$@"
+}
+aws() {
+  { local -; set +abefkmtuvxCEPT -hB +o posix; } 2>/dev/null
+  __molectl_in_process aws _aws_main "$@"
+}
+curl() {
+  { local -; set +abefkmtuvxCEPT -hB +o posix; } 2>/dev/null
+  __molectl_in_process curl _curl_main "$@"
+}
+ss() (
+  { set +abefkmtuvxCEPT -hB +o posix; } 2>/dev/null
+  __molectl_shim ss "$@"
+)
+
+if [ @PYTHON3@ = 1 ]; then
+  # `python3 -c CODE [ARG...]` in a fork of the sandbox's warm interpreter (python-helper.py), as
+  # the python3 shim does, from this process: no bash to start. Anything else, or a call the
+  # helper refuses, runs the shim file (which starts the real python3).
+  python3() {
+    { local -; set +abefkmtuvxCEPT -hB +o posix; } 2>/dev/null
+    local REAL_CURL='' REAL_PYTHON='' PY_HELPER_PORT='' PY_HELPER_TOKEN='' __fd='' __reply='' __name __env=()
+    if [ -n @ARGV_LOG@ ]; then printf '%s\0' python3 "$@" >@ARGV_LOG@/"$EPOCHREALTIME.$BASHPID"; fi
+    . @SHIM_BIN@/../sandbox.env
+    if [ "${1:-}" = -c ] && [ $# -ge 2 ] && [ -n "$PY_HELPER_PORT" ] &&
+      { exec {__fd}<>"/dev/tcp/127.0.0.1/$PY_HELPER_PORT"; } 2>/dev/null; then
+      # The environment a started python3 would get: the exported variables that have a value
+      # (arrays are never exported), and `_`, which bash sets to the program's path.
+      for __name in ${!A*} ${!B*} ${!C*} ${!D*} ${!E*} ${!F*} ${!G*} ${!H*} ${!I*} ${!J*} ${!K*} ${!L*} ${!M*} \
+        ${!N*} ${!O*} ${!P*} ${!Q*} ${!R*} ${!S*} ${!T*} ${!U*} ${!V*} ${!W*} ${!X*} ${!Y*} ${!Z*} \
+        ${!a*} ${!b*} ${!c*} ${!d*} ${!e*} ${!f*} ${!g*} ${!h*} ${!i*} ${!j*} ${!k*} ${!l*} ${!m*} \
+        ${!n*} ${!o*} ${!p*} ${!q*} ${!r*} ${!s*} ${!t*} ${!u*} ${!v*} ${!w*} ${!x*} ${!y*} ${!z*} ${!_*}; do
+        [ -n "${!__name+set}" ] && [ "$__name" != _ ] || continue
+        case "${!__name@a}" in *[aA]*) ;; *x*) __env+=("$__name=${!__name}") ;; esac
+      done
+      __env+=("_=$REAL_PYTHON")
+      # One write of the header; `>&$__fd` on a builtin makes fd 1 the socket for its duration,
+      # so the helper checks that what it duplicates is not this connection. The read uses -u.
+      printf -v __reply '%s %s %s %s\n' "$PY_HELPER_TOKEN" "$BASHPID" "$#" "${#__env[@]}"
+      printf '%s' "$__reply" >&"$__fd"
+      printf '%s\0' "$@" "${__env[@]}" >&"$__fd"
+      __reply=''
+      IFS= read -r -u "$__fd" __reply || :
+      exec {__fd}<&-
+      case "$__reply" in
+        F) ;; # refused before running anything: the real interpreter runs it
+        [0-9]*) return "$__reply" ;;
+        *) echo "python3: the sandbox's python helper stopped during the call" >&2; return 1 ;;
+      esac
+    fi
+    # The shim file, not a PATH lookup: with the recorder on, this call is recorded already.
+    @SHIM_BIN@/python3 "$@"
+  }
+fi
