@@ -50,7 +50,7 @@ function sdkLoadedFor(args) {
     preload,
     `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(log)}, JSON.stringify(Object.keys(require.cache))));\n`,
   );
-  spawnSync(process.execPath, ['--require', preload, ...args], { stdio: 'ignore' });
+  spawnSync(process.execPath, ['--require', preload, ...molectlArgs(args)], { stdio: 'ignore' });
   const inputs = JSON.parse(readFileSync(new URL('../dist/bundle-inputs.json', import.meta.url), 'utf8'));
   const bundleDir = fileURLToPath(new URL('../dist/bundle/', import.meta.url));
   const loaded = JSON.parse(readFileSync(log, 'utf8'))
