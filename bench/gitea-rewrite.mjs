@@ -1,8 +1,9 @@
 // `molectl gitea rewrite --write` against the shell pipeline it replaces, on a generated
 // repository: 20,000 files (~200 MB), 1% of them with Molecule-AI GitHub URLs, committed so both
 // tools see tracked files. Wall time, CPU time (user+sys) and peak RSS from /usr/bin/time, median
-// of BENCH_RUNS runs each (the copies are restored with `git checkout` between runs); molectl both
-// with nothing remembered, as the second run and as a later one (what a search learns, search-memory.ts). The copies
+// of BENCH_RUNS runs each (the copies are restored with `git checkout` between runs); molectl with
+// nothing remembered, as the second run and as a later one (what a search learns,
+// search-memory.ts), as an installed `molectl` runs (bench/lib/molectl-command.mjs). The copies
 // are flushed to disk (sync) before the first run, so that neither tool is timed against the
 // writeback of half a gigabyte of fresh files. Prints figures and the machine's load average,
 // never asserts. Run after `npm run build`:  node bench/gitea-rewrite.mjs

@@ -1,5 +1,6 @@
-// The CP shared-secret migration at fleet scale, against the sandbox, molectl as a fresh process
-// (`node bin/molectl.js`, so its CPU time and peak RSS are its own) and the sandbox in this one.
+// The CP shared-secret migration at fleet scale, against the sandbox: molectl as a fresh process,
+// started as an installed `molectl` runs (so its CPU time and peak RSS are its own), and the
+// sandbox in this one.
 // Two labelled modes (issue 16):
 //   real      the real scripts/tenant-cp-secret.sh under bash on every simulated host;
 //   modelled  the sandbox computes what the script would print for each host (no bash), to

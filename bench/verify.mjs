@@ -1,7 +1,8 @@
 // Wall time of the whole built-in checklist (`molectl verify`, 8 checks, 2 canaries, commit
 // expected) against a healthy sandbox, from dist/ (run `npm run build` first). Three figures:
-// a fresh `node bin/molectl.js verify` process (what a user or CI step sees), the first in-process
-// run (module loading included) and the median of warm in-process runs. Target: under 2 s.
+// a fresh `molectl verify` process, started as installed (what a user or CI step sees), the
+// first in-process run (module loading included) and the median of warm in-process runs.
+// Target: under 2 s.
 import { execFile } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { median, Sink, startVerifySandbox } from './lib/verify-sandbox.mjs';
@@ -44,7 +45,7 @@ export async function runVerifyBench() {
       `verify: ${doc.summary.total} built-in checks against a healthy sandbox (${doc.summary.passed} passed; fresh process: ${spawnedDoc.summary.passed}/${spawnedDoc.summary.total})`,
     );
     console.log(
-      `  fresh process (node bin/molectl.js verify), median of ${spawned.length}: ${spawnedMedian.toFixed(0)} ms  (min ${Math.min(...spawned).toFixed(0)}, max ${Math.max(...spawned).toFixed(0)})`,
+      `  fresh process (molectl verify, as installed), median of ${spawned.length}: ${spawnedMedian.toFixed(0)} ms  (min ${Math.min(...spawned).toFixed(0)}, max ${Math.max(...spawned).toFixed(0)})`,
     );
     console.log(`  in-process first run (module loading included): ${inProcess[0].toFixed(0)} ms`);
     console.log(

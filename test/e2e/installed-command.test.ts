@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/spawn-cli.js';
 
 // npm installs `molectl` as a link to bin/molectl.js, so the system runs it through its shebang,
-// which passes Node a flag (a smaller young generation: see the comment there). A shebang that
+// which passes Node a flag (full GCs before garbage piles up: see the comment there). A shebang that
 // `env` cannot split, or a flag this Node refuses, would break every installed command while
 // every test that runs `node bin/molectl.js` still passed.
 

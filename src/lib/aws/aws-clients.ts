@@ -7,9 +7,8 @@ import { ConfigError } from '../errors.js';
 /**
  * SDK v3 clients, created on first use. Every import of `@aws-sdk/*` in molectl is either
  * `import type` (erased at build) or in ./sdk/, whose modules only an `await import()` here
- * loads: loading the SDK costs ~200 ms,
- * and `molectl --help`, `--version` and commands that never call AWS must not pay it
- * (test/e2e/lazy-sdk.test.ts holds this).
+ * loads: loading the SDK costs ~200 ms, and `molectl --help`, `--version` and commands that never
+ * call AWS must not pay it (test/e2e/lazy-sdk.test.ts holds this).
  */
 
 /**

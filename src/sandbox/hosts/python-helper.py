@@ -5,8 +5,8 @@ a script's own bash) connects over loopback TCP and sends a token, its own pid a
 vector; the function also sends its exported environment, which its /proc environ does not
 show. A fork of this process then takes the caller's place: it duplicates the caller's standard
 streams with pidfd_getfd (the same open files, pipes or sockets, not copies), takes its
-environment (as sent, else from /proc), working directory and umask from /proc, runs the code as `__main__` with
-`sys.argv` as `python3 -c` sets it, and answers with the exit status. When any of that is not
+environment (as sent, else from /proc), working directory and umask from /proc, runs the code as
+`__main__` with `sys.argv` as `python3 -c` sets it, and answers with the exit status. When any of that is not
 possible (older kernel, ptrace restrictions, another user's process) it answers `F` before
 running anything, and the shim starts the real interpreter instead: the helper only ever changes
 how fast a call is, never what it does.
@@ -69,8 +69,13 @@ def read_request(conn):
             raise EOFError
         rest += chunk
     items = rest.split(b"\0")
-    environ = None if envc is None else [item.split(b"=", 1) for item in items[argc : argc + envc] if b"=" in item]
+    environ = None if envc is None else environ_pairs(items[argc : argc + envc])
     return token, int(pid), [os.fsdecode(a) for a in items[:argc]], environ
+
+
+def environ_pairs(items):
+    """`NAME=value` items (bytes, as sent or as /proc/<pid>/environ holds them) as [name, value] pairs."""
+    return [item.split(b"=", 1) for item in items if b"=" in item]
 
 
 def is_this_connection(fd, conn):
@@ -109,7 +114,7 @@ def take_caller(pid, conn, environ=None):
         fds.append(dup)
     if environ is None:
         with open(f"/proc/{pid}/environ", "rb") as f:
-            environ = [item.split(b"=", 1) for item in f.read().split(b"\0") if b"=" in item]
+            environ = environ_pairs(f.read().split(b"\0"))
     cwd = os.readlink(f"/proc/{pid}/cwd")
     umask = int(status.get("Umask", "0022"), 8)
     return fds, environ, cwd, umask
