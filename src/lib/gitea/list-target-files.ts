@@ -2,6 +2,7 @@ import { MolectlError } from '../errors.js';
 import type { Exec } from '../exec.js';
 import type { PathMatcher } from './compile-glob.js';
 import { streamNulSeparated, type NulStream } from './light-exec.js';
+import { isOwnTempFile } from './replace-file-atomically.js';
 import { isGoFile } from './rewrite-text.js';
 import type { SearchMemory } from './search-memory.js';
 import { walkFiles } from './walk-files.js';
@@ -57,7 +58,10 @@ const MAX_NAMED_CANDIDATES = 2_000;
 export function listTargetFiles(dir: string, options: ListOptions): TargetFiles {
   // Go sources and module files are out of scope unless asked for: git grep never searches them.
   const inScope = (path: string): boolean => options.rewriteGoFiles || !isGoFile(path);
-  const passes = (path: string): boolean => options.filter(path) && inScope(path);
+  // The rewrite runs while the tree is still being listed and searched: its own temp files are
+  // never targets, whichever listing saw them.
+  const selected = (path: string): boolean => !isOwnTempFile(path) && options.filter(path);
+  const passes = (path: string): boolean => selected(path) && inScope(path);
   const terms = candidateTerms(options.githubOwner);
   const memory = options.memory?.(terms);
   const recalled = memory?.recall();
@@ -75,7 +79,7 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
   // search must not be remembered by a blob the search never read.
   const tree = git(treeArgs(warm)).then((out) => (out === undefined ? undefined : parseTree(out)));
   const index = tree.then((t) => t?.entries);
-  const untracked = tree.then((t) => t?.untracked);
+  const untracked = tree.then((t) => t?.untracked.filter((path) => !isOwnTempFile(path)));
   let modified = warm ? tree.then((t) => t?.modified) : undefined;
   // `ls-files -m` compares each file's stat data with the index and, for an entry written within
   // the index's own timestamp, its content (git's racy-clean rule): a tracked file it does not
@@ -153,7 +157,7 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
       // Not a work tree, or no git at all: walk the directory and read everything.
       walked = { listed: 0, goFiles: 0 };
       for await (const entry of walkFiles(dir)) {
-        if (!options.filter(entry.path)) continue;
+        if (!selected(entry.path)) continue;
         if (!inScope(entry.path)) {
           walked.goFiles += 1;
           continue;
@@ -178,7 +182,7 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
       let goFiles = 0;
       const all = [...new Set((entries ?? []).map((e) => e.path)), ...(others ?? [])];
       for (const path of all) {
-        if (!options.filter(path)) continue;
+        if (!selected(path)) continue;
         if (!inScope(path)) goFiles += 1;
         else listed += 1;
       }

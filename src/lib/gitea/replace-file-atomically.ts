@@ -13,6 +13,19 @@ import { basename, dirname, join } from 'node:path';
 
 let counter = 0;
 
+/** What a temp file of this process is called: `.<name>.molectl-<pid>-<n>.tmp` beside the target. */
+const TEMP_MARK = `.molectl-${process.pid}-`;
+
+/**
+ * A temp file this process is writing (it exists only until its rename): a listing of the tree
+ * made while files are being replaced (git ls-files -o, git grep --untracked, a walk) can catch
+ * one, and it is never a file to rewrite or count. Another process's leftovers are real files.
+ */
+export function isOwnTempFile(path: string): boolean {
+  const name = basename(path);
+  return name.startsWith('.') && name.endsWith('.tmp') && name.includes(TEMP_MARK);
+}
+
 export function replaceFileAtomically(
   path: string,
   content: Buffer,
@@ -25,7 +38,7 @@ export function replaceFileAtomically(
   // nothing existing is ever opened, and a clash just takes the next number.
   for (let attempt = 0; fd === -1; attempt += 1) {
     counter += 1;
-    temp = join(dirname(path), `.${basename(path)}.molectl-${process.pid}-${counter}.tmp`);
+    temp = join(dirname(path), `.${basename(path)}${TEMP_MARK}${counter}.tmp`);
     try {
       fd = openSync(temp, 'wx', mode);
     } catch (error) {

@@ -111,6 +111,28 @@ describe('rewriteFiles', () => {
     expect(again.changeCount).toBe(0);
   });
 
+  it.each([true, false])(
+    "never lists its own in-flight temp files, which a listing made mid-rewrite can catch; another process's are files (in git: %s)",
+    async (inGit) => {
+      // A listing of the tree runs while the first files are already being replaced: what it can
+      // see of the rewrite is a temp file named as replace-file-atomically.ts names them.
+      const own = `.README.md.molectl-${process.pid}-999999.tmp`;
+      const leftover = '.README.md.molectl-1-1.tmp';
+      await put('README.md', `${OLD}\n`);
+      await put(own, `${OLD}\n`);
+      await put(leftover, `${OLD}\n`);
+      if (inGit) {
+        await git('init', '-q');
+        await git('add', 'README.md');
+        await git('commit', '-qm', 'init');
+      }
+      const report = await rewriteFiles(inGit ? [] : ['.'], options());
+      expect(report.files.map((f) => f.path)).toEqual([leftover, 'README.md']);
+      expect(report.filesListed).toBe(2);
+      expect(await readFile(join(dir, own), 'utf8')).toBe(`${OLD}\n`);
+    },
+  );
+
   it('outside git: walks honouring .gitignore with the same outcome', async () => {
     await makeFixture();
     const report = await rewriteFiles(['.'], options({ maxFileBytes: 2000 }));
