@@ -7,17 +7,39 @@ import { isSsmThrottle } from './ssm-pacer.js';
 /**
  * How many queued instances to send now (pure): 0 = wait for capacity. `cap` is the most
  * instances running at once across all commands (Infinity: no cap). A command takes at most 50
- * ids; once something runs, a new one waits until at least half a full batch is free, so that
- * freed capacity is used without sending a command per finished host.
+ * ids. Once something runs, freed capacity is sent when it makes half a full batch, or when it
+ * has waited `lingerMs` (`freeForMs` is how long some capacity has been free and unused): a
+ * command per finished host would multiply SendCommands and the polls that follow each one,
+ * while waiting for half a batch with a small cap left a quarter of it idle on average.
  */
-export function nextBatchSize(input: { cap: number; inFlight: number; queued: number }): number {
+export function nextBatchSize(input: {
+  cap: number;
+  inFlight: number;
+  queued: number;
+  freeForMs?: number;
+  lingerMs?: number;
+}): number {
   const full = Math.min(SSM_MAX_INSTANCE_IDS_PER_COMMAND, input.cap);
   const free = input.cap - input.inFlight;
   if (input.queued === 0 || free < 1) return 0;
   const size = Math.min(full, free, input.queued);
   if (size === Math.min(full, input.queued) || input.inFlight === 0) return size;
-  return size >= Math.ceil(full / 2) ? size : 0;
+  if (size >= Math.ceil(full / 2)) return size;
+  const lingered = input.freeForMs !== undefined && input.lingerMs !== undefined && input.freeForMs >= input.lingerMs;
+  return lingered ? size : 0;
 }
+
+/**
+ * How long freed capacity may wait for more to join it: an eighth of the time this script's
+ * hosts have been taking (so at most ~6 % of a host's turn is lost waiting), never below one
+ * poll gap (the quickest a result can be seen anyway) nor above two seconds.
+ */
+export function lingerMs(run: Pick<RunState, 'quickestMs' | 'firstPollMs'>): number {
+  const expected = run.quickestMs ?? run.firstPollMs * 4;
+  return Math.min(MAX_LINGER_MS, Math.max(run.firstPollMs / 2, expected / 8));
+}
+
+const MAX_LINGER_MS = 2000;
 
 /**
  * Sends queued instances while the in-flight cap allows. Returns how many commands it sent. Up
@@ -82,7 +104,17 @@ export async function dispatchAllowed(
     }
   };
   while (!stop) {
-    const size = nextBatchSize({ cap, inFlight: countInFlight(run) + run.reserved, queued: run.queue.length });
+    const now = deps.clock.now().getTime();
+    const inFlight = countInFlight(run) + run.reserved;
+    if (inFlight >= cap) run.freeSince = null;
+    else run.freeSince ??= now;
+    const size = nextBatchSize({
+      cap,
+      inFlight,
+      queued: run.queue.length,
+      freeForMs: now - (run.freeSince ?? now),
+      lingerMs: lingerMs(run),
+    });
     if (size === 0) break;
     if (deps.signal.aborted) {
       failure ??= { error: deps.signal.reason };
@@ -94,6 +126,7 @@ export async function dispatchAllowed(
     }
     const batch = run.queue.splice(0, size);
     run.reserved += batch.length;
+    run.freeSince = null;
     try {
       await run.pacer.take('SendCommand', deps.signal);
     } catch (error) {

@@ -31,6 +31,8 @@ export interface RunState {
   maxPollMs: number;
   /** Instances in SendCommands not answered yet: in flight as far as the cap is concerned. */
   reserved: number;
+  /** Since when some capacity under the cap has been free and unused (null: none is); see nextBatchSize. */
+  freeSince: number | null;
   /**
    * When, after sending, a command's first result may be expected (poll-commands.ts learns it);
    * null until one has been seen by this run or an earlier run of the same script.

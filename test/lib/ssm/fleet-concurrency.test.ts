@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { InvocationOutput, InvocationSummary, SendShellCommandInput } from '../../../src/lib/aws/aws-types.js';
-import { nextBatchSize } from '../../../src/lib/ssm/dispatch-commands.js';
+import { lingerMs, nextBatchSize } from '../../../src/lib/ssm/dispatch-commands.js';
 import { runShellScript, type ShellScriptApi } from '../../../src/lib/ssm/run-shell-script.js';
 import { createSsmPacer } from '../../../src/lib/ssm/ssm-pacer.js';
 import { createFastClock } from './fake-ssm.js';
@@ -143,8 +143,25 @@ describe('hosts working at once across the fleet', () => {
     );
     expect(ssm.maxRunning()).toBeGreaterThan(150);
     expect(ssm.maxRunning()).toBeLessThanOrEqual(200);
-    // Freed capacity is reused in commands of at least half a batch, not one per finished host.
-    expect(ssm.sent.length).toBeLessThan(600 / 25 + 1);
+    // Freed capacity is gathered into commands, not sent one per finished host.
+    expect(ssm.sent.length).toBeLessThan(600 / 10);
+  });
+
+  it('puts capacity freed early back to work after a short wait, not when half a batch is free', async () => {
+    // Of the first 50 hosts, 10 take 2 s and 40 take 20 s. Waiting for 25 free slots would leave
+    // 10 idle for 18 s; the freed 10 go out once they have waited an eighth of the 2 s seen.
+    const all = ids(100);
+    const { ssm, deps } = setup({ durationMs: (id) => (all.indexOf(id) < 10 ? 2000 : 20_000), reportsTimes: true });
+    const results = await runShellScript(deps, {
+      instanceIds: all,
+      commands: ['true'],
+      maxInFlight: 50,
+      previewIsComplete: () => true,
+    });
+    expect(results.filter((r) => r.status === 'Success')).toHaveLength(100);
+    expect(ssm.sent.map((c) => c.instanceIds.length)).toEqual([50, 10, 40]);
+    expect(ssm.sent[1]!.at - ssm.sent[0]!.at).toBeLessThan(3000);
+    expect(ssm.maxRunning()).toBeLessThanOrEqual(50);
   });
 
   it('meets SSM throttling on SendCommand and ListCommandInvocations and still finishes every host', async () => {
@@ -260,7 +277,23 @@ describe('nextBatchSize', () => {
     [{ cap: 5, inFlight: 2, queued: 59 }, 3],
     [{ cap: 5, inFlight: 3, queued: 59 }, 0],
     [{ cap: 1, inFlight: 1, queued: 3 }, 0],
+    // Less than half a batch free goes out once it has waited its linger.
+    [{ cap: 50, inFlight: 45, queued: 120, freeForMs: 249, lingerMs: 250 }, 0],
+    [{ cap: 50, inFlight: 45, queued: 120, freeForMs: 250, lingerMs: 250 }, 5],
+    [{ cap: 500, inFlight: 490, queued: 900, freeForMs: 300, lingerMs: 250 }, 10],
+    [{ cap: 50, inFlight: 50, queued: 120, freeForMs: 9000, lingerMs: 250 }, 0],
   ])('%j -> %i', (input, expected) => {
     expect(nextBatchSize(input)).toBe(expected);
+  });
+});
+
+describe('lingerMs', () => {
+  it.each([
+    [{ quickestMs: 2000, firstPollMs: 500 }, 250],
+    [{ quickestMs: 600_000, firstPollMs: 500 }, 2000],
+    [{ quickestMs: 100, firstPollMs: 500 }, 250],
+    [{ quickestMs: null, firstPollMs: 500 }, 250],
+  ])('%j -> %i ms', (run, expected) => {
+    expect(lingerMs(run)).toBe(expected);
   });
 });
