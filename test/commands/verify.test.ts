@@ -286,7 +286,9 @@ describe('molectl verify against the sandbox', () => {
     const run = await verify(['--only', 'canvas-deploy', '--wait', '350ms', '--interval', '100ms', '-o', 'json']);
     const check = json(run.stdout).checks[0]!;
     expect(check).toMatchObject({ status: 'fail' });
-    expect(check.attempts).toBeGreaterThanOrEqual(3);
+    // Tried again within the window (3-4 tries on an idle machine; under heavy load one try can
+    // take most of the 350 ms, so only "more than once" is asserted).
+    expect(check.attempts).toBeGreaterThanOrEqual(2);
     expect(check.hint).toContain('--wait');
     expect(run.code).toBe(1);
   });

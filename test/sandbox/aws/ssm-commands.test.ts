@@ -97,13 +97,21 @@ describe('SendCommand execution', () => {
   it('answers InvocationDoesNotExist right after sending, then reports Success with the output', async () => {
     const [host] = addHosts(1);
     server.hosts.behaviour = async (_i, script) => ({ exitCode: 0, stdout: `ran: ${script}\n`, stderr: '' });
-    const commandId = await send([host!.instanceId]);
-    await expect(
-      ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: host!.instanceId })),
-    ).rejects.toMatchObject({ name: 'InvocationDoesNotExist' });
-    expect((await ssm.send(new ListCommandInvocationsCommand({ CommandId: commandId }))).CommandInvocations).toEqual(
-      [],
-    );
+    // The real-world timings (0.5 s invisible, not the fast sandbox's 0.1 s), so that the two
+    // calls below land inside the window even on a machine busy enough to slow each down.
+    server.state.speed = 'realistic';
+    let commandId: string;
+    try {
+      commandId = await send([host!.instanceId]);
+      await expect(
+        ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: host!.instanceId })),
+      ).rejects.toMatchObject({ name: 'InvocationDoesNotExist' });
+      expect((await ssm.send(new ListCommandInvocationsCommand({ CommandId: commandId }))).CommandInvocations).toEqual(
+        [],
+      );
+    } finally {
+      server.state.speed = 'fast';
+    }
     const command = await waitForCommand(commandId);
     expect(command).toMatchObject({
       Status: 'Success',
