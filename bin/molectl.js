@@ -7,10 +7,11 @@
 // it garbage; growing by half instead held it at ~190 MB for the same CPU (docs/architecture.md).
 // Node reads it only at start, hence the shebang; `node bin/molectl.js` runs without it.
 const { join } = require('node:path');
-const { isQuickAnswer, main, outliveTheTerminal } = require('../dist/bundle/cli.cjs');
+const { isQuickAnswer, main, outliveTheTerminal, quickAnswerText } = require('../dist/bundle/cli.cjs');
 
 async function run(argv) {
   const quick = isQuickAnswer(argv);
+  if (quick && writeQuickAnswer(argv)) return;
   // The help and the version are written at once, from cli.cjs alone. Anything else loads the
   // chunks of a command: compiled with V8's code cache of earlier runs (compile-cache.js), and
   // guarded against a terminal that goes away mid-run (SIGHUP), which must not cut the run's
@@ -29,6 +30,41 @@ async function run(argv) {
   );
   terminal?.closeIfHungUp();
   process.exit();
+}
+
+/**
+ * The help or the version, written straight to descriptor 1 when it is not a terminal (a pipe, a
+ * file, /dev/null): creating process.stdout loads Node's stream modules (~3 ms, a tenth of
+ * `node -e 0`), and nothing else in such a run would need them. A terminal (whose width the help
+ * follows), or a descriptor that cannot take the text at once, gets the usual path. Returns
+ * whether the answer was given (the process is then ending).
+ */
+function writeQuickAnswer(argv) {
+  const { fstatSync, statSync, writeSync } = require('node:fs');
+  let out;
+  try {
+    out = fstatSync(1);
+    const devNull = out.isCharacterDevice() && out.rdev === statSync('/dev/null').rdev;
+    if (!(out.isFile() || out.isFIFO() || out.isSocket() || devNull)) return false;
+  } catch {
+    return false;
+  }
+  const text = Buffer.from(quickAnswerText(argv, 80));
+  let written = 0;
+  try {
+    while (written < text.length) written += writeSync(1, text, written);
+  } catch (error) {
+    // The reader went away (`molectl --help | head -1` and the like): help ends with 0 as usual
+    // (src/cli/closed-output.ts). A non-blocking pipe that is full takes the rest through the stream.
+    if (error.code === 'EAGAIN' && written === 0) return false;
+    if (error.code === 'EAGAIN') {
+      process.stdout.on('error', () => {});
+      process.stdout.write(text.subarray(written), () => process.exit(0));
+      return true;
+    }
+    if (error.code !== 'EPIPE') throw error;
+  }
+  process.exit(0);
 }
 
 run(process.argv.slice(2));

@@ -51,9 +51,15 @@ export function isQuickAnswer(argv: readonly string[]): boolean {
  */
 function answerWithoutCommander(argv: string[]): string | null {
   if (!isQuickAnswer(argv)) return null;
+  return quickAnswerText(argv, (process.stdout.isTTY ? process.stdout.columns : undefined) ?? 80);
+}
+
+/**
+ * The text of a quick answer (isQuickAnswer) at a given width. bin/molectl.js writes it itself
+ * when stdout is not a terminal (the width is then 80), without creating process.stdout: the
+ * stream and the modules behind it (~3 ms) are most of what `molectl --help` would cost.
+ */
+export function quickAnswerText(argv: readonly string[], columns: number): string {
   if (argv[0] === '--version') return `${packageVersion()}\n`;
-  return renderTopLevelHelp(
-    { commands, commandGroups },
-    (process.stdout.isTTY ? process.stdout.columns : undefined) ?? 80,
-  );
+  return renderTopLevelHelp({ commands, commandGroups }, columns);
 }
