@@ -1,11 +1,7 @@
-#!/usr/bin/env -S node --heap-growing-percent=50
+#!/usr/bin/env node
 'use strict';
 // CommonJS (bin/package.json), like the bundle it loads (build/bundle.mjs): a run that never
 // starts Node's ESM loader starts ~20 ms sooner (issue 16).
-// The flag: V8 lets the old generation grow to ~3.3x what survived the last full GC when GC
-// looks cheap, so a 10,000-tenant apply whose live heap is ~45 MB peaked at ~300 MB RSS, most of
-// it garbage; growing by half instead held it at ~190 MB for the same CPU (docs/architecture.md).
-// Node reads it only at start, hence the shebang; `node bin/molectl.js` runs without it.
 const { join } = require('node:path');
 const { isQuickAnswer, main, outliveTheTerminal, quickAnswerText } = require('../dist/bundle/cli.cjs');
 
@@ -20,8 +16,10 @@ async function run(argv) {
     ? () => {}
     : require('./compile-cache.js').enableCompileCache(join(__dirname, '..', 'dist', 'bundle'));
   const terminal = quick ? null : outliveTheTerminal(require('node:tty').isatty);
+  const heap = quick ? null : growHeapByHalfOnceLarge();
   process.exitCode = await main(argv);
-  saveCompileCache();
+  // Code V8 compiled under other flags would be rejected by the next run: not kept.
+  if (!heap?.flagSet) saveCompileCache();
   // main() returns when the work is done and its output written. End now, once stdout and
   // stderr have taken all of it, rather than when idle keep-alive sockets or stray timers let
   // go (they can hold a finished command for seconds: issue 16, test/e2e/exit-promptly.test.ts).
@@ -30,6 +28,29 @@ async function run(argv) {
   );
   terminal?.closeIfHungUp();
   process.exit();
+}
+
+/**
+ * V8 lets the old generation grow to ~3.3x what survived the last full GC when GC looks cheap, so
+ * a 10,000-tenant apply whose live heap is ~45 MB peaked at ~300 MB RSS, most of it garbage;
+ * growing by half (--heap-growing-percent=50) held it at ~190 MB for the same CPU
+ * (docs/architecture.md). The flag used to be in the shebang, but any V8 flag given at start
+ * makes V8 reject the code cache Node ships for its own modules (it is checked against the
+ * flags), so every built-in a run loaded (streams, net, http...) was compiled from source: ~25 ms
+ * of a ~75 ms `org list` (issue 16). The flag only matters once the heap is large, and V8 reads
+ * it at each full GC: it is set when the process passes 100 MB of RSS (a command that talks to
+ * the CP and AWS stays near 50-80 MB), checked every 250 ms.
+ */
+function growHeapByHalfOnceLarge() {
+  const state = { flagSet: false };
+  const timer = setInterval(() => {
+    if (process.memoryUsage.rss() < 100 * 1024 * 1024) return;
+    require('node:v8').setFlagsFromString('--heap-growing-percent=50');
+    state.flagSet = true;
+    clearInterval(timer);
+  }, 250);
+  timer.unref();
+  return state;
 }
 
 /**
