@@ -3,7 +3,7 @@
 // CommonJS (bin/package.json), like the bundle it loads (build/bundle.mjs): a run that never
 // starts Node's ESM loader starts ~20 ms sooner (issue 16).
 const { join } = require('node:path');
-const { isQuickAnswer, main, outliveTheTerminal, quickAnswerText } = require('../dist/bundle/cli.cjs');
+const { commandKey, isQuickAnswer, main, outliveTheTerminal, quickAnswerText } = require('../dist/bundle/cli.cjs');
 
 async function run(argv) {
   const quick = isQuickAnswer(argv);
@@ -14,7 +14,7 @@ async function run(argv) {
   // ending short (lost-terminal.ts).
   const saveCompileCache = quick
     ? () => {}
-    : require('./compile-cache.js').enableCompileCache(join(__dirname, '..', 'dist', 'bundle'));
+    : require('./compile-cache.js').enableCompileCache(join(__dirname, '..', 'dist', 'bundle'), commandKey(argv));
   const terminal = quick ? null : outliveTheTerminal(require('node:tty').isatty);
   const heap = quick ? null : growHeapByHalfOnceLarge();
   process.exitCode = await main(argv);
