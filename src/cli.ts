@@ -46,14 +46,37 @@ export function isQuickAnswer(argv: readonly string[]): boolean {
 }
 
 /**
+ * The registry name of the command argv runs ('org list'), '' for none: the first run of words
+ * (options and their values aside) that names a command, the longest such. It only picks the
+ * compile cache a run uses (bin/compile-cache.js); parsing is commander's, in run-command-line.ts.
+ */
+export function commandKey(argv: readonly string[]): string {
+  const words = argv.filter((arg) => !arg.startsWith('-'));
+  for (let start = 0; start < words.length; start++) {
+    // Two names that both match from one word on are one a prefix of the other: keep the longer.
+    let best = '';
+    for (const { name } of commands)
+      if (name.length > best.length && name.split(' ').every((part, i) => words[start + i] === part)) best = name;
+    if (best) return best;
+  }
+  return '';
+}
+
+/**
  * The text of a quick answer (isQuickAnswer); null for anything else. The help's width follows
  * commander's rule (the terminal's, else 80).
  */
 function answerWithoutCommander(argv: string[]): string | null {
   if (!isQuickAnswer(argv)) return null;
+  return quickAnswerText(argv, (process.stdout.isTTY ? process.stdout.columns : undefined) ?? 80);
+}
+
+/**
+ * The text of a quick answer (isQuickAnswer) at a given width. bin/molectl.js writes it itself
+ * when stdout is not a terminal (the width is then 80), without creating process.stdout: the
+ * stream and the modules behind it (~3 ms) are most of what `molectl --help` would cost.
+ */
+export function quickAnswerText(argv: readonly string[], columns: number): string {
   if (argv[0] === '--version') return `${packageVersion()}\n`;
-  return renderTopLevelHelp(
-    { commands, commandGroups },
-    (process.stdout.isTTY ? process.stdout.columns : undefined) ?? 80,
-  );
+  return renderTopLevelHelp({ commands, commandGroups }, columns);
 }

@@ -5,17 +5,18 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/spawn-cli.js';
 
-// npm installs `molectl` as a link to bin/molectl.js, so the system runs it through its shebang,
-// which passes Node a flag (full GCs before garbage piles up: see the comment there). A shebang that
-// `env` cannot split, or a flag this Node refuses, would break every installed command while
-// every test that runs `node bin/molectl.js` still passed.
+// npm installs `molectl` as a link to bin/molectl.js, so the system runs it through its shebang.
+// A broken shebang would break every installed command while every test that runs
+// `node bin/molectl.js` still passed. It names no Node flag: any V8 flag given at start makes V8
+// reject the code cache of Node's own modules, ~25 ms of a fresh `org list` (the heap flag is set
+// later, by bin/molectl.js itself, once the heap is large).
 
 const run = promisify(execFile);
 
 describe('molectl as npm installs it', () => {
   it('runs through its own shebang, with the Node on PATH', async () => {
     const shebang = readFileSync(BIN, 'utf8').split('\n', 1)[0];
-    expect(shebang).toMatch(/^#!\/usr\/bin\/env -S node( --[a-z-]+=\S+)*$/);
+    expect(shebang).toBe('#!/usr/bin/env node');
     const r = await run(BIN, ['--version'], {
       env: { PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`, HOME: process.env.HOME },
     });
