@@ -21,6 +21,7 @@ import gc
 import hmac
 import io
 import os
+import re
 import select
 import signal
 import socket
@@ -59,23 +60,64 @@ def read_request(conn):
         data += chunk
     header, rest = data.split(b"\n", 1)
     # "token pid argc" (the python3 shim file: the caller's environment is its /proc environ) or
-    # "token pid argc envc" (the python3 host function, which sends the environment after argv).
-    token, pid, argc, *envc = header.split(b" ")
+    # "token pid argc p" (the python3 host function, which sends its `export -p` after argv,
+    # ended by a NUL: no value holds one). environ is None when the text is not what bash prints.
+    token, pid, argc, *form = header.split(b" ")
     argc = int(argc)
-    envc = int(envc[0]) if envc else None
-    while rest.count(b"\0") < argc + (envc or 0):
+    exported = form == [b"p"]
+    while rest.count(b"\0") < argc + exported:
         chunk = conn.recv(65536)
         if not chunk:
             raise EOFError
         rest += chunk
     items = rest.split(b"\0")
-    environ = None if envc is None else environ_pairs(items[argc : argc + envc])
-    return token, int(pid), [os.fsdecode(a) for a in items[:argc]], environ
+    environ = parse_export_p(items[argc]) if exported else None
+    if environ is not None:
+        environ.append([b"_", os.fsencode(sys.executable)])  # as bash sets it for the program it starts
+    return token, int(pid), [os.fsdecode(a) for a in items[:argc]], environ, exported
 
 
 def environ_pairs(items):
-    """`NAME=value` items (bytes, as sent or as /proc/<pid>/environ holds them) as [name, value] pairs."""
+    """`NAME=value` items (bytes, as /proc/<pid>/environ holds them) as [name, value] pairs."""
     return [item.split(b"=", 1) for item in items if b"=" in item]
+
+
+# One variable of bash's `export -p` (not in posix mode): `declare -<flags> NAME`, then nothing
+# (exported without a value: not in the environment), `="value"` (\\ before " $ ` \\) or, when
+# the value has characters that are not printable, `=$'value'` (ANSI-C escapes).
+EXPORT_LINE = re.compile(
+    rb"declare -([a-zA-Z]+) ([A-Za-z_][A-Za-z0-9_]*)"
+    rb"""(?:="((?:[^"\\]|\\["$`\\])*)"|=\$'((?:[^'\\]|\\(?:[Eabfnrtv\\']|[0-7]{1,3}))*)')?\n"""
+)
+DQ_ESCAPE = re.compile(rb"""\\(["$`\\])""")
+ANSIC_ESCAPE = re.compile(rb"\\([Eabfnrtv\\']|[0-7]{1,3})")
+ANSIC = {b"E": b"\x1b", b"a": b"\a", b"b": b"\b", b"f": b"\f", b"n": b"\n", b"r": b"\r", b"t": b"\t", b"v": b"\v", b"\\": b"\\", b"'": b"'"}
+
+
+def ansic_char(m):
+    esc = m.group(1)
+    return ANSIC.get(esc) or bytes([int(esc, 8) & 0xFF])
+
+
+def parse_export_p(text):
+    """The environment a program started by bash gets, as [name, value] pairs, from its
+    `export -p`; None when the text holds anything else (an exported array or nameref, a form
+    bash does not print): the caller then runs the real interpreter."""
+    pairs = []
+    i = 0
+    while i < len(text):
+        m = EXPORT_LINE.match(text, i)
+        if not m or b"x" not in m.group(1) or any(flag in m.group(1) for flag in b"aAn"):
+            return None
+        i = m.end()
+        name, quoted, ansic = m.group(2, 3, 4)
+        if name == b"_" or (quoted is None and ansic is None):
+            continue
+        if quoted is not None:
+            pairs.append([name, DQ_ESCAPE.sub(rb"\1", quoted)])
+        else:
+            pairs.append([name, ANSIC_ESCAPE.sub(ansic_char, ansic)])
+    return pairs
 
 
 def is_this_connection(fd, conn):
@@ -178,8 +220,10 @@ def run_code(code, argv):
 def serve(conn):
     conn.settimeout(10)
     try:
-        token, pid, args, environ = read_request(conn)
-        if not TOKEN or not hmac.compare_digest(token, TOKEN) or len(args) < 2 or args[0] != "-c":
+        token, pid, args, environ, exported = read_request(conn)
+        # An environment that is not what bash prints is refused too: the real python3 gets it right.
+        unreadable = exported and environ is None
+        if unreadable or not TOKEN or not hmac.compare_digest(token, TOKEN) or len(args) < 2 or args[0] != "-c":
             conn.sendall(b"F\n")
             return
         caller = take_caller(pid, conn, environ)
