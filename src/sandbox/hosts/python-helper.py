@@ -3,7 +3,8 @@
 The sandbox's python3 shim (shims/python3, or the python3 function of shims/host-functions.sh in
 a script's own bash) connects over loopback TCP and sends a token, its own pid and its argument
 vector; the function also sends its exported environment, which its /proc environ does not
-show. A fork of this process then takes the caller's place: it duplicates the caller's standard
+show. This process reads the request and compiles the code (once per distinct snippet); a fork
+of it then takes the caller's place: it duplicates the caller's standard
 streams with pidfd_getfd (the same open files, pipes or sockets, not copies), takes its
 environment (as sent, else from /proc), working directory and umask from /proc, runs the code as
 `__main__` with `sys.argv` as `python3 -c` sets it, and answers with the exit status. When any of that is not
@@ -51,13 +52,10 @@ def reap(_signum=None, _frame=None):
             return
 
 
-def read_request(conn):
-    data = b""
-    while b"\n" not in data:
-        chunk = conn.recv(4096)
-        if not chunk:
-            raise EOFError
-        data += chunk
+def parse_request(data):
+    """The request in data, or None while it is not all there yet."""
+    if b"\n" not in data:
+        return None
     header, rest = data.split(b"\n", 1)
     # "token pid argc" (the python3 shim file: the caller's environment is its /proc environ) or
     # "token pid argc p" (the python3 host function, which sends its `export -p` after argv,
@@ -65,11 +63,8 @@ def read_request(conn):
     token, pid, argc, *form = header.split(b" ")
     argc = int(argc)
     exported = form == [b"p"]
-    while rest.count(b"\0") < argc + exported:
-        chunk = conn.recv(65536)
-        if not chunk:
-            raise EOFError
-        rest += chunk
+    if rest.count(b"\0") < argc + exported:
+        return None
     items = rest.split(b"\0")
     environ = parse_export_p(items[argc]) if exported else None
     if environ is not None:
@@ -183,14 +178,14 @@ def print_traceback(error):
     traceback.print_exception(type(error), error, error.__traceback__.tb_next)
 
 
-def run_code(code, argv):
+def run_code(code, argv, compiled=None):
     """Runs like `python3 -c code args...`; returns the exit status python3 would have."""
     main = types.ModuleType("__main__")
     sys.modules["__main__"] = main
     sys.argv = ["-c", *argv]
     sys.path[0] = ""
     try:
-        exec(compile(code, "<string>", "exec"), main.__dict__)
+        exec(compiled or compile(code, "<string>", "exec"), main.__dict__)
         rc = 0
     except SystemExit as e:
         if e.code is None:
@@ -217,27 +212,61 @@ def run_code(code, argv):
     return rc
 
 
-def serve(conn):
+# Code objects by source, compiled in this process so that every fork runs them without compiling
+# again (a migration sends the same few snippets thousands of times). A snippet that does not
+# compile is compiled by its fork instead, which then prints the error as python3 -c does.
+COMPILED = {}
+
+
+def compiled_code(code):
+    if code not in COMPILED:
+        if len(COMPILED) >= 256:
+            COMPILED.clear()
+        try:
+            COMPILED[code] = compile(code, "<string>", "exec")
+        except BaseException:
+            COMPILED[code] = None
+    return COMPILED[code]
+
+
+def dispatch(conn, request, others):
+    """Answers a whole request: F (refused) from here, else from a fork that runs the code."""
+    token, pid, args, environ, exported = request
+    # An environment that is not what bash prints is refused too: the real python3 gets it right.
+    unreadable = exported and environ is None
+    if unreadable or not TOKEN or not hmac.compare_digest(token, TOKEN) or len(args) < 2 or args[0] != "-c":
+        refuse(conn)
+        return
+    compiled = compiled_code(args[1])
+    if os.fork() == 0:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        for other in others:  # the listening socket, and connections still being read
+            other.close()
+        try:
+            serve(conn, pid, args, environ, compiled)
+        finally:
+            os._exit(0)
+
+
+def refuse(conn):
+    try:
+        conn.sendall(b"F\n")
+    except OSError:
+        pass
+
+
+def serve(conn, pid, args, environ, compiled):
+    conn.setblocking(True)
     conn.settimeout(10)
     try:
-        token, pid, args, environ, exported = read_request(conn)
-        # An environment that is not what bash prints is refused too: the real python3 gets it right.
-        unreadable = exported and environ is None
-        if unreadable or not TOKEN or not hmac.compare_digest(token, TOKEN) or len(args) < 2 or args[0] != "-c":
-            conn.sendall(b"F\n")
-            return
         caller = take_caller(pid, conn, environ)
     except Exception:
         caller = None
-        token = None
     if caller is None:
-        try:
-            conn.sendall(b"F\n")
-        except OSError:
-            pass
+        refuse(conn)
         return
     become_caller(*caller)
-    rc = run_code(args[1], args[2:])
+    rc = run_code(args[1], args[2:], compiled)
     conn.sendall(f"{rc}\n".encode())
 
 
@@ -251,19 +280,42 @@ def main():
     signal.signal(signal.SIGCHLD, reap)
     sys.stdout.write(f"{server.getsockname()[1]}\n")
     sys.stdout.flush()
+    # Requests are read here, without blocking (a caller writes its whole request as soon as it
+    # has connected): a fork starts only for a request that is all there, with its code compiled.
+    pending = {}
     while True:
-        ready, _, _ = select.select([server, 0], [], [])
+        ready, _, _ = select.select([server, 0, *pending], [], [])
         if 0 in ready and not os.read(0, 4096):
             return  # the sandbox went away
         if server in ready:
             conn, _ = server.accept()
-            if os.fork() == 0:
-                server.close()
-                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                try:
-                    serve(conn)
-                finally:
-                    os._exit(0)
+            conn.setblocking(False)
+            pending[conn] = b""
+        for conn in ready:
+            if conn not in pending:
+                continue
+            try:
+                chunk = conn.recv(65536)
+            except BlockingIOError:
+                continue
+            except OSError:
+                chunk = b""
+            if not chunk:
+                del pending[conn]
+                conn.close()
+                continue
+            pending[conn] += chunk
+            try:
+                request = parse_request(pending[conn])
+            except Exception:
+                request = ()  # not a request this helper serves
+            if request is None:
+                continue
+            del pending[conn]
+            if request == ():
+                refuse(conn)
+            else:
+                dispatch(conn, request, [server, *pending])
             conn.close()
 
 
