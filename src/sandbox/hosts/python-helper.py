@@ -128,11 +128,21 @@ def is_this_connection(fd, conn):
         sock.close()
 
 
+# The two lines of /proc/<pid>/status read here (the real uid, the umask), found without
+# decoding and splitting its ~55 lines: a fork pays for every object it makes (~0.25 ms here).
+STATUS_UID = re.compile(rb"^Uid:\t(\d+)", re.M)
+STATUS_UMASK = re.compile(rb"^Umask:\t([0-7]+)", re.M)
+
+
 def take_caller(pid, conn, environ=None):
     """Duplicates the caller's fds 0-2 and adopts its env (unless given), cwd and umask; None when not possible."""
-    with open(f"/proc/{pid}/status") as f:
-        status = dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
-    if int(status["Uid"].split()[0]) != os.getuid():
+    fd = os.open(f"/proc/{pid}/status", os.O_RDONLY)
+    try:
+        status = os.read(fd, 65536)
+    finally:
+        os.close(fd)
+    uid = STATUS_UID.search(status)
+    if not uid or int(uid.group(1)) != os.getuid():
         return None
     pidfd = os.pidfd_open(pid)
     fds = []
@@ -153,7 +163,8 @@ def take_caller(pid, conn, environ=None):
         with open(f"/proc/{pid}/environ", "rb") as f:
             environ = environ_pairs(f.read().split(b"\0"))
     cwd = os.readlink(f"/proc/{pid}/cwd")
-    umask = int(status.get("Umask", "0022"), 8)
+    umask = STATUS_UMASK.search(status)
+    umask = int(umask.group(1), 8) if umask else 0o022
     return fds, environ, cwd, umask
 
 
