@@ -59,11 +59,15 @@ log() { printf 'molectl: %s\n' "$*" >&2; }
 
 json_str() { # JSON-quote one value into JSON_STR: backslash, quote and control characters escaped
   # No $(...) here or in result(): each would fork a subshell, and the probe runs on every host.
-  local s=${1//\\/\\\\}
-  s=${s//\"/\\\"}
-  s=${s//$'\n'/\\n}
-  s=${s//$'\r'/\\r}
-  s=${s//$'\t'/\\t}
+  # Most values hold none of them: one test instead of five substitutions.
+  local s=$1
+  if [[ $s == *[\\\"$'\n\r\t']* ]]; then
+    s=${s//\\/\\\\}
+    s=${s//\"/\\\"}
+    s=${s//$'\n'/\\n}
+    s=${s//$'\r'/\\r}
+    s=${s//$'\t'/\\t}
+  fi
   printf -v JSON_STR '"%s"' "$s"
 }
 

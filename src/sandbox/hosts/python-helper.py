@@ -3,7 +3,8 @@
 The sandbox's python3 shim (shims/python3, or the python3 function of shims/host-functions.sh in
 a script's own bash) connects over loopback TCP and sends a token, its own pid and its argument
 vector; the function also sends its exported environment, which its /proc environ does not
-show. A fork of this process then takes the caller's place: it duplicates the caller's standard
+show. This process reads the request and compiles the code (once per distinct snippet); a fork
+of it then takes the caller's place: it duplicates the caller's standard
 streams with pidfd_getfd (the same open files, pipes or sockets, not copies), takes its
 environment (as sent, else from /proc), working directory and umask from /proc, runs the code as
 `__main__` with `sys.argv` as `python3 -c` sets it, and answers with the exit status. When any of that is not
@@ -21,6 +22,7 @@ import gc
 import hmac
 import io
 import os
+import re
 import select
 import signal
 import socket
@@ -50,32 +52,67 @@ def reap(_signum=None, _frame=None):
             return
 
 
-def read_request(conn):
-    data = b""
-    while b"\n" not in data:
-        chunk = conn.recv(4096)
-        if not chunk:
-            raise EOFError
-        data += chunk
+def parse_request(data):
+    """The request in data, or None while it is not all there yet."""
+    if b"\n" not in data:
+        return None
     header, rest = data.split(b"\n", 1)
     # "token pid argc" (the python3 shim file: the caller's environment is its /proc environ) or
-    # "token pid argc envc" (the python3 host function, which sends the environment after argv).
-    token, pid, argc, *envc = header.split(b" ")
+    # "token pid argc p" (the python3 host function, which sends its `export -p` after argv,
+    # ended by a NUL: no value holds one). environ is None when the text is not what bash prints.
+    token, pid, argc, *form = header.split(b" ")
     argc = int(argc)
-    envc = int(envc[0]) if envc else None
-    while rest.count(b"\0") < argc + (envc or 0):
-        chunk = conn.recv(65536)
-        if not chunk:
-            raise EOFError
-        rest += chunk
+    exported = form == [b"p"]
+    if rest.count(b"\0") < argc + exported:
+        return None
     items = rest.split(b"\0")
-    environ = None if envc is None else environ_pairs(items[argc : argc + envc])
-    return token, int(pid), [os.fsdecode(a) for a in items[:argc]], environ
+    environ = parse_export_p(items[argc]) if exported else None
+    if environ is not None:
+        environ.append([b"_", os.fsencode(sys.executable)])  # as bash sets it for the program it starts
+    return token, int(pid), [os.fsdecode(a) for a in items[:argc]], environ, exported
 
 
 def environ_pairs(items):
-    """`NAME=value` items (bytes, as sent or as /proc/<pid>/environ holds them) as [name, value] pairs."""
+    """`NAME=value` items (bytes, as /proc/<pid>/environ holds them) as [name, value] pairs."""
     return [item.split(b"=", 1) for item in items if b"=" in item]
+
+
+# One variable of bash's `export -p` (not in posix mode): `declare -<flags> NAME`, then nothing
+# (exported without a value: not in the environment), `="value"` (\\ before " $ ` \\) or, when
+# the value has characters that are not printable, `=$'value'` (ANSI-C escapes).
+EXPORT_LINE = re.compile(
+    rb"declare -([a-zA-Z]+) ([A-Za-z_][A-Za-z0-9_]*)"
+    rb"""(?:="((?:[^"\\]|\\["$`\\])*)"|=\$'((?:[^'\\]|\\(?:[Eabfnrtv\\']|[0-7]{1,3}))*)')?\n"""
+)
+DQ_ESCAPE = re.compile(rb"""\\(["$`\\])""")
+ANSIC_ESCAPE = re.compile(rb"\\([Eabfnrtv\\']|[0-7]{1,3})")
+ANSIC = {b"E": b"\x1b", b"a": b"\a", b"b": b"\b", b"f": b"\f", b"n": b"\n", b"r": b"\r", b"t": b"\t", b"v": b"\v", b"\\": b"\\", b"'": b"'"}
+
+
+def ansic_char(m):
+    esc = m.group(1)
+    return ANSIC.get(esc) or bytes([int(esc, 8) & 0xFF])
+
+
+def parse_export_p(text):
+    """The environment a program started by bash gets, as [name, value] pairs, from its
+    `export -p`; None when the text holds anything else (an exported array or nameref, a form
+    bash does not print): the caller then runs the real interpreter."""
+    pairs = []
+    i = 0
+    while i < len(text):
+        m = EXPORT_LINE.match(text, i)
+        if not m or b"x" not in m.group(1) or any(flag in m.group(1) for flag in b"aAn"):
+            return None
+        i = m.end()
+        name, quoted, ansic = m.group(2, 3, 4)
+        if name == b"_" or (quoted is None and ansic is None):
+            continue
+        if quoted is not None:
+            pairs.append([name, DQ_ESCAPE.sub(rb"\1", quoted)])
+        else:
+            pairs.append([name, ANSIC_ESCAPE.sub(ansic_char, ansic)])
+    return pairs
 
 
 def is_this_connection(fd, conn):
@@ -91,11 +128,21 @@ def is_this_connection(fd, conn):
         sock.close()
 
 
+# The two lines of /proc/<pid>/status read here (the real uid, the umask), found without
+# decoding and splitting its ~55 lines: a fork pays for every object it makes (~0.25 ms here).
+STATUS_UID = re.compile(rb"^Uid:\t(\d+)", re.M)
+STATUS_UMASK = re.compile(rb"^Umask:\t([0-7]+)", re.M)
+
+
 def take_caller(pid, conn, environ=None):
     """Duplicates the caller's fds 0-2 and adopts its env (unless given), cwd and umask; None when not possible."""
-    with open(f"/proc/{pid}/status") as f:
-        status = dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
-    if int(status["Uid"].split()[0]) != os.getuid():
+    fd = os.open(f"/proc/{pid}/status", os.O_RDONLY)
+    try:
+        status = os.read(fd, 65536)
+    finally:
+        os.close(fd)
+    uid = STATUS_UID.search(status)
+    if not uid or int(uid.group(1)) != os.getuid():
         return None
     pidfd = os.pidfd_open(pid)
     fds = []
@@ -116,7 +163,8 @@ def take_caller(pid, conn, environ=None):
         with open(f"/proc/{pid}/environ", "rb") as f:
             environ = environ_pairs(f.read().split(b"\0"))
     cwd = os.readlink(f"/proc/{pid}/cwd")
-    umask = int(status.get("Umask", "0022"), 8)
+    umask = STATUS_UMASK.search(status)
+    umask = int(umask.group(1), 8) if umask else 0o022
     return fds, environ, cwd, umask
 
 
@@ -141,14 +189,14 @@ def print_traceback(error):
     traceback.print_exception(type(error), error, error.__traceback__.tb_next)
 
 
-def run_code(code, argv):
+def run_code(code, argv, compiled=None):
     """Runs like `python3 -c code args...`; returns the exit status python3 would have."""
     main = types.ModuleType("__main__")
     sys.modules["__main__"] = main
     sys.argv = ["-c", *argv]
     sys.path[0] = ""
     try:
-        exec(compile(code, "<string>", "exec"), main.__dict__)
+        exec(compiled or compile(code, "<string>", "exec"), main.__dict__)
         rc = 0
     except SystemExit as e:
         if e.code is None:
@@ -175,25 +223,61 @@ def run_code(code, argv):
     return rc
 
 
-def serve(conn):
+# Code objects by source, compiled in this process so that every fork runs them without compiling
+# again (a migration sends the same few snippets thousands of times). A snippet that does not
+# compile is compiled by its fork instead, which then prints the error as python3 -c does.
+COMPILED = {}
+
+
+def compiled_code(code):
+    if code not in COMPILED:
+        if len(COMPILED) >= 256:
+            COMPILED.clear()
+        try:
+            COMPILED[code] = compile(code, "<string>", "exec")
+        except BaseException:
+            COMPILED[code] = None
+    return COMPILED[code]
+
+
+def dispatch(conn, request, others):
+    """Answers a whole request: F (refused) from here, else from a fork that runs the code."""
+    token, pid, args, environ, exported = request
+    # An environment that is not what bash prints is refused too: the real python3 gets it right.
+    unreadable = exported and environ is None
+    if unreadable or not TOKEN or not hmac.compare_digest(token, TOKEN) or len(args) < 2 or args[0] != "-c":
+        refuse(conn)
+        return
+    compiled = compiled_code(args[1])
+    if os.fork() == 0:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        for other in others:  # the listening socket, and connections still being read
+            other.close()
+        try:
+            serve(conn, pid, args, environ, compiled)
+        finally:
+            os._exit(0)
+
+
+def refuse(conn):
+    try:
+        conn.sendall(b"F\n")
+    except OSError:
+        pass
+
+
+def serve(conn, pid, args, environ, compiled):
+    conn.setblocking(True)
     conn.settimeout(10)
     try:
-        token, pid, args, environ = read_request(conn)
-        if not TOKEN or not hmac.compare_digest(token, TOKEN) or len(args) < 2 or args[0] != "-c":
-            conn.sendall(b"F\n")
-            return
         caller = take_caller(pid, conn, environ)
     except Exception:
         caller = None
-        token = None
     if caller is None:
-        try:
-            conn.sendall(b"F\n")
-        except OSError:
-            pass
+        refuse(conn)
         return
     become_caller(*caller)
-    rc = run_code(args[1], args[2:])
+    rc = run_code(args[1], args[2:], compiled)
     conn.sendall(f"{rc}\n".encode())
 
 
@@ -207,19 +291,42 @@ def main():
     signal.signal(signal.SIGCHLD, reap)
     sys.stdout.write(f"{server.getsockname()[1]}\n")
     sys.stdout.flush()
+    # Requests are read here, without blocking (a caller writes its whole request as soon as it
+    # has connected): a fork starts only for a request that is all there, with its code compiled.
+    pending = {}
     while True:
-        ready, _, _ = select.select([server, 0], [], [])
+        ready, _, _ = select.select([server, 0, *pending], [], [])
         if 0 in ready and not os.read(0, 4096):
             return  # the sandbox went away
         if server in ready:
             conn, _ = server.accept()
-            if os.fork() == 0:
-                server.close()
-                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                try:
-                    serve(conn)
-                finally:
-                    os._exit(0)
+            conn.setblocking(False)
+            pending[conn] = b""
+        for conn in ready:
+            if conn not in pending:
+                continue
+            try:
+                chunk = conn.recv(65536)
+            except BlockingIOError:
+                continue
+            except OSError:
+                chunk = b""
+            if not chunk:
+                del pending[conn]
+                conn.close()
+                continue
+            pending[conn] += chunk
+            try:
+                request = parse_request(pending[conn])
+            except Exception:
+                request = ()  # not a request this helper serves
+            if request is None:
+                continue
+            del pending[conn]
+            if request == ():
+                refuse(conn)
+            else:
+                dispatch(conn, request, [server, *pending])
             conn.close()
 
 

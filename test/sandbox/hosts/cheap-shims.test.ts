@@ -183,6 +183,28 @@ FOR_ONE_CALL=1 python3 -c 'import os; print(os.environ.get("FOR_ONE_CALL"))'`,
     expect(r.exitCode).toBe(0);
   });
 
+  it('give python3 -c the environment a started program gets, whatever the values hold', async () => {
+    // `env python3` starts a program (the shim file), whose environment bash builds; the function
+    // sends `export -p` instead, which the helper parses. Both must give python the same bytes.
+    const r = await run(
+      'gamma',
+      `export NL=$'two\\nlines' QUOTES=$'a"b$c\`d\\\\e\\'f!' CTRL=$'\\001\\033\\177' HIGH=$'\\xff\\xc3\\xa9' EMPTY= UTF8='é€'
+declare -x DECLARED_ONLY
+declare -ix NUMBER=7
+dump='import os, sys; sys.stdout.buffer.write(b"\\0".join(sorted(k + b"=" + v for k, v in os.environb.items() if k != b"_")))'
+f() {
+  local -x LOCAL_EXPORT=$'tab\\there'
+  python3 -c "$dump" > "$MOLECTL_HOST_ROOT/tmp/env-function"
+  env python3 -c "$dump" > "$MOLECTL_HOST_ROOT/tmp/env-program"
+}
+f
+cmp "$MOLECTL_HOST_ROOT/tmp/env-function" "$MOLECTL_HOST_ROOT/tmp/env-program" && echo same
+tr '\\0' '\\n' < "$MOLECTL_HOST_ROOT/tmp/env-function" | grep -c -E '^(NL|QUOTES|CTRL|HIGH|EMPTY|UTF8|NUMBER|LOCAL_EXPORT)='`,
+    );
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('same\n8\n');
+  });
+
   it('show a traced script (set -x) the call line and nothing of the shim, as a started program does', async () => {
     const r = await run(
       'beta',

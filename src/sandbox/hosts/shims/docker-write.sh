@@ -1,0 +1,395 @@
+# shellcheck shell=bash
+# Sourced by the docker shim (shims/docker) on the first call that changes a container: run,
+# stop, start, rm, rename and pull, the container state and docker-inspect JSON writers, and
+# what docker-extra.sh renders with. Definitions only, all named _dk_*, as in the shim itself.
+
+# _dk_now_iso -> REPLY: UTC time with nanoseconds, as docker prints it.
+_dk_now_iso() {
+  local frac="${EPOCHREALTIME#*.}"
+  TZ=UTC0 printf -v REPLY '%(%Y-%m-%dT%H:%M:%S)T' -1
+  REPLY+=".${frac}000Z"
+}
+
+# _dk_random_hex N -> REPLY: N*8 hex digits.
+_dk_random_hex() {
+  local i part
+  REPLY=''
+  for ((i = 0; i < $1; i++)); do
+    if [ -n "${SRANDOM:-}" ]; then part=$SRANDOM; else part=$(((RANDOM << 17) ^ (RANDOM << 2) ^ RANDOM)); fi
+    printf -v part '%08x' $((part & 0xffffffff))
+    REPLY+="$part"
+  done
+}
+
+# _dk_image_digest IMAGE -> REPLY: a stable 64-hex id per image name (FNV-1a, four lanes).
+# The characters' codes are taken in one printf and the four lanes hashed in one pass: a printf
+# and four arithmetic commands per character cost ~2 ms a `docker run`.
+_dk_image_digest() {
+  local s="$1" i c ords='' h1 h2 h3 h4 chars=()
+  for ((i = 0; i < ${#s}; i++)); do chars[i]="'${s:i:1}"; done
+  [ "${#chars[@]}" -eq 0 ] || printf -v ords '%d ' "${chars[@]}"
+  ((h1 = 0xcbf29ce484222325 ^ 1, h2 = 0xcbf29ce484222325 ^ 2, h3 = 0xcbf29ce484222325 ^ 3, h4 = 0xcbf29ce484222325 ^ 4))
+  for c in $ords; do
+    ((h1 = (h1 ^ c) * 0x100000001b3, h2 = (h2 ^ c) * 0x100000001b3, h3 = (h3 ^ c) * 0x100000001b3, h4 = (h4 ^ c) * 0x100000001b3))
+  done
+  printf -v REPLY '%016x%016x%016x%016x' "$h1" "$h2" "$h3" "$h4"
+}
+
+# _dk_json_q STRING -> REPLY: the string as a JSON literal.
+_dk_json_q() {
+  local s="$1"
+  # Most values need no escaping: one test instead of five substitutions.
+  if [[ "$s" != *[\\\"[:cntrl:]]* ]]; then REPLY="\"$s\""; return; fi
+  s=${s//\\/\\\\}
+  s=${s//\"/\\\"}
+  s=${s//$'\n'/\\n}
+  s=${s//$'\r'/\\r}
+  s=${s//$'\t'/\\t}
+  if [[ "$s" == *[$'\001'-$'\037']* ]]; then
+    local out='' ch i
+    for ((i = 0; i < ${#s}; i++)); do
+      ch="${s:i:1}"
+      if [[ "$ch" == [$'\001'-$'\037'] ]]; then printf -v ch '\\u%04x' "'$ch"; fi
+      out+="$ch"
+    done
+    s="$out"
+  fi
+  REPLY="\"$s\""
+}
+
+# _dk_json_list ITEM... -> REPLY: a JSON array of strings.
+_dk_json_list() {
+  local out='' sep='' item
+  for item in "$@"; do _dk_json_q "$item"; out+="$sep$REPLY"; sep=','; done
+  REPLY="[$out]"
+}
+
+# _dk_load_container NAME: sets the S_* variables from <name>.state.
+_dk_load_container() {
+  S_CMD=() S_BINDS=() S_PORTS=() S_LABELS=() S_ENV=()
+  . "$C/$1.state"
+}
+
+
+# _dk_state_array NAME VALUE... : one sourceable array assignment.
+_dk_state_array() {
+  printf '%s=(' "$1"
+  shift
+  [ $# -gt 0 ] && printf ' %q' "$@"
+  printf ' )\n'
+}
+
+# _dk_save_container: writes <S_NAME>.state, .json and the sidecars from the S_* variables.
+_dk_save_container() {
+  local name="$S_NAME"
+  {
+    printf 'S_NAME=%q S_ID=%q S_CREATED=%q S_IMAGE=%q S_IMAGE_ID=%q\n' "$S_NAME" "$S_ID" "$S_CREATED" "$S_IMAGE" "$S_IMAGE_ID"
+    printf 'S_STATUS=%q S_PID=%q S_EXIT=%q S_ERROR=%q S_STARTED=%q S_FINISHED=%q\n' "$S_STATUS" "$S_PID" "$S_EXIT" "$S_ERROR" "$S_STARTED" "$S_FINISHED"
+    printf 'S_RESTART=%q S_RESTART_MAX=%q S_NETWORK=%q S_HOSTNAME=%q\n' "$S_RESTART" "$S_RESTART_MAX" "$S_NETWORK" "$S_HOSTNAME"
+    _dk_state_array S_CMD "${S_CMD[@]+"${S_CMD[@]}"}"
+    _dk_state_array S_BINDS "${S_BINDS[@]+"${S_BINDS[@]}"}"
+    _dk_state_array S_PORTS "${S_PORTS[@]+"${S_PORTS[@]}"}"
+    _dk_state_array S_LABELS "${S_LABELS[@]+"${S_LABELS[@]}"}"
+    _dk_state_array S_ENV "${S_ENV[@]+"${S_ENV[@]}"}"
+  } >"$C/$name.state"
+  _dk_render_json
+  # Written in place: a rename would cost a process start per docker call. Readers (the
+  # sandbox's TypeScript, tenant-container.ts) retry a read that does not parse.
+  printf '%s\n' "$REPLY" >"$C/$name.json"
+  printf '%s\n' "$S_ID" >"$C/$name.id"
+  printf '%s\n' "$S_STATUS" >"$C/$name.status"
+  local ports='' p sep=''
+  for p in "${S_PORTS[@]+"${S_PORTS[@]}"}"; do ports+="$sep${p%% *}"; sep=' '; done
+  printf '%s\n' "$ports" >"$C/$name.ports"
+}
+
+_dk_remove_container_files() { rm -f "$C/$1.state" "$C/$1.json" "$C/$1.id" "$C/$1.status" "$C/$1.ports"; }
+
+# Field values as JSON, shared by _dk_render_json and the --format renderer.
+_dk_json_state() {
+  local running=false
+  [ "$S_STATUS" = running ] && running=true
+  _dk_json_q "$S_STATUS"; local st="$REPLY"
+  _dk_json_q "$S_ERROR"; local er="$REPLY"
+  _dk_json_q "$S_STARTED"; local sa="$REPLY"
+  _dk_json_q "$S_FINISHED"
+  REPLY="{\"Status\":$st,\"Running\":$running,\"Paused\":false,\"Restarting\":false,\"OOMKilled\":false,\"Dead\":false,\"Pid\":$S_PID,\"ExitCode\":$S_EXIT,\"Error\":$er,\"StartedAt\":$sa,\"FinishedAt\":$REPLY}"
+}
+_dk_json_binds() { if [ "${#S_BINDS[@]}" -eq 0 ]; then REPLY=null; else _dk_json_list "${S_BINDS[@]}"; fi; }
+_dk_json_cmd() { if [ "${#S_CMD[@]}" -eq 0 ]; then REPLY=null; else _dk_json_list "${S_CMD[@]}"; fi; }
+_dk_json_port_bindings() {
+  local out='' sep='' p
+  for p in "${S_PORTS[@]+"${S_PORTS[@]}"}"; do
+    _dk_json_q "${p#* }"; out+="$sep$REPLY:[{\"HostIp\":\"\",\"HostPort\":"
+    _dk_json_q "${p%% *}"; out+="$REPLY}]"; sep=','
+  done
+  REPLY="{$out}"
+}
+_dk_json_exposed_ports() {
+  local out='' sep='' p
+  for p in "${S_PORTS[@]+"${S_PORTS[@]}"}"; do _dk_json_q "${p#* }"; out+="$sep$REPLY:{}"; sep=','; done
+  REPLY="{$out}"
+}
+_dk_json_labels() {
+  local out='' sep='' l
+  for l in "${S_LABELS[@]+"${S_LABELS[@]}"}"; do
+    _dk_json_q "${l%%=*}"; out+="$sep$REPLY:"
+    if [[ "$l" == *=* ]]; then _dk_json_q "${l#*=}"; else REPLY='""'; fi
+    out+="$REPLY"; sep=','
+  done
+  REPLY="{$out}"
+}
+_dk_json_mounts() {
+  local out='' sep='' b src dst mode rw
+  for b in "${S_BINDS[@]+"${S_BINDS[@]}"}"; do
+    IFS=: read -r src dst mode <<<"$b"
+    rw=true; [ "$mode" = ro ] && rw=false
+    _dk_json_q "$src"; local s="$REPLY"
+    _dk_json_q "$dst"; local d="$REPLY"
+    _dk_json_q "$mode"
+    out+="$sep{\"Type\":\"bind\",\"Source\":$s,\"Destination\":$d,\"Mode\":$REPLY,\"RW\":$rw,\"Propagation\":\"rprivate\"}"; sep=','
+  done
+  REPLY="[$out]"
+}
+_dk_json_restart_policy() { _dk_json_q "$S_RESTART"; REPLY="{\"Name\":$REPLY,\"MaximumRetryCount\":$S_RESTART_MAX}"; }
+_dk_json_path_args() { # -> REPLY (Path) and ARGS_JSON (Args)
+  if [ "${#S_CMD[@]}" -gt 0 ]; then
+    _dk_json_list "${S_CMD[@]:1}"; ARGS_JSON="$REPLY"
+    _dk_json_q "${S_CMD[0]}"
+  else
+    ARGS_JSON='["serve"]'
+    REPLY='"/usr/local/bin/entrypoint.sh"'
+  fi
+}
+
+# _dk_render_json -> REPLY: the docker-inspect object (same shape as the TypeScript side writes).
+_dk_render_json() {
+  local j='{' ARGS_JSON
+  _dk_json_q "$S_ID"; j+="\"Id\":$REPLY,"
+  _dk_json_q "$S_CREATED"; j+="\"Created\":$REPLY,"
+  _dk_json_path_args; j+="\"Path\":$REPLY,\"Args\":$ARGS_JSON,"
+  _dk_json_state; j+="\"State\":$REPLY,"
+  _dk_json_q "$S_IMAGE_ID"; j+="\"Image\":$REPLY,"
+  _dk_json_q "/$S_NAME"; j+="\"Name\":$REPLY,\"RestartCount\":0,"
+  _dk_json_binds; j+="\"HostConfig\":{\"Binds\":$REPLY,"
+  _dk_json_q "$S_NETWORK"; local net="$REPLY"; j+="\"NetworkMode\":$net,"
+  _dk_json_port_bindings; j+="\"PortBindings\":$REPLY,"
+  _dk_json_restart_policy; j+="\"RestartPolicy\":$REPLY,\"AutoRemove\":false},"
+  _dk_json_mounts; j+="\"Mounts\":$REPLY,"
+  _dk_json_q "$S_HOSTNAME"; j+="\"Config\":{\"Hostname\":$REPLY,"
+  _dk_json_list "${S_ENV[@]+"${S_ENV[@]}"}"; j+="\"Env\":$REPLY,"
+  _dk_json_cmd; j+="\"Cmd\":$REPLY,"
+  _dk_json_q "$S_IMAGE"; j+="\"Image\":$REPLY,"
+  _dk_json_labels; j+="\"Labels\":$REPLY,"
+  _dk_json_exposed_ports; j+="\"ExposedPorts\":$REPLY},"
+  j+="\"NetworkSettings\":{\"Networks\":{$net:{}}}}"
+  REPLY="$j"
+}
+
+_dk_start_fails() { [ -e "$D/fail-start" ]; }
+
+_dk_image_present() {
+  local line
+  [ -r "$D/images" ] || return 1
+  while IFS= read -r line || [ -n "$line" ]; do [ "$line" = "$1" ] && return 0; done <"$D/images"
+  return 1
+}
+
+_dk_cmd_run() {
+  local name='' restart='no' network='bridge' image='' f line
+  local envs=() ports=() vols=() labels=() cmd=()
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      -d | --detach | -i | -t | -it | -dit | -di | --rm | --init | --privileged) ;;
+      --name) name="$2"; shift ;;
+      --name=*) name="${1#--name=}" ;;
+      -e | --env) envs+=("$2"); shift ;;
+      --env=*) envs+=("${1#--env=}") ;;
+      --env-file | --env-file=*)
+        if [ "$1" = --env-file ]; then f="$2"; shift; else f="${1#--env-file=}"; fi
+        if [ ! -r "$f" ]; then echo "docker: open $f: no such file or directory." >&2; echo "See 'docker run --help'." >&2; return 125; fi
+        while IFS= read -r line || [ -n "$line" ]; do
+          line="${line%$'\r'}"
+          case "$line" in '' | \#*) continue ;; esac
+          envs+=("$line")
+        done <"$f"
+        ;;
+      -p | --publish) ports+=("$2"); shift ;;
+      --publish=*) ports+=("${1#--publish=}") ;;
+      -v | --volume) vols+=("$2"); shift ;;
+      --volume=*) vols+=("${1#--volume=}") ;;
+      --restart) restart="$2"; shift ;;
+      --restart=*) restart="${1#--restart=}" ;;
+      -l | --label) labels+=("$2"); shift ;;
+      --label=*) labels+=("${1#--label=}") ;;
+      --network | --net) network="$2"; shift ;;
+      --network=* | --net=*) network="${1#*=}" ;;
+      --hostname | -h | --log-driver | --log-opt | --memory | -m | --cpus | --user | -u | --workdir | -w | --pull | --entrypoint | --add-host | --ulimit) shift ;;
+      --*=*) ;;
+      -*) echo "unknown flag: $1" >&2; echo "See 'docker run --help'." >&2; return 125 ;;
+      *) image="$1"; shift; cmd=("$@"); break ;;
+    esac
+    shift
+  done
+  if [ -z "$image" ]; then echo '"docker run" requires at least 1 argument.' >&2; return 125; fi
+  if [ -z "$name" ]; then _dk_random_hex 1; name="sandbox_${REPLY:0:6}"; fi
+  if [ -f "$C/$name.state" ]; then
+    local other; read -r other <"$C/$name.id"
+    echo "docker: Error response from daemon: Conflict. The container name \"/$name\" is already in use by container \"$other\". You have to remove (or rename) that container to be able to reuse that name." >&2
+    echo "See 'docker run --help'." >&2
+    return 125
+  fi
+  _dk_image_present "$image" || {
+    echo "Unable to find image '$image' locally" >&2
+    _dk_cmd_pull "$image" >&2 || return 125
+  }
+  # Env as the daemon merges it: the image's PATH first; -e KEY takes the value from this
+  # shell's environment (or is dropped); a later value of a key replaces an earlier one in place.
+  # Exported variables only: run as a host function (host-functions.sh), this shell also holds
+  # the script's unexported ones, which a started docker would not see.
+  local -A at=()
+  local kv key
+  S_ENV=()
+  for kv in "$DEFAULT_PATH_ENV" "${envs[@]+"${envs[@]}"}"; do
+    if [[ "$kv" != *=* ]]; then
+      [ -n "${!kv+x}" ] && [[ "${!kv@a}" == *x* ]] || continue
+      kv="$kv=${!kv}"
+    fi
+    key="${kv%%=*}"
+    if [ -n "${at[$key]+x}" ]; then S_ENV[${at[$key]}]="$kv"; else at[$key]=${#S_ENV[@]}; S_ENV+=("$kv"); fi
+  done
+  local p h c parts
+  S_PORTS=()
+  for p in "${ports[@]+"${ports[@]}"}"; do
+    IFS=: read -r -a parts <<<"$p"
+    if [ "${#parts[@]}" -eq 2 ]; then h="${parts[0]}" c="${parts[1]}"; else h="${parts[1]:-}" c="${parts[2]:-}"; fi
+    [[ "$c" == */* ]] || c="$c/tcp"
+    S_PORTS+=("$h $c")
+  done
+  S_NAME="$name" S_IMAGE="$image" S_NETWORK="$network" S_CMD=("${cmd[@]+"${cmd[@]}"}")
+  S_BINDS=("${vols[@]+"${vols[@]}"}") S_LABELS=("${labels[@]+"${labels[@]}"}")
+  S_RESTART="${restart%%:*}" S_RESTART_MAX=0
+  [[ "$restart" == on-failure:* ]] && S_RESTART_MAX="${restart#*:}"
+  _dk_random_hex 8; S_ID="$REPLY"; S_HOSTNAME="${S_ID:0:12}"
+  _dk_image_digest "$image"; S_IMAGE_ID="sha256:$REPLY"
+  _dk_now_iso; S_CREATED="$REPLY"
+  S_FINISHED='0001-01-01T00:00:00Z'
+  if _dk_start_fails; then
+    S_STATUS=created S_PID=0 S_EXIT=128 S_ERROR='runc create failed' S_STARTED='0001-01-01T00:00:00Z'
+  else
+    S_STATUS=running S_PID=4242 S_EXIT=0 S_ERROR='' S_STARTED="$S_CREATED"
+  fi
+  _dk_save_container
+  if [ "$S_STATUS" != running ]; then
+    echo "docker: $OCI_ERROR." >&2
+    return 125
+  fi
+  echo "$S_ID"
+}
+
+# _dk_set_state NAME running|exited : flips the state fields the way docker start/stop do.
+_dk_set_state() {
+  _dk_load_container "$1"
+  _dk_now_iso
+  if [ "$2" = running ]; then
+    S_STATUS=running S_PID=4242 S_EXIT=0 S_ERROR='' S_STARTED="$REPLY"
+  else
+    [ "$S_STATUS" = running ] && S_EXIT=0
+    S_STATUS=exited S_PID=0 S_FINISHED="$REPLY"
+  fi
+  _dk_save_container
+}
+
+_dk_cmd_stop() {
+  local rc=0
+  while [ $# -gt 0 ]; do
+    case "$1" in -t | --time | -s | --signal) shift ;; --time=* | --signal=*) ;; *)
+      if _dk_find_container "$1"; then
+        local name="$REPLY"
+        _dk_read_status "$name"; [ "$REPLY" = running ] && _dk_set_state "$name" exited
+        echo "$1"
+      else _dk_no_such "$1"; rc=1; fi ;;
+    esac
+    shift
+  done
+  return $rc
+}
+
+_dk_cmd_start() {
+  local rc=0 q name
+  for q in "$@"; do
+    case "$q" in -a | -i | --attach | --interactive) continue ;; esac
+    if ! _dk_find_container "$q"; then _dk_no_such "$q"; rc=1; continue; fi
+    name="$REPLY"
+    _dk_read_status "$name"
+    # The fault breaks creating containers (docker run); one that ran before starts again, which
+    # is what lets a migration put the old container back on such a host.
+    if _dk_start_fails && [ "$REPLY" = created ]; then
+      echo "$OCI_ERROR" >&2
+      echo "Error: failed to start containers: $q" >&2
+      rc=1; continue
+    fi
+    [ "$REPLY" = running ] || _dk_set_state "$name" running
+    echo "$q"
+  done
+  return $rc
+}
+
+_dk_cmd_rm() {
+  local force=0 rc=0 q name
+  for q in "$@"; do
+    case "$q" in
+      -f | --force | -fv | -vf) force=1 ;;
+      -v | --volumes) ;;
+      *)
+        if ! _dk_find_container "$q"; then
+          [ "$force" = 1 ] || { _dk_no_such "$q"; rc=1; }
+          continue
+        fi
+        name="$REPLY"
+        _dk_read_status "$name"
+        if [ "$REPLY" = running ] && [ "$force" = 0 ]; then
+          echo "Error response from daemon: cannot remove container \"/$name\": container is running: stop the container before removing or force remove" >&2
+          rc=1; continue
+        fi
+        _dk_remove_container_files "$name"
+        echo "$q"
+        ;;
+    esac
+  done
+  return $rc
+}
+
+_dk_cmd_rename() {
+  if [ $# -ne 2 ]; then echo '"docker rename" requires exactly 2 arguments.' >&2; return 1; fi
+  local old new="${2#/}" other
+  if ! _dk_find_container "$1"; then _dk_no_such "$1"; return 1; fi
+  old="$REPLY"
+  if [ -f "$C/$new.state" ]; then
+    read -r other <"$C/$new.id"
+    echo "Error response from daemon: Conflict. The container name \"/$new\" is already in use by container \"$other\". You have to remove (or rename) that container to be able to reuse that name." >&2
+    return 1
+  fi
+  _dk_load_container "$old"
+  S_NAME="$new"
+  _dk_save_container
+  _dk_remove_container_files "$old"
+}
+
+_dk_cmd_pull() {
+  local image="" a
+  for a in "$@"; do case "$a" in -q | --quiet | -a | --all-tags) ;; *) image="$a" ;; esac; done
+  if [ -z "$image" ]; then echo '"docker pull" requires exactly 1 argument.' >&2; return 1; fi
+  if [ -e "$D/pull-denied" ]; then
+    echo "Error response from daemon: Head \"https://ghcr.io/v2/${image#ghcr.io/}/manifests/latest\": denied: denied" >&2
+    return 1
+  fi
+  local tag="${image##*:}"
+  [ "$tag" = "$image" ] && tag=latest
+  local repo="${image%:*}"; repo="${repo#*/}"; echo "$tag: Pulling from $repo"
+  _dk_image_digest "$image"
+  echo "Digest: sha256:$REPLY"
+  echo "Status: Downloaded newer image for $image"
+  echo "$image"
+  _dk_image_present "$image" || printf '%s\n' "$image" >>"$D/images"
+}
