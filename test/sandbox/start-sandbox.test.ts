@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readTenantContainer } from '../../src/sandbox/hosts/tenant-container.js';
-import { defaultSandboxParent, startSandbox } from '../../src/sandbox/start-sandbox.js';
+import { startSandbox } from '../../src/sandbox/start-sandbox.js';
 import type { RecordedRequest } from '../../src/sandbox/state.js';
 
 const parent = mkdtempSync(join(tmpdir(), 'molectl-sandbox-test-'));
@@ -15,19 +15,6 @@ afterAll(() => {
 });
 
 describe('startSandbox', () => {
-  it('puts its root under $TMPDIR when it is set, else on /dev/shm when that is a big enough tmpfs', () => {
-    const saved = process.env['TMPDIR'];
-    try {
-      process.env['TMPDIR'] = parent;
-      expect(defaultSandboxParent()).toBe(parent);
-      delete process.env['TMPDIR'];
-      expect(['/dev/shm', tmpdir()]).toContain(defaultSandboxParent());
-    } finally {
-      if (saved === undefined) delete process.env['TMPDIR'];
-      else process.env['TMPDIR'] = saved;
-    }
-  });
-
   it('prints an environment that targets it and stops without leaving a directory or a process', async () => {
     const seen: RecordedRequest[] = [];
     const sandbox = await startSandbox({ tenants: 2, root: parent, onRequest: (r) => seen.push(r) });
