@@ -145,6 +145,20 @@ describe('gitea rewrite remembers contents found free of GitHub references', () 
     expect(report.filesSearched).toBe(report.filesListed);
   });
 
+  it('a later run hands files over as before: first what the last search listed (untracked ones too), then the rest', async () => {
+    await put('aaa.md', 'clean for now\n');
+    await git('add', 'aaa.md');
+    await git('commit', '-qm', 'aaa');
+    await put('docs/new.md', `Clone ${OLD}\n`); // untracked, listed by the last search
+    await rewriteFiles([], options());
+    await rewriteFiles([], options());
+    await put('aaa.md', `now see ${OLD}\n`); // modified since: searched after what was listed
+    const order: string[] = [];
+    const report = await rewriteFiles([], options({ onFileChanged: (f) => void order.push(f.path) }));
+    expect(report.filesSearched).toBeLessThan(report.filesListed);
+    expect(order).toEqual(['docs/a.md', 'docs/new.md', 'aaa.md']);
+  });
+
   it('writes: files rewritten by one run are searched again by the next, which finds nothing left', async () => {
     await rewriteFiles([], options());
     const written = await rewriteFiles([], options({ write: true }));
