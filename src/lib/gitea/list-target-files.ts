@@ -83,15 +83,11 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
   // What the last search listed is searched first, while git says what changed: those files
   // mention GitHub (their blobs are never remembered), so they would be searched anyway.
   const hint = warm ? listedBefore.filter(inScope).slice(0, MAX_NAMED_CANDIDATES) : [];
-  // The first search (of everything, or of what the last one listed) starts with the index
-  // alone (tracked files), which git searches as soon as it starts, and the untracked files are
-  // searched once the listing has named them: `--untracked` makes git walk the whole tree before
-  // it searches the first file (~30-60 ms of the 20,000-file bench before the first match, on
-  // its critical path).
-  const firstPathspecs = warm ? hint.map(literal) : ['.'];
-  const first = firstPathspecs.length
-    ? grepCandidates(dir, options, terms, firstPathspecs, { trackedOnly: true })
-    : undefined;
+  const first = warm
+    ? hint.length
+      ? grepCandidates(dir, options, terms, hint.map(literal))
+      : undefined
+    : grepCandidates(dir, options, terms, ['.']);
   // The search is the long pole: it starts first, and the listing of the tree runs beside it.
   // One listing: the index with blob ids, the untracked files and, with a memory, what was
   // modified (needed before the search, to know what to search). Without a memory what was
@@ -101,12 +97,6 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
   const index = tree.then((t) => t?.entries);
   const untracked = tree.then((t) => t?.untracked.filter((path) => !isOwnTempFile(path)));
   let modified = warm ? tree.then((t) => t?.modified) : undefined;
-  // What `git grep --untracked` leaves out although git tracks it: files its walk finds ignored.
-  const ignoredTracked = first
-    ? git(['ls-files', '-c', '-i', '--exclude-standard', '-z', '--', '.']).then((out) =>
-        out === undefined ? undefined : new Set(splitNul(out)),
-      )
-    : undefined;
   // Counted as soon as the listing arrives, while git is still searching and this thread mostly
   // waits for it: not once the search is over, on the run's critical path (~10 ms for 20,000
   // paths of the bench; bench/gitea-rewrite.mjs).
@@ -133,90 +123,15 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
 
   async function* paths(): AsyncGenerator<string> {
     const listed = new Set<string>();
-    async function* take(
-      search: NulStream,
-      accept?: (path: string) => boolean,
-    ): AsyncGenerator<string, { exitCode: number; stderr: string }> {
+    async function* take(search: NulStream): AsyncGenerator<string, { exitCode: number; stderr: string }> {
       for await (const path of search.items) {
         if (listed.has(path)) continue;
-        if (accept && !accept(path)) continue;
         listed.add(path);
         if (passes(path)) yield path;
       }
       return await search.exit.catch((error: unknown) => ({ exitCode: -1, stderr: String(error) }));
     }
-    /**
-     * What `git grep --untracked -- <pathspecs>` lists, in its order (paths sorted bytewise),
-     * from a search of the index (`tracked`, started with the same pathspecs) and, beside it, one
-     * of the `wanted` paths the index search cannot stand for: untracked files, and tracked ones
-     * that are not plain files git reads from the work tree (assume-unchanged, skip-worktree,
-     * unmerged, symlinks), which the walk of `--untracked` reads as files. A tracked file the walk
-     * finds ignored is not listed, as that walk skips it. Without the listings (git could not
-     * give them), the search `--untracked`, as it always was.
-     */
-    async function* searchSideBySide(
-      tracked: NulStream,
-      pathspecs: string[],
-      wanted: (path: string) => boolean,
-    ): AsyncGenerator<string, { exitCode: number; stderr: string }> {
-      const [entries, others, ignored] = await Promise.all([index, untracked, ignoredTracked]);
-      if (!entries || !others || !ignored) {
-        const ended = yield* take(tracked, () => false);
-        if (ended.exitCode !== 0 && ended.exitCode !== 1) return ended;
-        return yield* take(grepCandidates(dir, options, terms, pathspecs));
-      }
-      const plain = new Set<string>();
-      const rest = new Set<string>();
-      for (const entry of entries) {
-        if (ignored.has(entry.path)) continue;
-        if (entry.plain) plain.add(entry.path);
-        else if (inScope(entry.path) && wanted(entry.path)) rest.add(entry.path);
-      }
-      for (const path of others) if (inScope(path) && wanted(path)) rest.add(path);
-      // No pathspec would mean everything: with nothing to search, there is no second search.
-      if (rest.size === 0) return yield* take(tracked, (path) => plain.has(path));
-      const named = [...rest];
-      const beside = grepCandidates(
-        dir,
-        options,
-        terms,
-        named.length <= MAX_NAMED_CANDIDATES ? named.map(literal) : pathspecs,
-      );
-      const a = tracked.items[Symbol.asyncIterator]();
-      const b = beside.items[Symbol.asyncIterator]();
-      try {
-        let nextA = await a.next();
-        let nextB = await b.next();
-        while (!nextA.done || !nextB.done) {
-          const fromA = nextB.done || (!nextA.done && compareAsGit(nextA.value, nextB.value) <= 0);
-          const path = (fromA ? nextA.value : nextB.value) as string;
-          if (!listed.has(path) && (!fromA || plain.has(path))) {
-            listed.add(path);
-            if (passes(path)) yield path;
-          }
-          if (fromA) nextA = await a.next();
-          else nextB = await b.next();
-        }
-      } finally {
-        // Stopped early (Ctrl-C, an error): neither search outlives the run.
-        await Promise.all([a.return?.(), b.return?.()]);
-      }
-      const failed = (error: unknown): { exitCode: number; stderr: string } => ({
-        exitCode: -1,
-        stderr: String(error),
-      });
-      const [endedA, endedB] = await Promise.all([tracked.exit.catch(failed), beside.exit.catch(failed)]);
-      for (const ended of [endedA, endedB]) if (ended.exitCode !== 0 && ended.exitCode !== 1) return ended;
-      // A match in either search is a match (git grep exits 0), none in both is none (1).
-      return endedA.exitCode === 0 ? endedA : endedB;
-    }
-    let ended: { exitCode: number; stderr: string };
-    if (warm) {
-      const hinted = new Set(hint);
-      ended = first
-        ? yield* searchSideBySide(first, firstPathspecs, (path) => hinted.has(path))
-        : { exitCode: 1, stderr: '' };
-    } else ended = yield* searchSideBySide(first!, firstPathspecs, () => true);
+    let ended = first ? yield* take(first) : { exitCode: 1, stderr: '' };
     let everything = !warm;
     if (warm && (ended.exitCode === 0 || ended.exitCode === 1) && !options.signal?.aborted) {
       const [entries, changed, others] = await Promise.all([index, modified, untracked]);
@@ -303,20 +218,14 @@ function candidateTerms(githubOwner: string): string[] {
 }
 
 /** No -I: binary files that mention GitHub are listed so that the report can say they were skipped. */
-function grepCandidates(
-  dir: string,
-  options: ListOptions,
-  terms: readonly string[],
-  pathspecs: string[],
-  { trackedOnly = false }: { trackedOnly?: boolean } = {},
-): NulStream {
+function grepCandidates(dir: string, options: ListOptions, terms: readonly string[], pathspecs: string[]): NulStream {
   return streamNulSeparated(
     'git',
     [
       '-c',
       'grep.fallbackToNoIndex=false',
       'grep',
-      ...(trackedOnly ? [] : ['--untracked']),
+      '--untracked',
       '-l',
       '-z',
       '-i',
@@ -421,16 +330,6 @@ function triggerFree(
     if (entry.plain && inScope(entry.path) && !listed.has(entry.path) && !modifiedAfter.has(entry.path))
       free.add(entry.blob);
   return free;
-}
-
-/**
- * Git's order of paths (bytes of their UTF-8), which is the order of UTF-16 code units except
- * where a surrogate pair meets a character from U+E000 up.
- */
-function compareAsGit(a: string, b: string): number {
-  if (a === b) return 0;
-  if (/[\ud800-\uffff]/.test(a) || /[\ud800-\uffff]/.test(b)) return Buffer.compare(Buffer.from(a), Buffer.from(b));
-  return a < b ? -1 : 1;
 }
 
 function literal(path: string): string {
