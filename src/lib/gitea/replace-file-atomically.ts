@@ -22,6 +22,8 @@ const TEMP_MARK = `.molectl-${process.pid}-`;
  * one, and it is never a file to rewrite or count. Another process's leftovers are real files.
  */
 export function isOwnTempFile(path: string): boolean {
+  // Called for every path of the tree: most are ruled out by their ending alone.
+  if (!path.endsWith('.tmp')) return false;
   const name = basename(path);
   return name.startsWith('.') && name.endsWith('.tmp') && name.includes(TEMP_MARK);
 }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -13,9 +12,12 @@ import { join } from 'node:path';
  *    run searches them while it asks git what changed); never a reason to skip anything.
  *
  * One file per work-tree directory and set of terms, under the user's cache directory, rewritten
- * whole when it changes, so it never grows past the repository. Deleting it is always safe: the
- * next run searches everything. Losing or corrupting it costs speed, never a verdict: anything
- * that does not read as this document is an empty memory.
+ * whole when it changes, so it never grows past the repository. The file's name is a 64-bit
+ * FNV-1a hash of both, and the document repeats them: a clash of names reads as an empty memory.
+ * (Not sha256: node:crypto is ~5 ms of a fresh run's start, which this command otherwise never
+ * loads; bench/gitea-rewrite.mjs.) Deleting it is always safe: the next run searches everything.
+ * Losing or corrupting it costs speed, never a verdict: anything that does not read as this
+ * document is an empty memory.
  */
 
 export interface SearchMemory {
@@ -42,22 +44,19 @@ export interface MemoryPlace {
 }
 
 const FORMAT = 'molectl-gitea-search-memory';
-const VERSION = 2;
+const VERSION = 3;
 const BLOB_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 const NOTHING: Remembered = { triggerFree: new Set(), listed: [] };
 
 export function openSearchMemory(place: MemoryPlace): SearchMemory {
-  const key = createHash('sha256')
-    .update(JSON.stringify([FORMAT, VERSION, place.workTree, place.terms]))
-    .digest('hex')
-    .slice(0, 32);
+  const key = fnv1a64(JSON.stringify([FORMAT, VERSION, place.workTree, place.terms]));
   const dir = join(place.cacheDir, 'gitea-rewrite');
   const path = join(dir, `${key}.json`);
   let recalled: Remembered | undefined;
 
   return {
     recall() {
-      recalled ??= read(path);
+      recalled ??= read(path, place);
       return recalled;
     },
     remember(next) {
@@ -65,7 +64,14 @@ export function openSearchMemory(place: MemoryPlace): SearchMemory {
       try {
         mkdirSync(dir, { recursive: true, mode: 0o700 });
         const temporary = `${path}.${process.pid}.tmp`;
-        const document = { format: FORMAT, version: VERSION, triggerFree: [...next.triggerFree], listed: next.listed };
+        const document = {
+          format: FORMAT,
+          version: VERSION,
+          workTree: place.workTree,
+          terms: place.terms,
+          triggerFree: [...next.triggerFree],
+          listed: next.listed,
+        };
         writeFileSync(temporary, `${JSON.stringify(document)}\n`, { mode: 0o600 });
         renameSync(temporary, path);
         recalled = { ...next, found: true };
@@ -76,7 +82,7 @@ export function openSearchMemory(place: MemoryPlace): SearchMemory {
   };
 }
 
-function read(path: string): Remembered {
+function read(path: string, place: MemoryPlace): Remembered {
   let document: unknown;
   try {
     document = JSON.parse(readFileSync(path, 'utf8'));
@@ -84,8 +90,10 @@ function read(path: string): Remembered {
     return NOTHING;
   }
   if (typeof document !== 'object' || document === null) return NOTHING;
-  const { format, version, triggerFree, listed } = document as Record<string, unknown>;
+  const { format, version, workTree, terms, triggerFree, listed } = document as Record<string, unknown>;
   if (format !== FORMAT || version !== VERSION) return NOTHING;
+  // Another directory or set of terms whose name hashes alike: not this memory.
+  if (workTree !== place.workTree || JSON.stringify(terms) !== JSON.stringify(place.terms)) return NOTHING;
   if (!Array.isArray(triggerFree) || !triggerFree.every((id) => typeof id === 'string' && BLOB_ID.test(id)))
     return NOTHING;
   if (!Array.isArray(listed) || !listed.every((p) => typeof p === 'string' && p.length > 0)) return NOTHING;
@@ -100,4 +108,19 @@ function same(a: Remembered, b: Remembered): boolean {
     a.listed.every((p, i) => p === b.listed[i]) &&
     [...b.triggerFree].every((id) => a.triggerFree.has(id))
   );
+}
+
+/** 64-bit FNV-1a of the UTF-16 code units, as 16 hex digits: a file name, not a security measure. */
+function fnv1a64(text: string): string {
+  let hi = 0xcbf29ce4;
+  let lo = 0x84222325;
+  for (let i = 0; i < text.length; i += 1) {
+    lo = (lo ^ text.charCodeAt(i)) >>> 0;
+    // Multiply by the 64-bit FNV prime 0x100000001b3 in two 32-bit halves.
+    const loProduct = lo * 0x1b3;
+    const carry = Math.floor(loProduct / 0x100000000);
+    hi = (Math.imul(hi, 0x1b3) + Math.imul(lo, 0x100) + carry) >>> 0;
+    lo = loProduct >>> 0;
+  }
+  return hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
 }

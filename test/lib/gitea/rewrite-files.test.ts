@@ -168,6 +168,38 @@ describe('rewriteFiles', () => {
     expect(report.findings).toMatchObject([{ file: 'a.md', line: 2, rule: 'pull-link' }]);
   });
 
+  it('in a git repository, what a search of every file lists: tracked and untracked files in path order, files the work tree holds for assume-unchanged and skip-worktree entries, no tracked file that .gitignore names', async () => {
+    await git('init', '-q');
+    await put('.gitignore', '*.log\nbuild/\n');
+    await put('b-tracked.md', `${OLD}\n`);
+    await put('d/tracked.md', `${OLD}\n`);
+    await put('kept.log', `${OLD}\n`); // tracked, though ignored
+    await put('build/out.md', `${OLD}\n`); // tracked, in an ignored directory
+    await put('assumed.md', 'nothing yet\n');
+    await put('sparse.md', `${OLD}\n`);
+    await git('add', '-A');
+    await git('add', '-f', 'kept.log', 'build/out.md');
+    await git('commit', '-qm', 'init');
+    await git('update-index', '--assume-unchanged', 'assumed.md');
+    await put('assumed.md', `${OLD}\n`);
+    await git('update-index', '--skip-worktree', 'sparse.md');
+    await put('sparse.md', 'nothing now\n');
+    await put('a-untracked.md', `${OLD}\n`);
+    await put('c-untracked.md', `${OLD}\n`);
+    await put('d/e-untracked.md', `${OLD}\n`);
+    const seen: string[] = [];
+    await rewriteFiles(['.'], options({ write: false, onFileChanged: (f) => void seen.push(f.path) }));
+    // What `git grep --untracked` lists, in its order: it walks the work tree.
+    expect(seen).toEqual([
+      'a-untracked.md',
+      'assumed.md',
+      'b-tracked.md',
+      'c-untracked.md',
+      'd/e-untracked.md',
+      'd/tracked.md',
+    ]);
+  });
+
   it('honours --include and --exclude globs, and rewriteGoFiles', async () => {
     await put('docs/a.md', `${OLD}\n`);
     await put('docs/vendor/b.md', `${OLD}\n`);

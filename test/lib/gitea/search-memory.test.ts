@@ -111,6 +111,54 @@ describe('gitea rewrite remembers contents found free of GitHub references', () 
     expect(committed.filesSearched).toBe(5);
   });
 
+  it("a memory of another directory found under this one's name (a clash of hashes) is not used", async () => {
+    // Another work tree, whose memory knows one clean blob.
+    const otherDir = join(root, 'other');
+    await mkdir(otherDir);
+    await execFile('git', ['init', '-q'], { cwd: otherDir });
+    await writeFile(join(otherDir, 'README.md'), 'nothing here\n');
+    const inOther = ['-c', 'user.email=t@example.com', '-c', 'user.name=t'];
+    await execFile('git', [...inOther, 'add', '-A'], { cwd: otherDir });
+    await execFile('git', [...inOther, 'commit', '-qm', 'init'], { cwd: otherDir });
+    const otherOptions = options({ cwd: otherDir });
+    await rewriteFiles([], otherOptions);
+    await rewriteFiles([], otherOptions); // learns README.md's blob as clean, in the other directory
+    await rewriteFiles([], options()); // notes this directory
+    const names = await readdir(join(cacheDir, 'gitea-rewrite'));
+    expect(names).toHaveLength(2);
+    const documents = await Promise.all(
+      names.map(async (name) => ({
+        name,
+        document: JSON.parse(await readFile(join(cacheDir, 'gitea-rewrite', name), 'utf8')),
+      })),
+    );
+    const mine = documents.find((d) => d.document.workTree === dir)!;
+    const theirs = documents.find((d) => d.document.workTree === otherDir)!;
+    expect(theirs.document.triggerFree).toHaveLength(1);
+    // Their memory, filed under this directory's name, with this directory's clean blobs too.
+    const blobs = (await git('ls-files', '-s')).match(/\b[0-9a-f]{40}\b/g)!;
+    await writeFile(
+      join(cacheDir, 'gitea-rewrite', mine.name),
+      JSON.stringify({ ...theirs.document, triggerFree: [...blobs] }),
+    );
+    const report = await expectSameAsWithoutMemory();
+    expect(report.filesSearched).toBe(report.filesListed);
+  });
+
+  it('a later run hands files over as before: first what the last search listed (untracked ones too), then the rest', async () => {
+    await put('aaa.md', 'clean for now\n');
+    await git('add', 'aaa.md');
+    await git('commit', '-qm', 'aaa');
+    await put('docs/new.md', `Clone ${OLD}\n`); // untracked, listed by the last search
+    await rewriteFiles([], options());
+    await rewriteFiles([], options());
+    await put('aaa.md', `now see ${OLD}\n`); // modified since: searched after what was listed
+    const order: string[] = [];
+    const report = await rewriteFiles([], options({ onFileChanged: (f) => void order.push(f.path) }));
+    expect(report.filesSearched).toBeLessThan(report.filesListed);
+    expect(order).toEqual(['docs/a.md', 'docs/new.md', 'aaa.md']);
+  });
+
   it('writes: files rewritten by one run are searched again by the next, which finds nothing left', async () => {
     await rewriteFiles([], options());
     const written = await rewriteFiles([], options({ write: true }));
@@ -148,7 +196,7 @@ describe('gitea rewrite remembers contents found free of GitHub references', () 
     for (const file of files) {
       const path = join(cacheDir, 'gitea-rewrite', file);
       const document = JSON.parse(await readFile(path, 'utf8'));
-      expect(document).toMatchObject({ format: 'molectl-gitea-search-memory', version: 2 });
+      expect(document).toMatchObject({ format: 'molectl-gitea-search-memory', version: 3 });
       expect(document.triggerFree[0]).toMatch(/^[0-9a-f]{40}$/);
       await writeFile(path, JSON.stringify({ ...document, triggerFree: ['not a blob id'] }));
     }
