@@ -47,21 +47,29 @@ export async function pollDueCommands(
       // Around the time commands have been taking, poll briskly; past it, back off. Before any
       // result has shown how long this script takes, its first seconds are polled at the first
       // interval: a canary that takes 2 s is seen at 2.5 s, not at 3.5 s after 0.5 / 1.5 / 3.5.
+      // Inside that window the gap is a sixteenth of the time commands have been taking (so a
+      // result waits ~3 % of a host's turn to be seen), between 100 ms and half the first interval.
       const age = at - c.sentAt;
       const expected = run.quickestMs !== null && age < 2 * run.quickestMs;
       const unknownYet = run.quickestMs === null && age < BRISK_WHILE_UNKNOWN_MS;
-      c.pollEvery =
-        after > before || unknownYet
+      c.pollEvery = expected
+        ? briskPollMs(run.quickestMs!, run.firstPollMs)
+        : after > before || unknownYet
           ? run.firstPollMs
-          : expected
-            ? run.firstPollMs / 2
-            : Math.min(run.maxPollMs, c.pollEvery * 2);
+          : Math.min(run.maxPollMs, c.pollEvery * 2);
       c.pollAt = at + c.pollEvery;
       if (at >= c.deadline && after < c.instanceIds.length) run.expired.add(c.commandId);
       afterEach();
     },
   );
 }
+
+/** The gap between polls of a command around the age at which its results are expected (pure). */
+export function briskPollMs(quickestMs: number, firstPollMs: number): number {
+  return Math.min(firstPollMs / 2, Math.max(MIN_BRISK_POLL_MS, quickestMs / 16));
+}
+
+const MIN_BRISK_POLL_MS = 100;
 
 /** How long a command of a script whose timing is not known yet is polled at the first interval. */
 const BRISK_WHILE_UNKNOWN_MS = 5_000;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { InvocationOutput, InvocationSummary, SendShellCommandInput } from '../../../src/lib/aws/aws-types.js';
 import { lingerMs, nextBatchSize } from '../../../src/lib/ssm/dispatch-commands.js';
 import { runShellScript, type ShellScriptApi } from '../../../src/lib/ssm/run-shell-script.js';
+import { briskPollMs } from '../../../src/lib/ssm/poll-commands.js';
 import { createSsmPacer } from '../../../src/lib/ssm/ssm-pacer.js';
 import { createFastClock } from './fake-ssm.js';
 
@@ -259,6 +260,32 @@ describe('when to poll', () => {
     // Another script has its own timing: it is not polled as if it took as long.
     await runShellScript(deps, { instanceIds: ids(1), commands: ['other'], previewIsComplete: () => true });
     expect(ssm.listed.length - canaryPolls - 1).toBeGreaterThan(1);
+  });
+});
+
+describe('briskPollMs', () => {
+  it.each([
+    [2000, 500, 125],
+    [60_000, 500, 250],
+    [800, 500, 100],
+  ])('quickest %i ms, first poll %i ms -> %i ms', (quickest, first, expected) => {
+    expect(briskPollMs(quickest, first)).toBe(expected);
+  });
+
+  it("sees a command's later hosts soon after they finish, also once its first results are in", async () => {
+    const { clock, deps } = setup({ durationMs: (id) => (id.endsWith('2') ? 2200 : 2000), reportsTimes: true });
+    // A first run teaches the script's timing (2 s), as a canary does for the waves.
+    await runShellScript(deps, { instanceIds: ids(1), commands: ['true'], previewIsComplete: () => true });
+    const start = clock.now().getTime();
+    const results = await runShellScript(deps, {
+      instanceIds: ids(2),
+      commands: ['true'],
+      previewIsComplete: () => true,
+    });
+    expect(results.map((r) => r.status)).toEqual(['Success', 'Success']);
+    // The second host finishes at 2.2 s; polled every 2 s / 16 after the first result, it is seen
+    // by ~2.35 s (at the first interval, 0.5 s after the first result, it was seen at 2.5 s).
+    expect(clock.now().getTime() - start).toBeLessThan(2400);
   });
 });
 
