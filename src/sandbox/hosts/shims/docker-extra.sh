@@ -184,11 +184,6 @@ _dk_cmd_exec() {
   return $rc
 }
 
-_dk_cmd_logs() {
-  _dk_logs_with_jq "$@"
-}
-
-
 # The forms below render from the docker-inspect JSON with jq, one jq start per call.
 
 # Renders a Go-template subset against the JSON on stdin: {{json .A.B}}, {{.A.B}},
