@@ -25,7 +25,7 @@ export function isOwnTempFile(path: string): boolean {
   // Called for every path of the tree: most are ruled out by their ending alone.
   if (!path.endsWith('.tmp')) return false;
   const name = basename(path);
-  return name.startsWith('.') && name.endsWith('.tmp') && name.includes(TEMP_MARK);
+  return name.startsWith('.') && name.includes(TEMP_MARK);
 }
 
 export function replaceFileAtomically(
