@@ -41,6 +41,11 @@ export function lingerMs(run: Pick<RunState, 'quickestMs' | 'firstPollMs'>): num
 
 const MAX_LINGER_MS = 2000;
 
+/** When freed capacity waiting to be sent has lingered enough (see nextBatchSize); null when none waits. */
+export function lingerEndsAt(run: Pick<RunState, 'freeSince' | 'queue' | 'quickestMs' | 'firstPollMs'>): number | null {
+  return run.freeSince !== null && run.queue.length > 0 ? run.freeSince + lingerMs(run) : null;
+}
+
 /**
  * Sends queued instances while the in-flight cap allows. Returns how many commands it sent. Up
  * to SENDS_AT_ONCE SendCommands are in flight together (a SendCommand carries the whole script

@@ -50,10 +50,11 @@ export async function pollDueCommands(
       // Inside that window the gap is a sixteenth of the time commands have been taking (so a
       // result waits ~3 % of a host's turn to be seen), between 100 ms and half the first interval.
       const age = at - c.sentAt;
-      const expected = run.quickestMs !== null && age < 2 * run.quickestMs;
-      const unknownYet = run.quickestMs === null && age < BRISK_WHILE_UNKNOWN_MS;
+      const { quickestMs } = run;
+      const expected = quickestMs !== null && age < 2 * quickestMs;
+      const unknownYet = quickestMs === null && age < BRISK_WHILE_UNKNOWN_MS;
       c.pollEvery = expected
-        ? briskPollMs(run.quickestMs!, run.firstPollMs)
+        ? briskPollMs(quickestMs, run.firstPollMs)
         : after > before || unknownYet
           ? run.firstPollMs
           : Math.min(run.maxPollMs, c.pollEvery * 2);

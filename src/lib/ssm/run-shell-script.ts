@@ -2,7 +2,7 @@ import type { AwsApi } from '../aws/aws-types.js';
 import type { Clock } from '../clock.js';
 import { UsageError } from '../errors.js';
 import { SSM_MAX_INSTANCE_IDS_PER_COMMAND } from '../aws/ssm-limits.js';
-import { dispatchAllowed, lingerMs } from './dispatch-commands.js';
+import { dispatchAllowed, lingerEndsAt } from './dispatch-commands.js';
 import { nextPollAt, pollDueCommands } from './poll-commands.js';
 import type { RunState } from './script-run-state.js';
 import { createSsmPacer, type SsmPacer } from './ssm-pacer.js';
@@ -191,8 +191,8 @@ export async function runShellScript(
       // A command sent meanwhile may want its first poll sooner than the ones known now.
       if (run.dispatching) pause = Math.min(pause, run.firstPollMs / 2);
       // Freed capacity waiting for more to join it is sent when its linger ends, poll or not.
-      if (run.freeSince !== null && run.queue.length)
-        pause = Math.min(pause, Math.max(MIN_PAUSE_MS, run.freeSince + lingerMs(run) - deps.clock.now().getTime()));
+      const lingerEnd = lingerEndsAt(run);
+      if (lingerEnd !== null) pause = Math.min(pause, Math.max(MIN_PAUSE_MS, lingerEnd - deps.clock.now().getTime()));
       await deps.clock.sleep(pause, deps.signal);
       // Poll and dispatch side by side: each command polled kicks dispatch, so capacity a poll
       // frees is used at once, and a fleet's worth of paced SendCommands (and the ledger writes
