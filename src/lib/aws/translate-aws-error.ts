@@ -1,4 +1,5 @@
 import { ConfigError, ExitCode, MolectlError, NotFoundError, UsageError } from '../errors.js';
+import { isCertificateRefusal, UNTRUSTED_CERTIFICATE_HINT } from '../http/certificate-refusal.js';
 import { NoAnswerError } from '../http/no-answer-error.js';
 import { NO_REGION_HINT, NO_REGION_MESSAGE, type AwsServiceName } from './aws-clients.js';
 
@@ -186,6 +187,12 @@ export function translateAwsError(error: unknown, call: AwsCallInfo): MolectlErr
     return new NotFoundError(
       `${what} was not found${call.region ? ` in ${call.region}` : ''} (${name})`,
       'check the name or id, and the region and account (molectl doctor shows both)',
+    );
+  }
+  if (isCertificateRefusal(e.code ?? name)) {
+    return new MolectlError(
+      `AWS ${call.service}${call.endpoint ? ` at ${call.endpoint}` : ''} presented a TLS certificate molectl does not trust (${e.code ?? name})`,
+      { code: ExitCode.failed, hint: UNTRUSTED_CERTIFICATE_HINT, ...cause },
     );
   }
   if (isNetworkError(e, name)) {

@@ -3,6 +3,7 @@ import { ConfigError, ExitCode, HttpError, InterruptedError, MolectlError } from
 import type { Redactor } from '../output/redactor.js';
 import { computeBackoffDelay, parseRetryAfter } from './backoff.js';
 import { checkHttpUrl, describeUrl } from './check-http-url.js';
+import { isCertificateRefusal, UNTRUSTED_CERTIFICATE_HINT } from './certificate-refusal.js';
 import { nodeHttpFetch, type HeaderReader } from './node-http-fetch.js';
 import { BodyTooLargeError, readCappedBody } from './read-capped-body.js';
 import { NoAnswerError } from './no-answer-error.js';
@@ -175,6 +176,7 @@ export async function httpRequest(request: HttpRequest): Promise<HttpResponse> {
       }
       reason = `timeout after ${timeoutMs} ms`;
     } else {
+      if (isCertificateRefusal(result.code)) throw certificateError(url, result.code);
       if (!canRetry || !repeatable)
         throw networkError(label, url, result.code, repeatable, request.unknownOutcomeHint, gaveUp);
       reason = `network error ${result.code}`;
@@ -328,6 +330,18 @@ function networkError(
     code: ExitCode.failed,
     hint: `check the URL, DNS, your network or VPN, and that ${url.host} is up`,
   });
+}
+
+function certificateError(url: URL, code: string): NoAnswerError {
+  return new NoAnswerError(
+    `${url.host} presented a TLS certificate molectl does not trust (${code})`,
+    'network',
+    false,
+    {
+      code: ExitCode.failed,
+      hint: UNTRUSTED_CERTIFICATE_HINT,
+    },
+  );
 }
 
 function cancelledError(

@@ -210,6 +210,17 @@ const rows: Row[] = [
     hint: /network access.*AWS_ENDPOINT_URL/,
   },
   {
+    what: 'a certificate it does not trust names NODE_EXTRA_CA_CERTS',
+    error: Object.assign(new Error('unable to verify the first certificate'), {
+      code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    }),
+    call: { endpoint: 'https://127.0.0.1:4566' },
+    code: 1,
+    message:
+      'AWS ssm at https://127.0.0.1:4566 presented a TLS certificate molectl does not trust (UNABLE_TO_VERIFY_LEAF_SIGNATURE)',
+    hint: /NODE_EXTRA_CA_CERTS/,
+  },
+  {
     what: 'an unresolvable host names the public endpoint of the region',
     error: Object.assign(new Error('getaddrinfo ENOTFOUND ssm.us-east-2.amazonaws.com'), { code: 'ENOTFOUND' }),
     code: 1,

@@ -125,6 +125,27 @@ describe('httpRequest retries', () => {
     expect(error.hint).toMatch(/network/);
     expect(delays).toHaveLength(2);
   });
+  it('never retries a certificate it does not trust, and names NODE_EXTRA_CA_CERTS', async () => {
+    let calls = 0;
+    const fetch = (async () => {
+      calls += 1;
+      throw new TypeError('fetch failed', {
+        cause: Object.assign(new Error('self-signed certificate in certificate chain'), {
+          code: 'SELF_SIGNED_CERT_IN_CHAIN',
+        }),
+      });
+    }) as unknown as typeof globalThis.fetch;
+    const { sleep, delays } = recordingSleep();
+    const error = await catchError(
+      httpRequest({ method: 'GET', url: 'https://cp.example.test/x', retries: 3, sleep, fetch }),
+    );
+    expect(error.message).toBe(
+      'cp.example.test presented a TLS certificate molectl does not trust (SELF_SIGNED_CERT_IN_CHAIN)',
+    );
+    expect(error.hint).toMatch(/NODE_EXTRA_CA_CERTS/);
+    expect(calls).toBe(1);
+    expect(delays).toHaveLength(0);
+  });
 });
 
 describe('httpRequest timeouts and cancellation', () => {
