@@ -67,8 +67,6 @@ export interface HttpRequest extends HttpDoorOptions {
   accept?: (status: number) => boolean;
   /** How to find out whether a non-idempotent call that timed out took effect. */
   unknownOutcomeHint?: string;
-  /** Off by default: a redirect could carry credential headers to another host. */
-  followRedirects?: boolean;
 }
 
 export interface HttpResponse {
@@ -231,16 +229,13 @@ async function attemptOnce(
       signal: controller.signal,
       ...(body === undefined ? {} : { body }),
     };
-    const response =
-      request.fetch || request.followRedirects
-        ? await (request.fetch ?? globalThis.fetch)(url, {
-            ...init,
-            redirect: request.followRedirects ? 'follow' : 'manual',
-          })
-        : await nodeHttpFetch(url, {
-            ...init,
-            headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) },
-          });
+    // Redirects are never followed: one could carry credential headers to another host.
+    const response = request.fetch
+      ? await request.fetch(url, { ...init, redirect: 'manual' })
+      : await nodeHttpFetch(url, {
+          ...init,
+          headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        });
     const bodyText = await readCappedBody(response, request.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
     return { kind: 'response', status: response.status, headers: response.headers, bodyText };
   } catch (error) {
