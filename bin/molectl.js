@@ -1,9 +1,27 @@
-#!/usr/bin/env node
+#!/bin/sh
+":" //; [ -z "${NODE_EXTRA_CA_CERTS-}" ] || { export MOLECTL_DEFERRED_EXTRA_CA_CERTS="$NODE_EXTRA_CA_CERTS"; unset NODE_EXTRA_CA_CERTS; }; exec node "$0" "$@"
 'use strict';
+// Read by sh, then by Node. sh (the shebang) runs line 2, which Node reads as a string and a
+// comment: it starts the Node on PATH on this file, as `#!/usr/bin/env node` would, but with
+// NODE_EXTRA_CA_CERTS moved aside. Node 20 loads that file and builds its root store before any
+// JavaScript runs, ~70 ms on every command; molectl loads it when it first opens a TLS connection
+// (src/lib/http/deferred-extra-ca.ts), and commands that never do (gitea rewrite, --help, the
+// loopback sandbox) never pay. POSIX sh rather than `env -S`, which BusyBox's env lacks.
+// No Node flag is given at start: any V8 flag makes V8 reject the code cache of Node's own modules
+// (growHeapByHalfOnceLarge below). test/e2e/installed-command.test.ts holds all of this.
+const deferredExtraCaFile = takeDeferredExtraCaFile(process.env);
 // CommonJS (bin/package.json), like the bundle it loads (build/bundle.mjs): a run that never
 // starts Node's ESM loader starts ~20 ms sooner (issue 16).
 const { join } = require('node:path');
-const { commandKey, isQuickAnswer, main, outliveTheTerminal, quickAnswerText } = require('../dist/bundle/cli.cjs');
+const {
+  commandKey,
+  deferExtraCaCertificates,
+  isQuickAnswer,
+  main,
+  outliveTheTerminal,
+  quickAnswerText,
+} = require('../dist/bundle/cli.cjs');
+if (deferredExtraCaFile) deferExtraCaCertificates(deferredExtraCaFile);
 
 async function run(argv) {
   const quick = isQuickAnswer(argv);
@@ -86,6 +104,18 @@ function writeQuickAnswer(argv) {
     if (error.code !== 'EPIPE') throw error;
   }
   process.exit(0);
+}
+
+/**
+ * The extra CA file the sh header moved aside, if any; NODE_EXTRA_CA_CERTS is put back, so that
+ * the programs molectl starts (git, a detached sandbox) see the environment the user gave it.
+ */
+function takeDeferredExtraCaFile(env) {
+  const file = env.MOLECTL_DEFERRED_EXTRA_CA_CERTS;
+  if (file === undefined) return undefined;
+  delete env.MOLECTL_DEFERRED_EXTRA_CA_CERTS;
+  if (file) env.NODE_EXTRA_CA_CERTS = file;
+  return file || undefined;
 }
 
 run(process.argv.slice(2));

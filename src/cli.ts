@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { commandGroups, commands } from './commands/index.js';
 import { watchForClosedOutput } from './cli/closed-output.js';
 export { outliveTheTerminal } from './cli/lost-terminal.js';
+export { deferExtraCaCertificates } from './lib/http/extra-ca-deferral.js';
 import { renderTopLevelHelp } from './lib/cli/top-level-help.js';
 import { ExitCode } from './lib/errors.js';
 import type { TerminalStream } from './lib/output/output.js';

@@ -3,6 +3,7 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { ConfigError } from '../errors.js';
+import { trustDeferredExtraCaCertificates } from '../http/deferred-extra-ca.js';
 
 /**
  * SDK v3 clients, created on first use. Every import of `@aws-sdk/*` in molectl is either
@@ -111,7 +112,11 @@ export class AwsClients {
     service: S,
     maxAttempts: number,
   ): Promise<{ client: unknown; sdk: unknown }> {
-    const [sdk, region] = await Promise.all([loaders[service](), this.region()]);
+    const [sdk, region] = await Promise.all([
+      loaders[service](),
+      this.region(),
+      this.mayOpenTls() ? trustDeferredExtraCaCertificates() : undefined,
+    ]);
     const Client = clientClass(service, sdk as AwsSdkModules[S]);
     const client = new Client(this.clientConfig(region, maxAttempts)) as SdkClientStack;
     // molectl gives the SDK no logger, yet the SDK's logger middleware still builds a redacted
@@ -142,6 +147,16 @@ export class AwsClients {
         httpsAgent: { timeout: IDLE_SOCKET_MS },
       },
     };
+  }
+
+  /**
+   * Whether the client, or a credential provider the SDK starts for it (SSO, STS, a container
+   * endpoint), may open a TLS connection: always, except against a plain-http endpoint (the
+   * sandbox) with static keys.
+   */
+  private mayOpenTls(): boolean {
+    const { endpoint, credentials, profile } = this.settings;
+    return !(endpoint?.startsWith('http:') && credentials && !profile);
   }
 
   private async resolveRegion(): Promise<string> {

@@ -1,4 +1,5 @@
 import type { IncomingMessage, RequestOptions } from 'node:http';
+import { trustDeferredExtraCaCertificates } from './deferred-extra-ca.js';
 
 /**
  * The subset of fetch the HTTP door uses, over node:http and node:https. Node's own fetch is
@@ -8,8 +9,8 @@ import type { IncomingMessage, RequestOptions } from 'node:http';
  * so a finished command is not held open by them either.
  *
  * Only what http-request.ts needs: method, headers, a string body, an AbortSignal; the response's
- * status, headers (get, forEach) and body stream (getReader, cancel). No redirects: the door asks
- * for them only with followRedirects, and then uses the real fetch.
+ * status, headers (get, forEach) and body stream (getReader, cancel). Redirects are answers like
+ * any other: the door never follows them.
  */
 
 export interface HeaderReader {
@@ -36,7 +37,9 @@ export interface MinimalRequestInit {
 }
 
 export async function nodeHttpFetch(url: URL, init: MinimalRequestInit): Promise<MinimalResponse> {
-  const transport = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
+  const tls = url.protocol === 'https:';
+  if (tls) await trustDeferredExtraCaCertificates();
+  const transport = tls ? await import('node:https') : await import('node:http');
   const options: RequestOptions = {
     method: init.method,
     headers: init.headers,
