@@ -6,15 +6,15 @@
 import { spawn } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { median, Sink, startVerifySandbox } from './lib/verify-sandbox.mjs';
-import { molectlArgs } from './lib/molectl-command.mjs';
+import { installedMolectl } from './lib/molectl-command.mjs';
 
 const dist = (path) => new URL(`../dist/${path}`, import.meta.url).href;
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 
-function spawnMs(args, env) {
+function spawnMs({ file, args, env }) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, args, { env, stdio: 'ignore' });
+    const child = spawn(file, args, { env, stdio: 'ignore' });
     child.on('error', reject);
     child.on('close', (code) => resolve({ ms: Number(process.hrtime.bigint() - started) / 1e6, code }));
   });
@@ -24,17 +24,17 @@ export async function runCommandStartupBench() {
   const bench = await startVerifySandbox('start');
   const { env, verifyArgs } = bench;
   const cases = [
-    ['node -e 0', ['-e', '0']],
-    ['molectl --help', molectlArgs(['--help'])],
-    ['molectl org list', molectlArgs(['org', 'list'])],
-    ['molectl verify', molectlArgs(verifyArgs)],
+    ['node -e 0', { file: process.execPath, args: ['-e', '0'], env }],
+    ['molectl --help', installedMolectl(['--help'], env)],
+    ['molectl org list', installedMolectl(['org', 'list'], env)],
+    ['molectl verify', installedMolectl(verifyArgs, env)],
   ];
   try {
     // Interleaved, so that a burst of load on the machine touches every case alike.
     const times = cases.map(() => []);
     for (let i = 0; i < RUNS; i++) {
-      for (const [k, [, args]] of cases.entries()) {
-        const r = await spawnMs(args, env);
+      for (const [k, [, cmd]] of cases.entries()) {
+        const r = await spawnMs(cmd);
         if (r.code !== 0 && r.code !== 1) throw new Error(`${cases[k][0]} exited ${r.code}`);
         times[k].push(r.ms);
       }

@@ -6,21 +6,21 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { molectlArgs } from './lib/molectl-command.mjs';
+import { BIN, withBenchNode } from './lib/molectl-command.mjs';
 
 const TENANTS = Number(process.env.BENCH_TENANTS ?? 1000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
 /** Each call runs with its own state dir (env.MOLECTL_STATE_DIR); the config path is in it, and absent. */
 function molectl(args, env) {
-  return spawnSync(process.execPath, molectlArgs(args), {
+  return spawnSync(BIN, args, {
     encoding: 'utf8',
-    env: {
+    env: withBenchNode({
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       MOLECTL_CONFIG: join(env.MOLECTL_STATE_DIR, 'absent-config.json'),
       ...env,
-    },
+    }),
   });
 }
 

@@ -5,18 +5,22 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { molectlArgs } from './lib/molectl-command.mjs';
+import { installedMolectl, molectlArgs } from './lib/molectl-command.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 
-function measure(args) {
+const BASE_ENV = { PATH: process.env.PATH, HOME: process.env.HOME };
+
+/** `node -e 0`, or molectl as installed (through its sh header). */
+function command(args, molectl) {
+  return molectl ? installedMolectl(args, BASE_ENV) : { file: process.execPath, args, env: BASE_ENV };
+}
+
+function measure({ file, args, env }) {
   const times = [];
   const rss = [];
   for (let i = 0; i < RUNS; i++) {
-    const r = spawnSync('/usr/bin/time', ['-f', '%e %M', process.execPath, ...args], {
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH, HOME: process.env.HOME },
-    });
+    const r = spawnSync('/usr/bin/time', ['-f', '%e %M', file, ...args], { encoding: 'utf8', env });
     const last = r.stderr.trim().split('\n').at(-1).split(' ');
     times.push(Number(last[0]) * 1000);
     rss.push(Number(last[1]) / 1024);
@@ -25,11 +29,11 @@ function measure(args) {
 }
 
 // /usr/bin/time reports 10 ms resolution; a second, finer clock: hrtime around spawnSync.
-function measureFine(args) {
+function measureFine({ file, args, env }) {
   const times = [];
   for (let i = 0; i < RUNS; i++) {
     const t0 = process.hrtime.bigint();
-    spawnSync(process.execPath, args, { stdio: 'ignore', env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+    spawnSync(file, args, { stdio: 'ignore', env });
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
   return median(times);
@@ -63,10 +67,10 @@ function sdkLoadedFor(args) {
 
 export async function runStartupBench() {
   const rows = [
-    ['node -e 0', ['-e', '0']],
-    ['molectl --version', molectlArgs(['--version'])],
-    ['molectl --help', molectlArgs(['--help'])],
-  ].map(([name, args]) => ({ name, ...measure(args), fineMedianMs: measureFine(args) }));
+    ['node -e 0', command(['-e', '0'], false)],
+    ['molectl --version', command(['--version'], true)],
+    ['molectl --help', command(['--help'], true)],
+  ].map(([name, cmd]) => ({ name, ...measure(cmd), fineMedianMs: measureFine(cmd) }));
   const base = rows[0].fineMedianMs;
   console.log(`startup (${RUNS} runs each, median wall time; ratio against node -e 0 in this run)`);
   for (const r of rows) {

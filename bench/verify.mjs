@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { median, Sink, startVerifySandbox } from './lib/verify-sandbox.mjs';
-import { molectlArgs } from './lib/molectl-command.mjs';
+import { installedMolectl } from './lib/molectl-command.mjs';
 
 const dist = (path) => new URL(`../dist/${path}`, import.meta.url).href;
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
@@ -60,7 +60,8 @@ export async function runVerifyBench() {
 
 function runChild(args, env) {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, molectlArgs(args), { env, encoding: 'utf8' }, (error, stdout) => {
+    const { file, args: argv, env: childEnv } = installedMolectl(args, env);
+    execFile(file, argv, { env: childEnv, encoding: 'utf8' }, (error, stdout) => {
       // Exit 1 (a failed check) still prints the report; anything else is a broken bench.
       if (error && error.code !== 1) reject(error);
       else resolve(stdout);
