@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +23,13 @@ afterEach(() => {
   rmSync(cacheHome, { recursive: true, force: true });
 });
 
-const cacheDir = (): string => join(cacheHome, 'molectl', 'compile-cache', `${process.version}-${process.arch}`);
+const nodeDir = (): string => join(cacheHome, 'molectl', 'compile-cache', `${process.version}-${process.arch}`);
+/** The directory of this build of the bundle (the only one a test's runs make). */
+const cacheDir = (): string => {
+  const builds = readdirSync(nodeDir()).filter((name) => name.startsWith('build-'));
+  expect(builds).toHaveLength(1);
+  return join(nodeDir(), builds[0]!);
+};
 const run = (argv: string[], env: Record<string, string> = {}) => spawnCli(argv, { XDG_CACHE_HOME: cacheHome, ...env });
 
 describe.skipIf(nodeHasItsOwn)('the compile cache (Node 20)', () => {
@@ -52,6 +58,27 @@ describe.skipIf(nodeHasItsOwn)('the compile cache (Node 20)', () => {
     expect(second.code).toBe(0);
     expect(second.stdout).toBe(first.stdout);
     expect(statSync(join(cacheDir(), runtimeCache)).size).not.toBe(4096);
+  });
+
+  it('keeps the caches of the 8 builds used last, and removes older builds and the older flat layout', async () => {
+    mkdirSync(nodeDir(), { recursive: true });
+    const hoursAgo = (hours: number): Date => new Date(Date.now() - hours * 3_600_000);
+    const others = Array.from({ length: 10 }, (_, i) => `build-0-${i}-0`);
+    others.forEach((name, i) => {
+      mkdirSync(join(nodeDir(), name));
+      writeFileSync(join(nodeDir(), name, 'runtime-x.cjs-1-1.v8'), 'cache');
+      utimesSync(join(nodeDir(), name), hoursAgo(i + 1), hoursAgo(i + 1)); // build-0-0-0 used last
+    });
+    writeFileSync(join(nodeDir(), 'runtime-old.cjs-1-1-org-list.v8'), 'flat layout');
+
+    expect((await run(['org', 'list', '--help'])).code).toBe(0);
+    const left = readdirSync(nodeDir()).sort();
+    expect(left.filter((name) => others.includes(name))).toEqual(others.slice(0, 7).sort());
+    expect(left).toHaveLength(8);
+    expect(left).not.toContain('runtime-old.cjs-1-1-org-list.v8');
+    // A later run of the same build removes nothing.
+    expect((await run(['verify', '--help'])).code).toBe(0);
+    expect(readdirSync(nodeDir()).sort()).toEqual(left);
   });
 
   it('MOLECTL_NO_COMPILE_CACHE turns it off: nothing is written', async () => {
