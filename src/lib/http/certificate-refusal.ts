@@ -21,4 +21,4 @@ export function isCertificateRefusal(code: string | undefined): boolean {
 }
 
 export const UNTRUSTED_CERTIFICATE_HINT =
-  'if a proxy on your network re-signs TLS, set NODE_EXTRA_CA_CERTS to a file with its CA certificate (PEM)';
+  'if a proxy on your network re-signs TLS, point NODE_EXTRA_CA_CERTS at a PEM file with its CA certificate (if it is set, check that the file holds that CA)';
