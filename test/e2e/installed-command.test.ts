@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -24,6 +24,17 @@ describe('molectl as npm installs it', () => {
     const r = await run(BIN, ['--version'], { env: { PATH, HOME: process.env.HOME } });
     expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
     expect(r.stderr).toBe('');
+  });
+
+  it('runs through a link on PATH, as npm link and npm install -g make it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'molectl-linked-'));
+    try {
+      symlinkSync(BIN, join(dir, 'molectl'));
+      const r = await run('molectl', ['--version'], { env: { PATH: `${dir}:${PATH}`, HOME: process.env.HOME } });
+      expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('hands the programs it starts NODE_EXTRA_CA_CERTS as the user gave it, and nothing of its own', async () => {
