@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -41,13 +41,11 @@ describe('molectl as npm installs it', () => {
     // A `git` first on PATH that writes down its environment: gitea rewrite starts git.
     const dir = mkdtempSync(join(tmpdir(), 'molectl-child-env-'));
     try {
-      const bin = join(dir, 'bin');
       const fakeGit = join(dir, 'git');
       writeFileSync(fakeGit, `#!/bin/sh\nenv > "${join(dir, 'git-env')}"\nexit 128\n`);
       chmodSync(fakeGit, 0o755);
       const work = join(dir, 'work');
-      for (const made of [bin, work]) rmSync(made, { recursive: true, force: true });
-      await run('mkdir', [work]);
+      mkdirSync(work);
       const env = { PATH: `${dir}:${PATH}`, HOME: process.env.HOME, NODE_EXTRA_CA_CERTS: '/etc/molectl-test/ca.pem' };
       await run(BIN, ['gitea', 'rewrite', '--quiet'], { env, cwd: work }).catch(() => undefined);
       const seen = readFileSync(join(dir, 'git-env'), 'utf8').split('\n');
