@@ -1,4 +1,5 @@
-"""One warm Python interpreter per sandbox, serving the hosts' `python3 -c` calls.
+"""One warm Python interpreter per sandbox, serving the hosts' `python3 -c` calls (and the file
+operations of their mv, rm, chmod and cp calls: serve_file_operation).
 
 The sandbox's python3 shim (shims/python3, or the python3 function of shims/host-functions.sh in
 a script's own bash) connects over loopback TCP and sends a token, its own pid and its argument
@@ -62,6 +63,10 @@ def parse_request(data):
     # ended by a NUL: no value holds one). environ is None when the text is not what bash prints.
     token, pid, argc, *form = header.split(b" ")
     argc = int(argc)
+    if form == [b"x"]:  # a file operation (see serve_file_operation): no env, no streams
+        if rest.count(b"\0") < argc:
+            return None
+        return token, int(pid), [os.fsdecode(a) for a in rest.split(b"\0")[:argc]], None, "x"
     exported = form == [b"p"]
     if rest.count(b"\0") < argc + exported:
         return None
@@ -243,9 +248,15 @@ def compiled_code(code):
 def dispatch(conn, request, others):
     """Answers a whole request: F (refused) from here, else from a fork that runs the code."""
     token, pid, args, environ, exported = request
+    if not TOKEN or not hmac.compare_digest(token, TOKEN):
+        refuse(conn)
+        return
+    if exported == "x":
+        answer(conn, b"0\n" if serve_file_operation(args) else b"F\n")
+        return
     # An environment that is not what bash prints is refused too: the real python3 gets it right.
     unreadable = exported and environ is None
-    if unreadable or not TOKEN or not hmac.compare_digest(token, TOKEN) or len(args) < 2 or args[0] != "-c":
+    if unreadable or len(args) < 2 or args[0] != "-c":
         refuse(conn)
         return
     compiled = compiled_code(args[1])
@@ -260,10 +271,105 @@ def dispatch(conn, request, others):
 
 
 def refuse(conn):
+    answer(conn, b"F\n")
+
+
+def answer(conn, reply):
     try:
-        conn.sendall(b"F\n")
+        conn.sendall(reply)
     except OSError:
         pass
+
+
+# File operations of coreutils that the hosts' scripts run (the mv, rm, chmod and cp functions of
+# shims/host-functions.sh), done here by the system calls the program would make: a program
+# start costs a host ~2 ms of CPU, this a few tens of microseconds, and no fork. Only the exact
+# forms below, absolute paths, regular files; anything else, or any check or call that fails,
+# is refused (False) and the caller starts the real program, which then does the whole job and
+# prints its own messages. Invariant: a refusal leaves nothing half done that the program would
+# not redo the same way (a rename either happened or not; rm -f of a file already gone is
+# silent; cp -p rewrites the target whole).
+def serve_file_operation(argv):
+    try:
+        if len(argv) < 3 or not all(a.startswith("/") for a in argv[2:]):
+            return False
+        program, flag, paths = argv[0], argv[1], argv[2:]
+        if program == "mv" and flag == "-f" and len(paths) == 2:
+            return move_file(*paths)
+        if program == "rm" and flag == "-f":
+            return remove_files(paths)
+        if program == "chmod" and re.fullmatch(r"[0-7]{3,4}", flag) and len(paths) == 1:
+            return change_mode(int(flag, 8), paths[0])
+        if program == "cp" and flag == "-p" and len(paths) == 2:
+            return copy_preserving(*paths)
+    except OSError:
+        pass
+    return False
+
+
+def existing(path, follow):
+    """os.stat / os.lstat of path, or None when it does not exist (other errors raise)."""
+    try:
+        return os.stat(path) if follow else os.lstat(path)
+    except FileNotFoundError:
+        return None
+
+
+def move_file(source, target):
+    """`mv -f SOURCE TARGET`: a regular file renamed onto a path that is not a directory."""
+    src = os.lstat(source)
+    # mv moves into a directory (a symlink to one too), and treats the same file apart.
+    dst = existing(target, follow=True)
+    if not stat.S_ISREG(src.st_mode) or (dst and (stat.S_ISDIR(dst.st_mode) or os.path.samestat(src, dst))):
+        return False
+    os.rename(source, target)  # atomic: on an error nothing changed (EXDEV: mv copies instead)
+    return True
+
+
+def remove_files(paths):
+    """`rm -f PATH...`: each file or symlink unlinked; a missing one is silently skipped."""
+    found = [path for path in paths if existing(path, follow=False) is not None]
+    if any(stat.S_ISDIR(os.lstat(path).st_mode) for path in found):
+        return False  # rm -f refuses directories with a message: the program prints it
+    for path in found:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+    return True
+
+
+def change_mode(mode, path):
+    """`chmod NNN PATH` on a regular file (through a symlink, as chmod does)."""
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        return False  # a directory keeps its set-id bits under chmod: not modelled here
+    os.chmod(path, mode)
+    return True
+
+
+def copy_preserving(source, target):
+    """`cp -p SOURCE TARGET`: content, then times, owner and mode of a regular file, onto a
+    regular file or a new one (in place, as cp writes into an existing target)."""
+    src = os.stat(source)
+    dst = existing(target, follow=False)
+    if not stat.S_ISREG(src.st_mode) or (dst and (not stat.S_ISREG(dst.st_mode) or os.path.samestat(src, dst))):
+        return False
+    # Ownership this process can give without privilege, and no ACL for -p to carry over.
+    if (src.st_uid, src.st_gid) != (os.getuid(), os.getgid()) or src.st_size > (1 << 20) or os.listxattr(source):
+        return False
+    with open(source, "rb") as f:
+        data = f.read()
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.utime(fd, ns=(src.st_atime_ns, src.st_mtime_ns))
+        os.chown(fd, src.st_uid, src.st_gid)  # a setgid directory may have given another group
+        os.chmod(fd, stat.S_IMODE(src.st_mode))
+    finally:
+        os.close(fd)
+    return True
 
 
 def serve(conn, pid, args, environ, compiled):

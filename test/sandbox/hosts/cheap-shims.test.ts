@@ -224,3 +224,96 @@ set +x`,
     ]);
   });
 });
+
+describe('mv -f, rm -f, chmod and cp -p in the script’s bash (host-functions.sh)', () => {
+  // The same calls, once through the functions (the python helper does the common forms) and once
+  // through the programs: same outputs, exit statuses and resulting files, errors included.
+  const calls = `ops() {
+  local d=$1
+  mkdir -p "$d/sub"; printf 'a\\n' > "$d/a"; printf 'b\\n' > "$d/b"; ln -s "$d/a" "$d/link"
+  touch -d '2020-01-02 03:04:05.123456789' "$d/b"; chmod 640 "$d/b"
+  mv -f "$d/a" "$d/a2"; echo "mv $?"
+  mv -f "$d/a2" "$d/sub"; echo "mv into a directory $?"
+  mv -f "$d/b" "$d/b"; echo "mv onto itself $?"
+  mv -f "$d/missing" "$d/x"; echo "mv a missing file $?"
+  mv -f "$d/link" "$d/link2"; echo "mv a symlink $?"
+  mv -f "$d/b" "$d/no/such/dir"; echo "mv into a missing directory $?"
+  cp -p "$d/b" "$d/b2"; echo "cp $?"
+  printf 'older and longer\\n' > "$d/b3"; cp -p "$d/b" "$d/b3"; echo "cp onto a file $?"
+  cp -p "$d/b" "$d/sub"; echo "cp into a directory $?"
+  cp -p "$d/missing" "$d/b5"; echo "cp a missing file $?"
+  chmod 700 "$d/b2"; echo "chmod $?"
+  chmod 4755 "$d/b3"; echo "chmod setuid $?"
+  chmod 750 "$d/sub"; echo "chmod a directory $?"
+  chmod 700 "$d/missing"; echo "chmod a missing file $?"
+  rm -f "$d/b" "$d/missing" "$d/link2"; echo "rm $?"
+  rm -f "$d/sub"; echo "rm a directory $?"
+  rm -f "$d/b2/x"; echo "rm under a file $?"
+  (cd "$d" && mv -f b3 b4; echo "mv relative $?")
+}
+tree() { (cd "$1" && find . -printf '%P %y %m %s %l %T+\\n' | sed -E 's/ 20(2[1-9]|[3-9][0-9])-[^ ]*$/ recent/' | sort); }
+d=$MOLECTL_HOST_ROOT/tmp/file-ops
+ops "$d/x" > "$d.functions" 2>&1
+(unset -f mv rm chmod cp; ops "$d/y" > "$d.programs" 2>&1)
+diff <(sed "s#$d/x#D#g" "$d.functions") <(sed "s#$d/y#D#g" "$d.programs") && echo 'same output'
+diff <(tree "$d/x") <(tree "$d/y") && echo 'same files'
+tr -d '\\n' < "$d/x/b4"; echo
+sed "s#$d/x#D#g" "$d.functions"`;
+
+  it('do what the programs do, errors included', async () => {
+    await waitForPythonHelper();
+    const r = await run('acme', calls);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.split('\n')).toEqual([
+      'same output',
+      'same files',
+      'b',
+      'mv 0',
+      'mv into a directory 0',
+      "mv: 'D/b' and 'D/b' are the same file",
+      'mv onto itself 1',
+      "mv: cannot stat 'D/missing': No such file or directory",
+      'mv a missing file 1',
+      'mv a symlink 0',
+      "mv: cannot move 'D/b' to 'D/no/such/dir': No such file or directory",
+      'mv into a missing directory 1',
+      'cp 0',
+      'cp onto a file 0',
+      'cp into a directory 0',
+      "cp: cannot stat 'D/missing': No such file or directory",
+      'cp a missing file 1',
+      'chmod 0',
+      'chmod setuid 0',
+      'chmod a directory 0',
+      "chmod: cannot access 'D/missing': No such file or directory",
+      'chmod a missing file 1',
+      'rm 0',
+      "rm: cannot remove 'D/sub': Is a directory",
+      'rm a directory 1',
+      'rm under a file 0',
+      'mv relative 0',
+      '',
+    ]);
+  });
+
+  it('start no program for the forms a migration uses', async () => {
+    await waitForPythonHelper();
+    // `command mv` (the fallback) would fail: the hash names a program that does not exist.
+    const r = await run(
+      'beta',
+      `d=$MOLECTL_HOST_ROOT/tmp/no-program; mkdir -p "$d"; printf x > "$d/a"
+hash -p "$d/none" mv rm chmod cp
+mv -f "$d/a" "$d/b" && chmod 700 "$d/b" && cp -p "$d/b" "$d/c" && rm -f "$d/b" "$d/nothing" && stat -c '%n %a' "$d"/*
+mv "$d/c" "$d/d" 2>/dev/null || echo "other forms start the program: $?"`,
+    );
+    expect(r.stdout).toBe(`${host('beta').hostRoot}/tmp/no-program/c 700\nother forms start the program: 127\n`);
+  });
+});
+
+/** The helper announces its port in the shims' sandbox.env; until then every call starts the program. */
+async function waitForPythonHelper(): Promise<void> {
+  const envFile = join(sandbox.state.root, 'shims', 'sandbox.env');
+  for (let i = 0; i < 100 && !readFileSync(envFile, 'utf8').includes('PY_HELPER_PORT='); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -3,10 +3,11 @@
 # the bash that runs a host's script through BASH_ENV (create-host-runner.ts). A process start
 # costs 3-7 ms of CPU on a small VM, a fork alone about as much, and the shims' own work well
 # under a millisecond: bash resolves a function before PATH, so `docker ...` costs no process at
-# all (docker, aws, curl, python3's forwarder: run in the caller) or one fork (ss: its file
-# sourced in a subshell). What each call does and answers is the shim file's; the files stay
-# first on PATH for everything that starts a program by path or through another program (env,
-# timeout, xargs, sudo, a `docker exec`'s sh, a nested bash).
+# all (docker, aws, curl, python3's forwarder, and mv/rm/chmod/cp for the forms a migration
+# uses: run in the caller) or one fork (ss: its file sourced in a subshell). What each call
+# does and answers is the shim file's (or the program's); the files stay first on PATH for
+# everything that starts a program by path or through another program (env, timeout, xargs,
+# sudo, a `docker exec`'s sh, a nested bash).
 #
 # Only the script's own bash gets them: BASH_ENV is unset here, before the script runs, so no
 # program it starts sees it. host-assets.ts fills in the placeholders:
@@ -115,5 +116,48 @@ if [ @PYTHON3@ = 1 ]; then
     fi
     # The shim file, not a PATH lookup: with the recorder on, this call is recorded already.
     @SHIM_BIN@/python3 "$@"
+  }
+
+  # mv -f, rm -f, chmod NNN and cp -p on absolute paths: done by the same helper's main loop with
+  # the system calls the program makes (python-helper.py, serve_file_operation), which refuses
+  # any form or file it does not model; then, and for any other form, the real program runs. A
+  # program start costs more than every other step of such a call. Only while PATH is still the
+  # one the runner gave and the host has no program of that name of its own: else a start could
+  # find another program.
+  __molectl_path=$PATH
+  __molectl_file_op() { # <program> <arg>...: 0 when the helper did it, else 1 (nothing to undo)
+    local IFS=$' \t\n' REAL_CURL='' REAL_PYTHON='' PY_HELPER_PORT='' PY_HELPER_TOKEN='' __fd='' __reply=''
+    [ "$PATH" = "$__molectl_path" ] && [ ! -e "${MOLECTL_HOST_ROOT:-}/usr/local/bin/$1" ] || return 1
+    . @SHIM_BIN@/../sandbox.env
+    [ -n "$PY_HELPER_PORT" ] && { exec {__fd}<>"/dev/tcp/127.0.0.1/$PY_HELPER_PORT"; } 2>/dev/null || return 1
+    printf -v __reply '%s %s %s x\n' "$PY_HELPER_TOKEN" "$BASHPID" "$#"
+    { printf '%s' "$__reply"; printf '%s\0' "$@"; } >&"$__fd"
+    __reply=''
+    IFS= read -r -u "$__fd" __reply || :
+    exec {__fd}<&-
+    [ "$__reply" = 0 ] || return 1
+    if [ -n @ARGV_LOG@ ]; then printf '%s\0' "$@" >@ARGV_LOG@/"$EPOCHREALTIME.$BASHPID"; fi
+  }
+  # The forms a host's scripts use; `command` starts the program for everything else (and for a
+  # call the helper refused, which the recorder then sees as the program's start).
+  mv() {
+    { local -; set +abefkmtuvxCEPT -hB +o posix; } 2>/dev/null
+    if [ $# = 3 ] && [ "$1" = -f ] && __molectl_file_op mv "$@"; then return 0; fi
+    command mv "$@"
+  }
+  rm() {
+    { local -; set +abefkmtuvxCEPT -hB +o posix; } 2>/dev/null
+    if [ $# -ge 2 ] && [ "$1" = -f ] && __molectl_file_op rm "$@"; then return 0; fi
+    command rm "$@"
+  }
+  chmod() {
+    { local -; set +abefkmtuvxCEPT -hB +o posix; } 2>/dev/null
+    if [ $# = 2 ] && __molectl_file_op chmod "$@"; then return 0; fi
+    command chmod "$@"
+  }
+  cp() {
+    { local -; set +abefkmtuvxCEPT -hB +o posix; } 2>/dev/null
+    if [ $# = 3 ] && [ "$1" = -p ] && __molectl_file_op cp "$@"; then return 0; fi
+    command cp "$@"
   }
 fi
