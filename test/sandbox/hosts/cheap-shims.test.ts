@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readTenantScript } from '../../../src/lib/tenant-secret-delivery/tenant-script.js';
 import { readTenantContainer } from '../../../src/sandbox/hosts/tenant-container.js';
 import { startSandbox, type Sandbox } from '../../../src/sandbox/start-sandbox.js';
 import type { SimInstance } from '../../../src/sandbox/state.js';
@@ -317,3 +318,45 @@ async function waitForPythonHelper(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+describe('the migration script’s python snippets, which the helper runs in its own process', () => {
+  it('answer as the real python3 does: output, errors, exit status and the file they write', async () => {
+    await waitForPythonHelper();
+    const [facts, recreate] = [...readTenantScript().matchAll(/python3 -c '([^']*)'/g)].map((m) => m[1]);
+    // The snippets byte for byte (the helper runs only those inline): read from here-documents.
+    const snippet = (name: string, text = '') =>
+      `IFS= read -r -d '' ${name} <<'SNIPPET'\n${text}\nSNIPPET\n${name}=\${${name}%$'\\n'}\n`;
+    // Each snippet through the function (inline in the helper) and through the real interpreter.
+    const r = await run(
+      'gamma',
+      `${snippet('facts', facts)}${snippet('recreate', recreate)}. "\${PATH%%:*}/../sandbox.env"
+t=$MOLECTL_HOST_ROOT/tmp
+both() { # <label> <stdin> <snippet> [file]: whether both ways print, exit and write the same
+  local a b
+  a=$({ printf '%s' "$2" | python3 -c "$3" \${4:+"$4.f"} 2>&1; echo "rc=$?"; } | tr '\\0' '|')
+  [ -z "\${4:-}" ] || a+=$(cat "$4.f" 2>&1)
+  b=$({ printf '%s' "$2" | "$REAL_PYTHON" -c "$3" \${4:+"$4.r"} 2>&1; echo "rc=$?"; } | tr '\\0' '|')
+  [ -z "\${4:-}" ] || b+=$(cat "$4.r" 2>&1 | sed 's/[.]r: /.f: /')
+  local status=\${a##*rc=}
+  if [ "$a" = "$b" ]; then echo "$1: same, exit \${status%%[!0-9]*}"; else printf '%s: differ\\n%s\\n%s\\n' "$1" "$a" "$b"; fi
+}
+inspect=$(docker inspect molecule-tenant)
+both facts "$inspect" "$facts"
+both 'facts of nothing' '' "$facts"
+both 'facts of a broken answer' '[{"Id": ' "$facts"
+both recreate "$inspect" "$recreate" "$t/env"
+both 'recreate from nothing' '[]' "$recreate" "$t/env-none"
+(umask 077; printf '%s' "$inspect" | python3 -c "$recreate" "$t/mode" >/dev/null; stat -c %a "$t/mode")`,
+    );
+    expect(r.stderr).toBe('');
+    expect(r.stdout.split('\n')).toEqual([
+      'facts: same, exit 0',
+      'facts of nothing: same, exit 1',
+      'facts of a broken answer: same, exit 1',
+      'recreate: same, exit 0',
+      'recreate from nothing: same, exit 1',
+      '600',
+      '',
+    ]);
+  });
+});
