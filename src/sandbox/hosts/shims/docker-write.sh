@@ -163,7 +163,52 @@ _dk_json_path_args() { # -> REPLY (Path) and ARGS_JSON (Args)
 }
 
 # _dk_render_json -> REPLY: the docker-inspect object (same shape as the TypeScript side writes).
+# Most containers hold no character that JSON escapes: then every string is its value in quotes,
+# and the object is built by a few printf, not by ~40 calls of _dk_json_q (~1.2 ms a save).
 _dk_render_json() {
+  local IFS=' ' all
+  all="$S_ID$S_CREATED$S_NAME$S_IMAGE$S_IMAGE_ID$S_STATUS$S_ERROR$S_STARTED$S_FINISHED$S_RESTART$S_NETWORK$S_HOSTNAME"
+  all+="${S_CMD[*]-}${S_BINDS[*]-}${S_PORTS[*]-}${S_LABELS[*]-}${S_ENV[*]-}"
+  if [[ "$all" == *[\\\"[:cntrl:]]* ]]; then
+    _dk_render_json_escaped
+    return
+  fi
+  local running=false path='"/usr/local/bin/entrypoint.sh"' args='["serve"]' cmd=null binds=null env='[]'
+  local bindings='' exposed='' mounts='' labels='' sep='' p b l src dst mode rw
+  [ "$S_STATUS" = running ] && running=true
+  if [ "${#S_CMD[@]}" -gt 0 ]; then
+    path="\"${S_CMD[0]}\"" args='[]'
+    printf -v cmd ',"%s"' "${S_CMD[@]}"
+    cmd="[${cmd:1}]"
+    if [ "${#S_CMD[@]}" -gt 1 ]; then printf -v args ',"%s"' "${S_CMD[@]:1}"; args="[${args:1}]"; fi
+  fi
+  if [ "${#S_BINDS[@]}" -gt 0 ]; then printf -v binds ',"%s"' "${S_BINDS[@]}"; binds="[${binds:1}]"; fi
+  if [ "${#S_ENV[@]}" -gt 0 ]; then printf -v env ',"%s"' "${S_ENV[@]}"; env="[${env:1}]"; fi
+  for p in "${S_PORTS[@]+"${S_PORTS[@]}"}"; do
+    bindings+="$sep\"${p#* }\":[{\"HostIp\":\"\",\"HostPort\":\"${p%% *}\"}]"
+    exposed+="$sep\"${p#* }\":{}"
+    sep=','
+  done
+  sep=''
+  for b in "${S_BINDS[@]+"${S_BINDS[@]}"}"; do
+    IFS=: read -r src dst mode <<<"$b"
+    rw=true; [ "$mode" = ro ] && rw=false
+    mounts+="$sep{\"Type\":\"bind\",\"Source\":\"$src\",\"Destination\":\"$dst\",\"Mode\":\"$mode\",\"RW\":$rw,\"Propagation\":\"rprivate\"}"
+    sep=','
+  done
+  sep=''
+  for l in "${S_LABELS[@]+"${S_LABELS[@]}"}"; do
+    if [[ "$l" == *=* ]]; then labels+="$sep\"${l%%=*}\":\"${l#*=}\""; else labels+="$sep\"$l\":\"\""; fi
+    sep=','
+  done
+  printf -v REPLY '{"Id":"%s","Created":"%s","Path":%s,"Args":%s,"State":{"Status":"%s","Running":%s,"Paused":false,"Restarting":false,"OOMKilled":false,"Dead":false,"Pid":%s,"ExitCode":%s,"Error":"%s","StartedAt":"%s","FinishedAt":"%s"},"Image":"%s","Name":"/%s","RestartCount":0,"HostConfig":{"Binds":%s,"NetworkMode":"%s","PortBindings":{%s},"RestartPolicy":{"Name":"%s","MaximumRetryCount":%s},"AutoRemove":false},"Mounts":[%s],"Config":{"Hostname":"%s","Env":%s,"Cmd":%s,"Image":"%s","Labels":{%s},"ExposedPorts":{%s}},"NetworkSettings":{"Networks":{"%s":{}}}}' \
+    "$S_ID" "$S_CREATED" "$path" "$args" "$S_STATUS" "$running" "$S_PID" "$S_EXIT" "$S_ERROR" "$S_STARTED" "$S_FINISHED" \
+    "$S_IMAGE_ID" "$S_NAME" "$binds" "$S_NETWORK" "$bindings" "$S_RESTART" "$S_RESTART_MAX" "$mounts" \
+    "$S_HOSTNAME" "$env" "$cmd" "$S_IMAGE" "$labels" "$exposed" "$S_NETWORK"
+}
+
+# The same object for values that need escaping: each string through _dk_json_q.
+_dk_render_json_escaped() {
   local j='{' ARGS_JSON
   _dk_json_q "$S_ID"; j+="\"Id\":$REPLY,"
   _dk_json_q "$S_CREATED"; j+="\"Created\":$REPLY,"
