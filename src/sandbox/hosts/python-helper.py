@@ -65,10 +65,10 @@ def parse_request(data):
     # ended by a NUL: no value holds one). environ is None when the text is not what bash prints.
     token, pid, argc, *form = header.split(b" ")
     argc = int(argc)
-    if form == [b"x"]:  # a file operation (see serve_file_operation): no env, no streams
+    if form in ([b"x"], [b"s"]):  # a file operation, a stream program (serve_file_operation, serve_digest): no env
         if rest.count(b"\0") < argc:
             return None
-        return token, int(pid), [os.fsdecode(a) for a in rest.split(b"\0")[:argc]], None, "x"
+        return token, int(pid), [os.fsdecode(a) for a in rest.split(b"\0")[:argc]], None, form[0].decode()
     exported = form == [b"p"]
     if rest.count(b"\0") < argc + exported:
         return None
@@ -258,6 +258,13 @@ def dispatch(conn, request, others, may_wait=False):
     if exported == "x":
         answer(conn, b"0\n" if serve_file_operation(args) else b"F\n")
         return True
+    if exported == "s":
+        done = serve_digest(conn, pid, args, others) if args == ["sha256sum"] else False
+        if done is None and may_wait:
+            return False
+        if not done:
+            refuse(conn)
+        return True
     # An environment that is not what bash prints is refused too: the real python3 gets it right.
     unreadable = exported and environ is None
     if unreadable or len(args) < 2 or args[0] != "-c":
@@ -325,27 +332,53 @@ def serve_inline(conn, pid, args, environ, compiled, others):
             out, err, rc = run_here(compiled, args, env, umask, data)
         finally:
             os.chdir(home)
-        try:
-            if writable_now(fds[2], len(err)) and writable_now(fds[1], len(out)):
-                write_all(fds[2], err)
-                write_all(fds[1], out)
-                answer(conn, f"{rc}\n".encode())
-            elif os.fork() == 0:  # a reader slow to drain the output: a fork waits for it, not this loop
-                try:
-                    for other in others:
-                        other.close()
-                    write_all(fds[2], err)
-                    write_all(fds[1], out)
-                    conn.setblocking(True)
-                    answer(conn, f"{rc}\n".encode())
-                finally:
-                    os._exit(0)
-        except OSError:
-            pass  # the reader went away: the caller sees no status, as when the helper stops
+        deliver(conn, fds, rc, out, err, others)
         return True
     finally:
         for fd in fds:
             os.close(fd)
+
+
+def serve_digest(conn, pid, args, others):
+    """`sha256sum` of the caller's stdin, to its stdout (`<hex>  -`), as serve_inline runs a
+    snippet: None when its stdin is not all there yet, False when it cannot be done here."""
+    fds = []
+    try:
+        try:
+            caller = inline_caller(pid, conn, args, fds)
+            if not caller:
+                return caller
+            data = read_all(fds[0])
+        except OSError:
+            return False
+        out = f"{hashlib.sha256(data).hexdigest()}  -\n".encode()
+        deliver(conn, fds, 0, out, b"", others)
+        return True
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+def deliver(conn, fds, rc, out, err, others):
+    """Writes a call's output to the caller's fds 1 and 2 and answers its status: from here when
+    that cannot block, else from a fork that waits for the reader."""
+    try:
+        if writable_now(fds[2], len(err)) and writable_now(fds[1], len(out)):
+            write_all(fds[2], err)
+            write_all(fds[1], out)
+            answer(conn, f"{rc}\n".encode())
+        elif os.fork() == 0:
+            try:
+                for other in others:
+                    other.close()
+                write_all(fds[2], err)
+                write_all(fds[1], out)
+                conn.setblocking(True)
+                answer(conn, f"{rc}\n".encode())
+            finally:
+                os._exit(0)
+    except OSError:
+        pass  # the reader went away: the caller sees no status, as when the helper stops
 
 
 def inline_caller(pid, conn, args, fds):

@@ -226,7 +226,7 @@ set +x`,
   });
 });
 
-describe('mv -f, rm -f, chmod and cp -p in the script’s bash (host-functions.sh)', () => {
+describe('mv -f, rm -f, chmod, cp -p and sha256sum in the script’s bash (host-functions.sh)', () => {
   // The same calls, once through the functions (the python helper does the common forms) and once
   // through the programs: same outputs, exit statuses and resulting files, errors included.
   const calls = `ops() {
@@ -251,6 +251,10 @@ describe('mv -f, rm -f, chmod and cp -p in the script’s bash (host-functions.s
   rm -f "$d/sub"; echo "rm a directory $?"
   rm -f "$d/b2/x"; echo "rm under a file $?"
   (cd "$d" && mv -f b3 b4; echo "mv relative $?")
+  printf 'a value' | sha256sum; echo "sha256sum $?"
+  sha256sum < "$d/b4"; sha256sum < /dev/null
+  printf '' | sha256sum | tr a-f A-F
+  sha256sum "$d/b4"; echo "sha256sum a file $?"
 }
 tree() { (cd "$1" && find . -printf '%P %y %m %s %l %T+\\n' | sed -E 's/ 20(2[1-9]|[3-9][0-9])-[^ ]*$/ recent/' | sort); }
 d=$MOLECTL_HOST_ROOT/tmp/file-ops
@@ -293,6 +297,13 @@ sed "s#$d/x#D#g" "$d.functions"`;
       'rm a directory 1',
       'rm under a file 0',
       'mv relative 0',
+      'aa62dea5c98c96bdbb4abf7e49a15b90c13453552e04199caf3f4ad333e33c7d  -',
+      'sha256sum 0',
+      '0263829989b6fd954f72baaf2fc64bc2e2f01d692d4de72986ea808f6e99813f  -',
+      'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  -',
+      'E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855  -',
+      '0263829989b6fd954f72baaf2fc64bc2e2f01d692d4de72986ea808f6e99813f  D/b4',
+      'sha256sum a file 0',
       '',
     ]);
   });
@@ -303,11 +314,16 @@ sed "s#$d/x#D#g" "$d.functions"`;
     const r = await run(
       'beta',
       `d=$MOLECTL_HOST_ROOT/tmp/no-program; mkdir -p "$d"; printf x > "$d/a"
-hash -p "$d/none" mv rm chmod cp
+hash -p "$d/none" mv rm chmod cp sha256sum
 mv -f "$d/a" "$d/b" && chmod 700 "$d/b" && cp -p "$d/b" "$d/c" && rm -f "$d/b" "$d/nothing" && stat -c '%n %a' "$d"/*
+printf x | sha256sum
 mv "$d/c" "$d/d" 2>/dev/null || echo "other forms start the program: $?"`,
     );
-    expect(r.stdout).toBe(`${host('beta').hostRoot}/tmp/no-program/c 700\nother forms start the program: 127\n`);
+    expect(r.stdout).toBe(
+      `${host('beta').hostRoot}/tmp/no-program/c 700\n` +
+        '2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881  -\n' +
+        'other forms start the program: 127\n',
+    );
   });
 });
 

@@ -125,12 +125,13 @@ if [ @PYTHON3@ = 1 ]; then
   # one the runner gave and the host has no program of that name of its own: else a start could
   # find another program.
   __molectl_path=$PATH
-  __molectl_file_op() { # <program> <arg>...: 0 when the helper did it, else 1 (nothing to undo)
-    local IFS=$' \t\n' REAL_CURL='' REAL_PYTHON='' PY_HELPER_PORT='' PY_HELPER_TOKEN='' __fd='' __reply=''
+  __molectl_file_op() { # [x|s] <program> <arg>...: 0 when the helper did it, else 1 (nothing to undo)
+    local IFS=$' \t\n' REAL_CURL='' REAL_PYTHON='' PY_HELPER_PORT='' PY_HELPER_TOKEN='' __fd='' __reply='' __form=x
+    if [ "$1" = s ]; then __form=s; shift; fi
     [ "$PATH" = "$__molectl_path" ] && [ ! -e "${MOLECTL_HOST_ROOT:-}/usr/local/bin/$1" ] || return 1
     . @SHIM_BIN@/../sandbox.env
     [ -n "$PY_HELPER_PORT" ] && { exec {__fd}<>"/dev/tcp/127.0.0.1/$PY_HELPER_PORT"; } 2>/dev/null || return 1
-    printf -v __reply '%s %s %s x\n' "$PY_HELPER_TOKEN" "$BASHPID" "$#"
+    printf -v __reply '%s %s %s %s\n' "$PY_HELPER_TOKEN" "$BASHPID" "$#" "$__form"
     { printf '%s' "$__reply"; printf '%s\0' "$@"; } >&"$__fd"
     __reply=''
     IFS= read -r -u "$__fd" __reply || :
@@ -159,5 +160,12 @@ if [ @PYTHON3@ = 1 ]; then
     { local -; set +abefkmtuvxCEPT -hB +o posix; } 2>/dev/null
     if [ $# = 3 ] && [ "$1" = -p ] && __molectl_file_op cp "$@"; then return 0; fi
     command cp "$@"
+  }
+  # sha256sum of stdin: the helper reads the caller's stdin (once its writer is done) and writes
+  # the line to its stdout (python-helper.py, serve_digest).
+  sha256sum() {
+    { local -; set +abefkmtuvxCEPT -hB +o posix; } 2>/dev/null
+    if [ $# = 0 ] && __molectl_file_op s sha256sum; then return 0; fi
+    command sha256sum "$@"
   }
 fi
