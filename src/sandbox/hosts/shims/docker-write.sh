@@ -71,34 +71,26 @@ _dk_load_container() {
 }
 
 
-# _dk_state_array NAME VALUE... : one sourceable array assignment.
-_dk_state_array() {
-  printf '%s=(' "$1"
-  shift
-  [ $# -gt 0 ] && printf ' %q' "$@"
-  printf ' )\n'
-}
-
 # _dk_save_container: writes <S_NAME>.state, .json and the sidecars from the S_* variables.
 _dk_save_container() {
-  local name="$S_NAME"
-  {
-    printf 'S_NAME=%q S_ID=%q S_CREATED=%q S_IMAGE=%q S_IMAGE_ID=%q\n' "$S_NAME" "$S_ID" "$S_CREATED" "$S_IMAGE" "$S_IMAGE_ID"
-    printf 'S_STATUS=%q S_PID=%q S_EXIT=%q S_ERROR=%q S_STARTED=%q S_FINISHED=%q\n' "$S_STATUS" "$S_PID" "$S_EXIT" "$S_ERROR" "$S_STARTED" "$S_FINISHED"
-    printf 'S_RESTART=%q S_RESTART_MAX=%q S_NETWORK=%q S_HOSTNAME=%q\n' "$S_RESTART" "$S_RESTART_MAX" "$S_NETWORK" "$S_HOSTNAME"
-    _dk_state_array S_CMD "${S_CMD[@]+"${S_CMD[@]}"}"
-    _dk_state_array S_BINDS "${S_BINDS[@]+"${S_BINDS[@]}"}"
-    _dk_state_array S_PORTS "${S_PORTS[@]+"${S_PORTS[@]}"}"
-    _dk_state_array S_LABELS "${S_LABELS[@]+"${S_LABELS[@]}"}"
-    _dk_state_array S_ENV "${S_ENV[@]+"${S_ENV[@]}"}"
-  } >"$C/$name.state"
+  local name="$S_NAME" cmd='' binds='' ports='' labels='' env=''
+  # Each array as one sourceable assignment, `NAME=( 'a' 'b' )`, quoted by one printf -v apiece.
+  [ "${#S_CMD[@]}" -eq 0 ] || printf -v cmd ' %q' "${S_CMD[@]}"
+  [ "${#S_BINDS[@]}" -eq 0 ] || printf -v binds ' %q' "${S_BINDS[@]}"
+  [ "${#S_PORTS[@]}" -eq 0 ] || printf -v ports ' %q' "${S_PORTS[@]}"
+  [ "${#S_LABELS[@]}" -eq 0 ] || printf -v labels ' %q' "${S_LABELS[@]}"
+  [ "${#S_ENV[@]}" -eq 0 ] || printf -v env ' %q' "${S_ENV[@]}"
+  printf 'S_NAME=%q S_ID=%q S_CREATED=%q S_IMAGE=%q S_IMAGE_ID=%q\nS_STATUS=%q S_PID=%q S_EXIT=%q S_ERROR=%q S_STARTED=%q S_FINISHED=%q\nS_RESTART=%q S_RESTART_MAX=%q S_NETWORK=%q S_HOSTNAME=%q\nS_CMD=(%s )\nS_BINDS=(%s )\nS_PORTS=(%s )\nS_LABELS=(%s )\nS_ENV=(%s )\n' \
+    "$S_NAME" "$S_ID" "$S_CREATED" "$S_IMAGE" "$S_IMAGE_ID" "$S_STATUS" "$S_PID" "$S_EXIT" "$S_ERROR" "$S_STARTED" "$S_FINISHED" \
+    "$S_RESTART" "$S_RESTART_MAX" "$S_NETWORK" "$S_HOSTNAME" "$cmd" "$binds" "$ports" "$labels" "$env" >"$C/$name.state"
   _dk_render_json
   # Written in place: a rename would cost a process start per docker call. Readers (the
   # sandbox's TypeScript, tenant-container.ts) retry a read that does not parse.
   printf '%s\n' "$REPLY" >"$C/$name.json"
   printf '%s\n' "$S_ID" >"$C/$name.id"
   printf '%s\n' "$S_STATUS" >"$C/$name.status"
-  local ports='' p sep=''
+  local p sep=''
+  ports=''
   for p in "${S_PORTS[@]+"${S_PORTS[@]}"}"; do ports+="$sep${p%% *}"; sep=' '; done
   printf '%s\n' "$ports" >"$C/$name.ports"
 }
