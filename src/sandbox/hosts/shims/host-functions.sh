@@ -88,23 +88,34 @@ ss() (
 )
 
 if [ @PYTHON3@ = 1 ]; then
+  # The helper's port and token, read from sandbox.env on the first call after the helper has
+  # announced them (it may still be starting when a script starts), then kept: it runs as long
+  # as the sandbox does.
+  __molectl_helper_port='' __molectl_helper_token=''
+  __molectl_helper() {
+    [ -z "$__molectl_helper_port" ] || return 0
+    local REAL_CURL='' REAL_PYTHON='' PY_HELPER_PORT='' PY_HELPER_TOKEN=''
+    . @SHIM_BIN@/../sandbox.env
+    __molectl_helper_port=$PY_HELPER_PORT __molectl_helper_token=$PY_HELPER_TOKEN
+    [ -n "$__molectl_helper_port" ]
+  }
+
   # `python3 -c CODE [ARG...]` in a fork of the sandbox's warm interpreter (python-helper.py), as
   # the python3 shim does, from this process: no bash to start. Anything else, or a call the
   # helper refuses, runs the shim file (which starts the real python3).
   python3() {
     { local -; set +abefkmtuvxCEPT -hB +o posix; } 2>/dev/null
-    local REAL_CURL='' REAL_PYTHON='' PY_HELPER_PORT='' PY_HELPER_TOKEN='' __fd='' __reply=''
+    local __fd='' __reply=''
     if [ -n @ARGV_LOG@ ]; then printf '%s\0' python3 "$@" >@ARGV_LOG@/"$EPOCHREALTIME.$BASHPID"; fi
-    . @SHIM_BIN@/../sandbox.env
-    if [ "${1:-}" = -c ] && [ $# -ge 2 ] && [ -n "$PY_HELPER_PORT" ] &&
-      { exec {__fd}<>"/dev/tcp/127.0.0.1/$PY_HELPER_PORT"; } 2>/dev/null; then
+    if [ "${1:-}" = -c ] && [ $# -ge 2 ] && __molectl_helper &&
+      { exec {__fd}<>"/dev/tcp/127.0.0.1/$__molectl_helper_port"; } 2>/dev/null; then
       # The environment a started python3 would get: `export -p` lists the exported variables
       # that have a value, as bash passes them, in one builtin (a loop over all the shell's
       # variables costs ~1.7 ms a call); the helper parses it (parse_export_p) and sets `_`,
       # which bash sets to the program's path. A NUL ends it: no value can hold one.
       # One write of the header; `>&$__fd` on a builtin makes fd 1 the socket for its duration,
       # so the helper checks that what it duplicates is not this connection. The read uses -u.
-      printf -v __reply '%s %s %s p\n' "$PY_HELPER_TOKEN" "$BASHPID" "$#"
+      printf -v __reply '%s %s %s p\n' "$__molectl_helper_token" "$BASHPID" "$#"
       printf '%s' "$__reply" >&"$__fd"
       { printf '%s\0' "$@"; export -p; printf '\0'; } >&"$__fd"
       __reply=''
@@ -128,12 +139,11 @@ if [ @PYTHON3@ = 1 ]; then
   # find another program.
   __molectl_path=$PATH
   __molectl_file_op() { # [x|s] <program> <arg>...: 0 when the helper did it, else 1 (nothing to undo)
-    local IFS=$' \t\n' REAL_CURL='' REAL_PYTHON='' PY_HELPER_PORT='' PY_HELPER_TOKEN='' __fd='' __reply='' __form=x
+    local IFS=$' \t\n' __fd='' __reply='' __form=x
     if [ "$1" = s ]; then __form=s; shift; fi
     [ "$PATH" = "$__molectl_path" ] && [ ! -e "${MOLECTL_HOST_ROOT:-}/usr/local/bin/$1" ] || return 1
-    . @SHIM_BIN@/../sandbox.env
-    [ -n "$PY_HELPER_PORT" ] && { exec {__fd}<>"/dev/tcp/127.0.0.1/$PY_HELPER_PORT"; } 2>/dev/null || return 1
-    printf -v __reply '%s %s %s %s\n' "$PY_HELPER_TOKEN" "$BASHPID" "$#" "$__form"
+    __molectl_helper && { exec {__fd}<>"/dev/tcp/127.0.0.1/$__molectl_helper_port"; } 2>/dev/null || return 1
+    printf -v __reply '%s %s %s %s\n' "$__molectl_helper_token" "$BASHPID" "$#" "$__form"
     { printf '%s' "$__reply"; printf '%s\0' "$@"; } >&"$__fd"
     __reply=''
     IFS= read -r -u "$__fd" __reply || :
