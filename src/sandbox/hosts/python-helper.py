@@ -643,6 +643,8 @@ def main():
                 conn.close()
                 continue
             pending[conn] += chunk
+            if not chunk.endswith(b"\0"):
+                continue  # every request ends with a NUL: a shim writes one in 2-4 pieces
             try:
                 request = parse_request(pending[conn])
             except Exception:
