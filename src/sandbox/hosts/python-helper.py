@@ -1,5 +1,5 @@
-"""One warm Python interpreter per sandbox, serving the hosts' `python3 -c` calls (and the file
-operations of their mv, rm, chmod and cp calls: serve_file_operation).
+"""One warm Python interpreter per sandbox, serving the hosts' `python3 -c` calls (and their
+mv, rm, chmod and cp file operations, serve_file_operation, and sha256sum, serve_digest).
 
 The sandbox's python3 shim (shims/python3, or the python3 function of shims/host-functions.sh in
 a script's own bash) connects over loopback TCP and sends a token, its own pid and its argument
@@ -291,8 +291,7 @@ def dispatch(conn, request, others, may_wait=False):
 # no other process state, so they can run in this process, without a fork (~4 ms of CPU a call).
 # Read once at start; anything else, or a snippet of an edited script that was not read, forks.
 INLINE_SNIPPETS = set()
-
-
+# How long a call that runs here may wait for its caller's stdin (see main) before it forks.
 INLINE_WAIT = 0.05  # seconds
 
 
@@ -573,9 +572,7 @@ def copy_preserving(source, target):
         data = f.read()
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
+        write_all(fd, data)
         os.utime(fd, ns=(src.st_atime_ns, src.st_mtime_ns))
         os.chown(fd, src.st_uid, src.st_gid)  # a setgid directory may have given another group
         os.chmod(fd, stat.S_IMODE(src.st_mode))
@@ -612,8 +609,9 @@ def main():
     # Requests are read here, without blocking (a caller writes its whole request as soon as it
     # has connected): a fork starts only for a request that is all there, with its code compiled.
     pending = {}
-    # Inline snippets that were not ready (see serve_inline), tried again every half millisecond
-    # until INLINE_WAIT has passed; then they fork like any other request.
+    # Calls to run here that were not ready (serve_inline, serve_digest), tried again every half
+    # millisecond until INLINE_WAIT has passed; then a snippet forks like any other request and
+    # sha256sum is refused (the program runs).
     waiting = {}
     while True:
         ready, _, _ = select.select([server, 0, *pending], [], [], 0.0005 if waiting else None)
