@@ -36,9 +36,9 @@
 set -uo pipefail
 set +x
 umask 077
-# The last command of a pipeline runs in this shell, not in one more subshell: the pipelines
-# here all end in a $(...), so no variable they set outlives it, and a function at their end
-# (fingerprint) costs no fork.
+# The last command of a pipeline runs in this shell, not in one more subshell: a function at
+# the end of one (fingerprint) costs no fork, and the variable it sets (FP) outlives it. The
+# other pipelines here all end in a $(...), so no variable they set outlives it.
 shopt -s lastpipe
 
 R="${MOLECTL_HOST_ROOT:-}"
@@ -92,11 +92,14 @@ fail() { # fail <status> <reason> [extra result pairs]
   exit 1
 }
 
-fingerprint() { # fingerprint of a value given on stdin: sha256:<12 hex>
-  # The 12 digits are cut by parameter expansion: a `| cut` would be two more processes per call.
-  local digest
-  digest=$(sha256sum)
-  printf 'sha256:%s' "${digest:0:12}"
+FP=''
+fingerprint() { # sets FP to the fingerprint of the value given on stdin: sha256:<12 hex>
+  # Called at the end of a pipeline (`printf '%s' "$v" | fingerprint`), so in this shell (lastpipe),
+  # as is the `read` here: sha256sum is the only process a call starts, besides the writer. The
+  # 12 digits are cut by parameter expansion: a `| cut` would be two more processes per call.
+  local digest rest
+  sha256sum | read -r digest rest
+  FP="sha256:${digest:0:12}"
 }
 
 container_exists() { docker inspect --format '{{.Id}}' "$1" >/dev/null 2>&1; }
@@ -281,7 +284,7 @@ install_updater_wrapper() { # make the auto-updater re-apply the durable env aft
     printf 'R="${MOLECTL_HOST_ROOT:-}"\nMODE=ensure\nNAME=%q\n' "$NAME"
     printf 'ENV_DIR="$R/etc/molecule"\nDURABLE_ENV="$ENV_DIR/tenant.env"\n'
     printf 'SECRET_KEY=%s\nURL_KEY=%s\n' "$SECRET_KEY" "$URL_KEY"
-    printf "INSPECT=''\n"
+    printf "INSPECT='' FP=''\n"
     declare -f log json_str result fail fingerprint container_exists load_container load_facts durable_env_value \
       prepare_recreate wait_healthy recreate_with_durable_env restore_backup ensure_main
     printf 'ensure_main "$@"\n'
@@ -301,7 +304,8 @@ ensure_main() { # after an image update: recreate the container if it lost the d
   [ -f "$DURABLE_ENV" ] || exit 0
   load_container || { log "no container $NAME"; exit 1; }
   load_facts
-  [ "$C_FP" = "$(durable_env_value "$SECRET_KEY" | fingerprint)" ] && exit 0
+  durable_env_value "$SECRET_KEY" | fingerprint
+  [ "$C_FP" = "$FP" ] && exit 0
   log "container $NAME lost the durable CP settings; recreating it with them"
   recreate_with_durable_env "$NAME-molectl-prev" || exit 1
   wait_healthy || { restore_backup "$NAME-molectl-prev"; exit 1; }
@@ -327,11 +331,12 @@ probe_main() {
   load_facts
   # Only worth a docker exec when the host itself cannot fetch the value.
   if [ "$aws_host" = false ] && docker exec "$NAME" sh -c 'command -v aws' >/dev/null 2>&1; then aws_container=true; fi
-  durable_env_value "$SECRET_KEY" >/dev/null && durable_fp=$(durable_env_value "$SECRET_KEY" | fingerprint)
+  if durable_env_value "$SECRET_KEY" >/dev/null; then durable_env_value "$SECRET_KEY" | fingerprint; durable_fp=$FP; fi
   # Tenants provisioned after the cutover carry the value in their user-data's docker run, which
   # an image update re-applies: that is a durable source too.
   if [ -r "$USER_DATA" ] && first_match "$SECRET_KEY=[^[:space:]\\\"']+" "$USER_DATA" && ud_line=$MATCH && [ -n "$ud_line" ]; then
-    ud_fp=$(printf '%s' "${ud_line#"$SECRET_KEY="}" | fingerprint)
+    printf '%s' "${ud_line#"$SECRET_KEY="}" | fingerprint
+    ud_fp=$FP
   fi
   result status probed container "@true" running "@$C_RUNNING" image "$C_IMAGE" hasSecret "@$C_HAS_SECRET" \
     fingerprint "$C_FP" hasUrl "@$C_HAS_URL" cpUrl "$C_URL" durableFingerprint "$durable_fp" userDataFingerprint "$ud_fp" \
@@ -345,10 +350,12 @@ apply_main() {
   load_facts
   local previous=$C_FP backup="$NAME-molectl-${MOLECTL_RUN_ID:-manual}" got patched=false durable=false
   fetch_secret || fail fetch-failed "could not read the secret with the instance role (${MOLECTL_DELIVERY:-secrets-manager})"
-  got=$(printf '%s' "$SECRET" | fingerprint)
+  printf '%s' "$SECRET" | fingerprint
+  got=$FP
   [ "$got" = "$MOLECTL_EXPECTED_FP" ] || fail fetch-mismatch "fetched value has fingerprint $got, expected $MOLECTL_EXPECTED_FP"
   if [ "$previous" = "$MOLECTL_EXPECTED_FP" ] && [ "$C_URL" = "$MOLECTL_CP_URL" ]; then
-    [ "$(durable_env_value "$SECRET_KEY" | fingerprint)" = "$previous" ] && durable=true
+    durable_env_value "$SECRET_KEY" | fingerprint
+    [ "$FP" = "$previous" ] && durable=true
     updater_state
     [ "$UPDATER_STATE" != unwrapped ] && patched=true
     result status current fingerprint "$previous" previousFingerprint "$previous" containerId "$C_ID" \

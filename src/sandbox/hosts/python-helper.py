@@ -1,4 +1,5 @@
-"""One warm Python interpreter per sandbox, serving the hosts' `python3 -c` calls.
+"""One warm Python interpreter per sandbox, serving the hosts' `python3 -c` calls (and their
+mv, rm, chmod and cp file operations, serve_file_operation, and sha256sum, serve_digest).
 
 The sandbox's python3 shim (shims/python3, or the python3 function of shims/host-functions.sh in
 a script's own bash) connects over loopback TCP and sends a token, its own pid and its argument
@@ -10,7 +11,8 @@ environment (as sent, else from /proc), working directory and umask from /proc, 
 `__main__` with `sys.argv` as `python3 -c` sets it, and answers with the exit status. When any of that is not
 possible (older kernel, ptrace restrictions, another user's process) it answers `F` before
 running anything, and the shim starts the real interpreter instead: the helper only ever changes
-how fast a call is, never what it does.
+how fast a call is, never what it does. The migration script's own snippets run in this process
+instead of a fork when that needs no waiting (INLINE_SNIPPETS, serve_inline).
 
 Forks are reaped here (waitpid), so their CPU time adds up in this process's children counters,
 which is where the benchmarks read it. The helper ends when its stdin (a pipe from the sandbox)
@@ -18,6 +20,7 @@ closes, so it never outlives the sandbox.
 """
 
 import ctypes
+import fcntl
 import gc
 import hmac
 import io
@@ -62,6 +65,10 @@ def parse_request(data):
     # ended by a NUL: no value holds one). environ is None when the text is not what bash prints.
     token, pid, argc, *form = header.split(b" ")
     argc = int(argc)
+    if form in ([b"x"], [b"s"]):  # a file operation, a stream program (serve_file_operation, serve_digest): no env
+        if rest.count(b"\0") < argc:
+            return None
+        return token, int(pid), [os.fsdecode(a) for a in rest.split(b"\0")[:argc]], None, form[0].decode()
     exported = form == [b"p"]
     if rest.count(b"\0") < argc + exported:
         return None
@@ -240,15 +247,34 @@ def compiled_code(code):
     return COMPILED[code]
 
 
-def dispatch(conn, request, others):
-    """Answers a whole request: F (refused) from here, else from a fork that runs the code."""
+def dispatch(conn, request, others, may_wait=False):
+    """Answers a whole request: F (refused) from here, else from this process (an inline snippet,
+    a file operation) or a fork that runs the code. False (nothing done) when an inline snippet is
+    better tried again in a moment, which the caller allows with may_wait."""
     token, pid, args, environ, exported = request
+    if not TOKEN or not hmac.compare_digest(token, TOKEN):
+        refuse(conn)
+        return True
+    if exported == "x":
+        answer(conn, b"0\n" if serve_file_operation(args) else b"F\n")
+        return True
+    if exported == "s":
+        done = serve_digest(conn, pid, args, others) if args == ["sha256sum"] else False
+        if done is None and may_wait:
+            return False
+        if not done:
+            refuse(conn)
+        return True
     # An environment that is not what bash prints is refused too: the real python3 gets it right.
     unreadable = exported and environ is None
-    if unreadable or not TOKEN or not hmac.compare_digest(token, TOKEN) or len(args) < 2 or args[0] != "-c":
+    if unreadable or len(args) < 2 or args[0] != "-c":
         refuse(conn)
-        return
+        return True
     compiled = compiled_code(args[1])
+    if args[1] in INLINE_SNIPPETS and compiled is not None:
+        done = serve_inline(conn, pid, args, environ, compiled, others)
+        if done or (done is None and may_wait):
+            return bool(done)
     if os.fork() == 0:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         for other in others:  # the listening socket, and connections still being read
@@ -257,13 +283,302 @@ def dispatch(conn, request, others):
             serve(conn, pid, args, environ, compiled)
         finally:
             os._exit(0)
+    return True
+
+
+# The migration script's own snippets (scripts/tenant-cp-secret.sh, named on this helper's command
+# line): they read stdin, write stdout and at most the file their first argument names, and touch
+# no other process state, so they can run in this process, without a fork (~4 ms of CPU a call).
+# Read once at start; anything else, or a snippet of an edited script that was not read, forks.
+INLINE_SNIPPETS = set()
+# How long a call that runs here may wait for its caller's stdin (see main) before it forks.
+INLINE_WAIT = 0.05  # seconds
+
+
+def load_inline_snippets(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            INLINE_SNIPPETS.update(re.findall(r"python3 -c '([^']*)'", f.read()))
+    except OSError:
+        pass
+
+
+def serve_inline(conn, pid, args, environ, compiled, others):
+    """Runs one of INLINE_SNIPPETS here as `python3 -c` would in the caller's place. Before
+    anything ran: None when it cannot be done yet without waiting (the caller's stdin is not all
+    there: a pipe whose writer still runs; its fd 1 is still this connection), False when it
+    cannot be done here at all (a stream or argument that is not a plain pipe or file)."""
+    if environ is None or any(k.startswith(b"PYTHON") for k, _ in environ):
+        return False
+    env = dict(environ)
+    # Same locale as this process: the same stream encodings and error handlers.
+    if any(env.get(k) != os.environb.get(k) for k in (b"LANG", b"LC_ALL", b"LC_CTYPE")):
+        return False
+    fds = []
+    home = os.getcwd()
+    try:
+        try:
+            caller = inline_caller(pid, conn, args, fds)
+            if not caller:
+                return caller
+            cwd, umask = caller
+            os.chdir(cwd)
+        except OSError:
+            return False
+        try:
+            data = read_all(fds[0])  # all there: the pipe's writers are gone (or a file, /dev/null)
+            # From here the code runs: whatever happens, this call is answered here, never again.
+            out, err, rc = run_here(compiled, args, env, umask, data)
+        finally:
+            os.chdir(home)
+        deliver(conn, fds, rc, out, err, others)
+        return True
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+def serve_digest(conn, pid, args, others):
+    """`sha256sum` of the caller's stdin, to its stdout (`<hex>  -`), as serve_inline runs a
+    snippet: None when its stdin is not all there yet, False when it cannot be done here."""
+    fds = []
+    try:
+        try:
+            caller = inline_caller(pid, conn, args, fds)
+            if not caller:
+                return caller
+            data = read_all(fds[0])
+        except OSError:
+            return False
+        out = f"{hashlib.sha256(data).hexdigest()}  -\n".encode()
+        deliver(conn, fds, 0, out, b"", others)
+        return True
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+def deliver(conn, fds, rc, out, err, others):
+    """Writes a call's output to the caller's fds 1 and 2 and answers its status: from here when
+    that cannot block, else from a fork that waits for the reader."""
+    try:
+        if writable_now(fds[2], len(err)) and writable_now(fds[1], len(out)):
+            write_all(fds[2], err)
+            write_all(fds[1], out)
+            answer(conn, f"{rc}\n".encode())
+        elif os.fork() == 0:
+            try:
+                for other in others:
+                    other.close()
+                write_all(fds[2], err)
+                write_all(fds[1], out)
+                conn.setblocking(True)
+                answer(conn, f"{rc}\n".encode())
+            finally:
+                os._exit(0)
+    except OSError:
+        pass  # the reader went away: the caller sees no status, as when the helper stops
+
+
+def inline_caller(pid, conn, args, fds):
+    """Fills fds with the caller's fds 0-2 and returns (cwd, umask); None when not yet fit to run
+    inline, False when not at all."""
+    fd = os.open(f"/proc/{pid}/status", os.O_RDONLY)
+    try:
+        status = os.read(fd, 65536)
+    finally:
+        os.close(fd)
+    uid, umask = STATUS_UID.search(status), STATUS_UMASK.search(status)
+    if not uid or int(uid.group(1)) != os.getuid() or not umask:
+        return False
+    cwd = os.readlink(f"/proc/{pid}/cwd")
+    # An argument that names something other than a file (a FIFO would block this loop on open).
+    for arg in args[2:]:
+        try:
+            if not stat.S_ISREG(os.stat(os.path.join(cwd, arg)).st_mode):
+                return False
+        except (OSError, ValueError):
+            pass
+    pidfd = os.pidfd_open(pid)
+    try:
+        for n in (0, 1, 2):
+            dup = LIBC.syscall(SYS_PIDFD_GETFD, pidfd, n, 0)
+            if dup < 0:
+                return False
+            fds.append(dup)
+            if is_this_connection(dup, conn):
+                return None  # the caller's `>&fd` is still in force, for a few microseconds more
+    finally:
+        os.close(pidfd)
+    mode = os.fstat(fds[0]).st_mode
+    if stat.S_ISFIFO(mode):
+        # All of stdin is in the pipe once its writers are gone; until then a read could wait.
+        poller = select.poll()
+        poller.register(fds[0], select.POLLHUP)  # only: data waiting does not wake it
+        if not any(ev & select.POLLHUP for _, ev in poller.poll(0)):
+            return None
+    elif not (stat.S_ISREG(mode) or is_dev_null(fds[0])):
+        return False
+    return cwd, int(umask.group(1), 8)
+
+
+def is_dev_null(fd):
+    st = os.fstat(fd)
+    return stat.S_ISCHR(st.st_mode) and st.st_rdev == os.makedev(1, 3)
+
+
+def read_all(fd):
+    chunks = []
+    while chunk := os.read(fd, 65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+PIPE_BUF = 4096
+F_GETPIPE_SZ = 1032
+FIONREAD = 0x541B
+
+
+def writable_now(fd, size):
+    """True when writing size bytes to fd cannot block (or there is nothing to write)."""
+    if size == 0:
+        return True
+    st = os.fstat(fd)
+    if stat.S_ISREG(st.st_mode) or is_dev_null(fd):
+        return True
+    if not stat.S_ISFIFO(st.st_mode) or size > PIPE_BUF:
+        return False
+    capacity = fcntl.fcntl(fd, F_GETPIPE_SZ)
+    queued = int.from_bytes(fcntl.ioctl(fd, FIONREAD, b"\0\0\0\0"), sys.byteorder)
+    # A write of at most a page takes at most one free page slot of the pipe.
+    return queued <= capacity - 2 * PIPE_BUF
+
+
+def run_here(compiled, args, env, umask, data):
+    """Runs the code (in the caller's cwd) with its env, umask, argv and stdin; returns (stdout, stderr, status)."""
+    saved = (sys.stdin, sys.stdout, sys.stderr, sys.argv, sys.path[0], sys.modules["__main__"], dict(os.environb))
+    out, err = io.BytesIO(), io.BytesIO()
+    encoding = "utf-8"
+    old_umask = os.umask(umask)
+    try:
+        os.environb.clear()
+        os.environb.update(env)
+        sys.stdin = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, errors=sys.__stdin__.errors if sys.__stdin__ else "strict")
+        sys.stdout = io.TextIOWrapper(out, encoding=encoding, errors=sys.__stdout__.errors if sys.__stdout__ else "strict")
+        sys.stderr = io.TextIOWrapper(err, encoding=encoding, errors="backslashreplace", line_buffering=True)
+        rc = run_code(args[1], args[2:], compiled)
+        return out.getvalue(), err.getvalue(), rc
+    finally:
+        sys.stdin, sys.stdout, sys.stderr, sys.argv, sys.path[0], sys.modules["__main__"], environ = saved
+        os.environb.clear()
+        os.environb.update(environ)
+        os.umask(old_umask)
 
 
 def refuse(conn):
+    answer(conn, b"F\n")
+
+
+def answer(conn, reply):
     try:
-        conn.sendall(b"F\n")
+        conn.sendall(reply)
     except OSError:
         pass
+
+
+# File operations of coreutils that the hosts' scripts run (the mv, rm, chmod and cp functions of
+# shims/host-functions.sh), done here by the system calls the program would make: a program
+# start costs a host ~2 ms of CPU, this a few tens of microseconds, and no fork. Only the exact
+# forms below, absolute paths, regular files; anything else, or any check or call that fails,
+# is refused (False) and the caller starts the real program, which then does the whole job and
+# prints its own messages. Invariant: a refusal leaves nothing half done that the program would
+# not redo the same way (a rename either happened or not; rm -f of a file already gone is
+# silent; cp -p rewrites the target whole).
+def serve_file_operation(argv):
+    try:
+        if len(argv) < 3 or not all(a.startswith("/") for a in argv[2:]):
+            return False
+        program, flag, paths = argv[0], argv[1], argv[2:]
+        if program == "mv" and flag == "-f" and len(paths) == 2:
+            return move_file(*paths)
+        if program == "rm" and flag == "-f":
+            return remove_files(paths)
+        if program == "chmod" and re.fullmatch(r"[0-7]{3,4}", flag) and len(paths) == 1:
+            return change_mode(int(flag, 8), paths[0])
+        if program == "cp" and flag == "-p" and len(paths) == 2:
+            return copy_preserving(*paths)
+    except OSError:
+        pass
+    return False
+
+
+def existing(path, follow):
+    """os.stat / os.lstat of path, or None when it does not exist (other errors raise)."""
+    try:
+        return os.stat(path) if follow else os.lstat(path)
+    except FileNotFoundError:
+        return None
+
+
+def move_file(source, target):
+    """`mv -f SOURCE TARGET`: a regular file renamed onto a path that is not a directory."""
+    src = os.lstat(source)
+    # mv moves into a directory (a symlink to one too), and treats the same file apart.
+    dst = existing(target, follow=True)
+    if not stat.S_ISREG(src.st_mode) or (dst and (stat.S_ISDIR(dst.st_mode) or os.path.samestat(src, dst))):
+        return False
+    os.rename(source, target)  # atomic: on an error nothing changed (EXDEV: mv copies instead)
+    return True
+
+
+def remove_files(paths):
+    """`rm -f PATH...`: each file or symlink unlinked; a missing one is silently skipped."""
+    found = [path for path in paths if existing(path, follow=False) is not None]
+    if any(stat.S_ISDIR(os.lstat(path).st_mode) for path in found):
+        return False  # rm -f refuses directories with a message: the program prints it
+    for path in found:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+    return True
+
+
+def change_mode(mode, path):
+    """`chmod NNN PATH` on a regular file (through a symlink, as chmod does)."""
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        return False  # a directory keeps its set-id bits under chmod: not modelled here
+    os.chmod(path, mode)
+    return True
+
+
+def copy_preserving(source, target):
+    """`cp -p SOURCE TARGET`: content, then times, owner and mode of a regular file, onto a
+    regular file or a new one (in place, as cp writes into an existing target)."""
+    src = os.stat(source)
+    dst = existing(target, follow=False)
+    if not stat.S_ISREG(src.st_mode) or (dst and (not stat.S_ISREG(dst.st_mode) or os.path.samestat(src, dst))):
+        return False
+    # Ownership this process can give without privilege, and no ACL for -p to carry over.
+    if (src.st_uid, src.st_gid) != (os.getuid(), os.getgid()) or src.st_size > (1 << 20) or os.listxattr(source):
+        return False
+    with open(source, "rb") as f:
+        data = f.read()
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    try:
+        write_all(fd, data)
+        os.utime(fd, ns=(src.st_atime_ns, src.st_mtime_ns))
+        os.chown(fd, src.st_uid, src.st_gid)  # a setgid directory may have given another group
+        os.chmod(fd, stat.S_IMODE(src.st_mode))
+    finally:
+        os.close(fd)
+    return True
 
 
 def serve(conn, pid, args, environ, compiled):
@@ -294,10 +609,20 @@ def main():
     # Requests are read here, without blocking (a caller writes its whole request as soon as it
     # has connected): a fork starts only for a request that is all there, with its code compiled.
     pending = {}
+    # Calls to run here that were not ready (serve_inline, serve_digest), tried again every half
+    # millisecond until INLINE_WAIT has passed; then a snippet forks like any other request and
+    # sha256sum is refused (the program runs).
+    waiting = {}
     while True:
-        ready, _, _ = select.select([server, 0, *pending], [], [])
+        ready, _, _ = select.select([server, 0, *pending], [], [], 0.0005 if waiting else None)
         if 0 in ready and not os.read(0, 4096):
             return  # the sandbox went away
+        for conn, (request, since) in list(waiting.items()):
+            del waiting[conn]
+            if dispatch(conn, request, [server, *pending, *waiting], time.monotonic() - since < INLINE_WAIT):
+                conn.close()
+            else:
+                waiting[conn] = (request, since)
         if server in ready:
             conn, _ = server.accept()
             conn.setblocking(False)
@@ -316,6 +641,8 @@ def main():
                 conn.close()
                 continue
             pending[conn] += chunk
+            if not chunk.endswith(b"\0"):
+                continue  # every request ends with a NUL: a shim writes one in 2-4 pieces
             try:
                 request = parse_request(pending[conn])
             except Exception:
@@ -325,10 +652,13 @@ def main():
             del pending[conn]
             if request == ():
                 refuse(conn)
-            else:
-                dispatch(conn, request, [server, *pending])
+            elif not dispatch(conn, request, [server, *pending, *waiting], may_wait=True):
+                waiting[conn] = (request, time.monotonic())
+                continue
             conn.close()
 
 
 if __name__ == "__main__":
+    if len(sys.argv) > 1:
+        load_inline_snippets(sys.argv[1])
     main()

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { packageFile } from '../../lib/package-files.js';
 import { getAssetPath, HOST_SYSTEM_PATH } from './host-assets.js';
 
 /**
@@ -23,7 +25,9 @@ export function startPythonHelper(realPython: string, onReady: (port: number, to
   const token = randomBytes(24).toString('base64url');
   let child: ChildProcess | null = null;
   try {
-    child = spawn(realPython, [getAssetPath('python-helper.py')], {
+    // The migration script's snippets may run in the helper's own process (python-helper.py).
+    const script = fileURLToPath(packageFile('scripts/tenant-cp-secret.sh'));
+    child = spawn(realPython, [getAssetPath('python-helper.py'), script], {
       env: { PATH: HOST_SYSTEM_PATH, LANG: 'C.UTF-8', MOLECTL_PY_HELPER_TOKEN: token },
       stdio: ['pipe', 'pipe', 'ignore'],
     });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readTenantScript } from '../../../src/lib/tenant-secret-delivery/tenant-script.js';
 import { readTenantContainer } from '../../../src/sandbox/hosts/tenant-container.js';
 import { startSandbox, type Sandbox } from '../../../src/sandbox/start-sandbox.js';
 import type { SimInstance } from '../../../src/sandbox/state.js';
@@ -220,6 +221,157 @@ set +x`,
       '+ curl -fsS http://127.0.0.1:8080/health',
       "+ python3 -c 'print(1)'",
       '+ set +x',
+      '',
+    ]);
+  });
+});
+
+describe('mv -f, rm -f, chmod, cp -p and sha256sum in the script’s bash (host-functions.sh)', () => {
+  // The same calls, once through the functions (the python helper does the common forms) and once
+  // through the programs: same outputs, exit statuses and resulting files, errors included.
+  const calls = `ops() {
+  local d=$1
+  mkdir -p "$d/sub"; printf 'a\\n' > "$d/a"; printf 'b\\n' > "$d/b"; ln -s "$d/a" "$d/link"
+  touch -d '2020-01-02 03:04:05.123456789' "$d/b"; chmod 640 "$d/b"
+  mv -f "$d/a" "$d/a2"; echo "mv $?"
+  mv -f "$d/a2" "$d/sub"; echo "mv into a directory $?"
+  mv -f "$d/b" "$d/b"; echo "mv onto itself $?"
+  mv -f "$d/missing" "$d/x"; echo "mv a missing file $?"
+  mv -f "$d/link" "$d/link2"; echo "mv a symlink $?"
+  mv -f "$d/b" "$d/no/such/dir"; echo "mv into a missing directory $?"
+  cp -p "$d/b" "$d/b2"; echo "cp $?"
+  printf 'older and longer\\n' > "$d/b3"; cp -p "$d/b" "$d/b3"; echo "cp onto a file $?"
+  cp -p "$d/b" "$d/sub"; echo "cp into a directory $?"
+  cp -p "$d/missing" "$d/b5"; echo "cp a missing file $?"
+  chmod 700 "$d/b2"; echo "chmod $?"
+  chmod 4755 "$d/b3"; echo "chmod setuid $?"
+  chmod 750 "$d/sub"; echo "chmod a directory $?"
+  chmod 700 "$d/missing"; echo "chmod a missing file $?"
+  rm -f "$d/b" "$d/missing" "$d/link2"; echo "rm $?"
+  rm -f "$d/sub"; echo "rm a directory $?"
+  rm -f "$d/b2/x"; echo "rm under a file $?"
+  (cd "$d" && mv -f b3 b4; echo "mv relative $?")
+  printf 'a value' | sha256sum; echo "sha256sum $?"
+  sha256sum < "$d/b4"; sha256sum < /dev/null
+  printf '' | sha256sum | tr a-f A-F
+  sha256sum "$d/b4"; echo "sha256sum a file $?"
+}
+tree() { (cd "$1" && find . -printf '%P %y %m %s %l %T+\\n' | sed -E 's/ 20(2[1-9]|[3-9][0-9])-[^ ]*$/ recent/' | sort); }
+d=$MOLECTL_HOST_ROOT/tmp/file-ops
+ops "$d/x" > "$d.functions" 2>&1
+(unset -f mv rm chmod cp; ops "$d/y" > "$d.programs" 2>&1)
+diff <(sed "s#$d/x#D#g" "$d.functions") <(sed "s#$d/y#D#g" "$d.programs") && echo 'same output'
+diff <(tree "$d/x") <(tree "$d/y") && echo 'same files'
+tr -d '\\n' < "$d/x/b4"; echo
+sed "s#$d/x#D#g" "$d.functions"`;
+
+  it('do what the programs do, errors included', async () => {
+    await waitForPythonHelper();
+    const r = await run('acme', calls);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.split('\n')).toEqual([
+      'same output',
+      'same files',
+      'b',
+      'mv 0',
+      'mv into a directory 0',
+      "mv: 'D/b' and 'D/b' are the same file",
+      'mv onto itself 1',
+      "mv: cannot stat 'D/missing': No such file or directory",
+      'mv a missing file 1',
+      'mv a symlink 0',
+      "mv: cannot move 'D/b' to 'D/no/such/dir': No such file or directory",
+      'mv into a missing directory 1',
+      'cp 0',
+      'cp onto a file 0',
+      'cp into a directory 0',
+      "cp: cannot stat 'D/missing': No such file or directory",
+      'cp a missing file 1',
+      'chmod 0',
+      'chmod setuid 0',
+      'chmod a directory 0',
+      "chmod: cannot access 'D/missing': No such file or directory",
+      'chmod a missing file 1',
+      'rm 0',
+      "rm: cannot remove 'D/sub': Is a directory",
+      'rm a directory 1',
+      'rm under a file 0',
+      'mv relative 0',
+      'aa62dea5c98c96bdbb4abf7e49a15b90c13453552e04199caf3f4ad333e33c7d  -',
+      'sha256sum 0',
+      '0263829989b6fd954f72baaf2fc64bc2e2f01d692d4de72986ea808f6e99813f  -',
+      'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  -',
+      'E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855  -',
+      '0263829989b6fd954f72baaf2fc64bc2e2f01d692d4de72986ea808f6e99813f  D/b4',
+      'sha256sum a file 0',
+      '',
+    ]);
+  });
+
+  it('start no program for the forms a migration uses', async () => {
+    await waitForPythonHelper();
+    // `command mv` (the fallback) would fail: the hash names a program that does not exist.
+    const r = await run(
+      'beta',
+      `d=$MOLECTL_HOST_ROOT/tmp/no-program; mkdir -p "$d"; printf x > "$d/a"
+hash -p "$d/none" mv rm chmod cp sha256sum
+mv -f "$d/a" "$d/b" && chmod 700 "$d/b" && cp -p "$d/b" "$d/c" && rm -f "$d/b" "$d/nothing" && stat -c '%n %a' "$d"/*
+printf x | sha256sum
+mv "$d/c" "$d/d" 2>/dev/null || echo "other forms start the program: $?"`,
+    );
+    expect(r.stdout).toBe(
+      `${host('beta').hostRoot}/tmp/no-program/c 700\n` +
+        '2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881  -\n' +
+        'other forms start the program: 127\n',
+    );
+  });
+});
+
+/** The helper announces its port in the shims' sandbox.env; until then every call starts the program. */
+async function waitForPythonHelper(): Promise<void> {
+  const envFile = join(sandbox.state.root, 'shims', 'sandbox.env');
+  for (let i = 0; i < 100 && !readFileSync(envFile, 'utf8').includes('PY_HELPER_PORT='); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('the migration script’s python snippets, which the helper runs in its own process', () => {
+  it('answer as the real python3 does: output, errors, exit status and the file they write', async () => {
+    await waitForPythonHelper();
+    const [facts, recreate] = [...readTenantScript().matchAll(/python3 -c '([^']*)'/g)].map((m) => m[1]);
+    // The snippets byte for byte (the helper runs only those inline): read from here-documents.
+    const snippet = (name: string, text = '') =>
+      `IFS= read -r -d '' ${name} <<'SNIPPET'\n${text}\nSNIPPET\n${name}=\${${name}%$'\\n'}\n`;
+    // Each snippet through the function (inline in the helper) and through the real interpreter.
+    const r = await run(
+      'gamma',
+      `${snippet('facts', facts)}${snippet('recreate', recreate)}. "\${PATH%%:*}/../sandbox.env"
+t=$MOLECTL_HOST_ROOT/tmp
+both() { # <label> <stdin> <snippet> [file]: whether both ways print, exit and write the same
+  local a b
+  a=$({ printf '%s' "$2" | python3 -c "$3" \${4:+"$4.f"} 2>&1; echo "rc=$?"; } | tr '\\0' '|')
+  [ -z "\${4:-}" ] || a+=$(cat "$4.f" 2>&1)
+  b=$({ printf '%s' "$2" | "$REAL_PYTHON" -c "$3" \${4:+"$4.r"} 2>&1; echo "rc=$?"; } | tr '\\0' '|')
+  [ -z "\${4:-}" ] || b+=$(cat "$4.r" 2>&1 | sed 's/[.]r: /.f: /')
+  local status=\${a##*rc=}
+  if [ "$a" = "$b" ]; then echo "$1: same, exit \${status%%[!0-9]*}"; else printf '%s: differ\\n%s\\n%s\\n' "$1" "$a" "$b"; fi
+}
+inspect=$(docker inspect molecule-tenant)
+both facts "$inspect" "$facts"
+both 'facts of nothing' '' "$facts"
+both 'facts of a broken answer' '[{"Id": ' "$facts"
+both recreate "$inspect" "$recreate" "$t/env"
+both 'recreate from nothing' '[]' "$recreate" "$t/env-none"
+(umask 077; printf '%s' "$inspect" | python3 -c "$recreate" "$t/mode" >/dev/null; stat -c %a "$t/mode")`,
+    );
+    expect(r.stderr).toBe('');
+    expect(r.stdout.split('\n')).toEqual([
+      'facts: same, exit 0',
+      'facts of nothing: same, exit 1',
+      'facts of a broken answer: same, exit 1',
+      'recreate: same, exit 0',
+      'recreate from nothing: same, exit 1',
+      '600',
       '',
     ]);
   });

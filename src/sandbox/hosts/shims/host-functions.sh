@@ -3,10 +3,11 @@
 # the bash that runs a host's script through BASH_ENV (create-host-runner.ts). A process start
 # costs 3-7 ms of CPU on a small VM, a fork alone about as much, and the shims' own work well
 # under a millisecond: bash resolves a function before PATH, so `docker ...` costs no process at
-# all (docker, aws, curl, python3's forwarder: run in the caller) or one fork (ss: its file
-# sourced in a subshell). What each call does and answers is the shim file's; the files stay
-# first on PATH for everything that starts a program by path or through another program (env,
-# timeout, xargs, sudo, a `docker exec`'s sh, a nested bash).
+# all (docker, aws, curl, python3's forwarder, and mv/rm/chmod/cp for the forms a migration
+# uses: run in the caller) or one fork (ss: its file sourced in a subshell). What each call
+# does and answers is the shim file's (or the program's); the files stay first on PATH for
+# everything that starts a program by path or through another program (env, timeout, xargs,
+# sudo, a `docker exec`'s sh, a nested bash).
 #
 # Only the script's own bash gets them: BASH_ENV is unset here, before the script runs, so no
 # program it starts sees it. host-assets.ts fills in the placeholders:
@@ -35,13 +36,15 @@ __molectl_shim() { # <name> <arg>...: runs the shim file <name> in this subshell
 }
 
 # docker, aws and curl run in the caller: their shim files are made for it (see the head of
-# shims/docker). A file is parsed on the first call, by the process that makes it: parsing all
-# three here would cost every script ~4 ms and make each of its forks dearer (a bigger heap to
-# copy), for shims most scripts never call. Sourcing the file replaces the stub with its real
-# _dk_main (_aws_main, _curl_main). A call runs with the shell options, shopt settings and IFS a
-# started bash would have, restoring the caller's after, and with `set -u` off: an unbound
+# shims/docker). aws and curl are parsed on the first call, by the process that makes it
+# (sourcing the file replaces the stub with its real _aws_main, _curl_main): ~0.3 ms each, for
+# shims many scripts never call. The docker shim's core (132 lines, ~0.4 ms) is parsed here:
+# nearly every host script calls docker, and its first calls are often `$(docker inspect ...)`,
+# whose subshell would otherwise parse it again each time (a parsed shim does not make a fork
+# dearer: measured 0.46 vs 0.49 ms). A call runs with the shell options, shopt settings and IFS
+# a started bash would have, restoring the caller's after, and with `set -u` off: an unbound
 # variable would end the script, not the call.
-_dk_main() { . @SHIM_BIN@/docker && _dk_main "$@"; }
+. @SHIM_BIN@/docker
 _aws_main() { . @SHIM_BIN@/aws && _aws_main "$@"; }
 _curl_main() { . @SHIM_BIN@/curl && _curl_main "$@"; }
 
@@ -85,23 +88,34 @@ ss() (
 )
 
 if [ @PYTHON3@ = 1 ]; then
+  # The helper's port and token, read from sandbox.env on the first call after the helper has
+  # announced them (it may still be starting when a script starts), then kept: it runs as long
+  # as the sandbox does.
+  __molectl_helper_port='' __molectl_helper_token=''
+  __molectl_helper() {
+    [ -z "$__molectl_helper_port" ] || return 0
+    local REAL_CURL='' REAL_PYTHON='' PY_HELPER_PORT='' PY_HELPER_TOKEN=''
+    . @SHIM_BIN@/../sandbox.env
+    __molectl_helper_port=$PY_HELPER_PORT __molectl_helper_token=$PY_HELPER_TOKEN
+    [ -n "$__molectl_helper_port" ]
+  }
+
   # `python3 -c CODE [ARG...]` in a fork of the sandbox's warm interpreter (python-helper.py), as
   # the python3 shim does, from this process: no bash to start. Anything else, or a call the
   # helper refuses, runs the shim file (which starts the real python3).
   python3() {
     { local -; set +abefkmtuvxCEPT -hB +o posix; } 2>/dev/null
-    local REAL_CURL='' REAL_PYTHON='' PY_HELPER_PORT='' PY_HELPER_TOKEN='' __fd='' __reply=''
+    local __fd='' __reply=''
     if [ -n @ARGV_LOG@ ]; then printf '%s\0' python3 "$@" >@ARGV_LOG@/"$EPOCHREALTIME.$BASHPID"; fi
-    . @SHIM_BIN@/../sandbox.env
-    if [ "${1:-}" = -c ] && [ $# -ge 2 ] && [ -n "$PY_HELPER_PORT" ] &&
-      { exec {__fd}<>"/dev/tcp/127.0.0.1/$PY_HELPER_PORT"; } 2>/dev/null; then
+    if [ "${1:-}" = -c ] && [ $# -ge 2 ] && __molectl_helper &&
+      { exec {__fd}<>"/dev/tcp/127.0.0.1/$__molectl_helper_port"; } 2>/dev/null; then
       # The environment a started python3 would get: `export -p` lists the exported variables
       # that have a value, as bash passes them, in one builtin (a loop over all the shell's
       # variables costs ~1.7 ms a call); the helper parses it (parse_export_p) and sets `_`,
       # which bash sets to the program's path. A NUL ends it: no value can hold one.
       # One write of the header; `>&$__fd` on a builtin makes fd 1 the socket for its duration,
       # so the helper checks that what it duplicates is not this connection. The read uses -u.
-      printf -v __reply '%s %s %s p\n' "$PY_HELPER_TOKEN" "$BASHPID" "$#"
+      printf -v __reply '%s %s %s p\n' "$__molectl_helper_token" "$BASHPID" "$#"
       printf '%s' "$__reply" >&"$__fd"
       { printf '%s\0' "$@"; export -p; printf '\0'; } >&"$__fd"
       __reply=''
@@ -115,5 +129,55 @@ if [ @PYTHON3@ = 1 ]; then
     fi
     # The shim file, not a PATH lookup: with the recorder on, this call is recorded already.
     @SHIM_BIN@/python3 "$@"
+  }
+
+  # mv -f, rm -f, chmod NNN and cp -p on absolute paths: done by the same helper's main loop with
+  # the system calls the program makes (python-helper.py, serve_file_operation), which refuses
+  # any form or file it does not model; then, and for any other form, the real program runs. A
+  # program start costs more than every other step of such a call. Only while PATH is still the
+  # one the runner gave and the host has no program of that name of its own: else a start could
+  # find another program.
+  __molectl_path=$PATH
+  __molectl_file_op() { # [x|s] <program> <arg>...: 0 when the helper did it, else 1 (nothing to undo)
+    local IFS=$' \t\n' __fd='' __reply='' __form=x
+    if [ "$1" = s ]; then __form=s; shift; fi
+    [ "$PATH" = "$__molectl_path" ] && [ ! -e "${MOLECTL_HOST_ROOT:-}/usr/local/bin/$1" ] || return 1
+    __molectl_helper && { exec {__fd}<>"/dev/tcp/127.0.0.1/$__molectl_helper_port"; } 2>/dev/null || return 1
+    printf -v __reply '%s %s %s %s\n' "$__molectl_helper_token" "$BASHPID" "$#" "$__form"
+    { printf '%s' "$__reply"; printf '%s\0' "$@"; } >&"$__fd"
+    __reply=''
+    IFS= read -r -u "$__fd" __reply || :
+    exec {__fd}<&-
+    [ "$__reply" = 0 ] || return 1
+    if [ -n @ARGV_LOG@ ]; then printf '%s\0' "$@" >@ARGV_LOG@/"$EPOCHREALTIME.$BASHPID"; fi
+  }
+  # The forms a host's scripts use; `command` starts the program for everything else (and for a
+  # call the helper refused, which the recorder then sees as the program's start).
+  mv() {
+    { local -; set +abefkmtuvxCEPT -hB +o posix; } 2>/dev/null
+    if [ $# = 3 ] && [ "$1" = -f ] && __molectl_file_op mv "$@"; then return 0; fi
+    command mv "$@"
+  }
+  rm() {
+    { local -; set +abefkmtuvxCEPT -hB +o posix; } 2>/dev/null
+    if [ $# -ge 2 ] && [ "$1" = -f ] && __molectl_file_op rm "$@"; then return 0; fi
+    command rm "$@"
+  }
+  chmod() {
+    { local -; set +abefkmtuvxCEPT -hB +o posix; } 2>/dev/null
+    if [ $# = 2 ] && __molectl_file_op chmod "$@"; then return 0; fi
+    command chmod "$@"
+  }
+  cp() {
+    { local -; set +abefkmtuvxCEPT -hB +o posix; } 2>/dev/null
+    if [ $# = 3 ] && [ "$1" = -p ] && __molectl_file_op cp "$@"; then return 0; fi
+    command cp "$@"
+  }
+  # sha256sum of stdin: the helper reads the caller's stdin (once its writer is done) and writes
+  # the line to its stdout (python-helper.py, serve_digest).
+  sha256sum() {
+    { local -; set +abefkmtuvxCEPT -hB +o posix; } 2>/dev/null
+    if [ $# = 0 ] && __molectl_file_op s sha256sum; then return 0; fi
+    command sha256sum "$@"
   }
 fi
