@@ -4,6 +4,7 @@ import { lingerMs, nextBatchSize } from '../../../src/lib/ssm/dispatch-commands.
 import { runShellScript, type ShellScriptApi } from '../../../src/lib/ssm/run-shell-script.js';
 import { briskPollMs } from '../../../src/lib/ssm/poll-commands.js';
 import { createSsmPacer } from '../../../src/lib/ssm/ssm-pacer.js';
+import type { Clock } from '../../../src/lib/clock.js';
 import { createFastClock } from './fake-ssm.js';
 
 /**
@@ -226,6 +227,79 @@ describe('dispatch beside polling', () => {
     });
     expect(results.filter((r) => r.status === 'Success')).toHaveLength(150);
     expect(done).toBe(150);
+  });
+});
+
+/**
+ * A clock on which time moves only when nothing else can run: each sleep is a timer, and once
+ * every promise has settled the earliest timer fires. Unlike the fast clock, work that is under
+ * way (a send out) finishes before a sleeping loop wakes, as on a real clock.
+ */
+function createVirtualClock(): Clock {
+  let now = Date.parse('2026-11-22T12:00:00Z');
+  const timers: { at: number; seq: number; fire: () => void }[] = [];
+  let seq = 0;
+  let ticking = false;
+  const tick = (): void => {
+    ticking = false;
+    timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
+    const next = timers.shift();
+    if (!next) return;
+    now = Math.max(now, next.at);
+    next.fire();
+    schedule();
+  };
+  const schedule = (): void => {
+    if (ticking || timers.length === 0) return;
+    ticking = true;
+    setImmediate(tick);
+  };
+  return {
+    now: () => new Date(now),
+    sleep: (ms, signal) =>
+      new Promise<void>((resolve, reject) => {
+        if (signal?.aborted) return reject(signal.reason);
+        timers.push({ at: now + Math.max(0, ms), seq: seq++, fire: resolve });
+        schedule();
+      }),
+  };
+}
+
+describe('capacity freed while a batch is being sent', () => {
+  it('goes out as soon as that send is done, not at the next poll round', async () => {
+    // Cap 150: A (hosts of 20 s), B and C (2 s) start. B's capacity goes to D, whose ledger write
+    // (onBeforeDispatch) takes a second; C's results land meanwhile. E, for C's capacity, must go
+    // out at once, not when D's send is done or a poll round next looks (A's polls are far off).
+    const clock = createVirtualClock();
+    const all = ids(250);
+    const batchOf = (id: string): number => Math.floor(all.indexOf(id) / 50);
+    const ssm = new TimedSsm(() => clock.now().getTime(), {
+      durationMs: (id) => (batchOf(id) === 0 ? 20_000 : 2000),
+      reportsTimes: true,
+    });
+    const deps = { aws: ssm, clock, signal: new AbortController().signal, pacer: createSsmPacer(clock) };
+    // The script's timing is known (an earlier run), so every command is first polled when due.
+    await runShellScript(deps, { instanceIds: ids(251).slice(250), commands: ['true'], previewIsComplete: () => true });
+    let cSeenAt = 0;
+    const results = await runShellScript(deps, {
+      instanceIds: all,
+      commands: ['true'],
+      maxInFlight: 150,
+      previewIsComplete: () => true,
+      onProgress: (p) => {
+        if (p.done >= 100 && !cSeenAt) cSeenAt = clock.now().getTime();
+      },
+      onBeforeDispatch: async ({ instanceIds }) => {
+        if (batchOf(instanceIds[0]!) === 3) await clock.sleep(1000);
+      },
+    });
+    expect(results.filter((r) => r.status === 'Success')).toHaveLength(250);
+    const sentAt = new Map(ssm.sent.map((c) => [batchOf(c.instanceIds[0]!), c.at]));
+    // C's results were seen while D was being recorded; E went out then, paced only by
+    // SendCommand's rate (10 a second).
+    expect(cSeenAt).toBeLessThan(sentAt.get(3)!);
+    expect(sentAt.get(4)! - cSeenAt).toBeLessThanOrEqual(100);
+    expect(ssm.maxRunning()).toBeLessThanOrEqual(150);
   });
 });
 
