@@ -317,11 +317,20 @@ describe('when to poll', () => {
     expect(ssm.listed.length).toBeLessThanOrEqual(ssm.sent.length + 4 * 4);
   });
 
-  it('sees a script never run before finish within one poll interval (0.5 s), not at 3.5 s after doubling gaps', async () => {
-    const { clock, deps } = setup({ durationMs: () => 2000 });
+  it('sees a canary of a script never run before finish within a quarter of the poll interval, not at 3.5 s after doubling gaps', async () => {
+    const { clock, ssm, deps } = setup({ durationMs: () => 2050 });
     const start = clock.now().getTime();
     await runShellScript(deps, { instanceIds: ids(1), commands: ['true'], previewIsComplete: () => true });
-    expect(clock.now().getTime() - start).toBeLessThanOrEqual(2500);
+    expect(clock.now().getTime() - start).toBeLessThanOrEqual(2050 + 125);
+    // Polled at 0.5 s, then every 125 ms: about a dozen polls for a 2 s host.
+    expect(ssm.listed.length).toBeLessThanOrEqual(14);
+  });
+
+  it('polls a first wave of many commands of a script never run before at the first interval', async () => {
+    const { ssm, deps } = setup({ durationMs: () => 2000 });
+    await runShellScript(deps, { instanceIds: ids(500), commands: ['true'], previewIsComplete: () => true });
+    // 10 commands, each polled at 0.5, 1, 1.5 and 2 s: no command polled 8 times a second.
+    expect(ssm.listed.length).toBeLessThanOrEqual(10 * 4 + 10);
   });
 
   it('starts a later run of the same script from what an earlier one learnt, as the waves after a canary do', async () => {
