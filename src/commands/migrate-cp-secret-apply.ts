@@ -23,7 +23,7 @@ import { runApply } from '../lib/tenant-secret-delivery/run-apply.js';
 import { hostScriptTimeoutSeconds } from '../lib/tenant-secret-delivery/tenant-script.js';
 import { MAX_FLEET_CONCURRENCY } from '../lib/ssm/fleet-concurrency.js';
 import { parseWaveSpec } from '../lib/fleet/plan-waves.js';
-import { describeEnvironment, formatEnvironment } from '../lib/config/run-environment.js';
+import { formatEnvironment } from '../lib/config/run-environment.js';
 
 export const migrateCpSecretApplyCommand = defineCommand({
   confirmation: () => ({ kind: 'environment' }),
@@ -86,7 +86,8 @@ export const migrateCpSecretApplyCommand = defineCommand({
     checkCanary(plan, input.canary);
     const changes = actionableTargets(plan);
     if (changes.length === 0) return reportNothingToChange(ctx, plan);
-    const environment = await describeEnvironment(ctx.config, ctx.aws);
+    // The fresh plan's: described moments ago, beside its discovery (one STS call, not two in a row).
+    const environment = fresh.environment;
     const how = { kind: 'environment' } as const;
     showBeforeConfirming(ctx, how, formatEnvironment(environment));
     showBeforeConfirming(

@@ -194,8 +194,11 @@ describe('a fleet where everything can succeed', { timeout: 180_000 }, () => {
 
   it('parameter delivery completes and leaves no parameter (and no lock) behind', async () => {
     const { state } = f.sandbox;
+    const mark = state.requests.length;
     const r = await f.molectl([...APPLY, '--delivery', 'parameter']);
     expect(r.code).toBe(0);
+    // The environment shown before confirming is the plan's: STS is asked once, beside discovery.
+    expect(state.requests.slice(mark).filter((q) => q.action === 'GetCallerIdentity')).toHaveLength(1);
     for (const slug of ['acme', 'beta', 'gamma', 'delta'])
       expect(await simulateTenantProvisionCall(state, slug)).toBe(201);
     expect([...state.parameters.keys()]).toEqual([]);

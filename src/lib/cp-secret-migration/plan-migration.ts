@@ -55,6 +55,8 @@ const PROBE_MAX_IN_FLIGHT = 2500;
 export async function planMigration(ctx: Context, options: PlanOptions): Promise<MigrationPlan> {
   const environment = ctx.config.environment;
   const tenantCpUrl = checkTenantCpUrl(ctx.config.tenantCpUrl, environment.name);
+  // Asked now, answered while the fleet is discovered (it never rejects: an unknown account shows as such).
+  const runEnvironment = describeEnvironment(ctx.config, ctx.aws);
   const step = ctx.out.step('pinning the CP shared secret');
   const secret = await pinSecret(
     ctx,
@@ -119,7 +121,7 @@ export async function planMigration(ctx: Context, options: PlanOptions): Promise
     kind: PLAN_KIND,
     createdAt: ctx.clock.now().toISOString(),
     // checkTenantCpUrl above vouched for its tenantCpUrl.
-    environment: await describeEnvironment(ctx.config, ctx.aws),
+    environment: await runEnvironment,
     secret,
     containerName: environment.containerName,
     targets,
