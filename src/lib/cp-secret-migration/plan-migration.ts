@@ -55,8 +55,6 @@ const PROBE_MAX_IN_FLIGHT = 2500;
 export async function planMigration(ctx: Context, options: PlanOptions): Promise<MigrationPlan> {
   const environment = ctx.config.environment;
   const tenantCpUrl = checkTenantCpUrl(ctx.config.tenantCpUrl, environment.name);
-  // Asked now, answered while the fleet is discovered (it never rejects: an unknown account shows as such).
-  const runEnvironment = describeEnvironment(ctx.config, ctx.aws);
   const step = ctx.out.step('pinning the CP shared secret');
   const secret = await pinSecret(
     ctx,
@@ -65,6 +63,8 @@ export async function planMigration(ctx: Context, options: PlanOptions): Promise
   );
   step.succeed(`pinned ${secret.secretId} version ${secret.versionId} (len=${secret.length} ${secret.fingerprint})`);
 
+  // Asked now, answered while the fleet is discovered (it never rejects: an unknown account shows as such).
+  const runEnvironment = describeEnvironment(ctx.config, ctx.aws);
   const discovered = ctx.out.step('discovering tenants');
   const instances = listTenantInstances(ctx);
   // SSM's view of the instances is asked for while the CP confirms orgs: at 10,000 tenants
