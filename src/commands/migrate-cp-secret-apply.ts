@@ -74,11 +74,13 @@ export const migrateCpSecretApplyCommand = defineCommand({
     const input = options;
     const waves = parseWaveSpec(input.waves);
     // A saved plan was probed when it was made; checking it for drift needs no second probe.
-    const saved = input.plan ? narrowPlan(await readPlanFile(input.plan), input.orgs) : null;
+    const savedFile = input.plan ? await readPlanFile(input.plan) : null;
+    const saved = savedFile ? narrowPlan(savedFile, input.orgs) : null;
     const fresh = await planMigration(ctx, {
       secretId: saved?.secret.secretId ?? input.secretId,
       orgs: input.orgs,
       skipProbe: saved !== null,
+      ...(savedFile ? { expectedTenants: savedFile.targets.length } : {}),
     });
     const plan = saved ?? fresh;
     if (saved) assertNoDrift(findPlanDrift(saved, fresh), input.plan!);

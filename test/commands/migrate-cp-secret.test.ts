@@ -370,4 +370,19 @@ describe('a fleet far larger than one page of the CP org list', { timeout: 180_0
     expect(cp.filter((a) => a === 'GET /cp/admin/orgs')).toHaveLength(2);
     expect(cp.filter((a) => /^GET \/cp\/orgs\/[^/]+\/instance/.test(a))).toEqual([]);
   });
+
+  it('apply --plan asks for the whole org list at once, knowing the fleet from the plan', async () => {
+    const planFile = join(f.stateDir, 'large-plan.json');
+    expect((await f.molectl(['migrate', 'cp-secret', 'plan', '--out', planFile])).code).toBe(5);
+    const mark = f.sandbox.state.requests.length;
+    const r = await f.molectl(['--env', 'sandbox', '-y', 'migrate', 'cp-secret', 'apply', '--plan', planFile]);
+    // No agent is online: nothing reachable to change (exit 5), after the drift check's discovery.
+    expect(r.code).toBe(5);
+    const cp = f.sandbox.state.requests
+      .slice(mark)
+      .filter((q) => q.service === 'cp')
+      .map((q) => q.action);
+    expect(cp.filter((a) => a === 'GET /cp/admin/orgs')).toHaveLength(1);
+    expect(cp.filter((a) => /^GET \/cp\/orgs\/[^/]+\/instance/.test(a))).toEqual([]);
+  });
 });
