@@ -11,7 +11,9 @@
 // Env: BENCH_TENANTS (real row), BENCH_MODELLED_TENANTS, BENCH_NAIVE_SAMPLE; BENCH_ROWS picks rows
 // (comma-separated from real,modelled,naive; default all); BENCH_MOLECTL_NODE_ARGS adds Node
 // flags to molectl's process (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it), and
-// BENCH_SANDBOX_CPU_PROF=<dir> profiles this process (the sandbox) during the modelled apply.
+// BENCH_SANDBOX_CPU_PROF=<dir> profiles this process (the sandbox) during the modelled apply;
+// BENCH_TIMELINE=1 runs the apply without -q and prints its progress lines, each with the
+// seconds since molectl started (where a phase's time goes).
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -26,6 +28,7 @@ const HOST_WORK_MS = 2000;
 const AWS_LATENCY_MS = 20;
 const ROWS = new Set((process.env.BENCH_ROWS ?? 'real,modelled,naive').split(',').map((r) => r.trim()));
 const MOLECTL_NODE_ARGS = (process.env.BENCH_MOLECTL_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+const TIMELINE = process.env.BENCH_TIMELINE === '1';
 
 const dist = (path) => new URL(`../dist/${path}`, import.meta.url).href;
 
@@ -63,8 +66,13 @@ function molectl(args, env) {
     );
     let stdout = '';
     let stderr = '';
+    const timeline = [];
     child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
+    child.stderr.on('data', (c) => {
+      stderr += c;
+      const at = ((performance.now() - started) / 1000).toFixed(2);
+      for (const line of String(c).split('\n')) if (line.trim()) timeline.push(`${at.padStart(6)}  ${line}`);
+    });
     child.on('error', reject);
     child.on('close', (code) => {
       const m = /MOLECTL_TIME (\S+) (\S+) (\d+)/.exec(stderr);
@@ -75,6 +83,7 @@ function molectl(args, env) {
         peakRssMb: m ? Number(m[3]) / 1024 : NaN,
         stdout,
         stderr: stderr.replace(/MOLECTL_TIME.*\n?/, ''),
+        timeline: timeline.filter((l) => !l.includes('MOLECTL_TIME')),
       });
     });
   });
@@ -149,7 +158,7 @@ async function migrateFleet({ hostMode, tenants, concurrency, startSandbox }) {
         '0',
         '--max-concurrency',
         String(concurrency),
-        '-q',
+        ...(TIMELINE ? [] : ['-q']),
         '-o',
         'json',
       ],
@@ -164,6 +173,7 @@ async function migrateFleet({ hostMode, tenants, concurrency, startSandbox }) {
     const result = apply.code === 0 ? JSON.parse(apply.stdout) : null;
     const migrated = result ? result.targets.filter((t) => t.action === 'migrated').length : 0;
     if (apply.code !== 0) console.log(apply.stderr.split('\n').slice(-8).join('\n'));
+    if (TIMELINE) console.log(apply.timeline.join('\n'));
     return {
       hostMode,
       tenants,

@@ -23,7 +23,7 @@ import { runApply } from '../lib/tenant-secret-delivery/run-apply.js';
 import { hostScriptTimeoutSeconds } from '../lib/tenant-secret-delivery/tenant-script.js';
 import { MAX_FLEET_CONCURRENCY } from '../lib/ssm/fleet-concurrency.js';
 import { parseWaveSpec } from '../lib/fleet/plan-waves.js';
-import { describeEnvironment, formatEnvironment } from '../lib/config/run-environment.js';
+import { formatEnvironment } from '../lib/config/run-environment.js';
 
 export const migrateCpSecretApplyCommand = defineCommand({
   confirmation: () => ({ kind: 'environment' }),
@@ -74,11 +74,13 @@ export const migrateCpSecretApplyCommand = defineCommand({
     const input = options;
     const waves = parseWaveSpec(input.waves);
     // A saved plan was probed when it was made; checking it for drift needs no second probe.
-    const saved = input.plan ? narrowPlan(await readPlanFile(input.plan), input.orgs) : null;
+    const savedFile = input.plan ? await readPlanFile(input.plan) : null;
+    const saved = savedFile ? narrowPlan(savedFile, input.orgs) : null;
     const fresh = await planMigration(ctx, {
       secretId: saved?.secret.secretId ?? input.secretId,
       orgs: input.orgs,
       skipProbe: saved !== null,
+      ...(savedFile ? { expectedTenants: savedFile.targets.length } : {}),
     });
     const plan = saved ?? fresh;
     if (saved) assertNoDrift(findPlanDrift(saved, fresh), input.plan!);
@@ -86,7 +88,8 @@ export const migrateCpSecretApplyCommand = defineCommand({
     checkCanary(plan, input.canary);
     const changes = actionableTargets(plan);
     if (changes.length === 0) return reportNothingToChange(ctx, plan);
-    const environment = await describeEnvironment(ctx.config, ctx.aws);
+    // The fresh plan's: described moments ago, beside its discovery (one STS call, not two in a row).
+    const environment = fresh.environment;
     const how = { kind: 'environment' } as const;
     showBeforeConfirming(ctx, how, formatEnvironment(environment));
     showBeforeConfirming(

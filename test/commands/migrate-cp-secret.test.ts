@@ -194,8 +194,11 @@ describe('a fleet where everything can succeed', { timeout: 180_000 }, () => {
 
   it('parameter delivery completes and leaves no parameter (and no lock) behind', async () => {
     const { state } = f.sandbox;
+    const mark = state.requests.length;
     const r = await f.molectl([...APPLY, '--delivery', 'parameter']);
     expect(r.code).toBe(0);
+    // The environment shown before confirming is the plan's: STS is asked once, beside discovery.
+    expect(state.requests.slice(mark).filter((q) => q.action === 'GetCallerIdentity')).toHaveLength(1);
     for (const slug of ['acme', 'beta', 'gamma', 'delta'])
       expect(await simulateTenantProvisionCall(state, slug)).toBe(201);
     expect([...state.parameters.keys()]).toEqual([]);
@@ -365,6 +368,21 @@ describe('a fleet far larger than one page of the CP org list', { timeout: 180_0
       .map((q) => q.action);
     // The first page of 500, then one of 500 + 650 rows.
     expect(cp.filter((a) => a === 'GET /cp/admin/orgs')).toHaveLength(2);
+    expect(cp.filter((a) => /^GET \/cp\/orgs\/[^/]+\/instance/.test(a))).toEqual([]);
+  });
+
+  it('apply --plan asks for the whole org list at once, knowing the fleet from the plan', async () => {
+    const planFile = join(f.stateDir, 'large-plan.json');
+    expect((await f.molectl(['migrate', 'cp-secret', 'plan', '--out', planFile])).code).toBe(5);
+    const mark = f.sandbox.state.requests.length;
+    const r = await f.molectl(['--env', 'sandbox', '-y', 'migrate', 'cp-secret', 'apply', '--plan', planFile]);
+    // No agent is online: nothing reachable to change (exit 5), after the drift check's discovery.
+    expect(r.code).toBe(5);
+    const cp = f.sandbox.state.requests
+      .slice(mark)
+      .filter((q) => q.service === 'cp')
+      .map((q) => q.action);
+    expect(cp.filter((a) => a === 'GET /cp/admin/orgs')).toHaveLength(1);
     expect(cp.filter((a) => /^GET \/cp\/orgs\/[^/]+\/instance/.test(a))).toEqual([]);
   });
 });

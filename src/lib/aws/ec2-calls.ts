@@ -6,6 +6,9 @@ import { chunkIds, collectPages, mapChunks } from './collect-pages.js';
 /** EC2's GetConsoleOutput window: when the decoded text fills it, older lines were dropped. */
 const CONSOLE_WINDOW_BYTES = 64 * 1024;
 
+/** DescribeInstances' largest page (MaxResults), EC2's own maximum. */
+export const DESCRIBE_INSTANCES_PAGE = 1000;
+
 /** DescribeInstances, every page, as InstanceSummary rows. */
 export async function listInstances(aws: AwsInvoker, query: InstanceQuery): Promise<InstanceSummary[]> {
   const filters = buildInstanceFilters(query);
@@ -17,12 +20,14 @@ export async function listInstances(aws: AwsInvoker, query: InstanceQuery): Prom
     async ({ client, sdk, sendOptions }) => {
       const fetchAll = (instanceIds: string[] | undefined): Promise<Instance[]> =>
         collectPages(
-          // EC2 refuses MaxResults together with InstanceIds; without ids, 500 per page keeps
-          // each response small while a fleet of thousands still takes only a few calls.
+          // EC2 refuses MaxResults together with InstanceIds; without ids, pages of EC2's most
+          // (1,000): each page is a round trip that waits on the one before (its NextToken), so
+          // 10,000 tenants take 10 of them, not 20 (~0.5 s less on the sandbox's 10,000-tenant
+          // apply, where each page costs 20 ms of latency and a parse on either side).
           (token) =>
             client.send(
               new sdk.DescribeInstancesCommand({
-                ...(instanceIds ? { InstanceIds: instanceIds } : { MaxResults: 500 }),
+                ...(instanceIds ? { InstanceIds: instanceIds } : { MaxResults: DESCRIBE_INSTANCES_PAGE }),
                 ...(filters.length > 0 ? { Filters: filters } : {}),
                 ...(token ? { NextToken: token } : {}),
               }),

@@ -40,7 +40,7 @@ interface TargetBlock {
  * are kept until one of its records changes. Strings were already redacted when they entered
  * the ledger; redacting again on the way out is defence in depth against secrets registered
  * after that, so the whole cache is dropped whenever the redactor learns a new value (its
- * generation changes) and on status changes (`forgetAll`).
+ * generation changes) and when a run is claimed for a resume (`forgetAll`).
  */
 export class LedgerSerializer {
   private cache = new WeakMap<object, string>();
@@ -58,7 +58,7 @@ export class LedgerSerializer {
     this.cache.delete(record);
   }
 
-  /** Re-redact everything on the next write (status changes, new owner). */
+  /** Re-redact everything on the next write (a run claimed for a resume: a new owner). */
   forgetAll(): void {
     this.cache = new WeakMap();
   }

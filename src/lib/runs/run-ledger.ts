@@ -162,7 +162,9 @@ export class RunLedger {
   setStatus(status: RunStatus, options: { error?: unknown } = {}): Promise<void> {
     const now = this.now();
     this.doc.status = status;
-    this.serializer.forgetAll();
+    // No target or event changes with the status (the head is rendered afresh on every write, and
+    // the serializer starts over whenever the redactor learns a value): the cached text stays.
+    // Scrubbing 10,000 unchanged targets again cost the end of a fleet apply ~0.3 s.
     if (status === 'running') delete this.doc.finishedAt;
     else this.doc.finishedAt = now;
     if (options.error === null) delete this.doc.error;

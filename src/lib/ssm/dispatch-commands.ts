@@ -52,7 +52,9 @@ export function lingerEndsAt(run: Pick<RunState, 'freeSince' | 'queue' | 'quicke
  * and costs tens of ms; one at a time, they could not keep up with a fleet), paced by the
  * pacer. Results only change while polling, so stopDispatch sees the same answers here as it
  * would one send at a time. A throttled SendCommand (AWS refuses it before acting) goes back to
- * the front of the queue for the next round, sent at the pacer's slower rate.
+ * the front of the queue for the next round, sent at the pacer's slower rate. While its sends
+ * are out the loop stays, and looks again when one ends or a poll frees capacity (run.kicked,
+ * run.wakeDispatch): a command that finished meanwhile is replaced then, not one poll round later.
  */
 export async function dispatchAllowed(
   deps: ShellScriptDeps,
@@ -109,6 +111,8 @@ export async function dispatchAllowed(
     }
   };
   while (!stop) {
+    // This look sees every poll so far: a kick from before it asks nothing more.
+    run.kicked = false;
     const now = deps.clock.now().getTime();
     const inFlight = countInFlight(run) + run.reserved;
     if (inFlight >= cap) run.freeSince = null;
@@ -120,7 +124,17 @@ export async function dispatchAllowed(
       freeForMs: now - (run.freeSince ?? now),
       lingerMs: lingerMs(run),
     });
-    if (size === 0) break;
+    if (size === 0) {
+      if (active.size === 0) break;
+      // Capacity a poll frees while these sends are out goes out as soon as the poll lands
+      // (kick), not when the next poll round starts another loop.
+      await new Promise<void>((resolve) => {
+        run.wakeDispatch = resolve;
+        void Promise.race(active).then(resolve);
+      });
+      run.wakeDispatch = null;
+      continue;
+    }
     if (deps.signal.aborted) {
       failure ??= { error: deps.signal.reason };
       break;

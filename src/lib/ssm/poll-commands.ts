@@ -46,18 +46,21 @@ export async function pollDueCommands(
       if (learnt !== null) run.quickestMs = Math.min(run.quickestMs ?? learnt, learnt);
       // Around the time commands have been taking, poll briskly; past it, back off. Before any
       // result has shown how long this script takes, its first seconds are polled at the first
-      // interval: a canary that takes 2 s is seen at 2.5 s, not at 3.5 s after 0.5 / 1.5 / 3.5.
-      // Inside that window the gap is a sixteenth of the time commands have been taking (so a
-      // result waits ~3 % of a host's turn to be seen), between 100 ms and half the first interval.
+      // interval, or at a quarter of it while only a few commands are open (unknownPollMs): a
+      // canary that takes 2 s is seen at ~2.1 s, not at 2.5 s, nor at 3.5 s after 0.5 / 1.5 / 3.5.
+      // Inside the expected window the gap is a sixteenth of the time commands have been taking
+      // (a result waits ~3 % of a host's turn to be seen), between 100 ms and half the first interval.
       const age = at - c.sentAt;
       const { quickestMs } = run;
       const expected = quickestMs !== null && age < 2 * quickestMs;
       const unknownYet = quickestMs === null && age < BRISK_WHILE_UNKNOWN_MS;
       c.pollEvery = expected
         ? briskPollMs(quickestMs, run.firstPollMs)
-        : after > before || unknownYet
-          ? run.firstPollMs
-          : Math.min(run.maxPollMs, c.pollEvery * 2);
+        : unknownYet && after === before
+          ? unknownPollMs(openCommands(run).length, run.firstPollMs)
+          : after > before || unknownYet
+            ? run.firstPollMs
+            : Math.min(run.maxPollMs, c.pollEvery * 2);
       c.pollAt = at + c.pollEvery;
       if (at >= c.deadline && after < c.instanceIds.length) run.expired.add(c.commandId);
       afterEach();
@@ -71,6 +74,20 @@ export function briskPollMs(quickestMs: number, firstPollMs: number): number {
 }
 
 const MIN_BRISK_POLL_MS = 100;
+
+/**
+ * The gap between polls of a command whose script's timing is not known yet (pure). A canary,
+ * a check or a first small wave (a few commands) is polled at a quarter of the first interval,
+ * not below 100 ms: its result is what everything after it waits for, and a few commands polled
+ * 8 times a second stay well inside ListCommandInvocations' pace. More commands than that are
+ * polled at the first interval, so that a first wave of many commands does not poll at 8/s each.
+ */
+export function unknownPollMs(openCommandCount: number, firstPollMs: number): number {
+  return openCommandCount <= FEW_COMMANDS ? Math.max(MIN_BRISK_POLL_MS, firstPollMs / 4) : firstPollMs;
+}
+
+/** Open commands up to which a script of unknown timing is polled briskly (see unknownPollMs). */
+const FEW_COMMANDS = 2;
 
 /** How long a command of a script whose timing is not known yet is polled at the first interval. */
 const BRISK_WHILE_UNKNOWN_MS = 5_000;

@@ -158,6 +158,8 @@ export async function runShellScript(
     freeSince: null,
     quickestMs: learntTimings(deps).get(scriptKey(request)) ?? null,
     dispatching: null,
+    kicked: false,
+    wakeDispatch: null,
     dispatchFailure: null,
   };
   // Each result is judged once: a caller's judge may parse its output, and progress is
@@ -174,14 +176,28 @@ export async function runShellScript(
     return failed;
   };
   try {
+    // A kick while a dispatch loop runs is not lost: the loop looks again at once (capacity a
+    // poll freed while a send was out goes out then, not at the next poll round), and a loop
+    // that had already decided to stop is started again when it ends.
     const kick = (): void => {
-      if (!run.dispatching && run.queue.length && !run.dispatchFailure)
+      if (run.dispatching) {
+        run.kicked = true;
+        run.wakeDispatch?.();
+        return;
+      }
+      if (run.queue.length && !run.dispatchFailure)
         run.dispatching = dispatchAllowed(deps, request, run)
           .catch((error: unknown) => {
             run.dispatchFailure ??= { error };
             return 0;
           })
-          .finally(() => (run.dispatching = null));
+          .finally(() => {
+            run.dispatching = null;
+            if (run.kicked) {
+              run.kicked = false;
+              kick();
+            }
+          });
     };
     kick();
     await drainDispatch(run);

@@ -40,6 +40,10 @@ export interface RunState {
   quickestMs: number | null;
   /** The dispatch loop, while one runs (never two at once: they would both spend the same capacity). */
   dispatching: Promise<number> | null;
+  /** Something may have freed capacity since the running dispatch loop last looked. */
+  kicked: boolean;
+  /** Wakes a dispatch loop waiting on its sends in flight to look again (set while it waits). */
+  wakeDispatch: (() => void) | null;
   /** Why dispatching stopped for good (a SendCommand refused, an interrupt): thrown by the wait loop. */
   dispatchFailure: { error: unknown } | null;
 }

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AwsClients, type AwsServiceName } from '../../../src/lib/aws/aws-clients.js';
 
 // The SDK's logger middleware builds a redacted copy of every answer for the logger, even for the
-// no-op logger molectl leaves in place: a whole walk of each 500-instance DescribeInstances page.
+// no-op logger molectl leaves in place: a whole walk of each 1,000-instance DescribeInstances page.
 // molectl reads nothing from it, so its clients are built without it.
 
 const clients = new AwsClients({

@@ -13,8 +13,8 @@ const tenantTags = (slug: string) => [
 
 beforeAll(async () => {
   server = await startFakeServer();
-  // 620 tenants: DescribeInstances pages at 500, so the door must follow a second page.
-  for (let n = 0; n < 620; n++) addFakeInstance(server.state, { tags: tenantTags(`org-${n}`), managed: n < 120 });
+  // 1,120 tenants: DescribeInstances pages at 1,000, so the door must follow a second page.
+  for (let n = 0; n < 1120; n++) addFakeInstance(server.state, { tags: tenantTags(`org-${n}`), managed: n < 120 });
   addFakeInstance(server.state, { tags: [{ Key: 'Role', Value: 'workspace' }], managed: false });
   for (let n = 0; n < 250; n++)
     createSecret(server.state, `molecule/tenants/org-${n}/admin-token`, `value-${n}-xxxxxxxx`);
@@ -45,8 +45,8 @@ describe('AwsDoor over the simulated AWS APIs', () => {
       tags: { ManagedBy: 'molecule-cp', Role: 'tenant' },
       states: ['running'],
     });
-    expect(tenants).toHaveLength(620);
-    expect(new Set(tenants.map((t) => t.instanceId)).size).toBe(620);
+    expect(tenants).toHaveLength(1120);
+    expect(new Set(tenants.map((t) => t.instanceId)).size).toBe(1120);
     expect(countRequests('DescribeInstances') - before).toBe(2);
     const first = tenants.find((t) => t.tags['OrgSlug'] === 'org-0')!;
     expect(first).toMatchObject({ state: 'running', name: 'tenant-org-0' });

@@ -40,6 +40,27 @@ async function readLedgerFile(id: string): Promise<Record<string, any>> {
 }
 
 describe('RunLedger on disk', () => {
+  it('writes the final status without scrubbing unchanged targets again, and still scrubs a value registered since', async () => {
+    const keys = Array.from({ length: 1000 }, (_, i) => `org-${i}`);
+    const ledger = await store.create({ command: 'migrate cp-secret apply', environment: ENVIRONMENT, targets: keys });
+    await ledger.updateTarget('org-7', { state: 'succeeded', detail: { note: `saw ${SENTINEL}` } });
+    let scrubbed = 0;
+    const { redactKnown } = redactor;
+    redactor.redactKnown = (text: string) => {
+      scrubbed++;
+      return redactKnown.call(redactor, text);
+    };
+    await ledger.setStatus('succeeded');
+    // The head only (a few dozen strings), not a thousand targets' worth.
+    expect(scrubbed).toBeLessThan(100);
+    expect((await readLedgerFile(ledger.id)).status).toBe('succeeded');
+    redactor.register(SENTINEL);
+    await ledger.setStatus('partial');
+    const text = await readFile(join(stateDir, 'runs', `${ledger.id}.json`), 'utf8');
+    expect(text).not.toContain(SENTINEL);
+    expect(JSON.parse(text).targets['org-7'].detail.note).toBe('saw [REDACTED:secret]');
+  });
+
   it('leaves what is unknown about the environment out of the file, and reads it back as unknown', async () => {
     const ledger = await store.create({ command: 'org create', environment: ENVIRONMENT });
     const onDisk = (await readLedgerFile(ledger.id)).environment;

@@ -4,6 +4,7 @@ import { lingerMs, nextBatchSize } from '../../../src/lib/ssm/dispatch-commands.
 import { runShellScript, type ShellScriptApi } from '../../../src/lib/ssm/run-shell-script.js';
 import { briskPollMs } from '../../../src/lib/ssm/poll-commands.js';
 import { createSsmPacer } from '../../../src/lib/ssm/ssm-pacer.js';
+import type { Clock } from '../../../src/lib/clock.js';
 import { createFastClock } from './fake-ssm.js';
 
 /**
@@ -229,6 +230,79 @@ describe('dispatch beside polling', () => {
   });
 });
 
+/**
+ * A clock on which time moves only when nothing else can run: each sleep is a timer, and once
+ * every promise has settled the earliest timer fires. Unlike the fast clock, work that is under
+ * way (a send out) finishes before a sleeping loop wakes, as on a real clock.
+ */
+function createVirtualClock(): Clock {
+  let now = Date.parse('2026-11-22T12:00:00Z');
+  const timers: { at: number; seq: number; fire: () => void }[] = [];
+  let seq = 0;
+  let ticking = false;
+  const tick = (): void => {
+    ticking = false;
+    timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
+    const next = timers.shift();
+    if (!next) return;
+    now = Math.max(now, next.at);
+    next.fire();
+    schedule();
+  };
+  const schedule = (): void => {
+    if (ticking || timers.length === 0) return;
+    ticking = true;
+    setImmediate(tick);
+  };
+  return {
+    now: () => new Date(now),
+    sleep: (ms, signal) =>
+      new Promise<void>((resolve, reject) => {
+        if (signal?.aborted) return reject(signal.reason);
+        timers.push({ at: now + Math.max(0, ms), seq: seq++, fire: resolve });
+        schedule();
+      }),
+  };
+}
+
+describe('capacity freed while a batch is being sent', () => {
+  it('goes out as soon as that send is done, not at the next poll round', async () => {
+    // Cap 150: A (hosts of 20 s), B and C (2 s) start. B's capacity goes to D, whose ledger write
+    // (onBeforeDispatch) takes a second; C's results land meanwhile. E, for C's capacity, must go
+    // out at once, not when D's send is done or a poll round next looks (A's polls are far off).
+    const clock = createVirtualClock();
+    const all = ids(250);
+    const batchOf = (id: string): number => Math.floor(all.indexOf(id) / 50);
+    const ssm = new TimedSsm(() => clock.now().getTime(), {
+      durationMs: (id) => (batchOf(id) === 0 ? 20_000 : 2000),
+      reportsTimes: true,
+    });
+    const deps = { aws: ssm, clock, signal: new AbortController().signal, pacer: createSsmPacer(clock) };
+    // The script's timing is known (an earlier run), so every command is first polled when due.
+    await runShellScript(deps, { instanceIds: ids(251).slice(250), commands: ['true'], previewIsComplete: () => true });
+    let cSeenAt = 0;
+    const results = await runShellScript(deps, {
+      instanceIds: all,
+      commands: ['true'],
+      maxInFlight: 150,
+      previewIsComplete: () => true,
+      onProgress: (p) => {
+        if (p.done >= 100 && !cSeenAt) cSeenAt = clock.now().getTime();
+      },
+      onBeforeDispatch: async ({ instanceIds }) => {
+        if (batchOf(instanceIds[0]!) === 3) await clock.sleep(1000);
+      },
+    });
+    expect(results.filter((r) => r.status === 'Success')).toHaveLength(250);
+    const sentAt = new Map(ssm.sent.map((c) => [batchOf(c.instanceIds[0]!), c.at]));
+    // C's results were seen while D was being recorded; E went out then, paced only by
+    // SendCommand's rate (10 a second).
+    expect(cSeenAt).toBeLessThan(sentAt.get(3)!);
+    expect(sentAt.get(4)! - cSeenAt).toBeLessThanOrEqual(100);
+    expect(ssm.maxRunning()).toBeLessThanOrEqual(150);
+  });
+});
+
 describe('when to poll', () => {
   it("polls each command about once, when it finishes, once SSM's own times have shown how long hosts take", async () => {
     const { ssm, deps } = setup({ durationMs: () => 2000, reportsTimes: true });
@@ -243,11 +317,20 @@ describe('when to poll', () => {
     expect(ssm.listed.length).toBeLessThanOrEqual(ssm.sent.length + 4 * 4);
   });
 
-  it('sees a script never run before finish within one poll interval (0.5 s), not at 3.5 s after doubling gaps', async () => {
-    const { clock, deps } = setup({ durationMs: () => 2000 });
+  it('sees a canary of a script never run before finish within a quarter of the poll interval, not at 3.5 s after doubling gaps', async () => {
+    const { clock, ssm, deps } = setup({ durationMs: () => 2050 });
     const start = clock.now().getTime();
     await runShellScript(deps, { instanceIds: ids(1), commands: ['true'], previewIsComplete: () => true });
-    expect(clock.now().getTime() - start).toBeLessThanOrEqual(2500);
+    expect(clock.now().getTime() - start).toBeLessThanOrEqual(2050 + 125);
+    // Polled at 0.5 s, then every 125 ms: about a dozen polls for a 2 s host.
+    expect(ssm.listed.length).toBeLessThanOrEqual(14);
+  });
+
+  it('polls a first wave of many commands of a script never run before at the first interval', async () => {
+    const { ssm, deps } = setup({ durationMs: () => 2000 });
+    await runShellScript(deps, { instanceIds: ids(500), commands: ['true'], previewIsComplete: () => true });
+    // 10 commands, each polled at 0.5, 1, 1.5 and 2 s: no command polled 8 times a second.
+    expect(ssm.listed.length).toBeLessThanOrEqual(10 * 4 + 10);
   });
 
   it('starts a later run of the same script from what an earlier one learnt, as the waves after a canary do', async () => {
