@@ -386,3 +386,34 @@ describe('a fleet far larger than one page of the CP org list', { timeout: 180_0
     expect(cp.filter((a) => /^GET \/cp\/orgs\/[^/]+\/instance/.test(a))).toEqual([]);
   });
 });
+
+describe('a wave with one slow host', { timeout: 120_000 }, () => {
+  let f: SandboxFixture;
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 4, preCutover: 4, faults: 'slow=delta:4s' });
+  });
+  afterAll(async () => {
+    await f?.stop();
+  });
+
+  it('writes each tenant to the ledger as its result lands, while the slow one still runs', async () => {
+    const run = f.molectl([...APPLY, '--canary', 'acme', '--waves', '100%']);
+    const targets = (): Record<string, { state: string; outcome?: string }> => {
+      try {
+        return (ledgers(f.stateDir)[0]?.targets ?? {}) as Record<string, { state: string; outcome?: string }>;
+      } catch {
+        return {}; // no ledger yet
+      }
+    };
+    // `runs show` (the ledger) tells who is done mid-wave, not only once the wave is over.
+    await waitFor(
+      () =>
+        targets().beta?.state === 'succeeded' &&
+        targets().gamma?.state === 'succeeded' &&
+        targets().delta?.state === 'in-progress',
+    );
+    const r = await run;
+    expect(r.code).toBe(0);
+    expect(targets().delta).toMatchObject({ state: 'succeeded', outcome: 'migrated' });
+  });
+});

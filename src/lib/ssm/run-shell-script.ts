@@ -101,6 +101,14 @@ export interface ShellScriptRequest {
   /** Called as soon as a batch is sent, before any waiting: ledgers record the command id here. */
   onDispatched?(command: { commandId: string; instanceIds: string[] }): void | Promise<void>;
   /**
+   * Called after each poll round with the results it brought (output collected): a ledger
+   * records them as they land, so a run's file says which hosts are done while a long wave is
+   * still going. Not awaited by the poll loop (a write must not hold the next poll or send back);
+   * runShellScript returns, or throws, once every call has settled. NotSent and NoResult results
+   * are known only at the end and are not passed here.
+   */
+  onResults?(results: InstanceScriptResult[]): void | Promise<void>;
+  /**
    * On Ctrl-C, cancel the commands already sent (default true: right for read-only scripts).
    * Mutating scripts pass false: killing one halfway could leave a host worse than either end;
    * the ledger keeps their command ids so a resume can collect their results.
@@ -175,6 +183,15 @@ export async function runShellScript(
     }
     return failed;
   };
+  // Results are handed to onResults in the order they landed (the map's insertion order).
+  let reported = 0;
+  const reporting: Promise<void>[] = [];
+  const reportLanded = (): void => {
+    if (!request.onResults || run.results.size === reported) return;
+    const landed = [...run.results.values()].slice(reported);
+    reported = run.results.size;
+    reporting.push(Promise.resolve().then(() => request.onResults?.(landed)));
+  };
   try {
     // A kick while a dispatch loop runs is not lost: the loop looks again at once (capacity a
     // poll freed while a send was out goes out then, not at the next poll round), and a loop
@@ -216,6 +233,7 @@ export async function runShellScript(
       kick();
       await pollDueCommands(deps, request, run, kick);
       kick();
+      reportLanded();
       if (run.dispatchFailure) throw run.dispatchFailure.error;
       if (request.onProgress)
         request.onProgress({ done: run.results.size, total: instanceIds.length, failed: countFailed() });
@@ -225,12 +243,17 @@ export async function runShellScript(
     rememberTiming(deps, request, run);
     // A SendCommand still out is answered and recorded (onDispatched) before anything is cancelled or reported.
     while (run.dispatching) await run.dispatching;
+    // What landed before the failure is recorded too.
+    reportLanded();
+    await Promise.allSettled(reporting);
     // Ctrl-C: stop the scripts we started (best effort) and let the interruption through.
     if (deps.signal.aborted && request.cancelOnAbort !== false)
       await Promise.allSettled(run.sent.map((c) => deps.aws.cancelCommand(c.commandId)));
     throw error;
   }
   rememberTiming(deps, request, run);
+  reportLanded();
+  await Promise.all(reporting);
   const notSent = [...run.abandoned, ...run.queue].map((instanceId) => ({
     instanceId,
     commandId: '',

@@ -171,6 +171,22 @@ async function dispatchWave(ctx: Context, job: WaveJob): Promise<number> {
     return n;
   };
   await ledger.recordEvent(`${job.label}: dispatching ${[...bySlug.keys()].join(', ')}`);
+  // Each result is judged and written to the ledger as it lands (the writes coalesce); what
+  // never landed (not sent, given up on) is recorded once the wave is over.
+  const recorded = new Set<string>();
+  let failed = 0;
+  const record = (result: InstanceScriptResult): Promise<void> => {
+    recorded.add(result.instanceId);
+    const target = byInstance.get(result.instanceId)!;
+    const judged = judgeApplyResult(result, plan.secret.fingerprint);
+    if (judged.state === 'failed') failed += 1;
+    return ledger.updateTarget(target.slug, {
+      state: judged.state,
+      outcome: judged.outcome,
+      detail: { ...judged.detail, instanceId: target.instanceId },
+      error: judged.reason && judged.state === 'failed' ? new MolectlError(judged.reason) : null,
+    });
+  };
   let results: InstanceScriptResult[];
   try {
     results = await runShellScript(
@@ -219,6 +235,9 @@ async function dispatchWave(ctx: Context, job: WaveJob): Promise<number> {
             ),
           );
         },
+        onResults: async (landed) => {
+          await Promise.all(landed.map(record));
+        },
         onProgress: (p) => step.update(`${job.label}: ${p.done}/${p.total} done, ${p.failed} failed`),
       },
     );
@@ -226,22 +245,9 @@ async function dispatchWave(ctx: Context, job: WaveJob): Promise<number> {
     step.fail(`${job.label}: stopped`);
     throw explainLostSend(error, job.label, [...bySlug.keys()], ledger.id);
   }
-  let failed = 0;
-  // One ledger write for the whole wave (updates coalesce), not one awaited write per target:
-  // at 10,000 targets that is the difference between a second and minutes.
-  await Promise.all(
-    results.map((result) => {
-      const target = byInstance.get(result.instanceId)!;
-      const judged = judgeApplyResult(result, plan.secret.fingerprint);
-      if (judged.state === 'failed') failed += 1;
-      return ledger.updateTarget(target.slug, {
-        state: judged.state,
-        outcome: judged.outcome,
-        detail: { ...judged.detail, instanceId: target.instanceId },
-        error: judged.reason && judged.state === 'failed' ? new MolectlError(judged.reason) : null,
-      });
-    }),
-  );
+  // One awaited ledger write for the rest (updates coalesce), not one per target: at 10,000
+  // targets that is the difference between a second and minutes.
+  await Promise.all(results.filter((result) => !recorded.has(result.instanceId)).map(record));
   if (failed) step.fail(`${job.label}: ${wave.length - failed} done, ${failed} failed`);
   else step.succeed(`${job.label}: ${wave.length} done`);
   return failed;

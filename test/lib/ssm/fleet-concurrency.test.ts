@@ -201,6 +201,44 @@ describe('hosts working at once across the fleet', () => {
   });
 });
 
+describe('results as they land', () => {
+  it('hands each result to onResults once, soon after its host finishes, not when the last host does', async () => {
+    // 10 hosts take 2 s, 40 take 20 s: the first 10 are reported long before the run ends.
+    const all = ids(50);
+    const { clock, deps } = setup({ durationMs: (id) => (all.indexOf(id) < 10 ? 2000 : 20_000), reportsTimes: true });
+    const started = clock.now().getTime();
+    const landed: { id: string; atMs: number }[] = [];
+    const results = await runShellScript(deps, {
+      instanceIds: all,
+      commands: ['true'],
+      maxInFlight: 50,
+      previewIsComplete: () => true,
+      onResults: (batch) => {
+        for (const r of batch) landed.push({ id: r.instanceId, atMs: clock.now().getTime() - started });
+      },
+    });
+    expect(results).toHaveLength(50);
+    expect(landed.map((l) => l.id).sort()).toEqual([...all].sort());
+    const early = landed.filter((l) => all.indexOf(l.id) < 10);
+    expect(Math.max(...early.map((l) => l.atMs))).toBeLessThan(5000);
+  });
+
+  it('waits for what onResults started before returning', async () => {
+    const { deps } = setup({ durationMs: () => 2000 });
+    let written = 0;
+    await runShellScript(deps, {
+      instanceIds: ids(5),
+      commands: ['true'],
+      previewIsComplete: () => true,
+      onResults: async (batch) => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        written += batch.length;
+      },
+    });
+    expect(written).toBe(5);
+  });
+});
+
 describe('dispatch beside polling', () => {
   it('keeps collecting results while a batch is being sent (its ledger write, its paced SendCommand)', async () => {
     // The first 50 hosts take 2 s, the next 50 take 6 s; the cap frees room for the third batch
