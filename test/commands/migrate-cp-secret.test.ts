@@ -22,6 +22,14 @@ function currentSecret(state: SandboxState): string {
   return state.secrets.get(state.cpSharedSecretId)!.versions.find((v) => v.stages.includes('AWSCURRENT'))!.value;
 }
 
+/** The CP requests the sandbox answered since `mark` (an index into its request log). */
+function cpActionsSince(state: SandboxState, mark: number): string[] {
+  return state.requests
+    .slice(mark)
+    .filter((q) => q.service === 'cp')
+    .map((q) => q.action);
+}
+
 /** SendCommand requests that ran the apply script on this instance. */
 function applyDispatches(state: SandboxState, instanceId: string): number {
   return state.requests.filter(
@@ -362,10 +370,7 @@ describe('a fleet far larger than one page of the CP org list', { timeout: 180_0
     expect(r.code).toBe(5);
     expect((JSON.parse(r.stdout) as { targets: unknown[] }).targets).toHaveLength(650);
     expect(r.stderr).not.toMatch(/one by one/);
-    const cp = f.sandbox.state.requests
-      .slice(mark)
-      .filter((q) => q.service === 'cp')
-      .map((q) => q.action);
+    const cp = cpActionsSince(f.sandbox.state, mark);
     // The first page of 500, then one of 500 + 650 rows.
     expect(cp.filter((a) => a === 'GET /cp/admin/orgs')).toHaveLength(2);
     expect(cp.filter((a) => /^GET \/cp\/orgs\/[^/]+\/instance/.test(a))).toEqual([]);
@@ -378,10 +383,7 @@ describe('a fleet far larger than one page of the CP org list', { timeout: 180_0
     const r = await f.molectl(['--env', 'sandbox', '-y', 'migrate', 'cp-secret', 'apply', '--plan', planFile]);
     // No agent is online: nothing reachable to change (exit 5), after the drift check's discovery.
     expect(r.code).toBe(5);
-    const cp = f.sandbox.state.requests
-      .slice(mark)
-      .filter((q) => q.service === 'cp')
-      .map((q) => q.action);
+    const cp = cpActionsSince(f.sandbox.state, mark);
     expect(cp.filter((a) => a === 'GET /cp/admin/orgs')).toHaveLength(1);
     expect(cp.filter((a) => /^GET \/cp\/orgs\/[^/]+\/instance/.test(a))).toEqual([]);
   });
