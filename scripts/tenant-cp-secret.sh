@@ -32,7 +32,10 @@
 #  - on any failure after the old container was stopped, the old container is put back.
 #
 # Paths are prefixed with ${MOLECTL_HOST_ROOT:-}: empty on a real host; the sandbox points it at
-# a simulated host's directory, so this exact script is what the tests run.
+# a simulated host's directory, so this exact script is what the tests run. The sandbox runs this
+# script's own `python3 -c` snippets inside its python helper, without a new process
+# (src/sandbox/hosts/python-helper.py): a snippet reads stdin and writes stdout, and at most the
+# file its argument names, nothing else.
 set -uo pipefail
 set +x
 umask 077
