@@ -180,6 +180,57 @@ describe('httpRequest timeouts and cancellation', () => {
     expect(server.requests).toHaveLength(2);
   });
 
+  it('times out a server that sends its headers and then stalls the body (one timer covers the body too)', async () => {
+    server = await startLocalServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"orgs": [');
+    });
+    const { sleep } = recordingSleep();
+    const started = Date.now();
+    const error = await catchError(httpRequest({ method: 'GET', url: server.url, timeoutMs: 150, retries: 0, sleep }));
+    expect(error.message).toBe(`GET ${server.url}/ timed out after 150 ms`);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('reads a body that comes in many pieces, and calls a connection cut mid-body a network failure', async () => {
+    const pieces = Array.from({ length: 50 }, (_, i) => `{"n":${i}}`);
+    server = await startLocalServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      if (req.url === '/cut') {
+        res.write('[{"n":0},');
+        setTimeout(() => res.socket?.destroy(), 20);
+        return;
+      }
+      let i = 0;
+      const next = (): void => {
+        if (i === pieces.length) return void res.end(']');
+        res.write((i === 0 ? '[' : ',') + pieces[i++]);
+        setImmediate(next);
+      };
+      next();
+    });
+    const whole = await httpRequest({ method: 'GET', url: `${server.url}/pieces` });
+    expect(JSON.parse(whole.bodyText)).toHaveLength(50);
+    const { sleep } = recordingSleep();
+    const error = await catchError(httpRequest({ method: 'GET', url: `${server.url}/cut`, retries: 1, sleep }));
+    expect(error.message).toBe(`could not reach ${new URL(server.url).host} (ECONNRESET) (gave up after 2 attempts)`);
+    expect(server.requests).toHaveLength(3);
+  });
+
+  it('aborts a call whose body is being read when the caller signal fires (Ctrl-C)', async () => {
+    server = await startLocalServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('[');
+    });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    const error = await catchError(
+      httpRequest({ method: 'GET', url: server.url, timeoutMs: 10_000, signal: controller.signal }),
+    );
+    expect(error).toBeInstanceOf(InterruptedError);
+    expect(error.code).toBe(ExitCode.interrupted);
+  });
+
   it('aborts an in-flight call when the caller signal fires (Ctrl-C) with exit code 130', async () => {
     server = await startLocalServer(() => undefined);
     const controller = new AbortController();
