@@ -7,6 +7,7 @@ import { hostMatches } from '../state.js';
 import { installArgvRecorder, pathDirs, type ArgvRecorder } from './argv-recorder.js';
 import { HOST_SYSTEM_PATH, installHostFunctions, installShims } from './host-assets.js';
 import { materialiseHost, syncHostFaults } from './materialise-host.js';
+import { startHostLauncher, type HostLauncher } from './start-host-launcher.js';
 import { startPythonHelper, type PythonHelper } from './start-python-helper.js';
 
 /**
@@ -61,6 +62,15 @@ export function createHostRunner(state: SandboxState, options: { recordArgv?: bo
   const python: PythonHelper | null = shims.realPython
     ? startPythonHelper(shims.realPython, shims.announcePythonHelper)
     : null;
+  // Started with the first script (a sandbox that never runs one never starts it); scripts are
+  // started here until it is ready, and again if it stops.
+  let launcher: HostLauncher | null = null;
+  let launcherTried = false;
+  const getLauncher = (): HostLauncher | null => {
+    if (!launcherTried && shims.realPython) launcher = startHostLauncher(shims.realPython);
+    launcherTried = true;
+    return launcher?.ready ? launcher : null;
+  };
   const running = new Set<() => void>();
   let updaterRuns = 0;
   let closed = false;
@@ -99,7 +109,10 @@ export function createHostRunner(state: SandboxState, options: { recordArgv?: bo
       let delayTimer: NodeJS.Timeout | undefined;
       // eslint-disable-next-line prefer-const
       let deadlineTimer: NodeJS.Timeout | undefined;
-      let child: ReturnType<typeof spawn> | null = null;
+      // The script's process (and group) id once it runs; null before, and after it ended.
+      let pid: number | null = null;
+      let started = false;
+      let killRequested = false;
       let timedOut = false;
       const stdout: Buffer[] = [];
       const stderr: Buffer[] = [];
@@ -109,6 +122,7 @@ export function createHostRunner(state: SandboxState, options: { recordArgv?: bo
       const finish = (result: ScriptResult): void => {
         if (settled) return;
         settled = true;
+        pid = null;
         clearTimeout(delayTimer);
         clearTimeout(deadlineTimer);
         running.delete(kill);
@@ -119,43 +133,70 @@ export function createHostRunner(state: SandboxState, options: { recordArgv?: bo
         stdout: Buffer.concat(stdout).toString('utf8'),
         stderr: Buffer.concat(stderr).toString('utf8'),
       });
-      function kill(): void {
-        if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-          try {
-            process.kill(-child.pid, 'SIGKILL');
-          } catch {
-            // already gone
-          }
+      const killGroup = (): void => {
+        if (pid === null) return;
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          // already gone
         }
-        if (!child) finish({ exitCode: timedOut ? 124 : 143, ...collected(), timedOut });
+      };
+      function kill(): void {
+        killRequested = true;
+        killGroup();
+        if (!started) finish({ exitCode: timedOut ? 124 : 143, ...collected(), timedOut });
       }
       const onDeadline = (): void => {
         timedOut = true;
         kill();
       };
+      const onStdout = (chunk: Buffer): void => {
+        if (outBytes < OUTPUT_CAP_BYTES) stdout.push(chunk);
+        outBytes += chunk.length;
+      };
+      const onStderr = (chunk: Buffer): void => {
+        if (errBytes < OUTPUT_CAP_BYTES) stderr.push(chunk);
+        errBytes += chunk.length;
+      };
+      const onError = (message: string): void =>
+        finish({ exitCode: 127, stdout: '', stderr: `failed to start bash: ${message}\n`, timedOut: false });
+      const onClose = (code: number | null, signalled: boolean): void =>
+        finish({ exitCode: timedOut ? 124 : (code ?? (signalled ? 128 + 9 : 1)), ...collected(), timedOut });
 
       const start = (): void => {
         if (settled) return;
-        child = spawn('bash', [scriptPath], {
+        started = true;
+        const env = buildHostEnv(shimBin, hostRoot, hostFunctions);
+        const viaLauncher = getLauncher();
+        if (viaLauncher) {
+          viaLauncher.launch(
+            { argv: ['bash', scriptPath], cwd: hostRoot, env },
+            {
+              onStart(startedPid) {
+                if (settled) return;
+                pid = startedPid;
+                // A kill that came while the launcher was starting it.
+                if (killRequested) killGroup();
+              },
+              onStdout,
+              onStderr,
+              onClose,
+              onError,
+            },
+          );
+          return;
+        }
+        const child = spawn('bash', [scriptPath], {
           cwd: hostRoot,
-          env: buildHostEnv(shimBin, hostRoot, hostFunctions),
+          env,
           detached: true,
           stdio: ['ignore', 'pipe', 'pipe'],
         });
-        child.stdout?.on('data', (chunk: Buffer) => {
-          if (outBytes < OUTPUT_CAP_BYTES) stdout.push(chunk);
-          outBytes += chunk.length;
-        });
-        child.stderr?.on('data', (chunk: Buffer) => {
-          if (errBytes < OUTPUT_CAP_BYTES) stderr.push(chunk);
-          errBytes += chunk.length;
-        });
-        child.on('error', (error) =>
-          finish({ exitCode: 127, stdout: '', stderr: `failed to start bash: ${error.message}\n`, timedOut: false }),
-        );
-        child.on('close', (code, signal) => {
-          finish({ exitCode: timedOut ? 124 : (code ?? (signal ? 128 + 9 : 1)), ...collected(), timedOut });
-        });
+        pid = child.pid ?? null;
+        child.stdout?.on('data', onStdout);
+        child.stderr?.on('data', onStderr);
+        child.on('error', (error) => onError(error.message));
+        child.on('close', (code, signal) => onClose(code, signal !== null));
       };
 
       running.add(kill);
@@ -187,12 +228,13 @@ export function createHostRunner(state: SandboxState, options: { recordArgv?: bo
       closed = true;
       for (const kill of [...running]) kill();
       python?.stop();
+      launcher?.stop();
     },
     get active() {
       return running.size;
     },
     helperCpuSeconds() {
-      return python?.cpuSeconds() ?? 0;
+      return (python?.cpuSeconds() ?? 0) + (launcher?.cpuSeconds() ?? 0);
     },
     recordedArgv() {
       return recorder?.read() ?? [];

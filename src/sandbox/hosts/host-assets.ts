@@ -13,7 +13,7 @@ import { packageFile } from '../../lib/package-files.js';
 /** Executables put first on every host's PATH. python3 only where the system has one. */
 const SHIMS = ['docker', 'aws', 'curl', 'ss', 'python3'] as const;
 /** Sourced by a shim, not run. */
-const SHIM_LIBRARIES = ['docker-write.sh', 'docker-extra.sh'] as const;
+const SHIM_LIBRARIES = ['docker-write.sh', 'docker-json.sh', 'docker-extra.sh'] as const;
 /** The shims as bash functions, for the bash that runs a host's script (BASH_ENV). */
 const HOST_FUNCTIONS = 'host-functions.sh';
 

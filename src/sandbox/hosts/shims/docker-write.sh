@@ -1,7 +1,9 @@
 # shellcheck shell=bash
 # Sourced by the docker shim (shims/docker) on the first call that changes a container: run,
-# stop, start, rm, rename and pull, the container state and docker-inspect JSON writers, and
-# what docker-extra.sh renders with. Definitions only, all named _dk_*, as in the shim itself.
+# stop, start, rm, rename and pull, and the container state and docker-inspect JSON writers.
+# The JSON of values that need escaping is built by docker-json.sh, sourced when needed (a
+# migration's containers never need it: bash parses ~50 us a KB, and these are sourced on every
+# host). Definitions only, all named _dk_*, as in the shim itself.
 
 # _dk_now_iso -> REPLY: UTC time with nanoseconds, as docker prints it.
 _dk_now_iso() {
@@ -35,33 +37,21 @@ _dk_image_digest() {
   printf -v REPLY '%016x%016x%016x%016x' "$h1" "$h2" "$h3" "$h4"
 }
 
-# _dk_json_q STRING -> REPLY: the string as a JSON literal.
-_dk_json_q() {
-  local s="$1"
-  # Most values need no escaping: one test instead of five substitutions.
-  if [[ "$s" != *[\\\"[:cntrl:]]* ]]; then REPLY="\"$s\""; return; fi
-  s=${s//\\/\\\\}
-  s=${s//\"/\\\"}
-  s=${s//$'\n'/\\n}
-  s=${s//$'\r'/\\r}
-  s=${s//$'\t'/\\t}
-  if [[ "$s" == *[$'\001'-$'\037']* ]]; then
-    local out='' ch i
-    for ((i = 0; i < ${#s}; i++)); do
-      ch="${s:i:1}"
-      if [[ "$ch" == [$'\001'-$'\037'] ]]; then printf -v ch '\\u%04x' "'$ch"; fi
-      out+="$ch"
-    done
-    s="$out"
-  fi
-  REPLY="\"$s\""
-}
-
-# _dk_json_list ITEM... -> REPLY: a JSON array of strings.
-_dk_json_list() {
-  local out='' sep='' item
-  for item in "$@"; do _dk_json_q "$item"; out+="$sep$REPLY"; sep=','; done
-  REPLY="[$out]"
+# _dk_image_id IMAGE -> REPLY: the id of the local image IMAGE. Docker gives every container the
+# id of the image it was made from, so a container made from IMAGE already holds it (the sandbox's
+# first containers carry the sha256 of the name, initial-container.ts); else a stable digest of
+# the name. Loading a container costs ~0.07 ms, the digest ~1 ms. Leaves the S_* variables of the
+# last container loaded: _dk_cmd_run, its caller, sets every one of them afterwards.
+_dk_image_id() {
+  local f name
+  for f in "$C"/*.state; do
+    [ -e "$f" ] || continue
+    name="${f##*/}"
+    _dk_load_container "${name%.state}"
+    if [ "$S_IMAGE" = "$1" ] && [[ "$S_IMAGE_ID" == sha256:?* ]]; then REPLY="$S_IMAGE_ID"; return; fi
+  done
+  _dk_image_digest "$1"
+  REPLY="sha256:$REPLY"
 }
 
 # _dk_load_container NAME: sets the S_* variables from <name>.state.
@@ -97,63 +87,6 @@ _dk_save_container() {
 
 _dk_remove_container_files() { rm -f "$C/$1.state" "$C/$1.json" "$C/$1.id" "$C/$1.status" "$C/$1.ports"; }
 
-# Field values as JSON, shared by _dk_render_json and the --format renderer.
-_dk_json_state() {
-  local running=false
-  [ "$S_STATUS" = running ] && running=true
-  _dk_json_q "$S_STATUS"; local st="$REPLY"
-  _dk_json_q "$S_ERROR"; local er="$REPLY"
-  _dk_json_q "$S_STARTED"; local sa="$REPLY"
-  _dk_json_q "$S_FINISHED"
-  REPLY="{\"Status\":$st,\"Running\":$running,\"Paused\":false,\"Restarting\":false,\"OOMKilled\":false,\"Dead\":false,\"Pid\":$S_PID,\"ExitCode\":$S_EXIT,\"Error\":$er,\"StartedAt\":$sa,\"FinishedAt\":$REPLY}"
-}
-_dk_json_binds() { if [ "${#S_BINDS[@]}" -eq 0 ]; then REPLY=null; else _dk_json_list "${S_BINDS[@]}"; fi; }
-_dk_json_cmd() { if [ "${#S_CMD[@]}" -eq 0 ]; then REPLY=null; else _dk_json_list "${S_CMD[@]}"; fi; }
-_dk_json_port_bindings() {
-  local out='' sep='' p
-  for p in "${S_PORTS[@]+"${S_PORTS[@]}"}"; do
-    _dk_json_q "${p#* }"; out+="$sep$REPLY:[{\"HostIp\":\"\",\"HostPort\":"
-    _dk_json_q "${p%% *}"; out+="$REPLY}]"; sep=','
-  done
-  REPLY="{$out}"
-}
-_dk_json_exposed_ports() {
-  local out='' sep='' p
-  for p in "${S_PORTS[@]+"${S_PORTS[@]}"}"; do _dk_json_q "${p#* }"; out+="$sep$REPLY:{}"; sep=','; done
-  REPLY="{$out}"
-}
-_dk_json_labels() {
-  local out='' sep='' l
-  for l in "${S_LABELS[@]+"${S_LABELS[@]}"}"; do
-    _dk_json_q "${l%%=*}"; out+="$sep$REPLY:"
-    if [[ "$l" == *=* ]]; then _dk_json_q "${l#*=}"; else REPLY='""'; fi
-    out+="$REPLY"; sep=','
-  done
-  REPLY="{$out}"
-}
-_dk_json_mounts() {
-  local out='' sep='' b src dst mode rw
-  for b in "${S_BINDS[@]+"${S_BINDS[@]}"}"; do
-    IFS=: read -r src dst mode <<<"$b"
-    rw=true; [ "$mode" = ro ] && rw=false
-    _dk_json_q "$src"; local s="$REPLY"
-    _dk_json_q "$dst"; local d="$REPLY"
-    _dk_json_q "$mode"
-    out+="$sep{\"Type\":\"bind\",\"Source\":$s,\"Destination\":$d,\"Mode\":$REPLY,\"RW\":$rw,\"Propagation\":\"rprivate\"}"; sep=','
-  done
-  REPLY="[$out]"
-}
-_dk_json_restart_policy() { _dk_json_q "$S_RESTART"; REPLY="{\"Name\":$REPLY,\"MaximumRetryCount\":$S_RESTART_MAX}"; }
-_dk_json_path_args() { # -> REPLY (Path) and ARGS_JSON (Args)
-  if [ "${#S_CMD[@]}" -gt 0 ]; then
-    _dk_json_list "${S_CMD[@]:1}"; ARGS_JSON="$REPLY"
-    _dk_json_q "${S_CMD[0]}"
-  else
-    ARGS_JSON='["serve"]'
-    REPLY='"/usr/local/bin/entrypoint.sh"'
-  fi
-}
-
 # _dk_render_json -> REPLY: the docker-inspect object (same shape as the TypeScript side writes).
 # Most containers hold no character that JSON escapes: then every string is its value in quotes,
 # and the object is built by a few printf, not by ~40 calls of _dk_json_q (~1.2 ms a save).
@@ -162,6 +95,7 @@ _dk_render_json() {
   all="$S_ID$S_CREATED$S_NAME$S_IMAGE$S_IMAGE_ID$S_STATUS$S_ERROR$S_STARTED$S_FINISHED$S_RESTART$S_NETWORK$S_HOSTNAME"
   all+="${S_CMD[*]-}${S_BINDS[*]-}${S_PORTS[*]-}${S_LABELS[*]-}${S_ENV[*]-}"
   if [[ "$all" == *[\\\"[:cntrl:]]* ]]; then
+    _dk_load_json
     _dk_render_json_escaped
     return
   fi
@@ -197,30 +131,6 @@ _dk_render_json() {
     "$S_ID" "$S_CREATED" "$path" "$args" "$S_STATUS" "$running" "$S_PID" "$S_EXIT" "$S_ERROR" "$S_STARTED" "$S_FINISHED" \
     "$S_IMAGE_ID" "$S_NAME" "$binds" "$S_NETWORK" "$bindings" "$S_RESTART" "$S_RESTART_MAX" "$mounts" \
     "$S_HOSTNAME" "$env" "$cmd" "$S_IMAGE" "$labels" "$exposed" "$S_NETWORK"
-}
-
-# The same object for values that need escaping: each string through _dk_json_q.
-_dk_render_json_escaped() {
-  local j='{' ARGS_JSON
-  _dk_json_q "$S_ID"; j+="\"Id\":$REPLY,"
-  _dk_json_q "$S_CREATED"; j+="\"Created\":$REPLY,"
-  _dk_json_path_args; j+="\"Path\":$REPLY,\"Args\":$ARGS_JSON,"
-  _dk_json_state; j+="\"State\":$REPLY,"
-  _dk_json_q "$S_IMAGE_ID"; j+="\"Image\":$REPLY,"
-  _dk_json_q "/$S_NAME"; j+="\"Name\":$REPLY,\"RestartCount\":0,"
-  _dk_json_binds; j+="\"HostConfig\":{\"Binds\":$REPLY,"
-  _dk_json_q "$S_NETWORK"; local net="$REPLY"; j+="\"NetworkMode\":$net,"
-  _dk_json_port_bindings; j+="\"PortBindings\":$REPLY,"
-  _dk_json_restart_policy; j+="\"RestartPolicy\":$REPLY,\"AutoRemove\":false},"
-  _dk_json_mounts; j+="\"Mounts\":$REPLY,"
-  _dk_json_q "$S_HOSTNAME"; j+="\"Config\":{\"Hostname\":$REPLY,"
-  _dk_json_list "${S_ENV[@]+"${S_ENV[@]}"}"; j+="\"Env\":$REPLY,"
-  _dk_json_cmd; j+="\"Cmd\":$REPLY,"
-  _dk_json_q "$S_IMAGE"; j+="\"Image\":$REPLY,"
-  _dk_json_labels; j+="\"Labels\":$REPLY,"
-  _dk_json_exposed_ports; j+="\"ExposedPorts\":$REPLY},"
-  j+="\"NetworkSettings\":{\"Networks\":{$net:{}}}}"
-  REPLY="$j"
 }
 
 _dk_start_fails() { [ -e "$D/fail-start" ]; }
@@ -280,6 +190,9 @@ _dk_cmd_run() {
     echo "Unable to find image '$image' locally" >&2
     _dk_cmd_pull "$image" >&2 || return 125
   }
+  # Before any S_* is set: it loads other containers into them.
+  local image_id
+  _dk_image_id "$image"; image_id="$REPLY"
   # Env as the daemon merges it: the image's PATH first; -e KEY takes the value from this
   # shell's environment (or is dropped); a later value of a key replaces an earlier one in place.
   # Exported variables only: run as a host function (host-functions.sh), this shell also holds
@@ -308,7 +221,7 @@ _dk_cmd_run() {
   S_RESTART="${restart%%:*}" S_RESTART_MAX=0
   [[ "$restart" == on-failure:* ]] && S_RESTART_MAX="${restart#*:}"
   _dk_random_hex 8; S_ID="$REPLY"; S_HOSTNAME="${S_ID:0:12}"
-  _dk_image_digest "$image"; S_IMAGE_ID="sha256:$REPLY"
+  S_IMAGE_ID="$image_id"
   _dk_now_iso; S_CREATED="$REPLY"
   S_FINISHED='0001-01-01T00:00:00Z'
   if _dk_start_fails; then

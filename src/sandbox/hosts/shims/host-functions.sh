@@ -48,14 +48,22 @@ __molectl_shim() { # <name> <arg>...: runs the shim file <name> in this subshell
 _aws_main() { . @SHIM_BIN@/aws && _aws_main "$@"; }
 _curl_main() { . @SHIM_BIN@/curl && _curl_main "$@"; }
 
+# Called by docker, aws and curl below, which have reset the shell options under their own
+# `local -`: the pipefail set here lasts until they return.
 __molectl_in_process() { # <name> <main function> <arg>...: one call of a shim, in this shell
-  { local -; set +abefkmtuvxCEPT -hB +o posix; } 2>/dev/null
   local IFS=$' \t\n' __molectl_main=$2 __molectl_option __molectl_status __molectl_shopt=()
   if [ -n @ARGV_LOG@ ]; then printf '%s\0' "$1" "${@:3}" >@ARGV_LOG@/"$EPOCHREALTIME.$BASHPID"; fi
   shift 2
-  for __molectl_option in nullglob failglob dotglob nocaseglob nocasematch globstar extglob lastpipe; do
-    if shopt -q "$__molectl_option"; then __molectl_shopt+=("$__molectl_option"); fi
-  done
+  # The shopt settings a started bash does not have: one look at BASHOPTS, and shopt -q only when
+  # one of the rarer ones is on (a migration script sets lastpipe alone).
+  case ":$BASHOPTS:" in
+    *:nullglob:* | *:failglob:* | *:dotglob:* | *:nocaseglob:* | *:nocasematch:* | *:globstar:* | *:extglob:*)
+      for __molectl_option in nullglob failglob dotglob nocaseglob nocasematch globstar extglob lastpipe; do
+        if shopt -q "$__molectl_option"; then __molectl_shopt+=("$__molectl_option"); fi
+      done
+      ;;
+    *:lastpipe:*) __molectl_shopt=(lastpipe) ;;
+  esac
   if [ "${#__molectl_shopt[@]}" -gt 0 ]; then shopt -u "${__molectl_shopt[@]}"; fi
   set -o pipefail
   "$__molectl_main" "$@"
