@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UsageError } from '../lib/errors.js';
@@ -8,7 +9,6 @@ import { createTaskScheduler, type CpRuntime } from './cp/cp-runtime.js';
 import { resolveFaults } from './faults-spec.js';
 import { createHostRunner, type SandboxHostRunner, type ScriptResult } from './hosts/create-host-runner.js';
 import { createModelledHostRunner } from './hosts/create-modelled-host-runner.js';
-import { pickSandboxParent } from './pick-sandbox-parent.js';
 import { seedFleet } from './seed-fleet.js';
 import { createSandboxServer } from './server.js';
 import { createSandboxState } from './create-sandbox-state.js';
@@ -37,7 +37,7 @@ export interface StartSandboxOptions {
    * for tests that check no secret is in any process's argv. Real hosts only; slower.
    */
   recordHostArgv?: boolean;
-  /** Parent directory for the sandbox's temporary root (default: pickSandboxParent, memory when it has room). */
+  /** Parent directory for the sandbox's temporary root (default: the OS temp dir). */
   root?: string;
   onRequest?: (request: RecordedRequest) => void;
 }
@@ -65,7 +65,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
     options.preCutover === undefined ? undefined : checkCount('pre-cutover tenants', options.preCutover);
   const faults = resolveFaults(options.faults);
 
-  const parent = options.root ?? pickSandboxParent(tenants);
+  const parent = options.root ?? tmpdir();
   mkdirSync(parent, { recursive: true });
   const root = mkdtempSync(join(parent, 'molectl-sandbox-'));
   const state = createSandboxState({
