@@ -89,33 +89,45 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
       : undefined
     : grepCandidates(dir, options, terms, ['.']);
   // The search is the long pole: it starts first, and the listing of the tree runs beside it.
-  // One listing: the index with blob ids, the untracked files and, with a memory, what was
+  // Where a memory uses blob ids (a later run picks what to search by them, the second run learns
+  // them), one listing: the index with blob ids, the untracked files and, with a memory, what was
   // modified (needed before the search, to know what to search). Without a memory what was
   // modified is asked only after the search, to learn from it: a file changed during the search
-  // must not be remembered by a blob the search never read.
-  const tree = git(treeArgs(warm)).then((out) => (out === undefined ? undefined : parseTree(out)));
+  // must not be remembered by a blob the search never read. Any other run (the first in a
+  // directory, --no-cache) needs only the counts: a listing of paths, a quarter the size, counted
+  // without an object per path (on the 20,000-file bench, CPU this thread would otherwise spend
+  // while git searches on the other core; bench/gitea-rewrite.mjs).
+  const learns = memory !== undefined && recalled?.found === true;
+  const tree = learns
+    ? git(treeArgs(warm)).then((out) => (out === undefined ? undefined : parseTree(out)))
+    : Promise.resolve(undefined);
+  const pathList = learns ? undefined : git(['ls-files', '-c', '-o', '--exclude-standard', '-z', '--', '.']);
   const index = tree.then((t) => t?.entries);
   const untracked = tree.then((t) => t?.untracked.filter((path) => !isOwnTempFile(path)));
   let modified = warm ? tree.then((t) => t?.modified) : undefined;
+  /** Whether git listed the tree at all (false: not a work tree, or no git). */
+  const treeListed = pathList ? pathList.then((out) => out !== undefined) : tree.then((t) => t !== undefined);
   // Counted as soon as the listing arrives, while git is still searching and this thread mostly
   // waits for it: not once the search is over, on the run's critical path (~10 ms for 20,000
   // paths of the bench; bench/gitea-rewrite.mjs).
-  const counted = Promise.all([index, untracked]).then(([entries, others]) => {
+  const counted = (pathList ?? Promise.resolve(undefined)).then(async (paths) => {
     let listed = 0;
     let goFiles = 0;
+    // The stages of an unmerged path are neighbours in the index (and in ls-files' output): counted once.
+    let previous: string | undefined;
     const count = (path: string): void => {
+      if (path === previous) return;
+      previous = path;
       if (!selected(path)) return;
       if (!inScope(path)) goFiles += 1;
       else listed += 1;
     };
-    // The index is sorted by path: the stages of an unmerged path are neighbours, counted once.
-    let previous: string | undefined;
-    for (const entry of entries ?? []) {
-      if (entry.path === previous) continue;
-      previous = entry.path;
-      count(entry.path);
+    if (paths !== undefined) forEachNulSeparated(paths, count);
+    else {
+      const [entries, others] = await Promise.all([index, untracked]);
+      for (const entry of entries ?? []) count(entry.path);
+      for (const path of others ?? []) count(path);
     }
-    for (const path of others ?? []) count(path);
     return { listed, goFiles };
   });
   let walked: { listed: number; goFiles: number } | undefined;
@@ -154,7 +166,7 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
     const { exitCode, stderr } = ended;
     // After Ctrl-C the caller reports the interruption; nothing is learnt from a cut-short search.
     if (options.signal?.aborted) return;
-    const entries = await index;
+    const [entries, inWorkTree] = await Promise.all([index, treeListed]);
     // 0: matches, 1: none.
     if (exitCode === 0 || exitCode === 1) {
       // Blobs are learnt only from a search of everything: a file the search read must still hold
@@ -164,18 +176,18 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
       // The first search of a directory only notes that it was searched: clean blobs are learnt
       // from the second on, so a directory searched once (a CI runner) never pays for the
       // question of what changed.
-      if (memory && entries) {
+      if (memory && inWorkTree) {
         if (everything && !recalled?.found) memory.remember({ triggerFree: new Set(), listed: [...listed] });
         else if (everything) {
           modified ??= askModified();
           const after = await modified;
-          if (after)
+          if (after && entries)
             memory.remember({ triggerFree: triggerFree(entries, after, listed, inScope), listed: [...listed] });
         } else memory.remember({ triggerFree: remembered, listed: [...listed] });
       }
       return;
     }
-    if (listed.size === 0 && !entries) {
+    if (listed.size === 0 && !inWorkTree) {
       // Not a work tree, or no git at all: walk the directory and read everything.
       walked = { listed: 0, goFiles: 0 };
       for await (const entry of walkFiles(dir)) {
@@ -334,6 +346,17 @@ function triggerFree(
 
 function literal(path: string): string {
   return `:(literal)${path}`;
+}
+
+/** Calls `use` with each item of a NUL-separated list, without an array of them all. */
+function forEachNulSeparated(output: string, use: (item: string) => void): void {
+  let start = 0;
+  while (start < output.length) {
+    let end = output.indexOf('\0', start);
+    if (end < 0) end = output.length;
+    if (end > start) use(output.slice(start, end));
+    start = end + 1;
+  }
 }
 
 function splitNul(output: string): string[] {

@@ -23,10 +23,23 @@ function buildTrigger(rules: RewriteRules): RegExp {
   return trigger;
 }
 
-/** Go sources and module files are out of scope: their github.com paths are module paths. */
+/**
+ * Go sources and module files are out of scope: their github.com paths are module paths. Asked of
+ * every path of a listed tree (20,000 on the bench): the name is never cut out of the path.
+ */
 export function isGoFile(fileName: string): boolean {
-  const base = fileName.slice(fileName.lastIndexOf('/') + 1);
-  return base.endsWith('.go') || base === 'go.mod' || base === 'go.sum' || base === 'go.work' || base === 'go.work.sum';
+  return (
+    fileName.endsWith('.go') ||
+    isBaseName(fileName, 'go.mod') ||
+    isBaseName(fileName, 'go.sum') ||
+    isBaseName(fileName, 'go.work') ||
+    isBaseName(fileName, 'go.work.sum')
+  );
+}
+
+/** `path` is `name` or ends with `/name`. */
+function isBaseName(path: string, name: string): boolean {
+  return path.endsWith(name) && (path.length === name.length || path[path.length - name.length - 1] === '/');
 }
 
 export interface RewriteTextOptions {

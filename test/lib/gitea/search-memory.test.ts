@@ -210,6 +210,23 @@ describe('gitea rewrite remembers contents found free of GitHub references', () 
     expect(unwritable.files.map((f) => f.path)).toEqual(['docs/a.md']);
   });
 
+  it('a path in a merge conflict counts once, in the first run, the second and a later one', async () => {
+    await git('checkout', '-q', '-b', 'theirs');
+    await put('docs/a.md', `Clone ${OLD}.git, theirs\n`);
+    await git('commit', '-qam', 'theirs');
+    await git('checkout', '-q', '-');
+    await put('docs/a.md', `Clone ${OLD}.git, ours\n`);
+    await git('commit', '-qam', 'ours');
+    await expect(git('merge', '-q', 'theirs')).rejects.toThrow(); // docs/a.md: stages 1, 2 and 3
+    expect((await git('ls-files', '-u')).trim().split('\n')).toHaveLength(3);
+    await put('src/untracked.md', 'nothing here either\n');
+    for (const run of ['first', 'second', 'later']) {
+      const report = await expectSameAsWithoutMemory();
+      expect(report.filesListed, run).toBe(34); // 30 clean, 2 docs, the binary, the untracked file
+      expect(report.goFilesSkipped, run).toBe(1);
+    }
+  });
+
   it('without a cache directory (--no-cache) nothing is remembered', async () => {
     await rewriteFiles([], options({ cacheDir: undefined }));
     await expect(readdir(cacheDir)).rejects.toMatchObject({ code: 'ENOENT' });
