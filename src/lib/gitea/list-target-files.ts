@@ -60,6 +60,7 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
   const inScope = (path: string): boolean => options.rewriteGoFiles || !isGoFile(path);
   const selected = (path: string): boolean => isSelected(path, options.filter);
   const passes = (path: string): boolean => selected(path) && inScope(path);
+  const entryInScope = (entry: IndexEntry): boolean => options.rewriteGoFiles || !entry.goFile;
   const terms = candidateTerms(options.githubOwner);
   const memory = options.memory?.(terms);
   const recalled = memory?.recall();
@@ -113,16 +114,16 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
     let goFiles = 0;
     // The stages of an unmerged path are neighbours in the index: counted once.
     let previous: string | undefined;
-    const count = (path: string): void => {
+    const count = (path: string, pathInScope: boolean): void => {
       if (path === previous) return;
       previous = path;
       if (!selected(path)) return;
-      if (!inScope(path)) goFiles += 1;
+      if (!pathInScope) goFiles += 1;
       else listed += 1;
     };
     const [entries, others] = await Promise.all([index, untracked]);
-    for (const entry of entries ?? []) count(entry.path);
-    for (const path of others ?? []) count(path);
+    for (const entry of entries ?? []) count(entry.path, entryInScope(entry));
+    for (const path of others ?? []) count(path, inScope(path));
     return { listed, goFiles };
   });
   let walked: { listed: number; goFiles: number } | undefined;
@@ -143,7 +144,9 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
     if (warm && (ended.exitCode === 0 || ended.exitCode === 1) && !options.signal?.aborted) {
       const [entries, changed, others] = await Promise.all([index, modified, untracked]);
       const named =
-        entries && changed && others ? filesToSearch(entries, changed, others, remembered, inScope) : undefined;
+        entries && changed && others
+          ? filesToSearch(entries, changed, others, remembered, entryInScope, inScope)
+          : undefined;
       const hinted = new Set(hint);
       const rest = named?.filter((path) => !hinted.has(path));
       if (named && rest && rest.length <= MAX_NAMED_CANDIDATES) {
@@ -177,7 +180,7 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
           modified ??= askModified();
           const after = await modified;
           if (after && entries)
-            memory.remember({ triggerFree: triggerFree(entries, after, listed, inScope), listed: [...listed] });
+            memory.remember({ triggerFree: triggerFree(entries, after, listed, entryInScope), listed: [...listed] });
         } else memory.remember({ triggerFree: remembered, listed: [...listed] });
       }
       return;
@@ -255,6 +258,8 @@ interface IndexEntry {
   blob: string;
   /** A regular file git tracks normally (not assume-unchanged, skip-worktree or in a merge). */
   plain: boolean;
+  /** isGoFile(path), asked once per entry: a later run consults it for every entry twice. */
+  goFile: boolean;
 }
 
 /**
@@ -293,7 +298,7 @@ function parseTree(output: string): TreeListing {
         else {
           const mode = output.slice(start + 2, start + 8);
           const plain = tag === 'H' && output[tab - 1] === '0' && (mode === '100644' || mode === '100755');
-          listing.entries.push({ path, blob: output.slice(start + 9, tab - 2), plain });
+          listing.entries.push({ path, blob: output.slice(start + 9, tab - 2), plain, goFile: isGoFile(path) });
         }
       }
     }
@@ -308,11 +313,12 @@ function filesToSearch(
   changed: ReadonlySet<string>,
   untracked: readonly string[],
   remembered: ReadonlySet<string>,
+  entryInScope: (entry: IndexEntry) => boolean,
   inScope: (path: string) => boolean,
 ): string[] {
   const named = new Set<string>();
   for (const entry of entries) {
-    if (!inScope(entry.path)) continue;
+    if (!entryInScope(entry)) continue;
     const unchanged = entry.plain && !changed.has(entry.path);
     if (!(unchanged && remembered.has(entry.blob))) named.add(entry.path);
   }
@@ -328,11 +334,11 @@ function triggerFree(
   entries: readonly IndexEntry[],
   modifiedAfter: ReadonlySet<string>,
   listed: ReadonlySet<string>,
-  inScope: (path: string) => boolean,
+  entryInScope: (entry: IndexEntry) => boolean,
 ): Set<string> {
   const free = new Set<string>();
   for (const entry of entries)
-    if (entry.plain && inScope(entry.path) && !listed.has(entry.path) && !modifiedAfter.has(entry.path))
+    if (entry.plain && entryInScope(entry) && !listed.has(entry.path) && !modifiedAfter.has(entry.path))
       free.add(entry.blob);
   return free;
 }

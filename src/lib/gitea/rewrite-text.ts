@@ -31,10 +31,14 @@ export const GO_MODULE_FILE_NAMES: readonly string[] = ['go.mod', 'go.sum', 'go.
  * every path of a listed tree by a later run (20,000 on the bench): the name is never cut out.
  */
 export function isGoFile(fileName: string): boolean {
+  if (!GO_LAST_LETTERS.includes(fileName.charAt(fileName.length - 1))) return false;
   if (fileName.endsWith('.go')) return true;
   for (const name of GO_MODULE_FILE_NAMES) if (isBaseName(fileName, name)) return true;
   return false;
 }
+
+/** The last letter of every Go name: most paths are ruled out by theirs alone. */
+const GO_LAST_LETTERS = ['.go', ...GO_MODULE_FILE_NAMES].map((name) => name.charAt(name.length - 1)).join('');
 
 /** `path` is `name` or ends with `/name`. */
 function isBaseName(path: string, name: string): boolean {
