@@ -296,8 +296,11 @@ function parseTree(output: string): TreeListing {
         const path = output.slice(tab + 1, end);
         if (tag === 'C' || tag === 'R') listing.modified.add(path);
         else {
-          const mode = output.slice(start + 2, start + 8);
-          const plain = tag === 'H' && output[tab - 1] === '0' && (mode === '100644' || mode === '100755');
+          // The mode is compared in place: a later run parses every entry of the index.
+          const plain =
+            tag === 'H' &&
+            output[tab - 1] === '0' &&
+            (output.startsWith('100644', start + 2) || output.startsWith('100755', start + 2));
           listing.entries.push({ path, blob: output.slice(start + 9, tab - 2), plain, goFile: isGoFile(path) });
         }
       }

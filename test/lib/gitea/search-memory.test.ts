@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -92,6 +92,18 @@ describe('gitea rewrite remembers contents found free of GitHub references', () 
     const document = JSON.parse(await readFile(join(cacheDir, 'gitea-rewrite', file!), 'utf8'));
     expect(document.listed).toEqual(['docs/a.md', 'docs/pr.md', 'logo.bin']);
     expect(document.triggerFree).toHaveLength(30);
+  });
+
+  it('remembers clean executables like any regular file, and never a symlink (its blob is the link, not what it points to)', async () => {
+    await chmod(join(dir, 'src/clean0.md'), 0o755);
+    await symlink('clean1.md', join(dir, 'src/link.md'));
+    await git('add', '-A');
+    await git('commit', '-qm', 'executable and link');
+    await rewriteFiles([], options());
+    await rewriteFiles([], options());
+    const later = await expectSameAsWithoutMemory();
+    // The 3 files that mention GitHub, and the link: read again each run, as a search of everything would.
+    expect(later.filesSearched).toBe(4);
   });
 
   it('finds a reference added to a remembered file, in a new file and in a commit checked out since', async () => {
