@@ -109,7 +109,7 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
   // Counted as soon as the listing arrives, while git is still searching: not once the search is
   // over, on the run's critical path.
   const counted = (pathList ?? Promise.resolve(undefined)).then(async (paths) => {
-    if (paths !== undefined) return countTreeListing(paths, options);
+    if (paths !== undefined) return countPathListing(paths, options);
     let listed = 0;
     let goFiles = 0;
     // The stages of an unmerged path are neighbours in the index: counted once.
@@ -359,7 +359,7 @@ function literal(path: string): string {
  * ~10-20 ms of a fresh process on the 20,000 paths of the bench, the searches ~2 ms, and all of it
  * is CPU taken from git searching on the other core (bench/gitea-rewrite.mjs).
  */
-function countTreeListing(
+function countPathListing(
   output: string,
   options: Pick<ListOptions, 'filter' | 'rewriteGoFiles'>,
 ): { listed: number; goFiles: number } {
