@@ -76,10 +76,15 @@ export function compileGlob(pattern: string): PathMatcher {
   return (path) => regex.test(path) || below.test(path);
 }
 
+/**
+ * The filter of a run without --include or --exclude (most runs): every path passes. Named, so
+ * that a listing of the whole tree can skip making a string of each path just to ask it.
+ */
+export const EVERY_PATH: PathMatcher = () => true;
+
 /** True when the path passes: matches an include (or there are none) and no exclude. */
 export function compilePathFilter(includes: readonly string[], excludes: readonly string[]): PathMatcher {
-  // No --include nor --exclude (most runs): every path of the tree passes, without a call each.
-  if (includes.length === 0 && excludes.length === 0) return () => true;
+  if (includes.length === 0 && excludes.length === 0) return EVERY_PATH;
   const include = includes.map(compileGlob);
   const exclude = excludes.map(compileGlob);
   return (path) => (include.length === 0 || include.some((m) => m(path))) && !exclude.some((m) => m(path));

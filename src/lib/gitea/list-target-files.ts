@@ -1,9 +1,9 @@
 import { MolectlError } from '../errors.js';
 import type { Exec } from '../exec.js';
-import type { PathMatcher } from './compile-glob.js';
+import { EVERY_PATH, type PathMatcher } from './compile-glob.js';
 import { streamNulSeparated, type NulStream } from './light-exec.js';
 import { isOwnTempFile } from './replace-file-atomically.js';
-import { isGoFile } from './rewrite-text.js';
+import { GO_MODULE_FILE_NAMES, isGoFile } from './rewrite-text.js';
 import type { SearchMemory } from './search-memory.js';
 import { walkFiles } from './walk-files.js';
 
@@ -58,10 +58,9 @@ const MAX_NAMED_CANDIDATES = 2_000;
 export function listTargetFiles(dir: string, options: ListOptions): TargetFiles {
   // Go sources and module files are out of scope unless asked for: git grep never searches them.
   const inScope = (path: string): boolean => options.rewriteGoFiles || !isGoFile(path);
-  // The rewrite runs while the tree is still being listed and searched: its own temp files are
-  // never targets, whichever listing saw them.
-  const selected = (path: string): boolean => !isOwnTempFile(path) && options.filter(path);
+  const selected = (path: string): boolean => isSelected(path, options.filter);
   const passes = (path: string): boolean => selected(path) && inScope(path);
+  const entryInScope = (entry: IndexEntry): boolean => options.rewriteGoFiles || !entry.goFile;
   const terms = candidateTerms(options.githubOwner);
   const memory = options.memory?.(terms);
   const recalled = memory?.recall();
@@ -89,33 +88,42 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
       : undefined
     : grepCandidates(dir, options, terms, ['.']);
   // The search is the long pole: it starts first, and the listing of the tree runs beside it.
-  // One listing: the index with blob ids, the untracked files and, with a memory, what was
+  // Where a memory uses blob ids (a later run picks what to search by them, the second run learns
+  // them), one listing: the index with blob ids, the untracked files and, with a memory, what was
   // modified (needed before the search, to know what to search). Without a memory what was
   // modified is asked only after the search, to learn from it: a file changed during the search
-  // must not be remembered by a blob the search never read.
-  const tree = git(treeArgs(warm)).then((out) => (out === undefined ? undefined : parseTree(out)));
+  // must not be remembered by a blob the search never read. Any other run (the first in a
+  // directory, --no-cache) needs only the counts: a listing of paths, a quarter the size, counted
+  // without an object per path (on the 20,000-file bench, CPU this thread would otherwise spend
+  // while git searches on the other core; bench/gitea-rewrite.mjs).
+  const learns = memory !== undefined && recalled?.found === true;
+  const tree = learns
+    ? git(treeArgs(warm)).then((out) => (out === undefined ? undefined : parseTree(out)))
+    : Promise.resolve(undefined);
+  const pathList = learns ? undefined : git(['ls-files', '-v', '-c', '-o', '--exclude-standard', '-z', '--', '.']);
   const index = tree.then((t) => t?.entries);
   const untracked = tree.then((t) => t?.untracked.filter((path) => !isOwnTempFile(path)));
   let modified = warm ? tree.then((t) => t?.modified) : undefined;
-  // Counted as soon as the listing arrives, while git is still searching and this thread mostly
-  // waits for it: not once the search is over, on the run's critical path (~10 ms for 20,000
-  // paths of the bench; bench/gitea-rewrite.mjs).
-  const counted = Promise.all([index, untracked]).then(([entries, others]) => {
+  /** Whether git listed the tree at all (false: not a work tree, or no git). */
+  const treeListed = pathList ? pathList.then((out) => out !== undefined) : tree.then((t) => t !== undefined);
+  // Counted as soon as the listing arrives, while git is still searching: not once the search is
+  // over, on the run's critical path.
+  const counted = (pathList ?? Promise.resolve(undefined)).then(async (paths) => {
+    if (paths !== undefined) return countPathListing(paths, options);
     let listed = 0;
     let goFiles = 0;
-    const count = (path: string): void => {
+    // The stages of an unmerged path are neighbours in the index: counted once.
+    let previous: string | undefined;
+    const count = (path: string, pathInScope: boolean): void => {
+      if (path === previous) return;
+      previous = path;
       if (!selected(path)) return;
-      if (!inScope(path)) goFiles += 1;
+      if (!pathInScope) goFiles += 1;
       else listed += 1;
     };
-    // The index is sorted by path: the stages of an unmerged path are neighbours, counted once.
-    let previous: string | undefined;
-    for (const entry of entries ?? []) {
-      if (entry.path === previous) continue;
-      previous = entry.path;
-      count(entry.path);
-    }
-    for (const path of others ?? []) count(path);
+    const [entries, others] = await Promise.all([index, untracked]);
+    for (const entry of entries ?? []) count(entry.path, entryInScope(entry));
+    for (const path of others ?? []) count(path, inScope(path));
     return { listed, goFiles };
   });
   let walked: { listed: number; goFiles: number } | undefined;
@@ -136,7 +144,9 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
     if (warm && (ended.exitCode === 0 || ended.exitCode === 1) && !options.signal?.aborted) {
       const [entries, changed, others] = await Promise.all([index, modified, untracked]);
       const named =
-        entries && changed && others ? filesToSearch(entries, changed, others, remembered, inScope) : undefined;
+        entries && changed && others
+          ? filesToSearch(entries, changed, others, remembered, entryInScope, inScope)
+          : undefined;
       const hinted = new Set(hint);
       const rest = named?.filter((path) => !hinted.has(path));
       if (named && rest && rest.length <= MAX_NAMED_CANDIDATES) {
@@ -154,7 +164,7 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
     const { exitCode, stderr } = ended;
     // After Ctrl-C the caller reports the interruption; nothing is learnt from a cut-short search.
     if (options.signal?.aborted) return;
-    const entries = await index;
+    const [entries, inWorkTree] = await Promise.all([index, treeListed]);
     // 0: matches, 1: none.
     if (exitCode === 0 || exitCode === 1) {
       // Blobs are learnt only from a search of everything: a file the search read must still hold
@@ -164,18 +174,18 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
       // The first search of a directory only notes that it was searched: clean blobs are learnt
       // from the second on, so a directory searched once (a CI runner) never pays for the
       // question of what changed.
-      if (memory && entries) {
+      if (memory && inWorkTree) {
         if (everything && !recalled?.found) memory.remember({ triggerFree: new Set(), listed: [...listed] });
         else if (everything) {
           modified ??= askModified();
           const after = await modified;
-          if (after)
-            memory.remember({ triggerFree: triggerFree(entries, after, listed, inScope), listed: [...listed] });
+          if (after && entries)
+            memory.remember({ triggerFree: triggerFree(entries, after, listed, entryInScope), listed: [...listed] });
         } else memory.remember({ triggerFree: remembered, listed: [...listed] });
       }
       return;
     }
-    if (listed.size === 0 && !entries) {
+    if (listed.size === 0 && !inWorkTree) {
       // Not a work tree, or no git at all: walk the directory and read everything.
       walked = { listed: 0, goFiles: 0 };
       for await (const entry of walkFiles(dir)) {
@@ -241,15 +251,15 @@ function grepCandidates(dir: string, options: ListOptions, terms: readonly strin
 }
 
 /** Go files are never candidates unless asked for: git grep need not read them at all. */
-const GO_PATHSPEC_EXCLUDES = ['*.go', 'go.mod', 'go.sum', 'go.work', 'go.work.sum'].map(
-  (name) => `:(exclude,glob)**/${name}`,
-);
+const GO_PATHSPEC_EXCLUDES = ['*.go', ...GO_MODULE_FILE_NAMES].map((name) => `:(exclude,glob)**/${name}`);
 
 interface IndexEntry {
   path: string;
   blob: string;
   /** A regular file git tracks normally (not assume-unchanged, skip-worktree or in a merge). */
   plain: boolean;
+  /** isGoFile(path), asked once per entry: a later run consults it for every entry twice. */
+  goFile: boolean;
 }
 
 /**
@@ -286,9 +296,12 @@ function parseTree(output: string): TreeListing {
         const path = output.slice(tab + 1, end);
         if (tag === 'C' || tag === 'R') listing.modified.add(path);
         else {
-          const mode = output.slice(start + 2, start + 8);
-          const plain = tag === 'H' && output[tab - 1] === '0' && (mode === '100644' || mode === '100755');
-          listing.entries.push({ path, blob: output.slice(start + 9, tab - 2), plain });
+          // The mode is compared in place: a later run parses every entry of the index.
+          const plain =
+            tag === 'H' &&
+            output[tab - 1] === '0' &&
+            (output.startsWith('100644', start + 2) || output.startsWith('100755', start + 2));
+          listing.entries.push({ path, blob: output.slice(start + 9, tab - 2), plain, goFile: isGoFile(path) });
         }
       }
     }
@@ -303,11 +316,12 @@ function filesToSearch(
   changed: ReadonlySet<string>,
   untracked: readonly string[],
   remembered: ReadonlySet<string>,
+  entryInScope: (entry: IndexEntry) => boolean,
   inScope: (path: string) => boolean,
 ): string[] {
   const named = new Set<string>();
   for (const entry of entries) {
-    if (!inScope(entry.path)) continue;
+    if (!entryInScope(entry)) continue;
     const unchanged = entry.plain && !changed.has(entry.path);
     if (!(unchanged && remembered.has(entry.blob))) named.add(entry.path);
   }
@@ -323,17 +337,86 @@ function triggerFree(
   entries: readonly IndexEntry[],
   modifiedAfter: ReadonlySet<string>,
   listed: ReadonlySet<string>,
-  inScope: (path: string) => boolean,
+  entryInScope: (entry: IndexEntry) => boolean,
 ): Set<string> {
   const free = new Set<string>();
   for (const entry of entries)
-    if (entry.plain && inScope(entry.path) && !listed.has(entry.path) && !modifiedAfter.has(entry.path))
+    if (entry.plain && entryInScope(entry) && !listed.has(entry.path) && !modifiedAfter.has(entry.path))
       free.add(entry.blob);
   return free;
 }
 
 function literal(path: string): string {
   return `:(literal)${path}`;
+}
+
+/**
+ * The counts of an `ls-files -v -c -o -z` listing ("<tag> <path>\0" per entry): the paths that pass
+ * the filters, and the Go files among them when they are out of scope. Without --include and
+ * --exclude, only the entries that may count otherwise than as one listed file are made into
+ * strings and asked: found by their tag (the stages of an unmerged path) or their ending (Go files,
+ * the run's own temp files) with one search of the whole listing. A loop over every path costs
+ * ~10-20 ms of a fresh process on the 20,000 paths of the bench, the searches ~2 ms, and all of it
+ * is CPU taken from git searching on the other core (bench/gitea-rewrite.mjs).
+ */
+function countPathListing(
+  output: string,
+  options: Pick<ListOptions, 'filter' | 'rewriteGoFiles'>,
+): { listed: number; goFiles: number } {
+  let listed = 0;
+  let goFiles = 0;
+  // The stages of an unmerged path are neighbours in the listing: counted once.
+  let previous: string | undefined;
+  const count = (entryStart: number, entryEnd: number): void => {
+    const path = output.slice(entryStart + 2, entryEnd);
+    const unmerged = output[entryStart] === 'M' || output[entryStart] === 'm';
+    if (unmerged && path === previous) return;
+    previous = unmerged ? path : undefined;
+    if (!isSelected(path, options.filter)) return;
+    if (!options.rewriteGoFiles && isGoFile(path)) goFiles += 1;
+    else listed += 1;
+  };
+  if (options.filter !== EVERY_PATH) {
+    for (let start = 0; start < output.length;) {
+      let end = output.indexOf('\0', start);
+      if (end < 0) end = output.length;
+      if (end > start + 2) count(start, end);
+      start = end + 1;
+    }
+    return { listed, goFiles };
+  }
+  // Every other entry is a file that passes, is not Go and is listed once.
+  let entries = 0;
+  for (let at = output.indexOf('\0'); at !== -1; at = output.indexOf('\0', at + 1)) entries += 1;
+  const looked = new Set<number>();
+  for (const found of output.matchAll(ENTRIES_TO_ASK)) {
+    const at = found[0].startsWith('\0') ? found.index + 1 : found.index;
+    const start = output.lastIndexOf('\0', at - 1) + 1;
+    if (looked.has(start)) continue;
+    looked.add(start);
+    entries -= 1;
+    const end = output.indexOf('\0', at);
+    count(start, end < 0 ? output.length : end);
+  }
+  return { listed: listed + entries, goFiles };
+}
+
+/**
+ * Where, in an `ls-files -v -z` listing, entries that may not count as one listed file are: the
+ * stages of unmerged paths (tag M, m when assume-unchanged), and names ending like a Go file or a
+ * temp file of the run (a superset: isGoFile and isOwnTempFile decide).
+ */
+const ENTRIES_TO_ASK = new RegExp(
+  String.raw`(?:^|\0)[Mm] |(?:\.go|\.tmp|${GO_MODULE_FILE_NAMES.map((name) => name.replace(/\./g, '\\.')).join('|')})(?=\0)`,
+  'g',
+);
+
+/**
+ * The rewrite runs while the tree is still being listed and searched: its own temp files are
+ * never targets, whichever listing saw them.
+ */
+function isSelected(path: string, filter: PathMatcher): boolean {
+  return !isOwnTempFile(path) && filter(path);
 }
 
 function splitNul(output: string): string[] {

@@ -203,7 +203,7 @@ function processFile(
     // Someone (an editor, another tool) changed the file while we worked: do not overwrite it.
     if (!now || now.mtimeMs !== info.mtimeMs || now.size !== info.size || now.ino !== info.ino)
       return skip('changed-during-rewrite');
-    replaceFileAtomically(absolute, Buffer.from(result.text, 'latin1'), info);
+    replaceFileAtomically(absolute, encodeLatin1(result.text), info);
     written = true;
   }
 
@@ -223,6 +223,7 @@ function processFile(
 }
 
 type ReadOutcome =
+  /** `buffer` is a view of the scratch buffer: good until the next read or encodeLatin1. */
   | { kind: 'read'; buffer: Buffer; info: Stats }
   | { kind: 'too-large'; bytes: number }
   | { kind: 'symlink' | 'not-regular' | 'unreadable' | 'gone' };
@@ -243,7 +244,7 @@ function readWithoutFollowing(path: string, maxBytes: number): ReadOutcome {
     const info = fstatSync(fd);
     if (!info.isFile()) return { kind: 'not-regular' };
     if (info.size > maxBytes) return { kind: 'too-large', bytes: info.size };
-    const buffer = Buffer.allocUnsafe(info.size);
+    const buffer = scratch(info.size);
     let offset = 0;
     while (offset < info.size) {
       const n = readSync(fd, buffer, offset, info.size - offset, offset);
@@ -256,6 +257,26 @@ function readWithoutFollowing(path: string, maxBytes: number): ReadOutcome {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * One buffer for the bytes of every file read and written, grown to the largest: a file is read,
+ * decoded, rewritten and written within one synchronous call (processFile), after which its bytes
+ * are dead. On the 20,000-file bench that is two buffers fewer to allocate and collect per
+ * rewritten file (bench/gitea-rewrite.mjs).
+ */
+let scratchBuffer = Buffer.allocUnsafe(0);
+
+function scratch(bytes: number): Buffer {
+  if (scratchBuffer.length < bytes) scratchBuffer = Buffer.allocUnsafe(Math.max(bytes, 64 * 1024));
+  return scratchBuffer.subarray(0, bytes);
+}
+
+/** The text's latin1 bytes (the file's own bytes: see rewriteFiles), in the scratch buffer. */
+function encodeLatin1(text: string): Buffer {
+  const bytes = scratch(text.length);
+  bytes.write(text, 0, 'latin1');
+  return bytes;
 }
 
 function statOptional(path: string): Stats | undefined {

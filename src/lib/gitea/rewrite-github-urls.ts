@@ -62,8 +62,7 @@ export function rewriteGithubUrlsInLine(
   sink: LineSink,
   context: LineContext = NO_CONTEXT,
 ): string {
-  const giteaHostPath = rules.giteaBaseUrl.replace(/^[a-z]+:\/\//, '');
-  const giteaScheme = rules.giteaBaseUrl.slice(0, rules.giteaBaseUrl.indexOf('://') + 3);
+  const { giteaHostPath, giteaScheme } = splitGiteaBaseUrl(rules.giteaBaseUrl);
   const ownerLower = rules.githubOwner.toLowerCase();
   const report = (match: string, rule: string, reason: string, blocking: boolean): void => {
     sink.findings.push({ line: lineNo, rule, text: clipLine(line), match, reason, blocking });
@@ -285,6 +284,21 @@ export function rewriteGithubUrlsInLine(
       return rewritten;
     }
   }
+}
+
+// Split once per base URL, not per line: a large rewrite sees thousands of candidate lines.
+const giteaBaseUrlParts = new Map<string, { giteaHostPath: string; giteaScheme: string }>();
+
+function splitGiteaBaseUrl(baseUrl: string): { giteaHostPath: string; giteaScheme: string } {
+  let parts = giteaBaseUrlParts.get(baseUrl);
+  if (!parts) {
+    parts = {
+      giteaHostPath: baseUrl.replace(/^[a-z]+:\/\//, ''),
+      giteaScheme: baseUrl.slice(0, baseUrl.indexOf('://') + 3),
+    };
+    giteaBaseUrlParts.set(baseUrl, parts);
+  }
+  return parts;
 }
 
 function isVariable(owner: string): boolean {

@@ -217,6 +217,38 @@ describe('rewriteFiles', () => {
     expect(report.files.map((f) => f.path)).toEqual(['docs/a.md', 'tools/d.go']);
   });
 
+  it('in git, counts the files the filters pass and the Go files among them, by name only, in every kind of run', async () => {
+    const goFiles = ['go.mod', 'sub/go.sum', 'tools/x.go', 'go.work', 'a/go.work.sum', 'docs/.go'];
+    const others = ['notgo.mod', 'go.modx', 'sub/xgo.sum', 'go', 'README.md', 'docs/a.md', 'docs/vendor/b.md'];
+    for (const path of [...goFiles, ...others]) await put(path, 'nothing here\n');
+    await git('init', '-q');
+    await git('add', '-A');
+    await git('commit', '-qm', 'init');
+    await put('docs/new.md', 'nothing here\n'); // untracked
+    await put('sub2/go.mod', 'module x\n'); // untracked
+    await put(`docs/.a.md.molectl-${process.pid}-999999.tmp`, 'nothing here\n'); // this process's temp file
+    const cacheDir = join(dir, '..', `${dir.split('/').pop()}-cache`);
+    try {
+      // Without a memory, then its first, second and a later run: each lists the tree its own way.
+      for (const cache of [undefined, cacheDir, cacheDir, cacheDir]) {
+        const all = await rewriteFiles([], options({ cacheDir: cache }));
+        expect([all.filesListed, all.goFilesSkipped]).toEqual([others.length + 1, goFiles.length + 1]);
+        const withGo = await rewriteFiles(
+          [],
+          options({ cacheDir: cache, rules: buildRewriteRules({ rewriteGoFiles: true }) }),
+        );
+        expect([withGo.filesListed, withGo.goFilesSkipped]).toEqual([others.length + goFiles.length + 2, 0]);
+        const docs = await rewriteFiles(
+          [],
+          options({ cacheDir: cache, include: ['docs/**'], exclude: ['**/vendor/**'] }),
+        );
+        expect([docs.filesListed, docs.goFilesSkipped]).toEqual([2, 1]); // docs/a.md, docs/new.md; docs/.go
+      }
+    } finally {
+      await rm(cacheDir, { recursive: true, force: true });
+    }
+  });
+
   it('accepts single files as paths and refuses a missing one with a usage error', async () => {
     await put('a.md', `${OLD}\n`);
     const report = await rewriteFiles(['a.md'], options());

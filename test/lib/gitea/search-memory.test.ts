@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -92,6 +92,18 @@ describe('gitea rewrite remembers contents found free of GitHub references', () 
     const document = JSON.parse(await readFile(join(cacheDir, 'gitea-rewrite', file!), 'utf8'));
     expect(document.listed).toEqual(['docs/a.md', 'docs/pr.md', 'logo.bin']);
     expect(document.triggerFree).toHaveLength(30);
+  });
+
+  it('remembers clean executables like any regular file, and never a symlink (its blob is the link, not what it points to)', async () => {
+    await chmod(join(dir, 'src/clean0.md'), 0o755);
+    await symlink('clean1.md', join(dir, 'src/link.md'));
+    await git('add', '-A');
+    await git('commit', '-qm', 'executable and link');
+    await rewriteFiles([], options());
+    await rewriteFiles([], options());
+    const later = await expectSameAsWithoutMemory();
+    // The 3 files that mention GitHub, and the link: read again each run, as a search of everything would.
+    expect(later.filesSearched).toBe(4);
   });
 
   it('finds a reference added to a remembered file, in a new file and in a commit checked out since', async () => {
@@ -208,6 +220,26 @@ describe('gitea rewrite remembers contents found free of GitHub references', () 
     await writeFile(cacheDir, '');
     const unwritable = await expectSameAsWithoutMemory();
     expect(unwritable.files.map((f) => f.path)).toEqual(['docs/a.md']);
+  });
+
+  it('a path in a merge conflict counts once, in the first run, the second and a later one', async () => {
+    await put('docs/a.go', 'package docs\n'); // listed right before the path in conflict
+    await git('add', 'docs/a.go');
+    await git('commit', '-qm', 'go');
+    await git('checkout', '-q', '-b', 'theirs');
+    await put('docs/a.md', `Clone ${OLD}.git, theirs\n`);
+    await git('commit', '-qam', 'theirs');
+    await git('checkout', '-q', '-');
+    await put('docs/a.md', `Clone ${OLD}.git, ours\n`);
+    await git('commit', '-qam', 'ours');
+    await expect(git('merge', '-q', 'theirs')).rejects.toThrow(); // docs/a.md: stages 1, 2 and 3
+    expect((await git('ls-files', '-u')).trim().split('\n')).toHaveLength(3);
+    await put('src/untracked.md', 'nothing here either\n');
+    for (const run of ['first', 'second', 'later']) {
+      const report = await expectSameAsWithoutMemory();
+      expect(report.filesListed, run).toBe(34); // 30 clean, 2 docs, the binary, the untracked file
+      expect(report.goFilesSkipped, run).toBe(2);
+    }
   });
 
   it('without a cache directory (--no-cache) nothing is remembered', async () => {
