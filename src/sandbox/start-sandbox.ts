@@ -37,6 +37,11 @@ export interface StartSandboxOptions {
    * for tests that check no secret is in any process's argv. Real hosts only; slower.
    */
   recordHostArgv?: boolean;
+  /**
+   * Start the hosts' scripts from Node itself, never from the launcher (host-launcher.py): for the
+   * test that holds both ways of starting a script to the same result. Default false.
+   */
+  withoutHostLauncher?: boolean;
   /** Parent directory for the sandbox's temporary root (default: the OS temp dir). */
   root?: string;
   onRequest?: (request: RecordedRequest) => void;
@@ -84,7 +89,10 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
     const hosts =
       state.hostMode === 'modelled'
         ? createModelledHostRunner(state)
-        : createHostRunner(state, { recordArgv: options.recordHostArgv ?? false });
+        : createHostRunner(state, {
+            recordArgv: options.recordHostArgv ?? false,
+            launcher: !options.withoutHostLauncher,
+          });
     runtime = { state, hosts, scheduler: createTaskScheduler() };
     const server = createSandboxServer(runtime, { onRequest: options.onRequest });
     await new Promise<void>((resolve, reject) => {

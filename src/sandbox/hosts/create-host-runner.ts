@@ -51,7 +51,10 @@ export interface SandboxHostRunner extends HostRunner {
 /** Output kept per stream; SSM itself keeps far less (24,000 / 8,000 characters). */
 const OUTPUT_CAP_BYTES = 256 * 1024;
 
-export function createHostRunner(state: SandboxState, options: { recordArgv?: boolean } = {}): SandboxHostRunner {
+export function createHostRunner(
+  state: SandboxState,
+  options: { recordArgv?: boolean; launcher?: boolean } = {},
+): SandboxHostRunner {
   const shims = installShims(state.root);
   const recorder: ArgvRecorder | null = options.recordArgv
     ? installArgvRecorder(state.root, shims.bash, [shims.bin, ...pathDirs(HOST_SYSTEM_PATH)])
@@ -67,7 +70,8 @@ export function createHostRunner(state: SandboxState, options: { recordArgv?: bo
   let launcher: HostLauncher | null = null;
   let launcherTried = false;
   const getLauncher = (): HostLauncher | null => {
-    if (!launcherTried && shims.realPython) launcher = startHostLauncher(shims.realPython);
+    if (!launcherTried && shims.realPython && options.launcher !== false)
+      launcher = startHostLauncher(shims.realPython);
     launcherTried = true;
     return launcher?.ready ? launcher : null;
   };
