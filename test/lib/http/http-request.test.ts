@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, ExitCode, HttpError, InterruptedError, MolectlError } from '../../../src/lib/errors.js';
 import { httpRequest, type RetryInfo } from '../../../src/lib/http/http-request.js';
@@ -217,30 +218,28 @@ describe('httpRequest timeouts and cancellation', () => {
     expect(server.requests).toHaveLength(3);
   });
 
-  it('aborts a call whose body is being read when the caller signal fires (Ctrl-C)', async () => {
-    server = await startLocalServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.write('[');
-    });
-    const controller = new AbortController();
-    setTimeout(() => controller.abort(), 50);
-    const error = await catchError(
-      httpRequest({ method: 'GET', url: server.url, timeoutMs: 10_000, signal: controller.signal }),
-    );
-    expect(error).toBeInstanceOf(InterruptedError);
-    expect(error.code).toBe(ExitCode.interrupted);
-  });
-
-  it('aborts an in-flight call when the caller signal fires (Ctrl-C) with exit code 130', async () => {
-    server = await startLocalServer(() => undefined);
-    const controller = new AbortController();
-    setTimeout(() => controller.abort(), 50);
-    const error = await catchError(
-      httpRequest({ method: 'GET', url: server.url, timeoutMs: 10_000, signal: controller.signal }),
-    );
-    expect(error).toBeInstanceOf(InterruptedError);
-    expect(error.code).toBe(ExitCode.interrupted);
-  });
+  it.each([
+    ['before the answer', (): void => undefined],
+    [
+      'while its body is read',
+      (_req: unknown, res: ServerResponse): void => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('[');
+      },
+    ],
+  ])(
+    'aborts an in-flight call when the caller signal fires (Ctrl-C), %s, with exit code 130',
+    async (_when, answer) => {
+      server = await startLocalServer(answer);
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 50);
+      const error = await catchError(
+        httpRequest({ method: 'GET', url: server.url, timeoutMs: 10_000, signal: controller.signal }),
+      );
+      expect(error).toBeInstanceOf(InterruptedError);
+      expect(error.code).toBe(ExitCode.interrupted);
+    },
+  );
 });
 
 describe('httpRequest safety', () => {
