@@ -110,21 +110,11 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
   // over, on the run's critical path.
   const counted = (pathList ?? Promise.resolve(undefined)).then(async (paths) => {
     if (paths !== undefined) return countPathListing(paths, options);
-    let listed = 0;
-    let goFiles = 0;
-    // The stages of an unmerged path are neighbours in the index: counted once.
-    let previous: string | undefined;
-    const count = (path: string, pathInScope: boolean): void => {
-      if (path === previous) return;
-      previous = path;
-      if (!selected(path)) return;
-      if (!pathInScope) goFiles += 1;
-      else listed += 1;
-    };
+    const tally = new ListingTally(options.filter);
     const [entries, others] = await Promise.all([index, untracked]);
-    for (const entry of entries ?? []) count(entry.path, entryInScope(entry));
-    for (const path of others ?? []) count(path, inScope(path));
-    return { listed, goFiles };
+    for (const entry of entries ?? []) tally.add(entry.path, entryInScope(entry));
+    for (const path of others ?? []) tally.add(path, inScope(path));
+    return { listed: tally.listed, goFiles: tally.goFiles };
   });
   let walked: { listed: number; goFiles: number } | undefined;
   let searched: number | undefined;
@@ -363,18 +353,10 @@ function countPathListing(
   output: string,
   options: Pick<ListOptions, 'filter' | 'rewriteGoFiles'>,
 ): { listed: number; goFiles: number } {
-  let listed = 0;
-  let goFiles = 0;
-  // The stages of an unmerged path are neighbours in the listing: counted once.
-  let previous: string | undefined;
+  const tally = new ListingTally(options.filter);
   const count = (entryStart: number, entryEnd: number): void => {
     const path = output.slice(entryStart + 2, entryEnd);
-    const unmerged = output[entryStart] === 'M' || output[entryStart] === 'm';
-    if (unmerged && path === previous) return;
-    previous = unmerged ? path : undefined;
-    if (!isSelected(path, options.filter)) return;
-    if (!options.rewriteGoFiles && isGoFile(path)) goFiles += 1;
-    else listed += 1;
+    tally.add(path, options.rewriteGoFiles || !isGoFile(path));
   };
   if (options.filter !== EVERY_PATH) {
     for (let start = 0; start < output.length;) {
@@ -383,7 +365,7 @@ function countPathListing(
       if (end > start + 2) count(start, end);
       start = end + 1;
     }
-    return { listed, goFiles };
+    return { listed: tally.listed, goFiles: tally.goFiles };
   }
   // Every other entry is a file that passes, is not Go and is listed once.
   let entries = 0;
@@ -398,7 +380,28 @@ function countPathListing(
     const end = output.indexOf('\0', at);
     count(start, end < 0 ? output.length : end);
   }
-  return { listed: listed + entries, goFiles };
+  return { listed: tally.listed + entries, goFiles: tally.goFiles };
+}
+
+/**
+ * The summary's counts of a listed tree: each path once (the stages of an unmerged path are
+ * neighbours in git's listings, and no other path is listed twice), the run's own temp files and
+ * what the filters leave out not at all, and the Go files apart when they are out of scope.
+ */
+class ListingTally {
+  listed = 0;
+  goFiles = 0;
+  private previous: string | undefined;
+
+  constructor(private readonly filter: PathMatcher) {}
+
+  add(path: string, inScope: boolean): void {
+    if (path === this.previous) return;
+    this.previous = path;
+    if (!isSelected(path, this.filter)) return;
+    if (inScope) this.listed += 1;
+    else this.goFiles += 1;
+  }
 }
 
 /**
