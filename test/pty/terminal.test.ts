@@ -1,4 +1,6 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -137,6 +139,45 @@ describe('Ctrl-C during read-only work', { timeout: 60_000 }, () => {
       expect(text).not.toMatch(/^error: interrupted/m);
     } finally {
       delete sandbox.state.faults.flags['vercelDeployError'];
+    }
+  });
+});
+
+describe('Ctrl-C while the CP has not finished answering', { timeout: 60_000 }, () => {
+  // A CP that accepts the call and never finishes: before its answer, or in the middle of its body.
+  it.each([
+    ['before the answer', (_req: IncomingMessage, _res: ServerResponse): void => undefined],
+    [
+      'while its body is read',
+      (_req: IncomingMessage, res: ServerResponse): void => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"orgs": [');
+      },
+    ],
+  ])('org list stops at once, %s, with exit 130 and no stack trace', async (_when, answer) => {
+    const requests: string[] = [];
+    const cp = createServer((req, res) => {
+      requests.push(req.url ?? '');
+      answer(req, res);
+    });
+    await new Promise<void>((resolve) => cp.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = cp.address() as AddressInfo;
+      const pty = startPty(['org', 'list'], {
+        env: { ...env(freshStateDir()), MOLECTL_CP_URL: `http://127.0.0.1:${port}` },
+        cols: 120,
+      });
+      await vi.waitFor(() => expect(requests).toHaveLength(1), { timeout: 30_000, interval: 25 });
+      const at = Date.now();
+      pty.ctrlC();
+      expect(await pty.exited).toBe(130);
+      expect(Date.now() - at).toBeLessThan(5_000);
+      expect(pty.text).toMatch(/interrupted/);
+      expect(pty.text).not.toMatch(/\n\s+at /);
+      expect(requests).toHaveLength(1);
+    } finally {
+      cp.closeAllConnections();
+      await new Promise((resolve) => cp.close(resolve));
     }
   });
 });
