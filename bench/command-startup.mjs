@@ -1,8 +1,10 @@
 // What a fresh `molectl` process costs beyond its work (issue 16), each ratio measured in this
 // run against `node -e 0` started the same way: `molectl --help`; `molectl org list` (one CP call);
 // `molectl verify` (the built-in checklist) against 2 x (node -e 0 + the same verify run
-// in-process, warm). The sandbox runs in this process; molectl is spawned asynchronously so the
-// sandbox keeps answering.
+// in-process, warm). Beside them, not a goal: a fresh Node sending as many bare GETs to the sandbox
+// as verify makes requests, the part of verify's figure that is Node's HTTP rather than molectl.
+// The sandbox runs in this process; molectl is spawned asynchronously so the sandbox keeps
+// answering.
 import { spawn } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { median, Sink, startVerifySandbox } from './lib/verify-sandbox.mjs';
@@ -23,13 +25,23 @@ function spawnMs({ file, args, env }) {
 export async function runCommandStartupBench() {
   const bench = await startVerifySandbox('start');
   const { env, verifyArgs } = bench;
-  const cases = [
-    ['node -e 0', { file: process.execPath, args: ['-e', '0'], env }],
-    ['molectl --help', installedMolectl(['--help'], env)],
-    ['molectl org list', installedMolectl(['org', 'list'], env)],
-    ['molectl verify', installedMolectl(verifyArgs, env)],
-  ];
   try {
+    // A first verify, untimed, counts the requests a run makes, for the yardstick below.
+    const before = bench.requestCount();
+    await spawnMs(installedMolectl(verifyArgs, env));
+    const verifyRequests = bench.requestCount() - before;
+    const cases = [
+      ['node -e 0', { file: process.execPath, args: ['-e', '0'], env }],
+      ['molectl --help', installedMolectl(['--help'], env)],
+      ['molectl org list', installedMolectl(['org', 'list'], env)],
+      ['molectl verify', installedMolectl(verifyArgs, env)],
+      // Not a goal: what a fresh Node costs to make as many requests to the sandbox and nothing
+      // else (node:http, a connection each, all at once), the floor under verify's fresh figure.
+      [
+        `node, ${verifyRequests} bare GETs`,
+        { file: process.execPath, args: ['-e', bareGetsScript(bench.url, verifyRequests)], env },
+      ],
+    ];
     // Interleaved, so that a burst of load on the machine touches every case alike.
     const times = cases.map(() => []);
     for (let i = 0; i < RUNS; i++) {
@@ -46,7 +58,7 @@ export async function runCommandStartupBench() {
       await main(verifyArgs, { stdout: new Sink(), stderr: new Sink(), env, signal: new AbortController().signal });
       inProcess.push(Number(process.hrtime.bigint() - t0) / 1e6);
     }
-    const [node, help, orgList, verify] = times.map(median);
+    const [node, help, orgList, verify, bareGets] = times.map(median);
     const warm = median(inProcess.slice(1));
     console.log(`fresh processes (median of ${RUNS}, interleaved; sandbox in this process)`);
     for (const [k, [name]] of cases.entries())
@@ -55,6 +67,9 @@ export async function runCommandStartupBench() {
       );
     console.log(
       `  verify in-process: first ${inProcess[0].toFixed(0)} ms (modules loaded), warm median ${warm.toFixed(1)} ms`,
+    );
+    console.log(
+      `  verify beyond the bare GETs: ${(verify - bareGets).toFixed(1)} ms (goal's budget beyond them: ${(2 * (node + warm) - bareGets).toFixed(1)} ms)`,
     );
     const verifyBudget = 2 * (node + warm);
     return {
@@ -82,6 +97,13 @@ export async function runCommandStartupBench() {
   } finally {
     await bench.stop();
   }
+}
+
+/** A Node script that sends `count` GETs to `url` at once and exits when all are answered. */
+function bareGetsScript(url, count) {
+  return `const http = require('node:http'); let left = ${count};
+for (let i = 0; i < ${count}; i++)
+  http.get(${JSON.stringify(url)} + '/', (res) => { res.resume(); res.on('end', () => { if (--left === 0) process.exit(0); }); });`;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) await runCommandStartupBench();

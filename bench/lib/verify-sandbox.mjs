@@ -55,6 +55,9 @@ export async function startVerifySandbox(prefix) {
   return {
     env,
     verifyArgs,
+    url: sandbox.state.url,
+    /** How many requests (AWS, CP, tenant, deploy services) the sandbox has answered so far. */
+    requestCount: () => sandbox.state.requests.length,
     async stop() {
       await sandbox.stop();
       rmSync(stateDir, { recursive: true, force: true });
