@@ -113,7 +113,7 @@ if [ @PYTHON3@ = 1 ]; then
   # helper refuses, runs the shim file (which starts the real python3).
   python3() {
     { local -; set +abefkmtuvxCEPT -hB +o posix; } 2>/dev/null
-    local __fd='' __reply=''
+    local __fd='' __reply='' __fmt
     if [ -n @ARGV_LOG@ ]; then printf '%s\0' python3 "$@" >@ARGV_LOG@/"$EPOCHREALTIME.$BASHPID"; fi
     if [ "${1:-}" = -c ] && [ $# -ge 2 ] && __molectl_helper &&
       { exec {__fd}<>"/dev/tcp/127.0.0.1/$__molectl_helper_port"; } 2>/dev/null; then
@@ -121,11 +121,13 @@ if [ @PYTHON3@ = 1 ]; then
       # that have a value, as bash passes them, in one builtin (a loop over all the shell's
       # variables costs ~1.7 ms a call); the helper parses it (parse_export_p) and sets `_`,
       # which bash sets to the program's path. A NUL ends it: no value can hold one.
-      # One write of the header; `>&$__fd` on a builtin makes fd 1 the socket for its duration,
-      # so the helper checks that what it duplicates is not this connection. The read uses -u.
+      # Three writes: the header and the arguments in one (a format with one %s\0 per argument;
+      # each write costs a loopback TCP send here and a wake-up of the helper), `export -p`, the
+      # NUL. `>&$__fd` on a builtin makes fd 1 the socket for its duration, so the helper checks
+      # that what it duplicates is not this connection. The read uses -u.
       printf -v __reply '%s %s %s p\n' "$__molectl_helper_token" "$BASHPID" "$#"
-      printf '%s' "$__reply" >&"$__fd"
-      { printf '%s\0' "$@"; export -p; printf '\0'; } >&"$__fd"
+      printf -v __fmt '%*s' "$#" ''
+      { printf "%s${__fmt// /%s\\0}" "$__reply" "$@"; export -p; printf '\0'; } >&"$__fd"
       __reply=''
       IFS= read -r -u "$__fd" __reply || :
       exec {__fd}<&-
@@ -147,12 +149,15 @@ if [ @PYTHON3@ = 1 ]; then
   # find another program.
   __molectl_path=$PATH
   __molectl_file_op() { # [x|s] <program> <arg>...: 0 when the helper did it, else 1 (nothing to undo)
-    local IFS=$' \t\n' __fd='' __reply='' __form=x
+    local IFS=$' \t\n' __fd='' __reply='' __form=x __fmt
     if [ "$1" = s ]; then __form=s; shift; fi
     [ "$PATH" = "$__molectl_path" ] && [ ! -e "${MOLECTL_HOST_ROOT:-}/usr/local/bin/$1" ] || return 1
     __molectl_helper && { exec {__fd}<>"/dev/tcp/127.0.0.1/$__molectl_helper_port"; } 2>/dev/null || return 1
     printf -v __reply '%s %s %s %s\n' "$__molectl_helper_token" "$BASHPID" "$#" "$__form"
-    { printf '%s' "$__reply"; printf '%s\0' "$@"; } >&"$__fd"
+    # One write, header and arguments (a format with one %s\0 per argument): each write to the
+    # socket costs a loopback TCP send here and a wake-up of the helper.
+    printf -v __fmt '%*s' "$#" ''
+    printf "%s${__fmt// /%s\\0}" "$__reply" "$@" >&"$__fd"
     __reply=''
     IFS= read -r -u "$__fd" __reply || :
     exec {__fd}<&-
