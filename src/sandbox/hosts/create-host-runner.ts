@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { HostRunner } from '../aws/host-runner.js';
 import type { SandboxState, SimInstance } from '../state.js';
 import { hostMatches } from '../state.js';
 import { installArgvRecorder, pathDirs, type ArgvRecorder } from './argv-recorder.js';
+import { createCpuTurns } from './cpu-turns.js';
 import { HOST_SYSTEM_PATH, installHostFunctions, installShims } from './host-assets.js';
 import { materialiseHost, syncHostFaults } from './materialise-host.js';
 import { startHostLauncher, type HostLauncher } from './start-host-launcher.js';
@@ -51,9 +53,16 @@ export interface SandboxHostRunner extends HostRunner {
 /** Output kept per stream; SSM itself keeps far less (24,000 / 8,000 characters). */
 const OUTPUT_CAP_BYTES = 256 * 1024;
 
+/**
+ * The longest a script holds a core's turn (cpu-turns.ts): several times what a migration script
+ * needs on a loaded core (~50 ms of CPU), short enough that scripts which wait do not hold back
+ * the others for long.
+ */
+const CPU_TURN_MS = 250;
+
 export function createHostRunner(
   state: SandboxState,
-  options: { recordArgv?: boolean; launcher?: boolean } = {},
+  options: { recordArgv?: boolean; launcher?: boolean; cpuSlots?: number } = {},
 ): SandboxHostRunner {
   const shims = installShims(state.root);
   const recorder: ArgvRecorder | null = options.recordArgv
@@ -76,6 +85,8 @@ export function createHostRunner(
     return launcher?.ready ? launcher : null;
   };
   const running = new Set<() => void>();
+  // Scripts start a few at a time, one per core, as each host has a CPU of its own (cpu-turns.ts).
+  const cpuTurns = createCpuTurns(options.cpuSlots ?? availableParallelism(), CPU_TURN_MS);
   let updaterRuns = 0;
   let closed = false;
 
@@ -118,6 +129,10 @@ export function createHostRunner(
       let started = false;
       let killRequested = false;
       let timedOut = false;
+      // Waiting for a turn on a core: takes the script out of the queue. Then, once it has a turn:
+      // ends the turn.
+      let leaveQueue: (() => void) | null = null;
+      let endTurn: (() => void) | null = null;
       const stdout: Buffer[] = [];
       const stderr: Buffer[] = [];
       let outBytes = 0;
@@ -127,6 +142,8 @@ export function createHostRunner(
         if (settled) return;
         settled = true;
         pid = null;
+        leaveQueue?.();
+        endTurn?.();
         clearTimeout(delayTimer);
         clearTimeout(deadlineTimer);
         running.delete(kill);
@@ -206,8 +223,15 @@ export function createHostRunner(
       running.add(kill);
       opts.signal?.addEventListener('abort', kill);
       deadlineTimer = setTimeout(onDeadline, deadline - Date.now());
-      // Simulated work (faults host-work / slow) happens before the script, inside its time budget.
-      delayTimer = setTimeout(start, extraMs);
+      // Simulated work (faults host-work / slow) happens before the script, inside its time budget;
+      // so does the wait for a turn on a core.
+      delayTimer = setTimeout(() => {
+        leaveQueue = cpuTurns.take((end) => {
+          leaveQueue = null;
+          endTurn = end;
+          start();
+        });
+      }, extraMs);
     });
   }
 

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulateTenantProvisionCall } from '../../../src/sandbox/cp/simulate-tenant.js';
@@ -171,6 +172,19 @@ docker run -d --name molecule-tenant -p 8080:8080 ghcr.io/molecule-ai/platform-t
     expect(r.timedOut).toBe(true);
     expect(r.stdout).toBe('started\n');
     expect(Date.now() - started).toBeLessThan(5000);
+    expect(sandbox.hosts.active).toBe(0);
+  });
+
+  it('starts scripts a core at a time, yet a script that waits holds back the others for no longer than a turn', async () => {
+    // More waiting scripts than cores, all started together: each takes a core's turn (cpu-turns.ts)
+    // and keeps it for at most 250 ms, so a quick script queued behind them still ends in a moment.
+    const sleepers = Array.from({ length: availableParallelism() + 2 }, () => run('zeta', 'sleep 3; echo slept'));
+    const started = Date.now();
+    const quick = await run('eta', 'echo quick');
+    const quickMs = Date.now() - started;
+    expect(quick.stdout).toBe('quick\n');
+    expect(quickMs).toBeLessThan(2500);
+    for (const r of await Promise.all(sleepers)) expect(r.stdout).toBe('slept\n');
     expect(sandbox.hosts.active).toBe(0);
   });
 
