@@ -6,9 +6,9 @@
  * CI), and when fifty bash processes share two cores the kernel gives each an equal slice, so
  * every one of them finishes only when nearly all the work of all fifty is done: each host looks
  * as slow as the whole crowd, and a fleet run sees its results in lumps. Scripts therefore start a
- * few at a time (one per core): the same CPU in total, but each script ends about as soon as its
- * own work is done, as on a real host, and the results come in the order and at the pace the
- * cores can give them.
+ * few at a time (two per core: create-host-runner.ts): the same CPU in total, but each script ends
+ * about as soon as its own work is done, as on a real host, and the results come in the order and
+ * at the pace the cores can give them.
  *
  * A turn ends when the script does, or after `turnMs` even if it has not: a script that waits
  * (sleeps, hangs, reads a slow answer) uses no core, and must not hold back the others for longer

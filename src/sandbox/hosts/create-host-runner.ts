@@ -85,8 +85,9 @@ export function createHostRunner(
     return launcher?.ready ? launcher : null;
   };
   const running = new Set<() => void>();
-  // Scripts start a few at a time, one per core, as each host has a CPU of its own (cpu-turns.ts).
-  const cpuTurns = createCpuTurns(options.cpuSlots ?? availableParallelism(), CPU_TURN_MS);
+  // Scripts start a few at a time, as each host has a CPU of its own (cpu-turns.ts): two per core,
+  // so that a script waiting on the host API or the python helper does not leave its core idle.
+  const cpuTurns = createCpuTurns(options.cpuSlots ?? 2 * availableParallelism(), CPU_TURN_MS);
   let updaterRuns = 0;
   let closed = false;
 
