@@ -62,7 +62,7 @@ const CPU_TURN_MS = 250;
 
 export function createHostRunner(
   state: SandboxState,
-  options: { recordArgv?: boolean; launcher?: boolean; cpuSlots?: number } = {},
+  options: { recordArgv?: boolean; launcher?: boolean } = {},
 ): SandboxHostRunner {
   const shims = installShims(state.root);
   const recorder: ArgvRecorder | null = options.recordArgv
@@ -87,7 +87,7 @@ export function createHostRunner(
   const running = new Set<() => void>();
   // Scripts start a few at a time, as each host has a CPU of its own (cpu-turns.ts): two per core,
   // so that a script waiting on the host API or the python helper does not leave its core idle.
-  const cpuTurns = createCpuTurns(options.cpuSlots ?? 2 * availableParallelism(), CPU_TURN_MS);
+  const cpuTurns = createCpuTurns(2 * availableParallelism(), CPU_TURN_MS);
   let updaterRuns = 0;
   let closed = false;
 
