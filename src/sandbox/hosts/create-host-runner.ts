@@ -130,8 +130,8 @@ export function createHostRunner(
       let started = false;
       let killRequested = false;
       let timedOut = false;
-      // Waiting for a turn on a core: takes the script out of the queue. Then, once it has a turn:
-      // ends the turn.
+      // Takes the script out of the queue of turns if it still waits there (no effect once it has
+      // started); and ends its turn once it has one.
       let leaveQueue: (() => void) | null = null;
       let endTurn: (() => void) | null = null;
       const stdout: Buffer[] = [];
@@ -228,7 +228,6 @@ export function createHostRunner(
       // so does the wait for a turn on a core.
       delayTimer = setTimeout(() => {
         leaveQueue = cpuTurns.take((end) => {
-          leaveQueue = null;
           endTurn = end;
           start();
         });
