@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { getAssetPath, HOST_SYSTEM_PATH } from './host-assets.js';
+import { processCpuSeconds } from './process-cpu-seconds.js';
 
 /**
  * Starts host-launcher.py, the small process that starts the simulated hosts' scripts with
@@ -121,13 +121,7 @@ export function startHostLauncher(realPython: string): HostLauncher | null {
       stdin.write(`${JSON.stringify({ id, ...request })}\n`);
     },
     cpuSeconds() {
-      if (pid === undefined) return 0;
-      try {
-        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-        return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100;
-      } catch {
-        return 0;
-      }
+      return processCpuSeconds(pid);
     },
     stop() {
       stdin.end();

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { packageFile } from '../../lib/package-files.js';
 import { getAssetPath, HOST_SYSTEM_PATH } from './host-assets.js';
+import { processCpuSeconds } from './process-cpu-seconds.js';
 
 /**
  * Starts the sandbox's warm Python interpreter (python-helper.py), which serves the hosts'
@@ -51,14 +51,7 @@ export function startPythonHelper(realPython: string, onReady: (port: number, to
 
   return {
     cpuSeconds() {
-      if (!child?.pid) return 0;
-      try {
-        const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-        // utime, stime, cutime, cstime: stat fields 14-17, in clock ticks (100 per second).
-        return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100;
-      } catch {
-        return 0;
-      }
+      return processCpuSeconds(child?.pid);
     },
     stop() {
       stopped = true;
