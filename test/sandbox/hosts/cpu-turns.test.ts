@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createCpuTurns } from '../../../src/sandbox/hosts/cpu-turns.js';
 
-// The simulated hosts' scripts start one per core (cpu-turns.ts); a turn ends with the script,
-// or by itself after turnMs, so that a script that waits never holds the others back for long.
+// The simulated hosts' scripts start a few at a time, as many as there are slots (cpu-turns.ts); a
+// turn ends with the script, or by itself after turnMs, so that a script that waits never holds
+// the others back for long.
 
 beforeEach(() => {
   vi.useFakeTimers();

@@ -8,12 +8,13 @@ import type { SimInstance } from '../../../src/sandbox/state.js';
 // environment, working directory, umask and limits.
 
 // What a script can see of how it was started, one line each; the parent's pid says which way.
+// The signal masks are grep's own (/proc/self): what a program the script starts inherits, not
+// bash's, which ignores and blocks signals of its own while it runs.
 const PROBE = `set -u
-s=/proc/self/status
 echo "parent $(awk '$1 == "PPid:" { print $2 }' /proc/$$/status)"
 read -r _ _ _ _ pgrp session _ < /proc/$$/stat
 echo "own group $([ "$pgrp" = "$$" ] && echo yes || echo no), own session $([ "$session" = "$$" ] && echo yes || echo no)"
-grep -E '^(SigIgn|SigBlk):' $s
+grep -E '^(SigIgn|SigBlk):' /proc/self/status
 echo "umask $(umask)"
 echo "cwd $(pwd)"
 echo "nofile $(ulimit -n) nproc $(ulimit -u)"

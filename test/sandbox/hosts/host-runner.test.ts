@@ -176,8 +176,9 @@ docker run -d --name molecule-tenant -p 8080:8080 ghcr.io/molecule-ai/platform-t
   });
 
   it('starts scripts a few at a time, yet a script that waits holds back the others for no longer than a turn', async () => {
-    // More waiting scripts than turns (two per core), all started together: each takes a core's turn (cpu-turns.ts)
-    // and keeps it for at most 250 ms, so a quick script queued behind them still ends in a moment.
+    // More waiting scripts than turns (two per core), all started together: each takes a turn
+    // (cpu-turns.ts) and keeps it for at most 250 ms, so a quick script queued behind them still
+    // ends in a moment.
     const sleepers = Array.from({ length: 2 * availableParallelism() + 2 }, () => run('zeta', 'sleep 3; echo slept'));
     const started = Date.now();
     const quick = await run('eta', 'echo quick');
