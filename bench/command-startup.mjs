@@ -99,11 +99,15 @@ export async function runCommandStartupBench() {
   }
 }
 
-/** A Node script that sends `count` GETs to `url` at once and exits when all are answered. */
+/**
+ * A Node script that sends `count` GETs to `url` at once and exits when all are answered; a request
+ * that fails ends it with 2 (the bench then stops), rather than leaving it waiting for ever.
+ */
 function bareGetsScript(url, count) {
   return `const http = require('node:http'); let left = ${count};
 for (let i = 0; i < ${count}; i++)
-  http.get(${JSON.stringify(url)} + '/', (res) => { res.resume(); res.on('end', () => { if (--left === 0) process.exit(0); }); });`;
+  http.get(${JSON.stringify(url)} + '/', (res) => { res.resume(); res.on('end', () => { if (--left === 0) process.exit(0); }); })
+    .on('error', () => process.exit(2));`;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) await runCommandStartupBench();
