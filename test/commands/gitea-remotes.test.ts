@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { execFile } from '../../src/lib/exec.js';
+import { giteaRepoAnswer } from '../helpers/gitea-repo-answer.js';
 import { runCli } from '../helpers/run-cli.js';
 
 let root: string;
@@ -72,7 +73,10 @@ describe('molectl gitea remotes', () => {
 
   it('--verify-remote: writes nothing and exits 1 when a target is missing on Gitea', async () => {
     const server = createServer(
-      (req, res) => void res.writeHead(req.url === '/api/v1/repos/molecule-ai/sdk' ? 200 : 404).end('{}'),
+      (req, res) =>
+        void (req.url === '/api/v1/repos/molecule-ai/sdk'
+          ? res.writeHead(200).end(giteaRepoAnswer('molecule-ai/sdk'))
+          : res.writeHead(404).end('{"message":"not found"}')),
     );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {

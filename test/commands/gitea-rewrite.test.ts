@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { execFile } from '../../src/lib/exec.js';
+import { giteaRepoAnswer } from '../helpers/gitea-repo-answer.js';
 import { runCli } from '../helpers/run-cli.js';
 
 const OLD = 'https://github.com/Molecule-AI/molecule-monorepo';
@@ -239,7 +240,11 @@ describe('molectl gitea rewrite', () => {
     beforeEach(async () => {
       server = createServer((req, res) => {
         tokens.push(req.headers.authorization);
-        res.writeHead(req.url === '/api/v1/repos/molecule-ai/molecule-core' ? 200 : 404).end('{}');
+        if (req.url === '/api/v1/repos/molecule-ai/molecule-core')
+          res.writeHead(200).end(giteaRepoAnswer('molecule-ai/molecule-core'));
+        else if (req.url === '/catch-all/api/v1/repos/molecule-ai/molecule-core')
+          res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Sign in</title>');
+        else res.writeHead(404).end('{"message":"not found"}');
       });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -256,6 +261,23 @@ describe('molectl gitea rewrite', () => {
       expect(tokens.at(-1)).toBe('token tok-1234567890');
       expect(run.stdout + run.stderr).not.toContain('tok-1234567890');
       expect(await readFile(join(dir, 'README.md'), 'utf8')).toContain(`${url}/molecule-ai/molecule-core.git`);
+    });
+
+    it('writes nothing and exits 1 when the answer is a web page, not the repository: a 200 alone is no verdict', async () => {
+      const run = await runCli([
+        'gitea',
+        'rewrite',
+        dir,
+        '--write',
+        '--verify-remote',
+        '--gitea-url',
+        `${url}/catch-all`,
+      ]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(
+        "nothing was written: 1 of 1 target repositories not confirmed on Gitea: 1 unknown: no verdict from Gitea (Gitea answered 200 without the repository's full_name",
+      );
+      expect(await readFile(join(dir, 'README.md'), 'utf8')).toContain(OLD);
     });
 
     it('writes nothing and exits 1 when a target is missing on Gitea', async () => {
@@ -285,7 +307,7 @@ describe('molectl gitea rewrite', () => {
     ]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(
-      `nothing was written: 1 of 1 target repositories not confirmed on Gitea: 1 unknown: Gitea could not be asked (could not reach 127.0.0.1:${port} (ECONNREFUSED)`,
+      `nothing was written: 1 of 1 target repositories not confirmed on Gitea: 1 unknown: no verdict from Gitea (could not reach 127.0.0.1:${port} (ECONNREFUSED)`,
     );
     expect(run.stdout + run.stderr).not.toMatch(/missing|not found/);
     expect(await readFile(join(dir, 'README.md'), 'utf8')).toContain(OLD);

@@ -7,8 +7,9 @@ import type { Redactor } from '../output/redactor.js';
  * (`GET /api/v1/repos/{owner}/{repo}`). A missing one usually means a rename the map does not
  * know yet. Without a token Gitea answers 404 for private repos too, which the result says.
  * Only an answer from Gitea is a verdict: a repository Gitea could not be asked about (network
- * failure, timeout, 5xx) is `unknown`, never `missing`. The token travels only in the
- * Authorization header; it is never part of a result or message.
+ * failure, timeout, 5xx), or a 200 that does not name it, is `unknown`, never `missing` or
+ * `exists`. The token travels only in the Authorization header; it is never part of a result or
+ * message.
  */
 
 export type RepoState = 'exists' | 'missing' | 'moved' | 'denied' | 'unknown';
@@ -78,7 +79,7 @@ async function checkRepo(base: URL, repo: string, options: VerifyOptions): Promi
       ...(options.signal ? { signal: options.signal } : {}),
     });
     const status = response.status;
-    if (status === 200) return { repo, state: 'exists', status };
+    if (status === 200) return judgeFoundAnswer(repo, response.bodyText);
     if (status === 404) {
       return {
         repo,
@@ -112,6 +113,38 @@ async function checkRepo(base: URL, repo: string, options: VerifyOptions): Promi
   }
 }
 
+/**
+ * A 200 is a verdict only when it is the repository: Gitea's answer names it in `full_name`, owner
+ * and name compared without case, as Gitea's routes compare them. Another name there is a rename
+ * followed on the way (Gitea redirects a renamed repository's old name). A 200 of any other shape
+ * (a web page, a proxy's or a catch-all server's answer: a base URL that is not Gitea's API) says
+ * nothing about the repository, so it is unknown, never `exists`.
+ */
+function judgeFoundAnswer(repo: string, bodyText: string): RepoCheck {
+  const fullName = readFullName(bodyText);
+  if (fullName === undefined)
+    return {
+      repo,
+      state: 'unknown',
+      status: 200,
+      detail: "Gitea answered 200 without the repository's full_name (is the Gitea base URL Gitea's?)",
+    };
+  if (fullName.toLowerCase() === repo.toLowerCase()) return { repo, state: 'exists', status: 200 };
+  return { repo, state: 'moved', status: 200, detail: `renamed on Gitea to ${fullName}` };
+}
+
+/** `full_name` of a Gitea repository answer, when it is one: `owner/name` of name characters only. */
+function readFullName(bodyText: string): string | undefined {
+  let body: unknown;
+  try {
+    body = JSON.parse(bodyText);
+  } catch {
+    return undefined;
+  }
+  const fullName = (body as { full_name?: unknown } | null)?.full_name;
+  return typeof fullName === 'string' && /^[\w.-]+\/[\w.-]+$/.test(fullName) ? fullName : undefined;
+}
+
 export interface RemoteVerdict {
   ok: boolean;
   /** 0, 1 (missing, moved, or not known), or 3 (Gitea refused the credentials). */
@@ -124,6 +157,8 @@ export interface RemoteVerdict {
 export function judgeRepoChecks(checks: readonly RepoCheck[]): RemoteVerdict {
   const count = (state: RepoState): number => checks.filter((c) => c.state === state).length;
   const bad = checks.length - count('exists');
+  // Nothing to rewrite is nothing to confirm: said as such, not as "all 0 exist".
+  if (checks.length === 0) return { ok: true, exitCode: 0, message: 'no target repositories to check on Gitea' };
   if (bad === 0) return { ok: true, exitCode: 0, message: `all ${checks.length} target repositories exist on Gitea` };
   const unknown = checks.filter((c) => c.state === 'unknown');
   const parts: string[] = [];
@@ -131,7 +166,7 @@ export function judgeRepoChecks(checks: readonly RepoCheck[]): RemoteVerdict {
   if (count('moved')) parts.push(`${count('moved')} renamed on Gitea`);
   if (count('denied')) parts.push(`${count('denied')} refused (credentials)`);
   if (unknown.length)
-    parts.push(`${unknown.length} unknown: Gitea could not be asked (${unknown[0]?.detail ?? 'no answer'})`);
+    parts.push(`${unknown.length} unknown: no verdict from Gitea (${unknown[0]?.detail ?? 'no answer'})`);
   return {
     ok: false,
     exitCode: count('denied') ? 3 : 1,

@@ -2,6 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { judgeRepoChecks, verifyGiteaRepos } from '../../../src/lib/gitea/verify-gitea-repos.js';
+import { giteaRepoAnswer } from '../../helpers/gitea-repo-answer.js';
 
 let server: Server;
 let baseUrl: string;
@@ -12,9 +13,12 @@ beforeAll(async () => {
     seen.push({ path: req.url ?? '', headers: req.headers });
     const path = req.url ?? '';
     if (path === '/api/v1/repos/molecule-ai/molecule-core')
-      return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":1}');
+      return void res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(giteaRepoAnswer('molecule-ai/molecule-core'));
     if (path === '/api/v1/repos/molecule-ai/private') {
-      if (req.headers.authorization === 'token s3cret-token') return void res.writeHead(200).end('{}');
+      if (req.headers.authorization === 'token s3cret-token')
+        return void res.writeHead(200).end(giteaRepoAnswer('molecule-ai/private'));
       return void res.writeHead(404).end('{"message":"not found"}');
     }
     if (path === '/api/v1/repos/molecule-ai/old-name') {
@@ -29,6 +33,16 @@ beforeAll(async () => {
 afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
+
+/** A server answering every request with one status and body; stopped by the returned function. */
+async function answering(status: number, body: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const one = createServer((_req, res) => void res.writeHead(status).end(body));
+  await new Promise<void>((resolve) => one.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(one.address() as AddressInfo).port}`,
+    stop: () => new Promise((resolve) => void one.close(() => resolve())),
+  };
+}
 
 describe('verifyGiteaRepos', () => {
   it('reports existing, missing and renamed repositories, each once', async () => {
@@ -87,14 +101,14 @@ describe('verifyGiteaRepos', () => {
     const verdict = judgeRepoChecks(results);
     expect(verdict).toMatchObject({ ok: false, exitCode: 1 });
     expect(verdict.message).toContain(
-      `3 unknown: Gitea could not be asked (could not reach 127.0.0.1:${port} (ECONNREFUSED)`,
+      `3 unknown: no verdict from Gitea (could not reach 127.0.0.1:${port} (ECONNREFUSED)`,
     );
     expect(verdict.message).not.toMatch(/missing/);
   });
 
   it('judges: success only when every target exists; a refused token is exit 3', () => {
     expect(judgeRepoChecks([{ repo: 'a/b', state: 'exists' }])).toMatchObject({ ok: true, exitCode: 0 });
-    expect(judgeRepoChecks([])).toMatchObject({ ok: true });
+    expect(judgeRepoChecks([])).toEqual({ ok: true, exitCode: 0, message: 'no target repositories to check on Gitea' });
     expect(
       judgeRepoChecks([
         { repo: 'a/b', state: 'exists' },
@@ -106,6 +120,39 @@ describe('verifyGiteaRepos', () => {
       message: '1 of 2 target repositories not confirmed on Gitea: 1 missing',
     });
     expect(judgeRepoChecks([{ repo: 'a/b', state: 'denied', status: 401 }])).toMatchObject({ ok: false, exitCode: 3 });
+  });
+
+  it('a 200 that is not the repository (a web page, an empty object) is unknown, never exists', async () => {
+    for (const body of ['<!doctype html><title>Sign in</title>', '{}', '{"full_name":"\\u001b[2Jx/y"}']) {
+      const server = await answering(200, body);
+      try {
+        expect(await verifyGiteaRepos(['molecule-ai/sdk'], { baseUrl: server.url })).toEqual([
+          {
+            repo: 'molecule-ai/sdk',
+            state: 'unknown',
+            status: 200,
+            detail: "Gitea answered 200 without the repository's full_name (is the Gitea base URL Gitea's?)",
+          },
+        ]);
+      } finally {
+        await server.stop();
+      }
+    }
+  });
+
+  it('a 200 naming the repository in another case exists; naming another one, it was renamed on Gitea', async () => {
+    const sameRepo = await answering(200, giteaRepoAnswer('Molecule-AI/SDK'));
+    const renamed = await answering(200, giteaRepoAnswer('molecule-ai/sdk-python'));
+    try {
+      expect(await verifyGiteaRepos(['molecule-ai/sdk'], { baseUrl: sameRepo.url })).toEqual([
+        { repo: 'molecule-ai/sdk', state: 'exists', status: 200 },
+      ]);
+      expect(await verifyGiteaRepos(['molecule-ai/sdk'], { baseUrl: renamed.url })).toEqual([
+        { repo: 'molecule-ai/sdk', state: 'moved', status: 200, detail: 'renamed on Gitea to molecule-ai/sdk-python' },
+      ]);
+    } finally {
+      await Promise.all([sameRepo.stop(), renamed.stop()]);
+    }
   });
 
   it('a 5xx answer is unknown, not missing', async () => {
