@@ -351,6 +351,28 @@ describe('rotating cp-admin-api-token (Railway and a Gitea Actions mirror)', () 
     expect(r.code).toBe(3);
     expect(stageMap(f.sandbox.state, ADMIN_ID)).toEqual(before);
   });
+
+  it("a Gitea secret on a later page of Gitea's listing is confirmed, and status sees it set", async () => {
+    const secrets = getDeployServices(f.sandbox.state).giteaActionsSecrets;
+    // Sixty others first: the rotation's PUT creates the secret after them, on the listing's
+    // second page (Gitea gives at most 50 names a page, 30 unless asked).
+    secrets.delete('molecule-ai/molecule-core/CP_ADMIN_API_TOKEN');
+    for (let i = 0; i < 60; i++)
+      secrets.set(`molecule-ai/molecule-core/OTHER_${String(i).padStart(2, '0')}`, {
+        value: 'x',
+        createdAt: new Date().toISOString(),
+      });
+    const r = await run([...ROTATE_ADMIN, '-o', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(secrets.get('molecule-ai/molecule-core/CP_ADMIN_API_TOKEN')!.value).toBe(
+      valueOf(f.sandbox.state, ADMIN_ID, 'AWSCURRENT'),
+    );
+    const status = await run(['--env', 'sandbox', 'secrets', 'status', 'cp-admin-api-token', '-o', 'json']);
+    const gitea = (
+      JSON.parse(status.stdout) as { consumers: Array<{ consumer: string; holds: string }> }
+    ).consumers.find((c) => c.consumer.startsWith('gitea-actions-secret:'));
+    expect(gitea).toMatchObject({ holds: 'unknown' });
+  });
 });
 
 describe('rotating with a tenant out of reach', { timeout: 120_000 }, () => {

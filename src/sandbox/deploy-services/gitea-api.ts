@@ -6,10 +6,15 @@ import { getDeployServices, SANDBOX_GITEA_TOKEN } from './deploy-services-state.
 /**
  * Gitea's Actions secrets API (1.22), reduced to what secret rotation sends, under /_gitea:
  *   PUT /api/v1/repos/{owner}/{repo}/actions/secrets/{name}  body {"data": value}: 201 created, 204 updated
- *   GET /api/v1/repos/{owner}/{repo}/actions/secrets          names and creation dates, never values
+ *   GET /api/v1/repos/{owner}/{repo}/actions/secrets          names and creation dates, never values,
+ *                                                             by page (?page, ?limit: 30, at most 50; X-Total-Count)
  * Auth is `Authorization: token <GITEA_TOKEN>` (or Bearer). Every repository exists; the fault flag
  * `giteaSecretsFail` answers the PUT with 500 (always, or the next n times), so a CI-mirror consumer can fail mid-rotation.
  */
+/** Gitea's page sizes for API listings: setting.API.DefaultPagingNum and MaxResponseItems. */
+const GITEA_DEFAULT_PAGE = 30;
+const GITEA_MAX_PAGE = 50;
+
 export function handleGiteaRequest(state: SandboxState, req: CpRequest, path: string): CpResponse {
   const auth = req.headers['authorization'] ?? '';
   if (auth !== `token ${SANDBOX_GITEA_TOKEN}` && auth !== `Bearer ${SANDBOX_GITEA_TOKEN}`)
@@ -40,7 +45,12 @@ export function handleGiteaRequest(state: SandboxState, req: CpRequest, path: st
     const rows = [...secrets.entries()]
       .filter(([k]) => k.startsWith(prefix))
       .map(([k, v]) => ({ name: k.slice(prefix.length), created_at: v.createdAt }));
-    return jsonResponse(200, rows);
+    // Gitea's paging: ?page (from 1) and ?limit (30 by default, at most 50), the total in a header.
+    const page = Math.max(1, Number.parseInt(req.query.get('page') ?? '', 10) || 1);
+    const asked = Number.parseInt(req.query.get('limit') ?? '', 10);
+    const limit = asked > 0 ? Math.min(asked, GITEA_MAX_PAGE) : GITEA_DEFAULT_PAGE;
+    const response = jsonResponse(200, rows.slice((page - 1) * limit, page * limit));
+    return { ...response, headers: { ...response.headers, 'x-total-count': String(rows.length) } };
   }
   return jsonResponse(404, { message: 'the sandbox simulates only the Actions secrets routes of Gitea' });
 }
