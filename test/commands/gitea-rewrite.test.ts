@@ -28,6 +28,10 @@ afterEach(async () => {
 });
 
 describe('molectl gitea rewrite', () => {
+  /** `gitea rewrite <dir> --write --verify-remote` against the Gitea at giteaUrl. */
+  const writeVerified = (giteaUrl: string, options?: Parameters<typeof runCli>[1]): ReturnType<typeof runCli> =>
+    runCli(['gitea', 'rewrite', dir, '--write', '--verify-remote', '--gitea-url', giteaUrl], options);
+
   it('dry run by default: prints the diff and summary on stdout, findings on stderr, changes nothing', async () => {
     const run = await runCli(['gitea', 'rewrite', dir]);
     expect(run.code).toBe(0);
@@ -254,7 +258,7 @@ describe('molectl gitea rewrite', () => {
     });
 
     it('writes when every target exists, sending GITEA_TOKEN without printing it', async () => {
-      const run = await runCli(['gitea', 'rewrite', dir, '--write', '--verify-remote', '--gitea-url', url], {
+      const run = await writeVerified(url, {
         env: { GITEA_TOKEN: 'tok-1234567890' },
       });
       expect(run.code).toBe(0);
@@ -264,15 +268,7 @@ describe('molectl gitea rewrite', () => {
     });
 
     it('writes nothing and exits 1 when the answer is a web page, not the repository: a 200 alone is no verdict', async () => {
-      const run = await runCli([
-        'gitea',
-        'rewrite',
-        dir,
-        '--write',
-        '--verify-remote',
-        '--gitea-url',
-        `${url}/catch-all`,
-      ]);
+      const run = await writeVerified(`${url}/catch-all`);
       expect(run.code).toBe(1);
       expect(run.stderr).toContain(
         "nothing was written: 1 of 1 target repositories not confirmed on Gitea: 1 unknown: no verdict from Gitea (Gitea answered 200 without the repository's full_name",
@@ -282,7 +278,7 @@ describe('molectl gitea rewrite', () => {
 
     it('writes nothing and exits 1 when a target is missing on Gitea', async () => {
       await writeFile(join(dir, 'more.md'), 'https://github.com/Molecule-AI/ghost-repo\n');
-      const run = await runCli(['gitea', 'rewrite', dir, '--write', '--verify-remote', '--gitea-url', url]);
+      const run = await writeVerified(url);
       expect(run.code).toBe(1);
       expect(run.stdout).toContain('molecule-ai/ghost-repo');
       expect(run.stderr).toContain('nothing was written: 1 of 2 target repositories not confirmed on Gitea: 1 missing');
@@ -296,15 +292,7 @@ describe('molectl gitea rewrite', () => {
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
     const port = (probe.address() as AddressInfo).port;
     await new Promise((resolve) => probe.close(resolve));
-    const run = await runCli([
-      'gitea',
-      'rewrite',
-      dir,
-      '--write',
-      '--verify-remote',
-      '--gitea-url',
-      `http://127.0.0.1:${port}`,
-    ]);
+    const run = await writeVerified(`http://127.0.0.1:${port}`);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(
       `nothing was written: 1 of 1 target repositories not confirmed on Gitea: 1 unknown: no verdict from Gitea (could not reach 127.0.0.1:${port} (ECONNREFUSED)`,
