@@ -29,12 +29,22 @@ const SERVICE_REDEPLOY = `mutation serviceInstanceRedeploy($environmentId: Strin
 /** Railway deployment states that will not change any more. */
 export const FINAL_DEPLOYMENT_STATES = new Set(['SUCCESS', 'FAILED', 'CRASHED', 'REMOVED', 'SKIPPED']);
 
-/** The service's variables; callers register values they keep with the redactor. */
+/**
+ * The service's variables; callers register values they keep with the redactor. An answer without
+ * the variables map is an error: read as "no variables", it would report the consumer's variable
+ * as not set (secrets status) on no evidence at all.
+ */
 export async function readRailwayVariables(request: Requester, target: RailwayTarget): Promise<Record<string, string>> {
   const ids = await resolveRailwayIds(request, target);
   const data = await queryRailway(request, target, VARIABLES_QUERY, { projectId: target.projectId, ...ids });
-  const variables = isRecord(data) && isRecord(data.variables) ? data.variables : {};
-  return Object.fromEntries(Object.entries(variables).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  if (!isRecord(data) || !isRecord(data.variables))
+    throw new MolectlError(
+      `Railway's answer for the variables of ${target.serviceName}/${target.environmentName} has no variables map`,
+      { hint: "check RAILWAY_TOKEN's project and the service and environment names in the config file" },
+    );
+  return Object.fromEntries(
+    Object.entries(data.variables).filter((e): e is [string, string] => typeof e[1] === 'string'),
+  );
 }
 
 /** Sets the variable without deploying (skipDeploys): the redeploy is a separate, watched step. */
