@@ -22,6 +22,7 @@ export type CascadeStep = (typeof CASCADE_STEPS)[number];
 
 export const FAULT_SPEC_FORMS = [
   'throttle=<0..1>',
+  'throttle-as=<ErrorCode|none>:<http status>',
   'latency=<n>ms|<n>s',
   'cp5xx=<0..1>',
   'reset=<0..1>',
@@ -76,6 +77,14 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
     case 'throttle':
       faults.awsThrottleRate = parseRate(value, item);
       return;
+    case 'throttle-as': {
+      const [code, status] = parsePairs(value, item)[0]!;
+      if (!/^\d{3}$/.test(status) || Number(status) < 400)
+        throw badItem(item, 'expected an HTTP error status like 429');
+      if (!/^[A-Za-z][A-Za-z0-9.]*$/.test(code)) throw badItem(item, 'expected an AWS error code or none');
+      faults.throttleAnswer = { code: code === 'none' ? null : code, status: Number(status) };
+      return;
+    }
     case 'cp5xx':
       faults.cpErrorRate = parseRate(value, item);
       return;

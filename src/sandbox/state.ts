@@ -147,6 +147,13 @@ export interface RecordedRequest {
 export interface FaultConfig {
   /** Fraction 0..1 of AWS requests answered with ThrottlingException. */
   awsThrottleRate: number;
+  /**
+   * How a throttle (awsThrottleRate or apiRates) is answered. Absent: each service's own error
+   * (ThrottlingException 400, EC2's RequestLimitExceeded 503). Another emulator, or a proxy in
+   * front of AWS, may answer another name or status, or a bare HTTP 429 "Rate exceeded" with no
+   * error code at all (`code: null`).
+   */
+  throttleAnswer?: { code: string | null; status: number };
   /** Added latency per AWS request, milliseconds. */
   awsLatencyMs: number;
   /** Fraction 0..1 of CP requests answered with 503. */

@@ -61,7 +61,7 @@ export async function handleAwsRequest(
         !takeApiToken(state, action) ||
         (state.faults.awsThrottleRate > 0 && getStateRandom(state, 'throttle')() < state.faults.awsThrottleRate)
       ) {
-        return renderAwsError(protocol, requestId, createThrottleError(protocol));
+        return renderAwsError(protocol, requestId, createThrottleError(protocol, state.faults.throttleAnswer));
       }
       switch (service) {
         case 'ec2':

@@ -154,6 +154,13 @@ const rows: Row[] = [
     hint: /lower the batch size/,
   },
   {
+    what: 'a bare HTTP 429 "Rate exceeded" with no error code (a gateway, another emulator) is throttling',
+    error: sdkError('Unknown', 'Rate exceeded', { $fault: 'client', $metadata: { httpStatusCode: 429, attempts: 5 } }),
+    code: 1,
+    message: 'AWS throttled ssm:SendCommand (HTTP 429, gave up after 5 attempts)',
+    hint: /wait a minute/,
+  },
+  {
     what: 'a missing secret is not found (exit 4) and names it',
     error: sdkError('ResourceNotFoundException', "Secrets Manager can't find the specified secret."),
     call: { service: 'secretsmanager', action: 'GetSecretValue', target: 'secret molecule/cp/x' },
