@@ -23,6 +23,7 @@ export type CascadeStep = (typeof CASCADE_STEPS)[number];
 export const FAULT_SPEC_FORMS = [
   'throttle=<0..1>',
   'throttle-as=<ErrorCode|none>:<http status>',
+  'console-as=plain',
   'latency=<n>ms|<n>s',
   'cp5xx=<0..1>',
   'reset=<0..1>',
@@ -85,6 +86,10 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
       faults.throttleAnswer = { code: code === 'none' ? null : code, status: Number(status) };
       return;
     }
+    case 'console-as':
+      if (value !== 'plain') throw badItem(item, 'expected console-as=plain');
+      faults.consoleEncoding = 'plain';
+      return;
     case 'cp5xx':
       faults.cpErrorRate = parseRate(value, item);
       return;

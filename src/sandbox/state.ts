@@ -154,6 +154,11 @@ export interface FaultConfig {
    * error code at all (`code: null`).
    */
   throttleAnswer?: { code: string | null; status: number };
+  /**
+   * 'plain': GetConsoleOutput answers the console text as it is, not base64 (an emulator that
+   * forgot the encoding). Absent: base64, as EC2 does.
+   */
+  consoleEncoding?: 'plain';
   /** Added latency per AWS request, milliseconds. */
   awsLatencyMs: number;
   /** Fraction 0..1 of CP requests answered with 503. */

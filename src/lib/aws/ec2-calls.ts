@@ -2,6 +2,7 @@ import type { Filter, Instance } from '@aws-sdk/client-ec2';
 import type { ConsoleOutput, InstanceQuery, InstanceSummary } from './aws-types.js';
 import type { AwsInvoker } from './aws-invoker.js';
 import { chunkIds, collectPages, mapChunks } from './collect-pages.js';
+import { MolectlError } from '../errors.js';
 
 /** EC2's GetConsoleOutput window: when the decoded text fills it, older lines were dropped. */
 const CONSOLE_WINDOW_BYTES = 64 * 1024;
@@ -94,7 +95,7 @@ export async function getConsoleOutput(
           new sdk.GetConsoleOutputCommand({ InstanceId: instanceId, ...(latest ? { Latest: true } : {}) }),
           sendOptions,
         );
-        const bytes = Buffer.from(answer.Output ?? '', 'base64');
+        const bytes = decodeConsoleOutput(answer.Output ?? '', instanceId);
         return {
           instanceId,
           text: bytes.toString('utf8'),
@@ -109,6 +110,21 @@ export async function getConsoleOutput(
   if (first !== 'unsupported') return first;
   const fallback = await fetchOnce(false);
   return fallback as ConsoleOutput;
+}
+
+/**
+ * EC2 sends the console base64-encoded. Node's decoder skips what is not base64 and decodes the
+ * rest, so text sent as it is (an emulator, a proxy) would come back as bytes of noise in which
+ * no secret and no failure signature can be found: a console audited clean that nobody read.
+ * Anything but well-formed base64 is an error instead.
+ */
+function decodeConsoleOutput(encoded: string, instanceId: string): Buffer {
+  const compact = encoded.replace(/\s+/g, '');
+  if (compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(compact))
+    throw new MolectlError(`EC2 returned console output of ${instanceId} that is not base64: molectl cannot read it`, {
+      hint: 'EC2 always base64-encodes GetConsoleOutput: if AWS_ENDPOINT_URL is set, what answers there does not',
+    });
+  return Buffer.from(compact, 'base64');
 }
 
 /** The instance's user-data, decoded; null when it has none. It can hold secrets: do not print it raw. */

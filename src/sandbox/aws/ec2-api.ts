@@ -195,7 +195,9 @@ function getConsoleOutput(state: SandboxState, requestId: string, params: QueryP
     xmlText('requestId', requestId),
     xmlText('instanceId', instance.instanceId),
     xmlText('timestamp', instance.consoleUpdatedAt.toISOString()),
-    tail.length > 0 ? xmlText('output', tail.toString('base64')) : '',
+    tail.length > 0
+      ? xmlText('output', state.faults.consoleEncoding === 'plain' ? tail.toString('utf8') : tail.toString('base64'))
+      : '',
   ];
   return renderXml(
     requestId,
