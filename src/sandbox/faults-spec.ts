@@ -24,6 +24,7 @@ export const FAULT_SPEC_FORMS = [
   'throttle=<0..1>',
   'throttle-as=<ErrorCode|none>:<http status>',
   'console-as=plain',
+  'aws-creds=expired',
   'latency=<n>ms|<n>s',
   'cp5xx=<0..1>',
   'reset=<0..1>',
@@ -89,6 +90,10 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
     case 'console-as':
       if (value !== 'plain') throw badItem(item, 'expected console-as=plain');
       faults.consoleEncoding = 'plain';
+      return;
+    case 'aws-creds':
+      if (value !== 'expired') throw badItem(item, 'expected aws-creds=expired');
+      faults.awsCredentials = 'expired';
       return;
     case 'cp5xx':
       faults.cpErrorRate = parseRate(value, item);

@@ -159,6 +159,12 @@ export interface FaultConfig {
    * forgot the encoding). Absent: base64, as EC2 does.
    */
   consoleEncoding?: 'plain';
+  /**
+   * 'expired': every AWS request is refused as the real services refuse expired session
+   * credentials (STS ExpiredToken, SSM and Secrets Manager ExpiredTokenException, EC2
+   * RequestExpired), before it acts. The simulated hosts' own role is not affected.
+   */
+  awsCredentials?: 'expired';
   /** Added latency per AWS request, milliseconds. */
   awsLatencyMs: number;
   /** Fraction 0..1 of CP requests answered with 503. */

@@ -123,7 +123,17 @@ export function translateAwsError(error: unknown, call: AwsCallInfo): MolectlErr
   if (EXPIRED.has(name) || isExpiredSso(name, message)) {
     return new ConfigError('the AWS credentials have expired', ssoHint(call.profile), error);
   }
-  if (name === 'RequestExpired' || name === 'RequestTimeTooSkewed') {
+  if (name === 'RequestExpired') {
+    // EC2's word for an expired session token as well as for a stale request time. The SDK
+    // corrects its clock from the server's Date and retries on this error, so one that survives
+    // it is most likely the credentials: say both, credentials first.
+    return new ConfigError(
+      `AWS refused the request as expired (RequestExpired calling ${api}): the AWS credentials have most likely expired`,
+      `${ssoHint(call.profile)}; if they are fresh, the clock of this machine is off: sync it (timedatectl / ntp)`,
+      error,
+    );
+  }
+  if (name === 'RequestTimeTooSkewed') {
     return new ConfigError(
       `AWS rejected the request signature as out of date (${name})`,
       'the clock of this machine is off: sync it (timedatectl / ntp) and retry',

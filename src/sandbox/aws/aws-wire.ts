@@ -77,6 +77,18 @@ function renderCodelessError(
   );
 }
 
+/** How each protocol's real service refuses an expired session token (EC2 calls it an expired request). */
+export function createExpiredTokenError(protocol: AwsProtocol): { code: string; message: string; status: number } {
+  if (protocol === 'ec2') return { code: 'RequestExpired', message: 'Request has expired.', status: 400 };
+  if (protocol === 'query')
+    return { code: 'ExpiredToken', message: 'The security token included in the request is expired', status: 403 };
+  return {
+    code: 'ExpiredTokenException',
+    message: 'The security token included in the request is expired',
+    status: 400,
+  };
+}
+
 /**
  * The throttling error each protocol's real service returns, or the one the faults say to answer
  * instead (`answer.code` null: no error code at all, rendered as an empty code).

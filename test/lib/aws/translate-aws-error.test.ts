@@ -154,6 +154,15 @@ const rows: Row[] = [
     hint: /lower the batch size/,
   },
   {
+    what: "EC2's RequestExpired (how it refuses an expired session token) names the credentials first",
+    error: sdkError('RequestExpired', 'Request has expired.', { $metadata: { httpStatusCode: 400 } }),
+    call: { service: 'ec2', action: 'DescribeInstances' },
+    code: 3,
+    message:
+      'AWS refused the request as expired (RequestExpired calling ec2:DescribeInstances): the AWS credentials have most likely expired',
+    hint: /aws sso login --profile molecule-ops.*if they are fresh, the clock of this machine is off/,
+  },
+  {
     what: 'a bare HTTP 429 "Rate exceeded" with no error code (a gateway, another emulator) is throttling',
     error: sdkError('Unknown', 'Rate exceeded', { $fault: 'client', $metadata: { httpStatusCode: 429, attempts: 5 } }),
     code: 1,
