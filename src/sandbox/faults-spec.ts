@@ -25,6 +25,7 @@ export const FAULT_SPEC_FORMS = [
   'throttle-as=<ErrorCode|none>:<http status>',
   'console-as=plain',
   'aws-creds=expired',
+  'pages=sparse',
   'latency=<n>ms|<n>s',
   'cp5xx=<0..1>',
   'reset=<0..1>',
@@ -94,6 +95,10 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
     case 'aws-creds':
       if (value !== 'expired') throw badItem(item, 'expected aws-creds=expired');
       faults.awsCredentials = 'expired';
+      return;
+    case 'pages':
+      if (value !== 'sparse') throw badItem(item, 'expected pages=sparse');
+      faults.sparsePages = true;
       return;
     case 'cp5xx':
       faults.cpErrorRate = parseRate(value, item);

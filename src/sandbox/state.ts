@@ -165,6 +165,8 @@ export interface FaultConfig {
    * RequestExpired), before it acts. The simulated hosts' own role is not affected.
    */
   awsCredentials?: 'expired';
+  /** Every paginated AWS listing answers an empty page with a NextToken before each page and after the last. */
+  sparsePages?: boolean;
   /** Added latency per AWS request, milliseconds. */
   awsLatencyMs: number;
   /** Fraction 0..1 of CP requests answered with 503. */

@@ -59,6 +59,7 @@ function describeInstances(state: SandboxState, requestId: string, params: Query
   const filters = readEc2Filters(params);
   const instances = findInstances(state, instanceIds, filters);
   const { page, nextToken } = paginateItems(instances, {
+    sparse: state.faults.sparsePages === true,
     maxResults,
     nextToken: params.get('NextToken'),
     // Without MaxResults EC2 returns everything in one page.
@@ -149,6 +150,7 @@ function describeSecurityGroups(state: SandboxState, requestId: string, params: 
   const groups = filterSecurityGroups(byId, filters);
   const maxResults = readQueryInt(params, 'MaxResults');
   const { page, nextToken } = paginateItems(groups, {
+    sparse: state.faults.sparsePages === true,
     maxResults,
     nextToken: params.get('NextToken'),
     defaultSize: Math.max(groups.length, 1),
