@@ -26,6 +26,7 @@ export const FAULT_SPEC_FORMS = [
   'console-as=plain',
   'aws-creds=expired',
   'pages=sparse',
+  'stage-moves=ignored',
   'latency=<n>ms|<n>s',
   'cp5xx=<0..1>',
   'reset=<0..1>',
@@ -99,6 +100,10 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
     case 'pages':
       if (value !== 'sparse') throw badItem(item, 'expected pages=sparse');
       faults.sparsePages = true;
+      return;
+    case 'stage-moves':
+      if (value !== 'ignored') throw badItem(item, 'expected stage-moves=ignored');
+      faults.ignoreStageMoves = true;
       return;
     case 'cp5xx':
       faults.cpErrorRate = parseRate(value, item);

@@ -165,6 +165,8 @@ export interface FaultConfig {
    * RequestExpired), before it acts. The simulated hosts' own role is not affected.
    */
   awsCredentials?: 'expired';
+  /** UpdateSecretVersionStage answers 200 and moves nothing (an emulator that does not implement stages). */
+  ignoreStageMoves?: boolean;
   /** Every paginated AWS listing answers an empty page with a NextToken before each page and after the last. */
   sparsePages?: boolean;
   /** Added latency per AWS request, milliseconds. */

@@ -213,6 +213,9 @@ async function finish(ctx: Context, run: RotationRun, ledger: RunLedger, to: Ver
   const secretId = run.secret.secretId;
   const described = await ctx.aws.describeSecret(secretId);
   const holder = described?.versions.find((v) => v.stages.includes(AWSCURRENT));
+  // Nothing to move from is not "already there": it is a secret molectl cannot see.
+  if (!holder)
+    await failFinish(run, ledger, to, described ? 'no version carries AWSCURRENT' : 'the secret is not found');
   if (holder && holder.versionId !== to.versionId) {
     await ctx.aws.updateSecretVersionStage({
       secretId,
@@ -224,6 +227,16 @@ async function finish(ctx: Context, run: RotationRun, ledger: RunLedger, to: Ver
   if (described?.versions.some((v) => v.versionId === to.versionId && v.stages.includes(AWSPENDING))) {
     await ctx.aws.updateSecretVersionStage({ secretId, stage: AWSPENDING, removeFromVersionId: to.versionId });
   }
+  // "Finished" is what Secrets Manager says afterwards, not that it accepted the calls.
+  const after = await ctx.aws.describeSecret(secretId);
+  const nowCurrent = after?.versions.find((v) => v.stages.includes(AWSCURRENT))?.versionId;
+  if (nowCurrent !== to.versionId)
+    await failFinish(
+      run,
+      ledger,
+      to,
+      nowCurrent ? `it still says AWSCURRENT is ${nowCurrent}` : 'it now shows no version with AWSCURRENT',
+    );
   await ledger.updateTarget(FINISH, {
     state: 'succeeded',
     outcome: 'finished',
@@ -232,4 +245,21 @@ async function finish(ctx: Context, run: RotationRun, ledger: RunLedger, to: Ver
   ctx.out.info(
     `finished: AWSCURRENT is ${to.versionId} (${to.fingerprint})${holder && holder.versionId !== to.versionId ? `, AWSPREVIOUS ${holder.versionId}` : ''}`,
   );
+}
+
+/** The consumers hold `to`, but Secrets Manager does not show it as AWSCURRENT: unverified, not finished. */
+async function failFinish(run: RotationRun, ledger: RunLedger, to: VersionToSet, seen: string): Promise<never> {
+  const error = new MolectlError(
+    `every consumer holds ${to.fingerprint}, but moving AWSCURRENT of ${run.secret.secretId} to ${to.versionId} is unverified: ${seen}`,
+    {
+      code: ExitCode.failed,
+      hint: `look with \`molectl secrets status ${run.secret.name}\`, then ${
+        run.mode === 'rollback'
+          ? `run \`molectl secrets rollback ${run.secret.name}\` again`
+          : `finish with \`molectl secrets rotate ${run.secret.name} --resume\``
+      }`,
+    },
+  );
+  await ledger.updateTarget(FINISH, { state: 'failed', outcome: 'unverified', error });
+  throw error;
 }

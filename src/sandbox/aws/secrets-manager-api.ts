@@ -70,6 +70,11 @@ export function handleSecretsManagerAction(
       return reply({ ARN: result.arn, Name: result.name, VersionId: result.versionId, VersionStages: result.stages });
     }
     case 'UpdateSecretVersionStage': {
+      // stage-moves=ignored: an emulator that accepts the call and moves nothing.
+      if (state.faults.ignoreStageMoves) {
+        const secret = findSecret(state, requireString(input, 'SecretId'));
+        return reply({ ARN: secret.arn, Name: secret.name });
+      }
       const result = updateSecretVersionStage(
         state,
         requireString(input, 'SecretId'),
