@@ -27,6 +27,7 @@ export const FAULT_SPEC_FORMS = [
   'aws-creds=expired',
   'pages=sparse',
   'stage-moves=ignored',
+  'ssm-get-lag=<n>',
   'latency=<n>ms|<n>s',
   'cp5xx=<0..1>',
   'reset=<0..1>',
@@ -104,6 +105,10 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
     case 'stage-moves':
       if (value !== 'ignored') throw badItem(item, 'expected stage-moves=ignored');
       faults.ignoreStageMoves = true;
+      return;
+    case 'ssm-get-lag':
+      if (!/^\d+$/.test(value)) throw badItem(item, 'expected a count of reads');
+      faults.getInvocationLag = Number(value);
       return;
     case 'cp5xx':
       faults.cpErrorRate = parseRate(value, item);

@@ -113,6 +113,8 @@ export interface SimInvocation {
   requestedAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
+  /** GetCommandInvocation reads of this invocation since it finished (faults.getInvocationLag). */
+  getReads?: number;
 }
 
 export interface SimCommand {
@@ -165,6 +167,12 @@ export interface FaultConfig {
    * RequestExpired), before it acts. The simulated hosts' own role is not affected.
    */
   awsCredentials?: 'expired';
+  /**
+   * GetCommandInvocation answers a finished invocation as still InProgress (no exit code, no
+   * output) this many times before the truth, while ListCommandInvocations already lists it
+   * finished: the two APIs are not read from one consistent snapshot.
+   */
+  getInvocationLag?: number;
   /** UpdateSecretVersionStage answers 200 and moves nothing (an emulator that does not implement stages). */
   ignoreStageMoves?: boolean;
   /** Every paginated AWS listing answers an empty page with a NextToken before each page and after the last. */

@@ -31,6 +31,7 @@ describe('parseFaultSpec', () => {
     ['latency=250', { ...defaultFaults(), awsLatencyMs: 250 }],
     ['host-work=1m', { ...defaultFaults(), hostWorkMs: 60_000 }],
     ['api-rate=off', { ...defaultFaults(), apiRates: {} }],
+    ['ssm-get-lag=2', { ...defaultFaults(), getInvocationLag: 2 }],
     ['stage-moves=ignored', { ...defaultFaults(), ignoreStageMoves: true }],
     ['pages=sparse', { ...defaultFaults(), sparsePages: true }],
     ['aws-creds=expired', { ...defaultFaults(), awsCredentials: 'expired' }],
