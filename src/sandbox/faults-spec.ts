@@ -28,6 +28,7 @@ export const FAULT_SPEC_FORMS = [
   'pages=sparse',
   'stage-moves=ignored',
   'ssm-get-lag=<n>',
+  'pending-stages=ignored',
   'latency=<n>ms|<n>s',
   'cp5xx=<0..1>',
   'reset=<0..1>',
@@ -109,6 +110,10 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
     case 'ssm-get-lag':
       if (!/^\d+$/.test(value)) throw badItem(item, 'expected a count of reads');
       faults.getInvocationLag = Number(value);
+      return;
+    case 'pending-stages':
+      if (value !== 'ignored') throw badItem(item, 'expected pending-stages=ignored');
+      faults.ignoreVersionStages = true;
       return;
     case 'cp5xx':
       faults.cpErrorRate = parseRate(value, item);

@@ -173,6 +173,8 @@ export interface FaultConfig {
    * finished: the two APIs are not read from one consistent snapshot.
    */
   getInvocationLag?: number;
+  /** PutSecretValue ignores VersionStages: every new version becomes AWSCURRENT (an emulator without staging). */
+  ignoreVersionStages?: boolean;
   /** UpdateSecretVersionStage answers 200 and moves nothing (an emulator that does not implement stages). */
   ignoreStageMoves?: boolean;
   /** Every paginated AWS listing answers an empty page with a NextToken before each page and after the last. */

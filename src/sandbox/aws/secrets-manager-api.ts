@@ -65,7 +65,8 @@ export function handleSecretsManagerAction(
         throw new AwsApiError('InvalidRequestException', 'You must provide either SecretString or SecretBinary.');
       const result = putSecretValue(state, requireString(input, 'SecretId'), value, {
         clientRequestToken: readString(input, 'ClientRequestToken'),
-        stages: readStringList(input, 'VersionStages'),
+        // pending-stages=ignored: an emulator that stores every new version as AWSCURRENT.
+        stages: state.faults.ignoreVersionStages ? undefined : readStringList(input, 'VersionStages'),
       });
       return reply({ ARN: result.arn, Name: result.name, VersionId: result.versionId, VersionStages: result.stages });
     }
