@@ -9,6 +9,7 @@ import { setConsumer, type ConsumerSettings, type VersionToSet } from './consume
 import { abortPending, finishFailure, putBack } from './put-back-consumers.js';
 import type { ManagedSecret } from './managed-secret.js';
 import { AWSCURRENT, AWSPENDING } from '../aws/secret-stages.js';
+import { checkStagedAsPending, failFinish } from './confirm-rotation-stages.js';
 import type { RotationMode } from './rotation-plan.js';
 
 /**
@@ -204,54 +205,9 @@ async function createPending(ctx: Context, run: RotationRun, ledger: RunLedger):
     remoteIds: { versionId: put.versionId },
     detail: { fingerprint: version.fingerprint, clientRequestToken: ledger.id },
   });
-  await checkStagedAsPending(ctx, run, ledger, put);
+  await checkStagedAsPending(ctx, run, ledger, put, CREATE);
   ctx.out.info(`created AWSPENDING version ${put.versionId} (len=${Buffer.byteLength(value)} ${version.fingerprint})`);
   return version;
-}
-
-/**
- * The new version must be AWSPENDING, and only that, before any consumer is touched: a Secrets
- * Manager that ignores VersionStages (an emulator) makes it AWSCURRENT at once, a value no
- * consumer holds yet, and a failure later would put every consumer back on the old value while
- * AWSCURRENT stayed on the new one. Checked from the put's own answer, or read when it names none;
- * a wrongly current version is moved back, and the run stops with nothing else changed.
- */
-async function checkStagedAsPending(
-  ctx: Context,
-  run: RotationRun,
-  ledger: RunLedger,
-  put: { versionId: string; stages: string[] },
-): Promise<void> {
-  const secretId = run.secret.secretId;
-  const stagesOf = async (): Promise<string[]> =>
-    (await ctx.aws.describeSecret(secretId))?.versions.find((v) => v.versionId === put.versionId)?.stages ?? [];
-  const stages = put.stages.length > 0 ? put.stages : await stagesOf();
-  if (stages.includes(AWSPENDING) && !stages.includes(AWSCURRENT)) return;
-  let restored = !stages.includes(AWSCURRENT);
-  if (!restored) {
-    await ctx.aws
-      .updateSecretVersionStage({
-        secretId,
-        stage: AWSCURRENT,
-        moveToVersionId: run.current.versionId,
-        removeFromVersionId: put.versionId,
-      })
-      .catch(() => undefined);
-    restored = !(await stagesOf()).includes(AWSCURRENT);
-  }
-  const error = new MolectlError(
-    `Secrets Manager stored the new version ${put.versionId} of ${secretId} as ${stages.join('+') || 'no stage'}, not AWSPENDING: no consumer was changed${
-      restored ? '' : `, and AWSCURRENT could not be put back on ${run.current.versionId}`
-    }`,
-    {
-      code: ExitCode.failed,
-      hint: restored
-        ? `check with \`molectl secrets status ${run.secret.name}\`; this Secrets Manager does not keep VersionStages, so it cannot stage a rotation`
-        : `put it back: aws secretsmanager update-secret-version-stage --secret-id ${secretId} --version-stage AWSCURRENT --move-to-version-id ${run.current.versionId} --remove-from-version-id ${put.versionId}`,
-    },
-  );
-  await ledger.updateTarget(CREATE, { state: 'failed', outcome: 'not-pending', error });
-  throw error;
 }
 
 async function finish(ctx: Context, run: RotationRun, ledger: RunLedger, to: VersionToSet): Promise<void> {
@@ -261,7 +217,7 @@ async function finish(ctx: Context, run: RotationRun, ledger: RunLedger, to: Ver
   const holder = described?.versions.find((v) => v.stages.includes(AWSCURRENT));
   // Nothing to move from is not "already there": it is a secret molectl cannot see.
   if (!holder)
-    await failFinish(run, ledger, to, described ? 'no version carries AWSCURRENT' : 'the secret is not found');
+    await failFinish(run, ledger, to, FINISH, described ? 'no version carries AWSCURRENT' : 'the secret is not found');
   if (holder && holder.versionId !== to.versionId) {
     await ctx.aws.updateSecretVersionStage({
       secretId,
@@ -281,6 +237,7 @@ async function finish(ctx: Context, run: RotationRun, ledger: RunLedger, to: Ver
       run,
       ledger,
       to,
+      FINISH,
       nowCurrent ? `it still says AWSCURRENT is ${nowCurrent}` : 'it now shows no version with AWSCURRENT',
     );
   await ledger.updateTarget(FINISH, {
@@ -291,21 +248,4 @@ async function finish(ctx: Context, run: RotationRun, ledger: RunLedger, to: Ver
   ctx.out.info(
     `finished: AWSCURRENT is ${to.versionId} (${to.fingerprint})${holder && holder.versionId !== to.versionId ? `, AWSPREVIOUS ${holder.versionId}` : ''}`,
   );
-}
-
-/** The consumers hold `to`, but Secrets Manager does not show it as AWSCURRENT: unverified, not finished. */
-async function failFinish(run: RotationRun, ledger: RunLedger, to: VersionToSet, seen: string): Promise<never> {
-  const error = new MolectlError(
-    `every consumer holds ${to.fingerprint}, but moving AWSCURRENT of ${run.secret.secretId} to ${to.versionId} is unverified: ${seen}`,
-    {
-      code: ExitCode.failed,
-      hint: `look with \`molectl secrets status ${run.secret.name}\`, then ${
-        run.mode === 'rollback'
-          ? `run \`molectl secrets rollback ${run.secret.name}\` again`
-          : `finish with \`molectl secrets rotate ${run.secret.name} --resume\``
-      }`,
-    },
-  );
-  await ledger.updateTarget(FINISH, { state: 'failed', outcome: 'unverified', error });
-  throw error;
 }
