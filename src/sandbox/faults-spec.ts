@@ -25,7 +25,7 @@ export const FAULT_SPEC_FORMS = [
   'throttle-as=<ErrorCode|none>:<http status>',
   'console-as=plain',
   'aws-creds=expired',
-  'pages=sparse',
+  'pages=sparse|endless',
   'stage-moves=ignored',
   'ssm-get-lag=<n>',
   'pending-stages=ignored',
@@ -100,8 +100,9 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
       faults.awsCredentials = 'expired';
       return;
     case 'pages':
-      if (value !== 'sparse') throw badItem(item, 'expected pages=sparse');
-      faults.sparsePages = true;
+      if (value === 'sparse') faults.sparsePages = true;
+      else if (value === 'endless') faults.endlessPages = true;
+      else throw badItem(item, 'expected pages=sparse or pages=endless');
       return;
     case 'stage-moves':
       if (value !== 'ignored') throw badItem(item, 'expected stage-moves=ignored');

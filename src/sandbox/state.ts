@@ -179,6 +179,8 @@ export interface FaultConfig {
   ignoreStageMoves?: boolean;
   /** Every paginated AWS listing answers an empty page with a NextToken before each page and after the last. */
   sparsePages?: boolean;
+  /** Every paginated AWS listing, after its last page, answers empty pages with a new NextToken for ever (a broken paginator). */
+  endlessPages?: boolean;
   /** Added latency per AWS request, milliseconds. */
   awsLatencyMs: number;
   /** Fraction 0..1 of CP requests answered with 503. */

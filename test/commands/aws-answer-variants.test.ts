@@ -55,3 +55,20 @@ describe('listings answered with empty pages that carry a NextToken', { timeout:
     expect(status.stdout).toContain('3/3 tenants on current');
   });
 });
+
+describe('a listing whose pages never end (empty pages, each with a new NextToken)', { timeout: 120_000 }, () => {
+  let f: SandboxFixture;
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 1, faults: 'pages=endless' });
+  });
+  afterAll(() => f.stop());
+
+  it.each([
+    ['fleet orphans', ['fleet', 'orphans']],
+    ['migrate plan', ['migrate', 'cp-secret', 'plan']],
+  ])('%s ends with an error (exit 1) instead of following it for ever', async (_name, argv) => {
+    const r = await f.molectl(['--env', 'sandbox', ...argv]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/an AWS listing answered 1000 empty pages in a row, each with a new page token/);
+  });
+});

@@ -35,6 +35,7 @@ describe('parseFaultSpec', () => {
     ['ssm-get-lag=2', { ...defaultFaults(), getInvocationLag: 2 }],
     ['stage-moves=ignored', { ...defaultFaults(), ignoreStageMoves: true }],
     ['pages=sparse', { ...defaultFaults(), sparsePages: true }],
+    ['pages=endless', { ...defaultFaults(), endlessPages: true }],
     ['aws-creds=expired', { ...defaultFaults(), awsCredentials: 'expired' }],
     ['console-as=plain', { ...defaultFaults(), consoleEncoding: 'plain' }],
     ['throttle-as=none:429', { ...defaultFaults(), throttleAnswer: { code: null, status: 429 } }],

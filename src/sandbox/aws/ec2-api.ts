@@ -60,6 +60,7 @@ function describeInstances(state: SandboxState, requestId: string, params: Query
   const instances = findInstances(state, instanceIds, filters);
   const { page, nextToken } = paginateItems(instances, {
     sparse: state.faults.sparsePages === true,
+    endless: state.faults.endlessPages === true,
     maxResults,
     nextToken: params.get('NextToken'),
     // Without MaxResults EC2 returns everything in one page.
@@ -151,6 +152,7 @@ function describeSecurityGroups(state: SandboxState, requestId: string, params: 
   const maxResults = readQueryInt(params, 'MaxResults');
   const { page, nextToken } = paginateItems(groups, {
     sparse: state.faults.sparsePages === true,
+    endless: state.faults.endlessPages === true,
     maxResults,
     nextToken: params.get('NextToken'),
     defaultSize: Math.max(groups.length, 1),

@@ -24,6 +24,8 @@ export interface PageOptions {
    * filter leaves a scanned page empty. A caller that stops at an empty page loses the rest.
    */
   sparse?: boolean;
+  /** After the last page, keep answering empty pages, each with a new NextToken (faults `pages=endless`). */
+  endless?: boolean;
 }
 
 export function paginateItems<T>(items: T[], options: PageOptions): { page: T[]; nextToken: string | undefined } {
@@ -43,7 +45,9 @@ export function paginateItems<T>(items: T[], options: PageOptions): { page: T[];
   const page = items.slice(offset, offset + size);
   const more = offset + size < items.length;
   const next =
-    more || (options.sparse && offset < items.length) ? encodeToken(offset + size, options.scope) : undefined;
+    more || options.endless || (options.sparse && offset < items.length)
+      ? encodeToken(offset + size, options.scope)
+      : undefined;
   return { page, nextToken: next };
 }
 

@@ -94,6 +94,7 @@ export async function handleSsmAction(
       });
       const { page, nextToken } = paginateItems(all, {
         sparse: state.faults.sparsePages === true,
+        endless: state.faults.endlessPages === true,
         maxResults: readNumber(input, 'MaxResults'),
         nextToken: readString(input, 'NextToken'),
         defaultSize: 10,
@@ -145,6 +146,7 @@ function describeInstanceInformation(state: SandboxState, input: JsonInput): Rec
   );
   const { page, nextToken } = paginateItems(managed, {
     sparse: state.faults.sparsePages === true,
+    endless: state.faults.endlessPages === true,
     maxResults: readNumber(input, 'MaxResults'),
     nextToken: readString(input, 'NextToken'),
     defaultSize: 50,

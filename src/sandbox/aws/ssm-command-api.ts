@@ -154,6 +154,7 @@ export function listCommandInvocations(state: SandboxState, input: JsonInput): R
   }
   const { page, nextToken } = paginateItems(rows, {
     sparse: state.faults.sparsePages === true,
+    endless: state.faults.endlessPages === true,
     maxResults: readNumber(input, 'MaxResults'),
     nextToken: readString(input, 'NextToken'),
     defaultSize: 50,
@@ -189,6 +190,7 @@ export function listCommands(state: SandboxState, input: JsonInput): Record<stri
   }
   const { page, nextToken } = paginateItems(commands, {
     sparse: state.faults.sparsePages === true,
+    endless: state.faults.endlessPages === true,
     maxResults: readNumber(input, 'MaxResults'),
     nextToken: readString(input, 'NextToken'),
     defaultSize: 50,
