@@ -29,6 +29,7 @@ export const FAULT_SPEC_FORMS = [
   'stage-moves=ignored',
   'ssm-get-lag=<n>',
   'pending-stages=ignored',
+  'ec2-filters=ignored',
   'latency=<n>ms|<n>s',
   'cp5xx=<0..1>',
   'reset=<0..1>',
@@ -115,6 +116,10 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
     case 'pending-stages':
       if (value !== 'ignored') throw badItem(item, 'expected pending-stages=ignored');
       faults.ignoreVersionStages = true;
+      return;
+    case 'ec2-filters':
+      if (value !== 'ignored') throw badItem(item, 'expected ec2-filters=ignored');
+      faults.ignoreEc2Filters = true;
       return;
     case 'cp5xx':
       faults.cpErrorRate = parseRate(value, item);

@@ -175,6 +175,8 @@ export interface FaultConfig {
   getInvocationLag?: number;
   /** PutSecretValue ignores VersionStages: every new version becomes AWSCURRENT (an emulator without staging). */
   ignoreVersionStages?: boolean;
+  /** DescribeInstances ignores its Filters (tags, states) and answers every instance (InstanceIds still apply). */
+  ignoreEc2Filters?: boolean;
   /** UpdateSecretVersionStage answers 200 and moves nothing (an emulator that does not implement stages). */
   ignoreStageMoves?: boolean;
   /** Every paginated AWS listing answers an empty page with a NextToken before each page and after the last. */

@@ -72,3 +72,38 @@ describe('a listing whose pages never end (empty pages, each with a new NextToke
     expect(r.stderr).toMatch(/an AWS listing answered 1000 empty pages in a row, each with a new page token/);
   });
 });
+
+describe('a DescribeInstances that ignores its Filters', { timeout: 180_000 }, () => {
+  let f: SandboxFixture;
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 2, preCutover: 2, workspacesPerTenant: 1, faults: 'ec2-filters=ignored' });
+  });
+  afterAll(() => f.stop());
+
+  it('plan still sees each tenant once: workspaces are not tenants', async () => {
+    const plan = await f.molectl(['--env', 'sandbox', 'migrate', 'cp-secret', 'plan', '-o', 'json']);
+    expect(plan.code, plan.stderr).toBe(0);
+    const doc = JSON.parse(plan.stdout) as {
+      targets: Array<{ slug: string; class: string }>;
+      mismatches: { duplicateInstances: unknown[] };
+    };
+    expect(doc.targets.map((t) => [t.slug, t.class])).toEqual([
+      ['acme', 'needs-migration'],
+      ['beta', 'needs-migration'],
+    ]);
+    expect(doc.mismatches.duplicateInstances).toEqual([]);
+  });
+
+  it('the orphan scan does not report instances already terminated', async () => {
+    const { state } = f.sandbox;
+    // A deleted org leaves its instances terminated: they cost nothing and need no action.
+    for (const instance of state.instances.values())
+      if (instance.tags.some((t) => t.Key === 'OrgSlug' && t.Value === 'beta')) instance.state = 'terminated';
+    state.orgs.delete('beta');
+    const terminated = [...state.instances.values()].filter((i) => i.state === 'terminated').map((i) => i.instanceId);
+    expect(terminated.length).toBeGreaterThan(0);
+    const orphans = await f.molectl(['--env', 'sandbox', 'fleet', 'orphans', '-o', 'json']);
+    for (const id of terminated) expect(orphans.stdout).not.toContain(id);
+    expect(orphans.code).toBe(0);
+  });
+});

@@ -31,6 +31,7 @@ describe('parseFaultSpec', () => {
     ['latency=250', { ...defaultFaults(), awsLatencyMs: 250 }],
     ['host-work=1m', { ...defaultFaults(), hostWorkMs: 60_000 }],
     ['api-rate=off', { ...defaultFaults(), apiRates: {} }],
+    ['ec2-filters=ignored', { ...defaultFaults(), ignoreEc2Filters: true }],
     ['pending-stages=ignored', { ...defaultFaults(), ignoreVersionStages: true }],
     ['ssm-get-lag=2', { ...defaultFaults(), getInvocationLag: 2 }],
     ['stage-moves=ignored', { ...defaultFaults(), ignoreStageMoves: true }],

@@ -56,7 +56,8 @@ function describeInstances(state: SandboxState, requestId: string, params: Query
       'The parameter instancesSet cannot be used with the parameter maxResults',
     );
   }
-  const filters = readEc2Filters(params);
+  // ec2-filters=ignored: an endpoint without Filters support answers every instance.
+  const filters = state.faults.ignoreEc2Filters ? [] : readEc2Filters(params);
   const instances = findInstances(state, instanceIds, filters);
   const { page, nextToken } = paginateItems(instances, {
     sparse: state.faults.sparsePages === true,
