@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulateTenantProvisionCall } from '../../src/sandbox/cp/simulate-tenant.js';
+import { addSimInstance } from '../helpers/add-sim-instance.js';
 import { startSandboxFixture, type SandboxFixture } from '../helpers/sandbox-fixture.js';
 
 // Answers AWS gives that the sandbox did not give until asked to (another emulator, or AWS
@@ -105,5 +106,40 @@ describe('a DescribeInstances that ignores its Filters', { timeout: 180_000 }, (
     const orphans = await f.molectl(['--env', 'sandbox', 'fleet', 'orphans', '-o', 'json']);
     for (const id of terminated) expect(orphans.stdout).not.toContain(id);
     expect(orphans.code).toBe(0);
+  });
+});
+
+describe('an org with two running tenant instances', { timeout: 180_000 }, () => {
+  let f: SandboxFixture;
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 2, preCutover: 2 });
+    // A re-provisioned tenant whose old instance still runs: the same tags on two instances.
+    const { state } = f.sandbox;
+    const beta = state.instances.get(state.orgs.get('beta')!.tenantInstanceId!)!;
+    addSimInstance(state, { tags: beta.tags.map((t) => ({ ...t })) });
+  });
+  afterAll(() => f.stop());
+
+  it('is not left out in silence: plan exits 5 naming it, and apply does not call the fleet done', async () => {
+    const plan = await f.molectl(['--env', 'sandbox', 'migrate', 'cp-secret', 'plan']);
+    expect(plan.code).toBe(5);
+    expect(plan.stderr).toMatch(/1 tenant could not be judged .* — beta/);
+    const apply = await f.molectl([
+      '--env',
+      'sandbox',
+      'migrate',
+      'cp-secret',
+      'apply',
+      '--yes',
+      '--soak',
+      '0',
+      '--health-timeout',
+      '5s',
+      '-o',
+      'json',
+    ]);
+    expect(apply.code).toBe(5);
+    expect(JSON.parse(apply.stdout).status).toBe('partial');
+    expect(apply.stderr).toMatch(/beta/);
   });
 });
