@@ -22,6 +22,14 @@ export type CascadeStep = (typeof CASCADE_STEPS)[number];
 
 export const FAULT_SPEC_FORMS = [
   'throttle=<0..1>',
+  'throttle-as=<ErrorCode|none>:<http status>',
+  'console-as=plain',
+  'aws-creds=expired',
+  'pages=sparse|endless',
+  'stage-moves=ignored',
+  'ssm-get-lag=<n>',
+  'pending-stages=ignored',
+  'ec2-filters=ignored',
   'latency=<n>ms|<n>s',
   'cp5xx=<0..1>',
   'reset=<0..1>',
@@ -75,6 +83,43 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
   switch (key) {
     case 'throttle':
       faults.awsThrottleRate = parseRate(value, item);
+      return;
+    case 'throttle-as': {
+      const [code, status] = parsePairs(value, item)[0]!;
+      if (!/^\d{3}$/.test(status) || Number(status) < 400)
+        throw badItem(item, 'expected an HTTP error status like 429');
+      if (!/^[A-Za-z][A-Za-z0-9.]*$/.test(code)) throw badItem(item, 'expected an AWS error code or none');
+      faults.throttleAnswer = { code: code === 'none' ? null : code, status: Number(status) };
+      return;
+    }
+    case 'console-as':
+      if (value !== 'plain') throw badItem(item, 'expected console-as=plain');
+      faults.consoleEncoding = 'plain';
+      return;
+    case 'aws-creds':
+      if (value !== 'expired') throw badItem(item, 'expected aws-creds=expired');
+      faults.awsCredentials = 'expired';
+      return;
+    case 'pages':
+      if (value === 'sparse') faults.sparsePages = true;
+      else if (value === 'endless') faults.endlessPages = true;
+      else throw badItem(item, 'expected pages=sparse or pages=endless');
+      return;
+    case 'stage-moves':
+      if (value !== 'ignored') throw badItem(item, 'expected stage-moves=ignored');
+      faults.ignoreStageMoves = true;
+      return;
+    case 'ssm-get-lag':
+      if (!/^\d+$/.test(value)) throw badItem(item, 'expected a count of reads');
+      faults.getInvocationLag = Number(value);
+      return;
+    case 'pending-stages':
+      if (value !== 'ignored') throw badItem(item, 'expected pending-stages=ignored');
+      faults.ignoreVersionStages = true;
+      return;
+    case 'ec2-filters':
+      if (value !== 'ignored') throw badItem(item, 'expected ec2-filters=ignored');
+      faults.ignoreEc2Filters = true;
       return;
     case 'cp5xx':
       faults.cpErrorRate = parseRate(value, item);

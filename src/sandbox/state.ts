@@ -113,6 +113,8 @@ export interface SimInvocation {
   requestedAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
+  /** GetCommandInvocation reads of this invocation since it finished (faults.getInvocationLag). */
+  getReads?: number;
 }
 
 export interface SimCommand {
@@ -147,6 +149,40 @@ export interface RecordedRequest {
 export interface FaultConfig {
   /** Fraction 0..1 of AWS requests answered with ThrottlingException. */
   awsThrottleRate: number;
+  /**
+   * How a throttle (awsThrottleRate or apiRates) is answered. Absent: each service's own error
+   * (ThrottlingException 400, EC2's RequestLimitExceeded 503). Another emulator, or a proxy in
+   * front of AWS, may answer another name or status, or a bare HTTP 429 "Rate exceeded" with no
+   * error code at all (`code: null`).
+   */
+  throttleAnswer?: { code: string | null; status: number };
+  /**
+   * 'plain': GetConsoleOutput answers the console text as it is, not base64 (an emulator that
+   * forgot the encoding). Absent: base64, as EC2 does.
+   */
+  consoleEncoding?: 'plain';
+  /**
+   * 'expired': every AWS request is refused as the real services refuse expired session
+   * credentials (STS ExpiredToken, SSM and Secrets Manager ExpiredTokenException, EC2
+   * RequestExpired), before it acts. The simulated hosts' own role is not affected.
+   */
+  awsCredentials?: 'expired';
+  /**
+   * GetCommandInvocation answers a finished invocation as still InProgress (no exit code, no
+   * output) this many times before the truth, while ListCommandInvocations already lists it
+   * finished: the two APIs are not read from one consistent snapshot.
+   */
+  getInvocationLag?: number;
+  /** PutSecretValue ignores VersionStages: every new version becomes AWSCURRENT (an emulator without staging). */
+  ignoreVersionStages?: boolean;
+  /** DescribeInstances ignores its Filters (tags, states) and answers every instance (InstanceIds still apply). */
+  ignoreEc2Filters?: boolean;
+  /** UpdateSecretVersionStage answers 200 and moves nothing (an emulator that does not implement stages). */
+  ignoreStageMoves?: boolean;
+  /** Every paginated AWS listing answers an empty page with a NextToken before each page and after the last. */
+  sparsePages?: boolean;
+  /** Every paginated AWS listing, after its last page, answers empty pages with a new NextToken for ever (a broken paginator). */
+  endlessPages?: boolean;
   /** Added latency per AWS request, milliseconds. */
   awsLatencyMs: number;
   /** Fraction 0..1 of CP requests answered with 503. */

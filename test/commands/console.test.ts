@@ -149,6 +149,19 @@ describe('molectl console: selection, JSON, files', () => {
     }
   });
 
+  it('a console answer that is not base64 is an error, not decoded noise', async () => {
+    h.sandbox.state.faults.consoleEncoding = 'plain';
+    try {
+      const run = await h.run(['console', 'acme']);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toContain(`EC2 returned console output of ${tenant.instanceId} that is not base64`);
+      expectNoSecrets(run.stdout + run.stderr);
+    } finally {
+      delete h.sandbox.state.faults.consoleEncoding;
+    }
+  });
+
   it('--latest on an instance that is not Nitro falls back with a note', async () => {
     tenant.nitro = false;
     try {

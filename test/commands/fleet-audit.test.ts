@@ -367,6 +367,28 @@ describe('molectl fleet audit: reports', () => {
     await h.stop();
   });
 
+  it('a console EC2 did not base64-encode is unknown, not a clean pass over decoded noise', async () => {
+    // Another emulator answers GetConsoleOutput with the text as it is: Node's base64 decoder
+    // would turn beta's leaking console into bytes of noise in which no secret can be found.
+    h.sandbox.state.faults.consoleEncoding = 'plain';
+    try {
+      const run = await h.run(['fleet', 'audit', '-o', 'json', '--checks', 'console-leaks-secret']);
+      const doc = json(run.stdout);
+      const beta = doc.tenants.find((t) => t.tenant === 'beta')!;
+      const consoles = beta.findings.filter((f) => f.check === 'console-leaks-secret');
+      expect(consoles.length).toBeGreaterThan(0);
+      for (const finding of consoles) {
+        expect(finding.status).toBe('unknown');
+        expect(finding.detail).toMatch(/not base64/);
+      }
+      expect(doc.checks.find((c) => c.id === 'console-leaks-secret')).toMatchObject({ pass: 0, fail: 0 });
+      expect(run.code).not.toBe(0);
+      for (const secret of secrets) expect(run.stdout + run.stderr).not.toContain(secret);
+    } finally {
+      delete h.sandbox.state.faults.consoleEncoding;
+    }
+  });
+
   it('no secret value appears in any report format, file, or SSM command (sentinel)', async () => {
     // The planted values really are in what the audit reads.
     const beta = [...h.sandbox.state.instances.values()].find(

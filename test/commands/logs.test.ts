@@ -135,6 +135,18 @@ describe('molectl logs', () => {
     expect(run.stderr).toMatch(/molectl console/);
   });
 
+  it('a GetCommandInvocation that lags the list (still InProgress) is waited for, not taken for the result', async () => {
+    // ListCommandInvocations already says Success; GetCommandInvocation says InProgress, no
+    // exit code and no output, twice per invocation before the truth.
+    h.sandbox.state.faults.getInvocationLag = 2;
+    const run = await h.run(['logs', post, '--tail', '3']);
+    expect(run.stderr).not.toMatch(/docker logs failed/);
+    expect(run.code).toBe(0);
+    expect(run.stdout.trimEnd().split('\n')).toHaveLength(3);
+    const gets = h.sandbox.state.requests.filter((q) => q.action === 'GetCommandInvocation');
+    expect(gets.length).toBeGreaterThanOrEqual(3);
+  });
+
   it('--no-redact into a pipe is refused', async () => {
     const run = await h.run(['logs', post, '--no-redact']);
     expect(run.code).toBe(2);

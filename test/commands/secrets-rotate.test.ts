@@ -430,3 +430,106 @@ describe('rotating when no tenant can be seen at all', { timeout: 120_000 }, () 
     expect(r.stdout + r.stderr).not.toMatch(/all 0 reachable/);
   });
 });
+
+describe('a Secrets Manager that accepts stage moves and makes none', { timeout: 120_000 }, () => {
+  let f: SandboxFixture;
+  const ADMIN_ID = 'molecule/cp/admin-api-token';
+  const ROTATE_ADMIN = [
+    '--env',
+    'sandbox',
+    '--yes',
+    'secrets',
+    'rotate',
+    'cp-admin-api-token',
+    '--deploy-timeout',
+    '30s',
+  ];
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 1, faults: 'stage-moves=ignored' });
+    const { createSecret } = await import('../../src/sandbox/aws/secrets-store.js');
+    createSecret(f.sandbox.state, ADMIN_ID, f.sandbox.state.cpAdminToken);
+  });
+  afterAll(() => f.stop());
+
+  it('is not called rotated: the finish is unverified (exit 1), and --resume finishes it once moves work', async () => {
+    const { state } = f.sandbox;
+    const oldVersion = stageMap(state, ADMIN_ID).AWSCURRENT!;
+    const r = await f.molectl(ROTATE_ADMIN, { env: deployServicesEnv() });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `moving AWSCURRENT of ${ADMIN_ID} to ${stageMap(state, ADMIN_ID).AWSPENDING} is unverified: it still says AWSCURRENT is ${oldVersion}`,
+    );
+    expect(r.stderr).toContain('molectl secrets rotate cp-admin-api-token --resume');
+    expect(r.stderr).not.toMatch(/finished: AWSCURRENT is/);
+    const ledger = JSON.parse(ledgers(f.stateDir)) as {
+      status: string;
+      targets: Record<string, { state: string; outcome: string }>;
+    };
+    expect(ledger.status).toBe('failed');
+    expect(ledger.targets.finish).toMatchObject({ state: 'failed', outcome: 'unverified' });
+
+    delete state.faults.ignoreStageMoves;
+    const resumed = await f.molectl([...ROTATE_ADMIN, '--resume'], { env: deployServicesEnv() });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const stages = stageMap(state, ADMIN_ID);
+    expect(stages.AWSPREVIOUS).toBe(oldVersion);
+    expect(stages.AWSPENDING).toBeUndefined();
+    expect(state.cpAdminToken).toBe(valueOf(state, ADMIN_ID, 'AWSCURRENT'));
+  });
+});
+
+describe('a Secrets Manager that ignores VersionStages', { timeout: 120_000 }, () => {
+  let f: SandboxFixture;
+  const ADMIN_ID = 'molecule/cp/admin-api-token';
+  const ROTATE_ADMIN = [
+    '--env',
+    'sandbox',
+    '--yes',
+    'secrets',
+    'rotate',
+    'cp-admin-api-token',
+    '--deploy-timeout',
+    '30s',
+  ];
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 1, faults: 'pending-stages=ignored' });
+    const { createSecret } = await import('../../src/sandbox/aws/secrets-store.js');
+    createSecret(f.sandbox.state, ADMIN_ID, f.sandbox.state.cpAdminToken);
+  });
+  afterAll(() => f.stop());
+
+  it('stops before any consumer when the new version lands as AWSCURRENT, and puts AWSCURRENT back', async () => {
+    const { state } = f.sandbox;
+    const before = stageMap(state, ADMIN_ID);
+    const current = valueOf(state, ADMIN_ID, 'AWSCURRENT');
+    // Were the rotation to go on, this consumer would fail and everything would be "put back".
+    state.faults.flags['giteaSecretsFail'] = true;
+    const since = state.requests.length;
+    const r = await f.molectl(ROTATE_ADMIN, { env: deployServicesEnv() });
+    delete state.faults.flags['giteaSecretsFail'];
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /stored the new version \S+ of molecule\/cp\/admin-api-token as AWSCURRENT, not AWSPENDING: no consumer was changed/,
+    );
+    // AWSCURRENT is the value every consumer holds: the old one.
+    expect(valueOf(state, ADMIN_ID, 'AWSCURRENT')).toBe(current);
+    expect(stageMap(state, ADMIN_ID).AWSCURRENT).toBe(before.AWSCURRENT);
+    expect(getDeployServices(state).railwayVariables.get('svc-controlplane/env-production')!.CP_ADMIN_API_TOKEN).toBe(
+      current,
+    );
+    const changed = state.requests
+      .slice(since)
+      .filter(
+        (q) =>
+          (q.service === 'railway' && /\bmutation\b/.test(q.body)) ||
+          (q.service === 'gitea' && q.action.startsWith('PUT')),
+      );
+    expect(changed).toEqual([]);
+    const ledger = JSON.parse(ledgers(f.stateDir)) as {
+      status: string;
+      targets: Record<string, { state: string; outcome: string }>;
+    };
+    expect(ledger.status).toBe('failed');
+    expect(ledger.targets.create).toMatchObject({ state: 'failed', outcome: 'not-pending' });
+  });
+});

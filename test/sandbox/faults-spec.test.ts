@@ -31,6 +31,19 @@ describe('parseFaultSpec', () => {
     ['latency=250', { ...defaultFaults(), awsLatencyMs: 250 }],
     ['host-work=1m', { ...defaultFaults(), hostWorkMs: 60_000 }],
     ['api-rate=off', { ...defaultFaults(), apiRates: {} }],
+    ['ec2-filters=ignored', { ...defaultFaults(), ignoreEc2Filters: true }],
+    ['pending-stages=ignored', { ...defaultFaults(), ignoreVersionStages: true }],
+    ['ssm-get-lag=2', { ...defaultFaults(), getInvocationLag: 2 }],
+    ['stage-moves=ignored', { ...defaultFaults(), ignoreStageMoves: true }],
+    ['pages=sparse', { ...defaultFaults(), sparsePages: true }],
+    ['pages=endless', { ...defaultFaults(), endlessPages: true }],
+    ['aws-creds=expired', { ...defaultFaults(), awsCredentials: 'expired' }],
+    ['console-as=plain', { ...defaultFaults(), consoleEncoding: 'plain' }],
+    ['throttle-as=none:429', { ...defaultFaults(), throttleAnswer: { code: null, status: 429 } }],
+    [
+      'throttle-as=TooManyRequestsException:429',
+      { ...defaultFaults(), throttleAnswer: { code: 'TooManyRequestsException', status: 429 } },
+    ],
     ['slow=a:1s|i-0abc:500ms', { ...defaultFaults(), slowHosts: { a: 1000, 'i-0abc': 500 } }],
     ['offline=a, offline=b', { ...defaultFaults(), offlineHosts: ['a', 'b'] }],
     [
@@ -51,6 +64,7 @@ describe('parseFaultSpec', () => {
     ['slow=delta', 'expected name:value'],
     ['cascade-fail=y:explode', 'unknown cascade step "explode"'],
     ['api-rate=SendCommand:fast', 'expected <action>:<n>/s[:<burst>] in "SendCommand:fast"'],
+    ['throttle-as=none:fast', 'expected an HTTP error status'],
     ['teleport=1', 'unknown fault "teleport"'],
   ])('rejects %j with a usage error naming the item', (spec, reason) => {
     let error: unknown;

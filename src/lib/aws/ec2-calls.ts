@@ -2,6 +2,7 @@ import type { Filter, Instance } from '@aws-sdk/client-ec2';
 import type { ConsoleOutput, InstanceQuery, InstanceSummary } from './aws-types.js';
 import type { AwsInvoker } from './aws-invoker.js';
 import { chunkIds, collectPages, mapChunks } from './collect-pages.js';
+import { MolectlError } from '../errors.js';
 
 /** EC2's GetConsoleOutput window: when the decoded text fills it, older lines were dropped. */
 const CONSOLE_WINDOW_BYTES = 64 * 1024;
@@ -37,10 +38,41 @@ export async function listInstances(aws: AwsInvoker, query: InstanceQuery): Prom
         );
       const instances =
         ids.length > 0 ? (await mapChunks(chunkIds(ids, 200), 8, fetchAll)).flat() : await fetchAll(undefined);
-      return instances.map(toInstanceSummary);
+      return instances.map(toInstanceSummary).filter((instance) => !contradictsQuery(instance, query));
     },
     target ? { target } : {},
   );
+}
+
+/**
+ * True when a row EC2 returned plainly does not match what was asked: an id not asked for, a
+ * known state not asked for, a tag with another value, or a tag key missing from an instance that
+ * has tags. The filters are EC2's job, but an endpoint that ignores them (an emulator without tag
+ * filters) would hand over every instance of the account: workspaces counted as tenants, a
+ * terminated instance reported as a costly orphan, another instance's console shown. What EC2
+ * left unsaid (no State, no Tags at all) is not held against a row.
+ */
+export function contradictsQuery(instance: InstanceSummary, query: InstanceQuery): boolean {
+  if (query.instanceIds && query.instanceIds.length > 0 && !query.instanceIds.includes(instance.instanceId))
+    return true;
+  if (query.states && query.states.length > 0 && instance.state !== 'unknown' && !query.states.includes(instance.state))
+    return true;
+  const hasTags = Object.keys(instance.tags).length > 0;
+  for (const [key, value] of Object.entries(query.tags ?? {})) {
+    const held = instance.tags[key];
+    if (held === undefined ? hasTags : !matchesFilterValue(held, value)) return true;
+  }
+  return hasTags && (query.tagKeys ?? []).some((key) => instance.tags[key] === undefined);
+}
+
+/** EC2 filter values take `*` and `?` wildcards. */
+function matchesFilterValue(actual: string, pattern: string): boolean {
+  if (!/[*?]/.test(pattern)) return actual === pattern;
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${source}$`, 's').test(actual);
 }
 
 export function buildInstanceFilters(query: InstanceQuery): Filter[] {
@@ -94,7 +126,7 @@ export async function getConsoleOutput(
           new sdk.GetConsoleOutputCommand({ InstanceId: instanceId, ...(latest ? { Latest: true } : {}) }),
           sendOptions,
         );
-        const bytes = Buffer.from(answer.Output ?? '', 'base64');
+        const bytes = decodeConsoleOutput(answer.Output ?? '', instanceId);
         return {
           instanceId,
           text: bytes.toString('utf8'),
@@ -109,6 +141,21 @@ export async function getConsoleOutput(
   if (first !== 'unsupported') return first;
   const fallback = await fetchOnce(false);
   return fallback as ConsoleOutput;
+}
+
+/**
+ * EC2 sends the console base64-encoded. Node's decoder skips what is not base64 and decodes the
+ * rest, so text sent as it is (an emulator, a proxy) would come back as bytes of noise in which
+ * no secret and no failure signature can be found: a console audited clean that nobody read.
+ * Anything but well-formed base64 is an error instead.
+ */
+function decodeConsoleOutput(encoded: string, instanceId: string): Buffer {
+  const compact = encoded.replace(/\s+/g, '');
+  if (compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(compact))
+    throw new MolectlError(`EC2 returned console output of ${instanceId} that is not base64: molectl cannot read it`, {
+      hint: 'EC2 always base64-encodes GetConsoleOutput: if AWS_ENDPOINT_URL is set, what answers there does not',
+    });
+  return Buffer.from(compact, 'base64');
 }
 
 /** The instance's user-data, decoded; null when it has none. It can hold secrets: do not print it raw. */

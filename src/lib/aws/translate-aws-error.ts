@@ -99,6 +99,7 @@ interface SdkLikeError {
   message?: string;
   $fault?: 'client' | 'server';
   $metadata?: { httpStatusCode?: number; attempts?: number };
+  $retryable?: { throttling?: boolean };
 }
 
 export function translateAwsError(error: unknown, call: AwsCallInfo): MolectlError {
@@ -122,7 +123,17 @@ export function translateAwsError(error: unknown, call: AwsCallInfo): MolectlErr
   if (EXPIRED.has(name) || isExpiredSso(name, message)) {
     return new ConfigError('the AWS credentials have expired', ssoHint(call.profile), error);
   }
-  if (name === 'RequestExpired' || name === 'RequestTimeTooSkewed') {
+  if (name === 'RequestExpired') {
+    // EC2's word for an expired session token as well as for a stale request time. The SDK
+    // corrects its clock from the server's Date and retries on this error, so one that survives
+    // it is most likely the credentials: say both, credentials first.
+    return new ConfigError(
+      `AWS refused the request as expired (RequestExpired calling ${api}): the AWS credentials have most likely expired`,
+      `${ssoHint(call.profile)}; if they are fresh, the clock of this machine is off: sync it (timedatectl / ntp)`,
+      error,
+    );
+  }
+  if (name === 'RequestTimeTooSkewed') {
     return new ConfigError(
       `AWS rejected the request signature as out of date (${name})`,
       'the clock of this machine is off: sync it (timedatectl / ntp) and retry',
@@ -160,8 +171,9 @@ export function translateAwsError(error: unknown, call: AwsCallInfo): MolectlErr
   if (/region is missing|invalid region/i.test(message)) {
     return new ConfigError(NO_REGION_MESSAGE, NO_REGION_HINT, error);
   }
-  if (THROTTLED.has(name)) {
-    return new MolectlError(`AWS throttled ${api} (${name}, gave up after ${attempts} attempts)`, {
+  if (isThrottle(e, name)) {
+    const said = GENERIC_NAMES.has(name) || /^\d+$/.test(name) ? `HTTP ${e.$metadata?.httpStatusCode ?? '?'}` : name;
+    return new MolectlError(`AWS throttled ${api} (${said}, gave up after ${attempts} attempts)`, {
       code: ExitCode.failed,
       hint: 'wait a minute and run again; lower the batch size or concurrency if the command has one',
       ...cause,
@@ -257,7 +269,16 @@ export function translateAwsError(error: unknown, call: AwsCallInfo): MolectlErr
 /** True for the errors AWS answers before acting on a request: safe to retry any call. */
 export function isThrottlingError(error: unknown): boolean {
   const name = awsErrorName(error);
-  return name !== undefined && THROTTLED.has(name);
+  return name !== undefined && isThrottle(error as SdkLikeError, name);
+}
+
+/**
+ * A throttle by its name, or by HTTP 429 whatever the name: a gateway or an emulator in front of
+ * an API may answer `429 {"message":"Rate exceeded"}` with no error code, which the SDK names
+ * `Unknown` (or the status) and itself retries as a throttle. The SDK's own mark counts too.
+ */
+function isThrottle(e: SdkLikeError, name: string): boolean {
+  return THROTTLED.has(name) || e.$metadata?.httpStatusCode === 429 || e.$retryable?.throttling === true;
 }
 
 /** The error name AWS gave, whatever the SDK or a fake put it in. */

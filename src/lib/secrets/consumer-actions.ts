@@ -383,7 +383,13 @@ async function setTenants(
 function restrictPlan(plan: MigrationPlan, slugs: ReadonlySet<string>): MigrationPlan {
   const targets = plan.targets.filter((t) => slugs.has(t.slug));
   const orgUnknown = (plan.mismatches.orgUnknown ?? []).filter((u) => slugs.has(u.slugTag));
-  return { ...plan, targets, mismatches: { ...plan.mismatches, orgUnknown }, summary: summarizeTargets(targets) };
+  const duplicateInstances = plan.mismatches.duplicateInstances.filter((d) => slugs.has(d.slug));
+  return {
+    ...plan,
+    targets,
+    mismatches: { ...plan.mismatches, orgUnknown, duplicateInstances },
+    summary: summarizeTargets(targets),
+  };
 }
 
 /** Slugs a forward apply run migrated; null (every tenant counts) when the run is unknown or unreadable. */

@@ -9,6 +9,7 @@ import { setConsumer, type ConsumerSettings, type VersionToSet } from './consume
 import { abortPending, finishFailure, putBack } from './put-back-consumers.js';
 import type { ManagedSecret } from './managed-secret.js';
 import { AWSCURRENT, AWSPENDING } from '../aws/secret-stages.js';
+import { checkStagedAsPending, failFinish } from './confirm-rotation-stages.js';
 import type { RotationMode } from './rotation-plan.js';
 
 /**
@@ -204,6 +205,7 @@ async function createPending(ctx: Context, run: RotationRun, ledger: RunLedger):
     remoteIds: { versionId: put.versionId },
     detail: { fingerprint: version.fingerprint, clientRequestToken: ledger.id },
   });
+  await checkStagedAsPending(ctx, run, ledger, put, CREATE);
   ctx.out.info(`created AWSPENDING version ${put.versionId} (len=${Buffer.byteLength(value)} ${version.fingerprint})`);
   return version;
 }
@@ -213,6 +215,9 @@ async function finish(ctx: Context, run: RotationRun, ledger: RunLedger, to: Ver
   const secretId = run.secret.secretId;
   const described = await ctx.aws.describeSecret(secretId);
   const holder = described?.versions.find((v) => v.stages.includes(AWSCURRENT));
+  // Nothing to move from is not "already there": it is a secret molectl cannot see.
+  if (!holder)
+    await failFinish(run, ledger, to, FINISH, described ? 'no version carries AWSCURRENT' : 'the secret is not found');
   if (holder && holder.versionId !== to.versionId) {
     await ctx.aws.updateSecretVersionStage({
       secretId,
@@ -224,6 +229,17 @@ async function finish(ctx: Context, run: RotationRun, ledger: RunLedger, to: Ver
   if (described?.versions.some((v) => v.versionId === to.versionId && v.stages.includes(AWSPENDING))) {
     await ctx.aws.updateSecretVersionStage({ secretId, stage: AWSPENDING, removeFromVersionId: to.versionId });
   }
+  // "Finished" is what Secrets Manager says afterwards, not that it accepted the calls.
+  const after = await ctx.aws.describeSecret(secretId);
+  const nowCurrent = after?.versions.find((v) => v.stages.includes(AWSCURRENT))?.versionId;
+  if (nowCurrent !== to.versionId)
+    await failFinish(
+      run,
+      ledger,
+      to,
+      FINISH,
+      nowCurrent ? `it still says AWSCURRENT is ${nowCurrent}` : 'it now shows no version with AWSCURRENT',
+    );
   await ledger.updateTarget(FINISH, {
     state: 'succeeded',
     outcome: 'finished',

@@ -65,11 +65,15 @@ export async function collectFinished(
       throw error;
     }
     if (!output) continue; // visible in the list but not to GetCommandInvocation yet
+    // The list and GetCommandInvocation are not one snapshot: Get may still say InProgress (no
+    // exit code, no output) for an invocation the list calls finished. That is "not yet" too,
+    // never the invocation's result.
+    if (!isTerminalInvocationStatus(output.status) && !isTerminalInvocationStatus(output.statusDetails ?? '')) continue;
     const statusDetails = output.statusDetails ?? summary.statusDetails;
     results.set(instanceId, {
       instanceId,
       commandId: command.commandId,
-      status: pickDetailedStatus(output.status || summary.status, statusDetails),
+      status: pickDetailedStatus(output.status, statusDetails),
       statusDetails,
       responseCode: output.responseCode ?? summary.responseCode,
       stdout: output.stdout,

@@ -88,12 +88,20 @@ export function summarizeTargets(targets: Pick<PlanTarget, 'class'>[]): Migratio
 /** Classes that mean "molectl could not see this tenant": never a verdict, always counted. */
 export const UNSEEN_CLASSES: ReadonlySet<TenantClass> = new Set(['probe-failed', 'unmanaged']);
 
-/** Tenants the plan could not judge: probes that failed, agents not online, orgs the CP could not confirm. */
+/**
+ * Tenants the plan could not judge: probes that failed, agents not online, orgs the CP could not
+ * confirm, and orgs with more than one running tenant instance (left out: which one is the tenant
+ * is ambiguous, and it may still need the secret).
+ */
 export function unseenTenants(plan: MigrationPlan): Array<{ name: string; why: string }> {
   return [
     ...plan.targets
       .filter((t) => UNSEEN_CLASSES.has(t.class))
       .map((t) => ({ name: t.slug, why: `${t.class}: ${t.reason}` })),
+    ...plan.mismatches.duplicateInstances.map((d) => ({
+      name: d.slug,
+      why: `${d.instanceIds.length} running tenant instances (${d.instanceIds.join(', ')}): which one is the tenant is ambiguous`,
+    })),
     ...(plan.mismatches.orgUnknown ?? []).map((u) => ({
       name: `${u.slugTag} (${u.instanceId})`,
       why: `org unconfirmed: ${u.reason}`,

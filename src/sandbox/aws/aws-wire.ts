@@ -38,6 +38,7 @@ export function renderAwsError(
   requestId: string,
   error: Pick<AwsApiError, 'code' | 'message' | 'status'>,
 ): AwsResponse {
+  if (error.code === '') return renderCodelessError(protocol, requestId, error);
   if (protocol === 'json') {
     const payload = error.message ? { __type: error.code, message: error.message } : { __type: error.code };
     const response = renderJson(requestId, payload, error.status);
@@ -59,8 +60,44 @@ export function renderAwsError(
   );
 }
 
-/** The throttling error each protocol's real service returns. */
-export function createThrottleError(protocol: AwsProtocol): { code: string; message: string; status: number } {
+/**
+ * An error with no error code, only a status and a message, as a proxy or gateway in front of an
+ * API answers (`429 {"message":"Rate exceeded"}`): the SDK can name it only by its status.
+ */
+function renderCodelessError(
+  protocol: AwsProtocol,
+  requestId: string,
+  error: Pick<AwsApiError, 'message' | 'status'>,
+): AwsResponse {
+  if (protocol === 'json') return renderJson(requestId, { message: error.message }, error.status);
+  return renderXml(
+    requestId,
+    `<Response><Errors><Error><Message>${escapeXml(error.message)}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`,
+    error.status,
+  );
+}
+
+/** How each protocol's real service refuses an expired session token (EC2 calls it an expired request). */
+export function createExpiredTokenError(protocol: AwsProtocol): { code: string; message: string; status: number } {
+  if (protocol === 'ec2') return { code: 'RequestExpired', message: 'Request has expired.', status: 400 };
+  if (protocol === 'query')
+    return { code: 'ExpiredToken', message: 'The security token included in the request is expired', status: 403 };
+  return {
+    code: 'ExpiredTokenException',
+    message: 'The security token included in the request is expired',
+    status: 400,
+  };
+}
+
+/**
+ * The throttling error each protocol's real service returns, or the one the faults say to answer
+ * instead (`answer.code` null: no error code at all, rendered as an empty code).
+ */
+export function createThrottleError(
+  protocol: AwsProtocol,
+  answer?: { code: string | null; status: number },
+): { code: string; message: string; status: number } {
+  if (answer) return { code: answer.code ?? '', message: 'Rate exceeded', status: answer.status };
   if (protocol === 'ec2') return { code: 'RequestLimitExceeded', message: 'Request limit exceeded.', status: 503 };
   if (protocol === 'query') return { code: 'Throttling', message: 'Rate exceeded', status: 400 };
   return { code: 'ThrottlingException', message: 'Rate exceeded', status: 400 };

@@ -56,9 +56,12 @@ function describeInstances(state: SandboxState, requestId: string, params: Query
       'The parameter instancesSet cannot be used with the parameter maxResults',
     );
   }
-  const filters = readEc2Filters(params);
+  // ec2-filters=ignored: an endpoint without Filters support answers every instance.
+  const filters = state.faults.ignoreEc2Filters ? [] : readEc2Filters(params);
   const instances = findInstances(state, instanceIds, filters);
   const { page, nextToken } = paginateItems(instances, {
+    sparse: state.faults.sparsePages === true,
+    endless: state.faults.endlessPages === true,
     maxResults,
     nextToken: params.get('NextToken'),
     // Without MaxResults EC2 returns everything in one page.
@@ -149,6 +152,8 @@ function describeSecurityGroups(state: SandboxState, requestId: string, params: 
   const groups = filterSecurityGroups(byId, filters);
   const maxResults = readQueryInt(params, 'MaxResults');
   const { page, nextToken } = paginateItems(groups, {
+    sparse: state.faults.sparsePages === true,
+    endless: state.faults.endlessPages === true,
     maxResults,
     nextToken: params.get('NextToken'),
     defaultSize: Math.max(groups.length, 1),
@@ -195,7 +200,9 @@ function getConsoleOutput(state: SandboxState, requestId: string, params: QueryP
     xmlText('requestId', requestId),
     xmlText('instanceId', instance.instanceId),
     xmlText('timestamp', instance.consoleUpdatedAt.toISOString()),
-    tail.length > 0 ? xmlText('output', tail.toString('base64')) : '',
+    tail.length > 0
+      ? xmlText('output', state.faults.consoleEncoding === 'plain' ? tail.toString('utf8') : tail.toString('base64'))
+      : '',
   ];
   return renderXml(
     requestId,

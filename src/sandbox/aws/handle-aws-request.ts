@@ -1,7 +1,13 @@
 import type { RecordedRequest, SandboxState } from '../state.js';
 import { AwsApiError, isAwsApiError } from './aws-api-error.js';
 import { takeApiToken } from './api-rate-limits.js';
-import { createThrottleError, renderAwsError, type AwsProtocol, type AwsResponse } from './aws-wire.js';
+import {
+  createExpiredTokenError,
+  createThrottleError,
+  renderAwsError,
+  type AwsProtocol,
+  type AwsResponse,
+} from './aws-wire.js';
 import { handleEc2Action } from './ec2-api.js';
 import type { HostRunner } from './host-runner.js';
 import { parseQueryParams } from './query-params.js';
@@ -57,11 +63,13 @@ export async function handleAwsRequest(
   async function answerRequest(): Promise<AwsResponse> {
     try {
       if (state.faults.awsLatencyMs > 0) await sleep(state.faults.awsLatencyMs);
+      if (state.faults.awsCredentials === 'expired')
+        return renderAwsError(protocol, requestId, createExpiredTokenError(protocol));
       if (
         !takeApiToken(state, action) ||
         (state.faults.awsThrottleRate > 0 && getStateRandom(state, 'throttle')() < state.faults.awsThrottleRate)
       ) {
-        return renderAwsError(protocol, requestId, createThrottleError(protocol));
+        return renderAwsError(protocol, requestId, createThrottleError(protocol, state.faults.throttleAnswer));
       }
       switch (service) {
         case 'ec2':

@@ -18,6 +18,14 @@ export interface PageOptions {
   tokenErrorCode: string;
   /** Error name for MaxResults out of range (`ValidationException`, `InvalidParameterValue`). */
   sizeErrorCode: string;
+  /**
+   * Answer an empty page with a NextToken before every page, and after the last one (faults
+   * `pages=sparse`): EC2's DescribeInstances and SSM's ListCommandInvocations do this when a
+   * filter leaves a scanned page empty. A caller that stops at an empty page loses the rest.
+   */
+  sparse?: boolean;
+  /** After the last page, keep answering empty pages, each with a new NextToken (faults `pages=endless`). */
+  endless?: boolean;
 }
 
 export function paginateItems<T>(items: T[], options: PageOptions): { page: T[]; nextToken: string | undefined } {
@@ -29,30 +37,44 @@ export function paginateItems<T>(items: T[], options: PageOptions): { page: T[];
       `1 validation error detected: Value '${size}' at 'maxResults' failed to satisfy constraint: Member must have value between ${min} and ${options.maxSize}`,
     );
   }
-  const offset = options.nextToken ? decodeToken(options.nextToken, options) : 0;
+  const { offset, emptied } = options.nextToken
+    ? decodeToken(options.nextToken, options)
+    : { offset: 0, emptied: false };
+  if (options.sparse && !emptied && offset <= items.length)
+    return { page: [], nextToken: encodeToken(offset, options.scope, true) };
   const page = items.slice(offset, offset + size);
-  const next = offset + size < items.length ? encodeToken(offset + size, options.scope) : undefined;
+  const more = offset + size < items.length;
+  const next =
+    more || options.endless || (options.sparse && offset < items.length)
+      ? encodeToken(offset + size, options.scope)
+      : undefined;
   return { page, nextToken: next };
 }
 
-function encodeToken(offset: number, scope: string): string {
-  return Buffer.from(JSON.stringify({ o: offset, s: hashScope(scope) })).toString('base64');
+function encodeToken(offset: number, scope: string, emptied = false): string {
+  return Buffer.from(JSON.stringify({ o: offset, s: hashScope(scope), ...(emptied ? { e: 1 } : {}) })).toString(
+    'base64',
+  );
 }
 
 function hashScope(scope: string): string {
   return createHash('sha256').update(scope).digest('hex').slice(0, 16);
 }
 
-function decodeToken(token: string, options: PageOptions): number {
+function decodeToken(token: string, options: PageOptions): { offset: number; emptied: boolean } {
   try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as { o?: unknown; s?: unknown };
+    const parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as {
+      o?: unknown;
+      s?: unknown;
+      e?: unknown;
+    };
     if (
       typeof parsed.o === 'number' &&
       Number.isInteger(parsed.o) &&
       parsed.o >= 0 &&
       parsed.s === hashScope(options.scope)
     )
-      return parsed.o;
+      return { offset: parsed.o, emptied: parsed.e === 1 };
   } catch {
     // fall through to the service's error
   }

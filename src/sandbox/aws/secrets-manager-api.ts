@@ -65,11 +65,17 @@ export function handleSecretsManagerAction(
         throw new AwsApiError('InvalidRequestException', 'You must provide either SecretString or SecretBinary.');
       const result = putSecretValue(state, requireString(input, 'SecretId'), value, {
         clientRequestToken: readString(input, 'ClientRequestToken'),
-        stages: readStringList(input, 'VersionStages'),
+        // pending-stages=ignored: an emulator that stores every new version as AWSCURRENT.
+        stages: state.faults.ignoreVersionStages ? undefined : readStringList(input, 'VersionStages'),
       });
       return reply({ ARN: result.arn, Name: result.name, VersionId: result.versionId, VersionStages: result.stages });
     }
     case 'UpdateSecretVersionStage': {
+      // stage-moves=ignored: an emulator that accepts the call and moves nothing.
+      if (state.faults.ignoreStageMoves) {
+        const secret = findSecret(state, requireString(input, 'SecretId'));
+        return reply({ ARN: secret.arn, Name: secret.name });
+      }
       const result = updateSecretVersionStage(
         state,
         requireString(input, 'SecretId'),
@@ -160,6 +166,8 @@ function listSecrets(state: SandboxState, input: JsonInput): Record<string, unkn
   );
   if (readString(input, 'SortOrder') === 'desc') secrets = secrets.reverse();
   const { page, nextToken } = paginateItems(secrets, {
+    sparse: state.faults.sparsePages === true,
+    endless: state.faults.endlessPages === true,
     maxResults: readNumber(input, 'MaxResults'),
     nextToken: readString(input, 'NextToken'),
     defaultSize: 100,

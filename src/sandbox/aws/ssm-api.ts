@@ -93,6 +93,8 @@ export async function handleSsmAction(
         withDecryption: readBoolean(input, 'WithDecryption'),
       });
       const { page, nextToken } = paginateItems(all, {
+        sparse: state.faults.sparsePages === true,
+        endless: state.faults.endlessPages === true,
         maxResults: readNumber(input, 'MaxResults'),
         nextToken: readString(input, 'NextToken'),
         defaultSize: 10,
@@ -143,6 +145,8 @@ function describeInstanceInformation(state: SandboxState, input: JsonInput): Rec
     (i) => i.ssm !== null && i.state !== 'terminated' && predicates.every((p) => p(i)),
   );
   const { page, nextToken } = paginateItems(managed, {
+    sparse: state.faults.sparsePages === true,
+    endless: state.faults.endlessPages === true,
     maxResults: readNumber(input, 'MaxResults'),
     nextToken: readString(input, 'NextToken'),
     defaultSize: 50,

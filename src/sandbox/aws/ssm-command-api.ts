@@ -94,6 +94,22 @@ export function getCommandInvocation(state: SandboxState, input: JsonInput): Rec
   if (!command || !inv || (pluginName !== undefined && pluginName !== PLUGIN_NAME && pluginName !== 'runShellScript')) {
     throw new AwsApiError('InvocationDoesNotExist', '');
   }
+  // ssm-get-lag=<n>: GetCommandInvocation lags the list, answering a finished invocation as still
+  // InProgress (no exit code, no output) the first n times it is asked.
+  const lag = state.faults.getInvocationLag ?? 0;
+  if (lag > 0 && inv.finishedAt && (inv.getReads = (inv.getReads ?? 0) + 1) <= lag) {
+    return {
+      CommandId: command.commandId,
+      InstanceId: inv.instanceId,
+      DocumentName: command.documentName,
+      PluginName: PLUGIN_NAME,
+      ResponseCode: -1,
+      Status: 'InProgress',
+      StatusDetails: 'InProgress',
+      StandardOutputContent: '',
+      StandardErrorContent: '',
+    };
+  }
   const { status, statusDetails } = describeInvocationStatus(inv.status);
   return {
     CommandId: command.commandId,
@@ -137,6 +153,8 @@ export function listCommandInvocations(state: SandboxState, input: JsonInput): R
       if (!instanceId || inv.instanceId === instanceId) rows.push({ command, inv });
   }
   const { page, nextToken } = paginateItems(rows, {
+    sparse: state.faults.sparsePages === true,
+    endless: state.faults.endlessPages === true,
     maxResults: readNumber(input, 'MaxResults'),
     nextToken: readString(input, 'NextToken'),
     defaultSize: 50,
@@ -171,6 +189,8 @@ export function listCommands(state: SandboxState, input: JsonInput): Record<stri
     else throw new AwsApiError('InvalidFilterKey', '');
   }
   const { page, nextToken } = paginateItems(commands, {
+    sparse: state.faults.sparsePages === true,
+    endless: state.faults.endlessPages === true,
     maxResults: readNumber(input, 'MaxResults'),
     nextToken: readString(input, 'NextToken'),
     defaultSize: 50,

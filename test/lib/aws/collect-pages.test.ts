@@ -29,6 +29,26 @@ describe('collectPages', () => {
     ).rejects.toThrow('same page token twice');
   });
 
+  it('follows empty pages, but not without end', async () => {
+    let asked = 0;
+    const found = await collectPages(
+      async (token) => {
+        asked++;
+        const n = Number(token ?? 0);
+        return n < 500 ? { items: [] as number[], next: String(n + 1) } : { items: [7] };
+      },
+      (p: { items: number[]; next?: string }) => ({ items: p.items, nextToken: p.next }),
+    );
+    expect(found).toEqual([7]);
+    expect(asked).toBe(501);
+    await expect(
+      collectPages(
+        async (token) => ({ items: [] as number[], next: String(Number(token ?? 0) + 1) }),
+        (p) => ({ items: p.items, nextToken: p.next }),
+      ),
+    ).rejects.toThrow('1000 empty pages in a row');
+  });
+
   it('splits ids into batches', () => {
     expect(chunkIds([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
     expect(chunkIds([], 50)).toEqual([]);

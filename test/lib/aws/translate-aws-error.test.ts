@@ -154,6 +154,22 @@ const rows: Row[] = [
     hint: /lower the batch size/,
   },
   {
+    what: "EC2's RequestExpired (how it refuses an expired session token) names the credentials first",
+    error: sdkError('RequestExpired', 'Request has expired.', { $metadata: { httpStatusCode: 400 } }),
+    call: { service: 'ec2', action: 'DescribeInstances' },
+    code: 3,
+    message:
+      'AWS refused the request as expired (RequestExpired calling ec2:DescribeInstances): the AWS credentials have most likely expired',
+    hint: /aws sso login --profile molecule-ops.*if they are fresh, the clock of this machine is off/,
+  },
+  {
+    what: 'a bare HTTP 429 "Rate exceeded" with no error code (a gateway, another emulator) is throttling',
+    error: sdkError('Unknown', 'Rate exceeded', { $fault: 'client', $metadata: { httpStatusCode: 429, attempts: 5 } }),
+    code: 1,
+    message: 'AWS throttled ssm:SendCommand (HTTP 429, gave up after 5 attempts)',
+    hint: /wait a minute/,
+  },
+  {
     what: 'a missing secret is not found (exit 4) and names it',
     error: sdkError('ResourceNotFoundException', "Secrets Manager can't find the specified secret."),
     call: { service: 'secretsmanager', action: 'GetSecretValue', target: 'secret molecule/cp/x' },
