@@ -65,7 +65,9 @@ describe('pages shorter than asked, limit ignored', () => {
     const run = await h.run(['fleet', 'orphans', '-o', 'json']);
     const doc = JSON.parse(run.stdout) as { orphans: Array<{ instanceId: string; detail: string }> };
     expect(doc.orphans.map((o) => o.instanceId).sort()).toEqual(left);
-    expect(doc.orphans[0]!.detail).toMatch(/the CP has no org "sql-victim" \(the CP's per-org route answers 404/);
+    expect(doc.orphans[0]!.detail).toMatch(
+      /the CP has no org "sql-victim" \(the CP's per-org route and its admin API both answer 404/,
+    );
     // Tidy up: the orphans would otherwise be seen by the next tests.
     for (const id of left) h.sandbox.state.instances.get(id)!.state = 'terminated';
   });
@@ -82,6 +84,24 @@ describe('pages shorter than asked, limit ignored', () => {
     const text = await h.run(['fleet', 'orphans']);
     expect(text.stdout).toMatch(/no confirmed orphans/);
     expect(text.stdout).toMatch(/could not be judged \(not orphans, not cleared; do not terminate them\)/);
+  });
+
+  it('a provisioning org off the page, whose edge route answers 404 until running, is asked of the admin API and never called an orphan', async () => {
+    seedOrg('slow-start');
+    const org = h.sandbox.state.orgs.get('slow-start')!;
+    org.instanceStatus = 'provisioning';
+    h.sandbox.state.faults.flags['orgPageCap'] = 2;
+    h.sandbox.state.faults.flags['instanceRouteRunningOnly'] = true;
+    const mark = h.sandbox.state.requests.length;
+    const run = await h.run(['fleet', 'orphans', '--check', '-o', 'json']);
+    org.instanceStatus = 'running';
+    expect(run.code, run.stderr).toBe(0);
+    const doc = JSON.parse(run.stdout) as { orphans: unknown[]; idUnconfirmed: Array<{ orgSlug: string }> };
+    expect(doc.orphans).toEqual([]);
+    expect(doc.idUnconfirmed.map((u) => u.orgSlug)).toContain('slow-start');
+    expect(h.cpRequestsSince(mark)).toContain('GET /cp/admin/orgs/slow-start/admin-token');
+    // The admin API's answer is a secret: asked, never shown.
+    expect(run.stdout + run.stderr).not.toContain(org.adminToken);
   });
 
   it('doctor and org list work when the CP ignores limit', async () => {

@@ -102,6 +102,11 @@ export class CpClient {
    * route is mounted, so a 404 from it means "no such org" rather than "no such route".
    */
   edgeRouteAnswered = false;
+  /**
+   * True once `GET /cp/admin/orgs/:slug/admin-token` answered 200 with a token in this process:
+   * that route is mounted, so its 404 means "no such org" rather than "no such route".
+   */
+  adminTokenRouteAnswered = false;
   private readonly options: CpClientOptions;
   private adminTokenPromise: Promise<string> | undefined;
 
@@ -203,7 +208,9 @@ export class CpClient {
     const parsed = parseJsonBody(response, 'GET');
     const raw = (parsed as { admin_token?: unknown } | undefined)?.admin_token;
     if (typeof raw === 'string') this.options.redactor.register(raw, 'tenant-admin-token');
-    return this.validate((await loadSchemas()).adminTokenSchema(), parsed, response, 'GET').admin_token;
+    const token = this.validate((await loadSchemas()).adminTokenSchema(), parsed, response, 'GET').admin_token;
+    this.adminTokenRouteAnswered = true;
+    return token;
   }
 
   /**

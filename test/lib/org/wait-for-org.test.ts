@@ -12,6 +12,7 @@ function scriptedCp(script: Array<string | Error | null>): OrgDirectoryCp & { ca
   const cp = {
     calls: 0,
     edgeRouteAnswered: false,
+    adminTokenRouteAnswered: false,
     async listOrgs(): Promise<OrgPage> {
       cp.calls++;
       const step = script[Math.min(i++, script.length - 1)];
