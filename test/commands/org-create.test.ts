@@ -57,6 +57,15 @@ describe('molectl org create', () => {
     expect(run.stderr).toMatch(/molectl org show nowait-org/);
   });
 
+  it('waits through a new org off a capped page whose edge route answers 404 until it runs', async () => {
+    h.sandbox.state.faults.flags['orgPageCap'] = 1;
+    h.sandbox.state.faults.flags['instanceRouteRunningOnly'] = true;
+    const run = await h.run(['org', 'create', 'unrouted-org', '--no-health', '--timeout', '20s']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/instance_status not routable yet/);
+    expect(run.stdout).toMatch(/org unrouted-org created: id .*, running after/);
+  });
+
   it('exits 1 with the console hint when provisioning fails', async () => {
     h.sandbox.state.faults.provisionFail = ['broken-org'];
     const run = await h.run(['org', 'create', 'broken-org', '--timeout', '20s']);
