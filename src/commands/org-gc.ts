@@ -58,7 +58,11 @@ export const orgGcCommand = defineCommand({
   async run(ctx, input) {
     const options = input.options;
     const page = await ctx.cp.listOrgs({ limit: ORG_LIST_LIMIT });
-    if (page.rows.length >= ORG_LIST_LIMIT)
+    if (page.more !== null)
+      ctx.out.warn(
+        `the CP says it has more orgs than the ${page.rows.length + page.unreadable.length} it returned (${page.more}): orgs beyond this page are not considered this run`,
+      );
+    else if (page.rows.length >= ORG_LIST_LIMIT)
       ctx.out.warn(
         `the CP returned ${page.rows.length} orgs, its page limit: older orgs beyond it are not considered this run`,
       );

@@ -104,6 +104,21 @@ describe('pages shorter than asked, limit ignored', () => {
     expect(run.stdout + run.stderr).not.toContain(org.adminToken);
   });
 
+  it('org list says a page that carries a cursor is incomplete (exit 5), naming the field, never its value', async () => {
+    h.sandbox.state.faults.flags['orgPageCap'] = 2;
+    h.sandbox.state.faults.flags['orgNextCursor'] = true;
+    const json = await h.run(['org', 'list', '-o', 'json']);
+    expect(json.code).toBe(5);
+    expect(JSON.parse(json.stdout)).toMatchObject({ total: 2, truncated: true, more: 'next_cursor' });
+    const text = await h.run(['org', 'list']);
+    expect(text.code).toBe(5);
+    expect(text.stderr).toMatch(/warning: the CP says it has more orgs than the 2 it returned \(next_cursor\)/);
+    expect(text.stderr).toMatch(/2 of 2 orgs listed \(the CP has more\)/);
+    expect(text.stderr).not.toMatch(/c2/);
+    const gc = await h.run(['org', 'gc', '--prefix', 'e2e-', '--older-than', '2h']);
+    expect(gc.stderr).toMatch(/the CP says it has more orgs than the 2 it returned \(next_cursor\): orgs beyond/);
+  });
+
   it('doctor and org list work when the CP ignores limit', async () => {
     h.sandbox.state.faults.flags['orgLimitIgnored'] = true;
     expect((await h.run(['org', 'list', '-o', 'json'])).code).toBe(0);

@@ -37,6 +37,12 @@ export interface OrgPage {
   unreadable: UnreadableOrgRow[];
   /** The `limit` asked for. */
   limit: number;
+  /**
+   * Null, or what in the CP's answer says it holds more orgs than this page (a cursor field, a
+   * `has_more`, a larger `total`, a `Link: rel="next"` header), named by field, never by value.
+   * molectl reads one page: the contract names no cursor parameter to follow it with.
+   */
+  more: string | null;
 }
 import { checkOrgSlug, checkResourceId } from './check-org-slug.js';
 import { createCpError, createTenantCredentialError } from './create-cp-error.js';
@@ -176,7 +182,7 @@ export class CpClient {
     const limit = options.limit ?? 500;
     if (!Number.isInteger(limit) || limit < 1)
       throw new UsageError(`--limit must be a whole number of at least 1, not ${limit}`, 'for example --limit 500');
-    const body = await this.callJson((schemas) => schemas.orgListSchema(), {
+    const response = await this.call({
       method: 'GET',
       path: `/cp/admin/orgs?limit=${encodeURIComponent(String(limit))}`,
       admin: true,
@@ -184,7 +190,9 @@ export class CpClient {
       maxBodyBytes: Math.max(DEFAULT_MAX_BODY_BYTES, limit * ORG_ROW_BYTES),
     });
     const schemas = await loadSchemas();
-    const page: OrgPage = { rows: [], unreadable: [], limit };
+    const body = this.validate(schemas.orgListSchema(), parseJsonBody(response, 'GET'), response, 'GET');
+    const more = readMoreSignal(body, body.orgs.length, response.headers.get('link'));
+    const page: OrgPage = { rows: [], unreadable: [], limit, more };
     body.orgs.forEach((raw, index) => {
       const parsed = schemas.orgRowSchema().safeParse(raw);
       if (parsed.success) page.rows.push(parsed.data);
@@ -474,6 +482,38 @@ export class CpClient {
           )
         : undefined;
   }
+}
+
+/** Top-level fields with which list APIs say "there is another page" (cursor, token, flag). */
+const MORE_FIELD = /^(next|has_?more|more|truncated)|cursor|page_?token|continuation/i;
+const TOTAL_FIELD = /^(total|total_?count|count)$/i;
+const PAGING_OBJECT = /pagination|paging|meta|page_?info/i;
+
+/**
+ * What in a list answer says the CP holds more than the page: a field named like a cursor or a
+ * has-more flag with a value that is not empty, false or null; a total larger than the rows; a
+ * Link header with rel="next". Named by field (the value may be an opaque token), or null.
+ */
+function readMoreSignal(body: Record<string, unknown>, rows: number, link: string | null): string | null {
+  const signal = readMoreFields(body, rows, '');
+  if (signal !== null) return signal;
+  if (link !== null && /rel="?next"?/i.test(link)) return 'a Link header with rel="next"';
+  return null;
+}
+
+/** The fields of `readMoreSignal`, at the top level or in a `pagination` / `meta` / `page_info` object. */
+function readMoreFields(fields: Record<string, unknown>, rows: number, prefix: string): string | null {
+  for (const [key, value] of Object.entries(fields)) {
+    if (key === 'orgs' || value === null || value === undefined) continue;
+    const name = `${prefix}${key}`;
+    if (TOTAL_FIELD.test(key) && typeof value === 'number' && value > rows) return `${name} ${value}`;
+    if (MORE_FIELD.test(key) && value !== false && value !== '' && value !== 0) return name;
+    if (prefix === '' && PAGING_OBJECT.test(key) && typeof value === 'object' && !Array.isArray(value)) {
+      const nested = readMoreFields(value as Record<string, unknown>, rows, `${key}.`);
+      if (nested !== null) return nested;
+    }
+  }
+  return null;
 }
 
 function readSlugField(raw: unknown): string | null {

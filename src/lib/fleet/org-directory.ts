@@ -53,9 +53,9 @@ export class OrgDirectory {
     return new OrgDirectory(cp, await cp.listOrgs({ limit }));
   }
 
-  /** True when the CP gave as many rows as asked for: it honours `limit`, and may hold more. */
+  /** True when the CP gave as many rows as asked for (it honours `limit`, and may hold more), or said it holds more. */
   get pageFull(): boolean {
-    return this.page.rows.length + this.page.unreadable.length >= this.page.limit;
+    return this.page.rows.length + this.page.unreadable.length >= this.page.limit || this.page.more !== null;
   }
 
   /** For callers that already hold the page. */

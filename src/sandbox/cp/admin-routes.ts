@@ -101,8 +101,8 @@ export async function handleAdminRoute(runtime: CpRuntime, req: CpRequest): Prom
 /**
  * GET /cp/admin/orgs?limit=n. The contract leaves paging open, so faults rehearse the answers a
  * real CP may give: a page capped below `limit` (orgPageCap:n), `limit` ignored (orgLimitIgnored),
- * and odd rows (orgRowBroken:<slug> sends id null and no instance_status; orgRowNoCreatedAt:<slug>
- * sends created_at null).
+ * odd rows (orgRowBroken:<slug> sends id null and no instance_status; orgRowNoCreatedAt:<slug>
+ * sends created_at null), and a cursor on a page that stops short (orgNextCursor).
  */
 function listOrgs(state: SandboxState, req: CpRequest): CpResponse {
   const flags = state.faults.flags;
@@ -117,6 +117,9 @@ function listOrgs(state: SandboxState, req: CpRequest): CpResponse {
     if (flags['orgRowNoCreatedAt'] === org.slug) row['created_at'] = null;
     return row;
   });
+  // A CP that pages with a cursor says so when the page stops short of its orgs.
+  if (flags['orgNextCursor'] && orgs.length < state.orgs.size)
+    return jsonResponse(200, { orgs, next_cursor: `c${orgs.length}` });
   return jsonResponse(200, { orgs });
 }
 

@@ -61,11 +61,25 @@ describe('CpClient admin routes', () => {
       { id: 'u-1', slug: 'acme', instance_status: 'running', created_at: '2026-04-01T00:00:00Z', plan: 'pro' },
     ];
     const { cp, lookups, server } = await startCp((_req, res) => sendJson(res, 200, { orgs, next: null }));
-    expect(await cp.listOrgs()).toEqual({ rows: orgs, unreadable: [], limit: 500 });
+    expect(await cp.listOrgs()).toEqual({ rows: orgs, unreadable: [], limit: 500, more: null });
     await cp.listOrgs({ limit: 20 });
     expect(server.requests.map((r) => r.url)).toEqual(['/cp/admin/orgs?limit=500', '/cp/admin/orgs?limit=20']);
     expect(server.requests[0]!.headers.authorization).toBe(`Bearer ${CP_TOKEN}`);
     expect(lookups()).toBe(1);
+  });
+
+  it.each([
+    [{ next_cursor: 'opaque-SENTINEL-cursor' }, {}, 'next_cursor'],
+    [{ has_more: true }, {}, 'has_more'],
+    [{ pagination: { next: 2, total: 1 } }, {}, 'pagination.next'],
+    [{ meta: { total_count: 9 } }, {}, 'meta.total_count 9'],
+    [{ total: 3 }, {}, 'total 3'],
+    [{ total: 1, next_cursor: '', has_more: false, next: null }, {}, null],
+    [{}, { link: '</cp/admin/orgs?limit=500&page=2>; rel="next"' }, 'a Link header with rel="next"'],
+  ])('says when the answer holds more than the page (%j %j), by field name only', async (extra, headers, more) => {
+    const orgs = [{ id: 'u-1', slug: 'acme', instance_status: 'running', created_at: null }];
+    const { cp } = await startCp((_req, res) => sendJson(res, 200, { orgs, ...extra }, headers));
+    expect((await cp.listOrgs()).more).toBe(more);
   });
 
   it('reads a long page whole (the body cap grows with the limit asked for), and still caps it', async () => {

@@ -31,6 +31,7 @@ function scriptedCp(script: Array<Error | 'ok'>, options: { goneAfterCalls?: num
       return {
         rows: gone ? [] : [{ id: 'org-1', slug: 'acme', instance_status: 'running', created_at: null }],
         unreadable: [],
+        more: null,
         limit: 500,
       };
     },
