@@ -60,6 +60,8 @@ export function handleTenantFacingRoute(state: SandboxState, req: CpRequest): Cp
   const inst = /^\/cp\/orgs\/([^/]+)\/instance$/.exec(path);
   if (inst && method === 'GET' && state.faults.flags['instanceRouteFails'])
     return jsonResponse(503, { error: 'service unavailable' });
+  // Something in front of the CP (or a CP that moved the view) answering 200 with an empty object.
+  if (inst && method === 'GET' && state.faults.flags['instanceRouteEmpty']) return jsonResponse(200, {});
   if (inst && method === 'GET') {
     const org = state.orgs.get(decodeURIComponent(inst[1] ?? ''));
     if (!org) return jsonResponse(404, { error: 'org not found' });
