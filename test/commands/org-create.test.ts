@@ -140,6 +140,19 @@ describe('molectl org create', () => {
     expect(h.sandbox.state.requests.slice(mark)).toEqual([]);
   });
 
+  it('a slug the CP rejects by its own rules (422) is exit 2 in one line with its reason, nothing created', async () => {
+    h.sandbox.state.faults.flags['createRejects'] = 'house-org';
+    const mark = h.sandbox.state.requests.length;
+    const run = await h.run(['org', 'create', 'house-org', '--no-wait']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /^error: the CP rejected org "house-org" \(HTTP 422: slug "house-org" is reserved\); nothing was created$/m,
+    );
+    expect(run.stderr).toMatch(/^hint: change the slug, --name or --owner as the CP says/m);
+    expect(h.cpRequestsSince(mark)).toEqual(['POST /cp/admin/orgs']);
+    expect(h.sandbox.state.orgs.has('house-org')).toBe(false);
+  });
+
   it('without a CP token exits 3 and sends nothing', async () => {
     const mark = h.sandbox.state.requests.length;
     const run = await h.run(['org', 'create', 'no-token-org', '--no-wait'], { env: { CP_ADMIN_API_TOKEN: undefined } });

@@ -149,18 +149,32 @@ export class CpClient {
       admin: true,
       json: { slug, name: input.name, owner_user_id: input.ownerUserId },
       unknownOutcomeHint: `run \`molectl org list\` to see whether org "${slug}" was created before trying again`,
-      mapStatus: (status) =>
-        status === 409
-          ? new HttpError({
-              method: 'POST',
-              url: `${this.baseUrl}/cp/admin/orgs`,
-              status,
-              // Issue 4: a taken slug is an operation that failed (exit 1), not malformed input.
-              code: ExitCode.failed,
-              message: `org slug "${slug}" is already taken`,
-              hint: 'pick another slug, or run `molectl org list` to see the existing org',
-            })
-          : undefined,
+      mapStatus: (status, remoteError) => {
+        const url = `${this.baseUrl}/cp/admin/orgs`;
+        if (status === 409)
+          return new HttpError({
+            method: 'POST',
+            url,
+            status,
+            // Issue 4: a taken slug is an operation that failed (exit 1), not malformed input.
+            code: ExitCode.failed,
+            message: `org slug "${slug}" is already taken`,
+            hint: 'pick another slug, or run `molectl org list` to see the existing org',
+          });
+        // The CP's own rules for slug, name and owner go beyond what molectl checks locally
+        // (reserved words, an unknown owner): a rejected input, nothing created (exit 2).
+        if (status === 400 || status === 422)
+          return new HttpError({
+            method: 'POST',
+            url,
+            status,
+            ...(remoteError === undefined ? {} : { remoteError }),
+            code: ExitCode.usage,
+            message: `the CP rejected org "${slug}" (HTTP ${status}${remoteError ? `: ${remoteError}` : ''}); nothing was created`,
+            hint: 'change the slug, --name or --owner as the CP says, then run org create again',
+          });
+        return undefined;
+      },
     });
     let body: unknown;
     try {

@@ -23,6 +23,8 @@ export async function handleAdminRoute(runtime: CpRuntime, req: CpRequest): Prom
     const slug = typeof body?.['slug'] === 'string' ? body['slug'] : '';
     if (!SLUG.test(slug))
       return jsonResponse(400, { error: 'slug must be lowercase letters, digits and dashes (1-63)' });
+    // A CP with rules of its own for slugs (a reserved word, a blocklist): flag=createRejects:<slug>.
+    if (state.faults.flags['createRejects'] === slug) return jsonResponse(422, { error: `slug "${slug}" is reserved` });
     const existing = state.orgs.get(slug);
     // An idempotent-create CP hands back the existing org instead of 409.
     if (existing && state.faults.flags['createReturnsExisting']) return jsonResponse(200, viewOrg(existing));
