@@ -119,6 +119,13 @@ describe('pages shorter than asked, limit ignored', () => {
     expect(gc.stderr).toMatch(/the CP says it has more orgs than the 2 it returned \(next_cursor\): orgs beyond/);
   });
 
+  it('org list reads a page past 1 MiB whose rows carry large extra fields', async () => {
+    h.sandbox.state.faults.flags['orgRowExtraBytes'] = 200_000;
+    const run = await h.run(['org', 'list', '-o', 'json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect((JSON.parse(run.stdout) as { total: number }).total).toBe(h.sandbox.state.orgs.size);
+  });
+
   it('doctor and org list work when the CP ignores limit', async () => {
     h.sandbox.state.faults.flags['orgLimitIgnored'] = true;
     expect((await h.run(['org', 'list', '-o', 'json'])).code).toBe(0);

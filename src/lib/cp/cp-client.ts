@@ -72,8 +72,12 @@ export interface RedeployFleetOptions {
   timeoutMs?: number;
 }
 
-/** Room per org row in a list answer: the rows are a few hundred bytes each. */
-const ORG_ROW_BYTES = 1024;
+/**
+ * Room per org row in a list answer. The sandbox's rows are a few hundred bytes, but rows may carry
+ * any extra fields (the contract lists only four), and a CP whose rows hold settings or metadata
+ * of a few KB would otherwise fail every fleet command at the cap: 8 KiB a row (4 MiB for 500).
+ */
+const ORG_ROW_BYTES = 8 * 1024;
 
 interface CallSpec {
   method: HttpMethod;
@@ -200,7 +204,7 @@ export class CpClient {
       method: 'GET',
       path: `/cp/admin/orgs?limit=${encodeURIComponent(String(limit))}`,
       admin: true,
-      // A page of 10,000 orgs is a few MB: the cap grows with what was asked for (1 KiB a row).
+      // A page of hundreds of orgs can pass 1 MiB: the cap grows with what was asked for.
       maxBodyBytes: Math.max(DEFAULT_MAX_BODY_BYTES, limit * ORG_ROW_BYTES),
     });
     const schemas = await loadSchemas();

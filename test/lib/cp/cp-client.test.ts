@@ -97,8 +97,14 @@ describe('CpClient admin routes', () => {
     // ~2.8 MB for 10,000 rows: past the 1 MiB every other answer is held to.
     expect((await cp.listOrgs({ limit: 10_000 })).rows).toHaveLength(10_000);
     await server!.close();
+    // Rows with a few KB of extra fields each: 500 of them (~1.5 MB) are still one readable page.
+    const { cp: rich } = await startCp((_req, res) =>
+      sendJson(res, 200, { orgs: Array.from({ length: 500 }, (_, i) => ({ ...row(i), note: 'x'.repeat(3000) })) }),
+    );
+    expect((await rich.listOrgs({ limit: 500 })).rows).toHaveLength(500);
+    await server!.close();
     const { cp: padded } = await startCp((_req, res) =>
-      sendJson(res, 200, { orgs: Array.from({ length: 600 }, (_, i) => ({ ...row(i), note: 'x'.repeat(2000) })) }),
+      sendJson(res, 200, { orgs: Array.from({ length: 600 }, (_, i) => ({ ...row(i), note: 'x'.repeat(10_000) })) }),
     );
     expect((await catchError(padded.listOrgs({ limit: 600 }))).message).toMatch(/larger than the .* cap/);
   });
