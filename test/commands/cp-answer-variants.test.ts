@@ -190,6 +190,34 @@ describe('one odd row', () => {
   });
 });
 
+describe('created_at as an epoch number', () => {
+  it('org list keeps every row (age unknown, exit 0), and org gc deletes none of them on a guessed unit', async () => {
+    seedOrg('e2e-epoch');
+    h.sandbox.state.faults.flags['orgCreatedAtEpoch'] = true;
+    const list = await h.run(['org', 'list', '-o', 'json']);
+    expect(list.code, list.stderr).toBe(0);
+    const doc = JSON.parse(list.stdout) as { orgs: Array<{ slug: string; ageMs: number | null }>; unreadable: [] };
+    expect(doc.unreadable).toEqual([]);
+    expect(doc.orgs.map((o) => o.slug)).toContain('e2e-epoch');
+    expect(doc.orgs.every((o) => o.ageMs === null)).toBe(true);
+    const gc = await h.run([
+      '--env',
+      'sandbox',
+      'org',
+      'gc',
+      '--prefix',
+      'e2e-',
+      '--older-than',
+      '1m',
+      '--execute',
+      '--yes',
+    ]);
+    expect(gc.code).toBe(0);
+    expect(gc.stdout).toMatch(/age unknown, kept \(.*e2e-epoch/);
+    expect(h.sandbox.state.orgs.has('e2e-epoch')).toBe(true);
+  });
+});
+
 describe('org delete judged by verification, never by HTTP status', () => {
   it('a cascade slower than the call timeout: one DELETE, watched until the CP confirms it gone, verified (exit 0)', async () => {
     seedOrg('slow-cascade');

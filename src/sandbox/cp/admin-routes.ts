@@ -104,7 +104,7 @@ export async function handleAdminRoute(runtime: CpRuntime, req: CpRequest): Prom
  * GET /cp/admin/orgs?limit=n. The contract leaves paging open, so faults rehearse the answers a
  * real CP may give: a page capped below `limit` (orgPageCap:n), `limit` ignored (orgLimitIgnored),
  * odd rows (orgRowBroken:<slug> sends id null and no instance_status; orgRowNoCreatedAt:<slug>
- * sends created_at null), rows with extra fields of n bytes (orgRowExtraBytes:n), and a cursor
+ * sends created_at null; orgCreatedAtEpoch sends every created_at as epoch seconds), rows with extra fields of n bytes (orgRowExtraBytes:n), and a cursor
  * on a page that stops short (orgNextCursor).
  */
 function listOrgs(state: SandboxState, req: CpRequest): CpResponse {
@@ -118,6 +118,7 @@ function listOrgs(state: SandboxState, req: CpRequest): CpResponse {
       delete row['instance_status'];
     }
     if (flags['orgRowNoCreatedAt'] === org.slug) row['created_at'] = null;
+    if (flags['orgCreatedAtEpoch']) row['created_at'] = Math.floor(org.createdAt.getTime() / 1000);
     if (typeof flags['orgRowExtraBytes'] === 'number') row['settings'] = 'x'.repeat(flags['orgRowExtraBytes']);
     return row;
   });
