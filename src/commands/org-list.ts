@@ -2,7 +2,7 @@ import { defineCommand } from '../lib/cli/command-definition.js';
 import { durationFlag, textFlag } from '../lib/cli/flags.js';
 import { ExitCode } from '../lib/errors.js';
 import { formatDuration, remoteCell, renderTable } from '../lib/output/table.js';
-import { ORG_LIST_LIMIT, warnUnreadableRows } from '../lib/fleet/org-directory.js';
+import { ORG_LIST_LIMIT, warnRefusedLimit, warnUnreadableRows } from '../lib/fleet/org-directory.js';
 import { filterOrgs, type OrgSummary } from '../lib/org/summarize-orgs.js';
 
 export const orgListCommand = defineCommand({
@@ -36,7 +36,8 @@ export const orgListCommand = defineCommand({
     );
     // One page is all molectl reads; saying so beats silently showing a partial fleet.
     const returned = rows.length + page.unreadable.length;
-    const truncated = returned >= ORG_LIST_LIMIT || page.more !== null;
+    const truncated = returned >= page.limit || page.more !== null;
+    warnRefusedLimit(ctx.out, page);
     if (page.more !== null)
       ctx.out.warn(
         `the CP says it has more orgs than the ${returned} it returned (${page.more}); molectl reads one page, so the list is incomplete`,

@@ -126,6 +126,21 @@ describe('pages shorter than asked, limit ignored', () => {
     expect((JSON.parse(run.stdout) as { total: number }).total).toBe(h.sandbox.state.orgs.size);
   });
 
+  it('a CP that refuses limit=500 with 400 is asked for a smaller page: org list and fleet orphans work, and say so', async () => {
+    h.sandbox.state.faults.flags['orgLimitMax'] = 100;
+    const mark = h.sandbox.state.requests.length;
+    const list = await h.run(['org', 'list', '-o', 'json']);
+    expect(list.code, list.stderr).toBe(0);
+    expect((JSON.parse(list.stdout) as { total: number }).total).toBe(h.sandbox.state.orgs.size);
+    expect(list.stderr).toMatch(
+      /warning: the CP refused limit=500 \(HTTP 400: limit must be at most 100\); molectl read a page of at most 100 instead/,
+    );
+    expect(h.cpRequestsSince(mark)).toEqual(['GET /cp/admin/orgs', 'GET /cp/admin/orgs']);
+    expect(h.sandbox.state.requests.slice(mark).map((r) => r.status)).toEqual([400, 200]);
+    const orphans = await h.run(['fleet', 'orphans', '--check', '-o', 'json']);
+    expect(orphans.code, orphans.stderr).toBe(0);
+  });
+
   it('doctor and org list work when the CP ignores limit', async () => {
     h.sandbox.state.faults.flags['orgLimitIgnored'] = true;
     expect((await h.run(['org', 'list', '-o', 'json'])).code).toBe(0);

@@ -43,6 +43,8 @@ export interface OrgPage {
    * molectl reads one page: the contract names no cursor parameter to follow it with.
    */
   more: string | null;
+  /** Null, or the larger `limit` the CP refused (400/422) before it answered this page's. */
+  limitRefused: { limit: number; answer: string } | null;
 }
 import { checkOrgSlug, checkResourceId } from './check-org-slug.js';
 import { createCpError, createTenantCredentialError } from './create-cp-error.js';
@@ -71,6 +73,9 @@ export interface RedeployFleetOptions {
   /** The CP may answer only when the rollout ends; default 15 minutes (a guess: not documented). */
   timeoutMs?: number;
 }
+
+/** Smaller pages asked for when the CP refuses a `limit` as too large, in order. */
+const FALLBACK_ORG_LIMITS = [100, 50];
 
 /**
  * Room per org row in a list answer. The sandbox's rows are a few hundred bytes, but rows may carry
@@ -197,9 +202,27 @@ export class CpClient {
    * Rows are validated one by one: an odd row is reported in `unreadable`, never fatal.
    */
   async listOrgs(options: { limit?: number } = {}): Promise<OrgPage> {
-    const limit = options.limit ?? 500;
-    if (!Number.isInteger(limit) || limit < 1)
-      throw new UsageError(`--limit must be a whole number of at least 1, not ${limit}`, 'for example --limit 500');
+    const asked = options.limit ?? 500;
+    if (!Number.isInteger(asked) || asked < 1)
+      throw new UsageError(`--limit must be a whole number of at least 1, not ${asked}`, 'for example --limit 500');
+    // A CP with a maximum page size may refuse a larger `limit` (400/422) instead of capping it:
+    // smaller pages are asked for, and the page says which limit was refused. What is beyond the
+    // page is confirmed slug by slug (OrgDirectory), as for a capped page.
+    let refused: OrgPage['limitRefused'] = null;
+    for (const limit of [asked, ...FALLBACK_ORG_LIMITS.filter((l) => l < asked)]) {
+      try {
+        return { ...(await this.readOrgPage(limit)), limitRefused: refused };
+      } catch (error) {
+        if (!(error instanceof HttpError && (error.status === 400 || error.status === 422))) throw error;
+        refused ??= { limit, answer: `HTTP ${error.status}${error.remoteError ? `: ${error.remoteError}` : ''}` };
+        if (limit <= FALLBACK_ORG_LIMITS.at(-1)!) throw error;
+      }
+    }
+    // Every limit was refused, the smallest fallback included: its error was thrown above.
+    throw new MolectlError(`the CP refused every page size molectl asked for (${refused?.answer ?? ''})`);
+  }
+
+  private async readOrgPage(limit: number): Promise<OrgPage> {
     const response = await this.call({
       method: 'GET',
       path: `/cp/admin/orgs?limit=${encodeURIComponent(String(limit))}`,
@@ -210,7 +233,7 @@ export class CpClient {
     const schemas = await loadSchemas();
     const body = this.validate(schemas.orgListSchema(), parseJsonBody(response, 'GET'), response, 'GET');
     const more = readMoreSignal(body, body.orgs.length, response.headers.get('link'));
-    const page: OrgPage = { rows: [], unreadable: [], limit, more };
+    const page: OrgPage = { rows: [], unreadable: [], limit, more, limitRefused: null };
     body.orgs.forEach((raw, index) => {
       const parsed = schemas.orgRowSchema().safeParse(raw);
       if (parsed.success) page.rows.push(parsed.data);

@@ -196,6 +196,17 @@ export function orgExists(lookup: OrgLookup): lookup is Extract<OrgLookup, { sta
   return lookup.state === 'listed' || lookup.state === 'exists';
 }
 
+/** One warning when the CP refused the page size asked for and a smaller page was read instead. */
+export function warnRefusedLimit(
+  out: { warn(text: string): void },
+  page: Pick<OrgPage, 'limit' | 'limitRefused'>,
+): void {
+  if (page.limitRefused === null) return;
+  out.warn(
+    `the CP refused limit=${page.limitRefused.limit} (${page.limitRefused.answer}); molectl read a page of at most ${page.limit} instead`,
+  );
+}
+
 /**
  * One warning for the rows of a page that could not be read: counted and named, left out of
  * what the command does, never fatal (issue 12: one odd row must not stop a fleet-wide command).

@@ -103,12 +103,16 @@ export async function handleAdminRoute(runtime: CpRuntime, req: CpRequest): Prom
 /**
  * GET /cp/admin/orgs?limit=n. The contract leaves paging open, so faults rehearse the answers a
  * real CP may give: a page capped below `limit` (orgPageCap:n), `limit` ignored (orgLimitIgnored),
+ * a `limit` above n refused with 400 (orgLimitMax:n),
  * odd rows (orgRowBroken:<slug> sends id null and no instance_status; orgRowNoCreatedAt:<slug>
  * sends created_at null; orgCreatedAtEpoch sends every created_at as epoch seconds), rows with extra fields of n bytes (orgRowExtraBytes:n), and a cursor
  * on a page that stops short (orgNextCursor).
  */
 function listOrgs(state: SandboxState, req: CpRequest): CpResponse {
   const flags = state.faults.flags;
+  const max = flags['orgLimitMax'];
+  if (typeof max === 'number' && Number(req.query.get('limit')) > max)
+    return jsonResponse(400, { error: `limit must be at most ${max}` });
   let limit = flags['orgLimitIgnored'] ? 10_000 : clampInt(req.query.get('limit'), 100, 1, 10_000);
   if (typeof flags['orgPageCap'] === 'number') limit = Math.min(limit, flags['orgPageCap']);
   const orgs = [...state.orgs.values()].slice(0, limit).map((org): Record<string, unknown> => {

@@ -61,7 +61,7 @@ describe('CpClient admin routes', () => {
       { id: 'u-1', slug: 'acme', instance_status: 'running', created_at: '2026-04-01T00:00:00Z', plan: 'pro' },
     ];
     const { cp, lookups, server } = await startCp((_req, res) => sendJson(res, 200, { orgs, next: null }));
-    expect(await cp.listOrgs()).toEqual({ rows: orgs, unreadable: [], limit: 500, more: null });
+    expect(await cp.listOrgs()).toEqual({ rows: orgs, unreadable: [], limit: 500, more: null, limitRefused: null });
     await cp.listOrgs({ limit: 20 });
     expect(server.requests.map((r) => r.url)).toEqual(['/cp/admin/orgs?limit=500', '/cp/admin/orgs?limit=20']);
     expect(server.requests[0]!.headers.authorization).toBe(`Bearer ${CP_TOKEN}`);

@@ -32,6 +32,7 @@ function scriptedCp(script: Array<Error | 'ok'>, options: { goneAfterCalls?: num
         rows: gone ? [] : [{ id: 'org-1', slug: 'acme', instance_status: 'running', created_at: null }],
         unreadable: [],
         more: null,
+        limitRefused: null,
         limit: 500,
       };
     },
