@@ -47,6 +47,7 @@ export interface OrgPage {
   limitRefused: { limit: number; answer: string } | null;
 }
 import { checkOrgSlug, checkResourceId } from './check-org-slug.js';
+import { readMoreSignal } from './read-more-signal.js';
 import { createCpError, createTenantCredentialError } from './create-cp-error.js';
 import { readPurgeId, TenantPurgeIncompleteError } from './tenant-purge-incomplete-error.js';
 
@@ -523,38 +524,6 @@ export class CpClient {
           )
         : undefined;
   }
-}
-
-/** Top-level fields with which list APIs say "there is another page" (cursor, token, flag). */
-const MORE_FIELD = /^(next|has_?more|more|truncated)|cursor|page_?token|continuation/i;
-const TOTAL_FIELD = /^(total|total_?count|count)$/i;
-const PAGING_OBJECT = /pagination|paging|meta|page_?info/i;
-
-/**
- * What in a list answer says the CP holds more than the page: a field named like a cursor or a
- * has-more flag with a value that is not empty, false or null; a total larger than the rows; a
- * Link header with rel="next". Named by field (the value may be an opaque token), or null.
- */
-function readMoreSignal(body: Record<string, unknown>, rows: number, link: string | null): string | null {
-  const signal = readMoreFields(body, rows, '');
-  if (signal !== null) return signal;
-  if (link !== null && /rel="?next"?/i.test(link)) return 'a Link header with rel="next"';
-  return null;
-}
-
-/** The fields of `readMoreSignal`, at the top level or in a `pagination` / `meta` / `page_info` object. */
-function readMoreFields(fields: Record<string, unknown>, rows: number, prefix: string): string | null {
-  for (const [key, value] of Object.entries(fields)) {
-    if (key === 'orgs' || value === null || value === undefined) continue;
-    const name = `${prefix}${key}`;
-    if (TOTAL_FIELD.test(key) && typeof value === 'number' && value > rows) return `${name} ${value}`;
-    if (MORE_FIELD.test(key) && value !== false && value !== '' && value !== 0) return name;
-    if (prefix === '' && PAGING_OBJECT.test(key) && typeof value === 'object' && !Array.isArray(value)) {
-      const nested = readMoreFields(value as Record<string, unknown>, rows, `${key}.`);
-      if (nested !== null) return nested;
-    }
-  }
-  return null;
 }
 
 function readSlugField(raw: unknown): string | null {
