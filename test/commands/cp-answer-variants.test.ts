@@ -272,6 +272,22 @@ describe('org delete judged by verification, never by HTTP status', () => {
     });
   });
 
+  it('a DELETE answered 409 (another delete in progress) is watched, not repeated beside it, then verified (exit 0)', async () => {
+    seedOrg('busy-delete');
+    h.sandbox.state.faults.flags['deleteConflict'] = true;
+    const mark = h.sandbox.state.requests.length;
+    const run = await h.run(['--env', 'sandbox', 'org', 'delete', 'busy-delete', '--confirm', 'busy-delete']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/busy-delete +deleted +1 .*verified gone/);
+    expect(run.stderr).toMatch(
+      /HTTP 409: a delete of this tenant is already in progress \(another delete of it may be running\)/,
+    );
+    expect(h.cpRequestsSince(mark).filter((a) => a.startsWith('DELETE'))).toEqual([
+      'DELETE /cp/admin/tenants/busy-delete',
+    ]);
+    expect(liveInstancesOf('busy-delete')).toEqual([]);
+  });
+
   it('a DELETE answered 404 with an instance left: not success (exit 5), the leftover named', async () => {
     seedOrg('gone-leaky');
     h.sandbox.state.faults.flags['delete404'] = true;

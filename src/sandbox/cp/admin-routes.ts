@@ -60,6 +60,13 @@ export async function handleAdminRoute(runtime: CpRuntime, req: CpRequest): Prom
     if (state.faults.flags['delete404Kept']) return jsonResponse(404, { error: 'org not found' });
     const org = state.orgs.get(slug);
     if (!org) return jsonResponse(404, { error: 'org not found' });
+    // Another caller's delete of the same tenant is running: 409 now, its cascade ends a moment later.
+    if (state.faults.flags['deleteConflict']) {
+      runtime.scheduler.schedule(300, () => {
+        if (state.orgs.get(slug) === org) runCascadeDelete(state, org);
+      });
+      return jsonResponse(409, { error: 'a delete of this tenant is already in progress' });
+    }
     // A cascade that takes longer than a client's timeout: the work finishes, the answer is late.
     const delayMs = readDurationFlag(state.faults.flags['cascadeDelay']);
     if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
