@@ -345,6 +345,18 @@ describe('org create judged by the contract', () => {
     expect(doc).toMatchObject({ created: true, id: h.sandbox.state.orgs.get('empty-body')!.id, idSource: 'org list' });
   });
 
+  it('a 201 whose org is in an envelope ({"org":{...}}) gives the id from the answer, even off a capped list page', async () => {
+    h.sandbox.state.faults.flags['createEnvelope'] = true;
+    h.sandbox.state.faults.flags['orgPageCap'] = 1;
+    const run = await h.run(['org', 'create', 'wrapped-org', '--no-wait', '-o', 'json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      id: h.sandbox.state.orgs.get('wrapped-org')!.id,
+      idSource: 'create answer',
+      created: true,
+    });
+  });
+
   it('a 200 that hands back an org created long before is "already exists", not "created"', async () => {
     h.sandbox.state.faults.flags['createReturnsExisting'] = true;
     const [existing] = [...h.sandbox.state.orgs.values()];

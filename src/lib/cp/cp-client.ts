@@ -192,8 +192,7 @@ export class CpClient {
     } catch {
       body = undefined; // a 2xx whose body is not JSON still means created; the org is found by slug
     }
-    const parsed = (await loadSchemas()).createdOrgSchema().safeParse(body);
-    const fields = parsed.success ? parsed.data : {};
+    const fields = readCreatedOrgFields((await loadSchemas()).createdOrgSchema(), body, slug);
     return { httpStatus: response.status, id: fields.id ?? null, createdAt: fields.created_at ?? null };
   }
 
@@ -524,6 +523,27 @@ export class CpClient {
           )
         : undefined;
   }
+}
+
+/**
+ * The created org's fields from a create answer: at the top level (`{"id":...}`), or in an
+ * envelope (`{"org":{...}}`, `{"data":{...}}`) whose slug, when it names one, is the one asked for.
+ */
+function readCreatedOrgFields(
+  schema: ResponseSchema<{ id?: string | undefined; created_at?: string | undefined }>,
+  body: unknown,
+  slug: string,
+): { id?: string | undefined; created_at?: string | undefined } {
+  const top = schema.safeParse(body);
+  if (top.success && top.data.id !== undefined) return top.data;
+  for (const key of ['org', 'data']) {
+    const inner = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[key] : undefined;
+    const innerSlug = readSlugField(inner);
+    if (innerSlug !== null && innerSlug !== slug) continue;
+    const parsed = schema.safeParse(inner);
+    if (parsed.success && parsed.data.id !== undefined) return parsed.data;
+  }
+  return top.success ? top.data : {};
 }
 
 function readSlugField(raw: unknown): string | null {

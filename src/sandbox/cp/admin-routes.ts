@@ -39,6 +39,8 @@ export async function handleAdminRoute(runtime: CpRuntime, req: CpRequest): Prom
     });
     // The contract promises only that any 2xx means created; a CP may send no body at all.
     if (state.faults.flags['createEmptyBody']) return emptyResponse(201);
+    // A CP that wraps its answers in an envelope.
+    if (state.faults.flags['createEnvelope']) return jsonResponse(201, { org: viewOrg(org) });
     return jsonResponse(201, viewOrg(org));
   }
 

@@ -219,6 +219,8 @@ describe('CpClient org lifecycle', () => {
       [200, '<html>ok</html>'],
       [202, '{"slug":"acme"}'],
       [204, ''],
+      // An envelope naming another org is not this org's answer.
+      [201, '{"org":{"id":"u-other","slug":"other"}}'],
     ] as const) {
       const { cp } = await startCp((_req, res) => {
         res.writeHead(status);
@@ -229,6 +231,20 @@ describe('CpClient org lifecycle', () => {
         id: null,
         createdAt: null,
       });
+    }
+  });
+
+  it('reads the id from an envelope ({"org":{...}} or {"data":{...}})', async () => {
+    for (const key of ['org', 'data']) {
+      const { cp } = await startCp((_req, res) =>
+        sendJson(res, 201, { [key]: { id: 'u-9', slug: 'acme', created_at: '2026-04-01T00:00:00Z' } }),
+      );
+      expect(await cp.createOrg({ slug: 'acme', name: 'Acme', ownerUserId: 'user-1' })).toEqual({
+        httpStatus: 201,
+        id: 'u-9',
+        createdAt: '2026-04-01T00:00:00Z',
+      });
+      await server!.close();
     }
   });
 
