@@ -357,6 +357,17 @@ describe('org create judged by the contract', () => {
     });
   });
 
+  it('a create answered 502 by a gateway is an unknown outcome that says how to look, never "try again later"', async () => {
+    h.sandbox.state.faults.flags['createGateway502'] = true;
+    const run = await h.run(['org', 'create', 'gateway-org', '--no-wait']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/answered HTTP 502 from a gateway; the outcome is unknown/);
+    expect(run.stderr).toMatch(/hint: run `molectl org list` to see whether org "gateway-org" was created/);
+    expect(run.stderr).not.toMatch(/try again later/);
+    // The CP did create it: that is why the outcome had to be called unknown.
+    expect(h.sandbox.state.orgs.has('gateway-org')).toBe(true);
+  });
+
   it('a 200 that hands back an org created long before is "already exists", not "created"', async () => {
     h.sandbox.state.faults.flags['createReturnsExisting'] = true;
     const [existing] = [...h.sandbox.state.orgs.values()];

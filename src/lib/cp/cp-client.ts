@@ -470,6 +470,7 @@ export class CpClient {
       admin: spec.admin === true,
       attempts: response.attempts,
       headers: response.headers,
+      ...(spec.unknownOutcomeHint === undefined ? {} : { unknownOutcomeHint: spec.unknownOutcomeHint }),
     });
   }
 

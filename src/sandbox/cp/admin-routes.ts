@@ -38,6 +38,9 @@ export async function handleAdminRoute(runtime: CpRuntime, req: CpRequest): Prom
         completeOrgProvisioning(state, org, DEFAULT_WORKSPACES_PER_ORG);
     });
     // The contract promises only that any 2xx means created; a CP may send no body at all.
+    // A gateway that gave up waiting while the CP created the org.
+    if (state.faults.flags['createGateway502'])
+      return { status: 502, headers: { 'content-type': 'text/html' }, body: '<html>502 Bad Gateway</html>\n' };
     if (state.faults.flags['createEmptyBody']) return emptyResponse(201);
     // A CP that wraps its answers in an envelope.
     if (state.faults.flags['createEnvelope']) return jsonResponse(201, { org: viewOrg(org) });
