@@ -2,7 +2,7 @@ import { defineCommand } from '../lib/cli/command-definition.js';
 import { durationFlag, textFlag } from '../lib/cli/flags.js';
 import { ExitCode } from '../lib/errors.js';
 import { formatDuration, remoteCell, renderTable } from '../lib/output/table.js';
-import { ORG_LIST_LIMIT, warnUnreadableRows } from '../lib/fleet/org-directory.js';
+import { ORG_LIST_LIMIT, warnRefusedLimit, warnUnreadableRows } from '../lib/fleet/org-directory.js';
 import { filterOrgs, type OrgSummary } from '../lib/org/summarize-orgs.js';
 
 export const orgListCommand = defineCommand({
@@ -34,12 +34,16 @@ export const orgListCommand = defineCommand({
       { status: options.status, prefix: options.prefix, olderThanMs: options.olderThan },
       ctx.clock.now(),
     );
-    // One page is all the CP route gives; saying so beats silently showing a partial fleet.
-    const truncated = rows.length + page.unreadable.length >= ORG_LIST_LIMIT;
-    if (truncated)
+    // One page is all molectl reads; saying so beats silently showing a partial fleet.
+    const returned = rows.length + page.unreadable.length;
+    const truncated = returned >= page.limit || page.more !== null;
+    warnRefusedLimit(ctx.out, page);
+    if (page.more !== null)
       ctx.out.warn(
-        `the CP returned ${rows.length + page.unreadable.length} orgs, its page limit: there may be more that are not shown`,
+        `the CP says it has more orgs than the ${returned} it returned (${page.more}); molectl reads one page, so the list is incomplete`,
       );
+    else if (truncated)
+      ctx.out.warn(`the CP returned ${returned} orgs, its page limit: there may be more that are not shown`);
     warnUnreadableRows(ctx.out, page);
     if (options.olderThan !== undefined) {
       // "Older than" cannot be proved of an org without a readable created_at: say it is left out.
@@ -52,32 +56,36 @@ export const orgListCommand = defineCommand({
         );
     }
     const unreadable = page.unreadable;
-    await ctx.out.result({ cpUrl: ctx.cp.baseUrl, total: rows.length, truncated, unreadable, orgs }, (data, style) =>
-      data.orgs.length === 0
-        ? `no orgs match (of ${data.total} on ${data.cpUrl})`
-        : `${renderTable<OrgSummary>(
-            [
-              { header: 'slug', value: (o) => remoteCell(o.slug) },
-              {
-                header: 'status',
-                value: (o) => remoteCell(o.instanceStatus),
-                style: (cell, o) =>
-                  o.instanceStatus === 'running'
-                    ? style.ok(cell)
-                    : o.instanceStatus === 'failed'
-                      ? style.fail(cell)
-                      : style.warn(cell),
-              },
-              { header: 'age', value: (o) => (o.ageMs === null ? null : formatDuration(o.ageMs)), align: 'right' },
-              { header: 'created', value: (o) => remoteCell(o.createdAt) },
-              { header: 'id', value: (o) => remoteCell(o.id) },
-            ],
-            data.orgs,
-          )}`,
+    const more = page.more;
+    await ctx.out.result(
+      { cpUrl: ctx.cp.baseUrl, total: rows.length, truncated, more, unreadable, orgs },
+      (data, style) =>
+        data.orgs.length === 0
+          ? `no orgs match (of ${data.total} on ${data.cpUrl})`
+          : `${renderTable<OrgSummary>(
+              [
+                { header: 'slug', value: (o) => remoteCell(o.slug) },
+                {
+                  header: 'status',
+                  value: (o) => remoteCell(o.instanceStatus),
+                  style: (cell, o) =>
+                    o.instanceStatus === 'running'
+                      ? style.ok(cell)
+                      : o.instanceStatus === 'failed'
+                        ? style.fail(cell)
+                        : style.warn(cell),
+                },
+                { header: 'age', value: (o) => (o.ageMs === null ? null : formatDuration(o.ageMs)), align: 'right' },
+                { header: 'created', value: (o) => remoteCell(o.createdAt) },
+                { header: 'id', value: (o) => remoteCell(o.id) },
+              ],
+              data.orgs,
+            )}`,
     );
     // A count of what the table shows is a notice, not the result: stderr, and not under -q.
-    if (orgs.length > 0) ctx.out.info(`${orgs.length} of ${rows.length} orgs`);
-    // Rows that could not be read are counted and warned about; the list is then incomplete.
-    return unreadable.length > 0 ? ExitCode.partial : ExitCode.ok;
+    if (orgs.length > 0)
+      ctx.out.info(`${orgs.length} of ${rows.length} orgs${more === null ? '' : ' listed (the CP has more)'}`);
+    // Unreadable rows, or a CP that says it holds more: the list is known to be incomplete.
+    return unreadable.length > 0 || more !== null ? ExitCode.partial : ExitCode.ok;
   },
 });

@@ -34,7 +34,8 @@ export const orgShowCommand = defineCommand({
         'run `molectl org list` to see the org slugs, and check --env',
       );
     }
-    if (description.edge?.exposesAdminToken)
+    const edge = description.edge;
+    if (edge !== null && 'exposesAdminToken' in edge && edge.exposesAdminToken)
       ctx.out.warn(
         `GET /cp/orgs/${slug}/instance includes admin_token: a known past leak is back; report it to the CP owners (the value is not shown)`,
       );
@@ -43,11 +44,13 @@ export const orgShowCommand = defineCommand({
       ctx.out.warn(`the CP has no org ${slug} but ${live.length} live instance(s) carry its tag`);
       ctx.out.info('hint: `molectl fleet orphans` lists such instances with what to do');
     }
+    if (edge !== null && 'error' in edge)
+      ctx.out.warn(`what the edge route answers for ${slug} is unknown: ${edge.error}`);
     if (description.onCp === null) {
       ctx.out.warn(`whether the CP has org ${slug} is unknown: ${description.cpEvidence}`);
       return ExitCode.partial;
     }
-    return ExitCode.ok;
+    return edge !== null && 'error' in edge ? ExitCode.partial : ExitCode.ok;
   },
 });
 
@@ -61,8 +64,9 @@ function renderOrg(d: OrgDescription, style: Styles): string {
     lines.push(
       `  CP row        ${d.onCp === null ? style.warn(`unknown: ${d.cpEvidence}`) : d.onCp ? `present, no readable row (${d.cpEvidence}); id unconfirmed` : style.warn(`none: the CP does not have this org (${d.cpEvidence})`)}`,
     );
+  const edge = d.edge;
   lines.push(
-    `  edge          ${d.edge ? `status ${remoteText(d.edge.status)}, ip ${remoteText(d.edge.ip ?? '-')}, region ${remoteText(d.edge.region ?? '-')}` : 'no answer (404)'}`,
+    `  edge          ${edge === null ? 'no answer (404)' : 'error' in edge ? style.warn(`unknown: ${edge.error}`) : `status ${remoteText(edge.status)}, ip ${remoteText(edge.ip ?? '-')}, region ${remoteText(edge.region ?? '-')}`}`,
   );
   const secret = d.adminTokenSecret;
   lines.push(

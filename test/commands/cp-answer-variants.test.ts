@@ -65,7 +65,9 @@ describe('pages shorter than asked, limit ignored', () => {
     const run = await h.run(['fleet', 'orphans', '-o', 'json']);
     const doc = JSON.parse(run.stdout) as { orphans: Array<{ instanceId: string; detail: string }> };
     expect(doc.orphans.map((o) => o.instanceId).sort()).toEqual(left);
-    expect(doc.orphans[0]!.detail).toMatch(/the CP has no org "sql-victim" \(the CP's per-org route answers 404/);
+    expect(doc.orphans[0]!.detail).toMatch(
+      /the CP has no org "sql-victim" \(the CP's per-org route and its admin API both answer 404/,
+    );
     // Tidy up: the orphans would otherwise be seen by the next tests.
     for (const id of left) h.sandbox.state.instances.get(id)!.state = 'terminated';
   });
@@ -82,6 +84,61 @@ describe('pages shorter than asked, limit ignored', () => {
     const text = await h.run(['fleet', 'orphans']);
     expect(text.stdout).toMatch(/no confirmed orphans/);
     expect(text.stdout).toMatch(/could not be judged \(not orphans, not cleared; do not terminate them\)/);
+  });
+
+  it('a provisioning org off the page, whose edge route answers 404 until running, is asked of the admin API and never called an orphan', async () => {
+    seedOrg('slow-start');
+    const org = h.sandbox.state.orgs.get('slow-start')!;
+    org.instanceStatus = 'provisioning';
+    h.sandbox.state.faults.flags['orgPageCap'] = 2;
+    h.sandbox.state.faults.flags['instanceRouteRunningOnly'] = true;
+    const mark = h.sandbox.state.requests.length;
+    const run = await h.run(['fleet', 'orphans', '--check', '-o', 'json']);
+    org.instanceStatus = 'running';
+    expect(run.code, run.stderr).toBe(0);
+    const doc = JSON.parse(run.stdout) as { orphans: unknown[]; idUnconfirmed: Array<{ orgSlug: string }> };
+    expect(doc.orphans).toEqual([]);
+    expect(doc.idUnconfirmed.map((u) => u.orgSlug)).toContain('slow-start');
+    expect(h.cpRequestsSince(mark)).toContain('GET /cp/admin/orgs/slow-start/admin-token');
+    // The admin API's answer is a secret: asked, never shown.
+    expect(run.stdout + run.stderr).not.toContain(org.adminToken);
+  });
+
+  it('org list says a page that carries a cursor is incomplete (exit 5), naming the field, never its value', async () => {
+    h.sandbox.state.faults.flags['orgPageCap'] = 2;
+    h.sandbox.state.faults.flags['orgNextCursor'] = true;
+    const json = await h.run(['org', 'list', '-o', 'json']);
+    expect(json.code).toBe(5);
+    expect(JSON.parse(json.stdout)).toMatchObject({ total: 2, truncated: true, more: 'next_cursor' });
+    const text = await h.run(['org', 'list']);
+    expect(text.code).toBe(5);
+    expect(text.stderr).toMatch(/warning: the CP says it has more orgs than the 2 it returned \(next_cursor\)/);
+    expect(text.stderr).toMatch(/2 of 2 orgs listed \(the CP has more\)/);
+    expect(text.stderr).not.toMatch(/c2/);
+    const gc = await h.run(['org', 'gc', '--prefix', 'e2e-', '--older-than', '2h']);
+    expect(gc.stderr).toMatch(/the CP says it has more orgs than the 2 it returned \(next_cursor\): orgs beyond/);
+  });
+
+  it('org list reads a page past 1 MiB whose rows carry large extra fields', async () => {
+    h.sandbox.state.faults.flags['orgRowExtraBytes'] = 200_000;
+    const run = await h.run(['org', 'list', '-o', 'json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect((JSON.parse(run.stdout) as { total: number }).total).toBe(h.sandbox.state.orgs.size);
+  });
+
+  it('a CP that refuses limit=500 with 400 is asked for a smaller page: org list and fleet orphans work, and say so', async () => {
+    h.sandbox.state.faults.flags['orgLimitMax'] = 100;
+    const mark = h.sandbox.state.requests.length;
+    const list = await h.run(['org', 'list', '-o', 'json']);
+    expect(list.code, list.stderr).toBe(0);
+    expect((JSON.parse(list.stdout) as { total: number }).total).toBe(h.sandbox.state.orgs.size);
+    expect(list.stderr).toMatch(
+      /warning: the CP refused limit=500 \(HTTP 400: limit must be at most 100\); molectl read a page of at most 100 instead/,
+    );
+    expect(h.cpRequestsSince(mark)).toEqual(['GET /cp/admin/orgs', 'GET /cp/admin/orgs']);
+    expect(h.sandbox.state.requests.slice(mark).map((r) => r.status)).toEqual([400, 200]);
+    const orphans = await h.run(['fleet', 'orphans', '--check', '-o', 'json']);
+    expect(orphans.code, orphans.stderr).toBe(0);
   });
 
   it('doctor and org list work when the CP ignores limit', async () => {
@@ -148,6 +205,34 @@ describe('one odd row', () => {
   });
 });
 
+describe('created_at as an epoch number', () => {
+  it('org list keeps every row (age unknown, exit 0), and org gc deletes none of them on a guessed unit', async () => {
+    seedOrg('e2e-epoch');
+    h.sandbox.state.faults.flags['orgCreatedAtEpoch'] = true;
+    const list = await h.run(['org', 'list', '-o', 'json']);
+    expect(list.code, list.stderr).toBe(0);
+    const doc = JSON.parse(list.stdout) as { orgs: Array<{ slug: string; ageMs: number | null }>; unreadable: [] };
+    expect(doc.unreadable).toEqual([]);
+    expect(doc.orgs.map((o) => o.slug)).toContain('e2e-epoch');
+    expect(doc.orgs.every((o) => o.ageMs === null)).toBe(true);
+    const gc = await h.run([
+      '--env',
+      'sandbox',
+      'org',
+      'gc',
+      '--prefix',
+      'e2e-',
+      '--older-than',
+      '1m',
+      '--execute',
+      '--yes',
+    ]);
+    expect(gc.code).toBe(0);
+    expect(gc.stdout).toMatch(/age unknown, kept \(.*e2e-epoch/);
+    expect(h.sandbox.state.orgs.has('e2e-epoch')).toBe(true);
+  });
+});
+
 describe('org delete judged by verification, never by HTTP status', () => {
   it('a cascade slower than the call timeout: one DELETE, watched until the CP confirms it gone, verified (exit 0)', async () => {
     seedOrg('slow-cascade');
@@ -185,6 +270,22 @@ describe('org delete judged by verification, never by HTTP status', () => {
       cpAnswered404: true,
       deleteCalls: [expect.stringMatching(/HTTP 404$/)],
     });
+  });
+
+  it('a DELETE answered 409 (another delete in progress) is watched, not repeated beside it, then verified (exit 0)', async () => {
+    seedOrg('busy-delete');
+    h.sandbox.state.faults.flags['deleteConflict'] = true;
+    const mark = h.sandbox.state.requests.length;
+    const run = await h.run(['--env', 'sandbox', 'org', 'delete', 'busy-delete', '--confirm', 'busy-delete']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/busy-delete +deleted +1 .*verified gone/);
+    expect(run.stderr).toMatch(
+      /HTTP 409: a delete of this tenant is already in progress \(another delete of it may be running\)/,
+    );
+    expect(h.cpRequestsSince(mark).filter((a) => a.startsWith('DELETE'))).toEqual([
+      'DELETE /cp/admin/tenants/busy-delete',
+    ]);
+    expect(liveInstancesOf('busy-delete')).toEqual([]);
   });
 
   it('a DELETE answered 404 with an instance left: not success (exit 5), the leftover named', async () => {
@@ -242,6 +343,29 @@ describe('org create judged by the contract', () => {
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout) as { created: boolean; id: string; idSource: string };
     expect(doc).toMatchObject({ created: true, id: h.sandbox.state.orgs.get('empty-body')!.id, idSource: 'org list' });
+  });
+
+  it('a 201 whose org is in an envelope ({"org":{...}}) gives the id from the answer, even off a capped list page', async () => {
+    h.sandbox.state.faults.flags['createEnvelope'] = true;
+    h.sandbox.state.faults.flags['orgPageCap'] = 1;
+    const run = await h.run(['org', 'create', 'wrapped-org', '--no-wait', '-o', 'json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      id: h.sandbox.state.orgs.get('wrapped-org')!.id,
+      idSource: 'create answer',
+      created: true,
+    });
+  });
+
+  it('a create answered 502 by a gateway is an unknown outcome that says how to look, never "try again later"', async () => {
+    h.sandbox.state.faults.flags['createGateway502'] = true;
+    const run = await h.run(['org', 'create', 'gateway-org', '--no-wait']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/answered HTTP 502 from a gateway; the outcome is unknown/);
+    expect(run.stderr).toMatch(/hint: run `molectl org list` to see whether org "gateway-org" was created/);
+    expect(run.stderr).not.toMatch(/try again later/);
+    // The CP did create it: that is why the outcome had to be called unknown.
+    expect(h.sandbox.state.orgs.has('gateway-org')).toBe(true);
   });
 
   it('a 200 that hands back an org created long before is "already exists", not "created"', async () => {

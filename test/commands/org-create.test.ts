@@ -57,6 +57,15 @@ describe('molectl org create', () => {
     expect(run.stderr).toMatch(/molectl org show nowait-org/);
   });
 
+  it('waits through a new org off a capped page whose edge route answers 404 until it runs', async () => {
+    h.sandbox.state.faults.flags['orgPageCap'] = 1;
+    h.sandbox.state.faults.flags['instanceRouteRunningOnly'] = true;
+    const run = await h.run(['org', 'create', 'unrouted-org', '--no-health', '--timeout', '20s']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/instance_status not routable yet/);
+    expect(run.stdout).toMatch(/org unrouted-org created: id .*, running after/);
+  });
+
   it('exits 1 with the console hint when provisioning fails', async () => {
     h.sandbox.state.faults.provisionFail = ['broken-org'];
     const run = await h.run(['org', 'create', 'broken-org', '--timeout', '20s']);
@@ -129,6 +138,19 @@ describe('molectl org create', () => {
       /error: org slug .* (too short|too long|uppercase|start with|ends with|consecutive|other than|reserved)/,
     );
     expect(h.sandbox.state.requests.slice(mark)).toEqual([]);
+  });
+
+  it('a slug the CP rejects by its own rules (422) is exit 2 in one line with its reason, nothing created', async () => {
+    h.sandbox.state.faults.flags['createRejects'] = 'house-org';
+    const mark = h.sandbox.state.requests.length;
+    const run = await h.run(['org', 'create', 'house-org', '--no-wait']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /^error: the CP rejected org "house-org" \(HTTP 422: slug "house-org" is reserved\); nothing was created$/m,
+    );
+    expect(run.stderr).toMatch(/^hint: change the slug, --name or --owner as the CP says/m);
+    expect(h.cpRequestsSince(mark)).toEqual(['POST /cp/admin/orgs']);
+    expect(h.sandbox.state.orgs.has('house-org')).toBe(false);
   });
 
   it('without a CP token exits 3 and sends nothing', async () => {

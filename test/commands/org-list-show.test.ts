@@ -75,6 +75,20 @@ describe('molectl org show', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ onCp: true, instances: [], adminTokenSecret: { exists: false } });
   });
 
+  it('an edge route that fails (503) leaves the rest of the picture, says the edge is unknown, exit 5', async () => {
+    h.sandbox.state.faults.flags['instanceRouteFails'] = true;
+    try {
+      const run = await h.run(['org', 'show', 'e2e-failed']);
+      expect(run.code).toBe(5);
+      expect(run.stdout).toContain(`id ${h.sandbox.state.orgs.get('e2e-failed')!.id}, instance_status failed`);
+      expect(run.stdout).toMatch(/edge +unknown: GET .*\/cp\/orgs\/e2e-failed\/instance answered HTTP 503/);
+      expect(run.stdout).toMatch(/instances +3/);
+      expect(run.stderr).toMatch(/warning: what the edge route answers for e2e-failed is unknown/);
+    } finally {
+      delete h.sandbox.state.faults.flags['instanceRouteFails'];
+    }
+  });
+
   it('an unknown org is exit 4', async () => {
     const run = await h.run(['org', 'show', 'nobody-here']);
     expect(run.code).toBe(4);

@@ -76,6 +76,22 @@ describe('molectl verify, edges', () => {
     }
   });
 
+  it('does not pass cp-instance-no-secret on a 200 that is not the instance view', async () => {
+    sandbox.state.faults.flags['instanceRouteEmpty'] = true;
+    try {
+      const slug = [...sandbox.state.orgs.keys()][0]!;
+      const run = await runCli(['verify', '--only', 'cp-instance-no-secret', '--canary', slug, '-o', 'json'], {
+        env: env(),
+      });
+      const check = JSON.parse(run.stdout).checks[0];
+      expect(check).toMatchObject({ id: 'cp-instance-no-secret', status: 'fail' });
+      expect(check.detail).toBe(`${slug}: HTTP 200, but not the instance view (no status field)`);
+      expect(run.code).toBe(1);
+    } finally {
+      delete sandbox.state.faults.flags['instanceRouteEmpty'];
+    }
+  });
+
   it('reports an unreachable CP as failed checks, not a crash', async () => {
     const port = await unusedPort();
     const run = await runCli(['verify', '--only', 'cp-health,cp-admin-gated', '-o', 'json'], {

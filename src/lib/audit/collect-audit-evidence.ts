@@ -75,6 +75,9 @@ export async function collectAuditEvidence(ctx: Context, settings: AuditSettings
       get edgeRouteAnswered() {
         return ctx.cp.edgeRouteAnswered;
       },
+      get adminTokenRouteAnswered() {
+        return ctx.cp.adminTokenRouteAnswered;
+      },
     },
     aws: {
       listInstances: async (query) => {

@@ -37,8 +37,17 @@ export interface OrgPage {
   unreadable: UnreadableOrgRow[];
   /** The `limit` asked for. */
   limit: number;
+  /**
+   * Null, or what in the CP's answer says it holds more orgs than this page (a cursor field, a
+   * `has_more`, a larger `total`, a `Link: rel="next"` header), named by field, never by value.
+   * molectl reads one page: the contract names no cursor parameter to follow it with.
+   */
+  more: string | null;
+  /** Null, or the larger `limit` the CP refused (400/422) before it answered this page's. */
+  limitRefused: { limit: number; answer: string } | null;
 }
 import { checkOrgSlug, checkResourceId } from './check-org-slug.js';
+import { readMoreSignal } from './read-more-signal.js';
 import { createCpError, createTenantCredentialError } from './create-cp-error.js';
 import { readPurgeId, TenantPurgeIncompleteError } from './tenant-purge-incomplete-error.js';
 
@@ -66,8 +75,15 @@ export interface RedeployFleetOptions {
   timeoutMs?: number;
 }
 
-/** Room per org row in a list answer: the rows are a few hundred bytes each. */
-const ORG_ROW_BYTES = 1024;
+/** Smaller pages asked for when the CP refuses a `limit` as too large, in order. */
+const FALLBACK_ORG_LIMITS = [100, 50];
+
+/**
+ * Room per org row in a list answer. The sandbox's rows are a few hundred bytes, but rows may carry
+ * any extra fields (the contract lists only four), and a CP whose rows hold settings or metadata
+ * of a few KB would otherwise fail every fleet command at the cap: 8 KiB a row (4 MiB for 500).
+ */
+const ORG_ROW_BYTES = 8 * 1024;
 
 interface CallSpec {
   method: HttpMethod;
@@ -102,6 +118,11 @@ export class CpClient {
    * route is mounted, so a 404 from it means "no such org" rather than "no such route".
    */
   edgeRouteAnswered = false;
+  /**
+   * True once `GET /cp/admin/orgs/:slug/admin-token` answered 200 with a token in this process:
+   * that route is mounted, so its 404 means "no such org" rather than "no such route".
+   */
+  adminTokenRouteAnswered = false;
   private readonly options: CpClientOptions;
   private adminTokenPromise: Promise<string> | undefined;
 
@@ -138,18 +159,32 @@ export class CpClient {
       admin: true,
       json: { slug, name: input.name, owner_user_id: input.ownerUserId },
       unknownOutcomeHint: `run \`molectl org list\` to see whether org "${slug}" was created before trying again`,
-      mapStatus: (status) =>
-        status === 409
-          ? new HttpError({
-              method: 'POST',
-              url: `${this.baseUrl}/cp/admin/orgs`,
-              status,
-              // Issue 4: a taken slug is an operation that failed (exit 1), not malformed input.
-              code: ExitCode.failed,
-              message: `org slug "${slug}" is already taken`,
-              hint: 'pick another slug, or run `molectl org list` to see the existing org',
-            })
-          : undefined,
+      mapStatus: (status, remoteError) => {
+        const url = `${this.baseUrl}/cp/admin/orgs`;
+        if (status === 409)
+          return new HttpError({
+            method: 'POST',
+            url,
+            status,
+            // Issue 4: a taken slug is an operation that failed (exit 1), not malformed input.
+            code: ExitCode.failed,
+            message: `org slug "${slug}" is already taken`,
+            hint: 'pick another slug, or run `molectl org list` to see the existing org',
+          });
+        // The CP's own rules for slug, name and owner go beyond what molectl checks locally
+        // (reserved words, an unknown owner): a rejected input, nothing created (exit 2).
+        if (status === 400 || status === 422)
+          return new HttpError({
+            method: 'POST',
+            url,
+            status,
+            ...(remoteError === undefined ? {} : { remoteError }),
+            code: ExitCode.usage,
+            message: `the CP rejected org "${slug}" (HTTP ${status}${remoteError ? `: ${remoteError}` : ''}); nothing was created`,
+            hint: 'change the slug, --name or --owner as the CP says, then run org create again',
+          });
+        return undefined;
+      },
     });
     let body: unknown;
     try {
@@ -157,8 +192,7 @@ export class CpClient {
     } catch {
       body = undefined; // a 2xx whose body is not JSON still means created; the org is found by slug
     }
-    const parsed = (await loadSchemas()).createdOrgSchema().safeParse(body);
-    const fields = parsed.success ? parsed.data : {};
+    const fields = readCreatedOrgFields((await loadSchemas()).createdOrgSchema(), body, slug);
     return { httpStatus: response.status, id: fields.id ?? null, createdAt: fields.created_at ?? null };
   }
 
@@ -168,18 +202,38 @@ export class CpClient {
    * Rows are validated one by one: an odd row is reported in `unreadable`, never fatal.
    */
   async listOrgs(options: { limit?: number } = {}): Promise<OrgPage> {
-    const limit = options.limit ?? 500;
-    if (!Number.isInteger(limit) || limit < 1)
-      throw new UsageError(`--limit must be a whole number of at least 1, not ${limit}`, 'for example --limit 500');
-    const body = await this.callJson((schemas) => schemas.orgListSchema(), {
+    const asked = options.limit ?? 500;
+    if (!Number.isInteger(asked) || asked < 1)
+      throw new UsageError(`--limit must be a whole number of at least 1, not ${asked}`, 'for example --limit 500');
+    // A CP with a maximum page size may refuse a larger `limit` (400/422) instead of capping it:
+    // smaller pages are asked for, and the page says which limit was refused. What is beyond the
+    // page is confirmed slug by slug (OrgDirectory), as for a capped page.
+    let refused: OrgPage['limitRefused'] = null;
+    for (const limit of [asked, ...FALLBACK_ORG_LIMITS.filter((l) => l < asked)]) {
+      try {
+        return { ...(await this.readOrgPage(limit)), limitRefused: refused };
+      } catch (error) {
+        if (!(error instanceof HttpError && (error.status === 400 || error.status === 422))) throw error;
+        refused ??= { limit, answer: `HTTP ${error.status}${error.remoteError ? `: ${error.remoteError}` : ''}` };
+        if (limit <= FALLBACK_ORG_LIMITS.at(-1)!) throw error;
+      }
+    }
+    // Every limit was refused, the smallest fallback included: its error was thrown above.
+    throw new MolectlError(`the CP refused every page size molectl asked for (${refused?.answer ?? ''})`);
+  }
+
+  private async readOrgPage(limit: number): Promise<OrgPage> {
+    const response = await this.call({
       method: 'GET',
       path: `/cp/admin/orgs?limit=${encodeURIComponent(String(limit))}`,
       admin: true,
-      // A page of 10,000 orgs is a few MB: the cap grows with what was asked for (1 KiB a row).
+      // A page of hundreds of orgs can pass 1 MiB: the cap grows with what was asked for.
       maxBodyBytes: Math.max(DEFAULT_MAX_BODY_BYTES, limit * ORG_ROW_BYTES),
     });
     const schemas = await loadSchemas();
-    const page: OrgPage = { rows: [], unreadable: [], limit };
+    const body = this.validate(schemas.orgListSchema(), parseJsonBody(response, 'GET'), response, 'GET');
+    const more = readMoreSignal(body, body.orgs.length, response.headers.get('link'));
+    const page: OrgPage = { rows: [], unreadable: [], limit, more, limitRefused: null };
     body.orgs.forEach((raw, index) => {
       const parsed = schemas.orgRowSchema().safeParse(raw);
       if (parsed.success) page.rows.push(parsed.data);
@@ -203,7 +257,9 @@ export class CpClient {
     const parsed = parseJsonBody(response, 'GET');
     const raw = (parsed as { admin_token?: unknown } | undefined)?.admin_token;
     if (typeof raw === 'string') this.options.redactor.register(raw, 'tenant-admin-token');
-    return this.validate((await loadSchemas()).adminTokenSchema(), parsed, response, 'GET').admin_token;
+    const token = this.validate((await loadSchemas()).adminTokenSchema(), parsed, response, 'GET').admin_token;
+    this.adminTokenRouteAnswered = true;
+    return token;
   }
 
   /**
@@ -414,6 +470,7 @@ export class CpClient {
       admin: spec.admin === true,
       attempts: response.attempts,
       headers: response.headers,
+      ...(spec.unknownOutcomeHint === undefined ? {} : { unknownOutcomeHint: spec.unknownOutcomeHint }),
     });
   }
 
@@ -467,6 +524,27 @@ export class CpClient {
           )
         : undefined;
   }
+}
+
+/**
+ * The created org's fields from a create answer: at the top level (`{"id":...}`), or in an
+ * envelope (`{"org":{...}}`, `{"data":{...}}`) whose slug, when it names one, is the one asked for.
+ */
+function readCreatedOrgFields(
+  schema: ResponseSchema<{ id?: string | undefined; created_at?: string | undefined }>,
+  body: unknown,
+  slug: string,
+): { id?: string | undefined; created_at?: string | undefined } {
+  const top = schema.safeParse(body);
+  if (top.success && top.data.id !== undefined) return top.data;
+  for (const key of ['org', 'data']) {
+    const inner = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[key] : undefined;
+    const innerSlug = readSlugField(inner);
+    if (innerSlug !== null && innerSlug !== slug) continue;
+    const parsed = schema.safeParse(inner);
+    if (parsed.success && parsed.data.id !== undefined) return parsed.data;
+  }
+  return top.success ? top.data : {};
 }
 
 function readSlugField(raw: unknown): string | null {

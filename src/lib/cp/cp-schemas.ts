@@ -38,7 +38,8 @@ export interface CreatedOrg {
 /**
  * One org row. Rows are validated one by one (see CpClient.listOrgs): a row the CP sends with a
  * null or missing field is reported as unreadable instead of failing the whole list. An
- * unreadable `created_at` only makes the org's age unknown, so it does not make the row unreadable.
+ * unreadable `created_at` (null, absent, or not a string: an epoch number's unit would be a guess,
+ * and org gc deletes by age) only makes the org's age unknown, so it does not make the row unreadable.
  */
 export const orgRowSchema = once(() =>
   z.looseObject({
@@ -47,7 +48,7 @@ export const orgRowSchema = once(() =>
     // provisioning -> running | failed; kept a string so a new state does not break listing.
     instance_status: z.string().check(z.minLength(1)),
     created_at: z.pipe(
-      z.nullish(z.string()),
+      z.catch(z.nullish(z.string()), null),
       z.transform((value: string | null | undefined) => value ?? null),
     ),
   }),

@@ -15,6 +15,8 @@ export function createCpError(args: {
   admin: boolean;
   attempts: number;
   headers: HeaderReader;
+  /** Set for a call that is not safe to repeat: how to find out whether it took effect. */
+  unknownOutcomeHint?: string;
 }): HttpError {
   const remote = args.remoteError === undefined ? {} : { remoteError: args.remoteError };
   if (args.admin && (args.status === 401 || args.status === 403)) {
@@ -29,6 +31,18 @@ export function createCpError(args: {
     });
   }
   const detail = args.remoteError ? `: ${args.remoteError}` : '';
+  // A gateway's 502/504 says the CP behind it did not answer in time, not that it did nothing:
+  // for a call that must not be repeated blindly (a create), the outcome is unknown.
+  if (args.unknownOutcomeHint !== undefined && (args.status === 502 || args.status === 504)) {
+    return new HttpError({
+      method: args.method,
+      url: args.url,
+      status: args.status,
+      ...remote,
+      message: `${args.method} ${args.url} answered HTTP ${args.status} from a gateway${detail}; the outcome is unknown: the CP may or may not have acted on it`,
+      hint: args.unknownOutcomeHint,
+    });
+  }
   const retried = args.attempts > 1 ? ` (gave up after ${args.attempts} attempts)` : '';
   const redirect =
     args.status >= 300 && args.status < 400 ? `, ${describeRedirect(args.headers, args.url)} (not followed)` : '';

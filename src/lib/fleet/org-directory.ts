@@ -18,7 +18,10 @@ export type OrgLookup =
   | { state: 'absent'; evidence: string }
   | { state: 'unknown'; reason: string };
 
-export type OrgDirectoryCp = Pick<CpClient, 'listOrgs' | 'getOrgInstance' | 'getOrgAdminToken' | 'edgeRouteAnswered'>;
+export type OrgDirectoryCp = Pick<
+  CpClient,
+  'listOrgs' | 'getOrgInstance' | 'getOrgAdminToken' | 'edgeRouteAnswered' | 'adminTokenRouteAnswered'
+>;
 
 /** How many per-slug confirmations run at once. */
 const CONFIRM_CONCURRENCY = 20;
@@ -28,13 +31,14 @@ const CONFIRM_CONCURRENCY = 20;
  * confirmation for every slug the page does not hold. The contract says nothing of paging (a CP
  * may cap pages, ignore `limit`, or send odd rows), so absence from the page is never taken as
  * absence from the CP: it is confirmed on the per-org route, `GET /cp/orgs/:slug/instance`, and
- * its 404 counts only once that route has been seen answering for a known org (else an
- * unmounted route would make every org look deleted). Without any known org to compare with,
- * the admin API's per-org route is the second witness.
+ * its 404 counts only when the admin API's per-org route answers 404 for the slug too, each
+ * route having been seen answering for a known org (else an unmounted route would make every
+ * org look deleted).
  */
 export class OrgDirectory {
   private readonly listedBySlug: Map<string, OrgRow>;
   private readonly unreadableSlugs: Set<string>;
+  private readonly controls = new Map<string, Promise<string | null>>();
 
   private constructor(
     private readonly cp: OrgDirectoryCp,
@@ -49,9 +53,9 @@ export class OrgDirectory {
     return new OrgDirectory(cp, await cp.listOrgs({ limit }));
   }
 
-  /** True when the CP gave as many rows as asked for: it honours `limit`, and may hold more. */
+  /** True when the CP gave as many rows as asked for (it honours `limit`, and may hold more), or said it holds more. */
   get pageFull(): boolean {
-    return this.page.rows.length + this.page.unreadable.length >= this.page.limit;
+    return this.page.rows.length + this.page.unreadable.length >= this.page.limit || this.page.more !== null;
   }
 
   /** For callers that already hold the page. */
@@ -110,40 +114,75 @@ export class OrgDirectory {
     return this.confirmNotFound(slug);
   }
 
-  /** The per-org route said 404: believe it only when the route is seen to work. */
+  /**
+   * The edge route said 404. That route serves the edge, which routes to an instance: a CP may
+   * answer 404 there for an org it has but that has no routable instance (provisioning, failed),
+   * so its 404 alone never makes an org absent. The admin API is asked about the same slug, and
+   * the org is absent only when both routes answer 404 and each is seen answering for an org the
+   * CP lists (else an unmounted or renamed route would make every org look deleted). With no
+   * listed org to compare with, the two routes' 404s are taken together.
+   */
   private async confirmNotFound(slug: string): Promise<OrgLookup> {
-    const absent: OrgLookup = {
-      state: 'absent',
-      evidence: "the CP's per-org route answers 404 for it and answers for known orgs",
-    };
-    if (this.cp.edgeRouteAnswered) return absent;
-    const control = this.page.rows.find((row) => row.slug !== slug);
-    if (control) {
-      try {
-        await this.cp.getOrgInstance(control.slug);
-        return absent;
-      } catch (error) {
-        const why =
-          error instanceof NotFoundError
-            ? `it answers 404 for the listed org ${control.slug} too (route not mounted?)`
-            : (error as Error).message;
+    const others = this.page.rows.filter((row) => row.slug !== slug);
+    // A running org is the control most likely to have a routable instance.
+    const control = others.find((row) => row.instance_status === 'running') ?? others[0];
+    if (control && !this.cp.edgeRouteAnswered) {
+      const why = await this.controlAnswers('edge', control.slug);
+      if (why !== null)
         return { state: 'unknown', reason: `the CP's per-org route answered 404 for "${slug}", but ${why}` };
-      }
     }
-    // Nothing listed to compare with (an empty or unreadable list): ask the admin API. Its
-    // answer for a live org is a secret, which the client registers with the redactor and
-    // nothing here keeps.
+    // The admin API's answer for a live org is a secret, which the client registers with the
+    // redactor and nothing here keeps.
     try {
       await this.cp.getOrgAdminToken(slug);
-      return { state: 'exists', row: null, evidence: 'the admin API knows it (its per-org edge route answered 404)' };
-    } catch (error) {
-      if (error instanceof NotFoundError)
-        return { state: 'absent', evidence: "the CP's per-org route and its admin API both answer 404 for it" };
       return {
-        state: 'unknown',
-        reason: `the CP's per-org route answered 404 for "${slug}", and the admin API could not confirm: ${(error as Error).message}`,
+        state: 'exists',
+        row: null,
+        evidence: 'the admin API knows it (its per-org edge route answered 404: no routable instance)',
       };
+    } catch (error) {
+      if (!(error instanceof NotFoundError))
+        return {
+          state: 'unknown',
+          reason: `the CP's per-org route answered 404 for "${slug}", and the admin API could not confirm: ${(error as Error).message}`,
+        };
     }
+    if (control && !this.cp.adminTokenRouteAnswered) {
+      const why = await this.controlAnswers('admin', control.slug);
+      if (why !== null)
+        return {
+          state: 'unknown',
+          reason: `the CP's per-org route and its admin API answered 404 for "${slug}", but ${why}`,
+        };
+    }
+    return {
+      state: 'absent',
+      evidence: control
+        ? "the CP's per-org route and its admin API both answer 404 for it, and answer for known orgs"
+        : "the CP's per-org route and its admin API both answer 404 for it",
+    };
+  }
+
+  /**
+   * Null when `route` answers for the listed org `slug`, else why its 404s cannot be believed.
+   * Asked once per directory and route, however many slugs need it.
+   */
+  private controlAnswers(route: 'edge' | 'admin', slug: string): Promise<string | null> {
+    const key = `${route} ${slug}`;
+    let answer = this.controls.get(key);
+    if (!answer) {
+      const ask = route === 'edge' ? this.cp.getOrgInstance(slug) : this.cp.getOrgAdminToken(slug);
+      const name = route === 'edge' ? 'the per-org route' : 'the admin API';
+      answer = ask.then(
+        () => null,
+        (error: unknown) =>
+          error instanceof NotFoundError
+            ? `${name} answers 404 for the listed org ${slug} too (route not mounted?)`
+            : `${name} could not answer for the listed org ${slug}: ${(error as Error).message}`,
+      );
+      this.controls.set(key, answer);
+    }
+    return answer;
   }
 }
 
@@ -155,6 +194,17 @@ export async function lookupOrg(cp: OrgDirectoryCp, slug: string): Promise<OrgLo
 /** True for the two verdicts that say the CP has the org. */
 export function orgExists(lookup: OrgLookup): lookup is Extract<OrgLookup, { state: 'listed' | 'exists' }> {
   return lookup.state === 'listed' || lookup.state === 'exists';
+}
+
+/** One warning when the CP refused the page size asked for and a smaller page was read instead. */
+export function warnRefusedLimit(
+  out: { warn(text: string): void },
+  page: Pick<OrgPage, 'limit' | 'limitRefused'>,
+): void {
+  if (page.limitRefused === null) return;
+  out.warn(
+    `the CP refused limit=${page.limitRefused.limit} (${page.limitRefused.answer}); molectl read a page of at most ${page.limit} instead`,
+  );
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { AwsApi } from '../aws/aws-types.js';
 import type { CpClient } from '../cp/cp-client.js';
-import { isMolectlError, NotFoundError } from '../errors.js';
+import { ExitCode, isMolectlError, NotFoundError } from '../errors.js';
 import { findOrgInstances, type FleetFilters, type OrgInstanceRow } from './find-org-instances.js';
 import { lookupOrg, type OrgDirectoryCp } from '../fleet/org-directory.js';
 import { summarizeOrg, type OrgSummary } from './summarize-orgs.js';
@@ -21,8 +21,9 @@ export interface OrgDescription {
   cpEvidence: string;
   org: OrgSummary | null;
   instances: OrgInstanceRow[];
-  /** What GET /cp/orgs/:slug/instance answers (the edge's view); null on 404. */
-  edge: { status: string; ip: string | null; region: string | null; exposesAdminToken: boolean } | null;
+  /** What GET /cp/orgs/:slug/instance answers (the edge's view); null on 404; `error` when it could not be read. */
+  edge:
+    { status: string; ip: string | null; region: string | null; exposesAdminToken: boolean } | { error: string } | null;
   adminTokenSecret:
     { name: string; exists: boolean; lastChangedAt: string | null; versions: number } | { name: string; error: string };
 }
@@ -70,6 +71,9 @@ async function readEdge(cp: Pick<CpClient, 'getOrgInstance'>, slug: string): Pro
     };
   } catch (error) {
     if (error instanceof NotFoundError) return null;
+    // One read that failed (a 503, an odd answer) must not hide the rest of the picture; rejected
+    // credentials, bad input and Ctrl-C still end the command.
+    if (isMolectlError(error) && error.code === ExitCode.failed) return { error: error.message };
     throw error;
   }
 }

@@ -58,7 +58,8 @@ const MIN_WATCH_MS = 30_000;
  * any 5xx the CP itself sent are repeated after a growing pause, since the CP resumes from the
  * last finished step. A call with no answer (timeout, dropped connection, a gateway's 502/504)
  * may still be running on the CP: molectl watches the org for twice the call timeout (at least
- * 30 s) before sending again, and stops sending if the org disappears meanwhile. A 404 ends the sending; the
+ * 30 s) before sending again, and stops sending if the org disappears meanwhile; a 409 (another
+ * delete of it in progress) is watched the same way. A 404 ends the sending; the
  * verification afterwards decides what it meant.
  */
 export async function runDeleteCascade(
@@ -130,6 +131,14 @@ function judgeFailedCall(error: unknown): { reason: string; answered: boolean } 
     return { reason: `HTTP 500: the cascade stopped part way (purge ${error.purgeId})`, answered: true };
   if (error instanceof HttpError && (error.status === 502 || error.status === 504)) {
     return { reason: `HTTP ${error.status} from a gateway (the CP behind it may still be working)`, answered: false };
+  }
+  // A conflict on a delete is another delete of the same tenant in progress (a second operator,
+  // the CP's own retry): its cascade is watched like one of ours that got no answer, never raced.
+  if (error instanceof HttpError && error.status === 409) {
+    return {
+      reason: `HTTP 409${error.remoteError ? `: ${error.remoteError}` : ''} (another delete of it may be running)`,
+      answered: false,
+    };
   }
   if (error instanceof HttpError && error.status >= 500)
     return { reason: `HTTP ${error.status}${error.remoteError ? `: ${error.remoteError}` : ''}`, answered: true };

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { OrgRow } from '../cp/cp-schemas.js';
-import { ExitCode, InterruptedError, isMolectlError, MolectlError } from '../errors.js';
+import { ExitCode, InterruptedError, isMolectlError, MolectlError, NotFoundError } from '../errors.js';
 import { formatDuration } from '../output/table.js';
 import { lookupOrg, type OrgDirectoryCp } from '../fleet/org-directory.js';
 import type { HealthProbe } from '../fleet/probe-tenant-health.js';
@@ -123,8 +123,16 @@ export function checkProvisioningHint(slug: string): string {
 async function readStatus(cp: OrgDirectoryCp, slug: string): Promise<{ status: string; row: OrgRow | null }> {
   const lookup = await lookupOrg(cp, slug);
   if (lookup.state === 'listed') return { status: lookup.row.instance_status, row: lookup.row };
-  // Known to the CP without a readable row: the edge route carries a status too.
-  if (lookup.state === 'exists') return { status: (await cp.getOrgInstance(slug)).instance.status, row: null };
+  // Known to the CP without a readable row: the edge route carries a status too, once the org
+  // has a routable instance (a CP may answer 404 there until then: the admin API knows the org).
+  if (lookup.state === 'exists') {
+    try {
+      return { status: (await cp.getOrgInstance(slug)).instance.status, row: null };
+    } catch (error) {
+      if (error instanceof NotFoundError) return { status: 'not routable yet', row: null };
+      throw error;
+    }
+  }
   if (lookup.state === 'absent') return { status: 'not listed yet', row: null };
   throw new MolectlError(`cannot tell whether org "${slug}" exists yet: ${lookup.reason}`);
 }

@@ -23,6 +23,8 @@ export async function handleAdminRoute(runtime: CpRuntime, req: CpRequest): Prom
     const slug = typeof body?.['slug'] === 'string' ? body['slug'] : '';
     if (!SLUG.test(slug))
       return jsonResponse(400, { error: 'slug must be lowercase letters, digits and dashes (1-63)' });
+    // A CP with rules of its own for slugs (a reserved word, a blocklist): flag=createRejects:<slug>.
+    if (state.faults.flags['createRejects'] === slug) return jsonResponse(422, { error: `slug "${slug}" is reserved` });
     const existing = state.orgs.get(slug);
     // An idempotent-create CP hands back the existing org instead of 409.
     if (existing && state.faults.flags['createReturnsExisting']) return jsonResponse(200, viewOrg(existing));
@@ -36,7 +38,12 @@ export async function handleAdminRoute(runtime: CpRuntime, req: CpRequest): Prom
         completeOrgProvisioning(state, org, DEFAULT_WORKSPACES_PER_ORG);
     });
     // The contract promises only that any 2xx means created; a CP may send no body at all.
+    // A gateway that gave up waiting while the CP created the org.
+    if (state.faults.flags['createGateway502'])
+      return { status: 502, headers: { 'content-type': 'text/html' }, body: '<html>502 Bad Gateway</html>\n' };
     if (state.faults.flags['createEmptyBody']) return emptyResponse(201);
+    // A CP that wraps its answers in an envelope.
+    if (state.faults.flags['createEnvelope']) return jsonResponse(201, { org: viewOrg(org) });
     return jsonResponse(201, viewOrg(org));
   }
 
@@ -58,6 +65,13 @@ export async function handleAdminRoute(runtime: CpRuntime, req: CpRequest): Prom
     if (state.faults.flags['delete404Kept']) return jsonResponse(404, { error: 'org not found' });
     const org = state.orgs.get(slug);
     if (!org) return jsonResponse(404, { error: 'org not found' });
+    // Another caller's delete of the same tenant is running: 409 now, its cascade ends a moment later.
+    if (state.faults.flags['deleteConflict']) {
+      runtime.scheduler.schedule(300, () => {
+        if (state.orgs.get(slug) === org) runCascadeDelete(state, org);
+      });
+      return jsonResponse(409, { error: 'a delete of this tenant is already in progress' });
+    }
     // A cascade that takes longer than a client's timeout: the work finishes, the answer is late.
     const delayMs = readDurationFlag(state.faults.flags['cascadeDelay']);
     if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
@@ -101,11 +115,16 @@ export async function handleAdminRoute(runtime: CpRuntime, req: CpRequest): Prom
 /**
  * GET /cp/admin/orgs?limit=n. The contract leaves paging open, so faults rehearse the answers a
  * real CP may give: a page capped below `limit` (orgPageCap:n), `limit` ignored (orgLimitIgnored),
- * and odd rows (orgRowBroken:<slug> sends id null and no instance_status; orgRowNoCreatedAt:<slug>
- * sends created_at null).
+ * a `limit` above n refused with 400 (orgLimitMax:n),
+ * odd rows (orgRowBroken:<slug> sends id null and no instance_status; orgRowNoCreatedAt:<slug>
+ * sends created_at null; orgCreatedAtEpoch sends every created_at as epoch seconds), rows with extra fields of n bytes (orgRowExtraBytes:n), and a cursor
+ * on a page that stops short (orgNextCursor).
  */
 function listOrgs(state: SandboxState, req: CpRequest): CpResponse {
   const flags = state.faults.flags;
+  const max = flags['orgLimitMax'];
+  if (typeof max === 'number' && Number(req.query.get('limit')) > max)
+    return jsonResponse(400, { error: `limit must be at most ${max}` });
   let limit = flags['orgLimitIgnored'] ? 10_000 : clampInt(req.query.get('limit'), 100, 1, 10_000);
   if (typeof flags['orgPageCap'] === 'number') limit = Math.min(limit, flags['orgPageCap']);
   const orgs = [...state.orgs.values()].slice(0, limit).map((org): Record<string, unknown> => {
@@ -115,8 +134,13 @@ function listOrgs(state: SandboxState, req: CpRequest): CpResponse {
       delete row['instance_status'];
     }
     if (flags['orgRowNoCreatedAt'] === org.slug) row['created_at'] = null;
+    if (flags['orgCreatedAtEpoch']) row['created_at'] = Math.floor(org.createdAt.getTime() / 1000);
+    if (typeof flags['orgRowExtraBytes'] === 'number') row['settings'] = 'x'.repeat(flags['orgRowExtraBytes']);
     return row;
   });
+  // A CP that pages with a cursor says so when the page stops short of its orgs.
+  if (flags['orgNextCursor'] && orgs.length < state.orgs.size)
+    return jsonResponse(200, { orgs, next_cursor: `c${orgs.length}` });
   return jsonResponse(200, { orgs });
 }
 

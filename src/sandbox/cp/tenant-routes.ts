@@ -60,9 +60,14 @@ export function handleTenantFacingRoute(state: SandboxState, req: CpRequest): Cp
   const inst = /^\/cp\/orgs\/([^/]+)\/instance$/.exec(path);
   if (inst && method === 'GET' && state.faults.flags['instanceRouteFails'])
     return jsonResponse(503, { error: 'service unavailable' });
+  // Something in front of the CP (or a CP that moved the view) answering 200 with an empty object.
+  if (inst && method === 'GET' && state.faults.flags['instanceRouteEmpty']) return jsonResponse(200, {});
   if (inst && method === 'GET') {
     const org = state.orgs.get(decodeURIComponent(inst[1] ?? ''));
     if (!org) return jsonResponse(404, { error: 'org not found' });
+    // A CP whose edge view serves only orgs with a routable instance: 404 until running.
+    if (state.faults.flags['instanceRouteRunningOnly'] && org.instanceStatus !== 'running')
+      return jsonResponse(404, { error: 'no instance for org' });
     const instance = org.tenantInstanceId ? state.instances.get(org.tenantInstanceId) : undefined;
     const body: Record<string, string> = {
       slug: org.slug,

@@ -61,11 +61,25 @@ describe('CpClient admin routes', () => {
       { id: 'u-1', slug: 'acme', instance_status: 'running', created_at: '2026-04-01T00:00:00Z', plan: 'pro' },
     ];
     const { cp, lookups, server } = await startCp((_req, res) => sendJson(res, 200, { orgs, next: null }));
-    expect(await cp.listOrgs()).toEqual({ rows: orgs, unreadable: [], limit: 500 });
+    expect(await cp.listOrgs()).toEqual({ rows: orgs, unreadable: [], limit: 500, more: null, limitRefused: null });
     await cp.listOrgs({ limit: 20 });
     expect(server.requests.map((r) => r.url)).toEqual(['/cp/admin/orgs?limit=500', '/cp/admin/orgs?limit=20']);
     expect(server.requests[0]!.headers.authorization).toBe(`Bearer ${CP_TOKEN}`);
     expect(lookups()).toBe(1);
+  });
+
+  it.each([
+    [{ next_cursor: 'opaque-SENTINEL-cursor' }, {}, 'next_cursor'],
+    [{ has_more: true }, {}, 'has_more'],
+    [{ pagination: { next: 2, total: 1 } }, {}, 'pagination.next'],
+    [{ meta: { total_count: 9 } }, {}, 'meta.total_count 9'],
+    [{ total: 3 }, {}, 'total 3'],
+    [{ total: 1, next_cursor: '', has_more: false, next: null }, {}, null],
+    [{}, { link: '</cp/admin/orgs?limit=500&page=2>; rel="next"' }, 'a Link header with rel="next"'],
+  ])('says when the answer holds more than the page (%j %j), by field name only', async (extra, headers, more) => {
+    const orgs = [{ id: 'u-1', slug: 'acme', instance_status: 'running', created_at: null }];
+    const { cp } = await startCp((_req, res) => sendJson(res, 200, { orgs, ...extra }, headers));
+    expect((await cp.listOrgs()).more).toBe(more);
   });
 
   it('reads a long page whole (the body cap grows with the limit asked for), and still caps it', async () => {
@@ -83,8 +97,14 @@ describe('CpClient admin routes', () => {
     // ~2.8 MB for 10,000 rows: past the 1 MiB every other answer is held to.
     expect((await cp.listOrgs({ limit: 10_000 })).rows).toHaveLength(10_000);
     await server!.close();
+    // Rows with a few KB of extra fields each: 500 of them (~1.5 MB) are still one readable page.
+    const { cp: rich } = await startCp((_req, res) =>
+      sendJson(res, 200, { orgs: Array.from({ length: 500 }, (_, i) => ({ ...row(i), note: 'x'.repeat(3000) })) }),
+    );
+    expect((await rich.listOrgs({ limit: 500 })).rows).toHaveLength(500);
+    await server!.close();
     const { cp: padded } = await startCp((_req, res) =>
-      sendJson(res, 200, { orgs: Array.from({ length: 600 }, (_, i) => ({ ...row(i), note: 'x'.repeat(2000) })) }),
+      sendJson(res, 200, { orgs: Array.from({ length: 600 }, (_, i) => ({ ...row(i), note: 'x'.repeat(10_000) })) }),
     );
     expect((await catchError(padded.listOrgs({ limit: 600 }))).message).toMatch(/larger than the .* cap/);
   });
@@ -199,6 +219,8 @@ describe('CpClient org lifecycle', () => {
       [200, '<html>ok</html>'],
       [202, '{"slug":"acme"}'],
       [204, ''],
+      // An envelope naming another org is not this org's answer.
+      [201, '{"org":{"id":"u-other","slug":"other"}}'],
     ] as const) {
       const { cp } = await startCp((_req, res) => {
         res.writeHead(status);
@@ -209,6 +231,20 @@ describe('CpClient org lifecycle', () => {
         id: null,
         createdAt: null,
       });
+    }
+  });
+
+  it('reads the id from an envelope ({"org":{...}} or {"data":{...}})', async () => {
+    for (const key of ['org', 'data']) {
+      const { cp } = await startCp((_req, res) =>
+        sendJson(res, 201, { [key]: { id: 'u-9', slug: 'acme', created_at: '2026-04-01T00:00:00Z' } }),
+      );
+      expect(await cp.createOrg({ slug: 'acme', name: 'Acme', ownerUserId: 'user-1' })).toEqual({
+        httpStatus: 201,
+        id: 'u-9',
+        createdAt: '2026-04-01T00:00:00Z',
+      });
+      await server!.close();
     }
   });
 

@@ -16,6 +16,7 @@ function scriptedCp(script: Array<Error | 'ok'>, options: { goneAfterCalls?: num
     calls: 0,
     lookups: 0,
     edgeRouteAnswered: true,
+    adminTokenRouteAnswered: true,
     async deleteTenant(_slug: string, opts: { timeoutMs?: number } = {}) {
       cp.calls++;
       cp.timeouts.push(opts.timeoutMs);
@@ -30,6 +31,8 @@ function scriptedCp(script: Array<Error | 'ok'>, options: { goneAfterCalls?: num
       return {
         rows: gone ? [] : [{ id: 'org-1', slug: 'acme', instance_status: 'running', created_at: null }],
         unreadable: [],
+        more: null,
+        limitRefused: null,
         limit: 500,
       };
     },

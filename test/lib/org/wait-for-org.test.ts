@@ -12,6 +12,7 @@ function scriptedCp(script: Array<string | Error | null>): OrgDirectoryCp & { ca
   const cp = {
     calls: 0,
     edgeRouteAnswered: false,
+    adminTokenRouteAnswered: false,
     async listOrgs(): Promise<OrgPage> {
       cp.calls++;
       const step = script[Math.min(i++, script.length - 1)];
@@ -20,7 +21,7 @@ function scriptedCp(script: Array<string | Error | null>): OrgDirectoryCp & { ca
         step === null
           ? []
           : [{ id: 'org-1', slug: 'acme', instance_status: step!, created_at: '2026-06-01T12:00:00Z' }];
-      return { rows, unreadable: [], limit: 500 };
+      return { rows, unreadable: [], limit: 500, more: null, limitRefused: null };
     },
     // Not listed yet: both per-org routes say so (no listed org to compare the edge route with).
     async getOrgInstance(): Promise<never> {

@@ -133,7 +133,20 @@ async function inspectInstance(deps: CheckDeps, slug: string): Promise<string | 
   const leaks = findInstanceAnswerLeaks(body, deps.redactor);
   if (response.bodyText.includes('admin_token') && !leaks.some((l) => l.includes('admin_token')))
     leaks.unshift('admin_token field');
-  return leaks.length === 0 ? null : `${slug}: ${leaks.join(', ')}`;
+  if (leaks.length > 0) return `${slug}: ${leaks.join(', ')}`;
+  // "Carries no secret" is a verdict about the instance view: an answer without its `status`
+  // (`{}`, `null`, a proxy's JSON) shows nothing of it, so it cannot pass.
+  if (!isInstanceView(body)) return `${slug}: HTTP 200, but not the instance view (no status field)`;
+  return null;
+}
+
+function isInstanceView(body: unknown): boolean {
+  return (
+    typeof body === 'object' &&
+    body !== null &&
+    !Array.isArray(body) &&
+    typeof (body as { status?: unknown }).status === 'string'
+  );
 }
 
 export const tenantHealthCheck: VerifyCheck = {
