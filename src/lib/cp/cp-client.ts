@@ -17,37 +17,13 @@ import type {
   CpHealth,
   CreatedOrg,
   OrgInstance,
-  OrgRow,
   RedeployFleetResponse,
   TenantConfig,
   WorkspaceStatus,
 } from './cp-schemas.js';
-
-export interface UnreadableOrgRow {
-  /** Position in the CP's answer. */
-  index: number;
-  /** The row's slug when that field at least was readable. */
-  slug: string | null;
-  /** Which fields were wrong (names and expectations, never values). */
-  problem: string;
-}
-
-export interface OrgPage {
-  rows: OrgRow[];
-  unreadable: UnreadableOrgRow[];
-  /** The `limit` asked for. */
-  limit: number;
-  /**
-   * Null, or what in the CP's answer says it holds more orgs than this page (a cursor field, a
-   * `has_more`, a larger `total`, a `Link: rel="next"` header), named by field, never by value.
-   * molectl reads one page: the contract names no cursor parameter to follow it with.
-   */
-  more: string | null;
-  /** Null, or the larger `limit` the CP refused (400/422) before it answered this page's. */
-  limitRefused: { limit: number; answer: string } | null;
-}
 import { checkOrgSlug, checkResourceId } from './check-org-slug.js';
 import { readMoreSignal } from './read-more-signal.js';
+import { readCreatedOrgFields, readOrgRows, type OrgPage } from './read-org-answers.js';
 import { createCpError, createTenantCredentialError } from './create-cp-error.js';
 import { readPurgeId, TenantPurgeIncompleteError } from './tenant-purge-incomplete-error.js';
 
@@ -233,13 +209,7 @@ export class CpClient {
     const schemas = await loadSchemas();
     const body = this.validate(schemas.orgListSchema(), parseJsonBody(response, 'GET'), response, 'GET');
     const more = readMoreSignal(body, body.orgs.length, response.headers.get('link'));
-    const page: OrgPage = { rows: [], unreadable: [], limit, more, limitRefused: null };
-    body.orgs.forEach((raw, index) => {
-      const parsed = schemas.orgRowSchema().safeParse(raw);
-      if (parsed.success) page.rows.push(parsed.data);
-      else page.unreadable.push({ index, slug: readSlugField(raw), problem: describeIssues(parsed.error.issues) });
-    });
-    return page;
+    return { ...readOrgRows(schemas.orgRowSchema(), body.orgs), limit, more, limitRefused: null };
   }
 
   /**
@@ -524,34 +494,4 @@ export class CpClient {
           )
         : undefined;
   }
-}
-
-/**
- * The created org's fields from a create answer: at the top level (`{"id":...}`), or in an
- * envelope (`{"org":{...}}`, `{"data":{...}}`) whose slug, when it names one, is the one asked for.
- */
-function readCreatedOrgFields(
-  schema: ResponseSchema<{ id?: string | undefined; created_at?: string | undefined }>,
-  body: unknown,
-  slug: string,
-): { id?: string | undefined; created_at?: string | undefined } {
-  const top = schema.safeParse(body);
-  if (top.success && top.data.id !== undefined) return top.data;
-  for (const key of ['org', 'data']) {
-    const inner = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[key] : undefined;
-    const innerSlug = readSlugField(inner);
-    if (innerSlug !== null && innerSlug !== slug) continue;
-    const parsed = schema.safeParse(inner);
-    if (parsed.success && parsed.data.id !== undefined) return parsed.data;
-  }
-  return top.success ? top.data : {};
-}
-
-function readSlugField(raw: unknown): string | null {
-  const slug = typeof raw === 'object' && raw !== null ? (raw as { slug?: unknown }).slug : undefined;
-  return typeof slug === 'string' && slug !== '' ? slug : null;
-}
-
-function describeIssues(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>): string {
-  return issues.map((issue) => `${issue.path.map(String).join('.') || '(row)'}: ${issue.message}`).join('; ');
 }

@@ -1,5 +1,5 @@
 import type { AwsApi, InstanceSummary } from '../aws/aws-types.js';
-import type { OrgPage } from '../cp/cp-client.js';
+import type { OrgPage } from '../cp/read-org-answers.js';
 import { classifyOrphans, commonFilterTags, type OrphanKeys, type OrphanReport } from './classify-orphans.js';
 import { OrgDirectory, type OrgDirectoryCp } from './org-directory.js';
 

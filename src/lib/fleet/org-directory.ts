@@ -1,4 +1,5 @@
-import type { CpClient, OrgPage } from '../cp/cp-client.js';
+import type { CpClient } from '../cp/cp-client.js';
+import type { OrgPage } from '../cp/read-org-answers.js';
 import type { OrgRow } from '../cp/cp-schemas.js';
 import { remoteText } from '../output/remote-text.js';
 import { NotFoundError, UsageError } from '../errors.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { OrgPage } from '../../../src/lib/cp/cp-client.js';
+import type { OrgPage } from '../../../src/lib/cp/read-org-answers.js';
 import { TenantPurgeIncompleteError } from '../../../src/lib/cp/tenant-purge-incomplete-error.js';
 import { ExitCode, HttpError, MolectlError, NotFoundError } from '../../../src/lib/errors.js';
 import { NoAnswerError } from '../../../src/lib/http/no-answer-error.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { OrgRow } from '../../../src/lib/cp/cp-schemas.js';
-import type { OrgPage } from '../../../src/lib/cp/cp-client.js';
+import type { OrgPage } from '../../../src/lib/cp/read-org-answers.js';
 import { ExitCode, HttpError, InterruptedError, MolectlError, NotFoundError } from '../../../src/lib/errors.js';
 import type { OrgDirectoryCp } from '../../../src/lib/fleet/org-directory.js';
 import { waitForOrg, type WaitProgress } from '../../../src/lib/org/wait-for-org.js';
