@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commands } from '../../src/commands/index.js';
 import { deployServicesEnv } from '../../src/sandbox/deploy-services/deploy-services-state.js';
 import type { SandboxState } from '../../src/sandbox/state.js';
 import { startSandboxFixture, type SandboxFixture } from '../helpers/sandbox-fixture.js';
@@ -150,3 +151,76 @@ describe('a rotation proves what it can before AWSPENDING exists', { timeout: 60
     expect(stages()).toBe(before);
   });
 });
+
+describe(
+  'a state directory that cannot take a ledger is found before anything remote (exit 3)',
+  { timeout: 120_000 },
+  () => {
+    const RUN = '20261122T000000Z-migrate-cp-secret-apply-aaaa';
+    // Past the confirmation rule (--env on the command line, --yes or --confirm): what is left to refuse is the directory.
+    const SAMPLES: Record<string, () => string[]> = {
+      'org create': () => ['org', 'create', 'state-dir-org', '--no-wait'],
+      'org delete': () => ['org', 'delete', 'acme', '--confirm', 'acme'],
+      'org gc': () => ['org', 'gc', '--prefix', 'e2e-', '--older-than', '1h', '--execute'],
+      'secrets put': () => ['secrets', 'put', 'cp-shared-secret', '--value-file', join(tmp, 'value')],
+      'secrets rotate': () => ['secrets', 'rotate', 'cp-shared-secret', '--soak', '0'],
+      'secrets rollback': () => ['secrets', 'rollback', 'cp-shared-secret'],
+      'migrate cp-secret apply': () => ['migrate', 'cp-secret', 'apply', '--soak', '0'],
+      'migrate cp-secret resume': () => ['migrate', 'cp-secret', 'resume', RUN],
+      'migrate cp-secret rollback': () => ['migrate', 'cp-secret', 'rollback', RUN],
+      'sandbox up': () => ['sandbox', 'up', '--port', '0', '--detach'],
+    };
+
+    it('every command that changes something declares that it writes state, and this test has a sample of it', async () => {
+      const writers: string[] = [];
+      for (const entry of commands) {
+        const definition = await entry.load();
+        if (entry.safety === 'destructive' || entry.safety === 'additive')
+          expect(definition.writesState, entry.name).toBeTypeOf('function');
+        if (definition.writesState) writers.push(entry.name);
+      }
+      expect(writers.sort()).toEqual(Object.keys(SAMPLES).sort());
+    });
+
+    it.each([
+      ['MOLECTL_STATE_DIR names a file', (file: string) => ({ MOLECTL_STATE_DIR: file }), /point MOLECTL_STATE_DIR at/],
+      [
+        'XDG_STATE_HOME names a file',
+        (file: string) => ({ MOLECTL_STATE_DIR: undefined, XDG_STATE_HOME: file }),
+        /point XDG_STATE_HOME \(or MOLECTL_STATE_DIR\) at/,
+      ],
+    ])('%s: every such command says so, sends nothing and leaves nothing', async (_label, env, hint) => {
+      writeFileSync(join(tmp, 'value'), 'a-value-that-must-never-be-stored');
+      const file = join(tmp, 'state-is-a-file');
+      writeFileSync(file, 'not a directory\n');
+      for (const name of Object.keys(SAMPLES)) {
+        const mark = f.sandbox.state.requests.length;
+        const r = await f.molectl(['--env', 'sandbox', '--yes', ...SAMPLES[name]!()], {
+          env: { ...deployServicesEnv(), ...env(file) },
+        });
+        expect(r.code, `${name}: ${r.stderr}`).toBe(3);
+        expect(r.stderr, name).toMatch(
+          /^error: the state directory \S+ cannot be written: \S+state-is-a-file is not a directory; nothing was changed\n/,
+        );
+        expect(r.stderr, name).toMatch(hint);
+        expect(r.stderr, name).not.toMatch(/unexpected error|\n\s+at /);
+        expect(f.sandbox.state.requests.slice(mark), `${name} sent requests`).toEqual([]);
+      }
+      expect(readFileSync(file, 'utf8')).toBe('not a directory\n');
+      rmSync(file);
+    });
+
+    it.skipIf(process.getuid?.() === 0)('a read-only state directory is refused the same way', async () => {
+      const dir = join(tmp, 'read-only-state');
+      mkdirSync(dir, { mode: 0o500 });
+      const mark = f.sandbox.state.requests.length;
+      const r = await f.molectl(['--env', 'sandbox', '--yes', ...SAMPLES['migrate cp-secret apply']!()], {
+        env: { MOLECTL_STATE_DIR: dir },
+      });
+      expect(r.code).toBe(3);
+      expect(r.stderr).toMatch(/read-only-state cannot be written; nothing was changed/);
+      expect(f.sandbox.state.requests.slice(mark)).toEqual([]);
+      expect(readdirSync(dir)).toEqual([]);
+    });
+  },
+);
