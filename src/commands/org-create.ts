@@ -6,7 +6,7 @@ import { configuredEnvironment } from '../lib/config/run-environment.js';
 import type { Context } from '../lib/context.js';
 import { ExitCode, MolectlError } from '../lib/errors.js';
 import { formatDuration } from '../lib/output/table.js';
-import { createOrg } from '../lib/org/create-org.js';
+import { createOrg, lookBeforeCreate } from '../lib/org/create-org.js';
 import { probeTenantHealth, tenantHealthUrl } from '../lib/fleet/probe-tenant-health.js';
 import { validateNewOrgSlug } from '../lib/org/validate-new-org-slug.js';
 import { runMutation } from '../lib/runs/run-lifecycle.js';
@@ -45,6 +45,14 @@ export const orgCreateCommand = defineCommand({
     const url = tenantUrl(ctx.config.environment, slug);
 
     ctx.out.info(`creating org ${slug} on ${ctx.cp.baseUrl} (environment ${ctx.config.envName.value})`);
+    const request = {
+      slug,
+      name: options.name ?? slug,
+      ownerUserId: options.owner ?? '',
+      ifNotExists: options.ifNotExists,
+    };
+    // A read before the run is recorded: a rejected token or a listed slug stops here, nothing sent.
+    const before = await lookBeforeCreate(ctx.cp, request);
     // The create itself is the run; waiting for the org afterwards is read-only and outside it.
     const created = await runMutation(
       ctx,
@@ -65,10 +73,7 @@ export const orgCreateCommand = defineCommand({
         interruptNote: 'the CP may have created the org',
       },
       async ({ ledger }) => {
-        const result = await createOrg(
-          { cp: ctx.cp, clock: ctx.clock, signal: ctx.signal },
-          { slug, name: options.name ?? slug, ownerUserId: options.owner ?? '', ifNotExists: options.ifNotExists },
-        );
+        const result = await createOrg({ cp: ctx.cp, clock: ctx.clock, signal: ctx.signal }, request, before);
         await ledger.updateTarget(slug, {
           state: 'succeeded',
           outcome: result.created ? 'created' : 'existed',
