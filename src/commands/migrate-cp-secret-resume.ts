@@ -7,7 +7,8 @@ import { adoptInFlight } from '../lib/tenant-secret-delivery/adopt-in-flight.js'
 import { planFromLedger, settingsFromLedger } from '../lib/tenant-secret-delivery/apply-ledger.js';
 import { pinSecret } from '../lib/cp-secret-migration/plan-migration.js';
 import { reportRun, runApply } from '../lib/tenant-secret-delivery/run-apply.js';
-import { MolectlError, UsageError } from '../lib/errors.js';
+import { MolectlError } from '../lib/errors.js';
+import { checkRunEnvironment } from '../lib/runs/check-run-environment.js';
 import { SSM_RESULT_GRACE_SECONDS } from '../lib/ssm/run-shell-script.js';
 
 export const migrateCpSecretResumeCommand = defineCommand({
@@ -31,12 +32,7 @@ export const migrateCpSecretResumeCommand = defineCommand({
     const ledger = await ctx.runs.load(args[0]!);
     const plan = planFromLedger(ledger.document);
     const { settings } = settingsFromLedger(ledger.document);
-    if (plan.environment.name !== ctx.config.envName.value) {
-      throw new UsageError(
-        `run ${ledger.id} was against ${plan.environment.name}, not ${ctx.config.envName.value}`,
-        `add --env ${plan.environment.name}`,
-      );
-    }
+    checkRunEnvironment(ledger.document, ctx.config.envName.value, 'resume it');
     if (ledger.status === 'succeeded') {
       ctx.out.info(`run ${ledger.id} already finished; nothing to resume`);
       await reportRun(ctx, ledger);

@@ -6,6 +6,7 @@ import { confirmChange, showBeforeConfirming } from '../lib/prompt/confirm-chang
 import { reportRun } from '../lib/tenant-secret-delivery/run-apply.js';
 import { LOCKS } from '../lib/runs/lock-names.js';
 import { parseWaveSpec } from '../lib/fleet/plan-waves.js';
+import { checkRunEnvironment } from '../lib/runs/check-run-environment.js';
 import { runMutation } from '../lib/runs/run-lifecycle.js';
 import {
   ROLLBACK_COMMAND,
@@ -51,6 +52,8 @@ export const migrateCpSecretRollbackCommand = defineCommand({
     const waves = parseWaveSpec(input.waves);
     const apply = await ctx.runs.load(args[0]!);
     const targets = selectRollbackTargets(apply, input.orgs);
+    // The ledger's instance ids are the apply's environment's hosts: never undone from another.
+    checkRunEnvironment(apply.document, ctx.config.envName.value, 'roll it back');
     if (targets.length === 0) {
       const undone = Object.values(apply.document.targets).filter((t) => t.detail.rolledBackBy).length;
       ctx.out.info(

@@ -224,3 +224,33 @@ describe(
     });
   },
 );
+
+describe("a run's ledger acts only in the environment it ran against", { timeout: 120_000 }, () => {
+  it('rollback and resume of a run from another environment are exit 2, nothing sent, nothing recorded', async () => {
+    const apply = await f.molectl([...APPLY, '--orgs', 'beta', '-o', 'json']);
+    expect(apply.code, apply.stderr).toBe(0);
+    const runId = (JSON.parse(apply.stdout) as { run: string }).run;
+    const path = join(f.stateDir, 'runs', `${runId}.json`);
+    // The same ledger as if the run had been against staging (as when a ledger is copied between machines).
+    const ledger = JSON.parse(readFileSync(path, 'utf8')) as { status: string; environment: { name: string } };
+    ledger.environment.name = 'staging';
+    writeFileSync(path, JSON.stringify(ledger));
+    for (const verb of ['rollback', 'resume']) {
+      if (verb === 'resume') {
+        ledger.status = 'interrupted';
+        writeFileSync(path, JSON.stringify(ledger));
+      }
+      const before = ledgerCount();
+      const mark = f.sandbox.state.requests.length;
+      const r = await f.molectl(['--env', 'sandbox', '--yes', 'migrate', 'cp-secret', verb, runId]);
+      expect(r.code, `${verb}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `^error: run ${runId} was against staging, not sandbox; nothing was changed\\nhint: add --env staging`,
+        ),
+      );
+      expect(f.sandbox.state.requests.slice(mark), `${verb} sent requests`).toEqual([]);
+      expect(ledgerCount()).toBe(before);
+    }
+  });
+});
