@@ -254,3 +254,20 @@ describe("a run's ledger acts only in the environment it ran against", { timeout
     }
   });
 });
+
+describe('a run id of the wrong kind', { timeout: 60_000 }, () => {
+  it('resume and rollback of a run that is not an apply are both bad input (exit 2), nothing sent', async () => {
+    const create = await f.molectl(['--env', 'sandbox', 'org', 'create', 'kind-check-org', '--no-wait', '-o', 'json']);
+    expect(create.code, create.stderr).toBe(0);
+    const runId = readdirSync(join(f.stateDir, 'runs'))
+      .find((n) => n.includes('org-create'))!
+      .replace(/\.json$/, '');
+    for (const verb of ['resume', 'rollback']) {
+      const mark = f.sandbox.state.requests.length;
+      const r = await f.molectl(['--env', 'sandbox', '--yes', 'migrate', 'cp-secret', verb, runId]);
+      expect(r.code, `${verb}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`^error: run ${runId} is a "org create" run`));
+      expect(f.sandbox.state.requests.slice(mark)).toEqual([]);
+    }
+  });
+});
