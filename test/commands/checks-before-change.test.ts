@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commands } from '../../src/commands/index.js';
-import { deployServicesEnv } from '../../src/sandbox/deploy-services/deploy-services-state.js';
+import { deployServicesEnv, getDeployServices } from '../../src/sandbox/deploy-services/deploy-services-state.js';
 import type { SandboxState } from '../../src/sandbox/state.js';
 import { startSandboxFixture, type SandboxFixture } from '../helpers/sandbox-fixture.js';
 
@@ -141,6 +141,21 @@ describe('a rotation proves what it can before AWSPENDING exists', { timeout: 60
     expect(f.sandbox.state.secrets.get('molecule/cp/admin-api-token')!.versions.map((v) => v.stages)).toEqual([
       ['AWSCURRENT'],
     ]);
+  });
+
+  it('a CP admin token the CP rejects is exit 3 before AWSPENDING exists or Railway is touched', async () => {
+    const before = { stages: stages(), changes: changes(f.sandbox.state).length, ledgers: ledgerCount() };
+    const railway = () =>
+      JSON.stringify(getDeployServices(f.sandbox.state).railway.deployments.length) +
+      JSON.stringify([...getDeployServices(f.sandbox.state).railwayVariables]);
+    const railwayBefore = railway();
+    const r = await f.molectl(ROTATE, { env: { ...deployServicesEnv(), CP_ADMIN_API_TOKEN: 'not-the-admin-token' } });
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/^error: the CP at \S+ rejected the admin token \(HTTP 401\)$/m);
+    expect(r.stderr).not.toMatch(/AWSPENDING version|putting back/);
+    expect({ stages: stages(), changes: changes(f.sandbox.state).length, ledgers: ledgerCount() }).toEqual(before);
+    // Railway was only read: its variables and deployments are as they were.
+    expect(railway()).toBe(railwayBefore);
   });
 
   it('a --canary that is not a tenant of the fleet is refused, not replaced (exit 2)', async () => {

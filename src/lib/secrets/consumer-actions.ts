@@ -131,6 +131,10 @@ export async function checkConsumerPrerequisites(
           'pick a tenant from `molectl migrate cp-secret plan`, or leave --canary out',
         );
       }
+    } else if (c.kind === 'tenants-env') {
+      // The tenants are found through the CP's admin API: a token it rejects must be found by this
+      // read, not after AWSPENDING exists and the consumers before this one were changed.
+      await ctx.cp.listOrgs({ limit: 1 });
     }
   }
 }
