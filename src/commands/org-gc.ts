@@ -12,6 +12,7 @@ import { remoteText } from '../lib/output/remote-text.js';
 import { createDeleteDeps, type DeleteOutcome } from '../lib/org/delete-org.js';
 import { describeEnvironment, formatEnvironment, type Environment } from '../lib/config/run-environment.js';
 import { ORG_LIST_LIMIT, warnUnreadableRows } from '../lib/fleet/org-directory.js';
+import { findOrgInstances } from '../lib/org/find-org-instances.js';
 import { planOrgGc, type OrgGcPlan } from '../lib/org/plan-org-gc.js';
 import { recordDeleteOutcome } from '../lib/org/record-delete-outcome.js';
 import { renderDeleteOutcomes } from '../lib/org/render-org-delete.js';
@@ -86,6 +87,12 @@ export const orgGcCommand = defineCommand({
       }
       return ExitCode.ok;
     }
+
+    // Every delete is verified from EC2's side. STS answers whatever the credentials may do, so the
+    // EC2 read the verification needs is made once before the first DELETE (as org delete's
+    // preview does): credentials that cannot read EC2 stop here, not after the orgs are gone.
+    const first = plan.candidates[0]!;
+    await findOrgInstances(ctx.aws, ctx.config.environment, first.slug, ctx.clock.now(), first.id);
 
     if (ctx.out.format === 'text')
       showBeforeConfirming(ctx, { kind: 'environment' }, renderPlan(plan, environment, ctx.out.style));
