@@ -19,7 +19,8 @@ import type { Context } from '../lib/context.js';
 import { ExitCode } from '../lib/errors.js';
 import { assertNoDrift, findPlanDrift, narrowPlan, readPlanFile } from '../lib/cp-secret-migration/plan-file.js';
 import { planMigration } from '../lib/cp-secret-migration/plan-migration.js';
-import { runApply } from '../lib/tenant-secret-delivery/run-apply.js';
+import { deliveryLocks, runApply } from '../lib/tenant-secret-delivery/run-apply.js';
+import { checkLocksFree } from '../lib/runs/run-lifecycle.js';
 import { hostScriptTimeoutSeconds } from '../lib/tenant-secret-delivery/tenant-script.js';
 import { MAX_FLEET_CONCURRENCY } from '../lib/ssm/fleet-concurrency.js';
 import { parseWaveSpec } from '../lib/fleet/plan-waves.js';
@@ -74,6 +75,8 @@ export const migrateCpSecretApplyCommand = defineCommand({
   async run(ctx, { options }) {
     const input = options;
     const waves = parseWaveSpec(input.waves);
+    // Another run holding the fleet is found before the probe and the question, not after.
+    await checkLocksFree(ctx, deliveryLocks(input.breakLock));
     // A saved plan was probed when it was made; checking it for drift needs no second probe.
     const savedFile = input.plan ? await readPlanFile(input.plan) : null;
     const saved = savedFile ? narrowPlan(savedFile, input.orgs) : null;

@@ -3,11 +3,10 @@ import { breakLockFlag, maxConcurrencyFlag, maxErrorsFlag, onlyOrgsFlag, wavesFl
 import { defineCommand } from '../lib/cli/command-definition.js';
 import { argument } from '../lib/cli/flag-declaration.js';
 import { confirmChange, showBeforeConfirming } from '../lib/prompt/confirm-change.js';
-import { reportRun } from '../lib/tenant-secret-delivery/run-apply.js';
-import { LOCKS } from '../lib/runs/lock-names.js';
+import { deliveryLocks, reportRun } from '../lib/tenant-secret-delivery/run-apply.js';
 import { parseWaveSpec } from '../lib/fleet/plan-waves.js';
 import { checkRunEnvironment } from '../lib/runs/check-run-environment.js';
-import { runMutation } from '../lib/runs/run-lifecycle.js';
+import { checkLocksFree, runMutation } from '../lib/runs/run-lifecycle.js';
 import {
   ROLLBACK_COMMAND,
   rollbackMigration,
@@ -64,6 +63,7 @@ export const migrateCpSecretRollbackCommand = defineCommand({
       await ctx.out.result({ run: null, status: 'nothing-to-do' }, () => 'nothing to roll back');
       return 0;
     }
+    await checkLocksFree(ctx, deliveryLocks(input.breakLock));
     const environment = await describeEnvironment(ctx.config, ctx.aws);
     showBeforeConfirming(ctx, { kind: 'environment' }, formatEnvironment(environment));
     showBeforeConfirming(
@@ -91,9 +91,7 @@ export const migrateCpSecretRollbackCommand = defineCommand({
       ctx,
       {
         ledger: { existing: ledger },
-        locks: [LOCKS.tenantSecretDelivery],
-        fleet: true,
-        breakLock: input.breakLock,
+        ...deliveryLocks(input.breakLock),
         resumeHint: () => `run the same rollback again: tenants already rolled back are skipped`,
         interruptNote: 'tenants already rolled back stay rolled back',
       },

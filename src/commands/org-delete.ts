@@ -5,7 +5,7 @@ import { orgSlugArgument, orgSlugFlag } from '../lib/cli/list-flags.js';
 import type { Context } from '../lib/context.js';
 import { ExitCode, MolectlError } from '../lib/errors.js';
 import { confirmChange, showBeforeConfirming } from '../lib/prompt/confirm-change.js';
-import { runMutation } from '../lib/runs/run-lifecycle.js';
+import { checkLocksFree, runMutation, type RunLockSpec } from '../lib/runs/run-lifecycle.js';
 import { LOCKS } from '../lib/runs/lock-names.js';
 import { createDeleteDeps, deleteOrg, type DeleteOutcome } from '../lib/org/delete-org.js';
 import { describeEnvironment } from '../lib/config/run-environment.js';
@@ -58,6 +58,7 @@ export const orgDeleteCommand = defineCommand({
       ctx.out.info('dry run: nothing was deleted');
       return ExitCode.ok;
     }
+    await checkLocksFree(ctx, deleteLocks(slug));
     if (ctx.out.format === 'text') showBeforeConfirming(ctx, how, renderDeletePreview(plan, ctx.out.style));
     await confirmChange(ctx, how, `delete org ${slug}`);
 
@@ -80,6 +81,11 @@ export const orgDeleteCommand = defineCommand({
         : ExitCode.failed;
   },
 });
+
+/** Two deletes of one org from this machine would race each other's DELETEs. */
+function deleteLocks(slug: string): RunLockSpec {
+  return { locks: [LOCKS.orgDelete(slug)], fleet: false, breakLock: false };
+}
 
 async function previewDelete(ctx: Context, slug: string): Promise<OrgDeletePlan> {
   const [environment, lookup] = await Promise.all([describeEnvironment(ctx.config, ctx.aws), lookupOrg(ctx.cp, slug)]);
@@ -106,10 +112,7 @@ async function executeDelete(
           targets: [slug],
         },
       },
-      // Two deletes of one org from this machine would race each other's DELETEs.
-      locks: [LOCKS.orgDelete(slug)],
-      fleet: false,
-      breakLock: false,
+      ...deleteLocks(slug),
       resumeHint: (id) =>
         `run \`molectl org delete ${slug} --confirm ${slug}\` again: the cascade resumes, then molectl verifies (run ${id})`,
       interruptNote: 'the CP may still be running its cascade',

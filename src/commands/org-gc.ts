@@ -4,7 +4,7 @@ import { countFlag, durationFlag, switchFlag, textFlag } from '../lib/cli/flags.
 import type { Context } from '../lib/context.js';
 import { ExitCode } from '../lib/errors.js';
 import { confirmChange, showBeforeConfirming } from '../lib/prompt/confirm-change.js';
-import { runMutation } from '../lib/runs/run-lifecycle.js';
+import { checkLocksFree, runMutation, type RunLockSpec } from '../lib/runs/run-lifecycle.js';
 import { LOCKS } from '../lib/runs/lock-names.js';
 import type { Styles } from '../lib/output/output.js';
 import { formatDuration, remoteCell, renderTable } from '../lib/output/table.js';
@@ -91,6 +91,7 @@ export const orgGcCommand = defineCommand({
     // Every delete is verified from EC2's side. STS answers whatever the credentials may do, so the
     // EC2 read the verification needs is made once before the first DELETE (as org delete's
     // preview does): credentials that cannot read EC2 stop here, not after the orgs are gone.
+    await checkLocksFree(ctx, GC_LOCKS);
     const first = plan.candidates[0]!;
     await findOrgInstances(ctx.aws, ctx.config.environment, first.slug, ctx.clock.now(), first.id);
 
@@ -110,6 +111,9 @@ export const orgGcCommand = defineCommand({
   },
 });
 
+/** Two sweepers on one environment would race each other's deletes: one at a time per machine. */
+const GC_LOCKS: RunLockSpec = { locks: [LOCKS.orgGc], fleet: false, breakLock: false };
+
 async function executeGc(
   ctx: Context,
   plan: OrgGcPlan,
@@ -128,10 +132,7 @@ async function executeGc(
           targets: slugs,
         },
       },
-      // Two sweepers on one environment would race each other's deletes: one at a time per machine.
-      locks: [LOCKS.orgGc],
-      fleet: false,
-      breakLock: false,
+      ...GC_LOCKS,
       resumeHint: (id) =>
         `see what finished with \`molectl runs show ${id}\`, then run the same gc again: finished orgs are gone and will not match`,
       interruptNote: 'deletes in flight may still be running on the CP',

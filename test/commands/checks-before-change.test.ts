@@ -1,5 +1,6 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commands } from '../../src/commands/index.js';
@@ -286,3 +287,78 @@ describe('a run id of the wrong kind', { timeout: 60_000 }, () => {
     }
   });
 });
+
+describe(
+  'a lock another run holds is found before the fleet is probed or the change confirmed',
+  { timeout: 60_000 },
+  () => {
+    const live = (): { pid: number; stop(): void } => {
+      // A live process of this host stands for the other run holding the lock.
+      const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+      return { pid: child.pid!, stop: () => child.kill() };
+    };
+
+    it('a local lock: exit 1 naming the holder; no probe, no ledger, no lock left', async () => {
+      const holder = live();
+      const lockDir = join(f.stateDir, 'locks');
+      mkdirSync(lockDir, { recursive: true });
+      const lock = join(lockDir, 'sandbox.migrate-cp-secret.lock');
+      const held = {
+        pid: holder.pid,
+        hostname: hostname(),
+        user: 'bob',
+        runId: '20261207T000000Z-migrate-cp-secret-apply-beef',
+        environment: 'sandbox',
+        operation: 'migrate-cp-secret',
+        acquiredAt: new Date().toISOString(),
+      };
+      writeFileSync(lock, JSON.stringify(held));
+      try {
+        const before = ledgerCount();
+        const mark = f.sandbox.state.requests.length;
+        const r = await f.molectl(APPLY);
+        expect(r.code, r.stderr).toBe(1);
+        expect(r.stderr).toMatch(
+          /^error: migrate-cp-secret on sandbox is already running: the local lock is held by run 20261207T000000Z-migrate-cp-secret-apply-beef/m,
+        );
+        expect(f.sandbox.state.requests.slice(mark)).toEqual([]);
+        expect(ledgerCount()).toBe(before);
+        expect(JSON.parse(readFileSync(lock, 'utf8'))).toEqual(held);
+      } finally {
+        holder.stop();
+        rmSync(lock, { force: true });
+      }
+    });
+
+    it('a fleet lock held from another machine: exit 1 before any SendCommand, the lock left alone', async () => {
+      const name = '/molectl/sandbox/locks/migrate-cp-secret';
+      const value = JSON.stringify({
+        owner: 'bob@elsewhere',
+        runId: '20261207T000000Z-migrate-cp-secret-apply-cafe',
+        operation: 'migrate-cp-secret',
+        pid: 4242,
+        acquiredAt: new Date().toISOString(),
+        expiresAt: new Date(Date.now() + 600_000).toISOString(),
+      });
+      f.sandbox.state.parameters.set(name, { name, type: 'String', value, version: 1, lastModified: new Date() });
+      try {
+        for (const argv of [
+          APPLY,
+          ['--env', 'sandbox', '--yes', 'secrets', 'rotate', 'cp-shared-secret', '--soak', '0'],
+        ]) {
+          const before = ledgerCount();
+          const mark = f.sandbox.state.requests.length;
+          const r = await f.molectl(argv, { env: deployServicesEnv() });
+          expect(r.code, r.stderr).toBe(1);
+          expect(r.stderr).toMatch(/is held by bob@elsewhere \(run 20261207T000000Z-migrate-cp-secret-apply-cafe/);
+          const sent = f.sandbox.state.requests.slice(mark).map((q) => q.action);
+          expect(sent.filter((a) => /^(SendCommand|PutParameter|PutSecretValue|DeleteParameter)$/.test(a))).toEqual([]);
+          expect(ledgerCount()).toBe(before);
+        }
+        expect(f.sandbox.state.parameters.get(name)!.value).toBe(value);
+      } finally {
+        f.sandbox.state.parameters.delete(name);
+      }
+    });
+  },
+);

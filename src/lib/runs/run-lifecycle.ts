@@ -3,7 +3,8 @@ import type { Context } from '../context.js';
 import { parseDurationMs } from '../config/parse-duration.js';
 import { ConfigError, InterruptedError, MolectlError } from '../errors.js';
 import { LockLostError } from './lock-held-error.js';
-import { DEFAULT_FLEET_LOCK_TTL_MS, fleetLockRenewEveryMs } from './fleet-lock.js';
+import { DEFAULT_FLEET_LOCK_TTL_MS, findFleetLockRefusal, fleetLockRenewEveryMs } from './fleet-lock.js';
+import { findLocalLockRefusal } from './local-lock.js';
 import { orderLocks } from './lock-names.js';
 import { lockRun, type RunLocks } from './lock-run.js';
 import type { RunLedger } from './run-ledger.js';
@@ -65,6 +66,43 @@ function fleetLockTtlMs(ctx: Context): number {
     );
   }
   return ms ?? DEFAULT_FLEET_LOCK_TTL_MS;
+}
+
+/** The locks of a run, as runMutation takes them (RunSpec), for checkLocksFree. */
+export type RunLockSpec = Pick<RunSpec, 'locks' | 'fleet' | 'breakLock'> & {
+  /** A run being resumed: a lock its own id holds is its own to take back. */
+  runId?: string;
+};
+
+/**
+ * Before a run is planned and confirmed: would runMutation's locks be refused right now? Throws
+ * the refusal it would meet (LockHeldError, exit 1, nothing changed) and takes nothing, so that a
+ * run already holding the environment is found before a fleet probe, a typed confirmation and a
+ * ledger recording a refused attempt, not after them. runMutation still takes the locks and
+ * decides: a lock taken in between is refused there as before.
+ */
+export async function checkLocksFree(ctx: Context, spec: RunLockSpec): Promise<void> {
+  const runId = spec.runId ?? '';
+  for (const operation of orderLocks(spec.locks)) {
+    const local = await findLocalLockRefusal({
+      lockDir: ctx.runs.lockDir,
+      environment: ctx.config.envName.value,
+      operation,
+      runId,
+      breakLock: spec.breakLock,
+    });
+    if (local) throw local;
+    if (!spec.fleet) continue;
+    const fleet = await findFleetLockRefusal({
+      store: ctx.aws,
+      parameterPrefix: ctx.config.environment.parameterPrefix,
+      operation,
+      runId,
+      clock: ctx.clock,
+      breakLock: spec.breakLock,
+    });
+    if (fleet) throw fleet;
+  }
 }
 
 export async function runMutation<T>(ctx: Context, spec: RunSpec, work: (run: ActiveRun) => Promise<T>): Promise<T> {
