@@ -93,6 +93,20 @@ describe('bad input stops a run before anything remote happens (exit 2)', { time
     );
   });
 
+  it('a plan whose container name was edited is refused as drift before any change', async () => {
+    const plan = JSON.parse(readFileSync(join(tmp, 'good.json'), 'utf8')) as { containerName: string };
+    plan.containerName = 'some-other-container';
+    const edited = join(tmp, 'edited.json');
+    writeFileSync(edited, JSON.stringify(plan));
+    const before = { changes: changes(f.sandbox.state).length, ledgers: ledgerCount() };
+    const r = await f.molectl([...APPLY, '--plan', edited]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^error: plan \S+edited\.json has drifted: the plan changes container some-other-container, the environment's is molecule-tenant/m,
+    );
+    expect({ changes: changes(f.sandbox.state).length, ledgers: ledgerCount() }).toEqual(before);
+  });
+
   it('a plan from an older molectl is exit 2 in one line, before any lock or ledger', async () => {
     const plan = JSON.parse(readFileSync(join(tmp, 'good.json'), 'utf8')) as Record<string, unknown>;
     const old = join(tmp, 'old.json');
