@@ -53,6 +53,14 @@ describe('bad input stops a run before anything remote happens (exit 2)', { time
     expect(f.sandbox.state.requests.slice(mark)).toEqual([]);
   });
 
+  it('a --canary outside --orgs is refused from the command line alone: no discovery, no probe', async () => {
+    const mark = f.sandbox.state.requests.length;
+    const r = await f.molectl([...APPLY, '--orgs', 'beta,gamma', '--canary', 'acme']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: --canary acme is not one of --orgs beta,gamma; nothing was changed$/m);
+    expect(f.sandbox.state.requests.slice(mark)).toEqual([]);
+  });
+
   it('an output path that is a directory, or whose directory does not exist, is found with the flags', async () => {
     const mark = f.sandbox.state.requests.length;
     const dir = join(tmp, 'a-directory');
@@ -78,6 +86,16 @@ describe('bad input stops a run before anything remote happens (exit 2)', { time
     const r = await f.molectl([...APPLY, '--plan', twice]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/twice\.json lists acme more than once/);
+    expect({ changes: changes(f.sandbox.state).length, ledgers: ledgerCount() }).toEqual(before);
+  });
+
+  it('a --secret-id other than the one the plan pins is refused, not silently ignored', async () => {
+    const before = { changes: changes(f.sandbox.state).length, ledgers: ledgerCount() };
+    const r = await f.molectl([...APPLY, '--plan', join(tmp, 'good.json'), '--secret-id', 'molecule/cp/other']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^error: --secret-id molecule\/cp\/other contradicts the plan, which pins \S+; nothing was changed$/m,
+    );
     expect({ changes: changes(f.sandbox.state).length, ledgers: ledgerCount() }).toEqual(before);
   });
 
