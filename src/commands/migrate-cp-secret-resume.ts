@@ -36,7 +36,7 @@ export const migrateCpSecretResumeCommand = defineCommand({
     checkRunEnvironment(ledger.document, ctx.config.envName.value, 'resume it');
     if (ledger.status === 'succeeded') {
       ctx.out.info(`run ${ledger.id} already finished; nothing to resume`);
-      await reportRun(ctx, ledger);
+      await reportRun(ctx, ledger, input.summaryMd);
       return 0;
     }
     await checkLocksFree(ctx, deliveryLocks(input.breakLock, ledger.id));
