@@ -258,6 +258,20 @@ describe(
       rmSync(file);
     });
 
+    it('a MOLECTL_LOCK_TTL it cannot use is exit 3 before anything, not a ledger left running', async () => {
+      for (const name of ['migrate cp-secret apply', 'org create']) {
+        const before = ledgerCount();
+        const mark = f.sandbox.state.requests.length;
+        const r = await f.molectl(['--env', 'sandbox', '--yes', ...SAMPLES[name]!()], {
+          env: { MOLECTL_LOCK_TTL: 'ten minutes' },
+        });
+        expect(r.code, `${name}: ${r.stderr}`).toBe(3);
+        expect(r.stderr).toMatch(/^error: MOLECTL_LOCK_TTL "ten minutes" is not a duration between 3s and 24h$/m);
+        expect(f.sandbox.state.requests.slice(mark), name).toEqual([]);
+        expect(ledgerCount(), name).toBe(before);
+      }
+    });
+
     it.skipIf(process.getuid?.() === 0)('a read-only state directory is refused the same way', async () => {
       const dir = join(tmp, 'read-only-state');
       mkdirSync(dir, { mode: 0o500 });

@@ -1,7 +1,7 @@
 import { createDetachedDoor } from '../aws/detached-door.js';
 import type { Context } from '../context.js';
-import { parseDurationMs } from '../config/parse-duration.js';
-import { ConfigError, InterruptedError, MolectlError } from '../errors.js';
+import { InterruptedError, MolectlError } from '../errors.js';
+import { fleetLockTtlMs } from './run-preconditions.js';
 import { LockLostError } from './lock-held-error.js';
 import { DEFAULT_FLEET_LOCK_TTL_MS, findFleetLockRefusal, fleetLockRenewEveryMs } from './fleet-lock.js';
 import { findLocalLockRefusal } from './local-lock.js';
@@ -57,17 +57,6 @@ export interface RunSpec {
  */
 const FLEET_LOCK_DOOR_LIFETIME_MS = 24 * 3600_000;
 
-function fleetLockTtlMs(ctx: Context): number {
-  const ms = ctx.env.MOLECTL_LOCK_TTL ? parseDurationMs(ctx.env.MOLECTL_LOCK_TTL) : null;
-  if (ctx.env.MOLECTL_LOCK_TTL && (ms === null || ms < 3000 || ms > 24 * 3600_000)) {
-    throw new ConfigError(
-      `MOLECTL_LOCK_TTL "${ctx.env.MOLECTL_LOCK_TTL}" is not a duration between 3s and 24h`,
-      'write it like 10m or 90s, or unset it',
-    );
-  }
-  return ms ?? DEFAULT_FLEET_LOCK_TTL_MS;
-}
-
 /** The locks of a run, as runMutation takes them (RunSpec), for checkLocksFree. */
 export type RunLockSpec = Pick<RunSpec, 'locks' | 'fleet' | 'breakLock'> & {
   /** A run being resumed: a lock its own id holds is its own to take back. */
@@ -106,7 +95,7 @@ export async function checkLocksFree(ctx: Context, spec: RunLockSpec): Promise<v
 }
 
 export async function runMutation<T>(ctx: Context, spec: RunSpec, work: (run: ActiveRun) => Promise<T>): Promise<T> {
-  const ttlMs = fleetLockTtlMs(ctx);
+  const ttlMs = fleetLockTtlMs(ctx.env) ?? DEFAULT_FLEET_LOCK_TTL_MS;
   const ledger = 'existing' in spec.ledger ? spec.ledger.existing : await ctx.runs.create(spec.ledger.create);
   if ('create' in spec.ledger) ctx.out.info(`run ${ledger.id}: ledger ${ledger.path}`);
   const held: RunLocks[] = [];
