@@ -191,6 +191,23 @@ describe('a rotation proves what it can before AWSPENDING exists', { timeout: 60
     expect(railway()).toBe(railwayBefore);
   });
 
+  it('a --canary for a secret no tenant consumes is refused, not silently ignored (exit 2)', async () => {
+    // molecule/cp/admin-api-token exists since the Gitea test above; its consumers are Railway and Gitea.
+    const mark = f.sandbox.state.requests.length;
+    const r = await f.molectl(
+      ['--env', 'sandbox', '--yes', 'secrets', 'rotate', 'cp-admin-api-token', '--canary', 'acme'],
+      { env: deployServicesEnv() },
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^error: --canary acme names a tenant, but no consumer of this secret is on the tenants \(railway:\S+, gitea-actions-secret:\S+\); nothing was changed$/m,
+    );
+    expect(f.sandbox.state.requests.slice(mark)).toEqual([]);
+    expect(f.sandbox.state.secrets.get('molecule/cp/admin-api-token')!.versions.map((v) => v.stages)).toEqual([
+      ['AWSCURRENT'],
+    ]);
+  });
+
   it('a --canary that is not a tenant of the fleet is refused, not replaced (exit 2)', async () => {
     const before = stages();
     const r = await f.molectl([...ROTATE, '--canary', 'nobody'], { env: deployServicesEnv() });

@@ -98,6 +98,11 @@ export async function checkConsumerPrerequisites(
   consumers: SecretConsumer[],
   canary: string | undefined,
 ): Promise<void> {
+  if (canary !== undefined && !consumers.some((c) => c.kind === 'tenants-env'))
+    throw new UsageError(
+      `--canary ${canary} names a tenant, but no consumer of this secret is on the tenants (${consumers.map((c) => c.ref).join(', ') || 'none'}); nothing was changed`,
+      'leave --canary out: it only applies to a tenants-env consumer',
+    );
   for (const c of consumers) {
     if (c.kind === 'tenants-env' && !tenantEnvSupported(c)) {
       throw new UsageError(
