@@ -16,17 +16,32 @@ import { createApplyLedger } from '../lib/tenant-secret-delivery/apply-ledger.js
 import { checkCanary, type ApplySettings } from '../lib/tenant-secret-delivery/apply-migration.js';
 import { actionableTargets, unseenTenants, type MigrationPlan } from '../lib/tenant-secret-delivery/migration-plan.js';
 import type { Context } from '../lib/context.js';
-import { ExitCode } from '../lib/errors.js';
+import { ExitCode, UsageError } from '../lib/errors.js';
 import { assertNoDrift, findPlanDrift, narrowPlan, readPlanFile } from '../lib/cp-secret-migration/plan-file.js';
 import { planMigration } from '../lib/cp-secret-migration/plan-migration.js';
-import { runApply } from '../lib/tenant-secret-delivery/run-apply.js';
+import { deliveryLocks, runApply } from '../lib/tenant-secret-delivery/run-apply.js';
+import { checkLocksFree } from '../lib/runs/run-lifecycle.js';
 import { hostScriptTimeoutSeconds } from '../lib/tenant-secret-delivery/tenant-script.js';
 import { MAX_FLEET_CONCURRENCY } from '../lib/ssm/fleet-concurrency.js';
 import { parseWaveSpec } from '../lib/fleet/plan-waves.js';
 import { formatEnvironment } from '../lib/config/run-environment.js';
 
+/**
+ * Flags that contradict each other are bad input found from the command line alone, before the
+ * fleet is discovered and probed: a canary outside --orgs would otherwise be refused only once
+ * the plan exists.
+ */
+function checkFlagsAgree(input: { canary?: string | undefined; orgs?: string[] | undefined }): void {
+  if (input.canary !== undefined && input.orgs && !input.orgs.includes(input.canary))
+    throw new UsageError(
+      `--canary ${input.canary} is not one of --orgs ${input.orgs.join(',')}; nothing was changed`,
+      'pick the canary among --orgs, or add it to them',
+    );
+}
+
 export const migrateCpSecretApplyCommand = defineCommand({
   confirmation: () => ({ kind: 'environment' }),
+  writesState: () => true,
   description:
     'Put the CP shared secret into the tenants that need it, over SSM: canary first, a soak that checks its /health and its CP authentication, then waves. Hosts fetch the value themselves; it is never part of a command. Recorded in a run ledger; Ctrl-C saves it for `resume`.',
   flags: {
@@ -73,8 +88,16 @@ export const migrateCpSecretApplyCommand = defineCommand({
   async run(ctx, { options }) {
     const input = options;
     const waves = parseWaveSpec(input.waves);
+    checkFlagsAgree(input);
+    // Another run holding the fleet is found before the probe and the question, not after.
+    await checkLocksFree(ctx, deliveryLocks(input.breakLock));
     // A saved plan was probed when it was made; checking it for drift needs no second probe.
     const savedFile = input.plan ? await readPlanFile(input.plan) : null;
+    if (savedFile && input.secretId !== undefined && input.secretId !== savedFile.secret.secretId)
+      throw new UsageError(
+        `--secret-id ${input.secretId} contradicts the plan, which pins ${savedFile.secret.secretId}; nothing was changed`,
+        'leave --secret-id out to apply the plan, or make a new plan with that --secret-id',
+      );
     const saved = savedFile ? narrowPlan(savedFile, input.orgs) : null;
     const fresh = await planMigration(ctx, {
       secretId: saved?.secret.secretId ?? input.secretId,

@@ -6,12 +6,15 @@ import { confirmChange } from '../lib/prompt/confirm-change.js';
 import { adoptInFlight } from '../lib/tenant-secret-delivery/adopt-in-flight.js';
 import { planFromLedger, settingsFromLedger } from '../lib/tenant-secret-delivery/apply-ledger.js';
 import { pinSecret } from '../lib/cp-secret-migration/plan-migration.js';
-import { reportRun, runApply } from '../lib/tenant-secret-delivery/run-apply.js';
-import { MolectlError, UsageError } from '../lib/errors.js';
+import { deliveryLocks, reportRun, runApply } from '../lib/tenant-secret-delivery/run-apply.js';
+import { checkLocksFree } from '../lib/runs/run-lifecycle.js';
+import { MolectlError } from '../lib/errors.js';
+import { checkRunEnvironment } from '../lib/runs/check-run-environment.js';
 import { SSM_RESULT_GRACE_SECONDS } from '../lib/ssm/run-shell-script.js';
 
 export const migrateCpSecretResumeCommand = defineCommand({
   confirmation: () => ({ kind: 'environment' }),
+  writesState: () => true,
   description:
     'Continue an interrupted, killed, aborted or partial apply run: collects the results of commands it had already sent, skips tenants it finished, and goes on with the same settings and the same pinned secret version.',
   args: [argument('run', 'run id (or a unique prefix of it), from `molectl runs list`')],
@@ -30,17 +33,13 @@ export const migrateCpSecretResumeCommand = defineCommand({
     const ledger = await ctx.runs.load(args[0]!);
     const plan = planFromLedger(ledger.document);
     const { settings } = settingsFromLedger(ledger.document);
-    if (plan.environment.name !== ctx.config.envName.value) {
-      throw new UsageError(
-        `run ${ledger.id} was against ${plan.environment.name}, not ${ctx.config.envName.value}`,
-        `add --env ${plan.environment.name}`,
-      );
-    }
+    checkRunEnvironment(ledger.document, ctx.config.envName.value, 'resume it');
     if (ledger.status === 'succeeded') {
       ctx.out.info(`run ${ledger.id} already finished; nothing to resume`);
-      await reportRun(ctx, ledger);
+      await reportRun(ctx, ledger, input.summaryMd);
       return 0;
     }
+    await checkLocksFree(ctx, deliveryLocks(input.breakLock, ledger.id));
     // The hosts will fetch the pinned version: it must still exist and still be the same value.
     const pinned = await pinSecret(ctx, plan.secret.secretId, plan.secret.versionId);
     if (pinned.fingerprint !== plan.secret.fingerprint) {

@@ -3,10 +3,10 @@ import { breakLockFlag, maxConcurrencyFlag, maxErrorsFlag, onlyOrgsFlag, wavesFl
 import { defineCommand } from '../lib/cli/command-definition.js';
 import { argument } from '../lib/cli/flag-declaration.js';
 import { confirmChange, showBeforeConfirming } from '../lib/prompt/confirm-change.js';
-import { reportRun } from '../lib/tenant-secret-delivery/run-apply.js';
-import { LOCKS } from '../lib/runs/lock-names.js';
+import { deliveryLocks, reportRun } from '../lib/tenant-secret-delivery/run-apply.js';
 import { parseWaveSpec } from '../lib/fleet/plan-waves.js';
-import { runMutation } from '../lib/runs/run-lifecycle.js';
+import { checkRunEnvironment } from '../lib/runs/check-run-environment.js';
+import { checkLocksFree, runMutation } from '../lib/runs/run-lifecycle.js';
 import {
   ROLLBACK_COMMAND,
   rollbackMigration,
@@ -18,6 +18,7 @@ import { describeEnvironment, formatEnvironment } from '../lib/config/run-enviro
 
 export const migrateCpSecretRollbackCommand = defineCommand({
   confirmation: () => ({ kind: 'environment' }),
+  writesState: () => true,
   description:
     'Undo an apply run on the tenants it migrated: restart the container it kept, restore the original auto-updater, remove the durable values. Recorded as a run of its own.',
   args: [argument('run', 'the apply run to undo')],
@@ -50,6 +51,8 @@ export const migrateCpSecretRollbackCommand = defineCommand({
     const waves = parseWaveSpec(input.waves);
     const apply = await ctx.runs.load(args[0]!);
     const targets = selectRollbackTargets(apply, input.orgs);
+    // The ledger's instance ids are the apply's environment's hosts: never undone from another.
+    checkRunEnvironment(apply.document, ctx.config.envName.value, 'roll it back');
     if (targets.length === 0) {
       const undone = Object.values(apply.document.targets).filter((t) => t.detail.rolledBackBy).length;
       ctx.out.info(
@@ -60,6 +63,7 @@ export const migrateCpSecretRollbackCommand = defineCommand({
       await ctx.out.result({ run: null, status: 'nothing-to-do' }, () => 'nothing to roll back');
       return 0;
     }
+    await checkLocksFree(ctx, deliveryLocks(input.breakLock));
     const environment = await describeEnvironment(ctx.config, ctx.aws);
     showBeforeConfirming(ctx, { kind: 'environment' }, formatEnvironment(environment));
     showBeforeConfirming(
@@ -87,9 +91,7 @@ export const migrateCpSecretRollbackCommand = defineCommand({
       ctx,
       {
         ledger: { existing: ledger },
-        locks: [LOCKS.tenantSecretDelivery],
-        fleet: true,
-        breakLock: input.breakLock,
+        ...deliveryLocks(input.breakLock),
         resumeHint: () => `run the same rollback again: tenants already rolled back are skipped`,
         interruptNote: 'tenants already rolled back stay rolled back',
       },

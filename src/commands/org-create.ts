@@ -6,7 +6,7 @@ import { configuredEnvironment } from '../lib/config/run-environment.js';
 import type { Context } from '../lib/context.js';
 import { ExitCode, MolectlError } from '../lib/errors.js';
 import { formatDuration } from '../lib/output/table.js';
-import { createOrg } from '../lib/org/create-org.js';
+import { createOrg, lookBeforeCreate } from '../lib/org/create-org.js';
 import { probeTenantHealth, tenantHealthUrl } from '../lib/fleet/probe-tenant-health.js';
 import { validateNewOrgSlug } from '../lib/org/validate-new-org-slug.js';
 import { runMutation } from '../lib/runs/run-lifecycle.js';
@@ -14,6 +14,7 @@ import { remoteText } from '../lib/output/remote-text.js';
 import { checkProvisioningHint, waitForOrg, type WaitOutcome } from '../lib/org/wait-for-org.js';
 
 export const orgCreateCommand = defineCommand({
+  writesState: () => true,
   description:
     "Create an org through the CP, then wait until its instance_status is running and its tenant's public /health answers. The slug is checked locally first: 3 to 32 characters, a lowercase letter, then lowercase letters, digits and single hyphens, no trailing hyphen, not a reserved name. Ctrl-C or a timeout stops the wait only: the org keeps provisioning.",
   args: [argument('slug', "the new org's slug (its tenant URL is https://<slug>.moleculesai.app)")],
@@ -44,6 +45,14 @@ export const orgCreateCommand = defineCommand({
     const url = tenantUrl(ctx.config.environment, slug);
 
     ctx.out.info(`creating org ${slug} on ${ctx.cp.baseUrl} (environment ${ctx.config.envName.value})`);
+    const request = {
+      slug,
+      name: options.name ?? slug,
+      ownerUserId: options.owner ?? '',
+      ifNotExists: options.ifNotExists,
+    };
+    // A read before the run is recorded: a rejected token or a listed slug stops here, nothing sent.
+    const before = await lookBeforeCreate(ctx.cp, request);
     // The create itself is the run; waiting for the org afterwards is read-only and outside it.
     const created = await runMutation(
       ctx,
@@ -64,10 +73,7 @@ export const orgCreateCommand = defineCommand({
         interruptNote: 'the CP may have created the org',
       },
       async ({ ledger }) => {
-        const result = await createOrg(
-          { cp: ctx.cp, clock: ctx.clock, signal: ctx.signal },
-          { slug, name: options.name ?? slug, ownerUserId: options.owner ?? '', ifNotExists: options.ifNotExists },
-        );
+        const result = await createOrg({ cp: ctx.cp, clock: ctx.clock, signal: ctx.signal }, request, before);
         await ledger.updateTarget(slug, {
           state: 'succeeded',
           outcome: result.created ? 'created' : 'existed',

@@ -5,7 +5,7 @@ import { orgSlugArgument, orgSlugFlag } from '../lib/cli/list-flags.js';
 import type { Context } from '../lib/context.js';
 import { ExitCode, MolectlError } from '../lib/errors.js';
 import { confirmChange, showBeforeConfirming } from '../lib/prompt/confirm-change.js';
-import { runMutation } from '../lib/runs/run-lifecycle.js';
+import { checkLocksFree, runMutation, type RunLockSpec } from '../lib/runs/run-lifecycle.js';
 import { LOCKS } from '../lib/runs/lock-names.js';
 import { createDeleteDeps, deleteOrg, type DeleteOutcome } from '../lib/org/delete-org.js';
 import { describeEnvironment } from '../lib/config/run-environment.js';
@@ -24,6 +24,7 @@ export const orgDeleteCommand = defineCommand({
           slug: args[0] ?? '',
           confirmFlag: typeof options.confirm === 'string' ? options.confirm : undefined,
         },
+  writesState: () => true,
   description:
     'Delete an org through the CP cascade (tenant and workspace instances, secret, tunnel, DNS, rows), then verify: the slug is gone from the CP and no instance tagged with it is left. Shows what will go first and asks for the slug to be typed; without a terminal, --confirm <slug> is required (--yes is not enough). Exit 5 when something was left behind.',
   args: [orgSlugArgument('the org to delete')],
@@ -57,6 +58,7 @@ export const orgDeleteCommand = defineCommand({
       ctx.out.info('dry run: nothing was deleted');
       return ExitCode.ok;
     }
+    await checkLocksFree(ctx, deleteLocks(slug));
     if (ctx.out.format === 'text') showBeforeConfirming(ctx, how, renderDeletePreview(plan, ctx.out.style));
     await confirmChange(ctx, how, `delete org ${slug}`);
 
@@ -79,6 +81,11 @@ export const orgDeleteCommand = defineCommand({
         : ExitCode.failed;
   },
 });
+
+/** Two deletes of one org from this machine would race each other's DELETEs. */
+function deleteLocks(slug: string): RunLockSpec {
+  return { locks: [LOCKS.orgDelete(slug)], fleet: false, breakLock: false };
+}
 
 async function previewDelete(ctx: Context, slug: string): Promise<OrgDeletePlan> {
   const [environment, lookup] = await Promise.all([describeEnvironment(ctx.config, ctx.aws), lookupOrg(ctx.cp, slug)]);
@@ -105,10 +112,7 @@ async function executeDelete(
           targets: [slug],
         },
       },
-      // Two deletes of one org from this machine would race each other's DELETEs.
-      locks: [LOCKS.orgDelete(slug)],
-      fleet: false,
-      breakLock: false,
+      ...deleteLocks(slug),
       resumeHint: (id) =>
         `run \`molectl org delete ${slug} --confirm ${slug}\` again: the cascade resumes, then molectl verifies (run ${id})`,
       interruptNote: 'the CP may still be running its cascade',

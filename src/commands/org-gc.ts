@@ -4,7 +4,7 @@ import { countFlag, durationFlag, switchFlag, textFlag } from '../lib/cli/flags.
 import type { Context } from '../lib/context.js';
 import { ExitCode } from '../lib/errors.js';
 import { confirmChange, showBeforeConfirming } from '../lib/prompt/confirm-change.js';
-import { runMutation } from '../lib/runs/run-lifecycle.js';
+import { checkLocksFree, runMutation, type RunLockSpec } from '../lib/runs/run-lifecycle.js';
 import { LOCKS } from '../lib/runs/lock-names.js';
 import type { Styles } from '../lib/output/output.js';
 import { formatDuration, remoteCell, renderTable } from '../lib/output/table.js';
@@ -12,6 +12,7 @@ import { remoteText } from '../lib/output/remote-text.js';
 import { createDeleteDeps, type DeleteOutcome } from '../lib/org/delete-org.js';
 import { describeEnvironment, formatEnvironment, type Environment } from '../lib/config/run-environment.js';
 import { ORG_LIST_LIMIT, warnRefusedLimit, warnUnreadableRows } from '../lib/fleet/org-directory.js';
+import { findOrgInstances } from '../lib/org/find-org-instances.js';
 import { planOrgGc, type OrgGcPlan } from '../lib/org/plan-org-gc.js';
 import { recordDeleteOutcome } from '../lib/org/record-delete-outcome.js';
 import { renderDeleteOutcomes } from '../lib/org/render-org-delete.js';
@@ -19,6 +20,7 @@ import { runOrgGc } from '../lib/org/run-org-gc.js';
 
 export const orgGcCommand = defineCommand({
   confirmation: ({ options }) => (options.execute ? { kind: 'environment' } : null),
+  writesState: ({ options }) => options.execute,
   description:
     "Delete stale test orgs in bulk (the CI sweeper's job): orgs whose slug starts with --prefix and that are older than --older-than, each through the CP cascade with verification. A dry run unless --execute; refuses (exit 2) when more than --max would go. Keeps going past failures; exit 5 if any.",
   flags: {
@@ -91,6 +93,13 @@ export const orgGcCommand = defineCommand({
       return ExitCode.ok;
     }
 
+    // Every delete is verified from EC2's side. STS answers whatever the credentials may do, so the
+    // EC2 read the verification needs is made once before the first DELETE (as org delete's
+    // preview does): credentials that cannot read EC2 stop here, not after the orgs are gone.
+    await checkLocksFree(ctx, GC_LOCKS);
+    const first = plan.candidates[0]!;
+    await findOrgInstances(ctx.aws, ctx.config.environment, first.slug, ctx.clock.now(), first.id);
+
     if (ctx.out.format === 'text')
       showBeforeConfirming(ctx, { kind: 'environment' }, renderPlan(plan, environment, ctx.out.style));
     await confirmChange(ctx, { kind: 'environment' }, `delete ${plan.candidates.length} org(s)`);
@@ -106,6 +115,9 @@ export const orgGcCommand = defineCommand({
     return failed > 0 ? ExitCode.partial : ExitCode.ok;
   },
 });
+
+/** Two sweepers on one environment would race each other's deletes: one at a time per machine. */
+const GC_LOCKS: RunLockSpec = { locks: [LOCKS.orgGc], fleet: false, breakLock: false };
 
 async function executeGc(
   ctx: Context,
@@ -125,10 +137,7 @@ async function executeGc(
           targets: slugs,
         },
       },
-      // Two sweepers on one environment would race each other's deletes: one at a time per machine.
-      locks: [LOCKS.orgGc],
-      fleet: false,
-      breakLock: false,
+      ...GC_LOCKS,
       resumeHint: (id) =>
         `see what finished with \`molectl runs show ${id}\`, then run the same gc again: finished orgs are gone and will not match`,
       interruptNote: 'deletes in flight may still be running on the CP',

@@ -9,11 +9,12 @@ import { findManagedSecret } from '../lib/secrets/managed-secret.js';
 import { putSecret } from '../lib/secrets/put-secret.js';
 import { AWSPENDING } from '../lib/aws/secret-stages.js';
 import { normalizeValue, readValueInput } from '../lib/secrets/read-value-input.js';
-import { runMutation } from '../lib/runs/run-lifecycle.js';
+import { checkLocksFree, runMutation } from '../lib/runs/run-lifecycle.js';
 import { LOCKS } from '../lib/runs/lock-names.js';
 
 export const secretsPutCommand = defineCommand({
   confirmation: () => ({ kind: 'environment' }),
+  writesState: () => true,
   description:
     "Store a value as the secret's current version (creating the secret if needed), read it back and compare fingerprints. " +
     'The value comes only from a file or stdin, never from a flag. One trailing newline is dropped (and said so); inner newlines are kept. ' +
@@ -60,6 +61,9 @@ export const secretsPutCommand = defineCommand({
         { kind: 'environment' },
         `${secret.secretId} exists: the new value becomes AWSCURRENT; consumers (${secret.consumers.map((c) => c.ref).join(', ') || 'none'}) keep what they hold`,
       );
+    // The same lock as a rotation of this secret: a put beside a rotation would race AWSPENDING.
+    const locks = { locks: [LOCKS.secret(secret.name)], fleet: true, breakLock: false };
+    await checkLocksFree(ctx, locks);
     await confirmChange(
       ctx,
       { kind: 'environment' },
@@ -82,10 +86,7 @@ export const secretsPutCommand = defineCommand({
             targets: [secret.name],
           },
         },
-        // The same lock as a rotation of this secret: a put beside a rotation would race AWSPENDING.
-        locks: [LOCKS.secret(secret.name)],
-        fleet: true,
-        breakLock: false,
+        ...locks,
         resumeHint: () =>
           `check the stored version with \`molectl secrets status ${secret.name}\`, then put again if needed (the run id keeps a retry from making a second version)`,
       },

@@ -1,8 +1,10 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployServicesEnv } from '../../src/sandbox/deploy-services/deploy-services-state.js';
+import { commands } from '../../src/commands/index.js';
+import { deployServicesEnv, getDeployServices } from '../../src/sandbox/deploy-services/deploy-services-state.js';
 import type { SandboxState } from '../../src/sandbox/state.js';
 import { startSandboxFixture, type SandboxFixture } from '../helpers/sandbox-fixture.js';
 
@@ -51,6 +53,14 @@ describe('bad input stops a run before anything remote happens (exit 2)', { time
     expect(f.sandbox.state.requests.slice(mark)).toEqual([]);
   });
 
+  it('a --canary outside --orgs is refused from the command line alone: no discovery, no probe', async () => {
+    const mark = f.sandbox.state.requests.length;
+    const r = await f.molectl([...APPLY, '--orgs', 'beta,gamma', '--canary', 'acme']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: --canary acme is not one of --orgs beta,gamma; nothing was changed$/m);
+    expect(f.sandbox.state.requests.slice(mark)).toEqual([]);
+  });
+
   it('an output path that is a directory, or whose directory does not exist, is found with the flags', async () => {
     const mark = f.sandbox.state.requests.length;
     const dir = join(tmp, 'a-directory');
@@ -79,6 +89,16 @@ describe('bad input stops a run before anything remote happens (exit 2)', { time
     expect({ changes: changes(f.sandbox.state).length, ledgers: ledgerCount() }).toEqual(before);
   });
 
+  it('a --secret-id other than the one the plan pins is refused, not silently ignored', async () => {
+    const before = { changes: changes(f.sandbox.state).length, ledgers: ledgerCount() };
+    const r = await f.molectl([...APPLY, '--plan', join(tmp, 'good.json'), '--secret-id', 'molecule/cp/other']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^error: --secret-id molecule\/cp\/other contradicts the plan, which pins \S+; nothing was changed$/m,
+    );
+    expect({ changes: changes(f.sandbox.state).length, ledgers: ledgerCount() }).toEqual(before);
+  });
+
   it('an impossible value in a plan file names the field', async () => {
     const plan = JSON.parse(readFileSync(join(tmp, 'good.json'), 'utf8')) as { secret: { fingerprint: string } };
     plan.secret.fingerprint = 'sha256:nothex';
@@ -89,6 +109,20 @@ describe('bad input stops a run before anything remote happens (exit 2)', { time
     expect(r.stderr).toMatch(
       /bad\.json is not a valid molectl cp-secret plan: secret\.fingerprint: expected sha256:<12 hex>/,
     );
+  });
+
+  it('a plan whose container name was edited is refused as drift before any change', async () => {
+    const plan = JSON.parse(readFileSync(join(tmp, 'good.json'), 'utf8')) as { containerName: string };
+    plan.containerName = 'some-other-container';
+    const edited = join(tmp, 'edited.json');
+    writeFileSync(edited, JSON.stringify(plan));
+    const before = { changes: changes(f.sandbox.state).length, ledgers: ledgerCount() };
+    const r = await f.molectl([...APPLY, '--plan', edited]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^error: plan \S+edited\.json has drifted: the plan changes container some-other-container, the environment's is molecule-tenant/m,
+    );
+    expect({ changes: changes(f.sandbox.state).length, ledgers: ledgerCount() }).toEqual(before);
   });
 
   it('a plan from an older molectl is exit 2 in one line, before any lock or ledger', async () => {
@@ -142,6 +176,38 @@ describe('a rotation proves what it can before AWSPENDING exists', { timeout: 60
     ]);
   });
 
+  it('a CP admin token the CP rejects is exit 3 before AWSPENDING exists or Railway is touched', async () => {
+    const before = { stages: stages(), changes: changes(f.sandbox.state).length, ledgers: ledgerCount() };
+    const railway = () =>
+      JSON.stringify(getDeployServices(f.sandbox.state).railway.deployments.length) +
+      JSON.stringify([...getDeployServices(f.sandbox.state).railwayVariables]);
+    const railwayBefore = railway();
+    const r = await f.molectl(ROTATE, { env: { ...deployServicesEnv(), CP_ADMIN_API_TOKEN: 'not-the-admin-token' } });
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/^error: the CP at \S+ rejected the admin token \(HTTP 401\)$/m);
+    expect(r.stderr).not.toMatch(/AWSPENDING version|putting back/);
+    expect({ stages: stages(), changes: changes(f.sandbox.state).length, ledgers: ledgerCount() }).toEqual(before);
+    // Railway was only read: its variables and deployments are as they were.
+    expect(railway()).toBe(railwayBefore);
+  });
+
+  it('a --canary for a secret no tenant consumes is refused, not silently ignored (exit 2)', async () => {
+    // molecule/cp/admin-api-token exists since the Gitea test above; its consumers are Railway and Gitea.
+    const mark = f.sandbox.state.requests.length;
+    const r = await f.molectl(
+      ['--env', 'sandbox', '--yes', 'secrets', 'rotate', 'cp-admin-api-token', '--canary', 'acme'],
+      { env: deployServicesEnv() },
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^error: --canary acme names a tenant, but no consumer of this secret is on the tenants \(railway:\S+, gitea-actions-secret:\S+\); nothing was changed$/m,
+    );
+    expect(f.sandbox.state.requests.slice(mark)).toEqual([]);
+    expect(f.sandbox.state.secrets.get('molecule/cp/admin-api-token')!.versions.map((v) => v.stages)).toEqual([
+      ['AWSCURRENT'],
+    ]);
+  });
+
   it('a --canary that is not a tenant of the fleet is refused, not replaced (exit 2)', async () => {
     const before = stages();
     const r = await f.molectl([...ROTATE, '--canary', 'nobody'], { env: deployServicesEnv() });
@@ -150,3 +216,212 @@ describe('a rotation proves what it can before AWSPENDING exists', { timeout: 60
     expect(stages()).toBe(before);
   });
 });
+
+describe(
+  'a state directory that cannot take a ledger is found before anything remote (exit 3)',
+  { timeout: 120_000 },
+  () => {
+    const RUN = '20261122T000000Z-migrate-cp-secret-apply-aaaa';
+    // Past the confirmation rule (--env on the command line, --yes or --confirm): what is left to refuse is the directory.
+    const SAMPLES: Record<string, () => string[]> = {
+      'org create': () => ['org', 'create', 'state-dir-org', '--no-wait'],
+      'org delete': () => ['org', 'delete', 'acme', '--confirm', 'acme'],
+      'org gc': () => ['org', 'gc', '--prefix', 'e2e-', '--older-than', '1h', '--execute'],
+      'secrets put': () => ['secrets', 'put', 'cp-shared-secret', '--value-file', join(tmp, 'value')],
+      'secrets rotate': () => ['secrets', 'rotate', 'cp-shared-secret', '--soak', '0'],
+      'secrets rollback': () => ['secrets', 'rollback', 'cp-shared-secret'],
+      'migrate cp-secret apply': () => ['migrate', 'cp-secret', 'apply', '--soak', '0'],
+      'migrate cp-secret resume': () => ['migrate', 'cp-secret', 'resume', RUN],
+      'migrate cp-secret rollback': () => ['migrate', 'cp-secret', 'rollback', RUN],
+      'sandbox up': () => ['sandbox', 'up', '--port', '0', '--detach'],
+    };
+
+    it('every command that changes something declares that it writes state, and this test has a sample of it', async () => {
+      const writers: string[] = [];
+      for (const entry of commands) {
+        const definition = await entry.load();
+        if (entry.safety === 'destructive' || entry.safety === 'additive')
+          expect(definition.writesState, entry.name).toBeTypeOf('function');
+        if (definition.writesState) writers.push(entry.name);
+      }
+      expect(writers.sort()).toEqual(Object.keys(SAMPLES).sort());
+    });
+
+    it.each([
+      ['MOLECTL_STATE_DIR names a file', (file: string) => ({ MOLECTL_STATE_DIR: file }), /point MOLECTL_STATE_DIR at/],
+      [
+        'XDG_STATE_HOME names a file',
+        (file: string) => ({ MOLECTL_STATE_DIR: undefined, XDG_STATE_HOME: file }),
+        /point XDG_STATE_HOME \(or MOLECTL_STATE_DIR\) at/,
+      ],
+    ])('%s: every such command says so, sends nothing and leaves nothing', async (_label, env, hint) => {
+      writeFileSync(join(tmp, 'value'), 'a-value-that-must-never-be-stored');
+      const file = join(tmp, 'state-is-a-file');
+      writeFileSync(file, 'not a directory\n');
+      for (const name of Object.keys(SAMPLES)) {
+        const mark = f.sandbox.state.requests.length;
+        const r = await f.molectl(['--env', 'sandbox', '--yes', ...SAMPLES[name]!()], {
+          env: { ...deployServicesEnv(), ...env(file) },
+        });
+        expect(r.code, `${name}: ${r.stderr}`).toBe(3);
+        expect(r.stderr, name).toMatch(
+          /^error: the state directory \S+ cannot be written: \S+state-is-a-file is not a directory; nothing was changed\n/,
+        );
+        expect(r.stderr, name).toMatch(hint);
+        expect(r.stderr, name).not.toMatch(/unexpected error|\n\s+at /);
+        expect(f.sandbox.state.requests.slice(mark), `${name} sent requests`).toEqual([]);
+      }
+      expect(readFileSync(file, 'utf8')).toBe('not a directory\n');
+      rmSync(file);
+    });
+
+    it('a MOLECTL_LOCK_TTL it cannot use is exit 3 before anything, not a ledger left running', async () => {
+      for (const name of ['migrate cp-secret apply', 'org create']) {
+        const before = ledgerCount();
+        const mark = f.sandbox.state.requests.length;
+        const r = await f.molectl(['--env', 'sandbox', '--yes', ...SAMPLES[name]!()], {
+          env: { MOLECTL_LOCK_TTL: 'ten minutes' },
+        });
+        expect(r.code, `${name}: ${r.stderr}`).toBe(3);
+        expect(r.stderr).toMatch(/^error: MOLECTL_LOCK_TTL "ten minutes" is not a duration between 3s and 24h$/m);
+        expect(f.sandbox.state.requests.slice(mark), name).toEqual([]);
+        expect(ledgerCount(), name).toBe(before);
+      }
+    });
+
+    it.skipIf(process.getuid?.() === 0)('a read-only state directory is refused the same way', async () => {
+      const dir = join(tmp, 'read-only-state');
+      mkdirSync(dir, { mode: 0o500 });
+      const mark = f.sandbox.state.requests.length;
+      const r = await f.molectl(['--env', 'sandbox', '--yes', ...SAMPLES['migrate cp-secret apply']!()], {
+        env: { MOLECTL_STATE_DIR: dir },
+      });
+      expect(r.code).toBe(3);
+      expect(r.stderr).toMatch(/read-only-state cannot be written; nothing was changed/);
+      expect(f.sandbox.state.requests.slice(mark)).toEqual([]);
+      expect(readdirSync(dir)).toEqual([]);
+    });
+  },
+);
+
+describe("a run's ledger acts only in the environment it ran against", { timeout: 120_000 }, () => {
+  it('rollback and resume of a run from another environment are exit 2, nothing sent, nothing recorded', async () => {
+    const apply = await f.molectl([...APPLY, '--orgs', 'beta', '-o', 'json']);
+    expect(apply.code, apply.stderr).toBe(0);
+    const runId = (JSON.parse(apply.stdout) as { run: string }).run;
+    const path = join(f.stateDir, 'runs', `${runId}.json`);
+    // The same ledger as if the run had been against staging (as when a ledger is copied between machines).
+    const ledger = JSON.parse(readFileSync(path, 'utf8')) as { status: string; environment: { name: string } };
+    ledger.environment.name = 'staging';
+    writeFileSync(path, JSON.stringify(ledger));
+    for (const verb of ['rollback', 'resume']) {
+      if (verb === 'resume') {
+        ledger.status = 'interrupted';
+        writeFileSync(path, JSON.stringify(ledger));
+      }
+      const before = ledgerCount();
+      const mark = f.sandbox.state.requests.length;
+      const r = await f.molectl(['--env', 'sandbox', '--yes', 'migrate', 'cp-secret', verb, runId]);
+      expect(r.code, `${verb}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `^error: run ${runId} was against staging, not sandbox; nothing was changed\\nhint: add --env staging`,
+        ),
+      );
+      expect(f.sandbox.state.requests.slice(mark), `${verb} sent requests`).toEqual([]);
+      expect(ledgerCount()).toBe(before);
+    }
+  });
+});
+
+describe('a run id of the wrong kind', { timeout: 60_000 }, () => {
+  it('resume and rollback of a run that is not an apply are both bad input (exit 2), nothing sent', async () => {
+    const create = await f.molectl(['--env', 'sandbox', 'org', 'create', 'kind-check-org', '--no-wait', '-o', 'json']);
+    expect(create.code, create.stderr).toBe(0);
+    const runId = readdirSync(join(f.stateDir, 'runs'))
+      .find((n) => n.includes('org-create'))!
+      .replace(/\.json$/, '');
+    for (const verb of ['resume', 'rollback']) {
+      const mark = f.sandbox.state.requests.length;
+      const r = await f.molectl(['--env', 'sandbox', '--yes', 'migrate', 'cp-secret', verb, runId]);
+      expect(r.code, `${verb}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`^error: run ${runId} is a "org create" run`));
+      expect(f.sandbox.state.requests.slice(mark)).toEqual([]);
+    }
+  });
+});
+
+describe(
+  'a lock another run holds is found before the fleet is probed or the change confirmed',
+  { timeout: 60_000 },
+  () => {
+    const live = (): { pid: number; stop(): void } => {
+      // A live process of this host stands for the other run holding the lock.
+      const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+      return { pid: child.pid!, stop: () => child.kill() };
+    };
+
+    it('a local lock: exit 1 naming the holder; no probe, no ledger, no lock left', async () => {
+      const holder = live();
+      const lockDir = join(f.stateDir, 'locks');
+      mkdirSync(lockDir, { recursive: true });
+      const lock = join(lockDir, 'sandbox.migrate-cp-secret.lock');
+      const held = {
+        pid: holder.pid,
+        hostname: hostname(),
+        user: 'bob',
+        runId: '20261207T000000Z-migrate-cp-secret-apply-beef',
+        environment: 'sandbox',
+        operation: 'migrate-cp-secret',
+        acquiredAt: new Date().toISOString(),
+      };
+      writeFileSync(lock, JSON.stringify(held));
+      try {
+        const before = ledgerCount();
+        const mark = f.sandbox.state.requests.length;
+        const r = await f.molectl(APPLY);
+        expect(r.code, r.stderr).toBe(1);
+        expect(r.stderr).toMatch(
+          /^error: migrate-cp-secret on sandbox is already running: the local lock is held by run 20261207T000000Z-migrate-cp-secret-apply-beef/m,
+        );
+        expect(f.sandbox.state.requests.slice(mark)).toEqual([]);
+        expect(ledgerCount()).toBe(before);
+        expect(JSON.parse(readFileSync(lock, 'utf8'))).toEqual(held);
+      } finally {
+        holder.stop();
+        rmSync(lock, { force: true });
+      }
+    });
+
+    it('a fleet lock held from another machine: exit 1 before any SendCommand, the lock left alone', async () => {
+      const name = '/molectl/sandbox/locks/migrate-cp-secret';
+      const value = JSON.stringify({
+        owner: 'bob@elsewhere',
+        runId: '20261207T000000Z-migrate-cp-secret-apply-cafe',
+        operation: 'migrate-cp-secret',
+        pid: 4242,
+        acquiredAt: new Date().toISOString(),
+        expiresAt: new Date(Date.now() + 600_000).toISOString(),
+      });
+      f.sandbox.state.parameters.set(name, { name, type: 'String', value, version: 1, lastModified: new Date() });
+      try {
+        for (const argv of [
+          APPLY,
+          ['--env', 'sandbox', '--yes', 'secrets', 'rotate', 'cp-shared-secret', '--soak', '0'],
+        ]) {
+          const before = ledgerCount();
+          const mark = f.sandbox.state.requests.length;
+          const r = await f.molectl(argv, { env: deployServicesEnv() });
+          expect(r.code, r.stderr).toBe(1);
+          expect(r.stderr).toMatch(/is held by bob@elsewhere \(run 20261207T000000Z-migrate-cp-secret-apply-cafe/);
+          const sent = f.sandbox.state.requests.slice(mark).map((q) => q.action);
+          expect(sent.filter((a) => /^(SendCommand|PutParameter|PutSecretValue|DeleteParameter)$/.test(a))).toEqual([]);
+          expect(ledgerCount()).toBe(before);
+        }
+        expect(f.sandbox.state.parameters.get(name)!.value).toBe(value);
+      } finally {
+        f.sandbox.state.parameters.delete(name);
+      }
+    });
+  },
+);

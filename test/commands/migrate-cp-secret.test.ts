@@ -345,6 +345,14 @@ describe('interruption', { timeout: 180_000 }, () => {
       expect(await simulateTenantProvisionCall(state, slug), slug).toBe(201);
       expect(applyDispatches(state, tenantOf(state, slug).instanceId), slug).toBe(1);
     }
+    // Resuming the finished run again changes nothing, but writes the summary it was asked for.
+    const summary = join(f.stateDir, 'finished-summary.md');
+    const again = await f.molectl([
+      ...['--env', 'sandbox', 'migrate', 'cp-secret', 'resume', runId, '--yes', '--summary-md', summary],
+    ]);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/already finished; nothing to resume/);
+    expect(readFileSync(summary, 'utf8')).toMatch(/\| acme \| needs-migration \| migrated \|/);
   });
 });
 

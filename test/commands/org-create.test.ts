@@ -1,3 +1,5 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { defaultFaults } from '../../src/sandbox/state.js';
 import { startHarness, type Harness } from './org-harness.js';
@@ -149,8 +151,30 @@ describe('molectl org create', () => {
       /^error: the CP rejected org "house-org" \(HTTP 422: slug "house-org" is reserved\); nothing was created$/m,
     );
     expect(run.stderr).toMatch(/^hint: change the slug, --name or --owner as the CP says/m);
-    expect(h.cpRequestsSince(mark)).toEqual(['POST /cp/admin/orgs']);
+    expect(h.cpRequestsSince(mark)).toEqual(['GET /cp/admin/orgs', 'POST /cp/admin/orgs']);
     expect(h.sandbox.state.orgs.has('house-org')).toBe(false);
+  });
+
+  it('a CP token the CP rejects is found by a read: exit 3, no create sent, no run recorded', async () => {
+    const mark = h.sandbox.state.requests.length;
+    const ledgers = () => (existsSync(join(h.stateDir, 'runs')) ? readdirSync(join(h.stateDir, 'runs')) : []);
+    const before = ledgers();
+    const run = await h.run(['org', 'create', 'rejected-token-org', '--no-wait'], {
+      env: { CP_ADMIN_API_TOKEN: 'not-the-admin-token' },
+    });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/error: the CP at \S+ rejected the admin token \(HTTP 401\)/);
+    expect(h.cpRequestsSince(mark)).toEqual(['GET /cp/admin/orgs']);
+    expect(h.sandbox.state.orgs.has('rejected-token-org')).toBe(false);
+    expect(ledgers()).toEqual(before);
+  });
+
+  it('a slug the CP lists is taken without a create being sent', async () => {
+    const mark = h.sandbox.state.requests.length;
+    const run = await h.run(['org', 'create', 'acme', '--no-wait']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/error: org slug "acme" is already taken/);
+    expect(h.cpRequestsSince(mark).filter((a) => a.startsWith('POST'))).toEqual([]);
   });
 
   it('without a CP token exits 3 and sends nothing', async () => {

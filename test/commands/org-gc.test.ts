@@ -1,3 +1,5 @@
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { completeOrgProvisioning, createOrgRow } from '../../src/sandbox/cp/launch-org.js';
 import { systemClock } from '../../src/lib/clock.js';
@@ -147,6 +149,53 @@ describe('molectl org gc', () => {
       expect(slugs()).toContain('lock-old-1');
     } finally {
       await other.release();
+    }
+  });
+});
+
+describe('org gc --execute with credentials that cannot read EC2', () => {
+  it('stops before the first DELETE (exit 3), since no delete could be verified', async () => {
+    seedOrg('e2e-noec2-a', 5);
+    seedOrg('e2e-noec2-b', 5);
+    // EC2 answers DescribeInstances with 403, as for a role without ec2:DescribeInstances; the rest goes to the sandbox.
+    const target = new URL(h.sandbox.url);
+    const proxy = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        if (body.toString('utf8').includes('Action=DescribeInstances')) {
+          res
+            .writeHead(403, { 'content-type': 'text/xml' })
+            .end(
+              '<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>You are not authorized to perform this operation.</Message></Error></Errors><RequestID>r-1</RequestID></Response>',
+            );
+          return;
+        }
+        const forward = request(
+          { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
+          (answer) => {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+          },
+        );
+        forward.end(body);
+      });
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const mark = h.sandbox.state.requests.length;
+    try {
+      const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      const run = await h.run(
+        ['--env', 'sandbox', '--yes', 'org', 'gc', '--prefix', 'e2e-noec2-', '--older-than', '1h', '--execute'],
+        { env: { AWS_ENDPOINT_URL: url } },
+      );
+      expect(run.code, run.stderr).toBe(3);
+      expect(run.stderr).toMatch(/^error: AWS denied ec2:DescribeInstances/m);
+      expect(h.cpRequestsSince(mark).filter((a) => a.startsWith('DELETE'))).toEqual([]);
+      expect(slugs()).toEqual(expect.arrayContaining(['e2e-noec2-a', 'e2e-noec2-b']));
+    } finally {
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
     }
   });
 });

@@ -248,3 +248,22 @@ describe('molectl runs show', () => {
     expect(stdout).toContain('molectl runs show 20261122T2030');
   });
 });
+
+describe('a state directory that is a file', () => {
+  it('runs list and runs show say so (exit 3, naming the variable), not "unexpected error"', async () => {
+    const file = join(stateDir, 'not-a-dir');
+    await writeFile(file, 'x');
+    for (const argv of [
+      ['runs', 'list'],
+      ['runs', 'show', 'abcdef'],
+    ]) {
+      const r = await run(argv, { MOLECTL_STATE_DIR: file });
+      expect(r.code, argv.join(' ')).toBe(3);
+      expect(r.stderr).toMatch(
+        /^error: the state directory \S+not-a-dir cannot be read: \S+not-a-dir is not a directory$/m,
+      );
+      expect(r.stderr).toMatch(/^hint: point MOLECTL_STATE_DIR \(or XDG_STATE_HOME\) at/m);
+      expect(r.stderr).not.toMatch(/unexpected error/);
+    }
+  });
+});

@@ -205,6 +205,22 @@ describe('interrupts during read-only work', { timeout: 60_000 }, () => {
   );
 });
 
+describe('a secret value typed at the terminal', { timeout: 60_000 }, () => {
+  it('secrets put --value-file - on a terminal is refused at once (exit 2): nothing echoed, asked or sent', async () => {
+    const stateDir = freshStateDir();
+    const mark = sandbox.state.requests.length;
+    const pty = startPty(['secrets', 'put', 'cp-shared-secret', '--value-file', '-'], { env: env(stateDir) });
+    // It does not wait for a value: it ends by itself.
+    expect(await pty.exited).toBe(2);
+    expect(pty.text).toMatch(
+      /error: --value-file - reads stdin, which is this terminal: what you type there is shown on screen; nothing was changed/,
+    );
+    expect(pty.text).not.toMatch(/Type the environment name/);
+    expect(sandbox.state.requests.slice(mark)).toEqual([]);
+    expect(ledgersIn(stateDir)).toEqual([]);
+  });
+});
+
 function ledgersIn(stateDir: string): Array<{ id: string; status: string; command: string }> {
   const dir = join(stateDir, 'runs');
   let names: string[] = [];

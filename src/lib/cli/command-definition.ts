@@ -29,6 +29,13 @@ export interface CommandDefinition<F extends FlagSpecs = FlagSpecs> {
    * runs, so a run that could never be confirmed stops with exit 2 before any remote call.
    */
   confirmation?(input: CommandInput<ParsedFlags<F>>): ConfirmHow | null;
+  /**
+   * True when this invocation writes under the state directory (a run ledger and locks, the
+   * sandbox's files). src/cli.ts checks that the directory can take them before the command runs:
+   * a state directory that is a file or read-only is exit 3 before any remote call, not an
+   * unexpected error after the fleet was probed and the change confirmed.
+   */
+  writesState?(input: CommandInput<ParsedFlags<F>>): boolean;
   /** Does the work through ctx and prints the result; returns the exit code. */
   run(ctx: Context, input: CommandInput<ParsedFlags<F>>): Promise<number>;
 }

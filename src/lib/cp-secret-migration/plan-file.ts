@@ -171,7 +171,7 @@ export function narrowPlan(plan: MigrationPlan, orgs: string[] | undefined): Mig
 
 /**
  * Compares a saved plan with a fresh one. Pure. Drift that makes the saved plan unsafe to
- * apply: another environment, another pinned secret version, or actionable targets that moved
+ * apply: another environment, another container, another pinned secret version, or actionable targets that moved
  * (another instance, or gone from the fleet).
  */
 export function findPlanDrift(saved: MigrationPlan, fresh: MigrationPlan): PlanDrift {
@@ -185,6 +185,11 @@ export function findPlanDrift(saved: MigrationPlan, fresh: MigrationPlan): PlanD
     reasons.push(
       `the plan gives tenants MOLECULE_CP_URL ${saved.environment.tenantCpUrl}, the environment now says ${fresh.environment.tenantCpUrl}`,
     );
+  }
+  // The plan's container is the one its probe judged and the script would recreate; the health
+  // check after it reads the environment's. A plan made with another name must not run either.
+  if (saved.containerName !== fresh.containerName) {
+    reasons.push(`the plan changes container ${saved.containerName}, the environment's is ${fresh.containerName}`);
   }
   if (saved.secret.versionId !== fresh.secret.versionId || saved.secret.fingerprint !== fresh.secret.fingerprint) {
     reasons.push(

@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import type { CpClient } from '../cp/cp-client.js';
 import type { OrgRow } from '../cp/cp-schemas.js';
 import { HttpError, MolectlError } from '../errors.js';
-import { lookupOrg, orgExists, type OrgDirectoryCp, type OrgLookup } from '../fleet/org-directory.js';
+import { lookupOrg, OrgDirectory, orgExists, type OrgDirectoryCp, type OrgLookup } from '../fleet/org-directory.js';
 
 export interface CreateOrgInput {
   slug: string;
@@ -31,21 +31,35 @@ const EXISTED_BEFORE_MS = 60_000;
 const FIND_ATTEMPTS = 3;
 
 /**
- * POST /cp/admin/orgs. Any 2xx means created (the contract); when the answer carries no id the
- * org is found by slug. A taken slug (409, or a 200 that hands back an org created before this
- * call) is exit 1 with a clear message, or the existing org under --if-not-exists, which looks
- * first so it never sends a create for an org that is there. The POST is never retried blindly
- * (not idempotent): if its outcome is unknown the error says to look before trying again.
+ * The read before any create, made before the run is recorded: it proves the CP token (a token
+ * the CP rejects is exit 3 with no create sent and no ledger written, not a 401 on the POST) and
+ * finds a slug the CP lists already, so that no create is sent for it: exit 1 as for a 409, or,
+ * under --if-not-exists, the existing org (looked up on the per-org routes too). Null when the
+ * slug looks free.
+ */
+export async function lookBeforeCreate(cp: CreateOrgCp, input: CreateOrgInput): Promise<CreateOrgResult | null> {
+  if (input.ifNotExists) {
+    const before = await lookupOrg(cp, input.slug);
+    return orgExists(before) ? existingResult(before) : null;
+  }
+  if ((await OrgDirectory.read(cp)).listed(input.slug)) throw takenError(cp, input.slug);
+  return null;
+}
+
+/**
+ * POST /cp/admin/orgs, after lookBeforeCreate (whose answer is `before`). Any 2xx means created
+ * (the contract); when the answer carries no id the org is found by slug. A taken slug (409, or a
+ * 200 that hands back an org created before this call) is exit 1 with a clear message, or the
+ * existing org under --if-not-exists. The POST is never retried blindly (not idempotent): if its
+ * outcome is unknown the error says to look before trying again.
  */
 export async function createOrg(
   deps: { cp: CreateOrgCp; clock: Clock; signal: AbortSignal },
   input: CreateOrgInput,
+  before: CreateOrgResult | null,
 ): Promise<CreateOrgResult> {
   const { cp } = deps;
-  if (input.ifNotExists) {
-    const before = await lookupOrg(cp, input.slug);
-    if (orgExists(before)) return existingResult(before);
-  }
+  if (before) return before;
   const startedAt = deps.clock.now().getTime();
   let answer;
   try {

@@ -38,6 +38,9 @@ export function createPrompt(
       const { createInterface } = await import('node:readline/promises');
       const watch = options.afterInterrupt ? undefined : signal;
       if (watch?.aborted) throw new InterruptedError(`interrupted before ${whyNeeded}`);
+      // An input that already ended (read to its end before the question) never closes again:
+      // the question would stay open until the process drained and exited 0, saying nothing.
+      if (stdin.readableEnded || stdin.destroyed) throw noAnswer(whyNeeded);
       const restoreRawMode = tolerateHangup(stdin);
       const rl = createInterface({ input: stdin, output: stderr, terminal: true });
       rl.on('SIGINT', () => process.kill(process.pid, 'SIGINT'));
@@ -55,9 +58,7 @@ export function createPrompt(
         // Its input ended: the terminal went away, or Ctrl-D (readline's own AbortError). No answer.
         if (error instanceof InputEnded || (error instanceof Error && error.name === 'AbortError')) {
           stderr.write('\n');
-          throw new InterruptedError(
-            `no answer at the question (${whyNeeded}): its input ended; nothing was changed by it`,
-          );
+          throw noAnswer(whyNeeded);
         }
         throw error;
       } finally {
@@ -69,6 +70,10 @@ export function createPrompt(
 }
 
 class InputEnded extends Error {}
+
+function noAnswer(whyNeeded: string): InterruptedError {
+  return new InterruptedError(`no answer at the question (${whyNeeded}): its input ended; nothing was changed by it`);
+}
 
 type MaybeRaw = Readable & { setRawMode?: (mode: boolean) => unknown };
 

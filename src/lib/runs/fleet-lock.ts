@@ -177,28 +177,20 @@ export async function acquireFleetLock(input: AcquireFleetLockArgs): Promise<Fle
     const found = await readHolder(args.store, name);
     if (!found) continue;
     const current = found.holder;
-    if (current?.runId === args.runId) {
+    const judged = judgeHolder(current, args, me.hostname, now);
+    if (judged.kind === 'ours') {
       // Our own run, resumed after a crash: the lock is already ours to take back.
       await args.store.putParameter({ name, value, secure: false, overwrite: true, description: DESCRIPTION });
       return new FleetLock(name, holder, args);
     }
-    const expired =
-      !current || Date.parse(current.expiresAt) <= now.getTime() || Number.isNaN(Date.parse(current.expiresAt));
-    // A holder on this very host whose process is gone can never release or renew: waiting for
-    // its expiry helps nobody, and only this host can tell, so it is taken over with a notice.
-    const deadHere =
-      current !== undefined &&
-      ownerHost(current.owner) === me.hostname &&
-      current.pid > 0 &&
-      !isProcessAlive(current.pid);
-    if (((args.breakLock && expired) || deadHere) && !broke) {
+    if (judged.kind === 'breakable' && !broke) {
       broke = true;
       brokenHolder = current ?? null;
-      brokeBecause = deadHere ? 'owner-dead' : 'expired';
+      brokeBecause = judged.because;
       await args.store.deleteParameter(name);
       continue;
     }
-    throw describeContention(name, current, expired, args);
+    throw describeContention(name, current, judged.expired, args);
   }
   throw new LockHeldError({
     message: `could not take the fleet lock ${name}: it kept changing hands`,
@@ -206,6 +198,44 @@ export async function acquireFleetLock(input: AcquireFleetLockArgs): Promise<Fle
     lockName: name,
     stale: false,
   });
+}
+
+type HolderVerdict =
+  | { kind: 'ours' }
+  | { kind: 'breakable'; because: 'expired' | 'owner-dead'; expired: boolean }
+  | { kind: 'held'; expired: boolean };
+
+/** What acquiring would do about a lock held by `current` (undefined: not a molectl lock). */
+function judgeHolder(
+  current: FleetLockHolder | undefined,
+  args: Pick<AcquireFleetLockArgs, 'runId' | 'breakLock'>,
+  hostname: string,
+  now: Date,
+): HolderVerdict {
+  if (current?.runId === args.runId) return { kind: 'ours' };
+  const expired =
+    !current || Date.parse(current.expiresAt) <= now.getTime() || Number.isNaN(Date.parse(current.expiresAt));
+  // A holder on this very host whose process is gone can never release or renew: waiting for
+  // its expiry helps nobody, and only this host can tell, so it is taken over with a notice.
+  const deadHere =
+    current !== undefined && ownerHost(current.owner) === hostname && current.pid > 0 && !isProcessAlive(current.pid);
+  if (deadHere) return { kind: 'breakable', because: 'owner-dead', expired };
+  if (args.breakLock && expired) return { kind: 'breakable', because: 'expired', expired };
+  return { kind: 'held', expired };
+}
+
+/**
+ * Would acquireFleetLock refuse right now? The refusal it would throw, or null; takes nothing.
+ * For a check before a run is planned and confirmed (see checkLocksFree in run-lifecycle.ts):
+ * acquiring later still decides, so a lock taken in between is still refused.
+ */
+export async function findFleetLockRefusal(args: Omit<AcquireFleetLockArgs, 'ttlMs'>): Promise<LockHeldError | null> {
+  const name = fleetLockName(args.parameterPrefix, args.operation);
+  const found = await readHolder(args.store, name);
+  if (!found) return null;
+  const me = args.identity ?? describeCurrentProcess();
+  const judged = judgeHolder(found.holder, args, me.hostname, args.clock.now());
+  return judged.kind === 'held' ? describeContention(name, found.holder, judged.expired, args) : null;
 }
 
 /** Who holds the fleet lock, or null when free (for status displays). */
@@ -228,7 +258,7 @@ function describeContention(
   name: string,
   holder: FleetLockHolder | undefined,
   expired: boolean,
-  args: AcquireFleetLockArgs,
+  args: Pick<AcquireFleetLockArgs, 'breakHint' | 'breakLock'>,
 ): LockHeldError {
   const breakHint = args.breakHint ?? 'rerun with --break-lock';
   if (!holder) {

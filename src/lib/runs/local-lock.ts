@@ -77,6 +77,20 @@ export async function acquireLocalLock(args: AcquireLocalLockArgs): Promise<Loca
   throw await describeContention(path, args, me.hostname);
 }
 
+/**
+ * Would acquiring refuse right now? The refusal it would throw, or null; takes nothing. A holder
+ * dead on this host, or (with breakLock) a stale one, is not a refusal: the run lifecycle takes
+ * those over. For a check before a run is planned and confirmed; acquiring later still decides.
+ */
+export async function findLocalLockRefusal(
+  args: Omit<AcquireLocalLockArgs, 'now'> & { breakLock: boolean },
+): Promise<LockHeldError | null> {
+  const path = localLockPath(args);
+  if (!(await readHolder(path)).exists) return null;
+  const refusal = await describeContention(path, args, (args.identity ?? describeCurrentProcess()).hostname);
+  return refusal.stale && (refusal.ownerDeadHere || args.breakLock) ? null : refusal;
+}
+
 /** Reads who holds the lock, or null when it is free. */
 export async function readLocalLock(target: LocalLockTarget): Promise<LocalLockHolder | null> {
   const current = await readHolder(localLockPath(target));
@@ -93,7 +107,11 @@ export async function breakLocalLock(
   return { path, holder: current.holder ?? null, existed: current.exists };
 }
 
-async function describeContention(path: string, args: AcquireLocalLockArgs, here: string): Promise<LockHeldError> {
+async function describeContention(
+  path: string,
+  args: Pick<AcquireLocalLockArgs, 'operation' | 'environment' | 'breakHint'>,
+  here: string,
+): Promise<LockHeldError> {
   const what = `${args.operation} on ${args.environment}`;
   const breakHint = args.breakHint ?? `rerun with --break-lock, or delete ${path}`;
   const current = await readHolder(path);

@@ -1,9 +1,10 @@
 import { createDetachedDoor } from '../aws/detached-door.js';
 import type { Context } from '../context.js';
-import { parseDurationMs } from '../config/parse-duration.js';
-import { ConfigError, InterruptedError, MolectlError } from '../errors.js';
+import { InterruptedError, MolectlError } from '../errors.js';
+import { fleetLockTtlMs } from './run-preconditions.js';
 import { LockLostError } from './lock-held-error.js';
-import { DEFAULT_FLEET_LOCK_TTL_MS, fleetLockRenewEveryMs } from './fleet-lock.js';
+import { DEFAULT_FLEET_LOCK_TTL_MS, findFleetLockRefusal, fleetLockRenewEveryMs } from './fleet-lock.js';
+import { findLocalLockRefusal } from './local-lock.js';
 import { orderLocks } from './lock-names.js';
 import { lockRun, type RunLocks } from './lock-run.js';
 import type { RunLedger } from './run-ledger.js';
@@ -56,19 +57,45 @@ export interface RunSpec {
  */
 const FLEET_LOCK_DOOR_LIFETIME_MS = 24 * 3600_000;
 
-function fleetLockTtlMs(ctx: Context): number {
-  const ms = ctx.env.MOLECTL_LOCK_TTL ? parseDurationMs(ctx.env.MOLECTL_LOCK_TTL) : null;
-  if (ctx.env.MOLECTL_LOCK_TTL && (ms === null || ms < 3000 || ms > 24 * 3600_000)) {
-    throw new ConfigError(
-      `MOLECTL_LOCK_TTL "${ctx.env.MOLECTL_LOCK_TTL}" is not a duration between 3s and 24h`,
-      'write it like 10m or 90s, or unset it',
-    );
+/** The locks of a run, as runMutation takes them (RunSpec), for checkLocksFree. */
+export type RunLockSpec = Pick<RunSpec, 'locks' | 'fleet' | 'breakLock'> & {
+  /** A run being resumed: a lock its own id holds is its own to take back. */
+  runId?: string;
+};
+
+/**
+ * Before a run is planned and confirmed: would runMutation's locks be refused right now? Throws
+ * the refusal it would meet (LockHeldError, exit 1, nothing changed) and takes nothing, so that a
+ * run already holding the environment is found before a fleet probe, a typed confirmation and a
+ * ledger recording a refused attempt, not after them. runMutation still takes the locks and
+ * decides: a lock taken in between is refused there as before.
+ */
+export async function checkLocksFree(ctx: Context, spec: RunLockSpec): Promise<void> {
+  const runId = spec.runId ?? '';
+  for (const operation of orderLocks(spec.locks)) {
+    const local = await findLocalLockRefusal({
+      lockDir: ctx.runs.lockDir,
+      environment: ctx.config.envName.value,
+      operation,
+      runId,
+      breakLock: spec.breakLock,
+    });
+    if (local) throw local;
+    if (!spec.fleet) continue;
+    const fleet = await findFleetLockRefusal({
+      store: ctx.aws,
+      parameterPrefix: ctx.config.environment.parameterPrefix,
+      operation,
+      runId,
+      clock: ctx.clock,
+      breakLock: spec.breakLock,
+    });
+    if (fleet) throw fleet;
   }
-  return ms ?? DEFAULT_FLEET_LOCK_TTL_MS;
 }
 
 export async function runMutation<T>(ctx: Context, spec: RunSpec, work: (run: ActiveRun) => Promise<T>): Promise<T> {
-  const ttlMs = fleetLockTtlMs(ctx);
+  const ttlMs = fleetLockTtlMs(ctx.env) ?? DEFAULT_FLEET_LOCK_TTL_MS;
   const ledger = 'existing' in spec.ledger ? spec.ledger.existing : await ctx.runs.create(spec.ledger.create);
   if ('create' in spec.ledger) ctx.out.info(`run ${ledger.id}: ledger ${ledger.path}`);
   const held: RunLocks[] = [];

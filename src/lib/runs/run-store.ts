@@ -2,7 +2,8 @@ import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../clock.js';
 import type { Environment } from '../config/run-environment.js';
-import { NotFoundError, UsageError } from '../errors.js';
+import { ConfigError, NotFoundError, UsageError } from '../errors.js';
+import { findDirectoryProblem } from './run-preconditions.js';
 import type { Redactor } from '../output/redactor.js';
 import { acquireLocalLock, breakLocalLock, type LocalLock, type LocalLockHolder } from './local-lock.js';
 import { describeCurrentProcess } from './process-owner.js';
@@ -174,7 +175,15 @@ export class RunStore {
     try {
       names = await readdir(this.runsDir);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return [];
+      // A state directory that is a file (or unreadable) is a setting to fix, not an unexpected error.
+      if (code === 'ENOTDIR' || code === 'EACCES' || code === 'EPERM')
+        throw new ConfigError(
+          `the state directory ${this.options.stateDir} cannot be read: ${findDirectoryProblem(this.runsDir) ?? `${this.runsDir}: ${code}`}`,
+          'point MOLECTL_STATE_DIR (or XDG_STATE_HOME) at the directory that holds the runs',
+          error,
+        );
       throw error;
     }
     return names

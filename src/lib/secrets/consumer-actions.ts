@@ -98,6 +98,11 @@ export async function checkConsumerPrerequisites(
   consumers: SecretConsumer[],
   canary: string | undefined,
 ): Promise<void> {
+  if (canary !== undefined && !consumers.some((c) => c.kind === 'tenants-env'))
+    throw new UsageError(
+      `--canary ${canary} names a tenant, but no consumer of this secret is on the tenants (${consumers.map((c) => c.ref).join(', ') || 'none'}); nothing was changed`,
+      'leave --canary out: it only applies to a tenants-env consumer',
+    );
   for (const c of consumers) {
     if (c.kind === 'tenants-env' && !tenantEnvSupported(c)) {
       throw new UsageError(
@@ -131,6 +136,10 @@ export async function checkConsumerPrerequisites(
           'pick a tenant from `molectl migrate cp-secret plan`, or leave --canary out',
         );
       }
+    } else if (c.kind === 'tenants-env') {
+      // The tenants are found through the CP's admin API: a token it rejects must be found by this
+      // read, not after AWSPENDING exists and the consumers before this one were changed.
+      await ctx.cp.listOrgs({ limit: 1 });
     }
   }
 }

@@ -8,7 +8,8 @@ import { checkConsumerPrerequisites, type ConsumerSettings, type VersionToSet } 
 import type { ManagedSecret } from './managed-secret.js';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '../aws/secret-stages.js';
 import { planRotation, renderRotationPlan, type RotationMode, type RotationPlan } from './rotation-plan.js';
-import { ROLLBACK_COMMAND, ROTATE_COMMAND, type RotationRun } from './run-rotation.js';
+import { ROLLBACK_COMMAND, ROTATE_COMMAND, rotationLocks, type RotationRun } from './run-rotation.js';
+import { checkLocksFree } from '../runs/run-lifecycle.js';
 
 /**
  * Everything before the first change: the stages as they are, which mode that allows (an
@@ -54,6 +55,8 @@ export async function prepareRotation(ctx: Context, input: PrepareInput): Promis
     );
   const pendingId = stageHolder(AWSPENDING);
   const mode = chooseMode(input, secret, pendingId, stageHolder(AWSPREVIOUS));
+  // A run holding this secret is found before the plan is confirmed (a resume's own lock is its own).
+  await checkLocksFree(ctx, rotationLocks(secret, input.breakLock, mode === 'resume' ? pendingId : undefined));
 
   const current = await readVersion(ctx, secret.secretId, currentId);
   const toId = mode === 'rollback' ? stageHolder(AWSPREVIOUS)! : mode === 'rotate' ? null : pendingId!;

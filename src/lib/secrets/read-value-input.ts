@@ -20,8 +20,17 @@ export interface ValueInput {
 /** Caps what is read: a secret is small, and an accidental `--value-file /dev/zero` must end. */
 export const MAX_VALUE_BYTES = 64 * 1024;
 
-export async function readValueInput(path: string, stdin: Readable): Promise<Buffer> {
-  if (path === '-') return readStream(stdin);
+export async function readValueInput(path: string, stdin: Readable & { isTTY?: boolean }): Promise<Buffer> {
+  if (path === '-') {
+    // Typed at a terminal, the value would be echoed on screen (and kept in its scrollback), and
+    // the Ctrl-D that ends it would end the input the confirmation is then asked on.
+    if (stdin.isTTY)
+      throw new UsageError(
+        '--value-file - reads stdin, which is this terminal: what you type there is shown on screen; nothing was changed',
+        'pipe the value in (`pass show ... | molectl secrets put NAME --value-file -`), or give a file',
+      );
+    return readStream(stdin);
+  }
   try {
     const handle = await open(path, 'r');
     try {

@@ -3,7 +3,7 @@ import type { Context } from '../context.js';
 import { LOCKS } from '../runs/lock-names.js';
 import { ExitCode, MolectlError } from '../errors.js';
 import { fingerprintOf } from '../output/fingerprint.js';
-import { runMutation } from '../runs/run-lifecycle.js';
+import { runMutation, type RunLockSpec } from '../runs/run-lifecycle.js';
 import type { RunLedger } from '../runs/run-ledger.js';
 import { setConsumer, type ConsumerSettings, type VersionToSet } from './consumer-actions.js';
 import { abortPending, finishFailure, putBack } from './put-back-consumers.js';
@@ -69,21 +69,29 @@ export interface RotationResult {
   exitCode: number;
 }
 
+/**
+ * One run per secret and environment at a time (two rotations would fight over AWSPENDING); a
+ * rotation with tenant consumers also holds the migrate engine's lock: two runs must not recreate
+ * the same containers. Checked (checkLocksFree) before the plan is confirmed, taken by runMutation.
+ */
+export function rotationLocks(secret: ManagedSecret, breakLock: boolean, runId?: string): RunLockSpec {
+  return {
+    locks: [
+      LOCKS.secret(secret.name),
+      ...(secret.consumers.some((c) => c.kind === 'tenants-env') ? [LOCKS.tenantSecretDelivery] : []),
+    ],
+    fleet: true,
+    breakLock,
+    ...(runId ? { runId } : {}),
+  };
+}
+
 export async function runRotation(ctx: Context, run: RotationRun, ledger: RunLedger): Promise<RotationResult> {
-  // One run per secret and environment at a time (two rotations would fight over AWSPENDING);
-  // a rotation with tenant consumers also holds the migrate engine's lock: two runs must not
-  // recreate the same containers.
-  const locks = [
-    LOCKS.secret(run.secret.name),
-    ...(run.secret.consumers.some((c) => c.kind === 'tenants-env') ? [LOCKS.tenantSecretDelivery] : []),
-  ];
   return runMutation(
     ctx,
     {
       ledger: { existing: ledger },
-      locks,
-      fleet: true,
-      breakLock: run.breakLock,
+      ...rotationLocks(run.secret, run.breakLock),
       resumeHint: () =>
         run.mode === 'rollback'
           ? `run \`molectl secrets rollback ${run.secret.name}\` again`

@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { MolectlError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { parseWaveSpec } from '../fleet/plan-waves.js';
 import { formatEnvironment, type Environment } from '../config/run-environment.js';
 import type { RunLedgerDocument } from '../runs/run-ledger-schema.js';
@@ -81,9 +81,10 @@ export async function createApplyLedger(
 /** Rebuilds the plan an apply run was working from, for resume. */
 export function planFromLedger(doc: Readonly<RunLedgerDocument>): MigrationPlan {
   if (doc.command !== APPLY_COMMAND) {
-    throw new MolectlError(`run ${doc.id} is a "${doc.command}" run, not "${APPLY_COMMAND}"`, {
-      hint: 'pick an apply run from `molectl runs list --command "migrate cp-secret"`',
-    });
+    throw new UsageError(
+      `run ${doc.id} is a "${doc.command}" run, not "${APPLY_COMMAND}"; nothing was changed`,
+      'pick an apply run from `molectl runs list --command "migrate cp-secret apply"`',
+    );
   }
   const { inputs, pinned, details } = readApplyPayload(doc);
   const targets: PlanTarget[] = [...details].map(([slug, detail]) => ({

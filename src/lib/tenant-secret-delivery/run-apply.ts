@@ -4,7 +4,7 @@ import type { Context } from '../context.js';
 import { ExitCode, InterruptedError } from '../errors.js';
 import { writeFileAtomic } from '../output/write-file.js';
 import { LOCKS } from '../runs/lock-names.js';
-import { runMutation } from '../runs/run-lifecycle.js';
+import { runMutation, type RunLockSpec } from '../runs/run-lifecycle.js';
 import type { RunLedger } from '../runs/run-ledger.js';
 import { applyMigration, type ApplySettings } from './apply-migration.js';
 import type { MigrationPlan } from './migration-plan.js';
@@ -16,6 +16,14 @@ import { buildReportRows, countRows, renderApplyMarkdown, renderApplyReport } fr
 export interface RunApplyOptions {
   breakLock: boolean;
   summaryMd?: string;
+}
+
+/**
+ * The locks of an apply, a resume and a rollback: the one fleet lock of the delivery engine. Checked
+ * (checkLocksFree) before the fleet is probed and the change confirmed, taken by runMutation.
+ */
+export function deliveryLocks(breakLock: boolean, runId?: string): RunLockSpec {
+  return { locks: [LOCKS.tenantSecretDelivery], fleet: true, breakLock, ...(runId ? { runId } : {}) };
 }
 
 /** Runs an apply (fresh or resumed) through the run lifecycle (fleet lock, interrupts), then prints the final table. */
@@ -30,9 +38,7 @@ export async function runApply(
     ctx,
     {
       ledger: { existing: ledger },
-      locks: [LOCKS.tenantSecretDelivery],
-      fleet: true,
-      breakLock: options.breakLock,
+      ...deliveryLocks(options.breakLock),
       resumeHint: (id) => `resume with: molectl migrate cp-secret resume ${id}`,
       interruptNote: 'tenants already changed stay changed',
     },

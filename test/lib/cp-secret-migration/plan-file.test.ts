@@ -32,6 +32,11 @@ describe('findPlanDrift', () => {
       ],
     ],
     [
+      'another container name',
+      plan(saved.targets, { containerName: 'molecule-tenant-v2' }),
+      ["the plan changes container molecule-tenant, the environment's is molecule-tenant-v2"],
+    ],
+    [
       'a new secret version',
       plan(saved.targets, { secret: { ...saved.secret, versionId: 'v-2' } }),
       ["the secret's current version changed from v-1 (sha256:9f86d081884c) to v-2 (sha256:9f86d081884c)"],

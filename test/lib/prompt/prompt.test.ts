@@ -36,6 +36,23 @@ describe('a question whose input ends', () => {
     expect(Object.prototype.hasOwnProperty.call(stdin, 'setRawMode')).toBe(true);
   });
 
+  it('an input that ended before the question was asked is no answer too, not a question left open', async () => {
+    const { stdin, stderr } = terminal(() => undefined);
+    // Read to its end first, as a command that read stdin before asking would have.
+    stdin.end('earlier input\n');
+    for await (const chunk of stdin) void chunk;
+    const answer = createPrompt(stdin, stderr, false).ask('Type it: ', 'confirming: the test');
+    const settled = await Promise.race([
+      answer.then(
+        () => 'answered',
+        (error: unknown) => error,
+      ),
+      new Promise((resolve) => setTimeout(() => resolve('still open'), 1000)),
+    ]);
+    expect(settled).toBeInstanceOf(InterruptedError);
+    expect(String(settled)).toMatch(/no answer at the question \(confirming: the test\): its input ended/);
+  });
+
   it('an answer typed before the end is still the answer', async () => {
     const { stdin, stderr } = terminal(() => undefined);
     const answer = createPrompt(stdin, stderr, false).ask('Type it: ', 'confirming: the test');
