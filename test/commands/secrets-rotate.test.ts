@@ -16,6 +16,26 @@ const SHARED_ID = 'molecule/cp/provision-shared-secret';
 const FAST = ['--soak', '0', '--health-timeout', '5s'];
 const ROTATE = ['--env', 'sandbox', '--yes', 'secrets', 'rotate', 'cp-shared-secret', ...FAST];
 
+const ADMIN_ID = 'molecule/cp/admin-api-token';
+const ROTATE_ADMIN = [
+  '--env',
+  'sandbox',
+  '--yes',
+  'secrets',
+  'rotate',
+  'cp-admin-api-token',
+  '--deploy-timeout',
+  '30s',
+];
+
+/** A one-tenant sandbox whose Secrets Manager holds the CP admin token as AWSCURRENT, as `secrets put` would store it. */
+async function startAdminTokenSandbox(faults?: string): Promise<SandboxFixture> {
+  const f = await startSandboxFixture({ tenants: 1, ...(faults ? { faults } : {}) });
+  const { createSecret } = await import('../../src/sandbox/aws/secrets-store.js');
+  createSecret(f.sandbox.state, ADMIN_ID, f.sandbox.state.cpAdminToken);
+  return f;
+}
+
 function stageMap(state: SandboxState, id: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const v of state.secrets.get(id)!.versions) for (const s of v.stages) out[s] = v.versionId;
@@ -226,22 +246,8 @@ describe('rotating cp-shared-secret', { timeout: 120_000 }, () => {
 describe('rotating cp-admin-api-token (Railway and a Gitea Actions mirror)', () => {
   let f: SandboxFixture;
   const run = (argv: string[]) => f.molectl(argv, { env: deployServicesEnv() });
-  const ROTATE_ADMIN = [
-    '--env',
-    'sandbox',
-    '--yes',
-    'secrets',
-    'rotate',
-    'cp-admin-api-token',
-    '--deploy-timeout',
-    '30s',
-  ];
-  const ADMIN_ID = 'molecule/cp/admin-api-token';
   beforeAll(async () => {
-    f = await startSandboxFixture({ tenants: 1 });
-    // The admin token as Secrets Manager's AWSCURRENT, as `secrets put` would store it.
-    const { createSecret } = await import('../../src/sandbox/aws/secrets-store.js');
-    createSecret(f.sandbox.state, ADMIN_ID, f.sandbox.state.cpAdminToken);
+    f = await startAdminTokenSandbox();
   });
   afterAll(() => f.stop());
 
@@ -433,21 +439,8 @@ describe('rotating when no tenant can be seen at all', { timeout: 120_000 }, () 
 
 describe('a Secrets Manager that accepts stage moves and makes none', { timeout: 120_000 }, () => {
   let f: SandboxFixture;
-  const ADMIN_ID = 'molecule/cp/admin-api-token';
-  const ROTATE_ADMIN = [
-    '--env',
-    'sandbox',
-    '--yes',
-    'secrets',
-    'rotate',
-    'cp-admin-api-token',
-    '--deploy-timeout',
-    '30s',
-  ];
   beforeAll(async () => {
-    f = await startSandboxFixture({ tenants: 1, faults: 'stage-moves=ignored' });
-    const { createSecret } = await import('../../src/sandbox/aws/secrets-store.js');
-    createSecret(f.sandbox.state, ADMIN_ID, f.sandbox.state.cpAdminToken);
+    f = await startAdminTokenSandbox('stage-moves=ignored');
   });
   afterAll(() => f.stop());
 
@@ -480,21 +473,8 @@ describe('a Secrets Manager that accepts stage moves and makes none', { timeout:
 
 describe('a Secrets Manager that ignores VersionStages', { timeout: 120_000 }, () => {
   let f: SandboxFixture;
-  const ADMIN_ID = 'molecule/cp/admin-api-token';
-  const ROTATE_ADMIN = [
-    '--env',
-    'sandbox',
-    '--yes',
-    'secrets',
-    'rotate',
-    'cp-admin-api-token',
-    '--deploy-timeout',
-    '30s',
-  ];
   beforeAll(async () => {
-    f = await startSandboxFixture({ tenants: 1, faults: 'pending-stages=ignored' });
-    const { createSecret } = await import('../../src/sandbox/aws/secrets-store.js');
-    createSecret(f.sandbox.state, ADMIN_ID, f.sandbox.state.cpAdminToken);
+    f = await startAdminTokenSandbox('pending-stages=ignored');
   });
   afterAll(() => f.stop());
 
