@@ -3,6 +3,8 @@ import { simulateTenantProvisionCall } from '../../src/sandbox/cp/simulate-tenan
 import { addSimInstance } from '../helpers/add-sim-instance.js';
 import { startSandboxFixture, type SandboxFixture } from '../helpers/sandbox-fixture.js';
 
+const APPLY = ['--env', 'sandbox', 'migrate', 'cp-secret', 'apply', '--yes', '--soak', '0', '--health-timeout', '5s'];
+
 // Answers AWS gives that the sandbox did not give until asked to (another emulator, or AWS
 // itself on a bad day), each rehearsed by a sandbox fault. Every verdict must rest on something
 // seen; what cannot be seen is unknown, counted, non-zero.
@@ -24,18 +26,7 @@ describe('listings answered with empty pages that carry a NextToken', { timeout:
       ['beta', 'needs-migration'],
       ['gamma', 'needs-migration'],
     ]);
-    const apply = await f.molectl([
-      '--env',
-      'sandbox',
-      'migrate',
-      'cp-secret',
-      'apply',
-      '--yes',
-      '--soak',
-      '0',
-      '--health-timeout',
-      '5s',
-    ]);
+    const apply = await f.molectl(APPLY);
     expect(apply.code).toBe(0);
     for (const slug of ['acme', 'beta', 'gamma']) expect(await simulateTenantProvisionCall(state, slug)).toBe(201);
     // The empty pages really were answered, and followed.
@@ -124,20 +115,7 @@ describe('an org with two running tenant instances', { timeout: 180_000 }, () =>
     const plan = await f.molectl(['--env', 'sandbox', 'migrate', 'cp-secret', 'plan']);
     expect(plan.code).toBe(5);
     expect(plan.stderr).toMatch(/1 tenant could not be judged .* — beta/);
-    const apply = await f.molectl([
-      '--env',
-      'sandbox',
-      'migrate',
-      'cp-secret',
-      'apply',
-      '--yes',
-      '--soak',
-      '0',
-      '--health-timeout',
-      '5s',
-      '-o',
-      'json',
-    ]);
+    const apply = await f.molectl([...APPLY, '-o', 'json']);
     expect(apply.code).toBe(5);
     expect(JSON.parse(apply.stdout).status).toBe('partial');
     expect(apply.stderr).toMatch(/beta/);
