@@ -275,6 +275,21 @@ describe(
       rmSync(file);
     });
 
+    it('dry runs write no state: org delete --dry-run and org gc without --execute work with the state directory a file', async () => {
+      const file = join(tmp, 'state-is-a-file');
+      writeFileSync(file, 'not a directory\n');
+      for (const argv of [
+        ['org', 'delete', 'acme', '--dry-run'],
+        ['org', 'gc', '--prefix', 'e2e-', '--older-than', '1h'],
+      ]) {
+        const r = await f.molectl(['--env', 'sandbox', ...argv], { env: { MOLECTL_STATE_DIR: file } });
+        expect(r.code, `${argv.join(' ')}: ${r.stderr}`).toBe(0);
+        expect(r.stderr).not.toMatch(/state directory/);
+      }
+      expect(readFileSync(file, 'utf8')).toBe('not a directory\n');
+      rmSync(file);
+    });
+
     it('a MOLECTL_LOCK_TTL it cannot use is exit 3 before anything, not a ledger left running', async () => {
       for (const name of ['migrate cp-secret apply', 'org create']) {
         const before = ledgerCount();
