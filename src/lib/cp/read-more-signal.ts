@@ -3,8 +3,13 @@
  * GET /cp/admin/orgs, so the common shapes are recognised (see CpClient.listOrgs).
  */
 
-/** Top-level fields with which list APIs say "there is another page" (cursor, token, flag). */
-const MORE_FIELD = /^(next|has_?more|more|truncated)|cursor|page_?token|continuation/i;
+/**
+ * Field names with which list APIs say "there is another page" (cursor, token, link, flag), whole
+ * names only: a field that merely starts like one (`next_maintenance`, `more_info`) says nothing
+ * of paging, and would make a complete page look incomplete.
+ */
+const MORE_FIELD =
+  /^(next(_?(cursor|page|page_?token|token|url|link|offset))?|has_?more|has_?next(_?page)?|more|truncated|(next_?|page_?)?cursor|(next_?)?page_?token|continuation(_?token)?)$/i;
 const TOTAL_FIELD = /^(total|total_?count|count)$/i;
 const PAGING_OBJECT = /pagination|paging|meta|page_?info/i;
 

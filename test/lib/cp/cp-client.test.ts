@@ -75,6 +75,9 @@ describe('CpClient admin routes', () => {
     [{ meta: { total_count: 9 } }, {}, 'meta.total_count 9'],
     [{ total: 3 }, {}, 'total 3'],
     [{ total: 1, next_cursor: '', has_more: false, next: null }, {}, null],
+    [{ nextPageToken: 'opaque' }, {}, 'nextPageToken'],
+    [{ hasMore: true }, {}, 'hasMore'],
+    [{ next_maintenance: '2026-12-24', more_info: 'https://status.example', cursor_style: 'opaque' }, {}, null],
     [{}, { link: '</cp/admin/orgs?limit=500&page=2>; rel="next"' }, 'a Link header with rel="next"'],
   ])('says when the answer holds more than the page (%j %j), by field name only', async (extra, headers, more) => {
     const orgs = [{ id: 'u-1', slug: 'acme', instance_status: 'running', created_at: null }];
