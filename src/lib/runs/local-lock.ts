@@ -88,7 +88,7 @@ export async function findLocalLockRefusal(
   const path = localLockPath(args);
   if (!(await readHolder(path)).exists) return null;
   const refusal = await describeContention(path, args, (args.identity ?? describeCurrentProcess()).hostname);
-  return refusal.stale && (refusal.ownerDeadHere || args.breakLock) ? null : refusal;
+  return refusal.mayBeTakenOver(args.breakLock) ? null : refusal;
 }
 
 /** Reads who holds the lock, or null when it is free. */

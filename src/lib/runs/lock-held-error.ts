@@ -28,6 +28,15 @@ export class LockHeldError extends MolectlError {
     this.stale = args.stale;
     this.ownerDeadHere = args.ownerDeadHere ?? false;
   }
+
+  /**
+   * Whether a run may take this lock over rather than refuse: a holder dead on this host always,
+   * any other stale one only with --break-lock. The one rule for taking a local lock
+   * (lock-run.ts) and for looking ahead at it (findLocalLockRefusal).
+   */
+  mayBeTakenOver(breakLock: boolean): boolean {
+    return this.stale && (this.ownerDeadHere || breakLock);
+  }
 }
 
 /** A lock this run held was taken by someone else (broken as stale): stop changing things. */

@@ -80,7 +80,7 @@ async function acquireLocal(args: LockRunArgs): Promise<LocalLock> {
     return await args.runs.acquireLock(request);
   } catch (error) {
     // A holder dead on this host is taken over with a notice; anything else stale needs --break-lock.
-    if (!(error instanceof LockHeldError && error.stale && (error.ownerDeadHere || args.breakLock))) throw error;
+    if (!(error instanceof LockHeldError && error.mayBeTakenOver(args.breakLock ?? false))) throw error;
     const broken = await args.runs.breakLock(request);
     const who = broken.holder
       ? `run ${broken.holder.runId} (pid ${broken.holder.pid} on ${broken.holder.hostname})`
