@@ -3,6 +3,7 @@ import type { ConsoleOutput, InstanceQuery, InstanceSummary } from './aws-types.
 import type { AwsInvoker } from './aws-invoker.js';
 import { chunkIds, collectPages, mapChunks } from './collect-pages.js';
 import { MolectlError } from '../errors.js';
+import { compileEc2Wildcard } from './ec2-wildcard.js';
 
 /** EC2's GetConsoleOutput window: when the decoded text fills it, older lines were dropped. */
 const CONSOLE_WINDOW_BYTES = 64 * 1024;
@@ -38,41 +39,37 @@ export async function listInstances(aws: AwsInvoker, query: InstanceQuery): Prom
         );
       const instances =
         ids.length > 0 ? (await mapChunks(chunkIds(ids, 200), 8, fetchAll)).flat() : await fetchAll(undefined);
-      return instances.map(toInstanceSummary).filter((instance) => !contradictsQuery(instance, query));
+      const contradicts = contradictionOf(query);
+      return instances.map(toInstanceSummary).filter((instance) => !contradicts(instance));
     },
     target ? { target } : {},
   );
 }
 
 /**
- * True when a row EC2 returned plainly does not match what was asked: an id not asked for, a
+ * The test for rows EC2 returned that plainly do not match what was asked: an id not asked for, a
  * known state not asked for, a tag with another value, or a tag key missing from an instance that
  * has tags. The filters are EC2's job, but an endpoint that ignores them (an emulator without tag
  * filters) would hand over every instance of the account: workspaces counted as tenants, a
  * terminated instance reported as a costly orphan, another instance's console shown. What EC2
- * left unsaid (no State, no Tags at all) is not held against a row.
+ * left unsaid (no State, no Tags at all) is not held against a row. Built once per query: a
+ * listing can hold tens of thousands of rows.
  */
-export function contradictsQuery(instance: InstanceSummary, query: InstanceQuery): boolean {
-  if (query.instanceIds && query.instanceIds.length > 0 && !query.instanceIds.includes(instance.instanceId))
-    return true;
-  if (query.states && query.states.length > 0 && instance.state !== 'unknown' && !query.states.includes(instance.state))
-    return true;
-  const hasTags = Object.keys(instance.tags).length > 0;
-  for (const [key, value] of Object.entries(query.tags ?? {})) {
-    const held = instance.tags[key];
-    if (held === undefined ? hasTags : !matchesFilterValue(held, value)) return true;
-  }
-  return hasTags && (query.tagKeys ?? []).some((key) => instance.tags[key] === undefined);
-}
-
-/** EC2 filter values take `*` and `?` wildcards. */
-function matchesFilterValue(actual: string, pattern: string): boolean {
-  if (!/[*?]/.test(pattern)) return actual === pattern;
-  const source = pattern
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${source}$`, 's').test(actual);
+export function contradictionOf(query: InstanceQuery): (instance: InstanceSummary) => boolean {
+  const ids = query.instanceIds && query.instanceIds.length > 0 ? new Set(query.instanceIds) : null;
+  const states = query.states && query.states.length > 0 ? new Set<string>(query.states) : null;
+  const tags = Object.entries(query.tags ?? {}).map(([key, value]) => [key, compileEc2Wildcard(value)] as const);
+  const tagKeys = query.tagKeys ?? [];
+  return (instance) => {
+    if (ids && !ids.has(instance.instanceId)) return true;
+    if (states && instance.state !== 'unknown' && !states.has(instance.state)) return true;
+    const hasTags = Object.keys(instance.tags).length > 0;
+    for (const [key, pattern] of tags) {
+      const held = instance.tags[key];
+      if (held === undefined ? hasTags : !pattern.test(held)) return true;
+    }
+    return hasTags && tagKeys.some((key) => instance.tags[key] === undefined);
+  };
 }
 
 export function buildInstanceFilters(query: InstanceQuery): Filter[] {

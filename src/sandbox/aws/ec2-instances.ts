@@ -1,5 +1,6 @@
 import type { InstanceState, SandboxState, SimInstance } from '../state.js';
 import { AwsApiError } from './aws-api-error.js';
+import { compileEc2Wildcard } from '../../lib/aws/ec2-wildcard.js';
 
 /**
  * EC2 instance operations on the sandbox state, shared by the EC2 API handler and the simulated
@@ -87,7 +88,7 @@ export function readConsoleTail(instance: SimInstance): Buffer {
 }
 
 function compileFilter(filter: InstanceFilter): (instance: SimInstance) => boolean {
-  const matchers = filter.values.map(compileWildcard);
+  const matchers = filter.values.map(compileEc2Wildcard);
   const anyValue = (value: string | undefined): boolean => value !== undefined && matchers.some((m) => m.test(value));
   if (filter.name.startsWith('tag:')) {
     const key = filter.name.slice(4);
@@ -109,21 +110,4 @@ function compileFilter(filter: InstanceFilter): (instance: SimInstance) => boole
     default:
       throw new AwsApiError('InvalidParameterValue', `The filter '${filter.name}' is invalid`);
   }
-}
-
-/** EC2 filter wildcards: `*` any run, `?` one character, `\` escapes. */
-function compileWildcard(pattern: string): RegExp {
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i] as string;
-    if (c === '\\' && i + 1 < pattern.length) re += escapeRegExp(pattern[++i] as string);
-    else if (c === '*') re += '.*';
-    else if (c === '?') re += '.';
-    else re += escapeRegExp(c);
-  }
-  return new RegExp(`^${re}$`, 's');
-}
-
-function escapeRegExp(c: string): string {
-  return c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { InstanceSummary } from '../../../src/lib/aws/aws-types.js';
-import { contradictsQuery } from '../../../src/lib/aws/ec2-calls.js';
+import { contradictionOf } from '../../../src/lib/aws/ec2-calls.js';
 
 function instance(over: Partial<InstanceSummary>): InstanceSummary {
   return {
@@ -17,7 +17,7 @@ function instance(over: Partial<InstanceSummary>): InstanceSummary {
   };
 }
 
-describe('contradictsQuery: rows an endpoint that ignores filters would let through', () => {
+describe('contradictionOf: rows an endpoint that ignores filters would let through', () => {
   it.each([
     ['matching row', instance({}), { tags: { Role: 'tenant' }, states: ['running'] }, false],
     ['another tag value', instance({}), { tags: { Role: 'workspace' } }, true],
@@ -28,8 +28,10 @@ describe('contradictsQuery: rows an endpoint that ignores filters would let thro
     ['an id not asked for', instance({}), { instanceIds: ['i-0bbb'] }, true],
     ['a wildcard value', instance({}), { tags: { ManagedBy: 'molecule-*' } }, false],
     ['a wildcard that does not match', instance({}), { tags: { ManagedBy: 'other-?' } }, true],
+    ['an escaped * is a literal *', instance({ tags: { Name: 'ws-*' } }), { tags: { Name: 'ws-\\*' } }, false],
+    ['an escaped * matches no other text', instance({ tags: { Name: 'ws-a1' } }), { tags: { Name: 'ws-\\*' } }, true],
     ['a required key missing', instance({}), { tagKeys: ['OrgId'] }, true],
   ])('%s', (_what, row, query, expected) => {
-    expect(contradictsQuery(row, query)).toBe(expected);
+    expect(contradictionOf(query)(row)).toBe(expected);
   });
 });
