@@ -276,7 +276,8 @@ async function widenDirectory(
   instances: InstanceSummary[],
   directory: OrgDirectory,
 ): Promise<OrgDirectory> {
-  if (!directory.pageFull) return directory;
+  // A CP that refused a larger page would answer the same page again: confirm one by one instead.
+  if (!directory.pageFull || directory.page.limitRefused !== null) return directory;
   const slugs = new Set(instances.map((i) => i.tags[ctx.config.environment.orgSlugTagKey]).filter(Boolean));
   let unlisted = 0;
   for (const slug of slugs) if (!directory.listed(slug!)) unlisted++;

@@ -99,6 +99,8 @@ export class CpClient {
    * that route is mounted, so its 404 means "no such org" rather than "no such route".
    */
   adminTokenRouteAnswered = false;
+  /** The org-list page size the CP accepted after refusing a larger one, and that refusal. */
+  private orgLimitAccepted: { limit: number; refused: NonNullable<OrgPage['limitRefused']> } | undefined;
   private readonly options: CpClientOptions;
   private adminTokenPromise: Promise<string> | undefined;
 
@@ -184,18 +186,24 @@ export class CpClient {
     // A CP with a maximum page size may refuse a larger `limit` (400/422) instead of capping it:
     // smaller pages are asked for, and the page says which limit was refused. What is beyond the
     // page is confirmed slug by slug (OrgDirectory), as for a capped page.
-    let refused: OrgPage['limitRefused'] = null;
-    for (const limit of [asked, ...FALLBACK_ORG_LIMITS.filter((l) => l < asked)]) {
+    // A limit the CP refused once is not asked for again in this process (a create's wait asks
+    // every few seconds): later pages start at the size it accepted, and still say what it refused.
+    const cap = this.orgLimitAccepted;
+    const first = cap && cap.limit < asked ? cap.limit : asked;
+    let refused: OrgPage['limitRefused'] = first < asked ? cap!.refused : null;
+    for (const limit of [first, ...FALLBACK_ORG_LIMITS.filter((l) => l < first)]) {
       try {
-        return { ...(await this.readOrgPage(limit)), limitRefused: refused };
+        const page = await this.readOrgPage(limit);
+        if (refused && limit !== first) this.orgLimitAccepted = { limit, refused };
+        return { ...page, limitRefused: refused };
       } catch (error) {
+        // The smallest fallback refused too: that refusal is the answer.
         if (!(error instanceof HttpError && (error.status === 400 || error.status === 422))) throw error;
-        refused ??= { limit, answer: `HTTP ${error.status}${error.remoteError ? `: ${error.remoteError}` : ''}` };
         if (limit <= FALLBACK_ORG_LIMITS.at(-1)!) throw error;
+        refused ??= { limit, answer: `HTTP ${error.status}${error.remoteError ? `: ${error.remoteError}` : ''}` };
       }
     }
-    // Every limit was refused, the smallest fallback included: its error was thrown above.
-    throw new MolectlError(`the CP refused every page size molectl asked for (${refused?.answer ?? ''})`);
+    throw new Error('unreachable: the last page size asked for is the smallest fallback, whose refusal is thrown');
   }
 
   private async readOrgPage(limit: number): Promise<OrgPage> {

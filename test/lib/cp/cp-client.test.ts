@@ -85,6 +85,26 @@ describe('CpClient admin routes', () => {
     expect((await cp.listOrgs()).more).toBe(more);
   });
 
+  it('asks for a page size the CP refused only once per process, and every later page still says so', async () => {
+    const orgs = [{ id: 'u-1', slug: 'acme', instance_status: 'running', created_at: null }];
+    const { cp, server } = await startCp((req, res) => {
+      const limit = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('limit'));
+      if (limit > 100) return sendJson(res, 400, { error: 'limit must be at most 100' });
+      sendJson(res, 200, { orgs });
+    });
+    // The CP's words are remote text: marked as such for the redactor, so matched, not compared.
+    const refused = { limit: 500, answer: expect.stringMatching(/^HTTP 400: \W*limit must be at most 100\W*$/) };
+    expect((await cp.listOrgs()).limitRefused).toEqual(refused);
+    expect(await cp.listOrgs()).toMatchObject({ limit: 100, limitRefused: refused });
+    expect((await cp.listOrgs({ limit: 20 })).limitRefused).toBeNull();
+    expect(server.requests.map((r) => r.url)).toEqual([
+      '/cp/admin/orgs?limit=500',
+      '/cp/admin/orgs?limit=100',
+      '/cp/admin/orgs?limit=100',
+      '/cp/admin/orgs?limit=20',
+    ]);
+  });
+
   it('reads a long page whole (the body cap grows with the limit asked for), and still caps it', async () => {
     const row = (i: number) => ({
       id: `u-${i}`,
