@@ -30,6 +30,7 @@ export async function checkStagedAsPending(
   const stages = put.stages.length > 0 ? put.stages : await stagesOf();
   if (stages.includes(AWSPENDING) && !stages.includes(AWSCURRENT)) return;
   let restored = !stages.includes(AWSCURRENT);
+  let putBackFailure = '';
   if (!restored) {
     await ctx.aws
       .updateSecretVersionStage({
@@ -38,12 +39,14 @@ export async function checkStagedAsPending(
         moveToVersionId: run.current.versionId,
         removeFromVersionId: put.versionId,
       })
-      .catch(() => undefined);
+      .catch((error: unknown) => {
+        putBackFailure = ` (${error instanceof Error ? error.message.split('\n')[0] : 'the move failed'})`;
+      });
     restored = !(await stagesOf()).includes(AWSCURRENT);
   }
   const error = new MolectlError(
     `Secrets Manager stored the new version ${put.versionId} of ${secretId} as ${stages.join('+') || 'no stage'}, not AWSPENDING: no consumer was changed${
-      restored ? '' : `, and AWSCURRENT could not be put back on ${run.current.versionId}`
+      restored ? '' : `, and AWSCURRENT could not be put back on ${run.current.versionId}${putBackFailure}`
     }`,
     {
       code: ExitCode.failed,

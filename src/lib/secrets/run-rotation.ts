@@ -207,13 +207,15 @@ async function createPending(ctx: Context, run: RotationRun, ledger: RunLedger):
     stages: [AWSPENDING],
   });
   const version = { secretId: run.secret.secretId, versionId: put.versionId, value, fingerprint: fingerprintOf(value) };
-  await ledger.updateTarget(CREATE, {
-    state: 'succeeded',
-    outcome: 'created',
+  const record = {
     remoteIds: { versionId: put.versionId },
     detail: { fingerprint: version.fingerprint, clientRequestToken: ledger.id },
-  });
+  };
+  // The version exists from here on: recorded at once, but created (succeeded) only once it is
+  // seen staged as AWSPENDING and not AWSCURRENT.
+  await ledger.updateTarget(CREATE, { state: 'in-progress', ...record });
   await checkStagedAsPending(ctx, run, ledger, put, CREATE);
+  await ledger.updateTarget(CREATE, { state: 'succeeded', outcome: 'created', ...record });
   ctx.out.info(`created AWSPENDING version ${put.versionId} (len=${Buffer.byteLength(value)} ${version.fingerprint})`);
   return version;
 }
