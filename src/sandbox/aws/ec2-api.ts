@@ -60,8 +60,7 @@ function describeInstances(state: SandboxState, requestId: string, params: Query
   const filters = state.faults.ignoreEc2Filters ? [] : readEc2Filters(params);
   const instances = findInstances(state, instanceIds, filters);
   const { page, nextToken } = paginateItems(instances, {
-    sparse: state.faults.sparsePages === true,
-    endless: state.faults.endlessPages === true,
+    faults: state.faults,
     maxResults,
     nextToken: params.get('NextToken'),
     // Without MaxResults EC2 returns everything in one page.
@@ -152,8 +151,7 @@ function describeSecurityGroups(state: SandboxState, requestId: string, params: 
   const groups = filterSecurityGroups(byId, filters);
   const maxResults = readQueryInt(params, 'MaxResults');
   const { page, nextToken } = paginateItems(groups, {
-    sparse: state.faults.sparsePages === true,
-    endless: state.faults.endlessPages === true,
+    faults: state.faults,
     maxResults,
     nextToken: params.get('NextToken'),
     defaultSize: Math.max(groups.length, 1),

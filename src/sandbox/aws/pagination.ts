@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { FaultConfig } from '../state.js';
 import { AwsApiError } from './aws-api-error.js';
 
 /**
@@ -19,13 +20,14 @@ export interface PageOptions {
   /** Error name for MaxResults out of range (`ValidationException`, `InvalidParameterValue`). */
   sizeErrorCode: string;
   /**
-   * Answer an empty page with a NextToken before every page, and after the last one (faults
-   * `pages=sparse`): EC2's DescribeInstances and SSM's ListCommandInvocations do this when a
-   * filter leaves a scanned page empty. A caller that stops at an empty page loses the rest.
+   * The listing faults (every sandbox listing takes them, so none escapes `--faults pages=...`):
+   *  - sparsePages (`pages=sparse`): an empty page with a NextToken before every page, and after
+   *    the last one, as EC2's DescribeInstances and SSM's ListCommandInvocations answer when a
+   *    filter leaves a scanned page empty. A caller that stops at an empty page loses the rest;
+   *  - endlessPages (`pages=endless`): after the last page, empty pages for ever, each with a new
+   *    NextToken.
    */
-  sparse?: boolean;
-  /** After the last page, keep answering empty pages, each with a new NextToken (faults `pages=endless`). */
-  endless?: boolean;
+  faults: Pick<FaultConfig, 'sparsePages' | 'endlessPages'>;
 }
 
 export function paginateItems<T>(items: T[], options: PageOptions): { page: T[]; nextToken: string | undefined } {
@@ -40,12 +42,13 @@ export function paginateItems<T>(items: T[], options: PageOptions): { page: T[];
   const { offset, emptied } = options.nextToken
     ? decodeToken(options.nextToken, options)
     : { offset: 0, emptied: false };
-  if (options.sparse && !emptied && offset <= items.length)
+  const sparse = options.faults.sparsePages === true;
+  if (sparse && !emptied && offset <= items.length)
     return { page: [], nextToken: encodeToken(offset, options.scope, true) };
   const page = items.slice(offset, offset + size);
   const more = offset + size < items.length;
   const next =
-    more || options.endless || (options.sparse && offset < items.length)
+    more || options.faults.endlessPages === true || (sparse && offset < items.length)
       ? encodeToken(offset + size, options.scope)
       : undefined;
   return { page, nextToken: next };

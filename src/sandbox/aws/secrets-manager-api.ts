@@ -166,8 +166,7 @@ function listSecrets(state: SandboxState, input: JsonInput): Record<string, unkn
   );
   if (readString(input, 'SortOrder') === 'desc') secrets = secrets.reverse();
   const { page, nextToken } = paginateItems(secrets, {
-    sparse: state.faults.sparsePages === true,
-    endless: state.faults.endlessPages === true,
+    faults: state.faults,
     maxResults: readNumber(input, 'MaxResults'),
     nextToken: readString(input, 'NextToken'),
     defaultSize: 100,

@@ -93,8 +93,7 @@ export async function handleSsmAction(
         withDecryption: readBoolean(input, 'WithDecryption'),
       });
       const { page, nextToken } = paginateItems(all, {
-        sparse: state.faults.sparsePages === true,
-        endless: state.faults.endlessPages === true,
+        faults: state.faults,
         maxResults: readNumber(input, 'MaxResults'),
         nextToken: readString(input, 'NextToken'),
         defaultSize: 10,
@@ -145,8 +144,7 @@ function describeInstanceInformation(state: SandboxState, input: JsonInput): Rec
     (i) => i.ssm !== null && i.state !== 'terminated' && predicates.every((p) => p(i)),
   );
   const { page, nextToken } = paginateItems(managed, {
-    sparse: state.faults.sparsePages === true,
-    endless: state.faults.endlessPages === true,
+    faults: state.faults,
     maxResults: readNumber(input, 'MaxResults'),
     nextToken: readString(input, 'NextToken'),
     defaultSize: 50,

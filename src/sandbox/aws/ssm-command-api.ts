@@ -153,8 +153,7 @@ export function listCommandInvocations(state: SandboxState, input: JsonInput): R
       if (!instanceId || inv.instanceId === instanceId) rows.push({ command, inv });
   }
   const { page, nextToken } = paginateItems(rows, {
-    sparse: state.faults.sparsePages === true,
-    endless: state.faults.endlessPages === true,
+    faults: state.faults,
     maxResults: readNumber(input, 'MaxResults'),
     nextToken: readString(input, 'NextToken'),
     defaultSize: 50,
@@ -189,8 +188,7 @@ export function listCommands(state: SandboxState, input: JsonInput): Record<stri
     else throw new AwsApiError('InvalidFilterKey', '');
   }
   const { page, nextToken } = paginateItems(commands, {
-    sparse: state.faults.sparsePages === true,
-    endless: state.faults.endlessPages === true,
+    faults: state.faults,
     maxResults: readNumber(input, 'MaxResults'),
     nextToken: readString(input, 'NextToken'),
     defaultSize: 50,
