@@ -6,11 +6,12 @@
 // `molectl sandbox up`), the simulated hosts (bash, the shims, python: the sandbox's children).
 // Yardstick, in the same run: `migrate cp-secret plan`, which sends the same probe alone.
 import { fork } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { selfCpuSeconds } from './lib/self-cpu-seconds.mjs';
 
 const TENANTS = Number(process.env.BENCH_TENANTS ?? 1000);
 const TARGET_SECONDS = 30;
@@ -26,19 +27,13 @@ class Sink extends Writable {
   }
 }
 
-/** [own CPU, reaped children's CPU] of this process, seconds. */
-function cpuSeconds() {
-  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
-  return [(Number(fields[11]) + Number(fields[12])) / 100, (Number(fields[13]) + Number(fields[14])) / 100];
-}
-
 /**
  * [the sandbox's own CPU, the simulated hosts' CPU], seconds. The hosts' scripts are mostly
  * started and reaped by the sandbox's long-lived helpers (the script launcher, the python
  * helper), which this process reaps only when the sandbox stops: their CPU is read from them.
  */
 function sandboxCpuSeconds(sandbox) {
-  const [own, reaped] = cpuSeconds();
+  const { own, reaped } = selfCpuSeconds();
   return [own, reaped + sandbox.hosts.helperCpuSeconds()];
 }
 
@@ -89,11 +84,11 @@ async function timed(main, argv, env, ask) {
   await ask('mark');
   const stdout = new Sink();
   const stderr = new Sink();
-  const [own0] = cpuSeconds();
+  const own0 = selfCpuSeconds().own;
   const started = performance.now();
   const code = await main(argv, { stdout, stderr, env, signal: new AbortController().signal });
   const seconds = (performance.now() - started) / 1000;
-  const ownCpu = cpuSeconds()[0] - own0;
+  const ownCpu = selfCpuSeconds().own - own0;
   const counts = await ask('counts');
   return { code, seconds, ownCpu, ...counts, stdout: stdout.text, stderr: stderr.text };
 }

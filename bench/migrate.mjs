@@ -15,11 +15,12 @@
 // BENCH_TIMELINE=1 runs the apply without -q and prints its progress lines, each with the
 // seconds since molectl started (where a phase's time goes).
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { molectlArgs } from './lib/molectl-command.mjs';
+import { selfCpuSeconds } from './lib/self-cpu-seconds.mjs';
 
 const REAL_TENANTS = Number(process.env.BENCH_TENANTS ?? 1000);
 const MODELLED_TENANTS = Number(process.env.BENCH_MODELLED_TENANTS ?? 10_000);
@@ -31,12 +32,6 @@ const MOLECTL_NODE_ARGS = (process.env.BENCH_MOLECTL_NODE_ARGS ?? '').split(/\s+
 const TIMELINE = process.env.BENCH_TIMELINE === '1';
 
 const dist = (path) => new URL(`../dist/${path}`, import.meta.url).href;
-
-/** CPU seconds of this process's reaped children (stat fields 16-17: cutime, cstime). */
-function reapedChildCpuSeconds() {
-  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[13]) + Number(fields[14])) / 100;
-}
 
 function awsCalls(state, since) {
   const counts = {};
@@ -141,7 +136,7 @@ async function migrateFleet({ hostMode, tenants, concurrency, startSandbox }) {
 
     state.faults.hostWorkMs = HOST_WORK_MS;
     since = state.requests.length;
-    const hostCpu0 = reapedChildCpuSeconds() + sandbox.hosts.helperCpuSeconds();
+    const hostCpu0 = selfCpuSeconds().reaped + sandbox.hosts.helperCpuSeconds();
     const selfCpu0 = process.cpuUsage();
     const sandboxProfile = await startSandboxProfile(hostMode);
     const apply = await molectl(
@@ -168,7 +163,7 @@ async function migrateFleet({ hostMode, tenants, concurrency, startSandbox }) {
     await sandboxProfile?.stop();
     // The hosts' CPU: everything this process reaped during the apply (bash, shims, the warm
     // python helper's forks), minus molectl itself, which is also one of its children.
-    const hostCpu = reapedChildCpuSeconds() + sandbox.hosts.helperCpuSeconds() - hostCpu0 - apply.cpuSeconds;
+    const hostCpu = selfCpuSeconds().reaped + sandbox.hosts.helperCpuSeconds() - hostCpu0 - apply.cpuSeconds;
     const applyCalls = awsCalls(state, since);
     const result = apply.code === 0 ? JSON.parse(apply.stdout) : null;
     const migrated = result ? result.targets.filter((t) => t.action === 'migrated').length : 0;
