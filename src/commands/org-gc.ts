@@ -11,7 +11,7 @@ import { formatDuration, remoteCell, renderTable } from '../lib/output/table.js'
 import { remoteText } from '../lib/output/remote-text.js';
 import { createDeleteDeps, type DeleteOutcome } from '../lib/org/delete-org.js';
 import { describeEnvironment, formatEnvironment, type Environment } from '../lib/config/run-environment.js';
-import { ORG_LIST_LIMIT, warnRefusedLimit, warnUnreadableRows } from '../lib/fleet/org-directory.js';
+import { ORG_LIST_LIMIT, warnPageShortfalls } from '../lib/fleet/org-directory.js';
 import { findOrgInstances } from '../lib/org/find-org-instances.js';
 import { planOrgGc, type OrgGcPlan } from '../lib/org/plan-org-gc.js';
 import { recordDeleteOutcome } from '../lib/org/record-delete-outcome.js';
@@ -60,16 +60,7 @@ export const orgGcCommand = defineCommand({
   async run(ctx, input) {
     const options = input.options;
     const page = await ctx.cp.listOrgs({ limit: ORG_LIST_LIMIT });
-    if (page.more !== null)
-      ctx.out.warn(
-        `the CP says it has more orgs than the ${page.rows.length + page.unreadable.length} it returned (${page.more}): orgs beyond this page are not considered this run`,
-      );
-    else if (page.rows.length + page.unreadable.length >= page.limit)
-      ctx.out.warn(
-        `the CP returned ${page.rows.length} orgs, its page limit: older orgs beyond it are not considered this run`,
-      );
-    warnRefusedLimit(ctx.out, page);
-    warnUnreadableRows(ctx.out, page);
+    warnPageShortfalls(ctx.out, page, 'orgs beyond this page are not considered this run');
     const plan = planOrgGc(
       page.rows,
       { prefix: options.prefix, olderThanMs: options.olderThan, max: options.max },

@@ -2,7 +2,7 @@ import { defineCommand } from '../lib/cli/command-definition.js';
 import { durationFlag, textFlag } from '../lib/cli/flags.js';
 import { ExitCode } from '../lib/errors.js';
 import { formatDuration, remoteCell, renderTable } from '../lib/output/table.js';
-import { ORG_LIST_LIMIT, warnRefusedLimit, warnUnreadableRows } from '../lib/fleet/org-directory.js';
+import { ORG_LIST_LIMIT, warnPageShortfalls } from '../lib/fleet/org-directory.js';
 import { filterOrgs, type OrgSummary } from '../lib/org/summarize-orgs.js';
 
 export const orgListCommand = defineCommand({
@@ -35,16 +35,8 @@ export const orgListCommand = defineCommand({
       ctx.clock.now(),
     );
     // One page is all molectl reads; saying so beats silently showing a partial fleet.
-    const returned = rows.length + page.unreadable.length;
-    const truncated = returned >= page.limit || page.more !== null;
-    warnRefusedLimit(ctx.out, page);
-    if (page.more !== null)
-      ctx.out.warn(
-        `the CP says it has more orgs than the ${returned} it returned (${page.more}); molectl reads one page, so the list is incomplete`,
-      );
-    else if (truncated)
-      ctx.out.warn(`the CP returned ${returned} orgs, its page limit: there may be more that are not shown`);
-    warnUnreadableRows(ctx.out, page);
+    const truncated = rows.length + page.unreadable.length >= page.limit || page.more !== null;
+    warnPageShortfalls(ctx.out, page, 'molectl reads one page, so orgs beyond it are not shown');
     if (options.olderThan !== undefined) {
       // "Older than" cannot be proved of an org without a readable created_at: say it is left out.
       const ageUnknown = filterOrgs(rows, { status: options.status, prefix: options.prefix }, ctx.clock.now()).filter(

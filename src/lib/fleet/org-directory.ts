@@ -197,6 +197,25 @@ export function orgExists(lookup: OrgLookup): lookup is Extract<OrgLookup, { sta
   return lookup.state === 'listed' || lookup.state === 'exists';
 }
 
+/**
+ * Everything a command must say about the one page of orgs it read before using it: that the CP
+ * holds more (it said so, or the page is full), that a smaller page was read, that rows were left
+ * out. `consequence` says what the shortfall means for this command; the facts are worded once.
+ */
+export function warnPageShortfalls(
+  out: { warn(text: string): void },
+  page: Pick<OrgPage, 'rows' | 'unreadable' | 'more' | 'limit' | 'limitRefused'>,
+  consequence: string,
+): void {
+  const returned = page.rows.length + page.unreadable.length;
+  if (page.more !== null)
+    out.warn(`the CP says it has more orgs than the ${returned} it returned (${page.more}): ${consequence}`);
+  else if (returned >= page.limit)
+    out.warn(`the CP returned ${returned} orgs, its page limit, and may hold more: ${consequence}`);
+  warnRefusedLimit(out, page);
+  warnUnreadableRows(out, page);
+}
+
 /** One warning when the CP refused the page size asked for and a smaller page was read instead. */
 export function warnRefusedLimit(
   out: { warn(text: string): void },
