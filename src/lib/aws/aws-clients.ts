@@ -4,6 +4,7 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { ConfigError } from '../errors.js';
 import { trustDeferredExtraCaCertificates } from '../http/deferred-extra-ca.js';
+import type { ConfiguredEndpoints } from './aws-endpoints.js';
 
 /**
  * SDK v3 clients, created on first use. Every import of `@aws-sdk/*` in molectl is either
@@ -40,8 +41,8 @@ export interface AwsClientSettings {
   region: string | null;
   /** Passed to the SDK so its chain reads that profile (static keys, SSO, role, credential_process). */
   profile: string | null;
-  /** AWS_ENDPOINT_URL: every service at one endpoint (the sandbox, LocalStack). */
-  endpoint: string | null;
+  /** Per service: AWS_ENDPOINT_URL_<SERVICE>, else AWS_ENDPOINT_URL (the sandbox, LocalStack), else null. */
+  endpoints: ConfiguredEndpoints;
   /** Static keys from ctx.env, used only when no profile is selected (the SDK's own order). */
   credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | null;
   /** Total attempts per call, first included. */
@@ -115,10 +116,10 @@ export class AwsClients {
     const [sdk, region] = await Promise.all([
       loaders[service](),
       this.region(),
-      this.mayOpenTls() ? trustDeferredExtraCaCertificates() : undefined,
+      this.mayOpenTls(service) ? trustDeferredExtraCaCertificates() : undefined,
     ]);
     const Client = clientClass(service, sdk as AwsSdkModules[S]);
-    const client = new Client(this.clientConfig(region, maxAttempts)) as SdkClientStack;
+    const client = new Client(this.clientConfig(service, region, maxAttempts)) as SdkClientStack;
     // molectl gives the SDK no logger, yet the SDK's logger middleware still builds a redacted
     // copy of every answer for a no-op logger: ~5 % of an apply's CPU at 10,000 tenants, spent
     // walking DescribeInstances pages. Nothing molectl reads comes from that middleware.
@@ -126,13 +127,18 @@ export class AwsClients {
     return { client, sdk };
   }
 
-  private clientConfig(region: string | null, maxAttempts = this.settings.maxAttempts): Record<string, unknown> {
-    const { profile, endpoint, credentials } = this.settings;
+  private clientConfig(
+    service: AwsServiceName,
+    region: string | null,
+    maxAttempts = this.settings.maxAttempts,
+  ): Record<string, unknown> {
+    const { profile, credentials } = this.settings;
+    const endpoint = this.settings.endpoints[service]?.url;
     return {
       ...(region ? { region } : {}),
       ...(profile ? { profile } : {}),
-      // The SDK reads AWS_ENDPOINT_URL from process.env itself; passing it from ctx.env keeps
-      // one source of truth (tests hand main() their own env).
+      // The SDK reads the endpoint variables from process.env itself; passing them from ctx.env
+      // keeps one source of truth (tests hand main() their own env).
       ...(endpoint ? { endpoint } : {}),
       ...(credentials && !profile ? { credentials } : {}),
       maxAttempts,
@@ -154,16 +160,16 @@ export class AwsClients {
    * endpoint), may open a TLS connection: always, except against a plain-http endpoint (the
    * sandbox) with static keys.
    */
-  private mayOpenTls(): boolean {
-    const { endpoint, credentials, profile } = this.settings;
-    return !(endpoint?.startsWith('http:') && credentials && !profile);
+  private mayOpenTls(service: AwsServiceName): boolean {
+    const { endpoints, credentials, profile } = this.settings;
+    return !(endpoints[service]?.url.startsWith('http:') && credentials && !profile);
   }
 
   private async resolveRegion(): Promise<string> {
     if (this.settings.region) return this.settings.region;
     const sts = await loaders.sts();
     // A client built without a region resolves it the SDK's way: AWS_REGION, then the profile.
-    const probe = new sts.STSClient(this.clientConfig(null));
+    const probe = new sts.STSClient(this.clientConfig('sts', null));
     try {
       const region = await probe.config.region();
       if (region) return region;

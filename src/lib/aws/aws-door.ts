@@ -3,6 +3,7 @@ import type { ResolvedConfig } from '../config/load-config.js';
 import type { Output } from '../output/output.js';
 import type { Redactor } from '../output/redactor.js';
 import { AwsClients, type AwsServiceName } from './aws-clients.js';
+import { configuredEndpoints, type ConfiguredEndpoints } from './aws-endpoints.js';
 import type { AwsCallScope, AwsInvoker, InvokeOptions } from './aws-invoker.js';
 import type {
   AwsApi,
@@ -62,7 +63,7 @@ export class AwsDoor implements AwsApi, AwsInvoker {
   readonly redactor: Redactor;
   private readonly clients: AwsClients;
   private readonly profile: string | null;
-  private readonly endpoint: string | null;
+  private readonly endpoints: ConfiguredEndpoints;
 
   constructor(readonly options: AwsDoorOptions) {
     const { config, env, redactor } = options;
@@ -71,7 +72,7 @@ export class AwsDoor implements AwsApi, AwsInvoker {
     redactor.register(env.AWS_SECRET_ACCESS_KEY, 'aws-secret-access-key');
     redactor.register(env.AWS_SESSION_TOKEN, 'aws-session-token');
     this.profile = config.profile?.value ?? null;
-    this.endpoint = env.AWS_ENDPOINT_URL || null;
+    this.endpoints = configuredEndpoints(env);
     const credentials =
       env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
         ? {
@@ -83,7 +84,7 @@ export class AwsDoor implements AwsApi, AwsInvoker {
     this.clients = new AwsClients({
       region: config.region?.value ?? null,
       profile: this.profile,
-      endpoint: this.endpoint,
+      endpoints: this.endpoints,
       credentials,
       maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     });
@@ -131,7 +132,7 @@ export class AwsDoor implements AwsApi, AwsInvoker {
         target: options.target,
         region,
         profile: this.profile,
-        endpoint: this.endpoint,
+        endpoint: this.endpoints[service],
         // With SDK retries the error carries its own count; with the door's, this loop's is it.
         ...(throttlingOnly ? { attempts: attempt } : {}),
         ...(throttlingOnly ? { notIdempotent: true } : {}),

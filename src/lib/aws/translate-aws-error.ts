@@ -2,6 +2,7 @@ import { ConfigError, ExitCode, MolectlError, NotFoundError, UsageError } from '
 import { isCertificateRefusal, UNTRUSTED_CERTIFICATE_HINT } from '../http/certificate-refusal.js';
 import { NoAnswerError } from '../http/no-answer-error.js';
 import { NO_REGION_HINT, NO_REGION_MESSAGE, type AwsServiceName } from './aws-clients.js';
+import type { ConfiguredEndpoint } from './aws-endpoints.js';
 
 /**
  * The one place SDK errors become molectl errors: a one-line message naming the problem and a
@@ -17,8 +18,8 @@ export interface AwsCallInfo {
   target?: string;
   region?: string | null;
   profile?: string | null;
-  /** AWS_ENDPOINT_URL when set; otherwise the public endpoint is named from the region. */
-  endpoint?: string | null;
+  /** The endpoint a variable sent this service's calls to; otherwise the public one is named from the region. */
+  endpoint?: ConfiguredEndpoint | null;
   /** Attempts made, when the door (not the SDK) did the retrying. */
   attempts?: number;
   /** The call is not idempotent (SendCommand): a lost answer leaves its outcome unknown. */
@@ -203,13 +204,13 @@ export function translateAwsError(error: unknown, call: AwsCallInfo): MolectlErr
   }
   if (isCertificateRefusal(e.code ?? name)) {
     return new MolectlError(
-      `AWS ${call.service}${call.endpoint ? ` at ${call.endpoint}` : ''} presented a TLS certificate molectl does not trust (${e.code ?? name})`,
+      `AWS ${call.service}${call.endpoint ? ` at ${call.endpoint.url}` : ''} presented a TLS certificate molectl does not trust (${e.code ?? name})`,
       { code: ExitCode.failed, hint: UNTRUSTED_CERTIFICATE_HINT, ...cause },
     );
   }
   if (isNetworkError(e, name)) {
     const endpoint =
-      call.endpoint ??
+      call.endpoint?.url ??
       (call.region
         ? `https://${call.service === 'secretsmanager' ? 'secretsmanager' : call.service}.${call.region}.amazonaws.com`
         : `the ${call.service} endpoint`);
@@ -223,7 +224,7 @@ export function translateAwsError(error: unknown, call: AwsCallInfo): MolectlErr
       );
     return new MolectlError(`cannot reach AWS ${call.service} at ${endpoint} (${code})`, {
       code: ExitCode.failed,
-      hint: 'check network access to it (VPN, proxy, firewall), or AWS_ENDPOINT_URL if you set it',
+      hint: `check network access to it (VPN, proxy, firewall)${call.endpoint ? `, or ${call.endpoint.variable}, which sends the calls there` : ''}`,
       ...cause,
     });
   }
@@ -233,8 +234,8 @@ export function translateAwsError(error: unknown, call: AwsCallInfo): MolectlErr
     // Not "AWS is down": whatever answered does not serve this API. Said where it is, and why it is there.
     if (call.endpoint)
       return new ConfigError(
-        `the endpoint ${call.endpoint} (AWS_ENDPOINT_URL) does not serve ${api} (${answered})`,
-        `AWS_ENDPOINT_URL sends every AWS call there: point it at an endpoint that implements ${call.service} (\`molectl sandbox up\` serves EC2, SSM, Secrets Manager and STS), or unset it to reach AWS itself`,
+        `the endpoint ${call.endpoint.url} (${call.endpoint.variable}) does not serve ${api} (${answered})`,
+        `${call.endpoint.variable} sends ${call.endpoint.variable === 'AWS_ENDPOINT_URL' ? 'every AWS call' : `${call.service}'s calls`} there: point it at an endpoint that implements ${call.service} (\`molectl sandbox up\` serves EC2, SSM, Secrets Manager and STS), or unset it to reach AWS itself`,
         error,
       );
     return new MolectlError(`something other than AWS answered ${api} (${answered})`, {

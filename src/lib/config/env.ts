@@ -34,6 +34,11 @@ export const envVarDocs = {
   AWS_SECRET_ACCESS_KEY: 'AWS secret access key (a secret: registered with the redactor)',
   AWS_SESSION_TOKEN: 'AWS session token for temporary keys (a secret: registered with the redactor)',
   AWS_ENDPOINT_URL: 'endpoint for every AWS service; the sandbox sets it (the SDK reads it too)',
+  AWS_ENDPOINT_URL_EC2: "endpoint for EC2 alone, before AWS_ENDPOINT_URL (the SDK's name for it)",
+  AWS_ENDPOINT_URL_SSM:
+    "endpoint for SSM alone (Run Command and Parameter Store), before AWS_ENDPOINT_URL (the SDK's name)",
+  AWS_ENDPOINT_URL_SECRETS_MANAGER: "endpoint for Secrets Manager alone, before AWS_ENDPOINT_URL (the SDK's name)",
+  AWS_ENDPOINT_URL_STS: "endpoint for STS alone, before AWS_ENDPOINT_URL (the SDK's name)",
   // Output.
   NO_COLOR: 'any non-empty value disables colour',
   FORCE_COLOR: '0 disables colour, 1-3 forces it even when not a terminal',

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AwsClients, type AwsServiceName } from '../../../src/lib/aws/aws-clients.js';
+import { configuredEndpoints } from '../../../src/lib/aws/aws-endpoints.js';
 
 // The SDK's logger middleware builds a redacted copy of every answer for the logger, even for the
 // no-op logger molectl leaves in place: a whole walk of each 1,000-instance DescribeInstances page.
@@ -8,7 +9,7 @@ import { AwsClients, type AwsServiceName } from '../../../src/lib/aws/aws-client
 const clients = new AwsClients({
   region: 'us-east-2',
   profile: null,
-  endpoint: 'http://127.0.0.1:9',
+  endpoints: configuredEndpoints({ AWS_ENDPOINT_URL: 'http://127.0.0.1:9' }),
   credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret-key' },
   maxAttempts: 2,
 });

@@ -220,17 +220,25 @@ const rows: Row[] = [
       code: 'ECONNREFUSED',
       $metadata: { attempts: 5 },
     }),
-    call: { endpoint: 'http://127.0.0.1:4566' },
+    call: { endpoint: { url: 'http://127.0.0.1:4566', variable: 'AWS_ENDPOINT_URL' } },
     code: 1,
     message: 'cannot reach AWS ssm at http://127.0.0.1:4566 (ECONNREFUSED)',
     hint: /network access.*AWS_ENDPOINT_URL/,
+  },
+  {
+    what: "a refused connection at a service's own endpoint names that service's variable",
+    error: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4567'), { code: 'ECONNREFUSED' }),
+    call: { endpoint: { url: 'http://127.0.0.1:4567', variable: 'AWS_ENDPOINT_URL_SSM' } },
+    code: 1,
+    message: 'cannot reach AWS ssm at http://127.0.0.1:4567 (ECONNREFUSED)',
+    hint: /network access.*AWS_ENDPOINT_URL_SSM, which sends the calls there/,
   },
   {
     what: 'a certificate it does not trust names NODE_EXTRA_CA_CERTS',
     error: Object.assign(new Error('unable to verify the first certificate'), {
       code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
     }),
-    call: { endpoint: 'https://127.0.0.1:4566' },
+    call: { endpoint: { url: 'https://127.0.0.1:4566', variable: 'AWS_ENDPOINT_URL' } },
     code: 1,
     message:
       'AWS ssm at https://127.0.0.1:4566 presented a TLS certificate molectl does not trust (UNABLE_TO_VERIFY_LEAF_SIGNATURE)',
@@ -266,10 +274,18 @@ const rows: Row[] = [
   {
     what: 'an emulator without the API (501 Unknown) is a configuration problem naming AWS_ENDPOINT_URL, not AWS health',
     error: sdkError('Unknown', 'Unknown', { $fault: 'server', $metadata: { httpStatusCode: 501, attempts: 1 } }),
-    call: { endpoint: 'http://127.0.0.1:4566' },
+    call: { endpoint: { url: 'http://127.0.0.1:4566', variable: 'AWS_ENDPOINT_URL' } },
     code: 3,
     message: 'the endpoint http://127.0.0.1:4566 (AWS_ENDPOINT_URL) does not serve ssm:SendCommand (HTTP 501)',
     hint: /AWS_ENDPOINT_URL sends every AWS call there: point it at an endpoint that implements ssm/,
+  },
+  {
+    what: "an emulator without the API at a service's own endpoint names that service's variable",
+    error: sdkError('Unknown', 'Unknown', { $fault: 'server', $metadata: { httpStatusCode: 501, attempts: 1 } }),
+    call: { endpoint: { url: 'http://127.0.0.1:4567', variable: 'AWS_ENDPOINT_URL_SSM' } },
+    code: 3,
+    message: 'the endpoint http://127.0.0.1:4567 (AWS_ENDPOINT_URL_SSM) does not serve ssm:SendCommand (HTTP 501)',
+    hint: /AWS_ENDPOINT_URL_SSM sends ssm's calls there/,
   },
   {
     what: 'an HTML page where AWS JSON was expected, with no endpoint set: something else answered (a proxy)',
