@@ -7,7 +7,7 @@ import { isHelpOrVersion, reportError } from './report-error.js';
 import { checkGlobalValues, parseArguments, parseFlags } from '../lib/cli/flag-declaration.js';
 import { checkTargetOverrides } from '../lib/config/check-target-overrides.js';
 import { readEnv } from '../lib/config/env.js';
-import { checkRunPreconditions } from '../lib/runs/run-preconditions.js';
+import { checkStatePreconditions } from '../lib/runs/run-preconditions.js';
 import { defaultConfigPath, readConfigFile } from '../lib/config/load-config.js';
 import { DEFAULT_FORMATS, errorsAsJson as formatErrorsAsJson } from '../lib/config/output-format.js';
 import { buildContext } from '../lib/context.js';
@@ -81,7 +81,8 @@ export async function runCommandLine(
         });
         const how = definition.confirmation?.(input);
         if (how) (await import('../lib/prompt/confirm-change.js')).checkConfirmable(ctx, how);
-        if (definition.writesState?.(input)) checkRunPreconditions(ctx.config.stateDir, ctx.env);
+        const writes = definition.writesState?.(input);
+        if (writes) checkStatePreconditions(writes, ctx.config.stateDir, ctx.env);
         exitCode = await definition.run(ctx, input);
       } finally {
         await ctx.out.flush();

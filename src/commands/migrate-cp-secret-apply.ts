@@ -41,7 +41,7 @@ function checkFlagsAgree(input: { canary?: string | undefined; orgs?: string[] |
 
 export const migrateCpSecretApplyCommand = defineCommand({
   confirmation: () => ({ kind: 'environment' }),
-  writesState: () => true,
+  writesState: () => 'run-ledger',
   description:
     'Put the CP shared secret into the tenants that need it, over SSM: canary first, a soak that checks its /health and its CP authentication, then waves. Hosts fetch the value themselves; it is never part of a command. Recorded in a run ledger; Ctrl-C saves it for `resume`.',
   flags: {

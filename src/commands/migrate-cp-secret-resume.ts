@@ -14,7 +14,7 @@ import { SSM_RESULT_GRACE_SECONDS } from '../lib/ssm/run-shell-script.js';
 
 export const migrateCpSecretResumeCommand = defineCommand({
   confirmation: () => ({ kind: 'environment' }),
-  writesState: () => true,
+  writesState: () => 'run-ledger',
   description:
     'Continue an interrupted, killed, aborted or partial apply run: collects the results of commands it had already sent, skips tenants it finished, and goes on with the same settings and the same pinned secret version.',
   args: [argument('run', 'run id (or a unique prefix of it), from `molectl runs list`')],

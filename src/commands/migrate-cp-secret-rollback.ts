@@ -18,7 +18,7 @@ import { describeEnvironment, formatEnvironment } from '../lib/config/run-enviro
 
 export const migrateCpSecretRollbackCommand = defineCommand({
   confirmation: () => ({ kind: 'environment' }),
-  writesState: () => true,
+  writesState: () => 'run-ledger',
   description:
     'Undo an apply run on the tenants it migrated: restart the container it kept, restore the original auto-updater, remove the durable values. Recorded as a run of its own.',
   args: [argument('run', 'the apply run to undo')],

@@ -14,7 +14,7 @@ import { remoteText } from '../lib/output/remote-text.js';
 import { checkProvisioningHint, waitForOrg, type WaitOutcome } from '../lib/org/wait-for-org.js';
 
 export const orgCreateCommand = defineCommand({
-  writesState: () => true,
+  writesState: () => 'run-ledger',
   description:
     "Create an org through the CP, then wait until its instance_status is running and its tenant's public /health answers. The slug is checked locally first: 3 to 32 characters, a lowercase letter, then lowercase letters, digits and single hyphens, no trailing hyphen, not a reserved name. Ctrl-C or a timeout stops the wait only: the org keeps provisioning.",
   args: [argument('slug', "the new org's slug (its tenant URL is https://<slug>.moleculesai.app)")],

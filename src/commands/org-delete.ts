@@ -24,7 +24,7 @@ export const orgDeleteCommand = defineCommand({
           slug: args[0] ?? '',
           confirmFlag: typeof options.confirm === 'string' ? options.confirm : undefined,
         },
-  writesState: ({ options }) => !options.dryRun,
+  writesState: ({ options }) => (options.dryRun ? false : 'run-ledger'),
   description:
     'Delete an org through the CP cascade (tenant and workspace instances, secret, tunnel, DNS, rows), then verify: the slug is gone from the CP and no instance tagged with it is left. Shows what will go first and asks for the slug to be typed; without a terminal, --confirm <slug> is required (--yes is not enough). Exit 5 when something was left behind.',
   args: [orgSlugArgument('the org to delete')],

@@ -20,7 +20,7 @@ import { runOrgGc } from '../lib/org/run-org-gc.js';
 
 export const orgGcCommand = defineCommand({
   confirmation: ({ options }) => (options.execute ? { kind: 'environment' } : null),
-  writesState: ({ options }) => options.execute,
+  writesState: ({ options }) => (options.execute ? 'run-ledger' : false),
   description:
     "Delete stale test orgs in bulk (the CI sweeper's job): orgs whose slug starts with --prefix and that are older than --older-than, each through the CP cascade with verification. A dry run unless --execute; refuses (exit 2) when more than --max would go. Keeps going past failures; exit 5 if any.",
   flags: {

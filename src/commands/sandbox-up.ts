@@ -60,7 +60,7 @@ type UpOptions = ParsedFlags<typeof flags>;
 const DETACH_READY_TIMEOUT_MS = 30_000;
 
 export const sandboxUpCommand = defineCommand({
-  writesState: () => true,
+  writesState: () => 'sandbox-files',
   description:
     'Start the simulated Molecule platform (CP, EC2, SSM, Secrets Manager, STS, Railway, Vercel, Gitea, tenant hosts) on 127.0.0.1 and print the environment that targets it: everything its consumers need, for eval. In the foreground it logs every request until Ctrl-C; with --detach it runs in the background (stop it with `eval "$(molectl sandbox down)"`, which also unsets what this exported). The CP token and the AWS keys are passed as file paths, never printed; the simulated Railway, Vercel and Gitea take fixed stand-in tokens, public values exported as they are. See docs/sandbox.md.',
   flags,

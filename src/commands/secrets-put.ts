@@ -14,7 +14,7 @@ import { LOCKS } from '../lib/runs/lock-names.js';
 
 export const secretsPutCommand = defineCommand({
   confirmation: () => ({ kind: 'environment' }),
-  writesState: () => true,
+  writesState: () => 'run-ledger',
   description:
     "Store a value as the secret's current version (creating the secret if needed), read it back and compare fingerprints. " +
     'The value comes only from a file or stdin, never from a flag. One trailing newline is dropped (and said so); inner newlines are kept. ' +

@@ -5,7 +5,7 @@ import { consumerFlags } from '../lib/secrets/rotation-options.js';
 
 export const secretsRollbackCommand = defineCommand({
   confirmation: () => ({ kind: 'environment' }),
-  writesState: () => true,
+  writesState: () => 'run-ledger',
   description:
     'Roll a secret back: set every consumer, in the configured order, to the AWSPREVIOUS value and test it, then move AWSCURRENT back to that version. ' +
     'A failure before the move puts the touched consumers back on AWSCURRENT. Refused while a rotation is pending.',

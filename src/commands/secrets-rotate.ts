@@ -6,7 +6,7 @@ import { consumerFlags } from '../lib/secrets/rotation-options.js';
 
 export const secretsRotateCommand = defineCommand({
   confirmation: () => ({ kind: 'environment' }),
-  writesState: () => true,
+  writesState: () => 'run-ledger',
   description:
     "Rotate a secret the way Secrets Manager's rotation protocol does: create a new value as AWSPENDING (ClientRequestToken = run id), " +
     'set each consumer in the configured order and test it, then finish (AWSCURRENT moves, the old value becomes AWSPREVIOUS). ' +

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -86,6 +86,27 @@ describe('molectl sandbox up / status / down', () => {
     expect(down.code).toBe(0);
     expect(down.stderr).toBe('no sandbox running\n');
     expect(down.stdout).toMatch(/^unset MOLECTL_ENV MOLECTL_CP_URL .*AWS_ENDPOINT_URL/);
+  });
+
+  it('needs only its own files: a runs/ that is a file and a MOLECTL_LOCK_TTL it cannot use do not stop it', async () => {
+    // Those stop the commands that write run ledgers and take locks (checks-before-change); the
+    // sandbox writes neither, so refusing it for them would be a false refusal.
+    const ownState = join(dir, 'runs-is-a-file');
+    mkdirSync(ownState);
+    writeFileSync(join(ownState, 'runs'), 'not a directory\n');
+    const abort = new AbortController();
+    const stderr = new MemoryStream();
+    const up = main(['sandbox', 'up', '--port', '0', '--tenants', '1'], {
+      stdout: new MemoryStream(),
+      stderr,
+      env: { ...baseEnv(), MOLECTL_STATE_DIR: ownState, MOLECTL_LOCK_TTL: 'ten minutes' },
+      signal: abort.signal,
+    });
+    const recordPath = join(ownState, 'sandbox', 'sandbox.json');
+    await Promise.race([waitForFile(recordPath), up]);
+    expect(existsSync(recordPath), stderr.text).toBe(true);
+    abort.abort();
+    expect(await up).toBe(0);
   });
 
   it('rejects a bad fault spec before starting anything', async () => {

@@ -1,6 +1,7 @@
 import type { Context } from '../context.js';
 import type { OutputFormat } from '../config/output-format.js';
 import type { ConfirmHow } from '../prompt/confirm-change.js';
+import type { StateWrites } from '../runs/run-preconditions.js';
 import type { ArgumentSpec, FlagSpecs, ParsedFlags } from './flag-declaration.js';
 
 /**
@@ -30,12 +31,12 @@ export interface CommandDefinition<F extends FlagSpecs = FlagSpecs> {
    */
   confirmation?(input: CommandInput<ParsedFlags<F>>): ConfirmHow | null;
   /**
-   * True when this invocation writes under the state directory (a run ledger and locks, the
-   * sandbox's files). src/cli.ts checks that the directory can take them before the command runs:
-   * a state directory that is a file or read-only is exit 3 before any remote call, not an
+   * What this invocation writes under the state directory, or false: a run ledger and locks, or
+   * the sandbox's files. src/cli.ts checks that the directory can take them before the command
+   * runs: a state directory that is a file or read-only is exit 3 before any remote call, not an
    * unexpected error after the fleet was probed and the change confirmed.
    */
-  writesState?(input: CommandInput<ParsedFlags<F>>): boolean;
+  writesState?(input: CommandInput<ParsedFlags<F>>): StateWrites | false;
   /** Does the work through ctx and prints the result; returns the exit code. */
   run(ctx: Context, input: CommandInput<ParsedFlags<F>>): Promise<number>;
 }

@@ -4,15 +4,19 @@ import type { EnvVars } from '../config/env.js';
 import { parseDurationMs } from '../config/parse-duration.js';
 import { ConfigError } from '../errors.js';
 
+/** What a command writes under the state directory: a run ledger and locks, or the sandbox's files. */
+export type StateWrites = 'run-ledger' | 'sandbox-files';
+
 /**
- * The local preconditions of every command that records a run, checked before the command runs,
+ * The local preconditions of every command that writes state, checked before the command runs,
  * with the flags (src/cli), so that they are exit 3 naming the variable to fix, not an error after
  * a fleet probe and a typed confirmation (or, for MOLECTL_LOCK_TTL, after the ledger was written):
- * the state directory can take ledgers and locks, and MOLECTL_LOCK_TTL is a duration it accepts.
+ * the state directory can take what the command writes, and for a run that takes locks,
+ * MOLECTL_LOCK_TTL is a duration it accepts.
  */
-export function checkRunPreconditions(stateDir: string, env: EnvVars): void {
-  checkStateDir(stateDir, env);
-  fleetLockTtlMs(env);
+export function checkStatePreconditions(writes: StateWrites, stateDir: string, env: EnvVars): void {
+  checkStateDir(STATE_SUBDIRS[writes], stateDir, env);
+  if (writes === 'run-ledger') fleetLockTtlMs(env);
 }
 
 /** How long a fleet lock lasts without renewal as MOLECTL_LOCK_TTL sets it; null when unset (the default). */
@@ -33,8 +37,8 @@ export function fleetLockTtlMs(env: EnvVars): number | null {
  * fine when its nearest existing ancestor is a writable directory (the run creates it as it always
  * has).
  */
-function checkStateDir(stateDir: string, env: EnvVars): void {
-  for (const sub of STATE_SUBDIRS) {
+function checkStateDir(subdirs: readonly string[], stateDir: string, env: EnvVars): void {
+  for (const sub of subdirs) {
     const problem = findDirectoryProblem(join(stateDir, sub));
     if (problem) {
       throw new ConfigError(
@@ -45,8 +49,11 @@ function checkStateDir(stateDir: string, env: EnvVars): void {
   }
 }
 
-/** What a mutating run writes under the state directory. */
-const STATE_SUBDIRS = ['runs', 'locks'];
+/** Where each kind of writer writes under the state directory. */
+const STATE_SUBDIRS: Record<StateWrites, readonly string[]> = {
+  'run-ledger': ['runs', 'locks'],
+  'sandbox-files': ['sandbox'],
+};
 
 /** Why `dir` cannot be made (or written) by this process, or null when it can. */
 export function findDirectoryProblem(dir: string): string | null {
