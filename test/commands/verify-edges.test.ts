@@ -76,6 +76,24 @@ describe('molectl verify, edges', () => {
     }
   });
 
+  it('passes cp-admin-gated on a 403 refusal, and a CP token refused with 403 is exit 3', async () => {
+    sandbox.state.faults.flags['adminForbidden'] = true;
+    try {
+      const run = await runCli(['verify', '--only', 'cp-admin-gated', '-o', 'json'], { env: env() });
+      const check = JSON.parse(run.stdout).checks[0];
+      expect(check).toMatchObject({
+        id: 'cp-admin-gated',
+        status: 'pass',
+        detail: 'GET /cp/admin/orgs without a token answered 403',
+      });
+      expect(run.code).toBe(0);
+      const list = await runCli(['org', 'list'], { env: { ...env(), CP_ADMIN_API_TOKEN: 'not-the-token' } });
+      expect(list.code, list.stderr).toBe(3);
+    } finally {
+      delete sandbox.state.faults.flags['adminForbidden'];
+    }
+  });
+
   it('does not pass cp-instance-no-secret on a 200 that is not the instance view', async () => {
     sandbox.state.faults.flags['instanceRouteEmpty'] = true;
     try {

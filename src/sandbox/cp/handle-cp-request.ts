@@ -55,7 +55,12 @@ async function answer(runtime: CpRuntime, req: CpRequest, isTenant: boolean): Pr
     };
   }
   if (req.path.startsWith('/cp/admin/')) {
-    if (!safeEqual(readBearer(req.headers), state.cpAdminToken)) return jsonResponse(401, { error: 'unauthorized' });
+    // flag=adminForbidden: a CP (or the gateway in front of it) that answers 403, not 401, to a
+    // missing or wrong token: the door is shut all the same.
+    if (!safeEqual(readBearer(req.headers), state.cpAdminToken))
+      return state.faults.flags['adminForbidden']
+        ? jsonResponse(403, { error: 'forbidden' })
+        : jsonResponse(401, { error: 'unauthorized' });
     return (await handleAdminRoute(runtime, req)) ?? jsonResponse(404, { error: 'not found' });
   }
   return handleTenantFacingRoute(state, req) ?? jsonResponse(404, { error: 'not found' });

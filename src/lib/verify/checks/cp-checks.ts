@@ -52,7 +52,7 @@ export const cpProvisionGatedCheck: VerifyCheck = {
 
 export const cpAdminGatedCheck: VerifyCheck = {
   id: 'cp-admin-gated',
-  title: 'An admin route without a token answers 401',
+  title: 'An admin route without a token is refused (401 or 403)',
   source: 'built-in',
   waits: false,
   async run(deps) {
@@ -62,7 +62,9 @@ export const cpAdminGatedCheck: VerifyCheck = {
       accept: () => true,
     });
     const call = 'GET /cp/admin/orgs without a token';
-    if (response.status === 401) return pass(`${call} answered 401`);
+    // 401 is what the CP answers; 403 is the same refusal from a CP or a gateway that words it
+    // so. Either is the door seen shut; anything else is not.
+    if (response.status === 401 || response.status === 403) return pass(`${call} answered ${response.status}`);
     if (response.status >= 200 && response.status < 300) {
       // "Open" is a verdict: it needs the admin API's own answer (JSON with an orgs list), not any 2xx.
       if (hasAdminListShape(response.bodyText)) {
@@ -77,8 +79,8 @@ export const cpAdminGatedCheck: VerifyCheck = {
       );
     }
     return fail(
-      `${call} answered HTTP ${response.status}, expected 401`,
-      'check the CP deploy logs and the URL: admin routes should reject a call without a token with 401',
+      `${call} answered HTTP ${response.status}, expected a refusal (401 or 403)`,
+      'check the CP deploy logs and the URL: admin routes should refuse a call without a token with 401',
     );
   },
 };
