@@ -54,4 +54,17 @@ describe("AWS_ENDPOINT_URL_<SERVICE>: one service's endpoint", { timeout: 60_000
     );
     expect(f.sandbox.state.requests.slice(mark)).toEqual([]);
   });
+
+  it('AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true: the exported endpoints are not overrides, as the SDK does not use them', async () => {
+    const run = await f.molectl(['--env', 'production', 'config', 'show'], {
+      env: {
+        MOLECTL_CP_URL: undefined,
+        AWS_ENDPOINT_URL: f.sandbox.url,
+        AWS_ENDPOINT_URL_SSM: f.sandbox.url,
+        AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true',
+      },
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).not.toMatch(/AWS_ENDPOINT_URL/);
+  });
 });

@@ -22,11 +22,20 @@ export interface ConfiguredEndpoint {
 
 export type ConfiguredEndpoints = { [S in AwsServiceName]: ConfiguredEndpoint | null };
 
+export type EndpointVariables = Pick<
+  EnvVars,
+  'AWS_ENDPOINT_URL' | 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS' | (typeof SERVICE_ENDPOINT_VARIABLES)[AwsServiceName]
+>;
+
+/** AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true: the SDK sends every call to AWS whatever the variables say. */
+export function endpointVariablesIgnored(env: EndpointVariables): boolean {
+  return env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS?.trim().toLowerCase() === 'true';
+}
+
 /** The service's own variable first, then AWS_ENDPOINT_URL: the SDK's order. */
-export function configuredEndpoints(
-  env: Pick<EnvVars, 'AWS_ENDPOINT_URL' | (typeof SERVICE_ENDPOINT_VARIABLES)[AwsServiceName]>,
-): ConfiguredEndpoints {
+export function configuredEndpoints(env: EndpointVariables): ConfiguredEndpoints {
   const pick = (service: AwsServiceName): ConfiguredEndpoint | null => {
+    if (endpointVariablesIgnored(env)) return null;
     const variable = SERVICE_ENDPOINT_VARIABLES[service];
     const own = env[variable];
     if (own) return { url: own, variable };

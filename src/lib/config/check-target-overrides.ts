@@ -1,6 +1,6 @@
 import type { EnvVars } from './env.js';
 import type { ResolvedConfig } from './load-config.js';
-import { SERVICE_ENDPOINT_VARIABLES } from '../aws/aws-endpoints.js';
+import { endpointVariablesIgnored, SERVICE_ENDPOINT_VARIABLES, type EndpointVariables } from '../aws/aws-endpoints.js';
 import { UsageError } from '../errors.js';
 import { isSandboxStandIn, SANDBOX_STAND_IN_TOKENS, type StandInTokenName } from './sandbox-stand-ins.js';
 
@@ -11,11 +11,9 @@ import { isSandboxStandIn, SANDBOX_STAND_IN_TOKENS, type StandInTokenName } from
  * command says so and goes on; a destructive one refuses unless the override is on the same
  * command line (`--cp-url`): a run that changes production must not half-act on a sandbox.
  */
-type ServiceEndpointVariable = (typeof SERVICE_ENDPOINT_VARIABLES)[keyof typeof SERVICE_ENDPOINT_VARIABLES];
-
 export function findTargetOverrides(
   config: Pick<ResolvedConfig, 'envName' | 'cpUrl' | 'environmentCpUrl' | 'profile' | 'environment'>,
-  env: Pick<EnvVars, 'AWS_ENDPOINT_URL' | ServiceEndpointVariable | 'AWS_PROFILE' | StandInTokenName>,
+  env: EndpointVariables & Pick<EnvVars, 'AWS_PROFILE' | StandInTokenName>,
 ): string[] {
   // Only an environment named on this command line is a promise to check against; the sandbox's
   // own URLs are exported by design.
@@ -31,11 +29,13 @@ export function findTargetOverrides(
       `${config.cpUrl.origin} (exported) points the CP at ${config.cpUrl.value}, not ${name}'s ${config.environmentCpUrl}`,
     );
   }
-  if (env.AWS_ENDPOINT_URL)
-    found.push(`AWS_ENDPOINT_URL (exported) sends every AWS call to ${env.AWS_ENDPOINT_URL}, not to ${name}'s AWS`);
-  for (const [service, variable] of Object.entries(SERVICE_ENDPOINT_VARIABLES)) {
-    const url = env[variable];
-    if (url) found.push(`${variable} (exported) sends ${service} calls to ${url}, not to ${name}'s AWS`);
+  if (!endpointVariablesIgnored(env)) {
+    if (env.AWS_ENDPOINT_URL)
+      found.push(`AWS_ENDPOINT_URL (exported) sends every AWS call to ${env.AWS_ENDPOINT_URL}, not to ${name}'s AWS`);
+    for (const [service, variable] of Object.entries(SERVICE_ENDPOINT_VARIABLES)) {
+      const url = env[variable];
+      if (url) found.push(`${variable} (exported) sends ${service} calls to ${url}, not to ${name}'s AWS`);
+    }
   }
   const ownProfile = config.environment.awsProfile;
   if (config.profile?.source === 'env' && ownProfile && config.profile.value !== ownProfile) {

@@ -39,6 +39,8 @@ export const envVarDocs = {
     "endpoint for SSM alone (Run Command and Parameter Store), before AWS_ENDPOINT_URL (the SDK's name)",
   AWS_ENDPOINT_URL_SECRETS_MANAGER: "endpoint for Secrets Manager alone, before AWS_ENDPOINT_URL (the SDK's name)",
   AWS_ENDPOINT_URL_STS: "endpoint for STS alone, before AWS_ENDPOINT_URL (the SDK's name)",
+  AWS_IGNORE_CONFIGURED_ENDPOINT_URLS:
+    'true: every AWS call goes to AWS, whatever the AWS_ENDPOINT_URL variables say (as in the SDK)',
   // Output.
   NO_COLOR: 'any non-empty value disables colour',
   FORCE_COLOR: '0 disables colour, 1-3 forces it even when not a terminal',
