@@ -67,4 +67,24 @@ describe("AWS_ENDPOINT_URL_<SERVICE>: one service's endpoint", { timeout: 60_000
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).not.toMatch(/AWS_ENDPOINT_URL/);
   });
+
+  it('config show says where AWS calls go: one row when all go to one place, a row a service when they differ', async () => {
+    type Row = { key: string; value: string; source: string; origin: string };
+    const rows = async (env: NodeJS.ProcessEnv) => {
+      const run = await f.molectl(['config', 'show', '-o', 'json'], { env });
+      expect(run.code, run.stderr).toBe(0);
+      return (JSON.parse(run.stdout) as { settings: Row[] }).settings.filter((r) => r.key.startsWith('awsEndpoint'));
+    };
+    expect(await rows({})).toEqual([
+      { key: 'awsEndpoint', value: f.sandbox.url, source: 'aws-env', origin: 'AWS_ENDPOINT_URL' },
+    ]);
+    const split = await rows({ AWS_ENDPOINT_URL: undefined, AWS_ENDPOINT_URL_SSM: NOWHERE });
+    expect(split.map((r) => [r.key, r.value])).toEqual([
+      ['awsEndpoint.ec2', "(AWS's own, by region)"],
+      ['awsEndpoint.ssm', NOWHERE],
+      ['awsEndpoint.secretsmanager', "(AWS's own, by region)"],
+      ['awsEndpoint.sts', "(AWS's own, by region)"],
+    ]);
+    expect(split[1]).toMatchObject({ source: 'aws-env', origin: 'AWS_ENDPOINT_URL_SSM' });
+  });
 });

@@ -1,3 +1,4 @@
+import { configuredEndpoints, type ConfiguredEndpoint } from '../aws/aws-endpoints.js';
 import { describeCpTokenSource } from './cp-token.js';
 import type { EnvVars } from './env.js';
 import type { Layer, ResolvedConfig } from './load-config.js';
@@ -42,6 +43,7 @@ export function describeConfig(config: ResolvedConfig, env: EnvVars): ConfigEntr
           source: 'unset',
           origin: 'AWS_PROFILE, env credentials, SSO, instance role',
         },
+    ...describeAwsEndpoints(env),
     { key: 'output', ...config.output },
     {
       key: 'cpToken',
@@ -67,6 +69,26 @@ export function describeConfig(config: ResolvedConfig, env: EnvVars): ConfigEntr
     rows.push(fromEnv(`secrets.${name}`, `${secret.secretId} -> ${secret.consumers.join(', ')}`));
   }
   return rows;
+}
+
+/**
+ * Where AWS calls go when a variable says so: one row when every service goes to the same place
+ * (the sandbox, LocalStack), a row a service when they differ.
+ */
+function describeAwsEndpoints(env: EnvVars): ConfigEntry[] {
+  const endpoints = Object.entries(configuredEndpoints(env));
+  const row = (key: string, endpoint: ConfiguredEndpoint | null): ConfigEntry =>
+    endpoint
+      ? { key, value: endpoint.url, source: 'aws-env', origin: endpoint.variable }
+      : {
+          key,
+          value: "(AWS's own, by region)",
+          source: 'unset',
+          origin: 'AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>',
+        };
+  const places = new Set(endpoints.map(([, e]) => (e ? `${e.variable} ${e.url}` : '')));
+  if (places.size === 1) return [row('awsEndpoint', endpoints[0]![1])];
+  return endpoints.map(([service, endpoint]) => row(`awsEndpoint.${service}`, endpoint));
 }
 
 function formatTags(tags: Record<string, string>): string {
