@@ -28,6 +28,7 @@ export const FAULT_SPEC_FORMS = [
   'pages=sparse|endless',
   'stage-moves=ignored',
   'ssm-get-lag=<n>',
+  'ssm-output-cut=<head chars>:<tail chars>',
   'pending-stages=ignored',
   'ec2-filters=ignored',
   'latency=<n>ms|<n>s',
@@ -113,6 +114,13 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
       if (!/^\d+$/.test(value)) throw badItem(item, 'expected a count of reads');
       faults.getInvocationLag = Number(value);
       return;
+    case 'ssm-output-cut': {
+      const m = /^(\d+):(\d+)$/.exec(value);
+      if (!m || Number(m[1]) + Number(m[2]) === 0)
+        throw badItem(item, 'expected <head chars>:<tail chars>, e.g. 600:30 (0:400 keeps the last 400)');
+      faults.ssmOutputCut = { head: Number(m[1]), tail: Number(m[2]) };
+      return;
+    }
     case 'pending-stages':
       if (value !== 'ignored') throw badItem(item, 'expected pending-stages=ignored');
       faults.ignoreVersionStages = true;
