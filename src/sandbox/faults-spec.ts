@@ -30,6 +30,7 @@ export const FAULT_SPEC_FORMS = [
   'ssm-get-lag=<n>',
   'ssm-output-cut=<head chars>:<tail chars>',
   'pending-stages=ignored',
+  'write-version-id=omitted|empty',
   'ec2-filters=ignored',
   'latency=<n>ms|<n>s',
   'cp5xx=<0..1>',
@@ -124,6 +125,11 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
     case 'pending-stages':
       if (value !== 'ignored') throw badItem(item, 'expected pending-stages=ignored');
       faults.ignoreVersionStages = true;
+      return;
+    case 'write-version-id':
+      if (value !== 'omitted' && value !== 'empty')
+        throw badItem(item, 'expected write-version-id=omitted or write-version-id=empty');
+      faults.writeVersionId = value;
       return;
     case 'ec2-filters':
       if (value !== 'ignored') throw badItem(item, 'expected ec2-filters=ignored');

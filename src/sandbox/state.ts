@@ -180,6 +180,8 @@ export interface FaultConfig {
    * or (head 0) keeps the last characters.
    */
   ssmOutputCut?: { head: number; tail: number };
+  /** PutSecretValue and CreateSecret answer without their VersionId (omitted) or with an empty one. */
+  writeVersionId?: 'omitted' | 'empty';
   /** PutSecretValue ignores VersionStages: every new version becomes AWSCURRENT (an emulator without staging). */
   ignoreVersionStages?: boolean;
   /** DescribeInstances ignores its Filters (tags, states) and answers every instance (InstanceIds still apply). */
