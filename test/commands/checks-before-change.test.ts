@@ -40,6 +40,9 @@ describe('bad input stops a run before anything remote happens (exit 2)', { time
     [['--soak', '48h'], /--soak: must be at most 1d/],
     [['--health-timeout', '0.1s'], /--health-timeout: must be at least 1s/],
     [['--max-errors', '0x10'], /--max-errors: "0x10" is not a whole number/],
+    // Percentages are cumulative: one below an earlier one is a wave that can never hold anyone.
+    [['--waves', '50%,10%'], /^error: --waves: "10%" is not above the earlier "50%"/m],
+    [['--waves', '1,100%,5'], /^error: --waves: "5" comes after "100%"/m],
     [['--max-errors', ''], /--max-errors/],
     [
       ['--max-concurrency', '1001'],
