@@ -102,6 +102,28 @@ describe('bad input stops a run before anything remote happens (exit 2)', { time
     expect({ changes: changes(f.sandbox.state).length, ledgers: ledgerCount() }).toEqual(before);
   });
 
+  it('a bad --plan or a contradicting --secret-id is exit 2 with no remote request at all (not even the lock read)', async () => {
+    const good = join(tmp, 'good.json');
+    const plan = JSON.parse(readFileSync(good, 'utf8')) as { targets: unknown[] };
+    plan.targets.push(plan.targets[0]);
+    writeFileSync(join(tmp, 'twice.json'), JSON.stringify(plan));
+    writeFileSync(join(tmp, 'not-json.json'), '{"schemaVersion": 2,');
+    const cases: Array<[string[], RegExp]> = [
+      [['--plan', join(tmp, 'not-json.json')], /not-json\.json/],
+      [['--plan', join(tmp, 'no-such-plan.json')], /cannot read plan file .*no-such-plan\.json/],
+      [['--plan', join(tmp, 'twice.json')], /twice\.json lists acme more than once/],
+      [['--plan', good, '--secret-id', 'molecule/cp/other'], /--secret-id molecule\/cp\/other contradicts the plan/],
+      [['--plan', good, '--orgs', 'nobody-here'], /the plan has no tenant nobody-here/],
+    ];
+    for (const [extra, message] of cases) {
+      const mark = f.sandbox.state.requests.length;
+      const r = await f.molectl([...APPLY, ...extra]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(f.sandbox.state.requests.slice(mark).map((q) => q.action)).toEqual([]);
+    }
+  });
+
   it('an impossible value in a plan file names the field', async () => {
     const plan = JSON.parse(readFileSync(join(tmp, 'good.json'), 'utf8')) as { secret: { fingerprint: string } };
     plan.secret.fingerprint = 'sha256:nothex';
