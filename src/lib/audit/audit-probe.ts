@@ -80,8 +80,8 @@ function readListing(stdout: string): Listing {
   }
   if (end === null) return { unavailable: 'the probe printed no socket listing', settled: false };
   if (end === 'no-ss') return { unavailable: 'ss is not installed on the host', settled: true };
-  const ok = /^ok (\d+)$/.exec(end);
   if (end === 'failed') return { unavailable: 'ss failed on the host', settled: true };
+  const ok = /^ok (\d+)$/.exec(end);
   if (!ok) return { unavailable: "the socket listing's end mark is unreadable", settled: false };
   const printed = Number(ok[1]);
   if (printed !== lines)

@@ -77,7 +77,7 @@ export async function deleteOrg(deps: DeleteOrgDeps, slug: string, options: Dele
   // The cascade and the verification fail differently: a cascade that did not end is "failed";
   // a verification that could not run after the CP ended the cascade says nothing either way
   // (the org may well be gone), so it is "unverified", never "failed".
-  const failure = (error: unknown): { message: string; hint?: string } => {
+  const describePerOrgFailure = (error: unknown): { message: string; hint?: string } => {
     if (deps.signal.aborted || !isMolectlError(error) || isFatalForEveryOrg(error.code)) throw error;
     return { message: error.message, ...(error.hint === undefined ? {} : { hint: error.hint }) };
   };
@@ -92,7 +92,7 @@ export async function deleteOrg(deps: DeleteOrgDeps, slug: string, options: Dele
       },
     });
   } catch (error) {
-    return { ...base(), status: 'failed', leftovers: [], error: failure(error), elapsedMs: elapsed() };
+    return { ...base(), status: 'failed', leftovers: [], error: describePerOrgFailure(error), elapsedMs: elapsed() };
   }
   try {
     deps.onProgress?.(`${slug}: the CP ended the delete; verifying that the org and its instances are gone`);
@@ -116,7 +116,7 @@ export async function deleteOrg(deps: DeleteOrgDeps, slug: string, options: Dele
       : {};
     return { ...base(), status, leftovers: verified.leftovers, ...unknown, elapsedMs: elapsed() };
   } catch (error) {
-    const { message, hint } = failure(error);
+    const { message, hint } = describePerOrgFailure(error);
     return {
       ...base(),
       status: 'unverified',
