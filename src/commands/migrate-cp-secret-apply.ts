@@ -89,9 +89,8 @@ export const migrateCpSecretApplyCommand = defineCommand({
     const input = options;
     const waves = parseWaveSpec(input.waves);
     checkFlagsAgree(input);
-    // Another run holding the fleet is found before the probe and the question, not after.
-    await checkLocksFree(ctx, deliveryLocks(input.breakLock));
-    // A saved plan was probed when it was made; checking it for drift needs no second probe.
+    // Everything local first (the plan file, its agreement with the flags): bad input is exit 2
+    // with no remote request at all, not even the lock read.
     const savedFile = input.plan ? await readPlanFile(input.plan) : null;
     if (savedFile && input.secretId !== undefined && input.secretId !== savedFile.secret.secretId)
       throw new UsageError(
@@ -99,6 +98,9 @@ export const migrateCpSecretApplyCommand = defineCommand({
         'leave --secret-id out to apply the plan, or make a new plan with that --secret-id',
       );
     const saved = savedFile ? narrowPlan(savedFile, input.orgs) : null;
+    // Another run holding the fleet is found before the probe and the question, not after.
+    await checkLocksFree(ctx, deliveryLocks(input.breakLock));
+    // A saved plan was probed when it was made; checking it for drift needs no second probe.
     const fresh = await planMigration(ctx, {
       secretId: saved?.secret.secretId ?? input.secretId,
       orgs: input.orgs,

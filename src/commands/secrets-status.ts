@@ -1,15 +1,16 @@
 import { defineCommand } from '../lib/cli/command-definition.js';
 import { argument } from '../lib/cli/flag-declaration.js';
 import { switchFlag } from '../lib/cli/flags.js';
-import { readConsumerDrift } from '../lib/secrets/consumer-drift.js';
+import { countUnknownDrift, describeUnknownDrift, readConsumerDrift } from '../lib/secrets/consumer-drift.js';
 import { findManagedSecret } from '../lib/secrets/managed-secret.js';
 import { readSecretVersions } from '../lib/secrets/read-secret-versions.js';
 import { renderSecretStatus } from '../lib/secrets/render-secret-status.js';
-import { NotFoundError } from '../lib/errors.js';
+import { ExitCode, NotFoundError } from '../lib/errors.js';
 
 export const secretsStatusCommand = defineCommand({
   description:
-    "Show a secret's versions (stages, fingerprints, never values) and which version each consumer holds; tenants are probed read-only over SSM and shown as a histogram.",
+    "Show a secret's versions (stages, fingerprints, never values) and which version each consumer holds; tenants are probed read-only over SSM and shown as a histogram. " +
+    'Exit 5 when what a consumer (or a tenant) holds could not be observed (unknown).',
   args: [argument('name', 'secret name from `molectl secrets list` (e.g. cp-shared-secret)')],
   flags: {
     probe: switchFlag('--no-probe', 'do not probe the tenants (their consumer shows as unknown)'),
@@ -28,6 +29,8 @@ export const secretsStatusCommand = defineCommand({
         `create it with: molectl secrets put ${secret.name} --value-file <file>`,
       );
     const drift = await readConsumerDrift(ctx, secret, versions, { probeTenants: options.probe !== false });
+    // Unknown is never folded into a clean answer (design.md, "Verdicts"): counted, and exit 5.
+    const unknown = countUnknownDrift(drift);
     await ctx.out.result(
       {
         name: secret.name,
@@ -36,9 +39,12 @@ export const secretsStatusCommand = defineCommand({
         lastChangedAt: versions.lastChangedAt,
         versions: versions.versions,
         consumers: drift,
+        unknown,
       },
       (_d, style) => renderSecretStatus(secret, versions, drift, style),
     );
-    return 0;
+    if (unknown.consumers === 0) return ExitCode.ok;
+    ctx.out.warn(`${describeUnknownDrift(unknown, drift.length)}: what they hold could not be observed (exit 5)`);
+    return ExitCode.partial;
   },
 });

@@ -28,7 +28,9 @@ export const FAULT_SPEC_FORMS = [
   'pages=sparse|endless',
   'stage-moves=ignored',
   'ssm-get-lag=<n>',
+  'ssm-output-cut=<head chars>:<tail chars>',
   'pending-stages=ignored',
+  'write-version-id=omitted|empty',
   'ec2-filters=ignored',
   'latency=<n>ms|<n>s',
   'cp5xx=<0..1>',
@@ -113,9 +115,21 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
       if (!/^\d+$/.test(value)) throw badItem(item, 'expected a count of reads');
       faults.getInvocationLag = Number(value);
       return;
+    case 'ssm-output-cut': {
+      const m = /^(\d+):(\d+)$/.exec(value);
+      if (!m || Number(m[1]) + Number(m[2]) === 0)
+        throw badItem(item, 'expected <head chars>:<tail chars>, e.g. 600:30 (0:400 keeps the last 400)');
+      faults.ssmOutputCut = { head: Number(m[1]), tail: Number(m[2]) };
+      return;
+    }
     case 'pending-stages':
       if (value !== 'ignored') throw badItem(item, 'expected pending-stages=ignored');
       faults.ignoreVersionStages = true;
+      return;
+    case 'write-version-id':
+      if (value !== 'omitted' && value !== 'empty')
+        throw badItem(item, 'expected write-version-id=omitted or write-version-id=empty');
+      faults.writeVersionId = value;
       return;
     case 'ec2-filters':
       if (value !== 'ignored') throw badItem(item, 'expected ec2-filters=ignored');

@@ -173,6 +173,15 @@ export interface FaultConfig {
    * finished: the two APIs are not read from one consistent snapshot.
    */
   getInvocationLag?: number;
+  /**
+   * Every SSM output (GetCommandInvocation's stdout and stderr, ListCommandInvocations' preview)
+   * longer than head + tail keeps its first `head` and last `tail` characters, joined by a line
+   * break, instead of AWS's first 24,000 / 8,000 / 2,500: an endpoint that cuts the middle out,
+   * or (head 0) keeps the last characters.
+   */
+  ssmOutputCut?: { head: number; tail: number };
+  /** PutSecretValue and CreateSecret answer without their VersionId (omitted) or with an empty one. */
+  writeVersionId?: 'omitted' | 'empty';
   /** PutSecretValue ignores VersionStages: every new version becomes AWSCURRENT (an emulator without staging). */
   ignoreVersionStages?: boolean;
   /** DescribeInstances ignores its Filters (tags, states) and answers every instance (InstanceIds still apply). */

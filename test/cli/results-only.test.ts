@@ -81,7 +81,8 @@ const SAMPLES: Record<string, Sample> = {
     argv: (w) => [...SANDBOX, 'migrate', 'cp-secret', 'rollback', w.lastRun('migrate cp-secret apply')],
   },
   'secrets list': { argv: () => ['secrets', 'list'] },
-  'secrets status': { argv: () => ['secrets', 'status', 'cp-shared-secret', '--no-probe'] },
+  // --no-probe leaves the tenants consumer unknown: exit 5 is the status's verdict.
+  'secrets status': { argv: () => ['secrets', 'status', 'cp-shared-secret', '--no-probe'], code: 5 },
   'secrets put': {
     argv: (w) => [...SANDBOX, 'secrets', 'put', 'cp-admin-api-token', '--value-file', join(w.dir, 'value.txt')],
   },

@@ -40,6 +40,9 @@ describe('bad input stops a run before anything remote happens (exit 2)', { time
     [['--soak', '48h'], /--soak: must be at most 1d/],
     [['--health-timeout', '0.1s'], /--health-timeout: must be at least 1s/],
     [['--max-errors', '0x10'], /--max-errors: "0x10" is not a whole number/],
+    // Percentages are cumulative: one below an earlier one is a wave that can never hold anyone.
+    [['--waves', '50%,10%'], /^error: --waves: "10%" is not above the earlier "50%"/m],
+    [['--waves', '1,100%,5'], /^error: --waves: "5" comes after "100%"/m],
     [['--max-errors', ''], /--max-errors/],
     [
       ['--max-concurrency', '1001'],
@@ -97,6 +100,28 @@ describe('bad input stops a run before anything remote happens (exit 2)', { time
       /^error: --secret-id molecule\/cp\/other contradicts the plan, which pins \S+; nothing was changed$/m,
     );
     expect({ changes: changes(f.sandbox.state).length, ledgers: ledgerCount() }).toEqual(before);
+  });
+
+  it('a bad --plan or a contradicting --secret-id is exit 2 with no remote request at all (not even the lock read)', async () => {
+    const good = join(tmp, 'good.json');
+    const plan = JSON.parse(readFileSync(good, 'utf8')) as { targets: unknown[] };
+    plan.targets.push(plan.targets[0]);
+    writeFileSync(join(tmp, 'twice.json'), JSON.stringify(plan));
+    writeFileSync(join(tmp, 'not-json.json'), '{"schemaVersion": 2,');
+    const cases: Array<[string[], RegExp]> = [
+      [['--plan', join(tmp, 'not-json.json')], /not-json\.json/],
+      [['--plan', join(tmp, 'no-such-plan.json')], /cannot read plan file .*no-such-plan\.json/],
+      [['--plan', join(tmp, 'twice.json')], /twice\.json lists acme more than once/],
+      [['--plan', good, '--secret-id', 'molecule/cp/other'], /--secret-id molecule\/cp\/other contradicts the plan/],
+      [['--plan', good, '--orgs', 'nobody-here'], /the plan has no tenant nobody-here/],
+    ];
+    for (const [extra, message] of cases) {
+      const mark = f.sandbox.state.requests.length;
+      const r = await f.molectl([...APPLY, ...extra]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(f.sandbox.state.requests.slice(mark).map((q) => q.action)).toEqual([]);
+    }
   });
 
   it('an impossible value in a plan file names the field', async () => {

@@ -469,3 +469,36 @@ describe('molectl fleet audit: reports', () => {
     expect(summary).toContain('| `admin-token-exposed` | high | 2 | **1** | 0 |');
   });
 });
+
+describe('molectl fleet audit: a socket listing cut short never passes unexpected-listener', () => {
+  let h: Harness;
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  // The probe's output is its result line, the ss listing, then the end mark. An endpoint that cuts
+  // the middle out (keeps the first 600 and the last 30 characters) drops acme's stray python3
+  // listener and still shows the result line and the end mark; one that keeps only the last
+  // characters drops the front. Either way the listing is not whole, and the check is unknown.
+  it.each([
+    ['cut in the middle', '600:30'],
+    ['cut at the front', '0:400'],
+  ])('%s (ssm-output-cut=%s): unknown, exit 5', async (_what, cut) => {
+    await h?.stop();
+    h = await startHarness({ tenants: 2, preCutover: 0, faults: `listener=acme:9999,ssm-output-cut=${cut}` });
+    const run = await h.run(['fleet', 'audit', '--checks', 'unexpected-listener', '-o', 'json']);
+    const doc = json(run.stdout);
+    expect(run.code, run.stderr).toBe(5);
+    expect(doc.checks.find((c) => c.id === 'unexpected-listener')).toMatchObject({ pass: 0, fail: 0, unknown: 2 });
+    const acme = doc.tenants.find((t) => t.tenant === 'acme')!.findings;
+    expect(acme).toEqual([expect.objectContaining({ check: 'unexpected-listener', status: 'unknown' })]);
+  });
+
+  it('names the cut when the end mark survives it', async () => {
+    await h?.stop();
+    h = await startHarness({ tenants: 1, preCutover: 0, faults: 'listener=acme:9999,ssm-output-cut=600:30' });
+    const run = await h.run(['fleet', 'audit', '--checks', 'unexpected-listener', '-o', 'json']);
+    const [finding] = json(run.stdout).tenants.find((t) => t.tenant === 'acme')!.findings;
+    expect(finding!.detail).toMatch(/the socket listing came back cut: \d+ of 6 socket line\(s\)/);
+  });
+});

@@ -68,6 +68,25 @@ describe('molectl org create', () => {
     expect(run.stdout).toMatch(/org unrouted-org created: id .*, running after/);
   });
 
+  it.each([
+    ['answers while provisioning', false],
+    ['answers 404 until it runs', true],
+  ])('asks the edge route once per poll for a new org off a capped page (the route %s)', async (_what, runningOnly) => {
+    h.sandbox.state.faults.flags['orgPageCap'] = 1;
+    if (runningOnly) h.sandbox.state.faults.flags['instanceRouteRunningOnly'] = true;
+    const slug = runningOnly ? 'edge-once-b' : 'edge-once-a';
+    const mark = h.sandbox.state.requests.length;
+    const run = await h.run(['org', 'create', slug, '--no-health', '--timeout', '20s']);
+    expect(run.code, run.stderr).toBe(0);
+    const sent = h.sandbox.state.requests.slice(mark).map((r) => r.action);
+    // From the create on, each poll is one read of the list page, then the per-org routes.
+    const polls = sent.slice(sent.indexOf('POST /cp/admin/orgs'));
+    const lists = polls.filter((a) => a === 'GET /cp/admin/orgs').length;
+    const edge = polls.filter((a) => a === `GET /cp/orgs/${slug}/instance`).length;
+    expect(lists).toBeGreaterThan(0);
+    expect(edge).toBeLessThanOrEqual(lists);
+  });
+
   it('exits 1 with the console hint when provisioning fails', async () => {
     h.sandbox.state.faults.provisionFail = ['broken-org'];
     const run = await h.run(['org', 'create', 'broken-org', '--timeout', '20s']);

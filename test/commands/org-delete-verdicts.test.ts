@@ -78,3 +78,66 @@ describe('org delete verdicts that no HTTP status gives', { timeout: 60_000 }, (
     expect(lastLedger().targets['still-listed']!.detail).toMatchObject({ cpAnswered404: true });
   });
 });
+
+describe('the verification cannot run after the CP accepted the delete', { timeout: 120_000 }, () => {
+  // Once a DELETE is answered 2xx, every AWS and CP connection drops (AWS unreachable): the
+  // cascade may well have finished, but nothing can confirm it.
+  let g: Harness;
+  beforeAll(async () => {
+    g = await startHarness({
+      tenants: 1,
+      onRequest: (r) => {
+        if (r.action.startsWith('DELETE /cp/admin/tenants/') && r.status >= 200 && r.status < 300)
+          g.sandbox.state.faults.connectionResetRate = 1;
+      },
+    });
+  });
+  afterAll(() => g.stop());
+  beforeEach(() => {
+    g.sandbox.state.faults = defaultFaults();
+  });
+  const seed = (slug: string, hoursOld = 0): void => {
+    completeOrgProvisioning(
+      g.sandbox.state,
+      createOrgRow(g.sandbox.state, {
+        slug,
+        name: slug,
+        ownerUserId: 'u',
+        preCutover: false,
+        createdAt: new Date(Date.now() - hoursOld * 3_600_000),
+      }),
+      1,
+    );
+  };
+
+  it('org delete: unverified (exit 1), saying what could not be checked, never "was not deleted"', async () => {
+    seed('gone-unseen');
+    const run = await g.run([...deleteArgs('gone-unseen'), '--timeout', '20s']);
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stdout).toMatch(/gone-unseen +unverified/);
+    expect(run.stdout).toMatch(
+      /the CP accepted the delete, but whether org "gone-unseen" and its instances are gone could not be checked: /,
+    );
+    expect(run.stderr).not.toMatch(/was not deleted|cascade did not finish/);
+    expect(g.sandbox.state.orgs.has('gone-unseen')).toBe(false);
+  });
+
+  it('org gc --execute: the org is counted unverified, not failed (exit 5)', async () => {
+    seed('zz-gc-unseen', 5);
+    const run = await g.run([
+      ...['--env', 'sandbox', '--yes', 'org', 'gc', '--prefix', 'zz-gc-', '--older-than', '1h', '--execute'],
+      ...['--timeout', '20s', '-o', 'json'],
+    ]);
+    expect(run.code, run.stderr).toBe(5);
+    const doc = JSON.parse(run.stdout) as {
+      outcomes: Array<{ slug: string; status: string; error?: { message: string } }>;
+    };
+    expect(doc.outcomes).toEqual([
+      expect.objectContaining({
+        slug: 'zz-gc-unseen',
+        status: 'unverified',
+        error: expect.objectContaining({ message: expect.stringMatching(/could not be checked/) }),
+      }),
+    ]);
+  });
+});

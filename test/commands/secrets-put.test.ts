@@ -220,3 +220,27 @@ describe('secrets put read-back', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe('secrets put against a Secrets Manager that answers a write without a VersionId', () => {
+  it.each([
+    ['PutSecretValue', true],
+    ['CreateSecret', false],
+  ])('%s without a VersionId is exit 1 naming the answer', async (operation, exists) => {
+    const f = await startSandboxFixture({ tenants: 1, faults: 'write-version-id=omitted' });
+    const dir = mkdtempSync(join(tmpdir(), 'molectl-put-'));
+    try {
+      const id = exists ? 'molecule/cp/provision-shared-secret' : 'molecule/cp/admin-api-token';
+      const name = exists ? 'cp-shared-secret' : 'cp-admin-api-token';
+      const path = join(dir, 'v');
+      writeFileSync(path, 'a-value-stored-without-an-id-0123456789');
+      const r = await f.molectl(['--env', 'sandbox', '--yes', 'secrets', 'put', name, '--value-file', path]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain(`Secrets Manager answered ${operation} for ${id} without a VersionId`);
+      expect(r.stderr).toContain(`molectl secrets status ${name}`);
+      expect(ledgerText(f.stateDir)).toContain('"outcome":"no-version-id"');
+    } finally {
+      await f.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

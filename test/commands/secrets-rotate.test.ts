@@ -513,3 +513,50 @@ describe('a Secrets Manager that ignores VersionStages', { timeout: 120_000 }, (
     expect(ledger.targets.create).toMatchObject({ state: 'failed', outcome: 'not-pending' });
   });
 });
+
+describe('a Secrets Manager whose PutSecretValue answers without a VersionId', { timeout: 120_000 }, () => {
+  it.each([
+    ['omitted', 'write-version-id=omitted'],
+    ['empty', 'write-version-id=empty'],
+    ['omitted, and the version landed as AWSCURRENT', 'write-version-id=omitted,pending-stages=ignored'],
+  ])('%s: stops before any consumer, AWSCURRENT where it was (exit 1)', async (_what, faults) => {
+    const f = await startAdminTokenSandbox(faults);
+    try {
+      const { state } = f.sandbox;
+      const before = stageMap(state, ADMIN_ID);
+      const current = valueOf(state, ADMIN_ID, 'AWSCURRENT');
+      const since = state.requests.length;
+      const r = await f.molectl(ROTATE_ADMIN, { env: deployServicesEnv() });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain(
+        `Secrets Manager answered PutSecretValue for ${ADMIN_ID} without a VersionId: the new version cannot be pinned, so no consumer was changed`,
+      );
+      expect(stageMap(state, ADMIN_ID).AWSCURRENT).toBe(before.AWSCURRENT);
+      expect(valueOf(state, ADMIN_ID, 'AWSCURRENT')).toBe(current);
+      const changed = state.requests
+        .slice(since)
+        .filter(
+          (q) =>
+            (q.service === 'railway' && /\bmutation\b/.test(q.body)) ||
+            (q.service === 'gitea' && q.action.startsWith('PUT')),
+        );
+      expect(changed).toEqual([]);
+      const ledger = JSON.parse(ledgers(f.stateDir)) as {
+        status: string;
+        targets: Record<string, { state: string; outcome: string }>;
+      };
+      expect(ledger.status).toBe('failed');
+      expect(ledger.targets.create).toMatchObject({ state: 'failed', outcome: 'no-version-id' });
+      // The AWSPENDING it may have left is removed as the hint says.
+      expect(Boolean(stageMap(state, ADMIN_ID).AWSPENDING)).toBe(!faults.includes('pending-stages'));
+      if (stageMap(state, ADMIN_ID).AWSPENDING) {
+        expect(r.stderr).toContain('molectl secrets rotate cp-admin-api-token --abort-pending');
+        const aborted = await f.molectl([...ROTATE_ADMIN, '--abort-pending'], { env: deployServicesEnv() });
+        expect(aborted.code, aborted.stderr).toBe(0);
+        expect(stageMap(state, ADMIN_ID)).toEqual({ AWSCURRENT: before.AWSCURRENT });
+      }
+    } finally {
+      await f.stop();
+    }
+  });
+});

@@ -64,6 +64,24 @@ describe('secrets list and status', () => {
     expect(r.stdout + r.stderr + text.stdout + text.stderr).not.toContain(value);
   });
 
+  it('status exits 5 and counts the unknowns when a consumer or a tenant cannot be read', async () => {
+    // --no-probe: the tenants consumer is not read at all.
+    const unprobed = await run(['secrets', 'status', 'cp-shared-secret', '--no-probe']);
+    expect(unprobed.code).toBe(5);
+    expect(unprobed.stderr).toContain('1 of 2 consumer(s) unknown');
+    // One tenant's agent offline: that tenant is unknown, the consumer is mixed.
+    f.sandbox.state.faults.offlineHosts.push('beta');
+    try {
+      const r = await run(['secrets', 'status', 'cp-shared-secret', '-o', 'json']);
+      expect(r.code).toBe(5);
+      const doc = JSON.parse(r.stdout) as { unknown: { consumers: number; tenants: number } };
+      expect(doc.unknown).toEqual({ consumers: 1, tenants: 1 });
+      expect(r.stderr).toContain('1 of 2 consumer(s) unknown (1 tenant(s) not observed)');
+    } finally {
+      f.sandbox.state.faults.offlineHosts.length = 0;
+    }
+  });
+
   it('status of an unknown name exits 4, of an unstored secret exits 4 with the put hint', async () => {
     expect((await run(['secrets', 'status', 'nope'])).code).toBe(4);
     const missing = await run(['secrets', 'status', 'cp-admin-api-token', '--no-probe']);

@@ -240,7 +240,7 @@ export class AwsDoor implements AwsApi, AwsInvoker {
     value: string;
     clientRequestToken?: string;
     stages?: string[];
-  }): Promise<{ versionId: string; stages: string[] }> {
+  }): Promise<{ versionId: string | null; stages: string[] }> {
     return putSecretValue(this, input);
   }
 
@@ -262,7 +262,7 @@ export class AwsDoor implements AwsApi, AwsInvoker {
     value: string;
     description?: string;
     clientRequestToken?: string;
-  }): Promise<{ arn: string; versionId: string }> {
+  }): Promise<{ arn: string; versionId: string | null }> {
     return createSecret(this, input);
   }
 }

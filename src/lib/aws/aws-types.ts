@@ -207,7 +207,7 @@ export interface AwsApi {
     value: string;
     clientRequestToken?: string;
     stages?: string[];
-  }): Promise<{ versionId: string; stages: string[] }>;
+  }): Promise<{ versionId: string | null; stages: string[] }>;
   updateSecretVersionStage(input: {
     secretId: string;
     stage: string;
@@ -220,5 +220,5 @@ export interface AwsApi {
     value: string;
     description?: string;
     clientRequestToken?: string;
-  }): Promise<{ arn: string; versionId: string }>;
+  }): Promise<{ arn: string; versionId: string | null }>;
 }

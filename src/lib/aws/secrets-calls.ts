@@ -89,10 +89,19 @@ export async function getSecretValue(
   );
 }
 
+/**
+ * The version a write created, as its answer names it. Null when the answer has no VersionId (or
+ * an empty one): the caller must not pin, record or read back "version ''" (an empty id reads
+ * AWSCURRENT), so each caller decides what stopping safely means.
+ */
+export interface WrittenVersion {
+  versionId: string | null;
+}
+
 export async function putSecretValue(
   aws: AwsInvoker,
   input: { secretId: string; value: string; clientRequestToken?: string; stages?: string[] },
-): Promise<{ versionId: string; stages: string[] }> {
+): Promise<WrittenVersion & { stages: string[] }> {
   aws.redactor.register(input.value, 'secret');
   return aws.invoke(
     'secretsmanager',
@@ -107,7 +116,7 @@ export async function putSecretValue(
         }),
         sendOptions,
       );
-      return { versionId: answer.VersionId ?? '', stages: answer.VersionStages ?? [] };
+      return { versionId: answer.VersionId || null, stages: answer.VersionStages ?? [] };
     },
     { target: `secret ${input.secretId}` },
   );
@@ -157,7 +166,7 @@ export async function listSecrets(aws: AwsInvoker, filter: { namePrefix?: string
 export async function createSecret(
   aws: AwsInvoker,
   input: { name: string; value: string; description?: string; clientRequestToken?: string },
-): Promise<{ arn: string; versionId: string }> {
+): Promise<WrittenVersion & { arn: string }> {
   aws.redactor.register(input.value, 'secret');
   return aws.invoke(
     'secretsmanager',
@@ -172,7 +181,7 @@ export async function createSecret(
         }),
         sendOptions,
       );
-      return { arn: answer.ARN ?? '', versionId: answer.VersionId ?? '' };
+      return { arn: answer.ARN ?? '', versionId: answer.VersionId || null };
     },
     { target: `secret ${input.name}` },
   );

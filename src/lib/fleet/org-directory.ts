@@ -14,8 +14,12 @@ export const ORG_LIST_LIMIT = 500;
  */
 export type OrgLookup =
   | { state: 'listed'; row: OrgRow }
-  /** The CP knows the org but gave no readable row for it: its id is unconfirmed. */
-  | { state: 'exists'; row: null; evidence: string }
+  /**
+   * The CP knows the org but gave no readable row for it: its id is unconfirmed. `edge` is what
+   * the per-org route answered when the lookup asked it (its status, or 404: no routable
+   * instance), so a caller that needs the status does not ask the same route again.
+   */
+  | { state: 'exists'; row: null; evidence: string; edge?: { status: string } | 'not-found' }
   | { state: 'absent'; evidence: string }
   | { state: 'unknown'; reason: string };
 
@@ -99,11 +103,12 @@ export class OrgDirectory {
 
   private async confirmBySlug(slug: string): Promise<OrgLookup> {
     try {
-      await this.cp.getOrgInstance(slug);
+      const answer = await this.cp.getOrgInstance(slug);
       return {
         state: 'exists',
         row: null,
         evidence: `the CP's per-org route answers for it (not on the listed page of ${this.page.rows.length})`,
+        edge: { status: answer.instance.status },
       };
     } catch (error) {
       // A tag value no CP route could name cannot be an org's slug either.
@@ -140,6 +145,7 @@ export class OrgDirectory {
         state: 'exists',
         row: null,
         evidence: 'the admin API knows it (its per-org edge route answered 404: no routable instance)',
+        edge: 'not-found',
       };
     } catch (error) {
       if (!(error instanceof NotFoundError))

@@ -9,7 +9,40 @@ import { UsageError } from '../errors.js';
 
 export type WaveStep = { kind: 'count'; value: number } | { kind: 'percent'; value: number };
 
+/**
+ * A `--waves` flag: the syntax of every step, then their order. A percentage not above an earlier
+ * one, or any step after 100%, is a wave that no fleet size can fill: refused with the flags.
+ */
 export function parseWaveSpec(spec: string): WaveStep[] {
+  const steps = readWaveSteps(spec);
+  let highest: { text: string; value: number } | null = null;
+  for (const step of steps) {
+    const text = formatStep(step);
+    if (highest?.value === 100)
+      throw new UsageError(
+        `--waves: "${text}" comes after "100%", which already takes every tenant, so that wave would always be empty`,
+        `end the list at 100%, for example --waves 1,5,25%,100%`,
+      );
+    if (step.kind !== 'percent') continue;
+    if (highest && step.value <= highest.value)
+      throw new UsageError(
+        `--waves: "${text}" is not above the earlier "${highest.text}": percentages are cumulative (the share of tenants done after that wave), so that wave would always be empty`,
+        `give percentages in increasing order, for example --waves 1,5,25%,100%`,
+      );
+    highest = { text, value: step.value };
+  }
+  return steps;
+}
+
+function formatStep(step: WaveStep): string {
+  return step.kind === 'percent' ? `${step.value}%` : String(step.value);
+}
+
+/**
+ * The steps as written, syntax only. A run's ledger is read with this: a spec an older molectl
+ * accepted stays resumable, and its empty waves are simply skipped, as they were then.
+ */
+export function readWaveSteps(spec: string): WaveStep[] {
   const steps = spec.split(',').map((raw) => {
     const text = raw.trim();
     const pct = /^(\d{1,3}(?:\.\d+)?)%$/.exec(text);

@@ -14,7 +14,8 @@ export interface DeleteOutcome {
   slug: string;
   /**
    * deleted: verified gone (the CP confirms no such org, EC2 no live instance tagged with it);
-   * leftovers: something is still there; unverified: the CP's side could not be judged;
+   * leftovers: something is still there; unverified: the CP ended the cascade but its result
+   * could not be judged (the CP's side unknown, or the verification could not run);
    * failed: the cascade did not finish.
    */
   status: DeleteStatus;
@@ -73,6 +74,13 @@ export async function deleteOrg(deps: DeleteOrgDeps, slug: string, options: Dele
     purgeIds: attemptLog.flatMap((a) => (a.purgeId ? [a.purgeId] : [])),
     cpAnswered404: attemptLog.some((a) => a.answer === 'HTTP 404'),
   });
+  // The cascade and the verification fail differently: a cascade that did not end is "failed";
+  // a verification that could not run after the CP ended the cascade says nothing either way
+  // (the org may well be gone), so it is "unverified", never "failed".
+  const describePerOrgFailure = (error: unknown): { message: string; hint?: string } => {
+    if (deps.signal.aborted || !isMolectlError(error) || isFatalForEveryOrg(error.code)) throw error;
+    return { message: error.message, ...(error.hint === undefined ? {} : { hint: error.hint }) };
+  };
   try {
     await runDeleteCascade(deps, slug, {
       deadline,
@@ -83,6 +91,10 @@ export async function deleteOrg(deps: DeleteOrgDeps, slug: string, options: Dele
         await deps.onAttempt?.(attempt);
       },
     });
+  } catch (error) {
+    return { ...base(), status: 'failed', leftovers: [], error: describePerOrgFailure(error), elapsedMs: elapsed() };
+  }
+  try {
     deps.onProgress?.(`${slug}: the CP ended the delete; verifying that the org and its instances are gone`);
     const verified = await verifyOrgGone(deps, slug, {
       deadline,
@@ -104,13 +116,15 @@ export async function deleteOrg(deps: DeleteOrgDeps, slug: string, options: Dele
       : {};
     return { ...base(), status, leftovers: verified.leftovers, ...unknown, elapsedMs: elapsed() };
   } catch (error) {
-    if (deps.signal.aborted || !isMolectlError(error) || isFatalForEveryOrg(error.code)) throw error;
-    const hint = error.hint === undefined ? {} : { hint: error.hint };
+    const { message, hint } = describePerOrgFailure(error);
     return {
       ...base(),
-      status: 'failed',
+      status: 'unverified',
       leftovers: [],
-      error: { message: error.message, ...hint },
+      error: {
+        message: `the CP accepted the delete, but whether org "${slug}" and its instances are gone could not be checked: ${message}`,
+        hint: `check with \`molectl org show ${slug}\`${hint ? `; ${hint}` : ''}`,
+      },
       elapsedMs: elapsed(),
     };
   }

@@ -126,6 +126,9 @@ async function readStatus(cp: OrgDirectoryCp, slug: string): Promise<{ status: s
   // Known to the CP without a readable row: the edge route carries a status too, once the org
   // has a routable instance (a CP may answer 404 there until then: the admin API knows the org).
   if (lookup.state === 'exists') {
+    // The lookup may have asked the edge route already (an org off the list page): once per poll.
+    if (lookup.edge === 'not-found') return { status: 'not routable yet', row: null };
+    if (lookup.edge) return { status: lookup.edge.status, row: null };
     try {
       return { status: (await cp.getOrgInstance(slug)).instance.status, row: null };
     } catch (error) {

@@ -59,6 +59,53 @@ export async function checkStagedAsPending(
   throw error;
 }
 
+/**
+ * The PutSecretValue answer named no version (or an empty one): the value was stored, but no
+ * consumer may be moved to a version that cannot be pinned (an empty id reads AWSCURRENT, the old
+ * value, and "finish" would have nothing to move AWSCURRENT to). As for a version that landed
+ * outside AWSPENDING: AWSCURRENT is put back where it was if the write moved it, and the run stops
+ * with no consumer changed.
+ */
+export async function stopOnVersionlessPut(
+  ctx: Context,
+  run: RotationRun,
+  ledger: RunLedger,
+  createTarget: string,
+): Promise<never> {
+  const secretId = run.secret.secretId;
+  const currentHolder = async (): Promise<string | undefined> =>
+    (await ctx.aws.describeSecret(secretId))?.versions.find((v) => v.stages.includes(AWSCURRENT))?.versionId;
+  const holder = await currentHolder();
+  let restored = holder === run.current.versionId;
+  let putBackFailure = '';
+  if (!restored && holder) {
+    await ctx.aws
+      .updateSecretVersionStage({
+        secretId,
+        stage: AWSCURRENT,
+        moveToVersionId: run.current.versionId,
+        removeFromVersionId: holder,
+      })
+      .catch((error: unknown) => {
+        putBackFailure = ` (${error instanceof Error ? error.message.split('\n')[0] : 'the move failed'})`;
+      });
+    restored = (await currentHolder()) === run.current.versionId;
+  }
+  const error = new MolectlError(
+    `Secrets Manager answered PutSecretValue for ${secretId} without a VersionId: the new version cannot be pinned, so no consumer was changed${
+      restored ? '' : `, and AWSCURRENT could not be put back on ${run.current.versionId}${putBackFailure}`
+    }`,
+    {
+      code: ExitCode.failed,
+      hint: restored
+        ? `look with \`molectl secrets status ${run.secret.name}\` (the value was written with ClientRequestToken ${ledger.id}); remove an AWSPENDING it left with \`molectl secrets rotate ${run.secret.name} --abort-pending\``
+        : `put it back: aws secretsmanager update-secret-version-stage --secret-id ${secretId} --version-stage AWSCURRENT --move-to-version-id ${run.current.versionId}${holder ? ` --remove-from-version-id ${holder}` : ''}`,
+    },
+  );
+  await ledger.updateTarget(createTarget, { state: 'failed', outcome: 'no-version-id', error });
+  throw error;
+}
+
 /** The consumers hold `to`, but Secrets Manager does not show it as AWSCURRENT: unverified, not finished. */
 export async function failFinish(
   run: RotationRun,

@@ -141,6 +141,31 @@ async function readOne(
   };
 }
 
+/** What `secrets status` could not observe: consumers whose holding is unknown in whole or in part. */
+export interface UnknownDrift {
+  /** Consumers shown as unknown, or fleet consumers with at least one tenant unknown. */
+  consumers: number;
+  /** Tenants whose value could not be read (agent offline, probe failed, unmanaged). */
+  tenants: number;
+}
+
+export function countUnknownDrift(drift: ConsumerDrift[]): UnknownDrift {
+  let consumers = 0;
+  let tenants = 0;
+  for (const d of drift) {
+    const unknownTenants = d.histogram?.unknown ?? 0;
+    if (d.holds === 'unknown' || unknownTenants > 0) consumers += 1;
+    tenants += unknownTenants;
+  }
+  return { consumers, tenants };
+}
+
+/** "1 of 2 consumer(s) unknown (3 tenant(s) not observed)" */
+export function describeUnknownDrift(unknown: UnknownDrift, total: number): string {
+  const tenants = unknown.tenants > 0 ? ` (${unknown.tenants} tenant(s) not observed)` : '';
+  return `${unknown.consumers} of ${total} consumer(s) unknown${tenants}`;
+}
+
 /** The on-tenant script (scripts/tenant-cp-secret.sh) reads and writes this one variable. */
 export const TENANT_SECRET_VARIABLE = 'MOLECULE_CP_SHARED_SECRET';
 

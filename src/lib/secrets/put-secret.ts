@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { MolectlError } from '../errors.js';
+import { ExitCode, MolectlError } from '../errors.js';
 import { describeSecret as showSecret, fingerprintOf } from '../output/fingerprint.js';
 import type { RunLedger } from '../runs/run-ledger.js';
 import type { ManagedSecret } from './managed-secret.js';
@@ -33,7 +33,7 @@ export async function putSecret(
   ledger: RunLedger,
 ): Promise<PutResult> {
   const token = ledger.id;
-  let versionId: string;
+  let versionId: string | null;
   if (existed) {
     versionId = (
       await ctx.aws.putSecretValue({
@@ -53,6 +53,7 @@ export async function putSecret(
       })
     ).versionId;
   }
+  if (!versionId) return failVersionless(secret, existed ? 'PutSecretValue' : 'CreateSecret', ledger);
   await ledger.updateTarget(secret.name, { state: 'in-progress', remoteIds: { versionId } });
   await ledger.recordEvent(`${existed ? 'put a new version' : 'created the secret with version'} ${versionId}`, {
     target: secret.name,
@@ -83,4 +84,26 @@ export async function putSecret(
   });
   await ledger.setStatus(ok ? 'succeeded' : 'failed');
   return result;
+}
+
+/**
+ * A write whose answer names no version: something was stored, but reading "version ''" back would
+ * read whatever is AWSCURRENT, so the read-back could not tell this value from another. A hard
+ * error, recorded, naming the answer.
+ */
+async function failVersionless(
+  secret: ManagedSecret,
+  operation: 'PutSecretValue' | 'CreateSecret',
+  ledger: RunLedger,
+): Promise<never> {
+  const error = new MolectlError(
+    `Secrets Manager answered ${operation} for ${secret.secretId} without a VersionId: the value was sent, but which version holds it cannot be read back`,
+    {
+      code: ExitCode.failed,
+      hint: `look with \`molectl secrets status ${secret.name}\` (its fingerprints show whether AWSCURRENT holds the value); this endpoint does not answer as Secrets Manager does`,
+    },
+  );
+  await ledger.updateTarget(secret.name, { state: 'failed', outcome: 'no-version-id', error });
+  await ledger.setStatus('failed');
+  throw error;
 }

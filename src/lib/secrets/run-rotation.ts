@@ -9,7 +9,7 @@ import { setConsumer, type ConsumerSettings, type VersionToSet } from './consume
 import { abortPending, finishFailure, putBack } from './put-back-consumers.js';
 import type { ManagedSecret } from './managed-secret.js';
 import { AWSCURRENT, AWSPENDING } from '../aws/secret-stages.js';
-import { checkStagedAsPending, failFinish } from './confirm-rotation-stages.js';
+import { checkStagedAsPending, failFinish, stopOnVersionlessPut } from './confirm-rotation-stages.js';
 import type { RotationMode } from './rotation-plan.js';
 
 /**
@@ -206,6 +206,8 @@ async function createPending(ctx: Context, run: RotationRun, ledger: RunLedger):
     clientRequestToken: ledger.id,
     stages: [AWSPENDING],
   });
+  if (!put.versionId) return stopOnVersionlessPut(ctx, run, ledger, CREATE);
+  const pinned = { versionId: put.versionId, stages: put.stages };
   const version = { secretId: run.secret.secretId, versionId: put.versionId, value, fingerprint: fingerprintOf(value) };
   const record = {
     remoteIds: { versionId: put.versionId },
@@ -214,7 +216,7 @@ async function createPending(ctx: Context, run: RotationRun, ledger: RunLedger):
   // The version exists from here on: recorded at once, but created (succeeded) only once it is
   // seen staged as AWSPENDING and not AWSCURRENT.
   await ledger.updateTarget(CREATE, { state: 'in-progress', ...record });
-  await checkStagedAsPending(ctx, run, ledger, put, CREATE);
+  await checkStagedAsPending(ctx, run, ledger, pinned, CREATE);
   await ledger.updateTarget(CREATE, { state: 'succeeded', outcome: 'created', ...record });
   ctx.out.info(`created AWSPENDING version ${put.versionId} (len=${Buffer.byteLength(value)} ${version.fingerprint})`);
   return version;

@@ -1,6 +1,6 @@
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
-import { parseWaveSpec } from '../fleet/plan-waves.js';
+import { readWaveSteps } from '../fleet/plan-waves.js';
 import { formatEnvironment, type Environment } from '../config/run-environment.js';
 import type { RunLedgerDocument } from '../runs/run-ledger-schema.js';
 import type { RunLedger } from '../runs/run-ledger.js';
@@ -125,7 +125,7 @@ export function settingsFromLedger(doc: Readonly<RunLedgerDocument>): { settings
     waveSpec: inputs.waves,
     settings: {
       ...(inputs.canary ? { canary: inputs.canary } : {}),
-      waves: parseWaveSpec(inputs.waves),
+      waves: readWaveSteps(inputs.waves),
       maxErrors: inputs.maxErrors,
       soakMs: inputs.soakMs,
       delivery: inputs.delivery,

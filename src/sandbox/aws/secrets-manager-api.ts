@@ -22,6 +22,12 @@ import {
   updateSecretVersionStage,
 } from './secrets-store.js';
 
+/** The VersionId a write answers with; write-version-id=omitted|empty: an endpoint that leaves it out. */
+function writtenVersionId(state: SandboxState, versionId: string | undefined): { VersionId?: string } {
+  if (versionId === undefined || state.faults.writeVersionId === 'omitted') return {};
+  return { VersionId: state.faults.writeVersionId === 'empty' ? '' : versionId };
+}
+
 /** Secrets Manager (JSON 1.1, `X-Amz-Target: secretsmanager.<Op>`). */
 export function handleSecretsManagerAction(
   state: SandboxState,
@@ -40,7 +46,7 @@ export function handleSecretsManagerAction(
       });
       const version =
         value === null ? undefined : secret.versions.find((v) => v.stages.includes('AWSCURRENT'))?.versionId;
-      return reply({ ARN: secret.arn, Name: secret.name, ...(version ? { VersionId: version } : {}) });
+      return reply({ ARN: secret.arn, Name: secret.name, ...writtenVersionId(state, version) });
     }
     case 'DescribeSecret':
       return reply(describe(findSecret(state, requireString(input, 'SecretId')), state));
@@ -68,7 +74,12 @@ export function handleSecretsManagerAction(
         // pending-stages=ignored: an emulator that stores every new version as AWSCURRENT.
         stages: state.faults.ignoreVersionStages ? undefined : readStringList(input, 'VersionStages'),
       });
-      return reply({ ARN: result.arn, Name: result.name, VersionId: result.versionId, VersionStages: result.stages });
+      return reply({
+        ARN: result.arn,
+        Name: result.name,
+        ...writtenVersionId(state, result.versionId),
+        VersionStages: result.stages,
+      });
     }
     case 'UpdateSecretVersionStage': {
       // stage-moves=ignored: an emulator that accepts the call and moves nothing.

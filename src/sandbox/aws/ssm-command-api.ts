@@ -126,12 +126,20 @@ export function getCommandInvocation(state: SandboxState, input: JsonInput): Rec
     ExecutionEndDateTime: inv.finishedAt && inv.startedAt ? inv.finishedAt.toISOString() : '',
     Status: status,
     StatusDetails: statusDetails,
-    StandardOutputContent: inv.stdout.slice(0, STDOUT_CAP),
+    StandardOutputContent: capOutput(state, inv.stdout, STDOUT_CAP),
     StandardOutputUrl: '',
-    StandardErrorContent: inv.stderr.slice(0, STDERR_CAP),
+    StandardErrorContent: capOutput(state, inv.stderr, STDERR_CAP),
     StandardErrorUrl: '',
     CloudWatchOutputConfig: { CloudWatchLogGroupName: '', CloudWatchOutputEnabled: false },
   };
+}
+
+/** AWS keeps an output's first `cap` characters; the `ssm-output-cut` fault keeps both ends instead. */
+function capOutput(state: SandboxState, text: string, cap: number): string {
+  const cut = state.faults.ssmOutputCut;
+  if (!cut) return text.slice(0, cap);
+  if (text.length <= cut.head + cut.tail) return text;
+  return `${text.slice(0, cut.head)}\n${cut.tail > 0 ? text.slice(-cut.tail) : ''}`;
 }
 
 export function listCommandInvocations(state: SandboxState, input: JsonInput): Record<string, unknown> {
@@ -271,7 +279,7 @@ function renderInvocation(
             ResponseCode: inv.responseCode,
             ...(inv.startedAt ? { ResponseStartDateTime: inv.startedAt } : {}),
             ...(inv.finishedAt && inv.startedAt ? { ResponseFinishDateTime: inv.finishedAt } : {}),
-            Output: output.slice(0, PLUGIN_OUTPUT_CAP),
+            Output: capOutput(state, output, PLUGIN_OUTPUT_CAP),
             StandardOutputUrl: '',
             StandardErrorUrl: '',
             OutputS3Region: '',

@@ -134,8 +134,8 @@ describe('AwsDoor over the simulated AWS APIs', () => {
     await door.updateSecretVersionStage({
       secretId: 'molecule/test/rotating',
       stage: 'AWSCURRENT',
-      moveToVersionId: put.versionId,
-      removeFromVersionId: created.versionId,
+      moveToVersionId: put.versionId!,
+      removeFromVersionId: created.versionId!,
     });
     const described = await door.describeSecret('molecule/test/rotating');
     expect(described!.versions.find((v) => v.versionId === put.versionId)!.stages).toContain('AWSCURRENT');

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/lib/errors.js';
-import { parseWaveSpec, planWaves } from '../../../src/lib/fleet/plan-waves.js';
+import { parseWaveSpec, planWaves, readWaveSteps } from '../../../src/lib/fleet/plan-waves.js';
 
 const fleet = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
-const sizes = (n: number, spec: string): number[] => planWaves(fleet(n), parseWaveSpec(spec)).map((w) => w.length);
+// The planner as a resumed run's ledger drives it: steps read with their syntax only (a spec an
+// older molectl accepted, such as 100%,1, still plans).
+const sizes = (n: number, spec: string): number[] => planWaves(fleet(n), readWaveSteps(spec)).map((w) => w.length);
 
 describe('parseWaveSpec', () => {
   it.each([
@@ -42,6 +44,15 @@ describe('parseWaveSpec', () => {
     ['101%', '--waves: "101%" must be between 0% and 100%'],
     ['100.5%', '--waves: "100.5%" must be between 0% and 100%'],
     ['1000%', '--waves: "1000%" is not a count or a percentage'],
+    [
+      '50%,10%',
+      '--waves: "10%" is not above the earlier "50%": percentages are cumulative (the share of tenants done after that wave), so that wave would always be empty',
+    ],
+    [
+      '25%,5,25%',
+      '--waves: "25%" is not above the earlier "25%": percentages are cumulative (the share of tenants done after that wave), so that wave would always be empty',
+    ],
+    ['100%,1', '--waves: "1" comes after "100%", which already takes every tenant, so that wave would always be empty'],
   ])('refuses %j as a usage error naming --waves', (spec, message) => {
     let error: unknown;
     try {
@@ -81,7 +92,7 @@ describe('planWaves', () => {
   it('never reorders, repeats or drops a target', () => {
     for (const spec of ['1,5,25%,100%', '3,10%,2,90%', '50%,10%,1']) {
       for (const n of [0, 1, 2, 9, 37, 250]) {
-        expect(planWaves(fleet(n), parseWaveSpec(spec)).flat()).toEqual(fleet(n));
+        expect(planWaves(fleet(n), readWaveSteps(spec)).flat()).toEqual(fleet(n));
       }
     }
   });
