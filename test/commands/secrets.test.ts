@@ -64,11 +64,18 @@ describe('secrets list and status', () => {
     expect(r.stdout + r.stderr + text.stdout + text.stderr).not.toContain(value);
   });
 
-  it('status exits 5 and counts the unknowns when a consumer or a tenant cannot be read', async () => {
-    // --no-probe: the tenants consumer is not read at all.
-    const unprobed = await run(['secrets', 'status', 'cp-shared-secret', '--no-probe']);
-    expect(unprobed.code).toBe(5);
-    expect(unprobed.stderr).toContain('1 of 2 consumer(s) unknown');
+  it('status exits 5 and counts the unknowns when a consumer or a tenant cannot be read, not when it was not asked', async () => {
+    // --no-probe: the operator chose not to read the tenants. Shown as not probed, not counted:
+    // nothing failed to be seen.
+    const unprobed = await run(['secrets', 'status', 'cp-shared-secret', '--no-probe', '-o', 'json']);
+    expect(unprobed.code, unprobed.stderr).toBe(0);
+    const unprobedDoc = JSON.parse(unprobed.stdout) as {
+      unknown: { consumers: number };
+      consumers: Array<{ holds: string; notObservable?: string }>;
+    };
+    expect(unprobedDoc.unknown.consumers).toBe(0);
+    expect(unprobedDoc.consumers[1]).toMatchObject({ holds: 'unknown', notObservable: 'not-probed' });
+    expect(unprobed.stderr).not.toContain('consumer(s) unknown');
     // One tenant's agent offline: that tenant is unknown, the consumer is mixed.
     f.sandbox.state.faults.offlineHosts.push('beta');
     try {

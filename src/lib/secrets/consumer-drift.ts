@@ -30,6 +30,12 @@ export interface ConsumerDrift {
   histogram?: Record<HeldVersion, number>;
   /** Tenants not on current: slug, what they hold, why. */
   behind?: Array<{ slug: string; holds: HeldVersion; fingerprint: string | null; reason: string }>;
+  /**
+   * Set when `unknown` was not a failed look: the consumer cannot be read by design (a Gitea
+   * Actions secret is write-only) or the operator chose not to look (--no-probe). Such an unknown
+   * is shown as it is but does not make the answer partial: no run of the command could see more.
+   */
+  notObservable?: 'write-only' | 'not-probed';
 }
 
 export function classifyHeld(fingerprint: string | null, versions: SecretVersionsView): HeldVersion {
@@ -101,6 +107,7 @@ async function readOne(
       holds: present ? 'unknown' : 'missing',
       fingerprint: null,
       detail: present ? 'set; Gitea never returns values, so its version is unknown' : `${consumer.name} is not set`,
+      ...(present ? { notObservable: 'write-only' as const } : {}),
     };
   }
   if (!tenantEnvSupported(consumer)) {
@@ -111,7 +118,14 @@ async function readOne(
       detail: `the tenant script handles only ${TENANT_SECRET_VARIABLE}`,
     };
   }
-  if (!options.probeTenants) return { ...base, holds: 'unknown', fingerprint: null, detail: 'not probed (--no-probe)' };
+  if (!options.probeTenants)
+    return {
+      ...base,
+      holds: 'unknown',
+      fingerprint: null,
+      detail: 'not probed (--no-probe)',
+      notObservable: 'not-probed',
+    };
   const plan = await planMigration(ctx, { secretId: secret.secretId });
   const histogram: Record<HeldVersion, number> = {
     current: 0,
@@ -141,7 +155,11 @@ async function readOne(
   };
 }
 
-/** What `secrets status` could not observe: consumers whose holding is unknown in whole or in part. */
+/**
+ * What `secrets status` looked for and could not observe: consumers whose holding is unknown in
+ * whole or in part. A consumer that cannot be read by design, or was not asked (notObservable),
+ * is not counted.
+ */
 export interface UnknownDrift {
   /** Consumers shown as unknown, or fleet consumers with at least one tenant unknown. */
   consumers: number;
@@ -154,6 +172,7 @@ export function countUnknownDrift(drift: ConsumerDrift[]): UnknownDrift {
   let tenants = 0;
   for (const d of drift) {
     const unknownTenants = d.histogram?.unknown ?? 0;
+    if (d.notObservable) continue;
     if (d.holds === 'unknown' || unknownTenants > 0) consumers += 1;
     tenants += unknownTenants;
   }
