@@ -46,6 +46,8 @@ export interface AwsClientSettings {
   credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | null;
   /** Total attempts per call, first included. */
   maxAttempts: number;
+  /** How long one attempt may take, answer body included (MOLECTL_CALL_TIMEOUT). */
+  attemptTimeoutMs: number;
 }
 
 export const NO_REGION_MESSAGE = 'no AWS region';
@@ -123,6 +125,7 @@ export class AwsClients {
     // copy of every answer for a no-op logger: ~5 % of an apply's CPU at 10,000 tenants, spent
     // walking DescribeInstances pages. Nothing molectl reads comes from that middleware.
     client.middlewareStack.remove(SDK_LOGGER_MIDDLEWARE);
+    addAttemptDeadline(client, this.settings.attemptTimeoutMs);
     return { client, sdk };
   }
 
@@ -138,8 +141,11 @@ export class AwsClients {
       maxAttempts,
       retryMode: 'standard',
       requestHandler: {
-        connectionTimeout: 5_000,
-        requestTimeout: 60_000,
+        connectionTimeout: Math.min(5_000, this.settings.attemptTimeoutMs),
+        // Without throwOnRequestTimeout the SDK only logs a warning (on stderr) and waits on: a
+        // server that accepts the connection and never answers held molectl for ever.
+        requestTimeout: this.settings.attemptTimeoutMs,
+        throwOnRequestTimeout: true,
         // Idle keep-alive sockets are closed by molectl before a server closes them: a request
         // written to a socket the server is closing at that moment is reset unanswered, and a
         // reset SendCommand cannot be sent again blind (it may have run).
@@ -174,6 +180,53 @@ export class AwsClients {
     }
     throw new ConfigError(NO_REGION_MESSAGE, NO_REGION_HINT);
   }
+}
+
+/** The name molectl's per-attempt deadline registers under in each client's stack. */
+const ATTEMPT_DEADLINE_MIDDLEWARE = 'molectlAttemptDeadline';
+
+/**
+ * Bounds each attempt as a whole, answer body included. The SDK's requestTimeout stops at the
+ * response headers: an endpoint (or a proxy) that sends headers and then stalls or drips the body
+ * would hold a call for ever. Placed in the deserialize step, inside the retry middleware, so a
+ * timed-out attempt is a `TimeoutError` the SDK retries like any other timeout (and a client
+ * that sends once, SendCommand's, does not). What was in flight is left to the socket's end.
+ */
+function addAttemptDeadline(client: unknown, timeoutMs: number): void {
+  const stack = (client as { middlewareStack: MiddlewareStackLike }).middlewareStack;
+  stack.add(
+    (next) => (args) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          reject(
+            Object.assign(new Error(`no complete answer within ${timeoutMs} ms`), {
+              name: 'TimeoutError',
+              code: 'ETIMEDOUT',
+              $metadata: {},
+              attemptTimeoutMs: timeoutMs,
+            }),
+          );
+        }, timeoutMs);
+        next(args).then(
+          (value) => {
+            clearTimeout(timer);
+            resolve(value);
+          },
+          (error: unknown) => {
+            clearTimeout(timer);
+            reject(error as Error);
+          },
+        );
+      }),
+    { step: 'deserialize', name: ATTEMPT_DEADLINE_MIDDLEWARE, priority: 'high' },
+  );
+}
+
+interface MiddlewareStackLike {
+  add(
+    middleware: (next: (args: unknown) => Promise<unknown>) => (args: unknown) => Promise<unknown>,
+    options: { step: 'deserialize'; name: string; priority: 'high' },
+  ): void;
 }
 
 /** The name under which every SDK v3 client registers its logging middleware. */

@@ -1,3 +1,4 @@
+import { CALL_TIMEOUT_DEFAULTS, readCallTimeoutMs } from '../config/call-timeout.js';
 import type { EnvVars } from '../config/env.js';
 import type { ResolvedConfig } from '../config/load-config.js';
 import type { Output } from '../output/output.js';
@@ -63,9 +64,11 @@ export class AwsDoor implements AwsApi, AwsInvoker {
   private readonly clients: AwsClients;
   private readonly profile: string | null;
   private readonly endpoint: string | null;
+  private readonly attemptTimeoutMs: number;
 
   constructor(readonly options: AwsDoorOptions) {
     const { config, env, redactor } = options;
+    this.attemptTimeoutMs = readCallTimeoutMs(env) ?? CALL_TIMEOUT_DEFAULTS.aws;
     this.redactor = redactor;
     // The secret key and session token are registered the moment molectl holds them.
     redactor.register(env.AWS_SECRET_ACCESS_KEY, 'aws-secret-access-key');
@@ -86,6 +89,7 @@ export class AwsDoor implements AwsApi, AwsInvoker {
       endpoint: this.endpoint,
       credentials,
       maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+      attemptTimeoutMs: this.attemptTimeoutMs,
     });
   }
 
@@ -132,6 +136,7 @@ export class AwsDoor implements AwsApi, AwsInvoker {
         region,
         profile: this.profile,
         endpoint: this.endpoint,
+        attemptTimeoutMs: this.attemptTimeoutMs,
         // With SDK retries the error carries its own count; with the door's, this loop's is it.
         ...(throttlingOnly ? { attempts: attempt } : {}),
         ...(throttlingOnly ? { notIdempotent: true } : {}),

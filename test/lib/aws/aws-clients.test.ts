@@ -11,6 +11,7 @@ const clients = new AwsClients({
   endpoint: 'http://127.0.0.1:9',
   credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret-key' },
   maxAttempts: 2,
+  attemptTimeoutMs: 30_000,
 });
 
 afterEach(() => clients.destroy());
