@@ -55,6 +55,26 @@ describe('AWS answers that never come, stall or drip', () => {
     },
   );
 
+  it('an AWS answer without end is cut at 32 MiB, not read into memory whole', async () => {
+    f.sandbox.state.faults.wire = { DescribeInstances: 'huge' };
+    const run = await f.molectl(['console', firstInstanceId()], { env: FAST });
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toMatch(
+      /error: AWS ec2:DescribeInstances at \S+ \(AWS_ENDPOINT_URL\) answered more than 32 MiB; molectl stopped reading it/,
+    );
+    expectOneLineError(run.stderr);
+  });
+
+  it('an AWS answer cut short is said as such, not as "cannot reach"', async () => {
+    f.sandbox.state.faults.wire = { DescribeInstances: 'truncate' };
+    const run = await f.molectl(['console', firstInstanceId()], { env: FAST });
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toMatch(
+      /error: the connection to AWS ec2 at \S+ broke while it was sending its answer to DescribeInstances \(\w+, 5 attempts\)/,
+    );
+    expectOneLineError(run.stderr);
+  });
+
   it('Ctrl-C during a hung AWS call ends at once with 130', async () => {
     f.sandbox.state.faults.wire = { aws: 'hang' };
     const controller = new AbortController();

@@ -3,6 +3,7 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { ConfigError } from '../errors.js';
+import { boundEachAttempt, MAX_AWS_ANSWER_BYTES } from './attempt-bounds.js';
 import { trustDeferredExtraCaCertificates } from '../http/deferred-extra-ca.js';
 
 /**
@@ -125,7 +126,7 @@ export class AwsClients {
     // copy of every answer for a no-op logger: ~5 % of an apply's CPU at 10,000 tenants, spent
     // walking DescribeInstances pages. Nothing molectl reads comes from that middleware.
     client.middlewareStack.remove(SDK_LOGGER_MIDDLEWARE);
-    addAttemptDeadline(client, this.settings.attemptTimeoutMs);
+    boundEachAttempt(client, { timeoutMs: this.settings.attemptTimeoutMs, maxAnswerBytes: MAX_AWS_ANSWER_BYTES });
     return { client, sdk };
   }
 
@@ -180,53 +181,6 @@ export class AwsClients {
     }
     throw new ConfigError(NO_REGION_MESSAGE, NO_REGION_HINT);
   }
-}
-
-/** The name molectl's per-attempt deadline registers under in each client's stack. */
-const ATTEMPT_DEADLINE_MIDDLEWARE = 'molectlAttemptDeadline';
-
-/**
- * Bounds each attempt as a whole, answer body included. The SDK's requestTimeout stops at the
- * response headers: an endpoint (or a proxy) that sends headers and then stalls or drips the body
- * would hold a call for ever. Placed in the deserialize step, inside the retry middleware, so a
- * timed-out attempt is a `TimeoutError` the SDK retries like any other timeout (and a client
- * that sends once, SendCommand's, does not). What was in flight is left to the socket's end.
- */
-function addAttemptDeadline(client: unknown, timeoutMs: number): void {
-  const stack = (client as { middlewareStack: MiddlewareStackLike }).middlewareStack;
-  stack.add(
-    (next) => (args) =>
-      new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          reject(
-            Object.assign(new Error(`no complete answer within ${timeoutMs} ms`), {
-              name: 'TimeoutError',
-              code: 'ETIMEDOUT',
-              $metadata: {},
-              attemptTimeoutMs: timeoutMs,
-            }),
-          );
-        }, timeoutMs);
-        next(args).then(
-          (value) => {
-            clearTimeout(timer);
-            resolve(value);
-          },
-          (error: unknown) => {
-            clearTimeout(timer);
-            reject(error as Error);
-          },
-        );
-      }),
-    { step: 'deserialize', name: ATTEMPT_DEADLINE_MIDDLEWARE, priority: 'high' },
-  );
-}
-
-interface MiddlewareStackLike {
-  add(
-    middleware: (next: (args: unknown) => Promise<unknown>) => (args: unknown) => Promise<unknown>,
-    options: { step: 'deserialize'; name: string; priority: 'high' },
-  ): void;
 }
 
 /** The name under which every SDK v3 client registers its logging middleware. */

@@ -1,3 +1,4 @@
+import { ANSWER_TOO_LARGE, BROKE_MID_ANSWER, MAX_AWS_ANSWER_BYTES } from './attempt-bounds.js';
 import { describeCallTimeoutKnob } from '../config/call-timeout.js';
 import { describeDurationMs } from '../config/parse-duration.js';
 import { ConfigError, ExitCode, MolectlError, NotFoundError, UsageError } from '../errors.js';
@@ -230,6 +231,15 @@ export function translateAwsError(error: unknown, call: AwsCallInfo): MolectlErr
         true,
         { hint: 'check the remote state (for SSM: `aws ssm list-commands`) before repeating this call' },
       );
+    if ((error as Record<string, unknown>)[BROKE_MID_ANSWER] === true)
+      return new MolectlError(
+        `the connection to AWS ${call.service} at ${endpoint} broke while it was sending its answer to ${call.action} (${code}${attempts > 1 ? `, ${attempts} attempts` : ''})`,
+        {
+          code: ExitCode.failed,
+          hint: 'a proxy, firewall or load balancer on the way cut the answer short; try again, and check what sits between you and AWS if it persists',
+          ...cause,
+        },
+      );
     if (timedOut)
       return new MolectlError(
         `AWS ${api} at ${endpoint} did not answer ${waited ? waited.trim() : 'in time (timeout)'}`,
@@ -244,6 +254,19 @@ export function translateAwsError(error: unknown, call: AwsCallInfo): MolectlErr
       hint: 'check network access to it (VPN, proxy, firewall), or AWS_ENDPOINT_URL if you set it',
       ...cause,
     });
+  }
+  if (name === ANSWER_TOO_LARGE) {
+    const where = call.endpoint ? ` at ${call.endpoint} (AWS_ENDPOINT_URL)` : '';
+    return new MolectlError(
+      `AWS ${api}${where} answered more than ${MAX_AWS_ANSWER_BYTES / (1024 * 1024)} MiB; molectl stopped reading it`,
+      {
+        code: ExitCode.failed,
+        hint: call.endpoint
+          ? 'no AWS answer molectl asks for comes near that size: check what answers at AWS_ENDPOINT_URL'
+          : "no AWS answer molectl asks for comes near that size: a proxy may be answering in AWS's place; check HTTPS_PROXY",
+        ...cause,
+      },
+    );
   }
   const status = e.$metadata?.httpStatusCode;
   if (status !== undefined && status >= 300 && status < 400) {

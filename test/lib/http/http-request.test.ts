@@ -63,9 +63,9 @@ describe('httpRequest retries', () => {
   });
 
   it('does not ask again sooner than a longer Retry-After says: the answer is final, and the hint says when', async () => {
-    server = await startLocalServer((_req, res) =>
-      res.writeHead(503, { 'content-type': 'text/html', 'retry-after': '3600' }).end('<html>maintenance</html>'),
-    );
+    server = await startLocalServer((_req, res) => {
+      res.writeHead(503, { 'content-type': 'text/html', 'retry-after': '3600' }).end('<html>maintenance</html>');
+    });
     const { sleep, delays } = recordingSleep();
     const error = await catchError(httpRequest({ method: 'GET', url: server.url, sleep, retries: 3 }));
     expect(error.message).toBe(`GET ${server.url}/ answered HTTP 503`);
