@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { defaultFaults } from '../../src/sandbox/state.js';
 import { startSandboxFixture, type SandboxFixture } from '../helpers/sandbox-fixture.js';
@@ -156,6 +159,38 @@ describe('CP answers that stall, stop short, never end, or ask for hours', () =>
     expect(actionsSince(mark, 'cp').filter((a) => a === 'POST /cp/admin/orgs')).toHaveLength(1);
     expect(f.sandbox.state.orgs.has('slow-answer')).toBe(true);
     expectOneLineError(run.stderr);
+  });
+});
+
+describe('verify against a CP whose answers stall', () => {
+  it('built-in checks fail (never pass) within the call timeout, with the knob in "What to do"', async () => {
+    f.sandbox.state.faults.wire = { cp: 'stall' };
+    const { result: run, ms } = await timed(() => f.molectl(['verify'], { env: FAST }));
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      /cp-health\s+fail\s+\S+\s+GET \S+\/health timed out after 300 ms \(gave up after 4 attempts\)/,
+    );
+    expect(run.stdout).not.toMatch(/\bpass\b/);
+    expect(run.stderr).toMatch(/✖ cp-health: .*set MOLECTL_CALL_TIMEOUT/);
+    expect(ms).toBeLessThan(10_000);
+  });
+
+  it('a checklist check that times out names its own `timeout:` as the knob', async () => {
+    f.sandbox.state.faults.wire = { cp: 'stall' };
+    const dir = mkdtempSync(join(tmpdir(), 'molectl-slow-'));
+    const file = join(dir, 'checklist.yaml');
+    writeFileSync(
+      file,
+      'version: 1\nbuiltins: none\nchecks:\n  - id: cp-up\n    request: { url: "${CP_URL}/health", timeout: 300ms }\n    conditions:\n      - "[STATUS] == 200"\n',
+    );
+    try {
+      const run = await f.molectl(['verify', '--checklist', file]);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(/cp-up\s+fail\s+\S+\s+GET \S+\/health timed out after 300 ms/);
+      expect(run.stderr).toMatch(/✖ cp-up: .*raise this check's `timeout:` in the checklist/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

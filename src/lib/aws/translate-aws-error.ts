@@ -305,7 +305,8 @@ export function translateAwsError(error: unknown, call: AwsCallInfo): MolectlErr
   }
   if (e.$fault === 'server' || (e.$metadata?.httpStatusCode ?? 0) >= 500) {
     return new MolectlError(
-      `AWS ${api} failed on the AWS side (${name}${attempts > 1 ? `, after ${attempts} attempts` : ''})`,
+      // A bare 503 (an HTML page, a gateway) has no error code: the SDK calls it Unknown, which says nothing.
+      `AWS ${api} failed on the AWS side (${GENERIC_NAMES.has(name) || /^\d+$/.test(name) ? `HTTP ${e.$metadata?.httpStatusCode ?? '?'}` : name}${attempts > 1 ? `, after ${attempts} attempts` : ''})`,
       {
         code: ExitCode.failed,
         hint: 'try again in a few minutes; check https://health.aws.amazon.com if it persists',
