@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { deployServicesEnv } from '../../src/sandbox/deploy-services/deploy-services-state.js';
 import { defaultFaults } from '../../src/sandbox/state.js';
 import { startSandboxFixture, type SandboxFixture } from '../helpers/sandbox-fixture.js';
 
@@ -203,5 +204,40 @@ describe('MOLECTL_CALL_TIMEOUT', () => {
       expect(run.stderr).toContain(`MOLECTL_CALL_TIMEOUT "${value}" is not a duration between 100 ms and 1h`);
     }
     expect(actionsSince(mark)).toEqual([]);
+  });
+});
+
+describe('a secret rotation whose PutSecretValue answer never comes', () => {
+  let g: SandboxFixture;
+  const ADMIN_ID = 'molecule/cp/admin-api-token';
+  const ROTATE = ['--env', 'sandbox', '--yes', 'secrets', 'rotate', 'cp-admin-api-token', '--soak', '0'];
+  beforeAll(async () => {
+    g = await startSandboxFixture({ tenants: 1 });
+    const { createSecret } = await import('../../src/sandbox/aws/secrets-store.js');
+    createSecret(g.sandbox.state, ADMIN_ID, g.sandbox.state.cpAdminToken);
+  });
+  afterAll(() => g.stop());
+
+  it('fails naming the timeout and how to go on; --resume then finishes with the version it created', async () => {
+    const env = { ...deployServicesEnv(), ...FAST };
+    g.sandbox.state.faults.wire = { PutSecretValue: 'hang' };
+    const run = await g.molectl(ROTATE, { env });
+    g.sandbox.state.faults.wire = {};
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /error: AWS secretsmanager:PutSecretValue at \S+ did not answer within 300 ms \(5 attempts\)/,
+    );
+    expect(run.stderr).toMatch(
+      /hint: .*may have created the new version .*molectl secrets rotate cp-admin-api-token --resume.*--abort-pending/,
+    );
+    // One new version, however many times the SDK sent it (the run id is its ClientRequestToken).
+    expect(g.sandbox.state.secrets.get(ADMIN_ID)!.versions).toHaveLength(2);
+    expectOneLineError(run.stderr);
+
+    const resumed = await g.molectl([...ROTATE, '--resume'], { env: deployServicesEnv() });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const versions = g.sandbox.state.secrets.get(ADMIN_ID)!.versions;
+    expect(versions).toHaveLength(2);
+    expect(versions.find((v) => v.stages.includes('AWSCURRENT'))!.value).toBe(g.sandbox.state.cpAdminToken);
   });
 });
