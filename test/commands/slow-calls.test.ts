@@ -151,6 +151,16 @@ describe('CP answers that stall, stop short, never end, or ask for hours', () =>
     expect(ms).toBeLessThan(3_000);
   });
 
+  it('Ctrl-C during a hung CP call ends at once with 130', async () => {
+    f.sandbox.state.faults.wire = { cp: 'hang' };
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 400);
+    const { result: run, ms } = await timed(() => f.molectl(['org', 'list'], { signal: controller.signal }));
+    expect(run.code, run.stderr).toBe(130);
+    expect(ms).toBeLessThan(3_000);
+    expectOneLineError(run.stderr);
+  });
+
   it('a create whose answer hangs is sent once and called unknown, and the org was in fact created', async () => {
     f.sandbox.state.faults.wire = { 'cp:POST': 'hang' };
     const mark = f.sandbox.state.requests.length;
