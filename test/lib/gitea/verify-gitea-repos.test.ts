@@ -90,7 +90,10 @@ describe('verifyGiteaRepos', () => {
         detail: `Gitea answered HTTP 302, a redirect to ${baseUrl}/api/v1/repos/molecule-ai/same-name (not followed: the token would go with it)`,
       },
     ]);
-    expect(seen.map((s) => s.path)).toEqual(['/api/v1/repos/molecule-ai/elsewhere', '/api/v1/repos/molecule-ai/same-name']);
+    expect(seen.map((s) => s.path)).toEqual([
+      '/api/v1/repos/molecule-ai/elsewhere',
+      '/api/v1/repos/molecule-ai/same-name',
+    ]);
     expect(judgeRepoChecks(results).ok).toBe(false);
   });
 
