@@ -59,6 +59,16 @@ describe('AWS answers that never come, stall or drip', () => {
     },
   );
 
+  it('each timed-out attempt is told (the SDK retries silently): with --verbose when short', async () => {
+    f.sandbox.state.faults.wire = { DescribeInstances: 'hang' };
+    const run = await f.molectl(['-v', 'console', firstInstanceId()], { env: FAST });
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toContain('AWS DescribeInstances: no complete answer within 300 ms (attempt 1/5); trying again');
+    expect(run.stderr).toMatch(/AWS DescribeInstances: no complete answer within 300 ms \(attempt 5\/5\)\n/);
+    const quiet = await f.molectl(['console', firstInstanceId()], { env: FAST });
+    expect(quiet.stderr).not.toContain('no complete answer within');
+  });
+
   it('an AWS answer without end is cut at 32 MiB, not read into memory whole', async () => {
     f.sandbox.state.faults.wire = { DescribeInstances: 'huge' };
     const run = await f.molectl(['console', firstInstanceId()], { env: FAST });

@@ -19,17 +19,34 @@ export const ANSWER_TOO_LARGE = 'AnswerTooLargeError';
 /** Set on an error raised while the body was being read, after the status and headers came. */
 export const BROKE_MID_ANSWER = 'molectlBrokeMidAnswer';
 
-export function boundEachAttempt(client: unknown, bounds: { timeoutMs: number; maxAnswerBytes: number }): void {
+/** An attempt that ran out of time: which call, which attempt of how many (from the SDK's header). */
+export interface AttemptTimeout {
+  command: string;
+  attempt: number | undefined;
+  maxAttempts: number | undefined;
+  timeoutMs: number;
+}
+
+export function boundEachAttempt(
+  client: unknown,
+  bounds: { timeoutMs: number; maxAnswerBytes: number; onTimeout?: (info: AttemptTimeout) => void },
+): void {
   const stack = (client as { middlewareStack: MiddlewareStackLike }).middlewareStack;
   // Outermost in the deserialize step, inside the retry middleware: the deadline covers sending,
   // the headers and reading and parsing the body, and a timed-out attempt is a TimeoutError the
   // SDK retries like its own (SendCommand's send-once client does not). What was in flight is
   // left to the socket's end.
-  stack.add((next) => (args) => withDeadline(next(args), bounds.timeoutMs), {
-    step: 'deserialize',
-    name: 'molectlAttemptDeadline',
-    priority: 'high',
-  });
+  stack.add(
+    (next, context) => (args) =>
+      withDeadline(next(args), bounds.timeoutMs, () =>
+        bounds.onTimeout?.(describeAttempt(args, context, bounds.timeoutMs)),
+      ),
+    {
+      step: 'deserialize',
+      name: 'molectlAttemptDeadline',
+      priority: 'high',
+    },
+  );
   // Innermost, next to the HTTP handler: the raw body passes through a counter before the SDK's
   // deserializer collects it.
   stack.add(
@@ -44,9 +61,10 @@ export function boundEachAttempt(client: unknown, bounds: { timeoutMs: number; m
   );
 }
 
-function withDeadline<T>(attempt: Promise<T>, timeoutMs: number): Promise<T> {
+function withDeadline<T>(attempt: Promise<T>, timeoutMs: number, onTimeout: () => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
+      onTimeout();
       reject(
         Object.assign(new Error(`no complete answer within ${timeoutMs} ms`), {
           name: 'TimeoutError',
@@ -66,6 +84,22 @@ function withDeadline<T>(attempt: Promise<T>, timeoutMs: number): Promise<T> {
       },
     );
   });
+}
+
+/** The retry middleware writes `amz-sdk-request: attempt=2; max=5` on each attempt's request. */
+function describeAttempt(args: unknown, context: unknown, timeoutMs: number): AttemptTimeout {
+  const headers = (args as { request?: { headers?: Record<string, string> } }).request?.headers ?? {};
+  const m = /attempt=(\d+);\s*max=(\d+)/.exec(headers['amz-sdk-request'] ?? '');
+  const command = String((context as { commandName?: unknown } | undefined)?.commandName ?? 'a call').replace(
+    /Command$/,
+    '',
+  );
+  return {
+    command,
+    attempt: m ? Number(m[1]) : undefined,
+    maxAttempts: m ? Number(m[2]) : undefined,
+    timeoutMs,
+  };
 }
 
 function capBody(body: Readable, headers: Record<string, string> | undefined, maxBytes: number): Readable {
@@ -98,7 +132,7 @@ function isReadable(body: unknown): body is Readable {
 
 interface MiddlewareStackLike {
   add(
-    middleware: (next: (args: unknown) => Promise<unknown>) => (args: unknown) => Promise<unknown>,
+    middleware: (next: (args: unknown) => Promise<unknown>, context: unknown) => (args: unknown) => Promise<unknown>,
     options: { step: 'deserialize'; name: string; priority: 'high' | 'low' },
   ): void;
 }

@@ -1,3 +1,6 @@
+import type { AttemptTimeout } from './attempt-bounds.js';
+import { describeDurationMs } from '../config/parse-duration.js';
+import { LONG_RETRY_WAIT_MS } from '../http/announce-retry.js';
 import { CALL_TIMEOUT_DEFAULTS, readCallTimeoutMs } from '../config/call-timeout.js';
 import type { EnvVars } from '../config/env.js';
 import type { ResolvedConfig } from '../config/load-config.js';
@@ -90,6 +93,7 @@ export class AwsDoor implements AwsApi, AwsInvoker {
       credentials,
       maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
       attemptTimeoutMs: this.attemptTimeoutMs,
+      onAttemptTimeout: (info) => announceAttemptTimeout(options.out, info),
     });
   }
 
@@ -269,6 +273,24 @@ export class AwsDoor implements AwsApi, AwsInvoker {
   }): Promise<{ arn: string; versionId: string }> {
     return createSecret(this, input);
   }
+}
+
+/**
+ * The SDK retries a timed-out attempt without a word: after a long silence that is said on stderr
+ * (as the HTTP door says its retries), a short one only with --verbose.
+ */
+function announceAttemptTimeout(out: Output, info: AttemptTimeout): void {
+  const of =
+    info.attempt !== undefined && info.maxAttempts !== undefined
+      ? ` (attempt ${info.attempt}/${info.maxAttempts})`
+      : '';
+  const again =
+    info.attempt !== undefined && info.maxAttempts !== undefined && info.attempt < info.maxAttempts
+      ? '; trying again'
+      : '';
+  const text = `AWS ${info.command}: no complete answer within ${describeDurationMs(info.timeoutMs)}${of}${again}`;
+  if (info.timeoutMs >= LONG_RETRY_WAIT_MS) out.warn(text);
+  else out.verbose(text);
 }
 
 /** Full-jitter exponential backoff (500 ms base, 20 s cap), as the SDK does for throttling. */

@@ -32,6 +32,8 @@ export interface RetryInfo {
   delayMs: number;
   /** Why: `HTTP 503`, `timeout after 20000 ms`, `network error ECONNRESET`. */
   reason: string;
+  /** How long the failed attempt was waited on, when that was the whole timeout. */
+  waitedMs?: number;
   status?: number;
 }
 
@@ -145,6 +147,7 @@ export async function httpRequest(request: HttpRequest): Promise<HttpResponse> {
     let reason: string;
     let status: number | undefined;
     let retryAfterMs: number | undefined;
+    let waitedMs: number | undefined;
     if (result.kind === 'response') {
       retryAfterMs = parseRetryAfter(result.headers.get('retry-after'), now());
       const mayRepeat = repeatable || (result.status === 429 && retryAfterMs !== undefined);
@@ -183,6 +186,7 @@ export async function httpRequest(request: HttpRequest): Promise<HttpResponse> {
         });
       }
       reason = `timeout after ${timeoutMs} ms`;
+      waitedMs = timeoutMs;
     } else {
       if (isCertificateRefusal(result.code)) throw certificateError(url, result.code);
       if (!canRetry || !repeatable)
@@ -206,6 +210,7 @@ export async function httpRequest(request: HttpRequest): Promise<HttpResponse> {
       delayMs,
       reason,
       ...(status === undefined ? {} : { status }),
+      ...(waitedMs === undefined ? {} : { waitedMs }),
     });
     try {
       await sleep(delayMs, request.signal);
