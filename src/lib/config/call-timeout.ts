@@ -13,9 +13,11 @@ export const CALL_TIMEOUT_VARIABLE = 'MOLECTL_CALL_TIMEOUT';
 export const MIN_CALL_TIMEOUT_MS = 100;
 export const MAX_CALL_TIMEOUT_MS = 3_600_000;
 
-/** The per-attempt default of each door when MOLECTL_CALL_TIMEOUT is unset. */
+/**
+ * The per-attempt default of the doors that set their own when MOLECTL_CALL_TIMEOUT is unset; the
+ * CP's is the HTTP door's (DEFAULT_TIMEOUT_MS, 20 s), verify's CHECK_TIMEOUT_MS (10 s).
+ */
 export const CALL_TIMEOUT_DEFAULTS = {
-  cp: 20_000,
   aws: 30_000,
   consumer: 20_000,
 } as const;
