@@ -1,3 +1,4 @@
+import { readCallTimeoutMs } from '../lib/config/call-timeout.js';
 import { defineCommand } from '../lib/cli/command-definition.js';
 import { argument } from '../lib/cli/flag-declaration.js';
 import { switchFlag } from '../lib/cli/flags.js';
@@ -64,6 +65,7 @@ export const giteaRemotesCommand = defineCommand({
         fetch: ctx.fetch,
         redactor: ctx.redactor,
         signal: ctx.signal,
+        timeoutMs: readCallTimeoutMs(ctx.env),
       });
       verdict = judgeRepoChecks(remote);
     }

@@ -1,3 +1,4 @@
+import { readCallTimeoutMs } from '../lib/config/call-timeout.js';
 import { defineCommand } from '../lib/cli/command-definition.js';
 import { argument, FlagProblem } from '../lib/cli/flag-declaration.js';
 import { customFlag, switchFlag } from '../lib/cli/flags.js';
@@ -192,6 +193,7 @@ async function verifyTargets(
     fetch: ctx.fetch,
     redactor: ctx.redactor,
     signal: ctx.signal,
+    timeoutMs: readCallTimeoutMs(ctx.env),
   });
   const verdict = judgeRepoChecks(remote);
   if (verdict.ok) step.succeed(verdict.message);

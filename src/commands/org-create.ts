@@ -1,3 +1,4 @@
+import { readCallTimeoutMs } from '../lib/config/call-timeout.js';
 import { defineCommand } from '../lib/cli/command-definition.js';
 import { argument } from '../lib/cli/flag-declaration.js';
 import { durationFlag, switchFlag, textFlag } from '../lib/cli/flags.js';
@@ -151,7 +152,13 @@ async function waitUntilReady(
         clock: ctx.clock,
         signal: ctx.signal,
         probeHealth: () =>
-          probeTenantHealth({ url: healthUrl, fetch: ctx.fetch, signal: ctx.signal, redactor: ctx.redactor }),
+          probeTenantHealth({
+            url: healthUrl,
+            fetch: ctx.fetch,
+            signal: ctx.signal,
+            redactor: ctx.redactor,
+            timeoutMs: readCallTimeoutMs(ctx.env),
+          }),
       },
       {
         slug,

@@ -1,3 +1,4 @@
+import { readCallTimeoutMs } from './config/call-timeout.js';
 import { setMaxListeners } from 'node:events';
 import type { Readable } from 'node:stream';
 import { AwsDoor } from './aws/aws-door.js';
@@ -89,6 +90,8 @@ export async function buildContext(args: BuildContextArgs): Promise<Context> {
     if (isSandboxStandIn(name, env[name])) continue;
     redactor.register(env[name], name.toLowerCase().replace(/_/g, '-'));
   }
+  // A value MOLECTL_CALL_TIMEOUT refuses stops the run (exit 3) before anything is sent.
+  const callTimeoutMs = readCallTimeoutMs(env);
   const configPath = defaultConfigPath(env);
   const config = resolveConfig({
     file: await readConfigFile(configPath),
@@ -167,6 +170,7 @@ export async function buildContext(args: BuildContextArgs): Promise<Context> {
         getAdminToken: () => readCpToken({ env, environment: config.environment, exec, redactor }),
         redactor,
         ...(fetchImpl ? { fetch: fetchImpl } : {}),
+        ...(callTimeoutMs === undefined ? {} : { timeoutMs: callTimeoutMs }),
         signal: deps.signal,
         // Retry waits go through the clock door, so a test can see a long Retry-After without waiting it.
         sleep: (ms, signal) => clock.sleep(ms, signal),

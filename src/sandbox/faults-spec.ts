@@ -1,3 +1,4 @@
+import { WIRE_MODES, WIRE_SERVICES, type WireMode } from './wire-faults.js';
 import { UsageError } from '../lib/errors.js';
 import { applyPostureFault, POSTURE_FAULT_FORMS } from './posture-faults.js';
 import { defaultFaults, type FaultConfig } from './state.js';
@@ -44,6 +45,7 @@ export const FAULT_SPEC_FORMS = [
   `cascade-fail=<slug>:<step>[|...] (steps: ${CASCADE_STEPS.join(', ')})`,
   'leak=<slug>[|...]',
   'flag=<name>[:<value>][|...]',
+  `wire=<${WIRE_SERVICES.join('|')}>[:<METHOD>]:<${WIRE_MODES.join('|')}>[|...] or wire=<AwsAction>:<mode>`,
   ...POSTURE_FAULT_FORMS,
 ];
 
@@ -182,6 +184,24 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
           throw badItem(item, `unknown cascade step "${step}" (steps: ${CASCADE_STEPS.join(', ')})`);
         }
         faults.cascadeFailAfterStep[slug] = step;
+      }
+      return;
+    case 'wire':
+      for (const [target, mode] of parsePairs(value, item)) {
+        if (!(WIRE_MODES as readonly string[]).includes(mode))
+          throw badItem(item, `unknown wire mode "${mode}" (modes: ${WIRE_MODES.join(', ')})`);
+        const [service = '', method] = target.split(':');
+        const known = (WIRE_SERVICES as readonly string[]).includes(service);
+        if (
+          method !== undefined
+            ? !known || !/^(GET|HEAD|POST|PUT|PATCH|DELETE)$/.test(method)
+            : !known && !/^[A-Z][A-Za-z]+$/.test(target)
+        )
+          throw badItem(
+            item,
+            `"${target}" is neither a service (${WIRE_SERVICES.join(', ')}) nor an AWS action (a method, if given, is GET, POST, PUT, PATCH, DELETE or HEAD)`,
+          );
+        (faults.wire ??= {})[target] = mode as WireMode;
       }
       return;
     case 'flag':

@@ -6,6 +6,7 @@ import { handleCpRequest } from './cp/handle-cp-request.js';
 import { handleDeployServiceRequest } from './deploy-services/handle-deploy-service-request.js';
 import { handleHostApiRequest, HOST_API_PREFIX } from './hosts/handle-host-api.js';
 import type { RecordedRequest } from './state.js';
+import { sendOverWire, wireFaultFor } from './wire-faults.js';
 
 /**
  * The sandbox's one HTTP server: host API (private, for the hosts' aws shim), then the AWS APIs
@@ -69,7 +70,8 @@ export function createSandboxServer(runtime: CpRuntime, options: SandboxServerOp
       body,
     });
     if (deploy) {
-      send(res, deploy);
+      const service = state.requests[state.requests.length - 1]?.service ?? 'cp';
+      sendOverWire(res, deploy, wireFaultFor(state.faults, { service, method }));
       emitAnswered();
       return;
     }
@@ -87,9 +89,18 @@ export function createSandboxServer(runtime: CpRuntime, options: SandboxServerOp
         req.socket.destroy();
         return;
       }
-      send(res, aws);
+      sendOverWire(
+        res,
+        aws,
+        wireFaultFor(state.faults, { service: 'aws', method, awsAction: target.slice(target.lastIndexOf('.') + 1) }),
+      );
     } else {
-      send(res, await handleCpRequest(runtime, { method, path: url.pathname, query: url.searchParams, headers, body }));
+      const cp = await handleCpRequest(runtime, { method, path: url.pathname, query: url.searchParams, headers, body });
+      sendOverWire(
+        res,
+        cp,
+        wireFaultFor(state.faults, { service: url.pathname.startsWith('/_tenants/') ? 'tenant' : 'cp', method }),
+      );
     }
     emitAnswered();
   }

@@ -1,3 +1,4 @@
+import type { WireMode } from './wire-faults.js';
 import type { PostureFaults } from './posture-faults.js';
 
 /**
@@ -219,6 +220,8 @@ export interface FaultConfig {
   leakOnDelete: string[];
   /** Extra faults added by later features (verify checks, railway, vercel, registry). */
   flags: Record<string, boolean | string | number>;
+  /** `wire=`: answers that hang, stall, drip, stop short or never end, by service or AWS action (wire-faults.ts). */
+  wire?: Record<string, WireMode>;
   /** Security and drift faults for `molectl fleet audit` (src/sandbox/posture-faults.ts); absent until one is given. */
   posture?: PostureFaults;
 }

@@ -62,3 +62,49 @@ describe('an apply SendCommand whose answer is lost', { timeout: 120_000 }, () =
     expect(adopted.events.map((e) => e.message)).toContainEqual(expect.stringMatching(/^acme: adopted command /));
   });
 });
+
+describe('an apply SendCommand whose answer never comes', { timeout: 120_000 }, () => {
+  let f: SandboxFixture;
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 3, preCutover: 3 });
+  });
+  afterAll(() => f.stop());
+
+  function applyRunsPerHost(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const c of f.sandbox.state.commands.values()) {
+      if (!c.comment.includes('cp-secret apply')) continue;
+      for (const id of c.instanceIds) counts[id] = (counts[id] ?? 0) + 1;
+    }
+    return counts;
+  }
+
+  it('a SendCommand whose answer never comes (a timeout, not a reset) is treated the same: never sent again blind', async () => {
+    const { state } = f.sandbox;
+    state.faults = { ...state.faults, wire: {} };
+    // The first apply SendCommand is acted on, then its answer hangs (wire=SendCommand:hang for that one reply).
+    state.beforeAwsReply = (target, body) => {
+      if (!target.endsWith('.SendCommand') || !body.includes('cp-secret apply')) return;
+      state.beforeAwsReply = undefined;
+      state.faults.wire = { SendCommand: 'hang' };
+      setImmediate(() => (state.faults.wire = {}));
+    };
+    const before = applyRunsPerHost();
+    const r = await f.molectl([...APPLY, '-o', 'json'], { env: { MOLECTL_CALL_TIMEOUT: '500ms' } });
+    expect(r.code).toBe(1);
+    const error = (
+      JSON.parse(r.stderr.split('\n').find((l) => l.startsWith('{"error"'))!) as {
+        error: { message: string; hint: string };
+      }
+    ).error;
+    expect(error.message).toMatch(
+      /a SendCommand of the apply script got no answer, so SSM may be running it on \w+; molectl did not send it again \(ssm:SendCommand .* got no answer within 500 ms \(timeout\)/,
+    );
+    const run = /run (\S+-migrate-cp-secret-apply-\w+)/.exec(r.stderr)![1]!;
+    const resumed = await f.molectl(['--env', 'sandbox', 'migrate', 'cp-secret', 'resume', run, '--yes']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    // No host got the script twice from this run.
+    const after = applyRunsPerHost();
+    for (const [id, n] of Object.entries(after)) expect(n - (before[id] ?? 0)).toBeLessThanOrEqual(1);
+  });
+});

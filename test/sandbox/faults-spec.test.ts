@@ -85,6 +85,19 @@ describe('parseFaultSpec', () => {
     expect(e.hint).toContain('cascade-fail=<slug>:<step>');
   });
 
+  it('parses wire= by service, by service and method, and by AWS action; refuses unknown modes and targets', () => {
+    expect(parseFaultSpec('wire=cp:stall|cp:POST:hang|SendCommand:drip|gitea:truncate|railway:huge').wire).toEqual({
+      cp: 'stall',
+      'cp:POST': 'hang',
+      SendCommand: 'drip',
+      gitea: 'truncate',
+      railway: 'huge',
+    });
+    expect(() => parseFaultSpec('wire=cp:slowly')).toThrow(/unknown wire mode "slowly"/);
+    expect(() => parseFaultSpec('wire=ftp:hang')).toThrow(/"ftp" is neither a service/);
+    expect(() => parseFaultSpec('wire=cp:FETCH:hang')).toThrow(/"cp:FETCH" is neither a service/);
+  });
+
   it('fills a partial config with defaults', () => {
     expect(resolveFaults({ leakOnDelete: ['acme'] })).toEqual({ ...defaultFaults(), leakOnDelete: ['acme'] });
     expect(resolveFaults(undefined)).toEqual(defaultFaults());

@@ -3,6 +3,7 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { ConfigError } from '../errors.js';
+import { boundEachAttempt, MAX_AWS_ANSWER_BYTES, type AttemptTimeout } from './attempt-bounds.js';
 import { trustDeferredExtraCaCertificates } from '../http/deferred-extra-ca.js';
 import type { ConfiguredEndpoints } from './aws-endpoints.js';
 
@@ -47,6 +48,10 @@ export interface AwsClientSettings {
   credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | null;
   /** Total attempts per call, first included. */
   maxAttempts: number;
+  /** How long one attempt may take, answer body included (MOLECTL_CALL_TIMEOUT). */
+  attemptTimeoutMs: number;
+  /** Told of each attempt that ran out of time (the SDK's retries are otherwise silent). */
+  onAttemptTimeout?: (info: AttemptTimeout) => void;
 }
 
 export const NO_REGION_MESSAGE = 'no AWS region';
@@ -124,6 +129,11 @@ export class AwsClients {
     // copy of every answer for a no-op logger: ~5 % of an apply's CPU at 10,000 tenants, spent
     // walking DescribeInstances pages. Nothing molectl reads comes from that middleware.
     client.middlewareStack.remove(SDK_LOGGER_MIDDLEWARE);
+    boundEachAttempt(client, {
+      timeoutMs: this.settings.attemptTimeoutMs,
+      maxAnswerBytes: MAX_AWS_ANSWER_BYTES,
+      ...(this.settings.onAttemptTimeout ? { onTimeout: this.settings.onAttemptTimeout } : {}),
+    });
     return { client, sdk };
   }
 
@@ -144,8 +154,13 @@ export class AwsClients {
       maxAttempts,
       retryMode: 'standard',
       requestHandler: {
-        connectionTimeout: 5_000,
-        requestTimeout: 60_000,
+        connectionTimeout: Math.min(5_000, this.settings.attemptTimeoutMs),
+        // Without throwOnRequestTimeout the SDK only logs a warning (on stderr) and waits on: a
+        // server that accepts the connection and never answers held molectl for ever. A second
+        // after molectl's own deadline (attempt-bounds.ts), which speaks first: this one frees the
+        // socket of an attempt that deadline gave up on.
+        requestTimeout: this.settings.attemptTimeoutMs + 1_000,
+        throwOnRequestTimeout: true,
         // Idle keep-alive sockets are closed by molectl before a server closes them: a request
         // written to a socket the server is closing at that moment is reset unanswered, and a
         // reset SendCommand cannot be sent again blind (it may have run).

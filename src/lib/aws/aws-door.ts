@@ -1,3 +1,7 @@
+import type { AttemptTimeout } from './attempt-bounds.js';
+import { describeDurationMs } from '../config/parse-duration.js';
+import { LONG_RETRY_WAIT_MS } from '../http/announce-retry.js';
+import { CALL_TIMEOUT_DEFAULTS, readCallTimeoutMs } from '../config/call-timeout.js';
 import type { EnvVars } from '../config/env.js';
 import type { ResolvedConfig } from '../config/load-config.js';
 import type { Output } from '../output/output.js';
@@ -64,9 +68,11 @@ export class AwsDoor implements AwsApi, AwsInvoker {
   private readonly clients: AwsClients;
   private readonly profile: string | null;
   private readonly endpoints: ConfiguredEndpoints;
+  private readonly attemptTimeoutMs: number;
 
   constructor(readonly options: AwsDoorOptions) {
     const { config, env, redactor } = options;
+    this.attemptTimeoutMs = readCallTimeoutMs(env) ?? CALL_TIMEOUT_DEFAULTS.aws;
     this.redactor = redactor;
     // The secret key and session token are registered the moment molectl holds them.
     redactor.register(env.AWS_SECRET_ACCESS_KEY, 'aws-secret-access-key');
@@ -87,6 +93,8 @@ export class AwsDoor implements AwsApi, AwsInvoker {
       endpoints: this.endpoints,
       credentials,
       maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+      attemptTimeoutMs: this.attemptTimeoutMs,
+      onAttemptTimeout: (info) => announceAttemptTimeout(options.out, info),
     });
   }
 
@@ -133,6 +141,7 @@ export class AwsDoor implements AwsApi, AwsInvoker {
         region,
         profile: this.profile,
         endpoint: this.endpoints[service],
+        attemptTimeoutMs: this.attemptTimeoutMs,
         // With SDK retries the error carries its own count; with the door's, this loop's is it.
         ...(throttlingOnly ? { attempts: attempt } : {}),
         ...(throttlingOnly ? { notIdempotent: true } : {}),
@@ -265,6 +274,24 @@ export class AwsDoor implements AwsApi, AwsInvoker {
   }): Promise<{ arn: string; versionId: string | null }> {
     return createSecret(this, input);
   }
+}
+
+/**
+ * The SDK retries a timed-out attempt without a word: after a long silence that is said on stderr
+ * (as the HTTP door says its retries), a short one only with --verbose.
+ */
+function announceAttemptTimeout(out: Output, info: AttemptTimeout): void {
+  const of =
+    info.attempt !== undefined && info.maxAttempts !== undefined
+      ? ` (attempt ${info.attempt}/${info.maxAttempts})`
+      : '';
+  const again =
+    info.attempt !== undefined && info.maxAttempts !== undefined && info.attempt < info.maxAttempts
+      ? '; trying again'
+      : '';
+  const text = `AWS ${info.command}: no complete answer within ${describeDurationMs(info.timeoutMs)}${of}${again}`;
+  if (info.timeoutMs >= LONG_RETRY_WAIT_MS) out.warn(text);
+  else out.verbose(text);
 }
 
 /** Full-jitter exponential backoff (500 ms base, 20 s cap), as the SDK does for throttling. */

@@ -1,3 +1,6 @@
+import { ANSWER_TOO_LARGE, BROKE_MID_ANSWER, MAX_AWS_ANSWER_BYTES } from './attempt-bounds.js';
+import { describeCallTimeoutKnob } from '../config/call-timeout.js';
+import { describeDurationMs } from '../config/parse-duration.js';
 import { ConfigError, ExitCode, MolectlError, NotFoundError, UsageError } from '../errors.js';
 import { isCertificateRefusal, UNTRUSTED_CERTIFICATE_HINT } from '../http/certificate-refusal.js';
 import { NoAnswerError } from '../http/no-answer-error.js';
@@ -24,6 +27,8 @@ export interface AwsCallInfo {
   attempts?: number;
   /** The call is not idempotent (SendCommand): a lost answer leaves its outcome unknown. */
   notIdempotent?: boolean;
+  /** How long each attempt was given (MOLECTL_CALL_TIMEOUT), for a timeout's message. */
+  attemptTimeoutMs?: number;
 }
 
 /** Network failures that happen before a request leaves: nothing can have acted on it. */
@@ -215,12 +220,35 @@ export function translateAwsError(error: unknown, call: AwsCallInfo): MolectlErr
         ? `https://${call.service === 'secretsmanager' ? 'secretsmanager' : call.service}.${call.region}.amazonaws.com`
         : `the ${call.service} endpoint`);
     const code = e.code ?? name;
+    const timedOut = isTimeout(e, name);
+    const waited =
+      timedOut && call.attemptTimeoutMs !== undefined
+        ? ` within ${describeDurationMs(call.attemptTimeoutMs)}${attempts > 1 ? ` (${attempts} attempts)` : ''}`
+        : '';
     if (call.notIdempotent && !NEVER_SENT.has(code))
       return new NoAnswerError(
-        `${api} to ${endpoint} got no answer (${code}); AWS may have acted on it: molectl does not send it again blind`,
+        `${api} to ${endpoint} got no answer${waited} (${timedOut ? 'timeout' : code}); AWS may have acted on it: molectl does not send it again blind`,
         'network',
         true,
         { hint: 'check the remote state (for SSM: `aws ssm list-commands`) before repeating this call' },
+      );
+    if ((error as Record<string, unknown>)[BROKE_MID_ANSWER] === true)
+      return new MolectlError(
+        `the connection to AWS ${call.service} at ${endpoint} broke while it was sending its answer to ${call.action} (${code}${attempts > 1 ? `, ${attempts} attempts` : ''})`,
+        {
+          code: ExitCode.failed,
+          hint: 'a proxy, firewall or load balancer on the way cut the answer short; try again, and check what sits between you and AWS if it persists',
+          ...cause,
+        },
+      );
+    if (timedOut)
+      return new MolectlError(
+        `AWS ${api} at ${endpoint} did not answer ${waited ? waited.trim() : 'in time (timeout)'}`,
+        {
+          code: ExitCode.failed,
+          hint: `AWS, or the network or a proxy on the way, is slow or holds the connection open${call.attemptTimeoutMs !== undefined ? `; ${describeCallTimeoutKnob(call.attemptTimeoutMs)}` : ''}`,
+          ...cause,
+        },
       );
     return new MolectlError(`cannot reach AWS ${call.service} at ${endpoint} (${code})`, {
       code: ExitCode.failed,
@@ -228,8 +256,34 @@ export function translateAwsError(error: unknown, call: AwsCallInfo): MolectlErr
       ...cause,
     });
   }
+  if (name === ANSWER_TOO_LARGE) {
+    const where = call.endpoint ? ` at ${call.endpoint.url} (${call.endpoint.variable})` : '';
+    return new MolectlError(
+      `AWS ${api}${where} answered more than ${MAX_AWS_ANSWER_BYTES / (1024 * 1024)} MiB; molectl stopped reading it`,
+      {
+        code: ExitCode.failed,
+        hint: call.endpoint
+          ? `no AWS answer molectl asks for comes near that size: check what answers at ${call.endpoint.variable}`
+          : "no AWS answer molectl asks for comes near that size: a proxy may be answering in AWS's place; check HTTPS_PROXY",
+        ...cause,
+      },
+    );
+  }
+  const status = e.$metadata?.httpStatusCode;
+  if (status !== undefined && status >= 300 && status < 400) {
+    // The SDK follows no redirect (a signed request must not travel elsewhere): say so, not "Unknown".
+    return new MolectlError(
+      `AWS ${api}${call.endpoint ? ` at ${call.endpoint.url}` : ''} answered HTTP ${status}, a redirect (not followed)`,
+      {
+        code: ExitCode.failed,
+        hint: call.endpoint
+          ? `AWS APIs do not redirect: check ${call.endpoint.variable} (scheme, host, port), or a proxy answering in its place`
+          : "AWS APIs do not redirect: a proxy or captive portal may be answering in AWS's place; check HTTPS_PROXY and network access to AWS",
+        ...cause,
+      },
+    );
+  }
   if (isNotAnAwsAnswer(e, name)) {
-    const status = e.$metadata?.httpStatusCode;
     const answered = `HTTP ${status ?? '?'}${name === 'SyntaxError' ? ', a body that is not an AWS response' : GENERIC_NAMES.has(name) ? '' : `, ${name}`}`;
     // Not "AWS is down": whatever answered does not serve this API. Said where it is, and why it is there.
     if (call.endpoint)
@@ -252,7 +306,8 @@ export function translateAwsError(error: unknown, call: AwsCallInfo): MolectlErr
   }
   if (e.$fault === 'server' || (e.$metadata?.httpStatusCode ?? 0) >= 500) {
     return new MolectlError(
-      `AWS ${api} failed on the AWS side (${name}${attempts > 1 ? `, after ${attempts} attempts` : ''})`,
+      // A bare 503 (an HTML page, a gateway) has no error code: the SDK calls it Unknown, which says nothing.
+      `AWS ${api} failed on the AWS side (${GENERIC_NAMES.has(name) || /^\d+$/.test(name) ? `HTTP ${e.$metadata?.httpStatusCode ?? '?'}` : name}${attempts > 1 ? `, after ${attempts} attempts` : ''})`,
       {
         code: ExitCode.failed,
         hint: 'try again in a few minutes; check https://health.aws.amazon.com if it persists',
@@ -300,6 +355,15 @@ function ssoHint(profile: string | null | undefined): string {
   return profile
     ? `run \`aws sso login --profile ${profile}\` (or refresh that profile's credentials) and try again`
     : 'run `aws sso login --profile <name>` and pass --profile <name>, or export fresh AWS_* keys';
+}
+
+/**
+ * The SDK's requestTimeout and molectl's per-attempt deadline (code ETIMEDOUT), or a socket's idle
+ * timeout (TimeoutError without a code). Not every TimeoutError: the SDK renames a reset
+ * connection (ECONNRESET, EPIPE) TimeoutError too, and that is no timeout.
+ */
+function isTimeout(e: SdkLikeError, name: string): boolean {
+  return e.code === 'ETIMEDOUT' || ((name === 'TimeoutError' || name === 'RequestTimeout') && !e.code);
 }
 
 function isNetworkError(e: SdkLikeError, name: string): boolean {

@@ -18,6 +18,8 @@ export const envVarDocs = {
   MOLECTL_CP_TOKEN_COMMAND: 'command whose stdout is the CP admin token, like AWS credential_process',
   MOLECTL_LOCK_TTL:
     "how long a fleet lock lasts without renewal (default 10m; renewed every third of it); shorter frees a dead run's lock sooner",
+  MOLECTL_CALL_TIMEOUT:
+    'how long one attempt of a remote call (CP, AWS, Gitea, Railway, tenants) may take, answer included; unset: each its own default (20s)',
   MOLECTL_NO_COMPILE_CACHE:
     "any value: no V8 code cache for molectl's own code (read by bin/compile-cache.js, before molectl's code loads)",
   // Credentials for remote systems; values are secrets and are registered with the redactor.

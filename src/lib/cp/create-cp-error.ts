@@ -1,6 +1,6 @@
 import type { HeaderReader } from '../http/node-http-fetch.js';
 import { ExitCode, HttpError } from '../errors.js';
-import { describeRedirect, rateLimitHint } from '../http/http-request.js';
+import { describeRedirect, rateLimitHint, serverFailureHint } from '../http/http-request.js';
 
 /**
  * The error for a CP answer no route-specific rule claimed. A rejected admin token is a
@@ -76,7 +76,7 @@ export function createTenantCredentialError(args: {
 
 function cpErrorHint(status: number, baseUrl: string, headers: HeaderReader): string {
   if (status === 429) return rateLimitHint(new URL(baseUrl).host, headers);
-  if (status >= 500) return `the CP at ${baseUrl} failed or is overloaded; try again later`;
+  if (status >= 500) return serverFailureHint(`the CP at ${baseUrl}`, headers);
   if (status >= 300 && status < 400)
     return `molectl does not follow redirects; check the CP URL (${baseUrl}) for a wrong scheme or host`;
   return 'check the inputs and the CP URL';

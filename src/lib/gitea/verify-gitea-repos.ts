@@ -88,16 +88,7 @@ async function checkRepo(base: URL, repo: string, options: VerifyOptions): Promi
         detail: options.token ? 'not found' : 'not found (or private: set GITEA_TOKEN to see private repos)',
       };
     }
-    if (status >= 300 && status < 400) {
-      const location = response.headers.get('location') ?? '';
-      const moved = /\/api\/v1\/repos\/([^/?#]+\/[^/?#]+)/.exec(location)?.[1];
-      return {
-        repo,
-        state: 'moved',
-        status,
-        detail: moved ? `renamed on Gitea to ${decodeURIComponent(moved)}` : 'redirected',
-      };
-    }
+    if (status >= 300 && status < 400) return judgeRedirect(repo, url, status, response.headers.get('location'));
     if (status === 401 || status === 403) {
       return {
         repo,
@@ -111,6 +102,32 @@ async function checkRepo(base: URL, repo: string, options: VerifyOptions): Promi
     if (options.signal?.aborted) throw error;
     return { repo, state: 'unknown', detail: error instanceof Error ? error.message : String(error) };
   }
+}
+
+/**
+ * Gitea redirects a renamed repository's old name to its new one, on its own host. Only that is a
+ * rename: a redirect to another host (a proxy, a login page, a moved Gitea) or to the same name
+ * says nothing about the repository, and is unknown. The door never follows it, so the token
+ * never travels with it.
+ */
+function judgeRedirect(repo: string, asked: URL, status: number, location: string | null): RepoCheck {
+  let target: URL | undefined;
+  try {
+    target = location ? new URL(location, asked) : undefined;
+  } catch {
+    target = undefined;
+  }
+  const moved = target ? /\/api\/v1\/repos\/([^/?#]+\/[^/?#]+)$/.exec(target.pathname)?.[1] : undefined;
+  const newName = moved ? decodeURIComponent(moved) : undefined;
+  if (target && target.origin === asked.origin && newName && newName.toLowerCase() !== repo.toLowerCase())
+    return { repo, state: 'moved', status, detail: `renamed on Gitea to ${newName}` };
+  const where = target ? `${target.origin}${target.pathname}` : 'no usable Location';
+  return {
+    repo,
+    state: 'unknown',
+    status,
+    detail: `Gitea answered HTTP ${status}, a redirect to ${where} (not followed: the token would go with it)`,
+  };
 }
 
 /**

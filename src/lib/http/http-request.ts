@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { describeCallTimeoutKnob } from '../config/call-timeout.js';
 import { ConfigError, ExitCode, HttpError, InterruptedError, MolectlError } from '../errors.js';
 import type { Redactor } from '../output/redactor.js';
 import { computeBackoffDelay, parseRetryAfter } from './backoff.js';
@@ -31,6 +32,8 @@ export interface RetryInfo {
   delayMs: number;
   /** Why: `HTTP 503`, `timeout after 20000 ms`, `network error ECONNRESET`. */
   reason: string;
+  /** How long the failed attempt was waited on, when that was the whole timeout. */
+  waitedMs?: number;
   status?: number;
 }
 
@@ -53,6 +56,8 @@ export interface HttpDoorOptions {
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   retryAfterMaxMs?: number;
+  /** How the user gives a timed-out call longer; default: MOLECTL_CALL_TIMEOUT (config/call-timeout.ts). */
+  timeoutHint?: string;
 }
 
 export interface HttpRequest extends HttpDoorOptions {
@@ -81,6 +86,8 @@ export interface HttpResponse {
 export const DEFAULT_TIMEOUT_MS = 20_000;
 export const DEFAULT_RETRIES = 3;
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+/** The longest Retry-After the door waits before sending a call again. */
+export const RETRY_AFTER_MAX_MS = 30_000;
 const RETRY_STATUSES = new Set([429, 502, 503, 504]);
 // Failures raised before the request left this machine: the server cannot have acted on it.
 const NOT_SENT_CODES = new Set([
@@ -102,7 +109,7 @@ export function createHttpClient(defaults: HttpDoorOptions): (request: HttpReque
 type Attempt =
   | { kind: 'response'; status: number; headers: HeaderReader; bodyText: string }
   | { kind: 'timeout' }
-  | { kind: 'network'; code: string }
+  | { kind: 'network'; code: string; midAnswer: boolean }
   | { kind: 'cancelled' }
   | { kind: 'too-large'; limitBytes: number };
 
@@ -140,10 +147,14 @@ export async function httpRequest(request: HttpRequest): Promise<HttpResponse> {
     let reason: string;
     let status: number | undefined;
     let retryAfterMs: number | undefined;
+    let waitedMs: number | undefined;
     if (result.kind === 'response') {
       retryAfterMs = parseRetryAfter(result.headers.get('retry-after'), now());
       const mayRepeat = repeatable || (result.status === 429 && retryAfterMs !== undefined);
-      if (!(RETRY_STATUSES.has(result.status) && canRetry && mayRepeat)) {
+      // A server that asks for more than molectl would wait (an outage page's `Retry-After:
+      // 7200`) is not asked again sooner: the answer is final, and the hint says when to come back.
+      const waitsTooLong = retryAfterMs !== undefined && retryAfterMs > (request.retryAfterMaxMs ?? RETRY_AFTER_MAX_MS);
+      if (!(RETRY_STATUSES.has(result.status) && canRetry && mayRepeat && !waitsTooLong)) {
         if (accept(result.status))
           return {
             status: result.status,
@@ -169,20 +180,23 @@ export async function httpRequest(request: HttpRequest): Promise<HttpResponse> {
       }
       if (!canRetry) {
         throw new NoAnswerError(`${label} timed out after ${timeoutMs} ms${gaveUp}`, 'timeout', true, {
-          hint: request.unknownOutcomeHint ?? `${url.host} is slow or unreachable; try again later`,
+          hint:
+            request.unknownOutcomeHint ??
+            `${url.host} is slow, overloaded or unreachable; ${request.timeoutHint ?? describeCallTimeoutKnob(timeoutMs)}`,
         });
       }
       reason = `timeout after ${timeoutMs} ms`;
+      waitedMs = timeoutMs;
     } else {
       if (isCertificateRefusal(result.code)) throw certificateError(url, result.code);
       if (!canRetry || !repeatable)
-        throw networkError(label, url, result.code, repeatable, request.unknownOutcomeHint, gaveUp);
-      reason = `network error ${result.code}`;
+        throw networkError(label, url, result, repeatable, request.unknownOutcomeHint, gaveUp);
+      reason = result.midAnswer ? `connection broken mid-answer (${result.code})` : `network error ${result.code}`;
     }
 
     const delayMs =
       retryAfterMs !== undefined
-        ? Math.min(retryAfterMs, request.retryAfterMaxMs ?? 30_000)
+        ? Math.min(retryAfterMs, request.retryAfterMaxMs ?? RETRY_AFTER_MAX_MS)
         : computeBackoffDelay(attempt - 1, {
             baseMs: request.backoffBaseMs ?? 250,
             maxMs: request.backoffMaxMs ?? 8_000,
@@ -196,6 +210,7 @@ export async function httpRequest(request: HttpRequest): Promise<HttpResponse> {
       delayMs,
       reason,
       ...(status === undefined ? {} : { status }),
+      ...(waitedMs === undefined ? {} : { waitedMs }),
     });
     try {
       await sleep(delayMs, request.signal);
@@ -220,6 +235,8 @@ async function attemptOnce(
     controller.abort();
   }, timeoutMs);
   const onCallerAbort = (): void => controller.abort();
+  // Set once the status line and headers are in: a failure after it broke the answer, not the call.
+  let answered = false;
   request.signal?.addEventListener('abort', onCallerAbort, { once: true });
   try {
     const body = request.json === undefined ? undefined : JSON.stringify(request.json);
@@ -236,6 +253,7 @@ async function attemptOnce(
           ...init,
           headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) },
         });
+    answered = true;
     const bodyText = await readCappedBody(response, request.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
     return { kind: 'response', status: response.status, headers: response.headers, bodyText };
   } catch (error) {
@@ -245,7 +263,7 @@ async function attemptOnce(
     }
     if (request.signal?.aborted) return { kind: 'cancelled' };
     if (timedOut) return { kind: 'timeout' };
-    return { kind: 'network', code: networkCode(error) };
+    return { kind: 'network', code: networkCode(error), midAnswer: answered };
   } finally {
     clearTimeout(timer);
     request.signal?.removeEventListener('abort', onCallerAbort);
@@ -290,7 +308,7 @@ function statusError(
     hint = `the credentials were rejected; check the token molectl uses for ${host}`;
   else if (result.status === 404) hint = 'check the URL and the name of the target';
   else if (result.status === 429) hint = rateLimitHint(host, result.headers);
-  else if (result.status >= 500) hint = `${host} failed or is overloaded; try again later`;
+  else if (result.status >= 500) hint = serverFailureHint(host, result.headers);
   else hint = 'the request was rejected; check the inputs';
   return new HttpError({
     method,
@@ -305,15 +323,19 @@ function statusError(
 function networkError(
   label: string,
   url: URL,
-  code: string,
+  failure: { code: string; midAnswer: boolean },
   repeatable: boolean,
   outcomeHint: string | undefined,
   gaveUp: string,
 ): NoAnswerError {
-  const notSent = NOT_SENT_CODES.has(code);
+  const { code, midAnswer } = failure;
+  const notSent = !midAnswer && NOT_SENT_CODES.has(code);
+  const broke = midAnswer
+    ? `the connection broke while ${url.host} was sending its answer (${code})`
+    : `the connection to ${url.host} failed (${code})`;
   if (!repeatable && !notSent) {
     return new NoAnswerError(
-      `${label}: the connection to ${url.host} failed (${code}); the outcome is unknown: the server may or may not have acted on it`,
+      `${label}: ${broke}; the outcome is unknown: the server may or may not have acted on it`,
       'network',
       true,
       {
@@ -321,6 +343,11 @@ function networkError(
       },
     );
   }
+  if (midAnswer)
+    return new NoAnswerError(`${label}: ${broke}${gaveUp}`, 'network', true, {
+      code: ExitCode.failed,
+      hint: `${url.host}, or a proxy or load balancer in front of it, cut the answer short (an answer shorter than its Content-Length, or a reset); try again, and check what sits in between if it persists`,
+    });
   return new NoAnswerError(`could not reach ${url.host} (${code})${gaveUp}`, 'network', !notSent, {
     code: ExitCode.failed,
     hint: `check the URL, DNS, your network or VPN, and that ${url.host} is up`,
@@ -371,6 +398,21 @@ function networkCode(error: unknown): string {
 export function rateLimitHint(host: string, headers: HeaderReader): string {
   const after = headers.get('retry-after');
   return `${host} is rate limiting molectl (HTTP 429${after ? `, Retry-After ${after}` : ''}): wait and try again, and lower the concurrency if the command has such a flag`;
+}
+
+/** The hint after a 5xx: try again later, and when, if the server said (Retry-After). */
+export function serverFailureHint(who: string, headers: HeaderReader): string {
+  const after = headers.get('retry-after');
+  const ms = parseRetryAfter(after, Date.now());
+  const when = ms === undefined ? 'later' : `in ${describeWait(ms)} or later, as it asked (Retry-After: ${after})`;
+  return `${who} failed or is overloaded; try again ${when}`;
+}
+
+function describeWait(ms: number): string {
+  const minutes = Math.ceil(ms / 60_000);
+  if (ms < 60_000) return `${Math.ceil(ms / 1000)}s`;
+  if (minutes < 120) return `${minutes} min`;
+  return `${Math.round(minutes / 60)} h`;
 }
 
 /** Where a 3xx points, origin and path only (never a query that could carry a token). */

@@ -1,3 +1,4 @@
+import { CALL_TIMEOUT_DEFAULTS, readCallTimeoutMs } from '../config/call-timeout.js';
 import type { Context } from '../context.js';
 import { ConfigError } from '../errors.js';
 import { createRetryAnnouncer } from '../http/announce-retry.js';
@@ -14,11 +15,10 @@ import { resolveVerifySettings } from '../verify/resolve-verify-settings.js';
 export type Requester = (request: HttpRequest) => Promise<HttpResponse>;
 
 export const GITEA_BASE_URL = 'https://git.moleculesai.app';
-const CONSUMER_TIMEOUT_MS = 20_000;
 
 export function createConsumerRequester(ctx: Context): Requester {
   return createHttpClient({
-    timeoutMs: CONSUMER_TIMEOUT_MS,
+    timeoutMs: readCallTimeoutMs(ctx.env) ?? CALL_TIMEOUT_DEFAULTS.consumer,
     retries: 2,
     signal: ctx.signal,
     redactor: ctx.redactor,

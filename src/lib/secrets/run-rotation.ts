@@ -200,12 +200,11 @@ async function createPending(ctx: Context, run: RotationRun, ledger: RunLedger):
   await ledger.updateTarget(CREATE, { state: 'in-progress' });
   const value = randomBytes(run.generateBytes).toString('hex');
   ctx.redactor.register(value, 'secret');
-  const put = await ctx.aws.putSecretValue({
-    secretId: run.secret.secretId,
-    value,
-    clientRequestToken: ledger.id,
-    stages: [AWSPENDING],
-  });
+  const put = await ctx.aws
+    .putSecretValue({ secretId: run.secret.secretId, value, clientRequestToken: ledger.id, stages: [AWSPENDING] })
+    .catch((error: unknown) => {
+      throw lostCreateAnswer(error, run.secret.name, ledger.id);
+    });
   if (!put.versionId) return stopOnVersionlessPut(ctx, run, ledger, CREATE);
   const pinned = { versionId: put.versionId, stages: put.stages };
   const version = { secretId: run.secret.secretId, versionId: put.versionId, value, fingerprint: fingerprintOf(value) };
@@ -220,6 +219,21 @@ async function createPending(ctx: Context, run: RotationRun, ledger: RunLedger):
   await ledger.updateTarget(CREATE, { state: 'succeeded', outcome: 'created', ...record });
   ctx.out.info(`created AWSPENDING version ${put.versionId} (len=${Buffer.byteLength(value)} ${version.fingerprint})`);
   return version;
+}
+
+/**
+ * A PutSecretValue that failed without a verdict (a timeout, a broken connection, a 5xx) may have
+ * created the version before its answer was lost. The run id is its ClientRequestToken, so no
+ * second version can come of it: the hint says how to go on with it or remove it. A refusal
+ * (credentials, a missing secret) is left as it is.
+ */
+function lostCreateAnswer(error: unknown, name: string, runId: string): unknown {
+  if (!(error instanceof MolectlError) || error.code !== ExitCode.failed) return error;
+  return new MolectlError(error.message, {
+    code: ExitCode.failed,
+    hint: `Secrets Manager may have created the new version (ClientRequestToken ${runId}) before its answer was lost: \`molectl secrets rotate ${name} --resume\` goes on with it, \`molectl secrets rotate ${name} --abort-pending\` removes it`,
+    cause: error,
+  });
 }
 
 async function finish(ctx: Context, run: RotationRun, ledger: RunLedger, to: VersionToSet): Promise<void> {

@@ -1,3 +1,4 @@
+import { readCallTimeoutMs } from '../config/call-timeout.js';
 import type { Context } from '../context.js';
 import { probeTenantHealth, tenantHealthUrl } from '../fleet/probe-tenant-health.js';
 import { runShellScript } from '../ssm/run-shell-script.js';
@@ -28,7 +29,7 @@ export async function checkPublicHealth(ctx: Context, slug: string): Promise<Hea
     fetch: ctx.fetch,
     signal: ctx.signal,
     redactor: ctx.redactor,
-    timeoutMs: 10_000,
+    timeoutMs: readCallTimeoutMs(ctx.env) ?? 10_000,
     retries: 2,
   });
   return { ok: probe.healthy, detail: `public /health: ${probe.detail}` };

@@ -1,3 +1,4 @@
+import { readCallTimeoutMs } from '../config/call-timeout.js';
 import { readCpToken } from '../config/cp-token.js';
 import type { Context } from '../context.js';
 import { createHttpClient } from '../http/http-request.js';
@@ -11,7 +12,7 @@ export const CHECK_TIMEOUT_MS = 10_000;
 /** The checks' door to the world, built from ctx (so tests reach it through MainDeps.overrides). */
 export function createCheckDeps(ctx: Context, settings: VerifySettings): CheckDeps {
   const request = createHttpClient({
-    timeoutMs: CHECK_TIMEOUT_MS,
+    timeoutMs: readCallTimeoutMs(ctx.env) ?? CHECK_TIMEOUT_MS,
     retries: 2,
     signal: ctx.signal,
     redactor: ctx.redactor,

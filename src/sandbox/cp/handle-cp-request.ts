@@ -35,6 +35,14 @@ export async function handleCpRequest(runtime: CpRuntime, req: CpRequest): Promi
 async function answer(runtime: CpRuntime, req: CpRequest, isTenant: boolean): Promise<CpResponse> {
   const { state } = runtime;
   if (isTenant) return handleTenantPublicRoute(state, req);
+  // A maintenance page in front of the CP: HTML, and a Retry-After far beyond any client's patience.
+  const outage = state.faults.flags['cpOutage'];
+  if (outage !== undefined && outage !== false)
+    return {
+      status: 503,
+      headers: { 'content-type': 'text/html', 'retry-after': String(outage === true ? 7200 : outage) },
+      body: '<html><body><h1>503 Service Unavailable</h1><p>Scheduled maintenance.</p></body></html>',
+    };
   if (state.faults.cpErrorRate > 0 && drawCpRandom(state) < state.faults.cpErrorRate) {
     return jsonResponse(503, { error: 'service unavailable' });
   }

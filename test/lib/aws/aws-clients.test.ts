@@ -12,6 +12,7 @@ const clients = new AwsClients({
   endpoints: configuredEndpoints({ AWS_ENDPOINT_URL: 'http://127.0.0.1:9' }),
   credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret-key' },
   maxAttempts: 2,
+  attemptTimeoutMs: 30_000,
 });
 
 afterEach(() => clients.destroy());

@@ -272,6 +272,13 @@ const rows: Row[] = [
     hint: /try again/,
   },
   {
+    what: 'a 503 without an AWS error code (a gateway or maintenance page) names the status, not "Unknown"',
+    error: sdkError('Unknown', 'Unknown', { $fault: 'server', $metadata: { httpStatusCode: 503, attempts: 5 } }),
+    code: 1,
+    message: 'AWS ssm:SendCommand failed on the AWS side (HTTP 503, after 5 attempts)',
+    hint: /try again/,
+  },
+  {
     what: 'an emulator without the API (501 Unknown) is a configuration problem naming AWS_ENDPOINT_URL, not AWS health',
     error: sdkError('Unknown', 'Unknown', { $fault: 'server', $metadata: { httpStatusCode: 501, attempts: 1 } }),
     call: { endpoint: { url: 'http://127.0.0.1:4566', variable: 'AWS_ENDPOINT_URL' } },

@@ -21,6 +21,13 @@ beforeAll(async () => {
         return void res.writeHead(200).end(giteaRepoAnswer('molecule-ai/private'));
       return void res.writeHead(404).end('{"message":"not found"}');
     }
+    // A proxy or a moved Gitea sending the caller (and its token) elsewhere, same repository path.
+    if (path === '/api/v1/repos/molecule-ai/elsewhere')
+      return void res
+        .writeHead(307, { location: 'https://login.example.com/api/v1/repos/molecule-ai/elsewhere-too?sso=1' })
+        .end();
+    if (path === '/api/v1/repos/molecule-ai/same-name')
+      return void res.writeHead(302, { location: '/api/v1/repos/molecule-ai/same-name' }).end();
     if (path === '/api/v1/repos/molecule-ai/old-name') {
       return void res.writeHead(301, { location: '/api/v1/repos/molecule-ai/new-name' }).end();
     }
@@ -60,6 +67,34 @@ describe('verifyGiteaRepos', () => {
       { repo: 'molecule-ai/molecule-core', state: 'exists', status: 200 },
       { repo: 'molecule-ai/old-name', state: 'moved', status: 301, detail: 'renamed on Gitea to molecule-ai/new-name' },
     ]);
+  });
+
+  it('calls a redirect to another host, or to the same name, unknown (not renamed), and never follows it', async () => {
+    seen.length = 0;
+    const results = await verifyGiteaRepos(['molecule-ai/elsewhere', 'molecule-ai/same-name'], {
+      baseUrl,
+      token: 's3cret-token',
+    });
+    expect(results).toEqual([
+      {
+        repo: 'molecule-ai/elsewhere',
+        state: 'unknown',
+        status: 307,
+        detail:
+          'Gitea answered HTTP 307, a redirect to https://login.example.com/api/v1/repos/molecule-ai/elsewhere-too (not followed: the token would go with it)',
+      },
+      {
+        repo: 'molecule-ai/same-name',
+        state: 'unknown',
+        status: 302,
+        detail: `Gitea answered HTTP 302, a redirect to ${baseUrl}/api/v1/repos/molecule-ai/same-name (not followed: the token would go with it)`,
+      },
+    ]);
+    expect(seen.map((s) => s.path)).toEqual([
+      '/api/v1/repos/molecule-ai/elsewhere',
+      '/api/v1/repos/molecule-ai/same-name',
+    ]);
+    expect(judgeRepoChecks(results).ok).toBe(false);
   });
 
   it('sends GITEA_TOKEN as "Authorization: token" and never puts it in a result', async () => {

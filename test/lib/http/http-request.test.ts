@@ -47,12 +47,12 @@ describe('httpRequest retries', () => {
     ]);
   });
 
-  it('waits what Retry-After asks, in seconds or as an HTTP-date, capped', async () => {
+  it('waits what Retry-After asks, in seconds or as an HTTP-date, up to 30 s', async () => {
     const now = Date.parse('2026-11-22T21:00:00Z');
     const answers: { status: number; headers: Record<string, string> }[] = [
       { status: 429, headers: { 'retry-after': '7' } },
       { status: 503, headers: { 'retry-after': new Date(now + 12_000).toUTCString() } },
-      { status: 429, headers: { 'retry-after': '3600' } },
+      { status: 429, headers: { 'retry-after': '30' } },
       { status: 200, headers: {} },
     ];
     server = await startLocalServer((_req, res, i) => sendJson(res, answers[i]!.status, {}, answers[i]!.headers));
@@ -60,6 +60,20 @@ describe('httpRequest retries', () => {
     const response = await httpRequest({ method: 'GET', url: server.url, sleep, now: () => now, retries: 3 });
     expect(response.status).toBe(200);
     expect(delays).toEqual([7_000, 12_000, 30_000]);
+  });
+
+  it('does not ask again sooner than a longer Retry-After says: the answer is final, and the hint says when', async () => {
+    server = await startLocalServer((_req, res) => {
+      res.writeHead(503, { 'content-type': 'text/html', 'retry-after': '3600' }).end('<html>maintenance</html>');
+    });
+    const { sleep, delays } = recordingSleep();
+    const error = await catchError(httpRequest({ method: 'GET', url: server.url, sleep, retries: 3 }));
+    expect(error.message).toBe(`GET ${server.url}/ answered HTTP 503`);
+    expect((error as MolectlError).hint).toBe(
+      `${new URL(server.url).host} failed or is overloaded; try again in 60 min or later, as it asked (Retry-After: 3600)`,
+    );
+    expect(delays).toEqual([]);
+    expect(server.requests).toHaveLength(1);
   });
 
   it('sends a POST again after a 429 that says when (the server did not process it), never after a 429 without Retry-After or a 503', async () => {
@@ -214,7 +228,9 @@ describe('httpRequest timeouts and cancellation', () => {
     expect(JSON.parse(whole.bodyText)).toHaveLength(50);
     const { sleep } = recordingSleep();
     const error = await catchError(httpRequest({ method: 'GET', url: `${server.url}/cut`, retries: 1, sleep }));
-    expect(error.message).toBe(`could not reach ${new URL(server.url).host} (ECONNRESET) (gave up after 2 attempts)`);
+    expect(error.message).toBe(
+      `GET ${server.url}/cut: the connection broke while ${new URL(server.url).host} was sending its answer (ECONNRESET) (gave up after 2 attempts)`,
+    );
     expect(server.requests).toHaveLength(3);
   });
 

@@ -66,6 +66,7 @@ export function createHttpCheck(spec: ChecklistCheckSpec, vars: readonly string[
         headers,
         ...(json === undefined ? {} : { json }),
         timeoutMs: spec.request.timeoutMs,
+        timeoutHint: "raise this check's `timeout:` in the checklist (default 10s, at most 2m) to wait longer",
         // One attempt: conditions judge what the service answered, not what a retry hid.
         retries: 0,
         accept: () => true,
