@@ -6,6 +6,22 @@ import { startSandboxFixture, type SandboxFixture } from '../helpers/sandbox-fix
 // Issue 12, item 11, the other half: a mutating SendCommand (the apply script) is never re-sent
 // blindly after a transport reset. The sandbox acts on the SendCommand, then drops the connection.
 
+/** Apply-script commands the sandbox accepted, per instance id. */
+function applyRunsPerHostOf(f: SandboxFixture): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const c of f.sandbox.state.commands.values()) {
+    if (!c.comment.includes('cp-secret apply')) continue;
+    for (const id of c.instanceIds) counts[id] = (counts[id] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/** The error document `-o json` writes on stderr. */
+function jsonError(stderr: string): { message: string; hint: string } {
+  const line = stderr.split('\n').find((l) => l.startsWith('{"error"'))!;
+  return (JSON.parse(line) as { error: { message: string; hint: string } }).error;
+}
+
 const APPLY = ['--env', 'sandbox', 'migrate', 'cp-secret', 'apply', '--yes', '--soak', '0', '--health-timeout', '5s'];
 
 describe('an apply SendCommand whose answer is lost', { timeout: 120_000 }, () => {
@@ -16,15 +32,7 @@ describe('an apply SendCommand whose answer is lost', { timeout: 120_000 }, () =
   afterAll(() => f.stop());
 
   const instanceOf = (slug: string): string => f.sandbox.state.orgs.get(slug)!.tenantInstanceId!;
-  /** Apply-script commands the sandbox accepted, per instance id. */
-  function applyRunsPerHost(): Record<string, number> {
-    const counts: Record<string, number> = {};
-    for (const c of f.sandbox.state.commands.values()) {
-      if (!c.comment.includes('cp-secret apply')) continue;
-      for (const id of c.instanceIds) counts[id] = (counts[id] ?? 0) + 1;
-    }
-    return counts;
-  }
+  const applyRunsPerHost = () => applyRunsPerHostOf(f);
 
   it('the host runs the script once: the command is found by its run-scoped comment, or the run stops resumable', async () => {
     const { state } = f.sandbox;
@@ -32,11 +40,7 @@ describe('an apply SendCommand whose answer is lost', { timeout: 120_000 }, () =
     const r = await f.molectl([...APPLY, '-o', 'json']);
     expect(state.connectionsReset).toBe(1);
     expect(r.code).toBe(1);
-    const error = (
-      JSON.parse(r.stderr.split('\n').find((l) => l.startsWith('{"error"'))!) as {
-        error: { message: string; hint: string };
-      }
-    ).error;
+    const error = jsonError(r.stderr);
     expect(error.message).toMatch(
       /canary: a SendCommand of the apply script got no answer, so SSM may be running it on acme; molectl did not send it again \(ssm:SendCommand .* got no answer \(ECONNRESET\)/,
     );
@@ -70,14 +74,7 @@ describe('an apply SendCommand whose answer never comes', { timeout: 120_000 }, 
   });
   afterAll(() => f.stop());
 
-  function applyRunsPerHost(): Record<string, number> {
-    const counts: Record<string, number> = {};
-    for (const c of f.sandbox.state.commands.values()) {
-      if (!c.comment.includes('cp-secret apply')) continue;
-      for (const id of c.instanceIds) counts[id] = (counts[id] ?? 0) + 1;
-    }
-    return counts;
-  }
+  const applyRunsPerHost = () => applyRunsPerHostOf(f);
 
   it('a SendCommand whose answer never comes (a timeout, not a reset) is treated the same: never sent again blind', async () => {
     const { state } = f.sandbox;
@@ -92,11 +89,7 @@ describe('an apply SendCommand whose answer never comes', { timeout: 120_000 }, 
     const before = applyRunsPerHost();
     const r = await f.molectl([...APPLY, '-o', 'json'], { env: { MOLECTL_CALL_TIMEOUT: '500ms' } });
     expect(r.code).toBe(1);
-    const error = (
-      JSON.parse(r.stderr.split('\n').find((l) => l.startsWith('{"error"'))!) as {
-        error: { message: string; hint: string };
-      }
-    ).error;
+    const error = jsonError(r.stderr);
     expect(error.message).toMatch(
       /a SendCommand of the apply script got no answer, so SSM may be running it on \w+; molectl did not send it again \(ssm:SendCommand .* got no answer within 500 ms \(timeout\)/,
     );

@@ -61,6 +61,23 @@ function ledgers(stateDir: string): string {
     .map((f) => readFileSync(join(dir, f), 'utf8'))
     .join('\n');
 }
+/** The one rotation ledger of a fresh sandbox: its status and each step's state and outcome. */
+function rotationLedger(stateDir: string): {
+  status: string;
+  targets: Record<string, { state: string; outcome: string }>;
+} {
+  return JSON.parse(ledgers(stateDir)) as ReturnType<typeof rotationLedger>;
+}
+/** Requests since `since` that change a consumer: a Railway mutation or a Gitea PUT. */
+function consumerChanges(state: SandboxState, since: number): SandboxState['requests'] {
+  return state.requests
+    .slice(since)
+    .filter(
+      (q) =>
+        (q.service === 'railway' && /\bmutation\b/.test(q.body)) ||
+        (q.service === 'gitea' && q.action.startsWith('PUT')),
+    );
+}
 /**
  * Requests molectl sent that carry the value. Tenants calling the CP with their own credentials
  * (the canary's authentication check) are not molectl sending it: they prove the CP accepts it.
@@ -454,10 +471,7 @@ describe('a Secrets Manager that accepts stage moves and makes none', { timeout:
     );
     expect(r.stderr).toContain('molectl secrets rotate cp-admin-api-token --resume');
     expect(r.stderr).not.toMatch(/finished: AWSCURRENT is/);
-    const ledger = JSON.parse(ledgers(f.stateDir)) as {
-      status: string;
-      targets: Record<string, { state: string; outcome: string }>;
-    };
+    const ledger = rotationLedger(f.stateDir);
     expect(ledger.status).toBe('failed');
     expect(ledger.targets.finish).toMatchObject({ state: 'failed', outcome: 'unverified' });
 
@@ -497,18 +511,8 @@ describe('a Secrets Manager that ignores VersionStages', { timeout: 120_000 }, (
     expect(getDeployServices(state).railwayVariables.get('svc-controlplane/env-production')!.CP_ADMIN_API_TOKEN).toBe(
       current,
     );
-    const changed = state.requests
-      .slice(since)
-      .filter(
-        (q) =>
-          (q.service === 'railway' && /\bmutation\b/.test(q.body)) ||
-          (q.service === 'gitea' && q.action.startsWith('PUT')),
-      );
-    expect(changed).toEqual([]);
-    const ledger = JSON.parse(ledgers(f.stateDir)) as {
-      status: string;
-      targets: Record<string, { state: string; outcome: string }>;
-    };
+    expect(consumerChanges(state, since)).toEqual([]);
+    const ledger = rotationLedger(f.stateDir);
     expect(ledger.status).toBe('failed');
     expect(ledger.targets.create).toMatchObject({ state: 'failed', outcome: 'not-pending' });
   });
@@ -533,18 +537,8 @@ describe('a Secrets Manager whose PutSecretValue answers without a VersionId', {
       );
       expect(stageMap(state, ADMIN_ID).AWSCURRENT).toBe(before.AWSCURRENT);
       expect(valueOf(state, ADMIN_ID, 'AWSCURRENT')).toBe(current);
-      const changed = state.requests
-        .slice(since)
-        .filter(
-          (q) =>
-            (q.service === 'railway' && /\bmutation\b/.test(q.body)) ||
-            (q.service === 'gitea' && q.action.startsWith('PUT')),
-        );
-      expect(changed).toEqual([]);
-      const ledger = JSON.parse(ledgers(f.stateDir)) as {
-        status: string;
-        targets: Record<string, { state: string; outcome: string }>;
-      };
+      expect(consumerChanges(state, since)).toEqual([]);
+      const ledger = rotationLedger(f.stateDir);
       expect(ledger.status).toBe('failed');
       expect(ledger.targets.create).toMatchObject({ state: 'failed', outcome: 'no-version-id' });
       // The AWSPENDING it may have left is removed as the hint says.
