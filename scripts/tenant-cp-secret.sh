@@ -95,6 +95,11 @@ fail() { # fail <status> <reason> [extra result pairs]
   exit 1
 }
 
+container_missing() { # <status> <reason>, after a failed inspect: fail saying which of the two it was
+  [ -z "$DOCKER_ERROR" ] || fail docker-unavailable "docker did not answer: $DOCKER_ERROR"
+  fail "$1" "$2"
+}
+
 FP=''
 fingerprint() { # sets FP to the fingerprint of the value given on stdin: sha256:<12 hex>
   # Called at the end of a pipeline (`printf '%s' "$v" | fingerprint`), so in this shell (lastpipe),
@@ -105,13 +110,26 @@ fingerprint() { # sets FP to the fingerprint of the value given on stdin: sha256
   FP="sha256:${digest:0:12}"
 }
 
-container_exists() { docker inspect --format '{{.Id}}' "$1" >/dev/null 2>&1; }
+container_exists() { docker inspect --format '{{.Id}}' "$1" >/dev/null 2>&1 && return 0; why_no_container "$1"; return 1; }
+
+# A failed inspect is not proof of absence: a daemon that is down or a socket this user may not
+# open fails it too. Only then (never on the probe's usual path) is docker asked again for its
+# message: DOCKER_ERROR is empty when the container does not exist, else docker's first line.
+DOCKER_ERROR=''
+why_no_container() {
+  DOCKER_ERROR=$(docker inspect "$1" 2>&1 >/dev/null)
+  case "$DOCKER_ERROR" in
+    *'No such '*) DOCKER_ERROR='' ;;
+    '') DOCKER_ERROR='docker inspect failed without a message' ;;
+    *) DOCKER_ERROR=${DOCKER_ERROR%%$'\n'*} DOCKER_ERROR=${DOCKER_ERROR:0:300} ;;
+  esac
+}
 
 # One `docker inspect` per phase, kept in INSPECT; every fact is read from it by one python call.
 # The 2>/dev/null is on a group around the assignment, not inside $(...): a redirection inside
 # makes bash fork twice (a subshell, then docker) where one process is enough.
 INSPECT=''
-load_container() { { INSPECT=$(docker inspect "$NAME"); } 2>/dev/null || { INSPECT=''; return 1; }; }
+load_container() { { INSPECT=$(docker inspect "$NAME"); } 2>/dev/null || { INSPECT=''; why_no_container "$NAME"; return 1; }; }
 
 load_facts() { # sets C_ID C_RUNNING C_IMAGE C_HAS_SECRET C_FP C_HAS_URL C_URL from INSPECT
   # The value reaches python through a pipe and leaves it only as a fingerprint.
@@ -287,8 +305,8 @@ install_updater_wrapper() { # make the auto-updater re-apply the durable env aft
     printf 'R="${MOLECTL_HOST_ROOT:-}"\nMODE=ensure\nNAME=%q\n' "$NAME"
     printf 'ENV_DIR="$R/etc/molecule"\nDURABLE_ENV="$ENV_DIR/tenant.env"\n'
     printf 'SECRET_KEY=%s\nURL_KEY=%s\n' "$SECRET_KEY" "$URL_KEY"
-    printf "INSPECT='' FP=''\n"
-    declare -f log json_str result fail fingerprint container_exists load_container load_facts durable_env_value \
+    printf "INSPECT='' DOCKER_ERROR='' FP=''\n"
+    declare -f log json_str result fail fingerprint container_exists why_no_container load_container load_facts durable_env_value \
       prepare_recreate wait_healthy recreate_with_durable_env restore_backup ensure_main
     printf 'ensure_main "$@"\n'
   } > "$ENSURE_BIN.tmp" && chmod 700 "$ENSURE_BIN.tmp" && mv -f "$ENSURE_BIN.tmp" "$ENSURE_BIN" || return 1
@@ -305,7 +323,7 @@ install_updater_wrapper() { # make the auto-updater re-apply the durable env aft
 
 ensure_main() { # after an image update: recreate the container if it lost the durable values
   [ -f "$DURABLE_ENV" ] || exit 0
-  load_container || { log "no container $NAME"; exit 1; }
+  load_container || { log "no container $NAME${DOCKER_ERROR:+ (docker: $DOCKER_ERROR)}"; exit 1; }
   load_facts
   durable_env_value "$SECRET_KEY" | fingerprint
   [ "$C_FP" = "$FP" ] && exit 0
@@ -327,6 +345,7 @@ probe_main() {
     exit 0
   fi
   if ! load_container; then
+    [ -z "$DOCKER_ERROR" ] || { result status docker-unavailable reason "$DOCKER_ERROR" python3 "@$python" awsHost "@$aws_host" updater "$updater"; exit 0; }
     result status probed container "@false" python3 "@$python" awsHost "@$aws_host" updater "$updater"
     exit 0
   fi
@@ -349,7 +368,7 @@ probe_main() {
 apply_main() {
   command -v python3 >/dev/null 2>&1 || fail not-deliverable 'python3 is not installed on the host'
   command -v aws >/dev/null 2>&1 || fail not-deliverable 'the aws CLI is not installed on the host'
-  load_container || fail no-container "no container named $NAME"
+  load_container || container_missing no-container "no container named $NAME"
   load_facts
   local previous=$C_FP backup="$NAME-molectl-${MOLECTL_RUN_ID:-manual}" got patched=false durable=false
   fetch_secret || fail fetch-failed "could not read the secret with the instance role (${MOLECTL_DELIVERY:-secrets-manager})"
@@ -385,7 +404,7 @@ apply_main() {
 
 rollback_main() {
   local backup="$NAME-molectl-${MOLECTL_RUN_ID:-manual}"
-  container_exists "$backup" || fail no-backup "no kept container $backup to roll back to"
+  container_exists "$backup" || container_missing no-backup "no kept container $backup to roll back to"
   restore_backup "$backup" || fail failed 'could not restore the previous container'
   if [ -f "$UPDATER_ORIG" ]; then mv -f "$UPDATER_ORIG" "$UPDATER"; fi
   rm -f "$ENSURE_BIN"
@@ -402,7 +421,7 @@ rollback_main() {
 }
 
 cp_auth_check_main() { # does the CP accept the container's own credentials? Proven, not presumed.
-  container_exists "$NAME" || fail no-container "no container named $NAME"
+  container_exists "$NAME" || container_missing no-container "no container named $NAME"
   # Both halves run inside the container, on its own network path to the CP, and in one go:
   #  - without credentials the route must answer 401 (mounted, gate on; 404 = not mounted);
   #  - with the container's MOLECULE_CP_SHARED_SECRET and ADMIN_TOKEN it must answer a 2xx with

@@ -37,6 +37,7 @@ export const FAULT_SPEC_FORMS = [
   'reset=<0..1>',
   'offline=<slug|instance-id>[|...]',
   'docker-fail=<slug|instance-id>[|...]',
+  'docker-down=<slug|instance-id>[|...]',
   'slow=<slug|instance-id>:<duration>[|...]',
   'host-work=<duration>',
   'api-rate=<AwsAction>:<n>/s[:<burst>][|...] or api-rate=off',
@@ -166,6 +167,9 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
       return;
     case 'docker-fail':
       faults.dockerFailHosts.push(...parseNames(value, item));
+      return;
+    case 'docker-down':
+      faults.dockerDownHosts.push(...parseNames(value, item));
       return;
     case 'provision-fail':
       faults.provisionFail.push(...parseNames(value, item));

@@ -202,6 +202,8 @@ export interface FaultConfig {
   offlineHosts: string[];
   /** Instance ids or org slugs whose docker fails to start a container. */
   dockerFailHosts: string[];
+  /** Instance ids or org slugs whose docker daemon does not answer (`Cannot connect to the Docker daemon`). */
+  dockerDownHosts: string[];
   /** Instance ids or org slugs whose scripts take this much longer, milliseconds. */
   slowHosts: Record<string, number>;
   /** Simulated per-host work added to every script, milliseconds. */
@@ -269,6 +271,7 @@ export function defaultFaults(): FaultConfig {
     connectionResetRate: 0,
     offlineHosts: [],
     dockerFailHosts: [],
+    dockerDownHosts: [],
     slowHosts: {},
     hostWorkMs: 0,
     // SSM Run Command's rates are not published; these are the sandbox's assumption (docs/sandbox.md).

@@ -1,5 +1,5 @@
 import type { ManagedInstance } from '../aws/aws-types.js';
-import type { TenantScriptResult } from '../tenant-secret-delivery/parse-script-result.js';
+import { probeNotRead, type TenantScriptResult } from '../tenant-secret-delivery/parse-script-result.js';
 import type { TenantClass } from '../tenant-secret-delivery/migration-plan.js';
 
 /** Which class a probed tenant is in, and why. Pure; tested as a table. */
@@ -25,6 +25,9 @@ export function classifyTenant(input: ClassifyInput): Classification {
     return { class: 'probe-failed', reason: `probe ${input.probeStatus ?? 'did not run'}` };
   if (!result) return { class: 'probe-failed', reason: 'probe printed no result line' };
   if (result.status === 'no-docker') return { class: 'no-container', reason: 'docker is not installed' };
+  // Any other status than `probed` (a daemon that did not answer) saw nothing: not judged.
+  const notRead = probeNotRead(result);
+  if (notRead !== null) return { class: 'probe-failed', reason: notRead };
   if (!result.container) return { class: 'no-container', reason: 'no platform container' };
   if (result.hasSecret && result.fingerprint === input.expectedFingerprint && result.cpUrl === input.cpUrl) {
     return {

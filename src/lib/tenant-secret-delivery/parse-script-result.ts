@@ -54,3 +54,15 @@ export function parseScriptResult(stdout: string): TenantScriptResult | null {
   }
   return null;
 }
+
+/**
+ * Why a probe's result says nothing about the container, or null when it does (status `probed`).
+ * `docker-unavailable` (the daemon did not answer, or refused this user) is not "no container":
+ * the host was not seen.
+ */
+export function probeNotRead(result: TenantScriptResult): string | null {
+  if (result.status === 'probed') return null;
+  if (result.status === 'docker-unavailable')
+    return `docker did not answer on the host: ${result.reason ?? 'no reason given'}`;
+  return `the probe ended with status ${result.status}${result.reason ? ` (${result.reason})` : ''}`;
+}

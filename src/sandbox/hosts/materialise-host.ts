@@ -92,5 +92,8 @@ export function syncHostFaults(state: SandboxState, instance: SimInstance): void
   const flag = join(instance.hostRoot, 'var', 'lib', 'docker-sim', 'fail-start');
   if (hostMatches(instance, state.faults.dockerFailHosts)) writeFileSync(flag, 'docker-fail fault\n');
   else rmSync(flag, { force: true });
+  const down = join(instance.hostRoot, 'var', 'lib', 'docker-sim', 'daemon-down');
+  if (hostMatches(instance, state.faults.dockerDownHosts)) writeFileSync(down, 'docker-down fault\n');
+  else rmSync(down, { force: true });
   syncHostListeners(state, instance);
 }

@@ -41,6 +41,9 @@ export function modelCpSecretScript(
   vars: Record<string, string>,
 ): ModelledScriptResult {
   const run = new ScriptRun(state, instance, vars);
+  // The docker-down fault: every docker call fails with the daemon's message (why_no_container).
+  if (hostMatches(instance, state.faults.dockerDownHosts) && run.mode !== 'probe' && DOCKER_MODES.has(run.mode))
+    return run.fail('docker-unavailable', `docker did not answer: ${DAEMON_DOWN}`);
   switch (run.mode) {
     case 'probe':
       return run.probe();
@@ -72,6 +75,14 @@ class ScriptRun {
   }
 
   probe(): ModelledScriptResult {
+    if (hostMatches(this.instance, this.state.faults.dockerDownHosts))
+      return this.result(0, {
+        status: 'docker-unavailable',
+        reason: DAEMON_DOWN,
+        python3: true,
+        awsHost: true,
+        updater: this.host.updater,
+      });
     const c = this.host.containers.get(this.name);
     if (!c)
       return this.result(0, {
@@ -296,6 +307,9 @@ class ScriptRun {
     return { exitCode, stdout: `MOLECTL_RESULT ${line}\n`, stderr: this.stderr };
   }
 }
+
+const DOCKER_MODES = new Set(['probe', 'apply', 'rollback', 'cp-auth-check']);
+const DAEMON_DOWN = 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?';
 
 const OCI_ERROR =
   'Error response from daemon: failed to create task for container: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: error mounting "/var/lib/molecule" to rootfs at "/data": mount /var/lib/molecule:/data (via /proc/self/fd/6), flags: 0x5000: no such device: unknown';

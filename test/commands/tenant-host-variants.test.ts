@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readTenantContainer } from '../../src/sandbox/hosts/tenant-container.js';
+import type { SandboxState, SimInstance } from '../../src/sandbox/state.js';
+import { startSandboxFixture, type SandboxFixture } from '../helpers/sandbox-fixture.js';
+
+// Ways a real tenant host may answer that the sandbox's first reading of the contract did not
+// model (each is a documented sandbox fault, docs/sandbox.md), and what the on-host script
+// (scripts/tenant-cp-secret.sh, run under bash on simulated hosts) and molectl then do.
+
+const APPLY = ['--env', 'sandbox', 'migrate', 'cp-secret', 'apply', '--yes', '--soak', '0', '--health-timeout', '5s'];
+
+function tenantOf(state: SandboxState, slug: string): SimInstance {
+  return state.instances.get(state.orgs.get(slug)!.tenantInstanceId!)!;
+}
+
+describe('a host whose docker daemon does not answer (docker-down)', { timeout: 180_000 }, () => {
+  let f: SandboxFixture;
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 2, preCutover: 2, faults: 'docker-down=beta' });
+  });
+  afterAll(() => f.stop());
+
+  it('plan calls it not judged (exit 5), never "no platform container"', async () => {
+    const r = await f.molectl(['migrate', 'cp-secret', 'plan', '-o', 'json']);
+    expect(r.code, r.stderr).toBe(5);
+    const plan = JSON.parse(r.stdout) as { targets: Array<{ slug: string; class: string; reason: string }> };
+    const beta = plan.targets.find((t) => t.slug === 'beta')!;
+    expect(beta.class).toBe('probe-failed');
+    expect(beta.reason).toMatch(/^docker did not answer on the host: Cannot connect to the Docker daemon/);
+    expect(r.stderr).toMatch(/1 tenant could not be judged .* — beta/);
+  });
+
+  it('fleet audit names the daemon, not a missing container', async () => {
+    const r = await f.molectl(['fleet', 'audit', '--orgs', 'beta', '--checks', 'cp-secret-missing', '-o', 'json']);
+    expect(r.code, r.stderr).toBe(5);
+    const doc = JSON.parse(r.stdout) as {
+      tenants: Array<{ tenant: string; findings: Array<{ status: string; detail: string }> }>;
+    };
+    const [finding] = doc.tenants.find((t) => t.tenant === 'beta')!.findings;
+    expect(finding).toMatchObject({ status: 'unknown' });
+    expect(finding!.detail).toMatch(/docker did not answer on the host/);
+  });
+
+  it('apply changes nothing there and says why', async () => {
+    const r = await f.molectl([...APPLY, '--orgs', 'beta']);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout + r.stderr).not.toMatch(/no platform container|no container named/);
+    const beta = readTenantContainer(f.sandbox.state, tenantOf(f.sandbox.state, 'beta'))!;
+    expect(beta.running).toBe(true);
+    expect(beta.env.MOLECULE_CP_SHARED_SECRET).toBeUndefined();
+  });
+});
