@@ -31,6 +31,9 @@
 #    (only bash builtins touch it; docker receives it through --env-file);
 #  - on any failure after the old container was stopped, the old container is put back.
 #
+# Bash 4.2 or later (Amazon Linux 2 has 4.2): no mapfile -d, namerefs or ${var@Q}
+# (test/sandbox/hosts/bash-42.test.ts reads for them).
+#
 # Paths are prefixed with ${MOLECTL_HOST_ROOT:-}: empty on a real host; the sandbox points it at
 # a simulated host's directory, so this exact script is what the tests run. The sandbox runs this
 # script's own `python3 -c` snippets inside its python helper, without a new process
@@ -268,7 +271,9 @@ wait_healthy() { # wait for the platform API on the host to answer /health
 recreate_with_durable_env() { # <backup name>: stop, keep old as backup, run new; restore on failure
   local backup=$1 envfile="$ENV_DIR/.molectl-run.env" args=()
   load_container || { log "no container $NAME"; return 1; }
-  mapfile -d '' args < <(prepare_recreate "$envfile")
+  # A read loop, not `mapfile -d ''`: mapfile's -d is bash 4.4, and Amazon Linux 2 has bash 4.2.
+  local arg
+  while IFS= read -r -d '' arg; do args+=("$arg"); done < <(prepare_recreate "$envfile")
   if [ "${#args[@]}" -lt 2 ] || [ ! -f "$envfile" ]; then rm -f "$envfile"; log "could not read $NAME's configuration"; return 1; fi
   local line
   while IFS= read -r line || [ -n "$line" ]; do

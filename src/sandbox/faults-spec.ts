@@ -38,6 +38,7 @@ export const FAULT_SPEC_FORMS = [
   'offline=<slug|instance-id>[|...]',
   'docker-fail=<slug|instance-id>[|...]',
   'docker-down=<slug|instance-id>[|...]',
+  'old-bash=<slug|instance-id>[|...]',
   'slow=<slug|instance-id>:<duration>[|...]',
   'host-work=<duration>',
   'api-rate=<AwsAction>:<n>/s[:<burst>][|...] or api-rate=off',
@@ -170,6 +171,9 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
       return;
     case 'docker-down':
       faults.dockerDownHosts.push(...parseNames(value, item));
+      return;
+    case 'old-bash':
+      faults.oldBashHosts.push(...parseNames(value, item));
       return;
     case 'provision-fail':
       faults.provisionFail.push(...parseNames(value, item));

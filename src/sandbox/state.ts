@@ -204,6 +204,8 @@ export interface FaultConfig {
   dockerFailHosts: string[];
   /** Instance ids or org slugs whose docker daemon does not answer (`Cannot connect to the Docker daemon`). */
   dockerDownHosts: string[];
+  /** Instance ids or org slugs whose bash is 4.2 (Amazon Linux 2): `mapfile -d` and the like refused. */
+  oldBashHosts: string[];
   /** Instance ids or org slugs whose scripts take this much longer, milliseconds. */
   slowHosts: Record<string, number>;
   /** Simulated per-host work added to every script, milliseconds. */
@@ -272,6 +274,7 @@ export function defaultFaults(): FaultConfig {
     offlineHosts: [],
     dockerFailHosts: [],
     dockerDownHosts: [],
+    oldBashHosts: [],
     slowHosts: {},
     hostWorkMs: 0,
     // SSM Run Command's rates are not published; these are the sandbox's assumption (docs/sandbox.md).

@@ -50,3 +50,29 @@ describe('a host whose docker daemon does not answer (docker-down)', { timeout: 
     expect(beta.env.MOLECULE_CP_SHARED_SECRET).toBeUndefined();
   });
 });
+
+describe('a host whose bash is 4.2, as on Amazon Linux 2 (old-bash)', { timeout: 180_000 }, () => {
+  let f: SandboxFixture;
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 1, preCutover: 1, faults: 'old-bash=acme' });
+  });
+  afterAll(() => f.stop());
+
+  it('refuses bash 4.4 options there, as bash 4.2 does', async () => {
+    const r = await f.sandbox.hosts.runScript(tenantOf(f.sandbox.state, 'acme'), "mapfile -d '' a < /dev/null", {
+      timeoutSeconds: 30,
+      commandId: 'old-bash-check',
+    });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('mapfile: -d: invalid option');
+  });
+
+  it('apply migrates it: the script reads docker run options without mapfile -d', async () => {
+    const r = await f.molectl(APPLY);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/acme\s+needs-migration\s+migrated/);
+    const acme = readTenantContainer(f.sandbox.state, tenantOf(f.sandbox.state, 'acme'))!;
+    expect(acme.running).toBe(true);
+    expect(acme.env.MOLECULE_CP_SHARED_SECRET).toBeDefined();
+  });
+});

@@ -95,5 +95,8 @@ export function syncHostFaults(state: SandboxState, instance: SimInstance): void
   const down = join(instance.hostRoot, 'var', 'lib', 'docker-sim', 'daemon-down');
   if (hostMatches(instance, state.faults.dockerDownHosts)) writeFileSync(down, 'docker-down fault\n');
   else rmSync(down, { force: true });
+  const oldBash = join(instance.hostRoot, 'etc', 'molectl-sandbox', 'bash-4.2');
+  if (hostMatches(instance, state.faults.oldBashHosts)) writeFileSync(oldBash, 'old-bash fault\n');
+  else rmSync(oldBash, { force: true });
   syncHostListeners(state, instance);
 }
