@@ -389,6 +389,9 @@ apply_main() {
       durable "@$durable" updaterPatched "@$patched" health unchanged
     exit 0
   fi
+  # A stopped container was stopped by someone (a suspended org, a crash left for a person to
+  # look at): recreating it would start it, and a rollback would start the old one. Left alone.
+  [ "$C_RUNNING" = true ] || fail not-running "container $NAME is not running: a migration would start it; start it first, or leave it out"
   write_durable_env || fail failed 'could not write /etc/molecule/tenant.env'
   if ! recreate_with_durable_env "$backup"; then
     fail rolled-back 'recreating the container failed; the previous container is running again' previousFingerprint "$previous"

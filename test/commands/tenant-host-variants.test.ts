@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fingerprintOf } from '../../src/lib/output/fingerprint.js';
+import { renderTenantCommands } from '../../src/lib/tenant-secret-delivery/tenant-script.js';
+import { parseScriptResult } from '../../src/lib/tenant-secret-delivery/parse-script-result.js';
 import { readTenantContainer } from '../../src/sandbox/hosts/tenant-container.js';
 import type { SandboxState, SimInstance } from '../../src/sandbox/state.js';
 import { startSandboxFixture, type SandboxFixture } from '../helpers/sandbox-fixture.js';
@@ -74,5 +77,58 @@ describe('a host whose bash is 4.2, as on Amazon Linux 2 (old-bash)', { timeout:
     const acme = readTenantContainer(f.sandbox.state, tenantOf(f.sandbox.state, 'acme'))!;
     expect(acme.running).toBe(true);
     expect(acme.env.MOLECULE_CP_SHARED_SECRET).toBeDefined();
+  });
+});
+
+describe('a tenant whose platform container is stopped', { timeout: 180_000 }, () => {
+  let f: SandboxFixture;
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 2, preCutover: 2 });
+    const stopped = await f.sandbox.hosts.runScript(tenantOf(f.sandbox.state, 'acme'), 'docker stop molecule-tenant', {
+      timeoutSeconds: 30,
+      commandId: 'setup-stop',
+    });
+    expect(stopped.exitCode).toBe(0);
+  });
+  afterAll(() => f.stop());
+
+  it('plan classes it not-running and apply leaves it stopped', async () => {
+    const plan = await f.molectl(['migrate', 'cp-secret', 'plan', '-o', 'json']);
+    const doc = JSON.parse(plan.stdout) as { targets: Array<{ slug: string; class: string; reason: string }> };
+    expect(doc.targets.find((t) => t.slug === 'acme')).toMatchObject({
+      class: 'not-running',
+      reason: 'the platform container is stopped: a migration would start it',
+    });
+    const r = await f.molectl(APPLY);
+    expect(r.stdout).toMatch(/beta\s+needs-migration\s+migrated/);
+    const acme = readTenantContainer(f.sandbox.state, tenantOf(f.sandbox.state, 'acme'))!;
+    expect(acme.running).toBe(false);
+    expect(acme.env.MOLECULE_CP_SHARED_SECRET).toBeUndefined();
+  });
+
+  it('the script itself refuses to recreate it (a plan made while it ran), changing nothing', async () => {
+    const { state } = f.sandbox;
+    const secret = state.secrets.get(state.cpSharedSecretId)!;
+    const version = secret.versions.find((v) => v.stages.includes('AWSCURRENT'))!;
+    const commands = renderTenantCommands({
+      mode: 'apply',
+      containerName: 'molecule-tenant',
+      cpUrl: f.sandbox.url,
+      expectedFingerprint: fingerprintOf(version.value),
+      delivery: 'secrets-manager',
+      secretArn: secret.arn,
+      secretVersionId: version.versionId,
+      runId: 'stopped',
+      healthTimeoutSeconds: 5,
+    });
+    const r = await f.sandbox.hosts.runScript(tenantOf(state, 'acme'), commands.join('\n'), {
+      timeoutSeconds: 60,
+      commandId: 'apply-stopped',
+    });
+    expect(r.exitCode).toBe(1);
+    expect(parseScriptResult(r.stdout)).toMatchObject({ status: 'not-running' });
+    const acme = readTenantContainer(state, tenantOf(state, 'acme'))!;
+    expect(acme.running).toBe(false);
+    expect(acme.env.MOLECULE_CP_SHARED_SECRET).toBeUndefined();
   });
 });

@@ -37,6 +37,9 @@ export function classifyTenant(input: ClassifyInput): Classification {
         : 'up to date, but an image update would lose it',
     };
   }
+  // Changing a stopped container means starting it: not the migration's call to make.
+  if (result.running === false)
+    return { class: 'not-running', reason: 'the platform container is stopped: a migration would start it' };
   const deliverable = result.python3 && result.awsHost;
   const missing = !result.python3 ? 'python3' : 'the aws CLI';
   if (result.hasSecret && result.fingerprint !== input.expectedFingerprint) {

@@ -140,6 +140,11 @@ class ScriptRun {
         health: 'unchanged',
       });
     }
+    if (!old.State.Running)
+      return this.fail(
+        'not-running',
+        `container ${this.name} is not running: a migration would start it; start it first, or leave it out`,
+      );
     this.host.durableEnv = [
       ...(this.host.durableEnv ?? []).filter(([k]) => k !== SECRET_KEY && k !== URL_KEY),
       [SECRET_KEY, secret],

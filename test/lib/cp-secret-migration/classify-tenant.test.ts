@@ -149,6 +149,24 @@ describe('classifyTenant', () => {
       'python3 is missing on the host',
     ],
     [
+      'a stopped container that needs the value: recreating it would start it',
+      input({}, { running: false }),
+      'not-running',
+      'the platform container is stopped: a migration would start it',
+    ],
+    [
+      'a stopped container that already holds the value is current (nothing to change)',
+      input({}, { running: false, hasSecret: true, fingerprint: EXPECTED_FP, hasUrl: true, cpUrl: CP_URL }),
+      'current',
+      'up to date, but an image update would lose it',
+    ],
+    [
+      'docker did not answer: not judged, never "no container"',
+      input({}, { status: 'docker-unavailable', reason: 'Cannot connect to the Docker daemon', container: undefined }),
+      'probe-failed',
+      'docker did not answer on the host: Cannot connect to the Docker daemon',
+    ],
+    [
       'neither python3 nor aws: python3 named first',
       input({}, { python3: false, awsHost: false }),
       'not-deliverable',
