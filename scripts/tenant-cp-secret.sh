@@ -282,6 +282,7 @@ recreate_with_durable_env() { # <backup name>: stop, keep old as backup, run new
   docker rm -f "$backup" >/dev/null 2>&1
   docker stop "$NAME" >/dev/null 2>&1 || { rm -f "$envfile"; log "docker stop $NAME failed"; return 1; }
   docker rename "$NAME" "$backup" >/dev/null 2>&1 || { docker start "$NAME" >/dev/null 2>&1; rm -f "$envfile"; log "docker rename failed"; return 1; }
+  keep_stopped "$backup"
   # args[0] is -d; the name goes right after it. The env, secret included, goes in by file.
   if ! docker run "${args[0]}" --name "$NAME" --env-file "$envfile" "${args[@]:1}" >/dev/null 2>"$envfile.err"; then
     log "docker run failed: $(head -c 300 "$envfile.err")"
@@ -293,10 +294,29 @@ recreate_with_durable_env() { # <backup name>: stop, keep old as backup, run new
   return 0
 }
 
+# A stopped container with restart policy `always` is started again by the docker daemon when it
+# starts (a reboot, a docker upgrade): the kept old container would come back beside the new one
+# and race it for the ports, with the old env. So the kept one is set to `no` while it is kept
+# (KEPT_POLICY remembers `always`), and restore_backup gives it back. Only `always` does this:
+# `unless-stopped` and `on-failure` leave a container that was stopped by hand stopped.
+KEPT_POLICY=''
+keep_stopped() { # <backup>: after the rename; args holds the docker run options
+  local i
+  KEPT_POLICY=''
+  for ((i = 1; i < ${#args[@]}; i++)); do
+    if [ "${args[i - 1]}" = --restart ] && [ "${args[i]}" = always ]; then
+      docker update --restart no "$1" >/dev/null 2>&1 && KEPT_POLICY=always
+      return 0
+    fi
+  done
+}
+
 restore_backup() { # put the kept old container back under its name
   local backup=$1
   docker rm -f "$NAME" >/dev/null 2>&1
-  docker rename "$backup" "$NAME" >/dev/null 2>&1 && docker start "$NAME" >/dev/null 2>&1 && log "restored the previous container"
+  docker rename "$backup" "$NAME" >/dev/null 2>&1 || return 1
+  [ -z "$KEPT_POLICY" ] || docker update --restart "$KEPT_POLICY" "$NAME" >/dev/null 2>&1 || log "could not set $NAME's restart policy back to $KEPT_POLICY"
+  docker start "$NAME" >/dev/null 2>&1 && log "restored the previous container"
 }
 
 install_updater_wrapper() { # make the auto-updater re-apply the durable env after it recreates the container
@@ -310,9 +330,9 @@ install_updater_wrapper() { # make the auto-updater re-apply the durable env aft
     printf 'R="${MOLECTL_HOST_ROOT:-}"\nMODE=ensure\nNAME=%q\n' "$NAME"
     printf 'ENV_DIR="$R/etc/molecule"\nDURABLE_ENV="$ENV_DIR/tenant.env"\n'
     printf 'SECRET_KEY=%s\nURL_KEY=%s\n' "$SECRET_KEY" "$URL_KEY"
-    printf "INSPECT='' DOCKER_ERROR='' FP=''\n"
+    printf "INSPECT='' DOCKER_ERROR='' FP='' KEPT_POLICY=''\n"
     declare -f log json_str result fail fingerprint container_exists why_no_container load_container load_facts durable_env_value \
-      prepare_recreate wait_healthy recreate_with_durable_env restore_backup ensure_main
+      prepare_recreate wait_healthy recreate_with_durable_env keep_stopped restore_backup ensure_main
     printf 'ensure_main "$@"\n'
   } > "$ENSURE_BIN.tmp" && chmod 700 "$ENSURE_BIN.tmp" && mv -f "$ENSURE_BIN.tmp" "$ENSURE_BIN" || return 1
   updater_state
@@ -413,6 +433,11 @@ apply_main() {
 rollback_main() {
   local backup="$NAME-molectl-${MOLECTL_RUN_ID:-manual}"
   container_exists "$backup" || container_missing no-backup "no kept container $backup to roll back to"
+  # The current container was run with the kept one's restart policy, which keep_stopped set to
+  # `no` on the kept one if it was `always`.
+  local policy
+  { policy=$(docker inspect --format '{{.HostConfig.RestartPolicy.Name}}' "$NAME"); } 2>/dev/null
+  [ "$policy" = always ] && KEPT_POLICY=always
   restore_backup "$backup" || fail failed 'could not restore the previous container'
   if [ -f "$UPDATER_ORIG" ]; then mv -f "$UPDATER_ORIG" "$UPDATER"; fi
   rm -f "$ENSURE_BIN"

@@ -39,6 +39,7 @@ export const FAULT_SPEC_FORMS = [
   'docker-fail=<slug|instance-id>[|...]',
   'docker-down=<slug|instance-id>[|...]',
   'old-bash=<slug|instance-id>[|...]',
+  'restart-always=<slug|instance-id>[|...]',
   'slow=<slug|instance-id>:<duration>[|...]',
   'host-work=<duration>',
   'api-rate=<AwsAction>:<n>/s[:<burst>][|...] or api-rate=off',
@@ -174,6 +175,9 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
       return;
     case 'old-bash':
       faults.oldBashHosts.push(...parseNames(value, item));
+      return;
+    case 'restart-always':
+      faults.restartAlwaysHosts.push(...parseNames(value, item));
       return;
     case 'provision-fail':
       faults.provisionFail.push(...parseNames(value, item));

@@ -206,6 +206,8 @@ export interface FaultConfig {
   dockerDownHosts: string[];
   /** Instance ids or org slugs whose bash is 4.2 (Amazon Linux 2): `mapfile -d` and the like refused. */
   oldBashHosts: string[];
+  /** Instance ids or org slugs whose tenant container was started with `--restart always`. */
+  restartAlwaysHosts: string[];
   /** Instance ids or org slugs whose scripts take this much longer, milliseconds. */
   slowHosts: Record<string, number>;
   /** Simulated per-host work added to every script, milliseconds. */
@@ -275,6 +277,7 @@ export function defaultFaults(): FaultConfig {
     dockerFailHosts: [],
     dockerDownHosts: [],
     oldBashHosts: [],
+    restartAlwaysHosts: [],
     slowHosts: {},
     hostWorkMs: 0,
     // SSM Run Command's rates are not published; these are the sandbox's assumption (docs/sandbox.md).

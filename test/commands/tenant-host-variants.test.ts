@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintOf } from '../../src/lib/output/fingerprint.js';
 import { renderTenantCommands } from '../../src/lib/tenant-secret-delivery/tenant-script.js';
 import { parseScriptResult } from '../../src/lib/tenant-secret-delivery/parse-script-result.js';
-import { readTenantContainer } from '../../src/sandbox/hosts/tenant-container.js';
+import { containersDir, readTenantContainer } from '../../src/sandbox/hosts/tenant-container.js';
 import type { SandboxState, SimInstance } from '../../src/sandbox/state.js';
 import { startSandboxFixture, type SandboxFixture } from '../helpers/sandbox-fixture.js';
 
@@ -129,6 +131,48 @@ describe('a tenant whose platform container is stopped', { timeout: 180_000 }, (
     expect(parseScriptResult(r.stdout)).toMatchObject({ status: 'not-running' });
     const acme = readTenantContainer(state, tenantOf(state, 'acme'))!;
     expect(acme.running).toBe(false);
+    expect(acme.env.MOLECULE_CP_SHARED_SECRET).toBeUndefined();
+  });
+});
+
+describe('a tenant container started with --restart always (restart-always)', { timeout: 180_000 }, () => {
+  let f: SandboxFixture;
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 2, preCutover: 2, faults: 'restart-always=acme' });
+  });
+  afterAll(() => f.stop());
+
+  const policyOf = (slug: string, name: string): string | undefined => {
+    const { state } = f.sandbox;
+    const file = join(containersDir(tenantOf(state, slug).hostRoot!), `${name}.json`);
+    return (JSON.parse(readFileSync(file, 'utf8')) as { HostConfig: { RestartPolicy: { Name: string } } }).HostConfig
+      .RestartPolicy.Name;
+  };
+
+  it('apply keeps the old container with restart policy no, so a reboot cannot start it beside the new one', async () => {
+    const r = await f.molectl(APPLY);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const runId = /run (\S+): ledger/.exec(r.stderr)![1]!;
+    expect(policyOf('acme', 'molecule-tenant')).toBe('always');
+    expect(policyOf('acme', `molecule-tenant-molectl-${runId}`)).toBe('no');
+    // beta's unless-stopped container is left as it was: a stopped one stays stopped.
+    expect(policyOf('beta', `molecule-tenant-molectl-${runId}`)).toBe('unless-stopped');
+
+    const back = await f.molectl([
+      '--env',
+      'sandbox',
+      'migrate',
+      'cp-secret',
+      'rollback',
+      runId,
+      '--orgs',
+      'acme',
+      '--yes',
+    ]);
+    expect(back.code, back.stdout + back.stderr).toBe(0);
+    expect(policyOf('acme', 'molecule-tenant')).toBe('always');
+    const acme = readTenantContainer(f.sandbox.state, tenantOf(f.sandbox.state, 'acme'))!;
+    expect(acme.running).toBe(true);
     expect(acme.env.MOLECULE_CP_SHARED_SECRET).toBeUndefined();
   });
 });

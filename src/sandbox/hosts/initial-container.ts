@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { SandboxState, SimInstance } from '../state.js';
+import { hostMatches, type SandboxState, type SimInstance } from '../state.js';
 import { parseUserDataEnv, parseUserDataImage, TENANT_CONTAINER_NAME } from './tenant-user-data.js';
 
 /**
@@ -55,7 +55,11 @@ export function buildInitialContainer(state: SandboxState, instance: SimInstance
         '8080/tcp': [{ HostIp: '', HostPort: '8080' }],
         '3000/tcp': [{ HostIp: '', HostPort: '3000' }],
       },
-      RestartPolicy: { Name: 'unless-stopped', MaximumRetryCount: 0 },
+      // The restart-always fault: a user-data whose docker run said --restart always.
+      RestartPolicy: {
+        Name: hostMatches(instance, state.faults.restartAlwaysHosts) ? 'always' : 'unless-stopped',
+        MaximumRetryCount: 0,
+      },
       AutoRemove: false,
     },
     Mounts: [

@@ -153,7 +153,8 @@ class ScriptRun {
     // recreate_with_durable_env: stop, keep the old one as the backup, run the new one.
     this.host.containers.delete(backup);
     this.host.containers.delete(this.name);
-    this.host.containers.set(backup, { ...withState(old, 'exited'), Name: `/${backup}` });
+    // keep_stopped: a kept container with restart policy `always` is set to `no`.
+    this.host.containers.set(backup, this.keepStopped({ ...withState(old, 'exited'), Name: `/${backup}` }));
     if (hostMatches(this.instance, this.state.faults.dockerFailHosts)) {
       // The script quotes at most 300 bytes of docker's error.
       this.log(`docker run failed: ${`docker: ${OCI_ERROR}.\n`.slice(0, 300).replace(/\n+$/, '')}`);
@@ -180,6 +181,8 @@ class ScriptRun {
   rollback(): ModelledScriptResult {
     const backup = `${this.name}-molectl-${this.vars['MOLECTL_RUN_ID'] ?? 'manual'}`;
     if (!this.host.containers.has(backup)) return this.fail('no-backup', `no kept container ${backup} to roll back to`);
+    const current = this.host.containers.get(this.name);
+    if (current && restartPolicyOf(current) === 'always') this.keptPolicy = 'always';
     this.restoreBackup(backup);
     this.host.updater = 'unwrapped';
     const kept = (this.host.durableEnv ?? []).filter(([k]) => k !== SECRET_KEY && k !== URL_KEY);
@@ -290,8 +293,17 @@ class ScriptRun {
     this.host.containers.delete(this.name);
     if (!kept) return;
     this.host.containers.delete(backup);
-    this.host.containers.set(this.name, { ...withState(kept, 'running'), Name: `/${this.name}` });
+    const restored = { ...withState(kept, 'running'), Name: `/${this.name}` };
+    this.host.containers.set(this.name, this.keptPolicy ? withRestartPolicy(restored, this.keptPolicy) : restored);
     this.log('restored the previous container');
+  }
+
+  /** keep_stopped: a kept container with restart policy `always` is set to `no` while kept. */
+  private keptPolicy = '';
+  private keepStopped(c: DockerInspect): DockerInspect {
+    if (restartPolicyOf(c) !== 'always') return c;
+    this.keptPolicy = 'always';
+    return withRestartPolicy(c, 'no');
   }
 
   private durableValue(key: string): string | undefined {
@@ -399,4 +411,13 @@ function mergeEnv(items: string[]): string[] {
     } else out[i] = kv;
   }
   return out;
+}
+
+function restartPolicyOf(c: DockerInspect): string {
+  return ((c['HostConfig'] as { RestartPolicy?: { Name?: string } } | undefined)?.RestartPolicy?.Name ?? 'no') || 'no';
+}
+
+function withRestartPolicy(c: DockerInspect, name: string): DockerInspect {
+  const host = c['HostConfig'] as Record<string, unknown>;
+  return { ...c, HostConfig: { ...host, RestartPolicy: { Name: name, MaximumRetryCount: 0 } } };
 }
