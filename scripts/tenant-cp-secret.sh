@@ -134,7 +134,7 @@ why_no_container() {
 INSPECT=''
 load_container() { { INSPECT=$(docker inspect "$NAME"); } 2>/dev/null || { INSPECT=''; why_no_container "$NAME"; return 1; }; }
 
-load_facts() { # sets C_ID C_RUNNING C_IMAGE C_HAS_SECRET C_FP C_HAS_URL C_URL from INSPECT
+load_facts() { # sets C_ID C_RUNNING C_IMAGE C_HAS_SECRET C_FP C_HAS_URL C_URL C_MULTILINE from INSPECT
   # The value reaches python through a pipe and leaves it only as a fingerprint.
   eval "$(printf '%s' "$INSPECT" | python3 -c '
 import hashlib, json, shlex, sys
@@ -150,6 +150,8 @@ facts = {
     "C_FP": "" if secret is None else "sha256:" + hashlib.sha256(secret.encode()).hexdigest()[:12],
     "C_HAS_URL": "true" if "MOLECULE_CP_URL" in env else "false",
     "C_URL": env.get("MOLECULE_CP_URL", ""),
+    # Names of env values with a line break: docker --env-file cannot carry them (prepare_recreate).
+    "C_MULTILINE": ",".join(k for k, v in env.items() if "\n" in v or "\r" in v),
 }
 print("\n".join("%s=%s" % (k, shlex.quote(v)) for k, v in facts.items()))
 ')"
@@ -386,7 +388,7 @@ probe_main() {
     ud_fp=$FP
   fi
   result status probed container "@true" running "@$C_RUNNING" image "$C_IMAGE" hasSecret "@$C_HAS_SECRET" \
-    fingerprint "$C_FP" hasUrl "@$C_HAS_URL" cpUrl "$C_URL" durableFingerprint "$durable_fp" userDataFingerprint "$ud_fp" \
+    fingerprint "$C_FP" hasUrl "@$C_HAS_URL" cpUrl "$C_URL" durableFingerprint "$durable_fp" userDataFingerprint "$ud_fp" multilineEnv "$C_MULTILINE" \
     updater "$updater" python3 "@$python" awsHost "@$aws_host" awsContainer "@$aws_container"
 }
 
@@ -412,6 +414,8 @@ apply_main() {
   # A stopped container was stopped by someone (a suspended org, a crash left for a person to
   # look at): recreating it would start it, and a rollback would start the old one. Left alone.
   [ "$C_RUNNING" = true ] || fail not-running "container $NAME is not running: a migration would start it; start it first, or leave it out"
+  # --env-file is one variable a line: a value with a line break would be cut or lost.
+  [ -z "$C_MULTILINE" ] || fail unsupported-env "env of $NAME has value(s) with a line break ($C_MULTILINE) that the recreate cannot carry over; nothing changed"
   write_durable_env || fail failed 'could not write /etc/molecule/tenant.env'
   if ! recreate_with_durable_env "$backup"; then
     fail rolled-back 'recreating the container failed; the previous container is running again' previousFingerprint "$previous"

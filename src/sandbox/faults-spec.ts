@@ -40,6 +40,7 @@ export const FAULT_SPEC_FORMS = [
   'docker-down=<slug|instance-id>[|...]',
   'old-bash=<slug|instance-id>[|...]',
   'restart-always=<slug|instance-id>[|...]',
+  'env-multiline=<slug|instance-id>[|...]',
   'slow=<slug|instance-id>:<duration>[|...]',
   'host-work=<duration>',
   'api-rate=<AwsAction>:<n>/s[:<burst>][|...] or api-rate=off',
@@ -178,6 +179,9 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
       return;
     case 'restart-always':
       faults.restartAlwaysHosts.push(...parseNames(value, item));
+      return;
+    case 'env-multiline':
+      faults.envMultilineHosts.push(...parseNames(value, item));
       return;
     case 'provision-fail':
       faults.provisionFail.push(...parseNames(value, item));

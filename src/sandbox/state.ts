@@ -208,6 +208,8 @@ export interface FaultConfig {
   oldBashHosts: string[];
   /** Instance ids or org slugs whose tenant container was started with `--restart always`. */
   restartAlwaysHosts: string[];
+  /** Instance ids or org slugs whose tenant container has an env value with line breaks. */
+  envMultilineHosts: string[];
   /** Instance ids or org slugs whose scripts take this much longer, milliseconds. */
   slowHosts: Record<string, number>;
   /** Simulated per-host work added to every script, milliseconds. */
@@ -278,6 +280,7 @@ export function defaultFaults(): FaultConfig {
     dockerDownHosts: [],
     oldBashHosts: [],
     restartAlwaysHosts: [],
+    envMultilineHosts: [],
     slowHosts: {},
     hostWorkMs: 0,
     // SSM Run Command's rates are not published; these are the sandbox's assumption (docs/sandbox.md).

@@ -176,3 +176,45 @@ describe('a tenant container started with --restart always (restart-always)', { 
     expect(acme.env.MOLECULE_CP_SHARED_SECRET).toBeUndefined();
   });
 });
+
+describe('a container env value with a line break (env-multiline)', { timeout: 180_000 }, () => {
+  let f: SandboxFixture;
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 2, preCutover: 2, faults: 'env-multiline=acme' });
+  });
+  afterAll(() => f.stop());
+
+  it('plan leaves it out, naming the variable; the script refuses it; the value is still there', async () => {
+    const { state } = f.sandbox;
+    const plan = await f.molectl(['migrate', 'cp-secret', 'plan', '-o', 'json']);
+    const doc = JSON.parse(plan.stdout) as { targets: Array<{ slug: string; class: string; reason: string }> };
+    expect(doc.targets.find((t) => t.slug === 'acme')).toMatchObject({
+      class: 'not-deliverable',
+      reason: 'env value(s) with a line break (PLATFORM_BANNER) that the recreate cannot carry over',
+    });
+
+    const secret = state.secrets.get(state.cpSharedSecretId)!;
+    const version = secret.versions.find((v) => v.stages.includes('AWSCURRENT'))!;
+    const commands = renderTenantCommands({
+      mode: 'apply',
+      containerName: 'molecule-tenant',
+      cpUrl: f.sandbox.url,
+      expectedFingerprint: fingerprintOf(version.value),
+      delivery: 'secrets-manager',
+      secretArn: secret.arn,
+      secretVersionId: version.versionId,
+      runId: 'multiline',
+      healthTimeoutSeconds: 5,
+    });
+    const r = await f.sandbox.hosts.runScript(tenantOf(state, 'acme'), commands.join('\n'), {
+      timeoutSeconds: 60,
+      commandId: 'apply-multiline',
+    });
+    expect(r.exitCode).toBe(1);
+    expect(parseScriptResult(r.stdout)).toMatchObject({ status: 'unsupported-env' });
+    const acme = readTenantContainer(state, tenantOf(state, 'acme'))!;
+    expect(acme.running).toBe(true);
+    expect(acme.env.PLATFORM_BANNER).toBe('Welcome to Molecule\nScheduled maintenance: Sundays 02:00 UTC');
+    expect(acme.env.MOLECULE_CP_SHARED_SECRET).toBeUndefined();
+  });
+});

@@ -40,6 +40,12 @@ export function classifyTenant(input: ClassifyInput): Classification {
   // Changing a stopped container means starting it: not the migration's call to make.
   if (result.running === false)
     return { class: 'not-running', reason: 'the platform container is stopped: a migration would start it' };
+  // docker's --env-file is one variable a line: the recreate would drop these values.
+  if (result.multilineEnv)
+    return {
+      class: 'not-deliverable',
+      reason: `env value(s) with a line break (${result.multilineEnv}) that the recreate cannot carry over`,
+    };
   const deliverable = result.python3 && result.awsHost;
   const missing = !result.python3 ? 'python3' : 'the aws CLI';
   if (result.hasSecret && result.fingerprint !== input.expectedFingerprint) {

@@ -29,6 +29,8 @@ export interface TenantScriptResult {
   cpUrl?: string;
   durableFingerprint?: string;
   userDataFingerprint?: string;
+  /** Names of env values with a line break (comma-separated), which the recreate cannot carry. */
+  multilineEnv?: string;
   updater?: string;
   python3?: boolean;
   awsHost?: boolean;

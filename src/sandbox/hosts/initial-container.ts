@@ -10,6 +10,9 @@ import { parseUserDataEnv, parseUserDataImage, TENANT_CONTAINER_NAME } from './t
 
 export const DEFAULT_PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
+/** What the env-multiline fault adds to a host's tenant container. */
+export const MULTILINE_ENV = 'PLATFORM_BANNER=Welcome to Molecule\nScheduled maintenance: Sundays 02:00 UTC';
+
 export interface DockerInspect {
   Id: string;
   Name: string;
@@ -25,6 +28,8 @@ export function buildInitialContainer(state: SandboxState, instance: SimInstance
   if (org?.instanceStatus === 'failed') return null;
   const image = parseUserDataImage(instance.userData);
   const env = [DEFAULT_PATH_ENV, ...parseUserDataEnv(instance.userData).map(([k, v]) => `${k}=${v}`)];
+  // The env-multiline fault: a value with line breaks, as a PEM key or a banner set by hand has.
+  if (hostMatches(instance, state.faults.envMultilineHosts)) env.push(MULTILINE_ENV);
   const created = instance.launchTime.toISOString().replace('Z', '000000Z');
   const id = createHash('sha256').update(`container:${instance.instanceId}`).digest('hex');
   return {

@@ -106,6 +106,7 @@ class ScriptRun {
       cpUrl: env.get(URL_KEY) ?? '',
       durableFingerprint: fp(durable),
       userDataFingerprint: fp(userData),
+      multilineEnv: multilineNames(env),
       updater: this.host.updater,
       python3: true,
       awsHost: true,
@@ -144,6 +145,12 @@ class ScriptRun {
       return this.fail(
         'not-running',
         `container ${this.name} is not running: a migration would start it; start it first, or leave it out`,
+      );
+    const multiline = multilineNames(envOf(old));
+    if (multiline)
+      return this.fail(
+        'unsupported-env',
+        `env of ${this.name} has value(s) with a line break (${multiline}) that the recreate cannot carry over; nothing changed`,
       );
     this.host.durableEnv = [
       ...(this.host.durableEnv ?? []).filter(([k]) => k !== SECRET_KEY && k !== URL_KEY),
@@ -420,4 +427,12 @@ function restartPolicyOf(c: DockerInspect): string {
 function withRestartPolicy(c: DockerInspect, name: string): DockerInspect {
   const host = c['HostConfig'] as Record<string, unknown>;
   return { ...c, HostConfig: { ...host, RestartPolicy: { Name: name, MaximumRetryCount: 0 } } };
+}
+
+/** load_facts' C_MULTILINE: names of env values with a line break, comma-joined. */
+function multilineNames(env: Map<string, string>): string {
+  return [...env]
+    .filter(([, v]) => v.includes('\n') || v.includes('\r'))
+    .map(([k]) => k)
+    .join(',');
 }

@@ -161,6 +161,12 @@ describe('classifyTenant', () => {
       'up to date, but an image update would lose it',
     ],
     [
+      'an env value with a line break, which docker --env-file cannot carry',
+      input({}, { multilineEnv: 'TLS_KEY,BANNER' }),
+      'not-deliverable',
+      'env value(s) with a line break (TLS_KEY,BANNER) that the recreate cannot carry over',
+    ],
+    [
       'docker did not answer: not judged, never "no container"',
       input({}, { status: 'docker-unavailable', reason: 'Cannot connect to the Docker daemon', container: undefined }),
       'probe-failed',
