@@ -134,13 +134,16 @@ why_no_container() {
 INSPECT=''
 load_container() { { INSPECT=$(docker inspect "$NAME"); } 2>/dev/null || { INSPECT=''; why_no_container "$NAME"; return 1; }; }
 
-load_facts() { # sets C_ID C_RUNNING C_IMAGE C_HAS_SECRET C_FP C_HAS_URL C_URL C_MULTILINE from INSPECT
+load_facts() { # sets C_ID C_RUNNING C_IMAGE C_HAS_SECRET C_FP C_HAS_URL C_URL C_MULTILINE C_CONFLICT from INSPECT
   # The value reaches python through a pipe and leaves it only as a fingerprint.
   eval "$(printf '%s' "$INSPECT" | python3 -c '
 import hashlib, json, shlex, sys
 c = json.load(sys.stdin)[0]
 cfg = c.get("Config") or {}
 env = dict(item.partition("=")[::2] for item in cfg.get("Env") or [])
+values = {}
+for item in cfg.get("Env") or []:
+    values.setdefault(item.partition("=")[0], set()).add(item.partition("=")[2])
 secret = env.get("MOLECULE_CP_SHARED_SECRET")
 facts = {
     "C_ID": (c.get("Id") or "")[:12],
@@ -152,6 +155,9 @@ facts = {
     "C_URL": env.get("MOLECULE_CP_URL", ""),
     # Names of env values with a line break: docker --env-file cannot carry them (prepare_recreate).
     "C_MULTILINE": ",".join(k for k, v in env.items() if "\n" in v or "\r" in v),
+    # Our keys set twice with different values: which one the platform reads depends on its
+    # runtime (Go and C getenv take the first, Python and bash the last), so neither is current.
+    "C_CONFLICT": ",".join(k for k in ("MOLECULE_CP_SHARED_SECRET", "MOLECULE_CP_URL") if len(values.get(k, ())) > 1),
 }
 print("\n".join("%s=%s" % (k, shlex.quote(v)) for k, v in facts.items()))
 ')"
@@ -389,6 +395,7 @@ probe_main() {
   fi
   result status probed container "@true" running "@$C_RUNNING" image "$C_IMAGE" hasSecret "@$C_HAS_SECRET" \
     fingerprint "$C_FP" hasUrl "@$C_HAS_URL" cpUrl "$C_URL" durableFingerprint "$durable_fp" userDataFingerprint "$ud_fp" multilineEnv "$C_MULTILINE" \
+    conflictingEnv "$C_CONFLICT" \
     updater "$updater" python3 "@$python" awsHost "@$aws_host" awsContainer "@$aws_container"
 }
 
@@ -402,7 +409,7 @@ apply_main() {
   printf '%s' "$SECRET" | fingerprint
   got=$FP
   [ "$got" = "$MOLECTL_EXPECTED_FP" ] || fail fetch-mismatch "fetched value has fingerprint $got, expected $MOLECTL_EXPECTED_FP"
-  if [ "$previous" = "$MOLECTL_EXPECTED_FP" ] && [ "$C_URL" = "$MOLECTL_CP_URL" ]; then
+  if [ "$previous" = "$MOLECTL_EXPECTED_FP" ] && [ "$C_URL" = "$MOLECTL_CP_URL" ] && [ -z "$C_CONFLICT" ]; then
     durable_env_value "$SECRET_KEY" | fingerprint
     [ "$FP" = "$previous" ] && durable=true
     updater_state
@@ -425,7 +432,7 @@ apply_main() {
     fail rolled-back "the new container did not answer /health within ${MOLECTL_HEALTH_TIMEOUT:-90}s; the previous container is running again" previousFingerprint "$previous"
   fi
   load_container && load_facts
-  if [ "$C_FP" != "$MOLECTL_EXPECTED_FP" ]; then
+  if [ "$C_FP" != "$MOLECTL_EXPECTED_FP" ] || [ -n "$C_CONFLICT" ]; then
     restore_backup "$backup"
     fail rolled-back "the new container holds ${C_FP:-nothing}, not $MOLECTL_EXPECTED_FP; the previous container is running again" previousFingerprint "$previous"
   fi

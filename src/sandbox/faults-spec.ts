@@ -41,6 +41,7 @@ export const FAULT_SPEC_FORMS = [
   'old-bash=<slug|instance-id>[|...]',
   'restart-always=<slug|instance-id>[|...]',
   'env-multiline=<slug|instance-id>[|...]',
+  'env-duplicate-secret=<slug|instance-id>[|...]',
   'slow=<slug|instance-id>:<duration>[|...]',
   'host-work=<duration>',
   'api-rate=<AwsAction>:<n>/s[:<burst>][|...] or api-rate=off',
@@ -182,6 +183,9 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
       return;
     case 'env-multiline':
       faults.envMultilineHosts.push(...parseNames(value, item));
+      return;
+    case 'env-duplicate-secret':
+      faults.envDuplicateSecretHosts.push(...parseNames(value, item));
       return;
     case 'provision-fail':
       faults.provisionFail.push(...parseNames(value, item));

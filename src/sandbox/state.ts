@@ -210,6 +210,8 @@ export interface FaultConfig {
   restartAlwaysHosts: string[];
   /** Instance ids or org slugs whose tenant container has an env value with line breaks. */
   envMultilineHosts: string[];
+  /** Instance ids or org slugs whose container env has MOLECULE_CP_SHARED_SECRET twice (an older value first). */
+  envDuplicateSecretHosts: string[];
   /** Instance ids or org slugs whose scripts take this much longer, milliseconds. */
   slowHosts: Record<string, number>;
   /** Simulated per-host work added to every script, milliseconds. */
@@ -281,6 +283,7 @@ export function defaultFaults(): FaultConfig {
     oldBashHosts: [],
     restartAlwaysHosts: [],
     envMultilineHosts: [],
+    envDuplicateSecretHosts: [],
     slowHosts: {},
     hostWorkMs: 0,
     // SSM Run Command's rates are not published; these are the sandbox's assumption (docs/sandbox.md).

@@ -218,3 +218,56 @@ describe('a container env value with a line break (env-multiline)', { timeout: 1
     expect(acme.env.MOLECULE_CP_SHARED_SECRET).toBeUndefined();
   });
 });
+
+describe(
+  'MOLECULE_CP_SHARED_SECRET set twice, an older value first (env-duplicate-secret)',
+  { timeout: 180_000 },
+  () => {
+    let f: SandboxFixture;
+    beforeAll(async () => {
+      // acme and beta are pre-cutover; gamma carries the value from its user-data, and a hand fix's older one before it.
+      f = await startSandboxFixture({ tenants: 3, preCutover: 2, faults: 'env-duplicate-secret=gamma' });
+    });
+    afterAll(() => f.stop());
+
+    const secretEntries = (slug: string): string[] => {
+      const file = join(containersDir(tenantOf(f.sandbox.state, slug).hostRoot!), 'molecule-tenant.json');
+      const doc = JSON.parse(readFileSync(file, 'utf8')) as { Config: { Env: string[] } };
+      return doc.Config.Env.filter((kv) => kv.startsWith('MOLECULE_CP_SHARED_SECRET='));
+    };
+
+    it('is never current: plan calls it stale, apply leaves exactly one value', async () => {
+      const plan = await f.molectl(['migrate', 'cp-secret', 'plan', '-o', 'json']);
+      const doc = JSON.parse(plan.stdout) as { targets: Array<{ slug: string; class: string; reason: string }> };
+      expect(doc.targets.find((t) => t.slug === 'gamma')).toMatchObject({
+        class: 'stale',
+        reason: 'MOLECULE_CP_SHARED_SECRET set more than once with different values',
+      });
+      const r = await f.molectl(APPLY);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/gamma\s+stale\s+migrated/);
+      const { state } = f.sandbox;
+      const current = state.secrets.get(state.cpSharedSecretId)!.versions.find((v) => v.stages.includes('AWSCURRENT'))!;
+      expect(secretEntries('gamma')).toEqual([`MOLECULE_CP_SHARED_SECRET=${current.value}`]);
+    });
+  },
+);
+
+describe('fleet audit on a container with MOLECULE_CP_SHARED_SECRET set twice', { timeout: 180_000 }, () => {
+  let f: SandboxFixture;
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 1, preCutover: 0, faults: 'env-duplicate-secret=acme' });
+  });
+  afterAll(() => f.stop());
+
+  it('fails cp-secret-stale, never passes it on the last value alone', async () => {
+    const r = await f.molectl(['fleet', 'audit', '--checks', 'cp-secret-stale', '-o', 'json']);
+    const doc = JSON.parse(r.stdout) as {
+      tenants: Array<{ tenant: string; findings: Array<{ status: string; detail: string }> }>;
+    };
+    const [finding] = doc.tenants.find((t) => t.tenant === 'acme')!.findings;
+    expect(finding).toMatchObject({ status: 'fail' });
+    expect(finding!.detail).toMatch(/MOLECULE_CP_SHARED_SECRET is set more than once with different values/);
+    expect(r.code).not.toBe(0);
+  });
+});

@@ -44,7 +44,13 @@ export function judgeCpSecret(input: CpSecretInput): CpSecretJudgements {
     };
   }
   const held = result.fingerprint ?? '';
-  const stale = judgeStale(input, held, result.cpUrl ?? '', migrate);
+  const stale = result.conflictingEnv
+    ? fail(
+        `${result.conflictingEnv} is set more than once with different values: which one the platform reads depends on its runtime`,
+        'probe: the container env repeats the variable',
+        migrate,
+      )
+    : judgeStale(input, held, result.cpUrl ?? '', migrate);
   const durable = isDurable(result, held)
     ? pass(`${held} survives an image update (${durableSource(result, held)})`)
     : fail(

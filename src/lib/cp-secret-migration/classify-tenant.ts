@@ -29,7 +29,12 @@ export function classifyTenant(input: ClassifyInput): Classification {
   const notRead = probeNotRead(result);
   if (notRead !== null) return { class: 'probe-failed', reason: notRead };
   if (!result.container) return { class: 'no-container', reason: 'no platform container' };
-  if (result.hasSecret && result.fingerprint === input.expectedFingerprint && result.cpUrl === input.cpUrl) {
+  if (
+    result.hasSecret &&
+    result.fingerprint === input.expectedFingerprint &&
+    result.cpUrl === input.cpUrl &&
+    !result.conflictingEnv
+  ) {
     return {
       class: 'current',
       reason: isDurable(result, input.expectedFingerprint)
@@ -48,6 +53,13 @@ export function classifyTenant(input: ClassifyInput): Classification {
     };
   const deliverable = result.python3 && result.awsHost;
   const missing = !result.python3 ? 'python3' : 'the aws CLI';
+  // Set twice with different values: which one the platform reads depends on its runtime.
+  if (result.conflictingEnv) {
+    const conflict = `${result.conflictingEnv} set more than once with different values`;
+    return deliverable
+      ? { class: 'stale', reason: conflict }
+      : { class: 'not-deliverable', reason: `${conflict}, and ${missing} is missing on the host` };
+  }
   if (result.hasSecret && result.fingerprint !== input.expectedFingerprint) {
     return deliverable
       ? { class: 'stale', reason: `holds ${result.fingerprint}` }

@@ -31,6 +31,8 @@ export interface TenantScriptResult {
   userDataFingerprint?: string;
   /** Names of env values with a line break (comma-separated), which the recreate cannot carry. */
   multilineEnv?: string;
+  /** MOLECULE_CP_SHARED_SECRET / MOLECULE_CP_URL when set more than once with different values. */
+  conflictingEnv?: string;
   updater?: string;
   python3?: boolean;
   awsHost?: boolean;

@@ -107,6 +107,7 @@ class ScriptRun {
       durableFingerprint: fp(durable),
       userDataFingerprint: fp(userData),
       multilineEnv: multilineNames(env),
+      conflictingEnv: conflictingNames(c),
       updater: this.host.updater,
       python3: true,
       awsHost: true,
@@ -130,7 +131,7 @@ class ScriptRun {
     if (got !== expected)
       return this.fail('fetch-mismatch', `fetched value has fingerprint ${got}, expected ${expected}`);
     const cpUrl = this.vars['MOLECTL_CP_URL'] ?? '';
-    if (previous === expected && (envOf(old).get(URL_KEY) ?? '') === cpUrl) {
+    if (previous === expected && (envOf(old).get(URL_KEY) ?? '') === cpUrl && !conflictingNames(old)) {
       return this.result(0, {
         status: 'current',
         fingerprint: previous,
@@ -434,5 +435,12 @@ function multilineNames(env: Map<string, string>): string {
   return [...env]
     .filter(([, v]) => v.includes('\n') || v.includes('\r'))
     .map(([k]) => k)
+    .join(',');
+}
+
+/** load_facts' C_CONFLICT: our keys set more than once with different values, comma-joined. */
+function conflictingNames(c: DockerInspect): string {
+  return [SECRET_KEY, URL_KEY]
+    .filter((key) => new Set(c.Config.Env.filter((kv) => kv.startsWith(`${key}=`))).size > 1)
     .join(',');
 }

@@ -167,6 +167,21 @@ describe('classifyTenant', () => {
       'env value(s) with a line break (TLS_KEY,BANNER) that the recreate cannot carry over',
     ],
     [
+      'the right value, but set twice with another value: which one is read depends on the runtime',
+      input(
+        {},
+        {
+          hasSecret: true,
+          fingerprint: EXPECTED_FP,
+          hasUrl: true,
+          cpUrl: CP_URL,
+          conflictingEnv: 'MOLECULE_CP_SHARED_SECRET',
+        },
+      ),
+      'stale',
+      'MOLECULE_CP_SHARED_SECRET set more than once with different values',
+    ],
+    [
       'docker did not answer: not judged, never "no container"',
       input({}, { status: 'docker-unavailable', reason: 'Cannot connect to the Docker daemon', container: undefined }),
       'probe-failed',
