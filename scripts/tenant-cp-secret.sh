@@ -31,6 +31,9 @@
 #    (only bash builtins touch it; docker receives it through --env-file);
 #  - on any failure after the old container was stopped, the old container is put back.
 #
+# Bash 4.2 or later (Amazon Linux 2 has 4.2): no mapfile -d, namerefs or ${var@Q}
+# (test/sandbox/hosts/bash-42.test.ts reads for them).
+#
 # Paths are prefixed with ${MOLECTL_HOST_ROOT:-}: empty on a real host; the sandbox points it at
 # a simulated host's directory, so this exact script is what the tests run. The sandbox runs this
 # script's own `python3 -c` snippets inside its python helper, without a new process
@@ -95,6 +98,11 @@ fail() { # fail <status> <reason> [extra result pairs]
   exit 1
 }
 
+container_missing() { # <status> <reason>, after a failed inspect: fail saying which of the two it was
+  [ -z "$DOCKER_ERROR" ] || fail docker-unavailable "docker did not answer: $DOCKER_ERROR"
+  fail "$1" "$2"
+}
+
 FP=''
 fingerprint() { # sets FP to the fingerprint of the value given on stdin: sha256:<12 hex>
   # Called at the end of a pipeline (`printf '%s' "$v" | fingerprint`), so in this shell (lastpipe),
@@ -105,21 +113,37 @@ fingerprint() { # sets FP to the fingerprint of the value given on stdin: sha256
   FP="sha256:${digest:0:12}"
 }
 
-container_exists() { docker inspect --format '{{.Id}}' "$1" >/dev/null 2>&1; }
+container_exists() { docker inspect --format '{{.Id}}' "$1" >/dev/null 2>&1 && return 0; why_no_container "$1"; return 1; }
+
+# A failed inspect is not proof of absence: a daemon that is down or a socket this user may not
+# open fails it too. Only then (never on the probe's usual path) is docker asked again for its
+# message: DOCKER_ERROR is empty when the container does not exist, else docker's first line.
+DOCKER_ERROR=''
+why_no_container() {
+  DOCKER_ERROR=$(docker inspect "$1" 2>&1 >/dev/null)
+  case "$DOCKER_ERROR" in
+    *'No such '*) DOCKER_ERROR='' ;;
+    '') DOCKER_ERROR='docker inspect failed without a message' ;;
+    *) DOCKER_ERROR=${DOCKER_ERROR%%$'\n'*} DOCKER_ERROR=${DOCKER_ERROR:0:300} ;;
+  esac
+}
 
 # One `docker inspect` per phase, kept in INSPECT; every fact is read from it by one python call.
 # The 2>/dev/null is on a group around the assignment, not inside $(...): a redirection inside
 # makes bash fork twice (a subshell, then docker) where one process is enough.
 INSPECT=''
-load_container() { { INSPECT=$(docker inspect "$NAME"); } 2>/dev/null || { INSPECT=''; return 1; }; }
+load_container() { { INSPECT=$(docker inspect "$NAME"); } 2>/dev/null || { INSPECT=''; why_no_container "$NAME"; return 1; }; }
 
-load_facts() { # sets C_ID C_RUNNING C_IMAGE C_HAS_SECRET C_FP C_HAS_URL C_URL from INSPECT
+load_facts() { # sets C_ID C_RUNNING C_IMAGE C_HAS_SECRET C_FP C_HAS_URL C_URL C_MULTILINE C_CONFLICT from INSPECT
   # The value reaches python through a pipe and leaves it only as a fingerprint.
   eval "$(printf '%s' "$INSPECT" | python3 -c '
 import hashlib, json, shlex, sys
 c = json.load(sys.stdin)[0]
 cfg = c.get("Config") or {}
 env = dict(item.partition("=")[::2] for item in cfg.get("Env") or [])
+values = {}
+for item in cfg.get("Env") or []:
+    values.setdefault(item.partition("=")[0], set()).add(item.partition("=")[2])
 secret = env.get("MOLECULE_CP_SHARED_SECRET")
 facts = {
     "C_ID": (c.get("Id") or "")[:12],
@@ -129,6 +153,11 @@ facts = {
     "C_FP": "" if secret is None else "sha256:" + hashlib.sha256(secret.encode()).hexdigest()[:12],
     "C_HAS_URL": "true" if "MOLECULE_CP_URL" in env else "false",
     "C_URL": env.get("MOLECULE_CP_URL", ""),
+    # Names of env values with a line break: docker --env-file cannot carry them (prepare_recreate).
+    "C_MULTILINE": ",".join(k for k, v in env.items() if "\n" in v or "\r" in v),
+    # Our keys set twice with different values: which one the platform reads depends on its
+    # runtime (Go and C getenv take the first, Python and bash the last), so neither is current.
+    "C_CONFLICT": ",".join(k for k in ("MOLECULE_CP_SHARED_SECRET", "MOLECULE_CP_URL") if len(values.get(k, ())) > 1),
 }
 print("\n".join("%s=%s" % (k, shlex.quote(v)) for k, v in facts.items()))
 ')"
@@ -250,7 +279,9 @@ wait_healthy() { # wait for the platform API on the host to answer /health
 recreate_with_durable_env() { # <backup name>: stop, keep old as backup, run new; restore on failure
   local backup=$1 envfile="$ENV_DIR/.molectl-run.env" args=()
   load_container || { log "no container $NAME"; return 1; }
-  mapfile -d '' args < <(prepare_recreate "$envfile")
+  # A read loop, not `mapfile -d ''`: mapfile's -d is bash 4.4, and Amazon Linux 2 has bash 4.2.
+  local arg
+  while IFS= read -r -d '' arg; do args+=("$arg"); done < <(prepare_recreate "$envfile")
   if [ "${#args[@]}" -lt 2 ] || [ ! -f "$envfile" ]; then rm -f "$envfile"; log "could not read $NAME's configuration"; return 1; fi
   local line
   while IFS= read -r line || [ -n "$line" ]; do
@@ -259,6 +290,7 @@ recreate_with_durable_env() { # <backup name>: stop, keep old as backup, run new
   docker rm -f "$backup" >/dev/null 2>&1
   docker stop "$NAME" >/dev/null 2>&1 || { rm -f "$envfile"; log "docker stop $NAME failed"; return 1; }
   docker rename "$NAME" "$backup" >/dev/null 2>&1 || { docker start "$NAME" >/dev/null 2>&1; rm -f "$envfile"; log "docker rename failed"; return 1; }
+  keep_stopped "$backup"
   # args[0] is -d; the name goes right after it. The env, secret included, goes in by file.
   if ! docker run "${args[0]}" --name "$NAME" --env-file "$envfile" "${args[@]:1}" >/dev/null 2>"$envfile.err"; then
     log "docker run failed: $(head -c 300 "$envfile.err")"
@@ -270,10 +302,29 @@ recreate_with_durable_env() { # <backup name>: stop, keep old as backup, run new
   return 0
 }
 
+# A stopped container with restart policy `always` is started again by the docker daemon when it
+# starts (a reboot, a docker upgrade): the kept old container would come back beside the new one
+# and race it for the ports, with the old env. So the kept one is set to `no` while it is kept
+# (KEPT_POLICY remembers `always`), and restore_backup gives it back. Only `always` does this:
+# `unless-stopped` and `on-failure` leave a container that was stopped by hand stopped.
+KEPT_POLICY=''
+keep_stopped() { # <backup>: after the rename; args holds the docker run options
+  local i
+  KEPT_POLICY=''
+  for ((i = 1; i < ${#args[@]}; i++)); do
+    if [ "${args[i - 1]}" = --restart ] && [ "${args[i]}" = always ]; then
+      docker update --restart no "$1" >/dev/null 2>&1 && KEPT_POLICY=always
+      return 0
+    fi
+  done
+}
+
 restore_backup() { # put the kept old container back under its name
   local backup=$1
   docker rm -f "$NAME" >/dev/null 2>&1
-  docker rename "$backup" "$NAME" >/dev/null 2>&1 && docker start "$NAME" >/dev/null 2>&1 && log "restored the previous container"
+  docker rename "$backup" "$NAME" >/dev/null 2>&1 || return 1
+  [ -z "$KEPT_POLICY" ] || docker update --restart "$KEPT_POLICY" "$NAME" >/dev/null 2>&1 || log "could not set $NAME's restart policy back to $KEPT_POLICY"
+  docker start "$NAME" >/dev/null 2>&1 && log "restored the previous container"
 }
 
 install_updater_wrapper() { # make the auto-updater re-apply the durable env after it recreates the container
@@ -287,9 +338,9 @@ install_updater_wrapper() { # make the auto-updater re-apply the durable env aft
     printf 'R="${MOLECTL_HOST_ROOT:-}"\nMODE=ensure\nNAME=%q\n' "$NAME"
     printf 'ENV_DIR="$R/etc/molecule"\nDURABLE_ENV="$ENV_DIR/tenant.env"\n'
     printf 'SECRET_KEY=%s\nURL_KEY=%s\n' "$SECRET_KEY" "$URL_KEY"
-    printf "INSPECT='' FP=''\n"
-    declare -f log json_str result fail fingerprint container_exists load_container load_facts durable_env_value \
-      prepare_recreate wait_healthy recreate_with_durable_env restore_backup ensure_main
+    printf "INSPECT='' DOCKER_ERROR='' FP='' KEPT_POLICY=''\n"
+    declare -f log json_str result fail fingerprint container_exists why_no_container load_container load_facts durable_env_value \
+      prepare_recreate wait_healthy recreate_with_durable_env keep_stopped restore_backup ensure_main
     printf 'ensure_main "$@"\n'
   } > "$ENSURE_BIN.tmp" && chmod 700 "$ENSURE_BIN.tmp" && mv -f "$ENSURE_BIN.tmp" "$ENSURE_BIN" || return 1
   updater_state
@@ -305,7 +356,7 @@ install_updater_wrapper() { # make the auto-updater re-apply the durable env aft
 
 ensure_main() { # after an image update: recreate the container if it lost the durable values
   [ -f "$DURABLE_ENV" ] || exit 0
-  load_container || { log "no container $NAME"; exit 1; }
+  load_container || { log "no container $NAME${DOCKER_ERROR:+ (docker: $DOCKER_ERROR)}"; exit 1; }
   load_facts
   durable_env_value "$SECRET_KEY" | fingerprint
   [ "$C_FP" = "$FP" ] && exit 0
@@ -327,6 +378,7 @@ probe_main() {
     exit 0
   fi
   if ! load_container; then
+    [ -z "$DOCKER_ERROR" ] || { result status docker-unavailable reason "$DOCKER_ERROR" python3 "@$python" awsHost "@$aws_host" updater "$updater"; exit 0; }
     result status probed container "@false" python3 "@$python" awsHost "@$aws_host" updater "$updater"
     exit 0
   fi
@@ -342,21 +394,22 @@ probe_main() {
     ud_fp=$FP
   fi
   result status probed container "@true" running "@$C_RUNNING" image "$C_IMAGE" hasSecret "@$C_HAS_SECRET" \
-    fingerprint "$C_FP" hasUrl "@$C_HAS_URL" cpUrl "$C_URL" durableFingerprint "$durable_fp" userDataFingerprint "$ud_fp" \
+    fingerprint "$C_FP" hasUrl "@$C_HAS_URL" cpUrl "$C_URL" durableFingerprint "$durable_fp" userDataFingerprint "$ud_fp" multilineEnv "$C_MULTILINE" \
+    conflictingEnv "$C_CONFLICT" \
     updater "$updater" python3 "@$python" awsHost "@$aws_host" awsContainer "@$aws_container"
 }
 
 apply_main() {
   command -v python3 >/dev/null 2>&1 || fail not-deliverable 'python3 is not installed on the host'
   command -v aws >/dev/null 2>&1 || fail not-deliverable 'the aws CLI is not installed on the host'
-  load_container || fail no-container "no container named $NAME"
+  load_container || container_missing no-container "no container named $NAME"
   load_facts
   local previous=$C_FP backup="$NAME-molectl-${MOLECTL_RUN_ID:-manual}" got patched=false durable=false
   fetch_secret || fail fetch-failed "could not read the secret with the instance role (${MOLECTL_DELIVERY:-secrets-manager})"
   printf '%s' "$SECRET" | fingerprint
   got=$FP
   [ "$got" = "$MOLECTL_EXPECTED_FP" ] || fail fetch-mismatch "fetched value has fingerprint $got, expected $MOLECTL_EXPECTED_FP"
-  if [ "$previous" = "$MOLECTL_EXPECTED_FP" ] && [ "$C_URL" = "$MOLECTL_CP_URL" ]; then
+  if [ "$previous" = "$MOLECTL_EXPECTED_FP" ] && [ "$C_URL" = "$MOLECTL_CP_URL" ] && [ -z "$C_CONFLICT" ]; then
     durable_env_value "$SECRET_KEY" | fingerprint
     [ "$FP" = "$previous" ] && durable=true
     updater_state
@@ -365,6 +418,11 @@ apply_main() {
       durable "@$durable" updaterPatched "@$patched" health unchanged
     exit 0
   fi
+  # A stopped container was stopped by someone (a suspended org, a crash left for a person to
+  # look at): recreating it would start it, and a rollback would start the old one. Left alone.
+  [ "$C_RUNNING" = true ] || fail not-running "container $NAME is not running: a migration would start it; start it first, or leave it out"
+  # --env-file is one variable a line: a value with a line break would be cut or lost.
+  [ -z "$C_MULTILINE" ] || fail unsupported-env "env of $NAME has value(s) with a line break ($C_MULTILINE) that the recreate cannot carry over; nothing changed"
   write_durable_env || fail failed 'could not write /etc/molecule/tenant.env'
   if ! recreate_with_durable_env "$backup"; then
     fail rolled-back 'recreating the container failed; the previous container is running again' previousFingerprint "$previous"
@@ -374,7 +432,7 @@ apply_main() {
     fail rolled-back "the new container did not answer /health within ${MOLECTL_HEALTH_TIMEOUT:-90}s; the previous container is running again" previousFingerprint "$previous"
   fi
   load_container && load_facts
-  if [ "$C_FP" != "$MOLECTL_EXPECTED_FP" ]; then
+  if [ "$C_FP" != "$MOLECTL_EXPECTED_FP" ] || [ -n "$C_CONFLICT" ]; then
     restore_backup "$backup"
     fail rolled-back "the new container holds ${C_FP:-nothing}, not $MOLECTL_EXPECTED_FP; the previous container is running again" previousFingerprint "$previous"
   fi
@@ -385,7 +443,12 @@ apply_main() {
 
 rollback_main() {
   local backup="$NAME-molectl-${MOLECTL_RUN_ID:-manual}"
-  container_exists "$backup" || fail no-backup "no kept container $backup to roll back to"
+  container_exists "$backup" || container_missing no-backup "no kept container $backup to roll back to"
+  # The current container was run with the kept one's restart policy, which keep_stopped set to
+  # `no` on the kept one if it was `always`.
+  local policy
+  { policy=$(docker inspect --format '{{.HostConfig.RestartPolicy.Name}}' "$NAME"); } 2>/dev/null
+  [ "$policy" = always ] && KEPT_POLICY=always
   restore_backup "$backup" || fail failed 'could not restore the previous container'
   if [ -f "$UPDATER_ORIG" ]; then mv -f "$UPDATER_ORIG" "$UPDATER"; fi
   rm -f "$ENSURE_BIN"
@@ -402,7 +465,7 @@ rollback_main() {
 }
 
 cp_auth_check_main() { # does the CP accept the container's own credentials? Proven, not presumed.
-  container_exists "$NAME" || fail no-container "no container named $NAME"
+  container_exists "$NAME" || container_missing no-container "no container named $NAME"
   # Both halves run inside the container, on its own network path to the CP, and in one go:
   #  - without credentials the route must answer 401 (mounted, gate on; 404 = not mounted);
   #  - with the container's MOLECULE_CP_SHARED_SECRET and ADMIN_TOKEN it must answer a 2xx with

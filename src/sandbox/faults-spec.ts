@@ -38,6 +38,11 @@ export const FAULT_SPEC_FORMS = [
   'reset=<0..1>',
   'offline=<slug|instance-id>[|...]',
   'docker-fail=<slug|instance-id>[|...]',
+  'docker-down=<slug|instance-id>[|...]',
+  'old-bash=<slug|instance-id>[|...]',
+  'restart-always=<slug|instance-id>[|...]',
+  'env-multiline=<slug|instance-id>[|...]',
+  'env-duplicate-secret=<slug|instance-id>[|...]',
   'slow=<slug|instance-id>:<duration>[|...]',
   'host-work=<duration>',
   'api-rate=<AwsAction>:<n>/s[:<burst>][|...] or api-rate=off',
@@ -168,6 +173,21 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
       return;
     case 'docker-fail':
       faults.dockerFailHosts.push(...parseNames(value, item));
+      return;
+    case 'docker-down':
+      faults.dockerDownHosts.push(...parseNames(value, item));
+      return;
+    case 'old-bash':
+      faults.oldBashHosts.push(...parseNames(value, item));
+      return;
+    case 'restart-always':
+      faults.restartAlwaysHosts.push(...parseNames(value, item));
+      return;
+    case 'env-multiline':
+      faults.envMultilineHosts.push(...parseNames(value, item));
+      return;
+    case 'env-duplicate-secret':
+      faults.envDuplicateSecretHosts.push(...parseNames(value, item));
       return;
     case 'provision-fail':
       faults.provisionFail.push(...parseNames(value, item));

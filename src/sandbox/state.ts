@@ -203,6 +203,16 @@ export interface FaultConfig {
   offlineHosts: string[];
   /** Instance ids or org slugs whose docker fails to start a container. */
   dockerFailHosts: string[];
+  /** Instance ids or org slugs whose docker daemon does not answer (`Cannot connect to the Docker daemon`). */
+  dockerDownHosts: string[];
+  /** Instance ids or org slugs whose bash is 4.2 (Amazon Linux 2): `mapfile -d` and the like refused. */
+  oldBashHosts: string[];
+  /** Instance ids or org slugs whose tenant container was started with `--restart always`. */
+  restartAlwaysHosts: string[];
+  /** Instance ids or org slugs whose tenant container has an env value with line breaks. */
+  envMultilineHosts: string[];
+  /** Instance ids or org slugs whose container env has MOLECULE_CP_SHARED_SECRET twice (an older value first). */
+  envDuplicateSecretHosts: string[];
   /** Instance ids or org slugs whose scripts take this much longer, milliseconds. */
   slowHosts: Record<string, number>;
   /** Simulated per-host work added to every script, milliseconds. */
@@ -272,6 +282,11 @@ export function defaultFaults(): FaultConfig {
     connectionResetRate: 0,
     offlineHosts: [],
     dockerFailHosts: [],
+    dockerDownHosts: [],
+    oldBashHosts: [],
+    restartAlwaysHosts: [],
+    envMultilineHosts: [],
+    envDuplicateSecretHosts: [],
     slowHosts: {},
     hostWorkMs: 0,
     // SSM Run Command's rates are not published; these are the sandbox's assumption (docs/sandbox.md).

@@ -1,5 +1,5 @@
 import type { InstanceSummary, ManagedInstance } from '../aws/aws-types.js';
-import type { TenantScriptResult } from '../tenant-secret-delivery/parse-script-result.js';
+import { probeNotRead, type TenantScriptResult } from '../tenant-secret-delivery/parse-script-result.js';
 import { roleOf, type OrphanKeys } from '../fleet/classify-orphans.js';
 import type { Redactor } from '../output/redactor.js';
 import type { CheckId } from './audit-checks.js';
@@ -170,6 +170,8 @@ function readProbe(evidence: AuditEvidence, tenant: InstanceSummary, managed: Ma
 
 function imageOf(probe: ProbeRead): string | Unavailable {
   if ('reason' in probe) return { unavailable: probe.reason };
+  const notRead = probeNotRead(probe.result);
+  if (notRead !== null) return { unavailable: notRead };
   if (!probe.result.container) return { unavailable: 'the host has no platform container' };
   return probe.result.image ? probe.result.image : { unavailable: 'the probe did not report the image' };
 }

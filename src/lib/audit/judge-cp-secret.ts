@@ -1,5 +1,5 @@
 import { isDurable } from '../cp-secret-migration/classify-tenant.js';
-import type { TenantScriptResult } from '../tenant-secret-delivery/parse-script-result.js';
+import { probeNotRead, type TenantScriptResult } from '../tenant-secret-delivery/parse-script-result.js';
 import { fail, pass, unknown, type Judgement } from './audit-verdict.js';
 
 /**
@@ -28,7 +28,8 @@ export function judgeCpSecret(input: CpSecretInput): CpSecretJudgements {
   if ('unavailable' in input.probe) return allUnknown(input.probe.unavailable);
   const result = input.probe.result;
   if (result.status === 'no-docker') return allUnknown('docker is not installed on the host');
-  if (result.status !== 'probed') return allUnknown(`the probe ended with status ${result.status}`);
+  const notRead = probeNotRead(result);
+  if (notRead !== null) return allUnknown(notRead);
   if (!result.container) return allUnknown('the host has no platform container');
   const migrate = `molectl migrate cp-secret apply --orgs ${input.slug}`;
   if (!result.hasSecret) {
@@ -43,7 +44,13 @@ export function judgeCpSecret(input: CpSecretInput): CpSecretJudgements {
     };
   }
   const held = result.fingerprint ?? '';
-  const stale = judgeStale(input, held, result.cpUrl ?? '', migrate);
+  const stale = result.conflictingEnv
+    ? fail(
+        `${result.conflictingEnv} is set more than once with different values: which one the platform reads depends on its runtime`,
+        'probe: the container env repeats the variable',
+        migrate,
+      )
+    : judgeStale(input, held, result.cpUrl ?? '', migrate);
   const durable = isDurable(result, held)
     ? pass(`${held} survives an image update (${durableSource(result, held)})`)
     : fail(

@@ -1,5 +1,5 @@
 import type { ManagedInstance } from '../aws/aws-types.js';
-import type { TenantScriptResult } from '../tenant-secret-delivery/parse-script-result.js';
+import { probeNotRead, type TenantScriptResult } from '../tenant-secret-delivery/parse-script-result.js';
 import type { TenantClass } from '../tenant-secret-delivery/migration-plan.js';
 
 /** Which class a probed tenant is in, and why. Pure; tested as a table. */
@@ -25,8 +25,16 @@ export function classifyTenant(input: ClassifyInput): Classification {
     return { class: 'probe-failed', reason: `probe ${input.probeStatus ?? 'did not run'}` };
   if (!result) return { class: 'probe-failed', reason: 'probe printed no result line' };
   if (result.status === 'no-docker') return { class: 'no-container', reason: 'docker is not installed' };
+  // Any other status than `probed` (a daemon that did not answer) saw nothing: not judged.
+  const notRead = probeNotRead(result);
+  if (notRead !== null) return { class: 'probe-failed', reason: notRead };
   if (!result.container) return { class: 'no-container', reason: 'no platform container' };
-  if (result.hasSecret && result.fingerprint === input.expectedFingerprint && result.cpUrl === input.cpUrl) {
+  if (
+    result.hasSecret &&
+    result.fingerprint === input.expectedFingerprint &&
+    result.cpUrl === input.cpUrl &&
+    !result.conflictingEnv
+  ) {
     return {
       class: 'current',
       reason: isDurable(result, input.expectedFingerprint)
@@ -34,8 +42,24 @@ export function classifyTenant(input: ClassifyInput): Classification {
         : 'up to date, but an image update would lose it',
     };
   }
+  // Changing a stopped container means starting it: not the migration's call to make.
+  if (result.running === false)
+    return { class: 'not-running', reason: 'the platform container is stopped: a migration would start it' };
+  // docker's --env-file is one variable a line: the recreate would drop these values.
+  if (result.multilineEnv)
+    return {
+      class: 'not-deliverable',
+      reason: `env value(s) with a line break (${result.multilineEnv}) that the recreate cannot carry over`,
+    };
   const deliverable = result.python3 && result.awsHost;
   const missing = !result.python3 ? 'python3' : 'the aws CLI';
+  // Set twice with different values: which one the platform reads depends on its runtime.
+  if (result.conflictingEnv) {
+    const conflict = `${result.conflictingEnv} set more than once with different values`;
+    return deliverable
+      ? { class: 'stale', reason: conflict }
+      : { class: 'not-deliverable', reason: `${conflict}, and ${missing} is missing on the host` };
+  }
   if (result.hasSecret && result.fingerprint !== input.expectedFingerprint) {
     return deliverable
       ? { class: 'stale', reason: `holds ${result.fingerprint}` }

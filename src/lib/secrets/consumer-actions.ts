@@ -299,7 +299,9 @@ async function setTenants(
   const unseen = unseenTenants(plan);
   const leftBehind = [
     ...unseen.map((u) => `${u.name} (${u.why})`),
-    ...plan.targets.filter((t) => t.class === 'not-deliverable').map((t) => `${t.slug} (${t.class}: ${t.reason})`),
+    ...plan.targets
+      .filter((t) => t.class === 'not-deliverable' || t.class === 'not-running')
+      .map((t) => `${t.slug} (${t.class}: ${t.reason})`),
   ];
   if (plan.targets.length === 0 && unseen.length === 0) {
     return {

@@ -26,6 +26,7 @@ export const TENANT_CLASSES = [
   'current',
   'unmanaged',
   'no-container',
+  'not-running',
   'probe-failed',
   'not-deliverable',
 ] as const;

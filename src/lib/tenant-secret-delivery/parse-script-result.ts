@@ -29,6 +29,10 @@ export interface TenantScriptResult {
   cpUrl?: string;
   durableFingerprint?: string;
   userDataFingerprint?: string;
+  /** Names of env values with a line break (comma-separated), which the recreate cannot carry. */
+  multilineEnv?: string;
+  /** MOLECULE_CP_SHARED_SECRET / MOLECULE_CP_URL when set more than once with different values. */
+  conflictingEnv?: string;
   updater?: string;
   python3?: boolean;
   awsHost?: boolean;
@@ -53,4 +57,16 @@ export function parseScriptResult(stdout: string): TenantScriptResult | null {
     return null;
   }
   return null;
+}
+
+/**
+ * Why a probe's result says nothing about the container, or null when it does (status `probed`).
+ * `docker-unavailable` (the daemon did not answer, or refused this user) is not "no container":
+ * the host was not seen.
+ */
+export function probeNotRead(result: TenantScriptResult): string | null {
+  if (result.status === 'probed') return null;
+  if (result.status === 'docker-unavailable')
+    return `docker did not answer on the host: ${result.reason ?? 'no reason given'}`;
+  return `the probe ended with status ${result.status}${result.reason ? ` (${result.reason})` : ''}`;
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { SandboxState, SimInstance } from '../state.js';
+import { hostMatches, type SandboxState, type SimInstance } from '../state.js';
 import { parseUserDataEnv, parseUserDataImage, TENANT_CONTAINER_NAME } from './tenant-user-data.js';
 
 /**
@@ -9,6 +9,12 @@ import { parseUserDataEnv, parseUserDataImage, TENANT_CONTAINER_NAME } from './t
  */
 
 export const DEFAULT_PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** What the env-multiline fault adds to a host's tenant container. */
+export const MULTILINE_ENV = 'PLATFORM_BANNER=Welcome to Molecule\nScheduled maintenance: Sundays 02:00 UTC';
+
+/** The older value the env-duplicate-secret fault puts before a host's shared secret. */
+export const DUPLICATE_SECRET_VALUE = 'an-older-shared-secret-from-a-hand-fix-0000';
 
 export interface DockerInspect {
   Id: string;
@@ -25,6 +31,12 @@ export function buildInitialContainer(state: SandboxState, instance: SimInstance
   if (org?.instanceStatus === 'failed') return null;
   const image = parseUserDataImage(instance.userData);
   const env = [DEFAULT_PATH_ENV, ...parseUserDataEnv(instance.userData).map(([k, v]) => `${k}=${v}`)];
+  // The env-multiline fault: a value with line breaks, as a PEM key or a banner set by hand has.
+  if (hostMatches(instance, state.faults.envMultilineHosts)) env.push(MULTILINE_ENV);
+  // The env-duplicate-secret fault: a hand fix that added the variable again, an older value first.
+  const secretAt = env.findIndex((kv) => kv.startsWith('MOLECULE_CP_SHARED_SECRET='));
+  if (secretAt >= 0 && hostMatches(instance, state.faults.envDuplicateSecretHosts))
+    env.splice(secretAt, 0, `MOLECULE_CP_SHARED_SECRET=${DUPLICATE_SECRET_VALUE}`);
   const created = instance.launchTime.toISOString().replace('Z', '000000Z');
   const id = createHash('sha256').update(`container:${instance.instanceId}`).digest('hex');
   return {
@@ -55,7 +67,11 @@ export function buildInitialContainer(state: SandboxState, instance: SimInstance
         '8080/tcp': [{ HostIp: '', HostPort: '8080' }],
         '3000/tcp': [{ HostIp: '', HostPort: '3000' }],
       },
-      RestartPolicy: { Name: 'unless-stopped', MaximumRetryCount: 0 },
+      // The restart-always fault: a user-data whose docker run said --restart always.
+      RestartPolicy: {
+        Name: hostMatches(instance, state.faults.restartAlwaysHosts) ? 'always' : 'unless-stopped',
+        MaximumRetryCount: 0,
+      },
       AutoRemove: false,
     },
     Mounts: [

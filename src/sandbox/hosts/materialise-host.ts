@@ -92,5 +92,11 @@ export function syncHostFaults(state: SandboxState, instance: SimInstance): void
   const flag = join(instance.hostRoot, 'var', 'lib', 'docker-sim', 'fail-start');
   if (hostMatches(instance, state.faults.dockerFailHosts)) writeFileSync(flag, 'docker-fail fault\n');
   else rmSync(flag, { force: true });
+  const down = join(instance.hostRoot, 'var', 'lib', 'docker-sim', 'daemon-down');
+  if (hostMatches(instance, state.faults.dockerDownHosts)) writeFileSync(down, 'docker-down fault\n');
+  else rmSync(down, { force: true });
+  const oldBash = join(instance.hostRoot, 'etc', 'molectl-sandbox', 'bash-4.2');
+  if (hostMatches(instance, state.faults.oldBashHosts)) writeFileSync(oldBash, 'old-bash fault\n');
+  else rmSync(oldBash, { force: true });
   syncHostListeners(state, instance);
 }

@@ -41,6 +41,9 @@ export function modelCpSecretScript(
   vars: Record<string, string>,
 ): ModelledScriptResult {
   const run = new ScriptRun(state, instance, vars);
+  // The docker-down fault: every docker call fails with the daemon's message (why_no_container).
+  if (hostMatches(instance, state.faults.dockerDownHosts) && run.mode !== 'probe' && DOCKER_MODES.has(run.mode))
+    return run.fail('docker-unavailable', `docker did not answer: ${DAEMON_DOWN}`);
   switch (run.mode) {
     case 'probe':
       return run.probe();
@@ -72,6 +75,14 @@ class ScriptRun {
   }
 
   probe(): ModelledScriptResult {
+    if (hostMatches(this.instance, this.state.faults.dockerDownHosts))
+      return this.result(0, {
+        status: 'docker-unavailable',
+        reason: DAEMON_DOWN,
+        python3: true,
+        awsHost: true,
+        updater: this.host.updater,
+      });
     const c = this.host.containers.get(this.name);
     if (!c)
       return this.result(0, {
@@ -95,6 +106,8 @@ class ScriptRun {
       cpUrl: env.get(URL_KEY) ?? '',
       durableFingerprint: fp(durable),
       userDataFingerprint: fp(userData),
+      multilineEnv: multilineNames(env),
+      conflictingEnv: conflictingNames(c),
       updater: this.host.updater,
       python3: true,
       awsHost: true,
@@ -118,7 +131,7 @@ class ScriptRun {
     if (got !== expected)
       return this.fail('fetch-mismatch', `fetched value has fingerprint ${got}, expected ${expected}`);
     const cpUrl = this.vars['MOLECTL_CP_URL'] ?? '';
-    if (previous === expected && (envOf(old).get(URL_KEY) ?? '') === cpUrl) {
+    if (previous === expected && (envOf(old).get(URL_KEY) ?? '') === cpUrl && !conflictingNames(old)) {
       return this.result(0, {
         status: 'current',
         fingerprint: previous,
@@ -129,6 +142,17 @@ class ScriptRun {
         health: 'unchanged',
       });
     }
+    if (!old.State.Running)
+      return this.fail(
+        'not-running',
+        `container ${this.name} is not running: a migration would start it; start it first, or leave it out`,
+      );
+    const multiline = multilineNames(envOf(old));
+    if (multiline)
+      return this.fail(
+        'unsupported-env',
+        `env of ${this.name} has value(s) with a line break (${multiline}) that the recreate cannot carry over; nothing changed`,
+      );
     this.host.durableEnv = [
       ...(this.host.durableEnv ?? []).filter(([k]) => k !== SECRET_KEY && k !== URL_KEY),
       [SECRET_KEY, secret],
@@ -137,7 +161,8 @@ class ScriptRun {
     // recreate_with_durable_env: stop, keep the old one as the backup, run the new one.
     this.host.containers.delete(backup);
     this.host.containers.delete(this.name);
-    this.host.containers.set(backup, { ...withState(old, 'exited'), Name: `/${backup}` });
+    // keep_stopped: a kept container with restart policy `always` is set to `no`.
+    this.host.containers.set(backup, this.keepStopped({ ...withState(old, 'exited'), Name: `/${backup}` }));
     if (hostMatches(this.instance, this.state.faults.dockerFailHosts)) {
       // The script quotes at most 300 bytes of docker's error.
       this.log(`docker run failed: ${`docker: ${OCI_ERROR}.\n`.slice(0, 300).replace(/\n+$/, '')}`);
@@ -164,6 +189,8 @@ class ScriptRun {
   rollback(): ModelledScriptResult {
     const backup = `${this.name}-molectl-${this.vars['MOLECTL_RUN_ID'] ?? 'manual'}`;
     if (!this.host.containers.has(backup)) return this.fail('no-backup', `no kept container ${backup} to roll back to`);
+    const current = this.host.containers.get(this.name);
+    if (current && restartPolicyOf(current) === 'always') this.keptPolicy = 'always';
     this.restoreBackup(backup);
     this.host.updater = 'unwrapped';
     const kept = (this.host.durableEnv ?? []).filter(([k]) => k !== SECRET_KEY && k !== URL_KEY);
@@ -274,8 +301,17 @@ class ScriptRun {
     this.host.containers.delete(this.name);
     if (!kept) return;
     this.host.containers.delete(backup);
-    this.host.containers.set(this.name, { ...withState(kept, 'running'), Name: `/${this.name}` });
+    const restored = { ...withState(kept, 'running'), Name: `/${this.name}` };
+    this.host.containers.set(this.name, this.keptPolicy ? withRestartPolicy(restored, this.keptPolicy) : restored);
     this.log('restored the previous container');
+  }
+
+  /** keep_stopped: a kept container with restart policy `always` is set to `no` while kept. */
+  private keptPolicy = '';
+  private keepStopped(c: DockerInspect): DockerInspect {
+    if (restartPolicyOf(c) !== 'always') return c;
+    this.keptPolicy = 'always';
+    return withRestartPolicy(c, 'no');
   }
 
   private durableValue(key: string): string | undefined {
@@ -296,6 +332,9 @@ class ScriptRun {
     return { exitCode, stdout: `MOLECTL_RESULT ${line}\n`, stderr: this.stderr };
   }
 }
+
+const DOCKER_MODES = new Set(['probe', 'apply', 'rollback', 'cp-auth-check']);
+const DAEMON_DOWN = 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?';
 
 const OCI_ERROR =
   'Error response from daemon: failed to create task for container: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: error mounting "/var/lib/molecule" to rootfs at "/data": mount /var/lib/molecule:/data (via /proc/self/fd/6), flags: 0x5000: no such device: unknown';
@@ -380,4 +419,28 @@ function mergeEnv(items: string[]): string[] {
     } else out[i] = kv;
   }
   return out;
+}
+
+function restartPolicyOf(c: DockerInspect): string {
+  return ((c['HostConfig'] as { RestartPolicy?: { Name?: string } } | undefined)?.RestartPolicy?.Name ?? 'no') || 'no';
+}
+
+function withRestartPolicy(c: DockerInspect, name: string): DockerInspect {
+  const host = c['HostConfig'] as Record<string, unknown>;
+  return { ...c, HostConfig: { ...host, RestartPolicy: { Name: name, MaximumRetryCount: 0 } } };
+}
+
+/** load_facts' C_MULTILINE: names of env values with a line break, comma-joined. */
+function multilineNames(env: Map<string, string>): string {
+  return [...env]
+    .filter(([, v]) => v.includes('\n') || v.includes('\r'))
+    .map(([k]) => k)
+    .join(',');
+}
+
+/** load_facts' C_CONFLICT: our keys set more than once with different values, comma-joined. */
+function conflictingNames(c: DockerInspect): string {
+  return [SECRET_KEY, URL_KEY]
+    .filter((key) => new Set(c.Config.Env.filter((kv) => kv.startsWith(`${key}=`))).size > 1)
+    .join(',');
 }

@@ -149,6 +149,45 @@ describe('classifyTenant', () => {
       'python3 is missing on the host',
     ],
     [
+      'a stopped container that needs the value: recreating it would start it',
+      input({}, { running: false }),
+      'not-running',
+      'the platform container is stopped: a migration would start it',
+    ],
+    [
+      'a stopped container that already holds the value is current (nothing to change)',
+      input({}, { running: false, hasSecret: true, fingerprint: EXPECTED_FP, hasUrl: true, cpUrl: CP_URL }),
+      'current',
+      'up to date, but an image update would lose it',
+    ],
+    [
+      'an env value with a line break, which docker --env-file cannot carry',
+      input({}, { multilineEnv: 'TLS_KEY,BANNER' }),
+      'not-deliverable',
+      'env value(s) with a line break (TLS_KEY,BANNER) that the recreate cannot carry over',
+    ],
+    [
+      'the right value, but set twice with another value: which one is read depends on the runtime',
+      input(
+        {},
+        {
+          hasSecret: true,
+          fingerprint: EXPECTED_FP,
+          hasUrl: true,
+          cpUrl: CP_URL,
+          conflictingEnv: 'MOLECULE_CP_SHARED_SECRET',
+        },
+      ),
+      'stale',
+      'MOLECULE_CP_SHARED_SECRET set more than once with different values',
+    ],
+    [
+      'docker did not answer: not judged, never "no container"',
+      input({}, { status: 'docker-unavailable', reason: 'Cannot connect to the Docker daemon', container: undefined }),
+      'probe-failed',
+      'docker did not answer on the host: Cannot connect to the Docker daemon',
+    ],
+    [
       'neither python3 nor aws: python3 named first',
       input({}, { python3: false, awsHost: false }),
       'not-deliverable',

@@ -234,6 +234,7 @@ describe('summarizeTargets and actionableTargets', () => {
       current: 1,
       unmanaged: 0,
       'no-container': 0,
+      'not-running': 0,
       'probe-failed': 0,
       'not-deliverable': 1,
       total: 5,

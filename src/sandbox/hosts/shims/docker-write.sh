@@ -330,6 +330,34 @@ _dk_cmd_rename() {
   _dk_remove_container_files "$old"
 }
 
+# docker update --restart POLICY NAME...: the one setting scripts change on an existing container.
+_dk_cmd_update() {
+  local restart='' names=() q rc=0
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --restart) restart="$2"; shift ;;
+      --restart=*) restart="${1#--restart=}" ;;
+      -*) echo "docker update: $1 is not simulated (only --restart)" >&2; return 1 ;;
+      *) names+=("$1") ;;
+    esac
+    shift
+  done
+  if [ "${#names[@]}" -eq 0 ]; then echo '"docker update" requires at least 1 argument.' >&2; return 1; fi
+  for q in "${names[@]}"; do
+    if ! _dk_find_container "$q"; then
+      echo "Error response from daemon: No such container: $q" >&2; rc=1; continue
+    fi
+    _dk_load_container "$REPLY"
+    if [ -n "$restart" ]; then
+      S_RESTART="${restart%%:*}" S_RESTART_MAX=0
+      [[ "$restart" == on-failure:* ]] && S_RESTART_MAX="${restart#*:}"
+    fi
+    _dk_save_container
+    echo "$q"
+  done
+  return $rc
+}
+
 _dk_cmd_pull() {
   local image="" a
   for a in "$@"; do case "$a" in -q | --quiet | -a | --all-tags) ;; *) image="$a" ;; esac; done

@@ -194,3 +194,32 @@ if [ @PYTHON3@ = 1 ]; then
     command sha256sum "$@"
   }
 fi
+
+# The old-bash fault (docs/sandbox.md): the host's bash is 4.2 (Amazon Linux 2), whose builtins
+# lack options later versions added. Only what a function can stand in for is modelled: these
+# builtins' options, refused with bash 4.2's own words and status. Syntax of later versions
+# (`${x@Q}`, `local -n`) is not; test/sandbox/hosts/bash-42.test.ts reads the scripts for it.
+if [ -e "${MOLECTL_HOST_ROOT:-}/etc/molectl-sandbox/bash-4.2" ]; then
+  __molectl_bash42_refuse() { # <builtin> <allowed option letters> <arg>...
+    local name=$1 allowed=$2 arg
+    shift 2
+    for arg in "$@"; do
+      case "$arg" in
+        --) break ;;
+        -[a-zA-Z]*)
+          arg=${arg#-}
+          while [[ $arg == [a-zA-Z]* ]]; do
+            [[ ${arg:0:1} == ["$allowed"] ]] || {
+              printf 'bash: %s: -%s: invalid option\n' "$name" "${arg:0:1}" >&2
+              printf '%s: usage: %s [-n count] [-O origin] [-s count] [-t] [-u fd] [-C callback] [-c quantum] [array]\n' "$name" "$name" >&2
+              return 2
+            }
+            arg=${arg:1}
+          done ;;
+      esac
+    done
+    return 0
+  }
+  mapfile() { __molectl_bash42_refuse mapfile nOstuCc "$@" || return 2; builtin mapfile "$@"; }
+  readarray() { __molectl_bash42_refuse readarray nOstuCc "$@" || return 2; builtin readarray "$@"; }
+fi

@@ -1,0 +1,273 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fingerprintOf } from '../../src/lib/output/fingerprint.js';
+import { renderTenantCommands } from '../../src/lib/tenant-secret-delivery/tenant-script.js';
+import { parseScriptResult } from '../../src/lib/tenant-secret-delivery/parse-script-result.js';
+import { containersDir, readTenantContainer } from '../../src/sandbox/hosts/tenant-container.js';
+import type { SandboxState, SimInstance } from '../../src/sandbox/state.js';
+import { startSandboxFixture, type SandboxFixture } from '../helpers/sandbox-fixture.js';
+
+// Ways a real tenant host may answer that the sandbox's first reading of the contract did not
+// model (each is a documented sandbox fault, docs/sandbox.md), and what the on-host script
+// (scripts/tenant-cp-secret.sh, run under bash on simulated hosts) and molectl then do.
+
+const APPLY = ['--env', 'sandbox', 'migrate', 'cp-secret', 'apply', '--yes', '--soak', '0', '--health-timeout', '5s'];
+
+function tenantOf(state: SandboxState, slug: string): SimInstance {
+  return state.instances.get(state.orgs.get(slug)!.tenantInstanceId!)!;
+}
+
+describe('a host whose docker daemon does not answer (docker-down)', { timeout: 180_000 }, () => {
+  let f: SandboxFixture;
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 2, preCutover: 2, faults: 'docker-down=beta' });
+  });
+  afterAll(() => f.stop());
+
+  it('plan calls it not judged (exit 5), never "no platform container"', async () => {
+    const r = await f.molectl(['migrate', 'cp-secret', 'plan', '-o', 'json']);
+    expect(r.code, r.stderr).toBe(5);
+    const plan = JSON.parse(r.stdout) as { targets: Array<{ slug: string; class: string; reason: string }> };
+    const beta = plan.targets.find((t) => t.slug === 'beta')!;
+    expect(beta.class).toBe('probe-failed');
+    expect(beta.reason).toMatch(/^docker did not answer on the host: Cannot connect to the Docker daemon/);
+    expect(r.stderr).toMatch(/1 tenant could not be judged .* — beta/);
+  });
+
+  it('fleet audit names the daemon, not a missing container', async () => {
+    const r = await f.molectl(['fleet', 'audit', '--orgs', 'beta', '--checks', 'cp-secret-missing', '-o', 'json']);
+    expect(r.code, r.stderr).toBe(5);
+    const doc = JSON.parse(r.stdout) as {
+      tenants: Array<{ tenant: string; findings: Array<{ status: string; detail: string }> }>;
+    };
+    const [finding] = doc.tenants.find((t) => t.tenant === 'beta')!.findings;
+    expect(finding).toMatchObject({ status: 'unknown' });
+    expect(finding!.detail).toMatch(/docker did not answer on the host/);
+  });
+
+  it('apply changes nothing there and says why', async () => {
+    const r = await f.molectl([...APPLY, '--orgs', 'beta']);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout + r.stderr).not.toMatch(/no platform container|no container named/);
+    const beta = readTenantContainer(f.sandbox.state, tenantOf(f.sandbox.state, 'beta'))!;
+    expect(beta.running).toBe(true);
+    expect(beta.env.MOLECULE_CP_SHARED_SECRET).toBeUndefined();
+  });
+});
+
+describe('a host whose bash is 4.2, as on Amazon Linux 2 (old-bash)', { timeout: 180_000 }, () => {
+  let f: SandboxFixture;
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 1, preCutover: 1, faults: 'old-bash=acme' });
+  });
+  afterAll(() => f.stop());
+
+  it('refuses bash 4.4 options there, as bash 4.2 does', async () => {
+    const r = await f.sandbox.hosts.runScript(tenantOf(f.sandbox.state, 'acme'), "mapfile -d '' a < /dev/null", {
+      timeoutSeconds: 30,
+      commandId: 'old-bash-check',
+    });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('mapfile: -d: invalid option');
+  });
+
+  it('apply migrates it: the script reads docker run options without mapfile -d', async () => {
+    const r = await f.molectl(APPLY);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/acme\s+needs-migration\s+migrated/);
+    const acme = readTenantContainer(f.sandbox.state, tenantOf(f.sandbox.state, 'acme'))!;
+    expect(acme.running).toBe(true);
+    expect(acme.env.MOLECULE_CP_SHARED_SECRET).toBeDefined();
+  });
+});
+
+describe('a tenant whose platform container is stopped', { timeout: 180_000 }, () => {
+  let f: SandboxFixture;
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 2, preCutover: 2 });
+    const stopped = await f.sandbox.hosts.runScript(tenantOf(f.sandbox.state, 'acme'), 'docker stop molecule-tenant', {
+      timeoutSeconds: 30,
+      commandId: 'setup-stop',
+    });
+    expect(stopped.exitCode).toBe(0);
+  });
+  afterAll(() => f.stop());
+
+  it('plan classes it not-running and apply leaves it stopped', async () => {
+    const plan = await f.molectl(['migrate', 'cp-secret', 'plan', '-o', 'json']);
+    const doc = JSON.parse(plan.stdout) as { targets: Array<{ slug: string; class: string; reason: string }> };
+    expect(doc.targets.find((t) => t.slug === 'acme')).toMatchObject({
+      class: 'not-running',
+      reason: 'the platform container is stopped: a migration would start it',
+    });
+    const r = await f.molectl(APPLY);
+    expect(r.stdout).toMatch(/beta\s+needs-migration\s+migrated/);
+    const acme = readTenantContainer(f.sandbox.state, tenantOf(f.sandbox.state, 'acme'))!;
+    expect(acme.running).toBe(false);
+    expect(acme.env.MOLECULE_CP_SHARED_SECRET).toBeUndefined();
+  });
+
+  it('the script itself refuses to recreate it (a plan made while it ran), changing nothing', async () => {
+    const { state } = f.sandbox;
+    const secret = state.secrets.get(state.cpSharedSecretId)!;
+    const version = secret.versions.find((v) => v.stages.includes('AWSCURRENT'))!;
+    const commands = renderTenantCommands({
+      mode: 'apply',
+      containerName: 'molecule-tenant',
+      cpUrl: f.sandbox.url,
+      expectedFingerprint: fingerprintOf(version.value),
+      delivery: 'secrets-manager',
+      secretArn: secret.arn,
+      secretVersionId: version.versionId,
+      runId: 'stopped',
+      healthTimeoutSeconds: 5,
+    });
+    const r = await f.sandbox.hosts.runScript(tenantOf(state, 'acme'), commands.join('\n'), {
+      timeoutSeconds: 60,
+      commandId: 'apply-stopped',
+    });
+    expect(r.exitCode).toBe(1);
+    expect(parseScriptResult(r.stdout)).toMatchObject({ status: 'not-running' });
+    const acme = readTenantContainer(state, tenantOf(state, 'acme'))!;
+    expect(acme.running).toBe(false);
+    expect(acme.env.MOLECULE_CP_SHARED_SECRET).toBeUndefined();
+  });
+});
+
+describe('a tenant container started with --restart always (restart-always)', { timeout: 180_000 }, () => {
+  let f: SandboxFixture;
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 2, preCutover: 2, faults: 'restart-always=acme' });
+  });
+  afterAll(() => f.stop());
+
+  const policyOf = (slug: string, name: string): string | undefined => {
+    const { state } = f.sandbox;
+    const file = join(containersDir(tenantOf(state, slug).hostRoot!), `${name}.json`);
+    return (JSON.parse(readFileSync(file, 'utf8')) as { HostConfig: { RestartPolicy: { Name: string } } }).HostConfig
+      .RestartPolicy.Name;
+  };
+
+  it('apply keeps the old container with restart policy no, so a reboot cannot start it beside the new one', async () => {
+    const r = await f.molectl(APPLY);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const runId = /run (\S+): ledger/.exec(r.stderr)![1]!;
+    expect(policyOf('acme', 'molecule-tenant')).toBe('always');
+    expect(policyOf('acme', `molecule-tenant-molectl-${runId}`)).toBe('no');
+    // beta's unless-stopped container is left as it was: a stopped one stays stopped.
+    expect(policyOf('beta', `molecule-tenant-molectl-${runId}`)).toBe('unless-stopped');
+
+    const back = await f.molectl([
+      '--env',
+      'sandbox',
+      'migrate',
+      'cp-secret',
+      'rollback',
+      runId,
+      '--orgs',
+      'acme',
+      '--yes',
+    ]);
+    expect(back.code, back.stdout + back.stderr).toBe(0);
+    expect(policyOf('acme', 'molecule-tenant')).toBe('always');
+    const acme = readTenantContainer(f.sandbox.state, tenantOf(f.sandbox.state, 'acme'))!;
+    expect(acme.running).toBe(true);
+    expect(acme.env.MOLECULE_CP_SHARED_SECRET).toBeUndefined();
+  });
+});
+
+describe('a container env value with a line break (env-multiline)', { timeout: 180_000 }, () => {
+  let f: SandboxFixture;
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 2, preCutover: 2, faults: 'env-multiline=acme' });
+  });
+  afterAll(() => f.stop());
+
+  it('plan leaves it out, naming the variable; the script refuses it; the value is still there', async () => {
+    const { state } = f.sandbox;
+    const plan = await f.molectl(['migrate', 'cp-secret', 'plan', '-o', 'json']);
+    const doc = JSON.parse(plan.stdout) as { targets: Array<{ slug: string; class: string; reason: string }> };
+    expect(doc.targets.find((t) => t.slug === 'acme')).toMatchObject({
+      class: 'not-deliverable',
+      reason: 'env value(s) with a line break (PLATFORM_BANNER) that the recreate cannot carry over',
+    });
+
+    const secret = state.secrets.get(state.cpSharedSecretId)!;
+    const version = secret.versions.find((v) => v.stages.includes('AWSCURRENT'))!;
+    const commands = renderTenantCommands({
+      mode: 'apply',
+      containerName: 'molecule-tenant',
+      cpUrl: f.sandbox.url,
+      expectedFingerprint: fingerprintOf(version.value),
+      delivery: 'secrets-manager',
+      secretArn: secret.arn,
+      secretVersionId: version.versionId,
+      runId: 'multiline',
+      healthTimeoutSeconds: 5,
+    });
+    const r = await f.sandbox.hosts.runScript(tenantOf(state, 'acme'), commands.join('\n'), {
+      timeoutSeconds: 60,
+      commandId: 'apply-multiline',
+    });
+    expect(r.exitCode).toBe(1);
+    expect(parseScriptResult(r.stdout)).toMatchObject({ status: 'unsupported-env' });
+    const acme = readTenantContainer(state, tenantOf(state, 'acme'))!;
+    expect(acme.running).toBe(true);
+    expect(acme.env.PLATFORM_BANNER).toBe('Welcome to Molecule\nScheduled maintenance: Sundays 02:00 UTC');
+    expect(acme.env.MOLECULE_CP_SHARED_SECRET).toBeUndefined();
+  });
+});
+
+describe(
+  'MOLECULE_CP_SHARED_SECRET set twice, an older value first (env-duplicate-secret)',
+  { timeout: 180_000 },
+  () => {
+    let f: SandboxFixture;
+    beforeAll(async () => {
+      // acme and beta are pre-cutover; gamma carries the value from its user-data, and a hand fix's older one before it.
+      f = await startSandboxFixture({ tenants: 3, preCutover: 2, faults: 'env-duplicate-secret=gamma' });
+    });
+    afterAll(() => f.stop());
+
+    const secretEntries = (slug: string): string[] => {
+      const file = join(containersDir(tenantOf(f.sandbox.state, slug).hostRoot!), 'molecule-tenant.json');
+      const doc = JSON.parse(readFileSync(file, 'utf8')) as { Config: { Env: string[] } };
+      return doc.Config.Env.filter((kv) => kv.startsWith('MOLECULE_CP_SHARED_SECRET='));
+    };
+
+    it('is never current: plan calls it stale, apply leaves exactly one value', async () => {
+      const plan = await f.molectl(['migrate', 'cp-secret', 'plan', '-o', 'json']);
+      const doc = JSON.parse(plan.stdout) as { targets: Array<{ slug: string; class: string; reason: string }> };
+      expect(doc.targets.find((t) => t.slug === 'gamma')).toMatchObject({
+        class: 'stale',
+        reason: 'MOLECULE_CP_SHARED_SECRET set more than once with different values',
+      });
+      const r = await f.molectl(APPLY);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/gamma\s+stale\s+migrated/);
+      const { state } = f.sandbox;
+      const current = state.secrets.get(state.cpSharedSecretId)!.versions.find((v) => v.stages.includes('AWSCURRENT'))!;
+      expect(secretEntries('gamma')).toEqual([`MOLECULE_CP_SHARED_SECRET=${current.value}`]);
+    });
+  },
+);
+
+describe('fleet audit on a container with MOLECULE_CP_SHARED_SECRET set twice', { timeout: 180_000 }, () => {
+  let f: SandboxFixture;
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 1, preCutover: 0, faults: 'env-duplicate-secret=acme' });
+  });
+  afterAll(() => f.stop());
+
+  it('fails cp-secret-stale, never passes it on the last value alone', async () => {
+    const r = await f.molectl(['fleet', 'audit', '--checks', 'cp-secret-stale', '-o', 'json']);
+    const doc = JSON.parse(r.stdout) as {
+      tenants: Array<{ tenant: string; findings: Array<{ status: string; detail: string }> }>;
+    };
+    const [finding] = doc.tenants.find((t) => t.tenant === 'acme')!.findings;
+    expect(finding).toMatchObject({ status: 'fail' });
+    expect(finding!.detail).toMatch(/MOLECULE_CP_SHARED_SECRET is set more than once with different values/);
+    expect(r.code).not.toBe(0);
+  });
+});
