@@ -73,7 +73,13 @@ export class Output {
   /** stderr is a terminal a person watches: spinners and prompts make sense. */
   readonly interactive: boolean;
   readonly stdoutIsTTY: boolean;
-  private activeSpinner: Spinner | null = null;
+  /**
+   * The spinners of the steps not yet ended, outermost first. Only the last one spins: a step
+   * started inside another (a rotation's tenant consumer runs a whole migration, with its own
+   * steps) pauses the outer spinner until it ends. Two spinning at once took turns drawing over
+   * one line, and ora said so on the terminal ("Multiple concurrent spinners detected").
+   */
+  private readonly spinners: Spinner[] = [];
   private pendingWrites: Promise<void>[] = [];
 
   constructor(
@@ -152,19 +158,26 @@ export class Output {
 
   /** Resolves once everything written so far has been handed to the OS (pipes included). */
   async flush(): Promise<void> {
-    this.activeSpinner?.stop();
+    this.spinners.at(-1)?.stop();
     await Promise.all(this.pendingWrites);
     this.pendingWrites = [];
   }
 
   private spinnerStep(label: string): Step {
     const redact = (text: string): string => this.render(text);
+    this.spinners.at(-1)?.stop();
     const spinner = this.createSpinner!(redact(label)).start();
-    this.activeSpinner = spinner;
+    this.spinners.push(spinner);
     const end = (how: 'succeed' | 'fail' | 'warn', text?: string): void => {
       const symbol = this.style[STEP_MARK_STYLE[how]](STEP_MARKS[how]);
+      // A step ending under a nested one that still runs: clear the nested one's line first.
+      const running = this.spinners.at(-1);
+      if (running !== spinner) running?.stop();
       spinner.stopAndPersist(text === undefined ? { symbol } : { symbol, text: redact(text) });
-      if (this.activeSpinner === spinner) this.activeSpinner = null;
+      const at = this.spinners.indexOf(spinner);
+      if (at !== -1) this.spinners.splice(at, 1);
+      // The step that was paused (or the nested one cleared above) spins again.
+      this.spinners.at(-1)?.start();
     };
     return {
       update: (text) => {
@@ -197,7 +210,7 @@ export class Output {
 
   private line(message: string): void {
     const text = `${this.render(message)}\n`;
-    const spinner = this.activeSpinner;
+    const spinner = this.spinners.at(-1);
     if (spinner) {
       // Clear the spinner line, print, redraw: interleaving would garble the terminal.
       spinner.stop();
