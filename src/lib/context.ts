@@ -154,7 +154,7 @@ export async function buildContext(args: BuildContextArgs): Promise<Context> {
       return stdin;
     },
     get prompt() {
-      prompt ??= createPrompt(ctx.stdin, deps.stderr, Boolean(env.CI), deps.signal);
+      prompt ??= createPrompt(ctx.stdin, deps.stderr, Boolean(env.CI), deps.signal, out.questionLine);
       return prompt;
     },
     clock,

@@ -80,6 +80,12 @@ export class Output {
    * one line, and ora said so on the terminal ("Multiple concurrent spinners detected").
    */
   private readonly spinners: Spinner[] = [];
+  /**
+   * A question is on stderr's last line, waiting for its answer (src/lib/prompt/prompt.ts): a
+   * line molectl writes meanwhile (the notice a Ctrl-C there prints) starts below it, not after
+   * what was typed so far.
+   */
+  private questionOpen = false;
   private pendingWrites: Promise<void>[] = [];
 
   constructor(
@@ -151,6 +157,18 @@ export class Output {
     this.line(message);
   }
 
+  /** The question line the prompt is on: `opened` as it asks; `closed` says whether that line is still unended. */
+  readonly questionLine = {
+    opened: (): void => {
+      this.questionOpen = true;
+    },
+    closed: (): boolean => {
+      const open = this.questionOpen;
+      this.questionOpen = false;
+      return open;
+    },
+  };
+
   step(label: string): Step {
     if (this.createSpinner && !this.options.quiet) return this.spinnerStep(label);
     return this.plainStep(label);
@@ -209,7 +227,7 @@ export class Output {
   }
 
   private line(message: string): void {
-    const text = `${this.render(message)}\n`;
+    const text = `${this.questionLine.closed() ? '\n' : ''}${this.render(message)}\n`;
     const spinner = this.spinners.at(-1);
     if (spinner) {
       // Clear the spinner line, print, redraw: interleaving would garble the terminal.
