@@ -169,6 +169,17 @@ export class Output {
     },
   };
 
+  /**
+   * The last line before the process ends by a signal (a second Ctrl-C): below an open question
+   * rather than after it, with the spinner cleared and not drawn again, so the shell's prompt
+   * comes back on a clean line.
+   */
+  lastWords(message: string): void {
+    this.spinners.at(-1)?.stop();
+    this.spinners.length = 0;
+    this.options.stderr.write(`${this.questionLine.closed() ? '\n' : ''}${this.render(message)}\n`);
+  }
+
   step(label: string): Step {
     if (this.createSpinner && !this.options.quiet) return this.spinnerStep(label);
     return this.plainStep(label);
