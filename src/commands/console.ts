@@ -119,7 +119,7 @@ async function followAndReport(
       diagnose: false,
     }),
   );
-  ctx.out.info(`following every ${Math.round(options.interval / 1000)} s; Ctrl-C to stop`);
+  ctx.out.untilInterrupted(`following every ${Math.round(options.interval / 1000)} s; Ctrl-C to stop`);
   const diagnosis = options.diagnosis
     ? new Diagnosis({ target: target.input, orgSlug: target.orgSlug, source: 'console' })
     : undefined;

@@ -154,7 +154,7 @@ async function followLogs(
   const diagnosis = new Diagnosis({ target: target.input, orgSlug: target.orgSlug, source: 'logs' });
   const cursor = createLogCursor();
   let first = true;
-  ctx.out.info(`following every ${Math.round(options.interval / 1000)} s; Ctrl-C to stop`);
+  ctx.out.untilInterrupted(`following every ${Math.round(options.interval / 1000)} s; Ctrl-C to stop`);
   while (!ctx.signal.aborted) {
     let logs: ContainerLogs;
     try {

@@ -132,10 +132,12 @@ export async function buildContext(args: BuildContextArgs): Promise<Context> {
   // Said once, on the first interrupt: what happens now, and how to leave at once.
   deps.signal.addEventListener(
     'abort',
-    () =>
-      out.warn(
-        'interrupted: stopping at the next safe point (work in flight reports first); interrupt again to exit at once',
-      ),
+    () => {
+      if (!out.interruptIsTheEnd)
+        out.warn(
+          'interrupted: stopping at the next safe point (work in flight reports first); interrupt again to exit at once',
+        );
+    },
     { once: true },
   );
 

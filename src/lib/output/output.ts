@@ -86,6 +86,7 @@ export class Output {
    * what was typed so far.
    */
   private questionOpen = false;
+  private interruptEnds = false;
   private pendingWrites: Promise<void>[] = [];
 
   constructor(
@@ -155,6 +156,21 @@ export class Output {
   /** Writes a line to stderr regardless of --quiet (errors, prompts). */
   error(message: string): void {
     this.line(message);
+  }
+
+  /**
+   * Ctrl-C is how this run ends (`--follow`, a foreground sandbox): says how to stop it, and the
+   * notice a first interrupt otherwise prints ("stopping at the next safe point ... interrupt again
+   * to exit at once") is not printed: a normal stop is not a warning.
+   */
+  untilInterrupted(message: string): void {
+    this.interruptEnds = true;
+    this.info(message);
+  }
+
+  /** Whether a Ctrl-C is this run's normal end (untilInterrupted). */
+  get interruptIsTheEnd(): boolean {
+    return this.interruptEnds;
   }
 
   /** The question line the prompt is on: `opened` as it asks; `closed` says whether that line is still unended. */
