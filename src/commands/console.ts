@@ -141,7 +141,7 @@ async function followAndReport(
   } finally {
     await file?.close();
   }
-  const rendered = diagnosis ? renderDiagnosis(diagnosis.findings(), ctx.out.style) : '';
+  const rendered = diagnosis ? renderDiagnosis(diagnosis.findings(), ctx.out.resultStyle) : '';
   if (rendered) await ctx.out.stream(`\n${rendered}\n`);
   ctx.out.info(tally.describe(options.redact));
   return 0;

@@ -185,7 +185,7 @@ async function followLogs(
       break; // Ctrl-C: the normal end of --follow
     }
   }
-  const rendered = renderDiagnosis(diagnosis.findings(), ctx.out.style);
+  const rendered = renderDiagnosis(diagnosis.findings(), ctx.out.resultStyle);
   if (rendered) await ctx.out.stream(`\n${rendered}\n`);
   ctx.out.info(tally.describe(options.redact));
   return ExitCode.ok;

@@ -69,7 +69,13 @@ const STEP_MARK_STYLE = { succeed: 'ok', fail: 'fail', warn: 'warn' } as const;
 
 export class Output {
   readonly format: OutputFormat;
+  /** Colour for what goes to stderr (progress, notices, warnings, errors): on when stderr is a terminal. */
   readonly style: Styles;
+  /**
+   * Colour for results on stdout, judged by stdout itself: `molectl org list | less`, `> report.txt`
+   * or `| awk` from a terminal got escape codes when stdout followed stderr's terminal.
+   */
+  readonly resultStyle: Styles;
   /** stderr is a terminal a person watches: spinners and prompts make sense. */
   readonly interactive: boolean;
   readonly stdoutIsTTY: boolean;
@@ -93,9 +99,11 @@ export class Output {
     private readonly options: OutputOptions,
     style: Styles,
     private readonly createSpinner: ((text: string) => Spinner) | null,
+    resultStyle: Styles = style,
   ) {
     this.format = options.format;
     this.style = style;
+    this.resultStyle = resultStyle;
     this.interactive = createSpinner !== null;
     this.stdoutIsTTY = Boolean(options.stdout.isTTY);
   }
@@ -118,7 +126,7 @@ export class Output {
       await this.writeRaw(this.options.stdout, `${JSON.stringify(doc, null, 2)}\n`);
       return;
     }
-    const text = renderText(data, this.style);
+    const text = renderText(data, this.resultStyle);
     if (text.length > 0) await this.writeRaw(this.options.stdout, `${this.render(text)}\n`);
   }
 
@@ -324,6 +332,13 @@ export async function createOutput(options: OutputOptions): Promise<Output> {
     isTTY: Boolean(options.stderr.isTTY),
   });
   const style = level === 0 ? PLAIN_STYLES : await colorStyles(level);
+  const resultLevel: ColorLevel = resolveColorLevel({
+    noColorFlag: options.noColor,
+    json: false,
+    env: options.env,
+    isTTY: Boolean(options.stdout.isTTY),
+  });
+  const resultStyle = resultLevel === level ? style : resultLevel === 0 ? PLAIN_STYLES : await colorStyles(resultLevel);
   const spinnersAllowed =
     Boolean(options.stderr.isTTY) &&
     !options.env.CI &&
@@ -338,7 +353,7 @@ export async function createOutput(options: OutputOptions): Promise<Output> {
     createSpinner = (text) =>
       ora({ text, stream: options.stderr, color: level > 0 ? 'cyan' : false, isEnabled: true, discardStdin: false });
   }
-  return new Output(options, style, createSpinner);
+  return new Output(options, style, createSpinner, resultStyle);
 }
 
 const plain = (text: string): string => text;
