@@ -31,7 +31,10 @@ export async function runCommandLine(
   version: string,
   output: ClosedOutputWatch,
 ): Promise<number> {
-  const interrupt = deps.signal ? null : installInterruptHandler((text) => stderr.write(text));
+  // What a second interrupt says before leaving: raw until the run's output exists, then through
+  // it (an open question's line or a spinner is on the terminal's last line).
+  let sayLastWords = (text: string): void => void stderr.write(text);
+  const interrupt = deps.signal ? null : installInterruptHandler((text) => sayLastWords(text));
   const signal = deps.signal ?? interrupt!.signal;
   // One redactor per run, made before anything can fail, so every error is redacted too.
   const redactor = new Redactor();
@@ -70,6 +73,7 @@ export async function runCommandLine(
         deps: { ...deps, stdout, stderr, signal, redactor },
         commandName: entry.name,
       });
+      sayLastWords = (text) => ctx.out.lastWords(text.trimEnd());
       try {
         // Before the command reads or changes anything remote: is this where it should act, and
         // can its change be confirmed at all (exit 2 otherwise, nothing sent)?

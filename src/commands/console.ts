@@ -119,7 +119,7 @@ async function followAndReport(
       diagnose: false,
     }),
   );
-  ctx.out.info(`following every ${Math.round(options.interval / 1000)} s; Ctrl-C to stop`);
+  ctx.out.untilInterrupted(`following every ${Math.round(options.interval / 1000)} s; Ctrl-C to stop`);
   const diagnosis = options.diagnosis
     ? new Diagnosis({ target: target.input, orgSlug: target.orgSlug, source: 'console' })
     : undefined;
@@ -141,7 +141,7 @@ async function followAndReport(
   } finally {
     await file?.close();
   }
-  const rendered = diagnosis ? renderDiagnosis(diagnosis.findings(), ctx.out.style) : '';
+  const rendered = diagnosis ? renderDiagnosis(diagnosis.findings(), ctx.out.resultStyle) : '';
   if (rendered) await ctx.out.stream(`\n${rendered}\n`);
   ctx.out.info(tally.describe(options.redact));
   return 0;

@@ -82,6 +82,6 @@ async function printReport(ctx: Context, report: AuditReport, format: ReportForm
   if (format === 'json') return ctx.out.result(toAuditDocument(report), () => '');
   // Strings rendered before the format lays them out: widths and escaping see the final text.
   const rendered = renderDeep(report, ctx.redactor, modeFor(format));
-  if (format === 'text') return ctx.out.stream(`${renderAuditText(rendered, ctx.out.style)}\n`);
+  if (format === 'text') return ctx.out.stream(`${renderAuditText(rendered, ctx.out.resultStyle)}\n`);
   await ctx.out.stream(renderAuditReport(rendered, format));
 }

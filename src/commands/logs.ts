@@ -154,7 +154,7 @@ async function followLogs(
   const diagnosis = new Diagnosis({ target: target.input, orgSlug: target.orgSlug, source: 'logs' });
   const cursor = createLogCursor();
   let first = true;
-  ctx.out.info(`following every ${Math.round(options.interval / 1000)} s; Ctrl-C to stop`);
+  ctx.out.untilInterrupted(`following every ${Math.round(options.interval / 1000)} s; Ctrl-C to stop`);
   while (!ctx.signal.aborted) {
     let logs: ContainerLogs;
     try {
@@ -185,7 +185,7 @@ async function followLogs(
       break; // Ctrl-C: the normal end of --follow
     }
   }
-  const rendered = renderDiagnosis(diagnosis.findings(), ctx.out.style);
+  const rendered = renderDiagnosis(diagnosis.findings(), ctx.out.resultStyle);
   if (rendered) await ctx.out.stream(`\n${rendered}\n`);
   ctx.out.info(tally.describe(options.redact));
   return ExitCode.ok;

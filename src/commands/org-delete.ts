@@ -8,6 +8,7 @@ import { confirmChange, showBeforeConfirming } from '../lib/prompt/confirm-chang
 import { checkLocksFree, runMutation, type RunLockSpec } from '../lib/runs/run-lifecycle.js';
 import { LOCKS } from '../lib/runs/lock-names.js';
 import { createDeleteDeps, deleteOrg, type DeleteOutcome } from '../lib/org/delete-org.js';
+import { deleteAgainCommand } from '../lib/org/delete-again-command.js';
 import { describeEnvironment } from '../lib/config/run-environment.js';
 import { findOrgInstances } from '../lib/org/find-org-instances.js';
 import { lookupOrg } from '../lib/fleet/org-directory.js';
@@ -68,7 +69,7 @@ export const orgDeleteCommand = defineCommand({
     });
     if (outcome.status === 'failed') {
       throw new MolectlError(outcome.error?.message ?? `deleting org "${slug}" failed`, {
-        hint: outcome.error?.hint ?? `run \`molectl org delete ${slug} --confirm ${slug}\` again`,
+        hint: outcome.error?.hint ?? `run \`${deleteAgainCommand(ctx.config.envName.value, slug)}\` again`,
       });
     }
     await ctx.out.result({ runId, environment: plan.environment, ...outcome }, (o, style) =>
@@ -114,7 +115,7 @@ async function executeDelete(
       },
       ...deleteLocks(slug),
       resumeHint: (id) =>
-        `run \`molectl org delete ${slug} --confirm ${slug}\` again: the cascade resumes, then molectl verifies (run ${id})`,
+        `run \`${deleteAgainCommand(ctx.config.envName.value, slug)}\` again: the cascade resumes, then molectl verifies (run ${id})`,
       interruptNote: 'the CP may still be running its cascade',
     },
     async ({ ledger }) => {

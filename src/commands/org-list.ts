@@ -1,6 +1,8 @@
 import { defineCommand } from '../lib/cli/command-definition.js';
 import { durationFlag, textFlag } from '../lib/cli/flags.js';
 import { ExitCode } from '../lib/errors.js';
+import type { Output } from '../lib/output/output.js';
+import { remoteText } from '../lib/output/remote-text.js';
 import { formatDuration, remoteCell, renderTable } from '../lib/output/table.js';
 import { ORG_LIST_LIMIT, warnPageShortfalls } from '../lib/fleet/org-directory.js';
 import { filterOrgs, type OrgSummary } from '../lib/org/summarize-orgs.js';
@@ -37,6 +39,7 @@ export const orgListCommand = defineCommand({
     // One page is all molectl reads; saying so beats silently showing a partial fleet.
     const truncated = rows.length + page.unreadable.length >= page.limit || page.more !== null;
     warnPageShortfalls(ctx.out, page, 'molectl reads one page, so orgs beyond it are not shown');
+    if (options.status !== undefined) warnUnseenStatus(ctx.out, options.status, rows);
     if (options.olderThan !== undefined) {
       // "Older than" cannot be proved of an org without a readable created_at: say it is left out.
       const ageUnknown = filterOrgs(rows, { status: options.status, prefix: options.prefix }, ctx.clock.now()).filter(
@@ -81,3 +84,22 @@ export const orgListCommand = defineCommand({
     return unreadable.length > 0 || more !== null ? ExitCode.partial : ExitCode.ok;
   },
 });
+
+/** The instance_status values the platform documents (docs/platform: provisioning → running or failed). */
+const DOCUMENTED_STATUSES = ['provisioning', 'running', 'failed'];
+
+/**
+ * `--status faild` matched nothing and printed "no orgs match", exit 0: read as "no failed orgs".
+ * A status the platform does not document and no org on the page has is most likely a typo: say
+ * so, with the statuses the page does have (a new status the CP starts to use still filters).
+ */
+function warnUnseenStatus(out: Output, status: string, rows: ReadonlyArray<{ instance_status: string }>): void {
+  if (DOCUMENTED_STATUSES.includes(status) || rows.some((r) => r.instance_status === status)) return;
+  const counts = new Map<string, number>();
+  for (const row of rows) counts.set(row.instance_status, (counts.get(row.instance_status) ?? 0) + 1);
+  // The CP's words: marked, so a control sequence in one is shown escaped.
+  const seen = [...counts].map(([s, n]) => `${remoteText(s)} ${n}`).join(', ') || 'none';
+  out.warn(
+    `no org has instance_status "${status}" (on this page: ${seen}); the documented ones are ${DOCUMENTED_STATUSES.join(', ')}`,
+  );
+}

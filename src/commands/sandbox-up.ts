@@ -124,7 +124,7 @@ async function runForeground(ctx: Context, options: UpOptions, files: SandboxFil
       renderExports(env),
     );
     await ctx.out.flush();
-    ctx.out.info(`sandbox ready at ${sandbox.url}: ${options.tenants} tenants; Ctrl-C to stop`);
+    ctx.out.untilInterrupted(`sandbox ready at ${sandbox.url}: ${options.tenants} tenants; Ctrl-C to stop`);
     await waitForStop(ctx.signal);
     ctx.out.info('stopping the sandbox');
   } finally {

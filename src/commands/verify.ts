@@ -191,7 +191,9 @@ async function printReport(ctx: Context, report: ReturnType<typeof buildReport>,
   // Strings rendered before the format lays them out: widths and escaping see the final text.
   if (format === 'json') await ctx.out.result(report, () => '');
   else if (format === 'text')
-    await ctx.out.stream(`${renderTextReport(renderDeep(report, ctx.redactor, modeFor('text')), ctx.out.style)}\n`);
+    await ctx.out.stream(
+      `${renderTextReport(renderDeep(report, ctx.redactor, modeFor('text')), ctx.out.resultStyle)}\n`,
+    );
   else await ctx.out.stream(renderReport(renderDeep(report, ctx.redactor, modeFor(format)), format));
   const hints = renderTextHints(renderDeep(report, ctx.redactor, modeFor('text')), ctx.out.style);
   if (hints.failures.length > 0 || (hints.skips.length > 0 && !ctx.out.quiet)) ctx.out.error('What to do:');

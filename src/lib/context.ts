@@ -135,10 +135,12 @@ export async function buildContext(args: BuildContextArgs): Promise<Context> {
   // Said once, on the first interrupt: what happens now, and how to leave at once.
   deps.signal.addEventListener(
     'abort',
-    () =>
-      out.warn(
-        'interrupted: stopping at the next safe point (work in flight reports first); interrupt again to exit at once',
-      ),
+    () => {
+      if (!out.interruptIsTheEnd)
+        out.warn(
+          'interrupted: stopping at the next safe point (work in flight reports first); interrupt again to exit at once',
+        );
+    },
     { once: true },
   );
 
@@ -157,7 +159,7 @@ export async function buildContext(args: BuildContextArgs): Promise<Context> {
       return stdin;
     },
     get prompt() {
-      prompt ??= createPrompt(ctx.stdin, deps.stderr, Boolean(env.CI), deps.signal);
+      prompt ??= createPrompt(ctx.stdin, deps.stderr, Boolean(env.CI), deps.signal, out.questionLine);
       return prompt;
     },
     clock,

@@ -82,5 +82,17 @@ describe('an empty argument is refused, naming it (exit 2)', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('no file name after "markdown:"');
     expect(run.stderr).toContain('that variable is unset or empty');
+    // The example it gives is a Markdown file, not `markdown:verify-report.xml`.
+    expect(run.stderr).toContain('write it as --report-file markdown:report.md;');
+  });
+
+  it.each([
+    ['verify', 'junit', 'xml'],
+    ['fleet audit', 'json', 'json'],
+    ['fleet audit', 'text', 'txt'],
+  ])('%s --report-file %s: suggests a .%s file', async (command, format, extension) => {
+    const run = await runCli([...command.split(' '), '--report-file', `${format}:`]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`write it as --report-file ${format}:report.${extension};`);
   });
 });

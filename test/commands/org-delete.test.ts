@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { InterruptedError } from '../../src/lib/errors.js';
 import { completeOrgProvisioning, createOrgRow } from '../../src/sandbox/cp/launch-org.js';
 import { defaultFaults } from '../../src/sandbox/state.js';
 import { startHarness, typedAnswer, type Harness } from './org-harness.js';
@@ -182,6 +183,28 @@ describe('molectl org delete: cascade and verification', () => {
       status: 'partial',
       targets: { 'leaky-org': { outcome: 'leftovers' } },
     });
+  });
+
+  it('interrupted during the cascade: the hint is a command that runs as printed (MOLECTL_ENV exported) and finishes the delete', async () => {
+    seedOrg('halted-org', 1);
+    h.sandbox.state.faults.flags['cascadeDelay'] = '1s';
+    const mark = h.sandbox.state.requests.length;
+    const controller = new AbortController();
+    const interrupted = h.run(['--env', 'sandbox', 'org', 'delete', 'halted-org', '--confirm', 'halted-org'], {
+      signal: controller.signal,
+    });
+    await vi.waitFor(() => expect(deletesSince(mark)).toHaveLength(1), { timeout: 10_000, interval: 20 });
+    controller.abort(new InterruptedError('interrupted (SIGINT)', undefined, 'SIGINT'));
+    const first = await interrupted;
+    expect(first.code).toBe(130);
+    const hinted = /run `molectl ([^`]+)` again/.exec(first.stderr)?.[1];
+    expect(hinted, first.stderr).toBe('--env sandbox org delete halted-org --confirm halted-org');
+
+    // As a person would: the hint pasted into the shell the sandbox's exports are in (no terminal here).
+    const again = await h.run(hinted!.split(' '), { env: { MOLECTL_ENV: 'sandbox' } });
+    expect(again.code, again.stderr).toBe(0);
+    expect(h.sandbox.state.orgs.has('halted-org')).toBe(false);
+    expect(liveInstancesOf('halted-org')).toEqual([]);
   });
 
   it('without a CP token exits 3 before anything is deleted', async () => {

@@ -47,6 +47,18 @@ describe('molectl org list', () => {
     expect(provisioning.orgs.map((o) => o.slug)).toEqual(['e2e-new']);
   });
 
+  it('--status with a misspelt status says no org has it and which ones the CP has; a real one matching nothing stays quiet', async () => {
+    const typo = await h.run(['org', 'list', '--status', 'faild']);
+    expect(typo.code).toBe(0);
+    expect(typo.stdout).toMatch(/^no orgs match \(of 4 on /);
+    // It printed only "no orgs match": read as "no failed orgs" while e2e-failed is one.
+    expect(typo.stderr).toContain(
+      'warning: no org has instance_status "faild" (on this page: running 2, failed 1, provisioning 1); the documented ones are provisioning, running, failed',
+    );
+    const quiet = await h.run(['org', 'list', '--status', 'failed', '--prefix', 'acme']);
+    expect(quiet.stderr).not.toMatch(/warning/);
+  });
+
   it('rejects a bad duration with exit 2, and a missing CP token with exit 3', async () => {
     expect((await h.run(['org', 'list', '--older-than', 'yesterday'])).code).toBe(2);
     const noToken = await h.run(['org', 'list'], { env: { CP_ADMIN_API_TOKEN: undefined } });

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulateTenantProvisionCall } from '../../src/sandbox/cp/simulate-tenant.js';
@@ -405,21 +405,32 @@ describe('rotating with a tenant out of reach', { timeout: 120_000 }, () => {
   });
   afterAll(() => f.stop());
 
-  it('stops and puts everything back when a tenant cannot be verified (exit 1): unreachable is not done', async () => {
+  it('refuses before anything changes when SSM shows a tenant out of reach (exit 1): the CP is not touched', async () => {
     const { state } = f.sandbox;
     const before = stageMap(state, SHARED_ID);
     const cpBefore = state.provisionSharedSecret;
+    const mark = state.requests.length;
     const r = await f.molectl([...ROTATE, '-o', 'json'], { env: deployServicesEnv() });
     expect(r.code, r.stderr).toBe(1);
-    const doc = JSON.parse(r.stdout) as { status: string; failure: string; leftBehind: string[] };
-    expect(doc.status).toBe('failed');
-    expect(doc.failure).toMatch(
-      /1 tenant could not be reached \(beta\); accepted up front: 0 \(--accept-unreachable\)/,
+    expect(r.stdout).toBe('');
+    // It was found in the tenant step, after the CP's variable was set and the CP redeployed (and
+    // then put back, and redeployed again), with tenant provisioning failing meanwhile.
+    expect(JSON.parse(r.stderr.trim().split('\n').at(-1)!).error).toMatchObject({
+      code: 1,
+      message: expect.stringMatching(
+        /^1 tenant cannot be reached: beta \(SSM agent ConnectionLost\); accepted up front: 0 \(--accept-unreachable\); nothing was changed$/,
+      ),
+      hint: expect.stringMatching(/--accept-unreachable 1/),
+    });
+    expect(state.requests.slice(mark).filter((q) => q.service === 'railway' && /\bmutation\b/.test(q.body))).toEqual(
+      [],
     );
-    expect(doc.failure).toMatch(/every touched consumer is back on AWSCURRENT and AWSPENDING was removed/);
+    expect(state.requests.slice(mark).filter((q) => q.action === 'SendCommand')).toEqual([]);
     expect(stageMap(state, SHARED_ID)).toEqual(before);
     expect(state.provisionSharedSecret).toBe(cpBefore);
     expect(await simulateTenantProvisionCall(state, 'acme')).toBe(201);
+    // No run was started: no ledger to resume or abort.
+    expect(existsSync(join(f.stateDir, 'runs')) ? readdirSync(join(f.stateDir, 'runs')) : []).toEqual([]);
   });
 
   it('with --accept-unreachable 1 it finishes, exits 5 and names the tenant left behind, whose provisioning calls now get 401', async () => {
@@ -443,12 +454,20 @@ describe('rotating when no tenant can be seen at all', { timeout: 120_000 }, () 
   });
   afterAll(() => f.stop());
 
-  it('never calls "0 of 0 reachable" a success: the rotation stops, AWSCURRENT stays (exit 1)', async () => {
-    const { state } = f.sandbox;
-    const before = stageMap(state, SHARED_ID);
+  it('refuses up front, naming both (exit 1)', async () => {
     const r = await f.molectl([...ROTATE, '-o', 'json'], { env: deployServicesEnv() });
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.stdout).failure).toMatch(/2 tenants could not be reached \(acme, beta\)/);
+    expect(JSON.parse(r.stderr.trim().split('\n').at(-1)!).error.message).toMatch(
+      /^2 tenants cannot be reached: acme \(SSM agent ConnectionLost\), beta/,
+    );
+  });
+
+  it('never calls "0 of 0 reachable" a success, even with both accepted: the rotation stops, AWSCURRENT stays (exit 1)', async () => {
+    const { state } = f.sandbox;
+    const before = stageMap(state, SHARED_ID);
+    const r = await f.molectl([...ROTATE, '--accept-unreachable', '2', '-o', 'json'], { env: deployServicesEnv() });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).failure).toMatch(/no tenant could be observed \(acme, beta unreachable\)/);
     expect(stageMap(state, SHARED_ID)).toEqual(before);
     expect(r.stdout + r.stderr).not.toMatch(/all 0 reachable/);
   });

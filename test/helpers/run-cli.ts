@@ -34,10 +34,12 @@ export async function runCli(
     signal?: AbortSignal;
     overrides?: MainDeps['overrides'];
     stdoutIsTTY?: boolean;
+    /** stderr on a terminal (as when stdout alone is piped or redirected: `molectl org list | less`). */
+    stderrIsTTY?: boolean;
   } = {},
 ): Promise<CliRun> {
   const stdout = new CapturedStream(options.stdoutIsTTY ?? false);
-  const stderr = new CapturedStream(false);
+  const stderr = new CapturedStream(options.stderrIsTTY ?? false);
   const controller = new AbortController();
   const code = await main(argv, {
     stdout,

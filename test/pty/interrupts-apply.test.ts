@@ -63,6 +63,20 @@ describe('the typed confirmation', { timeout: 60_000 }, () => {
     expect(fleet.locksHeld()).toEqual([]);
     expect(fleet.sendsFor('apply', ['omicron'])).toBe(0);
   });
+
+  it('Ctrl-C after typing part of the answer: the notice starts on a line of its own, no blank line, then the error', async () => {
+    const pty = startPty([...APPLY, '--orgs', 'pi', '--soak', '0'], { env: fleet.env() });
+    await pty.waitFor(/Type the environment name \(sandbox\) to change 1 tenants: $/);
+    pty.type('sand');
+    await pty.waitFor(/tenants: sand$/);
+    pty.ctrlC();
+    expect(await pty.exited).toBe(130);
+    // It was "...tenants: sandwarning: interrupted..." and two blank lines before the error.
+    expect(pty.text).toMatch(
+      /to change 1 tenants: sand\nwarning: interrupted: [^\n]*\nerror: interrupted at the question \(confirming: change 1 tenants\); nothing was changed by it\n/,
+    );
+    expect(fleet.sendsFor('apply', ['pi'])).toBe(0);
+  });
 });
 
 describe('signals before the waves', { timeout: 90_000 }, () => {

@@ -12,8 +12,8 @@ beforeAll(async () => {
   // Slow hosts, so that a wave is still out when the test interrupts it.
   fleet = await startPtyFleet({
     speed: 'fast',
-    tenants: 12,
-    preCutover: 12,
+    tenants: 14,
+    preCutover: 14,
     workspacesPerTenant: 0,
     faults: 'host-work=500ms',
   });
@@ -87,5 +87,20 @@ describe('a second Ctrl-C', { timeout: 90_000 }, () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(fleet.newest(APPLY_RUN).status).toBe('succeeded');
     expect(fleet.locksHeld()).toEqual([]);
+  });
+
+  it('at the question the first one asks, it leaves on a line of its own: the shell prompt comes back clean', async () => {
+    const pty = startPty([...UNATTENDED, '--orgs', 'mu,nu', '--canary', 'mu', '--soak', '0', '--waves', '1'], {
+      env: fleet.env(),
+    });
+    await fleet.untilSent('apply', ['nu']);
+    pty.ctrlC();
+    await pty.waitFor(/Cancel them anyway\? .*\[y\/N\] $/);
+    pty.ctrlC();
+    expect(await pty.exited).toBe(130);
+    // It was "[y/N] SIGINT: a second interrupt; ..." on the question's line.
+    expect(pty.text).toMatch(
+      /\[y\/N\] \nSIGINT: a second interrupt; exiting now \(the ledger on disk is the last one written\)\n$/,
+    );
   });
 });

@@ -205,6 +205,22 @@ describe('interrupts during read-only work', { timeout: 60_000 }, () => {
   );
 });
 
+describe('Ctrl-C as the normal end of --follow', { timeout: 60_000 }, () => {
+  it('console --follow: Ctrl-C stops it with exit 0, without a warning that the run is being interrupted', async () => {
+    const pty = startPty(['console', 'acme', '--follow', '--interval', '1s', '--tail', '1'], {
+      env: env(freshStateDir()),
+    });
+    await pty.waitFor(/following every 1 s; Ctrl-C to stop/);
+    await pty.waitFor(/login: *\n/);
+    pty.ctrlC();
+    expect(await pty.exited).toBe(0);
+    // "warning: interrupted: stopping at the next safe point (work in flight reports first);
+    // interrupt again to exit at once" read as something going wrong at a normal stop.
+    expect(pty.text).not.toMatch(/warning: interrupted/);
+    expect(pty.text).not.toMatch(/^error:/m);
+  });
+});
+
 describe('a secret value typed at the terminal', { timeout: 60_000 }, () => {
   it('secrets put --value-file - on a terminal is refused at once (exit 2): nothing echoed, asked or sent', async () => {
     const stateDir = freshStateDir();

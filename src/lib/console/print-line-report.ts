@@ -54,6 +54,6 @@ export async function printLineReport(
   } else if (options.emptyNote) {
     ctx.out.info(options.emptyNote);
   }
-  const diagnosis = renderDiagnosis(report.findings, ctx.out.style);
+  const diagnosis = renderDiagnosis(report.findings, ctx.out.resultStyle);
   if (diagnosis) await ctx.out.stream(`${text && !options.out ? '\n' : ''}${diagnosis}\n`);
 }

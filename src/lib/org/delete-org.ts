@@ -37,6 +37,7 @@ export interface DeleteOrgDeps {
   clock: Clock;
   signal: AbortSignal;
   region: string | null;
+  envName: string;
   onProgress?: (text: string) => void;
   /** Each DELETE as it is answered (the ledger records them as they happen). */
   onAttempt?: (attempt: CascadeAttempt) => void | Promise<void>;
@@ -147,6 +148,7 @@ export function createDeleteDeps(
     clock: ctx.clock,
     signal: ctx.signal,
     region,
+    envName: ctx.config.envName.value,
     ...hooks,
   };
 }

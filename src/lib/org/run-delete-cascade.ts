@@ -3,6 +3,7 @@ import type { CpClient } from '../cp/cp-client.js';
 import { TenantPurgeIncompleteError } from '../cp/tenant-purge-incomplete-error.js';
 import { HttpError, MolectlError, NotFoundError } from '../errors.js';
 import { lookupOrg, type OrgDirectoryCp } from '../fleet/org-directory.js';
+import { deleteAgainCommand } from './delete-again-command.js';
 import { NoAnswerError } from '../http/no-answer-error.js';
 
 /** One DELETE sent, and what came back: the ledger's truthful record of the cascade. */
@@ -30,6 +31,8 @@ export interface CascadeDeps {
   cp: Pick<CpClient, 'deleteTenant'> & OrgDirectoryCp;
   clock: Clock;
   signal: AbortSignal;
+  /** The environment's name, for the hint that resumes the cascade (deleteAgainCommand). */
+  envName: string;
 }
 
 export interface CascadeOptions {
@@ -105,7 +108,7 @@ export async function runDeleteCascade(
     }
     const giveUp = (why: string): MolectlError =>
       new MolectlError(`the CP did not finish deleting org "${slug}" after ${n} attempt(s): ${why}`, {
-        hint: `the cascade resumes where it stopped: run \`molectl org delete ${slug} --confirm ${slug}\` again`,
+        hint: `the cascade resumes where it stopped: run \`${deleteAgainCommand(deps.envName, slug)}\` again`,
       });
     if (!answered) {
       // The call may still be running on the CP: never send another beside it.

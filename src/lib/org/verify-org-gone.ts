@@ -2,6 +2,7 @@ import type { AwsApi } from '../aws/aws-types.js';
 import type { Clock } from '../clock.js';
 import { findOrgInstances, isLive, type FleetFilters, type OrgInstanceRow } from './find-org-instances.js';
 import { lookupOrg, type OrgDirectoryCp, type OrgLookup } from '../fleet/org-directory.js';
+import { deleteAgainCommand } from './delete-again-command.js';
 
 /** Something the cascade should have removed and did not, with what to do about it. */
 export interface Leftover {
@@ -31,7 +32,12 @@ export interface VerifyDeps {
   signal: AbortSignal;
   /** The AWS region, for the copy-pasteable fix of a leaked instance. */
   region: string | null;
+  /** The environment's name, for the copy-pasteable delete that resumes the cascade (deleteAgainCommand). */
+  envName: string;
 }
+
+/** Where the leftovers are: what their copy-pasteable fixes name. */
+export type LeftoverTarget = Pick<VerifyDeps, 'region' | 'envName'>;
 
 /**
  * The proof that the cascade did its job, read from both sides: the CP confirms it has no such
@@ -66,7 +72,7 @@ export async function verifyOrgGone(
       if (lookup.state === 'unknown')
         return {
           verdict: 'unverified',
-          leftovers: describeLeftovers(slug, 'unknown', live, deps.region, options.cpAnswered404 ?? false),
+          leftovers: describeLeftovers(slug, 'unknown', live, deps, options.cpAnswered404 ?? false),
           unknownReason: lookup.reason,
           checks,
         };
@@ -76,7 +82,7 @@ export async function verifyOrgGone(
           slug,
           lookup.state === 'absent' ? 'absent' : 'present',
           live,
-          deps.region,
+          deps,
           options.cpAnswered404 ?? false,
         ),
         checks,
@@ -98,11 +104,11 @@ export function describeLeftovers(
   slug: string,
   cpRow: 'present' | 'absent' | 'unknown',
   live: OrgInstanceRow[],
-  region: string | null,
+  target: LeftoverTarget,
   cpAnswered404 = false,
 ): Leftover[] {
   const leftovers: Leftover[] = [];
-  const again = `run \`molectl org delete ${slug} --confirm ${slug}\` again (the cascade resumes)`;
+  const again = `run \`${deleteAgainCommand(target.envName, slug)}\` again (the cascade resumes)`;
   if (cpRow === 'present') {
     leftovers.push({
       kind: 'cp-row',
@@ -112,7 +118,7 @@ export function describeLeftovers(
         : `the CP still has the org: ${again}`,
     });
   }
-  const regionFlag = region ? ` --region ${region}` : '';
+  const regionFlag = target.region ? ` --region ${target.region}` : '';
   for (const instance of live) {
     let fix: string;
     if (instance.state === 'shutting-down')

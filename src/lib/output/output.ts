@@ -69,20 +69,41 @@ const STEP_MARK_STYLE = { succeed: 'ok', fail: 'fail', warn: 'warn' } as const;
 
 export class Output {
   readonly format: OutputFormat;
+  /** Colour for what goes to stderr (progress, notices, warnings, errors): on when stderr is a terminal. */
   readonly style: Styles;
+  /**
+   * Colour for results on stdout, judged by stdout itself: `molectl org list | less`, `> report.txt`
+   * or `| awk` from a terminal got escape codes when stdout followed stderr's terminal.
+   */
+  readonly resultStyle: Styles;
   /** stderr is a terminal a person watches: spinners and prompts make sense. */
   readonly interactive: boolean;
   readonly stdoutIsTTY: boolean;
-  private activeSpinner: Spinner | null = null;
+  /**
+   * The spinners of the steps not yet ended, outermost first. Only the last one spins: a step
+   * started inside another (a rotation's tenant consumer runs a whole migration, with its own
+   * steps) pauses the outer spinner until it ends. Two spinning at once took turns drawing over
+   * one line, and ora said so on the terminal ("Multiple concurrent spinners detected").
+   */
+  private readonly spinners: Spinner[] = [];
+  /**
+   * A question is on stderr's last line, waiting for its answer (src/lib/prompt/prompt.ts): a
+   * line molectl writes meanwhile (the notice a Ctrl-C there prints) starts below it, not after
+   * what was typed so far.
+   */
+  private questionOpen = false;
+  private interruptEnds = false;
   private pendingWrites: Promise<void>[] = [];
 
   constructor(
     private readonly options: OutputOptions,
     style: Styles,
     private readonly createSpinner: ((text: string) => Spinner) | null,
+    resultStyle: Styles = style,
   ) {
     this.format = options.format;
     this.style = style;
+    this.resultStyle = resultStyle;
     this.interactive = createSpinner !== null;
     this.stdoutIsTTY = Boolean(options.stdout.isTTY);
   }
@@ -105,7 +126,7 @@ export class Output {
       await this.writeRaw(this.options.stdout, `${JSON.stringify(doc, null, 2)}\n`);
       return;
     }
-    const text = renderText(data, this.style);
+    const text = renderText(data, this.resultStyle);
     if (text.length > 0) await this.writeRaw(this.options.stdout, `${this.render(text)}\n`);
   }
 
@@ -145,6 +166,44 @@ export class Output {
     this.line(message);
   }
 
+  /**
+   * Ctrl-C is how this run ends (`--follow`, a foreground sandbox): says how to stop it, and the
+   * notice a first interrupt otherwise prints ("stopping at the next safe point ... interrupt again
+   * to exit at once") is not printed: a normal stop is not a warning.
+   */
+  untilInterrupted(message: string): void {
+    this.interruptEnds = true;
+    this.info(message);
+  }
+
+  /** Whether a Ctrl-C is this run's normal end (untilInterrupted). */
+  get interruptIsTheEnd(): boolean {
+    return this.interruptEnds;
+  }
+
+  /** The question line the prompt is on: `opened` as it asks; `closed` says whether that line is still unended. */
+  readonly questionLine = {
+    opened: (): void => {
+      this.questionOpen = true;
+    },
+    closed: (): boolean => {
+      const open = this.questionOpen;
+      this.questionOpen = false;
+      return open;
+    },
+  };
+
+  /**
+   * The last line before the process ends by a signal (a second Ctrl-C): below an open question
+   * rather than after it, with the spinner cleared and not drawn again, so the shell's prompt
+   * comes back on a clean line.
+   */
+  lastWords(message: string): void {
+    this.spinners.at(-1)?.stop();
+    this.spinners.length = 0;
+    this.options.stderr.write(`${this.questionLine.closed() ? '\n' : ''}${this.render(message)}\n`);
+  }
+
   step(label: string): Step {
     if (this.createSpinner && !this.options.quiet) return this.spinnerStep(label);
     return this.plainStep(label);
@@ -152,19 +211,26 @@ export class Output {
 
   /** Resolves once everything written so far has been handed to the OS (pipes included). */
   async flush(): Promise<void> {
-    this.activeSpinner?.stop();
+    this.spinners.at(-1)?.stop();
     await Promise.all(this.pendingWrites);
     this.pendingWrites = [];
   }
 
   private spinnerStep(label: string): Step {
     const redact = (text: string): string => this.render(text);
+    this.spinners.at(-1)?.stop();
     const spinner = this.createSpinner!(redact(label)).start();
-    this.activeSpinner = spinner;
+    this.spinners.push(spinner);
     const end = (how: 'succeed' | 'fail' | 'warn', text?: string): void => {
       const symbol = this.style[STEP_MARK_STYLE[how]](STEP_MARKS[how]);
+      // A step ending under a nested one that still runs: clear the nested one's line first.
+      const running = this.spinners.at(-1);
+      if (running !== spinner) running?.stop();
       spinner.stopAndPersist(text === undefined ? { symbol } : { symbol, text: redact(text) });
-      if (this.activeSpinner === spinner) this.activeSpinner = null;
+      const at = this.spinners.indexOf(spinner);
+      if (at !== -1) this.spinners.splice(at, 1);
+      // The step that was paused (or the nested one cleared above) spins again.
+      this.spinners.at(-1)?.start();
     };
     return {
       update: (text) => {
@@ -196,8 +262,8 @@ export class Output {
   }
 
   private line(message: string): void {
-    const text = `${this.render(message)}\n`;
-    const spinner = this.activeSpinner;
+    const text = `${this.questionLine.closed() ? '\n' : ''}${this.render(message)}\n`;
+    const spinner = this.spinners.at(-1);
     if (spinner) {
       // Clear the spinner line, print, redraw: interleaving would garble the terminal.
       spinner.stop();
@@ -266,6 +332,13 @@ export async function createOutput(options: OutputOptions): Promise<Output> {
     isTTY: Boolean(options.stderr.isTTY),
   });
   const style = level === 0 ? PLAIN_STYLES : await colorStyles(level);
+  const resultLevel: ColorLevel = resolveColorLevel({
+    noColorFlag: options.noColor,
+    json: false,
+    env: options.env,
+    isTTY: Boolean(options.stdout.isTTY),
+  });
+  const resultStyle = resultLevel === level ? style : resultLevel === 0 ? PLAIN_STYLES : await colorStyles(resultLevel);
   const spinnersAllowed =
     Boolean(options.stderr.isTTY) &&
     !options.env.CI &&
@@ -280,7 +353,7 @@ export async function createOutput(options: OutputOptions): Promise<Output> {
     createSpinner = (text) =>
       ora({ text, stream: options.stderr, color: level > 0 ? 'cyan' : false, isEnabled: true, discardStdin: false });
   }
-  return new Output(options, style, createSpinner);
+  return new Output(options, style, createSpinner, resultStyle);
 }
 
 const plain = (text: string): string => text;

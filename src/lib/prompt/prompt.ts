@@ -19,11 +19,19 @@ export interface Prompt {
  * the question ends the run the same way as anywhere else (saved ledger, released locks, 130).
  * A question still open when the run is interrupted (SIGTERM, SIGHUP) is abandoned.
  */
+/** The line a question is asked on (Output.questionLine): whatever molectl prints meanwhile starts below it. */
+export interface QuestionLine {
+  opened(): void;
+  /** The question is over; true when its line is still unended (nothing was printed below it). */
+  closed(): boolean;
+}
+
 export function createPrompt(
   stdin: Readable & { isTTY?: boolean },
   stderr: TerminalStream,
   ci: boolean,
   signal?: AbortSignal,
+  questionLine?: QuestionLine,
 ): Prompt {
   const canAsk = Boolean(stdin.isTTY) && Boolean(stderr.isTTY) && !ci;
   return {
@@ -48,20 +56,32 @@ export function createPrompt(
       // nothing else keeping it alive, the process would just drain and exit 0, saying nothing.
       const inputEnded = new Promise<never>((_, reject) => rl.once('close', () => reject(new InputEnded())));
       inputEnded.catch(() => undefined);
+      // Ends the question's line, unless what was printed meanwhile (the Ctrl-C notice) already did.
+      const endQuestionLine = (): void => {
+        if (questionLine?.closed() ?? true) stderr.write('\n');
+      };
+      // Interrupted, the question is closed without a word: readline's own cancel (the question's
+      // `signal` option) writes a line end after the Ctrl-C notice, a blank line under it.
+      const closeQuestion = (): void => rl.close();
+      watch?.addEventListener('abort', closeQuestion, { once: true });
+      questionLine?.opened();
       try {
-        return (await Promise.race([rl.question(question, watch ? { signal: watch } : {}), inputEnded])).trim();
+        return (await Promise.race([rl.question(question), inputEnded])).trim();
       } catch (error) {
         if (watch?.aborted) {
-          stderr.write('\n');
+          endQuestionLine();
           throw new InterruptedError(`interrupted at the question (${whyNeeded}); nothing was changed by it`);
         }
         // Its input ended: the terminal went away, or Ctrl-D (readline's own AbortError). No answer.
         if (error instanceof InputEnded || (error instanceof Error && error.name === 'AbortError')) {
-          stderr.write('\n');
+          endQuestionLine();
           throw noAnswer(whyNeeded);
         }
         throw error;
       } finally {
+        watch?.removeEventListener('abort', closeQuestion);
+        // Answered with Enter, the line is ended already.
+        questionLine?.closed();
         rl.close();
         restoreRawMode();
       }

@@ -5,6 +5,7 @@ import { describeEnvironment, formatEnvironment } from '../config/run-environmen
 import { fingerprintOf } from '../output/fingerprint.js';
 import type { RunLedger } from '../runs/run-ledger.js';
 import { checkConsumerPrerequisites, type ConsumerSettings, type VersionToSet } from './consumer-actions.js';
+import { checkTenantsReachable } from './check-tenants-reachable.js';
 import type { ManagedSecret } from './managed-secret.js';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '../aws/secret-stages.js';
 import { planRotation, renderRotationPlan, type RotationMode, type RotationPlan } from './rotation-plan.js';
@@ -72,6 +73,14 @@ export async function prepareRotation(ctx: Context, input: PrepareInput): Promis
           )
           .map((c) => c.ref)
       : [];
+
+  // Putting back needs only the tenants the forward run changed (put-back-consumers.ts).
+  if (mode !== 'abort-pending')
+    await checkTenantsReachable(
+      ctx,
+      secret.consumers.filter((c) => !done.includes(c.ref)),
+      input.settings.acceptUnreachable,
+    );
 
   const environment = await describeEnvironment(ctx.config, ctx.aws);
   showBeforeConfirming(ctx, { kind: 'environment' }, formatEnvironment(environment));

@@ -81,7 +81,7 @@ export async function reportRun(ctx: Context, ledger: RunLedger, summaryMd?: str
       counts: countRows(rows),
       targets: rows,
     },
-    () => renderApplyReport(doc, ctx.out.style),
+    (_doc, style) => renderApplyReport(doc, style),
   );
 }
 

@@ -66,7 +66,7 @@ describe('describeLeftovers', () => {
       'acme',
       'absent',
       [instance('i-1', 'workspace', 'running'), instance('i-2', 'tenant', 'shutting-down')],
-      'us-east-2',
+      { region: 'us-east-2', envName: 'staging' },
     );
     expect(leftovers.map((l) => [l.kind, l.id])).toEqual([
       ['instance', 'i-1'],
@@ -78,18 +78,21 @@ describe('describeLeftovers', () => {
 
   it('while the CP still has the org (or cannot say), the fix is the cascade, never a hand-made termination', () => {
     for (const cpRow of ['present', 'unknown'] as const) {
-      const leftovers = describeLeftovers('acme', cpRow, [instance('i-1', 'workspace', 'running')], 'us-east-2');
+      const leftovers = describeLeftovers('acme', cpRow, [instance('i-1', 'workspace', 'running')], {
+        region: 'us-east-2',
+        envName: 'staging',
+      });
       expect(leftovers.every((l) => !/terminate-instances/.test(l.fix))).toBe(true);
-      expect(leftovers.at(-1)!.fix).toMatch(/org delete acme --confirm acme/);
+      expect(leftovers.at(-1)!.fix).toMatch(/`molectl --env staging org delete acme --confirm acme`/);
     }
-    expect(describeLeftovers('acme', 'present', [], null)[0]).toMatchObject({
+    expect(describeLeftovers('acme', 'present', [], { region: null, envName: 'staging' })[0]).toMatchObject({
       kind: 'cp-row',
-      fix: expect.stringMatching(/org delete acme --confirm acme/),
+      fix: expect.stringMatching(/`molectl --env staging org delete acme --confirm acme`/),
     });
   });
 
   it('names the contradiction when the CP answered 404 to the delete but still has the org', () => {
-    const [row] = describeLeftovers('acme', 'present', [], null, true);
+    const [row] = describeLeftovers('acme', 'present', [], { region: null, envName: 'staging' }, true);
     expect(row!.fix).toMatch(/answered 404 to the delete but still has the org/);
   });
 });

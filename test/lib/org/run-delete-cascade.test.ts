@@ -58,7 +58,11 @@ describe('runDeleteCascade', () => {
       'ok',
     ]);
     const clock = createFakeClock();
-    const result = await runDeleteCascade({ cp, clock, signal: new AbortController().signal }, 'acme', options());
+    const result = await runDeleteCascade(
+      { cp, clock, signal: new AbortController().signal, envName: 'staging' },
+      'acme',
+      options(),
+    );
     expect(result.ending).toBe('done');
     expect(result.purgeIds).toEqual(['p-1']);
     expect(result.attempts.map((a) => a.answer)).toEqual([
@@ -74,7 +78,12 @@ describe('runDeleteCascade', () => {
 
   it('ends on a 404 and leaves its meaning to the verification', async () => {
     const first = await runDeleteCascade(
-      { cp: scriptedCp([new NotFoundError('gone')]), clock: createFakeClock(), signal: new AbortController().signal },
+      {
+        cp: scriptedCp([new NotFoundError('gone')]),
+        clock: createFakeClock(),
+        signal: new AbortController().signal,
+        envName: 'staging',
+      },
       'acme',
       options(),
     );
@@ -86,7 +95,7 @@ describe('runDeleteCascade', () => {
     // The first call times out but its cascade finishes: the org disappears; nothing more is sent.
     const cp = scriptedCp([timeout(), 'ok'], { goneAfterCalls: 1 });
     const result = await runDeleteCascade(
-      { cp, clock: createFakeClock(), signal: new AbortController().signal },
+      { cp, clock: createFakeClock(), signal: new AbortController().signal, envName: 'staging' },
       'acme',
       options(),
     );
@@ -100,10 +109,14 @@ describe('runDeleteCascade', () => {
     const clock = createFakeClock();
     const start = clock.now().getTime();
     const sentAt: number[] = [];
-    const result = await runDeleteCascade({ cp, clock, signal: new AbortController().signal }, 'acme', {
-      ...options(),
-      onAttempt: () => void sentAt.push(clock.now().getTime() - start),
-    });
+    const result = await runDeleteCascade(
+      { cp, clock, signal: new AbortController().signal, envName: 'staging' },
+      'acme',
+      {
+        ...options(),
+        onAttempt: () => void sentAt.push(clock.now().getTime() - start),
+      },
+    );
     expect(result.ending).toBe('done');
     expect(cp.calls).toBe(2);
     expect(sentAt[1]).toBeGreaterThanOrEqual(360_000);
@@ -114,7 +127,12 @@ describe('runDeleteCascade', () => {
     const rejected = new HttpError({ method: 'DELETE', url: 'x', status: 401, code: ExitCode.credentials });
     await expect(
       runDeleteCascade(
-        { cp: scriptedCp([rejected]), clock: createFakeClock(), signal: new AbortController().signal },
+        {
+          cp: scriptedCp([rejected]),
+          clock: createFakeClock(),
+          signal: new AbortController().signal,
+          envName: 'staging',
+        },
         'acme',
         options(),
       ),
@@ -124,13 +142,14 @@ describe('runDeleteCascade', () => {
   it('gives up after its attempts with how to resume', async () => {
     const cp = scriptedCp([new TenantPurgeIncompleteError('acme', 'p-1', undefined)]);
     const error = (await runDeleteCascade(
-      { cp, clock: createFakeClock(), signal: new AbortController().signal },
+      { cp, clock: createFakeClock(), signal: new AbortController().signal, envName: 'staging' },
       'acme',
       options(),
     ).catch((e: unknown) => e)) as MolectlError;
     expect(cp.calls).toBe(MAX_CASCADE_ATTEMPTS);
     expect(error.code).toBe(ExitCode.failed);
-    expect(error.hint).toMatch(/org delete acme --confirm acme/);
+    // The command as it runs: --confirm is refused without the environment on the same line.
+    expect(error.hint).toMatch(/run `molectl --env staging org delete acme --confirm acme` again/);
   });
 
   it('gives up at the deadline', async () => {
@@ -138,7 +157,7 @@ describe('runDeleteCascade', () => {
     const cp = scriptedCp([new HttpError({ method: 'DELETE', url: 'x', status: 500 })]);
     await expect(
       runDeleteCascade(
-        { cp, clock, signal: new AbortController().signal },
+        { cp, clock, signal: new AbortController().signal, envName: 'staging' },
         'acme',
         options(clock.now().getTime() + 1500),
       ),

@@ -26,10 +26,13 @@ export function parseReportFileSpec(spec: string, defaultFormat: ReportFormat): 
   if (!parsed.path)
     throw new UsageError(
       `--report-file ${spec}: no file name after "${prefix}:"`,
-      `write it as --report-file ${prefix}:verify-report.xml; if the file name came from a shell variable (like "$GITHUB_STEP_SUMMARY"), that variable is unset or empty`,
+      `write it as --report-file ${prefix}:report.${REPORT_FILE_EXTENSION[parsed.format]}; if the file name came from a shell variable (like "$GITHUB_STEP_SUMMARY"), that variable is unset or empty`,
     );
   return parsed;
 }
+
+/** The file name the usage hint suggests takes the format's usual extension (it said `markdown:verify-report.xml`). */
+const REPORT_FILE_EXTENSION: Record<ReportFormat, string> = { text: 'txt', json: 'json', junit: 'xml', markdown: 'md' };
 
 /** Checked with the flags, before any check runs: a report that cannot be written is found now, not after. */
 export function checkReportFile(spec: ReportFileSpec): ReportFileSpec {
