@@ -14,6 +14,31 @@ import { startSandboxFixture, type SandboxFixture } from '../helpers/sandbox-fix
 
 const APPLY = ['--env', 'sandbox', 'migrate', 'cp-secret', 'apply', '--yes', '--soak', '0', '--health-timeout', '5s'];
 
+/**
+ * The apply script for the secret's AWSCURRENT run on one host directly, as a plan made before
+ * the host changed would send it: what the script itself does, without molectl's plan in front.
+ */
+async function runApplyScript(f: SandboxFixture, slug: string, runId: string) {
+  const { state } = f.sandbox;
+  const secret = state.secrets.get(state.cpSharedSecretId)!;
+  const version = secret.versions.find((v) => v.stages.includes('AWSCURRENT'))!;
+  const commands = renderTenantCommands({
+    mode: 'apply',
+    containerName: 'molecule-tenant',
+    cpUrl: f.sandbox.url,
+    expectedFingerprint: fingerprintOf(version.value),
+    delivery: 'secrets-manager',
+    secretArn: secret.arn,
+    secretVersionId: version.versionId,
+    runId,
+    healthTimeoutSeconds: 5,
+  });
+  return f.sandbox.hosts.runScript(tenantOf(state, slug), commands.join('\n'), {
+    timeoutSeconds: 60,
+    commandId: `apply-${runId}`,
+  });
+}
+
 function tenantOf(state: SandboxState, slug: string): SimInstance {
   return state.instances.get(state.orgs.get(slug)!.tenantInstanceId!)!;
 }
@@ -110,23 +135,7 @@ describe('a tenant whose platform container is stopped', { timeout: 180_000 }, (
 
   it('the script itself refuses to recreate it (a plan made while it ran), changing nothing', async () => {
     const { state } = f.sandbox;
-    const secret = state.secrets.get(state.cpSharedSecretId)!;
-    const version = secret.versions.find((v) => v.stages.includes('AWSCURRENT'))!;
-    const commands = renderTenantCommands({
-      mode: 'apply',
-      containerName: 'molecule-tenant',
-      cpUrl: f.sandbox.url,
-      expectedFingerprint: fingerprintOf(version.value),
-      delivery: 'secrets-manager',
-      secretArn: secret.arn,
-      secretVersionId: version.versionId,
-      runId: 'stopped',
-      healthTimeoutSeconds: 5,
-    });
-    const r = await f.sandbox.hosts.runScript(tenantOf(state, 'acme'), commands.join('\n'), {
-      timeoutSeconds: 60,
-      commandId: 'apply-stopped',
-    });
+    const r = await runApplyScript(f, 'acme', 'stopped');
     expect(r.exitCode).toBe(1);
     expect(parseScriptResult(r.stdout)).toMatchObject({ status: 'not-running' });
     const acme = readTenantContainer(state, tenantOf(state, 'acme'))!;
@@ -193,23 +202,7 @@ describe('a container env value with a line break (env-multiline)', { timeout: 1
       reason: 'env value(s) with a line break (PLATFORM_BANNER) that the recreate cannot carry over',
     });
 
-    const secret = state.secrets.get(state.cpSharedSecretId)!;
-    const version = secret.versions.find((v) => v.stages.includes('AWSCURRENT'))!;
-    const commands = renderTenantCommands({
-      mode: 'apply',
-      containerName: 'molecule-tenant',
-      cpUrl: f.sandbox.url,
-      expectedFingerprint: fingerprintOf(version.value),
-      delivery: 'secrets-manager',
-      secretArn: secret.arn,
-      secretVersionId: version.versionId,
-      runId: 'multiline',
-      healthTimeoutSeconds: 5,
-    });
-    const r = await f.sandbox.hosts.runScript(tenantOf(state, 'acme'), commands.join('\n'), {
-      timeoutSeconds: 60,
-      commandId: 'apply-multiline',
-    });
+    const r = await runApplyScript(f, 'acme', 'multiline');
     expect(r.exitCode).toBe(1);
     expect(parseScriptResult(r.stdout)).toMatchObject({ status: 'unsupported-env' });
     const acme = readTenantContainer(state, tenantOf(state, 'acme'))!;
