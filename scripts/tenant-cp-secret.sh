@@ -214,13 +214,18 @@ write_durable_env() { # merge the two keys into /etc/molecule/tenant.env (0600),
   local tmp="$DURABLE_ENV.molectl.$$" line
   # umask 077 creates it 0600; only a file left by an earlier run with the same pid needs chmod.
   if [ -e "$tmp" ] || [ -L "$tmp" ]; then chmod 600 "$tmp"; fi
-  : > "$tmp"
+  local content=''
   if [ -f "$DURABLE_ENV" ]; then
     while IFS= read -r line || [ -n "$line" ]; do
-      case "$line" in "$SECRET_KEY="* | "$URL_KEY="*) ;; *) printf '%s\n' "$line" >> "$tmp" ;; esac
+      case "$line" in "$SECRET_KEY="* | "$URL_KEY="*) ;; *) content+="$line"$'\n' ;; esac
     done < "$DURABLE_ENV"
   fi
-  printf '%s=%s\n%s=%s\n' "$SECRET_KEY" "$SECRET" "$URL_KEY" "$MOLECTL_CP_URL" >> "$tmp"
+  content+="$SECRET_KEY=$SECRET"$'\n'"$URL_KEY=$MOLECTL_CP_URL"$'\n'
+  # One write whose failure is seen (a full disk): a short file must never replace the old one.
+  if ! printf '%s' "$content" > "$tmp"; then
+    rm -f "$tmp"
+    return 1
+  fi
   mv -f "$tmp" "$DURABLE_ENV"
 }
 
