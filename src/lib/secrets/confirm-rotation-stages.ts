@@ -29,25 +29,11 @@ export async function checkStagedAsPending(
     (await ctx.aws.describeSecret(secretId))?.versions.find((v) => v.versionId === put.versionId)?.stages ?? [];
   const stages = put.stages.length > 0 ? put.stages : await stagesOf();
   if (stages.includes(AWSPENDING) && !stages.includes(AWSCURRENT)) return;
-  let restored = !stages.includes(AWSCURRENT);
-  let putBackFailure = '';
-  if (!restored) {
-    await ctx.aws
-      .updateSecretVersionStage({
-        secretId,
-        stage: AWSCURRENT,
-        moveToVersionId: run.current.versionId,
-        removeFromVersionId: put.versionId,
-      })
-      .catch((error: unknown) => {
-        putBackFailure = ` (${error instanceof Error ? error.message.split('\n')[0] : 'the move failed'})`;
-      });
-    restored = !(await stagesOf()).includes(AWSCURRENT);
-  }
+  const { restored, notRestored } = stages.includes(AWSCURRENT)
+    ? await putCurrentBack(ctx, run, put.versionId, async () => !(await stagesOf()).includes(AWSCURRENT))
+    : { restored: true, notRestored: '' };
   const error = new MolectlError(
-    `Secrets Manager stored the new version ${put.versionId} of ${secretId} as ${stages.join('+') || 'no stage'}, not AWSPENDING: no consumer was changed${
-      restored ? '' : `, and AWSCURRENT could not be put back on ${run.current.versionId}${putBackFailure}`
-    }`,
+    `Secrets Manager stored the new version ${put.versionId} of ${secretId} as ${stages.join('+') || 'no stage'}, not AWSPENDING: no consumer was changed${notRestored}`,
     {
       code: ExitCode.failed,
       hint: restored
@@ -76,25 +62,14 @@ export async function stopOnVersionlessPut(
   const currentHolder = async (): Promise<string | undefined> =>
     (await ctx.aws.describeSecret(secretId))?.versions.find((v) => v.stages.includes(AWSCURRENT))?.versionId;
   const holder = await currentHolder();
-  let restored = holder === run.current.versionId;
-  let putBackFailure = '';
-  if (!restored && holder) {
-    await ctx.aws
-      .updateSecretVersionStage({
-        secretId,
-        stage: AWSCURRENT,
-        moveToVersionId: run.current.versionId,
-        removeFromVersionId: holder,
-      })
-      .catch((error: unknown) => {
-        putBackFailure = ` (${error instanceof Error ? error.message.split('\n')[0] : 'the move failed'})`;
-      });
-    restored = (await currentHolder()) === run.current.versionId;
-  }
+  const { restored, notRestored } =
+    holder === run.current.versionId
+      ? { restored: true, notRestored: '' }
+      : holder
+        ? await putCurrentBack(ctx, run, holder, async () => (await currentHolder()) === run.current.versionId)
+        : { restored: false, notRestored: `, and AWSCURRENT could not be put back on ${run.current.versionId}` };
   const error = new MolectlError(
-    `Secrets Manager answered PutSecretValue for ${secretId} without a VersionId: the new version cannot be pinned, so no consumer was changed${
-      restored ? '' : `, and AWSCURRENT could not be put back on ${run.current.versionId}${putBackFailure}`
-    }`,
+    `Secrets Manager answered PutSecretValue for ${secretId} without a VersionId: the new version cannot be pinned, so no consumer was changed${notRestored}`,
     {
       code: ExitCode.failed,
       hint: restored
@@ -104,6 +79,35 @@ export async function stopOnVersionlessPut(
   );
   await ledger.updateTarget(createTarget, { state: 'failed', outcome: 'no-version-id', error });
   throw error;
+}
+
+/**
+ * Moves AWSCURRENT back from `from` to the version the run started from, then asks `isBack` (a
+ * fresh read): restored only when seen so. `notRestored` is the message's tail when it is not,
+ * with the move call's own failure when there was one.
+ */
+async function putCurrentBack(
+  ctx: Context,
+  run: RotationRun,
+  from: string,
+  isBack: () => Promise<boolean>,
+): Promise<{ restored: boolean; notRestored: string }> {
+  let failure = '';
+  await ctx.aws
+    .updateSecretVersionStage({
+      secretId: run.secret.secretId,
+      stage: AWSCURRENT,
+      moveToVersionId: run.current.versionId,
+      removeFromVersionId: from,
+    })
+    .catch((error: unknown) => {
+      failure = ` (${error instanceof Error ? error.message.split('\n')[0] : 'the move failed'})`;
+    });
+  const restored = await isBack();
+  return {
+    restored,
+    notRestored: restored ? '' : `, and AWSCURRENT could not be put back on ${run.current.versionId}${failure}`,
+  };
 }
 
 /** The consumers hold `to`, but Secrets Manager does not show it as AWSCURRENT: unverified, not finished. */
