@@ -17,10 +17,16 @@ export interface ClassifyInput {
   cpUrl: string;
 }
 
+/** Why SSM cannot run a script on this instance now, or null when its agent is online. */
+export function whyUnmanaged(managed: ManagedInstance | undefined): string | null {
+  if (!managed) return 'not registered with SSM';
+  return managed.pingStatus === 'Online' ? null : `SSM agent ${managed.pingStatus}`;
+}
+
 export function classifyTenant(input: ClassifyInput): Classification {
   const { managed, result } = input;
-  if (!managed) return { class: 'unmanaged', reason: 'not registered with SSM' };
-  if (managed.pingStatus !== 'Online') return { class: 'unmanaged', reason: `SSM agent ${managed.pingStatus}` };
+  const unmanaged = whyUnmanaged(managed);
+  if (unmanaged !== null) return { class: 'unmanaged', reason: unmanaged };
   if (input.probeStatus !== 'Success')
     return { class: 'probe-failed', reason: `probe ${input.probeStatus ?? 'did not run'}` };
   if (!result) return { class: 'probe-failed', reason: 'probe printed no result line' };

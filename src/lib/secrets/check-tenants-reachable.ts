@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import { whyUnmanaged } from '../cp-secret-migration/classify-tenant.js';
 import { discoverTenants } from '../cp-secret-migration/plan-migration.js';
 import { MolectlError } from '../errors.js';
 import type { SecretConsumer } from './secret-consumer.js';
@@ -30,9 +31,8 @@ export async function checkTenantsReachable(
   const managed = new Map(agents.map((m) => [m.instanceId, m]));
   const unreachable = [
     ...fleet.tenants.flatMap((t) => {
-      const agent = managed.get(t.instanceId);
-      if (!agent) return [`${t.slug} (not registered with SSM)`];
-      return agent.pingStatus === 'Online' ? [] : [`${t.slug} (SSM agent ${agent.pingStatus})`];
+      const why = whyUnmanaged(managed.get(t.instanceId));
+      return why === null ? [] : [`${t.slug} (${why})`];
     }),
     ...fleet.duplicateInstances.map((d) => `${d.slug} (${d.instanceIds.length} running tenant instances)`),
   ];
