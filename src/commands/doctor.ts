@@ -94,9 +94,10 @@ export const doctorCommand = defineCommand({
           },
           { header: 'time', value: (c) => formatDuration(c.durationMs), align: 'right' },
           // molectl's sentence; what it quotes from outside is marked where it was read.
-          { header: 'detail', value: (c) => ownCell(c.detail) },
+          { header: 'detail', value: (c) => ownCell(c.detail), shrink: true },
         ],
         d.checks,
+        style,
       );
       const summary = `${d.checks.filter((c) => c.status === 'pass').length} passed, ${failed} failed, ${d.checks.filter((c) => c.status === 'skip').length} skipped`;
       return [`environment ${d.environment}   CP ${d.cpUrl}`, '', table, '', summary].join('\n');

@@ -194,6 +194,7 @@ function renderPlan(plan: OrgGcPlan, environment: Environment, style: Styles): s
       { header: 'id', value: (o) => remoteCell(o.id) },
     ],
     plan.candidates,
+    style,
   );
   const tail = plan.refused ? style.fail('refused: more than --max') : '';
   return [head, table, tail].filter(Boolean).join('\n');

@@ -75,6 +75,7 @@ export const orgListCommand = defineCommand({
                 { header: 'id', value: (o) => remoteCell(o.id) },
               ],
               data.orgs,
+              style,
             )}`,
     );
     // A count of what the table shows is a notice, not the result: stderr, and not under -q.

@@ -85,9 +85,10 @@ function renderOrg(d: OrgDescription, style: Styles): string {
           style: (cell, i) => (i.state === 'running' ? style.ok(cell) : style.warn(cell)),
         },
         { header: 'age', value: (i) => (i.ageMs === null ? null : formatDuration(i.ageMs)), align: 'right' },
-        { header: 'name', value: (i) => remoteCell(i.name) },
+        { header: 'name', value: (i) => remoteCell(i.name), shrink: true },
       ],
       d.instances,
+      style,
     );
     lines.push(...table.split('\n').map((l) => `    ${l}`));
   }

@@ -29,6 +29,7 @@ export function renderAuditText(report: AuditReport, style: Styles = PLAIN): str
       },
     ],
     report.checks,
+    style,
   );
   const lines = [head, '', table];
   if (report.skipped.length)

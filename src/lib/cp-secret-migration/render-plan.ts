@@ -23,9 +23,10 @@ export function renderPlan(plan: MigrationPlan, style: Styles): string {
         { header: 'holds', value: (t) => remoteCell(t.fingerprint) },
         { header: 'durable', value: (t) => (t.fingerprint ? ownCell(t.durable ? 'yes' : 'no') : null) },
         { header: 'ssm', value: (t) => (t.pingStatus ? remoteCell(t.pingStatus) : ownCell('not managed')) },
-        { header: 'why', value: (t) => ownCell(t.reason) },
+        { header: 'why', value: (t) => ownCell(t.reason), shrink: true },
       ],
       plan.targets,
+      style,
     ),
   ];
   const m = plan.mismatches;

@@ -25,9 +25,10 @@ export function renderDeletePreview(plan: OrgDeletePlan, style: Styles): string 
         { header: 'role', value: (i) => remoteCell(i.role) },
         { header: 'state', value: (i) => remoteCell(i.state) },
         { header: 'age', value: (i) => (i.ageMs === null ? null : formatDuration(i.ageMs)), align: 'right' },
-        { header: 'name', value: (i) => remoteCell(i.name) },
+        { header: 'name', value: (i) => remoteCell(i.name), shrink: true },
       ],
       plan.instances,
+      style,
     );
     lines.push(...table.split('\n').map((l) => `    ${l}`));
   }
@@ -50,9 +51,10 @@ export function renderDeleteOutcomes(outcomes: DeleteOutcome[], style: Styles): 
       },
       { header: 'attempts', value: (o) => o.attempts, align: 'right' },
       { header: 'took', value: (o) => formatDuration(o.elapsedMs), align: 'right' },
-      { header: 'detail', value: (o) => ownCell(describeOutcome(o)) },
+      { header: 'detail', value: (o) => ownCell(describeOutcome(o)), shrink: true },
     ],
     outcomes,
+    style,
   );
   const leftovers = outcomes.flatMap((o) => o.leftovers.map((l) => ({ slug: o.slug, ...l })));
   if (leftovers.length === 0) return table;
