@@ -25,6 +25,7 @@ import {
 import type { RewriteRules } from '../lib/gitea/rewrite-rules.js';
 import { parseByteSize, resolveRewriteRules, ruleFlags } from '../lib/gitea/rule-flags.js';
 import type { RemoteVerdict, RepoCheck } from '../lib/gitea/verify-gitea-repos.js';
+import { formatCount } from '../lib/output/format-count.js';
 
 /*
  * The whole of this command's path (this file, src/lib/gitea, and what the context needs) stays
@@ -164,7 +165,7 @@ async function scan(
   }
   const verb = options.write ? 'changed' : 'to change';
   if (ctx.signal.aborted) {
-    step.fail(`${label}: interrupted after ${report.filesChanged} files ${verb}`);
+    step.fail(`${label}: interrupted after ${formatCount(report.filesChanged, 'file')} ${verb}`);
     throw new InterruptedError(
       'interrupted: not every file was looked at',
       'run it again: each file is written atomically and a rerun only finishes the job',
@@ -172,7 +173,7 @@ async function scan(
   }
   const skipped = report.filesListed - report.filesSearched;
   step.succeed(
-    `${label}: ${report.filesListed} files listed${skipped > 0 ? ` (${skipped} unchanged since a run found nothing in them)` : ''}, ${report.filesRead} read, ${report.filesChanged} ${verb}`,
+    `${label}: ${formatCount(report.filesListed, 'file')} listed${skipped > 0 ? ` (${skipped} unchanged since a run found nothing in them)` : ''}, ${report.filesRead} read, ${report.filesChanged} ${verb}`,
   );
   return report;
 }

@@ -2,6 +2,7 @@ import type { Styles } from '../output/output.js';
 import { ownCell, remoteCell, renderTable } from '../output/table.js';
 import type { TenantClass } from '../tenant-secret-delivery/migration-plan.js';
 import type { MigrationPlan, PlanTarget } from '../tenant-secret-delivery/migration-plan.js';
+import { formatCount } from '../output/format-count.js';
 
 /** The plan as people read it: pinned value, fleet table, mismatches, summary. Pure. */
 export function renderPlan(plan: MigrationPlan, style: Styles): string {
@@ -50,7 +51,7 @@ export function renderPlan(plan: MigrationPlan, style: Styles): string {
     .map(([k, v]) => `${v} ${k}`);
   lines.push(
     '',
-    `${s.total} tenant${s.total === 1 ? '' : 's'}: ${parts.join(', ') || 'none'}. ${style.bold(`${s.actionable} to change.`)}`,
+    `${formatCount(s.total, 'tenant')}: ${parts.join(', ') || 'none'}. ${style.bold(`${s.actionable} to change.`)}`,
   );
   return lines.join('\n');
 }

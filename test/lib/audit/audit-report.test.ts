@@ -167,7 +167,7 @@ describe('audit renderers', () => {
     expect(text).toMatch(/^beta\n {2}FAIL high {2}cp-secret-missing {2}i-2 \(tenant\)/m);
     expect(text).toContain('      fix: fix cp-secret-missing | now');
     expect(text).toMatch(
-      /FAILED: 4 checks on 3 tenant\(s\), 6 instance\(s\), 3 org\(s\): 1 failed \(1 at or above high\), 1 unknown in 2\.5s\n$/,
+      /FAILED: 4 checks on 3 tenants, 6 instances, 3 orgs: 1 failed \(1 at or above high\), 1 unknown in 2\.5s\n$/,
     );
   });
 });
