@@ -15,9 +15,9 @@ export interface Column<Row> {
   /** Colour or emphasis applied after padding, so escape codes never skew the widths. */
   style?: (cell: string, row: Row) => string;
   /**
-   * Free text (a detail, a reason, a value) that may be cut with `…` to fit a narrower terminal.
-   * Never set on a column that identifies a row (slug, instance id, status, run id): cut, two rows
-   * could read the same.
+   * Free text (a detail, a reason, a value) that may be wrapped onto more lines within a narrower
+   * column to fit the terminal. Never set on a column that identifies a row (slug, instance id,
+   * status, run id): those stay on one line, whole, to be read across and copied.
    */
   shrink?: boolean;
 }
@@ -29,19 +29,22 @@ export interface Column<Row> {
  */
 export interface TableTerminal {
   readonly columns: number;
-  /** The output layer's rendering (redaction, controls escaped): a cell is cut only after it, so no cut can leave part of a secret that redaction no longer recognises. */
+  /** The output layer's rendering (redaction, controls escaped): a cell is wrapped only after it, so no line break can split a secret into parts that redaction no longer recognises. */
   render(text: string): string;
 }
 
-/** A shrunk column keeps at least this many characters (or its header's length): less reads as noise. */
-const MIN_SHRUNK_WIDTH = 12;
+/** A wrapped column keeps at least this many characters (or its header's length): narrower reads as noise. */
+const MIN_SHRUNK_WIDTH = 16;
+/** A word longer than this (a list of consumers joined without spaces) may be split to fit: it would fold anyway. */
+const MAX_WORD_KEPT = 40;
 const GAP = '  ';
 
 /**
  * A table for people: one line per row, columns padded. On a terminal narrower than the table
- * (`fit.terminal`), the widest `shrink` columns are cut with `…` until it fits; when that is not
- * enough, each row is shown as `header: value` lines instead, so no column is lost and no line
- * wraps into the next one's columns.
+ * (`fit.terminal`), the widest `shrink` columns are narrowed and their text wrapped within them
+ * until it fits (a row then takes more lines); when that is not enough, each row is shown as
+ * `header: value` lines instead. Nothing is cut, no column is lost, and no line is folded by the
+ * terminal into the next one's columns.
  */
 export function renderTable<Row>(columns: Column<Row>[], rows: Row[], fit: { terminal?: TableTerminal } = {}): string {
   let cells = rows.map((row) => columns.map((c) => formatCell(c.value(row))));
@@ -50,8 +53,8 @@ export function renderTable<Row>(columns: Column<Row>[], rows: Row[], fit: { ter
   if (terminal && available > 0 && tableWidth(columns, cells) > available) {
     cells = cells.map((r) => r.map((cell) => terminal.render(cell)));
     const shrunk = shrinkToFit(columns, cells, available);
-    if (shrunk === null) return renderRecords(columns, rows, cells);
-    cells = cells.map((r) => r.map((cell, i) => cutTo(cell, shrunk[i]!)));
+    if (shrunk === null) return renderRecords(columns, rows, cells, available);
+    cells = cells.map((r) => r.map((cell, i) => wrapCell(cell, shrunk[i]!)));
   }
   const widths = columnWidths(columns, cells);
   const pad = (text: string, i: number): string => {
@@ -65,21 +68,29 @@ export function renderTable<Row>(columns: Column<Row>[], rows: Row[], fit: { ter
       .trimEnd(),
   ];
   rows.forEach((row, r) => {
-    lines.push(
-      columns
-        .map((c, i) => {
-          const padded = pad(cells[r]![i]!, i);
-          return c.style ? c.style(padded, row) : padded;
-        })
-        .join(GAP)
-        .trimEnd(),
-    );
+    // A wrapped cell holds line breaks: the row takes as many lines as its tallest cell.
+    const cellLines = cells[r]!.map((cell) => cell.split('\n'));
+    const height = Math.max(...cellLines.map((l) => l.length));
+    for (let k = 0; k < height; k++)
+      lines.push(
+        columns
+          .map((c, i) => {
+            const text = cellLines[i]![k];
+            if (text === undefined) return pad('', i);
+            const padded = pad(text, i);
+            return c.style ? c.style(padded, row) : padded;
+          })
+          .join(GAP)
+          .trimEnd(),
+      );
   });
   return lines.join('\n');
 }
 
 function columnWidths<Row>(columns: Column<Row>[], cells: string[][]): number[] {
-  return columns.map((c, i) => Math.max(c.header.length, ...cells.map((r) => visibleLength(r[i]!))));
+  return columns.map((c, i) =>
+    Math.max(c.header.length, ...cells.map((r) => Math.max(...r[i]!.split('\n').map(visibleLength)))),
+  );
 }
 
 function tableWidth<Row>(columns: Column<Row>[], cells: string[][]): number {
@@ -94,7 +105,7 @@ function tableWidth<Row>(columns: Column<Row>[], cells: string[][]): number {
 function shrinkToFit<Row>(columns: Column<Row>[], cells: string[][], available: number): number[] | null {
   const widths = columnWidths(columns, cells);
   const floor = columns.map((c, i) =>
-    c.shrink ? Math.min(widths[i]!, Math.max(c.header.length, MIN_SHRUNK_WIDTH)) : widths[i]!,
+    c.shrink ? Math.min(widths[i]!, Math.max(c.header.length, MIN_SHRUNK_WIDTH, longestWord(cells, i))) : widths[i]!,
   );
   let excess = widths.reduce((sum, w) => sum + w, 0) + GAP.length * (columns.length - 1) - available;
   while (excess > 0) {
@@ -109,20 +120,61 @@ function shrinkToFit<Row>(columns: Column<Row>[], cells: string[][], available: 
   return widths;
 }
 
-/** The cell in at most `width` characters, the cut shown by `…`. Cells here are rendered: no marks. */
-function cutTo(cell: string, width: number): string {
-  return cell.length <= width ? cell : `${cell.slice(0, Math.max(0, width - 1))}…`;
+/**
+ * The longest word in a column, up to MAX_WORD_KEPT: a column is not narrowed below it, so a URL,
+ * a path, an ARN or a config value is not split across lines (they are copied whole from a
+ * terminal). A table whose words do not fit that way is shown as header: value blocks instead.
+ */
+function longestWord(cells: string[][], i: number): number {
+  let longest = 0;
+  for (const r of cells) for (const word of r[i]!.split(' ')) longest = Math.max(longest, word.length);
+  return Math.min(longest, MAX_WORD_KEPT);
 }
 
-/** One block per row, one `header: value` line per column: the layout when no cut fits the terminal. */
-function renderRecords<Row>(columns: Column<Row>[], rows: Row[], cells: string[][]): string {
+/** The cell in lines of at most `width` characters, broken at spaces (a longer word is split, or kept whole on a line of its own). Cells here are rendered: no marks. */
+function wrapCell(cell: string, width: number, splitLongWords = true): string {
+  if (cell.length <= width) return cell;
+  const lines: string[] = [];
+  let line = '';
+  for (const word of cell.split(' ')) {
+    let rest = word;
+    while (rest.length > 0) {
+      const room = line === '' ? width : width - line.length - 1;
+      if (rest.length <= room) {
+        line = line === '' ? rest : `${line} ${rest}`;
+        rest = '';
+      } else if (line !== '') {
+        lines.push(line);
+        line = '';
+      } else if (splitLongWords) {
+        lines.push(rest.slice(0, width));
+        rest = rest.slice(width);
+      } else {
+        lines.push(rest);
+        rest = '';
+      }
+    }
+  }
+  if (line !== '') lines.push(line);
+  return lines.join('\n');
+}
+
+/**
+ * One block per row, one `header: value` line per column: the layout when wrapping free text is
+ * not enough. A long value wraps under itself, so nothing is folded into the labels' column.
+ */
+function renderRecords<Row>(columns: Column<Row>[], rows: Row[], cells: string[][], available: number): string {
   const labelWidth = Math.max(...columns.map((c) => c.header.length)) + 1;
+  const valueWidth = Math.max(MIN_SHRUNK_WIDTH, available - labelWidth - 1);
+  const indent = ' '.repeat(labelWidth + 1);
   return rows
     .map((row, r) =>
       columns
         .map((c, i) => {
-          const value = cells[r]![i]!;
-          return `${`${c.header}:`.padEnd(labelWidth)} ${c.style ? c.style(value, row) : value}`;
+          // At spaces only: an id or a slug longer than the terminal stays one word, folded by it.
+          const value = wrapCell(cells[r]![i]!, valueWidth, false).split('\n');
+          const styled = value.map((line) => (c.style ? c.style(line, row) : line));
+          return `${`${c.header}:`.padEnd(labelWidth)} ${styled.join(`\n${indent}`)}`;
         })
         .join('\n'),
     )
