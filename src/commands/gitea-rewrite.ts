@@ -17,6 +17,7 @@ import {
   type RewriteSummaryData,
 } from '../lib/gitea/render-rewrite-report.js';
 import {
+  checkRewritePaths,
   DEFAULT_MAX_FILE_BYTES,
   rewriteFiles,
   type RewriteFilesOptions,
@@ -101,6 +102,8 @@ export const giteaRewriteCommand = defineCommand({
         'use --check in CI (changes nothing) and --write to apply',
       );
     const mode: Mode = options.write ? 'write' : options.check ? 'check' : 'dry-run';
+    // Bad paths are bad input: refused before a step starts or a file is touched.
+    checkRewritePaths(input.args, cwd);
     const rules = await resolveRewriteRules(options, cwd, options.includeGo ? { rewriteGoFiles: true } : {});
     const base: RewriteFilesOptions = {
       write: false,

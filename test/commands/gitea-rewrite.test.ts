@@ -47,6 +47,18 @@ describe('molectl gitea rewrite', () => {
     expect(await readFile(join(dir, 'README.md'), 'utf8')).toContain(`Clone ${OLD}.git`);
   });
 
+  // `gitea rewrite docs /typo --write` rewrote docs, then stopped at the typo with exit 2, which
+  // promises nothing was changed; and any missing path printed a "Scanning files" step first.
+  it('a path that does not exist is exit 2 before any file is written, with no step started', async () => {
+    const missing = join(dir, 'no-such-dir');
+    const run = await runCli(['gitea', 'rewrite', dir, missing, '--write']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `error: ${missing}: no such file or directory\nhint: name a directory or file inside the repository to rewrite\n`,
+    );
+    expect(await readFile(join(dir, 'README.md'), 'utf8')).toContain(`Clone ${OLD}.git`);
+  });
+
   it('--check exits 8 while anything would be rewritten or needs a person; --write says how many remain', async () => {
     const before = await runCli(['gitea', 'rewrite', dir, '--check', '--no-diff']);
     expect(before.code).toBe(8);
