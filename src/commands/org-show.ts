@@ -91,9 +91,9 @@ function renderOrg(d: OrgDescription, style: Styles): string {
         { header: 'name', value: (i) => remoteCell(i.name), shrink: true },
       ],
       d.instances,
-      style,
+      { terminal: style.terminal, indent: 4 },
     );
-    lines.push(...table.split('\n').map((l) => `    ${l}`));
+    lines.push(table);
   }
   return lines.join('\n');
 }

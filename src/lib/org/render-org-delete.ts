@@ -29,9 +29,9 @@ export function renderDeletePreview(plan: OrgDeletePlan, style: Styles): string 
         { header: 'name', value: (i) => remoteCell(i.name), shrink: true },
       ],
       plan.instances,
-      style,
+      { terminal: style.terminal, indent: 4 },
     );
-    lines.push(...table.split('\n').map((l) => `    ${l}`));
+    lines.push(table);
   }
   if (plan.alreadyTerminated > 0)
     lines.push(`  (${formatCount(plan.alreadyTerminated, 'already terminated instance')} not counted)`);

@@ -46,7 +46,25 @@ const GAP = '  ';
  * `header: value` lines instead. Nothing is cut, no column is lost, and no line is folded by the
  * terminal into the next one's columns.
  */
-export function renderTable<Row>(columns: Column<Row>[], rows: Row[], fit: { terminal?: TableTerminal } = {}): string {
+export function renderTable<Row>(
+  columns: Column<Row>[],
+  rows: Row[],
+  fit: { terminal?: TableTerminal; indent?: number } = {},
+): string {
+  const indent = fit.indent ?? 0;
+  if (indent > 0) {
+    // A table nested under a heading: it fits in what the indent leaves of the terminal.
+    const terminal = fit.terminal;
+    const narrowed = terminal && {
+      columns: Math.max(1, terminal.columns - indent),
+      render: (text: string) => terminal.render(text),
+    };
+    const table = renderTable(columns, rows, narrowed ? { terminal: narrowed } : {});
+    return table
+      .split('\n')
+      .map((line) => (line === '' ? line : `${' '.repeat(indent)}${line}`))
+      .join('\n');
+  }
   let cells = rows.map((row) => columns.map((c) => formatCell(c.value(row))));
   const terminal = fit.terminal;
   const available = terminal?.columns ?? 0;

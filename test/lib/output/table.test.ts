@@ -108,6 +108,16 @@ describe('a table on a terminal narrower than it', () => {
     );
   });
 
+  it('nested under a heading (indent), fits what the indent leaves of the terminal', () => {
+    const nested = renderTable(columns, checks, { terminal: terminal(50), indent: 4 }).split('\n');
+    for (const line of nested) expect(line.length).toBeLessThanOrEqual(50);
+    expect(nested[0]).toBe('    CHECK          DETAIL');
+    // Without a terminal it is the whole table, indented.
+    expect(renderOutputText(renderTable(columns, checks, { indent: 4 }), redactor, 'text').split('\n')[2]).toBe(
+      '    tenant-health  short',
+    );
+  });
+
   it('is unchanged for a pipe, a file or a report (no terminal), however wide', () => {
     const text = renderTable(columns, checks);
     expect(renderOutputText(text, redactor, 'text').split('\n')[1]).toBe(`cp-health      ${checks[0]!.detail}`);
