@@ -123,7 +123,7 @@ export const giteaRewriteCommand = defineCommand({
     if (options.verifyRemote && mode === 'write') {
       // Verify before writing: a target missing on Gitea usually means a rename the map lacks,
       // and writing dead links first would leave the repository half-migrated.
-      const planned = await scan(ctx, input.args, base, 'Planning');
+      const planned = await scan(ctx, input.args, base, 'planning');
       ({ remote, verdict } = await verifyTargets(ctx, planned, rules));
       if (!verdict.ok) {
         await printReport(ctx, planned, 'dry-run', rules, remote);
@@ -138,7 +138,7 @@ export const giteaRewriteCommand = defineCommand({
       ctx,
       input.args,
       { ...base, write: mode === 'write', wantDiff: showDiff, ...onFileChanged },
-      mode === 'write' ? 'Rewriting' : 'Scanning',
+      mode === 'write' ? 'rewriting' : 'scanning',
     );
     if (options.verifyRemote && !remote) ({ remote, verdict } = await verifyTargets(ctx, report, rules));
 
@@ -190,7 +190,7 @@ async function verifyTargets(
   const token = ctx.env.GITEA_TOKEN;
   if (token) ctx.redactor.register(token, 'gitea-token');
   const targets = report.changes.map((c) => c.target).filter((t): t is string => Boolean(t));
-  const step = ctx.out.step(`Checking ${new Set(targets).size} repositories on Gitea`);
+  const step = ctx.out.step(`checking ${formatCount(new Set(targets).size, 'repository', 'repositories')} on Gitea`);
   const remote = await verifyGiteaRepos(targets, {
     baseUrl: rules.giteaBaseUrl,
     token,

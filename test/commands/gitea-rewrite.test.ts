@@ -339,22 +339,22 @@ describe('molectl gitea rewrite', () => {
       const env = { XDG_CACHE_HOME: cache };
       const first = await runCli(['gitea', 'rewrite', dir, '--check', '--no-diff'], { env });
       expect(first.code).toBe(8);
-      expect(first.stderr).toContain('Scanning: 2 files listed, 1 read, 1 to change');
+      expect(first.stderr).toContain('scanning: 2 files listed, 1 read, 1 to change');
       // The first search of a directory only notes it; the next one learns what is clean.
       const learning = await runCli(['gitea', 'rewrite', dir, '--check', '--no-diff'], { env });
-      expect(learning.stderr).toContain('Scanning: 2 files listed, 1 read, 1 to change');
+      expect(learning.stderr).toContain('scanning: 2 files listed, 1 read, 1 to change');
       const second = await runCli(['gitea', 'rewrite', dir, '--check', '--no-diff'], { env });
       expect(second.stdout).toBe(first.stdout);
       expect(second.code).toBe(8);
       expect(second.stderr).toContain(
-        'Scanning: 2 files listed (1 unchanged since a run found nothing in them), 1 read, 1 to change',
+        'scanning: 2 files listed (1 unchanged since a run found nothing in them), 1 read, 1 to change',
       );
       await writeFile(join(dir, 'clean.txt'), `now ${OLD}\n`);
       const edited = await runCli(['gitea', 'rewrite', dir, '--check', '--no-diff'], { env });
-      expect(edited.stderr).toContain('Scanning: 2 files listed, 2 read, 2 to change');
+      expect(edited.stderr).toContain('scanning: 2 files listed, 2 read, 2 to change');
       await rm(cache, { recursive: true, force: true });
       const fresh = await runCli(['gitea', 'rewrite', dir, '--check', '--no-diff', '--no-cache'], { env });
-      expect(fresh.stderr).toContain('Scanning: 2 files listed, 2 read, 2 to change');
+      expect(fresh.stderr).toContain('scanning: 2 files listed, 2 read, 2 to change');
       await expect(readFile(join(cache, 'molectl'))).rejects.toMatchObject({ code: 'ENOENT' });
     } finally {
       await rm(cache, { recursive: true, force: true });
