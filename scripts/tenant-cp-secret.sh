@@ -456,7 +456,8 @@ apply_main() {
     restore_backup "$backup"
     fail rolled-back "the new container did not answer /health within ${MOLECTL_HEALTH_TIMEOUT:-90}s; the previous container is running again" previousFingerprint "$previous"
   fi
-  read_container
+  # A container that cannot be read now holds nothing that was seen: never the facts from before.
+  read_container || C_FP=''
   if [ "$C_FP" != "$MOLECTL_EXPECTED_FP" ] || [ -n "$C_CONFLICT" ]; then
     restore_backup "$backup"
     fail rolled-back "the new container holds ${C_FP:-nothing}, not $MOLECTL_EXPECTED_FP; the previous container is running again" previousFingerprint "$previous"
