@@ -304,26 +304,29 @@ recreate_with_durable_env() { # <backup name>: stop, keep old as backup, run new
   local backup=$1 envfile="$ENV_DIR/.molectl-run.env" args=()
   # INSPECT is the caller's read_container of moments ago: apply_main's, before the secret was
   # fetched, or ensure_main's. Reading it again would cost a fork and see the same container.
+  # The options go through a file beside the env file rather than a <(...), which would fork a
+  # subshell to run prepare_recreate; every rm below removes it with the env file.
+  prepare_recreate "$envfile" > "$envfile.args"
   # A read loop, not `mapfile -d ''`: mapfile's -d is bash 4.4, and Amazon Linux 2 has bash 4.2.
   local arg
-  while IFS= read -r -d '' arg; do args+=("$arg"); done < <(prepare_recreate "$envfile")
-  if [ "${#args[@]}" -lt 2 ] || [ ! -f "$envfile" ]; then rm -f "$envfile"; log "could not read $NAME's configuration"; return 1; fi
+  while IFS= read -r -d '' arg; do args+=("$arg"); done < "$envfile.args"
+  if [ "${#args[@]}" -lt 2 ] || [ ! -f "$envfile" ]; then rm -f "$envfile" "$envfile.args"; log "could not read $NAME's configuration"; return 1; fi
   local line
   while IFS= read -r line || [ -n "$line" ]; do
     case "$line" in "$SECRET_KEY="* | "$URL_KEY="*) printf '%s\n' "$line" ;; esac
   done < "$DURABLE_ENV" >> "$envfile"
   docker rm -f "$backup" >/dev/null 2>&1
-  docker stop "$NAME" >/dev/null 2>&1 || { rm -f "$envfile"; log "docker stop $NAME failed"; return 1; }
-  docker rename "$NAME" "$backup" >/dev/null 2>&1 || { docker start "$NAME" >/dev/null 2>&1; rm -f "$envfile"; log "docker rename failed"; return 1; }
+  docker stop "$NAME" >/dev/null 2>&1 || { rm -f "$envfile" "$envfile.args"; log "docker stop $NAME failed"; return 1; }
+  docker rename "$NAME" "$backup" >/dev/null 2>&1 || { docker start "$NAME" >/dev/null 2>&1; rm -f "$envfile" "$envfile.args"; log "docker rename failed"; return 1; }
   keep_stopped "$backup"
   # args[0] is -d; the name goes right after it. The env, secret included, goes in by file.
   if ! docker run "${args[0]}" --name "$NAME" --env-file "$envfile" "${args[@]:1}" >/dev/null 2>"$envfile.err"; then
     log "docker run failed: $(head -c 300 "$envfile.err")"
-    rm -f "$envfile" "$envfile.err"
+    rm -f "$envfile" "$envfile.args" "$envfile.err"
     restore_backup "$backup"
     return 1
   fi
-  rm -f "$envfile" "$envfile.err"
+  rm -f "$envfile" "$envfile.args" "$envfile.err"
   return 0
 }
 
