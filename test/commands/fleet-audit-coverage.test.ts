@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { XMLParser } from 'fast-xml-parser';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SimInstance } from '../../src/sandbox/state.js';
+import { startHarness, type Harness } from './org-harness.js';
+
+/**
+ * What `fleet audit` could not see is unknown and non-zero, never a clean pass by omission: orgs
+ * beyond a short page of the CP's list, and answers AWS gave without the field a check rests on.
+ */
+
+interface AuditDoc {
+  exitCode: number;
+  checks: Array<{ id: string; pass: number; fail: number; unknown: number }>;
+  tenants: Array<{ tenant: string; findings: Array<{ check: string; status: string; detail: string }> }>;
+}
+
+const json = (stdout: string): AuditDoc => JSON.parse(stdout) as AuditDoc;
+const check = (doc: AuditDoc, id: string) => doc.checks.find((c) => c.id === id);
+const tag = (i: SimInstance, key: string): string | undefined => i.tags.find((t) => t.Key === key)?.Value;
+
+describe("fleet audit: the CP's org list is shorter than the fleet", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    // The CP answers 2 orgs whatever limit says (no cursor); delta, beyond the page, has no
+    // instance left: the very org org-without-instance exists to find.
+    h = await startHarness({ tenants: 4, preCutover: 0, workspacesPerTenant: 0, faults: 'flag=orgPageCap:2' });
+    for (const instance of h.sandbox.state.instances.values())
+      if (tag(instance, 'OrgSlug') === 'delta') instance.state = 'terminated';
+  });
+  afterAll(async () => {
+    await h.stop();
+  });
+
+  it('calls the orgs beyond the page unknown and exits 5, not 0', async () => {
+    const run = await h.run([
+      'fleet',
+      'audit',
+      '--no-console',
+      '--report-file',
+      `json:${join(h.stateDir, 'audit.json')}`,
+      '--report-file',
+      `junit:${join(h.stateDir, 'audit.xml')}`,
+    ]);
+    expect(run.code, run.stderr).toBe(5);
+    expect(run.stdout).toMatch(/^INCOMPLETE: /m);
+    const doc = json(readFileSync(join(h.stateDir, 'audit.json'), 'utf8'));
+    expect(doc.exitCode).toBe(5);
+    // gamma is beyond the page too, but its running tenant settles it; delta and any other unseen org cannot be.
+    expect(check(doc, 'org-without-instance')).toMatchObject({ pass: 3, fail: 0, unknown: 1 });
+    expect(check(doc, 'admin-token-exposed')).toMatchObject({ fail: 0, unknown: 1 });
+    const unseen = doc.tenants.find((t) => t.tenant === '(orgs the CP did not list)')!;
+    expect(unseen.findings.map((f) => [f.check, f.status])).toEqual([
+      ['admin-token-exposed', 'unknown'],
+      ['org-without-instance', 'unknown'],
+    ]);
+    expect(unseen.findings[0]!.detail).toContain('the CP confirmed 1 org(s) its list of 2 left out (gamma)');
+    expect(run.stderr).toMatch(/warning: the CP confirmed 1 org\(s\) its list of 2 left out .*not audited \(unknown\)/);
+    // The JUnit file a CI dashboard reads says the same: errors, not a clean suite.
+    const xml = new XMLParser({ ignoreAttributes: false }).parse(
+      readFileSync(join(h.stateDir, 'audit.xml'), 'utf8'),
+    ) as {
+      testsuites: { '@_errors': string };
+    };
+    expect(Number(xml.testsuites['@_errors'])).toBe(2);
+  });
+
+  it('audits an org named with --orgs that the page left out, instead of calling it unknown to the CP (exit 4)', async () => {
+    const run = await h.run(['fleet', 'audit', '-o', 'json', '--no-console', '--orgs', 'delta']);
+    expect(run.code, run.stderr).toBe(5);
+    const doc = json(run.stdout);
+    expect(check(doc, 'org-without-instance')).toMatchObject({ pass: 0, fail: 0, unknown: 1 });
+    expect(check(doc, 'admin-token-exposed')).toMatchObject({ pass: 1, fail: 0, unknown: 0 });
+    const delta = doc.tenants.find((t) => t.tenant === 'delta')!;
+    expect(delta.findings[0]!.detail).toMatch(
+      /confirmed it by slug but did not list it: its instance_status is unknown/,
+    );
+    // A slug the CP denies on both per-org routes is still exit 4.
+    const nobody = await h.run(['fleet', 'audit', '--no-console', '--orgs', 'nobody']);
+    expect(nobody.code).toBe(4);
+  });
+});
+
+describe('fleet audit: an org row the CP sent unreadable', () => {
+  it("still judges that org's edge answer and its tenant, by slug", async () => {
+    const h = await startHarness({ tenants: 3, preCutover: 0, faults: 'flag=orgRowBroken:beta' });
+    try {
+      const run = await h.run(['fleet', 'audit', '-o', 'json', '--no-console']);
+      expect(run.code, run.stderr).toBe(0);
+      const doc = json(run.stdout);
+      expect(check(doc, 'admin-token-exposed')).toMatchObject({ pass: 3, fail: 0, unknown: 0 });
+      expect(check(doc, 'org-without-instance')).toMatchObject({ pass: 3, fail: 0, unknown: 0 });
+      expect(run.stderr).toContain('1 org row from the CP could not be read');
+      expect(h.sandbox.state.requests.map((r) => r.action)).toContain('GET /cp/orgs/beta/instance');
+    } finally {
+      await h.stop();
+    }
+  });
+});
