@@ -98,3 +98,43 @@ describe('fleet audit: an org row the CP sent unreadable', () => {
     }
   });
 });
+
+describe('fleet audit: DescribeInstances answers without the fields a check rests on', () => {
+  let h: Harness;
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('no groupSet: debug-port-open is unknown (exit 5), never "no security group" passed over an open port', async () => {
+    // beta's group admits the world to 9999; the endpoint does not say which groups instances have.
+    h = await startHarness({ tenants: 2, preCutover: 0, faults: 'sg-open=beta:9999,ec2-omit=groupSet' });
+    const run = await h.run(['fleet', 'audit', '-o', 'json', '--checks', 'debug-port-open']);
+    expect(run.code, run.stderr).toBe(5);
+    const doc = json(run.stdout);
+    expect(check(doc, 'debug-port-open')).toMatchObject({ pass: 0, fail: 0, unknown: 4 });
+    const beta = doc.tenants.find((t) => t.tenant === 'beta')!;
+    expect(beta.findings[0]).toMatchObject({
+      status: 'unknown',
+      detail: 'DescribeInstances gave no security groups for the instance',
+    });
+    // With the groups named again, beta's two instances fail on the rule itself.
+    h.sandbox.state.faults.ec2OmittedFields = [];
+    const named = await h.run(['fleet', 'audit', '-o', 'json', '--checks', 'debug-port-open']);
+    expect(named.code).toBe(1);
+    expect(check(json(named.stdout), 'debug-port-open')).toMatchObject({ pass: 2, fail: 2, unknown: 0 });
+  });
+
+  it('no metadataOptions: imds-v1 is unknown (exit 5)', async () => {
+    await h?.stop();
+    h = await startHarness({
+      tenants: 1,
+      preCutover: 0,
+      faults: 'imds-v1=acme,ec2-omit=metadataOptions|launchTime|privateIpAddress|imageId',
+    });
+    const run = await h.run(['fleet', 'audit', '-o', 'json', '--checks', 'imds-v1,orphan-instance,tag-mismatch']);
+    expect(run.code, run.stderr).toBe(5);
+    const doc = json(run.stdout);
+    expect(check(doc, 'imds-v1')).toMatchObject({ pass: 0, fail: 0, unknown: 2 });
+    expect(check(doc, 'orphan-instance')).toMatchObject({ pass: 2, fail: 0, unknown: 0 });
+  });
+});

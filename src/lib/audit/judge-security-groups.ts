@@ -70,10 +70,11 @@ export function judgeSecurityGroups(input: {
   expectedPorts: readonly number[];
   region: string;
 }): Judgement {
-  if (!input.groupIds) return unknown('DescribeInstances gave no security groups for the instance');
+  // EC2 gives every live instance at least one group: none named is an answer that left them out.
+  if (!input.groupIds || input.groupIds.length === 0)
+    return unknown('DescribeInstances gave no security groups for the instance');
   const byId = input.groups;
   if (!(byId instanceof Map)) return unknown(byId.unavailable);
-  if (input.groupIds.length === 0) return pass('no security group: nothing admits traffic');
   const missing = input.groupIds.filter((id) => !byId.has(id));
   const groups = input.groupIds.map((id) => byId.get(id)).filter((g): g is SecurityGroupSummary => g !== undefined);
   const open = findWorldOpenRules(groups, input.expectedPorts);

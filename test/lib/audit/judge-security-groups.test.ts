@@ -47,6 +47,14 @@ describe('judgeSecurityGroups', () => {
     expect(judge(['sg-clean']).status).toBe('pass');
   });
 
+  it('is unknown when DescribeInstances named no group (every live instance has one), never "nothing admits traffic"', () => {
+    expect(judge(undefined)).toEqual({
+      status: 'unknown',
+      detail: 'DescribeInstances gave no security groups for the instance',
+    });
+    expect(judge([]).status).toBe('unknown');
+  });
+
   it('fails a world-open group with the exact revoke command', () => {
     const j = judge(['sg-clean', 'sg-open']);
     expect(j.status).toBe('fail');
