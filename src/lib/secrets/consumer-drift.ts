@@ -6,7 +6,7 @@ import { listGiteaActionsSecretNames } from './gitea-actions-secrets.js';
 import type { ManagedSecret } from './managed-secret.js';
 import { readRailwayVariables } from './railway-variables.js';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '../aws/secret-stages.js';
-import { versionWithStage, type SecretVersionsView } from './read-secret-versions.js';
+import { describeUnreadVersions, versionWithStage, type SecretVersionsView } from './read-secret-versions.js';
 import type { SecretConsumer } from './secret-consumer.js';
 
 /**
@@ -43,7 +43,8 @@ export function classifyHeld(fingerprint: string | null, versions: SecretVersion
   if (versionWithStage(versions, AWSCURRENT)?.fingerprint === fingerprint) return 'current';
   if (versionWithStage(versions, AWSPENDING)?.fingerprint === fingerprint) return 'pending';
   if (versionWithStage(versions, AWSPREVIOUS)?.fingerprint === fingerprint) return 'previous';
-  return 'other';
+  // "other" says the value matches none of the versions: only once every one of them was read.
+  return describeUnreadVersions(versions).length > 0 ? 'unknown' : 'other';
 }
 
 export async function readConsumerDrift(
@@ -91,7 +92,11 @@ async function readOne(
       holds,
       fingerprint,
       detail:
-        value === undefined ? `${consumer.variable} is not set` : `${consumer.variable} set (not necessarily deployed)`,
+        value === undefined
+          ? `${consumer.variable} is not set`
+          : holds === 'unknown'
+            ? `${consumer.variable} set; its version is unknown: ${describeUnreadVersions(versions).join('; ')}`
+            : `${consumer.variable} set (not necessarily deployed)`,
     };
   }
   if (consumer.kind === 'gitea-actions-secret') {

@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deployServicesEnv } from '../../src/sandbox/deploy-services/deploy-services-state.js';
+import { startSandboxFixture, type SandboxFixture } from '../helpers/sandbox-fixture.js';
+
+// `secrets status` compares what each consumer holds with the secret's versions, by fingerprint.
+// When a version's value cannot be read, there is nothing to compare with: what the consumers
+// hold is unknown (exit 5), never "other" (drift) on a fingerprint molectl never saw.
+
+interface StatusDoc {
+  versions: Array<{ stages: string[]; fingerprint: string | null }>;
+  consumers: Array<{ consumer: string; holds: string; detail: string }>;
+  unknown: { consumers: number; tenants: number };
+}
+
+describe('secrets status when the secret value cannot be read', () => {
+  let f: SandboxFixture;
+  const SECRET = 'molecule/cp/provision-shared-secret';
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 2, preCutover: 0 });
+  });
+  afterAll(() => f.stop());
+  const run = (argv: string[]) => f.molectl(argv, { env: deployServicesEnv() });
+
+  it('reads clean while it can: Railway on current, exit 0', async () => {
+    const r = await run(['secrets', 'status', 'cp-shared-secret', '--no-probe', '-o', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as StatusDoc).consumers[0]).toMatchObject({ holds: 'current' });
+  });
+
+  it('GetSecretValue refused (AccessDenied): the consumers are unknown, exit 5, and the reason is named', async () => {
+    f.sandbox.state.faults.flags['secretValueDenied'] = SECRET;
+    try {
+      const r = await run(['secrets', 'status', 'cp-shared-secret', '--no-probe', '-o', 'json']);
+      expect(r.code, r.stderr).toBe(5);
+      const doc = JSON.parse(r.stdout) as StatusDoc;
+      expect(doc.versions[0]).toMatchObject({ stages: ['AWSCURRENT'], fingerprint: null });
+      expect(doc.consumers[0]).toMatchObject({ holds: 'unknown' });
+      expect(doc.consumers[0]!.detail).toContain('AWSCURRENT could not be read');
+      expect(doc.unknown.consumers).toBe(1);
+      expect(r.stderr).toMatch(
+        /warning: AWSCURRENT of molecule\/cp\/provision-shared-secret could not be read: AWS denied secretsmanager:GetSecretValue/,
+      );
+      const text = await run(['secrets', 'status', 'cp-shared-secret', '--no-probe']);
+      expect(text.code).toBe(5);
+      expect(text.stdout).not.toMatch(/\bother\b/);
+    } finally {
+      delete f.sandbox.state.faults.flags['secretValueDenied'];
+    }
+  });
+
+  it('a secret marked for deletion: the same, with the deletion named', async () => {
+    const secret = [...f.sandbox.state.secrets.values()].find((s) => s.name === SECRET)!;
+    secret.deletedAt = new Date();
+    try {
+      const r = await run(['secrets', 'status', 'cp-shared-secret', '-o', 'json']);
+      expect(r.code, r.stderr).toBe(5);
+      const doc = JSON.parse(r.stdout) as StatusDoc;
+      expect(doc.consumers.map((c) => c.holds)).toEqual(['unknown', 'unknown']);
+      expect(r.stderr).toContain('marked for deletion');
+    } finally {
+      secret.deletedAt = null;
+    }
+  });
+});
