@@ -138,3 +138,39 @@ describe('fleet audit: DescribeInstances answers without the fields a check rest
     expect(check(doc, 'orphan-instance')).toMatchObject({ pass: 2, fail: 0, unknown: 0 });
   });
 });
+
+describe('fleet audit: nothing found at all', () => {
+  it('is not a clean fleet: every check unknown, exit 5, in every report format', async () => {
+    const h = await startHarness({ tenants: 0 });
+    try {
+      const run = await h.run([
+        'fleet',
+        'audit',
+        '--no-console',
+        '--report-file',
+        `json:${join(h.stateDir, 'audit.json')}`,
+        '--report-file',
+        `junit:${join(h.stateDir, 'audit.xml')}`,
+        '--report-file',
+        `markdown:${join(h.stateDir, 'audit.md')}`,
+      ]);
+      expect(run.code, run.stderr).toBe(5);
+      expect(run.stdout).toMatch(/^INCOMPLETE: 13 checks on 0 tenant\(s\), 0 instance\(s\), 0 org\(s\)/m);
+      expect(run.stdout).toContain(
+        'nothing to audit: the CP lists no org and DescribeInstances found no CP-managed instance in us-east-2',
+      );
+      const doc = json(readFileSync(join(h.stateDir, 'audit.json'), 'utf8'));
+      expect(doc.exitCode).toBe(5);
+      for (const c of doc.checks) expect(c, c.id).toMatchObject({ pass: 0, fail: 0, unknown: 1 });
+      const xml = new XMLParser({ ignoreAttributes: false }).parse(
+        readFileSync(join(h.stateDir, 'audit.xml'), 'utf8'),
+      ) as {
+        testsuites: { '@_tests': string; '@_errors': string };
+      };
+      expect([xml.testsuites['@_tests'], xml.testsuites['@_errors']]).toEqual(['13', '13']);
+      expect(readFileSync(join(h.stateDir, 'audit.md'), 'utf8')).toContain('⚠️ incomplete');
+    } finally {
+      await h.stop();
+    }
+  });
+});

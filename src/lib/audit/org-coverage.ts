@@ -68,3 +68,16 @@ export function judgeUnlistedOrgInstance(
   if (tenant) return pass(`tenant ${tenant.instanceId} is running`);
   return unknown(`${why}: its instance_status is unknown, and no running tenant instance carries its tags`);
 }
+
+/** The subject of the verdicts of an audit that found nothing at all to judge. */
+export const WHOLE_FLEET = '(the whole fleet)';
+
+/**
+ * An audit that found no org and no instance has judged nothing: "0 failed" of nothing is not a
+ * clean fleet (a wrong region, tag filter or CP answers exactly this), so each check is unknown.
+ */
+export function judgeEmptyFleet(region: string): Judgement {
+  return unknown(
+    `nothing to audit: the CP lists no org and DescribeInstances found no CP-managed instance in ${region}; check --env, the region and the fleet's tag filters (molectl config show)`,
+  );
+}
