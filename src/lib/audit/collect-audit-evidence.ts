@@ -2,12 +2,11 @@ import type { InstanceSummary, ManagedInstance, SecurityGroupSummary } from '../
 import type { Context } from '../context.js';
 import type { OrgRow } from '../cp/cp-schemas.js';
 import { CP_SHARED_SECRET_NAME, pinSecret } from '../cp-secret-migration/plan-migration.js';
-import { ExitCode, isMolectlError, NotFoundError } from '../errors.js';
+import { ExitCode, isMolectlError } from '../errors.js';
 import { roleOf, type OrphanReport } from '../fleet/classify-orphans.js';
 import { findOrphans } from '../fleet/find-orphans.js';
-import { OrgDirectory, warnRefusedLimit, warnUnreadableRows, type OrgDirectoryCp } from '../fleet/org-directory.js';
-import type { OrgPage } from '../cp/read-org-answers.js';
-import { describeOrgListGap } from './org-coverage.js';
+import { warnRefusedLimit, warnUnreadableRows } from '../fleet/org-directory.js';
+import { createAuditOrgDoor, readOrgCoverage } from './read-audit-orgs.js';
 import type { Step } from '../output/output.js';
 import { runShellScript, type InstanceScriptResult } from '../ssm/run-shell-script.js';
 import { isAuditPreviewComplete, renderAuditProbeCommands } from './audit-probe.js';
@@ -59,38 +58,8 @@ export async function collectAuditEvidence(ctx: Context, settings: AuditSettings
   const needs = neededSources(settings.checks);
   const inventory = ctx.out.step("reading the CP's orgs and the CP-managed instances");
   const seenInstances = new Map<string, InstanceSummary>();
-  const seenOrgs: OrgRow[] = [];
-  const answers: AuditEvidence['answers'] = new Map();
-  let listedPage: OrgPage | null = null;
-  const confirmedBySlug = new Set<string>();
-  // The one door to the CP's orgs: findOrphans and --orgs use it, so every answer is kept once.
-  const cp: OrgDirectoryCp = {
-    listOrgs: async (options) => {
-      const page = await ctx.cp.listOrgs(options);
-      seenOrgs.push(...page.rows);
-      listedPage = page;
-      return page;
-    },
-    // findOrphans confirms every slug the page lacks on the edge route: the very answer
-    // admin-token-exposed judges, so it is kept rather than asked for again.
-    getOrgInstance: async (slug) => {
-      const answer = await ctx.cp.getOrgInstance(slug);
-      answers.set(slug, { body: answer.instance as unknown });
-      confirmedBySlug.add(slug);
-      return answer;
-    },
-    getOrgAdminToken: async (slug) => {
-      const token = await ctx.cp.getOrgAdminToken(slug);
-      confirmedBySlug.add(slug);
-      return token;
-    },
-    get edgeRouteAnswered() {
-      return ctx.cp.edgeRouteAnswered;
-    },
-    get adminTokenRouteAnswered() {
-      return ctx.cp.adminTokenRouteAnswered;
-    },
-  };
+  const orgDoor = createAuditOrgDoor(ctx.cp);
+  const { cp, answers } = orgDoor;
   // findOrphans is the one reading of both sides: its calls are recorded here and reused, so the
   // audit's orphan verdicts are exactly `fleet orphans`' and no listing is made twice.
   const orphans = await findOrphans({
@@ -109,20 +78,19 @@ export async function collectAuditEvidence(ctx: Context, settings: AuditSettings
     inventory.fail('could not read the fleet');
     throw error;
   });
-  const page = listedPage as OrgPage | null;
-  if (page === null) throw new Error("fleet audit: the CP's org list was not read");
+  const page = orgDoor.page();
   warnRefusedLimit(ctx.out, page);
   warnUnreadableRows(ctx.out, { unreadable: orphans.unreadableRows });
   const region = await ctx.aws.resolvedRegion();
   const inScope = (slug: string | undefined): boolean =>
     settings.orgs === null || (slug !== undefined && settings.orgs.includes(slug));
   const instances = [...seenInstances.values()].filter((i) => inScope(i.tags[keys.orgSlugTagKey]));
-  const orgs = seenOrgs.filter((o) => inScope(o.slug));
+  const orgs = page.rows.filter((o) => inScope(o.slug));
   const coverage = await readOrgCoverage({
     cp,
     page,
     requested: settings.orgs,
-    confirmedBySlug,
+    confirmedBySlug: orgDoor.confirmedBySlug,
     instanceSlugs: new Set(instances.map((i) => i.tags[keys.orgSlugTagKey]).filter((s) => s !== undefined)),
   });
   if (coverage.gap !== null) ctx.out.warn(`${coverage.gap}: orgs beyond what was read are not audited (unknown)`);
@@ -214,48 +182,6 @@ export async function collectAuditEvidence(ctx: Context, settings: AuditSettings
     unlisted: coverage.unlisted,
     orgListGap: coverage.gap,
   };
-}
-
-/**
- * The orgs in scope the CP knows without a readable row on its page (each with why its status is
- * unknown), and, for the whole fleet, why orgs beyond the page may exist unseen. An org named by
- * --orgs that neither the page nor an instance names is asked of the CP by slug before it is
- * called unknown (exit 4): a short page is not the CP's word that it does not exist.
- */
-async function readOrgCoverage(input: {
-  cp: OrgDirectoryCp;
-  page: OrgPage;
-  requested: string[] | null;
-  confirmedBySlug: ReadonlySet<string>;
-  instanceSlugs: ReadonlySet<string>;
-}): Promise<Pick<AuditEvidence, 'unlisted'> & { gap: string | null }> {
-  const { page, requested } = input;
-  const inScope = (slug: string): boolean => requested === null || requested.includes(slug);
-  const listed = new Set(page.rows.map((row) => row.slug));
-  const unreadable = new Set(page.unreadable.map((row) => row.slug).filter((slug) => slug !== null));
-  const unlisted = new Map<string, string>();
-  for (const row of page.unreadable)
-    if (row.slug !== null && !listed.has(row.slug) && inScope(row.slug))
-      unlisted.set(row.slug, `the CP's row for it could not be read (${row.problem})`);
-  const beyond = [...input.confirmedBySlug].filter((slug) => !listed.has(slug) && !unreadable.has(slug));
-  for (const slug of beyond) if (inScope(slug)) unlisted.set(slug, 'the CP confirmed it by slug but did not list it');
-  if (requested === null) return { unlisted, gap: describeOrgListGap(page, beyond) };
-  const directory = OrgDirectory.fromPage(input.cp, page);
-  const missing: string[] = [];
-  for (const slug of requested) {
-    if (listed.has(slug) || unlisted.has(slug) || input.instanceSlugs.has(slug)) continue;
-    const lookup = await directory.lookup(slug);
-    if (lookup.state === 'absent') missing.push(slug);
-    else if (lookup.state === 'unknown') unlisted.set(slug, `whether the CP has it is unknown: ${lookup.reason}`);
-    else unlisted.set(slug, 'the CP confirmed it by slug but did not list it');
-  }
-  if (missing.length > 0) {
-    throw new NotFoundError(
-      `no org and no managed instance for ${missing.join(', ')}`,
-      'run `molectl org list` to see the org slugs, or drop --orgs to audit the whole fleet',
-    );
-  }
-  return { unlisted, gap: null };
 }
 
 async function probeTenants(
