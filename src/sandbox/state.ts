@@ -154,6 +154,7 @@ export const EC2_OMITTABLE_FIELDS = [
   'launchTime',
   'privateIpAddress',
   'imageId',
+  'ipPermissions',
 ] as const;
 export type Ec2OmittableField = (typeof EC2_OMITTABLE_FIELDS)[number];
 
@@ -199,7 +200,8 @@ export interface FaultConfig {
   ignoreEc2Filters?: boolean;
   /**
    * Fields DescribeInstances leaves out of every instance (`groupSet`, `metadataOptions`,
-   * `launchTime`, `privateIpAddress`, `imageId`): an emulator that does not model them. What a
+   * `launchTime`, `privateIpAddress`, `imageId`), and DescribeSecurityGroups out of every group
+   * (`ipPermissions`): an emulator that does not model them. What a
    * check rests on must then be unknown, never judged from the absence.
    */
   ec2OmittedFields?: Ec2OmittableField[];

@@ -124,6 +124,18 @@ describe('fleet audit: DescribeInstances answers without the fields a check rest
     expect(check(json(named.stdout), 'debug-port-open')).toMatchObject({ pass: 2, fail: 2, unknown: 0 });
   });
 
+  it('no ipPermissions in DescribeSecurityGroups: debug-port-open is unknown (exit 5), never "no ingress"', async () => {
+    await h?.stop();
+    h = await startHarness({ tenants: 2, preCutover: 0, faults: 'sg-open=beta:9999,ec2-omit=ipPermissions' });
+    const run = await h.run(['fleet', 'audit', '-o', 'json', '--checks', 'debug-port-open']);
+    expect(run.code, run.stderr).toBe(5);
+    const doc = json(run.stdout);
+    expect(check(doc, 'debug-port-open')).toMatchObject({ pass: 0, fail: 0, unknown: 4 });
+    expect(doc.tenants.find((t) => t.tenant === 'beta')!.findings[0]!.detail).toMatch(
+      /^DescribeSecurityGroups gave no ingress rules \(IpPermissions\) for sg-/,
+    );
+  });
+
   it('no metadataOptions: imds-v1 is unknown (exit 5)', async () => {
     await h?.stop();
     h = await startHarness({

@@ -17,7 +17,7 @@ export interface OpenRule {
 export function findWorldOpenRules(groups: SecurityGroupSummary[], expectedPorts: readonly number[]): OpenRule[] {
   const open: OpenRule[] = [];
   for (const group of groups) {
-    for (const rule of group.ingress) {
+    for (const rule of group.ingress ?? []) {
       if (
         !WORLD.has(rule.source) ||
         rule.protocol === 'icmp' ||
@@ -86,6 +86,9 @@ export function judgeSecurityGroups(input: {
     );
   }
   if (missing.length > 0) return unknown(`DescribeSecurityGroups did not return ${missing.join(', ')}`);
+  const unsaid = groups.filter((g) => g.ingress === null).map((g) => g.groupId);
+  if (unsaid.length > 0)
+    return unknown(`DescribeSecurityGroups gave no ingress rules (IpPermissions) for ${unsaid.join(', ')}`);
   return pass(
     `${input.groupIds.join(', ')}: no ingress from 0.0.0.0/0 or ::/0 beyond ports ${input.expectedPorts.join(', ')}`,
   );

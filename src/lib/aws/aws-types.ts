@@ -41,7 +41,8 @@ export interface IngressRule {
 export interface SecurityGroupSummary {
   groupId: string;
   groupName: string | null;
-  ingress: IngressRule[];
+  /** Null when EC2's answer left the group's rules out (no IpPermissions at all): unknown, not none. */
+  ingress: IngressRule[] | null;
 }
 
 export interface InstanceQuery {
