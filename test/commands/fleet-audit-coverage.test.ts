@@ -82,6 +82,28 @@ describe("fleet audit: the CP's org list is shorter than the fleet", () => {
   });
 });
 
+describe('fleet audit: a listed org whose edge route answers 404 (no routable instance yet)', () => {
+  it('is unknown on admin-token-exposed, said as such, never "not found on the CP"', async () => {
+    const h = await startHarness({ tenants: 2, preCutover: 0, faults: 'flag=instanceRouteRunningOnly' });
+    try {
+      h.sandbox.state.orgs.get('beta')!.instanceStatus = 'provisioning';
+      const run = await h.run(['fleet', 'audit', '-o', 'json', '--checks', 'admin-token-exposed']);
+      expect(run.code, run.stderr).toBe(5);
+      const beta = json(run.stdout).tenants.find((t) => t.tenant === 'beta')!;
+      expect(beta.findings).toEqual([
+        expect.objectContaining({
+          check: 'admin-token-exposed',
+          status: 'unknown',
+          detail:
+            'GET /cp/orgs/beta/instance: the CP lists it (instance_status provisioning), but its edge route answers 404 (no routable instance): there is no public answer to judge',
+        }),
+      ]);
+    } finally {
+      await h.stop();
+    }
+  });
+});
+
 describe('fleet audit: an org row the CP sent unreadable', () => {
   it("still judges that org's edge answer and its tenant, by slug", async () => {
     const h = await startHarness({ tenants: 3, preCutover: 0, faults: 'flag=orgRowBroken:beta' });

@@ -2,7 +2,7 @@ import type { InstanceSummary, ManagedInstance, SecurityGroupSummary } from '../
 import type { Context } from '../context.js';
 import type { OrgRow } from '../cp/cp-schemas.js';
 import { CP_SHARED_SECRET_NAME, pinSecret } from '../cp-secret-migration/plan-migration.js';
-import { ExitCode, isMolectlError } from '../errors.js';
+import { ExitCode, isMolectlError, NotFoundError } from '../errors.js';
 import { roleOf, type OrphanReport } from '../fleet/classify-orphans.js';
 import { findOrphans } from '../fleet/find-orphans.js';
 import { warnRefusedLimit, warnUnreadableRows } from '../fleet/org-directory.js';
@@ -159,7 +159,7 @@ export async function collectAuditEvidence(ctx: Context, settings: AuditSettings
       ? readInstanceAnswers(
           ctx,
           orgSlugs.filter((slug) => !answers.has(slug)),
-          answers,
+          { answers, statusOf: new Map(orgs.map((o) => [o.slug, o.instance_status])) },
           progress,
         )
       : Promise.resolve(),
@@ -230,22 +230,30 @@ async function readConsoles(
   return new Map(reads);
 }
 
+/**
+ * The edge's /instance answer per org. A CP may answer 404 there for an org it lists that has no
+ * routable instance (provisioning, failed): that is said as such, not as "not found on the CP".
+ */
 async function readInstanceAnswers(
   ctx: Context,
   slugs: string[],
-  answers: AuditEvidence['answers'],
+  into: { answers: AuditEvidence['answers']; statusOf: ReadonlyMap<string, string> },
   progress: Progress,
 ): Promise<void> {
   let done = 0;
   progress.set('cp', 0, slugs.length);
   await mapBounded(slugs, CP_CONCURRENCY, async (slug) => {
-    answers.set(
-      slug,
-      await settle(
-        ctx,
-        ctx.cp.getOrgInstance(slug).then((answer) => ({ body: answer.instance as unknown })),
-      ),
+    const status = into.statusOf.get(slug);
+    const read = ctx.cp.getOrgInstance(slug).then(
+      (answer) => ({ body: answer.instance as unknown }),
+      (error: unknown) => {
+        if (!(error instanceof NotFoundError) || status === undefined) throw error;
+        return {
+          unavailable: `the CP lists it (instance_status ${status}), but its edge route answers 404 (no routable instance): there is no public answer to judge`,
+        };
+      },
     );
+    into.answers.set(slug, await settle(ctx, read));
     progress.set('cp', ++done, slugs.length);
   });
 }
