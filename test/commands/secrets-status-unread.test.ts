@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployServicesEnv } from '../../src/sandbox/deploy-services/deploy-services-state.js';
+import { addSimInstance } from '../helpers/add-sim-instance.js';
 import { startSandboxFixture, type SandboxFixture } from '../helpers/sandbox-fixture.js';
 
 // `secrets status` compares what each consumer holds with the secret's versions, by fingerprint.
@@ -60,5 +61,40 @@ describe('secrets status when the secret value cannot be read', () => {
     } finally {
       secret.deletedAt = null;
     }
+  });
+});
+
+describe('secrets status when the tenant plan set a tenant aside', () => {
+  let f: SandboxFixture;
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 2, preCutover: 0 });
+    // A re-provisioned tenant whose old instance still runs: which one is beta's tenant is ambiguous.
+    const { state } = f.sandbox;
+    const beta = state.instances.get(state.orgs.get('beta')!.tenantInstanceId!)!;
+    addSimInstance(state, { tags: beta.tags.map((t) => ({ ...t })) });
+  });
+  afterAll(() => f.stop());
+
+  it('counts it unknown (exit 5) instead of "1/1 tenants on current"', async () => {
+    const r = await f.molectl(['secrets', 'status', 'cp-shared-secret', '-o', 'json'], { env: deployServicesEnv() });
+    expect(r.code, r.stderr).toBe(5);
+    const doc = JSON.parse(r.stdout) as StatusDoc & {
+      consumers: Array<{
+        detail: string;
+        histogram?: Record<string, number>;
+        behind?: Array<{ slug: string; holds: string; reason: string }>;
+      }>;
+    };
+    const tenants = doc.consumers[1]!;
+    expect(tenants.detail).toBe('1/2 tenants on current');
+    expect(tenants.histogram).toMatchObject({ current: 1, unknown: 1 });
+    expect(tenants.behind).toEqual([
+      expect.objectContaining({
+        slug: 'beta',
+        holds: 'unknown',
+        reason: expect.stringMatching(/2 running tenant instances/),
+      }),
+    ]);
+    expect(doc.unknown).toEqual({ consumers: 1, tenants: 1 });
   });
 });

@@ -1,5 +1,6 @@
 import type { Context } from '../context.js';
 import { planMigration } from '../cp-secret-migration/plan-migration.js';
+import { setAsideTenants } from '../tenant-secret-delivery/migration-plan.js';
 import { fingerprintOf } from '../output/fingerprint.js';
 import { createConsumerRequester, giteaBaseUrl, giteaToken, railwayTargetFor } from './consumer-door.js';
 import { listGiteaActionsSecretNames } from './gitea-actions-secrets.js';
@@ -147,7 +148,13 @@ async function readOne(
     histogram[holds] += 1;
     if (holds !== 'current') behind.push({ slug: t.slug, holds, fingerprint: t.fingerprint, reason: t.reason });
   }
-  const total = plan.targets.length;
+  // Tenants the plan set aside (two instances for one org, an org the CP could not confirm) hold
+  // something too: unknown, counted, never left out of "N/N on current".
+  for (const aside of setAsideTenants(plan)) {
+    histogram.unknown += 1;
+    behind.push({ slug: aside.name, holds: 'unknown', fingerprint: null, reason: aside.why });
+  }
+  const total = plan.targets.length + setAsideTenants(plan).length;
   const uniform = (Object.keys(histogram) as HeldVersion[]).find((k) => histogram[k] === total);
   const holds: ConsumerHolds = total === 0 ? 'unknown' : (uniform ?? 'mixed');
   return {
