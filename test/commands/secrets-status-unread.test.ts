@@ -98,3 +98,25 @@ describe('secrets status when the tenant plan set a tenant aside', () => {
     expect(doc.unknown).toEqual({ consumers: 1, tenants: 1 });
   });
 });
+
+describe('secrets list when a secret is scheduled for deletion', () => {
+  it('says so instead of listing its versions as if nothing were wrong', async () => {
+    const f = await startSandboxFixture({ tenants: 1, preCutover: 0 });
+    try {
+      const secret = [...f.sandbox.state.secrets.values()].find(
+        (s) => s.name === 'molecule/cp/provision-shared-secret',
+      )!;
+      secret.deletedAt = new Date('2026-12-01T10:00:00Z');
+      const r = await f.molectl(['secrets', 'list', '-o', 'json']);
+      expect(r.code, r.stderr).toBe(0);
+      const doc = JSON.parse(r.stdout) as { secrets: Array<{ name: string; scheduledForDeletion: string | null }> };
+      expect(doc.secrets.find((s) => s.name === 'cp-shared-secret')).toMatchObject({
+        scheduledForDeletion: '2026-12-01T10:00:00.000Z',
+      });
+      const text = await f.molectl(['secrets', 'list']);
+      expect(text.stdout).toContain('SCHEDULED FOR DELETION (2026-12-01T10:00:00.000Z)');
+    } finally {
+      await f.stop();
+    }
+  });
+});

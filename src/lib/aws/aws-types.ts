@@ -142,6 +142,8 @@ export interface SecretDescription {
   description: string | null;
   lastChangedAt: Date | null;
   versions: SecretVersionInfo[];
+  /** DeletedDate: when a deletion was scheduled (its values can no longer be read); null when none is. */
+  deletedAt?: Date | null;
 }
 
 export interface SecretValue {
