@@ -138,7 +138,10 @@ function listOrgs(state: SandboxState, req: CpRequest): CpResponse {
     if (flags['orgCreatedAtEpoch']) row['created_at'] = Math.floor(org.createdAt.getTime() / 1000);
     // A timestamp column printed as text: UTC, but nothing in it says so.
     if (flags['orgCreatedAtNoZone'])
-      row['created_at'] = org.createdAt.toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
+      row['created_at'] = org.createdAt
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, '');
     if (typeof flags['orgRowExtraBytes'] === 'number') row['settings'] = 'x'.repeat(flags['orgRowExtraBytes']);
     return row;
   });
