@@ -134,12 +134,13 @@ why_no_container() {
 INSPECT=''
 load_container() { { INSPECT=$(docker inspect "$NAME"); } 2>/dev/null || { INSPECT=''; why_no_container "$NAME"; return 1; }; }
 
-load_facts() { # sets C_ID C_RUNNING C_IMAGE C_HAS_SECRET C_FP C_HAS_URL C_URL C_MULTILINE C_CONFLICT from INSPECT
+load_facts() { # sets C_ID C_RUNNING C_IMAGE C_HAS_SECRET C_FP C_HAS_URL C_URL C_MULTILINE C_CONFLICT C_UNCARRIED C_SETTINGS from INSPECT
   # The value reaches python through a pipe and leaves it only as a fingerprint.
   eval "$(printf '%s' "$INSPECT" | python3 -c '
 import hashlib, json, shlex, sys
 c = json.load(sys.stdin)[0]
-cfg = c.get("Config") or {}
+cfg, host = c.get("Config") or {}, c.get("HostConfig") or {}
+nets = (c.get("NetworkSettings") or {}).get("Networks") or {}
 env = dict(item.partition("=")[::2] for item in cfg.get("Env") or [])
 values = {}
 for item in cfg.get("Env") or []:
@@ -158,6 +159,48 @@ facts = {
     # Our keys set twice with different values: which one the platform reads depends on its
     # runtime (Go and C getenv take the first, Python and bash the last), so neither is current.
     "C_CONFLICT": ",".join(k for k in ("MOLECULE_CP_SHARED_SECRET", "MOLECULE_CP_URL") if len(values.get(k, ())) > 1),
+    # Settings prepare_recreate does not carry, by the docker run option that gives them: the
+    # migration refuses such a container rather than recreate it without them.
+    "C_UNCARRIED": ",".join(flag for flag, value in (
+        ("--device", host.get("Devices") or host.get("DeviceRequests")),
+        ("--mount", host.get("Mounts")),
+        ("--link", host.get("Links")),
+        ("--volumes-from", host.get("VolumesFrom")),
+        ("--security-opt", host.get("SecurityOpt")),
+        ("--sysctl", host.get("Sysctls")),
+        ("--group-add", host.get("GroupAdd")),
+        ("--cgroup-parent", host.get("CgroupParent")),
+        ("--pid", host.get("PidMode")),
+        ("--ipc", host.get("IpcMode") not in (None, "", "private", "shareable")),
+        ("--uts", host.get("UTSMode")),
+        ("--userns", host.get("UsernsMode")),
+        ("--runtime", host.get("Runtime") not in (None, "", "runc")),
+        ("--read-only", host.get("ReadonlyRootfs")),
+        ("--init", host.get("Init")),
+        ("--shm-size", host.get("ShmSize") not in (None, 0, 67108864)),
+        ("--pids-limit", (host.get("PidsLimit") or 0) > 0),
+        ("--oom-score-adj", host.get("OomScoreAdj")),
+        ("--memory-reservation", host.get("MemoryReservation")),
+        ("--cpu-shares", host.get("CpuShares")),
+        ("--cpu-quota", host.get("CpuQuota") or host.get("CpuPeriod")),
+        ("--cpuset-cpus", host.get("CpusetCpus") or host.get("CpusetMems")),
+        ("--stop-timeout", cfg.get("StopTimeout") is not None),
+        ("--domainname", cfg.get("Domainname")),
+        ("--tty", cfg.get("Tty")),
+        ("--interactive", cfg.get("OpenStdin")),
+        ("--hostname", cfg.get("Hostname") and host.get("NetworkMode") != "host" and not (c.get("Id") or "").startswith(cfg["Hostname"])),
+        ("a second network", len(nets) > 1),
+        ("--ip", any((n or {}).get("IPAMConfig") for n in nets.values())),
+    ) if value),
+    # What must read the same on the recreated container, per setting: what prepare_recreate
+    # carries, and what it leaves to the image (a healthcheck in exec form, an entrypoint reset).
+    "C_SETTINGS": " ".join("%s=%s" % (k, hashlib.sha256(json.dumps(v, sort_keys=True).encode()).hexdigest()[:8]) for k, v in (
+        ("command", (cfg.get("Entrypoint") or []) + (cfg.get("Cmd") or [])),
+        ("healthcheck", cfg.get("Healthcheck") or None),
+        ("stop-signal", cfg.get("StopSignal") or None),
+        ("network-aliases", sorted(a for net in nets.values() for a in (net or {}).get("Aliases") or [] if not (c.get("Id") or "").startswith(a))),
+    ) + tuple((k, host.get(k) or None) for k in ("CapAdd", "CapDrop", "Dns", "DnsOptions", "DnsSearch", "ExtraHosts",
+        "Privileged", "Memory", "MemorySwap", "NanoCpus", "LogConfig", "Tmpfs", "Ulimits"))),
 }
 print("\n".join("%s=%s" % (k, shlex.quote(v)) for k, v in facts.items()))
 ')"
@@ -234,6 +277,7 @@ prepare_recreate() { # <envfile>: writes INSPECT's env minus our keys to it; pri
 import json, sys
 c = json.load(sys.stdin)[0]
 cfg, host = c.get("Config") or {}, c.get("HostConfig") or {}
+nets = (c.get("NetworkSettings") or {}).get("Networks") or {}
 skip = ("MOLECULE_CP_SHARED_SECRET=", "MOLECULE_CP_URL=")
 with open(sys.argv[1], "w") as f:
     for item in cfg.get("Env") or []:
@@ -260,16 +304,68 @@ if net and net != "default":
     args += ["--network", net]
 for k, v in sorted((cfg.get("Labels") or {}).items()):
     args += ["--label", "%s=%s" % (k, v)]
-for flag, key in (("--user", "User"), ("--workdir", "WorkingDir")):
+for flag, key in (("--user", "User"), ("--workdir", "WorkingDir"), ("--stop-signal", "StopSignal")):
     if cfg.get(key):
         args += [flag, cfg[key]]
+# Each setting as docker inspect shows it, given back exactly (load_facts names those it cannot
+# carry, and compares them all on the new container: C_SETTINGS).
+for flag, key in (("--cap-add", "CapAdd"), ("--cap-drop", "CapDrop"), ("--dns", "Dns"), ("--dns-option", "DnsOptions"),
+                  ("--dns-search", "DnsSearch"), ("--add-host", "ExtraHosts")):
+    for value in host.get(key) or []:
+        args += [flag, value]
+if host.get("Privileged"):
+    args.append("--privileged")
+if host.get("Memory"):
+    args += ["--memory", str(host["Memory"])]
+    if host.get("MemorySwap"):
+        args += ["--memory-swap", str(host["MemorySwap"])]
+if host.get("NanoCpus"):
+    args += ["--cpus", "%d.%09d" % divmod(host["NanoCpus"], 10 ** 9)]
 log = host.get("LogConfig") or {}
-if log.get("Type") and log["Type"] != "json-file":
+if log.get("Type"):
     args += ["--log-driver", log["Type"]]
+for k, v in sorted((log.get("Config") or {}).items()):
+    args += ["--log-opt", "%s=%s" % (k, v)]
+for path, options in sorted((host.get("Tmpfs") or {}).items()):
+    args += ["--tmpfs", path + (":" + options if options else "")]
+for u in host.get("Ulimits") or []:
+    args += ["--ulimit", "%s=%d:%d" % (u["Name"], u["Soft"], u["Hard"])]
+if net and net not in ("default", "bridge", "host", "none") and not net.startswith("container:"):
+    for a in (nets.get(net) or {}).get("Aliases") or []:
+        if not (c.get("Id") or "").startswith(a):
+            args += ["--network-alias", a]
+health = cfg.get("Healthcheck") or {}
+test = health.get("Test") or []
+if test == ["NONE"]:
+    args.append("--no-healthcheck")
+else:
+    # The exec form (["CMD", ...]) has no docker run option: the image gives it back, which
+    # load_facts checks on the new container.
+    if len(test) == 2 and test[0] == "CMD-SHELL":
+        args += ["--health-cmd", test[1]]
+    for flag, key in (("--health-interval", "Interval"), ("--health-timeout", "Timeout"),
+                      ("--health-start-period", "StartPeriod"), ("--health-start-interval", "StartInterval")):
+        if health.get(key):
+            args += [flag, "%dns" % health[key]]
+    if health.get("Retries"):
+        args += ["--health-retries", str(health["Retries"])]
+command = (cfg.get("Entrypoint") or []) + (cfg.get("Cmd") or [])
+if cfg.get("Entrypoint"):
+    # --entrypoint takes one word: the rest of it goes before the command (the same argv runs).
+    args += ["--entrypoint", command.pop(0)]
 args.append(cfg.get("Image") or c.get("Image"))
-args += cfg.get("Cmd") or []
+args += command
 sys.stdout.write("\0".join(args) + "\0")
 ' "$1"
+}
+
+settings_changed() { # <old C_SETTINGS> <new C_SETTINGS>: sets CHANGED to the names of those that differ
+  local old=" $1 " item
+  CHANGED=''
+  for item in $2; do
+    [[ $old == *" $item "* ]] || CHANGED+="${CHANGED:+, }${item%%=*}"
+  done
+  CHANGED="settings (${CHANGED:-some})"
 }
 
 wait_healthy() { # wait for the platform API on the host to answer /health
@@ -400,7 +496,7 @@ probe_main() {
   fi
   result status probed container "@true" running "@$C_RUNNING" image "$C_IMAGE" hasSecret "@$C_HAS_SECRET" \
     fingerprint "$C_FP" hasUrl "@$C_HAS_URL" cpUrl "$C_URL" durableFingerprint "$durable_fp" userDataFingerprint "$ud_fp" multilineEnv "$C_MULTILINE" \
-    conflictingEnv "$C_CONFLICT" \
+    conflictingEnv "$C_CONFLICT" uncarriedConfig "$C_UNCARRIED" \
     updater "$updater" python3 "@$python" awsHost "@$aws_host" awsContainer "@$aws_container"
 }
 
@@ -428,6 +524,9 @@ apply_main() {
   [ "$C_RUNNING" = true ] || fail not-running "container $NAME is not running: a migration would start it; start it first, or leave it out"
   # --env-file is one variable a line: a value with a line break would be cut or lost.
   [ -z "$C_MULTILINE" ] || fail unsupported-env "env of $NAME has value(s) with a line break ($C_MULTILINE) that the recreate cannot carry over; nothing changed"
+  # A recreate without them would run a different container, and /health may still pass.
+  [ -z "$C_UNCARRIED" ] || fail unsupported-config "$NAME was started with settings the recreate cannot carry over ($C_UNCARRIED); nothing changed"
+  local settings=$C_SETTINGS
   write_durable_env || fail failed 'could not write /etc/molecule/tenant.env'
   if ! recreate_with_durable_env "$backup"; then
     fail rolled-back 'recreating the container failed; the previous container is running again' previousFingerprint "$previous"
@@ -440,6 +539,11 @@ apply_main() {
   if [ "$C_FP" != "$MOLECTL_EXPECTED_FP" ] || [ -n "$C_CONFLICT" ]; then
     restore_backup "$backup"
     fail rolled-back "the new container holds ${C_FP:-nothing}, not $MOLECTL_EXPECTED_FP; the previous container is running again" previousFingerprint "$previous"
+  fi
+  if [ "$C_SETTINGS" != "$settings" ]; then
+    settings_changed "$settings" "$C_SETTINGS"
+    restore_backup "$backup"
+    fail rolled-back "the new container's $CHANGED differ from the old one's (the image gave other ones); the previous container is running again" previousFingerprint "$previous"
   fi
   install_updater_wrapper && patched=true
   result status migrated fingerprint "$C_FP" previousFingerprint "$previous" containerId "$C_ID" \

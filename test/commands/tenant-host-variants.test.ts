@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintOf } from '../../src/lib/output/fingerprint.js';
 import { renderTenantCommands } from '../../src/lib/tenant-secret-delivery/tenant-script.js';
 import { parseScriptResult } from '../../src/lib/tenant-secret-delivery/parse-script-result.js';
+import { EXEC_HEALTHCHECK, EXTRA_CONFIG, EXTRA_HOST_CONFIG } from '../../src/sandbox/hosts/initial-container.js';
 import { containersDir, readTenantContainer } from '../../src/sandbox/hosts/tenant-container.js';
 import type { SandboxState, SimInstance } from '../../src/sandbox/state.js';
 import { startSandboxFixture, type SandboxFixture } from '../helpers/sandbox-fixture.js';
@@ -262,5 +263,125 @@ describe('fleet audit on a container with MOLECULE_CP_SHARED_SECRET set twice', 
     expect(finding).toMatchObject({ status: 'fail' });
     expect(finding!.detail).toMatch(/MOLECULE_CP_SHARED_SECRET is set more than once with different values/);
     expect(r.code).not.toBe(0);
+  });
+});
+
+describe('a tenant container with settings of its own (container-config)', { timeout: 180_000 }, () => {
+  let f: SandboxFixture;
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 2, preCutover: 2, faults: 'container-config=acme', recordHostArgv: true });
+  });
+  afterAll(() => f.stop());
+
+  const inspectOf = (slug: string, name = 'molecule-tenant') =>
+    JSON.parse(
+      readFileSync(join(containersDir(tenantOf(f.sandbox.state, slug).hostRoot!), `${name}.json`), 'utf8'),
+    ) as {
+      HostConfig: Record<string, unknown>;
+      Config: Record<string, unknown>;
+      NetworkSettings: { Networks: Record<string, { Aliases?: string[] }> };
+    };
+
+  it('apply recreates it with every one of them: caps, hosts, dns, limits, log options, healthcheck, entrypoint, alias', async () => {
+    const r = await f.molectl(APPLY);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/acme\s+needs-migration\s+migrated/);
+    const run = f.sandbox.hosts
+      .recordedArgv()
+      .map((argv) => argv.join(' '))
+      .find((l) => l.startsWith('docker run ') && l.includes('--cap-add'));
+    expect(run).toBeDefined();
+    for (const option of [
+      '--cap-add NET_ADMIN',
+      '--cap-drop MKNOD',
+      '--dns 10.0.0.2',
+      '--add-host metadata.internal:169.254.169.254',
+      '--memory 1073741824 --memory-swap 1073741824',
+      '--cpus 1.500000000',
+      '--log-driver json-file --log-opt max-file=3 --log-opt max-size=10m',
+      '--tmpfs /run/molecule:rw,size=16m',
+      '--ulimit nofile=65536:65536',
+      '--network molecule_default',
+      '--network-alias platform',
+      '--stop-signal SIGINT',
+      '--health-cmd curl -fsS http://127.0.0.1:8080/health || exit 1 --health-interval 30000000000ns --health-retries 3',
+      '--entrypoint /usr/local/bin/tenant-entrypoint.sh',
+    ])
+      expect(run).toContain(` ${option} `);
+    // What docker inspect shows of the new container is what the old one showed.
+    const now = inspectOf('acme');
+    expect(now.HostConfig).toMatchObject(EXTRA_HOST_CONFIG);
+    expect(now.Config).toMatchObject(EXTRA_CONFIG);
+    expect(now.NetworkSettings.Networks).toEqual({ molecule_default: { Aliases: ['platform'] } });
+    // The kept old container, re-rendered by the shim from its state, reads as it did.
+    const runId = /run (\S+): ledger/.exec(r.stderr)![1]!;
+    const kept = inspectOf('acme', `molecule-tenant-molectl-${runId}`);
+    expect({ ...kept.HostConfig, RestartPolicy: null }).toEqual({ ...now.HostConfig, RestartPolicy: null });
+    expect({ ...kept.Config, Env: null, Hostname: null }).toEqual({ ...now.Config, Env: null, Hostname: null });
+    const acme = readTenantContainer(f.sandbox.state, tenantOf(f.sandbox.state, 'acme'))!;
+    expect(acme.env.MOLECULE_CP_SHARED_SECRET).toBeDefined();
+  });
+});
+
+describe(
+  'a tenant container with a device the recreate does not carry (container-device)',
+  { timeout: 180_000 },
+  () => {
+    let f: SandboxFixture;
+    beforeAll(async () => {
+      f = await startSandboxFixture({ tenants: 2, preCutover: 2, faults: 'container-device=acme' });
+    });
+    afterAll(() => f.stop());
+
+    it('plan leaves it out naming --device; the script refuses it and changes nothing', async () => {
+      const { state } = f.sandbox;
+      const plan = await f.molectl(['migrate', 'cp-secret', 'plan', '-o', 'json']);
+      const doc = JSON.parse(plan.stdout) as { targets: Array<{ slug: string; class: string; reason: string }> };
+      expect(doc.targets.find((t) => t.slug === 'acme')).toMatchObject({
+        class: 'not-deliverable',
+        reason: 'started with settings the recreate cannot carry over (--device)',
+      });
+      expect(doc.targets.find((t) => t.slug === 'beta')).toMatchObject({ class: 'needs-migration' });
+
+      const before = readTenantContainer(state, tenantOf(state, 'acme'))!;
+      const r = await runApplyScript(f, 'acme', 'device');
+      expect(r.exitCode).toBe(1);
+      expect(parseScriptResult(r.stdout)).toMatchObject({
+        status: 'unsupported-config',
+        reason: 'molecule-tenant was started with settings the recreate cannot carry over (--device); nothing changed',
+      });
+      const acme = readTenantContainer(state, tenantOf(state, 'acme'))!;
+      expect(acme.id).toBe(before.id);
+      expect(acme.running).toBe(true);
+      expect(acme.env.MOLECULE_CP_SHARED_SECRET).toBeUndefined();
+    });
+  },
+);
+
+describe('a tenant container whose healthcheck is in exec form (healthcheck-exec)', { timeout: 180_000 }, () => {
+  let f: SandboxFixture;
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 2, preCutover: 2, faults: 'healthcheck-exec=acme' });
+  });
+  afterAll(() => f.stop());
+
+  it('apply sees that the image did not give it back to the new container and puts the old one back', async () => {
+    const { state } = f.sandbox;
+    const before = readTenantContainer(state, tenantOf(state, 'acme'))!;
+    const r = await f.molectl([...APPLY, '-o', 'json']);
+    expect(r.code).not.toBe(0);
+    const doc = JSON.parse(r.stdout) as { targets: Array<{ slug: string; action: string; error: string | null }> };
+    // acme is the canary: the rest waits for it.
+    expect(doc.targets.find((t) => t.slug === 'beta')).toMatchObject({ action: 'untouched' });
+    expect(doc.targets.find((t) => t.slug === 'acme')).toMatchObject({
+      action: 'rolled-back',
+      error:
+        "the new container's settings (healthcheck) differ from the old one's (the image gave other ones); the previous container is running again",
+    });
+    const acme = readTenantContainer(state, tenantOf(state, 'acme'))!;
+    expect(acme.id).toBe(before.id);
+    expect(acme.running).toBe(true);
+    expect(acme.inspect.Config['Healthcheck']).toEqual(EXEC_HEALTHCHECK);
+    expect(acme.env.MOLECULE_CP_SHARED_SECRET).toBeUndefined();
   });
 });
