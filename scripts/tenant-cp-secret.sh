@@ -18,6 +18,8 @@
 #   MOLECTL_AWS_REGION      region of the secret / parameter (aws CLI v1 does not read it from
 #                           instance metadata, and the host's profile may name another)
 #   MOLECTL_HEALTH_TIMEOUT  seconds to wait for the new container's /health (default 90)
+#   MOLECTL_LOCK_WAIT       seconds to wait for another run that is changing the container on this
+#                           host (default 30; the updater's helper waits 300)
 #   MOLECTL_WORKSPACE_ID, MOLECTL_WORKSPACE_INSTANCE
 #                           cp-auth-check: a workspace of the org and its instance id, whose status
 #                           the container reads with its own credentials (absent: differential proof)
@@ -368,6 +370,18 @@ settings_changed() { # <old C_SETTINGS> <new C_SETTINGS>: sets CHANGED to the na
   CHANGED="settings (${CHANGED:-some})"
 }
 
+# One run at a time changes the container on a host: an apply, a rollback, or the updater's
+# helper (a second send, the cron auto-updater during an apply) would otherwise interleave their
+# stop/rename/run and share .molectl-run.env. flock (util-linux: Amazon Linux 2 and 2023, Ubuntu)
+# holds the lock until this process ends, however it ends; one process, only in the modes that
+# change the container.
+lock_host() { # <seconds>: hold the host lock for the rest of this process, or fail host-busy
+  if ! command -v flock >/dev/null 2>&1; then log "flock is not installed: running without the host lock"; return 0; fi
+  [ -d "$ENV_DIR" ] || mkdir -p "$ENV_DIR"
+  { exec 9>>"$ENV_DIR/.molectl.lock"; } 2>/dev/null || fail failed "could not open $ENV_DIR/.molectl.lock"
+  flock -w "$1" 9 || fail host-busy "another molectl run or the auto-updater's helper is changing $NAME on this host (waited ${1}s); nothing changed: run it again"
+}
+
 wait_healthy() { # wait for the platform API on the host to answer /health
   local deadline=$((SECONDS + ${MOLECTL_HEALTH_TIMEOUT:-90}))
   while [ "$SECONDS" -lt "$deadline" ]; do
@@ -440,7 +454,7 @@ install_updater_wrapper() { # make the auto-updater re-apply the durable env aft
     printf 'ENV_DIR="$R/etc/molecule"\nDURABLE_ENV="$ENV_DIR/tenant.env"\n'
     printf 'SECRET_KEY=%s\nURL_KEY=%s\n' "$SECRET_KEY" "$URL_KEY"
     printf "INSPECT='' DOCKER_ERROR='' FP='' KEPT_POLICY=''\n"
-    declare -f log json_str result fail fingerprint container_exists why_no_container load_container load_facts durable_env_value \
+    declare -f log json_str result fail lock_host fingerprint container_exists why_no_container load_container load_facts durable_env_value \
       prepare_recreate wait_healthy recreate_with_durable_env keep_stopped restore_backup ensure_main
     printf 'ensure_main "$@"\n'
   } > "$ENSURE_BIN.tmp" && chmod 700 "$ENSURE_BIN.tmp" && mv -f "$ENSURE_BIN.tmp" "$ENSURE_BIN" || return 1
@@ -457,6 +471,7 @@ install_updater_wrapper() { # make the auto-updater re-apply the durable env aft
 
 ensure_main() { # after an image update: recreate the container if it lost the durable values
   [ -f "$DURABLE_ENV" ] || exit 0
+  lock_host "${MOLECTL_LOCK_WAIT:-300}"
   load_container || { log "no container $NAME${DOCKER_ERROR:+ (docker: $DOCKER_ERROR)}"; exit 1; }
   load_facts
   durable_env_value "$SECRET_KEY" | fingerprint
@@ -503,6 +518,7 @@ probe_main() {
 apply_main() {
   command -v python3 >/dev/null 2>&1 || fail not-deliverable 'python3 is not installed on the host'
   command -v aws >/dev/null 2>&1 || fail not-deliverable 'the aws CLI is not installed on the host'
+  lock_host "${MOLECTL_LOCK_WAIT:-30}"
   load_container || container_missing no-container "no container named $NAME"
   load_facts
   local previous=$C_FP backup="$NAME-molectl-${MOLECTL_RUN_ID:-manual}" got patched=false durable=false
@@ -552,6 +568,7 @@ apply_main() {
 
 rollback_main() {
   local backup="$NAME-molectl-${MOLECTL_RUN_ID:-manual}"
+  lock_host "${MOLECTL_LOCK_WAIT:-30}"
   container_exists "$backup" || container_missing no-backup "no kept container $backup to roll back to"
   # The current container was run with the kept one's restart policy, which keep_stopped set to
   # `no` on the kept one if it was `always`.

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintOf } from '../../src/lib/output/fingerprint.js';
@@ -19,7 +20,7 @@ const APPLY = ['--env', 'sandbox', 'migrate', 'cp-secret', 'apply', '--yes', '--
  * The apply script for the secret's AWSCURRENT run on one host directly, as a plan made before
  * the host changed would send it: what the script itself does, without molectl's plan in front.
  */
-async function runApplyScript(f: SandboxFixture, slug: string, runId: string) {
+async function runApplyScript(f: SandboxFixture, slug: string, runId: string, before = '') {
   const { state } = f.sandbox;
   const secret = state.secrets.get(state.cpSharedSecretId)!;
   const version = secret.versions.find((v) => v.stages.includes('AWSCURRENT'))!;
@@ -34,7 +35,7 @@ async function runApplyScript(f: SandboxFixture, slug: string, runId: string) {
     runId,
     healthTimeoutSeconds: 5,
   });
-  return f.sandbox.hosts.runScript(tenantOf(state, slug), commands.join('\n'), {
+  return f.sandbox.hosts.runScript(tenantOf(state, slug), before + commands.join('\n'), {
     timeoutSeconds: 60,
     commandId: `apply-${runId}`,
   });
@@ -383,5 +384,59 @@ describe('a tenant container whose healthcheck is in exec form (healthcheck-exec
     expect(acme.running).toBe(true);
     expect(acme.inspect.Config['Healthcheck']).toEqual(EXEC_HEALTHCHECK);
     expect(acme.env.MOLECULE_CP_SHARED_SECRET).toBeUndefined();
+  });
+});
+
+describe('two runs changing one host at once', { timeout: 180_000 }, () => {
+  let f: SandboxFixture;
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 2, preCutover: 2 });
+  });
+  afterAll(() => f.stop());
+
+  const keptContainers = (slug: string): string[] =>
+    readdirSync(containersDir(tenantOf(f.sandbox.state, slug).hostRoot!))
+      .filter((n) => n.startsWith('molecule-tenant-molectl-') && n.endsWith('.json'))
+      .sort();
+
+  it('a run that finds the host lock held past its wait fails host-busy and changes nothing', async () => {
+    const { state } = f.sandbox;
+    const host = tenantOf(state, 'acme');
+    const before = readTenantContainer(state, host)!;
+    // Another run holding the lock (as an apply does for its whole recreate).
+    const holder = f.sandbox.hosts.runScript(
+      host,
+      [
+        'mkdir -p "$MOLECTL_HOST_ROOT/etc/molecule"',
+        'exec 9>>"$MOLECTL_HOST_ROOT/etc/molecule/.molectl.lock"',
+        'flock 9',
+        ': > "$MOLECTL_HOST_ROOT/holding"',
+        'sleep 4',
+      ].join('\n'),
+      { timeoutSeconds: 30, commandId: 'lock-holder' },
+    );
+    for (let i = 0; i < 100 && !existsSync(join(host.hostRoot!, 'holding')); i++) await sleep(50);
+    const r = await runApplyScript(f, 'acme', 'busy', 'export MOLECTL_LOCK_WAIT=1\n');
+    expect(r.exitCode).toBe(1);
+    expect(parseScriptResult(r.stdout)).toMatchObject({
+      status: 'host-busy',
+      reason:
+        "another molectl run or the auto-updater's helper is changing molecule-tenant on this host (waited 1s); nothing changed: run it again",
+    });
+    const acme = readTenantContainer(state, host)!;
+    expect(acme.id).toBe(before.id);
+    expect(acme.env.MOLECULE_CP_SHARED_SECRET).toBeUndefined();
+    expect(keptContainers('acme')).toEqual([]);
+    expect((await holder).exitCode).toBe(0);
+  });
+
+  it('two applies sent at once: one recreates the container, the other waits and finds it current', async () => {
+    const [a, b] = await Promise.all([runApplyScript(f, 'beta', 'first'), runApplyScript(f, 'beta', 'second')]);
+    const statuses = [parseScriptResult(a.stdout)?.status, parseScriptResult(b.stdout)?.status].sort();
+    expect(statuses, a.stderr + b.stderr).toEqual(['current', 'migrated']);
+    expect(keptContainers('beta')).toHaveLength(1);
+    const beta = readTenantContainer(f.sandbox.state, tenantOf(f.sandbox.state, 'beta'))!;
+    expect(beta.running).toBe(true);
+    expect(beta.env.MOLECULE_CP_SHARED_SECRET).toBeDefined();
   });
 });
