@@ -115,14 +115,17 @@ fingerprint() { # sets FP to the fingerprint of the value given on stdin: sha256
   FP="sha256:${digest:0:12}"
 }
 
-container_exists() { docker inspect --format '{{.Id}}' "$1" >/dev/null 2>&1 && return 0; why_no_container "$1"; return 1; }
+# Every inspect says --type container: without it, docker reads a name that is no container as an
+# image, a network or a volume of that name (an image built by hand as `molecule-tenant`), and
+# the script would take that for a stopped container.
+container_exists() { docker inspect --type container --format '{{.Id}}' "$1" >/dev/null 2>&1 && return 0; why_no_container "$1"; return 1; }
 
 # A failed inspect is not proof of absence: a daemon that is down or a socket this user may not
 # open fails it too. Only then (never on the probe's usual path) is docker asked again for its
 # message: DOCKER_ERROR is empty when the container does not exist, else docker's first line.
 DOCKER_ERROR=''
 why_no_container() {
-  DOCKER_ERROR=$(docker inspect "$1" 2>&1 >/dev/null)
+  DOCKER_ERROR=$(docker inspect --type container "$1" 2>&1 >/dev/null)
   case "$DOCKER_ERROR" in
     *'No such '*) DOCKER_ERROR='' ;;
     '') DOCKER_ERROR='docker inspect failed without a message' ;;
@@ -134,7 +137,7 @@ why_no_container() {
 # The 2>/dev/null is on a group around the assignment, not inside $(...): a redirection inside
 # makes bash fork twice (a subshell, then docker) where one process is enough.
 INSPECT=''
-load_container() { { INSPECT=$(docker inspect "$NAME"); } 2>/dev/null || { INSPECT=''; why_no_container "$NAME"; return 1; }; }
+load_container() { { INSPECT=$(docker inspect --type container "$NAME"); } 2>/dev/null || { INSPECT=''; why_no_container "$NAME"; return 1; }; }
 
 load_facts() { # sets C_ID C_RUNNING C_IMAGE C_HAS_SECRET C_FP C_HAS_URL C_URL C_MULTILINE C_CONFLICT C_UNCARRIED C_SETTINGS from INSPECT
   # The value reaches python through a pipe and leaves it only as a fingerprint.
@@ -573,7 +576,7 @@ rollback_main() {
   # The current container was run with the kept one's restart policy, which keep_stopped set to
   # `no` on the kept one if it was `always`.
   local policy
-  { policy=$(docker inspect --format '{{.HostConfig.RestartPolicy.Name}}' "$NAME"); } 2>/dev/null
+  { policy=$(docker inspect --type container --format '{{.HostConfig.RestartPolicy.Name}}' "$NAME"); } 2>/dev/null
   [ "$policy" = always ] && KEPT_POLICY=always
   restore_backup "$backup" || fail failed 'could not restore the previous container'
   if [ -f "$UPDATER_ORIG" ]; then mv -f "$UPDATER_ORIG" "$UPDATER"; fi

@@ -46,6 +46,7 @@ export const FAULT_SPEC_FORMS = [
   'container-config=<slug|instance-id>[|...]',
   'container-device=<slug|instance-id>[|...]',
   'healthcheck-exec=<slug|instance-id>[|...]',
+  'same-name-image=<slug|instance-id>[|...]',
   'slow=<slug|instance-id>:<duration>[|...]',
   'host-work=<duration>',
   'api-rate=<AwsAction>:<n>/s[:<burst>][|...] or api-rate=off',
@@ -200,6 +201,9 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
       return;
     case 'healthcheck-exec':
       faults.healthcheckExecHosts.push(...parseNames(value, item));
+      return;
+    case 'same-name-image':
+      faults.sameNameImageHosts.push(...parseNames(value, item));
       return;
     case 'provision-fail':
       faults.provisionFail.push(...parseNames(value, item));

@@ -219,6 +219,8 @@ export interface FaultConfig {
   containerDeviceHosts: string[];
   /** Instance ids or org slugs whose tenant container has a healthcheck in exec form (compose's `test: [CMD, ...]`). */
   healthcheckExecHosts: string[];
+  /** Instance ids or org slugs with a local image named like the tenant container (`molecule-tenant:latest`). */
+  sameNameImageHosts: string[];
   /** Instance ids or org slugs whose scripts take this much longer, milliseconds. */
   slowHosts: Record<string, number>;
   /** Simulated per-host work added to every script, milliseconds. */
@@ -296,6 +298,7 @@ export function defaultFaults(): FaultConfig {
     containerConfigHosts: [],
     containerDeviceHosts: [],
     healthcheckExecHosts: [],
+    sameNameImageHosts: [],
     slowHosts: {},
     hostWorkMs: 0,
     // SSM Run Command's rates are not published; these are the sandbox's assumption (docs/sandbox.md).

@@ -440,3 +440,32 @@ describe('two runs changing one host at once', { timeout: 180_000 }, () => {
     expect(beta.env.MOLECULE_CP_SHARED_SECRET).toBeDefined();
   });
 });
+
+describe('a host with an image named like the container (same-name-image)', { timeout: 180_000 }, () => {
+  let f: SandboxFixture;
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 2, preCutover: 2, faults: 'same-name-image=acme' });
+    const removed = await f.sandbox.hosts.runScript(tenantOf(f.sandbox.state, 'acme'), 'docker rm -f molecule-tenant', {
+      timeoutSeconds: 30,
+      commandId: 'setup-rm',
+    });
+    expect(removed.exitCode).toBe(0);
+  });
+  afterAll(() => f.stop());
+
+  it('without its container, plan says no platform container, not the image read as a stopped one', async () => {
+    const image = await f.sandbox.hosts.runScript(tenantOf(f.sandbox.state, 'acme'), 'docker inspect molecule-tenant', {
+      timeoutSeconds: 30,
+      commandId: 'inspect-image',
+    });
+    expect(image.stdout).toContain('"RepoTags":["molecule-tenant:latest"]');
+    const plan = await f.molectl(['migrate', 'cp-secret', 'plan', '-o', 'json']);
+    const doc = JSON.parse(plan.stdout) as { targets: Array<{ slug: string; class: string; reason: string }> };
+    expect(doc.targets.find((t) => t.slug === 'acme')).toMatchObject({
+      class: 'no-container',
+      reason: 'no platform container',
+    });
+    const r = await runApplyScript(f, 'acme', 'image');
+    expect(parseScriptResult(r.stdout)).toMatchObject({ status: 'no-container' });
+  });
+});

@@ -370,6 +370,31 @@ _dk_cmd_update() {
   return $rc
 }
 
+# _dk_inspect_images FORMAT NAME...: `docker inspect --type image` (or a name that is no
+# container): the image's JSON, or with a format only its Id (`<no value>` for any other field).
+_dk_inspect_images() {
+  local format="$1" name ref out='' sep='' missing=0
+  shift
+  for name in "$@"; do
+    ref="$name"
+    _dk_image_present "$ref" || { ref="$name:latest"; _dk_image_present "$ref"; } || { missing=1; continue; }
+    _dk_image_digest "$ref"
+    if [ -n "$format" ]; then
+      case "$format" in '{{.Id}}' | '{{.ID}}') printf 'sha256:%s\n' "$REPLY" ;; *) echo '<no value>' ;; esac
+      continue
+    fi
+    out+="$sep{\"Id\":\"sha256:$REPLY\",\"RepoTags\":[\"$ref\"],\"RepoDigests\":[],\"Created\":\"2026-01-01T00:00:00Z\",\"Config\":{\"Env\":[\"$DEFAULT_PATH_ENV\"],\"Cmd\":[\"serve\"],\"Labels\":null},\"Architecture\":\"amd64\",\"Os\":\"linux\"}"
+    sep=','
+  done
+  [ -n "$format" ] || printf '[%s]\n' "$out"
+  if [ "$missing" = 1 ]; then
+    for name in "$@"; do
+      _dk_image_present "$name" || _dk_image_present "$name:latest" || echo "Error: No such image: $name" >&2
+    done
+    return 1
+  fi
+}
+
 _dk_cmd_pull() {
   local image="" a
   for a in "$@"; do case "$a" in -q | --quiet | -a | --all-tags) ;; *) image="$a" ;; esac; done
