@@ -380,6 +380,8 @@ settings_changed() { # <old C_SETTINGS> <new C_SETTINGS>: sets CHANGED to the na
 # change the container.
 lock_host() { # <seconds>: hold the host lock for the rest of this process, or fail host-busy
   if ! command -v flock >/dev/null 2>&1; then log "flock is not installed: running without the host lock"; return 0; fi
+  # The helper under the updater's wrapper, which holds the lock on the fd 9 it inherited.
+  if [ "${MOLECTL_LOCK_HELD:-}" = 1 ] && flock -n 9 2>/dev/null; then return 0; fi
   [ -d "$ENV_DIR" ] || mkdir -p "$ENV_DIR"
   { exec 9>>"$ENV_DIR/.molectl.lock"; } 2>/dev/null || fail failed "could not open $ENV_DIR/.molectl.lock"
   flock -w "$1" 9 || fail host-busy "another molectl run or the auto-updater's helper is changing $NAME on this host (waited ${1}s); nothing changed: run it again"
@@ -467,6 +469,13 @@ install_updater_wrapper() { # make the auto-updater re-apply the durable env aft
   {
     printf '#!/usr/bin/env bash\n%s (original kept as %s)\n' "$WRAPPER_MARK" "${UPDATER_ORIG##*/}"
     printf 'R="${MOLECTL_HOST_ROOT:-}"\nORIG="$R/usr/local/bin/%s"\n' "${UPDATER_ORIG##*/}"
+    # The updater recreates the container too: it waits for a molectl run in progress (the host
+    # lock, lock_host), and holds the lock for itself and the helper, which is told so.
+    printf '%s\n' 'L="$R/etc/molecule/.molectl.lock"' \
+      'if command -v flock >/dev/null 2>&1 && [ -d "$R/etc/molecule" ]; then' \
+      '  if ! { exec 9>>"$L"; } 2>/dev/null || ! flock -w "${MOLECTL_LOCK_WAIT:-300}" 9; then' \
+      '    echo "molecule-auto-update: a molectl run is changing the container; not updating now" >&2; exit 1' \
+      '  fi' '  export MOLECTL_LOCK_HELD=1' 'fi'
     printf 'if [ -x "$ORIG" ]; then "$ORIG" "$@"; else bash "$ORIG" "$@"; fi\nrc=$?\n'
     printf '"$R/usr/local/sbin/molectl-tenant-env" || rc=$?\nexit $rc\n'
   } > "$UPDATER.tmp" && chmod 755 "$UPDATER.tmp" && mv -f "$UPDATER.tmp" "$UPDATER"

@@ -469,3 +469,44 @@ describe('a host with an image named like the container (same-name-image)', { ti
     expect(parseScriptResult(r.stdout)).toMatchObject({ status: 'no-container' });
   });
 });
+
+describe('the auto-updater while a molectl run holds the host', { timeout: 180_000 }, () => {
+  let f: SandboxFixture;
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 1, preCutover: 1 });
+  });
+  afterAll(() => f.stop());
+
+  const runUpdater = (wait: number) =>
+    f.sandbox.hosts.runScript(
+      tenantOf(f.sandbox.state, 'acme'),
+      `export MOLECTL_LOCK_WAIT=${wait}\nexec bash "$MOLECTL_HOST_ROOT/usr/local/bin/molecule-auto-update.sh" 2026.12.01-abc1234\n`,
+      { timeoutSeconds: 60, commandId: `updater-${wait}` },
+    );
+
+  it('waits for it and does not recreate the container under it; alone, it updates and keeps the value', async () => {
+    const { state } = f.sandbox;
+    const host = tenantOf(state, 'acme');
+    const r = await f.molectl(APPLY);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const migrated = readTenantContainer(state, host)!;
+    const holder = f.sandbox.hosts.runScript(
+      host,
+      'exec 9>>"$MOLECTL_HOST_ROOT/etc/molecule/.molectl.lock"\nflock 9\n: > "$MOLECTL_HOST_ROOT/holding"\nsleep 4\n',
+      { timeoutSeconds: 30, commandId: 'lock-holder' },
+    );
+    for (let i = 0; i < 100 && !existsSync(join(host.hostRoot!, 'holding')); i++) await sleep(50);
+    const busy = await runUpdater(1);
+    expect(busy.exitCode).toBe(1);
+    expect(busy.stderr).toContain('a molectl run is changing the container; not updating now');
+    expect(readTenantContainer(state, host)!.id).toBe(migrated.id);
+    expect((await holder).exitCode).toBe(0);
+
+    // Alone: the updater recreates the container and its helper (under the same lock) puts the value back.
+    const update = await runUpdater(5);
+    expect(update.exitCode, update.stderr).toBe(0);
+    const updated = readTenantContainer(state, host)!;
+    expect(updated.image).toBe('ghcr.io/molecule-ai/platform-tenant:2026.12.01-abc1234');
+    expect(updated.env.MOLECULE_CP_SHARED_SECRET).toBe(migrated.env.MOLECULE_CP_SHARED_SECRET);
+  });
+});
