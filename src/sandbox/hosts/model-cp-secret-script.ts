@@ -448,7 +448,7 @@ function withRestartPolicy(c: DockerInspect, name: string): DockerInspect {
   return { ...c, HostConfig: { ...host, RestartPolicy: { Name: name, MaximumRetryCount: 0 } } };
 }
 
-/** load_facts' C_MULTILINE: names of env values with a line break, comma-joined. */
+/** read_container's C_MULTILINE: names of env values with a line break, comma-joined. */
 function multilineNames(env: Map<string, string>): string {
   return [...env]
     .filter(([, v]) => v.includes('\n') || v.includes('\r'))
@@ -457,7 +457,7 @@ function multilineNames(env: Map<string, string>): string {
 }
 
 /**
- * load_facts' C_UNCARRIED: the `docker run` options of settings prepare_recreate does not carry,
+ * read_container's C_UNCARRIED: the `docker run` options of settings prepare_recreate does not carry,
  * comma-joined (the same list, in the same order).
  */
 function uncarriedOptions(c: DockerInspect): string {
@@ -507,7 +507,7 @@ function uncarriedOptions(c: DockerInspect): string {
     .join(',');
 }
 
-/** load_facts' C_CONFLICT: our keys set more than once with different values, comma-joined. */
+/** read_container's C_CONFLICT: our keys set more than once with different values, comma-joined. */
 function conflictingNames(c: DockerInspect): string {
   return [SECRET_KEY, URL_KEY]
     .filter((key) => new Set(c.Config.Env.filter((kv) => kv.startsWith(`${key}=`))).size > 1)
