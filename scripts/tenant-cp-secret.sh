@@ -212,14 +212,13 @@ facts = {
         ("--ip", any((n or {}).get("IPAMConfig") for n in nets.values())),
     ) if value),
     # What must read the same on the recreated container, per setting: what prepare_recreate
-    # carries, and what it leaves to the image (a healthcheck in exec form, an entrypoint reset).
+    # leaves to the image where docker run has no option for it (a healthcheck in exec form, an
+    # entrypoint reset to none). The settings it passes are not compared: the daemon may add its
+    # own defaults to them (daemon.json log-opts, default-ulimits), which is no loss.
     "C_SETTINGS": " ".join("%s=%s" % (k, hashlib.sha256(json.dumps(v, sort_keys=True).encode()).hexdigest()[:8]) for k, v in (
         ("command", (cfg.get("Entrypoint") or []) + (cfg.get("Cmd") or [])),
         ("healthcheck", cfg.get("Healthcheck") or None),
-        ("stop-signal", cfg.get("StopSignal") or None),
-        ("network-aliases", sorted(a for net in nets.values() for a in (net or {}).get("Aliases") or [] if not (c.get("Id") or "").startswith(a))),
-    ) + tuple((k, host.get(k) or None) for k in ("CapAdd", "CapDrop", "Dns", "DnsOptions", "DnsSearch", "ExtraHosts",
-        "Privileged", "Memory", "MemorySwap", "NanoCpus", "LogConfig", "Tmpfs", "Ulimits"))),
+    )),
 }
 print("\n".join("%s=%s" % (k, shlex.quote(v)) for k, v in facts.items()))
 ')
@@ -333,7 +332,7 @@ for flag, key in (("--user", "User"), ("--workdir", "WorkingDir"), ("--stop-sign
     if cfg.get(key):
         args += [flag, cfg[key]]
 # Each setting as docker inspect shows it, given back exactly (read_container names those it cannot
-# carry, and compares them all on the new container: C_SETTINGS).
+# carry, and checks on the new container what it leaves to the image: C_SETTINGS).
 for flag, key in (("--cap-add", "CapAdd"), ("--cap-drop", "CapDrop"), ("--dns", "Dns"), ("--dns-option", "DnsOptions"),
                   ("--dns-search", "DnsSearch"), ("--add-host", "ExtraHosts")):
     for value in host.get(key) or []:
