@@ -207,7 +207,6 @@ facts = {
         ("--domainname", cfg.get("Domainname")),
         ("--tty", cfg.get("Tty")),
         ("--interactive", cfg.get("OpenStdin")),
-        ("--hostname", cfg.get("Hostname") and host.get("NetworkMode") != "host" and not (c.get("Id") or "").startswith(cfg["Hostname"])),
         ("a second network", len(nets) > 1),
         ("--ip", any((n or {}).get("IPAMConfig") for n in nets.values())),
     ) if value),
@@ -331,6 +330,10 @@ for k, v in sorted((cfg.get("Labels") or {}).items()):
 for flag, key in (("--user", "User"), ("--workdir", "WorkingDir"), ("--stop-signal", "StopSignal")):
     if cfg.get(key):
         args += [flag, cfg[key]]
+# docker names the host of a container after its id, unless told otherwise (or on the network of the host).
+hostname = cfg.get("Hostname") or ""
+if hostname and net not in ("host",) and not (net or "").startswith("container:") and not (c.get("Id") or "").startswith(hostname):
+    args += ["--hostname", hostname]
 # Each setting as docker inspect shows it, given back exactly (read_container names those it cannot
 # carry, and checks on the new container what it leaves to the image: C_SETTINGS).
 for flag, key in (("--cap-add", "CapAdd"), ("--cap-drop", "CapDrop"), ("--dns", "Dns"), ("--dns-option", "DnsOptions"),

@@ -5,7 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintOf } from '../../src/lib/output/fingerprint.js';
 import { renderTenantCommands } from '../../src/lib/tenant-secret-delivery/tenant-script.js';
 import { parseScriptResult } from '../../src/lib/tenant-secret-delivery/parse-script-result.js';
-import { EXEC_HEALTHCHECK, EXTRA_CONFIG, EXTRA_HOST_CONFIG } from '../../src/sandbox/hosts/initial-container.js';
+import {
+  CONFIGURED_HOSTNAME,
+  EXEC_HEALTHCHECK,
+  EXTRA_CONFIG,
+  EXTRA_HOST_CONFIG,
+} from '../../src/sandbox/hosts/initial-container.js';
 import { containersDir, readTenantContainer } from '../../src/sandbox/hosts/tenant-container.js';
 import type { SandboxState, SimInstance } from '../../src/sandbox/state.js';
 import { startSandboxFixture, type SandboxFixture } from '../helpers/sandbox-fixture.js';
@@ -307,18 +312,19 @@ describe('a tenant container with settings of its own (container-config)', { tim
       '--stop-signal SIGINT',
       '--health-cmd curl -fsS http://127.0.0.1:8080/health || exit 1 --health-interval 30000000000ns --health-retries 3',
       '--entrypoint /usr/local/bin/tenant-entrypoint.sh',
+      '--hostname tenant-platform',
     ])
       expect(run).toContain(` ${option} `);
     // What docker inspect shows of the new container is what the old one showed.
     const now = inspectOf('acme');
     expect(now.HostConfig).toMatchObject(EXTRA_HOST_CONFIG);
-    expect(now.Config).toMatchObject(EXTRA_CONFIG);
+    expect(now.Config).toMatchObject({ ...EXTRA_CONFIG, Hostname: CONFIGURED_HOSTNAME });
     expect(now.NetworkSettings.Networks).toEqual({ molecule_default: { Aliases: ['platform'] } });
     // The kept old container, re-rendered by the shim from its state, reads as it did.
     const runId = /run (\S+): ledger/.exec(r.stderr)![1]!;
     const kept = inspectOf('acme', `molecule-tenant-molectl-${runId}`);
     expect({ ...kept.HostConfig, RestartPolicy: null }).toEqual({ ...now.HostConfig, RestartPolicy: null });
-    expect({ ...kept.Config, Env: null, Hostname: null }).toEqual({ ...now.Config, Env: null, Hostname: null });
+    expect({ ...kept.Config, Env: null }).toEqual({ ...now.Config, Env: null });
     const acme = readTenantContainer(f.sandbox.state, tenantOf(f.sandbox.state, 'acme'))!;
     expect(acme.env.MOLECULE_CP_SHARED_SECRET).toBeDefined();
   });

@@ -47,6 +47,8 @@ export const EXTRA_CONFIG = {
  * it. `docker run` has no option for it: a recreate leaves it to the image, which has none here.
  */
 export const EXEC_HEALTHCHECK = { Test: ['CMD', '/usr/local/bin/healthcheck', '--quiet'], Interval: 10000000000 };
+/** The container-config fault's `--hostname` (docker's own is the id's first 12 digits). */
+export const CONFIGURED_HOSTNAME = 'tenant-platform';
 const COMPOSE_NETWORK = 'molecule_default';
 /** The container-device fault: a device the recreate does not carry (the probe must name it). */
 export const EXTRA_DEVICES = [{ PathOnHost: '/dev/fuse', PathInContainer: '/dev/fuse', CgroupPermissions: 'rwm' }];
@@ -118,7 +120,7 @@ export function buildInitialContainer(state: SandboxState, instance: SimInstance
       { Type: 'bind', Source: '/var/lib/molecule', Destination: '/data', Mode: '', RW: true, Propagation: 'rprivate' },
     ],
     Config: {
-      Hostname: id.slice(0, 12),
+      Hostname: configured ? CONFIGURED_HOSTNAME : id.slice(0, 12),
       Env: env,
       Cmd: null,
       Image: image,

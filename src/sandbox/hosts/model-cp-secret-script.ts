@@ -416,7 +416,11 @@ function recreate(old: DockerInspect, name: string, ...extra: [string, string][]
     HostConfig: { ...host, PortBindings: Object.fromEntries(ports.map((p) => [p, bindings[p]])) },
     Config: {
       ...old.Config,
-      Hostname: id.slice(0, 12),
+      // prepare_recreate's --hostname: a name other than docker's own (the old id's first digits) is kept.
+      Hostname:
+        typeof old.Config['Hostname'] === 'string' && !old.Id.startsWith(old.Config['Hostname'])
+          ? old.Config['Hostname']
+          : id.slice(0, 12),
       Env: env,
       Labels: Object.fromEntries(Object.entries(old.Config.Labels ?? {}).sort(([a], [b]) => a.localeCompare(b))),
       ExposedPorts: Object.fromEntries(ports.map((p) => [p, {}])),
@@ -469,7 +473,6 @@ function uncarriedOptions(c: DockerInspect): string {
   );
   const set = (v: unknown): boolean =>
     Array.isArray(v) ? v.length > 0 : v !== null && typeof v === 'object' ? Object.keys(v).length > 0 : Boolean(v);
-  const hostname = typeof cfg['Hostname'] === 'string' ? cfg['Hostname'] : '';
   const checks: [string, unknown][] = [
     ['--device', set(host['Devices']) || set(host['DeviceRequests'])],
     ['--mount', host['Mounts']],
@@ -497,7 +500,6 @@ function uncarriedOptions(c: DockerInspect): string {
     ['--domainname', cfg['Domainname']],
     ['--tty', cfg['Tty']],
     ['--interactive', cfg['OpenStdin']],
-    ['--hostname', hostname !== '' && host['NetworkMode'] !== 'host' && !c.Id.startsWith(hostname)],
     ['a second network', nets.length > 1],
     ['--ip', nets.some((n) => set(n?.IPAMConfig))],
   ];

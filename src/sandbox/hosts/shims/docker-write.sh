@@ -150,7 +150,7 @@ _dk_image_present() {
 
 _dk_cmd_run() {
   local name='' restart='no' network='bridge' image='' f line
-  local envs=() ports=() vols=() labels=() cmd=() extras=()
+  local envs=() ports=() vols=() labels=() cmd=() extras=() hostname=''
   while [ $# -gt 0 ]; do
     case "$1" in
       -d | --detach | -i | -t | -it | -dit | -di | --rm | --init) ;;
@@ -184,7 +184,8 @@ _dk_cmd_run() {
         --memory | -m | --memory-swap | --cpus | --tmpfs | --ulimit | --network-alias | \
         --health-cmd | --health-interval | --health-timeout | --health-start-period | --health-retries | --stop-signal)
         extras+=("$1" "$2"); shift ;;
-      --hostname | -h | --user | -u | --workdir | -w | --pull) shift ;;
+      --hostname | -h) hostname="$2"; shift ;;
+      --user | -u | --workdir | -w | --pull) shift ;;
       --*=*) set -- "${1%%=*}" "${1#*=}" "${@:2}"; continue ;;
       -*) echo "unknown flag: $1" >&2; echo "See 'docker run --help'." >&2; return 125 ;;
       *) image="$1"; shift; cmd=("$@"); break ;;
@@ -236,7 +237,7 @@ _dk_cmd_run() {
   S_BINDS=("${vols[@]+"${vols[@]}"}") S_LABELS=("${labels[@]+"${labels[@]}"}")
   S_RESTART="${restart%%:*}" S_RESTART_MAX=0
   [[ "$restart" == on-failure:* ]] && S_RESTART_MAX="${restart#*:}"
-  _dk_random_hex 8; S_ID="$REPLY"; S_HOSTNAME="${S_ID:0:12}"
+  _dk_random_hex 8; S_ID="$REPLY"; S_HOSTNAME="${hostname:-${S_ID:0:12}}"
   S_IMAGE_ID="$image_id"
   _dk_now_iso; S_CREATED="$REPLY"
   S_FINISHED='0001-01-01T00:00:00Z'
