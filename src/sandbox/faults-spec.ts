@@ -1,7 +1,7 @@
 import { WIRE_MODES, WIRE_SERVICES, type WireMode } from './wire-faults.js';
 import { UsageError } from '../lib/errors.js';
 import { applyPostureFault, POSTURE_FAULT_FORMS } from './posture-faults.js';
-import { defaultFaults, type FaultConfig } from './state.js';
+import { defaultFaults, EC2_OMITTABLE_FIELDS, type Ec2OmittableField, type FaultConfig } from './state.js';
 
 /**
  * The `--faults` mini-language: comma-separated `key=value` items, lists joined with `|`.
@@ -33,6 +33,7 @@ export const FAULT_SPEC_FORMS = [
   'pending-stages=ignored',
   'write-version-id=omitted|empty',
   'ec2-filters=ignored',
+  `ec2-omit=<${EC2_OMITTABLE_FIELDS.join('|')}>[|...]`,
   'latency=<n>ms|<n>s',
   'cp5xx=<0..1>',
   'reset=<0..1>',
@@ -145,6 +146,13 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
     case 'ec2-filters':
       if (value !== 'ignored') throw badItem(item, 'expected ec2-filters=ignored');
       faults.ignoreEc2Filters = true;
+      return;
+    case 'ec2-omit':
+      for (const field of parseNames(value, item)) {
+        if (!(EC2_OMITTABLE_FIELDS as readonly string[]).includes(field))
+          throw badItem(item, `unknown field "${field}" (fields: ${EC2_OMITTABLE_FIELDS.join(', ')})`);
+        (faults.ec2OmittedFields ??= []).push(field as Ec2OmittableField);
+      }
       return;
     case 'cp5xx':
       faults.cpErrorRate = parseRate(value, item);

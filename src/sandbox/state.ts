@@ -147,6 +147,17 @@ export interface RecordedRequest {
 }
 
 /** Fault injection, parsed from `--faults` or given through the API. All deterministic per seed. */
+/** Instance fields the `ec2-omit` fault can leave out of DescribeInstances. */
+export const EC2_OMITTABLE_FIELDS = [
+  'groupSet',
+  'metadataOptions',
+  'launchTime',
+  'privateIpAddress',
+  'imageId',
+  'ipPermissions',
+] as const;
+export type Ec2OmittableField = (typeof EC2_OMITTABLE_FIELDS)[number];
+
 export interface FaultConfig {
   /** Fraction 0..1 of AWS requests answered with ThrottlingException. */
   awsThrottleRate: number;
@@ -187,6 +198,13 @@ export interface FaultConfig {
   ignoreVersionStages?: boolean;
   /** DescribeInstances ignores its Filters (tags, states) and answers every instance (InstanceIds still apply). */
   ignoreEc2Filters?: boolean;
+  /**
+   * Fields DescribeInstances leaves out of every instance (`groupSet`, `metadataOptions`,
+   * `launchTime`, `privateIpAddress`, `imageId`), and DescribeSecurityGroups out of every group
+   * (`ipPermissions`): an emulator that does not model them. What a
+   * check rests on must then be unknown, never judged from the absence.
+   */
+  ec2OmittedFields?: Ec2OmittableField[];
   /** UpdateSecretVersionStage answers 200 and moves nothing (an emulator that does not implement stages). */
   ignoreStageMoves?: boolean;
   /** Every paginated AWS listing answers an empty page with a NextToken before each page and after the last. */

@@ -50,6 +50,7 @@ describe('parseFaultSpec', () => {
     ['same-name-image=acme', { ...defaultFaults(), sameNameImageHosts: ['acme'] }],
     ['env-duplicate-secret=gamma', { ...defaultFaults(), envDuplicateSecretHosts: ['gamma'] }],
     ['ec2-filters=ignored', { ...defaultFaults(), ignoreEc2Filters: true }],
+    ['ec2-omit=groupSet|metadataOptions', { ...defaultFaults(), ec2OmittedFields: ['groupSet', 'metadataOptions'] }],
     ['pending-stages=ignored', { ...defaultFaults(), ignoreVersionStages: true }],
     ['write-version-id=omitted', { ...defaultFaults(), writeVersionId: 'omitted' }],
     ['write-version-id=empty', { ...defaultFaults(), writeVersionId: 'empty' }],
@@ -87,6 +88,7 @@ describe('parseFaultSpec', () => {
     ['cascade-fail=y:explode', 'unknown cascade step "explode"'],
     ['api-rate=SendCommand:fast', 'expected <action>:<n>/s[:<burst>] in "SendCommand:fast"'],
     ['throttle-as=none:fast', 'expected an HTTP error status'],
+    ['ec2-omit=tagSet', 'unknown field "tagSet"'],
     ['teleport=1', 'unknown fault "teleport"'],
   ])('rejects %j with a usage error naming the item', (spec, reason) => {
     let error: unknown;

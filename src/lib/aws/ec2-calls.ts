@@ -100,8 +100,15 @@ function toInstanceSummary(instance: Instance): InstanceSummary {
           httpEndpoint: instance.MetadataOptions.HttpEndpoint ?? null,
         }
       : null,
-    securityGroupIds: (instance.SecurityGroups ?? []).map((g) => g.GroupId ?? '').filter((id) => id !== ''),
+    // Absent when EC2 named none: every live instance has at least one group, so an answer without
+    // them says nothing about what admits traffic (an emulator that does not model groups).
+    securityGroupIds: readGroupIds(instance),
   };
+}
+
+function readGroupIds(instance: Instance): string[] | undefined {
+  const ids = (instance.SecurityGroups ?? []).map((g) => g.GroupId ?? '').filter((id) => id !== '');
+  return ids.length > 0 ? ids : undefined;
 }
 
 /**
