@@ -40,6 +40,7 @@ export const FAULT_SPEC_FORMS = [
   'docker-fail=<slug|instance-id>[|...]',
   'docker-down=<slug|instance-id>[|...]',
   'old-bash=<slug|instance-id>[|...]',
+  'console-shapes=<slug|instance-id>[|...]',
   'restart-always=<slug|instance-id>[|...]',
   'env-multiline=<slug|instance-id>[|...]',
   'env-duplicate-secret=<slug|instance-id>[|...]',
@@ -179,6 +180,9 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
       return;
     case 'old-bash':
       faults.oldBashHosts.push(...parseNames(value, item));
+      return;
+    case 'console-shapes':
+      faults.consoleShapesHosts.push(...parseNames(value, item));
       return;
     case 'restart-always':
       faults.restartAlwaysHosts.push(...parseNames(value, item));

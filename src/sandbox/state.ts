@@ -207,6 +207,11 @@ export interface FaultConfig {
   dockerDownHosts: string[];
   /** Instance ids or org slugs whose bash is 4.2 (Amazon Linux 2): `mapfile -d` and the like refused. */
   oldBashHosts: string[];
+  /**
+   * Instance ids or org slugs whose boot console also prints the secret shapes other bootstraps
+   * and Go services leak (render-boot-console.ts, consoleShapeLines).
+   */
+  consoleShapesHosts: string[];
   /** Instance ids or org slugs whose tenant container was started with `--restart always`. */
   restartAlwaysHosts: string[];
   /** Instance ids or org slugs whose tenant container has an env value with line breaks. */
@@ -284,6 +289,7 @@ export function defaultFaults(): FaultConfig {
     dockerFailHosts: [],
     dockerDownHosts: [],
     oldBashHosts: [],
+    consoleShapesHosts: [],
     restartAlwaysHosts: [],
     envMultilineHosts: [],
     envDuplicateSecretHosts: [],

@@ -32,16 +32,21 @@ const SECRET_NAME = String.raw`[A-Za-z0-9_.-]{0,64}(?:key|token|secret|passw(?:o
  */
 const NAME_WORDS =
   /[kK][eE][yY]|[tT][oO][kK][eE][nN]|[sS][eE][cC][rR][eE][tT]|[pP][aA][sS][sS][wW]|[cC][rR][eE][dD][eE][nN][tT][iI][aA][lL]/g;
-const LITERALS = /:\/\/|Bearer|AKIA|ASIA|gh[opsur]_|github_pat_|sk-|mol_pk_|-----BEGIN /g;
-/** The rule a literal hit can start, by the literal's first character. */
-const LITERAL_KINDS: Record<string, string> = {
-  ':': 'url-credential',
-  B: 'bearer',
-  A: 'aws-access-key',
-  g: 'github-token',
-  s: 'api-key',
-  m: 'molecule-key',
-  '-': 'pem',
+const LITERALS = /:\/\/|Bearer|Basic|AKIA|ASIA|gh[opsur]_|github_pat_|sk-|mol_pk_|-----BEGIN |eyJ| login /g;
+/** The rules a literal hit can start, by the literal's first two characters. */
+const LITERAL_KINDS: Record<string, string[]> = {
+  ':/': ['url-credential'],
+  Be: ['bearer'],
+  Ba: ['bearer'],
+  AK: ['aws-access-key'],
+  AS: ['aws-access-key'],
+  gh: ['github-token'],
+  gi: ['github-token'],
+  sk: ['api-key'],
+  mo: ['molecule-key'],
+  '--': ['pem'],
+  ey: ['jwt', 'tunnel-token'],
+  ' l': ['registry-password'],
 };
 const BASE64_CHARS = charClass('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/');
 /** The PEM rule's bound on a block's length, plus room for its END line. */
@@ -56,15 +61,38 @@ function bitsOf(...kinds: string[]): number {
 export function shapeWindows(text: string): Window[] {
   const windows: Window[] = [];
   const names = bitsOf('named-secret');
-  for (const hit of findHits(text, NAME_WORDS)) windows.push(windowAround(text, hit, names));
+  const sameLine = sameLineWindows(text, windows);
+  for (const hit of findHits(text, NAME_WORDS)) sameLine(hit, names);
   for (const hit of findHits(text, LITERALS)) {
-    const kind = LITERAL_KINDS[text[hit[0]]!]!;
-    const reach: Window = kind === 'pem' ? [hit[0], Math.min(text.length, hit[1] + PEM_REACH)] : hit;
-    windows.push(windowAround(text, reach, bitsOf(kind)));
+    const kinds = LITERAL_KINDS[text.slice(hit[0], hit[0] + 2)]!;
+    if (kinds[0] === 'pem')
+      windows.push(windowAround(text, [hit[0], Math.min(text.length, hit[1] + PEM_REACH)], bitsOf(...kinds)));
+    else sameLine(hit, bitsOf(...kinds));
   }
   const blobs = bitsOf('base64', 'hex64');
   for (const run of findRuns(text, 32, BASE64_CHARS)) windows.push(windowAround(text, run, blobs));
   return mergeWindows(windows);
+}
+
+/**
+ * Adds the window of each hit (given in text order, none spanning a line end) to `windows`, but a
+ * hit on the line of the previous one only adds its rules to that window, which is the same: a
+ * window is found by scanning to the line's ends, and thousands of hits on one long line (a
+ * minified blob, `key:` repeated) made that quadratic.
+ */
+function sameLineWindows(text: string, windows: Window[]): (hit: Window, rules: number) => void {
+  let last: Window | null = null;
+  let lastLineEnd = -1;
+  return (hit, rules) => {
+    if (last && hit[0] >= last[0] && hit[1] <= lastLineEnd) {
+      last[2] = (last[2] ?? 0) | rules;
+      return;
+    }
+    last = windowAround(text, hit, rules);
+    windows.push(last);
+    const end = text.indexOf('\n', hit[1]);
+    lastLineEnd = end < 0 ? text.length : end;
+  };
 }
 
 /**
@@ -91,7 +119,8 @@ export const SHAPE_RULES: ShapeRule[] = [
   },
   {
     kind: 'bearer',
-    pattern: /\b(Bearer)(\s+)([A-Za-z0-9\-._~+/]{8,}=*)/g,
+    // `Basic` only after an Authorization header: in prose ("Basic auth") the next word is no secret.
+    pattern: /\b(Bearer|(?<=Authorization\\?["']?\s*[:=]\s*\\?["']?)Basic)(\s+)([A-Za-z0-9\-._~+/]{8,}=*)/g,
     replace: (_m, word: string, space: string) => `${word}${space}${mark('bearer')}`,
   },
   {
@@ -110,7 +139,7 @@ export const SHAPE_RULES: ShapeRule[] = [
     // The name must be a whole token (or a --flag) starting with a letter:
     // `run 2026...-cp-secret-apply-x: ok` is an id followed by prose, not an assignment.
     pattern: new RegExp(
-      String.raw`((?:(?<=--)|(?<![A-Za-z0-9_.-]))(?=[A-Za-z_])${SECRET_NAME})(["']?\s*=\s*|:\s+|["']\s*:\s*)(["'])([^"'\r\n]*\s[^"'\r\n]*)\3`,
+      String.raw`((?:(?<=--)|(?<![A-Za-z0-9_.-]))(?=[A-Za-z_])${SECRET_NAME})(\\?["']?\s*=\s*|:\s+|\\?["']\s*:\s*)(\\?["'])([^"'\r\n]*\s[^"'\r\n]*)\3`,
       'gi',
     ),
     replace: (match, name: string, sep: string, quote: string, value: string) =>
@@ -126,7 +155,7 @@ export const SHAPE_RULES: ShapeRule[] = [
     // The name must be a whole token (or a --flag) starting with a letter:
     // `run 2026...-cp-secret-apply-x: ok` is an id followed by prose, not an assignment.
     pattern: new RegExp(
-      String.raw`((?:(?<=--)|(?<![A-Za-z0-9_.-]))(?=[A-Za-z_])${SECRET_NAME})(["']?\s*=\s*["']?|:\s+["']?|["']\s*:\s*["']?)([^\s"',;&}\]\[]+)`,
+      String.raw`((?:(?<=--)|(?<![A-Za-z0-9_.-]))(?=[A-Za-z_])${SECRET_NAME})(\\?["']?\s*(?:=|%3[Dd])\s*\\?["']?|:\s+\\?["']?|\\?["']\s*:\s*\\?["']?)((?:[^\s"',;&}\]\[\\]|\\(?!["']))+)`,
       'gi',
     ),
     replace: (match, name: string, sep: string, value: string) =>
@@ -134,6 +163,54 @@ export const SHAPE_RULES: ShapeRule[] = [
         ? match
         : `${name}${sep}${mark('named-secret')}`,
   },
+  {
+    kind: 'named-secret',
+    // A secret flag and its value as separate words, as `set -x` prints them:
+    // `cloudflared tunnel run --token <t>`, `mysql --password <p>`, Go's `-token <t>`.
+    // Not a flag that names where a secret is (--token-file, --secret-id, --password-stdin)
+    // nor a value that is another flag, a variable, or a file path.
+    pattern: new RegExp(
+      String.raw`(?<![A-Za-z0-9_.-])(--?(?:[A-Za-z0-9][A-Za-z0-9_-]{0,64})?(?:key|token|secret|passw(?:or)?d|credential)[A-Za-z0-9_-]{0,64})([ \t]+)(\\?["']?)([^\s"'\\]+)`,
+      'gi',
+    ),
+    replace: (match, name: string, space: string, quote: string, value: string) =>
+      isReferenceName(name) ||
+      /stdin$|keyring|keyserver|keyout|newkey/i.test(name) ||
+      /^[-$]|^\[REDACTED:/.test(value) ||
+      isHarmlessValue(value) ||
+      looksLikePath(value)
+        ? match
+        : `${name}${space}${quote}${mark('named-secret')}`,
+  },
+  {
+    kind: 'named-secret',
+    // Go's %v / %+v of a struct or a map: `{AdminToken:tok CPURL:https://...}`,
+    // `map[ADMIN_TOKEN:tok]`. Only inside the braces, where `Name:value` with no space is Go's
+    // field syntax (outside, `secret:owner/repo` is a reference).
+    pattern: new RegExp(
+      String.raw`(?<=(?:\{|map\[)(?:[^{}\[\]\r\n]{0,400}\s)?)([A-Za-z_][A-Za-z0-9_]{0,64}?(?:key|token|secret|passw(?:or)?d|credential)[A-Za-z0-9_]{0,64})(:)([^\s}\]]+)`,
+      'gi',
+    ),
+    replace: (match, name: string, colon: string, value: string) =>
+      isReferenceName(name) || value.startsWith('[REDACTED:') || isHarmlessValue(value)
+        ? match
+        : `${name}${colon}${mark('named-secret')}`,
+  },
+  {
+    kind: 'registry-password',
+    // `docker login -u bot -p <password> ghcr.io` in a `set -x` trace (-p is only a password there).
+    pattern:
+      /(?<=\b(?:docker|podman|nerdctl|buildah|skopeo|oras|helm(?: registry)?) login\s[^\r\n]{0,400}?)(\s-p)(\s+|=)(["']?)([^\s"']+)/g,
+    replace: (match, flag: string, sep: string, quote: string, value: string) =>
+      value.startsWith('$') || value.startsWith('[REDACTED:')
+        ? match
+        : `${flag}${sep}${quote}${mark('registry-password')}`,
+  },
+  // A JSON Web Token is a bearer credential wherever it appears.
+  { kind: 'jwt', pattern: /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*/g },
+  // A Cloudflare tunnel token: base64 of {"a":account,"t":tunnel,"s":secret}; whoever holds it
+  // can serve the tenant's public hostname. It decodes to no other shape, so it needs its own.
+  { kind: 'tunnel-token', pattern: /\beyJhIjoi[A-Za-z0-9+/_-]{40,}={0,2}/g },
   { kind: 'aws-access-key', pattern: /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g },
   { kind: 'github-token', pattern: /\b(?:gh[opsur]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})\b/g },
   { kind: 'api-key', pattern: /\bsk-[A-Za-z0-9_-]{16,}/g },
@@ -209,6 +286,14 @@ function decodedHoldsShape(run: string): boolean {
 /** Values after a secret-looking name that are clearly not secrets (booleans, numbers, placeholders). */
 function isHarmlessValue(value: string): boolean {
   return /^(?:true|false|null|none|yes|no|\d{1,6}|required|set|unset|missing|\*+|<[^>]*>|x+)$/i.test(value);
+}
+
+/** A file path given as a flag's value: where a key is, not the key. */
+function looksLikePath(value: string): boolean {
+  return (
+    /^(?:~|\.{1,2})?\/(?:etc|var|usr|home|root|tmp|run|opt|srv|mnt|proc|dev)\//.test(value) ||
+    /^(?:\.{0,2}\/)?(?:[\w.-]+\/)*[\w-]+\.(?:pem|key|crt|cer|gpg|asc|der|p12|pfx|json|ya?ml|txt|env)$/.test(value)
+  );
 }
 
 /**
