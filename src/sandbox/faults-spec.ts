@@ -41,6 +41,7 @@ export const FAULT_SPEC_FORMS = [
   'docker-down=<slug|instance-id>[|...]',
   'old-bash=<slug|instance-id>[|...]',
   'console-shapes=<slug|instance-id>[|...]',
+  'logs-key=<slug|instance-id>[|...]',
   'restart-always=<slug|instance-id>[|...]',
   'env-multiline=<slug|instance-id>[|...]',
   'env-duplicate-secret=<slug|instance-id>[|...]',
@@ -183,6 +184,9 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
       return;
     case 'console-shapes':
       faults.consoleShapesHosts.push(...parseNames(value, item));
+      return;
+    case 'logs-key':
+      faults.logsKeyHosts.push(...parseNames(value, item));
       return;
     case 'restart-always':
       faults.restartAlwaysHosts.push(...parseNames(value, item));

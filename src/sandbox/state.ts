@@ -212,6 +212,8 @@ export interface FaultConfig {
    * and Go services leak (render-boot-console.ts, consoleShapeLines).
    */
   consoleShapesHosts: string[];
+  /** Instance ids or org slugs whose platform container printed a private key to its log. */
+  logsKeyHosts: string[];
   /** Instance ids or org slugs whose tenant container was started with `--restart always`. */
   restartAlwaysHosts: string[];
   /** Instance ids or org slugs whose tenant container has an env value with line breaks. */
@@ -290,6 +292,7 @@ export function defaultFaults(): FaultConfig {
     dockerDownHosts: [],
     oldBashHosts: [],
     consoleShapesHosts: [],
+    logsKeyHosts: [],
     restartAlwaysHosts: [],
     envMultilineHosts: [],
     envDuplicateSecretHosts: [],

@@ -32,7 +32,7 @@ const SECRET_NAME = String.raw`[A-Za-z0-9_.-]{0,64}(?:key|token|secret|passw(?:o
  */
 const NAME_WORDS =
   /[kK][eE][yY]|[tT][oO][kK][eE][nN]|[sS][eE][cC][rR][eE][tT]|[pP][aA][sS][sS][wW]|[cC][rR][eE][dD][eE][nN][tT][iI][aA][lL]/g;
-const LITERALS = /:\/\/|Bearer|Basic|AKIA|ASIA|gh[opsur]_|github_pat_|sk-|mol_pk_|-----BEGIN |eyJ| login /g;
+const LITERALS = /:\/\/|Bearer|Basic|AKIA|ASIA|gh[opsur]_|github_pat_|sk-|mol_pk_|-----BEGIN |-----END |eyJ| login /g;
 /** The rules a literal hit can start, by the literal's first two characters. */
 const LITERAL_KINDS: Record<string, string[]> = {
   ':/': ['url-credential'],
@@ -49,6 +49,11 @@ const LITERAL_KINDS: Record<string, string[]> = {
   ' l': ['registry-password'],
 };
 const BASE64_CHARS = charClass('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/');
+/**
+ * One whole line of a key block's body: base64 or an encrypted key's `Proc-Type:`/`DEK-Info:`
+ * header, after an optional prefix (a docker timestamp, `cloud-init[1873]:`).
+ */
+const PEM_LINE = String.raw`[^\S\r\n]*(?:[^\s]{1,64}[^\S\r\n]+)?(?:[A-Za-z0-9+/=]{16,}|Proc-Type: [^\r\n]*|DEK-Info: [^\r\n]*)[^\S\r\n]*(?=\r?\n|$)`;
 /** The PEM rule's bound on a block's length, plus room for its END line. */
 const PEM_REACH = 20_100;
 
@@ -65,9 +70,11 @@ export function shapeWindows(text: string): Window[] {
   for (const hit of findHits(text, NAME_WORDS)) sameLine(hit, names);
   for (const hit of findHits(text, LITERALS)) {
     const kinds = LITERAL_KINDS[text.slice(hit[0], hit[0] + 2)]!;
-    if (kinds[0] === 'pem')
+    if (kinds[0] !== 'pem') sameLine(hit, bitsOf(...kinds));
+    else if (text[hit[0] + 5] === 'B')
       windows.push(windowAround(text, [hit[0], Math.min(text.length, hit[1] + PEM_REACH)], bitsOf(...kinds)));
-    else sameLine(hit, bitsOf(...kinds));
+    // An END line: the body lines before it, when its BEGIN was cut off.
+    else windows.push(windowAround(text, [Math.max(0, hit[0] - PEM_REACH), hit[1]], bitsOf(...kinds)));
   }
   const blobs = bitsOf('base64', 'hex64');
   for (const run of findRuns(text, 32, BASE64_CHARS)) windows.push(windowAround(text, run, blobs));
@@ -107,6 +114,24 @@ export const SHAPE_RULES: ShapeRule[] = [
     pattern: /-----BEGIN ([A-Z0-9 ]*)-----(?:(?!-----BEGIN )[\s\S]){0,20000}?-----END \1-----/g,
     // Certificates are public; keys are not. Only key blocks are redacted.
     replace: (match, label: string) => (/PRIVATE KEY|ENCRYPTED/.test(label) ? mark('pem') : match),
+  },
+  {
+    kind: 'pem',
+    // A private key block whose END is missing: the text was cut after its BEGIN (a console read
+    // while the key was being printed, a --follow poll, a log cut short). Its BEGIN line and the
+    // key lines that follow go; a key line may carry a line prefix (a docker timestamp).
+    pattern: new RegExp(String.raw`-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[^\r\n]*(?:\r?\n${PEM_LINE})*`, 'g'),
+  },
+  {
+    kind: 'pem',
+    // A private key block whose BEGIN is missing: EC2's 64 KB window, `docker logs --tail` or
+    // --max-bytes started inside it. The key lines before the END line go (the END line says
+    // what was there).
+    pattern: new RegExp(
+      String.raw`(?:^|(?<=\n))(?:${PEM_LINE}\r?\n)+(?=[^\r\n]{0,64}?-----END [A-Z0-9 ]*PRIVATE KEY-----)`,
+      'g',
+    ),
+    replace: () => `${mark('pem')}\n`,
   },
   {
     kind: 'url-credential',

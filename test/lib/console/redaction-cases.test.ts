@@ -188,6 +188,27 @@ const CASES: LeakCase[] = [
     decodedSecrets: ['wrapped-b64-55aa66bb77cc'],
     kind: 'base64',
   },
+  {
+    name: 'PEM key cut before its BEGIN (a 64 KB window, docker logs --tail), CRLF',
+    input: `${PEM_BODY.replace('\n', '\r\n')}\r\n-----END RSA PRIVATE KEY-----\r\nlogin: `,
+    secrets: ['MIIEowIBAAKCAQEAx7Zb3mYl0e', 'Q2hlY2tUaGlz'],
+    kind: 'pem',
+  },
+  {
+    name: 'PEM key cut before its BEGIN, docker timestamps',
+    input: PEM_BODY.split('\n')
+      .map((l) => `2026-12-07T10:00:00.000000000Z ${l}`)
+      .concat('2026-12-07T10:00:00.000000000Z -----END PRIVATE KEY-----')
+      .join('\n'),
+    secrets: ['MIIEowIBAAKCAQEAx7Zb3mYl0e', 'Q2hlY2tUaGlz'],
+    kind: 'pem',
+  },
+  {
+    name: 'PEM key cut after its BEGIN (a --follow poll, a log cut short)',
+    input: `boot\n-----BEGIN OPENSSH PRIVATE KEY-----\n${PEM_BODY}\n`,
+    secrets: ['MIIEowIBAAKCAQEAx7Zb3mYl0e', 'Q2hlY2tUaGlz'],
+    kind: 'pem',
+  },
   // Shapes a `set -x` trace, a Go service's log or a JSON logger prints that the rules above
   // missed (each leaked its value in clear before).
   {
@@ -335,6 +356,8 @@ describe('ordinary console text is left intact', () => {
     'cloud-init[1873]: + aws secretsmanager get-secret-value --secret-id molecule/tenants/acme/admin-token',
     'token_count: 3 ADMIN_TOKEN=<unset> SECRET_ARN=arn:aws:secretsmanager:us-east-2:1:secret:x',
     'ip-10-0-1-23 login: ',
+    // A certificate is public, cut or whole.
+    'MIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUFADBaMQswCQYDVQQGEwJJRTES\n-----END CERTIFICATE-----',
     // Flags that say where a secret is, or take no secret, keep their values.
     '+ cloudflared tunnel run --token-file /etc/cloudflared/token',
     '+ echo ****** | docker login --password-stdin -u bot ghcr.io',
