@@ -42,6 +42,7 @@ export const FAULT_SPEC_FORMS = [
   'old-bash=<slug|instance-id>[|...]',
   'console-shapes=<slug|instance-id>[|...]',
   'logs-key=<slug|instance-id>[|...]',
+  'docker-logs-broken=<slug|instance-id>[|...]',
   'restart-always=<slug|instance-id>[|...]',
   'env-multiline=<slug|instance-id>[|...]',
   'env-duplicate-secret=<slug|instance-id>[|...]',
@@ -184,6 +185,9 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
       return;
     case 'console-shapes':
       faults.consoleShapesHosts.push(...parseNames(value, item));
+      return;
+    case 'docker-logs-broken':
+      faults.dockerLogsBrokenHosts.push(...parseNames(value, item));
       return;
     case 'logs-key':
       faults.logsKeyHosts.push(...parseNames(value, item));

@@ -212,6 +212,8 @@ export interface FaultConfig {
    * and Go services leak (render-boot-console.ts, consoleShapeLines).
    */
   consoleShapesHosts: string[];
+  /** Instance ids or org slugs whose platform container's log file is damaged part way. */
+  dockerLogsBrokenHosts: string[];
   /** Instance ids or org slugs whose platform container printed a private key to its log. */
   logsKeyHosts: string[];
   /** Instance ids or org slugs whose tenant container was started with `--restart always`. */
@@ -293,6 +295,7 @@ export function defaultFaults(): FaultConfig {
     oldBashHosts: [],
     consoleShapesHosts: [],
     logsKeyHosts: [],
+    dockerLogsBrokenHosts: [],
     restartAlwaysHosts: [],
     envMultilineHosts: [],
     envDuplicateSecretHosts: [],

@@ -127,6 +127,23 @@ describe('molectl logs', () => {
     }
   });
 
+  it('a damaged log file: the lines docker printed before its error are shown, the error is stated, exit 1', async () => {
+    h.sandbox.state.faults.dockerLogsBrokenHosts = [post];
+    const run = await h.run(['logs', post, '--tail', '10']);
+    expect(run.code).toBe(1);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(6);
+    for (const line of lines) expect(line).toMatch(LINE);
+    expect(run.stderr).toContain(
+      "warning: docker logs stopped with an error after 6 lines (exit 1): error from daemon in stream: Error grabbing logs: invalid character '\\x00' looking for beginning of value; newer lines were not read",
+    );
+    // The error quotes docker's error, not the first log line.
+    expect(run.stderr).not.toMatch(/failed on i-[0-9a-f]+ \(exit 1\): time=/);
+    const json = await h.run(['logs', post, '--tail', '10', '-o', 'json']);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ complete: false, totalLines: 6 });
+  });
+
   it('an unreachable SSM agent exits 1 and points at console, which needs no agent', async () => {
     h.sandbox.state.faults.offlineHosts = [post];
     const run = await h.run(['logs', post]);

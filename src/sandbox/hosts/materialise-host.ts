@@ -95,6 +95,10 @@ export function syncHostFaults(state: SandboxState, instance: SimInstance): void
   const down = join(instance.hostRoot, 'var', 'lib', 'docker-sim', 'daemon-down');
   if (hostMatches(instance, state.faults.dockerDownHosts)) writeFileSync(down, 'docker-down fault\n');
   else rmSync(down, { force: true });
+  const logsBroken = join(instance.hostRoot, 'var', 'lib', 'docker-sim', 'logs-broken');
+  if (hostMatches(instance, state.faults.dockerLogsBrokenHosts))
+    writeFileSync(logsBroken, 'docker-logs-broken fault\n');
+  else rmSync(logsBroken, { force: true });
   const logKey = join(instance.hostRoot, 'var', 'lib', 'docker-sim', 'log-key');
   if (hostMatches(instance, state.faults.logsKeyHosts))
     writeFileSync(logKey, `${JSON.stringify(loggedPrivateKey(instance.instanceId).split('\n'))}\n`);

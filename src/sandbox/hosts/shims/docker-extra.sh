@@ -235,6 +235,21 @@ _dk_ps_with_jq() {
 
 # _dk_logs_with_jq ARGS... (docker logs)
 _dk_logs_with_jq() {
+  # The docker-logs-broken fault: the json-file log is damaged part way (a disk that filled up),
+  # and docker prints the lines before the damage, then its error, and fails.
+  if [ -r "$D/logs-broken" ]; then
+    local out count
+    out=$(_dk_log_lines "$@") || { printf '%s\n' "$out"; return 1; }
+    count=$(printf '%s\n' "$out" | wc -l)
+    printf '%s\n' "$out" | head -n $((count * 6 / 10))
+    echo "error from daemon in stream: Error grabbing logs: invalid character '\\x00' looking for beginning of value" >&2
+    return 1
+  fi
+  _dk_log_lines "$@"
+}
+
+# _dk_log_lines ARGS...: what `docker logs` prints for a container whose log is whole.
+_dk_log_lines() {
   local tail='all' since='' ts=0 q=''
   while [ $# -gt 0 ]; do
     case "$1" in
