@@ -25,6 +25,7 @@ export const FAULT_SPEC_FORMS = [
   'throttle=<0..1>',
   'throttle-as=<ErrorCode|none>:<http status>',
   'console-as=plain',
+  'console-timestamp=omitted',
   'aws-creds=expired',
   'pages=sparse|endless',
   'stage-moves=ignored',
@@ -107,6 +108,10 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
     case 'console-as':
       if (value !== 'plain') throw badItem(item, 'expected console-as=plain');
       faults.consoleEncoding = 'plain';
+      return;
+    case 'console-timestamp':
+      if (value !== 'omitted') throw badItem(item, 'expected console-timestamp=omitted');
+      faults.consoleTimestamp = 'omitted';
       return;
     case 'aws-creds':
       if (value !== 'expired') throw badItem(item, 'expected aws-creds=expired');

@@ -162,6 +162,8 @@ export interface FaultConfig {
    * forgot the encoding). Absent: base64, as EC2 does.
    */
   consoleEncoding?: 'plain';
+  /** 'omitted': GetConsoleOutput answers without its Timestamp (an emulator that leaves it out). */
+  consoleTimestamp?: 'omitted';
   /**
    * 'expired': every AWS request is refused as the real services refuse expired session
    * credentials (STS ExpiredToken, SSM and Secrets Manager ExpiredTokenException, EC2

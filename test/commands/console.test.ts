@@ -141,11 +141,31 @@ describe('molectl console: selection, JSON, files', () => {
     tenant.console = '';
     try {
       const run = await h.run(['console', 'acme']);
-      expect(run.code).toBe(0);
+      // Nothing was read, so nothing was checked: not "0 values redacted" and exit 0, which a
+      // script would take for a clean console with no failure.
+      expect(run.code).toBe(1);
       expect(run.stdout).toBe('');
       expect(run.stderr).toMatch(/no console output yet for i-/);
+      expect(run.stderr).toContain('no console text was read: nothing was checked for secrets or failure signatures');
+      expect(run.stderr).not.toMatch(/values? redacted/);
+      const json = await h.run(['console', 'acme', '--grep', 'panic', '-o', 'json']);
+      expect(json.code).toBe(1);
+      expect(JSON.parse(json.stdout)).toMatchObject({ output: { empty: true }, lines: [], findings: [] });
     } finally {
       tenant.console = saved;
+    }
+  });
+
+  it('an answer without a timestamp says the age is unknown', async () => {
+    h.sandbox.state.faults.consoleTimestamp = 'omitted';
+    try {
+      const run = await h.run(['console', 'acme', '--tail', '1']);
+      expect(run.code).toBe(0);
+      expect(run.stderr).toMatch(
+        /console of i-[0-9a-f]+ \(org acme, running\) · output of unknown age \(EC2 sent no timestamp\)/,
+      );
+    } finally {
+      delete h.sandbox.state.faults.consoleTimestamp;
     }
   });
 
@@ -278,6 +298,50 @@ describe('molectl console --follow', () => {
       expect(printed).toEqual(Array.from({ length: next }, (_, i) => line(i)));
       expect(run.stderr).toMatch(/following every 1 s; Ctrl-C to stop/);
       expect(run.stderr).not.toMatch(/lines were missed/);
+    } finally {
+      tenant.console = saved;
+    }
+  });
+});
+
+describe('molectl console --follow on a console that never prints', () => {
+  it('Ctrl-C ends it with exit 1: nothing was read, so nothing was checked', async () => {
+    const saved = tenant.console;
+    tenant.console = '';
+    const controller = new AbortController();
+    let polls = 0;
+    const clock: Clock = {
+      now: () => new Date(),
+      async sleep(_ms, signal) {
+        polls += 1;
+        if (polls > 3) {
+          controller.abort(new Error('ctrl-c'));
+          throw signal?.reason;
+        }
+      },
+    };
+    try {
+      const stdout = new CaptureStream();
+      const stderr = new CaptureStream();
+      const env = {
+        ...process.env,
+        ...h.sandbox.env,
+        MOLECTL_STATE_DIR: h.stateDir,
+        MOLECTL_CONFIG: absentPath(),
+        NO_COLOR: '1',
+        CI: '',
+      };
+      const code = await main(['console', 'acme', '--follow', '--interval', '1s'], {
+        stdout,
+        stderr,
+        env,
+        signal: controller.signal,
+        overrides: { clock },
+      });
+      expect(code).toBe(1);
+      expect(stdout.text).toBe('');
+      expect(stderr.text).toContain('no console text was read: nothing was checked for secrets or failure signatures');
+      expect(stderr.text).not.toMatch(/values? redacted/);
     } finally {
       tenant.console = saved;
     }

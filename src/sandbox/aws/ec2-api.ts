@@ -197,7 +197,7 @@ function getConsoleOutput(state: SandboxState, requestId: string, params: QueryP
   const body = [
     xmlText('requestId', requestId),
     xmlText('instanceId', instance.instanceId),
-    xmlText('timestamp', instance.consoleUpdatedAt.toISOString()),
+    state.faults.consoleTimestamp === 'omitted' ? '' : xmlText('timestamp', instance.consoleUpdatedAt.toISOString()),
     tail.length > 0
       ? xmlText('output', state.faults.consoleEncoding === 'plain' ? tail.toString('utf8') : tail.toString('base64'))
       : '',
