@@ -26,6 +26,7 @@ export const FAULT_SPEC_FORMS = [
   'throttle-as=<ErrorCode|none>:<http status>',
   'console-as=plain',
   'console-timestamp=omitted',
+  'console-window=<bytes>',
   'aws-creds=expired',
   'pages=sparse|endless',
   'stage-moves=ignored',
@@ -109,6 +110,13 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
       if (value !== 'plain') throw badItem(item, 'expected console-as=plain');
       faults.consoleEncoding = 'plain';
       return;
+    case 'console-window': {
+      const n = Number(value);
+      if (!/^\d+$/.test(value) || n < 1024 || n > 1024 * 1024)
+        throw badItem(item, 'expected a window size in bytes, 1024 to 1048576 (e.g. 64000)');
+      faults.consoleWindowBytes = n;
+      return;
+    }
     case 'console-timestamp':
       if (value !== 'omitted') throw badItem(item, 'expected console-timestamp=omitted');
       faults.consoleTimestamp = 'omitted';

@@ -162,6 +162,12 @@ export interface FaultConfig {
    * forgot the encoding). Absent: base64, as EC2 does.
    */
   consoleEncoding?: 'plain';
+  /**
+   * Bytes of console GetConsoleOutput keeps (default 65,536). EC2 documents "the most recent
+   * 64 KB" without saying whether that is 65,536 or 64,000 bytes; another implementation may
+   * keep either.
+   */
+  consoleWindowBytes?: number;
   /** 'omitted': GetConsoleOutput answers without its Timestamp (an emulator that leaves it out). */
   consoleTimestamp?: 'omitted';
   /**

@@ -136,6 +136,34 @@ describe('molectl console: selection, JSON, files', () => {
     }
   });
 
+  it.each([
+    ['a window of 64,000 bytes (another reading of "64 KB")', 64_000, 'tok-halfcut'],
+    ['a smaller window that starts inside a multi-byte character', 60_000, 'é'],
+  ])('%s: the partial first line is left out all the same', async (_name, windowBytes, cutInside) => {
+    const saved = tenant.console;
+    const line = (i: number): string => `step ${String(i).padStart(5, '0')} ok ${'.'.repeat(40)}\r\n`;
+    let body = '';
+    for (let i = 0; body.length < 70_000; i++) body += line(i);
+    const cutLine = 'cloud-init[1873]: + export ADMIN_TOKEN=tok-halfcut-9f8e7d6c5b4a3f2e1d0c é\r\n';
+    // The window starts inside the value of ADMIN_TOKEN, or inside the two bytes of "é".
+    const cutBytes = Buffer.byteLength(cutLine.slice(0, cutLine.indexOf(cutInside))) + (cutInside === 'é' ? 1 : 8);
+    const rest = Buffer.byteLength(cutLine) - cutBytes;
+    tenant.console = `${body}${cutLine}${body.slice(0, windowBytes - rest)}`;
+    h.sandbox.state.faults.consoleWindowBytes = windowBytes;
+    try {
+      const run = await h.run(['console', 'acme', '-o', 'json']);
+      expect(run.code).toBe(0);
+      const doc = JSON.parse(run.stdout);
+      expect(doc.output).toMatchObject({ truncated: true, droppedPartialFirstLine: true });
+      expect(doc.lines[0]).toMatch(/^step \d{5} ok/);
+      expect(run.stdout).not.toContain('9f8e7d6c5b4a3f2e1d0c');
+      expect(run.stdout).not.toContain('\ufffd');
+    } finally {
+      tenant.console = saved;
+      delete h.sandbox.state.faults.consoleWindowBytes;
+    }
+  });
+
   it('says clearly when there is no output yet', async () => {
     const saved = tenant.console;
     tenant.console = '';

@@ -193,7 +193,7 @@ function getConsoleOutput(state: SandboxState, requestId: string, params: QueryP
       'This instance type does not support retrieving the latest console logs.',
     );
   }
-  const tail = readConsoleTail(instance);
+  const tail = readConsoleTail(instance, state.faults.consoleWindowBytes);
   const body = [
     xmlText('requestId', requestId),
     xmlText('instanceId', instance.instanceId),
