@@ -45,6 +45,7 @@ export const FAULT_SPEC_FORMS = [
   'console-shapes=<slug|instance-id>[|...]',
   'logs-key=<slug|instance-id>[|...]',
   'docker-logs-broken=<slug|instance-id>[|...]',
+  'ssm-timeout=<slug|instance-id>[|...]',
   'restart-always=<slug|instance-id>[|...]',
   'env-multiline=<slug|instance-id>[|...]',
   'env-duplicate-secret=<slug|instance-id>[|...]',
@@ -198,6 +199,9 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
       return;
     case 'console-shapes':
       faults.consoleShapesHosts.push(...parseNames(value, item));
+      return;
+    case 'ssm-timeout':
+      faults.ssmTimeoutHosts.push(...parseNames(value, item));
       return;
     case 'docker-logs-broken':
       faults.dockerLogsBrokenHosts.push(...parseNames(value, item));

@@ -220,6 +220,11 @@ export interface FaultConfig {
    * and Go services leak (render-boot-console.ts, consoleShapeLines).
    */
   consoleShapesHosts: string[];
+  /**
+   * Instance ids or org slugs whose scripts run past their executionTimeout (a hung docker
+   * daemon): the invocation ends TimedOut, response code -1, no output, without the wait.
+   */
+  ssmTimeoutHosts: string[];
   /** Instance ids or org slugs whose platform container's log file is damaged part way. */
   dockerLogsBrokenHosts: string[];
   /** Instance ids or org slugs whose platform container printed a private key to its log. */
@@ -304,6 +309,7 @@ export function defaultFaults(): FaultConfig {
     consoleShapesHosts: [],
     logsKeyHosts: [],
     dockerLogsBrokenHosts: [],
+    ssmTimeoutHosts: [],
     restartAlwaysHosts: [],
     envMultilineHosts: [],
     envDuplicateSecretHosts: [],

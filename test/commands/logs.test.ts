@@ -158,6 +158,18 @@ describe('molectl logs', () => {
     expect(run.stderr).not.toMatch(/values? redacted/);
   });
 
+  it('a command that timed out (a hung docker daemon) says so and what to try, not "docker logs failed"', async () => {
+    h.sandbox.state.faults.ssmTimeoutHosts = [post];
+    const run = await h.run(['logs', post, '--tail', '3']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(
+      /error: docker logs did not finish on i-[0-9a-f]+ within its 300 s \(SSM TimedOut: ExecutionTimedOut\)/,
+    );
+    expect(run.stderr).toMatch(/hint: .*docker daemon may be hung.*molectl console/);
+    expect(run.stderr).not.toMatch(/exit -1/);
+  });
+
   it('an unreachable SSM agent exits 1 and points at console, which needs no agent', async () => {
     h.sandbox.state.faults.offlineHosts = [post];
     const run = await h.run(['logs', post]);

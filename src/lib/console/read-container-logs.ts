@@ -17,6 +17,9 @@ import {
  * it silently. Anything that could not be fetched is stated in `cut`.
  */
 
+/** How long `docker logs` may run on the host (SSM executionTimeout). */
+const LOGS_TIMEOUT_SECONDS = 300;
+
 export interface ContainerLogs {
   instanceId: string;
   text: string;
@@ -49,7 +52,7 @@ export async function readContainerLogs(
     instanceIds: [instanceId],
     commands: buildDockerLogsScript(request),
     comment: `molectl logs ${request.container}`,
-    timeoutSeconds: 300,
+    timeoutSeconds: LOGS_TIMEOUT_SECONDS,
     // Someone is waiting at a terminal: an unreachable agent should say so within a minute.
     deliveryTimeoutSeconds: 60,
     maxBytes: request.maxBytes,
@@ -61,6 +64,22 @@ export async function readContainerLogs(
       `SSM could not run docker logs on ${instanceId} (${result.status}${result.statusDetails && result.statusDetails !== result.status ? `: ${result.statusDetails}` : ''})`,
       {
         hint: "the host's SSM agent is not reachable: check it with `molectl doctor` and `aws ssm describe-instance-information`; `molectl console` needs no agent",
+      },
+    );
+  }
+  // The script never ended on its own: SSM's -1 is no exit code of docker's, and "docker logs
+  // failed (exit -1)" sent responders looking for a docker error that was never printed.
+  if (result.status === 'TimedOut' || result.status === 'Cancelled' || result.status === 'Cancelling') {
+    const ssm = `SSM ${result.status}${result.statusDetails && result.statusDetails !== result.status ? `: ${result.statusDetails}` : ''}`;
+    throw new MolectlError(
+      result.status === 'TimedOut'
+        ? `docker logs did not finish on ${instanceId} within its ${LOGS_TIMEOUT_SECONDS} s (${ssm})`
+        : `the SSM command running docker logs on ${instanceId} was cancelled (${ssm})`,
+      {
+        hint:
+          result.status === 'TimedOut'
+            ? `the docker daemon may be hung: \`molectl console ${instanceId}\` reads the host's console without docker or SSM (on the host: \`systemctl status docker\`); or ask for less with --since or --tail`
+            : 'someone cancelled it (`aws ssm cancel-command`) or the host went away: run it again',
       },
     );
   }
