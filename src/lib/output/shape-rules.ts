@@ -193,7 +193,7 @@ export const SHAPE_RULES: ShapeRule[] = [
     // A secret flag and its value as separate words, as `set -x` prints them:
     // `cloudflared tunnel run --token <t>`, `mysql --password <p>`, Go's `-token <t>`.
     // Not a flag that names where a secret is (--token-file, --secret-id, --password-stdin)
-    // nor a value that is another flag, a variable, or a file path.
+    // nor a value that is another flag, a variable, a redirection, or a file path.
     pattern: new RegExp(
       String.raw`(?<![A-Za-z0-9_.-])(--?(?:[A-Za-z0-9][A-Za-z0-9_-]{0,64})?(?:key|token|secret|passw(?:or)?d|credential)[A-Za-z0-9_-]{0,64})([ \t]+)(\\?["']?)([^\s"'\\]+)`,
       'gi',
@@ -201,7 +201,7 @@ export const SHAPE_RULES: ShapeRule[] = [
     replace: (match, name: string, space: string, quote: string, value: string) =>
       isReferenceName(name) ||
       /stdin$|keyring|keyserver|keyout|newkey/i.test(name) ||
-      /^[-$]|^\[REDACTED:/.test(value) ||
+      /^[-$<>|&;(`]|^\[REDACTED:/.test(value) ||
       isHarmlessValue(value) ||
       looksLikePath(value)
         ? match

@@ -364,6 +364,7 @@ describe('ordinary console text is left intact', () => {
     '+ gpg --no-default-keyring --keyring /usr/share/keyrings/docker.gpg --list-keys',
     '+ openssl req -x509 -newkey rsa:2048 -keyout /etc/ssl/private/tenant.pem -days 365',
     '+ docker run -d -p 8080:8080 --name molecule-tenant img',
+    'run: gh auth login --with-token < token.txt',
     'level=INFO msg="org" org={Slug:acme Status:running Workspaces:3}',
     'Basic auth is disabled; Bearer tokens only',
     // A long base64 run that decodes to nothing secret (a public cert chunk) stays.
