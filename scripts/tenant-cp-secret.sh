@@ -120,7 +120,10 @@ container_exists() { docker inspect --format '{{.Id}}' "$1" >/dev/null 2>&1 && r
 # message: DOCKER_ERROR is empty when the container does not exist, else docker's first line.
 DOCKER_ERROR=''
 why_no_container() {
-  DOCKER_ERROR=$(docker inspect "$1" 2>&1 >/dev/null)
+  if DOCKER_ERROR=$(docker inspect "$1" 2>&1 >/dev/null); then
+    DOCKER_ERROR="docker inspect $1 answered, but not with JSON that python3 could read"
+    return 0
+  fi
   case "$DOCKER_ERROR" in
     *'No such '*) DOCKER_ERROR='' ;;
     '') DOCKER_ERROR='docker inspect failed without a message' ;;
@@ -128,17 +131,26 @@ why_no_container() {
   esac
 }
 
-# One `docker inspect` per phase, kept in INSPECT; every fact is read from it by one python call.
-# The 2>/dev/null is on a group around the assignment, not inside $(...): a redirection inside
-# makes bash fork twice (a subshell, then docker) where one process is enough.
+# One `docker inspect` per phase, kept in INSPECT, and every fact read from it by one python call:
+# sets INSPECT C_ID C_RUNNING C_IMAGE C_HAS_SECRET C_FP C_HAS_URL C_URL C_MULTILINE C_CONFLICT.
+# docker's answer goes straight into python, which hands INSPECT back quoted with the facts: one
+# subshell and one docker process, where reading INSPECT first and piping it to python again took
+# three forks. The value leaves python only as a fingerprint (and inside INSPECT, to this shell).
+# An inspect that fails (no container: docker prints `[]`; no daemon: nothing) gives no output,
+# and only then is docker asked why (why_no_container). Returns 1 then, INSPECT empty.
 INSPECT=''
-load_container() { { INSPECT=$(docker inspect "$NAME"); } 2>/dev/null || { INSPECT=''; why_no_container "$NAME"; return 1; }; }
-
-load_facts() { # sets C_ID C_RUNNING C_IMAGE C_HAS_SECRET C_FP C_HAS_URL C_URL C_MULTILINE C_CONFLICT from INSPECT
-  # The value reaches python through a pipe and leaves it only as a fingerprint.
-  eval "$(printf '%s' "$INSPECT" | python3 -c '
+read_container() {
+  local facts
+  facts=$(docker inspect "$NAME" 2>/dev/null | python3 -c '
 import hashlib, json, shlex, sys
-c = json.load(sys.stdin)[0]
+raw = sys.stdin.read()
+try:
+    found = json.loads(raw) if raw.strip() else []
+except ValueError:
+    found = []
+if not found:
+    sys.exit(0)
+c = found[0]
 cfg = c.get("Config") or {}
 env = dict(item.partition("=")[::2] for item in cfg.get("Env") or [])
 values = {}
@@ -146,6 +158,7 @@ for item in cfg.get("Env") or []:
     values.setdefault(item.partition("=")[0], set()).add(item.partition("=")[2])
 secret = env.get("MOLECULE_CP_SHARED_SECRET")
 facts = {
+    "INSPECT": raw.rstrip("\n"),
     "C_ID": (c.get("Id") or "")[:12],
     "C_RUNNING": "true" if (c.get("State") or {}).get("Running") else "false",
     "C_IMAGE": cfg.get("Image") or "",
@@ -160,7 +173,13 @@ facts = {
     "C_CONFLICT": ",".join(k for k in ("MOLECULE_CP_SHARED_SECRET", "MOLECULE_CP_URL") if len(values.get(k, ())) > 1),
 }
 print("\n".join("%s=%s" % (k, shlex.quote(v)) for k, v in facts.items()))
-')"
+')
+  if [ -z "$facts" ]; then
+    INSPECT=''
+    why_no_container "$NAME"
+    return 1
+  fi
+  eval "$facts"
 }
 
 durable_env_value() { # value of KEY in the durable env file, exit 1 when absent
@@ -283,27 +302,31 @@ wait_healthy() { # wait for the platform API on the host to answer /health
 
 recreate_with_durable_env() { # <backup name>: stop, keep old as backup, run new; restore on failure
   local backup=$1 envfile="$ENV_DIR/.molectl-run.env" args=()
-  load_container || { log "no container $NAME"; return 1; }
+  # INSPECT is the caller's read_container of moments ago: apply_main's, before the secret was
+  # fetched, or ensure_main's. Reading it again would cost a fork and see the same container.
+  # The options go through a file beside the env file rather than a <(...), which would fork a
+  # subshell to run prepare_recreate; every rm below removes it with the env file.
+  prepare_recreate "$envfile" > "$envfile.args"
   # A read loop, not `mapfile -d ''`: mapfile's -d is bash 4.4, and Amazon Linux 2 has bash 4.2.
   local arg
-  while IFS= read -r -d '' arg; do args+=("$arg"); done < <(prepare_recreate "$envfile")
-  if [ "${#args[@]}" -lt 2 ] || [ ! -f "$envfile" ]; then rm -f "$envfile"; log "could not read $NAME's configuration"; return 1; fi
+  while IFS= read -r -d '' arg; do args+=("$arg"); done < "$envfile.args"
+  if [ "${#args[@]}" -lt 2 ] || [ ! -f "$envfile" ]; then rm -f "$envfile" "$envfile.args"; log "could not read $NAME's configuration"; return 1; fi
   local line
   while IFS= read -r line || [ -n "$line" ]; do
     case "$line" in "$SECRET_KEY="* | "$URL_KEY="*) printf '%s\n' "$line" ;; esac
   done < "$DURABLE_ENV" >> "$envfile"
   docker rm -f "$backup" >/dev/null 2>&1
-  docker stop "$NAME" >/dev/null 2>&1 || { rm -f "$envfile"; log "docker stop $NAME failed"; return 1; }
-  docker rename "$NAME" "$backup" >/dev/null 2>&1 || { docker start "$NAME" >/dev/null 2>&1; rm -f "$envfile"; log "docker rename failed"; return 1; }
+  docker stop "$NAME" >/dev/null 2>&1 || { rm -f "$envfile" "$envfile.args"; log "docker stop $NAME failed"; return 1; }
+  docker rename "$NAME" "$backup" >/dev/null 2>&1 || { docker start "$NAME" >/dev/null 2>&1; rm -f "$envfile" "$envfile.args"; log "docker rename failed"; return 1; }
   keep_stopped "$backup"
   # args[0] is -d; the name goes right after it. The env, secret included, goes in by file.
   if ! docker run "${args[0]}" --name "$NAME" --env-file "$envfile" "${args[@]:1}" >/dev/null 2>"$envfile.err"; then
     log "docker run failed: $(head -c 300 "$envfile.err")"
-    rm -f "$envfile" "$envfile.err"
+    rm -f "$envfile" "$envfile.args" "$envfile.err"
     restore_backup "$backup"
     return 1
   fi
-  rm -f "$envfile" "$envfile.err"
+  rm -f "$envfile" "$envfile.args" "$envfile.err"
   return 0
 }
 
@@ -344,7 +367,7 @@ install_updater_wrapper() { # make the auto-updater re-apply the durable env aft
     printf 'ENV_DIR="$R/etc/molecule"\nDURABLE_ENV="$ENV_DIR/tenant.env"\n'
     printf 'SECRET_KEY=%s\nURL_KEY=%s\n' "$SECRET_KEY" "$URL_KEY"
     printf "INSPECT='' DOCKER_ERROR='' FP='' KEPT_POLICY=''\n"
-    declare -f log json_str result fail fingerprint container_exists why_no_container load_container load_facts durable_env_value \
+    declare -f log json_str result fail fingerprint container_exists why_no_container read_container durable_env_value \
       prepare_recreate wait_healthy recreate_with_durable_env keep_stopped restore_backup ensure_main
     printf 'ensure_main "$@"\n'
   } > "$ENSURE_BIN.tmp" && chmod 700 "$ENSURE_BIN.tmp" && mv -f "$ENSURE_BIN.tmp" "$ENSURE_BIN" || return 1
@@ -361,8 +384,7 @@ install_updater_wrapper() { # make the auto-updater re-apply the durable env aft
 
 ensure_main() { # after an image update: recreate the container if it lost the durable values
   [ -f "$DURABLE_ENV" ] || exit 0
-  load_container || { log "no container $NAME${DOCKER_ERROR:+ (docker: $DOCKER_ERROR)}"; exit 1; }
-  load_facts
+  read_container || { log "no container $NAME${DOCKER_ERROR:+ (docker: $DOCKER_ERROR)}"; exit 1; }
   durable_env_value "$SECRET_KEY" | fingerprint
   [ "$C_FP" = "$FP" ] && exit 0
   log "container $NAME lost the durable CP settings; recreating it with them"
@@ -382,13 +404,15 @@ probe_main() {
     result status no-docker python3 "@$python" awsHost "@$aws_host" updater "$updater"
     exit 0
   fi
-  if ! load_container; then
+  # Without python3 the facts cannot be read, but whether the container exists still can.
+  local found
+  if [ "$python" = true ]; then read_container; found=$?; else container_exists "$NAME"; found=$?; fi
+  if [ "$found" -ne 0 ]; then
     [ -z "$DOCKER_ERROR" ] || { result status docker-unavailable reason "$DOCKER_ERROR" python3 "@$python" awsHost "@$aws_host" updater "$updater"; exit 0; }
     result status probed container "@false" python3 "@$python" awsHost "@$aws_host" updater "$updater"
     exit 0
   fi
   [ "$python" = true ] || { result status probed container "@true" python3 "@false" awsHost "@$aws_host" updater "$updater"; exit 0; }
-  load_facts
   # Only worth a docker exec when the host itself cannot fetch the value.
   if [ "$aws_host" = false ] && docker exec "$NAME" sh -c 'command -v aws' >/dev/null 2>&1; then aws_container=true; fi
   if durable_env_value "$SECRET_KEY" >/dev/null; then durable_env_value "$SECRET_KEY" | fingerprint; durable_fp=$FP; fi
@@ -407,8 +431,7 @@ probe_main() {
 apply_main() {
   command -v python3 >/dev/null 2>&1 || fail not-deliverable 'python3 is not installed on the host'
   command -v aws >/dev/null 2>&1 || fail not-deliverable 'the aws CLI is not installed on the host'
-  load_container || container_missing no-container "no container named $NAME"
-  load_facts
+  read_container || container_missing no-container "no container named $NAME"
   local previous=$C_FP backup="$NAME-molectl-${MOLECTL_RUN_ID:-manual}" got patched=false durable=false
   fetch_secret || fail fetch-failed "could not read the secret with the instance role (${MOLECTL_DELIVERY:-secrets-manager})"
   printf '%s' "$SECRET" | fingerprint
@@ -436,7 +459,8 @@ apply_main() {
     restore_backup "$backup"
     fail rolled-back "the new container did not answer /health within ${MOLECTL_HEALTH_TIMEOUT:-90}s; the previous container is running again" previousFingerprint "$previous"
   fi
-  load_container && load_facts
+  # A container that cannot be read now holds nothing that was seen: never the facts from before.
+  read_container || C_FP=''
   if [ "$C_FP" != "$MOLECTL_EXPECTED_FP" ] || [ -n "$C_CONFLICT" ]; then
     restore_backup "$backup"
     fail rolled-back "the new container holds ${C_FP:-nothing}, not $MOLECTL_EXPECTED_FP; the previous container is running again" previousFingerprint "$previous"
@@ -465,7 +489,7 @@ rollback_main() {
     if [ -s "$tmp" ]; then mv -f "$tmp" "$DURABLE_ENV"; else rm -f "$tmp" "$DURABLE_ENV"; fi
   fi
   wait_healthy || fail failed 'the restored container does not answer /health'
-  load_container && load_facts
+  read_container
   result status rolled-back fingerprint "$C_FP" health ok
 }
 

@@ -430,7 +430,7 @@ function withRestartPolicy(c: DockerInspect, name: string): DockerInspect {
   return { ...c, HostConfig: { ...host, RestartPolicy: { Name: name, MaximumRetryCount: 0 } } };
 }
 
-/** load_facts' C_MULTILINE: names of env values with a line break, comma-joined. */
+/** read_container's C_MULTILINE: names of env values with a line break, comma-joined. */
 function multilineNames(env: Map<string, string>): string {
   return [...env]
     .filter(([, v]) => v.includes('\n') || v.includes('\r'))
@@ -438,7 +438,7 @@ function multilineNames(env: Map<string, string>): string {
     .join(',');
 }
 
-/** load_facts' C_CONFLICT: our keys set more than once with different values, comma-joined. */
+/** read_container's C_CONFLICT: our keys set more than once with different values, comma-joined. */
 function conflictingNames(c: DockerInspect): string {
   return [SECRET_KEY, URL_KEY]
     .filter((key) => new Set(c.Config.Env.filter((kv) => kv.startsWith(`${key}=`))).size > 1)
