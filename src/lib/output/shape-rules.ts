@@ -32,7 +32,8 @@ const SECRET_NAME = String.raw`[A-Za-z0-9_.-]{0,64}(?:key|token|secret|passw(?:o
  */
 const NAME_WORDS =
   /[kK][eE][yY]|[tT][oO][kK][eE][nN]|[sS][eE][cC][rR][eE][tT]|[pP][aA][sS][sS][wW]|[cC][rR][eE][dD][eE][nN][tT][iI][aA][lL]/g;
-const LITERALS = /:\/\/|Bearer|Basic|AKIA|ASIA|gh[opsur]_|github_pat_|sk-|mol_pk_|-----BEGIN |-----END |eyJ| login /g;
+const LITERALS =
+  /:\/\/|Bearer|Basic|AKIA|ASIA|gh[opsur]_|github_pat_|sk-|mol_pk_|-----BEGIN |-----END |eyJ| login |curl /g;
 /** The rules a literal hit can start, by the literal's first two characters. */
 const LITERAL_KINDS: Record<string, string[]> = {
   ':/': ['url-credential'],
@@ -47,6 +48,7 @@ const LITERAL_KINDS: Record<string, string[]> = {
   '--': ['pem'],
   ey: ['jwt', 'tunnel-token'],
   ' l': ['registry-password'],
+  cu: ['curl-credential'],
 };
 const BASE64_CHARS = charClass('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/');
 /**
@@ -230,6 +232,15 @@ export const SHAPE_RULES: ShapeRule[] = [
       value.startsWith('$') || value.startsWith('[REDACTED:')
         ? match
         : `${flag}${sep}${quote}${mark('registry-password')}`,
+  },
+  {
+    kind: 'curl-credential',
+    // `curl -u user:password` (or --user) in a `set -x` trace: the password after the first colon.
+    pattern: /(?<=\bcurl\s[^\r\n]{0,400}?)(\s(?:-u|--user))(\s+|=)(["']?)([^\s:"']+):([^\s"']+)/g,
+    replace: (match, flag: string, sep: string, quote: string, user: string, password: string) =>
+      password.startsWith('$') || password.startsWith('[REDACTED:')
+        ? match
+        : `${flag}${sep}${quote}${user}:${mark('curl-credential')}`,
   },
   // A JSON Web Token is a bearer credential wherever it appears.
   { kind: 'jwt', pattern: /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*/g },

@@ -279,6 +279,12 @@ const CASES: LeakCase[] = [
     kind: 'named-secret',
   },
   {
+    name: 'curl -u user:password',
+    input: "+ curl -fsS -u ops:curl-pw-27182818 'https://registry.example.com/v2/_catalog'",
+    secrets: ['curl-pw-27182818'],
+    kind: 'curl-credential',
+  },
+  {
     name: 'Authorization: Basic',
     input: `+ curl -H 'Authorization: Basic ${Buffer.from('ops:basic-pw-31415926').toString('base64')}' https://x`,
     secrets: [Buffer.from('ops:basic-pw-31415926').toString('base64')],
@@ -365,6 +371,8 @@ describe('ordinary console text is left intact', () => {
     '+ openssl req -x509 -newkey rsa:2048 -keyout /etc/ssl/private/tenant.pem -days 365',
     '+ docker run -d -p 8080:8080 --name molecule-tenant img',
     'run: gh auth login --with-token < token.txt',
+    '+ curl -u "$REGISTRY_USER:$REGISTRY_TOKEN" https://registry.example.com/v2/',
+    '+ curl -fsS --user-agent molectl/1 https://example.com',
     'level=INFO msg="org" org={Slug:acme Status:running Workspaces:3}',
     'Basic auth is disabled; Bearer tokens only',
     // A long base64 run that decodes to nothing secret (a public cert chunk) stays.
@@ -388,6 +396,8 @@ describe('hostile console text stays linear', () => {
     ['a map[ then key:key:key...', `map[${'key:'.repeat(25_000)}`],
     ['sk- runs on one line', 'sk-.'.repeat(25_000)],
     ['eyJ runs on one line', 'eyJ.'.repeat(25_000)],
+    ['curl then -u runs', `curl ${' -u a:'.repeat(25_000)}`],
+    ['curl runs on one line', 'curl '.repeat(25_000)],
     ['docker login then -p runs', `docker login ${' -p'.repeat(30_000)}`],
   ])('%s', (_name, text) => {
     const start = performance.now();
