@@ -26,6 +26,7 @@ export const FAULT_SPEC_FORMS = [
   'throttle-as=<ErrorCode|none>:<http status>',
   'console-as=plain',
   'console-timestamp=omitted',
+  'latest-refused-as=<ErrorCode>',
   'console-window=<bytes>',
   'aws-creds=expired',
   'pages=sparse|endless',
@@ -118,6 +119,11 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
       faults.consoleWindowBytes = n;
       return;
     }
+    case 'latest-refused-as':
+      if (!/^[A-Z][A-Za-z0-9.]*$/.test(value))
+        throw badItem(item, 'expected an EC2 error code, e.g. InvalidParameterCombination');
+      faults.latestRefusedAs = value;
+      return;
     case 'console-timestamp':
       if (value !== 'omitted') throw badItem(item, 'expected console-timestamp=omitted');
       faults.consoleTimestamp = 'omitted';

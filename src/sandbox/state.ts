@@ -168,6 +168,11 @@ export interface FaultConfig {
    * keep either.
    */
   consoleWindowBytes?: number;
+  /**
+   * The error code GetConsoleOutput answers for Latest on an instance that is not Nitro, with
+   * another wording, instead of UnsupportedOperation (EC2 does not document which it is).
+   */
+  latestRefusedAs?: string;
   /** 'omitted': GetConsoleOutput answers without its Timestamp (an emulator that leaves it out). */
   consoleTimestamp?: 'omitted';
   /**

@@ -210,6 +210,23 @@ describe('molectl console: selection, JSON, files', () => {
     }
   });
 
+  it.each(['InvalidParameterCombination', 'InvalidParameterValue'])(
+    '--latest refused as %s (another wording) also falls back with a note',
+    async (code) => {
+      tenant.nitro = false;
+      h.sandbox.state.faults.latestRefusedAs = code;
+      try {
+        const run = await h.run(['console', 'acme', '--latest', '--tail', '1']);
+        expect(run.code).toBe(0);
+        expect(run.stderr).toMatch(/--latest needs a Nitro instance/);
+        expect(run.stdout).toMatch(/login: $/m);
+      } finally {
+        tenant.nitro = true;
+        delete h.sandbox.state.faults.latestRefusedAs;
+      }
+    },
+  );
+
   it('--latest on an instance that is not Nitro falls back with a note', async () => {
     tenant.nitro = false;
     try {

@@ -44,6 +44,10 @@ describe('parseFaultSpec', () => {
     ['old-bash=acme', { ...defaultFaults(), oldBashHosts: ['acme'] }],
     ['console-shapes=acme|i-0abc', { ...defaultFaults(), consoleShapesHosts: ['acme', 'i-0abc'] }],
     ['logs-key=acme', { ...defaultFaults(), logsKeyHosts: ['acme'] }],
+    [
+      'latest-refused-as=InvalidParameterCombination',
+      { ...defaultFaults(), latestRefusedAs: 'InvalidParameterCombination' },
+    ],
     ['console-window=64000', { ...defaultFaults(), consoleWindowBytes: 64000 }],
     ['console-timestamp=omitted', { ...defaultFaults(), consoleTimestamp: 'omitted' }],
     ['docker-logs-broken=acme', { ...defaultFaults(), dockerLogsBrokenHosts: ['acme'] }],

@@ -187,6 +187,12 @@ function requireOneInstance(state: SandboxState, params: QueryParams): SimInstan
 
 function getConsoleOutput(state: SandboxState, requestId: string, params: QueryParams): AwsResponse {
   const instance = requireOneInstance(state, params);
+  if (readQueryBool(params, 'Latest') && !instance.nitro && state.faults.latestRefusedAs) {
+    throw new AwsApiError(
+      state.faults.latestRefusedAs,
+      'The Latest parameter is only supported on instance types built on the Nitro System.',
+    );
+  }
   if (readQueryBool(params, 'Latest') && !instance.nitro) {
     throw new AwsApiError(
       'UnsupportedOperation',
