@@ -226,21 +226,19 @@ export const SHAPE_RULES: ShapeRule[] = [
   {
     kind: 'registry-password',
     // `docker login -u bot -p <password> ghcr.io` in a `set -x` trace (-p is only a password there).
+    // Scanned forward from the command, once per command: a look-behind tried at every `-p`
+    // was quadratic on a line of them.
     pattern:
-      /(?<=\b(?:docker|podman|nerdctl|buildah|skopeo|oras|helm(?: registry)?) login\s[^\r\n]{0,400}?)(\s-p)(\s+|=)(["']?)([^\s"']+)/g,
-    replace: (match, flag: string, sep: string, quote: string, value: string) =>
-      value.startsWith('$') || value.startsWith('[REDACTED:')
-        ? match
-        : `${flag}${sep}${quote}${mark('registry-password')}`,
+      /\b((?:docker|podman|nerdctl|buildah|skopeo|oras|helm(?: registry)?) login\s(?:[^\r\n]{0,400}?\s)?-p)(\s+|=)(["']?)([^\s"']+)/g,
+    replace: (match, command: string, sep: string, quote: string, value: string) =>
+      /^[-$]|^\[REDACTED:/.test(value) ? match : `${command}${sep}${quote}${mark('registry-password')}`,
   },
   {
     kind: 'curl-credential',
     // `curl -u user:password` (or --user) in a `set -x` trace: the password after the first colon.
-    pattern: /(?<=\bcurl\s[^\r\n]{0,400}?)(\s(?:-u|--user))(\s+|=)(["']?)([^\s:"']+):([^\s"']+)/g,
-    replace: (match, flag: string, sep: string, quote: string, user: string, password: string) =>
-      password.startsWith('$') || password.startsWith('[REDACTED:')
-        ? match
-        : `${flag}${sep}${quote}${user}:${mark('curl-credential')}`,
+    pattern: /\b(curl\s(?:[^\r\n]{0,400}?\s)?(?:-u|--user))(\s+|=)(["']?)([^\s:"']+):([^\s"']+)/g,
+    replace: (match, command: string, sep: string, quote: string, user: string, password: string) =>
+      /^[$]|^\[REDACTED:/.test(password) ? match : `${command}${sep}${quote}${user}:${mark('curl-credential')}`,
   },
   // A JSON Web Token is a bearer credential wherever it appears.
   { kind: 'jwt', pattern: /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*/g },
