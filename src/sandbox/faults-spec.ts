@@ -50,6 +50,10 @@ export const FAULT_SPEC_FORMS = [
   'restart-always=<slug|instance-id>[|...]',
   'env-multiline=<slug|instance-id>[|...]',
   'env-duplicate-secret=<slug|instance-id>[|...]',
+  'container-config=<slug|instance-id>[|...]',
+  'container-device=<slug|instance-id>[|...]',
+  'healthcheck-exec=<slug|instance-id>[|...]',
+  'same-name-image=<slug|instance-id>[|...]',
   'slow=<slug|instance-id>:<duration>[|...]',
   'host-work=<duration>',
   'api-rate=<AwsAction>:<n>/s[:<burst>][|...] or api-rate=off',
@@ -223,6 +227,18 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
       return;
     case 'env-duplicate-secret':
       faults.envDuplicateSecretHosts.push(...parseNames(value, item));
+      return;
+    case 'container-config':
+      faults.containerConfigHosts.push(...parseNames(value, item));
+      return;
+    case 'container-device':
+      faults.containerDeviceHosts.push(...parseNames(value, item));
+      return;
+    case 'healthcheck-exec':
+      faults.healthcheckExecHosts.push(...parseNames(value, item));
+      return;
+    case 'same-name-image':
+      faults.sameNameImageHosts.push(...parseNames(value, item));
       return;
     case 'provision-fail':
       faults.provisionFail.push(...parseNames(value, item));

@@ -240,6 +240,14 @@ export interface FaultConfig {
   envMultilineHosts: string[];
   /** Instance ids or org slugs whose container env has MOLECULE_CP_SHARED_SECRET twice (an older value first). */
   envDuplicateSecretHosts: string[];
+  /** Instance ids or org slugs whose tenant container has settings a recreate must carry (caps, limits, log options, ...). */
+  containerConfigHosts: string[];
+  /** Instance ids or org slugs whose tenant container has a device (`--device`) that a recreate does not carry. */
+  containerDeviceHosts: string[];
+  /** Instance ids or org slugs whose tenant container has a healthcheck in exec form (compose's `test: [CMD, ...]`). */
+  healthcheckExecHosts: string[];
+  /** Instance ids or org slugs with a local image named like the tenant container (`molecule-tenant:latest`). */
+  sameNameImageHosts: string[];
   /** Instance ids or org slugs whose scripts take this much longer, milliseconds. */
   slowHosts: Record<string, number>;
   /** Simulated per-host work added to every script, milliseconds. */
@@ -318,6 +326,10 @@ export function defaultFaults(): FaultConfig {
     restartAlwaysHosts: [],
     envMultilineHosts: [],
     envDuplicateSecretHosts: [],
+    containerConfigHosts: [],
+    containerDeviceHosts: [],
+    healthcheckExecHosts: [],
+    sameNameImageHosts: [],
     slowHosts: {},
     hostWorkMs: 0,
     // SSM Run Command's rates are not published; these are the sandbox's assumption (docs/sandbox.md).

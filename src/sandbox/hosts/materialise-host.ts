@@ -8,6 +8,7 @@ import { syncHostListeners } from './host-listeners.js';
 import { buildInitialContainer } from './initial-container.js';
 import { containersDir, isHostMaterialised } from './tenant-container.js';
 import { writeContainerFiles } from './write-container-files.js';
+import { TENANT_CONTAINER_NAME } from './tenant-user-data.js';
 
 /**
  * Writes a simulated host's directory the first time something needs it (a script, the
@@ -69,10 +70,14 @@ export function materialiseHost(state: SandboxState, instance: SimInstance): str
   chmodSync(updater, 0o755);
 
   const initial = buildInitialContainer(state, instance);
-  if (initial) {
-    writeContainerFiles(containers, initial);
-    writeFileSync(join(root, 'var', 'lib', 'docker-sim', 'images'), `${initial.Config.Image}\n`);
-  }
+  // The same-name-image fault: an image built by hand with the container's name.
+  const images = [
+    ...(initial ? [initial.Config.Image] : []),
+    ...(hostMatches(instance, state.faults.sameNameImageHosts) ? [`${TENANT_CONTAINER_NAME}:latest`] : []),
+  ];
+  if (initial) writeContainerFiles(containers, initial);
+  if (images.length > 0)
+    writeFileSync(join(root, 'var', 'lib', 'docker-sim', 'images'), images.map((i) => `${i}\n`).join(''));
   writeFileSync(
     join(root, 'etc', 'molectl-sandbox', 'host-api.headers'),
     `Authorization: Bearer ${getHostApiToken(state, instance.instanceId)}\nX-Sandbox-Instance: ${instance.instanceId}\n`,
