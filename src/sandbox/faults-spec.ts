@@ -25,6 +25,9 @@ export const FAULT_SPEC_FORMS = [
   'throttle=<0..1>',
   'throttle-as=<ErrorCode|none>:<http status>',
   'console-as=plain',
+  'console-timestamp=omitted',
+  'latest-refused-as=<ErrorCode>',
+  'console-window=<bytes>',
   'aws-creds=expired',
   'pages=sparse|endless',
   'stage-moves=ignored',
@@ -41,6 +44,10 @@ export const FAULT_SPEC_FORMS = [
   'docker-fail=<slug|instance-id>[|...]',
   'docker-down=<slug|instance-id>[|...]',
   'old-bash=<slug|instance-id>[|...]',
+  'console-shapes=<slug|instance-id>[|...]',
+  'logs-key=<slug|instance-id>[|...]',
+  'docker-logs-broken=<slug|instance-id>[|...]',
+  'ssm-timeout=<slug|instance-id>[|...]',
   'restart-always=<slug|instance-id>[|...]',
   'env-multiline=<slug|instance-id>[|...]',
   'env-duplicate-secret=<slug|instance-id>[|...]',
@@ -109,6 +116,22 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
     case 'console-as':
       if (value !== 'plain') throw badItem(item, 'expected console-as=plain');
       faults.consoleEncoding = 'plain';
+      return;
+    case 'console-window': {
+      const n = Number(value);
+      if (!/^\d+$/.test(value) || n < 1024 || n > 1024 * 1024)
+        throw badItem(item, 'expected a window size in bytes, 1024 to 1048576 (e.g. 64000)');
+      faults.consoleWindowBytes = n;
+      return;
+    }
+    case 'latest-refused-as':
+      if (!/^[A-Z][A-Za-z0-9.]*$/.test(value))
+        throw badItem(item, 'expected an EC2 error code, e.g. InvalidParameterCombination');
+      faults.latestRefusedAs = value;
+      return;
+    case 'console-timestamp':
+      if (value !== 'omitted') throw badItem(item, 'expected console-timestamp=omitted');
+      faults.consoleTimestamp = 'omitted';
       return;
     case 'aws-creds':
       if (value !== 'expired') throw badItem(item, 'expected aws-creds=expired');
@@ -191,6 +214,18 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
       return;
     case 'old-bash':
       faults.oldBashHosts.push(...parseNames(value, item));
+      return;
+    case 'console-shapes':
+      faults.consoleShapesHosts.push(...parseNames(value, item));
+      return;
+    case 'ssm-timeout':
+      faults.ssmTimeoutHosts.push(...parseNames(value, item));
+      return;
+    case 'docker-logs-broken':
+      faults.dockerLogsBrokenHosts.push(...parseNames(value, item));
+      return;
+    case 'logs-key':
+      faults.logsKeyHosts.push(...parseNames(value, item));
       return;
     case 'restart-always':
       faults.restartAlwaysHosts.push(...parseNames(value, item));

@@ -174,6 +174,19 @@ export interface FaultConfig {
    */
   consoleEncoding?: 'plain';
   /**
+   * Bytes of console GetConsoleOutput keeps (default 65,536). EC2 documents "the most recent
+   * 64 KB" without saying whether that is 65,536 or 64,000 bytes; another implementation may
+   * keep either.
+   */
+  consoleWindowBytes?: number;
+  /**
+   * The error code GetConsoleOutput answers for Latest on an instance that is not Nitro, with
+   * another wording, instead of UnsupportedOperation (EC2 does not document which it is).
+   */
+  latestRefusedAs?: string;
+  /** 'omitted': GetConsoleOutput answers without its Timestamp (an emulator that leaves it out). */
+  consoleTimestamp?: 'omitted';
+  /**
    * 'expired': every AWS request is refused as the real services refuse expired session
    * credentials (STS ExpiredToken, SSM and Secrets Manager ExpiredTokenException, EC2
    * RequestExpired), before it acts. The simulated hosts' own role is not affected.
@@ -225,6 +238,20 @@ export interface FaultConfig {
   dockerDownHosts: string[];
   /** Instance ids or org slugs whose bash is 4.2 (Amazon Linux 2): `mapfile -d` and the like refused. */
   oldBashHosts: string[];
+  /**
+   * Instance ids or org slugs whose boot console also prints the secret shapes other bootstraps
+   * and Go services leak (render-boot-console.ts, consoleShapeLines).
+   */
+  consoleShapesHosts: string[];
+  /**
+   * Instance ids or org slugs whose scripts run past their executionTimeout (a hung docker
+   * daemon): the invocation ends TimedOut, response code -1, no output, without the wait.
+   */
+  ssmTimeoutHosts: string[];
+  /** Instance ids or org slugs whose platform container's log file is damaged part way. */
+  dockerLogsBrokenHosts: string[];
+  /** Instance ids or org slugs whose platform container printed a private key to its log. */
+  logsKeyHosts: string[];
   /** Instance ids or org slugs whose tenant container was started with `--restart always`. */
   restartAlwaysHosts: string[];
   /** Instance ids or org slugs whose tenant container has an env value with line breaks. */
@@ -310,6 +337,10 @@ export function defaultFaults(): FaultConfig {
     dockerFailHosts: [],
     dockerDownHosts: [],
     oldBashHosts: [],
+    consoleShapesHosts: [],
+    logsKeyHosts: [],
+    dockerLogsBrokenHosts: [],
+    ssmTimeoutHosts: [],
     restartAlwaysHosts: [],
     envMultilineHosts: [],
     envDuplicateSecretHosts: [],

@@ -196,17 +196,23 @@ function requireOneInstance(state: SandboxState, params: QueryParams): SimInstan
 
 function getConsoleOutput(state: SandboxState, requestId: string, params: QueryParams): AwsResponse {
   const instance = requireOneInstance(state, params);
+  if (readQueryBool(params, 'Latest') && !instance.nitro && state.faults.latestRefusedAs) {
+    throw new AwsApiError(
+      state.faults.latestRefusedAs,
+      'The Latest parameter is only supported on instance types built on the Nitro System.',
+    );
+  }
   if (readQueryBool(params, 'Latest') && !instance.nitro) {
     throw new AwsApiError(
       'UnsupportedOperation',
       'This instance type does not support retrieving the latest console logs.',
     );
   }
-  const tail = readConsoleTail(instance);
+  const tail = readConsoleTail(instance, state.faults.consoleWindowBytes);
   const body = [
     xmlText('requestId', requestId),
     xmlText('instanceId', instance.instanceId),
-    xmlText('timestamp', instance.consoleUpdatedAt.toISOString()),
+    state.faults.consoleTimestamp === 'omitted' ? '' : xmlText('timestamp', instance.consoleUpdatedAt.toISOString()),
     tail.length > 0
       ? xmlText('output', state.faults.consoleEncoding === 'plain' ? tail.toString('utf8') : tail.toString('base64'))
       : '',

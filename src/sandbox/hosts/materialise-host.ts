@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SandboxState, SimInstance } from '../state.js';
@@ -100,8 +100,27 @@ export function syncHostFaults(state: SandboxState, instance: SimInstance): void
   const down = join(instance.hostRoot, 'var', 'lib', 'docker-sim', 'daemon-down');
   if (hostMatches(instance, state.faults.dockerDownHosts)) writeFileSync(down, 'docker-down fault\n');
   else rmSync(down, { force: true });
+  const logsBroken = join(instance.hostRoot, 'var', 'lib', 'docker-sim', 'logs-broken');
+  if (hostMatches(instance, state.faults.dockerLogsBrokenHosts))
+    writeFileSync(logsBroken, 'docker-logs-broken fault\n');
+  else rmSync(logsBroken, { force: true });
+  const logKey = join(instance.hostRoot, 'var', 'lib', 'docker-sim', 'log-key');
+  if (hostMatches(instance, state.faults.logsKeyHosts))
+    writeFileSync(logKey, `${JSON.stringify(loggedPrivateKey(instance.instanceId).split('\n'))}\n`);
+  else rmSync(logKey, { force: true });
   const oldBash = join(instance.hostRoot, 'etc', 'molectl-sandbox', 'bash-4.2');
   if (hostMatches(instance, state.faults.oldBashHosts)) writeFileSync(oldBash, 'old-bash fault\n');
   else rmSync(oldBash, { force: true });
   syncHostListeners(state, instance);
+}
+
+/**
+ * The private key the logs-key fault makes a host's platform container print to its log, raw
+ * lines as a process writing the PEM to stdout prints them, three lines before the log's end
+ * (so `--tail 5` starts inside it). Derived from the instance id: a test can name every body line.
+ */
+export function loggedPrivateKey(instanceId: string): string {
+  const body = createHash('sha512').update(`logs-key:${instanceId}`).digest('base64');
+  const lines = [body.slice(0, 64), `${body.slice(64)}${body.slice(0, 64 - (body.length - 64))}`, body.slice(20, 84)];
+  return ['-----BEGIN RSA PRIVATE KEY-----', ...lines, '-----END RSA PRIVATE KEY-----'].join('\n');
 }
