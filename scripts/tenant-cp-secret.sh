@@ -18,6 +18,8 @@
 #   MOLECTL_AWS_REGION      region of the secret / parameter (aws CLI v1 does not read it from
 #                           instance metadata, and the host's profile may name another)
 #   MOLECTL_HEALTH_TIMEOUT  seconds to wait for the new container's /health (default 90)
+#   MOLECTL_LOCK_WAIT       seconds to wait for another run that is changing the container on this
+#                           host (default 30; the updater's helper waits 300)
 #   MOLECTL_WORKSPACE_ID, MOLECTL_WORKSPACE_INSTANCE
 #                           cp-auth-check: a workspace of the org and its instance id, whose status
 #                           the container reads with its own credentials (absent: differential proof)
@@ -113,14 +115,17 @@ fingerprint() { # sets FP to the fingerprint of the value given on stdin: sha256
   FP="sha256:${digest:0:12}"
 }
 
-container_exists() { docker inspect --format '{{.Id}}' "$1" >/dev/null 2>&1 && return 0; why_no_container "$1"; return 1; }
+# Every inspect says --type container: without it, docker reads a name that is no container as an
+# image, a network or a volume of that name (an image built by hand as `molecule-tenant`), and
+# the script would take that for a stopped container.
+container_exists() { docker inspect --type container --format '{{.Id}}' "$1" >/dev/null 2>&1 && return 0; why_no_container "$1"; return 1; }
 
 # A failed inspect is not proof of absence: a daemon that is down or a socket this user may not
 # open fails it too. Only then (never on the probe's usual path) is docker asked again for its
 # message: DOCKER_ERROR is empty when the container does not exist, else docker's first line.
 DOCKER_ERROR=''
 why_no_container() {
-  if DOCKER_ERROR=$(docker inspect "$1" 2>&1 >/dev/null); then
+  if DOCKER_ERROR=$(docker inspect --type container "$1" 2>&1 >/dev/null); then
     DOCKER_ERROR="docker inspect $1 answered, but not with JSON that python3 could read"
     return 0
   fi
@@ -132,7 +137,8 @@ why_no_container() {
 }
 
 # One `docker inspect` per phase, kept in INSPECT, and every fact read from it by one python call:
-# sets INSPECT C_ID C_RUNNING C_IMAGE C_HAS_SECRET C_FP C_HAS_URL C_URL C_MULTILINE C_CONFLICT.
+# sets INSPECT C_ID C_RUNNING C_IMAGE C_HAS_SECRET C_FP C_HAS_URL C_URL C_MULTILINE C_CONFLICT
+# C_UNCARRIED C_SETTINGS.
 # docker's answer goes straight into python, which hands INSPECT back quoted with the facts: one
 # subshell and one docker process, where reading INSPECT first and piping it to python again took
 # three forks. The value leaves python only as a fingerprint (and inside INSPECT, to this shell).
@@ -141,7 +147,7 @@ why_no_container() {
 INSPECT=''
 read_container() {
   local facts
-  facts=$(docker inspect "$NAME" 2>/dev/null | python3 -c '
+  facts=$(docker inspect --type container "$NAME" 2>/dev/null | python3 -c '
 import hashlib, json, shlex, sys
 raw = sys.stdin.read()
 try:
@@ -151,7 +157,8 @@ except ValueError:
 if not found:
     sys.exit(0)
 c = found[0]
-cfg = c.get("Config") or {}
+cfg, host = c.get("Config") or {}, c.get("HostConfig") or {}
+nets = (c.get("NetworkSettings") or {}).get("Networks") or {}
 env = dict(item.partition("=")[::2] for item in cfg.get("Env") or [])
 values = {}
 for item in cfg.get("Env") or []:
@@ -171,6 +178,46 @@ facts = {
     # Our keys set twice with different values: which one the platform reads depends on its
     # runtime (Go and C getenv take the first, Python and bash the last), so neither is current.
     "C_CONFLICT": ",".join(k for k in ("MOLECULE_CP_SHARED_SECRET", "MOLECULE_CP_URL") if len(values.get(k, ())) > 1),
+    # Settings prepare_recreate does not carry, by the docker run option that gives them: the
+    # migration refuses such a container rather than recreate it without them.
+    "C_UNCARRIED": ",".join(flag for flag, value in (
+        ("--device", host.get("Devices") or host.get("DeviceRequests")),
+        ("--mount", host.get("Mounts")),
+        ("--link", host.get("Links")),
+        ("--volumes-from", host.get("VolumesFrom")),
+        ("--security-opt", host.get("SecurityOpt")),
+        ("--sysctl", host.get("Sysctls")),
+        ("--group-add", host.get("GroupAdd")),
+        ("--cgroup-parent", host.get("CgroupParent")),
+        ("--pid", host.get("PidMode")),
+        ("--ipc", host.get("IpcMode") not in (None, "", "private", "shareable")),
+        ("--uts", host.get("UTSMode")),
+        ("--userns", host.get("UsernsMode")),
+        ("--runtime", host.get("Runtime") not in (None, "", "runc")),
+        ("--read-only", host.get("ReadonlyRootfs")),
+        ("--init", host.get("Init")),
+        ("--shm-size", host.get("ShmSize") not in (None, 0, 67108864)),
+        ("--pids-limit", (host.get("PidsLimit") or 0) > 0),
+        ("--oom-score-adj", host.get("OomScoreAdj")),
+        ("--memory-reservation", host.get("MemoryReservation")),
+        ("--cpu-shares", host.get("CpuShares")),
+        ("--cpu-quota", host.get("CpuQuota") or host.get("CpuPeriod")),
+        ("--cpuset-cpus", host.get("CpusetCpus") or host.get("CpusetMems")),
+        ("--stop-timeout", cfg.get("StopTimeout") is not None),
+        ("--domainname", cfg.get("Domainname")),
+        ("--tty", cfg.get("Tty")),
+        ("--interactive", cfg.get("OpenStdin")),
+        ("a second network", len(nets) > 1),
+        ("--ip", any((n or {}).get("IPAMConfig") for n in nets.values())),
+    ) if value),
+    # What must read the same on the recreated container, per setting: what prepare_recreate
+    # leaves to the image where docker run has no option for it (a healthcheck in exec form, an
+    # entrypoint reset to none). The settings it passes are not compared: the daemon may add its
+    # own defaults to them (daemon.json log-opts, default-ulimits), which is no loss.
+    "C_SETTINGS": " ".join("%s=%s" % (k, hashlib.sha256(json.dumps(v, sort_keys=True).encode()).hexdigest()[:8]) for k, v in (
+        ("command", (cfg.get("Entrypoint") or []) + (cfg.get("Cmd") or [])),
+        ("healthcheck", cfg.get("Healthcheck") or None),
+    )),
 }
 print("\n".join("%s=%s" % (k, shlex.quote(v)) for k, v in facts.items()))
 ')
@@ -253,6 +300,7 @@ prepare_recreate() { # <envfile>: writes INSPECT's env minus our keys to it; pri
 import json, sys
 c = json.load(sys.stdin)[0]
 cfg, host = c.get("Config") or {}, c.get("HostConfig") or {}
+nets = (c.get("NetworkSettings") or {}).get("Networks") or {}
 skip = ("MOLECULE_CP_SHARED_SECRET=", "MOLECULE_CP_URL=")
 with open(sys.argv[1], "w") as f:
     for item in cfg.get("Env") or []:
@@ -279,16 +327,86 @@ if net and net != "default":
     args += ["--network", net]
 for k, v in sorted((cfg.get("Labels") or {}).items()):
     args += ["--label", "%s=%s" % (k, v)]
-for flag, key in (("--user", "User"), ("--workdir", "WorkingDir")):
+for flag, key in (("--user", "User"), ("--workdir", "WorkingDir"), ("--stop-signal", "StopSignal")):
     if cfg.get(key):
         args += [flag, cfg[key]]
+# docker names the host of a container after its id, unless told otherwise (or on the network of the host).
+hostname = cfg.get("Hostname") or ""
+if hostname and net not in ("host",) and not (net or "").startswith("container:") and not (c.get("Id") or "").startswith(hostname):
+    args += ["--hostname", hostname]
+# Each setting as docker inspect shows it, given back exactly (read_container names those it cannot
+# carry, and checks on the new container what it leaves to the image: C_SETTINGS).
+for flag, key in (("--cap-add", "CapAdd"), ("--cap-drop", "CapDrop"), ("--dns", "Dns"), ("--dns-option", "DnsOptions"),
+                  ("--dns-search", "DnsSearch"), ("--add-host", "ExtraHosts")):
+    for value in host.get(key) or []:
+        args += [flag, value]
+if host.get("Privileged"):
+    args.append("--privileged")
+if host.get("Memory"):
+    args += ["--memory", str(host["Memory"])]
+    if host.get("MemorySwap"):
+        args += ["--memory-swap", str(host["MemorySwap"])]
+if host.get("NanoCpus"):
+    args += ["--cpus", "%d.%09d" % divmod(host["NanoCpus"], 10 ** 9)]
 log = host.get("LogConfig") or {}
-if log.get("Type") and log["Type"] != "json-file":
+if log.get("Type"):
     args += ["--log-driver", log["Type"]]
+for k, v in sorted((log.get("Config") or {}).items()):
+    args += ["--log-opt", "%s=%s" % (k, v)]
+for path, options in sorted((host.get("Tmpfs") or {}).items()):
+    args += ["--tmpfs", path + (":" + options if options else "")]
+for u in host.get("Ulimits") or []:
+    args += ["--ulimit", "%s=%d:%d" % (u["Name"], u["Soft"], u["Hard"])]
+if net and net not in ("default", "bridge", "host", "none") and not net.startswith("container:"):
+    for a in (nets.get(net) or {}).get("Aliases") or []:
+        if not (c.get("Id") or "").startswith(a):
+            args += ["--network-alias", a]
+health = cfg.get("Healthcheck") or {}
+test = health.get("Test") or []
+if test == ["NONE"]:
+    args.append("--no-healthcheck")
+else:
+    # The exec form (["CMD", ...]) has no docker run option: the image gives it back, which
+    # read_container checks on the new container.
+    if len(test) == 2 and test[0] == "CMD-SHELL":
+        args += ["--health-cmd", test[1]]
+    for flag, key in (("--health-interval", "Interval"), ("--health-timeout", "Timeout"),
+                      ("--health-start-period", "StartPeriod"), ("--health-start-interval", "StartInterval")):
+        if health.get(key):
+            args += [flag, "%dns" % health[key]]
+    if health.get("Retries"):
+        args += ["--health-retries", str(health["Retries"])]
+command = (cfg.get("Entrypoint") or []) + (cfg.get("Cmd") or [])
+if cfg.get("Entrypoint"):
+    # --entrypoint takes one word: the rest of it goes before the command (the same argv runs).
+    args += ["--entrypoint", command.pop(0)]
 args.append(cfg.get("Image") or c.get("Image"))
-args += cfg.get("Cmd") or []
+args += command
 sys.stdout.write("\0".join(args) + "\0")
 ' "$1"
+}
+
+settings_changed() { # <old C_SETTINGS> <new C_SETTINGS>: sets CHANGED to the names of those that differ
+  local old=" $1 " item
+  CHANGED=''
+  for item in $2; do
+    [[ $old == *" $item "* ]] || CHANGED+="${CHANGED:+, }${item%%=*}"
+  done
+  CHANGED="settings (${CHANGED:-some})"
+}
+
+# One run at a time changes the container on a host: an apply, a rollback, or the updater's
+# helper (a second send, the cron auto-updater during an apply) would otherwise interleave their
+# stop/rename/run and share .molectl-run.env. flock (util-linux: Amazon Linux 2 and 2023, Ubuntu)
+# holds the lock until this process ends, however it ends; one process, only in the modes that
+# change the container.
+lock_host() { # <seconds>: hold the host lock for the rest of this process, or fail host-busy
+  if ! command -v flock >/dev/null 2>&1; then log "flock is not installed: running without the host lock"; return 0; fi
+  # The helper under the updater's wrapper, which holds the lock on the fd 9 it inherited.
+  if [ "${MOLECTL_LOCK_HELD:-}" = 1 ] && flock -n 9 2>/dev/null; then return 0; fi
+  [ -d "$ENV_DIR" ] || mkdir -p "$ENV_DIR"
+  { exec 9>>"$ENV_DIR/.molectl.lock"; } 2>/dev/null || fail failed "could not open $ENV_DIR/.molectl.lock"
+  flock -w "$1" 9 || fail host-busy "another molectl run or the auto-updater's helper is changing $NAME on this host (waited ${1}s); nothing changed: run it again"
 }
 
 wait_healthy() { # wait for the platform API on the host to answer /health
@@ -367,7 +485,7 @@ install_updater_wrapper() { # make the auto-updater re-apply the durable env aft
     printf 'ENV_DIR="$R/etc/molecule"\nDURABLE_ENV="$ENV_DIR/tenant.env"\n'
     printf 'SECRET_KEY=%s\nURL_KEY=%s\n' "$SECRET_KEY" "$URL_KEY"
     printf "INSPECT='' DOCKER_ERROR='' FP='' KEPT_POLICY=''\n"
-    declare -f log json_str result fail fingerprint container_exists why_no_container read_container durable_env_value \
+    declare -f log json_str result fail lock_host fingerprint container_exists why_no_container read_container durable_env_value \
       prepare_recreate wait_healthy recreate_with_durable_env keep_stopped restore_backup ensure_main
     printf 'ensure_main "$@"\n'
   } > "$ENSURE_BIN.tmp" && chmod 700 "$ENSURE_BIN.tmp" && mv -f "$ENSURE_BIN.tmp" "$ENSURE_BIN" || return 1
@@ -377,6 +495,13 @@ install_updater_wrapper() { # make the auto-updater re-apply the durable env aft
   {
     printf '#!/usr/bin/env bash\n%s (original kept as %s)\n' "$WRAPPER_MARK" "${UPDATER_ORIG##*/}"
     printf 'R="${MOLECTL_HOST_ROOT:-}"\nORIG="$R/usr/local/bin/%s"\n' "${UPDATER_ORIG##*/}"
+    # The updater recreates the container too: it waits for a molectl run in progress (the host
+    # lock, lock_host), and holds the lock for itself and the helper, which is told so.
+    printf '%s\n' 'L="$R/etc/molecule/.molectl.lock"' \
+      'if command -v flock >/dev/null 2>&1 && [ -d "$R/etc/molecule" ]; then' \
+      '  if ! { exec 9>>"$L"; } 2>/dev/null || ! flock -w "${MOLECTL_LOCK_WAIT:-300}" 9; then' \
+      '    echo "molecule-auto-update: a molectl run is changing the container; not updating now" >&2; exit 1' \
+      '  fi' '  export MOLECTL_LOCK_HELD=1' 'fi'
     printf 'if [ -x "$ORIG" ]; then "$ORIG" "$@"; else bash "$ORIG" "$@"; fi\nrc=$?\n'
     printf '"$R/usr/local/sbin/molectl-tenant-env" || rc=$?\nexit $rc\n'
   } > "$UPDATER.tmp" && chmod 755 "$UPDATER.tmp" && mv -f "$UPDATER.tmp" "$UPDATER"
@@ -384,6 +509,7 @@ install_updater_wrapper() { # make the auto-updater re-apply the durable env aft
 
 ensure_main() { # after an image update: recreate the container if it lost the durable values
   [ -f "$DURABLE_ENV" ] || exit 0
+  lock_host "${MOLECTL_LOCK_WAIT:-300}"
   read_container || { log "no container $NAME${DOCKER_ERROR:+ (docker: $DOCKER_ERROR)}"; exit 1; }
   durable_env_value "$SECRET_KEY" | fingerprint
   [ "$C_FP" = "$FP" ] && exit 0
@@ -424,13 +550,14 @@ probe_main() {
   fi
   result status probed container "@true" running "@$C_RUNNING" image "$C_IMAGE" hasSecret "@$C_HAS_SECRET" \
     fingerprint "$C_FP" hasUrl "@$C_HAS_URL" cpUrl "$C_URL" durableFingerprint "$durable_fp" userDataFingerprint "$ud_fp" multilineEnv "$C_MULTILINE" \
-    conflictingEnv "$C_CONFLICT" \
+    conflictingEnv "$C_CONFLICT" uncarriedConfig "$C_UNCARRIED" \
     updater "$updater" python3 "@$python" awsHost "@$aws_host" awsContainer "@$aws_container"
 }
 
 apply_main() {
   command -v python3 >/dev/null 2>&1 || fail not-deliverable 'python3 is not installed on the host'
   command -v aws >/dev/null 2>&1 || fail not-deliverable 'the aws CLI is not installed on the host'
+  lock_host "${MOLECTL_LOCK_WAIT:-30}"
   read_container || container_missing no-container "no container named $NAME"
   local previous=$C_FP backup="$NAME-molectl-${MOLECTL_RUN_ID:-manual}" got patched=false durable=false
   fetch_secret || fail fetch-failed "could not read the secret with the instance role (${MOLECTL_DELIVERY:-secrets-manager})"
@@ -451,6 +578,9 @@ apply_main() {
   [ "$C_RUNNING" = true ] || fail not-running "container $NAME is not running: a migration would start it; start it first, or leave it out"
   # --env-file is one variable a line: a value with a line break would be cut or lost.
   [ -z "$C_MULTILINE" ] || fail unsupported-env "env of $NAME has value(s) with a line break ($C_MULTILINE) that the recreate cannot carry over; nothing changed"
+  # A recreate without them would run a different container, and /health may still pass.
+  [ -z "$C_UNCARRIED" ] || fail unsupported-config "$NAME was started with settings the recreate cannot carry over ($C_UNCARRIED); nothing changed"
+  local settings=$C_SETTINGS
   write_durable_env || fail failed 'could not write /etc/molecule/tenant.env'
   if ! recreate_with_durable_env "$backup"; then
     fail rolled-back 'recreating the container failed; the previous container is running again' previousFingerprint "$previous"
@@ -465,6 +595,11 @@ apply_main() {
     restore_backup "$backup"
     fail rolled-back "the new container holds ${C_FP:-nothing}, not $MOLECTL_EXPECTED_FP; the previous container is running again" previousFingerprint "$previous"
   fi
+  if [ "$C_SETTINGS" != "$settings" ]; then
+    settings_changed "$settings" "$C_SETTINGS"
+    restore_backup "$backup"
+    fail rolled-back "the new container's $CHANGED differ from the old one's (the image gave other ones); the previous container is running again" previousFingerprint "$previous"
+  fi
   install_updater_wrapper && patched=true
   result status migrated fingerprint "$C_FP" previousFingerprint "$previous" containerId "$C_ID" \
     durable "@true" updaterPatched "@$patched" health ok backupContainer "$backup"
@@ -472,11 +607,12 @@ apply_main() {
 
 rollback_main() {
   local backup="$NAME-molectl-${MOLECTL_RUN_ID:-manual}"
+  lock_host "${MOLECTL_LOCK_WAIT:-30}"
   container_exists "$backup" || container_missing no-backup "no kept container $backup to roll back to"
   # The current container was run with the kept one's restart policy, which keep_stopped set to
   # `no` on the kept one if it was `always`.
   local policy
-  { policy=$(docker inspect --format '{{.HostConfig.RestartPolicy.Name}}' "$NAME"); } 2>/dev/null
+  { policy=$(docker inspect --type container --format '{{.HostConfig.RestartPolicy.Name}}' "$NAME"); } 2>/dev/null
   [ "$policy" = always ] && KEPT_POLICY=always
   restore_backup "$backup" || fail failed 'could not restore the previous container'
   if [ -f "$UPDATER_ORIG" ]; then mv -f "$UPDATER_ORIG" "$UPDATER"; fi

@@ -6,7 +6,7 @@ import { remoteTextReportFlags } from '../lib/cli/shared-flags.js';
 import { buildConsoleReport, type ConsoleReport } from '../lib/console/build-console-report.js';
 import { describeConsoleSource, describeEmptyConsole } from '../lib/console/describe-console-source.js';
 import { Diagnosis } from '../lib/console/diagnose-lines.js';
-import { followConsole } from '../lib/console/follow-console.js';
+import { followConsole, type FollowSummary } from '../lib/console/follow-console.js';
 import { readConsoleSnapshot, type ConsoleSnapshot } from '../lib/console/read-console-snapshot.js';
 import { RedactionTally } from '../lib/console/redaction-tally.js';
 import { checkLineOutputOptions, printLineReport } from '../lib/console/print-line-report.js';
@@ -14,6 +14,7 @@ import { renderDiagnosis } from '../lib/console/render-diagnosis.js';
 import { resolveConsoleTarget, type ResolvedConsoleTarget } from '../lib/console/resolve-console-target.js';
 import { compileGrep } from '../lib/console/select-lines.js';
 import type { Context } from '../lib/context.js';
+import { ExitCode } from '../lib/errors.js';
 import { remoteText } from '../lib/output/remote-text.js';
 import { formatCount } from '../lib/output/format-count.js';
 
@@ -73,10 +74,18 @@ export const consoleCommand = defineCommand({
     });
     describeToStderr(ctx, report);
     await printLineReport(ctx, report, options);
+    // No text: nothing was checked for secrets or failure signatures, and the exit code says so
+    // (a script must not read "exit 0, no findings" as a clean console).
+    if (report.output.empty) {
+      ctx.out.info(NOTHING_READ);
+      return ExitCode.failed;
+    }
     ctx.out.info(tally.describe(options.redact));
-    return 0;
+    return ExitCode.ok;
   },
 });
+
+const NOTHING_READ = 'no console text was read: nothing was checked for secrets or failure signatures';
 
 /** Where the text comes from, how old it is, and what was left out: stderr, never the result. */
 function describeToStderr(ctx: Context, report: ConsoleReport): void {
@@ -125,8 +134,9 @@ async function followAndReport(
     ? new Diagnosis({ target: target.input, orgSlug: target.orgSlug, source: 'console' })
     : undefined;
   const file = options.out ? await open(options.out, 'w', 0o600) : null;
+  let summary: FollowSummary;
   try {
-    const summary = await followConsole(
+    summary = await followConsole(
       {
         read: input.read,
         write: async (text) =>
@@ -144,6 +154,10 @@ async function followAndReport(
   }
   const rendered = diagnosis ? renderDiagnosis(diagnosis.findings(), ctx.out.resultStyle) : '';
   if (rendered) await ctx.out.stream(`\n${rendered}\n`);
+  if (!summary.textSeen) {
+    ctx.out.info(NOTHING_READ);
+    return ExitCode.failed;
+  }
   ctx.out.info(tally.describe(options.redact));
-  return 0;
+  return ExitCode.ok;
 }

@@ -15,7 +15,7 @@ export const fleetOrphansCommand = defineCommand({
   flags: {
     check: switchFlag(
       '--check',
-      'exit 8 when any orphan is found (for CI and cron); exit 5 when some instances could not be judged',
+      'exit 8 when any orphan is found (for CI and cron); exit 5 when some instances could not be judged (org unconfirmed, or no org tag)',
     ),
   },
   examples: [
@@ -46,15 +46,23 @@ export const fleetOrphansCommand = defineCommand({
       );
     if (options.check && report.orphans.length > 0) return ExitCode.changesFound;
     // What could not be judged is neither an orphan nor cleared: the scan is incomplete.
-    return report.unconfirmed.length > 0 ? ExitCode.partial : ExitCode.ok;
+    return countUnjudged(report) > 0 ? ExitCode.partial : ExitCode.ok;
   },
 });
+
+/**
+ * Instances the scan could not judge: those whose org the CP could neither confirm nor deny, and
+ * those that name no org at all (nothing to ask the CP about, so nothing clears them either).
+ */
+function countUnjudged(report: OrphanReport): number {
+  return report.unconfirmed.length + report.unattributed.length;
+}
 
 function renderReport(report: OrphanReport, style: Styles): string {
   const lines: string[] = [];
   if (report.orphans.length === 0)
     lines.push(
-      report.unconfirmed.length === 0
+      countUnjudged(report) === 0
         ? style.ok(`no orphans among ${formatCount(report.scanned, 'managed instance')}`)
         : `no confirmed orphans among ${formatCount(report.scanned, 'managed instance')}`,
     );

@@ -115,7 +115,11 @@ export const logsCommand = defineCommand({
     if (logs.cut) ctx.out.warn(logs.cut);
     if (grep) ctx.out.info(`showing ${shown.length} of ${formatCount(lines.length, 'line')}`);
     await printLineReport(ctx, report, { out: options.out, emptyNote: 'no log lines' });
-    ctx.out.info(tally.describe(options.redact));
+    ctx.out.info(
+      logs.cut !== null && logs.text === ''
+        ? 'no log text was read: nothing was checked for secrets or failure signatures'
+        : tally.describe(options.redact, logs.cut !== null),
+    );
     return logs.cutReason === 'failed' ? ExitCode.failed : ExitCode.ok;
   },
 });
@@ -155,6 +159,7 @@ async function followLogs(
   const diagnosis = new Diagnosis({ target: target.input, orgSlug: target.orgSlug, source: 'logs' });
   const cursor = createLogCursor();
   let first = true;
+  let partial = false;
   ctx.out.untilInterrupted(`following every ${Math.round(options.interval / 1000)} s; Ctrl-C to stop`);
   while (!ctx.signal.aborted) {
     let logs: ContainerLogs;
@@ -171,7 +176,10 @@ async function followLogs(
       if (ctx.signal.aborted) break;
       throw error;
     }
-    if (logs.cut) ctx.out.warn(logs.cut);
+    if (logs.cut) {
+      ctx.out.warn(logs.cut);
+      partial = true;
+    }
     const fresh = selectNewLogLines(splitConsoleLines(logs.text).lines, cursor);
     const lines = splitConsoleLines(
       tally.redact(fresh.map((l) => (options.timestamps ? l : stripLogTimestamp(l))).join('\n')),
@@ -188,7 +196,7 @@ async function followLogs(
   }
   const rendered = renderDiagnosis(diagnosis.findings(), ctx.out.resultStyle);
   if (rendered) await ctx.out.stream(`\n${rendered}\n`);
-  ctx.out.info(tally.describe(options.redact));
+  ctx.out.info(tally.describe(options.redact, partial));
   return ExitCode.ok;
 }
 

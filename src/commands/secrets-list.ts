@@ -21,6 +21,7 @@ export const secretsListCommand = defineCommand({
         exists: description !== null,
         versions: description?.versions.map((v) => ({ versionId: v.versionId, stages: v.stages })) ?? [],
         lastChangedAt: description?.lastChangedAt?.toISOString() ?? null,
+        scheduledForDeletion: description?.deletedAt?.toISOString() ?? null,
         consumers: secret.consumers.map((c) => c.ref),
       });
     }

@@ -3,7 +3,7 @@ import { argument } from '../lib/cli/flag-declaration.js';
 import { switchFlag } from '../lib/cli/flags.js';
 import { countUnknownDrift, describeUnknownDrift, readConsumerDrift } from '../lib/secrets/consumer-drift.js';
 import { findManagedSecret } from '../lib/secrets/managed-secret.js';
-import { readSecretVersions } from '../lib/secrets/read-secret-versions.js';
+import { describeUnreadVersions, readSecretVersions } from '../lib/secrets/read-secret-versions.js';
 import { renderSecretStatus } from '../lib/secrets/render-secret-status.js';
 import { ExitCode, NotFoundError } from '../lib/errors.js';
 
@@ -28,6 +28,9 @@ export const secretsStatusCommand = defineCommand({
         `secret ${secret.secretId} (${secret.name}) does not exist in Secrets Manager`,
         `create it with: molectl secrets put ${secret.name} --value-file <file>`,
       );
+    // Said before the consumers are read: without these, what they hold cannot be compared.
+    for (const reason of describeUnreadVersions(versions))
+      ctx.out.warn(`${reason.replace(/^(\S+) /, `$1 of ${secret.secretId} `)}`);
     const drift = await readConsumerDrift(ctx, secret, versions, { probeTenants: options.probe !== false });
     // Unknown is never folded into a clean answer (design.md, "Verdicts"): counted, and exit 5.
     const unknown = countUnknownDrift(drift);

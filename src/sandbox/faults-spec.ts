@@ -1,7 +1,7 @@
 import { WIRE_MODES, WIRE_SERVICES, type WireMode } from './wire-faults.js';
 import { UsageError } from '../lib/errors.js';
 import { applyPostureFault, POSTURE_FAULT_FORMS } from './posture-faults.js';
-import { defaultFaults, type FaultConfig } from './state.js';
+import { defaultFaults, EC2_OMITTABLE_FIELDS, type Ec2OmittableField, type FaultConfig } from './state.js';
 
 /**
  * The `--faults` mini-language: comma-separated `key=value` items, lists joined with `|`.
@@ -25,6 +25,9 @@ export const FAULT_SPEC_FORMS = [
   'throttle=<0..1>',
   'throttle-as=<ErrorCode|none>:<http status>',
   'console-as=plain',
+  'console-timestamp=omitted',
+  'latest-refused-as=<ErrorCode>',
+  'console-window=<bytes>',
   'aws-creds=expired',
   'pages=sparse|endless',
   'stage-moves=ignored',
@@ -33,6 +36,7 @@ export const FAULT_SPEC_FORMS = [
   'pending-stages=ignored',
   'write-version-id=omitted|empty',
   'ec2-filters=ignored',
+  `ec2-omit=<${EC2_OMITTABLE_FIELDS.join('|')}>[|...]`,
   'latency=<n>ms|<n>s',
   'cp5xx=<0..1>',
   'reset=<0..1>',
@@ -40,9 +44,17 @@ export const FAULT_SPEC_FORMS = [
   'docker-fail=<slug|instance-id>[|...]',
   'docker-down=<slug|instance-id>[|...]',
   'old-bash=<slug|instance-id>[|...]',
+  'console-shapes=<slug|instance-id>[|...]',
+  'logs-key=<slug|instance-id>[|...]',
+  'docker-logs-broken=<slug|instance-id>[|...]',
+  'ssm-timeout=<slug|instance-id>[|...]',
   'restart-always=<slug|instance-id>[|...]',
   'env-multiline=<slug|instance-id>[|...]',
   'env-duplicate-secret=<slug|instance-id>[|...]',
+  'container-config=<slug|instance-id>[|...]',
+  'container-device=<slug|instance-id>[|...]',
+  'healthcheck-exec=<slug|instance-id>[|...]',
+  'same-name-image=<slug|instance-id>[|...]',
   'slow=<slug|instance-id>:<duration>[|...]',
   'host-work=<duration>',
   'api-rate=<AwsAction>:<n>/s[:<burst>][|...] or api-rate=off',
@@ -105,6 +117,22 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
       if (value !== 'plain') throw badItem(item, 'expected console-as=plain');
       faults.consoleEncoding = 'plain';
       return;
+    case 'console-window': {
+      const n = Number(value);
+      if (!/^\d+$/.test(value) || n < 1024 || n > 1024 * 1024)
+        throw badItem(item, 'expected a window size in bytes, 1024 to 1048576 (e.g. 64000)');
+      faults.consoleWindowBytes = n;
+      return;
+    }
+    case 'latest-refused-as':
+      if (!/^[A-Z][A-Za-z0-9.]*$/.test(value))
+        throw badItem(item, 'expected an EC2 error code, e.g. InvalidParameterCombination');
+      faults.latestRefusedAs = value;
+      return;
+    case 'console-timestamp':
+      if (value !== 'omitted') throw badItem(item, 'expected console-timestamp=omitted');
+      faults.consoleTimestamp = 'omitted';
+      return;
     case 'aws-creds':
       if (value !== 'expired') throw badItem(item, 'expected aws-creds=expired');
       faults.awsCredentials = 'expired';
@@ -141,6 +169,13 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
     case 'ec2-filters':
       if (value !== 'ignored') throw badItem(item, 'expected ec2-filters=ignored');
       faults.ignoreEc2Filters = true;
+      return;
+    case 'ec2-omit':
+      for (const field of parseNames(value, item)) {
+        if (!(EC2_OMITTABLE_FIELDS as readonly string[]).includes(field))
+          throw badItem(item, `unknown field "${field}" (fields: ${EC2_OMITTABLE_FIELDS.join(', ')})`);
+        (faults.ec2OmittedFields ??= []).push(field as Ec2OmittableField);
+      }
       return;
     case 'cp5xx':
       faults.cpErrorRate = parseRate(value, item);
@@ -180,6 +215,18 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
     case 'old-bash':
       faults.oldBashHosts.push(...parseNames(value, item));
       return;
+    case 'console-shapes':
+      faults.consoleShapesHosts.push(...parseNames(value, item));
+      return;
+    case 'ssm-timeout':
+      faults.ssmTimeoutHosts.push(...parseNames(value, item));
+      return;
+    case 'docker-logs-broken':
+      faults.dockerLogsBrokenHosts.push(...parseNames(value, item));
+      return;
+    case 'logs-key':
+      faults.logsKeyHosts.push(...parseNames(value, item));
+      return;
     case 'restart-always':
       faults.restartAlwaysHosts.push(...parseNames(value, item));
       return;
@@ -188,6 +235,18 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
       return;
     case 'env-duplicate-secret':
       faults.envDuplicateSecretHosts.push(...parseNames(value, item));
+      return;
+    case 'container-config':
+      faults.containerConfigHosts.push(...parseNames(value, item));
+      return;
+    case 'container-device':
+      faults.containerDeviceHosts.push(...parseNames(value, item));
+      return;
+    case 'healthcheck-exec':
+      faults.healthcheckExecHosts.push(...parseNames(value, item));
+      return;
+    case 'same-name-image':
+      faults.sameNameImageHosts.push(...parseNames(value, item));
       return;
     case 'provision-fail':
       faults.provisionFail.push(...parseNames(value, item));

@@ -147,6 +147,17 @@ export interface RecordedRequest {
 }
 
 /** Fault injection, parsed from `--faults` or given through the API. All deterministic per seed. */
+/** Instance fields the `ec2-omit` fault can leave out of DescribeInstances. */
+export const EC2_OMITTABLE_FIELDS = [
+  'groupSet',
+  'metadataOptions',
+  'launchTime',
+  'privateIpAddress',
+  'imageId',
+  'ipPermissions',
+] as const;
+export type Ec2OmittableField = (typeof EC2_OMITTABLE_FIELDS)[number];
+
 export interface FaultConfig {
   /** Fraction 0..1 of AWS requests answered with ThrottlingException. */
   awsThrottleRate: number;
@@ -162,6 +173,19 @@ export interface FaultConfig {
    * forgot the encoding). Absent: base64, as EC2 does.
    */
   consoleEncoding?: 'plain';
+  /**
+   * Bytes of console GetConsoleOutput keeps (default 65,536). EC2 documents "the most recent
+   * 64 KB" without saying whether that is 65,536 or 64,000 bytes; another implementation may
+   * keep either.
+   */
+  consoleWindowBytes?: number;
+  /**
+   * The error code GetConsoleOutput answers for Latest on an instance that is not Nitro, with
+   * another wording, instead of UnsupportedOperation (EC2 does not document which it is).
+   */
+  latestRefusedAs?: string;
+  /** 'omitted': GetConsoleOutput answers without its Timestamp (an emulator that leaves it out). */
+  consoleTimestamp?: 'omitted';
   /**
    * 'expired': every AWS request is refused as the real services refuse expired session
    * credentials (STS ExpiredToken, SSM and Secrets Manager ExpiredTokenException, EC2
@@ -187,6 +211,13 @@ export interface FaultConfig {
   ignoreVersionStages?: boolean;
   /** DescribeInstances ignores its Filters (tags, states) and answers every instance (InstanceIds still apply). */
   ignoreEc2Filters?: boolean;
+  /**
+   * Fields DescribeInstances leaves out of every instance (`groupSet`, `metadataOptions`,
+   * `launchTime`, `privateIpAddress`, `imageId`), and DescribeSecurityGroups out of every group
+   * (`ipPermissions`): an emulator that does not model them. What a
+   * check rests on must then be unknown, never judged from the absence.
+   */
+  ec2OmittedFields?: Ec2OmittableField[];
   /** UpdateSecretVersionStage answers 200 and moves nothing (an emulator that does not implement stages). */
   ignoreStageMoves?: boolean;
   /** Every paginated AWS listing answers an empty page with a NextToken before each page and after the last. */
@@ -207,12 +238,34 @@ export interface FaultConfig {
   dockerDownHosts: string[];
   /** Instance ids or org slugs whose bash is 4.2 (Amazon Linux 2): `mapfile -d` and the like refused. */
   oldBashHosts: string[];
+  /**
+   * Instance ids or org slugs whose boot console also prints the secret shapes other bootstraps
+   * and Go services leak (render-boot-console.ts, consoleShapeLines).
+   */
+  consoleShapesHosts: string[];
+  /**
+   * Instance ids or org slugs whose scripts run past their executionTimeout (a hung docker
+   * daemon): the invocation ends TimedOut, response code -1, no output, without the wait.
+   */
+  ssmTimeoutHosts: string[];
+  /** Instance ids or org slugs whose platform container's log file is damaged part way. */
+  dockerLogsBrokenHosts: string[];
+  /** Instance ids or org slugs whose platform container printed a private key to its log. */
+  logsKeyHosts: string[];
   /** Instance ids or org slugs whose tenant container was started with `--restart always`. */
   restartAlwaysHosts: string[];
   /** Instance ids or org slugs whose tenant container has an env value with line breaks. */
   envMultilineHosts: string[];
   /** Instance ids or org slugs whose container env has MOLECULE_CP_SHARED_SECRET twice (an older value first). */
   envDuplicateSecretHosts: string[];
+  /** Instance ids or org slugs whose tenant container has settings a recreate must carry (caps, limits, log options, ...). */
+  containerConfigHosts: string[];
+  /** Instance ids or org slugs whose tenant container has a device (`--device`) that a recreate does not carry. */
+  containerDeviceHosts: string[];
+  /** Instance ids or org slugs whose tenant container has a healthcheck in exec form (compose's `test: [CMD, ...]`). */
+  healthcheckExecHosts: string[];
+  /** Instance ids or org slugs with a local image named like the tenant container (`molecule-tenant:latest`). */
+  sameNameImageHosts: string[];
   /** Instance ids or org slugs whose scripts take this much longer, milliseconds. */
   slowHosts: Record<string, number>;
   /** Simulated per-host work added to every script, milliseconds. */
@@ -284,9 +337,17 @@ export function defaultFaults(): FaultConfig {
     dockerFailHosts: [],
     dockerDownHosts: [],
     oldBashHosts: [],
+    consoleShapesHosts: [],
+    logsKeyHosts: [],
+    dockerLogsBrokenHosts: [],
+    ssmTimeoutHosts: [],
     restartAlwaysHosts: [],
     envMultilineHosts: [],
     envDuplicateSecretHosts: [],
+    containerConfigHosts: [],
+    containerDeviceHosts: [],
+    healthcheckExecHosts: [],
+    sameNameImageHosts: [],
     slowHosts: {},
     hostWorkMs: 0,
     // SSM Run Command's rates are not published; these are the sandbox's assumption (docs/sandbox.md).

@@ -136,16 +136,64 @@ describe('molectl console: selection, JSON, files', () => {
     }
   });
 
+  it.each([
+    ['a window of 64,000 bytes (another reading of "64 KB")', 64_000, 'tok-halfcut'],
+    ['a smaller window that starts inside a multi-byte character', 60_000, 'é'],
+  ])('%s: the partial first line is left out all the same', async (_name, windowBytes, cutInside) => {
+    const saved = tenant.console;
+    const line = (i: number): string => `step ${String(i).padStart(5, '0')} ok ${'.'.repeat(40)}\r\n`;
+    let body = '';
+    for (let i = 0; body.length < 70_000; i++) body += line(i);
+    const cutLine = 'cloud-init[1873]: + export ADMIN_TOKEN=tok-halfcut-9f8e7d6c5b4a3f2e1d0c é\r\n';
+    // The window starts inside the value of ADMIN_TOKEN, or inside the two bytes of "é".
+    const cutBytes = Buffer.byteLength(cutLine.slice(0, cutLine.indexOf(cutInside))) + (cutInside === 'é' ? 1 : 8);
+    const rest = Buffer.byteLength(cutLine) - cutBytes;
+    tenant.console = `${body}${cutLine}${body.slice(0, windowBytes - rest)}`;
+    h.sandbox.state.faults.consoleWindowBytes = windowBytes;
+    try {
+      const run = await h.run(['console', 'acme', '-o', 'json']);
+      expect(run.code).toBe(0);
+      const doc = JSON.parse(run.stdout);
+      expect(doc.output).toMatchObject({ truncated: true, droppedPartialFirstLine: true });
+      expect(doc.lines[0]).toMatch(/^step \d{5} ok/);
+      expect(run.stdout).not.toContain('9f8e7d6c5b4a3f2e1d0c');
+      expect(run.stdout).not.toContain('\ufffd');
+    } finally {
+      tenant.console = saved;
+      delete h.sandbox.state.faults.consoleWindowBytes;
+    }
+  });
+
   it('says clearly when there is no output yet', async () => {
     const saved = tenant.console;
     tenant.console = '';
     try {
       const run = await h.run(['console', 'acme']);
-      expect(run.code).toBe(0);
+      // Nothing was read, so nothing was checked: not "0 values redacted" and exit 0, which a
+      // script would take for a clean console with no failure.
+      expect(run.code).toBe(1);
       expect(run.stdout).toBe('');
       expect(run.stderr).toMatch(/no console output yet for i-/);
+      expect(run.stderr).toContain('no console text was read: nothing was checked for secrets or failure signatures');
+      expect(run.stderr).not.toMatch(/values? redacted/);
+      const json = await h.run(['console', 'acme', '--grep', 'panic', '-o', 'json']);
+      expect(json.code).toBe(1);
+      expect(JSON.parse(json.stdout)).toMatchObject({ output: { empty: true }, lines: [], findings: [] });
     } finally {
       tenant.console = saved;
+    }
+  });
+
+  it('an answer without a timestamp says the age is unknown', async () => {
+    h.sandbox.state.faults.consoleTimestamp = 'omitted';
+    try {
+      const run = await h.run(['console', 'acme', '--tail', '1']);
+      expect(run.code).toBe(0);
+      expect(run.stderr).toMatch(
+        /console of i-[0-9a-f]+ \(org acme, running\) · output of unknown age \(EC2 sent no timestamp\)/,
+      );
+    } finally {
+      delete h.sandbox.state.faults.consoleTimestamp;
     }
   });
 
@@ -161,6 +209,23 @@ describe('molectl console: selection, JSON, files', () => {
       delete h.sandbox.state.faults.consoleEncoding;
     }
   });
+
+  it.each(['InvalidParameterCombination', 'InvalidParameterValue'])(
+    '--latest refused as %s (another wording) also falls back with a note',
+    async (code) => {
+      tenant.nitro = false;
+      h.sandbox.state.faults.latestRefusedAs = code;
+      try {
+        const run = await h.run(['console', 'acme', '--latest', '--tail', '1']);
+        expect(run.code).toBe(0);
+        expect(run.stderr).toMatch(/--latest needs a Nitro instance/);
+        expect(run.stdout).toMatch(/login: $/m);
+      } finally {
+        tenant.nitro = true;
+        delete h.sandbox.state.faults.latestRefusedAs;
+      }
+    },
+  );
 
   it('--latest on an instance that is not Nitro falls back with a note', async () => {
     tenant.nitro = false;
@@ -278,6 +343,50 @@ describe('molectl console --follow', () => {
       expect(printed).toEqual(Array.from({ length: next }, (_, i) => line(i)));
       expect(run.stderr).toMatch(/following every 1 s; Ctrl-C to stop/);
       expect(run.stderr).not.toMatch(/lines were missed/);
+    } finally {
+      tenant.console = saved;
+    }
+  });
+});
+
+describe('molectl console --follow on a console that never prints', () => {
+  it('Ctrl-C ends it with exit 1: nothing was read, so nothing was checked', async () => {
+    const saved = tenant.console;
+    tenant.console = '';
+    const controller = new AbortController();
+    let polls = 0;
+    const clock: Clock = {
+      now: () => new Date(),
+      async sleep(_ms, signal) {
+        polls += 1;
+        if (polls > 3) {
+          controller.abort(new Error('ctrl-c'));
+          throw signal?.reason;
+        }
+      },
+    };
+    try {
+      const stdout = new CaptureStream();
+      const stderr = new CaptureStream();
+      const env = {
+        ...process.env,
+        ...h.sandbox.env,
+        MOLECTL_STATE_DIR: h.stateDir,
+        MOLECTL_CONFIG: absentPath(),
+        NO_COLOR: '1',
+        CI: '',
+      };
+      const code = await main(['console', 'acme', '--follow', '--interval', '1s'], {
+        stdout,
+        stderr,
+        env,
+        signal: controller.signal,
+        overrides: { clock },
+      });
+      expect(code).toBe(1);
+      expect(stdout.text).toBe('');
+      expect(stderr.text).toContain('no console text was read: nothing was checked for secrets or failure signatures');
+      expect(stderr.text).not.toMatch(/values? redacted/);
     } finally {
       tenant.console = saved;
     }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulateRawSqlDelete } from '../../src/sandbox/cp/simulate-tenant.js';
 import { completeOrgProvisioning, createOrgRow } from '../../src/sandbox/cp/launch-org.js';
+import { addSimInstance } from '../helpers/add-sim-instance.js';
 import { startHarness, type Harness } from './org-harness.js';
 
 let h: Harness;
@@ -74,5 +75,34 @@ describe('molectl fleet orphans', () => {
       .map((o) => o.instanceId)
       .sort();
     expect(mismatched).toEqual(old);
+  });
+});
+
+describe('molectl fleet orphans: a managed instance that names no org', () => {
+  it('is not judged, so the scan is incomplete: exit 5 (also with --check), never a green "no orphans"', async () => {
+    const h2 = await startHarness({ tenants: 2, workspacesPerTenant: 0 });
+    try {
+      // The CP tagged it as its own, but no org: whether its org is gone cannot be asked.
+      const stray = addSimInstance(h2.sandbox.state, {
+        tags: [
+          { Key: 'ManagedBy', Value: 'molecule-cp' },
+          { Key: 'Role', Value: 'tenant' },
+        ],
+        ssm: 'none',
+      });
+      for (const argv of [
+        ['fleet', 'orphans'],
+        ['fleet', 'orphans', '--check'],
+      ]) {
+        const run = await h2.run(argv);
+        expect(run.code, run.stderr).toBe(5);
+        expect(run.stdout).toMatch(/no confirmed orphans among 3 managed instances/);
+        expect(run.stdout).toContain(
+          `1 managed instance carries no org tag and could not be checked: ${stray.instanceId}`,
+        );
+      }
+    } finally {
+      await h2.stop();
+    }
   });
 });

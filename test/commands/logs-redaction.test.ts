@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,7 +38,9 @@ beforeAll(() => {
   // 3,000 lines, a leak every 7th: ~230 KB, about 14 pieces.
   writeFileSync(
     join(bin, 'docker'),
-    `#!/bin/bash\nn=all\nwhile [ $# -gt 0 ]; do [ "$1" = --tail ] && n="$2"; shift; done\nemit() {\nfor i in $(seq 1 3000); do\n  case $((i % 7)) in\n${LEAKS.map((l, k) => `    ${k}) echo '${l.replace(/'/g, `'\\''`)} n='$i ;;`).join('\n')}\n    *) echo "level=INFO msg=\\"request\\" path=/health status=200 n=$i" ;;\n  esac\ndone\n}\nif [ "$n" = all ]; then emit; else emit | tail -n "$n"; fi\n`,
+    `#!/bin/bash\nn=all\nwhile [ $# -gt 0 ]; do [ "$1" = --tail ] && n="$2"; shift; done\nemit() {\nfor i in $(seq 1 3000); do\n  case $((i % 7)) in\n${LEAKS.map((l, k) => `    ${k}) echo '${l.replace(/'/g, `'\\''`)} n='$i ;;`).join('\n')}\n    *) echo "level=INFO msg=\\"request\\" path=/health status=200 n=$i" ;;\n  esac\ndone\n}\nif [ "$n" = all ]; then emit; else emit | tail -n "$n"; fi\n` +
+      // With a "broken" file beside it, docker fails after the lines, as on a damaged log file.
+      `if [ -e "\${0%/*}/broken" ]; then echo 'error from daemon in stream: Error grabbing logs: unexpected EOF' >&2; exit 1; fi\n`,
   );
   chmodSync(join(bin, 'docker'), 0o755);
   fake = new FakeSsm({ instanceIds: [INSTANCE], env: { PATH: `${bin}:${process.env.PATH}` } });
@@ -100,5 +102,20 @@ describe('molectl logs redaction', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('ADMIN_TOKEN=[REDACTED:named-secret]');
     expect(r.stderr).toMatch(/^50 values redacted \(/m);
+  });
+
+  it('docker failing after its log lines: the lines are shown redacted, never quoted in the error', async () => {
+    writeFileSync(join(bin, 'broken'), '');
+    try {
+      const r = await run(['logs', 'acme', '--tail', '5']);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain('ADMIN_TOKEN=[REDACTED:named-secret]');
+      expect(r.stderr).toMatch(
+        /docker logs stopped with an error after 5 lines \(exit 1\): error from daemon in stream: Error grabbing logs: unexpected EOF/,
+      );
+      for (const secret of SECRETS) expect(r.stdout + r.stderr).not.toContain(secret);
+    } finally {
+      unlinkSync(join(bin, 'broken'));
+    }
   });
 });

@@ -82,6 +82,8 @@ describe('molectl logs', () => {
       new RegExp(`warning: the oldest ${doc.cutBytes} of ${doc.totalBytes} bytes were left out`),
     );
     expect(doc.lines.every((l: string) => LINE.test(l))).toBe(true); // no half line at the cut
+    // The count is of what was read: it says nothing of the part left out.
+    expect(run.stderr).toMatch(/^0 values redacted in the part that was read \(the rest was not read\)$/m);
   });
 
   it('--grep filters the lines docker returned', async () => {
@@ -125,6 +127,47 @@ describe('molectl logs', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('a damaged log file: the lines docker printed before its error are shown, the error is stated, exit 1', async () => {
+    h.sandbox.state.faults.dockerLogsBrokenHosts = [post];
+    const run = await h.run(['logs', post, '--tail', '10']);
+    expect(run.code).toBe(1);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(6);
+    for (const line of lines) expect(line).toMatch(LINE);
+    expect(run.stderr).toMatch(/^0 values redacted in the part that was read \(the rest was not read\)$/m);
+    expect(run.stderr).toContain(
+      "warning: docker logs stopped with an error after 6 lines (exit 1): error from daemon in stream: Error grabbing logs: invalid character '\\x00' looking for beginning of value; newer lines were not read",
+    );
+    // The error quotes docker's error, not the first log line.
+    expect(run.stderr).not.toMatch(/failed on i-[0-9a-f]+ \(exit 1\): time=/);
+    const json = await h.run(['logs', post, '--tail', '10', '-o', 'json']);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ complete: false, totalLines: 6 });
+  });
+
+  it('an answer whose capture never arrived: exit 1, and no redaction count for text never read', async () => {
+    // An endpoint that keeps only the last 400 characters of output loses the capture's marker.
+    h.sandbox.state.faults.ssmOutputCut = { head: 0, tail: 400 };
+    const run = await h.run(['logs', post, '--tail', '3']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/warning: no output: the capture did not finish/);
+    expect(run.stderr).toContain('no log text was read: nothing was checked for secrets or failure signatures');
+    expect(run.stderr).not.toMatch(/values? redacted/);
+  });
+
+  it('a command that timed out (a hung docker daemon) says so and what to try, not "docker logs failed"', async () => {
+    h.sandbox.state.faults.ssmTimeoutHosts = [post];
+    const run = await h.run(['logs', post, '--tail', '3']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(
+      /error: docker logs did not finish on i-[0-9a-f]+ within its 300 s \(SSM TimedOut: ExecutionTimedOut\)/,
+    );
+    expect(run.stderr).toMatch(/hint: .*docker daemon may be hung.*molectl console/);
+    expect(run.stderr).not.toMatch(/exit -1/);
   });
 
   it('an unreachable SSM agent exits 1 and points at console, which needs no agent', async () => {

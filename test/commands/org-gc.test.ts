@@ -199,3 +199,39 @@ describe('org gc --execute with credentials that cannot read EC2', () => {
     }
   });
 });
+
+describe('created_at without a time zone', () => {
+  it('org gc deletes none of them on a guessed zone, even on a machine east of UTC', async () => {
+    // The CP sends its timestamp column as text ("2026-12-07 20:00:00", UTC without saying so).
+    // Read as local time in Tokyo (UTC+9), an org created 1 hour ago would look 10 hours old.
+    seedOrg('e2e-tz-young', 1);
+    seedOrg('e2e-tz-old', 30);
+    h.sandbox.state.faults.flags['orgCreatedAtNoZone'] = true;
+    const tz = process.env['TZ'];
+    process.env['TZ'] = 'Asia/Tokyo';
+    try {
+      const gc = await h.run([
+        '--env',
+        'sandbox',
+        'org',
+        'gc',
+        '--prefix',
+        'e2e-tz-',
+        '--older-than',
+        '2h',
+        '--execute',
+        '--yes',
+      ]);
+      expect(gc.code, gc.stderr).toBe(0);
+      expect(gc.stdout).toMatch(/age unknown, kept \(.*e2e-tz-old/);
+      expect(h.sandbox.state.orgs.has('e2e-tz-young')).toBe(true);
+      expect(h.sandbox.state.orgs.has('e2e-tz-old')).toBe(true);
+      const list = await h.run(['org', 'list', '-o', 'json']);
+      const doc = JSON.parse(list.stdout) as { orgs: Array<{ slug: string; ageMs: number | null }> };
+      expect(doc.orgs.find((o) => o.slug === 'e2e-tz-young')!.ageMs).toBeNull();
+    } finally {
+      if (tz === undefined) delete process.env['TZ'];
+      else process.env['TZ'] = tz;
+    }
+  });
+});

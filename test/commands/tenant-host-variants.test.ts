@@ -1,9 +1,16 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintOf } from '../../src/lib/output/fingerprint.js';
 import { renderTenantCommands } from '../../src/lib/tenant-secret-delivery/tenant-script.js';
 import { parseScriptResult } from '../../src/lib/tenant-secret-delivery/parse-script-result.js';
+import {
+  CONFIGURED_HOSTNAME,
+  EXEC_HEALTHCHECK,
+  EXTRA_CONFIG,
+  EXTRA_HOST_CONFIG,
+} from '../../src/sandbox/hosts/initial-container.js';
 import { containersDir, readTenantContainer } from '../../src/sandbox/hosts/tenant-container.js';
 import type { SandboxState, SimInstance } from '../../src/sandbox/state.js';
 import { startSandboxFixture, type SandboxFixture } from '../helpers/sandbox-fixture.js';
@@ -18,7 +25,7 @@ const APPLY = ['--env', 'sandbox', 'migrate', 'cp-secret', 'apply', '--yes', '--
  * The apply script for the secret's AWSCURRENT run on one host directly, as a plan made before
  * the host changed would send it: what the script itself does, without molectl's plan in front.
  */
-async function runApplyScript(f: SandboxFixture, slug: string, runId: string) {
+async function runApplyScript(f: SandboxFixture, slug: string, runId: string, before = '') {
   const { state } = f.sandbox;
   const secret = state.secrets.get(state.cpSharedSecretId)!;
   const version = secret.versions.find((v) => v.stages.includes('AWSCURRENT'))!;
@@ -33,7 +40,7 @@ async function runApplyScript(f: SandboxFixture, slug: string, runId: string) {
     runId,
     healthTimeoutSeconds: 5,
   });
-  return f.sandbox.hosts.runScript(tenantOf(state, slug), commands.join('\n'), {
+  return f.sandbox.hosts.runScript(tenantOf(state, slug), before + commands.join('\n'), {
     timeoutSeconds: 60,
     commandId: `apply-${runId}`,
   });
@@ -262,5 +269,250 @@ describe('fleet audit on a container with MOLECULE_CP_SHARED_SECRET set twice', 
     expect(finding).toMatchObject({ status: 'fail' });
     expect(finding!.detail).toMatch(/MOLECULE_CP_SHARED_SECRET is set more than once with different values/);
     expect(r.code).not.toBe(0);
+  });
+});
+
+describe('a tenant container with settings of its own (container-config)', { timeout: 180_000 }, () => {
+  let f: SandboxFixture;
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 2, preCutover: 2, faults: 'container-config=acme', recordHostArgv: true });
+  });
+  afterAll(() => f.stop());
+
+  const inspectOf = (slug: string, name = 'molecule-tenant') =>
+    JSON.parse(
+      readFileSync(join(containersDir(tenantOf(f.sandbox.state, slug).hostRoot!), `${name}.json`), 'utf8'),
+    ) as {
+      HostConfig: Record<string, unknown>;
+      Config: Record<string, unknown>;
+      NetworkSettings: { Networks: Record<string, { Aliases?: string[] }> };
+    };
+
+  it('apply recreates it with every one of them: caps, hosts, dns, limits, log options, healthcheck, entrypoint, alias', async () => {
+    const r = await f.molectl(APPLY);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/acme\s+needs-migration\s+migrated/);
+    const run = f.sandbox.hosts
+      .recordedArgv()
+      .map((argv) => argv.join(' '))
+      .find((l) => l.startsWith('docker run ') && l.includes('--cap-add'));
+    expect(run).toBeDefined();
+    for (const option of [
+      '--cap-add NET_ADMIN',
+      '--cap-drop MKNOD',
+      '--dns 10.0.0.2',
+      '--add-host metadata.internal:169.254.169.254',
+      '--memory 1073741824 --memory-swap 1073741824',
+      '--cpus 1.500000000',
+      '--log-driver json-file --log-opt max-file=3 --log-opt max-size=10m',
+      '--tmpfs /run/molecule:rw,size=16m',
+      '--ulimit nofile=65536:65536',
+      '--network molecule_default',
+      '--network-alias platform',
+      '--stop-signal SIGINT',
+      '--health-cmd curl -fsS http://127.0.0.1:8080/health || exit 1 --health-interval 30000000000ns --health-retries 3',
+      '--entrypoint /usr/local/bin/tenant-entrypoint.sh',
+      '--hostname tenant-platform',
+    ])
+      expect(run).toContain(` ${option} `);
+    // What docker inspect shows of the new container is what the old one showed.
+    const now = inspectOf('acme');
+    expect(now.HostConfig).toMatchObject(EXTRA_HOST_CONFIG);
+    expect(now.Config).toMatchObject({ ...EXTRA_CONFIG, Hostname: CONFIGURED_HOSTNAME });
+    expect(now.NetworkSettings.Networks).toEqual({ molecule_default: { Aliases: ['platform'] } });
+    // The kept old container, re-rendered by the shim from its state, reads as it did.
+    const runId = /run (\S+): ledger/.exec(r.stderr)![1]!;
+    const kept = inspectOf('acme', `molecule-tenant-molectl-${runId}`);
+    expect({ ...kept.HostConfig, RestartPolicy: null }).toEqual({ ...now.HostConfig, RestartPolicy: null });
+    expect({ ...kept.Config, Env: null }).toEqual({ ...now.Config, Env: null });
+    const acme = readTenantContainer(f.sandbox.state, tenantOf(f.sandbox.state, 'acme'))!;
+    expect(acme.env.MOLECULE_CP_SHARED_SECRET).toBeDefined();
+  });
+});
+
+describe(
+  'a tenant container with a device the recreate does not carry (container-device)',
+  { timeout: 180_000 },
+  () => {
+    let f: SandboxFixture;
+    beforeAll(async () => {
+      f = await startSandboxFixture({ tenants: 2, preCutover: 2, faults: 'container-device=acme' });
+    });
+    afterAll(() => f.stop());
+
+    it('plan leaves it out naming --device; the script refuses it and changes nothing', async () => {
+      const { state } = f.sandbox;
+      const plan = await f.molectl(['migrate', 'cp-secret', 'plan', '-o', 'json']);
+      const doc = JSON.parse(plan.stdout) as { targets: Array<{ slug: string; class: string; reason: string }> };
+      expect(doc.targets.find((t) => t.slug === 'acme')).toMatchObject({
+        class: 'not-deliverable',
+        reason: 'started with settings the recreate cannot carry over (--device)',
+      });
+      expect(doc.targets.find((t) => t.slug === 'beta')).toMatchObject({ class: 'needs-migration' });
+
+      const before = readTenantContainer(state, tenantOf(state, 'acme'))!;
+      const r = await runApplyScript(f, 'acme', 'device');
+      expect(r.exitCode).toBe(1);
+      expect(parseScriptResult(r.stdout)).toMatchObject({
+        status: 'unsupported-config',
+        reason: 'molecule-tenant was started with settings the recreate cannot carry over (--device); nothing changed',
+      });
+      const acme = readTenantContainer(state, tenantOf(state, 'acme'))!;
+      expect(acme.id).toBe(before.id);
+      expect(acme.running).toBe(true);
+      expect(acme.env.MOLECULE_CP_SHARED_SECRET).toBeUndefined();
+    });
+  },
+);
+
+describe('a tenant container whose healthcheck is in exec form (healthcheck-exec)', { timeout: 180_000 }, () => {
+  let f: SandboxFixture;
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 2, preCutover: 2, faults: 'healthcheck-exec=acme' });
+  });
+  afterAll(() => f.stop());
+
+  it('apply sees that the image did not give it back to the new container and puts the old one back', async () => {
+    const { state } = f.sandbox;
+    const before = readTenantContainer(state, tenantOf(state, 'acme'))!;
+    const r = await f.molectl([...APPLY, '-o', 'json']);
+    expect(r.code).not.toBe(0);
+    const doc = JSON.parse(r.stdout) as { targets: Array<{ slug: string; action: string; error: string | null }> };
+    // acme is the canary: the rest waits for it.
+    expect(doc.targets.find((t) => t.slug === 'beta')).toMatchObject({ action: 'untouched' });
+    expect(doc.targets.find((t) => t.slug === 'acme')).toMatchObject({
+      action: 'rolled-back',
+      error:
+        "the new container's settings (healthcheck) differ from the old one's (the image gave other ones); the previous container is running again",
+    });
+    const acme = readTenantContainer(state, tenantOf(state, 'acme'))!;
+    expect(acme.id).toBe(before.id);
+    expect(acme.running).toBe(true);
+    expect(acme.inspect.Config['Healthcheck']).toEqual(EXEC_HEALTHCHECK);
+    expect(acme.env.MOLECULE_CP_SHARED_SECRET).toBeUndefined();
+  });
+});
+
+describe('two runs changing one host at once', { timeout: 180_000 }, () => {
+  let f: SandboxFixture;
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 2, preCutover: 2 });
+  });
+  afterAll(() => f.stop());
+
+  const keptContainers = (slug: string): string[] =>
+    readdirSync(containersDir(tenantOf(f.sandbox.state, slug).hostRoot!))
+      .filter((n) => n.startsWith('molecule-tenant-molectl-') && n.endsWith('.json'))
+      .sort();
+
+  it('a run that finds the host lock held past its wait fails host-busy and changes nothing', async () => {
+    const { state } = f.sandbox;
+    const host = tenantOf(state, 'acme');
+    const before = readTenantContainer(state, host)!;
+    // Another run holding the lock (as an apply does for its whole recreate).
+    const holder = f.sandbox.hosts.runScript(
+      host,
+      [
+        'mkdir -p "$MOLECTL_HOST_ROOT/etc/molecule"',
+        'exec 9>>"$MOLECTL_HOST_ROOT/etc/molecule/.molectl.lock"',
+        'flock 9',
+        ': > "$MOLECTL_HOST_ROOT/holding"',
+        'sleep 4',
+      ].join('\n'),
+      { timeoutSeconds: 30, commandId: 'lock-holder' },
+    );
+    for (let i = 0; i < 100 && !existsSync(join(host.hostRoot!, 'holding')); i++) await sleep(50);
+    const r = await runApplyScript(f, 'acme', 'busy', 'export MOLECTL_LOCK_WAIT=1\n');
+    expect(r.exitCode).toBe(1);
+    expect(parseScriptResult(r.stdout)).toMatchObject({
+      status: 'host-busy',
+      reason:
+        "another molectl run or the auto-updater's helper is changing molecule-tenant on this host (waited 1s); nothing changed: run it again",
+    });
+    const acme = readTenantContainer(state, host)!;
+    expect(acme.id).toBe(before.id);
+    expect(acme.env.MOLECULE_CP_SHARED_SECRET).toBeUndefined();
+    expect(keptContainers('acme')).toEqual([]);
+    expect((await holder).exitCode).toBe(0);
+  });
+
+  it('two applies sent at once: one recreates the container, the other waits and finds it current', async () => {
+    const [a, b] = await Promise.all([runApplyScript(f, 'beta', 'first'), runApplyScript(f, 'beta', 'second')]);
+    const statuses = [parseScriptResult(a.stdout)?.status, parseScriptResult(b.stdout)?.status].sort();
+    expect(statuses, a.stderr + b.stderr).toEqual(['current', 'migrated']);
+    expect(keptContainers('beta')).toHaveLength(1);
+    const beta = readTenantContainer(f.sandbox.state, tenantOf(f.sandbox.state, 'beta'))!;
+    expect(beta.running).toBe(true);
+    expect(beta.env.MOLECULE_CP_SHARED_SECRET).toBeDefined();
+  });
+});
+
+describe('a host with an image named like the container (same-name-image)', { timeout: 180_000 }, () => {
+  let f: SandboxFixture;
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 2, preCutover: 2, faults: 'same-name-image=acme' });
+    const removed = await f.sandbox.hosts.runScript(tenantOf(f.sandbox.state, 'acme'), 'docker rm -f molecule-tenant', {
+      timeoutSeconds: 30,
+      commandId: 'setup-rm',
+    });
+    expect(removed.exitCode).toBe(0);
+  });
+  afterAll(() => f.stop());
+
+  it('without its container, plan says no platform container, not the image read as a stopped one', async () => {
+    const image = await f.sandbox.hosts.runScript(tenantOf(f.sandbox.state, 'acme'), 'docker inspect molecule-tenant', {
+      timeoutSeconds: 30,
+      commandId: 'inspect-image',
+    });
+    expect(image.stdout).toContain('"RepoTags":["molecule-tenant:latest"]');
+    const plan = await f.molectl(['migrate', 'cp-secret', 'plan', '-o', 'json']);
+    const doc = JSON.parse(plan.stdout) as { targets: Array<{ slug: string; class: string; reason: string }> };
+    expect(doc.targets.find((t) => t.slug === 'acme')).toMatchObject({
+      class: 'no-container',
+      reason: 'no platform container',
+    });
+    const r = await runApplyScript(f, 'acme', 'image');
+    expect(parseScriptResult(r.stdout)).toMatchObject({ status: 'no-container' });
+  });
+});
+
+describe('the auto-updater while a molectl run holds the host', { timeout: 180_000 }, () => {
+  let f: SandboxFixture;
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 1, preCutover: 1 });
+  });
+  afterAll(() => f.stop());
+
+  const runUpdater = (wait: number) =>
+    f.sandbox.hosts.runScript(
+      tenantOf(f.sandbox.state, 'acme'),
+      `export MOLECTL_LOCK_WAIT=${wait}\nexec bash "$MOLECTL_HOST_ROOT/usr/local/bin/molecule-auto-update.sh" 2026.12.01-abc1234\n`,
+      { timeoutSeconds: 60, commandId: `updater-${wait}` },
+    );
+
+  it('waits for it and does not recreate the container under it; alone, it updates and keeps the value', async () => {
+    const { state } = f.sandbox;
+    const host = tenantOf(state, 'acme');
+    const r = await f.molectl(APPLY);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const migrated = readTenantContainer(state, host)!;
+    const holder = f.sandbox.hosts.runScript(
+      host,
+      'exec 9>>"$MOLECTL_HOST_ROOT/etc/molecule/.molectl.lock"\nflock 9\n: > "$MOLECTL_HOST_ROOT/holding"\nsleep 4\n',
+      { timeoutSeconds: 30, commandId: 'lock-holder' },
+    );
+    for (let i = 0; i < 100 && !existsSync(join(host.hostRoot!, 'holding')); i++) await sleep(50);
+    const busy = await runUpdater(1);
+    expect(busy.exitCode).toBe(1);
+    expect(busy.stderr).toContain('a molectl run is changing the container; not updating now');
+    expect(readTenantContainer(state, host)!.id).toBe(migrated.id);
+    expect((await holder).exitCode).toBe(0);
+
+    // Alone: the updater recreates the container and its helper (under the same lock) puts the value back.
+    const update = await runUpdater(5);
+    expect(update.exitCode, update.stderr).toBe(0);
+    const updated = readTenantContainer(state, host)!;
+    expect(updated.image).toBe('ghcr.io/molecule-ai/platform-tenant:2026.12.01-abc1234');
+    expect(updated.env.MOLECULE_CP_SHARED_SECRET).toBe(migrated.env.MOLECULE_CP_SHARED_SECRET);
   });
 });

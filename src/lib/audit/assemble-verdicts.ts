@@ -23,6 +23,13 @@ import {
 import type { Listener } from './judge-listeners.js';
 import { judgeListeners } from './judge-listeners.js';
 import { judgeSecurityGroups } from './judge-security-groups.js';
+import {
+  judgeEmptyFleet,
+  judgeOrgListGap,
+  judgeUnlistedOrgInstance,
+  UNLISTED_ORGS,
+  WHOLE_FLEET,
+} from './org-coverage.js';
 
 /**
  * Every selected check's verdict on every subject in scope: the evidence in, verdicts out, no I/O.
@@ -144,6 +151,21 @@ export function assembleVerdicts(input: AssembleInput): AssembledAudit {
       add('org-without-instance', { slug: org.slug, instanceId: null, role: 'org' }, () =>
         judgeOrgInstance(org, inventory, orphanIds),
       );
+  }
+  for (const [slug, why] of evidence.unlisted)
+    add('org-without-instance', { slug, instanceId: null, role: 'org' }, () =>
+      judgeUnlistedOrgInstance(slug, why, evidence.instances, keys, orphanIds),
+    );
+  if (evidence.instances.length === 0 && evidence.orgSlugs.length === 0 && evidence.orgListGap === null) {
+    const nothing = judgeEmptyFleet(evidence.region);
+    for (const check of settings.checks)
+      add(check, { slug: WHOLE_FLEET, instanceId: null, role: 'org' }, () => nothing);
+  }
+  // Orgs the page did not show and nothing named: the org checks cannot have judged them.
+  if (evidence.orgListGap !== null) {
+    const gap = judgeOrgListGap(evidence.orgListGap);
+    for (const check of ['admin-token-exposed', 'org-without-instance'] as const)
+      add(check, { slug: UNLISTED_ORGS, instanceId: null, role: 'org' }, () => gap);
   }
   return { verdicts, images, agentVersions };
 }

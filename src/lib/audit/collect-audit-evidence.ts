@@ -5,7 +5,8 @@ import { CP_SHARED_SECRET_NAME, pinSecret } from '../cp-secret-migration/plan-mi
 import { ExitCode, isMolectlError, NotFoundError } from '../errors.js';
 import { roleOf, type OrphanReport } from '../fleet/classify-orphans.js';
 import { findOrphans } from '../fleet/find-orphans.js';
-import { warnUnreadableRows } from '../fleet/org-directory.js';
+import { warnRefusedLimit, warnUnreadableRows } from '../fleet/org-directory.js';
+import { createAuditOrgDoor, readOrgCoverage } from './read-audit-orgs.js';
 import type { Step } from '../output/output.js';
 import { runShellScript, type InstanceScriptResult } from '../ssm/run-shell-script.js';
 import { isAuditPreviewComplete, renderAuditProbeCommands } from './audit-probe.js';
@@ -43,6 +44,10 @@ export interface AuditEvidence {
   groups: Map<string, SecurityGroupSummary> | Unavailable;
   consoles: Map<string, { text: string; truncated: boolean } | Unavailable>;
   answers: Map<string, { body: unknown } | Unavailable>;
+  /** Orgs in scope the CP knows without a readable listed row: why their status is unknown. */
+  unlisted: Map<string, string>;
+  /** Why orgs beyond what was read may exist (whole-fleet audits only), or null. */
+  orgListGap: string | null;
 }
 
 export const CONSOLE_CONCURRENCY = 16;
@@ -54,32 +59,12 @@ export async function collectAuditEvidence(ctx: Context, settings: AuditSettings
   const needs = neededSources(settings.checks);
   const inventory = ctx.out.step("reading the CP's orgs and the CP-managed instances");
   const seenInstances = new Map<string, InstanceSummary>();
-  const seenOrgs: OrgRow[] = [];
-  const answers: AuditEvidence['answers'] = new Map();
+  const orgDoor = createAuditOrgDoor(ctx.cp);
+  const { cp, answers } = orgDoor;
   // findOrphans is the one reading of both sides: its calls are recorded here and reused, so the
   // audit's orphan verdicts are exactly `fleet orphans`' and no listing is made twice.
   const orphans = await findOrphans({
-    cp: {
-      listOrgs: async (options) => {
-        const page = await ctx.cp.listOrgs(options);
-        seenOrgs.push(...page.rows);
-        return page;
-      },
-      // findOrphans confirms every slug the page lacks on the edge route: the very answer
-      // admin-token-exposed judges, so it is kept rather than asked for again.
-      getOrgInstance: async (slug) => {
-        const answer = await ctx.cp.getOrgInstance(slug);
-        answers.set(slug, { body: answer.instance as unknown });
-        return answer;
-      },
-      getOrgAdminToken: (slug) => ctx.cp.getOrgAdminToken(slug),
-      get edgeRouteAnswered() {
-        return ctx.cp.edgeRouteAnswered;
-      },
-      get adminTokenRouteAnswered() {
-        return ctx.cp.adminTokenRouteAnswered;
-      },
-    },
+    cp,
     aws: {
       listInstances: async (query) => {
         const rows = await ctx.aws.listInstances(query);
@@ -94,14 +79,29 @@ export async function collectAuditEvidence(ctx: Context, settings: AuditSettings
     inventory.fail('could not read the fleet');
     throw error;
   });
+  const page = orgDoor.page();
+  warnRefusedLimit(ctx.out, page);
   warnUnreadableRows(ctx.out, { unreadable: orphans.unreadableRows });
   const region = await ctx.aws.resolvedRegion();
   const inScope = (slug: string | undefined): boolean =>
     settings.orgs === null || (slug !== undefined && settings.orgs.includes(slug));
   const instances = [...seenInstances.values()].filter((i) => inScope(i.tags[keys.orgSlugTagKey]));
-  const orgs = seenOrgs.filter((o) => inScope(o.slug));
-  const orgSlugs = [...new Set([...orgs.map((o) => o.slug), ...[...answers.keys()].filter((slug) => inScope(slug))])];
-  checkRequestedOrgs(settings.orgs, orgs, instances, keys.orgSlugTagKey);
+  const orgs = page.rows.filter((o) => inScope(o.slug));
+  const coverage = await readOrgCoverage({
+    cp,
+    page,
+    requested: settings.orgs,
+    confirmedBySlug: orgDoor.confirmedBySlug,
+    instanceSlugs: new Set(instances.map((i) => i.tags[keys.orgSlugTagKey]).filter((s) => s !== undefined)),
+  });
+  if (coverage.gap !== null) ctx.out.warn(`${coverage.gap}: orgs beyond what was read are not audited (unknown)`);
+  const orgSlugs = [
+    ...new Set([
+      ...orgs.map((o) => o.slug),
+      ...[...answers.keys()].filter((slug) => inScope(slug)),
+      ...coverage.unlisted.keys(),
+    ]),
+  ];
   const inScopeIds = new Set(instances.map((i) => i.instanceId));
   const scoped = <T extends { instanceId: string }>(rows: T[]): T[] => rows.filter((r) => inScopeIds.has(r.instanceId));
   const scopedOrphans: OrphanReport = {
@@ -160,7 +160,7 @@ export async function collectAuditEvidence(ctx: Context, settings: AuditSettings
       ? readInstanceAnswers(
           ctx,
           orgSlugs.filter((slug) => !answers.has(slug)),
-          answers,
+          { answers, statusOf: new Map(orgs.map((o) => [o.slug, o.instance_status])) },
           progress,
         )
       : Promise.resolve(),
@@ -180,27 +180,9 @@ export async function collectAuditEvidence(ctx: Context, settings: AuditSettings
     groups,
     consoles,
     answers,
+    unlisted: coverage.unlisted,
+    orgListGap: coverage.gap,
   };
-}
-
-function checkRequestedOrgs(
-  requested: string[] | null,
-  orgs: OrgRow[],
-  instances: InstanceSummary[],
-  slugKey: string,
-): void {
-  if (requested === null) return;
-  const known = new Set([
-    ...orgs.map((o) => o.slug),
-    ...instances.map((i) => i.tags[slugKey]).filter((s): s is string => s !== undefined),
-  ]);
-  const missing = requested.filter((slug) => !known.has(slug));
-  if (missing.length > 0) {
-    throw new NotFoundError(
-      `no org and no managed instance for ${missing.join(', ')}`,
-      'run `molectl org list` to see the org slugs, or drop --orgs to audit the whole fleet',
-    );
-  }
 }
 
 async function probeTenants(
@@ -249,22 +231,30 @@ async function readConsoles(
   return new Map(reads);
 }
 
+/**
+ * The edge's /instance answer per org. A CP may answer 404 there for an org it lists that has no
+ * routable instance (provisioning, failed): that is said as such, not as "not found on the CP".
+ */
 async function readInstanceAnswers(
   ctx: Context,
   slugs: string[],
-  answers: AuditEvidence['answers'],
+  into: { answers: AuditEvidence['answers']; statusOf: ReadonlyMap<string, string> },
   progress: Progress,
 ): Promise<void> {
   let done = 0;
   progress.set('cp', 0, slugs.length);
   await mapBounded(slugs, CP_CONCURRENCY, async (slug) => {
-    answers.set(
-      slug,
-      await settle(
-        ctx,
-        ctx.cp.getOrgInstance(slug).then((answer) => ({ body: answer.instance as unknown })),
-      ),
+    const status = into.statusOf.get(slug);
+    const read = ctx.cp.getOrgInstance(slug).then(
+      (answer) => ({ body: answer.instance as unknown }),
+      (error: unknown) => {
+        if (!(error instanceof NotFoundError) || status === undefined) throw error;
+        return {
+          unavailable: `the CP lists it (instance_status ${status}), but its edge route answers 404 (no routable instance): there is no public answer to judge`,
+        };
+      },
     );
+    into.answers.set(slug, await settle(ctx, read));
     progress.set('cp', ++done, slugs.length);
   });
 }

@@ -17,7 +17,7 @@ export interface OpenRule {
 export function findWorldOpenRules(groups: SecurityGroupSummary[], expectedPorts: readonly number[]): OpenRule[] {
   const open: OpenRule[] = [];
   for (const group of groups) {
-    for (const rule of group.ingress) {
+    for (const rule of group.ingress ?? []) {
       if (
         !WORLD.has(rule.source) ||
         rule.protocol === 'icmp' ||
@@ -70,10 +70,11 @@ export function judgeSecurityGroups(input: {
   expectedPorts: readonly number[];
   region: string;
 }): Judgement {
-  if (!input.groupIds) return unknown('DescribeInstances gave no security groups for the instance');
+  // EC2 gives every live instance at least one group: none named is an answer that left them out.
+  if (!input.groupIds || input.groupIds.length === 0)
+    return unknown('DescribeInstances gave no security groups for the instance');
   const byId = input.groups;
   if (!(byId instanceof Map)) return unknown(byId.unavailable);
-  if (input.groupIds.length === 0) return pass('no security group: nothing admits traffic');
   const missing = input.groupIds.filter((id) => !byId.has(id));
   const groups = input.groupIds.map((id) => byId.get(id)).filter((g): g is SecurityGroupSummary => g !== undefined);
   const open = findWorldOpenRules(groups, input.expectedPorts);
@@ -85,6 +86,9 @@ export function judgeSecurityGroups(input: {
     );
   }
   if (missing.length > 0) return unknown(`DescribeSecurityGroups did not return ${missing.join(', ')}`);
+  const unsaid = groups.filter((g) => g.ingress === null).map((g) => g.groupId);
+  if (unsaid.length > 0)
+    return unknown(`DescribeSecurityGroups gave no ingress rules (IpPermissions) for ${unsaid.join(', ')}`);
   return pass(
     `${input.groupIds.join(', ')}: no ingress from 0.0.0.0/0 or ::/0 beyond ports ${input.expectedPorts.join(', ')}`,
   );

@@ -14,9 +14,20 @@ function code(value: string): string {
     .replace(/\|/g, '\\|')}\``;
 }
 
+/**
+ * The heading's word for the exit code. Findings below --fail-on leave the exit at 0, but the
+ * summary a person reads must not call a fleet with findings "clean".
+ */
+function describeVerdict(report: AuditReport): string {
+  if (report.exitCode === 5) return '⚠️ incomplete';
+  if (report.exitCode !== 0) return '❌ findings';
+  const below = report.totals.failed;
+  return below === 0 ? '✅ clean' : `✅ passed, ${formatCount(below, 'finding')} below ${report.failOn}`;
+}
+
 /** Markdown for a CI step summary ($GITHUB_STEP_SUMMARY, Gitea's equivalent). */
 export function renderAuditMarkdown(report: AuditReport): string {
-  const verdict = report.exitCode === 0 ? '✅ clean' : report.exitCode === 5 ? '⚠️ incomplete' : '❌ findings';
+  const verdict = describeVerdict(report);
   const lines = [
     `## molectl fleet audit: ${verdict} (${inline(report.environment)})`,
     '',

@@ -41,7 +41,8 @@ export interface IngressRule {
 export interface SecurityGroupSummary {
   groupId: string;
   groupName: string | null;
-  ingress: IngressRule[];
+  /** Null when EC2's answer left the group's rules out (no IpPermissions at all): unknown, not none. */
+  ingress: IngressRule[] | null;
 }
 
 export interface InstanceQuery {
@@ -141,6 +142,8 @@ export interface SecretDescription {
   description: string | null;
   lastChangedAt: Date | null;
   versions: SecretVersionInfo[];
+  /** DeletedDate: when a deletion was scheduled (its values can no longer be read); null when none is. */
+  deletedAt?: Date | null;
 }
 
 export interface SecretValue {

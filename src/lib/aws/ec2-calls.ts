@@ -5,8 +5,13 @@ import { chunkIds, collectPages, mapChunks } from './collect-pages.js';
 import { MolectlError } from '../errors.js';
 import { compileEc2Wildcard } from './ec2-wildcard.js';
 
-/** EC2's GetConsoleOutput window: when the decoded text fills it, older lines were dropped. */
-const CONSOLE_WINDOW_BYTES = 64 * 1024;
+/**
+ * EC2 keeps "the most recent 64 KB" of a console, without saying whether that is 65,536 or 64,000
+ * bytes, and an emulator may keep either: an answer of 64,000 bytes or more is taken for a full
+ * window whose first line was cut (dropping a whole first line costs one boot banner line;
+ * showing a cut one can show the tail of a secret whose name was cut off).
+ */
+const CONSOLE_WINDOW_FULL_BYTES = 64_000;
 
 /** DescribeInstances' largest page (MaxResults), EC2's own maximum. */
 export const DESCRIBE_INSTANCES_PAGE = 1000;
@@ -100,8 +105,15 @@ function toInstanceSummary(instance: Instance): InstanceSummary {
           httpEndpoint: instance.MetadataOptions.HttpEndpoint ?? null,
         }
       : null,
-    securityGroupIds: (instance.SecurityGroups ?? []).map((g) => g.GroupId ?? '').filter((id) => id !== ''),
+    // Absent when EC2 named none: every live instance has at least one group, so an answer without
+    // them says nothing about what admits traffic (an emulator that does not model groups).
+    securityGroupIds: readGroupIds(instance),
   };
+}
+
+function readGroupIds(instance: Instance): string[] | undefined {
+  const ids = (instance.SecurityGroups ?? []).map((g) => g.GroupId ?? '').filter((id) => id !== '');
+  return ids.length > 0 ? ids : undefined;
 }
 
 /**
@@ -128,7 +140,7 @@ export async function getConsoleOutput(
           instanceId,
           text: bytes.toString('utf8'),
           timestamp: answer.Timestamp ?? null,
-          truncated: bytes.length >= CONSOLE_WINDOW_BYTES,
+          truncated: bytes.length >= CONSOLE_WINDOW_FULL_BYTES || startsInsideCharacter(bytes),
           latest,
         };
       },
@@ -138,6 +150,11 @@ export async function getConsoleOutput(
   if (first !== 'unsupported') return first;
   const fallback = await fetchOnce(false);
   return fallback as ConsoleOutput;
+}
+
+/** A UTF-8 continuation byte first: the window was cut inside a character, so inside a line. */
+function startsInsideCharacter(bytes: Buffer): boolean {
+  return bytes.length > 0 && (bytes[0]! & 0xc0) === 0x80;
 }
 
 /**

@@ -197,5 +197,6 @@ function toSecretDescription(entry: SecretListEntry): SecretDescription {
     description: entry.Description ?? null,
     lastChangedAt: entry.LastChangedDate ?? null,
     versions,
+    deletedAt: entry.DeletedDate ?? null,
   };
 }

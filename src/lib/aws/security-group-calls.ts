@@ -41,7 +41,8 @@ function toSecurityGroupSummary(group: SecurityGroup): SecurityGroupSummary {
   return {
     groupId: group.GroupId ?? '',
     groupName: group.GroupName ?? null,
-    ingress: (group.IpPermissions ?? []).flatMap(flattenPermission),
+    // EC2 sends an empty set for a group that admits nothing; an answer without the field said nothing.
+    ingress: group.IpPermissions ? group.IpPermissions.flatMap(flattenPermission) : null,
   };
 }
 

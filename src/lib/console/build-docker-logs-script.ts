@@ -44,7 +44,8 @@ export function buildDockerLogsScript(request: DockerLogsRequest): string[] {
   ];
 }
 
-const CONTAINERS_MARK = 'molectl-host-containers: ';
+/** Starts the line the failure branch prints listing the host's containers. */
+export const CONTAINERS_MARK = 'molectl-host-containers: ';
 
 /** The container names the failure branch of the script listed, or null when it did not get that far. */
 export function parseHostContainers(output: string): string[] | null {

@@ -18,6 +18,9 @@ export function describeConsoleSource(report: Pick<ConsoleReport, 'target' | 'ou
   const parts = [`console of ${what}${about ? ` (${about})` : ''}${t.source === 'cp' ? ' from the CP' : ''}`];
   const o = report.output;
   if (o.timestamp) parts.push(`output ${formatAge((o.ageSeconds ?? 0) * 1000)} old (${o.timestamp})`);
+  // EC2 always dates its answer; a missing date is said, not left out: the reader would take
+  // the output for current.
+  else if (t.source === 'ec2') parts.push('output of unknown age (EC2 sent no timestamp)');
   if (o.latest) parts.push('latest (live buffer)');
   if (o.truncated) parts.push('64 KB window full: older output was dropped by EC2');
   return parts.join(' · ');

@@ -31,6 +31,8 @@ export interface FollowOptions {
 
 export interface FollowSummary {
   linesPrinted: number;
+  /** Some read returned text: without any, nothing was checked (no secrets, no signatures). */
+  textSeen: boolean;
   polls: number;
   gaps: number;
 }
@@ -44,7 +46,7 @@ export async function followConsole(
   options: FollowOptions,
 ): Promise<FollowSummary> {
   const follower = new ConsoleFollower();
-  const summary: FollowSummary = { linesPrinted: 0, polls: 0, gaps: 0 };
+  const summary: FollowSummary = { linesPrinted: 0, textSeen: first.text.trim() !== '', polls: 0, gaps: 0 };
   const emit = async (raw: string, startsMidLine: boolean, tail?: number): Promise<void> => {
     const { lines } = splitConsoleLines(options.tally.redact(raw), { startsMidLine });
     options.diagnosis?.add(lines);
@@ -77,6 +79,7 @@ export async function followConsole(
       continue;
     }
     summary.polls += 1;
+    if (snapshot.text.trim() !== '') summary.textSeen = true;
     const update = follower.next(snapshot.text);
     if (update.gap) {
       summary.gaps += 1;

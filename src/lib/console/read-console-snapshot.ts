@@ -72,8 +72,17 @@ async function readCpConsole(deps: ReadConsoleDeps, workspaceId: string): Promis
   }
 }
 
+/**
+ * EC2 does not document how it refuses Latest on an instance that is not Nitro: UnsupportedOperation
+ * is what it is seen to answer, but a parameter error worded another way ("The Latest parameter is
+ * only supported on ... Nitro") is as plausible, and failing there would cost the responder the
+ * buffered output that is available.
+ */
 function isLatestUnsupported(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const text = `${error.name} ${error.message} ${(error as { awsCode?: string }).awsCode ?? ''}`;
-  return /UnsupportedOperation|does not support retrieving the latest|latest console/i.test(text);
+  return (
+    /UnsupportedOperation|does not support retrieving the latest|latest console/i.test(text) ||
+    (/\blatest\b/i.test(text) && /nitro|not supported|only supported|unsupported|not available/i.test(text))
+  );
 }

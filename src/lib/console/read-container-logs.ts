@@ -3,13 +3,22 @@ import { MolectlError } from '../errors.js';
 import { collectFullOutput } from '../ssm/collect-full-output.js';
 import type { ShellScriptApi } from '../ssm/run-shell-script.js';
 import { SSM_NOT_DELIVERED_STATUSES } from '../aws/ssm-limits.js';
-import { buildDockerLogsScript, parseHostContainers, type DockerLogsRequest } from './build-docker-logs-script.js';
+import { remoteText } from '../output/remote-text.js';
+import {
+  buildDockerLogsScript,
+  CONTAINERS_MARK,
+  parseHostContainers,
+  type DockerLogsRequest,
+} from './build-docker-logs-script.js';
 
 /**
  * A tenant's container logs through SSM (`docker logs` on the host), whole however long: the
  * output goes through the capture-and-pieces collector, so SSM's 24,000-character cap never cuts
  * it silently. Anything that could not be fetched is stated in `cut`.
  */
+
+/** How long `docker logs` may run on the host (SSM executionTimeout). */
+const LOGS_TIMEOUT_SECONDS = 300;
 
 export interface ContainerLogs {
   instanceId: string;
@@ -43,7 +52,7 @@ export async function readContainerLogs(
     instanceIds: [instanceId],
     commands: buildDockerLogsScript(request),
     comment: `molectl logs ${request.container}`,
-    timeoutSeconds: 300,
+    timeoutSeconds: LOGS_TIMEOUT_SECONDS,
     // Someone is waiting at a terminal: an unreachable agent should say so within a minute.
     deliveryTimeoutSeconds: 60,
     maxBytes: request.maxBytes,
@@ -58,18 +67,48 @@ export async function readContainerLogs(
       },
     );
   }
-  if (result.exitCode !== 0) {
-    const said = (result.output || result.stderr).trim().split('\n')[0] ?? '';
-    const noContainer = /No such container/i.test(said);
+  // The script never ended on its own: SSM's -1 is no exit code of docker's, and "docker logs
+  // failed (exit -1)" sent responders looking for a docker error that was never printed.
+  if (result.status === 'TimedOut' || result.status === 'Cancelled' || result.status === 'Cancelling') {
+    const ssm = `SSM ${result.status}${result.statusDetails && result.statusDetails !== result.status ? `: ${result.statusDetails}` : ''}`;
     throw new MolectlError(
-      `docker logs failed on ${instanceId} (exit ${result.exitCode ?? '?'})${said ? `: ${said.slice(0, 200)}` : ''}`,
+      result.status === 'TimedOut'
+        ? `docker logs did not finish on ${instanceId} within its ${LOGS_TIMEOUT_SECONDS} s (${ssm})`
+        : `the SSM command running docker logs on ${instanceId} was cancelled (${ssm})`,
       {
-        code: noContainer ? 4 : 1,
-        hint: noContainer
-          ? describeMissingContainer(request.container, request.defaultContainer, parseHostContainers(result.output))
-          : 'run it again with --debug; if the host is unhealthy, read its console with `molectl console`',
+        hint:
+          result.status === 'TimedOut'
+            ? `the docker daemon may be hung: \`molectl console ${instanceId}\` reads the host's console without docker or SSM (on the host: \`systemctl status docker\`); or ask for less with --since or --tail`
+            : 'someone cancelled it (`aws ssm cancel-command`) or the host went away: run it again',
       },
     );
+  }
+  if (result.exitCode !== 0) {
+    // docker prints its error last (`2>&1`), after whatever log lines it got to: the first line
+    // is a log line, which can hold a secret and says nothing about the failure.
+    const { logLines, dockerError } = splitDockerFailure(result.output || result.stderr);
+    const said = dockerError === '' ? '' : `: ${remoteText(dockerError.slice(0, 300))}`;
+    const noContainer = /No such container/i.test(dockerError);
+    if (logLines.length > 0 && !noContainer) {
+      // A damaged log file (a disk that filled up): the lines before the damage are what the
+      // responder came for. They are shown, the failure stated, and the exit code says so.
+      return {
+        instanceId,
+        text: `${logLines.join('\n')}\n`,
+        totalBytes: result.totalBytes,
+        complete: false,
+        cut: `docker logs stopped with an error after ${logLines.length} lines (exit ${result.exitCode ?? '?'})${said}; newer lines were not read`,
+        cutBytes: 0,
+        cutReason: 'failed',
+        commandIds: result.commandIds,
+      };
+    }
+    throw new MolectlError(`docker logs failed on ${instanceId} (exit ${result.exitCode ?? '?'})${said}`, {
+      code: noContainer ? 4 : 1,
+      hint: noContainer
+        ? describeMissingContainer(request.container, request.defaultContainer, parseHostContainers(result.output))
+        : 'run it again with --debug; if the host is unhealthy, read its console with `molectl console`',
+    });
   }
   return {
     instanceId,
@@ -81,6 +120,19 @@ export async function readContainerLogs(
     cutReason: result.cutReason,
     commandIds: result.commandIds,
   };
+}
+
+/**
+ * The output of a failed `docker logs ... 2>&1`: the log lines it printed before failing, and its
+ * error (the last line; the script's own line listing the host's containers left out).
+ */
+function splitDockerFailure(output: string): { logLines: string[]; dockerError: string } {
+  const lines = output
+    .split('\n')
+    .map((l) => l.replace(/\r$/, ''))
+    .filter((l) => l.trim() !== '' && !l.startsWith(CONTAINERS_MARK));
+  const dockerError = lines.pop() ?? '';
+  return { logLines: lines, dockerError };
 }
 
 /**

@@ -19,13 +19,17 @@ export class RedactionTally {
     return result.text;
   }
 
-  /** "3 values redacted (named-secret 2, bearer 1)", and what --no-redact left in clear. */
-  describe(enabled = true): string {
+  /**
+   * "3 values redacted (named-secret 2, bearer 1)", and what --no-redact left in clear. `partial`:
+   * part of the text was never read, and the count must not read as a verdict on all of it.
+   */
+  describe(enabled = true, partial = false): string {
     const kinds = Object.entries(this.byKind)
       .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
       .map(([kind, n]) => `${kind} ${n}`);
     const noun = this.count === 1 ? 'value' : 'values';
     const clear = enabled ? '' : '; --no-redact: token shapes shown in clear';
-    return `${this.count} ${noun} redacted${kinds.length ? ` (${kinds.join(', ')})` : ''}${clear}`;
+    const scope = partial ? ' in the part that was read (the rest was not read)' : '';
+    return `${this.count} ${noun} redacted${scope}${kinds.length ? ` (${kinds.join(', ')})` : ''}${clear}`;
   }
 }

@@ -57,6 +57,12 @@ export function classifyTenant(input: ClassifyInput): Classification {
       class: 'not-deliverable',
       reason: `env value(s) with a line break (${result.multilineEnv}) that the recreate cannot carry over`,
     };
+  // Recreated without them, it would run differently, and /health may still pass.
+  if (result.uncarriedConfig)
+    return {
+      class: 'not-deliverable',
+      reason: `started with settings the recreate cannot carry over (${result.uncarriedConfig})`,
+    };
   const deliverable = result.python3 && result.awsHost;
   const missing = !result.python3 ? 'python3' : 'the aws CLI';
   // Set twice with different values: which one the platform reads depends on its runtime.

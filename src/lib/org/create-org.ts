@@ -1,3 +1,4 @@
+import { parseCpTimestamp } from '../cp/cp-timestamp.js';
 import type { Clock } from '../clock.js';
 import type { CpClient } from '../cp/cp-client.js';
 import type { OrgRow } from '../cp/cp-schemas.js';
@@ -68,7 +69,7 @@ export async function createOrg(
     if (!(error instanceof HttpError && error.status === 409)) throw error;
     return takenSlug(cp, input);
   }
-  const createdAt = answer.createdAt === null ? NaN : Date.parse(answer.createdAt);
+  const createdAt = parseCpTimestamp(answer.createdAt);
   if (answer.httpStatus === 200 && createdAt < startedAt - EXISTED_BEFORE_MS) {
     // Some CPs answer a create for a taken slug with the existing org instead of 409.
     if (!input.ifNotExists) throw takenError(cp, input.slug);

@@ -1,4 +1,5 @@
 import type { OrgRow } from '../cp/cp-schemas.js';
+import { parseCpTimestamp } from '../cp/cp-timestamp.js';
 
 /** An org as molectl shows it: the CP row's facts plus its age at the time of asking. */
 export interface OrgSummary {
@@ -7,7 +8,7 @@ export interface OrgSummary {
   instanceStatus: string;
   /** As the CP sent it; null when it sent none. */
   createdAt: string | null;
-  /** Null when the CP's created_at is absent or does not parse: such an org is never "older than" anything. */
+  /** Null when the CP's created_at is absent or not RFC 3339 with a zone: such an org is never "older than" anything. */
   ageMs: number | null;
 }
 
@@ -18,7 +19,7 @@ export interface OrgFilter {
 }
 
 export function summarizeOrg(row: OrgRow, now: Date): OrgSummary {
-  const created = row.created_at === null ? NaN : Date.parse(row.created_at);
+  const created = parseCpTimestamp(row.created_at);
   return {
     id: row.id,
     slug: row.slug,

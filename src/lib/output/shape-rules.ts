@@ -32,18 +32,30 @@ const SECRET_NAME = String.raw`[A-Za-z0-9_.-]{0,64}(?:key|token|secret|passw(?:o
  */
 const NAME_WORDS =
   /[kK][eE][yY]|[tT][oO][kK][eE][nN]|[sS][eE][cC][rR][eE][tT]|[pP][aA][sS][sS][wW]|[cC][rR][eE][dD][eE][nN][tT][iI][aA][lL]/g;
-const LITERALS = /:\/\/|Bearer|AKIA|ASIA|gh[opsur]_|github_pat_|sk-|mol_pk_|-----BEGIN /g;
-/** The rule a literal hit can start, by the literal's first character. */
-const LITERAL_KINDS: Record<string, string> = {
-  ':': 'url-credential',
-  B: 'bearer',
-  A: 'aws-access-key',
-  g: 'github-token',
-  s: 'api-key',
-  m: 'molecule-key',
-  '-': 'pem',
+const LITERALS =
+  /:\/\/|Bearer|Basic|AKIA|ASIA|gh[opsur]_|github_pat_|sk-|mol_pk_|-----BEGIN |-----END |eyJ| login |curl /g;
+/** The rules a literal hit can start, by the literal's first two characters. */
+const LITERAL_KINDS: Record<string, string[]> = {
+  ':/': ['url-credential'],
+  Be: ['bearer'],
+  Ba: ['bearer'],
+  AK: ['aws-access-key'],
+  AS: ['aws-access-key'],
+  gh: ['github-token'],
+  gi: ['github-token'],
+  sk: ['api-key'],
+  mo: ['molecule-key'],
+  '--': ['pem'],
+  ey: ['jwt', 'tunnel-token'],
+  ' l': ['registry-password'],
+  cu: ['curl-credential'],
 };
 const BASE64_CHARS = charClass('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/');
+/**
+ * One whole line of a key block's body: base64 or an encrypted key's `Proc-Type:`/`DEK-Info:`
+ * header, after an optional prefix (a docker timestamp, `cloud-init[1873]:`).
+ */
+const PEM_LINE = String.raw`[^\S\r\n]*(?:[^\s]{1,64}[^\S\r\n]+)?(?:[A-Za-z0-9+/=]{16,}|Proc-Type: [^\r\n]*|DEK-Info: [^\r\n]*)[^\S\r\n]*(?=\r?\n|$)`;
 /** The PEM rule's bound on a block's length, plus room for its END line. */
 const PEM_REACH = 20_100;
 
@@ -56,15 +68,40 @@ function bitsOf(...kinds: string[]): number {
 export function shapeWindows(text: string): Window[] {
   const windows: Window[] = [];
   const names = bitsOf('named-secret');
-  for (const hit of findHits(text, NAME_WORDS)) windows.push(windowAround(text, hit, names));
+  const sameLine = sameLineWindows(text, windows);
+  for (const hit of findHits(text, NAME_WORDS)) sameLine(hit, names);
   for (const hit of findHits(text, LITERALS)) {
-    const kind = LITERAL_KINDS[text[hit[0]]!]!;
-    const reach: Window = kind === 'pem' ? [hit[0], Math.min(text.length, hit[1] + PEM_REACH)] : hit;
-    windows.push(windowAround(text, reach, bitsOf(kind)));
+    const kinds = LITERAL_KINDS[text.slice(hit[0], hit[0] + 2)]!;
+    if (kinds[0] !== 'pem') sameLine(hit, bitsOf(...kinds));
+    else if (text[hit[0] + 5] === 'B')
+      windows.push(windowAround(text, [hit[0], Math.min(text.length, hit[1] + PEM_REACH)], bitsOf(...kinds)));
+    // An END line: the body lines before it, when its BEGIN was cut off.
+    else windows.push(windowAround(text, [Math.max(0, hit[0] - PEM_REACH), hit[1]], bitsOf(...kinds)));
   }
   const blobs = bitsOf('base64', 'hex64');
   for (const run of findRuns(text, 32, BASE64_CHARS)) windows.push(windowAround(text, run, blobs));
   return mergeWindows(windows);
+}
+
+/**
+ * Adds the window of each hit (given in text order, none spanning a line end) to `windows`, but a
+ * hit on the line of the previous one only adds its rules to that window, which is the same: a
+ * window is found by scanning to the line's ends, and thousands of hits on one long line (a
+ * minified blob, `key:` repeated) made that quadratic.
+ */
+function sameLineWindows(text: string, windows: Window[]): (hit: Window, rules: number) => void {
+  let last: Window | null = null;
+  let lastLineEnd = -1;
+  return (hit, rules) => {
+    if (last && hit[0] >= last[0] && hit[1] <= lastLineEnd) {
+      last[2] = (last[2] ?? 0) | rules;
+      return;
+    }
+    last = windowAround(text, hit, rules);
+    windows.push(last);
+    const end = text.indexOf('\n', hit[1]);
+    lastLineEnd = end < 0 ? text.length : end;
+  };
 }
 
 /**
@@ -81,6 +118,24 @@ export const SHAPE_RULES: ShapeRule[] = [
     replace: (match, label: string) => (/PRIVATE KEY|ENCRYPTED/.test(label) ? mark('pem') : match),
   },
   {
+    kind: 'pem',
+    // A private key block whose END is missing: the text was cut after its BEGIN (a console read
+    // while the key was being printed, a --follow poll, a log cut short). Its BEGIN line and the
+    // key lines that follow go; a key line may carry a line prefix (a docker timestamp).
+    pattern: new RegExp(String.raw`-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[^\r\n]*(?:\r?\n${PEM_LINE})*`, 'g'),
+  },
+  {
+    kind: 'pem',
+    // A private key block whose BEGIN is missing: EC2's 64 KB window, `docker logs --tail` or
+    // --max-bytes started inside it. The key lines before the END line go (the END line says
+    // what was there).
+    pattern: new RegExp(
+      String.raw`(?:^|(?<=\n))(?:${PEM_LINE}\r?\n)+(?=[^\r\n]{0,64}?-----END [A-Z0-9 ]*PRIVATE KEY-----)`,
+      'g',
+    ),
+    replace: () => `${mark('pem')}\n`,
+  },
+  {
     kind: 'url-credential',
     // The scheme is bounded: unbounded, each "." of a long dotted run restarts a scan to its end.
     pattern: /\b([a-z][a-z0-9+.-]{0,31}:\/\/)([^\s/:@'"]+):([^\s/@'"]+)@/gi,
@@ -91,7 +146,8 @@ export const SHAPE_RULES: ShapeRule[] = [
   },
   {
     kind: 'bearer',
-    pattern: /\b(Bearer)(\s+)([A-Za-z0-9\-._~+/]{8,}=*)/g,
+    // `Basic` only after an Authorization header: in prose ("Basic auth") the next word is no secret.
+    pattern: /\b(Bearer|(?<=Authorization\\?["']?\s*[:=]\s*\\?["']?)Basic)(\s+)([A-Za-z0-9\-._~+/]{8,}=*)/g,
     replace: (_m, word: string, space: string) => `${word}${space}${mark('bearer')}`,
   },
   {
@@ -110,7 +166,7 @@ export const SHAPE_RULES: ShapeRule[] = [
     // The name must be a whole token (or a --flag) starting with a letter:
     // `run 2026...-cp-secret-apply-x: ok` is an id followed by prose, not an assignment.
     pattern: new RegExp(
-      String.raw`((?:(?<=--)|(?<![A-Za-z0-9_.-]))(?=[A-Za-z_])${SECRET_NAME})(["']?\s*=\s*|:\s+|["']\s*:\s*)(["'])([^"'\r\n]*\s[^"'\r\n]*)\3`,
+      String.raw`((?:(?<=--)|(?<![A-Za-z0-9_.-]))(?=[A-Za-z_])${SECRET_NAME})(\\?["']?\s*=\s*|:\s+|\\?["']\s*:\s*)(\\?["'])([^"'\r\n]*\s[^"'\r\n]*)\3`,
       'gi',
     ),
     replace: (match, name: string, sep: string, quote: string, value: string) =>
@@ -126,7 +182,7 @@ export const SHAPE_RULES: ShapeRule[] = [
     // The name must be a whole token (or a --flag) starting with a letter:
     // `run 2026...-cp-secret-apply-x: ok` is an id followed by prose, not an assignment.
     pattern: new RegExp(
-      String.raw`((?:(?<=--)|(?<![A-Za-z0-9_.-]))(?=[A-Za-z_])${SECRET_NAME})(["']?\s*=\s*["']?|:\s+["']?|["']\s*:\s*["']?)([^\s"',;&}\]\[]+)`,
+      String.raw`((?:(?<=--)|(?<![A-Za-z0-9_.-]))(?=[A-Za-z_])${SECRET_NAME})(\\?["']?\s*(?:=|%3[Dd])\s*\\?["']?|:\s+\\?["']?|\\?["']\s*:\s*\\?["']?)((?:[^\s"',;&}\]\[\\]|\\(?!["']))+)`,
       'gi',
     ),
     replace: (match, name: string, sep: string, value: string) =>
@@ -134,6 +190,61 @@ export const SHAPE_RULES: ShapeRule[] = [
         ? match
         : `${name}${sep}${mark('named-secret')}`,
   },
+  {
+    kind: 'named-secret',
+    // A secret flag and its value as separate words, as `set -x` prints them:
+    // `cloudflared tunnel run --token <t>`, `mysql --password <p>`, Go's `-token <t>`.
+    // Not a flag that names where a secret is (--token-file, --secret-id, --password-stdin)
+    // nor a value that is another flag, a variable, a redirection, or a file path.
+    pattern: new RegExp(
+      String.raw`(?<![A-Za-z0-9_.-])(--?(?:[A-Za-z0-9][A-Za-z0-9_-]{0,64})?(?:key|token|secret|passw(?:or)?d|credential)[A-Za-z0-9_-]{0,64})([ \t]+)(\\?["']?)([^\s"'\\]+)`,
+      'gi',
+    ),
+    replace: (match, name: string, space: string, quote: string, value: string) =>
+      isReferenceName(name) ||
+      /stdin$|keyring|keyserver|keyout|newkey/i.test(name) ||
+      /^[-$<>|&;(`]|^\[REDACTED:/.test(value) ||
+      isHarmlessValue(value) ||
+      looksLikePath(value)
+        ? match
+        : `${name}${space}${quote}${mark('named-secret')}`,
+  },
+  {
+    kind: 'named-secret',
+    // Go's %v / %+v of a struct or a map: `{AdminToken:tok CPURL:https://...}`,
+    // `map[ADMIN_TOKEN:tok]`. Only inside the braces, where `Name:value` with no space is Go's
+    // field syntax (outside, `secret:owner/repo` is a reference).
+    pattern: new RegExp(
+      String.raw`(?<=(?:\{|map\[)(?:[^{}\[\]\r\n]{0,400}\s)?)([A-Za-z_][A-Za-z0-9_]{0,64}?(?:key|token|secret|passw(?:or)?d|credential)[A-Za-z0-9_]{0,64})(:)([^\s}\]]+)`,
+      'gi',
+    ),
+    replace: (match, name: string, colon: string, value: string) =>
+      isReferenceName(name) || value.startsWith('[REDACTED:') || isHarmlessValue(value)
+        ? match
+        : `${name}${colon}${mark('named-secret')}`,
+  },
+  {
+    kind: 'registry-password',
+    // `docker login -u bot -p <password> ghcr.io` in a `set -x` trace (-p is only a password there).
+    // Scanned forward from the command, once per command: a look-behind tried at every `-p`
+    // was quadratic on a line of them.
+    pattern:
+      /\b((?:docker|podman|nerdctl|buildah|skopeo|oras|helm(?: registry)?) login\s(?:[^\r\n]{0,400}?\s)?-p)(\s+|=)(["']?)([^\s"']+)/g,
+    replace: (match, command: string, sep: string, quote: string, value: string) =>
+      /^[-$]|^\[REDACTED:/.test(value) ? match : `${command}${sep}${quote}${mark('registry-password')}`,
+  },
+  {
+    kind: 'curl-credential',
+    // `curl -u user:password` (or --user) in a `set -x` trace: the password after the first colon.
+    pattern: /\b(curl\s(?:[^\r\n]{0,400}?\s)?(?:-u|--user))(\s+|=)(["']?)([^\s:"']+):([^\s"']+)/g,
+    replace: (match, command: string, sep: string, quote: string, user: string, password: string) =>
+      /^[$]|^\[REDACTED:/.test(password) ? match : `${command}${sep}${quote}${user}:${mark('curl-credential')}`,
+  },
+  // A JSON Web Token is a bearer credential wherever it appears.
+  { kind: 'jwt', pattern: /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*/g },
+  // A Cloudflare tunnel token: base64 of {"a":account,"t":tunnel,"s":secret}; whoever holds it
+  // can serve the tenant's public hostname. It decodes to no other shape, so it needs its own.
+  { kind: 'tunnel-token', pattern: /\beyJhIjoi[A-Za-z0-9+/_-]{40,}={0,2}/g },
   { kind: 'aws-access-key', pattern: /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g },
   { kind: 'github-token', pattern: /\b(?:gh[opsur]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})\b/g },
   { kind: 'api-key', pattern: /\bsk-[A-Za-z0-9_-]{16,}/g },
@@ -209,6 +320,14 @@ function decodedHoldsShape(run: string): boolean {
 /** Values after a secret-looking name that are clearly not secrets (booleans, numbers, placeholders). */
 function isHarmlessValue(value: string): boolean {
   return /^(?:true|false|null|none|yes|no|\d{1,6}|required|set|unset|missing|\*+|<[^>]*>|x+)$/i.test(value);
+}
+
+/** A file path given as a flag's value: where a key is, not the key. */
+function looksLikePath(value: string): boolean {
+  return (
+    /^(?:~|\.{1,2})?\/(?:etc|var|usr|home|root|tmp|run|opt|srv|mnt|proc|dev)\//.test(value) ||
+    /^(?:\.{0,2}\/)?(?:[\w.-]+\/)*[\w-]+\.(?:pem|key|crt|cer|gpg|asc|der|p12|pfx|json|ya?ml|txt|env)$/.test(value)
+  );
 }
 
 /**

@@ -1,12 +1,13 @@
 import type { Context } from '../context.js';
 import { planMigration } from '../cp-secret-migration/plan-migration.js';
+import { setAsideTenants } from '../tenant-secret-delivery/migration-plan.js';
 import { fingerprintOf } from '../output/fingerprint.js';
 import { createConsumerRequester, giteaBaseUrl, giteaToken, railwayTargetFor } from './consumer-door.js';
 import { listGiteaActionsSecretNames } from './gitea-actions-secrets.js';
 import type { ManagedSecret } from './managed-secret.js';
 import { readRailwayVariables } from './railway-variables.js';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '../aws/secret-stages.js';
-import { versionWithStage, type SecretVersionsView } from './read-secret-versions.js';
+import { describeUnreadVersions, versionWithStage, type SecretVersionsView } from './read-secret-versions.js';
 import type { SecretConsumer } from './secret-consumer.js';
 import { formatCount } from '../output/format-count.js';
 
@@ -44,7 +45,8 @@ export function classifyHeld(fingerprint: string | null, versions: SecretVersion
   if (versionWithStage(versions, AWSCURRENT)?.fingerprint === fingerprint) return 'current';
   if (versionWithStage(versions, AWSPENDING)?.fingerprint === fingerprint) return 'pending';
   if (versionWithStage(versions, AWSPREVIOUS)?.fingerprint === fingerprint) return 'previous';
-  return 'other';
+  // "other" says the value matches none of the versions: only once every one of them was read.
+  return describeUnreadVersions(versions).length > 0 ? 'unknown' : 'other';
 }
 
 export async function readConsumerDrift(
@@ -92,7 +94,11 @@ async function readOne(
       holds,
       fingerprint,
       detail:
-        value === undefined ? `${consumer.variable} is not set` : `${consumer.variable} set (not necessarily deployed)`,
+        value === undefined
+          ? `${consumer.variable} is not set`
+          : holds === 'unknown'
+            ? `${consumer.variable} set; its version is unknown: ${describeUnreadVersions(versions).join('; ')}`
+            : `${consumer.variable} set (not necessarily deployed)`,
     };
   }
   if (consumer.kind === 'gitea-actions-secret') {
@@ -143,7 +149,13 @@ async function readOne(
     histogram[holds] += 1;
     if (holds !== 'current') behind.push({ slug: t.slug, holds, fingerprint: t.fingerprint, reason: t.reason });
   }
-  const total = plan.targets.length;
+  // Tenants the plan set aside (two instances for one org, an org the CP could not confirm) hold
+  // something too: unknown, counted, never left out of "N/N on current".
+  for (const aside of setAsideTenants(plan)) {
+    histogram.unknown += 1;
+    behind.push({ slug: aside.name, holds: 'unknown', fingerprint: null, reason: aside.why });
+  }
+  const total = plan.targets.length + setAsideTenants(plan).length;
   const uniform = (Object.keys(histogram) as HeldVersion[]).find((k) => histogram[k] === total);
   const holds: ConsumerHolds = total === 0 ? 'unknown' : (uniform ?? 'mixed');
   return {

@@ -17,6 +17,8 @@ export interface SecretVersionView {
   /** `len=N sha256:...`, how molectl shows a secret. */
   shown: string | null;
   length: number | null;
+  /** Why the value could not be read (AWS's refusal, first line); null when it was, or was not asked for. */
+  unreadable: string | null;
 }
 
 export interface SecretVersionsView {
@@ -44,11 +46,16 @@ export async function readSecretVersions(
           fingerprint: null,
           shown: null,
           length: null,
+          unreadable: null,
         };
-      const value = await ctx.aws.getSecretValue(secretId, { versionId: v.versionId }).then(
-        (s) => s.value,
-        () => null,
+      const read = await ctx.aws.getSecretValue(secretId, { versionId: v.versionId }).then(
+        (s) => ({ value: s.value }),
+        (error: unknown) => {
+          if (ctx.signal.aborted) throw error;
+          return { error: error instanceof Error ? error.message.split('\n')[0]! : 'the read failed' };
+        },
       );
+      const value = 'value' in read ? read.value : null;
       return {
         versionId: v.versionId,
         stages: v.stages,
@@ -56,11 +63,24 @@ export async function readSecretVersions(
         fingerprint: value === null ? null : fingerprintOf(value),
         shown: value === null ? null : describeValue(value),
         length: value === null ? null : Buffer.byteLength(value),
+        unreadable: 'error' in read ? read.error : null,
       };
     }),
   );
   versions.sort((a, b) => stageRank(a.stages) - stageRank(b.stages));
   return { secretId, exists: true, arn: description.arn, lastChangedAt: description.lastChangedAt, versions };
+}
+
+/**
+ * Why the labelled versions cannot all be compared with, one line each (`AWSCURRENT could not be
+ * read: ...`), or none: a version whose value was refused, or no version labelled AWSCURRENT.
+ */
+export function describeUnreadVersions(view: SecretVersionsView): string[] {
+  const reasons = view.versions
+    .filter((v) => v.unreadable !== null && v.stages.length > 0)
+    .map((v) => `${v.stages.join('+')} could not be read: ${v.unreadable}`);
+  if (view.exists && !versionWithStage(view, AWSCURRENT)) reasons.push('no version is labelled AWSCURRENT');
+  return reasons;
 }
 
 export function versionWithStage(view: SecretVersionsView, stage: string): SecretVersionView | undefined {

@@ -12,6 +12,8 @@ export interface SecretListRow {
   exists: boolean;
   versions: Array<{ versionId: string; stages: string[] }>;
   lastChangedAt: string | null;
+  /** When a deletion was scheduled (DeletedDate): the secret still shows, but its value cannot be read. */
+  scheduledForDeletion: string | null;
   consumers: string[];
 }
 
@@ -24,10 +26,12 @@ export function renderSecretList(rows: SecretListRow[], style: Styles): string {
       {
         header: 'versions',
         value: (r) =>
-          r.exists
-            ? remoteCell(r.versions.map((v) => `${v.versionId}:${v.stages.join('+')}`).join(' '))
-            : ownCell('MISSING'),
-        style: (c, r) => (r.exists ? c : style.fail(c)),
+          !r.exists
+            ? ownCell('MISSING')
+            : r.scheduledForDeletion !== null
+              ? ownCell(`SCHEDULED FOR DELETION (${r.scheduledForDeletion})`)
+              : remoteCell(r.versions.map((v) => `${v.versionId}:${v.stages.join('+')}`).join(' ')),
+        style: (c, r) => (r.exists && r.scheduledForDeletion === null ? c : style.fail(c)),
       },
       { header: 'last change', value: (r) => remoteCell(r.lastChangedAt) },
       { header: 'consumers', value: (r) => ownCell(r.consumers.join(', ')), shrink: true },

@@ -99,6 +99,13 @@ export function unseenTenants(plan: MigrationPlan): Array<{ name: string; why: s
     ...plan.targets
       .filter((t) => UNSEEN_CLASSES.has(t.class))
       .map((t) => ({ name: t.slug, why: `${t.class}: ${t.reason}` })),
+    ...setAsideTenants(plan),
+  ];
+}
+
+/** The unseen tenants that are not among the targets: set aside before any probe (see unseenTenants). */
+export function setAsideTenants(plan: MigrationPlan): Array<{ name: string; why: string }> {
+  return [
     ...plan.mismatches.duplicateInstances.map((d) => ({
       name: d.slug,
       why: `${d.instanceIds.length} running tenant instances (${d.instanceIds.join(', ')}): which one is the tenant is ambiguous`,

@@ -33,6 +33,8 @@ export interface TenantScriptResult {
   multilineEnv?: string;
   /** MOLECULE_CP_SHARED_SECRET / MOLECULE_CP_URL when set more than once with different values. */
   conflictingEnv?: string;
+  /** The `docker run` options (comma-separated) of settings the recreate cannot carry over. */
+  uncarriedConfig?: string;
   updater?: string;
   python3?: boolean;
   awsHost?: boolean;

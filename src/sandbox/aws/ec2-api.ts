@@ -1,4 +1,4 @@
-import type { SandboxState, SimInstance } from '../state.js';
+import type { Ec2OmittableField, SandboxState, SimInstance } from '../state.js';
 import { AwsApiError } from './aws-api-error.js';
 import { EC2_XMLNS, renderXml, xmlItemSet, xmlNode, xmlText, type AwsResponse } from './aws-wire.js';
 import { answersImdsV1 } from '../posture-faults.js';
@@ -95,9 +95,12 @@ function renderInstance(state: SandboxState, instance: SimInstance): string {
   const ipDashed = instance.privateIp.replace(/\./g, '-');
   const groupId = securityGroupIdOf(state, instance);
   const groupName = securityGroupNameOf(instance);
+  // ec2-omit: an emulator that does not model these fields leaves them out.
+  const omitted = new Set(state.faults.ec2OmittedFields ?? []);
+  const unless = (field: Ec2OmittableField, xml: string): string => (omitted.has(field) ? '' : xml);
   return [
     xmlText('instanceId', instance.instanceId),
-    xmlText('imageId', 'ami-0a1b2c3d4e5f60718'),
+    unless('imageId', xmlText('imageId', 'ami-0a1b2c3d4e5f60718')),
     renderState('instanceState', instance),
     xmlText('privateDnsName', `ip-${ipDashed}.${state.region}.compute.internal`),
     xmlText('dnsName', ''),
@@ -105,14 +108,14 @@ function renderInstance(state: SandboxState, instance: SimInstance): string {
     xmlText('amiLaunchIndex', 0),
     xmlNode('productCodes', ''),
     xmlText('instanceType', instance.nitro ? 't3.medium' : 't2.medium'),
-    xmlText('launchTime', instance.launchTime.toISOString()),
+    unless('launchTime', xmlText('launchTime', instance.launchTime.toISOString())),
     xmlNode('placement', [
       xmlText('availabilityZone', `${state.region}a`),
       xmlText('groupName', ''),
       xmlText('tenancy', 'default'),
     ]),
     xmlNode('monitoring', xmlText('state', 'disabled')),
-    xmlText('privateIpAddress', instance.privateIp),
+    unless('privateIpAddress', xmlText('privateIpAddress', instance.privateIp)),
     xmlText('architecture', 'x86_64'),
     xmlText('rootDeviceType', 'ebs'),
     xmlText('rootDeviceName', '/dev/xvda'),
@@ -126,19 +129,25 @@ function renderInstance(state: SandboxState, instance: SimInstance): string {
     ),
     xmlText('virtualizationType', 'hvm'),
     xmlText('hypervisor', 'xen'),
-    xmlItemSet(
+    unless(
       'groupSet',
-      instance.state === 'terminated' ? [] : [xmlText('groupId', groupId) + xmlText('groupName', groupName)],
+      xmlItemSet(
+        'groupSet',
+        instance.state === 'terminated' ? [] : [xmlText('groupId', groupId) + xmlText('groupName', groupName)],
+      ),
     ),
-    xmlNode('metadataOptions', [
-      xmlText('state', 'applied'),
-      // The CP launches with IMDSv2 required; the imds-v1 fault is an instance someone relaxed.
-      xmlText('httpTokens', answersImdsV1(state.faults, instance) ? 'optional' : 'required'),
-      xmlText('httpPutResponseHopLimit', 2),
-      xmlText('httpEndpoint', 'enabled'),
-      xmlText('httpProtocolIpv6', 'disabled'),
-      xmlText('instanceMetadataTags', 'disabled'),
-    ]),
+    unless(
+      'metadataOptions',
+      xmlNode('metadataOptions', [
+        xmlText('state', 'applied'),
+        // The CP launches with IMDSv2 required; the imds-v1 fault is an instance someone relaxed.
+        xmlText('httpTokens', answersImdsV1(state.faults, instance) ? 'optional' : 'required'),
+        xmlText('httpPutResponseHopLimit', 2),
+        xmlText('httpEndpoint', 'enabled'),
+        xmlText('httpProtocolIpv6', 'disabled'),
+        xmlText('instanceMetadataTags', 'disabled'),
+      ]),
+    ),
   ].join('');
 }
 
@@ -187,17 +196,23 @@ function requireOneInstance(state: SandboxState, params: QueryParams): SimInstan
 
 function getConsoleOutput(state: SandboxState, requestId: string, params: QueryParams): AwsResponse {
   const instance = requireOneInstance(state, params);
+  if (readQueryBool(params, 'Latest') && !instance.nitro && state.faults.latestRefusedAs) {
+    throw new AwsApiError(
+      state.faults.latestRefusedAs,
+      'The Latest parameter is only supported on instance types built on the Nitro System.',
+    );
+  }
   if (readQueryBool(params, 'Latest') && !instance.nitro) {
     throw new AwsApiError(
       'UnsupportedOperation',
       'This instance type does not support retrieving the latest console logs.',
     );
   }
-  const tail = readConsoleTail(instance);
+  const tail = readConsoleTail(instance, state.faults.consoleWindowBytes);
   const body = [
     xmlText('requestId', requestId),
     xmlText('instanceId', instance.instanceId),
-    xmlText('timestamp', instance.consoleUpdatedAt.toISOString()),
+    state.faults.consoleTimestamp === 'omitted' ? '' : xmlText('timestamp', instance.consoleUpdatedAt.toISOString()),
     tail.length > 0
       ? xmlText('output', state.faults.consoleEncoding === 'plain' ? tail.toString('utf8') : tail.toString('base64'))
       : '',

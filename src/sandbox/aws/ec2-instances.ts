@@ -82,9 +82,9 @@ export function terminateInstances(state: SandboxState, instanceIds: string[]): 
 }
 
 /** Last 64 KB of the console, as bytes (EC2 cuts on bytes, then base64-encodes). */
-export function readConsoleTail(instance: SimInstance): Buffer {
+export function readConsoleTail(instance: SimInstance, windowBytes = 65536): Buffer {
   const bytes = Buffer.from(instance.console, 'utf8');
-  return bytes.length > 65536 ? bytes.subarray(bytes.length - 65536) : bytes;
+  return bytes.length > windowBytes ? bytes.subarray(bytes.length - windowBytes) : bytes;
 }
 
 function compileFilter(filter: InstanceFilter): (instance: SimInstance) => boolean {

@@ -134,7 +134,10 @@ export function renderSecurityGroup(state: SandboxState, group: SimSecurityGroup
     xmlText('groupDescription', group.description),
     xmlText('vpcId', SANDBOX_VPC_ID),
     xmlText('securityGroupArn', `arn:aws:ec2:${state.region}:${state.accountId}:security-group/${group.groupId}`),
-    xmlItemSet('ipPermissions', group.ingress.map(renderIngress)),
+    // ec2-omit=ipPermissions: an emulator that does not model the rules leaves them out.
+    state.faults.ec2OmittedFields?.includes('ipPermissions')
+      ? ''
+      : xmlItemSet('ipPermissions', group.ingress.map(renderIngress)),
     xmlItemSet('ipPermissionsEgress', [
       [
         xmlText('ipProtocol', '-1'),

@@ -51,6 +51,7 @@ export function handleSecretsManagerAction(
     case 'DescribeSecret':
       return reply(describe(findSecret(state, requireString(input, 'SecretId')), state));
     case 'GetSecretValue': {
+      refuseDeniedRead(state, requireString(input, 'SecretId'));
       const view = getSecretValue(state, requireString(input, 'SecretId'), {
         versionId: readString(input, 'VersionId'),
         stage: readString(input, 'VersionStage'),
@@ -138,6 +139,22 @@ export function handleSecretsManagerAction(
     default:
       throw new AwsApiError('UnknownOperationException', `The sandbox does not simulate secretsmanager.${action}.`);
   }
+}
+
+/**
+ * flag=secretValueDenied:<secret name>: the caller may describe the secret but not read its value
+ * (a read-only role without secretsmanager:GetSecretValue, or without kms:Decrypt on its key), as
+ * AWS refuses it. The hosts read through their own door and are not affected.
+ */
+function refuseDeniedRead(state: SandboxState, secretId: string): void {
+  const denied = state.faults.flags['secretValueDenied'];
+  if (typeof denied !== 'string') return;
+  const secret = findSecret(state, secretId);
+  if (!denied.split('|').includes(secret.name)) return;
+  throw new AwsApiError(
+    'AccessDeniedException',
+    `User: arn:aws:sts::${state.accountId}:assumed-role/molectl-operator/session is not authorized to perform: secretsmanager:GetSecretValue on resource: ${secret.name} because no identity-based policy allows the secretsmanager:GetSecretValue action`,
+  );
 }
 
 /**

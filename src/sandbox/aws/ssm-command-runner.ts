@@ -181,6 +181,12 @@ async function runInvocation(
   inv.status = 'InProgress';
   inv.startedAt = new Date();
   command.status = aggregateCommandStatus(command);
+  if (hostMatches(instance, state.faults.ssmTimeoutHosts)) {
+    // The ssm-timeout fault: the script ran past its executionTimeout (without the wait).
+    Object.assign(inv, { status: 'TimedOut', responseCode: -1, stdout: '', stderr: '', finishedAt: new Date() });
+    command.status = aggregateCommandStatus(command);
+    return;
+  }
   const script = command.commands.join('\n');
   const timeoutSeconds = runtime.executionTimeoutSeconds;
   let result: { exitCode: number; stdout: string; stderr: string; timedOut: boolean };

@@ -117,7 +117,8 @@ export async function handleAdminRoute(runtime: CpRuntime, req: CpRequest): Prom
  * real CP may give: a page capped below `limit` (orgPageCap:n), `limit` ignored (orgLimitIgnored),
  * a `limit` above n refused with 400 (orgLimitMax:n),
  * odd rows (orgRowBroken:<slug> sends id null and no instance_status; orgRowNoCreatedAt:<slug>
- * sends created_at null; orgCreatedAtEpoch sends every created_at as epoch seconds), rows with extra fields of n bytes (orgRowExtraBytes:n), and a cursor
+ * sends created_at null; orgCreatedAtEpoch sends every created_at as epoch seconds; orgCreatedAtNoZone
+ * as `2026-12-07 20:00:00`, UTC without saying so), rows with extra fields of n bytes (orgRowExtraBytes:n), and a cursor
  * on a page that stops short (orgNextCursor).
  */
 function listOrgs(state: SandboxState, req: CpRequest): CpResponse {
@@ -135,6 +136,12 @@ function listOrgs(state: SandboxState, req: CpRequest): CpResponse {
     }
     if (flags['orgRowNoCreatedAt'] === org.slug) row['created_at'] = null;
     if (flags['orgCreatedAtEpoch']) row['created_at'] = Math.floor(org.createdAt.getTime() / 1000);
+    // A timestamp column printed as text: UTC, but nothing in it says so.
+    if (flags['orgCreatedAtNoZone'])
+      row['created_at'] = org.createdAt
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, '');
     if (typeof flags['orgRowExtraBytes'] === 'number') row['settings'] = 'x'.repeat(flags['orgRowExtraBytes']);
     return row;
   });

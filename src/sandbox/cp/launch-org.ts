@@ -4,7 +4,7 @@ import { generateHex, generateUuid } from '../aws/seeded-random.js';
 import { hostRootFor } from '../hosts/materialise-host.js';
 import { renderTenantUserData } from '../hosts/tenant-user-data.js';
 import type { SandboxState, SimInstance, SimOrg, Tag } from '../state.js';
-import { SANDBOX_TAGS } from '../state.js';
+import { hostMatches, SANDBOX_TAGS } from '../state.js';
 import { CURRENT_IMAGE_TAG, PRE_CUTOVER_IMAGE_TAG } from '../platform-releases.js';
 import { tracesConsole } from '../posture-faults.js';
 import { bootTraces, defineLazyConsole, renderBootConsole } from './render-boot-console.js';
@@ -87,7 +87,11 @@ export function completeOrgProvisioning(state: SandboxState, org: SimOrg, worksp
       bearerToken: org.adminToken,
       cpUrl: state.url,
       failed,
-      trace: bootTraces(userData) || tracesConsole(state.faults, tenant),
+      trace:
+        bootTraces(userData) ||
+        tracesConsole(state.faults, tenant) ||
+        hostMatches(tenant, state.faults.consoleShapesHosts),
+      shapes: hostMatches(tenant, state.faults.consoleShapesHosts),
     }),
   );
   org.tenantInstanceId = tenant.instanceId;
@@ -117,7 +121,11 @@ export function completeOrgProvisioning(state: SandboxState, org: SimOrg, worksp
         bearerToken: token,
         cpUrl: state.url,
         failed: false,
-        trace: bootTraces(ws.userData) || tracesConsole(state.faults, ws),
+        trace:
+          bootTraces(ws.userData) ||
+          tracesConsole(state.faults, ws) ||
+          hostMatches(ws, state.faults.consoleShapesHosts),
+        shapes: hostMatches(ws, state.faults.consoleShapesHosts),
       }),
     );
     org.workspaceIds.push(workspaceId);

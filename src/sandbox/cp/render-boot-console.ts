@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { SimInstance } from '../state.js';
 
 /**
@@ -20,6 +21,39 @@ export interface BootConsoleSpec {
   failed: boolean;
   /** The boot prints `set -x` traces; default: when the user-data turns xtrace on (bootTraces). */
   trace?: boolean;
+  /** The console-shapes fault: the boot also prints the shapes of consoleShapeLines. */
+  shapes?: boolean;
+}
+
+/**
+ * Secrets in the shapes other bootstraps and the platform's Go services print (the console-shapes
+ * fault): a registry login's `-p`, a Cloudflare tunnel token, a `--token` flag, a Go `%+v` config
+ * struct, a JSON-escaped config inside a JSON log line. Derived from the bearer token, so that a
+ * test can name every value that must not be shown.
+ */
+export function consoleShapeSecrets(bearerToken: string): { registryPassword: string; tunnelToken: string } {
+  const digest = createHash('sha256').update(bearerToken).digest();
+  const tunnel = {
+    a: digest.subarray(0, 16).toString('hex'),
+    t: `${digest.subarray(16, 20).toString('hex')}-4c1d-4e2a-9b3f-${digest.subarray(20, 26).toString('hex')}`,
+    s: digest.toString('base64'),
+  };
+  return {
+    registryPassword: `rp-${digest.subarray(0, 15).toString('base64url')}`,
+    tunnelToken: Buffer.from(JSON.stringify(tunnel)).toString('base64'),
+  };
+}
+
+function consoleShapeLines(spec: BootConsoleSpec): string[] {
+  const { registryPassword, tunnelToken } = consoleShapeSecrets(spec.bearerToken);
+  const token = spec.bearerToken;
+  return [
+    `+ docker login -u molecule-bot -p ${registryPassword} ghcr.io`,
+    `+ cloudflared service install ${tunnelToken}`,
+    `+ /usr/local/bin/molecule-bootstrap --cp ${spec.cpUrl} --token ${token}`,
+    `platform[2211]: config loaded: &{Slug:${spec.slug} AdminToken:${token} CPURL:${spec.cpUrl}}`,
+    `platform[2211]: {"level":"debug","msg":"{\\"admin_token\\":\\"${token}\\",\\"slug\\":\\"${spec.slug}\\"}"}`,
+  ];
 }
 
 /** True when the user-data turns on bash's xtrace, which prints every command with its arguments. */
@@ -78,6 +112,7 @@ export function renderBootConsole(spec: BootConsoleSpec): string {
     for (const cmd of traceCommands(spec.userData)) ci(`+ ${cmd}`);
     const route = spec.kind === 'tenant' ? 'cp/tenants/config' : 'cp/workspaces/register';
     ci(`+ curl -fsS -H 'Authorization: Bearer ${spec.bearerToken}' ${spec.cpUrl}/${route}`);
+    if (spec.shapes) for (const line of consoleShapeLines(spec)) ci(line);
   } else {
     ci(spec.kind === 'tenant' ? `bootstrapping tenant ${spec.slug}` : 'registering the workspace agent');
   }

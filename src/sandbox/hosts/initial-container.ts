@@ -16,6 +16,43 @@ export const MULTILINE_ENV = 'PLATFORM_BANNER=Welcome to Molecule\nScheduled mai
 /** The older value the env-duplicate-secret fault puts before a host's shared secret. */
 export const DUPLICATE_SECRET_VALUE = 'an-older-shared-secret-from-a-hand-fix-0000';
 
+/**
+ * The container-config fault: settings a tenant's `docker run` may have been given by hand or by
+ * a newer user-data, which a recreate must carry (members in the order the docker shim's
+ * _dk_run_extras writes them, so the JSON reads the same whichever side wrote it last).
+ */
+export const EXTRA_HOST_CONFIG = {
+  CapAdd: ['NET_ADMIN'],
+  CapDrop: ['MKNOD'],
+  Dns: ['10.0.0.2'],
+  ExtraHosts: ['metadata.internal:169.254.169.254'],
+  Memory: 1073741824,
+  MemorySwap: 1073741824,
+  NanoCpus: 1500000000,
+  LogConfig: { Type: 'json-file', Config: { 'max-file': '3', 'max-size': '10m' } },
+  Tmpfs: { '/run/molecule': 'rw,size=16m' },
+  Ulimits: [{ Name: 'nofile', Hard: 65536, Soft: 65536 }],
+};
+export const EXTRA_CONFIG = {
+  Entrypoint: ['/usr/local/bin/tenant-entrypoint.sh'],
+  Healthcheck: {
+    Test: ['CMD-SHELL', 'curl -fsS http://127.0.0.1:8080/health || exit 1'],
+    Interval: 30000000000,
+    Retries: 3,
+  },
+  StopSignal: 'SIGINT',
+};
+/**
+ * The healthcheck-exec fault: a healthcheck in exec form, as compose's `test: [CMD, ...]` sets
+ * it. `docker run` has no option for it: a recreate leaves it to the image, which has none here.
+ */
+export const EXEC_HEALTHCHECK = { Test: ['CMD', '/usr/local/bin/healthcheck', '--quiet'], Interval: 10000000000 };
+/** The container-config fault's `--hostname` (docker's own is the id's first 12 digits). */
+export const CONFIGURED_HOSTNAME = 'tenant-platform';
+const COMPOSE_NETWORK = 'molecule_default';
+/** The container-device fault: a device the recreate does not carry (the probe must name it). */
+export const EXTRA_DEVICES = [{ PathOnHost: '/dev/fuse', PathInContainer: '/dev/fuse', CgroupPermissions: 'rwm' }];
+
 export interface DockerInspect {
   Id: string;
   Name: string;
@@ -37,6 +74,8 @@ export function buildInitialContainer(state: SandboxState, instance: SimInstance
   const secretAt = env.findIndex((kv) => kv.startsWith('MOLECULE_CP_SHARED_SECRET='));
   if (secretAt >= 0 && hostMatches(instance, state.faults.envDuplicateSecretHosts))
     env.splice(secretAt, 0, `MOLECULE_CP_SHARED_SECRET=${DUPLICATE_SECRET_VALUE}`);
+  const configured = hostMatches(instance, state.faults.containerConfigHosts);
+  const device = hostMatches(instance, state.faults.containerDeviceHosts);
   const created = instance.launchTime.toISOString().replace('Z', '000000Z');
   const id = createHash('sha256').update(`container:${instance.instanceId}`).digest('hex');
   return {
@@ -62,7 +101,8 @@ export function buildInitialContainer(state: SandboxState, instance: SimInstance
     RestartCount: 0,
     HostConfig: {
       Binds: ['/var/lib/molecule:/data'],
-      NetworkMode: 'bridge',
+      // A compose-made container: its network is the project's, with the service's alias.
+      NetworkMode: configured ? COMPOSE_NETWORK : 'bridge',
       PortBindings: {
         '8080/tcp': [{ HostIp: '', HostPort: '8080' }],
         '3000/tcp': [{ HostIp: '', HostPort: '3000' }],
@@ -73,18 +113,22 @@ export function buildInitialContainer(state: SandboxState, instance: SimInstance
         MaximumRetryCount: 0,
       },
       AutoRemove: false,
+      ...(configured ? EXTRA_HOST_CONFIG : {}),
+      ...(device ? { Devices: EXTRA_DEVICES } : {}),
     },
     Mounts: [
       { Type: 'bind', Source: '/var/lib/molecule', Destination: '/data', Mode: '', RW: true, Propagation: 'rprivate' },
     ],
     Config: {
-      Hostname: id.slice(0, 12),
+      Hostname: configured ? CONFIGURED_HOSTNAME : id.slice(0, 12),
       Env: env,
       Cmd: null,
       Image: image,
       Labels: { 'com.moleculesai.role': 'tenant' },
       ExposedPorts: { '8080/tcp': {}, '3000/tcp': {} },
+      ...(configured ? EXTRA_CONFIG : {}),
+      ...(hostMatches(instance, state.faults.healthcheckExecHosts) ? { Healthcheck: EXEC_HEALTHCHECK } : {}),
     },
-    NetworkSettings: { Networks: { bridge: {} } },
+    NetworkSettings: { Networks: configured ? { [COMPOSE_NETWORK]: { Aliases: ['platform'] } } : { bridge: {} } },
   };
 }

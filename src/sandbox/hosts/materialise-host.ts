@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SandboxState, SimInstance } from '../state.js';
@@ -8,6 +8,7 @@ import { syncHostListeners } from './host-listeners.js';
 import { buildInitialContainer } from './initial-container.js';
 import { containersDir, isHostMaterialised } from './tenant-container.js';
 import { writeContainerFiles } from './write-container-files.js';
+import { TENANT_CONTAINER_NAME } from './tenant-user-data.js';
 
 /**
  * Writes a simulated host's directory the first time something needs it (a script, the
@@ -69,10 +70,14 @@ export function materialiseHost(state: SandboxState, instance: SimInstance): str
   chmodSync(updater, 0o755);
 
   const initial = buildInitialContainer(state, instance);
-  if (initial) {
-    writeContainerFiles(containers, initial);
-    writeFileSync(join(root, 'var', 'lib', 'docker-sim', 'images'), `${initial.Config.Image}\n`);
-  }
+  // The same-name-image fault: an image built by hand with the container's name.
+  const images = [
+    ...(initial ? [initial.Config.Image] : []),
+    ...(hostMatches(instance, state.faults.sameNameImageHosts) ? [`${TENANT_CONTAINER_NAME}:latest`] : []),
+  ];
+  if (initial) writeContainerFiles(containers, initial);
+  if (images.length > 0)
+    writeFileSync(join(root, 'var', 'lib', 'docker-sim', 'images'), images.map((i) => `${i}\n`).join(''));
   writeFileSync(
     join(root, 'etc', 'molectl-sandbox', 'host-api.headers'),
     `Authorization: Bearer ${getHostApiToken(state, instance.instanceId)}\nX-Sandbox-Instance: ${instance.instanceId}\n`,
@@ -95,8 +100,27 @@ export function syncHostFaults(state: SandboxState, instance: SimInstance): void
   const down = join(instance.hostRoot, 'var', 'lib', 'docker-sim', 'daemon-down');
   if (hostMatches(instance, state.faults.dockerDownHosts)) writeFileSync(down, 'docker-down fault\n');
   else rmSync(down, { force: true });
+  const logsBroken = join(instance.hostRoot, 'var', 'lib', 'docker-sim', 'logs-broken');
+  if (hostMatches(instance, state.faults.dockerLogsBrokenHosts))
+    writeFileSync(logsBroken, 'docker-logs-broken fault\n');
+  else rmSync(logsBroken, { force: true });
+  const logKey = join(instance.hostRoot, 'var', 'lib', 'docker-sim', 'log-key');
+  if (hostMatches(instance, state.faults.logsKeyHosts))
+    writeFileSync(logKey, `${JSON.stringify(loggedPrivateKey(instance.instanceId).split('\n'))}\n`);
+  else rmSync(logKey, { force: true });
   const oldBash = join(instance.hostRoot, 'etc', 'molectl-sandbox', 'bash-4.2');
   if (hostMatches(instance, state.faults.oldBashHosts)) writeFileSync(oldBash, 'old-bash fault\n');
   else rmSync(oldBash, { force: true });
   syncHostListeners(state, instance);
+}
+
+/**
+ * The private key the logs-key fault makes a host's platform container print to its log, raw
+ * lines as a process writing the PEM to stdout prints them, three lines before the log's end
+ * (so `--tail 5` starts inside it). Derived from the instance id: a test can name every body line.
+ */
+export function loggedPrivateKey(instanceId: string): string {
+  const body = createHash('sha512').update(`logs-key:${instanceId}`).digest('base64');
+  const lines = [body.slice(0, 64), `${body.slice(64)}${body.slice(0, 64 - (body.length - 64))}`, body.slice(20, 84)];
+  return ['-----BEGIN RSA PRIVATE KEY-----', ...lines, '-----END RSA PRIVATE KEY-----'].join('\n');
 }

@@ -108,6 +108,7 @@ class ScriptRun {
       userDataFingerprint: fp(userData),
       multilineEnv: multilineNames(env),
       conflictingEnv: conflictingNames(c),
+      uncarriedConfig: uncarriedOptions(c),
       updater: this.host.updater,
       python3: true,
       awsHost: true,
@@ -153,6 +154,12 @@ class ScriptRun {
         'unsupported-env',
         `env of ${this.name} has value(s) with a line break (${multiline}) that the recreate cannot carry over; nothing changed`,
       );
+    const uncarried = uncarriedOptions(old);
+    if (uncarried)
+      return this.fail(
+        'unsupported-config',
+        `${this.name} was started with settings the recreate cannot carry over (${uncarried}); nothing changed`,
+      );
     this.host.durableEnv = [
       ...(this.host.durableEnv ?? []).filter(([k]) => k !== SECRET_KEY && k !== URL_KEY),
       [SECRET_KEY, secret],
@@ -170,6 +177,17 @@ class ScriptRun {
       return this.fail('rolled-back', 'recreating the container failed; the previous container is running again', {
         previousFingerprint: previous,
       });
+    }
+    // The settings check after the recreate: a healthcheck in exec form is left to the image,
+    // and the sandbox's images have none, so the new container would lack it.
+    const healthcheck = old.Config['Healthcheck'] as { Test?: string[] } | undefined;
+    if (healthcheck?.Test?.[0] === 'CMD') {
+      this.restoreBackup(backup);
+      return this.fail(
+        'rolled-back',
+        "the new container's settings (healthcheck) differ from the old one's (the image gave other ones); the previous container is running again",
+        { previousFingerprint: previous },
+      );
     }
     const recreated = recreate(old, this.name, [SECRET_KEY, secret], [URL_KEY, cpUrl]);
     this.host.containers.set(this.name, recreated);
@@ -398,7 +416,11 @@ function recreate(old: DockerInspect, name: string, ...extra: [string, string][]
     HostConfig: { ...host, PortBindings: Object.fromEntries(ports.map((p) => [p, bindings[p]])) },
     Config: {
       ...old.Config,
-      Hostname: id.slice(0, 12),
+      // prepare_recreate's --hostname: a name other than docker's own (the old id's first digits) is kept.
+      Hostname:
+        typeof old.Config['Hostname'] === 'string' && !old.Id.startsWith(old.Config['Hostname'])
+          ? old.Config['Hostname']
+          : id.slice(0, 12),
       Env: env,
       Labels: Object.fromEntries(Object.entries(old.Config.Labels ?? {}).sort(([a], [b]) => a.localeCompare(b))),
       ExposedPorts: Object.fromEntries(ports.map((p) => [p, {}])),
@@ -435,6 +457,55 @@ function multilineNames(env: Map<string, string>): string {
   return [...env]
     .filter(([, v]) => v.includes('\n') || v.includes('\r'))
     .map(([k]) => k)
+    .join(',');
+}
+
+/**
+ * read_container's C_UNCARRIED: the `docker run` options of settings prepare_recreate does not carry,
+ * comma-joined (the same list, in the same order).
+ */
+function uncarriedOptions(c: DockerInspect): string {
+  const host = (c['HostConfig'] ?? {}) as Record<string, unknown>;
+  const cfg = c.Config as Record<string, unknown>;
+  const nets = Object.values(
+    ((c['NetworkSettings'] as { Networks?: Record<string, { IPAMConfig?: unknown } | null> } | undefined)?.Networks ??
+      {}) as Record<string, { IPAMConfig?: unknown } | null>,
+  );
+  const set = (v: unknown): boolean =>
+    Array.isArray(v) ? v.length > 0 : v !== null && typeof v === 'object' ? Object.keys(v).length > 0 : Boolean(v);
+  const checks: [string, unknown][] = [
+    ['--device', set(host['Devices']) || set(host['DeviceRequests'])],
+    ['--mount', host['Mounts']],
+    ['--link', host['Links']],
+    ['--volumes-from', host['VolumesFrom']],
+    ['--security-opt', host['SecurityOpt']],
+    ['--sysctl', host['Sysctls']],
+    ['--group-add', host['GroupAdd']],
+    ['--cgroup-parent', host['CgroupParent']],
+    ['--pid', host['PidMode']],
+    ['--ipc', ![undefined, null, '', 'private', 'shareable'].includes(host['IpcMode'] as string)],
+    ['--uts', host['UTSMode']],
+    ['--userns', host['UsernsMode']],
+    ['--runtime', ![undefined, null, '', 'runc'].includes(host['Runtime'] as string)],
+    ['--read-only', host['ReadonlyRootfs']],
+    ['--init', host['Init']],
+    ['--shm-size', ![undefined, null, 0, 67108864].includes(host['ShmSize'] as number)],
+    ['--pids-limit', Number(host['PidsLimit'] ?? 0) > 0],
+    ['--oom-score-adj', host['OomScoreAdj']],
+    ['--memory-reservation', host['MemoryReservation']],
+    ['--cpu-shares', host['CpuShares']],
+    ['--cpu-quota', set(host['CpuQuota']) || set(host['CpuPeriod'])],
+    ['--cpuset-cpus', set(host['CpusetCpus']) || set(host['CpusetMems'])],
+    ['--stop-timeout', cfg['StopTimeout'] !== undefined && cfg['StopTimeout'] !== null],
+    ['--domainname', cfg['Domainname']],
+    ['--tty', cfg['Tty']],
+    ['--interactive', cfg['OpenStdin']],
+    ['a second network', nets.length > 1],
+    ['--ip', nets.some((n) => set(n?.IPAMConfig))],
+  ];
+  return checks
+    .filter(([, v]) => set(v))
+    .map(([flag]) => flag)
     .join(',');
 }
 

@@ -55,6 +55,21 @@ export function renderContainerState(inspect: DockerInspect): string {
   const lines = Object.entries(scalars).map(([k, v]) => `${k}=${bashWord(v)}`);
   for (const [k, values] of Object.entries(arrays))
     lines.push(`${k}=(${values.map((v) => ` ${bashWord(v)}`).join('')} )`);
+  // The members few containers have, kept by the shim as JSON text (_dk_run_extras).
+  const network = (inspect['NetworkSettings'] as { Networks?: Record<string, object> } | undefined)?.Networks?.[
+    scalars['S_NETWORK']!
+  ];
+  const extras = {
+    S_HOSTX: jsonMembers(host, ['Binds', 'NetworkMode', 'PortBindings', 'RestartPolicy', 'AutoRemove']),
+    S_CONFIGX: jsonMembers(config, ['Hostname', 'Env', 'Cmd', 'Image', 'Labels', 'ExposedPorts']),
+    S_NETX: jsonMembers(network ?? {}, []).replace(/^,/, ''),
+  };
+  if (Object.values(extras).some((v) => v !== ''))
+    lines.push(
+      Object.entries(extras)
+        .map(([k, v]) => `${k}=${bashWord(v)}`)
+        .join(' '),
+    );
   return `${lines.join('\n')}\n`;
 }
 
@@ -64,6 +79,14 @@ function portPairs(inspect: DockerInspect): string[] {
     (inspect['HostConfig'] as { PortBindings?: Record<string, { HostPort?: string }[]> } | undefined)?.PortBindings ??
     {};
   return Object.entries(bindings).map(([containerPort, binds]) => `${binds[0]?.HostPort ?? ''} ${containerPort}`);
+}
+
+/** `,"Key":value` for each member of the object not in `base`, in the object's order. */
+function jsonMembers(object: object, base: string[]): string {
+  return Object.entries(object)
+    .filter(([k]) => !base.includes(k))
+    .map(([k, v]) => `,${JSON.stringify(k)}:${JSON.stringify(v)}`)
+    .join('');
 }
 
 /** Single-quoted for bash: nothing inside is expanded. */

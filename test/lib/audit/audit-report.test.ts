@@ -147,6 +147,17 @@ describe('audit renderers', () => {
     expect(md).toContain('`fix cp-secret-missing \\| now`');
   });
 
+  it('heads the Markdown with the exit code, and never calls findings below --fail-on "clean"', () => {
+    const heading = (verdicts: Verdict[]) => renderAuditReport(report(verdicts), 'markdown').split('\n')[0];
+    expect(heading([v('cp-secret-missing', 'acme', 'i-1', 'pass')])).toBe('## molectl fleet audit: ✅ clean (staging)');
+    expect(heading([v('image-drift', 'acme', 'i-1', 'fail')])).toBe(
+      '## molectl fleet audit: ✅ passed, 1 finding below high (staging)',
+    );
+    expect(heading([v('cp-secret-missing', 'acme', 'i-1', 'unknown')])).toBe(
+      '## molectl fleet audit: ⚠️ incomplete (staging)',
+    );
+  });
+
   it('writes one JSON document with the schema version and without the per-subject passes', () => {
     const doc = JSON.parse(renderAuditReport(r, 'json'));
     expect(doc).toMatchObject({ schemaVersion: 1, kind: 'molectl-fleet-audit', exitCode: 1, failOn: 'high' });

@@ -47,6 +47,23 @@ describe('judgeSecurityGroups', () => {
     expect(judge(['sg-clean']).status).toBe('pass');
   });
 
+  it('is unknown when DescribeInstances named no group (every live instance has one), never "nothing admits traffic"', () => {
+    expect(judge(undefined)).toEqual({
+      status: 'unknown',
+      detail: 'DescribeInstances gave no security groups for the instance',
+    });
+    expect(judge([]).status).toBe('unknown');
+  });
+
+  it('is unknown when a group came back without its rules, but still fails on an open rule of another', () => {
+    const unsaid = new Map([...groups, ['sg-unsaid', { groupId: 'sg-unsaid', groupName: null, ingress: null }]]);
+    expect(judge(['sg-clean', 'sg-unsaid'], unsaid)).toEqual({
+      status: 'unknown',
+      detail: 'DescribeSecurityGroups gave no ingress rules (IpPermissions) for sg-unsaid',
+    });
+    expect(judge(['sg-open', 'sg-unsaid'], unsaid).status).toBe('fail');
+  });
+
   it('fails a world-open group with the exact revoke command', () => {
     const j = judge(['sg-clean', 'sg-open']);
     expect(j.status).toBe('fail');

@@ -188,6 +188,114 @@ const CASES: LeakCase[] = [
     decodedSecrets: ['wrapped-b64-55aa66bb77cc'],
     kind: 'base64',
   },
+  {
+    name: 'PEM key cut before its BEGIN (a 64 KB window, docker logs --tail), CRLF',
+    input: `${PEM_BODY.replace('\n', '\r\n')}\r\n-----END RSA PRIVATE KEY-----\r\nlogin: `,
+    secrets: ['MIIEowIBAAKCAQEAx7Zb3mYl0e', 'Q2hlY2tUaGlz'],
+    kind: 'pem',
+  },
+  {
+    name: 'PEM key cut before its BEGIN, docker timestamps',
+    input: PEM_BODY.split('\n')
+      .map((l) => `2026-12-07T10:00:00.000000000Z ${l}`)
+      .concat('2026-12-07T10:00:00.000000000Z -----END PRIVATE KEY-----')
+      .join('\n'),
+    secrets: ['MIIEowIBAAKCAQEAx7Zb3mYl0e', 'Q2hlY2tUaGlz'],
+    kind: 'pem',
+  },
+  {
+    name: 'PEM key cut after its BEGIN (a --follow poll, a log cut short)',
+    input: `boot\n-----BEGIN OPENSSH PRIVATE KEY-----\n${PEM_BODY}\n`,
+    secrets: ['MIIEowIBAAKCAQEAx7Zb3mYl0e', 'Q2hlY2tUaGlz'],
+    kind: 'pem',
+  },
+  // Shapes a `set -x` trace, a Go service's log or a JSON logger prints that the rules above
+  // missed (each leaked its value in clear before).
+  {
+    name: 'JSON-escaped "admin_token" inside a JSON log message',
+    input: String.raw`{"level":"debug","msg":"{\"admin_token\":\"tok-jsonesc-41d2c9a7\",\"org\":\"acme\"}"}`,
+    secrets: ['tok-jsonesc-41d2c9a7'],
+    kind: 'named-secret',
+  },
+  {
+    name: 'JSON-escaped quoted value with spaces',
+    input: String.raw`{"msg":"{\"db_password\":\"open sesame 9911\"}"}`,
+    secrets: ['open', 'sesame', '9911'],
+    kind: 'named-secret',
+  },
+  {
+    name: String.raw`NAME=\"value\" inside a JSON string`,
+    input: String.raw`{"cmd":"docker run -e ADMIN_TOKEN=\"tok-escq-77c1e0a2\" img"}`,
+    secrets: ['tok-escq-77c1e0a2'],
+    kind: 'named-secret',
+  },
+  {
+    name: 'cloudflared --token <t> (flag and value as two words)',
+    input: 'cloud-init[1873]: + cloudflared tunnel --no-autoupdate run --token tunnel-tok-5a6b7c8d9e',
+    secrets: ['tunnel-tok-5a6b7c8d9e'],
+    kind: 'named-secret',
+  },
+  {
+    name: 'Go flag -token <t>',
+    input: '+ /usr/local/bin/agent -cp https://api -token agent-tok-13579bdf -v',
+    secrets: ['agent-tok-13579bdf'],
+    kind: 'named-secret',
+  },
+  {
+    name: "--password '<p>' (quoted)",
+    input: "+ mysql -u app --password 'pw-quoted-2468ace0' -h db",
+    secrets: ['pw-quoted-2468ace0'],
+    kind: 'named-secret',
+  },
+  {
+    name: 'docker login -p <password>',
+    input: '+ docker login -u molecule-bot -p ghcr-pw-0f1e2d3c4b ghcr.io',
+    secrets: ['ghcr-pw-0f1e2d3c4b'],
+    kind: 'registry-password',
+  },
+  {
+    name: 'cloudflared service install <tunnel token>',
+    input: `+ cloudflared service install ${Buffer.from('{"a":"4a7f09c1234567890abcdef012345678","t":"9ba4c2d1-1111-2222-3333-444455556666","s":"NzYyODAxMjM0NTY3ODkxMjM0NTY3ODkwMTIzNDU2Nzg="}').toString('base64')}`,
+    secrets: ['eyJhIjoi', 'NzYyODAxMjM0NTY3ODkx'],
+    kind: 'tunnel-token',
+  },
+  {
+    name: 'a JWT in a log field',
+    input:
+      'level=INFO msg="session" jwt=eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJhY21lIiwiZXhwIjo0MTAwMDAwMDAwfQ.c2lnbmF0dXJlLXNpZ25hdHVyZQ',
+    secrets: ['eyJzdWIiOiJhY21l', 'c2lnbmF0dXJlLXNpZ25hdHVyZQ'],
+    kind: 'jwt',
+  },
+  {
+    name: 'Go %+v of a config struct',
+    input: 'config loaded: &{Slug:acme AdminToken:tok-gostruct-8a9b0c1d CPURL:https://api.moleculesai.app}',
+    secrets: ['tok-gostruct-8a9b0c1d'],
+    kind: 'named-secret',
+  },
+  {
+    name: 'Go %v of an env map',
+    input: 'env: map[ADMIN_TOKEN:tok-gomap-2c3d4e5f MOLECULE_CP_URL:https://api]',
+    secrets: ['tok-gomap-2c3d4e5f'],
+    kind: 'named-secret',
+  },
+  {
+    name: 'curl -u user:password',
+    input: "+ curl -fsS -u ops:curl-pw-27182818 'https://registry.example.com/v2/_catalog'",
+    secrets: ['curl-pw-27182818'],
+    kind: 'curl-credential',
+  },
+  {
+    name: 'Authorization: Basic',
+    input: `+ curl -H 'Authorization: Basic ${Buffer.from('ops:basic-pw-31415926').toString('base64')}' https://x`,
+    secrets: [Buffer.from('ops:basic-pw-31415926').toString('base64')],
+    kind: 'bearer',
+  },
+  {
+    name: 'URL-encoded NAME%3Dvalue',
+    input: 'GET /debug?env=ADMIN_TOKEN%3Dtok-urlenc-6f7a8b9c HTTP/1.1',
+    secrets: ['tok-urlenc-6f7a8b9c'],
+    kind: 'named-secret',
+  },
 ];
 
 function wrap76(text: string): string {
@@ -254,6 +362,19 @@ describe('ordinary console text is left intact', () => {
     'cloud-init[1873]: + aws secretsmanager get-secret-value --secret-id molecule/tenants/acme/admin-token',
     'token_count: 3 ADMIN_TOKEN=<unset> SECRET_ARN=arn:aws:secretsmanager:us-east-2:1:secret:x',
     'ip-10-0-1-23 login: ',
+    // A certificate is public, cut or whole.
+    'MIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUFADBaMQswCQYDVQQGEwJJRTES\n-----END CERTIFICATE-----',
+    // Flags that say where a secret is, or take no secret, keep their values.
+    '+ cloudflared tunnel run --token-file /etc/cloudflared/token',
+    '+ echo ****** | docker login --password-stdin -u bot ghcr.io',
+    '+ gpg --no-default-keyring --keyring /usr/share/keyrings/docker.gpg --list-keys',
+    '+ openssl req -x509 -newkey rsa:2048 -keyout /etc/ssl/private/tenant.pem -days 365',
+    '+ docker run -d -p 8080:8080 --name molecule-tenant img',
+    'run: gh auth login --with-token < token.txt',
+    '+ curl -u "$REGISTRY_USER:$REGISTRY_TOKEN" https://registry.example.com/v2/',
+    '+ curl -fsS --user-agent molectl/1 https://example.com',
+    'level=INFO msg="org" org={Slug:acme Status:running Workspaces:3}',
+    'Basic auth is disabled; Bearer tokens only',
     // A long base64 run that decodes to nothing secret (a public cert chunk) stays.
     Buffer.from('This is an ordinary block of text with nothing secret inside of it at all.').toString('base64'),
   ])('%s', (text) => {
@@ -268,6 +389,16 @@ describe('hostile console text stays linear', () => {
     ['dashed run', 'a-'.repeat(50_000)],
     ['--flag run', '--a'.repeat(40_000)],
     ['BEGIN lines without END', '-----BEGIN X-----\n'.repeat(10_000)],
+    ['a Go struct of secret-named fields', `{${'a key b '.repeat(12_000)}`],
+    ['secret flags without values', '--token -'.repeat(11_000)],
+    // Thousands of trigger hits on one long line (a minified blob): each hit's window was
+    // found by scanning to its line's ends, quadratic in the line's length.
+    ['a map[ then key:key:key...', `map[${'key:'.repeat(25_000)}`],
+    ['sk- runs on one line', 'sk-.'.repeat(25_000)],
+    ['eyJ runs on one line', 'eyJ.'.repeat(25_000)],
+    ['curl then -u runs', `curl ${' -u a:'.repeat(25_000)}`],
+    ['curl runs on one line', 'curl '.repeat(25_000)],
+    ['docker login then -p runs', `docker login ${' -p'.repeat(30_000)}`],
   ])('%s', (_name, text) => {
     const start = performance.now();
     new Redactor().redact(text);

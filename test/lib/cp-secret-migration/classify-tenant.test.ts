@@ -167,6 +167,12 @@ describe('classifyTenant', () => {
       'env value(s) with a line break (TLS_KEY,BANNER) that the recreate cannot carry over',
     ],
     [
+      'settings the recreate cannot carry over (a device, a second network): never recreated without them',
+      input({}, { uncarriedConfig: '--device,a second network' }),
+      'not-deliverable',
+      'started with settings the recreate cannot carry over (--device,a second network)',
+    ],
+    [
       'the right value, but set twice with another value: which one is read depends on the runtime',
       input(
         {},

@@ -37,9 +37,33 @@ describe('classifyHeld', () => {
     arn: 'arn',
     lastChangedAt: null,
     versions: [
-      { versionId: 'c', stages: ['AWSCURRENT'], createdAt: null, fingerprint: 'sha256:c', shown: null, length: 1 },
-      { versionId: 'p', stages: ['AWSPENDING'], createdAt: null, fingerprint: 'sha256:p', shown: null, length: 1 },
-      { versionId: 'o', stages: ['AWSPREVIOUS'], createdAt: null, fingerprint: 'sha256:o', shown: null, length: 1 },
+      {
+        versionId: 'c',
+        stages: ['AWSCURRENT'],
+        createdAt: null,
+        fingerprint: 'sha256:c',
+        shown: null,
+        length: 1,
+        unreadable: null,
+      },
+      {
+        versionId: 'p',
+        stages: ['AWSPENDING'],
+        createdAt: null,
+        fingerprint: 'sha256:p',
+        shown: null,
+        length: 1,
+        unreadable: null,
+      },
+      {
+        versionId: 'o',
+        stages: ['AWSPREVIOUS'],
+        createdAt: null,
+        fingerprint: 'sha256:o',
+        shown: null,
+        length: 1,
+        unreadable: null,
+      },
     ],
   };
   it.each([
@@ -50,5 +74,19 @@ describe('classifyHeld', () => {
     [null, 'missing'],
   ] as const)('%s is %s', (fp, holds) => {
     expect(classifyHeld(fp, view)).toBe(holds);
+  });
+
+  it('is unknown, not other, when a labelled version could not be read or no version is AWSCURRENT', () => {
+    const unread: SecretVersionsView = {
+      ...view,
+      versions: [
+        { ...view.versions[0]!, fingerprint: null, unreadable: 'AWS denied secretsmanager:GetSecretValue' },
+        view.versions[2]!,
+      ],
+    };
+    expect(classifyHeld('sha256:x', unread)).toBe('unknown');
+    // A match with a version that was read is still an observation.
+    expect(classifyHeld('sha256:o', unread)).toBe('previous');
+    expect(classifyHeld('sha256:x', { ...view, versions: [view.versions[2]!] })).toBe('unknown');
   });
 });

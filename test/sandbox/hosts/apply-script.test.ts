@@ -58,10 +58,13 @@ async function runApply(slug: string, cpUrl: string, before = '') {
   return { ...r, result: JSON.parse(line!.slice('MOLECTL_RESULT '.length)) as { status: string; reason?: string } };
 }
 
-/** The files in the host's /etc/molecule besides the host's own: the durable tenant.env, nothing of the run's. */
+/**
+ * The files in the host's /etc/molecule besides the host's own: the durable tenant.env, nothing of
+ * the run's. The host lock's file stays by design (removing a flock file races the next locker).
+ */
 function addedToEnvDir(slug: string, before: string[]): string[] {
   return envDirNow(slug)
-    .filter((name) => !before.includes(name))
+    .filter((name) => !before.includes(name) && name !== '.molectl.lock')
     .sort();
 }
 

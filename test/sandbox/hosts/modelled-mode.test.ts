@@ -40,13 +40,14 @@ function tenantOf(state: SandboxState, slug: string): SimInstance {
 
 async function runScenario(hostMode: 'real' | 'modelled') {
   // acme..epsilon pre-cutover; zeta, eta, theta post-cutover: beta offline, gamma's docker broken,
-  // delta without a container, zeta holding an older value.
+  // delta without a container, zeta holding an older value; epsilon started with settings of its
+  // own, theta with a device the recreate does not carry.
   const f = await startSandboxFixture({
     tenants: 8,
     preCutover: 5,
     seed: 5,
     hostMode,
-    faults: 'offline=beta,docker-fail=gamma',
+    faults: 'offline=beta,docker-fail=gamma,container-config=epsilon,container-device=theta',
   });
   try {
     const { state } = f.sandbox;

@@ -101,14 +101,152 @@ _dk_render_json_escaped() {
   _dk_json_binds; j+="\"HostConfig\":{\"Binds\":$REPLY,"
   _dk_json_q "$S_NETWORK"; local net="$REPLY"; j+="\"NetworkMode\":$net,"
   _dk_json_port_bindings; j+="\"PortBindings\":$REPLY,"
-  _dk_json_restart_policy; j+="\"RestartPolicy\":$REPLY,\"AutoRemove\":false},"
+  _dk_json_restart_policy; j+="\"RestartPolicy\":$REPLY,\"AutoRemove\":false${S_HOSTX:-}},"
   _dk_json_mounts; j+="\"Mounts\":$REPLY,"
   _dk_json_q "$S_HOSTNAME"; j+="\"Config\":{\"Hostname\":$REPLY,"
   _dk_json_list "${S_ENV[@]+"${S_ENV[@]}"}"; j+="\"Env\":$REPLY,"
   _dk_json_cmd; j+="\"Cmd\":$REPLY,"
   _dk_json_q "$S_IMAGE"; j+="\"Image\":$REPLY,"
   _dk_json_labels; j+="\"Labels\":$REPLY,"
-  _dk_json_exposed_ports; j+="\"ExposedPorts\":$REPLY},"
-  j+="\"NetworkSettings\":{\"Networks\":{$net:{}}}}"
+  _dk_json_exposed_ports; j+="\"ExposedPorts\":$REPLY${S_CONFIGX:-}},"
+  j+="\"NetworkSettings\":{\"Networks\":{$net:{${S_NETX:-}}}}}"
   REPLY="$j"
+}
+
+# _dk_run_extras FLAG VALUE ...: the `docker run` settings that only some containers have, as
+# the JSON members real `docker inspect` shows for them: S_HOSTX (in HostConfig, after
+# AutoRemove), S_CONFIGX (in Config, after ExposedPorts) and S_NETX (in the network's object).
+# Members come in one fixed order whatever the order of the flags, the order initial-container.ts
+# writes them in, so a container reads the same whichever side wrote it. 1 (docker's message
+# printed) for a value docker would refuse.
+_dk_run_extras() {
+  local entry='' capadd=() capdrop=() dns=() dnsopt=() dnssearch=() hosts=() logdriver='' logopts=() memory=0 swap=0
+  local nanocpus=0 tmpfs=() ulimits=() aliases=() privileged=false nohealth=0 hcmd='' hint=0 htimeout=0 hstart=0 hretries=0
+  local stopsignal='' flag value name soft hard out sep
+  while [ $# -ge 2 ]; do
+    flag="$1" value="$2"
+    shift 2
+    case "$flag" in
+      --entrypoint) entry="$value" ;;
+      --cap-add) capadd+=("$value") ;;
+      --cap-drop) capdrop+=("$value") ;;
+      --dns) dns+=("$value") ;;
+      --dns-option) dnsopt+=("$value") ;;
+      --dns-search) dnssearch+=("$value") ;;
+      --add-host) hosts+=("$value") ;;
+      --log-driver) logdriver="$value" ;;
+      --log-opt) logopts+=("$value") ;;
+      --memory | -m) _dk_bytes "$value" || return 1; memory="$REPLY" ;;
+      --memory-swap) if [ "$value" = -1 ]; then swap=-1; else _dk_bytes "$value" || return 1; swap="$REPLY"; fi ;;
+      --cpus) _dk_nanos "$value" || return 1; nanocpus="$REPLY" ;;
+      --tmpfs) tmpfs+=("$value") ;;
+      --ulimit) ulimits+=("$value") ;;
+      --network-alias) aliases+=("$value") ;;
+      privileged) privileged=true ;;
+      no-healthcheck) nohealth=1 ;;
+      --health-cmd) hcmd="$value" ;;
+      --health-interval) _dk_duration "$value" || return 1; hint="$REPLY" ;;
+      --health-timeout) _dk_duration "$value" || return 1; htimeout="$REPLY" ;;
+      --health-start-period) _dk_duration "$value" || return 1; hstart="$REPLY" ;;
+      --health-retries) hretries="$value" ;;
+      --stop-signal) stopsignal="$value" ;;
+    esac
+  done
+  # The daemon gives a memory limit without a swap limit twice as much memory+swap.
+  [ "$memory" = 0 ] || [ "$swap" != 0 ] || swap=$((memory * 2))
+  out=''
+  if [ "${#capadd[@]}" -gt 0 ]; then _dk_json_list "${capadd[@]}"; out+=",\"CapAdd\":$REPLY"; fi
+  if [ "${#capdrop[@]}" -gt 0 ]; then _dk_json_list "${capdrop[@]}"; out+=",\"CapDrop\":$REPLY"; fi
+  if [ "${#dns[@]}" -gt 0 ]; then _dk_json_list "${dns[@]}"; out+=",\"Dns\":$REPLY"; fi
+  if [ "${#dnsopt[@]}" -gt 0 ]; then _dk_json_list "${dnsopt[@]}"; out+=",\"DnsOptions\":$REPLY"; fi
+  if [ "${#dnssearch[@]}" -gt 0 ]; then _dk_json_list "${dnssearch[@]}"; out+=",\"DnsSearch\":$REPLY"; fi
+  if [ "${#hosts[@]}" -gt 0 ]; then _dk_json_list "${hosts[@]}"; out+=",\"ExtraHosts\":$REPLY"; fi
+  [ "$privileged" = false ] || out+=',"Privileged":true'
+  [ "$memory" = 0 ] || out+=",\"Memory\":$memory,\"MemorySwap\":$swap"
+  [ "$nanocpus" = 0 ] || out+=",\"NanoCpus\":$nanocpus"
+  if [ -n "$logdriver" ] || [ "${#logopts[@]}" -gt 0 ]; then
+    _dk_json_q "${logdriver:-json-file}"; out+=",\"LogConfig\":{\"Type\":$REPLY,\"Config\":{"
+    sep=''
+    for value in "${logopts[@]+"${logopts[@]}"}"; do
+      _dk_json_q "${value%%=*}"; out+="$sep$REPLY:"; _dk_json_q "${value#*=}"; out+="$REPLY"; sep=','
+    done
+    out+='}}'
+  fi
+  if [ "${#tmpfs[@]}" -gt 0 ]; then
+    out+=',"Tmpfs":{'; sep=''
+    for value in "${tmpfs[@]}"; do
+      _dk_json_q "${value%%:*}"; out+="$sep$REPLY:"
+      if [[ "$value" == *:* ]]; then _dk_json_q "${value#*:}"; else REPLY='""'; fi
+      out+="$REPLY"; sep=','
+    done
+    out+='}'
+  fi
+  if [ "${#ulimits[@]}" -gt 0 ]; then
+    out+=',"Ulimits":['; sep=''
+    for value in "${ulimits[@]}"; do
+      name="${value%%=*}" soft="${value#*=}"; hard="${soft#*:}"; soft="${soft%%:*}"
+      _dk_json_q "$name"; out+="$sep{\"Name\":$REPLY,\"Hard\":$hard,\"Soft\":$soft}"; sep=','
+    done
+    out+=']'
+  fi
+  S_HOSTX="$out"
+  out=''
+  if [ -n "$entry" ]; then _dk_json_list "$entry"; out+=",\"Entrypoint\":$REPLY"; fi
+  if [ "$nohealth" = 1 ]; then
+    out+=',"Healthcheck":{"Test":["NONE"]}'
+  elif [ -n "$hcmd$hretries" ] || [ "$hint$htimeout$hstart" != 000 ]; then
+    out+=',"Healthcheck":{'; sep=''
+    if [ -n "$hcmd" ]; then _dk_json_list CMD-SHELL "$hcmd"; out+="\"Test\":$REPLY"; sep=','; fi
+    [ "$hint" = 0 ] || { out+="$sep\"Interval\":$hint"; sep=','; }
+    [ "$htimeout" = 0 ] || { out+="$sep\"Timeout\":$htimeout"; sep=','; }
+    [ "$hstart" = 0 ] || { out+="$sep\"StartPeriod\":$hstart"; sep=','; }
+    [ "$hretries" = 0 ] || out+="$sep\"Retries\":$hretries"
+    out+='}'
+  fi
+  if [ -n "$stopsignal" ]; then _dk_json_q "$stopsignal"; out+=",\"StopSignal\":$REPLY"; fi
+  S_CONFIGX="$out"
+  S_NETX=''
+  if [ "${#aliases[@]}" -gt 0 ]; then _dk_json_list "${aliases[@]}"; S_NETX="\"Aliases\":$REPLY"; fi
+}
+
+# _dk_bytes 512m -> REPLY=536870912, as docker reads a memory size (b, k, m, g; binary units).
+_dk_bytes() {
+  local v="${1,,}" n unit
+  v="${v%b}"
+  if [[ "$v" =~ ^([0-9]+)([kmg]?)$ ]]; then
+    n="${BASH_REMATCH[1]}" unit="${BASH_REMATCH[2]}"
+    case "$unit" in k) n=$((n * 1024)) ;; m) n=$((n * 1048576)) ;; g) n=$((n * 1073741824)) ;; esac
+    REPLY="$n"
+    return 0
+  fi
+  echo "docker: invalid argument \"$1\" for \"-m, --memory\" flag: invalid size: '$1'." >&2
+  return 1
+}
+
+# _dk_nanos 1.5 -> REPLY=1500000000: --cpus as NanoCpus.
+_dk_nanos() {
+  local whole="${1%%.*}" frac=''
+  [[ "$1" == *.* ]] && frac="${1#*.}"
+  if [[ "$whole$frac" =~ ^[0-9]+$ ]] && [ "${#frac}" -le 9 ]; then
+    frac="${frac}000000000"
+    REPLY=$((10#${whole:-0} * 1000000000 + 10#${frac:0:9}))
+    return 0
+  fi
+  echo "docker: invalid argument \"$1\" for \"--cpus\" flag: failed to parse $1 as a rational number." >&2
+  return 1
+}
+
+# _dk_duration 1m30s -> REPLY=90000000000: a Go duration (integer parts) in nanoseconds.
+_dk_duration() {
+  local rest="$1" total=0 n
+  while [[ "$rest" =~ ^([0-9]+)(ns|us|ms|s|m|h)(.*)$ ]]; do
+    n="${BASH_REMATCH[1]}" rest="${BASH_REMATCH[3]}"
+    case "${BASH_REMATCH[2]}" in
+      ns) total=$((total + n)) ;; us) total=$((total + n * 1000)) ;; ms) total=$((total + n * 1000000)) ;;
+      s) total=$((total + n * 1000000000)) ;; m) total=$((total + n * 60000000000)) ;; h) total=$((total + n * 3600000000000)) ;;
+    esac
+  done
+  if [ -z "$rest" ] && [ "$1" != '' ]; then REPLY="$total"; return 0; fi
+  echo "docker: invalid argument \"$1\" for \"--health-interval\" flag: time: invalid duration \"$1\"." >&2
+  return 1
 }

@@ -56,7 +56,7 @@ _dk_image_id() {
 
 # _dk_load_container NAME: sets the S_* variables from <name>.state.
 _dk_load_container() {
-  S_CMD=() S_BINDS=() S_PORTS=() S_LABELS=() S_ENV=()
+  S_CMD=() S_BINDS=() S_PORTS=() S_LABELS=() S_ENV=() S_HOSTX='' S_CONFIGX='' S_NETX=''
   . "$C/$1.state"
 }
 
@@ -76,6 +76,8 @@ _dk_save_container() {
   printf 'S_NAME=%q S_ID=%q S_CREATED=%q S_IMAGE=%q S_IMAGE_ID=%q\nS_STATUS=%q S_PID=%q S_EXIT=%q S_ERROR=%q S_STARTED=%q S_FINISHED=%q\nS_RESTART=%q S_RESTART_MAX=%q S_NETWORK=%q S_HOSTNAME=%q\nS_CMD=(%s )\nS_BINDS=(%s )\nS_PORTS=(%s )\nS_LABELS=(%s )\nS_ENV=(%s )\n' \
     "$S_NAME" "$S_ID" "$S_CREATED" "$S_IMAGE" "$S_IMAGE_ID" "$S_STATUS" "$S_PID" "$S_EXIT" "$S_ERROR" "$S_STARTED" "$S_FINISHED" \
     "$S_RESTART" "$S_RESTART_MAX" "$S_NETWORK" "$S_HOSTNAME" "$cmd" "$binds" "$ports" "$labels" "$env" >"$C/$name.state"
+  # The settings few containers have, as the JSON members they add (see _dk_run_extras).
+  [ -z "$S_HOSTX$S_CONFIGX$S_NETX" ] || printf 'S_HOSTX=%q S_CONFIGX=%q S_NETX=%q\n' "$S_HOSTX" "$S_CONFIGX" "$S_NETX" >>"$C/$name.state"
   _dk_render_json
   # Written in place: a rename would cost a process start per docker call. Readers (the
   # sandbox's TypeScript, tenant-container.ts) retry a read that does not parse.
@@ -131,10 +133,10 @@ _dk_render_json() {
     if [[ "$l" == *=* ]]; then labels+="$sep\"${l%%=*}\":\"${l#*=}\""; else labels+="$sep\"$l\":\"\""; fi
     sep=','
   done
-  printf -v REPLY '{"Id":"%s","Created":"%s","Path":%s,"Args":%s,"State":{"Status":"%s","Running":%s,"Paused":false,"Restarting":false,"OOMKilled":false,"Dead":false,"Pid":%s,"ExitCode":%s,"Error":"%s","StartedAt":"%s","FinishedAt":"%s"},"Image":"%s","Name":"/%s","RestartCount":0,"HostConfig":{"Binds":%s,"NetworkMode":"%s","PortBindings":{%s},"RestartPolicy":{"Name":"%s","MaximumRetryCount":%s},"AutoRemove":false},"Mounts":[%s],"Config":{"Hostname":"%s","Env":%s,"Cmd":%s,"Image":"%s","Labels":{%s},"ExposedPorts":{%s}},"NetworkSettings":{"Networks":{"%s":{}}}}' \
+  printf -v REPLY '{"Id":"%s","Created":"%s","Path":%s,"Args":%s,"State":{"Status":"%s","Running":%s,"Paused":false,"Restarting":false,"OOMKilled":false,"Dead":false,"Pid":%s,"ExitCode":%s,"Error":"%s","StartedAt":"%s","FinishedAt":"%s"},"Image":"%s","Name":"/%s","RestartCount":0,"HostConfig":{"Binds":%s,"NetworkMode":"%s","PortBindings":{%s},"RestartPolicy":{"Name":"%s","MaximumRetryCount":%s},"AutoRemove":false%s},"Mounts":[%s],"Config":{"Hostname":"%s","Env":%s,"Cmd":%s,"Image":"%s","Labels":{%s},"ExposedPorts":{%s}%s},"NetworkSettings":{"Networks":{"%s":{%s}}}}' \
     "$S_ID" "$S_CREATED" "$path" "$args" "$S_STATUS" "$running" "$S_PID" "$S_EXIT" "$S_ERROR" "$S_STARTED" "$S_FINISHED" \
-    "$S_IMAGE_ID" "$S_NAME" "$binds" "$S_NETWORK" "$bindings" "$S_RESTART" "$S_RESTART_MAX" "$mounts" \
-    "$S_HOSTNAME" "$env" "$cmd" "$S_IMAGE" "$labels" "$exposed" "$S_NETWORK"
+    "$S_IMAGE_ID" "$S_NAME" "$binds" "$S_NETWORK" "$bindings" "$S_RESTART" "$S_RESTART_MAX" "${S_HOSTX:-}" "$mounts" \
+    "$S_HOSTNAME" "$env" "$cmd" "$S_IMAGE" "$labels" "$exposed" "${S_CONFIGX:-}" "$S_NETWORK" "${S_NETX:-}"
 }
 
 _dk_start_fails() { [ -e "$D/fail-start" ]; }
@@ -148,10 +150,10 @@ _dk_image_present() {
 
 _dk_cmd_run() {
   local name='' restart='no' network='bridge' image='' f line
-  local envs=() ports=() vols=() labels=() cmd=()
+  local envs=() ports=() vols=() labels=() cmd=() extras=() hostname=''
   while [ $# -gt 0 ]; do
     case "$1" in
-      -d | --detach | -i | -t | -it | -dit | -di | --rm | --init | --privileged) ;;
+      -d | --detach | -i | -t | -it | -dit | -di | --rm | --init) ;;
       --name) name="$2"; shift ;;
       --name=*) name="${1#--name=}" ;;
       -e | --env) envs+=("$2"); shift ;;
@@ -175,8 +177,16 @@ _dk_cmd_run() {
       --label=*) labels+=("${1#--label=}") ;;
       --network | --net) network="$2"; shift ;;
       --network=* | --net=*) network="${1#*=}" ;;
-      --hostname | -h | --log-driver | --log-opt | --memory | -m | --cpus | --user | -u | --workdir | -w | --pull | --entrypoint | --add-host | --ulimit) shift ;;
-      --*=*) ;;
+      --privileged) extras+=(privileged '') ;;
+      --no-healthcheck) extras+=(no-healthcheck '') ;;
+      # Kept in the container's inspect JSON (_dk_run_extras), so a recreate can be checked.
+      --entrypoint | --cap-add | --cap-drop | --dns | --dns-search | --dns-option | --add-host | --log-driver | --log-opt | \
+        --memory | -m | --memory-swap | --cpus | --tmpfs | --ulimit | --network-alias | \
+        --health-cmd | --health-interval | --health-timeout | --health-start-period | --health-retries | --stop-signal)
+        extras+=("$1" "$2"); shift ;;
+      --hostname | -h) hostname="$2"; shift ;;
+      --user | -u | --workdir | -w | --pull) shift ;;
+      --*=*) set -- "${1%%=*}" "${1#*=}" "${@:2}"; continue ;;
       -*) echo "unknown flag: $1" >&2; echo "See 'docker run --help'." >&2; return 125 ;;
       *) image="$1"; shift; cmd=("$@"); break ;;
     esac
@@ -190,13 +200,16 @@ _dk_cmd_run() {
     echo "See 'docker run --help'." >&2
     return 125
   fi
+  S_HOSTX='' S_CONFIGX='' S_NETX=''
+  if [ "${#extras[@]}" -gt 0 ]; then _dk_load_json; _dk_run_extras "${extras[@]}" || return 125; fi
   _dk_image_present "$image" || {
     echo "Unable to find image '$image' locally" >&2
     _dk_cmd_pull "$image" >&2 || return 125
   }
-  # Before any S_* is set: it loads other containers into them.
-  local image_id
+  # Before any other S_* is set: it loads other containers into them.
+  local image_id hostx="$S_HOSTX" configx="$S_CONFIGX" netx="$S_NETX"
   _dk_image_id "$image"; image_id="$REPLY"
+  S_HOSTX="$hostx" S_CONFIGX="$configx" S_NETX="$netx"
   # Env as the daemon merges it: the image's PATH first; -e KEY takes the value from this
   # shell's environment (or is dropped); a later value of a key replaces an earlier one in place.
   # Exported variables only: run as a host function (host-functions.sh), this shell also holds
@@ -224,7 +237,7 @@ _dk_cmd_run() {
   S_BINDS=("${vols[@]+"${vols[@]}"}") S_LABELS=("${labels[@]+"${labels[@]}"}")
   S_RESTART="${restart%%:*}" S_RESTART_MAX=0
   [[ "$restart" == on-failure:* ]] && S_RESTART_MAX="${restart#*:}"
-  _dk_random_hex 8; S_ID="$REPLY"; S_HOSTNAME="${S_ID:0:12}"
+  _dk_random_hex 8; S_ID="$REPLY"; S_HOSTNAME="${hostname:-${S_ID:0:12}}"
   S_IMAGE_ID="$image_id"
   _dk_now_iso; S_CREATED="$REPLY"
   S_FINISHED='0001-01-01T00:00:00Z'
@@ -356,6 +369,31 @@ _dk_cmd_update() {
     echo "$q"
   done
   return $rc
+}
+
+# _dk_inspect_images FORMAT NAME...: `docker inspect --type image` (or a name that is no
+# container): the image's JSON, or with a format only its Id (`<no value>` for any other field).
+_dk_inspect_images() {
+  local format="$1" name ref out='' sep='' missing=0
+  shift
+  for name in "$@"; do
+    ref="$name"
+    _dk_image_present "$ref" || { ref="$name:latest"; _dk_image_present "$ref"; } || { missing=1; continue; }
+    _dk_image_digest "$ref"
+    if [ -n "$format" ]; then
+      case "$format" in '{{.Id}}' | '{{.ID}}') printf 'sha256:%s\n' "$REPLY" ;; *) echo '<no value>' ;; esac
+      continue
+    fi
+    out+="$sep{\"Id\":\"sha256:$REPLY\",\"RepoTags\":[\"$ref\"],\"RepoDigests\":[],\"Created\":\"2026-01-01T00:00:00Z\",\"Config\":{\"Env\":[\"$DEFAULT_PATH_ENV\"],\"Cmd\":[\"serve\"],\"Labels\":null},\"Architecture\":\"amd64\",\"Os\":\"linux\"}"
+    sep=','
+  done
+  [ -n "$format" ] || printf '[%s]\n' "$out"
+  if [ "$missing" = 1 ]; then
+    for name in "$@"; do
+      _dk_image_present "$name" || _dk_image_present "$name:latest" || echo "Error: No such image: $name" >&2
+    done
+    return 1
+  fi
 }
 
 _dk_cmd_pull() {

@@ -79,7 +79,7 @@ docker() {
   # The docker shim's globals: local to the call (aws and curl keep all theirs local).
   local H D C SHIM_DIR DEFAULT_PATH_ENV OCI_ERROR REPLY sub ARGS_JSON FIELD_JSON JQ_RENDER \
     S_NAME S_ID S_CREATED S_IMAGE S_IMAGE_ID S_STATUS S_PID S_EXIT S_ERROR S_STARTED S_FINISHED \
-    S_RESTART S_RESTART_MAX S_NETWORK S_HOSTNAME S_CMD S_BINDS S_PORTS S_LABELS S_ENV
+    S_RESTART S_RESTART_MAX S_NETWORK S_HOSTNAME S_CMD S_BINDS S_PORTS S_LABELS S_ENV S_HOSTX S_CONFIGX S_NETX
   __molectl_in_process docker _dk_main "$@"
 }
 aws() {
