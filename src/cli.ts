@@ -32,7 +32,7 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
   const stderr = deps.stderr ?? process.stderr;
   const output = watchForClosedOutput(stdout, stderr);
   // The top-level help and the version: nothing to redact, nothing to interrupt.
-  const quick = answerWithoutCommander(argv);
+  const quick = answerWithoutCommander(argv, stdout);
   if (quick !== null) {
     await new Promise<void>((resolve) => stdout.write(quick, () => resolve()));
     return ExitCode.ok;
@@ -67,9 +67,9 @@ export function commandKey(argv: readonly string[]): string {
  * The text of a quick answer (isQuickAnswer); null for anything else. The help's width follows
  * commander's rule (the terminal's, else 80).
  */
-function answerWithoutCommander(argv: string[]): string | null {
+function answerWithoutCommander(argv: string[], stdout: TerminalStream): string | null {
   if (!isQuickAnswer(argv)) return null;
-  return quickAnswerText(argv, (process.stdout.isTTY ? process.stdout.columns : undefined) ?? 80);
+  return quickAnswerText(argv, (stdout.isTTY && stdout.columns ? stdout.columns : undefined) ?? 80);
 }
 
 /**

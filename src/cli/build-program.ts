@@ -2,6 +2,7 @@ import type { Command, Option } from 'commander';
 import { commandGroups, commands } from '../commands/index.js';
 import type { CommandDefinition, CommandEntry } from '../lib/cli/command-definition.js';
 import type { ArgumentSpec, Flag, RawFlagValue } from '../lib/cli/flag-declaration.js';
+import { formatExamples, formatHelpItem, wrapText } from '../lib/cli/help-layout.js';
 import { GLOBAL_OPTIONS, PROGRAM_DESCRIPTION, PROGRAM_HELP_AFTER, VERSION_OPTION } from '../lib/cli/top-level-help.js';
 
 /**
@@ -15,6 +16,9 @@ export interface ProgramIo {
   writeOut(text: string): void;
   writeErr(text: string): void;
   captureUsageError(text: string): void;
+  /** The width of the terminal help printed to stdout / stderr goes to; undefined when it is not one (80 is used). */
+  outHelpWidth?(): number | undefined;
+  errHelpWidth?(): number | undefined;
 }
 
 /** Global options that take a value: their value is not a command word. */
@@ -26,7 +30,9 @@ export function buildProgram(CommandClass: typeof Command, words: string[], io: 
     .version(version, VERSION_OPTION.flags, VERSION_OPTION.description);
   for (const option of GLOBAL_OPTIONS) program.option(option.flags, option.description);
   inheritSettings(program, io);
-  program.showSuggestionAfterError(true).addHelpText('after', PROGRAM_HELP_AFTER);
+  program
+    .showSuggestionAfterError(true)
+    .addHelpText('after', ({ error }) => wrapText(PROGRAM_HELP_AFTER, helpWidth(program, error)));
   addCommandTree(program, io, words);
   return program;
 }
@@ -46,9 +52,7 @@ export function declareCommand(cmd: Command, definition: CommandDefinition): Map
     cmd.addOption(option);
     options.set(key, option);
   }
-  const examples = definition.examples;
-  const width = Math.max(...examples.map(([c]) => c.length));
-  cmd.addHelpText('after', `\nExamples:\n${examples.map(([c, e]) => `  $ ${c.padEnd(width)}  # ${e}`).join('\n')}\n`);
+  cmd.addHelpText('after', ({ error }) => formatExamples(definition.examples, helpWidth(cmd, error)));
   return options;
 }
 
@@ -114,11 +118,30 @@ export function commandWords(argv: string[]): string[] {
 }
 
 function inheritSettings(cmd: Command, io: ProgramIo): void {
-  cmd.exitOverride().configureOutput({
-    writeOut: io.writeOut,
-    writeErr: io.writeErr,
-    outputError: (text) => io.captureUsageError(text),
-  });
+  cmd
+    .exitOverride()
+    .configureOutput({
+      writeOut: io.writeOut,
+      writeErr: io.writeErr,
+      outputError: (text) => io.captureUsageError(text),
+      // The streams molectl writes help to, not process.stdout (commander's default).
+      getOutHelpWidth: () => io.outHelpWidth?.() ?? DEFAULT_HELP_WIDTH,
+      getErrHelpWidth: () => io.errHelpWidth?.() ?? DEFAULT_HELP_WIDTH,
+    })
+    .configureHelp({
+      formatItem: (term, termWidth, description, helper) =>
+        formatHelpItem(term, termWidth, description, helper.helpWidth ?? DEFAULT_HELP_WIDTH),
+      boxWrap: (text, width) => wrapText(text, width),
+    });
+}
+
+/** Commander's width for help that goes to a pipe or a file. */
+const DEFAULT_HELP_WIDTH = 80;
+
+/** The width the help of `cmd` is being laid out for (the terminal's, else 80), as commander decides it. */
+function helpWidth(cmd: Command, error: boolean): number {
+  const output = cmd.configureOutput();
+  return (error ? output.getErrHelpWidth?.() : output.getOutHelpWidth?.()) ?? DEFAULT_HELP_WIDTH;
 }
 
 /** The registry entry the command words name, found without parsing: its module is the only one loaded. */

@@ -50,6 +50,8 @@ export async function runCommandLine(
       captureUsageError: (text) => {
         usageMessage = text.trim();
       },
+      outHelpWidth: () => terminalWidth(stdout),
+      errHelpWidth: () => terminalWidth(stderr),
     },
     version,
   );
@@ -133,4 +135,9 @@ async function errorsAsJson(flag: string | undefined, processEnv: NodeJS.Process
     return formatErrorsAsJson({ flag, env: processEnv.MOLECTL_OUTPUT });
   const file = await readConfigFile(defaultConfigPath(readEnv(processEnv))).catch(() => null);
   return formatErrorsAsJson({ file: file?.output });
+}
+
+/** A terminal's width, for laying out help; undefined for a pipe or a terminal that says 0 (commander then uses 80). */
+function terminalWidth(stream: TerminalStream): number | undefined {
+  return stream.isTTY && stream.columns ? stream.columns : undefined;
 }

@@ -28,16 +28,17 @@ export const configShowCommand = defineCommand({
             [
               { header: 'key', value: (e) => ownCell(e.key) },
               // Values come from a config file or the environment: text from outside.
-              { header: 'value', value: (e) => remoteCell(e.value) },
+              { header: 'value', value: (e) => remoteCell(e.value), shrink: true },
               {
                 header: 'source',
                 value: (e) => ownCell(e.source),
                 style: (cell, e) =>
                   e.source === 'default' || e.source === 'unset' ? style.dim(cell) : style.accent(cell),
               },
-              { header: 'from', value: (e) => remoteCell(e.origin) },
+              { header: 'from', value: (e) => remoteCell(e.origin), shrink: true },
             ],
             data.settings,
+            style,
           ),
         ].join('\n'),
     );

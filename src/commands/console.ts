@@ -16,6 +16,7 @@ import { compileGrep } from '../lib/console/select-lines.js';
 import type { Context } from '../lib/context.js';
 import { ExitCode } from '../lib/errors.js';
 import { remoteText } from '../lib/output/remote-text.js';
+import { formatCount } from '../lib/output/format-count.js';
 
 const flags = {
   latest: switchFlag('--latest', 'the live console buffer (Nitro instances; others fall back with a note)'),
@@ -97,7 +98,7 @@ function describeToStderr(ctx: Context, report: ConsoleReport): void {
   if (report.output.droppedPartialFirstLine)
     ctx.out.verbose('the window starts mid-line: that partial first line is left out');
   if (report.selection.grep !== null || report.selection.tail !== null)
-    ctx.out.info(`showing ${report.lines.length} of ${report.output.totalLines} lines`);
+    ctx.out.info(`showing ${report.lines.length} of ${formatCount(report.output.totalLines, 'line')}`);
 }
 
 interface FollowInput {
@@ -147,7 +148,7 @@ async function followAndReport(
       first,
       { intervalMs: options.interval, grep: input.grep, tail: options.tail, tally, diagnosis },
     );
-    if (file) ctx.out.info(`wrote ${summary.linesPrinted} lines to ${options.out}`);
+    if (file) ctx.out.info(`wrote ${formatCount(summary.linesPrinted, 'line')} to ${options.out}`);
   } finally {
     await file?.close();
   }

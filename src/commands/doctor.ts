@@ -3,6 +3,7 @@ import { describeCpTokenSource } from '../lib/config/cp-token.js';
 import type { Context } from '../lib/context.js';
 import { ExitCode, isMolectlError } from '../lib/errors.js';
 import { formatDuration, ownCell, renderTable } from '../lib/output/table.js';
+import { formatCount } from '../lib/output/format-count.js';
 
 /**
  * `molectl doctor`: can molectl work against this environment? Five read-only checks, each
@@ -73,7 +74,7 @@ export const doctorCommand = defineCommand({
 
     const checks = [config, ...cpChecks, ...awsChecks];
     const failed = checks.filter((c) => c.status === 'fail').length;
-    if (failed > 0) step.fail(`${failed} of ${checks.length} checks failed`);
+    if (failed > 0) step.fail(`${failed} of ${formatCount(checks.length, 'check')} failed`);
     else step.succeed('all checks passed');
 
     const data = {
@@ -94,9 +95,10 @@ export const doctorCommand = defineCommand({
           },
           { header: 'time', value: (c) => formatDuration(c.durationMs), align: 'right' },
           // molectl's sentence; what it quotes from outside is marked where it was read.
-          { header: 'detail', value: (c) => ownCell(c.detail) },
+          { header: 'detail', value: (c) => ownCell(c.detail), shrink: true },
         ],
         d.checks,
+        style,
       );
       const summary = `${d.checks.filter((c) => c.status === 'pass').length} passed, ${failed} failed, ${d.checks.filter((c) => c.status === 'skip').length} skipped`;
       return [`environment ${d.environment}   CP ${d.cpUrl}`, '', table, '', summary].join('\n');
@@ -191,7 +193,7 @@ async function checkSsm(ctx: Context): Promise<CheckOutcome> {
   const online = instances.filter((i) => i.pingStatus === 'Online').length;
   const count = more
     ? `${instances.length}+ managed instances (first page: ${online} online)`
-    : `${instances.length} managed instance${instances.length === 1 ? '' : 's'} (${online} online)`;
+    : `${formatCount(instances.length, 'managed instance')} (${online} online)`;
   return { status: 'pass', detail: `DescribeInstanceInformation answered: ${count}` };
 }
 

@@ -17,6 +17,7 @@ import {
   writeRenderedReports,
 } from '../lib/verify/report/write-report-files.js';
 import { renderDeep } from '../lib/output/output.js';
+import { formatCount } from '../lib/output/format-count.js';
 
 const flags = {
   orgs: orgSlugsFlag('--orgs <slugs>', 'audit only these orgs (comma-separated)'),
@@ -64,7 +65,7 @@ export const fleetAuditCommand = defineCommand({
     const reportFiles = options.reportFile.map((spec) => checkReportFile(parseReportFileSpec(spec, format)));
     const settings = resolveAuditSettings(ctx.config.environment, options);
     ctx.out.info(
-      `auditing ${ctx.config.envName.value} (${ctx.cp.baseUrl}): ${settings.checks.length} check(s), read-only`,
+      `auditing ${ctx.config.envName.value} (${ctx.cp.baseUrl}): ${formatCount(settings.checks.length, 'check')}, read-only`,
     );
     const report = await runAudit(ctx, settings);
     await writeRenderedReports(

@@ -7,6 +7,7 @@ import type { OrphanReport, OrphanRow } from '../lib/fleet/classify-orphans.js';
 import type { Styles } from '../lib/output/output.js';
 import { formatDuration, ownCell, remoteCell, renderTable } from '../lib/output/table.js';
 import { remoteText } from '../lib/output/remote-text.js';
+import { formatCount } from '../lib/output/format-count.js';
 
 export const fleetOrphansCommand = defineCommand({
   description:
@@ -36,7 +37,7 @@ export const fleetOrphansCommand = defineCommand({
       step.fail('could not read the fleet');
       throw error;
     });
-    step.succeed(`${report.scanned} managed instance(s) checked`);
+    step.succeed(`${formatCount(report.scanned, 'managed instance')} checked`);
     warnUnreadableRows(ctx.out, { unreadable: report.unreadableRows });
     await ctx.out.result({ environment: ctx.config.envName.value, cpUrl: ctx.cp.baseUrl, ...report }, renderReport);
     if (report.orphans.length > 0)
@@ -62,8 +63,8 @@ function renderReport(report: OrphanReport, style: Styles): string {
   if (report.orphans.length === 0)
     lines.push(
       countUnjudged(report) === 0
-        ? style.ok(`no orphans among ${report.scanned} managed instance(s)`)
-        : `no confirmed orphans among ${report.scanned} managed instance(s)`,
+        ? style.ok(`no orphans among ${formatCount(report.scanned, 'managed instance')}`)
+        : `no confirmed orphans among ${formatCount(report.scanned, 'managed instance')}`,
     );
   else {
     lines.push(
@@ -76,18 +77,19 @@ function renderReport(report: OrphanReport, style: Styles): string {
           { header: 'org id', value: (o) => remoteCell(o.orgId) },
           { header: 'state', value: (o) => remoteCell(o.state) },
           { header: 'age', value: (o) => (o.ageMs === null ? null : formatDuration(o.ageMs)), align: 'right' },
-          { header: 'why', value: (o) => ownCell(o.detail) },
+          { header: 'why', value: (o) => ownCell(o.detail), shrink: true },
         ],
         report.orphans,
+        style,
       ),
       '',
-      `${report.orphans.length} orphan(s): the CP confirmed, slug by slug, that their orgs are gone (or belong to another org id).`,
+      `${formatCount(report.orphans.length, 'orphan')}: the CP confirmed, slug by slug, that their orgs are gone (or belong to another org id).`,
     );
   }
   if (report.unconfirmed.length > 0) {
     lines.push(
       style.warn(
-        `${report.unconfirmed.length} instance(s) could not be judged (not orphans, not cleared; do not terminate them):`,
+        `${formatCount(report.unconfirmed.length, 'instance')} could not be judged (not orphans, not cleared; do not terminate them):`,
       ),
     );
     for (const u of report.unconfirmed)
@@ -95,13 +97,13 @@ function renderReport(report: OrphanReport, style: Styles): string {
   }
   if (report.idUnconfirmed.length > 0) {
     lines.push(
-      `${report.idUnconfirmed.length} instance(s) belong to orgs the CP confirmed by slug but did not list: their OrgId tag is unconfirmed: ${report.idUnconfirmed.map((u) => `${remoteText(u.instanceId)} (${remoteText(u.orgSlug ?? '-')} ${remoteText(u.orgId ?? '-')})`).join(', ')}`,
+      `${formatCount(report.idUnconfirmed.length, 'instance')} ${report.idUnconfirmed.length === 1 ? 'belongs' : 'belong'} to orgs the CP confirmed by slug but did not list: their OrgId tag is unconfirmed: ${report.idUnconfirmed.map((u) => `${remoteText(u.instanceId)} (${remoteText(u.orgSlug ?? '-')} ${remoteText(u.orgId ?? '-')})`).join(', ')}`,
     );
   }
   if (report.unattributed.length > 0) {
     lines.push(
       style.warn(
-        `${report.unattributed.length} managed instance(s) carry no org tag and could not be checked: ${report.unattributed.map((u) => remoteText(u.instanceId)).join(', ')}`,
+        `${formatCount(report.unattributed.length, 'managed instance')} ${report.unattributed.length === 1 ? 'carries' : 'carry'} no org tag and could not be checked: ${report.unattributed.map((u) => remoteText(u.instanceId)).join(', ')}`,
       ),
     );
   }

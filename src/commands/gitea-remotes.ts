@@ -111,6 +111,7 @@ export const giteaRemotesCommand = defineCommand({
                 },
               ],
               data.remotes,
+              style,
             )
           : 'no remotes',
         ...(data.remote ? renderRepoChecks(data.remote, style) : []),

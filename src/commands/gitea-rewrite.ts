@@ -17,6 +17,7 @@ import {
   type RewriteSummaryData,
 } from '../lib/gitea/render-rewrite-report.js';
 import {
+  checkRewritePaths,
   DEFAULT_MAX_FILE_BYTES,
   rewriteFiles,
   type RewriteFilesOptions,
@@ -25,6 +26,7 @@ import {
 import type { RewriteRules } from '../lib/gitea/rewrite-rules.js';
 import { parseByteSize, resolveRewriteRules, ruleFlags } from '../lib/gitea/rule-flags.js';
 import type { RemoteVerdict, RepoCheck } from '../lib/gitea/verify-gitea-repos.js';
+import { formatCount } from '../lib/output/format-count.js';
 
 /*
  * The whole of this command's path (this file, src/lib/gitea, and what the context needs) stays
@@ -100,6 +102,8 @@ export const giteaRewriteCommand = defineCommand({
         'use --check in CI (changes nothing) and --write to apply',
       );
     const mode: Mode = options.write ? 'write' : options.check ? 'check' : 'dry-run';
+    // Bad paths are bad input: refused before a step starts or a file is touched.
+    checkRewritePaths(input.args, cwd);
     const rules = await resolveRewriteRules(options, cwd, options.includeGo ? { rewriteGoFiles: true } : {});
     const base: RewriteFilesOptions = {
       write: false,
@@ -119,7 +123,7 @@ export const giteaRewriteCommand = defineCommand({
     if (options.verifyRemote && mode === 'write') {
       // Verify before writing: a target missing on Gitea usually means a rename the map lacks,
       // and writing dead links first would leave the repository half-migrated.
-      const planned = await scan(ctx, input.args, base, 'Planning');
+      const planned = await scan(ctx, input.args, base, 'planning');
       ({ remote, verdict } = await verifyTargets(ctx, planned, rules));
       if (!verdict.ok) {
         await printReport(ctx, planned, 'dry-run', rules, remote);
@@ -134,7 +138,7 @@ export const giteaRewriteCommand = defineCommand({
       ctx,
       input.args,
       { ...base, write: mode === 'write', wantDiff: showDiff, ...onFileChanged },
-      mode === 'write' ? 'Rewriting' : 'Scanning',
+      mode === 'write' ? 'rewriting' : 'scanning',
     );
     if (options.verifyRemote && !remote) ({ remote, verdict } = await verifyTargets(ctx, report, rules));
 
@@ -164,7 +168,7 @@ async function scan(
   }
   const verb = options.write ? 'changed' : 'to change';
   if (ctx.signal.aborted) {
-    step.fail(`${label}: interrupted after ${report.filesChanged} files ${verb}`);
+    step.fail(`${label}: interrupted after ${formatCount(report.filesChanged, 'file')} ${verb}`);
     throw new InterruptedError(
       'interrupted: not every file was looked at',
       'run it again: each file is written atomically and a rerun only finishes the job',
@@ -172,7 +176,7 @@ async function scan(
   }
   const skipped = report.filesListed - report.filesSearched;
   step.succeed(
-    `${label}: ${report.filesListed} files listed${skipped > 0 ? ` (${skipped} unchanged since a run found nothing in them)` : ''}, ${report.filesRead} read, ${report.filesChanged} ${verb}`,
+    `${label}: ${formatCount(report.filesListed, 'file')} listed${skipped > 0 ? ` (${skipped} unchanged since a run found nothing in them)` : ''}, ${report.filesRead} read, ${report.filesChanged} ${verb}`,
   );
   return report;
 }
@@ -186,7 +190,7 @@ async function verifyTargets(
   const token = ctx.env.GITEA_TOKEN;
   if (token) ctx.redactor.register(token, 'gitea-token');
   const targets = report.changes.map((c) => c.target).filter((t): t is string => Boolean(t));
-  const step = ctx.out.step(`Checking ${new Set(targets).size} repositories on Gitea`);
+  const step = ctx.out.step(`checking ${formatCount(new Set(targets).size, 'repository', 'repositories')} on Gitea`);
   const remote = await verifyGiteaRepos(targets, {
     baseUrl: rules.giteaBaseUrl,
     token,

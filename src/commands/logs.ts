@@ -19,6 +19,7 @@ import { splitConsoleLines } from '../lib/console/split-console-lines.js';
 import type { Context } from '../lib/context.js';
 import { remoteText } from '../lib/output/remote-text.js';
 import { ExitCode, UsageError } from '../lib/errors.js';
+import { formatCount } from '../lib/output/format-count.js';
 
 const flags = {
   container: textFlag('--container <name>', "container name (default: the environment's, molecule-tenant)", {
@@ -112,7 +113,7 @@ export const logsCommand = defineCommand({
     };
 
     if (logs.cut) ctx.out.warn(logs.cut);
-    if (grep) ctx.out.info(`showing ${shown.length} of ${lines.length} lines`);
+    if (grep) ctx.out.info(`showing ${shown.length} of ${formatCount(lines.length, 'line')}`);
     await printLineReport(ctx, report, { out: options.out, emptyNote: 'no log lines' });
     ctx.out.info(
       logs.cut !== null && logs.text === ''

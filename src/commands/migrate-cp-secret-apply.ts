@@ -25,6 +25,7 @@ import { hostScriptTimeoutSeconds } from '../lib/tenant-secret-delivery/tenant-s
 import { MAX_FLEET_CONCURRENCY } from '../lib/ssm/fleet-concurrency.js';
 import { parseWaveSpec } from '../lib/fleet/plan-waves.js';
 import { formatEnvironment } from '../lib/config/run-environment.js';
+import { formatCount } from '../lib/output/format-count.js';
 
 /**
  * Flags that contradict each other are bad input found from the command line alone, before the
@@ -120,9 +121,9 @@ export const migrateCpSecretApplyCommand = defineCommand({
     showBeforeConfirming(
       ctx,
       how,
-      `will change ${changes.length} tenant${changes.length === 1 ? '' : 's'} to ${plan.secret.fingerprint} (${plan.secret.secretId} ${plan.secret.versionId}), canary ${input.canary ?? changes[0]!.slug}, waves ${input.waves}, abort when failures > ${input.maxErrors}`,
+      `will change ${formatCount(changes.length, 'tenant')} to ${plan.secret.fingerprint} (${plan.secret.secretId} ${plan.secret.versionId}), canary ${input.canary ?? changes[0]!.slug}, waves ${input.waves}, abort when failures > ${input.maxErrors}`,
     );
-    await confirmChange(ctx, how, `change ${changes.length} tenants`);
+    await confirmChange(ctx, how, `change ${formatCount(changes.length, 'tenant')}`);
 
     const settings: ApplySettings = {
       ...(input.canary ? { canary: input.canary } : {}),
@@ -152,7 +153,7 @@ async function reportNothingToChange(ctx: Context, plan: MigrationPlan): Promise
   const status = unseen.length === 0 ? 'nothing-to-do' : 'nothing-reachable-to-do';
   if (unseen.length > 0)
     ctx.out.warn(
-      `${unseen.length} tenant${unseen.length === 1 ? '' : 's'} could not be judged (they may still need the secret) — ${unseen.map((u) => `${u.name} (${u.why})`).join('; ')}`,
+      `${formatCount(unseen.length, 'tenant')} could not be judged (they may still need the secret) — ${unseen.map((u) => `${u.name} (${u.why})`).join('; ')}`,
     );
   await ctx.out.result({ run: null, status, summary: plan.summary, unseen }, () =>
     unseen.length === 0

@@ -6,6 +6,7 @@ import { writePlanFile } from '../lib/cp-secret-migration/plan-file.js';
 import { renderPlan } from '../lib/cp-secret-migration/render-plan.js';
 import { unseenTenants } from '../lib/tenant-secret-delivery/migration-plan.js';
 import { ExitCode } from '../lib/errors.js';
+import { formatCount } from '../lib/output/format-count.js';
 
 export const migrateCpSecretPlanCommand = defineCommand({
   description:
@@ -36,7 +37,7 @@ export const migrateCpSecretPlanCommand = defineCommand({
     const unseen = unseenTenants(plan);
     if (unseen.length === 0) return ExitCode.ok;
     ctx.out.warn(
-      `${unseen.length} tenant${unseen.length === 1 ? '' : 's'} could not be judged (they may still need the secret) — ${unseen
+      `${formatCount(unseen.length, 'tenant')} could not be judged (they may still need the secret) — ${unseen
         .slice(0, 10)
         .map((u) => u.name)
         .join(', ')}${unseen.length > 10 ? ', ...' : ''}`,

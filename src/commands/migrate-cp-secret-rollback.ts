@@ -15,6 +15,7 @@ import {
 import { tenantScriptSha256 } from '../lib/tenant-secret-delivery/tenant-script.js';
 import { ExitCode } from '../lib/errors.js';
 import { describeEnvironment, formatEnvironment } from '../lib/config/run-environment.js';
+import { formatCount } from '../lib/output/format-count.js';
 
 export const migrateCpSecretRollbackCommand = defineCommand({
   confirmation: () => ({ kind: 'environment' }),
@@ -57,7 +58,9 @@ export const migrateCpSecretRollbackCommand = defineCommand({
       const undone = Object.values(apply.document.targets).filter((t) => t.detail.rolledBackBy).length;
       ctx.out.info(
         undone > 0
-          ? `the ${undone} tenant(s) run ${apply.id} migrated were all rolled back already: nothing to roll back`
+          ? undone === 1
+            ? `the one tenant run ${apply.id} migrated was rolled back already: nothing to roll back`
+            : `the ${undone} tenants run ${apply.id} migrated were all rolled back already: nothing to roll back`
           : `run ${apply.id} migrated no tenant: nothing to roll back`,
       );
       await ctx.out.result({ run: null, status: 'nothing-to-do' }, () => 'nothing to roll back');
@@ -69,9 +72,9 @@ export const migrateCpSecretRollbackCommand = defineCommand({
     showBeforeConfirming(
       ctx,
       { kind: 'environment' },
-      `will roll back ${targets.length} tenant${targets.length === 1 ? '' : 's'} migrated by ${apply.id}: ${targets.map((t) => t.slug).join(', ')}`,
+      `will roll back ${formatCount(targets.length, 'tenant')} migrated by ${apply.id}: ${targets.map((t) => t.slug).join(', ')}`,
     );
-    await confirmChange(ctx, { kind: 'environment' }, `roll back ${targets.length} tenants`);
+    await confirmChange(ctx, { kind: 'environment' }, `roll back ${formatCount(targets.length, 'tenant')}`);
     const ledger = await ctx.runs.create({
       command: ROLLBACK_COMMAND,
       environment,

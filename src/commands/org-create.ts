@@ -12,12 +12,19 @@ import { probeTenantHealth, tenantHealthUrl } from '../lib/fleet/probe-tenant-he
 import { validateNewOrgSlug } from '../lib/org/validate-new-org-slug.js';
 import { runMutation } from '../lib/runs/run-lifecycle.js';
 import { remoteText } from '../lib/output/remote-text.js';
-import { checkProvisioningHint, waitForOrg, type WaitOutcome } from '../lib/org/wait-for-org.js';
+import {
+  checkProvisioningHint,
+  UnfinishedWaitInterrupt,
+  waitForOrg,
+  type WaitOutcome,
+  type WaitProgress,
+} from '../lib/org/wait-for-org.js';
+import type { RunLedger } from '../lib/runs/run-ledger.js';
 
 export const orgCreateCommand = defineCommand({
   writesState: () => 'run-ledger',
   description:
-    "Create an org through the CP, then wait until its instance_status is running and its tenant's public /health answers. The slug is checked locally first: 3 to 32 characters, a lowercase letter, then lowercase letters, digits and single hyphens, no trailing hyphen, not a reserved name. Ctrl-C or a timeout stops the wait only: the org keeps provisioning.",
+    "Create an org through the CP, then wait until its instance_status is running and its tenant's public /health answers. The slug is checked locally first: 3 to 32 characters, a lowercase letter, then lowercase letters, digits and single hyphens, no trailing hyphen, not a reserved name. Ctrl-C or a timeout stops the wait only: nothing is deleted, and it says what was last seen (still provisioning, or running with /health not yet ok).",
   args: [argument('slug', "the new org's slug (its tenant URL is https://<slug>.moleculesai.app)")],
   flags: {
     name: textFlag('--name <name>', 'display name (default: the slug)', { maxLength: 200 }),
@@ -54,8 +61,10 @@ export const orgCreateCommand = defineCommand({
     };
     // A read before the run is recorded: a rejected token or a listed slug stops here, nothing sent.
     const before = await lookBeforeCreate(ctx.cp, request);
-    // The create itself is the run; waiting for the org afterwards is read-only and outside it.
-    const created = await runMutation(
+    // The run is the create and the wait: its ledger says what was observed of the org. It said
+    // `succeeded` for a run whose wait was then interrupted, with only the CP's acceptance seen.
+    let interruptNote = 'the CP may have created the org';
+    const { created, outcome } = await runMutation(
       ctx,
       {
         ledger: {
@@ -71,27 +80,42 @@ export const orgCreateCommand = defineCommand({
         fleet: false,
         breakLock: false,
         resumeHint: () => checkProvisioningHint(slug),
-        interruptNote: 'the CP may have created the org',
+        interruptNote: () => interruptNote,
       },
       async ({ ledger }) => {
         const result = await createOrg({ cp: ctx.cp, clock: ctx.clock, signal: ctx.signal }, request, before);
+        const accepted = result.created ? 'the CP accepted the create' : 'the org was already on the CP';
+        interruptNote = `${accepted}; nothing was deleted`;
         await ledger.updateTarget(slug, {
-          state: 'succeeded',
+          // Waiting: the org's readiness is not known yet (in-progress) until the wait sees it.
+          state: options.wait ? 'in-progress' : 'succeeded',
           outcome: result.created ? 'created' : 'existed',
           remoteIds: result.id ? { orgId: result.id } : {},
-          detail: { idSource: result.idSource },
+          detail: { idSource: result.idSource, ready: options.wait ? 'waiting' : 'not waited for' },
         });
-        await ledger.setStatus('succeeded');
-        return result;
+        if (!result.created)
+          ctx.out.info(`org ${slug} already exists (id ${shownId(result.id)}); --if-not-exists: using it`);
+        if (!options.wait) {
+          await ledger.setStatus('succeeded');
+          return { created: result, outcome: null };
+        }
+        let waited: WaitOutcome;
+        try {
+          waited = await waitUntilReady(ctx, slug, startedAt, options);
+        } catch (error) {
+          if (error instanceof UnfinishedWaitInterrupt) {
+            interruptNote = `${accepted}; ${error.message}`;
+            await ledger.updateTarget(slug, { detail: describeSeen(error.seen) });
+          }
+          throw error;
+        }
+        return { created: result, outcome: await recordWaitOutcome(ledger, slug, waited) };
       },
     );
-    // The id, instance_status and /health answer are the CP's words: remote text when printed.
-    const shownId = created.id ? remoteText(created.id) : 'unconfirmed (the CP gave none; see `molectl org show`)';
-    if (!created.created) ctx.out.info(`org ${slug} already exists (id ${shownId}); --if-not-exists: using it`);
 
     const base = { slug, id: created.id, idSource: created.idSource, url, created: created.created };
     const verdict = (r: { created: boolean }): string => (r.created ? 'created' : 'already exists');
-    if (!options.wait) {
+    if (outcome === null) {
       await ctx.out.result(
         {
           ...base,
@@ -105,23 +129,6 @@ export const orgCreateCommand = defineCommand({
       return ExitCode.ok;
     }
 
-    const outcome = await waitUntilReady(ctx, slug, startedAt, options);
-    if (outcome.kind === 'failed') {
-      throw new MolectlError(
-        `org "${slug}" failed to provision (instance_status failed after ${formatDuration(outcome.elapsedMs)})`,
-        { hint: `see why on its console: \`molectl console ${slug}\`` },
-      );
-    }
-    if (outcome.kind === 'timeout') {
-      const what =
-        outcome.phase === 'health'
-          ? `is running but its public /health did not answer ok (last: ${outcome.health ? remoteText(outcome.health) : 'no answer'})`
-          : `is not running yet (instance_status ${remoteText(outcome.instanceStatus ?? '-')})`;
-      throw new MolectlError(
-        `org "${slug}" ${what} after ${formatDuration(outcome.elapsedMs)}; it keeps provisioning, nothing was deleted`,
-        { hint: checkProvisioningHint(slug) },
-      );
-    }
     await ctx.out.result(
       {
         ...base,
@@ -136,6 +143,54 @@ export const orgCreateCommand = defineCommand({
     return ExitCode.ok;
   },
 });
+
+/**
+ * The wait's end in the ledger, then, for an org not ready, the error the run ends with (failed):
+ * only an org seen running (and healthy, unless --no-health) is a succeeded target.
+ */
+async function recordWaitOutcome(ledger: RunLedger, slug: string, outcome: WaitOutcome): Promise<ReadyOutcome> {
+  if (outcome.kind === 'ready') {
+    await ledger.updateTarget(slug, {
+      state: 'succeeded',
+      detail: { ready: outcome.healthChecked ? 'running and healthy' : 'running (health not checked: --no-health)' },
+    });
+    await ledger.setStatus('succeeded');
+    return outcome;
+  }
+  if (outcome.kind === 'failed') {
+    const error = new MolectlError(
+      `org "${slug}" failed to provision (instance_status failed after ${formatDuration(outcome.elapsedMs)})`,
+      { hint: `see why on its console: \`molectl console ${slug}\`` },
+    );
+    await ledger.updateTarget(slug, { state: 'failed', detail: { ready: 'instance_status failed' }, error });
+    throw error;
+  }
+  // Timed out: the target stays in-progress (its readiness is still unknown); the run fails.
+  await ledger.updateTarget(slug, { detail: describeSeen(outcome) });
+  const what =
+    outcome.phase === 'health'
+      ? `is running but its public /health did not answer ok (last: ${outcome.health ? remoteText(outcome.health) : 'no answer'}); healthy is unverified`
+      : `is not running yet (instance_status ${remoteText(outcome.instanceStatus)}); the CP goes on provisioning it`;
+  throw new MolectlError(`org "${slug}" ${what} after ${formatDuration(outcome.elapsedMs)}; nothing was deleted`, {
+    hint: checkProvisioningHint(slug),
+  });
+}
+
+type ReadyOutcome = Extract<WaitOutcome, { kind: 'ready' }>;
+
+/** The id, instance_status and /health answer are the CP's words: remote text when printed. */
+function shownId(id: string | null | undefined): string {
+  return id ? remoteText(id) : 'unconfirmed (the CP gave none; see `molectl org show`)';
+}
+
+/** What the ledger keeps of a wait that did not see the org ready: the last words the CP and /health gave. */
+function describeSeen(seen: Pick<WaitProgress, 'phase' | 'instanceStatus' | 'health'>): Record<string, string> {
+  return {
+    ready: seen.phase === 'health' ? 'unverified: running, /health not seen ok' : 'unverified: not seen running',
+    instanceStatus: seen.instanceStatus,
+    ...(seen.health === undefined ? {} : { health: seen.health }),
+  };
+}
 
 async function waitUntilReady(
   ctx: Context,

@@ -15,6 +15,7 @@ import { lookupOrg } from '../lib/fleet/org-directory.js';
 import { planOrgDelete, type OrgDeletePlan } from '../lib/org/plan-org-delete.js';
 import { recordDeleteOutcome } from '../lib/org/record-delete-outcome.js';
 import { renderDeleteOutcomes, renderDeletePreview } from '../lib/org/render-org-delete.js';
+import { formatCount } from '../lib/output/format-count.js';
 
 export const orgDeleteCommand = defineCommand({
   confirmation: ({ args, options }) =>
@@ -142,7 +143,9 @@ async function executeDelete(
       );
       if (outcome.status === 'deleted') step.succeed(`org ${slug} deleted and verified gone`);
       else if (outcome.status === 'leftovers')
-        step.warn(`org ${slug}: the cascade ended but ${outcome.leftovers.length} thing(s) are still there`);
+        step.warn(
+          `org ${slug}: the cascade ended but ${formatCount(outcome.leftovers.length, 'thing')} ${outcome.leftovers.length === 1 ? 'is' : 'are'} still there`,
+        );
       else if (outcome.status === 'unverified')
         step.fail(`org ${slug}: the cascade ended, but molectl could not verify the org is gone`);
       else step.fail(`org ${slug} was not deleted`);

@@ -17,6 +17,7 @@ import { planOrgGc, type OrgGcPlan } from '../lib/org/plan-org-gc.js';
 import { recordDeleteOutcome } from '../lib/org/record-delete-outcome.js';
 import { renderDeleteOutcomes } from '../lib/org/render-org-delete.js';
 import { runOrgGc } from '../lib/org/run-org-gc.js';
+import { formatCount } from '../lib/output/format-count.js';
 
 export const orgGcCommand = defineCommand({
   confirmation: ({ options }) => (options.execute ? { kind: 'environment' } : null),
@@ -93,7 +94,7 @@ export const orgGcCommand = defineCommand({
 
     if (ctx.out.format === 'text')
       showBeforeConfirming(ctx, { kind: 'environment' }, renderPlan(plan, environment, ctx.out.style));
-    await confirmChange(ctx, { kind: 'environment' }, `delete ${plan.candidates.length} org(s)`);
+    await confirmChange(ctx, { kind: 'environment' }, `delete ${formatCount(plan.candidates.length, 'org')}`);
     const outcomes = await executeGc(ctx, plan, environment, {
       timeoutMs: options.timeout,
       callTimeoutMs: options.cascadeTimeout,
@@ -134,7 +135,7 @@ async function executeGc(
       interruptNote: 'deletes in flight may still be running on the CP',
     },
     async ({ ledger }) => {
-      const step = ctx.out.step(`deleting ${slugs.length} org(s)`);
+      const step = ctx.out.step(`deleting ${formatCount(slugs.length, 'org')}`);
       try {
         const outcomes = await runOrgGc(
           createDeleteDeps(ctx, environment.awsRegion, {
@@ -155,10 +156,10 @@ async function executeGc(
         );
         const failed = outcomes.filter((o) => o.status !== 'deleted').length;
         await ledger.setStatus(failed === 0 ? 'succeeded' : failed === outcomes.length ? 'failed' : 'partial');
-        if (failed === 0) step.succeed(`${outcomes.length} org(s) deleted and verified gone`);
+        if (failed === 0) step.succeed(`${formatCount(outcomes.length, 'org')} deleted and verified gone`);
         else
           step.warn(
-            `${outcomes.length - failed} of ${outcomes.length} org(s) deleted; ${failed} failed or left something behind`,
+            `${outcomes.length - failed} of ${formatCount(outcomes.length, 'org')} deleted; ${failed} failed or left something behind`,
           );
         return outcomes;
       } catch (error) {
@@ -194,6 +195,7 @@ function renderPlan(plan: OrgGcPlan, environment: Environment, style: Styles): s
       { header: 'id', value: (o) => remoteCell(o.id) },
     ],
     plan.candidates,
+    style,
   );
   const tail = plan.refused ? style.fail('refused: more than --max') : '';
   return [head, table, tail].filter(Boolean).join('\n');

@@ -6,6 +6,7 @@ import { remoteText } from '../lib/output/remote-text.js';
 import { formatDuration, remoteCell, renderTable } from '../lib/output/table.js';
 import { ORG_LIST_LIMIT, warnPageShortfalls } from '../lib/fleet/org-directory.js';
 import { filterOrgs, type OrgSummary } from '../lib/org/summarize-orgs.js';
+import { formatCount } from '../lib/output/format-count.js';
 
 export const orgListCommand = defineCommand({
   description: "List the CP's orgs with their instance_status and age, oldest first.",
@@ -47,7 +48,7 @@ export const orgListCommand = defineCommand({
       );
       if (ageUnknown.length > 0)
         ctx.out.warn(
-          `${ageUnknown.length} org(s) left out by --older-than: age unknown (the CP sent no readable created_at): ${ageUnknown.map((o) => o.slug).join(', ')}`,
+          `${formatCount(ageUnknown.length, 'org')} left out by --older-than: age unknown (the CP sent no readable created_at): ${ageUnknown.map((o) => o.slug).join(', ')}`,
         );
     }
     const unreadable = page.unreadable;
@@ -75,11 +76,14 @@ export const orgListCommand = defineCommand({
                 { header: 'id', value: (o) => remoteCell(o.id) },
               ],
               data.orgs,
+              style,
             )}`,
     );
     // A count of what the table shows is a notice, not the result: stderr, and not under -q.
     if (orgs.length > 0)
-      ctx.out.info(`${orgs.length} of ${rows.length} orgs${more === null ? '' : ' listed (the CP has more)'}`);
+      ctx.out.info(
+        `${orgs.length} of ${formatCount(rows.length, 'org')}${more === null ? '' : ' listed (the CP has more)'}`,
+      );
     // Unreadable rows, or a CP that says it holds more: the list is known to be incomplete.
     return unreadable.length > 0 || more !== null ? ExitCode.partial : ExitCode.ok;
   },

@@ -5,6 +5,7 @@ import type { Styles } from '../lib/output/output.js';
 import { formatDuration, remoteCell, renderTable } from '../lib/output/table.js';
 import { remoteText } from '../lib/output/remote-text.js';
 import { describeOrg, type OrgDescription } from '../lib/org/describe-org.js';
+import { formatCount } from '../lib/output/format-count.js';
 
 export const orgShowCommand = defineCommand({
   description:
@@ -27,7 +28,7 @@ export const orgShowCommand = defineCommand({
     if (description.onCp === false && live.length === 0 && description.edge === null) {
       const terminated =
         description.instances.length > 0
-          ? ` (EC2 still lists ${description.instances.length} terminated instance(s) tagged with it)`
+          ? ` (EC2 still lists ${formatCount(description.instances.length, 'terminated instance')} tagged with it)`
           : '';
       throw new NotFoundError(
         `org "${slug}" not found: not on the CP at ${description.cpUrl} and no live instance is tagged with it${terminated}`,
@@ -41,7 +42,9 @@ export const orgShowCommand = defineCommand({
       );
     await ctx.out.result(description, renderOrg);
     if (description.onCp === false && live.length > 0) {
-      ctx.out.warn(`the CP has no org ${slug} but ${live.length} live instance(s) carry its tag`);
+      ctx.out.warn(
+        `the CP has no org ${slug} but ${formatCount(live.length, 'live instance')} ${live.length === 1 ? 'carries' : 'carry'} its tag`,
+      );
       ctx.out.info('hint: `molectl fleet orphans` lists such instances with what to do');
     }
     if (edge !== null && 'error' in edge)
@@ -70,7 +73,7 @@ function renderOrg(d: OrgDescription, style: Styles): string {
   );
   const secret = d.adminTokenSecret;
   lines.push(
-    `  admin token   ${'error' in secret ? style.warn(`unknown: ${secret.error}`) : secret.exists ? `secret ${secret.name} exists (${secret.versions} version(s), changed ${remoteText(secret.lastChangedAt ?? '-')})` : style.warn(`no secret ${secret.name}`)}`,
+    `  admin token   ${'error' in secret ? style.warn(`unknown: ${secret.error}`) : secret.exists ? `secret ${secret.name} exists (${formatCount(secret.versions, 'version')}, changed ${remoteText(secret.lastChangedAt ?? '-')})` : style.warn(`no secret ${secret.name}`)}`,
   );
   if (d.instances.length === 0) lines.push('  instances     none found by tag');
   else {
@@ -85,11 +88,12 @@ function renderOrg(d: OrgDescription, style: Styles): string {
           style: (cell, i) => (i.state === 'running' ? style.ok(cell) : style.warn(cell)),
         },
         { header: 'age', value: (i) => (i.ageMs === null ? null : formatDuration(i.ageMs)), align: 'right' },
-        { header: 'name', value: (i) => remoteCell(i.name) },
+        { header: 'name', value: (i) => remoteCell(i.name), shrink: true },
       ],
       d.instances,
+      { terminal: style.terminal, indent: 4 },
     );
-    lines.push(...table.split('\n').map((l) => `    ${l}`));
+    lines.push(table);
   }
   return lines.join('\n');
 }

@@ -47,5 +47,6 @@ function renderRunsTable(runs: RunSummary[], style: Styles): string {
       { header: 'targets', value: (r) => ownCell(formatTargets(r)) },
     ],
     runs,
+    style,
   );
 }

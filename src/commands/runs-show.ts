@@ -136,13 +136,14 @@ function renderTargets(targets: TargetRecord[], style: Styles): string {
                 ? style.dim(cell)
                 : style.warn(cell),
       },
-      { header: 'outcome', value: (t) => (t.outcome ? storedText(t.outcome) : null) },
+      { header: 'outcome', value: (t) => (t.outcome ? storedText(t.outcome) : null), shrink: true },
       { header: 'attempts', value: (t) => t.attempts, align: 'right' },
       { header: 'remote ids', value: (t) => formatPairs(t.remoteIds) },
       { header: 'updated', value: (t) => storedText(formatTimestamp(t.updatedAt)) },
-      { header: 'error', value: (t) => (t.error ? storedText(t.error.message) : null) },
+      { header: 'error', value: (t) => (t.error ? storedText(t.error.message) : null), shrink: true },
     ],
     targets,
+    style,
   );
 }
 

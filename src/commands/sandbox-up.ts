@@ -20,6 +20,7 @@ import {
   writeSandboxRecord,
   type SandboxFiles,
 } from '../sandbox/sandbox-record.js';
+import { formatCount } from '../lib/output/format-count.js';
 
 const flags = {
   // The sandbox environment's built-in CP URL is http://127.0.0.1:4510.
@@ -124,7 +125,9 @@ async function runForeground(ctx: Context, options: UpOptions, files: SandboxFil
       renderExports(env),
     );
     await ctx.out.flush();
-    ctx.out.untilInterrupted(`sandbox ready at ${sandbox.url}: ${options.tenants} tenants; Ctrl-C to stop`);
+    ctx.out.untilInterrupted(
+      `sandbox ready at ${sandbox.url}: ${formatCount(options.tenants, 'tenant')}; Ctrl-C to stop`,
+    );
     await waitForStop(ctx.signal);
     ctx.out.info('stopping the sandbox');
   } finally {

@@ -22,6 +22,7 @@ import {
 import { renderDeep } from '../lib/output/output.js';
 import { resolveVerifySettings } from '../lib/verify/resolve-verify-settings.js';
 import { runChecks, selectChecks } from '../lib/verify/run-checks.js';
+import { formatCount } from '../lib/output/format-count.js';
 
 const flags = {
   checklist: textFlag('--checklist <file>', 'YAML or JSON checklist file that adds checks or replaces built-in ones'),
@@ -90,9 +91,7 @@ export const verifyCommand = defineCommand({
     // (whatever the variable's name) stops the run, exit 2.
     refuseLeaks?.(settings, ctx);
 
-    ctx.out.info(
-      `verifying ${settings.environmentName} (${settings.cpUrl}): ${checks.length} check${checks.length === 1 ? '' : 's'}`,
-    );
+    ctx.out.info(`verifying ${settings.environmentName} (${settings.cpUrl}): ${formatCount(checks.length, 'check')}`);
     // A 15-minute wait retries every 15 s: say so when the answer changes, not 60 times over.
     const lastSaid = new Map<string, string>();
     const startedAt = ctx.clock.now();

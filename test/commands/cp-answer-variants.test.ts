@@ -200,7 +200,7 @@ describe('one odd row', () => {
     expect(listed.code).toBe(0);
     expect(listed.stdout).not.toContain('e2e-nodate');
     expect(listed.stderr).toContain(
-      'warning: 1 org(s) left out by --older-than: age unknown (the CP sent no readable created_at): e2e-nodate',
+      'warning: 1 org left out by --older-than: age unknown (the CP sent no readable created_at): e2e-nodate',
     );
   });
 });

@@ -47,6 +47,18 @@ describe('molectl gitea rewrite', () => {
     expect(await readFile(join(dir, 'README.md'), 'utf8')).toContain(`Clone ${OLD}.git`);
   });
 
+  // `gitea rewrite docs /typo --write` rewrote docs, then stopped at the typo with exit 2, which
+  // promises nothing was changed; and any missing path printed a "Scanning files" step first.
+  it('a path that does not exist is exit 2 before any file is written, with no step started', async () => {
+    const missing = join(dir, 'no-such-dir');
+    const run = await runCli(['gitea', 'rewrite', dir, missing, '--write']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `error: ${missing}: no such file or directory\nhint: name a directory or file inside the repository to rewrite\n`,
+    );
+    expect(await readFile(join(dir, 'README.md'), 'utf8')).toContain(`Clone ${OLD}.git`);
+  });
+
   it('--check exits 8 while anything would be rewritten or needs a person; --write says how many remain', async () => {
     const before = await runCli(['gitea', 'rewrite', dir, '--check', '--no-diff']);
     expect(before.code).toBe(8);
@@ -327,22 +339,22 @@ describe('molectl gitea rewrite', () => {
       const env = { XDG_CACHE_HOME: cache };
       const first = await runCli(['gitea', 'rewrite', dir, '--check', '--no-diff'], { env });
       expect(first.code).toBe(8);
-      expect(first.stderr).toContain('Scanning: 2 files listed, 1 read, 1 to change');
+      expect(first.stderr).toContain('scanning: 2 files listed, 1 read, 1 to change');
       // The first search of a directory only notes it; the next one learns what is clean.
       const learning = await runCli(['gitea', 'rewrite', dir, '--check', '--no-diff'], { env });
-      expect(learning.stderr).toContain('Scanning: 2 files listed, 1 read, 1 to change');
+      expect(learning.stderr).toContain('scanning: 2 files listed, 1 read, 1 to change');
       const second = await runCli(['gitea', 'rewrite', dir, '--check', '--no-diff'], { env });
       expect(second.stdout).toBe(first.stdout);
       expect(second.code).toBe(8);
       expect(second.stderr).toContain(
-        'Scanning: 2 files listed (1 unchanged since a run found nothing in them), 1 read, 1 to change',
+        'scanning: 2 files listed (1 unchanged since a run found nothing in them), 1 read, 1 to change',
       );
       await writeFile(join(dir, 'clean.txt'), `now ${OLD}\n`);
       const edited = await runCli(['gitea', 'rewrite', dir, '--check', '--no-diff'], { env });
-      expect(edited.stderr).toContain('Scanning: 2 files listed, 2 read, 2 to change');
+      expect(edited.stderr).toContain('scanning: 2 files listed, 2 read, 2 to change');
       await rm(cache, { recursive: true, force: true });
       const fresh = await runCli(['gitea', 'rewrite', dir, '--check', '--no-diff', '--no-cache'], { env });
-      expect(fresh.stderr).toContain('Scanning: 2 files listed, 2 read, 2 to change');
+      expect(fresh.stderr).toContain('scanning: 2 files listed, 2 read, 2 to change');
       await expect(readFile(join(cache, 'molectl'))).rejects.toMatchObject({ code: 'ENOENT' });
     } finally {
       await rm(cache, { recursive: true, force: true });

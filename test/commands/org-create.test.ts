@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { defaultFaults } from '../../src/sandbox/state.js';
@@ -95,11 +95,13 @@ describe('molectl org create', () => {
     expect(run.stderr).toMatch(/hint: .*molectl console broken-org/);
   });
 
-  it('on timeout exits 1, says the org keeps provisioning, and deletes nothing', async () => {
+  it('on timeout exits 1, says the CP goes on provisioning it, and deletes nothing', async () => {
     const mark = h.sandbox.state.requests.length;
     const run = await h.run(['org', 'create', 'slow-org', '--timeout', '50ms']);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/org "slow-org" is not running yet .*it keeps provisioning, nothing was deleted/);
+    expect(run.stderr).toMatch(
+      /org "slow-org" is not running yet \(instance_status provisioning\); the CP goes on provisioning it after \S+; nothing was deleted/,
+    );
     expect(run.stderr).toMatch(/hint: check it with `molectl org show slow-org`/);
     expect(h.cpRequestsSince(mark).filter((a) => a.startsWith('DELETE'))).toEqual([]);
     expect(h.sandbox.state.orgs.has('slow-org')).toBe(true);
@@ -117,10 +119,68 @@ describe('molectl org create', () => {
     }, 5);
     const run = await h.run(['org', 'create', 'ctrlc-org', '--timeout', '20s'], { signal: controller.signal });
     expect(run.code).toBe(130);
-    expect(run.stderr).toMatch(/stopped waiting for org "ctrlc-org".*nothing was deleted: the org keeps provisioning/);
+    expect(run.stderr).toMatch(
+      /the CP accepted the create; stopped waiting for org "ctrlc-org" after \S+, nothing was deleted: its instance_status was provisioning at the last look; running and healthy are unverified/,
+    );
     expect(run.stderr).toMatch(/molectl org show ctrlc-org/);
     expect(h.cpRequestsSince(mark).filter((a) => a.startsWith('DELETE'))).toEqual([]);
     expect(h.sandbox.state.orgs.has('ctrlc-org')).toBe(true);
+  });
+
+  // The CP reported the org running; only its /health was still to be seen. The message said "the
+  // org keeps provisioning" and the run ledger said `succeeded`.
+  const ledgerOf = (stderr: string): { status: string; targets: Record<string, Record<string, unknown>> } =>
+    JSON.parse(readFileSync(/ledger (\S+\.json)/.exec(stderr)![1]!, 'utf8'));
+
+  it('on Ctrl-C while only /health is pending: says it runs but its health is unverified; the ledger keeps the org in-progress', async () => {
+    h.sandbox.state.faults.flags['healthDown'] = 'health-wait-org';
+    const controller = new AbortController();
+    const mark = h.sandbox.state.requests.length;
+    // Ctrl-C once /health has been asked (and answered 502): the CP already reports the org running.
+    const timer = setInterval(() => {
+      if (h.sandbox.state.requests.slice(mark).some((r) => r.action === 'GET /_tenants/health-wait-org/health')) {
+        clearInterval(timer);
+        controller.abort();
+      }
+    }, 5);
+    const run = await h.run(['org', 'create', 'health-wait-org', '--timeout', '20s'], { signal: controller.signal });
+    expect(run.code).toBe(130);
+    expect(run.stderr).toMatch(
+      /error: interrupted: run \S+ saved; the CP accepted the create; stopped waiting for org "health-wait-org" after \S+, nothing was deleted: the CP reports it running, but its public \/health has not answered ok yet \(last: HTTP 502[^)]*\): healthy is unverified/,
+    );
+    expect(run.stderr).not.toMatch(/keeps provisioning/);
+    const ledger = ledgerOf(run.stderr);
+    expect(ledger.status).toBe('interrupted');
+    expect(ledger.targets['health-wait-org']).toMatchObject({
+      state: 'in-progress',
+      outcome: 'created',
+      detail: { ready: 'unverified: running, /health not seen ok', instanceStatus: 'running' },
+    });
+    expect(h.sandbox.state.orgs.get('health-wait-org')!.instanceStatus).toBe('running');
+  });
+
+  it('on timeout while only /health is pending: exit 1, healthy unverified, the run failed with the org in-progress', async () => {
+    h.sandbox.state.faults.flags['healthDown'] = 'health-slow-org';
+    const run = await h.run(['org', 'create', 'health-slow-org', '--timeout', '3s']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /error: org "health-slow-org" is running but its public \/health did not answer ok \(last: HTTP 502[^)]*\); healthy is unverified after \S+; nothing was deleted/,
+    );
+    const ledger = ledgerOf(run.stderr);
+    expect(ledger.status).toBe('failed');
+    expect(ledger.targets['health-slow-org']).toMatchObject({ state: 'in-progress', outcome: 'created' });
+  });
+
+  it('a run that saw the org running and healthy is the only one its ledger calls succeeded', async () => {
+    const run = await h.run(['org', 'create', 'seen-healthy-org', '--timeout', '20s']);
+    expect(run.code, run.stderr).toBe(0);
+    const ledger = ledgerOf(run.stderr);
+    expect(ledger.status).toBe('succeeded');
+    expect(ledger.targets['seen-healthy-org']).toMatchObject({
+      state: 'succeeded',
+      outcome: 'created',
+      detail: { ready: 'running and healthy' },
+    });
   });
 
   it('a taken slug is exit 1 with a clear message, or the existing org (exit 0) with --if-not-exists', async () => {

@@ -75,7 +75,7 @@ describe('secrets list and status', () => {
     };
     expect(unprobedDoc.unknown.consumers).toBe(0);
     expect(unprobedDoc.consumers[1]).toMatchObject({ holds: 'unknown', notObservable: 'not-probed' });
-    expect(unprobed.stderr).not.toContain('consumer(s) unknown');
+    expect(unprobed.stderr).not.toContain('consumers unknown');
     // One tenant's agent offline: that tenant is unknown, the consumer is mixed.
     f.sandbox.state.faults.offlineHosts.push('beta');
     try {
@@ -83,7 +83,7 @@ describe('secrets list and status', () => {
       expect(r.code).toBe(5);
       const doc = JSON.parse(r.stdout) as { unknown: { consumers: number; tenants: number } };
       expect(doc.unknown).toEqual({ consumers: 1, tenants: 1 });
-      expect(r.stderr).toContain('1 of 2 consumer(s) unknown (1 tenant(s) not observed)');
+      expect(r.stderr).toContain('1 of 2 consumers unknown (1 tenant not observed)');
     } finally {
       f.sandbox.state.faults.offlineHosts.length = 0;
     }

@@ -5,7 +5,11 @@ import { absentPath } from './absent-path.js';
 /** A writable that keeps what was written, standing in for stdout/stderr. */
 export class CapturedStream extends Writable {
   private chunks: string[] = [];
-  constructor(readonly isTTY = false) {
+  constructor(
+    readonly isTTY = false,
+    /** The terminal's width, as a tty.WriteStream says it (only meaningful with isTTY). */
+    readonly columns?: number,
+  ) {
     super();
   }
   override _write(chunk: Buffer | string, _enc: BufferEncoding, done: (error?: Error | null) => void): void {
@@ -36,9 +40,11 @@ export async function runCli(
     stdoutIsTTY?: boolean;
     /** stderr on a terminal (as when stdout alone is piped or redirected: `molectl org list | less`). */
     stderrIsTTY?: boolean;
+    /** The width of the terminal stdout is on (with stdoutIsTTY). */
+    stdoutColumns?: number;
   } = {},
 ): Promise<CliRun> {
-  const stdout = new CapturedStream(options.stdoutIsTTY ?? false);
+  const stdout = new CapturedStream(options.stdoutIsTTY ?? false, options.stdoutColumns);
   const stderr = new CapturedStream(options.stderrIsTTY ?? false);
   const controller = new AbortController();
   const code = await main(argv, {

@@ -29,7 +29,7 @@ const APPLY_RUN = 'migrate cp-secret apply';
 describe('the typed confirmation', { timeout: 60_000 }, () => {
   it('typing the environment name goes ahead', async () => {
     const pty = startPty([...APPLY, '--orgs', 'acme', '--soak', '0'], { env: fleet.env() });
-    await pty.waitFor(/Type the environment name \(sandbox\) to change 1 tenants: $/);
+    await pty.waitFor(/Type the environment name \(sandbox\) to change 1 tenant: $/);
     pty.type('sandbox\r');
     expect(await pty.exited).toBe(0);
     expect(fleet.newest(APPLY_RUN).status).toBe('succeeded');
@@ -57,7 +57,7 @@ describe('the typed confirmation', { timeout: 60_000 }, () => {
     pty.type('\u0004');
     expect(await pty.exited).toBe(130);
     expect(pty.text).toMatch(
-      /no answer at the question \(confirming: change 1 tenants\): its input ended; nothing was changed/,
+      /no answer at the question \(confirming: change 1 tenant\): its input ended; nothing was changed/,
     );
     expect(fleet.ledgers().length).toBe(before);
     expect(fleet.locksHeld()).toEqual([]);
@@ -66,14 +66,14 @@ describe('the typed confirmation', { timeout: 60_000 }, () => {
 
   it('Ctrl-C after typing part of the answer: the notice starts on a line of its own, no blank line, then the error', async () => {
     const pty = startPty([...APPLY, '--orgs', 'pi', '--soak', '0'], { env: fleet.env() });
-    await pty.waitFor(/Type the environment name \(sandbox\) to change 1 tenants: $/);
+    await pty.waitFor(/Type the environment name \(sandbox\) to change 1 tenant: $/);
     pty.type('sand');
-    await pty.waitFor(/tenants: sand$/);
+    await pty.waitFor(/tenant: sand$/);
     pty.ctrlC();
     expect(await pty.exited).toBe(130);
     // It was "...tenants: sandwarning: interrupted..." and two blank lines before the error.
     expect(pty.text).toMatch(
-      /to change 1 tenants: sand\nwarning: interrupted: [^\n]*\nerror: interrupted at the question \(confirming: change 1 tenants\); nothing was changed by it\n/,
+      /to change 1 tenant: sand\nwarning: interrupted: [^\n]*\nerror: interrupted at the question \(confirming: change 1 tenant\); nothing was changed by it\n/,
     );
     expect(fleet.sendsFor('apply', ['pi'])).toBe(0);
   });

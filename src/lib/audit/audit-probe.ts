@@ -1,6 +1,7 @@
 import { parseScriptResult, type TenantScriptResult } from '../tenant-secret-delivery/parse-script-result.js';
 import { renderTenantCommands } from '../tenant-secret-delivery/tenant-script.js';
 import { parseSsLine, type Listener } from './judge-listeners.js';
+import { formatCount } from '../output/format-count.js';
 
 /**
  * The one SSM script the audit sends per batch of 50 tenants: the migration's own read-only probe
@@ -86,7 +87,7 @@ function readListing(stdout: string): Listing {
   const printed = Number(ok[1]);
   if (printed !== lines)
     return {
-      unavailable: `the socket listing came back cut: ${lines} of ${printed} socket line(s) arrived (SSM's output was shortened), so the listing cannot be judged`,
+      unavailable: `the socket listing came back cut: ${lines} of ${formatCount(printed, 'socket line')} arrived (SSM's output was shortened), so the listing cannot be judged`,
       settled: false,
     };
   return { listeners };

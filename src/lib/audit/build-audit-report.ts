@@ -3,6 +3,7 @@ import { AUDIT_CHECKS, SEVERITY_RANK, type CheckId, type Severity } from './audi
 import type { AuditSettings } from './audit-settings.js';
 import type { Verdict, VerdictStatus } from './audit-verdict.js';
 import { buildHistogram, type HistogramBar } from './judge-image.js';
+import { formatCount } from '../output/format-count.js';
 
 /**
  * The audit as data, which every renderer reads: a summary per check (pass / fail / unknown,
@@ -164,5 +165,5 @@ export function toAuditDocument(report: AuditReport): Omit<AuditReport, 'verdict
 /** "12 checks on 40 tenants, 80 instances: 3 failed (2 at or above high), 1 unknown" */
 export function summarizeAudit(report: AuditReport): string {
   const t = report.totals;
-  return `${report.checks.length} checks on ${report.scope.tenants} tenant(s), ${report.scope.instances} instance(s), ${report.scope.orgs} org(s): ${t.failed} failed (${t.failedAtOrAboveFailOn} at or above ${report.failOn}), ${t.unknown} unknown in ${(report.durationMs / 1000).toFixed(1)}s`;
+  return `${report.checks.length} checks on ${formatCount(report.scope.tenants, 'tenant')}, ${formatCount(report.scope.instances, 'instance')}, ${formatCount(report.scope.orgs, 'org')}: ${t.failed} failed (${t.failedAtOrAboveFailOn} at or above ${report.failOn}), ${t.unknown} unknown in ${(report.durationMs / 1000).toFixed(1)}s`;
 }

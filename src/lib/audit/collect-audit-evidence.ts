@@ -13,6 +13,7 @@ import { isAuditPreviewComplete, renderAuditProbeCommands } from './audit-probe.
 import { neededSources, type AuditSettings } from './audit-settings.js';
 import { mapBounded } from './map-bounded.js';
 import { PROBE_TIMEOUT_SECONDS } from '../tenant-secret-delivery/tenant-script.js';
+import { formatCount } from '../output/format-count.js';
 
 /**
  * The audit's reads, and nothing else: it changes nothing anywhere. Calls grow with pages and
@@ -119,7 +120,7 @@ export async function collectAuditEvidence(ctx: Context, settings: AuditSettings
       roleOf(i.tags, keys) === 'tenant',
   );
   inventory.succeed(
-    `${instances.length} managed instance(s), ${tenants.length} running tenant(s), ${orgSlugs.length} org(s) on the CP`,
+    `${formatCount(instances.length, 'managed instance')}, ${formatCount(tenants.length, 'running tenant')}, ${formatCount(orgSlugs.length, 'org')} on the CP`,
   );
 
   const progress = createProgress(ctx.out.step('auditing'));

@@ -1,6 +1,7 @@
 import { splitConsoleLines } from '../console/split-console-lines.js';
 import { stripAnsi, type Redactor } from '../output/redactor.js';
 import { fail, pass, unknown, type Judgement } from './audit-verdict.js';
+import { formatCount } from '../output/format-count.js';
 
 /**
  * console-leaks-secret: where in the console window a registered secret or a token shape appears.
@@ -63,9 +64,10 @@ export function judgeConsole(input: {
   if (leaks.length === 0) return pass(`${lineCount} console lines read: no registered secret, no token shape`);
   const kinds = [...new Set(leaks.flatMap((l) => l.kinds))].sort();
   const shown = leaks.slice(0, MAX_LEAKS_SHOWN).map((l) => `line ${l.line}: ${l.excerpt}`);
-  const more = leaks.length > MAX_LEAKS_SHOWN ? [`and ${leaks.length - MAX_LEAKS_SHOWN} more line(s)`] : [];
+  const more =
+    leaks.length > MAX_LEAKS_SHOWN ? [`and ${formatCount(leaks.length - MAX_LEAKS_SHOWN, 'more line')}`] : [];
   return fail(
-    `${leaks.length} console line(s) carry a secret (${kinds.join(', ')}); anyone with ec2:GetConsoleOutput can read them`,
+    `${formatCount(leaks.length, 'console line')} ${leaks.length === 1 ? 'carries' : 'carry'} a secret (${kinds.join(', ')}); anyone with ec2:GetConsoleOutput can read them`,
     [...shown, ...more].join(' | '),
     consoleFix(leaks),
   );

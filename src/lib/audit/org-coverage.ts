@@ -2,6 +2,7 @@ import type { InstanceSummary } from '../aws/aws-types.js';
 import type { OrgPage } from '../cp/read-org-answers.js';
 import { roleOf, type OrphanKeys } from '../fleet/classify-orphans.js';
 import { pass, unknown, type Judgement } from './audit-verdict.js';
+import { formatCount } from '../output/format-count.js';
 
 /**
  * What the audit could not see of the CP's orgs. It reads one page of the CP's org list (the
@@ -32,11 +33,11 @@ export function describeOrgListGap(
     const shown = confirmedBeyondPage.slice(0, 5).join(', ');
     const more = confirmedBeyondPage.length > 5 ? `, and ${confirmedBeyondPage.length - 5} more` : '';
     reasons.push(
-      `the CP confirmed ${confirmedBeyondPage.length} org(s) its list of ${returned} left out (${shown}${more}), so the list is short`,
+      `the CP confirmed ${formatCount(confirmedBeyondPage.length, 'org')} its list of ${returned} left out (${shown}${more}), so the list is short`,
     );
   }
   const nameless = page.unreadable.filter((row) => row.slug === null).length;
-  if (nameless > 0) reasons.push(`${nameless} org row(s) could not be read, not even their slug`);
+  if (nameless > 0) reasons.push(`${formatCount(nameless, 'org row')} could not be read, not even their slug`);
   return reasons.length > 0 ? reasons.join('; ') : null;
 }
 

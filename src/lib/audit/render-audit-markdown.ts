@@ -1,5 +1,6 @@
 import { markdownCell as cell, markdownInline as inline } from '../output/markdown-text.js';
 import { summarizeAudit, type AuditReport } from './build-audit-report.js';
+import { formatCount } from '../output/format-count.js';
 
 /** GitHub caps a step summary at 1 MiB: findings beyond these limits are counted, not listed. */
 const MAX_TENANTS = 100;
@@ -21,7 +22,7 @@ function describeVerdict(report: AuditReport): string {
   if (report.exitCode === 5) return '⚠️ incomplete';
   if (report.exitCode !== 0) return '❌ findings';
   const below = report.totals.failed;
-  return below === 0 ? '✅ clean' : `✅ passed, ${below} finding(s) below ${report.failOn}`;
+  return below === 0 ? '✅ clean' : `✅ passed, ${formatCount(below, 'finding')} below ${report.failOn}`;
 }
 
 /** Markdown for a CI step summary ($GITHUB_STEP_SUMMARY, Gitea's equivalent). */
@@ -77,7 +78,10 @@ export function renderAuditMarkdown(report: AuditReport): string {
         );
     }
     if (report.tenants.length > MAX_TENANTS)
-      lines.push('', `…and ${report.tenants.length - MAX_TENANTS} more tenant(s) with findings (see the JSON report).`);
+      lines.push(
+        '',
+        `…and ${formatCount(report.tenants.length - MAX_TENANTS, 'more tenant')} with findings (see the JSON report).`,
+      );
   }
   lines.push('');
   return lines.join('\n');

@@ -2,6 +2,7 @@ import type { Styles } from '../output/output.js';
 import { ownCell, renderTable } from '../output/table.js';
 import { summarizeAudit, type AuditReport, type CheckSummary } from './build-audit-report.js';
 import type { HistogramBar } from './judge-image.js';
+import { formatCount } from '../output/format-count.js';
 
 const PLAIN: Styles = { ok: (t) => t, fail: (t) => t, warn: (t) => t, dim: (t) => t, bold: (t) => t, accent: (t) => t };
 const BAR_WIDTH = 30;
@@ -9,7 +10,7 @@ const BAR_WIDTH = 30;
 /** What people read: the summary per check, the histograms, then the findings by tenant. */
 export function renderAuditText(report: AuditReport, style: Styles = PLAIN): string {
   const orgs = report.settings.orgs ? ` (orgs ${report.settings.orgs.join(', ')})` : '';
-  const head = `fleet audit ${report.environment} (${report.cpUrl}, ${report.region})${orgs}: ${report.scope.tenants} tenant(s), ${report.scope.instances} instance(s), ${report.scope.orgs} org(s); fail on ${report.failOn}`;
+  const head = `fleet audit ${report.environment} (${report.cpUrl}, ${report.region})${orgs}: ${formatCount(report.scope.tenants, 'tenant')}, ${formatCount(report.scope.instances, 'instance')}, ${formatCount(report.scope.orgs, 'org')}; fail on ${report.failOn}`;
   const table = renderTable<CheckSummary>(
     [
       { header: 'check', value: (c) => ownCell(c.id) },
@@ -29,6 +30,7 @@ export function renderAuditText(report: AuditReport, style: Styles = PLAIN): str
       },
     ],
     report.checks,
+    style,
   );
   const lines = [head, '', table];
   if (report.skipped.length)

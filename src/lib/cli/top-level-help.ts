@@ -1,4 +1,5 @@
 import type { CommandEntry } from './command-definition.js';
+import { formatHelpItem, wrapText } from './help-layout.js';
 
 /**
  * The program's own words (description, global options, the text after the help), shared by
@@ -35,10 +36,7 @@ export const PROGRAM_HELP_AFTER =
 /** Commander's built-in help option and help command, as it words them. */
 const HELP_OPTION = { flags: '-h, --help', description: 'display help for command' };
 const HELP_COMMAND = { term: 'help [command]', description: 'display help for command' };
-/** Commander does not wrap a column narrower than this. */
-const MIN_WIDTH_TO_WRAP = 40;
-
-/** `molectl --help` exactly as commander 14 formats it, for a terminal `width` columns wide. */
+/** `molectl --help` exactly as commander formats it (configured with help-layout.ts), for a terminal `width` columns wide. */
 export function renderTopLevelHelp(
   registry: { commands: CommandEntry[]; commandGroups: Record<string, string> },
   width = 80,
@@ -57,11 +55,11 @@ export function renderTopLevelHelp(
   words.push(HELP_COMMAND);
   const termWidth = Math.max(...[...options, ...words].map((i) => i.term.length));
   const item = (i: { term: string; description: string }): string =>
-    formatItem(i.term, termWidth, i.description, width);
+    formatHelpItem(i.term, termWidth, i.description, width);
   const lines = [
     'Usage: molectl [options] [command]',
     '',
-    boxWrap(PROGRAM_DESCRIPTION, width),
+    wrapText(PROGRAM_DESCRIPTION, width),
     '',
     'Options:',
     ...options.map(item),
@@ -70,41 +68,5 @@ export function renderTopLevelHelp(
     ...words.map(item),
     '',
   ];
-  return `${lines.join('\n')}${PROGRAM_HELP_AFTER}\n`;
-}
-
-function formatItem(term: string, termWidth: number, description: string, width: number): string {
-  const remaining = width - termWidth - 4;
-  const wrapped =
-    remaining < MIN_WIDTH_TO_WRAP
-      ? description
-      : boxWrap(description, remaining).replace(/\n/g, `\n${' '.repeat(termWidth + 2)}`);
-  return `  ${term.padEnd(termWidth)}  ${wrapped.replace(/\n/g, '\n  ')}`;
-}
-
-function boxWrap(text: string, width: number): string {
-  if (width < MIN_WIDTH_TO_WRAP) return text;
-  const out: string[] = [];
-  for (const line of text.split(/\r\n|\n/)) {
-    const chunks = line.match(/\s*\S+/g);
-    if (!chunks) {
-      out.push('');
-      continue;
-    }
-    let current = [chunks.shift()!];
-    let used = current[0]!.length;
-    for (const chunk of chunks) {
-      if (used + chunk.length <= width) {
-        current.push(chunk);
-        used += chunk.length;
-        continue;
-      }
-      out.push(current.join(''));
-      const next = chunk.trimStart();
-      current = [next];
-      used = next.length;
-    }
-    out.push(current.join(''));
-  }
-  return out.join('\n');
+  return `${lines.join('\n')}${wrapText(PROGRAM_HELP_AFTER, width)}\n`;
 }

@@ -6,6 +6,7 @@ import { writeFileAtomic } from '../output/write-file.js';
 import type { Finding } from './diagnose-lines.js';
 import { applyRedactionChoice } from './apply-redaction-choice.js';
 import { renderDiagnosis } from './render-diagnosis.js';
+import { formatCount } from '../output/format-count.js';
 
 /** What console and logs print: the selected lines and the findings about them. */
 export interface LineReport {
@@ -42,13 +43,15 @@ export async function printLineReport(
       options.out,
       `${JSON.stringify({ schemaVersion: SCHEMA_VERSION, ...redactDeep(report, ctx.redactor) }, null, 2)}\n`,
     );
-    ctx.out.info(`wrote ${report.lines.length} lines and ${report.findings.length} findings to ${options.out}`);
+    ctx.out.info(
+      `wrote ${formatCount(report.lines.length, 'line')} and ${formatCount(report.findings.length, 'finding')} to ${options.out}`,
+    );
     return;
   }
   const text = report.lines.length ? `${report.lines.join('\n')}\n` : '';
   if (options.out) {
     await writeFileAtomic(options.out, ctx.redactor.redact(text));
-    ctx.out.info(`wrote ${report.lines.length} lines to ${options.out}`);
+    ctx.out.info(`wrote ${formatCount(report.lines.length, 'line')} to ${options.out}`);
   } else if (text) {
     await ctx.out.streamRemote(remoteText(text));
   } else if (options.emptyNote) {

@@ -20,6 +20,7 @@ import {
 } from '../tenant-secret-delivery/migration-plan.js';
 import { parseScriptResult } from '../tenant-secret-delivery/parse-script-result.js';
 import { PROBE_TIMEOUT_SECONDS, renderTenantCommands } from '../tenant-secret-delivery/tenant-script.js';
+import { formatCount } from '../output/format-count.js';
 
 /**
  * `migrate cp-secret plan`: read-only. Pins the expected value, discovers the fleet, probes every
@@ -89,12 +90,12 @@ export async function planMigration(ctx: Context, options: PlanOptions): Promise
   const join = await discoverTenants(ctx, instances, options.expectedTenants);
   const tenants = filterOrgs(join.tenants, options.orgs);
   discovered.succeed(
-    `found ${tenants.length} tenant${tenants.length === 1 ? '' : 's'}${options.orgs ? ` (of ${join.tenants.length})` : ''}`,
+    `found ${formatCount(tenants.length, 'tenant')}${options.orgs ? ` (of ${join.tenants.length})` : ''}`,
   );
 
   const managed = new Map((await managedInstances).map((m) => [m.instanceId, m] as const));
   const online = options.skipProbe ? [] : tenants.filter((t) => managed.get(t.instanceId)?.pingStatus === 'Online');
-  const probing = ctx.out.step(`probing ${online.length} online tenant${online.length === 1 ? '' : 's'}`);
+  const probing = ctx.out.step(`probing ${formatCount(online.length, 'online tenant')}`);
   const probes = options.skipProbe
     ? []
     : await runShellScript(
@@ -114,10 +115,8 @@ export async function planMigration(ctx: Context, options: PlanOptions): Promise
   const unproven = probes.filter((p) => p.status !== 'Success' || parseScriptResult(p.stdout) === null).length;
   if (options.skipProbe) probing.succeed('saved plan: hosts not probed again');
   else if (unproven > 0)
-    probing.warn(
-      `probed ${online.length} tenant${online.length === 1 ? '' : 's'}: ${unproven} gave no result (probe-failed)`,
-    );
-  else probing.succeed(`probed ${online.length} tenant${online.length === 1 ? '' : 's'}`);
+    probing.warn(`probed ${formatCount(online.length, 'tenant')}: ${unproven} gave no result (probe-failed)`);
+  else probing.succeed(`probed ${formatCount(online.length, 'tenant')}`);
   const byInstance = new Map(probes.map((p) => [p.instanceId, p]));
 
   const targets = tenants.map((tenant) =>
@@ -305,7 +304,7 @@ async function confirmUnlistedOrgs(
   ];
   if (unlisted.length === 0) return { confirmed: [], unknown: [] };
   const step = ctx.out.step(
-    `the CP listed ${directory.rows.length} orgs; confirming ${unlisted.length} more one by one`,
+    `the CP listed ${formatCount(directory.rows.length, 'org')}; confirming ${unlisted.length} more one by one`,
   );
   const lookups = await directory.lookupMany(unlisted, (done, total) =>
     step.update(`confirming orgs the CP did not list: ${done}/${total}`),
@@ -324,7 +323,7 @@ async function confirmUnlistedOrgs(
       });
     if (lookup.state === 'unknown') unknown.push({ slug, reason: lookup.reason });
   }
-  const summary = `confirmed ${confirmed.length} of ${unlisted.length} orgs the CP did not list${unknown.length ? `; ${unknown.length} could not be confirmed either way` : ''}`;
+  const summary = `confirmed ${confirmed.length} of ${formatCount(unlisted.length, 'org')} the CP did not list${unknown.length ? `; ${unknown.length} could not be confirmed either way` : ''}`;
   if (unknown.length) step.warn(summary);
   else step.succeed(summary);
   return { confirmed, unknown };

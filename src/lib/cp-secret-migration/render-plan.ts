@@ -2,6 +2,7 @@ import type { Styles } from '../output/output.js';
 import { ownCell, remoteCell, renderTable } from '../output/table.js';
 import type { TenantClass } from '../tenant-secret-delivery/migration-plan.js';
 import type { MigrationPlan, PlanTarget } from '../tenant-secret-delivery/migration-plan.js';
+import { formatCount } from '../output/format-count.js';
 
 /** The plan as people read it: pinned value, fleet table, mismatches, summary. Pure. */
 export function renderPlan(plan: MigrationPlan, style: Styles): string {
@@ -23,9 +24,10 @@ export function renderPlan(plan: MigrationPlan, style: Styles): string {
         { header: 'holds', value: (t) => remoteCell(t.fingerprint) },
         { header: 'durable', value: (t) => (t.fingerprint ? ownCell(t.durable ? 'yes' : 'no') : null) },
         { header: 'ssm', value: (t) => (t.pingStatus ? remoteCell(t.pingStatus) : ownCell('not managed')) },
-        { header: 'why', value: (t) => ownCell(t.reason) },
+        { header: 'why', value: (t) => ownCell(t.reason), shrink: true },
       ],
       plan.targets,
+      style,
     ),
   ];
   const m = plan.mismatches;
@@ -49,7 +51,7 @@ export function renderPlan(plan: MigrationPlan, style: Styles): string {
     .map(([k, v]) => `${v} ${k}`);
   lines.push(
     '',
-    `${s.total} tenant${s.total === 1 ? '' : 's'}: ${parts.join(', ') || 'none'}. ${style.bold(`${s.actionable} to change.`)}`,
+    `${formatCount(s.total, 'tenant')}: ${parts.join(', ') || 'none'}. ${style.bold(`${s.actionable} to change.`)}`,
   );
   return lines.join('\n');
 }

@@ -3,6 +3,7 @@ import type { OrgPage } from '../cp/read-org-answers.js';
 import type { OrgRow } from '../cp/cp-schemas.js';
 import { remoteText } from '../output/remote-text.js';
 import { NotFoundError, UsageError } from '../errors.js';
+import { formatCount } from '../output/format-count.js';
 
 /** What molectl asks the CP's list route for; the CP may answer fewer (or ignore it). */
 export const ORG_LIST_LIMIT = 500;
@@ -243,6 +244,6 @@ export function warnUnreadableRows(out: { warn(text: string): void }, page: Pick
   const shown = rows.slice(0, 5).map((r) => `${r.slug ?? `row ${r.index + 1}`} (${r.problem})`);
   const more = rows.length > 5 ? `, and ${rows.length - 5} more` : '';
   out.warn(
-    `${rows.length} org row${rows.length === 1 ? '' : 's'} from the CP could not be read and ${rows.length === 1 ? 'is' : 'are'} left out: ${shown.join(', ')}${more}`,
+    `${formatCount(rows.length, 'org row')} from the CP could not be read and ${rows.length === 1 ? 'is' : 'are'} left out: ${shown.join(', ')}${more}`,
   );
 }

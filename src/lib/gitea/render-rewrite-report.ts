@@ -2,6 +2,7 @@ import type { Styles } from '../output/output.js';
 import { IGNORE_FILE_NAME } from './acknowledgements.js';
 import type { RewriteReport } from './rewrite-files.js';
 import type { RepoCheck } from './verify-gitea-repos.js';
+import { formatCount } from '../output/format-count.js';
 
 /** Text renderings of a rewrite's report, and the gate's verdict. Pure. */
 
@@ -52,26 +53,28 @@ export function renderRewriteSummary(data: RewriteSummaryData, style: Styles): s
     lines.push(
       gate.passed
         ? style.ok(
-            `check passed: no reference to ${org} left${gate.acknowledged ? ` (${plural(gate.acknowledged, 'acknowledged reference')})` : ''}; ${plural(data.filesListed, 'file')} looked at`,
+            `check passed: no reference to ${org} left${gate.acknowledged ? ` (${formatCount(gate.acknowledged, 'acknowledged reference')})` : ''}; ${formatCount(data.filesListed, 'file')} looked at`,
           )
         : style.fail(
-            `check failed: ${[gate.rewrite ? `${plural(gate.rewrite, 'change')} would rewrite ${plural(gate.files, 'file')}` : '', gate.needsPerson ? `${plural(gate.needsPerson, 'reference')} ${gate.needsPerson === 1 ? 'needs' : 'need'} a person` : ''].filter(Boolean).join(', ')}`,
+            `check failed: ${[gate.rewrite ? `${formatCount(gate.rewrite, 'change')} would rewrite ${formatCount(gate.files, 'file')}` : '', gate.needsPerson ? `${formatCount(gate.needsPerson, 'reference')} ${gate.needsPerson === 1 ? 'needs' : 'need'} a person` : ''].filter(Boolean).join(', ')}`,
           ),
     );
   }
   const verb = data.mode === 'write' ? 'rewrote' : 'would rewrite';
   if (gate.rewrite === 0 && gate.needsPerson === 0 && gate.acknowledged === 0 && data.mode !== 'check') {
-    lines.push(style.ok(`nothing to change: ${plural(data.filesListed, 'file')} looked at, ${data.filesRead} read`));
+    lines.push(
+      style.ok(`nothing to change: ${formatCount(data.filesListed, 'file')} looked at, ${data.filesRead} read`),
+    );
   } else {
     // "would rewrite" is the dry run's result; how to apply it is a hint (stderr, from the command).
     lines.push(
-      `${verb.padEnd(15)} ${gate.rewrite ? `${plural(gate.rewrite, 'change')} in ${plural(gate.files, 'file')}` : 'nothing'}`,
+      `${verb.padEnd(15)} ${gate.rewrite ? `${formatCount(gate.rewrite, 'change')} in ${formatCount(gate.files, 'file')}` : 'nothing'}`,
     );
   }
   const byRule = Object.entries(data.changesByRule).sort((a, b) => b[1] - a[1]);
   if (byRule.length) lines.push(`by rule: ${byRule.map(([rule, n]) => `${rule} ${n}`).join(', ')}`);
   const renamed = data.changes.filter((c) => c.renamedFrom).length;
-  if (renamed) lines.push(`renamed repos: ${renamed} URL${renamed === 1 ? '' : 's'}`);
+  if (renamed) lines.push(`renamed repos: ${formatCount(renamed, 'URL')}`);
   if (data.files.length) {
     lines.push('by file:');
     const width = Math.min(60, Math.max(...data.files.map((f) => f.path.length)));
@@ -83,7 +86,7 @@ export function renderRewriteSummary(data: RewriteSummaryData, style: Styles): s
     }
   }
   if (gate.needsPerson) {
-    const what = `${plural(gate.needsPerson, 'reference')} to ${org}`;
+    const what = `${formatCount(gate.needsPerson, 'reference')} to ${org}`;
     const advice =
       data.mode === 'write'
         ? `${gate.needsPerson === 1 ? 'remains' : 'remain'}: fix by hand or acknowledge (listed on stderr)`
@@ -101,7 +104,7 @@ export function renderRewriteSummary(data: RewriteSummaryData, style: Styles): s
       .join(', ');
     const lineCount = gate.acknowledgedLines.marker + gate.acknowledgedLines.ignoreFile;
     lines.push(
-      `${'acknowledged'.padEnd(15)} ${gate.acknowledged ? `${plural(gate.acknowledged, 'reference')} on ${plural(lineCount, 'line')} (${by})` : 'none'}`,
+      `${'acknowledged'.padEnd(15)} ${gate.acknowledged ? `${formatCount(gate.acknowledged, 'reference')} on ${formatCount(lineCount, 'line')} (${by})` : 'none'}`,
     );
   }
   if (gate.notes)
@@ -114,7 +117,9 @@ export function renderRewriteSummary(data: RewriteSummaryData, style: Styles): s
       lines.push(style.dim(`  ${s.file} (${s.reason}${s.bytes === undefined ? '' : `, ${formatBytes(s.bytes)}`})`));
   }
   if (data.goFilesSkipped)
-    lines.push(style.dim(`not looked at: ${plural(data.goFilesSkipped, 'Go file')} (module paths are out of scope)`));
+    lines.push(
+      style.dim(`not looked at: ${formatCount(data.goFilesSkipped, 'Go file')} (module paths are out of scope)`),
+    );
   if (data.remote) lines.push(...renderRepoChecks(data.remote, style));
   return lines.join('\n');
 }
@@ -141,10 +146,6 @@ export function renderRepoChecks(checks: readonly RepoCheck[], style: Styles): s
   for (const c of bad)
     lines.push(`  ${style.fail(c.state.padEnd(7))} ${c.repo}${c.detail ? `  ${style.dim(c.detail)}` : ''}`);
   return lines;
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 function formatBytes(bytes: number): string {

@@ -78,6 +78,26 @@ const BINARY_SNIFF_BYTES = 8 * 1024;
 /** Files handled between two returns to the event loop, so that Ctrl-C is noticed promptly. */
 const FILES_PER_TURN = 32;
 
+/**
+ * Every path given, looked up before any file is read or written: a typo in the second path
+ * stopped the run with exit 2 ("nothing was changed") after the first one had been rewritten.
+ */
+export function checkRewritePaths(
+  paths: readonly string[],
+  cwd: string,
+): Array<{ input: string; root: string; info: Stats }> {
+  return (paths.length ? paths : ['.']).map((input) => {
+    const root = resolve(cwd, input);
+    const info = statOptional(root);
+    if (!info)
+      throw new UsageError(
+        `${input}: no such file or directory`,
+        'name a directory or file inside the repository to rewrite',
+      );
+    return { input, root, info };
+  });
+}
+
 export async function rewriteFiles(paths: readonly string[], options: RewriteFilesOptions): Promise<RewriteReport> {
   const report: RewriteReport = {
     roots: [],
@@ -96,14 +116,8 @@ export async function rewriteFiles(paths: readonly string[], options: RewriteFil
     goFilesSkipped: 0,
   };
   const filter = compilePathFilter(options.include, options.exclude);
-  for (const input of paths.length ? paths : ['.']) {
-    const root = resolve(options.cwd, input);
-    const info = statOptional(root);
-    if (!info)
-      throw new UsageError(
-        `${input}: no such file or directory`,
-        'name a directory or file inside the repository to rewrite',
-      );
+  const found = checkRewritePaths(paths, options.cwd);
+  for (const { input, root, info } of found) {
     report.roots.push(input);
     const dir = info.isDirectory() ? root : dirname(root);
     const ignore = IgnoreFiles.load(dir, options.cwd);

@@ -7,6 +7,7 @@ import type { FleetFilters } from './find-org-instances.js';
 import type { OrgDirectoryCp } from '../fleet/org-directory.js';
 import { runDeleteCascade, type CascadeAttempt } from './run-delete-cascade.js';
 import { verifyOrgGone, type Leftover } from './verify-org-gone.js';
+import { formatCount } from '../output/format-count.js';
 
 export type DeleteStatus = 'deleted' | 'leftovers' | 'unverified' | 'failed';
 
@@ -103,7 +104,7 @@ export async function deleteOrg(deps: DeleteOrgDeps, slug: string, options: Dele
       cpAnswered404: base().cpAnswered404,
       onWaiting: (live, cpRowGone) =>
         deps.onProgress?.(
-          `${slug}: waiting for ${cpRowGone ? '' : 'the CP to confirm the org is gone and '}${live.length} instance(s) (${live.map((i) => `${i.instanceId} ${i.state}`).join(', ') || 'none'})`,
+          `${slug}: waiting for ${cpRowGone ? '' : 'the CP to confirm the org is gone and '}${formatCount(live.length, 'instance')} (${live.map((i) => `${i.instanceId} ${i.state}`).join(', ') || 'none'})`,
         ),
     });
     const status: DeleteStatus = verified.verdict === 'gone' ? 'deleted' : verified.verdict;

@@ -3,6 +3,7 @@ import type { Environment } from '../config/run-environment.js';
 import { isLive, type OrgInstanceRow } from './find-org-instances.js';
 import type { OrgLookup } from '../fleet/org-directory.js';
 import { summarizeOrg, type OrgSummary } from './summarize-orgs.js';
+import { formatCount } from '../output/format-count.js';
 
 /** What `org delete` will ask the CP to remove, shown before the typed confirmation. */
 export interface OrgDeletePlan {
@@ -49,7 +50,7 @@ export function planOrgDelete(args: {
   if (args.lookup.state === 'absent') {
     const leftovers =
       live.length > 0
-        ? `; ${live.length} instance(s) tagged with it are still there: see \`molectl fleet orphans\``
+        ? `; ${formatCount(live.length, 'instance')} tagged with it ${live.length === 1 ? 'is' : 'are'} still there: see \`molectl fleet orphans\``
         : '';
     throw new NotFoundError(
       `org "${args.slug}" not found on the CP at ${args.environment.cpUrl}${leftovers}`,

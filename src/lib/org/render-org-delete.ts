@@ -5,6 +5,7 @@ import type { DeleteOutcome } from './delete-org.js';
 import { formatEnvironment } from '../config/run-environment.js';
 import type { OrgDeletePlan } from './plan-org-delete.js';
 import type { Leftover } from './verify-org-gone.js';
+import { formatCount } from '../output/format-count.js';
 
 /** The preview shown before the typed confirmation (and as the whole output of --dry-run). */
 export function renderDeletePreview(plan: OrgDeletePlan, style: Styles): string {
@@ -25,14 +26,15 @@ export function renderDeletePreview(plan: OrgDeletePlan, style: Styles): string 
         { header: 'role', value: (i) => remoteCell(i.role) },
         { header: 'state', value: (i) => remoteCell(i.state) },
         { header: 'age', value: (i) => (i.ageMs === null ? null : formatDuration(i.ageMs)), align: 'right' },
-        { header: 'name', value: (i) => remoteCell(i.name) },
+        { header: 'name', value: (i) => remoteCell(i.name), shrink: true },
       ],
       plan.instances,
+      { terminal: style.terminal, indent: 4 },
     );
-    lines.push(...table.split('\n').map((l) => `    ${l}`));
+    lines.push(table);
   }
   if (plan.alreadyTerminated > 0)
-    lines.push(`  (${plan.alreadyTerminated} already terminated instance(s) not counted)`);
+    lines.push(`  (${formatCount(plan.alreadyTerminated, 'already terminated instance')} not counted)`);
   lines.push(`  also: ${plan.unverifiable.join(', ')}: molectl cannot see these, so cannot verify them afterwards`);
   return lines.join('\n');
 }
@@ -50,9 +52,10 @@ export function renderDeleteOutcomes(outcomes: DeleteOutcome[], style: Styles): 
       },
       { header: 'attempts', value: (o) => o.attempts, align: 'right' },
       { header: 'took', value: (o) => formatDuration(o.elapsedMs), align: 'right' },
-      { header: 'detail', value: (o) => ownCell(describeOutcome(o)) },
+      { header: 'detail', value: (o) => ownCell(describeOutcome(o)), shrink: true },
     ],
     outcomes,
+    style,
   );
   const leftovers = outcomes.flatMap((o) => o.leftovers.map((l) => ({ slug: o.slug, ...l })));
   if (leftovers.length === 0) return table;
@@ -67,7 +70,7 @@ export function renderDeleteOutcomes(outcomes: DeleteOutcome[], style: Styles): 
 function describeOutcome(o: DeleteOutcome): string {
   if (o.status === 'deleted')
     return `verified gone${o.purgeIds.length ? ` (cascade resumed ${o.purgeIds.length}x)` : ''}`;
-  if (o.status === 'leftovers') return `${o.leftovers.length} leftover(s)`;
+  if (o.status === 'leftovers') return formatCount(o.leftovers.length, 'leftover');
   return o.error?.message ?? 'failed';
 }
 

@@ -5,6 +5,7 @@ import { HttpError, MolectlError, NotFoundError } from '../errors.js';
 import { lookupOrg, type OrgDirectoryCp } from '../fleet/org-directory.js';
 import { deleteAgainCommand } from './delete-again-command.js';
 import { NoAnswerError } from '../http/no-answer-error.js';
+import { formatCount } from '../output/format-count.js';
 
 /** One DELETE sent, and what came back: the ledger's truthful record of the cascade. */
 export interface CascadeAttempt {
@@ -107,7 +108,7 @@ export async function runDeleteCascade(
       });
     }
     const giveUp = (why: string): MolectlError =>
-      new MolectlError(`the CP did not finish deleting org "${slug}" after ${n} attempt(s): ${why}`, {
+      new MolectlError(`the CP did not finish deleting org "${slug}" after ${formatCount(n, 'attempt')}: ${why}`, {
         hint: `the cascade resumes where it stopped: run \`${deleteAgainCommand(deps.envName, slug)}\` again`,
       });
     if (!answered) {

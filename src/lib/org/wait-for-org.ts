@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { OrgRow } from '../cp/cp-schemas.js';
 import { ExitCode, InterruptedError, isMolectlError, MolectlError, NotFoundError } from '../errors.js';
+import { remoteText } from '../output/remote-text.js';
 import { formatDuration } from '../output/table.js';
 import { lookupOrg, type OrgDirectoryCp } from '../fleet/org-directory.js';
 import type { HealthProbe } from '../fleet/probe-tenant-health.js';
@@ -103,17 +104,40 @@ export async function waitForOrg(deps: WaitDeps, options: WaitOptions): Promise<
       pollMs = Math.min(maxPoll, Math.round(pollMs * 1.5));
     }
   } catch (error) {
-    if (deps.signal.aborted) throw createStillProvisioningInterrupt(options.slug, elapsed());
+    if (deps.signal.aborted)
+      throw new UnfinishedWaitInterrupt(options.slug, {
+        phase,
+        instanceStatus,
+        ...(health === undefined ? {} : { health }),
+        elapsedMs: elapsed(),
+      });
     throw error;
   }
 }
 
-/** Ctrl-C while waiting: the org is left alone and keeps provisioning. Exit 130. */
-export function createStillProvisioningInterrupt(slug: string, elapsedMs: number): InterruptedError {
-  return new InterruptedError(
-    `stopped waiting for org "${slug}" after ${formatDuration(elapsedMs)}; nothing was deleted: the org keeps provisioning on the CP`,
-    checkProvisioningHint(slug),
-  );
+/** Ctrl-C while waiting: the org is left alone, and the message says what was seen of it. Exit 130. */
+export class UnfinishedWaitInterrupt extends InterruptedError {
+  constructor(
+    slug: string,
+    /** The last thing the wait saw: what the run ledger records of the org, and no more. */
+    readonly seen: WaitProgress,
+  ) {
+    super(
+      `stopped waiting for org "${slug}" after ${formatDuration(seen.elapsedMs)}, nothing was deleted: ${describeUnfinishedWait(seen)}`,
+      checkProvisioningHint(slug),
+    );
+  }
+}
+
+/**
+ * What a wait that did not end knows about the org, and no more: "keeps provisioning" was said
+ * of an org the CP already reported running, whose /health alone had not been seen, so a reader
+ * could not tell "not built yet" from "built, but not answering".
+ */
+export function describeUnfinishedWait(seen: Pick<WaitProgress, 'phase' | 'instanceStatus' | 'health'>): string {
+  if (seen.phase === 'health')
+    return `the CP reports it running, but its public /health has not answered ok yet (last: ${seen.health === undefined ? 'not asked yet' : remoteText(seen.health)}): healthy is unverified`;
+  return `its instance_status was ${remoteText(seen.instanceStatus)} at the last look; running and healthy are unverified (the CP goes on provisioning it)`;
 }
 
 export function checkProvisioningHint(slug: string): string {

@@ -3,6 +3,7 @@ import type { EnvVars } from '../config/env.js';
 import { resolveColorLevel, type ColorLevel } from './color.js';
 import type { Redactor } from './redactor.js';
 import { renderOutputText, type RemoteText, type RenderMode } from './remote-text.js';
+import type { TableTerminal } from './table.js';
 
 /**
  * The output contract (docs/architecture.md): results to stdout, everything else to stderr;
@@ -43,6 +44,11 @@ export interface Styles {
   dim(text: string): string;
   bold(text: string): string;
   accent(text: string): string;
+  /**
+   * The terminal this text is shown on, when the stream is one that says its width: tables fit
+   * it (table.ts). Absent for a pipe, a file or a report: scripts parse those, unchanged.
+   */
+  readonly terminal?: TableTerminal;
 }
 
 /** A unit of work shown as a spinner on a terminal, or as plain lines elsewhere. */
@@ -331,14 +337,17 @@ export async function createOutput(options: OutputOptions): Promise<Output> {
     env: options.env,
     isTTY: Boolean(options.stderr.isTTY),
   });
-  const style = level === 0 ? PLAIN_STYLES : await colorStyles(level);
+  const colours = level === 0 ? PLAIN_STYLES : await colorStyles(level);
   const resultLevel: ColorLevel = resolveColorLevel({
     noColorFlag: options.noColor,
     json: false,
     env: options.env,
     isTTY: Boolean(options.stdout.isTTY),
   });
-  const resultStyle = resultLevel === level ? style : resultLevel === 0 ? PLAIN_STYLES : await colorStyles(resultLevel);
+  const resultColours =
+    resultLevel === level ? colours : resultLevel === 0 ? PLAIN_STYLES : await colorStyles(resultLevel);
+  const style = withTerminal(colours, options.stderr, options.redactor);
+  const resultStyle = withTerminal(resultColours, options.stdout, options.redactor);
   const spinnersAllowed =
     Boolean(options.stderr.isTTY) &&
     !options.env.CI &&
@@ -354,6 +363,22 @@ export async function createOutput(options: OutputOptions): Promise<Output> {
       ora({ text, stream: options.stderr, color: level > 0 ? 'cyan' : false, isEnabled: true, discardStdin: false });
   }
   return new Output(options, style, createSpinner, resultStyle);
+}
+
+/**
+ * The styles of a stream plus, when it is a terminal, its width read at the moment a table is
+ * drawn (a window resized during a long run gets a table that fits it at the end).
+ */
+function withTerminal(styles: Styles, stream: TerminalStream, redactor: Redactor): Styles {
+  if (!stream.isTTY) return styles;
+  const terminal: TableTerminal = {
+    get columns() {
+      const columns = stream.columns;
+      return typeof columns === 'number' && Number.isFinite(columns) ? columns : 0;
+    },
+    render: (text) => renderOutputText(text, redactor, 'text'),
+  };
+  return { ...styles, terminal };
 }
 
 const plain = (text: string): string => text;

@@ -14,11 +14,67 @@ export interface Column<Row> {
   align?: 'left' | 'right';
   /** Colour or emphasis applied after padding, so escape codes never skew the widths. */
   style?: (cell: string, row: Row) => string;
+  /**
+   * Free text (a detail, a reason, a value) that may be wrapped onto more lines within a narrower
+   * column to fit the terminal. Never set on a column that identifies a row (slug, instance id,
+   * status, run id): those stay on one line, whole, to be read across and copied.
+   */
+  shrink?: boolean;
 }
 
-export function renderTable<Row>(columns: Column<Row>[], rows: Row[]): string {
-  const cells = rows.map((row) => columns.map((c) => formatCell(c.value(row))));
-  const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((r) => visibleLength(r[i]!))));
+/**
+ * The terminal a table is printed on (Styles.terminal): its width now, and how a cell will be
+ * rendered there. Absent for pipes, files and reports, whose readers are scripts: those get the
+ * table as it is, however wide.
+ */
+export interface TableTerminal {
+  readonly columns: number;
+  /** The output layer's rendering (redaction, controls escaped): a cell is wrapped only after it, so no line break can split a secret into parts that redaction no longer recognises. */
+  render(text: string): string;
+}
+
+/** A wrapped column keeps at least this many characters (or its header's length): narrower reads as noise. */
+const MIN_SHRUNK_WIDTH = 16;
+/** A word longer than this (a list of consumers joined without spaces) may be split to fit: it would fold anyway. */
+const MAX_WORD_KEPT = 40;
+const GAP = '  ';
+
+/**
+ * A table for people: one line per row, columns padded. On a terminal narrower than the table
+ * (`fit.terminal`), the widest `shrink` columns are narrowed and their text wrapped within them
+ * until it fits (a row then takes more lines); when that is not enough, each row is shown as
+ * `header: value` lines instead. Nothing is cut, no column is lost, and no line is folded by the
+ * terminal into the next one's columns.
+ */
+export function renderTable<Row>(
+  columns: Column<Row>[],
+  rows: Row[],
+  fit: { terminal?: TableTerminal; indent?: number } = {},
+): string {
+  const indent = fit.indent ?? 0;
+  if (indent > 0) {
+    // A table nested under a heading: it fits in what the indent leaves of the terminal.
+    const terminal = fit.terminal;
+    const narrowed = terminal && {
+      columns: Math.max(1, terminal.columns - indent),
+      render: (text: string) => terminal.render(text),
+    };
+    const table = renderTable(columns, rows, narrowed ? { terminal: narrowed } : {});
+    return table
+      .split('\n')
+      .map((line) => (line === '' ? line : `${' '.repeat(indent)}${line}`))
+      .join('\n');
+  }
+  let cells = rows.map((row) => columns.map((c) => formatCell(c.value(row))));
+  const terminal = fit.terminal;
+  const available = terminal?.columns ?? 0;
+  if (terminal && available > 0 && tableWidth(columns, cells) > available) {
+    cells = cells.map((r) => r.map((cell) => terminal.render(cell)));
+    const shrunk = shrinkToFit(columns, cells, available);
+    if (shrunk === null) return renderRecords(columns, rows, cells, available);
+    cells = cells.map((r) => r.map((cell, i) => wrapCell(cell, shrunk[i]!)));
+  }
+  const widths = columnWidths(columns, cells);
   const pad = (text: string, i: number): string => {
     const fill = ' '.repeat(Math.max(0, widths[i]! - visibleLength(text)));
     return columns[i]!.align === 'right' ? `${fill}${text}` : `${text}${fill}`;
@@ -26,21 +82,121 @@ export function renderTable<Row>(columns: Column<Row>[], rows: Row[]): string {
   const lines = [
     columns
       .map((c, i) => pad(c.header.toUpperCase(), i))
-      .join('  ')
+      .join(GAP)
       .trimEnd(),
   ];
   rows.forEach((row, r) => {
-    lines.push(
-      columns
-        .map((c, i) => {
-          const padded = pad(cells[r]![i]!, i);
-          return c.style ? c.style(padded, row) : padded;
-        })
-        .join('  ')
-        .trimEnd(),
-    );
+    // A wrapped cell holds line breaks: the row takes as many lines as its tallest cell.
+    const cellLines = cells[r]!.map((cell) => cell.split('\n'));
+    const height = Math.max(...cellLines.map((l) => l.length));
+    for (let k = 0; k < height; k++)
+      lines.push(
+        columns
+          .map((c, i) => {
+            const text = cellLines[i]![k];
+            if (text === undefined) return pad('', i);
+            const padded = pad(text, i);
+            return c.style ? c.style(padded, row) : padded;
+          })
+          .join(GAP)
+          .trimEnd(),
+      );
   });
   return lines.join('\n');
+}
+
+function columnWidths<Row>(columns: Column<Row>[], cells: string[][]): number[] {
+  return columns.map((c, i) =>
+    Math.max(c.header.length, ...cells.map((r) => Math.max(...r[i]!.split('\n').map(visibleLength)))),
+  );
+}
+
+function tableWidth<Row>(columns: Column<Row>[], cells: string[][]): number {
+  return columnWidths(columns, cells).reduce((sum, w) => sum + w, 0) + GAP.length * (columns.length - 1);
+}
+
+/**
+ * Column widths that fit `available`, taking from the widest shrinkable column first (one
+ * character at a time, so two long free-text columns end up sharing the room); null when even
+ * every shrinkable column at its minimum does not fit.
+ */
+function shrinkToFit<Row>(columns: Column<Row>[], cells: string[][], available: number): number[] | null {
+  const widths = columnWidths(columns, cells);
+  const floor = columns.map((c, i) =>
+    c.shrink ? Math.min(widths[i]!, Math.max(c.header.length, MIN_SHRUNK_WIDTH, longestWord(cells, i))) : widths[i]!,
+  );
+  let excess = widths.reduce((sum, w) => sum + w, 0) + GAP.length * (columns.length - 1) - available;
+  while (excess > 0) {
+    let widest = -1;
+    widths.forEach((w, i) => {
+      if (w > floor[i]! && (widest === -1 || w > widths[widest]!)) widest = i;
+    });
+    if (widest === -1) return null;
+    widths[widest]! -= 1;
+    excess -= 1;
+  }
+  return widths;
+}
+
+/**
+ * The longest word in a column, up to MAX_WORD_KEPT: a column is not narrowed below it, so a URL,
+ * a path, an ARN or a config value is not split across lines (they are copied whole from a
+ * terminal). A table whose words do not fit that way is shown as header: value blocks instead.
+ */
+function longestWord(cells: string[][], i: number): number {
+  let longest = 0;
+  for (const r of cells) for (const word of r[i]!.split(' ')) longest = Math.max(longest, word.length);
+  return Math.min(longest, MAX_WORD_KEPT);
+}
+
+/** The cell in lines of at most `width` characters, broken at spaces (a longer word is split, or kept whole on a line of its own). Cells here are rendered: no marks. */
+function wrapCell(cell: string, width: number, splitLongWords = true): string {
+  if (cell.length <= width) return cell;
+  const lines: string[] = [];
+  let line = '';
+  for (const word of cell.split(' ')) {
+    let rest = word;
+    while (rest.length > 0) {
+      const room = line === '' ? width : width - line.length - 1;
+      if (rest.length <= room) {
+        line = line === '' ? rest : `${line} ${rest}`;
+        rest = '';
+      } else if (line !== '') {
+        lines.push(line);
+        line = '';
+      } else if (splitLongWords) {
+        lines.push(rest.slice(0, width));
+        rest = rest.slice(width);
+      } else {
+        lines.push(rest);
+        rest = '';
+      }
+    }
+  }
+  if (line !== '') lines.push(line);
+  return lines.join('\n');
+}
+
+/**
+ * One block per row, one `header: value` line per column: the layout when wrapping free text is
+ * not enough. A long value wraps under itself, so nothing is folded into the labels' column.
+ */
+function renderRecords<Row>(columns: Column<Row>[], rows: Row[], cells: string[][], available: number): string {
+  const labelWidth = Math.max(...columns.map((c) => c.header.length)) + 1;
+  const valueWidth = Math.max(MIN_SHRUNK_WIDTH, available - labelWidth - 1);
+  const indent = ' '.repeat(labelWidth + 1);
+  return rows
+    .map((row, r) =>
+      columns
+        .map((c, i) => {
+          // At spaces only: an id or a slug longer than the terminal stays one word, folded by it.
+          const value = wrapCell(cells[r]![i]!, valueWidth, false).split('\n');
+          const styled = value.map((line) => (c.style ? c.style(line, row) : line));
+          return `${`${c.header}:`.padEnd(labelWidth)} ${styled.join(`\n${indent}`)}`;
+        })
+        .join('\n'),
+    )
+    .join('\n\n');
 }
 
 /**

@@ -47,8 +47,11 @@ export interface RunSpec {
   breakLock: boolean;
   /** How to go on after an interrupt, given the run id. */
   resumeHint(runId: string): string;
-  /** Said on an interrupt about what was already done (default: work already done stays done). */
-  interruptNote?: string;
+  /**
+   * Said on an interrupt about what was already done (default: work already done stays done); a
+   * function when that depends on how far the work got (org create: before or after the CP took it).
+   */
+  interruptNote?: string | (() => string);
 }
 
 /**
@@ -157,7 +160,7 @@ export async function runMutation<T>(ctx: Context, spec: RunSpec, work: (run: Ac
     if (ctx.signal.aborted) {
       await ledger.setStatus('interrupted');
       throw new InterruptedError(
-        `interrupted: run ${ledger.id} saved; ${spec.interruptNote ?? 'work already done stays done'}`,
+        `interrupted: run ${ledger.id} saved; ${(typeof spec.interruptNote === 'function' ? spec.interruptNote() : spec.interruptNote) ?? 'work already done stays done'}`,
         spec.resumeHint(ledger.id),
       );
     }

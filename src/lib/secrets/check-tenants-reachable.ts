@@ -3,6 +3,7 @@ import { whyUnmanaged } from '../cp-secret-migration/classify-tenant.js';
 import { discoverTenants } from '../cp-secret-migration/plan-migration.js';
 import { MolectlError } from '../errors.js';
 import type { SecretConsumer } from './secret-consumer.js';
+import { formatCount } from '../output/format-count.js';
 
 /**
  * Before anything changes: the tenants that SSM already shows out of reach (agent not Online, not
@@ -37,7 +38,7 @@ export async function checkTenantsReachable(
     ...fleet.duplicateInstances.map((d) => `${d.slug} (${d.instanceIds.length} running tenant instances)`),
   ];
   const n = unreachable.length;
-  const counted = `${fleet.tenants.length} tenant${fleet.tenants.length === 1 ? '' : 's'}`;
+  const counted = formatCount(fleet.tenants.length, 'tenant');
   if (n <= acceptUnreachable) {
     step.succeed(
       `${counted}: ${n === 0 ? 'every SSM agent online' : `${n} out of reach, accepted (--accept-unreachable)`}`,
@@ -46,7 +47,7 @@ export async function checkTenantsReachable(
   }
   step.fail(`${counted}: ${n} out of reach`);
   throw new MolectlError(
-    `${n} tenant${n === 1 ? '' : 's'} cannot be reached: ${unreachable.join(', ')}; accepted up front: ${acceptUnreachable} (--accept-unreachable); nothing was changed`,
+    `${formatCount(n, 'tenant')} cannot be reached: ${unreachable.join(', ')}; accepted up front: ${acceptUnreachable} (--accept-unreachable); nothing was changed`,
     {
       hint: `bring them back (\`molectl fleet audit --checks agent-offline\`), or pass --accept-unreachable ${n} to leave them behind: they keep the old value, and their provisioning calls fail until \`molectl migrate cp-secret apply\` gives them the new one`,
     },

@@ -23,6 +23,7 @@ import {
   upsertRailwayVariable,
 } from './railway-variables.js';
 import type { SecretConsumer } from './secret-consumer.js';
+import { formatCount } from '../output/format-count.js';
 
 /**
  * Setting one consumer to one version of a secret, and testing that it holds it and works.
@@ -316,7 +317,7 @@ async function setTenants(
   const blocking = unseen;
   const tooMany =
     blocking.length > settings.acceptUnreachable
-      ? `${blocking.length} tenant${blocking.length === 1 ? '' : 's'} could not be reached (${blocking.map((u) => u.name).join(', ')}); accepted up front: ${settings.acceptUnreachable} (--accept-unreachable)`
+      ? `${formatCount(blocking.length, 'tenant')} could not be reached (${blocking.map((u) => u.name).join(', ')}); accepted up front: ${settings.acceptUnreachable} (--accept-unreachable)`
       : null;
   const unreachableNote = unseen.length > 0 ? `; ${unseen.length} unreachable, accepted` : '';
   const seenCount = plan.targets.filter((t) => !unseen.some((u) => u.name === t.slug)).length;
@@ -384,7 +385,7 @@ async function setTenants(
   }
   return {
     ok: true,
-    detail: `${changes.length} tenant${changes.length === 1 ? '' : 's'} changed to ${version.fingerprint} and verified (run ${ledger.id}), ${plan.summary.current} already on it${unreachableNote}`,
+    detail: `${formatCount(changes.length, 'tenant')} changed to ${version.fingerprint} and verified (run ${ledger.id}), ${plan.summary.current} already on it${unreachableNote}`,
     remoteIds,
     leftBehind,
   };

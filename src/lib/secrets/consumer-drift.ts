@@ -9,6 +9,7 @@ import { readRailwayVariables } from './railway-variables.js';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '../aws/secret-stages.js';
 import { describeUnreadVersions, versionWithStage, type SecretVersionsView } from './read-secret-versions.js';
 import type { SecretConsumer } from './secret-consumer.js';
+import { formatCount } from '../output/format-count.js';
 
 /**
  * Which version each consumer of a secret holds, by fingerprint. Tenants are probed with the
@@ -191,10 +192,10 @@ export function countUnknownDrift(drift: ConsumerDrift[]): UnknownDrift {
   return { consumers, tenants };
 }
 
-/** "1 of 2 consumer(s) unknown (3 tenant(s) not observed)" */
+/** "1 of 2 consumers unknown (3 tenants not observed)" */
 export function describeUnknownDrift(unknown: UnknownDrift, total: number): string {
-  const tenants = unknown.tenants > 0 ? ` (${unknown.tenants} tenant(s) not observed)` : '';
-  return `${unknown.consumers} of ${total} consumer(s) unknown${tenants}`;
+  const tenants = unknown.tenants > 0 ? ` (${formatCount(unknown.tenants, 'tenant')} not observed)` : '';
+  return `${unknown.consumers} of ${formatCount(total, 'consumer')} unknown${tenants}`;
 }
 
 /** The on-tenant script (scripts/tenant-cp-secret.sh) reads and writes this one variable. */

@@ -27,9 +27,10 @@ export function renderRotationResult(r: RotationResult, style: Styles): string {
               ? style.ok(cell)
               : style.fail(cell),
         },
-        { header: 'detail', value: (c) => ownCell(c.detail) },
+        { header: 'detail', value: (c) => ownCell(c.detail), shrink: true },
       ],
       r.consumers,
+      style,
     ),
   ];
   if (r.leftBehind.length)

@@ -34,9 +34,10 @@ export function renderSecretList(rows: SecretListRow[], style: Styles): string {
         style: (c, r) => (r.exists && r.scheduledForDeletion === null ? c : style.fail(c)),
       },
       { header: 'last change', value: (r) => remoteCell(r.lastChangedAt) },
-      { header: 'consumers', value: (r) => ownCell(r.consumers.join(', ')) },
+      { header: 'consumers', value: (r) => ownCell(r.consumers.join(', ')), shrink: true },
     ],
     rows,
+    style,
   );
 }
 
@@ -62,6 +63,7 @@ export function renderSecretStatus(
           { header: 'value', value: (v) => ownCell(v.shown ?? 'unreadable') },
         ],
         versions.versions,
+        style,
       ),
     );
   }
@@ -76,9 +78,10 @@ export function renderSecretStatus(
           style: (c, d) => (d.holds === 'current' ? style.ok(c) : d.holds === 'unknown' ? style.dim(c) : style.warn(c)),
         },
         { header: 'fingerprint', value: (d) => ownCell(d.fingerprint) },
-        { header: 'detail', value: (d) => ownCell(d.detail) },
+        { header: 'detail', value: (d) => ownCell(d.detail), shrink: true },
       ],
       drift,
+      style,
     ),
   );
   for (const d of drift) {
@@ -97,9 +100,10 @@ export function renderSecretStatus(
             { header: 'tenant', value: (b: NonNullable<ConsumerDrift['behind']>[number]) => remoteCell(b.slug) },
             { header: 'holds', value: (b) => ownCell(b.holds) },
             { header: 'fingerprint', value: (b) => ownCell(b.fingerprint) },
-            { header: 'reason', value: (b) => ownCell(b.reason) },
+            { header: 'reason', value: (b) => ownCell(b.reason), shrink: true },
           ],
           d.behind,
+          style,
         ),
       );
     }

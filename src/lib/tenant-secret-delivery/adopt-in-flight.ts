@@ -4,6 +4,7 @@ import type { TargetRecord } from '../runs/run-ledger-schema.js';
 import type { RunLedger } from '../runs/run-ledger.js';
 import { isTerminalInvocationStatus } from '../aws/ssm-limits.js';
 import { judgeApplyResult } from './judge-apply-result.js';
+import { formatCount } from '../output/format-count.js';
 
 /** How far before a recorded dispatch ListCommands looks (clocks of this machine and AWS differ a little). */
 const CLOCK_SLACK_MS = 5 * 60_000;
@@ -24,9 +25,7 @@ export async function adoptInFlight(
 ): Promise<number> {
   const inFlight = Object.values(ledger.document.targets).filter((t) => t.state === 'in-progress');
   if (inFlight.length === 0) return 0;
-  const step = ctx.out.step(
-    `collecting ${inFlight.length} result${inFlight.length === 1 ? '' : 's'} from the interrupted run`,
-  );
+  const step = ctx.out.step(`collecting ${formatCount(inFlight.length, 'result')} from the interrupted run`);
   await findUnrecordedCommands(ctx, ledger, inFlight);
   const deadline = ctx.clock.now().getTime() + waitMs;
   let open = Object.values(ledger.document.targets).filter((t) => t.state === 'in-progress');
@@ -57,7 +56,7 @@ export async function adoptInFlight(
       for (const target of open) await ledger.updateTarget(target.key, { state: 'pending' });
       break;
     }
-    step.update(`waiting for ${open.length} command${open.length === 1 ? '' : 's'} from the interrupted run`);
+    step.update(`waiting for ${formatCount(open.length, 'command')} from the interrupted run`);
     await ctx.clock.sleep(2000, ctx.signal);
   }
   step.succeed(`collected results of the interrupted run`);

@@ -13,6 +13,7 @@ import { parseScriptResult } from './parse-script-result.js';
 import { describeSoakFailure, soakCanary } from './soak-canary.js';
 import { checkPublicHealth } from './tenant-health.js';
 import { renderTenantCommands, type Delivery } from './tenant-script.js';
+import { formatCount } from '../output/format-count.js';
 
 /**
  * `migrate cp-secret apply` and `resume`: the canary, a soak that watches it, then waves. Each
@@ -69,7 +70,7 @@ export async function applyMigration(
     abort(
       ledger,
       failures,
-      `${failures} failure${failures === 1 ? ' exceeds' : 's exceed'} --max-errors ${settings.maxErrors} (abort when failures > ${settings.maxErrors}); ${untouched} tenant${untouched === 1 ? '' : 's'} left untouched`,
+      `${failures} failure${failures === 1 ? ' exceeds' : 's exceed'} --max-errors ${settings.maxErrors} (abort when failures > ${settings.maxErrors}); ${formatCount(untouched, 'tenant')} left untouched`,
     );
 
   if (parameterName) {
@@ -157,7 +158,7 @@ async function dispatchWave(ctx: Context, job: WaveJob): Promise<number> {
   const { plan, settings, ledger, wave } = job;
   const bySlug = new Map(wave.map((t) => [t.slug, t]));
   const byInstance = new Map(wave.map((t) => [t.instanceId, t]));
-  const step = ctx.out.step(`${job.label}: ${wave.length} tenant${wave.length === 1 ? '' : 's'}`);
+  const step = ctx.out.step(`${job.label}: ${formatCount(wave.length, 'tenant')}`);
   // stopDispatch sees every result so far before each command: judge each result once.
   const judgedFailed = new WeakMap<InstanceScriptResult, boolean>();
   const countFailed = (done: InstanceScriptResult[]): number => {

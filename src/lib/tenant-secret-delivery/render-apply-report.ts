@@ -102,9 +102,10 @@ export function renderApplyReport(doc: Readonly<RunLedgerDocument>, style: Style
       { header: 'health', value: (r) => stored(r.health) },
       ...proof,
       ...later,
-      { header: 'error', value: (r) => stored(r.error) },
+      { header: 'error', value: (r) => stored(r.error), shrink: true },
     ],
     rows,
+    style,
   );
   return `${table}\n\n${describeRun(doc, rows)}`;
 }

@@ -8,6 +8,7 @@ import { APPLY_COMMAND } from './apply-ledger.js';
 import { readApplyPayload } from './apply-ledger-payload.js';
 import { parseScriptResult } from './parse-script-result.js';
 import { hostScriptTimeoutSeconds, renderTenantCommands } from './tenant-script.js';
+import { formatCount } from '../output/format-count.js';
 
 /**
  * `rollback <run>`: puts back, on each tenant that run migrated, the container it kept (renamed
@@ -94,7 +95,7 @@ export async function rollbackMigration(
     guard.checkpoint();
     const label = `rollback wave ${index + 1}/${waves.length}`;
     const budget = settings.maxErrors - failed;
-    const step = ctx.out.step(`${label}: ${wave.length} tenant${wave.length === 1 ? '' : 's'}`);
+    const step = ctx.out.step(`${label}: ${formatCount(wave.length, 'tenant')}`);
     const results = await runShellScript(
       { aws: ctx.aws, clock: ctx.clock, signal: ctx.signal },
       {
@@ -165,11 +166,11 @@ export async function rollbackMigration(
     else step.succeed(`${label}: ${wave.length} rolled back`);
     if (failed > settings.maxErrors) {
       const untouched = targets.length - rolledBack - failed;
-      abortReason = `${failed} failure${failed === 1 ? ' exceeds' : 's exceed'} --max-errors ${settings.maxErrors}; ${untouched} tenant${untouched === 1 ? '' : 's'} left untouched`;
+      abortReason = `${failed} failure${failed === 1 ? ' exceeds' : 's exceed'} --max-errors ${settings.maxErrors}; ${formatCount(untouched, 'tenant')} left untouched`;
       break;
     }
   }
-  if (rolledBack > 0) await apply.recordEvent(`${rolledBack} tenant(s) rolled back by run ${ledger.id}`);
+  if (rolledBack > 0) await apply.recordEvent(`${formatCount(rolledBack, 'tenant')} rolled back by run ${ledger.id}`);
   if (abortReason) {
     await ledger.recordEvent(`aborted: ${abortReason}`, { level: 'error' });
     await ledger.setStatus('aborted', { error: new MolectlError(abortReason) });

@@ -10,6 +10,7 @@ import { applyMigration, type ApplySettings } from './apply-migration.js';
 import type { MigrationPlan } from './migration-plan.js';
 import { renderOutputText } from '../output/remote-text.js';
 import { buildReportRows, countRows, renderApplyMarkdown, renderApplyReport } from './render-apply-report.js';
+import { formatCount } from '../output/format-count.js';
 
 /** `apply` and `resume`: the apply engine inside the run lifecycle, and the final table. */
 
@@ -98,7 +99,7 @@ async function offerToCancel(ctx: Context, ledger: RunLedger): Promise<void> {
   const commandIds = [...new Set(inFlight.map((t) => t.remoteIds.commandId!))];
   if (commandIds.length === 0) return;
   ctx.out.warn(
-    `${inFlight.length} tenant${inFlight.length === 1 ? ' is' : 's are'} still being changed by ${commandIds.length} SSM command${commandIds.length === 1 ? '' : 's'}; they will finish on their own`,
+    `${inFlight.length} tenant${inFlight.length === 1 ? ' is' : 's are'} still being changed by ${formatCount(commandIds.length, 'SSM command')}; they will finish on their own`,
   );
   // Only a person's Ctrl-C is asked about: SIGTERM (a CI cancel) or SIGHUP (the terminal is gone)
   // has nobody to answer, and the default, letting them finish, is the safe one.

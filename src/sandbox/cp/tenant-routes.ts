@@ -88,6 +88,9 @@ export async function handleTenantPublicRoute(state: SandboxState, req: CpReques
   const m = /^\/_tenants\/([^/]+)(\/.*)?$/.exec(req.path);
   const org = m ? state.orgs.get(decodeURIComponent(m[1] ?? '')) : undefined;
   if (!m || !org) return jsonResponse(404, { error: 'no such tenant' });
+  // A tenant the CP reports running whose container has not come up yet (production: up to 15
+  // minutes after running): the edge answers 502. flag=healthDown:<slug>.
+  if (state.faults.flags['healthDown'] === org.slug) return jsonResponse(502, { error: 'bad gateway' });
   const instance = org.tenantInstanceId ? state.instances.get(org.tenantInstanceId) : undefined;
   const container = instance?.state === 'running' ? readTenantContainer(state, instance) : null;
   // The edge answers 502 when the tunnel's origin (the container) is down.

@@ -151,7 +151,7 @@ describe('audit renderers', () => {
     const heading = (verdicts: Verdict[]) => renderAuditReport(report(verdicts), 'markdown').split('\n')[0];
     expect(heading([v('cp-secret-missing', 'acme', 'i-1', 'pass')])).toBe('## molectl fleet audit: ✅ clean (staging)');
     expect(heading([v('image-drift', 'acme', 'i-1', 'fail')])).toBe(
-      '## molectl fleet audit: ✅ passed, 1 finding(s) below high (staging)',
+      '## molectl fleet audit: ✅ passed, 1 finding below high (staging)',
     );
     expect(heading([v('cp-secret-missing', 'acme', 'i-1', 'unknown')])).toBe(
       '## molectl fleet audit: ⚠️ incomplete (staging)',
@@ -178,7 +178,7 @@ describe('audit renderers', () => {
     expect(text).toMatch(/^beta\n {2}FAIL high {2}cp-secret-missing {2}i-2 \(tenant\)/m);
     expect(text).toContain('      fix: fix cp-secret-missing | now');
     expect(text).toMatch(
-      /FAILED: 4 checks on 3 tenant\(s\), 6 instance\(s\), 3 org\(s\): 1 failed \(1 at or above high\), 1 unknown in 2\.5s\n$/,
+      /FAILED: 4 checks on 3 tenants, 6 instances, 3 orgs: 1 failed \(1 at or above high\), 1 unknown in 2\.5s\n$/,
     );
   });
 });

@@ -37,13 +37,13 @@ describe('describeOrgListGap', () => {
       'orgs confirmed beyond a silently capped page',
       page(2),
       ['gamma', 'delta'],
-      'the CP confirmed 2 org(s) its list of 2 left out (gamma, delta), so the list is short',
+      'the CP confirmed 2 orgs its list of 2 left out (gamma, delta), so the list is short',
     ],
     [
       'a row without even a slug',
       page(2, { unreadable: [{ index: 2, slug: null, problem: 'slug' }] }),
       [],
-      '1 org row(s) could not be read, not even their slug',
+      '1 org row could not be read, not even their slug',
     ],
   ])('names %s', (_what, p, beyond, reason) => {
     expect(describeOrgListGap(p, beyond)).toBe(reason);

@@ -5,6 +5,7 @@ import { ExitCode, HttpError, InterruptedError, MolectlError, NotFoundError } fr
 import type { OrgDirectoryCp } from '../../../src/lib/fleet/org-directory.js';
 import { waitForOrg, type WaitProgress } from '../../../src/lib/org/wait-for-org.js';
 import { createFakeClock } from './fake-clock.js';
+import { stripRemoteMarks } from '../../../src/lib/output/remote-text.js';
 
 /** A CP whose list answers the given statuses in turn (the last one repeats); errors are thrown. */
 function scriptedCp(script: Array<string | Error | null>): OrgDirectoryCp & { calls: number } {
@@ -126,7 +127,7 @@ describe('waitForOrg', () => {
     ).rejects.toBe(rejected);
   });
 
-  it('on Ctrl-C says the org keeps provisioning (exit 130)', async () => {
+  it('on Ctrl-C says what it last saw of the org, and that running and healthy are unverified (exit 130)', async () => {
     const clock = createFakeClock();
     const controller = new AbortController();
     const cp = scriptedCp(['provisioning']);
@@ -141,7 +142,9 @@ describe('waitForOrg', () => {
     ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InterruptedError);
     expect((error as InterruptedError).code).toBe(130);
-    expect((error as InterruptedError).message).toMatch(/nothing was deleted: the org keeps provisioning/);
+    expect(stripRemoteMarks((error as InterruptedError).message)).toMatch(
+      /nothing was deleted: its instance_status was provisioning at the last look; running and healthy are unverified/,
+    );
     expect((error as InterruptedError).hint).toMatch(/molectl org show acme/);
   });
 });

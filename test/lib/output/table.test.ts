@@ -61,3 +61,79 @@ describe('a document rendered before a format serialises it', () => {
     expect(JSON.parse(json).hint).toBe('set KEY=x');
   });
 });
+
+describe('a table on a terminal narrower than it', () => {
+  interface Check {
+    id: string;
+    detail: string;
+  }
+  const redactor = new Redactor();
+  const terminal = (columns: number) => ({
+    columns,
+    render: (text: string) => renderOutputText(text, redactor, 'text'),
+  });
+  const checks: Check[] = [
+    { id: 'cp-health', detail: 'the CP answered 200 with {"status":"ok"} in 120 ms from https://api.moleculesai.app' },
+    { id: 'tenant-health', detail: 'short' },
+  ];
+  const columns: Column<Check>[] = [
+    { header: 'check', value: (c) => ownCell(c.id) },
+    { header: 'detail', value: (c) => remoteCell(c.detail), shrink: true },
+  ];
+
+  it('wraps the free-text column within a narrower width so every line fits, the identifying column whole', () => {
+    const lines = renderTable(columns, checks, { terminal: terminal(50) }).split('\n');
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(50);
+    expect(lines).toEqual([
+      'CHECK          DETAIL',
+      'cp-health      the CP answered 200 with',
+      '               {"status":"ok"} in 120 ms from',
+      '               https://api.moleculesai.app',
+      'tenant-health  short',
+    ]);
+  });
+
+  it('shows each row as header: value lines when cutting free text is not enough', () => {
+    const text = renderTable(columns, checks, { terminal: terminal(30) });
+    expect(text.split('\n\n')[1]).toBe('check:  tenant-health\ndetail: short');
+    // Nothing is cut in this layout: a long value wraps under itself, at spaces.
+    expect(text.split('\n\n')[0]).toBe(
+      [
+        'check:  cp-health',
+        'detail: the CP answered 200',
+        '        with {"status":"ok"}',
+        '        in 120 ms from',
+        '        https://api.moleculesai.app',
+      ].join('\n'),
+    );
+  });
+
+  it('nested under a heading (indent), fits what the indent leaves of the terminal', () => {
+    const nested = renderTable(columns, checks, { terminal: terminal(50), indent: 4 }).split('\n');
+    for (const line of nested) expect(line.length).toBeLessThanOrEqual(50);
+    expect(nested[0]).toBe('    CHECK          DETAIL');
+    // Without a terminal it is the whole table, indented.
+    expect(renderOutputText(renderTable(columns, checks, { indent: 4 }), redactor, 'text').split('\n')[2]).toBe(
+      '    tenant-health  short',
+    );
+  });
+
+  it('is unchanged for a pipe, a file or a report (no terminal), however wide', () => {
+    const text = renderTable(columns, checks);
+    expect(renderOutputText(text, redactor, 'text').split('\n')[1]).toBe(`cp-health      ${checks[0]!.detail}`);
+    expect(renderTable(columns, checks, { terminal: terminal(0) })).toBe(text);
+    expect(renderTable(columns, checks, { terminal: terminal(200) })).toBe(text);
+  });
+
+  it('wraps after redaction: no line break splits a token into parts that redaction no longer recognises', () => {
+    const leaky: Check[] = [
+      { id: 'cp-token', detail: 'sent Authorization: Bearer ghp_abcdefghijklmnopqrstuvwxyz0123456789AB' },
+    ];
+    const whole = renderOutputText(renderTable(columns, leaky), redactor, 'text');
+    expect(whole).not.toContain('ghp_');
+    for (const width of [40, 45, 50, 55, 60]) {
+      const cut = renderOutputText(renderTable(columns, leaky, { terminal: terminal(width) }), redactor, 'text');
+      expect(cut, `width ${width}`).not.toMatch(/ghp_|abcdef/);
+    }
+  });
+});

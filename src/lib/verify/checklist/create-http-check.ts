@@ -8,6 +8,7 @@ import { credentialOriginAllowed } from './checklist-secrets.js';
 import type { ChecklistCheckSpec } from './checklist-types.js';
 import { evaluateCondition } from './condition.js';
 import { interpolate, type InterpolationResult } from './interpolate.js';
+import { formatCount } from '../../output/format-count.js';
 
 /**
  * A checklist file's check as a VerifyCheck: interpolate, send one request through the HTTP door,
@@ -83,8 +84,7 @@ export function createHttpCheck(spec: ChecklistCheckSpec, vars: readonly string[
         .filter((r) => !r.verdict.pass)
         .map((r) => `${r.c.source} (actual ${remoteText(String(r.verdict.actual))})`);
       const summary = `HTTP ${response.status} in ${Math.round(responseTimeMs)} ms`;
-      if (failures.length === 0)
-        return pass(`${summary}, ${spec.conditions.length} condition${spec.conditions.length === 1 ? '' : 's'} met`);
+      if (failures.length === 0) return pass(`${summary}, ${formatCount(spec.conditions.length, 'condition')} met`);
       return fail(
         `${summary}; not met: ${failures.join('; ')}`,
         spec.hint ?? `check the service behind ${spec.request.url}`,

@@ -1,6 +1,7 @@
 import type { ChecklistProblem } from './checklist-types.js';
 import type { Checklist } from './checklist-types.js';
 import { formatProblem } from './load-checklist-file.js';
+import { formatCount } from '../../output/format-count.js';
 
 export interface ValidationResult {
   file: string;
@@ -14,11 +15,8 @@ export interface ValidationResult {
 export function renderValidation(result: ValidationResult): string {
   if (result.valid) {
     const builtins = Array.isArray(result.builtins) ? result.builtins.join(', ') || 'none' : result.builtins;
-    return `${result.file}: valid, ${result.checks} check${result.checks === 1 ? '' : 's'} (built-in checks kept: ${builtins})`;
+    return `${result.file}: valid, ${formatCount(result.checks, 'check')} (built-in checks kept: ${builtins})`;
   }
   const lines = result.problems.map((p) => formatProblem(result.file, p));
-  return [
-    ...lines,
-    `${result.problems.length} problem${result.problems.length === 1 ? '' : 's'} in ${result.file}`,
-  ].join('\n');
+  return [...lines, `${formatCount(result.problems.length, 'problem')} in ${result.file}`].join('\n');
 }

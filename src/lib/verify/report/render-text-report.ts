@@ -27,9 +27,10 @@ export function renderTextReport(report: VerifyReport, style: Styles = PLAIN): s
         align: 'right',
       },
       // molectl's sentence; remote values in it (an answer's body) are marked by the check.
-      { header: 'detail', value: (r) => ownCell(r.detail) },
+      { header: 'detail', value: (r) => ownCell(r.detail), shrink: true },
     ],
     report.checks,
+    style,
   );
   const verdict =
     report.outcome === 'interrupted'

@@ -1,0 +1,86 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type Sandbox } from '../../src/sandbox/start-sandbox.js';
+import { runCli } from '../helpers/run-cli.js';
+
+// `config show` printed ~150 columns and `org list` ~110: on an 80-column terminal every row
+// wrapped into the next one's columns. On a terminal, tables now fit; piped output and JSON,
+// which scripts parse, are unchanged.
+
+let sandbox: Sandbox;
+let stateDir: string;
+beforeAll(async () => {
+  sandbox = await startSandbox({ speed: 'fast', tenants: 3 });
+  stateDir = mkdtempSync(join(tmpdir(), 'molectl-width-'));
+});
+afterAll(async () => {
+  await sandbox.stop();
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+const env = (): NodeJS.ProcessEnv => ({ ...sandbox.env, MOLECTL_STATE_DIR: stateDir, NO_COLOR: '1', TERM: '' });
+const widest = (text: string): number => Math.max(...text.split('\n').map((l) => l.length));
+
+describe('tables on a terminal fit its width', { timeout: 60_000 }, () => {
+  it('verify at 80 columns: details wrapped within their column, each check name whole at the start of its row', async () => {
+    const piped = await runCli(['verify'], { env: env() });
+    expect(widest(piped.stdout)).toBeGreaterThan(80);
+    const run = await runCli(['verify'], { env: env(), stdoutIsTTY: true, stdoutColumns: 80 });
+    expect(run.code, run.stderr).toBe(piped.code);
+    const table = run.stdout.slice(run.stdout.indexOf('CHECK')).split('\n\n')[0]!;
+    expect(widest(table)).toBeLessThanOrEqual(80);
+    const json = await runCli(['verify', '-o', 'json'], { env: env() });
+    const checks = JSON.parse(json.stdout).checks as { id: string; detail: string }[];
+    for (const check of checks) {
+      expect(table).toMatch(new RegExp(`^${check.id}  `, 'm'));
+      // Nothing cut: the detail's words are all there, in order, across its lines.
+      const words = table
+        .slice(table.search(new RegExp(`^${check.id}  `, 'm')))
+        .split('\n')
+        .slice(0, 6)
+        .join(' ');
+      for (const word of check.detail.split(' ')) expect(words).toContain(word);
+    }
+  });
+
+  it('config show at 60 columns: one block per key, every line fits; piped it is the full table', async () => {
+    const onTerminal = await runCli(['config', 'show'], { env: env(), stdoutIsTTY: true, stdoutColumns: 60 });
+    expect(onTerminal.code, onTerminal.stderr).toBe(0);
+    const piped = await runCli(['config', 'show'], { env: env() });
+    const table = (text: string): string => text.slice(text.indexOf('\n\n') + 2);
+    expect(widest(table(piped.stdout))).toBeGreaterThan(60);
+    // Every line fits but one holding a single word longer than the terminal (a consumer list
+    // joined without spaces), which the terminal folds.
+    const tooWide = table(onTerminal.stdout)
+      .split('\n')
+      .filter((line) => line.length > 60 && !/^(\S+: +| +)\S+$/.test(line));
+    expect(tooWide).toEqual([]);
+    const json = await runCli(['config', 'show', '-o', 'json'], { env: env() });
+    for (const { key } of JSON.parse(json.stdout).settings as { key: string }[])
+      expect(onTerminal.stdout).toContain(`key:    ${key}\n`);
+  });
+
+  it('org list at 40 columns: one block per org, slug, status and id whole', async () => {
+    const piped = await runCli(['org', 'list'], { env: env() });
+    expect(widest(piped.stdout)).toBeGreaterThan(40);
+    const run = await runCli(['org', 'list'], { env: env(), stdoutIsTTY: true, stdoutColumns: 40 });
+    expect(run.code, run.stderr).toBe(0);
+    const json = await runCli(['org', 'list', '-o', 'json'], { env: env() });
+    const orgs = JSON.parse(json.stdout).orgs as { slug: string; id: string; instanceStatus: string }[];
+    expect(orgs.length).toBe(3);
+    for (const org of orgs) expect(run.stdout).toContain(`slug:    ${org.slug}\nstatus:  ${org.instanceStatus}\n`);
+    for (const org of orgs) expect(run.stdout).toContain(`id:      ${org.id}`);
+  });
+
+  it('-o json is the same document on a terminal as through a pipe', async () => {
+    const onTerminal = await runCli(['config', 'show', '-o', 'json'], {
+      env: env(),
+      stdoutIsTTY: true,
+      stdoutColumns: 40,
+    });
+    const piped = await runCli(['config', 'show', '-o', 'json'], { env: env() });
+    expect(onTerminal.stdout).toBe(piped.stdout);
+  });
+});
