@@ -4,9 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/lib/clock.js';
 import type { SimInstance } from '../../src/sandbox/state.js';
-import { main } from '../../src/cli.js';
-import { CaptureStream, startHarness, type Harness } from './org-harness.js';
-import { absentPath } from '../helpers/absent-path.js';
+import { startHarness, type Harness } from './org-harness.js';
 
 /** `molectl console` against the sandbox, whose consoles leak the secrets a `set -x` boot leaks. */
 
@@ -320,24 +318,10 @@ describe('molectl console --follow', () => {
       },
     };
     try {
-      const stdout = new CaptureStream();
-      const stderr = new CaptureStream();
-      const env = {
-        ...process.env,
-        ...h.sandbox.env,
-        MOLECTL_STATE_DIR: h.stateDir,
-        MOLECTL_CONFIG: absentPath(),
-        NO_COLOR: '1',
-        CI: '',
-      };
-      const code = await main(['console', 'acme', '--follow', '--interval', '1s'], {
-        stdout,
-        stderr,
-        env,
+      const run = await h.run(['console', 'acme', '--follow', '--interval', '1s'], {
         signal: controller.signal,
-        overrides: { clock },
+        clock,
       });
-      const run = { code, stdout: stdout.text, stderr: stderr.text };
       expect(run.code).toBe(0);
       const printed = run.stdout.trimEnd().split('\n');
       expect(printed).toEqual(Array.from({ length: next }, (_, i) => line(i)));
@@ -366,27 +350,14 @@ describe('molectl console --follow on a console that never prints', () => {
       },
     };
     try {
-      const stdout = new CaptureStream();
-      const stderr = new CaptureStream();
-      const env = {
-        ...process.env,
-        ...h.sandbox.env,
-        MOLECTL_STATE_DIR: h.stateDir,
-        MOLECTL_CONFIG: absentPath(),
-        NO_COLOR: '1',
-        CI: '',
-      };
-      const code = await main(['console', 'acme', '--follow', '--interval', '1s'], {
-        stdout,
-        stderr,
-        env,
+      const run = await h.run(['console', 'acme', '--follow', '--interval', '1s'], {
         signal: controller.signal,
-        overrides: { clock },
+        clock,
       });
-      expect(code).toBe(1);
-      expect(stdout.text).toBe('');
-      expect(stderr.text).toContain('no console text was read: nothing was checked for secrets or failure signatures');
-      expect(stderr.text).not.toMatch(/values? redacted/);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toContain('no console text was read: nothing was checked for secrets or failure signatures');
+      expect(run.stderr).not.toMatch(/values? redacted/);
     } finally {
       tenant.console = saved;
     }

@@ -2,11 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli.js';
 import type { Clock } from '../../src/lib/clock.js';
 import { defaultFaults } from '../../src/sandbox/state.js';
-import { CaptureStream, startHarness, type Harness } from './org-harness.js';
-import { absentPath } from '../helpers/absent-path.js';
+import { startHarness, type Harness } from './org-harness.js';
 
 /**
  * `molectl logs` against the sandbox: tenant hosts run a docker shim whose `logs` prints 2,000
@@ -210,29 +208,16 @@ describe('molectl logs', () => {
         await new Promise((resolve) => setTimeout(resolve, 2100)); // the shim logs one line every 2 s
       },
     };
-    const stdout = new CaptureStream();
-    const stderr = new CaptureStream();
-    const env = {
-      ...process.env,
-      ...h.sandbox.env,
-      MOLECTL_STATE_DIR: h.stateDir,
-      MOLECTL_CONFIG: absentPath(),
-      NO_COLOR: '1',
-      CI: '',
-    };
-    const code = await main(['logs', post, '--follow', '--tail', '5', '--timestamps'], {
-      stdout,
-      stderr,
-      env,
+    const run = await h.run(['logs', post, '--follow', '--tail', '5', '--timestamps'], {
       signal: controller.signal,
-      overrides: { clock },
+      clock,
     });
-    expect(code).toBe(0);
-    const lines = stdout.text.trimEnd().split('\n');
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n');
     expect(lines.length).toBeGreaterThanOrEqual(5);
     expect(new Set(lines).size).toBe(lines.length);
     const stamps = lines.map((l) => l.split(' ')[0]!);
     expect([...stamps].sort()).toEqual(stamps);
-    expect(stderr.text).toMatch(/following every 10 s/);
+    expect(run.stderr).toMatch(/following every 10 s/);
   }, 30_000);
 });

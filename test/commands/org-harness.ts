@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { main } from '../../src/cli.js';
+import type { Clock } from '../../src/lib/clock.js';
 import type { Prompt } from '../../src/lib/prompt/prompt.js';
 import { startSandbox, type Sandbox, type StartSandboxOptions } from '../../src/sandbox/start-sandbox.js';
 import { absentPath } from '../helpers/absent-path.js';
@@ -29,7 +30,7 @@ export interface Harness {
   stateDir: string;
   run(
     argv: string[],
-    options?: { env?: Record<string, string | undefined>; prompt?: Prompt; signal?: AbortSignal },
+    options?: { env?: Record<string, string | undefined>; prompt?: Prompt; signal?: AbortSignal; clock?: Clock },
   ): Promise<RunResult>;
   /** CP requests recorded by the sandbox since the mark. */
   cpRequestsSince(mark: number): string[];
@@ -62,7 +63,10 @@ export async function startHarness(options: StartSandboxOptions = {}): Promise<H
         stderr,
         env,
         signal: runOptions.signal ?? new AbortController().signal,
-        ...(runOptions.prompt ? { overrides: { prompt: runOptions.prompt } } : {}),
+        overrides: {
+          ...(runOptions.prompt ? { prompt: runOptions.prompt } : {}),
+          ...(runOptions.clock ? { clock: runOptions.clock } : {}),
+        },
       });
       return { code, stdout: stdout.text, stderr: stderr.text };
     },
