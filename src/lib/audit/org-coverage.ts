@@ -44,7 +44,7 @@ export function describeOrgListGap(
 /** The verdict on the orgs nobody saw: unknown, with the reason and how to see them. */
 export function judgeOrgListGap(gap: string): Judgement {
   return unknown(
-    `${gap}: orgs beyond what was read were not audited (an org without any instance would not show); audit them by name with --orgs <slugs>`,
+    `${gap}: orgs beyond what was read were not audited (an org without any instance would not show); audit them by name with --orgs <slugs>, or leave these checks out with --skip admin-token-exposed,org-without-instance`,
   );
 }
 
