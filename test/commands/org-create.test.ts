@@ -136,9 +136,14 @@ describe('molectl org create', () => {
     h.sandbox.state.faults.flags['healthDown'] = 'health-wait-org';
     const controller = new AbortController();
     const mark = h.sandbox.state.requests.length;
-    // Ctrl-C once /health has been asked (and answered 502): the CP already reports the org running.
+    // Ctrl-C once /health has answered 502 and molectl has seen it: the CP already reports the org
+    // running. A second /health request is the sign (at the first, its answer may still be on the
+    // way, and molectl has then seen no answer yet).
     const timer = setInterval(() => {
-      if (h.sandbox.state.requests.slice(mark).some((r) => r.action === 'GET /_tenants/health-wait-org/health')) {
+      const asked = h.sandbox.state.requests
+        .slice(mark)
+        .filter((r) => r.action === 'GET /_tenants/health-wait-org/health').length;
+      if (asked >= 2) {
         clearInterval(timer);
         controller.abort();
       }
