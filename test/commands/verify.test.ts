@@ -273,7 +273,12 @@ describe('molectl verify against the sandbox', () => {
       summary: Record<string, number>;
       checks: Array<{ id: string; status: string; detail: string }>;
     };
-    expect(doc).toMatchObject({ ok: false, outcome: 'interrupted', summary: { passed: 7, interrupted: 1 } });
+    expect(doc).toMatchObject({ ok: false, outcome: 'interrupted' });
+    // The others have usually passed by then; on a loaded machine one may still be in flight, and
+    // is then reported interrupted too. None may fail or be skipped.
+    expect(doc.summary.passed + doc.summary.interrupted).toBe(8);
+    expect(doc.summary.interrupted).toBeGreaterThanOrEqual(1);
+    for (const c of doc.checks) expect(['pass', 'interrupted']).toContain(c.status);
     expect(doc.checks.find((c) => c.id === 'canvas-deploy')).toMatchObject({
       status: 'interrupted',
       detail: expect.stringMatching(/^interrupted while still waiting \(last try: .*BUILDING/),
