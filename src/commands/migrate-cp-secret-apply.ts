@@ -14,7 +14,12 @@ import { choiceFlag, textFlag } from '../lib/cli/flags.js';
 import { confirmChange, showBeforeConfirming } from '../lib/prompt/confirm-change.js';
 import { createApplyLedger } from '../lib/tenant-secret-delivery/apply-ledger.js';
 import { checkCanary, type ApplySettings } from '../lib/tenant-secret-delivery/apply-migration.js';
-import { actionableTargets, unseenTenants, type MigrationPlan } from '../lib/tenant-secret-delivery/migration-plan.js';
+import {
+  actionableTargets,
+  unseenTenants,
+  unseenWarning,
+  type MigrationPlan,
+} from '../lib/tenant-secret-delivery/migration-plan.js';
 import type { Context } from '../lib/context.js';
 import { ExitCode, UsageError } from '../lib/errors.js';
 import { assertNoDrift, findPlanDrift, narrowPlan, readPlanFile } from '../lib/cp-secret-migration/plan-file.js';
@@ -152,9 +157,7 @@ async function reportNothingToChange(ctx: Context, plan: MigrationPlan): Promise
     unseen.filter((u) => plan.targets.some((t) => t.slug === u.name)).length;
   const status = unseen.length === 0 ? 'nothing-to-do' : 'nothing-reachable-to-do';
   if (unseen.length > 0)
-    ctx.out.warn(
-      `${formatCount(unseen.length, 'tenant')} could not be judged (they may still need the secret) — ${unseen.map((u) => `${u.name} (${u.why})`).join('; ')}`,
-    );
+    ctx.out.warn(unseenWarning(unseen, ['could not be judged', 'could not be judged'], { why: true }));
   await ctx.out.result({ run: null, status, summary: plan.summary, unseen }, () =>
     unseen.length === 0
       ? `nothing to do: ${plan.summary.current} current, ${notChangeable} not changeable`

@@ -4,9 +4,8 @@ import { outputFileFlag, textFlag } from '../lib/cli/flags.js';
 import { planMigration } from '../lib/cp-secret-migration/plan-migration.js';
 import { writePlanFile } from '../lib/cp-secret-migration/plan-file.js';
 import { renderPlan } from '../lib/cp-secret-migration/render-plan.js';
-import { unseenTenants } from '../lib/tenant-secret-delivery/migration-plan.js';
+import { unseenTenants, unseenWarning } from '../lib/tenant-secret-delivery/migration-plan.js';
 import { ExitCode } from '../lib/errors.js';
-import { formatCount } from '../lib/output/format-count.js';
 
 export const migrateCpSecretPlanCommand = defineCommand({
   description:
@@ -36,12 +35,7 @@ export const migrateCpSecretPlanCommand = defineCommand({
     // A plan is a verdict on every tenant; the ones it could not see make it incomplete.
     const unseen = unseenTenants(plan);
     if (unseen.length === 0) return ExitCode.ok;
-    ctx.out.warn(
-      `${formatCount(unseen.length, 'tenant')} could not be judged (they may still need the secret) — ${unseen
-        .slice(0, 10)
-        .map((u) => u.name)
-        .join(', ')}${unseen.length > 10 ? ', ...' : ''}`,
-    );
+    ctx.out.warn(unseenWarning(unseen, ['could not be judged', 'could not be judged'], { why: false, max: 10 }));
     return ExitCode.partial;
   },
 });

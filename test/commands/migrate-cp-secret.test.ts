@@ -90,7 +90,7 @@ describe('a mixed fleet', { timeout: 180_000 }, () => {
     const r = await f.molectl(['migrate', 'cp-secret', 'plan', '-o', 'json']);
     // beta's agent is offline: the plan cannot judge it, so it is incomplete (exit 5) and says so.
     expect(r.code).toBe(5);
-    expect(r.stderr).toMatch(/1 tenant could not be judged \(they may still need the secret\) — beta/);
+    expect(r.stderr).toMatch(/1 tenant could not be judged \(it may still need the secret\) — beta/);
     const plan = JSON.parse(r.stdout) as {
       targets: Array<{ slug: string; class: string }>;
       summary: Record<string, number>;

@@ -96,7 +96,7 @@ describe('migrate cp-secret plan verdicts', { timeout: 120_000 }, () => {
       const r = await f.molectl(APPLY);
       expect(r.code, r.stderr).toBe(5);
       expect(r.stderr).toMatch(
-        /1 tenant was not reached \(they may still need the secret\) — acme \(probe-failed: probe printed no result line\)/,
+        /1 tenant was not reached \(it may still need the secret\) — acme \(probe-failed: probe printed no result line\)/,
       );
       expect(r.stdout).toMatch(/: partial\./);
     } finally {

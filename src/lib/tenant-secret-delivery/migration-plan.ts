@@ -1,4 +1,5 @@
 import type { Environment } from '../config/run-environment.js';
+import { formatCount } from '../output/format-count.js';
 import type { TenantJoin } from '../fleet/join-tenants.js';
 
 /**
@@ -101,6 +102,23 @@ export function unseenTenants(plan: MigrationPlan): Array<{ name: string; why: s
       .map((t) => ({ name: t.slug, why: `${t.class}: ${t.reason}` })),
     ...setAsideTenants(plan),
   ];
+}
+
+/**
+ * The warning about tenants a plan or a run could not see, which may still need the secret: how
+ * many, what happened to them (`happened`: the singular and the plural wording), then each one,
+ * with why when `why` (a plan's table above already says why), the first `max` of them.
+ */
+export function unseenWarning(
+  unseen: Array<{ name: string; why: string }>,
+  happened: readonly [one: string, many: string],
+  options: { why: boolean; max?: number },
+): string {
+  const one = unseen.length === 1;
+  const shown = unseen.slice(0, options.max ?? unseen.length);
+  const names = shown.map((u) => (options.why ? `${u.name} (${u.why})` : u.name)).join(options.why ? '; ' : ', ');
+  const more = shown.length < unseen.length ? ', ...' : '';
+  return `${formatCount(unseen.length, 'tenant')} ${one ? happened[0] : happened[1]} (${one ? 'it' : 'they'} may still need the secret) — ${names}${more}`;
 }
 
 /** The unseen tenants that are not among the targets: set aside before any probe (see unseenTenants). */

@@ -7,7 +7,7 @@ import { LOCKS } from '../runs/lock-names.js';
 import { runMutation, type RunLockSpec } from '../runs/run-lifecycle.js';
 import type { RunLedger } from '../runs/run-ledger.js';
 import { applyMigration, type ApplySettings } from './apply-migration.js';
-import type { MigrationPlan } from './migration-plan.js';
+import { unseenWarning, type MigrationPlan } from './migration-plan.js';
 import { renderOutputText } from '../output/remote-text.js';
 import { buildReportRows, countRows, renderApplyMarkdown, renderApplyReport } from './render-apply-report.js';
 import { formatCount } from '../output/format-count.js';
@@ -55,9 +55,7 @@ export async function runApply(
   );
   if (result.abortReason) ctx.out.error(ctx.out.style.fail(`aborted: ${result.abortReason}`));
   if (result.unseen.length > 0)
-    ctx.out.warn(
-      `${result.unseen.length} tenant${result.unseen.length === 1 ? ' was' : 's were'} not reached (they may still need the secret) — ${result.unseen.map((u) => `${u.name} (${u.why})`).join('; ')}`,
-    );
+    ctx.out.warn(unseenWarning(result.unseen, ['was not reached', 'were not reached'], { why: true }));
   await reportRun(ctx, ledger, options.summaryMd);
   return result.status === 'succeeded' ? ExitCode.ok : result.status === 'partial' ? ExitCode.partial : ExitCode.failed;
 }
