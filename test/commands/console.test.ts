@@ -2,9 +2,8 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Clock } from '../../src/lib/clock.js';
 import type { SimInstance } from '../../src/sandbox/state.js';
-import { startHarness, type Harness } from './org-harness.js';
+import { ctrlCAtPoll, startHarness, type Harness } from './org-harness.js';
 
 /** `molectl console` against the sandbox, whose consoles leak the secrets a `set -x` boot leaks. */
 
@@ -304,24 +303,10 @@ describe('molectl console --follow', () => {
     };
     tenant.console = '';
     append(100);
-    const controller = new AbortController();
-    let polls = 0;
-    const clock: Clock = {
-      now: () => new Date(),
-      async sleep(_ms, signal) {
-        polls += 1;
-        if (polls > 12) {
-          controller.abort(new Error('ctrl-c'));
-          throw signal?.reason;
-        }
-        append(polls % 3 === 0 ? 0 : 300 + polls * 17); // ~200 KB in all: the 64 KB window slides
-      },
-    };
+    // ~200 KB in all over 12 polls: the 64 KB window slides.
+    const { clock, signal } = ctrlCAtPoll(13, (poll) => append(poll % 3 === 0 ? 0 : 300 + poll * 17));
     try {
-      const run = await h.run(['console', 'acme', '--follow', '--interval', '1s'], {
-        signal: controller.signal,
-        clock,
-      });
+      const run = await h.run(['console', 'acme', '--follow', '--interval', '1s'], { signal, clock });
       expect(run.code).toBe(0);
       const printed = run.stdout.trimEnd().split('\n');
       expect(printed).toEqual(Array.from({ length: next }, (_, i) => line(i)));
@@ -337,23 +322,9 @@ describe('molectl console --follow on a console that never prints', () => {
   it('Ctrl-C ends it with exit 1: nothing was read, so nothing was checked', async () => {
     const saved = tenant.console;
     tenant.console = '';
-    const controller = new AbortController();
-    let polls = 0;
-    const clock: Clock = {
-      now: () => new Date(),
-      async sleep(_ms, signal) {
-        polls += 1;
-        if (polls > 3) {
-          controller.abort(new Error('ctrl-c'));
-          throw signal?.reason;
-        }
-      },
-    };
+    const { clock, signal } = ctrlCAtPoll(4);
     try {
-      const run = await h.run(['console', 'acme', '--follow', '--interval', '1s'], {
-        signal: controller.signal,
-        clock,
-      });
+      const run = await h.run(['console', 'acme', '--follow', '--interval', '1s'], { signal, clock });
       expect(run.code).toBe(1);
       expect(run.stdout).toBe('');
       expect(run.stderr).toContain('no console text was read: nothing was checked for secrets or failure signatures');

@@ -2,9 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Clock } from '../../src/lib/clock.js';
 import { defaultFaults } from '../../src/sandbox/state.js';
-import { startHarness, type Harness } from './org-harness.js';
+import { ctrlCAtPoll, startHarness, type Harness } from './org-harness.js';
 
 /**
  * `molectl logs` against the sandbox: tenant hosts run a docker shim whose `logs` prints 2,000
@@ -195,23 +194,9 @@ describe('molectl logs', () => {
   });
 
   it('--follow polls for new lines, prints none twice, and ends with exit 0 on Ctrl-C', async () => {
-    const controller = new AbortController();
-    let polls = 0;
-    const clock: Clock = {
-      now: () => new Date(),
-      async sleep(_ms, signal) {
-        polls += 1;
-        if (polls >= 2) {
-          controller.abort(new Error('ctrl-c'));
-          throw signal?.reason;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 2100)); // the shim logs one line every 2 s
-      },
-    };
-    const run = await h.run(['logs', post, '--follow', '--tail', '5', '--timestamps'], {
-      signal: controller.signal,
-      clock,
-    });
+    // The shim logs one line every 2 s: the first poll waits for one.
+    const { clock, signal } = ctrlCAtPoll(2, () => new Promise<void>((resolve) => setTimeout(resolve, 2100)));
+    const run = await h.run(['logs', post, '--follow', '--tail', '5', '--timestamps'], { signal, clock });
     expect(run.code).toBe(0);
     const lines = run.stdout.trimEnd().split('\n');
     expect(lines.length).toBeGreaterThanOrEqual(5);

@@ -95,3 +95,28 @@ export function typedAnswer(answer: string): Prompt & { questions: string[] } {
     },
   };
 }
+
+/**
+ * A clock for a command that polls (`--follow`): its sleeps are the polls. The `at`-th poll is a
+ * Ctrl-C (the signal aborts, the sleep throws as an interrupted one does); before each earlier
+ * poll ends, `between(poll)` runs (new console text, a real wait for the host to log).
+ */
+export function ctrlCAtPoll(
+  at: number,
+  between: (poll: number) => void | Promise<void> = () => {},
+): { clock: Clock; signal: AbortSignal } {
+  const controller = new AbortController();
+  let polls = 0;
+  const clock: Clock = {
+    now: () => new Date(),
+    async sleep(_ms, signal) {
+      polls += 1;
+      if (polls >= at) {
+        controller.abort(new Error('ctrl-c'));
+        throw signal?.reason;
+      }
+      await between(polls);
+    },
+  };
+  return { clock, signal: controller.signal };
+}
