@@ -126,7 +126,8 @@ container_exists() { docker inspect --type container --format '{{.Id}}' "$1" >/d
 DOCKER_ERROR=''
 why_no_container() {
   if DOCKER_ERROR=$(docker inspect --type container "$1" 2>&1 >/dev/null); then
-    DOCKER_ERROR="docker inspect $1 answered, but not with JSON that python3 could read"
+    # It answers now: the first answer (read_container's, container_exists') could not be read.
+    DOCKER_ERROR="docker inspect $1 answers when asked again, but its first answer could not be read"
     return 0
   fi
   case "$DOCKER_ERROR" in
@@ -420,31 +421,34 @@ wait_healthy() { # wait for the platform API on the host to answer /health
 
 recreate_with_durable_env() { # <backup name>: stop, keep old as backup, run new; restore on failure
   local backup=$1 envfile="$ENV_DIR/.molectl-run.env" args=()
+  # The run's files, removed together on every way out: the env file (the secret is in it), the
+  # docker run options and docker's error.
+  local scratch=("$envfile" "$envfile.args" "$envfile.err")
   # INSPECT is the caller's read_container of moments ago: apply_main's, before the secret was
   # fetched, or ensure_main's. Reading it again would cost a fork and see the same container.
   # The options go through a file beside the env file rather than a <(...), which would fork a
-  # subshell to run prepare_recreate; every rm below removes it with the env file.
+  # subshell to run prepare_recreate.
   prepare_recreate "$envfile" > "$envfile.args"
   # A read loop, not `mapfile -d ''`: mapfile's -d is bash 4.4, and Amazon Linux 2 has bash 4.2.
   local arg
   while IFS= read -r -d '' arg; do args+=("$arg"); done < "$envfile.args"
-  if [ "${#args[@]}" -lt 2 ] || [ ! -f "$envfile" ]; then rm -f "$envfile" "$envfile.args"; log "could not read $NAME's configuration"; return 1; fi
+  if [ "${#args[@]}" -lt 2 ] || [ ! -f "$envfile" ]; then rm -f "${scratch[@]}"; log "could not read $NAME's configuration"; return 1; fi
   local line
   while IFS= read -r line || [ -n "$line" ]; do
     case "$line" in "$SECRET_KEY="* | "$URL_KEY="*) printf '%s\n' "$line" ;; esac
   done < "$DURABLE_ENV" >> "$envfile"
   docker rm -f "$backup" >/dev/null 2>&1
-  docker stop "$NAME" >/dev/null 2>&1 || { rm -f "$envfile" "$envfile.args"; log "docker stop $NAME failed"; return 1; }
-  docker rename "$NAME" "$backup" >/dev/null 2>&1 || { docker start "$NAME" >/dev/null 2>&1; rm -f "$envfile" "$envfile.args"; log "docker rename failed"; return 1; }
+  docker stop "$NAME" >/dev/null 2>&1 || { rm -f "${scratch[@]}"; log "docker stop $NAME failed"; return 1; }
+  docker rename "$NAME" "$backup" >/dev/null 2>&1 || { docker start "$NAME" >/dev/null 2>&1; rm -f "${scratch[@]}"; log "docker rename failed"; return 1; }
   keep_stopped "$backup"
   # args[0] is -d; the name goes right after it. The env, secret included, goes in by file.
   if ! docker run "${args[0]}" --name "$NAME" --env-file "$envfile" "${args[@]:1}" >/dev/null 2>"$envfile.err"; then
     log "docker run failed: $(head -c 300 "$envfile.err")"
-    rm -f "$envfile" "$envfile.args" "$envfile.err"
+    rm -f "${scratch[@]}"
     restore_backup "$backup"
     return 1
   fi
-  rm -f "$envfile" "$envfile.args" "$envfile.err"
+  rm -f "${scratch[@]}"
   return 0
 }
 
