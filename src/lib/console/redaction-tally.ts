@@ -1,4 +1,5 @@
 import type { Redactor } from '../output/redactor.js';
+import { formatCount } from '../output/format-count.js';
 
 /**
  * Redacts console and log text before it is split, grepped, diagnosed and printed, and keeps the
@@ -27,9 +28,8 @@ export class RedactionTally {
     const kinds = Object.entries(this.byKind)
       .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
       .map(([kind, n]) => `${kind} ${n}`);
-    const noun = this.count === 1 ? 'value' : 'values';
     const clear = enabled ? '' : '; --no-redact: token shapes shown in clear';
     const scope = partial ? ' in the part that was read (the rest was not read)' : '';
-    return `${this.count} ${noun} redacted${scope}${kinds.length ? ` (${kinds.join(', ')})` : ''}${clear}`;
+    return `${formatCount(this.count, 'value')} redacted${scope}${kinds.length ? ` (${kinds.join(', ')})` : ''}${clear}`;
   }
 }

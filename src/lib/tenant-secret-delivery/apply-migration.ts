@@ -70,7 +70,7 @@ export async function applyMigration(
     abort(
       ledger,
       failures,
-      `${failures} failure${failures === 1 ? ' exceeds' : 's exceed'} --max-errors ${settings.maxErrors} (abort when failures > ${settings.maxErrors}); ${formatCount(untouched, 'tenant')} left untouched`,
+      `${formatCount(failures, 'failure')} ${failures === 1 ? 'exceeds' : 'exceed'} --max-errors ${settings.maxErrors} (abort when failures > ${settings.maxErrors}); ${formatCount(untouched, 'tenant')} left untouched`,
     );
 
   if (parameterName) {

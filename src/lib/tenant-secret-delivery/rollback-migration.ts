@@ -166,7 +166,7 @@ export async function rollbackMigration(
     else step.succeed(`${label}: ${wave.length} rolled back`);
     if (failed > settings.maxErrors) {
       const untouched = targets.length - rolledBack - failed;
-      abortReason = `${failed} failure${failed === 1 ? ' exceeds' : 's exceed'} --max-errors ${settings.maxErrors}; ${formatCount(untouched, 'tenant')} left untouched`;
+      abortReason = `${formatCount(failed, 'failure')} ${failed === 1 ? 'exceeds' : 'exceed'} --max-errors ${settings.maxErrors}; ${formatCount(untouched, 'tenant')} left untouched`;
       break;
     }
   }

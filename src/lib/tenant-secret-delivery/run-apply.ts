@@ -97,7 +97,7 @@ async function offerToCancel(ctx: Context, ledger: RunLedger): Promise<void> {
   const commandIds = [...new Set(inFlight.map((t) => t.remoteIds.commandId!))];
   if (commandIds.length === 0) return;
   ctx.out.warn(
-    `${inFlight.length} tenant${inFlight.length === 1 ? ' is' : 's are'} still being changed by ${formatCount(commandIds.length, 'SSM command')}; they will finish on their own`,
+    `${formatCount(inFlight.length, 'tenant')} ${inFlight.length === 1 ? 'is' : 'are'} still being changed by ${formatCount(commandIds.length, 'SSM command')}; they will finish on their own`,
   );
   // Only a person's Ctrl-C is asked about: SIGTERM (a CI cancel) or SIGHUP (the terminal is gone)
   // has nobody to answer, and the default, letting them finish, is the safe one.
