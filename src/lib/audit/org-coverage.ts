@@ -1,6 +1,7 @@
 import type { InstanceSummary } from '../aws/aws-types.js';
 import type { OrgPage } from '../cp/read-org-answers.js';
 import { roleOf, type OrphanKeys } from '../fleet/classify-orphans.js';
+import { moreOrgsThanPage } from '../fleet/org-directory.js';
 import { pass, unknown, type Judgement } from './audit-verdict.js';
 import { formatCount } from '../output/format-count.js';
 
@@ -27,8 +28,8 @@ export function describeOrgListGap(
 ): string | null {
   const returned = page.rows.length + page.unreadable.length;
   const reasons: string[] = [];
-  if (page.more !== null) reasons.push(`the CP says it has more orgs than the ${returned} it returned (${page.more})`);
-  else if (returned >= page.limit) reasons.push(`the CP returned ${returned} orgs, its page limit, and may hold more`);
+  const beyondPage = moreOrgsThanPage(page);
+  if (beyondPage !== null) reasons.push(beyondPage);
   if (confirmedBeyondPage.length > 0) {
     const shown = confirmedBeyondPage.slice(0, 5).join(', ');
     const more = confirmedBeyondPage.length > 5 ? `, and ${confirmedBeyondPage.length - 5} more` : '';

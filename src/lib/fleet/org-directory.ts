@@ -214,13 +214,21 @@ export function warnPageShortfalls(
   page: Pick<OrgPage, 'rows' | 'unreadable' | 'more' | 'limit' | 'limitRefused'>,
   consequence: string,
 ): void {
-  const returned = page.rows.length + page.unreadable.length;
-  if (page.more !== null)
-    out.warn(`the CP says it has more orgs than the ${returned} it returned (${page.more}): ${consequence}`);
-  else if (returned >= page.limit)
-    out.warn(`the CP returned ${returned} orgs, its page limit, and may hold more: ${consequence}`);
+  const more = moreOrgsThanPage(page);
+  if (more !== null) out.warn(`${more}: ${consequence}`);
   warnRefusedLimit(out, page);
   warnUnreadableRows(out, page);
+}
+
+/**
+ * Why the CP may hold orgs beyond the page, by its own word (a `more` field) or because the page
+ * is as long as the limit asked; null when neither. The fact only: callers add what it means.
+ */
+export function moreOrgsThanPage(page: Pick<OrgPage, 'rows' | 'unreadable' | 'more' | 'limit'>): string | null {
+  const returned = page.rows.length + page.unreadable.length;
+  if (page.more !== null) return `the CP says it has more orgs than the ${returned} it returned (${page.more})`;
+  if (returned >= page.limit) return `the CP returned ${returned} orgs, its page limit, and may hold more`;
+  return null;
 }
 
 /** One warning when the CP refused the page size asked for and a smaller page was read instead. */
