@@ -29,8 +29,7 @@ export const secretsStatusCommand = defineCommand({
         `create it with: molectl secrets put ${secret.name} --value-file <file>`,
       );
     // Said before the consumers are read: without these, what they hold cannot be compared.
-    for (const reason of describeUnreadVersions(versions))
-      ctx.out.warn(`${reason.replace(/^(\S+) /, `$1 of ${secret.secretId} `)}`);
+    for (const reason of describeUnreadVersions(versions, secret.secretId)) ctx.out.warn(reason);
     const drift = await readConsumerDrift(ctx, secret, versions, { probeTenants: options.probe !== false });
     // Unknown is never folded into a clean answer (design.md, "Verdicts"): counted, and exit 5.
     const unknown = countUnknownDrift(drift);

@@ -74,12 +74,14 @@ export async function readSecretVersions(
 /**
  * Why the labelled versions cannot all be compared with, one line each (`AWSCURRENT could not be
  * read: ...`), or none: a version whose value was refused, or no version labelled AWSCURRENT.
+ * `secretName` names the secret in each line, for a line read apart from its secret (a warning).
  */
-export function describeUnreadVersions(view: SecretVersionsView): string[] {
+export function describeUnreadVersions(view: SecretVersionsView, secretName?: string): string[] {
+  const of = secretName === undefined ? '' : ` of ${secretName}`;
   const reasons = view.versions
     .filter((v) => v.unreadable !== null && v.stages.length > 0)
-    .map((v) => `${v.stages.join('+')} could not be read: ${v.unreadable}`);
-  if (view.exists && !versionWithStage(view, AWSCURRENT)) reasons.push('no version is labelled AWSCURRENT');
+    .map((v) => `${v.stages.join('+')}${of} could not be read: ${v.unreadable}`);
+  if (view.exists && !versionWithStage(view, AWSCURRENT)) reasons.push(`no version${of} is labelled AWSCURRENT`);
   return reasons;
 }
 
