@@ -151,11 +151,12 @@ async function readOne(
   }
   // Tenants the plan set aside (two instances for one org, an org the CP could not confirm) hold
   // something too: unknown, counted, never left out of "N/N on current".
-  for (const aside of setAsideTenants(plan)) {
+  const setAside = setAsideTenants(plan);
+  for (const aside of setAside) {
     histogram.unknown += 1;
     behind.push({ slug: aside.name, holds: 'unknown', fingerprint: null, reason: aside.why });
   }
-  const total = plan.targets.length + setAsideTenants(plan).length;
+  const total = plan.targets.length + setAside.length;
   const uniform = (Object.keys(histogram) as HeldVersion[]).find((k) => histogram[k] === total);
   const holds: ConsumerHolds = total === 0 ? 'unknown' : (uniform ?? 'mixed');
   return {
