@@ -74,6 +74,22 @@ describe('tables on a terminal fit its width', { timeout: 60_000 }, () => {
     for (const org of orgs) expect(run.stdout).toContain(`id:      ${org.id}`);
   });
 
+  it('migrate cp-secret plan at 80 columns: one line per tenant, the columns left out named under it', async () => {
+    const piped = await runCli(['migrate', 'cp-secret', 'plan'], { env: env() });
+    expect(piped.stdout).toMatch(/^ORG +INSTANCE +CLASS +HOLDS +DURABLE +SSM +WHY$/m);
+    const run = await runCli(['migrate', 'cp-secret', 'plan'], { env: env(), stdoutIsTTY: true, stdoutColumns: 80 });
+    expect(run.code, run.stderr).toBe(piped.code);
+    const table = run.stdout.slice(run.stdout.indexOf('ORG ')).split('\n\n')[0]!.split('\n');
+    expect(table[0]).toMatch(/^ORG +CLASS +HOLDS +SSM +WHY$/);
+    const json = await runCli(['migrate', 'cp-secret', 'plan', '-o', 'json'], { env: env() });
+    const targets = JSON.parse(json.stdout).targets as { slug: string; class: string }[];
+    expect(targets.length).toBe(3);
+    for (const t of targets) expect(table).toContainEqual(expect.stringMatching(new RegExp(`^${t.slug} +${t.class} `)));
+    // A long why wraps within its column; the note is the table's last line.
+    expect(table.at(-1)).toBe('hidden at 80 columns: durable, instance (-o json shows them)');
+    for (const line of table) expect(line.length).toBeLessThanOrEqual(80);
+  });
+
   it('-o json is the same document on a terminal as through a pipe', async () => {
     const onTerminal = await runCli(['config', 'show', '-o', 'json'], {
       env: env(),
