@@ -110,7 +110,8 @@ export function renderTable<Row>(
     );
     const hidden = omitted.filter((i) => !shown.includes(i)).map((i) => columns[i]!.header);
     if (hidden.length === 0) return table;
-    return `${table}\n${wrapCell(`hidden at ${available} columns: ${hidden.join(', ')} (-o json shows them)`, available, false)}`;
+    const note = `hidden at ${available} columns: ${hidden.join(', ')} (-o json shows ${hidden.length === 1 ? 'it' : 'them'})`;
+    return `${table}\n${wrapCell(note, available, false)}`;
   }
   return renderRecords(columns, rows, rendered, available);
 }

@@ -164,7 +164,7 @@ describe('a table on a terminal narrower than it', () => {
         'ORG    STATE            SSM             WHY',
         'acme   needs-migration  Online          not set',
         'theta  unmanaged        ConnectionLost  agent lost',
-        'hidden at 60 columns: instance (-o json shows them)',
+        'hidden at 60 columns: instance (-o json shows it)',
       ]);
       // Narrower, the next one goes too; the note wraps like any line.
       expect(renderTable(wide, targets, { terminal: terminal(45) }).split('\n')).toEqual([
@@ -183,8 +183,7 @@ describe('a table on a terminal narrower than it', () => {
         'ORG    STATE            SSM             WHY',
         'acme   needs-migration  Online          not set',
         'theta  unmanaged        ConnectionLost  agent lost',
-        'hidden at 50 columns: instance (-o json shows',
-        'them)',
+        'hidden at 50 columns: instance (-o json shows it)',
       ]);
     });
 
