@@ -62,6 +62,18 @@ describe('tables on a terminal fit its width', { timeout: 60_000 }, () => {
       expect(onTerminal.stdout).toContain(`key:    ${key}\n`);
   });
 
+  it('org list at 80 columns: a row per org, created left out (age says it) and named', async () => {
+    const run = await runCli(['org', 'list'], { env: env(), stdoutIsTTY: true, stdoutColumns: 80 });
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^SLUG +STATUS +AGE +ID$/);
+    const json = await runCli(['org', 'list', '-o', 'json'], { env: env() });
+    const orgs = JSON.parse(json.stdout).orgs as { slug: string; id: string }[];
+    for (const org of orgs)
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${org.slug} .* ${org.id}$`)));
+    expect(lines.at(-1)).toBe('hidden at 80 columns: created (-o json shows it)');
+  });
+
   it('org list at 40 columns: one block per org, slug, status and id whole', async () => {
     const piped = await runCli(['org', 'list'], { env: env() });
     expect(widest(piped.stdout)).toBeGreaterThan(40);
