@@ -103,3 +103,73 @@ describe('SIGKILL between SendCommand and the ledger write', { timeout: 120_000 
     }
   });
 });
+
+describe('SIGKILL in that window while a resume retries a failed tenant', { timeout: 120_000 }, () => {
+  let retrySandbox: Sandbox;
+  let dir: string;
+  beforeAll(async () => {
+    retrySandbox = await startSandbox({ speed: 'fast', tenants: 3, preCutover: 3, faults: 'docker-fail=gamma' });
+    dir = mkdtempSync(join(tmpdir(), 'molectl-sigkill-retry-'));
+  });
+  afterAll(async () => {
+    await retrySandbox.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the next resume adopts the retry it sent, not the failed attempt before it', async () => {
+    const { state } = retrySandbox;
+    const env = {
+      PATH: process.env.PATH,
+      HOME: dir,
+      ...retrySandbox.env,
+      MOLECTL_STATE_DIR: join(dir, 'state'),
+      MOLECTL_CONFIG: join(dir, 'absent-config.json'),
+    };
+    const apply = ['--env', 'sandbox', '--yes', 'migrate', 'cp-secret', 'apply', '--soak', '0'];
+    const first = await runCli([...apply, '--health-timeout', '5s', '--waves', '100%'], { env });
+    expect(first.code, first.stderr).toBe(1); // gamma failed: past --max-errors 0
+    const runsDir = join(dir, 'state', 'runs');
+    const [ledgerFile] = readdirSync(runsDir);
+    const readLedger = (): {
+      id: string;
+      targets: Record<string, { state: string; outcome?: string; remoteIds: Record<string, string> }>;
+      events: Array<{ message: string }>;
+    } => JSON.parse(readFileSync(join(runsDir, ledgerFile!), 'utf8'));
+    const failedCommand = readLedger().targets.gamma!.remoteIds.commandId;
+    expect(failedCommand).toBeDefined();
+
+    // The host is fixed; the resume retrying gamma is killed as SSM accepts the retry.
+    state.faults.dockerFailHosts.length = 0;
+    const child = spawn(
+      process.execPath,
+      [BIN, '--env', 'sandbox', '--yes', 'migrate', 'cp-secret', 'resume', readLedger().id],
+      {
+        env,
+        stdio: 'ignore',
+      },
+    );
+    state.beforeAwsReply = (target, body) => {
+      if (isApplySend(target, body)) child.kill('SIGKILL');
+    };
+    const exit = await new Promise<string | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    state.beforeAwsReply = undefined;
+    expect(exit).toBe('SIGKILL');
+    const gammaInstance = state.orgs.get('gamma')!.tenantInstanceId!;
+    expect(applySends(state, gammaInstance)).toBe(2);
+    // Before the fix the failed attempt's command id was still on the target, and was adopted.
+    expect(readLedger().targets.gamma!.state).toBe('in-progress');
+    expect(readLedger().targets.gamma!.remoteIds.commandId).toBeUndefined();
+
+    const resumed = await runCli(['--env', 'sandbox', '--yes', 'migrate', 'cp-secret', 'resume', readLedger().id], {
+      env,
+    });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    // The retry the killed resume sent is the one recorded: gamma was migrated by it, once.
+    expect(applySends(state, gammaInstance), 'gamma got the apply script again').toBe(2);
+    const after = readLedger();
+    expect(after.targets.gamma).toMatchObject({ state: 'succeeded', outcome: 'migrated' });
+    expect(after.targets.gamma!.remoteIds.commandId).not.toBe(failedCommand);
+    expect(after.events.some((e) => /^gamma: adopted command /.test(e.message))).toBe(true);
+    expect(resumed.stdout).toMatch(/^gamma +needs-migration +migrated +Success/m);
+  });
+});

@@ -40,8 +40,11 @@ export interface LedgerIo {
 export interface TargetPatch {
   state?: TargetState;
   outcome?: string;
-  /** Merged into the target's remote ids (SSM command id, secret version id). */
-  remoteIds?: Record<string, string>;
+  /**
+   * Merged into the target's remote ids (SSM command id, secret version id); null removes one,
+   * so that a new attempt does not carry the previous attempt's id (a resume would adopt it).
+   */
+  remoteIds?: Record<string, string | null>;
   /** Merged into the target's details (fingerprints, exit code, health). Never secret values. */
   detail?: Record<string, ScalarOrList>;
   /** An Error, MolectlError or message; null clears a previous error. */
@@ -136,7 +139,11 @@ export class RunLedger {
       target.state = patch.state;
     }
     if (patch.outcome !== undefined) target.outcome = this.clean(patch.outcome);
-    if (patch.remoteIds) for (const [k, v] of Object.entries(patch.remoteIds)) target.remoteIds[k] = this.clean(v);
+    if (patch.remoteIds)
+      for (const [k, v] of Object.entries(patch.remoteIds)) {
+        if (v === null) delete target.remoteIds[k];
+        else target.remoteIds[k] = this.clean(v);
+      }
     if (patch.detail) for (const [k, v] of Object.entries(patch.detail)) target.detail[k] = this.cleanValue(v);
     if (patch.error === null) delete target.error;
     else if (patch.error !== undefined) target.error = this.toErrorRecord(patch.error);
