@@ -5,10 +5,9 @@ import { switchFlag } from '../lib/cli/flags.js';
 import { confirmChange } from '../lib/prompt/confirm-change.js';
 import { adoptInFlight } from '../lib/tenant-secret-delivery/adopt-in-flight.js';
 import { planFromLedger, settingsFromLedger } from '../lib/tenant-secret-delivery/apply-ledger.js';
-import { pinSecret } from '../lib/cp-secret-migration/plan-migration.js';
+import { checkPinnedVersionStillLive } from '../lib/tenant-secret-delivery/check-pinned-version.js';
 import { deliveryLocks, reportRun, runApply } from '../lib/tenant-secret-delivery/run-apply.js';
 import { checkLocksFree } from '../lib/runs/run-lifecycle.js';
-import { MolectlError } from '../lib/errors.js';
 import { checkRunEnvironment } from '../lib/runs/check-run-environment.js';
 import { SSM_RESULT_GRACE_SECONDS } from '../lib/ssm/run-shell-script.js';
 
@@ -40,14 +39,7 @@ export const migrateCpSecretResumeCommand = defineCommand({
       return 0;
     }
     await checkLocksFree(ctx, deliveryLocks(input.breakLock, ledger.id));
-    // The hosts will fetch the pinned version: it must still exist and still be the same value.
-    const pinned = await pinSecret(ctx, plan.secret.secretId, plan.secret.versionId);
-    if (pinned.fingerprint !== plan.secret.fingerprint) {
-      throw new MolectlError(
-        `secret version ${plan.secret.versionId} now has fingerprint ${pinned.fingerprint}, not ${plan.secret.fingerprint}`,
-        { hint: 'start a new run with `molectl migrate cp-secret apply`' },
-      );
-    }
+    await checkPinnedVersionStillLive(ctx, plan.secret);
     await confirmChange(ctx, { kind: 'environment' }, `resume run ${ledger.id}`);
     await ledger.claim({ force: input.force });
     await adoptInFlight(

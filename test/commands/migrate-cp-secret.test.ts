@@ -267,6 +267,23 @@ describe('the failure budget', { timeout: 180_000 }, () => {
     expect(ledger!.status).toBe('aborted');
     expect(ledger!.targets.delta!.state).toBe('pending');
   });
+
+  it('resume refuses once the secret was rotated since: the rest of the fleet never gets the superseded value', async () => {
+    const { state } = f.sandbox;
+    const [aborted] = ledgers(f.stateDir) as Array<{ id: string; status: string; pinned: { versionId: string } }>;
+    const { putSecretValue } = await import('../../src/sandbox/aws/secrets-store.js');
+    putSecretValue(state, state.secrets.get(state.cpSharedSecretId)!.name, 'a-value-rotated-after-the-run-0000000000');
+    const sends = state.requests.filter((r) => r.action === 'SendCommand').length;
+    const r = await f.molectl(['--env', 'sandbox', 'migrate', 'cp-secret', 'resume', aborted!.id, '--yes']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain(
+      `error: the run pinned version ${aborted!.pinned.versionId} of the secret, which is no longer AWSCURRENT`,
+    );
+    expect(r.stderr).toMatch(/hint: start a new run with `molectl migrate cp-secret apply`/);
+    expect(state.requests.filter((r) => r.action === 'SendCommand').length).toBe(sends);
+    const [after] = ledgers(f.stateDir) as Array<{ status: string }>;
+    expect(after!.status).toBe('aborted');
+  });
 });
 
 describe('interruption', { timeout: 180_000 }, () => {
