@@ -9,6 +9,7 @@ import { checkPinnedVersionStillLive } from '../lib/tenant-secret-delivery/check
 import { deliveryLocks, reportRun, runApply } from '../lib/tenant-secret-delivery/run-apply.js';
 import { checkLocksFree } from '../lib/runs/run-lifecycle.js';
 import { checkRunEnvironment } from '../lib/runs/check-run-environment.js';
+import { configuredEnvironment } from '../lib/config/run-environment.js';
 import { SSM_RESULT_GRACE_SECONDS } from '../lib/ssm/run-shell-script.js';
 
 export const migrateCpSecretResumeCommand = defineCommand({
@@ -32,7 +33,7 @@ export const migrateCpSecretResumeCommand = defineCommand({
     const ledger = await ctx.runs.load(args[0]!);
     const plan = planFromLedger(ledger.document);
     const { settings } = settingsFromLedger(ledger.document);
-    checkRunEnvironment(ledger.document, ctx.config.envName.value, 'resume it');
+    checkRunEnvironment(ledger.document, configuredEnvironment(ctx.config), 'resume it');
     if (ledger.status === 'succeeded') {
       ctx.out.info(`run ${ledger.id} already finished; nothing to resume`);
       await reportRun(ctx, ledger, input.summaryMd);
