@@ -1,46 +1,46 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { writeFileAtomic } from '../../../src/lib/output/write-file.js';
+import { writeFileExclusive } from '../../../src/lib/runs/write-file-exclusive.js';
 
 // A power cut (a laptop's battery, a host reset) after rename(2) but before the file system
 // commits the directory entry brings the previous ledger back: the intent recorded before a
 // SendCommand would be lost although the command went out. Only an fsync of the directory makes
-// the rename itself durable. What each write does is recorded here, in order.
+// the rename itself durable. What each write does is journalled here, in order, by wrapping the
+// fs calls for the length of one test (and putting them back after it).
 const journal: string[] = [];
-vi.mock('node:fs/promises', async (importOriginal) => {
-  const fs = await importOriginal<typeof import('node:fs/promises')>();
-  return {
-    ...fs,
-    open: async (...args: Parameters<typeof fs.open>) => {
-      const handle = await fs.open(...args);
-      const sync = handle.sync.bind(handle);
-      handle.sync = async () => {
-        journal.push(`fsync ${String(args[0])}`);
-        return sync();
-      };
-      return handle;
-    },
-    rename: async (from: string, to: string) => {
-      await fs.rename(from, to);
-      journal.push(`rename -> ${to}`);
-    },
-    link: async (from: string, to: string) => {
-      await fs.link(from, to);
-      journal.push(`link -> ${to}`);
-    },
-  };
-});
-
-const { writeFileAtomic } = await import('../../../src/lib/output/write-file.js');
-const { writeFileExclusive } = await import('../../../src/lib/runs/write-file-exclusive.js');
+const real = { open: fs.promises.open, rename: fs.promises.rename, link: fs.promises.link };
 
 let dir: string;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'molectl-durable-'));
   journal.length = 0;
+  fs.promises.open = async (...args: Parameters<typeof real.open>) => {
+    const handle = await real.open(...args);
+    const sync = handle.sync.bind(handle);
+    handle.sync = async () => {
+      journal.push(`fsync ${String(args[0])}`);
+      return sync();
+    };
+    return handle;
+  };
+  fs.promises.rename = async (from: fs.PathLike, to: fs.PathLike) => {
+    await real.rename(from, to);
+    journal.push(`rename -> ${String(to)}`);
+  };
+  fs.promises.link = async (from: fs.PathLike, to: fs.PathLike) => {
+    await real.link(from, to);
+    journal.push(`link -> ${String(to)}`);
+  };
+  syncBuiltinESMExports();
 });
 afterEach(async () => {
+  Object.assign(fs.promises, real);
+  syncBuiltinESMExports();
   await rm(dir, { recursive: true, force: true });
 });
 
