@@ -6,6 +6,7 @@ import type { Redactor } from '../output/redactor.js';
 import { renderOutputText } from '../output/remote-text.js';
 import { writeFileAtomic } from '../output/write-file.js';
 import { LedgerSerializer } from './ledger-serializer.js';
+import { LedgerWriteError } from './ledger-write-error.js';
 import { checkOwnerLiveness, describeCurrentProcess } from './process-owner.js';
 import type {
   RunErrorRecord,
@@ -263,9 +264,13 @@ export class RunLedger {
   private startWrite(): Promise<void> {
     // Bytes, not text: most of them are the serializer's cached blocks, handed to the kernel as they are.
     const parts = this.serializer.serializeParts(this.doc);
-    const write: Promise<void> = writeFileAtomic(this.io.path, parts, { mode: 0o600 }).finally(() => {
-      if (this.inFlight === write) this.inFlight = null;
-    });
+    const write: Promise<void> = writeFileAtomic(this.io.path, parts, { mode: 0o600 })
+      .catch((error: unknown) => {
+        throw new LedgerWriteError(this.io.path, error);
+      })
+      .finally(() => {
+        if (this.inFlight === write) this.inFlight = null;
+      });
     this.inFlight = write;
     // Marks the failure handled for callers that did not await this change: the next awaited
     // save (at the latest the final status) retries the write and reports the error.
