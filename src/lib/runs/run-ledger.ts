@@ -36,6 +36,8 @@ export interface LedgerIo {
   path: string;
   clock: Clock;
   redactor: Redactor;
+  /** The document as the file has it now (validated); for a ledger loaded to be resumed. */
+  reload?: () => Promise<RunLedgerDocument>;
 }
 
 export interface TargetPatch {
@@ -197,6 +199,11 @@ export class RunLedger {
    * be working on it: alive on this host, or on another host (unknowable) unless `force`.
    */
   async claim(options: { force?: boolean } = {}): Promise<void> {
+    // Judged, and taken over, as the file is now, not as it was loaded: another process may have
+    // claimed the run since (while this one waited at its confirmation), and is then alive and
+    // refused below; or it has worked on it and stopped, and its progress must not be overwritten
+    // by this copy (a tenant it migrated would be sent the script again and recorded `current`).
+    if (this.io.reload) this.replaceDocument(await this.io.reload());
     const me = describeCurrentProcess();
     const owner = this.doc.owner;
     const isMe = owner.pid === me.pid && owner.hostname === me.hostname;
@@ -232,6 +239,13 @@ export class RunLedger {
     this.doc.status = 'running';
     delete this.doc.finishedAt;
     await this.recordEvent(`resumed by ${me.user}@${me.hostname} pid ${me.pid} (was ${previous})`);
+  }
+
+  private replaceDocument(fresh: RunLedgerDocument): void {
+    const doc = this.doc as unknown as Record<string, unknown>;
+    for (const key of Object.keys(doc)) delete doc[key];
+    Object.assign(doc, fresh);
+    this.serializer.forgetAll();
   }
 
   /**
