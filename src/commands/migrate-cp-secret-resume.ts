@@ -1,4 +1,5 @@
-import { breakLockFlag, summaryMdFlag } from '../lib/cli/shared-flags.js';
+import { breakLockFlag, resumeMaxConcurrencyFlag, summaryMdFlag } from '../lib/cli/shared-flags.js';
+import { MAX_FLEET_CONCURRENCY } from '../lib/ssm/fleet-concurrency.js';
 import { defineCommand } from '../lib/cli/command-definition.js';
 import { argument } from '../lib/cli/flag-declaration.js';
 import { switchFlag } from '../lib/cli/flags.js';
@@ -22,17 +23,23 @@ export const migrateCpSecretResumeCommand = defineCommand({
     force: switchFlag('--force', 'take over a run marked running by a process on another host'),
     breakLock: breakLockFlag('take over an expired fleet lock'),
     summaryMd: summaryMdFlag('also write a Markdown summary'),
+    maxConcurrency: resumeMaxConcurrencyFlag(
+      `most hosts working at once (1-${MAX_FLEET_CONCURRENCY}) from here on; default: what the run recorded`,
+    ),
   },
   examples: [
     ['molectl migrate cp-secret resume 20261122T203000Z-migrate', 'continue after Ctrl-C or a crash'],
     ['molectl --env production migrate cp-secret resume 20261122T2030 --yes', 'unattended'],
+    ['molectl migrate cp-secret resume 20261122T2030 --max-concurrency 5', 'go on more slowly (SSM throttling)'],
   ],
 
   async run(ctx, { args, options }) {
     const input = options;
     const ledger = await ctx.runs.load(args[0]!);
     const plan = planFromLedger(ledger.document);
-    const { settings } = settingsFromLedger(ledger.document);
+    const recorded = settingsFromLedger(ledger.document).settings;
+    // The pace is the one setting a resume may change: it decides how fast, never what or how.
+    const settings = { ...recorded, maxConcurrency: input.maxConcurrency ?? recorded.maxConcurrency };
     checkRunEnvironment(ledger.document, configuredEnvironment(ctx.config), 'resume it');
     if (ledger.status === 'succeeded') {
       ctx.out.info(`run ${ledger.id} already finished; nothing to resume`);
@@ -43,6 +50,10 @@ export const migrateCpSecretResumeCommand = defineCommand({
     await checkPinnedVersionStillLive(ctx, plan.secret);
     await confirmChange(ctx, { kind: 'environment' }, `resume run ${ledger.id}`);
     await ledger.claim({ force: input.force });
+    if (settings.maxConcurrency !== recorded.maxConcurrency)
+      await ledger.recordEvent(
+        `resumed with --max-concurrency ${settings.maxConcurrency} (the run had ${recorded.maxConcurrency})`,
+      );
     await adoptInFlight(
       ctx,
       ledger,
