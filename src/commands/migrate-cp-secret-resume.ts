@@ -1,15 +1,16 @@
-import { breakLockFlag, summaryMdFlag } from '../lib/cli/shared-flags.js';
+import { breakLockFlag, resumeMaxConcurrencyFlag, summaryMdFlag } from '../lib/cli/shared-flags.js';
+import { MAX_FLEET_CONCURRENCY } from '../lib/ssm/fleet-concurrency.js';
 import { defineCommand } from '../lib/cli/command-definition.js';
 import { argument } from '../lib/cli/flag-declaration.js';
 import { switchFlag } from '../lib/cli/flags.js';
 import { confirmChange } from '../lib/prompt/confirm-change.js';
 import { adoptInFlight } from '../lib/tenant-secret-delivery/adopt-in-flight.js';
 import { planFromLedger, settingsFromLedger } from '../lib/tenant-secret-delivery/apply-ledger.js';
-import { pinSecret } from '../lib/cp-secret-migration/plan-migration.js';
+import { checkPinnedVersionStillLive } from '../lib/tenant-secret-delivery/check-pinned-version.js';
 import { deliveryLocks, reportRun, runApply } from '../lib/tenant-secret-delivery/run-apply.js';
 import { checkLocksFree } from '../lib/runs/run-lifecycle.js';
-import { MolectlError } from '../lib/errors.js';
 import { checkRunEnvironment } from '../lib/runs/check-run-environment.js';
+import { configuredEnvironment } from '../lib/config/run-environment.js';
 import { SSM_RESULT_GRACE_SECONDS } from '../lib/ssm/run-shell-script.js';
 
 export const migrateCpSecretResumeCommand = defineCommand({
@@ -22,34 +23,37 @@ export const migrateCpSecretResumeCommand = defineCommand({
     force: switchFlag('--force', 'take over a run marked running by a process on another host'),
     breakLock: breakLockFlag('take over an expired fleet lock'),
     summaryMd: summaryMdFlag('also write a Markdown summary'),
+    maxConcurrency: resumeMaxConcurrencyFlag(
+      `most hosts working at once (1-${MAX_FLEET_CONCURRENCY}) from here on; default: what the run recorded`,
+    ),
   },
   examples: [
     ['molectl migrate cp-secret resume 20261122T203000Z-migrate', 'continue after Ctrl-C or a crash'],
     ['molectl --env production migrate cp-secret resume 20261122T2030 --yes', 'unattended'],
+    ['molectl migrate cp-secret resume 20261122T2030 --max-concurrency 5', 'go on more slowly (SSM throttling)'],
   ],
 
   async run(ctx, { args, options }) {
     const input = options;
     const ledger = await ctx.runs.load(args[0]!);
     const plan = planFromLedger(ledger.document);
-    const { settings } = settingsFromLedger(ledger.document);
-    checkRunEnvironment(ledger.document, ctx.config.envName.value, 'resume it');
+    const recorded = settingsFromLedger(ledger.document).settings;
+    // The pace is the one setting a resume may change: it decides how fast, never what or how.
+    const settings = { ...recorded, maxConcurrency: input.maxConcurrency ?? recorded.maxConcurrency };
+    checkRunEnvironment(ledger.document, configuredEnvironment(ctx.config), 'resume it');
     if (ledger.status === 'succeeded') {
       ctx.out.info(`run ${ledger.id} already finished; nothing to resume`);
       await reportRun(ctx, ledger, input.summaryMd);
       return 0;
     }
     await checkLocksFree(ctx, deliveryLocks(input.breakLock, ledger.id));
-    // The hosts will fetch the pinned version: it must still exist and still be the same value.
-    const pinned = await pinSecret(ctx, plan.secret.secretId, plan.secret.versionId);
-    if (pinned.fingerprint !== plan.secret.fingerprint) {
-      throw new MolectlError(
-        `secret version ${plan.secret.versionId} now has fingerprint ${pinned.fingerprint}, not ${plan.secret.fingerprint}`,
-        { hint: 'start a new run with `molectl migrate cp-secret apply`' },
-      );
-    }
+    await checkPinnedVersionStillLive(ctx, plan.secret);
     await confirmChange(ctx, { kind: 'environment' }, `resume run ${ledger.id}`);
     await ledger.claim({ force: input.force });
+    if (settings.maxConcurrency !== recorded.maxConcurrency)
+      await ledger.recordEvent(
+        `resumed with --max-concurrency ${settings.maxConcurrency} (the run had ${recorded.maxConcurrency})`,
+      );
     await adoptInFlight(
       ctx,
       ledger,

@@ -12,9 +12,10 @@ import {
   rollbackMigration,
   selectRollbackTargets,
 } from '../lib/tenant-secret-delivery/rollback-migration.js';
+import { adoptKilledRollbacks } from '../lib/tenant-secret-delivery/adopt-killed-rollbacks.js';
 import { tenantScriptSha256 } from '../lib/tenant-secret-delivery/tenant-script.js';
 import { ExitCode } from '../lib/errors.js';
-import { describeEnvironment, formatEnvironment } from '../lib/config/run-environment.js';
+import { configuredEnvironment, describeEnvironment, formatEnvironment } from '../lib/config/run-environment.js';
 import { formatCount } from '../lib/output/format-count.js';
 
 export const migrateCpSecretRollbackCommand = defineCommand({
@@ -51,9 +52,12 @@ export const migrateCpSecretRollbackCommand = defineCommand({
     const input = options;
     const waves = parseWaveSpec(input.waves);
     const apply = await ctx.runs.load(args[0]!);
-    const targets = selectRollbackTargets(apply, input.orgs);
     // The ledger's instance ids are the apply's environment's hosts: never undone from another.
-    checkRunEnvironment(apply.document, ctx.config.envName.value, 'roll it back');
+    checkRunEnvironment(apply.document, configuredEnvironment(ctx.config), 'roll it back');
+    // A rollback of this run killed before recording its hosts' results: record them first
+    // (read-only remotely), so that what it rolled back is not sent the script again.
+    await adoptKilledRollbacks(ctx, apply);
+    const targets = selectRollbackTargets(apply, input.orgs);
     if (targets.length === 0) {
       const undone = Object.values(apply.document.targets).filter((t) => t.detail.rolledBackBy).length;
       ctx.out.info(

@@ -7,7 +7,8 @@ import { configuredEnvironment } from '../lib/config/run-environment.js';
 import type { Context } from '../lib/context.js';
 import { ExitCode, MolectlError } from '../lib/errors.js';
 import { formatDuration } from '../lib/output/table.js';
-import { createOrg, lookBeforeCreate } from '../lib/org/create-org.js';
+import { createOrg, lookBeforeCreate, SlugTakenError } from '../lib/org/create-org.js';
+import { explainTakenByOwnRun } from '../lib/org/explain-taken-by-own-run.js';
 import { probeTenantHealth, tenantHealthUrl } from '../lib/fleet/probe-tenant-health.js';
 import { validateNewOrgSlug } from '../lib/org/validate-new-org-slug.js';
 import { runMutation } from '../lib/runs/run-lifecycle.js';
@@ -60,7 +61,11 @@ export const orgCreateCommand = defineCommand({
       ifNotExists: options.ifNotExists,
     };
     // A read before the run is recorded: a rejected token or a listed slug stops here, nothing sent.
-    const before = await lookBeforeCreate(ctx.cp, request);
+    const before = await lookBeforeCreate(ctx.cp, request).catch(async (error: unknown) => {
+      throw error instanceof SlugTakenError
+        ? await explainTakenByOwnRun(ctx.runs, configuredEnvironment(ctx.config), error)
+        : error;
+    });
     // The run is the create and the wait: its ledger says what was observed of the org. It said
     // `succeeded` for a run whose wait was then interrupted, with only the CP's acceptance seen.
     let interruptNote = 'the CP may have created the org';

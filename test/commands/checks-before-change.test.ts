@@ -372,6 +372,45 @@ describe("a run's ledger acts only in the environment it ran against", { timeout
       expect(ledgerCount()).toBe(before);
     }
   });
+
+  it('so do rollback and resume pointed at another CP or AWS region than the run was (exit 2, nothing sent)', async () => {
+    const apply = await f.molectl([...APPLY, '--orgs', 'gamma', '-o', 'json']);
+    expect(apply.code, apply.stderr).toBe(0);
+    const runId = (JSON.parse(apply.stdout) as { run: string }).run;
+    const path = join(f.stateDir, 'runs', `${runId}.json`);
+    const ledger = JSON.parse(readFileSync(path, 'utf8')) as {
+      status: string;
+      environment: { cpUrl: string; awsRegion: string };
+    };
+    const cases = [
+      {
+        // The run was made against another CP, as an exported MOLECTL_CP_URL or a --cp-url does.
+        edit: () => (ledger.environment.cpUrl = 'https://staging-api.moleculesai.app'),
+        error: `^error: run ${runId} was against the CP at https://staging-api\\.moleculesai\\.app, not http://127\\.0\\.0\\.1:\\d+; nothing was changed\\nhint: point --cp-url \\(or MOLECTL_CP_URL\\) at https://staging-api\\.moleculesai\\.app, or unset it, to (resume it|roll it back)`,
+      },
+      {
+        edit: () => {
+          ledger.environment.cpUrl = f.sandbox.env.MOLECTL_CP_URL!;
+          ledger.environment.awsRegion = 'eu-west-1';
+        },
+        error: `^error: run ${runId} was in AWS region eu-west-1, not us-east-2; nothing was changed\\nhint: add --region eu-west-1 to`,
+      },
+    ];
+    for (const { edit, error } of cases) {
+      edit();
+      for (const verb of ['rollback', 'resume']) {
+        ledger.status = verb === 'resume' ? 'interrupted' : 'succeeded';
+        writeFileSync(path, JSON.stringify(ledger));
+        const before = ledgerCount();
+        const mark = f.sandbox.state.requests.length;
+        const r = await f.molectl(['--env', 'sandbox', '--yes', 'migrate', 'cp-secret', verb, runId]);
+        expect(r.code, `${verb}: ${r.stderr}`).toBe(2);
+        expect(r.stderr).toMatch(new RegExp(error));
+        expect(f.sandbox.state.requests.slice(mark), `${verb} sent requests`).toEqual([]);
+        expect(ledgerCount()).toBe(before);
+      }
+    }
+  });
 });
 
 describe('a run id of the wrong kind', { timeout: 60_000 }, () => {

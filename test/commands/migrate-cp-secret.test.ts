@@ -267,6 +267,70 @@ describe('the failure budget', { timeout: 180_000 }, () => {
     expect(ledger!.status).toBe('aborted');
     expect(ledger!.targets.delta!.state).toBe('pending');
   });
+
+  it('resume refuses once the secret was rotated since: the rest of the fleet never gets the superseded value', async () => {
+    const { state } = f.sandbox;
+    const [aborted] = ledgers(f.stateDir) as Array<{ id: string; status: string; pinned: { versionId: string } }>;
+    const { putSecretValue } = await import('../../src/sandbox/aws/secrets-store.js');
+    putSecretValue(state, state.secrets.get(state.cpSharedSecretId)!.name, 'a-value-rotated-after-the-run-0000000000');
+    const sends = state.requests.filter((r) => r.action === 'SendCommand').length;
+    const r = await f.molectl(['--env', 'sandbox', 'migrate', 'cp-secret', 'resume', aborted!.id, '--yes']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain(
+      `error: the run pinned version ${aborted!.pinned.versionId} of the secret, which is no longer AWSCURRENT`,
+    );
+    expect(r.stderr).toMatch(/hint: start a new run with `molectl migrate cp-secret apply`/);
+    expect(state.requests.filter((r) => r.action === 'SendCommand').length).toBe(sends);
+    const [after] = ledgers(f.stateDir) as Array<{ status: string }>;
+    expect(after!.status).toBe('aborted');
+  });
+});
+
+describe('resume at another pace', { timeout: 180_000 }, () => {
+  let f: SandboxFixture;
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 5, preCutover: 5, faults: 'docker-fail=beta' });
+  });
+  afterAll(() => f.stop());
+
+  it('--max-concurrency changes how many hosts work at once from here on, and nothing else', async () => {
+    const { state } = f.sandbox;
+    expect((await f.molectl([...APPLY, '--waves', '1,100%'])).code).toBe(1);
+    const [run] = ledgers(f.stateDir) as Array<{ id: string }>;
+    state.faults.dockerFailHosts.length = 0;
+    const mark = state.requests.length;
+    const r = await f.molectl([
+      '--env',
+      'sandbox',
+      'migrate',
+      'cp-secret',
+      'resume',
+      run!.id,
+      '--max-concurrency',
+      '1',
+      '--yes',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const sends = state.requests
+      .slice(mark)
+      .filter((q) => q.action === 'SendCommand' && q.body.includes("MOLECTL_MODE='apply'"))
+      .map((q) => JSON.parse(q.body) as { InstanceIds: string[]; MaxConcurrency: string });
+    // beta, then delta, epsilon and gamma: one host at a time, where the run had 50.
+    expect(sends.map((s) => [s.InstanceIds.length, s.MaxConcurrency])).toEqual([
+      [1, '1'],
+      [1, '1'],
+      [1, '1'],
+      [1, '1'],
+    ]);
+    const [after] = ledgers(f.stateDir) as Array<{
+      status: string;
+      inputs: { maxConcurrency: number };
+      events: Array<{ message: string }>;
+    }>;
+    expect(after!.status).toBe('succeeded');
+    expect(after!.inputs.maxConcurrency).toBe(50);
+    expect(after!.events.map((e) => e.message)).toContain('resumed with --max-concurrency 1 (the run had 50)');
+  });
 });
 
 describe('interruption', { timeout: 180_000 }, () => {

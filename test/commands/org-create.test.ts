@@ -1,8 +1,9 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { defaultFaults } from '../../src/sandbox/state.js';
 import { startHarness, type Harness } from './org-harness.js';
+import { findDeadPid } from '../lib/runs/dead-pid.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -271,6 +272,52 @@ describe('molectl org create', () => {
     expect(h.cpRequestsSince(mark)).toEqual(['GET /cp/admin/orgs']);
     expect(h.sandbox.state.orgs.has('rejected-token-org')).toBe(false);
     expect(ledgers()).toEqual(before);
+  });
+
+  it('a slug taken by its own killed create is named as such: the hint picks that org up, never a second one', async () => {
+    // What a SIGKILL right after the CP accepted the POST leaves: the run recorded, its target
+    // never told the answer, its owner gone.
+    const first = await h.run(['org', 'create', 'killed-create', '--no-wait']);
+    expect(first.code, first.stderr).toBe(0);
+    const runsDir = join(h.stateDir, 'runs');
+    const file = readdirSync(runsDir).find(
+      (n) => n.includes('org-create') && readFileSync(join(runsDir, n), 'utf8').includes('killed-create'),
+    )!;
+    const killed = JSON.parse(readFileSync(join(runsDir, file), 'utf8')) as {
+      id: string;
+      status: string;
+      owner: { pid: number };
+      targets: Record<string, Record<string, unknown>>;
+    };
+    killed.status = 'running';
+    killed.owner.pid = findDeadPid();
+    killed.targets['killed-create'] = {
+      ...killed.targets['killed-create'],
+      state: 'pending',
+      remoteIds: {},
+      detail: {},
+    };
+    delete killed.targets['killed-create']!.outcome;
+    delete killed.targets['killed-create']!.finishedAt;
+    writeFileSync(join(runsDir, file), JSON.stringify(killed));
+
+    const mark = h.sandbox.state.requests.length;
+    const again = await h.run(['org', 'create', 'killed-create', '--no-wait']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(
+      `error: org slug "killed-create" is already taken on the CP at ${h.sandbox.env.MOLECTL_CP_URL}, most likely by run ${killed.id} of this machine (running), which sent the create and stopped before recording the CP's answer\n` +
+        'hint: that org is the one it created: wait for it and report it with `molectl org create killed-create --if-not-exists` (another slug would be a second org)\n',
+    );
+    expect(h.cpRequestsSince(mark).filter((a) => a.startsWith('POST'))).toEqual([]);
+    const pickedUp = await h.run(['org', 'create', 'killed-create', '--if-not-exists', '--no-wait', '-o', 'json']);
+    expect(pickedUp.code, pickedUp.stderr).toBe(0);
+    expect(JSON.parse(pickedUp.stdout)).toMatchObject({
+      created: false,
+      id: h.sandbox.state.orgs.get('killed-create')!.id,
+    });
+    expect([...h.sandbox.state.orgs.keys()].filter((slug) => slug.startsWith('killed-create'))).toEqual([
+      'killed-create',
+    ]);
   });
 
   it('a slug the CP lists is taken without a create being sent', async () => {

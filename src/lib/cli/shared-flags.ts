@@ -25,6 +25,14 @@ export const maxConcurrencyFlag = (description: string): Flag<number> =>
     default: DEFAULT_FLEET_CONCURRENCY,
   });
 
+/** --max-concurrency for a run resumed: unset keeps what the run recorded. */
+export const resumeMaxConcurrencyFlag = (description: string): Flag<number | undefined> =>
+  countFlag('--max-concurrency <n>', description, {
+    min: 1,
+    max: MAX_FLEET_CONCURRENCY,
+    why: `at most ${MAX_FLEET_CONCURRENCY} hosts at once across the fleet`,
+  });
+
 export const breakLockFlag = (description: string): Flag<boolean> => switchFlag('--break-lock', description);
 
 export const onlyOrgsFlag = (): Flag<string[] | undefined> =>

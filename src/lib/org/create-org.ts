@@ -110,8 +110,23 @@ function existingResult(lookup: Extract<OrgLookup, { state: 'listed' | 'exists' 
     : { created: false, id: null, idSource: 'unconfirmed', existing: null };
 }
 
+/** The slug is an org on the CP already (exit 1): the command may know why (its own earlier run). */
+export class SlugTakenError extends MolectlError {
+  constructor(
+    readonly slug: string,
+    readonly cpUrl: string,
+    /** Why it is taken, when the command knows: added to the message, and the hint it implies. */
+    because?: { reason: string; hint: string },
+  ) {
+    super(`org slug "${slug}" is already taken on the CP at ${cpUrl}${because ? `, ${because.reason}` : ''}`, {
+      hint:
+        because?.hint ??
+        `pick another slug, see the existing org with \`molectl org show ${slug}\`, or pass --if-not-exists to accept it`,
+    });
+    this.name = 'SlugTakenError';
+  }
+}
+
 function takenError(cp: CreateOrgCp, slug: string): MolectlError {
-  return new MolectlError(`org slug "${slug}" is already taken on the CP at ${cp.baseUrl}`, {
-    hint: `pick another slug, see the existing org with \`molectl org show ${slug}\`, or pass --if-not-exists to accept it`,
-  });
+  return new SlugTakenError(slug, cp.baseUrl);
 }

@@ -4,7 +4,8 @@ import { randomHex } from '../random-hex.js';
 
 /**
  * Writes a file so that readers see the old content or the new, never half of either:
- * write to a temp file in the same directory, fsync, rename over the target.
+ * write to a temp file in the same directory, fsync, rename over the target, fsync the directory
+ * (so that the new name survives a power cut, not only a killed process).
  */
 export async function writeFileAtomic(
   path: string,
@@ -27,6 +28,30 @@ export async function writeFileAtomic(
   await handle.close();
   if (options.mode !== undefined) await chmod(temp, options.mode);
   await rename(temp, path);
+  await syncDirectory(dir);
+}
+
+/**
+ * Makes a rename or link in `dir` durable: until the directory itself is fsynced, a power cut can
+ * bring the old name back (a ledger's last state, recorded before a remote change, lost although
+ * the change went out). Where a directory cannot be opened or synced (some platforms and file
+ * systems refuse it) the write stands as the kernel has it.
+ */
+export async function syncDirectory(dir: string): Promise<void> {
+  let handle: FileHandle;
+  try {
+    handle = await open(dir, 'r');
+  } catch {
+    return;
+  }
+  try {
+    await handle.sync();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EINVAL' && code !== 'ENOTSUP' && code !== 'EISDIR' && code !== 'EPERM') throw error;
+  } finally {
+    await handle.close();
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { AwsApi } from '../aws/aws-types.js';
 import type { Clock } from '../clock.js';
 import { LockHeldError, LockLostError } from './lock-held-error.js';
-import { describeCurrentProcess, formatOwner, isProcessAlive, type ProcessIdentity } from './process-owner.js';
+import { checkOwnerLiveness, describeCurrentProcess, formatOwner, type ProcessIdentity } from './process-owner.js';
 
 /**
  * The fleet-wide lock: one SSM parameter `<parameterPrefix>/locks/<operation>` per operation and
@@ -28,6 +28,8 @@ export interface FleetLockHolder {
   pid: number;
   acquiredAt: string;
   expiresAt: string;
+  /** Which process had the pid (process-owner.ts): a recycled pid is not the holder. */
+  processStart?: string;
 }
 
 export interface FleetLockTarget {
@@ -169,6 +171,7 @@ export async function acquireFleetLock(input: AcquireFleetLockArgs): Promise<Fle
       pid: me.pid,
       acquiredAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + args.ttlMs).toISOString(),
+      ...(me.processStart ? { processStart: me.processStart } : {}),
     };
     const value = JSON.stringify(holder);
     if (await args.store.putParameter({ name, value, secure: false, overwrite: false, description: DESCRIPTION })) {
@@ -218,7 +221,9 @@ function judgeHolder(
   // A holder on this very host whose process is gone can never release or renew: waiting for
   // its expiry helps nobody, and only this host can tell, so it is taken over with a notice.
   const deadHere =
-    current !== undefined && ownerHost(current.owner) === hostname && current.pid > 0 && !isProcessAlive(current.pid);
+    current !== undefined &&
+    current.pid > 0 &&
+    checkOwnerLiveness({ ...current, hostname: ownerHost(current.owner) }, hostname) === 'dead';
   if (deadHere) return { kind: 'breakable', because: 'owner-dead', expired };
   if (args.breakLock && expired) return { kind: 'breakable', because: 'expired', expired };
   return { kind: 'held', expired };

@@ -23,6 +23,8 @@ export interface LocalLockHolder {
   environment: string;
   operation: string;
   acquiredAt: string;
+  /** Which process had the pid (process-owner.ts): a recycled pid is not the holder. */
+  processStart?: string;
 }
 
 export interface LocalLockTarget {
@@ -71,6 +73,7 @@ export async function acquireLocalLock(args: AcquireLocalLockArgs): Promise<Loca
     environment: args.environment,
     operation: args.operation,
     acquiredAt: args.now.toISOString(),
+    ...(me.processStart ? { processStart: me.processStart } : {}),
   };
   if (await writeFileExclusive(path, `${JSON.stringify(holder, null, 2)}\n`, { mode: 0o600 }))
     return new LocalLock(path, holder);

@@ -11,17 +11,47 @@ export interface ProcessIdentity {
   pid: number;
   hostname: string;
   user: string;
+  /**
+   * Which process had the pid: the boot id and the process's start time since boot (Linux /proc;
+   * absent elsewhere). A pid alive with another start, or after another boot, is not the owner:
+   * pids are recycled, and after a reboot (a CI runner's container restarted) soon.
+   */
+  processStart?: string;
 }
 
 export type OwnerLiveness = 'alive' | 'dead' | 'unknown';
 
 export function describeCurrentProcess(): ProcessIdentity {
-  return { pid: process.pid, hostname: hostname(), user: readUserName() };
+  const processStart = readProcessStart(process.pid);
+  return { pid: process.pid, hostname: hostname(), user: readUserName(), ...(processStart ? { processStart } : {}) };
 }
 
-export function checkOwnerLiveness(owner: { pid: number; hostname: string }, here: string = hostname()): OwnerLiveness {
+export function checkOwnerLiveness(
+  owner: { pid: number; hostname: string; processStart?: string | undefined },
+  here: string = hostname(),
+): OwnerLiveness {
   if (owner.hostname !== here) return 'unknown';
-  return isProcessAlive(owner.pid) ? 'alive' : 'dead';
+  if (!isProcessAlive(owner.pid)) return 'dead';
+  // Recorded by an owner that knew its start: a live pid that started otherwise is someone else.
+  if (owner.processStart) {
+    const now = readProcessStart(owner.pid);
+    if (now !== null && now !== owner.processStart) return 'dead';
+  }
+  return 'alive';
+}
+
+/** `<boot id>/<start time in clock ticks since boot>` of a live process, or null where /proc cannot say. */
+export function readProcessStart(pid: number): string | null {
+  try {
+    const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces and parentheses): state is the 3rd
+    // field of the line, starttime the 22nd.
+    const startTicks = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    return bootId && startTicks ? `${bootId}/${startTicks}` : null;
+  } catch {
+    return null;
+  }
 }
 
 /**

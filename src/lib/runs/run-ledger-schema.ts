@@ -32,6 +32,8 @@ const ownerSchema = z.looseObject({
   pid: z.int(),
   hostname: z.string(),
   user: z.string(),
+  /** Which process had the pid (process-owner.ts); absent in older ledgers and off Linux. */
+  processStart: z.optional(z.string()),
   /** When this owner took the run (creation or resume). */
   since: z.string(),
 });

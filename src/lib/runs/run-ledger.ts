@@ -6,6 +6,7 @@ import type { Redactor } from '../output/redactor.js';
 import { renderOutputText } from '../output/remote-text.js';
 import { writeFileAtomic } from '../output/write-file.js';
 import { LedgerSerializer } from './ledger-serializer.js';
+import { LedgerWriteError } from './ledger-write-error.js';
 import { checkOwnerLiveness, describeCurrentProcess } from './process-owner.js';
 import type {
   RunErrorRecord,
@@ -35,13 +36,18 @@ export interface LedgerIo {
   path: string;
   clock: Clock;
   redactor: Redactor;
+  /** The document as the file has it now (validated); for a ledger loaded to be resumed. */
+  reload?: () => Promise<RunLedgerDocument>;
 }
 
 export interface TargetPatch {
   state?: TargetState;
   outcome?: string;
-  /** Merged into the target's remote ids (SSM command id, secret version id). */
-  remoteIds?: Record<string, string>;
+  /**
+   * Merged into the target's remote ids (SSM command id, secret version id); null removes one,
+   * so that a new attempt does not carry the previous attempt's id (a resume would adopt it).
+   */
+  remoteIds?: Record<string, string | null>;
   /** Merged into the target's details (fingerprints, exit code, health). Never secret values. */
   detail?: Record<string, ScalarOrList>;
   /** An Error, MolectlError or message; null clears a previous error. */
@@ -136,7 +142,11 @@ export class RunLedger {
       target.state = patch.state;
     }
     if (patch.outcome !== undefined) target.outcome = this.clean(patch.outcome);
-    if (patch.remoteIds) for (const [k, v] of Object.entries(patch.remoteIds)) target.remoteIds[k] = this.clean(v);
+    if (patch.remoteIds)
+      for (const [k, v] of Object.entries(patch.remoteIds)) {
+        if (v === null) delete target.remoteIds[k];
+        else target.remoteIds[k] = this.clean(v);
+      }
     if (patch.detail) for (const [k, v] of Object.entries(patch.detail)) target.detail[k] = this.cleanValue(v);
     if (patch.error === null) delete target.error;
     else if (patch.error !== undefined) target.error = this.toErrorRecord(patch.error);
@@ -189,6 +199,11 @@ export class RunLedger {
    * be working on it: alive on this host, or on another host (unknowable) unless `force`.
    */
   async claim(options: { force?: boolean } = {}): Promise<void> {
+    // Judged, and taken over, as the file is now, not as it was loaded: another process may have
+    // claimed the run since (while this one waited at its confirmation), and is then alive and
+    // refused below; or it has worked on it and stopped, and its progress must not be overwritten
+    // by this copy (a tenant it migrated would be sent the script again and recorded `current`).
+    if (this.io.reload) this.replaceDocument(await this.io.reload());
     const me = describeCurrentProcess();
     const owner = this.doc.owner;
     const isMe = owner.pid === me.pid && owner.hostname === me.hostname;
@@ -226,6 +241,13 @@ export class RunLedger {
     await this.recordEvent(`resumed by ${me.user}@${me.hostname} pid ${me.pid} (was ${previous})`);
   }
 
+  private replaceDocument(fresh: RunLedgerDocument): void {
+    const doc = this.doc as unknown as Record<string, unknown>;
+    for (const key of Object.keys(doc)) delete doc[key];
+    Object.assign(doc, fresh);
+    this.serializer.forgetAll();
+  }
+
   /**
    * Persists the current state. Concurrent calls coalesce (see the class comment); the promise
    * resolves once a write that includes every change made before the call is on disk.
@@ -256,9 +278,13 @@ export class RunLedger {
   private startWrite(): Promise<void> {
     // Bytes, not text: most of them are the serializer's cached blocks, handed to the kernel as they are.
     const parts = this.serializer.serializeParts(this.doc);
-    const write: Promise<void> = writeFileAtomic(this.io.path, parts, { mode: 0o600 }).finally(() => {
-      if (this.inFlight === write) this.inFlight = null;
-    });
+    const write: Promise<void> = writeFileAtomic(this.io.path, parts, { mode: 0o600 })
+      .catch((error: unknown) => {
+        throw new LedgerWriteError(this.io.path, error);
+      })
+      .finally(() => {
+        if (this.inFlight === write) this.inFlight = null;
+      });
     this.inFlight = write;
     // Marks the failure handled for callers that did not await this change: the next awaited
     // save (at the latest the final status) retries the write and reports the error.

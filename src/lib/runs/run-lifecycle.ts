@@ -2,6 +2,7 @@ import { createDetachedDoor } from '../aws/detached-door.js';
 import type { Context } from '../context.js';
 import { InterruptedError, MolectlError } from '../errors.js';
 import { fleetLockTtlMs } from './run-preconditions.js';
+import { LedgerWriteError } from './ledger-write-error.js';
 import { LockLostError } from './lock-held-error.js';
 import { DEFAULT_FLEET_LOCK_TTL_MS, findFleetLockRefusal, fleetLockRenewEveryMs } from './fleet-lock.js';
 import { findLocalLockRefusal } from './local-lock.js';
@@ -169,6 +170,15 @@ export async function runMutation<T>(ctx: Context, spec: RunSpec, work: (run: Ac
       await ledger.setStatus('aborted', { error: lost });
       throw new MolectlError(`aborted: ${lost.message}; run ${ledger.id} stopped dispatching`, {
         hint: lost.hint ?? spec.resumeHint(ledger.id),
+      });
+    }
+    if (error instanceof LedgerWriteError) {
+      // The ledger is what failed: its last good state (running, with the intent of anything in
+      // flight) is what a resume takes over, as after a SIGKILL.
+      await ledger.setStatus('failed', { error }).catch(() => undefined);
+      throw new MolectlError(error.message, {
+        hint: `${error.hint}, then ${spec.resumeHint(ledger.id)}`,
+        cause: error,
       });
     }
     if (ledger.status === 'running') await ledger.setStatus('failed', { error });

@@ -110,7 +110,12 @@ export class RunStore {
   async load(idOrPrefix: string): Promise<RunLedger> {
     const id = await this.resolveId(idOrPrefix);
     const doc = await this.readDocument(id);
-    return new RunLedger(doc, { path: this.pathOf(id), clock: this.options.clock, redactor: this.options.redactor });
+    return new RunLedger(doc, {
+      path: this.pathOf(id),
+      clock: this.options.clock,
+      redactor: this.options.redactor,
+      reload: () => this.readDocument(id),
+    });
   }
 
   /**

@@ -1,5 +1,6 @@
 import { link, mkdir, open, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { syncDirectory } from '../output/write-file.js';
 import { randomHex } from '../random-hex.js';
 
 /**
@@ -27,6 +28,7 @@ export async function writeFileExclusive(
   }
   try {
     await link(temp, path);
+    await syncDirectory(dir);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;

@@ -66,8 +66,9 @@ export async function adoptInFlight(
 /**
  * In-progress targets without a command id: look their batch comment up among the commands SSM
  * has seen since; adopt the command when found, else the batch was never sent (pending).
+ * Shared with rollback (adoptKilledRollbacks), which records its intent the same way.
  */
-async function findUnrecordedCommands(ctx: Context, ledger: RunLedger, inFlight: TargetRecord[]): Promise<void> {
+export async function findUnrecordedCommands(ctx: Context, ledger: RunLedger, inFlight: TargetRecord[]): Promise<void> {
   const unrecorded = inFlight.filter((t) => !t.remoteIds.commandId);
   if (unrecorded.length === 0) return;
   const withComment = unrecorded.filter(

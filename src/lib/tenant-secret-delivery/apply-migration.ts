@@ -218,15 +218,25 @@ async function dispatchWave(ctx: Context, job: WaveJob): Promise<number> {
         previewIsComplete: (preview) => parseScriptResult(preview) !== null,
         // Intent first, on disk before SendCommand: a run killed between SSM accepting the
         // command and the ledger recording its id is found again by this comment on resume.
+        // A retried target drops the previous attempt's command id here: left in place, a resume
+        // after a kill in that window would adopt the old (failed) command instead of this one,
+        // and send the script a second time while this one may still be running.
         onBeforeDispatch: async ({ comment, instanceIds }) => {
           const at = ctx.clock.now().toISOString();
           await Promise.all(
-            instanceIds.map((id) =>
-              ledger.updateTarget(byInstance.get(id)!.slug, {
+            instanceIds.map((id) => {
+              const slug = byInstance.get(id)!.slug;
+              const previous = ledger.target(slug)?.remoteIds.commandId;
+              return ledger.updateTarget(slug, {
                 state: 'in-progress',
-                detail: { dispatchComment: comment, dispatchedAt: at },
-              }),
-            ),
+                remoteIds: { commandId: null },
+                detail: {
+                  dispatchComment: comment,
+                  dispatchedAt: at,
+                  ...(previous ? { previousCommandId: previous } : {}),
+                },
+              });
+            }),
           );
         },
         onDispatched: async ({ commandId, instanceIds }) => {

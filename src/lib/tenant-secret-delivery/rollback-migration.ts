@@ -115,14 +115,30 @@ export async function rollbackMigration(
         stopDispatch: (done) => guard.stopping || done.filter((r) => !isRolledBack(r)).length > budget,
         previewIsComplete: (p) => parseScriptResult(p) !== null,
         countsAsFailed: (r) => !isRolledBack(r) && r.status !== 'NotSent',
-        onDispatched: async ({ commandId, instanceIds }) => {
+        // Intent first, on disk before SendCommand, as for apply: a rollback killed before its
+        // command id is written is found again by this comment by the next rollback of the run
+        // (adoptKilledRollbacks), instead of sending the script to a host it already rolled back.
+        onBeforeDispatch: async ({ comment, instanceIds }) => {
+          const at = ctx.clock.now().toISOString();
           await Promise.all(
             instanceIds.map((id) =>
               ledger.updateTarget(byInstance.get(id)!.slug, {
                 state: 'in-progress',
-                remoteIds: { commandId },
-                detail: { instanceId: id, previousFingerprint: byInstance.get(id)!.previousFingerprint },
+                remoteIds: { commandId: null },
+                detail: {
+                  instanceId: id,
+                  previousFingerprint: byInstance.get(id)!.previousFingerprint,
+                  dispatchComment: comment,
+                  dispatchedAt: at,
+                },
               }),
+            ),
+          );
+        },
+        onDispatched: async ({ commandId, instanceIds }) => {
+          await Promise.all(
+            instanceIds.map((id) =>
+              ledger.updateTarget(byInstance.get(id)!.slug, { state: 'in-progress', remoteIds: { commandId } }),
             ),
           );
         },
@@ -131,35 +147,9 @@ export async function rollbackMigration(
     );
     let waveFailed = 0;
     for (const result of results) {
-      const target = byInstance.get(result.instanceId)!;
       if (result.status === 'NotSent') continue; // stays pending: never sent
-      const parsed = parseScriptResult(result.stdout);
-      const ok = isRolledBack(result);
-      if (ok) rolledBack += 1;
+      if (await recordRollbackResult(apply, ledger, byInstance.get(result.instanceId)!, result)) rolledBack += 1;
       else waveFailed += 1;
-      const backOn = ok ? (parsed?.fingerprint ?? null) : null;
-      // The apply run keeps its own outcome (it did migrate this tenant); the rollback is linked on
-      // its target, with the fingerprint the tenant is back on, so a second rollback has nothing
-      // to undo there and `status <apply run>` tells what happened since.
-      if (ok)
-        await apply.updateTarget(target.slug, {
-          detail: { rolledBackBy: ledger.id, fingerprintAfterRollback: backOn },
-        });
-      await ledger.updateTarget(target.slug, {
-        state: ok ? 'succeeded' : 'failed',
-        outcome: ok ? 'rolled-back' : (parsed?.status ?? 'unverified'),
-        detail: {
-          ssmStatus: result.statusDetails ?? result.status,
-          exitCode: result.responseCode,
-          fingerprint: parsed?.fingerprint ?? null,
-          // Back on what it held before the apply: the rollback's own proof.
-          fingerprintMatch:
-            ok && backOn !== null && target.previousFingerprint !== null ? backOn === target.previousFingerprint : null,
-          health: parsed?.health ?? null,
-          class: 'migrated',
-        },
-        error: ok ? null : new MolectlError(parsed?.reason ?? `SSM ${result.statusDetails ?? result.status}`),
-      });
     }
     failed += waveFailed;
     if (waveFailed) step.fail(`${label}: ${wave.length - waveFailed} rolled back, ${waveFailed} failed`);
@@ -178,6 +168,44 @@ export async function rollbackMigration(
     await ledger.setStatus(failed === 0 ? 'succeeded' : rolledBack === 0 ? 'failed' : 'partial');
   }
   return { failed, abortReason };
+}
+
+/**
+ * Records one host's rollback result on the rollback run, and links a proven rollback on the
+ * apply run's target. Returns whether the tenant is proven rolled back.
+ */
+export async function recordRollbackResult(
+  apply: RunLedger,
+  ledger: RunLedger,
+  target: RollbackTarget,
+  result: InstanceScriptResult,
+): Promise<boolean> {
+  const parsed = parseScriptResult(result.stdout);
+  const ok = isRolledBack(result);
+  const backOn = ok ? (parsed?.fingerprint ?? null) : null;
+  // The apply run keeps its own outcome (it did migrate this tenant); the rollback is linked on
+  // its target, with the fingerprint the tenant is back on, so a second rollback has nothing
+  // to undo there and `status <apply run>` tells what happened since.
+  if (ok)
+    await apply.updateTarget(target.slug, {
+      detail: { rolledBackBy: ledger.id, fingerprintAfterRollback: backOn },
+    });
+  await ledger.updateTarget(target.slug, {
+    state: ok ? 'succeeded' : 'failed',
+    outcome: ok ? 'rolled-back' : (parsed?.status ?? 'unverified'),
+    detail: {
+      ssmStatus: result.statusDetails ?? result.status,
+      exitCode: result.responseCode,
+      fingerprint: parsed?.fingerprint ?? null,
+      // Back on what it held before the apply: the rollback's own proof.
+      fingerprintMatch:
+        ok && backOn !== null && target.previousFingerprint !== null ? backOn === target.previousFingerprint : null,
+      health: parsed?.health ?? null,
+      class: 'migrated',
+    },
+    error: ok ? null : new MolectlError(parsed?.reason ?? `SSM ${result.statusDetails ?? result.status}`),
+  });
+  return ok;
 }
 
 /** Proven rolled back: the script ran to its end and printed a rolled-back result. */

@@ -279,7 +279,8 @@ describe('RunLedger.claim (resume)', () => {
   async function ledgerOwnedBy(owner: { pid: number; hostname: string }): Promise<string> {
     const ledger = await store.create({ command: 'migrate cp-secret apply', environment: ENVIRONMENT, targets: ['a'] });
     const doc = await readLedgerFile(ledger.id);
-    doc.owner = { ...doc.owner, ...owner };
+    // Another owner, as a ledger without processStart names it (an older molectl, off Linux).
+    doc.owner = { ...doc.owner, processStart: undefined, ...owner };
     await writeFile(ledger.path, JSON.stringify(doc));
     return ledger.id;
   }
@@ -306,6 +307,35 @@ describe('RunLedger.claim (resume)', () => {
     } finally {
       child.kill();
     }
+  });
+
+  it('judges and takes over the file as it is at the claim, not as it was loaded', async () => {
+    // Two resumes of one interrupted run: this one loaded it, then waited at its confirmation.
+    const id = await ledgerOwnedBy({ pid: findDeadPid(), hostname: hostname() });
+    const path = join(stateDir, 'runs', `${id}.json`);
+    const interrupted = await readLedgerFile(id);
+    interrupted.status = 'interrupted';
+    await writeFile(path, JSON.stringify(interrupted));
+    const waited = await store.load(id);
+    // Meanwhile the other one claimed it and is still working on it: refused.
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
+    try {
+      const claimed = await readLedgerFile(id);
+      claimed.status = 'running';
+      claimed.owner = { ...claimed.owner, pid: child.pid, processStart: undefined };
+      await writeFile(path, JSON.stringify(claimed));
+      await expect(waited.claim()).rejects.toThrow(`is still running (pid ${child.pid} on `);
+    } finally {
+      child.kill();
+    }
+    // Or it finished target `a` and was killed: that progress is kept, not overwritten.
+    const progressed = await readLedgerFile(id);
+    progressed.owner = { ...progressed.owner, pid: findDeadPid() };
+    progressed.targets.a = { ...progressed.targets.a, state: 'succeeded', outcome: 'migrated' };
+    await writeFile(path, JSON.stringify(progressed));
+    await waited.claim();
+    expect(waited.target('a')).toMatchObject({ state: 'succeeded', outcome: 'migrated' });
+    expect((await readLedgerFile(id)).targets.a).toMatchObject({ state: 'succeeded', outcome: 'migrated' });
   });
 
   it('refuses an owner on another host unless forced', async () => {
