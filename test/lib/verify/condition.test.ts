@@ -89,8 +89,11 @@ describe('evaluateCondition', () => {
     expect(evaluateCondition(parse('[BODY] contains oops'), text).pass).toBe(true);
   });
 
-  it('cuts long observed values to 80 characters', () => {
-    const long = { ...response, bodyText: 'x'.repeat(500) };
-    expect(evaluateCondition(parse('[BODY] == y'), long).actual).toHaveLength(81);
+  it('cuts long observed values to 80 characters, never inside a word', () => {
+    const long = { ...response, bodyText: 'word '.repeat(100) };
+    expect(evaluateCondition(parse('[BODY] == y'), long).actual).toBe(`${'word '.repeat(16).trimEnd()}…`);
+    // One unbroken value (a token in the answer) is not shown in part.
+    const token = { ...response, bodyText: 'x'.repeat(500) };
+    expect(evaluateCondition(parse('[BODY] == y'), token).actual).toBe('…');
   });
 });

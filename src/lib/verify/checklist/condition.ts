@@ -12,6 +12,8 @@
  * `!contains` pass.
  */
 
+import { cutRemoteLine } from '../../output/remote-text.js';
+
 export type Placeholder =
   | { kind: 'status' }
   | { kind: 'response-time' }
@@ -95,7 +97,8 @@ export function parseCondition(text: string): ParseResult {
 
 export function evaluateCondition(condition: Condition, response: ObservedResponse): ConditionVerdict {
   const value = readPlaceholder(condition.left, response);
-  const actual = value === undefined ? '(absent)' : value.length > 80 ? `${value.slice(0, 80)}…` : value;
+  // Cut on a word boundary: a secret in the answer cut in half would match no redaction rule.
+  const actual = value === undefined ? '(absent)' : cutRemoteLine(value, 80);
   return { pass: compare(value, condition.operator, condition.right), actual };
 }
 
