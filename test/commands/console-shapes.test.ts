@@ -42,7 +42,7 @@ describe('molectl console: secrets in the shapes other bootstraps and Go service
       'console',
       'acme',
       '--grep',
-      'login|cloudflared|bootstrap|config|admin_token|ENVIRONMENT|SecretString|task env',
+      'login|cloudflared|bootstrap|config|admin_token|ENVIRONMENT|SecretString|task env|^cloud-init\\[1873\\]:   ',
     ]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('+ docker login -u molecule-bot -p [REDACTED:registry-password] ghcr.io');
@@ -53,6 +53,7 @@ describe('molectl console: secrets in the shapes other bootstraps and Go service
     expect(run.stdout).toContain('ENVIRONMENT\tADMIN_TOKEN\t[REDACTED:named-secret]');
     expect(run.stdout).toContain('||  SecretString  |  [REDACTED:named-secret]  ||');
     expect(run.stdout).toContain('"env":[{"name":"ADMIN_TOKEN","value":"[REDACTED:named-secret]"}]');
+    expect(run.stdout).toContain('cloud-init[1873]: admin_token:\ncloud-init[1873]:   [REDACTED:named-secret]');
     expect(run.stderr).toMatch(/values redacted \(.*registry-password 1.*\)/);
     expect(run.stderr).toMatch(/tunnel-token 1/);
     expectNoSecrets(run.stdout + run.stderr);

@@ -229,19 +229,35 @@ export const SHAPE_RULES: ShapeRule[] = [
     kind: 'named-secret',
     // NAME=value, NAME => value, NAME: value, "name": "value", --name=value. The name is kept.
     // A value never starts with `>`: `NAME => v` read as `NAME =` and the value `>` left v in clear.
+    // `NAME:` at a line's end takes its value from an indented next line (YAML) only: a next line
+    // that starts with a prefix (`cloud-init[1873]:`, a docker timestamp) had its prefix taken for
+    // the value and the value left in clear (the rule below handles that shape).
     // `=>` counts before a quoted value only (Ruby, PHP, Perl hashes): `key => key.trim()` is code.
     // A colon only counts as an assignment when followed by a space or inside quotes
     // (`token: x`, `"token":"x"`); `gitea-actions-secret:owner/repo` is a reference, not a value.
     // The name must be a whole token (or a --flag) starting with a letter:
     // `run 2026...-cp-secret-apply-x: ok` is an id followed by prose, not an assignment.
     pattern: new RegExp(
-      String.raw`((?:(?<=--)|(?<![A-Za-z0-9_.-]))(?=[A-Za-z_])${SECRET_NAME})(\\?["']?\s*(?:=|%3[Dd])\s*\\?["']?|\\?["']?\s*=>\s*\\?["']|:\s+\\?["']?|\\?["']\s*:\s*\\?["']?)((?!>)(?:[^\s"',;&}\]\[\\]|\\(?!["']))+)`,
+      String.raw`((?:(?<=--)|(?<![A-Za-z0-9_.-]))(?=[A-Za-z_])${SECRET_NAME})(\\?["']?\s*(?:=|%3[Dd])\s*\\?["']?|\\?["']?\s*=>\s*\\?["']|:(?:[^\S\r\n]+|[^\S\r\n]*\r?\n[^\S\r\n]+)\\?["']?|\\?["']\s*:\s*\\?["']?)((?!>)(?:[^\s"',;&}\]\[\\]|\\(?!["']))+)`,
       'gi',
     ),
     replace: (match, name: string, sep: string, value: string) =>
       isReferenceName(name) || value.startsWith('[REDACTED:') || value.startsWith('$') || isHarmlessValue(value)
         ? match
         : `${name}${sep}${mark('named-secret')}`,
+  },
+  {
+    kind: 'named-secret',
+    // A YAML key at a line's end and its value on the next line, both lines behind the same prefix
+    // (`cloud-init[1873]: admin_token:` then `cloud-init[1873]:   <value>`; docker timestamps).
+    pattern: new RegExp(
+      String.raw`(?<=^|\n)([^\r\n]{0,80}?(?<![A-Za-z0-9_.-]))((?=[A-Za-z_])${SECRET_NAME}:[^\S\r\n]*\r?\n)\1([^\S\r\n]+["']?)([^\s"']+)`,
+      'gi',
+    ),
+    replace: (match, prefix: string, nameLine: string, indent: string, value: string) =>
+      isReferenceName(nameLine.replace(/:\s*$/, '')) || /^[$[]/.test(value) || isHarmlessValue(value)
+        ? match
+        : `${prefix}${nameLine}${prefix}${indent}${mark('named-secret')}`,
   },
   {
     kind: 'named-secret',

@@ -61,6 +61,10 @@ function consoleShapeLines(spec: BootConsoleSpec): string[] {
     `+ aws secretsmanager get-secret-value --secret-id molecule/tenants/${spec.slug}/admin-token --output table`,
     `||  SecretString  |  ${token}  ||`,
     `platform[2211]: {"level":"debug","msg":"task env","env":[{"name":"ADMIN_TOKEN","value":"${token}"}]}`,
+    // A YAML config cat-ed by the bootstrap: the value on the line after its key.
+    '+ cat /etc/molecule/tenant.yaml',
+    'admin_token:',
+    `  ${token}`,
   ];
 }
 

@@ -363,6 +363,18 @@ const CASES: LeakCase[] = [
     secrets: ['nv-yaml-5f4e3d2c1b0a'],
     kind: 'named-secret',
   },
+  {
+    name: 'YAML key at a line end, value on the next line, both behind cloud-init prefixes',
+    input: 'cloud-init[1873]: admin_token:\ncloud-init[1873]:   yaml-next-7e6d5c4b3a2f',
+    secrets: ['yaml-next-7e6d5c4b3a2f'],
+    kind: 'named-secret',
+  },
+  {
+    name: 'YAML key at a line end, value on the next line, docker timestamps',
+    input: '2026-04-18T09:14:12.000000000Z   client_secret:\n2026-04-18T09:14:12.000000000Z     yaml-ts-1f2e3d4c5b6a',
+    secrets: ['yaml-ts-1f2e3d4c5b6a'],
+    kind: 'named-secret',
+  },
 ];
 
 function wrap76(text: string): string {
@@ -451,6 +463,9 @@ describe('ordinary console text is left intact', () => {
     'ADMIN_TOKEN    required   the tenant admin token',
     '- name: ADMIN_TOKEN\n  valueFrom:\n    secretKeyRef: {name: tenant-secrets}',
     '{"name": "ADMIN_TOKEN", "value": "$ADMIN_TOKEN"}',
+    // A key at a line end followed by a line that is not its (indented) value.
+    'secrets:\nnothing more to say here',
+    'cloud-init[1873]: api_key:\ncloud-init[1873]: other: value',
     // Code in a Node crash report: an arrow function is not an assignment.
     '    keys.map(key => key.trim()).filter((token) => token.length > 0)',
     // A long base64 run that decodes to nothing secret (a public cert chunk) stays.
@@ -478,6 +493,7 @@ describe('hostile console text stays linear', () => {
     ['curl runs on one line', 'curl '.repeat(25_000)],
     ['docker login then -p runs', `docker login ${' -p'.repeat(30_000)}`],
     ['known names and tabs on one line', 'a_b_ADMIN_TOKEN\t|'.repeat(20_000)],
+    ['YAML keys at line ends behind prefixes', 'cloud-init[1873]: key:\n'.repeat(20_000)],
     ['JSON name/value pairs without values', '{"name":"key","value":'.repeat(10_000)],
     ['JSON strings of backslashes', `{"token":"${'\\'.repeat(100_000)}`],
   ])('%s', (_name, text) => {
