@@ -54,9 +54,12 @@ export async function reportError(error: unknown, options: ReportOptions): Promi
     return error.code;
   }
   const message = error instanceof Error ? error.message : String(error);
+  const { remoteText } = await import('../lib/output/remote-text.js');
   await writeError(options, {
     code: ExitCode.failed,
-    message: `unexpected error: ${message}`,
+    // Not molectl's words: a runtime or library message, which can quote the data it failed on
+    // (JSON.parse quotes the text around the error): shapes are redacted in it, controls escaped.
+    message: `unexpected error: ${remoteText(message)}`,
     hint: 'run again with --debug for the stack trace; if it persists, report it with that output',
     stack: error instanceof Error ? error.stack : undefined,
   });

@@ -15,7 +15,7 @@ import { resolveConsoleTarget, type ResolvedConsoleTarget } from '../lib/console
 import { compileGrep } from '../lib/console/select-lines.js';
 import type { Context } from '../lib/context.js';
 import { ExitCode } from '../lib/errors.js';
-import { remoteText } from '../lib/output/remote-text.js';
+import { remoteText, renderOutputText } from '../lib/output/remote-text.js';
 import { formatCount } from '../lib/output/format-count.js';
 
 const flags = {
@@ -140,7 +140,9 @@ async function followAndReport(
       {
         read: input.read,
         write: async (text) =>
-          file ? void (await file.write(ctx.redactor.redact(text))) : ctx.out.streamRemote(remoteText(text)),
+          file
+            ? void (await file.write(renderOutputText(remoteText(text), ctx.redactor, 'text')))
+            : ctx.out.streamRemote(remoteText(text)),
         warn: (message) => ctx.out.warn(message),
         clock: ctx.clock,
         signal: ctx.signal,

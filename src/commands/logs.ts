@@ -5,6 +5,7 @@ import { remoteTextReportFlags } from '../lib/cli/shared-flags.js';
 import { echoInput } from '../lib/output/remote-text.js';
 import { Diagnosis } from '../lib/console/diagnose-lines.js';
 import { readContainerLogs, type ContainerLogs } from '../lib/console/read-container-logs.js';
+import { LogLinesFollower } from '../lib/console/follow-log-lines.js';
 import { RedactionTally } from '../lib/console/redaction-tally.js';
 import { checkLineOutputOptions, printLineReport } from '../lib/console/print-line-report.js';
 import { renderDiagnosis } from '../lib/console/render-diagnosis.js';
@@ -93,7 +94,8 @@ export const logsCommand = defineCommand({
       defaultContainer: ctx.config.environment.containerName,
     });
     const tally = new RedactionTally(ctx.redactor);
-    const lines = splitConsoleLines(tally.redact(logs.text)).lines;
+    // docker's --tail, --max-bytes and log rotation all start the text at a line inside the log.
+    const lines = splitConsoleLines(tally.redact(logs.text, 'line')).lines;
     const diagnosis = new Diagnosis({ target: target.input, orgSlug: target.orgSlug, source: 'logs' });
     if (options.diagnosis) diagnosis.add(lines);
     const shown = grep ? lines.filter((l) => matchesLine(grep, l)) : lines;
@@ -160,6 +162,12 @@ async function followLogs(
   const cursor = createLogCursor();
   let first = true;
   let partial = false;
+  const follower = new LogLinesFollower(tally);
+  const print = async (lines: string[]): Promise<void> => {
+    if (options.diagnosis) diagnosis.add(lines);
+    const shown = grep ? lines.filter((l) => matchesLine(grep, l)) : lines;
+    if (shown.length) await ctx.out.streamRemote(remoteText(`${shown.join('\n')}\n`));
+  };
   ctx.out.untilInterrupted(`following every ${Math.round(options.interval / 1000)} s; Ctrl-C to stop`);
   while (!ctx.signal.aborted) {
     let logs: ContainerLogs;
@@ -181,12 +189,13 @@ async function followLogs(
       partial = true;
     }
     const fresh = selectNewLogLines(splitConsoleLines(logs.text).lines, cursor);
-    const lines = splitConsoleLines(
-      tally.redact(fresh.map((l) => (options.timestamps ? l : stripLogTimestamp(l))).join('\n')),
-    ).lines;
-    if (options.diagnosis) diagnosis.add(lines);
-    const shown = grep ? lines.filter((l) => matchesLine(grep, l)) : lines;
-    if (shown.length) await ctx.out.streamRemote(remoteText(`${shown.join('\n')}\n`));
+    // The first poll starts at docker's --tail, a cut one at --max-bytes: inside the log.
+    await print(
+      follower.take(
+        fresh.map((l) => (options.timestamps ? l : stripLogTimestamp(l))),
+        first || logs.cut !== null,
+      ),
+    );
     first = false;
     try {
       await ctx.clock.sleep(options.interval, ctx.signal);
@@ -194,6 +203,7 @@ async function followLogs(
       break; // Ctrl-C: the normal end of --follow
     }
   }
+  await print(follower.flush());
   const rendered = renderDiagnosis(diagnosis.findings(), ctx.out.resultStyle);
   if (rendered) await ctx.out.stream(`\n${rendered}\n`);
   ctx.out.info(tally.describe(options.redact, partial));

@@ -46,6 +46,7 @@ export const FAULT_SPEC_FORMS = [
   'old-bash=<slug|instance-id>[|...]',
   'console-shapes=<slug|instance-id>[|...]',
   'logs-key=<slug|instance-id>[|...]',
+  'logs-base64=<slug|instance-id>[|...]',
   'docker-logs-broken=<slug|instance-id>[|...]',
   'ssm-timeout=<slug|instance-id>[|...]',
   'restart-always=<slug|instance-id>[|...]',
@@ -226,6 +227,9 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
       return;
     case 'logs-key':
       faults.logsKeyHosts.push(...parseNames(value, item));
+      return;
+    case 'logs-base64':
+      faults.logsBase64Hosts.push(...parseNames(value, item));
       return;
     case 'restart-always':
       faults.restartAlwaysHosts.push(...parseNames(value, item));

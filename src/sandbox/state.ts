@@ -252,6 +252,8 @@ export interface FaultConfig {
   dockerLogsBrokenHosts: string[];
   /** Instance ids or org slugs whose platform container printed a private key to its log. */
   logsKeyHosts: string[];
+  /** Instance ids or org slugs whose platform container printed its env file, base64-wrapped, to its log. */
+  logsBase64Hosts: string[];
   /** Instance ids or org slugs whose tenant container was started with `--restart always`. */
   restartAlwaysHosts: string[];
   /** Instance ids or org slugs whose tenant container has an env value with line breaks. */
@@ -339,6 +341,7 @@ export function defaultFaults(): FaultConfig {
     oldBashHosts: [],
     consoleShapesHosts: [],
     logsKeyHosts: [],
+    logsBase64Hosts: [],
     dockerLogsBrokenHosts: [],
     ssmTimeoutHosts: [],
     restartAlwaysHosts: [],

@@ -8,7 +8,8 @@ import { startHarness, type Harness } from './org-harness.js';
 /**
  * The console-shapes fault: a boot console that leaks the tenant's secrets in the shapes other
  * bootstraps and Go services print (a registry login's -p, a Cloudflare tunnel token, a --token
- * flag, a Go %+v struct, a JSON-escaped config). Every one was shown in clear before.
+ * flag, a Go %+v struct, a JSON-escaped config; the AWS CLI's text and table output, an ECS
+ * name/value env list). Every one was shown in clear before.
  */
 
 let h: Harness;
@@ -37,13 +38,22 @@ describe('molectl console: secrets in the shapes other bootstraps and Go service
   });
 
   it('text output shows none of them, and the count names their kinds', async () => {
-    const run = await h.run(['console', 'acme', '--grep', 'login|cloudflared|bootstrap|config|admin_token']);
+    const run = await h.run([
+      'console',
+      'acme',
+      '--grep',
+      'login|cloudflared|bootstrap|config|admin_token|ENVIRONMENT|SecretString|task env|^cloud-init\\[1873\\]:   ',
+    ]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('+ docker login -u molecule-bot -p [REDACTED:registry-password] ghcr.io');
     expect(run.stdout).toContain('+ cloudflared service install [REDACTED:tunnel-token]');
     expect(run.stdout).toMatch(/--token \[REDACTED:named-secret\]/);
     expect(run.stdout).toMatch(/AdminToken:\[REDACTED:named-secret\] CPURL:/);
     expect(run.stdout).toMatch(/\\"admin_token\\":\\"\[REDACTED:named-secret\]\\"/);
+    expect(run.stdout).toContain('ENVIRONMENT\tADMIN_TOKEN\t[REDACTED:named-secret]');
+    expect(run.stdout).toContain('||  SecretString  |  [REDACTED:named-secret]  ||');
+    expect(run.stdout).toContain('"env":[{"name":"ADMIN_TOKEN","value":"[REDACTED:named-secret]"}]');
+    expect(run.stdout).toContain('cloud-init[1873]: admin_token:\ncloud-init[1873]:   [REDACTED:named-secret]');
     expect(run.stderr).toMatch(/values redacted \(.*registry-password 1.*\)/);
     expect(run.stderr).toMatch(/tunnel-token 1/);
     expectNoSecrets(run.stdout + run.stderr);

@@ -135,6 +135,19 @@ describe('--debug output of every command', { timeout: 300_000 }, () => {
       (c) => ['gitea', 'remotes', c.repo, '--verify-remote', '--gitea-url', `${fx.env.MOLECTL_CP_URL}/_gitea`],
     ],
     ['sandbox status', () => ['sandbox', 'status']],
+    // The same secret-handling commands again, as one JSON document each.
+    ['org show -o json', () => ['-o', 'json', 'org', 'show', 'acme']],
+    ['secrets list -o json', () => ['-o', 'json', 'secrets', 'list']],
+    ['secrets status -o json', () => ['-o', 'json', 'secrets', 'status', 'cp-shared-secret']],
+    [
+      'org create -o json',
+      () => ['-o', 'json', 'org', 'create', 'debug-json', '--name', 'Debug', '--owner', 'u-1', '--no-wait'],
+    ],
+    ['secrets rotate -o json', () => ['-y', '-o', 'json', 'secrets', 'rotate', 'cp-admin-api-token']],
+    ['migrate cp-secret status -o json', (c) => ['-o', 'json', 'migrate', 'cp-secret', 'status', c.runId()]],
+    ['runs show -o json', (c) => ['-o', 'json', 'runs', 'show', c.runId()]],
+    ['logs -o json', () => ['-o', 'json', 'logs', 'acme', '--tail', '20']],
+    ['console -o json', () => ['-o', 'json', 'console', 'acme']],
   ];
   // Commands that manage a sandbox of their own: walked apart, below.
   const OWN_SANDBOX = ['sandbox up', 'sandbox down'];

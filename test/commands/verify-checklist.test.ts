@@ -230,3 +230,38 @@ describe('molectl verify --validate', () => {
     expect(run.stderr).toContain('--validate');
   });
 });
+
+describe('a checklist condition on a credential', () => {
+  // A check written to catch the instance answer's admin_token leak (platform.md: "a past leak")
+  // printed the leaked token in its failure detail when the leak came back.
+  it('shows a failing secret field as length and fingerprint, never its value', async () => {
+    const token = [...sandbox.state.orgs.values()][0]!.adminToken;
+    const slug = [...sandbox.state.orgs.values()][0]!.slug;
+    const file = write(
+      'leak.yaml',
+      [
+        'version: 1',
+        'builtins: none',
+        'checks:',
+        '  - id: instance-no-token',
+        `    request: { url: "\${CP_URL}/cp/orgs/${slug}/instance" }`,
+        '    conditions: ["[STATUS] == 200", "[BODY].admin_token == (none)"]',
+        '',
+      ].join('\n'),
+    );
+    sandbox.state.faults.flags['instanceLeaksToken'] = true;
+    try {
+      for (const format of ['text', 'json']) {
+        const run = await verify(['--checklist', file, '-o', format]);
+        expect(run.code).toBe(1);
+        expect(run.stdout + run.stderr).not.toContain(token.slice(0, 12));
+        expect(run.stdout + run.stderr).not.toContain(token.slice(-12));
+        expect(run.stdout).toMatch(
+          /\[BODY\]\.admin_token == \(none\) \(actual \(withheld, len=\d+ sha256:[0-9a-f]{12}\)\)/,
+        );
+      }
+    } finally {
+      delete sandbox.state.faults.flags['instanceLeaksToken'];
+    }
+  });
+});

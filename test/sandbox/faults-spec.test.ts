@@ -19,6 +19,7 @@ describe('parseFaultSpec', () => {
       oldBashHosts: [],
       consoleShapesHosts: [],
       logsKeyHosts: [],
+      logsBase64Hosts: [],
       dockerLogsBrokenHosts: [],
       ssmTimeoutHosts: [],
       restartAlwaysHosts: [],
@@ -48,6 +49,7 @@ describe('parseFaultSpec', () => {
     ['old-bash=acme', { ...defaultFaults(), oldBashHosts: ['acme'] }],
     ['console-shapes=acme|i-0abc', { ...defaultFaults(), consoleShapesHosts: ['acme', 'i-0abc'] }],
     ['logs-key=acme', { ...defaultFaults(), logsKeyHosts: ['acme'] }],
+    ['logs-base64=acme', { ...defaultFaults(), logsBase64Hosts: ['acme'] }],
     [
       'latest-refused-as=InvalidParameterCombination',
       { ...defaultFaults(), latestRefusedAs: 'InvalidParameterCombination' },

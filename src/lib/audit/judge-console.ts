@@ -1,3 +1,4 @@
+import { findCutBase64Run } from '../console/cut-base64-start.js';
 import { splitConsoleLines } from '../console/split-console-lines.js';
 import { stripAnsi, type Redactor } from '../output/redactor.js';
 import { fail, pass, unknown, type Judgement } from './audit-verdict.js';
@@ -25,11 +26,22 @@ const PRIVATE_KEY_BEGIN = /-----BEGIN [A-Z0-9 ]*(?:PRIVATE KEY|ENCRYPTED)[A-Z0-9
 const MAX_LEAKS_SHOWN = 5;
 
 export function findConsoleLeaks(text: string, truncated: boolean, redactor: Redactor): ConsoleLeak[] {
-  if (text === '' || (redactor.redactDetailed(text).count === 0 && !PRIVATE_KEY_BEGIN.test(text))) return [];
+  // A base64 block the window starts inside decodes to a value without its name (cut-base64-start.ts).
+  const cut = truncated && redactor.shapeRulesEnabled ? findCutBase64Run(text, true) : null;
+  const wholeCount = text === '' ? 0 : redactor.redactDetailed(text).count;
+  if (text === '' || (wholeCount === 0 && !PRIVATE_KEY_BEGIN.test(text) && !cut)) return [];
   const { lines, droppedPartialFirstLine } = splitConsoleLines(text, { startsMidLine: truncated });
   const offset = droppedPartialFirstLine ? 2 : 1;
   const leaks: ConsoleLeak[] = [];
+  const cutLines = cut ? text.slice(cut.start, cut.end).split('\n').length - (text[cut.end - 1] === '\n' ? 1 : 0) : 0;
+  if (cut)
+    leaks.push({
+      line: offset,
+      kinds: ['base64'],
+      excerpt: "[REDACTED:base64] (a base64 block cut at the window's start: it decodes to text)",
+    });
   lines.forEach((line, i) => {
+    if (i < cutLines) return;
     // A private key spans lines: its BEGIN line alone matches no rule, so it is named here.
     if (PRIVATE_KEY_BEGIN.test(line)) {
       leaks.push({ line: i + offset, kinds: ['pem'], excerpt: '[REDACTED:pem] (a private key block starts here)' });
@@ -39,7 +51,23 @@ export function findConsoleLeaks(text: string, truncated: boolean, redactor: Red
     if (result.count > 0)
       leaks.push({ line: i + offset, kinds: Object.keys(result.byKind).sort(), excerpt: excerptAround(result.text) });
   });
+  // A secret only the whole text shows (`ADMIN_TOKEN:` with its value on the next line, a quoted
+  // value broken by a line end): no line alone matches, yet the console carries it. The first line
+  // the whole-text redaction changed says where; without this the verdict was "pass".
+  if (leaks.length === 0 && wholeCount > 0) leaks.push(locateSpanningLeak(text, truncated, redactor, offset));
   return leaks;
+}
+
+function locateSpanningLeak(text: string, truncated: boolean, redactor: Redactor, offset: number): ConsoleLeak {
+  const before = splitConsoleLines(text, { startsMidLine: truncated }).lines;
+  const after = splitConsoleLines(redactor.redact(text), { startsMidLine: truncated }).lines;
+  const i = Math.max(
+    0,
+    before.findIndex((line, n) => line !== after[n]),
+  );
+  // Not quoted: what the rules matched across lines may not be all of the secret (the next line's
+  // prefix can be taken for the value), and the rest of that line would be shown in clear.
+  return { line: i + offset, kinds: ['spans-lines'], excerpt: '(a secret that spans lines; not quoted)' };
 }
 
 function excerptAround(redacted: string): string {

@@ -4,6 +4,7 @@ import { describeDurationMs } from '../config/parse-duration.js';
 import { ConfigError, ExitCode, MolectlError, NotFoundError, UsageError } from '../errors.js';
 import { isCertificateRefusal, UNTRUSTED_CERTIFICATE_HINT } from '../http/certificate-refusal.js';
 import { NoAnswerError } from '../http/no-answer-error.js';
+import { cutRemoteLine, remoteText, type RemoteText } from '../output/remote-text.js';
 import { NO_REGION_HINT, NO_REGION_MESSAGE, type AwsServiceName } from './aws-clients.js';
 import type { ConfiguredEndpoint } from './aws-endpoints.js';
 
@@ -388,7 +389,11 @@ function isNotAnAwsAnswer(e: SdkLikeError, name: string): boolean {
   return (status === 404 || status === 405 || status === 501) && GENERIC_NAMES.has(name);
 }
 
-function oneLine(text: string): string {
+/**
+ * AWS's message, as remote text (a ValidationException quotes the value it refused), its first
+ * line cut on a word boundary: a secret cut in half would match no redaction rule.
+ */
+function oneLine(text: string): RemoteText | '' {
   const line = text.split(/\r?\n/)[0]!.trim();
-  return line.length > 200 ? `${line.slice(0, 197)}...` : line;
+  return line === '' ? '' : remoteText(cutRemoteLine(line, 200));
 }

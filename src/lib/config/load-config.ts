@@ -7,6 +7,7 @@ import type { EnvVars } from './env.js';
 import { resolveOutputFormat, type OutputFormat } from './output-format.js';
 import type { Layer, Sourced } from './sourced.js';
 import { BUILT_IN_ENVIRONMENTS, DEFAULT_ENVIRONMENT, type EnvironmentConfig } from './environments.js';
+import { describeJsonSyntaxError } from './describe-json-syntax-error.js';
 
 /**
  * One precedence for every setting: built-in defaults < user config file < MOLECTL_* variables
@@ -93,7 +94,7 @@ export async function readConfigFile(path: string): Promise<ConfigFile | null> {
     json = JSON.parse(text);
   } catch (error) {
     throw new ConfigError(
-      `config file ${path} is not valid JSON: ${(error as Error).message}`,
+      `config file ${path} is not valid JSON: ${describeJsonSyntaxError(error, text)}`,
       'fix the syntax, or move the file away to use the defaults',
     );
   }

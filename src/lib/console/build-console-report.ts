@@ -53,7 +53,7 @@ export interface BuildReportInput {
 
 export function buildConsoleReport(input: BuildReportInput): ConsoleReport {
   const { target, snapshot, tally } = input;
-  const redacted = tally.redact(snapshot.text);
+  const redacted = tally.redact(snapshot.text, snapshot.truncated ? 'mid-line' : 'whole');
   const { lines, droppedPartialFirstLine } = splitConsoleLines(redacted, { startsMidLine: snapshot.truncated });
   const context: SignatureContext = { target: target.input, orgSlug: target.orgSlug, source: 'console' };
   return {

@@ -131,6 +131,27 @@ function findTrailingBase64(text: string): number {
   return start;
 }
 
+/** docker's `--timestamps` prefix, which `logs --timestamps` keeps on each line. */
+const DOCKER_STAMP = /^\d{4}-\d{2}-\d{2}T[\d:.]+Z /;
+
+/**
+ * For `logs --follow`, whose polls bring whole lines: how many of the last `lines` are a run of
+ * wrapped-base64 lines still being printed, to hold until a line ends it (as the console follower
+ * holds them). Over MAX_HELD_PEM bytes, nothing is held: it is judged as it stands.
+ */
+export function countHeldBase64Lines(lines: readonly string[]): number {
+  let size = 0;
+  let n = 0;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i]!;
+    if (!BASE64_LINE.test(line.replace(DOCKER_STAMP, ''))) break;
+    size += line.length + 1;
+    if (size > MAX_HELD_PEM) return 0;
+    n += 1;
+  }
+  return n;
+}
+
 function isUnterminatedKey(text: string): boolean {
   return findUnterminatedKey(`${text}\n`) !== -1;
 }

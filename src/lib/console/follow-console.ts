@@ -48,7 +48,9 @@ export async function followConsole(
   const follower = new ConsoleFollower();
   const summary: FollowSummary = { linesPrinted: 0, textSeen: first.text.trim() !== '', polls: 0, gaps: 0 };
   const emit = async (raw: string, startsMidLine: boolean, tail?: number): Promise<void> => {
-    const { lines } = splitConsoleLines(options.tally.redact(raw), { startsMidLine });
+    const { lines } = splitConsoleLines(options.tally.redact(raw, startsMidLine ? 'mid-line' : 'whole'), {
+      startsMidLine,
+    });
     options.diagnosis?.add(lines);
     let shown = options.grep ? lines.filter((l) => matchesLine(options.grep!, l)) : lines;
     if (tail !== undefined) shown = tail === 0 ? [] : shown.slice(-tail);

@@ -1,7 +1,7 @@
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { redactDeep, SCHEMA_VERSION } from '../output/output.js';
-import { remoteText } from '../output/remote-text.js';
+import { remoteText, renderOutputText } from '../output/remote-text.js';
 import { writeFileAtomic } from '../output/write-file.js';
 import type { Finding } from './diagnose-lines.js';
 import { applyRedactionChoice } from './apply-redaction-choice.js';
@@ -50,7 +50,10 @@ export async function printLineReport(
   }
   const text = report.lines.length ? `${report.lines.join('\n')}\n` : '';
   if (options.out) {
-    await writeFileAtomic(options.out, ctx.redactor.redact(text));
+    // As on stdout: redacted, and controls escaped. The file is a redacted copy for a ticket or a
+    // colleague (`cat`, `less`), not a byte-exact capture; raw, a log line could retitle or clear
+    // the reader's terminal, or hide the lines before it.
+    await writeFileAtomic(options.out, renderOutputText(remoteText(text), ctx.redactor, 'text'));
     ctx.out.info(`wrote ${formatCount(report.lines.length, 'line')} to ${options.out}`);
   } else if (text) {
     await ctx.out.streamRemote(remoteText(text));

@@ -3,7 +3,7 @@ import { MolectlError } from '../errors.js';
 import { collectFullOutput } from '../ssm/collect-full-output.js';
 import type { ShellScriptApi } from '../ssm/run-shell-script.js';
 import { SSM_NOT_DELIVERED_STATUSES } from '../aws/ssm-limits.js';
-import { remoteText } from '../output/remote-text.js';
+import { cutRemoteLine, remoteText } from '../output/remote-text.js';
 import {
   buildDockerLogsScript,
   CONTAINERS_MARK,
@@ -87,7 +87,7 @@ export async function readContainerLogs(
     // docker prints its error last (`2>&1`), after whatever log lines it got to: the first line
     // is a log line, which can hold a secret and says nothing about the failure.
     const { logLines, dockerError } = splitDockerFailure(result.output || result.stderr);
-    const said = dockerError === '' ? '' : `: ${remoteText(dockerError.slice(0, 300))}`;
+    const said = dockerError === '' ? '' : `: ${remoteText(cutRemoteLine(dockerError, 300))}`;
     const noContainer = /No such container/i.test(dockerError);
     if (logLines.length > 0 && !noContainer) {
       // A damaged log file (a disk that filled up): the lines before the damage are what the

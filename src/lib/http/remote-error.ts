@@ -1,5 +1,5 @@
 import type { Redactor } from '../output/redactor.js';
-import { remoteText, type RemoteText } from '../output/remote-text.js';
+import { cutRemoteLine, remoteText, type RemoteText } from '../output/remote-text.js';
 
 const MAX_REMOTE_ERROR_LENGTH = 200;
 
@@ -27,6 +27,6 @@ export function extractRemoteError(bodyText: string, redactor?: Redactor): Remot
   );
   if (candidate === undefined) return undefined;
   const line = candidate.replace(/\s+/g, ' ').trim();
-  const short = line.length > MAX_REMOTE_ERROR_LENGTH ? `${line.slice(0, MAX_REMOTE_ERROR_LENGTH)}…` : line;
-  return remoteText(redactor ? redactor.redact(short) : short);
+  // Redacted before it is cut: a secret the cut split would match no rule.
+  return remoteText(cutRemoteLine(redactor ? redactor.redact(line) : line, MAX_REMOTE_ERROR_LENGTH));
 }

@@ -96,6 +96,11 @@ export class Redactor {
     this.shapesEnabled = false;
   }
 
+  /** False after `disableShapeRules` (--no-redact): rules about what text looks like are off. */
+  get shapeRulesEnabled(): boolean {
+    return this.shapesEnabled;
+  }
+
   /**
    * Both tiers, for text that came from outside (or whose origin is unknown): registered values
    * and token shapes. Returns just the text.

@@ -111,6 +111,23 @@ export function escapeControls(text: string): string {
   return text.replace(CONTROLS, (c) => NAMED[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
+/**
+ * Remote text cut to about `max` characters for a one-line message. The cut never splits a word
+ * (a run between spaces or JSON/shell punctuation): the text is redacted later (by the output
+ * layer) or was just now, and half a secret matches neither its registered forms nor any shape,
+ * so the word the cut falls in is dropped whole (as is a `[REDACTED:...]` mark it would split).
+ * `=` and `+`, `/`, `-`, `_` are not boundaries: base64 and tokens contain them.
+ */
+export function cutRemoteLine(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const head = text.slice(0, max);
+  const kept = WORD_BOUNDARY.test(text[max]!) ? head : head.replace(TRAILING_WORD, '');
+  return `${kept.trimEnd()}…`;
+}
+
+const WORD_BOUNDARY = /[\s"',;:{}[\]()<>|&]/;
+const TRAILING_WORD = /[^\s"',;:{}[\]()<>|&]+$/;
+
 /** How much of a refused argument or file name an error message echoes. */
 export const ECHO_LIMIT = 80;
 

@@ -26,6 +26,13 @@ export const mark = (kind: string): string => `[REDACTED:${kind}]`;
 const SECRET_NAME = String.raw`[A-Za-z0-9_.-]{0,64}(?:key|token|secret|passw(?:or)?d|credential)[A-Za-z0-9_.-]{0,64}`;
 
 /**
+ * The platform's secret names (../shared/platform.md, "Secrets"; `admin_token` is also the CP's
+ * JSON field) and Secrets Manager's field for a value: a value after one of these is a secret
+ * whatever separates them.
+ */
+const KNOWN_SECRET_NAMES = String.raw`(?:PROVISION_SHARED_SECRET|MOLECULE_CP_SHARED_SECRET|CP_ADMIN_API_TOKEN|ADMIN_TOKEN|SecretString)`;
+
+/**
  * What every match of some rule contains, and so where it can match: a secret-name word (spelled
  * out case by case, twice as fast as the `i` flag), a literal (`://`, `Bearer`, a key prefix, a
  * PEM header), or a run of at least 32 base64 characters (a base64 blob, a 64-hex value).
@@ -161,6 +168,50 @@ export const SHAPE_RULES: ShapeRule[] = [
   },
   {
     kind: 'named-secret',
+    // A JSON string value, escapes and all (`"admin_token":"a\"b…"`): the unquoted rule below
+    // stops at the first `\"` and left the rest of the value in the output.
+    pattern: new RegExp(String.raw`((?<=")(?=[A-Za-z_])${SECRET_NAME})("\s*:\s*")((?:[^"\\\r\n]|\\.)*)(")`, 'gi'),
+    replace: (match, name: string, sep: string, value: string, close: string) =>
+      isReferenceName(name) || value.startsWith('[REDACTED:') || value.startsWith('$') || isHarmlessValue(value)
+        ? match
+        : `${name}${sep}${mark('named-secret')}${close}`,
+  },
+  {
+    kind: 'named-secret',
+    // A name/value pair whose name is a secret's: ECS task definitions and Kubernetes env lists
+    // (`{"name":"ADMIN_TOKEN","value":"…"}`, `- name: ADMIN_TOKEN` then `value: …`). The value's
+    // own key (`value`) names nothing secret, so no other rule sees it.
+    pattern: new RegExp(
+      String.raw`((?:"(?:name|key)"\s*:\s*"|\b(?:name|key):[^\S\r\n]*["']?)(${SECRET_NAME})(?:"\s*,\s*"value"\s*:\s*"|["']?[^\S\r\n]*\r?\n[^\S\r\n]*value:[^\S\r\n]*["']?))((?:[^"'\\\s]|\\.)+)`,
+      'gi',
+    ),
+    replace: (match, head: string, name: string, value: string) =>
+      isReferenceName(name) || value.startsWith('[REDACTED:') || value.startsWith('$') || isHarmlessValue(value)
+        ? match
+        : `${head}${mark('named-secret')}`,
+  },
+  {
+    kind: 'named-secret',
+    // The platform's own secret names followed by their value with a separator the rules above
+    // do not take for an assignment: a tab (`aws … --output text`, TSV), a table cell (`aws …
+    // --output table`, `railway variables`), two or more spaces (aligned columns), `=>`. Only
+    // these names: `token  3` or `| key | Secrets Manager |` in ordinary tables is no secret. A
+    // cell or column value must look like a credential (8+ characters with a digit, or 20+).
+    pattern: new RegExp(
+      String.raw`((?<![A-Za-z0-9_.-])(?:[A-Za-z0-9]+_){0,4}${KNOWN_SECRET_NAMES}(?![A-Za-z0-9_.-])["']?)([^\S\r\n]*\t[^\S\r\n]*|[^\S\r\n]*=>[^\S\r\n]*| {2,}|[^\S\r\n]*[|\u2502\u2503\u2551][^\S\r\n]*)(["']?)([^\s"'|\u2502\u2503\u2551]+)`,
+      'gi',
+    ),
+    replace: (match, name: string, sep: string, quote: string, value: string) =>
+      value.startsWith('[REDACTED:') ||
+      value.startsWith('$') ||
+      isHarmlessValue(value) ||
+      /^[A-Z_]{1,15}$/.test(value) ||
+      (!/\t|=>/.test(sep) && !/^(?=[^\s]*\d)[^\s]{8,}$|^[^\s]{20,}$/.test(value))
+        ? match
+        : `${name}${sep}${quote}${mark('named-secret')}`,
+  },
+  {
+    kind: 'named-secret',
     // A quoted value with spaces (`PASSWORD='correct horse'`): the unquoted rule below would
     // stop at the first space and leave the rest of the value in the output.
     // The name must be a whole token (or a --flag) starting with a letter:
@@ -176,19 +227,37 @@ export const SHAPE_RULES: ShapeRule[] = [
   },
   {
     kind: 'named-secret',
-    // NAME=value, NAME: value, "name": "value", --name=value. The name is kept.
+    // NAME=value, NAME => value, NAME: value, "name": "value", --name=value. The name is kept.
+    // A value never starts with `>`: `NAME => v` read as `NAME =` and the value `>` left v in clear.
+    // `NAME:` at a line's end takes its value from an indented next line (YAML) only: a next line
+    // that starts with a prefix (`cloud-init[1873]:`, a docker timestamp) had its prefix taken for
+    // the value and the value left in clear (the rule below handles that shape).
+    // `=>` counts before a quoted value only (Ruby, PHP, Perl hashes): `key => key.trim()` is code.
     // A colon only counts as an assignment when followed by a space or inside quotes
     // (`token: x`, `"token":"x"`); `gitea-actions-secret:owner/repo` is a reference, not a value.
     // The name must be a whole token (or a --flag) starting with a letter:
     // `run 2026...-cp-secret-apply-x: ok` is an id followed by prose, not an assignment.
     pattern: new RegExp(
-      String.raw`((?:(?<=--)|(?<![A-Za-z0-9_.-]))(?=[A-Za-z_])${SECRET_NAME})(\\?["']?\s*(?:=|%3[Dd])\s*\\?["']?|:\s+\\?["']?|\\?["']\s*:\s*\\?["']?)((?:[^\s"',;&}\]\[\\]|\\(?!["']))+)`,
+      String.raw`((?:(?<=--)|(?<![A-Za-z0-9_.-]))(?=[A-Za-z_])${SECRET_NAME})(\\?["']?\s*(?:=|%3[Dd])\s*\\?["']?|\\?["']?\s*=>\s*\\?["']|:(?:[^\S\r\n]+|[^\S\r\n]*\r?\n[^\S\r\n]+)\\?["']?|\\?["']\s*:\s*\\?["']?)((?!>)(?:[^\s"',;&}\]\[\\]|\\(?!["']))+)`,
       'gi',
     ),
     replace: (match, name: string, sep: string, value: string) =>
       isReferenceName(name) || value.startsWith('[REDACTED:') || value.startsWith('$') || isHarmlessValue(value)
         ? match
         : `${name}${sep}${mark('named-secret')}`,
+  },
+  {
+    kind: 'named-secret',
+    // A YAML key at a line's end and its value on the next line, both lines behind the same prefix
+    // (`cloud-init[1873]: admin_token:` then `cloud-init[1873]:   <value>`; docker timestamps).
+    pattern: new RegExp(
+      String.raw`(?<=^|\n)([^\r\n]{0,80}?(?<![A-Za-z0-9_.-]))((?=[A-Za-z_])${SECRET_NAME}:[^\S\r\n]*\r?\n)\1([^\S\r\n]+["']?)([^\s"']+)`,
+      'gi',
+    ),
+    replace: (match, prefix: string, nameLine: string, indent: string, value: string) =>
+      isReferenceName(nameLine.replace(/:\s*$/, '')) || /^[$[]/.test(value) || isHarmlessValue(value)
+        ? match
+        : `${prefix}${nameLine}${prefix}${indent}${mark('named-secret')}`,
   },
   {
     kind: 'named-secret',

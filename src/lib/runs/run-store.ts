@@ -13,6 +13,7 @@ import { LEDGER_SCHEMA_VERSION } from './run-ledger-states.js';
 import { createRunId, isRunId } from './run-id.js';
 import { UnreadableLedgerError } from './unreadable-ledger-error.js';
 import { writeFileExclusive } from './write-file-exclusive.js';
+import { describeJsonSyntaxError } from '../config/describe-json-syntax-error.js';
 
 /**
  * The run ledgers under `<stateDir>/runs/` and the local locks under `<stateDir>/locks/`
@@ -212,7 +213,7 @@ export class RunStore {
     try {
       json = JSON.parse(text);
     } catch (error) {
-      throw new UnreadableLedgerError(path, `not valid JSON (${(error as Error).message})`);
+      throw new UnreadableLedgerError(path, `not valid JSON (${describeJsonSyntaxError(error, text)})`);
     }
     const version = (json as { schemaVersion?: unknown } | null)?.schemaVersion;
     if (typeof version === 'number' && version > LEDGER_SCHEMA_VERSION) {

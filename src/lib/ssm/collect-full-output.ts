@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { runShellScript, type InstanceScriptResult, type ShellScriptDeps } from './run-shell-script.js';
+import { cutRemoteLine, remoteText, type RemoteText } from '../output/remote-text.js';
 
 /**
  * Runs a read-only script on instances and brings back its whole stdout, however large, through
@@ -298,6 +299,7 @@ function hashSha256(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-function readFirstLine(text: string): string {
-  return text.trim().split('\n')[0]!.slice(0, 200);
+/** The host's first stderr line: remote text, cut on a word boundary (never half a secret). */
+function readFirstLine(text: string): RemoteText {
+  return remoteText(cutRemoteLine(text.trim().split('\n')[0]!, 200));
 }

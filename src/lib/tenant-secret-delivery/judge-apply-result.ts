@@ -1,7 +1,7 @@
 import type { InstanceScriptResult } from '../ssm/run-shell-script.js';
 import type { TargetState } from '../runs/run-ledger-schema.js';
 import { parseScriptResult } from './parse-script-result.js';
-import { remoteText } from '../output/remote-text.js';
+import { cutRemoteLine, remoteText } from '../output/remote-text.js';
 
 /**
  * Turns one invocation of the apply script into a target outcome. Pure. molectl decides, not
@@ -73,7 +73,7 @@ export function judgeApplyResult(result: InstanceScriptResult, expectedFingerpri
   return {
     state: 'failed',
     outcome,
-    reason: `SSM ${why}${stderr ? `: ${remoteText(stderr.slice(0, 200))}` : ''}`,
+    reason: `SSM ${why}${stderr ? `: ${remoteText(cutRemoteLine(stderr, 200))}` : ''}`,
     detail: full,
   };
 }

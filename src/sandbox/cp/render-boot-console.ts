@@ -28,7 +28,8 @@ export interface BootConsoleSpec {
 /**
  * Secrets in the shapes other bootstraps and the platform's Go services print (the console-shapes
  * fault): a registry login's `-p`, a Cloudflare tunnel token, a `--token` flag, a Go `%+v` config
- * struct, a JSON-escaped config inside a JSON log line. Derived from the bearer token, so that a
+ * struct, a JSON-escaped config inside a JSON log line, the AWS CLI's text and table output of
+ * the admin token, an ECS-style name/value env list. Derived from the bearer token, so that a
  * test can name every value that must not be shown.
  */
 export function consoleShapeSecrets(bearerToken: string): { registryPassword: string; tunnelToken: string } {
@@ -53,6 +54,17 @@ function consoleShapeLines(spec: BootConsoleSpec): string[] {
     `+ /usr/local/bin/molecule-bootstrap --cp ${spec.cpUrl} --token ${token}`,
     `platform[2211]: config loaded: &{Slug:${spec.slug} AdminToken:${token} CPURL:${spec.cpUrl}}`,
     `platform[2211]: {"level":"debug","msg":"{\\"admin_token\\":\\"${token}\\",\\"slug\\":\\"${spec.slug}\\"}"}`,
+    // The AWS CLI's text output of a list of {name, value} pairs is the values, tab-separated;
+    // its table output puts a field's name and value in two cells.
+    '+ aws ecs describe-task-definition --task-definition molecule-tenant --output text',
+    `ENVIRONMENT\tADMIN_TOKEN\t${token}`,
+    `+ aws secretsmanager get-secret-value --secret-id molecule/tenants/${spec.slug}/admin-token --output table`,
+    `||  SecretString  |  ${token}  ||`,
+    `platform[2211]: {"level":"debug","msg":"task env","env":[{"name":"ADMIN_TOKEN","value":"${token}"}]}`,
+    // A YAML config cat-ed by the bootstrap: the value on the line after its key.
+    '+ cat /etc/molecule/tenant.yaml',
+    'admin_token:',
+    `  ${token}`,
   ];
 }
 

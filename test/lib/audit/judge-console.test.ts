@@ -96,3 +96,29 @@ describe('judgeConsole', () => {
     expect(JSON.stringify(j)).not.toContain(SENTINEL);
   });
 });
+
+describe('leaks that no single line shows', () => {
+  // Both were judged "pass: no registered secret, no token shape".
+  it('a base64 env block the 64 KB window starts inside (its name cut off)', () => {
+    const token = 'Rc9SfV1x8RX4yHxd-YK1-nmR3_-bR9wUkKQpSlUZoVAq7';
+    const env = `# tenant env written by the bootstrap\nORG_SLUG=acme\nMOLECULE_CP_URL=https://api.moleculesai.app\nADMIN_TOKEN=${token}\n`;
+    const block = Buffer.from(env)
+      .toString('base64')
+      .match(/.{1,76}/g)!;
+    const text = `${block[1]!.slice(30)}\r\n${block[2]}\r\n${consoleWith('ready')}`;
+    const judged = judgeConsole({ console: { text, truncated: true }, redactor: new Redactor() });
+    expect(judged.status).toBe('fail');
+    expect(findConsoleLeaks(text, true, new Redactor())).toEqual([
+      { line: 2, kinds: ['base64'], excerpt: expect.stringContaining('[REDACTED:base64]') },
+    ]);
+    expect(JSON.stringify(judged)).not.toContain(block[2]);
+  });
+
+  it('a YAML secret whose value is on the next line', () => {
+    const text = consoleWith('admin_token:', '  tok-Zq8vX2pLm4Rt7WyK');
+    const judged = judgeConsole({ console: { text, truncated: false }, redactor: new Redactor() });
+    expect(judged.status).toBe('fail');
+    expect(JSON.stringify(judged)).not.toContain('tok-Zq8vX2pLm4Rt7WyK');
+    expect(judged).toMatchObject({ evidence: 'line 7: (a secret that spans lines; not quoted)' });
+  });
+});

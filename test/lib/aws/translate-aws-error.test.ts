@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { translateAwsError, type AwsCallInfo } from '../../../src/lib/aws/translate-aws-error.js';
 import { ConfigError, MolectlError } from '../../../src/lib/errors.js';
+import { stripRemoteMarks } from '../../../src/lib/output/remote-text.js';
 
 /** An error shaped as SDK v3 throws it: name, message, $fault, $metadata. */
 function sdkError(name: string, message: string, extra: Record<string, unknown> = {}): Error {
@@ -320,8 +321,10 @@ describe('translateAwsError', () => {
     const translated = translateAwsError(row.error, { ...ssmSend, ...row.call });
     expect(translated).toBeInstanceOf(MolectlError);
     expect(translated.code).toBe(row.code);
-    if (typeof row.message === 'string') expect(translated.message).toBe(row.message);
-    else expect(translated.message).toMatch(row.message);
+    // AWS's own words are marked as remote text (redacted and escaped when printed).
+    const message = stripRemoteMarks(translated.message);
+    if (typeof row.message === 'string') expect(message).toBe(row.message);
+    else expect(message).toMatch(row.message);
     expect(translated.hint).toMatch(row.hint);
     expect(translated.message).not.toContain('\n');
   });

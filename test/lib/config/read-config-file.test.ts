@@ -48,6 +48,32 @@ describe('the user config file', () => {
   });
 });
 
+describe('a config file that is not JSON: the message quotes none of it', () => {
+  // A token pasted into cpTokenCommand without quotes: V8's message quoted the text around the
+  // error (`..."%s", tok-Zq8vX2p"...`), the start of the token, as molectl's own words (unredacted).
+  const TOKEN = 'tok-Zq8vX2pLm4Rt7WyK-live';
+  it.each([
+    [
+      'an unquoted token',
+      `{"environments": {"prod": {"cpTokenCommand": ["printf", "%s", ${TOKEN}]}}}`,
+      /Unexpected token 'o'$/,
+    ],
+    [
+      'a trailing comma after it',
+      `{"environments": {"prod": {"cpTokenCommand": ["printf", "%s", "${TOKEN}",]}}}`,
+      /Unexpected token '\]'$/,
+    ],
+    ['a bare key on line 2', `{\n  cpTokenCommand: ["${TOKEN}"]}`, /Expected .* at line 2, column 3$/],
+  ])('%s', async (_name, text, ending) => {
+    const path = join(dir, 'config.json');
+    await writeFile(path, text);
+    const error = (await readConfigFile(path).catch((e: unknown) => e)) as Error;
+    expect(error.message).toMatch(/is not valid JSON: /);
+    expect(error.message).toMatch(ending);
+    for (let i = 0; i + 6 <= TOKEN.length; i++) expect(error.message).not.toContain(TOKEN.slice(i, i + 6));
+  });
+});
+
 describe('CP admin token sources', () => {
   const environment = BUILT_IN_ENVIRONMENTS.production!;
   const sentinel = 'cp-token-SENTINEL-5f2c9e';

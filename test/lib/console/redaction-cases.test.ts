@@ -296,6 +296,85 @@ const CASES: LeakCase[] = [
     secrets: ['tok-urlenc-6f7a8b9c'],
     kind: 'named-secret',
   },
+  // A known secret name (../shared/platform.md) and its value, with separators other than `=`/`: `.
+  {
+    name: 'NAME<TAB>value (aws --output text, TSV)',
+    input: '+ aws ssm get-parameters --output text\nPARAMETERS\tMOLECULE_CP_SHARED_SECRET\ttab-sep-5e4d3c2b1a0f',
+    secrets: ['tab-sep-5e4d3c2b1a0f'],
+    kind: 'named-secret',
+  },
+  {
+    name: 'SecretString<TAB>value (get-secret-value --output text)',
+    input: 'SecretString\tsm-text-9a8b7c6d5e4f3a2b',
+    secrets: ['sm-text-9a8b7c6d5e4f3a2b'],
+    kind: 'named-secret',
+  },
+  {
+    name: 'aws --output table cell',
+    input: '|  SecretString  |  tbl-cell-7f6e5d4c3b2a  |',
+    secrets: ['tbl-cell-7f6e5d4c3b2a'],
+    kind: 'named-secret',
+  },
+  {
+    name: 'railway variables box table',
+    input: '║ CP_ADMIN_API_TOKEN        │ rw-box-1a2b3c4d5e6f7a8b ║',
+    secrets: ['rw-box-1a2b3c4d5e6f7a8b'],
+    kind: 'named-secret',
+  },
+  {
+    name: 'aligned columns (two or more spaces)',
+    input: 'ADMIN_TOKEN     col-aligned-0f1e2d3c4b',
+    secrets: ['col-aligned-0f1e2d3c4b'],
+    kind: 'named-secret',
+  },
+  {
+    name: 'NAME => value (the value was left in clear, `>` redacted instead)',
+    input: 'env: ADMIN_TOKEN => arrow-bare-3c2b1a0f9e',
+    secrets: ['arrow-bare-3c2b1a0f9e'],
+    kind: 'named-secret',
+  },
+  {
+    name: 'Ruby/PHP hash "name" => "value" (any secret name)',
+    input: `{"api_key" => "arrow-quoted-8e7d6c5b4a", :db_password => 'arrow-sym-2b3c4d5e6f'}`,
+    secrets: ['arrow-quoted-8e7d6c5b4a', 'arrow-sym-2b3c4d5e6f'],
+    kind: 'named-secret',
+  },
+  {
+    name: 'JSON string with an escaped quote inside the value',
+    input: String.raw`{"admin_token":"esc\"aped-4f5e6d7c8b9a","slug":"acme"}`,
+    secrets: ['aped-4f5e6d7c8b9a'],
+    kind: 'named-secret',
+  },
+  {
+    name: 'JSON string with a backslash and unicode escape inside the value',
+    input: String.raw`{"client_secret": "back\\slash\u0041-6a5b4c3d2e1f"}`,
+    secrets: ['slash', '6a5b4c3d2e1f'],
+    kind: 'named-secret',
+  },
+  {
+    name: 'ECS/Kubernetes name/value pair (JSON)',
+    input: '"environment": [{"name": "MOLECULE_CP_SHARED_SECRET", "value": "nv-json-0a1b2c3d4e5f"}]',
+    secrets: ['nv-json-0a1b2c3d4e5f'],
+    kind: 'named-secret',
+  },
+  {
+    name: 'ECS/Kubernetes name/value pair (YAML)',
+    input: '        - name: ADMIN_TOKEN\n          value: "nv-yaml-5f4e3d2c1b0a"',
+    secrets: ['nv-yaml-5f4e3d2c1b0a'],
+    kind: 'named-secret',
+  },
+  {
+    name: 'YAML key at a line end, value on the next line, both behind cloud-init prefixes',
+    input: 'cloud-init[1873]: admin_token:\ncloud-init[1873]:   yaml-next-7e6d5c4b3a2f',
+    secrets: ['yaml-next-7e6d5c4b3a2f'],
+    kind: 'named-secret',
+  },
+  {
+    name: 'YAML key at a line end, value on the next line, docker timestamps',
+    input: '2026-04-18T09:14:12.000000000Z   client_secret:\n2026-04-18T09:14:12.000000000Z     yaml-ts-1f2e3d4c5b6a',
+    secrets: ['yaml-ts-1f2e3d4c5b6a'],
+    kind: 'named-secret',
+  },
 ];
 
 function wrap76(text: string): string {
@@ -375,6 +454,20 @@ describe('ordinary console text is left intact', () => {
     '+ curl -fsS --user-agent molectl/1 https://example.com',
     'level=INFO msg="org" org={Slug:acme Status:running Workspaces:3}',
     'Basic auth is disabled; Bearer tokens only',
+    // Known secret names in prose and tables, with no value after them.
+    'The tenant ADMIN_TOKEN is read from Secrets Manager when the container starts.',
+    '| tenant ADMIN_TOKEN | Secrets Manager (name pattern unknown), CP DB, tenant env | tenant admin auth |',
+    '| `PROVISION_SHARED_SECRET` (32-byte hex) | CP env on Railway | CP gate on `/cp/workspaces/*` |',
+    'NAME\tADMIN_TOKEN\tSTATUS',
+    'ADMIN_TOKEN\tset\nMOLECULE_CP_SHARED_SECRET\tmissing',
+    'ADMIN_TOKEN    required   the tenant admin token',
+    '- name: ADMIN_TOKEN\n  valueFrom:\n    secretKeyRef: {name: tenant-secrets}',
+    '{"name": "ADMIN_TOKEN", "value": "$ADMIN_TOKEN"}',
+    // A key at a line end followed by a line that is not its (indented) value.
+    'secrets:\nnothing more to say here',
+    'cloud-init[1873]: api_key:\ncloud-init[1873]: other: value',
+    // Code in a Node crash report: an arrow function is not an assignment.
+    '    keys.map(key => key.trim()).filter((token) => token.length > 0)',
     // A long base64 run that decodes to nothing secret (a public cert chunk) stays.
     Buffer.from('This is an ordinary block of text with nothing secret inside of it at all.').toString('base64'),
   ])('%s', (text) => {
@@ -399,6 +492,10 @@ describe('hostile console text stays linear', () => {
     ['curl then -u runs', `curl ${' -u a:'.repeat(25_000)}`],
     ['curl runs on one line', 'curl '.repeat(25_000)],
     ['docker login then -p runs', `docker login ${' -p'.repeat(30_000)}`],
+    ['known names and tabs on one line', 'a_b_ADMIN_TOKEN\t|'.repeat(20_000)],
+    ['YAML keys at line ends behind prefixes', 'cloud-init[1873]: key:\n'.repeat(20_000)],
+    ['JSON name/value pairs without values', '{"name":"key","value":'.repeat(10_000)],
+    ['JSON strings of backslashes', `{"token":"${'\\'.repeat(100_000)}`],
   ])('%s', (_name, text) => {
     const start = performance.now();
     new Redactor().redact(text);

@@ -162,12 +162,28 @@ describe('judgeApplyResult', () => {
     expect(judged.detail.ssmStatus).toBe('NoResult');
   });
 
-  it('adds the last stderr line to an SSM failure, capped at 200 characters', () => {
+  it('adds the last stderr line to an SSM failure, capped at 200 characters on a word boundary', () => {
     const judged = judgeApplyResult(
-      invocation({ status: 'Failed', statusDetails: 'Failed', responseCode: 2, stderr: `first\n${'x'.repeat(300)}\n` }),
+      invocation({
+        status: 'Failed',
+        statusDetails: 'Failed',
+        responseCode: 2,
+        stderr: `first\n${'word '.repeat(60)}\n`,
+      }),
       EXPECTED_FP,
     );
-    expect(judged.reason).toBe(`SSM Failed: ${'x'.repeat(200)}`);
+    expect(stripRemoteMarks(judged.reason!)).toBe(`SSM Failed: ${'word '.repeat(40).trimEnd()}…`);
+    // A word the cap would split (a secret, perhaps) is left out whole, not shown in part.
+    const split = judgeApplyResult(
+      invocation({
+        status: 'Failed',
+        statusDetails: 'Failed',
+        responseCode: 2,
+        stderr: `${'x '.repeat(95)}${'s'.repeat(30)}\n`,
+      }),
+      EXPECTED_FP,
+    );
+    expect(stripRemoteMarks(split.reason!)).toBe(`SSM Failed: ${'x '.repeat(95).trimEnd()}…`);
   });
 
   it('leaves a host that SSM never started (MaxErrors reached) pending, not failed', () => {

@@ -89,8 +89,30 @@ describe('evaluateCondition', () => {
     expect(evaluateCondition(parse('[BODY] contains oops'), text).pass).toBe(true);
   });
 
-  it('cuts long observed values to 80 characters', () => {
-    const long = { ...response, bodyText: 'x'.repeat(500) };
-    expect(evaluateCondition(parse('[BODY] == y'), long).actual).toHaveLength(81);
+  it('withholds the value of a field or header named for a credential, and only those', () => {
+    const body = { ...response, bodyText: JSON.stringify({ admin_token: 'tok-Zq8vX2pLm4Rt7WyK', token_count: 3 }) };
+    expect(evaluateCondition(parse('[BODY].admin_token == x'), body).actual).toMatch(
+      /^\(withheld, len=20 sha256:[0-9a-f]{12}\)$/,
+    );
+    expect(evaluateCondition(parse('[BODY].token_count == 4'), body).actual).toBe('3');
+    const header = { ...response, headers: { authorization: 'Bearer abc', 'content-type': 'text/plain' } };
+    expect(evaluateCondition(parse('[HEADER].authorization == x'), header).actual).toMatch(/^\(withheld, /);
+    expect(evaluateCondition(parse('[HEADER].content-type == x'), header).actual).toBe('text/plain');
+  });
+
+  it('cuts a compact JSON body at a field boundary, not inside a value', () => {
+    const body = {
+      ...response,
+      bodyText: JSON.stringify({ slug: 'acme', note: 'n'.repeat(50), value: 'v'.repeat(40) }),
+    };
+    expect(evaluateCondition(parse('[BODY] == y'), body).actual).toBe(`{"slug":"acme","note":"${'n'.repeat(50)}","…`);
+  });
+
+  it('cuts long observed values to 80 characters, never inside a word', () => {
+    const long = { ...response, bodyText: 'word '.repeat(100) };
+    expect(evaluateCondition(parse('[BODY] == y'), long).actual).toBe(`${'word '.repeat(16).trimEnd()}…`);
+    // One unbroken value (a token in the answer) is not shown in part.
+    const token = { ...response, bodyText: 'x'.repeat(500) };
+    expect(evaluateCondition(parse('[BODY] == y'), token).actual).toBe('…');
   });
 });

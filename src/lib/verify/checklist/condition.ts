@@ -12,6 +12,9 @@
  * `!contains` pass.
  */
 
+import { describeSecret } from '../../output/fingerprint.js';
+import { cutRemoteLine } from '../../output/remote-text.js';
+
 export type Placeholder =
   | { kind: 'status' }
   | { kind: 'response-time' }
@@ -95,7 +98,15 @@ export function parseCondition(text: string): ParseResult {
 
 export function evaluateCondition(condition: Condition, response: ObservedResponse): ConditionVerdict {
   const value = readPlaceholder(condition.left, response);
-  const actual = value === undefined ? '(absent)' : value.length > 80 ? `${value.slice(0, 80)}…` : value;
+  // A field or header named for a credential is shown as molectl shows secrets (a check written to
+  // catch a leak printed the leaked value when it failed); anything else is cut on a word boundary,
+  // because a secret in the answer cut in half would match no redaction rule.
+  const actual =
+    value === undefined
+      ? '(absent)'
+      : namesSecret(condition.left)
+        ? `(withheld, ${describeSecret(value)})`
+        : cutRemoteLine(value, 80);
   return { pass: compare(value, condition.operator, condition.right), actual };
 }
 
@@ -120,6 +131,20 @@ function compare(value: string | undefined, operator: Operator, right: string): 
       return operator === '<' ? a < b : operator === '<=' ? a <= b : operator === '>' ? a > b : a >= b;
     }
   }
+}
+
+/** Names of fields and headers that hold credentials; names that refer to one (ids, counts) do not. */
+const SECRET_NAME = /key|token|secret|passw|credential|authorization|cookie|signature/i;
+const REFERENCE_NAME = /(?:id|ids|name|arn|file|path|url|count|type|expiry|expires|ttl|fingerprint)$/i;
+
+function namesSecret(left: Placeholder): boolean {
+  const name =
+    left.kind === 'header'
+      ? left.name
+      : left.kind === 'body'
+        ? left.path.filter((k) => typeof k === 'string').at(-1)
+        : undefined;
+  return name !== undefined && SECRET_NAME.test(name) && !REFERENCE_NAME.test(name);
 }
 
 function readPlaceholder(left: Placeholder, response: ObservedResponse): string | undefined {

@@ -1,6 +1,7 @@
 import { ConfigError, MolectlError } from '../../errors.js';
 import type { HttpRequest, HttpResponse } from '../../http/http-request.js';
 import { parseJsonBody } from '../../http/validate-response.js';
+import { cutRemoteLine, remoteText } from '../../output/remote-text.js';
 
 /**
  * The two Railway public GraphQL operations verify needs (https://backboard.railway.com/graphql/v2):
@@ -110,12 +111,11 @@ export async function queryRailway(
   const body = parseJsonBody(response, 'POST');
   const errors = isRecord(body) && Array.isArray(body.errors) ? body.errors : [];
   if (errors.length > 0) {
-    const message = errors
-      .map((e) => (isRecord(e) && typeof e.message === 'string' ? e.message : 'error'))
-      .join('; ')
-      .slice(0, 200);
+    const message = errors.map((e) => (isRecord(e) && typeof e.message === 'string' ? e.message : 'error')).join('; ');
     if (/not authori[sz]ed|unauthori[sz]ed|forbidden/i.test(message)) throw railwayAuthError(target, 200);
-    throw new MolectlError(`Railway's API answered an error: ${message}`, {
+    // Railway's words (GraphQL errors can echo a mutation's input, a variable's value included):
+    // remote text, cut on a word boundary so that a secret is never printed in part.
+    throw new MolectlError(`Railway's API answered an error: ${remoteText(cutRemoteLine(message, 200))}`, {
       hint: 'check verify.railwayProjectId and the service and environment names; molectl may need an update if the API changed',
     });
   }

@@ -266,7 +266,8 @@ _dk_log_lines() {
   if ! _dk_find_container "$q"; then _dk_no_such "$q"; return 1; fi
   local name="$REPLY" lines=2000
   [ -r "$D/log-lines" ] && read -r lines <"$D/log-lines"
-  # The logs-key fault: a private key the process printed raw to stdout, ending 3 lines before the end.
+  # The logs-key and logs-base64 faults: a private key and a base64-wrapped env file the process
+  # printed raw to stdout, ending 3 lines before the end.
   local key='[]'
   [ -r "$D/log-key" ] && key=$(cat "$D/log-key")
   # Deterministic per container: lines are derived from the line number, the org slug and
