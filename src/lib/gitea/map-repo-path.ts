@@ -22,17 +22,14 @@ export function classifyRef(ref: string): RefKind {
 }
 
 const KEPT_PAGES = new Set([
-  'commit',
   'compare',
   'tags',
   'branches',
   'wiki',
-  'labels',
   'milestones',
   'releases',
   'pulls',
   'issues',
-  'actions',
   'src',
   'info',
   'git-upload-pack',
@@ -82,13 +79,25 @@ export function mapRepoSubPath(path: string, query: string, rules: RewriteRules)
     case 'issues':
       return mapNumberedLink(page, rest, path, rules);
     case 'actions':
-      if (rest[0] === 'runs' && rest.length > 1) {
+      return mapActionsPage(rest, path, query);
+    case 'labels':
+      // Gitea lists labels at /labels but has no page per label name (it filters issues by label id).
+      if (rest.length > 0 && rest[0] !== '')
         return {
           kind: 'report',
-          rule: 'actions-run-link',
-          reason: 'workflow run ids were not carried over to Gitea: link the run on Gitea by hand',
+          rule: 'no-gitea-page',
+          reason: 'Gitea has no page per label (/labels/<name>): link /labels or an issue search by hand',
         };
-      }
+      return { kind: 'rewrite', path, rule: 'repo-url' };
+    case 'commit':
+      // Gitea routes /commit/ only for a hex commit id (optionally .patch or .diff); GitHub also
+      // accepts a branch or tag name there.
+      if (!/^[0-9a-f]{7,64}(?:\.(?:patch|diff))?$/.test(rest[0] ?? '') || rest.length > 1)
+        return {
+          kind: 'report',
+          rule: 'no-gitea-page',
+          reason: 'Gitea serves /commit/ only for a commit id: write the full commit id, or /commits/branch/<b>',
+        };
       return { kind: 'rewrite', path, rule: 'repo-url' };
     default:
       if (KEPT_PAGES.has(page)) return { kind: 'rewrite', path, rule: 'repo-url' };
@@ -98,6 +107,32 @@ export function mapRepoSubPath(path: string, query: string, rules: RewriteRules)
         reason: `GitHub page /${page} has no known Gitea equivalent: fix the link by hand`,
       };
   }
+}
+
+/**
+ * Gitea 1.22 serves /actions, /actions/runs/<run>... and /actions/workflows/<file>/badge.svg;
+ * GitHub's page for one workflow, /actions/workflows/<file>, is /actions?workflow=<file> there.
+ */
+function mapActionsPage(rest: string[], path: string, query: string): PathMapping {
+  const [section = '', name = '', ...more] = rest;
+  if (section === '') return { kind: 'rewrite', path, rule: 'repo-url' };
+  if (section === 'runs' && name !== '')
+    return {
+      kind: 'report',
+      rule: 'actions-run-link',
+      reason: 'workflow run ids were not carried over to Gitea: link the run on Gitea by hand',
+    };
+  if (section === 'workflows' && /\.ya?ml$/i.test(name)) {
+    if (more.length === 1 && more[0] === 'badge.svg') return { kind: 'rewrite', path, rule: 'repo-url' };
+    // A query of its own (?query=branch:main) does not combine with Gitea's ?workflow=.
+    if (more.length === 0 && query === '')
+      return { kind: 'rewrite', path: `/actions?workflow=${name}`, rule: 'actions-workflow' };
+  }
+  return {
+    kind: 'report',
+    rule: 'no-gitea-page',
+    reason: `GitHub page /actions/${rest.join('/')} has no Gitea equivalent (Gitea: /actions, /actions?workflow=<file>, /actions/workflows/<file>/badge.svg): fix the link by hand`,
+  };
 }
 
 function mapRefPage(page: string, rest: string[], query: string, target: string, rule: string): PathMapping {

@@ -219,6 +219,35 @@ const table: Record<string, Row> = {
     findings: ['actions-run-link'],
   },
   'unknown page reported': { in: 'https://github.com/Molecule-AI/x/discussions/9', findings: ['no-gitea-page'] },
+  // Pages whose GitHub path 404s on Gitea 1.22 as it is (its route table): mapped, or reported.
+  'workflow page becomes the actions list for that workflow': {
+    in: '[![CI](https://github.com/Molecule-AI/x/actions/workflows/ci.yml/badge.svg)](https://github.com/Molecule-AI/x/actions/workflows/ci.yml)',
+    out: `[![CI](${G}/x/actions/workflows/ci.yml/badge.svg)](${G}/x/actions?workflow=ci.yml)`,
+  },
+  'workflow badge with branch kept': {
+    in: 'https://github.com/Molecule-AI/x/actions/workflows/release.yaml/badge.svg?branch=main',
+    out: `${G}/x/actions/workflows/release.yaml/badge.svg?branch=main`,
+  },
+  'workflow page with its own query reported': {
+    in: 'https://github.com/Molecule-AI/x/actions/workflows/ci.yml?query=branch%3Amain',
+    findings: ['no-gitea-page'],
+  },
+  'workflow by display name reported': {
+    in: 'https://github.com/Molecule-AI/x/actions/workflows/CI',
+    findings: ['no-gitea-page'],
+  },
+  'actions list kept': { in: 'https://github.com/Molecule-AI/x/actions', out: `${G}/x/actions` },
+  'label page reported': { in: 'https://github.com/Molecule-AI/x/labels/bug', findings: ['no-gitea-page'] },
+  'labels list kept': { in: 'https://github.com/Molecule-AI/x/labels', out: `${G}/x/labels` },
+  'commit by id kept': {
+    in: 'https://github.com/Molecule-AI/x/commit/0123abc4567def#diff-1',
+    out: `${G}/x/commit/0123abc4567def#diff-1`,
+  },
+  'commit patch kept': {
+    in: 'curl -L https://github.com/Molecule-AI/x/commit/0123abc4567def.patch',
+    out: `curl -L ${G}/x/commit/0123abc4567def.patch`,
+  },
+  'commit by branch name reported': { in: 'https://github.com/Molecule-AI/x/commit/main', findings: ['no-gitea-page'] },
 
   // Token clone URLs.
   'token clone ${}': {
