@@ -40,7 +40,7 @@ const GITHUB_URL = new RegExp(
   String.raw`(?<![\w.+-])` +
     String.raw`(?<scheme>(?:git\+)?(?:https?|git|ssh)://|//)?` +
     String.raw`(?<userinfo>(?:\$\{\{[^}]*\}\}|[^\s@/"'\x60<>()\[\]])+@)?` +
-    String.raw`(?<host>(?:www\.)?github\.com)(?<sep>[/:])` +
+    String.raw`(?<host>(?:www\.)?github\.com)(?<port>:\d{1,5}(?=/))?(?<sep>[/:])` +
     String.raw`(?<owner>${VARIABLE}|[A-Za-z0-9_.-]+)` +
     String.raw`(?<rest>${URL_TAIL})`,
   'gi',
@@ -132,7 +132,10 @@ export function rewriteGithubUrlsInLine(
     const scheme = g.scheme ?? '';
     const userinfo = g.userinfo ?? '';
     const scpLike = g.sep === ':';
-    if (scpLike && (scheme || !userinfo)) return match; // `github.com:443` or prose like "github.com: ..."
+    if (scpLike && (scheme || !userinfo)) return match; // prose like "github.com: ..."
+    // `https://github.com:443/...` names the same page as without the port, which does not carry
+    // over to Gitea; without a scheme, `git@github.com:443/x` is an scp-like path on another owner.
+    if (g.port && !scheme) return match;
     let owner = g.owner ?? '';
     let rest = g.rest ?? '';
     if (isVariable(owner) && ownerKind(owner) !== 'placeholder') {

@@ -49,6 +49,24 @@ const table: Record<string, Row> = {
     in: 'a https://github.com/Molecule-AI/a b https://github.com/Molecule-AI/b',
     out: `a ${G}/a b ${G}/b`,
   },
+  'explicit port dropped with the host': {
+    in: 'https://github.com:443/Molecule-AI/x/blob/main/README.md',
+    out: `${G}/x/src/branch/main/README.md`,
+  },
+  'ssh with a port': { in: 'ssh://git@github.com:22/Molecule-AI/x.git', out: `${G}/x.git`, findings: ['ssh-url'] },
+  'port on another owner untouched': { in: 'https://github.com:443/other/x' },
+  // Forms no rule rewrites still name the organisation: the gate must see them.
+  'JSON-escaped slashes reported': {
+    in: '{"homepage": "https:\\/\\/github.com\\/Molecule-AI\\/x"}',
+    findings: ['stale-reference'],
+  },
+  'percent-encoded URL in a query reported': {
+    in: '![v](https://img.shields.io/endpoint?url=https%3A%2F%2Fgithub.com%2FMolecule-AI%2Fx%2Fbadge.json)',
+    findings: ['stale-reference'],
+  },
+  'percent-encoded other owner untouched': {
+    in: 'https://example.com/?u=https%3A%2F%2Fgithub.com%2FMolecule-AI-labs%2Fx',
+  },
   'protocol-relative': {
     in: '<a href="//github.com/Molecule-AI/x">',
     out: '<a href="//git.moleculesai.app/molecule-ai/x">',
