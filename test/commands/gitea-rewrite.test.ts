@@ -129,6 +129,28 @@ describe('molectl gitea rewrite', () => {
     expect(goPath.stderr).toContain(`${dir}/notes.md:1: [go-import-path]`);
   });
 
+  // A 10 MB minified bundle and a binary that named the organisation were skipped, and --check
+  // then said "check passed: no reference to github.com/Molecule-AI left".
+  it('--check exits 8 while a binary or over-size file still names the organisation, 0 once the ignore file keeps them', async () => {
+    await writeFile(join(dir, 'README.md'), '# core\n');
+    await writeFile(join(dir, 'bundle.min.js'), `var u="${OLD}";${'x=1;'.repeat(1024)}`);
+    await writeFile(join(dir, 'icon.ico'), Buffer.concat([Buffer.from([0, 0, 1, 0]), Buffer.from(OLD)]));
+    const check = await runCli(['gitea', 'rewrite', dir, '--check', '--max-size', '2k']);
+    expect(check.code).toBe(8);
+    expect(check.stdout).toContain('check failed: 2 references need a person');
+    expect(check.stderr).toContain(`${dir}/bundle.min.js:1: [unread-file] a file over --max-size (4.1 KiB)`);
+    expect(check.stderr).toContain(`${dir}/icon.ico:1: [unread-file] a binary file names the moved organisation`);
+    await writeFile(
+      join(dir, '.molectl-gitea-ignore'),
+      'bundle.min.js  built from the sources\nicon.ico  old artwork\n',
+    );
+    const kept = await runCli(['gitea', 'rewrite', dir, '--check', '--max-size', '2k']);
+    expect(kept.code).toBe(0);
+    expect(kept.stdout).toContain(
+      'check passed: no reference to github.com/Molecule-AI left (2 acknowledged references)',
+    );
+  });
+
   it('refuses an ignore file entry without a reason with exit 2, changing nothing', async () => {
     await writeFile(join(dir, '.molectl-gitea-ignore'), 'CHANGELOG.md\n');
     const run = await runCli(['gitea', 'rewrite', dir, '--write']);

@@ -13,6 +13,7 @@ import type { RewriteRules } from './rewrite-rules.js';
 import { isGoFile, rewriteText } from './rewrite-text.js';
 import { openSearchMemory } from './search-memory.js';
 import type { AcknowledgedLine, TextChange, TextFinding } from './text-rewrite-result.js';
+import { judgeUnreadFile, type UnreadFileVerdict } from './unread-file-references.js';
 
 /**
  * Applies rewriteText to the files under the given paths. Files are handled one at a time with
@@ -197,9 +198,36 @@ function processFile(
   if (basename(relativePath) === IGNORE_FILE_NAME) return null;
   const read = readWithoutFollowing(absolute, options.maxFileBytes);
   if (read.kind === 'gone') return null; // deleted since listing (a tracked file missing from the work tree)
-  if (read.kind !== 'read') return skip(read.kind, read.kind === 'too-large' ? read.bytes : undefined);
+  if (read.kind === 'too-large') {
+    noteUnreadFile(
+      file,
+      judgeUnreadFile(
+        'too-large',
+        { path: absolute },
+        options.rules.githubOwner,
+        where.ignore.match(absolute),
+        read.bytes,
+      ),
+      report,
+    );
+    return skip(read.kind, read.bytes);
+  }
+  if (read.kind !== 'read') return skip(read.kind);
   const { buffer, info } = read;
-  if (buffer.subarray(0, BINARY_SNIFF_BYTES).includes(0)) return skip('binary');
+  if (buffer.subarray(0, BINARY_SNIFF_BYTES).includes(0)) {
+    noteUnreadFile(
+      file,
+      judgeUnreadFile(
+        'binary',
+        { bytes: buffer },
+        options.rules.githubOwner,
+        where.ignore.match(absolute),
+        buffer.length,
+      ),
+      report,
+    );
+    return skip('binary');
+  }
   report.filesRead += 1;
 
   const before = buffer.toString('latin1');
@@ -234,6 +262,19 @@ function processFile(
   const changed: ChangedFile = { ...summary };
   if (options.wantDiff) changed.diff = renderUnifiedDiff(file, shown(before), shown(result.text));
   return changed;
+}
+
+/** A file not read as text that names the organisation: a finding for the gate, or acknowledged. */
+function noteUnreadFile(file: string, verdict: UnreadFileVerdict, report: RewriteReport): void {
+  if (verdict.finding)
+    report.findings.push({
+      file,
+      ...verdict.finding,
+      text: fromLatin1(verdict.finding.text),
+      match: fromLatin1(verdict.finding.match),
+    });
+  if (verdict.acknowledged)
+    report.acknowledged.push({ file, ...verdict.acknowledged, text: fromLatin1(verdict.acknowledged.text) });
 }
 
 type ReadOutcome =
