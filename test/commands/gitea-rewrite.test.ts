@@ -176,6 +176,26 @@ describe('molectl gitea rewrite', () => {
     }
   });
 
+  // A file name with a newline split the diff's header: `git apply` refused the whole diff.
+  it('the dry-run diff applies whatever the file names: newline, tab, quote, backslash, space, non-ASCII', async () => {
+    const names = ['new\nline.md', 'tab\there.md', 'say "hi".md', 'back\\slash.md', 'a file.md', 'ünï.md'];
+    for (const name of names) await writeFile(join(dir, name), `see ${OLD}\n`);
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      const run = await runCli(['gitea', 'rewrite']);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('--- "a/new\\nline.md"\n+++ "b/new\\nline.md"\n');
+      await writeFile(join(dir, 'p.diff'), run.stdout);
+      const check = spawnSync('git', ['apply', '--check', 'p.diff'], { cwd: dir, encoding: 'utf8' });
+      expect(check.status, check.stderr).toBe(0);
+      expect(spawnSync('git', ['apply', 'p.diff'], { cwd: dir }).status).toBe(0);
+      for (const name of names) expect(await readFile(join(dir, name), 'utf8')).toBe(`see ${NEW}\n`);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
   it("moves placeholder owners in front of the organisation's repos, unless --no-placeholder-owners", async () => {
     await writeFile(
       join(dir, 'CONTRIBUTING.md'),
