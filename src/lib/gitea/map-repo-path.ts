@@ -66,6 +66,18 @@ export function mapRepoSubPath(path: string, query: string, rules: RewriteRules)
         path: `/archive/${rest.join('/').replace(/^refs\/(?:heads|tags)\//, '')}`,
         rule: 'archive',
       };
+    case 'tarball':
+    case 'zipball': {
+      // GitHub's /tarball/<ref> and /zipball/<ref> are Gitea's /archive/<ref>.tar.gz and .zip.
+      const ref = rest.join('/').replace(/^refs\/(?:heads|tags)\//, '');
+      if (ref === '' || ref === 'HEAD')
+        return {
+          kind: 'report',
+          rule: 'no-gitea-page',
+          reason: `/${page} without a ref has no Gitea equivalent: name the ref (/archive/<ref>${page === 'tarball' ? '.tar.gz' : '.zip'})`,
+        };
+      return { kind: 'rewrite', path: `/archive/${ref}${page === 'tarball' ? '.tar.gz' : '.zip'}`, rule: 'archive' };
+    }
     case 'releases':
       if (rest[0] === 'latest' && rest[1] === 'download') {
         return {

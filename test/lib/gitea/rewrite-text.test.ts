@@ -203,6 +203,16 @@ const table: Record<string, Row> = {
     in: 'https://github.com/Molecule-AI/cli/releases/download/${VERSION}/cli-${VERSION}.tgz',
     out: `${G}/cli/releases/download/\${VERSION}/cli-\${VERSION}.tgz`,
   },
+  'tarball becomes an archive': {
+    in: 'curl -L https://github.com/Molecule-AI/cli/tarball/v1.0.0 | tar xz',
+    out: `curl -L ${G}/cli/archive/v1.0.0.tar.gz | tar xz`,
+    rule: 'archive',
+  },
+  'zipball becomes an archive': {
+    in: '"z": "https://github.com/Molecule-AI/cli/zipball/refs/heads/main"',
+    out: `"z": "${G}/cli/archive/main.zip"`,
+  },
+  'tarball without a ref reported': { in: 'https://github.com/Molecule-AI/cli/tarball', findings: ['no-gitea-page'] },
   'release latest download reported': {
     in: 'https://github.com/Molecule-AI/cli/releases/latest/download/cli.tgz',
     findings: ['release-latest-download'],
