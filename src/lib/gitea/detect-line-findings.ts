@@ -167,6 +167,32 @@ export function detectLineFindings(line: string, lineNo: number, rules: RewriteR
   });
 }
 
+const bareShorthandCache = new Map<string, RegExp>();
+
+/**
+ * In package.json, a dependency written `"<owner>/<repo>"` or `"<owner>/<repo>#<ref>"` is npm's
+ * GitHub shorthand, as `github:<owner>/<repo>` is: it still installs from github.com. Only a whole
+ * string value counts, and only in package.json, where npm reads it so.
+ */
+export function detectBareNpmShorthand(line: string, lineNo: number, rules: RewriteRules, sink: LineSink): void {
+  let pattern = bareShorthandCache.get(rules.githubOwner);
+  if (!pattern) {
+    pattern = new RegExp(String.raw`:\s*"(${escapeRegExp(rules.githubOwner)}/[A-Za-z0-9_.-]+(?:#[^"\s]*)?)"`, 'i');
+    bareShorthandCache.set(rules.githubOwner, pattern);
+  }
+  const m = pattern.exec(line);
+  if (!m) return;
+  sink.findings.push({
+    line: lineNo,
+    rule: 'npm-shorthand',
+    text: clipLine(line),
+    match: m[1] ?? '',
+    reason:
+      'npm reads "<owner>/<repo>" in package.json as a github.com repository: write git+https://<gitea>/<owner>/<repo>.git#<ref>',
+    blocking: true,
+  });
+}
+
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -33,11 +33,14 @@ export function compileOrgReferences(githubOwner: string): OrgReferenceMatcher {
     new RegExp(String.raw`(?<![\w.-])github:${owner}/`, 'gi'), // npm/yarn shorthand
     new RegExp(String.raw`\buses:\s*["']?${owner}/`, 'gi'), // actions resolved on github.com
     new RegExp(String.raw`shields\.io/github/[^\s"'()[\]]*?/${owner}/`, 'gi'),
+    // Services that name a repository by its GitHub path (codecov.io/gh/<owner>,
+    // coveralls.io/repos/github/<owner>, app.codacy.com/gh/<owner>): they follow GitHub, not Gitea.
+    new RegExp(String.raw`(?<=/)(?:gh|github)/${owner}(?=/)`, 'gi'),
   ];
   const matcher: OrgReferenceMatcher = {
     find(line) {
-      // Every form below mentions github or ghcr: most rewritten lines no longer do.
-      if (!/github|ghcr/i.test(line)) return [];
+      // Every form below mentions github, ghcr or /gh/: most rewritten lines no longer do.
+      if (!/github|ghcr|\/gh\//i.test(line)) return [];
       const found: string[] = [];
       for (const pattern of patterns) {
         pattern.lastIndex = 0;

@@ -557,6 +557,27 @@ const table: Record<string, Row> = {
 
   // Reported forms.
   'npm github: shorthand': { in: '"molecule-sdk": "github:Molecule-AI/sdk-js#v1.0.0",', findings: ['npm-shorthand'] },
+  'npm bare owner/repo dependency in package.json': {
+    in: '    "molecule-sdk": "Molecule-AI/sdk-js#v1.0.0",',
+    file: 'web/package.json',
+    findings: ['npm-shorthand'],
+  },
+  'npm bare repository shorthand in package.json': {
+    in: '  "repository": "molecule-ai/canvas",',
+    file: 'package.json',
+    findings: ['npm-shorthand'],
+  },
+  'owner/repo value outside package.json untouched': { in: '"repo": "Molecule-AI/canvas"', file: 'renovate.json' },
+  'scoped package name untouched': { in: '"name": "@molecule-ai/canvas",', file: 'package.json' },
+  'codecov badge names the GitHub path': {
+    in: '[![codecov](https://codecov.io/gh/Molecule-AI/canvas/branch/main/graph/badge.svg)](https://codecov.io/gh/Molecule-AI/canvas)',
+    findings: ['stale-reference'],
+  },
+  'coveralls badge names the GitHub path': {
+    in: '![c](https://coveralls.io/repos/github/Molecule-AI/canvas/badge.svg?branch=main)',
+    findings: ['stale-reference'],
+  },
+  'codecov of another owner untouched': { in: 'https://codecov.io/gh/other-org/canvas' },
   'shields.io github badge': {
     in: '![release](https://img.shields.io/github/v/release/Molecule-AI/cli)',
     findings: ['github-badge'],
