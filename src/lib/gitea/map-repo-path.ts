@@ -24,7 +24,11 @@ export function classifyRef(ref: string): RefKind {
 const KEPT_PAGES = new Set([
   'compare',
   'tags',
-  'branches',
+  // Gitea serves these feeds at the same paths.
+  'releases.atom',
+  'releases.rss',
+  'tags.atom',
+  'tags.rss',
   'wiki',
   'milestones',
   'releases',
@@ -58,8 +62,24 @@ export function mapRepoSubPath(path: string, query: string, rules: RewriteRules)
             'Gitea lists commits per ref (/commits/branch/<b>): the default branch is not known; write the branch',
         };
       }
+      // The commit feed (/commits/<b>.atom) is /atom/branch/<b> on Gitea: a branch named `<b>.atom` does not exist.
+      if (/\.(?:atom|rss)$/.test(rest.at(-1) ?? ''))
+        return {
+          kind: 'report',
+          rule: 'no-gitea-page',
+          reason: "GitHub's commit feed has no route under /commits on Gitea: link /atom/branch/<b> or /rss/branch/<b>",
+        };
       return mapRefPage(page, rest, query, 'commits', 'commits');
     }
+    case 'branches':
+      // Gitea has one branch list; GitHub's /branches/all is the same list, /active and /stale are not.
+      if (rest.length === 0 || rest[0] === '') return { kind: 'rewrite', path, rule: 'repo-url' };
+      if (rest.length === 1 && rest[0] === 'all') return { kind: 'rewrite', path: '/branches', rule: 'repo-url' };
+      return {
+        kind: 'report',
+        rule: 'no-gitea-page',
+        reason: `GitHub page /branches/${rest.join('/')} has no Gitea equivalent: link /branches by hand`,
+      };
     case 'archive':
       return {
         kind: 'rewrite',

@@ -275,6 +275,10 @@ const table: Record<string, Row> = {
     in: 'curl -L https://github.com/Molecule-AI/x/commit/0123abc4567def.patch',
     out: `curl -L ${G}/x/commit/0123abc4567def.patch`,
   },
+  'all branches is the branch list': { in: 'https://github.com/Molecule-AI/x/branches/all', out: `${G}/x/branches` },
+  'stale branches reported': { in: 'https://github.com/Molecule-AI/x/branches/stale', findings: ['no-gitea-page'] },
+  'commit feed reported': { in: 'https://github.com/Molecule-AI/x/commits/main.atom', findings: ['no-gitea-page'] },
+  'release feed kept': { in: 'https://github.com/Molecule-AI/x/releases.atom', out: `${G}/x/releases.atom` },
   'commit by branch name reported': { in: 'https://github.com/Molecule-AI/x/commit/main', findings: ['no-gitea-page'] },
 
   // Token clone URLs.
