@@ -211,14 +211,19 @@ export function rewriteGithubUrlsInLine(
     const repoMatch = /^\/([A-Za-z0-9_.-]+)/.exec(rest);
     if (!repoMatch) {
       if (!ours) return match; // a placeholder owner alone, or with a variable repo: not ours to say
-      if (REPO_VARIABLE.test(rest)) {
+      const variableRepo = REPO_VARIABLE.exec(rest)?.[0];
+      if (variableRepo) {
+        // What follows the variable is a repository page like any other: /blob/main/x must
+        // become /src/branch/main/x here too, or the rewritten link 404s on Gitea.
+        const mapped = mapAfter(rest.slice(variableRepo.length), false);
+        if (!mapped) return match;
         report(
           match,
           'variable-repo',
           'the repo name is a variable: host and owner were rewritten, but renames (e.g. molecule-monorepo → molecule-core) cannot be applied; check the values it takes',
           false,
         );
-        return finish(`${prefix}${rest}`, ruleFor('repo-url'), undefined, undefined);
+        return finish(`${prefix}${variableRepo}${mapped.after}`, ruleFor(mapped.structural), undefined, undefined);
       }
       return finish(`${prefix}${rest}`, ruleFor('owner-url'), undefined, undefined);
     }
@@ -237,26 +242,9 @@ export function rewriteGithubUrlsInLine(
     if (!repo) return match;
     if (!ours && !isOwnRepo(repo, rules)) return match;
 
-    let newAfter = after;
-    let structural = 'repo-url';
-    if (after.startsWith('/') && !gitSuffix) {
-      const cut = after.search(/[?#]/);
-      let path = cut === -1 ? after : after.slice(0, cut);
-      let query = cut === -1 ? '' : after.slice(cut);
-      // Sentence punctuation after a link ("fixed in .../pull/12.") is not part of the path.
-      const punctuation = query ? '' : (/[.,;:!?]+$/.exec(path)?.[0] ?? '');
-      if (punctuation) {
-        path = path.slice(0, -punctuation.length);
-        query = punctuation;
-      }
-      const mapped = mapRepoSubPath(path, query, rules);
-      if (mapped.kind === 'report') {
-        if (ours) report(match, mapped.rule, mapped.reason, true);
-        return match;
-      }
-      newAfter = mapped.path + query;
-      structural = mapped.rule;
-    }
+    const mappedAfter = mapAfter(after, Boolean(gitSuffix));
+    if (!mappedAfter) return match;
+    const { after: newAfter, structural } = mappedAfter;
     const { name, renamedFrom } = resolveRepoName(repo, rules);
     if (rules.knownRepos.length > 0 && !rules.knownRepos.some((known) => known.toLowerCase() === name.toLowerCase())) {
       report(
@@ -276,6 +264,29 @@ export function rewriteGithubUrlsInLine(
       special = 'ssh-to-https';
     }
     return finish(`${prefix}/${name}${gitSuffix}${newAfter}`, ruleFor(structural), renamedFrom, name);
+
+    /**
+     * Maps what follows the repository (a page, a file, a query) to Gitea's route; undefined when
+     * the page has no safe rewrite (reported when the owner is ours).
+     */
+    function mapAfter(after: string, gitSuffix: boolean): { after: string; structural: string } | undefined {
+      if (!after.startsWith('/') || gitSuffix) return { after, structural: 'repo-url' };
+      const cut = after.search(/[?#]/);
+      let path = cut === -1 ? after : after.slice(0, cut);
+      let query = cut === -1 ? '' : after.slice(cut);
+      // Sentence punctuation after a link ("fixed in .../pull/12.") is not part of the path.
+      const punctuation = query ? '' : (/[.,;:!?]+$/.exec(path)?.[0] ?? '');
+      if (punctuation) {
+        path = path.slice(0, -punctuation.length);
+        query = punctuation;
+      }
+      const mapped = mapRepoSubPath(path, query, rules);
+      if (mapped.kind === 'report') {
+        if (ours) report(match, mapped.rule, mapped.reason, true);
+        return undefined;
+      }
+      return { after: mapped.path + query, structural: mapped.rule };
+    }
 
     function finish(
       rewritten: string,

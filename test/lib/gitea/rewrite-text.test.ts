@@ -604,6 +604,21 @@ const table: Record<string, Row> = {
     out: `git clone ${G}/\${repo}.git`,
     findings: ['variable-repo'],
   },
+  'variable repo: the page after it is mapped too': {
+    in: 'echo "https://github.com/Molecule-AI/${REPO_NAME}/blob/main/docs/x.md"',
+    out: `echo "${G}/\${REPO_NAME}/src/branch/main/docs/x.md"`,
+    rule: 'blob-to-src',
+    findings: ['variable-repo'],
+  },
+  'variable repo: raw file': {
+    in: 'curl -fsSL https://github.com/Molecule-AI/$REPO/raw/v1.2.0/install.sh',
+    out: `curl -fsSL ${G}/$REPO/raw/tag/v1.2.0/install.sh`,
+    findings: ['variable-repo'],
+  },
+  'variable repo: a page with no Gitea route stays and is reported': {
+    in: 'https://github.com/Molecule-AI/${repo}/pull/${PR}',
+    findings: ['no-gitea-page'],
+  },
   'ghcr reported': { in: 'image: ghcr.io/molecule-ai/platform-tenant:latest', findings: ['ghcr-image'] },
   'ghcr mapped': {
     in: 'image: ghcr.io/Molecule-AI/platform-tenant:latest',
