@@ -55,6 +55,38 @@ const REPO_VARIABLE = new RegExp(String.raw`^/(?:${VARIABLE}|:\w+)`);
 
 type Groups = Record<string, string | undefined>;
 
+/**
+ * A GitHub URL written inside a JSON string with escaped slashes (`https:\/\/github.com\/...`,
+ * as PHP and some serialisers write them) or percent-encoded as another URL's parameter
+ * (`?url=https%3A%2F%2Fgithub.com%2F...`, shields.io endpoint badges). Each is decoded, rewritten
+ * by the same rules as a plain URL, and encoded again the same way.
+ */
+const JSON_ESCAPED_URL =
+  /(?<![\w.+-])(?:(?:https?|git\+https?):)?\\\/\\\/(?:www\.)?(?:github\.com|raw\.githubusercontent\.com)(?:\\\/|[^\s"'\x60<>()[\]\\\x80-\uffff])*/gi;
+const PERCENT_ENCODED_URL =
+  /(?<![\w.+-])https?%3A%2F%2F(?:www\.)?(?:github\.com|raw\.githubusercontent\.com)(?:%[0-9A-F]{2}|[\w.~-])*/gi;
+
+interface Encoding {
+  decode(text: string): string | undefined;
+  encode(text: string): string;
+}
+
+const JSON_SLASHES: Encoding = {
+  decode: (text) => text.replaceAll('\\/', '/'),
+  encode: (text) => text.replaceAll('/', '\\/'),
+};
+
+const PERCENT: Encoding = {
+  decode: (text) => {
+    try {
+      return decodeURIComponent(text);
+    } catch {
+      return undefined; // malformed escapes: not a URL molectl can read back faithfully
+    }
+  },
+  encode: (text) => encodeURIComponent(text),
+};
+
 export function rewriteGithubUrlsInLine(
   line: string,
   lineNo: number,
@@ -62,10 +94,40 @@ export function rewriteGithubUrlsInLine(
   sink: LineSink,
   context: LineContext = NO_CONTEXT,
 ): string {
+  let out = line;
+  if (out.includes('\\/')) out = rewriteEncoded(out, JSON_ESCAPED_URL, JSON_SLASHES);
+  if (/%2F/i.test(out)) out = rewriteEncoded(out, PERCENT_ENCODED_URL, PERCENT);
+  return rewritePlainUrls(out, lineNo, rules, sink, context, line);
+
+  function rewriteEncoded(text: string, pattern: RegExp, encoding: Encoding): string {
+    return text.replace(pattern, (match) => {
+      const decoded = encoding.decode(match);
+      if (decoded === undefined || decoded === match) return match;
+      const scratch: LineSink = { changes: [], findings: [], tokenSwapped: false };
+      const rewritten = rewritePlainUrls(decoded, lineNo, rules, scratch, context, line);
+      // A finding (a pull link, a page with no Gitea route) leaves the URL for a person: the gate
+      // sees the encoded form (org-references.ts) and reports it.
+      if (rewritten === decoded || scratch.findings.some((f) => f.blocking)) return match;
+      const after = encoding.encode(rewritten);
+      for (const change of scratch.changes) sink.changes.push({ ...change, before: match, after });
+      for (const finding of scratch.findings) sink.findings.push({ ...finding, match });
+      return after;
+    });
+  }
+}
+
+function rewritePlainUrls(
+  line: string,
+  lineNo: number,
+  rules: RewriteRules,
+  sink: LineSink,
+  context: LineContext,
+  shownLine: string,
+): string {
   const { giteaHostPath, giteaScheme } = splitGiteaBaseUrl(rules.giteaBaseUrl);
   const ownerLower = rules.githubOwner.toLowerCase();
   const report = (match: string, rule: string, reason: string, blocking: boolean): void => {
-    sink.findings.push({ line: lineNo, rule, text: clipLine(line), match, reason, blocking });
+    sink.findings.push({ line: lineNo, rule, text: clipLine(shownLine), match, reason, blocking });
   };
   /** The owner is ours, a placeholder (in front of which only our repos move), or someone else's. */
   const ownerKind = (owner: string): 'ours' | 'placeholder' | 'other' =>

@@ -55,13 +55,28 @@ const table: Record<string, Row> = {
   },
   'ssh with a port': { in: 'ssh://git@github.com:22/Molecule-AI/x.git', out: `${G}/x.git`, findings: ['ssh-url'] },
   'port on another owner untouched': { in: 'https://github.com:443/other/x' },
-  // Forms no rule rewrites still name the organisation: the gate must see them.
-  'JSON-escaped slashes reported': {
-    in: '{"homepage": "https:\\/\\/github.com\\/Molecule-AI\\/x"}',
+  // Encoded forms: decoded, rewritten by the same rules, encoded again; what has no rewrite stays
+  // and the gate still sees it.
+  'JSON-escaped slashes rewritten, escaped': {
+    in: '{"homepage": "https:\\/\\/github.com\\/Molecule-AI\\/molecule-monorepo\\/blob\\/main\\/README.md"}',
+    out: '{"homepage": "https:\\/\\/git.moleculesai.app\\/molecule-ai\\/molecule-core\\/src\\/branch\\/main\\/README.md"}',
+    rule: 'blob-to-src',
+  },
+  'JSON-escaped pull link reported': {
+    in: '{"fix": "https:\\/\\/github.com\\/Molecule-AI\\/x\\/pull\\/12"}',
     findings: ['stale-reference'],
   },
-  'percent-encoded URL in a query reported': {
-    in: '![v](https://img.shields.io/endpoint?url=https%3A%2F%2Fgithub.com%2FMolecule-AI%2Fx%2Fbadge.json)',
+  'percent-encoded raw URL in a badge query rewritten, encoded': {
+    in: '![v](https://img.shields.io/endpoint?url=https%3A%2F%2Fraw.githubusercontent.com%2FMolecule-AI%2Fx%2Fmain%2Fbadge.json&style=flat)',
+    out: '![v](https://img.shields.io/endpoint?url=https%3A%2F%2Fgit.moleculesai.app%2Fmolecule-ai%2Fx%2Fraw%2Fbranch%2Fmain%2Fbadge.json&style=flat)',
+    rule: 'raw-url',
+  },
+  'percent-encoded pull link reported': {
+    in: 'https://example.com/?u=https%3A%2F%2Fgithub.com%2FMolecule-AI%2Fx%2Fpull%2F3',
+    findings: ['stale-reference'],
+  },
+  'percent-encoded owner alone reported': {
+    in: 'https://example.com/?u=https%3A%2F%2Fgithub.com%2FMolecule-AI%2Fx%2Fdiscussions',
     findings: ['stale-reference'],
   },
   'percent-encoded other owner untouched': {
