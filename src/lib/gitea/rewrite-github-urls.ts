@@ -24,9 +24,16 @@ export interface LineSink {
 export interface LineContext {
   /** The line stands inside a fenced Go sample or a Go `import (` / `require (` block. */
   inGoBlock(): boolean;
+  /** The file is Terraform/OpenTofu or Terragrunt HCL (`*.tf`, `*.hcl`), where `source = "..."` is a module source. */
+  hclFile?: boolean;
 }
 
 const NO_CONTEXT: LineContext = { inGoBlock: () => false };
+
+/** A Terraform module source attribute, up to its opening quote. */
+const HCL_SOURCE_BEFORE = /(?:^|[\s{;,])source\s*=\s*"$/;
+/** `/<repo>[.git]` then the end, a `//subdir`, a `/subdir` or `?ref=`. */
+const HCL_SOURCE_REPO = /^\/([A-Za-z0-9_.-]+?)(\.git)?(?=$|[/?])/;
 
 // Characters that end a URL in prose, markup, shell and YAML, and any non-ASCII character: prose in
 // other languages puts its own punctuation (「」，。« » „ “) right against a link, and a URL written
@@ -238,6 +245,8 @@ function rewritePlainUrls(
         return match;
       }
     }
+    if ((schemeLess || (scpLike && userinfo)) && context.hclFile && HCL_SOURCE_BEFORE.test(line.slice(0, offset)))
+      return rewriteModuleSource();
     const ssh = scpLike || /ssh:\/\/$/i.test(scheme);
     const newScheme = schemeLess
       ? ''
@@ -326,6 +335,31 @@ function rewritePlainUrls(
       special = 'ssh-to-https';
     }
     return finish(`${prefix}/${name}${gitSuffix}${newAfter}`, ruleFor(structural), renamedFrom, name);
+
+    /**
+     * Terraform reads `github.com/<owner>/<repo>` and `git@github.com:...` module sources as git
+     * shorthands that exist for GitHub only: moved as they are, `git.moleculesai.app/...` is read as
+     * a registry address and a bare https URL as an archive download. The explicit
+     * `git::https://<gitea>/<owner>/<repo>.git//<subdir>?ref=...` form is what Terraform expands them to.
+     */
+    function rewriteModuleSource(): string {
+      const repoPart = HCL_SOURCE_REPO.exec(rest);
+      const repo = repoPart?.[1] ?? '';
+      if (!repoPart || !repo || (!ours && !isOwnRepo(repo, rules))) return match;
+      const { name, renamedFrom } = resolveRepoName(repo, rules);
+      let tail = rest.slice(repoPart[0].length);
+      if (/^\/[^/]/.test(tail)) tail = `/${tail}`; // github.com/o/r/sub is the subdirectory //sub
+      if (scpLike)
+        report(
+          match,
+          'ssh-url',
+          'SSH module source rewritten to git::https: terraform init now needs a Gitea token or credential helper',
+          false,
+        );
+      const rewritten = `git::${giteaScheme}${giteaHostPath}/${rules.giteaOwner}/${name}.git${tail}`;
+      record(match, rewritten, 'terraform-source', renamedFrom, name);
+      return rewritten;
+    }
 
     /**
      * Maps what follows the repository (a page, a file, a query) to Gitea's route; undefined when

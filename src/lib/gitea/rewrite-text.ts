@@ -74,6 +74,7 @@ export function rewriteText(
 
   const sink: LineSink = { changes: [], findings: [], tokenSwapped: false };
   const packageJson = isBaseName(fileName, 'package.json');
+  const hclFile = /\.(?:tf|tofu|hcl)$/.test(fileName);
   const acknowledged: AcknowledgedLine[] = [];
   const kept = new Set<number>();
   const references = compileOrgReferences(rules.githubOwner);
@@ -124,7 +125,10 @@ export function rewriteText(
 
   /** Runs the rules on one line; returns the new line when it changed. */
   function processLine(line: string, lineNo: number): string | undefined {
-    const context: LineContext = { inGoBlock: () => (goBlocks ??= markGoBlocks(text.split('\n')))[lineNo - 1] === 1 };
+    const context: LineContext = {
+      inGoBlock: () => (goBlocks ??= markGoBlocks(text.split('\n')))[lineNo - 1] === 1,
+      hclFile,
+    };
     const keep = keepReason(line, lineNo, options.keep);
     if (keep) {
       kept.add(lineNo - 1);

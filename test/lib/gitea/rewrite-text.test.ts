@@ -634,6 +634,43 @@ const table: Record<string, Row> = {
     in: 'https://github.com/Molecule-AI/${repo}/pull/${PR}',
     findings: ['no-gitea-page'],
   },
+  // Terraform module sources: the GitHub shorthands become the git:: form Terraform expands them to.
+  'terraform github shorthand source': {
+    in: '  source = "github.com/Molecule-AI/terraform-modules//vpc?ref=v1.2.0"',
+    out: '  source = "git::https://git.moleculesai.app/molecule-ai/terraform-modules.git//vpc?ref=v1.2.0"',
+    rule: 'terraform-source',
+    file: 'infra/main.tf',
+  },
+  'terragrunt shorthand with .git and a rename': {
+    in: 'terraform { source = "github.com/Molecule-AI/molecule-monorepo.git//infra/app?ref=v2" }',
+    out: 'terraform { source = "git::https://git.moleculesai.app/molecule-ai/molecule-core.git//infra/app?ref=v2" }',
+    file: 'live/terragrunt.hcl',
+  },
+  'terraform shorthand with a one-slash subdirectory': {
+    in: 'source = "github.com/Molecule-AI/modules/vpc"',
+    out: 'source = "git::https://git.moleculesai.app/molecule-ai/modules.git//vpc"',
+    file: 'main.tf',
+  },
+  'terraform ssh source': {
+    in: '  source = "git@github.com:Molecule-AI/terraform-modules.git//x?ref=v1"',
+    out: '  source = "git::https://git.moleculesai.app/molecule-ai/terraform-modules.git//x?ref=v1"',
+    rule: 'terraform-source',
+    findings: ['ssh-url'],
+    file: 'main.tf',
+  },
+  'terraform git:: source keeps its form': {
+    in: '  source = "git::https://github.com/Molecule-AI/terraform-modules.git//db?ref=v1"',
+    out: '  source = "git::https://git.moleculesai.app/molecule-ai/terraform-modules.git//db?ref=v1"',
+    rule: 'repo-url',
+    file: 'main.tf',
+  },
+  'terraform other owner untouched': { in: 'source = "github.com/hashicorp/example"', file: 'main.tf' },
+  'bazel importpath is a Go path': {
+    in: '    importpath = "github.com/Molecule-AI/x",',
+    findings: ['go-import-path'],
+    file: 'BUILD.bazel',
+  },
+  'gazelle prefix is a Go path': { in: '# gazelle:prefix github.com/Molecule-AI/x', findings: ['go-import-path'], file: 'BUILD' },
   'ghcr reported': { in: 'image: ghcr.io/molecule-ai/platform-tenant:latest', findings: ['ghcr-image'] },
   'ghcr mapped': {
     in: 'image: ghcr.io/Molecule-AI/platform-tenant:latest',
