@@ -26,6 +26,8 @@ export interface LineContext {
   inGoBlock(): boolean;
   /** The file is Terraform/OpenTofu or Terragrunt HCL (`*.tf`, `*.hcl`), where `source = "..."` is a module source. */
   hclFile?: boolean;
+  /** The file is a kustomization (`kustomization.yaml`), whose scheme-less URLs are remote resources. */
+  kustomizeFile?: boolean;
 }
 
 const NO_CONTEXT: LineContext = { inGoBlock: () => false };
@@ -248,8 +250,12 @@ function rewritePlainUrls(
     if ((schemeLess || (scpLike && userinfo)) && context.hclFile && HCL_SOURCE_BEFORE.test(line.slice(0, offset)))
       return rewriteModuleSource();
     const ssh = scpLike || /ssh:\/\/$/i.test(scheme);
+    // kustomize reads a scheme-less remote resource only for github.com: elsewhere it needs https.
+    const kustomizeRemote = schemeLess && context.kustomizeFile === true;
     const newScheme = schemeLess
-      ? ''
+      ? kustomizeRemote
+        ? giteaScheme
+        : ''
       : scheme === '//'
         ? '//'
         : `${/^git\+/i.test(scheme) ? 'git+' : ''}${giteaScheme}`;
@@ -273,6 +279,7 @@ function rewritePlainUrls(
     const prefix = `${newScheme}${newUserinfo}${giteaHostPath}/${rules.giteaOwner}`;
     const ruleFor = (structural: string): string =>
       special ??
+      (kustomizeRemote ? 'kustomize-remote' : undefined) ??
       (kind === 'placeholder'
         ? 'placeholder-owner'
         : schemeLess && (structural === 'repo-url' || structural === 'owner-url')

@@ -75,6 +75,7 @@ export function rewriteText(
   const sink: LineSink = { changes: [], findings: [], tokenSwapped: false };
   const packageJson = isBaseName(fileName, 'package.json');
   const hclFile = /\.(?:tf|tofu|hcl)$/.test(fileName);
+  const kustomizeFile = /(?:^|\/)(?:kustomization\.ya?ml|Kustomization)$/.test(fileName);
   const acknowledged: AcknowledgedLine[] = [];
   const kept = new Set<number>();
   const references = compileOrgReferences(rules.githubOwner);
@@ -128,6 +129,7 @@ export function rewriteText(
     const context: LineContext = {
       inGoBlock: () => (goBlocks ??= markGoBlocks(text.split('\n')))[lineNo - 1] === 1,
       hclFile,
+      kustomizeFile,
     };
     const keep = keepReason(line, lineNo, options.keep);
     if (keep) {

@@ -665,6 +665,23 @@ const table: Record<string, Row> = {
     file: 'main.tf',
   },
   'terraform other owner untouched': { in: 'source = "github.com/hashicorp/example"', file: 'main.tf' },
+  'kustomize remote resource gets a scheme': {
+    in: '  - github.com/Molecule-AI/deploy//overlays/prod?ref=v1.4.0',
+    out: '  - https://git.moleculesai.app/molecule-ai/deploy//overlays/prod?ref=v1.4.0',
+    rule: 'kustomize-remote',
+    file: 'clusters/prod/kustomization.yaml',
+  },
+  'kustomize https remote resource': {
+    in: '- https://github.com/Molecule-AI/deploy//base?ref=main',
+    out: '- https://git.moleculesai.app/molecule-ai/deploy//base?ref=main',
+    rule: 'repo-url',
+    file: 'kustomization.yml',
+  },
+  'scheme-less outside kustomize stays scheme-less': {
+    in: '  - github.com/Molecule-AI/deploy//overlays/prod?ref=v1.4.0',
+    out: '  - git.moleculesai.app/molecule-ai/deploy//overlays/prod?ref=v1.4.0',
+    file: 'notes.yaml',
+  },
   'bazel importpath is a Go path': {
     in: '    importpath = "github.com/Molecule-AI/x",',
     findings: ['go-import-path'],
