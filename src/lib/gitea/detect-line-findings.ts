@@ -19,7 +19,7 @@ const WORKFLOW_PATH = /\.github\/workflows\b/;
  * ten (a fresh run executes these searches mostly from unoptimised code, ~1 µs each).
  */
 const ANY_FORM =
-  /api\.github\.com|codeload\.github\.com|github\.com\/orgs\/|github:|shields\.io\/github\/|\.github\.io|gh\s|\.github\/workflows|uses:|ghcr\.io/i;
+  /api\.github\.com|codeload\.github\.com|github\.com\/orgs\/|github:|shields\.io\/github\/|\.github\.io|gh\s|\.github\/workflows|uses:|ghcr\.io|brew\s/i;
 
 interface OwnerPatterns {
   segment: RegExp;
@@ -29,6 +29,7 @@ interface OwnerPatterns {
   npmShorthand: RegExp;
   shieldsBadge: RegExp;
   pages: RegExp;
+  brewTap: RegExp;
 }
 
 // Compiled once per owner, not per line: a large rewrite sees thousands of candidate lines.
@@ -53,6 +54,12 @@ function compileOwnerPatterns(githubOwner: string): OwnerPatterns {
       ),
       pages: new RegExp(
         String.raw`(?<![\w.-])(?:https?://)?${owner}\.github\.io\b[^\s"'\x60<>()\[\]\x80-\uffff]*`,
+        'i',
+      ),
+      // `brew tap <owner>/<tap>` and `brew install <owner>/<tap>/<formula>` clone github.com/<owner>/homebrew-<tap>,
+      // unless the tap is given its URL.
+      brewTap: new RegExp(
+        String.raw`\bbrew\s+(?:tap|install|reinstall|upgrade)\s+(?:--?[\w-]+\s+)*(${owner}/[\w.-]+(?:/[\w.@+-]+)?)(?![\w./@+-]*\s+https?:)`,
         'i',
       ),
     };
@@ -121,6 +128,15 @@ export function detectLineFindings(line: string, lineNo: number, rules: RewriteR
       pages[0],
       'github-pages',
       'the GitHub Pages site of the moved organisation: it went with the suspended organisation; link where the pages are served now',
+      true,
+    );
+  }
+  const brew = /brew\s/i.test(line) ? patterns.brewTap.exec(line) : null;
+  if (brew) {
+    report(
+      brew[1] ?? '',
+      'brew-tap',
+      'a Homebrew tap of the moved owner: brew looks for it on github.com; tap it with its Gitea URL (brew tap <owner>/<tap> https://<gitea>/<owner>/homebrew-<tap>)',
       true,
     );
   }

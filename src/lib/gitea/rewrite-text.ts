@@ -18,7 +18,7 @@ function buildTrigger(rules: RewriteRules): RegExp {
   const cached = triggerCache.get(rules.githubOwner);
   if (cached) return cached;
   const owner = rules.githubOwner.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const trigger = new RegExp(String.raw`github|ghcr\.io|\bgh\s|/gh/|uses:\s*["']?${owner}/|"${owner}/`, 'gi');
+  const trigger = new RegExp(String.raw`github|ghcr\.io|\bgh\s|/gh/|uses:\s*["']?${owner}/|"${owner}/|\bbrew\s`, 'gi');
   triggerCache.set(rules.githubOwner, trigger);
   return trigger;
 }

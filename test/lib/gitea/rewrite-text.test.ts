@@ -608,6 +608,12 @@ const table: Record<string, Row> = {
   },
   'api graphql': { in: 'url = "https://api.github.com/graphql"', findings: ['api-github'] },
   'api other owner untouched': { in: 'curl https://api.github.com/repos/cli/cli/releases/latest' },
+  'brew tap of the owner reported': { in: 'brew tap molecule-ai/tap', findings: ['brew-tap'] },
+  'brew install from the tap reported': { in: '$ brew install Molecule-AI/tap/molectl', findings: ['brew-tap'] },
+  'brew tap with its Gitea URL is fine': {
+    in: 'brew tap molecule-ai/tap https://git.moleculesai.app/molecule-ai/homebrew-tap',
+  },
+  'brew tap of another owner untouched': { in: 'brew tap hashicorp/tap' },
   'gh command': { in: 'gh pr create --fill', findings: ['gh-command'] },
   'gh in run step': { in: '        run: gh release upload v1 dist/*', findings: ['gh-command'] },
   'gh in subshell': { in: 'TAG=$(gh release view --json tagName)', findings: ['gh-command'] },
