@@ -19,6 +19,7 @@ import {
 import {
   checkRewritePaths,
   DEFAULT_MAX_FILE_BYTES,
+  NOT_WRITTEN_REASONS,
   rewriteFiles,
   type RewriteFilesOptions,
   type RewriteReport,
@@ -144,6 +145,13 @@ export const giteaRewriteCommand = defineCommand({
 
     const gate = await printReport(ctx, report, mode, rules, remote);
     if (mode === 'check' && !gate.passed) return ExitCode.changesFound;
+    const notWritten = report.skipped.filter((s) => NOT_WRITTEN_REASONS.includes(s.reason));
+    if (mode === 'write' && notWritten.length > 0) {
+      ctx.out.error(
+        `${formatCount(notWritten.length, 'file')} needing changes could not be written (listed on stderr); the others were`,
+      );
+      return ExitCode.partial;
+    }
     if (verdict && !verdict.ok) {
       ctx.out.error(verdict.message);
       return verdict.exitCode;

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -150,6 +150,50 @@ describe('molectl gitea rewrite', () => {
       'check passed: no reference to github.com/Molecule-AI left (2 acknowledged references)',
     );
   });
+
+  // A file in a directory molectl may not write stopped the run half-way ("unexpected error:
+  // EACCES", exit 1), the files before it written and those after it not.
+  it.skipIf(process.platform === 'win32')(
+    '--write goes on past a file it may not write, lists it as not written, and exits 5 (partial)',
+    async () => {
+      await mkdir(join(dir, 'locked'));
+      await writeFile(join(dir, 'locked/b.md'), `b ${OLD}\n`);
+      await writeFile(join(dir, 'z.md'), `z ${OLD}\n`);
+      await chmod(join(dir, 'locked/b.md'), 0o666);
+      await chmod(join(dir, 'locked'), 0o555);
+      const args = ['gitea', 'rewrite', dir, '--write', '--no-cache'];
+      let run: { code: number | null; stdout: string; stderr: string };
+      if (process.getuid?.() === 0) {
+        // Root writes anywhere: run as an unprivileged user, for whom locked/ is read-only.
+        await chmod(dir, 0o777);
+        for (const f of ['README.md', 'clean.txt', 'z.md']) await chmod(join(dir, f), 0o666);
+        const bin = join(__dirname, '..', '..', 'bin', 'molectl.js');
+        const env = {
+          PATH: process.env.PATH ?? '',
+          HOME: dir,
+          XDG_STATE_HOME: join(dir, '.state'),
+          GIT_CONFIG_COUNT: '1',
+          GIT_CONFIG_KEY_0: 'safe.directory',
+          GIT_CONFIG_VALUE_0: '*',
+        };
+        const r = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, bin, ...args], {
+          env,
+          encoding: 'utf8',
+        });
+        if (r.error) return; // no runuser here: nothing to observe
+        run = { code: r.status, stdout: r.stdout, stderr: r.stderr };
+      } else {
+        run = await runCli(args);
+      }
+      expect(run.code, run.stderr).toBe(5);
+      expect(run.stderr).toContain(`${dir}/locked/b.md:1: [not-written] could not write it (EACCES)`);
+      expect(run.stderr).toContain('1 file needing changes could not be written (listed on stderr); the others were');
+      expect(run.stdout).toContain('needs a person  2 references to github.com/Molecule-AI remain'); // README's pull link too
+      expect(await readFile(join(dir, 'z.md'), 'utf8')).toBe(`z ${NEW}\n`);
+      expect(await readFile(join(dir, 'locked/b.md'), 'utf8')).toBe(`b ${OLD}\n`);
+      await chmod(join(dir, 'locked'), 0o755);
+    },
+  );
 
   it('refuses an ignore file entry without a reason with exit 2, changing nothing', async () => {
     await writeFile(join(dir, '.molectl-gitea-ignore'), 'CHANGELOG.md\n');

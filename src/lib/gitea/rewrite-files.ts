@@ -4,6 +4,7 @@ import { basename, dirname, posix, resolve, sep } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { UsageError } from '../errors.js';
 import type { Exec } from '../exec.js';
+import { formatCount } from '../output/format-count.js';
 import { IGNORE_FILE_NAME, IgnoreFiles } from './acknowledgements.js';
 import { compilePathFilter } from './compile-glob.js';
 import { listTargetFiles } from './list-target-files.js';
@@ -53,7 +54,14 @@ export interface ChangedFile {
   diff?: string;
 }
 
-export type SkipReason = 'binary' | 'too-large' | 'symlink' | 'not-regular' | 'changed-during-rewrite' | 'unreadable';
+export type SkipReason =
+  'binary' | 'too-large' | 'symlink' | 'not-regular' | 'changed-during-rewrite' | 'unwritable' | 'unreadable';
+
+/** Why a file that needed changes was left as it was by --write: the run did not finish its job. */
+export const NOT_WRITTEN_REASONS: readonly SkipReason[] = ['changed-during-rewrite', 'unwritable'];
+
+/** What a filesystem refuses a write with; anything else is a molectl bug and stops the run. */
+const WRITE_REFUSALS = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'ETXTBSY', 'EBUSY']);
 
 export interface RewriteReport {
   roots: string[];
@@ -239,13 +247,38 @@ function processFile(
   for (const entry of result.acknowledged) report.acknowledged.push({ file, ...entry, text: shown(entry.text) });
   if (result.changes.length === 0) return null;
 
+  /** Its references stay: they need a person, and the gate must not call the file done. */
+  const notWritten = (reason: SkipReason, why: string): null => {
+    const first = result.changes[0]!;
+    report.findings.push({
+      file,
+      line: first.line,
+      rule: 'not-written',
+      text: `${formatCount(result.changes.length, 'change')} not written`,
+      match: shown(first.before),
+      reason: why,
+      blocking: true,
+    });
+    return skip(reason);
+  };
   let written = false;
   if (options.write) {
     const now = lstatOptional(absolute);
     // Someone (an editor, another tool) changed the file while we worked: do not overwrite it.
     if (!now || now.mtimeMs !== info.mtimeMs || now.size !== info.size || now.ino !== info.ino)
-      return skip('changed-during-rewrite');
-    replaceFileAtomically(absolute, encodeLatin1(result.text), info);
+      return notWritten(
+        'changed-during-rewrite',
+        'the file changed while molectl worked on it: run again to rewrite it',
+      );
+    try {
+      replaceFileAtomically(absolute, encodeLatin1(result.text), info);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? '';
+      if (!WRITE_REFUSALS.has(code)) throw error;
+      // One file the filesystem refuses (a root-owned directory in the tree) must not stop the
+      // run half-way with the files before it written and those after it not.
+      return notWritten('unwritable', `could not write it (${code}): fix its permissions and run again`);
+    }
     written = true;
   }
 
