@@ -133,7 +133,10 @@ export const giteaRewriteCommand = defineCommand({
       }
     }
     const onFileChanged: Pick<RewriteFilesOptions, 'onFileChanged'> = showDiff
-      ? { onFileChanged: async (f) => ctx.out.stream(f.diff ?? '') }
+      ? {
+          onFileChanged: async (f) =>
+            f.diffEncoding === 'latin1' ? ctx.out.streamBytes(f.diff ?? '') : ctx.out.stream(f.diff ?? ''),
+        }
       : {};
     const report = await scan(
       ctx,

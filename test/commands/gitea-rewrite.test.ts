@@ -240,6 +240,26 @@ describe('molectl gitea rewrite', () => {
     }
   });
 
+  // A Latin-1 file's diff was printed decoded (its é as U+FFFD), so `git apply` found no match and
+  // refused the whole diff, every other file's changes with it.
+  it('the dry-run diff of a file that is not UTF-8 carries its bytes and applies, as --write would write it', async () => {
+    const latin1 = Buffer.concat([Buffer.from('caf\xe9 ', 'latin1'), Buffer.from(`${OLD} \xff\xfe\n`, 'latin1')]);
+    await writeFile(join(dir, 'latin1.txt'), latin1);
+    await writeFile(join(dir, 'utf8 é.md'), `é ${OLD}\n`);
+    // Spawned: the bytes on a real stdout are what this is about.
+    const bin = join(__dirname, '..', '..', 'bin', 'molectl.js');
+    const env = { PATH: process.env.PATH ?? '', HOME: dir, XDG_STATE_HOME: join(dir, '.state') };
+    const run = spawnSync(process.execPath, [bin, 'gitea', 'rewrite', '--no-cache'], { cwd: dir, env });
+    expect(run.status, run.stderr.toString()).toBe(0);
+    await writeFile(join(dir, 'p.diff'), run.stdout);
+    const check = spawnSync('git', ['apply', '--check', 'p.diff'], { cwd: dir, encoding: 'utf8' });
+    expect(check.status, check.stderr).toBe(0);
+    expect(spawnSync('git', ['apply', 'p.diff'], { cwd: dir }).status).toBe(0);
+    const expected = Buffer.from(latin1.toString('latin1').replace(OLD, NEW), 'latin1');
+    expect(await readFile(join(dir, 'latin1.txt'))).toEqual(expected);
+    expect(await readFile(join(dir, 'utf8 é.md'), 'utf8')).toBe(`é ${NEW}\n`);
+  });
+
   it("moves placeholder owners in front of the organisation's repos, unless --no-placeholder-owners", async () => {
     await writeFile(
       join(dir, 'CONTRIBUTING.md'),

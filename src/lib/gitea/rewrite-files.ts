@@ -1,4 +1,4 @@
-import { isAscii } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, posix, resolve, sep } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
@@ -52,6 +52,8 @@ export interface ChangedFile {
   byRule: Record<string, number>;
   written: boolean;
   diff?: string;
+  /** Set when `diff` stands for bytes, one char each (a file that is not UTF-8): print it as those bytes. */
+  diffEncoding?: 'latin1';
 }
 
 export type SkipReason =
@@ -241,7 +243,10 @@ function processFile(
   const before = buffer.toString('latin1');
   const result = rewriteText(before, options.rules, toPosix(relativePath), { keep: where.ignore.match(absolute) });
   // Most files are ASCII: then the latin1 text is already what a terminal should show.
-  const shown = isAscii(buffer) ? (text: string): string => text : fromLatin1;
+  const ascii = isAscii(buffer);
+  // Asked before a write reuses the scratch buffer that holds the file's bytes.
+  const utf8 = ascii || isUtf8(buffer);
+  const shown = ascii ? (text: string): string => text : fromLatin1;
   for (const finding of result.findings)
     report.findings.push({ file, ...finding, text: shown(finding.text), match: shown(finding.match) });
   for (const entry of result.acknowledged) report.acknowledged.push({ file, ...entry, text: shown(entry.text) });
@@ -293,7 +298,15 @@ function processFile(
   const summary = { path: file, changes: result.changes.length, byRule, written };
   report.files.push(summary);
   const changed: ChangedFile = { ...summary };
-  if (options.wantDiff) changed.diff = renderUnifiedDiff(file, shown(before), shown(result.text));
+  if (options.wantDiff) {
+    // A file that is not UTF-8 (Latin-1, broken bytes) is diffed as its bytes, one char each:
+    // decoded for a terminal, its lines would no longer match the file for `git apply`.
+    const bytes = !utf8;
+    changed.diff = bytes
+      ? renderUnifiedDiff(encodeLatin1Path(file), before, result.text)
+      : renderUnifiedDiff(file, shown(before), shown(result.text));
+    if (bytes) changed.diffEncoding = 'latin1';
+  }
   return changed;
 }
 
@@ -381,6 +394,11 @@ function lstatOptional(path: string): Stats | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A path (a JS string) as the chars of its UTF-8 bytes, to stand in a diff printed as bytes. */
+function encodeLatin1Path(path: string): string {
+  return Buffer.from(path, 'utf8').toString('latin1');
 }
 
 /** Text decoded as latin1 back to what a UTF-8 terminal should show. */
