@@ -693,7 +693,11 @@ const table: Record<string, Row> = {
     findings: ['go-import-path'],
     file: 'BUILD.bazel',
   },
-  'gazelle prefix is a Go path': { in: '# gazelle:prefix github.com/Molecule-AI/x', findings: ['go-import-path'], file: 'BUILD' },
+  'gazelle prefix is a Go path': {
+    in: '# gazelle:prefix github.com/Molecule-AI/x',
+    findings: ['go-import-path'],
+    file: 'BUILD',
+  },
   'ghcr reported': { in: 'image: ghcr.io/molecule-ai/platform-tenant:latest', findings: ['ghcr-image'] },
   'ghcr mapped': {
     in: 'image: ghcr.io/Molecule-AI/platform-tenant:latest',
