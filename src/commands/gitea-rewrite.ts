@@ -19,6 +19,7 @@ import {
 import {
   checkRewritePaths,
   DEFAULT_MAX_FILE_BYTES,
+  NOT_WRITTEN_REASONS,
   rewriteFiles,
   type RewriteFilesOptions,
   type RewriteReport,
@@ -132,7 +133,10 @@ export const giteaRewriteCommand = defineCommand({
       }
     }
     const onFileChanged: Pick<RewriteFilesOptions, 'onFileChanged'> = showDiff
-      ? { onFileChanged: async (f) => ctx.out.stream(f.diff ?? '') }
+      ? {
+          onFileChanged: async (f) =>
+            f.diffEncoding === 'latin1' ? ctx.out.streamBytes(f.diff ?? '') : ctx.out.stream(f.diff ?? ''),
+        }
       : {};
     const report = await scan(
       ctx,
@@ -144,6 +148,13 @@ export const giteaRewriteCommand = defineCommand({
 
     const gate = await printReport(ctx, report, mode, rules, remote);
     if (mode === 'check' && !gate.passed) return ExitCode.changesFound;
+    const notWritten = report.skipped.filter((s) => NOT_WRITTEN_REASONS.includes(s.reason));
+    if (mode === 'write' && notWritten.length > 0) {
+      ctx.out.error(
+        `${formatCount(notWritten.length, 'file')} needing changes could not be written (listed on stderr); the others were`,
+      );
+      return ExitCode.partial;
+    }
     if (verdict && !verdict.ok) {
       ctx.out.error(verdict.message);
       return verdict.exitCode;

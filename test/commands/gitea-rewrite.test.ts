@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -129,6 +129,72 @@ describe('molectl gitea rewrite', () => {
     expect(goPath.stderr).toContain(`${dir}/notes.md:1: [go-import-path]`);
   });
 
+  // A 10 MB minified bundle and a binary that named the organisation were skipped, and --check
+  // then said "check passed: no reference to github.com/Molecule-AI left".
+  it('--check exits 8 while a binary or over-size file still names the organisation, 0 once the ignore file keeps them', async () => {
+    await writeFile(join(dir, 'README.md'), '# core\n');
+    await writeFile(join(dir, 'bundle.min.js'), `var u="${OLD}";${'x=1;'.repeat(1024)}`);
+    await writeFile(join(dir, 'icon.ico'), Buffer.concat([Buffer.from([0, 0, 1, 0]), Buffer.from(OLD)]));
+    const check = await runCli(['gitea', 'rewrite', dir, '--check', '--max-size', '2k']);
+    expect(check.code).toBe(8);
+    expect(check.stdout).toContain('check failed: 2 references need a person');
+    expect(check.stderr).toContain(`${dir}/bundle.min.js:1: [unread-file] a file over --max-size (4.1 KiB)`);
+    expect(check.stderr).toContain(`${dir}/icon.ico:1: [unread-file] a binary file names the moved organisation`);
+    await writeFile(
+      join(dir, '.molectl-gitea-ignore'),
+      'bundle.min.js  built from the sources\nicon.ico  old artwork\n',
+    );
+    const kept = await runCli(['gitea', 'rewrite', dir, '--check', '--max-size', '2k']);
+    expect(kept.code).toBe(0);
+    expect(kept.stdout).toContain(
+      'check passed: no reference to github.com/Molecule-AI left (2 acknowledged references)',
+    );
+  });
+
+  // A file in a directory molectl may not write stopped the run half-way ("unexpected error:
+  // EACCES", exit 1), the files before it written and those after it not.
+  it.skipIf(process.platform === 'win32')(
+    '--write goes on past a file it may not write, lists it as not written, and exits 5 (partial)',
+    async () => {
+      await mkdir(join(dir, 'locked'));
+      await writeFile(join(dir, 'locked/b.md'), `b ${OLD}\n`);
+      await writeFile(join(dir, 'z.md'), `z ${OLD}\n`);
+      await chmod(join(dir, 'locked/b.md'), 0o666);
+      await chmod(join(dir, 'locked'), 0o555);
+      const args = ['gitea', 'rewrite', dir, '--write', '--no-cache'];
+      let run: { code: number | null; stdout: string; stderr: string };
+      if (process.getuid?.() === 0) {
+        // Root writes anywhere: run as an unprivileged user, for whom locked/ is read-only.
+        await chmod(dir, 0o777);
+        for (const f of ['README.md', 'clean.txt', 'z.md']) await chmod(join(dir, f), 0o666);
+        const bin = join(__dirname, '..', '..', 'bin', 'molectl.js');
+        const env = {
+          PATH: process.env.PATH ?? '',
+          HOME: dir,
+          XDG_STATE_HOME: join(dir, '.state'),
+          GIT_CONFIG_COUNT: '1',
+          GIT_CONFIG_KEY_0: 'safe.directory',
+          GIT_CONFIG_VALUE_0: '*',
+        };
+        const r = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, bin, ...args], {
+          env,
+          encoding: 'utf8',
+        });
+        if (r.error) return; // no runuser here: nothing to observe
+        run = { code: r.status, stdout: r.stdout, stderr: r.stderr };
+      } else {
+        run = await runCli(args);
+      }
+      expect(run.code, run.stderr).toBe(5);
+      expect(run.stderr).toContain(`${dir}/locked/b.md:1: [not-written] could not write it (EACCES)`);
+      expect(run.stderr).toContain('1 file needing changes could not be written (listed on stderr); the others were');
+      expect(run.stdout).toContain('needs a person  2 references to github.com/Molecule-AI remain'); // README's pull link too
+      expect(await readFile(join(dir, 'z.md'), 'utf8')).toBe(`z ${NEW}\n`);
+      expect(await readFile(join(dir, 'locked/b.md'), 'utf8')).toBe(`b ${OLD}\n`);
+      await chmod(join(dir, 'locked'), 0o755);
+    },
+  );
+
   it('refuses an ignore file entry without a reason with exit 2, changing nothing', async () => {
     await writeFile(join(dir, '.molectl-gitea-ignore'), 'CHANGELOG.md\n');
     const run = await runCli(['gitea', 'rewrite', dir, '--write']);
@@ -152,6 +218,46 @@ describe('molectl gitea rewrite', () => {
     } finally {
       process.chdir(cwd);
     }
+  });
+
+  // A file name with a newline split the diff's header: `git apply` refused the whole diff.
+  it('the dry-run diff applies whatever the file names: newline, tab, quote, backslash, space, non-ASCII', async () => {
+    const names = ['new\nline.md', 'tab\there.md', 'say "hi".md', 'back\\slash.md', 'a file.md', 'ünï.md'];
+    for (const name of names) await writeFile(join(dir, name), `see ${OLD}\n`);
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      const run = await runCli(['gitea', 'rewrite']);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('--- "a/new\\nline.md"\n+++ "b/new\\nline.md"\n');
+      await writeFile(join(dir, 'p.diff'), run.stdout);
+      const check = spawnSync('git', ['apply', '--check', 'p.diff'], { cwd: dir, encoding: 'utf8' });
+      expect(check.status, check.stderr).toBe(0);
+      expect(spawnSync('git', ['apply', 'p.diff'], { cwd: dir }).status).toBe(0);
+      for (const name of names) expect(await readFile(join(dir, name), 'utf8')).toBe(`see ${NEW}\n`);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  // A Latin-1 file's diff was printed decoded (its é as U+FFFD), so `git apply` found no match and
+  // refused the whole diff, every other file's changes with it.
+  it('the dry-run diff of a file that is not UTF-8 carries its bytes and applies, as --write would write it', async () => {
+    const latin1 = Buffer.concat([Buffer.from('caf\xe9 ', 'latin1'), Buffer.from(`${OLD} \xff\xfe\n`, 'latin1')]);
+    await writeFile(join(dir, 'latin1.txt'), latin1);
+    await writeFile(join(dir, 'utf8 é.md'), `é ${OLD}\n`);
+    // Spawned: the bytes on a real stdout are what this is about.
+    const bin = join(__dirname, '..', '..', 'bin', 'molectl.js');
+    const env = { PATH: process.env.PATH ?? '', HOME: dir, XDG_STATE_HOME: join(dir, '.state') };
+    const run = spawnSync(process.execPath, [bin, 'gitea', 'rewrite', '--no-cache'], { cwd: dir, env });
+    expect(run.status, run.stderr.toString()).toBe(0);
+    await writeFile(join(dir, 'p.diff'), run.stdout);
+    const check = spawnSync('git', ['apply', '--check', 'p.diff'], { cwd: dir, encoding: 'utf8' });
+    expect(check.status, check.stderr).toBe(0);
+    expect(spawnSync('git', ['apply', 'p.diff'], { cwd: dir }).status).toBe(0);
+    const expected = Buffer.from(latin1.toString('latin1').replace(OLD, NEW), 'latin1');
+    expect(await readFile(join(dir, 'latin1.txt'))).toEqual(expected);
+    expect(await readFile(join(dir, 'utf8 é.md'), 'utf8')).toBe(`é ${NEW}\n`);
   });
 
   it("moves placeholder owners in front of the organisation's repos, unless --no-placeholder-owners", async () => {

@@ -19,7 +19,7 @@ const WORKFLOW_PATH = /\.github\/workflows\b/;
  * ten (a fresh run executes these searches mostly from unoptimised code, ~1 µs each).
  */
 const ANY_FORM =
-  /api\.github\.com|codeload\.github\.com|github\.com\/orgs\/|github:|shields\.io\/github\/|\.github\.io|gh\s|\.github\/workflows|uses:|ghcr\.io/i;
+  /api\.github\.com|codeload\.github\.com|github\.com\/orgs\/|github:|shields\.io\/github\/|\.github\.io|gh\s|\.github\/workflows|uses:|ghcr\.io|brew\s/i;
 
 interface OwnerPatterns {
   segment: RegExp;
@@ -29,6 +29,7 @@ interface OwnerPatterns {
   npmShorthand: RegExp;
   shieldsBadge: RegExp;
   pages: RegExp;
+  brewTap: RegExp;
 }
 
 // Compiled once per owner, not per line: a large rewrite sees thousands of candidate lines.
@@ -53,6 +54,12 @@ function compileOwnerPatterns(githubOwner: string): OwnerPatterns {
       ),
       pages: new RegExp(
         String.raw`(?<![\w.-])(?:https?://)?${owner}\.github\.io\b[^\s"'\x60<>()\[\]\x80-\uffff]*`,
+        'i',
+      ),
+      // `brew tap <owner>/<tap>` and `brew install <owner>/<tap>/<formula>` clone github.com/<owner>/homebrew-<tap>,
+      // unless the tap is given its URL.
+      brewTap: new RegExp(
+        String.raw`\bbrew\s+(?:tap|install|reinstall|upgrade)\s+(?:--?[\w-]+\s+)*(${owner}/[\w.-]+(?:/[\w.@+-]+)?)(?![\w./@+-]*\s+https?:)`,
         'i',
       ),
     };
@@ -124,6 +131,15 @@ export function detectLineFindings(line: string, lineNo: number, rules: RewriteR
       true,
     );
   }
+  const brew = /brew\s/i.test(line) ? patterns.brewTap.exec(line) : null;
+  if (brew) {
+    report(
+      brew[1] ?? '',
+      'brew-tap',
+      'a Homebrew tap of the moved owner: brew looks for it on github.com; tap it with its Gitea URL (brew tap <owner>/<tap> https://<gitea>/<owner>/homebrew-<tap>)',
+      true,
+    );
+  }
   const gh = GH_COMMAND.exec(line);
   if (gh)
     report(
@@ -164,6 +180,32 @@ export function detectLineFindings(line: string, lineNo: number, rules: RewriteR
     }
     sink.changes.push({ line: lineNo, rule: 'ghcr-image', before: match, after: rules.imageRegistry });
     return rules.imageRegistry;
+  });
+}
+
+const bareShorthandCache = new Map<string, RegExp>();
+
+/**
+ * In package.json, a dependency written `"<owner>/<repo>"` or `"<owner>/<repo>#<ref>"` is npm's
+ * GitHub shorthand, as `github:<owner>/<repo>` is: it still installs from github.com. Only a whole
+ * string value counts, and only in package.json, where npm reads it so.
+ */
+export function detectBareNpmShorthand(line: string, lineNo: number, rules: RewriteRules, sink: LineSink): void {
+  let pattern = bareShorthandCache.get(rules.githubOwner);
+  if (!pattern) {
+    pattern = new RegExp(String.raw`:\s*"(${escapeRegExp(rules.githubOwner)}/[A-Za-z0-9_.-]+(?:#[^"\s]*)?)"`, 'i');
+    bareShorthandCache.set(rules.githubOwner, pattern);
+  }
+  const m = pattern.exec(line);
+  if (!m) return;
+  sink.findings.push({
+    line: lineNo,
+    rule: 'npm-shorthand',
+    text: clipLine(line),
+    match: m[1] ?? '',
+    reason:
+      'npm reads "<owner>/<repo>" in package.json as a github.com repository: write git+https://<gitea>/<owner>/<repo>.git#<ref>',
+    blocking: true,
   });
 }
 

@@ -14,6 +14,7 @@ const GO_LINE_PATTERNS: readonly RegExp[] = [
   /\bGO(?:PRIVATE|NOPROXY|NOSUMDB|PROXY|FLAGS|INSECURE)\b/,
   /(?:^|\s)-X[\s=]+["']?(?:www\.)?github\.com\//i, // go build -ldflags "-X pkg.Var=..."
   /\bgoimport|\bgo_package\b|\bgomod\b/i,
+  /\bimportpath\b|gazelle:(?:prefix|resolve)|\bgo_(?:repository|prefix)\b/, // Bazel rules_go / Gazelle
   /^\s*(?:module|require|replace|import|package)\b/,
   /\breplace\s+\S*github\.com\/\S*(?:\s+v\S+)?\s+=>/i, // a replace directive quoted in prose
   /^\s*(?:[A-Za-z_.][\w.]*\s+)?"(?:www\.)?github\.com\/[^"\s]*"\s*(?:\/\/.*)?$/i, // an import spec on its own line

@@ -22,17 +22,18 @@ export function classifyRef(ref: string): RefKind {
 }
 
 const KEPT_PAGES = new Set([
-  'commit',
   'compare',
   'tags',
-  'branches',
+  // Gitea serves these feeds at the same paths.
+  'releases.atom',
+  'releases.rss',
+  'tags.atom',
+  'tags.rss',
   'wiki',
-  'labels',
   'milestones',
   'releases',
   'pulls',
   'issues',
-  'actions',
   'src',
   'info',
   'git-upload-pack',
@@ -61,14 +62,42 @@ export function mapRepoSubPath(path: string, query: string, rules: RewriteRules)
             'Gitea lists commits per ref (/commits/branch/<b>): the default branch is not known; write the branch',
         };
       }
+      // The commit feed (/commits/<b>.atom) is /atom/branch/<b> on Gitea: a branch named `<b>.atom` does not exist.
+      if (/\.(?:atom|rss)$/.test(rest.at(-1) ?? ''))
+        return {
+          kind: 'report',
+          rule: 'no-gitea-page',
+          reason: "GitHub's commit feed has no route under /commits on Gitea: link /atom/branch/<b> or /rss/branch/<b>",
+        };
       return mapRefPage(page, rest, query, 'commits', 'commits');
     }
+    case 'branches':
+      // Gitea has one branch list; GitHub's /branches/all is the same list, /active and /stale are not.
+      if (rest.length === 0 || rest[0] === '') return { kind: 'rewrite', path, rule: 'repo-url' };
+      if (rest.length === 1 && rest[0] === 'all') return { kind: 'rewrite', path: '/branches', rule: 'repo-url' };
+      return {
+        kind: 'report',
+        rule: 'no-gitea-page',
+        reason: `GitHub page /branches/${rest.join('/')} has no Gitea equivalent: link /branches by hand`,
+      };
     case 'archive':
       return {
         kind: 'rewrite',
         path: `/archive/${rest.join('/').replace(/^refs\/(?:heads|tags)\//, '')}`,
         rule: 'archive',
       };
+    case 'tarball':
+    case 'zipball': {
+      // GitHub's /tarball/<ref> and /zipball/<ref> are Gitea's /archive/<ref>.tar.gz and .zip.
+      const ref = rest.join('/').replace(/^refs\/(?:heads|tags)\//, '');
+      if (ref === '' || ref === 'HEAD')
+        return {
+          kind: 'report',
+          rule: 'no-gitea-page',
+          reason: `/${page} without a ref has no Gitea equivalent: name the ref (/archive/<ref>${page === 'tarball' ? '.tar.gz' : '.zip'})`,
+        };
+      return { kind: 'rewrite', path: `/archive/${ref}${page === 'tarball' ? '.tar.gz' : '.zip'}`, rule: 'archive' };
+    }
     case 'releases':
       if (rest[0] === 'latest' && rest[1] === 'download') {
         return {
@@ -82,13 +111,25 @@ export function mapRepoSubPath(path: string, query: string, rules: RewriteRules)
     case 'issues':
       return mapNumberedLink(page, rest, path, rules);
     case 'actions':
-      if (rest[0] === 'runs' && rest.length > 1) {
+      return mapActionsPage(rest, path, query);
+    case 'labels':
+      // Gitea lists labels at /labels but has no page per label name (it filters issues by label id).
+      if (rest.length > 0 && rest[0] !== '')
         return {
           kind: 'report',
-          rule: 'actions-run-link',
-          reason: 'workflow run ids were not carried over to Gitea: link the run on Gitea by hand',
+          rule: 'no-gitea-page',
+          reason: 'Gitea has no page per label (/labels/<name>): link /labels or an issue search by hand',
         };
-      }
+      return { kind: 'rewrite', path, rule: 'repo-url' };
+    case 'commit':
+      // Gitea routes /commit/ only for a hex commit id (optionally .patch or .diff); GitHub also
+      // accepts a branch or tag name there.
+      if (!/^[0-9a-f]{7,64}(?:\.(?:patch|diff))?$/.test(rest[0] ?? '') || rest.length > 1)
+        return {
+          kind: 'report',
+          rule: 'no-gitea-page',
+          reason: 'Gitea serves /commit/ only for a commit id: write the full commit id, or /commits/branch/<b>',
+        };
       return { kind: 'rewrite', path, rule: 'repo-url' };
     default:
       if (KEPT_PAGES.has(page)) return { kind: 'rewrite', path, rule: 'repo-url' };
@@ -98,6 +139,32 @@ export function mapRepoSubPath(path: string, query: string, rules: RewriteRules)
         reason: `GitHub page /${page} has no known Gitea equivalent: fix the link by hand`,
       };
   }
+}
+
+/**
+ * Gitea 1.22 serves /actions, /actions/runs/<run>... and /actions/workflows/<file>/badge.svg;
+ * GitHub's page for one workflow, /actions/workflows/<file>, is /actions?workflow=<file> there.
+ */
+function mapActionsPage(rest: string[], path: string, query: string): PathMapping {
+  const [section = '', name = '', ...more] = rest;
+  if (section === '') return { kind: 'rewrite', path, rule: 'repo-url' };
+  if (section === 'runs' && name !== '')
+    return {
+      kind: 'report',
+      rule: 'actions-run-link',
+      reason: 'workflow run ids were not carried over to Gitea: link the run on Gitea by hand',
+    };
+  if (section === 'workflows' && /\.ya?ml$/i.test(name)) {
+    if (more.length === 1 && more[0] === 'badge.svg') return { kind: 'rewrite', path, rule: 'repo-url' };
+    // A query of its own (?query=branch:main) does not combine with Gitea's ?workflow=.
+    if (more.length === 0 && query === '')
+      return { kind: 'rewrite', path: `/actions?workflow=${name}`, rule: 'actions-workflow' };
+  }
+  return {
+    kind: 'report',
+    rule: 'no-gitea-page',
+    reason: `GitHub page /actions/${rest.join('/')} has no Gitea equivalent (Gitea: /actions, /actions?workflow=<file>, /actions/workflows/<file>/badge.svg): fix the link by hand`,
+  };
 }
 
 function mapRefPage(page: string, rest: string[], query: string, target: string, rule: string): PathMapping {

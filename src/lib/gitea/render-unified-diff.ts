@@ -12,7 +12,7 @@ export function renderUnifiedDiff(path: string, before: string, after: string, c
   const changed: number[] = [];
   for (let i = 0; i < oldLines.length; i += 1) if (oldLines[i]?.text !== newLines[i]?.text) changed.push(i);
 
-  const out: string[] = [`--- a/${path}`, `+++ b/${path}`];
+  const out: string[] = [`--- ${quotePath(`a/${path}`)}`, `+++ ${quotePath(`b/${path}`)}`];
   let index = 0;
   while (index < changed.length) {
     const first = changed[index] ?? 0;
@@ -43,6 +43,34 @@ export function renderUnifiedDiff(path: string, before: string, after: string, c
   }
   return `${out.join('\n')}\n`;
 }
+
+/**
+ * A name with a control character (a newline, a tab), a double quote or a backslash is written as
+ * git writes it, in double quotes with C escapes, which `git apply` reads back: unquoted, a newline
+ * in a file name split the header and the whole diff failed to apply ("patch fragment without
+ * header"), and a tab ended the name early. Other names, spaces and non-ASCII included, stay bare.
+ */
+function quotePath(name: string): string {
+  if (!/[\x00-\x1f\x7f"\\]/.test(name)) return name;
+  const escaped = name.replace(/[\x00-\x1f\x7f"\\]/g, (c) => {
+    const named = C_ESCAPES[c];
+    if (named) return named;
+    return `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`;
+  });
+  return `"${escaped}"`;
+}
+
+const C_ESCAPES: Record<string, string> = {
+  '\x07': '\\a',
+  '\b': '\\b',
+  '\t': '\\t',
+  '\n': '\\n',
+  '\v': '\\v',
+  '\f': '\\f',
+  '\r': '\\r',
+  '"': '\\"',
+  '\\': '\\\\',
+};
 
 interface Line {
   /** Without its LF; the CR of a CRLF ending stays (see above). */

@@ -1,18 +1,21 @@
-import { isAscii } from 'node:buffer';
-import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+import { isAscii, isUtf8 } from 'node:buffer';
+import { lstatSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, posix, resolve, sep } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { UsageError } from '../errors.js';
 import type { Exec } from '../exec.js';
+import { formatCount } from '../output/format-count.js';
 import { IGNORE_FILE_NAME, IgnoreFiles } from './acknowledgements.js';
 import { compilePathFilter } from './compile-glob.js';
 import { listTargetFiles } from './list-target-files.js';
 import { renderUnifiedDiff } from './render-unified-diff.js';
+import { encodeLatin1, readWithoutFollowing } from './read-repo-file.js';
 import { replaceFileAtomically } from './replace-file-atomically.js';
 import type { RewriteRules } from './rewrite-rules.js';
 import { isGoFile, rewriteText } from './rewrite-text.js';
 import { openSearchMemory } from './search-memory.js';
 import type { AcknowledgedLine, TextChange, TextFinding } from './text-rewrite-result.js';
+import { judgeUnreadFile, type UnreadFileVerdict } from './unread-file-references.js';
 
 /**
  * Applies rewriteText to the files under the given paths. Files are handled one at a time with
@@ -50,9 +53,18 @@ export interface ChangedFile {
   byRule: Record<string, number>;
   written: boolean;
   diff?: string;
+  /** Set when `diff` stands for bytes, one char each (a file that is not UTF-8): print it as those bytes. */
+  diffEncoding?: 'latin1';
 }
 
-export type SkipReason = 'binary' | 'too-large' | 'symlink' | 'not-regular' | 'changed-during-rewrite' | 'unreadable';
+export type SkipReason =
+  'binary' | 'too-large' | 'symlink' | 'not-regular' | 'changed-during-rewrite' | 'unwritable' | 'unreadable';
+
+/** Why a file that needed changes was left as it was by --write: the run did not finish its job. */
+export const NOT_WRITTEN_REASONS: readonly SkipReason[] = ['changed-during-rewrite', 'unwritable'];
+
+/** What a filesystem refuses a write with; anything else is a molectl bug and stops the run. */
+const WRITE_REFUSALS = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'ETXTBSY', 'EBUSY']);
 
 export interface RewriteReport {
   roots: string[];
@@ -197,27 +209,82 @@ function processFile(
   if (basename(relativePath) === IGNORE_FILE_NAME) return null;
   const read = readWithoutFollowing(absolute, options.maxFileBytes);
   if (read.kind === 'gone') return null; // deleted since listing (a tracked file missing from the work tree)
-  if (read.kind !== 'read') return skip(read.kind, read.kind === 'too-large' ? read.bytes : undefined);
+  if (read.kind === 'too-large') {
+    noteUnreadFile(
+      file,
+      judgeUnreadFile(
+        'too-large',
+        { path: absolute },
+        options.rules.githubOwner,
+        where.ignore.match(absolute),
+        read.bytes,
+      ),
+      report,
+    );
+    return skip(read.kind, read.bytes);
+  }
+  if (read.kind !== 'read') return skip(read.kind);
   const { buffer, info } = read;
-  if (buffer.subarray(0, BINARY_SNIFF_BYTES).includes(0)) return skip('binary');
+  if (buffer.subarray(0, BINARY_SNIFF_BYTES).includes(0)) {
+    noteUnreadFile(
+      file,
+      judgeUnreadFile(
+        'binary',
+        { bytes: buffer },
+        options.rules.githubOwner,
+        where.ignore.match(absolute),
+        buffer.length,
+      ),
+      report,
+    );
+    return skip('binary');
+  }
   report.filesRead += 1;
 
   const before = buffer.toString('latin1');
   const result = rewriteText(before, options.rules, toPosix(relativePath), { keep: where.ignore.match(absolute) });
   // Most files are ASCII: then the latin1 text is already what a terminal should show.
-  const shown = isAscii(buffer) ? (text: string): string => text : fromLatin1;
+  const ascii = isAscii(buffer);
+  // Asked before a write reuses the scratch buffer that holds the file's bytes.
+  const utf8 = ascii || isUtf8(buffer);
+  const shown = ascii ? (text: string): string => text : fromLatin1;
   for (const finding of result.findings)
     report.findings.push({ file, ...finding, text: shown(finding.text), match: shown(finding.match) });
   for (const entry of result.acknowledged) report.acknowledged.push({ file, ...entry, text: shown(entry.text) });
   if (result.changes.length === 0) return null;
 
+  /** Its references stay: they need a person, and the gate must not call the file done. */
+  const notWritten = (reason: SkipReason, why: string): null => {
+    const first = result.changes[0]!;
+    report.findings.push({
+      file,
+      line: first.line,
+      rule: 'not-written',
+      text: `${formatCount(result.changes.length, 'change')} not written`,
+      match: shown(first.before),
+      reason: why,
+      blocking: true,
+    });
+    return skip(reason);
+  };
   let written = false;
   if (options.write) {
     const now = lstatOptional(absolute);
     // Someone (an editor, another tool) changed the file while we worked: do not overwrite it.
     if (!now || now.mtimeMs !== info.mtimeMs || now.size !== info.size || now.ino !== info.ino)
-      return skip('changed-during-rewrite');
-    replaceFileAtomically(absolute, encodeLatin1(result.text), info);
+      return notWritten(
+        'changed-during-rewrite',
+        'the file changed while molectl worked on it: run again to rewrite it',
+      );
+    try {
+      replaceFileAtomically(absolute, encodeLatin1(result.text), info);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? '';
+      if (!WRITE_REFUSALS.has(code)) throw error;
+      // One file the filesystem refuses (a root-owned directory in the tree) must not stop the
+      // run half-way with the files before it written and those after it not.
+      return notWritten('unwritable', `could not write it (${code}): fix its permissions and run again`);
+    }
     written = true;
   }
 
@@ -232,65 +299,29 @@ function processFile(
   const summary = { path: file, changes: result.changes.length, byRule, written };
   report.files.push(summary);
   const changed: ChangedFile = { ...summary };
-  if (options.wantDiff) changed.diff = renderUnifiedDiff(file, shown(before), shown(result.text));
+  if (options.wantDiff) {
+    // A file that is not UTF-8 (Latin-1, broken bytes) is diffed as its bytes, one char each:
+    // decoded for a terminal, its lines would no longer match the file for `git apply`.
+    const bytes = !utf8;
+    changed.diff = bytes
+      ? renderUnifiedDiff(encodeLatin1Path(file), before, result.text)
+      : renderUnifiedDiff(file, shown(before), shown(result.text));
+    if (bytes) changed.diffEncoding = 'latin1';
+  }
   return changed;
 }
 
-type ReadOutcome =
-  /** `buffer` is a view of the scratch buffer: good until the next read or encodeLatin1. */
-  | { kind: 'read'; buffer: Buffer; info: Stats }
-  | { kind: 'too-large'; bytes: number }
-  | { kind: 'symlink' | 'not-regular' | 'unreadable' | 'gone' };
-
-/**
- * O_NOFOLLOW refuses a symlink at open (no lstat/open gap to race); O_NONBLOCK keeps a FIFO from
- * hanging the run; fstat on the open descriptor says what was opened and how big it is.
- */
-function readWithoutFollowing(path: string, maxBytes: number): ReadOutcome {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return { kind: code === 'ELOOP' ? 'symlink' : code === 'ENOENT' ? 'gone' : 'unreadable' };
-  }
-  try {
-    const info = fstatSync(fd);
-    if (!info.isFile()) return { kind: 'not-regular' };
-    if (info.size > maxBytes) return { kind: 'too-large', bytes: info.size };
-    const buffer = scratch(info.size);
-    let offset = 0;
-    while (offset < info.size) {
-      const n = readSync(fd, buffer, offset, info.size - offset, offset);
-      if (n === 0) break;
-      offset += n;
-    }
-    return { kind: 'read', buffer: offset === info.size ? buffer : buffer.subarray(0, offset), info };
-  } catch {
-    return { kind: 'unreadable' };
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/**
- * One buffer for the bytes of every file read and written, grown to the largest: a file is read,
- * decoded, rewritten and written within one synchronous call (processFile), after which its bytes
- * are dead. On the 20,000-file bench that is two buffers fewer to allocate and collect per
- * rewritten file (bench/gitea-rewrite.mjs).
- */
-let scratchBuffer = Buffer.allocUnsafe(0);
-
-function scratch(bytes: number): Buffer {
-  if (scratchBuffer.length < bytes) scratchBuffer = Buffer.allocUnsafe(Math.max(bytes, 64 * 1024));
-  return scratchBuffer.subarray(0, bytes);
-}
-
-/** The text's latin1 bytes (the file's own bytes: see rewriteFiles), in the scratch buffer. */
-function encodeLatin1(text: string): Buffer {
-  const bytes = scratch(text.length);
-  bytes.write(text, 0, 'latin1');
-  return bytes;
+/** A file not read as text that names the organisation: a finding for the gate, or acknowledged. */
+function noteUnreadFile(file: string, verdict: UnreadFileVerdict, report: RewriteReport): void {
+  if (verdict.finding)
+    report.findings.push({
+      file,
+      ...verdict.finding,
+      text: fromLatin1(verdict.finding.text),
+      match: fromLatin1(verdict.finding.match),
+    });
+  if (verdict.acknowledged)
+    report.acknowledged.push({ file, ...verdict.acknowledged, text: fromLatin1(verdict.acknowledged.text) });
 }
 
 function statOptional(path: string): Stats | undefined {
@@ -307,6 +338,11 @@ function lstatOptional(path: string): Stats | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A path (a JS string) as the chars of its UTF-8 bytes, to stand in a diff printed as bytes. */
+function encodeLatin1Path(path: string): string {
+  return Buffer.from(path, 'utf8').toString('latin1');
 }
 
 /** Text decoded as latin1 back to what a UTF-8 terminal should show. */

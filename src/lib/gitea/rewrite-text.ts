@@ -1,5 +1,5 @@
 import { hasKeepMarker, type FileKeep } from './acknowledgements.js';
-import { detectLineFindings } from './detect-line-findings.js';
+import { detectBareNpmShorthand, detectLineFindings } from './detect-line-findings.js';
 import { markGoBlocks } from './go-context.js';
 import { compileOrgReferences } from './org-references.js';
 import { rewriteGithubUrlsInLine, type LineContext, type LineSink } from './rewrite-github-urls.js';
@@ -18,7 +18,7 @@ function buildTrigger(rules: RewriteRules): RegExp {
   const cached = triggerCache.get(rules.githubOwner);
   if (cached) return cached;
   const owner = rules.githubOwner.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const trigger = new RegExp(String.raw`github|ghcr\.io|\bgh\s|uses:\s*["']?${owner}/`, 'gi');
+  const trigger = new RegExp(String.raw`github|ghcr\.io|\bgh\s|/gh/|uses:\s*["']?${owner}/|"${owner}/|\bbrew\s`, 'gi');
   triggerCache.set(rules.githubOwner, trigger);
   return trigger;
 }
@@ -73,6 +73,9 @@ export function rewriteText(
   if (!match) return unchanged;
 
   const sink: LineSink = { changes: [], findings: [], tokenSwapped: false };
+  const packageJson = isBaseName(fileName, 'package.json');
+  const hclFile = /\.(?:tf|tofu|hcl)$/.test(fileName);
+  const kustomizeFile = /(?:^|\/)(?:kustomization\.ya?ml|Kustomization)$/.test(fileName);
   const acknowledged: AcknowledgedLine[] = [];
   const kept = new Set<number>();
   const references = compileOrgReferences(rules.githubOwner);
@@ -123,7 +126,11 @@ export function rewriteText(
 
   /** Runs the rules on one line; returns the new line when it changed. */
   function processLine(line: string, lineNo: number): string | undefined {
-    const context: LineContext = { inGoBlock: () => (goBlocks ??= markGoBlocks(text.split('\n')))[lineNo - 1] === 1 };
+    const context: LineContext = {
+      inGoBlock: () => (goBlocks ??= markGoBlocks(text.split('\n')))[lineNo - 1] === 1,
+      hclFile,
+      kustomizeFile,
+    };
     const keep = keepReason(line, lineNo, options.keep);
     if (keep) {
       kept.add(lineNo - 1);
@@ -138,6 +145,7 @@ export function rewriteText(
       rules,
       sink,
     );
+    if (packageJson) detectBareNpmShorthand(rewritten, lineNo, rules, sink);
     let blocked = false;
     for (let i = findingsBefore; i < sink.findings.length; i += 1) blocked ||= sink.findings[i]!.blocking;
     const left = blocked ? undefined : references.find(rewritten)[0];
@@ -158,7 +166,13 @@ export function rewriteText(
   /** What the rules would have done on a kept line: it is acknowledged only if it names something. */
   function acknowledge(line: string, lineNo: number, context: LineContext, keep: Keep): AcknowledgedLine | undefined {
     const scratch: LineSink = { changes: [], findings: [], tokenSwapped: false };
-    detectLineFindings(rewriteGithubUrlsInLine(line, lineNo, rules, scratch, context), lineNo, rules, scratch);
+    const rewritten = detectLineFindings(
+      rewriteGithubUrlsInLine(line, lineNo, rules, scratch, context),
+      lineNo,
+      rules,
+      scratch,
+    );
+    if (packageJson) detectBareNpmShorthand(rewritten, lineNo, rules, scratch);
     const count = Math.max(
       references.find(line).length,
       scratch.changes.length + scratch.findings.filter((f) => f.blocking).length,

@@ -141,6 +141,15 @@ export class Output {
     await this.writeRaw(this.options.stdout, this.render(text));
   }
 
+  /**
+   * Streams result text that stands for bytes, one char per byte (latin1), to stdout as those
+   * bytes, redacted: a diff of a file in no known encoding must carry the file's own bytes, or
+   * `git apply` finds no match for them.
+   */
+  async streamBytes(latin1Text: string): Promise<void> {
+    await this.writeRaw(this.options.stdout, Buffer.from(this.render(latin1Text), 'latin1'));
+  }
+
   /** Streams text from outside (console lines, logs, a remote body) to stdout: shapes redacted, controls escaped. */
   async streamRemote(text: RemoteText): Promise<void> {
     await this.writeRaw(this.options.stdout, this.render(text));
@@ -280,7 +289,7 @@ export class Output {
     void this.writeRaw(this.options.stderr, text);
   }
 
-  private writeRaw(stream: TerminalStream, text: string): Promise<void> {
+  private writeRaw(stream: TerminalStream, text: string | Uint8Array): Promise<void> {
     // Waiting for the write callback is what makes >64 KiB through a pipe arrive whole:
     // the process must not finish while the pipe still holds a backlog.
     const done = new Promise<void>((resolve, reject) => {

@@ -140,6 +140,32 @@ describe('rewriteFiles', () => {
     expect((await rewriteFiles(['.'], options({ maxFileBytes: 2000 }))).changeCount).toBe(0);
   });
 
+  it('a binary or too-large file that still names the organisation needs a person (the gate fails), unless the ignore file keeps it', async () => {
+    // The reference straddles the first 1 MiB read of the large file, on its third line.
+    const head = `a\nb\n${'x'.repeat(1024 * 1024 - 20)}`;
+    await put('dist/app.min.js', `${head}${OLD}/blob/main/x.js";\n${'y'.repeat(300 * 1024)}`);
+    await put('logo.bin', Buffer.concat([Buffer.from([0, 1, 10]), Buffer.from(`meta ${OLD}`)]));
+    await put('other.bin', Buffer.concat([Buffer.from([0, 1]), Buffer.from('https://github.com/actions/checkout')]));
+    await put('kept/vendor.min.js', `${'z'.repeat(2048)}${OLD}`);
+    await put('.molectl-gitea-ignore', 'kept/**  a vendored bundle, replaced on the next upgrade\n');
+    const report = await rewriteFiles([], options({ maxFileBytes: 1024 }));
+    expect(report.findings.map((f) => [f.file, f.line, f.rule, f.blocking])).toEqual([
+      ['dist/app.min.js', 3, 'unread-file', true],
+      ['logo.bin', 2, 'unread-file', true],
+    ]);
+    expect(report.findings[0]!.match).toBe('github.com/Molecule-AI');
+    expect(report.findings[0]!.reason).toContain('--max-size 2MiB');
+    expect(report.acknowledged.map((a) => [a.file, a.by])).toEqual([['kept/vendor.min.js', 'ignore-file']]);
+    // Never rewritten, whatever the mode.
+    expect(await readFile(join(dir, 'dist/app.min.js'), 'utf8')).toContain(OLD);
+    expect(report.skipped.map((s) => s.file)).toEqual([
+      'dist/app.min.js',
+      'kept/vendor.min.js',
+      'logo.bin',
+      'other.bin',
+    ]);
+  });
+
   it('a dry run changes nothing and hands over diffs in listing order', async () => {
     await put('b.md', `${OLD}\n`);
     await put('a.md', `x\n${OLD}/pull/3\n${OLD}/tree/main\n`);

@@ -49,6 +49,39 @@ const table: Record<string, Row> = {
     in: 'a https://github.com/Molecule-AI/a b https://github.com/Molecule-AI/b',
     out: `a ${G}/a b ${G}/b`,
   },
+  'explicit port dropped with the host': {
+    in: 'https://github.com:443/Molecule-AI/x/blob/main/README.md',
+    out: `${G}/x/src/branch/main/README.md`,
+  },
+  'ssh with a port': { in: 'ssh://git@github.com:22/Molecule-AI/x.git', out: `${G}/x.git`, findings: ['ssh-url'] },
+  'port on another owner untouched': { in: 'https://github.com:443/other/x' },
+  // Encoded forms: decoded, rewritten by the same rules, encoded again; what has no rewrite stays
+  // and the gate still sees it.
+  'JSON-escaped slashes rewritten, escaped': {
+    in: '{"homepage": "https:\\/\\/github.com\\/Molecule-AI\\/molecule-monorepo\\/blob\\/main\\/README.md"}',
+    out: '{"homepage": "https:\\/\\/git.moleculesai.app\\/molecule-ai\\/molecule-core\\/src\\/branch\\/main\\/README.md"}',
+    rule: 'blob-to-src',
+  },
+  'JSON-escaped pull link reported': {
+    in: '{"fix": "https:\\/\\/github.com\\/Molecule-AI\\/x\\/pull\\/12"}',
+    findings: ['stale-reference'],
+  },
+  'percent-encoded raw URL in a badge query rewritten, encoded': {
+    in: '![v](https://img.shields.io/endpoint?url=https%3A%2F%2Fraw.githubusercontent.com%2FMolecule-AI%2Fx%2Fmain%2Fbadge.json&style=flat)',
+    out: '![v](https://img.shields.io/endpoint?url=https%3A%2F%2Fgit.moleculesai.app%2Fmolecule-ai%2Fx%2Fraw%2Fbranch%2Fmain%2Fbadge.json&style=flat)',
+    rule: 'raw-url',
+  },
+  'percent-encoded pull link reported': {
+    in: 'https://example.com/?u=https%3A%2F%2Fgithub.com%2FMolecule-AI%2Fx%2Fpull%2F3',
+    findings: ['stale-reference'],
+  },
+  'percent-encoded owner alone reported': {
+    in: 'https://example.com/?u=https%3A%2F%2Fgithub.com%2FMolecule-AI%2Fx%2Fdiscussions',
+    findings: ['stale-reference'],
+  },
+  'percent-encoded other owner untouched': {
+    in: 'https://example.com/?u=https%3A%2F%2Fgithub.com%2FMolecule-AI-labs%2Fx',
+  },
   'protocol-relative': {
     in: '<a href="//github.com/Molecule-AI/x">',
     out: '<a href="//git.moleculesai.app/molecule-ai/x">',
@@ -185,6 +218,16 @@ const table: Record<string, Row> = {
     in: 'https://github.com/Molecule-AI/cli/releases/download/${VERSION}/cli-${VERSION}.tgz',
     out: `${G}/cli/releases/download/\${VERSION}/cli-\${VERSION}.tgz`,
   },
+  'tarball becomes an archive': {
+    in: 'curl -L https://github.com/Molecule-AI/cli/tarball/v1.0.0 | tar xz',
+    out: `curl -L ${G}/cli/archive/v1.0.0.tar.gz | tar xz`,
+    rule: 'archive',
+  },
+  'zipball becomes an archive': {
+    in: '"z": "https://github.com/Molecule-AI/cli/zipball/refs/heads/main"',
+    out: `"z": "${G}/cli/archive/main.zip"`,
+  },
+  'tarball without a ref reported': { in: 'https://github.com/Molecule-AI/cli/tarball', findings: ['no-gitea-page'] },
   'release latest download reported': {
     in: 'https://github.com/Molecule-AI/cli/releases/latest/download/cli.tgz',
     findings: ['release-latest-download'],
@@ -219,6 +262,39 @@ const table: Record<string, Row> = {
     findings: ['actions-run-link'],
   },
   'unknown page reported': { in: 'https://github.com/Molecule-AI/x/discussions/9', findings: ['no-gitea-page'] },
+  // Pages whose GitHub path 404s on Gitea 1.22 as it is (its route table): mapped, or reported.
+  'workflow page becomes the actions list for that workflow': {
+    in: '[![CI](https://github.com/Molecule-AI/x/actions/workflows/ci.yml/badge.svg)](https://github.com/Molecule-AI/x/actions/workflows/ci.yml)',
+    out: `[![CI](${G}/x/actions/workflows/ci.yml/badge.svg)](${G}/x/actions?workflow=ci.yml)`,
+  },
+  'workflow badge with branch kept': {
+    in: 'https://github.com/Molecule-AI/x/actions/workflows/release.yaml/badge.svg?branch=main',
+    out: `${G}/x/actions/workflows/release.yaml/badge.svg?branch=main`,
+  },
+  'workflow page with its own query reported': {
+    in: 'https://github.com/Molecule-AI/x/actions/workflows/ci.yml?query=branch%3Amain',
+    findings: ['no-gitea-page'],
+  },
+  'workflow by display name reported': {
+    in: 'https://github.com/Molecule-AI/x/actions/workflows/CI',
+    findings: ['no-gitea-page'],
+  },
+  'actions list kept': { in: 'https://github.com/Molecule-AI/x/actions', out: `${G}/x/actions` },
+  'label page reported': { in: 'https://github.com/Molecule-AI/x/labels/bug', findings: ['no-gitea-page'] },
+  'labels list kept': { in: 'https://github.com/Molecule-AI/x/labels', out: `${G}/x/labels` },
+  'commit by id kept': {
+    in: 'https://github.com/Molecule-AI/x/commit/0123abc4567def#diff-1',
+    out: `${G}/x/commit/0123abc4567def#diff-1`,
+  },
+  'commit patch kept': {
+    in: 'curl -L https://github.com/Molecule-AI/x/commit/0123abc4567def.patch',
+    out: `curl -L ${G}/x/commit/0123abc4567def.patch`,
+  },
+  'all branches is the branch list': { in: 'https://github.com/Molecule-AI/x/branches/all', out: `${G}/x/branches` },
+  'stale branches reported': { in: 'https://github.com/Molecule-AI/x/branches/stale', findings: ['no-gitea-page'] },
+  'commit feed reported': { in: 'https://github.com/Molecule-AI/x/commits/main.atom', findings: ['no-gitea-page'] },
+  'release feed kept': { in: 'https://github.com/Molecule-AI/x/releases.atom', out: `${G}/x/releases.atom` },
+  'commit by branch name reported': { in: 'https://github.com/Molecule-AI/x/commit/main', findings: ['no-gitea-page'] },
 
   // Token clone URLs.
   'token clone ${}': {
@@ -500,6 +576,27 @@ const table: Record<string, Row> = {
 
   // Reported forms.
   'npm github: shorthand': { in: '"molecule-sdk": "github:Molecule-AI/sdk-js#v1.0.0",', findings: ['npm-shorthand'] },
+  'npm bare owner/repo dependency in package.json': {
+    in: '    "molecule-sdk": "Molecule-AI/sdk-js#v1.0.0",',
+    file: 'web/package.json',
+    findings: ['npm-shorthand'],
+  },
+  'npm bare repository shorthand in package.json': {
+    in: '  "repository": "molecule-ai/canvas",',
+    file: 'package.json',
+    findings: ['npm-shorthand'],
+  },
+  'owner/repo value outside package.json untouched': { in: '"repo": "Molecule-AI/canvas"', file: 'renovate.json' },
+  'scoped package name untouched': { in: '"name": "@molecule-ai/canvas",', file: 'package.json' },
+  'codecov badge names the GitHub path': {
+    in: '[![codecov](https://codecov.io/gh/Molecule-AI/canvas/branch/main/graph/badge.svg)](https://codecov.io/gh/Molecule-AI/canvas)',
+    findings: ['stale-reference'],
+  },
+  'coveralls badge names the GitHub path': {
+    in: '![c](https://coveralls.io/repos/github/Molecule-AI/canvas/badge.svg?branch=main)',
+    findings: ['stale-reference'],
+  },
+  'codecov of another owner untouched': { in: 'https://codecov.io/gh/other-org/canvas' },
   'shields.io github badge': {
     in: '![release](https://img.shields.io/github/v/release/Molecule-AI/cli)',
     findings: ['github-badge'],
@@ -511,6 +608,12 @@ const table: Record<string, Row> = {
   },
   'api graphql': { in: 'url = "https://api.github.com/graphql"', findings: ['api-github'] },
   'api other owner untouched': { in: 'curl https://api.github.com/repos/cli/cli/releases/latest' },
+  'brew tap of the owner reported': { in: 'brew tap molecule-ai/tap', findings: ['brew-tap'] },
+  'brew install from the tap reported': { in: '$ brew install Molecule-AI/tap/molectl', findings: ['brew-tap'] },
+  'brew tap with its Gitea URL is fine': {
+    in: 'brew tap molecule-ai/tap https://git.moleculesai.app/molecule-ai/homebrew-tap',
+  },
+  'brew tap of another owner untouched': { in: 'brew tap hashicorp/tap' },
   'gh command': { in: 'gh pr create --fill', findings: ['gh-command'] },
   'gh in run step': { in: '        run: gh release upload v1 dist/*', findings: ['gh-command'] },
   'gh in subshell': { in: 'TAG=$(gh release view --json tagName)', findings: ['gh-command'] },
@@ -521,6 +624,79 @@ const table: Record<string, Row> = {
     in: 'git clone https://github.com/Molecule-AI/${repo}.git',
     out: `git clone ${G}/\${repo}.git`,
     findings: ['variable-repo'],
+  },
+  'variable repo: the page after it is mapped too': {
+    in: 'echo "https://github.com/Molecule-AI/${REPO_NAME}/blob/main/docs/x.md"',
+    out: `echo "${G}/\${REPO_NAME}/src/branch/main/docs/x.md"`,
+    rule: 'blob-to-src',
+    findings: ['variable-repo'],
+  },
+  'variable repo: raw file': {
+    in: 'curl -fsSL https://github.com/Molecule-AI/$REPO/raw/v1.2.0/install.sh',
+    out: `curl -fsSL ${G}/$REPO/raw/tag/v1.2.0/install.sh`,
+    findings: ['variable-repo'],
+  },
+  'variable repo: a page with no Gitea route stays and is reported': {
+    in: 'https://github.com/Molecule-AI/${repo}/pull/${PR}',
+    findings: ['no-gitea-page'],
+  },
+  // Terraform module sources: the GitHub shorthands become the git:: form Terraform expands them to.
+  'terraform github shorthand source': {
+    in: '  source = "github.com/Molecule-AI/terraform-modules//vpc?ref=v1.2.0"',
+    out: '  source = "git::https://git.moleculesai.app/molecule-ai/terraform-modules.git//vpc?ref=v1.2.0"',
+    rule: 'terraform-source',
+    file: 'infra/main.tf',
+  },
+  'terragrunt shorthand with .git and a rename': {
+    in: 'terraform { source = "github.com/Molecule-AI/molecule-monorepo.git//infra/app?ref=v2" }',
+    out: 'terraform { source = "git::https://git.moleculesai.app/molecule-ai/molecule-core.git//infra/app?ref=v2" }',
+    file: 'live/terragrunt.hcl',
+  },
+  'terraform shorthand with a one-slash subdirectory': {
+    in: 'source = "github.com/Molecule-AI/modules/vpc"',
+    out: 'source = "git::https://git.moleculesai.app/molecule-ai/modules.git//vpc"',
+    file: 'main.tf',
+  },
+  'terraform ssh source': {
+    in: '  source = "git@github.com:Molecule-AI/terraform-modules.git//x?ref=v1"',
+    out: '  source = "git::https://git.moleculesai.app/molecule-ai/terraform-modules.git//x?ref=v1"',
+    rule: 'terraform-source',
+    findings: ['ssh-url'],
+    file: 'main.tf',
+  },
+  'terraform git:: source keeps its form': {
+    in: '  source = "git::https://github.com/Molecule-AI/terraform-modules.git//db?ref=v1"',
+    out: '  source = "git::https://git.moleculesai.app/molecule-ai/terraform-modules.git//db?ref=v1"',
+    rule: 'repo-url',
+    file: 'main.tf',
+  },
+  'terraform other owner untouched': { in: 'source = "github.com/hashicorp/example"', file: 'main.tf' },
+  'kustomize remote resource gets a scheme': {
+    in: '  - github.com/Molecule-AI/deploy//overlays/prod?ref=v1.4.0',
+    out: '  - https://git.moleculesai.app/molecule-ai/deploy//overlays/prod?ref=v1.4.0',
+    rule: 'kustomize-remote',
+    file: 'clusters/prod/kustomization.yaml',
+  },
+  'kustomize https remote resource': {
+    in: '- https://github.com/Molecule-AI/deploy//base?ref=main',
+    out: '- https://git.moleculesai.app/molecule-ai/deploy//base?ref=main',
+    rule: 'repo-url',
+    file: 'kustomization.yml',
+  },
+  'scheme-less outside kustomize stays scheme-less': {
+    in: '  - github.com/Molecule-AI/deploy//overlays/prod?ref=v1.4.0',
+    out: '  - git.moleculesai.app/molecule-ai/deploy//overlays/prod?ref=v1.4.0',
+    file: 'notes.yaml',
+  },
+  'bazel importpath is a Go path': {
+    in: '    importpath = "github.com/Molecule-AI/x",',
+    findings: ['go-import-path'],
+    file: 'BUILD.bazel',
+  },
+  'gazelle prefix is a Go path': {
+    in: '# gazelle:prefix github.com/Molecule-AI/x',
+    findings: ['go-import-path'],
+    file: 'BUILD',
   },
   'ghcr reported': { in: 'image: ghcr.io/molecule-ai/platform-tenant:latest', findings: ['ghcr-image'] },
   'ghcr mapped': {
