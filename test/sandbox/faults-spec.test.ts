@@ -65,6 +65,7 @@ describe('parseFaultSpec', () => {
     ['env-duplicate-secret=gamma', { ...defaultFaults(), envDuplicateSecretHosts: ['gamma'] }],
     ['ec2-filters=ignored', { ...defaultFaults(), ignoreEc2Filters: true }],
     ['ec2-omit=groupSet|metadataOptions', { ...defaultFaults(), ec2OmittedFields: ['groupSet', 'metadataOptions'] }],
+    ['ssm-omit=PingStatus', { ...defaultFaults(), ssmOmittedFields: ['PingStatus'] }],
     ['pending-stages=ignored', { ...defaultFaults(), ignoreVersionStages: true }],
     ['write-version-id=omitted', { ...defaultFaults(), writeVersionId: 'omitted' }],
     ['write-version-id=empty', { ...defaultFaults(), writeVersionId: 'empty' }],
@@ -103,6 +104,7 @@ describe('parseFaultSpec', () => {
     ['api-rate=SendCommand:fast', 'expected <action>:<n>/s[:<burst>] in "SendCommand:fast"'],
     ['throttle-as=none:fast', 'expected an HTTP error status'],
     ['ec2-omit=tagSet', 'unknown field "tagSet"'],
+    ['ssm-omit=IPAddress', 'unknown field "IPAddress"'],
     ['teleport=1', 'unknown fault "teleport"'],
   ])('rejects %j with a usage error naming the item', (spec, reason) => {
     let error: unknown;

@@ -1,4 +1,5 @@
 import type { InstanceSummary, ManagedInstance } from '../aws/aws-types.js';
+import { describePingStatus } from '../aws/ssm-calls.js';
 import { probeNotRead, type TenantScriptResult } from '../tenant-secret-delivery/parse-script-result.js';
 import { roleOf, type OrphanKeys } from '../fleet/classify-orphans.js';
 import type { Redactor } from '../output/redactor.js';
@@ -177,7 +178,7 @@ function readProbe(evidence: AuditEvidence, tenant: InstanceSummary, managed: Ma
   if (!(evidence.managed instanceof Map))
     return { reason: `SSM could not be asked who is online: ${evidence.managed.unavailable}` };
   if (!managed) return { reason: 'not registered with SSM: the probe could not run' };
-  if (managed.pingStatus !== 'Online') return { reason: `SSM agent ${managed.pingStatus}: the probe could not run` };
+  if (managed.pingStatus !== 'Online') return { reason: `${describePingStatus(managed)}: the probe was not sent` };
   if (evidence.probeFailure) return { reason: `the probe could not be sent: ${evidence.probeFailure}` };
   const invocation = evidence.probes.get(tenant.instanceId);
   if (!invocation) return { reason: 'no probe result came back' };
