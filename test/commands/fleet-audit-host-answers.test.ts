@@ -50,4 +50,22 @@ describe('fleet audit: answers about the agent and the host that do not say enou
     expect(offline.code, offline.stderr).toBe(1);
     expect(check(json(offline.stdout), 'agent-offline')).toMatchObject({ pass: 1, fail: 1, unknown: 0 });
   });
+
+  it('ss lines in a layout molectl cannot read: unexpected-listener is unknown (exit 5), not a pass on what was read', async () => {
+    // beta's ss prints a Netid column first, and a debug server listens there on 9999.
+    h = await startHarness({
+      tenants: 2,
+      preCutover: 0,
+      workspacesPerTenant: 0,
+      faults: 'ss-netid=beta,listener=beta:9999',
+    });
+    const run = await h.run(['fleet', 'audit', '-o', 'json', '--no-console', '--checks', 'unexpected-listener']);
+    expect(run.code, run.stderr).toBe(5);
+    const doc = json(run.stdout);
+    expect(check(doc, 'unexpected-listener')).toMatchObject({ pass: 1, fail: 0, unknown: 1 });
+    expect(finding(doc, 'beta', 'unexpected-listener')).toMatchObject({ status: 'unknown' });
+    expect(finding(doc, 'beta', 'unexpected-listener')!.detail).toMatch(
+      /^ss printed 6 socket lines in a layout molectl cannot read \(first: "tcp +LISTEN +0 +4096 +127\.0\.0\.53%lo:53 /,
+    );
+  });
 });

@@ -84,6 +84,7 @@ export function assembleVerdicts(input: AssembleInput): AssembledAudit {
     add('unexpected-listener', subject, () =>
       judgeListeners({
         listeners: 'reason' in probe ? { unavailable: probe.reason } : probe.listeners,
+        unreadable: 'reason' in probe ? [] : probe.unreadableListeners,
         expectedPorts: settings.expectedPorts,
         instanceId: tenant.instanceId,
         region: evidence.region,
@@ -171,7 +172,9 @@ export function assembleVerdicts(input: AssembleInput): AssembledAudit {
   return { verdicts, images, agentVersions };
 }
 
-type ProbeRead = { result: TenantScriptResult; listeners: Listener[] | Unavailable } | { reason: string };
+type ProbeRead =
+  | { result: TenantScriptResult; listeners: Listener[] | Unavailable; unreadableListeners: string[] }
+  | { reason: string };
 
 /** The tenant's probe output, or the one reason every probe-based check is unknown. */
 function readProbe(evidence: AuditEvidence, tenant: InstanceSummary, managed: ManagedInstance | undefined): ProbeRead {
@@ -188,7 +191,7 @@ function readProbe(evidence: AuditEvidence, tenant: InstanceSummary, managed: Ma
     };
   const parsed = parseAuditProbe(invocation.stdout);
   if (!parsed.result) return { reason: 'the probe printed no result line' };
-  return { result: parsed.result, listeners: parsed.listeners };
+  return { result: parsed.result, listeners: parsed.listeners, unreadableListeners: parsed.unreadableListeners };
 }
 
 function imageOf(probe: ProbeRead): string | Unavailable {
