@@ -181,7 +181,7 @@ function readProbe(evidence: AuditEvidence, tenant: InstanceSummary, managed: Ma
   if (!(evidence.managed instanceof Map))
     return { reason: `SSM could not be asked who is online: ${evidence.managed.unavailable}` };
   if (!managed) return { reason: 'not registered with SSM: the probe could not run' };
-  if (managed.pingStatus !== 'Online') return { reason: `${describePingStatus(managed)}: the probe was not sent` };
+  if (managed.pingStatus !== 'Online') return { reason: `${describePingStatus(managed)}: the probe could not run` };
   if (evidence.probeFailure) return { reason: `the probe could not be sent: ${evidence.probeFailure}` };
   const invocation = evidence.probes.get(tenant.instanceId);
   if (!invocation) return { reason: 'no probe result came back' };
