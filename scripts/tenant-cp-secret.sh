@@ -180,14 +180,21 @@ facts = {
     # runtime (Go and C getenv take the first, Python and bash the last), so neither is current.
     "C_CONFLICT": ",".join(k for k in ("MOLECULE_CP_SHARED_SECRET", "MOLECULE_CP_URL") if len(values.get(k, ())) > 1),
     # Settings prepare_recreate does not carry, by the docker run option that gives them: the
-    # migration refuses such a container rather than recreate it without them.
+    # migration refuses such a container rather than recreate it without them. Carried: devices
+    # (not --gpus requests), security options but a seccomp profile (docker inspect shows the
+    # text of the profile, docker run takes a file), sysctls, and --mount entries of a bind or a named
+    # volume with nothing but source, target and readonly (what prepare_recreate can write back).
     "C_UNCARRIED": ",".join(flag for flag, value in (
-        ("--device", host.get("Devices") or host.get("DeviceRequests")),
-        ("--mount", host.get("Mounts")),
+        ("--gpus", host.get("DeviceRequests")),
+        ("--mount", any(
+            m.get("Type") not in ("bind", "volume") or not m.get("Source") or not m.get("Target")
+            or any(ch in m.get("Source", "") + m.get("Target", "") for ch in ",\"\n")
+            or any(v for k, v in m.items() if k not in ("Type", "Source", "Target", "ReadOnly"))
+            for m in host.get("Mounts") or [])),
         ("--link", host.get("Links")),
         ("--volumes-from", host.get("VolumesFrom")),
-        ("--security-opt", host.get("SecurityOpt")),
-        ("--sysctl", host.get("Sysctls")),
+        ("--security-opt seccomp", any(o.startswith("seccomp") and o not in ("seccomp=unconfined", "seccomp:unconfined")
+                                       for o in host.get("SecurityOpt") or [])),
         ("--group-add", host.get("GroupAdd")),
         ("--cgroup-parent", host.get("CgroupParent")),
         ("--pid", host.get("PidMode")),
@@ -319,7 +326,11 @@ for port, binds in sorted((host.get("PortBindings") or {}).items()):
 binds = host.get("Binds") or []
 for bind in binds:
     args += ["-v", bind]
-bound = {b.split(":")[1] for b in binds if ":" in b}
+# --mount entries, simple ones only (read_container refuses the others); their mount points are
+# listed among c["Mounts"] too, and must not be given again as -v.
+for m in host.get("Mounts") or []:
+    args += ["--mount", "type=%s,source=%s,target=%s%s" % (m["Type"], m["Source"], m["Target"], ",readonly" if m.get("ReadOnly") else "")]
+bound = {b.split(":")[1] for b in binds if ":" in b} | {m.get("Target") for m in host.get("Mounts") or []}
 for m in c.get("Mounts") or []:
     if m.get("Type") == "volume" and m.get("Destination") not in bound:
         args += ["-v", "%s:%s" % (m.get("Name"), m.get("Destination"))]
@@ -358,6 +369,12 @@ for path, options in sorted((host.get("Tmpfs") or {}).items()):
     args += ["--tmpfs", path + (":" + options if options else "")]
 for u in host.get("Ulimits") or []:
     args += ["--ulimit", "%s=%d:%d" % (u["Name"], u["Soft"], u["Hard"])]
+for d in host.get("Devices") or []:
+    args += ["--device", "%s:%s:%s" % (d["PathOnHost"], d.get("PathInContainer") or d["PathOnHost"], d.get("CgroupPermissions") or "rwm")]
+for opt in host.get("SecurityOpt") or []:
+    args += ["--security-opt", opt]
+for k, v in sorted((host.get("Sysctls") or {}).items()):
+    args += ["--sysctl", "%s=%s" % (k, v)]
 if net and net not in ("default", "bridge", "host", "none") and not net.startswith("container:"):
     for a in (nets.get(net) or {}).get("Aliases") or []:
         if not (c.get("Id") or "").startswith(a):
@@ -517,6 +534,10 @@ ensure_main() { # after an image update: recreate the container if it lost the d
   read_container || { log "no container $NAME${DOCKER_ERROR:+ (docker: $DOCKER_ERROR)}"; exit 1; }
   durable_env_value "$SECRET_KEY" | fingerprint
   [ "$C_FP" = "$FP" ] && exit 0
+  # What apply refuses, the helper refuses too: the recreate would drop them and run another
+  # container (the updater's new one may have been given them after the migration).
+  [ -z "$C_MULTILINE" ] || { log "container $NAME lost the durable CP settings, but its env has value(s) with a line break ($C_MULTILINE) that the recreate cannot carry over; not recreating it (molectl migrate cp-secret plan says what to do)"; exit 1; }
+  [ -z "$C_UNCARRIED" ] || { log "container $NAME lost the durable CP settings, but it was started with settings the recreate cannot carry over ($C_UNCARRIED); not recreating it (molectl migrate cp-secret plan says what to do)"; exit 1; }
   log "container $NAME lost the durable CP settings; recreating it with them"
   recreate_with_durable_env "$NAME-molectl-prev" || exit 1
   wait_healthy || { restore_backup "$NAME-molectl-prev"; exit 1; }

@@ -61,6 +61,9 @@ export const FAULT_SPEC_FORMS = [
   'env-duplicate-secret=<slug|instance-id>[|...]',
   'container-config=<slug|instance-id>[|...]',
   'container-device=<slug|instance-id>[|...]',
+  'container-hardened=<slug|instance-id>[|...]',
+  'compose-mounts=<slug|instance-id>[|...]',
+  'container-pid-host=<slug|instance-id>[|...]',
   'healthcheck-exec=<slug|instance-id>[|...]',
   'same-name-image=<slug|instance-id>[|...]',
   'slow=<slug|instance-id>:<duration>[|...]',
@@ -256,6 +259,15 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
       return;
     case 'container-device':
       faults.containerDeviceHosts.push(...parseNames(value, item));
+      return;
+    case 'container-hardened':
+      faults.containerHardenedHosts.push(...parseNames(value, item));
+      return;
+    case 'compose-mounts':
+      faults.composeMountsHosts.push(...parseNames(value, item));
+      return;
+    case 'container-pid-host':
+      faults.containerPidHostHosts.push(...parseNames(value, item));
       return;
     case 'healthcheck-exec':
       faults.healthcheckExecHosts.push(...parseNames(value, item));

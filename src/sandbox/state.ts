@@ -270,8 +270,14 @@ export interface FaultConfig {
   envDuplicateSecretHosts: string[];
   /** Instance ids or org slugs whose tenant container has settings a recreate must carry (caps, limits, log options, ...). */
   containerConfigHosts: string[];
-  /** Instance ids or org slugs whose tenant container has a device (`--device`) that a recreate does not carry. */
+  /** Instance ids or org slugs whose tenant container has a device (`--device /dev/fuse`) that a recreate must carry. */
   containerDeviceHosts: string[];
+  /** Instance ids or org slugs whose tenant container has `--security-opt no-new-privileges:true` and a `--sysctl`. */
+  containerHardenedHosts: string[];
+  /** Instance ids or org slugs whose tenant container has compose v2's `--mount` entries (a read-only bind, a named volume). */
+  composeMountsHosts: string[];
+  /** Instance ids or org slugs whose tenant container shares the host's PID namespace (`--pid host`): not carried. */
+  containerPidHostHosts: string[];
   /** Instance ids or org slugs whose tenant container has a healthcheck in exec form (compose's `test: [CMD, ...]`). */
   healthcheckExecHosts: string[];
   /** Instance ids or org slugs with a local image named like the tenant container (`molecule-tenant:latest`). */
@@ -356,6 +362,9 @@ export function defaultFaults(): FaultConfig {
     envDuplicateSecretHosts: [],
     containerConfigHosts: [],
     containerDeviceHosts: [],
+    containerHardenedHosts: [],
+    composeMountsHosts: [],
+    containerPidHostHosts: [],
     healthcheckExecHosts: [],
     sameNameImageHosts: [],
     slowHosts: {},

@@ -473,13 +473,23 @@ function uncarriedOptions(c: DockerInspect): string {
   );
   const set = (v: unknown): boolean =>
     Array.isArray(v) ? v.length > 0 : v !== null && typeof v === 'object' ? Object.keys(v).length > 0 : Boolean(v);
+  const mounts = (host['Mounts'] ?? []) as Array<Record<string, unknown>>;
+  const simpleMount = (m: Record<string, unknown>): boolean =>
+    (m['Type'] === 'bind' || m['Type'] === 'volume') &&
+    set(m['Source']) &&
+    set(m['Target']) &&
+    !/[,"\n]/.test(`${String(m['Source'])}${String(m['Target'])}`) &&
+    Object.entries(m).every(([k, v]) => ['Type', 'Source', 'Target', 'ReadOnly'].includes(k) || !set(v));
+  const securityOpt = (host['SecurityOpt'] ?? []) as string[];
   const checks: [string, unknown][] = [
-    ['--device', set(host['Devices']) || set(host['DeviceRequests'])],
-    ['--mount', host['Mounts']],
+    ['--gpus', set(host['DeviceRequests'])],
+    ['--mount', !mounts.every(simpleMount)],
     ['--link', host['Links']],
     ['--volumes-from', host['VolumesFrom']],
-    ['--security-opt', host['SecurityOpt']],
-    ['--sysctl', host['Sysctls']],
+    [
+      '--security-opt seccomp',
+      securityOpt.some((o) => o.startsWith('seccomp') && o !== 'seccomp=unconfined' && o !== 'seccomp:unconfined'),
+    ],
     ['--group-add', host['GroupAdd']],
     ['--cgroup-parent', host['CgroupParent']],
     ['--pid', host['PidMode']],
