@@ -409,6 +409,15 @@ describe(
       expect(now.HostConfig['Mounts']).toEqual(COMPOSE_MOUNTS);
       expect(now.Mounts.map((m) => m['Destination'])).toEqual(['/data', '/etc/platform', '/var/cache/canvas']);
       expect(now.Mounts.slice(1)).toEqual(COMPOSE_MOUNT_POINTS);
+      // The kept old container, re-rendered by the shim from its state after the rename, reads as it did.
+      const kept = JSON.parse(
+        readFileSync(
+          join(containersDir(tenantOf(f.sandbox.state, 'gamma').hostRoot!), 'molecule-tenant-molectl-carry-gamma.json'),
+          'utf8',
+        ),
+      ) as { HostConfig: Record<string, unknown>; Mounts: unknown[] };
+      expect(kept.HostConfig['Mounts']).toEqual(COMPOSE_MOUNTS);
+      expect(kept.Mounts).toEqual(now.Mounts);
     });
 
     it('a setting still not carried (container-pid-host): the script refuses it and changes nothing', async () => {
