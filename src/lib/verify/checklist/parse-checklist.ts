@@ -260,7 +260,7 @@ function readRequest(
         url: url!,
         headers,
         ...(body === undefined ? {} : { body }),
-        ...(timeoutMs === undefined ? {} : { timeoutMs }),
+        ...(typeof timeoutMs === 'number' ? { timeoutMs } : {}),
         ...(auth ? { auth } : {}),
       }
     : null;
