@@ -536,8 +536,8 @@ ensure_main() { # after an image update: recreate the container if it lost the d
   [ "$C_FP" = "$FP" ] && exit 0
   # What apply refuses, the helper refuses too: the recreate would drop them and run another
   # container (the updater's new one may have been given them after the migration).
-  [ -z "$C_MULTILINE" ] || { log "container $NAME lost the durable CP settings, but its env has value(s) with a line break ($C_MULTILINE) that the recreate cannot carry over; not recreating it (molectl migrate cp-secret plan says what to do)"; exit 1; }
-  [ -z "$C_UNCARRIED" ] || { log "container $NAME lost the durable CP settings, but it was started with settings the recreate cannot carry over ($C_UNCARRIED); not recreating it (molectl migrate cp-secret plan says what to do)"; exit 1; }
+  [ -z "$C_MULTILINE" ] || { log "container $NAME lost the durable CP settings, but its env has value(s) with a line break ($C_MULTILINE) that the recreate cannot carry over; not recreating it (the migration plan names the tenant not-deliverable)"; exit 1; }
+  [ -z "$C_UNCARRIED" ] || { log "container $NAME lost the durable CP settings, but it was started with settings the recreate cannot carry over ($C_UNCARRIED); not recreating it (the migration plan names the tenant not-deliverable)"; exit 1; }
   log "container $NAME lost the durable CP settings; recreating it with them"
   recreate_with_durable_env "$NAME-molectl-prev" || exit 1
   wait_healthy || { restore_backup "$NAME-molectl-prev"; exit 1; }
