@@ -69,6 +69,9 @@ export function summarizeRun(doc: RunLedgerDocument, now: Date, here: string = h
     durationMs: Math.max(0, end - Date.parse(doc.startedAt)),
     targets,
     resumable:
-      !NOT_RESUMABLE.has(doc.command) && doc.status !== 'succeeded' && (doc.status !== 'running' || orphaned) && workLeft,
+      !NOT_RESUMABLE.has(doc.command) &&
+      doc.status !== 'succeeded' &&
+      (doc.status !== 'running' || orphaned) &&
+      workLeft,
   };
 }
