@@ -456,6 +456,23 @@ describe(
       const now = inspectOf('acme');
       expect(now.HostConfig['PidMode']).toBe('host');
       expect(now.Config.Env.some((kv) => kv.startsWith('MOLECULE_CP_SHARED_SECRET='))).toBe(false);
+
+      // The same for an env value with a line break, which --env-file cannot carry (apply: unsupported-env).
+      const multiline = await f.sandbox.hosts.runScript(
+        host,
+        [
+          'image=$(docker inspect --type container --format "{{.Config.Image}}" molecule-tenant)',
+          'docker rm -f molecule-tenant >/dev/null',
+          `docker run -d --name molecule-tenant -e "PLATFORM_BANNER=$(printf 'line one\\nline two')" -p 8080:8080 -p 3000:3000 "$image" >/dev/null`,
+          '"$MOLECTL_HOST_ROOT/usr/local/sbin/molectl-tenant-env"',
+        ].join('\n'),
+        { timeoutSeconds: 60, commandId: 'remade-multiline' },
+      );
+      expect(multiline.exitCode, multiline.stderr).toBe(1);
+      expect(multiline.stderr).toContain(
+        'container molecule-tenant lost the durable CP settings, but its env has value(s) with a line break (PLATFORM_BANNER) that the recreate cannot carry over; not recreating it',
+      );
+      expect(inspectOf('acme').Config.Env).toContain('PLATFORM_BANNER=line one\nline two');
     });
   },
 );
