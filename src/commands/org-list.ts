@@ -72,7 +72,8 @@ export const orgListCommand = defineCommand({
                         : style.warn(cell),
                 },
                 { header: 'age', value: (o) => (o.ageMs === null ? null : formatDuration(o.ageMs)), align: 'right' },
-                { header: 'created', value: (o) => remoteCell(o.createdAt) },
+                // age says it on a narrow terminal (and the note under the table says where it went).
+                { header: 'created', value: (o) => remoteCell(o.createdAt), leaveOut: 1 },
                 { header: 'id', value: (o) => remoteCell(o.id) },
               ],
               data.orgs,

@@ -38,12 +38,13 @@ export const runsListCommand = defineCommand({
 function renderRunsTable(runs: RunSummary[], style: Styles): string {
   return renderTable<RunSummary>(
     [
+      // On a narrow terminal these go first: the id already holds the start time and the command.
       { header: 'id', value: (r) => storedText(r.id) },
-      { header: 'command', value: (r) => storedText(r.command) },
-      { header: 'env', value: (r) => storedText(r.environment) },
+      { header: 'command', value: (r) => storedText(r.command), leaveOut: 4 },
+      { header: 'env', value: (r) => storedText(r.environment), leaveOut: 2 },
       { header: 'status', value: (r) => storedText(r.displayStatus), style: (cell, r) => styleStatus(cell, r, style) },
-      { header: 'started', value: (r) => storedText(formatTimestamp(r.startedAt)) },
-      { header: 'duration', value: (r) => formatDuration(r.durationMs), align: 'right' },
+      { header: 'started', value: (r) => storedText(formatTimestamp(r.startedAt)), leaveOut: 1 },
+      { header: 'duration', value: (r) => formatDuration(r.durationMs), align: 'right', leaveOut: 3 },
       { header: 'targets', value: (r) => ownCell(formatTargets(r)) },
     ],
     runs,

@@ -137,9 +137,11 @@ function renderTargets(targets: TargetRecord[], style: Styles): string {
                 : style.warn(cell),
       },
       { header: 'outcome', value: (t) => (t.outcome ? storedText(t.outcome) : null), shrink: true },
-      { header: 'attempts', value: (t) => t.attempts, align: 'right' },
-      { header: 'remote ids', value: (t) => formatPairs(t.remoteIds) },
-      { header: 'updated', value: (t) => storedText(formatTimestamp(t.updatedAt)) },
+      // On a narrow terminal these go first (and come back when room is left): the state, outcome
+      // and error are what a reader looks for; -o json keeps the SSM command ids.
+      { header: 'attempts', value: (t) => t.attempts, align: 'right', leaveOut: 2 },
+      { header: 'remote ids', value: (t) => formatPairs(t.remoteIds), leaveOut: 3 },
+      { header: 'updated', value: (t) => storedText(formatTimestamp(t.updatedAt)), leaveOut: 1 },
       { header: 'error', value: (t) => (t.error ? storedText(t.error.message) : null), shrink: true },
     ],
     targets,

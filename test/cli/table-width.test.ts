@@ -62,6 +62,18 @@ describe('tables on a terminal fit its width', { timeout: 60_000 }, () => {
       expect(onTerminal.stdout).toContain(`key:    ${key}\n`);
   });
 
+  it('org list at 80 columns: a row per org, created left out (age says it) and named', async () => {
+    const run = await runCli(['org', 'list'], { env: env(), stdoutIsTTY: true, stdoutColumns: 80 });
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^SLUG +STATUS +AGE +ID$/);
+    const json = await runCli(['org', 'list', '-o', 'json'], { env: env() });
+    const orgs = JSON.parse(json.stdout).orgs as { slug: string; id: string }[];
+    for (const org of orgs)
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${org.slug} .* ${org.id}$`)));
+    expect(lines.at(-1)).toBe('hidden at 80 columns: created (-o json shows it)');
+  });
+
   it('org list at 40 columns: one block per org, slug, status and id whole', async () => {
     const piped = await runCli(['org', 'list'], { env: env() });
     expect(widest(piped.stdout)).toBeGreaterThan(40);
@@ -72,6 +84,22 @@ describe('tables on a terminal fit its width', { timeout: 60_000 }, () => {
     expect(orgs.length).toBe(3);
     for (const org of orgs) expect(run.stdout).toContain(`slug:    ${org.slug}\nstatus:  ${org.instanceStatus}\n`);
     for (const org of orgs) expect(run.stdout).toContain(`id:      ${org.id}`);
+  });
+
+  it('migrate cp-secret plan at 80 columns: one line per tenant, the columns left out named under it', async () => {
+    const piped = await runCli(['migrate', 'cp-secret', 'plan'], { env: env() });
+    expect(piped.stdout).toMatch(/^ORG +INSTANCE +CLASS +HOLDS +DURABLE +SSM +WHY$/m);
+    const run = await runCli(['migrate', 'cp-secret', 'plan'], { env: env(), stdoutIsTTY: true, stdoutColumns: 80 });
+    expect(run.code, run.stderr).toBe(piped.code);
+    const table = run.stdout.slice(run.stdout.indexOf('ORG ')).split('\n\n')[0]!.split('\n');
+    expect(table[0]).toMatch(/^ORG +CLASS +HOLDS +SSM +WHY$/);
+    const json = await runCli(['migrate', 'cp-secret', 'plan', '-o', 'json'], { env: env() });
+    const targets = JSON.parse(json.stdout).targets as { slug: string; class: string }[];
+    expect(targets.length).toBe(3);
+    for (const t of targets) expect(table).toContainEqual(expect.stringMatching(new RegExp(`^${t.slug} +${t.class} `)));
+    // A long why wraps within its column; the note is the table's last line.
+    expect(table.at(-1)).toBe('hidden at 80 columns: durable, instance (-o json shows them)');
+    for (const line of table) expect(line.length).toBeLessThanOrEqual(80);
   });
 
   it('-o json is the same document on a terminal as through a pipe', async () => {

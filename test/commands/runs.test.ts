@@ -9,6 +9,7 @@ import { RunStore } from '../../src/lib/runs/run-store.js';
 import { findDeadPid } from '../lib/runs/dead-pid.js';
 import { createManualClock } from '../lib/runs/manual-clock.js';
 import { testEnvironment } from '../helpers/environment.js';
+import { CapturedStream } from '../helpers/run-cli.js';
 
 const SENTINEL = 'sentinel-tok-Hv93kQm2Lx7Rp0';
 
@@ -246,6 +247,41 @@ describe('molectl runs show', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('Examples:');
     expect(stdout).toContain('molectl runs show 20261122T2030');
+  });
+});
+
+describe('runs list and runs show on an 80-column terminal', () => {
+  async function onTerminal(argv: string[]): Promise<string> {
+    const stdout = new CapturedStream(true, 80);
+    const code = await main(argv, {
+      stdout,
+      stderr: new CapturedStream(),
+      env: { ...process.env, MOLECTL_STATE_DIR: stateDir, NO_COLOR: '1', CP_ADMIN_API_TOKEN: '' },
+      signal: new AbortController().signal,
+      overrides: { clock },
+    });
+    expect(code).toBe(0);
+    return stdout.text;
+  }
+
+  it('keep one line per run and per target, and name the columns they leave out', async () => {
+    const { migration } = await seedRuns();
+    const list = (await onTerminal(['runs', 'list'])).trimEnd().split('\n');
+    expect(list).toEqual([
+      'ID                                             STATUS     TARGETS',
+      expect.stringMatching(/^\S+-org-create-\S+ +succeeded +1\/1$/),
+      `${migration}  aborted    2/3 (1 failed)`,
+      'hidden at 80 columns: started, env, duration, command (-o json shows them)',
+    ]);
+    const show = await onTerminal(['runs', 'show', migration]);
+    const targets = show.slice(show.indexOf('TARGET ')).split('\n\n')[0]!.split('\n');
+    expect(targets).toEqual([
+      'TARGET  STATE      OUTCOME      REMOTE IDS             ERROR',
+      'acme    succeeded  migrated     ssmCommandId=cmd-0001  -',
+      'beta    failed     rolled-back  ssmCommandId=cmd-0002  docker run exited 125',
+      'gamma   pending    -            -                      -',
+      'hidden at 80 columns: updated, attempts (-o json shows them)',
+    ]);
   });
 });
 

@@ -3,6 +3,7 @@ import { ownCell, renderTable } from '../output/table.js';
 import { summarizeAudit, type AuditReport, type CheckSummary } from './build-audit-report.js';
 import type { HistogramBar } from './judge-image.js';
 import { formatCount } from '../output/format-count.js';
+import { MIN_WIDTH_TO_WRAP, wrapText } from '../cli/help-layout.js';
 
 const PLAIN: Styles = { ok: (t) => t, fail: (t) => t, warn: (t) => t, dim: (t) => t, bold: (t) => t, accent: (t) => t };
 const BAR_WIDTH = 30;
@@ -46,10 +47,20 @@ export function renderAuditText(report: AuditReport, style: Styles = PLAIN): str
     for (const group of report.tenants) {
       lines.push('', style.bold(group.tenant));
       for (const f of group.findings) {
-        const label = f.status === 'fail' ? style.fail(`FAIL ${f.severity}`) : style.warn('UNKNOWN');
-        lines.push(`  ${label}  ${f.check}  ${f.instanceId ?? 'org'} (${f.role})  ${f.detail}`);
-        if (f.evidence) lines.push(`      evidence: ${f.evidence}`);
-        if (f.fix) lines.push(`      fix: ${f.fix}`);
+        const label = f.status === 'fail' ? `FAIL ${f.severity}` : 'UNKNOWN';
+        const styled = f.status === 'fail' ? style.fail(label) : style.warn(label);
+        const where = `${f.check}  ${f.instanceId ?? 'org'} (${f.role})`;
+        const width = style.terminal?.columns ?? 0;
+        if (width >= MIN_WIDTH_TO_WRAP && `  ${label}  ${where}  ${f.detail}`.length > width) {
+          // On a terminal, prose wraps under its own indent rather than being folded by the
+          // terminal into column 0. The fix stays one line: it is often a command, copied whole.
+          lines.push(`  ${styled}  ${where}`, hangingIndent(f.detail, FINDING_INDENT, width));
+          if (f.evidence) lines.push(hangingIndent(`evidence: ${f.evidence}`, FINDING_INDENT, width, EVIDENCE_INDENT));
+        } else {
+          lines.push(`  ${styled}  ${where}  ${f.detail}`);
+          if (f.evidence) lines.push(`${FINDING_INDENT}evidence: ${f.evidence}`);
+        }
+        if (f.fix) lines.push(`${FINDING_INDENT}fix: ${f.fix}`);
       }
     }
   }
@@ -63,6 +74,18 @@ export function renderAuditText(report: AuditReport, style: Styles = PLAIN): str
         : style.fail(`FAILED: ${summary}`),
   );
   return lines.join('\n');
+}
+
+const FINDING_INDENT = '      ';
+/** Where an evidence line's continuation starts: under the text after `evidence: `. */
+const EVIDENCE_INDENT = `${FINDING_INDENT}${' '.repeat('evidence: '.length)}`;
+
+/** Text wrapped at spaces to `width`, its first line after `first`, the others after `rest`. */
+function hangingIndent(text: string, first: string, width: number, rest = first): string {
+  return wrapText(text, width - rest.length)
+    .split('\n')
+    .map((line, i) => `${i === 0 ? first : rest}${line}`)
+    .join('\n');
 }
 
 function renderHistogram(title: string, bars: HistogramBar[]): string[] {

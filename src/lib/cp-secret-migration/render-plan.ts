@@ -19,11 +19,17 @@ export function renderPlan(plan: MigrationPlan, style: Styles): string {
     renderTable<PlanTarget>(
       [
         { header: 'org', value: (t) => remoteCell(t.slug) },
-        { header: 'instance', value: (t) => remoteCell(t.instanceId) },
+        // On a narrow terminal the org names the row (console, logs and apply take it) and the
+        // class and why carry the verdict: these go first.
+        { header: 'instance', value: (t) => remoteCell(t.instanceId), leaveOut: 2 },
         { header: 'class', value: (t) => ownCell(t.class), style: (cell, t) => classStyle(t.class, cell) },
         { header: 'holds', value: (t) => remoteCell(t.fingerprint) },
-        { header: 'durable', value: (t) => (t.fingerprint ? ownCell(t.durable ? 'yes' : 'no') : null) },
-        { header: 'ssm', value: (t) => (t.pingStatus ? remoteCell(t.pingStatus) : ownCell('not managed')) },
+        { header: 'durable', value: (t) => (t.fingerprint ? ownCell(t.durable ? 'yes' : 'no') : null), leaveOut: 1 },
+        {
+          header: 'ssm',
+          value: (t) => (t.pingStatus ? remoteCell(t.pingStatus) : ownCell('not managed')),
+          leaveOut: 3,
+        },
         { header: 'why', value: (t) => ownCell(t.reason), shrink: true },
       ],
       plan.targets,

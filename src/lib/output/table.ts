@@ -20,6 +20,13 @@ export interface Column<Row> {
    * status, run id): those stay on one line, whole, to be read across and copied.
    */
   shrink?: boolean;
+  /**
+   * A column a terminal too narrow for the table may leave out, once wrapping free text is not
+   * enough: the lowest number goes first. A line under the table names what was left out, so
+   * nothing is lost without a word (a wider terminal, a pipe or `-o json` shows it). Never set
+   * on a column that identifies a row.
+   */
+  leaveOut?: number;
 }
 
 /**
@@ -42,9 +49,10 @@ const GAP = '  ';
 /**
  * A table for people: one line per row, columns padded. On a terminal narrower than the table
  * (`fit.terminal`), the widest `shrink` columns are narrowed and their text wrapped within them
- * until it fits (a row then takes more lines); when that is not enough, each row is shown as
- * `header: value` lines instead. Nothing is cut, no column is lost, and no line is folded by the
- * terminal into the next one's columns.
+ * until it fits (a row then takes more lines); when that is not enough, `leaveOut` columns are
+ * left out one by one (and named under the table); when even that is not enough, each row is
+ * shown as `header: value` lines instead. No cell is cut, no column is lost unsaid, and no line
+ * is folded by the terminal into the next one's columns.
  */
 export function renderTable<Row>(
   columns: Column<Row>[],
@@ -65,15 +73,51 @@ export function renderTable<Row>(
       .map((line) => (line === '' ? line : `${' '.repeat(indent)}${line}`))
       .join('\n');
   }
-  let cells = rows.map((row) => columns.map((c) => formatCell(c.value(row))));
+  const cells = rows.map((row) => columns.map((c) => formatCell(c.value(row))));
   const terminal = fit.terminal;
   const available = terminal?.columns ?? 0;
-  if (terminal && available > 0 && tableWidth(columns, cells) > available) {
-    cells = cells.map((r) => r.map((cell) => terminal.render(cell)));
-    const shrunk = shrinkToFit(columns, cells, available);
-    if (shrunk === null) return renderRecords(columns, rows, cells, available);
-    cells = cells.map((r) => r.map((cell, i) => wrapCell(cell, shrunk[i]!)));
+  if (!terminal || available <= 0 || tableWidth(columns, cells) <= available) return renderLines(columns, rows, cells);
+  const rendered = cells.map((r) => r.map((cell) => terminal.render(cell)));
+  const leavable = columns
+    .map((c, i) => ({ order: c.leaveOut, i }))
+    .filter((c): c is { order: number; i: number } => c.order !== undefined)
+    .sort((a, b) => a.order - b.order);
+  // Leave out columns in their order until the rest fits, then take back any of them (the last
+  // left out first) that fits beside it: a wide one left out may make room for a narrow one.
+  const fits = (shown: number[]): number[] | null =>
+    shrinkToFit(
+      shown.map((i) => columns[i]!),
+      rendered.map((r) => shown.map((i) => r[i]!)),
+      available,
+    );
+  let shown = columns.map((_, i) => i);
+  let left = 0;
+  while (fits(shown) === null && left < leavable.length) {
+    const next = leavable[left++]!.i;
+    shown = shown.filter((i) => i !== next);
   }
+  if (fits(shown) !== null) {
+    const omitted = leavable.slice(0, left).map((c) => c.i);
+    for (const i of [...omitted].reverse()) {
+      const more = [...shown, i].sort((a, b) => a - b);
+      if (fits(more) !== null) shown = more;
+    }
+    const widths = fits(shown)!;
+    const table = renderLines(
+      shown.map((i) => columns[i]!),
+      rows,
+      rendered.map((r) => shown.map((i, k) => wrapCell(r[i]!, widths[k]!))),
+    );
+    const hidden = omitted.filter((i) => !shown.includes(i)).map((i) => columns[i]!.header);
+    if (hidden.length === 0) return table;
+    const note = `hidden at ${available} columns: ${hidden.join(', ')} (-o json shows ${hidden.length === 1 ? 'it' : 'them'})`;
+    return `${table}\n${wrapCell(note, available, false)}`;
+  }
+  return renderRecords(columns, rows, rendered, available);
+}
+
+/** The table's lines: a header, then each row on as many lines as its tallest (wrapped) cell. */
+function renderLines<Row>(columns: Column<Row>[], rows: Row[], cells: string[][]): string {
   const widths = columnWidths(columns, cells);
   const pad = (text: string, i: number): string => {
     const fill = ' '.repeat(Math.max(0, widths[i]! - visibleLength(text)));

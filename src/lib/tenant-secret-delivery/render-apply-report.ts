@@ -85,20 +85,23 @@ export function renderApplyReport(doc: Readonly<RunLedgerDocument>, style: Style
                   `back on ${showFingerprint(r.fingerprintAfterRollback) ?? 'unknown'} (run ${r.rolledBackBy})`,
                 )
               : null,
+          shrink: true,
         },
       ]
     : [];
   const table = renderTable<ReportRow>(
     [
       { header: 'org', value: (r) => storedText(r.slug) },
-      { header: 'class', value: (r) => storedText(r.class) },
+      // On a narrow terminal class (the plan's word; action says what came of it), exit and ssm
+      // (health and the proof judge the tenant) are left out first, and named under the table.
+      { header: 'class', value: (r) => storedText(r.class), leaveOut: 1 },
       {
         header: 'action',
         value: (r) => storedText(r.action),
         style: (cell, r) => (r.state === 'failed' ? style.fail(cell) : r.state === 'succeeded' ? style.ok(cell) : cell),
       },
-      { header: 'ssm', value: (r) => stored(r.ssmStatus) },
-      { header: 'exit', value: (r) => r.exitCode, align: 'right' },
+      { header: 'ssm', value: (r) => stored(r.ssmStatus), leaveOut: 3 },
+      { header: 'exit', value: (r) => r.exitCode, align: 'right', leaveOut: 2 },
       { header: 'health', value: (r) => stored(r.health) },
       ...proof,
       ...later,

@@ -1,5 +1,6 @@
 """One warm Python interpreter per sandbox, serving the hosts' `python3 -c` calls (and their
-mv, rm, chmod and cp file operations, serve_file_operation, and sha256sum, serve_digest).
+mv, rm, chmod and cp file operations, serve_file_operation, sha256sum, serve_digest, and flock,
+serve_lock).
 
 The sandbox's python3 shim (shims/python3, or the python3 function of shims/host-functions.sh in
 a script's own bash) connects over loopback TCP and sends a token, its own pid and its argument
@@ -65,7 +66,8 @@ def parse_request(data):
     # ended by a NUL: no value holds one). environ is None when the text is not what bash prints.
     token, pid, argc, *form = header.split(b" ")
     argc = int(argc)
-    if form in ([b"x"], [b"s"]):  # a file operation, a stream program (serve_file_operation, serve_digest): no env
+    # A file operation, a stream program or a lock (serve_file_operation, serve_digest, serve_lock): no env.
+    if form in ([b"x"], [b"s"], [b"l"]):
         if rest.count(b"\0") < argc:
             return None
         return token, int(pid), [os.fsdecode(a) for a in rest.split(b"\0")[:argc]], None, form[0].decode()
@@ -258,6 +260,9 @@ def dispatch(conn, request, others, may_wait=False):
         return True
     if exported == "x":
         answer(conn, b"0\n" if serve_file_operation(args) else b"F\n")
+        return True
+    if exported == "l":
+        answer(conn, b"0\n" if serve_lock(pid, args) else b"F\n")
         return True
     if exported == "s":
         done = serve_digest(conn, pid, args, others) if args == ["sha256sum"] else False
@@ -587,6 +592,38 @@ def copy_preserving(source, target):
     finally:
         os.close(fd)
     return True
+
+
+# `flock -n FD` / `flock -w SECONDS FD` (the flock function of shims/host-functions.sh): the
+# exclusive lock the program takes with flock(2) on the caller's fd, taken here on a duplicate of
+# that fd (pidfd_getfd: the same open file description, which is what a flock lock belongs to;
+# closing the duplicate leaves the lock with the caller's fd). Only when granted at once: anything
+# else (a lock held elsewhere, an fd the caller does not have, another user) is refused before any
+# change, and the program runs, waiting or failing as it does.
+def serve_lock(pid, argv):
+    if len(argv) == 3 and argv[1] == "-n":
+        pass
+    elif not (len(argv) == 4 and argv[1] == "-w" and re.fullmatch(r"[0-9]+(\.[0-9]+)?", argv[2])):
+        return False
+    if argv[0] != "flock" or not re.fullmatch(r"[0-9]{1,4}", argv[-1]):
+        return False
+    try:
+        pidfd = os.pidfd_open(pid)
+    except OSError:
+        return False
+    try:
+        dup = LIBC.syscall(SYS_PIDFD_GETFD, pidfd, int(argv[-1]), 0)
+    finally:
+        os.close(pidfd)
+    if dup < 0:
+        return False
+    try:
+        fcntl.flock(dup, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(dup)
 
 
 def serve(conn, pid, args, environ, compiled):

@@ -5,6 +5,7 @@ import { resolveAuditSettings } from '../../../src/lib/audit/audit-settings.js';
 import type { Verdict } from '../../../src/lib/audit/audit-verdict.js';
 import { buildAuditReport } from '../../../src/lib/audit/build-audit-report.js';
 import { renderAuditReport } from '../../../src/lib/audit/render-audit-report.js';
+import { renderAuditText } from '../../../src/lib/audit/render-audit-text.js';
 
 const v = (
   check: CheckId,
@@ -216,5 +217,39 @@ describe('audit renderers', () => {
     expect(text).toMatch(
       /FAILED: 4 checks on 3 tenants, 6 instances, 3 orgs: 1 failed \(1 at or above high\), 1 unknown in 2\.5s\n$/,
     );
+  });
+
+  it('on a 60-column terminal, wraps a finding’s prose under its own indent and keeps its fix on one line', () => {
+    const long = report([
+      {
+        ...v(
+          'cp-secret-missing',
+          'acme',
+          'i-1',
+          'fail',
+          'MOLECULE_CP_SHARED_SECRET is not set in the container of this tenant',
+        ),
+        evidence:
+          'probe: container env has no MOLECULE_CP_SHARED_SECRET (image ghcr.io/molecule-ai/platform-tenant:2026.04.02)',
+        fix: 'molectl migrate cp-secret apply --orgs acme --yes --soak 0 --max-errors 0',
+      },
+    ]);
+    const plain = { ok: (t: string) => t, fail: (t: string) => t, warn: (t: string) => t, dim: (t: string) => t };
+    const styles = { ...plain, bold: (t: string) => t, accent: (t: string) => t };
+    const finding = (text: string) => text.slice(text.indexOf('\nacme\n') + 1, text.indexOf('\n\nFAILED'));
+    expect(
+      finding(renderAuditText(long, { ...styles, terminal: { columns: 60, render: (t) => t } })).split('\n'),
+    ).toEqual([
+      'acme',
+      '  FAIL high  cp-secret-missing  i-1 (tenant)',
+      '      MOLECULE_CP_SHARED_SECRET is not set in the container',
+      '      of this tenant',
+      '      evidence: probe: container env has no',
+      '                MOLECULE_CP_SHARED_SECRET (image',
+      '                ghcr.io/molecule-ai/platform-tenant:2026.04.02)',
+      '      fix: molectl migrate cp-secret apply --orgs acme --yes --soak 0 --max-errors 0',
+    ]);
+    // Piped (no terminal), one line each, as scripts read it.
+    expect(finding(renderAuditText(long, styles)).split('\n')).toHaveLength(4);
   });
 });

@@ -136,4 +136,68 @@ describe('a table on a terminal narrower than it', () => {
       expect(cut, `width ${width}`).not.toMatch(/ghp_|abcdef/);
     }
   });
+
+  describe('with columns it may leave out', () => {
+    interface Target {
+      org: string;
+      instance: string;
+      state: string;
+      ssm: string;
+      why: string;
+    }
+    const targets: Target[] = [
+      { org: 'acme', instance: 'i-08553aedc3be3f165', state: 'needs-migration', ssm: 'Online', why: 'not set' },
+      { org: 'theta', instance: 'i-09d63870fd906a48d', state: 'unmanaged', ssm: 'ConnectionLost', why: 'agent lost' },
+    ];
+    const wide: Column<Target>[] = [
+      { header: 'org', value: (t) => remoteCell(t.org) },
+      { header: 'instance', value: (t) => remoteCell(t.instance), leaveOut: 1 },
+      { header: 'state', value: (t) => ownCell(t.state) },
+      { header: 'ssm', value: (t) => remoteCell(t.ssm), leaveOut: 2 },
+      { header: 'why', value: (t) => ownCell(t.why), shrink: true },
+    ];
+
+    it('leaves out the first ones until the rest fits, and names them under the table', () => {
+      const lines = renderTable(wide, targets, { terminal: terminal(60) }).split('\n');
+      for (const line of lines) expect(line.length).toBeLessThanOrEqual(60);
+      expect(lines).toEqual([
+        'ORG    STATE            SSM             WHY',
+        'acme   needs-migration  Online          not set',
+        'theta  unmanaged        ConnectionLost  agent lost',
+        'hidden at 60 columns: instance (-o json shows it)',
+      ]);
+      // Narrower, the next one goes too; the note wraps like any line.
+      expect(renderTable(wide, targets, { terminal: terminal(45) }).split('\n')).toEqual([
+        'ORG    STATE            WHY',
+        'acme   needs-migration  not set',
+        'theta  unmanaged        agent lost',
+        'hidden at 45 columns: instance, ssm (-o json',
+        'shows them)',
+      ]);
+    });
+
+    it('takes back one left out earlier when leaving out a wider one made room for it', () => {
+      const ssmFirst = wide.map((c) => (c.header === 'ssm' ? { ...c, leaveOut: 0 } : c));
+      // Without ssm the table is still 55 wide; without instance too it is 31, and ssm fits again.
+      expect(renderTable(ssmFirst, targets, { terminal: terminal(50) }).split('\n')).toEqual([
+        'ORG    STATE            SSM             WHY',
+        'acme   needs-migration  Online          not set',
+        'theta  unmanaged        ConnectionLost  agent lost',
+        'hidden at 50 columns: instance (-o json shows it)',
+      ]);
+    });
+
+    it('shows every column when the terminal is wide enough, or on a pipe', () => {
+      expect(renderTable(wide, targets, { terminal: terminal(200) })).not.toContain('hidden');
+      expect(renderTable(wide, targets).split('\n')[0]).toBe(
+        'ORG    INSTANCE             STATE            SSM             WHY',
+      );
+    });
+
+    it('falls back to header: value blocks, with every column, when leaving them out is not enough', () => {
+      const blocks = renderTable(wide, targets, { terminal: terminal(30) });
+      expect(blocks).not.toContain('hidden');
+      expect(blocks.split('\n\n')[1]).toContain('instance: i-09d63870fd906a48d');
+    });
+  });
 });

@@ -6,6 +6,7 @@ import {
   renderApplyReport,
 } from '../../../src/lib/tenant-secret-delivery/render-apply-report.js';
 import { Redactor } from '../../../src/lib/output/redactor.js';
+import { renderOutputText } from '../../../src/lib/output/remote-text.js';
 import { ledgerDoc, plainStyles, record } from './fixtures.js';
 
 const doc = ledgerDoc([
@@ -91,6 +92,15 @@ describe('renderApplyReport', () => {
     expect(lines.at(-1)).toBe(
       'run 20261122T200000Z-migrate-cp-secret-apply-abcd: partial. 1 migrated, 1 untouched, 1 unmanaged, 1 in-progress, 1 rolled-back, 1 unverified.',
     );
+  });
+
+  it('stays a table on an 80-column terminal: class left out (action says what came of it) and named', () => {
+    const terminal = { columns: 80, render: (text: string) => renderOutputText(text, new Redactor(), 'text') };
+    const lines = renderApplyReport(doc, { ...plainStyles, terminal }).split('\n');
+    expect(lines[0]).toMatch(/^ORG +ACTION +SSM +EXIT +HEALTH +FP MATCH +ERROR$/);
+    expect(lines[1]).toMatch(/^acme +migrated +Success +0 +ok +yes +-$/);
+    expect(lines).toContain('hidden at 80 columns: class (-o json shows it)');
+    for (const line of lines.slice(0, -1)) expect(line.length).toBeLessThanOrEqual(80);
   });
 
   it('says so when the run had no tenants', () => {

@@ -327,6 +327,65 @@ mv "$d/c" "$d/d" 2>/dev/null || echo "other forms start the program: $?"`,
   });
 });
 
+describe('flock in the script’s bash (host-functions.sh)', () => {
+  // lock_host's forms, once through the function (the helper takes the lock on the script's own
+  // open file description) and once through the program: same statuses and messages, and the
+  // lock is then held by the script's fd as the program leaves it.
+  const calls = `locks() {
+  local d=$1
+  mkdir -p "$d"; : > "$d/held"
+  exec 9>>"$d/lock"
+  flock -w 300 9; echo "flock -w $?"
+  flock -n "$d/lock" true; echo "another locker, while the script holds it: $?"
+  flock -n 9; echo "flock -n again $?"
+  exec 9>&-
+  flock -n "$d/lock" true; echo "another locker, once the script closed its fd: $?"
+  flock -n 8; echo "flock -n on an fd not open $?"
+  exec 7>>"$d/held"
+  command flock "$d/held" sleep 3 & sleep 0.3
+  flock -n 7; echo "flock -n on a lock held elsewhere $?"
+  flock -w 0.2 7; echo "flock -w on a lock held elsewhere $?"
+  kill %1; wait
+  exec 7>&-
+}
+d=$MOLECTL_HOST_ROOT/tmp/locks
+locks "$d/x" > "$d.functions" 2>&1
+(unset -f flock; locks "$d/y" > "$d.programs" 2>&1)
+diff <(sed "s#$d/x#D#g" "$d.functions") <(sed "s#$d/y#D#g" "$d.programs") && echo 'same output'
+sed "s#$d/x#D#g" "$d.functions"`;
+
+  it('does what the program does, errors included', async () => {
+    await waitForPythonHelper();
+    const r = await run('acme', calls);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.split('\n')).toEqual([
+      'same output',
+      'flock -w 0',
+      'another locker, while the script holds it: 1',
+      'flock -n again 0',
+      'another locker, once the script closed its fd: 0',
+      'flock: 8: Bad file descriptor',
+      'flock -n on an fd not open 65',
+      'flock -n on a lock held elsewhere 1',
+      'flock -w on a lock held elsewhere 1',
+      '',
+    ]);
+  });
+
+  it('starts no program for the forms lock_host uses', async () => {
+    await waitForPythonHelper();
+    const r = await run(
+      'beta',
+      `d=$MOLECTL_HOST_ROOT/tmp/lock-no-program; mkdir -p "$d"
+exec 9>>"$d/lock"
+hash -p "$d/none" flock
+flock -w 300 9 && flock -n 9 && echo locked
+command -v flock`,
+    );
+    expect(r.stdout).toBe('locked\nflock\n');
+  });
+});
+
 /** The helper announces its port in the shims' sandbox.env; until then every call starts the program. */
 async function waitForPythonHelper(): Promise<void> {
   const envFile = join(sandbox.state.root, 'shims', 'sandbox.env');

@@ -148,9 +148,9 @@ if [ @PYTHON3@ = 1 ]; then
   # one the runner gave and the host has no program of that name of its own: else a start could
   # find another program.
   __molectl_path=$PATH
-  __molectl_file_op() { # [x|s] <program> <arg>...: 0 when the helper did it, else 1 (nothing to undo)
+  __molectl_file_op() { # [s|l] <program> <arg>...: 0 when the helper did it, else 1 (nothing to undo)
     local IFS=$' \t\n' __fd='' __reply='' __form=x __fmt
-    if [ "$1" = s ]; then __form=s; shift; fi
+    case $1 in s | l) __form=$1; shift ;; esac
     [ "$PATH" = "$__molectl_path" ] && [ ! -e "${MOLECTL_HOST_ROOT:-}/usr/local/bin/$1" ] || return 1
     __molectl_helper && { exec {__fd}<>"/dev/tcp/127.0.0.1/$__molectl_helper_port"; } 2>/dev/null || return 1
     printf -v __reply '%s %s %s %s\n' "$__molectl_helper_token" "$BASHPID" "$#" "$__form"
@@ -193,6 +193,21 @@ if [ @PYTHON3@ = 1 ]; then
     if [ $# = 0 ] && __molectl_file_op s sha256sum; then return 0; fi
     command sha256sum "$@"
   }
+  # `flock -n FD` and `flock -w SECONDS FD` on an fd the script opened (lock_host): the helper
+  # takes the lock on the caller's own open file description (python-helper.py, serve_lock). A
+  # flock lock belongs to the description, so it stays with the script's fd until the script
+  # closes it or ends, as the program's does. Only a lock granted at once: one held elsewhere is
+  # refused, and the program runs to wait or fail with its own messages and status. Defined only
+  # when the host has the program, so `command -v flock` still tells the truth.
+  if hash flock 2>/dev/null; then
+    flock() {
+      { local -; set +abefkmtuvxCEPT -hB +o posix; } 2>/dev/null
+      if { [ $# = 2 ] && [ "$1" = -n ]; } || { [ $# = 3 ] && [ "$1" = -w ]; }; then
+        if __molectl_file_op l flock "$@"; then return 0; fi
+      fi
+      command flock "$@"
+    }
+  fi
 fi
 
 # The old-bash fault (docs/sandbox.md): the host's bash is 4.2 (Amazon Linux 2), whose builtins
