@@ -65,7 +65,7 @@ describe('fleet audit: answers about the agent and the host that do not say enou
     expect(check(doc, 'unexpected-listener')).toMatchObject({ pass: 1, fail: 0, unknown: 1 });
     expect(finding(doc, 'beta', 'unexpected-listener')).toMatchObject({ status: 'unknown' });
     expect(finding(doc, 'beta', 'unexpected-listener')!.detail).toMatch(
-      /^ss printed 6 socket lines in a layout molectl cannot read \(first: "tcp +LISTEN +0 +4096 +127\.0\.0\.53%lo:53 /,
+      /^ss printed 6 socket lines in a layout molectl cannot read \(first: "tcp LISTEN 0 4096 127\.0\.0\.53%lo:53 0\.0\.0\.0:\* users:/,
     );
   });
 });

@@ -44,7 +44,8 @@ export function judgeListeners(input: {
   const unreadable = input.unreadable ?? [];
   // A stray socket seen is a finding whatever else the listing holds; a pass needs every line read.
   if (stray.length === 0 && unreadable.length > 0) {
-    const first = unreadable[0]!.trim();
+    // ss pads its columns: one space between fields reads better and keeps more of the line.
+    const first = unreadable[0]!.trim().replace(/\s+/g, ' ');
     return unknown(
       `ss printed ${formatCount(unreadable.length, 'socket line')} in a layout molectl cannot read (first: "${first.length > 100 ? `${first.slice(0, 100)}...` : first}"), so what listens there is unknown`,
     );

@@ -71,7 +71,7 @@ describe('judgeListeners', () => {
     expect(judgeListeners({ ...base, listeners: [l('0.0.0.0', 8080)], unreadable })).toEqual({
       status: 'unknown',
       detail:
-        'ss printed 1 socket line in a layout molectl cannot read (first: "tcp   LISTEN 0 4096 0.0.0.0:9999 0.0.0.0:*"), so what listens there is unknown',
+        'ss printed 1 socket line in a layout molectl cannot read (first: "tcp LISTEN 0 4096 0.0.0.0:9999 0.0.0.0:*"), so what listens there is unknown',
     });
     const j = judgeListeners({ ...base, listeners: [l('0.0.0.0', 9999, 'python3', 2211)], unreadable });
     expect(j.status).toBe('fail');
