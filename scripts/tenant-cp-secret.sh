@@ -283,14 +283,21 @@ fetch_secret() { # sets SECRET from the pinned source; never prints it
   [ -n "$SECRET" ]
 }
 
+# What the env file held before write_durable_env (ENV_BEFORE, and whether it existed), so that an
+# apply that puts the old container back also puts the file back: the updater's helper reads it,
+# and would otherwise recreate the restored container with the values the apply just gave up on.
+ENV_BEFORE='' ENV_EXISTED=false
 write_durable_env() { # merge the two keys into /etc/molecule/tenant.env (0600), atomically
   [ -d "$ENV_DIR" ] || mkdir -p "$ENV_DIR"
   local tmp="$DURABLE_ENV.molectl.$$" line
+  ENV_BEFORE='' ENV_EXISTED=false
   # umask 077 creates it 0600; only a file left by an earlier run with the same pid needs chmod.
   if [ -e "$tmp" ] || [ -L "$tmp" ]; then chmod 600 "$tmp"; fi
   local content=''
   if [ -f "$DURABLE_ENV" ]; then
+    ENV_EXISTED=true
     while IFS= read -r line || [ -n "$line" ]; do
+      ENV_BEFORE+="$line"$'\n'
       case "$line" in "$SECRET_KEY="* | "$URL_KEY="*) ;; *) content+="$line"$'\n' ;; esac
     done < "$DURABLE_ENV"
   fi
@@ -301,6 +308,12 @@ write_durable_env() { # merge the two keys into /etc/molecule/tenant.env (0600),
     return 1
   fi
   mv -f "$tmp" "$DURABLE_ENV"
+}
+
+restore_durable_env() { # after restore_backup in apply: the env file as it was before write_durable_env
+  if [ "$ENV_EXISTED" = false ]; then rm -f "$DURABLE_ENV"; return; fi
+  local tmp="$DURABLE_ENV.molectl.$$"
+  if printf '%s' "$ENV_BEFORE" > "$tmp"; then mv -f "$tmp" "$DURABLE_ENV"; else rm -f "$tmp"; log "could not put $DURABLE_ENV back as it was"; fi
 }
 
 prepare_recreate() { # <envfile>: writes INSPECT's env minus our keys to it; prints NUL-separated `docker run` options
@@ -608,21 +621,25 @@ apply_main() {
   local settings=$C_SETTINGS
   write_durable_env || fail failed 'could not write /etc/molecule/tenant.env'
   if ! recreate_with_durable_env "$backup"; then
+    restore_durable_env
     fail rolled-back 'recreating the container failed; the previous container is running again' previousFingerprint "$previous"
   fi
   if ! wait_healthy; then
     restore_backup "$backup"
+    restore_durable_env
     fail rolled-back "the new container did not answer /health within ${MOLECTL_HEALTH_TIMEOUT:-90}s; the previous container is running again" previousFingerprint "$previous"
   fi
   # A container that cannot be read now holds nothing that was seen: never the facts from before.
   read_container || C_FP=''
   if [ "$C_FP" != "$MOLECTL_EXPECTED_FP" ] || [ -n "$C_CONFLICT" ]; then
     restore_backup "$backup"
+    restore_durable_env
     fail rolled-back "the new container holds ${C_FP:-nothing}, not $MOLECTL_EXPECTED_FP; the previous container is running again" previousFingerprint "$previous"
   fi
   if [ "$C_SETTINGS" != "$settings" ]; then
     settings_changed "$settings" "$C_SETTINGS"
     restore_backup "$backup"
+    restore_durable_env
     fail rolled-back "the new container's $CHANGED differ from the old one's (the image gave other ones); the previous container is running again" previousFingerprint "$previous"
   fi
   install_updater_wrapper && patched=true

@@ -1,6 +1,6 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintOf } from '../../src/lib/output/fingerprint.js';
 import { renderTenantCommands } from '../../src/lib/tenant-secret-delivery/tenant-script.js';
@@ -502,6 +502,19 @@ describe('a tenant container whose healthcheck is in exec form (healthcheck-exec
     expect(acme.running).toBe(true);
     expect(acme.inspect.Config['Healthcheck']).toEqual(EXEC_HEALTHCHECK);
     expect(acme.env.MOLECULE_CP_SHARED_SECRET).toBeUndefined();
+    // The env file is put back too (here: there was none), or the updater's helper would recreate
+    // the restored container with the very values, and settings, the apply gave up on.
+    expect(existsSync(join(tenantOf(state, 'acme').hostRoot!, 'etc', 'molecule', 'tenant.env'))).toBe(false);
+  });
+
+  it('an env file that was there before the apply is put back byte for byte', async () => {
+    const file = join(tenantOf(f.sandbox.state, 'acme').hostRoot!, 'etc', 'molecule', 'tenant.env');
+    mkdirSync(dirname(file), { recursive: true });
+    const before = 'PLATFORM_REGION=us-east-2\nMOLECULE_CP_URL=https://old-cp.example\n';
+    writeFileSync(file, before, { mode: 0o600 });
+    const r = await runApplyScript(f, 'acme', 'keep-env');
+    expect(parseScriptResult(r.stdout), r.stderr).toMatchObject({ status: 'rolled-back' });
+    expect(readFileSync(file, 'utf8')).toBe(before);
   });
 });
 

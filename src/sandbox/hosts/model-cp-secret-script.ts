@@ -160,6 +160,8 @@ class ScriptRun {
         'unsupported-config',
         `${this.name} was started with settings the recreate cannot carry over (${uncarried}); nothing changed`,
       );
+    // restore_durable_env: a rolled-back apply puts the env file back as it was.
+    const envBefore = this.host.durableEnv;
     this.host.durableEnv = [
       ...(this.host.durableEnv ?? []).filter(([k]) => k !== SECRET_KEY && k !== URL_KEY),
       [SECRET_KEY, secret],
@@ -174,6 +176,7 @@ class ScriptRun {
       // The script quotes at most 300 bytes of docker's error.
       this.log(`docker run failed: ${`docker: ${OCI_ERROR}.\n`.slice(0, 300).replace(/\n+$/, '')}`);
       this.restoreBackup(backup);
+      this.host.durableEnv = envBefore;
       return this.fail('rolled-back', 'recreating the container failed; the previous container is running again', {
         previousFingerprint: previous,
       });
@@ -183,6 +186,7 @@ class ScriptRun {
     const healthcheck = old.Config['Healthcheck'] as { Test?: string[] } | undefined;
     if (healthcheck?.Test?.[0] === 'CMD') {
       this.restoreBackup(backup);
+      this.host.durableEnv = envBefore;
       return this.fail(
         'rolled-back',
         "the new container's settings (healthcheck) differ from the old one's (the image gave other ones); the previous container is running again",
