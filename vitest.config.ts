@@ -16,6 +16,8 @@ export default defineConfig({
     // worker process per file, which loads vitest, src/ and the AWS SDK again: measured on 2 cores
     // (load 6-7 from other work), test/lib 64 -> 20 CPU-seconds, test/commands 221 -> 179.
     isolate: false,
+    // Ambient MOLECTL_*/AWS_* settings of the shell that runs the tests are cleared first.
+    setupFiles: ['test/setup/hermetic-env.ts'],
     testTimeout: 30_000,
     // Hooks start sandboxes and sometimes run a whole migration as a scenario's setup.
     hookTimeout: 120_000,

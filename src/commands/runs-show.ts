@@ -68,7 +68,8 @@ function renderRun(
   const aws = env.awsAccount || env.awsRegion ? `aws ${[env.awsAccount, env.awsRegion].filter(Boolean).join(' ')}` : '';
   const resumable = summary.resumable ? style.warn(' (resumable)') : '';
   // Every value below is read back from the ledger file: shown as stored, controls escaped.
-  const lines: Array<[string, string]> = [
+  // A value is text, or laid out once the labels' width is known (pairs wrap under their label).
+  const lines: Array<[string, string | ((indent: number) => string)]> = [
     ['run', storedText(doc.id)],
     ['command', storedText(doc.command)],
     ['status', `${styleStatus(summary.displayStatus, summary, style)}${resumable}`],
@@ -82,13 +83,13 @@ function renderRun(
     ],
     ['owner', storedText(summary.owner)],
   ];
-  if (Object.keys(doc.inputs).length) lines.push(['inputs', formatPairs(doc.inputs)]);
-  if (Object.keys(doc.pinned).length) lines.push(['pinned', formatPairs(doc.pinned)]);
+  if (Object.keys(doc.inputs).length) lines.push(['inputs', (indent) => fitPairs(doc.inputs, style, indent)]);
+  if (Object.keys(doc.pinned).length) lines.push(['pinned', (indent) => fitPairs(doc.pinned, style, indent)]);
   if (doc.error) lines.push(['error', style.fail(storedText(doc.error.message))]);
   if (doc.error?.hint) lines.push(['hint', storedText(doc.error.hint)]);
   lines.push(['ledger', path]);
   const width = Math.max(...lines.map(([k]) => k.length));
-  const out = lines.map(([k, v]) => `${k.padEnd(width)}  ${v}`);
+  const out = lines.map(([k, v]) => `${k.padEnd(width)}  ${typeof v === 'string' ? v : v(width + 2)}`);
 
   const all = Object.values(doc.targets);
   if (all.length) {
@@ -148,6 +149,27 @@ function renderTargets(targets: TargetRecord[], style: Styles): string {
     style,
   );
 }
+
+/**
+ * The pairs of formatPairs on a terminal: as many to a line as fit beside the label, the next
+ * line under the first pair (a pair is never split; one longer than the line has it alone), so the
+ * terminal does not fold them into the labels' column. Rendered first, as tables are.
+ */
+function fitPairs(values: Record<string, ScalarOrList>, style: Styles, indent: number): string {
+  const terminal = style.terminal;
+  const room = (terminal?.columns ?? 0) - indent;
+  if (!terminal || room < MIN_PAIRS_ROOM) return formatPairs(values);
+  const lines: string[] = [];
+  for (const [k, v] of Object.entries(values)) {
+    const pair = terminal.render(formatPairs({ [k]: v }));
+    const last = lines.length - 1;
+    if (last >= 0 && lines[last]!.length + 2 + pair.length <= room) lines[last] += `  ${pair}`;
+    else lines.push(pair);
+  }
+  return lines.join(`\n${' '.repeat(indent)}`);
+}
+/** Below this, wrapping beside the labels helps less than the terminal's own folding. */
+const MIN_PAIRS_ROOM = 30;
 
 /** `key=value` pairs read back from the ledger: shown as stored (the shapes ran when it was written). */
 function formatPairs(values: Record<string, ScalarOrList>): OwnText {

@@ -15,6 +15,16 @@ beforeEach(() => {
   h.sandbox.state.faults = defaultFaults();
 });
 
+/** Runs `work` while the sandbox provisions a new org in 8 s (its realistic speed). */
+async function provisioningSlowly<T>(work: () => Promise<T>): Promise<T> {
+  h.sandbox.state.speed = 'realistic';
+  try {
+    return await work();
+  } finally {
+    h.sandbox.state.speed = 'fast';
+  }
+}
+
 describe('molectl org create', () => {
   it('creates, waits for running and healthy, and prints id, slug, URL and time taken', async () => {
     const run = await h.run([
@@ -97,7 +107,9 @@ describe('molectl org create', () => {
 
   it('on timeout exits 1, says the CP goes on provisioning it, and deletes nothing', async () => {
     const mark = h.sandbox.state.requests.length;
-    const run = await h.run(['org', 'create', 'slow-org', '--timeout', '50ms']);
+    // Provisioning takes 8 s, not the fast sandbox's 200 ms: on a loaded machine the first look
+    // could otherwise come after it and see the org running.
+    const run = await provisioningSlowly(() => h.run(['org', 'create', 'slow-org', '--timeout', '50ms']));
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(
       /org "slow-org" is not running yet \(instance_status provisioning\); the CP goes on provisioning it after \S+; nothing was deleted/,
@@ -123,7 +135,9 @@ describe('molectl org create', () => {
         controller.abort();
       }
     }, 5);
-    const run = await h.run(['org', 'create', 'ctrlc-org', '--timeout', '20s'], { signal: controller.signal });
+    const run = await provisioningSlowly(() =>
+      h.run(['org', 'create', 'ctrlc-org', '--timeout', '20s'], { signal: controller.signal }),
+    );
     expect(run.code).toBe(130);
     expect(run.stderr).toMatch(
       /the CP accepted the create; stopped waiting for org "ctrlc-org" after \S+, nothing was deleted: its instance_status was provisioning at the last look; running and healthy are unverified/,

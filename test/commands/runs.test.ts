@@ -264,7 +264,7 @@ describe('runs list and runs show on an 80-column terminal', () => {
     return stdout.text;
   }
 
-  it('keep one line per run and per target, and name the columns they leave out', async () => {
+  it('keep one line per run and per target, name the columns they leave out, and wrap pairs under their label', async () => {
     const { migration } = await seedRuns();
     const list = (await onTerminal(['runs', 'list'])).trimEnd().split('\n');
     expect(list).toEqual([
@@ -274,6 +274,10 @@ describe('runs list and runs show on an 80-column terminal', () => {
       'hidden at 80 columns: started, env, duration, command (-o json shows them)',
     ]);
     const show = await onTerminal(['runs', 'show', migration]);
+    // key=value pairs wrap under their label, whole, instead of being folded into column 0.
+    expect(show).toContain(
+      'pinned    secretId=molecule/staging/cp-shared-secret  secretVersionId=v-7\n          fingerprint=sha256:0123456789ab\n',
+    );
     const targets = show.slice(show.indexOf('TARGET ')).split('\n\n')[0]!.split('\n');
     expect(targets).toEqual([
       'TARGET  STATE      OUTCOME      REMOTE IDS             ERROR',

@@ -72,6 +72,12 @@ describe('a table on a terminal narrower than it', () => {
     columns,
     render: (text: string) => renderOutputText(text, redactor, 'text'),
   });
+  /** The table's lines on a terminal `width` columns wide, each checked to fit it. */
+  function linesAt<Row>(width: number, columns: Column<Row>[], rows: Row[]): string[] {
+    const lines = renderTable(columns, rows, { terminal: terminal(width) }).split('\n');
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(width);
+    return lines;
+  }
   const checks: Check[] = [
     { id: 'cp-health', detail: 'the CP answered 200 with {"status":"ok"} in 120 ms from https://api.moleculesai.app' },
     { id: 'tenant-health', detail: 'short' },
@@ -82,9 +88,7 @@ describe('a table on a terminal narrower than it', () => {
   ];
 
   it('wraps the free-text column within a narrower width so every line fits, the identifying column whole', () => {
-    const lines = renderTable(columns, checks, { terminal: terminal(50) }).split('\n');
-    for (const line of lines) expect(line.length).toBeLessThanOrEqual(50);
-    expect(lines).toEqual([
+    expect(linesAt(50, columns, checks)).toEqual([
       'CHECK          DETAIL',
       'cp-health      the CP answered 200 with',
       '               {"status":"ok"} in 120 ms from',
@@ -158,16 +162,14 @@ describe('a table on a terminal narrower than it', () => {
     ];
 
     it('leaves out the first ones until the rest fits, and names them under the table', () => {
-      const lines = renderTable(wide, targets, { terminal: terminal(60) }).split('\n');
-      for (const line of lines) expect(line.length).toBeLessThanOrEqual(60);
-      expect(lines).toEqual([
+      expect(linesAt(60, wide, targets)).toEqual([
         'ORG    STATE            SSM             WHY',
         'acme   needs-migration  Online          not set',
         'theta  unmanaged        ConnectionLost  agent lost',
         'hidden at 60 columns: instance (-o json shows it)',
       ]);
       // Narrower, the next one goes too; the note wraps like any line.
-      expect(renderTable(wide, targets, { terminal: terminal(45) }).split('\n')).toEqual([
+      expect(linesAt(45, wide, targets)).toEqual([
         'ORG    STATE            WHY',
         'acme   needs-migration  not set',
         'theta  unmanaged        agent lost',
@@ -179,7 +181,7 @@ describe('a table on a terminal narrower than it', () => {
     it('takes back one left out earlier when leaving out a wider one made room for it', () => {
       const ssmFirst = wide.map((c) => (c.header === 'ssm' ? { ...c, leaveOut: 0 } : c));
       // Without ssm the table is still 55 wide; without instance too it is 31, and ssm fits again.
-      expect(renderTable(ssmFirst, targets, { terminal: terminal(50) }).split('\n')).toEqual([
+      expect(linesAt(50, ssmFirst, targets)).toEqual([
         'ORG    STATE            SSM             WHY',
         'acme   needs-migration  Online          not set',
         'theta  unmanaged        ConnectionLost  agent lost',

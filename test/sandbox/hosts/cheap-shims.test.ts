@@ -257,10 +257,7 @@ describe('mv -f, rm -f, chmod, cp -p and sha256sum in the script’s bash (host-
   sha256sum "$d/b4"; echo "sha256sum a file $?"
 }
 tree() { (cd "$1" && find . -printf '%P %y %m %s %l %T+\\n' | sed -E 's/ 20(2[1-9]|[3-9][0-9])-[^ ]*$/ recent/' | sort); }
-d=$MOLECTL_HOST_ROOT/tmp/file-ops
-ops "$d/x" > "$d.functions" 2>&1
-(unset -f mv rm chmod cp; ops "$d/y" > "$d.programs" 2>&1)
-diff <(sed "s#$d/x#D#g" "$d.functions") <(sed "s#$d/y#D#g" "$d.programs") && echo 'same output'
+${bothWays('ops', 'file-ops', 'mv rm chmod cp')}
 diff <(tree "$d/x") <(tree "$d/y") && echo 'same files'
 tr -d '\\n' < "$d/x/b4"; echo
 sed "s#$d/x#D#g" "$d.functions"`;
@@ -348,10 +345,7 @@ describe('flock in the script’s bash (host-functions.sh)', () => {
   kill %1; wait
   exec 7>&-
 }
-d=$MOLECTL_HOST_ROOT/tmp/locks
-locks "$d/x" > "$d.functions" 2>&1
-(unset -f flock; locks "$d/y" > "$d.programs" 2>&1)
-diff <(sed "s#$d/x#D#g" "$d.functions") <(sed "s#$d/y#D#g" "$d.programs") && echo 'same output'
+${bothWays('locks', 'locks', 'flock')}
 sed "s#$d/x#D#g" "$d.functions"`;
 
   it('does what the program does, errors included', async () => {
@@ -385,6 +379,18 @@ command -v flock`,
     expect(r.stdout).toBe('locked\nflock\n');
   });
 });
+
+/**
+ * Bash that runs the function `fn` (it takes a directory) once through the host functions, into
+ * $d/x, and once with `unset -f <programs>` (the programs themselves), into $d/y, and prints
+ * `same output` when both printed the same, their directories written as D. $d is left set.
+ */
+function bothWays(fn: string, dir: string, programs: string): string {
+  return `d=$MOLECTL_HOST_ROOT/tmp/${dir}
+${fn} "$d/x" > "$d.functions" 2>&1
+(unset -f ${programs}; ${fn} "$d/y" > "$d.programs" 2>&1)
+diff <(sed "s#$d/x#D#g" "$d.functions") <(sed "s#$d/y#D#g" "$d.programs") && echo 'same output'`;
+}
 
 /** The helper announces its port in the shims' sandbox.env; until then every call starts the program. */
 async function waitForPythonHelper(): Promise<void> {
