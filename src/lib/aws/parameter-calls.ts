@@ -1,3 +1,4 @@
+import { MolectlError } from '../errors.js';
 import type { AwsInvoker } from './aws-invoker.js';
 
 /**
@@ -15,7 +16,7 @@ export async function putParameter(
     'ssm',
     'PutParameter',
     async ({ client, sdk, sendOptions }) => {
-      await client.send(
+      const answer = await client.send(
         new sdk.PutParameterCommand({
           Name: input.name,
           Value: input.value,
@@ -25,6 +26,16 @@ export async function putParameter(
         }),
         sendOptions,
       );
+      // A conditional create makes version 1 (AWS refuses with ParameterAlreadyExists otherwise).
+      // A later version means the store wrote over a value it was asked to keep (another run's
+      // lock): what the condition was for cannot be trusted, so nothing goes on from here.
+      if (!input.overwrite && answer.Version !== undefined && answer.Version > 1)
+        throw new MolectlError(
+          `the Parameter Store wrote over ${input.name} (now version ${answer.Version}) although molectl asked it not to (Overwrite=false): a value that was there, such as another run's lock, is lost`,
+          {
+            hint: 'this store does not honour conditional writes, so molectl cannot lock or claim through it; check who else is working on this environment (molectl runs list, the parameter history) before going on',
+          },
+        );
       return true;
     },
     // Without overwrite the put is a conditional create: "already exists" is an answer (a held lock).

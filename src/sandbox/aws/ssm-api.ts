@@ -63,7 +63,9 @@ export async function handleSsmAction(
         name: requireString(input, 'Name'),
         value: requireString(input, 'Value'),
         type: type as ParameterType | undefined,
-        overwrite: readBoolean(input, 'Overwrite'),
+        // A store that ignores Overwrite=false (flag=parameterOverwriteIgnored) writes over an
+        // existing value, as an emulator may; AWS refuses with ParameterAlreadyExists.
+        overwrite: state.faults.flags['parameterOverwriteIgnored'] ? true : readBoolean(input, 'Overwrite'),
       });
       return reply({ Version: result.version, Tier: result.tier });
     }

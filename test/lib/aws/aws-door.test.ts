@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InterruptedError, MolectlError } from '../../../src/lib/errors.js';
+import { systemClock } from '../../../src/lib/clock.js';
+import { acquireFleetLock } from '../../../src/lib/runs/fleet-lock.js';
 import { createSecret } from '../../../src/sandbox/aws/secrets-store.js';
 import { addFakeInstance, createTestDoor, fakeAwsEnv, startFakeServer, type FakeServer } from './aws-fake-server.js';
 
@@ -163,6 +165,32 @@ describe('AwsDoor over the simulated AWS APIs', () => {
     expect(redactor.redact('SENTINEL-param-77aa88bb')).not.toContain('SENTINEL');
     expect(await door.deleteParameter('/molectl/sandbox/lock')).toBe(true);
     expect(await door.deleteParameter('/molectl/sandbox/lock')).toBe(false);
+  });
+
+  it('refuses to go on when a store wrote over a parameter it was asked to create only (Overwrite=false ignored)', async () => {
+    const { door } = await createTestDoor(fakeAwsEnv(server.url));
+    const lock = '/molectl/sandbox/locks/overwrite-ignored';
+    expect(await door.putParameter({ name: lock, value: 'run-a', secure: false, overwrite: false })).toBe(true);
+    server.state.faults.flags['parameterOverwriteIgnored'] = '1';
+    try {
+      const second = door.putParameter({ name: lock, value: 'run-b', secure: false, overwrite: false });
+      await expect(second).rejects.toThrow(MolectlError);
+      await expect(second).rejects.toThrow(
+        `the Parameter Store wrote over ${lock} (now version 2) although molectl asked it not to (Overwrite=false)`,
+      );
+      // The fleet lock, which rests on that condition, is not taken over such a store.
+      await expect(
+        acquireFleetLock({
+          store: door,
+          parameterPrefix: '/molectl/sandbox',
+          operation: 'overwrite-ignored',
+          runId: 'run-c',
+          clock: systemClock,
+        }),
+      ).rejects.toThrow(/wrote over \/molectl\/sandbox\/locks\/overwrite-ignored \(now version 3\)/);
+    } finally {
+      delete server.state.faults.flags['parameterOverwriteIgnored'];
+    }
   });
 
   it('reads console output and falls back from latest on an instance that cannot give it', async () => {
