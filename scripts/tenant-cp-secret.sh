@@ -180,14 +180,21 @@ facts = {
     # runtime (Go and C getenv take the first, Python and bash the last), so neither is current.
     "C_CONFLICT": ",".join(k for k in ("MOLECULE_CP_SHARED_SECRET", "MOLECULE_CP_URL") if len(values.get(k, ())) > 1),
     # Settings prepare_recreate does not carry, by the docker run option that gives them: the
-    # migration refuses such a container rather than recreate it without them.
+    # migration refuses such a container rather than recreate it without them. Carried: devices
+    # (not --gpus requests), security options but a seccomp profile (docker inspect shows the
+    # text of the profile, docker run takes a file), sysctls, and --mount entries of a bind or a named
+    # volume with nothing but source, target and readonly (what prepare_recreate can write back).
     "C_UNCARRIED": ",".join(flag for flag, value in (
-        ("--device", host.get("Devices") or host.get("DeviceRequests")),
-        ("--mount", host.get("Mounts")),
+        ("--gpus", host.get("DeviceRequests")),
+        ("--mount", any(
+            m.get("Type") not in ("bind", "volume") or not m.get("Source") or not m.get("Target")
+            or any(ch in m.get("Source", "") + m.get("Target", "") for ch in ",\"\n")
+            or any(v for k, v in m.items() if k not in ("Type", "Source", "Target", "ReadOnly"))
+            for m in host.get("Mounts") or [])),
         ("--link", host.get("Links")),
         ("--volumes-from", host.get("VolumesFrom")),
-        ("--security-opt", host.get("SecurityOpt")),
-        ("--sysctl", host.get("Sysctls")),
+        ("--security-opt seccomp", any(o.startswith("seccomp") and o not in ("seccomp=unconfined", "seccomp:unconfined")
+                                       for o in host.get("SecurityOpt") or [])),
         ("--group-add", host.get("GroupAdd")),
         ("--cgroup-parent", host.get("CgroupParent")),
         ("--pid", host.get("PidMode")),
@@ -276,14 +283,21 @@ fetch_secret() { # sets SECRET from the pinned source; never prints it
   [ -n "$SECRET" ]
 }
 
+# What the env file held before write_durable_env (ENV_BEFORE, and whether it existed), so that an
+# apply that puts the old container back also puts the file back: the updater's helper reads it,
+# and would otherwise recreate the restored container with the values the apply just gave up on.
+ENV_BEFORE='' ENV_EXISTED=false
 write_durable_env() { # merge the two keys into /etc/molecule/tenant.env (0600), atomically
   [ -d "$ENV_DIR" ] || mkdir -p "$ENV_DIR"
   local tmp="$DURABLE_ENV.molectl.$$" line
+  ENV_BEFORE='' ENV_EXISTED=false
   # umask 077 creates it 0600; only a file left by an earlier run with the same pid needs chmod.
   if [ -e "$tmp" ] || [ -L "$tmp" ]; then chmod 600 "$tmp"; fi
   local content=''
   if [ -f "$DURABLE_ENV" ]; then
+    ENV_EXISTED=true
     while IFS= read -r line || [ -n "$line" ]; do
+      ENV_BEFORE+="$line"$'\n'
       case "$line" in "$SECRET_KEY="* | "$URL_KEY="*) ;; *) content+="$line"$'\n' ;; esac
     done < "$DURABLE_ENV"
   fi
@@ -294,6 +308,12 @@ write_durable_env() { # merge the two keys into /etc/molecule/tenant.env (0600),
     return 1
   fi
   mv -f "$tmp" "$DURABLE_ENV"
+}
+
+restore_durable_env() { # after restore_backup in apply: the env file as it was before write_durable_env
+  if [ "$ENV_EXISTED" = false ]; then rm -f "$DURABLE_ENV"; return; fi
+  local tmp="$DURABLE_ENV.molectl.$$"
+  if printf '%s' "$ENV_BEFORE" > "$tmp"; then mv -f "$tmp" "$DURABLE_ENV"; else rm -f "$tmp"; log "could not put $DURABLE_ENV back as it was"; fi
 }
 
 prepare_recreate() { # <envfile>: writes INSPECT's env minus our keys to it; prints NUL-separated `docker run` options
@@ -319,7 +339,11 @@ for port, binds in sorted((host.get("PortBindings") or {}).items()):
 binds = host.get("Binds") or []
 for bind in binds:
     args += ["-v", bind]
-bound = {b.split(":")[1] for b in binds if ":" in b}
+# --mount entries, simple ones only (read_container refuses the others); their mount points are
+# listed among c["Mounts"] too, and must not be given again as -v.
+for m in host.get("Mounts") or []:
+    args += ["--mount", "type=%s,source=%s,target=%s%s" % (m["Type"], m["Source"], m["Target"], ",readonly" if m.get("ReadOnly") else "")]
+bound = {b.split(":")[1] for b in binds if ":" in b} | {m.get("Target") for m in host.get("Mounts") or []}
 for m in c.get("Mounts") or []:
     if m.get("Type") == "volume" and m.get("Destination") not in bound:
         args += ["-v", "%s:%s" % (m.get("Name"), m.get("Destination"))]
@@ -358,6 +382,12 @@ for path, options in sorted((host.get("Tmpfs") or {}).items()):
     args += ["--tmpfs", path + (":" + options if options else "")]
 for u in host.get("Ulimits") or []:
     args += ["--ulimit", "%s=%d:%d" % (u["Name"], u["Soft"], u["Hard"])]
+for d in host.get("Devices") or []:
+    args += ["--device", "%s:%s:%s" % (d["PathOnHost"], d.get("PathInContainer") or d["PathOnHost"], d.get("CgroupPermissions") or "rwm")]
+for opt in host.get("SecurityOpt") or []:
+    args += ["--security-opt", opt]
+for k, v in sorted((host.get("Sysctls") or {}).items()):
+    args += ["--sysctl", "%s=%s" % (k, v)]
 if net and net not in ("default", "bridge", "host", "none") and not net.startswith("container:"):
     for a in (nets.get(net) or {}).get("Aliases") or []:
         if not (c.get("Id") or "").startswith(a):
@@ -517,6 +547,10 @@ ensure_main() { # after an image update: recreate the container if it lost the d
   read_container || { log "no container $NAME${DOCKER_ERROR:+ (docker: $DOCKER_ERROR)}"; exit 1; }
   durable_env_value "$SECRET_KEY" | fingerprint
   [ "$C_FP" = "$FP" ] && exit 0
+  # What apply refuses, the helper refuses too: the recreate would drop them and run another
+  # container (the updater's new one may have been given them after the migration).
+  [ -z "$C_MULTILINE" ] || { log "container $NAME lost the durable CP settings, but its env has value(s) with a line break ($C_MULTILINE) that the recreate cannot carry over; not recreating it (the migration plan names the tenant not-deliverable)"; exit 1; }
+  [ -z "$C_UNCARRIED" ] || { log "container $NAME lost the durable CP settings, but it was started with settings the recreate cannot carry over ($C_UNCARRIED); not recreating it (the migration plan names the tenant not-deliverable)"; exit 1; }
   log "container $NAME lost the durable CP settings; recreating it with them"
   recreate_with_durable_env "$NAME-molectl-prev" || exit 1
   wait_healthy || { restore_backup "$NAME-molectl-prev"; exit 1; }
@@ -587,21 +621,25 @@ apply_main() {
   local settings=$C_SETTINGS
   write_durable_env || fail failed 'could not write /etc/molecule/tenant.env'
   if ! recreate_with_durable_env "$backup"; then
+    restore_durable_env
     fail rolled-back 'recreating the container failed; the previous container is running again' previousFingerprint "$previous"
   fi
   if ! wait_healthy; then
     restore_backup "$backup"
+    restore_durable_env
     fail rolled-back "the new container did not answer /health within ${MOLECTL_HEALTH_TIMEOUT:-90}s; the previous container is running again" previousFingerprint "$previous"
   fi
   # A container that cannot be read now holds nothing that was seen: never the facts from before.
   read_container || C_FP=''
   if [ "$C_FP" != "$MOLECTL_EXPECTED_FP" ] || [ -n "$C_CONFLICT" ]; then
     restore_backup "$backup"
+    restore_durable_env
     fail rolled-back "the new container holds ${C_FP:-nothing}, not $MOLECTL_EXPECTED_FP; the previous container is running again" previousFingerprint "$previous"
   fi
   if [ "$C_SETTINGS" != "$settings" ]; then
     settings_changed "$settings" "$C_SETTINGS"
     restore_backup "$backup"
+    restore_durable_env
     fail rolled-back "the new container's $CHANGED differ from the old one's (the image gave other ones); the previous container is running again" previousFingerprint "$previous"
   fi
   install_updater_wrapper && patched=true

@@ -1,7 +1,14 @@
 import { WIRE_MODES, WIRE_SERVICES, type WireMode } from './wire-faults.js';
 import { UsageError } from '../lib/errors.js';
 import { applyPostureFault, POSTURE_FAULT_FORMS } from './posture-faults.js';
-import { defaultFaults, EC2_OMITTABLE_FIELDS, type Ec2OmittableField, type FaultConfig } from './state.js';
+import {
+  defaultFaults,
+  EC2_OMITTABLE_FIELDS,
+  SSM_OMITTABLE_FIELDS,
+  type Ec2OmittableField,
+  type FaultConfig,
+  type SsmOmittableField,
+} from './state.js';
 
 /**
  * The `--faults` mini-language: comma-separated `key=value` items, lists joined with `|`.
@@ -37,6 +44,7 @@ export const FAULT_SPEC_FORMS = [
   'write-version-id=omitted|empty',
   'ec2-filters=ignored',
   `ec2-omit=<${EC2_OMITTABLE_FIELDS.join('|')}>[|...]`,
+  `ssm-omit=<${SSM_OMITTABLE_FIELDS.join('|')}>[|...]`,
   'latency=<n>ms|<n>s',
   'cp5xx=<0..1>',
   'reset=<0..1>',
@@ -54,6 +62,9 @@ export const FAULT_SPEC_FORMS = [
   'env-duplicate-secret=<slug|instance-id>[|...]',
   'container-config=<slug|instance-id>[|...]',
   'container-device=<slug|instance-id>[|...]',
+  'container-hardened=<slug|instance-id>[|...]',
+  'compose-mounts=<slug|instance-id>[|...]',
+  'container-pid-host=<slug|instance-id>[|...]',
   'healthcheck-exec=<slug|instance-id>[|...]',
   'same-name-image=<slug|instance-id>[|...]',
   'slow=<slug|instance-id>:<duration>[|...]',
@@ -178,6 +189,13 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
         (faults.ec2OmittedFields ??= []).push(field as Ec2OmittableField);
       }
       return;
+    case 'ssm-omit':
+      for (const field of parseNames(value, item)) {
+        if (!(SSM_OMITTABLE_FIELDS as readonly string[]).includes(field))
+          throw badItem(item, `unknown field "${field}" (fields: ${SSM_OMITTABLE_FIELDS.join(', ')})`);
+        (faults.ssmOmittedFields ??= []).push(field as SsmOmittableField);
+      }
+      return;
     case 'cp5xx':
       faults.cpErrorRate = parseRate(value, item);
       return;
@@ -245,6 +263,15 @@ function applyItem(faults: FaultConfig, key: string, value: string, item: string
       return;
     case 'container-device':
       faults.containerDeviceHosts.push(...parseNames(value, item));
+      return;
+    case 'container-hardened':
+      faults.containerHardenedHosts.push(...parseNames(value, item));
+      return;
+    case 'compose-mounts':
+      faults.composeMountsHosts.push(...parseNames(value, item));
+      return;
+    case 'container-pid-host':
+      faults.containerPidHostHosts.push(...parseNames(value, item));
       return;
     case 'healthcheck-exec':
       faults.healthcheckExecHosts.push(...parseNames(value, item));

@@ -13,6 +13,7 @@ import { hostMatches } from './state.js';
  *   old-image=acme[:tag]      acme was provisioned with an older platform image
  *   instance-token=acme       GET /cp/orgs/acme/instance answers with admin_token
  *   agent-version=acme:2.3.0  acme's SSM agent reports that version
+ *   ss-netid=acme             acme's `ss` prints a Netid column first (a layout molectl does not read)
  * The fault is read when the thing is observed (console and image: when first rendered, that is
  * at provisioning for images), so tests may change them while the sandbox runs.
  */
@@ -27,6 +28,8 @@ export interface PostureFaults {
   instanceToken: string[];
   /** Host -> the agent version DescribeInstanceInformation reports. */
   agentVersion: Record<string, string>;
+  /** Hosts whose `ss` prints the Netid column (`tcp`) before State. */
+  ssNetid: string[];
 }
 
 export interface HostPort {
@@ -42,6 +45,7 @@ export const POSTURE_FAULT_FORMS = [
   'old-image=<slug>[:<tag>][|...]',
   'instance-token=<slug>[|...]',
   'agent-version=<slug|instance-id>:<version>[|...]',
+  'ss-netid=<slug|instance-id>[|...]',
 ];
 
 export function emptyPostureFaults(): PostureFaults {
@@ -53,6 +57,7 @@ export function emptyPostureFaults(): PostureFaults {
     oldImage: {},
     instanceToken: [],
     agentVersion: {},
+    ssNetid: [],
   };
 }
 
@@ -86,6 +91,9 @@ export function applyPostureFault(
     case 'console-trace':
       posture().consoleTrace.push(...names());
       return true;
+    case 'ss-netid':
+      posture().ssNetid.push(...names());
+      return true;
     case 'instance-token':
       posture().instanceToken.push(...names());
       return true;
@@ -115,6 +123,10 @@ export function openIngressPorts(faults: FaultConfig, instance: SimInstance): nu
 /** Ports a stray process listens on, on this host. */
 export function extraListenerPorts(faults: FaultConfig, instance: SimInstance): number[] {
   return (faults.posture?.listeners ?? []).filter((f) => hostMatches(instance, [f.host])).map((f) => f.port);
+}
+
+export function printsSsNetid(faults: FaultConfig, instance: SimInstance): boolean {
+  return hostMatches(instance, faults.posture?.ssNetid ?? []);
 }
 
 export function answersImdsV1(faults: FaultConfig, instance: SimInstance): boolean {

@@ -158,6 +158,10 @@ export const EC2_OMITTABLE_FIELDS = [
 ] as const;
 export type Ec2OmittableField = (typeof EC2_OMITTABLE_FIELDS)[number];
 
+/** Fields the `ssm-omit` fault can leave out of DescribeInstanceInformation's rows. */
+export const SSM_OMITTABLE_FIELDS = ['PingStatus', 'AgentVersion', 'LastPingDateTime'] as const;
+export type SsmOmittableField = (typeof SSM_OMITTABLE_FIELDS)[number];
+
 export interface FaultConfig {
   /** Fraction 0..1 of AWS requests answered with ThrottlingException. */
   awsThrottleRate: number;
@@ -218,6 +222,12 @@ export interface FaultConfig {
    * check rests on must then be unknown, never judged from the absence.
    */
   ec2OmittedFields?: Ec2OmittableField[];
+  /**
+   * Fields DescribeInstanceInformation leaves out of every row (`PingStatus`, `AgentVersion`,
+   * `LastPingDateTime`): an emulator that does not model them. A missing PingStatus is not an
+   * agent seen offline: the verdict that rests on it is unknown.
+   */
+  ssmOmittedFields?: SsmOmittableField[];
   /** UpdateSecretVersionStage answers 200 and moves nothing (an emulator that does not implement stages). */
   ignoreStageMoves?: boolean;
   /** Every paginated AWS listing answers an empty page with a NextToken before each page and after the last. */
@@ -262,8 +272,14 @@ export interface FaultConfig {
   envDuplicateSecretHosts: string[];
   /** Instance ids or org slugs whose tenant container has settings a recreate must carry (caps, limits, log options, ...). */
   containerConfigHosts: string[];
-  /** Instance ids or org slugs whose tenant container has a device (`--device`) that a recreate does not carry. */
+  /** Instance ids or org slugs whose tenant container has a device (`--device /dev/fuse`) that a recreate must carry. */
   containerDeviceHosts: string[];
+  /** Instance ids or org slugs whose tenant container has `--security-opt no-new-privileges:true` and a `--sysctl`. */
+  containerHardenedHosts: string[];
+  /** Instance ids or org slugs whose tenant container has compose v2's `--mount` entries (a read-only bind, a named volume). */
+  composeMountsHosts: string[];
+  /** Instance ids or org slugs whose tenant container shares the host's PID namespace (`--pid host`): not carried. */
+  containerPidHostHosts: string[];
   /** Instance ids or org slugs whose tenant container has a healthcheck in exec form (compose's `test: [CMD, ...]`). */
   healthcheckExecHosts: string[];
   /** Instance ids or org slugs with a local image named like the tenant container (`molecule-tenant:latest`). */
@@ -349,6 +365,9 @@ export function defaultFaults(): FaultConfig {
     envDuplicateSecretHosts: [],
     containerConfigHosts: [],
     containerDeviceHosts: [],
+    containerHardenedHosts: [],
+    composeMountsHosts: [],
+    containerPidHostHosts: [],
     healthcheckExecHosts: [],
     sameNameImageHosts: [],
     slowHosts: {},

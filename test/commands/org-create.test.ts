@@ -183,6 +183,13 @@ describe('molectl org create', () => {
       detail: { ready: 'unverified: running, /health not seen ok', instanceStatus: 'running' },
     });
     expect(h.sandbox.state.orgs.get('health-wait-org')!.instanceStatus).toBe('running');
+    // runs show does not offer a resume that does not exist: it says how to look instead.
+    const runId = /interrupted: run (\S+) saved/.exec(run.stderr)![1]!;
+    const shown = await h.run(['runs', 'show', runId]);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(/^status +interrupted$/m);
+    expect(shown.stdout).not.toContain('resumable');
+    expect(shown.stdout).toMatch(/^hint +check it with `molectl org show health-wait-org`/m);
   });
 
   it('on timeout while only /health is pending: exit 1, healthy unverified, the run failed with the org in-progress', async () => {

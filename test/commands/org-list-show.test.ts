@@ -101,6 +101,19 @@ describe('molectl org show', () => {
     }
   });
 
+  it('an org off a short list page is confirmed and shown with one request to its edge route, not two', async () => {
+    h.sandbox.state.faults.flags['orgPageCap'] = 1;
+    try {
+      const mark = h.sandbox.state.requests.length;
+      const run = await h.run(['org', 'show', 'beta', '-o', 'json']);
+      expect(run.code, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({ onCp: true, edge: { status: 'running' } });
+      expect(h.cpRequestsSince(mark).filter((a) => a === 'GET /cp/orgs/beta/instance')).toHaveLength(1);
+    } finally {
+      delete h.sandbox.state.faults.flags['orgPageCap'];
+    }
+  });
+
   it('an unknown org is exit 4', async () => {
     const run = await h.run(['org', 'show', 'nobody-here']);
     expect(run.code).toBe(4);

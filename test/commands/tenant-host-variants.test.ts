@@ -1,15 +1,19 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintOf } from '../../src/lib/output/fingerprint.js';
 import { renderTenantCommands } from '../../src/lib/tenant-secret-delivery/tenant-script.js';
 import { parseScriptResult } from '../../src/lib/tenant-secret-delivery/parse-script-result.js';
 import {
+  COMPOSE_MOUNT_POINTS,
+  COMPOSE_MOUNTS,
   CONFIGURED_HOSTNAME,
   EXEC_HEALTHCHECK,
   EXTRA_CONFIG,
+  EXTRA_DEVICES,
   EXTRA_HOST_CONFIG,
+  HARDENED_HOST_CONFIG,
 } from '../../src/sandbox/hosts/initial-container.js';
 import { containersDir, readTenantContainer } from '../../src/sandbox/hosts/tenant-container.js';
 import type { SandboxState, SimInstance } from '../../src/sandbox/state.js';
@@ -331,36 +335,144 @@ describe('a tenant container with settings of its own (container-config)', { tim
 });
 
 describe(
-  'a tenant container with a device the recreate does not carry (container-device)',
+  'settings the recreate carries since docker inspect shows them whole: devices, security options, sysctls, compose --mount entries',
   { timeout: 180_000 },
   () => {
     let f: SandboxFixture;
     beforeAll(async () => {
-      f = await startSandboxFixture({ tenants: 2, preCutover: 2, faults: 'container-device=acme' });
+      f = await startSandboxFixture({
+        tenants: 4,
+        preCutover: 4,
+        faults: 'container-device=acme,container-hardened=beta,compose-mounts=gamma,container-pid-host=delta',
+        recordHostArgv: true,
+      });
     });
     afterAll(() => f.stop());
 
-    it('plan leaves it out naming --device; the script refuses it and changes nothing', async () => {
-      const { state } = f.sandbox;
+    const inspectOf = (slug: string) =>
+      JSON.parse(
+        readFileSync(join(containersDir(tenantOf(f.sandbox.state, slug).hostRoot!), 'molecule-tenant.json'), 'utf8'),
+      ) as {
+        Id: string;
+        HostConfig: Record<string, unknown>;
+        Mounts: Array<Record<string, unknown>>;
+        Config: { Env: string[] };
+      };
+    /** Migrates one host with the apply script; returns the `docker run` it ran. */
+    const migrate = async (slug: string): Promise<string> => {
+      const before = inspectOf(slug);
+      const r = await runApplyScript(f, slug, `carry-${slug}`);
+      expect(parseScriptResult(r.stdout), r.stderr).toMatchObject({ status: 'migrated' });
+      const after = inspectOf(slug);
+      expect(after.Id).not.toBe(before.Id);
+      expect(after.Config.Env.some((kv) => kv.startsWith('MOLECULE_CP_SHARED_SECRET='))).toBe(true);
+      const run = f.sandbox.hosts
+        .recordedArgv()
+        .map((argv) => argv.join(' '))
+        .filter((l) => l.startsWith('docker run ') && l.includes('--env-file'))
+        .pop();
+      expect(run).toBeDefined();
+      return run!;
+    };
+
+    it('plan: the ones carried are deliverable; --pid host is still not', async () => {
       const plan = await f.molectl(['migrate', 'cp-secret', 'plan', '-o', 'json']);
       const doc = JSON.parse(plan.stdout) as { targets: Array<{ slug: string; class: string; reason: string }> };
-      expect(doc.targets.find((t) => t.slug === 'acme')).toMatchObject({
+      const classOf = (slug: string) => doc.targets.find((t) => t.slug === slug);
+      for (const slug of ['acme', 'beta', 'gamma']) expect(classOf(slug)).toMatchObject({ class: 'needs-migration' });
+      expect(classOf('delta')).toMatchObject({
         class: 'not-deliverable',
-        reason: 'started with settings the recreate cannot carry over (--device)',
+        reason: 'started with settings the recreate cannot carry over (--pid)',
       });
-      expect(doc.targets.find((t) => t.slug === 'beta')).toMatchObject({ class: 'needs-migration' });
+    });
 
-      const before = readTenantContainer(state, tenantOf(state, 'acme'))!;
-      const r = await runApplyScript(f, 'acme', 'device');
+    it('a device (container-device): the recreated container has it', async () => {
+      const run = await migrate('acme');
+      expect(run).toContain(' --device /dev/fuse:/dev/fuse:rwm ');
+      expect(inspectOf('acme').HostConfig['Devices']).toEqual(EXTRA_DEVICES);
+    });
+
+    it('a security option and a sysctl (container-hardened): the recreated container has them', async () => {
+      const run = await migrate('beta');
+      expect(run).toContain(' --security-opt no-new-privileges:true ');
+      expect(run).toContain(' --sysctl net.core.somaxconn=1024 ');
+      expect(inspectOf('beta').HostConfig).toMatchObject(HARDENED_HOST_CONFIG);
+    });
+
+    it('compose v2 --mount entries (compose-mounts): the recreated container has the bind and the volume, each once', async () => {
+      const run = await migrate('gamma');
+      expect(run).toContain(' --mount type=bind,source=/etc/molecule/platform,target=/etc/platform,readonly ');
+      expect(run).toContain(' --mount type=volume,source=molecule_canvas-cache,target=/var/cache/canvas ');
+      // The volume's mount point is listed among the container's mounts too: not given again as -v.
+      expect(run).not.toContain('-v molecule_canvas-cache:');
+      const now = inspectOf('gamma');
+      expect(now.HostConfig['Mounts']).toEqual(COMPOSE_MOUNTS);
+      expect(now.Mounts.map((m) => m['Destination'])).toEqual(['/data', '/etc/platform', '/var/cache/canvas']);
+      expect(now.Mounts.slice(1)).toEqual(COMPOSE_MOUNT_POINTS);
+      // The kept old container, re-rendered by the shim from its state after the rename, reads as it did.
+      const kept = JSON.parse(
+        readFileSync(
+          join(containersDir(tenantOf(f.sandbox.state, 'gamma').hostRoot!), 'molecule-tenant-molectl-carry-gamma.json'),
+          'utf8',
+        ),
+      ) as { HostConfig: Record<string, unknown>; Mounts: unknown[] };
+      expect(kept.HostConfig['Mounts']).toEqual(COMPOSE_MOUNTS);
+      expect(kept.Mounts).toEqual(now.Mounts);
+    });
+
+    it('a setting still not carried (container-pid-host): the script refuses it and changes nothing', async () => {
+      const { state } = f.sandbox;
+      const before = readTenantContainer(state, tenantOf(state, 'delta'))!;
+      const r = await runApplyScript(f, 'delta', 'pid');
       expect(r.exitCode).toBe(1);
       expect(parseScriptResult(r.stdout)).toMatchObject({
         status: 'unsupported-config',
-        reason: 'molecule-tenant was started with settings the recreate cannot carry over (--device); nothing changed',
+        reason: 'molecule-tenant was started with settings the recreate cannot carry over (--pid); nothing changed',
       });
-      const acme = readTenantContainer(state, tenantOf(state, 'acme'))!;
-      expect(acme.id).toBe(before.id);
-      expect(acme.running).toBe(true);
-      expect(acme.env.MOLECULE_CP_SHARED_SECRET).toBeUndefined();
+      const delta = readTenantContainer(state, tenantOf(state, 'delta'))!;
+      expect(delta.id).toBe(before.id);
+      expect(delta.running).toBe(true);
+      expect(delta.env.MOLECULE_CP_SHARED_SECRET).toBeUndefined();
+    });
+
+    it("the updater's helper refuses such a setting as apply does, instead of recreating without it", async () => {
+      // acme is migrated (above); then its container is made again by hand with --pid host and the
+      // user-data's env (no shared secret), as an image update would: the helper must not drop --pid.
+      const host = tenantOf(f.sandbox.state, 'acme');
+      const remade = await f.sandbox.hosts.runScript(
+        host,
+        [
+          'image=$(docker inspect --type container --format "{{.Config.Image}}" molecule-tenant)',
+          'docker rm -f molecule-tenant >/dev/null',
+          'docker run -d --name molecule-tenant --pid host -p 8080:8080 -p 3000:3000 "$image" >/dev/null',
+          '"$MOLECTL_HOST_ROOT/usr/local/sbin/molectl-tenant-env"',
+        ].join('\n'),
+        { timeoutSeconds: 60, commandId: 'remade-pid-host' },
+      );
+      expect(remade.exitCode).toBe(1);
+      expect(remade.stderr).toContain(
+        'container molecule-tenant lost the durable CP settings, but it was started with settings the recreate cannot carry over (--pid); not recreating it',
+      );
+      const now = inspectOf('acme');
+      expect(now.HostConfig['PidMode']).toBe('host');
+      expect(now.Config.Env.some((kv) => kv.startsWith('MOLECULE_CP_SHARED_SECRET='))).toBe(false);
+
+      // The same for an env value with a line break, which --env-file cannot carry (apply: unsupported-env).
+      const multiline = await f.sandbox.hosts.runScript(
+        host,
+        [
+          'image=$(docker inspect --type container --format "{{.Config.Image}}" molecule-tenant)',
+          'docker rm -f molecule-tenant >/dev/null',
+          `docker run -d --name molecule-tenant -e "PLATFORM_BANNER=$(printf 'line one\\nline two')" -p 8080:8080 -p 3000:3000 "$image" >/dev/null`,
+          '"$MOLECTL_HOST_ROOT/usr/local/sbin/molectl-tenant-env"',
+        ].join('\n'),
+        { timeoutSeconds: 60, commandId: 'remade-multiline' },
+      );
+      expect(multiline.exitCode, multiline.stderr).toBe(1);
+      expect(multiline.stderr).toContain(
+        'container molecule-tenant lost the durable CP settings, but its env has value(s) with a line break (PLATFORM_BANNER) that the recreate cannot carry over; not recreating it',
+      );
+      expect(inspectOf('acme').Config.Env).toContain('PLATFORM_BANNER=line one\nline two');
     });
   },
 );
@@ -390,6 +502,19 @@ describe('a tenant container whose healthcheck is in exec form (healthcheck-exec
     expect(acme.running).toBe(true);
     expect(acme.inspect.Config['Healthcheck']).toEqual(EXEC_HEALTHCHECK);
     expect(acme.env.MOLECULE_CP_SHARED_SECRET).toBeUndefined();
+    // The env file is put back too (here: there was none), or the updater's helper would recreate
+    // the restored container with the very values, and settings, the apply gave up on.
+    expect(existsSync(join(tenantOf(state, 'acme').hostRoot!, 'etc', 'molecule', 'tenant.env'))).toBe(false);
+  });
+
+  it('an env file that was there before the apply is put back byte for byte', async () => {
+    const file = join(tenantOf(f.sandbox.state, 'acme').hostRoot!, 'etc', 'molecule', 'tenant.env');
+    mkdirSync(dirname(file), { recursive: true });
+    const before = 'PLATFORM_REGION=us-east-2\nMOLECULE_CP_URL=https://old-cp.example\n';
+    writeFileSync(file, before, { mode: 0o600 });
+    const r = await runApplyScript(f, 'acme', 'keep-env');
+    expect(parseScriptResult(r.stdout), r.stderr).toMatchObject({ status: 'rolled-back' });
+    expect(readFileSync(file, 'utf8')).toBe(before);
   });
 });
 

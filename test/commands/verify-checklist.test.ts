@@ -132,6 +132,46 @@ describe('molectl verify --checklist', () => {
     expect(run.code).toBe(1);
   });
 
+  it('a check without its own timeout waits MOLECTL_CALL_TIMEOUT, as the built-in checks do; its own timeout wins', async () => {
+    // A service that answers after 1.5 s.
+    const slow = createServer((_req, res) => {
+      setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"status":"ok"}');
+      }, 1500);
+    });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const file = write(
+        'slow.yaml',
+        [
+          'builtins: none',
+          'vars: [VERIFY_SLOW_URL]',
+          'checks:',
+          '  - id: slow-default',
+          '    request: { url: "${VERIFY_SLOW_URL}/" }',
+          '    conditions: ["[STATUS] == 200"]',
+          '  - id: slow-own-timeout',
+          '    request: { url: "${VERIFY_SLOW_URL}/", timeout: 5s }',
+          '    conditions: ["[STATUS] == 200"]',
+          '',
+        ].join('\n'),
+      );
+      const run = await verify(['--checklist', file, '-o', 'json'], {
+        VERIFY_SLOW_URL: `http://127.0.0.1:${(slow.address() as AddressInfo).port}`,
+        MOLECTL_CALL_TIMEOUT: '500ms',
+      });
+      const byId = (id: string) => JSON.parse(run.stdout).checks.find((c: { id: string }) => c.id === id);
+      expect(byId('slow-default')).toMatchObject({ status: 'fail' });
+      expect(byId('slow-default').detail).toContain('timed out after 500 ms');
+      expect(byId('slow-own-timeout')).toMatchObject({ status: 'pass' });
+      expect(run.code).toBe(1);
+    } finally {
+      slow.closeAllConnections();
+      await new Promise<void>((resolve) => slow.close(() => resolve()));
+    }
+  });
+
   it('keeps every header value out of every report, even when the service echoes it', async () => {
     const file = write(
       'secret.yaml',

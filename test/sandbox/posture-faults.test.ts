@@ -12,7 +12,7 @@ describe('posture faults in --faults', () => {
     expect(parseFaultSpec('offline=a').posture).toBeUndefined();
     expect(
       parseFaultSpec(
-        'listener=acme:9999|i-0abc:8081,sg-open=beta:22,imds-v1=gamma,console-trace=delta|i-0def,old-image=eta|theta:2026.01.01-aaaaaaa,instance-token=zeta,agent-version=iota:2.3.1644.0',
+        'listener=acme:9999|i-0abc:8081,sg-open=beta:22,imds-v1=gamma,console-trace=delta|i-0def,old-image=eta|theta:2026.01.01-aaaaaaa,instance-token=zeta,agent-version=iota:2.3.1644.0,ss-netid=kappa',
       ).posture,
     ).toEqual({
       ...emptyPostureFaults(),
@@ -26,6 +26,7 @@ describe('posture faults in --faults', () => {
       oldImage: { eta: '2026.04.02-3f9c1ab', theta: '2026.01.01-aaaaaaa' },
       instanceToken: ['zeta'],
       agentVersion: { iota: '2.3.1644.0' },
+      ssNetid: ['kappa'],
     });
   });
 

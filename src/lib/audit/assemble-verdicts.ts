@@ -1,4 +1,5 @@
 import type { InstanceSummary, ManagedInstance } from '../aws/aws-types.js';
+import { describePingStatus } from '../aws/ssm-calls.js';
 import { probeNotRead, type TenantScriptResult } from '../tenant-secret-delivery/parse-script-result.js';
 import { roleOf, type OrphanKeys } from '../fleet/classify-orphans.js';
 import type { Redactor } from '../output/redactor.js';
@@ -83,6 +84,7 @@ export function assembleVerdicts(input: AssembleInput): AssembledAudit {
     add('unexpected-listener', subject, () =>
       judgeListeners({
         listeners: 'reason' in probe ? { unavailable: probe.reason } : probe.listeners,
+        unreadable: 'reason' in probe ? [] : probe.unreadableListeners,
         expectedPorts: settings.expectedPorts,
         instanceId: tenant.instanceId,
         region: evidence.region,
@@ -170,14 +172,16 @@ export function assembleVerdicts(input: AssembleInput): AssembledAudit {
   return { verdicts, images, agentVersions };
 }
 
-type ProbeRead = { result: TenantScriptResult; listeners: Listener[] | Unavailable } | { reason: string };
+type ProbeRead =
+  | { result: TenantScriptResult; listeners: Listener[] | Unavailable; unreadableListeners: string[] }
+  | { reason: string };
 
 /** The tenant's probe output, or the one reason every probe-based check is unknown. */
 function readProbe(evidence: AuditEvidence, tenant: InstanceSummary, managed: ManagedInstance | undefined): ProbeRead {
   if (!(evidence.managed instanceof Map))
     return { reason: `SSM could not be asked who is online: ${evidence.managed.unavailable}` };
   if (!managed) return { reason: 'not registered with SSM: the probe could not run' };
-  if (managed.pingStatus !== 'Online') return { reason: `SSM agent ${managed.pingStatus}: the probe could not run` };
+  if (managed.pingStatus !== 'Online') return { reason: `${describePingStatus(managed)}: the probe could not run` };
   if (evidence.probeFailure) return { reason: `the probe could not be sent: ${evidence.probeFailure}` };
   const invocation = evidence.probes.get(tenant.instanceId);
   if (!invocation) return { reason: 'no probe result came back' };
@@ -187,7 +191,7 @@ function readProbe(evidence: AuditEvidence, tenant: InstanceSummary, managed: Ma
     };
   const parsed = parseAuditProbe(invocation.stdout);
   if (!parsed.result) return { reason: 'the probe printed no result line' };
-  return { result: parsed.result, listeners: parsed.listeners };
+  return { result: parsed.result, listeners: parsed.listeners, unreadableListeners: parsed.unreadableListeners };
 }
 
 function imageOf(probe: ProbeRead): string | Unavailable {

@@ -44,6 +44,8 @@ export interface AuditProbeOutput {
   result: TenantScriptResult | null;
   /** Null with a reason when the listing is missing or incomplete. */
   listeners: Listener[] | { unavailable: string };
+  /** Socket lines the host printed in a layout parseSsLine does not know: sockets not seen. */
+  unreadableListeners: string[];
 }
 
 export function parseAuditProbe(stdout: string): AuditProbeOutput {
@@ -51,6 +53,7 @@ export function parseAuditProbe(stdout: string): AuditProbeOutput {
   return {
     result: parseScriptResult(stdout),
     listeners: 'unavailable' in listing ? { unavailable: listing.unavailable } : listing.listeners,
+    unreadableListeners: 'unavailable' in listing ? [] : listing.unreadable,
   };
 }
 
@@ -65,18 +68,21 @@ export function isAuditPreviewComplete(preview: string): boolean {
   return !('unavailable' in listing) || listing.settled;
 }
 
-type Listing = { listeners: Listener[] } | { unavailable: string; settled: boolean };
+type Listing = { listeners: Listener[]; unreadable: string[] } | { unavailable: string; settled: boolean };
 
 function readListing(stdout: string): Listing {
   const listeners: Listener[] = [];
+  const unreadable: string[] = [];
   let lines = 0;
   let end: string | null = null;
   for (const line of stdout.split('\n')) {
     if (line.startsWith(LISTENER_PREFIX)) {
       // Counted whether or not it parses: the count is of what the host printed.
       lines += 1;
-      const parsed = parseSsLine(line.slice(LISTENER_PREFIX.length));
+      const text = line.slice(LISTENER_PREFIX.length);
+      const parsed = parseSsLine(text);
       if (parsed) listeners.push(parsed);
+      else unreadable.push(text);
     } else if (line.startsWith(LISTENERS_END)) end = line.slice(LISTENERS_END.length).trim();
   }
   if (end === null) return { unavailable: 'the probe printed no socket listing', settled: false };
@@ -90,5 +96,5 @@ function readListing(stdout: string): Listing {
       unavailable: `the socket listing came back cut: ${lines} of ${formatCount(printed, 'socket line')} arrived (SSM's output was shortened), so the listing cannot be judged`,
       settled: false,
     };
-  return { listeners };
+  return { listeners, unreadable };
 }

@@ -27,6 +27,8 @@ export function judgeAgentOnline(managed: ManagedInstance | undefined, instanceI
       `check the instance profile allows SSM (AmazonSSMManagedInstanceCore) and the agent runs; then aws ssm describe-instance-information --region ${region} --filters Key=InstanceIds,Values=${instanceId}`,
     );
   }
+  // A row without PingStatus says nothing about the agent: offline is a finding only when SSM says so.
+  if (managed.pingStatus === null) return unknown('DescribeInstanceInformation gave no PingStatus for the instance');
   if (managed.pingStatus === 'Online') return pass(`Online, agent ${managed.agentVersion ?? 'version unknown'}`);
   return fail(
     `SSM agent ${managed.pingStatus}${managed.lastPingAt ? ` since ${managed.lastPingAt.toISOString()}` : ''}: molectl cannot reach the host`,

@@ -1,4 +1,5 @@
 import { fail, pass, unknown, type Judgement } from './audit-verdict.js';
+import { formatCount } from '../output/format-count.js';
 
 /**
  * unexpected-listener, from `ss -Hltnp` lines the audit probe prints. Pure. Loopback sockets are
@@ -31,6 +32,8 @@ export function isLoopback(address: string): boolean {
 
 export function judgeListeners(input: {
   listeners: Listener[] | { unavailable: string };
+  /** Lines ss printed that parseSsLine could not read: each may be a socket on any port. */
+  unreadable?: readonly string[];
   expectedPorts: readonly number[];
   instanceId: string;
   region: string;
@@ -38,6 +41,15 @@ export function judgeListeners(input: {
   if (!Array.isArray(input.listeners)) return unknown(input.listeners.unavailable);
   const exposed = input.listeners.filter((l) => !isLoopback(l.address));
   const stray = exposed.filter((l) => !input.expectedPorts.includes(l.port));
+  const unreadable = input.unreadable ?? [];
+  // A stray socket seen is a finding whatever else the listing holds; a pass needs every line read.
+  if (stray.length === 0 && unreadable.length > 0) {
+    // ss pads its columns: one space between fields reads better and keeps more of the line.
+    const first = unreadable[0]!.trim().replace(/\s+/g, ' ');
+    return unknown(
+      `ss printed ${formatCount(unreadable.length, 'socket line')} in a layout molectl cannot read (first: "${first.length > 100 ? `${first.slice(0, 100)}...` : first}"), so what listens there is unknown`,
+    );
+  }
   if (stray.length === 0) {
     const ports = [...new Set(exposed.map((l) => l.port))].sort((a, b) => a - b);
     return pass(
@@ -55,7 +67,7 @@ export function judgeListeners(input: {
       .map((l) => l.port)
       .filter((p, i, a) => a.indexOf(p) === i)
       .join(', ')}, outside the expected ${input.expectedPorts.join(', ')}`,
-    `ss on the host: ${stray.map(describe).join('; ')}`,
+    `ss on the host: ${stray.map(describe).join('; ')}${unreadable.length ? ` (and ${formatCount(unreadable.length, 'line')} in a layout molectl cannot read)` : ''}`,
     `${kill}; then remove what starts it (user-data, a systemd unit), or it comes back at the next boot`,
   );
 }

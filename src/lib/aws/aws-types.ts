@@ -67,8 +67,8 @@ export interface ConsoleOutput {
 
 export interface ManagedInstance {
   instanceId: string;
-  /** Online | ConnectionLost | Inactive */
-  pingStatus: string;
+  /** Online | ConnectionLost | Inactive; null when SSM's answer did not say (nothing was observed). */
+  pingStatus: string | null;
   agentVersion: string | null;
   platformType: string | null;
   lastPingAt: Date | null;

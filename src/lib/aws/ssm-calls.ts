@@ -53,10 +53,15 @@ export async function sampleManagedInstances(
   });
 }
 
+/** `SSM agent ConnectionLost`, or what was not said: for reasons a host was not sent a script. */
+export function describePingStatus(managed: ManagedInstance): string {
+  return managed.pingStatus === null ? 'SSM gave no PingStatus for the agent' : `SSM agent ${managed.pingStatus}`;
+}
+
 function toManagedInstance(info: InstanceInformation): ManagedInstance {
   return {
     instanceId: info.InstanceId ?? '',
-    pingStatus: info.PingStatus ?? 'Unknown',
+    pingStatus: info.PingStatus ?? null,
     agentVersion: info.AgentVersion ?? null,
     platformType: info.PlatformType ?? null,
     lastPingAt: info.LastPingDateTime ?? null,

@@ -1,4 +1,5 @@
 import type { ManagedInstance } from '../aws/aws-types.js';
+import { describePingStatus } from '../aws/ssm-calls.js';
 import { probeNotRead, type TenantScriptResult } from '../tenant-secret-delivery/parse-script-result.js';
 import type { TenantClass } from '../tenant-secret-delivery/migration-plan.js';
 
@@ -20,7 +21,7 @@ export interface ClassifyInput {
 /** Why SSM cannot run a script on this instance now, or null when its agent is online. */
 export function whyUnmanaged(managed: ManagedInstance | undefined): string | null {
   if (!managed) return 'not registered with SSM';
-  return managed.pingStatus === 'Online' ? null : `SSM agent ${managed.pingStatus}`;
+  return managed.pingStatus === 'Online' ? null : describePingStatus(managed);
 }
 
 export function classifyTenant(input: ClassifyInput): Classification {

@@ -367,7 +367,8 @@ function buildTarget(
     fingerprint: result?.fingerprint || null,
     durable: Boolean(result?.fingerprint && isDurable(result, result.fingerprint)),
     updater: result?.updater ?? null,
-    pingStatus: managed?.pingStatus ?? null,
+    // null is "not registered"; a registered agent whose status SSM did not give is said so.
+    pingStatus: managed ? (managed.pingStatus ?? 'not reported') : null,
     agentVersion: managed?.agentVersion ?? null,
   };
 }

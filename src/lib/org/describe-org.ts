@@ -39,9 +39,10 @@ export async function describeOrg(
   slug: string,
 ): Promise<OrgDescription> {
   const secretName = ADMIN_TOKEN_SECRET_TEMPLATE.replaceAll('{slug}', slug);
+  const cp = askingEdgeRouteOnce(deps.cp);
   const [lookup, edge, adminTokenSecret] = await Promise.all([
-    lookupOrg(deps.cp, slug),
-    readEdge(deps.cp, slug),
+    lookupOrg(cp, slug),
+    readEdge(cp, slug),
     readSecretMetadata(deps.aws, secretName),
   ]);
   const row = lookup.state === 'listed' ? lookup.row : null;
@@ -56,6 +57,29 @@ export async function describeOrg(
     instances,
     edge,
     adminTokenSecret,
+  };
+}
+
+/**
+ * The CP client with the edge route's answer shared per slug: lookupOrg confirms an org off the
+ * list page on the very route readEdge reports, and both run at once, so one request serves both.
+ */
+function askingEdgeRouteOnce(cp: OrgDirectoryCp): OrgDirectoryCp {
+  const answers = new Map<string, ReturnType<CpClient['getOrgInstance']>>();
+  return {
+    listOrgs: (options) => cp.listOrgs(options),
+    getOrgAdminToken: (slug) => cp.getOrgAdminToken(slug),
+    getOrgInstance: (slug) => {
+      let answer = answers.get(slug);
+      if (!answer) answers.set(slug, (answer = cp.getOrgInstance(slug)));
+      return answer;
+    },
+    get edgeRouteAnswered() {
+      return cp.edgeRouteAnswered;
+    },
+    get adminTokenRouteAnswered() {
+      return cp.adminTokenRouteAnswered;
+    },
   };
 }
 

@@ -159,11 +159,14 @@ export async function runMutation<T>(ctx: Context, spec: RunSpec, work: (run: Ac
     return await work(run);
   } catch (error) {
     if (ctx.signal.aborted) {
-      await ledger.setStatus('interrupted');
-      throw new InterruptedError(
+      const interrupted = new InterruptedError(
         `interrupted: run ${ledger.id} saved; ${(typeof spec.interruptNote === 'function' ? spec.interruptNote() : spec.interruptNote) ?? 'work already done stays done'}`,
         spec.resumeHint(ledger.id),
       );
+      // Kept in the ledger with its hint: `runs show` says how this command continues, which is
+      // not the same for every command (resume, run it again, or only look).
+      await ledger.setStatus('interrupted', { error: interrupted });
+      throw interrupted;
     }
     const lost = error instanceof LockLostError ? error : lostLock();
     if (lost) {

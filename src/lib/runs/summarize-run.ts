@@ -30,9 +30,16 @@ export interface RunSummary {
     pending: number;
     inProgress: number;
   };
-  /** Some work is left and nobody is doing it. */
+  /** Some work is left, nobody is doing it, and the command can take it up again. */
   resumable: boolean;
 }
+
+/**
+ * Commands whose run is never taken up again: `org create` sends its create once (a second one
+ * would be refused or make a second org), so an interrupted or failed create is looked at, not
+ * resumed; the ledger's hint says where to look.
+ */
+const NOT_RESUMABLE = new Set(['org create']);
 
 export function summarizeRun(doc: RunLedgerDocument, now: Date, here: string = hostname()): RunSummary {
   const targets = { total: 0, settled: 0, succeeded: 0, failed: 0, skipped: 0, pending: 0, inProgress: 0 };
@@ -61,6 +68,10 @@ export function summarizeRun(doc: RunLedgerDocument, now: Date, here: string = h
     finishedAt: doc.finishedAt ?? null,
     durationMs: Math.max(0, end - Date.parse(doc.startedAt)),
     targets,
-    resumable: doc.status !== 'succeeded' && (doc.status !== 'running' || orphaned) && workLeft,
+    resumable:
+      !NOT_RESUMABLE.has(doc.command) &&
+      doc.status !== 'succeeded' &&
+      (doc.status !== 'running' || orphaned) &&
+      workLeft,
   };
 }

@@ -1,5 +1,5 @@
 import { agentVersionFault } from '../posture-faults.js';
-import { hostMatches, type SandboxState, type SimInstance } from '../state.js';
+import { hostMatches, type SandboxState, type SimInstance, type SsmOmittableField } from '../state.js';
 import { AwsApiError } from './aws-api-error.js';
 import { renderJson, type AwsResponse } from './aws-wire.js';
 import type { HostRunner } from './host-runner.js';
@@ -156,12 +156,15 @@ function describeInstanceInformation(state: SandboxState, input: JsonInput): Rec
     tokenErrorCode: 'InvalidNextToken',
     sizeErrorCode: 'ValidationException',
   });
+  const omitted = new Set(state.faults.ssmOmittedFields ?? []);
+  const unlessOmitted = (field: SsmOmittableField, value: unknown): Record<string, unknown> =>
+    omitted.has(field) ? {} : { [field]: value };
   return {
     InstanceInformationList: page.map((i) => ({
       InstanceId: i.instanceId,
-      PingStatus: getPingStatus(state, i),
-      LastPingDateTime: new Date(),
-      AgentVersion: agentVersionFault(state.faults, i) ?? i.ssm?.agentVersion,
+      ...unlessOmitted('PingStatus', getPingStatus(state, i)),
+      ...unlessOmitted('LastPingDateTime', new Date()),
+      ...unlessOmitted('AgentVersion', agentVersionFault(state.faults, i) ?? i.ssm?.agentVersion),
       IsLatestVersion: true,
       PlatformType: i.ssm?.platform,
       PlatformName: 'Amazon Linux',

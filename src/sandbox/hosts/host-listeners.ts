@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { extraListenerPorts } from '../posture-faults.js';
+import { extraListenerPorts, printsSsNetid } from '../posture-faults.js';
 import type { SandboxState, SimInstance } from '../state.js';
 
 /**
@@ -13,8 +13,17 @@ export function listenersFile(hostRoot: string): string {
   return join(hostRoot, 'var', 'lib', 'net-sim', 'listeners');
 }
 
+/** Present when the host's `ss` prints the Netid column first (the `ss-netid` fault). */
+export function ssNetidMarker(hostRoot: string): string {
+  return join(hostRoot, 'var', 'lib', 'net-sim', 'ss-netid');
+}
+
 export function syncHostListeners(state: SandboxState, instance: SimInstance): void {
   if (instance.hostRoot === null) return;
+  if (printsSsNetid(state.faults, instance)) {
+    mkdirSync(join(instance.hostRoot, 'var', 'lib', 'net-sim'), { recursive: true });
+    writeFileSync(ssNetidMarker(instance.hostRoot), 'tcp\n');
+  } else rmSync(ssNetidMarker(instance.hostRoot), { force: true });
   const file = listenersFile(instance.hostRoot);
   const ports = extraListenerPorts(state.faults, instance);
   if (ports.length === 0) {

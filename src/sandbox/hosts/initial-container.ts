@@ -50,8 +50,42 @@ export const EXEC_HEALTHCHECK = { Test: ['CMD', '/usr/local/bin/healthcheck', '-
 /** The container-config fault's `--hostname` (docker's own is the id's first 12 digits). */
 export const CONFIGURED_HOSTNAME = 'tenant-platform';
 const COMPOSE_NETWORK = 'molecule_default';
-/** The container-device fault: a device the recreate does not carry (the probe must name it). */
+/** The container-device fault: a device (`--device /dev/fuse`), which a recreate must carry. */
 export const EXTRA_DEVICES = [{ PathOnHost: '/dev/fuse', PathInContainer: '/dev/fuse', CgroupPermissions: 'rwm' }];
+/** The container-hardened fault: `--security-opt no-new-privileges:true --sysctl net.core.somaxconn=1024`. */
+export const HARDENED_HOST_CONFIG = {
+  SecurityOpt: ['no-new-privileges:true'],
+  Sysctls: { 'net.core.somaxconn': '1024' },
+};
+/**
+ * The compose-mounts fault: docker compose v2 gives a container's volumes as `HostConfig.Mounts`
+ * (what `docker run --mount` sets), not as `Binds`: a read-only bind and a named volume here.
+ * Docker lists them again among the container's `Mounts`, as the docker shim does.
+ */
+export const COMPOSE_MOUNTS = [
+  { Type: 'bind', Source: '/etc/molecule/platform', Target: '/etc/platform', ReadOnly: true },
+  { Type: 'volume', Source: 'molecule_canvas-cache', Target: '/var/cache/canvas' },
+];
+export const COMPOSE_MOUNT_POINTS = [
+  {
+    Type: 'bind',
+    Source: '/etc/molecule/platform',
+    Destination: '/etc/platform',
+    Mode: '',
+    RW: false,
+    Propagation: 'rprivate',
+  },
+  {
+    Type: 'volume',
+    Name: 'molecule_canvas-cache',
+    Source: '/var/lib/docker/volumes/molecule_canvas-cache/_data',
+    Destination: '/var/cache/canvas',
+    Driver: 'local',
+    Mode: 'z',
+    RW: true,
+    Propagation: '',
+  },
+];
 
 export interface DockerInspect {
   Id: string;
@@ -76,6 +110,8 @@ export function buildInitialContainer(state: SandboxState, instance: SimInstance
     env.splice(secretAt, 0, `MOLECULE_CP_SHARED_SECRET=${DUPLICATE_SECRET_VALUE}`);
   const configured = hostMatches(instance, state.faults.containerConfigHosts);
   const device = hostMatches(instance, state.faults.containerDeviceHosts);
+  const hardened = hostMatches(instance, state.faults.containerHardenedHosts);
+  const composeMounts = hostMatches(instance, state.faults.composeMountsHosts);
   const created = instance.launchTime.toISOString().replace('Z', '000000Z');
   const id = createHash('sha256').update(`container:${instance.instanceId}`).digest('hex');
   return {
@@ -114,10 +150,15 @@ export function buildInitialContainer(state: SandboxState, instance: SimInstance
       },
       AutoRemove: false,
       ...(configured ? EXTRA_HOST_CONFIG : {}),
+      // In the order the docker shim's _dk_run_extras writes them.
       ...(device ? { Devices: EXTRA_DEVICES } : {}),
+      ...(hardened ? HARDENED_HOST_CONFIG : {}),
+      ...(composeMounts ? { Mounts: COMPOSE_MOUNTS } : {}),
+      ...(hostMatches(instance, state.faults.containerPidHostHosts) ? { PidMode: 'host' } : {}),
     },
     Mounts: [
       { Type: 'bind', Source: '/var/lib/molecule', Destination: '/data', Mode: '', RW: true, Propagation: 'rprivate' },
+      ...(composeMounts ? COMPOSE_MOUNT_POINTS : []),
     ],
     Config: {
       Hostname: configured ? CONFIGURED_HOSTNAME : id.slice(0, 12),

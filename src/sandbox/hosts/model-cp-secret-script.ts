@@ -160,6 +160,8 @@ class ScriptRun {
         'unsupported-config',
         `${this.name} was started with settings the recreate cannot carry over (${uncarried}); nothing changed`,
       );
+    // restore_durable_env: a rolled-back apply puts the env file back as it was.
+    const envBefore = this.host.durableEnv;
     this.host.durableEnv = [
       ...(this.host.durableEnv ?? []).filter(([k]) => k !== SECRET_KEY && k !== URL_KEY),
       [SECRET_KEY, secret],
@@ -174,6 +176,7 @@ class ScriptRun {
       // The script quotes at most 300 bytes of docker's error.
       this.log(`docker run failed: ${`docker: ${OCI_ERROR}.\n`.slice(0, 300).replace(/\n+$/, '')}`);
       this.restoreBackup(backup);
+      this.host.durableEnv = envBefore;
       return this.fail('rolled-back', 'recreating the container failed; the previous container is running again', {
         previousFingerprint: previous,
       });
@@ -183,6 +186,7 @@ class ScriptRun {
     const healthcheck = old.Config['Healthcheck'] as { Test?: string[] } | undefined;
     if (healthcheck?.Test?.[0] === 'CMD') {
       this.restoreBackup(backup);
+      this.host.durableEnv = envBefore;
       return this.fail(
         'rolled-back',
         "the new container's settings (healthcheck) differ from the old one's (the image gave other ones); the previous container is running again",
@@ -473,13 +477,23 @@ function uncarriedOptions(c: DockerInspect): string {
   );
   const set = (v: unknown): boolean =>
     Array.isArray(v) ? v.length > 0 : v !== null && typeof v === 'object' ? Object.keys(v).length > 0 : Boolean(v);
+  const mounts = (host['Mounts'] ?? []) as Array<Record<string, unknown>>;
+  const simpleMount = (m: Record<string, unknown>): boolean =>
+    (m['Type'] === 'bind' || m['Type'] === 'volume') &&
+    set(m['Source']) &&
+    set(m['Target']) &&
+    !/[,"\n]/.test(`${String(m['Source'])}${String(m['Target'])}`) &&
+    Object.entries(m).every(([k, v]) => ['Type', 'Source', 'Target', 'ReadOnly'].includes(k) || !set(v));
+  const securityOpt = (host['SecurityOpt'] ?? []) as string[];
   const checks: [string, unknown][] = [
-    ['--device', set(host['Devices']) || set(host['DeviceRequests'])],
-    ['--mount', host['Mounts']],
+    ['--gpus', set(host['DeviceRequests'])],
+    ['--mount', !mounts.every(simpleMount)],
     ['--link', host['Links']],
     ['--volumes-from', host['VolumesFrom']],
-    ['--security-opt', host['SecurityOpt']],
-    ['--sysctl', host['Sysctls']],
+    [
+      '--security-opt seccomp',
+      securityOpt.some((o) => o.startsWith('seccomp') && o !== 'seccomp=unconfined' && o !== 'seccomp:unconfined'),
+    ],
     ['--group-add', host['GroupAdd']],
     ['--cgroup-parent', host['CgroupParent']],
     ['--pid', host['PidMode']],

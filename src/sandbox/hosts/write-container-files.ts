@@ -63,6 +63,11 @@ export function renderContainerState(inspect: DockerInspect): string {
     S_HOSTX: jsonMembers(host, ['Binds', 'NetworkMode', 'PortBindings', 'RestartPolicy', 'AutoRemove']),
     S_CONFIGX: jsonMembers(config, ['Hostname', 'Env', 'Cmd', 'Image', 'Labels', 'ExposedPorts']),
     S_NETX: jsonMembers(network ?? {}, []).replace(/^,/, ''),
+    // Mount points beyond those of Binds (one each, first): the ones `--mount` gave.
+    S_MOUNTX: ((inspect['Mounts'] as unknown[] | undefined) ?? [])
+      .slice((host.Binds ?? []).length)
+      .map((m) => `,${JSON.stringify(m)}`)
+      .join(''),
   };
   if (Object.values(extras).some((v) => v !== ''))
     lines.push(

@@ -138,6 +138,42 @@ describe('audit renderers', () => {
     expect(xml).not.toMatch(/\u0007/);
   });
 
+  it('writes a finding below --fail-on as <skipped>, not <failure>: the JUnit agrees with the exit code 0', () => {
+    const parse = (xml: string) =>
+      new XMLParser({
+        ignoreAttributes: false,
+        attributeNamePrefix: '',
+        isArray: (name) => name === 'testsuite' || name === 'testcase',
+      }).parse(xml);
+    const findings = [
+      v('image-drift', 'beta', 'i-2', 'fail', 'runs img:old'),
+      v('cp-secret-missing', 'acme', 'i-1', 'pass'),
+    ];
+    const below = report(findings, 'high');
+    expect(below.exitCode).toBe(0);
+    const xml = renderAuditReport(below, 'junit');
+    expect(XMLValidator.validate(xml)).toBe(true);
+    const doc = parse(xml);
+    expect(doc.testsuites).toMatchObject({ tests: '2', failures: '0', errors: '0', skipped: '1' });
+    const drift = (
+      doc.testsuites.testsuite as Array<{
+        name: string;
+        failures: string;
+        skipped: string;
+        testcase: Array<Record<string, any>>;
+      }>
+    ).find((s) => s.name === 'fleet-audit image-drift')!;
+    expect(drift).toMatchObject({ failures: '0', skipped: '1' });
+    expect(drift.testcase[0]!.failure).toBeUndefined();
+    expect(drift.testcase[0]!.skipped.message).toBe('medium finding, below --fail-on high: runs img:old');
+    expect(drift.testcase[0]!.skipped['#text']).toContain('fix: fix image-drift | now');
+    // Under --fail-on medium the same finding fails the run, and the JUnit says so.
+    const at = report(findings, 'medium');
+    expect(at.exitCode).toBe(1);
+    const failing = parse(renderAuditReport(at, 'junit'));
+    expect(failing.testsuites).toMatchObject({ failures: '1', skipped: '0' });
+  });
+
   it('writes Markdown: summary table, histograms, findings with escaped cells', () => {
     const md = renderAuditReport(r, 'markdown');
     expect(md).toContain('## molectl fleet audit: ❌ findings (staging)');

@@ -7,7 +7,7 @@ import {
   judgeImds,
 } from '../../../src/lib/audit/judge-instance-basics.js';
 
-const agent = (pingStatus: string, agentVersion: string | null = '3.3.1142.0'): ManagedInstance => ({
+const agent = (pingStatus: string | null, agentVersion: string | null = '3.3.1142.0'): ManagedInstance => ({
   instanceId: 'i-0abc',
   pingStatus,
   agentVersion,
@@ -39,6 +39,7 @@ describe('agent checks', () => {
     [agent('Online'), 'pass'],
     [agent('ConnectionLost'), 'fail'],
     [agent('Inactive'), 'fail'],
+    [agent(null), 'unknown'],
     [undefined, 'fail'],
   ])('online: %j -> %s', (managed, status) => {
     expect(judgeAgentOnline(managed, 'i-0abc', 'us-east-2').status).toBe(status);

@@ -65,4 +65,16 @@ describe('judgeListeners', () => {
       detail: 'ss is not installed on the host',
     });
   });
+
+  it('is unknown when a line ss printed could not be read and nothing read is stray, and still fails on a stray socket', () => {
+    const unreadable = ['tcp   LISTEN 0 4096 0.0.0.0:9999 0.0.0.0:*'];
+    expect(judgeListeners({ ...base, listeners: [l('0.0.0.0', 8080)], unreadable })).toEqual({
+      status: 'unknown',
+      detail:
+        'ss printed 1 socket line in a layout molectl cannot read (first: "tcp LISTEN 0 4096 0.0.0.0:9999 0.0.0.0:*"), so what listens there is unknown',
+    });
+    const j = judgeListeners({ ...base, listeners: [l('0.0.0.0', 9999, 'python3', 2211)], unreadable });
+    expect(j.status).toBe('fail');
+    expect(j.evidence).toMatch(/\(and 1 line in a layout molectl cannot read\)$/);
+  });
 });

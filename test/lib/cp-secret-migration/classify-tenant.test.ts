@@ -168,9 +168,9 @@ describe('classifyTenant', () => {
     ],
     [
       'settings the recreate cannot carry over (a device, a second network): never recreated without them',
-      input({}, { uncarriedConfig: '--device,a second network' }),
+      input({}, { uncarriedConfig: '--gpus,a second network' }),
       'not-deliverable',
-      'started with settings the recreate cannot carry over (--device,a second network)',
+      'started with settings the recreate cannot carry over (--gpus,a second network)',
     ],
     [
       'the right value, but set twice with another value: which one is read depends on the runtime',

@@ -105,10 +105,10 @@ describe('the files apply leaves on the host', () => {
     expect(addedToEnvDir('acme', before)).toEqual(['tenant.env']);
   });
 
-  it('so does a docker run that fails (the old container is put back)', async () => {
+  it('a docker run that fails leaves nothing: the old container is put back, and the env file as it was (none)', async () => {
     const before = envDirNow('beta');
     const r = await runApply('beta', 'https://cp.example');
     expect(r.result.status).toBe('rolled-back');
-    expect(addedToEnvDir('beta', before)).toEqual(['tenant.env']);
+    expect(addedToEnvDir('beta', before)).toEqual([]);
   });
 });

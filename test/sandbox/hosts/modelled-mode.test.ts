@@ -41,13 +41,13 @@ function tenantOf(state: SandboxState, slug: string): SimInstance {
 async function runScenario(hostMode: 'real' | 'modelled') {
   // acme..epsilon pre-cutover; zeta, eta, theta post-cutover: beta offline, gamma's docker broken,
   // delta without a container, zeta holding an older value; epsilon started with settings of its
-  // own, theta with a device the recreate does not carry.
+  // own, acme with compose's --mount entries (carried), theta sharing the host's PID namespace (not carried).
   const f = await startSandboxFixture({
     tenants: 8,
     preCutover: 5,
     seed: 5,
     hostMode,
-    faults: 'offline=beta,docker-fail=gamma,container-config=epsilon,container-device=theta',
+    faults: 'offline=beta,docker-fail=gamma,container-config=epsilon,compose-mounts=acme,container-pid-host=theta',
   });
   try {
     const { state } = f.sandbox;

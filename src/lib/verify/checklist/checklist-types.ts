@@ -23,7 +23,8 @@ export interface ChecklistCheckSpec {
     url: string;
     headers: Record<string, string>;
     body?: string;
-    timeoutMs: number;
+    /** The check's own `timeout:`; without one, the checks' door decides (MOLECTL_CALL_TIMEOUT, else 10 s). */
+    timeoutMs?: number;
     /** A credential molectl adds itself, to the origin it belongs to (checklist-secrets.ts). */
     auth?: AuthKind;
   };

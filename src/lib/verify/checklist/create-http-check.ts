@@ -66,8 +66,11 @@ export function createHttpCheck(spec: ChecklistCheckSpec, vars: readonly string[
         url,
         headers,
         ...(json === undefined ? {} : { json }),
-        timeoutMs: spec.request.timeoutMs,
-        timeoutHint: "raise this check's `timeout:` in the checklist (default 10s, at most 2m) to wait longer",
+        // Without a timeout of its own a check waits as the built-in checks do: MOLECTL_CALL_TIMEOUT,
+        // else 10 s (createCheckDeps), so one setting governs a run whose checks replace built-ins.
+        ...(spec.request.timeoutMs === undefined ? {} : { timeoutMs: spec.request.timeoutMs }),
+        timeoutHint:
+          "raise this check's `timeout:` in the checklist (at most 2m; without one it waits MOLECTL_CALL_TIMEOUT, else 10s) to wait longer",
         // One attempt: conditions judge what the service answered, not what a retry hid.
         retries: 0,
         accept: () => true,

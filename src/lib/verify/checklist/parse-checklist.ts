@@ -21,7 +21,6 @@ import { findVariables } from './interpolate.js';
 
 const METHODS: HttpMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
 const ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
-const DEFAULT_TIMEOUT_MS = 10_000;
 const MAX_TIMEOUT_MS = 120_000;
 
 export function parseChecklist(
@@ -261,7 +260,7 @@ function readRequest(
         url: url!,
         headers,
         ...(body === undefined ? {} : { body }),
-        timeoutMs: timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        ...(typeof timeoutMs === 'number' ? { timeoutMs } : {}),
         ...(auth ? { auth } : {}),
       }
     : null;

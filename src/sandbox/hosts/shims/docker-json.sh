@@ -76,7 +76,8 @@ _dk_json_mounts() {
     _dk_json_q "$mode"
     out+="$sep{\"Type\":\"bind\",\"Source\":$s,\"Destination\":$d,\"Mode\":$REPLY,\"RW\":$rw,\"Propagation\":\"rprivate\"}"; sep=','
   done
-  REPLY="[$out]"
+  out+="${S_MOUNTX:-}"
+  REPLY="[${out#,}]"
 }
 _dk_json_restart_policy() { _dk_json_q "$S_RESTART"; REPLY="{\"Name\":$REPLY,\"MaximumRetryCount\":$S_RESTART_MAX}"; }
 _dk_json_path_args() { # -> REPLY (Path) and ARGS_JSON (Args)
@@ -122,7 +123,7 @@ _dk_render_json_escaped() {
 _dk_run_extras() {
   local entry='' capadd=() capdrop=() dns=() dnsopt=() dnssearch=() hosts=() logdriver='' logopts=() memory=0 swap=0
   local nanocpus=0 tmpfs=() ulimits=() aliases=() privileged=false nohealth=0 hcmd='' hint=0 htimeout=0 hstart=0 hretries=0
-  local stopsignal='' flag value name soft hard out sep
+  local stopsignal='' flag value name soft hard out sep devices=() secopts=() sysctls=() mounts=() pidmode=''
   while [ $# -ge 2 ]; do
     flag="$1" value="$2"
     shift 2
@@ -150,6 +151,11 @@ _dk_run_extras() {
       --health-start-period) _dk_duration "$value" || return 1; hstart="$REPLY" ;;
       --health-retries) hretries="$value" ;;
       --stop-signal) stopsignal="$value" ;;
+      --device) devices+=("$value") ;;
+      --security-opt) secopts+=("$value") ;;
+      --sysctl) sysctls+=("$value") ;;
+      --mount) mounts+=("$value") ;;
+      --pid) pidmode="$value" ;;
     esac
   done
   # The daemon gives a memory limit without a swap limit twice as much memory+swap.
@@ -189,6 +195,70 @@ _dk_run_extras() {
     done
     out+=']'
   fi
+  local parts src dst perms
+  if [ "${#devices[@]}" -gt 0 ]; then
+    # As docker's parseDevice reads <host>[:<container>][:<permissions>].
+    out+=',"Devices":['; sep=''
+    for value in "${devices[@]}"; do
+      IFS=: read -r -a parts <<<"$value"
+      src="${parts[0]}" dst='' perms=rwm
+      if [ "${#parts[@]}" -ge 2 ]; then
+        if [[ "${parts[1]}" =~ ^[rwm]{1,3}$ ]]; then perms="${parts[1]}"; else dst="${parts[1]}"; fi
+      fi
+      [ "${#parts[@]}" -lt 3 ] || perms="${parts[2]}"
+      _dk_json_q "$src"; out+="$sep{\"PathOnHost\":$REPLY,"
+      _dk_json_q "${dst:-$src}"; out+="\"PathInContainer\":$REPLY,"
+      _dk_json_q "$perms"; out+="\"CgroupPermissions\":$REPLY}"; sep=','
+    done
+    out+=']'
+  fi
+  if [ "${#secopts[@]}" -gt 0 ]; then _dk_json_list "${secopts[@]}"; out+=",\"SecurityOpt\":$REPLY"; fi
+  if [ "${#sysctls[@]}" -gt 0 ]; then
+    out+=',"Sysctls":{'; sep=''
+    for value in "${sysctls[@]}"; do
+      _dk_json_q "${value%%=*}"; out+="$sep$REPLY:"; _dk_json_q "${value#*=}"; out+="$REPLY"; sep=','
+    done
+    out+='}'
+  fi
+  S_MOUNTX=''
+  if [ "${#mounts[@]}" -gt 0 ]; then
+    # --mount's CSV, simple fields only (type, source, target, readonly), as docker keeps them in
+    # HostConfig.Mounts and lists them again among the container's mount points (S_MOUNTX).
+    local type field key ro js jd
+    out+=',"Mounts":['; sep=''
+    for value in "${mounts[@]}"; do
+      type=volume src='' dst='' ro=false
+      IFS=, read -r -a parts <<<"$value"
+      for field in "${parts[@]}"; do
+        key="${field%%=*}"
+        case "$key" in
+          type) type="${field#*=}" ;;
+          source | src) src="${field#*=}" ;;
+          target | destination | dst) dst="${field#*=}" ;;
+          readonly | ro) [ "$field" = "$key" ] || [ "${field#*=}" = true ] || [ "${field#*=}" = 1 ] && ro=true ;;
+          *) echo "docker: invalid argument \"$value\" for \"--mount\" flag: the sandbox simulates only type, source, target and readonly" >&2; return 1 ;;
+        esac
+      done
+      if [ -z "$dst" ] || { [ "$type" != bind ] && [ "$type" != volume ]; }; then
+        echo "docker: invalid argument \"$value\" for \"--mount\" flag: target is required (types bind and volume only)" >&2
+        return 1
+      fi
+      _dk_json_q "$type"; out+="$sep{\"Type\":$REPLY,"
+      _dk_json_q "$src"; js="$REPLY"; out+="\"Source\":$js,"
+      _dk_json_q "$dst"; jd="$REPLY"; out+="\"Target\":$jd"
+      [ "$ro" = false ] || out+=',"ReadOnly":true'
+      out+='}'; sep=','
+      local rw=true; [ "$ro" = false ] || rw=false
+      if [ "$type" = bind ]; then
+        S_MOUNTX+=",{\"Type\":\"bind\",\"Source\":$js,\"Destination\":$jd,\"Mode\":\"\",\"RW\":$rw,\"Propagation\":\"rprivate\"}"
+      else
+        _dk_json_q "/var/lib/docker/volumes/$src/_data"
+        S_MOUNTX+=",{\"Type\":\"volume\",\"Name\":$js,\"Source\":$REPLY,\"Destination\":$jd,\"Driver\":\"local\",\"Mode\":\"z\",\"RW\":$rw,\"Propagation\":\"\"}"
+      fi
+    done
+    out+=']'
+  fi
+  if [ -n "$pidmode" ]; then _dk_json_q "$pidmode"; out+=",\"PidMode\":$REPLY"; fi
   S_HOSTX="$out"
   out=''
   if [ -n "$entry" ]; then _dk_json_list "$entry"; out+=",\"Entrypoint\":$REPLY"; fi

@@ -56,7 +56,7 @@ _dk_image_id() {
 
 # _dk_load_container NAME: sets the S_* variables from <name>.state.
 _dk_load_container() {
-  S_CMD=() S_BINDS=() S_PORTS=() S_LABELS=() S_ENV=() S_HOSTX='' S_CONFIGX='' S_NETX=''
+  S_CMD=() S_BINDS=() S_PORTS=() S_LABELS=() S_ENV=() S_HOSTX='' S_CONFIGX='' S_NETX='' S_MOUNTX=''
   . "$C/$1.state"
 }
 
@@ -77,7 +77,7 @@ _dk_save_container() {
     "$S_NAME" "$S_ID" "$S_CREATED" "$S_IMAGE" "$S_IMAGE_ID" "$S_STATUS" "$S_PID" "$S_EXIT" "$S_ERROR" "$S_STARTED" "$S_FINISHED" \
     "$S_RESTART" "$S_RESTART_MAX" "$S_NETWORK" "$S_HOSTNAME" "$cmd" "$binds" "$ports" "$labels" "$env" >"$C/$name.state"
   # The settings few containers have, as the JSON members they add (see _dk_run_extras).
-  [ -z "$S_HOSTX$S_CONFIGX$S_NETX" ] || printf 'S_HOSTX=%q S_CONFIGX=%q S_NETX=%q\n' "$S_HOSTX" "$S_CONFIGX" "$S_NETX" >>"$C/$name.state"
+  [ -z "$S_HOSTX$S_CONFIGX$S_NETX${S_MOUNTX:-}" ] || printf 'S_HOSTX=%q S_CONFIGX=%q S_NETX=%q S_MOUNTX=%q\n' "$S_HOSTX" "$S_CONFIGX" "$S_NETX" "${S_MOUNTX:-}" >>"$C/$name.state"
   _dk_render_json
   # Written in place: a rename would cost a process start per docker call. Readers (the
   # sandbox's TypeScript, tenant-container.ts) retry a read that does not parse.
@@ -128,6 +128,9 @@ _dk_render_json() {
     mounts+="$sep{\"Type\":\"bind\",\"Source\":\"$src\",\"Destination\":\"$dst\",\"Mode\":\"$mode\",\"RW\":$rw,\"Propagation\":\"rprivate\"}"
     sep=','
   done
+  # The mount points --mount gave (_dk_run_extras), after those of the binds.
+  mounts+="${S_MOUNTX:-}"
+  mounts="${mounts#,}"
   sep=''
   for l in "${S_LABELS[@]+"${S_LABELS[@]}"}"; do
     if [[ "$l" == *=* ]]; then labels+="$sep\"${l%%=*}\":\"${l#*=}\""; else labels+="$sep\"$l\":\"\""; fi
@@ -182,7 +185,8 @@ _dk_cmd_run() {
       # Kept in the container's inspect JSON (_dk_run_extras), so a recreate can be checked.
       --entrypoint | --cap-add | --cap-drop | --dns | --dns-search | --dns-option | --add-host | --log-driver | --log-opt | \
         --memory | -m | --memory-swap | --cpus | --tmpfs | --ulimit | --network-alias | \
-        --health-cmd | --health-interval | --health-timeout | --health-start-period | --health-retries | --stop-signal)
+        --health-cmd | --health-interval | --health-timeout | --health-start-period | --health-retries | --stop-signal | \
+        --device | --security-opt | --sysctl | --mount | --pid)
         extras+=("$1" "$2"); shift ;;
       --hostname | -h) hostname="$2"; shift ;;
       --user | -u | --workdir | -w | --pull) shift ;;
@@ -200,16 +204,16 @@ _dk_cmd_run() {
     echo "See 'docker run --help'." >&2
     return 125
   fi
-  S_HOSTX='' S_CONFIGX='' S_NETX=''
+  S_HOSTX='' S_CONFIGX='' S_NETX='' S_MOUNTX=''
   if [ "${#extras[@]}" -gt 0 ]; then _dk_load_json; _dk_run_extras "${extras[@]}" || return 125; fi
   _dk_image_present "$image" || {
     echo "Unable to find image '$image' locally" >&2
     _dk_cmd_pull "$image" >&2 || return 125
   }
   # Before any other S_* is set: it loads other containers into them.
-  local image_id hostx="$S_HOSTX" configx="$S_CONFIGX" netx="$S_NETX"
+  local image_id hostx="$S_HOSTX" configx="$S_CONFIGX" netx="$S_NETX" mountx="$S_MOUNTX"
   _dk_image_id "$image"; image_id="$REPLY"
-  S_HOSTX="$hostx" S_CONFIGX="$configx" S_NETX="$netx"
+  S_HOSTX="$hostx" S_CONFIGX="$configx" S_NETX="$netx" S_MOUNTX="$mountx"
   # Env as the daemon merges it: the image's PATH first; -e KEY takes the value from this
   # shell's environment (or is dropped); a later value of a key replaces an earlier one in place.
   # Exported variables only: run as a host function (host-functions.sh), this shell also holds
