@@ -5,6 +5,7 @@ import type { RunLedger } from '../runs/run-ledger.js';
 import { isTerminalInvocationStatus } from '../aws/ssm-limits.js';
 import { judgeApplyResult } from './judge-apply-result.js';
 import { formatCount } from '../output/format-count.js';
+import type { InstanceScriptResult } from '../ssm/run-shell-script.js';
 
 /** How far before a recorded dispatch ListCommands looks (clocks of this machine and AWS differ a little). */
 const CLOCK_SLACK_MS = 5 * 60_000;
@@ -27,40 +28,65 @@ export async function adoptInFlight(
   if (inFlight.length === 0) return 0;
   const step = ctx.out.step(`collecting ${formatCount(inFlight.length, 'result')} from the interrupted run`);
   await findUnrecordedCommands(ctx, ledger, inFlight);
-  const deadline = ctx.clock.now().getTime() + waitMs;
-  let open = Object.values(ledger.document.targets).filter((t) => t.state === 'in-progress');
-  while (open.length) {
-    const still: TargetRecord[] = [];
-    for (const target of open) {
-      const commandId = target.remoteIds.commandId!;
-      const instanceId = String(target.detail.instanceId ?? '');
-      const output = await ctx.aws.getInvocationOutput(commandId, instanceId);
-      if (!output || !isTerminalInvocationStatus(output.status)) {
-        still.push(target);
-        continue;
-      }
-      const judged = judgeApplyResult(
-        { instanceId, commandId, ...output, stdoutTruncated: false, stderrTruncated: false },
-        expectedFingerprint,
-      );
+  const open = await collectSentCommands(ctx, ledger, {
+    waitMs,
+    pollMs: 2000,
+    onWait: (count) => step.update(`waiting for ${formatCount(count, 'command')} from the interrupted run`),
+    record: async (target, result) => {
+      const judged = judgeApplyResult(result, expectedFingerprint);
       await ledger.updateTarget(target.key, {
         state: judged.state === 'pending' ? 'pending' : judged.state,
         outcome: judged.outcome,
         detail: judged.detail,
       });
-    }
-    open = still;
-    if (open.length === 0) break;
-    if (ctx.clock.now().getTime() >= deadline) {
-      // Unknown outcome: leave them pending; the apply script is idempotent and reports `current`.
-      for (const target of open) await ledger.updateTarget(target.key, { state: 'pending' });
-      break;
-    }
-    step.update(`waiting for ${formatCount(open.length, 'command')} from the interrupted run`);
-    await ctx.clock.sleep(2000, ctx.signal);
-  }
+    },
+  });
+  // Unknown outcome: leave them pending; the apply script is idempotent and reports `current`.
+  for (const target of open) await ledger.updateTarget(target.key, { state: 'pending' });
   step.succeed(`collected results of the interrupted run`);
   return inFlight.length;
+}
+
+/**
+ * Asks for the outcome of each in-progress target's command (its id recorded, or found by
+ * findUnrecordedCommands) every `pollMs` until all have ended or `waitMs` has passed; `record`
+ * gets each ended one. Returns the targets whose command was still running at the deadline:
+ * what that means (pending again, or a stop) is the caller's.
+ */
+export async function collectSentCommands(
+  ctx: Context,
+  ledger: RunLedger,
+  options: {
+    waitMs: number;
+    pollMs: number;
+    onWait: (stillRunning: number) => void;
+    record: (target: TargetRecord, result: InstanceScriptResult) => Promise<void>;
+  },
+): Promise<TargetRecord[]> {
+  const deadline = ctx.clock.now().getTime() + options.waitMs;
+  let open = Object.values(ledger.document.targets).filter((t) => t.state === 'in-progress');
+  while (open.length > 0) {
+    const still: TargetRecord[] = [];
+    for (const target of open) {
+      const commandId = target.remoteIds.commandId!;
+      const instanceId = String(target.detail.instanceId ?? '');
+      const output = await ctx.aws.getInvocationOutput(commandId, instanceId);
+      if (!output || !isTerminalInvocationStatus(output.status)) still.push(target);
+      else
+        await options.record(target, {
+          instanceId,
+          commandId,
+          ...output,
+          stdoutTruncated: false,
+          stderrTruncated: false,
+        });
+    }
+    open = still;
+    if (open.length === 0 || ctx.clock.now().getTime() >= deadline) break;
+    options.onWait(open.length);
+    await ctx.clock.sleep(options.pollMs, ctx.signal);
+  }
+  return open;
 }
 
 /**

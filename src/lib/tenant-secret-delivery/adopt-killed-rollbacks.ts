@@ -1,11 +1,9 @@
 import type { Context } from '../context.js';
 import { MolectlError } from '../errors.js';
-import { isTerminalInvocationStatus } from '../aws/ssm-limits.js';
 import { formatCount } from '../output/format-count.js';
-import type { TargetRecord } from '../runs/run-ledger-schema.js';
 import type { RunLedger } from '../runs/run-ledger.js';
 import { SSM_RESULT_GRACE_SECONDS } from '../ssm/run-shell-script.js';
-import { findUnrecordedCommands } from './adopt-in-flight.js';
+import { collectSentCommands, findUnrecordedCommands } from './adopt-in-flight.js';
 import { readApplyPayload } from './apply-ledger-payload.js';
 import { recordRollbackResult, ROLLBACK_COMMAND } from './rollback-migration.js';
 import { hostScriptTimeoutSeconds } from './tenant-script.js';
@@ -45,36 +43,26 @@ async function collectRollbackResults(ctx: Context, apply: RunLedger, ledger: Ru
     `collecting ${formatCount(inFlight.length, 'result')} of rollback run ${ledger.id}, which stopped before recording them`,
   );
   await findUnrecordedCommands(ctx, ledger, inFlight);
-  const deadline = ctx.clock.now().getTime() + waitMs;
-  let open = Object.values(ledger.document.targets).filter((t) => t.state === 'in-progress');
-  while (open.length > 0) {
-    const still: TargetRecord[] = [];
-    for (const target of open) {
-      const commandId = target.remoteIds.commandId!;
-      const instanceId = String(target.detail.instanceId ?? '');
-      const output = await ctx.aws.getInvocationOutput(commandId, instanceId);
-      if (!output || !isTerminalInvocationStatus(output.status)) {
-        still.push(target);
-        continue;
-      }
+  const open = await collectSentCommands(ctx, ledger, {
+    waitMs,
+    pollMs: POLL_MS,
+    onWait: (count) => step.update(`waiting for ${formatCount(count, 'command')} of rollback run ${ledger.id}`),
+    record: async (target, result) => {
       const previous = target.detail.previousFingerprint;
+      const previousFingerprint = typeof previous === 'string' ? previous : null;
       await recordRollbackResult(
         apply,
         ledger,
-        { slug: target.key, instanceId, previousFingerprint: typeof previous === 'string' ? previous : null },
-        { instanceId, commandId, ...output, stdoutTruncated: false, stderrTruncated: false },
+        { slug: target.key, instanceId: result.instanceId, previousFingerprint },
+        result,
       );
-    }
-    open = still;
-    if (open.length === 0) break;
-    if (ctx.clock.now().getTime() >= deadline) {
-      step.fail(`rollback run ${ledger.id}: ${formatCount(open.length, 'command')} still running`);
-      const reason = `rollback run ${ledger.id} still has its script running on ${open.map((t) => t.key).join(', ')}`;
-      await ledger.setStatus('interrupted', { error: new MolectlError(reason) });
-      throw new MolectlError(reason, { hint: 'run the rollback again once those commands have finished' });
-    }
-    step.update(`waiting for ${formatCount(open.length, 'command')} of rollback run ${ledger.id}`);
-    await ctx.clock.sleep(POLL_MS, ctx.signal);
+    },
+  });
+  if (open.length > 0) {
+    step.fail(`rollback run ${ledger.id}: ${formatCount(open.length, 'command')} still running`);
+    const reason = `rollback run ${ledger.id} still has its script running on ${open.map((t) => t.key).join(', ')}`;
+    await ledger.setStatus('interrupted', { error: new MolectlError(reason) });
+    throw new MolectlError(reason, { hint: 'run the rollback again once those commands have finished' });
   }
   step.succeed(`collected the results of rollback run ${ledger.id}`);
   const counts = ledger.countTargets();
