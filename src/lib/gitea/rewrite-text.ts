@@ -139,13 +139,7 @@ export function rewriteText(
       return undefined;
     }
     const findingsBefore = sink.findings.length;
-    const rewritten = detectLineFindings(
-      rewriteGithubUrlsInLine(line, lineNo, rules, sink, context),
-      lineNo,
-      rules,
-      sink,
-    );
-    if (packageJson) detectBareNpmShorthand(rewritten, lineNo, rules, sink);
+    const rewritten = applyLineRules(line, lineNo, context, sink);
     let blocked = false;
     for (let i = findingsBefore; i < sink.findings.length; i += 1) blocked ||= sink.findings[i]!.blocking;
     const left = blocked ? undefined : references.find(rewritten)[0];
@@ -163,16 +157,22 @@ export function rewriteText(
     return rewritten === line ? undefined : rewritten;
   }
 
+  /** Every line rule in order: the rewrites, then the findings on what they left; the line as rewritten. */
+  function applyLineRules(line: string, lineNo: number, context: LineContext, sink: LineSink): string {
+    const rewritten = detectLineFindings(
+      rewriteGithubUrlsInLine(line, lineNo, rules, sink, context),
+      lineNo,
+      rules,
+      sink,
+    );
+    if (packageJson) detectBareNpmShorthand(rewritten, lineNo, rules, sink);
+    return rewritten;
+  }
+
   /** What the rules would have done on a kept line: it is acknowledged only if it names something. */
   function acknowledge(line: string, lineNo: number, context: LineContext, keep: Keep): AcknowledgedLine | undefined {
     const scratch: LineSink = { changes: [], findings: [], tokenSwapped: false };
-    const rewritten = detectLineFindings(
-      rewriteGithubUrlsInLine(line, lineNo, rules, scratch, context),
-      lineNo,
-      rules,
-      scratch,
-    );
-    if (packageJson) detectBareNpmShorthand(rewritten, lineNo, rules, scratch);
+    applyLineRules(line, lineNo, context, scratch);
     const count = Math.max(
       references.find(line).length,
       scratch.changes.length + scratch.findings.filter((f) => f.blocking).length,
