@@ -8,7 +8,7 @@ import { summarizeRun, type RunSummary } from '../lib/runs/summarize-run.js';
 
 export const runsListCommand = defineCommand({
   description:
-    'List the ledgers of mutating runs on this machine, newest first: status, duration and how many targets each got through. A run shown as "running, owner dead" was killed and can be resumed.',
+    'List the ledgers of mutating runs on this machine, newest first: status, duration and how many targets each got through. A run shown as "running, owner dead" was killed; `runs show <id>` says whether and how it continues (an org create is never resumed: its create is sent once).',
   flags: {
     command: textFlag('--command <name>', 'only runs of this command, or of a command group ("migrate")'),
     limit: countFlag('--limit <n>', 'show at most n runs', { min: 1, max: 100_000, default: 20 }),
