@@ -195,6 +195,18 @@ describe('molectl gitea rewrite', () => {
     },
   );
 
+  it('names the submodules it does not descend into, and rewrites their URLs in .gitmodules', async () => {
+    await writeFile(join(dir, '.gitmodules'), `[submodule "sm"]\n\tpath = vendor/sm\n\turl = ${OLD}-sm.git\n`);
+    await mkdir(join(dir, 'vendor', 'sm'), { recursive: true });
+    const run = await runCli(['gitea', 'rewrite', dir, '--write']);
+    expect(run.stdout + run.stderr).toContain(
+      `not looked at: 1 submodule (${dir}/vendor/sm): each is its own repository; rewrite it there`,
+    );
+    expect(await readFile(join(dir, '.gitmodules'), 'utf8')).toContain(
+      'url = https://git.moleculesai.app/molecule-ai/molecule-monorepo-sm.git',
+    );
+  });
+
   it('refuses an ignore file entry without a reason with exit 2, changing nothing', async () => {
     await writeFile(join(dir, '.molectl-gitea-ignore'), 'CHANGELOG.md\n');
     const run = await runCli(['gitea', 'rewrite', dir, '--write']);

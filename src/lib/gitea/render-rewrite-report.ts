@@ -120,6 +120,12 @@ export function renderRewriteSummary(data: RewriteSummaryData, style: Styles): s
     lines.push(
       style.dim(`not looked at: ${formatCount(data.goFilesSkipped, 'Go file')} (module paths are out of scope)`),
     );
+  if (data.submodulesSkipped.length)
+    lines.push(
+      style.dim(
+        `not looked at: ${formatCount(data.submodulesSkipped.length, 'submodule')} (${data.submodulesSkipped.join(', ')}): each is its own repository; rewrite it there`,
+      ),
+    );
   if (data.remote) lines.push(...renderRepoChecks(data.remote, style));
   return lines.join('\n');
 }

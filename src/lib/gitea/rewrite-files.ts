@@ -7,6 +7,7 @@ import type { Exec } from '../exec.js';
 import { formatCount } from '../output/format-count.js';
 import { IGNORE_FILE_NAME, IgnoreFiles } from './acknowledgements.js';
 import { compilePathFilter } from './compile-glob.js';
+import { submodulesUnder } from './list-submodules.js';
 import { listTargetFiles } from './list-target-files.js';
 import { renderUnifiedDiff } from './render-unified-diff.js';
 import { encodeLatin1, readWithoutFollowing } from './read-repo-file.js';
@@ -83,6 +84,8 @@ export interface RewriteReport {
   skipped: Array<{ file: string; reason: SkipReason; bytes?: number }>;
   /** Go sources and module files not looked at (module paths are out of scope unless --include-go). */
   goFilesSkipped: number;
+  /** Submodules inside the paths, not descended into: each is its own repository (list-submodules.ts). */
+  submodulesSkipped: string[];
 }
 
 export const DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024;
@@ -126,6 +129,7 @@ export async function rewriteFiles(paths: readonly string[], options: RewriteFil
     acknowledged: [],
     skipped: [],
     goFilesSkipped: 0,
+    submodulesSkipped: [],
   };
   const filter = compilePathFilter(options.include, options.exclude);
   const found = checkRewritePaths(paths, options.cwd);
@@ -149,6 +153,7 @@ export async function rewriteFiles(paths: readonly string[], options: RewriteFil
       report.filesListed += looked.listed;
       report.filesSearched += looked.searched ?? looked.listed;
       report.goFilesSkipped += looked.goFiles;
+      report.submodulesSkipped.push(...submodulesUnder(root, input));
     } else {
       report.filesListed += 1;
       report.filesSearched += 1;

@@ -111,6 +111,39 @@ describe('rewriteFiles', () => {
     expect(again.changeCount).toBe(0);
   });
 
+  it('names the submodules it does not descend into, under the paths it was given', async () => {
+    // A real submodule: a second repository added by path (file protocol allowed for the test).
+    const other = await mkdtemp(join(tmpdir(), 'molectl-gitea-sub-'));
+    try {
+      await execFile('git', ['init', '-q', other]);
+      await writeFile(join(other, 'README.md'), `see ${OLD}\n`);
+      await execFile(
+        'git',
+        ['-c', 'user.email=t@example.com', '-c', 'user.name=t', 'commit', '-qm', 'x', '--allow-empty'],
+        { cwd: other },
+      );
+      await execFile('git', ['add', 'README.md'], { cwd: other });
+      await execFile('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', 'commit', '-qm', 'readme'], {
+        cwd: other,
+      });
+      await put('README.md', `# x\nClone ${OLD}.git\n`);
+      await git('init', '-q');
+      await git('add', 'README.md');
+      await git('-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', other, 'vendor/sm');
+      await git('commit', '-qm', 'init');
+      const report = await rewriteFiles([], options());
+      expect(report.submodulesSkipped).toEqual(['vendor/sm']);
+      // Its files are another repository's: not rewritten here.
+      expect(await readFile(join(dir, 'vendor/sm/README.md'), 'utf8')).toBe(`see ${OLD}\n`);
+      expect((await rewriteFiles(['vendor'], options({ write: false }))).submodulesSkipped).toEqual(['vendor/sm']);
+      expect((await rewriteFiles(['.'], options({ write: false }))).submodulesSkipped).toEqual(['vendor/sm']);
+      await put('docs/a.md', 'x\n');
+      expect((await rewriteFiles(['docs'], options({ write: false }))).submodulesSkipped).toEqual([]);
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
+  });
+
   it.each([true, false])(
     "never lists its own in-flight temp files, which a listing made mid-rewrite can catch; another process's are files (in git: %s)",
     async (inGit) => {
