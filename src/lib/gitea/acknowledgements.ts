@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import { UsageError } from '../errors.js';
 import { compileGlob, type PathMatcher } from './compile-glob.js';
+import { workTreeParents } from './work-tree-parents.js';
 
 /**
  * How a repository says "this reference to the old organisation stays, on purpose": an inline
@@ -74,11 +75,10 @@ export class IgnoreFiles {
   /** `cwd` only shapes messages: files are named relative to it, as the user sees them. */
   static load(root: string, cwd: string): IgnoreFiles {
     const files: IgnoreFile[] = [];
-    for (let dir = root; ; dir = dirname(dir)) {
+    for (const dir of workTreeParents(root).dirs) {
       const path = join(dir, IGNORE_FILE_NAME);
       const content = readOptional(path);
       if (content !== undefined) files.push({ dir, entries: parseIgnoreFile(content, displayPath(cwd, path)) });
-      if (existsSync(join(dir, '.git')) || dirname(dir) === dir) break;
     }
     return new IgnoreFiles(files);
   }

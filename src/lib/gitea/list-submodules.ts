@@ -1,5 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, posix, relative, sep } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join, posix, relative, sep } from 'node:path';
+import { workTreeParents } from './work-tree-parents.js';
 
 /**
  * The submodules (`.gitmodules` paths of the repository holding `root`) inside `root`, as paths
@@ -9,7 +10,7 @@ import { dirname, isAbsolute, join, posix, relative, sep } from 'node:path';
  * rewrite's start-up is measured against a sed pipeline); none, or no repository, gives [].
  */
 export function submodulesUnder(root: string, shownRoot: string): string[] {
-  const top = repositoryTop(root);
+  const { top } = workTreeParents(root);
   if (top === null) return [];
   let text: string;
   try {
@@ -25,12 +26,4 @@ export function submodulesUnder(root: string, shownRoot: string): string[] {
     found.push(shownRoot === '.' || shownRoot === '' ? shown : posix.join(shownRoot, shown));
   }
   return found.sort();
-}
-
-/** The nearest directory at or above `dir` that holds `.git` (a directory, or a worktree's file). */
-function repositoryTop(dir: string): string | null {
-  for (let at = dir; ; at = dirname(at)) {
-    if (existsSync(join(at, '.git'))) return at;
-    if (dirname(at) === at) return null;
-  }
 }
