@@ -91,29 +91,32 @@ export function renderTable<Row>(
       available,
     );
   let shown = columns.map((_, i) => i);
+  let widths = fits(shown);
   let left = 0;
-  while (fits(shown) === null && left < leavable.length) {
+  while (widths === null && left < leavable.length) {
     const next = leavable[left++]!.i;
     shown = shown.filter((i) => i !== next);
+    widths = fits(shown);
   }
-  if (fits(shown) !== null) {
-    const omitted = leavable.slice(0, left).map((c) => c.i);
-    for (const i of [...omitted].reverse()) {
-      const more = [...shown, i].sort((a, b) => a - b);
-      if (fits(more) !== null) shown = more;
-    }
-    const widths = fits(shown)!;
-    const table = renderLines(
-      shown.map((i) => columns[i]!),
-      rows,
-      rendered.map((r) => shown.map((i, k) => wrapCell(r[i]!, widths[k]!))),
-    );
-    const hidden = omitted.filter((i) => !shown.includes(i)).map((i) => columns[i]!.header);
-    if (hidden.length === 0) return table;
-    const note = `hidden at ${available} columns: ${hidden.join(', ')} (-o json shows ${hidden.length === 1 ? 'it' : 'them'})`;
-    return `${table}\n${wrapCell(note, available, false)}`;
+  if (widths === null) return renderRecords(columns, rows, rendered, available);
+  const omitted = leavable.slice(0, left).map((c) => c.i);
+  for (const i of [...omitted].reverse()) {
+    const more = [...shown, i].sort((a, b) => a - b);
+    const moreWidths = fits(more);
+    if (moreWidths === null) continue;
+    shown = more;
+    widths = moreWidths;
   }
-  return renderRecords(columns, rows, rendered, available);
+  const fitted = widths;
+  const table = renderLines(
+    shown.map((i) => columns[i]!),
+    rows,
+    rendered.map((r) => shown.map((i, k) => wrapCell(r[i]!, fitted[k]!))),
+  );
+  const hidden = omitted.filter((i) => !shown.includes(i)).map((i) => columns[i]!.header);
+  if (hidden.length === 0) return table;
+  const note = `hidden at ${available} columns: ${hidden.join(', ')} (-o json shows ${hidden.length === 1 ? 'it' : 'them'})`;
+  return `${table}\n${wrapCell(note, available, false)}`;
 }
 
 /** The table's lines: a header, then each row on as many lines as its tallest (wrapped) cell. */
