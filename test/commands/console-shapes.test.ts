@@ -42,7 +42,7 @@ describe('molectl console: secrets in the shapes other bootstraps and Go service
       'console',
       'acme',
       '--grep',
-      'login|cloudflared|bootstrap|config|admin_token|ENVIRONMENT|SecretString|task env|^cloud-init\\[1873\\]:   ',
+      'login|cloudflared|bootstrap|config|admin_token|ADMIN_TOKEN|SecretString|task env|^cloud-init\\[1873\\]:   ',
     ]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('+ docker login -u molecule-bot -p [REDACTED:registry-password] ghcr.io');
@@ -54,6 +54,14 @@ describe('molectl console: secrets in the shapes other bootstraps and Go service
     expect(run.stdout).toContain('||  SecretString  |  [REDACTED:named-secret]  ||');
     expect(run.stdout).toContain('"env":[{"name":"ADMIN_TOKEN","value":"[REDACTED:named-secret]"}]');
     expect(run.stdout).toContain('cloud-init[1873]: admin_token:\ncloud-init[1873]:   [REDACTED:named-secret]');
+    expect(run.stdout).toContain('cloud-init[1873]: + echo ADMIN_TOKEN [REDACTED:named-secret]\n');
+    expect(run.stdout).toContain('cloud-init[1873]: ADMIN_TOKEN [REDACTED:named-secret]\n');
+    expect(run.stdout).toContain(
+      String.raw`"body":"{\"event\":\"{\\\"admin_token\\\":\\\"[REDACTED:named-secret]\\\"}\"}"}`,
+    );
+    expect(run.stdout).toContain(
+      String.raw`"msg":"{\"env\":[{\"name\":\"ADMIN_TOKEN\",\"value\":\"[REDACTED:named-secret]\"}]}"}`,
+    );
     expect(run.stderr).toMatch(/values redacted \(.*registry-password 1.*\)/);
     expect(run.stderr).toMatch(/tunnel-token 1/);
     expectNoSecrets(run.stdout + run.stderr);

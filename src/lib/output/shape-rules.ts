@@ -33,6 +33,13 @@ const SECRET_NAME = String.raw`[A-Za-z0-9_.-]{0,64}(?:key|token|secret|passw(?:o
 const KNOWN_SECRET_NAMES = String.raw`(?:PROVISION_SHARED_SECRET|MOLECULE_CP_SHARED_SECRET|CP_ADMIN_API_TOKEN|ADMIN_TOKEN|SecretString)`;
 
 /**
+ * The backslashes before a quote in JSON inside a JSON string (`\"`), inside another (`\\\"`),
+ * and so on: a log line that carries a JSON body that carries a JSON config. Bounded, as no real
+ * nesting is deeper, so that a run of backslashes is never scanned quadratically.
+ */
+const ESCAPES = String.raw`\\{0,7}`;
+
+/**
  * What every match of some rule contains, and so where it can match: a secret-name word (spelled
  * out case by case, twice as fast as the `i` flag), a literal (`://`, `Bearer`, a key prefix, a
  * PEM header), or a run of at least 32 base64 characters (a base64 blob, a 64-hex value).
@@ -180,12 +187,14 @@ export const SHAPE_RULES: ShapeRule[] = [
     kind: 'named-secret',
     // A name/value pair whose name is a secret's: ECS task definitions and Kubernetes env lists
     // (`{"name":"ADMIN_TOKEN","value":"…"}`, `- name: ADMIN_TOKEN` then `value: …`). The value's
-    // own key (`value`) names nothing secret, so no other rule sees it.
+    // own key (`value`) names nothing secret, so no other rule sees it. Inside a JSON string
+    // (`{\"name\":\"ADMIN_TOKEN\",\"value\":\"…\"}`) the value ends at a quote escaped as its
+    // opening one was.
     pattern: new RegExp(
-      String.raw`((?:"(?:name|key)"\s*:\s*"|\b(?:name|key):[^\S\r\n]*["']?)(${SECRET_NAME})(?:"\s*,\s*"value"\s*:\s*"|["']?[^\S\r\n]*\r?\n[^\S\r\n]*value:[^\S\r\n]*["']?))((?:[^"'\\\s]|\\.)+)`,
+      String.raw`((?:(${ESCAPES})"(?:name|key)\2"\s*:\s*\2"|\b(?:name|key):[^\S\r\n]*["']?)(${SECRET_NAME})(?:\2"\s*,\s*\2"value\2"\s*:\s*\2"|["']?[^\S\r\n]*\r?\n[^\S\r\n]*value:[^\S\r\n]*["']?))((?:(?!\2["'])(?:[^"'\\\s]|\\.))+)`,
       'gi',
     ),
-    replace: (match, head: string, name: string, value: string) =>
+    replace: (match, head: string, _escapes: string, name: string, value: string) =>
       isReferenceName(name) || value.startsWith('[REDACTED:') || value.startsWith('$') || isHarmlessValue(value)
         ? match
         : `${head}${mark('named-secret')}`,
@@ -194,11 +203,13 @@ export const SHAPE_RULES: ShapeRule[] = [
     kind: 'named-secret',
     // The platform's own secret names followed by their value with a separator the rules above
     // do not take for an assignment: a tab (`aws … --output text`, TSV), a table cell (`aws …
-    // --output table`, `railway variables`), two or more spaces (aligned columns), `=>`. Only
-    // these names: `token  3` or `| key | Secrets Manager |` in ordinary tables is no secret. A
-    // cell or column value must look like a credential (8+ characters with a digit, or 20+).
+    // --output table`, `railway variables`), spaces (aligned columns, or one space as `env | tr
+    // = ' '` and loggers print `ADMIN_TOKEN <value>`), `=>`. Only these names: `token  3` or
+    // `| key | Secrets Manager |` in ordinary tables is no secret. A cell or column value must
+    // look like a credential (8+ characters with a digit, or 20+) and not like a reference (an
+    // ARN, a `sha256:` fingerprint, a URL, a date): after one space, prose follows as often.
     pattern: new RegExp(
-      String.raw`((?<![A-Za-z0-9_.-])(?:[A-Za-z0-9]+_){0,4}${KNOWN_SECRET_NAMES}(?![A-Za-z0-9_.-])["']?)([^\S\r\n]*\t[^\S\r\n]*|[^\S\r\n]*=>[^\S\r\n]*| {2,}|[^\S\r\n]*[|\u2502\u2503\u2551][^\S\r\n]*)(["']?)([^\s"'|\u2502\u2503\u2551]+)`,
+      String.raw`((?<![A-Za-z0-9_.-])(?:[A-Za-z0-9]+_){0,4}${KNOWN_SECRET_NAMES}(?![A-Za-z0-9_.-])["']?)([^\S\r\n]*\t[^\S\r\n]*|[^\S\r\n]*=>[^\S\r\n]*| +|[^\S\r\n]*[|\u2502\u2503\u2551][^\S\r\n]*)(["']?)([^\s"'|\u2502\u2503\u2551]+)`,
       'gi',
     ),
     replace: (match, name: string, sep: string, quote: string, value: string) =>
@@ -206,7 +217,7 @@ export const SHAPE_RULES: ShapeRule[] = [
       value.startsWith('$') ||
       isHarmlessValue(value) ||
       /^[A-Z_]{1,15}$/.test(value) ||
-      (!/\t|=>/.test(sep) && !/^(?=[^\s]*\d)[^\s]{8,}$|^[^\s]{20,}$/.test(value))
+      (!/\t|=>/.test(sep) && (!/^(?=[^\s]*\d)[^\s]{8,}$|^[^\s]{20,}$/.test(value) || looksLikeReference(value)))
         ? match
         : `${name}${sep}${quote}${mark('named-secret')}`,
   },
@@ -217,7 +228,7 @@ export const SHAPE_RULES: ShapeRule[] = [
     // The name must be a whole token (or a --flag) starting with a letter:
     // `run 2026...-cp-secret-apply-x: ok` is an id followed by prose, not an assignment.
     pattern: new RegExp(
-      String.raw`((?:(?<=--)|(?<![A-Za-z0-9_.-]))(?=[A-Za-z_])${SECRET_NAME})(\\?["']?\s*=\s*|:\s+|\\?["']\s*:\s*)(\\?["'])([^"'\r\n]*\s[^"'\r\n]*)\3`,
+      String.raw`((?:(?<=--)|(?<![A-Za-z0-9_.-]))(?=[A-Za-z_])${SECRET_NAME})(${ESCAPES}["']?\s*=\s*|:\s+|${ESCAPES}["']\s*:\s*)(${ESCAPES}["'])([^"'\r\n]*\s[^"'\r\n]*)\3`,
       'gi',
     ),
     replace: (match, name: string, sep: string, quote: string, value: string) =>
@@ -238,7 +249,7 @@ export const SHAPE_RULES: ShapeRule[] = [
     // The name must be a whole token (or a --flag) starting with a letter:
     // `run 2026...-cp-secret-apply-x: ok` is an id followed by prose, not an assignment.
     pattern: new RegExp(
-      String.raw`((?:(?<=--)|(?<![A-Za-z0-9_.-]))(?=[A-Za-z_])${SECRET_NAME})(\\?["']?\s*(?:=|%3[Dd])\s*\\?["']?|\\?["']?\s*=>\s*\\?["']|:(?:[^\S\r\n]+|[^\S\r\n]*\r?\n[^\S\r\n]+)\\?["']?|\\?["']\s*:\s*\\?["']?)((?!>)(?:[^\s"',;&}\]\[\\]|\\(?!["']))+)`,
+      String.raw`((?:(?<=--)|(?<![A-Za-z0-9_.-]))(?=[A-Za-z_])${SECRET_NAME})(${ESCAPES}["']?\s*(?:=|%3[Dd])\s*${ESCAPES}["']?|${ESCAPES}["']?\s*=>\s*${ESCAPES}["']|:(?:[^\S\r\n]+|[^\S\r\n]*\r?\n[^\S\r\n]+)${ESCAPES}["']?|${ESCAPES}["']\s*:\s*${ESCAPES}["']?)((?!>)(?:[^\s"',;&}\]\[\\]|\\{1,7}(?![\\"']))+)`,
       'gi',
     ),
     replace: (match, name: string, sep: string, value: string) =>
@@ -389,6 +400,11 @@ function decodedHoldsShape(run: string): boolean {
 /** Values after a secret-looking name that are clearly not secrets (booleans, numbers, placeholders). */
 function isHarmlessValue(value: string): boolean {
   return /^(?:true|false|null|none|yes|no|\d{1,6}|required|set|unset|missing|\*+|<[^>]*>|x+)$/i.test(value);
+}
+
+/** A value that names or fingerprints something rather than being a secret: an ARN, a digest, a URL, a date. */
+function looksLikeReference(value: string): boolean {
+  return /^(?:arn:|sha256:|[a-z][a-z0-9+.-]*:\/\/|\d{4}-\d{2}-\d{2}|\/)/i.test(value);
 }
 
 /** A file path given as a flag's value: where a key is, not the key. */

@@ -65,6 +65,13 @@ function consoleShapeLines(spec: BootConsoleSpec): string[] {
     '+ cat /etc/molecule/tenant.yaml',
     'admin_token:',
     `  ${token}`,
+    // `echo NAME $NAME` traced and printed: name and value one space apart.
+    `+ echo ADMIN_TOKEN ${token}`,
+    `ADMIN_TOKEN ${token}`,
+    // A relay logging the body it forwards, a JSON document inside a JSON string inside the log
+    // line's JSON: the quotes around the value are escaped twice; its env list, once.
+    String.raw`platform[2211]: {"level":"debug","msg":"relay","body":"{\"event\":\"{\\\"admin_token\\\":\\\"${token}\\\"}\"}"}`,
+    String.raw`platform[2211]: {"level":"debug","msg":"{\"env\":[{\"name\":\"ADMIN_TOKEN\",\"value\":\"${token}\"}]}"}`,
   ];
 }
 

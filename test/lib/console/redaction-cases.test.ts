@@ -328,6 +328,12 @@ const CASES: LeakCase[] = [
     kind: 'named-secret',
   },
   {
+    name: 'known name and value separated by one space (env | tr = " ", a logger\'s fields)',
+    input: 'cloud-init[1873]: ADMIN_TOKEN one-space-7c1d9e2f4a set\nlevel=debug CP_ADMIN_API_TOKEN 4q9ZpX2mVw7Lr8Ks',
+    secrets: ['one-space-7c1d9e2f4a', '4q9ZpX2mVw7Lr8Ks'],
+    kind: 'named-secret',
+  },
+  {
     name: 'NAME => value (the value was left in clear, `>` redacted instead)',
     input: 'env: ADMIN_TOKEN => arrow-bare-3c2b1a0f9e',
     secrets: ['arrow-bare-3c2b1a0f9e'],
@@ -355,6 +361,24 @@ const CASES: LeakCase[] = [
     name: 'ECS/Kubernetes name/value pair (JSON)',
     input: '"environment": [{"name": "MOLECULE_CP_SHARED_SECRET", "value": "nv-json-0a1b2c3d4e5f"}]',
     secrets: ['nv-json-0a1b2c3d4e5f'],
+    kind: 'named-secret',
+  },
+  {
+    name: 'JSON inside a JSON string inside a log line (quotes escaped twice)',
+    input: String.raw`{"msg":"relay","body":"{\"event\":\"{\\\"admin_token\\\":\\\"dbl-esc-6e5d4c3b2a19\\\"}\"}"}`,
+    secrets: ['dbl-esc-6e5d4c3b2a19'],
+    kind: 'named-secret',
+  },
+  {
+    name: 'quoted value with spaces, quotes escaped twice',
+    input: String.raw`"{\\\"db_password\\\": \\\"two words 8c7b6a\\\"}"`,
+    secrets: ['two words 8c7b6a', '8c7b6a'],
+    kind: 'named-secret',
+  },
+  {
+    name: 'ECS/Kubernetes name/value pair inside a JSON string (quotes escaped once and twice)',
+    input: String.raw`{"msg":"{\"env\":[{\"name\":\"ADMIN_TOKEN\",\"value\":\"nv-esc-1b2c3d4e5f6a\"}]}","raw":"{\\\"name\\\":\\\"CP_ADMIN_API_TOKEN\\\",\\\"value\\\":\\\"nv-dbl-9f8e7d6c5b4a\\\"}"}`,
+    secrets: ['nv-esc-1b2c3d4e5f6a', 'nv-dbl-9f8e7d6c5b4a'],
     kind: 'named-secret',
   },
   {
@@ -461,6 +485,12 @@ describe('ordinary console text is left intact', () => {
     'NAME\tADMIN_TOKEN\tSTATUS',
     'ADMIN_TOKEN\tset\nMOLECULE_CP_SHARED_SECRET\tmissing',
     'ADMIN_TOKEN    required   the tenant admin token',
+    // One space after a known name is prose as often as a value: only a credential-like word goes.
+    'ADMIN_TOKEN rotated for org acme-2 at 2026-12-08T02:00:00Z',
+    'ADMIN_TOKEN 2026-12-08T02:00:00Z rotated',
+    'ADMIN_TOKEN arn:aws:secretsmanager:us-east-2:123456789012:secret:molecule/acme-AbC123',
+    'ADMIN_TOKEN sha256:3fa9c1d2 (64 chars)',
+    'MOLECULE_CP_SHARED_SECRET https://api.moleculesai.app mismatch',
     '- name: ADMIN_TOKEN\n  valueFrom:\n    secretKeyRef: {name: tenant-secrets}',
     '{"name": "ADMIN_TOKEN", "value": "$ADMIN_TOKEN"}',
     // A key at a line end followed by a line that is not its (indented) value.
@@ -496,6 +526,9 @@ describe('hostile console text stays linear', () => {
     ['YAML keys at line ends behind prefixes', 'cloud-init[1873]: key:\n'.repeat(20_000)],
     ['JSON name/value pairs without values', '{"name":"key","value":'.repeat(10_000)],
     ['JSON strings of backslashes', `{"token":"${'\\'.repeat(100_000)}`],
+    ['escaped quotes after a secret name', `token=${'\\"'.repeat(50_000)}`],
+    ['escaped name/value pairs without values', '{\\"name\\":\\"key\\",\\"value\\":'.repeat(10_000)],
+    ['backslash runs after known names', `ADMIN_TOKEN ${'\\'.repeat(100_000)}`],
   ])('%s', (_name, text) => {
     const start = performance.now();
     new Redactor().redact(text);
