@@ -40,6 +40,27 @@ const KNOWN_SECRET_NAMES = String.raw`(?:PROVISION_SHARED_SECRET|MOLECULE_CP_SHA
 const ESCAPES = String.raw`\\{0,7}`;
 
 /**
+ * The end of a line whose secret's value comes on the next one: a YAML key at the line's end
+ * (`admin_token:`, behind any prefix) or the name of a YAML name/value pair (`- name:
+ * ADMIN_TOKEN`, then `value: …`).
+ */
+const AWAITS_VALUE = new RegExp(
+  String.raw`(?:(?<![A-Za-z0-9_.-])(?=[A-Za-z_])${SECRET_NAME}:|\b(?:name|key):[^\S\r\n]*["']?${SECRET_NAME}["']?)[^\S\r\n]*\r?$`,
+  'i',
+);
+/** Enough of a line's end to hold any AWAITS_VALUE match: a long minified line is not scanned whole. */
+const AWAITS_VALUE_REACH = 256;
+
+/**
+ * True when the line names a secret whose value is printed on the next line. Text redacted a
+ * piece at a time (a --follow poll) must hold such a line until the next one arrives: redacted
+ * alone, the value line has no name before it and shows in clear.
+ */
+export function awaitsValueOnNextLine(line: string): boolean {
+  return AWAITS_VALUE.test(line.slice(-AWAITS_VALUE_REACH));
+}
+
+/**
  * What every match of some rule contains, and so where it can match: a secret-name word (spelled
  * out case by case, twice as fast as the `i` flag), a literal (`://`, `Bearer`, a key prefix, a
  * PEM header), or a run of at least 32 base64 characters (a base64 blob, a 64-hex value).
