@@ -42,7 +42,7 @@ describe('molectl console: secrets in the shapes other bootstraps and Go service
       'console',
       'acme',
       '--grep',
-      'login|cloudflared|bootstrap|config|admin_token|ADMIN_TOKEN|SecretString|task env|^cloud-init\\[1873\\]:   ',
+      'login|cloudflared|bootstrap|config|admin_token|ADMIN_TOKEN|SecretString|task env|relay|hooks|^cloud-init\\[1873\\]:   ',
     ]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('+ docker login -u molecule-bot -p [REDACTED:registry-password] ghcr.io');
@@ -59,6 +59,10 @@ describe('molectl console: secrets in the shapes other bootstraps and Go service
     expect(run.stdout).toContain(
       String.raw`"body":"{\"event\":\"{\\\"admin_token\\\":\\\"[REDACTED:named-secret]\\\"}\"}"}`,
     );
+    expect(run.stdout).toContain(
+      'GET /cp/relay?payload=%7B%22admin_token%22%3A%22[REDACTED:named-secret]%22%2C%22slug',
+    );
+    expect(run.stdout).toContain('body=headers=Authorization%3A%20Bearer%20[REDACTED:bearer]&retry=1');
     expect(run.stdout).toContain(
       String.raw`"msg":"{\"env\":[{\"name\":\"ADMIN_TOKEN\",\"value\":\"[REDACTED:named-secret]\"}]}"}`,
     );

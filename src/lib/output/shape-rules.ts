@@ -85,6 +85,8 @@ const LITERAL_KINDS: Record<string, string[]> = {
   ' l': ['registry-password'],
   cu: ['curl-credential'],
 };
+/** A percent escape: the text around it may hide any shape (the url-encoded rule decodes it). */
+const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/g;
 const BASE64_CHARS = charClass('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/');
 /**
  * One whole line of a key block's body: base64 or an encrypted key's `Proc-Type:`/`DEK-Info:`
@@ -105,6 +107,9 @@ export function shapeWindows(text: string): Window[] {
   const names = bitsOf('named-secret');
   const sameLine = sameLineWindows(text, windows);
   for (const hit of findHits(text, NAME_WORDS)) sameLine(hit, names);
+  const encoded = bitsOf('url-encoded');
+  const sameLineEncoded = sameLineWindows(text, windows);
+  for (const hit of findHits(text, PERCENT_ESCAPE)) sameLineEncoded(hit, encoded);
   for (const hit of findHits(text, LITERALS)) {
     const kinds = LITERAL_KINDS[text.slice(hit[0], hit[0] + 2)]!;
     if (kinds[0] !== 'pem') sameLine(hit, bitsOf(...kinds));
@@ -169,6 +174,16 @@ export const SHAPE_RULES: ShapeRule[] = [
       'g',
     ),
     replace: () => `${mark('pem')}\n`,
+  },
+  {
+    kind: 'url-encoded',
+    // Text percent-encoded into a URL's parameter or a form body (`payload=%7B%22admin_token%22%3A
+    // %22…`, `u=https%3A%2F%2Fbot%3A<pass>%40github.com`): the escapes hide every shape from the
+    // rules. A run holding escapes is decoded and redacted; when that replaces something, the run
+    // is encoded again around the replacements, which stay readable. Bounded (8,000 characters
+    // around an escape) so that a long run is scanned once.
+    pattern: /(?<![A-Za-z0-9%._~!*'()+-])[A-Za-z0-9%._~!*'()+-]{0,4000}%[0-9A-Fa-f]{2}[A-Za-z0-9%._~!*'()+-]{0,4000}/g,
+    replace: (match) => redactPercentEncoded(match),
   },
   {
     kind: 'url-credential',
@@ -392,6 +407,27 @@ function applyRulesTo(input: string, bits: number, onRedact: (kind: string) => v
     });
   }
   return text;
+}
+
+/**
+ * A percent-encoded run with the shapes its decoded text holds replaced, encoded again around the
+ * replacements; the run as it was when its decoded text holds none. `+` is read as a space, as a
+ * form body means it (`Authorization%3A+Bearer+…`).
+ */
+function redactPercentEncoded(run: string): string {
+  const decoded = run.replace(/\+/g, ' ').replace(/(?:%[0-9A-Fa-f]{2})+/g, (escapes) => {
+    try {
+      return decodeURIComponent(escapes);
+    } catch {
+      return escapes; // not UTF-8: left as it is
+    }
+  });
+  const redacted = applyShapeRules(decoded, () => {});
+  if (redacted === decoded) return run;
+  return redacted
+    .split(/(\[REDACTED:[a-z0-9-]+\])/)
+    .map((part, i) => (i % 2 === 1 ? part : encodeURIComponent(part)))
+    .join('');
 }
 
 /**

@@ -72,6 +72,9 @@ function consoleShapeLines(spec: BootConsoleSpec): string[] {
     // line's JSON: the quotes around the value are escaped twice; its env list, once.
     String.raw`platform[2211]: {"level":"debug","msg":"relay","body":"{\"event\":\"{\\\"admin_token\\\":\\\"${token}\\\"}\"}"}`,
     String.raw`platform[2211]: {"level":"debug","msg":"{\"env\":[{\"name\":\"ADMIN_TOKEN\",\"value\":\"${token}\"}]}"}`,
+    // An access log line whose query carries a JSON body URL-encoded, and a form-encoded header.
+    `platform[2211]: GET /cp/relay?payload=${encodeURIComponent(JSON.stringify({ admin_token: token, slug: spec.slug }))} 200`,
+    `platform[2211]: POST /cp/hooks body=headers=Authorization%3A+Bearer+${encodeURIComponent(token)}&retry=1`,
   ];
 }
 

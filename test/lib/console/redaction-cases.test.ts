@@ -298,6 +298,31 @@ const CASES: LeakCase[] = [
   },
   // A known secret name (../shared/platform.md) and its value, with separators other than `=`/`: `.
   {
+    name: 'a JSON body URL-encoded into a query parameter',
+    input:
+      'GET /relay?payload=%7B%22admin_token%22%3A%22url-json-5d4c3b2a1f0e%22%2C%22slug%22%3A%22acme%22%7D HTTP/1.1',
+    secrets: ['url-json-5d4c3b2a1f0e'],
+    kind: 'named-secret',
+  },
+  {
+    name: 'a URL with credentials URL-encoded into another URL',
+    input: 'redirect to /login?next=https%3A%2F%2Fbot%3Aurl-cred-8e7f6a5b%40git.example.com%2Frepo',
+    secrets: ['url-cred-8e7f6a5b'],
+    kind: 'url-credential',
+  },
+  {
+    name: 'an Authorization header form-encoded (+ for spaces)',
+    input: 'body: headers=Authorization%3A+Bearer+urlbearer9a8b7c6d5e4f&x=1',
+    secrets: ['urlbearer9a8b7c6d5e4f'],
+    kind: 'bearer',
+  },
+  {
+    name: 'NAME: value URL-encoded',
+    input: 'q=admin_token%3A%20url-colon-2f3e4d5c6b7a',
+    secrets: ['url-colon-2f3e4d5c6b7a'],
+    kind: 'named-secret',
+  },
+  {
     name: 'NAME<TAB>value (aws --output text, TSV)',
     input: '+ aws ssm get-parameters --output text\nPARAMETERS\tMOLECULE_CP_SHARED_SECRET\ttab-sep-5e4d3c2b1a0f',
     secrets: ['tab-sep-5e4d3c2b1a0f'],
@@ -498,6 +523,9 @@ describe('ordinary console text is left intact', () => {
     'cloud-init[1873]: api_key:\ncloud-init[1873]: other: value',
     // Code in a Node crash report: an arrow function is not an assignment.
     '    keys.map(key => key.trim()).filter((token) => token.length > 0)',
+    // Percent escapes that decode to nothing secret stay as they were written.
+    'GET /search?q=molecule%20ai%2Btenants&page=2 200',
+    'disk 97%25 full; https://example.com/a%2Fb%3Fc',
     // A long base64 run that decodes to nothing secret (a public cert chunk) stays.
     Buffer.from('This is an ordinary block of text with nothing secret inside of it at all.').toString('base64'),
   ])('%s', (text) => {
@@ -528,6 +556,9 @@ describe('hostile console text stays linear', () => {
     ['JSON strings of backslashes', `{"token":"${'\\'.repeat(100_000)}`],
     ['escaped quotes after a secret name', `token=${'\\"'.repeat(50_000)}`],
     ['escaped name/value pairs without values', '{\\"name\\":\\"key\\",\\"value\\":'.repeat(10_000)],
+    ['percent escapes on one line', '%41'.repeat(60_000)],
+    ['a long run with one escape', `${'a'.repeat(200_000)}%41${'b'.repeat(200_000)}`],
+    ['escapes between runs', 'ab%4='.repeat(50_000)],
     ['backslash runs after known names', `ADMIN_TOKEN ${'\\'.repeat(100_000)}`],
   ])('%s', (_name, text) => {
     const start = performance.now();
