@@ -85,9 +85,14 @@ const LITERAL_KINDS: Record<string, string[]> = {
   ' l': ['registry-password'],
   cu: ['curl-credential'],
 };
-/** A percent escape: the text around it may hide any shape (the url-encoded rule decodes it). */
-const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/g;
-const BASE64_CHARS = charClass('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/');
+/**
+ * `://` percent-encoded: the one trigger whose characters encoding changes. Every other trigger
+ * (a secret-name word, `Bearer`, a key prefix) is letters, digits and `_`, which stay as they are
+ * when encoded, so their windows also take the url-encoded rule.
+ */
+const ENCODED_SCHEME = /%3[Aa]%2[Ff]%2[Ff]/g;
+/** Both base64 alphabets: the standard one and the URL-safe one (`-` and `_`, as JWTs and URLs carry). */
+const BASE64_CHARS = charClass('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_');
 /**
  * One whole line of a key block's body: base64 or an encrypted key's `Proc-Type:`/`DEK-Info:`
  * header, after an optional prefix (a docker timestamp, `cloud-init[1873]:`).
@@ -104,23 +109,42 @@ function bitsOf(...kinds: string[]): number {
 /** Where any shape rule can match, each window tagged with the rules that can: merged, sorted. */
 export function shapeWindows(text: string): Window[] {
   const windows: Window[] = [];
-  const names = bitsOf('named-secret');
+  const encoded = bitsOf('url-encoded');
+  const names = bitsOf('named-secret') | encoded;
   const sameLine = sameLineWindows(text, windows);
   for (const hit of findHits(text, NAME_WORDS)) sameLine(hit, names);
-  const encoded = bitsOf('url-encoded');
   const sameLineEncoded = sameLineWindows(text, windows);
-  for (const hit of findHits(text, PERCENT_ESCAPE)) sameLineEncoded(hit, encoded);
+  for (const hit of findHits(text, ENCODED_SCHEME)) sameLineEncoded(hit, encoded);
   for (const hit of findHits(text, LITERALS)) {
     const kinds = LITERAL_KINDS[text.slice(hit[0], hit[0] + 2)]!;
-    if (kinds[0] !== 'pem') sameLine(hit, bitsOf(...kinds));
+    if (kinds[0] !== 'pem') sameLine(hit, bitsOf(...kinds) | encoded);
     else if (text[hit[0] + 5] === 'B')
       windows.push(windowAround(text, [hit[0], Math.min(text.length, hit[1] + PEM_REACH)], bitsOf(...kinds)));
     // An END line: the body lines before it, when its BEGIN was cut off.
     else windows.push(windowAround(text, [Math.max(0, hit[0] - PEM_REACH), hit[1]], bitsOf(...kinds)));
   }
   const blobs = bitsOf('base64', 'hex64');
-  for (const run of findRuns(text, 32, BASE64_CHARS)) windows.push(windowAround(text, run, blobs));
+  for (const run of findRuns(text, 32, BASE64_CHARS))
+    if (holdsLongPiece(text, run)) windows.push(windowAround(text, run, blobs));
   return mergeWindows(windows);
+}
+
+/** Shortest stretch without `-` or `_` that makes a run of base64 characters worth decoding. */
+const MIN_BLOB_PIECE = 16;
+
+/**
+ * Whether a run of base64 characters can be a blob: it has MIN_BLOB_PIECE characters in a row
+ * without `-` or `_`. Names and ids that those join (`molecule-tenant-acme-7f9c4d8b6-x2kq9`, a
+ * UUID) do not, and a log full of them would otherwise be decoded piece by piece.
+ */
+function holdsLongPiece(text: string, [start, end]: Window): boolean {
+  let piece = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    piece = c === 45 || c === 95 ? 0 : piece + 1; // '-' or '_'
+    if (piece >= MIN_BLOB_PIECE) return true;
+  }
+  return false;
 }
 
 /**
@@ -204,10 +228,13 @@ export const SHAPE_RULES: ShapeRule[] = [
     kind: 'base64',
     // A base64 blob (one run, or lines wrapped at 60+ columns as `base64` and PEM tools wrap)
     // whose decoded text carries a known shape: set -x traces echo user-data and env files this
-    // way. The whole blob is replaced: any piece of it would decode to part of the secret.
+    // way. The whole blob is replaced: any piece of it would decode to part of the secret. Either
+    // alphabet: a URL-safe blob (a `state` parameter, a JWT's payload alone) was split at each
+    // `-` or `_` into pieces that decoded to nothing; a standard blob behind `-` or `_` (`ENV_B64_…`)
+    // is still judged on its own, at its own alignment.
     pattern:
-      /(?<![A-Za-z0-9+/])(?:(?:[A-Za-z0-9+/]{60,}\r?\n)+[A-Za-z0-9+/]*={0,2}|[A-Za-z0-9+/]{32,}={0,2})(?![A-Za-z0-9+/])/g,
-    replace: (match) => (decodedHoldsShape(match) ? mark('base64') : match),
+      /(?<![A-Za-z0-9+/_-])(?:(?:[A-Za-z0-9+/_-]{60,}\r?\n)+[A-Za-z0-9+/_-]*={0,2}|[A-Za-z0-9+/_-]{32,}={0,2})(?![A-Za-z0-9+/_-])/g,
+    replace: (match) => (blobHoldsShape(match) ? mark('base64') : match),
   },
   {
     kind: 'named-secret',
@@ -409,6 +436,10 @@ function applyRulesTo(input: string, bits: number, onRedact: (kind: string) => v
   return text;
 }
 
+/** Whether decoded text holds a trigger of some rule (shapeWindows): one test, before a full pass. */
+const MAY_HOLD_SHAPE =
+  /key|token|secret|passw|credential|:\/\/|Bearer|Basic|AKIA|ASIA|gh[opsur]_|github_pat_|sk-|mol_pk_|-----|eyJ|login |curl |[A-Za-z0-9+/_-]{32}/i;
+
 /**
  * A percent-encoded run with the shapes its decoded text holds replaced, encoded again around the
  * replacements; the run as it was when its decoded text holds none. `+` is read as a space, as a
@@ -422,12 +453,23 @@ function redactPercentEncoded(run: string): string {
       return escapes; // not UTF-8: left as it is
     }
   });
+  if (decoded === run || !MAY_HOLD_SHAPE.test(decoded)) return run;
   const redacted = applyShapeRules(decoded, () => {});
   if (redacted === decoded) return run;
   return redacted
     .split(/(\[REDACTED:[a-z0-9-]+\])/)
     .map((part, i) => (i % 2 === 1 ? part : encodeURIComponent(part)))
     .join('');
+}
+
+/**
+ * True when a run of either base64 alphabet, or a standard-alphabet piece of it at least 32
+ * characters long (the run as it was found before `-` and `_` joined it), decodes to a shape.
+ */
+function blobHoldsShape(run: string): boolean {
+  if (decodedHoldsShape(run)) return true;
+  if (!/[-_]/.test(run)) return false;
+  return run.split(/[-_]+/).some((piece) => piece.replace(/\s+/g, '').length >= 32 && decodedHoldsShape(piece));
 }
 
 /**

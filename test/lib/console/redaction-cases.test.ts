@@ -298,6 +298,20 @@ const CASES: LeakCase[] = [
   },
   // A known secret name (../shared/platform.md) and its value, with separators other than `=`/`: `.
   {
+    name: 'a URL-safe base64 blob (an OAuth state, a JWT payload alone)',
+    input: `GET /cb?state=${Buffer.from('{"admin_token":"b64url-?>~7c1d9e2f4a8b?>","slug":"acme"}').toString('base64url')} 302`,
+    secrets: [],
+    decodedSecrets: ['7c1d9e2f4a8b'],
+    kind: 'base64',
+  },
+  {
+    name: 'a standard base64 blob behind a name joined by _ or -',
+    input: `ENV_B64_${Buffer.from('ADMIN_TOKEN=std-behind-3f2e1d0c9b8a\n').toString('base64')}`,
+    secrets: [],
+    decodedSecrets: ['3f2e1d0c9b8a'],
+    kind: 'base64',
+  },
+  {
     name: 'a JSON body URL-encoded into a query parameter',
     input:
       'GET /relay?payload=%7B%22admin_token%22%3A%22url-json-5d4c3b2a1f0e%22%2C%22slug%22%3A%22acme%22%7D HTTP/1.1',
@@ -523,6 +537,10 @@ describe('ordinary console text is left intact', () => {
     'cloud-init[1873]: api_key:\ncloud-init[1873]: other: value',
     // Code in a Node crash report: an arrow function is not an assignment.
     '    keys.map(key => key.trim()).filter((token) => token.length > 0)',
+    // Runs of the URL-safe alphabet that are names and ids, not blobs.
+    'pod molecule-tenant-acme-7f9c4d8b6-x2kq9 container molecule_platform_main_worker_0 ready',
+    'request 0c6f1d2e-4b3a-4f5e-9d8c-7b6a5f4e3d2c trace 4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7',
+    '-----------------------------------------------------------------------------',
     // Percent escapes that decode to nothing secret stay as they were written.
     'GET /search?q=molecule%20ai%2Btenants&page=2 200',
     'disk 97%25 full; https://example.com/a%2Fb%3Fc',
