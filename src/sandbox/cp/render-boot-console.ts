@@ -75,6 +75,8 @@ function consoleShapeLines(spec: BootConsoleSpec): string[] {
     // An access log line whose query carries a JSON body URL-encoded, and a form-encoded header.
     `platform[2211]: GET /cp/relay?payload=${encodeURIComponent(JSON.stringify({ admin_token: token, slug: spec.slug }))} 200`,
     `platform[2211]: POST /cp/hooks body=headers=Authorization%3A+Bearer+${encodeURIComponent(token)}&retry=1`,
+    // An OAuth callback whose state is URL-safe base64 of JSON that carries the token.
+    `platform[2211]: GET /oauth/callback?state=${Buffer.from(JSON.stringify({ admin_token: token, return_to: '/orgs?>>~~' })).toString('base64url')} 302`,
   ];
 }
 
