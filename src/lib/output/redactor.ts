@@ -43,8 +43,9 @@ export class Redactor {
   private rulesGeneration = 0;
 
   /**
-   * Registers a secret: from now on its raw, URL-encoded and base64 forms (at each of the three
-   * byte alignments a value can take inside a larger base64 blob) are replaced.
+   * Registers a secret: from now on its raw, escaped (URL, form, JSON, shell: escapedForms) and
+   * base64 forms (at each of the three byte alignments a value can take inside a larger base64
+   * blob) are replaced.
    * Call it before any await that could log the value.
    */
   register(value: string | Buffer | undefined | null, kind = 'secret'): void {
@@ -53,7 +54,7 @@ export class Redactor {
     const trimmed = raw.replace(/\r?\n$/, '');
     if (trimmed.length < MIN_REGISTERED_LENGTH) return;
     const bytes = Buffer.from(trimmed, 'utf8');
-    const forms = new Set<string>([trimmed, encodeURIComponent(trimmed)]);
+    const forms = new Set<string>([trimmed, ...escapedForms(trimmed)]);
     for (const form of base64Forms(bytes)) forms.add(form);
     for (const form of forms) if (form.length >= MIN_REGISTERED_LENGTH) this.addForm(form, kind);
   }
@@ -62,7 +63,7 @@ export class Redactor {
    * Registers a value that is a secret by declaration (a SecureString parameter), whatever its
    * length: `register` drops values shorter than 6 characters, so a short password was printed
    * wherever it appeared. A short one is replaced as a whole word (not touching a letter or a
-   * digit), raw and URL-encoded; its base64 forms are too short to tell from chance.
+   * digit), raw and escaped; its base64 forms are too short to tell from chance.
    */
   registerSecret(value: string | Buffer | undefined | null, kind = 'secret'): void {
     if (value === undefined || value === null) return;
@@ -73,7 +74,7 @@ export class Redactor {
       return;
     }
     if (trimmed.trim().length === 0) return;
-    for (const form of new Set([trimmed, encodeURIComponent(trimmed)])) {
+    for (const form of new Set([trimmed, ...escapedForms(trimmed)])) {
       if (form.length >= MIN_REGISTERED_LENGTH) this.addForm(form, kind);
       else if (!this.wordForms.has(form) && !this.literals.has(form)) {
         this.wordForms.add(form);
@@ -218,6 +219,28 @@ export class Redactor {
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * The forms a value takes when another program escapes it into the text it prints: URL-encoded
+ * (`%20`, or `+` for a space as forms encode it), inside a JSON string (`\"`, `\\`), inside a
+ * JSON string inside another (`\\\"`), as Go's encoder writes it (`<`, `>`, `&` as `\u003c`…),
+ * with `/` as `\/` (PHP's encoder), and single-quoted by a shell's `set -x` (`'` as `'\''`).
+ * A random password holds such characters; in any of these forms its raw text is not there to
+ * match. Only forms that differ from the value are returned.
+ */
+function escapedForms(value: string): string[] {
+  const json = JSON.stringify(value).slice(1, -1);
+  const forms = [
+    encodeURIComponent(value),
+    encodeURIComponent(value).replace(/%20/g, '+'),
+    json,
+    JSON.stringify(json).slice(1, -1),
+    json.replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026'),
+    json.replace(/\//g, '\\/'),
+    value.replace(/'/g, `'\\''`),
+  ];
+  return forms.filter((form) => form !== value);
 }
 
 /**
