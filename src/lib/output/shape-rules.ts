@@ -13,9 +13,16 @@ export interface ShapeRule {
   pattern: RegExp;
   /** Builds the replacement from the match; by default the whole match is replaced. */
   replace?: (match: string, ...groups: string[]) => string;
+  /**
+   * The replacement holds the marks of other rules (it redacted a decoded form of the match):
+   * those kinds are counted, one per mark, as the reader sees them, instead of this rule's kind.
+   */
+  countsInnerMarks?: true;
 }
 
 export const mark = (kind: string): string => `[REDACTED:${kind}]`;
+/** Every mark in a text, its kind captured. */
+const MARKS = /\[REDACTED:([a-z0-9-]+)\]/g;
 
 /**
  * Variable names whose values are secrets: contain KEY, TOKEN, SECRET, PASSWORD or CREDENTIAL.
@@ -208,6 +215,7 @@ export const SHAPE_RULES: ShapeRule[] = [
     // around an escape) so that a long run is scanned once.
     pattern: /(?<![A-Za-z0-9%._~!*'()+-])[A-Za-z0-9%._~!*'()+-]{0,4000}%[0-9A-Fa-f]{2}[A-Za-z0-9%._~!*'()+-]{0,4000}/g,
     replace: (match) => redactPercentEncoded(match),
+    countsInnerMarks: true,
   },
   {
     kind: 'url-credential',
@@ -429,7 +437,9 @@ function applyRulesTo(input: string, bits: number, onRedact: (kind: string) => v
     text = text.replace(rule.pattern, (match: string, ...rest: unknown[]) => {
       const groups = rest.slice(0, -2) as string[];
       const replaced = rule.replace ? rule.replace(match, ...groups) : mark(rule.kind);
-      if (replaced !== match) onRedact(rule.kind);
+      if (replaced === match) return match;
+      if (!rule.countsInnerMarks) onRedact(rule.kind);
+      else for (const [, kind] of replaced.matchAll(MARKS)) onRedact(kind!);
       return replaced;
     });
   }

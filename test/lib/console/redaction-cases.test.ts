@@ -460,6 +460,18 @@ describe('console/log redaction: every planted shape', () => {
   });
 });
 
+describe('percent-encoded text', () => {
+  it('is counted by the kinds of the marks a reader sees in it', () => {
+    const result = new Redactor().redactDetailed(
+      'q=%7B%22admin_token%22%3A%22url-count-1a2b3c4d%22%2C%22auth%22%3A%22Bearer%20urlcount9f8e7d6c5b%22%7D',
+    );
+    expect(result.text).toBe(
+      'q=%7B%22admin_token%22%3A%22[REDACTED:named-secret]%22%2C%22auth%22%3A%22Bearer%20[REDACTED:bearer]%22%7D',
+    );
+    expect(result.byKind).toEqual({ 'named-secret': 1, bearer: 1 });
+  });
+});
+
 describe('registered session secrets in every encoding', () => {
   const SENTINEL = 'SENTINEL-console-4b7e19d2c0';
   const redactor = new Redactor();
