@@ -77,12 +77,14 @@ export class ConsoleFollower {
     return { text: this.release(appended), gap };
   }
 
-  /** What is still held (a partial last line) when following stops. */
+  /** What is still held (whole lines held back, a partial last line) when following stops. */
   flush(): string {
     const rest = this.pending;
     this.pending = '';
     if (rest === '') return '';
-    return isUnterminatedKey(rest) ? '[REDACTED:pem] (private key block without an END line)\n' : `${rest}\n`;
+    if (isUnterminatedKey(rest)) return '[REDACTED:pem] (private key block without an END line)\n';
+    // Held whole lines (a base64 run, a name awaiting its value) end with their own newline.
+    return rest.endsWith('\n') ? rest : `${rest}\n`;
   }
 
   private release(appended: string): string {

@@ -96,4 +96,10 @@ describe('console --follow: a name in one window, its value in the next', () => 
     expect(out).toContain('[REDACTED:named-secret]');
     expect(out).toContain('Started Session 1');
   });
+
+  it('a name whose value never comes is printed once when following stops, with no blank line after it', async () => {
+    const boot = 'systemd[1]: Started Session 1 of User ec2-user.\r\n';
+    const out = await follow([`${boot}cloud-init[1873]: admin_token:\r\n`]);
+    expect(out).toBe('systemd[1]: Started Session 1 of User ec2-user.\ncloud-init[1873]: admin_token:\n');
+  });
 });
