@@ -35,6 +35,8 @@ describe('molectl console: secrets in the shapes other bootstraps and Go service
     const tenant = [...h.sandbox.state.instances.values()].find((i) => i.role === 'molecule-tenant-instance')!;
     // (the tunnel's own secret is inside its base64 token, not in clear)
     for (const secret of secrets.slice(0, 4)) expect(tenant.console).toContain(secret);
+    // The OAuth state is in the URL-safe alphabet, and not only by chance.
+    expect(tenant.console).toMatch(/state=[A-Za-z0-9]*[-_][A-Za-z0-9_-]* 302/);
   });
 
   it('text output shows none of them, and the count names their kinds', async () => {
@@ -42,7 +44,7 @@ describe('molectl console: secrets in the shapes other bootstraps and Go service
       'console',
       'acme',
       '--grep',
-      'login|cloudflared|bootstrap|config|admin_token|ENVIRONMENT|SecretString|task env|^cloud-init\\[1873\\]:   ',
+      'login|cloudflared|bootstrap|config|admin_token|ADMIN_TOKEN|SecretString|task env|relay|hooks|oauth|^cloud-init\\[1873\\]:   ',
     ]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('+ docker login -u molecule-bot -p [REDACTED:registry-password] ghcr.io');
@@ -54,6 +56,19 @@ describe('molectl console: secrets in the shapes other bootstraps and Go service
     expect(run.stdout).toContain('||  SecretString  |  [REDACTED:named-secret]  ||');
     expect(run.stdout).toContain('"env":[{"name":"ADMIN_TOKEN","value":"[REDACTED:named-secret]"}]');
     expect(run.stdout).toContain('cloud-init[1873]: admin_token:\ncloud-init[1873]:   [REDACTED:named-secret]');
+    expect(run.stdout).toContain('cloud-init[1873]: + echo ADMIN_TOKEN [REDACTED:named-secret]\n');
+    expect(run.stdout).toContain('cloud-init[1873]: ADMIN_TOKEN [REDACTED:named-secret]\n');
+    expect(run.stdout).toContain(
+      String.raw`"body":"{\"event\":\"{\\\"admin_token\\\":\\\"[REDACTED:named-secret]\\\"}\"}"}`,
+    );
+    expect(run.stdout).toContain(
+      'GET /cp/relay?payload=%7B%22admin_token%22%3A%22[REDACTED:named-secret]%22%2C%22slug',
+    );
+    expect(run.stdout).toContain('body=headers=Authorization%3A%20Bearer%20[REDACTED:bearer]&retry=1');
+    expect(run.stdout).toContain('GET /oauth/callback?state=[REDACTED:base64] 302');
+    expect(run.stdout).toContain(
+      String.raw`"msg":"{\"env\":[{\"name\":\"ADMIN_TOKEN\",\"value\":\"[REDACTED:named-secret]\"}]}"}`,
+    );
     expect(run.stderr).toMatch(/values redacted \(.*registry-password 1.*\)/);
     expect(run.stderr).toMatch(/tunnel-token 1/);
     expectNoSecrets(run.stdout + run.stderr);

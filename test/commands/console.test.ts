@@ -318,6 +318,32 @@ describe('molectl console --follow', () => {
   });
 });
 
+describe('molectl console --follow: a secret name in one poll, its value in the next', () => {
+  it('the value line is held for its name and redacted, never printed in clear', async () => {
+    const saved = tenant.console;
+    const secret = h.sandbox.state.orgs.get('acme')!.adminToken;
+    const append = (text: string): void => {
+      tenant.console += text;
+      tenant.consoleUpdatedAt = new Date();
+    };
+    tenant.console = 'cloud-init[1873]: boot\r\n'.repeat(20);
+    // The bootstrap cats its YAML config: the key ends one poll, the value starts the next.
+    const { clock, signal } = ctrlCAtPoll(3, (poll) =>
+      append(
+        poll === 1 ? 'cloud-init[1873]: admin_token:\r\n' : `cloud-init[1873]:   ${secret}\r\ncloud-init[1873]: ok\r\n`,
+      ),
+    );
+    try {
+      const run = await h.run(['console', 'acme', '--follow', '--interval', '1s'], { signal, clock });
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('cloud-init[1873]: admin_token:\ncloud-init[1873]:   [REDACTED:named-secret]\n');
+      expectNoSecrets(run.stdout + run.stderr);
+    } finally {
+      tenant.console = saved;
+    }
+  });
+});
+
 describe('molectl console --follow on a console that never prints', () => {
   it('Ctrl-C ends it with exit 1: nothing was read, so nothing was checked', async () => {
     const saved = tenant.console;

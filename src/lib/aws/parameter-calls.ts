@@ -3,15 +3,15 @@ import type { AwsInvoker } from './aws-invoker.js';
 
 /**
  * SSM Parameter Store: molectl keeps locks and run-scoped values under the environment's
- * parameterPrefix. SecureString values read with decryption are secrets: registered with the
- * redactor before they are returned.
+ * parameterPrefix. SecureString values are secrets, however short: registered with the redactor
+ * (registerSecret) before they are returned.
  */
 
 export async function putParameter(
   aws: AwsInvoker,
   input: { name: string; value: string; secure: boolean; overwrite: boolean; description?: string },
 ): Promise<boolean> {
-  if (input.secure) aws.redactor.register(input.value, 'parameter');
+  if (input.secure) aws.redactor.registerSecret(input.value, 'parameter');
   const written = await aws.invoke<'ssm', boolean | 'exists'>(
     'ssm',
     'PutParameter',
@@ -63,8 +63,11 @@ export async function getParameter(
       );
       const parameter = answer.Parameter;
       const value = parameter?.Value ?? '';
-      // Registered before anything else can see it.
-      if (parameter?.Type === 'SecureString' && options.decrypt) aws.redactor.register(value, 'parameter');
+      // Registered before anything else can see it, whatever was asked: a store that answers a
+      // SecureString's plaintext without decryption (as some emulators do) answers a secret all
+      // the same, and a decrypted answer that does not say its type is treated as one.
+      if (parameter?.Type === 'SecureString' || (options.decrypt && parameter?.Type === undefined))
+        aws.redactor.registerSecret(value, 'parameter');
       return { value, version: parameter?.Version ?? 0, lastModified: parameter?.LastModifiedDate ?? null };
     },
     { target: `parameter ${name}`, expected: { ParameterNotFound: () => null } },

@@ -6,10 +6,14 @@
  * line printed while half-written is neither printed twice nor printed in two halves.
  *
  * Private key blocks are held back until their END line arrives (or, if it never comes, replaced
- * whole), and so is a trailing run of wrapped base64 lines until a line that ends it: redaction
- * works on the text it is given, and a block printed across two polls would otherwise show its
- * body lines in clear (a key body, or the half of a base64 blob that decodes to a secret's value).
+ * whole), a trailing run of wrapped base64 lines until a line that ends it, and a last line that
+ * names a secret whose value is on the next line (`admin_token:`, `- name: ADMIN_TOKEN`) until
+ * that line: redaction works on the text it is given, and a block printed across two polls would
+ * otherwise show its body lines in clear (a key body, the half of a base64 blob that decodes to a
+ * secret's value, a value line without its name).
  */
+
+import { awaitsValueOnNextLine } from '../output/shape-rules.js';
 
 /** A shorter overlap is coincidence (a shared "\r\n"), not continuity. */
 const MIN_OVERLAP = 256;
@@ -73,12 +77,14 @@ export class ConsoleFollower {
     return { text: this.release(appended), gap };
   }
 
-  /** What is still held (a partial last line) when following stops. */
+  /** What is still held (whole lines held back, a partial last line) when following stops. */
   flush(): string {
     const rest = this.pending;
     this.pending = '';
     if (rest === '') return '';
-    return isUnterminatedKey(rest) ? '[REDACTED:pem] (private key block without an END line)\n' : `${rest}\n`;
+    if (isUnterminatedKey(rest)) return '[REDACTED:pem] (private key block without an END line)\n';
+    // Held whole lines (a base64 run, a name awaiting its value) end with their own newline.
+    return rest.endsWith('\n') ? rest : `${rest}\n`;
   }
 
   private release(appended: string): string {
@@ -88,9 +94,10 @@ export class ConsoleFollower {
     this.pending = text.slice(cut);
     const held = findUnterminatedKey(ready);
     const base64Tail = held === -1 ? findTrailingBase64(ready) : -1;
-    if (base64Tail !== -1 && ready.length - base64Tail + this.pending.length <= MAX_HELD_PEM) {
-      this.pending = ready.slice(base64Tail) + this.pending;
-      ready = ready.slice(0, base64Tail);
+    const heldTail = base64Tail !== -1 || held !== -1 ? base64Tail : findTrailingNameLine(ready);
+    if (heldTail !== -1 && ready.length - heldTail + this.pending.length <= MAX_HELD_PEM) {
+      this.pending = ready.slice(heldTail) + this.pending;
+      ready = ready.slice(0, heldTail);
     }
     if (held !== -1) {
       const block = ready.slice(held) + this.pending;
@@ -131,15 +138,31 @@ function findTrailingBase64(text: string): number {
   return start;
 }
 
+/** Start of the last line of `text` (which ends with a newline) when it awaits its value on the next line, or -1. */
+function findTrailingNameLine(text: string): number {
+  const lineStart = text.lastIndexOf('\n', text.length - 2) + 1;
+  return text.length > 0 && awaitsValueOnNextLine(text.slice(lineStart, -1)) ? lineStart : -1;
+}
+
 /** docker's `--timestamps` prefix, which `logs --timestamps` keeps on each line. */
 const DOCKER_STAMP = /^\d{4}-\d{2}-\d{2}T[\d:.]+Z /;
 
 /**
- * For `logs --follow`, whose polls bring whole lines: how many of the last `lines` are a run of
- * wrapped-base64 lines still being printed, to hold until a line ends it (as the console follower
- * holds them). Over MAX_HELD_PEM bytes, nothing is held: it is judged as it stands.
+ * For `logs --follow`, whose polls bring whole lines: how many of the last `lines` to hold until
+ * the next poll, as the console follower holds them: a run of wrapped-base64 lines still being
+ * printed, or a last line whose secret's value comes on the next line.
  */
-export function countHeldBase64Lines(lines: readonly string[]): number {
+export function countHeldLogLines(lines: readonly string[]): number {
+  const base64 = countHeldBase64Lines(lines);
+  if (base64 > 0) return base64;
+  return lines.length > 0 && awaitsValueOnNextLine(lines[lines.length - 1]!) ? 1 : 0;
+}
+
+/**
+ * How many of the last `lines` are a run of wrapped-base64 lines still being printed. Over
+ * MAX_HELD_PEM bytes, nothing is held: it is judged as it stands.
+ */
+function countHeldBase64Lines(lines: readonly string[]): number {
   let size = 0;
   let n = 0;
   for (let i = lines.length - 1; i >= 0; i--) {

@@ -1,4 +1,4 @@
-import { countHeldBase64Lines } from './follow-console-window.js';
+import { countHeldLogLines } from './follow-console-window.js';
 import type { RedactionTally, TextStart } from './redaction-tally.js';
 import { splitConsoleLines } from './split-console-lines.js';
 
@@ -6,7 +6,8 @@ import { splitConsoleLines } from './split-console-lines.js';
  * `molectl logs --follow` (pure but for the tally): the new lines of each poll, redacted and ready
  * to print. Each poll is redacted on its own, so a block printed across two polls is held whole:
  * a trailing run of wrapped-base64 lines waits for the line that ends it (its second half alone
- * decodes to a value whose name was in the first). A poll that starts inside the log (the first,
+ * decodes to a value whose name was in the first), and a last line that names a secret
+ * (`admin_token:`) waits for the line with its value. A poll that starts inside the log (the first,
  * with docker's --tail; one cut by --max-bytes) is redacted as cut text (cut-base64-start.ts).
  */
 export class LogLinesFollower {
@@ -19,7 +20,7 @@ export class LogLinesFollower {
   take(lines: readonly string[], startsInside: boolean): string[] {
     if (startsInside) this.start = 'line';
     const ready = this.held.concat(lines);
-    this.held = ready.splice(ready.length - countHeldBase64Lines(ready));
+    this.held = ready.splice(ready.length - countHeldLogLines(ready));
     return this.release(ready);
   }
 

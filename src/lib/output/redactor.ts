@@ -25,20 +25,27 @@ export function stripAnsi(text: string): string {
   return text.replace(ANSI_PATTERN, '');
 }
 
-/** Shortest registered form worth matching: shorter ones would redact ordinary words. */
+/** Shortest registered form worth matching anywhere: shorter ones would redact parts of ordinary words. */
 const MIN_REGISTERED_LENGTH = 6;
+
+/** What may not touch a short secret's form for it to count as that secret (see registerSecret). */
+const WORD_CHAR = '[A-Za-z0-9]';
 
 export class Redactor {
   private readonly literals = new Map<string, string>(); // form -> kind
+  /** Forms of secrets too short to match inside words: matched as whole words only. */
+  private readonly wordForms = new Set<string>();
   private literalPattern: RegExp | null = null;
+  private longLiteralPattern: RegExp | null = null;
   private dirty = false;
   private total = 0;
   private shapesEnabled = true;
   private rulesGeneration = 0;
 
   /**
-   * Registers a secret: from now on its raw, URL-encoded and base64 forms (at each of the three
-   * byte alignments a value can take inside a larger base64 blob) are replaced.
+   * Registers a secret: from now on its raw, escaped (URL, form, JSON, shell: escapedForms) and
+   * base64 forms (at each of the three byte alignments a value can take inside a larger base64
+   * blob) are replaced.
    * Call it before any await that could log the value.
    */
   register(value: string | Buffer | undefined | null, kind = 'secret'): void {
@@ -47,15 +54,40 @@ export class Redactor {
     const trimmed = raw.replace(/\r?\n$/, '');
     if (trimmed.length < MIN_REGISTERED_LENGTH) return;
     const bytes = Buffer.from(trimmed, 'utf8');
-    const forms = new Set<string>([trimmed, encodeURIComponent(trimmed)]);
+    const forms = new Set<string>([trimmed, ...escapedForms(trimmed)]);
     for (const form of base64Forms(bytes)) forms.add(form);
-    for (const form of forms) {
-      if (form.length >= MIN_REGISTERED_LENGTH && !this.literals.has(form)) {
-        this.literals.set(form, kind);
-        this.dirty = true;
-        this.rulesGeneration += 1;
+    for (const form of forms) if (form.length >= MIN_REGISTERED_LENGTH) this.addForm(form, kind);
+  }
+
+  /**
+   * Registers a value that is a secret by declaration (a SecureString parameter), whatever its
+   * length: `register` drops values shorter than 6 characters, so a short password was printed
+   * wherever it appeared. A short one is replaced as a whole word (not touching a letter or a
+   * digit), raw and escaped; its base64 forms are too short to tell from chance.
+   */
+  registerSecret(value: string | Buffer | undefined | null, kind = 'secret'): void {
+    if (value === undefined || value === null) return;
+    const raw = typeof value === 'string' ? value : value.toString('utf8');
+    const trimmed = raw.replace(/\r?\n$/, '');
+    if (trimmed.length >= MIN_REGISTERED_LENGTH) {
+      this.register(trimmed, kind);
+      return;
+    }
+    if (trimmed.trim().length === 0) return;
+    for (const form of new Set([trimmed, ...escapedForms(trimmed)])) {
+      if (form.length >= MIN_REGISTERED_LENGTH) this.addForm(form, kind);
+      else if (!this.wordForms.has(form) && !this.literals.has(form)) {
+        this.wordForms.add(form);
+        this.addForm(form, kind);
       }
     }
+  }
+
+  private addForm(form: string, kind: string): void {
+    if (this.literals.has(form)) return;
+    this.literals.set(form, kind);
+    this.dirty = true;
+    this.rulesGeneration += 1;
   }
 
   /**
@@ -76,9 +108,12 @@ export class Redactor {
    * True when `text` holds a registered value in any of its forms (raw, URL-encoded, base64).
    * Token shapes do not count: this guards text that must never carry a known secret, such as
    * an SSM command (SSM keeps commands readable to anyone with ssm:ListCommands). Counts nothing.
+   * Short secrets (registerSecret) do not count either: a script is full of short words, and a
+   * guard that refused one for holding `true` would stop work that carries no secret.
    */
   containsRegistered(text: string): boolean {
-    const literals = this.compiledLiterals();
+    this.compiledLiterals();
+    const literals = this.longLiteralPattern;
     if (!literals) return false;
     literals.lastIndex = 0;
     const found = literals.test(text);
@@ -170,7 +205,12 @@ export class Redactor {
     if (this.dirty) {
       // Longest first, so a value is not half-replaced by a registered prefix of it.
       const forms = [...this.literals.keys()].sort((a, b) => b.length - a.length);
-      this.literalPattern = forms.length ? new RegExp(forms.map(escapeRegExp).join('|'), 'g') : null;
+      const long = forms.filter((form) => !this.wordForms.has(form)).map(escapeRegExp);
+      const words = forms.filter((form) => this.wordForms.has(form)).map(escapeRegExp);
+      const alternatives = [...long];
+      if (words.length) alternatives.push(`(?<!${WORD_CHAR})(?:${words.join('|')})(?!${WORD_CHAR})`);
+      this.literalPattern = alternatives.length ? new RegExp(alternatives.join('|'), 'g') : null;
+      this.longLiteralPattern = long.length ? new RegExp(long.join('|'), 'g') : null;
       this.dirty = false;
     }
     return this.literalPattern;
@@ -179,6 +219,28 @@ export class Redactor {
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * The forms a value takes when another program escapes it into the text it prints: URL-encoded
+ * (`%20`, or `+` for a space as forms encode it), inside a JSON string (`\"`, `\\`), inside a
+ * JSON string inside another (`\\\"`), as Go's encoder writes it (`<`, `>`, `&` as `\u003c`…),
+ * with `/` as `\/` (PHP's encoder), and single-quoted by a shell's `set -x` (`'` as `'\''`).
+ * A random password holds such characters; in any of these forms its raw text is not there to
+ * match. Only forms that differ from the value are returned.
+ */
+function escapedForms(value: string): string[] {
+  const json = JSON.stringify(value).slice(1, -1);
+  const forms = [
+    encodeURIComponent(value),
+    encodeURIComponent(value).replace(/%20/g, '+'),
+    json,
+    JSON.stringify(json).slice(1, -1),
+    json.replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026'),
+    json.replace(/\//g, '\\/'),
+    value.replace(/'/g, `'\\''`),
+  ];
+  return forms.filter((form) => form !== value);
 }
 
 /**

@@ -13,9 +13,16 @@ export interface ShapeRule {
   pattern: RegExp;
   /** Builds the replacement from the match; by default the whole match is replaced. */
   replace?: (match: string, ...groups: string[]) => string;
+  /**
+   * The replacement holds the marks of other rules (it redacted a decoded form of the match):
+   * those kinds are counted, one per mark, as the reader sees them, instead of this rule's kind.
+   */
+  countsInnerMarks?: true;
 }
 
 export const mark = (kind: string): string => `[REDACTED:${kind}]`;
+/** Every mark in a text, its kind captured. */
+const MARKS = /\[REDACTED:([a-z0-9-]+)\]/g;
 
 /**
  * Variable names whose values are secrets: contain KEY, TOKEN, SECRET, PASSWORD or CREDENTIAL.
@@ -31,6 +38,34 @@ const SECRET_NAME = String.raw`[A-Za-z0-9_.-]{0,64}(?:key|token|secret|passw(?:o
  * whatever separates them.
  */
 const KNOWN_SECRET_NAMES = String.raw`(?:PROVISION_SHARED_SECRET|MOLECULE_CP_SHARED_SECRET|CP_ADMIN_API_TOKEN|ADMIN_TOKEN|SecretString)`;
+
+/**
+ * The backslashes before a quote in JSON inside a JSON string (`\"`), inside another (`\\\"`),
+ * and so on: a log line that carries a JSON body that carries a JSON config. Bounded, as no real
+ * nesting is deeper, so that a run of backslashes is never scanned quadratically.
+ */
+const ESCAPES = String.raw`\\{0,7}`;
+
+/**
+ * The end of a line whose secret's value comes on the next one: a YAML key at the line's end
+ * (`admin_token:`, behind any prefix) or the name of a YAML name/value pair (`- name:
+ * ADMIN_TOKEN`, then `value: …`).
+ */
+const AWAITS_VALUE = new RegExp(
+  String.raw`(?:(?<![A-Za-z0-9_.-])(?=[A-Za-z_])${SECRET_NAME}:|\b(?:name|key):[^\S\r\n]*["']?${SECRET_NAME}["']?)[^\S\r\n]*\r?$`,
+  'i',
+);
+/** Enough of a line's end to hold any AWAITS_VALUE match: a long minified line is not scanned whole. */
+const AWAITS_VALUE_REACH = 256;
+
+/**
+ * True when the line names a secret whose value is printed on the next line. Text redacted a
+ * piece at a time (a --follow poll) must hold such a line until the next one arrives: redacted
+ * alone, the value line has no name before it and shows in clear.
+ */
+export function awaitsValueOnNextLine(line: string): boolean {
+  return AWAITS_VALUE.test(line.slice(-AWAITS_VALUE_REACH));
+}
 
 /**
  * What every match of some rule contains, and so where it can match: a secret-name word (spelled
@@ -57,7 +92,14 @@ const LITERAL_KINDS: Record<string, string[]> = {
   ' l': ['registry-password'],
   cu: ['curl-credential'],
 };
-const BASE64_CHARS = charClass('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/');
+/**
+ * `://` percent-encoded: the one trigger whose characters encoding changes. Every other trigger
+ * (a secret-name word, `Bearer`, a key prefix) is letters, digits and `_`, which stay as they are
+ * when encoded, so their windows also take the url-encoded rule.
+ */
+const ENCODED_SCHEME = /%3[Aa]%2[Ff]%2[Ff]/g;
+/** Both base64 alphabets: the standard one and the URL-safe one (`-` and `_`, as JWTs and URLs carry). */
+const BASE64_CHARS = charClass('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_');
 /**
  * One whole line of a key block's body: base64 or an encrypted key's `Proc-Type:`/`DEK-Info:`
  * header, after an optional prefix (a docker timestamp, `cloud-init[1873]:`).
@@ -74,20 +116,42 @@ function bitsOf(...kinds: string[]): number {
 /** Where any shape rule can match, each window tagged with the rules that can: merged, sorted. */
 export function shapeWindows(text: string): Window[] {
   const windows: Window[] = [];
-  const names = bitsOf('named-secret');
+  const encoded = bitsOf('url-encoded');
+  const names = bitsOf('named-secret') | encoded;
   const sameLine = sameLineWindows(text, windows);
   for (const hit of findHits(text, NAME_WORDS)) sameLine(hit, names);
+  const sameLineEncoded = sameLineWindows(text, windows);
+  for (const hit of findHits(text, ENCODED_SCHEME)) sameLineEncoded(hit, encoded);
   for (const hit of findHits(text, LITERALS)) {
     const kinds = LITERAL_KINDS[text.slice(hit[0], hit[0] + 2)]!;
-    if (kinds[0] !== 'pem') sameLine(hit, bitsOf(...kinds));
+    if (kinds[0] !== 'pem') sameLine(hit, bitsOf(...kinds) | encoded);
     else if (text[hit[0] + 5] === 'B')
       windows.push(windowAround(text, [hit[0], Math.min(text.length, hit[1] + PEM_REACH)], bitsOf(...kinds)));
     // An END line: the body lines before it, when its BEGIN was cut off.
     else windows.push(windowAround(text, [Math.max(0, hit[0] - PEM_REACH), hit[1]], bitsOf(...kinds)));
   }
   const blobs = bitsOf('base64', 'hex64');
-  for (const run of findRuns(text, 32, BASE64_CHARS)) windows.push(windowAround(text, run, blobs));
+  for (const run of findRuns(text, 32, BASE64_CHARS))
+    if (holdsLongPiece(text, run)) windows.push(windowAround(text, run, blobs));
   return mergeWindows(windows);
+}
+
+/** Shortest stretch without `-` or `_` that makes a run of base64 characters worth decoding. */
+const MIN_BLOB_PIECE = 16;
+
+/**
+ * Whether a run of base64 characters can be a blob: it has MIN_BLOB_PIECE characters in a row
+ * without `-` or `_`. Names and ids that those join (`molecule-tenant-acme-7f9c4d8b6-x2kq9`, a
+ * UUID) do not, and a log full of them would otherwise be decoded piece by piece.
+ */
+function holdsLongPiece(text: string, [start, end]: Window): boolean {
+  let piece = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    piece = c === 45 || c === 95 ? 0 : piece + 1; // '-' or '_'
+    if (piece >= MIN_BLOB_PIECE) return true;
+  }
+  return false;
 }
 
 /**
@@ -143,6 +207,17 @@ export const SHAPE_RULES: ShapeRule[] = [
     replace: () => `${mark('pem')}\n`,
   },
   {
+    kind: 'url-encoded',
+    // Text percent-encoded into a URL's parameter or a form body (`payload=%7B%22admin_token%22%3A
+    // %22…`, `u=https%3A%2F%2Fbot%3A<pass>%40github.com`): the escapes hide every shape from the
+    // rules. A run holding escapes is decoded and redacted; when that replaces something, the run
+    // is encoded again around the replacements, which stay readable. Bounded (8,000 characters
+    // around an escape) so that a long run is scanned once.
+    pattern: /(?<![A-Za-z0-9%._~!*'()+-])[A-Za-z0-9%._~!*'()+-]{0,4000}%[0-9A-Fa-f]{2}[A-Za-z0-9%._~!*'()+-]{0,4000}/g,
+    replace: (match) => redactPercentEncoded(match),
+    countsInnerMarks: true,
+  },
+  {
     kind: 'url-credential',
     // The scheme is bounded: unbounded, each "." of a long dotted run restarts a scan to its end.
     pattern: /\b([a-z][a-z0-9+.-]{0,31}:\/\/)([^\s/:@'"]+):([^\s/@'"]+)@/gi,
@@ -161,10 +236,13 @@ export const SHAPE_RULES: ShapeRule[] = [
     kind: 'base64',
     // A base64 blob (one run, or lines wrapped at 60+ columns as `base64` and PEM tools wrap)
     // whose decoded text carries a known shape: set -x traces echo user-data and env files this
-    // way. The whole blob is replaced: any piece of it would decode to part of the secret.
+    // way. The whole blob is replaced: any piece of it would decode to part of the secret. Either
+    // alphabet: a URL-safe blob (a `state` parameter, a JWT's payload alone) was split at each
+    // `-` or `_` into pieces that decoded to nothing; a standard blob behind `-` or `_` (`ENV_B64_…`)
+    // is still judged on its own, at its own alignment.
     pattern:
-      /(?<![A-Za-z0-9+/])(?:(?:[A-Za-z0-9+/]{60,}\r?\n)+[A-Za-z0-9+/]*={0,2}|[A-Za-z0-9+/]{32,}={0,2})(?![A-Za-z0-9+/])/g,
-    replace: (match) => (decodedHoldsShape(match) ? mark('base64') : match),
+      /(?<![A-Za-z0-9+/_-])(?:(?:[A-Za-z0-9+/_-]{60,}\r?\n)+[A-Za-z0-9+/_-]*={0,2}|[A-Za-z0-9+/_-]{32,}={0,2})(?![A-Za-z0-9+/_-])/g,
+    replace: (match) => (blobHoldsShape(match) ? mark('base64') : match),
   },
   {
     kind: 'named-secret',
@@ -180,12 +258,14 @@ export const SHAPE_RULES: ShapeRule[] = [
     kind: 'named-secret',
     // A name/value pair whose name is a secret's: ECS task definitions and Kubernetes env lists
     // (`{"name":"ADMIN_TOKEN","value":"…"}`, `- name: ADMIN_TOKEN` then `value: …`). The value's
-    // own key (`value`) names nothing secret, so no other rule sees it.
+    // own key (`value`) names nothing secret, so no other rule sees it. Inside a JSON string
+    // (`{\"name\":\"ADMIN_TOKEN\",\"value\":\"…\"}`) the value ends at a quote escaped as its
+    // opening one was.
     pattern: new RegExp(
-      String.raw`((?:"(?:name|key)"\s*:\s*"|\b(?:name|key):[^\S\r\n]*["']?)(${SECRET_NAME})(?:"\s*,\s*"value"\s*:\s*"|["']?[^\S\r\n]*\r?\n[^\S\r\n]*value:[^\S\r\n]*["']?))((?:[^"'\\\s]|\\.)+)`,
+      String.raw`((?:(${ESCAPES})"(?:name|key)\2"\s*:\s*\2"|\b(?:name|key):[^\S\r\n]*["']?)(${SECRET_NAME})(?:\2"\s*,\s*\2"value\2"\s*:\s*\2"|["']?[^\S\r\n]*\r?\n[^\S\r\n]*value:[^\S\r\n]*["']?))((?:(?!\2["'])(?:[^"'\\\s]|\\.))+)`,
       'gi',
     ),
-    replace: (match, head: string, name: string, value: string) =>
+    replace: (match, head: string, _escapes: string, name: string, value: string) =>
       isReferenceName(name) || value.startsWith('[REDACTED:') || value.startsWith('$') || isHarmlessValue(value)
         ? match
         : `${head}${mark('named-secret')}`,
@@ -194,11 +274,13 @@ export const SHAPE_RULES: ShapeRule[] = [
     kind: 'named-secret',
     // The platform's own secret names followed by their value with a separator the rules above
     // do not take for an assignment: a tab (`aws … --output text`, TSV), a table cell (`aws …
-    // --output table`, `railway variables`), two or more spaces (aligned columns), `=>`. Only
-    // these names: `token  3` or `| key | Secrets Manager |` in ordinary tables is no secret. A
-    // cell or column value must look like a credential (8+ characters with a digit, or 20+).
+    // --output table`, `railway variables`), spaces (aligned columns, or one space as `env | tr
+    // = ' '` and loggers print `ADMIN_TOKEN <value>`), `=>`. Only these names: `token  3` or
+    // `| key | Secrets Manager |` in ordinary tables is no secret. A cell or column value must
+    // look like a credential (8+ characters with a digit, or 20+) and not like a reference (an
+    // ARN, a `sha256:` fingerprint, a URL, a date): after one space, prose follows as often.
     pattern: new RegExp(
-      String.raw`((?<![A-Za-z0-9_.-])(?:[A-Za-z0-9]+_){0,4}${KNOWN_SECRET_NAMES}(?![A-Za-z0-9_.-])["']?)([^\S\r\n]*\t[^\S\r\n]*|[^\S\r\n]*=>[^\S\r\n]*| {2,}|[^\S\r\n]*[|\u2502\u2503\u2551][^\S\r\n]*)(["']?)([^\s"'|\u2502\u2503\u2551]+)`,
+      String.raw`((?<![A-Za-z0-9_.-])(?:[A-Za-z0-9]+_){0,4}${KNOWN_SECRET_NAMES}(?![A-Za-z0-9_.-])["']?)([^\S\r\n]*\t[^\S\r\n]*|[^\S\r\n]*=>[^\S\r\n]*| +|[^\S\r\n]*[|\u2502\u2503\u2551][^\S\r\n]*)(["']?)([^\s"'|\u2502\u2503\u2551]+)`,
       'gi',
     ),
     replace: (match, name: string, sep: string, quote: string, value: string) =>
@@ -206,7 +288,7 @@ export const SHAPE_RULES: ShapeRule[] = [
       value.startsWith('$') ||
       isHarmlessValue(value) ||
       /^[A-Z_]{1,15}$/.test(value) ||
-      (!/\t|=>/.test(sep) && !/^(?=[^\s]*\d)[^\s]{8,}$|^[^\s]{20,}$/.test(value))
+      (!/\t|=>/.test(sep) && (!/^(?=[^\s]*\d)[^\s]{8,}$|^[^\s]{20,}$/.test(value) || looksLikeReference(value)))
         ? match
         : `${name}${sep}${quote}${mark('named-secret')}`,
   },
@@ -217,7 +299,7 @@ export const SHAPE_RULES: ShapeRule[] = [
     // The name must be a whole token (or a --flag) starting with a letter:
     // `run 2026...-cp-secret-apply-x: ok` is an id followed by prose, not an assignment.
     pattern: new RegExp(
-      String.raw`((?:(?<=--)|(?<![A-Za-z0-9_.-]))(?=[A-Za-z_])${SECRET_NAME})(\\?["']?\s*=\s*|:\s+|\\?["']\s*:\s*)(\\?["'])([^"'\r\n]*\s[^"'\r\n]*)\3`,
+      String.raw`((?:(?<=--)|(?<![A-Za-z0-9_.-]))(?=[A-Za-z_])${SECRET_NAME})(${ESCAPES}["']?\s*=\s*|:\s+|${ESCAPES}["']\s*:\s*)(${ESCAPES}["'])([^"'\r\n]*\s[^"'\r\n]*)\3`,
       'gi',
     ),
     replace: (match, name: string, sep: string, quote: string, value: string) =>
@@ -238,7 +320,7 @@ export const SHAPE_RULES: ShapeRule[] = [
     // The name must be a whole token (or a --flag) starting with a letter:
     // `run 2026...-cp-secret-apply-x: ok` is an id followed by prose, not an assignment.
     pattern: new RegExp(
-      String.raw`((?:(?<=--)|(?<![A-Za-z0-9_.-]))(?=[A-Za-z_])${SECRET_NAME})(\\?["']?\s*(?:=|%3[Dd])\s*\\?["']?|\\?["']?\s*=>\s*\\?["']|:(?:[^\S\r\n]+|[^\S\r\n]*\r?\n[^\S\r\n]+)\\?["']?|\\?["']\s*:\s*\\?["']?)((?!>)(?:[^\s"',;&}\]\[\\]|\\(?!["']))+)`,
+      String.raw`((?:(?<=--)|(?<![A-Za-z0-9_.-]))(?=[A-Za-z_])${SECRET_NAME})(${ESCAPES}["']?\s*(?:=|%3[Dd])\s*${ESCAPES}["']?|${ESCAPES}["']?\s*=>\s*${ESCAPES}["']|:(?:[^\S\r\n]+|[^\S\r\n]*\r?\n[^\S\r\n]+)${ESCAPES}["']?|${ESCAPES}["']\s*:\s*${ESCAPES}["']?)((?!>)(?:[^\s"',;&}\]\[\\]|\\{1,7}(?![\\"']))+)`,
       'gi',
     ),
     replace: (match, name: string, sep: string, value: string) =>
@@ -355,11 +437,49 @@ function applyRulesTo(input: string, bits: number, onRedact: (kind: string) => v
     text = text.replace(rule.pattern, (match: string, ...rest: unknown[]) => {
       const groups = rest.slice(0, -2) as string[];
       const replaced = rule.replace ? rule.replace(match, ...groups) : mark(rule.kind);
-      if (replaced !== match) onRedact(rule.kind);
+      if (replaced === match) return match;
+      if (!rule.countsInnerMarks) onRedact(rule.kind);
+      else for (const [, kind] of replaced.matchAll(MARKS)) onRedact(kind!);
       return replaced;
     });
   }
   return text;
+}
+
+/** Whether decoded text holds a trigger of some rule (shapeWindows): one test, before a full pass. */
+const MAY_HOLD_SHAPE =
+  /key|token|secret|passw|credential|:\/\/|Bearer|Basic|AKIA|ASIA|gh[opsur]_|github_pat_|sk-|mol_pk_|-----|eyJ|login |curl |[A-Za-z0-9+/_-]{32}/i;
+
+/**
+ * A percent-encoded run with the shapes its decoded text holds replaced, encoded again around the
+ * replacements; the run as it was when its decoded text holds none. `+` is read as a space, as a
+ * form body means it (`Authorization%3A+Bearer+…`).
+ */
+function redactPercentEncoded(run: string): string {
+  const decoded = run.replace(/\+/g, ' ').replace(/(?:%[0-9A-Fa-f]{2})+/g, (escapes) => {
+    try {
+      return decodeURIComponent(escapes);
+    } catch {
+      return escapes; // not UTF-8: left as it is
+    }
+  });
+  if (decoded === run || !MAY_HOLD_SHAPE.test(decoded)) return run;
+  const redacted = applyShapeRules(decoded, () => {});
+  if (redacted === decoded) return run;
+  return redacted
+    .split(/(\[REDACTED:[a-z0-9-]+\])/)
+    .map((part, i) => (i % 2 === 1 ? part : encodeURIComponent(part)))
+    .join('');
+}
+
+/**
+ * True when a run of either base64 alphabet, or a standard-alphabet piece of it at least 32
+ * characters long (the run as it was found before `-` and `_` joined it), decodes to a shape.
+ */
+function blobHoldsShape(run: string): boolean {
+  if (decodedHoldsShape(run)) return true;
+  if (!/[-_]/.test(run)) return false;
+  return run.split(/[-_]+/).some((piece) => piece.replace(/\s+/g, '').length >= 32 && decodedHoldsShape(piece));
 }
 
 /**
@@ -389,6 +509,11 @@ function decodedHoldsShape(run: string): boolean {
 /** Values after a secret-looking name that are clearly not secrets (booleans, numbers, placeholders). */
 function isHarmlessValue(value: string): boolean {
   return /^(?:true|false|null|none|yes|no|\d{1,6}|required|set|unset|missing|\*+|<[^>]*>|x+)$/i.test(value);
+}
+
+/** A value that names or fingerprints something rather than being a secret: an ARN, a digest, a URL, a date. */
+function looksLikeReference(value: string): boolean {
+  return /^(?:arn:|sha256:|[a-z][a-z0-9+.-]*:\/\/|\d{4}-\d{2}-\d{2}|\/)/i.test(value);
 }
 
 /** A file path given as a flag's value: where a key is, not the key. */

@@ -102,7 +102,9 @@ export function getParameterArn(state: SandboxState, name: string): string {
 }
 
 function viewParameter(state: SandboxState, param: SimParameter, decrypt: boolean): ParameterView {
-  const value = param.type === 'SecureString' && !decrypt ? encryptStandIn(state, param) : param.value;
+  // flag=parameterPlaintext: a store that does not encrypt (an emulator) answers the plaintext.
+  const encrypted = param.type === 'SecureString' && !decrypt && !state.faults.flags['parameterPlaintext'];
+  const value = encrypted ? encryptStandIn(state, param) : param.value;
   return {
     name: param.name,
     type: param.type,

@@ -65,6 +65,18 @@ function consoleShapeLines(spec: BootConsoleSpec): string[] {
     '+ cat /etc/molecule/tenant.yaml',
     'admin_token:',
     `  ${token}`,
+    // `echo NAME $NAME` traced and printed: name and value one space apart.
+    `+ echo ADMIN_TOKEN ${token}`,
+    `ADMIN_TOKEN ${token}`,
+    // A relay logging the body it forwards, a JSON document inside a JSON string inside the log
+    // line's JSON: the quotes around the value are escaped twice; its env list, once.
+    String.raw`platform[2211]: {"level":"debug","msg":"relay","body":"{\"event\":\"{\\\"admin_token\\\":\\\"${token}\\\"}\"}"}`,
+    String.raw`platform[2211]: {"level":"debug","msg":"{\"env\":[{\"name\":\"ADMIN_TOKEN\",\"value\":\"${token}\"}]}"}`,
+    // An access log line whose query carries a JSON body URL-encoded, and a form-encoded header.
+    `platform[2211]: GET /cp/relay?payload=${encodeURIComponent(JSON.stringify({ admin_token: token, slug: spec.slug }))} 200`,
+    `platform[2211]: POST /cp/hooks body=headers=Authorization%3A+Bearer+${encodeURIComponent(token)}&retry=1`,
+    // An OAuth callback whose state is URL-safe base64 of JSON that carries the token.
+    `platform[2211]: GET /oauth/callback?state=${Buffer.from(JSON.stringify({ admin_token: token, return_to: '/orgs?>>~~' })).toString('base64url')} 302`,
   ];
 }
 

@@ -167,6 +167,32 @@ describe('AwsDoor over the simulated AWS APIs', () => {
     expect(await door.deleteParameter('/molectl/sandbox/lock')).toBe(false);
   });
 
+  it('registers every SecureString value it reads: a short one, and one a store answers without decryption', async () => {
+    const { door, redactor } = await createTestDoor(fakeAwsEnv(server.url));
+    const put = (name: string, value: string): void => {
+      server.state.parameters.set(name, { name, type: 'SecureString', value, version: 1, lastModified: new Date() });
+    };
+    // A short random password: no token shape, and shorter than register() takes.
+    put('/molectl/sandbox/short', 'q7#Vx');
+    expect((await door.getParameter('/molectl/sandbox/short', { decrypt: true }))!.value).toBe('q7#Vx');
+    expect(redactor.redact('password q7#Vx accepted')).toBe('password [REDACTED:parameter] accepted');
+    expect(redactor.redact('"q7#Vx"')).toBe('"[REDACTED:parameter]"');
+    expect(redactor.redact(`x=${encodeURIComponent('q7#Vx')}`)).toBe('x=[REDACTED:parameter]');
+    // Whole words only: the same letters inside a longer word are not the secret.
+    expect(redactor.redact('aq7#Vxb')).toBe('aq7#Vxb');
+    // A guard against secrets in SSM commands is not tripped by a short word.
+    expect(redactor.containsRegistered('echo q7#Vx')).toBe(false);
+
+    server.state.faults.flags['parameterPlaintext'] = '1';
+    try {
+      put('/molectl/sandbox/plain', 'SENTINEL-plain-5c2e8a1f');
+      expect((await door.getParameter('/molectl/sandbox/plain'))!.value).toBe('SENTINEL-plain-5c2e8a1f');
+      expect(redactor.redact('v=SENTINEL-plain-5c2e8a1f')).toBe('v=[REDACTED:parameter]');
+    } finally {
+      delete server.state.faults.flags['parameterPlaintext'];
+    }
+  });
+
   it('refuses to go on when a store wrote over a parameter it was asked to create only (Overwrite=false ignored)', async () => {
     const { door } = await createTestDoor(fakeAwsEnv(server.url));
     const lock = '/molectl/sandbox/locks/overwrite-ignored';

@@ -298,6 +298,45 @@ const CASES: LeakCase[] = [
   },
   // A known secret name (../shared/platform.md) and its value, with separators other than `=`/`: `.
   {
+    name: 'a URL-safe base64 blob (an OAuth state, a JWT payload alone)',
+    input: `GET /cb?state=${Buffer.from('{"admin_token":"b64url-?>~7c1d9e2f4a8b?>","slug":"acme"}').toString('base64url')} 302`,
+    secrets: [],
+    decodedSecrets: ['7c1d9e2f4a8b'],
+    kind: 'base64',
+  },
+  {
+    name: 'a standard base64 blob behind a name joined by _ or -',
+    input: `ENV_B64_${Buffer.from('ADMIN_TOKEN=std-behind-3f2e1d0c9b8a\n').toString('base64')}`,
+    secrets: [],
+    decodedSecrets: ['3f2e1d0c9b8a'],
+    kind: 'base64',
+  },
+  {
+    name: 'a JSON body URL-encoded into a query parameter',
+    input:
+      'GET /relay?payload=%7B%22admin_token%22%3A%22url-json-5d4c3b2a1f0e%22%2C%22slug%22%3A%22acme%22%7D HTTP/1.1',
+    secrets: ['url-json-5d4c3b2a1f0e'],
+    kind: 'named-secret',
+  },
+  {
+    name: 'a URL with credentials URL-encoded into another URL',
+    input: 'redirect to /login?next=https%3A%2F%2Fbot%3Aurl-cred-8e7f6a5b%40git.example.com%2Frepo',
+    secrets: ['url-cred-8e7f6a5b'],
+    kind: 'url-credential',
+  },
+  {
+    name: 'an Authorization header form-encoded (+ for spaces)',
+    input: 'body: headers=Authorization%3A+Bearer+urlbearer9a8b7c6d5e4f&x=1',
+    secrets: ['urlbearer9a8b7c6d5e4f'],
+    kind: 'bearer',
+  },
+  {
+    name: 'NAME: value URL-encoded',
+    input: 'q=admin_token%3A%20url-colon-2f3e4d5c6b7a',
+    secrets: ['url-colon-2f3e4d5c6b7a'],
+    kind: 'named-secret',
+  },
+  {
     name: 'NAME<TAB>value (aws --output text, TSV)',
     input: '+ aws ssm get-parameters --output text\nPARAMETERS\tMOLECULE_CP_SHARED_SECRET\ttab-sep-5e4d3c2b1a0f',
     secrets: ['tab-sep-5e4d3c2b1a0f'],
@@ -328,6 +367,12 @@ const CASES: LeakCase[] = [
     kind: 'named-secret',
   },
   {
+    name: 'known name and value separated by one space (env | tr = " ", a logger\'s fields)',
+    input: 'cloud-init[1873]: ADMIN_TOKEN one-space-7c1d9e2f4a set\nlevel=debug CP_ADMIN_API_TOKEN 4q9ZpX2mVw7Lr8Ks',
+    secrets: ['one-space-7c1d9e2f4a', '4q9ZpX2mVw7Lr8Ks'],
+    kind: 'named-secret',
+  },
+  {
     name: 'NAME => value (the value was left in clear, `>` redacted instead)',
     input: 'env: ADMIN_TOKEN => arrow-bare-3c2b1a0f9e',
     secrets: ['arrow-bare-3c2b1a0f9e'],
@@ -355,6 +400,24 @@ const CASES: LeakCase[] = [
     name: 'ECS/Kubernetes name/value pair (JSON)',
     input: '"environment": [{"name": "MOLECULE_CP_SHARED_SECRET", "value": "nv-json-0a1b2c3d4e5f"}]',
     secrets: ['nv-json-0a1b2c3d4e5f'],
+    kind: 'named-secret',
+  },
+  {
+    name: 'JSON inside a JSON string inside a log line (quotes escaped twice)',
+    input: String.raw`{"msg":"relay","body":"{\"event\":\"{\\\"admin_token\\\":\\\"dbl-esc-6e5d4c3b2a19\\\"}\"}"}`,
+    secrets: ['dbl-esc-6e5d4c3b2a19'],
+    kind: 'named-secret',
+  },
+  {
+    name: 'quoted value with spaces, quotes escaped twice',
+    input: String.raw`"{\\\"db_password\\\": \\\"two words 8c7b6a\\\"}"`,
+    secrets: ['two words 8c7b6a', '8c7b6a'],
+    kind: 'named-secret',
+  },
+  {
+    name: 'ECS/Kubernetes name/value pair inside a JSON string (quotes escaped once and twice)',
+    input: String.raw`{"msg":"{\"env\":[{\"name\":\"ADMIN_TOKEN\",\"value\":\"nv-esc-1b2c3d4e5f6a\"}]}","raw":"{\\\"name\\\":\\\"CP_ADMIN_API_TOKEN\\\",\\\"value\\\":\\\"nv-dbl-9f8e7d6c5b4a\\\"}"}`,
+    secrets: ['nv-esc-1b2c3d4e5f6a', 'nv-dbl-9f8e7d6c5b4a'],
     kind: 'named-secret',
   },
   {
@@ -394,6 +457,18 @@ describe('console/log redaction: every planted shape', () => {
     }
     expect(result.text).toContain(`[REDACTED:${c.kind}`);
     expect(result.count).toBeGreaterThan(0);
+  });
+});
+
+describe('percent-encoded text', () => {
+  it('is counted by the kinds of the marks a reader sees in it', () => {
+    const result = new Redactor().redactDetailed(
+      'q=%7B%22admin_token%22%3A%22url-count-1a2b3c4d%22%2C%22auth%22%3A%22Bearer%20urlcount9f8e7d6c5b%22%7D',
+    );
+    expect(result.text).toBe(
+      'q=%7B%22admin_token%22%3A%22[REDACTED:named-secret]%22%2C%22auth%22%3A%22Bearer%20[REDACTED:bearer]%22%7D',
+    );
+    expect(result.byKind).toEqual({ 'named-secret': 1, bearer: 1 });
   });
 });
 
@@ -461,6 +536,12 @@ describe('ordinary console text is left intact', () => {
     'NAME\tADMIN_TOKEN\tSTATUS',
     'ADMIN_TOKEN\tset\nMOLECULE_CP_SHARED_SECRET\tmissing',
     'ADMIN_TOKEN    required   the tenant admin token',
+    // One space after a known name is prose as often as a value: only a credential-like word goes.
+    'ADMIN_TOKEN rotated for org acme-2 at 2026-12-08T02:00:00Z',
+    'ADMIN_TOKEN 2026-12-08T02:00:00Z rotated',
+    'ADMIN_TOKEN arn:aws:secretsmanager:us-east-2:123456789012:secret:molecule/acme-AbC123',
+    'ADMIN_TOKEN sha256:3fa9c1d2 (64 chars)',
+    'MOLECULE_CP_SHARED_SECRET https://api.moleculesai.app mismatch',
     '- name: ADMIN_TOKEN\n  valueFrom:\n    secretKeyRef: {name: tenant-secrets}',
     '{"name": "ADMIN_TOKEN", "value": "$ADMIN_TOKEN"}',
     // A key at a line end followed by a line that is not its (indented) value.
@@ -468,6 +549,13 @@ describe('ordinary console text is left intact', () => {
     'cloud-init[1873]: api_key:\ncloud-init[1873]: other: value',
     // Code in a Node crash report: an arrow function is not an assignment.
     '    keys.map(key => key.trim()).filter((token) => token.length > 0)',
+    // Runs of the URL-safe alphabet that are names and ids, not blobs.
+    'pod molecule-tenant-acme-7f9c4d8b6-x2kq9 container molecule_platform_main_worker_0 ready',
+    'request 0c6f1d2e-4b3a-4f5e-9d8c-7b6a5f4e3d2c trace 4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7',
+    '-----------------------------------------------------------------------------',
+    // Percent escapes that decode to nothing secret stay as they were written.
+    'GET /search?q=molecule%20ai%2Btenants&page=2 200',
+    'disk 97%25 full; https://example.com/a%2Fb%3Fc',
     // A long base64 run that decodes to nothing secret (a public cert chunk) stays.
     Buffer.from('This is an ordinary block of text with nothing secret inside of it at all.').toString('base64'),
   ])('%s', (text) => {
@@ -496,6 +584,12 @@ describe('hostile console text stays linear', () => {
     ['YAML keys at line ends behind prefixes', 'cloud-init[1873]: key:\n'.repeat(20_000)],
     ['JSON name/value pairs without values', '{"name":"key","value":'.repeat(10_000)],
     ['JSON strings of backslashes', `{"token":"${'\\'.repeat(100_000)}`],
+    ['escaped quotes after a secret name', `token=${'\\"'.repeat(50_000)}`],
+    ['escaped name/value pairs without values', '{\\"name\\":\\"key\\",\\"value\\":'.repeat(10_000)],
+    ['percent escapes on one line', '%41'.repeat(60_000)],
+    ['a long run with one escape', `${'a'.repeat(200_000)}%41${'b'.repeat(200_000)}`],
+    ['escapes between runs', 'ab%4='.repeat(50_000)],
+    ['backslash runs after known names', `ADMIN_TOKEN ${'\\'.repeat(100_000)}`],
   ])('%s', (_name, text) => {
     const start = performance.now();
     new Redactor().redact(text);

@@ -23,6 +23,32 @@ describe('registered secrets', () => {
     expect(decodedLeak).not.toContain(SENTINEL);
   });
 
+  describe('a value with characters other programs escape (a random password, a JSON secret)', () => {
+    const PASSWORD = `pw&<SENTINEL>"q/\\'x y`;
+    const JSON_SECRET = JSON.stringify({ username: 'bot', password: 'p&<SENTINEL-json' });
+    const r = new Redactor();
+    r.register(PASSWORD, 'secret');
+    r.register(JSON_SECRET, 'secret');
+    const json = (v: string): string => JSON.stringify(v).slice(1, -1);
+    const goJson = (v: string): string =>
+      json(v).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
+    it.each([
+      ['URL-encoded', `q=${encodeURIComponent(PASSWORD)}`],
+      ['form-encoded (+ for a space)', `body=${encodeURIComponent(PASSWORD).replace(/%20/g, '+')}`],
+      ['inside a JSON string', `{"msg":"${json(PASSWORD)}"}`],
+      ['inside a JSON string inside another', `{"body":"${json(`{"p":"${json(PASSWORD)}"}`)}"}`],
+      ["as Go's encoder writes it", `{"p":"${goJson(PASSWORD)}"}`],
+      ["with / escaped (PHP's encoder)", `{"p":"${json(PASSWORD).replace(/\//g, '\\/')}"}`],
+      ["single-quoted by a shell's set -x", `+ export P='${PASSWORD.replace(/'/g, "'\\''")}'`],
+      ['a JSON secret inside a JSON log line', `{"msg":"loaded ${json(JSON_SECRET)}"}`],
+      ["a JSON secret as Go's encoder writes it", `{"secret":"${goJson(JSON_SECRET)}"}`],
+    ])('%s', (_form, text) => {
+      const out = r.redact(text);
+      expect(out).not.toContain('SENTINEL');
+      expect(out).toContain('[REDACTED:secret]');
+    });
+  });
+
   it('ignores values too short to be secrets, which would redact ordinary words', () => {
     const r = new Redactor();
     r.register('abc');
