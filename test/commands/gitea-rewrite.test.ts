@@ -195,6 +195,48 @@ describe('molectl gitea rewrite', () => {
     },
   );
 
+  // In a sparse checkout, `--check` said "check passed: ... 3 files looked at" while a file outside
+  // the checkout (tracked, skip-worktree, absent from the work tree) named the organisation: git
+  // grep never searches such files, and the rewrite found nothing to read.
+  it('--check judges the index copies of files a sparse checkout leaves out; --write never creates them', async () => {
+    const cache = join(dir, '..', `${dir.split('/').pop()}-cache`);
+    const gitIn = (...args: string[]): Promise<unknown> =>
+      execFile('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], { cwd: dir });
+    try {
+      await mkdir(join(dir, 'hidden'));
+      await writeFile(join(dir, 'hidden/deploy.md'), `one\nSee ${OLD}/pull/7\n`);
+      await writeFile(join(dir, 'hidden/kept.md'), `${OLD}/pull/8 <!-- molectl-gitea: keep -->\n`);
+      await writeFile(join(dir, 'hidden/clean.md'), 'nothing\n');
+      await writeFile(join(dir, 'README.md'), '# core\n');
+      await gitIn('add', '-A');
+      await gitIn('commit', '-qm', 'init');
+      await gitIn('sparse-checkout', 'set', '--no-cone', '/*', '!/hidden/');
+      await expect(readFile(join(dir, 'hidden/deploy.md'))).rejects.toMatchObject({ code: 'ENOENT' });
+      const env = { XDG_CACHE_HOME: cache };
+      // The first run, the one that learns, and a later one list the tree differently.
+      for (let run = 1; run <= 3; run++) {
+        const check = await runCli(['gitea', 'rewrite', dir, '--check', '--no-diff'], { env });
+        expect(check.code, `run ${run}`).toBe(8);
+        expect(check.stdout).toContain('check failed: 1 reference needs a person');
+        expect(check.stdout).toContain(
+          'not in the work tree: 3 files (skip-worktree: a sparse checkout): searched in the index, never written',
+        );
+        expect(check.stderr).toContain(`${dir}/hidden/deploy.md:2: [unread-file] not in the work tree`);
+      }
+      const write = await runCli(['gitea', 'rewrite', dir, '--write', '--no-cache'], { env });
+      expect(write.stdout).toContain('needs a person  1 reference to github.com/Molecule-AI remains');
+      await expect(readFile(join(dir, 'hidden/deploy.md'))).rejects.toMatchObject({ code: 'ENOENT' });
+      await writeFile(join(dir, '.molectl-gitea-ignore'), 'hidden/deploy.md  outside our checkout, owned by ops\n');
+      const kept = await runCli(['gitea', 'rewrite', dir, '--check', '--no-cache'], { env });
+      expect(kept.code).toBe(0);
+      expect(kept.stdout).toContain(
+        'check passed: no reference to github.com/Molecule-AI left (2 acknowledged references)',
+      );
+    } finally {
+      await rm(cache, { recursive: true, force: true });
+    }
+  });
+
   it('names the submodules it does not descend into, and rewrites their URLs in .gitmodules', async () => {
     await writeFile(join(dir, '.gitmodules'), `[submodule "sm"]\n\tpath = vendor/sm\n\turl = ${OLD}-sm.git\n`);
     await mkdir(join(dir, 'vendor', 'sm'), { recursive: true });

@@ -1,3 +1,5 @@
+import { lstatSync } from 'node:fs';
+import { join } from 'node:path';
 import { MolectlError } from '../errors.js';
 import type { Exec } from '../exec.js';
 import { EVERY_PATH, type PathMatcher } from './compile-glob.js';
@@ -37,6 +39,11 @@ export interface TargetSummary {
   goFiles: number;
   /** Files git grep searched (every listed one, or fewer with a memory). */
   searched: number | undefined;
+  /**
+   * Listed files the work tree does not hold: skip-worktree entries (a sparse checkout), which git
+   * grep never searches. Only their copies in the index can be looked at (index-copies.ts).
+   */
+  notInWorkTree: string[];
 }
 
 export interface ListOptions {
@@ -53,7 +60,7 @@ export interface ListOptions {
 }
 
 /** Above this many files to search, one search of everything beats naming each on git's command line. */
-const MAX_NAMED_CANDIDATES = 2_000;
+export const MAX_NAMED_CANDIDATES = 2_000;
 
 export function listTargetFiles(dir: string, options: ListOptions): TargetFiles {
   // Go sources and module files are out of scope unless asked for: git grep never searches them.
@@ -111,10 +118,11 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
   const counted = (pathList ?? Promise.resolve(undefined)).then(async (paths) => {
     if (paths !== undefined) return countPathListing(paths, options);
     const tally = new ListingTally(options.filter);
-    const [entries, others] = await Promise.all([index, untracked]);
-    for (const entry of entries ?? []) tally.add(entry.path, entryInScope(entry));
+    const [listing, others] = await Promise.all([tree, untracked]);
+    for (const entry of listing?.entries ?? []) tally.add(entry.path, entryInScope(entry));
     for (const path of others ?? []) tally.add(path, inScope(path));
-    return { listed: tally.listed, goFiles: tally.goFiles };
+    const skipWorktree = (listing?.skipWorktree ?? []).filter(passes);
+    return { listed: tally.listed, goFiles: tally.goFiles, skipWorktree };
   });
   let walked: { listed: number; goFiles: number } | undefined;
   let searched: number | undefined;
@@ -198,9 +206,10 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
   return {
     paths: paths(),
     async summary() {
-      if (walked) return { inGitRepo: false, ...walked, searched: undefined };
-      const { listed, goFiles } = await counted;
-      return { inGitRepo: true, listed, goFiles, searched };
+      if (walked) return { inGitRepo: false, ...walked, searched: undefined, notInWorkTree: [] };
+      const { listed, goFiles, skipWorktree } = await counted;
+      const notInWorkTree = skipWorktree.filter((path) => !inWorkTree(dir, path));
+      return { inGitRepo: true, listed, goFiles, searched, notInWorkTree };
     },
   };
 }
@@ -213,19 +222,28 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
  * ghcr.io/<owner> and `uses: <owner>/...`; `gh ` covers gh commands (and words like "high ",
  * which only costs a read).
  */
-function candidateTerms(githubOwner: string): string[] {
+export function candidateTerms(githubOwner: string): string[] {
   return ['github', githubOwner, 'gh '];
 }
 
-/** No -I: binary files that mention GitHub are listed so that the report can say they were skipped. */
-function grepCandidates(dir: string, options: ListOptions, terms: readonly string[], pathspecs: string[]): NulStream {
+/**
+ * No -I: binary files that mention GitHub are listed so that the report can say they were skipped.
+ * `index`: search the index's copies instead of the work tree (for the files it does not hold).
+ */
+export function grepCandidates(
+  dir: string,
+  options: Pick<ListOptions, 'rewriteGoFiles' | 'signal'>,
+  terms: readonly string[],
+  pathspecs: string[],
+  where: 'work-tree' | 'index' = 'work-tree',
+): NulStream {
   return streamNulSeparated(
     'git',
     [
       '-c',
       'grep.fallbackToNoIndex=false',
       'grep',
-      '--untracked',
+      where === 'index' ? '--cached' : '--untracked',
       '-l',
       '-z',
       '-i',
@@ -263,6 +281,8 @@ function treeArgs(modified: boolean): string[] {
 interface TreeListing {
   entries: IndexEntry[];
   untracked: string[];
+  /** Entries tagged skip-worktree (S, s when also assume-unchanged). */
+  skipWorktree: string[];
   /** Tracked paths modified or deleted in the work tree (asked for with `-m -d` only). */
   modified: Set<string>;
 }
@@ -273,7 +293,7 @@ interface TreeListing {
  * untracked files are "? path". Read in place: a large repository has hundreds of thousands.
  */
 function parseTree(output: string): TreeListing {
-  const listing: TreeListing = { entries: [], untracked: [], modified: new Set() };
+  const listing: TreeListing = { entries: [], untracked: [], skipWorktree: [], modified: new Set() };
   let start = 0;
   while (start < output.length) {
     let end = output.indexOf('\0', start);
@@ -292,6 +312,7 @@ function parseTree(output: string): TreeListing {
             output[tab - 1] === '0' &&
             (output.startsWith('100644', start + 2) || output.startsWith('100755', start + 2));
           listing.entries.push({ path, blob: output.slice(start + 9, tab - 2), plain, goFile: isGoFile(path) });
+          if (tag === 'S' || tag === 's') listing.skipWorktree.push(path);
         }
       }
     }
@@ -336,7 +357,7 @@ function triggerFree(
   return free;
 }
 
-function literal(path: string): string {
+export function literal(path: string): string {
   return `:(literal)${path}`;
 }
 
@@ -349,14 +370,15 @@ function literal(path: string): string {
  * ~10-20 ms of a fresh process on the 20,000 paths of the bench, the searches ~2 ms, and all of it
  * is CPU taken from git searching on the other core (bench/gitea-rewrite.mjs).
  */
-function countPathListing(
-  output: string,
-  options: Pick<ListOptions, 'filter' | 'rewriteGoFiles'>,
-): { listed: number; goFiles: number } {
+function countPathListing(output: string, options: Pick<ListOptions, 'filter' | 'rewriteGoFiles'>): ListingCounts {
   const tally = new ListingTally(options.filter);
+  const skipWorktree: string[] = [];
   const count = (entryStart: number, entryEnd: number): void => {
     const path = output.slice(entryStart + 2, entryEnd);
-    tally.add(path, options.rewriteGoFiles || !isGoFile(path));
+    const inScope = options.rewriteGoFiles || !isGoFile(path);
+    tally.add(path, inScope);
+    const tag = output[entryStart];
+    if ((tag === 'S' || tag === 's') && inScope && isSelected(path, options.filter)) skipWorktree.push(path);
   };
   if (options.filter !== EVERY_PATH) {
     for (let start = 0; start < output.length;) {
@@ -365,7 +387,7 @@ function countPathListing(
       if (end > start + 2) count(start, end);
       start = end + 1;
     }
-    return { listed: tally.listed, goFiles: tally.goFiles };
+    return { listed: tally.listed, goFiles: tally.goFiles, skipWorktree };
   }
   // Every other entry is a file that passes, is not Go and is listed once.
   let entries = 0;
@@ -380,7 +402,24 @@ function countPathListing(
     const end = output.indexOf('\0', at);
     count(start, end < 0 ? output.length : end);
   }
-  return { listed: tally.listed + entries, goFiles: tally.goFiles };
+  return { listed: tally.listed + entries, goFiles: tally.goFiles, skipWorktree };
+}
+
+interface ListingCounts {
+  listed: number;
+  goFiles: number;
+  /** Skip-worktree entries that pass the filters and are in scope. */
+  skipWorktree: string[];
+}
+
+/** Asked only of skip-worktree entries: one lstat each, none in a checkout without them. */
+function inWorkTree(dir: string, path: string): boolean {
+  try {
+    lstatSync(join(dir, path));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -407,10 +446,11 @@ class ListingTally {
 /**
  * Where, in an `ls-files -v -z` listing, entries that may not count as one listed file are: the
  * stages of unmerged paths (tag M, m when assume-unchanged), and names ending like a Go file or a
- * temp file of the run (a superset: isGoFile and isOwnTempFile decide).
+ * temp file of the run (a superset: isGoFile and isOwnTempFile decide); and skip-worktree entries
+ * (tag S, s), which the work tree may not hold.
  */
 const ENTRIES_TO_ASK = new RegExp(
-  String.raw`(?:^|\0)[Mm] |(?:\.go|\.tmp|${GO_MODULE_FILE_NAMES.map((name) => name.replace(/\./g, '\\.')).join('|')})(?=\0)`,
+  String.raw`(?:^|\0)[MmSs] |(?:\.go|\.tmp|${GO_MODULE_FILE_NAMES.map((name) => name.replace(/\./g, '\\.')).join('|')})(?=\0)`,
   'g',
 );
 

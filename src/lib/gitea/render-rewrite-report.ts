@@ -120,6 +120,12 @@ export function renderRewriteSummary(data: RewriteSummaryData, style: Styles): s
     lines.push(
       style.dim(`not looked at: ${formatCount(data.goFilesSkipped, 'Go file')} (module paths are out of scope)`),
     );
+  if (data.filesOnlyInIndex)
+    lines.push(
+      style.dim(
+        `not in the work tree: ${formatCount(data.filesOnlyInIndex, 'file')} (skip-worktree: a sparse checkout): searched in the index, never written`,
+      ),
+    );
   if (data.submodulesSkipped.length)
     lines.push(
       style.dim(

@@ -16,7 +16,13 @@ import type { RewriteRules } from './rewrite-rules.js';
 import { isGoFile, rewriteText } from './rewrite-text.js';
 import { openSearchMemory } from './search-memory.js';
 import type { AcknowledgedLine, TextChange, TextFinding } from './text-rewrite-result.js';
-import { judgeUnreadFile, type UnreadFileVerdict } from './unread-file-references.js';
+import { readIndexCopies } from './index-copies.js';
+import {
+  judgeUnreadFile,
+  judgeUnwrittenText,
+  type UnreadFileVerdict,
+  type UnwrittenTextVerdict,
+} from './unread-file-references.js';
 
 /**
  * Applies rewriteText to the files under the given paths. Files are handled one at a time with
@@ -86,6 +92,8 @@ export interface RewriteReport {
   goFilesSkipped: number;
   /** Submodules inside the paths, not descended into: each is its own repository (list-submodules.ts). */
   submodulesSkipped: string[];
+  /** Listed files the work tree does not hold (sparse checkout): their copies in the index were searched. */
+  filesOnlyInIndex: number;
 }
 
 export const DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024;
@@ -130,6 +138,7 @@ export async function rewriteFiles(paths: readonly string[], options: RewriteFil
     skipped: [],
     goFilesSkipped: 0,
     submodulesSkipped: [],
+    filesOnlyInIndex: 0,
   };
   const filter = compilePathFilter(options.include, options.exclude);
   const found = checkRewritePaths(paths, options.cwd);
@@ -154,6 +163,8 @@ export async function rewriteFiles(paths: readonly string[], options: RewriteFil
       report.filesSearched += looked.searched ?? looked.listed;
       report.goFilesSkipped += looked.goFiles;
       report.submodulesSkipped.push(...submodulesUnder(root, input));
+      if (looked.notInWorkTree.length && !options.signal?.aborted)
+        await judgeIndexCopies(looked.notInWorkTree, { root, shownRoot: input, ignore }, options, report);
     } else {
       report.filesListed += 1;
       report.filesSearched += 1;
@@ -316,8 +327,57 @@ function processFile(
   return changed;
 }
 
+/**
+ * Listed files the work tree does not hold (skip-worktree entries): never written, but the gate
+ * vouches for them, so their copies in the index are judged as the work tree's files are, and one
+ * git cannot give is a finding.
+ */
+async function judgeIndexCopies(
+  paths: readonly string[],
+  where: RootInfo,
+  options: RewriteFilesOptions,
+  report: RewriteReport,
+): Promise<void> {
+  report.filesOnlyInIndex += paths.length;
+  const copies = await readIndexCopies(where.root, paths, {
+    githubOwner: options.rules.githubOwner,
+    rewriteGoFiles: options.rules.rewriteGoFiles,
+    signal: options.signal,
+  });
+  for (const { path, bytes } of copies) {
+    const file = shownPath(where.shownRoot, path);
+    const keep = where.ignore.match(resolve(where.root, path));
+    if (bytes === undefined) {
+      if (!keep?.whole)
+        report.findings.push({
+          file,
+          line: 1,
+          rule: 'unread-file',
+          text: '',
+          match: '',
+          reason: `not in the work tree (skip-worktree: a sparse checkout), and git could not give its copy in the index: check it in a checkout that holds it, or acknowledge the file in ${IGNORE_FILE_NAME}`,
+          blocking: true,
+        });
+      continue;
+    }
+    const binary = bytes.subarray(0, BINARY_SNIFF_BYTES).includes(0);
+    if (binary || bytes.length > options.maxFileBytes)
+      noteUnreadFile(
+        file,
+        judgeUnreadFile(binary ? 'binary' : 'too-large', { bytes }, options.rules.githubOwner, keep, bytes.length),
+        report,
+      );
+    else
+      noteUnreadFile(
+        file,
+        judgeUnwrittenText('not-in-work-tree', bytes.toString('latin1'), options.rules, toPosix(path), keep),
+        report,
+      );
+  }
+}
+
 /** A file not read as text that names the organisation: a finding for the gate, or acknowledged. */
-function noteUnreadFile(file: string, verdict: UnreadFileVerdict, report: RewriteReport): void {
+function noteUnreadFile(file: string, verdict: UnreadFileVerdict | UnwrittenTextVerdict, report: RewriteReport): void {
   if (verdict.finding)
     report.findings.push({
       file,
@@ -325,8 +385,12 @@ function noteUnreadFile(file: string, verdict: UnreadFileVerdict, report: Rewrit
       text: fromLatin1(verdict.finding.text),
       match: fromLatin1(verdict.finding.match),
     });
-  if (verdict.acknowledged)
-    report.acknowledged.push({ file, ...verdict.acknowledged, text: fromLatin1(verdict.acknowledged.text) });
+  const acknowledged = Array.isArray(verdict.acknowledged)
+    ? verdict.acknowledged
+    : verdict.acknowledged
+      ? [verdict.acknowledged]
+      : [];
+  for (const entry of acknowledged) report.acknowledged.push({ file, ...entry, text: fromLatin1(entry.text) });
 }
 
 function statOptional(path: string): Stats | undefined {

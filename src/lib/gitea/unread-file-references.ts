@@ -1,8 +1,11 @@
 import { closeSync, constants, openSync, readSync } from 'node:fs';
 import { IGNORE_FILE_NAME, type FileKeep } from './acknowledgements.js';
 import { compileOrgReferences } from './org-references.js';
+import { formatCount } from '../output/format-count.js';
 import { formatBytes } from './render-rewrite-report.js';
-import type { AcknowledgedLine, TextFinding } from './text-rewrite-result.js';
+import type { RewriteRules } from './rewrite-rules.js';
+import { rewriteText } from './rewrite-text.js';
+import { clipLine, type AcknowledgedLine, type TextFinding } from './text-rewrite-result.js';
 
 /**
  * A file the rewrite does not read as text (binary, or over --max-size) may still name the moved
@@ -21,6 +24,51 @@ const OVERLAP_BYTES = 512;
 export interface UnreadFileVerdict {
   finding?: TextFinding;
   acknowledged?: AcknowledgedLine;
+}
+
+/** Text molectl can read but not write back: a file only the index holds. */
+export type UnwrittenKind = 'not-in-work-tree';
+
+export interface UnwrittenTextVerdict {
+  finding?: TextFinding;
+  acknowledged: AcknowledgedLine[];
+}
+
+/**
+ * Text that is looked at but never written: judged by the rules as a file in the work tree is
+ * (inline markers and the ignore file acknowledge lines as usual), and whatever would fail the gate
+ * there (a change, or a reference that needs a person) is one `unread-file` finding at its first
+ * line, since --write cannot act on it.
+ */
+export function judgeUnwrittenText(
+  kind: UnwrittenKind,
+  text: string,
+  rules: RewriteRules,
+  path: string,
+  keep: FileKeep | undefined,
+): UnwrittenTextVerdict {
+  const result = rewriteText(text, rules, path, { keep });
+  const left = [
+    ...result.changes.map((c) => ({ line: c.line, match: c.before })),
+    ...result.findings.filter((f) => f.blocking).map((f) => ({ line: f.line, match: f.match })),
+  ].sort((a, b) => a.line - b.line);
+  const first = left[0];
+  if (!first) return { acknowledged: result.acknowledged };
+  const where = `${formatCount(left.length, 'reference')}, the first on line ${first.line}`;
+  const reason = {
+    'not-in-work-tree': `not in the work tree (skip-worktree: a sparse checkout), so not rewritten, and its copy in the index names the moved organisation (${where}): rewrite it in a checkout that holds it (git sparse-checkout add <dir>), or acknowledge the file in ${IGNORE_FILE_NAME}`,
+  }[kind];
+  return {
+    finding: {
+      line: first.line,
+      rule: 'unread-file',
+      text: lineOf(text, first.line),
+      match: first.match,
+      reason,
+      blocking: true,
+    },
+    acknowledged: result.acknowledged,
+  };
 }
 
 /** `bytes`: the whole file when it was read (binary); absent: read `path` in chunks (too large). */
@@ -87,6 +135,15 @@ function findInFile(path: string, githubOwner: string): Found | undefined {
   } finally {
     closeSync(fd);
   }
+}
+
+/** Line `n` (1-based) of the text, trimmed and capped as findings show lines. */
+function lineOf(text: string, n: number): string {
+  let start = 0;
+  for (let line = 1; line < n && start !== -1; line += 1) start = text.indexOf('\n', start) + 1 || -1;
+  if (start === -1) return '';
+  const end = text.indexOf('\n', start);
+  return clipLine(text.slice(start, end === -1 ? undefined : end).trim());
 }
 
 function countNewlines(text: string, end: number): number {
