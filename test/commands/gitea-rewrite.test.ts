@@ -237,6 +237,22 @@ describe('molectl gitea rewrite', () => {
     }
   });
 
+  // `--check --include '*.mdx'` (a typo: the repository has .md files) and a check of an empty
+  // directory said "check passed: no reference to github.com/Molecule-AI left; 0 files looked at".
+  it('--check fails when a path given yields no file to look at: a filter matching nothing, an empty directory', async () => {
+    const typo = await runCli(['gitea', 'rewrite', dir, '--check', '--include', '*.mdx']);
+    expect(typo.code).toBe(8);
+    expect(typo.stdout).toContain(`check failed: no file looked at in ${dir}\n`);
+    expect(typo.stdout).toContain(`not looked at: no file listed in ${dir} (empty, only ignored or Go files,`);
+    await mkdir(join(dir, 'empty'));
+    const empty = await runCli(['gitea', 'rewrite', join(dir, 'empty'), '--check', '-o', 'json']);
+    expect(empty.code).toBe(8);
+    expect(JSON.parse(empty.stdout)).toMatchObject({ rootsWithNothing: [join(dir, 'empty')], gate: { passed: false } });
+    // A path with a file to look at still passes on its own.
+    await writeFile(join(dir, 'README.md'), '# core\n');
+    expect((await runCli(['gitea', 'rewrite', dir, '--check', '--include', '*.md'])).code).toBe(0);
+  });
+
   it('names the submodules it does not descend into, and rewrites their URLs in .gitmodules', async () => {
     await writeFile(join(dir, '.gitmodules'), `[submodule "sm"]\n\tpath = vendor/sm\n\turl = ${OLD}-sm.git\n`);
     await mkdir(join(dir, 'vendor', 'sm'), { recursive: true });

@@ -94,6 +94,12 @@ export interface RewriteReport {
   submodulesSkipped: string[];
   /** Listed files the work tree does not hold (sparse checkout): their copies in the index were searched. */
   filesOnlyInIndex: number;
+  /**
+   * The paths given (as named) under which no file was listed: an empty directory, one holding only
+   * ignored files, filters that match nothing there, a Go file without --include-go. The gate
+   * cannot vouch for what it never saw.
+   */
+  rootsWithNothing: string[];
 }
 
 export const DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024;
@@ -139,6 +145,7 @@ export async function rewriteFiles(paths: readonly string[], options: RewriteFil
     goFilesSkipped: 0,
     submodulesSkipped: [],
     filesOnlyInIndex: 0,
+    rootsWithNothing: [],
   };
   const filter = compilePathFilter(options.include, options.exclude);
   const found = checkRewritePaths(paths, options.cwd);
@@ -160,6 +167,7 @@ export async function rewriteFiles(paths: readonly string[], options: RewriteFil
       await processAll(targets.paths, { root, shownRoot: input, ignore }, options, report);
       const looked = await targets.summary();
       report.filesListed += looked.listed;
+      if (looked.listed === 0) report.rootsWithNothing.push(input);
       report.filesSearched += looked.searched ?? looked.listed;
       report.goFilesSkipped += looked.goFiles;
       report.submodulesSkipped.push(...submodulesUnder(root, input));
@@ -169,8 +177,10 @@ export async function rewriteFiles(paths: readonly string[], options: RewriteFil
       report.filesListed += 1;
       report.filesSearched += 1;
       const name = basename(root);
-      if (!options.rules.rewriteGoFiles && isGoFile(name)) report.goFilesSkipped += 1;
-      else await processAll([name], { root: dir, shownRoot: toPosix(dirname(input)), ignore }, options, report);
+      if (!options.rules.rewriteGoFiles && isGoFile(name)) {
+        report.goFilesSkipped += 1;
+        report.rootsWithNothing.push(input);
+      } else await processAll([name], { root: dir, shownRoot: toPosix(dirname(input)), ignore }, options, report);
     }
   }
   const byPath = (a: { file: string; line: number }, b: { file: string; line: number }): number =>
