@@ -253,6 +253,50 @@ describe('molectl gitea rewrite', () => {
     expect((await runCli(['gitea', 'rewrite', dir, '--check', '--include', '*.md'])).code).toBe(0);
   });
 
+  // A Windows registry export (UTF-16LE with a byte-order mark) naming the organisation passed the
+  // gate: git grep's terms and a byte reading never see `github.com` spelt with NULs between letters.
+  it('--check reads UTF-16 and UTF-32 text with a byte-order mark: a reference in it fails the gate unless acknowledged', async () => {
+    const wide = (text: string, encoding: 'utf16le' | 'utf16be'): Buffer => {
+      const bytes = Buffer.from(`\uFEFF${text}`, 'utf16le');
+      return encoding === 'utf16le' ? bytes : bytes.swap16();
+    };
+    await writeFile(join(dir, 'README.md'), '# core\n');
+    await writeFile(
+      join(dir, 'setup.reg'),
+      wide(
+        'Windows Registry Editor Version 5.00\r\n"Repo"="https://github.com/Molecule-AI/agent — 仓库"\r\n',
+        'utf16le',
+      ),
+    );
+    await writeFile(join(dir, 'clean.ps1'), wide('Write-Host "nothing here"\n', 'utf16be'));
+    const utf32 = [...'\uFEFFgit clone https://github.com/Molecule-AI/agent\n'].map((c) => c.codePointAt(0)!);
+    await writeFile(join(dir, 'notes.txt'), Buffer.from(new Uint32Array(utf32).buffer)); // little-endian
+    const check = await runCli(['gitea', 'rewrite', dir, '--check']);
+    expect(check.code).toBe(8);
+    expect(check.stdout).toContain('check failed: 2 references need a person');
+    expect(check.stderr).toContain(
+      `${dir}/notes.txt:1: [unread-file] a UTF-32LE text file names the moved organisation`,
+    );
+    expect(check.stderr).toContain(
+      `${dir}/setup.reg:2: [unread-file] a UTF-16LE text file names the moved organisation (1 reference, the first on line 2)`,
+    );
+    expect(check.stderr).toContain('"Repo"="https://github.com/Molecule-AI/agent — 仓库"');
+    // Never rewritten: a dry run shows no diff of it, and --write leaves its bytes alone.
+    const before = await readFile(join(dir, 'setup.reg'));
+    expect((await runCli(['gitea', 'rewrite', dir, '--write'])).code).toBe(0);
+    expect(await readFile(join(dir, 'setup.reg'))).toEqual(before);
+    await rm(join(dir, 'notes.txt'));
+    await writeFile(
+      join(dir, 'setup.reg'),
+      wide('"Repo"="https://github.com/Molecule-AI/agent" ; molectl-gitea: keep\r\n', 'utf16le'),
+    );
+    const kept = await runCli(['gitea', 'rewrite', dir, '--check']);
+    expect(kept.code).toBe(0);
+    expect(kept.stdout).toContain(
+      'check passed: no reference to github.com/Molecule-AI left (1 acknowledged reference)',
+    );
+  });
+
   it('names the submodules it does not descend into, and rewrites their URLs in .gitmodules', async () => {
     await writeFile(join(dir, '.gitmodules'), `[submodule "sm"]\n\tpath = vendor/sm\n\turl = ${OLD}-sm.git\n`);
     await mkdir(join(dir, 'vendor', 'sm'), { recursive: true });

@@ -19,6 +19,8 @@ export interface IndexCopyOptions {
   githubOwner: string;
   rewriteGoFiles: boolean;
   signal?: AbortSignal | undefined;
+  /** Also UTF-16/32 text (list-target-files.ts, BYTE_ORDER_MARKS). */
+  wideText?: boolean | undefined;
 }
 
 /** The copies among `paths` (relative to `dir`) that mention a term; the others hold none. */

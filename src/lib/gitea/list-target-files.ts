@@ -56,6 +56,8 @@ export interface ListOptions {
   githubOwner: string;
   /** What earlier runs learnt; absent with --no-cache. */
   memory?: ((terms: readonly string[]) => SearchMemory) | undefined;
+  /** Also list files with a UTF-16 or UTF-32 byte-order mark (BYTE_ORDER_MARKS): the gate does. */
+  wideText?: boolean | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -69,7 +71,8 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
   const passes = (path: string): boolean => selected(path) && inScope(path);
   const entryInScope = (entry: IndexEntry): boolean => options.rewriteGoFiles || !entry.goFile;
   const terms = candidateTerms(options.githubOwner);
-  const memory = options.memory?.(terms);
+  // What a search without the marks found clean may hold one: another set of terms, another memory.
+  const memory = options.memory?.(options.wideText ? [...terms, WIDE_TEXT_TERM] : terms);
   const recalled = memory?.recall();
   const remembered = recalled?.triggerFree ?? new Set<string>();
   const listedBefore = recalled?.listed ?? [];
@@ -232,7 +235,7 @@ export function candidateTerms(githubOwner: string): string[] {
  */
 export function grepCandidates(
   dir: string,
-  options: Pick<ListOptions, 'rewriteGoFiles' | 'signal'>,
+  options: Pick<ListOptions, 'rewriteGoFiles' | 'signal' | 'wideText'>,
   terms: readonly string[],
   pathspecs: string[],
   where: 'work-tree' | 'index' = 'work-tree',
@@ -250,13 +253,32 @@ export function grepCandidates(
       '-F',
       '--no-color',
       ...terms.flatMap((term) => ['-e', term]),
+      ...(options.wideText ? ['-f', '-'] : []),
       '--',
       ...pathspecs,
       ...(options.rewriteGoFiles ? [] : GO_PATHSPEC_EXCLUDES),
     ],
-    { cwd: dir, timeoutMs: 600_000, ...(options.signal ? { signal: options.signal } : {}) },
+    {
+      cwd: dir,
+      timeoutMs: 600_000,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.wideText ? { input: BYTE_ORDER_MARKS, env: { LC_ALL: 'C' } } : {}),
+    },
   );
 }
+
+/**
+ * The byte pairs that start UTF-16 and UTF-32 text (FF FE, FE FF; UTF-32's marks hold them), as
+ * git grep's pattern file, one a line. Such text spells `github` with NULs between its letters,
+ * which no pattern can hold, so files with a mark are listed and decoded (wide-text.ts). Valid
+ * UTF-8 never holds these bytes: text costs nothing, and a binary file holding either pair is
+ * listed and read. Given on stdin, as argv cannot carry bytes that are not UTF-8, and searched in
+ * the C locale, where git takes them as bytes instead of refusing them as broken UTF-8.
+ */
+const BYTE_ORDER_MARKS = Buffer.from([0xff, 0xfe, 0x0a, 0xfe, 0xff, 0x0a]);
+
+/** Names the marks among the terms a search memory is kept for. */
+const WIDE_TEXT_TERM = 'byte-order marks FF FE, FE FF';
 
 /** Go files are never candidates unless asked for: git grep need not read them at all. */
 const GO_PATHSPEC_EXCLUDES = ['*.go', ...GO_MODULE_FILE_NAMES].map((name) => `:(exclude,glob)**/${name}`);

@@ -17,6 +17,7 @@ import { isGoFile, rewriteText } from './rewrite-text.js';
 import { openSearchMemory } from './search-memory.js';
 import type { AcknowledgedLine, TextChange, TextFinding } from './text-rewrite-result.js';
 import { readIndexCopies } from './index-copies.js';
+import { decodeWideText, wideTextEncoding } from './wide-text.js';
 import {
   judgeUnreadFile,
   judgeUnwrittenText,
@@ -52,6 +53,11 @@ export interface RewriteFilesOptions {
    * (search-memory.ts); absent: every file is searched (--no-cache).
    */
   cacheDir?: string | undefined;
+  /**
+   * Also search for UTF-16/32 text (a byte-order mark; wide-text.ts): the gate does. Off otherwise,
+   * as it lists every binary file that holds the mark's bytes, and such text is never rewritten.
+   */
+  wideText?: boolean;
 }
 
 export interface ChangedFile {
@@ -160,6 +166,7 @@ export async function rewriteFiles(paths: readonly string[], options: RewriteFil
         rewriteGoFiles: options.rules.rewriteGoFiles,
         githubOwner: options.rules.githubOwner,
         signal: options.signal,
+        wideText: options.wideText,
         memory: options.cacheDir
           ? (terms) => openSearchMemory({ cacheDir: options.cacheDir!, workTree: root, terms })
           : undefined,
@@ -251,6 +258,14 @@ function processFile(
   }
   if (read.kind !== 'read') return skip(read.kind);
   const { buffer, info } = read;
+  const wide = wideTextEncoding(buffer);
+  if (wide) {
+    report.filesRead += 1;
+    const text = decodeWideText(buffer, wide);
+    const verdict = judgeUnwrittenText(wide, text, options.rules, toPosix(relativePath), where.ignore.match(absolute));
+    noteUnreadFile(file, verdict, report, (decoded) => decoded);
+    return null;
+  }
   if (buffer.subarray(0, BINARY_SNIFF_BYTES).includes(0)) {
     noteUnreadFile(
       file,
@@ -353,6 +368,7 @@ async function judgeIndexCopies(
     githubOwner: options.rules.githubOwner,
     rewriteGoFiles: options.rules.rewriteGoFiles,
     signal: options.signal,
+    wideText: options.wideText,
   });
   for (const { path, bytes } of copies) {
     const file = shownPath(where.shownRoot, path);
@@ -370,8 +386,16 @@ async function judgeIndexCopies(
         });
       continue;
     }
-    const binary = bytes.subarray(0, BINARY_SNIFF_BYTES).includes(0);
-    if (binary || bytes.length > options.maxFileBytes)
+    const wide = wideTextEncoding(bytes);
+    const binary = !wide && bytes.subarray(0, BINARY_SNIFF_BYTES).includes(0);
+    if (wide)
+      noteUnreadFile(
+        file,
+        judgeUnwrittenText('not-in-work-tree', decodeWideText(bytes, wide), options.rules, toPosix(path), keep),
+        report,
+        (decoded) => decoded,
+      );
+    else if (binary || bytes.length > options.maxFileBytes)
       noteUnreadFile(
         file,
         judgeUnreadFile(binary ? 'binary' : 'too-large', { bytes }, options.rules.githubOwner, keep, bytes.length),
@@ -387,20 +411,26 @@ async function judgeIndexCopies(
 }
 
 /** A file not read as text that names the organisation: a finding for the gate, or acknowledged. */
-function noteUnreadFile(file: string, verdict: UnreadFileVerdict | UnwrittenTextVerdict, report: RewriteReport): void {
+function noteUnreadFile(
+  file: string,
+  verdict: UnreadFileVerdict | UnwrittenTextVerdict,
+  report: RewriteReport,
+  /** The judged text as a terminal should show it: decoded already, or bytes as latin1. */
+  shown: (text: string) => string = fromLatin1,
+): void {
   if (verdict.finding)
     report.findings.push({
       file,
       ...verdict.finding,
-      text: fromLatin1(verdict.finding.text),
-      match: fromLatin1(verdict.finding.match),
+      text: shown(verdict.finding.text),
+      match: shown(verdict.finding.match),
     });
   const acknowledged = Array.isArray(verdict.acknowledged)
     ? verdict.acknowledged
     : verdict.acknowledged
       ? [verdict.acknowledged]
       : [];
-  for (const entry of acknowledged) report.acknowledged.push({ file, ...entry, text: fromLatin1(entry.text) });
+  for (const entry of acknowledged) report.acknowledged.push({ file, ...entry, text: shown(entry.text) });
 }
 
 function statOptional(path: string): Stats | undefined {

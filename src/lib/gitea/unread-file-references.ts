@@ -6,6 +6,7 @@ import { formatBytes } from './render-rewrite-report.js';
 import type { RewriteRules } from './rewrite-rules.js';
 import { rewriteText } from './rewrite-text.js';
 import { clipLine, type AcknowledgedLine, type TextFinding } from './text-rewrite-result.js';
+import { wideTextEncoding, type WideEncoding } from './wide-text.js';
 
 /**
  * A file the rewrite does not read as text (binary, or over --max-size) may still name the moved
@@ -26,8 +27,8 @@ export interface UnreadFileVerdict {
   acknowledged?: AcknowledgedLine;
 }
 
-/** Text molectl can read but not write back: a file only the index holds. */
-export type UnwrittenKind = 'not-in-work-tree';
+/** Text molectl can read but not write back: a file only the index holds, or UTF-16/32 text. */
+export type UnwrittenKind = 'not-in-work-tree' | WideEncoding;
 
 export interface UnwrittenTextVerdict {
   finding?: TextFinding;
@@ -55,9 +56,10 @@ export function judgeUnwrittenText(
   const first = left[0];
   if (!first) return { acknowledged: result.acknowledged };
   const where = `${formatCount(left.length, 'reference')}, the first on line ${first.line}`;
-  const reason = {
-    'not-in-work-tree': `not in the work tree (skip-worktree: a sparse checkout), so not rewritten, and its copy in the index names the moved organisation (${where}): rewrite it in a checkout that holds it (git sparse-checkout add <dir>), or acknowledge the file in ${IGNORE_FILE_NAME}`,
-  }[kind];
+  const reason =
+    kind === 'not-in-work-tree'
+      ? `not in the work tree (skip-worktree: a sparse checkout), so not rewritten, and its copy in the index names the moved organisation (${where}): rewrite it in a checkout that holds it (git sparse-checkout add <dir>), or acknowledge the file in ${IGNORE_FILE_NAME}`
+      : `a ${kind} text file names the moved organisation (${where}): molectl reads it but never rewrites it (its diff would not apply); edit it by hand, or acknowledge the file in ${IGNORE_FILE_NAME}`;
   return {
     finding: {
       line: first.line,
@@ -79,6 +81,9 @@ export function judgeUnreadFile(
   keep: FileKeep | undefined,
   size: number,
 ): UnreadFileVerdict {
+  const wide = 'path' in source ? wideTextEncodingOf(source.path) : undefined;
+  // Its references cannot be found by reading bytes, and it is too large to decode: unseen.
+  if (wide) return unseenWideText(wide, size, keep);
   const found =
     'bytes' in source
       ? findInText(source.bytes.toString('latin1'), githubOwner, 1)
@@ -94,6 +99,29 @@ export function judgeUnreadFile(
   return {
     finding: { line: found.line, rule: 'unread-file', text: found.match, match: found.match, reason, blocking: true },
   };
+}
+
+function unseenWideText(encoding: WideEncoding, size: number, keep: FileKeep | undefined): UnreadFileVerdict {
+  if (keep?.whole !== undefined)
+    return { acknowledged: { line: 1, text: '', references: 0, by: 'ignore-file', reason: keep.whole } };
+  const reason = `a ${encoding} text file over --max-size (${formatBytes(size)}) was not looked at: rerun with --max-size ${Math.ceil(size / (1024 * 1024))}MiB, or acknowledge the file in ${IGNORE_FILE_NAME}`;
+  return { finding: { line: 1, rule: 'unread-file', text: '', match: '', reason, blocking: true } };
+}
+
+/** The encoding a file's byte-order mark names (wide-text.ts); undefined when it cannot be read. */
+function wideTextEncodingOf(path: string): WideEncoding | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+  try {
+    const head = Buffer.alloc(4);
+    return wideTextEncoding(head.subarray(0, readSync(fd, head, 0, 4, 0)));
+  } finally {
+    closeSync(fd);
+  }
 }
 
 interface Found {
