@@ -44,6 +44,15 @@ export interface TargetSummary {
    * grep never searches. Only their copies in the index can be looked at (index-copies.ts).
    */
   notInWorkTree: string[];
+  /** What the search could not read (a file or directory it may not open): never vouched for. */
+  unsearched: Unsearched[];
+}
+
+export interface Unsearched {
+  /** Relative to the directory, as the search named it; undefined when it named none. */
+  path: string | undefined;
+  /** What the search said, or why the walk could not go on. */
+  why: string;
 }
 
 export interface ListOptions {
@@ -128,6 +137,7 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
     return { listed: tally.listed, goFiles: tally.goFiles, skipWorktree };
   });
   let walked: { listed: number; goFiles: number } | undefined;
+  const unsearched: Unsearched[] = [];
   let searched: number | undefined;
 
   async function* paths(): AsyncGenerator<string> {
@@ -138,7 +148,11 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
         listed.add(path);
         if (passes(path)) yield path;
       }
-      return await search.exit.catch((error: unknown) => ({ exitCode: -1, stderr: String(error) }));
+      const exit = await search.exit.catch((error: unknown) => ({ exitCode: -1, stderr: String(error) }));
+      // A search that ended as usual (0: matches, 1: none) may still have skipped what it could
+      // not read: git says so on stderr only.
+      if (exit.exitCode === 0 || exit.exitCode === 1) unsearched.push(...searchProblems(exit.stderr));
+      return exit;
     }
     let ended = first ? yield* take(first) : { exitCode: 1, stderr: '' };
     let everything = !warm;
@@ -175,7 +189,8 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
       // The first search of a directory only notes that it was searched: clean blobs are learnt
       // from the second on, so a directory searched once (a CI runner) never pays for the
       // question of what changed.
-      if (memory && inWorkTree) {
+      // A file the search could not read is no clean blob: nothing is learnt from such a search.
+      if (memory && inWorkTree && unsearched.length === 0) {
         if (everything && !recalled?.found) memory.remember({ triggerFree: new Set(), listed: [...listed] });
         else if (everything) {
           modified ??= askModified();
@@ -190,6 +205,10 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
       // Not a work tree, or no git at all: walk the directory and read everything.
       walked = { listed: 0, goFiles: 0 };
       for await (const entry of walkFiles(dir)) {
+        if (entry.kind === 'unreadable') {
+          unsearched.push({ path: entry.path || '.', why: 'could not open the directory' });
+          continue;
+        }
         if (!selected(entry.path)) continue;
         if (!inScope(entry.path)) {
           walked.goFiles += 1;
@@ -209,10 +228,10 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
   return {
     paths: paths(),
     async summary() {
-      if (walked) return { inGitRepo: false, ...walked, searched: undefined, notInWorkTree: [] };
+      if (walked) return { inGitRepo: false, ...walked, searched: undefined, notInWorkTree: [], unsearched };
       const { listed, goFiles, skipWorktree } = await counted;
       const notInWorkTree = skipWorktree.filter((path) => !inWorkTree(dir, path));
-      return { inGitRepo: true, listed, goFiles, searched, notInWorkTree };
+      return { inGitRepo: true, listed, goFiles, searched, notInWorkTree, unsearched };
     },
   };
 }
@@ -377,6 +396,22 @@ function triggerFree(
     if (entry.plain && entryInScope(entry) && !listed.has(entry.path) && !modifiedAfter.has(entry.path))
       free.add(entry.blob);
   return free;
+}
+
+/**
+ * What git grep's stderr says it could not read, once each (it may say it twice):
+ * `error: failed to stat 'a.md': Permission denied`, `warning: could not open directory 'd/': ...`.
+ */
+export function searchProblems(stderr: string): Unsearched[] {
+  const seen = new Set<string>();
+  const problems: Unsearched[] = [];
+  for (const line of stderr.split('\n')) {
+    const said = /^(?:error|warning): (.+)$/.exec(line.trim())?.[1];
+    if (!said || seen.has(said)) continue;
+    seen.add(said);
+    problems.push({ path: /'(.+)'/.exec(said)?.[1], why: said });
+  }
+  return problems;
 }
 
 export function literal(path: string): string {

@@ -178,6 +178,8 @@ export async function rewriteFiles(paths: readonly string[], options: RewriteFil
       report.filesSearched += looked.searched ?? looked.listed;
       report.goFilesSkipped += looked.goFiles;
       report.submodulesSkipped.push(...submodulesUnder(root, input));
+      for (const { path, why } of looked.unsearched)
+        noteUnsearched(path, why, { root, shownRoot: input, ignore }, report);
       if (looked.notInWorkTree.length && !options.signal?.aborted)
         await judgeIndexCopies(looked.notInWorkTree, { root, shownRoot: input, ignore }, options, report);
     } else {
@@ -256,6 +258,7 @@ function processFile(
     );
     return skip(read.kind, read.bytes);
   }
+  if (read.kind === 'unreadable') noteUnsearched(relativePath, 'could not be read', where, report);
   if (read.kind !== 'read') return skip(read.kind);
   const { buffer, info } = read;
   const wide = wideTextEncoding(buffer);
@@ -408,6 +411,23 @@ async function judgeIndexCopies(
         report,
       );
   }
+}
+
+/**
+ * What could not be read at all (a file or directory molectl or git may not open): the gate cannot
+ * vouch for it, unless the ignore file keeps it whole.
+ */
+function noteUnsearched(path: string | undefined, why: string, where: RootInfo, report: RewriteReport): void {
+  if (path !== undefined && where.ignore.match(resolve(where.root, path))?.whole !== undefined) return;
+  report.findings.push({
+    file: path === undefined ? where.shownRoot : shownPath(where.shownRoot, path),
+    line: 1,
+    rule: 'unread-file',
+    text: '',
+    match: '',
+    reason: `not looked at: ${why}; fix its permissions and run again, or acknowledge it in ${IGNORE_FILE_NAME}`,
+    blocking: true,
+  });
 }
 
 /** A file not read as text that names the organisation: a finding for the gate, or acknowledged. */
