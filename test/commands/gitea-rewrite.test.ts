@@ -335,6 +335,29 @@ describe('molectl gitea rewrite', () => {
     },
   );
 
+  // A checkout without LFS content (CI's default) holds pointers: --check read the pointer text,
+  // found nothing, and said "check passed", though the files' content was never looked at.
+  it('--check fails on Git LFS pointers, whose content is not in the work tree, unless acknowledged', async () => {
+    const pointer =
+      'version https://git-lfs.github.com/spec/v1\n' +
+      'oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n';
+    await writeFile(join(dir, 'README.md'), '# core\n');
+    await mkdir(join(dir, 'art'));
+    await writeFile(join(dir, 'art/cover.psd'), pointer);
+    const check = await runCli(['gitea', 'rewrite', dir, '--check']);
+    expect(check.code).toBe(8);
+    expect(check.stderr).toContain(
+      `${dir}/art/cover.psd:1: [unread-file] a Git LFS pointer: the file's content is not in the work tree`,
+    );
+    expect(check.stdout).toContain(
+      'not looked at: 1 Git LFS file (only their pointers are in the work tree; listed on stderr)',
+    );
+    await writeFile(join(dir, '.molectl-gitea-ignore'), 'art/**  artwork, checked when it is made\n');
+    const kept = await runCli(['gitea', 'rewrite', dir, '--check']);
+    expect(kept.code).toBe(0);
+    expect(await readFile(join(dir, 'art/cover.psd'), 'utf8')).toBe(pointer);
+  });
+
   it('names the submodules it does not descend into, and rewrites their URLs in .gitmodules', async () => {
     await writeFile(join(dir, '.gitmodules'), `[submodule "sm"]\n\tpath = vendor/sm\n\turl = ${OLD}-sm.git\n`);
     await mkdir(join(dir, 'vendor', 'sm'), { recursive: true });

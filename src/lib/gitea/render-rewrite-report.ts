@@ -126,6 +126,12 @@ export function renderRewriteSummary(data: RewriteSummaryData, style: Styles): s
         `not looked at: no file listed in ${data.rootsWithNothing.join(', ')} (empty, only ignored or Go files, or no file there passes --include/--exclude)`,
       ),
     );
+  if (data.lfsPointers)
+    lines.push(
+      style.warn(
+        `not looked at: ${formatCount(data.lfsPointers, 'Git LFS file')} (only their pointers are in the work tree; listed on stderr)`,
+      ),
+    );
   if (data.filesOnlyInIndex)
     lines.push(
       style.dim(

@@ -19,8 +19,11 @@ import type { AcknowledgedLine, TextChange, TextFinding } from './text-rewrite-r
 import { readIndexCopies } from './index-copies.js';
 import { decodeWideText, wideTextEncoding } from './wide-text.js';
 import {
+  isLfsPointer,
   judgeUnreadFile,
+  judgeUnseenFile,
   judgeUnwrittenText,
+  LFS_POINTER_REASON,
   type UnreadFileVerdict,
   type UnwrittenTextVerdict,
 } from './unread-file-references.js';
@@ -106,6 +109,8 @@ export interface RewriteReport {
    * cannot vouch for what it never saw.
    */
   rootsWithNothing: string[];
+  /** Git LFS pointers: files whose content was not fetched, so not looked at. */
+  lfsPointers: number;
 }
 
 export const DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024;
@@ -152,6 +157,7 @@ export async function rewriteFiles(paths: readonly string[], options: RewriteFil
     submodulesSkipped: [],
     filesOnlyInIndex: 0,
     rootsWithNothing: [],
+    lfsPointers: 0,
   };
   const filter = compilePathFilter(options.include, options.exclude);
   const found = checkRewritePaths(paths, options.cwd);
@@ -261,6 +267,11 @@ function processFile(
   if (read.kind === 'unreadable') noteUnsearched(relativePath, 'could not be read', where, report);
   if (read.kind !== 'read') return skip(read.kind);
   const { buffer, info } = read;
+  if (isLfsPointer(buffer)) {
+    report.lfsPointers += 1;
+    noteUnreadFile(file, judgeUnseenFile(LFS_POINTER_REASON, where.ignore.match(absolute)), report);
+    return null;
+  }
   const wide = wideTextEncoding(buffer);
   if (wide) {
     report.filesRead += 1;
@@ -391,7 +402,10 @@ async function judgeIndexCopies(
     }
     const wide = wideTextEncoding(bytes);
     const binary = !wide && bytes.subarray(0, BINARY_SNIFF_BYTES).includes(0);
-    if (wide)
+    if (isLfsPointer(bytes)) {
+      report.lfsPointers += 1;
+      noteUnreadFile(file, judgeUnseenFile(LFS_POINTER_REASON, keep), report);
+    } else if (wide)
       noteUnreadFile(
         file,
         judgeUnwrittenText('not-in-work-tree', decodeWideText(bytes, wide), options.rules, toPosix(path), keep),

@@ -102,11 +102,41 @@ export function judgeUnreadFile(
 }
 
 function unseenWideText(encoding: WideEncoding, size: number, keep: FileKeep | undefined): UnreadFileVerdict {
+  return judgeUnseenFile(
+    `a ${encoding} text file over --max-size (${formatBytes(size)}) was not looked at: rerun with --max-size ${Math.ceil(size / (1024 * 1024))}MiB, or acknowledge the file in ${IGNORE_FILE_NAME}`,
+    keep,
+  );
+}
+
+/**
+ * A file whose content could not be looked at: it fails the gate, whatever it holds, unless the
+ * ignore file keeps it whole (then it is listed as acknowledged, with no reference counted).
+ */
+export function judgeUnseenFile(reason: string, keep: FileKeep | undefined): UnreadFileVerdict {
   if (keep?.whole !== undefined)
     return { acknowledged: { line: 1, text: '', references: 0, by: 'ignore-file', reason: keep.whole } };
-  const reason = `a ${encoding} text file over --max-size (${formatBytes(size)}) was not looked at: rerun with --max-size ${Math.ceil(size / (1024 * 1024))}MiB, or acknowledge the file in ${IGNORE_FILE_NAME}`;
   return { finding: { line: 1, rule: 'unread-file', text: '', match: '', reason, blocking: true } };
 }
+
+/** What a Git LFS pointer starts with (the second is the spec's early name); a pointer is under 1 KiB. */
+const LFS_POINTER_STARTS = [
+  'version https://git-lfs.github.com/spec/v1\n',
+  'version https://hawser.github.com/spec/v1\n',
+];
+
+/**
+ * A Git LFS pointer stands in the work tree for content that was not fetched (a checkout without
+ * LFS, as CI checkouts are by default): the content itself is not there to be looked at.
+ */
+export function isLfsPointer(bytes: Buffer): boolean {
+  return (
+    bytes.length < 1024 &&
+    LFS_POINTER_STARTS.some((start) => bytes.toString('latin1', 0, start.length) === start) &&
+    bytes.includes('\noid sha256:')
+  );
+}
+
+export const LFS_POINTER_REASON = `a Git LFS pointer: the file's content is not in the work tree and was not looked at; fetch it (git lfs pull) and run again, or acknowledge the file in ${IGNORE_FILE_NAME}`;
 
 /** The encoding a file's byte-order mark names (wide-text.ts); undefined when it cannot be read. */
 function wideTextEncodingOf(path: string): WideEncoding | undefined {
