@@ -370,6 +370,25 @@ describe('molectl gitea rewrite', () => {
     );
   });
 
+  // An untracked clone inside the tree (not a submodule): git grep does not enter it, yet the
+  // summary counted it as a file looked at and never named it.
+  it('names the untracked repositories inside the tree it does not enter, and does not count them as files', async () => {
+    await mkdir(join(dir, 'vendor/other'), { recursive: true });
+    await execFile('git', ['init', '-q'], { cwd: join(dir, 'vendor/other') });
+    await writeFile(join(dir, 'vendor/other/a.md'), `${OLD}\n`);
+    // README.md and clean.txt are the files; with a filter, README.md alone.
+    for (const [extra, listed] of [
+      [[], '2 files'],
+      [['--include', '*.md'], '1 file'],
+    ] as const) {
+      const run = await runCli(['gitea', 'rewrite', dir, '--check', '--no-diff', '--no-cache', ...extra]);
+      expect(run.stderr).toContain(`scanning: ${listed} listed`);
+      expect(run.stdout).toContain(
+        `not looked at: 1 repository inside (${dir}/vendor/other), untracked here: each is its own repository; rewrite it there`,
+      );
+    }
+  });
+
   it('refuses an ignore file entry without a reason with exit 2, changing nothing', async () => {
     await writeFile(join(dir, '.molectl-gitea-ignore'), 'CHANGELOG.md\n');
     const run = await runCli(['gitea', 'rewrite', dir, '--write']);

@@ -46,6 +46,8 @@ export interface TargetSummary {
   notInWorkTree: string[];
   /** What the search could not read (a file or directory it may not open): never vouched for. */
   unsearched: Unsearched[];
+  /** Untracked repositories inside the directory (no trailing slash): git grep does not enter them. */
+  nestedRepos: string[];
 }
 
 export interface Unsearched {
@@ -134,7 +136,7 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
     for (const entry of listing?.entries ?? []) tally.add(entry.path, entryInScope(entry));
     for (const path of others ?? []) tally.add(path, inScope(path));
     const skipWorktree = (listing?.skipWorktree ?? []).filter(passes);
-    return { listed: tally.listed, goFiles: tally.goFiles, skipWorktree };
+    return { listed: tally.listed, goFiles: tally.goFiles, skipWorktree, nestedRepos: tally.nestedRepos };
   });
   let walked: { listed: number; goFiles: number } | undefined;
   const unsearched: Unsearched[] = [];
@@ -228,10 +230,11 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
   return {
     paths: paths(),
     async summary() {
-      if (walked) return { inGitRepo: false, ...walked, searched: undefined, notInWorkTree: [], unsearched };
-      const { listed, goFiles, skipWorktree } = await counted;
+      if (walked)
+        return { inGitRepo: false, ...walked, searched: undefined, notInWorkTree: [], unsearched, nestedRepos: [] };
+      const { listed, goFiles, skipWorktree, nestedRepos } = await counted;
       const notInWorkTree = skipWorktree.filter((path) => !inWorkTree(dir, path));
-      return { inGitRepo: true, listed, goFiles, searched, notInWorkTree, unsearched };
+      return { inGitRepo: true, listed, goFiles, searched, notInWorkTree, unsearched, nestedRepos };
     },
   };
 }
@@ -444,7 +447,7 @@ function countPathListing(output: string, options: Pick<ListOptions, 'filter' | 
       if (end > start + 2) count(start, end);
       start = end + 1;
     }
-    return { listed: tally.listed, goFiles: tally.goFiles, skipWorktree };
+    return { listed: tally.listed, goFiles: tally.goFiles, skipWorktree, nestedRepos: tally.nestedRepos };
   }
   // Every other entry is a file that passes, is not Go and is listed once.
   let entries = 0;
@@ -459,7 +462,7 @@ function countPathListing(output: string, options: Pick<ListOptions, 'filter' | 
     const end = output.indexOf('\0', at);
     count(start, end < 0 ? output.length : end);
   }
-  return { listed: tally.listed + entries, goFiles: tally.goFiles, skipWorktree };
+  return { listed: tally.listed + entries, goFiles: tally.goFiles, skipWorktree, nestedRepos: tally.nestedRepos };
 }
 
 interface ListingCounts {
@@ -467,6 +470,7 @@ interface ListingCounts {
   goFiles: number;
   /** Skip-worktree entries that pass the filters and are in scope. */
   skipWorktree: string[];
+  nestedRepos: string[];
 }
 
 /** Asked only of skip-worktree entries: one lstat each, none in a checkout without them. */
@@ -482,11 +486,14 @@ function inWorkTree(dir: string, path: string): boolean {
 /**
  * The summary's counts of a listed tree: each path once (the stages of an unmerged path are
  * neighbours in git's listings, and no other path is listed twice), the run's own temp files and
- * what the filters leave out not at all, and the Go files apart when they are out of scope.
+ * what the filters leave out not at all, and the Go files apart when they are out of scope. An
+ * untracked repository inside the tree is listed as its directory (`dir/`): not a file looked at
+ * (git grep does not enter it), but one to name, whatever the filters.
  */
 class ListingTally {
   listed = 0;
   goFiles = 0;
+  readonly nestedRepos: string[] = [];
   private previous: string | undefined;
 
   constructor(private readonly filter: PathMatcher) {}
@@ -494,6 +501,10 @@ class ListingTally {
   add(path: string, inScope: boolean): void {
     if (path === this.previous) return;
     this.previous = path;
+    if (path.endsWith('/')) {
+      this.nestedRepos.push(path.slice(0, -1));
+      return;
+    }
     if (!isSelected(path, this.filter)) return;
     if (inScope) this.listed += 1;
     else this.goFiles += 1;
@@ -504,10 +515,10 @@ class ListingTally {
  * Where, in an `ls-files -v -z` listing, entries that may not count as one listed file are: the
  * stages of unmerged paths (tag M, m when assume-unchanged), and names ending like a Go file or a
  * temp file of the run (a superset: isGoFile and isOwnTempFile decide); and skip-worktree entries
- * (tag S, s), which the work tree may not hold.
+ * (tag S, s), which the work tree may not hold; and untracked repositories inside the tree (`dir/`).
  */
 const ENTRIES_TO_ASK = new RegExp(
-  String.raw`(?:^|\0)[MmSs] |(?:\.go|\.tmp|${GO_MODULE_FILE_NAMES.map((name) => name.replace(/\./g, '\\.')).join('|')})(?=\0)`,
+  String.raw`(?:^|\0)[MmSs] |(?:/|\.go|\.tmp|${GO_MODULE_FILE_NAMES.map((name) => name.replace(/\./g, '\\.')).join('|')})(?=\0)`,
   'g',
 );
 

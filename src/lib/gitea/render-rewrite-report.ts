@@ -144,6 +144,12 @@ export function renderRewriteSummary(data: RewriteSummaryData, style: Styles): s
         `not looked at: ${formatCount(data.submodulesSkipped.length, 'submodule')} (${data.submodulesSkipped.join(', ')}): each is its own repository; rewrite it there`,
       ),
     );
+  if (data.nestedReposSkipped.length)
+    lines.push(
+      style.dim(
+        `not looked at: ${formatCount(data.nestedReposSkipped.length, 'repository', 'repositories')} inside (${data.nestedReposSkipped.join(', ')}), untracked here: each is its own repository; rewrite it there`,
+      ),
+    );
   if (data.remote) lines.push(...renderRepoChecks(data.remote, style));
   return lines.join('\n');
 }

@@ -111,6 +111,8 @@ export interface RewriteReport {
   rootsWithNothing: string[];
   /** Git LFS pointers: files whose content was not fetched, so not looked at. */
   lfsPointers: number;
+  /** Untracked repositories inside the paths (git grep does not enter them), as shown paths. */
+  nestedReposSkipped: string[];
 }
 
 export const DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024;
@@ -158,6 +160,7 @@ export async function rewriteFiles(paths: readonly string[], options: RewriteFil
     filesOnlyInIndex: 0,
     rootsWithNothing: [],
     lfsPointers: 0,
+    nestedReposSkipped: [],
   };
   const filter = compilePathFilter(options.include, options.exclude);
   const found = checkRewritePaths(paths, options.cwd);
@@ -184,6 +187,7 @@ export async function rewriteFiles(paths: readonly string[], options: RewriteFil
       report.filesSearched += looked.searched ?? looked.listed;
       report.goFilesSkipped += looked.goFiles;
       report.submodulesSkipped.push(...submodulesUnder(root, input));
+      report.nestedReposSkipped.push(...looked.nestedRepos.map((path) => shownPath(input, path)));
       for (const { path, why } of looked.unsearched)
         noteUnsearched(path, why, { root, shownRoot: input, ignore }, report);
       if (looked.notInWorkTree.length && !options.signal?.aborted)
