@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -240,7 +240,7 @@ describe('molectl gitea rewrite', () => {
 
   // `--check --include '*.mdx'` (a typo: the repository has .md files) and a check of an empty
   // directory said "check passed: no reference to github.com/Molecule-AI left; 0 files looked at".
-  it('--check fails when a path given yields no file to look at: a filter matching nothing, an empty directory', async () => {
+  it('--check fails when a path given yields no file to look at: a filter matching nothing, an empty directory, a symlink', async () => {
     const typo = await runCli(['gitea', 'rewrite', dir, '--check', '--include', '*.mdx']);
     expect(typo.code).toBe(8);
     expect(typo.stdout).toContain(`check failed: no file looked at in ${dir}\n`);
@@ -249,6 +249,11 @@ describe('molectl gitea rewrite', () => {
     const empty = await runCli(['gitea', 'rewrite', join(dir, 'empty'), '--check', '-o', 'json']);
     expect(empty.code).toBe(8);
     expect(JSON.parse(empty.stdout)).toMatchObject({ rootsWithNothing: [join(dir, 'empty')], gate: { passed: false } });
+    // A symlink named as the path is never followed: nothing looked at either.
+    await symlink(join(dir, 'clean.txt'), join(dir, 'link.txt'));
+    const link = await runCli(['gitea', 'rewrite', join(dir, 'link.txt'), '--check']);
+    expect(link.code).toBe(8);
+    expect(link.stdout).toContain(`check failed: no file looked at in ${join(dir, 'link.txt')}\n`);
     // A path with a file to look at still passes on its own.
     await writeFile(join(dir, 'README.md'), '# core\n');
     expect((await runCli(['gitea', 'rewrite', dir, '--check', '--include', '*.md'])).code).toBe(0);

@@ -79,6 +79,9 @@ export type SkipReason =
 /** Why a file that needed changes was left as it was by --write: the run did not finish its job. */
 export const NOT_WRITTEN_REASONS: readonly SkipReason[] = ['changed-during-rewrite', 'unwritable'];
 
+/** Why a path was not read as a file at all. */
+const NOT_FILE_REASONS: readonly SkipReason[] = ['symlink', 'not-regular'];
+
 /** What a filesystem refuses a write with; anything else is a molectl bug and stops the run. */
 const WRITE_REFUSALS = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'ETXTBSY', 'EBUSY']);
 
@@ -199,7 +202,13 @@ export async function rewriteFiles(paths: readonly string[], options: RewriteFil
       if (!options.rules.rewriteGoFiles && isGoFile(name)) {
         report.goFilesSkipped += 1;
         report.rootsWithNothing.push(input);
-      } else await processAll([name], { root: dir, shownRoot: toPosix(dirname(input)), ignore }, options, report);
+      } else {
+        const skippedBefore = report.skipped.length;
+        await processAll([name], { root: dir, shownRoot: toPosix(dirname(input)), ignore }, options, report);
+        // A symlink (never followed) or a device named as the path: nothing was looked at.
+        const notFile = report.skipped.slice(skippedBefore).some((s) => NOT_FILE_REASONS.includes(s.reason));
+        if (notFile) report.rootsWithNothing.push(input);
+      }
     }
   }
   const byPath = (a: { file: string; line: number }, b: { file: string; line: number }): number =>
