@@ -252,6 +252,22 @@ export function candidateTerms(githubOwner: string): string[] {
 }
 
 /**
+ * Whether bytes (as latin1) hold one of the terms, as git grep -i -F would find it: a file the
+ * search listed for a byte-order mark alone (a binary file holding those bytes) holds none.
+ */
+export function mentionsCandidateTerm(text: string, githubOwner: string): boolean {
+  let pattern = termPatterns.get(githubOwner);
+  if (!pattern) {
+    const escaped = candidateTerms(githubOwner).map((term) => term.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    pattern = new RegExp(escaped.join('|'), 'i');
+    termPatterns.set(githubOwner, pattern);
+  }
+  return pattern.test(text);
+}
+
+const termPatterns = new Map<string, RegExp>();
+
+/**
  * No -I: binary files that mention GitHub are listed so that the report can say they were skipped.
  * `index`: search the index's copies instead of the work tree (for the files it does not hold).
  */

@@ -8,7 +8,7 @@ import { formatCount } from '../output/format-count.js';
 import { IGNORE_FILE_NAME, IgnoreFiles } from './acknowledgements.js';
 import { compilePathFilter } from './compile-glob.js';
 import { submodulesUnder } from './list-submodules.js';
-import { listTargetFiles } from './list-target-files.js';
+import { listTargetFiles, mentionsCandidateTerm } from './list-target-files.js';
 import { renderUnifiedDiff } from './render-unified-diff.js';
 import { encodeLatin1, readWithoutFollowing } from './read-repo-file.js';
 import { replaceFileAtomically } from './replace-file-atomically.js';
@@ -294,6 +294,8 @@ function processFile(
     return null;
   }
   if (buffer.subarray(0, BINARY_SNIFF_BYTES).includes(0)) {
+    // Listed for a byte-order mark's bytes alone (the gate searches for them): nothing to report.
+    if (options.wideText && !mentionsCandidateTerm(buffer.toString('latin1'), options.rules.githubOwner)) return null;
     noteUnreadFile(
       file,
       judgeUnreadFile(

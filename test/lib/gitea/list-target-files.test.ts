@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { searchProblems } from '../../../src/lib/gitea/list-target-files.js';
+import { mentionsCandidateTerm, searchProblems } from '../../../src/lib/gitea/list-target-files.js';
 
 describe('searchProblems: what git grep says on stderr it could not read', () => {
   it.each([
@@ -28,5 +28,18 @@ describe('searchProblems: what git grep says on stderr it could not read', () =>
     },
   ])('$name', ({ stderr, expected }) => {
     expect(searchProblems(stderr)).toEqual(expected);
+  });
+});
+
+describe('mentionsCandidateTerm: what git grep -i -F searched for', () => {
+  it.each([
+    { text: 'see GitHub', expected: true },
+    { text: 'MOLECULE-AI/x', expected: true },
+    { text: 'run gh pr list', expected: true },
+    { text: '\x89PNG\0\0\xff\xfe\0\x01', expected: false },
+    { text: 'molecule-ai-labs', expected: true }, // a superset, as git's search is
+    { text: 'Molecule.AI', expected: false }, // the owner's punctuation is literal
+  ])('$text', ({ text, expected }) => {
+    expect(mentionsCandidateTerm(text, 'Molecule-AI')).toBe(expected);
   });
 });
