@@ -279,9 +279,12 @@ describe('molectl gitea rewrite', () => {
     await writeFile(join(dir, 'notes.txt'), Buffer.from(new Uint32Array(utf32).buffer)); // little-endian
     // A binary file that holds a mark's bytes but no term is listed by the search, and not reported.
     await writeFile(join(dir, 'photo.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0xff, 0xfe, 0, 1]));
+    const video = Buffer.alloc(3 * 1024 * 1024); // over --max-size, read in pieces
+    video.set([0xfe, 0xff], 2 * 1024 * 1024);
+    await writeFile(join(dir, 'video.mp4'), video);
     const check = await runCli(['gitea', 'rewrite', dir, '--check']);
     expect(check.code).toBe(8);
-    expect(check.stdout + check.stderr).not.toContain('photo.png');
+    expect(check.stdout + check.stderr).not.toMatch(/photo\.png|video\.mp4/);
     expect(check.stdout).toContain('check failed: 2 references need a person');
     expect(check.stderr).toContain(
       `${dir}/notes.txt:1: [unread-file] a UTF-32LE text file names the moved organisation`,

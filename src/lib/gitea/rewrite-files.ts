@@ -264,17 +264,16 @@ function processFile(
   const read = readWithoutFollowing(absolute, options.maxFileBytes);
   if (read.kind === 'gone') return null; // deleted since listing (a tracked file missing from the work tree)
   if (read.kind === 'too-large') {
-    noteUnreadFile(
-      file,
-      judgeUnreadFile(
-        'too-large',
-        { path: absolute },
-        options.rules.githubOwner,
-        where.ignore.match(absolute),
-        read.bytes,
-      ),
-      report,
+    const verdict = judgeUnreadFile(
+      'too-large',
+      { path: absolute },
+      options.rules.githubOwner,
+      where.ignore.match(absolute),
+      read.bytes,
     );
+    // Listed for a byte-order mark's bytes alone (the gate searches for them): nothing to report.
+    if (options.wideText && verdict.mentionsTerm === false) return null;
+    noteUnreadFile(file, verdict, report);
     return skip(read.kind, read.bytes);
   }
   if (read.kind === 'unreadable') noteUnsearched(relativePath, 'could not be read', where, report);

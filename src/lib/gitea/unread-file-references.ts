@@ -1,5 +1,6 @@
 import { closeSync, constants, openSync, readSync } from 'node:fs';
 import { IGNORE_FILE_NAME, type FileKeep } from './acknowledgements.js';
+import { mentionsCandidateTerm } from './list-target-files.js';
 import { compileOrgReferences } from './org-references.js';
 import { formatCount } from '../output/format-count.js';
 import { formatBytes } from './render-rewrite-report.js';
@@ -25,6 +26,8 @@ const OVERLAP_BYTES = 512;
 export interface UnreadFileVerdict {
   finding?: TextFinding;
   acknowledged?: AcknowledgedLine;
+  /** For a file read in chunks: false when it holds none of git grep's terms (mentionsCandidateTerm). */
+  mentionsTerm?: boolean;
 }
 
 /** Text molectl can read but not write back: a file only the index holds, or UTF-16/32 text. */
@@ -84,11 +87,12 @@ export function judgeUnreadFile(
   const wide = 'path' in source ? wideTextEncodingOf(source.path) : undefined;
   // Its references cannot be found by reading bytes, and it is too large to decode: unseen.
   if (wide) return unseenWideText(wide, size, keep);
-  const found =
-    'bytes' in source
-      ? findInText(source.bytes.toString('latin1'), githubOwner, 1)
-      : findInFile(source.path, githubOwner);
-  if (!found) return {};
+  const read: { found?: Found | undefined; mentionsTerm?: boolean } =
+    'path' in source
+      ? findInFile(source.path, githubOwner)
+      : { found: findInText(source.bytes.toString('latin1'), githubOwner, 1) };
+  const { found } = read;
+  if (!found) return read.mentionsTerm === undefined ? {} : { mentionsTerm: read.mentionsTerm };
   const kept = keep?.whole ?? keep?.lines?.get(found.line);
   if (kept !== undefined)
     return { acknowledged: { line: found.line, text: found.match, references: 1, by: 'ignore-file', reason: kept } };
@@ -165,25 +169,29 @@ function findInText(text: string, githubOwner: string, firstLine: number): Found
   return { line: firstLine + countNewlines(text, text.indexOf(match)), match };
 }
 
-function findInFile(path: string, githubOwner: string): Found | undefined {
+/** The first reference in the file, and whether it holds any of the search's terms (until one is found). */
+function findInFile(path: string, githubOwner: string): { found?: Found; mentionsTerm: boolean } {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch {
-    return undefined; // gone or unreadable since it was listed: the skip list already says so
+    // Gone or unreadable since it was listed: the skip list already says so.
+    return { mentionsTerm: true };
   }
   try {
     const chunk = Buffer.allocUnsafe(CHUNK_BYTES + OVERLAP_BYTES);
     let carried = 0;
     let line = 1;
     let position = 0;
+    let mentionsTerm = false;
     for (;;) {
       const n = readSync(fd, chunk, carried, CHUNK_BYTES, position);
-      if (n === 0) return undefined;
+      if (n === 0) return { mentionsTerm };
       position += n;
       const text = chunk.toString('latin1', 0, carried + n);
       const found = findInText(text, githubOwner, line);
-      if (found) return found;
+      if (found) return { found, mentionsTerm: true };
+      mentionsTerm ||= mentionsCandidateTerm(text, githubOwner);
       // The tail is searched again with the next chunk, so its newlines are counted there.
       const kept = Math.min(OVERLAP_BYTES, text.length);
       line += countNewlines(text, text.length - kept);
