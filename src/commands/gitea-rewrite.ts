@@ -116,6 +116,8 @@ export const giteaRewriteCommand = defineCommand({
       cacheDir: options.cache ? defaultCacheDir(ctx.env) : undefined,
       signal: ctx.signal,
       rules,
+      // The gate vouches for every file: UTF-16/32 text too (rewrite-files.ts says what it costs).
+      wideText: mode === 'check',
     };
     const showDiff = mode !== 'write' && options.diff && ctx.out.format === 'text';
 

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -26,6 +26,28 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
+
+/**
+ * molectl as a user for whom modes matter: root reads and writes anywhere, so as root it runs as
+ * `nobody` (the built bin, through runuser; undefined when there is no runuser), else in-process.
+ */
+async function runUnprivileged(
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string } | undefined> {
+  if (process.getuid?.() !== 0) return runCli(args);
+  await chmod(dir, 0o777);
+  const bin = join(__dirname, '..', '..', 'bin', 'molectl.js');
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: dir,
+    XDG_STATE_HOME: join(dir, '.state'),
+    GIT_CONFIG_COUNT: '1',
+    GIT_CONFIG_KEY_0: 'safe.directory',
+    GIT_CONFIG_VALUE_0: '*',
+  };
+  const r = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, bin, ...args], { env, encoding: 'utf8' });
+  return r.error ? undefined : { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
 
 describe('molectl gitea rewrite', () => {
   /** `gitea rewrite <dir> --write --verify-remote` against the Gitea at giteaUrl. */
@@ -161,30 +183,9 @@ describe('molectl gitea rewrite', () => {
       await writeFile(join(dir, 'z.md'), `z ${OLD}\n`);
       await chmod(join(dir, 'locked/b.md'), 0o666);
       await chmod(join(dir, 'locked'), 0o555);
-      const args = ['gitea', 'rewrite', dir, '--write', '--no-cache'];
-      let run: { code: number | null; stdout: string; stderr: string };
-      if (process.getuid?.() === 0) {
-        // Root writes anywhere: run as an unprivileged user, for whom locked/ is read-only.
-        await chmod(dir, 0o777);
-        for (const f of ['README.md', 'clean.txt', 'z.md']) await chmod(join(dir, f), 0o666);
-        const bin = join(__dirname, '..', '..', 'bin', 'molectl.js');
-        const env = {
-          PATH: process.env.PATH ?? '',
-          HOME: dir,
-          XDG_STATE_HOME: join(dir, '.state'),
-          GIT_CONFIG_COUNT: '1',
-          GIT_CONFIG_KEY_0: 'safe.directory',
-          GIT_CONFIG_VALUE_0: '*',
-        };
-        const r = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, bin, ...args], {
-          env,
-          encoding: 'utf8',
-        });
-        if (r.error) return; // no runuser here: nothing to observe
-        run = { code: r.status, stdout: r.stdout, stderr: r.stderr };
-      } else {
-        run = await runCli(args);
-      }
+      for (const f of ['README.md', 'clean.txt', 'z.md']) await chmod(join(dir, f), 0o666);
+      const run = await runUnprivileged(['gitea', 'rewrite', dir, '--write', '--no-cache']);
+      if (!run) return; // no runuser here: nothing to observe
       expect(run.code, run.stderr).toBe(5);
       expect(run.stderr).toContain(`${dir}/locked/b.md:1: [not-written] could not write it (EACCES)`);
       expect(run.stderr).toContain('1 file needing changes could not be written (listed on stderr); the others were');
@@ -194,6 +195,179 @@ describe('molectl gitea rewrite', () => {
       await chmod(join(dir, 'locked'), 0o755);
     },
   );
+
+  // In a sparse checkout, `--check` said "check passed: ... 3 files looked at" while a file outside
+  // the checkout (tracked, skip-worktree, absent from the work tree) named the organisation: git
+  // grep never searches such files, and the rewrite found nothing to read.
+  it('--check judges the index copies of files a sparse checkout leaves out; --write never creates them', async () => {
+    const cache = join(dir, '..', `${dir.split('/').pop()}-cache`);
+    const gitIn = (...args: string[]): Promise<unknown> =>
+      execFile('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], { cwd: dir });
+    try {
+      await mkdir(join(dir, 'hidden'));
+      await writeFile(join(dir, 'hidden/deploy.md'), `one\nSee ${OLD}/pull/7\n`);
+      await writeFile(join(dir, 'hidden/kept.md'), `${OLD}/pull/8 <!-- molectl-gitea: keep -->\n`);
+      await writeFile(join(dir, 'hidden/clean.md'), 'nothing\n');
+      await writeFile(join(dir, 'README.md'), '# core\n');
+      await gitIn('add', '-A');
+      await gitIn('commit', '-qm', 'init');
+      await gitIn('sparse-checkout', 'set', '--no-cone', '/*', '!/hidden/');
+      await expect(readFile(join(dir, 'hidden/deploy.md'))).rejects.toMatchObject({ code: 'ENOENT' });
+      const env = { XDG_CACHE_HOME: cache };
+      // The first run, the one that learns, and a later one list the tree differently.
+      for (let run = 1; run <= 3; run++) {
+        const check = await runCli(['gitea', 'rewrite', dir, '--check', '--no-diff'], { env });
+        expect(check.code, `run ${run}`).toBe(8);
+        expect(check.stdout).toContain('check failed: 1 reference needs a person');
+        expect(check.stdout).toContain(
+          'not in the work tree: 3 files (skip-worktree: a sparse checkout): searched in the index, never written',
+        );
+        expect(check.stderr).toContain(`${dir}/hidden/deploy.md:2: [unread-file] not in the work tree`);
+      }
+      const write = await runCli(['gitea', 'rewrite', dir, '--write', '--no-cache'], { env });
+      expect(write.stdout).toContain('needs a person  1 reference to github.com/Molecule-AI remains');
+      await expect(readFile(join(dir, 'hidden/deploy.md'))).rejects.toMatchObject({ code: 'ENOENT' });
+      await writeFile(join(dir, '.molectl-gitea-ignore'), 'hidden/deploy.md  outside our checkout, owned by ops\n');
+      const kept = await runCli(['gitea', 'rewrite', dir, '--check', '--no-cache'], { env });
+      expect(kept.code).toBe(0);
+      expect(kept.stdout).toContain(
+        'check passed: no reference to github.com/Molecule-AI left (2 acknowledged references)',
+      );
+    } finally {
+      await rm(cache, { recursive: true, force: true });
+    }
+  });
+
+  // `--check --include '*.mdx'` (a typo: the repository has .md files) and a check of an empty
+  // directory said "check passed: no reference to github.com/Molecule-AI left; 0 files looked at".
+  it('--check fails when a path given yields no file to look at: a filter matching nothing, an empty directory, a symlink', async () => {
+    const typo = await runCli(['gitea', 'rewrite', dir, '--check', '--include', '*.mdx']);
+    expect(typo.code).toBe(8);
+    expect(typo.stdout).toContain(`check failed: no file looked at in ${dir}\n`);
+    expect(typo.stdout).toContain(`not looked at: no file listed in ${dir} (empty, only ignored or Go files,`);
+    await mkdir(join(dir, 'empty'));
+    const empty = await runCli(['gitea', 'rewrite', join(dir, 'empty'), '--check', '-o', 'json']);
+    expect(empty.code).toBe(8);
+    expect(JSON.parse(empty.stdout)).toMatchObject({ rootsWithNothing: [join(dir, 'empty')], gate: { passed: false } });
+    // A symlink named as the path is never followed: nothing looked at either.
+    await symlink(join(dir, 'clean.txt'), join(dir, 'link.txt'));
+    const link = await runCli(['gitea', 'rewrite', join(dir, 'link.txt'), '--check']);
+    expect(link.code).toBe(8);
+    expect(link.stdout).toContain(`check failed: no file looked at in ${join(dir, 'link.txt')}\n`);
+    // A path with a file to look at still passes on its own.
+    await writeFile(join(dir, 'README.md'), '# core\n');
+    expect((await runCli(['gitea', 'rewrite', dir, '--check', '--include', '*.md'])).code).toBe(0);
+  });
+
+  // A Windows registry export (UTF-16LE with a byte-order mark) naming the organisation passed the
+  // gate: git grep's terms and a byte reading never see `github.com` spelt with NULs between letters.
+  it('--check reads UTF-16 and UTF-32 text with a byte-order mark: a reference in it fails the gate unless acknowledged', async () => {
+    const wide = (text: string, encoding: 'utf16le' | 'utf16be'): Buffer => {
+      const bytes = Buffer.from(`\uFEFF${text}`, 'utf16le');
+      return encoding === 'utf16le' ? bytes : bytes.swap16();
+    };
+    await writeFile(join(dir, 'README.md'), '# core\n');
+    await writeFile(
+      join(dir, 'setup.reg'),
+      wide(
+        'Windows Registry Editor Version 5.00\r\n"Repo"="https://github.com/Molecule-AI/agent — 仓库"\r\n',
+        'utf16le',
+      ),
+    );
+    await writeFile(join(dir, 'clean.ps1'), wide('Write-Host "nothing here"\n', 'utf16be'));
+    const utf32 = [...'\uFEFFgit clone https://github.com/Molecule-AI/agent\n'].map((c) => c.codePointAt(0)!);
+    await writeFile(join(dir, 'notes.txt'), Buffer.from(new Uint32Array(utf32).buffer)); // little-endian
+    // A binary file that holds a mark's bytes but no term is listed by the search, and not reported.
+    await writeFile(join(dir, 'photo.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0xff, 0xfe, 0, 1]));
+    const video = Buffer.alloc(3 * 1024 * 1024); // over --max-size, read in pieces
+    video.set([0xfe, 0xff], 2 * 1024 * 1024);
+    await writeFile(join(dir, 'video.mp4'), video);
+    const check = await runCli(['gitea', 'rewrite', dir, '--check']);
+    expect(check.code).toBe(8);
+    expect(check.stdout + check.stderr).not.toMatch(/photo\.png|video\.mp4/);
+    expect(check.stdout).toContain('check failed: 2 references need a person');
+    expect(check.stderr).toContain(
+      `${dir}/notes.txt:1: [unread-file] a UTF-32LE text file names the moved organisation`,
+    );
+    expect(check.stderr).toContain(
+      `${dir}/setup.reg:2: [unread-file] a UTF-16LE text file names the moved organisation (1 reference, the first on line 2)`,
+    );
+    expect(check.stderr).toContain('"Repo"="https://github.com/Molecule-AI/agent — 仓库"');
+    // Never rewritten: a dry run shows no diff of it, and --write leaves its bytes alone.
+    const before = await readFile(join(dir, 'setup.reg'));
+    expect((await runCli(['gitea', 'rewrite', dir, '--write'])).code).toBe(0);
+    expect(await readFile(join(dir, 'setup.reg'))).toEqual(before);
+    await rm(join(dir, 'notes.txt'));
+    await writeFile(
+      join(dir, 'setup.reg'),
+      wide('"Repo"="https://github.com/Molecule-AI/agent" ; molectl-gitea: keep\r\n', 'utf16le'),
+    );
+    const kept = await runCli(['gitea', 'rewrite', dir, '--check']);
+    expect(kept.code).toBe(0);
+    expect(kept.stdout).toContain(
+      'check passed: no reference to github.com/Molecule-AI left (1 acknowledged reference)',
+    );
+  });
+
+  // A tracked file, an untracked one and a directory the user may not read: git grep warned on
+  // stderr and went on, and --check said "check passed: ... 4 files looked at".
+  it.skipIf(process.platform === 'win32')(
+    '--check fails on files and directories it could not read, in git and outside it, unless acknowledged',
+    async () => {
+      await writeFile(join(dir, 'README.md'), '# core\n');
+      await writeFile(join(dir, 'secret.md'), `${OLD}\n`);
+      await execFile('git', ['add', '-A'], { cwd: dir });
+      await writeFile(join(dir, 'untracked.md'), `${OLD}\n`);
+      await mkdir(join(dir, 'private'));
+      await writeFile(join(dir, 'private/x.md'), `${OLD}\n`);
+      for (const f of ['README.md', 'clean.txt']) await chmod(join(dir, f), 0o644);
+      await chmod(join(dir, 'secret.md'), 0o600);
+      await chmod(join(dir, 'untracked.md'), 0o600);
+      await chmod(join(dir, 'private'), 0o700);
+      const inGit = await runUnprivileged(['gitea', 'rewrite', dir, '--check', '--no-cache']);
+      if (!inGit) return; // no runuser here: nothing to observe
+      expect(inGit.code, inGit.stderr).toBe(8);
+      expect(inGit.stdout).toContain('check failed: 3 references need a person');
+      expect(inGit.stderr).toContain(`${dir}/secret.md:1: [unread-file] not looked at: failed to stat 'secret.md'`);
+      expect(inGit.stderr).toContain(`${dir}/untracked.md:1: [unread-file] not looked at:`);
+      expect(inGit.stderr).toContain(`${dir}/private/:1: [unread-file] not looked at: could not open directory`);
+      await rm(join(dir, '.git'), { recursive: true, force: true });
+      const walked = await runUnprivileged(['gitea', 'rewrite', dir, '--check', '--no-cache']);
+      expect(walked?.code).toBe(8);
+      expect(walked?.stderr).toContain(`${dir}/private:1: [unread-file] not looked at: could not open the directory`);
+      expect(walked?.stderr).toContain(`${dir}/secret.md:1: [unread-file] not looked at: could not be read`);
+      await writeFile(
+        join(dir, '.molectl-gitea-ignore'),
+        'secret.md  kept from CI\nuntracked.md  scratch\nprivate  mounted secrets\n',
+      );
+      await chmod(join(dir, '.molectl-gitea-ignore'), 0o644);
+      expect((await runUnprivileged(['gitea', 'rewrite', dir, '--check', '--no-cache']))?.code).toBe(0);
+      await chmod(join(dir, 'private'), 0o755);
+    },
+  );
+
+  // A checkout without LFS content (CI's default) holds pointers: --check read the pointer text,
+  // found nothing, and said "check passed", though the files' content was never looked at.
+  it('--check fails on Git LFS pointers, whose content is not in the work tree, unless acknowledged', async () => {
+    const pointer =
+      'version https://git-lfs.github.com/spec/v1\n' +
+      'oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n';
+    await writeFile(join(dir, 'README.md'), '# core\n');
+    await mkdir(join(dir, 'art'));
+    await writeFile(join(dir, 'art/cover.psd'), pointer);
+    const check = await runCli(['gitea', 'rewrite', dir, '--check']);
+    expect(check.code).toBe(8);
+    expect(check.stderr).toContain(
+      `${dir}/art/cover.psd:1: [unread-file] a Git LFS pointer: the file's content is not in the work tree`,
+    );
+    expect(check.stdout).toContain(
+      'not looked at: 1 Git LFS file (only their pointers are in the work tree; listed on stderr)',
+    );
+    await writeFile(join(dir, '.molectl-gitea-ignore'), 'art/**  artwork, checked when it is made\n');
+    const kept = await runCli(['gitea', 'rewrite', dir, '--check']);
+    expect(kept.code).toBe(0);
+    expect(await readFile(join(dir, 'art/cover.psd'), 'utf8')).toBe(pointer);
+  });
 
   it('names the submodules it does not descend into, and rewrites their URLs in .gitmodules', async () => {
     await writeFile(join(dir, '.gitmodules'), `[submodule "sm"]\n\tpath = vendor/sm\n\turl = ${OLD}-sm.git\n`);
@@ -205,6 +379,25 @@ describe('molectl gitea rewrite', () => {
     expect(await readFile(join(dir, '.gitmodules'), 'utf8')).toContain(
       'url = https://git.moleculesai.app/molecule-ai/molecule-monorepo-sm.git',
     );
+  });
+
+  // An untracked clone inside the tree (not a submodule): git grep does not enter it, yet the
+  // summary counted it as a file looked at and never named it.
+  it('names the untracked repositories inside the tree it does not enter, and does not count them as files', async () => {
+    await mkdir(join(dir, 'vendor/other'), { recursive: true });
+    await execFile('git', ['init', '-q'], { cwd: join(dir, 'vendor/other') });
+    await writeFile(join(dir, 'vendor/other/a.md'), `${OLD}\n`);
+    // README.md and clean.txt are the files; with a filter, README.md alone.
+    for (const [extra, listed] of [
+      [[], '2 files'],
+      [['--include', '*.md'], '1 file'],
+    ] as const) {
+      const run = await runCli(['gitea', 'rewrite', dir, '--check', '--no-diff', '--no-cache', ...extra]);
+      expect(run.stderr).toContain(`scanning: ${listed} listed`);
+      expect(run.stdout).toContain(
+        `not looked at: 1 repository inside (${dir}/vendor/other), untracked here: each is its own repository; rewrite it there`,
+      );
+    }
   });
 
   it('refuses an ignore file entry without a reason with exit 2, changing nothing', async () => {

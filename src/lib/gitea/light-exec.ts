@@ -66,15 +66,27 @@ export interface NulStream {
 export function streamNulSeparated(
   file: string,
   args: readonly string[],
-  options: { cwd: string; timeoutMs?: number; signal?: AbortSignal },
+  options: {
+    cwd: string;
+    timeoutMs?: number;
+    signal?: AbortSignal;
+    /** Bytes for the process's stdin (none: stdin is closed at once). */
+    input?: Buffer;
+    /** Variables set on top of this process's environment. */
+    env?: Record<string, string>;
+  },
 ): NulStream {
   const child = spawn(file, [...args], {
     cwd: options.cwd,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
     timeout: options.timeoutMs ?? 0,
     signal: options.signal,
     windowsHide: true,
+    ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
   });
+  // A process that exits before reading all of its input must not fail the run with EPIPE.
+  child.stdin.on('error', () => undefined);
+  child.stdin.end(options.input);
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk: string) => {

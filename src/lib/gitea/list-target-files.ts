@@ -1,3 +1,5 @@
+import { lstatSync } from 'node:fs';
+import { join } from 'node:path';
 import { MolectlError } from '../errors.js';
 import type { Exec } from '../exec.js';
 import { EVERY_PATH, type PathMatcher } from './compile-glob.js';
@@ -37,6 +39,22 @@ export interface TargetSummary {
   goFiles: number;
   /** Files git grep searched (every listed one, or fewer with a memory). */
   searched: number | undefined;
+  /**
+   * Listed files the work tree does not hold: skip-worktree entries (a sparse checkout), which git
+   * grep never searches. Only their copies in the index can be looked at (index-copies.ts).
+   */
+  notInWorkTree: string[];
+  /** What the search could not read (a file or directory it may not open): never vouched for. */
+  unsearched: Unsearched[];
+  /** Untracked repositories inside the directory (no trailing slash): git grep does not enter them. */
+  nestedRepos: string[];
+}
+
+export interface Unsearched {
+  /** Relative to the directory, as the search named it; undefined when it named none. */
+  path: string | undefined;
+  /** What the search said, or why the walk could not go on. */
+  why: string;
 }
 
 export interface ListOptions {
@@ -49,11 +67,13 @@ export interface ListOptions {
   githubOwner: string;
   /** What earlier runs learnt; absent with --no-cache. */
   memory?: ((terms: readonly string[]) => SearchMemory) | undefined;
+  /** Also list files with a UTF-16 or UTF-32 byte-order mark (BYTE_ORDER_MARKS): the gate does. */
+  wideText?: boolean | undefined;
   signal?: AbortSignal | undefined;
 }
 
 /** Above this many files to search, one search of everything beats naming each on git's command line. */
-const MAX_NAMED_CANDIDATES = 2_000;
+export const MAX_NAMED_CANDIDATES = 2_000;
 
 export function listTargetFiles(dir: string, options: ListOptions): TargetFiles {
   // Go sources and module files are out of scope unless asked for: git grep never searches them.
@@ -62,7 +82,8 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
   const passes = (path: string): boolean => selected(path) && inScope(path);
   const entryInScope = (entry: IndexEntry): boolean => options.rewriteGoFiles || !entry.goFile;
   const terms = candidateTerms(options.githubOwner);
-  const memory = options.memory?.(terms);
+  // What a search without the marks found clean may hold one: another set of terms, another memory.
+  const memory = options.memory?.(options.wideText ? [...terms, WIDE_TEXT_TERM] : terms);
   const recalled = memory?.recall();
   const remembered = recalled?.triggerFree ?? new Set<string>();
   const listedBefore = recalled?.listed ?? [];
@@ -111,12 +132,14 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
   const counted = (pathList ?? Promise.resolve(undefined)).then(async (paths) => {
     if (paths !== undefined) return countPathListing(paths, options);
     const tally = new ListingTally(options.filter);
-    const [entries, others] = await Promise.all([index, untracked]);
-    for (const entry of entries ?? []) tally.add(entry.path, entryInScope(entry));
+    const [listing, others] = await Promise.all([tree, untracked]);
+    for (const entry of listing?.entries ?? []) tally.add(entry.path, entryInScope(entry));
     for (const path of others ?? []) tally.add(path, inScope(path));
-    return { listed: tally.listed, goFiles: tally.goFiles };
+    const skipWorktree = (listing?.skipWorktree ?? []).filter(passes);
+    return { listed: tally.listed, goFiles: tally.goFiles, skipWorktree, nestedRepos: tally.nestedRepos };
   });
   let walked: { listed: number; goFiles: number } | undefined;
+  const unsearched: Unsearched[] = [];
   let searched: number | undefined;
 
   async function* paths(): AsyncGenerator<string> {
@@ -127,7 +150,11 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
         listed.add(path);
         if (passes(path)) yield path;
       }
-      return await search.exit.catch((error: unknown) => ({ exitCode: -1, stderr: String(error) }));
+      const exit = await search.exit.catch((error: unknown) => ({ exitCode: -1, stderr: String(error) }));
+      // A search that ended as usual (0: matches, 1: none) may still have skipped what it could
+      // not read: git says so on stderr only.
+      if (exit.exitCode === 0 || exit.exitCode === 1) unsearched.push(...searchProblems(exit.stderr));
+      return exit;
     }
     let ended = first ? yield* take(first) : { exitCode: 1, stderr: '' };
     let everything = !warm;
@@ -164,7 +191,8 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
       // The first search of a directory only notes that it was searched: clean blobs are learnt
       // from the second on, so a directory searched once (a CI runner) never pays for the
       // question of what changed.
-      if (memory && inWorkTree) {
+      // A file the search could not read is no clean blob: nothing is learnt from such a search.
+      if (memory && inWorkTree && unsearched.length === 0) {
         if (everything && !recalled?.found) memory.remember({ triggerFree: new Set(), listed: [...listed] });
         else if (everything) {
           modified ??= askModified();
@@ -179,6 +207,10 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
       // Not a work tree, or no git at all: walk the directory and read everything.
       walked = { listed: 0, goFiles: 0 };
       for await (const entry of walkFiles(dir)) {
+        if (entry.kind === 'unreadable') {
+          unsearched.push({ path: entry.path || '.', why: 'could not open the directory' });
+          continue;
+        }
         if (!selected(entry.path)) continue;
         if (!inScope(entry.path)) {
           walked.goFiles += 1;
@@ -198,9 +230,11 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
   return {
     paths: paths(),
     async summary() {
-      if (walked) return { inGitRepo: false, ...walked, searched: undefined };
-      const { listed, goFiles } = await counted;
-      return { inGitRepo: true, listed, goFiles, searched };
+      if (walked)
+        return { inGitRepo: false, ...walked, searched: undefined, notInWorkTree: [], unsearched, nestedRepos: [] };
+      const { listed, goFiles, skipWorktree, nestedRepos } = await counted;
+      const notInWorkTree = skipWorktree.filter((path) => !inWorkTree(dir, path));
+      return { inGitRepo: true, listed, goFiles, searched, notInWorkTree, unsearched, nestedRepos };
     },
   };
 }
@@ -213,32 +247,76 @@ export function listTargetFiles(dir: string, options: ListOptions): TargetFiles 
  * ghcr.io/<owner> and `uses: <owner>/...`; `gh ` covers gh commands (and words like "high ",
  * which only costs a read).
  */
-function candidateTerms(githubOwner: string): string[] {
+export function candidateTerms(githubOwner: string): string[] {
   return ['github', githubOwner, 'gh '];
 }
 
-/** No -I: binary files that mention GitHub are listed so that the report can say they were skipped. */
-function grepCandidates(dir: string, options: ListOptions, terms: readonly string[], pathspecs: string[]): NulStream {
+/**
+ * Whether bytes (as latin1) hold one of the terms, as git grep -i -F would find it: a file the
+ * search listed for a byte-order mark alone (a binary file holding those bytes) holds none.
+ */
+export function mentionsCandidateTerm(text: string, githubOwner: string): boolean {
+  let pattern = termPatterns.get(githubOwner);
+  if (!pattern) {
+    const escaped = candidateTerms(githubOwner).map((term) => term.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    pattern = new RegExp(escaped.join('|'), 'i');
+    termPatterns.set(githubOwner, pattern);
+  }
+  return pattern.test(text);
+}
+
+const termPatterns = new Map<string, RegExp>();
+
+/**
+ * No -I: binary files that mention GitHub are listed so that the report can say they were skipped.
+ * `index`: search the index's copies instead of the work tree (for the files it does not hold).
+ */
+export function grepCandidates(
+  dir: string,
+  options: Pick<ListOptions, 'rewriteGoFiles' | 'signal' | 'wideText'>,
+  terms: readonly string[],
+  pathspecs: string[],
+  where: 'work-tree' | 'index' = 'work-tree',
+): NulStream {
   return streamNulSeparated(
     'git',
     [
       '-c',
       'grep.fallbackToNoIndex=false',
       'grep',
-      '--untracked',
+      where === 'index' ? '--cached' : '--untracked',
       '-l',
       '-z',
       '-i',
       '-F',
       '--no-color',
       ...terms.flatMap((term) => ['-e', term]),
+      ...(options.wideText ? ['-f', '-'] : []),
       '--',
       ...pathspecs,
       ...(options.rewriteGoFiles ? [] : GO_PATHSPEC_EXCLUDES),
     ],
-    { cwd: dir, timeoutMs: 600_000, ...(options.signal ? { signal: options.signal } : {}) },
+    {
+      cwd: dir,
+      timeoutMs: 600_000,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.wideText ? { input: BYTE_ORDER_MARKS, env: { LC_ALL: 'C' } } : {}),
+    },
   );
 }
+
+/**
+ * The byte pairs that start UTF-16 and UTF-32 text (FF FE, FE FF; UTF-32's marks hold them), as
+ * git grep's pattern file, one a line. Such text spells `github` with NULs between its letters,
+ * which no pattern can hold, so files with a mark are listed and decoded (wide-text.ts). Valid
+ * UTF-8 never holds these bytes: text costs nothing, and a binary file holding either pair is
+ * listed and read. Given on stdin, as argv cannot carry bytes that are not UTF-8, and searched in
+ * the C locale, where git takes them as bytes instead of refusing them as broken UTF-8.
+ */
+const BYTE_ORDER_MARKS = Buffer.from([0xff, 0xfe, 0x0a, 0xfe, 0xff, 0x0a]);
+
+/** Names the marks among the terms a search memory is kept for. */
+const WIDE_TEXT_TERM = 'byte-order marks FF FE, FE FF';
 
 /** Go files are never candidates unless asked for: git grep need not read them at all. */
 const GO_PATHSPEC_EXCLUDES = ['*.go', ...GO_MODULE_FILE_NAMES].map((name) => `:(exclude,glob)**/${name}`);
@@ -263,6 +341,8 @@ function treeArgs(modified: boolean): string[] {
 interface TreeListing {
   entries: IndexEntry[];
   untracked: string[];
+  /** Entries tagged skip-worktree (S, s when also assume-unchanged). */
+  skipWorktree: string[];
   /** Tracked paths modified or deleted in the work tree (asked for with `-m -d` only). */
   modified: Set<string>;
 }
@@ -273,7 +353,7 @@ interface TreeListing {
  * untracked files are "? path". Read in place: a large repository has hundreds of thousands.
  */
 function parseTree(output: string): TreeListing {
-  const listing: TreeListing = { entries: [], untracked: [], modified: new Set() };
+  const listing: TreeListing = { entries: [], untracked: [], skipWorktree: [], modified: new Set() };
   let start = 0;
   while (start < output.length) {
     let end = output.indexOf('\0', start);
@@ -292,6 +372,7 @@ function parseTree(output: string): TreeListing {
             output[tab - 1] === '0' &&
             (output.startsWith('100644', start + 2) || output.startsWith('100755', start + 2));
           listing.entries.push({ path, blob: output.slice(start + 9, tab - 2), plain, goFile: isGoFile(path) });
+          if (tag === 'S' || tag === 's') listing.skipWorktree.push(path);
         }
       }
     }
@@ -336,7 +417,23 @@ function triggerFree(
   return free;
 }
 
-function literal(path: string): string {
+/**
+ * What git grep's stderr says it could not read, once each (it may say it twice):
+ * `error: failed to stat 'a.md': Permission denied`, `warning: could not open directory 'd/': ...`.
+ */
+export function searchProblems(stderr: string): Unsearched[] {
+  const seen = new Set<string>();
+  const problems: Unsearched[] = [];
+  for (const line of stderr.split('\n')) {
+    const said = /^(?:error|warning): (.+)$/.exec(line.trim())?.[1];
+    if (!said || seen.has(said)) continue;
+    seen.add(said);
+    problems.push({ path: /'(.+)'/.exec(said)?.[1], why: said });
+  }
+  return problems;
+}
+
+export function literal(path: string): string {
   return `:(literal)${path}`;
 }
 
@@ -349,14 +446,15 @@ function literal(path: string): string {
  * ~10-20 ms of a fresh process on the 20,000 paths of the bench, the searches ~2 ms, and all of it
  * is CPU taken from git searching on the other core (bench/gitea-rewrite.mjs).
  */
-function countPathListing(
-  output: string,
-  options: Pick<ListOptions, 'filter' | 'rewriteGoFiles'>,
-): { listed: number; goFiles: number } {
+function countPathListing(output: string, options: Pick<ListOptions, 'filter' | 'rewriteGoFiles'>): ListingCounts {
   const tally = new ListingTally(options.filter);
+  const skipWorktree: string[] = [];
   const count = (entryStart: number, entryEnd: number): void => {
     const path = output.slice(entryStart + 2, entryEnd);
-    tally.add(path, options.rewriteGoFiles || !isGoFile(path));
+    const inScope = options.rewriteGoFiles || !isGoFile(path);
+    tally.add(path, inScope);
+    const tag = output[entryStart];
+    if ((tag === 'S' || tag === 's') && inScope && isSelected(path, options.filter)) skipWorktree.push(path);
   };
   if (options.filter !== EVERY_PATH) {
     for (let start = 0; start < output.length;) {
@@ -365,7 +463,7 @@ function countPathListing(
       if (end > start + 2) count(start, end);
       start = end + 1;
     }
-    return { listed: tally.listed, goFiles: tally.goFiles };
+    return { listed: tally.listed, goFiles: tally.goFiles, skipWorktree, nestedRepos: tally.nestedRepos };
   }
   // Every other entry is a file that passes, is not Go and is listed once.
   let entries = 0;
@@ -380,17 +478,38 @@ function countPathListing(
     const end = output.indexOf('\0', at);
     count(start, end < 0 ? output.length : end);
   }
-  return { listed: tally.listed + entries, goFiles: tally.goFiles };
+  return { listed: tally.listed + entries, goFiles: tally.goFiles, skipWorktree, nestedRepos: tally.nestedRepos };
+}
+
+interface ListingCounts {
+  listed: number;
+  goFiles: number;
+  /** Skip-worktree entries that pass the filters and are in scope. */
+  skipWorktree: string[];
+  nestedRepos: string[];
+}
+
+/** Asked only of skip-worktree entries: one lstat each, none in a checkout without them. */
+function inWorkTree(dir: string, path: string): boolean {
+  try {
+    lstatSync(join(dir, path));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
  * The summary's counts of a listed tree: each path once (the stages of an unmerged path are
  * neighbours in git's listings, and no other path is listed twice), the run's own temp files and
- * what the filters leave out not at all, and the Go files apart when they are out of scope.
+ * what the filters leave out not at all, and the Go files apart when they are out of scope. An
+ * untracked repository inside the tree is listed as its directory (`dir/`): not a file looked at
+ * (git grep does not enter it), but one to name, whatever the filters.
  */
 class ListingTally {
   listed = 0;
   goFiles = 0;
+  readonly nestedRepos: string[] = [];
   private previous: string | undefined;
 
   constructor(private readonly filter: PathMatcher) {}
@@ -398,6 +517,10 @@ class ListingTally {
   add(path: string, inScope: boolean): void {
     if (path === this.previous) return;
     this.previous = path;
+    if (path.endsWith('/')) {
+      this.nestedRepos.push(path.slice(0, -1));
+      return;
+    }
     if (!isSelected(path, this.filter)) return;
     if (inScope) this.listed += 1;
     else this.goFiles += 1;
@@ -407,10 +530,11 @@ class ListingTally {
 /**
  * Where, in an `ls-files -v -z` listing, entries that may not count as one listed file are: the
  * stages of unmerged paths (tag M, m when assume-unchanged), and names ending like a Go file or a
- * temp file of the run (a superset: isGoFile and isOwnTempFile decide).
+ * temp file of the run (a superset: isGoFile and isOwnTempFile decide); and skip-worktree entries
+ * (tag S, s), which the work tree may not hold; and untracked repositories inside the tree (`dir/`).
  */
 const ENTRIES_TO_ASK = new RegExp(
-  String.raw`(?:^|\0)[Mm] |(?:\.go|\.tmp|${GO_MODULE_FILE_NAMES.map((name) => name.replace(/\./g, '\\.')).join('|')})(?=\0)`,
+  String.raw`(?:^|\0)[MmSs] |(?:/|\.go|\.tmp|${GO_MODULE_FILE_NAMES.map((name) => name.replace(/\./g, '\\.')).join('|')})(?=\0)`,
   'g',
 );
 

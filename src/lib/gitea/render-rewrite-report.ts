@@ -17,7 +17,7 @@ export interface GateSummary {
   acknowledgedLines: { marker: number; ignoreFile: number };
   /** Findings about lines that no longer (or never did) name the organisation. */
   notes: number;
-  /** `--check` passes: nothing to rewrite and nothing unacknowledged left. */
+  /** `--check` passes: nothing to rewrite, nothing unacknowledged left, and something looked at under every path. */
   passed: boolean;
 }
 
@@ -41,7 +41,7 @@ export function summariseGate(report: RewriteReport, mode: RewriteSummaryData['m
       ignoreFile: report.acknowledged.filter((a) => a.by === 'ignore-file').length,
     },
     notes: report.findings.length - needsPerson,
-    passed: needsPerson === 0 && (mode === 'write' || rewrite === 0),
+    passed: needsPerson === 0 && (mode === 'write' || rewrite === 0) && report.rootsWithNothing.length === 0,
   };
 }
 
@@ -56,7 +56,7 @@ export function renderRewriteSummary(data: RewriteSummaryData, style: Styles): s
             `check passed: no reference to ${org} left${gate.acknowledged ? ` (${formatCount(gate.acknowledged, 'acknowledged reference')})` : ''}; ${formatCount(data.filesListed, 'file')} looked at`,
           )
         : style.fail(
-            `check failed: ${[gate.rewrite ? `${formatCount(gate.rewrite, 'change')} would rewrite ${formatCount(gate.files, 'file')}` : '', gate.needsPerson ? `${formatCount(gate.needsPerson, 'reference')} ${gate.needsPerson === 1 ? 'needs' : 'need'} a person` : ''].filter(Boolean).join(', ')}`,
+            `check failed: ${[gate.rewrite ? `${formatCount(gate.rewrite, 'change')} would rewrite ${formatCount(gate.files, 'file')}` : '', gate.needsPerson ? `${formatCount(gate.needsPerson, 'reference')} ${gate.needsPerson === 1 ? 'needs' : 'need'} a person` : '', data.rootsWithNothing.length ? `no file looked at in ${data.rootsWithNothing.join(', ')}` : ''].filter(Boolean).join(', ')}`,
           ),
     );
   }
@@ -120,10 +120,34 @@ export function renderRewriteSummary(data: RewriteSummaryData, style: Styles): s
     lines.push(
       style.dim(`not looked at: ${formatCount(data.goFilesSkipped, 'Go file')} (module paths are out of scope)`),
     );
+  if (data.rootsWithNothing.length)
+    lines.push(
+      style.warn(
+        `not looked at: no file listed in ${data.rootsWithNothing.join(', ')} (empty, only ignored or Go files, or no file there passes --include/--exclude)`,
+      ),
+    );
+  if (data.lfsPointers)
+    lines.push(
+      style.warn(
+        `not looked at: ${formatCount(data.lfsPointers, 'Git LFS file')} (only their pointers are in the work tree; listed on stderr)`,
+      ),
+    );
+  if (data.filesOnlyInIndex)
+    lines.push(
+      style.dim(
+        `not in the work tree: ${formatCount(data.filesOnlyInIndex, 'file')} (skip-worktree: a sparse checkout): searched in the index, never written`,
+      ),
+    );
   if (data.submodulesSkipped.length)
     lines.push(
       style.dim(
         `not looked at: ${formatCount(data.submodulesSkipped.length, 'submodule')} (${data.submodulesSkipped.join(', ')}): each is its own repository; rewrite it there`,
+      ),
+    );
+  if (data.nestedReposSkipped.length)
+    lines.push(
+      style.dim(
+        `not looked at: ${formatCount(data.nestedReposSkipped.length, 'repository', 'repositories')} inside (${data.nestedReposSkipped.join(', ')}), untracked here: each is its own repository; rewrite it there`,
       ),
     );
   if (data.remote) lines.push(...renderRepoChecks(data.remote, style));

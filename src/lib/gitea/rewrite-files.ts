@@ -8,7 +8,7 @@ import { formatCount } from '../output/format-count.js';
 import { IGNORE_FILE_NAME, IgnoreFiles } from './acknowledgements.js';
 import { compilePathFilter } from './compile-glob.js';
 import { submodulesUnder } from './list-submodules.js';
-import { listTargetFiles } from './list-target-files.js';
+import { listTargetFiles, mentionsCandidateTerm } from './list-target-files.js';
 import { renderUnifiedDiff } from './render-unified-diff.js';
 import { encodeLatin1, readWithoutFollowing } from './read-repo-file.js';
 import { replaceFileAtomically } from './replace-file-atomically.js';
@@ -16,7 +16,17 @@ import type { RewriteRules } from './rewrite-rules.js';
 import { isGoFile, rewriteText } from './rewrite-text.js';
 import { openSearchMemory } from './search-memory.js';
 import type { AcknowledgedLine, TextChange, TextFinding } from './text-rewrite-result.js';
-import { judgeUnreadFile, type UnreadFileVerdict } from './unread-file-references.js';
+import { readIndexCopies } from './index-copies.js';
+import { decodeWideText, wideTextEncoding } from './wide-text.js';
+import {
+  isLfsPointer,
+  judgeUnreadFile,
+  judgeUnseenFile,
+  judgeUnwrittenText,
+  LFS_POINTER_REASON,
+  type UnreadFileVerdict,
+  type UnwrittenTextVerdict,
+} from './unread-file-references.js';
 
 /**
  * Applies rewriteText to the files under the given paths. Files are handled one at a time with
@@ -46,6 +56,11 @@ export interface RewriteFilesOptions {
    * (search-memory.ts); absent: every file is searched (--no-cache).
    */
   cacheDir?: string | undefined;
+  /**
+   * Also search for UTF-16/32 text (a byte-order mark; wide-text.ts): the gate does. Off otherwise,
+   * as it lists every binary file that holds the mark's bytes, and such text is never rewritten.
+   */
+  wideText?: boolean;
 }
 
 export interface ChangedFile {
@@ -63,6 +78,9 @@ export type SkipReason =
 
 /** Why a file that needed changes was left as it was by --write: the run did not finish its job. */
 export const NOT_WRITTEN_REASONS: readonly SkipReason[] = ['changed-during-rewrite', 'unwritable'];
+
+/** Why a path was not read as a file at all. */
+const NOT_FILE_REASONS: readonly SkipReason[] = ['symlink', 'not-regular'];
 
 /** What a filesystem refuses a write with; anything else is a molectl bug and stops the run. */
 const WRITE_REFUSALS = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'ETXTBSY', 'EBUSY']);
@@ -86,6 +104,18 @@ export interface RewriteReport {
   goFilesSkipped: number;
   /** Submodules inside the paths, not descended into: each is its own repository (list-submodules.ts). */
   submodulesSkipped: string[];
+  /** Listed files the work tree does not hold (sparse checkout): their copies in the index were searched. */
+  filesOnlyInIndex: number;
+  /**
+   * The paths given (as named) under which no file was listed: an empty directory, one holding only
+   * ignored files, filters that match nothing there, a Go file without --include-go. The gate
+   * cannot vouch for what it never saw.
+   */
+  rootsWithNothing: string[];
+  /** Git LFS pointers: files whose content was not fetched, so not looked at. */
+  lfsPointers: number;
+  /** Untracked repositories inside the paths (git grep does not enter them), as shown paths. */
+  nestedReposSkipped: string[];
 }
 
 export const DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024;
@@ -130,6 +160,10 @@ export async function rewriteFiles(paths: readonly string[], options: RewriteFil
     skipped: [],
     goFilesSkipped: 0,
     submodulesSkipped: [],
+    filesOnlyInIndex: 0,
+    rootsWithNothing: [],
+    lfsPointers: 0,
+    nestedReposSkipped: [],
   };
   const filter = compilePathFilter(options.include, options.exclude);
   const found = checkRewritePaths(paths, options.cwd);
@@ -144,6 +178,7 @@ export async function rewriteFiles(paths: readonly string[], options: RewriteFil
         rewriteGoFiles: options.rules.rewriteGoFiles,
         githubOwner: options.rules.githubOwner,
         signal: options.signal,
+        wideText: options.wideText,
         memory: options.cacheDir
           ? (terms) => openSearchMemory({ cacheDir: options.cacheDir!, workTree: root, terms })
           : undefined,
@@ -151,15 +186,29 @@ export async function rewriteFiles(paths: readonly string[], options: RewriteFil
       await processAll(targets.paths, { root, shownRoot: input, ignore }, options, report);
       const looked = await targets.summary();
       report.filesListed += looked.listed;
+      if (looked.listed === 0) report.rootsWithNothing.push(input);
       report.filesSearched += looked.searched ?? looked.listed;
       report.goFilesSkipped += looked.goFiles;
       report.submodulesSkipped.push(...submodulesUnder(root, input));
+      report.nestedReposSkipped.push(...looked.nestedRepos.map((path) => shownPath(input, path)));
+      for (const { path, why } of looked.unsearched)
+        noteUnsearched(path, why, { root, shownRoot: input, ignore }, report);
+      if (looked.notInWorkTree.length && !options.signal?.aborted)
+        await judgeIndexCopies(looked.notInWorkTree, { root, shownRoot: input, ignore }, options, report);
     } else {
       report.filesListed += 1;
       report.filesSearched += 1;
       const name = basename(root);
-      if (!options.rules.rewriteGoFiles && isGoFile(name)) report.goFilesSkipped += 1;
-      else await processAll([name], { root: dir, shownRoot: toPosix(dirname(input)), ignore }, options, report);
+      if (!options.rules.rewriteGoFiles && isGoFile(name)) {
+        report.goFilesSkipped += 1;
+        report.rootsWithNothing.push(input);
+      } else {
+        const skippedBefore = report.skipped.length;
+        await processAll([name], { root: dir, shownRoot: toPosix(dirname(input)), ignore }, options, report);
+        // A symlink (never followed) or a device named as the path: nothing was looked at.
+        const notFile = report.skipped.slice(skippedBefore).some((s) => NOT_FILE_REASONS.includes(s.reason));
+        if (notFile) report.rootsWithNothing.push(input);
+      }
     }
   }
   const byPath = (a: { file: string; line: number }, b: { file: string; line: number }): number =>
@@ -215,22 +264,37 @@ function processFile(
   const read = readWithoutFollowing(absolute, options.maxFileBytes);
   if (read.kind === 'gone') return null; // deleted since listing (a tracked file missing from the work tree)
   if (read.kind === 'too-large') {
-    noteUnreadFile(
-      file,
-      judgeUnreadFile(
-        'too-large',
-        { path: absolute },
-        options.rules.githubOwner,
-        where.ignore.match(absolute),
-        read.bytes,
-      ),
-      report,
+    const verdict = judgeUnreadFile(
+      'too-large',
+      { path: absolute },
+      options.rules.githubOwner,
+      where.ignore.match(absolute),
+      read.bytes,
     );
+    // Listed for a byte-order mark's bytes alone (the gate searches for them): nothing to report.
+    if (options.wideText && verdict.mentionsTerm === false) return null;
+    noteUnreadFile(file, verdict, report);
     return skip(read.kind, read.bytes);
   }
+  if (read.kind === 'unreadable') noteUnsearched(relativePath, 'could not be read', where, report);
   if (read.kind !== 'read') return skip(read.kind);
   const { buffer, info } = read;
+  if (isLfsPointer(buffer)) {
+    report.lfsPointers += 1;
+    noteUnreadFile(file, judgeUnseenFile(LFS_POINTER_REASON, where.ignore.match(absolute)), report);
+    return null;
+  }
+  const wide = wideTextEncoding(buffer);
+  if (wide) {
+    report.filesRead += 1;
+    const text = decodeWideText(buffer, wide);
+    const verdict = judgeUnwrittenText(wide, text, options.rules, toPosix(relativePath), where.ignore.match(absolute));
+    noteUnreadFile(file, verdict, report, (decoded) => decoded);
+    return null;
+  }
   if (buffer.subarray(0, BINARY_SNIFF_BYTES).includes(0)) {
+    // Listed for a byte-order mark's bytes alone (the gate searches for them): nothing to report.
+    if (options.wideText && !mentionsCandidateTerm(buffer.toString('latin1'), options.rules.githubOwner)) return null;
     noteUnreadFile(
       file,
       judgeUnreadFile(
@@ -316,17 +380,105 @@ function processFile(
   return changed;
 }
 
+/**
+ * Listed files the work tree does not hold (skip-worktree entries): never written, but the gate
+ * vouches for them, so their copies in the index are judged as the work tree's files are, and one
+ * git cannot give is a finding.
+ */
+async function judgeIndexCopies(
+  paths: readonly string[],
+  where: RootInfo,
+  options: RewriteFilesOptions,
+  report: RewriteReport,
+): Promise<void> {
+  report.filesOnlyInIndex += paths.length;
+  const copies = await readIndexCopies(where.root, paths, {
+    githubOwner: options.rules.githubOwner,
+    rewriteGoFiles: options.rules.rewriteGoFiles,
+    signal: options.signal,
+    wideText: options.wideText,
+  });
+  for (const { path, bytes } of copies) {
+    const file = shownPath(where.shownRoot, path);
+    const keep = where.ignore.match(resolve(where.root, path));
+    if (bytes === undefined) {
+      if (!keep?.whole)
+        report.findings.push({
+          file,
+          line: 1,
+          rule: 'unread-file',
+          text: '',
+          match: '',
+          reason: `not in the work tree (skip-worktree: a sparse checkout), and git could not give its copy in the index: check it in a checkout that holds it, or acknowledge the file in ${IGNORE_FILE_NAME}`,
+          blocking: true,
+        });
+      continue;
+    }
+    const wide = wideTextEncoding(bytes);
+    const binary = !wide && bytes.subarray(0, BINARY_SNIFF_BYTES).includes(0);
+    if (isLfsPointer(bytes)) {
+      report.lfsPointers += 1;
+      noteUnreadFile(file, judgeUnseenFile(LFS_POINTER_REASON, keep), report);
+    } else if (wide)
+      noteUnreadFile(
+        file,
+        judgeUnwrittenText('not-in-work-tree', decodeWideText(bytes, wide), options.rules, toPosix(path), keep),
+        report,
+        (decoded) => decoded,
+      );
+    else if (binary || bytes.length > options.maxFileBytes)
+      noteUnreadFile(
+        file,
+        judgeUnreadFile(binary ? 'binary' : 'too-large', { bytes }, options.rules.githubOwner, keep, bytes.length),
+        report,
+      );
+    else
+      noteUnreadFile(
+        file,
+        judgeUnwrittenText('not-in-work-tree', bytes.toString('latin1'), options.rules, toPosix(path), keep),
+        report,
+      );
+  }
+}
+
+/**
+ * What could not be read at all (a file or directory molectl or git may not open): the gate cannot
+ * vouch for it, unless the ignore file keeps it whole.
+ */
+function noteUnsearched(path: string | undefined, why: string, where: RootInfo, report: RewriteReport): void {
+  if (path !== undefined && where.ignore.match(resolve(where.root, path))?.whole !== undefined) return;
+  report.findings.push({
+    file: path === undefined ? where.shownRoot : shownPath(where.shownRoot, path),
+    line: 1,
+    rule: 'unread-file',
+    text: '',
+    match: '',
+    reason: `not looked at: ${why}; fix its permissions and run again, or acknowledge it in ${IGNORE_FILE_NAME}`,
+    blocking: true,
+  });
+}
+
 /** A file not read as text that names the organisation: a finding for the gate, or acknowledged. */
-function noteUnreadFile(file: string, verdict: UnreadFileVerdict, report: RewriteReport): void {
+function noteUnreadFile(
+  file: string,
+  verdict: UnreadFileVerdict | UnwrittenTextVerdict,
+  report: RewriteReport,
+  /** The judged text as a terminal should show it: decoded already, or bytes as latin1. */
+  shown: (text: string) => string = fromLatin1,
+): void {
   if (verdict.finding)
     report.findings.push({
       file,
       ...verdict.finding,
-      text: fromLatin1(verdict.finding.text),
-      match: fromLatin1(verdict.finding.match),
+      text: shown(verdict.finding.text),
+      match: shown(verdict.finding.match),
     });
-  if (verdict.acknowledged)
-    report.acknowledged.push({ file, ...verdict.acknowledged, text: fromLatin1(verdict.acknowledged.text) });
+  const acknowledged = Array.isArray(verdict.acknowledged)
+    ? verdict.acknowledged
+    : verdict.acknowledged
+      ? [verdict.acknowledged]
+      : [];
+  for (const entry of acknowledged) report.acknowledged.push({ file, ...entry, text: shown(entry.text) });
 }
 
 function statOptional(path: string): Stats | undefined {

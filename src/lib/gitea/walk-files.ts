@@ -11,9 +11,10 @@ import { globToRegExpSource } from './compile-glob.js';
  */
 
 export interface WalkEntry {
-  /** POSIX path relative to the walk root. */
+  /** POSIX path relative to the walk root ('' for the root itself). */
   path: string;
-  kind: 'file' | 'symlink' | 'other';
+  /** `unreadable`: a directory that could not be listed, so what it holds is unknown. */
+  kind: 'file' | 'symlink' | 'other' | 'unreadable';
 }
 
 interface IgnoreRule {
@@ -35,7 +36,8 @@ async function* walkDirectory(root: string, dir: string, inherited: IgnoreRule[]
   try {
     entries = await readdir(absolute, { withFileTypes: true });
   } catch {
-    return; // unreadable directory: nothing to rewrite in it
+    yield { path: dir, kind: 'unreadable' }; // what it holds cannot be vouched for
+    return;
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {

@@ -23,6 +23,17 @@ describe('streamNulSeparated', () => {
     expect(items).toEqual(['a', 'b c', 'd']);
   });
 
+  it('hands the process its input and extra variables', async () => {
+    const stream = streamNulSeparated('sh', ['-c', 'cat; printf "\\0$EXTRA"'], {
+      cwd: process.cwd(),
+      input: Buffer.from('a\0b'),
+      env: { EXTRA: 'c' },
+    });
+    const items: string[] = [];
+    for await (const item of stream.items) items.push(item);
+    expect(items).toEqual(['a', 'b', 'c']);
+  });
+
   it('ends the process when the consumer stops early', async () => {
     const stream = streamNulSeparated('sh', ['-c', 'while :; do printf "x\\0"; done'], { cwd: process.cwd() });
     let n = 0;
