@@ -141,6 +141,46 @@ describe('a table on a terminal narrower than it', () => {
     }
   });
 
+  it('splits a word too long for its column after a path or list separator, not mid-name', () => {
+    const consumers: Check[] = [
+      { id: 'cp-shared-secret', detail: 'railway:controlplane/production/PROVISION_SHARED_SECRET, tenants-env:X' },
+    ];
+    expect(linesAt(60, columns, consumers)).toEqual([
+      'CHECK             DETAIL',
+      'cp-shared-secret  railway:controlplane/production/',
+      '                  PROVISION_SHARED_SECRET, tenants-env:X',
+    ]);
+  });
+
+  it('never narrows a wholeWords column below its longest word: an id is not split, another column gives way', () => {
+    interface Secret {
+      name: string;
+      versions: string;
+      consumers: string;
+    }
+    const secrets: Secret[] = [
+      {
+        name: 'cp-shared-secret',
+        versions: 'c8ca82b3-fd75-4f74-a3d2-b8c80bd27aa8:AWSCURRENT 0d2a55e1-7b1c-4e8e-9a51-3f0c2b9e7d11:AWSPREVIOUS',
+        consumers: 'railway:controlplane/production/PROVISION_SHARED_SECRET, tenants-env:MOLECULE_CP_SHARED_SECRET',
+      },
+    ];
+    const secretColumns: Column<Secret>[] = [
+      { header: 'name', value: (r) => ownCell(r.name) },
+      { header: 'versions', value: (r) => remoteCell(r.versions), shrink: true, wholeWords: true },
+      { header: 'consumers', value: (r) => ownCell(r.consumers), shrink: true },
+    ];
+    const lines = linesAt(110, secretColumns, secrets);
+    expect(lines[1]).toMatch(/^cp-shared-secret {2}c8ca82b3-fd75-4f74-a3d2-b8c80bd27aa8:AWSCURRENT {2,}\S/);
+    expect(lines[2]).toMatch(/^ {18}0d2a55e1-7b1c-4e8e-9a51-3f0c2b9e7d11:AWSPREVIOUS {2,}\S/);
+  });
+
+  it('leaves no padding after a styled last cell (it would sit inside the colour codes, past trimEnd)', () => {
+    const styled: Column<Check>[] = [columns[0]!, { ...columns[1]!, style: (cell) => `<${cell}>` }];
+    const printed = renderOutputText(renderTable(styled, checks), redactor, 'text');
+    expect(printed.split('\n')[2]).toBe('tenant-health  <short>');
+  });
+
   describe('with columns it may leave out', () => {
     interface Target {
       org: string;
