@@ -102,6 +102,70 @@ describe('tables on a terminal fit its width', { timeout: 60_000 }, () => {
     for (const line of table) expect(line.length).toBeLessThanOrEqual(80);
   });
 
+  it('secrets list at 80 columns: a row per secret with its versions, the columns left out named', async () => {
+    const piped = await runCli(['secrets', 'list'], { env: env() });
+    expect(widest(piped.stdout)).toBeGreaterThan(80);
+    const run = await runCli(['secrets', 'list'], { env: env(), stdoutIsTTY: true, stdoutColumns: 80 });
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^NAME +VERSIONS$/);
+    const json = await runCli(['secrets', 'list', '-o', 'json'], { env: env() });
+    const secrets = JSON.parse(json.stdout).secrets as {
+      name: string;
+      exists: boolean;
+      versions: { versionId: string }[];
+    }[];
+    for (const secret of secrets) {
+      const versions = secret.exists ? secret.versions.map((v) => v.versionId) : ['MISSING'];
+      // Each version id whole beside its name, never split across lines.
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${secret.name} +${versions[0]}`)));
+    }
+    expect(lines.slice(-2).join(' ')).toBe(
+      'hidden at 80 columns: secrets manager id, last change, consumers (-o json shows them)',
+    );
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(80);
+  });
+
+  it('config show at 80 columns: a row per key, its value wrapped, from left out and named', async () => {
+    const run = await runCli(['config', 'show'], { env: env(), stdoutIsTTY: true, stdoutColumns: 80 });
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n');
+    const table = lines.slice(lines.findIndex((l) => l.startsWith('KEY ')));
+    expect(table[0]).toMatch(/^KEY +VALUE +SOURCE$/);
+    const json = await runCli(['config', 'show', '-o', 'json'], { env: env() });
+    const settings = JSON.parse(json.stdout).settings as { key: string; source: string }[];
+    // -o json is a flag, so its output setting's source is not the table's.
+    for (const { key, source } of settings.filter((e) => e.key !== 'output'))
+      expect(table).toContainEqual(expect.stringMatching(new RegExp(`^${key.replace('.', '\\.')} .* ${source}$`)));
+    expect(table.at(-1)).toBe('hidden at 80 columns: from (-o json shows it)');
+    // The heading above it wraps at a space too, and nothing is folded by the terminal.
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(80);
+  });
+
+  it('secrets status at 80 columns: versions and consumers are tables, the ARN under the name', async () => {
+    const piped = await runCli(['secrets', 'status', 'cp-shared-secret'], { env: env() });
+    expect(piped.stdout).toMatch(/^CONSUMER +HOLDS +FINGERPRINT +DETAIL$/m);
+    const run = await runCli(['secrets', 'status', 'cp-shared-secret'], {
+      env: env(),
+      stdoutIsTTY: true,
+      stdoutColumns: 80,
+    });
+    expect(run.code, run.stderr).toBe(piped.code);
+    const json = await runCli(['secrets', 'status', 'cp-shared-secret', '-o', 'json'], { env: env() });
+    const doc = JSON.parse(json.stdout) as { arn: string; consumers: { consumer: string; holds: string }[] };
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines[1]).toBe(`  (${doc.arn})`);
+    expect(lines).toContainEqual(expect.stringMatching(/^VERSION +STAGES +VALUE$/));
+    expect(lines).toContain('hidden at 80 columns: created (-o json shows it)');
+    // Where no consumer's fingerprint could be read, the column of dashes is narrow enough to stay.
+    expect(lines).toContainEqual(expect.stringMatching(/^CONSUMER +HOLDS( +FINGERPRINT)?$/));
+    for (const c of doc.consumers)
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${c.consumer} +${c.holds}( +\\S+)?$`)));
+    expect(lines).toContainEqual(expect.stringMatching(/^hidden at 80 columns: (fingerprint, )?detail \(-o json/));
+    // Every line fits but the ARN, one word longer than the terminal (copied whole).
+    expect(lines.filter((l) => l.length > 80)).toEqual([`  (${doc.arn})`]);
+  });
+
   it('-o json is the same document on a terminal as through a pipe', async () => {
     const onTerminal = await runCli(['config', 'show', '-o', 'json'], {
       env: env(),
