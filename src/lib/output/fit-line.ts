@@ -1,4 +1,5 @@
 import { MIN_WIDTH_TO_WRAP, wrapText } from '../cli/help-layout.js';
+import { displayWidth } from './display-width.js';
 import type { Styles } from './output.js';
 
 /**
@@ -16,15 +17,10 @@ export function fitLine(text: string, style: Pick<Styles, 'terminal'>, indent = 
   const width = (terminal?.columns ?? 0) - indent;
   if (!terminal || width < MIN_WIDTH_TO_WRAP) return text;
   const rendered = terminal.render(text);
-  if (visibleWidth(rendered) <= terminal.columns) return rendered;
+  if (displayWidth(rendered) <= terminal.columns) return rendered;
   // The first line has the whole width; the others what the indent leaves.
-  const first = wrapText(rendered, terminal.columns, visibleWidth).split('\n')[0]!;
-  const rest = wrapText(rendered.slice(first.length).trimStart(), width, visibleWidth);
+  const first = wrapText(rendered, terminal.columns, displayWidth).split('\n')[0]!;
+  const rest = wrapText(rendered.slice(first.length).trimStart(), width, displayWidth);
   if (rest === '') return first;
   return `${first}\n${rest}`.replace(/\n/g, `\n${' '.repeat(indent)}`);
-}
-
-/** Width on screen: colour codes (SGR) take no room. */
-function visibleWidth(text: string): number {
-  return text.replace(/\u001b\[[0-9;]*m/g, '').length;
 }

@@ -1,4 +1,5 @@
 /** Plain-text tables for people. Pure: colour is applied by the caller through `style`. */
+import { displayWidth, prefixFitting } from './display-width.js';
 import { escapeControls, ownText, remoteText, stripRemoteMarks, type OwnText, type RemoteText } from './remote-text.js';
 
 /**
@@ -201,20 +202,20 @@ function shrinkToFit<Row>(columns: Column<Row>[], cells: string[][], available: 
  */
 function longestWord(cells: string[][], i: number, wholeWords = false): number {
   let longest = 0;
-  for (const r of cells) for (const word of r[i]!.split(' ')) longest = Math.max(longest, word.length);
+  for (const r of cells) for (const word of r[i]!.split(' ')) longest = Math.max(longest, displayWidth(word));
   return wholeWords ? longest : Math.min(longest, MAX_WORD_KEPT);
 }
 
 /** The cell in lines of at most `width` characters, broken at spaces (a longer word is split, or kept whole on a line of its own). Cells here are rendered: no marks. */
 function wrapCell(cell: string, width: number, splitLongWords = true): string {
-  if (cell.length <= width) return cell;
+  if (displayWidth(cell) <= width) return cell;
   const lines: string[] = [];
   let line = '';
   for (const word of cell.split(' ')) {
     let rest = word;
     while (rest.length > 0) {
-      const room = line === '' ? width : width - line.length - 1;
-      if (rest.length <= room) {
+      const room = line === '' ? width : width - displayWidth(line) - 1;
+      if (displayWidth(rest) <= room) {
         line = line === '' ? rest : `${line} ${rest}`;
         rest = '';
       } else if (line !== '') {
@@ -240,12 +241,12 @@ function wrapCell(cell: string, width: number, splitLongWords = true): string {
  * `railway:controlplane/production/` then `PROVISION_SHARED_SECRET` reads; `..._SE` `CRET` does not.
  */
 function splitPoint(word: string, width: number): number {
-  const head = word.slice(0, width);
+  const head = word.slice(0, prefixFitting(word, width));
   for (const separators of SPLIT_AFTER) {
     const after = Math.max(...[...separators].map((c) => head.lastIndexOf(c))) + 1;
-    if (after >= width / 2) return after;
+    if (after > 0 && displayWidth(head.slice(0, after)) >= width / 2) return after;
   }
-  return width;
+  return head.length;
 }
 const SPLIT_AFTER = ['/', ':,', '_.-='];
 
@@ -281,12 +282,13 @@ function formatCell(value: Cell): string {
   const plain = stripRemoteMarks(value);
   if (plain === value) return value.replace(/[\r\n]+/g, ' ');
   if (plain === '') return '-';
-  return remoteText(escapeControls(plain.replace(/[\r\n]+/g, ' ')));
+  // A tab is shown as `\t`: the terminal would move it to its next tab stop, past the padding.
+  return remoteText(escapeControls(plain.replace(/[\r\n]+/g, ' ')).replace(/\t/g, '\\t'));
 }
 
-/** Length on screen: remote marks take no room. */
+/** Width on screen: remote marks take no room, a wide character two columns. */
 function visibleLength(text: string): number {
-  return stripRemoteMarks(text).length;
+  return displayWidth(stripRemoteMarks(text));
 }
 
 /** "3m 12s" style durations for progress lines and tables. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderDeep } from '../../../src/lib/output/output.js';
+import { displayWidth } from '../../../src/lib/output/display-width.js';
 import { Redactor } from '../../../src/lib/output/redactor.js';
 import { remoteText, renderOutputText, storedText } from '../../../src/lib/output/remote-text.js';
 import { ownCell, remoteCell, renderTable, type Column } from '../../../src/lib/output/table.js';
@@ -40,6 +41,50 @@ describe('a table', () => {
     // Widths are measured on what is printed (marks take no room, escapes are counted).
     expect(lines[0]!.indexOf('STATUS')).toBe(lines[2]!.indexOf('TOKEN'));
     expect(lines[1]).toMatch(/^acme {14}running {17}pass --token-file=PATH$/);
+  });
+});
+
+describe('a table holding names from outside with wide or control characters', () => {
+  // A tag or a slug may be CJK, an emoji, or carry a tab or a bidirectional override: padded by
+  // `.length`, each wide character pushed the columns after it one place right; a tab jumped to
+  // the terminal's next tab stop; U+202E showed the rest of the line reversed.
+  const redactor = new Redactor();
+  const rows: Row[] = [
+    { slug: 'acme', status: 'running' },
+    { slug: '東京-テナント', status: 'running' },
+    { slug: 'rocket🚀', status: 'stopped' },
+    { slug: 'tab\there', status: 'running' },
+    { slug: 'acme\u202etlive', status: 'running' },
+  ];
+  const columns: Column<Row>[] = [
+    { header: 'slug', value: (r) => remoteCell(r.slug) },
+    { header: 'status', value: (r) => remoteCell(r.status) },
+  ];
+  const printed = renderOutputText(renderTable(columns, rows), redactor, 'text').split('\n');
+
+  it('pads by the columns a name takes on screen, so the next column starts at one place', () => {
+    const statusAt = printed.map((line) => displayWidth(line.slice(0, line.search(/(STATUS|running|stopped)$/))));
+    expect(new Set(statusAt).size).toBe(1);
+  });
+
+  it('shows a tab and a bidirectional override as escapes, not as a jump or a reversed line', () => {
+    expect(printed[4]).toMatch(/^tab\\there +running$/);
+    expect(printed[5]).toMatch(/^acme\\u202etlive +running$/);
+  });
+
+  it('wraps wide text within the column on a narrow terminal', () => {
+    const terminal = { columns: 30, render: (text: string) => renderOutputText(text, redactor, 'text') };
+    const detail: Column<Row>[] = [columns[1]!, { header: 'slug', value: (r) => remoteCell(r.slug), shrink: true }];
+    const wide: Row[] = [{ slug: '東京の テナントは 移行が 必要です。 秘密が 設定されて いません', status: 'running' }];
+    const lines = renderOutputText(renderTable(detail, wide, { terminal }), redactor, 'text').split('\n');
+    expect(lines.length).toBeGreaterThan(2);
+    for (const line of lines) expect(displayWidth(line)).toBeLessThanOrEqual(30);
+    expect(
+      lines
+        .slice(1)
+        .map((l) => l.trim().replace(/^running +/, ''))
+        .join(' '),
+    ).toBe(wide[0]!.slug);
   });
 });
 
