@@ -166,6 +166,22 @@ describe('tables on a terminal fit its width', { timeout: 60_000 }, () => {
     expect(lines.filter((l) => l.length > 80)).toEqual([`  (${doc.arn})`]);
   });
 
+  it('org show at 80 columns: a long value wraps under itself, not into the labels', async () => {
+    const piped = await runCli(['org', 'show', 'acme'], { env: env() });
+    expect(widest(piped.stdout)).toBeGreaterThan(80);
+    const run = await runCli(['org', 'show', 'acme'], { env: env(), stdoutIsTTY: true, stdoutColumns: 80 });
+    expect(run.code, run.stderr).toBe(piped.code);
+    const lines = run.stdout.trimEnd().split('\n');
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(80);
+    const json = await runCli(['org', 'show', 'acme', '-o', 'json'], { env: env() });
+    const { org } = JSON.parse(json.stdout) as { org: { id: string } };
+    const cpRow = lines.findIndex((l) => l.startsWith('  CP row        id '));
+    expect(lines[cpRow]).toContain(org.id);
+    // Its continuation starts under the value, and the next label follows it.
+    expect(lines[cpRow + 1]).toMatch(/^ {16}\S/);
+    expect(lines.slice(cpRow + 1).find((l) => !l.startsWith(' '.repeat(16)))).toMatch(/^ {2}edge {10}status /);
+  });
+
   it('-o json is the same document on a terminal as through a pipe', async () => {
     const onTerminal = await runCli(['config', 'show', '-o', 'json'], {
       env: env(),
