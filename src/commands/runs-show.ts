@@ -3,6 +3,7 @@ import { argument } from '../lib/cli/flag-declaration.js';
 import { countFlag } from '../lib/cli/flags.js';
 import { listFlag } from '../lib/cli/list-flags.js';
 import { UsageError } from '../lib/errors.js';
+import { fitFields } from '../lib/output/fit-line.js';
 import type { Styles } from '../lib/output/output.js';
 import { formatDuration, ownCell, renderTable } from '../lib/output/table.js';
 import { storedText, type OwnText } from '../lib/output/remote-text.js';
@@ -152,24 +153,16 @@ function renderTargets(targets: TargetRecord[], style: Styles): string {
 
 /**
  * The pairs of formatPairs on a terminal: as many to a line as fit beside the label, the next
- * line under the first pair (a pair is never split; one longer than the line has it alone), so the
- * terminal does not fold them into the labels' column. Rendered first, as tables are.
+ * line under the first pair, a pair never split, so the terminal does not fold them into the
+ * labels' column.
  */
 function fitPairs(values: Record<string, ScalarOrList>, style: Styles, indent: number): string {
-  const terminal = style.terminal;
-  const room = (terminal?.columns ?? 0) - indent;
-  if (!terminal || room < MIN_PAIRS_ROOM) return formatPairs(values);
-  const lines: string[] = [];
-  for (const [k, v] of Object.entries(values)) {
-    const pair = terminal.render(formatPairs({ [k]: v }));
-    const last = lines.length - 1;
-    if (last >= 0 && lines[last]!.length + 2 + pair.length <= room) lines[last] += `  ${pair}`;
-    else lines.push(pair);
-  }
-  return lines.join(`\n${' '.repeat(indent)}`);
+  return fitFields(
+    Object.entries(values).map(([k, v]) => formatPairs({ [k]: v })),
+    style,
+    indent,
+  );
 }
-/** Below this, wrapping beside the labels helps less than the terminal's own folding. */
-const MIN_PAIRS_ROOM = 30;
 
 /** `key=value` pairs read back from the ledger: shown as stored (the shapes ran when it was written). */
 function formatPairs(values: Record<string, ScalarOrList>): OwnText {

@@ -24,3 +24,24 @@ export function fitLine(text: string, style: Pick<Styles, 'terminal'>, indent = 
   if (rest === '') return first;
   return `${first}\n${rest}`.replace(/\n/g, `\n${' '.repeat(indent)}`);
 }
+
+/**
+ * Fields of one line (`key=value` pairs; `CP <url>`, `region <name>`) on a terminal: as many to a
+ * line as fit in what `indent` leaves of its width, the rest on lines below starting `indent`
+ * spaces in (under the first field, beside the label the caller put before it). A field is never
+ * split, and one longer than the line has a line of its own. Piped: one line. Each field is
+ * rendered first, as in fitLine.
+ */
+export function fitFields(fields: string[], style: Pick<Styles, 'terminal'>, indent: number, separator = '  '): string {
+  const terminal = style.terminal;
+  const room = (terminal?.columns ?? 0) - indent;
+  if (!terminal || room < MIN_WIDTH_TO_WRAP) return fields.join(separator);
+  const lines: string[] = [];
+  for (const field of fields.map((f) => terminal.render(f))) {
+    const last = lines.length - 1;
+    if (last >= 0 && displayWidth(lines[last]!) + separator.length + displayWidth(field) <= room)
+      lines[last] += `${separator}${field}`;
+    else lines.push(field);
+  }
+  return lines.join(`\n${' '.repeat(indent)}`);
+}

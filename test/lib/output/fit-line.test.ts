@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fitLine } from '../../../src/lib/output/fit-line.js';
+import { formatEnvironment } from '../../../src/lib/config/run-environment.js';
+import { fitFields, fitLine } from '../../../src/lib/output/fit-line.js';
 import { Redactor } from '../../../src/lib/output/redactor.js';
 import { remoteText, renderOutputText } from '../../../src/lib/output/remote-text.js';
 
@@ -35,5 +36,29 @@ describe('a line fitted to the terminal', () => {
   it('wraps after redaction: no break splits a token into parts redaction no longer sees', () => {
     const leaky = `detail ${remoteText('sent Authorization: Bearer ghp_abcdefghijklmnopqrstuvwxyz0123456789AB ok')}`;
     for (const width of [30, 40, 50]) expect(fitLine(leaky, terminal(width), 2)).not.toMatch(/ghp_|abcdef/);
+  });
+});
+
+describe('fields fitted to the terminal', () => {
+  const environment = {
+    name: 'production',
+    cpUrl: 'https://api.moleculesai.app',
+    awsAccount: '111122223333',
+    awsRegion: 'us-east-2',
+  };
+
+  it('the environment a change targets: fields whole, continued under the name, one line when piped', () => {
+    expect(formatEnvironment(environment, terminal(80))).toBe(
+      'environment production   CP https://api.moleculesai.app\n            AWS account 111122223333   region us-east-2',
+    );
+    expect(formatEnvironment(environment)).toBe(
+      'environment production   CP https://api.moleculesai.app   AWS account 111122223333   region us-east-2',
+    );
+  });
+
+  it('a field longer than the line has a line of its own, never split', () => {
+    expect(fitFields(['a=1', `b=${'x'.repeat(50)}`, 'c=3'], terminal(40), 4)).toBe(
+      `a=1\n    b=${'x'.repeat(50)}\n    c=3`,
+    );
   });
 });
