@@ -182,6 +182,34 @@ describe('tables on a terminal fit its width', { timeout: 60_000 }, () => {
     expect(lines.slice(cpRow + 1).find((l) => !l.startsWith(' '.repeat(16)))).toMatch(/^ {2}edge {10}status /);
   });
 
+  it('verify at 80 columns: the verdict and what to do wrap at spaces under their text', async () => {
+    const piped = await runCli(['verify'], { env: env() });
+    expect(widest(piped.stdout)).toBeGreaterThan(80);
+    expect(widest(piped.stderr)).toBeGreaterThan(80);
+    const terminal = { stdoutIsTTY: true, stdoutColumns: 80, stderrIsTTY: true, stderrColumns: 80 };
+    const run = await runCli(['verify'], { env: env(), ...terminal });
+    expect(run.code, run.stderr).toBe(piped.code);
+    for (const line of [...run.stdout.split('\n'), ...run.stderr.split('\n')])
+      expect(line.length, line).toBeLessThanOrEqual(80);
+    // Nothing is lost: joined back, the lines say what the piped ones say.
+    const joined = (text: string): string => text.replace(/\n +/g, ' ');
+    const verdict = piped.stdout.trimEnd().split('\n').at(-1)!.replace(/ in [\d.]+s$/, '');
+    expect(joined(run.stdout)).toContain(verdict);
+    for (const line of piped.stderr.split('\n').filter((l) => l.startsWith('  - ')))
+      expect(joined(run.stderr)).toContain(line.trim());
+  });
+
+  it('migrate cp-secret plan at 80 columns: the environment and secret headings wrap between their fields', async () => {
+    const run = await runCli(['migrate', 'cp-secret', 'plan'], { env: env(), stdoutIsTTY: true, stdoutColumns: 80 });
+    const head = run.stdout.slice(0, run.stdout.indexOf('\n\n')).split('\n');
+    for (const line of head) expect(line.length).toBeLessThanOrEqual(80);
+    expect(head[0]).toMatch(/^environment \S+  CP \S+/);
+    expect(head.find((l) => /^secret {6}\S/.test(l))).toBeDefined();
+    // A continuation starts under the first field, and each field is whole on its line.
+    for (const line of head.filter((l) => l.startsWith(' ')))
+      expect(line).toMatch(/^ {12}(region|account|version|\(len=)/);
+  });
+
   it('-o json is the same document on a terminal as through a pipe', async () => {
     const onTerminal = await runCli(['config', 'show', '-o', 'json'], {
       env: env(),
