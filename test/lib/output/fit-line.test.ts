@@ -43,6 +43,7 @@ describe('fields fitted to the terminal', () => {
   const environment = {
     name: 'production',
     cpUrl: 'https://api.moleculesai.app',
+    tenantCpUrl: 'https://api.moleculesai.app',
     awsAccount: '111122223333',
     awsRegion: 'us-east-2',
   };
