@@ -3,7 +3,7 @@ import { argument } from '../lib/cli/flag-declaration.js';
 import { countFlag } from '../lib/cli/flags.js';
 import { listFlag } from '../lib/cli/list-flags.js';
 import { UsageError } from '../lib/errors.js';
-import { fitFields } from '../lib/output/fit-line.js';
+import { fitFields, fitLine } from '../lib/output/fit-line.js';
 import type { Styles } from '../lib/output/output.js';
 import { formatDuration, ownCell, renderTable } from '../lib/output/table.js';
 import { storedText, type OwnText } from '../lib/output/remote-text.js';
@@ -113,9 +113,18 @@ function renderRun(
     const total = doc.events.length + doc.eventsDropped;
     out.push('', shown.length < total ? `last ${shown.length} of ${total} events:` : 'events:');
     for (const e of shown) {
-      const level = e.level === 'error' ? style.fail(e.level) : e.level === 'warn' ? style.warn(e.level) : e.level;
+      // Padded before it is coloured: padEnd counts the colour codes, and a coloured `warn` was
+      // left one column short, its message out of line with the others.
+      const padded = e.level.padEnd(5);
+      const level = e.level === 'error' ? style.fail(padded) : e.level === 'warn' ? style.warn(padded) : padded;
+      const at = formatTimestamp(e.at);
+      // On a terminal a long message wraps under the messages' column, not into the times'.
       out.push(
-        `  ${storedText(formatTimestamp(e.at))}  ${level.padEnd(5)}  ${e.target ? `[${storedText(e.target)}] ` : ''}${storedText(e.message)}`,
+        fitLine(
+          `  ${storedText(at)}  ${level}  ${e.target ? `[${storedText(e.target)}] ` : ''}${storedText(e.message)}`,
+          style,
+          2 + at.length + 2 + padded.length + 2,
+        ),
       );
     }
   }
