@@ -193,7 +193,11 @@ describe('tables on a terminal fit its width', { timeout: 60_000 }, () => {
       expect(line.length, line).toBeLessThanOrEqual(80);
     // Nothing is lost: joined back, the lines say what the piped ones say.
     const joined = (text: string): string => text.replace(/\n +/g, ' ');
-    const verdict = piped.stdout.trimEnd().split('\n').at(-1)!.replace(/ in [\d.]+s$/, '');
+    const verdict = piped.stdout
+      .trimEnd()
+      .split('\n')
+      .at(-1)!
+      .replace(/ in [\d.]+s$/, '');
     expect(joined(run.stdout)).toContain(verdict);
     for (const line of piped.stderr.split('\n').filter((l) => l.startsWith('  - ')))
       expect(joined(run.stderr)).toContain(line.trim());
@@ -203,11 +207,29 @@ describe('tables on a terminal fit its width', { timeout: 60_000 }, () => {
     const run = await runCli(['migrate', 'cp-secret', 'plan'], { env: env(), stdoutIsTTY: true, stdoutColumns: 80 });
     const head = run.stdout.slice(0, run.stdout.indexOf('\n\n')).split('\n');
     for (const line of head) expect(line.length).toBeLessThanOrEqual(80);
-    expect(head[0]).toMatch(/^environment \S+  CP \S+/);
+    expect(head[0]).toMatch(/^environment \S+ {2}CP \S+/);
     expect(head.find((l) => /^secret {6}\S/.test(l))).toBeDefined();
     // A continuation starts under the first field, and each field is whole on its line.
     for (const line of head.filter((l) => l.startsWith(' ')))
       expect(line).toMatch(/^ {12}(region|account|version|\(len=)/);
+  });
+
+  it('org delete --dry-run at 80 columns: the target and CP row wrap under their values', async () => {
+    const piped = await runCli(['org', 'delete', 'beta', '--dry-run'], { env: env() });
+    expect(widest(piped.stdout)).toBeGreaterThan(80);
+    const run = await runCli(['org', 'delete', 'beta', '--dry-run'], {
+      env: env(),
+      stdoutIsTTY: true,
+      stdoutColumns: 80,
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n');
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(80);
+    const target = lines.findIndex((l) => l.startsWith('  target: environment '));
+    // The environment's fields go on under its name, whole; then the CP row under its label.
+    expect(lines[target + 1]).toMatch(/^ {22}(CP|AWS account|region) /);
+    const cpRow = lines.findIndex((l) => l.startsWith('  CP row: id '));
+    expect(lines[cpRow + 1]).toMatch(/^ {10}\S/);
   });
 
   it('-o json is the same document on a terminal as through a pipe', async () => {

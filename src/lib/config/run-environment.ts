@@ -57,13 +57,14 @@ export async function describeEnvironment(
 /**
  * The environment a change targets, on one line; given a terminal's style (the notice before a
  * confirmation), its fields wrap under the name instead of being folded mid-word at 80 columns.
+ * `column` is where the text starts on its line (after a label of the caller's).
  */
-export function formatEnvironment(environment: Environment, style: Pick<Styles, 'terminal'> = {}): string {
+export function formatEnvironment(environment: Environment, style: Pick<Styles, 'terminal'> = {}, column = 0): string {
   const fields = [
     environment.name,
     `CP ${environment.cpUrl}`,
     `AWS account ${environment.awsAccount ?? 'unknown'}`,
     `region ${environment.awsRegion ?? 'unknown'}`,
   ];
-  return `environment ${fitFields(fields, style, 'environment '.length, '   ')}`;
+  return `environment ${fitFields(fields, style, column + 'environment '.length, '   ')}`;
 }
