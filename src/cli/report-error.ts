@@ -15,6 +15,8 @@ export interface ReportOptions {
   usageMessage: string;
   signal: AbortSignal;
   redactor: Redactor;
+  /** The command that ran, when it only reads: an interrupt of it changed nothing, and says so. */
+  readOnlyCommand?: string | undefined;
 }
 
 export async function reportError(error: unknown, options: ReportOptions): Promise<number> {
@@ -41,12 +43,7 @@ export async function reportError(error: unknown, options: ReportOptions): Promi
     (options.signal.aborted && (isAbortError(error) || error === options.signal.reason)) ||
     (isMolectlError(error) && error.code === ExitCode.interrupted);
   if (interrupted) {
-    const hint = isMolectlError(error) ? error.hint : undefined;
-    await writeError(options, {
-      code: ExitCode.interrupted,
-      message: isMolectlError(error) ? error.message : 'interrupted',
-      hint,
-    });
+    await writeError(options, { code: ExitCode.interrupted, ...describeInterrupt(error, options) });
     return ExitCode.interrupted;
   }
   if (isMolectlError(error)) {
@@ -64,6 +61,23 @@ export async function reportError(error: unknown, options: ReportOptions): Promi
     stack: error instanceof Error ? error.stack : undefined,
   });
   return ExitCode.failed;
+}
+
+/**
+ * What an interrupt ended. A command that only reads is said to have changed nothing, under the
+ * signal that stopped it: the request it happened to be waiting on (`GET .../instance was
+ * cancelled`) is no news to the person who pressed Ctrl-C. Any other command's error says what it
+ * stopped (its ledger, a call whose outcome is unknown) and is printed as it is.
+ */
+function describeInterrupt(error: unknown, options: ReportOptions): { message: string; hint: string | undefined } {
+  const message = isMolectlError(error) ? error.message : 'interrupted';
+  const hint = isMolectlError(error) ? error.hint : undefined;
+  if (options.readOnlyCommand === undefined) return { message, hint };
+  const reason: unknown = options.signal.reason;
+  return {
+    message: reason instanceof Error && options.signal.aborted ? reason.message : message,
+    hint: hint ?? `nothing was changed: ${options.readOnlyCommand} only reads; run it again for the whole answer`,
+  };
 }
 
 async function writeError(

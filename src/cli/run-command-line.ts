@@ -109,6 +109,7 @@ export async function runCommandLine(
       usageMessage,
       signal,
       redactor,
+      readOnlyCommand: entry?.safety === 'read-only' ? entry.name : undefined,
     });
   } finally {
     interrupt?.dispose();

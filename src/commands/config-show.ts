@@ -1,5 +1,6 @@
 import { defineCommand } from '../lib/cli/command-definition.js';
 import { describeConfig, type ConfigEntry } from '../lib/config/describe-config.js';
+import { fitLine } from '../lib/output/fit-line.js';
 import { ownCell, remoteCell, renderTable } from '../lib/output/table.js';
 
 export const configShowCommand = defineCommand({
@@ -22,7 +23,11 @@ export const configShowCommand = defineCommand({
       },
       (data, style) =>
         [
-          `environment ${data.environment}   config file ${data.configFile}${data.configFileFound ? '' : ' (not found: defaults apply)'}`,
+          fitLine(
+            `environment ${data.environment}   config file ${data.configFile}${data.configFileFound ? '' : ' (not found: defaults apply)'}`,
+            style,
+            2,
+          ),
           '',
           renderTable<ConfigEntry>(
             [
@@ -35,7 +40,9 @@ export const configShowCommand = defineCommand({
                 style: (cell, e) =>
                   e.source === 'default' || e.source === 'unset' ? style.dim(cell) : style.accent(cell),
               },
-              { header: 'from', value: (e) => remoteCell(e.origin), shrink: true },
+              // Left out first on a narrow terminal: source says the layer, and a key's value
+              // matters more than which variable or file of that layer it was read from.
+              { header: 'from', value: (e) => remoteCell(e.origin), shrink: true, leaveOut: 1 },
             ],
             data.settings,
             style,

@@ -3,7 +3,7 @@ import { defineCommand } from '../lib/cli/command-definition.js';
 import { argument, FlagProblem } from '../lib/cli/flag-declaration.js';
 import { customFlag, switchFlag } from '../lib/cli/flags.js';
 import { repeatableFlag } from '../lib/cli/list-flags.js';
-import { echoInput } from '../lib/output/remote-text.js';
+import { echoInput, remoteText } from '../lib/output/remote-text.js';
 import type { Context } from '../lib/context.js';
 import { defaultCacheDir } from '../lib/config/load-config.js';
 import { ExitCode, InterruptedError, UsageError } from '../lib/errors.js';
@@ -136,8 +136,13 @@ export const giteaRewriteCommand = defineCommand({
     }
     const onFileChanged: Pick<RewriteFilesOptions, 'onFileChanged'> = showDiff
       ? {
-          onFileChanged: async (f) =>
-            f.diffEncoding === 'latin1' ? ctx.out.streamBytes(f.diff ?? '') : ctx.out.stream(f.diff ?? ''),
+          onFileChanged: async (f) => {
+            const diff = f.diff ?? '';
+            // On a terminal the diff is read, not applied: the file's controls are shown escaped
+            // (a line holding ESC[2J cleared the screen). Piped, it carries the file's own bytes.
+            if (ctx.out.stdoutIsTTY) return ctx.out.streamRemote(remoteText(diff));
+            return f.diffEncoding === 'latin1' ? ctx.out.streamBytes(diff) : ctx.out.stream(diff);
+          },
         }
       : {};
     const report = await scan(

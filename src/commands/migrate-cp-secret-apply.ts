@@ -122,7 +122,7 @@ export const migrateCpSecretApplyCommand = defineCommand({
     // The fresh plan's: described moments ago, beside its discovery (one STS call, not two in a row).
     const environment = fresh.environment;
     const how = { kind: 'environment' } as const;
-    showBeforeConfirming(ctx, how, formatEnvironment(environment));
+    showBeforeConfirming(ctx, how, formatEnvironment(environment, ctx.out.style));
     showBeforeConfirming(
       ctx,
       how,

@@ -72,7 +72,7 @@ export const migrateCpSecretRollbackCommand = defineCommand({
     }
     await checkLocksFree(ctx, deliveryLocks(input.breakLock));
     const environment = await describeEnvironment(ctx.config, ctx.aws);
-    showBeforeConfirming(ctx, { kind: 'environment' }, formatEnvironment(environment));
+    showBeforeConfirming(ctx, { kind: 'environment' }, formatEnvironment(environment, ctx.out.style));
     showBeforeConfirming(
       ctx,
       { kind: 'environment' },

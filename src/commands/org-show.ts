@@ -1,6 +1,7 @@
 import { defineCommand } from '../lib/cli/command-definition.js';
 import { orgSlugArgument } from '../lib/cli/list-flags.js';
 import { ExitCode, NotFoundError } from '../lib/errors.js';
+import { fitLine } from '../lib/output/fit-line.js';
 import type { Styles } from '../lib/output/output.js';
 import { formatDuration, remoteCell, renderTable } from '../lib/output/table.js';
 import { remoteText } from '../lib/output/remote-text.js';
@@ -59,25 +60,53 @@ export const orgShowCommand = defineCommand({
 
 function renderOrg(d: OrgDescription, style: Styles): string {
   const lines: string[] = [style.bold(`org ${d.slug}`)];
+  // On a terminal a long value (the CP row, the admin token's secret) wraps under itself, at
+  // spaces, rather than being folded by the terminal into the labels' column.
+  const labelled = (label: string, value: string): string =>
+    fitLine(`  ${label.padEnd(LABEL_WIDTH)}  ${value}`, style, LABEL_WIDTH + 4);
   if (d.org)
     lines.push(
-      `  CP row        id ${remoteText(d.org.id)}, instance_status ${remoteText(d.org.instanceStatus)}, created ${d.org.createdAt === null ? 'unknown' : remoteText(d.org.createdAt)}${d.org.ageMs === null ? '' : ` (${formatDuration(d.org.ageMs)} ago)`}`,
+      labelled(
+        'CP row',
+        `id ${remoteText(d.org.id)}, instance_status ${remoteText(d.org.instanceStatus)}, created ${d.org.createdAt === null ? 'unknown' : remoteText(d.org.createdAt)}${d.org.ageMs === null ? '' : ` (${formatDuration(d.org.ageMs)} ago)`}`,
+      ),
     );
   else
     lines.push(
-      `  CP row        ${d.onCp === null ? style.warn(`unknown: ${d.cpEvidence}`) : d.onCp ? `present, no readable row (${d.cpEvidence}); id unconfirmed` : style.warn(`none: the CP does not have this org (${d.cpEvidence})`)}`,
+      labelled(
+        'CP row',
+        d.onCp === null
+          ? style.warn(`unknown: ${d.cpEvidence}`)
+          : d.onCp
+            ? `present, no readable row (${d.cpEvidence}); id unconfirmed`
+            : style.warn(`none: the CP does not have this org (${d.cpEvidence})`),
+      ),
     );
   const edge = d.edge;
   lines.push(
-    `  edge          ${edge === null ? 'no answer (404)' : 'error' in edge ? style.warn(`unknown: ${edge.error}`) : `status ${remoteText(edge.status)}, ip ${remoteText(edge.ip ?? '-')}, region ${remoteText(edge.region ?? '-')}`}`,
+    labelled(
+      'edge',
+      edge === null
+        ? 'no answer (404)'
+        : 'error' in edge
+          ? style.warn(`unknown: ${edge.error}`)
+          : `status ${remoteText(edge.status)}, ip ${remoteText(edge.ip ?? '-')}, region ${remoteText(edge.region ?? '-')}`,
+    ),
   );
   const secret = d.adminTokenSecret;
   lines.push(
-    `  admin token   ${'error' in secret ? style.warn(`unknown: ${secret.error}`) : secret.exists ? `secret ${secret.name} exists (${formatCount(secret.versions, 'version')}, changed ${remoteText(secret.lastChangedAt ?? '-')})` : style.warn(`no secret ${secret.name}`)}`,
+    labelled(
+      'admin token',
+      'error' in secret
+        ? style.warn(`unknown: ${secret.error}`)
+        : secret.exists
+          ? `secret ${secret.name} exists (${formatCount(secret.versions, 'version')}, changed ${remoteText(secret.lastChangedAt ?? '-')})`
+          : style.warn(`no secret ${secret.name}`),
+    ),
   );
-  if (d.instances.length === 0) lines.push('  instances     none found by tag');
+  if (d.instances.length === 0) lines.push(labelled('instances', 'none found by tag'));
   else {
-    lines.push(`  instances     ${d.instances.length}`);
+    lines.push(labelled('instances', String(d.instances.length)));
     const table = renderTable(
       [
         { header: 'instance', value: (i) => remoteCell(i.instanceId) },
@@ -97,3 +126,6 @@ function renderOrg(d: OrgDescription, style: Styles): string {
   }
   return lines.join('\n');
 }
+
+/** `admin token`, the longest label: values start after it and two spaces. */
+const LABEL_WIDTH = 12;

@@ -3,6 +3,7 @@ import { argument } from '../lib/cli/flag-declaration.js';
 import { countFlag } from '../lib/cli/flags.js';
 import { listFlag } from '../lib/cli/list-flags.js';
 import { UsageError } from '../lib/errors.js';
+import { fitFields, fitLine } from '../lib/output/fit-line.js';
 import type { Styles } from '../lib/output/output.js';
 import { formatDuration, ownCell, renderTable } from '../lib/output/table.js';
 import { storedText, type OwnText } from '../lib/output/remote-text.js';
@@ -112,9 +113,18 @@ function renderRun(
     const total = doc.events.length + doc.eventsDropped;
     out.push('', shown.length < total ? `last ${shown.length} of ${total} events:` : 'events:');
     for (const e of shown) {
-      const level = e.level === 'error' ? style.fail(e.level) : e.level === 'warn' ? style.warn(e.level) : e.level;
+      // Padded before it is coloured: padEnd counts the colour codes, and a coloured `warn` was
+      // left one column short, its message out of line with the others.
+      const padded = e.level.padEnd(5);
+      const level = e.level === 'error' ? style.fail(padded) : e.level === 'warn' ? style.warn(padded) : padded;
+      const at = formatTimestamp(e.at);
+      // On a terminal a long message wraps under the messages' column, not into the times'.
       out.push(
-        `  ${storedText(formatTimestamp(e.at))}  ${level.padEnd(5)}  ${e.target ? `[${storedText(e.target)}] ` : ''}${storedText(e.message)}`,
+        fitLine(
+          `  ${storedText(at)}  ${level}  ${e.target ? `[${storedText(e.target)}] ` : ''}${storedText(e.message)}`,
+          style,
+          2 + at.length + 2 + padded.length + 2,
+        ),
       );
     }
   }
@@ -152,24 +162,16 @@ function renderTargets(targets: TargetRecord[], style: Styles): string {
 
 /**
  * The pairs of formatPairs on a terminal: as many to a line as fit beside the label, the next
- * line under the first pair (a pair is never split; one longer than the line has it alone), so the
- * terminal does not fold them into the labels' column. Rendered first, as tables are.
+ * line under the first pair, a pair never split, so the terminal does not fold them into the
+ * labels' column.
  */
 function fitPairs(values: Record<string, ScalarOrList>, style: Styles, indent: number): string {
-  const terminal = style.terminal;
-  const room = (terminal?.columns ?? 0) - indent;
-  if (!terminal || room < MIN_PAIRS_ROOM) return formatPairs(values);
-  const lines: string[] = [];
-  for (const [k, v] of Object.entries(values)) {
-    const pair = terminal.render(formatPairs({ [k]: v }));
-    const last = lines.length - 1;
-    if (last >= 0 && lines[last]!.length + 2 + pair.length <= room) lines[last] += `  ${pair}`;
-    else lines.push(pair);
-  }
-  return lines.join(`\n${' '.repeat(indent)}`);
+  return fitFields(
+    Object.entries(values).map(([k, v]) => formatPairs({ [k]: v })),
+    style,
+    indent,
+  );
 }
-/** Below this, wrapping beside the labels helps less than the terminal's own folding. */
-const MIN_PAIRS_ROOM = 30;
 
 /** `key=value` pairs read back from the ledger: shown as stored (the shapes ran when it was written). */
 function formatPairs(values: Record<string, ScalarOrList>): OwnText {

@@ -1,3 +1,4 @@
+import { fitLine } from '../lib/output/fit-line.js';
 import { defineCommand } from '../lib/cli/command-definition.js';
 import { switchFlag } from '../lib/cli/flags.js';
 import { NotFoundError } from '../lib/errors.js';
@@ -50,11 +51,14 @@ export const sandboxStatusCommand = defineCommand({
       seed: record.seed,
       faults: record.faults,
     };
-    await ctx.out.result(status, (s) =>
+    // On a terminal, a line longer than it (a long fault spec) wraps at spaces, indented.
+    await ctx.out.result(status, (s, style) =>
       [
         `sandbox ${s.healthy ? 'running' : 'NOT ANSWERING'} at ${s.url} (pid ${s.pid}, since ${s.startedAt})`,
         `tenants ${s.tenants}   seed ${s.seed}   faults ${s.faults || 'none'}`,
-      ].join('\n'),
+      ]
+        .map((line) => fitLine(line, style, 2))
+        .join('\n'),
     );
     return healthy ? 0 : 1;
   },

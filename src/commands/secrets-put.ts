@@ -44,7 +44,7 @@ export const secretsPutCommand = defineCommand({
       );
 
     const environment = await describeEnvironment(ctx.config, ctx.aws);
-    showBeforeConfirming(ctx, { kind: 'environment' }, formatEnvironment(environment));
+    showBeforeConfirming(ctx, { kind: 'environment' }, formatEnvironment(environment, ctx.out.style));
     const description = await ctx.aws.describeSecret(secret.secretId);
     if (description?.versions.some((v) => v.stages.includes(AWSPENDING))) {
       throw new MolectlError(

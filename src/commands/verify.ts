@@ -10,6 +10,7 @@ import { formatDuration } from '../lib/output/table.js';
 import type { VerifyCheck } from '../lib/verify/check-types.js';
 import { BUILT_IN_CHECK_IDS, BUILT_IN_CHECKS } from '../lib/verify/checks/built-in-checks.js';
 import { createCheckDeps } from '../lib/verify/create-check-deps.js';
+import { fitLine } from '../lib/output/fit-line.js';
 import { buildReport, STRICT_HINT } from '../lib/verify/report/build-report.js';
 import { renderReport, type ReportFormat } from '../lib/verify/report/render-report.js';
 import { renderTextHints, renderTextReport } from '../lib/verify/report/render-text-report.js';
@@ -198,7 +199,7 @@ async function printReport(ctx: Context, report: ReturnType<typeof buildReport>,
   if (hints.failures.length > 0 || (hints.skips.length > 0 && !ctx.out.quiet)) ctx.out.error('What to do:');
   for (const line of hints.failures) ctx.out.error(line);
   for (const line of hints.skips) ctx.out.info(line);
-  if (report.outcome === 'passed-with-skips') ctx.out.info(`hint: ${STRICT_HINT}`);
+  if (report.outcome === 'passed-with-skips') ctx.out.info(fitLine(`hint: ${STRICT_HINT}`, ctx.out.style, 6));
 }
 
 async function validateChecklist(ctx: Context, file: string): Promise<number> {

@@ -102,6 +102,136 @@ describe('tables on a terminal fit its width', { timeout: 60_000 }, () => {
     for (const line of table) expect(line.length).toBeLessThanOrEqual(80);
   });
 
+  it('secrets list at 80 columns: a row per secret with its versions, the columns left out named', async () => {
+    const piped = await runCli(['secrets', 'list'], { env: env() });
+    expect(widest(piped.stdout)).toBeGreaterThan(80);
+    const run = await runCli(['secrets', 'list'], { env: env(), stdoutIsTTY: true, stdoutColumns: 80 });
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^NAME +VERSIONS$/);
+    const json = await runCli(['secrets', 'list', '-o', 'json'], { env: env() });
+    const secrets = JSON.parse(json.stdout).secrets as {
+      name: string;
+      exists: boolean;
+      versions: { versionId: string }[];
+    }[];
+    for (const secret of secrets) {
+      const versions = secret.exists ? secret.versions.map((v) => v.versionId) : ['MISSING'];
+      // Each version id whole beside its name, never split across lines.
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${secret.name} +${versions[0]}`)));
+    }
+    expect(lines.slice(-2).join(' ')).toBe(
+      'hidden at 80 columns: secrets manager id, last change, consumers (-o json shows them)',
+    );
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(80);
+  });
+
+  it('config show at 80 columns: a row per key, its value wrapped, from left out and named', async () => {
+    const run = await runCli(['config', 'show'], { env: env(), stdoutIsTTY: true, stdoutColumns: 80 });
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n');
+    const table = lines.slice(lines.findIndex((l) => l.startsWith('KEY ')));
+    expect(table[0]).toMatch(/^KEY +VALUE +SOURCE$/);
+    const json = await runCli(['config', 'show', '-o', 'json'], { env: env() });
+    const settings = JSON.parse(json.stdout).settings as { key: string; source: string }[];
+    // -o json is a flag, so its output setting's source is not the table's.
+    for (const { key, source } of settings.filter((e) => e.key !== 'output'))
+      expect(table).toContainEqual(expect.stringMatching(new RegExp(`^${key.replace('.', '\\.')} .* ${source}$`)));
+    expect(table.at(-1)).toBe('hidden at 80 columns: from (-o json shows it)');
+    // The heading above it wraps at a space too, and nothing is folded by the terminal.
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(80);
+  });
+
+  it('secrets status at 80 columns: versions and consumers are tables, the ARN under the name', async () => {
+    const piped = await runCli(['secrets', 'status', 'cp-shared-secret'], { env: env() });
+    expect(piped.stdout).toMatch(/^CONSUMER +HOLDS +FINGERPRINT +DETAIL$/m);
+    const run = await runCli(['secrets', 'status', 'cp-shared-secret'], {
+      env: env(),
+      stdoutIsTTY: true,
+      stdoutColumns: 80,
+    });
+    expect(run.code, run.stderr).toBe(piped.code);
+    const json = await runCli(['secrets', 'status', 'cp-shared-secret', '-o', 'json'], { env: env() });
+    const doc = JSON.parse(json.stdout) as { arn: string; consumers: { consumer: string; holds: string }[] };
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines[1]).toBe(`  (${doc.arn})`);
+    expect(lines).toContainEqual(expect.stringMatching(/^VERSION +STAGES +VALUE$/));
+    expect(lines).toContain('hidden at 80 columns: created (-o json shows it)');
+    // Where no consumer's fingerprint could be read, the column of dashes is narrow enough to stay.
+    expect(lines).toContainEqual(expect.stringMatching(/^CONSUMER +HOLDS( +FINGERPRINT)?$/));
+    for (const c of doc.consumers)
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${c.consumer} +${c.holds}( +\\S+)?$`)));
+    expect(lines).toContainEqual(expect.stringMatching(/^hidden at 80 columns: (fingerprint, )?detail \(-o json/));
+    // Every line fits but the ARN, one word longer than the terminal (copied whole).
+    expect(lines.filter((l) => l.length > 80)).toEqual([`  (${doc.arn})`]);
+  });
+
+  it('org show at 80 columns: a long value wraps under itself, not into the labels', async () => {
+    const piped = await runCli(['org', 'show', 'acme'], { env: env() });
+    expect(widest(piped.stdout)).toBeGreaterThan(80);
+    const run = await runCli(['org', 'show', 'acme'], { env: env(), stdoutIsTTY: true, stdoutColumns: 80 });
+    expect(run.code, run.stderr).toBe(piped.code);
+    const lines = run.stdout.trimEnd().split('\n');
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(80);
+    const json = await runCli(['org', 'show', 'acme', '-o', 'json'], { env: env() });
+    const { org } = JSON.parse(json.stdout) as { org: { id: string } };
+    const cpRow = lines.findIndex((l) => l.startsWith('  CP row        id '));
+    expect(lines[cpRow]).toContain(org.id);
+    // Its continuation starts under the value, and the next label follows it.
+    expect(lines[cpRow + 1]).toMatch(/^ {16}\S/);
+    expect(lines.slice(cpRow + 1).find((l) => !l.startsWith(' '.repeat(16)))).toMatch(/^ {2}edge {10}status /);
+  });
+
+  it('verify at 80 columns: the verdict and what to do wrap at spaces under their text', async () => {
+    const piped = await runCli(['verify'], { env: env() });
+    expect(widest(piped.stdout)).toBeGreaterThan(80);
+    expect(widest(piped.stderr)).toBeGreaterThan(80);
+    const terminal = { stdoutIsTTY: true, stdoutColumns: 80, stderrIsTTY: true, stderrColumns: 80 };
+    const run = await runCli(['verify'], { env: env(), ...terminal });
+    expect(run.code, run.stderr).toBe(piped.code);
+    for (const line of [...run.stdout.split('\n'), ...run.stderr.split('\n')])
+      expect(line.length, line).toBeLessThanOrEqual(80);
+    // Nothing is lost: joined back, the lines say what the piped ones say.
+    const joined = (text: string): string => text.replace(/\n +/g, ' ');
+    const verdict = piped.stdout
+      .trimEnd()
+      .split('\n')
+      .at(-1)!
+      .replace(/ in [\d.]+s$/, '');
+    expect(joined(run.stdout)).toContain(verdict);
+    for (const line of piped.stderr.split('\n').filter((l) => l.startsWith('  - ')))
+      expect(joined(run.stderr)).toContain(line.trim());
+  });
+
+  it('migrate cp-secret plan at 80 columns: the environment and secret headings wrap between their fields', async () => {
+    const run = await runCli(['migrate', 'cp-secret', 'plan'], { env: env(), stdoutIsTTY: true, stdoutColumns: 80 });
+    const head = run.stdout.slice(0, run.stdout.indexOf('\n\n')).split('\n');
+    for (const line of head) expect(line.length).toBeLessThanOrEqual(80);
+    expect(head[0]).toMatch(/^environment \S+ {2}CP \S+/);
+    expect(head.find((l) => /^secret {6}\S/.test(l))).toBeDefined();
+    // A continuation starts under the first field, and each field is whole on its line.
+    for (const line of head.filter((l) => l.startsWith(' ')))
+      expect(line).toMatch(/^ {12}(region|account|version|\(len=)/);
+  });
+
+  it('org delete --dry-run at 80 columns: the target and CP row wrap under their values', async () => {
+    const piped = await runCli(['org', 'delete', 'beta', '--dry-run'], { env: env() });
+    expect(widest(piped.stdout)).toBeGreaterThan(80);
+    const run = await runCli(['org', 'delete', 'beta', '--dry-run'], {
+      env: env(),
+      stdoutIsTTY: true,
+      stdoutColumns: 80,
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n');
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(80);
+    const target = lines.findIndex((l) => l.startsWith('  target: environment '));
+    // The environment's fields go on under its name, whole; then the CP row under its label.
+    expect(lines[target + 1]).toMatch(/^ {22}(CP|AWS account|region) /);
+    const cpRow = lines.findIndex((l) => l.startsWith('  CP row: id '));
+    expect(lines[cpRow + 1]).toMatch(/^ {10}\S/);
+  });
+
   it('-o json is the same document on a terminal as through a pipe', async () => {
     const onTerminal = await runCli(['config', 'show', '-o', 'json'], {
       env: env(),

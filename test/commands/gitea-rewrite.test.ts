@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { execFile } from '../../src/lib/exec.js';
+import { displayWidth } from '../../src/lib/output/display-width.js';
 import { giteaRepoAnswer } from '../helpers/gitea-repo-answer.js';
 import { runCli } from '../helpers/run-cli.js';
 
@@ -67,6 +68,34 @@ describe('molectl gitea rewrite', () => {
     expect(run.stderr).toContain(`${dir}/README.md:5: [pull-link]`);
     expect(run.stdout).not.toContain('[pull-link]');
     expect(await readFile(join(dir, 'README.md'), 'utf8')).toContain(`Clone ${OLD}.git`);
+  });
+
+  // A repository's file names and lines are text from outside: a line holding ESC[2J cleared the
+  // operator's screen from the findings on stderr, and from the diff on a terminal.
+  it('shows controls in file names and lines escaped on a terminal; piped, the diff keeps the bytes', async () => {
+    await writeFile(
+      join(dir, 'evil\u001b[31m.md'),
+      `see ${OLD}/pull/3 \u001b[2J\u001b]0;pwned\u0007\nClone ${OLD}.git\n`,
+    );
+    await writeFile(join(dir, '文档说明.md'), `Clone ${OLD}.git\n`);
+    const onTerminal = await runCli(['gitea', 'rewrite', dir], {
+      stdoutIsTTY: true,
+      stderrIsTTY: true,
+      env: { NO_COLOR: '1' },
+    });
+    for (const text of [onTerminal.stdout, onTerminal.stderr]) expect(text).not.toMatch(/\u001b\[(2J|31m)|\u001b\]0/);
+    expect(onTerminal.stderr).toContain(`${dir}/evil\\e[31m.md:1: [pull-link]`);
+    expect(onTerminal.stderr).toContain(`\\e[2J\\e]0;pwned\\a`);
+    expect(onTerminal.stdout).toContain(` see ${OLD}/pull/3 \\e[2J`);
+    // The count column lines up after a CJK name (two columns a character) and an escaped one.
+    const byFile = onTerminal.stdout
+      .split('by file:\n')[1]!
+      .split('\n')
+      .filter((l) => l.startsWith('  '));
+    const countAt = byFile.map((l) => displayWidth(l.slice(0, l.search(/ {2}\d+ {2}\S+ \d/))));
+    expect(new Set(countAt).size).toBe(1);
+    const piped = await runCli(['gitea', 'rewrite', dir]);
+    expect(piped.stdout).toContain(` see ${OLD}/pull/3 \u001b[2J`);
   });
 
   // `gitea rewrite docs /typo --write` rewrote docs, then stopped at the typo with exit 2, which

@@ -287,6 +287,42 @@ describe('runs list and runs show on an 80-column terminal', () => {
       'hidden at 80 columns: updated, attempts (-o json shows them)',
     ]);
   });
+
+  it('wraps a long event under the messages, and lines a coloured warn up with the others', async () => {
+    const { migration } = await seedRuns();
+    const path = join(stateDir, 'runs', `${migration}.json`);
+    const doc = JSON.parse(await readFile(path, 'utf8'));
+    const at = doc.events[0].at;
+    doc.events.push(
+      {
+        at,
+        level: 'warn',
+        message: 'wave 2/3 paused: the CP answered 503 three times in a row; waiting 30s before the next try',
+      },
+      { at, level: 'info', message: 'wave 2/3 resumed' },
+    );
+    await writeFile(path, JSON.stringify(doc));
+    const stdout = new CapturedStream(true, 80);
+    await main(['runs', 'show', migration], {
+      stdout,
+      stderr: new CapturedStream(),
+      env: { ...process.env, MOLECTL_STATE_DIR: stateDir, FORCE_COLOR: '1', NO_COLOR: '', CP_ADMIN_API_TOKEN: '' },
+      signal: new AbortController().signal,
+      overrides: { clock },
+    });
+    expect(stdout.text).toMatch(/\u001b\[\d+m/);
+    const events = stdout.text
+      .replace(/\u001b\[\d+m/g, '')
+      .split('events:\n')[1]!
+      .trimEnd()
+      .split('\n');
+    for (const line of events) expect(line.length).toBeLessThanOrEqual(80);
+    expect(events.slice(-3)).toEqual([
+      expect.stringMatching(/^ {2}\S+ \S+ {2}warn {3}wave 2\/3 paused: the CP answered 503 three times$/),
+      expect.stringMatching(/^ {31}in a row; waiting 30s before the next try$/),
+      expect.stringMatching(/^ {2}\S+ \S+ {2}info {3}wave 2\/3 resumed$/),
+    ]);
+  });
 });
 
 describe('a state directory that is a file', () => {

@@ -42,10 +42,12 @@ export async function runCli(
     stderrIsTTY?: boolean;
     /** The width of the terminal stdout is on (with stdoutIsTTY). */
     stdoutColumns?: number;
+    /** The width of the terminal stderr is on (with stderrIsTTY). */
+    stderrColumns?: number;
   } = {},
 ): Promise<CliRun> {
   const stdout = new CapturedStream(options.stdoutIsTTY ?? false, options.stdoutColumns);
-  const stderr = new CapturedStream(options.stderrIsTTY ?? false);
+  const stderr = new CapturedStream(options.stderrIsTTY ?? false, options.stderrColumns);
   const controller = new AbortController();
   const code = await main(argv, {
     stdout,

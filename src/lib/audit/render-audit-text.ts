@@ -3,6 +3,7 @@ import { ownCell, renderTable } from '../output/table.js';
 import { summarizeAudit, type AuditReport, type CheckSummary } from './build-audit-report.js';
 import type { HistogramBar } from './judge-image.js';
 import { formatCount } from '../output/format-count.js';
+import { fitLine } from '../output/fit-line.js';
 import { MIN_WIDTH_TO_WRAP, wrapText } from '../cli/help-layout.js';
 
 const PLAIN: Styles = { ok: (t) => t, fail: (t) => t, warn: (t) => t, dim: (t) => t, bold: (t) => t, accent: (t) => t };
@@ -33,14 +34,18 @@ export function renderAuditText(report: AuditReport, style: Styles = PLAIN): str
     report.checks,
     style,
   );
-  const lines = [head, '', table];
+  const lines = [fitLine(head, style, 2), '', table];
   if (report.skipped.length)
-    lines.push('', style.dim(`not run: ${report.skipped.map((s) => `${s.id} (${s.reason})`).join(', ')}`));
+    lines.push(
+      '',
+      fitLine(style.dim(`not run: ${report.skipped.map((s) => `${s.id} (${s.reason})`).join(', ')}`), style, 2),
+    );
+  const columns = style.terminal?.columns ?? 0;
   lines.push(
     '',
-    ...renderHistogram('images in use (tenants)', report.histograms.images),
+    ...renderHistogram('images in use (tenants)', report.histograms.images, columns),
     '',
-    ...renderHistogram('SSM agent versions (tenants)', report.histograms.agentVersions),
+    ...renderHistogram('SSM agent versions (tenants)', report.histograms.agentVersions, columns),
   );
   if (report.tenants.length > 0) {
     lines.push('', style.bold('findings by tenant'));
@@ -88,16 +93,25 @@ function hangingIndent(text: string, first: string, width: number, rest = first)
     .join('\n');
 }
 
-function renderHistogram(title: string, bars: HistogramBar[]): string[] {
+/**
+ * One line per value: the value, its count and a bar. On a terminal (`columns` > 0) the bars are
+ * shortened to what the longest line leaves of its width (not below MIN_BAR_WIDTH): at 80 columns
+ * an image name and a 30-character bar were folded into the next line.
+ */
+function renderHistogram(title: string, bars: HistogramBar[], columns = 0): string[] {
   if (bars.length === 0) return [`${title}: none`];
   const max = Math.max(...bars.map((b) => b.count));
   const width = Math.max(...bars.map((b) => b.value.length));
   const digits = String(max).length;
+  const room = columns - (2 + width + 2 + digits + 2);
+  const barWidth = columns > 0 ? Math.max(MIN_BAR_WIDTH, Math.min(BAR_WIDTH, room)) : BAR_WIDTH;
   return [
     title,
     ...bars.map(
       (b) =>
-        `  ${b.value.padEnd(width)}  ${String(b.count).padStart(digits)}  ${'#'.repeat(Math.max(1, Math.round((b.count / max) * BAR_WIDTH)))}`,
+        `  ${b.value.padEnd(width)}  ${String(b.count).padStart(digits)}  ${'#'.repeat(Math.max(1, Math.round((b.count / max) * barWidth)))}`,
     ),
   ];
 }
+/** A bar shorter than this shows too few steps to compare counts by. */
+const MIN_BAR_WIDTH = 8;

@@ -33,8 +33,11 @@ export function formatHelpItem(term: string, termWidth: number, description: str
   return `  ${term}\n${indent}${wrapText(description, width - BELOW_INDENT).replace(/\n/g, `\n${indent}`)}`;
 }
 
-/** Wraps at whitespace, keeping existing line breaks; a word longer than the width stays whole. */
-export function wrapText(text: string, width: number): string {
+/**
+ * Wraps at whitespace, keeping existing line breaks; a word longer than the width stays whole.
+ * `measure` is a piece's width on screen (colour codes take none: output/fit-line.ts).
+ */
+export function wrapText(text: string, width: number, measure = (piece: string): number => piece.length): string {
   if (width < MIN_WIDTH_TO_WRAP) return text;
   const out: string[] = [];
   for (const line of text.split(/\r\n|\n/)) {
@@ -44,17 +47,17 @@ export function wrapText(text: string, width: number): string {
       continue;
     }
     let current = [chunks.shift()!];
-    let used = current[0]!.length;
+    let used = measure(current[0]!);
     for (const chunk of chunks) {
-      if (used + chunk.length <= width) {
+      if (used + measure(chunk) <= width) {
         current.push(chunk);
-        used += chunk.length;
+        used += measure(chunk);
         continue;
       }
       out.push(current.join(''));
       const next = chunk.trimStart();
       current = [next];
-      used = next.length;
+      used = measure(next);
     }
     out.push(current.join(''));
   }

@@ -1,4 +1,6 @@
 import type { AwsApi } from '../aws/aws-types.js';
+import { fitFields } from '../output/fit-line.js';
+import type { Styles } from '../output/output.js';
 import type { ResolvedConfig } from './load-config.js';
 
 /**
@@ -52,6 +54,17 @@ export async function describeEnvironment(
   return environment;
 }
 
-export function formatEnvironment(environment: Environment): string {
-  return `environment ${environment.name}   CP ${environment.cpUrl}   AWS account ${environment.awsAccount ?? 'unknown'}   region ${environment.awsRegion ?? 'unknown'}`;
+/**
+ * The environment a change targets, on one line; given a terminal's style (the notice before a
+ * confirmation), its fields wrap under the name instead of being folded mid-word at 80 columns.
+ * `column` is where the text starts on its line (after a label of the caller's).
+ */
+export function formatEnvironment(environment: Environment, style: Pick<Styles, 'terminal'> = {}, column = 0): string {
+  const fields = [
+    environment.name,
+    `CP ${environment.cpUrl}`,
+    `AWS account ${environment.awsAccount ?? 'unknown'}`,
+    `region ${environment.awsRegion ?? 'unknown'}`,
+  ];
+  return `environment ${fitFields(fields, style, column + 'environment '.length, '   ')}`;
 }

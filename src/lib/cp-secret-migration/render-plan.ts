@@ -1,3 +1,4 @@
+import { fitFields } from '../output/fit-line.js';
 import type { Styles } from '../output/output.js';
 import { ownCell, remoteCell, renderTable } from '../output/table.js';
 import type { TenantClass } from '../tenant-secret-delivery/migration-plan.js';
@@ -12,9 +13,10 @@ export function renderPlan(plan: MigrationPlan, style: Styles): string {
       : cls === 'needs-migration' || cls === 'stale'
         ? style.accent(text)
         : style.warn(text);
+  // On a terminal each heading's fields wrap under its first one (after the 12-column label).
   const lines = [
-    `environment ${plan.environment.name}  CP ${plan.environment.cpUrl}  region ${plan.environment.awsRegion ?? '?'}  account ${plan.environment.awsAccount ?? '?'}`,
-    `secret      ${plan.secret.secretId} version ${plan.secret.versionId} (len=${plan.secret.length} ${plan.secret.fingerprint})`,
+    `environment ${fitFields([plan.environment.name, `CP ${plan.environment.cpUrl}`, `region ${plan.environment.awsRegion ?? '?'}`, `account ${plan.environment.awsAccount ?? '?'}`], style, 12)}`,
+    `secret      ${fitFields([plan.secret.secretId, `version ${plan.secret.versionId}`, `(len=${plan.secret.length} ${plan.secret.fingerprint})`], style, 12, ' ')}`,
     '',
     renderTable<PlanTarget>(
       [

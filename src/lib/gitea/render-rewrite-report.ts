@@ -2,7 +2,9 @@ import type { Styles } from '../output/output.js';
 import { IGNORE_FILE_NAME } from './acknowledgements.js';
 import type { RewriteReport } from './rewrite-files.js';
 import type { RepoCheck } from './verify-gitea-repos.js';
+import { displayWidth } from '../output/display-width.js';
 import { formatCount } from '../output/format-count.js';
+import { escapeControls, remoteText } from '../output/remote-text.js';
 
 /** Text renderings of a rewrite's report, and the gate's verdict. Pure. */
 
@@ -77,12 +79,15 @@ export function renderRewriteSummary(data: RewriteSummaryData, style: Styles): s
   if (renamed) lines.push(`renamed repos: ${formatCount(renamed, 'URL')}`);
   if (data.files.length) {
     lines.push('by file:');
-    const width = Math.min(60, Math.max(...data.files.map((f) => f.path.length)));
+    // Padded by the columns the path takes once shown (controls escaped, wide characters two).
+    const shownWidth = (path: string): number => displayWidth(escapeControls(path));
+    const width = Math.min(60, Math.max(...data.files.map((f) => shownWidth(f.path))));
     for (const file of data.files) {
       const rules = Object.entries(file.byRule)
         .map(([rule, n]) => `${rule} ${n}`)
         .join(', ');
-      lines.push(`  ${file.path.padEnd(width)}  ${String(file.changes).padStart(4)}  ${style.dim(rules)}`);
+      const pad = ' '.repeat(Math.max(0, width - shownWidth(file.path)));
+      lines.push(`  ${remoteText(file.path)}${pad}  ${String(file.changes).padStart(4)}  ${style.dim(rules)}`);
     }
   }
   if (gate.needsPerson) {
@@ -114,7 +119,9 @@ export function renderRewriteSummary(data: RewriteSummaryData, style: Styles): s
     for (const s of data.skipped) counts.set(s.reason, (counts.get(s.reason) ?? 0) + 1);
     lines.push(`skipped: ${[...counts].map(([reason, n]) => `${n} ${reason}`).join(', ')}`);
     for (const s of data.skipped)
-      lines.push(style.dim(`  ${s.file} (${s.reason}${s.bytes === undefined ? '' : `, ${formatBytes(s.bytes)}`})`));
+      lines.push(
+        style.dim(`  ${remoteText(s.file)} (${s.reason}${s.bytes === undefined ? '' : `, ${formatBytes(s.bytes)}`})`),
+      );
   }
   if (data.goFilesSkipped)
     lines.push(
@@ -141,7 +148,7 @@ export function renderRewriteSummary(data: RewriteSummaryData, style: Styles): s
   if (data.submodulesSkipped.length)
     lines.push(
       style.dim(
-        `not looked at: ${formatCount(data.submodulesSkipped.length, 'submodule')} (${data.submodulesSkipped.join(', ')}): each is its own repository; rewrite it there`,
+        `not looked at: ${formatCount(data.submodulesSkipped.length, 'submodule')} (${remoteText(data.submodulesSkipped.join(', '))}): each is its own repository; rewrite it there`,
       ),
     );
   if (data.nestedReposSkipped.length)
@@ -154,11 +161,15 @@ export function renderRewriteSummary(data: RewriteSummaryData, style: Styles): s
   return lines.join('\n');
 }
 
-/** One block per finding: `file:line: [rule] why` (`note [rule]` when it does not fail --check), then the line. */
+/**
+ * One block per finding: `file:line: [rule] why` (`note [rule]` when it does not fail --check), then
+ * the line. The file's name and its line are the repository's text: controls in them are shown
+ * escaped (a line holding `ESC[2J` cleared the operator's screen).
+ */
 export function renderFindings(findings: RewriteReport['findings'], style: Styles): string[] {
   return findings.map(
     (f) =>
-      `${style.bold(`${f.file}:${f.line}`)}: ${f.blocking ? style.warn(`[${f.rule}]`) : style.dim(`note [${f.rule}]`)} ${f.reason}\n    ${style.dim(f.text)}`,
+      `${style.bold(`${remoteText(f.file)}:${f.line}`)}: ${f.blocking ? style.warn(`[${f.rule}]`) : style.dim(`note [${f.rule}]`)} ${f.reason}\n    ${style.dim(remoteText(f.text))}`,
   );
 }
 
@@ -166,7 +177,7 @@ export function renderFindings(findings: RewriteReport['findings'], style: Style
 export function renderAcknowledged(entries: RewriteReport['acknowledged']): string[] {
   return entries.map(
     (a) =>
-      `${a.file}:${a.line}: acknowledged (${a.by === 'marker' ? 'inline marker' : (a.reason ?? IGNORE_FILE_NAME)}): ${a.text}`,
+      `${remoteText(a.file)}:${a.line}: acknowledged (${a.by === 'marker' ? 'inline marker' : remoteText(a.reason ?? IGNORE_FILE_NAME)}): ${remoteText(a.text)}`,
   );
 }
 
@@ -174,7 +185,7 @@ export function renderRepoChecks(checks: readonly RepoCheck[], style: Styles): s
   const bad = checks.filter((c) => c.state !== 'exists');
   const lines = [`Gitea repositories: ${checks.length - bad.length}/${checks.length} exist`];
   for (const c of bad)
-    lines.push(`  ${style.fail(c.state.padEnd(7))} ${c.repo}${c.detail ? `  ${style.dim(c.detail)}` : ''}`);
+    lines.push(`  ${style.fail(c.state.padEnd(7))} ${remoteText(c.repo)}${c.detail ? `  ${style.dim(c.detail)}` : ''}`);
   return lines;
 }
 

@@ -1,5 +1,6 @@
 import { formatDuration, ownCell, remoteCell, renderTable } from '../output/table.js';
 import { remoteText } from '../output/remote-text.js';
+import { fitLine } from '../output/fit-line.js';
 import type { Styles } from '../output/output.js';
 import type { DeleteOutcome } from './delete-org.js';
 import { formatEnvironment } from '../config/run-environment.js';
@@ -12,9 +13,14 @@ export function renderDeletePreview(plan: OrgDeletePlan, style: Styles): string 
   const org = plan.org;
   const lines = [
     style.bold(`Deleting org ${plan.slug} will remove, through the CP cascade:`),
-    `  target: ${formatEnvironment(plan.environment)}`,
+    // On a terminal, long lines wrap under their value rather than into the labels' column.
+    `  target: ${formatEnvironment(plan.environment, style, '  target: '.length)}`,
     org
-      ? `  CP row: id ${remoteText(org.id)}, instance_status ${remoteText(org.instanceStatus)}, created ${org.createdAt === null ? 'unknown' : remoteText(org.createdAt)}${org.ageMs === null ? '' : ` (${formatDuration(org.ageMs)} ago)`}`
+      ? fitLine(
+          `  CP row: id ${remoteText(org.id)}, instance_status ${remoteText(org.instanceStatus)}, created ${org.createdAt === null ? 'unknown' : remoteText(org.createdAt)}${org.ageMs === null ? '' : ` (${formatDuration(org.ageMs)} ago)`}`,
+          style,
+          '  CP row: '.length,
+        )
       : '  CP row: present, but the CP gave no readable row (id unconfirmed)',
   ];
   if (plan.instances.length === 0) lines.push('  EC2 instances: none found by tag');
@@ -35,7 +41,13 @@ export function renderDeletePreview(plan: OrgDeletePlan, style: Styles): string 
   }
   if (plan.alreadyTerminated > 0)
     lines.push(`  (${formatCount(plan.alreadyTerminated, 'already terminated instance')} not counted)`);
-  lines.push(`  also: ${plan.unverifiable.join(', ')}: molectl cannot see these, so cannot verify them afterwards`);
+  lines.push(
+    fitLine(
+      `  also: ${plan.unverifiable.join(', ')}: molectl cannot see these, so cannot verify them afterwards`,
+      style,
+      '  also: '.length,
+    ),
+  );
   return lines.join('\n');
 }
 

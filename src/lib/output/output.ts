@@ -133,7 +133,19 @@ export class Output {
       return;
     }
     const text = renderText(data, this.resultStyle);
+    this.abandonOpenSteps();
     if (text.length > 0) await this.writeRaw(this.options.stdout, `${this.render(text)}\n`);
+  }
+
+  /**
+   * The result comes once the work is done: a step still open then was left by an error its
+   * caller handled (secrets status shows a consumer it could not read as unknown). Its spinner is
+   * cleared for good, or it would go on drawing `⠦ discovering tenants` below the result, and
+   * again after every later line, until the process ended.
+   */
+  private abandonOpenSteps(): void {
+    this.spinners.at(-1)?.stop();
+    this.spinners.length = 0;
   }
 
   /** Streams a chunk of result text to stdout, redacted; remote spans in it are rendered as remote. */

@@ -90,9 +90,12 @@ export function renderOutputText(text: string, redactor: Redactor, mode: RenderM
 
 // Every C0 control but tab and newline, DEL, and the C1 controls (U+0080 to U+009F, which some
 // terminals honour as 8-bit CSI and OSC). A CR right before a newline cannot hide anything and
-// is kept, so serial consoles' CRLF line ends print as they are.
+// is kept, so serial consoles' CRLF line ends print as they are. And the bidirectional controls
+// (marks, embeddings, overrides, isolates): a terminal that honours them shows the rest of the
+// line reordered, so a tag `acme\u202e...` could show as another name, or move a table's columns.
 
-const CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]|\r(?!\n)/g;
+const CONTROLS =
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]|\r(?!\n)/g;
 const NAMED: Record<string, string> = {
   '\u001b': '\\e',
   '\r': '\\r',
@@ -108,7 +111,12 @@ export function escapeControls(text: string): string {
   CONTROLS.lastIndex = 0;
   if (!CONTROLS.test(text)) return text;
   CONTROLS.lastIndex = 0;
-  return text.replace(CONTROLS, (c) => NAMED[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return text.replace(CONTROLS, (c) => NAMED[c] ?? escapeCode(c.charCodeAt(0)));
+}
+
+/** `\x85` for a C1 control, `\u202e` for a bidirectional one. */
+function escapeCode(code: number): string {
+  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
 }
 
 /**

@@ -1,4 +1,5 @@
 /** Plain-text tables for people. Pure: colour is applied by the caller through `style`. */
+import { displayWidth, prefixFitting } from './display-width.js';
 import { escapeControls, ownText, remoteText, stripRemoteMarks, type OwnText, type RemoteText } from './remote-text.js';
 
 /**
@@ -20,6 +21,11 @@ export interface Column<Row> {
    * status, run id): those stay on one line, whole, to be read across and copied.
    */
   shrink?: boolean;
+  /**
+   * With `shrink`: the column's words are ids (a version id, an ARN) that are copied whole, so it
+   * is never narrowed below its longest word, however long (other columns may be, or left out).
+   */
+  wholeWords?: boolean;
   /**
    * A column a terminal too narrow for the table may leave out, once wrapping free text is not
    * enough: the lowest number goes first. A line under the table names what was left out, so
@@ -142,7 +148,9 @@ function renderLines<Row>(columns: Column<Row>[], rows: Row[], cells: string[][]
           .map((c, i) => {
             const text = cellLines[i]![k];
             if (text === undefined) return pad('', i);
-            const padded = pad(text, i);
+            // The last column is not padded on the left-aligned side: a styled cell's trailing
+            // spaces sit inside its escape codes, where trimEnd cannot take them off.
+            const padded = i === columns.length - 1 && c.align !== 'right' ? text : pad(text, i);
             return c.style ? c.style(padded, row) : padded;
           })
           .join(GAP)
@@ -170,7 +178,9 @@ function tableWidth<Row>(columns: Column<Row>[], cells: string[][]): number {
 function shrinkToFit<Row>(columns: Column<Row>[], cells: string[][], available: number): number[] | null {
   const widths = columnWidths(columns, cells);
   const floor = columns.map((c, i) =>
-    c.shrink ? Math.min(widths[i]!, Math.max(c.header.length, MIN_SHRUNK_WIDTH, longestWord(cells, i))) : widths[i]!,
+    c.shrink
+      ? Math.min(widths[i]!, Math.max(c.header.length, MIN_SHRUNK_WIDTH, longestWord(cells, i, c.wholeWords)))
+      : widths[i]!,
   );
   let excess = widths.reduce((sum, w) => sum + w, 0) + GAP.length * (columns.length - 1) - available;
   while (excess > 0) {
@@ -186,34 +196,35 @@ function shrinkToFit<Row>(columns: Column<Row>[], cells: string[][], available: 
 }
 
 /**
- * The longest word in a column, up to MAX_WORD_KEPT: a column is not narrowed below it, so a URL,
+ * The longest word in a column, up to MAX_WORD_KEPT (whole in a `wholeWords` column): a column is not narrowed below it, so a URL,
  * a path, an ARN or a config value is not split across lines (they are copied whole from a
  * terminal). A table whose words do not fit that way is shown as header: value blocks instead.
  */
-function longestWord(cells: string[][], i: number): number {
+function longestWord(cells: string[][], i: number, wholeWords = false): number {
   let longest = 0;
-  for (const r of cells) for (const word of r[i]!.split(' ')) longest = Math.max(longest, word.length);
-  return Math.min(longest, MAX_WORD_KEPT);
+  for (const r of cells) for (const word of r[i]!.split(' ')) longest = Math.max(longest, displayWidth(word));
+  return wholeWords ? longest : Math.min(longest, MAX_WORD_KEPT);
 }
 
 /** The cell in lines of at most `width` characters, broken at spaces (a longer word is split, or kept whole on a line of its own). Cells here are rendered: no marks. */
 function wrapCell(cell: string, width: number, splitLongWords = true): string {
-  if (cell.length <= width) return cell;
+  if (displayWidth(cell) <= width) return cell;
   const lines: string[] = [];
   let line = '';
   for (const word of cell.split(' ')) {
     let rest = word;
     while (rest.length > 0) {
-      const room = line === '' ? width : width - line.length - 1;
-      if (rest.length <= room) {
+      const room = line === '' ? width : width - displayWidth(line) - 1;
+      if (displayWidth(rest) <= room) {
         line = line === '' ? rest : `${line} ${rest}`;
         rest = '';
       } else if (line !== '') {
         lines.push(line);
         line = '';
       } else if (splitLongWords) {
-        lines.push(rest.slice(0, width));
-        rest = rest.slice(width);
+        const cut = splitPoint(rest, width);
+        lines.push(rest.slice(0, cut));
+        rest = rest.slice(cut);
       } else {
         lines.push(rest);
         rest = '';
@@ -223,6 +234,21 @@ function wrapCell(cell: string, width: number, splitLongWords = true): string {
   if (line !== '') lines.push(line);
   return lines.join('\n');
 }
+
+/**
+ * Where a word too long for `width` is split: after its last path or list separator that leaves
+ * the line at least half full (`/` first, then `:` and `,`, then `_ . - =`), else at the width.
+ * `railway:controlplane/production/` then `PROVISION_SHARED_SECRET` reads; `..._SE` `CRET` does not.
+ */
+function splitPoint(word: string, width: number): number {
+  const head = word.slice(0, prefixFitting(word, width));
+  for (const separators of SPLIT_AFTER) {
+    const after = Math.max(...[...separators].map((c) => head.lastIndexOf(c))) + 1;
+    if (after > 0 && displayWidth(head.slice(0, after)) >= width / 2) return after;
+  }
+  return head.length;
+}
+const SPLIT_AFTER = ['/', ':,', '_.-='];
 
 /**
  * One block per row, one `header: value` line per column: the layout when wrapping free text is
@@ -256,12 +282,13 @@ function formatCell(value: Cell): string {
   const plain = stripRemoteMarks(value);
   if (plain === value) return value.replace(/[\r\n]+/g, ' ');
   if (plain === '') return '-';
-  return remoteText(escapeControls(plain.replace(/[\r\n]+/g, ' ')));
+  // A tab is shown as `\t`: the terminal would move it to its next tab stop, past the padding.
+  return remoteText(escapeControls(plain.replace(/[\r\n]+/g, ' ')).replace(/\t/g, '\\t'));
 }
 
-/** Length on screen: remote marks take no room. */
+/** Width on screen: remote marks take no room, a wide character two columns. */
 function visibleLength(text: string): number {
-  return stripRemoteMarks(text).length;
+  return displayWidth(stripRemoteMarks(text));
 }
 
 /** "3m 12s" style durations for progress lines and tables. */

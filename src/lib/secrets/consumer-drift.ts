@@ -60,6 +60,8 @@ export async function readConsumerDrift(
     try {
       out.push(await readOne(ctx, secret, consumer, versions, options));
     } catch (error) {
+      // Ctrl-C is not a consumer that could not be read: the run ends as interrupted (exit 130).
+      if (ctx.signal.aborted) throw error;
       out.push({
         consumer: consumer.ref,
         kind: consumer.kind,

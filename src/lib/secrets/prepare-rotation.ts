@@ -83,7 +83,7 @@ export async function prepareRotation(ctx: Context, input: PrepareInput): Promis
     );
 
   const environment = await describeEnvironment(ctx.config, ctx.aws);
-  showBeforeConfirming(ctx, { kind: 'environment' }, formatEnvironment(environment));
+  showBeforeConfirming(ctx, { kind: 'environment' }, formatEnvironment(environment, ctx.out.style));
   const plan = planRotation({
     mode,
     secret,

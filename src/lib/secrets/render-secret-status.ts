@@ -1,3 +1,4 @@
+import { fitLine } from '../output/fit-line.js';
 import type { Styles } from '../output/output.js';
 import { ownCell, remoteCell, renderTable } from '../output/table.js';
 import type { ConsumerDrift } from './consumer-drift.js';
@@ -19,10 +20,13 @@ export interface SecretListRow {
 
 export function renderSecretList(rows: SecretListRow[], style: Styles): string {
   if (rows.length === 0) return 'no secrets configured for this environment';
+  // On a narrow terminal the versions (each `id:STAGES`, one per line, never split) stay beside
+  // the name, and what the config already says goes first: the id (`config show`), then the last
+  // change, then the consumers. Each one left out is named under the table.
   return renderTable(
     [
       { header: 'name', value: (r: SecretListRow) => ownCell(r.name) },
-      { header: 'secrets manager id', value: (r) => ownCell(r.secretId) },
+      { header: 'secrets manager id', value: (r) => ownCell(r.secretId), leaveOut: 1 },
       {
         header: 'versions',
         value: (r) =>
@@ -32,9 +36,11 @@ export function renderSecretList(rows: SecretListRow[], style: Styles): string {
               ? ownCell(`SCHEDULED FOR DELETION (${r.scheduledForDeletion})`)
               : remoteCell(r.versions.map((v) => `${v.versionId}:${v.stages.join('+')}`).join(' ')),
         style: (c, r) => (r.exists && r.scheduledForDeletion === null ? c : style.fail(c)),
+        shrink: true,
+        wholeWords: true,
       },
-      { header: 'last change', value: (r) => remoteCell(r.lastChangedAt) },
-      { header: 'consumers', value: (r) => ownCell(r.consumers.join(', ')), shrink: true },
+      { header: 'last change', value: (r) => remoteCell(r.lastChangedAt), leaveOut: 2 },
+      { header: 'consumers', value: (r) => ownCell(r.consumers.join(', ')), shrink: true, leaveOut: 3 },
     ],
     rows,
     style,
@@ -47,8 +53,9 @@ export function renderSecretStatus(
   drift: ConsumerDrift[],
   style: Styles,
 ): string {
+  // On a narrow terminal the ARN goes under the id, whole, rather than folded into column 0.
   const lines: string[] = [
-    `${style.bold(secret.name)}  ${secret.secretId}${versions.arn ? `  (${versions.arn})` : ''}`,
+    fitLine(`${style.bold(secret.name)}  ${secret.secretId}${versions.arn ? `  (${versions.arn})` : ''}`, style, 2),
   ];
   if (!versions.exists) {
     lines.push(style.fail('not in Secrets Manager'));
@@ -59,8 +66,14 @@ export function renderSecretStatus(
         [
           { header: 'version', value: (v: SecretVersionsView['versions'][number]) => remoteCell(v.versionId) },
           { header: 'stages', value: (v) => remoteCell(v.stages.join(', ')) },
-          { header: 'created', value: (v) => ownCell(v.createdAt?.toISOString().replace(/\.\d{3}Z$/, 'Z')) },
-          { header: 'value', value: (v) => ownCell(v.shown ?? 'unreadable') },
+          // A version's id, stages and value fit 80 columns; its creation time (after the last
+          // change above, for the current one) is left out first.
+          {
+            header: 'created',
+            value: (v) => ownCell(v.createdAt?.toISOString().replace(/\.\d{3}Z$/, 'Z')),
+            leaveOut: 1,
+          },
+          { header: 'value', value: (v) => ownCell(v.shown ?? 'unreadable'), shrink: true },
         ],
         versions.versions,
         style,
@@ -77,8 +90,11 @@ export function renderSecretStatus(
           value: (d) => ownCell(d.holds),
           style: (c, d) => (d.holds === 'current' ? style.ok(c) : d.holds === 'unknown' ? style.dim(c) : style.warn(c)),
         },
-        { header: 'fingerprint', value: (d) => ownCell(d.fingerprint) },
-        { header: 'detail', value: (d) => ownCell(d.detail), shrink: true },
+        // A consumer's name alone can take 65 columns: on a narrow terminal what it holds stays
+        // beside it, and the fingerprint (holds says which version it matches), then the detail
+        // (the tenant histogram below says the tenants' part) are left out and named.
+        { header: 'fingerprint', value: (d) => ownCell(d.fingerprint), leaveOut: 1 },
+        { header: 'detail', value: (d) => ownCell(d.detail), shrink: true, leaveOut: 2 },
       ],
       drift,
       style,
@@ -91,7 +107,11 @@ export function renderSecretStatus(
     lines.push(
       '',
       `tenant histogram (${d.consumer})`,
-      `  current ${h.current}  pending ${h.pending}  previous ${h.previous}  other ${h.other}  missing ${h.missing}  unknown ${h.unknown}`,
+      fitLine(
+        `  current ${h.current}  pending ${h.pending}  previous ${h.previous}  other ${h.other}  missing ${h.missing}  unknown ${h.unknown}`,
+        style,
+        2,
+      ),
     );
     if (d.behind && d.behind.length > 0) {
       lines.push(

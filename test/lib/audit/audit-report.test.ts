@@ -252,4 +252,21 @@ describe('audit renderers', () => {
     // Piped (no terminal), one line each, as scripts read it.
     expect(finding(renderAuditText(long, styles)).split('\n')).toHaveLength(4);
   });
+
+  it('on a 60-column terminal, its heading wraps and the histogram bars shorten to fit beside long image names', () => {
+    const base = report([v('cp-secret-missing', 'acme', 'i-1', 'pass')]);
+    const image = 'ghcr.io/molecule-ai/platform-tenant:2026.04.02-3f9c1ab';
+    const wide = { ...base, histograms: { ...base.histograms, images: [{ value: image, count: 2 }] } };
+    const plain = (t: string) => t;
+    const styles = { ok: plain, fail: plain, warn: plain, dim: plain, bold: plain, accent: plain };
+    const text = renderAuditText(wide, { ...styles, terminal: { columns: 60, render: plain } });
+    const head = text.slice(0, text.indexOf('\n\n')).split('\n');
+    expect(head).toEqual([
+      'fleet audit staging (https://staging-api.example,',
+      '  us-east-2): 3 tenants, 6 instances, 3 orgs; fail on high',
+    ]);
+    expect(text).toContain(`\n  ${image}  2  ########\n`);
+    // Piped, the 30-character bar and the one-line heading, as before.
+    expect(renderAuditText(wide, styles)).toContain(`\n  ${image}  2  ${'#'.repeat(30)}\n`);
+  });
 });

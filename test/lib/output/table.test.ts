@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderDeep } from '../../../src/lib/output/output.js';
+import { displayWidth } from '../../../src/lib/output/display-width.js';
 import { Redactor } from '../../../src/lib/output/redactor.js';
 import { remoteText, renderOutputText, storedText } from '../../../src/lib/output/remote-text.js';
 import { ownCell, remoteCell, renderTable, type Column } from '../../../src/lib/output/table.js';
@@ -40,6 +41,50 @@ describe('a table', () => {
     // Widths are measured on what is printed (marks take no room, escapes are counted).
     expect(lines[0]!.indexOf('STATUS')).toBe(lines[2]!.indexOf('TOKEN'));
     expect(lines[1]).toMatch(/^acme {14}running {17}pass --token-file=PATH$/);
+  });
+});
+
+describe('a table holding names from outside with wide or control characters', () => {
+  // A tag or a slug may be CJK, an emoji, or carry a tab or a bidirectional override: padded by
+  // `.length`, each wide character pushed the columns after it one place right; a tab jumped to
+  // the terminal's next tab stop; U+202E showed the rest of the line reversed.
+  const redactor = new Redactor();
+  const rows: Row[] = [
+    { slug: 'acme', status: 'running' },
+    { slug: '東京-テナント', status: 'running' },
+    { slug: 'rocket🚀', status: 'stopped' },
+    { slug: 'tab\there', status: 'running' },
+    { slug: 'acme\u202etlive', status: 'running' },
+  ];
+  const columns: Column<Row>[] = [
+    { header: 'slug', value: (r) => remoteCell(r.slug) },
+    { header: 'status', value: (r) => remoteCell(r.status) },
+  ];
+  const printed = renderOutputText(renderTable(columns, rows), redactor, 'text').split('\n');
+
+  it('pads by the columns a name takes on screen, so the next column starts at one place', () => {
+    const statusAt = printed.map((line) => displayWidth(line.slice(0, line.search(/(STATUS|running|stopped)$/))));
+    expect(new Set(statusAt).size).toBe(1);
+  });
+
+  it('shows a tab and a bidirectional override as escapes, not as a jump or a reversed line', () => {
+    expect(printed[4]).toMatch(/^tab\\there +running$/);
+    expect(printed[5]).toMatch(/^acme\\u202etlive +running$/);
+  });
+
+  it('wraps wide text within the column on a narrow terminal', () => {
+    const terminal = { columns: 30, render: (text: string) => renderOutputText(text, redactor, 'text') };
+    const detail: Column<Row>[] = [columns[1]!, { header: 'slug', value: (r) => remoteCell(r.slug), shrink: true }];
+    const wide: Row[] = [{ slug: '東京の テナントは 移行が 必要です。 秘密が 設定されて いません', status: 'running' }];
+    const lines = renderOutputText(renderTable(detail, wide, { terminal }), redactor, 'text').split('\n');
+    expect(lines.length).toBeGreaterThan(2);
+    for (const line of lines) expect(displayWidth(line)).toBeLessThanOrEqual(30);
+    expect(
+      lines
+        .slice(1)
+        .map((l) => l.trim().replace(/^running +/, ''))
+        .join(' '),
+    ).toBe(wide[0]!.slug);
   });
 });
 
@@ -139,6 +184,46 @@ describe('a table on a terminal narrower than it', () => {
       const cut = renderOutputText(renderTable(columns, leaky, { terminal: terminal(width) }), redactor, 'text');
       expect(cut, `width ${width}`).not.toMatch(/ghp_|abcdef/);
     }
+  });
+
+  it('splits a word too long for its column after a path or list separator, not mid-name', () => {
+    const consumers: Check[] = [
+      { id: 'cp-shared-secret', detail: 'railway:controlplane/production/PROVISION_SHARED_SECRET, tenants-env:X' },
+    ];
+    expect(linesAt(60, columns, consumers)).toEqual([
+      'CHECK             DETAIL',
+      'cp-shared-secret  railway:controlplane/production/',
+      '                  PROVISION_SHARED_SECRET, tenants-env:X',
+    ]);
+  });
+
+  it('never narrows a wholeWords column below its longest word: an id is not split, another column gives way', () => {
+    interface Secret {
+      name: string;
+      versions: string;
+      consumers: string;
+    }
+    const secrets: Secret[] = [
+      {
+        name: 'cp-shared-secret',
+        versions: 'c8ca82b3-fd75-4f74-a3d2-b8c80bd27aa8:AWSCURRENT 0d2a55e1-7b1c-4e8e-9a51-3f0c2b9e7d11:AWSPREVIOUS',
+        consumers: 'railway:controlplane/production/PROVISION_SHARED_SECRET, tenants-env:MOLECULE_CP_SHARED_SECRET',
+      },
+    ];
+    const secretColumns: Column<Secret>[] = [
+      { header: 'name', value: (r) => ownCell(r.name) },
+      { header: 'versions', value: (r) => remoteCell(r.versions), shrink: true, wholeWords: true },
+      { header: 'consumers', value: (r) => ownCell(r.consumers), shrink: true },
+    ];
+    const lines = linesAt(110, secretColumns, secrets);
+    expect(lines[1]).toMatch(/^cp-shared-secret {2}c8ca82b3-fd75-4f74-a3d2-b8c80bd27aa8:AWSCURRENT {2,}\S/);
+    expect(lines[2]).toMatch(/^ {18}0d2a55e1-7b1c-4e8e-9a51-3f0c2b9e7d11:AWSPREVIOUS {2,}\S/);
+  });
+
+  it('leaves no padding after a styled last cell (it would sit inside the colour codes, past trimEnd)', () => {
+    const styled: Column<Check>[] = [columns[0]!, { ...columns[1]!, style: (cell) => `<${cell}>` }];
+    const printed = renderOutputText(renderTable(styled, checks), redactor, 'text');
+    expect(printed.split('\n')[2]).toBe('tenant-health  <short>');
   });
 
   describe('with columns it may leave out', () => {

@@ -1,3 +1,4 @@
+import { fitLine } from '../../output/fit-line.js';
 import type { Styles } from '../../output/output.js';
 import { formatDuration, ownCell, renderTable } from '../../output/table.js';
 import type { CheckResult } from '../check-types.js';
@@ -40,14 +41,18 @@ export function renderTextReport(report: VerifyReport, style: Styles = PLAIN): s
         : report.outcome === 'passed-with-skips'
           ? style.warn(`${describeOutcome(report)}: ${summarizeReport(report)}`)
           : style.ok(`OK: ${summarizeReport(report)}`);
-  return [head, '', table, '', verdict].join('\n');
+  return [head, '', table, '', fitLine(verdict, style, 2)].join('\n');
 }
 
 /** What to do about each failure and skip, for stderr: the lines of failures, then those of skips. */
 export function renderTextHints(report: VerifyReport, style: Styles = PLAIN): { failures: string[]; skips: string[] } {
   // A hint of several lines keeps its later lines under the first, not at the left margin.
+  // On a terminal a long one wraps at spaces under its text too, instead of into column 0.
   const line = (r: CheckResult): string =>
-    `  ${r.status === 'fail' ? style.fail('✖') : style.warn('-')} ${r.id}: ${r.hint!.replace(/\n/g, '\n    ')}`;
+    `  ${r.status === 'fail' ? style.fail('✖') : style.warn('-')} ${r.id}: ${r.hint!.replace(/\n/g, '\n    ')}`
+      .split('\n')
+      .map((l) => fitLine(l, style, 4))
+      .join('\n');
   return {
     failures: report.checks.filter((r) => r.status === 'fail' && r.hint).map(line),
     skips: report.checks.filter((r) => r.status === 'skip' && r.hint).map(line),
