@@ -116,6 +116,7 @@ export class RunStore {
       clock: this.options.clock,
       redactor: this.options.redactor,
       reload: () => this.readDocument(id),
+      claimDir: this.lockDir,
     });
   }
 
