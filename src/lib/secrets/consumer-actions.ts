@@ -375,7 +375,7 @@ async function setTenants(
   );
   const remoteIds = { applyRun: ledger.id };
   // Unreachable tenants make the run partial; within what the operator accepted, that is the only shortfall allowed.
-  if (result.status === 'aborted' || result.failures > 0) {
+  if (result.status === 'aborted' || result.failures > 0 || result.stillRunning.length > 0) {
     return {
       ok: false,
       detail: `tenant apply run ${ledger.id} ${result.status}${result.abortReason ? `: ${result.abortReason}` : ` (${result.failures} failed)`}`,
