@@ -1,8 +1,9 @@
 import type { Context } from '../context.js';
 import { ExitCode, MolectlError } from '../errors.js';
 import type { RunLedger } from '../runs/run-ledger.js';
-import { setConsumer, type ConsumerSettings, type PutBackOf } from './consumer-actions.js';
+import { applyRunsOf, setConsumer, type ConsumerSettings, type PutBackOf } from './consumer-actions.js';
 import { AWSPENDING } from '../aws/secret-stages.js';
+import { settleEarlierApplyRun } from '../tenant-secret-delivery/settle-earlier-apply-run.js';
 import type { RotationResult, RotationRun } from './run-rotation.js';
 
 /**
@@ -28,8 +29,17 @@ export async function abortPending(
   result.to = { versionId: pending.versionId, fingerprint: pending.fingerprint };
   const earlier = await ctx.runs.load(pending.versionId).catch(() => null);
   const touched = touchedByEarlierRun(run, earlier);
+  // A tenant step the rotation was killed in may still have commands on hosts: collected first.
+  for (const ref of touched) {
+    const applyRun = earlier?.target(ref)?.remoteIds.applyRun;
+    if (applyRun)
+      await settleEarlierApplyRun(ctx, applyRun, {
+        rotationRun: pending.versionId,
+        againCommand: `molectl secrets rotate ${run.secret.name} --abort-pending`,
+      });
+  }
   const back = await putBack(ctx, run, settings, ledger, touched, result, (ref) => ({
-    applyRun: earlier?.target(ref)?.remoteIds.applyRun,
+    applyRuns: applyRunsOf(earlier?.target(ref)),
   }));
   for (const consumer of run.secret.consumers) {
     if (touched.includes(consumer.ref)) continue;
