@@ -10,6 +10,8 @@ import type { InstanceScriptResult } from '../ssm/run-shell-script.js';
 
 /** How far before a recorded dispatch ListCommands looks (clocks of this machine and AWS differ a little). */
 const CLOCK_SLACK_MS = 5 * 60_000;
+/** How far back the second look goes before a batch is judged never sent (see findUnrecordedCommands). */
+const WIDE_LOOK_MS = 24 * 3600_000;
 
 /**
  * Before a resume dispatches anything, targets left in-progress by an interrupted or killed run
@@ -124,12 +126,18 @@ export async function findUnrecordedCommands(ctx: Context, ledger: RunLedger, in
     (t) => typeof t.detail.dispatchComment === 'string' && typeof t.detail.dispatchedAt === 'string',
   );
   const since = Math.min(...withComment.map((t) => Date.parse(String(t.detail.dispatchedAt))));
-  const sent: SentCommand[] = withComment.length
-    ? await ctx.aws.listCommandsSince(new Date(since - CLOCK_SLACK_MS))
-    : [];
-  for (const target of unrecorded) {
+  let sent: SentCommand[] = withComment.length ? await ctx.aws.listCommandsSince(new Date(since - CLOCK_SLACK_MS)) : [];
+  const findSent = (target: TargetRecord): SentCommand | undefined => {
     const instanceId = String(target.detail.instanceId ?? '');
-    const command = sent.find((c) => c.comment === target.detail.dispatchComment && c.instanceIds.includes(instanceId));
+    return sent.find((c) => c.comment === target.detail.dispatchComment && c.instanceIds.includes(instanceId));
+  };
+  // "Never sent" is concluded only after a wide look: dispatchedAt is this machine's clock, which
+  // may have been ahead when it was recorded (and set back since), so the command SSM dated by its
+  // own clock can lie before the narrow window. The comment is unique to the run and batch, so
+  // a longer listing cannot adopt another run's command.
+  if (withComment.some((t) => !findSent(t))) sent = await ctx.aws.listCommandsSince(new Date(since - WIDE_LOOK_MS));
+  for (const target of unrecorded) {
+    const command = findSent(target);
     if (command) {
       await ledger.updateTarget(target.key, { remoteIds: { commandId: command.commandId } });
       await ledger.recordEvent(
