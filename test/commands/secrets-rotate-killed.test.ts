@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployServicesEnv } from '../../src/sandbox/deploy-services/deploy-services-state.js';
@@ -72,6 +72,29 @@ describe('a rotation killed in its tenant step', { timeout: 180_000 }, () => {
     await exited;
     const killed = readLedgers(f.stateDir).find((l) => l.command === 'migrate cp-secret apply')!;
     expect(killed.status).toBe('running');
+
+    // A power cut cut the rotation's ledger short: it is not taken for absent (a resume would set
+    // every consumer again without collecting the tenant step first). Exit 1, nothing changed.
+    const rotation = readLedgers(f.stateDir).find((l) => l.command === 'secrets rotate')!;
+    const rotationPath = join(f.stateDir, 'runs', `${rotation.id}.json`);
+    const whole = readFileSync(rotationPath, 'utf8');
+    writeFileSync(rotationPath, whole.slice(0, Math.floor(whole.length / 2)));
+    const mark = state.requests.length;
+    for (const how of ['--resume', '--abort-pending']) {
+      const refused = await f.molectl([...ROTATE, how], { env: deployServicesEnv() });
+      expect(refused.code, refused.stderr).toBe(1);
+      expect(refused.stderr).toContain(`error: run ledger ${rotationPath} is unreadable: not valid JSON (`);
+      expect(refused.stderr).toMatch(/nothing was changed\nhint: to go on without it, move it aside/);
+    }
+    const changes = state.requests
+      .slice(mark)
+      .filter(
+        (q) =>
+          /SendCommand|PutSecretValue|UpdateSecretVersionStage/.test(q.action) ||
+          (q.service === 'railway' && /\bmutation\b/.test(q.body)),
+      );
+    expect(changes).toEqual([]);
+    writeFileSync(rotationPath, whole);
 
     const resumed = await f.molectl([...ROTATE, '--resume'], { env: deployServicesEnv() });
     expect(resumed.code, resumed.stderr).toBe(0);

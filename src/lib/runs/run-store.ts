@@ -121,6 +121,20 @@ export class RunStore {
   }
 
   /**
+   * A run that may have been recorded on another machine: null when there is no such ledger here.
+   * A ledger that is here but cannot be read (damaged by a power cut, hand-edited) is not taken
+   * for absent: it throws (UnreadableLedgerError, exit 1), since what it recorded may be in flight.
+   */
+  async loadIfPresent(id: string): Promise<RunLedger | null> {
+    try {
+      return await this.load(id);
+    } catch (error) {
+      if (error instanceof NotFoundError) return null;
+      throw error;
+    }
+  }
+
+  /**
    * Newest first. File names start with the start time, so only as many files as the limit
    * needs are read, however many runs have piled up.
    */

@@ -4,6 +4,7 @@ import type { RunLedger } from '../runs/run-ledger.js';
 import { applyRunsOf, setConsumer, type ConsumerSettings, type PutBackOf } from './consumer-actions.js';
 import { AWSPENDING } from '../aws/secret-stages.js';
 import { settleEarlierApplyRun } from '../tenant-secret-delivery/settle-earlier-apply-run.js';
+import { loadEarlierRotation } from './load-earlier-rotation.js';
 import type { RotationResult, RotationRun } from './run-rotation.js';
 
 /**
@@ -27,7 +28,7 @@ export async function abortPending(
 ): Promise<RotationResult> {
   const pending = run.to!;
   result.to = { versionId: pending.versionId, fingerprint: pending.fingerprint };
-  const earlier = await ctx.runs.load(pending.versionId).catch(() => null);
+  const earlier = await loadEarlierRotation(ctx, pending.versionId);
   const touched = touchedByEarlierRun(run, earlier);
   // A tenant step the rotation was killed in may still have commands on hosts: collected first.
   for (const ref of touched) {

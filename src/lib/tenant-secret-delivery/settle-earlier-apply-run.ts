@@ -31,7 +31,7 @@ export async function settleEarlierApplyRun(
   applyRunId: string,
   owner: EarlierApplyRunOwner,
 ): Promise<void> {
-  const ledger = await ctx.runs.load(applyRunId).catch(() => null);
+  const ledger = await ctx.runs.loadIfPresent(applyRunId);
   if (!ledger || !needsSettling(ledger)) return;
   const plan = planFromLedger(ledger.document);
   const { settings } = settingsFromLedger(ledger.document);
