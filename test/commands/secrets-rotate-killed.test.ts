@@ -76,10 +76,20 @@ describe('a rotation killed in its tenant step', { timeout: 180_000 }, () => {
     // A power cut cut the rotation's ledger short: it is not taken for absent (a resume would set
     // every consumer again without collecting the tenant step first). Exit 1, nothing changed.
     const rotation = readLedgers(f.stateDir).find((l) => l.command === 'secrets rotate')!;
+    const mark = state.requests.length;
+    // The tenant step is the rotation's to continue: not resumed on its own, nor shown as resumable.
+    const alone = await f.molectl(['--env', 'sandbox', '--yes', 'migrate', 'cp-secret', 'resume', killed.id]);
+    expect(alone.code, alone.stderr).toBe(2);
+    expect(alone.stderr).toContain(
+      `error: run ${killed.id} is the tenant step of run ${rotation.id}, which continues it; nothing was changed\n` +
+        'hint: continue with `molectl secrets rotate cp-shared-secret --resume`',
+    );
+    const shown = await f.molectl(['runs', 'show', killed.id, '-o', 'json']);
+    expect((JSON.parse(shown.stdout) as { summary: { resumable: boolean } }).summary.resumable).toBe(false);
+
     const rotationPath = join(f.stateDir, 'runs', `${rotation.id}.json`);
     const whole = readFileSync(rotationPath, 'utf8');
     writeFileSync(rotationPath, whole.slice(0, Math.floor(whole.length / 2)));
-    const mark = state.requests.length;
     for (const how of ['--resume', '--abort-pending']) {
       const refused = await f.molectl([...ROTATE, how], { env: deployServicesEnv() });
       expect(refused.code, refused.stderr).toBe(1);

@@ -58,6 +58,11 @@ export interface ConsumerSettings {
    * rotation's ledger then knows where the tenants' state is even if the run is killed mid-step.
    */
   onApplyRunCreated?: (applyRunId: string) => Promise<void>;
+  /**
+   * The run whose step the tenant apply run is, and the command that continues it: recorded in
+   * the apply run (inputs.partOfRun, inputs.continueWith) so that it is not resumed on its own.
+   */
+  partOf?: { run: string; continueWith: string };
 }
 
 export interface ConsumerOutcome {
@@ -378,7 +383,9 @@ async function setTenants(
       };
     delete applySettings.canary;
   }
-  const ledger = await createApplyLedger(ctx, plan, applySettings, settings.waveSpec, settings.environment);
+  const ledger = await createApplyLedger(ctx, plan, applySettings, settings.waveSpec, settings.environment, {
+    ...(settings.partOf ? { partOfRun: settings.partOf.run, continueWith: settings.partOf.continueWith } : {}),
+  });
   await settings.onApplyRunCreated?.(ledger.id);
   const result = await applyMigration(ctx, plan, applySettings, ledger, settings.guard).catch(
     async (error: unknown) => {

@@ -99,15 +99,20 @@ export async function runRotation(ctx: Context, run: RotationRun, ledger: RunLed
           : `continue with \`${againCommand(run)}\`, or undo with --abort-pending`,
       interruptNote: 'consumers already changed stay changed',
     },
-    (active) => walk(ctx, run, { ...run.settings, guard: active }, ledger),
+    (active) =>
+      walk(
+        ctx,
+        run,
+        { ...run.settings, guard: active, partOf: { run: ledger.id, continueWith: againCommand(run) } },
+        ledger,
+      ),
   );
 }
 
 /** The command that goes on with this run after it stopped. */
 function againCommand(run: RotationRun): string {
-  return run.mode === 'rollback'
-    ? `molectl secrets rollback ${run.secret.name}`
-    : `molectl secrets rotate ${run.secret.name} --resume`;
+  if (run.mode === 'rollback') return `molectl secrets rollback ${run.secret.name}`;
+  return `molectl secrets rotate ${run.secret.name} ${run.mode === 'abort-pending' ? '--abort-pending' : '--resume'}`;
 }
 
 async function walk(
