@@ -41,6 +41,30 @@ function applyDispatches(state: SandboxState, slug: string): number {
   ).length;
 }
 
+/** Starts the rotation in a process of its own and SIGKILLs it once its tenant wave's commands are out. */
+async function killInTenantWave(f: SandboxFixture): Promise<void> {
+  // bin/molectl.js runs dist/: `npm test` builds first.
+  const child = spawn(process.execPath, [BIN, ...ROTATE], {
+    env: { ...f.env, ...deployServicesEnv(), PATH: process.env.PATH, MOLECTL_CONFIG: absentPath() },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let childStderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (childStderr += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const deadline = Date.now() + 120_000;
+  // Killed once the canary is done and the wave's commands are out, their ids on disk.
+  for (;;) {
+    const apply = readLedgers(f.stateDir).find((l) => l.command === 'migrate cp-secret apply');
+    const wave = Object.values(apply?.targets ?? {}).filter((t) => t.state === 'in-progress');
+    if (wave.length > 0 && wave.every((t) => t.remoteIds.commandId)) break;
+    if (Date.now() > deadline)
+      throw new Error(`the rotation never reached its tenant wave; its stderr:\n${childStderr}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  child.kill('SIGKILL');
+  await exited;
+}
+
 describe('a rotation killed in its tenant step', { timeout: 180_000 }, () => {
   let f: SandboxFixture;
   beforeAll(async () => {
@@ -50,26 +74,7 @@ describe('a rotation killed in its tenant step', { timeout: 180_000 }, () => {
 
   it('is resumed: the tenant apply run is collected and closed, no host gets the script twice', async () => {
     const { state } = f.sandbox;
-    // bin/molectl.js runs dist/: `npm test` builds first.
-    const child = spawn(process.execPath, [BIN, ...ROTATE], {
-      env: { ...f.env, ...deployServicesEnv(), PATH: process.env.PATH, MOLECTL_CONFIG: absentPath() },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let childStderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => (childStderr += chunk.toString()));
-    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-    const deadline = Date.now() + 120_000;
-    // Killed once the canary is done and the wave's commands are out, their ids on disk.
-    for (;;) {
-      const apply = readLedgers(f.stateDir).find((l) => l.command === 'migrate cp-secret apply');
-      const wave = Object.values(apply?.targets ?? {}).filter((t) => t.state === 'in-progress');
-      if (wave.length > 0 && wave.every((t) => t.remoteIds.commandId)) break;
-      if (Date.now() > deadline)
-        throw new Error(`the rotation never reached its tenant wave; its stderr:\n${childStderr}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    child.kill('SIGKILL');
-    await exited;
+    await killInTenantWave(f);
     const killed = readLedgers(f.stateDir).find((l) => l.command === 'migrate cp-secret apply')!;
     expect(killed.status).toBe('running');
 
@@ -121,5 +126,30 @@ describe('a rotation killed in its tenant step', { timeout: 180_000 }, () => {
       // Sent once: by the killed rotation's apply run, or by the resume's.
       expect(applyDispatches(state, slug), slug).toBe(1);
     }
+  });
+});
+
+describe("a rotation killed before it recorded its tenant step's run id", { timeout: 180_000 }, () => {
+  let f: SandboxFixture;
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 3, preCutover: 0, faults: 'host-work=1500ms' });
+  });
+  afterAll(() => f.stop());
+
+  it('finds that run by the rotation it names, and collects and closes it before going on', async () => {
+    const { state } = f.sandbox;
+    await killInTenantWave(f);
+    // On disk as a kill between creating the apply run and recording its id leaves it.
+    const rotation = readLedgers(f.stateDir).find((l) => l.command === 'secrets rotate')!;
+    const path = join(f.stateDir, 'runs', `${rotation.id}.json`);
+    const doc = JSON.parse(readFileSync(path, 'utf8')) as LedgerDoc;
+    for (const target of Object.values(doc.targets)) delete target.remoteIds.applyRun;
+    writeFileSync(path, JSON.stringify(doc));
+    const killed = readLedgers(f.stateDir).find((l) => l.command === 'migrate cp-secret apply')!;
+
+    const resumed = await f.molectl([...ROTATE, '--resume'], { env: deployServicesEnv() });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(readLedgers(f.stateDir).find((l) => l.id === killed.id)!.status).not.toBe('running');
+    for (const slug of ['acme', 'beta', 'gamma']) expect(applyDispatches(state, slug), slug).toBe(1);
   });
 });

@@ -3,7 +3,7 @@ import { ExitCode, MolectlError } from '../errors.js';
 import type { RunLedger } from '../runs/run-ledger.js';
 import { applyRunsOf, setConsumer, type ConsumerSettings, type PutBackOf } from './consumer-actions.js';
 import { AWSPENDING } from '../aws/secret-stages.js';
-import { settleEarlierApplyRun } from '../tenant-secret-delivery/settle-earlier-apply-run.js';
+import { settleStepRuns } from '../tenant-secret-delivery/settle-earlier-apply-run.js';
 import { loadEarlierRotation } from './load-earlier-rotation.js';
 import type { RotationResult, RotationRun } from './run-rotation.js';
 
@@ -31,14 +31,11 @@ export async function abortPending(
   const earlier = await loadEarlierRotation(ctx, pending.versionId);
   const touched = touchedByEarlierRun(run, earlier);
   // A tenant step the rotation was killed in may still have commands on hosts: collected first.
-  for (const ref of touched) {
-    const applyRun = earlier?.target(ref)?.remoteIds.applyRun;
-    if (applyRun)
-      await settleEarlierApplyRun(ctx, applyRun, {
-        rotationRun: pending.versionId,
-        againCommand: `molectl secrets rotate ${run.secret.name} --abort-pending`,
-      });
-  }
+  for (const consumer of run.secret.consumers.filter((c) => c.kind === 'tenants-env' && touched.includes(c.ref)))
+    await settleStepRuns(ctx, applyRunsOf(earlier?.target(consumer.ref)), {
+      rotationRun: pending.versionId,
+      againCommand: `molectl secrets rotate ${run.secret.name} --abort-pending`,
+    });
   const back = await putBack(ctx, run, settings, ledger, touched, result, (ref) => ({
     applyRuns: applyRunsOf(earlier?.target(ref)),
   }));

@@ -6,7 +6,7 @@ import { fingerprintOf } from '../output/fingerprint.js';
 import { runMutation, type RunLockSpec } from '../runs/run-lifecycle.js';
 import type { RunLedger } from '../runs/run-ledger.js';
 import { applyRunsOf, setConsumer, type ConsumerSettings, type VersionToSet } from './consumer-actions.js';
-import { settleEarlierApplyRun } from '../tenant-secret-delivery/settle-earlier-apply-run.js';
+import { settleStepRuns } from '../tenant-secret-delivery/settle-earlier-apply-run.js';
 import { abortPending, finishFailure, putBack } from './put-back-consumers.js';
 import type { ManagedSecret } from './managed-secret.js';
 import { AWSCURRENT, AWSPENDING } from '../aws/secret-stages.js';
@@ -160,9 +160,11 @@ async function walk(
     }
     // A tenant apply run an earlier attempt left behind (killed, or interrupted with commands
     // out): its results are collected and it is closed before the tenants are changed again.
-    const earlierApplyRun = ledger.target(consumer.ref)?.remoteIds.applyRun;
-    if (earlierApplyRun)
-      await settleEarlierApplyRun(ctx, earlierApplyRun, { rotationRun: ledger.id, againCommand: againCommand(run) });
+    if (consumer.kind === 'tenants-env')
+      await settleStepRuns(ctx, applyRunsOf(ledger.target(consumer.ref)), {
+        rotationRun: ledger.id,
+        againCommand: againCommand(run),
+      });
     touched.push(consumer.ref);
     await ledger.updateTarget(consumer.ref, {
       state: 'in-progress',

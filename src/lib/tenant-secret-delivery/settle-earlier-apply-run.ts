@@ -4,7 +4,7 @@ import { formatCount } from '../output/format-count.js';
 import type { RunLedger } from '../runs/run-ledger.js';
 import { SSM_RESULT_GRACE_SECONDS } from '../ssm/run-shell-script.js';
 import { adoptInFlight } from './adopt-in-flight.js';
-import { planFromLedger, settingsFromLedger } from './apply-ledger.js';
+import { APPLY_COMMAND, planFromLedger, settingsFromLedger } from './apply-ledger.js';
 
 /**
  * A rotation's tenant step runs an apply run of its own inside the rotation's run. When the
@@ -24,6 +24,18 @@ export interface EarlierApplyRunOwner {
   rotationRun: string;
   /** How to go on once the hosts are done, e.g. `molectl secrets rotate cp-shared-secret --resume`. */
   againCommand: string;
+}
+
+/**
+ * Every apply run that was a step of the rotation run (`inputs.partOfRun`) and may have work out
+ * there, with `known` (the ids its ledger recorded), settled in turn. Found by the link the apply
+ * run keeps as well as by the id the rotation recorded: a rotation killed between creating its
+ * tenant step's run and recording that run's id has only the former.
+ */
+export async function settleStepRuns(ctx: Context, known: string[], owner: EarlierApplyRunOwner): Promise<void> {
+  const { runs } = await ctx.runs.list({ command: APPLY_COMMAND });
+  const linked = runs.filter((doc) => doc.inputs.partOfRun === owner.rotationRun).map((doc) => doc.id);
+  for (const id of new Set([...known, ...linked])) await settleEarlierApplyRun(ctx, id, owner);
 }
 
 export async function settleEarlierApplyRun(
