@@ -5,7 +5,11 @@ import { argument } from '../lib/cli/flag-declaration.js';
 import { switchFlag } from '../lib/cli/flags.js';
 import { confirmChange } from '../lib/prompt/confirm-change.js';
 import { adoptInFlight } from '../lib/tenant-secret-delivery/adopt-in-flight.js';
-import { planFromLedger, settingsFromLedger } from '../lib/tenant-secret-delivery/apply-ledger.js';
+import {
+  planFromLedger,
+  refuseStepOfAnotherRun,
+  settingsFromLedger,
+} from '../lib/tenant-secret-delivery/apply-ledger.js';
 import { checkPinnedVersionStillLive } from '../lib/tenant-secret-delivery/check-pinned-version.js';
 import { deliveryLocks, reportRun, runApply } from '../lib/tenant-secret-delivery/run-apply.js';
 import { checkLocksFree } from '../lib/runs/run-lifecycle.js';
@@ -36,6 +40,7 @@ export const migrateCpSecretResumeCommand = defineCommand({
   async run(ctx, { args, options }) {
     const input = options;
     const ledger = await ctx.runs.load(args[0]!);
+    refuseStepOfAnotherRun(ledger.document);
     const plan = planFromLedger(ledger.document);
     const recorded = settingsFromLedger(ledger.document).settings;
     // The pace is the one setting a resume may change: it decides how fast, never what or how.

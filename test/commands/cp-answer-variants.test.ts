@@ -1,3 +1,4 @@
+import { systemClock } from '../../src/lib/clock.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -366,6 +367,22 @@ describe('org create judged by the contract', () => {
     expect(run.stderr).not.toMatch(/try again later/);
     // The CP did create it: that is why the outcome had to be called unknown.
     expect(h.sandbox.state.orgs.has('gateway-org')).toBe(true);
+  });
+
+  it('a 200 for a new org is "created" even when this machine\'s clock is minutes fast', async () => {
+    // The CP answers every create 200; the age of the org it hands back is judged by the CP's clock.
+    h.sandbox.state.faults.flags['createAnswers200'] = true;
+    const fast = { now: () => new Date(Date.now() + 5 * 60_000), sleep: systemClock.sleep };
+    try {
+      const run = await h.run(['org', 'create', 'fast-clock-org', '--no-wait', '-o', 'json'], { clock: fast });
+      expect(run.code, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({
+        created: true,
+        id: h.sandbox.state.orgs.get('fast-clock-org')!.id,
+      });
+    } finally {
+      delete h.sandbox.state.faults.flags['createAnswers200'];
+    }
   });
 
   it('a 200 that hands back an org created long before is "already exists", not "created"', async () => {

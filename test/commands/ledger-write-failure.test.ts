@@ -81,3 +81,64 @@ describe('a ledger write that fails mid-run (ENOSPC)', { timeout: 120_000 }, () 
     expect(existsSync(join(runsDir, file!))).toBe(true);
   });
 });
+
+describe('a ledger write that fails with EIO, EROFS or EACCES', { timeout: 120_000 }, () => {
+  let f: SandboxFixture;
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 2, preCutover: 2 });
+  });
+  afterAll(() => f.stop());
+
+  /** Makes fs.promises[fn] fail with `code` on the state directory's runs/ from its `from`-th call there. */
+  async function withFailing<T>(fn: 'open' | 'link' | 'rename', code: string, from: number, body: () => Promise<T>) {
+    const runsDir = join(f.stateDir, 'runs');
+    const promises = fs.promises as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    const real = promises[fn]!;
+    let calls = 0;
+    promises[fn] = (...args: unknown[]) =>
+      String(args[0]).startsWith(`${runsDir}/.`) && ++calls >= from
+        ? Promise.reject(Object.assign(new Error(`${code}: failed, ${fn} '${String(args[0])}'`), { code }))
+        : real(...args);
+    syncBuiltinESMExports();
+    try {
+      return await body();
+    } finally {
+      promises[fn] = real;
+      syncBuiltinESMExports();
+    }
+  }
+  const applySends = (): number =>
+    f.sandbox.state.requests.filter((q) => q.action === 'SendCommand' && q.body.includes("MOLECTL_MODE='apply'"))
+      .length;
+  const runFiles = (): string[] => (existsSync(join(f.stateDir, 'runs')) ? readdirSync(join(f.stateDir, 'runs')) : []);
+
+  it.each([
+    ['open', 'EIO', 'input/output error (EIO)'],
+    ['link', 'EROFS', 'the file system is read-only (EROFS)'],
+  ] as const)(
+    'when the ledger is created (%s: %s): says so, exit 1, nothing sent, no file left',
+    async (fn, code, reason) => {
+      const before = runFiles();
+      const r = await withFailing(fn, code, 1, () => f.molectl(APPLY));
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `error: could not create the run ledger \\S+/runs/\\S+\\.json: ${reason.replace(/[()]/g, '\\$&')}; nothing was sent\\nhint: free space or make the state directory writable again`,
+        ),
+      );
+      expect(r.stderr).not.toMatch(/unexpected error/);
+      expect(applySends()).toBe(0);
+      expect(runFiles()).toEqual(before);
+    },
+  );
+
+  it('mid-run, on the rename (EACCES): no temp file is left beside the ledger', async () => {
+    const r = await withFailing('rename', 'EACCES', 3, () => f.molectl(APPLY));
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(
+      /error: could not write the run ledger \S+: permission denied \(EACCES\); nothing more was sent/,
+    );
+    expect(runFiles().filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    expect(applySends()).toBe(0);
+  });
+});

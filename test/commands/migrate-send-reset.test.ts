@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/lib/clock.js';
 import { startSandboxFixture, type SandboxFixture } from '../helpers/sandbox-fixture.js';
 
 // Issue 12, item 11, the other half: a mutating SendCommand (the apply script) is never re-sent
@@ -99,5 +100,36 @@ describe('an apply SendCommand whose answer never comes', { timeout: 120_000 }, 
     // No host got the script twice from this run.
     const after = applyRunsPerHost();
     for (const [id, n] of Object.entries(after)) expect(n - (before[id] ?? 0)).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('an apply SendCommand whose answer is lost, recorded by a clock that was ahead', { timeout: 120_000 }, () => {
+  let f: SandboxFixture;
+  beforeAll(async () => {
+    f = await startSandboxFixture({ tenants: 3, preCutover: 3 });
+  });
+  afterAll(() => f.stop());
+
+  const instanceOf = (slug: string): string => f.sandbox.state.orgs.get(slug)!.tenantInstanceId!;
+
+  it('is still found by its comment once the clock was set back: the host runs the script once', async () => {
+    const { state } = f.sandbox;
+    // This machine's clock is 2 hours fast while the run records its intent, and is set back
+    // (NTP) before the resume: SSM dated the command by its own clock, 2 hours before dispatchedAt.
+    const fast = { now: () => new Date(Date.now() + 2 * 3600_000), sleep: systemClock.sleep };
+    state.faults.flags['resetAfterSendCommand'] = 'cp-secret apply';
+    const r = await f.molectl([...APPLY, '-o', 'json'], { overrides: { clock: fast } });
+    delete state.faults.flags['resetAfterSendCommand'];
+    expect(r.code).toBe(1);
+    const run = /run (\S+-migrate-cp-secret-apply-\w+)/.exec(r.stderr)![1]!;
+    expect(applyRunsPerHostOf(f)).toEqual({ [instanceOf('acme')]: 1 });
+
+    const resumed = await f.molectl(['--env', 'sandbox', 'migrate', 'cp-secret', 'resume', run, '--yes']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(applyRunsPerHostOf(f)).toEqual({
+      [instanceOf('acme')]: 1,
+      [instanceOf('beta')]: 1,
+      [instanceOf('gamma')]: 1,
+    });
   });
 });

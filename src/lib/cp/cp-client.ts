@@ -171,7 +171,13 @@ export class CpClient {
       body = undefined; // a 2xx whose body is not JSON still means created; the org is found by slug
     }
     const fields = readCreatedOrgFields((await loadSchemas()).createdOrgSchema(), body, slug);
-    return { httpStatus: response.status, id: fields.id ?? null, createdAt: fields.created_at ?? null };
+    const date = Date.parse(response.headers.get('date') ?? '');
+    return {
+      httpStatus: response.status,
+      id: fields.id ?? null,
+      createdAt: fields.created_at ?? null,
+      answeredAt: Number.isNaN(date) ? null : new Date(date),
+    };
   }
 
   /**

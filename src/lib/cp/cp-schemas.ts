@@ -33,6 +33,8 @@ export interface CreatedOrg {
   httpStatus: number;
   id: string | null;
   createdAt: string | null;
+  /** When the CP answered, by its own clock (the HTTP Date header); null when it sent none. */
+  answeredAt: Date | null;
 }
 
 /**

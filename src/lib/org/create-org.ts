@@ -70,7 +70,11 @@ export async function createOrg(
     return takenSlug(cp, input);
   }
   const createdAt = parseCpTimestamp(answer.createdAt);
-  if (answer.httpStatus === 200 && createdAt < startedAt - EXISTED_BEFORE_MS) {
+  // Judged by the CP's own clock when it says what time it is: this machine's may be off (or set
+  // back since the request), and an org just created read as "existed before" is an org the
+  // operator abandons for another slug. (The header is cut to whole seconds: earlier, never later.)
+  const reference = answer.answeredAt?.getTime() ?? startedAt;
+  if (answer.httpStatus === 200 && createdAt < reference - EXISTED_BEFORE_MS) {
     // Some CPs answer a create for a taken slug with the existing org instead of 409.
     if (!input.ifNotExists) throw takenError(cp, input.slug);
     return { created: false, id: answer.id, idSource: answer.id ? 'create answer' : 'unconfirmed', existing: null };

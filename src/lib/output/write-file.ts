@@ -26,8 +26,15 @@ export async function writeFileAtomic(
     throw error;
   }
   await handle.close();
-  if (options.mode !== undefined) await chmod(temp, options.mode);
-  await rename(temp, path);
+  try {
+    if (options.mode !== undefined) await chmod(temp, options.mode);
+    await rename(temp, path);
+  } catch (error) {
+    // Not left beside the target (EACCES, EIO, EROFS on the rename); where even that fails, a
+    // ledger's next claim removes it.
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw error;
+  }
   await syncDirectory(dir);
 }
 

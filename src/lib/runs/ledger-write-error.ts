@@ -16,10 +16,13 @@ const REASONS: Record<string, string> = {
  * message says so, and names the file, instead of an "unexpected error" to report. Exit 1.
  */
 export class LedgerWriteError extends MolectlError {
-  constructor(path: string, cause: unknown) {
+  /** `creating`: the run's first write, before anything was sent (no ledger, nothing to resume). */
+  constructor(path: string, cause: unknown, options: { creating?: boolean } = {}) {
     const code = (cause as NodeJS.ErrnoException | undefined)?.code;
     const reason = (code && REASONS[code]) ?? (cause instanceof Error ? cause.message : String(cause));
-    super(`could not write the run ledger ${path}: ${reason}${code ? ` (${code})` : ''}; nothing more was sent`, {
+    const what = options.creating ? 'create' : 'write';
+    const sent = options.creating ? 'nothing was sent' : 'nothing more was sent';
+    super(`could not ${what} the run ledger ${path}: ${reason}${code ? ` (${code})` : ''}; ${sent}`, {
       code: ExitCode.failed,
       hint: 'free space or make the state directory writable again (MOLECTL_STATE_DIR)',
       cause,

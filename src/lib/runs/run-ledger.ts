@@ -8,6 +8,7 @@ import { writeFileAtomic } from '../output/write-file.js';
 import { LedgerSerializer } from './ledger-serializer.js';
 import { LedgerWriteError } from './ledger-write-error.js';
 import { checkOwnerLiveness, describeCurrentProcess } from './process-owner.js';
+import { createClaimMarker } from './claim-marker.js';
 import type {
   RunErrorRecord,
   RunEvent,
@@ -38,6 +39,8 @@ export interface LedgerIo {
   redactor: Redactor;
   /** The document as the file has it now (validated); for a ledger loaded to be resumed. */
   reload?: () => Promise<RunLedgerDocument>;
+  /** Where claim() records, once, who took the run over from whom (claim-marker.ts). */
+  claimDir?: string;
 }
 
 export interface TargetPatch {
@@ -196,7 +199,8 @@ export class RunLedger {
 
   /**
    * Makes this process the owner, to resume the run. Refuses while the recorded owner may still
-   * be working on it: alive on this host, or on another host (unknowable) unless `force`.
+   * be working on it: alive on this host, or on another host (unknowable) unless `force`; and when
+   * another claim took it over from the same owner at the same moment (exactly one of them wins).
    */
   async claim(options: { force?: boolean } = {}): Promise<void> {
     // Judged, and taken over, as the file is now, not as it was loaded: another process may have
@@ -228,6 +232,16 @@ export class RunLedger {
         );
       }
     }
+    // Of two resumes that both judged this owner gone, only the one that creates the marker goes on.
+    if (this.io.claimDir)
+      await createClaimMarker({
+        dir: this.io.claimDir,
+        runId: this.id,
+        displaced: owner,
+        me,
+        at: this.now(),
+        force: options.force ?? false,
+      });
     await this.removeOrphanedTempFiles();
     // The old error moves into the story: the run's error field describes the current attempt.
     const oldError = this.doc.error ? `: ${this.doc.error.message}` : '';

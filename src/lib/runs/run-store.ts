@@ -12,6 +12,7 @@ import type { RunLedgerDocument, ScalarOrList } from './run-ledger-schema.js';
 import { LEDGER_SCHEMA_VERSION } from './run-ledger-states.js';
 import { createRunId, isRunId } from './run-id.js';
 import { UnreadableLedgerError } from './unreadable-ledger-error.js';
+import { LedgerWriteError } from './ledger-write-error.js';
 import { writeFileExclusive } from './write-file-exclusive.js';
 import { describeJsonSyntaxError } from '../config/describe-json-syntax-error.js';
 
@@ -98,7 +99,14 @@ export class RunStore {
       });
       // Redacted content is built through the ledger's own setters, then the name is claimed
       // exclusively: two runs in the same second with the same random tail cannot share a file.
-      if (!(await writeFileExclusive(ledger.path, ledger.serialize(), { mode: 0o600 }))) continue;
+      // A disk that fails this first write (EIO, a file system gone read-only) is said as such,
+      // as a failed write mid-run is, not as an unexpected error to report.
+      const created = await writeFileExclusive(ledger.path, ledger.serialize(), { mode: 0o600 }).catch(
+        (error: unknown) => {
+          throw new LedgerWriteError(ledger.path, error, { creating: true });
+        },
+      );
+      if (!created) continue;
       if (input.inputs) await ledger.setInputs(input.inputs);
       if (input.pinned) await ledger.setPinned(input.pinned);
       if (input.targets?.length) await ledger.addTargets(input.targets);
@@ -116,7 +124,22 @@ export class RunStore {
       clock: this.options.clock,
       redactor: this.options.redactor,
       reload: () => this.readDocument(id),
+      claimDir: this.lockDir,
     });
+  }
+
+  /**
+   * A run that may have been recorded on another machine: null when there is no such ledger here.
+   * A ledger that is here but cannot be read (damaged by a power cut, hand-edited) is not taken
+   * for absent: it throws (UnreadableLedgerError, exit 1), since what it recorded may be in flight.
+   */
+  async loadIfPresent(id: string): Promise<RunLedger | null> {
+    try {
+      return await this.load(id);
+    } catch (error) {
+      if (error instanceof NotFoundError) return null;
+      throw error;
+    }
   }
 
   /**

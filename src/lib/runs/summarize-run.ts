@@ -70,6 +70,8 @@ export function summarizeRun(doc: RunLedgerDocument, now: Date, here: string = h
     targets,
     resumable:
       !NOT_RESUMABLE.has(doc.command) &&
+      // A step of another run (a rotation's tenant step) is continued by that run, not on its own.
+      typeof doc.inputs.partOfRun !== 'string' &&
       doc.status !== 'succeeded' &&
       (doc.status !== 'running' || orphaned) &&
       workLeft,

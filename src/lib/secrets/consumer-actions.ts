@@ -11,6 +11,7 @@ import { discoverTenants, planMigration } from '../cp-secret-migration/plan-migr
 import { MolectlError, UsageError } from '../errors.js';
 import type { Environment } from '../config/run-environment.js';
 import type { RunGuard } from '../runs/run-lifecycle.js';
+import type { TargetRecord } from '../runs/run-ledger-schema.js';
 import { fingerprintOf } from '../output/fingerprint.js';
 import { createConsumerRequester, giteaBaseUrl, giteaToken, railwayTargetFor } from './consumer-door.js';
 import { tenantEnvSupported, TENANT_SECRET_VARIABLE } from './consumer-drift.js';
@@ -57,6 +58,11 @@ export interface ConsumerSettings {
    * rotation's ledger then knows where the tenants' state is even if the run is killed mid-step.
    */
   onApplyRunCreated?: (applyRunId: string) => Promise<void>;
+  /**
+   * The run whose step the tenant apply run is, and the command that continues it: recorded in
+   * the apply run (inputs.partOfRun, inputs.continueWith) so that it is not resumed on its own.
+   */
+  partOf?: { run: string; continueWith: string };
 }
 
 export interface ConsumerOutcome {
@@ -72,8 +78,21 @@ export interface ConsumerOutcome {
 
 /** Putting a consumer back after a failed rotation: what the forward step changed. */
 export interface PutBackOf {
-  /** The tenants consumer's forward apply run (its ledger says which tenants were migrated). */
-  applyRun?: string;
+  /**
+   * The tenants consumer's forward apply runs (their ledgers say which tenants were migrated):
+   * one, or more when a resumed rotation went on in a new one after a killed one.
+   */
+  applyRuns: string[];
+}
+
+/**
+ * The tenant apply runs of a rotation's consumer, oldest first: the current one and the earlier
+ * ones a resume set aside (onApplyRunCreated keeps them), all of which may have changed tenants.
+ */
+export function applyRunsOf(target: Readonly<TargetRecord> | undefined): string[] {
+  const earlier = target?.detail.earlierApplyRuns;
+  const current = target?.remoteIds.applyRun;
+  return [...(Array.isArray(earlier) ? earlier : []), ...(current ? [current] : [])];
 }
 
 export async function setConsumer(
@@ -283,7 +302,7 @@ async function setTenants(
   putBackOf?: PutBackOf,
 ): Promise<ConsumerOutcome> {
   if (!tenantEnvSupported(consumer)) throw new MolectlError(`consumer ${consumer.ref} is not supported`);
-  const changedBefore = putBackOf ? await tenantsChangedBy(ctx, putBackOf.applyRun) : null;
+  const changedBefore = putBackOf ? await tenantsChangedBy(ctx, putBackOf.applyRuns) : null;
   // Putting back touches only what the forward run changed: a tenant it never reached keeps what
   // it holds (it may never have had this secret at all).
   const fullPlan = await planMigration(ctx, { secretId: version.secretId, versionId: version.versionId });
@@ -364,7 +383,9 @@ async function setTenants(
       };
     delete applySettings.canary;
   }
-  const ledger = await createApplyLedger(ctx, plan, applySettings, settings.waveSpec, settings.environment);
+  const ledger = await createApplyLedger(ctx, plan, applySettings, settings.waveSpec, settings.environment, {
+    ...(settings.partOf ? { partOfRun: settings.partOf.run, continueWith: settings.partOf.continueWith } : {}),
+  });
   await settings.onApplyRunCreated?.(ledger.id);
   const result = await applyMigration(ctx, plan, applySettings, ledger, settings.guard).catch(
     async (error: unknown) => {
@@ -375,7 +396,7 @@ async function setTenants(
   );
   const remoteIds = { applyRun: ledger.id };
   // Unreachable tenants make the run partial; within what the operator accepted, that is the only shortfall allowed.
-  if (result.status === 'aborted' || result.failures > 0) {
+  if (result.status === 'aborted' || result.failures > 0 || result.stillRunning.length > 0) {
     return {
       ok: false,
       detail: `tenant apply run ${ledger.id} ${result.status}${result.abortReason ? `: ${result.abortReason}` : ` (${result.failures} failed)`}`,
@@ -404,14 +425,15 @@ function restrictPlan(plan: MigrationPlan, slugs: ReadonlySet<string>): Migratio
   };
 }
 
-/** Slugs a forward apply run migrated; null (every tenant counts) when the run is unknown or unreadable. */
-async function tenantsChangedBy(ctx: Context, applyRun: string | undefined): Promise<Set<string> | null> {
-  if (!applyRun) return null;
-  const ledger = await ctx.runs.load(applyRun).catch(() => null);
-  if (!ledger) return null;
-  return new Set(
-    Object.values(ledger.document.targets)
-      .filter((t) => t.state !== 'pending' && t.state !== 'skipped')
-      .map((t) => t.key),
-  );
+/** Slugs the forward apply runs migrated; null (every tenant counts) when a run is unknown or unreadable. */
+async function tenantsChangedBy(ctx: Context, applyRuns: string[]): Promise<Set<string> | null> {
+  if (applyRuns.length === 0) return null;
+  const changed = new Set<string>();
+  for (const id of applyRuns) {
+    const ledger = await ctx.runs.load(id).catch(() => null);
+    if (!ledger) return null;
+    for (const t of Object.values(ledger.document.targets))
+      if (t.state !== 'pending' && t.state !== 'skipped') changed.add(t.key);
+  }
+  return changed;
 }

@@ -11,6 +11,7 @@ import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '../aws/secret-stages.js';
 import { planRotation, renderRotationPlan, type RotationMode, type RotationPlan } from './rotation-plan.js';
 import { ROLLBACK_COMMAND, ROTATE_COMMAND, rotationLocks, type RotationRun } from './run-rotation.js';
 import { checkLocksFree } from '../runs/run-lifecycle.js';
+import { loadEarlierRotation } from './load-earlier-rotation.js';
 
 /**
  * Everything before the first change: the stages as they are, which mode that allows (an
@@ -63,7 +64,7 @@ export async function prepareRotation(ctx: Context, input: PrepareInput): Promis
   const toId = mode === 'rollback' ? stageHolder(AWSPREVIOUS)! : mode === 'rotate' ? null : pendingId!;
   const to = toId ? await readVersion(ctx, secret.secretId, toId) : null;
 
-  const earlier = mode === 'resume' ? await ctx.runs.load(pendingId!).catch(() => null) : null;
+  const earlier = mode === 'resume' ? await loadEarlierRotation(ctx, pendingId!) : null;
   const done =
     earlier && earlier.document.command === ROTATE_COMMAND
       ? secret.consumers

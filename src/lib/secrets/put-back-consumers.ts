@@ -1,8 +1,10 @@
 import type { Context } from '../context.js';
 import { ExitCode, MolectlError } from '../errors.js';
 import type { RunLedger } from '../runs/run-ledger.js';
-import { setConsumer, type ConsumerSettings, type PutBackOf } from './consumer-actions.js';
+import { applyRunsOf, setConsumer, type ConsumerSettings, type PutBackOf } from './consumer-actions.js';
 import { AWSPENDING } from '../aws/secret-stages.js';
+import { settleStepRuns } from '../tenant-secret-delivery/settle-earlier-apply-run.js';
+import { loadEarlierRotation } from './load-earlier-rotation.js';
 import type { RotationResult, RotationRun } from './run-rotation.js';
 
 /**
@@ -26,10 +28,16 @@ export async function abortPending(
 ): Promise<RotationResult> {
   const pending = run.to!;
   result.to = { versionId: pending.versionId, fingerprint: pending.fingerprint };
-  const earlier = await ctx.runs.load(pending.versionId).catch(() => null);
+  const earlier = await loadEarlierRotation(ctx, pending.versionId);
   const touched = touchedByEarlierRun(run, earlier);
+  // A tenant step the rotation was killed in may still have commands on hosts: collected first.
+  for (const consumer of run.secret.consumers.filter((c) => c.kind === 'tenants-env' && touched.includes(c.ref)))
+    await settleStepRuns(ctx, applyRunsOf(earlier?.target(consumer.ref)), {
+      rotationRun: pending.versionId,
+      againCommand: `molectl secrets rotate ${run.secret.name} --abort-pending`,
+    });
   const back = await putBack(ctx, run, settings, ledger, touched, result, (ref) => ({
-    applyRun: earlier?.target(ref)?.remoteIds.applyRun,
+    applyRuns: applyRunsOf(earlier?.target(ref)),
   }));
   for (const consumer of run.secret.consumers) {
     if (touched.includes(consumer.ref)) continue;

@@ -5,7 +5,8 @@ import { ExitCode, MolectlError } from '../errors.js';
 import { fingerprintOf } from '../output/fingerprint.js';
 import { runMutation, type RunLockSpec } from '../runs/run-lifecycle.js';
 import type { RunLedger } from '../runs/run-ledger.js';
-import { setConsumer, type ConsumerSettings, type VersionToSet } from './consumer-actions.js';
+import { applyRunsOf, setConsumer, type ConsumerSettings, type VersionToSet } from './consumer-actions.js';
+import { settleStepRuns } from '../tenant-secret-delivery/settle-earlier-apply-run.js';
 import { abortPending, finishFailure, putBack } from './put-back-consumers.js';
 import type { ManagedSecret } from './managed-secret.js';
 import { AWSCURRENT, AWSPENDING } from '../aws/secret-stages.js';
@@ -94,12 +95,24 @@ export async function runRotation(ctx: Context, run: RotationRun, ledger: RunLed
       ...rotationLocks(run.secret, run.breakLock),
       resumeHint: () =>
         run.mode === 'rollback'
-          ? `run \`molectl secrets rollback ${run.secret.name}\` again`
-          : `continue with \`molectl secrets rotate ${run.secret.name} --resume\`, or undo with --abort-pending`,
+          ? `run \`${againCommand(run)}\` again`
+          : `continue with \`${againCommand(run)}\`, or undo with --abort-pending`,
       interruptNote: 'consumers already changed stay changed',
     },
-    (active) => walk(ctx, run, { ...run.settings, guard: active }, ledger),
+    (active) =>
+      walk(
+        ctx,
+        run,
+        { ...run.settings, guard: active, partOf: { run: ledger.id, continueWith: againCommand(run) } },
+        ledger,
+      ),
   );
+}
+
+/** The command that goes on with this run after it stopped. */
+function againCommand(run: RotationRun): string {
+  if (run.mode === 'rollback') return `molectl secrets rollback ${run.secret.name}`;
+  return `molectl secrets rotate ${run.secret.name} ${run.mode === 'abort-pending' ? '--abort-pending' : '--resume'}`;
 }
 
 async function walk(
@@ -145,6 +158,13 @@ async function walk(
       });
       continue;
     }
+    // A tenant apply run an earlier attempt left behind (killed, or interrupted with commands
+    // out): its results are collected and it is closed before the tenants are changed again.
+    if (consumer.kind === 'tenants-env')
+      await settleStepRuns(ctx, applyRunsOf(ledger.target(consumer.ref)), {
+        rotationRun: ledger.id,
+        againCommand: againCommand(run),
+      });
     touched.push(consumer.ref);
     await ledger.updateTarget(consumer.ref, {
       state: 'in-progress',
@@ -155,7 +175,14 @@ async function walk(
     try {
       outcome = await setConsumer(ctx, consumer, to, {
         ...settings,
-        onApplyRunCreated: (id) => ledger.updateTarget(consumer.ref, { remoteIds: { applyRun: id } }),
+        // The earlier attempt's run is kept beside the new one: putting back must undo what either changed.
+        onApplyRunCreated: (id) => {
+          const earlier = applyRunsOf(ledger.target(consumer.ref));
+          return ledger.updateTarget(consumer.ref, {
+            remoteIds: { applyRun: id },
+            ...(earlier.length > 0 ? { detail: { earlierApplyRuns: earlier } } : {}),
+          });
+        },
       });
     } catch (error) {
       if (ctx.signal.aborted) {
@@ -182,7 +209,7 @@ async function walk(
     step.fail(`${consumer.ref} — ${outcome.detail}`);
     result.failure = `${consumer.ref} — ${outcome.detail}`;
     const back = await putBack(ctx, run, settings, ledger, touched, result, (ref) => ({
-      applyRun: ledger.target(ref)?.remoteIds.applyRun,
+      applyRuns: applyRunsOf(ledger.target(ref)),
     }));
     await finishFailure(ctx, run, ledger, result, back, result.failure);
     return result;

@@ -5,10 +5,13 @@ import type { RunLedger } from '../runs/run-ledger.js';
 import { isTerminalInvocationStatus } from '../aws/ssm-limits.js';
 import { judgeApplyResult } from './judge-apply-result.js';
 import { formatCount } from '../output/format-count.js';
+import { MolectlError } from '../errors.js';
 import type { InstanceScriptResult } from '../ssm/run-shell-script.js';
 
 /** How far before a recorded dispatch ListCommands looks (clocks of this machine and AWS differ a little). */
 const CLOCK_SLACK_MS = 5 * 60_000;
+/** How far back the second look goes before a batch is judged never sent (see findUnrecordedCommands). */
+const WIDE_LOOK_MS = 24 * 3600_000;
 
 /**
  * Before a resume dispatches anything, targets left in-progress by an interrupted or killed run
@@ -17,15 +20,20 @@ const CLOCK_SLACK_MS = 5 * 60_000;
  * the ledger holds, or, when the run died between SendCommand and recording the id, the one SSM
  * lists with the batch comment the run recorded just before sending. Only a target whose command
  * provably was never sent goes back to pending.
+ *
+ * A command still running when the wait ends is not sent again: its host may still be working
+ * on it. The target stays in-progress, with its command id and the outcome `unknown`, so that
+ * this attempt leaves it alone (applyMigration) and a later resume collects its result.
+ * Returns the keys of those targets.
  */
 export async function adoptInFlight(
   ctx: Context,
   ledger: RunLedger,
   expectedFingerprint: string,
   waitMs: number,
-): Promise<number> {
+): Promise<string[]> {
   const inFlight = Object.values(ledger.document.targets).filter((t) => t.state === 'in-progress');
-  if (inFlight.length === 0) return 0;
+  if (inFlight.length === 0) return [];
   const step = ctx.out.step(`collecting ${formatCount(inFlight.length, 'result')} from the interrupted run`);
   await findUnrecordedCommands(ctx, ledger, inFlight);
   const open = await collectSentCommands(ctx, ledger, {
@@ -38,13 +46,30 @@ export async function adoptInFlight(
         state: judged.state === 'pending' ? 'pending' : judged.state,
         outcome: judged.outcome,
         detail: judged.detail,
+        // A result found by a later resume replaces the `unknown` an earlier one recorded.
+        error: judged.state === 'failed' && judged.reason ? new MolectlError(judged.reason) : null,
       });
     },
   });
-  // Unknown outcome: leave them pending; the apply script is idempotent and reports `current`.
-  for (const target of open) await ledger.updateTarget(target.key, { state: 'pending' });
-  step.succeed(`collected results of the interrupted run`);
-  return inFlight.length;
+  if (open.length === 0) {
+    step.succeed(`collected results of the interrupted run`);
+    return [];
+  }
+  step.fail(`${formatCount(open.length, 'command')} of the interrupted run still running; not sent again`);
+  await recordStillRunning(ledger, open, waitMs);
+  return open.map((t) => t.key);
+}
+
+/** Left in-progress for a later resume, with why: the host may still be running its command. */
+async function recordStillRunning(ledger: RunLedger, open: TargetRecord[], waitMs: number): Promise<void> {
+  for (const target of open) {
+    const reason = `command ${target.remoteIds.commandId} was still running after ${Math.round(waitMs / 1000)}s; outcome unknown, not sent again`;
+    await ledger.updateTarget(target.key, {
+      outcome: 'unknown',
+      error: new MolectlError(reason, { hint: `resume the run again once it has finished` }),
+    });
+    await ledger.recordEvent(`${target.key}: ${reason}`, { level: 'warn', target: target.key });
+  }
 }
 
 /**
@@ -101,12 +126,18 @@ export async function findUnrecordedCommands(ctx: Context, ledger: RunLedger, in
     (t) => typeof t.detail.dispatchComment === 'string' && typeof t.detail.dispatchedAt === 'string',
   );
   const since = Math.min(...withComment.map((t) => Date.parse(String(t.detail.dispatchedAt))));
-  const sent: SentCommand[] = withComment.length
-    ? await ctx.aws.listCommandsSince(new Date(since - CLOCK_SLACK_MS))
-    : [];
-  for (const target of unrecorded) {
+  let sent: SentCommand[] = withComment.length ? await ctx.aws.listCommandsSince(new Date(since - CLOCK_SLACK_MS)) : [];
+  const findSent = (target: TargetRecord): SentCommand | undefined => {
     const instanceId = String(target.detail.instanceId ?? '');
-    const command = sent.find((c) => c.comment === target.detail.dispatchComment && c.instanceIds.includes(instanceId));
+    return sent.find((c) => c.comment === target.detail.dispatchComment && c.instanceIds.includes(instanceId));
+  };
+  // "Never sent" is concluded only after a wide look: dispatchedAt is this machine's clock, which
+  // may have been ahead when it was recorded (and set back since), so the command SSM dated by its
+  // own clock can lie before the narrow window. The comment is unique to the run and batch, so
+  // a longer listing cannot adopt another run's command.
+  if (withComment.some((t) => !findSent(t))) sent = await ctx.aws.listCommandsSince(new Date(since - WIDE_LOOK_MS));
+  for (const target of unrecorded) {
+    const command = findSent(target);
     if (command) {
       await ledger.updateTarget(target.key, { remoteIds: { commandId: command.commandId } });
       await ledger.recordEvent(

@@ -31,6 +31,8 @@ export async function createApplyLedger(
   settings: ApplySettings,
   waveSpec: string,
   environment: Environment,
+  /** A run that is a step of another (a rotation's tenant step): partOfRun and continueWith. */
+  partOf: { partOfRun?: string; continueWith?: string } = {},
 ): Promise<RunLedger> {
   const ledger = await ctx.runs.create({
     command: APPLY_COMMAND,
@@ -48,6 +50,7 @@ export async function createApplyLedger(
       containerName: plan.containerName,
       // What ran as root on each tenant, matched with `molectl migrate cp-secret script`.
       scriptSha256: tenantScriptSha256(),
+      ...partOf,
     },
     pinned: {
       secretId: plan.secret.secretId,
@@ -117,6 +120,20 @@ export function planFromLedger(doc: Readonly<RunLedgerDocument>): MigrationPlan 
     mismatches: { instanceWithoutOrg: [], orgWithoutInstance: [], duplicateInstances: [] },
     summary: summarizeTargets(targets),
   };
+}
+
+/**
+ * A rotation's tenant step is continued (or closed) by the rotation, which collects its commands
+ * first and plans from the fleet as it then is: resumed on its own it would go on outside the
+ * rotation's locks and ledger. Bad input (exit 2), nothing changed.
+ */
+export function refuseStepOfAnotherRun(doc: Readonly<RunLedgerDocument>): void {
+  const { partOfRun, continueWith } = doc.inputs;
+  if (typeof partOfRun !== 'string') return;
+  throw new UsageError(
+    `run ${doc.id} is the tenant step of run ${partOfRun}, which continues it; nothing was changed`,
+    typeof continueWith === 'string' ? `continue with \`${continueWith}\`` : `see \`molectl runs show ${partOfRun}\``,
+  );
 }
 
 export function settingsFromLedger(doc: Readonly<RunLedgerDocument>): { settings: ApplySettings; waveSpec: string } {

@@ -47,6 +47,8 @@ export interface ApplyResult {
   failures: number;
   /** Tenants the plan could not judge (probe failed, agent not online, org unconfirmed): not reached. */
   unseen: Array<{ name: string; why: string }>;
+  /** Tenants whose earlier command was still running at the resume: outcome unknown, not sent again. */
+  stillRunning: string[];
 }
 
 export async function applyMigration(
@@ -56,9 +58,13 @@ export async function applyMigration(
   ledger: RunLedger,
   guard: RunGuard,
 ): Promise<ApplyResult> {
-  const pending = actionableTargets(plan).filter(
+  const unfinished = actionableTargets(plan).filter(
     (t) => !FINISHED_TARGET_STATES.has(ledger.target(t.slug)?.state ?? 'pending'),
   );
+  // Still in-progress here: a resume found the earlier attempt's command still running on that
+  // host (adoptInFlight). Sending another could race it; a later resume collects its result.
+  const stillRunning = unfinished.filter((t) => ledger.target(t.slug)?.state === 'in-progress').map((t) => t.slug);
+  const pending = unfinished.filter((t) => !stillRunning.includes(t.slug));
   const canary = chooseCanary(plan, pending, settings.canary, ledger);
   const rest = pending.filter((t) => t.slug !== canary?.target.slug);
   const waves = planWaves(rest, settings.waves);
@@ -136,9 +142,13 @@ export async function applyMigration(
   const unseen = unseenTenants(plan);
   if (unseen.length > 0)
     await ledger.recordEvent(`not reached: ${unseen.map((u) => `${u.name} (${u.why})`).join('; ')}`, { level: 'warn' });
-  const status: ApplyStatus = failures > 0 || unseen.length > 0 ? 'partial' : 'succeeded';
+  if (stillRunning.length > 0)
+    await ledger.recordEvent(`outcome unknown, still running an earlier command: ${stillRunning.join(', ')}`, {
+      level: 'warn',
+    });
+  const status: ApplyStatus = failures > 0 || unseen.length > 0 || stillRunning.length > 0 ? 'partial' : 'succeeded';
   await ledger.setStatus(status);
-  return { status, abortReason: null, failures, unseen };
+  return { status, abortReason: null, failures, unseen, stillRunning };
 }
 
 interface WaveJob {
@@ -283,7 +293,7 @@ async function recheckHealth(ctx: Context, ledger: RunLedger, plan: MigrationPla
 async function abort(ledger: RunLedger, failures: number, reason: string): Promise<ApplyResult> {
   await ledger.recordEvent(`aborted: ${reason}`, { level: 'error' });
   await ledger.setStatus('aborted', { error: new MolectlError(reason) });
-  return { status: 'aborted', abortReason: reason, failures, unseen: [] };
+  return { status: 'aborted', abortReason: reason, failures, unseen: [], stillRunning: [] };
 }
 
 /** Refuses a --canary that is not a tenant this plan changes. Called before anything is created. */

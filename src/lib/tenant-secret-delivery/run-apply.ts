@@ -54,6 +54,10 @@ export async function runApply(
     },
   );
   if (result.abortReason) ctx.out.error(ctx.out.style.fail(`aborted: ${result.abortReason}`));
+  if (result.stillRunning.length > 0)
+    ctx.out.warn(
+      `outcome unknown: ${result.stillRunning.join(', ')} ${result.stillRunning.length === 1 ? 'was' : 'were'} still running the command sent before the resume, and ${result.stillRunning.length === 1 ? 'was' : 'were'} not sent another; resume again once it has finished: molectl migrate cp-secret resume ${ledger.id}`,
+    );
   if (result.unseen.length > 0)
     ctx.out.warn(unseenWarning(result.unseen, ['was not reached', 'were not reached'], { why: true }));
   await reportRun(ctx, ledger, options.summaryMd);

@@ -44,6 +44,8 @@ export async function handleAdminRoute(runtime: CpRuntime, req: CpRequest): Prom
     if (state.faults.flags['createEmptyBody']) return emptyResponse(201);
     // A CP that wraps its answers in an envelope.
     if (state.faults.flags['createEnvelope']) return jsonResponse(201, { org: viewOrg(org) });
+    // A CP that answers every create 200, new orgs included (the contract: any 2xx means created).
+    if (state.faults.flags['createAnswers200']) return jsonResponse(200, viewOrg(org));
     return jsonResponse(201, viewOrg(org));
   }
 

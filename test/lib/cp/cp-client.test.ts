@@ -231,6 +231,8 @@ describe('CpClient org lifecycle', () => {
       httpStatus: 201,
       id: 'org-uuid-1',
       createdAt: null,
+      // The CP's own answer time (its Date header), which judges a 200's org by the CP's clock.
+      answeredAt: expect.any(Date),
     });
     expect(server.requests[0]!.method).toBe('POST');
     expect(JSON.parse(server.requests[0]!.body)).toEqual({ slug: 'acme', name: 'Acme', owner_user_id: 'user-1' });
@@ -253,6 +255,7 @@ describe('CpClient org lifecycle', () => {
         httpStatus: status,
         id: null,
         createdAt: null,
+        answeredAt: expect.any(Date),
       });
     }
   });
@@ -266,6 +269,7 @@ describe('CpClient org lifecycle', () => {
         httpStatus: 201,
         id: 'u-9',
         createdAt: '2026-04-01T00:00:00Z',
+        answeredAt: expect.any(Date),
       });
       await server!.close();
     }

@@ -338,6 +338,45 @@ describe('RunLedger.claim (resume)', () => {
     expect((await readLedgerFile(id)).targets.a).toMatchObject({ state: 'succeeded', outcome: 'migrated' });
   });
 
+  it('lets exactly one of two resumes claiming at the same moment win; the other changes nothing', async () => {
+    const id = await ledgerOwnedBy({ pid: findDeadPid(), hostname: hostname() });
+    const [first, second] = [await store.load(id), await store.load(id)];
+    const outcomes = await Promise.allSettled([first.claim(), second.claim()]);
+    const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+    expect(refused).toHaveLength(1);
+    expect(refused[0]!.reason).toBeInstanceOf(MolectlError);
+    expect((refused[0]!.reason as MolectlError).code).toBe(1);
+    expect((refused[0]!.reason as Error).message).toMatch(
+      new RegExp(`^run ${id} was claimed by another resume at the same moment \\(pid ${process.pid} on `),
+    );
+    const doc = await readLedgerFile(id);
+    expect(doc.events.filter((e: { message: string }) => e.message.startsWith('resumed by '))).toHaveLength(1);
+    // Later, with that resume gone, the run can be claimed again.
+    doc.owner = { ...doc.owner, pid: findDeadPid() };
+    doc.status = 'interrupted';
+    await writeFile(join(stateDir, 'runs', `${id}.json`), JSON.stringify(doc));
+    await (await store.load(id)).claim();
+  });
+
+  it('takes over from a claimant that died between its claim and its ledger write', async () => {
+    const dead = findDeadPid();
+    const id = await ledgerOwnedBy({ pid: dead, hostname: hostname() });
+    const [dying, next] = [await store.load(id), await store.load(id)];
+    await dying.claim();
+    // As if that claimant was killed before writing: the ledger still names the old owner.
+    const doc = await readLedgerFile(id);
+    const claimedBy = findDeadPid();
+    doc.owner = { ...doc.owner, pid: dead, processStart: undefined };
+    await writeFile(join(stateDir, 'runs', `${id}.json`), JSON.stringify(doc));
+    const markers = (await readdir(join(stateDir, 'locks'))).filter((n) => n.startsWith(`${id}.claim-`));
+    expect(markers).toHaveLength(1);
+    const markerPath = join(stateDir, 'locks', markers[0]!);
+    const marker = JSON.parse(await readFile(markerPath, 'utf8'));
+    await writeFile(markerPath, JSON.stringify({ ...marker, pid: claimedBy, processStart: undefined }));
+    await next.claim();
+    expect((await readLedgerFile(id)).owner.pid).toBe(process.pid);
+  });
+
   it('refuses an owner on another host unless forced', async () => {
     const id = await ledgerOwnedBy({ pid: 4242, hostname: 'other-host.example' });
     const ledger = await store.load(id);
