@@ -137,3 +137,11 @@ export function stripControls(text: string): string {
     .replace(/\u001b\][^\u0007]*\u0007/g, '')
     .replace(/\r/g, '');
 }
+
+/** The text of each spinner frame ora drew, in order (a frame starts with a braille spinner character). */
+export function spinnerFrames(transcript: string): string[] {
+  const frames: string[] = [];
+  const frame = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏](?:\u001b\[[0-9;]*m)? ([^\u001b\r\n]*)/g;
+  for (let match = frame.exec(transcript); match; match = frame.exec(transcript)) frames.push(match[1]!);
+  return frames;
+}

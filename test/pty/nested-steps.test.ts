@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deployServicesEnv } from '../../src/sandbox/deploy-services/deploy-services-state.js';
-import { startPty, stopAllPtys } from '../helpers/pty.js';
+import { spinnerFrames, startPty, stopAllPtys } from '../helpers/pty.js';
 import { startPtyFleet, type PtyFleet } from '../helpers/pty-fleet.js';
 
 // A step inside a step: `secrets rotate cp-shared-secret` shows a spinner for its tenant
@@ -16,14 +16,6 @@ beforeAll(async () => {
 afterEach(() => stopAllPtys());
 afterAll(() => fleet.stop());
 
-/** The text of each spinner frame ora drew (a frame starts with a braille spinner character). */
-function framesOf(transcript: string): string[] {
-  const frames: string[] = [];
-  const frame = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏](?:\u001b\[[0-9;]*m)? ([^\u001b\r\n]*)/g;
-  for (let match = frame.exec(transcript); match; match = frame.exec(transcript)) frames.push(match[1]!);
-  return frames;
-}
-
 describe('a step inside a step, on a terminal', { timeout: 120_000 }, () => {
   it('secrets rotate: one spinner at a time; the consumer spinner pauses while the migration inside it spins', async () => {
     const pty = startPty(
@@ -38,14 +30,14 @@ describe('a step inside a step, on a terminal', { timeout: 120_000 }, () => {
     // From the first frame of the migration's probing step to its end, only that step is drawn:
     // the outer "tenants-env... — setting" spinner does not take turns with it.
     const transcript = pty.transcript;
-    const probingFrames = framesOf(
+    const probingFrames = spinnerFrames(
       transcript.slice(transcript.indexOf('probing 2 online tenants'), transcript.indexOf('probed 2 tenants')),
     );
     expect(probingFrames.length).toBeGreaterThan(0);
     expect(probingFrames.filter((f) => f.startsWith('tenants-env'))).toEqual([]);
     // And the outer spinner comes back once the nested steps are done, before its own end.
     const afterWaves = transcript.slice(transcript.lastIndexOf('wave '), transcript.indexOf('✔\u001b[39m tenants-env'));
-    expect(framesOf(afterWaves).some((f) => f.startsWith('tenants-env:MOLECULE_CP_SHARED_SECRET — setting'))).toBe(
+    expect(spinnerFrames(afterWaves).some((f) => f.startsWith('tenants-env:MOLECULE_CP_SHARED_SECRET — setting'))).toBe(
       true,
     );
   });

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startPty, stopAllPtys } from '../helpers/pty.js';
+import { spinnerFrames, startPty, stopAllPtys } from '../helpers/pty.js';
 import { startPtyFleet, type PtyFleet } from '../helpers/pty-fleet.js';
 
 // Read-only commands on a terminal, where their spinners and Ctrl-C are seen. secrets status
@@ -14,14 +14,6 @@ beforeAll(async () => {
 });
 afterEach(() => stopAllPtys());
 afterAll(() => fleet.stop());
-
-/** The text of each spinner frame ora drew, in order. */
-function framesOf(transcript: string): string[] {
-  const frames: string[] = [];
-  const frame = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏](?:\u001b\[[0-9;]*m)? ([^\u001b\r\n]*)/g;
-  for (let match = frame.exec(transcript); match; match = frame.exec(transcript)) frames.push(match[1]!);
-  return frames;
-}
 
 describe('read-only commands on a terminal', { timeout: 60_000 }, () => {
   it('secrets status: Ctrl-C while tenants are probed ends as interrupted (130), saying nothing was changed', async () => {
@@ -47,8 +39,8 @@ describe('read-only commands on a terminal', { timeout: 60_000 }, () => {
       // The tenants cannot be discovered (the CP answers 503): that consumer is unknown, exit 5.
       expect(await pty.exited, pty.text.slice(-2000)).toBe(5);
       const transcript = pty.transcript;
-      expect(framesOf(transcript.slice(0, transcript.indexOf('consumers:')))).toContain('discovering tenants');
-      expect(framesOf(transcript.slice(transcript.indexOf('consumers:')))).toEqual([]);
+      expect(spinnerFrames(transcript.slice(0, transcript.indexOf('consumers:')))).toContain('discovering tenants');
+      expect(spinnerFrames(transcript.slice(transcript.indexOf('consumers:')))).toEqual([]);
       expect(pty.text).toMatch(/warning: \d of 2 consumers unknown/);
     } finally {
       fleet.sandbox.state.faults.cpErrorRate = 0;
