@@ -253,8 +253,11 @@ describe('sendShellCommand', () => {
       comment: 'molectl test',
       timeoutSeconds: 60,
     });
-    // Right after SendCommand, SSM may not have created the invocation yet: null, not an error.
-    expect(await door.getInvocationOutput(commandId, ids[0]!)).toBeNull();
+    // SSM answers InvocationDoesNotExist for an invocation it has not created yet (right after
+    // SendCommand) and for one it never will: null, not an error. Asked of an instance the command
+    // does not target, so that a slow machine cannot let the sandbox's short window pass first.
+    const untargeted = [...server.state.instances.values()].find((i) => i.ssm && !ids.includes(i.instanceId))!;
+    expect(await door.getInvocationOutput(commandId, untargeted.instanceId)).toBeNull();
     let invocations = await door.listInvocations(commandId);
     for (let i = 0; i < 50 && (invocations.length < 3 || invocations.some((v) => v.status !== 'Success')); i++) {
       await new Promise((r) => setTimeout(r, 50));
