@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -127,5 +127,26 @@ describe('what a fresh process loads', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('#!/usr/bin/env bash');
     expect(run.modules.filter(isZod)).toEqual([]);
+  });
+});
+
+describe('no ICU segmenter for ASCII text', () => {
+  // Making the first Intl.Segmenter loads ICU's break rules (~15 ms): string-width, imported for
+  // table widths, made one as it loaded and slowed every command by that much. Widths of ASCII
+  // text need none (src/lib/output/display-width.ts).
+  it('org list, a table of ASCII text, makes none', async () => {
+    const run = await runListingModules(['org', 'list'], sandboxEnv());
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('acme');
+    expect(run.segmenters).toBe(0);
+  });
+
+  it('gitea rewrite listing a CJK file name makes one: the count would see a regression', async () => {
+    const repo = join(dir, 'cjk-repo');
+    mkdirSync(repo, { recursive: true });
+    writeFileSync(join(repo, '租户.md'), 'see https://github.com/Molecule-AI/molecule-core\n');
+    const run = await runListingModules(['gitea', 'rewrite', repo], sandboxEnv());
+    expect(run.stdout + run.stderr).toContain('租户.md');
+    expect(run.segmenters).toBeGreaterThan(0);
   });
 });
