@@ -31,7 +31,7 @@ export function prefixFitting(text: string, width: number): number {
   let used = 0;
   let end = 0;
   for (const { segment } of segmenter().segment(text)) {
-    used += displayWidth(segment);
+    used += graphemeWidth(segment);
     if (used > width && end > 0) break;
     end += segment.length;
   }
