@@ -4,7 +4,7 @@ import { defineCommand } from '../lib/cli/command-definition.js';
 import { argument } from '../lib/cli/flag-declaration.js';
 import { switchFlag } from '../lib/cli/flags.js';
 import { confirmChange } from '../lib/prompt/confirm-change.js';
-import { adoptInFlight } from '../lib/tenant-secret-delivery/adopt-in-flight.js';
+import { adoptInFlight, inFlightWaitMs } from '../lib/tenant-secret-delivery/adopt-in-flight.js';
 import {
   planFromLedger,
   refuseStepOfAnotherRun,
@@ -15,7 +15,6 @@ import { deliveryLocks, reportRun, runApply } from '../lib/tenant-secret-deliver
 import { checkLocksFree } from '../lib/runs/run-lifecycle.js';
 import { checkRunEnvironment } from '../lib/runs/check-run-environment.js';
 import { configuredEnvironment } from '../lib/config/run-environment.js';
-import { SSM_RESULT_GRACE_SECONDS } from '../lib/ssm/run-shell-script.js';
 
 export const migrateCpSecretResumeCommand = defineCommand({
   confirmation: () => ({ kind: 'environment' }),
@@ -59,12 +58,7 @@ export const migrateCpSecretResumeCommand = defineCommand({
       await ledger.recordEvent(
         `resumed with --max-concurrency ${settings.maxConcurrency} (the run had ${recorded.maxConcurrency})`,
       );
-    await adoptInFlight(
-      ctx,
-      ledger,
-      plan.secret.fingerprint,
-      (settings.hostTimeoutSeconds + SSM_RESULT_GRACE_SECONDS) * 1000,
-    );
+    await adoptInFlight(ctx, ledger, plan.secret.fingerprint, inFlightWaitMs(settings));
     return runApply(ctx, plan, settings, ledger, { breakLock: input.breakLock, summaryMd: input.summaryMd });
   },
 });

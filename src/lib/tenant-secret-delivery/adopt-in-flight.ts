@@ -6,12 +6,20 @@ import { isTerminalInvocationStatus } from '../aws/ssm-limits.js';
 import { judgeApplyResult } from './judge-apply-result.js';
 import { formatCount } from '../output/format-count.js';
 import { MolectlError } from '../errors.js';
-import type { InstanceScriptResult } from '../ssm/run-shell-script.js';
+import { SSM_RESULT_GRACE_SECONDS, type InstanceScriptResult } from '../ssm/run-shell-script.js';
 
 /** How far before a recorded dispatch ListCommands looks (clocks of this machine and AWS differ a little). */
 const CLOCK_SLACK_MS = 5 * 60_000;
 /** How far back the second look goes before a batch is judged never sent (see findUnrecordedCommands). */
 const WIDE_LOOK_MS = 24 * 3600_000;
+
+/**
+ * How long a resume waits for what an interrupted apply run sent: the host's own time limit for
+ * the script, then SSM's grace for reporting the result.
+ */
+export function inFlightWaitMs(settings: { hostTimeoutSeconds: number }): number {
+  return (settings.hostTimeoutSeconds + SSM_RESULT_GRACE_SECONDS) * 1000;
+}
 
 /**
  * Before a resume dispatches anything, targets left in-progress by an interrupted or killed run

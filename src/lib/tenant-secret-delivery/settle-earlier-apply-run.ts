@@ -2,8 +2,7 @@ import type { Context } from '../context.js';
 import { MolectlError } from '../errors.js';
 import { formatCount } from '../output/format-count.js';
 import type { RunLedger } from '../runs/run-ledger.js';
-import { SSM_RESULT_GRACE_SECONDS } from '../ssm/run-shell-script.js';
-import { adoptInFlight } from './adopt-in-flight.js';
+import { adoptInFlight, inFlightWaitMs } from './adopt-in-flight.js';
 import { APPLY_COMMAND, planFromLedger, settingsFromLedger } from './apply-ledger.js';
 
 /**
@@ -48,12 +47,7 @@ export async function settleEarlierApplyRun(
   const plan = planFromLedger(ledger.document);
   const { settings } = settingsFromLedger(ledger.document);
   await ledger.claim();
-  const stillRunning = await adoptInFlight(
-    ctx,
-    ledger,
-    plan.secret.fingerprint,
-    (settings.hostTimeoutSeconds + SSM_RESULT_GRACE_SECONDS) * 1000,
-  );
+  const stillRunning = await adoptInFlight(ctx, ledger, plan.secret.fingerprint, inFlightWaitMs(settings));
   if (stillRunning.length > 0) {
     const reason = `tenant apply run ${ledger.id} still has its script running on ${stillRunning.join(', ')}`;
     await ledger.setStatus('interrupted', {
